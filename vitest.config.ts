@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['pkg/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration suites start etcd, runc containers and network namespaces; running files
+    // one at a time keeps them from fighting over 2 cores and shared kernel state.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
