@@ -1,0 +1,60 @@
+// Field errors in the shape of k8s.io/apimachinery/pkg/util/validation/field: each names the
+// path of the field (`spec.containers[0].name`) and why it is wrong. The apiserver turns a list
+// of them into a 422 (or 400 for decoding errors) `kind: Status` with one cause per error.
+
+export type FieldErrorType =
+  | 'FieldValueRequired'
+  | 'FieldValueInvalid'
+  | 'FieldValueNotSupported'
+  | 'FieldValueDuplicate'
+  | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
+  | 'FieldValueForbidden'
+  | 'FieldValueTypeInvalid'
+  | 'FieldValueUnknown';
+
+export interface FieldError {
+  type: FieldErrorType;
+  /** Path in Kubernetes notation: `spec.containers[0].resources.limits[cpu]`. */
+  field: string;
+  /** Human-readable reason, without the field path. */
+  detail: string;
+  badValue?: unknown;
+}
+
+const typeText: Record<FieldErrorType, string> = {
+  FieldValueRequired: 'Required value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTypeInvalid: 'Invalid value',
+  FieldValueUnknown: 'unknown field',
+};
+
+/** `spec.containers[0].name: Invalid value: "Foo": a lowercase RFC 1123 label must ...` */
+export function formatFieldError(e: FieldError): string {
+  if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
+  let s = `${e.field}: ${typeText[e.type]}`;
+  if (e.badValue !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden') {
+    s += `: ${JSON.stringify(e.badValue)}`;
+  }
+  if (e.detail) s += `: ${e.detail}`;
+  return s;
+}
+
+export const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail });
+export const invalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, badValue, detail });
+export const notSupported = (field: string, badValue: unknown, supported: string[]): FieldError => ({
+  type: 'FieldValueNotSupported',
+  field,
+  badValue,
+  detail: `supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
+});
+export const duplicate = (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue, detail: '' });
+export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
+export const tooLong = (field: string, badValue: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field, badValue, detail: `must have at most ${max} bytes` });
+export const typeInvalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail });
+export const unknownField = (field: string): FieldError => ({ type: 'FieldValueUnknown', field, detail: '' });
