@@ -1,0 +1,146 @@
+// The Kubernetes API types under their Kubernetes names. The interfaces are generated from
+// proto/ (pkg/api/generated, `npm run gen:proto`); this file only re-exports them and adds the
+// loose shape every stored object has.
+import type { ObjectMeta } from './generated/tskube/api/v1/meta.js';
+
+export type {
+  ObjectMeta,
+  OwnerReference,
+  ManagedFieldsEntry,
+  ListMeta,
+  LabelSelector,
+  LabelSelectorRequirement,
+  Status,
+  StatusDetails,
+  StatusCause,
+  WatchEvent,
+  DeleteOptions,
+  Preconditions,
+  ObjectReference,
+  LocalObjectReference,
+} from './generated/tskube/api/v1/meta.js';
+
+export type {
+  Container,
+  EphemeralContainer,
+  ContainerPort,
+  EnvFromSource,
+  ConfigMapEnvSource,
+  SecretEnvSource,
+  EnvVar,
+  EnvVarSource,
+  ObjectFieldSelector,
+  ResourceFieldSelector,
+  ConfigMapKeySelector,
+  SecretKeySelector,
+  ResourceRequirements,
+  ResourceClaim,
+  ContainerResizePolicy,
+  VolumeMount,
+  VolumeDevice,
+  Probe,
+  ExecAction,
+  HTTPGetAction,
+  HTTPHeader,
+  TCPSocketAction,
+  GRPCAction,
+  SleepAction,
+  LifecycleHandler,
+  Lifecycle,
+  Capabilities,
+  SELinuxOptions,
+  WindowsSecurityContextOptions,
+  SeccompProfile,
+  AppArmorProfile,
+  SecurityContext,
+} from './generated/tskube/api/v1/container.js';
+
+export type {
+  Volume,
+  EmptyDirVolumeSource,
+  HostPathVolumeSource,
+  KeyToPath,
+  ConfigMapVolumeSource,
+  SecretVolumeSource,
+  DownwardAPIVolumeFile,
+  DownwardAPIVolumeSource,
+  ProjectedVolumeSource,
+  VolumeProjection,
+  SecretProjection,
+  ConfigMapProjection,
+  DownwardAPIProjection,
+  ServiceAccountTokenProjection,
+  PersistentVolumeClaimVolumeSource,
+} from './generated/tskube/api/v1/volume.js';
+
+export type {
+  Pod,
+  PodList,
+  PodSpec,
+  PodSecurityContext,
+  Sysctl,
+  Affinity,
+  NodeAffinity,
+  NodeSelector,
+  NodeSelectorTerm,
+  NodeSelectorRequirement,
+  PreferredSchedulingTerm,
+  PodAffinity,
+  PodAntiAffinity,
+  PodAffinityTerm,
+  WeightedPodAffinityTerm,
+  Toleration,
+  HostAlias,
+  PodDNSConfig,
+  PodDNSConfigOption,
+  PodReadinessGate,
+  TopologySpreadConstraint,
+  PodOS,
+  PodSchedulingGate,
+  PodStatus,
+  PodCondition,
+  HostIP,
+  PodIP,
+  ContainerStatus,
+  VolumeMountStatus,
+  ContainerState,
+  ContainerStateWaiting,
+  ContainerStateRunning,
+  ContainerStateTerminated,
+  Binding,
+} from './generated/tskube/api/v1/pod.js';
+
+export type {
+  Node,
+  NodeList,
+  NodeSpec,
+  Taint,
+  NodeStatus,
+  NodeCondition,
+  NodeAddress,
+  NodeDaemonEndpoints,
+  DaemonEndpoint,
+  NodeSystemInfo,
+  ContainerImage,
+  NodeRuntimeHandler,
+  NodeRuntimeHandlerFeatures,
+  NodeFeatures,
+  Namespace,
+  NamespaceList,
+  NamespaceSpec,
+  NamespaceStatus,
+  NamespaceCondition,
+} from './generated/tskube/api/v1/node.js';
+
+export type { Event, EventList, EventSource, EventSeries, Lease, LeaseList, LeaseSpec } from './generated/tskube/api/v1/event.js';
+
+/** Any stored object, before or after decoding: Kubernetes JSON with optional typed metadata. */
+export type KubeObject = { apiVersion?: string; kind?: string; metadata?: ObjectMeta; [k: string]: unknown };
+
+/** A list as served by the API: `PodList`, `NodeList`, ... */
+export interface KubeList<T = KubeObject> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number; selfLink?: string };
+  items: T[];
+}
