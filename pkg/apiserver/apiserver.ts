@@ -1,0 +1,264 @@
+// Wiring of the apiserver: etcd (embedded or external), storage, one watch cache per resource,
+// the registry stores, bootstrap namespaces, PKI and tokens, the REST and gRPC frontends, and
+// the in-process namespace finalizer and etcd compactor.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { collectDefaultMetrics } from 'prom-client';
+import type { KubeObject } from '../api/types.js';
+import { logger } from '../util/log.js';
+import { EmbeddedEtcd } from './etcd-process.js';
+import { ApiError } from './errors.js';
+import * as errors from './errors.js';
+import { ensurePki, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
+import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
+import { Store, type RequestContext, type UserInfo } from './registry/store.js';
+import { RestServer } from './rest/server.js';
+import { protectedNamespaces } from './rest/handlers.js';
+import { Storage } from './storage.js';
+import { WatchCache } from './watch-cache.js';
+
+const log = logger('apiserver');
+
+let metricsStarted = false;
+
+export interface ApiServerConfig {
+  dataDir: string;
+  /** External etcd endpoints; empty means the embedded etcd. */
+  etcdServers: string[];
+  etcdClientPort: number;
+  etcdPeerPort: number;
+  bindAddress: string;
+  securePort: number;
+  /** Extra names and addresses for the serving certificate. */
+  certSANs: string[];
+  /** Address written into kubeconfigs. */
+  advertiseAddress: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tokenAuthFile?: string;
+  watchCacheSize: number;
+  /** Compact etcd history older than this, every interval (0 disables). */
+  compactionIntervalMs: number;
+}
+
+export const defaultConfig = (dataDir: string): ApiServerConfig => ({
+  dataDir,
+  etcdServers: [],
+  etcdClientPort: 2379,
+  etcdPeerPort: 2380,
+  bindAddress: '127.0.0.1',
+  securePort: 6443,
+  certSANs: [],
+  advertiseAddress: '127.0.0.1',
+  watchCacheSize: 10_000,
+  compactionIntervalMs: 5 * 60_000,
+});
+
+const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [] };
+
+export class ApiServer {
+  private etcd: EmbeddedEtcd | undefined;
+  private client: Etcd3 | undefined;
+  private caches: WatchCache[] = [];
+  readonly stores = new Map<ResourceInfo, Store>();
+  private rest: RestServer | undefined;
+  private tokens = new Map<string, TokenEntry>();
+  private timers: NodeJS.Timeout[] = [];
+  private isReady = false;
+  port = 0;
+  caCert = '';
+
+  constructor(readonly config: ApiServerConfig) {}
+
+  store(resource: string): Store {
+    for (const [r, s] of this.stores) if (r.name === resource) return s;
+    throw new Error(`no store for ${resource}`);
+  }
+
+  get url(): string {
+    return `https://${this.config.advertiseAddress}:${this.port}`;
+  }
+
+  get etcdEndpoints(): string[] {
+    return this.config.etcdServers.length ? this.config.etcdServers : [this.etcd!.endpoint];
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const t0 = Date.now();
+    mkdirSync(c.dataDir, { recursive: true, mode: 0o700 });
+    if (!metricsStarted) {
+      collectDefaultMetrics();
+      metricsStarted = true;
+    }
+    if (!c.etcdServers.length) {
+      this.etcd = new EmbeddedEtcd({ dataDir: join(c.dataDir, 'etcd'), clientPort: c.etcdClientPort, peerPort: c.etcdPeerPort, logFile: join(c.dataDir, 'etcd.log') });
+      await this.etcd.start();
+    }
+    this.client = new Etcd3({ hosts: this.etcdEndpoints, dialTimeout: 5000 });
+    const storage = new Storage(this.client);
+    await waitForEtcd(storage);
+    for (const r of allResources) {
+      const cache = new WatchCache(storage, this.client, etcdPrefix(r), c.watchCacheSize);
+      this.caches.push(cache);
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)));
+    }
+    await Promise.all(this.caches.map((x) => x.start()));
+    await this.bootstrapNamespaces();
+
+    const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
+    const pki = await ensurePki(c.dataDir, sans);
+    const cert = c.tlsCertFile ? readFileSync(c.tlsCertFile, 'utf8') : pki.cert;
+    const key = c.tlsKeyFile ? readFileSync(c.tlsKeyFile, 'utf8') : pki.key;
+    this.caCert = pki.caCert;
+    const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
+    this.loadTokens(tokenFile);
+
+    this.rest = new RestServer({
+      stores: this.stores,
+      authenticate: (token) => this.authenticate(token),
+      ready: () => this.isReady,
+    });
+    this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
+    this.writeKubeconfigs(tokenFile);
+    this.startBackgroundLoops(storage);
+    this.isReady = true;
+    log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });
+  }
+
+  /** Re-reads the token file (node tokens are added while running). */
+  loadTokens(tokenFile = this.config.tokenAuthFile ?? join(this.config.dataDir, 'tokens.csv')): void {
+    this.tokens = new Map(parseTokenFile(readFileSync(tokenFile, 'utf8')).map((e) => [e.token, e]));
+  }
+
+  private authenticate(token: string): UserInfo | undefined {
+    let e = this.tokens.get(token);
+    if (!e) {
+      // A token added to the file since start (tsctl adds node tokens) is picked up once.
+      try {
+        this.loadTokens();
+      } catch {
+        return undefined;
+      }
+      e = this.tokens.get(token);
+    }
+    return e ? { name: e.user, groups: e.groups } : undefined;
+  }
+
+  private writeKubeconfigs(tokenFile: string): void {
+    const c = this.config;
+    const server = `https://${c.advertiseAddress}:${this.port}`;
+    const write = (file: string, user: string) => {
+      const token = tokenFor(tokenFile, user);
+      if (!token) return;
+      writeFileSync(join(c.dataDir, file), kubeconfigYaml({ server, caCert: this.caCert, token, user: user.replace(/^system:/, '') }), { mode: 0o600 });
+    };
+    write('kubeconfig', 'admin');
+    write('scheduler.kubeconfig', 'system:kube-scheduler');
+    write('controller-manager.kubeconfig', 'system:kube-controller-manager');
+  }
+
+  private async checkNamespace(ns: string, _ctx: RequestContext): Promise<void> {
+    let obj: KubeObject;
+    try {
+      obj = await this.store('namespaces').get(undefined, ns);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) throw errors.notFound('', 'namespaces', ns);
+      throw e;
+    }
+    if (obj.metadata?.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+    }
+  }
+
+  private async bootstrapNamespaces(): Promise<void> {
+    const store = this.store('namespaces');
+    for (const name of protectedNamespaces) {
+      try {
+        await store.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { ...systemCtx, warnings: [] });
+        log.info('created namespace', { name });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+  }
+
+  private startBackgroundLoops(storage: Storage): void {
+    // Namespace finalizer: empty a terminating namespace, then remove it.
+    const finalize = async () => {
+      const nsStore = this.store('namespaces');
+      const { items } = nsStore.cache.list({ keyPrefix: nsStore.prefix, matches: (o) => !!o.metadata?.deletionTimestamp });
+      for (const ns of items) {
+        const name = ns.metadata!.name!;
+        let remaining = 0;
+        for (const [r, store] of this.stores) {
+          if (!r.namespaced) continue;
+          const { items: objs } = store.cache.list({ keyPrefix: `${store.prefix}${name}/`, matches: () => true });
+          remaining += objs.length;
+          for (const o of objs) {
+            if (o.metadata?.deletionTimestamp) continue;
+            await store.delete(name, o.metadata!.name!, {}, { ...systemCtx, warnings: [] }).catch(() => {});
+          }
+        }
+        if (remaining === 0) {
+          const v = await storage.get(nsStore.key(undefined, name));
+          if (v) await storage.delete(nsStore.key(undefined, name), v.rev);
+          log.info('namespace finalized', { name });
+        }
+      }
+    };
+    const loop = (fn: () => Promise<void>, ms: number) => {
+      const tick = () => {
+        fn()
+          .catch((e) => log.warn('background loop failed', { err: e }))
+          .finally(() => {
+            if (this.isReady) this.timers.push(setTimeout(tick, ms));
+          });
+      };
+      this.timers.push(setTimeout(tick, ms));
+    };
+    loop(finalize, 1000);
+    if (this.config.compactionIntervalMs > 0) {
+      // Like kube-apiserver: compact to the revision seen one interval ago.
+      let last = 0;
+      loop(async () => {
+        const rev = await storage.currentRevision();
+        if (last > 0) await storage.compact(last);
+        last = rev;
+      }, this.config.compactionIntervalMs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.isReady = false;
+    for (const t of this.timers) clearTimeout(t);
+    await this.rest?.close();
+    await Promise.all(this.caches.map((c) => c.stop()));
+    this.client?.close();
+    await this.etcd?.stop();
+    log.info('apiserver stopped');
+  }
+}
+
+async function waitForEtcd(storage: Storage): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await storage.currentRevision();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error('etcd did not become reachable within 60 s', { cause: e });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+export function kubeconfigPath(dataDir: string): string {
+  return join(dataDir, 'kubeconfig');
+}
+
+export function hasCluster(dataDir: string): boolean {
+  return existsSync(kubeconfigPath(dataDir));
+}
+

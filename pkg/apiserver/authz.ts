@@ -1,0 +1,76 @@
+// Authorization: admins and controllers may do anything; the scheduler reads everything and
+// binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
+// bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified).
+import type { KubeObject } from '../api/types.js';
+import type { UserInfo } from './registry/store.js';
+
+export interface Attributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export type Decision = { allowed: true } | { allowed: false; reason: string };
+
+const allow: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+const readVerbs = new Set(['get', 'list', 'watch']);
+
+export function nodeNameOf(user: UserInfo): string | undefined {
+  if (!user.groups.includes('system:nodes')) return undefined;
+  const m = /^system:node:(.+)$/.exec(user.name);
+  return m?.[1];
+}
+
+/**
+ * Decides a request. `load` fetches the object the request targets, for rules that depend on
+ * it (a pod's node); it is called only when needed.
+ */
+export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>): Promise<Decision> {
+  if (user.groups.includes('system:masters') || user.name === 'system:kube-controller-manager') return allow;
+  if (user.name === 'system:kube-scheduler') return scheduler(a);
+  const node = nodeNameOf(user);
+  if (node) return nodeRules(node, a, load);
+  if (readVerbs.has(a.verb) && user.groups.includes('system:authenticated') && a.resource === 'namespaces') return allow;
+  return deny('no rule allows it');
+}
+
+function scheduler(a: Attributes): Decision {
+  if (readVerbs.has(a.verb)) return allow;
+  if (a.resource === 'pods' && a.subresource === 'binding' && a.verb === 'create') return allow;
+  if (a.resource === 'pods' && a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
+  if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
+  if (a.resource === 'leases' && a.namespace === 'kube-system' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
+  return deny('the scheduler may only bind pods, write pod status, events and its lease');
+}
+
+async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>): Promise<Decision> {
+  if (readVerbs.has(a.verb) && !a.subresource) return allow;
+  switch (a.resource) {
+    case 'nodes':
+      if (a.verb === 'create' || ((a.verb === 'update' || a.verb === 'patch') && (!a.subresource || a.subresource === 'status'))) {
+        return a.name === node ? allow : deny(`node "${node}" may only modify its own Node object`);
+      }
+      return deny(`node "${node}" may not ${a.verb} nodes`);
+    case 'leases':
+      if (a.namespace === 'kube-node-lease' && ['create', 'update', 'patch', 'get'].includes(a.verb)) {
+        return a.name === node ? allow : deny(`node "${node}" may only modify its own Lease`);
+      }
+      return deny(`node "${node}" may only use its own Lease in kube-node-lease`);
+    case 'events':
+      return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny(`node "${node}" may not ${a.verb} events`);
+    case 'pods': {
+      const podWrite = (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) || (!a.subresource && a.verb === 'delete');
+      if (!podWrite) return deny(`node "${node}" may only update the status of pods bound to it and delete them`);
+      const pod = await load();
+      if (!pod) return allow; // the handler reports the 404
+      const bound = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+      return bound === node ? allow : deny(`pod is not bound to node "${node}"`);
+    }
+    default:
+      return deny(`node "${node}" may not ${a.verb} ${a.resource}`);
+  }
+}

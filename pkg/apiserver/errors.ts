@@ -1,0 +1,86 @@
+// API errors, one class per Kubernetes StatusReason, each turned into a `kind: Status` body
+// with the HTTP code kubectl expects (k8s.io/apimachinery/pkg/api/errors).
+import { formatFieldError, type FieldError } from '../api/field-error.js';
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: { reason: string; message: string; field?: string }[];
+  retryAfterSeconds?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApiError';
+  }
+
+  toStatus(): Record<string, unknown> {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+const qualified = (group: string, resource: string) => (group ? `${resource}.${group}` : resource);
+
+export const notFound = (group: string, resource: string, name: string) =>
+  new ApiError(404, 'NotFound', `${qualified(group, resource)} "${name}" not found`, { name, group, kind: resource });
+
+export const alreadyExists = (group: string, resource: string, name: string) =>
+  new ApiError(409, 'AlreadyExists', `${qualified(group, resource)} "${name}" already exists`, { name, group, kind: resource });
+
+export const conflict = (group: string, resource: string, name: string, why: string) =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(group, resource)} "${name}": ${why}`, { name, group, kind: resource });
+
+export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
+
+export const methodNotSupported = (resource: string, verb: string) =>
+  new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${resource}"`);
+
+export const unsupportedMediaType = (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml; got ${type}`);
+
+export const gone = (message: string) => new ApiError(410, 'Expired', message);
+
+export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') =>
+  new ApiError(
+    403,
+    'Forbidden',
+    `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ''}${why ? `: ${why}` : ''}`,
+    { name, group, kind: resource },
+  );
+
+export const tooLarge = (message: string) => new ApiError(413, 'RequestEntityTooLarge', message);
+
+export const internal = (message: string, cause?: unknown) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, undefined, { cause });
+
+export const unavailable = (message: string, cause?: unknown) => new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 }, { cause });
+
+/** A 422 Invalid (or, for decoding errors such as unknown fields, a 400 BadRequest) naming every bad field. */
+export function invalid(kind: string, group: string, name: string, errs: FieldError[]): ApiError {
+  const causes = errs.map((e) => ({ reason: e.type, message: formatFieldError(e), field: e.field }));
+  const onlyDecoding = errs.every((e) => e.type === 'FieldValueUnknown' || e.type === 'FieldValueTypeInvalid');
+  if (onlyDecoding) {
+    // Kubernetes reports strict-decoding failures as 400 BadRequest: `.spec.containers[0].foo: field not declared in schema`.
+    const msg = `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${errs.map(formatFieldError).join(', ')}`;
+    return new ApiError(400, 'BadRequest', msg, { name, group, kind, causes });
+  }
+  const msg = `${kind} "${name}" is invalid: ${errs.length === 1 ? formatFieldError(errs[0]!) : `[${errs.map(formatFieldError).join(', ')}]`}`;
+  return new ApiError(422, 'Invalid', msg, { name, group, kind, causes });
+}

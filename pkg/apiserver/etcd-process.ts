@@ -1,0 +1,117 @@
+// The embedded etcd: with no --etcd-servers the apiserver runs Debian's etcd as a child, on
+// loopback only, with its data under the apiserver's data dir, and restarts it if it dies.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { logger } from '../util/log.js';
+
+const log = logger('etcd');
+
+export interface EmbeddedEtcdOptions {
+  dataDir: string;
+  clientPort: number;
+  peerPort: number;
+  binary?: string;
+  /** Where etcd's own output goes; defaults to DATA_DIR/etcd.log. */
+  logFile?: string;
+}
+
+enum State {
+  Stopped,
+  Running,
+  Stopping,
+}
+
+/** Supervises one etcd child. Invariant: `child` is set exactly while state is Running or Stopping. */
+export class EmbeddedEtcd {
+  private child: ChildProcess | undefined;
+  private state = State.Stopped;
+  private restarts = 0;
+  readonly endpoint: string;
+
+  constructor(private readonly opts: EmbeddedEtcdOptions) {
+    this.endpoint = `http://127.0.0.1:${opts.clientPort}`;
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    this.state = State.Running;
+    this.spawnChild();
+    await waitForPort(this.opts.clientPort, 30_000);
+    log.info('embedded etcd ready', { endpoint: this.endpoint, dataDir: this.opts.dataDir, pid: this.child?.pid });
+  }
+
+  private spawnChild(): void {
+    const o = this.opts;
+    const logPath = o.logFile ?? join(o.dataDir, '..', 'etcd.log');
+    const fd = openSync(logPath, 'a');
+    const args = [
+      '--name', 'tskube',
+      '--data-dir', o.dataDir,
+      '--listen-client-urls', `http://127.0.0.1:${o.clientPort}`,
+      '--advertise-client-urls', `http://127.0.0.1:${o.clientPort}`,
+      '--listen-peer-urls', `http://127.0.0.1:${o.peerPort}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${o.peerPort}`,
+      '--initial-cluster', `tskube=http://127.0.0.1:${o.peerPort}`,
+      '--quota-backend-bytes', String(4 * 1024 * 1024 * 1024),
+      '--snapshot-count', '10000',
+      '--log-level', 'warn',
+      '--logger', 'zap',
+    ];
+    const child = spawn(o.binary ?? '/usr/bin/etcd', args, { stdio: ['ignore', fd, fd], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: '' } });
+    closeSync(fd);
+    this.child = child;
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      if (this.state !== State.Running) return;
+      this.restarts++;
+      log.warn('embedded etcd exited; restarting', { code, signal, restarts: this.restarts });
+      setTimeout(() => {
+        if (this.state === State.Running) this.spawnChild();
+      }, Math.min(5000, 200 * this.restarts));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.state = State.Stopping;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.child = undefined;
+    this.state = State.Stopped;
+  }
+}
+
+export function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const sock = createConnection({ port, host });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', () => {
+        sock.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}

@@ -1,0 +1,153 @@
+// The kinds the apiserver serves and the per-resource strategy for each: naming, scope,
+// defaulting, validation, what the status subresource owns, and selectable fields.
+import type { FieldError } from '../../api/field-error.js';
+import type { KubeObject } from '../../api/types.js';
+import {
+  validateEvent,
+  validateLease,
+  validateNamespace,
+  validateNode,
+  validatePod,
+  validatePodUpdate,
+  validatePodStatusUpdate,
+  validateObjectMeta,
+} from '../../api/validation.js';
+import { defaultNamespace, defaultNode, defaultPod, podQOSClass } from '../../api/defaults.js';
+import { fieldsOf } from '../../api/selectors.js';
+
+export interface ResourceInfo {
+  /** Plural lower-case name used in URLs and etcd keys. */
+  name: string;
+  singularName: string;
+  kind: string;
+  listKind: string;
+  group: string;
+  version: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Type name in pkg/api/generated/schema.json used for strict decoding. */
+  typeName: string;
+  subresources: string[];
+  /** PUT without a resourceVersion is allowed (last write wins). */
+  allowUnconditionalUpdate: boolean;
+  /** Fills defaults and clears what clients may not set on create. */
+  prepareForCreate(obj: KubeObject): void;
+  /** On a main-resource update: keep what belongs to the status subresource. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  validate(obj: KubeObject): FieldError[];
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Field-selector fields of an object (metadata.name, spec.nodeName, ...). */
+  fields(obj: KubeObject): Record<string, string>;
+}
+
+export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
+
+const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const verbsOf = (_r: ResourceInfo) => allVerbs;
+
+function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularName' | 'kind' | 'typeName'>): ResourceInfo {
+  const r: ResourceInfo = {
+    listKind: `${p.kind}List`,
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    subresources: [],
+    allowUnconditionalUpdate: true,
+    prepareForCreate: () => {},
+    prepareForUpdate: (obj, old) => {
+      if ('status' in old || 'status' in obj) obj.status = old.status;
+    },
+    validate: (obj) => validateObjectMeta(obj.metadata ?? {}, r.namespaced, 'metadata'),
+    validateUpdate: (obj) => r.validate(obj),
+    validateStatusUpdate: () => [],
+    fields: (obj) => fieldsOf(r.name, obj),
+    ...p,
+  };
+  return r;
+}
+
+export const pods = base({
+  name: 'pods',
+  singularName: 'pod',
+  kind: 'Pod',
+  typeName: 'Pod',
+  shortNames: ['po'],
+  categories: ['all'],
+  subresources: ['status', 'binding', 'log', 'exec'],
+  prepareForCreate(obj) {
+    // Pods are created with their status cleared; the scheduler and the node agent own it.
+    obj.status = { phase: 'Pending', qosClass: undefined };
+    defaultPod(obj as never);
+    (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
+  },
+  validate: (obj) => validatePod(obj as never),
+  validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
+  validateStatusUpdate: (obj, old) => validatePodStatusUpdate(obj as never, old as never),
+});
+
+export const nodes = base({
+  name: 'nodes',
+  singularName: 'node',
+  kind: 'Node',
+  typeName: 'Node',
+  namespaced: false,
+  shortNames: ['no'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => defaultNode(obj as never),
+  validate: (obj) => validateNode(obj as never),
+});
+
+export const namespaces = base({
+  name: 'namespaces',
+  singularName: 'namespace',
+  kind: 'Namespace',
+  typeName: 'Namespace',
+  namespaced: false,
+  shortNames: ['ns'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => {
+    obj.status = {};
+    defaultNamespace(obj as never);
+  },
+  validate: (obj) => validateNamespace(obj as never),
+});
+
+export const events = base({
+  name: 'events',
+  singularName: 'event',
+  kind: 'Event',
+  typeName: 'Event',
+  shortNames: ['ev'],
+  validate: (obj) => validateEvent(obj as never),
+  prepareForUpdate: () => {},
+});
+
+export const leases = base({
+  name: 'leases',
+  singularName: 'lease',
+  kind: 'Lease',
+  typeName: 'Lease',
+  group: 'coordination.k8s.io',
+  validate: (obj) => validateLease(obj as never),
+  prepareForUpdate: () => {},
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases];
+
+export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
+  return allResources.find((r) => r.group === group && r.version === version && r.name === name);
+}
+
+export function etcdPrefix(r: ResourceInfo): string {
+  const resource = r.group ? `${r.group}/${r.name}` : r.name;
+  // Kubernetes keeps leases under /registry/leases; keep the plain resource name for core kinds.
+  return `/registry/${r.group === 'coordination.k8s.io' ? r.name : resource}/`;
+}
+
+export function etcdKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
+  return r.namespaced ? `${etcdPrefix(r)}${namespace}/${name}` : `${etcdPrefix(r)}${name}`;
+}

@@ -1,0 +1,395 @@
+// The generic registry store: Kubernetes verb semantics (create, get, list, update, patch,
+// delete, deletecollection, watch) for any resource, over Storage and its WatchCache.
+import { randomUUID, randomBytes } from 'node:crypto';
+import type { FieldError } from '../../api/field-error.js';
+import type { KubeObject } from '../../api/types.js';
+import { decodeStrict } from '../../api/schema-validate.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { CompactedError, Storage, type Versioned } from '../storage.js';
+import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
+import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+export interface RequestContext {
+  user: UserInfo;
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+  /** Warnings to return in `Warning:` headers. */
+  warnings: string[];
+}
+
+export interface ListOptions {
+  matches: (obj: KubeObject) => boolean;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export type DeleteResult = { deleted: true; obj: KubeObject } | { deleted: false; obj: KubeObject };
+
+export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const clone = <T>(o: T): T => structuredClone(o);
+
+export class Store {
+  readonly prefix: string;
+
+  constructor(
+    readonly storage: Storage,
+    readonly resource: ResourceInfo,
+    readonly cache: WatchCache,
+    private readonly namespaceCheck: (ns: string, ctx: RequestContext) => Promise<void>,
+  ) {
+    this.prefix = etcdPrefix(resource);
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return etcdKey(this.resource, namespace, name);
+  }
+
+  private notFound(name: string): ApiError {
+    return errors.notFound(this.resource.group, this.resource.name, name);
+  }
+
+  async getVersioned(namespace: string | undefined, name: string): Promise<Versioned> {
+    const v = await this.storage.get(this.key(namespace, name));
+    if (!v) throw this.notFound(name);
+    return v;
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    return (await this.getVersioned(namespace, name)).obj;
+  }
+
+  /** LIST: without resourceVersion a consistent read from etcd (paged by limit/continue); with one, from the watch cache. */
+  async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: KubeObject[]; rev: number; continueToken?: string; remaining?: number }> {
+    const scope = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
+    if (opts.resourceVersion && !opts.continueToken && !opts.limit) {
+      const rv = Number(opts.resourceVersion);
+      if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
+      if (rv > 0 && !(await this.cache.waitFor(rv))) {
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
+      }
+      await this.cache.waitReady();
+      const { items, rev } = this.cache.list({ keyPrefix: scope, matches: opts.matches });
+      return { items, rev };
+    }
+    let startKey: string | undefined;
+    let revision = 0;
+    if (opts.continueToken) {
+      const c = decodeContinue(opts.continueToken, scope);
+      startKey = c.start;
+      revision = c.rv;
+    }
+    const items: KubeObject[] = [];
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    let rev = revision;
+    for (;;) {
+      const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 0 }).catch((e) => {
+        if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        throw e;
+      });
+      rev = page.rev;
+      for (const v of page.items) {
+        if (!opts.matches(v.obj)) continue;
+        items.push(v.obj);
+        if (limit && items.length === limit) {
+          const lastKey = this.key(v.obj.metadata?.namespace, v.obj.metadata!.name!);
+          const more = page.more || v !== page.items[page.items.length - 1];
+          if (!more) return { items, rev };
+          return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope) };
+        }
+      }
+      if (!page.more || !page.lastKey) return { items, rev };
+      startKey = page.lastKey + '\0';
+    }
+  }
+
+  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+    const r = this.resource;
+    const obj = clone(body);
+    this.checkKind(obj);
+    this.decode(obj, ctx);
+    const meta = (obj.metadata ??= {});
+    if (r.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace ?? meta.namespace ?? 'default';
+      await this.namespaceCheck(meta.namespace, ctx);
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now();
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    r.prepareForCreate(obj);
+    const errs = r.validate(obj);
+    if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    setTypeMeta(r, obj);
+    if (ctx.dryRun) return obj;
+    const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj);
+    if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
+    meta.resourceVersion = String(res.rev);
+    return obj;
+  }
+
+  /** PUT of the object or of its status subresource. */
+  async update(namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext, subresource?: 'status'): Promise<KubeObject> {
+    const obj = clone(body);
+    this.checkKind(obj);
+    this.decode(obj, ctx);
+    if (obj.metadata?.name && obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const wantRv = obj.metadata?.resourceVersion;
+    if (!wantRv && !this.resource.allowUnconditionalUpdate) {
+      throw errors.invalid(this.resource.kind, this.resource.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '', detail: 'must be specified for an update' }]);
+    }
+    return this.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
+      if (wantRv && wantRv !== current.metadata?.resourceVersion) throw this.conflict(name);
+      return obj;
+    });
+  }
+
+  conflict(name: string): ApiError {
+    return errors.conflict(this.resource.group, this.resource.name, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+
+  /**
+   * Read-modify-write with an etcd precondition, retried while the object changes under us
+   * (unless the mutator itself pinned a resourceVersion and raised a conflict).
+   */
+  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator): Promise<KubeObject> {
+    const r = this.resource;
+    const key = this.key(namespace, name);
+    let current = await this.storage.get(key);
+    for (let attempt = 0; ; attempt++) {
+      if (!current) throw this.notFound(name);
+      const old = current.obj;
+      const next = clone(await mutate(clone(old)));
+      this.checkKind(next);
+      const meta = (next.metadata ??= {});
+      const oldMeta = old.metadata!;
+      // Identity and server-owned metadata cannot change.
+      meta.name = oldMeta.name;
+      if (r.namespaced) meta.namespace = oldMeta.namespace;
+      else delete meta.namespace;
+      if (meta.uid && meta.uid !== oldMeta.uid) {
+        throw errors.invalid(r.kind, r.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.uid', badValue: meta.uid, detail: 'field is immutable' }]);
+      }
+      meta.uid = oldMeta.uid;
+      meta.creationTimestamp = oldMeta.creationTimestamp;
+      meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
+      if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
+      meta.generation = oldMeta.generation ?? 1;
+      let errs: FieldError[];
+      if (subresource === 'status') {
+        // The status subresource owns status only: spec and most metadata stay as they were.
+        const status = next.status;
+        const kept = clone(old);
+        kept.status = status;
+        kept.metadata = { ...oldMeta };
+        Object.assign(next, kept);
+        for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
+        errs = r.validateStatusUpdate(next, old);
+      } else if (subresource === 'internal') {
+        // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
+        errs = [];
+      } else {
+        r.prepareForUpdate(next, old);
+        if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+        errs = r.validateUpdate(next, old);
+      }
+      if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+      setTypeMeta(r, next);
+      if (ctx.dryRun) return next;
+      if (sameContent(next, old)) return old;
+      // Deletion finishes when the last finalizer goes and a deletion was requested.
+      if (meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
+        const del = await this.storage.delete(key, current.rev);
+        if (del.ok) return { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } };
+        current = del.current;
+        continue;
+      }
+      const res = await this.storage.update(key, next, current.rev);
+      if (res.ok) {
+        meta.resourceVersion = String(res.rev);
+        return next;
+      }
+      if (attempt > 50) throw this.conflict(name);
+      current = res.current;
+    }
+  }
+
+  /**
+   * DELETE. Pods bound to a node are deleted gracefully: deletionTimestamp and
+   * deletionGracePeriodSeconds are set and the node's agent confirms with grace 0.
+   */
+  async delete(namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<DeleteResult> {
+    const r = this.resource;
+    const key = this.key(namespace, name);
+    let current = await this.storage.get(key);
+    for (;;) {
+      if (!current) throw this.notFound(name);
+      const obj = current.obj;
+      const meta = obj.metadata!;
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== meta.uid) {
+        throw errors.conflict(r.group, r.name, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+        throw errors.conflict(r.group, r.name, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+      }
+      const grace = this.gracePeriod(obj, opts.gracePeriodSeconds);
+      const hasFinalizers = (meta.finalizers?.length ?? 0) > 0;
+      if (grace > 0 || hasFinalizers) {
+        // Graceful: record the request; shorten an earlier one, never lengthen it.
+        const next = clone(obj);
+        const nm = next.metadata!;
+        const requested = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const prevGrace = nm.deletionGracePeriodSeconds;
+        if (nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace) {
+          return { deleted: false, obj };
+        }
+        nm.deletionTimestamp = nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace ? nm.deletionTimestamp : requested;
+        nm.deletionGracePeriodSeconds = grace;
+        if (ctx.dryRun || opts.dryRun) return { deleted: false, obj: next };
+        if (grace === 0 && !hasFinalizers) {
+          // fall through to the immediate delete below
+        } else {
+          const res = await this.storage.update(key, next, current.rev);
+          if (res.ok) {
+            nm.resourceVersion = String(res.rev);
+            return { deleted: false, obj: next };
+          }
+          current = res.current;
+          continue;
+        }
+      }
+      if (ctx.dryRun || opts.dryRun) return { deleted: true, obj };
+      const res = await this.storage.delete(key, current.rev);
+      if (res.ok) {
+        return { deleted: true, obj: { ...obj, metadata: { ...meta, resourceVersion: String(res.rev) } } };
+      }
+      current = res.current;
+    }
+  }
+
+  /** The grace period Kubernetes would apply: only bound, non-terminal pods wait. */
+  private gracePeriod(obj: KubeObject, requested: number | undefined): number {
+    if (this.resource.name !== 'pods') return 0;
+    const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    if (!spec.nodeName) return 0;
+    if (phase === 'Succeeded' || phase === 'Failed') return 0;
+    const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, g);
+  }
+
+  watch(namespace: string | undefined, fromRv: string | undefined, filter: Omit<WatchFilter, 'keyPrefix'> & { name?: string }, sink: WatchSink): () => void {
+    const keyPrefix = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
+    const exactKey = filter.name ? this.key(namespace, filter.name) : undefined;
+    let rv: number | undefined;
+    if (fromRv !== undefined && fromRv !== '') {
+      rv = Number(fromRv);
+      if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
+    }
+    try {
+      return this.cache.watch(rv, { keyPrefix, exactKey, matches: filter.matches }, sink);
+    } catch (e) {
+      if (e instanceof TooOldError) throw errors.gone(e.message);
+      throw e;
+    }
+  }
+
+  /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
+  decode(obj: KubeObject, ctx: RequestContext): void {
+    const errs = decodeStrict(this.resource.typeName, obj);
+    if (!errs.length) return;
+    const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
+    const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
+    if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
+      throw errors.invalid(this.resource.kind, this.resource.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
+    }
+    for (const u of unknown) {
+      if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
+      deletePath(obj, u.field);
+    }
+  }
+
+  private checkKind(obj: KubeObject): void {
+    const r = this.resource;
+    if (obj.kind && obj.kind !== r.kind) {
+      throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
+    }
+    const av = r.group ? `${r.group}/${r.version}` : r.version;
+    if (obj.apiVersion && obj.apiVersion !== av) {
+      throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
+    }
+  }
+}
+
+function setTypeMeta(r: ResourceInfo, obj: KubeObject): void {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  for (const k of Object.keys(obj)) delete obj[k];
+  Object.assign(obj, { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind }, rest);
+}
+
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return strip(a) === strip(b);
+}
+
+/** Removes the value at a path such as `spec.containers[0].foo` (used to prune unknown fields). */
+export function deletePath(obj: unknown, path: string): void {
+  const parts = path.match(/[^.[\]]+/g) ?? [];
+  let cur: unknown = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string, unknown>)[parts[i]!];
+  }
+  if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]!];
+}
+
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const bytes = randomBytes(5);
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+function encodeContinue(rv: number, start: string, scope: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: start.slice(scope.length) })).toString('base64url');
+}
+
+function decodeContinue(token: string, scope: string): { rv: number; start: string } {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString()) as { rv: number; start: string };
+    if (typeof c.rv !== 'number' || typeof c.start !== 'string') throw new Error('bad');
+    return { rv: c.rv, start: scope + c.start };
+  } catch {
+    throw errors.badRequest('continue key is not valid: invalid continue token');
+  }
+}

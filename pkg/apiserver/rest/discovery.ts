@@ -1,0 +1,73 @@
+// Discovery documents: /api, /apis, /api/v1, /apis/<group>/<version>, /version.
+import { allResources, apiVersionOf, verbsOf, type ResourceInfo } from '../registry/resources.js';
+
+export const serverVersion = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-tskube.0.1.0',
+  gitCommit: 'tskube',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-22T00:00:00Z',
+  goVersion: `node${process.versions.node}`,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export function apiVersions(): Record<string, unknown> {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+}
+
+function groups(): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const r of allResources) {
+    if (!r.group) continue;
+    const vs = m.get(r.group) ?? [];
+    if (!vs.includes(r.version)) vs.push(r.version);
+    m.set(r.group, vs);
+  }
+  return m;
+}
+
+export function apiGroup(name: string): Record<string, unknown> | undefined {
+  const versions = groups().get(name);
+  if (!versions) return undefined;
+  const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: vs, preferredVersion: vs[0] };
+}
+
+export function apiGroupList(): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g)!; return rest; }) };
+}
+
+const subresourceKinds: Record<string, { kind: string; verbs: string[] }> = {
+  status: { kind: '', verbs: ['get', 'patch', 'update'] },
+  binding: { kind: 'Binding', verbs: ['create'] },
+  log: { kind: 'Pod', verbs: ['get'] },
+  exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+};
+
+export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
+  const rs = allResources.filter((r) => r.group === group && r.version === version);
+  if (!rs.length) return undefined;
+  const resources: Record<string, unknown>[] = [];
+  for (const r of rs) {
+    resources.push({
+      name: r.name,
+      singularName: r.singularName,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: verbsOf(r),
+      ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+      ...(r.categories.length ? { categories: r.categories } : {}),
+    });
+    for (const s of r.subresources) {
+      const sk = subresourceKinds[s]!;
+      resources.push({ name: `${r.name}/${s}`, singularName: '', namespaced: r.namespaced, kind: sk.kind || r.kind, verbs: sk.verbs });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+}
+
+export function resourceLabel(r: ResourceInfo): string {
+  return `${apiVersionOf(r)}/${r.name}`;
+}

@@ -1,0 +1,69 @@
+// Small HTTP helpers for the REST frontend: bodies with a size limit, JSON/YAML decoding with
+// line-aware errors, and Status responses.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import yaml from 'js-yaml';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+
+/** kube-apiserver's limit on a request body. */
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw errors.tooLarge(`the request body is too large: limit is ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Decodes a JSON or YAML body into one object; errors name the line. */
+export function decodeBody(body: Buffer, contentType: string): unknown {
+  const text = body.toString('utf8');
+  if (!text.trim()) throw errors.badRequest('the request body is empty');
+  const isYaml = /yaml/.test(contentType);
+  if (!isYaml) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      // apply-patch+yaml bodies are usually JSON; anything else is reported as JSON.
+      throw errors.badRequest(`error decoding request body as JSON: ${(e as Error).message}`);
+    }
+  }
+  try {
+    const docs = yaml.loadAll(text);
+    if (docs.length !== 1) throw errors.badRequest(`expected one YAML document in the request body, got ${docs.length}`);
+    return docs[0];
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw errors.badRequest(`error decoding request body as YAML: ${(e as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+  const data = JSON.stringify(body);
+  const headers: Record<string, string | string[]> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(data)),
+    'Cache-Control': 'no-cache, private',
+  };
+  if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
+  res.end(data);
+}
+
+export function sendStatus(res: ServerResponse, err: ApiError): void {
+  sendJson(res, err.code, err.toStatus());
+}
+
+export function successStatus(code: number, details?: Record<string, unknown>): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}), code };
+}
+
+export function wantsTable(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  const first = accept.split(',')[0] ?? '';
+  return /as=Table/.test(first) && /g=meta\.k8s\.io/.test(first);
+}

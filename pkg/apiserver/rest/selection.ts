@@ -1,0 +1,31 @@
+// Label and field selectors from query parameters, turned into one predicate.
+import type { KubeObject } from '../../api/types.js';
+import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../api/selectors.js';
+import * as errors from '../errors.js';
+import type { ResourceInfo } from '../registry/resources.js';
+
+export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: KubeObject) => boolean {
+  const ls = q.get('labelSelector') ?? '';
+  const fs = q.get('fieldSelector') ?? '';
+  if (!ls && !fs) return () => true;
+  let labelSel: ReturnType<typeof parseLabelSelector> | undefined;
+  let fieldSel: ReturnType<typeof parseFieldSelector> | undefined;
+  try {
+    if (ls) labelSel = parseLabelSelector(ls);
+  } catch (e) {
+    throw errors.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+  }
+  try {
+    if (fs) fieldSel = parseFieldSelector(fs);
+  } catch (e) {
+    throw errors.badRequest(`invalid field selector: ${(e as Error).message}`);
+  }
+  if (fieldSel) {
+    // Reject unsupported field labels up front, as Kubernetes does.
+    const sample = r.fields({ metadata: {} } as KubeObject);
+    for (const req of fieldSel.requirements ?? []) {
+      if (!(req.field in sample)) throw errors.badRequest(`field label not supported: ${req.field}`);
+    }
+  }
+  return (obj) => (!labelSel || matchesLabelSelector(labelSel, obj.metadata?.labels ?? {})) && (!fieldSel || matchesFieldSelector(fieldSel, r.fields(obj)));
+}

@@ -1,0 +1,240 @@
+// The REST frontend: HTTPS in the Kubernetes dialect, bearer-token authentication,
+// authorization, discovery, OpenAPI, /metrics and health endpoints, routed to the registry.
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+import type { KubeObject } from '../../api/types.js';
+import { openapiV3Doc, openapiV3Index } from '../../api/openapi.js';
+import { logger } from '../../util/log.js';
+import { authorize } from '../authz.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { findResource, type ResourceInfo } from '../registry/resources.js';
+import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
+import { handleResource } from './handlers.js';
+import { sendJson, sendStatus } from './http-util.js';
+
+const log = logger('apiserver');
+
+const requestTotal = new Counter({
+  name: 'apiserver_request_total',
+  help: 'Counter of apiserver requests broken out for each verb, group, resource and HTTP response code.',
+  labelNames: ['verb', 'group', 'resource', 'subresource', 'code'],
+});
+const requestDuration = new Histogram({
+  name: 'apiserver_request_duration_seconds',
+  help: 'Response latency distribution in seconds for each verb, group and resource.',
+  labelNames: ['verb', 'group', 'resource', 'subresource'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 4, 10, 30, 60],
+});
+const registeredWatchers = new Gauge({
+  name: 'apiserver_registered_watchers',
+  help: 'Number of currently registered watchers for a given resource.',
+  labelNames: ['resource'],
+});
+
+export interface RestServerDeps {
+  stores: Map<ResourceInfo, Store>;
+  authenticate(token: string): UserInfo | undefined;
+  ready(): boolean;
+  /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
+  extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
+}
+
+export interface ParsedPath {
+  group: string;
+  version: string;
+  namespace?: string;
+  resource: string;
+  name?: string;
+  subresource?: string;
+  watchPrefix: boolean;
+}
+
+/** Splits /api/v1/namespaces/ns/pods/name/status and /apis/g/v/... into their parts. */
+export function parseResourcePath(path: string): ParsedPath | undefined {
+  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group = '';
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api') {
+    if (!segs[1]) return undefined;
+    version = segs[1];
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis') {
+    if (!segs[1] || !segs[2]) return undefined;
+    group = segs[1];
+    version = segs[2];
+    rest = segs.slice(3);
+  } else return undefined;
+  let watchPrefix = false;
+  if (rest[0] === 'watch') {
+    watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  if (!rest.length) return undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+    return { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4], watchPrefix };
+  }
+  return { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2], watchPrefix };
+}
+
+function verbOf(method: string, p: ParsedPath, q: URLSearchParams): string {
+  const watch = p.watchPrefix || ['1', 'true'].includes(q.get('watch') ?? '');
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (watch) return 'watch';
+      return p.name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return p.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export class RestServer {
+  private server: Server | undefined;
+
+  constructor(private readonly deps: RestServerDeps) {}
+
+  listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
+    const server = createHttpsServer({ cert: opts.cert, key: opts.key }, (req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 130_000;
+    server.requestTimeout = 0;
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => {
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+
+  private authenticate(req: IncomingMessage): UserInfo | undefined {
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    if (!m) return undefined;
+    const user = this.deps.authenticate(m[1]!);
+    return user ? { ...user, groups: [...user.groups, 'system:authenticated'] } : undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const labels = { verb: (req.method ?? 'GET').toUpperCase(), group: '', resource: '', subresource: '' };
+    const finish = (code: number) => {
+      const secs = Number(process.hrtime.bigint() - started) / 1e9;
+      if (labels.verb !== 'WATCH') requestDuration.observe(labels, secs);
+      requestTotal.inc({ ...labels, code: String(code) });
+    };
+    res.on('finish', () => finish(res.statusCode));
+    try {
+      if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+        const ok = path !== '/readyz' || this.deps.ready();
+        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
+        res.end(ok ? 'ok' : 'not ready');
+        return;
+      }
+      if (path === '/version') return sendJson(res, 200, serverVersion);
+      const user = this.authenticate(req);
+      if (!user) throw errors.unauthorized();
+      if (path === '/metrics') {
+        res.writeHead(200, { 'Content-Type': register.contentType });
+        res.end(await register.metrics());
+        return;
+      }
+      if (path === '/api' || path === '/api/') return sendJson(res, 200, apiVersions());
+      if (path === '/apis' || path === '/apis/') {
+        if (/apidiscovery\.k8s\.io/.test(req.headers.accept ?? '') && !/application\/json(,|$)/.test(req.headers.accept ?? '')) {
+          throw new ApiError(406, 'NotAcceptable', 'only application/json discovery is served');
+        }
+        return sendJson(res, 200, apiGroupList());
+      }
+      if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index());
+      if (path.startsWith('/openapi/v3/')) {
+        const doc = openapiV3Doc(path.slice('/openapi/v3/'.length));
+        if (!doc) throw errors.notFound('', 'openapi', path);
+        return sendJson(res, 200, doc);
+      }
+      if (path === '/openapi/v2') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      const segs = path.split('/').filter(Boolean);
+      if (segs[0] === 'api' && segs.length === 2) {
+        const list = apiResourceList('', segs[1]!);
+        if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        return sendJson(res, 200, list);
+      }
+      if (segs[0] === 'apis' && segs.length === 2) {
+        const g = apiGroup(segs[1]!);
+        if (!g) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        return sendJson(res, 200, g);
+      }
+      if (segs[0] === 'apis' && segs.length === 3) {
+        const list = apiResourceList(segs[1]!, segs[2]!);
+        if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        return sendJson(res, 200, list);
+      }
+      if (this.deps.extra && (await this.deps.extra(req, res, user, url))) return;
+      const p = parseResourcePath(path);
+      const resource = p && findResource(p.group, p.version, p.resource);
+      if (!p || !resource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
+      Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
+      const store = this.deps.stores.get(resource)!;
+      if (resource.namespaced && !p.namespace && p.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      const decision = await authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
+        if (!p.name) return undefined;
+        try {
+          return (await store.get(p.namespace, p.name)) as KubeObject;
+        } catch {
+          return undefined;
+        }
+      });
+      if (!decision.allowed) {
+        throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
+      }
+      const q = url.searchParams;
+      const fv = q.get('fieldValidation') ?? 'Warn';
+      if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
+      const ctx: RequestContext = { user, dryRun: q.getAll('dryRun').includes('All'), fieldValidation: fv as FieldValidation, warnings: [] };
+      await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx }, {
+        opened: (r) => registeredWatchers.inc({ resource: r }),
+        closed: (r) => registeredWatchers.dec({ resource: r }),
+      });
+    } catch (e) {
+      const err = e instanceof ApiError ? e : toApiError(e);
+      if (err.code >= 500) log.error('request failed', { method: req.method, path, err: e instanceof Error ? e.stack : String(e) });
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      sendStatus(res, err);
+    }
+  }
+}
+
+function toApiError(e: unknown): ApiError {
+  const err = e as Error & { retryable?: boolean };
+  if (err?.name === 'StorageError' || err?.name === 'CompactedError') return errors.unavailable(`storage unavailable: ${err.message}`, e);
+  return errors.internal(err?.message ?? String(e), e);
+}

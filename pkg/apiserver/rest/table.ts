@@ -1,0 +1,178 @@
+// Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
+// columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
+import type { KubeObject } from '../../api/types.js';
+
+export interface Column {
+  name: string;
+  type: string;
+  format?: string;
+  description: string;
+  priority: number;
+}
+
+type Row = (obj: KubeObject, now: number) => unknown[];
+
+interface Printer {
+  columns: Column[];
+  row: Row;
+}
+
+const col = (name: string, type = 'string', priority = 0, format = ''): Column => ({
+  name,
+  type,
+  format,
+  description: name,
+  priority,
+});
+
+/** Human-readable duration as kubectl prints ages: 45s, 3m12s, 5h, 3d. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 8) return `${d}d${h % 24 ? `${h % 24}h` : ''}`;
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y${d % 365 ? `${d % 365}d` : ''}`;
+}
+
+export const age = (obj: KubeObject, now: number) => {
+  const t = obj.metadata?.creationTimestamp;
+  return t ? humanDuration(now - Date.parse(t)) : '<unknown>';
+};
+
+interface CS {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number }; running?: unknown };
+  lastState?: { terminated?: { finishedAt?: string } };
+}
+
+/** The STATUS column as kubectl's printPod computes it. */
+export function podStatusReason(pod: KubeObject): { reason: string; ready: number; total: number; restarts: number; lastRestart?: string } {
+  const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: unknown[] };
+  const status = (pod.status ?? {}) as { phase?: string; reason?: string; containerStatuses?: CS[]; initContainerStatuses?: CS[]; conditions?: { type?: string; status?: string }[] };
+  const total = spec.containers?.length ?? 0;
+  let reason = status.reason || status.phase || 'Pending';
+  let restarts = 0;
+  let ready = 0;
+  let lastRestart: string | undefined;
+  let initializing = false;
+  const inits = status.initContainerStatuses ?? [];
+  for (let i = 0; i < inits.length; i++) {
+    const c = inits[i]!;
+    restarts += c.restartCount ?? 0;
+    if (c.state?.terminated?.exitCode === 0) continue;
+    if (c.state?.terminated) {
+      const t = c.state.terminated;
+      reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
+    } else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') {
+      reason = `Init:${c.state.waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${spec.initContainers?.length ?? inits.length}`;
+    }
+    initializing = true;
+    break;
+  }
+  if (!initializing) {
+    let hasRunning = false;
+    const cs = status.containerStatuses ?? [];
+    for (let i = cs.length - 1; i >= 0; i--) {
+      const c = cs[i]!;
+      restarts += c.restartCount ?? 0;
+      const fin = c.lastState?.terminated?.finishedAt;
+      if (fin && (!lastRestart || fin > lastRestart)) lastRestart = fin;
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
+      else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const isReady = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      reason = isReady ? 'Running' : 'NotReady';
+    }
+  }
+  if (pod.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return { reason, ready, total, restarts, lastRestart };
+}
+
+const printers: Record<string, Printer> = {
+  pods: {
+    columns: [col('Name'), col('Ready'), col('Status'), col('Restarts', 'string'), col('Age'), col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    row: (pod, now) => {
+      const s = podStatusReason(pod);
+      const status = (pod.status ?? {}) as { podIP?: string; nominatedNodeName?: string };
+      const spec = (pod.spec ?? {}) as { nodeName?: string; readinessGates?: unknown[] };
+      const restarts = s.lastRestart ? `${s.restarts} (${humanDuration(now - Date.parse(s.lastRestart))} ago)` : String(s.restarts);
+      return [pod.metadata?.name, `${s.ready}/${s.total}`, s.reason, restarts, age(pod, now), status.podIP || '<none>', spec.nodeName || '<none>', status.nominatedNodeName || '<none>', spec.readinessGates?.length ? `0/${spec.readinessGates.length}` : '<none>'];
+    },
+  },
+  nodes: {
+    columns: [col('Name'), col('Status'), col('Roles'), col('Age'), col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
+    row: (node, now) => {
+      const st = (node.status ?? {}) as { conditions?: { type: string; status: string }[]; nodeInfo?: Record<string, string>; addresses?: { type: string; address: string }[] };
+      const spec = (node.spec ?? {}) as { unschedulable?: boolean };
+      const ready = st.conditions?.find((c) => c.type === 'Ready');
+      let status = ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown';
+      if (spec.unschedulable) status += ',SchedulingDisabled';
+      const roles = Object.keys(node.metadata?.labels ?? {})
+        .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+        .map((k) => k.slice('node-role.kubernetes.io/'.length))
+        .join(',');
+      const addr = (t: string) => st.addresses?.find((a) => a.type === t)?.address ?? '<none>';
+      return [node.metadata?.name, status, roles || '<none>', age(node, now), st.nodeInfo?.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), st.nodeInfo?.osImage ?? '', st.nodeInfo?.kernelVersion ?? '', st.nodeInfo?.containerRuntimeVersion ?? ''];
+    },
+  },
+  namespaces: {
+    columns: [col('Name'), col('Status'), col('Age')],
+    row: (ns, now) => [ns.metadata?.name, (ns.status as { phase?: string } | undefined)?.phase ?? 'Active', age(ns, now)],
+  },
+  events: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
+    row: (ev, now) => {
+      const e = ev as KubeObject & { lastTimestamp?: string; eventTime?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string }; count?: number };
+      const last = e.lastTimestamp || e.eventTime || e.metadata?.creationTimestamp;
+      const seen = last ? humanDuration(now - Date.parse(last)) : '<unknown>';
+      return [seen, e.type ?? '', e.reason ?? '', `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`, e.message ?? ''];
+    },
+  },
+  leases: {
+    columns: [col('Name'), col('Holder'), col('Age')],
+    row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
+  },
+};
+
+const fallback: Printer = { columns: [col('Name'), col('Age')], row: (o, now) => [o.metadata?.name, age(o, now)] };
+
+export function tableColumns(resource: string): Column[] {
+  return (printers[resource] ?? fallback).columns;
+}
+
+export function toTable(resource: string, items: KubeObject[], listMeta: Record<string, unknown>, includeObject: string, withColumns = true): Record<string, unknown> {
+  const p = printers[resource] ?? fallback;
+  const now = Date.now();
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: listMeta,
+    columnDefinitions: withColumns ? p.columns : [],
+    rows: items.map((obj) => ({
+      cells: p.row(obj, now),
+      object:
+        includeObject === 'None'
+          ? undefined
+          : includeObject === 'Object'
+            ? obj
+            : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata },
+    })),
+  };
+}

@@ -1,0 +1,253 @@
+// One etcd watch per resource feeds this cache: the current objects, a window of recent events,
+// and fan-out to every watcher with its own selectors. A watch can resume from any revision in
+// the window; older ones get 410 Gone, as from kube-apiserver's watch cache.
+import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
+import type { KubeObject } from '../api/types.js';
+import { logger } from '../util/log.js';
+import { decode, Storage, type Versioned } from './storage.js';
+
+const log = logger('watch-cache');
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface CacheEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  obj: KubeObject;
+  prev?: KubeObject;
+  rev: number;
+}
+
+export interface WatchFilter {
+  /** Key prefix the watcher is limited to (namespace or single object). */
+  keyPrefix: string;
+  /** Exact key, for a watch on one named object. */
+  exactKey?: string;
+  matches(obj: KubeObject): boolean;
+}
+
+export interface WatchSink {
+  send(type: EventType, obj: KubeObject): void;
+  close(err?: Error): void;
+}
+
+export class TooOldError extends Error {
+  constructor(readonly requested: number, readonly oldest: number) {
+    super(`too old resource version: ${requested} (${oldest})`);
+    this.name = 'TooOldError';
+  }
+}
+
+interface CacheWatcher {
+  filter: WatchFilter;
+  sink: WatchSink;
+}
+
+enum State {
+  Starting,
+  Ready,
+  Stopped,
+}
+
+/**
+ * Invariants: `rev` is the newest revision applied; `window` holds events in revision order, all
+ * newer than `oldestRev`, so any resume from rv >= oldestRev is served exactly.
+ */
+export class WatchCache {
+  private items = new Map<string, Versioned>();
+  private window: CacheEvent[] = [];
+  private windowStart = 0;
+  private rev = 0;
+  private oldestRev = 0;
+  private state = State.Starting;
+  private watchers = new Set<CacheWatcher>();
+  private etcdWatcher: EtcdWatcher | undefined;
+  private waiters: { rev: number; resolve: () => void }[] = [];
+  private ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly client: Etcd3,
+    readonly prefix: string,
+    private readonly capacity: number,
+  ) {
+    this.ready = new Promise((r) => (this.markReady = r));
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  async start(): Promise<void> {
+    await this.relist();
+    this.state = State.Ready;
+    this.markReady();
+  }
+
+  waitReady(): Promise<void> {
+    return this.ready;
+  }
+
+  private async relist(): Promise<void> {
+    for (;;) {
+      try {
+        const { items, rev } = await this.storage.list(this.prefix);
+        this.items = new Map(items.map((v) => [keyOf(this.prefix, v.obj), v]));
+        this.rev = rev;
+        this.oldestRev = rev;
+        this.window = [];
+        this.windowStart = 0;
+        break;
+      } catch (e) {
+        log.warn('list failed; retrying', { prefix: this.prefix, err: e });
+        await sleep(500);
+      }
+    }
+    await this.startEtcdWatch();
+  }
+
+  private async startEtcdWatch(): Promise<void> {
+    const w = await this.client
+      .watch()
+      .prefix(this.prefix)
+      .withPreviousKV()
+      .startRevision(String(this.rev + 1))
+      .create();
+    this.etcdWatcher = w;
+    w.on('data', (res) => {
+      for (const ev of res.events) {
+        const rev = Number(ev.kv.mod_revision);
+        if (rev <= this.rev) continue; // replayed after a reconnect
+        const key = ev.kv.key.toString();
+        if (ev.type === 'Put') {
+          const cur = decode(ev.kv);
+          const prev = this.items.get(key);
+          this.items.set(key, cur);
+          this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur.obj, prev: prev?.obj, rev });
+        } else {
+          const prev = this.items.get(key) ?? (ev.prev_kv ? decode(ev.prev_kv) : undefined);
+          this.items.delete(key);
+          if (!prev) continue;
+          const obj = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
+          this.apply({ type: 'DELETED', key, obj, prev: prev.obj, rev });
+        }
+      }
+      const headerRev = Number(res.header.revision);
+      if (res.events.length === 0 && headerRev > this.rev) this.advance(headerRev);
+    });
+    w.on('error', (err) => {
+      if (this.state === State.Stopped) return;
+      log.warn('etcd watch failed; relisting', { prefix: this.prefix, err });
+      void w.cancel().catch(() => {});
+      // Watchers cannot be served across a relist: close them so they resume (or get 410).
+      for (const cw of this.watchers) cw.sink.close(new Error('watch cache relisting'));
+      this.watchers.clear();
+      void this.relist();
+    });
+  }
+
+  private advance(rev: number): void {
+    this.rev = rev;
+    if (this.waiters.length) {
+      const due = this.waiters.filter((w) => w.rev <= rev);
+      this.waiters = this.waiters.filter((w) => w.rev > rev);
+      for (const w of due) w.resolve();
+    }
+  }
+
+  private apply(ev: CacheEvent): void {
+    this.window.push(ev);
+    if (this.window.length - this.windowStart > this.capacity) {
+      const dropped = this.window[this.windowStart]!;
+      this.oldestRev = dropped.rev;
+      this.windowStart++;
+      if (this.windowStart > 4096) {
+        this.window = this.window.slice(this.windowStart);
+        this.windowStart = 0;
+      }
+    }
+    for (const w of this.watchers) dispatch(w, ev);
+    this.advance(ev.rev);
+  }
+
+  /** Resolves once the cache has seen revision `rev` (or times out). */
+  async waitFor(rev: number, timeoutMs = 3000): Promise<boolean> {
+    await this.ready;
+    if (this.rev >= rev) return true;
+    return new Promise((resolve) => {
+      const waiter = { rev, resolve: () => { clearTimeout(timer); resolve(true); } };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** A snapshot of current objects matching the filter, and the revision it reflects. */
+  list(filter: WatchFilter): { items: KubeObject[]; rev: number } {
+    const items: KubeObject[] = [];
+    if (filter.exactKey) {
+      const v = this.items.get(filter.exactKey);
+      if (v && filter.matches(v.obj)) items.push(v.obj);
+    } else {
+      for (const [key, v] of this.items) if (key.startsWith(filter.keyPrefix) && filter.matches(v.obj)) items.push(v.obj);
+      items.sort((a, b) => cmp(keyOf(this.prefix, a), keyOf(this.prefix, b)));
+    }
+    return { items, rev: this.rev };
+  }
+
+  /**
+   * Starts a watch. fromRev undefined/0: synthetic ADDED for every current object, then changes.
+   * fromRev > 0: every change after fromRev (410 if the window no longer reaches back that far).
+   */
+  watch(fromRev: number | undefined, filter: WatchFilter, sink: WatchSink): () => void {
+    if (this.state !== State.Ready) throw new Error('watch cache is not ready');
+    if (fromRev !== undefined && fromRev > 0 && fromRev < this.oldestRev) throw new TooOldError(fromRev, this.oldestRev);
+    const cw: CacheWatcher = { filter, sink };
+    if (!fromRev) {
+      for (const obj of this.list(filter).items) sink.send('ADDED', obj);
+    } else {
+      for (let i = this.windowStart; i < this.window.length; i++) {
+        const ev = this.window[i]!;
+        if (ev.rev > fromRev) dispatch(cw, ev);
+      }
+    }
+    this.watchers.add(cw);
+    return () => this.watchers.delete(cw);
+  }
+
+  async stop(): Promise<void> {
+    this.state = State.Stopped;
+    for (const w of this.watchers) w.sink.close();
+    this.watchers.clear();
+    await this.etcdWatcher?.cancel().catch(() => {});
+  }
+}
+
+function dispatch(w: CacheWatcher, ev: CacheEvent): void {
+  const f = w.filter;
+  if (f.exactKey ? ev.key !== f.exactKey : !ev.key.startsWith(f.keyPrefix)) return;
+  const now = f.matches(ev.obj);
+  const before = ev.prev ? f.matches(ev.prev) : false;
+  if (ev.type === 'DELETED') {
+    if (before) w.sink.send('DELETED', ev.obj);
+    return;
+  }
+  if (now && before) w.sink.send('MODIFIED', ev.obj);
+  else if (now) w.sink.send('ADDED', ev.obj);
+  else if (before) w.sink.send('DELETED', ev.obj);
+}
+
+function keyOf(prefix: string, obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${prefix}${ns}/${obj.metadata?.name}` : `${prefix}${obj.metadata?.name}`;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

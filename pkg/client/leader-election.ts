@@ -1,0 +1,135 @@
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's timings: a 15 s lease,
+// renewed within a 10 s deadline, retried every 2 s. Only the holder acts.
+import { hostname } from 'node:os';
+import type { KubeObject } from '../api/types.js';
+import { logger } from '../util/log.js';
+import { Leases, RestClient, StatusError } from './rest-client.js';
+
+const log = logger('leader-election');
+
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSec: number;
+  renewDeadlineSec: number;
+  retryPeriodSec: number;
+  onStartedLeading(): void;
+  onStoppedLeading(): void;
+}
+
+export const defaultIdentity = () => `${hostname()}_${process.pid}`;
+
+const microTime = (d = new Date()) => d.toISOString().replace('Z', '000Z');
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+export class LeaderElector {
+  private leading = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRenew = 0;
+  /** When we last saw the lease change, by our own clock (client-go's observedTime). */
+  private observed = { rv: '', at: 0 };
+
+  constructor(private readonly client: RestClient, private readonly cfg: LeaderElectionConfig) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  async stop(release = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.leading && release) {
+      try {
+        const lease = await this.client.get(Leases, this.cfg.namespace, this.cfg.name);
+        const spec = (lease.spec ?? {}) as LeaseSpec;
+        if (spec.holderIdentity === this.cfg.identity) {
+          spec.holderIdentity = undefined;
+          spec.leaseDurationSeconds = 1;
+          await this.client.update(Leases, this.cfg.namespace, this.cfg.name, { ...lease, spec });
+        }
+      } catch {
+        // best effort: the lease expires anyway
+      }
+    }
+    this.setLeading(false);
+  }
+
+  private setLeading(v: boolean): void {
+    if (v === this.leading) return;
+    this.leading = v;
+    log.info(v ? 'became leader' : 'lost leadership', { lease: `${this.cfg.namespace}/${this.cfg.name}`, identity: this.cfg.identity });
+    if (v) this.cfg.onStartedLeading();
+    else this.cfg.onStoppedLeading();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const ok = await this.tryAcquireOrRenew();
+      if (ok) {
+        this.lastRenew = Date.now();
+        this.setLeading(true);
+      } else if (this.leading) {
+        this.setLeading(false);
+      }
+    } catch (e) {
+      log.warn('lease update failed', { err: e });
+      if (this.leading && Date.now() - this.lastRenew > this.cfg.renewDeadlineSec * 1000) this.setLeading(false);
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.cfg.retryPeriodSec * 1000);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationSec } = this.cfg;
+    const now = new Date();
+    let lease: KubeObject;
+    try {
+      lease = await this.client.get(Leases, namespace, name);
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: leaseDurationSec, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+      try {
+        await this.client.create(Leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec });
+        return true;
+      } catch (e2) {
+        if (e2 instanceof StatusError && e2.code === 409) return false;
+        throw e2;
+      }
+    }
+    const spec = (lease.spec ?? {}) as LeaseSpec;
+    const rv = lease.metadata?.resourceVersion ?? '';
+    if (rv !== this.observed.rv) this.observed = { rv, at: Date.now() };
+    const holder = spec.holderIdentity;
+    const expired = Date.now() > this.observed.at + (spec.leaseDurationSeconds ?? leaseDurationSec) * 1000;
+    if (holder && holder !== identity && !expired) return false;
+    const next: LeaseSpec = {
+      ...spec,
+      holderIdentity: identity,
+      leaseDurationSeconds: leaseDurationSec,
+      renewTime: microTime(now),
+      acquireTime: holder === identity ? spec.acquireTime : microTime(now),
+      leaseTransitions: holder === identity ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
+    };
+    try {
+      const updated = await this.client.update(Leases, namespace, name, { ...lease, spec: next });
+      this.observed = { rv: updated.metadata?.resourceVersion ?? '', at: Date.now() };
+      return true;
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 409) return false;
+      throw e;
+    }
+  }
+}

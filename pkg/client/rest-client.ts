@@ -1,0 +1,196 @@
+// A typed-enough REST client for the Kubernetes dialect: CRUD, patch, subresources, streaming
+// watch, and errors carrying the server's Status.
+import { Agent, request } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeObject } from '../api/types.js';
+import type { ClusterConfig } from './kubeconfig.js';
+
+export interface ResourceRef {
+  group?: string;
+  version?: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export const core = (resource: string, namespaced = true): ResourceRef => ({ group: '', version: 'v1', resource, namespaced });
+export const Pods = core('pods');
+export const Nodes = core('nodes', false);
+export const Namespaces = core('namespaces', false);
+export const Events = core('events');
+export const Leases: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+
+export class StatusError extends Error {
+  constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
+    super(message);
+    this.name = 'StatusError';
+  }
+  get reason(): string | undefined {
+    return this.status?.reason as string | undefined;
+  }
+}
+
+export interface ListResult<T = KubeObject> {
+  items: T[];
+  metadata: { resourceVersion?: string; continue?: string };
+}
+
+export interface WatchEvent<T = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface WatchHandle {
+  /** Resolves when the stream ends (server closed, error or stop()). */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export interface RequestOptions {
+  method?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+}
+
+export class RestClient {
+  private agent: Agent;
+  readonly url: URL;
+
+  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number } = {}) {
+    this.url = new URL(config.server);
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? 64,
+      ca: config.caCert,
+      cert: config.clientCert,
+      key: config.clientKey,
+      rejectUnauthorized: !config.insecureSkipTLSVerify,
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  path(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+    const base = ref.group ? `/apis/${ref.group}/${ref.version ?? 'v1'}` : `/api/${ref.version ?? 'v1'}`;
+    let p = base;
+    if (ref.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+    p += `/${ref.resource}`;
+    if (name) p += `/${encodeURIComponent(name)}`;
+    if (subresource) p += `/${subresource}`;
+    return p;
+  }
+
+  private open(path: string, o: RequestOptions): Promise<IncomingMessage> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
+    const q = qs.toString();
+    const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
+    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', 'User-Agent': 'tsctl/0.1.0' };
+    if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
+    if (body !== undefined) {
+      headers['Content-Type'] = o.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method: o.method ?? 'GET', headers, agent: this.agent, timeout: o.timeoutMs },
+        resolve,
+      );
+      req.on('error', (e) => reject(new Error(`${o.method ?? 'GET'} ${this.url.origin}${path}: ${e.message}`, { cause: e })));
+      req.on('timeout', () => req.destroy(new Error('request timed out')));
+      if (body !== undefined) req.end(body);
+      else req.end();
+    });
+  }
+
+  async request<T = unknown>(path: string, o: RequestOptions = {}): Promise<T> {
+    const res = await this.open(path, { timeoutMs: 60_000, ...o });
+    const chunks: Buffer[] = [];
+    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const code = res.statusCode ?? 0;
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (code >= 400) {
+      const status = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+      const msg = (status?.message as string | undefined) ?? (text || `HTTP ${code}`);
+      throw new StatusError(code, status, msg);
+    }
+    return parsed as T;
+  }
+
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name));
+  }
+
+  list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: { labelSelector?: string; fieldSelector?: string; resourceVersion?: string; limit?: number; continue?: string } = {}): Promise<ListResult<T>> {
+    return this.request<ListResult<T>>(this.path(ref, namespace), { query: q });
+  }
+
+  create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q: Record<string, string> = {}): Promise<T> {
+    return this.request<T>(this.path(ref, namespace), { method: 'POST', body: obj, query: { fieldValidation: 'Strict', ...q } });
+  }
+
+  update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource?: string): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name, subresource), { method: 'PUT', body: obj, query: { fieldValidation: 'Strict' } });
+  }
+
+  patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'json' | 'strategic' | 'apply' = 'merge', subresource?: string): Promise<T> {
+    const ct = { merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json', apply: 'application/apply-patch+yaml' }[type];
+    return this.request<T>(this.path(ref, namespace, name, subresource), { method: 'PATCH', body: patch, contentType: ct, query: { fieldValidation: 'Strict', ...(type === 'apply' ? { fieldManager: 'tsctl' } : {}) } });
+  }
+
+  delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name), { method: 'DELETE', body: { kind: 'DeleteOptions', apiVersion: 'v1', ...opts } });
+  }
+
+  bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown> {
+    return this.request(this.path(Pods, namespace, pod, 'binding'), {
+      method: 'POST',
+      body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod, namespace, ...(uid ? { uid } : {}) }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
+    });
+  }
+
+  /**
+   * Streams watch events to `onEvent`. A 410 on start is thrown as StatusError; an ERROR event
+   * is delivered to onEvent. `done` resolves when the server ends the stream.
+   */
+  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds?: number; allowWatchBookmarks?: boolean }, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+    const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q } });
+    if ((res.statusCode ?? 0) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+      let status: Record<string, unknown> | undefined;
+      try {
+        status = JSON.parse(Buffer.concat(chunks).toString());
+      } catch {
+        status = undefined;
+      }
+      throw new StatusError(res.statusCode ?? 0, status, (status?.message as string) ?? `watch failed: HTTP ${res.statusCode}`);
+    }
+    let buf = '';
+    const done = new Promise<void>((resolve) => {
+      res.on('data', (chunk: Buffer) => {
+        buf += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
+        }
+      });
+      res.on('end', () => resolve());
+      res.on('close', () => resolve());
+      res.on('error', () => resolve());
+    });
+    return { done, stop: () => res.destroy() };
+  }
+}
