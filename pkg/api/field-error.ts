@@ -5,6 +5,7 @@
 export type FieldErrorType =
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
+  | 'FieldValueNotFound'
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
   | 'FieldValueTooLong'
@@ -25,6 +26,7 @@ export interface FieldError {
 const typeText: Record<FieldErrorType, string> = {
   FieldValueRequired: 'Required value',
   FieldValueInvalid: 'Invalid value',
+  FieldValueNotFound: 'Not found',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueDuplicate: 'Duplicate value',
   FieldValueTooLong: 'Too long',
@@ -53,6 +55,7 @@ export const notSupported = (field: string, badValue: unknown, supported: string
   badValue,
   detail: `supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
 });
+export const notFound = (field: string, badValue: unknown, detail = ''): FieldError => ({ type: 'FieldValueNotFound', field, badValue, detail });
 export const duplicate = (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue, detail: '' });
 export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
 export const tooLong = (field: string, badValue: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field, badValue, detail: `must have at most ${max} bytes` });
