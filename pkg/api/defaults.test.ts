@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { defaultNamespace, defaultNode, defaultPod, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
+import type { Container, Pod } from './types.js';
+
+const pod = (containers: Container[], init: Container[] = []): Pod => ({ metadata: { name: 'p' }, spec: { containers, initContainers: init } });
+const res = (requests?: Record<string, string>, limits?: Record<string, string>) => ({ resources: { requests, limits } });
+
+describe('defaultPod', () => {
+  it('applies the apiserver defaults', () => {
+    const p = defaultPod({
+      metadata: { name: 'p' },
+      spec: {
+        containers: [
+          {
+            name: 'c',
+            image: 'nginx',
+            ports: [{ containerPort: 80 }],
+            livenessProbe: { httpGet: { port: 80 } },
+            resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '100m' } },
+          },
+        ],
+        volumes: [{ name: 'scratch' }],
+      },
+    });
+    const s = p.spec!;
+    expect(s).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      terminationGracePeriodSeconds: 30,
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      enableServiceLinks: true,
+      priority: 0,
+    });
+    const c = s.containers![0];
+    expect(c.imagePullPolicy).toBe('Always');
+    expect(c.terminationMessagePath).toBe('/dev/termination-log');
+    expect(c.terminationMessagePolicy).toBe('File');
+    expect(c.ports![0].protocol).toBe('TCP');
+    expect(c.livenessProbe).toEqual({ httpGet: { port: 80, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+    expect(c.resources!.requests).toEqual({ cpu: '100m', memory: '128Mi' });
+    expect(s.volumes![0]).toEqual({ name: 'scratch', emptyDir: {} });
+    expect(s.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+  });
+
+  it('keeps what the user set and does not duplicate default tolerations', () => {
+    const p = defaultPod({
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 0,
+        enableServiceLinks: false,
+        containers: [{ name: 'c', image: 'nginx:1.27', imagePullPolicy: 'Never' }],
+        tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }],
+      },
+    });
+    expect(p.spec!.restartPolicy).toBe('Never');
+    expect(p.spec!.terminationGracePeriodSeconds).toBe(0);
+    expect(p.spec!.enableServiceLinks).toBe(false);
+    expect(p.spec!.containers![0].imagePullPolicy).toBe('Never');
+    expect(p.spec!.tolerations!.map((t) => [t.key, t.tolerationSeconds])).toEqual([
+      ['node.kubernetes.io/unreachable', 5],
+      ['node.kubernetes.io/not-ready', 300],
+    ]);
+    expect(defaultPod(p)).toEqual(p); // idempotent
+  });
+
+  it('sets hostPort from containerPort on hostNetwork pods', () => {
+    const p = defaultPod({ spec: { hostNetwork: true, containers: [{ name: 'c', image: 'x:1', ports: [{ containerPort: 8080 }] }] } });
+    expect(p.spec!.containers![0].ports![0].hostPort).toBe(8080);
+  });
+
+  it.each([
+    ['nginx', 'Always'],
+    ['nginx:latest', 'Always'],
+    ['nginx:1.27', 'IfNotPresent'],
+    ['localhost:5000/app', 'Always'],
+    ['localhost:5000/app:v1', 'IfNotPresent'],
+    ['busybox@sha256:abc', 'IfNotPresent'],
+  ])('pull policy of %s is %s', (image, policy) => {
+    expect(defaultPullPolicy(image)).toBe(policy);
+  });
+});
+
+describe('defaultNode and defaultNamespace', () => {
+  it('copies capacity to allocatable and syncs podCIDRs', () => {
+    const n = defaultNode({ metadata: { name: 'n' }, spec: { podCIDR: '10.244.1.0/24' }, status: { capacity: { cpu: '2', memory: '4Gi', pods: '110' } } });
+    expect(n.status!.allocatable).toEqual({ cpu: '2', memory: '4Gi', pods: '110' });
+    expect(n.spec!.podCIDRs).toEqual(['10.244.1.0/24']);
+  });
+
+  it('adds the kubernetes finalizer, Active phase and name label', () => {
+    const ns = defaultNamespace({ metadata: { name: 'team-a' } });
+    expect(ns.spec!.finalizers).toEqual(['kubernetes']);
+    expect(ns.status!.phase).toBe('Active');
+    expect(ns.metadata!.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });
+  });
+});
+
+describe('podQOSClass', () => {
+  it.each<[string, Pod, string]>([
+    ['no resources', pod([{ name: 'a' }]), 'BestEffort'],
+    ['equal requests and limits', pod([{ name: 'a', ...res({ cpu: '1', memory: '1Gi' }, { cpu: '1', memory: '1Gi' }) }]), 'Guaranteed'],
+    ['only limits (requests default to them)', pod([{ name: 'a', ...res(undefined, { cpu: '1', memory: '1Gi' }) }]), 'Guaranteed'],
+    ['equal in different notation', pod([{ name: 'a', ...res({ cpu: '1000m', memory: '1024Mi' }, { cpu: '1', memory: '1Gi' }) }]), 'Guaranteed'],
+    ['requests below limits', pod([{ name: 'a', ...res({ cpu: '500m', memory: '1Gi' }, { cpu: '1', memory: '1Gi' }) }]), 'Burstable'],
+    ['only a cpu request', pod([{ name: 'a', ...res({ cpu: '100m' }) }]), 'Burstable'],
+    ['one container without limits', pod([{ name: 'a', ...res(undefined, { cpu: '1', memory: '1Gi' }) }, { name: 'b' }]), 'Burstable'],
+    ['memory limit only', pod([{ name: 'a', ...res(undefined, { memory: '1Gi' }) }]), 'Burstable'],
+    ['init container without limits', pod([{ name: 'a', ...res(undefined, { cpu: '1', memory: '1Gi' }) }], [{ name: 'i' }]), 'Burstable'],
+    ['only non-cpu/memory resources', pod([{ name: 'a', ...res({ 'ephemeral-storage': '1Gi' }) }]), 'BestEffort'],
+  ])('%s → %s', (_n, p, qos) => {
+    expect(podQOSClass(p)).toBe(qos);
+  });
+});
+
+describe('effectivePodRequests', () => {
+  it('takes the max of the largest init container and the sum of app containers, plus overhead', () => {
+    const p = pod(
+      [
+        { name: 'a', ...res({ cpu: '100m', memory: '64Mi' }) },
+        { name: 'b', ...res({ cpu: '200m', memory: '64Mi' }) },
+      ],
+      [
+        { name: 'i1', ...res({ cpu: '1', memory: '32Mi' }) },
+        { name: 'i2', ...res({ cpu: '50m', memory: '256Mi' }) },
+      ],
+    );
+    expect(effectivePodRequests(p)).toEqual({ cpu: 1000, memory: 256 * 1024 * 1024 });
+    p.spec!.overhead = { cpu: '10m' };
+    expect(effectivePodRequests(p).cpu).toBe(1010);
+  });
+
+  it('counts sidecars alongside app containers and later init containers', () => {
+    const p = pod([{ name: 'a', ...res({ cpu: '100m' }) }], [
+      { name: 'side', restartPolicy: 'Always', ...res({ cpu: '50m' }) },
+      { name: 'i', ...res({ cpu: '300m' }) },
+    ]);
+    expect(effectivePodRequests(p).cpu).toBe(350);
+    p.spec!.initContainers![1].resources!.requests!.cpu = '10m';
+    expect(effectivePodRequests(p).cpu).toBe(150);
+  });
+});

@@ -1,0 +1,211 @@
+// Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
+// DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
+import { quantityToMilli, quantityToValue } from './quantity.js';
+import type { Container, LifecycleHandler, Namespace, Node, Pod, Probe, Toleration, Volume } from './types.js';
+
+export const DEFAULT_TOLERATION_SECONDS = 300;
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+
+/** Always for `:latest` or an untagged image, IfNotPresent otherwise (digests included). */
+export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  if (colon < 0) return 'Always';
+  return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultHandler(h: LifecycleHandler | undefined): void {
+  if (!h?.httpGet) return;
+  h.httpGet.path ||= '/';
+  h.httpGet.scheme ||= 'HTTP';
+}
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  p.timeoutSeconds ||= 1;
+  p.periodSeconds ||= 10;
+  p.successThreshold ||= 1;
+  p.failureThreshold ||= 3;
+  defaultHandler(p as LifecycleHandler);
+}
+
+function defaultContainer(c: Container, hostNetwork: boolean): void {
+  if (c.image && !c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
+  c.terminationMessagePath ||= '/dev/termination-log';
+  c.terminationMessagePolicy ||= 'File';
+  for (const port of c.ports ?? []) {
+    port.protocol ||= 'TCP';
+    if (hostNetwork && !port.hostPort) port.hostPort = port.containerPort;
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  defaultHandler(c.lifecycle?.postStart);
+  defaultHandler(c.lifecycle?.preStop);
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
+  }
+  // Requests default to limits, resource by resource.
+  const limits = c.resources?.limits;
+  if (limits && Object.keys(limits).length) {
+    const requests = (c.resources!.requests ??= {});
+    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
+  }
+}
+
+function defaultVolume(v: Volume): void {
+  const sources = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+  if (!sources.some((s) => v[s] != null)) v.emptyDir = {};
+  if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
+  if (v.configMap) v.configMap.defaultMode ??= 0o644;
+  if (v.secret) v.secret.defaultMode ??= 0o644;
+  if (v.downwardAPI) v.downwardAPI.defaultMode ??= 0o644;
+  if (v.projected) v.projected.defaultMode ??= 0o644;
+}
+
+const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+
+/** Mutates `pod` with the defaults Kubernetes applies on create. */
+export function defaultPod(pod: Pod): Pod {
+  const spec = (pod.spec ??= {});
+  spec.restartPolicy ||= 'Always';
+  spec.dnsPolicy ||= 'ClusterFirst';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.schedulerName ||= 'default-scheduler';
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ||= 'PreemptLowerPriority';
+  if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;
+  else if (spec.serviceAccount && !spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount;
+  const hostNetwork = spec.hostNetwork === true;
+  for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork);
+  for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, hostNetwork);
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+  const tolerations = (spec.tolerations ??= []);
+  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
+    if (!toleratesNoExecute(tolerations, key)) {
+      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+    }
+  }
+  return pod;
+}
+
+/** Node defaults: allocatable from capacity, podCIDR and podCIDRs kept in step. */
+export function defaultNode(node: Node): Node {
+  const spec = (node.spec ??= {});
+  if (spec.podCIDR && !(spec.podCIDRs ?? []).length) spec.podCIDRs = [spec.podCIDR];
+  if (!spec.podCIDR && (spec.podCIDRs ?? []).length) spec.podCIDR = spec.podCIDRs![0];
+  const st = node.status;
+  if (st?.capacity && !Object.keys(st.allocatable ?? {}).length) st.allocatable = { ...st.capacity };
+  return node;
+}
+
+/** Namespace defaults: the `kubernetes` finalizer, phase Active and the metadata.name label. */
+export function defaultNamespace(ns: Namespace): Namespace {
+  const spec = (ns.spec ??= {});
+  if (!(spec.finalizers ?? []).length) spec.finalizers = ['kubernetes'];
+  const status = (ns.status ??= {});
+  status.phase ||= 'Active';
+  const meta = (ns.metadata ??= {});
+  if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
+  return ns;
+}
+
+/** Amounts of resources: `cpu` in millicores, everything else (memory, ...) in whole units. */
+export type ResourceAmounts = Record<string, number>;
+
+const amount = (name: string, q: string) => (name === 'cpu' ? quantityToMilli(q) : quantityToValue(q));
+
+/** A container's requests; a resource with only a limit requests its limit, as after defaulting. */
+export function containerRequests(c: Container): ResourceAmounts {
+  const out: ResourceAmounts = {};
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  for (const [k, v] of Object.entries({ ...limits, ...requests })) out[k] = amount(k, v);
+  return out;
+}
+
+const add = (a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts => {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
+const max = (a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts => {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
+  return out;
+};
+
+/**
+ * What the scheduler reserves for a pod: max(largest init container request, sum of app
+ * containers), with restartable (sidecar) init containers counted alongside everything that
+ * starts after them, plus the pod overhead.
+ */
+export function effectivePodRequests(pod: Pod): ResourceAmounts {
+  const spec = pod.spec ?? {};
+  let reqs: ResourceAmounts = {};
+  for (const c of spec.containers ?? []) reqs = add(reqs, containerRequests(c));
+  let sidecars: ResourceAmounts = {};
+  let initMax: ResourceAmounts = {};
+  for (const c of spec.initContainers ?? []) {
+    const r = containerRequests(c);
+    if (c.restartPolicy === 'Always') {
+      sidecars = add(sidecars, r);
+      initMax = max(initMax, sidecars);
+    } else {
+      initMax = max(initMax, add(r, sidecars));
+    }
+  }
+  reqs = max(add(reqs, sidecars), initMax);
+  const overhead: ResourceAmounts = {};
+  for (const [k, v] of Object.entries(spec.overhead ?? {})) overhead[k] = amount(k, v);
+  return add(reqs, overhead);
+}
+
+export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+/**
+ * Kubernetes' GetPodQOS over init and app containers: BestEffort without any cpu/memory request
+ * or limit; Guaranteed when every container limits cpu and memory and requests equal limits;
+ * Burstable otherwise.
+ */
+export function podQOSClass(pod: Pod): QOSClass {
+  const spec = pod.spec ?? {};
+  const all = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  const supported = ['cpu', 'memory'];
+  const reqSum: ResourceAmounts = {};
+  const limSum: ResourceAmounts = {};
+  let guaranteed = true;
+  for (const c of all) {
+    const limits = c.resources?.limits ?? {};
+    const requests = { ...limits, ...(c.resources?.requests ?? {}) };
+    for (const name of supported) {
+      if (requests[name] !== undefined) {
+        const v = amount(name, requests[name]);
+        if (v !== 0) reqSum[name] = (reqSum[name] ?? 0) + v;
+      }
+    }
+    const found = new Set<string>();
+    for (const name of supported) {
+      if (limits[name] !== undefined) {
+        const v = amount(name, limits[name]);
+        if (v !== 0) {
+          found.add(name);
+          limSum[name] = (limSum[name] ?? 0) + v;
+        }
+      }
+    }
+    if (!supported.every((n) => found.has(n))) guaranteed = false;
+  }
+  if (!Object.keys(reqSum).length && !Object.keys(limSum).length) return 'BestEffort';
+  if (guaranteed) {
+    for (const name of Object.keys(reqSum)) {
+      if (limSum[name] !== reqSum[name]) guaranteed = false;
+    }
+  }
+  return guaranteed && Object.keys(reqSum).length === Object.keys(limSum).length ? 'Guaranteed' : 'Burstable';
+}

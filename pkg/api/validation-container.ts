@@ -1,0 +1,235 @@
+// Container validation (pkg/apis/core/validation: validateContainers and friends): ports, env,
+// resources, volume mounts, probes, lifecycle hooks, security context, enums.
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { isDNS1123Label, isEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
+import { compareQuantities, isValidQuantity } from './quantity.js';
+import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
+import { nonNegative, oneOf, validateResourceList } from './validation-meta.js';
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
+export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+const MOUNT_PROPAGATION = ['None', 'HostToContainer', 'Bidirectional'];
+const PROC_MOUNT = ['Default', 'Unmasked'];
+const SECCOMP_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'];
+const URI_SCHEMES = ['HTTP', 'HTTPS'];
+const FIELD_REF_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+const RESOURCE_FIELD_REFS = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
+
+export interface ContainerContext {
+  /** Volume names defined by the pod. */
+  volumes: Set<string>;
+  /** True for spec.initContainers. */
+  init: boolean;
+}
+
+/** IntOrString ports (probes, httpGet, tcpSocket): a number 1..65535 or an IANA port name. */
+function validatePortNumOrName(port: unknown, path: string): FieldError[] {
+  if (typeof port === 'number') return isValidPortNum(port).map((m) => invalid(path, port, m));
+  if (typeof port === 'string') {
+    if (port === '') return [required(path)];
+    if (/^\d+$/.test(port)) return isValidPortNum(Number(port)).map((m) => invalid(path, port, m));
+    return isValidPortName(port).map((m) => invalid(path, port, m));
+  }
+  return [required(path)];
+}
+
+function validateHandler(h: LifecycleHandler & { grpc?: unknown }, path: string, kind: 'probe' | 'lifecycle'): FieldError[] {
+  const errs: FieldError[] = [];
+  const set = (['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const).filter((k) => (h as Record<string, unknown>)[k] != null);
+  if (set.length === 0) return [required(path, 'must specify a handler type')];
+  if (set.length > 1) errs.push(forbidden(`${path}.${set[1]}`, 'may not specify more than 1 handler type'));
+  if (h.exec && !(h.exec.command ?? []).length) errs.push(required(`${path}.exec.command`));
+  if (h.httpGet) {
+    errs.push(...validatePortNumOrName(h.httpGet.port, `${path}.httpGet.port`));
+    errs.push(...oneOf(h.httpGet.scheme, URI_SCHEMES, `${path}.httpGet.scheme`));
+    (h.httpGet.httpHeaders ?? []).forEach((hd, i) => {
+      if (!hd.name || !/^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/.test(hd.name)) errs.push(invalid(`${path}.httpGet.httpHeaders[${i}].name`, hd.name ?? '', 'a valid HTTP header must consist of alphanumeric characters or \'-\''));
+    });
+  }
+  if (h.tcpSocket) errs.push(...validatePortNumOrName(h.tcpSocket.port, `${path}.tcpSocket.port`));
+  const grpc = (h as { grpc?: { port?: number } }).grpc;
+  if (grpc) errs.push(...isValidPortNum(grpc.port ?? 0).map((m) => invalid(`${path}.grpc.port`, grpc.port ?? 0, m)));
+  if (h.sleep) {
+    if (kind === 'probe') errs.push(forbidden(`${path}.sleep`, 'may not be set for probes'));
+    else if ((h.sleep.seconds ?? 0) <= 0) errs.push(invalid(`${path}.sleep.seconds`, h.sleep.seconds ?? 0, 'must be greater than 0'));
+  }
+  return errs;
+}
+
+function validateProbe(p: Probe, path: string, mustSucceedOnce: boolean): FieldError[] {
+  const errs = validateHandler(p as LifecycleHandler, path, 'probe');
+  errs.push(...nonNegative(p.initialDelaySeconds, `${path}.initialDelaySeconds`));
+  errs.push(...nonNegative(p.timeoutSeconds, `${path}.timeoutSeconds`));
+  errs.push(...nonNegative(p.periodSeconds, `${path}.periodSeconds`));
+  errs.push(...nonNegative(p.successThreshold, `${path}.successThreshold`));
+  errs.push(...nonNegative(p.failureThreshold, `${path}.failureThreshold`));
+  if (p.terminationGracePeriodSeconds != null && p.terminationGracePeriodSeconds <= 0) {
+    errs.push(invalid(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must be greater than 0'));
+  }
+  if (mustSucceedOnce && p.successThreshold != null && p.successThreshold !== 1) errs.push(invalid(`${path}.successThreshold`, p.successThreshold, 'must be 1'));
+  return errs;
+}
+
+function validateEnv(env: EnvVar[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  env.forEach((e, i) => {
+    const p = `${path}[${i}]`;
+    if (!e.name) errs.push(required(`${p}.name`));
+    else for (const m of isEnvVarName(e.name)) errs.push(invalid(`${p}.name`, e.name, m));
+    const vf = e.valueFrom;
+    if (!vf) return;
+    const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] != null);
+    if (e.value) errs.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+    if (sources.length === 0) errs.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    if (sources.length > 1) errs.push(invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
+    if (vf.fieldRef) {
+      const fp = vf.fieldRef.fieldPath ?? '';
+      if (!fp) errs.push(required(`${p}.valueFrom.fieldRef.fieldPath`));
+      else if (!FIELD_REF_PATHS.includes(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp)) {
+        errs.push(notSupported(`${p}.valueFrom.fieldRef.fieldPath`, fp, [...FIELD_REF_PATHS, "metadata.labels['<KEY>']", "metadata.annotations['<KEY>']"]));
+      }
+    }
+    if (vf.resourceFieldRef) {
+      const r = vf.resourceFieldRef.resource ?? '';
+      if (!r) errs.push(required(`${p}.valueFrom.resourceFieldRef.resource`));
+      else if (!RESOURCE_FIELD_REFS.includes(r) && !/^(limits|requests)\.hugepages-/.test(r)) errs.push(notSupported(`${p}.valueFrom.resourceFieldRef.resource`, r, RESOURCE_FIELD_REFS));
+      const d = vf.resourceFieldRef.divisor;
+      if (d && !isValidQuantity(d)) errs.push(invalid(`${p}.valueFrom.resourceFieldRef.divisor`, d, 'must be a valid quantity'));
+    }
+    for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
+      const ref = vf[k];
+      if (!ref) continue;
+      if (!ref.name) errs.push(required(`${p}.valueFrom.${k}.name`));
+      if (!ref.key) errs.push(required(`${p}.valueFrom.${k}.key`));
+    }
+  });
+  return errs;
+}
+
+function validateSecurityContext(sc: SecurityContext, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const k of ['runAsUser', 'runAsGroup'] as const) {
+    const v = sc[k];
+    if (v != null && (v < 0 || v > 2147483647)) errs.push(invalid(`${path}.${k}`, v, 'must be between 0 and 2147483647, inclusive'));
+  }
+  errs.push(...oneOf(sc.procMount, PROC_MOUNT, `${path}.procMount`));
+  if (sc.privileged && sc.allowPrivilegeEscalation === false) {
+    errs.push(invalid(path, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
+  }
+  if (sc.seccompProfile) {
+    errs.push(...oneOf(sc.seccompProfile.type, SECCOMP_TYPES, `${path}.seccompProfile.type`));
+    if (!sc.seccompProfile.type) errs.push(required(`${path}.seccompProfile.type`));
+    if (sc.seccompProfile.type === 'Localhost' && !sc.seccompProfile.localhostProfile) errs.push(required(`${path}.seccompProfile.localhostProfile`, 'must be set when seccomp type is Localhost'));
+  }
+  for (const k of ['add', 'drop'] as const) {
+    (sc.capabilities?.[k] ?? []).forEach((c, i) => {
+      if (!/^[A-Za-z_]+$/.test(c)) errs.push(invalid(`${path}.capabilities.${k}[${i}]`, c, 'must be a capability name such as NET_ADMIN'));
+    });
+  }
+  return errs;
+}
+
+/** Validates one container; `names` collects names across containers and init containers. */
+export function validateContainer(c: Container, path: string, ctx: ContainerContext, names: Set<string>): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!c.name) errs.push(required(`${path}.name`));
+  else {
+    for (const m of isDNS1123Label(c.name)) errs.push(invalid(`${path}.name`, c.name, m));
+    if (names.has(c.name)) errs.push(duplicate(`${path}.name`, c.name));
+    names.add(c.name);
+  }
+  if (!c.image) errs.push(required(`${path}.image`));
+  else if (c.image.trim() !== c.image) errs.push(invalid(`${path}.image`, c.image, 'must not have leading or trailing whitespace'));
+
+  const portNames = new Set<string>();
+  (c.ports ?? []).forEach((port, i) => {
+    const p = `${path}.ports[${i}]`;
+    if (port.name) {
+      for (const m of isValidPortName(port.name)) errs.push(invalid(`${p}.name`, port.name, m));
+      if (portNames.has(port.name)) errs.push(duplicate(`${p}.name`, port.name));
+      portNames.add(port.name);
+    }
+    if (!port.containerPort) errs.push(required(`${p}.containerPort`));
+    else for (const m of isValidPortNum(port.containerPort)) errs.push(invalid(`${p}.containerPort`, port.containerPort, m));
+    if (port.hostPort) for (const m of isValidPortNum(port.hostPort)) errs.push(invalid(`${p}.hostPort`, port.hostPort, m));
+    errs.push(...oneOf(port.protocol, PROTOCOLS, `${p}.protocol`));
+    if (port.hostIP && !isValidIP(port.hostIP)) errs.push(invalid(`${p}.hostIP`, port.hostIP, 'must be a valid IP address'));
+  });
+
+  (c.envFrom ?? []).forEach((ef, i) => {
+    const p = `${path}.envFrom[${i}]`;
+    if (ef.prefix) for (const m of isEnvVarName(ef.prefix)) errs.push(invalid(`${p}.prefix`, ef.prefix, m));
+    const n = (ef.configMapRef ? 1 : 0) + (ef.secretRef ? 1 : 0);
+    if (n === 0) errs.push(invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    if (n > 1) errs.push(invalid(p, '', 'may not have more than one field specified at a time'));
+    if (ef.configMapRef && !ef.configMapRef.name) errs.push(required(`${p}.configMapRef.name`));
+    if (ef.secretRef && !ef.secretRef.name) errs.push(required(`${p}.secretRef.name`));
+  });
+  errs.push(...validateEnv(c.env ?? [], `${path}.env`));
+
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  const resErrs = [...validateResourceList(limits, `${path}.resources.limits`), ...validateResourceList(requests, `${path}.resources.requests`)];
+  errs.push(...resErrs);
+  if (!resErrs.length) {
+    for (const [name, req] of Object.entries(requests)) {
+      const lim = limits[name];
+      if (lim !== undefined && compareQuantities(req, lim) > 0) {
+        errs.push(invalid(`${path}.resources.requests`, req, `must be less than or equal to ${name} limit of ${lim}`));
+      }
+    }
+  }
+
+  const mountPaths = new Set<string>();
+  (c.volumeMounts ?? []).forEach((vm, i) => {
+    const p = `${path}.volumeMounts[${i}]`;
+    if (!vm.name) errs.push(required(`${p}.name`));
+    else if (!ctx.volumes.has(vm.name)) errs.push(invalid(`${p}.name`, vm.name, 'not found: must match the name of a volume in spec.volumes'));
+    if (!vm.mountPath) errs.push(required(`${p}.mountPath`));
+    else if (mountPaths.has(vm.mountPath)) errs.push(invalid(`${p}.mountPath`, vm.mountPath, 'must be unique'));
+    if (vm.mountPath) mountPaths.add(vm.mountPath);
+    if (vm.subPath) {
+      if (vm.subPath.startsWith('/')) errs.push(invalid(`${p}.subPath`, vm.subPath, 'must be a relative path'));
+      if (vm.subPath.split('/').includes('..')) errs.push(invalid(`${p}.subPath`, vm.subPath, "must not contain '..'"));
+    }
+    if (vm.subPath && vm.subPathExpr) errs.push(invalid(`${p}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+    errs.push(...oneOf(vm.mountPropagation, MOUNT_PROPAGATION, `${p}.mountPropagation`));
+    errs.push(...oneOf(vm.recursiveReadOnly, ['Disabled', 'IfPossible', 'Enabled'], `${p}.recursiveReadOnly`));
+  });
+
+  const sidecar = ctx.init && c.restartPolicy === 'Always';
+  for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    const probe = c[k];
+    if (!probe) continue;
+    if (ctx.init && !sidecar) {
+      errs.push(forbidden(`${path}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
+      continue;
+    }
+    errs.push(...validateProbe(probe, `${path}.${k}`, k !== 'readinessProbe'));
+  }
+  if (ctx.init && !sidecar && c.lifecycle) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
+  else {
+    if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, `${path}.lifecycle.postStart`, 'lifecycle'));
+    if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, `${path}.lifecycle.preStop`, 'lifecycle'));
+  }
+
+  if (c.restartPolicy) {
+    if (!ctx.init) errs.push(forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
+    else if (c.restartPolicy !== 'Always') errs.push(notSupported(`${path}.restartPolicy`, c.restartPolicy, ['Always']));
+  }
+  errs.push(...oneOf(c.imagePullPolicy, PULL_POLICIES, `${path}.imagePullPolicy`));
+  errs.push(...oneOf(c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES, `${path}.terminationMessagePolicy`));
+  if (c.securityContext) errs.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
+  return errs;
+}

@@ -1,0 +1,145 @@
+// ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) and the small
+// field checks every kind shares.
+import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import { isValidQuantity, parseQuantity } from './quantity.js';
+import type { ObjectMeta } from './types.js';
+
+export type NameValidator = (name: string, prefix: boolean) => string[];
+
+/** Names of most kinds (pods, nodes, events, leases): DNS-1123 subdomains. */
+export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
+/** Namespace names: RFC 1123 labels. */
+export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+
+/** generateName may end in '-': validate it as if the random suffix followed. */
+const maskTrailingDash = (name: string) => (name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name);
+
+export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+export function validateLabels(labels: Record<string, string> | undefined | null, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    for (const m of isQualifiedName(k)) errs.push(invalid(path, k, m));
+    for (const m of isValidLabelValue(String(v))) errs.push(invalid(path, v, m));
+  }
+  return errs;
+}
+
+export function validateAnnotations(annotations: Record<string, string> | undefined | null, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations ?? {})) {
+    for (const m of isQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, m));
+    total += k.length + String(v).length;
+  }
+  if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT));
+  return errs;
+}
+
+export const nonNegative = (v: number | undefined | null, path: string): FieldError[] =>
+  typeof v === 'number' && v < 0 ? [invalid(path, v, 'must be greater than or equal to 0')] : [];
+
+export const positive = (v: number | undefined | null, path: string): FieldError[] =>
+  typeof v === 'number' && v <= 0 ? [invalid(path, v, 'must be greater than zero')] : [];
+
+export function oneOf(v: string | undefined | null, allowed: string[], path: string): FieldError[] {
+  if (v === undefined || v === null || v === '') return [];
+  return allowed.includes(v) ? [] : [notSupported(path, v, allowed)];
+}
+
+export function dnsSubdomain(v: string | undefined | null, path: string): FieldError[] {
+  if (!v) return [];
+  return isDNS1123Subdomain(v).map((m) => invalid(path, v, m));
+}
+
+export function dnsLabel(v: string | undefined | null, path: string): FieldError[] {
+  if (!v) return [];
+  return isDNS1123Label(v).map((m) => invalid(path, v, m));
+}
+
+export function qualifiedName(v: string | undefined | null, path: string): FieldError[] {
+  return isQualifiedName(v ?? '').map((m) => invalid(path, v ?? '', m));
+}
+
+const standardResources = ['cpu', 'memory', 'ephemeral-storage', 'storage', 'pods'];
+
+/** A map of resource name → quantity (limits, requests, capacity, overhead). */
+export function validateResourceList(list: Record<string, string> | undefined | null, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [name, q] of Object.entries(list ?? {})) {
+    const p = `${path}[${name}]`;
+    if (!standardResources.includes(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
+      errs.push(invalid(p, name, 'must be a standard resource type or fully qualified'));
+    } else {
+      for (const m of isQualifiedName(name)) errs.push(invalid(p, name, m));
+    }
+    if (!isValidQuantity(q)) {
+      errs.push(invalid(p, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    } else if (parseQuantity(q) < 0) {
+      errs.push(invalid(p, q, 'must be greater than or equal to 0'));
+    }
+  }
+  return errs;
+}
+
+/**
+ * Kubernetes' ValidateObjectMeta: name (or generateName) per `nameFn`, namespace required for
+ * namespaced kinds and forbidden otherwise, labels, annotations, owner references, finalizers.
+ */
+export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+  const errs: FieldError[] = [];
+  const m = meta ?? {};
+  if (m.generateName) for (const msg of nameFn(m.generateName, true)) errs.push(invalid(`${path}.generateName`, m.generateName, msg));
+  if (!m.name) {
+    if (!m.generateName) errs.push(required(`${path}.name`, 'name or generateName is required'));
+  } else {
+    for (const msg of nameFn(m.name, false)) errs.push(invalid(`${path}.name`, m.name, msg));
+  }
+  if (namespaced) {
+    if (!m.namespace) errs.push(required(`${path}.namespace`));
+    else errs.push(...dnsLabel(m.namespace, `${path}.namespace`));
+  } else if (m.namespace) {
+    errs.push(forbidden(`${path}.namespace`, 'not allowed on this type'));
+  }
+  errs.push(...nonNegative(m.generation, `${path}.generation`));
+  errs.push(...nonNegative(m.deletionGracePeriodSeconds, `${path}.deletionGracePeriodSeconds`));
+  errs.push(...validateLabels(m.labels, `${path}.labels`));
+  errs.push(...validateAnnotations(m.annotations, `${path}.annotations`));
+  let controllers = 0;
+  (m.ownerReferences ?? []).forEach((o, i) => {
+    const p = `${path}.ownerReferences[${i}]`;
+    if (!o.apiVersion) errs.push(invalid(`${p}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
+    if (!o.kind) errs.push(invalid(`${p}.kind`, o.kind ?? '', 'kind must not be empty'));
+    if (!o.name) errs.push(invalid(`${p}.name`, o.name ?? '', 'name must not be empty'));
+    if (!o.uid) errs.push(invalid(`${p}.uid`, o.uid ?? '', 'uid must not be empty'));
+    if (o.controller) controllers++;
+  });
+  if (controllers > 1) errs.push(invalid(`${path}.ownerReferences`, m.ownerReferences, 'Only one reference can have Controller set to true'));
+  const seen = new Set<string>();
+  (m.finalizers ?? []).forEach((f, i) => {
+    errs.push(...qualifiedName(f, `${path}.finalizers[${i}]`));
+    if (seen.has(f)) errs.push(duplicate(`${path}.finalizers[${i}]`, f));
+    seen.add(f);
+  });
+  return errs;
+}
+
+const immutable = (path: string, v: unknown) => invalid(path, v, 'field is immutable');
+
+/** Kubernetes' ValidateObjectMetaUpdate: the new metadata is valid and identity fields did not change. */
+export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, old: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+  const n = meta ?? {};
+  const o = old ?? {};
+  const errs = validateObjectMeta(n, namespaced, path, nameFn);
+  if ((n.name ?? '') !== (o.name ?? '')) errs.push(immutable(`${path}.name`, n.name));
+  if ((n.namespace ?? '') !== (o.namespace ?? '')) errs.push(immutable(`${path}.namespace`, n.namespace));
+  if (o.uid && n.uid && n.uid !== o.uid) errs.push(immutable(`${path}.uid`, n.uid));
+  if (o.creationTimestamp && n.creationTimestamp && n.creationTimestamp !== o.creationTimestamp) errs.push(immutable(`${path}.creationTimestamp`, n.creationTimestamp));
+  // Like rest.BeforeUpdate, an update that omits these keeps the stored values; changing them fails.
+  if (o.deletionTimestamp && n.deletionTimestamp && n.deletionTimestamp !== o.deletionTimestamp) errs.push(immutable(`${path}.deletionTimestamp`, n.deletionTimestamp));
+  if (typeof o.deletionGracePeriodSeconds === 'number' && typeof n.deletionGracePeriodSeconds === 'number' && n.deletionGracePeriodSeconds !== o.deletionGracePeriodSeconds) {
+    errs.push(immutable(`${path}.deletionGracePeriodSeconds`, n.deletionGracePeriodSeconds));
+  }
+  return errs;
+}

@@ -1,0 +1,275 @@
+import { describe, expect, it } from 'vitest';
+import { load as loadYaml } from 'js-yaml';
+import { formatFieldError, type FieldError } from './field-error.js';
+import { defaultPod } from './defaults.js';
+import { decodeStrict } from './schema-validate.js';
+import type { Pod } from './types.js';
+import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './validation.js';
+
+/** The apiserver's create pipeline for a pod manifest: strict decode, default, validate. */
+function admit(manifest: unknown): FieldError[] {
+  const decodeErrs = decodeStrict('Pod', manifest);
+  if (decodeErrs.length) return decodeErrs;
+  const pod = structuredClone(manifest) as Pod;
+  pod.metadata = { namespace: 'default', ...pod.metadata };
+  defaultPod(pod);
+  return validatePod(pod);
+}
+
+const base = (): Record<string, any> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', labels: { app: 'web' } },
+  spec: {
+    containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80, name: 'http' }] }],
+  },
+});
+
+function mutate(fn: (p: Record<string, any>) => void): Record<string, any> {
+  const p = base();
+  fn(p);
+  return p;
+}
+
+describe('valid pods', () => {
+  it('accepts the base pod and a rich manifest', () => {
+    expect(admit(base())).toEqual([]);
+    const rich = loadYaml(`
+apiVersion: v1
+kind: Pod
+metadata:
+  generateName: web-
+  annotations: {note: "x"}
+spec:
+  volumes:
+  - name: data
+    emptyDir: {}
+  - name: host
+    hostPath: {path: /var/log, type: Directory}
+  initContainers:
+  - name: init
+    image: busybox
+    command: [sh, -c, "echo hi"]
+    volumeMounts: [{name: data, mountPath: /data}]
+  - name: sidecar
+    image: busybox
+    restartPolicy: Always
+    readinessProbe: {exec: {command: ["true"]}}
+  containers:
+  - name: app
+    image: registry.local:5000/app@sha256:0123
+    env:
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}}
+    - {name: LABEL, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}}
+    resources:
+      requests: {cpu: 100m, memory: 64Mi}
+      limits: {cpu: "1", memory: 128Mi}
+    livenessProbe: {httpGet: {path: /healthz, port: http}, initialDelaySeconds: 3}
+    readinessProbe: {tcpSocket: {port: 8080}}
+    startupProbe: {grpc: {port: 9000}}
+    lifecycle:
+      preStop: {sleep: {seconds: 5}}
+      postStart: {exec: {command: [sh, -c, "true"]}}
+    ports: [{name: http, containerPort: 8080}]
+    volumeMounts: [{name: data, mountPath: /data}, {name: host, mountPath: /host, readOnly: true}]
+    securityContext: {capabilities: {add: [NET_ADMIN], drop: [ALL]}, runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true}
+  restartPolicy: OnFailure
+  nodeSelector: {kubernetes.io/os: linux}
+  tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}, {operator: Exists}]
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions: [{key: zone, operator: In, values: [a, b]}]
+          matchFields: [{key: metadata.name, operator: In, values: [n1]}]
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - {weight: 10, preference: {matchExpressions: [{key: ssd, operator: Exists}]}}
+    podAntiAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - {labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}
+  hostAliases: [{ip: 10.0.0.1, hostnames: [foo.local]}]
+  dnsConfig: {nameservers: [1.1.1.1], options: [{name: ndots, value: "2"}]}
+  activeDeadlineSeconds: 600
+  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]
+`);
+    expect(admit(rich).map(formatFieldError)).toEqual([]);
+  });
+});
+
+type Case = [string, Record<string, any>, string, FieldError['type'], RegExp?];
+
+const cases: Case[] = [
+  ['unknown container field', mutate((p) => (p.spec.containers[0].imagePullPolicyy = 'Always')), 'spec.containers[0].imagePullPolicyy', 'FieldValueUnknown'],
+  ['unknown top-level spec field', mutate((p) => (p.spec.container = [])), 'spec.container', 'FieldValueUnknown'],
+  ['unknown metadata field', mutate((p) => (p.metadata.lables = { a: 'b' })), 'metadata.lables', 'FieldValueUnknown'],
+  ['containerPort as a string', mutate((p) => (p.spec.containers[0].ports[0].containerPort = 'abc')), 'spec.containers[0].ports[0].containerPort', 'FieldValueTypeInvalid', /expected integer/],
+  ['containers as an object', mutate((p) => (p.spec.containers = { name: 'app' })), 'spec.containers', 'FieldValueTypeInvalid', /expected array/],
+  ['command as a string', mutate((p) => (p.spec.containers[0].command = 'sleep 10')), 'spec.containers[0].command', 'FieldValueTypeInvalid', /expected array/],
+  ['hostNetwork as a string', mutate((p) => (p.spec.hostNetwork = 'yes')), 'spec.hostNetwork', 'FieldValueTypeInvalid', /expected boolean/],
+  ['label value as a number', mutate((p) => (p.metadata.labels.version = 2)), 'metadata.labels[version]', 'FieldValueTypeInvalid', /expected string/],
+  ['spec as a string', mutate((p) => (p.spec = 'nginx')), 'spec', 'FieldValueTypeInvalid', /expected object/],
+  ['missing name', mutate((p) => delete p.metadata.name), 'metadata.name', 'FieldValueRequired', /name or generateName is required/],
+  ['upper-case name', mutate((p) => (p.metadata.name = 'Web')), 'metadata.name', 'FieldValueInvalid', /RFC 1123 subdomain/],
+  ['name with underscore', mutate((p) => (p.metadata.name = 'web_1')), 'metadata.name', 'FieldValueInvalid', /RFC 1123 subdomain/],
+  ['name too long', mutate((p) => (p.metadata.name = 'a'.repeat(254))), 'metadata.name', 'FieldValueInvalid', /no more than 253/],
+  ['bad namespace', mutate((p) => (p.metadata.namespace = 'my.ns')), 'metadata.namespace', 'FieldValueInvalid', /RFC 1123 label/],
+  ['bad label key', mutate((p) => (p.metadata.labels = { 'bad key': 'x' })), 'metadata.labels', 'FieldValueInvalid', /name part must consist/],
+  ['bad label value', mutate((p) => (p.metadata.labels = { app: '-web' })), 'metadata.labels', 'FieldValueInvalid', /valid label must be/],
+  ['annotations too large', mutate((p) => (p.metadata.annotations = { big: 'x'.repeat(256 * 1024) })), 'metadata.annotations', 'FieldValueTooLong'],
+  ['no containers', mutate((p) => (p.spec.containers = [])), 'spec.containers', 'FieldValueRequired'],
+  ['no spec at all', mutate((p) => delete p.spec), 'spec.containers', 'FieldValueRequired'],
+  ['container without a name', mutate((p) => delete p.spec.containers[0].name), 'spec.containers[0].name', 'FieldValueRequired'],
+  ['container name not a label', mutate((p) => (p.spec.containers[0].name = 'App.1')), 'spec.containers[0].name', 'FieldValueInvalid', /RFC 1123 label/],
+  ['duplicate container names', mutate((p) => p.spec.containers.push({ name: 'app', image: 'busybox' })), 'spec.containers[1].name', 'FieldValueDuplicate'],
+  ['init container named like an app container', mutate((p) => (p.spec.initContainers = [{ name: 'app', image: 'busybox' }])), 'spec.containers[0].name', 'FieldValueDuplicate'],
+  ['missing image', mutate((p) => delete p.spec.containers[0].image), 'spec.containers[0].image', 'FieldValueRequired'],
+  ['image with whitespace', mutate((p) => (p.spec.containers[0].image = ' nginx')), 'spec.containers[0].image', 'FieldValueInvalid', /whitespace/],
+  ['port 0', mutate((p) => (p.spec.containers[0].ports[0].containerPort = 0)), 'spec.containers[0].ports[0].containerPort', 'FieldValueRequired'],
+  ['port 70000', mutate((p) => (p.spec.containers[0].ports[0].containerPort = 70000)), 'spec.containers[0].ports[0].containerPort', 'FieldValueInvalid', /between 1 and 65535/],
+  ['hostPort 70000', mutate((p) => (p.spec.containers[0].ports[0].hostPort = 70000)), 'spec.containers[0].ports[0].hostPort', 'FieldValueInvalid', /between 1 and 65535/],
+  ['bad protocol', mutate((p) => (p.spec.containers[0].ports[0].protocol = 'HTTP')), 'spec.containers[0].ports[0].protocol', 'FieldValueNotSupported', /"TCP", "UDP", "SCTP"/],
+  ['duplicate port names', mutate((p) => p.spec.containers[0].ports.push({ name: 'http', containerPort: 81 })), 'spec.containers[0].ports[1].name', 'FieldValueDuplicate'],
+  ['port name too long', mutate((p) => (p.spec.containers[0].ports[0].name = 'a-very-long-port-name')), 'spec.containers[0].ports[0].name', 'FieldValueInvalid', /no more than 15/],
+  ['bad cpu quantity', mutate((p) => (p.spec.containers[0].resources = { limits: { cpu: 'lots' } })), 'spec.containers[0].resources.limits[cpu]', 'FieldValueInvalid', /quantities must match/],
+  ['bad memory request', mutate((p) => (p.spec.containers[0].resources = { requests: { memory: '1GB' } })), 'spec.containers[0].resources.requests[memory]', 'FieldValueInvalid', /quantities must match/],
+  ['negative memory', mutate((p) => (p.spec.containers[0].resources = { requests: { memory: '-1Mi' } })), 'spec.containers[0].resources.requests[memory]', 'FieldValueInvalid', /greater than or equal to 0/],
+  ['request above limit', mutate((p) => (p.spec.containers[0].resources = { requests: { cpu: '2' }, limits: { cpu: '1' } })), 'spec.containers[0].resources.requests', 'FieldValueInvalid', /less than or equal to cpu limit of 1/],
+  ['unknown resource name', mutate((p) => (p.spec.containers[0].resources = { limits: { gpu: '1' } })), 'spec.containers[0].resources.limits[gpu]', 'FieldValueInvalid', /standard resource/],
+  ['bad restartPolicy', mutate((p) => (p.spec.restartPolicy = 'Sometimes')), 'spec.restartPolicy', 'FieldValueNotSupported', /"Always", "OnFailure", "Never"/],
+  ['bad dnsPolicy', mutate((p) => (p.spec.dnsPolicy = 'Google')), 'spec.dnsPolicy', 'FieldValueNotSupported'],
+  ['dnsPolicy None without dnsConfig', mutate((p) => (p.spec.dnsPolicy = 'None')), 'spec.dnsConfig', 'FieldValueRequired'],
+  ['bad imagePullPolicy', mutate((p) => (p.spec.containers[0].imagePullPolicy = 'Sometimes')), 'spec.containers[0].imagePullPolicy', 'FieldValueNotSupported', /"Always", "IfNotPresent", "Never"/],
+  ['bad terminationMessagePolicy', mutate((p) => (p.spec.containers[0].terminationMessagePolicy = 'Logs')), 'spec.containers[0].terminationMessagePolicy', 'FieldValueNotSupported'],
+  ['duplicate volume names', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {} }, { name: 'v', emptyDir: {} }])), 'spec.volumes[1].name', 'FieldValueDuplicate'],
+  ['volume with two sources', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {}, hostPath: { path: '/x' } }])), 'spec.volumes[0].hostPath', 'FieldValueForbidden', /more than 1 volume type/],
+  ['hostPath without path', mutate((p) => (p.spec.volumes = [{ name: 'v', hostPath: {} }])), 'spec.volumes[0].hostPath.path', 'FieldValueRequired'],
+  ['mount of a missing volume', mutate((p) => (p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }])), 'spec.containers[0].volumeMounts[0].name', 'FieldValueInvalid', /not found/],
+  ['mount without path', mutate((p) => { p.spec.volumes = [{ name: 'data', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'data' }]; }), 'spec.containers[0].volumeMounts[0].mountPath', 'FieldValueRequired'],
+  ['probe without handler', mutate((p) => (p.spec.containers[0].livenessProbe = { periodSeconds: 5 })), 'spec.containers[0].livenessProbe', 'FieldValueRequired', /must specify a handler type/],
+  ['probe with two handlers', mutate((p) => (p.spec.containers[0].readinessProbe = { exec: { command: ['true'] }, tcpSocket: { port: 80 } })), 'spec.containers[0].readinessProbe.tcpSocket', 'FieldValueForbidden', /more than 1 handler type/],
+  ['liveness successThreshold 2', mutate((p) => (p.spec.containers[0].livenessProbe = { exec: { command: ['true'] }, successThreshold: 2 })), 'spec.containers[0].livenessProbe.successThreshold', 'FieldValueInvalid', /must be 1/],
+  ['probe port out of range', mutate((p) => (p.spec.containers[0].livenessProbe = { httpGet: { port: 0 } })), 'spec.containers[0].livenessProbe.httpGet.port', 'FieldValueInvalid'],
+  ['probe port as bool', mutate((p) => (p.spec.containers[0].livenessProbe = { tcpSocket: { port: true } })), 'spec.containers[0].livenessProbe.tcpSocket.port', 'FieldValueTypeInvalid'],
+  ['negative periodSeconds', mutate((p) => (p.spec.containers[0].readinessProbe = { exec: { command: ['true'] }, periodSeconds: -1 })), 'spec.containers[0].readinessProbe.periodSeconds', 'FieldValueInvalid'],
+  ['bad env var name', mutate((p) => (p.spec.containers[0].env = [{ name: '1FOO', value: 'x' }])), 'spec.containers[0].env[0].name', 'FieldValueInvalid', /environment variable name/],
+  ['env with value and valueFrom', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }])), 'spec.containers[0].env[0].valueFrom', 'FieldValueInvalid', /may not be specified when `value` is not empty/],
+  ['env fieldRef unsupported', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }])), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueNotSupported'],
+  ['bad toleration operator', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Matches', value: 'v' }])), 'spec.tolerations[0].operator', 'FieldValueNotSupported'],
+  ['bad toleration effect', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoRun' }])), 'spec.tolerations[0].effect', 'FieldValueNotSupported'],
+  ['tolerationSeconds without NoExecute', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 }])), 'spec.tolerations[0].effect', 'FieldValueInvalid', /must be 'NoExecute'/],
+  ['Exists toleration with value', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', value: 'v' }])), 'spec.tolerations[0].operator', 'FieldValueInvalid', /value must be empty/],
+  ['bad nodeSelector key', mutate((p) => (p.spec.nodeSelector = { 'disk type': 'ssd' })), 'spec.nodeSelector', 'FieldValueInvalid'],
+  ['empty nodeSelectorTerms', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', 'FieldValueRequired'],
+  ['bad node selector operator', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] }] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator', 'FieldValueNotSupported'],
+  ['preferred weight 0', mutate((p) => (p.spec.affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } })), 'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight', 'FieldValueInvalid'],
+  ['negative grace period', mutate((p) => (p.spec.terminationGracePeriodSeconds = -5)), 'spec.terminationGracePeriodSeconds', 'FieldValueInvalid'],
+  ['activeDeadlineSeconds 0', mutate((p) => (p.spec.activeDeadlineSeconds = 0)), 'spec.activeDeadlineSeconds', 'FieldValueInvalid', /between 1 and 2147483647/],
+  ['bad nodeName', mutate((p) => (p.spec.nodeName = 'Node_1')), 'spec.nodeName', 'FieldValueInvalid'],
+  ['restartPolicy on an app container', mutate((p) => (p.spec.containers[0].restartPolicy = 'Always')), 'spec.containers[0].restartPolicy', 'FieldValueForbidden'],
+  ['liveness probe on a plain init container', mutate((p) => (p.spec.initContainers = [{ name: 'init', image: 'busybox', livenessProbe: { exec: { command: ['true'] } } }])), 'spec.initContainers[0].livenessProbe', 'FieldValueForbidden'],
+  ['hostNetwork with mismatched hostPort', mutate((p) => { p.spec.hostNetwork = true; p.spec.containers[0].ports[0].hostPort = 8080; }), 'spec.containers[0].ports[0].hostPort', 'FieldValueInvalid', /must match `containerPort`/],
+  ['shareProcessNamespace with hostPID', mutate((p) => { p.spec.hostPID = true; p.spec.shareProcessNamespace = true; }), 'spec.securityContext.shareProcessNamespace', 'FieldValueInvalid'],
+  ['privileged without escalation', mutate((p) => (p.spec.containers[0].securityContext = { privileged: true, allowPrivilegeEscalation: false })), 'spec.containers[0].securityContext', 'FieldValueInvalid'],
+  ['negative runAsUser', mutate((p) => (p.spec.containers[0].securityContext = { runAsUser: -1 })), 'spec.containers[0].securityContext.runAsUser', 'FieldValueInvalid'],
+  ['bad hostAlias ip', mutate((p) => (p.spec.hostAliases = [{ ip: '999.1.1.1', hostnames: ['a'] }])), 'spec.hostAliases[0].ip', 'FieldValueInvalid'],
+  ['two controllers', mutate((p) => (p.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'A', name: 'a', uid: '1', controller: true }, { apiVersion: 'v1', kind: 'B', name: 'b', uid: '2', controller: true }])), 'metadata.ownerReferences', 'FieldValueInvalid', /Only one reference/],
+];
+
+describe('malformed pods', () => {
+  it('has at least 30 cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
+  it.each(cases)('%s', (_name, manifest, field, type, detail) => {
+    const errs = admit(manifest);
+    const hit = errs.find((e) => e.field === field && e.type === type);
+    expect(hit, `got ${JSON.stringify(errs.map(formatFieldError))}`).toBeDefined();
+    if (detail) expect(hit!.detail).toMatch(detail);
+  });
+});
+
+describe('messages', () => {
+  it('reads like kubectl', () => {
+    expect(admit(mutate((p) => (p.spec.containers[0].foo = 1))).map(formatFieldError)).toEqual(['unknown field "spec.containers[0].foo"']);
+    expect(admit(mutate((p) => (p.spec.containers = []))).map(formatFieldError)).toEqual(['spec.containers: Required value']);
+    expect(admit(mutate((p) => (p.spec.restartPolicy = 'X'))).map(formatFieldError)).toEqual([
+      'spec.restartPolicy: Unsupported value: "X": supported values: "Always", "OnFailure", "Never"',
+    ]);
+  });
+});
+
+function created(): Pod {
+  const p = base() as Pod;
+  p.metadata!.namespace = 'default';
+  p.metadata!.uid = 'u1';
+  defaultPod(p);
+  return p;
+}
+
+describe('validatePodUpdate', () => {
+  it('allows image changes, deadline decreases and added tolerations', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.spec!.containers![0].image = 'nginx:1.28';
+    next.spec!.activeDeadlineSeconds = 100;
+    next.spec!.tolerations!.push({ key: 'x', operator: 'Exists' });
+    next.metadata!.labels = { app: 'web', tier: 'front' };
+    expect(validatePodUpdate(next, old)).toEqual([]);
+  });
+
+  it('forbids other spec changes with the Kubernetes message', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.spec!.containers![0].ports![0].containerPort = 81;
+    const errs = validatePodUpdate(next, old);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ type: 'FieldValueForbidden', field: 'spec' });
+    expect(errs[0].detail).toContain('pod updates may not change fields other than `spec.containers[*].image`');
+    expect(errs[0].detail).toContain('spec.containers[0].ports[0].containerPort');
+  });
+
+  it('forbids adding a container, removing tolerations, raising the deadline and renaming', () => {
+    const old = created();
+    old.spec!.activeDeadlineSeconds = 50;
+    const add = structuredClone(old);
+    add.spec!.containers!.push({ name: 'b', image: 'busybox', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
+    expect(validatePodUpdate(add, old).map((e) => e.field)).toEqual(['spec']);
+    const tol = structuredClone(old);
+    tol.spec!.tolerations = [];
+    expect(validatePodUpdate(tol, old)[0]).toMatchObject({ field: 'spec.tolerations', detail: 'existing toleration can not be modified except its tolerationSeconds' });
+    const dl = structuredClone(old);
+    dl.spec!.activeDeadlineSeconds = 60;
+    expect(validatePodUpdate(dl, old)[0]).toMatchObject({ field: 'spec.activeDeadlineSeconds', detail: 'must be less than or equal to previous value' });
+    const rn = structuredClone(old);
+    rn.metadata!.name = 'other';
+    expect(validatePodUpdate(rn, old)[0]).toMatchObject({ field: 'metadata.name', detail: 'field is immutable' });
+  });
+
+  it('allows changing tolerationSeconds of an existing toleration', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.spec!.tolerations![0].tolerationSeconds = 10;
+    expect(validatePodUpdate(next, old)).toEqual([]);
+  });
+});
+
+describe('validatePodStatusUpdate', () => {
+  it('accepts a running status and rejects bad phases and IPs', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.status = { phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }], hostIP: '192.168.1.2', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2024-01-01T00:00:00Z' } } }] };
+    expect(validatePodStatusUpdate(next, old)).toEqual([]);
+    next.status.phase = 'Sleeping';
+    next.status.podIPs = [{ ip: 'nope' }];
+    expect(validatePodStatusUpdate(next, old).map((e) => e.field)).toEqual(['status.phase', 'status.podIPs[0].ip', 'status.podIPs[0].ip']);
+  });
+
+  it('refuses to leave a terminal phase or restart a terminated container of a Never pod', () => {
+    const old = created();
+    old.spec!.restartPolicy = 'Never';
+    old.status = { phase: 'Failed', containerStatuses: [{ name: 'app', state: { terminated: { exitCode: 1 } } }] };
+    const next = structuredClone(old);
+    next.status = { phase: 'Running', containerStatuses: [{ name: 'app', state: { running: {} } }] };
+    const fields = validatePodStatusUpdate(next, old).map((e) => e.field);
+    expect(fields).toContain('status.phase');
+    expect(fields).toContain('status.containerStatuses[0].state');
+  });
+});

@@ -1,0 +1,337 @@
+// Pod validation (pkg/apis/core/validation: ValidatePodCreate, ValidatePodSpec,
+// ValidatePodUpdate, ValidatePodStatusUpdate), in Kubernetes' wording where it is known.
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { isDNS1123Label, isQualifiedName, isValidIP, isValidLabelValue } from './names.js';
+import { isValidQuantity } from './quantity.js';
+import type { Affinity, NodeSelectorTerm, Pod, PodAffinityTerm, PodSpec, Toleration, Volume } from './types.js';
+import { validateContainer } from './validation-container.js';
+import {
+  dnsLabel,
+  dnsSubdomain,
+  nonNegative,
+  oneOf,
+  qualifiedName,
+  validateLabels,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateResourceList,
+} from './validation-meta.js';
+
+export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+export const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
+const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
+const NODE_SELECTOR_OPS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+const LABEL_SELECTOR_OPS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+
+function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
+  const errs: FieldError[] = [];
+  const names = new Set<string>();
+  volumes.forEach((v, i) => {
+    const p = `${path}[${i}]`;
+    if (!v.name) errs.push(required(`${p}.name`));
+    else {
+      for (const m of isDNS1123Label(v.name)) errs.push(invalid(`${p}.name`, v.name, m));
+      if (names.has(v.name)) errs.push(duplicate(`${p}.name`, v.name));
+      names.add(v.name);
+    }
+    const set = VOLUME_SOURCES.filter((k) => v[k] != null);
+    if (set.length === 0) errs.push(required(p, 'must specify a volume type'));
+    if (set.length > 1) errs.push(forbidden(`${p}.${set[1]}`, 'may not specify more than 1 volume type'));
+    if (v.hostPath) {
+      if (!v.hostPath.path) errs.push(required(`${p}.hostPath.path`));
+      else if (v.hostPath.path.split('/').includes('..')) errs.push(invalid(`${p}.hostPath.path`, v.hostPath.path, "must not contain '..'"));
+      if (v.hostPath.type != null && !HOST_PATH_TYPES.includes(v.hostPath.type)) errs.push(notSupported(`${p}.hostPath.type`, v.hostPath.type, HOST_PATH_TYPES.filter(Boolean)));
+    }
+    if (v.emptyDir) {
+      if (v.emptyDir.medium != null && !STORAGE_MEDIA.includes(v.emptyDir.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir.medium, STORAGE_MEDIA.filter(Boolean)));
+      if (v.emptyDir.sizeLimit && !isValidQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));
+    }
+    if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
+    if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
+    if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
+  });
+  return { errs, names };
+}
+
+function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  (t.matchExpressions ?? []).forEach((r, i) => {
+    const p = `${path}.matchExpressions[${i}]`;
+    const values = r.values ?? [];
+    if (!r.operator || !NODE_SELECTOR_OPS.includes(r.operator)) errs.push(notSupported(`${p}.operator`, r.operator ?? '', NODE_SELECTOR_OPS));
+    else if ((r.operator === 'In' || r.operator === 'NotIn') && !values.length) errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    else if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length) errs.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    else if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) {
+      errs.push(required(`${p}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+    }
+    errs.push(...qualifiedName(r.key, `${p}.key`));
+  });
+  (t.matchFields ?? []).forEach((r, i) => {
+    const p = `${path}.matchFields[${i}]`;
+    if (r.key !== 'metadata.name') errs.push(invalid(`${p}.key`, r.key ?? '', 'not a valid field selector key'));
+    if (r.operator !== 'In' && r.operator !== 'NotIn') errs.push(invalid(`${p}.operator`, r.operator ?? '', 'not a valid selector operator'));
+    if ((r.values ?? []).length !== 1) errs.push(required(`${p}.values`, 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+  });
+  return errs;
+}
+
+function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!t.topologyKey) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
+  else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
+  for (const k of ['labelSelector', 'namespaceSelector'] as const) {
+    const sel = t[k];
+    if (!sel) continue;
+    errs.push(...validateLabels(sel.matchLabels, `${path}.${k}.matchLabels`));
+    (sel.matchExpressions ?? []).forEach((e, i) => {
+      const p = `${path}.${k}.matchExpressions[${i}]`;
+      if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(notSupported(`${p}.operator`, e.operator ?? '', LABEL_SELECTOR_OPS));
+      errs.push(...qualifiedName(e.key, `${p}.key`));
+    });
+  }
+  return errs;
+}
+
+function validateAffinity(a: Affinity, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const na = a.nodeAffinity;
+  if (na?.requiredDuringSchedulingIgnoredDuringExecution) {
+    const p = `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+    const terms = na.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
+    if (!terms.length) errs.push(required(`${p}.nodeSelectorTerms`, 'must have at least one node selector term'));
+    terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${p}.nodeSelectorTerms[${i}]`)));
+  }
+  (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+    const p = `${path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    if (t.weight == null || t.weight < 1 || t.weight > 100) errs.push(invalid(`${p}.weight`, t.weight ?? 0, 'must be in the range 1-100'));
+    errs.push(...validateNodeSelectorTerm(t.preference ?? {}, `${p}.preference`));
+  });
+  for (const k of ['podAffinity', 'podAntiAffinity'] as const) {
+    const pa = a[k];
+    if (!pa) continue;
+    (pa.requiredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => errs.push(...validatePodAffinityTerm(t, `${path}.${k}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`)));
+    (pa.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+      const p = `${path}.${k}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+      if (t.weight == null || t.weight < 1 || t.weight > 100) errs.push(invalid(`${p}.weight`, t.weight ?? 0, 'must be in the range 1-100'));
+      errs.push(...validatePodAffinityTerm(t.podAffinityTerm ?? {}, `${p}.podAffinityTerm`));
+    });
+  }
+  return errs;
+}
+
+export function validateTolerations(tolerations: Toleration[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  tolerations.forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    if (t.key) errs.push(...qualifiedName(t.key, `${p}.key`));
+    const op = t.operator || 'Equal';
+    if (!t.key && op !== 'Exists') errs.push(invalid(`${p}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (t.tolerationSeconds != null && t.effect !== 'NoExecute') errs.push(invalid(`${p}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    if (op === 'Equal') for (const m of isValidLabelValue(t.value ?? '')) errs.push(invalid(`${p}.operator`, t.value, m));
+    else if (op === 'Exists') {
+      if (t.value) errs.push(invalid(`${p}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
+    } else errs.push(notSupported(`${p}.operator`, t.operator, ['Equal', 'Exists']));
+    errs.push(...oneOf(t.effect, TAINT_EFFECTS, `${p}.effect`));
+  });
+  return errs;
+}
+
+export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec'): FieldError[] {
+  const s = spec ?? {};
+  const { errs, names: volumes } = validateVolumes(s.volumes ?? [], `${path}.volumes`);
+  const containers = s.containers ?? [];
+  if (!containers.length) errs.push(required(`${path}.containers`));
+  const names = new Set<string>();
+  (s.initContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { volumes, init: true }, names)));
+  containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false }, names)));
+  (s.ephemeralContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.ephemeralContainers[${i}]`, { volumes, init: false }, names)));
+
+  if (s.hostNetwork) {
+    [...(s.initContainers ?? []), ...containers].forEach((c, ci) => {
+      (c.ports ?? []).forEach((port, pi) => {
+        if (port.hostPort && port.hostPort !== port.containerPort) {
+          const kind = ci < (s.initContainers ?? []).length ? 'initContainers' : 'containers';
+          const idx = kind === 'containers' ? ci - (s.initContainers ?? []).length : ci;
+          errs.push(invalid(`${path}.${kind}[${idx}].ports[${pi}].hostPort`, port.hostPort, 'must match `containerPort` when `hostNetwork` is true'));
+        }
+      });
+    });
+  }
+  errs.push(...oneOf(s.restartPolicy, RESTART_POLICIES, `${path}.restartPolicy`));
+  errs.push(...oneOf(s.dnsPolicy, DNS_POLICIES, `${path}.dnsPolicy`));
+  if (s.dnsPolicy === 'None' && !s.dnsConfig) errs.push(required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
+  if (s.dnsConfig) {
+    const ns = s.dnsConfig.nameservers ?? [];
+    if (ns.length > 3) errs.push(invalid(`${path}.dnsConfig.nameservers`, ns, 'must not have more than 3 nameservers'));
+    ns.forEach((n, i) => {
+      if (!isValidIP(n)) errs.push(invalid(`${path}.dnsConfig.nameservers[${i}]`, n, 'must be valid IP address'));
+    });
+    if (s.dnsPolicy === 'None' && !ns.length) errs.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+    if ((s.dnsConfig.searches ?? []).length > 32) errs.push(invalid(`${path}.dnsConfig.searches`, s.dnsConfig.searches, 'must not have more than 32 search paths'));
+    (s.dnsConfig.options ?? []).forEach((o, i) => {
+      if (!o.name) errs.push(required(`${path}.dnsConfig.options[${i}]`, 'must not be empty'));
+    });
+  }
+  errs.push(...nonNegative(s.terminationGracePeriodSeconds, `${path}.terminationGracePeriodSeconds`));
+  if (s.activeDeadlineSeconds != null && (s.activeDeadlineSeconds < 1 || s.activeDeadlineSeconds > 2147483647)) {
+    errs.push(invalid(`${path}.activeDeadlineSeconds`, s.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
+  }
+  errs.push(...validateLabels(s.nodeSelector, `${path}.nodeSelector`));
+  errs.push(...dnsSubdomain(s.serviceAccountName, `${path}.serviceAccountName`));
+  errs.push(...dnsSubdomain(s.nodeName, `${path}.nodeName`));
+  errs.push(...dnsLabel(s.hostname, `${path}.hostname`));
+  errs.push(...dnsLabel(s.subdomain, `${path}.subdomain`));
+  errs.push(...dnsSubdomain(s.priorityClassName, `${path}.priorityClassName`));
+  errs.push(...dnsSubdomain(s.runtimeClassName, `${path}.runtimeClassName`));
+  if (s.shareProcessNamespace && s.hostPID) errs.push(invalid(`${path}.securityContext.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
+  const psc = s.securityContext;
+  if (psc) {
+    for (const k of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
+      const v = psc[k];
+      if (v != null && (v < 0 || v > 2147483647)) errs.push(invalid(`${path}.securityContext.${k}`, v, 'must be between 0 and 2147483647, inclusive'));
+    }
+    (psc.supplementalGroups ?? []).forEach((g, i) => {
+      if (g < 0 || g > 2147483647) errs.push(invalid(`${path}.securityContext.supplementalGroups[${i}]`, g, 'must be between 0 and 2147483647, inclusive'));
+    });
+    (psc.sysctls ?? []).forEach((sc, i) => {
+      if (!sc.name) errs.push(required(`${path}.securityContext.sysctls[${i}].name`));
+      else if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(sc.name)) errs.push(invalid(`${path}.securityContext.sysctls[${i}].name`, sc.name, 'must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$'));
+    });
+    errs.push(...oneOf(psc.fsGroupChangePolicy, ['OnRootMismatch', 'Always'], `${path}.securityContext.fsGroupChangePolicy`));
+  }
+  (s.imagePullSecrets ?? []).forEach((r, i) => {
+    if (!r.name) errs.push(required(`${path}.imagePullSecrets[${i}].name`));
+  });
+  if (s.affinity) errs.push(...validateAffinity(s.affinity, `${path}.affinity`));
+  errs.push(...validateTolerations(s.tolerations ?? [], `${path}.tolerations`));
+  (s.hostAliases ?? []).forEach((h, i) => {
+    const p = `${path}.hostAliases[${i}]`;
+    if (!h.ip || !isValidIP(h.ip)) errs.push(invalid(`${p}.ip`, h.ip ?? '', 'must be valid IP address'));
+    (h.hostnames ?? []).forEach((hn, j) => errs.push(...dnsSubdomain(hn, `${p}.hostnames[${j}]`)));
+  });
+  (s.readinessGates ?? []).forEach((g, i) => {
+    for (const m of isQualifiedName(g.conditionType ?? '')) errs.push(invalid(`${path}.readinessGates[${i}].conditionType`, g.conditionType ?? '', m));
+  });
+  errs.push(...oneOf(s.preemptionPolicy, ['PreemptLowerPriority', 'Never'], `${path}.preemptionPolicy`));
+  errs.push(...validateResourceList(s.overhead, `${path}.overhead`));
+  (s.topologySpreadConstraints ?? []).forEach((c, i) => {
+    const p = `${path}.topologySpreadConstraints[${i}]`;
+    if (!c.maxSkew || c.maxSkew <= 0) errs.push(invalid(`${p}.maxSkew`, c.maxSkew ?? 0, 'must be greater than zero'));
+    if (!c.topologyKey) errs.push(required(`${p}.topologyKey`, 'can not be empty'));
+    if (!c.whenUnsatisfiable) errs.push(required(`${p}.whenUnsatisfiable`));
+    else errs.push(...oneOf(c.whenUnsatisfiable, ['DoNotSchedule', 'ScheduleAnyway'], `${p}.whenUnsatisfiable`));
+    if (c.minDomains != null && c.minDomains <= 0) errs.push(invalid(`${p}.minDomains`, c.minDomains, 'must be greater than 0'));
+    errs.push(...oneOf(c.nodeAffinityPolicy, ['Honor', 'Ignore'], `${p}.nodeAffinityPolicy`));
+    errs.push(...oneOf(c.nodeTaintsPolicy, ['Honor', 'Ignore'], `${p}.nodeTaintsPolicy`));
+  });
+  if (s.os) errs.push(...oneOf(s.os.name, ['linux', 'windows'], `${path}.os.name`));
+  (s.schedulingGates ?? []).forEach((g, i) => errs.push(...qualifiedName(g.name, `${path}.schedulingGates[${i}].name`)));
+  return errs;
+}
+
+/** A new pod: metadata (namespaced, DNS-1123 subdomain name) and spec. */
+export function validatePod(pod: Pod): FieldError[] {
+  return [...validateObjectMeta(pod.metadata, true, 'metadata'), ...validatePodSpec(pod.spec, 'spec')];
+}
+
+const POD_UPDATE_MESSAGE =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Paths (dotted) where two JSON values differ; for the Forbidden message. */
+function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (out.length >= 5) return;
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, out);
+    return;
+  }
+  out.push(path);
+}
+
+/** Deep equality where undefined, null and absent keys are the same. */
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x === null ? undefined : x));
+
+function validateOnlyAddedTolerations(next: Toleration[], old: Toleration[], path: string): FieldError[] {
+  for (const o of old) {
+    const found = next.some((n) => canonical({ ...o, tolerationSeconds: n.tolerationSeconds }) === canonical({ ...n }));
+    if (!found) return [forbidden(path, 'existing toleration can not be modified except its tolerationSeconds')];
+  }
+  return [];
+}
+
+/** Kubernetes' ValidatePodUpdate: only images, activeDeadlineSeconds, grace period and added tolerations may change. */
+export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
+  const spec = pod.spec ?? {};
+  const oldSpec = old.spec ?? {};
+  errs.push(...validatePodSpec(spec, 'spec'));
+  const ads = spec.activeDeadlineSeconds;
+  const oldAds = oldSpec.activeDeadlineSeconds;
+  if (oldAds != null) {
+    if (ads == null) errs.push(invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+    else if (ads > oldAds) errs.push(invalid('spec.activeDeadlineSeconds', ads, 'must be less than or equal to previous value'));
+  }
+  errs.push(...validateOnlyAddedTolerations(spec.tolerations ?? [], oldSpec.tolerations ?? [], 'spec.tolerations'));
+
+  // Munge the old spec with the mutable fields of the new one; anything left that differs is forbidden.
+  const munged: PodSpec = structuredClone(oldSpec);
+  const withImages = (mine: PodSpec['containers'], theirs: PodSpec['containers']) =>
+    mine && theirs && mine.length === theirs.length ? mine.map((c, i) => ({ ...c, image: theirs[i].image })) : mine;
+  munged.containers = withImages(munged.containers, spec.containers);
+  munged.initContainers = withImages(munged.initContainers, spec.initContainers);
+  munged.activeDeadlineSeconds = spec.activeDeadlineSeconds;
+  munged.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
+  munged.tolerations = spec.tolerations;
+  if ((oldSpec.schedulingGates ?? []).length) munged.schedulingGates = spec.schedulingGates; // gates may only be removed
+  if (canonical(munged) !== canonical(spec)) {
+    const changed: string[] = [];
+    diffPaths(JSON.parse(canonical(munged)), JSON.parse(canonical(spec)), 'spec', changed);
+    errs.push(forbidden('spec', `${POD_UPDATE_MESSAGE}${changed.length ? `\n  changed: ${changed.join(', ')}` : ''}`));
+  }
+  const newGates = new Set((spec.schedulingGates ?? []).map((g) => g.name));
+  const oldGates = new Set((oldSpec.schedulingGates ?? []).map((g) => g.name));
+  if ([...newGates].some((g) => !oldGates.has(g))) errs.push(forbidden('spec.schedulingGates', 'only deletion is allowed, but found new scheduling gate'));
+  return errs;
+}
+
+/** Kubernetes' ValidatePodStatusUpdate: metadata unchanged, status well-formed and no impossible transitions. */
+export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
+  const st = pod.status ?? {};
+  const oldSt = old.status ?? {};
+  errs.push(...oneOf(st.phase, POD_PHASES, 'status.phase'));
+  if ((oldSt.phase === 'Succeeded' || oldSt.phase === 'Failed') && st.phase !== oldSt.phase) {
+    errs.push(forbidden('status.phase', `cannot transition from the terminal phase ${oldSt.phase} to ${st.phase ?? '""'}`));
+  }
+  errs.push(...dnsSubdomain(st.nominatedNodeName, 'status.nominatedNodeName'));
+  for (const [k, single] of [['podIPs', 'podIP'], ['hostIPs', 'hostIP']] as const) {
+    const ips = (st[k] ?? []).map((x) => x.ip ?? '');
+    ips.forEach((ip, i) => {
+      if (!isValidIP(ip)) errs.push(invalid(`status.${k}[${i}].ip`, ip, 'must be a valid IP address'));
+    });
+    if (new Set(ips).size !== ips.length) errs.push(duplicate(`status.${k}`, ips));
+    if (ips.length > 2) errs.push(invalid(`status.${k}`, ips, 'may specify no more than one IP for each IP family'));
+    if (st[single] && !isValidIP(st[single]!)) errs.push(invalid(`status.${single}`, st[single], 'must be a valid IP address'));
+    if (st[single] && ips.length && ips[0] !== st[single]) errs.push(invalid(`status.${k}[0].ip`, ips[0], `must match status.${single}`));
+  }
+  const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
+  for (const k of ['initContainerStatuses', 'containerStatuses'] as const) {
+    const oldByName = new Map((oldSt[k] ?? []).map((c) => [c.name, c]));
+    (st[k] ?? []).forEach((cs, i) => {
+      const p = `status.${k}[${i}]`;
+      errs.push(...nonNegative(cs.restartCount, `${p}.restartCount`));
+      const prev = oldByName.get(cs.name);
+      const app = k === 'containerStatuses';
+      const terminatedForever = restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && prev?.state?.terminated?.exitCode === 0);
+      if (app && prev?.state?.terminated && !cs.state?.terminated && terminatedForever) {
+        errs.push(forbidden(`${p}.state`, 'may not be transitioned to non-terminated state'));
+      }
+    });
+  }
+  return errs;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { defaultNamespace, defaultNode } from './defaults.js';
+import { validateBinding, validateEvent, validateLease, validateNamespace, validateNode, validateObjectMeta } from './validation.js';
+
+const fields = (errs: { field: string }[]) => errs.map((e) => e.field);
+
+describe('validateObjectMeta', () => {
+  it('requires a namespace for namespaced kinds and forbids it otherwise', () => {
+    expect(fields(validateObjectMeta({ name: 'a' }, true))).toEqual(['metadata.namespace']);
+    expect(validateObjectMeta({ name: 'a', namespace: 'x' }, false)[0]).toMatchObject({ type: 'FieldValueForbidden', field: 'metadata.namespace' });
+  });
+  it('accepts generateName and validates it as a prefix', () => {
+    expect(validateObjectMeta({ generateName: 'web-', namespace: 'd' }, true)).toEqual([]);
+    expect(fields(validateObjectMeta({ generateName: 'Web-', namespace: 'd' }, true))).toEqual(['metadata.generateName']);
+  });
+  it('checks labels, finalizers and annotations', () => {
+    expect(validateObjectMeta({ name: 'a', labels: { 'example.com/app': 'v1.2_x' }, annotations: { 'Example.com/Note': 'anything at all' } }, false)).toEqual([]);
+    expect(fields(validateObjectMeta({ name: 'a', labels: { 'a/b/c': 'x' }, finalizers: ['ok', 'ok'] }, false))).toEqual(['metadata.labels', 'metadata.finalizers[1]']);
+    expect(fields(validateObjectMeta({ name: 'a', labels: { k: 'x'.repeat(64) } }, false))).toEqual(['metadata.labels']);
+  });
+});
+
+describe('validateNode', () => {
+  it('accepts a registered node', () => {
+    const n = defaultNode({
+      metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' } },
+      spec: { podCIDR: '10.244.1.0/24', taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] },
+      status: {
+        capacity: { cpu: '2', memory: '4012Mi', pods: '110' },
+        addresses: [{ type: 'InternalIP', address: '192.168.1.10' }, { type: 'Hostname', address: 'node-1' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+        daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      },
+    });
+    expect(validateNode(n)).toEqual([]);
+  });
+  it('rejects bad CIDRs, taints, addresses and capacities', () => {
+    const errs = validateNode({
+      metadata: { name: 'n' },
+      spec: { podCIDR: '10.244.1.0/33', taints: [{ key: 'a', effect: 'Never' }, { effect: 'NoSchedule' }, { key: 'b', effect: 'NoExecute' }, { key: 'b', effect: 'NoExecute' }] },
+      status: { capacity: { cpu: 'two' }, addresses: [{ type: 'Office', address: 'x' }] },
+    });
+    expect(fields(errs)).toEqual(['spec.podCIDR', 'spec.taints[0].effect', 'spec.taints[1].key', 'spec.taints[3]', 'status.capacity[cpu]', 'status.addresses[0].type']);
+  });
+});
+
+describe('validateNamespace', () => {
+  it('uses RFC 1123 label names', () => {
+    expect(validateNamespace(defaultNamespace({ metadata: { name: 'kube-system' } }))).toEqual([]);
+    expect(validateNamespace({ metadata: { name: 'my.team' } })[0]).toMatchObject({ field: 'metadata.name', type: 'FieldValueInvalid' });
+    expect(validateNamespace({ metadata: { name: 'a', namespace: 'b' } })[0]).toMatchObject({ field: 'metadata.namespace', type: 'FieldValueForbidden' });
+    expect(fields(validateNamespace({ metadata: { name: 'a' }, status: { phase: 'Gone' } }))).toEqual(['status.phase']);
+  });
+});
+
+describe('validateEvent, validateLease, validateBinding', () => {
+  it('checks events', () => {
+    const ev = { metadata: { name: 'p.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Started', type: 'Normal', count: 1 };
+    expect(validateEvent(ev)).toEqual([]);
+    expect(fields(validateEvent({ ...ev, involvedObject: { ...ev.involvedObject, namespace: 'other' }, type: 'Bad', count: -1 }))).toEqual(['involvedObject.namespace', 'type', 'count']);
+  });
+  it('checks leases', () => {
+    expect(validateLease({ metadata: { name: 'node-1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40 } })).toEqual([]);
+    expect(fields(validateLease({ metadata: { name: 'l', namespace: 'kube-system' }, spec: { leaseDurationSeconds: 0, leaseTransitions: -1 } }))).toEqual(['spec.leaseDurationSeconds', 'spec.leaseTransitions']);
+  });
+  it('checks bindings', () => {
+    expect(validateBinding({ metadata: { name: 'p' }, target: { kind: 'Node', name: 'node-1' } })).toEqual([]);
+    expect(validateBinding({ metadata: { name: 'p' }, target: { kind: 'Pod' } }).map((e) => [e.field, e.type])).toEqual([
+      ['target.kind', 'FieldValueNotSupported'],
+      ['target.name', 'FieldValueRequired'],
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+// Kubernetes validation for every kind tskube serves. Pod rules live in validation-pod.ts and
+// validation-container.ts, metadata rules in validation-meta.ts; this file holds the rest and is
+// the one entry point the apiserver imports.
+import { duplicate, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
+import { isValidCIDR, isValidIP } from './names.js';
+import type { Binding, Event, Lease, Namespace, Node } from './types.js';
+import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateObjectMeta, validateResourceList } from './validation-meta.js';
+import { TAINT_EFFECTS } from './validation-pod.js';
+
+export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
+export { validatePod, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validateTolerations } from './validation-pod.js';
+export { validateContainer } from './validation-container.js';
+
+const NODE_ADDRESS_TYPES = ['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS'];
+
+export function validateNode(node: Node): FieldError[] {
+  const errs = validateObjectMeta(node.metadata, false, 'metadata');
+  const spec = node.spec ?? {};
+  if (spec.podCIDR && !isValidCIDR(spec.podCIDR)) errs.push(invalid('spec.podCIDR', spec.podCIDR, 'must be a valid CIDR'));
+  const cidrs = spec.podCIDRs ?? [];
+  cidrs.forEach((c, i) => {
+    if (!isValidCIDR(c)) errs.push(invalid(`spec.podCIDRs[${i}]`, c, 'must be a valid CIDR'));
+  });
+  if (cidrs.length > 2) errs.push(invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
+  if (new Set(cidrs).size !== cidrs.length) errs.push(duplicate('spec.podCIDRs', cidrs));
+  if (spec.podCIDR && cidrs.length && cidrs[0] !== spec.podCIDR) errs.push(invalid('spec.podCIDRs[0]', cidrs[0], 'must match spec.podCIDR'));
+  const seen = new Set<string>();
+  (spec.taints ?? []).forEach((t, i) => {
+    const p = `spec.taints[${i}]`;
+    if (!t.key) errs.push(required(`${p}.key`));
+    else errs.push(...qualifiedName(t.key, `${p}.key`));
+    if (!t.effect) errs.push(required(`${p}.effect`));
+    else errs.push(...oneOf(t.effect, TAINT_EFFECTS, `${p}.effect`));
+    const id = `${t.key}:${t.effect}`;
+    if (seen.has(id)) errs.push(duplicate(p, t));
+    seen.add(id);
+  });
+  const st = node.status ?? {};
+  errs.push(...validateResourceList(st.capacity, 'status.capacity'));
+  errs.push(...validateResourceList(st.allocatable, 'status.allocatable'));
+  errs.push(...oneOf(st.phase, ['Pending', 'Running', 'Terminated'], 'status.phase'));
+  (st.addresses ?? []).forEach((a, i) => {
+    const p = `status.addresses[${i}]`;
+    if (!a.type) errs.push(required(`${p}.type`));
+    else errs.push(...oneOf(a.type, NODE_ADDRESS_TYPES, `${p}.type`));
+    if (!a.address) errs.push(required(`${p}.address`));
+    else if ((a.type === 'InternalIP' || a.type === 'ExternalIP') && !isValidIP(a.address)) errs.push(invalid(`${p}.address`, a.address, 'must be a valid IP address'));
+  });
+  (st.conditions ?? []).forEach((c, i) => {
+    if (!c.type) errs.push(required(`status.conditions[${i}].type`));
+    errs.push(...oneOf(c.status, ['True', 'False', 'Unknown'], `status.conditions[${i}].status`));
+  });
+  const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (port != null && (port < 0 || port > 65535)) errs.push(invalid('status.daemonEndpoints.kubeletEndpoint.Port', port, 'must be between 0 and 65535, inclusive'));
+  return errs;
+}
+
+/** Namespaces: RFC 1123 label names, cluster-scoped, finalizers are qualified names. */
+export function validateNamespace(ns: Namespace): FieldError[] {
+  const errs = validateObjectMeta(ns.metadata, false, 'metadata', nameIsDNSLabel);
+  (ns.spec?.finalizers ?? []).forEach((f, i) => errs.push(...qualifiedName(f, `spec.finalizers[${i}]`)));
+  errs.push(...oneOf(ns.status?.phase, ['Active', 'Terminating'], 'status.phase'));
+  return errs;
+}
+
+const maxLen = (v: string | undefined, n: number, path: string): FieldError[] => (v && v.length > n ? [tooLong(path, v, n)] : []);
+
+export function validateEvent(ev: Event): FieldError[] {
+  const errs = validateObjectMeta(ev.metadata, true, 'metadata');
+  const io = ev.involvedObject ?? {};
+  if (io.namespace && ev.metadata?.namespace && io.namespace !== ev.metadata.namespace) {
+    errs.push(invalid('involvedObject.namespace', io.namespace, 'does not match event.namespace'));
+  }
+  if (ev.type) errs.push(...oneOf(ev.type, ['Normal', 'Warning'], 'type'));
+  errs.push(...nonNegative(ev.count, 'count'));
+  errs.push(...maxLen(ev.reason, 128, 'reason'));
+  errs.push(...maxLen(ev.action, 128, 'action'));
+  errs.push(...maxLen(ev.reportingComponent, 128, 'reportingComponent'));
+  errs.push(...maxLen(ev.reportingInstance, 128, 'reportingInstance'));
+  if (ev.message && ev.message.length > 1024 * 4) errs.push(tooLong('message', '', 1024 * 4));
+  return errs;
+}
+
+export function validateLease(lease: Lease): FieldError[] {
+  const errs = validateObjectMeta(lease.metadata, true, 'metadata');
+  const spec = lease.spec ?? {};
+  errs.push(...positive(spec.leaseDurationSeconds, 'spec.leaseDurationSeconds'));
+  errs.push(...nonNegative(spec.leaseTransitions, 'spec.leaseTransitions'));
+  errs.push(...oneOf(spec.strategy, ['OldestEmulationVersion'], 'spec.strategy'));
+  if (spec.preferredHolder && !spec.strategy) errs.push(required('spec.strategy', 'must be specified when preferredHolder is set'));
+  return errs;
+}
+
+/** A Binding POSTed to pods/<name>/binding (ValidatePodBinding): the target must name a Node. */
+export function validateBinding(b: Binding): FieldError[] {
+  const errs: FieldError[] = [];
+  const t = b.target ?? {};
+  if (t.kind && t.kind !== 'Node') errs.push(notSupported('target.kind', t.kind, ['Node', '<empty>']));
+  if (!t.name) errs.push(required('target.name'));
+  else errs.push(...dnsSubdomain(t.name, 'target.name'));
+  return errs;
+}
