@@ -16,6 +16,7 @@ const spec = {
   'tls-cert-file': { type: 'string', default: '', help: 'serving certificate (default: generated)' },
   'tls-private-key-file': { type: 'string', default: '', help: 'serving key (default: generated)' },
   'token-auth-file': { type: 'string', default: '', help: 'static token file token,user,uid,"groups" (default: DATA_DIR/tokens.csv)' },
+  'grpc-port': { type: 'number', default: 6444, help: 'gRPC port (0 picks a free one, -1 disables)' },
   'watch-cache-size': { type: 'number', default: 10000, help: 'events kept per resource for watch resumption' },
   'etcd-compaction-interval': { type: 'number', default: 300, help: 'seconds between etcd compactions (0 disables)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     tlsKeyFile: flags['tls-private-key-file'] || undefined,
     tokenAuthFile: flags['token-auth-file'] || undefined,
     watchCacheSize: flags['watch-cache-size'],
+    grpcPort: flags['grpc-port'],
     compactionIntervalMs: flags['etcd-compaction-interval'] * 1000,
   });
   const server = new ApiServer(cfg);

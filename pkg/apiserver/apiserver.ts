@@ -14,7 +14,8 @@ import { ensurePki, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, t
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer } from './rest/server.js';
-import { protectedNamespaces } from './rest/handlers.js';
+import { GrpcServer } from './grpc/server.js';
+import { protectedNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
 import { WatchCache } from './watch-cache.js';
 
@@ -38,6 +39,8 @@ export interface ApiServerConfig {
   tlsKeyFile?: string;
   tokenAuthFile?: string;
   watchCacheSize: number;
+  /** gRPC port (0 picks a free one, -1 disables it). */
+  grpcPort: number;
   /** Compact etcd history older than this, every interval (0 disables). */
   compactionIntervalMs: number;
 }
@@ -52,6 +55,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   certSANs: [],
   advertiseAddress: '127.0.0.1',
   watchCacheSize: 10_000,
+  grpcPort: 6444,
   compactionIntervalMs: 5 * 60_000,
 });
 
@@ -63,6 +67,8 @@ export class ApiServer {
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
   private rest: RestServer | undefined;
+  private grpc: GrpcServer | undefined;
+  grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
   private timers: NodeJS.Timeout[] = [];
   private isReady = false;
@@ -121,6 +127,11 @@ export class ApiServer {
       ready: () => this.isReady,
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
+    if (c.grpcPort >= 0) {
+      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token) });
+      this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
+      writeFileSync(join(c.dataDir, 'grpc-address'), `${c.advertiseAddress}:${this.grpcPort}\n`);
+    }
     this.writeKubeconfigs(tokenFile);
     this.startBackgroundLoops(storage);
     this.isReady = true;
@@ -234,6 +245,7 @@ export class ApiServer {
     this.isReady = false;
     for (const t of this.timers) clearTimeout(t);
     await this.rest?.close();
+    await this.grpc?.close();
     await Promise.all(this.caches.map((c) => c.stop()));
     this.client?.close();
     await this.etcd?.stop();

@@ -22,6 +22,9 @@ export interface Versioned {
 
 export type WriteResult = { ok: true; rev: number } | { ok: false; current?: Versioned };
 
+/** Like kube-apiserver's compact_rev_key: where history was compacted to. */
+export const compactRevKey = '/registry/compact_rev_key';
+
 export class StorageError extends Error {
   constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
     super(message, options);
@@ -89,7 +92,8 @@ export class Storage {
         limit: opts.limit ? String(opts.limit) : '0',
         revision: opts.revision ? String(opts.revision) : '0',
       });
-      const items = res.kvs.map(decode);
+      // Keys with a NUL are bookkeeping (watch-cache sync markers), never objects.
+      const items = res.kvs.filter((kv) => !kv.key.includes(0)).map(decode);
       const lastKv = res.kvs[res.kvs.length - 1];
       return { items, rev: Number(res.header.revision), more: res.more, lastKey: lastKv ? lastKv.key.toString() : undefined };
     });
@@ -147,8 +151,16 @@ export class Storage {
     });
   }
 
+  /** The revision etcd history was last compacted to by an apiserver (0 if never). */
+  async compactedRevision(): Promise<number> {
+    const v = await this.timed('get', compactRevKey, () => this.client.get(compactRevKey).string());
+    return v ? Number(v) : 0;
+  }
+
   async compact(revision: number): Promise<void> {
     await this.timed('compact', '/registry/-', async () => {
+      // Record it first: readers never backfill from before it.
+      await this.client.put(compactRevKey).value(String(revision));
       await this.client.kv.compact({ revision: String(revision), physical: false });
     });
     log.info('compacted etcd', { revision });

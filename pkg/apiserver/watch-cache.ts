@@ -59,6 +59,9 @@ export class WatchCache {
   private windowStart = 0;
   private rev = 0;
   private oldestRev = 0;
+  private lastWindowRev = 0;
+  private skipBackfill = false;
+  private markerWaiter: { token: string; resolve: () => void } | undefined;
   private state = State.Starting;
   private watchers = new Set<CacheWatcher>();
   private etcdWatcher: EtcdWatcher | undefined;
@@ -94,36 +97,71 @@ export class WatchCache {
   }
 
   private async relist(): Promise<void> {
+    let backfillFrom = 0;
     for (;;) {
       try {
         const { items, rev } = await this.storage.list(this.prefix);
         this.items = new Map(items.map((v) => [keyOf(this.prefix, v.obj), v]));
         this.rev = rev;
-        this.oldestRev = rev;
         this.window = [];
         this.windowStart = 0;
+        // Refill the event window from etcd's history, so that clients of a previous apiserver
+        // (or of this one before a relist) can resume from their last resourceVersion.
+        const compacted = await this.storage.compactedRevision();
+        backfillFrom = this.skipBackfill ? rev + 1 : Math.max(compacted + 1, rev - this.capacity + 1, 1);
+        this.skipBackfill = false;
+        this.oldestRev = backfillFrom - 1;
+        this.lastWindowRev = this.oldestRev;
         break;
       } catch (e) {
         log.warn('list failed; retrying', { prefix: this.prefix, err: e });
         await sleep(500);
       }
     }
-    await this.startEtcdWatch();
+    await this.startEtcdWatch(backfillFrom);
+    // etcd delivers watch events in order: once our marker write comes back, every historical
+    // event before it is in the window.
+    const token = `${process.pid}-${Date.now()}-${Math.random()}`;
+    const seen = new Promise<void>((resolve) => (this.markerWaiter = { token, resolve }));
+    await this.client.put(this.markerKey).value(token);
+    await Promise.race([seen, sleep(10_000)]);
+    this.markerWaiter = undefined;
   }
 
-  private async startEtcdWatch(): Promise<void> {
+  /** A key inside the prefix that no object can have (names cannot contain NUL). */
+  private get markerKey(): string {
+    return `${this.prefix}\0sync`;
+  }
+
+  private async startEtcdWatch(fromRev: number): Promise<void> {
     const w = await this.client
       .watch()
       .prefix(this.prefix)
       .withPreviousKV()
-      .startRevision(String(this.rev + 1))
+      .startRevision(String(fromRev))
       .create();
     this.etcdWatcher = w;
     w.on('data', (res) => {
       for (const ev of res.events) {
         const rev = Number(ev.kv.mod_revision);
-        if (rev <= this.rev) continue; // replayed after a reconnect
+        if (rev <= this.lastWindowRev) continue; // replayed after a reconnect
         const key = ev.kv.key.toString();
+        if (key === this.markerKey) {
+          if (ev.type === 'Put' && this.markerWaiter && ev.kv.value.toString() === this.markerWaiter.token) this.markerWaiter.resolve();
+          continue;
+        }
+        if (rev <= this.rev) {
+          // History from before our list: the window only; items already reflect it.
+          const created = ev.kv.create_revision === ev.kv.mod_revision;
+          if (ev.type === 'Put') {
+            const cur = decode(ev.kv);
+            this.pushWindow({ type: created ? 'ADDED' : 'MODIFIED', key, obj: cur.obj, prev: ev.prev_kv ? decode(ev.prev_kv).obj : undefined, rev });
+          } else if (ev.prev_kv) {
+            const prev = decode(ev.prev_kv).obj;
+            this.pushWindow({ type: 'DELETED', key, obj: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rev) } }, prev, rev });
+          }
+          continue;
+        }
         if (ev.type === 'Put') {
           const cur = decode(ev.kv);
           const prev = this.items.get(key);
@@ -143,6 +181,8 @@ export class WatchCache {
     w.on('error', (err) => {
       if (this.state === State.Stopped) return;
       log.warn('etcd watch failed; relisting', { prefix: this.prefix, err });
+      // History compacted by someone else: start the window afresh at the new list.
+      if (/compacted/.test(String((err as Error)?.message ?? err))) this.skipBackfill = true;
       void w.cancel().catch(() => {});
       // Watchers cannot be served across a relist: close them so they resume (or get 410).
       for (const cw of this.watchers) cw.sink.close(new Error('watch cache relisting'));
@@ -160,8 +200,9 @@ export class WatchCache {
     }
   }
 
-  private apply(ev: CacheEvent): void {
+  private pushWindow(ev: CacheEvent): void {
     this.window.push(ev);
+    this.lastWindowRev = ev.rev;
     if (this.window.length - this.windowStart > this.capacity) {
       const dropped = this.window[this.windowStart]!;
       this.oldestRev = dropped.rev;
@@ -171,6 +212,10 @@ export class WatchCache {
         this.windowStart = 0;
       }
     }
+  }
+
+  private apply(ev: CacheEvent): void {
+    this.pushWindow(ev);
     for (const w of this.watchers) dispatch(w, ev);
     this.advance(ev.rev);
   }

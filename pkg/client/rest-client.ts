@@ -163,8 +163,8 @@ export class RestClient {
    * Streams watch events to `onEvent`. A 410 on start is thrown as StatusError; an ERROR event
    * is delivered to onEvent. `done` resolves when the server ends the stream.
    */
-  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds?: number; allowWatchBookmarks?: boolean }, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
-    const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q } });
+  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds?: number; allowWatchBookmarks?: boolean }, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
+    const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q }, accept });
     if ((res.statusCode ?? 0) >= 400) {
       const chunks: Buffer[] = [];
       for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);

@@ -2,11 +2,11 @@
 // and the pod binding subresource, in the Kubernetes REST dialect.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
-import { clone, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
+import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia } from '../registry/operations.js';
+import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
 import { decodeBody, readBody, sendJson, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
@@ -55,7 +55,10 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return watch(req, res, r, hooks);
     case 'create': {
       const body = await readObject(req);
-      if (r.subresource === 'binding') return bind(res, r, body);
+      if (r.subresource === 'binding') {
+        await bindPod(store, r.namespace, r.name!, body, ctx);
+        return sendJson(res, 201, successStatus(201));
+      }
       if (r.subresource) throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, 'create');
       const obj = await store.create(r.namespace, body, ctx);
       return respondObject(req, res, r, 201, obj);
@@ -68,10 +71,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     case 'patch':
       return patch(req, res, r);
     case 'delete': {
-      if (r.resource.name === 'namespaces') return deleteNamespace(req, res, r);
       const opts = await deleteOptions(req, query);
-      const out = await store.delete(r.namespace, r.name!, opts, ctx);
-      return respondObject(req, res, r, 200, out.obj);
+      return respondObject(req, res, r, 200, await deleteObject(store, r.namespace, r.name!, opts, ctx));
     }
     case 'deletecollection': {
       const opts = await deleteOptions(req, query);
@@ -193,116 +194,18 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
   }
 }
 
-async function bind(res: ServerResponse, r: ResourceRequest, binding: KubeObject): Promise<void> {
-  if (r.resource.name !== 'pods') throw errors.methodNotSupported(r.resource.name, 'bind');
-  const target = (binding as { target?: { name?: string; kind?: string } }).target;
-  if (!target?.name) {
-    throw errors.invalid('Binding', '', r.name!, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
-  }
-  if (target.kind && target.kind !== 'Node') {
-    throw errors.invalid('Binding', '', r.name!, [{ type: 'FieldValueNotSupported', field: 'target.kind', badValue: target.kind, detail: 'supported values: "Node"' }]);
-  }
-  const wantUid = binding.metadata?.uid;
-  await r.store.guaranteedUpdate(r.namespace, r.name!, r.ctx, 'internal', (pod) => {
-    const spec = (pod.spec ??= {}) as { nodeName?: string };
-    if (wantUid && wantUid !== pod.metadata?.uid) throw errors.conflict('', 'pods', r.name!, 'Precondition failed: UID mismatch');
-    if (pod.metadata?.deletionTimestamp) throw errors.conflict('', 'pods', r.name!, 'pod is being deleted, cannot be assigned to a host');
-    if (spec.nodeName) throw errors.conflict('', 'pods', r.name!, `pod ${r.name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = target.name;
-    const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
-    const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
-    status.conditions = conds;
-    return pod;
-  });
-  sendJson(res, 201, successStatus(201));
-}
-
 async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const type = patchTypeOfMedia[media];
+  if (!type) throw errors.unsupportedMediaType(media || '(none)');
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
-  const patchBody = decodeBody(raw, type);
-  const sub = statusOnly(r);
-  const apply = (current: KubeObject): KubeObject => {
-    let next: unknown;
-    try {
-      switch (type) {
-        case 'application/merge-patch+json':
-          next = applyMergePatch(current, patchBody);
-          break;
-        case 'application/json-patch+json':
-          if (!Array.isArray(patchBody)) throw errors.badRequest('a JSON patch must be an array of operations');
-          next = applyJsonPatch(current, patchBody);
-          break;
-        case 'application/strategic-merge-patch+json':
-        case 'application/apply-patch+yaml':
-          next = applyStrategicMergePatch(current, patchBody, r.resource.typeName);
-          break;
-        default:
-          throw errors.unsupportedMediaType(type || '(none)');
-      }
-    } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
-    }
-    if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
-    const obj = next as KubeObject;
-    r.store.decode(obj, r.ctx);
-    const pinned = (patchBody as KubeObject | null)?.metadata?.resourceVersion;
-    if (!Array.isArray(patchBody) && pinned && pinned !== current.metadata?.resourceVersion) throw r.store.conflict(r.name!);
-    return obj;
-  };
-  if (type === 'application/apply-patch+yaml') {
-    // Server-side apply, simplified: create when absent, otherwise merge strategically.
-    try {
-      await r.store.getVersioned(r.namespace, r.name!);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 404) {
-        const created = await r.store.create(r.namespace, { ...(patchBody as KubeObject), metadata: { ...(patchBody as KubeObject).metadata, name: r.name } }, r.ctx);
-        return respondObject(req, res, r, 201, created);
-      }
-      throw e;
-    }
-  }
-  const obj = await r.store.guaranteedUpdate(r.namespace, r.name!, r.ctx, sub, apply);
-  respondObject(req, res, r, 200, obj);
+  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, statusOnly(r));
+  respondObject(req, res, r, out.created ? 201 : 200, out.obj);
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
-  const opts: DeleteOptions = {};
   const raw = await readBody(req, 64 * 1024);
-  if (raw.length && raw.toString().trim()) {
-    const body = decodeBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>;
-    if (body && typeof body === 'object') {
-      if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
-        if (typeof body.gracePeriodSeconds !== 'number') throw errors.badRequest('DeleteOptions.gracePeriodSeconds must be an integer');
-        opts.gracePeriodSeconds = body.gracePeriodSeconds;
-      }
-      if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
-      if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) opts.dryRun = true;
-    }
-  }
-  const g = intParam(q, 'gracePeriodSeconds');
-  if (g !== undefined) opts.gracePeriodSeconds = g;
-  if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
-  return opts;
-}
-
-export const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
-
-async function deleteNamespace(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
-  await deleteOptions(req, r.query);
-  if (protectedNamespaces.has(r.name!)) {
-    throw new ApiError(403, 'Forbidden', `namespaces "${r.name}" is forbidden: this namespace may not be deleted`, { name: r.name, kind: 'namespaces' });
-  }
-  // Terminating: the namespace controller empties it, then removes it.
-  const obj = await r.store.guaranteedUpdate(undefined, r.name!, r.ctx, 'internal', (ns) => {
-    const meta = ns.metadata!;
-    meta.deletionTimestamp ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    meta.deletionGracePeriodSeconds = 0;
-    ns.status = { ...(ns.status as object), phase: 'Terminating' };
-    return ns;
-  });
-  respondObject(req, res, r, 200, clone(obj));
+  const body = raw.length && raw.toString().trim() ? (decodeBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
+  return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'));
 }

@@ -1,0 +1,173 @@
+// bench/apiserver: pod creates/s with 8 concurrent clients, LIST latency with 10k pods stored,
+// watch delivery latency to 100 watchers, apiserver RSS, and the raw etcd put rate measured in
+// the same run. Writes bench/results/apiserver.json.
+//   npm run build && npx vite-node bench/apiserver/run.ts [--pods 10000] [--clients 8] [--watchers 100]
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { Pods, RestClient } from '../../pkg/client/rest-client.js';
+import { freePort } from '../../test/helpers/ports.js';
+import { parseFlags } from '../../pkg/util/flags.js';
+
+const { flags } = parseFlags(
+  {
+    pods: { type: 'number', default: 10_000, help: 'pods to store' },
+    clients: { type: 'number', default: 8, help: 'concurrent clients' },
+    watchers: { type: 'number', default: 100, help: 'watchers' },
+    out: { type: 'string', default: 'bench/results/apiserver.json', help: 'result file' },
+  },
+  process.argv.slice(2),
+);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function podBody(name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'bench', shard: String(name.length % 4) } },
+    spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tskube-bench-api-'));
+  const port = await freePort();
+  const etcdPort = await freePort();
+  const peerPort = await freePort();
+  const entry = resolve('dist/cmd/apiserver/main.js');
+  const child = spawn(process.execPath, [entry, '--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version } };
+  try {
+    await new Promise<void>((res, rej) => {
+      child.stdout.on('data', (b: Buffer) => b.toString().includes('"ready":true') && res());
+      child.once('exit', (c) => rej(new Error(`apiserver exited ${c}`)));
+    });
+    const kc = loadKubeconfig(join(dataDir, 'kubeconfig'));
+    const clients = Array.from({ length: flags.clients }, () => new RestClient(kc, { maxSockets: 4 }));
+
+    // 1. Raw etcd put rate, same concurrency, same value size, on a separate prefix.
+    const etcd = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort}` });
+    const value = JSON.stringify({ ...podBody('x'.repeat(20)), metadata: { name: 'x', uid: 'u'.repeat(36), creationTimestamp: new Date().toISOString() } });
+    const rawN = 4000;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: flags.clients }, async () => {
+        while (next < rawN) {
+          const i = next++;
+          await etcd.put(`/bench/raw/${i}`).value(value);
+        }
+      }),
+    );
+    const rawPutsPerSec = rawN / ((performance.now() - t0) / 1000);
+    await etcd.delete().prefix('/bench/raw/');
+    etcd.close();
+    console.error(`raw etcd puts/s (${flags.clients} concurrent): ${rawPutsPerSec.toFixed(0)}`);
+
+    // 2. Pod creates/s with N concurrent clients, until `pods` are stored.
+    next = 0;
+    const createLat: number[] = [];
+    const t1 = performance.now();
+    let lastReport = t1;
+    await Promise.all(
+      clients.map(async (c) => {
+        while (next < flags.pods) {
+          const i = next++;
+          const s = performance.now();
+          await c.create(Pods, 'default', podBody(`bench-${i}`));
+          createLat.push(performance.now() - s);
+          if (performance.now() - lastReport > 2000) {
+            lastReport = performance.now();
+            console.error(`  created ${createLat.length}/${flags.pods}`);
+          }
+        }
+      }),
+    );
+    const createSecs = (performance.now() - t1) / 1000;
+    const createsPerSec = flags.pods / createSecs;
+    console.error(`pod creates/s: ${createsPerSec.toFixed(0)} (p50 ${pct(createLat, 50).toFixed(1)} ms, p99 ${pct(createLat, 99).toFixed(1)} ms)`);
+
+    // 3. LIST latency with `pods` stored (consistent read from etcd, and from the watch cache).
+    const listLat: number[] = [];
+    const cacheLat: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      let s = performance.now();
+      const l = await clients[0]!.list(Pods, 'default');
+      listLat.push(performance.now() - s);
+      if (l.items.length !== flags.pods) throw new Error(`listed ${l.items.length} pods, expected ${flags.pods}`);
+      s = performance.now();
+      await clients[0]!.list(Pods, 'default', { resourceVersion: '0' });
+      cacheLat.push(performance.now() - s);
+    }
+    console.error(`LIST ${flags.pods} pods: p50 ${pct(listLat, 50).toFixed(0)} ms (etcd), ${pct(cacheLat, 50).toFixed(0)} ms (watch cache)`);
+    const rssWithPods = rssMb(child.pid!);
+
+    // 4. Watch delivery latency to N watchers.
+    const rv = (await clients[0]!.list(Pods, 'default', { limit: 1 })).metadata.resourceVersion;
+    const watchClient = new RestClient(kc, { maxSockets: flags.watchers + 4 });
+    const delivery: number[] = [];
+    const sentAt = new Map<string, number>();
+    const handles = await Promise.all(
+      Array.from({ length: flags.watchers }, () =>
+        watchClient.watch(Pods, 'default', { resourceVersion: rv, labelSelector: 'app=watchbench' }, (e) => {
+          const t = sentAt.get(e.object.metadata!.name!);
+          if (t !== undefined && e.type === 'ADDED') delivery.push(performance.now() - t);
+        }),
+      ),
+    );
+    const events = 50;
+    for (let i = 0; i < events; i++) {
+      const name = `watch-${i}`;
+      const body = podBody(name);
+      body.metadata.labels.app = 'watchbench';
+      sentAt.set(name, performance.now());
+      await clients[0]!.create(Pods, 'default', body);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const deadline = Date.now() + 10_000;
+    while (delivery.length < events * flags.watchers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const h of handles) h.stop();
+    watchClient.close();
+    console.error(`watch delivery to ${flags.watchers} watchers: p50 ${pct(delivery, 50).toFixed(1)} ms, p99 ${pct(delivery, 99).toFixed(1)} ms (${delivery.length}/${events * flags.watchers} delivered)`);
+
+    Object.assign(result, {
+      rawEtcdPutsPerSec: round(rawPutsPerSec),
+      concurrentClients: flags.clients,
+      podCreatesPerSec: round(createsPerSec),
+      createsVsRawEtcd: round(createsPerSec / rawPutsPerSec),
+      createLatencyMs: { p50: round(pct(createLat, 50)), p99: round(pct(createLat, 99)) },
+      podsStored: flags.pods,
+      listLatencyMs: { etcd: { p50: round(pct(listLat, 50)), max: round(Math.max(...listLat)) }, watchCache: { p50: round(pct(cacheLat, 50)), max: round(Math.max(...cacheLat)) } },
+      watchers: flags.watchers,
+      watchDeliveryMs: { p50: round(pct(delivery, 50)), p99: round(pct(delivery, 99)), delivered: delivery.length, expected: events * flags.watchers },
+      apiserverRssMb: { withPodsStored: round(rssWithPods), afterWatchers: round(rssMb(child.pid!)) },
+      targets: { createsAtLeastHalfOfRawEtcd: createsPerSec >= rawPutsPerSec / 2, listUnder500ms: pct(listLat, 50) < 500, rssUnder150MB: rssWithPods < 150 },
+    });
+    for (const c of clients) c.close();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

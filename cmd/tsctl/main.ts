@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// tsctl: the tskube command line.
+import { run } from '../../pkg/tsctl/cli.js';
+
+run(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,231 @@
+// The gRPC frontend (tskube.api.v1.Api): the same verbs as REST over the same registry, with
+// the same authentication (Bearer token in metadata) and authorization; watch is a server stream.
+import * as grpc from '@grpc/grpc-js';
+import { Counter } from 'prom-client';
+import {
+  ApiService,
+  type CreateRequest,
+  type DeleteRequest,
+  type GetRequest,
+  type ListRequest,
+  type ObjectResponse,
+  type PatchRequest,
+  type UpdateRequest,
+  type WatchRequest,
+  type WatchResponse,
+} from '../../api/generated/tskube/api/v1/api.js';
+import type { KubeObject } from '../../api/types.js';
+import { logger } from '../../util/log.js';
+import { authorize } from '../authz.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { bindPod, deleteObject, deleteOptionsFrom, patchObject, type PatchType } from '../registry/operations.js';
+import { apiVersionOf, findResource, type ResourceInfo } from '../registry/resources.js';
+import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
+import { buildMatcher } from '../rest/selection.js';
+
+const log = logger('grpc');
+
+const grpcRequests = new Counter({
+  name: 'apiserver_grpc_requests_total',
+  help: 'gRPC requests by method, resource and result code.',
+  labelNames: ['method', 'resource', 'code'],
+});
+
+const httpToGrpc: Record<number, grpc.status> = {
+  400: grpc.status.INVALID_ARGUMENT,
+  401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
+  404: grpc.status.NOT_FOUND,
+  405: grpc.status.UNIMPLEMENTED,
+  409: grpc.status.ABORTED,
+  410: grpc.status.OUT_OF_RANGE,
+  413: grpc.status.RESOURCE_EXHAUSTED,
+  415: grpc.status.INVALID_ARGUMENT,
+  422: grpc.status.INVALID_ARGUMENT,
+  500: grpc.status.INTERNAL,
+  503: grpc.status.UNAVAILABLE,
+  504: grpc.status.DEADLINE_EXCEEDED,
+};
+
+/** A gRPC error whose details carry the Kubernetes Status as JSON in `k8s-status` metadata. */
+function toServiceError(e: unknown): Partial<grpc.ServiceError> {
+  const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e), e);
+  const md = new grpc.Metadata();
+  md.set('k8s-status', JSON.stringify(err.toStatus()));
+  return { code: httpToGrpc[err.code] ?? grpc.status.UNKNOWN, details: err.message, metadata: md };
+}
+
+interface Target {
+  group?: string;
+  version?: string;
+  resource?: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export interface GrpcDeps {
+  stores: Map<ResourceInfo, Store>;
+  authenticate(token: string): UserInfo | undefined;
+}
+
+export class GrpcServer {
+  private server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+
+  constructor(private readonly deps: GrpcDeps) {
+    this.server.addService(ApiService, {
+      get: this.unary<GetRequest>('get', async (req, t) => {
+        const { store } = t;
+        return json(await store.get(t.namespace, req.name ?? ''));
+      }),
+      list: this.unary<ListRequest>('list', async (req, t) => {
+        const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
+        const out = await t.store.list(t.namespace, {
+          matches: buildMatcher(t.store.resource, q),
+          limit: req.limit || undefined,
+          continueToken: req.continue || undefined,
+          resourceVersion: req.resourceVersion || undefined,
+        });
+        const av = apiVersionOf(t.store.resource);
+        return { itemsJson: out.items.map((o) => JSON.stringify({ ...o, apiVersion: av, kind: t.store.resource.kind })), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
+      }),
+      create: this.unary<CreateRequest>('create', async (req, t, ctx) => {
+        const body = parseObject(req.objectJson ?? '');
+        if (req.subresource === 'binding') {
+          await bindPod(t.store, t.namespace, req.name ?? '', body, ctx);
+          return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
+        }
+        return json(await t.store.create(t.namespace, body, ctx));
+      }),
+      update: this.unary<UpdateRequest>('update', async (req, t, ctx) => {
+        if (req.subresource && req.subresource !== 'status') throw errors.methodNotSupported(`${req.resource}/${req.subresource}`, 'update');
+        return json(await t.store.update(t.namespace, req.name ?? '', parseObject(req.objectJson ?? ''), ctx, req.subresource === 'status' ? 'status' : undefined));
+      }),
+      patch: this.unary<PatchRequest>('patch', async (req, t, ctx) => {
+        const type = req.patchType as PatchType;
+        if (!['merge', 'json', 'strategic', 'apply'].includes(type)) throw errors.badRequest(`unknown patchType "${req.patchType}"`);
+        let body: unknown;
+        try {
+          body = JSON.parse(req.patchJson ?? '');
+        } catch (e) {
+          throw errors.badRequest(`patchJson is not JSON: ${(e as Error).message}`);
+        }
+        if (req.subresource && req.subresource !== 'status') throw errors.methodNotSupported(`${req.resource}/${req.subresource}`, 'patch');
+        return json((await patchObject(t.store, t.namespace, req.name ?? '', type, body, ctx, req.subresource === 'status' ? 'status' : undefined)).obj);
+      }),
+      delete: this.unary<DeleteRequest>('delete', async (req, t, ctx) => {
+        const opts = deleteOptionsFrom(
+          {
+            ...(req.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: req.gracePeriodSeconds } : {}),
+            ...(req.preconditionUid || req.preconditionResourceVersion ? { preconditions: { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } } : {}),
+          },
+          undefined,
+        );
+        return json(await deleteObject(t.store, t.namespace, req.name ?? '', opts, ctx));
+      }),
+      watch: (call: grpc.ServerWritableStream<WatchRequest, WatchResponse>) => void this.watch(call),
+    });
+  }
+
+  listen(host: string, port: number, cert: string, key: string): Promise<number> {
+    const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false);
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, creds, (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.tryShutdown(() => resolve());
+      setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
+    const auth = String(call.metadata.get('authorization')[0] ?? '');
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    const user = m ? this.deps.authenticate(m[1]!) : undefined;
+    if (!user) throw errors.unauthorized();
+    const full = { ...user, groups: [...user.groups, 'system:authenticated'] };
+    const resource = findResource(req.group ?? '', req.version || 'v1', req.resource ?? '');
+    if (!resource) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
+    const store = this.deps.stores.get(resource)!;
+    const namespace = resource.namespaced ? req.namespace || undefined : undefined;
+    const decision = await authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
+      if (!req.name) return undefined;
+      return store.get(namespace, req.name).catch(() => undefined);
+    });
+    if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
+    const r = req as Partial<{ dryRun: boolean; fieldValidation: string }>;
+    const fv = (r.fieldValidation || 'Strict') as FieldValidation;
+    return { t: { ...req, namespace: namespace ?? '', store }, ctx: { user: full, dryRun: !!r.dryRun, fieldValidation: fv, warnings: [] } };
+  }
+
+  private unary<Req extends Target>(verb: string, fn: (req: Req, t: Target & { store: Store; namespace: string | undefined }, ctx: RequestContext) => Promise<unknown>) {
+    return (call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const req = call.request;
+      const v = verb === 'create' && req.subresource ? 'create' : verb;
+      this.resolve(call, req, v)
+        .then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx))
+        .then(
+          (res) => {
+            grpcRequests.inc({ method: verb, resource: req.resource ?? '', code: 'OK' });
+            cb(null, res);
+          },
+          (e) => {
+            const se = toServiceError(e);
+            grpcRequests.inc({ method: verb, resource: req.resource ?? '', code: String(se.code) });
+            if (!(e instanceof ApiError)) log.error('grpc request failed', { verb, err: e instanceof Error ? e.stack : String(e) });
+            cb(se as grpc.ServiceError);
+          },
+        );
+    };
+  }
+
+  private async watch(call: grpc.ServerWritableStream<WatchRequest, WatchResponse>): Promise<void> {
+    const req = call.request;
+    let stop: (() => void) | undefined;
+    let closed = false;
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      stop?.();
+      call.end();
+    };
+    try {
+      const { t } = await this.resolve(call, req, 'watch');
+      const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
+      stop = t.store.watch(t.namespace || undefined, req.resourceVersion || undefined, { matches: buildMatcher(t.store.resource, q) }, {
+        send: (type, obj) => {
+          if (!closed) call.write({ type, objectJson: JSON.stringify(obj) });
+        },
+        close: end,
+      });
+      call.on('cancelled', end);
+      call.on('close', end);
+      if ((req.timeoutSeconds ?? 0) > 0) setTimeout(end, (req.timeoutSeconds ?? 0) * 1000).unref();
+      grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: 'OK' });
+    } catch (e) {
+      const se = toServiceError(e);
+      grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: String(se.code) });
+      call.destroy(Object.assign(new Error(se.details), se));
+    }
+  }
+}
+
+function parseObject(text: string): KubeObject {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`objectJson is not JSON: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw errors.badRequest('objectJson must be a JSON object');
+  return v as KubeObject;
+}
+
+const json = (obj: KubeObject): ObjectResponse => ({ objectJson: JSON.stringify(obj) });

@@ -1,0 +1,124 @@
+// Verb logic shared by the REST and gRPC frontends: patching (merge, JSON, strategic, apply),
+// pod binding, namespace termination, and delete options.
+import type { KubeObject } from '../../api/types.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { clone, Store, type DeleteOptions, type RequestContext } from './store.js';
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export const patchTypeOfMedia: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+const rfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** PATCH: applies the patch to the current object (again on each retry) and stores the result. */
+export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
+  const apply = (current: KubeObject): KubeObject => {
+    let next: unknown;
+    try {
+      switch (type) {
+        case 'merge':
+          next = applyMergePatch(current, patchBody);
+          break;
+        case 'json':
+          if (!Array.isArray(patchBody)) throw errors.badRequest('a JSON patch must be an array of operations');
+          next = applyJsonPatch(current, patchBody);
+          break;
+        case 'strategic':
+        case 'apply':
+          next = applyStrategicMergePatch(current, patchBody, store.resource.typeName);
+          break;
+      }
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
+    }
+    if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
+    const obj = next as KubeObject;
+    store.decode(obj, ctx);
+    const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
+    if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
+    return obj;
+  };
+  if (type === 'apply') {
+    // Server-side apply, simplified: create when absent, otherwise merge strategically.
+    try {
+      await store.getVersioned(namespace, name);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) {
+        const body = patchBody as KubeObject;
+        return { obj: await store.create(namespace, { ...body, metadata: { ...body.metadata, name } }, ctx), created: true };
+      }
+      throw e;
+    }
+  }
+  return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */
+export async function bindPod(store: Store, namespace: string | undefined, name: string, binding: KubeObject, ctx: RequestContext): Promise<void> {
+  if (store.resource.name !== 'pods') throw errors.methodNotSupported(store.resource.name, 'bind');
+  const target = (binding as { target?: { name?: string; kind?: string } }).target;
+  if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
+  if (target.kind && target.kind !== 'Node') {
+    throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', badValue: target.kind, detail: 'supported values: "Node"' }]);
+  }
+  const wantUid = binding.metadata?.uid;
+  await store.guaranteedUpdate(namespace, name, ctx, 'internal', (pod) => {
+    const spec = (pod.spec ??= {}) as { nodeName?: string };
+    if (wantUid && wantUid !== pod.metadata?.uid) throw errors.conflict('', 'pods', name, 'Precondition failed: UID mismatch');
+    if (pod.metadata?.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
+    if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    spec.nodeName = target.name;
+    const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
+    const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() });
+    status.conditions = conds;
+    return pod;
+  });
+}
+
+export const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/** DELETE of a namespace: Terminating; the namespace finalizer empties it, then removes it. */
+export async function terminateNamespace(store: Store, name: string, ctx: RequestContext): Promise<KubeObject> {
+  if (protectedNamespaces.has(name)) {
+    throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+  }
+  const obj = await store.guaranteedUpdate(undefined, name, ctx, 'internal', (ns) => {
+    const meta = ns.metadata!;
+    meta.deletionTimestamp ??= rfc3339();
+    meta.deletionGracePeriodSeconds = 0;
+    ns.status = { ...(ns.status as object), phase: 'Terminating' };
+    return ns;
+  });
+  return clone(obj);
+}
+
+/** DELETE of any object, namespaces included. */
+export async function deleteObject(store: Store, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<KubeObject> {
+  if (store.resource.name === 'namespaces') return terminateNamespace(store, name, ctx);
+  return (await store.delete(namespace, name, opts, ctx)).obj;
+}
+
+export function deleteOptionsFrom(body: Record<string, unknown> | undefined, queryGrace: number | undefined): DeleteOptions {
+  const opts: DeleteOptions = {};
+  if (body && typeof body === 'object') {
+    if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
+      if (typeof body.gracePeriodSeconds !== 'number' || !Number.isInteger(body.gracePeriodSeconds)) throw errors.badRequest('DeleteOptions.gracePeriodSeconds must be an integer');
+      opts.gracePeriodSeconds = body.gracePeriodSeconds;
+    }
+    if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
+    if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) opts.dryRun = true;
+  }
+  if (queryGrace !== undefined) opts.gracePeriodSeconds = queryGrace;
+  // Kubernetes treats a negative grace period as "use the minimum".
+  if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
+  return opts;
+}

@@ -1,0 +1,159 @@
+// tsctl's command dispatch and flags.
+import { findKubeconfig, loadKubeconfig, defaultDataDir } from '../client/kubeconfig.js';
+import { RestClient, StatusError } from '../client/rest-client.js';
+import { FlagError, parseFlags } from '../util/flags.js';
+import { applyOne } from './apply.js';
+import { down, up } from './cluster.js';
+import { deleteObjects, describe, get, type Out } from './commands.js';
+import { ManifestError, readManifests } from './manifests.js';
+import { Discovery } from './resources.js';
+
+const help = `tsctl controls a tskube cluster.
+
+Cluster:
+  up [--data-dir DIR]        start a single-node cluster on this machine (default ${defaultDataDir})
+  down [--data-dir DIR]      stop it and remove everything it created
+
+Objects (kubectl-style):
+  apply -f FILE|DIR|-        create or update objects from YAML/JSON manifests
+  get TYPE [NAME...]         list objects (-o wide|yaml|json, -l SELECTOR, --field-selector, -w, -A, -n NS)
+  describe TYPE NAME         show an object in detail, with its events
+  delete TYPE NAME... | -f FILE   delete objects (--grace-period N, --now, --force, --wait=false)
+
+Global flags: --kubeconfig FILE, -n/--namespace NS, --context NAME
+`;
+
+const spec = {
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig file' },
+  context: { type: 'string', default: '', help: 'kubeconfig context' },
+  namespace: { type: 'string', default: '', help: 'namespace' },
+  'all-namespaces': { type: 'boolean', default: false, help: 'all namespaces' },
+  filename: { type: 'list', default: [], help: 'manifest file, directory or -' },
+  output: { type: 'string', default: '', help: 'output format' },
+  selector: { type: 'string', default: '', help: 'label selector' },
+  'field-selector': { type: 'string', default: '', help: 'field selector' },
+  watch: { type: 'boolean', default: false, help: 'watch for changes' },
+  'grace-period': { type: 'number', default: -1, help: 'grace period seconds' },
+  now: { type: 'boolean', default: false, help: 'grace period 1' },
+  force: { type: 'boolean', default: false, help: 'immediate deletion' },
+  wait: { type: 'boolean', default: true, help: 'wait for deletion' },
+  timeout: { type: 'number', default: 120, help: 'seconds to wait' },
+  'data-dir': { type: 'string', default: defaultDataDir, help: 'cluster data dir' },
+  'apiserver-port': { type: 'number', default: 6443, help: 'apiserver port for up' },
+  'etcd-port': { type: 'number', default: 2379, help: 'embedded etcd client port for up (peer port is +1)' },
+  'validate': { type: 'string', default: 'Strict', help: 'field validation: Strict, Warn, Ignore' },
+  help: { type: 'boolean', default: false, help: 'help' },
+} as const;
+
+const shortFlags: Record<string, string> = { '-n': '--namespace', '-A': '--all-namespaces', '-f': '--filename', '-o': '--output', '-l': '--selector', '-w': '--watch', '-h': '--help' };
+
+function expandShort(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    const m = /^(-[nfolwAh])(=?)(.*)$/.exec(a);
+    if (m && shortFlags[m[1]!]) {
+      out.push(shortFlags[m[1]!]!);
+      if (m[3]) out.push(m[3]);
+    } else out.push(a);
+  }
+  return out;
+}
+
+export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal; stdin?: () => string } = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseFlags(spec, expandShort(argv));
+  } catch (e) {
+    if (e instanceof FlagError) {
+      io.err(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const { flags, args } = parsed;
+  const [cmd, ...rest] = args;
+  if (!cmd || flags.help) {
+    io.out(help);
+    return cmd ? 0 : flags.help ? 0 : 2;
+  }
+  const log = (l: string) => io.out(l + '\n');
+  if (cmd === 'up') {
+    await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, log });
+    return 0;
+  }
+  if (cmd === 'down') {
+    await down({ dataDir: flags['data-dir'], log });
+    return 0;
+  }
+  const cfg = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']), flags.context || undefined);
+  const namespace = flags.namespace || cfg.namespace;
+  const client = new RestClient(cfg);
+  const disco = new Discovery(client);
+  try {
+    switch (cmd) {
+      case 'apply': {
+        if (!flags.filename.length) {
+          io.err('error: must specify one of -f and -k\n');
+          return 2;
+        }
+        const manifests = readManifests(flags.filename, opts.stdin);
+        let failed = 0;
+        for (const m of manifests) {
+          try {
+            const r = await applyOne(client, disco, m, namespace, flags.validate);
+            io.out(`${r.ref} ${r.action}\n`);
+          } catch (e) {
+            failed++;
+            const why = e instanceof StatusError ? `Error from server (${e.reason ?? e.code}): ` : 'error: ';
+            io.err(`${why}error when applying ${m.where}: ${(e as Error).message}\n`);
+          }
+        }
+        return failed ? 1 : 0;
+      }
+      case 'get': {
+        if (!rest[0]) {
+          io.err('error: you must specify the type of resource to get\n');
+          return 2;
+        }
+        const [what, ...names] = rest[0].includes('/') ? [rest[0].split('/')[0]!, rest[0].split('/')[1]!, ...rest.slice(1)] : rest;
+        return await get(client, disco, what!, names, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, signal: opts.signal }, io);
+      }
+      case 'describe': {
+        const [what, name] = rest[0]?.includes('/') ? rest[0].split('/') : rest;
+        if (!what || !name) {
+          io.err('error: usage: tsctl describe TYPE NAME\n');
+          return 2;
+        }
+        return await describe(client, disco, what, name, namespace, io);
+      }
+      case 'delete': {
+        let grace: number | undefined = flags['grace-period'] >= 0 ? flags['grace-period'] : undefined;
+        if (flags.now) grace = 1;
+        if (flags.force) grace = 0;
+        const o = { namespace, gracePeriod: grace, wait: flags.wait, timeoutMs: flags.timeout * 1000 };
+        if (flags.filename.length) return await deleteObjects(client, disco, { manifests: readManifests(flags.filename, opts.stdin) }, o, io);
+        const [what, ...names] = rest[0]?.includes('/') ? [rest[0].split('/')[0]!, rest[0].split('/')[1]!, ...rest.slice(1)] : rest;
+        if (!what || !names.length) {
+          io.err('error: usage: tsctl delete TYPE NAME... or tsctl delete -f FILE\n');
+          return 2;
+        }
+        return await deleteObjects(client, disco, { what, names }, o, io);
+      }
+      default:
+        io.err(`error: unknown command "${cmd}"\n${help}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof StatusError) {
+      io.err(`Error from server (${e.reason ?? e.code}): ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ManifestError) {
+      io.err(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    client.close();
+  }
+}

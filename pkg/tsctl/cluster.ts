@@ -1,0 +1,152 @@
+// tsctl up / down: a single-node cluster on this machine, run as background processes with
+// pid files and logs under the data dir; down stops them and removes every trace.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadKubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest-client.js';
+
+/** dist/ root: this file is dist/pkg/tsctl/cluster.js. */
+export const distRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface UpOptions {
+  dataDir: string;
+  apiserverPort: number;
+  etcdClientPort: number;
+  etcdPeerPort: number;
+  log: (line: string) => void;
+}
+
+export interface Component {
+  name: string;
+  entry: string;
+  args: (o: UpOptions) => string[];
+  /** Only started when its entry point is built. */
+  optional: boolean;
+}
+
+export const components: Component[] = [
+  {
+    name: 'apiserver',
+    entry: 'cmd/apiserver/main.js',
+    optional: false,
+    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort)],
+  },
+  { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig')] },
+  { name: 'nodeagent', entry: 'cmd/nodeagent/main.js', optional: true, args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'kubeconfig')] },
+];
+
+const pidFile = (dir: string, name: string) => join(dir, 'run', `${name}.pid`);
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(dir: string, name: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile(dir, name), 'utf8').trim());
+    return pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitReady(dataDir: string, timeoutMs: number): Promise<RestClient> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    const kc = join(dataDir, 'kubeconfig');
+    if (existsSync(kc)) {
+      const client = new RestClient(loadKubeconfig(kc));
+      try {
+        await client.request('/readyz');
+        return client;
+      } catch (e) {
+        lastErr = e;
+        client.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the apiserver did not become ready in ${timeoutMs / 1000} s (see ${join(dataDir, 'logs', 'apiserver.log')}): ${String(lastErr ?? 'no kubeconfig written')}`);
+}
+
+export async function up(o: UpOptions): Promise<void> {
+  const t0 = Date.now();
+  if (readPid(o.dataDir, 'apiserver')) {
+    const kc = loadKubeconfig(join(o.dataDir, 'kubeconfig'));
+    o.log(`cluster already running at ${kc.server} (data dir ${o.dataDir}); kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+    return;
+  }
+  for (const d of ['run', 'logs']) mkdirSync(join(o.dataDir, d), { recursive: true, mode: 0o700 });
+  for (const c of components) {
+    const entry = join(distRoot, c.entry);
+    if (!existsSync(entry)) {
+      if (c.optional) {
+        o.log(`- ${c.name}: not built yet, skipped`);
+        continue;
+      }
+      throw new Error(`${entry} is missing: run "npm run build" first`);
+    }
+    if (readPid(o.dataDir, c.name)) continue;
+    const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
+    const fd = openSync(logPath, 'a');
+    const child = spawn(process.execPath, [entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    child.unref();
+    writeFileSync(pidFile(o.dataDir, c.name), String(child.pid));
+    o.log(`- ${c.name}: started (pid ${child.pid}, log ${logPath})`);
+    if (c.name === 'apiserver') {
+      const client = await waitReady(o.dataDir, 60_000);
+      o.log(`- apiserver: ready at ${client.url.origin} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      client.close();
+    }
+  }
+  o.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+}
+
+/** Every process whose command line mentions the data dir (components and the embedded etcd). */
+function processesUsing(dataDir: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a === dataDir || a.startsWith(dataDir + '/'))) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export async function down(o: { dataDir: string; log: (line: string) => void; keepData?: boolean }): Promise<void> {
+  const pids = new Set<number>();
+  for (const c of components) {
+    const pid = readPid(o.dataDir, c.name);
+    if (pid) pids.add(pid);
+  }
+  for (const pid of processesUsing(o.dataDir)) pids.add(pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while ([...pids].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of processesUsing(o.dataDir)) process.kill(pid, 'SIGKILL');
+  o.log(pids.size ? `stopped ${pids.size} process(es)` : 'no cluster processes were running');
+  if (!o.keepData && existsSync(o.dataDir)) {
+    rmSync(o.dataDir, { recursive: true, force: true });
+    o.log(`removed ${o.dataDir}`);
+  }
+}

@@ -1,0 +1,260 @@
+// tsctl get, describe and delete.
+import type { KubeObject } from '../api/types.js';
+import { Events, RestClient, StatusError } from '../client/rest-client.js';
+import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
+import { Discovery, type ApiResource } from './resources.js';
+import type { Manifest } from './manifests.js';
+
+const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+export interface Out {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface GetOptions {
+  namespace: string;
+  allNamespaces: boolean;
+  output: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  watch: boolean;
+  /** Stops a watch (tests); by default it runs until interrupted. */
+  signal?: AbortSignal;
+}
+
+function listPath(client: RestClient, r: ApiResource, o: GetOptions, name?: string): string {
+  return client.path(r, r.namespaced && !o.allNamespaces ? o.namespace : undefined, name);
+}
+
+export async function get(client: RestClient, disco: Discovery, what: string, names: string[], o: GetOptions, io: Out): Promise<number> {
+  const r = await disco.resolve(what);
+  const query = { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector };
+  const structured = o.output === 'yaml' || o.output === 'json';
+  const render = (obj: unknown) => io.out(o.output === 'json' ? toJson(obj) : toYaml(obj));
+  if (structured) {
+    if (names.length === 1) {
+      render(await client.get(r, r.namespaced ? o.namespace : undefined, names[0]!));
+    } else if (names.length > 1) {
+      const items = [];
+      for (const n of names) items.push(await client.get(r, r.namespaced ? o.namespace : undefined, n));
+      render({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
+    } else {
+      const list = await client.request<{ items: KubeObject[] }>(listPath(client, r, o), { query });
+      render({ apiVersion: 'v1', kind: 'List', items: list.items.map((i) => ({ apiVersion: r.apiVersion, kind: r.kind, ...i })), metadata: { resourceVersion: '' } });
+    }
+    if (!o.watch) return 0;
+  }
+  const wide = o.output === 'wide';
+  const withNamespace = o.allNamespaces && r.namespaced;
+  let rv = '';
+  let columns: Table['columnDefinitions'] | undefined;
+  if (!structured) {
+    const tables: Table[] = [];
+    if (names.length) {
+      for (const n of names) tables.push(await client.request<Table>(listPath(client, r, o, n), { accept: tableAccept }));
+    } else {
+      const t = await client.request<Table & { metadata?: { resourceVersion?: string } }>(listPath(client, r, o), { accept: tableAccept, query });
+      rv = t.metadata?.resourceVersion ?? '';
+      tables.push(t);
+    }
+    columns = tables[0]?.columnDefinitions;
+    const rows = tables.flatMap((t) => t.rows);
+    if (!rows.length && !o.watch) {
+      io.err(r.namespaced && !o.allNamespaces ? `No resources found in ${o.namespace} namespace.\n` : 'No resources found\n');
+      return 0;
+    }
+    if (rows.length) {
+      const v = tableView({ columnDefinitions: columns!, rows }, { wide, withNamespace });
+      io.out(formatTable(v.headers, v.rows));
+    }
+  }
+  if (!o.watch) return 0;
+  const fieldSelector = names.length === 1 ? `metadata.name=${names[0]}` : o.fieldSelector;
+  const ns = r.namespaced && !o.allNamespaces ? o.namespace : undefined;
+  const handle = await watchTable(client, r, ns, { resourceVersion: rv, labelSelector: o.labelSelector, fieldSelector }, structured, (ev) => {
+    if (structured) {
+      render(ev.object);
+      return;
+    }
+    const t = ev.object as Table;
+    columns = t.columnDefinitions?.length ? t.columnDefinitions : columns;
+    if (!columns) return;
+    const v = tableView({ columnDefinitions: columns, rows: t.rows }, { wide, withNamespace });
+    io.out(formatTable(v.headers, v.rows, false));
+  });
+  o.signal?.addEventListener('abort', () => handle.stop());
+  await handle.done;
+  return 0;
+}
+
+async function watchTable(client: RestClient, r: ApiResource, ns: string | undefined, q: Record<string, string | undefined>, structured: boolean, onEvent: (e: { type: string; object: unknown }) => void) {
+  const query = { resourceVersion: q.resourceVersion || undefined, labelSelector: q.labelSelector, fieldSelector: q.fieldSelector };
+  return client.watch(r, ns, query, onEvent, structured ? undefined : tableAccept);
+}
+
+export async function describe(client: RestClient, disco: Discovery, what: string, name: string, namespace: string, io: Out): Promise<number> {
+  const r = await disco.resolve(what);
+  const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);
+  const lines: string[] = [];
+  const kv = (k: string, v: unknown, indent = 0) => lines.push(`${' '.repeat(indent)}${(k + ':').padEnd(Math.max(18 - indent, k.length + 2))}${v ?? '<none>'}`);
+  const map = (k: string, m: Record<string, string> | undefined) => {
+    const entries = Object.entries(m ?? {}).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration');
+    if (!entries.length) {
+      kv(k, '<none>');
+      return;
+    }
+    entries.forEach(([a, b], i) => lines.push(`${i === 0 ? (k + ':').padEnd(18) : ' '.repeat(18)}${a}=${b}`));
+  };
+  const meta = obj.metadata ?? {};
+  kv('Name', meta.name);
+  if (r.namespaced) kv('Namespace', meta.namespace);
+  map('Labels', meta.labels);
+  map('Annotations', meta.annotations);
+  kv('CreationTimestamp', meta.creationTimestamp);
+  if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
+  if (r.resource === 'pods') describePod(obj, kv, lines);
+  else if (r.resource === 'nodes') describeNode(obj, kv, lines);
+  else {
+    if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
+    if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));
+  }
+  if (meta.uid) {
+    try {
+      const evs = await client.list(Events, r.namespaced ? namespace : undefined, { fieldSelector: `involvedObject.name=${meta.name},involvedObject.uid=${meta.uid}` });
+      if (!evs.items.length) lines.push('Events:            <none>');
+      else {
+        lines.push('Events:');
+        const rows = evs.items.map((e) => {
+          const ev = e as KubeObject & { type?: string; reason?: string; message?: string; source?: { component?: string }; lastTimestamp?: string; count?: number; reportingComponent?: string };
+          const ago = ev.lastTimestamp ? `${Math.round((Date.now() - Date.parse(ev.lastTimestamp)) / 1000)}s` : '';
+          return [ev.type ?? '', ev.reason ?? '', ev.count && ev.count > 1 ? `${ago} (x${ev.count})` : ago, ev.source?.component ?? ev.reportingComponent ?? '', ev.message ?? ''];
+        });
+        lines.push(...formatTable(['Type', 'Reason', 'Age', 'From', 'Message'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
+      }
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 403)) throw e;
+    }
+  }
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}
+
+type Kv = (k: string, v: unknown, indent?: number) => void;
+
+function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): void {
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[] }[]; initContainers?: { name: string; image?: string }[]; restartPolicy?: string };
+  const status = (pod.status ?? {}) as { phase?: string; podIP?: string; hostIP?: string; qosClass?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: Record<string, unknown>[]; initContainerStatuses?: Record<string, unknown>[]; reason?: string; message?: string };
+  kv('Node', spec.nodeName ? `${spec.nodeName}/${status.hostIP ?? ''}` : '<none>');
+  kv('Start Time', status.startTime);
+  kv('Status', status.phase);
+  if (status.reason) kv('Reason', status.reason);
+  if (status.message) kv('Message', status.message);
+  kv('IP', status.podIP);
+  const containers = (title: string, list: { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[] }[] | undefined, statuses: Record<string, unknown>[] | undefined) => {
+    if (!list?.length) return;
+    lines.push(`${title}:`);
+    for (const c of list) {
+      const st = statuses?.find((s) => s.name === c.name) as { state?: Record<string, Record<string, unknown>>; lastState?: Record<string, Record<string, unknown>>; ready?: boolean; restartCount?: number; containerID?: string; imageID?: string } | undefined;
+      lines.push(`  ${c.name}:`);
+      if (st?.containerID) kv('Container ID', st.containerID, 4);
+      kv('Image', c.image, 4);
+      if (st?.imageID) kv('Image ID', st.imageID, 4);
+      if (c.ports?.length) kv('Port', c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', '), 4);
+      if (c.command) kv('Command', c.command.join(' '), 4);
+      if (c.args) kv('Args', c.args.join(' '), 4);
+      const stateName = st?.state ? Object.keys(st.state)[0] : undefined;
+      if (stateName) {
+        kv('State', stateName[0]!.toUpperCase() + stateName.slice(1), 4);
+        for (const [k, v] of Object.entries(st!.state![stateName] ?? {})) kv(k[0]!.toUpperCase() + k.slice(1), v, 6);
+      }
+      const lastName = st?.lastState ? Object.keys(st.lastState)[0] : undefined;
+      if (lastName) {
+        kv('Last State', lastName[0]!.toUpperCase() + lastName.slice(1), 4);
+        for (const [k, v] of Object.entries(st!.lastState![lastName] ?? {})) kv(k[0]!.toUpperCase() + k.slice(1), v, 6);
+      }
+      kv('Ready', st?.ready ? 'True' : 'False', 4);
+      kv('Restart Count', st?.restartCount ?? 0, 4);
+    }
+  };
+  containers('Init Containers', spec.initContainers, status.initContainerStatuses);
+  containers('Containers', spec.containers, status.containerStatuses);
+  if (status.conditions?.length) {
+    lines.push('Conditions:');
+    lines.push(...formatTable(['Type', 'Status'], status.conditions.map((c) => [c.type, c.status])).trimEnd().split('\n').map((l) => `  ${l}`));
+  }
+  kv('QoS Class', status.qosClass);
+}
+
+function describeNode(node: Record<string, unknown>, kv: Kv, lines: string[]): void {
+  const spec = (node.spec ?? {}) as { podCIDR?: string; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
+  const status = (node.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[]; addresses?: { type: string; address: string }[]; capacity?: Record<string, string>; allocatable?: Record<string, string> };
+  kv('Taints', spec.taints?.length ? spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') : '<none>');
+  kv('Unschedulable', spec.unschedulable ? 'true' : 'false');
+  kv('PodCIDR', spec.podCIDR);
+  if (status.conditions?.length) {
+    lines.push('Conditions:');
+    lines.push(...formatTable(['Type', 'Status', 'Reason', 'Message'], status.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''])).trimEnd().split('\n').map((l) => `  ${l}`));
+  }
+  if (status.addresses?.length) {
+    lines.push('Addresses:');
+    for (const a of status.addresses) kv(a.type, a.address, 2);
+  }
+  for (const [title, m] of [['Capacity', status.capacity], ['Allocatable', status.allocatable]] as const) {
+    if (!m) continue;
+    lines.push(`${title}:`);
+    for (const [k, v] of Object.entries(m)) kv(k, v, 2);
+  }
+}
+
+export interface DeleteOpts {
+  namespace: string;
+  gracePeriod?: number;
+  wait: boolean;
+  timeoutMs: number;
+}
+
+export async function deleteObjects(client: RestClient, disco: Discovery, targets: { what: string; names: string[] } | { manifests: Manifest[] }, o: DeleteOpts, io: Out): Promise<number> {
+  const list: { r: ApiResource; ns?: string; name: string }[] = [];
+  if ('manifests' in targets) {
+    for (const m of targets.manifests) {
+      const r = await disco.forKind(m.obj.apiVersion!, m.obj.kind!);
+      list.push({ r, ns: r.namespaced ? (m.obj.metadata?.namespace ?? o.namespace) : undefined, name: m.obj.metadata?.name ?? '' });
+    }
+  } else {
+    const r = await disco.resolve(targets.what);
+    for (const n of targets.names) list.push({ r, ns: r.namespaced ? o.namespace : undefined, name: n });
+  }
+  let failed = 0;
+  const pending: typeof list = [];
+  for (const t of list) {
+    try {
+      await client.delete(t.r, t.ns, t.name, o.gracePeriod !== undefined ? { gracePeriodSeconds: o.gracePeriod } : {});
+      io.out(`${t.r.singularName} "${t.name}" deleted\n`);
+      pending.push(t);
+    } catch (e) {
+      failed++;
+      io.err(`Error from server (${e instanceof StatusError ? e.reason ?? e.code : 'Error'}): ${(e as Error).message}\n`);
+    }
+  }
+  if (o.wait) {
+    const deadline = Date.now() + o.timeoutMs;
+    for (const t of pending) {
+      for (;;) {
+        try {
+          await client.get(t.r, t.ns, t.name);
+        } catch (e) {
+          if (e instanceof StatusError && e.code === 404) break;
+          throw e;
+        }
+        if (Date.now() > deadline) {
+          io.err(`error: timed out waiting for ${t.r.singularName} "${t.name}" to be deleted\n`);
+          failed++;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+  return failed ? 1 : 0;
+}

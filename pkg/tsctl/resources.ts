@@ -1,0 +1,58 @@
+// Resolving what users type (pods, pod, po, nodes, ns, leases.coordination.k8s.io) to API
+// resources, from the server's discovery documents.
+import type { ResourceRef } from '../client/rest-client.js';
+import { RestClient } from '../client/rest-client.js';
+
+export interface ApiResource extends ResourceRef {
+  kind: string;
+  singularName: string;
+  shortNames: string[];
+  apiVersion: string;
+}
+
+interface RawResource {
+  name: string;
+  singularName?: string;
+  namespaced: boolean;
+  kind: string;
+  shortNames?: string[];
+}
+
+export class Discovery {
+  private resources: ApiResource[] | undefined;
+
+  constructor(private readonly client: RestClient) {}
+
+  async all(): Promise<ApiResource[]> {
+    if (this.resources) return this.resources;
+    const out: ApiResource[] = [];
+    const add = (group: string, version: string, list: { resources: RawResource[] }) => {
+      for (const r of list.resources) {
+        if (r.name.includes('/')) continue;
+        out.push({ group, version, resource: r.name, namespaced: r.namespaced, kind: r.kind, singularName: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], apiVersion: group ? `${group}/${version}` : version });
+      }
+    };
+    add('', 'v1', await this.client.request('/api/v1'));
+    const groups = await this.client.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
+    for (const g of groups.groups) add(g.name, g.preferredVersion.version, await this.client.request(`/apis/${g.name}/${g.preferredVersion.version}`));
+    this.resources = out;
+    return out;
+  }
+
+  async resolve(name: string): Promise<ApiResource> {
+    const lower = name.toLowerCase();
+    const [base, ...groupParts] = lower.split('.');
+    const group = groupParts.join('.');
+    const all = await this.all();
+    const found = all.find((r) => (!group || r.group === group) && (r.resource === base || r.singularName === base || r.kind.toLowerCase() === base || r.shortNames.includes(base!)));
+    if (!found) throw new Error(`the server doesn't have a resource type "${name}"`);
+    return found;
+  }
+
+  async forKind(apiVersion: string, kind: string): Promise<ApiResource> {
+    const all = await this.all();
+    const found = all.find((r) => r.apiVersion === apiVersion && r.kind === kind);
+    if (!found) throw new Error(`no matches for kind "${kind}" in version "${apiVersion}"`);
+    return found;
+  }
+}

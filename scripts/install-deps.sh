@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks for tskube: apt packages, npm packages, build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler openssl util-linux)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's packages start their own daemons where an init system runs; tskube runs its own.
+  for svc in etcd docker-registry; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+  done
+else
+  echo "[setup] apt packages present"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  echo "[setup] npm packages present"
+fi
+
+echo "[setup] building"
+npm run --silent build

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's second command: build, then run every test suite with vitest, and end with one
+# plain line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+report="$(mktemp /tmp/tskube-vitest-XXXXXX.json)"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+status=$?
+node -e '
+  const fs = require("fs");
+  let r = {};
+  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
+  const passed = r.numPassedTests ?? 0;
+  const failed = (r.numFailedTests ?? 0) + ((r.numFailedTestSuites ?? 0) > 0 && (r.numFailedTests ?? 0) === 0 ? r.numFailedTestSuites : 0);
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report"
+rm -f "$report"
+exit $status

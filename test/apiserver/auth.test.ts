@@ -1,0 +1,94 @@
+// Authentication and authorization: anonymous is 401; a node may write only its own Node and
+// Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
+// delete.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
+import { join } from 'node:path';
+
+let cp: TestControlPlane;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  await cp.admin.create(Nodes, undefined, node('n1'));
+  await cp.admin.create(Nodes, undefined, node('n2'));
+  await cp.admin.create(Pods, 'default', pod('on-n1'));
+  await cp.admin.bind('default', 'on-n1', 'n1');
+  await cp.admin.create(Pods, 'default', pod('on-n2'));
+  await cp.admin.bind('default', 'on-n2', 'n2');
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+async function code(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    if (e instanceof StatusError) return e.code;
+    throw e;
+  }
+}
+
+describe('authentication', () => {
+  it('anonymous and bad tokens get 401 with a Status', async () => {
+    const anon = cp.clientWithToken(undefined);
+    expect(await code(anon.list(Pods, 'default'))).toBe(401);
+    const bad = cp.clientWithToken('not-a-token');
+    const e = await bad.list(Pods, 'default').catch((x: StatusError) => x);
+    expect((e as StatusError).status).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  it('health and version endpoints answer without credentials', async () => {
+    const anon = cp.clientWithToken(undefined);
+    expect(await anon.request('/healthz')).toBe('ok');
+    expect(await anon.request<{ major: string }>('/version')).toMatchObject({ major: '1' });
+  });
+
+  it('TLS is verified against the generated CA', async () => {
+    const other = new RestClient({ ...cp.config, caCert: undefined });
+    try {
+      await expect(other.list(Pods, 'default')).rejects.toThrow(/certificate/);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe('node authorization', () => {
+  it('a node writes its own Node and Lease, not another node\'s', async () => {
+    const n1 = cp.nodeClient('n1');
+    expect(await code(n1.patch(Nodes, undefined, 'n1', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'merge', 'status'))).toBe(200);
+    expect(await code(n1.patch(Nodes, undefined, 'n2', { metadata: { labels: { evil: 'yes' } } }, 'merge'))).toBe(403);
+    expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } }))).toBe(200);
+    expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2' }, spec: { holderIdentity: 'n1' } }))).toBe(403);
+    expect(await code(n1.delete(Nodes, undefined, 'n2'))).toBe(403);
+  });
+
+  it('a node writes the status of pods bound to it only, and cannot create or bind pods', async () => {
+    const n1 = cp.nodeClient('n1');
+    expect(await code(n1.patch(Pods, 'default', 'on-n1', { status: { phase: 'Running' } }, 'merge', 'status'))).toBe(200);
+    const e = await n1.patch(Pods, 'default', 'on-n2', { status: { phase: 'Running' } }, 'merge', 'status').catch((x: StatusError) => x);
+    expect((e as StatusError).code).toBe(403);
+    expect((e as StatusError).status).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+    expect((e as StatusError).message).toContain('system:node:n1');
+    expect(await code(n1.patch(Pods, 'default', 'on-n1', { metadata: { labels: { x: 'y' } } }, 'merge'))).toBe(403);
+    expect(await code(n1.create(Pods, 'default', pod('sneaky')))).toBe(403);
+    expect(await code(n1.list(Pods, 'default'))).toBe(200);
+  });
+
+  it('the scheduler binds and writes pod status but cannot delete', async () => {
+    const sched = new RestClient(loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig')));
+    try {
+      await cp.admin.create(Pods, 'default', pod('to-bind'));
+      expect(await code(sched.bind('default', 'to-bind', 'n1'))).toBe(200);
+      expect(await code(sched.delete(Pods, 'default', 'to-bind'))).toBe(403);
+      expect(await code(sched.list(Nodes))).toBe(200);
+    } finally {
+      sched.close();
+    }
+  });
+});

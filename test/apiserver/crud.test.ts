@@ -1,0 +1,322 @@
+// The apiserver against a real etcd: CRUD of every kind, optimistic concurrency, Status bodies,
+// selectors, graceful deletion, persistence across restarts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let admin: RestClient;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  admin = cp.admin;
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+async function failure(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StatusError) return e;
+    throw e;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('bootstrap', () => {
+  it('creates the default namespaces', async () => {
+    const list = await admin.list(Namespaces);
+    const names = list.items.map((n) => n.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-node-lease', 'kube-public']));
+    for (const ns of list.items) expect((ns.status as { phase?: string }).phase).toBe('Active');
+  });
+});
+
+describe('pods', () => {
+  it('create fills uid, creationTimestamp, generation, resourceVersion, defaults and clears status', async () => {
+    const created = await admin.create(Pods, 'default', { ...pod('p1'), status: { phase: 'Running', podIP: '1.2.3.4' } });
+    const m = created.metadata!;
+    expect(m.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(m.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(m.generation).toBe(1);
+    expect(Number(m.resourceVersion)).toBeGreaterThan(0);
+    expect((created.status as { phase?: string; podIP?: string }).phase).toBe('Pending');
+    expect((created.status as { podIP?: string }).podIP).toBeUndefined();
+    const spec = created.spec as { restartPolicy?: string; terminationGracePeriodSeconds?: number; schedulerName?: string; containers: { imagePullPolicy?: string }[] };
+    expect(spec.restartPolicy).toBe('Always');
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(spec.schedulerName).toBe('default-scheduler');
+    expect(spec.containers[0]!.imagePullPolicy).toBe('IfNotPresent');
+    const got = await admin.get(Pods, 'default', 'p1');
+    expect(got.metadata?.resourceVersion).toBe(m.resourceVersion);
+  });
+
+  it('create of an existing name is 409 AlreadyExists with a Status body', async () => {
+    const e = await failure(admin.create(Pods, 'default', pod('p1')));
+    expect(e.code).toBe(409);
+    expect(e.status).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'AlreadyExists', code: 409, details: { name: 'p1', kind: 'pods' } });
+    expect(e.message).toBe('pods "p1" already exists');
+  });
+
+  it('get of a missing object is 404 NotFound', async () => {
+    const e = await failure(admin.get(Pods, 'default', 'nope'));
+    expect(e.code).toBe(404);
+    expect(e.status).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'pods "nope" not found', code: 404 });
+  });
+
+  it('update with a stale resourceVersion is 409 Conflict; a fresh one bumps generation only on spec change', async () => {
+    const cur = await admin.get(Pods, 'default', 'p1');
+    const labelled = await admin.update(Pods, 'default', 'p1', { ...cur, metadata: { ...cur.metadata, labels: { app: 'p1', tier: 'web' } } });
+    expect(labelled.metadata?.generation).toBe(1);
+    expect(Number(labelled.metadata?.resourceVersion)).toBeGreaterThan(Number(cur.metadata?.resourceVersion));
+    const e = await failure(admin.update(Pods, 'default', 'p1', { ...cur, metadata: { ...cur.metadata, labels: { app: 'stale' } } }));
+    expect(e.code).toBe(409);
+    expect(e.reason).toBe('Conflict');
+    expect(e.message).toContain('the object has been modified');
+    const spec = structuredClone(labelled.spec) as { containers: { image: string }[] };
+    spec.containers[0]!.image = 'busybox:1.37';
+    const imaged = await admin.update(Pods, 'default', 'p1', { ...labelled, spec });
+    expect(imaged.metadata?.generation).toBe(2);
+  });
+
+  it('an update changing an immutable pod field is 422 Invalid naming spec', async () => {
+    const cur = await admin.get(Pods, 'default', 'p1');
+    const spec = structuredClone(cur.spec) as { containers: { name: string; command?: string[] }[] };
+    spec.containers[0]!.command = ['sleep', '1'];
+    const e = await failure(admin.update(Pods, 'default', 'p1', { ...cur, spec }));
+    expect(e.code).toBe(422);
+    expect(e.reason).toBe('Invalid');
+    expect(e.message).toContain('spec: Forbidden: pod updates may not change fields');
+  });
+
+  it('an invalid pod is 422 with one cause per field', async () => {
+    const bad = pod('Bad_Name');
+    (bad.spec as { containers: unknown[] }).containers = [];
+    const e = await failure(admin.create(Pods, 'default', bad));
+    expect(e.code).toBe(422);
+    const causes = (e.status?.details as { causes: { field: string }[] }).causes.map((c) => c.field);
+    expect(causes).toEqual(expect.arrayContaining(['metadata.name', 'spec.containers']));
+  });
+
+  it('an unknown field is 400 with fieldValidation=Strict, pruned with Ignore', async () => {
+    const body = pod('p-unknown');
+    (body.spec as { containers: Record<string, unknown>[] }).containers[0]!.imagePullPolicyy = 'Always';
+    const e = await failure(admin.create(Pods, 'default', body));
+    expect(e.code).toBe(400);
+    expect(e.message).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
+    const created = await admin.create(Pods, 'default', body, { fieldValidation: 'Ignore' });
+    expect((created.spec as { containers: Record<string, unknown>[] }).containers[0]!.imagePullPolicyy).toBeUndefined();
+    await admin.delete(Pods, 'default', 'p-unknown');
+  });
+
+  it('a mistyped body is 400 naming the field; malformed JSON is 400', async () => {
+    const body = pod('p-typed');
+    (body.spec as { containers: Record<string, unknown>[] }).containers[0]!.ports = [{ containerPort: 'eighty' }];
+    const e = await failure(admin.create(Pods, 'default', body));
+    expect(e.code).toBe(400);
+    expect(e.message).toContain('spec.containers[0].ports[0].containerPort');
+    const e2 = await failure(admin.request(admin.path(Pods, 'default'), { method: 'POST', body: '{"apiVersion": "v1", "kind": ', contentType: 'application/json' }));
+    expect(e2.code).toBe(400);
+    expect(e2.status).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+  });
+
+  it('creating in a missing namespace is 404', async () => {
+    const e = await failure(admin.create(Pods, 'nowhere', pod('p2')));
+    expect(e.code).toBe(404);
+    expect(e.message).toBe('namespaces "nowhere" not found');
+  });
+
+  it('merge, JSON and strategic merge patches', async () => {
+    const merged = await admin.patch(Pods, 'default', 'p1', { metadata: { labels: { tier: null, track: 'stable' } } }, 'merge');
+    expect(merged.metadata?.labels).toEqual({ app: 'p1', track: 'stable' });
+    const jsonPatched = await admin.patch(Pods, 'default', 'p1', [{ op: 'add', path: '/metadata/annotations', value: { note: 'x' } }], 'json');
+    expect(jsonPatched.metadata?.annotations).toEqual({ note: 'x' });
+    const e = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'test', path: '/metadata/name', value: 'other' }], 'json'));
+    expect(e.code).toBe(422);
+    const sm = await admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ name: 'main', image: 'busybox:1.38' }] } }, 'strategic');
+    const cs = (sm.spec as { containers: { name: string; image: string; command: string[] }[] }).containers;
+    expect(cs).toHaveLength(1);
+    expect(cs[0]).toMatchObject({ name: 'main', image: 'busybox:1.38', command: ['sleep', '3600'] });
+  });
+
+  it('label and field selectors filter lists', async () => {
+    await admin.create(Pods, 'default', { ...pod('sel-a'), metadata: { name: 'sel-a', labels: { app: 'sel', color: 'red' } } });
+    await admin.create(Pods, 'default', { ...pod('sel-b'), metadata: { name: 'sel-b', labels: { app: 'sel', color: 'blue' } } });
+    const names = async (q: { labelSelector?: string; fieldSelector?: string }) => (await admin.list(Pods, 'default', q)).items.map((p) => p.metadata?.name).sort();
+    expect(await names({ labelSelector: 'app=sel' })).toEqual(['sel-a', 'sel-b']);
+    expect(await names({ labelSelector: 'app=sel,color!=red' })).toEqual(['sel-b']);
+    expect(await names({ labelSelector: 'color in (red,green)' })).toEqual(['sel-a']);
+    expect(await names({ labelSelector: '!color' })).not.toContain('sel-a');
+    expect(await names({ fieldSelector: 'metadata.name=sel-b' })).toEqual(['sel-b']);
+    expect(await names({ fieldSelector: 'metadata.namespace=default,status.phase=Pending,metadata.name=sel-a' })).toEqual(['sel-a']);
+    await admin.bind('default', 'sel-a', 'node-x');
+    expect(await names({ fieldSelector: 'spec.nodeName=node-x' })).toEqual(['sel-a']);
+    expect(await names({ fieldSelector: 'spec.nodeName=', labelSelector: 'app=sel' })).toEqual(['sel-b']);
+    const e = await failure(admin.list(Pods, 'default', { fieldSelector: 'spec.bogus=1' }));
+    expect(e.code).toBe(400);
+    expect(e.message).toContain('field label not supported: spec.bogus');
+    const e2 = await failure(admin.list(Pods, 'default', { labelSelector: 'a in (b' }));
+    expect(e2.code).toBe(400);
+  });
+
+  it('lists page with limit and continue', async () => {
+    for (let i = 0; i < 7; i++) await admin.create(Pods, 'default', { ...pod(`page-${i}`), metadata: { name: `page-${i}`, labels: { page: 'yes' } } });
+    const seen: string[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await admin.list(Pods, 'default', { labelSelector: 'page=yes', limit: 3, continue: cont });
+      expect(page.items.length).toBeLessThanOrEqual(3);
+      seen.push(...page.items.map((p) => p.metadata!.name!));
+      cont = page.metadata.continue;
+    } while (cont);
+    expect(seen).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6']);
+  });
+
+  it('binding sets nodeName and PodScheduled once; a second bind is 409', async () => {
+    await admin.create(Pods, 'default', pod('bindme'));
+    await admin.bind('default', 'bindme', 'node-1');
+    const p = await admin.get(Pods, 'default', 'bindme');
+    expect((p.spec as { nodeName?: string }).nodeName).toBe('node-1');
+    expect((p.status as { conditions?: { type: string; status: string }[] }).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
+    const e = await failure(admin.bind('default', 'bindme', 'node-2'));
+    expect(e.code).toBe(409);
+    expect(e.message).toContain('is already assigned to node "node-1"');
+  });
+
+  it('status subresource changes status only', async () => {
+    const cur = await admin.get(Pods, 'default', 'bindme');
+    const updated = await admin.update(Pods, 'default', 'bindme', { ...cur, metadata: { ...cur.metadata, labels: { hacked: 'yes' } }, status: { ...(cur.status as object), phase: 'Running', podIP: '10.244.0.5' } }, 'status');
+    expect((updated.status as { phase: string }).phase).toBe('Running');
+    expect(updated.metadata?.labels).toEqual(cur.metadata?.labels);
+    const viaMain = await admin.update(Pods, 'default', 'bindme', { ...updated, status: { phase: 'Failed' } });
+    expect((viaMain.status as { phase: string }).phase).toBe('Running');
+    const patched = await admin.patch(Pods, 'default', 'bindme', { status: { podIP: '10.244.0.6' } }, 'merge', 'status');
+    expect((patched.status as { podIP: string }).podIP).toBe('10.244.0.6');
+  });
+
+  it('deleting a bound pod is graceful until the node confirms with grace 0', async () => {
+    const deleted = await admin.delete(Pods, 'default', 'bindme');
+    expect(deleted.metadata?.deletionTimestamp).toBeTruthy();
+    expect(deleted.metadata?.deletionGracePeriodSeconds).toBe(30);
+    const still = await admin.get(Pods, 'default', 'bindme');
+    expect(still.metadata?.deletionTimestamp).toBeTruthy();
+    // A shorter grace period shortens it; a longer one does not lengthen it.
+    const shorter = await admin.delete(Pods, 'default', 'bindme', { gracePeriodSeconds: 5 });
+    expect(shorter.metadata?.deletionGracePeriodSeconds).toBe(5);
+    const longer = await admin.delete(Pods, 'default', 'bindme', { gracePeriodSeconds: 60 });
+    expect(longer.metadata?.deletionGracePeriodSeconds).toBe(5);
+    await cp.nodeClient('node-1').delete(Pods, 'default', 'bindme', { gracePeriodSeconds: 0 });
+    expect((await failure(admin.get(Pods, 'default', 'bindme'))).code).toBe(404);
+  });
+
+  it('deleting an unbound pod is immediate; preconditions are checked', async () => {
+    await admin.create(Pods, 'default', pod('unbound'));
+    const e = await failure(admin.delete(Pods, 'default', 'unbound', { preconditions: { uid: 'not-the-uid' } }));
+    expect(e.code).toBe(409);
+    await admin.delete(Pods, 'default', 'unbound');
+    expect((await failure(admin.get(Pods, 'default', 'unbound'))).code).toBe(404);
+  });
+
+  it('deletecollection deletes what matches', async () => {
+    const res = await admin.request<{ items: KubeObject[] }>(admin.path(Pods, 'default'), { method: 'DELETE', query: { labelSelector: 'page=yes' } });
+    expect(res.items).toHaveLength(7);
+    expect((await admin.list(Pods, 'default', { labelSelector: 'page=yes' })).items).toHaveLength(0);
+  });
+});
+
+describe('other kinds', () => {
+  it('nodes: create, status subresource, update, delete', async () => {
+    const n = await admin.create(Nodes, undefined, node('n1'));
+    expect(n.metadata?.namespace).toBeUndefined();
+    const st = await admin.patch(Nodes, undefined, 'n1', { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Test' }] } }, 'merge', 'status');
+    expect((st.status as { conditions: { status: string }[] }).conditions[0]!.status).toBe('False');
+    const cordoned = await admin.patch(Nodes, undefined, 'n1', { spec: { unschedulable: true } }, 'merge');
+    expect((cordoned.spec as { unschedulable: boolean }).unschedulable).toBe(true);
+    expect((await admin.list(Nodes, undefined, { fieldSelector: 'spec.unschedulable=true' })).items).toHaveLength(1);
+    await admin.delete(Nodes, undefined, 'n1');
+    expect((await failure(admin.get(Nodes, undefined, 'n1'))).code).toBe(404);
+  });
+
+  it('leases: create, update with concurrency, list', async () => {
+    const l = await admin.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40 } });
+    const renewed = await admin.update(Leases, 'kube-node-lease', 'n1', { ...l, spec: { ...(l.spec as object), renewTime: '2026-11-22T10:00:00.000000Z' } });
+    expect((renewed.spec as { renewTime: string }).renewTime).toBe('2026-11-22T10:00:00.000000Z');
+    expect((await failure(admin.update(Leases, 'kube-node-lease', 'n1', l))).code).toBe(409);
+    expect((await admin.list(Leases, 'kube-node-lease')).items.map((x) => x.metadata?.name)).toContain('n1');
+    await admin.delete(Leases, 'kube-node-lease', 'n1');
+  });
+
+  it('events: create, field selectors on involvedObject, delete', async () => {
+    await admin.create(Events, 'default', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'p1.1' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'p1', uid: 'u1' },
+      reason: 'Scheduled',
+      message: 'Successfully assigned default/p1 to n1',
+      type: 'Normal',
+      source: { component: 'default-scheduler' },
+      count: 1,
+      firstTimestamp: '2026-11-22T10:00:00Z',
+      lastTimestamp: '2026-11-22T10:00:00Z',
+    });
+    const evs = await admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=p1,involvedObject.kind=Pod' });
+    expect(evs.items.map((e) => (e as { reason?: string }).reason)).toEqual(['Scheduled']);
+    await admin.delete(Events, 'default', 'p1.1');
+  });
+
+  it('namespaces: create, terminate with content, protected ones refuse deletion', async () => {
+    await admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+    await admin.create(Pods, 'team-a', pod('inside'));
+    const del = await admin.delete(Namespaces, undefined, 'team-a');
+    expect((del.status as { phase: string }).phase).toBe('Terminating');
+    const e = await failure(admin.create(Pods, 'team-a', pod('late')));
+    expect(e.code).toBe(403);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await admin.get(Namespaces, undefined, 'team-a');
+      } catch (err) {
+        if (err instanceof StatusError && err.code === 404) break;
+        throw err;
+      }
+      if (Date.now() > deadline) throw new Error('namespace team-a was not finalized');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await failure(admin.get(Pods, 'team-a', 'inside'))).code).toBe(404);
+    const forbidden = await failure(admin.delete(Namespaces, undefined, 'kube-system'));
+    expect(forbidden.code).toBe(403);
+  });
+});
+
+describe('persistence', () => {
+  it('the embedded etcd keeps data across an apiserver restart', async () => {
+    const before = await admin.create(Pods, 'default', pod('survivor'));
+    await cp.restart();
+    const after = await admin.get(Pods, 'default', 'survivor');
+    expect(after.metadata?.uid).toBe(before.metadata?.uid);
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it('the supervisor restarts an embedded etcd that dies', async () => {
+    const etcd = (cp.server as unknown as { etcd: { pid?: number; restartCount: number } }).etcd;
+    const pid = etcd.pid!;
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        await admin.create(Pods, 'default', pod(`after-crash-${Date.now()}`));
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    expect(etcd.restartCount).toBeGreaterThanOrEqual(1);
+    expect(etcd.pid).not.toBe(pid);
+    expect((await admin.get(Pods, 'default', 'survivor')).metadata?.name).toBe('survivor');
+  });
+});
