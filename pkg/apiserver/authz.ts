@@ -13,7 +13,7 @@ export interface Attributes {
   name?: string;
 }
 
-export type Decision = { allowed: true } | { allowed: false; reason: string };
+export type Decision = { allowed: true; requireName?: string } | { allowed: false; reason: string };
 
 const allow: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
@@ -51,11 +51,13 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   switch (a.resource) {
     case 'nodes':
+      if (a.verb === 'create' && !a.name) return { allowed: true, requireName: node };
       if (a.verb === 'create' || ((a.verb === 'update' || a.verb === 'patch') && (!a.subresource || a.subresource === 'status'))) {
         return a.name === node ? allow : deny(`node "${node}" may only modify its own Node object`);
       }
       return deny(`node "${node}" may not ${a.verb} nodes`);
     case 'leases':
+      if (a.namespace === 'kube-node-lease' && a.verb === 'create' && !a.name) return { allowed: true, requireName: node };
       if (a.namespace === 'kube-node-lease' && ['create', 'update', 'patch', 'get'].includes(a.verb)) {
         return a.name === node ? allow : deny(`node "${node}" may only modify its own Lease`);
       }

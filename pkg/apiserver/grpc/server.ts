@@ -162,7 +162,7 @@ export class GrpcServer {
     if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
     const r = req as Partial<{ dryRun: boolean; fieldValidation: string }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;
-    return { t: { ...req, namespace: namespace ?? '', store }, ctx: { user: full, dryRun: !!r.dryRun, fieldValidation: fv, warnings: [] } };
+    return { t: { ...req, namespace: namespace ?? '', store }, ctx: { user: full, dryRun: !!r.dryRun, fieldValidation: fv, warnings: [], requireName: decision.requireName } };
   }
 
   private unary<Req extends Target>(verb: string, fn: (req: Req, t: Target & { store: Store; namespace: string | undefined }, ctx: RequestContext) => Promise<unknown>) {

@@ -23,6 +23,8 @@ export interface RequestContext {
   fieldValidation: FieldValidation;
   /** Warnings to return in `Warning:` headers. */
   warnings: string[];
+  /** Set by authorization when a create is allowed only for this object name (a node's own Node). */
+  requireName?: string;
 }
 
 export interface ListOptions {
@@ -137,6 +139,9 @@ export class Store {
       delete meta.namespace;
     }
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (ctx.requireName !== undefined && meta.name !== ctx.requireName) {
+      throw errors.forbidden(ctx.user.name, 'create', r.group, r.name, meta.namespace, meta.name, `may only create the object named "${ctx.requireName}"`);
+    }
     meta.uid = randomUUID();
     meta.creationTimestamp = now();
     meta.generation = 1;
@@ -189,7 +194,7 @@ export class Store {
       const old = current.obj;
       const next = clone(await mutate(clone(old)));
       this.checkKind(next);
-      const meta = (next.metadata ??= {});
+      let meta = (next.metadata ??= {});
       const oldMeta = old.metadata!;
       // Identity and server-owned metadata cannot change.
       meta.name = oldMeta.name;
@@ -200,8 +205,10 @@ export class Store {
       }
       meta.uid = oldMeta.uid;
       meta.creationTimestamp = oldMeta.creationTimestamp;
-      meta.deletionTimestamp = oldMeta.deletionTimestamp;
-      meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      if (subresource !== 'internal') {
+        meta.deletionTimestamp = oldMeta.deletionTimestamp;
+        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      }
       if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
       if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
       meta.generation = oldMeta.generation ?? 1;
@@ -214,6 +221,7 @@ export class Store {
         kept.metadata = { ...oldMeta };
         Object.assign(next, kept);
         for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
+        meta = next.metadata!;
         errs = r.validateStatusUpdate(next, old);
       } else if (subresource === 'internal') {
         // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
@@ -228,7 +236,7 @@ export class Store {
       if (ctx.dryRun) return next;
       if (sameContent(next, old)) return old;
       // Deletion finishes when the last finalizer goes and a deletion was requested.
-      if (meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
+      if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
         const del = await this.storage.delete(key, current.rev);
         if (del.ok) return { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } };
         current = del.current;

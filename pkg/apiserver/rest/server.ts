@@ -216,7 +216,7 @@ export class RestServer {
       const q = url.searchParams;
       const fv = q.get('fieldValidation') ?? 'Warn';
       if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
-      const ctx: RequestContext = { user, dryRun: q.getAll('dryRun').includes('All'), fieldValidation: fv as FieldValidation, warnings: [] };
+      const ctx: RequestContext = { user, dryRun: q.getAll('dryRun').includes('All'), fieldValidation: fv as FieldValidation, warnings: [], requireName: decision.requireName };
       await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx }, {
         opened: (r) => registeredWatchers.inc({ resource: r }),
         closed: (r) => registeredWatchers.dec({ resource: r }),
