@@ -1,0 +1,48 @@
+// The kinds and resources of the API as pkg/api knows them: what OpenAPI publishes and how proto
+// message names map to Kubernetes' OpenAPI definition names.
+
+export interface KindInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name used in URLs. */
+  resource: string;
+  namespaced: boolean;
+  /** Message name in schema.json; the list kind is `${typeName}List`. */
+  typeName: string;
+  subresources: ('status' | 'binding')[];
+}
+
+export const API_KINDS: KindInfo[] = [
+  { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true, typeName: 'Pod', subresources: ['status', 'binding'] },
+  { group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, typeName: 'Node', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, typeName: 'Namespace', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
+];
+
+/** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
+export const groupVersionPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
+
+const META_TYPES = new Set([
+  'ObjectMeta',
+  'ListMeta',
+  'OwnerReference',
+  'ManagedFieldsEntry',
+  'LabelSelector',
+  'LabelSelectorRequirement',
+  'Status',
+  'StatusDetails',
+  'StatusCause',
+  'WatchEvent',
+  'DeleteOptions',
+  'Preconditions',
+]);
+const COORDINATION_TYPES = new Set(['Lease', 'LeaseSpec', 'LeaseList']);
+
+/** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
+export function definitionName(typeName: string): string {
+  if (META_TYPES.has(typeName)) return `io.k8s.apimachinery.pkg.apis.meta.v1.${typeName}`;
+  if (COORDINATION_TYPES.has(typeName)) return `io.k8s.api.coordination.v1.${typeName}`;
+  return `io.k8s.api.core.v1.${typeName}`;
+}

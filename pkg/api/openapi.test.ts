@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { openapiV3Doc, openapiV3Index } from './openapi.js';
+
+describe('openapi v3', () => {
+  it('indexes every group-version by hash', () => {
+    const idx = openapiV3Index();
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/coordination.k8s.io/v1']);
+    expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
+    expect(openapiV3Index()).toEqual(idx); // stable
+  });
+
+  it('serves core/v1 with Kubernetes schema names, GVKs and patch metadata', () => {
+    const doc = openapiV3Doc('api/v1') as any;
+    expect(doc.openapi).toBe('3.0.0');
+    const s = doc.components.schemas;
+    expect(s['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'Pod', version: 'v1' }]);
+    expect(s['io.k8s.api.core.v1.PodList']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'PodList', version: 'v1' }]);
+    expect(s['io.k8s.api.core.v1.Pod'].properties.metadata.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+    const containers = s['io.k8s.api.core.v1.PodSpec'].properties.containers;
+    expect(containers['x-kubernetes-patch-merge-key']).toBe('name');
+    expect(containers['x-kubernetes-patch-strategy']).toBe('merge');
+    expect(containers.items.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.Container');
+    expect(s['io.k8s.api.core.v1.Container'].properties.ports['x-kubernetes-patch-merge-key']).toBe('containerPort');
+    expect(s['io.k8s.api.core.v1.Container'].properties.args['x-kubernetes-patch-strategy']).toBeUndefined();
+    expect(s['io.k8s.api.core.v1.PodSpec'].properties.volumes['x-kubernetes-patch-strategy']).toBe('merge,retainKeys');
+    expect(s['io.k8s.api.core.v1.HTTPGetAction'].properties.port.$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+    expect(s['io.k8s.api.core.v1.ResourceRequirements'].properties.limits).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+    expect(s['io.k8s.api.core.v1.PodSpec'].properties.terminationGracePeriodSeconds).toEqual({ type: 'integer', format: 'int64' });
+    expect(s['io.k8s.api.core.v1.Container'].required).toEqual(['name']);
+    expect(s['io.k8s.apimachinery.pkg.apis.meta.v1.Status']).toBeDefined();
+    expect(s['io.k8s.api.core.v1.Binding']).toBeDefined();
+    // Every $ref resolves.
+    const refs = JSON.stringify(doc).match(/#\/components\/schemas\/[^"]+/g)!;
+    for (const r of refs) expect(s[r.slice('#/components/schemas/'.length)], r).toBeDefined();
+    expect(s['io.k8s.api.coordination.v1.Lease']).toBeUndefined();
+  });
+
+  it('has the pod PATCH operation kubectl looks for', () => {
+    const doc = openapiV3Doc('api/v1') as any;
+    const patch = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'].patch;
+    expect(patch['x-kubernetes-group-version-kind']).toEqual({ group: '', kind: 'Pod', version: 'v1' });
+    expect(patch['x-kubernetes-action']).toBe('patch');
+    expect(patch.parameters.map((p: any) => p.name)).toContain('fieldValidation');
+    expect(Object.keys(patch.requestBody.content)).toContain('application/strategic-merge-patch+json');
+    expect(patch.operationId).toBe('patchCoreV1NamespacedPod');
+  });
+
+  it('lists the operations of every resource', () => {
+    const paths = Object.keys((openapiV3Doc('api/v1') as any).paths).sort();
+    expect(paths).toEqual([
+      '/api/v1/events',
+      '/api/v1/namespaces',
+      '/api/v1/namespaces/{namespace}/events',
+      '/api/v1/namespaces/{namespace}/events/{name}',
+      '/api/v1/namespaces/{namespace}/pods',
+      '/api/v1/namespaces/{namespace}/pods/{name}',
+      '/api/v1/namespaces/{namespace}/pods/{name}/binding',
+      '/api/v1/namespaces/{namespace}/pods/{name}/status',
+      '/api/v1/namespaces/{name}',
+      '/api/v1/namespaces/{name}/status',
+      '/api/v1/nodes',
+      '/api/v1/nodes/{name}',
+      '/api/v1/nodes/{name}/status',
+      '/api/v1/pods',
+    ]);
+    const node = (openapiV3Doc('api/v1') as any).paths['/api/v1/nodes/{name}'];
+    expect(Object.keys(node).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
+    expect(node.get.operationId).toBe('readCoreV1Node');
+  });
+
+  it('serves coordination.k8s.io/v1 leases and nothing for unknown group-versions', () => {
+    const doc = openapiV3Doc('/apis/coordination.k8s.io/v1?hash=abc') as any;
+    expect(doc.components.schemas['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
+    expect(doc.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('Lease');
+    expect(openapiV3Doc('apis/apps/v1')).toBeUndefined();
+  });
+});

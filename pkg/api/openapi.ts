@@ -1,0 +1,319 @@
+// OpenAPI v3 documents generated from schema.json and the patch table, in the shape kubectl 1.32
+// reads: an index at /openapi/v3 and one document per group-version with `components.schemas`
+// (io.k8s.api.core.v1.Pod, ...) and `paths` whose operations carry x-kubernetes-action,
+// x-kubernetes-group-version-kind and, on PATCH, the fieldValidation parameter.
+import { createHash } from 'node:crypto';
+import { API_KINDS, definitionName, groupVersionPath, type KindInfo } from './kinds.js';
+import { listPatchMeta } from './patch-meta.js';
+import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
+
+type Schema = Record<string, unknown>;
+
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const PATCH = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Required fields, as the Kubernetes types mark them. */
+const REQUIRED: Record<string, string[]> = {
+  Container: ['name'],
+  EphemeralContainer: ['name'],
+  ContainerPort: ['containerPort'],
+  EnvVar: ['name'],
+  VolumeMount: ['name', 'mountPath'],
+  Volume: ['name'],
+  PodSpec: ['containers'],
+  Taint: ['key', 'effect'],
+  NodeSelectorRequirement: ['key', 'operator'],
+  LabelSelectorRequirement: ['key', 'operator'],
+  NodeSelector: ['nodeSelectorTerms'],
+  OwnerReference: ['apiVersion', 'kind', 'name', 'uid'],
+  PodCondition: ['type', 'status'],
+  NodeCondition: ['type', 'status'],
+  NamespaceCondition: ['type', 'status'],
+  NodeAddress: ['type', 'address'],
+  Binding: ['target'],
+  Event: ['metadata', 'involvedObject'],
+  KeyToPath: ['key', 'path'],
+  HostPathVolumeSource: ['path'],
+  Sysctl: ['name', 'value'],
+  HTTPHeader: ['name', 'value'],
+  HTTPGetAction: ['port'],
+  TCPSocketAction: ['port'],
+  TopologySpreadConstraint: ['maxSkew', 'topologyKey', 'whenUnsatisfiable'],
+  PodAffinityTerm: ['topologyKey'],
+  WeightedPodAffinityTerm: ['weight', 'podAffinityTerm'],
+  PreferredSchedulingTerm: ['weight', 'preference'],
+  PodList: ['items'],
+  NodeList: ['items'],
+  NamespaceList: ['items'],
+  EventList: ['items'],
+  LeaseList: ['items'],
+  WatchEvent: ['type', 'object'],
+};
+
+function valueSchema(kind: FieldSchema['kind'], format: string | undefined, type: string | undefined, deps: Set<string>): Schema {
+  switch (kind) {
+    case 'string':
+      return { type: 'string' };
+    case 'int':
+      return { type: 'integer', format: format ?? 'int64' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'double':
+      return { type: 'number', format: 'double' };
+    case 'value':
+      return ref(INT_OR_STRING);
+    case 'object':
+      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    case 'message':
+      deps.add(type!);
+      return { allOf: [ref(definitionName(type!))], default: {} };
+    case 'map':
+      return { type: 'object' };
+  }
+}
+
+function gvkOf(typeName: string): Schema | undefined {
+  const base = typeName.endsWith('List') ? typeName.slice(0, -4) : typeName;
+  const k = API_KINDS.find((x) => x.typeName === base);
+  if (k) return { 'x-kubernetes-group-version-kind': [{ group: k.group, kind: typeName, version: k.version }] };
+  if (typeName === 'Status' || typeName === 'DeleteOptions' || typeName === 'WatchEvent') {
+    return { 'x-kubernetes-group-version-kind': [{ group: '', kind: typeName, version: 'v1' }] };
+  }
+  return undefined;
+}
+
+function messageToSchema(typeName: string, deps: Set<string>): Schema {
+  const properties: Record<string, Schema> = {};
+  for (const f of fieldsOfMessage(typeName).values()) {
+    let s: Schema;
+    if (f.kind === 'map') {
+      s = { type: 'object', additionalProperties: valueSchema(f.value!.kind, f.value!.format, f.value!.type, deps) };
+    } else if (f.repeated) {
+      const item = valueSchema(f.kind, f.format, f.type, deps);
+      s = { type: 'array', items: f.kind === 'message' ? { ...item } : item };
+      const meta = listPatchMeta(typeName, f.name);
+      if (meta) {
+        s['x-kubernetes-patch-strategy'] = meta.strategy;
+        if (meta.mergeKey) s['x-kubernetes-patch-merge-key'] = meta.mergeKey;
+        if (meta.mergeKey) {
+          s['x-kubernetes-list-type'] = 'map';
+          s['x-kubernetes-list-map-keys'] = [meta.mergeKey];
+        } else {
+          s['x-kubernetes-list-type'] = 'set';
+        }
+      } else {
+        s['x-kubernetes-list-type'] = 'atomic';
+      }
+    } else {
+      s = valueSchema(f.kind, f.format, f.type, deps);
+    }
+    properties[f.name] = s;
+  }
+  const out: Schema = { type: 'object', properties };
+  if (REQUIRED[typeName]) out.required = REQUIRED[typeName];
+  return { ...out, ...(gvkOf(typeName) ?? {}) };
+}
+
+/** Schemas of `roots` and everything they reference, keyed by definition name. */
+function collectSchemas(roots: string[]): Record<string, Schema> {
+  const out: Record<string, Schema> = {
+    [INT_OR_STRING]: { type: 'string', format: 'int-or-string' },
+    [PATCH]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
+  };
+  const queue = [...roots];
+  const seen = new Set<string>();
+  while (queue.length) {
+    const t = queue.shift()!;
+    if (seen.has(t) || !messageSchema(t)) continue;
+    seen.add(t);
+    const deps = new Set<string>();
+    out[definitionName(t)] = messageToSchema(t, deps);
+    queue.push(...deps);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+// ---- paths ----
+
+const qp = (name: string, description: string, type = 'string') => ({ name, in: 'query', description, schema: { type, uniqueItems: true } });
+const pathParam = (name: string, description: string) => ({ name, in: 'path', description, required: true, schema: { type: 'string', uniqueItems: true } });
+const P = {
+  pretty: qp('pretty', "If 'true', then the output is pretty printed."),
+  dryRun: qp('dryRun', 'When present, indicates that modifications should not be persisted. Valid value: All'),
+  fieldManager: qp('fieldManager', 'fieldManager is a name associated with the actor or entity that is making these changes.'),
+  fieldValidation: qp(
+    'fieldValidation',
+    'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.',
+  ),
+  force: qp('force', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people.', 'boolean'),
+  labelSelector: qp('labelSelector', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'),
+  fieldSelector: qp('fieldSelector', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'),
+  limit: qp('limit', 'limit is a maximum number of responses to return for a list call.', 'integer'),
+  continue: qp('continue', 'The continue option should be set when retrieving more results from the server.'),
+  resourceVersion: qp('resourceVersion', 'resourceVersion sets a constraint on what resource versions a request may be served from.'),
+  resourceVersionMatch: qp('resourceVersionMatch', 'resourceVersionMatch determines how resourceVersion is applied to list calls.'),
+  timeoutSeconds: qp('timeoutSeconds', 'Timeout for the list/watch call.', 'integer'),
+  watch: qp('watch', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.', 'boolean'),
+  allowWatchBookmarks: qp('allowWatchBookmarks', 'allowWatchBookmarks requests watch events with type "BOOKMARK".', 'boolean'),
+  gracePeriodSeconds: qp('gracePeriodSeconds', 'The duration in seconds before the object should be deleted.', 'integer'),
+  propagationPolicy: qp('propagationPolicy', "Whether and how garbage collection will be performed. Either 'Orphan', 'Background' or 'Foreground'."),
+};
+const listParams = [P.allowWatchBookmarks, P.continue, P.fieldSelector, P.labelSelector, P.limit, P.resourceVersion, P.resourceVersionMatch, P.timeoutSeconds, P.watch];
+
+const jsonBody = (name: string) => ({
+  content: { '*/*': { schema: ref(name) } },
+  required: true,
+});
+const responses = (codes: Record<string, string>) =>
+  Object.fromEntries([
+    ...Object.entries(codes).map(([code, name]) => [code, { description: code === '201' ? 'Created' : code === '202' ? 'Accepted' : 'OK', content: { 'application/json': { schema: ref(name) }, 'application/yaml': { schema: ref(name) } } }]),
+    ['401', { description: 'Unauthorized' }],
+  ]);
+
+function opId(verb: string, k: KindInfo, scope: 'namespaced' | 'cluster' | 'all', suffix = ''): string {
+  const gv = (k.group ? k.group.split('.')[0] : 'core') + k.version.toUpperCase().replace(/^V/, 'V');
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  const ns = scope === 'namespaced' ? 'Namespaced' : '';
+  const tail = scope === 'all' ? `${k.kind}ForAllNamespaces` : `${ns}${k.kind}${suffix}`;
+  return `${verb}${cap(gv)}${tail}`;
+}
+
+function pathsFor(k: KindInfo): Record<string, Schema> {
+  const def = definitionName(k.typeName);
+  const listDef = definitionName(`${k.typeName}List`);
+  const gvk = { group: k.group, kind: k.kind, version: k.version };
+  const prefix = `/${groupVersionPath(k.group, k.version)}`;
+  const coll = k.namespaced ? `${prefix}/namespaces/{namespace}/${k.resource}` : `${prefix}/${k.resource}`;
+  const scope = k.namespaced ? 'namespaced' : 'cluster';
+  const common = [...(k.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []), P.pretty];
+  const itemCommon = [pathParam('name', `name of the ${k.kind}`), ...common];
+  const tags = [k.group ? `${k.group.split('.')[0]}_${k.version}` : `core_${k.version}`];
+  const op = (action: string, id: string, extra: Schema) => ({ tags, operationId: id, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra });
+  const patchOp = (id: string) =>
+    op('patch', id, {
+      description: `partially update the specified ${k.kind}`,
+      parameters: [P.dryRun, P.fieldManager, P.fieldValidation, P.force],
+      requestBody: {
+        content: Object.fromEntries(
+          ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: ref(PATCH) }]),
+        ),
+        required: true,
+      },
+      responses: responses({ '200': def, '201': def }),
+    });
+  const paths: Record<string, Schema> = {
+    [coll]: {
+      get: op('list', opId('list', k, scope), { description: `list or watch objects of kind ${k.kind}`, parameters: listParams, responses: responses({ '200': listDef }) }),
+      post: op('post', opId('create', k, scope), {
+        description: `create a ${k.kind}`,
+        parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+        requestBody: jsonBody(def),
+        responses: responses({ '200': def, '201': def, '202': def }),
+      }),
+      delete: op('deletecollection', opId('deleteCollection', k, scope), {
+        description: `delete collection of ${k.kind}`,
+        parameters: [...listParams.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
+        requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
+        responses: responses({ '200': definitionName('Status') }),
+      }),
+      parameters: common,
+    },
+    [`${coll}/{name}`]: {
+      get: op('get', opId('read', k, scope), { description: `read the specified ${k.kind}`, responses: responses({ '200': def }) }),
+      put: op('put', opId('replace', k, scope), {
+        description: `replace the specified ${k.kind}`,
+        parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+        requestBody: jsonBody(def),
+        responses: responses({ '200': def, '201': def }),
+      }),
+      patch: patchOp(opId('patch', k, scope)),
+      delete: op('delete', opId('delete', k, scope), {
+        description: `delete a ${k.kind}`,
+        parameters: [P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
+        requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
+        responses: responses({ '200': def, '202': def }),
+      }),
+      parameters: itemCommon,
+    },
+  };
+  if (k.subresources.includes('status')) {
+    paths[`${coll}/{name}/status`] = {
+      get: op('get', opId('read', k, scope, 'Status'), { description: `read status of the specified ${k.kind}`, responses: responses({ '200': def }) }),
+      put: op('put', opId('replace', k, scope, 'Status'), {
+        description: `replace status of the specified ${k.kind}`,
+        parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+        requestBody: jsonBody(def),
+        responses: responses({ '200': def, '201': def }),
+      }),
+      patch: patchOp(opId('patch', k, scope, 'Status')),
+      parameters: itemCommon,
+    };
+  }
+  if (k.subresources.includes('binding')) {
+    const b = definitionName('Binding');
+    paths[`${coll}/{name}/binding`] = {
+      post: {
+        ...op('post', opId('create', k, scope, 'Binding'), {
+          description: `create binding of a ${k.kind}`,
+          parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+          requestBody: jsonBody(b),
+          responses: responses({ '200': b, '201': b, '202': b }),
+        }),
+        'x-kubernetes-group-version-kind': { group: '', kind: 'Binding', version: 'v1' },
+      },
+      parameters: itemCommon,
+    };
+  }
+  if (k.namespaced) {
+    paths[`${prefix}/${k.resource}`] = {
+      get: op('list', opId('list', k, 'all'), { description: `list or watch objects of kind ${k.kind}`, parameters: listParams, responses: responses({ '200': listDef }) }),
+      parameters: [P.pretty],
+    };
+  }
+  return paths;
+}
+
+// ---- documents ----
+
+function groupVersions(): string[] {
+  return [...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))];
+}
+
+const docs = new Map<string, { doc: Schema; hash: string }>();
+
+function build(gv: string): { doc: Schema; hash: string } | undefined {
+  const cached = docs.get(gv);
+  if (cached) return cached;
+  const kinds = API_KINDS.filter((k) => groupVersionPath(k.group, k.version) === gv);
+  if (!kinds.length) return undefined;
+  const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : [])]);
+  const paths: Record<string, Schema> = {};
+  for (const k of kinds) Object.assign(paths, pathsFor(k));
+  const doc: Schema = {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths,
+    components: {
+      schemas: collectSchemas([...roots, 'Status', 'DeleteOptions', 'WatchEvent']),
+      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+    },
+  };
+  const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
+  const entry = { doc, hash };
+  docs.set(gv, entry);
+  return entry;
+}
+
+/** GET /openapi/v3: one entry per group-version, pointing at its document by content hash. */
+export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of groupVersions()) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${build(gv)!.hash}` };
+  return { paths };
+}
+
+/** GET /openapi/v3/<gv> (`api/v1`, `apis/coordination.k8s.io/v1`); undefined for unknown ones. */
+export function openapiV3Doc(groupVersion: string): Record<string, unknown> | undefined {
+  const gv = groupVersion.split('?')[0].replace(/^\/+|\/+$/g, '');
+  return build(gv)?.doc;
+}
