@@ -1,6 +1,6 @@
 // Container validation (pkg/apis/core/validation: validateContainers and friends): ports, env,
 // resources, volume mounts, probes, lifecycle hooks, security context, enums.
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import { compareQuantities, isValidQuantity } from './quantity.js';
 import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
@@ -195,7 +195,7 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   (c.volumeMounts ?? []).forEach((vm, i) => {
     const p = `${path}.volumeMounts[${i}]`;
     if (!vm.name) errs.push(required(`${p}.name`));
-    else if (!ctx.volumes.has(vm.name)) errs.push(invalid(`${p}.name`, vm.name, 'not found: must match the name of a volume in spec.volumes'));
+    else if (!ctx.volumes.has(vm.name)) errs.push(notFound(`${p}.name`, vm.name));
     if (!vm.mountPath) errs.push(required(`${p}.mountPath`));
     else if (mountPaths.has(vm.mountPath)) errs.push(invalid(`${p}.mountPath`, vm.mountPath, 'must be unique'));
     if (vm.mountPath) mountPaths.add(vm.mountPath);

@@ -144,7 +144,7 @@ const cases: Case[] = [
   ['duplicate volume names', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {} }, { name: 'v', emptyDir: {} }])), 'spec.volumes[1].name', 'FieldValueDuplicate'],
   ['volume with two sources', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {}, hostPath: { path: '/x' } }])), 'spec.volumes[0].hostPath', 'FieldValueForbidden', /more than 1 volume type/],
   ['hostPath without path', mutate((p) => (p.spec.volumes = [{ name: 'v', hostPath: {} }])), 'spec.volumes[0].hostPath.path', 'FieldValueRequired'],
-  ['mount of a missing volume', mutate((p) => (p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }])), 'spec.containers[0].volumeMounts[0].name', 'FieldValueInvalid', /not found/],
+  ['mount of a missing volume', mutate((p) => (p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }])), 'spec.containers[0].volumeMounts[0].name', 'FieldValueNotFound'],
   ['mount without path', mutate((p) => { p.spec.volumes = [{ name: 'data', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'data' }]; }), 'spec.containers[0].volumeMounts[0].mountPath', 'FieldValueRequired'],
   ['probe without handler', mutate((p) => (p.spec.containers[0].livenessProbe = { periodSeconds: 5 })), 'spec.containers[0].livenessProbe', 'FieldValueRequired', /must specify a handler type/],
   ['probe with two handlers', mutate((p) => (p.spec.containers[0].readinessProbe = { exec: { command: ['true'] }, tcpSocket: { port: 80 } })), 'spec.containers[0].readinessProbe.tcpSocket', 'FieldValueForbidden', /more than 1 handler type/],
