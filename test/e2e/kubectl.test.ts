@@ -1,6 +1,6 @@
 // The stock kubectl against our apiserver with the generated kubeconfig: discovery, tables,
 // apply (create, then a changed label), get -o yaml, get -w, delete.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { eventually, node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
 let dir: string;
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
-function kubectl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync('kubectl', ['--kubeconfig', cp.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECACHEDIR: join(dir, 'cache') } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const kubectl = (...args: string[]) => kubectlAt(cp.kubeconfig, join(dir, 'cache'), args);
 
 const manifest = (labels: Record<string, string>) => `apiVersion: v1
 kind: Pod
@@ -44,12 +41,12 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasKubectl)('kubectl', () => {
-  it('gets nodes and an empty pod list', () => {
-    const nodes = kubectl('get', 'nodes');
+  it('gets nodes and an empty pod list', async () => {
+    const nodes = await kubectl('get', 'nodes');
     expect(nodes.err).toBe('');
     expect(nodes.out).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
     expect(nodes.out).toMatch(/node-a\s+Ready\s+<none>/);
-    const pods = kubectl('get', 'pods');
+    const pods = await kubectl('get', 'pods');
     expect(pods.code).toBe(0);
     expect(pods.err).toContain('No resources found in default namespace.');
   });
@@ -61,32 +58,32 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     let watchOut = '';
     watcher.stdout.on('data', (b: Buffer) => (watchOut += b.toString()));
     try {
-      const created = kubectl('apply', '-f', file);
+      const created = await kubectl('apply', '-f', file);
       expect(created.err).toBe('');
       expect(created.out.trim()).toBe('pod/web created');
-      const table = kubectl('get', 'pods');
+      const table = await kubectl('get', 'pods');
       expect(table.out).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
       expect(table.out).toMatch(/web\s+0\/1\s+Pending\s+0\s+\d+s/);
 
       writeFileSync(file, manifest({ app: 'web', tier: 'frontend' }));
-      const again = kubectl('apply', '-f', file);
+      const again = await kubectl('apply', '-f', file);
       expect(again.err).toBe('');
       expect(again.out.trim()).toBe('pod/web configured');
-      const unchanged = kubectl('apply', '-f', file);
+      const unchanged = await kubectl('apply', '-f', file);
       expect(unchanged.out.trim()).toBe('pod/web unchanged');
       const p = await cp.admin.get(Pods, 'default', 'web');
       expect(p.metadata?.labels).toEqual({ app: 'web', tier: 'frontend' });
 
-      const asYaml = kubectl('get', 'pod', 'web', '-o', 'yaml');
+      const asYaml = await kubectl('get', 'pod', 'web', '-o', 'yaml');
       const obj = yaml.load(asYaml.out) as { kind: string; metadata: { labels: Record<string, string>; uid: string }; spec: { containers: { name: string }[] } };
       expect(obj.kind).toBe('Pod');
       expect(obj.metadata.labels.tier).toBe('frontend');
       expect(obj.metadata.uid).toBe(p.metadata?.uid);
 
-      const shown = kubectl('get', 'pods', '-l', 'tier=frontend', '-o', 'wide');
+      const shown = await kubectl('get', 'pods', '-l', 'tier=frontend', '-o', 'wide');
       expect(shown.out).toMatch(/NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
 
-      const del = kubectl('delete', 'pod', 'web');
+      const del = await kubectl('delete', 'pod', 'web');
       expect(del.out.trim()).toBe('pod "web" deleted');
       await eventually(() => /DELETED\s+web/.test(watchOut), { timeoutMs: 10_000, what: 'kubectl get -w shows the deletion' });
       expect(watchOut).toMatch(/ADDED\s+web\s+0\/1\s+Pending/);
@@ -96,10 +93,10 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     }
   });
 
-  it('server-side validation errors reach kubectl', () => {
+  it('server-side validation errors reach kubectl', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, manifest({ app: 'bad' }).replace('image: busybox:1.36', 'image: busybox:1.36\n    imagePullPolicyy: Always'));
-    const r = kubectl('apply', '-f', file);
+    const r = await kubectl('apply', '-f', file);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
   });

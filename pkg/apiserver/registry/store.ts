@@ -148,7 +148,14 @@ export class Store {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    r.prepareForCreate(obj);
+    try {
+      r.prepareForCreate(obj);
+    } catch (e) {
+      // Defaulting can trip over values validation rejects (a bad quantity): report those.
+      const errs = r.validate(obj);
+      if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+      throw e;
+    }
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     setTypeMeta(r, obj);
