@@ -108,9 +108,11 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
     } else {
       s = valueSchema(f.kind, f.format, f.type, deps);
     }
+    if (f.description) s = { description: f.description, ...s };
     properties[f.name] = s;
   }
-  const out: Schema = { type: 'object', properties };
+  const description = messageSchema(typeName)?.description;
+  const out: Schema = { ...(description ? { description } : {}), type: 'object', properties };
   if (REQUIRED[typeName]) out.required = REQUIRED[typeName];
   return { ...out, ...(gvkOf(typeName) ?? {}) };
 }

@@ -16,9 +16,12 @@ export interface FieldSchema {
   repeated?: boolean;
   /** The value of a `map` field. */
   value?: { kind: FieldKind; type?: string; format?: string };
+  /** The field's comment in the .proto file. */
+  description?: string;
 }
 
 export interface MessageSchema {
+  description?: string;
   fields: FieldSchema[];
 }
 

@@ -16,26 +16,55 @@ export const protobufFileName = "tskube/api/v1/container.proto";
  * lifecycle hooks and the container security context.
  */
 
+/** A single application container that runs within a pod. */
 export interface Container {
-  name?: string | undefined;
-  image?: string | undefined;
-  command?: string[] | undefined;
+  /** DNS-1123 label, unique within the pod. Cannot be updated. */
+  name?:
+    | string
+    | undefined;
+  /** Container image reference, e.g. docker.io/library/busybox:1.36. */
+  image?:
+    | string
+    | undefined;
+  /** Entrypoint array; the image's ENTRYPOINT is used if not provided. */
+  command?:
+    | string[]
+    | undefined;
+  /** Arguments to the entrypoint; the image's CMD is used if not provided. */
   args?: string[] | undefined;
-  workingDir?: string | undefined;
+  workingDir?:
+    | string
+    | undefined;
+  /** Ports the container exposes (informational, and used for hostPort mappings). */
   ports?: ContainerPort[] | undefined;
-  envFrom?: EnvFromSource[] | undefined;
-  env?: EnvVar[] | undefined;
+  envFrom?:
+    | EnvFromSource[]
+    | undefined;
+  /** Environment variables to set in the container. */
+  env?:
+    | EnvVar[]
+    | undefined;
+  /** Compute resources (cpu, memory) requested and limited. */
   resources?: ResourceRequirements | undefined;
   resizePolicy?: ContainerResizePolicy[] | undefined;
   restartPolicy?: string | undefined;
   volumeMounts?: VolumeMount[] | undefined;
-  volumeDevices?: VolumeDevice[] | undefined;
-  livenessProbe?: Probe | undefined;
+  volumeDevices?:
+    | VolumeDevice[]
+    | undefined;
+  /** The container is restarted if this probe fails. */
+  livenessProbe?:
+    | Probe
+    | undefined;
+  /** The container is marked not ready if this probe fails. */
   readinessProbe?: Probe | undefined;
   startupProbe?: Probe | undefined;
   lifecycle?: Lifecycle | undefined;
   terminationMessagePath?: string | undefined;
-  terminationMessagePolicy?: string | undefined;
+  terminationMessagePolicy?:
+    | string
+    | undefined;
+  /** Always, Never or IfNotPresent. Defaults to Always for :latest or untagged images, IfNotPresent otherwise. */
   imagePullPolicy?: string | undefined;
   securityContext?: SecurityContext | undefined;
   stdin?: boolean | undefined;
@@ -74,8 +103,14 @@ export interface EphemeralContainer {
 
 export interface ContainerPort {
   name?: string | undefined;
-  hostPort?: number | undefined;
-  containerPort?: number | undefined;
+  hostPort?:
+    | number
+    | undefined;
+  /** Port number on the pod IP, 1-65535. */
+  containerPort?:
+    | number
+    | undefined;
+  /** TCP (default), UDP or SCTP. */
   protocol?: string | undefined;
   hostIP?: string | undefined;
 }

@@ -14,10 +14,14 @@ export const protobufFileName = "tskube/api/v1/event.proto";
 
 /** core/v1 Event and coordination.k8s.io/v1 Lease. */
 
+/** Event is a report of an event somewhere in the cluster. */
 export interface Event {
   apiVersion?: string | undefined;
   kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The object this event is about. */
   involvedObject?: ObjectReference | undefined;
   reason?: string | undefined;
   message?: string | undefined;
@@ -51,7 +55,10 @@ export interface EventSeries {
   lastObservedTime?: string | undefined;
 }
 
-/** coordination.k8s.io/v1 Lease: node heartbeats and leader election. */
+/**
+ * coordination.k8s.io/v1 Lease: node heartbeats and leader election.
+ * Lease defines a lease concept: node heartbeats and leader election.
+ */
 export interface Lease {
   apiVersion?: string | undefined;
   kind?: string | undefined;
@@ -67,7 +74,11 @@ export interface LeaseList {
 }
 
 export interface LeaseSpec {
-  holderIdentity?: string | undefined;
+  /** Identity of the current holder of the lease. */
+  holderIdentity?:
+    | string
+    | undefined;
+  /** Seconds candidates wait to force-acquire the lease, measured from the last renewTime. */
   leaseDurationSeconds?: number | undefined;
   acquireTime?: string | undefined;
   renewTime?: string | undefined;

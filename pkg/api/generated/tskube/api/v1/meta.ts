@@ -17,20 +17,52 @@ export const protobufFileName = "tskube/api/v1/meta.proto";
  * Timestamps and quantities are strings (RFC 3339 / Kubernetes quantity syntax).
  */
 
+/** Standard object metadata: name, namespace, labels, annotations and the fields the server maintains. */
 export interface ObjectMeta {
-  name?: string | undefined;
-  generateName?: string | undefined;
+  /** Unique within a namespace; required when creating unless generateName is set. Cannot be updated. */
+  name?:
+    | string
+    | undefined;
+  /** Prefix the server uses to generate a unique name when name is empty. */
+  generateName?:
+    | string
+    | undefined;
+  /** The namespace the object lives in; empty for cluster-scoped kinds. Must be a DNS-1123 label. */
   namespace?: string | undefined;
-  selfLink?: string | undefined;
-  uid?: string | undefined;
-  resourceVersion?: string | undefined;
-  generation?: number | undefined;
-  creationTimestamp?: string | undefined;
+  selfLink?:
+    | string
+    | undefined;
+  /** Set by the server on creation; unique in time and space. Read-only. */
+  uid?:
+    | string
+    | undefined;
+  /** Opaque version of the object (the etcd revision of its last write), used for optimistic concurrency and watches. Read-only. */
+  resourceVersion?:
+    | string
+    | undefined;
+  /** A sequence number for the desired state. Read-only. */
+  generation?:
+    | number
+    | undefined;
+  /** RFC 3339 time the object was created. Read-only. */
+  creationTimestamp?:
+    | string
+    | undefined;
+  /** RFC 3339 time after which the object will be deleted; set by the server on a graceful delete. Read-only. */
   deletionTimestamp?: string | undefined;
-  deletionGracePeriodSeconds?: number | undefined;
-  labels?: { [key: string]: string } | undefined;
+  deletionGracePeriodSeconds?:
+    | number
+    | undefined;
+  /** Key/value pairs used to organise and select objects. */
+  labels?:
+    | { [key: string]: string }
+    | undefined;
+  /** Unstructured key/value data for tools; not used for selection. At most 256 KiB in total. */
   annotations?: { [key: string]: string } | undefined;
-  ownerReferences?: OwnerReference[] | undefined;
+  ownerReferences?:
+    | OwnerReference[]
+    | undefined;
+  /** Must be empty before the object is deleted from the registry. */
   finalizers?: string[] | undefined;
   managedFields?: ManagedFieldsEntry[] | undefined;
 }

@@ -14,6 +14,7 @@ export const protobufFileName = "tskube/api/v1/node.proto";
 
 /** core/v1 Node and Namespace. */
 
+/** Node is a worker machine; each node runs a node agent and is registered with the API. */
 export interface Node {
   apiVersion?: string | undefined;
   kind?: string | undefined;
@@ -30,10 +31,17 @@ export interface NodeList {
 }
 
 export interface NodeSpec {
+  /** The pod IP range assigned to the node. */
   podCIDR?: string | undefined;
   podCIDRs?: string[] | undefined;
-  providerID?: string | undefined;
-  unschedulable?: boolean | undefined;
+  providerID?:
+    | string
+    | undefined;
+  /** Controls whether new pods may be scheduled onto the node (cordon). */
+  unschedulable?:
+    | boolean
+    | undefined;
+  /** Taints repel pods that do not tolerate them. */
   taints?: Taint[] | undefined;
   externalID?: string | undefined;
 }
@@ -124,6 +132,7 @@ export interface NodeFeatures {
   supplementalGroupsPolicy?: boolean | undefined;
 }
 
+/** Namespace provides a scope for names. */
 export interface Namespace {
   apiVersion?: string | undefined;
   kind?: string | undefined;

@@ -24,11 +24,18 @@ export const protobufFileName = "tskube/api/v1/pod.proto";
 
 /** core/v1 Pod: spec (scheduling, volumes, security), status (phase, conditions, container states). */
 
+/** Pod is a collection of containers that can run on a host, sharing a network namespace. */
 export interface Pod {
   apiVersion?: string | undefined;
   kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: PodSpec | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** Desired behaviour of the pod. */
+  spec?:
+    | PodSpec
+    | undefined;
+  /** Most recently observed status of the pod; written by the scheduler and the node agent. */
   status?: PodStatus | undefined;
 }
 
@@ -40,19 +47,44 @@ export interface PodList {
 }
 
 export interface PodSpec {
-  volumes?: Volume[] | undefined;
-  initContainers?: Container[] | undefined;
+  /** Volumes that can be mounted by containers of the pod. */
+  volumes?:
+    | Volume[]
+    | undefined;
+  /** Containers run to completion, in order, before the app containers start. */
+  initContainers?:
+    | Container[]
+    | undefined;
+  /** The containers of the pod. At least one is required. Cannot be added or removed after creation. */
   containers?: Container[] | undefined;
-  ephemeralContainers?: EphemeralContainer[] | undefined;
-  restartPolicy?: string | undefined;
+  ephemeralContainers?:
+    | EphemeralContainer[]
+    | undefined;
+  /** Restart policy for all containers: Always (default), OnFailure or Never. */
+  restartPolicy?:
+    | string
+    | undefined;
+  /** Seconds between SIGTERM and SIGKILL on graceful deletion. Defaults to 30. */
   terminationGracePeriodSeconds?: number | undefined;
-  activeDeadlineSeconds?: number | undefined;
-  dnsPolicy?: string | undefined;
+  activeDeadlineSeconds?:
+    | number
+    | undefined;
+  /** ClusterFirst (default), ClusterFirstWithHostNet, Default or None. */
+  dnsPolicy?:
+    | string
+    | undefined;
+  /** Labels a node must have for the pod to be scheduled on it. */
   nodeSelector?: { [key: string]: string } | undefined;
   serviceAccountName?: string | undefined;
   serviceAccount?: string | undefined;
-  automountServiceAccountToken?: boolean | undefined;
-  nodeName?: string | undefined;
+  automountServiceAccountToken?:
+    | boolean
+    | undefined;
+  /** The node the pod is bound to; set by the scheduler through the binding subresource. */
+  nodeName?:
+    | string
+    | undefined;
+  /** Use the node's network namespace. */
   hostNetwork?: boolean | undefined;
   hostPID?: boolean | undefined;
   hostIPC?: boolean | undefined;
@@ -62,7 +94,10 @@ export interface PodSpec {
   hostname?: string | undefined;
   subdomain?: string | undefined;
   affinity?: Affinity | undefined;
-  schedulerName?: string | undefined;
+  schedulerName?:
+    | string
+    | undefined;
+  /** Taints the pod tolerates. */
   tolerations?: Toleration[] | undefined;
   hostAliases?: HostAlias[] | undefined;
   priorityClassName?: string | undefined;
@@ -214,6 +249,7 @@ export interface PodSchedulingGate {
 }
 
 export interface PodStatus {
+  /** Pending, Running, Succeeded, Failed or Unknown. */
   phase?: string | undefined;
   conditions?: PodCondition[] | undefined;
   message?: string | undefined;
@@ -225,7 +261,10 @@ export interface PodStatus {
   podIPs?: PodIP[] | undefined;
   startTime?: string | undefined;
   initContainerStatuses?: ContainerStatus[] | undefined;
-  containerStatuses?: ContainerStatus[] | undefined;
+  containerStatuses?:
+    | ContainerStatus[]
+    | undefined;
+  /** Guaranteed, Burstable or BestEffort, from the containers' requests and limits. */
   qosClass?: string | undefined;
   ephemeralContainerStatuses?: ContainerStatus[] | undefined;
   resize?: string | undefined;
