@@ -36,7 +36,13 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     ...overrides,
   };
   let server = new ApiServer(cfg);
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    await server.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   const kubeconfig = join(dataDir, 'kubeconfig');
   const clients: RestClient[] = [];
   const track = (c: RestClient) => {
