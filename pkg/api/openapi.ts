@@ -108,7 +108,11 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
     } else {
       s = valueSchema(f.kind, f.format, f.type, deps);
     }
-    if (f.description) s = { description: f.description, ...s };
+    if (f.description) {
+      // Siblings of a bare $ref are ignored by OpenAPI 3.0 readers: wrap it in allOf first.
+      if ('$ref' in s) s = { allOf: [s] };
+      s = { description: f.description, ...s };
+    }
     properties[f.name] = s;
   }
   const description = messageSchema(typeName)?.description;
