@@ -4,7 +4,7 @@ import { formatFieldError, type FieldError } from './field-error.js';
 import { defaultPod } from './defaults.js';
 import { decodeStrict } from './schema-validate.js';
 import type { Pod } from './types.js';
-import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './validation.js';
+import { validatePod } from './validation.js';
 
 /** The apiserver's create pipeline for a pod manifest: strict decode, default, validate. */
 function admit(manifest: unknown): FieldError[] {
@@ -193,83 +193,5 @@ describe('messages', () => {
     expect(admit(mutate((p) => (p.spec.restartPolicy = 'X'))).map(formatFieldError)).toEqual([
       'spec.restartPolicy: Unsupported value: "X": supported values: "Always", "OnFailure", "Never"',
     ]);
-  });
-});
-
-function created(): Pod {
-  const p = base() as Pod;
-  p.metadata!.namespace = 'default';
-  p.metadata!.uid = 'u1';
-  defaultPod(p);
-  return p;
-}
-
-describe('validatePodUpdate', () => {
-  it('allows image changes, deadline decreases and added tolerations', () => {
-    const old = created();
-    const next = structuredClone(old);
-    next.spec!.containers![0].image = 'nginx:1.28';
-    next.spec!.activeDeadlineSeconds = 100;
-    next.spec!.tolerations!.push({ key: 'x', operator: 'Exists' });
-    next.metadata!.labels = { app: 'web', tier: 'front' };
-    expect(validatePodUpdate(next, old)).toEqual([]);
-  });
-
-  it('forbids other spec changes with the Kubernetes message', () => {
-    const old = created();
-    const next = structuredClone(old);
-    next.spec!.containers![0].ports![0].containerPort = 81;
-    const errs = validatePodUpdate(next, old);
-    expect(errs).toHaveLength(1);
-    expect(errs[0]).toMatchObject({ type: 'FieldValueForbidden', field: 'spec' });
-    expect(errs[0].detail).toContain('pod updates may not change fields other than `spec.containers[*].image`');
-    expect(errs[0].detail).toContain('spec.containers[0].ports[0].containerPort');
-  });
-
-  it('forbids adding a container, removing tolerations, raising the deadline and renaming', () => {
-    const old = created();
-    old.spec!.activeDeadlineSeconds = 50;
-    const add = structuredClone(old);
-    add.spec!.containers!.push({ name: 'b', image: 'busybox', imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
-    expect(validatePodUpdate(add, old).map((e) => e.field)).toEqual(['spec']);
-    const tol = structuredClone(old);
-    tol.spec!.tolerations = [];
-    expect(validatePodUpdate(tol, old)[0]).toMatchObject({ field: 'spec.tolerations', detail: 'existing toleration can not be modified except its tolerationSeconds' });
-    const dl = structuredClone(old);
-    dl.spec!.activeDeadlineSeconds = 60;
-    expect(validatePodUpdate(dl, old)[0]).toMatchObject({ field: 'spec.activeDeadlineSeconds', detail: 'must be less than or equal to previous value' });
-    const rn = structuredClone(old);
-    rn.metadata!.name = 'other';
-    expect(validatePodUpdate(rn, old)[0]).toMatchObject({ field: 'metadata.name', detail: 'field is immutable' });
-  });
-
-  it('allows changing tolerationSeconds of an existing toleration', () => {
-    const old = created();
-    const next = structuredClone(old);
-    next.spec!.tolerations![0].tolerationSeconds = 10;
-    expect(validatePodUpdate(next, old)).toEqual([]);
-  });
-});
-
-describe('validatePodStatusUpdate', () => {
-  it('accepts a running status and rejects bad phases and IPs', () => {
-    const old = created();
-    const next = structuredClone(old);
-    next.status = { phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }], hostIP: '192.168.1.2', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2024-01-01T00:00:00Z' } } }] };
-    expect(validatePodStatusUpdate(next, old)).toEqual([]);
-    next.status.phase = 'Sleeping';
-    next.status.podIPs = [{ ip: 'nope' }];
-    expect(validatePodStatusUpdate(next, old).map((e) => e.field)).toEqual(['status.phase', 'status.podIPs[0].ip', 'status.podIPs[0].ip']);
-  });
-
-  it('refuses to leave a terminal phase or restart a terminated container of a Never pod', () => {
-    const old = created();
-    old.spec!.restartPolicy = 'Never';
-    old.status = { phase: 'Failed', containerStatuses: [{ name: 'app', state: { terminated: { exitCode: 1 } } }] };
-    const next = structuredClone(old);
-    next.status = { phase: 'Running', containerStatuses: [{ name: 'app', state: { running: {} } }] };
-    const fields = validatePodStatusUpdate(next, old).map((e) => e.field);
-    expect(fields).toContain('status.phase');
-    expect(fields).toContain('status.containerStatuses[0].state');
   });
 });

@@ -5,7 +5,7 @@ import { duplicate, invalid, notSupported, required, tooLong, type FieldError } 
 import { isValidCIDR, isValidIP } from './names.js';
 import type { Binding, Event, Lease, Namespace, Node } from './types.js';
 import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateObjectMeta, validateResourceList } from './validation-meta.js';
-import { TAINT_EFFECTS } from './validation-pod.js';
+import { TAINT_EFFECTS } from './validation-affinity.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
 export { validatePod, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validateTolerations } from './validation-pod.js';

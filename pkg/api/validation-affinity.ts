@@ -1,0 +1,93 @@
+// Scheduling constraints of a pod spec: node affinity (node selector terms), pod (anti-)affinity
+// terms and tolerations, validated as pkg/apis/core/validation does.
+import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { isValidLabelValue } from './names.js';
+import type { Affinity, NodeSelectorTerm, PodAffinityTerm, Toleration } from './types.js';
+import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
+
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+const NODE_SELECTOR_OPS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+const LABEL_SELECTOR_OPS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  (t.matchExpressions ?? []).forEach((r, i) => {
+    const p = `${path}.matchExpressions[${i}]`;
+    const values = r.values ?? [];
+    if (!r.operator || !NODE_SELECTOR_OPS.includes(r.operator)) errs.push(notSupported(`${p}.operator`, r.operator ?? '', NODE_SELECTOR_OPS));
+    else if ((r.operator === 'In' || r.operator === 'NotIn') && !values.length) errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    else if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length) errs.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    else if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) {
+      errs.push(required(`${p}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+    }
+    errs.push(...qualifiedName(r.key, `${p}.key`));
+  });
+  (t.matchFields ?? []).forEach((r, i) => {
+    const p = `${path}.matchFields[${i}]`;
+    if (r.key !== 'metadata.name') errs.push(invalid(`${p}.key`, r.key ?? '', 'not a valid field selector key'));
+    if (r.operator !== 'In' && r.operator !== 'NotIn') errs.push(invalid(`${p}.operator`, r.operator ?? '', 'not a valid selector operator'));
+    if ((r.values ?? []).length !== 1) errs.push(required(`${p}.values`, 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+  });
+  return errs;
+}
+
+function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!t.topologyKey) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
+  else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
+  for (const k of ['labelSelector', 'namespaceSelector'] as const) {
+    const sel = t[k];
+    if (!sel) continue;
+    errs.push(...validateLabels(sel.matchLabels, `${path}.${k}.matchLabels`));
+    (sel.matchExpressions ?? []).forEach((e, i) => {
+      const p = `${path}.${k}.matchExpressions[${i}]`;
+      if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(notSupported(`${p}.operator`, e.operator ?? '', LABEL_SELECTOR_OPS));
+      errs.push(...qualifiedName(e.key, `${p}.key`));
+    });
+  }
+  return errs;
+}
+
+export function validateAffinity(a: Affinity, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const na = a.nodeAffinity;
+  if (na?.requiredDuringSchedulingIgnoredDuringExecution) {
+    const p = `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+    const terms = na.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
+    if (!terms.length) errs.push(required(`${p}.nodeSelectorTerms`, 'must have at least one node selector term'));
+    terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${p}.nodeSelectorTerms[${i}]`)));
+  }
+  (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+    const p = `${path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    if (t.weight == null || t.weight < 1 || t.weight > 100) errs.push(invalid(`${p}.weight`, t.weight ?? 0, 'must be in the range 1-100'));
+    errs.push(...validateNodeSelectorTerm(t.preference ?? {}, `${p}.preference`));
+  });
+  for (const k of ['podAffinity', 'podAntiAffinity'] as const) {
+    const pa = a[k];
+    if (!pa) continue;
+    (pa.requiredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => errs.push(...validatePodAffinityTerm(t, `${path}.${k}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`)));
+    (pa.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
+      const p = `${path}.${k}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+      if (t.weight == null || t.weight < 1 || t.weight > 100) errs.push(invalid(`${p}.weight`, t.weight ?? 0, 'must be in the range 1-100'));
+      errs.push(...validatePodAffinityTerm(t.podAffinityTerm ?? {}, `${p}.podAffinityTerm`));
+    });
+  }
+  return errs;
+}
+
+export function validateTolerations(tolerations: Toleration[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  tolerations.forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    if (t.key) errs.push(...qualifiedName(t.key, `${p}.key`));
+    const op = t.operator || 'Equal';
+    if (!t.key && op !== 'Exists') errs.push(invalid(`${p}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (t.tolerationSeconds != null && t.effect !== 'NoExecute') errs.push(invalid(`${p}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    if (op === 'Equal') for (const m of isValidLabelValue(t.value ?? '')) errs.push(invalid(`${p}.operator`, t.value, m));
+    else if (op === 'Exists') {
+      if (t.value) errs.push(invalid(`${p}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
+    } else errs.push(notSupported(`${p}.operator`, t.operator, ['Equal', 'Exists']));
+    errs.push(...oneOf(t.effect, TAINT_EFFECTS, `${p}.effect`));
+  });
+  return errs;
+}
