@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// tskube controller-manager: node IPAM, node lifecycle, pod GC.
+import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { logger } from '../../pkg/util/log.js';
+
+const d = defaultControllerConfig;
+const spec = {
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig (default: $KUBECONFIG, then /var/lib/tskube/controller-manager.kubeconfig)' },
+  'cluster-cidr': { type: 'string', default: d.clusterCIDR, help: 'the pod network of the cluster' },
+  'node-cidr-mask-size': { type: 'number', default: d.nodeCIDRMaskSize, help: 'size of each node\'s podCIDR' },
+  'allocate-node-cidrs': { type: 'boolean', default: true, help: 'allocate Node.spec.podCIDR' },
+  'node-monitor-grace-period': { type: 'number', default: d.nodeMonitorGracePeriodMs / 1000, help: 'seconds without a lease renewal before a node is Unknown' },
+  'node-monitor-period': { type: 'number', default: d.nodeMonitorPeriodMs / 1000, help: 'seconds between node health checks' },
+  'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+} as const;
+
+async function main(): Promise<void> {
+  const { flags } = parseFlags(spec, process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(`Usage: tskube-controller-manager [flags]\n${usage(spec)}\n`);
+    return;
+  }
+  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)));
+  const cm = new ControllerManager(client, {
+    ...d,
+    clusterCIDR: flags['cluster-cidr'],
+    nodeCIDRMaskSize: flags['node-cidr-mask-size'],
+    allocateNodeCIDRs: flags['allocate-node-cidrs'],
+    nodeMonitorGracePeriodMs: flags['node-monitor-grace-period'] * 1000,
+    nodeMonitorPeriodMs: flags['node-monitor-period'] * 1000,
+    leaderElect: flags['leader-elect'],
+  });
+  const stop = async () => {
+    await cm.stop();
+    client.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  await cm.start();
+}
+
+main().catch((e) => {
+  if (e instanceof FlagError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  logger('controller-manager').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// The controller manager: node IPAM, node lifecycle and pod GC, run by the leader only.
+import { Informer } from '../client/informer.js';
+import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
+import { Nodes, Pods, RestClient } from '../client/rest-client.js';
+import { logger } from '../util/log.js';
+import { NodeIpamController } from './node-ipam.js';
+import { NodeLifecycleController } from './node-lifecycle.js';
+import { collectOrphanedPods } from './pod-gc.js';
+
+const log = logger('controller-manager');
+
+export interface ControllerManagerConfig {
+  clusterCIDR: string;
+  nodeCIDRMaskSize: number;
+  allocateNodeCIDRs: boolean;
+  nodeMonitorGracePeriodMs: number;
+  nodeMonitorPeriodMs: number;
+  podGCPeriodMs: number;
+  leaderElect: boolean;
+  leaseDurationSec: number;
+  renewDeadlineSec: number;
+  retryPeriodSec: number;
+}
+
+export const defaultControllerConfig: ControllerManagerConfig = {
+  clusterCIDR: '10.244.0.0/16',
+  nodeCIDRMaskSize: 24,
+  allocateNodeCIDRs: true,
+  nodeMonitorGracePeriodMs: 40_000,
+  nodeMonitorPeriodMs: 5_000,
+  podGCPeriodMs: 20_000,
+  leaderElect: true,
+  leaseDurationSec: 15,
+  renewDeadlineSec: 10,
+  retryPeriodSec: 2,
+};
+
+export class ControllerManager {
+  private running: { stop(): void }[] = [];
+  private elector: LeaderElector | undefined;
+
+  constructor(private readonly client: RestClient, private readonly cfg: ControllerManagerConfig) {}
+
+  async start(): Promise<void> {
+    if (!this.cfg.leaderElect) return this.startControllers();
+    this.elector = new LeaderElector(this.client, {
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      identity: defaultIdentity(),
+      leaseDurationSec: this.cfg.leaseDurationSec,
+      renewDeadlineSec: this.cfg.renewDeadlineSec,
+      retryPeriodSec: this.cfg.retryPeriodSec,
+      onStartedLeading: () => void this.startControllers(),
+      onStoppedLeading: () => this.stopControllers(),
+    });
+    this.elector.start();
+  }
+
+  private async startControllers(): Promise<void> {
+    const c = this.cfg;
+    const nodes = new Informer(this.client, Nodes);
+    const pods = new Informer(this.client, Pods);
+    if (c.allocateNodeCIDRs) {
+      const ipam = new NodeIpamController(this.client, c.clusterCIDR, c.nodeCIDRMaskSize);
+      let synced = false;
+      const pending: Parameters<typeof ipam.allocate>[0][] = [];
+      const allocate = (n: Parameters<typeof ipam.allocate>[0]) => {
+        if (!synced) return void pending.push(n);
+        void ipam.allocate(n).catch((e) => log.warn('pod CIDR allocation failed', { err: e }));
+      };
+      nodes.on({ add: (n) => (ipam.observe(n), allocate(n)), update: (n) => (ipam.observe(n), allocate(n)), delete: (n) => ipam.forget(n) });
+      nodes.start();
+      await nodes.hasSynced();
+      synced = true;
+      for (const n of pending.splice(0)) allocate(nodes.get(n.metadata!.name!) ?? n);
+    } else nodes.start();
+    pods.start();
+    const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
+    await lifecycle.start();
+    let stopped = false;
+    const gcTimer = setInterval(() => {
+      if (!stopped) void collectOrphanedPods(this.client, pods, nodes).catch((e) => log.warn('pod GC failed', { err: e }));
+    }, c.podGCPeriodMs);
+    this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc'] });
+  }
+
+  private stopControllers(): void {
+    for (const r of this.running.splice(0)) r.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopControllers();
+    await this.elector?.stop();
+  }
+}

@@ -1,0 +1,221 @@
+// The node lifecycle controller: a node whose Lease has not been renewed for the grace period
+// (40 s) gets Ready=Unknown and the taint node.kubernetes.io/unreachable:NoExecute (not-ready
+// when Ready=False); pods on it are marked not ready, and evicted once their toleration of the
+// taint runs out (DefaultTolerationSeconds gives 300 s). When the node reports Ready again the
+// taint goes.
+import type { KubeObject } from '../api/types.js';
+import { Informer } from '../client/informer.js';
+import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { logger } from '../util/log.js';
+
+const log = logger('node-lifecycle');
+
+export const unreachableTaint = 'node.kubernetes.io/unreachable';
+export const notReadyTaint = 'node.kubernetes.io/not-ready';
+
+interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+  timeAdded?: string;
+}
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface NodeLifecycleConfig {
+  gracePeriodMs: number;
+  monitorPeriodMs: number;
+  now?: () => number;
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Whether a toleration matches a taint (Kubernetes' ToleratesTaint). */
+export function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+}
+
+/**
+ * When a pod on a node with these NoExecute taints must go: undefined if it tolerates them all
+ * forever, otherwise the earliest deadline (ms since epoch; 0 means now).
+ */
+export function evictionTime(taints: Taint[], tolerations: Toleration[], now: number): number | undefined {
+  let at: number | undefined;
+  for (const taint of taints) {
+    if (taint.effect !== 'NoExecute') continue;
+    const matching = tolerations.filter((t) => tolerates(t, taint));
+    if (!matching.length) return 0;
+    const secs = matching.map((t) => t.tolerationSeconds).filter((s): s is number => s !== undefined && s !== null);
+    if (secs.length < matching.length) continue; // one tolerates it forever
+    const added = taint.timeAdded ? Date.parse(taint.timeAdded) : now;
+    const due = added + Math.max(0, Math.min(...secs)) * 1000;
+    at = at === undefined ? due : Math.min(at, due);
+  }
+  return at;
+}
+
+export class NodeLifecycleController {
+  private nodes: Informer;
+  private leases: Informer;
+  private pods: Informer;
+  private probe = new Map<string, { leaseRv: string; heartbeat: string; at: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private now: () => number;
+
+  constructor(private readonly client: RestClient, private readonly cfg: NodeLifecycleConfig) {
+    this.now = cfg.now ?? Date.now;
+    this.nodes = new Informer(client, Nodes);
+    this.leases = new Informer(client, { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true }, { namespace: 'kube-node-lease' });
+    this.pods = new Informer(client, Pods);
+  }
+
+  async start(): Promise<void> {
+    this.nodes.start();
+    this.leases.start();
+    this.pods.start();
+    await Promise.all([this.nodes.hasSynced(), this.leases.hasSynced(), this.pods.hasSynced()]);
+    const tick = async () => {
+      try {
+        await this.monitor();
+      } catch (e) {
+        log.warn('monitor pass failed', { err: e });
+      }
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.cfg.monitorPeriodMs);
+    };
+    void tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.nodes.stop();
+    this.leases.stop();
+    this.pods.stop();
+  }
+
+  /** One pass over every node: health, taints, pod readiness and evictions. */
+  async monitor(): Promise<void> {
+    const now = this.now();
+    for (const node of this.nodes.list()) {
+      const name = node.metadata!.name!;
+      const status = (node.status ?? {}) as { conditions?: Condition[] };
+      const ready = status.conditions?.find((c) => c.type === 'Ready');
+      const lease = this.leases.get(`kube-node-lease/${name}`);
+      const leaseRv = lease?.metadata?.resourceVersion ?? '';
+      const heartbeat = ready?.lastHeartbeatTime ?? '';
+      let p = this.probe.get(name);
+      // Like kube-controller-manager, health is judged by our own clock: when did we last see a
+      // renewal (the lease's resourceVersion or the Ready heartbeat) change?
+      if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) {
+        p = { leaseRv, heartbeat, at: now };
+        this.probe.set(name, p);
+      }
+      let readyStatus = ready?.status ?? 'Unknown';
+      if (now - p.at > this.cfg.gracePeriodMs && readyStatus !== 'Unknown') {
+        await this.markUnknown(node, now);
+        readyStatus = 'Unknown';
+      }
+      const taints = await this.reconcileTaints(node, readyStatus, now);
+      if (readyStatus !== 'True') await this.handlePods(name, taints, now);
+    }
+    for (const name of this.probe.keys()) if (!this.nodes.get(name)) this.probe.delete(name);
+  }
+
+  private async markUnknown(node: KubeObject, now: number): Promise<void> {
+    const name = node.metadata!.name!;
+    const conds = ((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map((c) =>
+      c.status === 'Unknown'
+        ? c
+        : { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(now) },
+    );
+    if (!conds.some((c) => c.type === 'Ready')) conds.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastTransitionTime: rfc3339(now) });
+    log.warn('node stopped renewing its lease; marking it Unknown', { node: name });
+    await this.client.patch(Nodes, undefined, name, { status: { conditions: conds } }, 'strategic', 'status').catch((e) => log.warn('could not mark node unknown', { node: name, err: e }));
+    await this.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+  }
+
+  private async reconcileTaints(node: KubeObject, readyStatus: string, now: number): Promise<Taint[]> {
+    const name = node.metadata!.name!;
+    const spec = (node.spec ?? {}) as { taints?: Taint[] };
+    const current = spec.taints ?? [];
+    const want = readyStatus === 'Unknown' ? unreachableTaint : readyStatus === 'False' ? notReadyTaint : undefined;
+    const kept = current.filter((t) => !((t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute' && t.key !== want));
+    if (want && !kept.some((t) => t.key === want && t.effect === 'NoExecute')) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
+    if (JSON.stringify(kept) === JSON.stringify(current)) return current;
+    try {
+      await this.client.patch(Nodes, undefined, name, { metadata: { resourceVersion: node.metadata!.resourceVersion }, spec: { taints: kept.length ? kept : null } }, 'merge');
+      log.info(want ? 'tainted node' : 'removed node health taints', { node: name, taint: want });
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 409)) throw e;
+      return current; // retried on the next pass with the fresh object
+    }
+    return kept;
+  }
+
+  private async handlePods(nodeName: string, taints: Taint[], now: number): Promise<void> {
+    for (const pod of this.pods.list()) {
+      const spec = (pod.spec ?? {}) as { nodeName?: string; tolerations?: Toleration[] };
+      if (spec.nodeName !== nodeName || pod.metadata?.deletionTimestamp) continue;
+      const status = (pod.status ?? {}) as { conditions?: Condition[]; phase?: string };
+      if (status.phase === 'Succeeded' || status.phase === 'Failed') continue;
+      const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+      const readyCond = status.conditions?.find((c) => c.type === 'Ready');
+      if (readyCond?.status === 'True') {
+        // MarkPodsNotReady: the node cannot vouch for them any more.
+        const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+        await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status').catch((e) => log.warn('could not mark pod not ready', { pod: ref, err: e }));
+      }
+      const at = evictionTime(taints, spec.tolerations ?? [], now);
+      if (at === undefined || at > now) continue;
+      log.info('evicting pod from unhealthy node', { pod: ref, node: nodeName });
+      const conds = (status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
+      conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(now) });
+      try {
+        await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status');
+        await this.client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!);
+        await this.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 404)) log.warn('eviction failed', { pod: ref, err: e });
+      }
+    }
+  }
+
+  private async event(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {
+    const ns = obj.metadata?.namespace ?? 'default';
+    const now = rfc3339(this.now());
+    await this.client
+      .create(Events, ns, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${obj.metadata?.name}.` },
+        involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name: obj.metadata?.name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid },
+        reason,
+        message,
+        type,
+        source: { component: 'node-controller' },
+        reportingComponent: 'node-controller',
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      })
+      .catch(() => {});
+  }
+}

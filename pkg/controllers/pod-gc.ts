@@ -1,0 +1,30 @@
+// Pod garbage collection: pods bound to a Node that no longer exists are deleted at once
+// (kube-controller-manager's PodGC for orphaned pods).
+import type { Informer } from '../client/informer.js';
+import { Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { logger } from '../util/log.js';
+
+const log = logger('pod-gc');
+
+export async function collectOrphanedPods(client: RestClient, pods: Informer, nodes: Informer): Promise<number> {
+  let n = 0;
+  for (const pod of pods.list()) {
+    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    if (!nodeName || nodes.get(nodeName)) continue;
+    // Double-check against the API: the node informer may lag behind a new node.
+    try {
+      await client.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, nodeName);
+      continue;
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) continue;
+    }
+    try {
+      await client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0 });
+      log.info('deleted orphaned pod', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, node: nodeName });
+      n++;
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) log.warn('could not delete orphaned pod', { err: e });
+    }
+  }
+  return n;
+}

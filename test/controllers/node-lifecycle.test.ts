@@ -1,0 +1,118 @@
+// The controller manager against a real apiserver: pod CIDRs allocated on registration; a node
+// that stops renewing its lease goes Ready=Unknown with the unreachable taint, its pods are
+// marked not ready and evicted after their toleration; when it returns the taint goes; pods of
+// deleted nodes are garbage-collected.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { Leases, Nodes, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let cm: ControllerManager;
+let renewing = true;
+let renewTimer: NodeJS.Timeout | undefined;
+let n1: RestClient;
+
+const micro = () => new Date().toISOString().replace('Z', '000Z');
+
+async function renew(): Promise<void> {
+  const l = await n1.get(Leases, 'kube-node-lease', 'n1');
+  await n1.update(Leases, 'kube-node-lease', 'n1', { ...l, spec: { ...(l.spec as object), renewTime: micro() } });
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  n1 = cp.nodeClient('n1');
+  await n1.create(Nodes, undefined, node('n1'));
+  await n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 3, renewTime: micro() } });
+  const tick = async () => {
+    if (renewing) await renew().catch(() => {});
+    renewTimer = setTimeout(() => void tick(), 500);
+  };
+  void tick();
+  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, nodeMonitorGracePeriodMs: 3000, nodeMonitorPeriodMs: 500, podGCPeriodMs: 1000, leaderElect: true, retryPeriodSec: 1 });
+  await cm.start();
+});
+
+afterAll(async () => {
+  if (renewTimer) clearTimeout(renewTimer);
+  renewing = false;
+  await cm?.stop();
+  await cp?.stop();
+});
+
+const readyOf = (n: KubeObject) => ((n.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).find((c) => c.type === 'Ready')?.status;
+const taintsOf = (n: KubeObject) => ((n.spec as { taints?: { key: string; effect: string }[] }).taints ?? []).map((t) => `${t.key}:${t.effect}`);
+
+describe('controller manager', () => {
+  it('holds the kube-system lease and allocates a podCIDR to each node', async () => {
+    const n = await eventually(async () => {
+      const got = await cp.admin.get(Nodes, undefined, 'n1');
+      return (got.spec as { podCIDR?: string }).podCIDR ? got : undefined;
+    });
+    expect((n.spec as { podCIDR: string }).podCIDR).toBe('10.244.0.0/24');
+    await cp.admin.create(Nodes, undefined, node('n2'));
+    const n2 = await eventually(async () => {
+      const got = await cp.admin.get(Nodes, undefined, 'n2');
+      return (got.spec as { podCIDR?: string }).podCIDR ? got : undefined;
+    });
+    expect((n2.spec as { podCIDR: string }).podCIDR).toBe('10.244.1.0/24');
+    const lease = await cp.admin.get(Leases, 'kube-system', 'kube-controller-manager');
+    expect((lease.spec as { holderIdentity?: string }).holderIdentity).toBeTruthy();
+  });
+
+  it('a node that stops renewing goes Unknown, is tainted, and its pods are evicted after their toleration', async () => {
+    const tolerating = pod('tolerant');
+    (tolerating.spec as Record<string, unknown>).tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }];
+    await cp.admin.create(Pods, 'default', tolerating);
+    await cp.admin.bind('default', 'tolerant', 'n1');
+    const forever = pod('forever');
+    (forever.spec as Record<string, unknown>).tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' }];
+    await cp.admin.create(Pods, 'default', forever);
+    await cp.admin.bind('default', 'forever', 'n1');
+    await n1.patch(Pods, 'default', 'tolerant', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, 'merge', 'status');
+
+    renewing = false;
+    const stoppedAt = Date.now();
+    const unknown = await eventually(async () => {
+      const n = await cp.admin.get(Nodes, undefined, 'n1');
+      return readyOf(n) === 'Unknown' && taintsOf(n).includes('node.kubernetes.io/unreachable:NoExecute') ? n : undefined;
+    }, { timeoutMs: 15_000 });
+    // Not before the grace period.
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(2500);
+    expect(readyOf(unknown)).toBe('Unknown');
+    const marked = await eventually(async () => {
+      const p = await cp.admin.get(Pods, 'default', 'tolerant');
+      return p.metadata?.deletionTimestamp ? p : undefined;
+    }, { timeoutMs: 15_000 });
+    const conds = (marked.status as { conditions: { type: string; status: string; reason?: string }[] }).conditions;
+    expect(conds).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }));
+    expect(conds).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));
+    const kept = await cp.admin.get(Pods, 'default', 'forever');
+    expect(kept.metadata?.deletionTimestamp).toBeUndefined();
+  });
+
+  it('when the node comes back the taint goes', async () => {
+    renewing = true;
+    await n1.patch(Nodes, undefined, 'n1', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'strategic', 'status');
+    await eventually(async () => {
+      const n = await cp.admin.get(Nodes, undefined, 'n1');
+      return readyOf(n) === 'True' && !taintsOf(n).some((t) => t.startsWith('node.kubernetes.io/unreachable'));
+    }, { timeoutMs: 10_000 });
+  });
+
+  it('pods of a deleted node are garbage-collected', async () => {
+    await cp.admin.create(Pods, 'default', pod('orphan'));
+    await cp.admin.bind('default', 'orphan', 'n2');
+    await cp.admin.delete(Nodes, undefined, 'n2');
+    await eventually(async () => {
+      try {
+        await cp.admin.get(Pods, 'default', 'orphan');
+        return false;
+      } catch (e) {
+        return e instanceof StatusError && e.code === 404;
+      }
+    }, { timeoutMs: 10_000 });
+  });
+});
