@@ -67,6 +67,12 @@ describe('defaultPod', () => {
     expect(defaultPod(p)).toEqual(p); // idempotent
   });
 
+  it('stores quantities in canonical form and leaves invalid ones to validation', () => {
+    const p = defaultPod({ spec: { containers: [{ name: 'c', image: 'x:1', resources: { limits: { cpu: '0.5', memory: '1.5Gi' }, requests: { memory: 'lots' } } }], overhead: { cpu: '1000m' } } });
+    expect(p.spec!.containers![0].resources).toEqual({ limits: { cpu: '500m', memory: '1536Mi' }, requests: { cpu: '500m', memory: 'lots' } });
+    expect(p.spec!.overhead).toEqual({ cpu: '1' });
+  });
+
   it('sets hostPort from containerPort on hostNetwork pods', () => {
     const p = defaultPod({ spec: { hostNetwork: true, containers: [{ name: 'c', image: 'x:1', ports: [{ containerPort: 8080 }] }] } });
     expect(p.spec!.containers![0].ports![0].hostPort).toBe(8080);

@@ -1,6 +1,6 @@
 // Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
-import { quantityToMilli, quantityToValue } from './quantity.js';
+import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
 import type { Container, LifecycleHandler, Namespace, Node, Pod, Probe, Toleration, Volume } from './types.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
@@ -14,6 +14,12 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const colon = lastSegment.lastIndexOf(':');
   if (colon < 0) return 'Always';
   return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** Rewrites valid quantities in their canonical form ("0.5" → "500m"), as Kubernetes stores them; invalid ones are left for validation. */
+function canonicalize(list: Record<string, string> | undefined): void {
+  if (!list) return;
+  for (const [k, v] of Object.entries(list)) if (isValidQuantity(v)) list[k] = canonicalQuantity(v);
 }
 
 function defaultHandler(h: LifecycleHandler | undefined): void {
@@ -53,11 +59,14 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
     const requests = (c.resources!.requests ??= {});
     for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
   }
+  canonicalize(c.resources?.limits);
+  canonicalize(c.resources?.requests);
 }
 
 function defaultVolume(v: Volume): void {
   const sources = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
   if (!sources.some((s) => v[s] != null)) v.emptyDir = {};
+  if (v.emptyDir?.sizeLimit && isValidQuantity(v.emptyDir.sizeLimit)) v.emptyDir.sizeLimit = canonicalQuantity(v.emptyDir.sizeLimit);
   if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
   if (v.configMap) v.configMap.defaultMode ??= 0o644;
   if (v.secret) v.secret.defaultMode ??= 0o644;
@@ -85,6 +94,7 @@ export function defaultPod(pod: Pod): Pod {
   for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, hostNetwork);
   for (const v of spec.volumes ?? []) defaultVolume(v);
+  canonicalize(spec.overhead);
   const tolerations = (spec.tolerations ??= []);
   for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
     if (!toleratesNoExecute(tolerations, key)) {
@@ -100,6 +110,8 @@ export function defaultNode(node: Node): Node {
   if (spec.podCIDR && !(spec.podCIDRs ?? []).length) spec.podCIDRs = [spec.podCIDR];
   if (!spec.podCIDR && (spec.podCIDRs ?? []).length) spec.podCIDR = spec.podCIDRs![0];
   const st = node.status;
+  canonicalize(st?.capacity);
+  canonicalize(st?.allocatable);
   if (st?.capacity && !Object.keys(st.allocatable ?? {}).length) st.allocatable = { ...st.capacity };
   return node;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuantityError, compareQuantities, formatMilli, formatQuantity, isValidQuantity, parseQuantity, quantityFormat, quantityToMilli, quantityToValue } from './quantity.js';
+import { QuantityError, canonicalQuantity, compareQuantities, formatMilli, formatQuantity, isValidQuantity, parseQuantity, quantityFormat, quantityToMilli, quantityToValue } from './quantity.js';
 
 describe('quantity', () => {
   it.each([
@@ -66,5 +66,29 @@ describe('quantity', () => {
     expect(formatQuantity(3000)).toBe('3k');
     expect(formatQuantity(1234)).toBe('1234');
     expect(formatQuantity(1000, 'BinarySI')).toBe('1k');
+  });
+
+  it.each([
+    ['0.5', '500m'],
+    ['1000m', '1'],
+    ['1.5', '1500m'],
+    ['100m', '100m'],
+    ['1500', '1500'],
+    ['1000', '1k'],
+    ['2000000', '2M'],
+    ['1Gi', '1Gi'],
+    ['1.5Gi', '1536Mi'],
+    ['1024Mi', '1Gi'],
+    ['0.5Ki', '512'],
+    ['1000Ki', '1000Ki'],
+    ['128974848', '128974848'],
+    ['1e3', '1e3'],
+    ['1.5e3', '1500'],
+    ['0', '0'],
+    ['0Gi', '0'],
+    ['0.1n', '1n'],
+    ['-1.5', '-1500m'],
+  ])('canonical form of %s is %s', (input, want) => {
+    expect(canonicalQuantity(input)).toBe(want);
   });
 });

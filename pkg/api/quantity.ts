@@ -129,3 +129,46 @@ export function formatQuantity(value: number, format: QuantityFormat = 'DecimalS
   }
   return String(v);
 }
+
+/** Rounds up to nano precision, as Kubernetes does when it parses a quantity. */
+function toNano(r: Rational): bigint {
+  return ceilDiv(r.num * 1_000_000_000n, r.den);
+}
+
+/**
+ * The canonical form Kubernetes stores and prints a quantity in: "0.5" → "500m", "1000m" → "1",
+ * "1.5Gi" → "1536Mi", "1e3" → "1e3", "2048" → "2048", "0.5Ki" → "512". Throws QuantityError.
+ */
+export function canonicalQuantity(s: string): string {
+  const r = parseRational(s);
+  let nano = toNano(r);
+  if (nano === 0n) return '0';
+  let format = r.format;
+  if (format === 'BinarySI') {
+    const whole = nano % 1_000_000_000n === 0n;
+    const abs = nano < 0n ? -nano : nano;
+    if (abs < 1024n * 1_000_000_000n || !whole) format = 'DecimalSI';
+  }
+  const neg = nano < 0n;
+  if (neg) nano = -nano;
+  const sign = neg ? '-' : '';
+  if (format === 'BinarySI') {
+    let v = nano / 1_000_000_000n;
+    let exp = 0;
+    while (exp < 6 && v % 1024n === 0n) {
+      v /= 1024n;
+      exp++;
+    }
+    return `${sign}${v}${['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'][exp]}`;
+  }
+  // Decimal: the largest exponent (a multiple of 3, from -9) that leaves an integer mantissa.
+  let mant = nano;
+  let exp = -9;
+  while (mant % 1000n === 0n && exp < 18) {
+    mant /= 1000n;
+    exp += 3;
+  }
+  if (format === 'DecimalExponent') return exp === 0 ? `${sign}${mant}` : `${sign}${mant}e${exp}`;
+  const suffix: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+  return `${sign}${mant}${suffix[exp]}`;
+}
