@@ -41,6 +41,7 @@ const spec = {
   'data-dir': { type: 'string', default: defaultDataDir, help: 'cluster data dir' },
   'apiserver-port': { type: 'number', default: 6443, help: 'apiserver port for up' },
   'etcd-port': { type: 'number', default: 2379, help: 'embedded etcd client port for up (peer port is +1)' },
+  components: { type: 'list', default: [], help: 'components for up (default: all that are built)' },
   'validate': { type: 'string', default: 'Strict', help: 'field validation: Strict, Warn, Ignore' },
   help: { type: 'boolean', default: false, help: 'help' },
 } as const;
@@ -78,7 +79,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
   }
   const log = (l: string) => io.out(l + '\n');
   if (cmd === 'up') {
-    await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, log });
+    await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, only: flags.components.length ? flags.components : undefined, log });
     return 0;
   }
   if (cmd === 'down') {
@@ -148,7 +149,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
       io.err(`Error from server (${e.reason ?? e.code}): ${e.message}\n`);
       return 1;
     }
-    if (e instanceof ManifestError) {
+    if (e instanceof ManifestError || e instanceof Error) {
       io.err(`error: ${e.message}\n`);
       return 1;
     }

@@ -15,6 +15,8 @@ export interface UpOptions {
   apiserverPort: number;
   etcdClientPort: number;
   etcdPeerPort: number;
+  /** Which components to start (default: all that are built). */
+  only?: string[];
   log: (line: string) => void;
 }
 
@@ -31,7 +33,7 @@ export const components: Component[] = [
     name: 'apiserver',
     entry: 'cmd/apiserver/main.js',
     optional: false,
-    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort)],
+    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1)],
   },
   { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig')] },
   { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig')] },
@@ -87,6 +89,7 @@ export async function up(o: UpOptions): Promise<void> {
   }
   for (const d of ['run', 'logs']) mkdirSync(join(o.dataDir, d), { recursive: true, mode: 0o700 });
   for (const c of components) {
+    if (o.only && !o.only.includes(c.name)) continue;
     const entry = join(distRoot, c.entry);
     if (!existsSync(entry)) {
       if (c.optional) {

@@ -1,0 +1,200 @@
+// tsctl as a user drives it: apply (create, configure, unchanged, multi-document, errors naming
+// file and document), get (tables, -o yaml/json/wide, -l, -A, -w), describe with events, delete
+// (by name, -f, --grace-period, --wait); and up/down of a real single-node control plane.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yaml from 'js-yaml';
+import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { run } from '../../pkg/tsctl/cli.js';
+import { eventually, node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { freePort } from '../helpers/ports.js';
+
+let cp: TestControlPlane;
+let dir: string;
+
+async function tsctl(args: string[], opts: { signal?: AbortSignal; stdin?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) }, { signal: opts.signal, stdin: opts.stdin !== undefined ? () => opts.stdin! : undefined });
+  return { code, out, err };
+}
+
+const podYaml = (name: string, labels: Record<string, string>, image = 'busybox:1.36') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels: ${JSON.stringify(labels)}
+spec:
+  containers:
+  - name: main
+    image: ${image}
+    command: ["sleep", "3600"]
+`;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tskube-tsctl-'));
+  cp = await startControlPlane();
+  await cp.admin.create(Nodes, undefined, node('worker-1'));
+});
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tsctl apply/get/describe/delete', () => {
+  it('applies a multi-document file: created, then configured, then unchanged', async () => {
+    const file = join(dir, 'two.yaml');
+    writeFileSync(file, `${podYaml('a', { app: 'a' })}---\n${podYaml('b', { app: 'b' })}`);
+    const first = await tsctl(['apply', '-f', file]);
+    expect(first).toMatchObject({ code: 0, out: 'pod/a created\npod/b created\n', err: '' });
+    writeFileSync(file, `${podYaml('a', { app: 'a', tier: 'x' })}---\n${podYaml('b', { app: 'b' })}`);
+    const second = await tsctl(['apply', '-f', file]);
+    expect(second.out).toBe('pod/a configured\npod/b unchanged\n');
+    // A label removed from the manifest is removed from the object.
+    writeFileSync(file, `${podYaml('a', { app: 'a' })}`);
+    await tsctl(['apply', '-f', file]);
+    expect((await cp.admin.get(Pods, 'default', 'a')).metadata?.labels).toEqual({ app: 'a' });
+  });
+
+  it('applies JSON from stdin and from a directory', async () => {
+    const json = JSON.stringify(yaml.load(podYaml('c', { app: 'c' })));
+    expect((await tsctl(['apply', '-f', '-'], { stdin: json })).out).toBe('pod/c created\n');
+    const sub = join(dir, 'manifests');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(sub);
+    writeFileSync(join(sub, '1.yaml'), podYaml('d1', { app: 'd' }));
+    writeFileSync(join(sub, '2.json'), JSON.stringify(yaml.load(podYaml('d2', { app: 'd' }))));
+    writeFileSync(join(sub, 'README.txt'), 'ignored');
+    expect((await tsctl(['apply', '-f', sub])).out).toBe('pod/d1 created\npod/d2 created\n');
+  });
+
+  it('names the file, document and field in errors, and applies the good documents', async () => {
+    const file = join(dir, 'mixed.yaml');
+    writeFileSync(file, `${podYaml('good', { app: 'g' })}---\n${podYaml('bad', { app: 'b' }).replace('image: busybox:1.36', 'image: busybox:1.36\n    imagePullPolicy: Sometimes')}`);
+    const r = await tsctl(['apply', '-f', file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('pod/good created\n');
+    expect(r.err).toContain(`${file}#2`);
+    expect(r.err).toContain('spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes"');
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n');
+    const b = await tsctl(['apply', '-f', broken]);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/broken\.yaml: line \d+/);
+  });
+
+  it('gets tables like kubectl, with -l, -A, -o wide/yaml/json', async () => {
+    const table = await tsctl(['get', 'pods']);
+    const lines = table.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['a', 'b', 'c', 'd1', 'd2', 'good']);
+    expect(lines[1]).toMatch(/^a\s+0\/1\s+Pending\s+0\s+\d+s$/);
+    expect((await tsctl(['get', 'po', '-l', 'app=d'])).out.trimEnd().split('\n')).toHaveLength(3);
+    expect((await tsctl(['get', 'pods', '-o', 'wide'])).out.split('\n')[0]).toMatch(/IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
+    expect((await tsctl(['get', 'pods', '-A'])).out.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME/);
+    const y = yaml.load((await tsctl(['get', 'pod', 'a', '-o', 'yaml'])).out) as { kind: string; metadata: { name: string } };
+    expect(y).toMatchObject({ kind: 'Pod', metadata: { name: 'a' } });
+    const j = JSON.parse((await tsctl(['get', 'pods', '-o', 'json', '-l', 'app=d'])).out) as { kind: string; items: { metadata: { name: string } }[] };
+    expect(j.kind).toBe('List');
+    expect(j.items.map((i) => i.metadata.name)).toEqual(['d1', 'd2']);
+    expect((await tsctl(['get', 'nodes'])).out).toMatch(/worker-1\s+Ready/);
+    const none = await tsctl(['get', 'pods', '-n', 'kube-system']);
+    expect(none.err).toBe('No resources found in kube-system namespace.\n');
+    const bad = await tsctl(['get', 'widgets']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('the server doesn\'t have a resource type "widgets"');
+  });
+
+  it('get -w prints changes as they happen', async () => {
+    const ac = new AbortController();
+    let out = '';
+    const watching = run(['--kubeconfig', cp.kubeconfig, 'get', 'pods', '-w', '-l', 'app=w'], { out: (s) => (out += s), err: () => {} }, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    await cp.admin.create(Pods, 'default', yaml.load(podYaml('w', { app: 'w' })) as object);
+    await cp.admin.bind('default', 'w', 'worker-1');
+    await eventually(() => (out.match(/^w\s/gm) ?? []).length >= 2, { what: 'two rows for pod w' });
+    ac.abort();
+    await watching;
+    expect(out).toMatch(/^w\s+0\/1\s+Pending/m);
+  });
+
+  it('describes a pod with its events', async () => {
+    const p = await cp.admin.get(Pods, 'default', 'w');
+    await cp.admin.create(Events, 'default', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'w.scheduled' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'w', uid: p.metadata?.uid },
+      reason: 'Scheduled',
+      message: 'Successfully assigned default/w to worker-1',
+      type: 'Normal',
+      source: { component: 'default-scheduler' },
+      count: 1,
+      lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    const d = await tsctl(['describe', 'pod', 'w']);
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/^Name:\s+w$/m);
+    expect(d.out).toMatch(/^Node:\s+worker-1/m);
+    expect(d.out).toMatch(/Image:\s+busybox:1\.36/);
+    expect(d.out).toMatch(/Normal\s+Scheduled\s+\d+s\s+default-scheduler\s+Successfully assigned default\/w to worker-1/);
+  });
+
+  it('deletes by name, by file, with a grace period, and waits', async () => {
+    expect((await tsctl(['delete', 'pod', 'b', 'c'])).out).toBe('pod "b" deleted\npod "c" deleted\n');
+    expect((await tsctl(['delete', '-f', join(dir, 'manifests')])).out).toBe('pod "d1" deleted\npod "d2" deleted\n');
+    // A bound pod waits for its node: --wait times out while nobody confirms; --force removes it.
+    const waited = await tsctl(['delete', 'pod', 'w', '--grace-period', '30', '--timeout', '1']);
+    expect(waited.code).toBe(1);
+    expect(waited.err).toContain('timed out waiting for pod "w" to be deleted');
+    expect((await cp.admin.get(Pods, 'default', 'w')).metadata?.deletionGracePeriodSeconds).toBe(30);
+    expect((await tsctl(['delete', 'pod', 'w', '--force'])).code).toBe(0);
+    const missing = await tsctl(['delete', 'pod', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('pods "nope" not found');
+  });
+});
+
+describe('tsctl up/down', () => {
+  it('starts a control plane in the background, reports it when already up, and removes every trace', async () => {
+    const dataDir = join(dir, 'cluster');
+    const port = await freePort();
+    const etcdPort = await freePort();
+    const bin = resolve('dist/cmd/tsctl/main.js');
+    const tsctlBin = (...args: string[]) =>
+      new Promise<{ code: number; out: string }>((res) => {
+        const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        c.stdout.on('data', (b: Buffer) => (out += b));
+        c.stderr.on('data', (b: Buffer) => (out += b));
+        c.on('close', (code) => res({ code: code ?? -1, out }));
+      });
+    const upArgs = ['up', '--data-dir', dataDir, '--apiserver-port', String(port), '--etcd-port', String(etcdPort), '--components', 'apiserver,controller-manager'];
+    try {
+      const up = await tsctlBin(...upArgs);
+      expect(up.code).toBe(0);
+      expect(up.out).toMatch(/apiserver: ready at https:\/\/127\.0\.0\.1:\d+/);
+      expect(existsSync(join(dataDir, 'kubeconfig'))).toBe(true);
+      const again = await tsctlBin(...upArgs);
+      expect(again.out).toContain('cluster already running');
+      const ns = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'get', 'namespaces');
+      expect(ns.out).toMatch(/kube-system\s+Active/);
+    } finally {
+      const down = await tsctlBin('down', '--data-dir', dataDir);
+      expect(down.code).toBe(0);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+    const leftovers = readdirSync('/proc').filter((p) => {
+      if (!/^\d+$/.test(p)) return false;
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dataDir);
+      } catch {
+        return false;
+      }
+    });
+    expect(leftovers).toEqual([]);
+  });
+});
