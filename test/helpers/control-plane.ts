@@ -33,6 +33,7 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     etcdClientPort: await freePort(),
     etcdPeerPort: await freePort(),
     compactionIntervalMs: 0,
+    grpcPort: 0,
     ...overrides,
   };
   let server = new ApiServer(cfg);
