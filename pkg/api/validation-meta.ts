@@ -33,7 +33,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
     for (const m of isQualifiedName(k.toLowerCase())) errs.push(invalid(path, k, m));
     total += k.length + String(v).length;
   }
-  if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT));
+  if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, undefined, TOTAL_ANNOTATION_SIZE_LIMIT));
   return errs;
 }
 

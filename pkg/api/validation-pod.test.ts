@@ -190,6 +190,7 @@ describe('messages', () => {
   it('reads like kubectl', () => {
     expect(admit(mutate((p) => (p.spec.containers[0].foo = 1))).map(formatFieldError)).toEqual(['unknown field "spec.containers[0].foo"']);
     expect(admit(mutate((p) => (p.spec.containers = []))).map(formatFieldError)).toEqual(['spec.containers: Required value']);
+    expect(admit(mutate((p) => (p.metadata.annotations = { big: 'x'.repeat(300 * 1024) }))).map(formatFieldError)).toEqual(['metadata.annotations: Too long: must have at most 262144 bytes']);
     expect(admit(mutate((p) => (p.spec.restartPolicy = 'X'))).map(formatFieldError)).toEqual([
       'spec.restartPolicy: Unsupported value: "X": supported values: "Always", "OnFailure", "Never"',
     ]);

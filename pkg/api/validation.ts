@@ -77,7 +77,7 @@ export function validateEvent(ev: Event): FieldError[] {
   errs.push(...maxLen(ev.action, 128, 'action'));
   errs.push(...maxLen(ev.reportingComponent, 128, 'reportingComponent'));
   errs.push(...maxLen(ev.reportingInstance, 128, 'reportingInstance'));
-  if (ev.message && ev.message.length > 1024 * 4) errs.push(tooLong('message', '', 1024 * 4));
+  if (ev.message && ev.message.length > 1024 * 4) errs.push(tooLong('message', undefined, 1024 * 4));
   return errs;
 }
 
