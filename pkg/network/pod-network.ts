@@ -1,0 +1,256 @@
+// PodNetwork: the node agent's CNI. One instance per node, operating in the node's network
+// namespace (the process's own, or cfg.nodeNetns). Setup of a pod reads as a recipe —
+// allocate IP, create the veth pair, configure the pod end, add hostPorts, commit — with every
+// step that creates something pushing its undo, so a failure half way leaves nothing. Spawns per
+// pod: one `ip -batch` in the node namespace, one in the pod's, one iptables-restore only when
+// the pod has hostPorts.
+import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
+import { ensureBridge, ensureNodeSysctls, deleteBridge } from './bridge.js';
+import { ConflictError, InvalidArgumentError, NetworkError, errorMessage } from './errors.js';
+import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
+import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, removeHostPortRules, removeNodeRules, validateHostPorts } from './iptables.js';
+import { ipBatch } from './netns-exec.js';
+import { ROUTE_PROTO, listOurRoutes, syncRoutes as syncPeerRoutes, type SyncRoutesResult } from './routes.js';
+import type { GcResult, NetworkConfig, PodNetworkStatus, PodSetupRequest, RoutePeer, SetupStep } from './types.js';
+import { KeyedMutex, UndoStack } from './undo-stack.js';
+import { deleteHostVeths, hostSideLines, hostVethExists, hostVethName, listHostVeths, podSideLines } from './veth.js';
+import { logger } from '../util/log.js';
+
+export const DEFAULT_BRIDGE = 'tsk0';
+export const DEFAULT_STATE_DIR = '/var/lib/tskube/network';
+export const DEFAULT_CHAIN_PREFIX = 'TSK';
+
+const IPTABLES_KEY = '\0iptables';
+
+export class PodNetwork {
+  readonly bridge: string;
+  readonly stateDir: string;
+  readonly nodeNetns: string | undefined;
+  readonly chainPrefix: string;
+  readonly podCIDR: string;
+  readonly clusterCIDR: string;
+  readonly gateway: string;
+  readonly prefix: number;
+  readonly podInterface: string;
+  private readonly ipam: HostLocalIpam;
+  private readonly log = logger('network');
+  /** Sandboxes whose setup is running in this process: gc never reclaims them. */
+  private readonly inflight = new Map<string, number>();
+  /** Per sandbox id, and IPTABLES_KEY for writes to the hostports chain. */
+  private readonly locks = new KeyedMutex();
+  private nodeReady: Promise<void> | undefined;
+
+  constructor(private readonly cfg: NetworkConfig) {
+    const pod = parseCidr(cfg.podCIDR);
+    const cluster = parseCidr(cfg.clusterCIDR);
+    if (!cidrCovers(cluster, pod)) throw new InvalidArgumentError(`podCIDR ${cfg.podCIDR} is not inside clusterCIDR ${cfg.clusterCIDR}`);
+    this.podCIDR = formatCidr(pod);
+    this.clusterCIDR = formatCidr(cluster);
+    this.gateway = formatIPv4(hostRange(pod).gateway);
+    this.prefix = pod.prefix;
+    this.bridge = cfg.bridgeName ?? DEFAULT_BRIDGE;
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.bridge)) throw new InvalidArgumentError(`bridge name "${this.bridge}" is not a valid interface name`);
+    this.stateDir = cfg.stateDir ?? DEFAULT_STATE_DIR;
+    this.nodeNetns = cfg.nodeNetns;
+    this.chainPrefix = cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
+    this.podInterface = cfg.podInterface ?? 'eth0';
+    this.ipam = new HostLocalIpam(this.stateDir, this.podCIDR);
+  }
+
+  /** Bridge, sysctls and node chains; safe to call again (it refreshes them). */
+  ensureNode(): Promise<void> {
+    const p = this.doEnsureNode();
+    this.nodeReady = p.catch((e) => {
+      this.nodeReady = undefined;
+      throw e;
+    });
+    return p;
+  }
+
+  private async doEnsureNode(): Promise<void> {
+    await ensureBridge(this.nodeNetns, this.bridge, this.gateway, this.prefix, this.podCIDR);
+    await ensureNodeSysctls(this.nodeNetns);
+    await this.locks.run(IPTABLES_KEY, () =>
+      ensureNodeRules(this.nodeNetns, { prefix: this.chainPrefix, bridge: this.bridge, podCIDR: this.podCIDR, clusterCIDR: this.clusterCIDR }),
+    );
+    this.log.info('node network ready', { bridge: this.bridge, podCIDR: this.podCIDR, gateway: this.gateway, netns: this.nodeNetns });
+  }
+
+  /** Wires the pod's namespace to the bridge; calling it again for a wired pod returns its status. */
+  async setupPod(req: PodSetupRequest): Promise<PodNetworkStatus> {
+    const id = req.sandboxId;
+    validateSandboxId(id);
+    const hostPorts = req.hostPorts ?? [];
+    const bad = validateHostPorts(hostPorts);
+    if (bad) throw new InvalidArgumentError(`pod network "${id}": ${bad}`);
+    if (!req.netnsPath.startsWith('/')) throw new InvalidArgumentError(`pod network "${id}": netns path "${req.netnsPath}" is not absolute`);
+    this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
+    try {
+      return await this.locks.run(id, () => this.doSetup(req, hostPorts));
+    } finally {
+      const n = this.inflight.get(id)! - 1;
+      if (n === 0) this.inflight.delete(id);
+      else this.inflight.set(id, n);
+    }
+  }
+
+  private async doSetup(req: PodSetupRequest, hostPorts: NonNullable<PodSetupRequest['hostPorts']>): Promise<PodNetworkStatus> {
+    const id = req.sandboxId;
+    const hostIf = hostVethName(id);
+    await (this.nodeReady ?? this.ensureNode());
+    const undo = new UndoStack();
+    let step: SetupStep = 'allocate-ip';
+    const enter = async (s: SetupStep) => {
+      step = s;
+      await this.cfg.beforeStep?.(s, id);
+    };
+    try {
+      await enter('allocate-ip');
+      const { allocation, existing } = await this.allocate(id, req, hostPorts);
+      undo.push(`release ${allocation.ip}`, () => this.ipam.release(id));
+      if (existing) {
+        if (allocation.state === 'ready' && allocation.netnsPath === req.netnsPath && samePorts(allocation.hostPorts, hostPorts) && (await hostVethExists(this.nodeNetns, hostIf))) {
+          return this.statusOf(allocation);
+        }
+        // A crashed or changed earlier setup: clear what it left, keep its address.
+        await this.removePodPieces(id, true);
+        await this.ipam.update(id, { state: 'reserved', netnsPath: req.netnsPath, hostPorts });
+      }
+
+      await enter('host-veth');
+      undo.push(`delete veth ${hostIf}`, () => deleteHostVeths(this.nodeNetns, [hostIf]));
+      await ipBatch(this.nodeNetns, hostSideLines(hostIf, this.bridge, req.netnsPath, this.podInterface, this.cfg.mtu));
+
+      await enter('pod-interface');
+      await ipBatch(req.netnsPath, podSideLines(this.podInterface, allocation.ip, this.prefix, this.gateway));
+
+      if (hostPorts.length > 0) {
+        await enter('host-ports');
+        undo.push('remove hostPort rules', () => this.removeHostPorts((owner) => owner === id));
+        const lines = hostPortRuleLines(this.chainPrefix, id, allocation.ip, this.podCIDR, hostPorts);
+        await this.locks.run(IPTABLES_KEY, () => addHostPortRules(this.nodeNetns, lines));
+      }
+
+      await enter('commit');
+      await this.ipam.update(id, { state: 'ready' });
+      this.log.debug('pod network set up', { sandbox: id, ip: allocation.ip, hostInterface: hostIf });
+      return this.statusOf(allocation);
+    } catch (e) {
+      const undoErrors = await undo.unwind();
+      for (const u of undoErrors) this.log.error('pod network cleanup after failed setup', { sandbox: id, error: u });
+      if (e instanceof NetworkError && e.message.startsWith(`pod network "${id}"`)) throw e;
+      const Cls = e instanceof NetworkError ? (e.constructor as new (m: string, o?: { cause?: unknown }) => NetworkError) : NetworkError;
+      throw new Cls(`pod network "${id}": ${step}: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
+  private allocate(id: string, req: PodSetupRequest, hostPorts: NonNullable<PodSetupRequest['hostPorts']>) {
+    return this.ipam.allocate(id, { netnsPath: req.netnsPath, hostPorts }, (others) => {
+      for (const o of others) {
+        for (const theirs of o.hostPorts ?? []) {
+          const clash = hostPorts.find((mine) => hostPortsClash(mine, theirs));
+          if (clash) throw new ConflictError(`pod network "${id}": hostPort ${clash.hostPort}/${clash.protocol ?? 'TCP'} is taken by sandbox "${o.sandboxId}"`);
+        }
+      }
+    });
+  }
+
+  /** Unwires the pod and frees its address; a pod that is already gone is fine. */
+  async teardownPod(sandboxId: string, _netnsPath?: string): Promise<void> {
+    validateSandboxId(sandboxId);
+    await this.locks.run(sandboxId, async () => {
+      const a = await this.ipam.get(sandboxId);
+      // A pod without an allocation has nothing left but what gc sweeps; one with hostPorts or
+      // an unfinished setup may have rules.
+      await this.removePodPieces(sandboxId, !a || a.state !== 'ready' || (a.hostPorts?.length ?? 0) > 0);
+      await this.ipam.release(sandboxId);
+      this.log.debug('pod network torn down', { sandbox: sandboxId, ip: a?.ip });
+    });
+  }
+
+  /** The pod's network as set up, or undefined. */
+  async status(sandboxId: string): Promise<PodNetworkStatus | undefined> {
+    const a = await this.ipam.get(sandboxId);
+    return a?.state === 'ready' ? this.statusOf(a) : undefined;
+  }
+
+  /** Every address handed out (ready or mid-setup). */
+  allocations(): Promise<IpamAllocation[]> {
+    return this.ipam.list();
+  }
+
+  /** host-gw: routes to every other node's podCIDR via its node IP; stale ones go. */
+  syncRoutes(peers: readonly RoutePeer[]): Promise<SyncRoutesResult> {
+    return syncPeerRoutes(this.nodeNetns, this.podCIDR, peers);
+  }
+
+  /**
+   * Frees what pods that no longer exist left behind (a crash mid-setup, a teardown that never
+   * came): their addresses, host veths and hostPort rules. liveSandboxIds are the pods the
+   * runtime still has; setups running in this process are always kept.
+   */
+  async gc(liveSandboxIds: Iterable<string>): Promise<GcResult> {
+    const live = new Set(liveSandboxIds);
+    const keep = (id: string) => live.has(id) || this.inflight.has(id);
+    const released = await this.ipam.releaseExcept(keep);
+    const veths = await listHostVeths(this.nodeNetns);
+    const keepNames = new Set([...live, ...this.inflight.keys()].map(hostVethName));
+    const orphans = veths.filter((v) => (v.master === undefined || v.master === this.bridge) && !keepNames.has(v.name)).map((v) => v.name);
+    // Re-check in-flight setups right before deleting: one may have started since the listing.
+    const inflightNames = new Set([...this.inflight.keys()].map(hostVethName));
+    const toDelete = orphans.filter((n) => !inflightNames.has(n));
+    await deleteHostVeths(this.nodeNetns, toDelete);
+    const removedHostPortRules = await this.removeHostPorts((owner) => !keep(owner));
+    const result: GcResult = { releasedIPs: released.map((a) => a.ip), removedVeths: toDelete, removedHostPortRules };
+    if (released.length || toDelete.length || removedHostPortRules) this.log.info('pod network gc', { ...result });
+    return result;
+  }
+
+  private async removePodPieces(id: string, rules: boolean): Promise<void> {
+    if (rules) await this.removeHostPorts((owner) => owner === id);
+    await deleteHostVeths(this.nodeNetns, [hostVethName(id)]);
+  }
+
+  private removeHostPorts(owned: (id: string) => boolean): Promise<number> {
+    return this.locks.run(IPTABLES_KEY, () => removeHostPortRules(this.nodeNetns, this.chainPrefix, owned));
+  }
+
+  private statusOf(a: IpamAllocation): PodNetworkStatus {
+    return { ip: a.ip, gateway: this.gateway, prefix: this.prefix, interface: this.podInterface, hostInterface: hostVethName(a.sandboxId) };
+  }
+}
+
+function samePorts(a: readonly object[] | undefined, b: readonly object[]): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b);
+}
+
+export type CleanupConfig = Pick<NetworkConfig, 'bridgeName' | 'stateDir' | 'nodeNetns' | 'chainPrefix'>;
+
+/**
+ * Removes every trace of pod networking from a node: pod veths, the bridge, our iptables chains
+ * and jumps, our host-gw routes and the IPAM store. Sysctls (ip_forward) are left as they are.
+ */
+export async function cleanupNode(cfg: CleanupConfig = {}): Promise<void> {
+  const netns = cfg.nodeNetns;
+  const bridge = cfg.bridgeName ?? DEFAULT_BRIDGE;
+  const errors: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (e) {
+      errors.push(`${what}: ${errorMessage(e)}`);
+    }
+  };
+  await attempt('veths', async () => {
+    const veths = await listHostVeths(netns);
+    await deleteHostVeths(netns, veths.filter((v) => v.master === undefined || v.master === bridge).map((v) => v.name));
+  });
+  await attempt('bridge', () => deleteBridge(netns, bridge));
+  await attempt('iptables', () => removeNodeRules(netns, cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX));
+  await attempt('routes', async () => {
+    const routes = await listOurRoutes(netns);
+    await ipBatch(netns, [...routes.keys()].map((r) => `route del ${r} proto ${ROUTE_PROTO}`), { force: true, allowFailure: true });
+  });
+  await attempt('ipam', async () => removeStoreFiles(cfg.stateDir ?? DEFAULT_STATE_DIR));
+  if (errors.length > 0) throw new NetworkError(`cleanup of node network${netns ? ` in ${netns}` : ''}: ${errors.join('; ')}`);
+}
