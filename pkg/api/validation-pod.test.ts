@@ -169,6 +169,7 @@ const cases: Case[] = [
   ['restartPolicy on an app container', mutate((p) => (p.spec.containers[0].restartPolicy = 'Always')), 'spec.containers[0].restartPolicy', 'FieldValueForbidden'],
   ['liveness probe on a plain init container', mutate((p) => (p.spec.initContainers = [{ name: 'init', image: 'busybox', livenessProbe: { exec: { command: ['true'] } } }])), 'spec.initContainers[0].livenessProbe', 'FieldValueForbidden'],
   ['hostNetwork with mismatched hostPort', mutate((p) => { p.spec.hostNetwork = true; p.spec.containers[0].ports[0].hostPort = 8080; }), 'spec.containers[0].ports[0].hostPort', 'FieldValueInvalid', /must match `containerPort`/],
+  ['host port claimed twice', mutate((p) => { p.spec.containers[0].ports[0].hostPort = 8080; p.spec.containers.push({ name: 'b', image: 'busybox', ports: [{ containerPort: 81, hostPort: 8080 }] }); }), 'spec.containers[1].ports[0].hostPort', 'FieldValueDuplicate'],
   ['shareProcessNamespace with hostPID', mutate((p) => { p.spec.hostPID = true; p.spec.shareProcessNamespace = true; }), 'spec.securityContext.shareProcessNamespace', 'FieldValueInvalid'],
   ['privileged without escalation', mutate((p) => (p.spec.containers[0].securityContext = { privileged: true, allowPrivilegeEscalation: false })), 'spec.containers[0].securityContext', 'FieldValueInvalid'],
   ['negative runAsUser', mutate((p) => (p.spec.containers[0].securityContext = { runAsUser: -1 })), 'spec.containers[0].securityContext.runAsUser', 'FieldValueInvalid'],

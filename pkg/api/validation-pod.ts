@@ -67,6 +67,19 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false }, names)));
   (s.ephemeralContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.ephemeralContainers[${i}]`, { volumes, init: false }, names)));
 
+  // Host ports may not be claimed twice within a pod (checkHostPortConflicts).
+  const hostPorts = new Set<string>();
+  for (const [kind, list] of [['initContainers', s.initContainers ?? []], ['containers', containers]] as const) {
+    list.forEach((c, ci) =>
+      (c.ports ?? []).forEach((port, pi) => {
+        if (!port.hostPort) return;
+        const id = `${port.hostIP ?? ''}/${port.protocol || 'TCP'}/${port.hostPort}`;
+        if (hostPorts.has(id)) errs.push(duplicate(`${path}.${kind}[${ci}].ports[${pi}].hostPort`, id));
+        hostPorts.add(id);
+      }),
+    );
+  }
+
   if (s.hostNetwork) {
     [...(s.initContainers ?? []), ...containers].forEach((c, ci) => {
       (c.ports ?? []).forEach((port, pi) => {
