@@ -125,6 +125,11 @@ export class ApiServer {
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
       ready: () => this.isReady,
+      nodeProxy: {
+        pods: this.store('pods'),
+        nodes: this.store('nodes'),
+        nodeToken: (name) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
+      },
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
     if (c.grpcPort >= 0) {
@@ -141,6 +146,15 @@ export class ApiServer {
   /** Re-reads the token file (node tokens are added while running). */
   loadTokens(tokenFile = this.config.tokenAuthFile ?? join(this.config.dataDir, 'tokens.csv')): void {
     this.tokens = new Map(parseTokenFile(readFileSync(tokenFile, 'utf8')).map((e) => [e.token, e]));
+  }
+
+  private reloadedNodeToken(name: string): string | undefined {
+    try {
+      this.loadTokens();
+    } catch {
+      return undefined;
+    }
+    return [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token;
   }
 
   private authenticate(token: string): UserInfo | undefined {

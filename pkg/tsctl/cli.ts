@@ -7,6 +7,7 @@ import { down, up } from './cluster.js';
 import { deleteObjects, describe, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
+import { exec, streamLogs } from './streams.js';
 
 const help = `tsctl controls a tskube cluster.
 
@@ -18,6 +19,8 @@ Objects (kubectl-style):
   apply -f FILE|DIR|-        create or update objects from YAML/JSON manifests
   get TYPE [NAME...]         list objects (-o wide|yaml|json, -l SELECTOR, --field-selector, -w, -A, -n NS)
   describe TYPE NAME         show an object in detail, with its events
+  logs POD [-c C] [-f] [--tail N] [--since S] [--previous] [--timestamps]
+  exec POD [-c C] [-i] [-t] -- COMMAND [ARGS...]
   delete TYPE NAME... | -f FILE   delete objects (--grace-period N, --now, --force, --wait=false)
 
 Global flags: --kubeconfig FILE, -n/--namespace NS, --context NAME
@@ -43,15 +46,27 @@ const spec = {
   'etcd-port': { type: 'number', default: 2379, help: 'embedded etcd client port for up (peer port is +1)' },
   components: { type: 'list', default: [], help: 'components for up (default: all that are built)' },
   'validate': { type: 'string', default: 'Strict', help: 'field validation: Strict, Warn, Ignore' },
+  container: { type: 'string', default: '', help: 'container' },
+  follow: { type: 'boolean', default: false, help: 'follow logs' },
+  tail: { type: 'number', default: -1, help: 'lines from the end' },
+  since: { type: 'string', default: '', help: 'logs newer than a duration (10s, 5m, 1h)' },
+  previous: { type: 'boolean', default: false, help: 'the previous instance of the container' },
+  timestamps: { type: 'boolean', default: false, help: 'include timestamps' },
+  stdin: { type: 'boolean', default: false, help: 'pass stdin to the container' },
+  tty: { type: 'boolean', default: false, help: 'allocate a TTY' },
   help: { type: 'boolean', default: false, help: 'help' },
 } as const;
 
-const shortFlags: Record<string, string> = { '-n': '--namespace', '-A': '--all-namespaces', '-f': '--filename', '-o': '--output', '-l': '--selector', '-w': '--watch', '-h': '--help' };
+const shortFlags: Record<string, string> = { '-n': '--namespace', '-A': '--all-namespaces', '-f': '--filename', '-o': '--output', '-l': '--selector', '-w': '--watch', '-h': '--help', '-c': '--container', '-i': '--stdin', '-t': '--tty' };
 
 function expandShort(argv: string[]): string[] {
   const out: string[] = [];
-  for (const a of argv) {
-    const m = /^(-[nfolwAh])(=?)(.*)$/.exec(a);
+  for (const [i, a] of argv.entries()) {
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^(-[nfolwAhcit])(=?)(.*)$/.exec(a);
     if (m && shortFlags[m[1]!]) {
       out.push(shortFlags[m[1]!]!);
       if (m[3]) out.push(m[3]);
@@ -60,10 +75,18 @@ function expandShort(argv: string[]): string[] {
   return out;
 }
 
-export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal; stdin?: () => string } = {}): Promise<number> {
+function parseDuration(s: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(s);
+  if (!m) throw new Error(`invalid duration "${s}": use e.g. 30s, 5m, 1h`);
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? 's']!;
+}
+
+export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal; stdin?: () => string; stdinStream?: NodeJS.ReadableStream } = {}): Promise<number> {
   let parsed;
   try {
-    parsed = parseFlags(spec, expandShort(argv));
+    // For logs, -f means --follow (as in kubectl), not --filename.
+    const isLogs = argv.includes('logs');
+    parsed = parseFlags(spec, expandShort(isLogs ? argv.map((a) => (a === '-f' ? '--follow' : a)) : argv));
   } catch (e) {
     if (e instanceof FlagError) {
       io.err(`error: ${e.message}\n`);
@@ -139,6 +162,38 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
           return 2;
         }
         return await deleteObjects(client, disco, { what, names }, o, io);
+      }
+      case 'logs': {
+        if (!rest[0]) {
+          io.err('error: usage: tsctl logs POD [-c CONTAINER] [-f]\n');
+          return 2;
+        }
+        const follow = flags.follow;
+        await streamLogs(client, namespace, rest[0].replace(/^pods?\//, ''), {
+          container: flags.container || undefined,
+          follow,
+          tailLines: flags.tail >= 0 ? flags.tail : undefined,
+          sinceSeconds: flags.since ? parseDuration(flags.since) : undefined,
+          previous: flags.previous,
+          timestamps: flags.timestamps,
+          signal: opts.signal,
+        }, (s) => io.out(s));
+        return 0;
+      }
+      case 'exec': {
+        const dash = argv.indexOf('--');
+        const command = dash >= 0 ? argv.slice(dash + 1) : rest.slice(1);
+        if (!rest[0] || !command.length) {
+          io.err('error: usage: tsctl exec POD [-c CONTAINER] -- COMMAND [ARGS...]\n');
+          return 2;
+        }
+        return await exec(client, namespace, rest[0].replace(/^pods?\//, ''), command, {
+          container: flags.container || undefined,
+          stdin: flags.stdin ? (opts.stdinStream ?? process.stdin) : undefined,
+          tty: flags.tty,
+          stdout: (b) => io.out(b.toString('utf8')),
+          stderr: (b) => io.err(b.toString('utf8')),
+        });
       }
       default:
         io.err(`error: unknown command "${cmd}"\n${help}`);

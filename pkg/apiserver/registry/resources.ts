@@ -84,6 +84,11 @@ export const pods = base({
     defaultPod(obj as never);
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
   },
+  prepareForUpdate(obj, old) {
+    // Kubernetes defaults every decoded object, so a PUT of a plain manifest compares equal.
+    obj.status = old.status;
+    defaultPod(obj as never);
+  },
   validate: (obj) => validatePod(obj as never),
   validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
   validateStatusUpdate: (obj, old) => validatePodStatusUpdate(obj as never, old as never),

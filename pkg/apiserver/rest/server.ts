@@ -14,6 +14,8 @@ import type { FieldValidation, RequestContext, Store, UserInfo } from '../regist
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { sendJson, sendStatus } from './http-util.js';
+import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
+import type { Duplex } from 'node:stream';
 
 const log = logger('apiserver');
 
@@ -36,6 +38,7 @@ const registeredWatchers = new Gauge({
 
 export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
+  nodeProxy?: NodeProxyDeps;
   authenticate(token: string): UserInfo | undefined;
   ready(): boolean;
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
@@ -110,6 +113,7 @@ export class RestServer {
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 130_000;
     server.requestTimeout = 0;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -127,6 +131,22 @@ export class RestServer {
       s.close(() => resolve());
       s.closeAllConnections();
     });
+  }
+
+  /** Upgrade requests (kubectl exec over websockets) go to the pod's node agent. */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    try {
+      const user = this.authenticate(req);
+      if (!user) throw errors.unauthorized();
+      const podSub = matchPodSubresource(url.pathname);
+      if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      requestTotal.inc({ verb: 'CONNECT', group: '', resource: 'pods', subresource: podSub.sub, code: '101' });
+      await proxyUpgrade(this.deps.nodeProxy, req, socket, head, user, url, podSub.namespace, podSub.name, podSub.sub);
+    } catch (e) {
+      const err = e instanceof ApiError ? e : toApiError(e);
+      writeUpgradeError(socket, err);
+    }
   }
 
   private authenticate(req: IncomingMessage): UserInfo | undefined {
@@ -194,6 +214,12 @@ export class RestServer {
         return sendJson(res, 200, list);
       }
       if (this.deps.extra && (await this.deps.extra(req, res, user, url))) return;
+      const podSub = matchPodSubresource(path);
+      if (podSub && this.deps.nodeProxy) {
+        Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
+        if (podSub.sub !== 'log') throw new ApiError(400, 'BadRequest', `pods/${podSub.sub} needs a websocket (v5.channel.k8s.io) upgrade`);
+        return await proxyLogs(this.deps.nodeProxy, req, res, user, url, podSub.namespace, podSub.name);
+      }
       const p = parseResourcePath(path);
       const resource = p && findResource(p.group, p.version, p.resource);
       if (!p || !resource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

@@ -1,0 +1,121 @@
+// pods/log and pods/exec: the apiserver finds the pod's node and proxies to that node's agent
+// (its kubelet-like HTTPS endpoint), authenticating with the node's own token, the way
+// kube-apiserver proxies to the kubelet. Exec upgrades (websocket v5.channel.k8s.io) are piped
+// through byte for byte.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { KubeObject } from '../../api/types.js';
+import { logger } from '../../util/log.js';
+import { authorize } from '../authz.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import type { Store, UserInfo } from '../registry/store.js';
+
+const log = logger('node-proxy');
+
+export interface NodeProxyDeps {
+  pods: Store;
+  nodes: Store;
+  /** The bearer token the agent on this node accepts (its own node token). */
+  nodeToken(nodeName: string): string | undefined;
+}
+
+interface Target {
+  host: string;
+  port: number;
+  token: string;
+  path: string;
+}
+
+const podSubresource = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach)$/;
+
+export function matchPodSubresource(path: string): { namespace: string; name: string; sub: string } | undefined {
+  const m = podSubresource.exec(path);
+  return m ? { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), sub: m[3]! } : undefined;
+}
+
+async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target> {
+  const verb = sub === 'log' ? 'get' : 'create';
+  const decision = await authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
+  if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
+  const pod = await deps.pods.get(namespace, name);
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+  let container = url.searchParams.get('container') ?? '';
+  if (!container) {
+    if ((spec.containers ?? []).length !== 1) {
+      throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
+    }
+    container = spec.containers![0]!.name;
+  } else if (!all.includes(container)) {
+    throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+  }
+  if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  let node: KubeObject;
+  try {
+    node = await deps.nodes.get(undefined, spec.nodeName);
+  } catch {
+    throw errors.badRequest(`node "${spec.nodeName}" of pod ${name} not found`);
+  }
+  const st = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+  const host = st.addresses?.find((a) => a.type === 'InternalIP')?.address ?? st.addresses?.[0]?.address;
+  const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw new ApiError(503, 'ServiceUnavailable', `node "${spec.nodeName}" has not reported an agent endpoint`);
+  const token = deps.nodeToken(spec.nodeName);
+  if (!token) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${spec.nodeName}"`);
+  const q = new URLSearchParams(url.searchParams);
+  q.delete('container');
+  const base = sub === 'log' ? 'containerLogs' : sub;
+  return { host, port, token, path: `/${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.toString() ? `?${q}` : ''}` };
+}
+
+/** GET pods/NAME/log: streams the agent's answer back. */
+export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL, namespace: string, name: string): Promise<void> {
+  const t = await resolveTarget(deps, user, namespace, name, 'log', url);
+  await new Promise<void>((resolve, reject) => {
+    const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: { Authorization: `Bearer ${t.token}` }, rejectUnauthorized: false }, (agentRes) => {
+      res.writeHead(agentRes.statusCode ?? 502, { 'Content-Type': agentRes.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
+      agentRes.pipe(res);
+      agentRes.on('end', resolve);
+      agentRes.on('error', resolve);
+    });
+    up.on('error', (e) => reject(new ApiError(502, 'InternalError', `error talking to the node agent at ${t.host}:${t.port}: ${e.message}`)));
+    req.on('close', () => up.destroy());
+    up.end();
+  });
+}
+
+/** An upgrade request for pods/NAME/exec: replays it to the agent and pipes the sockets. */
+export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<void> {
+  const t = await resolveTarget(deps, user, namespace, name, sub, url);
+  const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
+  up.once('secureConnect', () => {
+    const skip = new Set(['authorization', 'host']);
+    const lines = [`${req.method} ${t.path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, `Authorization: Bearer ${t.token}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      if (!skip.has(req.rawHeaders[i]!.toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    }
+    up.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head.length) up.write(head);
+    up.pipe(socket);
+    socket.pipe(up);
+  });
+  const close = () => {
+    up.destroy();
+    socket.destroy();
+  };
+  up.on('error', (e) => {
+    log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err: e });
+    if (socket.writable) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
+    close();
+  });
+  socket.on('error', close);
+  socket.on('close', () => up.destroy());
+}
+
+export function writeUpgradeError(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus());
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}

@@ -1,0 +1,139 @@
+// pods/log and pods/exec through the apiserver to the pod's node agent, with the stock kubectl
+// and tsctl as clients. The agent here is a stand-in HTTPS/websocket server speaking the agent's
+// endpoints (the real agent is exercised in test/nodeagent); what is under test is the
+// apiserver's authorization, node lookup, credentials and byte-for-byte proxying.
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { ensureNodeToken, ensurePki } from '../../pkg/apiserver/pki.js';
+import { Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { run } from '../../pkg/tsctl/cli.js';
+import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+
+let cp: TestControlPlane;
+let agent: Server;
+let dir: string;
+const requests: { path: string; auth: string }[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tskube-proxy-'));
+  cp = await startControlPlane();
+  const nodeToken = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'agent-node');
+  const pki = await ensurePki(dir, ['127.0.0.1']);
+  agent = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+    requests.push({ path: req.url ?? '', auth: req.headers.authorization ?? '' });
+    if (req.headers.authorization !== `Bearer ${nodeToken}`) {
+      res.writeHead(401).end('unauthorized');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'https://x');
+    if (url.pathname === '/containerLogs/default/web/main') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      const lines = ['line 1', 'line 2', 'line 3'];
+      const tail = url.searchParams.get('tailLines');
+      res.end((tail ? lines.slice(-Number(tail)) : lines).map((l) => `${l}\n`).join(''));
+      return;
+    }
+    res.writeHead(404).end('not found');
+  });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protos) => (protos.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
+  agent.on('upgrade', (req, socket, head) => {
+    requests.push({ path: req.url ?? '', auth: req.headers.authorization ?? '' });
+    if (req.headers.authorization !== `Bearer ${nodeToken}`) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const url = new URL(req.url ?? '/', 'https://x');
+      const command = url.searchParams.getAll('command');
+      let stdin = '';
+      const finish = () => {
+        const out = command[0] === 'cat' ? stdin : `ran: ${command.join(' ')}\n`;
+        ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(out)]));
+        ws.send(Buffer.concat([Buffer.from([2]), Buffer.from('to stderr\n')]));
+        const status = command.includes('fail')
+          ? { metadata: {}, status: 'Failure', message: 'command terminated with non-zero exit code', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }
+          : { metadata: {}, status: 'Success' };
+        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+        ws.close(1000);
+      };
+      if (url.searchParams.get('stdin') === 'true') {
+        ws.on('message', (data: Buffer) => {
+          if (data[0] === 0) stdin += data.subarray(1).toString();
+          if (data[0] === 255) finish();
+        });
+      } else finish();
+    });
+  });
+  await new Promise<void>((r) => agent.listen(0, '127.0.0.1', () => r()));
+  const port = (agent.address() as { port: number }).port;
+  const n = node('agent-node') as { status: Record<string, unknown> };
+  n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }];
+  n.status.daemonEndpoints = { kubeletEndpoint: { Port: port } };
+  await cp.admin.create(Nodes, undefined, n);
+  await cp.admin.create(Pods, 'default', pod('web', { spec: { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '1d'] }] } }));
+  await cp.admin.bind('default', 'web', 'agent-node');
+  await cp.admin.create(Pods, 'default', pod('two', { spec: { containers: [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }] } }));
+  await cp.admin.bind('default', 'two', 'agent-node');
+});
+
+afterAll(async () => {
+  agent?.closeAllConnections();
+  agent?.close();
+  await cp?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function tsctl(args: string[], stdinStream?: NodeJS.ReadableStream) {
+  let out = '';
+  let err = '';
+  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) }, { stdinStream });
+  return { code, out, err };
+}
+
+describe('pods/log', () => {
+  it('tsctl logs and kubectl logs reach the agent with the node\'s credentials', async () => {
+    expect(await tsctl(['logs', 'web'])).toMatchObject({ code: 0, out: 'line 1\nline 2\nline 3\n' });
+    expect((await tsctl(['logs', 'web', '--tail', '1'])).out).toBe('line 3\n');
+    expect(requests.at(-1)!.path).toBe('/containerLogs/default/web/main?tailLines=1');
+    if (hasKubectl) {
+      const k = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['logs', 'web', '--tail=2']);
+      expect(k.out).toBe('line 2\nline 3\n');
+    }
+  });
+
+  it('asks for a container when the pod has several, and rejects unknown ones', async () => {
+    const r = await tsctl(['logs', 'two']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('a container name must be specified for pod two, choose one of: [a b]');
+    expect((await tsctl(['logs', 'web', '-c', 'nope'])).err).toContain('container nope is not valid for pod web');
+  });
+
+  it('a node may not read another pod\'s logs', async () => {
+    const other = cp.nodeClient('other-node');
+    const e = await other.request(other.path(Pods, 'default', 'web', 'log')).catch((x: { code: number }) => x);
+    expect((e as { code: number }).code).toBe(403);
+  });
+});
+
+describe('pods/exec', () => {
+  it('tsctl exec runs a command and returns its exit code', async () => {
+    const ok = await tsctl(['exec', 'web', '--', 'echo', 'hi']);
+    expect(ok).toMatchObject({ code: 0, out: 'ran: echo hi\n', err: 'to stderr\n' });
+    const failed = await tsctl(['exec', 'web', '--', 'sh', '-c', 'fail']);
+    expect(failed.code).toBe(3);
+    expect(requests.at(-1)!.path).toBe('/exec/default/web/main?command=sh&command=-c&command=fail&stdout=true&stderr=true');
+  });
+
+  it('kubectl exec works through the proxy, with stdin', async () => {
+    if (!hasKubectl) return;
+    const k = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '--', 'echo', 'from', 'kubectl']);
+    expect(k.out).toBe('ran: echo from kubectl\n');
+    expect(k.code).toBe(0);
+    const withStdin = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', '-i', 'web', '--', 'cat'], 'piped input\n');
+    expect(withStdin.out).toBe('piped input\n');
+    const failing = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '--', 'fail']);
+    expect(failing.code).toBe(3);
+  });
+});
