@@ -92,3 +92,21 @@ describe('node authorization', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  it('serves Prometheus metrics to authenticated clients only', async () => {
+    await cp.admin.list(Pods, 'default');
+    const h = await cp.admin.watch(Pods, 'default', {}, () => {});
+    try {
+      const text = await cp.admin.request<string>('/metrics', { accept: 'text/plain' });
+      expect(text).toMatch(/apiserver_request_total\{verb="LIST",group="",resource="pods",subresource="",code="200"\} \d+/);
+      expect(text).toMatch(/apiserver_request_duration_seconds_bucket\{le="0\.005",verb="LIST"/);
+      expect(text).toMatch(/apiserver_registered_watchers\{resource="pods"\} [1-9]/);
+      expect(text).toMatch(/etcd_request_duration_seconds_count\{operation="get",type="pods"\} \d+/);
+      expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    } finally {
+      h.stop();
+    }
+    expect(await code(cp.clientWithToken(undefined).request('/metrics'))).toBe(401);
+  });
+});
