@@ -1,0 +1,114 @@
+// Per-container monitor: Debian's conmon, as CRI-O uses it. conmon runs `runc create`, reports
+// the container pid over a sync pipe, holds the container's stdio, writes the CRI log file and,
+// when the container exits, its exit code to <exit-dir>/<id> (and `oom` to its persist dir when
+// the kernel OOM-killed it). It daemonizes, so containers outlive the process that made them.
+import { spawn } from 'node:child_process';
+import { promises as fsp, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError } from './errors.js';
+import type { Runc } from './runc.js';
+
+export const CONMON = process.env.TSKUBE_CONMON ?? '/usr/bin/conmon';
+
+export interface MonitorPaths {
+  /** Container state dir: holds exit/, persist/, pidfiles. */
+  dir: string;
+  bundle: string;
+  logPath: string;
+  socketDir: string;
+}
+
+export function exitFile(p: Pick<MonitorPaths, 'dir'>, id: string): string {
+  return join(p.dir, 'exit', id);
+}
+export function oomFile(p: Pick<MonitorPaths, 'dir'>): string {
+  return join(p.dir, 'persist', 'oom');
+}
+export function conmonPidFile(p: Pick<MonitorPaths, 'dir'>): string {
+  return join(p.dir, 'conmon.pid');
+}
+
+/** Start conmon, which runs `runc create`; resolves with the container's init pid. */
+export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, logSizeMax: number): Promise<number> {
+  await Promise.all([fsp.mkdir(join(p.dir, 'exit'), { recursive: true }), fsp.mkdir(join(p.dir, 'persist'), { recursive: true }), fsp.mkdir(p.socketDir, { recursive: true })]);
+  const args = [
+    '--api-version', '1', '-c', id, '-u', id, '-n', id,
+    '-r', runc.binary, ...runc.globalArgs().flatMap((a) => ['--runtime-arg', a]),
+    '-b', p.bundle, '-p', join(p.dir, 'pid'), '-P', conmonPidFile(p),
+    '-l', `k8s-file:${p.logPath}`, '--log-size-max', String(logSizeMax),
+    '--exit-dir', join(p.dir, 'exit'), '--persist-dir', join(p.dir, 'persist'),
+    '--socket-dir-path', p.socketDir, '--log-level', 'error', '--no-sync-log',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(CONMON, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    let buf = '';
+    let err = '';
+    let done = false;
+    const finish = (e: Error | undefined, pid?: number) => {
+      if (done) return;
+      done = true;
+      sync.destroy();
+      child.stderr?.destroy();
+      child.unref();
+      if (e) reject(e);
+      else resolve(pid!);
+    };
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    sync.on('data', (b: Buffer) => {
+      buf += b.toString();
+      const m = /\{[^}]*\}/.exec(buf);
+      if (!m) return;
+      const msg = JSON.parse(m[0]) as { data: number; message?: string };
+      if (msg.data > 0) finish(undefined, msg.data);
+      else finish(new RuntimeError(`container ${id}: create: ${(msg.message ?? err).trim() || 'runc create failed'}`));
+    });
+    sync.on('end', () => finish(new RuntimeError(`container ${id}: conmon exited without reporting a pid: ${err.trim()}`)));
+    child.on('error', (e) => finish(new RuntimeError(`container ${id}: conmon: ${e.message}`, { cause: e })));
+  });
+}
+
+/** The exit code conmon recorded, with the file's mtime as the finish time; undefined while running. */
+export async function readExit(p: Pick<MonitorPaths, 'dir'>, id: string): Promise<{ code: number; at: Date } | undefined> {
+  try {
+    const f = exitFile(p, id);
+    const [txt, st] = await Promise.all([fsp.readFile(f, 'utf8'), fsp.stat(f)]);
+    if (txt.trim() === '') return undefined;
+    return { code: Number(txt.trim()), at: st.mtime };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readPid(file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await fsp.readFile(file, 'utf8')).trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while `pid` runs; a zombie (exited, not yet reaped by init) counts as gone. */
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Wait until conmon wrote the exit file (polling; fs.watch on a dir is not reliable everywhere). */
+export async function waitExit(p: Pick<MonitorPaths, 'dir'>, id: string, timeoutMs: number): Promise<{ code: number; at: Date } | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  for (;;) {
+    const e = await readExit(p, id);
+    if (e) return e;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}

@@ -1,0 +1,401 @@
+// The runtime: CRI-shaped sandboxes and containers over runc + conmon, images from
+// ImageManager. State lives under `root` so a new instance picks up where a dead one left.
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { logger } from '../util/log.js';
+import { oomKilled } from './cgroups.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
+import { ImageManager } from './image-service.js';
+import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, waitExit } from './monitor.js';
+import { buildSpec, resolveUser } from './oci-spec.js';
+import { readLogFile } from './logs.js';
+import { Runc } from './runc.js';
+import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
+import { mountRootfs, unmountRootfs } from './snapshots.js';
+import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
+import { MNT_DETACH, umount } from './syscalls.js';
+import {
+  ContainerState, SandboxState,
+  type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
+  type PodSandboxConfig, type PodSandboxStatus, type ReadLogsOptions, type RuntimeService, type SandboxFilter,
+} from './types.js';
+
+const log = logger('runtime');
+export const DEFAULT_ROOT = '/var/lib/tskube/runtime';
+const DEFAULT_LOG_SIZE_MAX = 10 << 20;
+
+export interface RuntimeOptions {
+  /** State root; default /var/lib/tskube/runtime. */
+  root?: string;
+}
+
+export class Runtime extends ImageManager implements RuntimeService {
+  readonly runc: Runc;
+  private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly sandboxDir: string;
+  private readonly containerDir: string;
+  private readonly nsDir: string;
+
+  private constructor(root: string) {
+    super(root);
+    this.runc = new Runc(join(root, 'runc'));
+    this.sandboxDir = join(root, 'sandboxes');
+    this.containerDir = join(root, 'containers');
+    this.nsDir = join(root, 'ns');
+    this.inUse = async () => new Set([...this.containers.values()].flatMap((c) => c.diffIds));
+  }
+
+  /** Open (or create) the runtime at `root`, rediscovering sandboxes and containers on disk. */
+  static async open(opts: RuntimeOptions = {}): Promise<Runtime> {
+    const rt = new Runtime(opts.root ?? DEFAULT_ROOT);
+    await rt.init();
+    return rt;
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    await Promise.all([this.sandboxDir, this.containerDir, join(this.root, 'logs'), join(this.root, 'sock'), this.runc.root].map((d) => fsp.mkdir(d, { recursive: true })));
+    await ensureNsDir(this.nsDir);
+    for (const s of await loadAll<SandboxRecord>(this.sandboxDir, 'sandbox.json')) this.sandboxes.set(s.id, s);
+    for (const c of await loadAll<ContainerRecord>(this.containerDir, 'container.json')) this.containers.set(c.id, c);
+    await Promise.all([...this.containers.values()].map((c) => this.refresh(c)));
+  }
+
+  // ---- sandboxes ----
+
+  private sandbox(id: string): SandboxRecord {
+    const s = this.sandboxes.get(id) ?? [...this.sandboxes.values()].find((x) => id.length >= 6 && x.id.startsWith(id));
+    if (!s) throw new NotFoundError(`sandbox "${id}": not found`);
+    return s;
+  }
+
+  private async saveSandbox(s: SandboxRecord): Promise<void> {
+    await writeJson(join(s.dir, 'sandbox.json'), s);
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    if (!config.name || !config.namespace || !config.uid) throw new InvalidArgumentError('sandbox: name, namespace and uid are required');
+    for (const s of this.sandboxes.values()) {
+      if (s.config.uid === config.uid && (s.config.attempt ?? 0) === (config.attempt ?? 0)) {
+        throw new AlreadyExistsError(`pod "${config.namespace}/${config.name}": sandbox attempt ${config.attempt ?? 0} exists (${s.id})`);
+      }
+    }
+    const id = newId();
+    const s = await setupSandbox(id, config, join(this.sandboxDir, id), this.nsDir);
+    await this.saveSandbox(s);
+    this.sandboxes.set(id, s);
+    log.info('sandbox ready', { sandbox: id, pod: `${config.namespace}/${config.name}`, netns: s.netnsPath });
+    return id;
+  }
+
+  async setPodSandboxIP(id: string, ip: string): Promise<void> {
+    const s = this.sandbox(id);
+    s.ip = ip;
+    await updateHosts(s);
+    await this.saveSandbox(s);
+  }
+
+  /** Stop every container of the pod (SIGKILL after its own grace of 0) and mark it not ready. */
+  async stopPodSandbox(id: string): Promise<void> {
+    const s = this.sandboxes.get(id);
+    if (!s) return;
+    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
+    s.state = SandboxState.NotReady;
+    await this.saveSandbox(s);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const s = this.sandboxes.get(id);
+    if (!s) return;
+    for (const c of [...this.containers.values()].filter((x) => x.sandboxId === id)) await this.removeContainer(c.id);
+    await teardownSandbox(s);
+    await fsp.rm(join(this.root, 'logs', id), { recursive: true, force: true });
+    this.sandboxes.delete(id);
+    log.info('sandbox removed', { sandbox: id });
+  }
+
+  private sandboxStatus(s: SandboxRecord): PodSandboxStatus {
+    return {
+      id: s.id,
+      metadata: { name: s.config.name, namespace: s.config.namespace, uid: s.config.uid, attempt: s.config.attempt ?? 0 },
+      state: s.state,
+      createdAt: s.createdAt,
+      netnsPath: s.netnsPath,
+      ipcnsPath: s.ipcnsPath,
+      utsnsPath: s.utsnsPath,
+      ip: s.ip,
+      cgroupParent: s.cgroupPath,
+      labels: s.config.labels ?? {},
+      annotations: s.config.annotations ?? {},
+    };
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    return this.sandboxStatus(this.sandbox(id));
+  }
+
+  async listPodSandbox(f: SandboxFilter = {}): Promise<PodSandboxStatus[]> {
+    return [...this.sandboxes.values()]
+      .filter((s) => (!f.id || s.id.startsWith(f.id)) && (!f.state || s.state === f.state) && matchLabels(s.config.labels, f.labelSelector))
+      .map((s) => this.sandboxStatus(s));
+  }
+
+  // ---- containers ----
+
+  private container(id: string): ContainerRecord {
+    const c = this.containers.get(id) ?? [...this.containers.values()].find((x) => id.length >= 6 && x.id.startsWith(id));
+    if (!c) throw new NotFoundError(`container "${id}": not found`);
+    return c;
+  }
+
+  private async saveContainer(c: ContainerRecord): Promise<void> {
+    await writeJson(join(c.dir, 'container.json'), c);
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig?: PodSandboxConfig): Promise<string> {
+    const s = this.sandbox(sandboxId);
+    if (s.state !== SandboxState.Ready) throw new FailedPreconditionError(`sandbox "${sandboxId}": not ready`);
+    const attempt = config.attempt ?? 0;
+    for (const c of this.containers.values()) {
+      if (c.sandboxId === sandboxId && c.config.name === config.name && (c.config.attempt ?? 0) === attempt) {
+        throw new AlreadyExistsError(`pod "${s.config.namespace}/${s.config.name}": container "${config.name}" attempt ${attempt} exists (${c.id})`);
+      }
+    }
+    const img = await this.images.get(config.image);
+    const imageConfig = await this.images.config(img);
+    const lowers = await this.unpack(img);
+    const id = newId();
+    const dir = join(this.containerDir, id);
+    const undo: (() => Promise<unknown> | unknown)[] = [];
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      undo.push(() => fsp.rm(dir, { recursive: true, force: true }));
+      const rootfs = await mountRootfs(dir, lowers);
+      undo.push(() => unmountRootfs(dir));
+      const sc = config.securityContext ?? {};
+      let user: { uid: number; gid: number; additionalGids?: number[] };
+      if (sc.runAsUser !== undefined) user = { uid: sc.runAsUser, gid: sc.runAsGroup ?? 0 };
+      else {
+        const [passwd, group] = await Promise.all(['etc/passwd', 'etc/group'].map((f) => fsp.readFile(join(rootfs.merged, f), 'utf8').catch(() => '')));
+        user = resolveUser(imageConfig.config?.User, passwd, group);
+        if (sc.runAsGroup !== undefined) user.gid = sc.runAsGroup;
+      }
+      if (sc.supplementalGroups?.length) user.additionalGids = sc.supplementalGroups;
+      const cgroupPath = `${s.cgroupPath}/${id}`;
+      const spec = buildSpec({
+        image: imageConfig,
+        container: config,
+        rootfs: rootfs.merged,
+        user,
+        hostname: s.hostname,
+        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath },
+        cgroupsPath: cgroupPath,
+        etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
+        volumes: s.volumes,
+      });
+      await writeJson(join(dir, 'config.json'), spec);
+      const ownsLog = !config.logPath;
+      const logPath = config.logPath ?? join(this.root, 'logs', sandboxId, `${config.name}_${attempt}.log`);
+      await fsp.mkdir(dirname(logPath), { recursive: true });
+      const rec: ContainerRecord = {
+        id,
+        sandboxId,
+        config,
+        state: ContainerState.Created,
+        createdAt: new Date().toISOString(),
+        image: config.image,
+        imageRef: imageRefOf(img.name, img.indexDigest ?? img.manifestDigest),
+        imageId: img.configDigest,
+        diffIds: img.diffIds,
+        dir,
+        logPath,
+        ownsLog,
+        cgroupPath,
+        stopSignal: normalizeSignal(config.stopSignal ?? imageConfig.config?.StopSignal),
+      };
+      this.containers.set(id, rec);
+      undo.push(() => this.containers.delete(id));
+      undo.push(() => this.runc.delete(id, true));
+      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX);
+      rec.conmonPid = await readPid(conmonPidFile({ dir }));
+      await this.saveContainer(rec);
+      return id;
+    } catch (e) {
+      for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => {});
+      throw new RuntimeError(`pod "${s.config.namespace}/${s.config.name}": container "${config.name}": ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.container(id);
+    if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
+    await this.runc.start(c.id);
+    c.state = ContainerState.Running;
+    c.startedAt = new Date().toISOString();
+    await this.saveContainer(c);
+  }
+
+  /** Bring a created/running record up to date from conmon's exit file and the cgroup's OOM count. */
+  private async refresh(c: ContainerRecord): Promise<void> {
+    if (c.state === ContainerState.Exited) return;
+    const exit = await readExit({ dir: c.dir }, c.id);
+    if (exit) {
+      c.exitCode = exit.code;
+      c.finishedAt = exit.at.toISOString();
+      c.startedAt ??= c.finishedAt;
+      const oom = (await fsp.access(oomFile({ dir: c.dir })).then(() => true, () => false)) || (exit.code !== 0 && (await oomKilled(c.cgroupPath)));
+      c.reason = oom ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error';
+    } else if (!alive(c.conmonPid) && !alive(c.pid)) {
+      c.exitCode = 255;
+      c.finishedAt = new Date().toISOString();
+      c.reason = 'Error';
+      c.message = 'container monitor (conmon) is gone and left no exit code';
+    } else return;
+    c.state = ContainerState.Exited;
+    await this.saveContainer(c);
+  }
+
+  private status(c: ContainerRecord): ContainerStatus {
+    return {
+      id: c.id,
+      sandboxId: c.sandboxId,
+      metadata: { name: c.config.name, attempt: c.config.attempt ?? 0 },
+      state: c.state,
+      createdAt: c.createdAt,
+      startedAt: c.startedAt,
+      finishedAt: c.finishedAt,
+      exitCode: c.exitCode,
+      reason: c.reason,
+      message: c.message,
+      image: c.image,
+      imageRef: c.imageRef,
+      logPath: c.logPath,
+      pid: c.state === ContainerState.Exited ? undefined : c.pid,
+      labels: c.config.labels ?? {},
+      annotations: c.config.annotations ?? {},
+    };
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const c = this.container(id);
+    await this.refresh(c);
+    return this.status(c);
+  }
+
+  async listContainers(f: ContainerFilter = {}): Promise<ContainerStatus[]> {
+    const out: ContainerStatus[] = [];
+    for (const c of this.containers.values()) {
+      if (f.id && !c.id.startsWith(f.id)) continue;
+      if (f.sandboxId && c.sandboxId !== f.sandboxId) continue;
+      if (!matchLabels(c.config.labels, f.labelSelector)) continue;
+      await this.refresh(c);
+      if (f.state && c.state !== f.state) continue;
+      out.push(this.status(c));
+    }
+    return out;
+  }
+
+  private signal(c: ContainerRecord, sig: NodeJS.Signals): void {
+    try {
+      process.kill(c.pid!, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+
+  /** STOPSIGNAL (or SIGTERM), wait up to timeoutSec, then SIGKILL. */
+  async stopContainer(id: string, timeoutSec: number): Promise<void> {
+    const c = this.container(id);
+    await this.refresh(c);
+    if (c.state === ContainerState.Exited) return;
+    if (timeoutSec > 0) {
+      this.signal(c, c.stopSignal as NodeJS.Signals);
+      if (await waitExit({ dir: c.dir }, c.id, timeoutSec * 1000)) return this.refresh(c);
+    }
+    this.signal(c, 'SIGKILL');
+    if (!(await waitExit({ dir: c.dir }, c.id, 10_000))) {
+      await this.runc.kill(c.id, 'KILL', true).catch(() => {});
+      if (!(await waitExit({ dir: c.dir }, c.id, 5_000))) throw new RuntimeError(`container "${c.config.name}" (${c.id}): did not exit after SIGKILL`);
+    }
+    await this.refresh(c);
+  }
+
+  /** Kill if needed, then remove runc state, cgroup, rootfs mount, files. */
+  async removeContainer(id: string): Promise<void> {
+    let c: ContainerRecord;
+    try {
+      c = this.container(id);
+    } catch {
+      return;
+    }
+    await this.stopContainer(c.id, 0);
+    await this.runc.delete(c.id, true);
+    if (c.conmonPid && alive(c.conmonPid)) await waitGone(c.conmonPid, 2000);
+    await unmountRootfs(c.dir);
+    umount(join(c.dir, 'rootfs'), MNT_DETACH);
+    await fsp.rm(c.dir, { recursive: true, force: true });
+    await fsp.rm(join(this.root, 'sock', c.id), { force: true });
+    if (c.ownsLog) await fsp.rm(c.logPath, { force: true });
+    this.containers.delete(c.id);
+  }
+
+  // ---- exec and logs ----
+
+  private running(id: string): ContainerRecord {
+    const c = this.container(id);
+    if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): not running`);
+    return c;
+  }
+
+  async execSync(id: string, cmd: string[], timeoutSec = 0): Promise<ExecSyncResult> {
+    const s = await this.exec(id, cmd);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    s.stdout.on('data', (b: Buffer) => out.push(b));
+    s.stderr.on('data', (b: Buffer) => err.push(b));
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutSec > 0) timer = setTimeout(() => s.kill('SIGKILL'), timeoutSec * 1000);
+    const exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
+    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode };
+  }
+
+  async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {
+    const c = this.running(id);
+    await this.refresh(c);
+    if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): not running`);
+    if (!cmd.length) throw new InvalidArgumentError('exec: empty command');
+    if (opts.tty) throw new InvalidArgumentError('exec: tty sessions are not supported yet');
+    const args = ['exec'];
+    for (const e of opts.env ?? []) args.push('--env', e);
+    if (opts.user) args.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+    args.push(c.id, ...cmd);
+    const child = spawn(this.runc.binary, [...this.runc.globalArgs(), ...args], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const exitCode = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
+    });
+    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig) };
+  }
+
+  readLogs(id: string, opts: ReadLogsOptions = {}): AsyncIterable<string> {
+    const c = this.container(id);
+    return readLogFile(c.logPath, opts, async () => {
+      if (!this.containers.has(c.id)) return true;
+      await this.refresh(c);
+      return c.state === ContainerState.Exited;
+    });
+  }
+}
+
+function imageRefOf(name: string, digest: string): string {
+  const at = name.indexOf('@');
+  const base = at >= 0 ? name.slice(0, at) : name.replace(/:[^:/]+$/, '');
+  return `${base}@${digest}`;
+}
+
+async function waitGone(pid: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+}

@@ -1,0 +1,150 @@
+// Pod sandboxes: pinned net/ipc/uts namespaces (nsfs bind mounts that every container joins),
+// the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, emptyDir volumes and the pod cgroup.
+// Setup is a linear recipe; every step pushes its undo so a failure unwinds what was done.
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePodCgroup, podCgroupPath, removeCgroup } from './cgroups.js';
+import { RuntimeError } from './errors.js';
+import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, mount, mountsUnder, umount } from './syscalls.js';
+import { SandboxState, type PodSandboxConfig } from './types.js';
+
+export const NETNS_DIR = process.env.TSKUBE_NETNS_DIR ?? '/run/netns';
+
+export interface SandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  state: SandboxState;
+  createdAt: string;
+  dir: string;
+  netnsPath: string;
+  ipcnsPath: string;
+  utsnsPath: string;
+  hostname: string;
+  cgroupPath: string;
+  volumes: Record<string, string>;
+  ip?: string;
+}
+
+/** Make `dir` a mount point with the given propagation (how `ip netns` prepares /run/netns). */
+export async function ensureMountPoint(dir: string, propagation: number): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true });
+  try {
+    mount('none', dir, null, propagation | MS_REC, null);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    mount(dir, dir, null, MS_BIND | MS_REC, null);
+    mount('none', dir, null, propagation | MS_REC, null);
+  }
+}
+
+export function netnsName(id: string): string {
+  return `tsk-${id.slice(0, 16)}`;
+}
+
+function execP(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, (err, _o, stderr) => (err ? reject(new RuntimeError(`${file} ${args.join(' ')}: ${stderr.trim() || err.message}`, { cause: err })) : resolve())),
+  );
+}
+
+export function hostsFile(c: PodSandboxConfig, hostname: string, ip?: string): string {
+  let s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+  if (ip) s += `${ip}\t${hostname}\n`;
+  for (const a of c.hostAliases ?? []) s += `\n# Entries added by HostAliases.\n${a.ip}\t${a.hostnames.join('\t')}\n`;
+  return s;
+}
+
+export function resolvConf(c: PodSandboxConfig, hostResolv: string): string {
+  const d = c.dnsConfig;
+  if (!d || (!d.servers?.length && !d.searches?.length && !d.options?.length)) return hostResolv;
+  let s = '';
+  if (d.searches?.length) s += `search ${d.searches.join(' ')}\n`;
+  for (const n of d.servers ?? []) s += `nameserver ${n}\n`;
+  if (d.options?.length) s += `options ${d.options.join(' ')}\n`;
+  return s;
+}
+
+/** Create the sandbox on disk and in the kernel. `nsDir` must be a private mount point. */
+export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string, nsDir: string): Promise<SandboxRecord> {
+  const undo: (() => Promise<void> | void)[] = [];
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    undo.push(() => fsp.rm(dir, { recursive: true, force: true }));
+    const hostname = (c.hostname || c.name).slice(0, 63);
+    const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    await fsp.writeFile(join(dir, 'hosts'), hostsFile(c, hostname));
+    await fsp.writeFile(join(dir, 'hostname'), hostname + '\n');
+    await fsp.writeFile(join(dir, 'resolv.conf'), resolvConf(c, hostResolv));
+
+    const volumes: Record<string, string> = {};
+    for (const v of c.emptyDirs ?? []) {
+      const p = join(dir, 'volumes', v.name);
+      await fsp.mkdir(p, { recursive: true, mode: 0o777 });
+      await fsp.chmod(p, 0o777);
+      if (v.medium === 'Memory') {
+        mount('tmpfs', p, 'tmpfs', MS_NOSUID | MS_NODEV, `mode=1777${v.sizeLimit ? `,size=${v.sizeLimit}` : ''}`);
+        undo.push(() => umount(p, MNT_DETACH));
+      }
+      volumes[v.name] = p;
+    }
+
+    const cgroupPath = podCgroupPath(c.cgroupParent, c.uid);
+    await ensurePodCgroup(cgroupPath, c.resources);
+    undo.push(() => removeCgroup(cgroupPath));
+
+    await ensureMountPoint(NETNS_DIR, MS_SHARED);
+    const netnsPath = join(NETNS_DIR, netnsName(id));
+    const ipcnsPath = join(nsDir, `${id}.ipc`);
+    const utsnsPath = join(nsDir, `${id}.uts`);
+    for (const f of [netnsPath, ipcnsPath, utsnsPath]) {
+      await fsp.writeFile(f, '', { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+      undo.push(async () => {
+        umount(f, MNT_DETACH);
+        await fsp.rm(f, { force: true });
+      });
+    }
+    // One process makes the three namespaces, names the host and brings loopback up; unshare(1)
+    // bind-mounts each namespace onto its file so it outlives the process.
+    await execP('unshare', [`--net=${netnsPath}`, `--ipc=${ipcnsPath}`, `--uts=${utsnsPath}`, '/bin/sh', '-c', 'hostname "$1" && ip link set lo up', 'sh', hostname]);
+    return {
+      id,
+      config: c,
+      state: SandboxState.Ready,
+      createdAt: new Date().toISOString(),
+      dir,
+      netnsPath,
+      ipcnsPath,
+      utsnsPath,
+      hostname,
+      cgroupPath,
+      volumes,
+    };
+  } catch (e) {
+    for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => {});
+    throw e;
+  }
+}
+
+/** Undo setupSandbox: namespaces, volumes, pod cgroup, files. Idempotent. */
+export async function teardownSandbox(s: SandboxRecord): Promise<void> {
+  for (const f of [s.netnsPath, s.ipcnsPath, s.utsnsPath]) {
+    umount(f, MNT_DETACH);
+    await fsp.rm(f, { force: true });
+  }
+  for (const m of await mountsUnder(s.dir)) umount(m, MNT_DETACH);
+  await removeCgroup(s.cgroupPath);
+  await fsp.rm(s.dir, { recursive: true, force: true });
+}
+
+/** Prepare the private mount point the ipc/uts namespace files are bound under. */
+export async function ensureNsDir(nsDir: string): Promise<void> {
+  await ensureMountPoint(nsDir, MS_PRIVATE);
+}
+
+/** Rewrite /etc/hosts once the pod has an IP (the node agent calls setPodSandboxIP). */
+export async function updateHosts(s: SandboxRecord): Promise<void> {
+  await fsp.writeFile(join(s.dir, 'hosts'), hostsFile(s.config, s.hostname, s.ip));
+}

@@ -1,0 +1,78 @@
+// The few syscalls the runtime makes in-process through koffi (a spawn of mount(8) costs more
+// than the mount itself): mount, umount2, mknod, setxattr.
+import koffi from 'koffi';
+import { constants } from 'node:os';
+
+type Fn = (...args: unknown[]) => number;
+let libc: { mount: Fn; umount2: Fn; mknod: Fn; setxattr: Fn } | undefined;
+
+function lib() {
+  if (!libc) {
+    const l = koffi.load('libc.so.6');
+    libc = {
+      mount: l.func('int mount(const char *src, const char *tgt, const char *fstype, unsigned long flags, const char *data)') as Fn,
+      umount2: l.func('int umount2(const char *tgt, int flags)') as Fn,
+      mknod: l.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
+      setxattr: l.func('int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
+    };
+  }
+  return libc;
+}
+
+function check(rc: number, what: string): void {
+  if (rc !== 0) {
+    const errno = koffi.errno();
+    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
+    err.code = name;
+    err.errno = errno;
+    throw err;
+  }
+}
+
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 0x2;
+
+export function mount(src: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+  check(lib().mount(src, target, fstype, flags, data), `mount ${fstype ?? ''} ${src ?? ''} on ${target}`);
+}
+
+/** Unmount; a target that is not mounted (EINVAL) or absent (ENOENT) is not an error. */
+export function umount(target: string, flags = 0): void {
+  try {
+    check(lib().umount2(target, flags), `umount ${target}`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOENT') throw e;
+  }
+}
+
+/** An overlayfs whiteout: a character device 0:0. */
+export function mkWhiteout(path: string): void {
+  check(lib().mknod(path, 0o20000, 0), `mknod ${path}`);
+}
+
+export function setXattr(path: string, name: string, value: string): void {
+  const buf = Buffer.from(value);
+  check(lib().setxattr(path, name, buf, buf.length, 0), `setxattr ${name} on ${path}`);
+}
+
+/** Mount points at or under `prefix`, deepest first (from /proc/self/mountinfo). */
+export async function mountsUnder(prefix: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of info.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (!mp) continue;
+    const p = mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : prefix + '/')) out.push(p);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}

@@ -1,0 +1,240 @@
+// The CRI-shaped interface of the runtime, as the node agent drives it. Field names follow the
+// CRI (k8s.io/cri-api runtime/v1) in camelCase; configs are what the agent builds from a Pod.
+import type { Readable, Writable } from 'node:stream';
+import type { PullProgress, RegistryAuth } from './registry-client.js';
+
+export interface Mount {
+  containerPath: string;
+  hostPath: string;
+  readonly?: boolean;
+  /** rprivate (default), rslave or rshared bind propagation. */
+  propagation?: 'private' | 'rslave' | 'rshared';
+}
+
+/** A pod-level volume the runtime manages itself (emptyDir); containers mount it by name. */
+export interface VolumeMount {
+  name: string;
+  containerPath: string;
+  readonly?: boolean;
+  subPath?: string;
+}
+
+export interface EmptyDirVolume {
+  name: string;
+  medium?: '' | 'Memory';
+  /** Bytes, for the tmpfs size of Memory-medium volumes. */
+  sizeLimit?: number;
+}
+
+export interface LinuxResources {
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  memoryLimitInBytes?: number;
+  pidsLimit?: number;
+}
+
+export interface SecurityContext {
+  privileged?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  runAsUser?: number;
+  runAsGroup?: number;
+  supplementalGroups?: number[];
+  readOnlyRootFilesystem?: boolean;
+  /** Defaults to true like Kubernetes; false sets no_new_privs. */
+  allowPrivilegeEscalation?: boolean;
+}
+
+export interface PodSandboxConfig {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt?: number;
+  hostname?: string;
+  dnsConfig?: { servers?: string[]; searches?: string[]; options?: string[] };
+  hostAliases?: { ip: string; hostnames: string[] }[];
+  /** Cgroup parent of the pod cgroup path; default `/tskube`. */
+  cgroupParent?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** emptyDir volumes, created with the sandbox and shared by its containers. */
+  emptyDirs?: EmptyDirVolume[];
+  /** Hard limits for the whole pod (sum of container limits), applied on the pod cgroup. */
+  resources?: LinuxResources;
+}
+
+export interface ContainerConfig {
+  name: string;
+  attempt?: number;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { key: string; value: string }[];
+  workingDir?: string;
+  mounts?: Mount[];
+  volumeMounts?: VolumeMount[];
+  resources?: LinuxResources;
+  securityContext?: SecurityContext;
+  /** Overrides the image's STOPSIGNAL. */
+  stopSignal?: string;
+  /** Log file (absolute); default <root>/logs/<sandbox>/<name>_<attempt>.log. */
+  logPath?: string;
+  /** Rotate (truncate and restart) the log file past this many bytes; default 10 MiB. */
+  logSizeMax?: number;
+  tty?: boolean;
+  stdin?: boolean;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export enum SandboxState {
+  Ready = 'SANDBOX_READY',
+  NotReady = 'SANDBOX_NOTREADY',
+}
+
+export enum ContainerState {
+  Created = 'CONTAINER_CREATED',
+  Running = 'CONTAINER_RUNNING',
+  Exited = 'CONTAINER_EXITED',
+  Unknown = 'CONTAINER_UNKNOWN',
+}
+
+export interface PodSandboxStatus {
+  id: string;
+  metadata: { name: string; namespace: string; uid: string; attempt: number };
+  state: SandboxState;
+  createdAt: string;
+  /** Pinned namespaces; `netnsPath` is what pkg/network wires (`/run/netns/tsk-<id>`). */
+  netnsPath: string;
+  ipcnsPath: string;
+  utsnsPath: string;
+  ip?: string;
+  cgroupParent: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  metadata: { name: string; attempt: number };
+  state: ContainerState;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** OOMKilled, Completed (exit 0) or Error. */
+  reason?: string;
+  message?: string;
+  image: string;
+  imageRef: string;
+  logPath: string;
+  pid?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ContainerFilter {
+  id?: string;
+  sandboxId?: string;
+  state?: ContainerState;
+  labelSelector?: Record<string, string>;
+}
+
+export interface SandboxFilter {
+  id?: string;
+  state?: SandboxState;
+  labelSelector?: Record<string, string>;
+}
+
+export interface ExecSyncResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ExecOptions {
+  tty?: boolean;
+  stdin?: boolean;
+  env?: string[];
+  user?: { uid: number; gid: number };
+}
+
+export interface ExecSession {
+  stdin: Writable | null;
+  stdout: Readable;
+  stderr: Readable;
+  exitCode: Promise<number>;
+  /** Kill the exec'd process. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface ReadLogsOptions {
+  follow?: boolean;
+  /** Last N lines only. */
+  tail?: number;
+  /** Only lines at or after this time. */
+  since?: Date;
+  /** Keep the CRI timestamp prefix (kubectl logs --timestamps). */
+  timestamps?: boolean;
+  /** Ends a follow. */
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** P for a partial line, F for the full/final part. */
+  tag: 'P' | 'F';
+  message: string;
+}
+
+export interface PullImageOptions {
+  auth?: RegistryAuth;
+  onProgress?: (p: PullProgress) => void;
+}
+
+export interface Image {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  size: number;
+}
+
+export interface ImageStatusResult extends Image {
+  user?: string;
+  env: string[];
+  entrypoint: string[];
+  cmd: string[];
+  workingDir?: string;
+  stopSignal?: string;
+}
+
+export interface RuntimeService {
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus>;
+  listPodSandbox(filter?: SandboxFilter): Promise<PodSandboxStatus[]>;
+  /** Record the pod IP pkg/network assigned, so that status reports it. */
+  setPodSandboxIP(id: string, ip: string): Promise<void>;
+
+  createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSec: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]>;
+  containerStatus(id: string): Promise<ContainerStatus>;
+  execSync(id: string, cmd: string[], timeoutSec?: number): Promise<ExecSyncResult>;
+  exec(id: string, cmd: string[], opts?: ExecOptions): Promise<ExecSession>;
+  readLogs(id: string, opts?: ReadLogsOptions): AsyncIterable<string>;
+}
+
+export interface ImageService {
+  pullImage(ref: string, opts?: PullImageOptions): Promise<string>;
+  listImages(): Promise<Image[]>;
+  imageStatus(ref: string): Promise<ImageStatusResult | null>;
+  removeImage(ref: string): Promise<void>;
+  importImage(source: string, opts?: { name?: string }): Promise<string[]>;
+  pushImage(ref: string, target?: string, opts?: { auth?: RegistryAuth }): Promise<string>;
+}
