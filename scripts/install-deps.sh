@@ -23,7 +23,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[setup] installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 writes lock files that its own `npm ci` rejects (platform-specific optional
+  # packages missing), so install from the lock with `npm install`.
+  npm install --no-audit --no-fund --loglevel=error
 else
   echo "[setup] npm packages present"
 fi
