@@ -41,6 +41,8 @@ export class TooOldError extends Error {
 interface CacheWatcher {
   filter: WatchFilter;
   sink: WatchSink;
+  /** Events at or below this revision are already known to the client (it may be ahead of us). */
+  minRev: number;
 }
 
 enum State {
@@ -254,9 +256,10 @@ export class WatchCache {
   watch(fromRev: number | undefined, filter: WatchFilter, sink: WatchSink): () => void {
     if (this.state !== State.Ready) throw new Error('watch cache is not ready');
     if (fromRev !== undefined && fromRev > 0 && fromRev < this.oldestRev) throw new TooOldError(fromRev, this.oldestRev);
-    const cw: CacheWatcher = { filter, sink };
+    const cw: CacheWatcher = { filter, sink, minRev: fromRev ?? 0 };
     if (!fromRev) {
       for (const obj of this.list(filter).items) sink.send('ADDED', obj);
+      cw.minRev = this.rev;
     } else {
       for (let i = this.windowStart; i < this.window.length; i++) {
         const ev = this.window[i]!;
@@ -276,6 +279,7 @@ export class WatchCache {
 }
 
 function dispatch(w: CacheWatcher, ev: CacheEvent): void {
+  if (ev.rev <= w.minRev) return;
   const f = w.filter;
   if (f.exactKey ? ev.key !== f.exactKey : !ev.key.startsWith(f.keyPrefix)) return;
   const now = f.matches(ev.obj);
