@@ -162,3 +162,8 @@ export async function cgroupPids(path: string): Promise<number[]> {
   await walk(join(base, path));
   return out;
 }
+
+/** Remove `path` from every hierarchy if it is empty (a shared parent such as /tskube); errors ignored. */
+export async function removeIfEmpty(path: string): Promise<void> {
+  for (const h of cgroupLayout().hierarchies) await fsp.rmdir(join(h.mount, path)).catch(() => {});
+}

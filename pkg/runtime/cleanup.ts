@@ -2,7 +2,7 @@
 // cgroups, pinned namespaces, files). Used by `tsctl down` and by tests, even after a crash.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupPids, removeCgroup } from './cgroups.js';
+import { cgroupPids, removeCgroup, removeIfEmpty } from './cgroups.js';
 import { alive, conmonPidFile, readPid } from './monitor.js';
 import { Runc } from './runc.js';
 import type { SandboxRecord } from './sandbox.js';
@@ -40,6 +40,7 @@ export async function cleanupAll(root: string = DEFAULT_ROOT): Promise<void> {
     await removeCgroup(s.cgroupPath).catch(() => {});
   }
   for (const c of containers) await removeCgroup(c.cgroupPath).catch(() => {});
+  for (const parent of new Set(sandboxes.map((s) => s.cgroupPath.replace(/\/[^/]+$/, '')).filter(Boolean))) await removeIfEmpty(parent);
   // 4. Every mount under the root (overlay roots, tmpfs volumes, the ns dir), deepest first.
   for (const m of await mountsUnder(root)) umount(m, MNT_DETACH);
   await fsp.rm(root, { recursive: true, force: true });

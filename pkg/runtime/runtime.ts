@@ -231,9 +231,10 @@ export class Runtime extends ImageManager implements RuntimeService {
   async startContainer(id: string): Promise<void> {
     const c = this.container(id);
     if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
+    const startedAt = new Date().toISOString();
     await this.runc.start(c.id);
     c.state = ContainerState.Running;
-    c.startedAt = new Date().toISOString();
+    c.startedAt = startedAt;
     await this.saveContainer(c);
   }
 
@@ -244,7 +245,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     if (exit) {
       c.exitCode = exit.code;
       c.finishedAt = exit.at.toISOString();
-      c.startedAt ??= c.finishedAt;
+      if (!c.startedAt || c.startedAt > c.finishedAt) c.startedAt = c.finishedAt;
       const oom = (await fsp.access(oomFile({ dir: c.dir })).then(() => true, () => false)) || (exit.code !== 0 && (await oomKilled(c.cgroupPath)));
       c.reason = oom ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error';
     } else if (!alive(c.conmonPid) && !alive(c.pid)) {

@@ -1,0 +1,270 @@
+// The container half of the runtime conformance suite, against real runc, conmon, cgroups and
+// namespaces: run, exec, logs, stop, remove; pod-shared namespaces and volumes; limits and
+// security; and nothing left behind.
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContainerState, Runtime, SandboxState, cleanupAll, cpuUsageNs, type ContainerConfig, type PodSandboxConfig } from '../../pkg/runtime/index.js';
+import { cgroupExists, cgroupPids } from '../../pkg/runtime/cgroups.js';
+import { hostSnapshot, isRoot, tempRoot, waitFor, type HostSnapshot } from './helpers.js';
+
+const IMAGE = 'busybox:conformance';
+let seq = 0;
+
+
+describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, namespaces)', () => {
+  let root: string;
+  let rt: Runtime;
+  let before: HostSnapshot;
+
+  beforeAll(async () => {
+    root = await tempRoot();
+    before = hostSnapshot(root);
+    rt = await Runtime.open({ root });
+    await rt.buildBusybox(IMAGE);
+  });
+  afterAll(async () => {
+    if (root) await cleanupAll(root);
+  });
+
+  function pod(over: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
+    const n = ++seq;
+    return { name: `pod${n}`, namespace: 'default', uid: `uid-${process.pid}-${n}`, hostname: `pod${n}`, ...over };
+  }
+  async function run(sandboxId: string, c: Partial<ContainerConfig> & { command: string[] }): Promise<string> {
+    const id = await rt.createContainer(sandboxId, { name: `c${++seq}`, image: IMAGE, ...c });
+    await rt.startContainer(id);
+    return id;
+  }
+  async function exited(id: string, timeoutMs = 20_000) {
+    return waitFor(async () => {
+      const s = await rt.containerStatus(id);
+      return s.state === ContainerState.Exited ? s : undefined;
+    }, timeoutMs, `container ${id} to exit`);
+  }
+  async function logText(id: string): Promise<string> {
+    let s = '';
+    for await (const l of rt.readLogs(id)) s += l;
+    return s;
+  }
+
+  it('runs a container: status, CRI log lines, exec, exit code and reason', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const st = await rt.podSandboxStatus(sb);
+    expect(st.state).toBe(SandboxState.Ready);
+    expect(st.netnsPath).toMatch(/^\/run\/netns\/tsk-[a-f0-9]{16}$/);
+    const id = await run(sb, { command: ['sh', '-c', 'echo out; echo err >&2; exec sleep 60'], env: [{ key: 'GREETING', value: 'hi' }] });
+    const s = await rt.containerStatus(id);
+    expect(s.state).toBe(ContainerState.Running);
+    expect(s.pid).toBeGreaterThan(1);
+    expect(s.imageRef).toMatch(/^docker\.io\/library\/busybox@sha256:/);
+    await waitFor(async () => (await logText(id)).includes('err'), 5000, 'logs');
+    const raw = await fsp.readFile(s.logPath, 'utf8');
+    expect(raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) stdout F out$/m);
+    expect(raw).toMatch(/ stderr F err$/m);
+    expect((await logText(id)).split('\n').sort()).toEqual(['', 'err', 'out']);
+
+    const ex = await rt.execSync(id, ['sh', '-c', 'echo $GREETING; hostname; echo oops >&2; exit 4']);
+    expect(ex).toEqual({ stdout: `hi\n${st.metadata.name}\n`, stderr: 'oops\n', exitCode: 4 });
+    expect((await rt.execSync(id, ['cat', '/etc/hosts'])).stdout).toMatch(/127\.0\.0\.1\s+localhost/);
+    expect((await rt.execSync(id, ['cat', '/etc/hostname'])).stdout).toBe(`${st.metadata.name}\n`);
+    // Own pid namespace: the container's command is pid 1.
+    expect((await rt.execSync(id, ['cat', '/proc/1/cmdline'])).stdout).toBe('sleep\x0060\x00');
+
+    const session = await rt.exec(id, ['sh', '-c', 'read line; echo got:$line'], { stdin: true });
+    let out = '';
+    session.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    session.stdin!.end('ping\n');
+    expect(await session.exitCode).toBe(0);
+    expect(out).toBe('got:ping\n');
+
+    const ok = await run(sb, { command: ['true'] });
+    const bad = await run(sb, { command: ['sh', '-c', 'exit 3'] });
+    expect(await exited(ok)).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const b = await exited(bad);
+    expect(b).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(Date.parse(b.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(b.startedAt!));
+    expect((await rt.listContainers({ sandboxId: sb })).length).toBe(3);
+    expect((await rt.listContainers({ sandboxId: sb, state: ContainerState.Exited })).map((c) => c.id).sort()).toEqual([ok, bad].sort());
+    await rt.removePodSandbox(sb);
+    await expect(rt.containerStatus(id)).rejects.toThrow(/not found/);
+  });
+
+  it('stops with the stop signal, and SIGKILLs after the timeout', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const graceful = await run(sb, { command: ['sh', '-c', 'trap "echo bye; exit 0" USR1; while :; do sleep 0.1; done'], stopSignal: 'SIGUSR1' });
+    const stubborn = await run(sb, { command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'] });
+    await new Promise((r) => setTimeout(r, 300));
+    let t = Date.now();
+    await rt.stopContainer(graceful, 10);
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(await rt.containerStatus(graceful)).toMatchObject({ state: ContainerState.Exited, exitCode: 0, reason: 'Completed' });
+    expect(await logText(graceful)).toContain('bye');
+    t = Date.now();
+    await rt.stopContainer(stubborn, 1);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(900);
+    expect(await rt.containerStatus(stubborn)).toMatchObject({ state: ContainerState.Exited, exitCode: 137 });
+    await rt.removePodSandbox(sb);
+  });
+
+  it('follows logs until the container exits, tails, and rotates at the size limit', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; sleep 0.1; done'] });
+    const lines: string[] = [];
+    for await (const l of rt.readLogs(id, { follow: true })) lines.push(l.trim());
+    expect(lines).toEqual(['line1', 'line2', 'line3', 'line4', 'line5']);
+    const tail: string[] = [];
+    for await (const l of rt.readLogs(id, { tail: 2, timestamps: true })) tail.push(l);
+    expect(tail).toHaveLength(2);
+    expect(tail[1]).toMatch(/^\S+ line5\n$/);
+
+    const big = await run(sb, { command: ['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done'], logSizeMax: 4096 });
+    await exited(big);
+    const st = await rt.containerStatus(big);
+    expect((await fsp.stat(st.logPath)).size).toBeLessThanOrEqual(4096);
+    expect(await logText(big)).toContain('line 399');
+    await rt.removePodSandbox(sb);
+  });
+
+  it('shares net, ipc and uts between the containers of a pod, and emptyDir volumes (disk and Memory)', async () => {
+    const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'www' }, { name: 'cache', medium: 'Memory', sizeLimit: 8 << 20 }] }));
+    const server = await run(sb, {
+      command: ['sh', '-c', 'echo hello-from-httpd > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'],
+      volumeMounts: [{ name: 'www', containerPath: '/www' }],
+    });
+    const client = await run(sb, { command: ['sleep', '60'], volumeMounts: [{ name: 'cache', containerPath: '/cache' }, { name: 'www', containerPath: '/shared', readonly: true }] });
+    const body = await waitFor(async () => {
+      const r = await rt.execSync(client, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/index.html'], 5);
+      return r.exitCode === 0 ? r.stdout : undefined;
+    }, 10_000, 'httpd on localhost');
+    expect(body).toBe('hello-from-httpd\n');
+    expect((await rt.execSync(client, ['cat', '/shared/index.html'])).stdout).toBe('hello-from-httpd\n');
+    expect((await rt.execSync(client, ['touch', '/shared/x'])).exitCode).not.toBe(0);
+    expect((await rt.execSync(client, ['sh', '-c', 'grep " /cache " /proc/mounts'])).stdout).toMatch(/^tmpfs \/cache tmpfs /);
+    expect((await rt.execSync(client, ['hostname'])).stdout).toBe((await rt.execSync(server, ['hostname'])).stdout);
+    const ns = async (id: string, n: string) => (await rt.execSync(id, ['readlink', `/proc/self/ns/${n}`])).stdout;
+    for (const n of ['net', 'ipc', 'uts']) expect(await ns(client, n)).toBe(await ns(server, n));
+    for (const n of ['pid', 'mnt']) expect(await ns(client, n)).not.toBe(await ns(server, n));
+    await rt.removePodSandbox(sb);
+  });
+
+  it('drops capabilities, holds readOnlyRootFilesystem, runs as the asked user, sets no_new_privs', async () => {
+    const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'scratch' }] }));
+    const plain = await run(sb, { command: ['sleep', '60'] });
+    const r = await rt.execSync(plain, ['ip', 'link', 'add', 'tsk0x', 'type', 'bridge']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/not permitted/i);
+    // Docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
+    expect((await rt.execSync(plain, ['grep', 'CapEff', '/proc/self/status'])).stdout).toMatch(/00000000a80425fb/);
+    expect((await rt.execSync(plain, ['cat', '/proc/kcore'])).stdout).toBe('');
+    expect((await rt.execSync(plain, ['sh', '-c', 'echo 1 > /proc/sys/kernel/domainname'])).exitCode).not.toBe(0);
+
+    const locked = await run(sb, {
+      command: ['sleep', '60'],
+      volumeMounts: [{ name: 'scratch', containerPath: '/scratch' }],
+      securityContext: { readOnlyRootFilesystem: true, runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    });
+    const t = await rt.execSync(locked, ['touch', '/newfile']);
+    expect(t.exitCode).not.toBe(0);
+    expect(t.stderr).toMatch(/Read-only file system/);
+    expect((await rt.execSync(locked, ['sh', '-c', 'echo ok > /scratch/f && cat /scratch/f'])).stdout).toBe('ok\n');
+    expect((await rt.execSync(locked, ['id'])).stdout).toMatch(/^uid=65534\(nobody\) gid=65534\(nobody\)/);
+    expect((await rt.execSync(locked, ['grep', 'NoNewPrivs', '/proc/self/status'])).stdout).toMatch(/1$/m);
+    expect((await rt.execSync(locked, ['grep', 'CapBnd', '/proc/self/status'])).stdout).toMatch(/0000000000000000/);
+
+    const added = await run(sb, { command: ['sleep', '60'], securityContext: { capabilities: { add: ['NET_ADMIN'] } } });
+    expect(await rt.execSync(added, ['ip', 'link', 'add', 'tsk0x', 'type', 'bridge'])).toMatchObject({ exitCode: 0, stderr: '' });
+    await rt.removePodSandbox(sb);
+  });
+
+  it('ends a memory hog OOMKilled', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'x=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; while :; do x=$x$x; done'], resources: { memoryLimitInBytes: 32 << 20 } });
+    const s = await exited(id, 30_000);
+    expect(s).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    await rt.removePodSandbox(sb);
+  });
+
+  it('holds a fork bomb at the pids limit', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    // A subshell forks sleepers until fork fails; pid 1 of the container must survive it.
+    const id = await run(sb, { command: ['sh', '-c', '(while :; do sleep 60 & done) 2>/dev/null; echo held; exec sleep 60'], resources: { pidsLimit: 32 } });
+    const cg = `${(await rt.podSandboxStatus(sb)).cgroupParent}/${id}`;
+    await waitFor(async () => (await logText(id)).includes('held'), 15_000, 'the bomb to be held');
+    const n = (await cgroupPids(cg)).length;
+    expect(n).toBeGreaterThan(20);
+    expect(n).toBeLessThanOrEqual(32);
+    expect((await rt.containerStatus(id)).state).toBe(ContainerState.Running);
+    expect(Number(await fsp.readFile(`/sys/fs/cgroup/pids${cg}/pids.events`, 'utf8').then((t) => /max (\d+)/.exec(t)![1]))).toBeGreaterThan(0);
+    await rt.stopContainer(id, 0);
+    await rt.removePodSandbox(sb);
+  });
+
+  it('keeps a busy loop near its CPU limit (cpuacct usage)', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'while :; do :; done'], resources: { cpuQuota: 20_000, cpuPeriod: 100_000, cpuShares: 204 } });
+    const cg = `${(await rt.podSandboxStatus(sb)).cgroupParent}/${id}`;
+    expect((await fsp.readFile(`/sys/fs/cgroup/cpu${cg}/cpu.shares`, 'utf8')).trim()).toBe('204');
+    await new Promise((r) => setTimeout(r, 300));
+    const u0 = await cpuUsageNs(cg);
+    const t0 = process.hrtime.bigint();
+    await new Promise((r) => setTimeout(r, 2000));
+    const used = (await cpuUsageNs(cg)) - u0;
+    const wall = Number(process.hrtime.bigint() - t0);
+    const ratio = used / wall;
+    expect(ratio).toBeGreaterThan(0.1);
+    expect(ratio).toBeLessThan(0.26);
+    await rt.removePodSandbox(sb);
+  });
+
+  it('leaves nothing behind after removal: mounts, cgroups, netns, runc state, processes', async () => {
+    const before = hostSnapshot(root);
+    const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'm', medium: 'Memory' }] }));
+    const st = await rt.podSandboxStatus(sb);
+    const ids = [await run(sb, { command: ['sleep', '60'], volumeMounts: [{ name: 'm', containerPath: '/m' }] }), await run(sb, { command: ['sh', '-c', 'sleep 60 & sleep 60'] })];
+    expect(hostSnapshot(root).mountsUnder.length).toBeGreaterThan(before.mountsUnder.length);
+    await rt.removeContainer(ids[0]);
+    expect(await rt.runc.state(ids[0])).toBeUndefined();
+    expect(await cgroupExists(`${st.cgroupParent}/${ids[0]}`)).toEqual([]);
+    await rt.stopPodSandbox(sb);
+    expect((await rt.podSandboxStatus(sb)).state).toBe(SandboxState.NotReady);
+    await rt.removePodSandbox(sb);
+    expect(await cgroupExists(st.cgroupParent)).toEqual([]);
+    await expect(fsp.access(st.netnsPath)).rejects.toThrow();
+    expect((await rt.runc.list()).filter((c) => ids.includes(c.id))).toEqual([]);
+    const after = hostSnapshot(root);
+    expect(after.mountsUnder).toEqual(before.mountsUnder);
+    expect(after.mounts).toBe(before.mounts);
+    expect(after.netns).toEqual(before.netns);
+    expect(after.podCgroups).toEqual(before.podCgroups);
+    expect(after.monitors.filter((p) => !before.monitors.includes(p))).toEqual([]);
+    for (const id of ids) await expect(fsp.access(join(root, 'containers', id))).rejects.toThrow();
+    await expect(fsp.access(join(root, 'sandboxes', sb))).rejects.toThrow();
+  });
+
+  it('cleanupAll removes every trace, even of running pods', async () => {
+    const other = await tempRoot();
+    const pre = hostSnapshot(other);
+    const r2 = await Runtime.open({ root: other });
+    await r2.importImage(await exportBusybox());
+    const sb = await r2.runPodSandbox(pod({ emptyDirs: [{ name: 'm', medium: 'Memory' }] }));
+    const cgroup = (await r2.podSandboxStatus(sb)).cgroupParent;
+    await r2.startContainer(await r2.createContainer(sb, { name: 'x', image: IMAGE, command: ['sleep', '60'] }));
+    await cleanupAll(other);
+    const post = hostSnapshot(other);
+    expect(post.mountsUnder).toEqual([]);
+    expect(post.mounts).toBe(pre.mounts);
+    expect(post.netns).toEqual(pre.netns);
+    expect(post.podCgroups).toEqual(pre.podCgroups);
+    expect(await cgroupExists(cgroup)).toEqual([]);
+    expect(post.monitors.filter((p) => !pre.monitors.includes(p))).toEqual([]);
+    await expect(fsp.access(other)).rejects.toThrow();
+  });
+
+  async function exportBusybox(): Promise<string> {
+    const dest = join(root, 'busybox-layout');
+    await fsp.rm(dest, { recursive: true, force: true });
+    await rt.exportImage(IMAGE, dest);
+    return dest;
+  }
+});
