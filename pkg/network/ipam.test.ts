@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,12 +85,47 @@ describe('HostLocalIpam', () => {
     expect((await new HostLocalIpam(dir, '10.244.2.0/24').allocate('b')).allocation.ip).toBe('10.244.2.2');
   });
 
-  it('writes atomically: the store is always valid JSON, with no temp files left', async () => {
+  it('journals each change as one appended line and folds the journal into a snapshot as it grows', async () => {
     const ipam = new HostLocalIpam(dir, '10.244.1.0/24');
     await Promise.all(Array.from({ length: 20 }, (_, i) => ipam.allocate(`x${i}`)));
-    const store = JSON.parse(readFileSync(join(dir, 'ipam.json'), 'utf8'));
-    expect(Object.keys(store.allocations)).toHaveLength(20);
-    expect(readdirSync(dir).sort()).toEqual(['ipam.json', 'ipam.lock']);
+    const lines = readFileSync(join(dir, 'ipam.log'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('{"gen":0}');
+    expect(lines).toHaveLength(21);
+    // 300 more changes: compaction happens, nothing is lost, the journal stays short.
+    for (let i = 0; i < 150; i++) {
+      await ipam.allocate(`y${i}`);
+      await ipam.release(`y${i}`);
+    }
+    expect(existsSync(join(dir, 'ipam.json'))).toBe(true);
+    expect(readFileSync(join(dir, 'ipam.log'), 'utf8').split('\n').length).toBeLessThan(300);
+    const fresh = new HostLocalIpam(dir, '10.244.1.0/24');
+    expect((await fresh.list()).map((a) => a.sandboxId).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `x${i}`).sort());
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('survives a torn journal line (a crash mid-append) and ignores a journal already folded into the snapshot', async () => {
+    const ipam = new HostLocalIpam(dir, '10.244.1.0/24');
+    await ipam.allocate('a');
+    appendFileSync(join(dir, 'ipam.log'), '{"set":{"ip":"10.244.1.9","sandb');
+    const after = new HostLocalIpam(dir, '10.244.1.0/24');
+    expect((await after.allocate('b')).allocation.ip).toBe('10.244.1.3');
+    expect((await after.list()).map((a) => a.sandboxId).sort()).toEqual(['a', 'b']);
+    expect(readFileSync(join(dir, 'ipam.log'), 'utf8').endsWith('\n')).toBe(true);
+    // A snapshot of a newer generation than the journal: the journal is stale and ignored.
+    writeFileSync(join(dir, 'ipam.json'), JSON.stringify({ version: 1, gen: 5, subnet: '10.244.1.0/24', allocations: { '10.244.1.7': { ip: '10.244.1.7', sandboxId: 'z', state: 'ready', createdAt: '' } } }));
+    const third = new HostLocalIpam(dir, '10.244.1.0/24');
+    expect((await third.list()).map((a) => a.sandboxId)).toEqual(['z']);
+    expect((await third.allocate('c')).allocation.ip).toBe('10.244.1.2');
+    expect((await new HostLocalIpam(dir, '10.244.1.0/24').list()).map((a) => a.sandboxId).sort()).toEqual(['c', 'z']);
+  });
+
+  it('sees changes another instance made (another agent process) before each operation', async () => {
+    const a = new HostLocalIpam(dir, '10.244.1.0/24');
+    const b = new HostLocalIpam(dir, '10.244.1.0/24');
+    await a.allocate('one');
+    expect((await b.get('one'))?.ip).toBe('10.244.1.2');
+    await b.release('one');
+    expect(await a.get('one')).toBeUndefined();
   });
 
   it('reports a corrupt store instead of starting over (which could hand out held addresses)', async () => {

@@ -1,8 +1,14 @@
-// Host-local IPAM: hands out addresses of one pod CIDR, persisted in one JSON file under the
-// state dir and guarded by a file lock, so no address is handed out twice, even by two agents
-// racing or across restarts. Writes are atomic (temp file + rename); a crash mid-setup leaves a
-// `reserved` allocation behind that gc (releaseExcept) frees.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+// Host-local IPAM: hands out addresses of one pod CIDR, persisted under the state dir and
+// guarded by a file lock, so no address is handed out twice, even by two agents racing or across
+// restarts. A crash mid-setup leaves a `reserved` allocation behind that gc (releaseExcept) frees.
+//
+// On disk: a snapshot (ipam.json, replaced atomically by rename) plus a journal (ipam.log) of
+// one JSON record per change, appended under the lock. Each change costs one small append, not
+// a rewrite of every allocation, so setup time stays flat as a node fills up; the journal is
+// folded into a new snapshot once it outgrows the live allocations. Both carry a generation:
+// a journal whose generation differs from the snapshot's is already folded in and ignored. A
+// torn last line (a crash mid-append) is cut off before the next append.
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, rmdirSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { cidrContains, formatCidr, formatIPv4, hostRange, parseCidr, parseIPv4, type Cidr } from './cidr.js';
 import { ConflictError, ExhaustedError, InvalidArgumentError } from './errors.js';
@@ -19,15 +25,28 @@ export interface IpamAllocation {
   createdAt: string;
 }
 
-interface Store {
+interface Snapshot {
   version: 1;
+  gen: number;
   subnet: string;
   lastReserved?: string;
   /** Keyed by IP. */
   allocations: Record<string, IpamAllocation>;
 }
 
+/** One journal line: an allocation written (set) or removed (del). */
+type Rec = { set: IpamAllocation; last?: string } | { del: string };
+
+interface State {
+  snap: Snapshot;
+  bySandbox: Map<string, string>;
+  /** Bytes of the journal already applied. */
+  offset: number;
+  records: number;
+}
+
 export const IPAM_STORE_FILE = 'ipam.json';
+export const IPAM_JOURNAL_FILE = 'ipam.log';
 export const IPAM_LOCK_FILE = 'ipam.lock';
 
 const sandboxIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -38,13 +57,17 @@ export function validateSandboxId(id: string): void {
 
 export class HostLocalIpam {
   private readonly subnet: Cidr;
-  private readonly storePath: string;
+  private readonly snapPath: string;
+  private readonly logPath: string;
   private readonly lockPath: string;
+  /** What we last read or wrote; only valid while the lock is held and the journal matches it. */
+  private state: State | undefined;
 
   constructor(private readonly stateDir: string, podCIDR: string) {
     this.subnet = parseCidr(podCIDR);
     hostRange(this.subnet); // rejects CIDRs too small to hold a pod
-    this.storePath = join(stateDir, IPAM_STORE_FILE);
+    this.snapPath = join(stateDir, IPAM_STORE_FILE);
+    this.logPath = join(stateDir, IPAM_JOURNAL_FILE);
     this.lockPath = join(stateDir, IPAM_LOCK_FILE);
   }
 
@@ -59,23 +82,21 @@ export class HostLocalIpam {
     admit?: (others: IpamAllocation[]) => void,
   ): Promise<{ allocation: IpamAllocation; existing: boolean }> {
     validateSandboxId(sandboxId);
-    return this.mutate((store) => {
-      admit?.(Object.values(store.allocations).filter((a) => a.sandboxId !== sandboxId));
-      const found = Object.values(store.allocations).find((a) => a.sandboxId === sandboxId);
-      if (found) return { allocation: found, existing: true };
+    return this.mutate<{ allocation: IpamAllocation; existing: boolean }>((st) => {
+      const allocs = st.snap.allocations;
+      if (admit) admit(Object.values(allocs).filter((a) => a.sandboxId !== sandboxId));
+      const have = st.bySandbox.get(sandboxId);
+      if (have) return { result: { allocation: structuredClone(allocs[have]!), existing: true }, recs: [] };
       const { first, last } = hostRange(this.subnet);
       const size = last - first + 1;
-      const after = store.lastReserved ? parseIPv4(store.lastReserved) : last;
+      const after = st.snap.lastReserved ? parseIPv4(st.snap.lastReserved) : last;
       let start = after + 1;
       if (start < first || start > last) start = first;
       for (let i = 0; i < size; i++) {
-        const cand = first + ((start - first + i) % size);
-        const ip = formatIPv4(cand);
-        if (store.allocations[ip]) continue;
-        const allocation: IpamAllocation = { ip, sandboxId, state: 'reserved', createdAt: new Date().toISOString(), ...meta };
-        store.allocations[ip] = allocation;
-        store.lastReserved = ip;
-        return { allocation, existing: false };
+        const ip = formatIPv4(first + ((start - first + i) % size));
+        if (allocs[ip]) continue;
+        const allocation: IpamAllocation = { ip, sandboxId, state: 'reserved', createdAt: new Date().toISOString(), ...structuredClone(meta) };
+        return { result: { allocation: structuredClone(allocation), existing: false }, recs: [{ set: allocation, last: ip }] };
       }
       throw new ExhaustedError(`ipam ${formatCidr(this.subnet)}: no free address for sandbox "${sandboxId}" (${size} in use)`);
     });
@@ -83,97 +104,200 @@ export class HostLocalIpam {
 
   /** Updates the sandbox's allocation; undefined when it has none. */
   update(sandboxId: string, patch: Partial<Pick<IpamAllocation, 'state' | 'hostPorts' | 'netnsPath'>>): Promise<IpamAllocation | undefined> {
-    return this.mutate((store) => {
-      const a = Object.values(store.allocations).find((x) => x.sandboxId === sandboxId);
-      if (!a) return undefined;
-      Object.assign(a, patch);
-      return a;
+    return this.mutate((st) => {
+      const ip = st.bySandbox.get(sandboxId);
+      if (!ip) return { result: undefined, recs: [] };
+      const next = { ...structuredClone(st.snap.allocations[ip]!), ...structuredClone(patch) };
+      return { result: structuredClone(next), recs: [{ set: next }] };
     });
   }
 
   /** Frees the sandbox's address; returns what was freed, undefined when it had none. */
   release(sandboxId: string): Promise<IpamAllocation | undefined> {
-    return this.mutate((store) => {
-      for (const [ip, a] of Object.entries(store.allocations)) {
-        if (a.sandboxId === sandboxId) {
-          delete store.allocations[ip];
-          return a;
-        }
-      }
-      return undefined;
+    return this.mutate((st) => {
+      const ip = st.bySandbox.get(sandboxId);
+      if (!ip) return { result: undefined, recs: [] };
+      return { result: structuredClone(st.snap.allocations[ip]!), recs: [{ del: ip }] };
     });
   }
 
-  /** Frees every allocation whose sandbox is not in keep (the gc pass). */
+  /** Frees every allocation whose sandbox is not kept (the gc pass). */
   releaseExcept(keep: (sandboxId: string) => boolean): Promise<IpamAllocation[]> {
-    return this.mutate((store) => {
-      const freed: IpamAllocation[] = [];
-      for (const [ip, a] of Object.entries(store.allocations)) {
-        if (!keep(a.sandboxId)) {
-          delete store.allocations[ip];
-          freed.push(a);
-        }
-      }
-      return freed;
+    return this.mutate((st) => {
+      const freed = Object.values(st.snap.allocations).filter((a) => !keep(a.sandboxId));
+      return { result: freed.map((a) => structuredClone(a)), recs: freed.map((a) => ({ del: a.ip })) };
     });
   }
 
   async get(sandboxId: string): Promise<IpamAllocation | undefined> {
-    return (await this.list()).find((a) => a.sandboxId === sandboxId);
+    return withFileLock(this.lockPath, () => {
+      const st = this.load();
+      const ip = st.bySandbox.get(sandboxId);
+      return ip ? structuredClone(st.snap.allocations[ip]) : undefined;
+    });
   }
 
   list(): Promise<IpamAllocation[]> {
-    return withFileLock(this.lockPath, () => Object.values(this.read().allocations));
+    return withFileLock(this.lockPath, () => Object.values(this.load().snap.allocations).map((a) => structuredClone(a)));
   }
 
   /** Removes the store and its lock file (and the state dir when that leaves it empty). */
-  destroy(): Promise<void> {
-    return withFileLock(this.lockPath, () => {
-      rmSync(this.storePath, { force: true });
-    }).then(() => removeStoreFiles(this.stateDir));
+  async destroy(): Promise<void> {
+    await withFileLock(this.lockPath, () => {
+      rmSync(this.snapPath, { force: true });
+      rmSync(this.logPath, { force: true });
+      this.state = undefined;
+    });
+    removeStoreFiles(this.stateDir);
   }
 
-  private mutate<T>(fn: (store: Store) => T): Promise<T> {
+  private mutate<T>(fn: (st: State) => { result: T; recs: Rec[] }): Promise<T> {
     return withFileLock(this.lockPath, () => {
-      const store = this.read();
-      const result = fn(store);
-      this.write(store);
+      const st = this.load();
+      const { result, recs } = fn(st);
+      if (recs.length > 0) {
+        this.append(st, recs);
+        if (st.records > Math.max(256, 2 * Object.keys(st.snap.allocations).length)) this.compact(st);
+      }
       return result;
     });
   }
 
-  private read(): Store {
-    const subnet = formatCidr(this.subnet);
-    let raw: string;
+  /** Brings the in-memory state up to date with the files (lock held). */
+  private load(): State {
+    let fd: number;
     try {
-      raw = readFileSync(this.storePath, 'utf8');
+      fd = openSync(this.logPath, 'r+');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, subnet, allocations: {} };
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      return this.reload(undefined);
     }
-    let store: Store;
     try {
-      store = JSON.parse(raw) as Store;
-    } catch (e) {
-      throw new ConflictError(`ipam store ${this.storePath} is corrupt`, { cause: e });
-    }
-    if (store.subnet !== subnet) {
-      if (Object.keys(store.allocations ?? {}).length > 0) {
-        throw new ConflictError(`ipam store ${this.storePath} holds addresses of ${store.subnet}, not ${subnet}: tear those pods down first`);
+      const size = fstatSync(fd).size;
+      const st = this.state;
+      if (st && size >= st.offset && this.journalGen(fd) === st.snap.gen) {
+        if (size > st.offset) this.replay(st, fd, st.offset, size);
+        return st;
       }
-      return { version: 1, subnet, allocations: {} };
+      return this.reload(fd);
+    } finally {
+      closeSync(fd);
     }
-    for (const ip of Object.keys(store.allocations)) {
-      if (!cidrContains(this.subnet, parseIPv4(ip))) throw new ConflictError(`ipam store ${this.storePath}: ${ip} is outside ${subnet}`);
-    }
-    return store;
   }
 
-  private write(store: Store): void {
-    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.storePath}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(store, null, 1) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.storePath);
+  private reload(logFd: number | undefined): State {
+    const subnet = formatCidr(this.subnet);
+    let snap: Snapshot = { version: 1, gen: 0, subnet, allocations: {} };
+    let raw: string | undefined;
+    try {
+      raw = readFileSync(this.snapPath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (raw !== undefined) {
+      try {
+        snap = JSON.parse(raw) as Snapshot;
+      } catch (e) {
+        throw new ConflictError(`ipam store ${this.snapPath} is corrupt`, { cause: e });
+      }
+    }
+    const st: State = { snap, bySandbox: new Map(), offset: 0, records: 0 };
+    if (logFd !== undefined && this.journalGen(logFd) === snap.gen) {
+      this.replay(st, logFd, 0, fstatSync(logFd).size);
+    } else {
+      // No journal, or one already folded into the snapshot: start a fresh one.
+      const header = JSON.stringify({ gen: snap.gen }) + '\n';
+      mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+      writeFileSync(`${this.logPath}.tmp-${process.pid}`, header, { mode: 0o600 });
+      renameSync(`${this.logPath}.tmp-${process.pid}`, this.logPath);
+      st.offset = Buffer.byteLength(header);
+    }
+    for (const [ip, a] of Object.entries(snap.allocations)) st.bySandbox.set(a.sandboxId, ip);
+    if (snap.subnet !== subnet) {
+      if (Object.keys(snap.allocations).length > 0) {
+        throw new ConflictError(`ipam store ${this.snapPath} holds addresses of ${snap.subnet}, not ${subnet}: tear those pods down first`);
+      }
+      snap.subnet = subnet;
+      delete snap.lastReserved;
+    }
+    for (const ip of Object.keys(snap.allocations)) {
+      if (!cidrContains(this.subnet, parseIPv4(ip))) throw new ConflictError(`ipam store ${this.snapPath}: ${ip} is outside ${subnet}`);
+    }
+    this.state = st;
+    return st;
+  }
+
+  /** The generation in the journal's header line, or -1. */
+  private journalGen(fd: number): number {
+    const b = Buffer.alloc(64);
+    const n = readSync(fd, b, 0, b.length, 0);
+    const m = /^\{"gen":(\d+)\}\n/.exec(b.subarray(0, n).toString());
+    return m ? Number(m[1]) : -1;
+  }
+
+  /** Applies journal bytes [from, to); a torn last line is cut off the file. */
+  private replay(st: State, fd: number, from: number, to: number): void {
+    const b = Buffer.alloc(to - from);
+    readSync(fd, b, 0, b.length, from);
+    const lastNl = b.lastIndexOf(0x0a);
+    const whole = lastNl + 1;
+    if (whole < b.length) ftruncateSync(fd, from + whole);
+    const lines = b.subarray(0, whole).toString().split('\n');
+    for (const line of lines) {
+      if (!line) continue;
+      let rec: Rec | { gen: number };
+      try {
+        rec = JSON.parse(line) as Rec | { gen: number };
+      } catch (e) {
+        throw new ConflictError(`ipam journal ${this.logPath} is corrupt at byte ${from}`, { cause: e });
+      }
+      if ('gen' in rec) continue;
+      this.apply(st, rec);
+    }
+    st.offset = from + whole;
+  }
+
+  private apply(st: State, rec: Rec): void {
+    st.records++;
+    if ('set' in rec) {
+      st.snap.allocations[rec.set.ip] = rec.set;
+      st.bySandbox.set(rec.set.sandboxId, rec.set.ip);
+      if (rec.last) st.snap.lastReserved = rec.last;
+    } else {
+      const a = st.snap.allocations[rec.del];
+      if (a) st.bySandbox.delete(a.sandboxId);
+      delete st.snap.allocations[rec.del];
+    }
+  }
+
+  private append(st: State, recs: Rec[]): void {
+    const data = Buffer.from(recs.map((r) => JSON.stringify(r) + '\n').join(''));
+    const fd = openSync(this.logPath, 'a', 0o600);
+    try {
+      writeSync(fd, data);
+    } catch (e) {
+      this.state = undefined;
+      throw e;
+    } finally {
+      closeSync(fd);
+    }
+    for (const r of recs) this.apply(st, r);
+    st.offset += data.length;
+  }
+
+  /** Folds the journal into a new snapshot (new generation) and starts an empty journal. */
+  private compact(st: State): void {
+    const snap: Snapshot = { ...st.snap, gen: st.snap.gen + 1 };
+    const tmp = `${this.snapPath}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(snap) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.snapPath);
+    // A crash here leaves the old journal, whose generation no longer matches: it is ignored.
+    const header = JSON.stringify({ gen: snap.gen }) + '\n';
+    writeFileSync(`${this.logPath}.tmp-${process.pid}`, header, { mode: 0o600 });
+    renameSync(`${this.logPath}.tmp-${process.pid}`, this.logPath);
+    st.snap = snap;
+    st.offset = Buffer.byteLength(header);
+    st.records = 0;
   }
 }
 
@@ -181,7 +305,7 @@ export class HostLocalIpam {
 export function removeStoreFiles(stateDir: string): void {
   if (!existsSync(stateDir)) return;
   for (const f of readdirSync(stateDir)) {
-    if (f === IPAM_STORE_FILE || f === IPAM_LOCK_FILE || f.startsWith(`${IPAM_STORE_FILE}.tmp-`)) rmSync(join(stateDir, f), { force: true });
+    if ([IPAM_STORE_FILE, IPAM_JOURNAL_FILE, IPAM_LOCK_FILE].some((base) => f === base || f.startsWith(`${base}.tmp-`))) rmSync(join(stateDir, f), { force: true });
   }
   try {
     rmdirSync(stateDir);

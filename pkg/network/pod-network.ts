@@ -2,8 +2,8 @@
 // namespace (the process's own, or cfg.nodeNetns). Setup of a pod reads as a recipe —
 // allocate IP, create the veth pair, configure the pod end, add hostPorts, commit — with every
 // step that creates something pushing its undo, so a failure half way leaves nothing. Spawns per
-// pod: one `ip -batch` in the node namespace, one in the pod's, one iptables-restore only when
-// the pod has hostPorts.
+// pod: none with the netlink backend (the default), else one `ip -batch` in the node namespace
+// and one in the pod's; plus one iptables-restore only when the pod has hostPorts.
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
 import { ensureBridge, ensureNodeSysctls, deleteBridge } from './bridge.js';
 import { ConflictError, InvalidArgumentError, NetworkError, errorMessage } from './errors.js';
@@ -13,7 +13,8 @@ import { ipBatch } from './netns-exec.js';
 import { ROUTE_PROTO, listOurRoutes, syncRoutes as syncPeerRoutes, type SyncRoutesResult } from './routes.js';
 import type { GcResult, NetworkConfig, PodNetworkStatus, PodSetupRequest, RoutePeer, SetupStep } from './types.js';
 import { KeyedMutex, UndoStack } from './undo-stack.js';
-import { deleteHostVeths, hostSideLines, hostVethExists, hostVethName, listHostVeths, podSideLines } from './veth.js';
+import { deleteHostVeths, hostVethExists, hostVethName, listHostVeths } from './veth.js';
+import { defaultLinkOps, iproute2Ops, netlinkOps, type LinkOps } from './link-ops.js';
 import { logger } from '../util/log.js';
 
 export const DEFAULT_BRIDGE = 'tsk0';
@@ -33,6 +34,7 @@ export class PodNetwork {
   readonly prefix: number;
   readonly podInterface: string;
   private readonly ipam: HostLocalIpam;
+  private readonly links: LinkOps;
   private readonly log = logger('network');
   /** Sandboxes whose setup is running in this process: gc never reclaims them. */
   private readonly inflight = new Map<string, number>();
@@ -55,6 +57,12 @@ export class PodNetwork {
     this.chainPrefix = cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
     this.podInterface = cfg.podInterface ?? 'eth0';
     this.ipam = new HostLocalIpam(this.stateDir, this.podCIDR);
+    this.links = cfg.backend === 'iproute2' ? iproute2Ops : cfg.backend === 'netlink' ? netlinkOps : defaultLinkOps();
+  }
+
+  /** How links are made: rtnetlink through koffi, or iproute2 batches. */
+  get backend(): LinkOps['name'] {
+    return this.links.name;
   }
 
   /** Bridge, sysctls and node chains; safe to call again (it refreshes them). */
@@ -118,11 +126,11 @@ export class PodNetwork {
       }
 
       await enter('host-veth');
-      undo.push(`delete veth ${hostIf}`, () => deleteHostVeths(this.nodeNetns, [hostIf]));
-      await ipBatch(this.nodeNetns, hostSideLines(hostIf, this.bridge, req.netnsPath, this.podInterface, this.cfg.mtu));
+      undo.push(`delete veth ${hostIf}`, () => this.links.deleteLinks(this.nodeNetns, [hostIf]));
+      await this.links.createVeth(this.nodeNetns, { hostIf, bridge: this.bridge, podNetns: req.netnsPath, podIf: this.podInterface, mtu: this.cfg.mtu });
 
       await enter('pod-interface');
-      await ipBatch(req.netnsPath, podSideLines(this.podInterface, allocation.ip, this.prefix, this.gateway));
+      await this.links.configurePod(req.netnsPath, { podIf: this.podInterface, ip: allocation.ip, prefix: this.prefix, gateway: this.gateway });
 
       if (hostPorts.length > 0) {
         await enter('host-ports');
@@ -199,7 +207,7 @@ export class PodNetwork {
     // Re-check in-flight setups right before deleting: one may have started since the listing.
     const inflightNames = new Set([...this.inflight.keys()].map(hostVethName));
     const toDelete = orphans.filter((n) => !inflightNames.has(n));
-    await deleteHostVeths(this.nodeNetns, toDelete);
+    await this.links.deleteLinks(this.nodeNetns, toDelete);
     const removedHostPortRules = await this.removeHostPorts((owner) => !keep(owner));
     const result: GcResult = { releasedIPs: released.map((a) => a.ip), removedVeths: toDelete, removedHostPortRules };
     if (released.length || toDelete.length || removedHostPortRules) this.log.info('pod network gc', { ...result });
@@ -208,7 +216,7 @@ export class PodNetwork {
 
   private async removePodPieces(id: string, rules: boolean): Promise<void> {
     if (rules) await this.removeHostPorts((owner) => owner === id);
-    await deleteHostVeths(this.nodeNetns, [hostVethName(id)]);
+    await this.links.deleteLinks(this.nodeNetns, [hostVethName(id)]);
   }
 
   private removeHostPorts(owned: (id: string) => boolean): Promise<number> {

@@ -30,6 +30,8 @@ export interface NetworkConfig {
   chainPrefix?: string;
   /** MTU of the pod veths; default: the kernel's default (1500). */
   mtu?: number;
+  /** How links are made: rtnetlink through koffi (default when koffi loads) or iproute2 batches. */
+  backend?: 'netlink' | 'iproute2';
   /** Interface name inside the pod; default eth0. */
   podInterface?: string;
   /** Test hook: awaited before each setup step (throw to inject a failure, hang to be killed). */

@@ -33,8 +33,9 @@ beforeAll(async () => {
   await attach(lab.name('n1'), `${N1_IP}/24`);
   await attach(lab.name('n2'), `${N2_IP}/24`);
   await attach(lab.name('out'), `${OUT_IP}/24`);
-  net1 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.1.0/24', nodeNetns: n1, stateDir: join(stateRoot, 'n1') });
-  net2 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.2.0/24', nodeNetns: n2, stateDir: join(stateRoot, 'n2') });
+  // The two nodes use the two link backends, so both are checked end to end.
+  net1 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.1.0/24', nodeNetns: n1, stateDir: join(stateRoot, 'n1'), backend: 'netlink' });
+  net2 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.2.0/24', nodeNetns: n2, stateDir: join(stateRoot, 'n2'), backend: 'iproute2' });
   await net1.ensureNode();
   await net2.ensureNode();
   const peers = [
@@ -74,6 +75,14 @@ describe('pod network wiring', () => {
     expect(addr.stdout).toContain(`inet ${status.ip}/24`);
     const route = await lab.exec(netns, 'ip', ['route', 'show', 'default']);
     expect(route.stdout).toContain('default via 10.244.1.1 dev eth0');
+    for (const p of [pods.a!, pods.c!]) {
+      const lo = await lab.exec(p.netns, 'ip', ['-o', 'link', 'show', 'dev', 'lo']);
+      expect(lo.stdout).toMatch(/<LOOPBACK,UP/);
+      const node = p.net === net1 ? n1 : n2;
+      const host = await lab.exec(node, 'ip', ['-d', '-o', 'link', 'show', 'dev', p.status.hostInterface]);
+      expect(host.stdout).toMatch(/master tsk0 state UP/);
+      expect(host.stdout).toMatch(/hairpin on/);
+    }
     expect(pods.c!.status.ip).toMatch(/^10\.244\.2\.\d+$/);
     const ips = Object.values(pods).map((p) => p.status.ip);
     expect(new Set(ips).size).toBe(ips.length);
@@ -115,6 +124,8 @@ describe('pod network wiring', () => {
     // From a pod on another node, and hairpin from a pod on the same node.
     expect(await lab.echo(pods.c!.netns, 'tcp', N1_IP, 30080)).toBe(N2_IP);
     expect(await lab.echo(pods.a!.netns, 'tcp', N1_IP, 30080)).toBe('10.244.1.1');
+    // True hairpin: the pod reaches itself through its own hostPort (bridge port hairpin mode).
+    expect(await lab.echo(web.netns, 'tcp', N1_IP, 30080)).toBe('10.244.1.1');
     // The other node does not answer web's hostPort.
     await expect(lab.echo(out, 'tcp', N2_IP, 30080)).rejects.toThrow();
   });

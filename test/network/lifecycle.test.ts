@@ -11,191 +11,193 @@ import { cleanupNode, ConflictError, PodNetwork, type NetworkConfig, type SetupS
 import { hostVethName } from '../../pkg/network/veth.js';
 import { Lab, labNamespaces } from './lab.js';
 
-const lab = new Lab();
-const stateRoot = mkdtempSync(join(tmpdir(), 'tsknt-state-'));
-const stateDir = join(stateRoot, 'node');
-let node: string;
-let cfg: NetworkConfig;
-let net: PodNetwork;
 const childScript = fileURLToPath(new URL('./fixtures/setup-child.ts', import.meta.url));
 const viteNode = fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url));
 
-/** What of ours is on the node: host veths, hostPort rules, addresses. */
-async function leftovers() {
-  const links = (await lab.exec(node, 'ip', ['-o', 'link', 'show', 'type', 'veth'])).stdout;
-  const veths = [...links.matchAll(/^\d+: (tsk[0-9a-f]{8})@/gm)].map((m) => m[1]);
-  const rules = (await lab.exec(node, 'iptables-save', ['-t', 'nat'])).stdout.split('\n').filter((l) => l.includes('tsk-hp:'));
-  const ips = (await net.allocations()).map((a) => `${a.sandboxId}=${a.ip}`);
-  return { veths, rules, ips };
-}
+describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backend)', (backend) => {
+  const lab = new Lab();
+  const stateRoot = mkdtempSync(join(tmpdir(), 'tsknt-state-'));
+  const stateDir = join(stateRoot, 'node');
+  let node: string;
+  let cfg: NetworkConfig;
+  let net: PodNetwork;
 
-const nothing = { veths: [], rules: [], ips: [] };
-
-beforeAll(async () => {
-  node = await lab.netns('node');
-  cfg = { clusterCIDR: '10.244.0.0/16', podCIDR: '10.244.7.0/24', nodeNetns: node, stateDir };
-  net = new PodNetwork(cfg);
-  await net.ensureNode();
-});
-
-afterAll(async () => {
-  try {
-    if (node) await cleanupNode({ nodeNetns: node, stateDir }).catch(() => {});
-  } finally {
-    await lab.destroy();
-    rmSync(stateRoot, { recursive: true, force: true });
+  /** What of ours is on the node: host veths, hostPort rules, addresses. */
+  async function leftovers() {
+    const links = (await lab.exec(node, 'ip', ['-o', 'link', 'show', 'type', 'veth'])).stdout;
+    const veths = [...links.matchAll(/^\d+: (tsk[0-9a-f]{8})@/gm)].map((m) => m[1]);
+    const rules = (await lab.exec(node, 'iptables-save', ['-t', 'nat'])).stdout.split('\n').filter((l) => l.includes('tsk-hp:'));
+    const ips = (await net.allocations()).map((a) => `${a.sandboxId}=${a.ip}`);
+    return { veths, rules, ips };
   }
-});
 
-describe('pod network lifecycle', () => {
-  it('setup is idempotent (same address, same wiring) and so is teardown', async () => {
-    const netnsPath = await lab.netns('idem');
-    const id = `${lab.id}-idem`;
-    const first = await net.setupPod({ sandboxId: id, netnsPath });
-    const second = await net.setupPod({ sandboxId: id, netnsPath });
-    expect(second).toEqual(first);
-    expect((await lab.exec(netnsPath, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain(first.ip);
-    // A changed request (now with a hostPort) re-wires the pod but keeps its address.
-    const third = await net.setupPod({ sandboxId: id, netnsPath, hostPorts: [{ containerPort: 80, hostPort: 31080 }] });
-    expect(third.ip).toBe(first.ip);
-    expect((await leftovers()).rules).toHaveLength(2);
-    await net.teardownPod(id);
-    await net.teardownPod(id);
-    await net.teardownPod(`${lab.id}-never-existed`);
-    expect(await leftovers()).toEqual(nothing);
-    await lab.deleteNetns(netnsPath);
+  const nothing = { veths: [], rules: [], ips: [] };
+
+  beforeAll(async () => {
+    node = await lab.netns('node');
+    cfg = { clusterCIDR: '10.244.0.0/16', podCIDR: '10.244.7.0/24', nodeNetns: node, stateDir, backend };
+    net = new PodNetwork(cfg);
+    expect(net.backend).toBe(backend);
+    await net.ensureNode();
   });
 
-  it('gives 50 concurrent setups 50 distinct addresses, all wired, and tears them down concurrently', async () => {
-    const roles = Array.from({ length: 50 }, (_, i) => `c${i}`);
-    const paths = await lab.netnsMany(roles);
-    const statuses = await Promise.all(paths.map((netnsPath, i) => net.setupPod({ sandboxId: `${lab.id}-${roles[i]}`, netnsPath })));
-    const ips = statuses.map((s) => s.ip);
-    expect(new Set(ips).size).toBe(50);
-    expect((await net.allocations()).length).toBe(50);
-    expect((await leftovers()).veths).toHaveLength(50);
-    // Every pod really holds the address it was told about.
-    const seen = await Promise.all(paths.map((p) => lab.exec(p, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])));
-    seen.forEach((r, i) => expect(r.stdout).toContain(`inet ${ips[i]}/24`));
-    await Promise.all(roles.map((r) => net.teardownPod(`${lab.id}-${r}`)));
-    expect(await leftovers()).toEqual(nothing);
-    await Promise.all(paths.map((p) => lab.deleteNetns(p)));
+  afterAll(async () => {
+    try {
+      if (node) await cleanupNode({ nodeNetns: node, stateDir }).catch(() => {});
+    } finally {
+      await lab.destroy();
+      rmSync(stateRoot, { recursive: true, force: true });
+    }
   });
 
-  const steps: SetupStep[] = ['allocate-ip', 'host-veth', 'pod-interface', 'host-ports', 'commit'];
-  it.each(steps)('a failure injected at step %s unwinds everything done before it', async (step) => {
-    const netnsPath = await lab.netns(`fail-${step}`);
-    const id = `${lab.id}-fail-${step}`;
-    const failing = new PodNetwork({
-      ...cfg,
-      beforeStep: (s) => {
-        if (s === step) throw new Error(`injected at ${s}`);
-      },
+    it('setup is idempotent (same address, same wiring) and so is teardown', async () => {
+      const netnsPath = await lab.netns('idem');
+      const id = `${lab.id}-idem`;
+      const first = await net.setupPod({ sandboxId: id, netnsPath });
+      const second = await net.setupPod({ sandboxId: id, netnsPath });
+      expect(second).toEqual(first);
+      expect((await lab.exec(netnsPath, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain(first.ip);
+      // A changed request (now with a hostPort) re-wires the pod but keeps its address.
+      const third = await net.setupPod({ sandboxId: id, netnsPath, hostPorts: [{ containerPort: 80, hostPort: 31080 }] });
+      expect(third.ip).toBe(first.ip);
+      expect((await leftovers()).rules).toHaveLength(2);
+      await net.teardownPod(id);
+      await net.teardownPod(id);
+      await net.teardownPod(`${lab.id}-never-existed`);
+      expect(await leftovers()).toEqual(nothing);
+      await lab.deleteNetns(netnsPath);
     });
-    await expect(failing.setupPod({ sandboxId: id, netnsPath, hostPorts: [{ containerPort: 80, hostPort: 31081, protocol: 'UDP' }] })).rejects.toThrow(
-      new RegExp(`pod network "${id}": ${step}: injected at ${step}`),
-    );
-    expect(await leftovers()).toEqual(nothing);
-    const inside = (await lab.exec(netnsPath, 'ip', ['-o', 'link', 'show'])).stdout;
-    expect(inside).not.toContain('eth0');
-    await lab.deleteNetns(netnsPath);
-  });
 
-  it('a failing command half way (pod namespace gone) leaves nothing', async () => {
-    await expect(net.setupPod({ sandboxId: `${lab.id}-nons`, netnsPath: `/run/netns/${lab.name('does-not-exist')}` })).rejects.toThrow(/host-veth/);
-    expect(await leftovers()).toEqual(nothing);
-  });
+    it('gives 50 concurrent setups 50 distinct addresses, all wired, and tears them down concurrently', async () => {
+      const roles = Array.from({ length: 50 }, (_, i) => `c${i}`);
+      const paths = await lab.netnsMany(roles);
+      const statuses = await Promise.all(paths.map((netnsPath, i) => net.setupPod({ sandboxId: `${lab.id}-${roles[i]}`, netnsPath })));
+      const ips = statuses.map((s) => s.ip);
+      expect(new Set(ips).size).toBe(50);
+      expect((await net.allocations()).length).toBe(50);
+      expect((await leftovers()).veths).toHaveLength(50);
+      // Every pod really holds the address it was told about.
+      const seen = await Promise.all(paths.map((p) => lab.exec(p, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])));
+      seen.forEach((r, i) => expect(r.stdout).toContain(`inet ${ips[i]}/24`));
+      await Promise.all(roles.map((r) => net.teardownPod(`${lab.id}-${r}`)));
+      expect(await leftovers()).toEqual(nothing);
+      await Promise.all(paths.map((p) => lab.deleteNetns(p)));
+    });
 
-  it('refuses a hostPort another pod holds, leaving nothing of the refused pod', async () => {
-    const p1 = await lab.netns('hp1');
-    const p2 = await lab.netns('hp2');
-    await net.setupPod({ sandboxId: `${lab.id}-hp1`, netnsPath: p1, hostPorts: [{ containerPort: 80, hostPort: 31082 }] });
-    await expect(net.setupPod({ sandboxId: `${lab.id}-hp2`, netnsPath: p2, hostPorts: [{ containerPort: 81, hostPort: 31082, hostIP: '172.31.0.1' }] })).rejects.toThrow(ConflictError);
-    // Another protocol on the same port is fine.
-    await net.setupPod({ sandboxId: `${lab.id}-hp2`, netnsPath: p2, hostPorts: [{ containerPort: 81, hostPort: 31082, protocol: 'UDP' }] });
-    expect((await leftovers()).veths.sort()).toEqual([hostVethName(`${lab.id}-hp1`), hostVethName(`${lab.id}-hp2`)].sort());
-    await net.teardownPod(`${lab.id}-hp1`);
-    await net.teardownPod(`${lab.id}-hp2`);
-    expect(await leftovers()).toEqual(nothing);
-  });
-
-  it('after a setup process is killed half way, gc frees its address, veth and hostPort rules and keeps live pods', async () => {
-    const live = await lab.netns('live');
-    const liveId = `${lab.id}-live`;
-    const liveStatus = await net.setupPod({ sandboxId: liveId, netnsPath: live, hostPorts: [{ containerPort: 80, hostPort: 31083 }] });
-    const victim = await lab.netns('victim');
-    const id = `${lab.id}-victim`;
-    const arg = JSON.stringify({ cfg, req: { sandboxId: id, netnsPath: victim, hostPorts: [{ containerPort: 80, hostPort: 31084 }] }, hangAt: 'commit' });
-    const child = spawn(process.execPath, [viteNode, childScript, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    lab.track(child);
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('HANG commit')) resolve();
+    const steps: SetupStep[] = ['allocate-ip', 'host-veth', 'pod-interface', 'host-ports', 'commit'];
+    it.each(steps)('a failure injected at step %s unwinds everything done before it', async (step) => {
+      const netnsPath = await lab.netns(`fail-${step}`);
+      const id = `${lab.id}-fail-${step}`;
+      const failing = new PodNetwork({
+        ...cfg,
+        beforeStep: (s) => {
+          if (s === step) throw new Error(`injected at ${s}`);
+        },
       });
-      child.stderr!.on('data', (d) => (err += d));
-      child.on('exit', (code) => reject(new Error(`setup child exited ${code} before hanging: ${out} ${err}`)));
+      await expect(failing.setupPod({ sandboxId: id, netnsPath, hostPorts: [{ containerPort: 80, hostPort: 31081, protocol: 'UDP' }] })).rejects.toThrow(
+        new RegExp(`pod network "${id}": ${step}: injected at ${step}`),
+      );
+      expect(await leftovers()).toEqual(nothing);
+      const inside = (await lab.exec(netnsPath, 'ip', ['-o', 'link', 'show'])).stdout;
+      expect(inside).not.toContain('eth0');
+      await lab.deleteNetns(netnsPath);
     });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    // The crash left a reserved address, a wired veth and hostPort rules behind...
-    const left = await leftovers();
-    expect(left.veths).toContain(hostVethName(id));
-    expect(left.rules.some((r) => r.includes(`tsk-hp:${id}`))).toBe(true);
-    expect((await net.allocations()).find((a) => a.sandboxId === id)?.state).toBe('reserved');
-    // ... which gc (with the runtime's live pods) sweeps, in a fresh instance as after a restart.
-    const afterRestart = new PodNetwork(cfg);
-    const res = await afterRestart.gc([liveId]);
-    expect(res.removedVeths).toEqual([hostVethName(id)]);
-    expect(res.releasedIPs).toHaveLength(1);
-    expect(res.removedHostPortRules).toBe(2);
-    expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: expect.arrayContaining([expect.stringContaining(`tsk-hp:${liveId}`)]), ips: [`${liveId}=${liveStatus.ip}`] });
-    // A retry of the crashed pod after gc works from scratch.
-    const retried = await afterRestart.setupPod({ sandboxId: id, netnsPath: victim });
-    expect(retried.ip).toMatch(/^10\.244\.7\./);
-    await afterRestart.teardownPod(id);
-    await afterRestart.teardownPod(liveId);
-    expect(await leftovers()).toEqual(nothing);
-  });
 
-  it('a retry after a crash reuses the reserved address and clears the half-made wiring', async () => {
-    const p = await lab.netns('retry');
-    const id = `${lab.id}-retry`;
-    const hanging = new PodNetwork({ ...cfg, beforeStep: (s) => (s === 'commit' ? new Promise(() => {}) : undefined) });
-    void hanging.setupPod({ sandboxId: id, netnsPath: p });
-    // Wait until the half-made setup reached commit (its veth exists).
-    for (let i = 0; i < 100 && !(await leftovers()).veths.includes(hostVethName(id)); i++) await new Promise((r) => setTimeout(r, 20));
-    const reserved = (await net.allocations()).find((a) => a.sandboxId === id)!;
-    expect(reserved.state).toBe('reserved');
-    const status = await new PodNetwork(cfg).setupPod({ sandboxId: id, netnsPath: p });
-    expect(status.ip).toBe(reserved.ip);
-    expect((await lab.exec(p, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain(status.ip);
-    await net.teardownPod(id);
-    expect(await leftovers()).toEqual(nothing);
-  });
+    it('a failing command half way (pod namespace gone) leaves nothing', async () => {
+      await expect(net.setupPod({ sandboxId: `${lab.id}-nons`, netnsPath: `/run/netns/${lab.name('does-not-exist')}` })).rejects.toThrow(/host-veth/);
+      expect(await leftovers()).toEqual(nothing);
+    });
 
-  it('cleanupNode removes every trace: veths, bridge, chains, routes, IPAM store; then nothing of the lab remains', async () => {
-    const p = await lab.netns('last');
-    await net.setupPod({ sandboxId: `${lab.id}-last`, netnsPath: p, hostPorts: [{ containerPort: 80, hostPort: 31085 }] });
-    await net.syncRoutes([{ nodeName: 'other', nodeIP: '10.244.7.200', podCIDR: '10.244.8.0/24' }]);
-    expect(existsSync(join(stateDir, 'ipam.json'))).toBe(true);
-    await cleanupNode({ nodeNetns: node, stateDir });
-    const links = (await lab.exec(node, 'ip', ['-o', 'link', 'show'])).stdout.trim().split('\n');
-    expect(links).toHaveLength(1);
-    expect(links[0]).toMatch(/^1: lo:/);
-    expect((await lab.exec(node, 'ip', ['route', 'show', 'table', 'all', 'proto', '147'])).stdout.trim()).toBe('');
-    const saved = (await lab.exec(node, 'iptables-save', [])).stdout;
-    expect(saved).not.toMatch(/TSK|tsk/);
-    expect(existsSync(stateDir)).toBe(false);
-    expect((await lab.exec(p, 'ip', ['-o', 'link', 'show'])).stdout).not.toContain('eth0');
-    // Idempotent.
-    await cleanupNode({ nodeNetns: node, stateDir });
-    await lab.destroy();
-    expect(await labNamespaces(lab.id)).toEqual([]);
-    // The host itself: no veth of ours, no chain of ours.
-    const hostLinks = (await lab.exec('/proc/1/ns/net', 'ip', ['-o', 'link', 'show'])).stdout;
-    expect(hostLinks).not.toMatch(/tsk[0-9a-f]{8}/);
-  });
+    it('refuses a hostPort another pod holds, leaving nothing of the refused pod', async () => {
+      const p1 = await lab.netns('hp1');
+      const p2 = await lab.netns('hp2');
+      await net.setupPod({ sandboxId: `${lab.id}-hp1`, netnsPath: p1, hostPorts: [{ containerPort: 80, hostPort: 31082 }] });
+      await expect(net.setupPod({ sandboxId: `${lab.id}-hp2`, netnsPath: p2, hostPorts: [{ containerPort: 81, hostPort: 31082, hostIP: '172.31.0.1' }] })).rejects.toThrow(ConflictError);
+      // Another protocol on the same port is fine.
+      await net.setupPod({ sandboxId: `${lab.id}-hp2`, netnsPath: p2, hostPorts: [{ containerPort: 81, hostPort: 31082, protocol: 'UDP' }] });
+      expect((await leftovers()).veths.sort()).toEqual([hostVethName(`${lab.id}-hp1`), hostVethName(`${lab.id}-hp2`)].sort());
+      await net.teardownPod(`${lab.id}-hp1`);
+      await net.teardownPod(`${lab.id}-hp2`);
+      expect(await leftovers()).toEqual(nothing);
+    });
+
+    it('after a setup process is killed half way, gc frees its address, veth and hostPort rules and keeps live pods', async () => {
+      const live = await lab.netns('live');
+      const liveId = `${lab.id}-live`;
+      const liveStatus = await net.setupPod({ sandboxId: liveId, netnsPath: live, hostPorts: [{ containerPort: 80, hostPort: 31083 }] });
+      const victim = await lab.netns('victim');
+      const id = `${lab.id}-victim`;
+      const arg = JSON.stringify({ cfg, req: { sandboxId: id, netnsPath: victim, hostPorts: [{ containerPort: 80, hostPort: 31084 }] }, hangAt: 'commit' });
+      const child = spawn(process.execPath, [viteNode, childScript, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      lab.track(child);
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          if (out.includes('HANG commit')) resolve();
+        });
+        child.stderr!.on('data', (d) => (err += d));
+        child.on('exit', (code) => reject(new Error(`setup child exited ${code} before hanging: ${out} ${err}`)));
+      });
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      // The crash left a reserved address, a wired veth and hostPort rules behind...
+      const left = await leftovers();
+      expect(left.veths).toContain(hostVethName(id));
+      expect(left.rules.some((r) => r.includes(`tsk-hp:${id}`))).toBe(true);
+      expect((await net.allocations()).find((a) => a.sandboxId === id)?.state).toBe('reserved');
+      // ... which gc (with the runtime's live pods) sweeps, in a fresh instance as after a restart.
+      const afterRestart = new PodNetwork(cfg);
+      const res = await afterRestart.gc([liveId]);
+      expect(res.removedVeths).toEqual([hostVethName(id)]);
+      expect(res.releasedIPs).toHaveLength(1);
+      expect(res.removedHostPortRules).toBe(2);
+      expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: expect.arrayContaining([expect.stringContaining(`tsk-hp:${liveId}`)]), ips: [`${liveId}=${liveStatus.ip}`] });
+      // A retry of the crashed pod after gc works from scratch.
+      const retried = await afterRestart.setupPod({ sandboxId: id, netnsPath: victim });
+      expect(retried.ip).toMatch(/^10\.244\.7\./);
+      await afterRestart.teardownPod(id);
+      await afterRestart.teardownPod(liveId);
+      expect(await leftovers()).toEqual(nothing);
+    });
+
+    it('a retry after a crash reuses the reserved address and clears the half-made wiring', async () => {
+      const p = await lab.netns('retry');
+      const id = `${lab.id}-retry`;
+      const hanging = new PodNetwork({ ...cfg, beforeStep: (s) => (s === 'commit' ? new Promise(() => {}) : undefined) });
+      void hanging.setupPod({ sandboxId: id, netnsPath: p });
+      // Wait until the half-made setup reached commit (its veth exists).
+      for (let i = 0; i < 100 && !(await leftovers()).veths.includes(hostVethName(id)); i++) await new Promise((r) => setTimeout(r, 20));
+      const reserved = (await net.allocations()).find((a) => a.sandboxId === id)!;
+      expect(reserved.state).toBe('reserved');
+      const status = await new PodNetwork(cfg).setupPod({ sandboxId: id, netnsPath: p });
+      expect(status.ip).toBe(reserved.ip);
+      expect((await lab.exec(p, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain(status.ip);
+      await net.teardownPod(id);
+      expect(await leftovers()).toEqual(nothing);
+    });
+
+    it('cleanupNode removes every trace: veths, bridge, chains, routes, IPAM store; then nothing of the lab remains', async () => {
+      const p = await lab.netns('last');
+      await net.setupPod({ sandboxId: `${lab.id}-last`, netnsPath: p, hostPorts: [{ containerPort: 80, hostPort: 31085 }] });
+      await net.syncRoutes([{ nodeName: 'other', nodeIP: '10.244.7.200', podCIDR: '10.244.8.0/24' }]);
+      expect(existsSync(join(stateDir, 'ipam.log'))).toBe(true);
+      await cleanupNode({ nodeNetns: node, stateDir });
+      const links = (await lab.exec(node, 'ip', ['-o', 'link', 'show'])).stdout.trim().split('\n');
+      expect(links).toHaveLength(1);
+      expect(links[0]).toMatch(/^1: lo:/);
+      expect((await lab.exec(node, 'ip', ['route', 'show', 'table', 'all', 'proto', '147'])).stdout.trim()).toBe('');
+      const saved = (await lab.exec(node, 'iptables-save', [])).stdout;
+      expect(saved).not.toMatch(/TSK|tsk/);
+      expect(existsSync(stateDir)).toBe(false);
+      expect((await lab.exec(p, 'ip', ['-o', 'link', 'show'])).stdout).not.toContain('eth0');
+      // Idempotent.
+      await cleanupNode({ nodeNetns: node, stateDir });
+      await lab.destroy();
+      expect(await labNamespaces(lab.id)).toEqual([]);
+      // The host itself: no veth of ours, no chain of ours.
+      const hostLinks = (await lab.exec('/proc/1/ns/net', 'ip', ['-o', 'link', 'show'])).stdout;
+      expect(hostLinks).not.toMatch(/tsk[0-9a-f]{8}/);
+    });
 });
