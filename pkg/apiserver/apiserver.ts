@@ -102,11 +102,11 @@ export class ApiServer {
       this.etcd = new EmbeddedEtcd({ dataDir: join(c.dataDir, 'etcd'), clientPort: c.etcdClientPort, peerPort: c.etcdPeerPort, logFile: join(c.dataDir, 'etcd.log') });
       await this.etcd.start();
     }
-    this.client = new Etcd3({ hosts: this.etcdEndpoints, dialTimeout: 5000 });
+    this.client = new Etcd3({ hosts: this.etcdEndpoints, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
     const storage = new Storage(this.client);
     await waitForEtcd(storage);
     for (const r of allResources) {
-      const cache = new WatchCache(storage, this.client, etcdPrefix(r), c.watchCacheSize);
+      const cache = new WatchCache(storage, this.client, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)));
     }
@@ -185,12 +185,17 @@ export class ApiServer {
   }
 
   private async checkNamespace(ns: string, _ctx: RequestContext): Promise<void> {
-    let obj: KubeObject;
-    try {
-      obj = await this.store('namespaces').get(undefined, ns);
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 404) throw errors.notFound('', 'namespaces', ns);
-      throw e;
+    // The watch cache answers for namespaces it knows; one it does not know may be brand new,
+    // so ask etcd before refusing.
+    const store = this.store('namespaces');
+    let obj: KubeObject | undefined = store.cache.list({ keyPrefix: store.prefix, exactKey: store.key(undefined, ns), matches: () => true }).items[0]?.obj;
+    if (!obj) {
+      try {
+        obj = await store.get(undefined, ns);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 404) throw errors.notFound('', 'namespaces', ns);
+        throw e;
+      }
     }
     if (obj.metadata?.deletionTimestamp) {
       throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
@@ -213,13 +218,16 @@ export class ApiServer {
     // Namespace finalizer: empty a terminating namespace, then remove it.
     const finalize = async () => {
       const nsStore = this.store('namespaces');
-      const { items } = nsStore.cache.list({ keyPrefix: nsStore.prefix, matches: (o) => !!o.metadata?.deletionTimestamp });
+      const items = nsStore.cache
+        .list({ keyPrefix: nsStore.prefix, matches: () => true })
+        .items.map((r) => r.obj)
+        .filter((o) => !!o.metadata?.deletionTimestamp);
       for (const ns of items) {
         const name = ns.metadata!.name!;
         let remaining = 0;
         for (const [r, store] of this.stores) {
           if (!r.namespaced) continue;
-          const { items: objs } = store.cache.list({ keyPrefix: `${store.prefix}${name}/`, matches: () => true });
+          const objs = store.cache.list({ keyPrefix: `${store.prefix}${name}/`, matches: () => true }).items.map((x) => x.obj);
           remaining += objs.length;
           for (const o of objs) {
             if (o.metadata?.deletionTimestamp) continue;

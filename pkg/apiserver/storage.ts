@@ -4,6 +4,7 @@ import { Etcd3, type IKeyValue } from 'etcd3';
 import { Histogram } from 'prom-client';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
+import { RawObject, withResourceVersion } from './raw-object.js';
 
 const log = logger('storage');
 
@@ -47,10 +48,18 @@ export function decode(kv: IKeyValue): Versioned {
   return { obj, rev };
 }
 
+/** The stored bytes as a RawObject, without parsing them. */
+export function decodeRaw(kv: IKeyValue): RawObject {
+  const rev = Number(kv.mod_revision);
+  return new RawObject(withResourceVersion(kv.value.toString(), rev), rev);
+}
+
 function encode(obj: KubeObject): string {
-  // resourceVersion lives in etcd's revision, not in the stored bytes.
-  const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
-  return JSON.stringify({ ...obj, metadata: meta });
+  // resourceVersion lives in etcd's revision, not in the stored bytes; apiVersion, kind and
+  // metadata come first so that readers can splice the revision in without parsing.
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, ...meta } = metadata ?? {};
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
 }
 
 function typeOf(key: string): string {
@@ -83,7 +92,7 @@ export class Storage {
    * Lists every object under prefix, in key order, from `startAfter` (exclusive) up to `limit`
    * items, at `revision` (0: the latest). Returns the revision read at and whether more remain.
    */
-  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: Versioned[]; rev: number; more: boolean; lastKey?: string }> {
+  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string }> {
     return this.timed('list', prefix, async () => {
       const end = prefixEnd(prefix);
       const res = await this.client.kv.range({
@@ -93,10 +102,22 @@ export class Storage {
         revision: opts.revision ? String(opts.revision) : '0',
       });
       // Keys with a NUL are bookkeeping (watch-cache sync markers), never objects.
-      const items = res.kvs.filter((kv) => !kv.key.includes(0)).map(decode);
+      const items = res.kvs.filter((kv) => !kv.key.includes(0)).map(decodeRaw);
       const lastKv = res.kvs[res.kvs.length - 1];
       return { items, rev: Number(res.header.revision), more: res.more, lastKey: lastKv ? lastKv.key.toString() : undefined };
     });
+  }
+
+  /** Everything under prefix at one revision, read in pages so no response grows unbounded. */
+  async listAll(prefix: string, pageSize = 2000): Promise<{ items: RawObject[]; rev: number }> {
+    const first = await this.list(prefix, { limit: pageSize });
+    const items = first.items;
+    let page = first;
+    while (page.more && page.lastKey) {
+      page = await this.list(prefix, { limit: pageSize, startKey: page.lastKey + '\0', revision: first.rev });
+      items.push(...page.items);
+    }
+    return { items, rev: first.rev };
   }
 
   async count(prefix: string): Promise<number> {

@@ -4,7 +4,8 @@
 import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
-import { decode, Storage, type Versioned } from './storage.js';
+import { RawObject, type Selectable } from './raw-object.js';
+import { decodeRaw, Storage } from './storage.js';
 
 const log = logger('watch-cache');
 
@@ -13,8 +14,8 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   key: string;
-  obj: KubeObject;
-  prev?: KubeObject;
+  obj: RawObject;
+  prev?: RawObject;
   rev: number;
 }
 
@@ -23,11 +24,11 @@ export interface WatchFilter {
   keyPrefix: string;
   /** Exact key, for a watch on one named object. */
   exactKey?: string;
-  matches(obj: KubeObject): boolean;
+  matches(obj: Selectable): boolean;
 }
 
 export interface WatchSink {
-  send(type: EventType, obj: KubeObject): void;
+  send(type: EventType, obj: RawObject): void;
   close(err?: Error): void;
 }
 
@@ -56,7 +57,7 @@ enum State {
  * newer than `oldestRev`, so any resume from rv >= oldestRev is served exactly.
  */
 export class WatchCache {
-  private items = new Map<string, Versioned>();
+  private items = new Map<string, RawObject>();
   private window: CacheEvent[] = [];
   private windowStart = 0;
   private rev = 0;
@@ -76,6 +77,7 @@ export class WatchCache {
     private readonly client: Etcd3,
     readonly prefix: string,
     private readonly capacity: number,
+    private readonly fieldsOf: (obj: KubeObject) => Record<string, string>,
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
   }
@@ -102,8 +104,8 @@ export class WatchCache {
     let backfillFrom = 0;
     for (;;) {
       try {
-        const { items, rev } = await this.storage.list(this.prefix);
-        this.items = new Map(items.map((v) => [keyOf(this.prefix, v.obj), v]));
+        const { items, rev } = await this.storage.listAll(this.prefix);
+        this.items = new Map(items.map((v) => [this.keyOfRaw(v), v]));
         this.rev = rev;
         this.window = [];
         this.windowStart = 0;
@@ -156,25 +158,24 @@ export class WatchCache {
           // History from before our list: the window only; items already reflect it.
           const created = ev.kv.create_revision === ev.kv.mod_revision;
           if (ev.type === 'Put') {
-            const cur = decode(ev.kv);
-            this.pushWindow({ type: created ? 'ADDED' : 'MODIFIED', key, obj: cur.obj, prev: ev.prev_kv ? decode(ev.prev_kv).obj : undefined, rev });
+            const prev = ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined;
+            this.pushWindow({ type: created ? 'ADDED' : 'MODIFIED', key, obj: this.prepared(decodeRaw(ev.kv)), prev, rev });
           } else if (ev.prev_kv) {
-            const prev = decode(ev.prev_kv).obj;
-            this.pushWindow({ type: 'DELETED', key, obj: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rev) } }, prev, rev });
+            const prev = this.prepared(decodeRaw(ev.prev_kv));
+            this.pushWindow({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
           }
           continue;
         }
         if (ev.type === 'Put') {
-          const cur = decode(ev.kv);
+          const cur = this.prepared(decodeRaw(ev.kv));
           const prev = this.items.get(key);
           this.items.set(key, cur);
-          this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur.obj, prev: prev?.obj, rev });
+          this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur, prev, rev });
         } else {
-          const prev = this.items.get(key) ?? (ev.prev_kv ? decode(ev.prev_kv) : undefined);
+          const prev = this.items.get(key) ?? (ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined);
           this.items.delete(key);
           if (!prev) continue;
-          const obj = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rev) } };
-          this.apply({ type: 'DELETED', key, obj, prev: prev.obj, rev });
+          this.apply({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
         }
       }
       const headerRev = Number(res.header.revision);
@@ -237,16 +238,32 @@ export class WatchCache {
   }
 
   /** A snapshot of current objects matching the filter, and the revision it reflects. */
-  list(filter: WatchFilter): { items: KubeObject[]; rev: number } {
-    const items: KubeObject[] = [];
+  list(filter: WatchFilter): { items: RawObject[]; rev: number } {
     if (filter.exactKey) {
       const v = this.items.get(filter.exactKey);
-      if (v && filter.matches(v.obj)) items.push(v.obj);
-    } else {
-      for (const [key, v] of this.items) if (key.startsWith(filter.keyPrefix) && filter.matches(v.obj)) items.push(v.obj);
-      items.sort((a, b) => cmp(keyOf(this.prefix, a), keyOf(this.prefix, b)));
+      return { items: v && filter.matches(this.sel(v)) ? [v] : [], rev: this.rev };
     }
-    return { items, rev: this.rev };
+    const keys: string[] = [];
+    for (const [key, v] of this.items) if (key.startsWith(filter.keyPrefix) && filter.matches(this.sel(v))) keys.push(key);
+    keys.sort();
+    return { items: keys.map((k) => this.items.get(k)!), rev: this.rev };
+  }
+
+  /** Parses an object's labels and fields once, then keeps only its JSON. */
+  private prepared(raw: RawObject): RawObject {
+    raw.selectable(this.fieldsOf);
+    return raw.compact();
+  }
+
+  private sel(raw: RawObject): Selectable {
+    return raw.selectable(this.fieldsOf);
+  }
+
+  private keyOfRaw(raw: RawObject): string {
+    this.prepared(raw);
+    const f = raw.selectable(this.fieldsOf).fields;
+    const ns = f['metadata.namespace'];
+    return ns ? `${this.prefix}${ns}/${f['metadata.name']}` : `${this.prefix}${f['metadata.name']}`;
   }
 
   /**
@@ -282,8 +299,8 @@ function dispatch(w: CacheWatcher, ev: CacheEvent): void {
   if (ev.rev <= w.minRev) return;
   const f = w.filter;
   if (f.exactKey ? ev.key !== f.exactKey : !ev.key.startsWith(f.keyPrefix)) return;
-  const now = f.matches(ev.obj);
-  const before = ev.prev ? f.matches(ev.prev) : false;
+  const now = f.matches(ev.obj.selectable(noFields));
+  const before = ev.prev ? f.matches(ev.prev.selectable(noFields)) : false;
   if (ev.type === 'DELETED') {
     if (before) w.sink.send('DELETED', ev.obj);
     return;
@@ -293,10 +310,6 @@ function dispatch(w: CacheWatcher, ev: CacheEvent): void {
   else if (before) w.sink.send('DELETED', ev.obj);
 }
 
-function keyOf(prefix: string, obj: KubeObject): string {
-  const ns = obj.metadata?.namespace;
-  return ns ? `${prefix}${ns}/${obj.metadata?.name}` : `${prefix}${obj.metadata?.name}`;
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Cached objects were prepared on entry, so their selectables exist already. */
+const noFields = (): Record<string, string> => ({});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

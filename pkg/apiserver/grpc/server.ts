@@ -20,7 +20,7 @@ import { authorize } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, type PatchType } from '../registry/operations.js';
-import { apiVersionOf, findResource, type ResourceInfo } from '../registry/resources.js';
+import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { buildMatcher } from '../rest/selection.js';
 
@@ -87,8 +87,7 @@ export class GrpcServer {
           continueToken: req.continue || undefined,
           resourceVersion: req.resourceVersion || undefined,
         });
-        const av = apiVersionOf(t.store.resource);
-        return { itemsJson: out.items.map((o) => JSON.stringify({ ...o, apiVersion: av, kind: t.store.resource.kind })), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
+        return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
       }),
       create: this.unary<CreateRequest>('create', async (req, t, ctx) => {
         const body = parseObject(req.objectJson ?? '');
@@ -201,7 +200,7 @@ export class GrpcServer {
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
       stop = t.store.watch(t.namespace || undefined, req.resourceVersion || undefined, { matches: buildMatcher(t.store.resource, q) }, {
         send: (type, obj) => {
-          if (!closed) call.write({ type, objectJson: JSON.stringify(obj) });
+          if (!closed) call.write({ type, objectJson: obj.json });
         },
         close: end,
       });

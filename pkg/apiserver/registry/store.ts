@@ -7,6 +7,7 @@ import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, Storage, type Versioned } from '../storage.js';
+import type { RawObject, Selectable } from '../raw-object.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 
@@ -28,7 +29,7 @@ export interface RequestContext {
 }
 
 export interface ListOptions {
-  matches: (obj: KubeObject) => boolean;
+  matches: (obj: Selectable) => boolean;
   limit?: number;
   continueToken?: string;
   resourceVersion?: string;
@@ -80,7 +81,7 @@ export class Store {
   }
 
   /** LIST: without resourceVersion a consistent read from etcd (paged by limit/continue); with one, from the watch cache. */
-  async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: KubeObject[]; rev: number; continueToken?: string; remaining?: number }> {
+  async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: RawObject[]; rev: number; continueToken?: string }> {
     const scope = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
     if (opts.resourceVersion && !opts.continueToken && !opts.limit) {
       const rv = Number(opts.resourceVersion);
@@ -89,8 +90,7 @@ export class Store {
         throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
       }
       await this.cache.waitReady();
-      const { items, rev } = this.cache.list({ keyPrefix: scope, matches: opts.matches });
-      return { items, rev };
+      return this.cache.list({ keyPrefix: scope, matches: opts.matches });
     }
     let startKey: string | undefined;
     let revision = 0;
@@ -99,20 +99,22 @@ export class Store {
       startKey = c.start;
       revision = c.rv;
     }
-    const items: KubeObject[] = [];
+    const items: RawObject[] = [];
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const fieldsOf = (o: KubeObject) => this.resource.fields(o);
     let rev = revision;
     for (;;) {
-      const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 0 }).catch((e) => {
+      const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
         if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
         throw e;
       });
       rev = page.rev;
       for (const v of page.items) {
-        if (!opts.matches(v.obj)) continue;
-        items.push(v.obj);
+        if (!opts.matches(v.selectable(fieldsOf))) continue;
+        items.push(v.compact());
         if (limit && items.length === limit) {
-          const lastKey = this.key(v.obj.metadata?.namespace, v.obj.metadata!.name!);
+          const f = v.selectable(fieldsOf).fields;
+          const lastKey = this.key(f['metadata.namespace'] || undefined, f['metadata.name']!);
           const more = page.more || v !== page.items[page.items.length - 1];
           if (!more) return { items, rev };
           return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope) };

@@ -8,6 +8,7 @@ import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia } from '../registry/operations.js';
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
+import { RawObject } from '../raw-object.js';
 import { decodeBody, readBody, sendJson, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
 import { buildMatcher } from './selection.js';
@@ -79,7 +80,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const matches = buildMatcher(r.resource, query);
       const { items } = await store.list(r.namespace, { matches });
       const deleted: KubeObject[] = [];
-      for (const item of items) {
+      for (const raw of items) {
+        const item = raw.obj;
         try {
           deleted.push((await store.delete(item.metadata?.namespace, item.metadata!.name!, opts, ctx)).obj);
         } catch (e) {
@@ -124,12 +126,13 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   });
   const listMeta: Record<string, unknown> = { resourceVersion: String(out.rev) };
   if (out.continueToken) listMeta.continue = out.continueToken;
-  if (wantsTable(req)) return sendJson(res, 200, toTable(r.resource.name, out.items, listMeta, q.get('includeObject') ?? 'Metadata'));
-  const items = out.items.map((o) => {
-    const { apiVersion: _a, kind: _k, ...rest } = o;
-    return rest;
-  });
-  sendJson(res, 200, { kind: r.resource.listKind, apiVersion: apiVersionOf(r.resource), metadata: listMeta, items });
+  if (wantsTable(req)) return sendJson(res, 200, toTable(r.resource.name, out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
+  // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
+  // list without parsing or re-serialising them.
+  const head = `{"kind":${JSON.stringify(r.resource.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.resource))},"metadata":${JSON.stringify(listMeta)},"items":[`;
+  const body = head + out.items.map((i) => i.json).join(',') + ']}';
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
 }
 
 function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): void {
@@ -148,13 +151,18 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
   const ensureHead = () => {
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   };
-  const write = (type: EventType, obj: KubeObject) => {
+  const write = (type: EventType, raw: RawObject) => {
     if (closed) return;
     ensureHead();
-    if (obj.metadata?.resourceVersion) lastRv = obj.metadata.resourceVersion;
-    const payload = table && type !== 'BOOKMARK' && type !== 'ERROR' ? toTable(r.resource.name, [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first) : obj;
+    lastRv = String(raw.rev);
+    if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
+      const obj = raw.obj;
+      const payload = toTable(r.resource.name, [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first);
+      res.write(JSON.stringify({ type, object: payload }) + '\n');
+    } else {
+      res.write(`{"type":"${type}","object":${raw.json}}\n`);
+    }
     first = false;
-    res.write(JSON.stringify({ type, object: payload }) + '\n');
     // A client that does not read is cut off rather than buffered without bound.
     if (res.writableLength > 32 * 1024 * 1024) close();
   };
@@ -187,7 +195,7 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
     const bookmark = () => {
       if (closed) return;
       const rv = String(Math.max(Number(lastRv || 0), r.store.cache.revision));
-      write('BOOKMARK', { kind: r.resource.kind, apiVersion: apiVersionOf(r.resource), metadata: { resourceVersion: rv } });
+      write('BOOKMARK', RawObject.fromObject({ kind: r.resource.kind, apiVersion: apiVersionOf(r.resource), metadata: {} }, Number(rv)));
       timers.push(setTimeout(bookmark, 10_000));
     };
     timers.push(setTimeout(bookmark, 10_000));

@@ -1,10 +1,11 @@
 // Label and field selectors from query parameters, turned into one predicate.
 import type { KubeObject } from '../../api/types.js';
+import type { Selectable } from '../raw-object.js';
 import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../api/selectors.js';
 import * as errors from '../errors.js';
 import type { ResourceInfo } from '../registry/resources.js';
 
-export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: KubeObject) => boolean {
+export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selectable) => boolean {
   const ls = q.get('labelSelector') ?? '';
   const fs = q.get('fieldSelector') ?? '';
   if (!ls && !fs) return () => true;
@@ -27,5 +28,5 @@ export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: KubeObj
       if (!(req.field in sample)) throw errors.badRequest(`field label not supported: ${req.field}`);
     }
   }
-  return (obj) => (!labelSel || matchesLabelSelector(labelSel, obj.metadata?.labels ?? {})) && (!fieldSel || matchesFieldSelector(fieldSel, r.fields(obj)));
+  return (obj) => (!labelSel || matchesLabelSelector(labelSel, obj.labels)) && (!fieldSel || matchesFieldSelector(fieldSel, obj.fields));
 }
