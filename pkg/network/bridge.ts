@@ -53,3 +53,15 @@ export async function deleteBridge(netns: string | undefined, bridge: string): P
 export async function ensureNodeSysctls(netns: string | undefined): Promise<void> {
   await setSysctls(netns, { 'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': '1' }, ['net.bridge.bridge-nf-call-iptables']);
 }
+
+/**
+ * The MTU of the interface holding the default route (the node's uplink), or undefined when
+ * there is none. host-gw does not encapsulate, so pods should use the uplink's MTU.
+ */
+export async function uplinkMtu(netns: string | undefined): Promise<number | undefined> {
+  const routes = await ipJson<{ dev?: string }>(netns, ['route', 'show', 'default']).catch(() => []);
+  const dev = routes.find((r) => r.dev)?.dev;
+  if (!dev) return undefined;
+  const links = await ipJson<{ mtu?: number }>(netns, ['link', 'show', 'dev', dev]).catch(() => []);
+  return links[0]?.mtu;
+}

@@ -5,10 +5,10 @@
 // pod: none with the netlink backend (the default), else one `ip -batch` in the node namespace
 // and one in the pod's; plus one iptables-restore only when the pod has hostPorts.
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
-import { ensureBridge, ensureNodeSysctls, deleteBridge } from './bridge.js';
+import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
 import { ConflictError, InvalidArgumentError, NetworkError, errorMessage } from './errors.js';
 import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
-import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, removeHostPortRules, removeNodeRules, validateHostPorts } from './iptables.js';
+import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, iptablesRestore, removeHostPortRules, removeNodeRules, validateHostPorts } from './iptables.js';
 import { ipBatch } from './netns-exec.js';
 import { ROUTE_PROTO, listOurRoutes, syncRoutes as syncPeerRoutes, type SyncRoutesResult } from './routes.js';
 import type { GcResult, NetworkConfig, PodNetworkStatus, PodSetupRequest, RoutePeer, SetupStep } from './types.js';
@@ -41,6 +41,8 @@ export class PodNetwork {
   /** Per sandbox id, and IPTABLES_KEY for writes to the hostports chain. */
   private readonly locks = new KeyedMutex();
   private nodeReady: Promise<void> | undefined;
+  /** Pod veth MTU: cfg.mtu, else the uplink's (found by ensureNode), else the kernel default. */
+  private mtu: number | undefined;
 
   constructor(private readonly cfg: NetworkConfig) {
     const pod = parseCidr(cfg.podCIDR);
@@ -56,6 +58,7 @@ export class PodNetwork {
     this.nodeNetns = cfg.nodeNetns;
     this.chainPrefix = cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX;
     this.podInterface = cfg.podInterface ?? 'eth0';
+    this.mtu = cfg.mtu;
     this.ipam = new HostLocalIpam(this.stateDir, this.podCIDR);
     this.links = cfg.backend === 'iproute2' ? iproute2Ops : cfg.backend === 'netlink' ? netlinkOps : defaultLinkOps();
   }
@@ -78,10 +81,11 @@ export class PodNetwork {
   private async doEnsureNode(): Promise<void> {
     await ensureBridge(this.nodeNetns, this.bridge, this.gateway, this.prefix, this.podCIDR);
     await ensureNodeSysctls(this.nodeNetns);
+    if (this.cfg.mtu === undefined) this.mtu = await uplinkMtu(this.nodeNetns);
     await this.locks.run(IPTABLES_KEY, () =>
       ensureNodeRules(this.nodeNetns, { prefix: this.chainPrefix, bridge: this.bridge, podCIDR: this.podCIDR, clusterCIDR: this.clusterCIDR }),
     );
-    this.log.info('node network ready', { bridge: this.bridge, podCIDR: this.podCIDR, gateway: this.gateway, netns: this.nodeNetns });
+    this.log.info('node network ready', { bridge: this.bridge, podCIDR: this.podCIDR, gateway: this.gateway, mtu: this.mtu, netns: this.nodeNetns, backend: this.links.name });
   }
 
   /** Wires the pod's namespace to the bridge; calling it again for a wired pod returns its status. */
@@ -121,13 +125,13 @@ export class PodNetwork {
           return this.statusOf(allocation);
         }
         // A crashed or changed earlier setup: clear what it left, keep its address.
-        await this.removePodPieces(id, true);
+        await this.removePodPieces(id, allocation);
         await this.ipam.update(id, { state: 'reserved', netnsPath: req.netnsPath, hostPorts });
       }
 
       await enter('host-veth');
       undo.push(`delete veth ${hostIf}`, () => this.links.deleteLinks(this.nodeNetns, [hostIf]));
-      await this.links.createVeth(this.nodeNetns, { hostIf, bridge: this.bridge, podNetns: req.netnsPath, podIf: this.podInterface, mtu: this.cfg.mtu });
+      await this.links.createVeth(this.nodeNetns, { hostIf, bridge: this.bridge, podNetns: req.netnsPath, podIf: this.podInterface, mtu: this.mtu });
 
       await enter('pod-interface');
       await this.links.configurePod(req.netnsPath, { podIf: this.podInterface, ip: allocation.ip, prefix: this.prefix, gateway: this.gateway });
@@ -168,9 +172,7 @@ export class PodNetwork {
     validateSandboxId(sandboxId);
     await this.locks.run(sandboxId, async () => {
       const a = await this.ipam.get(sandboxId);
-      // A pod without an allocation has nothing left but what gc sweeps; one with hostPorts or
-      // an unfinished setup may have rules.
-      await this.removePodPieces(sandboxId, !a || a.state !== 'ready' || (a.hostPorts?.length ?? 0) > 0);
+      await this.removePodPieces(sandboxId, a);
       await this.ipam.release(sandboxId);
       this.log.debug('pod network torn down', { sandbox: sandboxId, ip: a?.ip });
     });
@@ -214,8 +216,19 @@ export class PodNetwork {
     return result;
   }
 
-  private async removePodPieces(id: string, rules: boolean): Promise<void> {
-    if (rules) await this.removeHostPorts((owner) => owner === id);
+  /** Removes the pod's hostPort rules and veth pair (a is what IPAM knows of it, if anything). */
+  private async removePodPieces(id: string, a: IpamAllocation | undefined): Promise<void> {
+    if (a?.state === 'ready') {
+      // A finished setup: its rules are exactly what we wrote, delete them by spec in one spawn
+      // (none when it has no hostPorts); fall back to a search if someone changed them.
+      if (a.hostPorts?.length) {
+        const del = hostPortRuleLines(this.chainPrefix, id, a.ip, this.podCIDR, a.hostPorts).map((l) => '-D' + l.slice(2));
+        await this.locks.run(IPTABLES_KEY, () => iptablesRestore(this.nodeNetns, { nat: del })).catch(() => this.removeHostPorts((owner) => owner === id));
+      }
+    } else {
+      // Unknown or unfinished: search iptables for anything it left.
+      await this.removeHostPorts((owner) => owner === id);
+    }
     await this.links.deleteLinks(this.nodeNetns, [hostVethName(id)]);
   }
 

@@ -28,7 +28,7 @@ export interface NetworkConfig {
   nodeNetns?: string;
   /** Prefix of our iptables chains; default TSK (TSK-POSTROUTING, TSK-HOSTPORTS, TSK-FORWARD). */
   chainPrefix?: string;
-  /** MTU of the pod veths; default: the kernel's default (1500). */
+  /** MTU of the pod veths; default: the MTU of the node's default-route interface, else 1500. */
   mtu?: number;
   /** How links are made: rtnetlink through koffi (default when koffi loads) or iproute2 batches. */
   backend?: 'netlink' | 'iproute2';

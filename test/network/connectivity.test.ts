@@ -33,6 +33,9 @@ beforeAll(async () => {
   await attach(lab.name('n1'), `${N1_IP}/24`);
   await attach(lab.name('n2'), `${N2_IP}/24`);
   await attach(lab.name('out'), `${OUT_IP}/24`);
+  // Node 1 has a smaller uplink MTU and a default route (via the "outside" router): its pods
+  // must get the uplink's MTU.
+  await lab.ip(lab.name('n1'), 'link set eth0 mtu 1400', `route add default via ${OUT_IP}`);
   // The two nodes use the two link backends, so both are checked end to end.
   net1 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.1.0/24', nodeNetns: n1, stateDir: join(stateRoot, 'n1'), backend: 'netlink' });
   net2 = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: '10.244.2.0/24', nodeNetns: n2, stateDir: join(stateRoot, 'n2'), backend: 'iproute2' });
@@ -82,6 +85,9 @@ describe('pod network wiring', () => {
       const host = await lab.exec(node, 'ip', ['-d', '-o', 'link', 'show', 'dev', p.status.hostInterface]);
       expect(host.stdout).toMatch(/master tsk0 state UP/);
       expect(host.stdout).toMatch(/hairpin on/);
+      const mtu = p.net === net1 ? 1400 : 1500;
+      expect(host.stdout).toContain(`mtu ${mtu} `);
+      expect((await lab.exec(p.netns, 'ip', ['-o', 'link', 'show', 'dev', 'eth0'])).stdout).toContain(`mtu ${mtu} `);
     }
     expect(pods.c!.status.ip).toMatch(/^10\.244\.2\.\d+$/);
     const ips = Object.values(pods).map((p) => p.status.ip);

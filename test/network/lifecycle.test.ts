@@ -121,13 +121,19 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
       expect(await leftovers()).toEqual(nothing);
     });
 
-    it('after a setup process is killed half way, gc frees its address, veth and hostPort rules and keeps live pods', async () => {
-      const live = await lab.netns('live');
-      const liveId = `${lab.id}-live`;
-      const liveStatus = await net.setupPod({ sandboxId: liveId, netnsPath: live, hostPorts: [{ containerPort: 80, hostPort: 31083 }] });
-      const victim = await lab.netns('victim');
-      const id = `${lab.id}-victim`;
-      const arg = JSON.stringify({ cfg, req: { sandboxId: id, netnsPath: victim, hostPorts: [{ containerPort: 80, hostPort: 31084 }] }, hangAt: 'commit' });
+    const crashPoints = [
+      { at: 'host-veth', veth: false, rules: 0 },
+      { at: 'pod-interface', veth: true, rules: 0 },
+      { at: 'commit', veth: true, rules: 2 },
+    ] as const;
+    it.each(crashPoints)('after a setup process is SIGKILLed at $at, gc frees what it left and keeps live pods', async ({ at, veth, rules }) => {
+      const n = crashPoints.findIndex((c) => c.at === at);
+      const live = await lab.netns(`live-${at}`);
+      const liveId = `${lab.id}-live-${at}`;
+      const liveStatus = await net.setupPod({ sandboxId: liveId, netnsPath: live, hostPorts: [{ containerPort: 80, hostPort: 31090 + 2 * n }] });
+      const victim = await lab.netns(`victim-${at}`);
+      const id = `${lab.id}-victim-${at}`;
+      const arg = JSON.stringify({ cfg, req: { sandboxId: id, netnsPath: victim, hostPorts: [{ containerPort: 80, hostPort: 31091 + 2 * n }] }, hangAt: at });
       const child = spawn(process.execPath, [viteNode, childScript, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
       lab.track(child);
       await new Promise<void>((resolve, reject) => {
@@ -135,25 +141,25 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
         let err = '';
         child.stdout!.on('data', (d) => {
           out += d;
-          if (out.includes('HANG commit')) resolve();
+          if (out.includes(`HANG ${at}`)) resolve();
         });
         child.stderr!.on('data', (d) => (err += d));
         child.on('exit', (code) => reject(new Error(`setup child exited ${code} before hanging: ${out} ${err}`)));
       });
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      // The crash left a reserved address, a wired veth and hostPort rules behind...
+      // The crash left a reserved address (and, depending on how far it got, a veth and hostPort rules)...
       const left = await leftovers();
-      expect(left.veths).toContain(hostVethName(id));
-      expect(left.rules.some((r) => r.includes(`tsk-hp:${id}`))).toBe(true);
+      expect(left.veths.includes(hostVethName(id))).toBe(veth);
+      expect(left.rules.filter((r) => r.includes(`tsk-hp:${id}`))).toHaveLength(rules);
       expect((await net.allocations()).find((a) => a.sandboxId === id)?.state).toBe('reserved');
       // ... which gc (with the runtime's live pods) sweeps, in a fresh instance as after a restart.
       const afterRestart = new PodNetwork(cfg);
       const res = await afterRestart.gc([liveId]);
-      expect(res.removedVeths).toEqual([hostVethName(id)]);
+      expect(res.removedVeths).toEqual(veth ? [hostVethName(id)] : []);
       expect(res.releasedIPs).toHaveLength(1);
-      expect(res.removedHostPortRules).toBe(2);
-      expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: expect.arrayContaining([expect.stringContaining(`tsk-hp:${liveId}`)]), ips: [`${liveId}=${liveStatus.ip}`] });
+      expect(res.removedHostPortRules).toBe(rules);
+      expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: [expect.stringContaining(`tsk-hp:${liveId}`), expect.stringContaining(`tsk-hp:${liveId}`)], ips: [`${liveId}=${liveStatus.ip}`] });
       // A retry of the crashed pod after gc works from scratch.
       const retried = await afterRestart.setupPod({ sandboxId: id, netnsPath: victim });
       expect(retried.ip).toMatch(/^10\.244\.7\./);
