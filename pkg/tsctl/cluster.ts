@@ -40,6 +40,13 @@ export const components: Component[] = [
   { name: 'nodeagent', entry: 'cmd/nodeagent/main.js', optional: true, args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'kubeconfig')] },
 ];
 
+/**
+ * How the long-running components are started: a small young generation and two malloc arenas
+ * keep idle RSS close to what the heap really holds (glibc otherwise keeps one arena per thread).
+ */
+export const serverNodeFlags = ['--max-semi-space-size=4'];
+export const serverEnv: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
+
 const pidFile = (dir: string, name: string) => join(dir, 'run', `${name}.pid`);
 
 export function alive(pid: number): boolean {
@@ -101,7 +108,7 @@ export async function up(o: UpOptions): Promise<void> {
     if (readPid(o.dataDir, c.name)) continue;
     const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
     const fd = openSync(logPath, 'a');
-    const child = spawn(process.execPath, [entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...serverNodeFlags, entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
     closeSync(fd);
     child.unref();
     writeFileSync(pidFile(o.dataDir, c.name), String(child.pid));
