@@ -219,16 +219,3 @@ export class NetlinkSocket {
     api().close(this.fd);
   }
 }
-
-/** Parses the attributes after a fixed header of hdrLen bytes. */
-export function parseAttrs(payload: Buffer, hdrLen: number): Map<number, Buffer> {
-  const out = new Map<number, Buffer>();
-  for (let off = hdrLen; off + 4 <= payload.length; ) {
-    const len = payload.readUInt16LE(off);
-    const type = payload.readUInt16LE(off + 2) & 0x3fff;
-    if (len < 4) break;
-    out.set(type, payload.subarray(off + 4, off + len));
-    off += align4(len);
-  }
-  return out;
-}

@@ -90,6 +90,7 @@ describe('pod network wiring', () => {
       expect((await lab.exec(p.netns, 'ip', ['-o', 'link', 'show', 'dev', 'eth0'])).stdout).toContain(`mtu ${mtu} `);
     }
     expect(pods.c!.status.ip).toMatch(/^10\.244\.2\.\d+$/);
+    for (const node of [n1, n2]) expect((await lab.exec(node, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
     const ips = Object.values(pods).map((p) => p.status.ip);
     expect(new Set(ips).size).toBe(ips.length);
   });

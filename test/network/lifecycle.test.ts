@@ -7,9 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupNode, ConflictError, PodNetwork, type NetworkConfig, type SetupStep } from '../../pkg/network/index.js';
+import { cleanupNode, ConflictError, PodNetwork as RealPodNetwork, type NetworkConfig, type PodSetupRequest, type SetupStep } from '../../pkg/network/index.js';
 import { hostVethName } from '../../pkg/network/veth.js';
 import { Lab, labNamespaces } from './lab.js';
+
+/** Every sandbox id this file wires, to prove afterwards that none of them touched the host. */
+const usedIds = new Set<string>();
+class PodNetwork extends RealPodNetwork {
+  override setupPod(req: PodSetupRequest) {
+    usedIds.add(req.sandboxId);
+    return super.setupPod(req);
+  }
+}
 
 const childScript = fileURLToPath(new URL('./fixtures/setup-child.ts', import.meta.url));
 const viteNode = fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url));
@@ -202,8 +211,11 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
       await cleanupNode({ nodeNetns: node, stateDir });
       await lab.destroy();
       expect(await labNamespaces(lab.id)).toEqual([]);
-      // The host itself: no veth of ours, no chain of ours.
+      // The host's own namespace never saw any of it.
       const hostLinks = (await lab.exec('/proc/1/ns/net', 'ip', ['-o', 'link', 'show'])).stdout;
-      expect(hostLinks).not.toMatch(/tsk[0-9a-f]{8}/);
+      expect(usedIds.size).toBeGreaterThan(50);
+      for (const id of usedIds) expect(hostLinks).not.toContain(hostVethName(id));
+      const hostRules = (await lab.exec('/proc/1/ns/net', 'iptables-save', [])).stdout;
+      expect(hostRules).not.toContain(lab.id);
     });
 });
