@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if ! npx madge --circular --extensions ts pkg cmd >/tmp/tskube-madge.log 2>&1; then
+  cat /tmp/tskube-madge.log; echo "circular imports found"; echo "0 passed, 1 failed"; exit 1
+fi
 report="$(mktemp /tmp/tskube-vitest-XXXXXX.json)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 status=$?

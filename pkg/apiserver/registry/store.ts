@@ -8,6 +8,7 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, Storage, type Versioned } from '../storage.js';
 import type { RawObject, Selectable } from '../raw-object.js';
+import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 
@@ -102,6 +103,7 @@ export class Store {
     const items: RawObject[] = [];
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const fieldsOf = (o: KubeObject) => this.resource.fields(o);
+    const selectsAll = opts.matches === matchAll;
     let rev = revision;
     for (;;) {
       const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
@@ -110,10 +112,11 @@ export class Store {
       });
       rev = page.rev;
       for (const v of page.items) {
-        if (!opts.matches(v.selectable(fieldsOf))) continue;
+        if (!selectsAll && !opts.matches(v.selectable(fieldsOf))) continue;
         items.push(v.compact());
         if (limit && items.length === limit) {
           const f = v.selectable(fieldsOf).fields;
+          v.compact();
           const lastKey = this.key(f['metadata.namespace'] || undefined, f['metadata.name']!);
           const more = page.more || v !== page.items[page.items.length - 1];
           if (!more) return { items, rev };

@@ -5,10 +5,13 @@ import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLa
 import * as errors from '../errors.js';
 import type { ResourceInfo } from '../registry/resources.js';
 
+/** The matcher for "no selector": lists skip computing selectable fields for it. */
+export const matchAll = (_obj: Selectable): boolean => true;
+
 export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selectable) => boolean {
   const ls = q.get('labelSelector') ?? '';
   const fs = q.get('fieldSelector') ?? '';
-  if (!ls && !fs) return () => true;
+  if (!ls && !fs) return matchAll;
   let labelSel: ReturnType<typeof parseLabelSelector> | undefined;
   let fieldSel: ReturnType<typeof parseFieldSelector> | undefined;
   try {
