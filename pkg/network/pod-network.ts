@@ -6,7 +6,7 @@
 // and one in the pod's; plus one iptables-restore only when the pod has hostPorts.
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
 import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
-import { ConflictError, InvalidArgumentError, NetworkError, errorMessage } from './errors.js';
+import { ConflictError, InvalidArgumentError, NetworkError, errorMessage, errorsByCode } from './errors.js';
 import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
 import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, iptablesRestore, removeHostPortRules, removeNodeRules, validateHostPorts } from './iptables.js';
 import { ipBatch } from './netns-exec.js';
@@ -151,7 +151,7 @@ export class PodNetwork {
       const undoErrors = await undo.unwind();
       for (const u of undoErrors) this.log.error('pod network cleanup after failed setup', { sandbox: id, error: u });
       if (e instanceof NetworkError && e.message.startsWith(`pod network "${id}"`)) throw e;
-      const Cls = e instanceof NetworkError ? (e.constructor as new (m: string, o?: { cause?: unknown }) => NetworkError) : NetworkError;
+      const Cls = e instanceof NetworkError ? errorsByCode[e.code] : NetworkError;
       throw new Cls(`pod network "${id}": ${step}: ${errorMessage(e)}`, { cause: e });
     }
   }

@@ -117,6 +117,15 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
       expect(await leftovers()).toEqual(nothing);
     });
 
+    it('a pod namespace that already has an eth0 is refused with the kernel error, leaving nothing', async () => {
+      const p = await lab.netns('taken');
+      await lab.ip(lab.name('taken'), 'link add eth0 type veth peer name other0');
+      const err = await net.setupPod({ sandboxId: `${lab.id}-taken`, netnsPath: p }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(backend === 'netlink' ? /host-veth: create veth tsk[0-9a-f]{8} \(peer eth0 in .*\): EEXIST/ : /host-veth: .*File exists/);
+      expect(await leftovers()).toEqual(nothing);
+    });
+
     it('refuses a hostPort another pod holds, leaving nothing of the refused pod', async () => {
       const p1 = await lab.netns('hp1');
       const p2 = await lab.netns('hp2');
