@@ -15,6 +15,7 @@ import { allResources, etcdPrefix, type ResourceInfo } from './registry/resource
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer } from './rest/server.js';
 import { GrpcServer } from './grpc/server.js';
+import { ensureJoinToken, handleJoin, type JoinDeps } from './join.js';
 import { protectedNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
 import { WatchCache } from './watch-cache.js';
@@ -38,6 +39,8 @@ export interface ApiServerConfig {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   tokenAuthFile?: string;
+  /** Join token for new nodes (default: generated into DATA_DIR/join-token). */
+  joinToken?: string;
   watchCacheSize: number;
   /** gRPC port (0 picks a free one, -1 disables it). */
   grpcPort: number;
@@ -121,7 +124,17 @@ export class ApiServer {
     const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
     this.loadTokens(tokenFile);
 
+    const server = `https://${c.advertiseAddress}:${c.securePort}`;
+    const joinDeps: JoinDeps = {
+      dataDir: c.dataDir,
+      caPem: pki.caCert,
+      joinToken: c.joinToken || ensureJoinToken(c.dataDir, pki.caCert),
+      server,
+      tokenFile,
+      reloadTokens: () => this.loadTokens(tokenFile),
+    };
     this.rest = new RestServer({
+      unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}` }, req, res, path),
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
       ready: () => this.isReady,

@@ -43,6 +43,8 @@ export interface RestServerDeps {
   ready(): boolean;
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
+  /** Handlers that run before authentication (join bootstrap); return true when handled. */
+  unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 export interface ParsedPath {
@@ -176,6 +178,7 @@ export class RestServer {
         return;
       }
       if (path === '/version') return sendJson(res, 200, serverVersion);
+      if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
       const user = this.authenticate(req);
       if (!user) throw errors.unauthorized();
       if (path === '/metrics') {
