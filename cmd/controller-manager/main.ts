@@ -5,6 +5,7 @@ import { RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
+import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 
 const d = defaultControllerConfig;
 const spec = {
@@ -14,6 +15,8 @@ const spec = {
   'allocate-node-cidrs': { type: 'boolean', default: true, help: 'allocate Node.spec.podCIDR' },
   'node-monitor-grace-period': { type: 'number', default: d.nodeMonitorGracePeriodMs / 1000, help: 'seconds without a lease renewal before a node is Unknown' },
   'node-monitor-period': { type: 'number', default: d.nodeMonitorPeriodMs / 1000, help: 'seconds between node health checks' },
+  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
+  'metrics-port': { type: 'number', default: 10257, help: 'port for /metrics and /healthz (0 picks one, -1 disables)' },
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+  if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
   await cm.start();
 }
 

@@ -2,12 +2,16 @@
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import { Nodes, Pods, RestClient } from '../client/rest-client.js';
+import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { collectOrphanedPods } from './pod-gc.js';
 
 const log = logger('controller-manager');
+
+const leaderGauge = new Gauge({ name: 'leader_election_master_status', help: 'Whether this instance leads (1) or not (0).', labelNames: ['name'] });
+const gcCounter = new Counter({ name: 'pod_gc_orphaned_pods_deleted_total', help: 'Pods deleted because their node no longer exists.' });
 
 export interface ControllerManagerConfig {
   clusterCIDR: string;
@@ -50,8 +54,14 @@ export class ControllerManager {
       leaseDurationSec: this.cfg.leaseDurationSec,
       renewDeadlineSec: this.cfg.renewDeadlineSec,
       retryPeriodSec: this.cfg.retryPeriodSec,
-      onStartedLeading: () => void this.startControllers(),
-      onStoppedLeading: () => this.stopControllers(),
+      onStartedLeading: () => {
+        leaderGauge.set({ name: 'kube-controller-manager' }, 1);
+        void this.startControllers();
+      },
+      onStoppedLeading: () => {
+        leaderGauge.set({ name: 'kube-controller-manager' }, 0);
+        this.stopControllers();
+      },
     });
     this.elector.start();
   }
@@ -79,7 +89,7 @@ export class ControllerManager {
     await lifecycle.start();
     let stopped = false;
     const gcTimer = setInterval(() => {
-      if (!stopped) void collectOrphanedPods(this.client, pods, nodes).catch((e) => log.warn('pod GC failed', { err: e }));
+      if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
     log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc'] });

@@ -6,9 +6,13 @@
 import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 
 const log = logger('node-lifecycle');
+
+const evictions = new Counter({ name: 'node_lifecycle_evictions_total', help: 'Pods evicted from unhealthy nodes by the taint manager.' });
+const unhealthyNodes = new Gauge({ name: 'node_lifecycle_unhealthy_nodes', help: 'Nodes whose Ready condition is not True.' });
 
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
 export const notReadyTaint = 'node.kubernetes.io/not-ready';
@@ -114,6 +118,7 @@ export class NodeLifecycleController {
   /** One pass over every node: health, taints, pod readiness and evictions. */
   async monitor(): Promise<void> {
     const now = this.now();
+    let unhealthy = 0;
     for (const node of this.nodes.list()) {
       const name = node.metadata!.name!;
       const status = (node.status ?? {}) as { conditions?: Condition[] };
@@ -133,9 +138,11 @@ export class NodeLifecycleController {
         await this.markUnknown(node, now);
         readyStatus = 'Unknown';
       }
+      if (readyStatus !== 'True') unhealthy++;
       const taints = await this.reconcileTaints(node, readyStatus, now);
       if (readyStatus !== 'True') await this.handlePods(name, taints, now);
     }
+    unhealthyNodes.set(unhealthy);
     for (const name of this.probe.keys()) if (!this.nodes.get(name)) this.probe.delete(name);
   }
 
@@ -191,6 +198,7 @@ export class NodeLifecycleController {
       try {
         await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status');
         await this.client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!);
+        evictions.inc();
         await this.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
       } catch (e) {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('eviction failed', { pod: ref, err: e });
