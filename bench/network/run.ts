@@ -2,7 +2,7 @@
 // without a hostPort), setup time as one node fills from 10 to --grow pods, and wall time of
 // --concurrent setups at once. Runs in a throwaway node network namespace (as root); writes
 // bench/results/network.json and prints it.
-//   npx vite-node bench/network/run.ts [--pods 100] [--grow 200] [--concurrent 50]
+//   npx vite-node bench/network/run.ts [--pods 100] [--grow 200] [--concurrent 50] [--backend netlink|iproute2]
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ const { flags } = parseFlags(
     pods: { type: 'number', default: 100, help: 'pods for the setup/teardown latency figures' },
     grow: { type: 'number', default: 200, help: 'pods on one node for the growth curve' },
     concurrent: { type: 'number', default: 50, help: 'setups started at once' },
+    backend: { type: 'string', default: 'netlink', help: 'link backend: netlink or iproute2' },
     out: { type: 'string', default: 'bench/results/network.json', help: 'result file' },
   },
   process.argv.slice(2),
@@ -65,9 +66,10 @@ async function setupTeardown(net: PodNetwork, label: string, n: number, hostPort
 async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'tsknb-state-'));
   const [node] = await makeNetns(['node']);
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version }, netnsExec: process.env.TSKUBE_NETNS_EXEC === 'nsenter' ? 'nsenter' : 'setns' };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version }, netnsExec: process.env.TSKUBE_NETNS_EXEC === 'nsenter' ? 'nsenter' : 'setns', backend: flags.backend };
   try {
-    const net = new PodNetwork({ clusterCIDR: '10.240.0.0/12', podCIDR: '10.240.0.0/23', nodeNetns: node, stateDir });
+    if (flags.backend !== 'netlink' && flags.backend !== 'iproute2') throw new Error(`--backend ${flags.backend}: want netlink or iproute2`);
+    const net = new PodNetwork({ clusterCIDR: '10.240.0.0/12', podCIDR: '10.240.0.0/23', nodeNetns: node, stateDir, backend: flags.backend });
     result.ensureNodeMs = round(await timed(() => net.ensureNode()));
 
     // Warm-up (first spawns, JIT), not counted.

@@ -21,7 +21,8 @@ export const DEFAULT_BRIDGE = 'tsk0';
 export const DEFAULT_STATE_DIR = '/var/lib/tskube/network';
 export const DEFAULT_CHAIN_PREFIX = 'TSK';
 
-const IPTABLES_KEY = '\0iptables';
+/** Writes to one namespace's iptables are serialised across every PodNetwork in this process. */
+const iptablesLocks = new KeyedMutex();
 
 export class PodNetwork {
   readonly bridge: string;
@@ -38,7 +39,7 @@ export class PodNetwork {
   private readonly log = logger('network');
   /** Sandboxes whose setup is running in this process: gc never reclaims them. */
   private readonly inflight = new Map<string, number>();
-  /** Per sandbox id, and IPTABLES_KEY for writes to the hostports chain. */
+  /** Serialises setup and teardown per sandbox id. */
   private readonly locks = new KeyedMutex();
   private nodeReady: Promise<void> | undefined;
   /** Pod veth MTU: cfg.mtu, else the uplink's (found by ensureNode), else the kernel default. */
@@ -82,7 +83,7 @@ export class PodNetwork {
     await ensureBridge(this.nodeNetns, this.bridge, this.gateway, this.prefix, this.podCIDR);
     await ensureNodeSysctls(this.nodeNetns);
     if (this.cfg.mtu === undefined) this.mtu = await uplinkMtu(this.nodeNetns);
-    await this.locks.run(IPTABLES_KEY, () =>
+    await this.iptables(() =>
       ensureNodeRules(this.nodeNetns, { prefix: this.chainPrefix, bridge: this.bridge, podCIDR: this.podCIDR, clusterCIDR: this.clusterCIDR }),
     );
     this.log.info('node network ready', { bridge: this.bridge, podCIDR: this.podCIDR, gateway: this.gateway, mtu: this.mtu, netns: this.nodeNetns, backend: this.links.name });
@@ -140,7 +141,7 @@ export class PodNetwork {
         await enter('host-ports');
         undo.push('remove hostPort rules', () => this.removeHostPorts((owner) => owner === id));
         const lines = hostPortRuleLines(this.chainPrefix, id, allocation.ip, this.podCIDR, hostPorts);
-        await this.locks.run(IPTABLES_KEY, () => addHostPortRules(this.nodeNetns, lines));
+        await this.iptables(() => addHostPortRules(this.nodeNetns, lines));
       }
 
       await enter('commit');
@@ -223,7 +224,7 @@ export class PodNetwork {
       // (none when it has no hostPorts); fall back to a search if someone changed them.
       if (a.hostPorts?.length) {
         const del = hostPortRuleLines(this.chainPrefix, id, a.ip, this.podCIDR, a.hostPorts).map((l) => '-D' + l.slice(2));
-        await this.locks.run(IPTABLES_KEY, () => iptablesRestore(this.nodeNetns, { nat: del })).catch(() => this.removeHostPorts((owner) => owner === id));
+        await this.iptables(() => iptablesRestore(this.nodeNetns, { nat: del })).catch(() => this.removeHostPorts((owner) => owner === id));
       }
     } else {
       // Unknown or unfinished: search iptables for anything it left.
@@ -233,7 +234,11 @@ export class PodNetwork {
   }
 
   private removeHostPorts(owned: (id: string) => boolean): Promise<number> {
-    return this.locks.run(IPTABLES_KEY, () => removeHostPortRules(this.nodeNetns, this.chainPrefix, owned));
+    return this.iptables(() => removeHostPortRules(this.nodeNetns, this.chainPrefix, owned));
+  }
+
+  private iptables<T>(fn: () => Promise<T>): Promise<T> {
+    return iptablesLocks.run(this.nodeNetns ?? '', fn);
   }
 
   private statusOf(a: IpamAllocation): PodNetworkStatus {
