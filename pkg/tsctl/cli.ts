@@ -8,12 +8,14 @@ import { deleteObjects, describe, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
 import { exec, streamLogs } from './streams.js';
+import { imageCommand } from './images.js';
 
 const help = `tsctl controls a tskube cluster.
 
 Cluster:
   up [--data-dir DIR]        start a single-node cluster on this machine (default ${defaultDataDir})
   down [--data-dir DIR]      stop it and remove everything it created
+  image SUBCOMMAND           build-busybox, pull, push, import, export, ls, rm (the node's image store)
 
 Objects (kubectl-style):
   apply -f FILE|DIR|-        create or update objects from YAML/JSON manifests
@@ -104,6 +106,9 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
   if (cmd === 'up') {
     await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, only: flags.components.length ? flags.components : undefined, log });
     return 0;
+  }
+  if (cmd === 'image' || cmd === 'images') {
+    return imageCommand(cmd === 'images' ? ['ls'] : rest, flags['data-dir'], io);
   }
   if (cmd === 'down') {
     await down({ dataDir: flags['data-dir'], log });

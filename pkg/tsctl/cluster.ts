@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
+import { cleanupAll } from '../runtime/cleanup.js';
+import { cleanupNode } from '../network/pod-network.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js. */
 export const distRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -156,6 +158,21 @@ export async function down(o: { dataDir: string; log: (line: string) => void; ke
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const pid of processesUsing(o.dataDir)) process.kill(pid, 'SIGKILL');
   o.log(pids.size ? `stopped ${pids.size} process(es)` : 'no cluster processes were running');
+  // What the node agent left behind: containers, mounts and cgroups, then pod networking.
+  const runtimeRoot = join(o.dataDir, 'runtime');
+  if (existsSync(runtimeRoot)) {
+    await cleanupAll(runtimeRoot).then(
+      () => o.log('removed containers, mounts and cgroups'),
+      (e: Error) => o.log(`warning: runtime clean-up: ${e.message}`),
+    );
+  }
+  const networkState = join(o.dataDir, 'network');
+  if (existsSync(networkState)) {
+    await cleanupNode({ stateDir: networkState }).then(
+      () => o.log('removed the pod network (bridge, veths, iptables chains, routes)'),
+      (e: Error) => o.log(`warning: network clean-up: ${e.message}`),
+    );
+  }
   if (!o.keepData && existsSync(o.dataDir)) {
     rmSync(o.dataDir, { recursive: true, force: true });
     o.log(`removed ${o.dataDir}`);

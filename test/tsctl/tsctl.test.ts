@@ -198,3 +198,27 @@ describe('tsctl up/down', () => {
     expect(leftovers).toEqual([]);
   });
 });
+
+describe('tsctl image', () => {
+  it('builds the busybox image, lists, exports, imports into another store and removes it', async () => {
+    const a = join(dir, 'images-a');
+    const b = join(dir, 'images-b');
+    const layout = join(dir, 'layout');
+    const img = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
+      return { code, out, err };
+    };
+    expect(await img('image', 'build-busybox', 'tskube.local/busybox:test', '--data-dir', a)).toMatchObject({ code: 0, out: 'built tskube.local/busybox:test\n' });
+    const ls = await img('images', '--data-dir', a);
+    expect(ls.out).toMatch(/^IMAGE\s+ID\s+SIZE\ntskube\.local\/busybox:test\s+[0-9a-f]{12}\s+[\d.]+MB\n$/);
+    expect((await img('image', 'export', 'tskube.local/busybox:test', layout, '--data-dir', a)).code).toBe(0);
+    expect((await img('image', 'import', layout, '--data-dir', b)).out).toContain('imported tskube.local/busybox:test');
+    expect((await img('image', 'rm', 'tskube.local/busybox:test', '--data-dir', b)).code).toBe(0);
+    expect((await img('images', '--data-dir', b)).out).toBe('IMAGE   ID   SIZE\n');
+    const bad = await img('image', 'frobnicate', '--data-dir', b);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('tsctl image build-busybox NAME');
+  });
+});
