@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
+import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js. */
@@ -108,6 +109,7 @@ export async function up(o: UpOptions): Promise<void> {
       throw new Error(`${entry} is missing: run "npm run build" first`);
     }
     if (readPid(o.dataDir, c.name)) continue;
+    if (c.name === 'nodeagent') await ensureDemoImage(o);
     const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
     const fd = openSync(logPath, 'a');
     const child = spawn(process.execPath, [...serverNodeFlags, entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
@@ -122,6 +124,18 @@ export async function up(o: UpOptions): Promise<void> {
     }
   }
   o.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+}
+
+/** The image the demo and tests use, built from the machine's busybox-static if missing. */
+export const demoImage = 'tskube.local/busybox:latest';
+
+async function ensureDemoImage(o: UpOptions): Promise<void> {
+  const images = new ImageManager(join(o.dataDir, 'runtime'));
+  await images.init();
+  if (await images.imageStatus(demoImage)) return;
+  const t = Date.now();
+  await images.buildBusybox(demoImage);
+  o.log(`- image ${demoImage}: built from /usr/bin/busybox in ${Date.now() - t} ms`);
 }
 
 /** Every process whose command line mentions the data dir (components and the embedded etcd). */
