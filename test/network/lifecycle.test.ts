@@ -189,10 +189,20 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
     it('a retry after a crash reuses the reserved address and clears the half-made wiring', async () => {
       const p = await lab.netns('retry');
       const id = `${lab.id}-retry`;
-      const hanging = new PodNetwork({ ...cfg, beforeStep: (s) => (s === 'commit' ? new Promise(() => {}) : undefined) });
+      // A setup that stalls for good right before commit, as if its process had died there.
+      let reached!: () => void;
+      const atCommit = new Promise<void>((r) => (reached = r));
+      const hanging = new PodNetwork({
+        ...cfg,
+        beforeStep: (s) => {
+          if (s !== 'commit') return undefined;
+          reached();
+          return new Promise<void>(() => {});
+        },
+      });
       void hanging.setupPod({ sandboxId: id, netnsPath: p });
-      // Wait until the half-made setup reached commit (its veth exists).
-      for (let i = 0; i < 100 && !(await leftovers()).veths.includes(hostVethName(id)); i++) await new Promise((r) => setTimeout(r, 20));
+      await atCommit;
+      expect((await leftovers()).veths).toContain(hostVethName(id));
       const reserved = (await net.allocations()).find((a) => a.sandboxId === id)!;
       expect(reserved.state).toBe('reserved');
       const status = await new PodNetwork(cfg).setupPod({ sandboxId: id, netnsPath: p });
