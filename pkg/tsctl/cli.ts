@@ -9,12 +9,22 @@ import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
 import { exec, streamLogs } from './streams.js';
 import { imageCommand } from './images.js';
+import { defaultLab, labDown, labUp } from '../lab/lab.js';
+import { joinCluster } from '../client/join.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const help = `tsctl controls a tskube cluster.
 
 Cluster:
   up [--data-dir DIR]        start a single-node cluster on this machine (default ${defaultDataDir})
   down [--data-dir DIR]      stop it and remove everything it created
+  lab up [--nodes 3] [--etcd-members 1|3] [--data-dir /var/lib/tskube-lab]
+                             a multi-node lab cluster on this machine (nodes are network namespaces)
+  lab down [--data-dir DIR]  remove every trace of it
+  join --server URL --token K10... [--node-name N] [--output FILE]
+                             exchange a join token for this node's kubeconfig
   image SUBCOMMAND           build-busybox, pull, push, import, export, ls, rm (the node's image store)
 
 Objects (kubectl-style):
@@ -46,6 +56,12 @@ const spec = {
   'data-dir': { type: 'string', default: defaultDataDir, help: 'cluster data dir' },
   'apiserver-port': { type: 'number', default: 6443, help: 'apiserver port for up' },
   'etcd-port': { type: 'number', default: 2379, help: 'embedded etcd client port for up (peer port is +1)' },
+  nodes: { type: 'number', default: 3, help: 'lab nodes' },
+  'etcd-members': { type: 'number', default: 1, help: 'lab etcd members (1 or 3)' },
+  server: { type: 'string', default: '', help: 'apiserver URL for join' },
+  token: { type: 'string', default: '', help: 'join token' },
+  'node-name': { type: 'string', default: '', help: 'node name for join' },
+  'output-file': { type: 'string', default: '', help: 'where join writes the kubeconfig' },
   components: { type: 'list', default: [], help: 'components for up (default: all that are built)' },
   'validate': { type: 'string', default: 'Strict', help: 'field validation: Strict, Warn, Ignore' },
   container: { type: 'string', default: '', help: 'container' },
@@ -105,6 +121,41 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
   const log = (l: string) => io.out(l + '\n');
   if (cmd === 'up') {
     await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, only: flags.components.length ? flags.components : undefined, log });
+    return 0;
+  }
+  if (cmd === 'lab') {
+    const dataDir = flags['data-dir'] === defaultDataDir ? '/var/lib/tskube-lab' : flags['data-dir'];
+    if (rest[0] === 'up') {
+      const members = flags['etcd-members'];
+      if (members !== 1 && members !== 3) {
+        io.err('error: --etcd-members must be 1 or 3\n');
+        return 2;
+      }
+      if (flags.nodes < 1 || flags.nodes > 50) {
+        io.err('error: --nodes must be between 1 and 50\n');
+        return 2;
+      }
+      await labUp({ ...defaultLab(dataDir, log), nodes: flags.nodes, etcdMembers: members });
+      return 0;
+    }
+    if (rest[0] === 'down') {
+      await labDown({ dataDir, log });
+      return 0;
+    }
+    io.err('error: usage: tsctl lab up|down\n');
+    return 2;
+  }
+  if (cmd === 'join') {
+    if (!flags.server || !flags.token) {
+      io.err('error: usage: tsctl join --server https://HOST:6443 --token K10... [--node-name NAME] [--output-file FILE]\n');
+      return 2;
+    }
+    const nodeName = flags['node-name'] || hostname().toLowerCase();
+    const kc = await joinCluster({ server: flags.server, token: flags.token, nodeName });
+    const file = flags['output-file'] || join(flags['data-dir'], 'node.kubeconfig');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, kc, { mode: 0o600 });
+    io.out(`joined as node "${nodeName}"; kubeconfig written to ${file}\n`);
     return 0;
   }
   if (cmd === 'image' || cmd === 'images') {

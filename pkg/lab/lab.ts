@@ -1,0 +1,180 @@
+// tsctl lab up/down: a cluster on this one machine wired the way a small lab of machines is.
+// Each node is a network namespace with its own address on a lab bridge, running its own node
+// agent (started with nsenter --net, so runc still sees /sys/fs/cgroup) with its own tsk0,
+// podCIDR and routes; the control plane runs on the host; etcd is embedded or a 3-member
+// cluster. Nodes join with the cluster's join token, as separate machines would.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { joinCluster } from '../client/join.js';
+import { loadKubeconfig } from '../client/kubeconfig.js';
+import { Nodes, RestClient } from '../client/rest-client.js';
+import { cleanupNode } from '../network/pod-network.js';
+import { cleanupAll } from '../runtime/cleanup.js';
+import { ImageManager } from '../runtime/image-service.js';
+import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, serverNodeFlags } from '../tsctl/cluster.js';
+import { run } from '../util/exec.js';
+
+export interface LabOptions {
+  dataDir: string;
+  nodes: number;
+  etcdMembers: 1 | 3;
+  /** The lab network: the host bridge takes .1, node i takes .(10+i). */
+  subnetPrefix: string;
+  bridge: string;
+  apiserverPort: number;
+  /** Extra agent flags (tests shorten crash-loop backoff). */
+  agentArgs: string[];
+  log: (line: string) => void;
+}
+
+export const defaultLab = (dataDir: string, log: (l: string) => void): LabOptions => ({
+  dataDir,
+  nodes: 3,
+  etcdMembers: 1,
+  subnetPrefix: '172.31.250',
+  bridge: 'tsklab0',
+  apiserverPort: 6443,
+  agentArgs: [],
+  log,
+});
+
+export interface LabState {
+  bridge: string;
+  hostIP: string;
+  nodes: { name: string; netns: string; ip: string; hostVeth: string; dataDir: string }[];
+  etcdEndpoints: string[];
+  server: string;
+}
+
+const statePath = (dir: string) => join(dir, 'lab.json');
+
+function spawnDetached(o: LabOptions, name: string, argv: string[]): number {
+  mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
+  mkdirSync(join(o.dataDir, 'run'), { recursive: true });
+  const fd = openSync(join(o.dataDir, 'logs', `${name}.log`), 'a');
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
+  closeSync(fd);
+  child.unref();
+  writeFileSync(join(o.dataDir, 'run', `${name}.pid`), String(child.pid));
+  return child.pid!;
+}
+
+const node = (file: string) => [process.execPath, ...serverNodeFlags, join(distRoot, file)];
+
+async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function labUp(o: LabOptions): Promise<LabState> {
+  const t0 = Date.now();
+  if (existsSync(statePath(o.dataDir))) {
+    const st = JSON.parse(readFileSync(statePath(o.dataDir), 'utf8')) as LabState;
+    if (alive(Number(readFileSync(join(o.dataDir, 'run', 'apiserver.pid'), 'utf8')))) {
+      o.log(`lab already running at ${st.server} with ${st.nodes.length} node(s); kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+      return st;
+    }
+    throw new Error(`a stopped lab is recorded in ${o.dataDir}: run "tsctl lab down --data-dir ${o.dataDir}" first`);
+  }
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const hostIP = `${o.subnetPrefix}.1`;
+  const state: LabState = { bridge: o.bridge, hostIP, nodes: [], etcdEndpoints: [], server: `https://${hostIP}:${o.apiserverPort}` };
+  const save = () => writeFileSync(statePath(o.dataDir), JSON.stringify(state, null, 2));
+  save();
+  // 1. The lab network: a host bridge, and one namespace per node wired to it.
+  await run('ip', ['link', 'add', o.bridge, 'type', 'bridge']);
+  await run('ip', ['-batch', '-'], { input: `addr add ${hostIP}/24 dev ${o.bridge}\nlink set ${o.bridge} up\n` });
+  for (let i = 1; i <= o.nodes; i++) {
+    const n = { name: `lab-node-${i}`, netns: `tsklab-node-${i}`, ip: `${o.subnetPrefix}.${10 + i}`, hostVeth: `tsklabv${i}`, dataDir: join(o.dataDir, 'nodes', `node-${i}`) };
+    state.nodes.push(n);
+    save();
+    await run('ip', ['netns', 'add', n.netns]);
+    await run('ip', ['-batch', '-'], {
+      input: [`link add ${n.hostVeth} type veth peer name eth0 netns ${n.netns}`, `link set ${n.hostVeth} master ${o.bridge}`, `link set ${n.hostVeth} up`].join('\n') + '\n',
+    });
+    await run('ip', ['-n', n.netns, '-batch', '-'], { input: [`link set lo up`, `addr add ${n.ip}/24 dev eth0`, `link set eth0 up`, `route add default via ${hostIP}`].join('\n') + '\n' });
+  }
+  o.log(`- network: bridge ${o.bridge} (${hostIP}/24), ${o.nodes} node namespace(s)`);
+  // 2. etcd: embedded, or a 3-member cluster on loopback.
+  const apiArgs = ['--data-dir', o.dataDir, '--bind-address', hostIP, '--advertise-address', hostIP, '--secure-port', String(o.apiserverPort), '--grpc-port', String(o.apiserverPort + 1), '--tls-san', '127.0.0.1'];
+  if (o.etcdMembers === 3) {
+    const peers = [0, 1, 2].map((i) => `etcd-${i}=http://127.0.0.1:${22380 + i * 10}`).join(',');
+    for (let i = 0; i < 3; i++) {
+      const client = `http://127.0.0.1:${22379 + i * 10}`;
+      state.etcdEndpoints.push(client);
+      spawnDetached(o, `etcd-${i}`, ['/usr/bin/etcd', '--name', `etcd-${i}`, '--data-dir', join(o.dataDir, `etcd-${i}`), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-cluster', peers, '--initial-cluster-state', 'new', '--initial-cluster-token', 'tsklab', '--log-level', 'warn', '--logger', 'zap']);
+    }
+    save();
+    apiArgs.push('--etcd-servers', state.etcdEndpoints.join(','));
+    o.log(`- etcd: 3 members (${state.etcdEndpoints.join(', ')})`);
+  } else {
+    apiArgs.push('--etcd-client-port', '22379', '--etcd-peer-port', '22380');
+  }
+  // 3. The control plane on the host.
+  spawnDetached(o, 'apiserver', [...node('cmd/apiserver/main.js'), ...apiArgs]);
+  const admin = await waitFor('the apiserver', 60_000, async () => {
+    if (!existsSync(join(o.dataDir, 'kubeconfig'))) return undefined;
+    const c = new RestClient(loadKubeconfig(join(o.dataDir, 'kubeconfig')));
+    await c.request('/readyz');
+    return c;
+  });
+  o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10257']);
+  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259']);
+  // 4. Nodes: join with the token, then run an agent inside each node's namespace.
+  const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();
+  const built = new ImageManager(join(o.dataDir, 'images'));
+  await built.init();
+  if (!(await built.imageStatus(demoImage))) await built.buildBusybox(demoImage);
+  const layout = join(o.dataDir, 'images', 'layout');
+  if (!existsSync(layout)) await built.exportImage(demoImage, layout);
+  for (const n of state.nodes) {
+    mkdirSync(n.dataDir, { recursive: true });
+    const kubeconfig = join(n.dataDir, 'kubeconfig');
+    writeFileSync(kubeconfig, await joinCluster({ server: state.server, token, nodeName: n.name }), { mode: 0o600 });
+    spawnDetached(o, `agent-${n.name}`, [
+      '/usr/bin/nsenter', `--net=/run/netns/${n.netns}`, '--',
+      ...node('cmd/nodeagent/main.js'),
+      '--kubeconfig', kubeconfig, '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--import-images', layout,
+      ...o.agentArgs,
+    ]);
+  }
+  await waitFor(`${o.nodes} Ready node(s)`, 120_000, async () => {
+    const list = await admin.list(Nodes);
+    const ready = list.items.filter((x) => ((x.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+    return ready.length >= o.nodes ? true : undefined;
+  });
+  admin.close();
+  o.log(`lab up: ${o.nodes} node(s) Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+  return state;
+}
+
+export async function labDown(o: Pick<LabOptions, 'dataDir' | 'log'>): Promise<void> {
+  const path = statePath(o.dataDir);
+  const state: LabState | undefined = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LabState) : undefined;
+  // Processes first (components, agents, etcd members: everything naming the data dir).
+  await stopProcesses({ dataDir: o.dataDir, log: o.log, keepData: true });
+  for (const n of state?.nodes ?? []) {
+    const rt = join(n.dataDir, 'runtime');
+    if (existsSync(rt)) await cleanupAll(rt).catch((e: Error) => o.log(`warning: ${n.name}: runtime clean-up: ${e.message}`));
+    if (existsSync(`/run/netns/${n.netns}`)) {
+      await cleanupNode({ nodeNetns: `/run/netns/${n.netns}`, stateDir: join(n.dataDir, 'network') }).catch((e: Error) => o.log(`warning: ${n.name}: network clean-up: ${e.message}`));
+      await run('ip', ['netns', 'del', n.netns], { allowFailure: true });
+    }
+    await run('ip', ['link', 'del', n.hostVeth], { allowFailure: true });
+  }
+  if (state) await run('ip', ['link', 'del', state.bridge], { allowFailure: true });
+  rmSync(o.dataDir, { recursive: true, force: true });
+  o.log(state ? `lab down: removed ${state.nodes.length} node(s), bridge ${state.bridge} and ${o.dataDir}` : `no lab recorded in ${o.dataDir}; removed it`);
+}
