@@ -11,7 +11,8 @@ import { inNetnsSync } from './netns-exec.js';
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0x80000;
-const NETLINK_ROUTE = 0;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_NETFILTER = 12;
 const MSG_DONTWAIT = 0x40;
 
 export const RTM_NEWLINK = 16;
@@ -141,10 +142,10 @@ export class NetlinkSocket {
   private closed = false;
   private constructor(private readonly fd: number) {}
 
-  /** Opens a rtnetlink socket in the namespace at netns (undefined: this thread's own). */
-  static open(netns?: string): NetlinkSocket {
+  /** Opens a netlink socket (rtnetlink by default) in the namespace at netns (undefined: this thread's own). */
+  static open(netns?: string, protocol = NETLINK_ROUTE): NetlinkSocket {
     const s = api();
-    const make = () => s.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    const make = () => s.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     const fd = netns ? inNetnsSync(netns, make) : make();
     if (fd < 0) throw new NetworkError(`netlink socket${netns ? ` in ${netns}` : ''}: errno ${koffi.errno()}`);
     return new NetlinkSocket(fd);
@@ -218,4 +219,16 @@ export class NetlinkSocket {
     this.closed = true;
     api().close(this.fd);
   }
+}
+
+/** The attributes after a fixed header of hdrLen bytes, by type (nested flag cleared), with their raw bytes. */
+export function parseAttrs(payload: Buffer, hdrLen = 0): Map<number, { data: Buffer; raw: Buffer }> {
+  const out = new Map<number, { data: Buffer; raw: Buffer }>();
+  for (let off = hdrLen; off + 4 <= payload.length; ) {
+    const len = payload.readUInt16LE(off);
+    if (len < 4 || off + len > payload.length) break;
+    out.set(payload.readUInt16LE(off + 2) & 0x3fff, { data: payload.subarray(off + 4, off + len), raw: payload.subarray(off, off + len) });
+    off += align4(len);
+  }
+  return out;
 }

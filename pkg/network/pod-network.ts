@@ -5,6 +5,7 @@
 // pod: none with the netlink backend (the default), else one `ip -batch` in the node namespace
 // and one in the pod's; plus one iptables-restore only when the pod has hostPorts.
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
+import { clearUdpConntrack } from './conntrack.js';
 import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
 import { ConflictError, InvalidArgumentError, NetworkError, errorMessage, errorsByCode } from './errors.js';
 import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
@@ -142,6 +143,9 @@ export class PodNetwork {
         undo.push('remove hostPort rules', () => this.removeHostPorts((owner) => owner === id));
         const lines = hostPortRuleLines(this.chainPrefix, id, allocation.ip, this.podCIDR, hostPorts);
         await this.iptables(() => addHostPortRules(this.nodeNetns, lines));
+        // A UDP client of the port's previous holder would otherwise stay DNATed to it.
+        const udp = hostPorts.filter((m) => m.protocol === 'UDP').map((m) => m.hostPort);
+        if (udp.length > 0) await clearUdpConntrack(this.nodeNetns, udp).catch((e) => this.log.warn('clearing UDP conntrack entries for hostPorts', { sandbox: id, ports: udp, error: e }));
       }
 
       await enter('commit');

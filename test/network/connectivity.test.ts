@@ -137,6 +137,19 @@ describe('pod network wiring', () => {
     await expect(lab.echo(out, 'tcp', N2_IP, 30080)).rejects.toThrow();
   });
 
+  it('sends a UDP client that kept its flow alive to the new holder of a hostPort (stale conntrack cleared)', async () => {
+    const first = await pod('udp1', net1, [{ containerPort: 8054, hostPort: 30054, protocol: 'UDP' }]);
+    await lab.echoServer(first.netns, 'udp', 8054, undefined, 'udp1');
+    expect(await lab.echo(out, 'udp', N1_IP, 30054, 40054)).toBe(`${OUT_IP} udp1`);
+    await net1.teardownPod(`${lab.id}-udp1`);
+    delete pods.udp1;
+    const second = await pod('udp2', net1, [{ containerPort: 8054, hostPort: 30054, protocol: 'UDP' }]);
+    expect(second.status.ip).not.toBe(first.status.ip);
+    await lab.echoServer(second.netns, 'udp', 8054, undefined, 'udp2');
+    // Same client address and port: the conntrack entry of the first flow would still DNAT it to udp1.
+    expect(await lab.echo(out, 'udp', N1_IP, 30054, 40054)).toBe(`${OUT_IP} udp2`);
+  });
+
   it('masquerades pod egress leaving the cluster CIDR behind the node address', async () => {
     await lab.echoServer(out, 'tcp', 9000);
     expect(await lab.echo(pods.a!.netns, 'tcp', OUT_IP, 9000)).toBe(N1_IP);

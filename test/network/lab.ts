@@ -70,9 +70,10 @@ export class Lab {
   }
 
   /** Starts the echo server in a namespace and waits until it listens. */
-  async echoServer(netnsPath: string, proto: 'tcp' | 'udp', port: number, host?: string): Promise<ChildProcess> {
-    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, echoScript, 'server', proto, String(port), ...(host ? [host] : [])], {
+  async echoServer(netnsPath: string, proto: 'tcp' | 'udp', port: number, host?: string, tag?: string): Promise<ChildProcess> {
+    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, echoScript, 'server', proto, String(port), host ?? '0.0.0.0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: tag ? { ...process.env, ECHO_TAG: tag } : process.env,
     });
     this.procs.add(child);
     child.on('exit', () => this.procs.delete(child));
@@ -88,8 +89,8 @@ export class Lab {
   }
 
   /** Asks an echo server; returns the address it saw us as, or throws with the client's error. */
-  async echo(netnsPath: string, proto: 'tcp' | 'udp', host: string, port: number): Promise<string> {
-    const res = await this.exec(netnsPath, process.execPath, [echoScript, 'client', proto, host, String(port)]);
+  async echo(netnsPath: string, proto: 'tcp' | 'udp', host: string, port: number, srcPort?: number): Promise<string> {
+    const res = await this.exec(netnsPath, process.execPath, [echoScript, 'client', proto, host, String(port), ...(srcPort ? [String(srcPort)] : [])]);
     if (res.code !== 0) throw new Error(`echo ${proto} ${host}:${port} from ${netnsPath}: ${res.stderr.trim() || `exit ${res.code}`}`);
     return res.stdout.trim();
   }
