@@ -57,7 +57,7 @@ export class Lab {
    * Returns a function attaching a namespace with an address.
    */
   async wire(): Promise<(nsName: string, cidrAddr: string) => Promise<void>> {
-    const wire = await this.netns('wire');
+    await this.netns('wire');
     const wireName = this.name('wire');
     await this.ip(wireName, 'link add br0 type bridge', 'link set br0 up');
     let n = 0;
@@ -65,7 +65,6 @@ export class Lab {
       const port = `p${n++}`;
       await this.ip(wireName, `link add ${port} master br0 up type veth peer name eth0 netns /run/netns/${nsName}`);
       await this.ip(nsName, `addr add ${cidrAddr} dev eth0`, 'link set eth0 up');
-      void wire;
     };
   }
 
