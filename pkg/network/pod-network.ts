@@ -223,19 +223,24 @@ export class PodNetwork {
 
   /** Removes the pod's hostPort rules and veth pair (a is what IPAM knows of it, if anything). */
   private async removePodPieces(id: string, a: IpamAllocation | undefined): Promise<void> {
-    if (a?.state === 'ready') {
-      // A finished setup: its rules are exactly what we wrote, delete them by spec in one spawn
-      // (none when it has no hostPorts); fall back to a search if someone changed them.
-      if (a.hostPorts?.length) {
+    const rules = async () => {
+      if (a?.state === 'ready') {
+        // A finished setup: its rules are exactly what we wrote, delete them by spec in one spawn
+        // (none when it has no hostPorts); fall back to a search if someone changed them.
+        if (!a.hostPorts?.length) return;
         const del = hostPortRuleLines(this.chainPrefix, id, a.ip, this.podCIDR, a.hostPorts).map((l) => '-D' + l.slice(2));
         await this.iptables(() => iptablesRestore(this.nodeNetns, { nat: del })).catch(() => this.removeHostPorts((owner) => owner === id));
+      } else {
+        // Unknown or unfinished: search iptables for anything it left.
+        await this.removeHostPorts((owner) => owner === id);
       }
-    } else {
-      // Unknown or unfinished: search iptables for anything it left.
-      await this.removeHostPorts((owner) => owner === id);
-    }
-    await this.links.deleteLinks(this.nodeNetns, [hostVethName(id)]);
+    };
+    // Independent, and each mostly waiting (the kernel's link deletion, an iptables spawn).
+    const [r, l] = await Promise.allSettled([rules(), this.links.deleteLinks(this.nodeNetns, [hostVethName(id)])]);
+    if (r.status === 'rejected') throw r.reason;
+    if (l.status === 'rejected') throw l.reason;
   }
+
 
   private removeHostPorts(owned: (id: string) => boolean): Promise<number> {
     return this.iptables(() => removeHostPortRules(this.nodeNetns, this.chainPrefix, owned));
