@@ -8,6 +8,7 @@ import { Informer } from '../client/informer.js';
 import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
 import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
+import { eventName } from '../client/events.js';
 
 const log = logger('node-lifecycle');
 
@@ -213,7 +214,7 @@ export class NodeLifecycleController {
       .create(Events, ns, {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { generateName: `${obj.metadata?.name}.` },
+        metadata: { name: eventName(obj.metadata?.name ?? 'object') },
         involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name: obj.metadata?.name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid },
         reason,
         message,

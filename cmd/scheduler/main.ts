@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// tskube scheduler: binds pending pods to nodes.
+import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
+import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
+import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { logger } from '../../pkg/util/log.js';
+import { startMetricsServer } from '../../pkg/util/metrics-server.js';
+
+const d = defaultSchedulerConfig;
+const spec = {
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig (default: $KUBECONFIG, then /var/lib/tskube/kubeconfig)' },
+  'scheduler-name': { type: 'string', default: d.schedulerName, help: 'pods with this spec.schedulerName (or none) are scheduled' },
+  'leader-elect': { type: 'boolean', default: true, help: 'schedule only while holding the kube-system/kube-scheduler lease' },
+  'leader-elect-lease-duration': { type: 'number', default: d.leaseDurationSec, help: 'lease duration, seconds' },
+  'leader-elect-renew-deadline': { type: 'number', default: d.renewDeadlineSec, help: 'renew deadline, seconds' },
+  'leader-elect-retry-period': { type: 'number', default: d.retryPeriodSec, help: 'retry period, seconds' },
+  'percentage-of-nodes-to-score': { type: 'number', default: 0, help: 'stop searching after this share of feasible nodes (0: adaptive)' },
+  'parallel-binds': { type: 'number', default: d.parallelBinds, help: 'binds in flight' },
+  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
+  'metrics-port': { type: 'number', default: 10259, help: 'port for /metrics (0 picks one, -1 disables)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+} as const;
+
+async function main(): Promise<void> {
+  const { flags } = parseFlags(spec, process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(`Usage: tskube-scheduler [flags]\n${usage(spec)}\n`);
+    return;
+  }
+  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)));
+  if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
+  const s = new Scheduler(client, {
+    schedulerName: flags['scheduler-name'],
+    leaderElect: flags['leader-elect'],
+    leaseDurationSec: flags['leader-elect-lease-duration'],
+    renewDeadlineSec: flags['leader-elect-renew-deadline'],
+    retryPeriodSec: flags['leader-elect-retry-period'],
+    percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
+    parallelBinds: flags['parallel-binds'],
+  });
+  const stop = async () => {
+    await s.stop();
+    client.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  await s.start();
+}
+
+main().catch((e) => {
+  if (e instanceof FlagError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  logger('scheduler').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
+  process.exit(1);
+});
