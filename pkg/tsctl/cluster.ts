@@ -1,10 +1,12 @@
 // tsctl up / down: a single-node cluster on this machine, run as background processes with
 // pid files and logs under the data dir; down stops them and removes every trace.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
+import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
+import { hostname } from 'node:os';
 import { RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
 import { ImageManager } from '../runtime/image-service.js';
@@ -20,6 +22,8 @@ export interface UpOptions {
   etcdPeerPort: number;
   /** Which components to start (default: all that are built). */
   only?: string[];
+  /** Extra node agent flags (tests shorten the crash-loop back-off). */
+  agentArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -40,7 +44,12 @@ export const components: Component[] = [
   },
   { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
   { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--metrics-port', String(o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
-  { name: 'nodeagent', entry: 'cmd/nodeagent/main.js', optional: true, args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'kubeconfig')] },
+  {
+    name: 'nodeagent',
+    entry: 'cmd/nodeagent/main.js',
+    optional: true,
+    args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'node.kubeconfig'), '--node-name', localNodeName(), '--node-ip', '127.0.0.1', '--port', String(o.apiserverPort === 6443 ? 10250 : o.apiserverPort + 4), ...(o.agentArgs ?? [])],
+  },
 ];
 
 /**
@@ -109,7 +118,10 @@ export async function up(o: UpOptions): Promise<void> {
       throw new Error(`${entry} is missing: run "npm run build" first`);
     }
     if (readPid(o.dataDir, c.name)) continue;
-    if (c.name === 'nodeagent') await ensureDemoImage(o);
+    if (c.name === 'nodeagent') {
+      await ensureDemoImage(o);
+      writeNodeKubeconfig(o.dataDir);
+    }
     const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
     const fd = openSync(logPath, 'a');
     const child = spawn(process.execPath, [...serverNodeFlags, entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
@@ -124,6 +136,32 @@ export async function up(o: UpOptions): Promise<void> {
     }
   }
   o.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+}
+
+export const localNodeName = () => hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+
+/** The local node's own credentials (system:node:NAME), not the admin's. */
+function writeNodeKubeconfig(dataDir: string): void {
+  const token = ensureNodeToken(join(dataDir, 'tokens.csv'), localNodeName());
+  const admin = loadKubeconfig(join(dataDir, 'kubeconfig'));
+  writeFileSync(join(dataDir, 'node.kubeconfig'), kubeconfigYaml({ server: admin.server, caCert: admin.caCert ?? '', token, user: `node-${localNodeName()}` }), { mode: 0o600 });
+}
+
+/** The runtime's parent cgroup, once no pod uses it (rmdir refuses a busy one). */
+function removeEmptyCgroupParents(): void {
+  let roots: string[] = [];
+  try {
+    roots = readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, 'tskube'));
+  } catch {
+    return;
+  }
+  for (const dir of [...roots, '/sys/fs/cgroup/tskube']) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // absent, or still in use by another cluster's pods
+    }
+  }
 }
 
 /** The image the demo and tests use, built from the machine's busybox-static if missing. */
@@ -180,6 +218,7 @@ export async function down(o: { dataDir: string; log: (line: string) => void; ke
       (e: Error) => o.log(`warning: runtime clean-up: ${e.message}`),
     );
   }
+  removeEmptyCgroupParents();
   const networkState = join(o.dataDir, 'network');
   if (existsSync(networkState)) {
     await cleanupNode({ stateDir: networkState }).then(

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// tskube node agent: runs the pods bound to this node.
+import { hostname } from 'node:os';
+import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
+import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
+import { startAgentServer } from '../../pkg/nodeagent/server.js';
+import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { logger } from '../../pkg/util/log.js';
+
+const d = defaultAgentConfig(hostname().toLowerCase());
+const spec = {
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials' },
+  'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
+  'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
+  'data-dir': { type: 'string', default: d.dataDir, help: 'state (runtime, network, certificates)' },
+  port: { type: 'number', default: d.port, help: 'HTTPS port for logs, exec and metrics' },
+  'node-labels': { type: 'list', default: [], help: 'extra labels k=v' },
+  'register-with-taints': { type: 'list', default: [], help: 'taints key=value:Effect' },
+  'pod-cidr': { type: 'string', default: '', help: 'this node\'s pod CIDR if the control plane does not allocate one' },
+  'cluster-cidr': { type: 'string', default: d.clusterCIDR, help: 'the whole pod network (traffic leaving it is masqueraded)' },
+  bridge: { type: 'string', default: d.bridge, help: 'pod bridge name' },
+  'max-pods': { type: 'number', default: d.maxPods, help: 'pods capacity' },
+  'crashloop-base-seconds': { type: 'number', default: d.backoffBaseSec, help: 'first crash-loop back-off' },
+  'crashloop-max-seconds': { type: 'number', default: d.backoffMaxSec, help: 'crash-loop back-off cap' },
+  'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+} as const;
+
+async function main(): Promise<void> {
+  const { flags } = parseFlags(spec, process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
+    return;
+  }
+  const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
+  const client = new RestClient(kc);
+  const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
+  const taints = flags['register-with-taints'].map((t) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
+    if (!m) throw new FlagError(`invalid taint "${t}": want key=value:Effect`);
+    return { key: m[1]!, value: m[2], effect: m[3]! };
+  });
+  const agent = new NodeAgent(client, {
+    ...d,
+    nodeName: flags['node-name'],
+    nodeIP: flags['node-ip'],
+    dataDir: flags['data-dir'],
+    port: flags.port,
+    labels,
+    taints,
+    podCIDR: flags['pod-cidr'] || undefined,
+    clusterCIDR: flags['cluster-cidr'],
+    bridge: flags.bridge,
+    maxPods: flags['max-pods'],
+    backoffBaseSec: flags['crashloop-base-seconds'],
+    backoffMaxSec: flags['crashloop-max-seconds'],
+    importImages: flags['import-images'] || undefined,
+  });
+  await agent.start();
+  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });
+  const stop = async (sig: string) => {
+    // Containers keep running: a restarted agent finds them again.
+    logger('nodeagent').info('shutting down; containers keep running', { signal: sig });
+    await agent.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e) => {
+  if (e instanceof FlagError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+  }
+  logger('nodeagent').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
+  process.exit(1);
+});

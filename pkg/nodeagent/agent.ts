@@ -1,0 +1,399 @@
+// The node agent: registers its Node, renews its Lease, watches the pods bound to it and runs
+// each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
+// coalesced patches, keeps host-gw routes to the other nodes, and serves logs, exec and metrics.
+import { readFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject, Node, Pod } from '../api/types.js';
+import { eventName } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { Events, Leases, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { PodNetwork } from '../network/pod-network.js';
+import { Runtime } from '../runtime/runtime.js';
+import { ContainerState } from '../runtime/types.js';
+import { logger } from '../util/log.js';
+import { runningContainers, runningPods } from './metrics.js';
+import { computeStatus } from './pod-status.js';
+import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
+
+const log = logger('nodeagent');
+
+export interface AgentConfig {
+  nodeName: string;
+  nodeIP: string;
+  dataDir: string;
+  port: number;
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  podCIDR?: string;
+  clusterCIDR: string;
+  bridge: string;
+  maxPods: number;
+  backoffBaseSec: number;
+  backoffMaxSec: number;
+  leaseDurationSec: number;
+  leaseRenewSec: number;
+  statusReportSec: number;
+  relistMs: number;
+  importImages?: string;
+  /** Sets the network's nodeNetns (when the agent itself runs on the host for a lab node). */
+  nodeNetns?: string;
+  chainPrefix?: string;
+}
+
+export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
+  nodeName,
+  nodeIP: '127.0.0.1',
+  dataDir: '/var/lib/tskube',
+  port: 10250,
+  labels: {},
+  taints: [],
+  clusterCIDR: '10.244.0.0/16',
+  bridge: 'tsk0',
+  maxPods: 110,
+  backoffBaseSec: 10,
+  backoffMaxSec: 300,
+  leaseDurationSec: 40,
+  leaseRenewSec: 10,
+  statusReportSec: 60,
+  relistMs: 1000,
+});
+
+const now3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const micro = () => new Date().toISOString().replace('Z', '000Z');
+
+function osImage(): string {
+  try {
+    return /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export class NodeAgent {
+  runtime!: Runtime;
+  private net: PodNetwork | undefined;
+  private netReady: Promise<PodNetwork>;
+  private resolveNet!: (n: PodNetwork) => void;
+  readonly workers = new Map<string, PodWorker>();
+  private podInformer: Informer<Pod & KubeObject>;
+  private nodeInformer: Informer<Node & KubeObject>;
+  private timers: NodeJS.Timeout[] = [];
+  private statusSent = new Map<string, string>();
+  private statusInFlight = new Set<string>();
+  private statusPending = new Set<string>();
+  private stopped = false;
+  private lastNodeStatus = '';
+  private lastNodeStatusAt = 0;
+  private podCIDR: string | undefined;
+
+  constructor(readonly client: RestClient, readonly cfg: AgentConfig) {
+    this.netReady = new Promise((r) => (this.resolveNet = r));
+    this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
+    this.nodeInformer = new Informer(client, Nodes);
+  }
+
+  async start(): Promise<void> {
+    const t0 = Date.now();
+    this.runtime = await Runtime.open({ root: join(this.cfg.dataDir, 'runtime') });
+    if (this.cfg.importImages) {
+      for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
+    }
+    await this.registerNode();
+    this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
+    await this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
+    this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.syncRoutes() });
+    this.nodeInformer.start();
+    this.podInformer.on({
+      add: (p) => this.onPod(p),
+      update: (p) => this.onPod(p),
+      delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
+    });
+    this.podInformer.start();
+    await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
+    await this.cleanupOrphans();
+    this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
+    this.timers.push(setInterval(() => void this.postNodeStatus().catch((e) => log.warn('node status failed', { err: e })), 10_000));
+    log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.podInformer.stop();
+    this.nodeInformer.stop();
+    for (const w of this.workers.values()) w.stop();
+  }
+
+  private network(): Promise<NetworkPlugin> {
+    return this.netReady;
+  }
+
+  private onNode(n: Node & KubeObject): void {
+    if (n.metadata?.name === this.cfg.nodeName) {
+      const cidr = this.cfg.podCIDR ?? n.spec?.podCIDR;
+      if (cidr && !this.net) void this.initNetwork(cidr);
+    }
+    void this.syncRoutes();
+  }
+
+  private async initNetwork(podCIDR: string): Promise<void> {
+    if (this.podCIDR) return;
+    this.podCIDR = podCIDR;
+    const net = new PodNetwork({ clusterCIDR: this.cfg.clusterCIDR, podCIDR, bridgeName: this.cfg.bridge, stateDir: join(this.cfg.dataDir, 'network'), nodeNetns: this.cfg.nodeNetns, chainPrefix: this.cfg.chainPrefix });
+    for (;;) {
+      try {
+        await net.ensureNode();
+        break;
+      } catch (e) {
+        log.error('pod network set-up failed; retrying', { err: e });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    this.net = net;
+    this.resolveNet(net);
+    log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
+    await this.syncRoutes();
+    await this.postNodeStatus(true);
+  }
+
+  private async syncRoutes(): Promise<void> {
+    if (!this.net) return;
+    const peers = this.nodeInformer
+      .list()
+      .filter((n) => n.metadata?.name !== this.cfg.nodeName && n.spec?.podCIDR)
+      .map((n) => ({ nodeName: n.metadata!.name!, nodeIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '', podCIDR: n.spec!.podCIDR! }))
+      .filter((p) => p.nodeIP);
+    await this.net.syncRoutes(peers).catch((e: Error) => log.warn('route sync failed', { err: e.message }));
+  }
+
+  private onPod(p: Pod & KubeObject): void {
+    const uid = p.metadata!.uid!;
+    let w = this.workers.get(uid);
+    if (!w) {
+      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') {
+        if (!p.metadata?.deletionTimestamp) return;
+      }
+      w = new PodWorker(p, {
+        runtime: this.runtime,
+        network: () => this.network(),
+        nodeName: this.cfg.nodeName,
+        hostIP: this.cfg.nodeIP,
+        dnsServers: this.dnsServers(),
+        backoffBaseSec: this.cfg.backoffBaseSec,
+        backoffMaxSec: this.cfg.backoffMaxSec,
+        event: (pod, type, reason, message) => void this.event(pod, type, reason, message),
+        statusChanged: (wk) => void this.reportStatus(wk),
+        confirmDeleted: (pod) => this.confirmDeleted(pod),
+        finished: (id) => {
+          this.workers.delete(id);
+          this.statusSent.delete(id);
+        },
+      });
+      this.workers.set(uid, w);
+    }
+    w.update(p);
+  }
+
+  private dnsServers(): string[] {
+    try {
+      const servers = [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+      return servers.filter((s) => !s.startsWith('127.'));
+    } catch {
+      return [];
+    }
+  }
+
+  /** PLEG: relist the runtime; a pod whose containers changed state is synced again. */
+  private lastStates = new Map<string, string>();
+  private async relist(): Promise<void> {
+    if (this.stopped) return;
+    const containers = await this.runtime.listContainers();
+    const byPod = new Map<string, string[]>();
+    let running = 0;
+    for (const c of containers) {
+      const uid = c.labels[podUidLabel];
+      if (!uid) continue;
+      if (c.state === ContainerState.Running) running++;
+      const list = byPod.get(uid) ?? [];
+      list.push(`${c.id}:${c.state}`);
+      byPod.set(uid, list);
+    }
+    for (const [uid, states] of byPod) {
+      const sig = states.sort().join(',');
+      if (this.lastStates.get(uid) !== sig) {
+        this.lastStates.set(uid, sig);
+        this.workers.get(uid)?.kick();
+      }
+    }
+    for (const uid of this.lastStates.keys()) if (!byPod.has(uid)) this.lastStates.delete(uid);
+    runningContainers.set(running);
+    runningPods.set((await this.runtime.listPodSandbox()).filter((s) => s.state === 'SANDBOX_READY').length);
+  }
+
+  /** Sandboxes of pods the API no longer binds here (deleted while we were down) are removed. */
+  private async cleanupOrphans(): Promise<void> {
+    const known = new Set(this.podInformer.list().map((p) => p.metadata!.uid!));
+    const sandboxes = await this.runtime.listPodSandbox();
+    const orphanUids = new Set(sandboxes.map((s) => s.labels[podUidLabel]).filter((u): u is string => !!u && !known.has(u)));
+    for (const uid of orphanUids) {
+      const s = sandboxes.find((x) => x.labels[podUidLabel] === uid)!;
+      log.info('removing the sandbox of a pod deleted meanwhile', { pod: `${s.metadata.namespace}/${s.metadata.name}`, uid });
+      const w = new PodWorker({ metadata: { uid, name: s.metadata.name, namespace: s.metadata.namespace } } as Pod, {
+        runtime: this.runtime,
+        network: () => this.network(),
+        nodeName: this.cfg.nodeName,
+        hostIP: this.cfg.nodeIP,
+        dnsServers: [],
+        backoffBaseSec: 10,
+        backoffMaxSec: 300,
+        event: () => {},
+        statusChanged: () => {},
+        confirmDeleted: async () => {},
+        finished: () => {},
+      });
+      // Stop what still runs, then tear down.
+      for (const c of await this.runtime.listContainers({ labelSelector: { [podUidLabel]: uid } })) await this.runtime.stopContainer(c.id, 0).catch(() => {});
+      if (this.net || !this.cfg.podCIDR) {
+        await Promise.race([w.teardown(), new Promise((r) => setTimeout(r, 30_000))]);
+      } else await w.teardown();
+    }
+    if (this.net) await this.net.gc((await this.runtime.listPodSandbox()).map((s) => s.id)).catch(() => {});
+  }
+
+  /** Status patches, coalesced per pod: one in flight, the latest wins, unchanged ones skipped. */
+  private async reportStatus(w: PodWorker): Promise<void> {
+    const uid = w.uid;
+    if (this.statusInFlight.has(uid)) {
+      this.statusPending.add(uid);
+      return;
+    }
+    if (w.deleted || w.pod.metadata?.deletionTimestamp) return;
+    const status = computeStatus(w, this.cfg.nodeIP);
+    const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' || k === 'lastProbeTime' ? undefined : v));
+    if (this.statusSent.get(uid) === text) return;
+    this.statusInFlight.add(uid);
+    try {
+      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid }, status }, 'strategic', 'status');
+      this.statusSent.set(uid, text);
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('status update failed', { pod: w.key, err: e });
+    } finally {
+      this.statusInFlight.delete(uid);
+      if (this.statusPending.delete(uid)) void this.reportStatus(w);
+    }
+  }
+
+  private async confirmDeleted(pod: Pod): Promise<void> {
+    try {
+      await this.client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata!.uid } });
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
+    }
+  }
+
+  private async event(pod: Pod, type: string, reason: string, message: string): Promise<void> {
+    const t = now3339();
+    await this.client
+      .create(Events, pod.metadata!.namespace, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: eventName(pod.metadata!.name!) },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace: pod.metadata!.namespace, uid: pod.metadata!.uid },
+        reason,
+        message,
+        type,
+        source: { component: 'kubelet', host: this.cfg.nodeName },
+        reportingComponent: 'kubelet',
+        reportingInstance: this.cfg.nodeName,
+        firstTimestamp: t,
+        lastTimestamp: t,
+        count: 1,
+      })
+      .catch(() => {});
+  }
+
+  // ---- the Node ----
+
+  private nodeStatus(): Record<string, unknown> {
+    const cap = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: String(this.cfg.maxPods), 'ephemeral-storage': '100Gi' };
+    const t = now3339();
+    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
+    return {
+      capacity: cap,
+      allocatable: cap,
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('NetworkUnavailable', this.net ? 'False' : 'True', this.net ? 'RouteCreated' : 'NoRouteCreated', this.net ? 'the pod network is set up' : 'waiting for a podCIDR'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: this.cfg.nodeIP },
+        { type: 'Hostname', address: this.cfg.nodeName },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.cfg.port } },
+      nodeInfo: {
+        machineID: readFileSync('/etc/machine-id', 'utf8').trim(),
+        systemUUID: '',
+        bootID: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        kernelVersion: release(),
+        osImage: osImage(),
+        containerRuntimeVersion: 'runc://1.1.5',
+        kubeletVersion: 'v1.32.0-tskube',
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      },
+    };
+  }
+
+  private async registerNode(): Promise<void> {
+    const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch, ...this.cfg.labels };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.create(Nodes, undefined, body);
+        log.info('registered node', { node: this.cfg.nodeName });
+        break;
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 409) {
+          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels } }, 'merge');
+          break;
+        }
+        if (attempt > 30) throw e;
+        log.warn('node registration failed; retrying', { err: e });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await this.postNodeStatus(true);
+  }
+
+  private async postNodeStatus(force = false): Promise<void> {
+    const status = this.nodeStatus();
+    const sig = JSON.stringify(status, (k, v) => (k === 'lastHeartbeatTime' || k === 'lastTransitionTime' ? undefined : v));
+    if (!force && sig === this.lastNodeStatus && Date.now() - this.lastNodeStatusAt < this.cfg.statusReportSec * 1000) return;
+    await this.client.patch(Nodes, undefined, this.cfg.nodeName, { status }, 'strategic', 'status');
+    this.lastNodeStatus = sig;
+    this.lastNodeStatusAt = Date.now();
+  }
+
+  private async renewLease(): Promise<void> {
+    const ns = 'kube-node-lease';
+    const name = this.cfg.nodeName;
+    try {
+      const l = await this.client.get(Leases, ns, name);
+      await this.client.update(Leases, ns, name, { ...l, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+    }
+    // If the controller marked us Unknown meanwhile, say we are Ready again.
+    const me = this.nodeInformer.get(name);
+    const ready = me?.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready && ready.status !== 'True') await this.postNodeStatus(true);
+  }
+}
+
+export const defaultNodeName = () => hostname().toLowerCase();

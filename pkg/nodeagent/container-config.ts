@@ -1,0 +1,134 @@
+// From a Kubernetes container to the runtime's container config: command and args (the runtime
+// merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
+// expansion and downward-API fields, resources as cgroup values, security context, volumes.
+import { quantityToMilli, parseQuantity } from '../api/quantity.js';
+import type { Container, Pod } from '../api/types.js';
+import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, VolumeMount } from '../runtime/types.js';
+
+export const cfsPeriod = 100_000;
+
+/** cpu.shares from the cpu request (2 minimum), CFS quota from the limit, memory limit, as the kubelet does. */
+export function linuxResources(c: Container): LinuxResources {
+  const req = (c.resources?.requests ?? {}) as Record<string, string>;
+  const lim = (c.resources?.limits ?? {}) as Record<string, string>;
+  const r: LinuxResources = {};
+  const reqCpu = req.cpu ?? lim.cpu;
+  r.cpuShares = reqCpu ? Math.max(2, Math.floor((quantityToMilli(reqCpu) * 1024) / 1000)) : 2;
+  if (lim.cpu) {
+    r.cpuPeriod = cfsPeriod;
+    r.cpuQuota = Math.max(1000, Math.floor((quantityToMilli(lim.cpu) * cfsPeriod) / 1000));
+  }
+  if (lim.memory) r.memoryLimitInBytes = parseQuantity(lim.memory);
+  return r;
+}
+
+function fieldRef(pod: Pod, path: string, nodeName: string, hostIP: string): string {
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata?.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata?.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata?.uid ?? '';
+    case 'spec.nodeName':
+      return nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.hostIP':
+      return hostIP;
+    case 'status.podIP':
+      return pod.status?.podIP ?? '';
+  }
+  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (m) return ((m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations) ?? {})[m[2]!] ?? '';
+  return '';
+}
+
+/** $(VAR) references expand to earlier variables; $$(VAR) escapes. */
+export function expand(s: string, vars: Map<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    return vars.has(name!) ? vars.get(name!)! : m;
+  });
+}
+
+export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  const p = { ...pod, status: { ...pod.status, podIP } } as Pod;
+  for (const e of c.env ?? []) {
+    if (!e.name) continue;
+    if (e.value !== undefined) vars.set(e.name, expand(e.value, vars));
+    else if (e.valueFrom?.fieldRef?.fieldPath) vars.set(e.name, fieldRef(p, e.valueFrom.fieldRef.fieldPath, nodeName, hostIP));
+    else if (e.valueFrom?.resourceFieldRef?.resource) {
+      const res = e.valueFrom.resourceFieldRef.resource;
+      const [kind, name] = res.split('.') as [string, string];
+      const q = ((kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {}) as Record<string, string>;
+      vars.set(e.name, q[name] ? String(name === 'cpu' ? Math.ceil(quantityToMilli(q[name]) / 1000) : parseQuantity(q[name])) : '');
+    } else vars.set(e.name, '');
+  }
+  return vars;
+}
+
+export interface VolumePaths {
+  /** hostPath volumes by name. */
+  hostPaths: Map<string, string>;
+}
+
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; logPath?: string }): ContainerConfig {
+  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP);
+  const mounts: Mount[] = [];
+  const volumeMounts: VolumeMount[] = [];
+  for (const vm of c.volumeMounts ?? []) {
+    const name = vm.name ?? '';
+    const path = vm.mountPath ?? '';
+    const host = o.volumes.hostPaths.get(name);
+    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!vm.readOnly });
+    else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
+  }
+  const sc = c.securityContext ?? {};
+  const psc = pod.spec?.securityContext ?? {};
+  return {
+    name: c.name ?? '',
+    attempt: o.attempt,
+    image: c.image ?? '',
+    command: c.command?.map((s) => expand(s, vars)),
+    args: c.args?.map((s) => expand(s, vars)),
+    env: [...vars.entries()].map(([key, value]) => ({ key, value })),
+    workingDir: c.workingDir || undefined,
+    mounts,
+    volumeMounts,
+    resources: linuxResources(c),
+    securityContext: {
+      privileged: !!sc.privileged,
+      capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
+      runAsUser: sc.runAsUser ?? psc.runAsUser,
+      runAsGroup: sc.runAsGroup ?? psc.runAsGroup,
+      supplementalGroups: psc.supplementalGroups,
+      readOnlyRootFilesystem: !!sc.readOnlyRootFilesystem,
+      allowPrivilegeEscalation: sc.allowPrivilegeEscalation ?? true,
+    },
+    tty: !!c.tty,
+    stdin: !!c.stdin,
+    logPath: o.logPath,
+    labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.container.name': c.name ?? '', 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
+    annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log' },
+  };
+}
+
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[] }): PodSandboxConfig {
+  const spec = pod.spec!;
+  const emptyDirs = (spec.volumes ?? [])
+    .filter((v) => v.emptyDir)
+    .map((v) => ({ name: v.name ?? '', medium: (v.emptyDir!.medium === 'Memory' ? 'Memory' : '') as '' | 'Memory', sizeLimit: v.emptyDir!.sizeLimit ? parseQuantity(v.emptyDir!.sizeLimit) : undefined }));
+  return {
+    name: pod.metadata!.name!,
+    namespace: pod.metadata!.namespace!,
+    uid: pod.metadata!.uid!,
+    attempt: o.attempt,
+    hostname: spec.hostname || pod.metadata!.name!,
+    dnsConfig: { servers: spec.dnsConfig?.nameservers ?? o.dnsServers, searches: spec.dnsConfig?.searches ?? [`${pod.metadata!.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'], options: (spec.dnsConfig?.options ?? []).map((x) => (x.value ? `${x.name}:${x.value}` : x.name ?? '')) },
+    hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
+    labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
+    emptyDirs,
+  };
+}

@@ -1,0 +1,435 @@
+// One worker per pod UID, run serially and coalescing to the latest spec: it drives the
+// runtime and the network towards the pod's spec (sandbox, init containers in order, app
+// containers, restarts with crash-loop backoff, probes, hooks) and, on deletion, terminates
+// gracefully, tears everything down and confirms the deletion.
+import type { Container, Pod } from '../api/types.js';
+import { logger } from '../util/log.js';
+import { containerConfig, sandboxConfig } from './container-config.js';
+import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
+import { Prober, runHandler } from './probes.js';
+import { ContainerState, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
+import type { HostPortMapping } from '../network/types.js';
+
+const log = logger('pod-worker');
+
+export interface NetworkPlugin {
+  setupPod(req: { sandboxId: string; netnsPath: string; hostPorts?: HostPortMapping[] }): Promise<{ ip: string }>;
+  teardownPod(sandboxId: string): Promise<void>;
+}
+
+export interface WorkerDeps {
+  runtime: RuntimeService & ImageService;
+  network(): Promise<NetworkPlugin>;
+  nodeName: string;
+  hostIP: string;
+  dnsServers: string[];
+  backoffBaseSec: number;
+  backoffMaxSec: number;
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** The status changed: report it (coalesced by the status manager). */
+  statusChanged(w: PodWorker): void;
+  /** Teardown is complete: confirm the deletion to the API (DELETE with grace 0). */
+  confirmDeleted(pod: Pod): Promise<void>;
+  /** The worker is done for good (pod gone and torn down). */
+  finished(uid: string): void;
+}
+
+/** What the worker knows of a container beyond the runtime's status. */
+export interface ContainerRecord {
+  /** Restart backoff: the next start may not happen before this time (ms). */
+  notBefore: number;
+  delaySec: number;
+  waiting?: { reason: string; message?: string };
+  ready: boolean;
+  started: boolean;
+  probers: Prober[];
+  probedId?: string;
+}
+
+export const podUidLabel = 'io.kubernetes.pod.uid';
+const nameLabel = 'io.kubernetes.container.name';
+
+export function restartCountOf(c: ContainerStatus): number {
+  return Number(c.annotations?.['io.kubernetes.container.restartCount'] ?? c.metadata.attempt ?? 0);
+}
+
+export class PodWorker {
+  pod: Pod;
+  deleted = false;
+  sandbox: PodSandboxStatus | undefined;
+  podIP = '';
+  /** Latest runtime status of each container attempt of this pod, by id. */
+  containers: ContainerStatus[] = [];
+  records = new Map<string, ContainerRecord>();
+  /** The pod failed for good (restartPolicy Never init failure, or deadline). */
+  failed?: { reason: string; message: string };
+  startTime?: string;
+  private seenAt = Date.now();
+  private startReported = false;
+  private running = false;
+  private dirty = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private terminated = false;
+
+  constructor(pod: Pod, private readonly d: WorkerDeps) {
+    this.pod = pod;
+  }
+
+  get uid(): string {
+    return this.pod.metadata!.uid!;
+  }
+
+  get key(): string {
+    return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
+  }
+
+  update(pod: Pod | undefined): void {
+    if (pod) this.pod = pod;
+    else this.deleted = true;
+    this.kick();
+  }
+
+  /** Run a sync now, or once the current one ends (coalescing). */
+  kick(): void {
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.dirty = false;
+      try {
+        await this.sync();
+      } catch (e) {
+        podWorkerErrors.inc();
+        log.warn('pod sync failed', { pod: this.key, err: e instanceof Error ? e.message : String(e) });
+        this.retryIn(2000);
+      }
+    } while (this.dirty && !this.terminated);
+    this.running = false;
+  }
+
+  private retryIn(ms: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.kick(), ms);
+  }
+
+  record(name: string): ContainerRecord {
+    let r = this.records.get(name);
+    if (!r) {
+      r = { notBefore: 0, delaySec: 0, ready: false, started: false, probers: [] };
+      this.records.set(name, r);
+    }
+    return r;
+  }
+
+  /** The newest attempt of a container, and the one before it (for logs --previous). */
+  latest(name: string): ContainerStatus | undefined {
+    let best: ContainerStatus | undefined;
+    for (const c of this.containers) if (c.labels[nameLabel] === name && (!best || restartCountOf(c) > restartCountOf(best) || (restartCountOf(c) === restartCountOf(best) && c.createdAt > best.createdAt))) best = c;
+    return best;
+  }
+
+  previous(name: string): ContainerStatus | undefined {
+    const cur = this.latest(name);
+    return this.containers.filter((c) => c.labels[nameLabel] === name && c !== cur).sort((a, b) => restartCountOf(b) - restartCountOf(a))[0];
+  }
+
+  private async refresh(): Promise<void> {
+    const rt = this.d.runtime;
+    const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    this.sandbox = sandboxes[0];
+    this.podIP = this.sandbox?.ip ?? '';
+    this.containers = await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } });
+  }
+
+  async sync(): Promise<void> {
+    if (this.terminated) return;
+    await this.refresh();
+    const pod = this.pod;
+    if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
+    const spec = pod.spec!;
+    if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
+      await this.createSandbox();
+      await this.refresh();
+    }
+    this.startTime ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const policy = spec.restartPolicy ?? 'Always';
+    // Init containers, in order: each must succeed before the next starts.
+    for (const c of spec.initContainers ?? []) {
+      const st = this.latest(c.name!);
+      if (st?.state === ContainerState.Exited && st.exitCode === 0) continue;
+      if (st?.state === ContainerState.Running || st?.state === ContainerState.Created) return this.reportStatus();
+      if (st?.state === ContainerState.Exited) {
+        if (policy === 'Never') {
+          this.failed = { reason: 'Failed', message: `init container ${c.name} failed` };
+          return this.reportStatus();
+        }
+        if (!(await this.restartAllowed(c, st))) return this.reportStatus();
+      }
+      await this.startContainer(c, st ? restartCountOf(st) + 1 : 0);
+      return this.reportStatus();
+    }
+    // App containers.
+    let allStarted = true;
+    for (const c of spec.containers ?? []) {
+      const st = this.latest(c.name!);
+      if (!st) {
+        await this.startContainer(c, 0);
+        continue;
+      }
+      if (st.state === ContainerState.Running) {
+        this.ensureProbers(c, st);
+        continue;
+      }
+      allStarted = false;
+      if (st.state === ContainerState.Exited) {
+        this.stopProbers(c.name!);
+        const rec = this.record(c.name!);
+        rec.ready = false;
+        const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
+        if (restart && (await this.restartAllowed(c, st))) await this.startContainer(c, restartCountOf(st) + 1);
+      }
+    }
+    if (allStarted && !this.startReported) {
+      this.startReported = true;
+      podStartDuration.observe((Date.now() - this.seenAt) / 1000);
+    }
+    await this.refresh();
+    this.reportStatus();
+  }
+
+  private reportStatus(): void {
+    this.d.statusChanged(this);
+  }
+
+  private async createSandbox(): Promise<void> {
+    const rt = this.d.runtime;
+    if (this.sandbox) {
+      // A sandbox that died (its namespaces are gone): start over, as the kubelet does.
+      await this.d.network().then((n) => n.teardownPod(this.sandbox!.id)).catch(() => {});
+      for (const c of this.containers) await rt.removeContainer(c.id).catch(() => {});
+      await rt.removePodSandbox(this.sandbox.id).catch(() => {});
+    }
+    const cfg = sandboxConfig(this.pod, { attempt: 0, dnsServers: this.d.dnsServers });
+    const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg));
+    try {
+      const status = await rt.podSandboxStatus(id);
+      const hostPorts: HostPortMapping[] = [];
+      for (const c of this.pod.spec?.containers ?? []) {
+        for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push({ containerPort: p.containerPort!, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as HostPortMapping['protocol'], hostIP: p.hostIP || undefined });
+      }
+      const net = await this.d.network();
+      const res = await timed(networkOps, 'setup', () => net.setupPod({ sandboxId: id, netnsPath: status.netnsPath, hostPorts }));
+      await rt.setPodSandboxIP(id, res.ip);
+      this.podIP = res.ip;
+    } catch (e) {
+      await rt.stopPodSandbox(id).catch(() => {});
+      await rt.removePodSandbox(id).catch(() => {});
+      this.d.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Crash-loop backoff: 10 s doubling to 300 s (configurable), reset after 10 minutes of running. */
+  private async restartAllowed(c: Container, st: ContainerStatus): Promise<boolean> {
+    const rec = this.record(c.name!);
+    const ran = st.startedAt && st.finishedAt ? Date.parse(st.finishedAt) - Date.parse(st.startedAt) : 0;
+    if (ran > 10 * 60_000) rec.delaySec = 0;
+    const now = Date.now();
+    if (rec.notBefore === 0 && rec.delaySec === 0) {
+      // First restart: now; from the next one on, wait.
+      rec.delaySec = this.d.backoffBaseSec;
+      return true;
+    }
+    const finished = st.finishedAt ? Date.parse(st.finishedAt) : now;
+    rec.notBefore = Math.max(rec.notBefore, finished + rec.delaySec * 1000);
+    if (now < rec.notBefore) {
+      rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})` };
+      this.d.event(this.pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+      this.retryIn(rec.notBefore - now + 50);
+      return false;
+    }
+    rec.delaySec = Math.min(rec.delaySec * 2, this.d.backoffMaxSec);
+    return true;
+  }
+
+  private async ensureImage(c: Container): Promise<boolean> {
+    const rt = this.d.runtime;
+    const image = c.image!;
+    const rec = this.record(c.name!);
+    const present = await rt.imageStatus(image).catch(() => null);
+    const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
+    if (present && policy !== 'Always') return true;
+    if (policy === 'Never') {
+      rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
+      this.d.event(this.pod, 'Warning', 'ErrImageNeverPull', rec.waiting.message!);
+      return false;
+    }
+    if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
+      if (Date.now() < rec.notBefore) {
+        rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+        this.retryIn(rec.notBefore - Date.now() + 50);
+        return false;
+      }
+    }
+    this.d.event(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const t0 = Date.now();
+    try {
+      await timed(runtimeOps, 'pull_image', () => rt.pullImage(image));
+    } catch (e) {
+      if (present) {
+        // Always, but the registry is unreachable: the local copy will do, as containerd would not; say so.
+        this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`);
+        return true;
+      }
+      rec.delaySec = Math.min(Math.max(rec.delaySec * 2, this.d.backoffBaseSec), this.d.backoffMaxSec);
+      rec.notBefore = Date.now() + rec.delaySec * 1000;
+      rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
+      this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+      this.retryIn(rec.delaySec * 1000);
+      return false;
+    }
+    this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
+    return true;
+  }
+
+  private async startContainer(c: Container, attempt: number): Promise<void> {
+    const rt = this.d.runtime;
+    const rec = this.record(c.name!);
+    if (!(await this.ensureImage(c))) return;
+    const hostPaths = new Map<string, string>();
+    for (const v of this.pod.spec?.volumes ?? []) if (v.hostPath?.path && v.name) hostPaths.set(v.name, v.hostPath.path);
+    const cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths } });
+    let id: string;
+    try {
+      id = await timed(runtimeOps, 'create_container', () => rt.createContainer(this.sandbox!.id, cfg));
+    } catch (e) {
+      rec.waiting = { reason: 'CreateContainerError', message: (e as Error).message };
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+      this.retryIn(5000);
+      return;
+    }
+    // Keep the newest exited attempt for logs --previous; older ones go.
+    for (const old of this.containers.filter((x) => x.labels[nameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
+      await rt.removeContainer(old.id).catch(() => {});
+    }
+    this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`);
+    try {
+      await timed(runtimeOps, 'start_container', () => rt.startContainer(id));
+    } catch (e) {
+      rec.waiting = { reason: 'RunContainerError', message: (e as Error).message };
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+      this.retryIn(5000);
+      return;
+    }
+    rec.waiting = undefined;
+    rec.started = !c.startupProbe;
+    this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+    if (c.lifecycle?.postStart) {
+      const r = await runHandler(rt, id, c, c.lifecycle.postStart, this.podIP, 30);
+      if (!r.ok) {
+        this.d.event(this.pod, 'Warning', 'FailedPostStartHook', r.message);
+        await rt.stopContainer(id, 0).catch(() => {});
+      }
+    }
+  }
+
+  private ensureProbers(c: Container, st: ContainerStatus): void {
+    const rec = this.record(c.name!);
+    if (rec.probedId === st.id) return;
+    this.stopProbers(c.name!);
+    rec.probedId = st.id;
+    rec.ready = !c.readinessProbe;
+    rec.started = !c.startupProbe;
+    const rt = this.d.runtime;
+    const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
+      new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, this.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
+        if (kind === 'readiness') {
+          rec.ready = ok;
+          if (!ok) this.d.event(this.pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${message}`);
+          this.reportStatus();
+          return;
+        }
+        if (kind === 'startup' && ok) {
+          rec.started = true;
+          startRest();
+          this.reportStatus();
+          return;
+        }
+        const what = kind === 'liveness' ? 'Liveness' : 'Startup';
+        this.d.event(this.pod, 'Warning', 'Unhealthy', `${what} probe failed: ${message}`);
+        this.d.event(this.pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
+        this.stopProbers(c.name!);
+        void rt.stopContainer(st.id, this.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => this.kick());
+      });
+    const startRest = () => {
+      if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
+      if (c.readinessProbe) rec.probers.push(mk('readiness', c.readinessProbe));
+      for (const p of rec.probers) if (p.kind !== 'startup') p.start();
+    };
+    if (c.startupProbe) {
+      const sp = mk('startup', c.startupProbe);
+      rec.probers.push(sp);
+      sp.start();
+    } else startRest();
+  }
+
+  private stopProbers(name: string): void {
+    const rec = this.records.get(name);
+    if (!rec) return;
+    for (const p of rec.probers) p.stop();
+    rec.probers = [];
+    rec.probedId = undefined;
+  }
+
+  /** Graceful termination: preStop, stop with the grace period, teardown, confirm. */
+  private async terminate(): Promise<void> {
+    const rt = this.d.runtime;
+    const pod = this.pod;
+    for (const name of this.records.keys()) this.stopProbers(name);
+    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const deadline = Date.now() + grace * 1000;
+    const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
+    await Promise.all(
+      running.map(async (st) => {
+        const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === st.labels[nameLabel]);
+        this.d.event(pod, 'Normal', 'Killing', `Stopping container ${st.labels[nameLabel]}`);
+        if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
+          const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
+          const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, this.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
+          if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message);
+        }
+        const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+        await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
+      }),
+    );
+    await this.teardown();
+    this.terminated = true;
+    if (!this.deleted && pod.metadata?.deletionTimestamp) await this.d.confirmDeleted(pod);
+    this.d.finished(this.uid);
+  }
+
+  /** Removes the pod's containers, network and sandbox (idempotent). */
+  async teardown(): Promise<void> {
+    const rt = this.d.runtime;
+    await this.refresh().catch(() => {});
+    for (const c of this.containers) await rt.removeContainer(c.id).catch((e) => log.warn('remove container failed', { pod: this.key, err: e }));
+    const sandboxes = await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } }).catch(() => []);
+    for (const s of sandboxes) {
+      await this.d.network().then((n) => timed(networkOps, 'teardown', () => n.teardownPod(s.id))).catch((e) => log.warn('network teardown failed', { pod: this.key, err: e }));
+      await rt.stopPodSandbox(s.id).catch(() => {});
+      await rt.removePodSandbox(s.id).catch((e) => log.warn('remove sandbox failed', { pod: this.key, err: e }));
+    }
+  }
+
+  stop(): void {
+    this.terminated = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const name of this.records.keys()) this.stopProbers(name);
+  }
+}
