@@ -33,7 +33,7 @@ function terminated(st: ContainerStatus): Json {
   };
 }
 
-function containerStatus(w: PodWorker, c: Container, init: boolean): Json {
+function containerStatus(w: PodWorker, c: Container, init: boolean, initDone = true): Json {
   const st = w.latest(c.name!);
   const rec = w.records.get(c.name!);
   const prev = w.previous(c.name!);
@@ -41,7 +41,7 @@ function containerStatus(w: PodWorker, c: Container, init: boolean): Json {
   const running = st?.state === ContainerState.Running;
   const out: Json = {
     name: c.name,
-    state: stateOf(st, init && !st ? { reason: 'PodInitializing' } : waiting),
+    state: stateOf(st, !st && (init || !initDone) ? { reason: 'PodInitializing' } : waiting),
     lastState: prev ? terminated(prev) : {},
     ready: !init && running && !!rec?.ready,
     restartCount: st ? restartCountOf(st) : 0,
@@ -92,12 +92,12 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
   const pod = w.pod;
   const spec = pod.spec!;
   const phase = computePhase(w);
-  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, true));
-  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, false));
   const initialized = (spec.initContainers ?? []).every((c) => {
     const st = w.latest(c.name!);
     return st?.state === ContainerState.Exited && st.exitCode === 0;
   });
+  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, true));
+  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, false, initialized));
   const containersReady = statuses.length > 0 && statuses.every((s) => s.ready) && phase === 'Running';
   const prev = new Map((pod.status?.conditions ?? []).map((c) => [c.type, c]));
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,114 @@
+// A real single-node cluster in one test process: apiserver with etcd, scheduler, and a node
+// agent with the real runtime (runc) and real pod networking on a test-only bridge and CIDR.
+// stop() removes every container, mount, cgroup, veth, iptables chain and file it made.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:https';
+import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
+import { Pods, RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { cleanupNode } from '../../pkg/network/pod-network.js';
+import { NodeAgent, defaultAgentConfig, type AgentConfig } from '../../pkg/nodeagent/agent.js';
+import { startAgentServer } from '../../pkg/nodeagent/server.js';
+import { cleanupAll } from '../../pkg/runtime/cleanup.js';
+import { Runtime } from '../../pkg/runtime/runtime.js';
+import { Scheduler } from '../../pkg/scheduler/scheduler.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { freePort } from '../helpers/ports.js';
+
+export const image = 'tskube.local/busybox:e2e';
+
+export interface Cluster {
+  cp: TestControlPlane;
+  agent: NodeAgent;
+  nodeClient: RestClient;
+  cfg: AgentConfig;
+  restartAgent(): Promise<void>;
+  stopAgent(): Promise<void>;
+  startAgent(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tskube-node-'));
+  const cp = await startControlPlane();
+  const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
+  await sched.start();
+  const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
+  await rt.buildBusybox(image);
+  const nodeClient = cp.nodeClient('e2e-node');
+  const token = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'e2e-node');
+  const suffix = Math.random().toString(36).slice(2, 6);
+  const cfg: AgentConfig = {
+    ...defaultAgentConfig('e2e-node'),
+    nodeIP: '127.0.0.1',
+    dataDir,
+    port: await freePort(),
+    podCIDR: '10.199.0.0/24',
+    clusterCIDR: '10.199.0.0/16',
+    bridge: `tske2e${suffix}`,
+    chainPrefix: `TE${suffix.toUpperCase()}`,
+    backoffBaseSec: 1,
+    backoffMaxSec: 4,
+    relistMs: 300,
+  };
+  let agent = new NodeAgent(nodeClient, cfg);
+  let server: Server | undefined;
+  const startAgent = async () => {
+    agent = new NodeAgent(nodeClient, cfg);
+    await agent.start();
+    server = await startAgentServer(agent, { host: '127.0.0.1', port: cfg.port, token, dataDir, nodeIP: '127.0.0.1' });
+  };
+  const stopAgent = async () => {
+    await agent.stop();
+    server?.closeAllConnections();
+    server?.close();
+  };
+  await startAgent();
+  await eventually(async () => (await cp.admin.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, 'e2e-node')) !== undefined);
+  return {
+    cp,
+    get agent() {
+      return agent;
+    },
+    nodeClient,
+    cfg,
+    startAgent,
+    stopAgent,
+    async restartAgent() {
+      await stopAgent();
+      await startAgent();
+    },
+    async stop() {
+      await stopAgent().catch(() => {});
+      await sched.stop();
+      await cleanupAll(join(dataDir, 'runtime')).catch(() => {});
+      await cleanupNode({ bridgeName: cfg.bridge, stateDir: join(dataDir, 'network'), chainPrefix: cfg.chainPrefix }).catch(() => {});
+      await cp.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PodView {
+  phase?: string;
+  podIP?: string;
+  qosClass?: string;
+  conditions?: { type: string; status: string }[];
+  containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string; state: Record<string, { reason?: string; exitCode?: number; message?: string }>; lastState: Record<string, { reason?: string; exitCode?: number }> }[];
+  initContainerStatuses?: { name: string; restartCount: number; state: Record<string, { reason?: string; exitCode?: number }> }[];
+}
+
+export async function podStatus(c: Cluster, name: string): Promise<PodView> {
+  return ((await c.cp.admin.get(Pods, 'default', name)).status ?? {}) as PodView;
+}
+
+export function busyboxPod(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 1, ...spec } };
+}
+
+export const ctr = (name: string, command: string, extra: Record<string, unknown> = {}) => ({ name, image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', command], ...extra });
+
+export async function watchPod(c: Cluster, name: string, onEvent: (e: WatchEvent) => void) {
+  return c.cp.admin.watch(Pods, 'default', { fieldSelector: `metadata.name=${name}` }, onEvent);
+}

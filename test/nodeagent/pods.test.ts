@@ -1,0 +1,210 @@
+// Pod behaviours Kubernetes' own node conformance tests check, on a real single-node cluster
+// (apiserver + etcd, scheduler, node agent with runc and kernel networking).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { run } from '../../pkg/tsctl/cli.js';
+import { eventually, sleep } from '../helpers/control-plane.js';
+import { busyboxPod, ctr, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
+
+let c: Cluster;
+
+beforeAll(async () => {
+  c = await startCluster();
+}, 120_000);
+afterAll(async () => {
+  await c?.stop();
+});
+
+const create = (name: string, spec: Record<string, unknown>) => c.cp.admin.create(Pods, 'default', busyboxPod(name, spec));
+const phaseIs = (name: string, phase: string, timeoutMs = 30_000) => eventually(async () => ((await podStatus(c, name)).phase === phase ? true : undefined), { timeoutMs, what: `${name} ${phase}` });
+const gone = (name: string, timeoutMs = 30_000) =>
+  eventually(async () => {
+    try {
+      await c.cp.admin.get(Pods, 'default', name);
+      return false;
+    } catch (e) {
+      return e instanceof StatusError && e.code === 404;
+    }
+  }, { timeoutMs, what: `${name} deleted` });
+
+async function tsctl(...args: string[]): Promise<string> {
+  let out = '';
+  await run(['--kubeconfig', c.cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (out += s) });
+  return out;
+}
+
+describe('pod lifecycle', () => {
+  it('is submitted, runs and is removed, each step seen on a watch', async () => {
+    const seen: string[] = [];
+    const w = await watchPod(c, 'life', (e) => seen.push(`${e.type}:${(e.object.status as { phase?: string })?.phase ?? ''}`));
+    await create('life', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('life', 'Running');
+    const st = await podStatus(c, 'life');
+    expect(st.podIP).toMatch(/^10\.199\.0\.\d+$/);
+    expect(st.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+    expect(st.qosClass).toBe('BestEffort');
+    await c.cp.admin.delete(Pods, 'default', 'life');
+    await gone('life');
+    await eventually(() => seen.some((s) => s.startsWith('DELETED')));
+    w.stop();
+    expect(seen[0]).toBe('ADDED:Pending');
+    expect(seen).toContain('MODIFIED:Running');
+  });
+
+  it('logs print what the container wrote; a termination reason is reported', async () => {
+    await create('echo', { restartPolicy: 'Never', containers: [ctr('main', 'echo hello from the pod; echo to stderr >&2; exit 3')] });
+    await phaseIs('echo', 'Failed');
+    const st = await podStatus(c, 'echo');
+    expect(st.containerStatuses![0]!.state.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(st.containerStatuses![0]!.restartCount).toBe(0);
+    expect(await tsctl('logs', 'echo')).toBe('hello from the pod\nto stderr\n');
+  });
+
+  it('restart policies: Never ends Succeeded, OnFailure restarts failures, Always restarts exits', async () => {
+    await create('never-ok', { restartPolicy: 'Never', containers: [ctr('main', 'exit 0')] });
+    await create('onfailure', { restartPolicy: 'OnFailure', containers: [ctr('main', 'exit 1')] });
+    await create('always', { restartPolicy: 'Always', containers: [ctr('main', 'exit 0')] });
+    await phaseIs('never-ok', 'Succeeded');
+    expect((await podStatus(c, 'never-ok')).containerStatuses![0]!.state.terminated?.reason).toBe('Completed');
+    await eventually(async () => ((await podStatus(c, 'onfailure')).containerStatuses?.[0]?.restartCount ?? 0) >= 2, { timeoutMs: 30_000 });
+    await eventually(async () => ((await podStatus(c, 'always')).containerStatuses?.[0]?.restartCount ?? 0) >= 2, { timeoutMs: 30_000 });
+    const always = await podStatus(c, 'always');
+    expect(always.phase).toBe('Running');
+    expect(always.containerStatuses![0]!.lastState.terminated?.reason).toBe('Completed');
+    await eventually(async () => (await podStatus(c, 'onfailure')).containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff', { timeoutMs: 20_000 });
+    const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=onfailure,reason=BackOff' });
+    expect(evs.items.length).toBeGreaterThan(0);
+    for (const n of ['never-ok', 'onfailure', 'always', 'echo']) await c.cp.admin.delete(Pods, 'default', n);
+  });
+
+  it('init containers run in order before app containers', async () => {
+    await create('init-ok', {
+      volumes: [{ name: 'work', emptyDir: {} }],
+      initContainers: [ctr('first', 'echo 1 >> /work/order', { volumeMounts: [{ name: 'work', mountPath: '/work' }] }), ctr('second', 'echo 2 >> /work/order', { volumeMounts: [{ name: 'work', mountPath: '/work' }] })],
+      containers: [ctr('main', 'echo 3 >> /work/order; cat /work/order; sleep 3600', { volumeMounts: [{ name: 'work', mountPath: '/work' }] })],
+    });
+    await phaseIs('init-ok', 'Running');
+    await eventually(async () => (await tsctl('logs', 'init-ok', '-c', 'main')) === '1\n2\n3\n');
+    const st = await podStatus(c, 'init-ok');
+    expect(st.conditions).toContainEqual(expect.objectContaining({ type: 'Initialized', status: 'True' }));
+    expect(st.initContainerStatuses!.map((s) => s.state.terminated?.reason)).toEqual(['Completed', 'Completed']);
+    await c.cp.admin.delete(Pods, 'default', 'init-ok');
+  });
+
+  it('a failing init container fails a Never pod without starting app containers, and is retried for Always', async () => {
+    await create('init-never', { restartPolicy: 'Never', initContainers: [ctr('bad', 'exit 1')], containers: [ctr('main', 'sleep 3600')] });
+    await create('init-always', { restartPolicy: 'Always', initContainers: [ctr('bad', 'exit 1')], containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('init-never', 'Failed');
+    const never = await podStatus(c, 'init-never');
+    expect(never.containerStatuses![0]!.state.waiting?.reason).toBe('PodInitializing');
+    await eventually(async () => ((await podStatus(c, 'init-always')).initContainerStatuses?.[0]?.restartCount ?? 0) >= 2, { timeoutMs: 30_000 });
+    const always = await podStatus(c, 'init-always');
+    expect(always.phase).toBe('Pending');
+    expect(always.containerStatuses![0]!.state.waiting?.reason).toBe('PodInitializing');
+    await c.cp.admin.delete(Pods, 'default', 'init-never');
+    await c.cp.admin.delete(Pods, 'default', 'init-always');
+  });
+});
+
+describe('probes and hooks', () => {
+  it('a failing exec liveness probe restarts the container with a rising restartCount', async () => {
+    await create('live-exec', { containers: [ctr('main', 'touch /tmp/health; sleep 2; rm /tmp/health; sleep 3600', { livenessProbe: { exec: { command: ['cat', '/tmp/health'] }, periodSeconds: 1, failureThreshold: 1 } })] });
+    await eventually(async () => ((await podStatus(c, 'live-exec')).containerStatuses?.[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000 });
+    const first = (await podStatus(c, 'live-exec')).containerStatuses![0]!.restartCount;
+    await eventually(async () => ((await podStatus(c, 'live-exec')).containerStatuses?.[0]?.restartCount ?? 0) > first, { timeoutMs: 30_000 });
+    const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=live-exec,reason=Unhealthy' });
+    expect(evs.items.length).toBeGreaterThan(0);
+    await c.cp.admin.delete(Pods, 'default', 'live-exec');
+  });
+
+  it('an http liveness probe on a healthy server does not restart; readiness waits for initialDelaySeconds', async () => {
+    const created = Date.now();
+    await create('http-ok', {
+      containers: [
+        ctr('web', 'mkdir -p /www && echo ok > /www/healthz && httpd -f -p 8080 -h /www', {
+          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 3, periodSeconds: 1 },
+        }),
+      ],
+    });
+    const readyAt = await eventually(async () => ((await podStatus(c, 'http-ok')).containerStatuses?.[0]?.ready ? Date.now() : undefined), { timeoutMs: 30_000 });
+    expect(readyAt - created).toBeGreaterThanOrEqual(3000);
+    await sleep(3000);
+    const st = await podStatus(c, 'http-ok');
+    expect(st.containerStatuses![0]!.restartCount).toBe(0);
+    expect(st.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+    await c.cp.admin.delete(Pods, 'default', 'http-ok');
+  });
+
+  it('preStop runs on delete and the container is killed after the grace period', async () => {
+    await create('prestop', {
+      terminationGracePeriodSeconds: 3,
+      volumes: [{ name: 'out', emptyDir: {} }],
+      containers: [ctr('main', 'trap "" TERM; sleep 3600', { lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop ran > /proc/1/fd/1'] } } } })],
+    });
+    await phaseIs('prestop', 'Running');
+    const t0 = Date.now();
+    await c.cp.admin.delete(Pods, 'default', 'prestop');
+    await gone('prestop', 20_000);
+    // SIGTERM is ignored: the pod goes only after its 3 s grace period.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+    const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=prestop,reason=Killing' });
+    expect(evs.items.length).toBeGreaterThan(0);
+  });
+});
+
+describe('pod networking and volumes', () => {
+  it('containers of a pod share an emptyDir and talk over localhost', async () => {
+    await create('shared', {
+      volumes: [{ name: 'data', emptyDir: {} }],
+      containers: [
+        ctr('web', 'echo shared-page > /data/index.html; httpd -f -p 8081 -h /data', { volumeMounts: [{ name: 'data', mountPath: '/data' }] }),
+        ctr('client', 'sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/data' }] }),
+      ],
+    });
+    await phaseIs('shared', 'Running');
+    await eventually(async () => (await tsctl('exec', 'shared', '-c', 'client', '--', 'wget', '-qO-', 'http://127.0.0.1:8081/index.html')) === 'shared-page\n', { timeoutMs: 15_000 });
+    expect(await tsctl('exec', 'shared', '-c', 'client', '--', 'cat', '/data/index.html')).toBe('shared-page\n');
+    // And by pod IP from the node.
+    const ip = (await podStatus(c, 'shared')).podIP!;
+    const res = await fetch(`http://${ip}:8081/index.html`);
+    expect(await res.text()).toBe('shared-page\n');
+    await c.cp.admin.delete(Pods, 'default', 'shared');
+  });
+
+  it('qosClass and an OOMKilled container are reported', async () => {
+    await create('oom', {
+      restartPolicy: 'Never',
+      containers: [ctr('hog', 'head -c 200m /dev/zero | tail', { resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '100m', memory: '32Mi' } } })],
+    });
+    await phaseIs('oom', 'Failed', 60_000);
+    await eventually(async () => (await podStatus(c, 'oom')).containerStatuses?.[0]?.state.terminated?.reason === 'OOMKilled', { timeoutMs: 10_000, what: 'OOMKilled reported' });
+    const st = await podStatus(c, 'oom');
+    expect(st.qosClass).toBe('Guaranteed');
+    expect(st.containerStatuses![0]!.state.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+    await c.cp.admin.delete(Pods, 'default', 'oom');
+  });
+});
+
+describe('agent restarts', () => {
+  it('kill the agent: containers keep running, nothing restarts, and pods deleted meanwhile are torn down', async () => {
+    await create('survivor', { containers: [ctr('main', 'sleep 3600')] });
+    await create('doomed', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('survivor', 'Running');
+    await phaseIs('doomed', 'Running');
+    const before = (await podStatus(c, 'survivor')).containerStatuses![0]!.containerID;
+    await c.stopAgent();
+    // While the agent is down: the pod is deleted (force, as nobody can confirm).
+    await c.cp.admin.delete(Pods, 'default', 'doomed', { gracePeriodSeconds: 0 });
+    await sleep(500);
+    await c.startAgent();
+    await sleep(2000);
+    const st = await podStatus(c, 'survivor');
+    expect(st.phase).toBe('Running');
+    expect(st.containerStatuses![0]!.containerID).toBe(before);
+    expect(st.containerStatuses![0]!.restartCount).toBe(0);
+    await eventually(async () => (await c.agent.runtime.listPodSandbox()).every((s) => s.metadata.name !== 'doomed'), { timeoutMs: 15_000, what: 'doomed torn down' });
+    await c.cp.admin.delete(Pods, 'default', 'survivor');
+    await gone('survivor');
+  });
+});
