@@ -2,10 +2,14 @@
 // renewed within a 10 s deadline, retried every 2 s. Only the holder acts.
 import { hostname } from 'node:os';
 import type { KubeObject } from '../api/types.js';
+import { Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { Leases, RestClient, StatusError } from './rest-client.js';
 
 const log = logger('leader-election');
+
+/** One gauge for every elector in the process, labelled by lease name (as client-go's). */
+const leaderStatus = new Gauge({ name: 'leader_election_master_status', help: 'Whether this instance leads (1) or not (0), by lease name.', labelNames: ['name'] });
 
 export interface LeaderElectionConfig {
   namespace: string;
@@ -70,6 +74,7 @@ export class LeaderElector {
   private setLeading(v: boolean): void {
     if (v === this.leading) return;
     this.leading = v;
+    leaderStatus.set({ name: this.cfg.name }, v ? 1 : 0);
     log.info(v ? 'became leader' : 'lost leadership', { lease: `${this.cfg.namespace}/${this.cfg.name}`, identity: this.cfg.identity });
     if (v) this.cfg.onStartedLeading();
     else this.cfg.onStoppedLeading();

@@ -2,7 +2,7 @@
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import { Nodes, Pods, RestClient } from '../client/rest-client.js';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
@@ -10,7 +10,6 @@ import { collectOrphanedPods } from './pod-gc.js';
 
 const log = logger('controller-manager');
 
-const leaderGauge = new Gauge({ name: 'leader_election_master_status', help: 'Whether this instance leads (1) or not (0).', labelNames: ['name'] });
 const gcCounter = new Counter({ name: 'pod_gc_orphaned_pods_deleted_total', help: 'Pods deleted because their node no longer exists.' });
 
 export interface ControllerManagerConfig {
@@ -54,14 +53,8 @@ export class ControllerManager {
       leaseDurationSec: this.cfg.leaseDurationSec,
       renewDeadlineSec: this.cfg.renewDeadlineSec,
       retryPeriodSec: this.cfg.retryPeriodSec,
-      onStartedLeading: () => {
-        leaderGauge.set({ name: 'kube-controller-manager' }, 1);
-        void this.startControllers();
-      },
-      onStoppedLeading: () => {
-        leaderGauge.set({ name: 'kube-controller-manager' }, 0);
-        this.stopControllers();
-      },
+      onStartedLeading: () => void this.startControllers(),
+      onStoppedLeading: () => this.stopControllers(),
     });
     this.elector.start();
   }

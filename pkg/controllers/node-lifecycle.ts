@@ -5,10 +5,10 @@
 // taint goes.
 import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
-import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
 import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
-import { eventName } from '../client/events.js';
+import { recordEvent } from '../client/events.js';
 
 const log = logger('node-lifecycle');
 
@@ -208,23 +208,6 @@ export class NodeLifecycleController {
   }
 
   private async event(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {
-    const ns = obj.metadata?.namespace ?? 'default';
-    const now = rfc3339(this.now());
-    await this.client
-      .create(Events, ns, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: eventName(obj.metadata?.name ?? 'object') },
-        involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name: obj.metadata?.name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid },
-        reason,
-        message,
-        type,
-        source: { component: 'node-controller' },
-        reportingComponent: 'node-controller',
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      })
-      .catch(() => {});
+    await recordEvent(this.client, obj, { component: 'node-controller' }, type, reason, message);
   }
 }

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, Node, Pod } from '../api/types.js';
-import { eventName } from '../client/events.js';
+import { recordEvent } from '../client/events.js';
 import { Informer } from '../client/informer.js';
-import { Events, Leases, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { Leases, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ContainerState } from '../runtime/types.js';
@@ -293,24 +293,7 @@ export class NodeAgent {
   }
 
   private async event(pod: Pod, type: string, reason: string, message: string): Promise<void> {
-    const t = now3339();
-    await this.client
-      .create(Events, pod.metadata!.namespace, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: eventName(pod.metadata!.name!) },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace: pod.metadata!.namespace, uid: pod.metadata!.uid },
-        reason,
-        message,
-        type,
-        source: { component: 'kubelet', host: this.cfg.nodeName },
-        reportingComponent: 'kubelet',
-        reportingInstance: this.cfg.nodeName,
-        firstTimestamp: t,
-        lastTimestamp: t,
-        count: 1,
-      })
-      .catch(() => {});
+    await recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message);
   }
 
   // ---- the Node ----

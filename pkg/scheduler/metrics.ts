@@ -25,9 +25,3 @@ export const pendingPods = new Gauge({
   help: 'Number of pending pods, by the queue type.',
   labelNames: ['queue'],
 });
-
-export const leaderStatus = new Gauge({
-  name: 'leader_election_master_status',
-  help: 'Whether this instance leads (1) or not (0).',
-  labelNames: ['name'],
-});

@@ -7,9 +7,9 @@ import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
-import { eventName } from '../client/events.js';
+import { newEvent } from '../client/events.js';
 import { Code, CycleState, Status, type Profile } from './framework.js';
-import { attemptDuration, leaderStatus, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
+import { attemptDuration, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
@@ -116,7 +116,6 @@ export class Scheduler {
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => {
         this.leading = false;
-        leaderStatus.set({ name: 'kube-scheduler' }, 0);
       },
     });
     this.elector.start();
@@ -134,7 +133,6 @@ export class Scheduler {
 
   private startLeading(): void {
     this.leading = true;
-    leaderStatus.set({ name: 'kube-scheduler' }, 1);
     log.info('scheduling as leader', { nodes: this.nodes.size });
     if (!this.running) void this.loop();
   }
@@ -354,21 +352,7 @@ export class Scheduler {
         await this.client.patch(Events, ns, prev.name, { count: prev.count, lastTimestamp: now, message }, 'merge');
         return;
       }
-      const ev = await this.client.create(Events, ns, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: eventName(pod.metadata!.name!) },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata!.name, uid: pod.metadata!.uid },
-        reason,
-        message,
-        type,
-        source: { component: this.cfg.schedulerName },
-        reportingComponent: this.cfg.schedulerName,
-        reportingInstance: this.cfg.identity ?? defaultIdentity(),
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      });
+      const ev = await this.client.create(Events, ns, newEvent(pod as KubeObject, { component: this.cfg.schedulerName, instance: this.cfg.identity ?? defaultIdentity() }, type, reason, message));
       if (reason === 'FailedScheduling') this.failedEvents.set(dedup, { name: ev.metadata!.name!, count: 1 });
     } catch (e) {
       if (reason === 'FailedScheduling') this.failedEvents.delete(dedup);

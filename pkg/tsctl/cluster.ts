@@ -148,7 +148,7 @@ function writeNodeKubeconfig(dataDir: string): void {
 }
 
 /** The runtime's parent cgroup, once no pod uses it (rmdir refuses a busy one). */
-function removeEmptyCgroupParents(): void {
+export function removeEmptyCgroupParents(): void {
   let roots: string[] = [];
   try {
     roots = readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, 'tskube'));

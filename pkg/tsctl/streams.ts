@@ -15,6 +15,17 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/** An error from a failed response: its Status message, or its text. */
+function errorFromBody(body: string, code: number | undefined): Error {
+  let msg = body;
+  try {
+    msg = (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    // plain text
+  }
+  return new Error(msg.trim() || `HTTP ${code}`);
+}
+
 function authHeaders(client: RestClient): Record<string, string> {
   return client.config.token ? { Authorization: `Bearer ${client.config.token}` } : {};
 }
@@ -33,15 +44,7 @@ export function streamLogs(client: RestClient, namespace: string, pod: string, o
       if ((res.statusCode ?? 0) >= 400) {
         let body = '';
         res.on('data', (b: Buffer) => (body += b));
-        res.on('end', () => {
-          let msg = body;
-          try {
-            msg = (JSON.parse(body) as { message?: string }).message ?? body;
-          } catch {
-            // plain text
-          }
-          reject(new Error(msg.trim() || `HTTP ${res.statusCode}`));
-        });
+        res.on('end', () => reject(errorFromBody(body, res.statusCode)));
         return;
       }
       res.on('data', (b: Buffer) => write(b.toString('utf8')));
@@ -81,15 +84,7 @@ export function exec(client: RestClient, namespace: string, pod: string, command
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (b: Buffer) => (body += b));
-      res.on('end', () => {
-        let msg = body;
-        try {
-          msg = (JSON.parse(body) as { message?: string }).message ?? body;
-        } catch {
-          // plain text
-        }
-        reject(new Error(msg.trim() || `HTTP ${res.statusCode}`));
-      });
+      res.on('end', () => reject(errorFromBody(body, res.statusCode)));
     });
     ws.on('open', () => {
       if (o.stdin) {

@@ -13,6 +13,7 @@ import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
+import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -83,6 +84,7 @@ export async function startCluster(): Promise<Cluster> {
       await stopAgent().catch(() => {});
       await sched.stop();
       await cleanupAll(join(dataDir, 'runtime')).catch(() => {});
+      removeEmptyCgroupParents();
       await cleanupNode({ bridgeName: cfg.bridge, stateDir: join(dataDir, 'network'), chainPrefix: cfg.chainPrefix }).catch(() => {});
       await cp.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,88 @@
+// bench/podstartup on a single-node cluster (tsctl up in a temp data dir): 100 busybox sleep
+// pods (image present) created at 5 pods/s, then 100 at once; time from create to Running and
+// ready as observed by a watch, p50 and p99; node agent RSS with the pods running.
+//   npm run build && npx vite-node bench/podstartup/run.ts [--pods 100]
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { Pods, RestClient } from '../../pkg/client/rest-client.js';
+import { down, up } from '../../pkg/tsctl/cluster.js';
+import { parseFlags } from '../../pkg/util/flags.js';
+import { freePort } from '../../test/helpers/ports.js';
+
+const { flags } = parseFlags({ pods: { type: 'number', default: 100, help: 'pods per phase' }, out: { type: 'string', default: 'bench/results/podstartup.json', help: 'result file' } }, process.argv.slice(2));
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
+};
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
+  const log = (l: string) => console.error(l);
+  await up({ dataDir, apiserverPort: await freePort(), etcdClientPort: await freePort(), etcdPeerPort: await freePort(), log });
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version } };
+  try {
+    const client = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')), { maxSockets: 32 });
+    // Wait for the node and its pod network.
+    for (let i = 0; i < 100; i++) {
+      const nodes = await client.list({ group: '', version: 'v1', resource: 'nodes', namespaced: false });
+      if (nodes.items.some((n) => (n.status as { conditions?: { type: string; status: string }[] }).conditions?.some((c) => c.type === 'NetworkUnavailable' && c.status === 'False'))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const createdAt = new Map<string, number>();
+    const runningAt = new Map<string, number>();
+    const rv = (await client.list(Pods, 'default')).metadata.resourceVersion;
+    const w = await client.watch(Pods, 'default', { resourceVersion: rv }, (e) => {
+      const st = e.object.status as { phase?: string; containerStatuses?: { ready?: boolean }[] } | undefined;
+      const name = e.object.metadata!.name!;
+      if (st?.phase === 'Running' && st.containerStatuses?.every((c) => c.ready) && !runningAt.has(name)) runningAt.set(name, performance.now());
+    });
+    const body = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'tskube.local/busybox:latest', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] } });
+    const phase = async (prefix: string, ratePerSec: number) => {
+      const names: string[] = [];
+      const jobs: Promise<unknown>[] = [];
+      for (let i = 0; i < flags.pods; i++) {
+        const name = `${prefix}-${i}`;
+        names.push(name);
+        createdAt.set(name, performance.now());
+        jobs.push(client.create(Pods, 'default', body(name)));
+        if (ratePerSec > 0) await new Promise((r) => setTimeout(r, 1000 / ratePerSec));
+      }
+      await Promise.all(jobs);
+      const deadline = Date.now() + 300_000;
+      while (names.some((n) => !runningAt.has(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const lat = names.filter((n) => runningAt.has(n)).map((n) => runningAt.get(n)! - createdAt.get(n)!);
+      return { pods: names.length, running: lat.length, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), maxMs: pct(lat, 100) };
+    };
+    const paced = await phase('paced', 5);
+    console.error(`5 pods/s: p50 ${paced.p50Ms} ms, p99 ${paced.p99Ms} ms`);
+    const agentPid = Number(readFileSync(join(dataDir, 'run', 'nodeagent.pid'), 'utf8'));
+    const rssWith100 = rssMb(agentPid);
+    const burst = await phase('burst', 0);
+    console.error(`burst of ${flags.pods}: p50 ${burst.p50Ms} ms, p99 ${burst.p99Ms} ms`);
+    w.stop();
+    const floorFile = 'bench/results/runtime.json';
+    const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as Record<string, unknown>) : undefined;
+    Object.assign(result, {
+      paced5PerSec: paced,
+      burst,
+      nodeAgentRssMb: { with100PodsRunning: Math.round(rssWith100), with200PodsRunning: Math.round(rssMb(agentPid)) },
+      floor: floor ? { source: `${floorFile} (bench/runtime, separate run)`, runc: floor.runc ?? floor.floor ?? floor } : 'run bench/runtime for the runc floor',
+      podman: 'not installed on this machine',
+      targets: { pacedP99Under1s: paced.p99Ms < 1000, pacedP50Under300ms: paced.p50Ms < 300, agentRssUnder80MB: rssWith100 < 80 },
+    });
+    client.close();
+  } finally {
+    await down({ dataDir, log });
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
