@@ -2,7 +2,7 @@
 // pid files and logs under the data dir; down stops them and removes every trace.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
@@ -12,8 +12,9 @@ import { cleanupAll } from '../runtime/cleanup.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
 
-/** dist/ root: this file is dist/pkg/tsctl/cluster.js. */
-export const distRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
+const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const distRoot = basename(twoUp) === 'dist' ? twoUp : join(twoUp, 'dist');
 
 export interface UpOptions {
   dataDir: string;
