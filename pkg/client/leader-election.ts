@@ -56,6 +56,14 @@ export class LeaderElector {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.leading && release) {
+      // Best effort and bounded: the apiserver may be going away too.
+      await Promise.race([this.release(), new Promise((r) => setTimeout(r, 2000))]);
+    }
+    this.setLeading(false);
+  }
+
+  private async release(): Promise<void> {
+    {
       try {
         const lease = await this.client.get(Leases, this.cfg.namespace, this.cfg.name);
         const spec = (lease.spec ?? {}) as LeaseSpec;
@@ -68,7 +76,6 @@ export class LeaderElector {
         // best effort: the lease expires anyway
       }
     }
-    this.setLeading(false);
   }
 
   private setLeading(v: boolean): void {

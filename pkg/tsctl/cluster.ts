@@ -184,6 +184,9 @@ function processesUsing(dataDir: string): number[] {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      // Container monitors are the runtime's to stop (cleanupAll kills their containers first).
+      const comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+      if (comm === 'conmon' || comm.startsWith('runc')) continue;
       if (cmd.some((a) => a === dataDir || a.startsWith(dataDir + '/'))) out.push(Number(p));
     } catch {
       // gone
@@ -199,17 +202,30 @@ export async function down(o: { dataDir: string; log: (line: string) => void; ke
     if (pid) pids.add(pid);
   }
   for (const pid of processesUsing(o.dataDir)) pids.add(pid);
-  for (const pid of pids) {
+  // Clients first (agents, scheduler, controllers: they talk to the apiserver as they stop),
+  // then the apiserver, then etcd.
+  const isServer = (pid: number) => {
     try {
-      process.kill(pid, 'SIGTERM');
+      return /apiserver|\/etcd/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch {
-      // already gone
+      return false;
     }
+  };
+  const ordered = [[...pids].filter((p) => !isServer(p)), [...pids].filter(isServer)];
+  for (const group of ordered) {
+    for (const pid of group) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + 10_000;
+    while (group.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
-  const deadline = Date.now() + 15_000;
-  while ([...pids].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   for (const pid of processesUsing(o.dataDir)) process.kill(pid, 'SIGKILL');
+  // (conmon monitors and their containers go with the runtime clean-up below.)
   o.log(pids.size ? `stopped ${pids.size} process(es)` : 'no cluster processes were running');
   // What the node agent left behind: containers, mounts and cgroups, then pod networking.
   const runtimeRoot = join(o.dataDir, 'runtime');
