@@ -163,7 +163,14 @@ export class PodWorker {
     for (const c of spec.initContainers ?? []) {
       const st = this.latest(c.name!);
       if (st?.state === ContainerState.Exited && st.exitCode === 0) continue;
-      if (st?.state === ContainerState.Running || st?.state === ContainerState.Created) return this.reportStatus();
+      if (st?.state === ContainerState.Running) return this.reportStatus();
+      if (st?.state === ContainerState.Created) {
+        await this.d.runtime.startContainer(st.id).catch(async () => {
+          await this.d.runtime.removeContainer(st.id).catch(() => {});
+          this.retryIn(500);
+        });
+        return this.reportStatus();
+      }
       if (st?.state === ContainerState.Exited) {
         if (policy === 'Never') {
           this.failed = { reason: 'Failed', message: `init container ${c.name} failed` };
@@ -187,6 +194,19 @@ export class PodWorker {
         continue;
       }
       allStarted = false;
+      if (st.state === ContainerState.Created) {
+        // Created but never started (a start that failed, or an agent that died in between):
+        // start it now; if that fails, drop it so the next sync creates a fresh attempt.
+        try {
+          await timed(runtimeOps, 'start_container', () => this.d.runtime.startContainer(st.id));
+          this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+        } catch (e) {
+          log.warn('starting a created container failed; recreating it', { pod: this.key, container: c.name, err: (e as Error).message });
+          await this.d.runtime.removeContainer(st.id).catch(() => {});
+          this.retryIn(500);
+        }
+        continue;
+      }
       if (st.state === ContainerState.Exited) {
         this.stopProbers(c.name!);
         const rec = this.record(c.name!);

@@ -248,6 +248,9 @@ export class Runtime extends ImageManager implements RuntimeService {
       if (!c.startedAt || c.startedAt > c.finishedAt) c.startedAt = c.finishedAt;
       const oom = (await fsp.access(oomFile({ dir: c.dir })).then(() => true, () => false)) || (exit.code !== 0 && (await oomKilled(c.cgroupPath)));
       c.reason = oom ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error';
+    } else if (c.conmonPid === undefined) {
+      // Still being created (the record is listed before conmon has reported): not gone.
+      return;
     } else if (!alive(c.conmonPid) && !alive(c.pid)) {
       c.exitCode = 255;
       c.finishedAt = new Date().toISOString();

@@ -122,7 +122,8 @@ describe('probes and hooks', () => {
     await create('http-ok', {
       containers: [
         ctr('web', 'mkdir -p /www && echo ok > /www/healthz && httpd -f -p 8080 -h /www', {
-          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+          // Generous thresholds: a loaded CI machine may be slow to start httpd, not unhealthy.
+          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 1, periodSeconds: 1, timeoutSeconds: 3, failureThreshold: 5 },
           readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 3, periodSeconds: 1 },
         }),
       ],
