@@ -8,8 +8,18 @@ data_dir="${TSKUBE_DATA_DIR:-/var/lib/tskube}"
 node dist/cmd/tsctl/main.js up --data-dir "$data_dir"
 if [ -f manifests/demo.yaml ]; then
   node dist/cmd/tsctl/main.js --data-dir "$data_dir" apply -f manifests/demo.yaml
+  if command -v kubectl >/dev/null; then
+    echo "[setup] waiting for the demo pod to be Ready"
+    if KUBECONFIG="$data_dir/kubeconfig" kubectl wait --for=condition=Ready pod/demo --timeout=120s >/dev/null; then
+      ip=$(KUBECONFIG="$data_dir/kubeconfig" kubectl get pod demo -o jsonpath='{.status.podIP}')
+      echo "[setup] demo is serving on its pod IP: busybox wget -qO- http://$ip:8080/index.html"
+    else
+      echo "[setup] the demo pod is not Ready yet: node dist/cmd/tsctl/main.js describe pod demo"
+    fi
+  fi
 fi
 echo
 echo "tskube is up. Try:"
 echo "  export KUBECONFIG=$data_dir/kubeconfig"
 echo "  node dist/cmd/tsctl/main.js get pods -o wide      # or: kubectl get pods -o wide"
+echo "  node dist/cmd/tsctl/main.js down                  # stop it and remove every trace"
