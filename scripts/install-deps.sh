@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler openssl util-linux)
+apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler openssl util-linux prometheus)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,7 +14,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian's packages start their own daemons where an init system runs; tskube runs its own.
-  for svc in etcd docker-registry; do
+  for svc in etcd docker-registry prometheus prometheus-node-exporter; do
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
   done
 else

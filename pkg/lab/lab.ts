@@ -156,8 +156,32 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     return ready.length >= o.nodes ? true : undefined;
   });
   admin.close();
+  writePrometheusConfig(o, state);
   o.log(`lab up: ${o.nodes} node(s) Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
   return state;
+}
+
+/**
+ * DATA_DIR/prometheus.yml: every component of the lab as a target. The apiserver wants the admin
+ * token and the cluster CA; each agent wants its own node's token (agents serve a self-signed
+ * certificate, as kubelets do).
+ */
+export function writePrometheusConfig(o: Pick<LabOptions, 'dataDir' | 'apiserverPort'>, state: LabState, scrapeInterval = '5s'): string {
+  const admin = loadKubeconfig(join(o.dataDir, 'kubeconfig'));
+  writeFileSync(join(o.dataDir, 'prometheus.token'), admin.token ?? '', { mode: 0o600 });
+  const jobs = [
+    `  - job_name: apiserver\n    scheme: https\n    tls_config: {ca_file: ${join(o.dataDir, 'pki', 'ca.crt')}}\n    authorization: {credentials_file: ${join(o.dataDir, 'prometheus.token')}}\n    static_configs: [{targets: ['${state.hostIP}:${o.apiserverPort}']}]`,
+    `  - job_name: controller-manager\n    static_configs: [{targets: ['${state.hostIP}:10257']}]`,
+    `  - job_name: scheduler\n    static_configs: [{targets: ['${state.hostIP}:10259']}]`,
+  ];
+  for (const n of state.nodes) {
+    const token = join(n.dataDir, 'prometheus.token');
+    writeFileSync(token, loadKubeconfig(join(n.dataDir, 'kubeconfig')).token ?? '', { mode: 0o600 });
+    jobs.push(`  - job_name: nodeagent-${n.name}\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${token}}\n    static_configs: [{targets: ['${n.ip}:10250'], labels: {node: ${n.name}}}]`);
+  }
+  const path = join(o.dataDir, 'prometheus.yml');
+  writeFileSync(path, `# Written by tsctl lab up: scrape every component of the lab.\nglobal:\n  scrape_interval: ${scrapeInterval}\nscrape_configs:\n${jobs.join('\n')}\n`);
+  return path;
 }
 
 export async function labDown(o: Pick<LabOptions, 'dataDir' | 'log'>): Promise<void> {

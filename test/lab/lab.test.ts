@@ -2,7 +2,7 @@
 // agent, tsk0 and podCIDR): every node Ready, pods on every pair of nodes reach each other by
 // pod IP, a hostPort answers at its node's address, a wrong join token is refused, and
 // `lab down` leaves no trace.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Pods, RestClient } from '../../pkg/client/rest-client.js';
-import { defaultLab, labDown, labUp, type LabState } from '../../pkg/lab/lab.js';
+import { defaultLab, labDown, labUp, writePrometheusConfig, type LabState } from '../../pkg/lab/lab.js';
+import { freePort } from '../helpers/ports.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually } from '../helpers/control-plane.js';
 
@@ -85,6 +86,45 @@ describe('lab cluster', () => {
     const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
     await expect(joinCluster({ server: state.server, token: token.replace(/::.*/, '::wrong'), nodeName: 'intruder' })).rejects.toThrow(/401/);
   });
+});
+
+describe('prometheus', () => {
+  it('scrapes every component for a minute: all targets up, key series present and moving', async () => {
+    const config = writePrometheusConfig({ dataDir, apiserverPort: 16443 }, state, '5s');
+    const port = await freePort();
+    const prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dataDir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+    try {
+      const api = async <T>(path: string): Promise<T> => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        return ((await res.json()) as { data: T }).data;
+      };
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, { timeoutMs: 30_000, what: 'prometheus ready' });
+      // A minute of scraping, with pods coming and going so that the series move.
+      const until = Date.now() + 60_000;
+      for (let i = 0; Date.now() < until; i++) {
+        await client.create(Pods, 'default', podOn(`churn-${i}`, state.nodes[i % 3]!.name));
+        await new Promise((r) => setTimeout(r, 4000));
+        if (i >= 2) await client.delete(Pods, 'default', `churn-${i - 2}`).catch(() => {});
+      }
+      const targets = await api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
+      expect(targets.activeTargets.map((t) => `${t.labels.job}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
+        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.map((n) => `nodeagent-${n.name}`)].map((j) => `${j}:up`).sort(),
+      );
+      const value = async (q: string) => {
+        const r = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
+        return r.result.map((x) => Number(x.value[1]));
+      };
+      expect(Math.max(...(await value('sum(rate(apiserver_request_total[1m]))')))).toBeGreaterThan(0);
+      expect(Math.max(...(await value('increase(scheduler_pod_scheduling_sli_duration_seconds_count[1m])')))).toBeGreaterThan(0);
+      expect(Math.max(...(await value('sum(increase(kubelet_pod_start_duration_seconds_count[1m]))')))).toBeGreaterThan(0);
+      const running = await value('kubelet_running_pods');
+      expect(running).toHaveLength(3);
+      expect(Math.max(...running)).toBeGreaterThan(0);
+    } finally {
+      prom.kill('SIGTERM');
+      await new Promise((r) => prom.once('exit', r));
+    }
+  }, 120_000);
 });
 
 describe('lab down', () => {
