@@ -1,7 +1,7 @@
 // The embedded etcd: with no --etcd-servers the apiserver runs Debian's etcd as a child, on
 // loopback only, with its data under the apiserver's data dir, and restarts it if it dies.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { logger } from '../util/log.js';
@@ -44,6 +44,8 @@ export class EmbeddedEtcd {
 
   async start(): Promise<void> {
     mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    // An apiserver killed with -9 leaves its etcd running; the new one takes over the data dir.
+    await stopStaleEtcd(this.opts.dataDir);
     this.state = State.Running;
     this.spawnChild();
     await waitForPort(this.opts.clientPort, 30_000);
@@ -94,6 +96,43 @@ export class EmbeddedEtcd {
     }
     this.child = undefined;
     this.state = State.Stopped;
+  }
+}
+
+/** Stops any etcd still serving `dataDir` (left by an apiserver that was killed). */
+export async function stopStaleEtcd(dataDir: string): Promise<void> {
+  const stale: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      const i = argv.indexOf('--data-dir');
+      if (/etcd$/.test(argv[0] ?? '') && i >= 0 && argv[i + 1] === dataDir) stale.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of stale) {
+    log.warn('stopping an etcd left running by a previous apiserver', { pid, dataDir });
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      continue;
+    }
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited
+    }
   }
 }
 

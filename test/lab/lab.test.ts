@@ -3,13 +3,13 @@
 // pod IP, a hostPort answers at its node's address, a wrong join token is refused, and
 // `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { Pods, RestClient } from '../../pkg/client/rest-client.js';
+import { Events, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
 import { defaultLab, labDown, labUp, writePrometheusConfig, type LabState } from '../../pkg/lab/lab.js';
 import { freePort } from '../helpers/ports.js';
 import { run } from '../../pkg/tsctl/cli.js';
@@ -86,6 +86,53 @@ describe('lab cluster', () => {
     const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
     await expect(joinCluster({ server: state.server, token: token.replace(/::.*/, '::wrong'), nodeName: 'intruder' })).rejects.toThrow(/401/);
   });
+});
+
+describe('faults', () => {
+  it('kill -9 and restart of the apiserver under churn: watches resume, every pod runs, none bound twice', async () => {
+    const pidFile = join(dataDir, 'run', 'apiserver.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await fn();
+        } catch (e) {
+          if (i > 60 || (e instanceof StatusError && e.code < 500)) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    const names: string[] = [];
+    const churn = (async () => {
+      for (let i = 0; i < 24; i++) {
+        const name = `restart-${i}`;
+        await retrying(() => client.create(Pods, 'default', podOn(name, state.nodes[i % 3]!.name)).catch((e) => (e instanceof StatusError && e.code === 409 ? undefined : Promise.reject(e))));
+        names.push(name);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 2000));
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    const fd = openSync(join(dataDir, 'logs', 'apiserver.log'), 'a');
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    writeFileSync(pidFile, String(child.pid));
+    await churn;
+    // Every pod runs: the scheduler's and agents' watches came back.
+    await eventually(async () => {
+      const list = await client.list(Pods, 'default', { labelSelector: '' });
+      const byName = new Map(list.items.map((p) => [p.metadata!.name!, p]));
+      return names.every((n) => (byName.get(n)?.status as { phase?: string } | undefined)?.phase === 'Running');
+    }, { timeoutMs: 90_000, what: 'every pod created across the restart Running' });
+    // None bound twice: one Scheduled event per pod.
+    const evs = await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' });
+    for (const n of names) {
+      expect(evs.items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === n), n).toHaveLength(1);
+    }
+    for (const n of names) await client.delete(Pods, 'default', n).catch(() => {});
+  }, 180_000);
 });
 
 describe('prometheus', () => {
