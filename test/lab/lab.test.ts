@@ -135,6 +135,25 @@ describe('faults', () => {
   }, 180_000);
 });
 
+describe('scheduler failover', () => {
+  it('kill -9 of the leading scheduler: the standby binds within 20 s', async () => {
+    const leaderPid = Number(readFileSync(join(dataDir, 'run', 'scheduler.pid'), 'utf8'));
+    const argv = readFileSync(`/proc/${leaderPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const i = argv.indexOf('--metrics-port');
+    if (i >= 0) argv[i + 1] = String(await freePort());
+    const fd = openSync(join(dataDir, 'logs', 'scheduler-standby.log'), 'a');
+    const standby = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    standby.unref();
+    await new Promise((r) => setTimeout(r, 3000));
+    process.kill(leaderPid, 'SIGKILL');
+    const killedAt = Date.now();
+    await client.create(Pods, 'default', podOn('after-failover', state.nodes[0]!.name));
+    await eventually(async () => ((await client.get(Pods, 'default', 'after-failover')).spec as { nodeName?: string }).nodeName, { timeoutMs: 25_000, what: 'bound by the standby' });
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
+    await client.delete(Pods, 'default', 'after-failover');
+  }, 60_000);
+});
+
 describe('prometheus', () => {
   it('scrapes every component for a minute: all targets up, key series present and moving', async () => {
     const config = writePrometheusConfig({ dataDir, apiserverPort: 16443 }, state, '5s');
