@@ -88,6 +88,45 @@ describe('lab cluster', () => {
   });
 });
 
+describe('prometheus', () => {
+  it('scrapes every component for a minute: all targets up, key series present and moving', async () => {
+    const config = writePrometheusConfig({ dataDir, apiserverPort: 16443 }, state, '5s');
+    const port = await freePort();
+    const prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dataDir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+    try {
+      const api = async <T>(path: string): Promise<T> => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        return ((await res.json()) as { data: T }).data;
+      };
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, { timeoutMs: 30_000, what: 'prometheus ready' });
+      // A minute of scraping, with pods coming and going so that the series move.
+      const until = Date.now() + 60_000;
+      for (let i = 0; Date.now() < until; i++) {
+        await client.create(Pods, 'default', podOn(`churn-${i}`, state.nodes[i % 3]!.name));
+        await new Promise((r) => setTimeout(r, 4000));
+        if (i >= 2) await client.delete(Pods, 'default', `churn-${i - 2}`).catch(() => {});
+      }
+      const targets = await api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
+      expect(targets.activeTargets.map((t) => `${t.labels.job}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
+        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.map((n) => `nodeagent-${n.name}`)].map((j) => `${j}:up`).sort(),
+      );
+      const value = async (q: string) => {
+        const r = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
+        return r.result.map((x) => Number(x.value[1]));
+      };
+      expect(Math.max(...(await value('sum(rate(apiserver_request_total[1m]))')))).toBeGreaterThan(0);
+      expect(Math.max(...(await value('increase(scheduler_pod_scheduling_sli_duration_seconds_count[1m])')))).toBeGreaterThan(0);
+      expect(Math.max(...(await value('sum(increase(kubelet_pod_start_duration_seconds_count[1m]))')))).toBeGreaterThan(0);
+      const running = await value('kubelet_running_pods');
+      expect(running).toHaveLength(3);
+      expect(Math.max(...running)).toBeGreaterThan(0);
+    } finally {
+      prom.kill('SIGTERM');
+      await new Promise((r) => prom.once('exit', r));
+    }
+  }, 120_000);
+});
+
 describe('faults', () => {
   it('kill -9 and restart of the apiserver under churn: watches resume, every pod runs, none bound twice', async () => {
     const pidFile = join(dataDir, 'run', 'apiserver.pid');
@@ -152,45 +191,6 @@ describe('scheduler failover', () => {
     expect(Date.now() - killedAt).toBeLessThan(20_000);
     await client.delete(Pods, 'default', 'after-failover');
   }, 60_000);
-});
-
-describe('prometheus', () => {
-  it('scrapes every component for a minute: all targets up, key series present and moving', async () => {
-    const config = writePrometheusConfig({ dataDir, apiserverPort: 16443 }, state, '5s');
-    const port = await freePort();
-    const prom = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dataDir, 'prometheus-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
-    try {
-      const api = async <T>(path: string): Promise<T> => {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`);
-        return ((await res.json()) as { data: T }).data;
-      };
-      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, { timeoutMs: 30_000, what: 'prometheus ready' });
-      // A minute of scraping, with pods coming and going so that the series move.
-      const until = Date.now() + 60_000;
-      for (let i = 0; Date.now() < until; i++) {
-        await client.create(Pods, 'default', podOn(`churn-${i}`, state.nodes[i % 3]!.name));
-        await new Promise((r) => setTimeout(r, 4000));
-        if (i >= 2) await client.delete(Pods, 'default', `churn-${i - 2}`).catch(() => {});
-      }
-      const targets = await api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
-      expect(targets.activeTargets.map((t) => `${t.labels.job}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
-        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.map((n) => `nodeagent-${n.name}`)].map((j) => `${j}:up`).sort(),
-      );
-      const value = async (q: string) => {
-        const r = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
-        return r.result.map((x) => Number(x.value[1]));
-      };
-      expect(Math.max(...(await value('sum(rate(apiserver_request_total[1m]))')))).toBeGreaterThan(0);
-      expect(Math.max(...(await value('increase(scheduler_pod_scheduling_sli_duration_seconds_count[1m])')))).toBeGreaterThan(0);
-      expect(Math.max(...(await value('sum(increase(kubelet_pod_start_duration_seconds_count[1m]))')))).toBeGreaterThan(0);
-      const running = await value('kubelet_running_pods');
-      expect(running).toHaveLength(3);
-      expect(Math.max(...running)).toBeGreaterThan(0);
-    } finally {
-      prom.kill('SIGTERM');
-      await new Promise((r) => prom.once('exit', r));
-    }
-  }, 120_000);
 });
 
 describe('lab down', () => {
