@@ -40,7 +40,8 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
     '--socket-dir-path', p.socketDir, '--log-level', 'error', '--no-sync-log',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(CONMON, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    // conmon also drops an "oom" file in its working directory: keep that inside the container's dir.
+    const child = spawn(CONMON, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true, cwd: p.dir });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let buf = '';
     let err = '';
