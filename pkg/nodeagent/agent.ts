@@ -176,6 +176,7 @@ export class NodeAgent {
       }
       w = new PodWorker(p, {
         runtime: this.runtime,
+        podsDir: join(this.cfg.dataDir, 'pods'),
         network: () => this.network(),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,
@@ -241,6 +242,7 @@ export class NodeAgent {
       log.info('removing the sandbox of a pod deleted meanwhile', { pod: `${s.metadata.namespace}/${s.metadata.name}`, uid });
       const w = new PodWorker({ metadata: { uid, name: s.metadata.name, namespace: s.metadata.namespace } } as Pod, {
         runtime: this.runtime,
+        podsDir: join(this.cfg.dataDir, 'pods'),
         network: () => this.network(),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,

@@ -74,7 +74,7 @@ export interface VolumePaths {
   hostPaths: Map<string, string>;
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; logPath?: string }): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; logPath?: string; terminationLog?: string }): ContainerConfig {
   const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
@@ -85,6 +85,8 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!vm.readOnly });
     else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
   }
+  // The termination message file: a host file bind-mounted at terminationMessagePath.
+  if (o.terminationLog) mounts.push({ containerPath: c.terminationMessagePath || '/dev/termination-log', hostPath: o.terminationLog });
   const sc = c.securityContext ?? {};
   const psc = pod.spec?.securityContext ?? {};
   return {
@@ -111,7 +113,7 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     stdin: !!c.stdin,
     logPath: o.logPath,
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.container.name': c.name ?? '', 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
-    annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log' },
+    annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log', ...(o.terminationLog ? { 'tskube.io/termination-log': o.terminationLog } : {}) },
   };
 }
 

@@ -10,22 +10,23 @@ type Json = Record<string, unknown>;
 
 const ts = (s?: string) => (s ? s.replace(/\.\d+Z$/, 'Z') : undefined);
 
-function stateOf(st: ContainerStatus | undefined, waiting?: { reason: string; message?: string }): Json {
+function stateOf(st: ContainerStatus | undefined, waiting: { reason: string; message?: string } | undefined, message: string | undefined): Json {
   if (!st || st.state === ContainerState.Created || st.state === ContainerState.Unknown) {
     return { waiting: waiting ?? { reason: 'ContainerCreating' } };
   }
   if (st.state === ContainerState.Running) return { running: { startedAt: ts(st.startedAt) } };
   if (waiting) return { waiting };
-  return terminated(st);
+  return terminated(st, message);
 }
 
-function terminated(st: ContainerStatus): Json {
+function terminated(st: ContainerStatus, message: string | undefined): Json {
   const reason = st.reason || (st.exitCode === 0 ? 'Completed' : 'Error');
+  const msg = message || st.message;
   return {
     terminated: {
       exitCode: st.exitCode ?? 0,
       reason,
-      ...(st.message ? { message: st.message } : {}),
+      ...(msg ? { message: msg } : {}),
       startedAt: ts(st.startedAt),
       finishedAt: ts(st.finishedAt),
       containerID: `tskube://${st.id}`,
@@ -41,8 +42,8 @@ function containerStatus(w: PodWorker, c: Container, init: boolean, initDone = t
   const running = st?.state === ContainerState.Running;
   const out: Json = {
     name: c.name,
-    state: stateOf(st, !st && (init || !initDone) ? { reason: 'PodInitializing' } : waiting),
-    lastState: prev ? terminated(prev) : {},
+    state: stateOf(st, !st && (init || !initDone) ? { reason: 'PodInitializing' } : waiting, st ? w.terminationMessages.get(st.id) : undefined),
+    lastState: prev ? terminated(prev, w.terminationMessages.get(prev.id)) : {},
     ready: !init && running && !!rec?.ready,
     restartCount: st ? restartCountOf(st) : 0,
     image: c.image,

@@ -3,6 +3,8 @@
 // containers, restarts with crash-loop backoff, probes, hooks) and, on deletion, terminates
 // gracefully, tears everything down and confirms the deletion.
 import type { Container, Pod } from '../api/types.js';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
 import { containerConfig, sandboxConfig } from './container-config.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
@@ -19,6 +21,8 @@ export interface NetworkPlugin {
 
 export interface WorkerDeps {
   runtime: RuntimeService & ImageService;
+  /** Per-pod agent files (termination message files) live under here, by pod UID. */
+  podsDir: string;
   network(): Promise<NetworkPlugin>;
   nodeName: string;
   hostIP: string;
@@ -139,12 +143,32 @@ export class PodWorker {
     return this.containers.filter((c) => c.labels[nameLabel] === name && c !== cur).sort((a, b) => restartCountOf(b) - restartCountOf(a))[0];
   }
 
+  /** Termination messages of exited containers, by container id (read once, capped at 4 KiB). */
+  readonly terminationMessages = new Map<string, string>();
+
+  private async readTerminationMessages(): Promise<void> {
+    for (const c of this.containers) {
+      if (c.state !== ContainerState.Exited || this.terminationMessages.has(c.id)) continue;
+      const file = c.annotations?.['tskube.io/termination-log'];
+      let msg = file ? await readFile(file, 'utf8').catch(() => '') : '';
+      msg = msg.slice(0, 4096);
+      const spec = [...(this.pod.spec?.containers ?? []), ...(this.pod.spec?.initContainers ?? [])].find((x) => x.name === c.labels[nameLabel]);
+      if (!msg && c.exitCode !== 0 && spec?.terminationMessagePolicy === 'FallbackToLogsOnError') {
+        const lines: string[] = [];
+        for await (const l of this.d.runtime.readLogs(c.id, { tail: 80 })) lines.push(l);
+        msg = lines.join('\n').slice(-2048);
+      }
+      this.terminationMessages.set(c.id, msg);
+    }
+  }
+
   private async refresh(): Promise<void> {
     const rt = this.d.runtime;
     const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
     this.sandbox = sandboxes[0];
     this.podIP = this.sandbox?.ip ?? '';
     this.containers = await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } });
+    await this.readTerminationMessages().catch(() => {});
   }
 
   async sync(): Promise<void> {
@@ -324,7 +348,10 @@ export class PodWorker {
     if (!(await this.ensureImage(c))) return;
     const hostPaths = new Map<string, string>();
     for (const v of this.pod.spec?.volumes ?? []) if (v.hostPath?.path && v.name) hostPaths.set(v.name, v.hostPath.path);
-    const cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths } });
+    const terminationLog = join(this.d.podsDir, this.uid, `${c.name}-${attempt}-termination-log`);
+    await mkdir(dirname(terminationLog), { recursive: true });
+    await writeFile(terminationLog, '');
+    const cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths }, terminationLog });
     let id: string;
     try {
       id = await timed(runtimeOps, 'create_container', () => rt.createContainer(this.sandbox!.id, cfg));
@@ -439,6 +466,7 @@ export class PodWorker {
     const rt = this.d.runtime;
     await this.refresh().catch(() => {});
     for (const c of this.containers) await rt.removeContainer(c.id).catch((e) => log.warn('remove container failed', { pod: this.key, err: e }));
+    await rm(join(this.d.podsDir, this.uid), { recursive: true, force: true }).catch(() => {});
     const sandboxes = await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } }).catch(() => []);
     for (const s of sandboxes) {
       await this.d.network().then((n) => timed(networkOps, 'teardown', () => n.teardownPod(s.id))).catch((e) => log.warn('network teardown failed', { pod: this.key, err: e }));

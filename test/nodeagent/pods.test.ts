@@ -60,6 +60,17 @@ describe('pod lifecycle', () => {
     expect(await tsctl('logs', 'echo')).toBe('hello from the pod\nto stderr\n');
   });
 
+  it('reports the termination message, from the file or (FallbackToLogsOnError) from the logs', async () => {
+    await create('term-msg', { restartPolicy: 'Never', containers: [ctr('main', 'echo -n "DONE: all good" > /dev/termination-log; exit 0')] });
+    await create('term-logs', { restartPolicy: 'Never', containers: [ctr('main', 'echo last words; exit 2', { terminationMessagePolicy: 'FallbackToLogsOnError' })] });
+    await phaseIs('term-msg', 'Succeeded');
+    await phaseIs('term-logs', 'Failed');
+    expect((await podStatus(c, 'term-msg')).containerStatuses![0]!.state.terminated?.message).toBe('DONE: all good');
+    expect((await podStatus(c, 'term-logs')).containerStatuses![0]!.state.terminated?.message).toContain('last words');
+    await c.cp.admin.delete(Pods, 'default', 'term-msg');
+    await c.cp.admin.delete(Pods, 'default', 'term-logs');
+  });
+
   it('restart policies: Never ends Succeeded, OnFailure restarts failures, Always restarts exits', async () => {
     await create('never-ok', { restartPolicy: 'Never', containers: [ctr('main', 'exit 0')] });
     await create('onfailure', { restartPolicy: 'OnFailure', containers: [ctr('main', 'exit 1')] });
@@ -135,6 +146,25 @@ describe('probes and hooks', () => {
     expect(st.containerStatuses![0]!.restartCount).toBe(0);
     expect(st.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
     await c.cp.admin.delete(Pods, 'default', 'http-ok');
+  });
+
+  it('a failing http liveness probe restarts; a failing readiness probe turns Ready false', async () => {
+    await create('http-bad', {
+      containers: [
+        ctr('web', 'mkdir -p /www && echo ok > /www/healthz && (sleep 4; rm /www/healthz) & httpd -f -p 8080 -h /www', {
+          livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 2 },
+        }),
+        ctr('side', 'mkdir -p /r && touch /r/ready && sleep 3600', { readinessProbe: { exec: { command: ['cat', '/r/ready'] }, periodSeconds: 1, failureThreshold: 1 } }),
+      ],
+    });
+    await eventually(async () => (await podStatus(c, 'http-bad')).conditions?.some((x) => x.type === 'Ready' && x.status === 'True'), { timeoutMs: 30_000, what: 'ready' });
+    await tsctl('exec', 'http-bad', '-c', 'side', '--', 'rm', '/r/ready');
+    await eventually(async () => {
+      const st = await podStatus(c, 'http-bad');
+      return st.containerStatuses?.find((x) => x.name === 'side')?.ready === false && st.conditions?.some((x) => x.type === 'Ready' && x.status === 'False');
+    }, { timeoutMs: 15_000, what: 'Ready false while the readiness probe fails' });
+    await eventually(async () => ((await podStatus(c, 'http-bad')).containerStatuses?.find((x) => x.name === 'web')?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, what: 'http liveness restart' });
+    await c.cp.admin.delete(Pods, 'default', 'http-bad');
   });
 
   it('preStop runs on delete and the container is killed after the grace period', async () => {
