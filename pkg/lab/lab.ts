@@ -25,6 +25,8 @@ export interface LabOptions {
   apiserverPort: number;
   /** Extra agent flags (tests shorten crash-loop backoff). */
   agentArgs: string[];
+  /** Extra controller-manager flags (tests shorten the node monitor grace period). */
+  controllerArgs: string[];
   log: (line: string) => void;
 }
 
@@ -36,6 +38,7 @@ export const defaultLab = (dataDir: string, log: (l: string) => void): LabOption
   bridge: 'tsklab0',
   apiserverPort: 6443,
   agentArgs: [],
+  controllerArgs: [],
   log,
 });
 
@@ -130,7 +133,7 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     return c;
   });
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10257']);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10257', ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1']);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();

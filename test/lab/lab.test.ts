@@ -21,7 +21,7 @@ let client: RestClient;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  state = await labUp({ ...defaultLab(dataDir, (l) => logLines.push(l)), nodes: 3, apiserverPort: 16443, bridge: 'tsklabt0', subnetPrefix: '172.31.251' });
+  state = await labUp({ ...defaultLab(dataDir, (l) => logLines.push(l)), nodes: 3, apiserverPort: 16443, bridge: 'tsklabt0', subnetPrefix: '172.31.251', controllerArgs: ['--node-monitor-grace-period', '8', '--node-monitor-period', '1'] });
   client = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')));
 }, 180_000);
 
@@ -172,6 +172,63 @@ describe('faults', () => {
     }
     for (const n of names) await client.delete(Pods, 'default', n).catch(() => {});
   }, 180_000);
+});
+
+describe('node loss in the lab', () => {
+  it('kill -9 of an agent and its node cut off: Unknown, tainted, pods evicted per toleration; back again: nothing restarted', async () => {
+    const node = state.nodes[2]!;
+    const tolerate = (seconds?: number) => ({ tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) }] });
+    const keeper = podOn('keeper', node.name);
+    Object.assign(keeper.spec, tolerate());
+    const evictee = podOn('evictee', node.name);
+    Object.assign(evictee.spec, tolerate(2));
+    await client.create(Pods, 'default', keeper);
+    await client.create(Pods, 'default', evictee);
+    const running = async (n: string) => (await client.get(Pods, 'default', n)).status as { phase?: string; containerStatuses?: { containerID?: string; restartCount: number }[] };
+    await eventually(async () => (await running('keeper')).phase === 'Running' && (await running('evictee')).phase === 'Running', { timeoutMs: 30_000 });
+    const keeperId = (await running('keeper')).containerStatuses![0]!.containerID;
+    const pidFile = join(dataDir, 'run', `agent-${node.name}.pid`);
+    const agentPid = Number(readFileSync(pidFile, 'utf8'));
+    const argv = readFileSync(`/proc/${agentPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    process.kill(agentPid, 'SIGKILL');
+    execFileSync('ip', ['link', 'set', node.hostVeth, 'down']);
+    const nodeState = async () => {
+      const n = await client.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, node.name);
+      return {
+        ready: ((n.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).find((x) => x.type === 'Ready')?.status,
+        taints: ((n.spec as { taints?: { key: string }[] }).taints ?? []).map((t) => t.key),
+      };
+    };
+    await eventually(async () => {
+      const st = await nodeState();
+      return st.ready === 'Unknown' && st.taints.includes('node.kubernetes.io/unreachable');
+    }, { timeoutMs: 30_000, what: 'Unknown and tainted' });
+    await eventually(async () => !!(await client.get(Pods, 'default', 'evictee')).metadata?.deletionTimestamp, { timeoutMs: 20_000, what: 'evictee marked for deletion' });
+    expect((await client.get(Pods, 'default', 'keeper')).metadata?.deletionTimestamp).toBeUndefined();
+    // The node comes back.
+    execFileSync('ip', ['link', 'set', node.hostVeth, 'up']);
+    const fd = openSync(join(dataDir, 'logs', `agent-${node.name}.log`), 'a');
+    // The agent ran under nsenter --net (nsenter exec'd it, so its own argv lacks that part).
+    const child = spawn('nsenter', [`--net=/run/netns/${node.netns}`, '--', ...argv], { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    writeFileSync(pidFile, String(child.pid));
+    await eventually(async () => {
+      const st = await nodeState();
+      return st.ready === 'True' && !st.taints.includes('node.kubernetes.io/unreachable');
+    }, { timeoutMs: 30_000, what: 'node Ready again' });
+    await eventually(async () => {
+      try {
+        await client.get(Pods, 'default', 'evictee');
+        return false;
+      } catch (e) {
+        return e instanceof StatusError && e.code === 404;
+      }
+    }, { timeoutMs: 30_000, what: 'evictee torn down and deleted' });
+    const after = await running('keeper');
+    expect(after.containerStatuses![0]!.containerID).toBe(keeperId);
+    expect(after.containerStatuses![0]!.restartCount).toBe(0);
+    await client.delete(Pods, 'default', 'keeper');
+  }, 120_000);
 });
 
 describe('scheduler failover', () => {
