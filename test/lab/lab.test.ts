@@ -45,6 +45,20 @@ function podOn(name: string, node: string, extra: Record<string, unknown> = {}) 
   };
 }
 
+/** A component's command line, read from its pid file, to start it again the same way. */
+function commandOf(pidFile: string): { pid: number; argv: string[] } {
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  return { pid, argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) };
+}
+
+/** Starts a component detached, logging to the lab's log dir, and records its pid. */
+function respawn(argv: string[], logName: string, pidFile?: string): void {
+  const fd = openSync(join(dataDir, 'logs', `${logName}.log`), 'a');
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  child.unref();
+  if (pidFile) writeFileSync(pidFile, String(child.pid));
+}
+
 async function tsctl(...args: string[]): Promise<string> {
   let out = '';
   await run(['--kubeconfig', join(dataDir, 'kubeconfig'), ...args], { out: (s) => (out += s), err: (s) => (out += s) });
@@ -130,8 +144,7 @@ describe('prometheus', () => {
 describe('faults', () => {
   it('kill -9 and restart of the apiserver under churn: watches resume, every pod runs, none bound twice', async () => {
     const pidFile = join(dataDir, 'run', 'apiserver.pid');
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const { pid, argv } = commandOf(pidFile);
     const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
       for (let i = 0; ; i++) {
         try {
@@ -154,10 +167,7 @@ describe('faults', () => {
     await new Promise((r) => setTimeout(r, 2000));
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 1000));
-    const fd = openSync(join(dataDir, 'logs', 'apiserver.log'), 'a');
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
-    child.unref();
-    writeFileSync(pidFile, String(child.pid));
+    respawn(argv, 'apiserver', pidFile);
     await churn;
     // Every pod runs: the scheduler's and agents' watches came back.
     await eventually(async () => {
@@ -188,8 +198,7 @@ describe('node loss in the lab', () => {
     await eventually(async () => (await running('keeper')).phase === 'Running' && (await running('evictee')).phase === 'Running', { timeoutMs: 30_000 });
     const keeperId = (await running('keeper')).containerStatuses![0]!.containerID;
     const pidFile = join(dataDir, 'run', `agent-${node.name}.pid`);
-    const agentPid = Number(readFileSync(pidFile, 'utf8'));
-    const argv = readFileSync(`/proc/${agentPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const { pid: agentPid, argv } = commandOf(pidFile);
     process.kill(agentPid, 'SIGKILL');
     execFileSync('ip', ['link', 'set', node.hostVeth, 'down']);
     const nodeState = async () => {
@@ -207,11 +216,8 @@ describe('node loss in the lab', () => {
     expect((await client.get(Pods, 'default', 'keeper')).metadata?.deletionTimestamp).toBeUndefined();
     // The node comes back.
     execFileSync('ip', ['link', 'set', node.hostVeth, 'up']);
-    const fd = openSync(join(dataDir, 'logs', `agent-${node.name}.log`), 'a');
     // The agent ran under nsenter --net (nsenter exec'd it, so its own argv lacks that part).
-    const child = spawn('nsenter', [`--net=/run/netns/${node.netns}`, '--', ...argv], { detached: true, stdio: ['ignore', fd, fd] });
-    child.unref();
-    writeFileSync(pidFile, String(child.pid));
+    respawn(['nsenter', `--net=/run/netns/${node.netns}`, '--', ...argv], `agent-${node.name}`, pidFile);
     await eventually(async () => {
       const st = await nodeState();
       return st.ready === 'True' && !st.taints.includes('node.kubernetes.io/unreachable');
@@ -233,13 +239,10 @@ describe('node loss in the lab', () => {
 
 describe('scheduler failover', () => {
   it('kill -9 of the leading scheduler: the standby binds within 20 s', async () => {
-    const leaderPid = Number(readFileSync(join(dataDir, 'run', 'scheduler.pid'), 'utf8'));
-    const argv = readFileSync(`/proc/${leaderPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const { pid: leaderPid, argv } = commandOf(join(dataDir, 'run', 'scheduler.pid'));
     const i = argv.indexOf('--metrics-port');
     if (i >= 0) argv[i + 1] = String(await freePort());
-    const fd = openSync(join(dataDir, 'logs', 'scheduler-standby.log'), 'a');
-    const standby = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
-    standby.unref();
+    respawn(argv, 'scheduler-standby');
     await new Promise((r) => setTimeout(r, 3000));
     process.kill(leaderPid, 'SIGKILL');
     const killedAt = Date.now();
