@@ -1,7 +1,8 @@
-// A 3-node lab on this machine (nodes are network namespaces on a lab bridge, each with its own
-// agent, tsk0 and podCIDR): every node Ready, pods on every pair of nodes reach each other by
-// pod IP, a hostPort answers at its node's address, a wrong join token is refused, and
-// `lab down` leaves no trace.
+// A 3-node lab on this machine with a 3-member etcd cluster (nodes are network namespaces on a
+// lab bridge, each with its own agent, tsk0 and podCIDR): every node Ready, pods on every pair of
+// nodes reach each other by pod IP, a hostPort answers at its node's address, a wrong join token
+// is refused, Prometheus scrapes every component, the cluster survives the loss of an etcd
+// member, the apiserver, an agent and the scheduler leader, and `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ let client: RestClient;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  state = await labUp({ ...defaultLab(dataDir, (l) => logLines.push(l)), nodes: 3, apiserverPort: 16443, bridge: 'tsklabt0', subnetPrefix: '172.31.251', controllerArgs: ['--node-monitor-grace-period', '8', '--node-monitor-period', '1'] });
+  state = await labUp({ ...defaultLab(dataDir, (l) => logLines.push(l)), nodes: 3, etcdMembers: 3, apiserverPort: 16443, bridge: 'tsklabt0', subnetPrefix: '172.31.251', controllerArgs: ['--node-monitor-grace-period', '8', '--node-monitor-period', '1'] });
   client = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')));
 }, 180_000);
 
@@ -57,6 +58,36 @@ function respawn(argv: string[], logName: string, pidFile?: string): void {
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
   if (pidFile) writeFileSync(pidFile, String(child.pid));
+}
+
+/** Retries what fails with a 5xx or a dropped connection (what a client sees while a server restarts). */
+async function retrying<T>(fn: () => Promise<T>, onRetry: (e: unknown) => void = () => {}): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i > 60 || (e instanceof StatusError && e.code < 500)) throw e;
+      onRetry(e);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Creates a pod, retrying; a 409 after a retry means an earlier attempt got through. */
+const createRetrying = (pod: object, onRetry?: (e: unknown) => void) =>
+  retrying(() => client.create(Pods, 'default', pod).catch((e) => (e instanceof StatusError && e.code === 409 ? undefined : Promise.reject(e))), onRetry);
+
+/** Every named pod Running, then each bound exactly once (one Scheduled event each). */
+async function expectAllRunningOnce(names: string[], what: string): Promise<void> {
+  await eventually(async () => {
+    const list = await client.list(Pods, 'default');
+    const byName = new Map(list.items.map((p) => [p.metadata!.name!, p]));
+    return names.every((n) => (byName.get(n)?.status as { phase?: string } | undefined)?.phase === 'Running');
+  }, { timeoutMs: 90_000, what });
+  const evs = await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' });
+  for (const n of names) {
+    expect(evs.items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === n), n).toHaveLength(1);
+  }
 }
 
 async function tsctl(...args: string[]): Promise<string> {
@@ -142,24 +173,56 @@ describe('prometheus', () => {
 });
 
 describe('faults', () => {
+  it('kill -9 of the etcd leader (one of 3 members) under churn: only retried errors, every pod runs, the member rejoins', async () => {
+    expect(state.etcdEndpoints).toHaveLength(3);
+    const etcdctl = (...args: string[]) => execFileSync('etcdctl', [`--endpoints=${state.etcdEndpoints.join(',')}`, '--command-timeout=3s', ...args], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, ETCDCTL_API: '3' } });
+    type EndpointStatus = { Endpoint: string; Status: { header: { member_id: number }; leader: number } };
+    const statuses = JSON.parse(etcdctl('endpoint', 'status', '-w', 'json')) as EndpointStatus[];
+    const leaderAt = statuses.findIndex((s) => s.Status.header.member_id === s.Status.leader);
+    expect(leaderAt).toBeGreaterThanOrEqual(0);
+    const pidFile = join(dataDir, 'run', `etcd-${state.etcdEndpoints.indexOf(statuses[leaderAt]!.Endpoint)}.pid`);
+    const { pid, argv } = commandOf(pidFile);
+    const retried: string[] = [];
+    const names: string[] = [];
+    const churn = (async () => {
+      for (let i = 0; i < 18; i++) {
+        const name = `etcd-loss-${i}`;
+        await createRetrying(podOn(name, state.nodes[i % 3]!.name), (e) => retried.push(String(e)));
+        names.push(name);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(pid, 'SIGKILL');
+    await churn;
+    expect(names).toHaveLength(18);
+    await expectAllRunningOnce(names, 'every pod created while etcd lost its leader Running');
+    // The member comes back with its data and catches up.
+    respawn(argv, `etcd-restarted`, pidFile);
+    await eventually(async () => {
+      try {
+        const [h] = JSON.parse(etcdctl('endpoint', 'health', '-w', 'json', `--endpoints=${statuses[leaderAt]!.Endpoint}`)) as { health: boolean }[];
+        return h?.health ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 30_000, what: 'the killed member healthy again' });
+    const after = JSON.parse(etcdctl('endpoint', 'status', '-w', 'json')) as EndpointStatus[];
+    expect(after).toHaveLength(3);
+    expect(new Set(after.map((s) => s.Status.leader)).size).toBe(1);
+    // (what a client saw during the election: retried 5xx or dropped connections only)
+    console.info(`etcd leader loss: ${retried.length} retried error(s)${retried.length ? `: ${[...new Set(retried)].join('; ')}` : ''}`);
+    for (const n of names) await client.delete(Pods, 'default', n).catch(() => {});
+  }, 180_000);
+
   it('kill -9 and restart of the apiserver under churn: watches resume, every pod runs, none bound twice', async () => {
     const pidFile = join(dataDir, 'run', 'apiserver.pid');
     const { pid, argv } = commandOf(pidFile);
-    const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
-      for (let i = 0; ; i++) {
-        try {
-          return await fn();
-        } catch (e) {
-          if (i > 60 || (e instanceof StatusError && e.code < 500)) throw e;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-    };
     const names: string[] = [];
     const churn = (async () => {
       for (let i = 0; i < 24; i++) {
         const name = `restart-${i}`;
-        await retrying(() => client.create(Pods, 'default', podOn(name, state.nodes[i % 3]!.name)).catch((e) => (e instanceof StatusError && e.code === 409 ? undefined : Promise.reject(e))));
+        await createRetrying(podOn(name, state.nodes[i % 3]!.name));
         names.push(name);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -169,17 +232,8 @@ describe('faults', () => {
     await new Promise((r) => setTimeout(r, 1000));
     respawn(argv, 'apiserver', pidFile);
     await churn;
-    // Every pod runs: the scheduler's and agents' watches came back.
-    await eventually(async () => {
-      const list = await client.list(Pods, 'default', { labelSelector: '' });
-      const byName = new Map(list.items.map((p) => [p.metadata!.name!, p]));
-      return names.every((n) => (byName.get(n)?.status as { phase?: string } | undefined)?.phase === 'Running');
-    }, { timeoutMs: 90_000, what: 'every pod created across the restart Running' });
-    // None bound twice: one Scheduled event per pod.
-    const evs = await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' });
-    for (const n of names) {
-      expect(evs.items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === n), n).toHaveLength(1);
-    }
+    // Every pod runs (the scheduler's and agents' watches came back), none bound twice.
+    await expectAllRunningOnce(names, 'every pod created across the restart Running');
     for (const n of names) await client.delete(Pods, 'default', n).catch(() => {});
   }, 180_000);
 });
