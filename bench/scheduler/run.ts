@@ -31,8 +31,17 @@ const pct = (xs: number[], p: number) => {
 const round = (x: number) => Math.round(x * 100) / 100;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+
+/** BENCH_NODE_FLAGS adds node flags to the servers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 function start(entry: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [...serverNodeFlags, resolve(entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv, TSKUBE_LOG_LEVEL: 'warn' } });
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...serverNodeFlags, ...extra, resolve(entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv, TSKUBE_LOG_LEVEL: 'warn' } });
 }
 
 async function parallel(n: number, clients: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -96,6 +105,9 @@ async function main(): Promise<void> {
       samples.push(bound.size - prev);
       prev = bound.size;
     }, 1000);
+    const etcdPid = childrenOf(api.pid!)[0]!;
+    const pids = { apiserver: api.pid!, etcd: etcdPid, scheduler: sched.pid!, benchClient: process.pid };
+    const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
     const firstCreate = performance.now();
     await parallel(flags.pods, flags.clients, (i) =>
       client.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}` }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '500Mi' } } }] } }),
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
     samples.push(bound.size - prev);
     watch.stop();
     const total = (lastBind - firstCreate) / 1000;
+    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(cpuSeconds(pid) - cpuBefore[k]!)]));
     const schedRss = rssMb(sched.pid!);
     const running = samples.filter((s, i) => s > 0 || (i > 0 && i < samples.length - 1));
     Object.assign(result, {
@@ -116,11 +129,12 @@ async function main(): Promise<void> {
       podsPerSecond: { average: round(bound.size / total), p50: round(pct(running, 50)), p99: round(pct(running, 99)), min: Math.min(...running), max: Math.max(...running), samples },
       podCreatesPerSecond: round(flags.pods / ((created - firstCreate) / 1000)),
       rawEtcdTxnPerSec: round(rawTxnPerSec),
+      cpuSecondsDuringRun: cpu,
       schedulerRssMb: round(schedRss),
       apiserverRssMb: round(rssMb(api.pid!)),
       targets: { averageAtLeast680: bound.size / total >= 680, schedulerRssUnder200MB: schedRss < 200 },
     });
-    console.error(`bound ${bound.size}/${flags.pods} in ${total.toFixed(1)} s: ${(bound.size / total).toFixed(0)} pods/s average; scheduler RSS ${schedRss.toFixed(0)} MB`);
+    console.error(`bound ${bound.size}/${flags.pods} in ${total.toFixed(1)} s: ${(bound.size / total).toFixed(0)} pods/s average; scheduler RSS ${schedRss.toFixed(0)} MB; CPU s ${JSON.stringify(cpu)}`);
     client.close();
   } finally {
     sched?.kill('SIGTERM');

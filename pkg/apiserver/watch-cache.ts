@@ -69,6 +69,9 @@ export class WatchCache {
   private watchers = new Set<CacheWatcher>();
   private etcdWatcher: EtcdWatcher | undefined;
   private waiters: { rev: number; resolve: () => void }[] = [];
+  /** The marker write under way for consistent reads, and the one queued behind it. */
+  private activeSync: Promise<boolean> | undefined;
+  private nextSync: Promise<boolean> | undefined;
   private ready: Promise<void>;
   private markReady!: () => void;
 
@@ -152,6 +155,8 @@ export class WatchCache {
         const key = ev.kv.key.toString();
         if (key === this.markerKey) {
           if (ev.type === 'Put' && this.markerWaiter && ev.kv.value.toString() === this.markerWaiter.token) this.markerWaiter.resolve();
+          // A marker write is a point in etcd's history that the cache has now reached.
+          if (rev > this.rev && this.state === State.Ready) this.advance(rev);
           continue;
         }
         if (rev <= this.rev) {
@@ -223,6 +228,29 @@ export class WatchCache {
     this.advance(ev.rev);
   }
 
+  /**
+   * A linearizable point for a consistent read from the cache (what kube-apiserver 1.31 does with
+   * etcd's progress requests): a write of the marker key, started after the call, gets a revision
+   * after every write committed before it; once the watch delivers it, the cache reflects all of
+   * them. Concurrent callers share one marker write, but never one that began before they asked.
+   * False if the cache did not get there in time (the caller then reads etcd).
+   */
+  syncToLatest(timeoutMs = 3000): Promise<boolean> {
+    if (!this.nextSync) {
+      const mine: Promise<boolean> = (this.activeSync ?? Promise.resolve(true))
+        .catch(() => false)
+        .then(async () => {
+          this.nextSync = undefined;
+          this.activeSync = mine;
+          await this.ready;
+          const res = await this.client.put(this.markerKey).value('sync');
+          return this.waitFor(Number(res.header.revision), timeoutMs);
+        });
+      this.nextSync = mine;
+    }
+    return this.nextSync;
+  }
+
   /** Resolves once the cache has seen revision `rev` (or times out). */
   async waitFor(rev: number, timeoutMs = 3000): Promise<boolean> {
     await this.ready;
@@ -238,15 +266,15 @@ export class WatchCache {
   }
 
   /** A snapshot of current objects matching the filter, and the revision it reflects. */
-  list(filter: WatchFilter): { items: RawObject[]; rev: number } {
+  list(filter: WatchFilter): { items: RawObject[]; keys: string[]; rev: number } {
     if (filter.exactKey) {
       const v = this.items.get(filter.exactKey);
-      return { items: v && filter.matches(this.sel(v)) ? [v] : [], rev: this.rev };
+      return v && filter.matches(this.sel(v)) ? { items: [v], keys: [filter.exactKey], rev: this.rev } : { items: [], keys: [], rev: this.rev };
     }
     const keys: string[] = [];
     for (const [key, v] of this.items) if (key.startsWith(filter.keyPrefix) && filter.matches(this.sel(v))) keys.push(key);
     keys.sort();
-    return { items: keys.map((k) => this.items.get(k)!), rev: this.rev };
+    return { items: keys.map((k) => this.items.get(k)!), keys, rev: this.rev };
   }
 
   /** Parses an object's labels and fields once, then keeps only its JSON. */

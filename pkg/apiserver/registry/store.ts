@@ -81,9 +81,20 @@ export class Store {
     return (await this.getVersioned(namespace, name)).obj;
   }
 
-  /** LIST: without resourceVersion a consistent read from etcd (paged by limit/continue); with one, from the watch cache. */
+  /**
+   * LIST. Without resourceVersion: a consistent read, served from the watch cache once it has
+   * caught up with etcd (see WatchCache.syncToLatest), or from etcd if it cannot; a limit gives
+   * the first page from the cache and a continue token for the rest, which etcd serves at the
+   * same revision. With a resourceVersion: from the watch cache. With a continue token: etcd.
+   */
   async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: RawObject[]; rev: number; continueToken?: string }> {
     const scope = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
+    if (!opts.resourceVersion && !opts.continueToken && (await this.cache.syncToLatest())) {
+      const snap = this.cache.list({ keyPrefix: scope, matches: opts.matches });
+      const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+      if (!limit || snap.items.length <= limit) return snap;
+      return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken: encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope) };
+    }
     if (opts.resourceVersion && !opts.continueToken && !opts.limit) {
       const rv = Number(opts.resourceVersion);
       if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
@@ -110,7 +121,7 @@ export class Store {
         if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
         throw e;
       });
-      rev = page.rev;
+      rev = rev || page.rev; // a continuation reads at its token's revision and reports that one
       for (const v of page.items) {
         if (!selectsAll && !opts.matches(v.selectable(fieldsOf))) continue;
         items.push(v.compact());
