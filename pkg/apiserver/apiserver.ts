@@ -13,7 +13,8 @@ import * as errors from './errors.js';
 import { ensurePki, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
-import { RestServer } from './rest/server.js';
+import { RestServer, requestCount } from './rest/server.js';
+import { startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, type JoinDeps } from './join.js';
 import { protectedNamespaces } from './registry/operations.js';
@@ -74,6 +75,7 @@ export class ApiServer {
   grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
   private timers: NodeJS.Timeout[] = [];
+  private stopReducer: (() => void) | undefined;
   private isReady = false;
   port = 0;
   caCert = '';
@@ -265,6 +267,14 @@ export class ApiServer {
       this.timers.push(setTimeout(tick, ms));
     };
     loop(finalize, 1000);
+    // Hand memory back after bursts, once fewer than a handful of requests arrive per tick.
+    let lastCount = requestCount();
+    this.stopReducer = startMemoryReducer(() => {
+      const n = requestCount();
+      const busy = n - lastCount > 25;
+      lastCount = n;
+      return busy;
+    });
     if (this.config.compactionIntervalMs > 0) {
       // Like kube-apiserver: compact to the revision seen one interval ago.
       let last = 0;
@@ -278,6 +288,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.isReady = false;
+    this.stopReducer?.();
     for (const t of this.timers) clearTimeout(t);
     await this.rest?.close();
     await this.grpc?.close();

@@ -265,6 +265,11 @@ export class WatchCache {
     });
   }
 
+  /** The cached object at `key`, if any: possibly behind etcd, so only a hint for a write. */
+  peek(key: string): RawObject | undefined {
+    return this.state === State.Ready ? this.items.get(key) : undefined;
+  }
+
   /** A snapshot of current objects matching the filter, and the revision it reflects. */
   list(filter: WatchFilter): { items: RawObject[]; keys: string[]; rev: number } {
     if (filter.exactKey) {

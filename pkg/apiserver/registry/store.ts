@@ -206,73 +206,91 @@ export class Store {
 
   /**
    * Read-modify-write with an etcd precondition, retried while the object changes under us
-   * (unless the mutator itself pinned a resourceVersion and raised a conflict).
+   * (unless the mutator itself pinned a resourceVersion and raised a conflict). The first
+   * attempt starts from the watch cache's copy, as kube-apiserver's GuaranteedUpdate does with
+   * its cached suggestion: the precondition catches a stale copy, and a failure or a no-op
+   * computed from the cached copy is checked again against etcd before it is believed.
    */
   async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator): Promise<KubeObject> {
-    const r = this.resource;
     const key = this.key(namespace, name);
-    let current = await this.storage.get(key);
+    let current: Versioned | undefined = this.cache.peek(key);
+    let fromCache = current !== undefined;
+    if (!current) current = await this.storage.get(key);
     for (let attempt = 0; ; attempt++) {
       if (!current) throw this.notFound(name);
-      const old = current.obj;
-      const next = clone(await mutate(clone(old)));
-      this.checkKind(next);
-      let meta = (next.metadata ??= {});
-      const oldMeta = old.metadata!;
-      // Identity and server-owned metadata cannot change.
-      meta.name = oldMeta.name;
-      if (r.namespaced) meta.namespace = oldMeta.namespace;
-      else delete meta.namespace;
-      if (meta.uid && meta.uid !== oldMeta.uid) {
-        throw errors.invalid(r.kind, r.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.uid', badValue: meta.uid, detail: 'field is immutable' }]);
+      let outcome: Attempt;
+      try {
+        outcome = await this.tryUpdate(key, name, ctx, subresource, mutate, current, fromCache);
+      } catch (e) {
+        if (!fromCache) throw e;
+        outcome = { retryWith: await this.storage.get(key) };
       }
-      meta.uid = oldMeta.uid;
-      meta.creationTimestamp = oldMeta.creationTimestamp;
-      if (subresource !== 'internal') {
-        meta.deletionTimestamp = oldMeta.deletionTimestamp;
-        meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
-      }
-      if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
-      if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
-      meta.generation = oldMeta.generation ?? 1;
-      let errs: FieldError[];
-      if (subresource === 'status') {
-        // The status subresource owns status only: spec and most metadata stay as they were.
-        const status = next.status;
-        const kept = clone(old);
-        kept.status = status;
-        kept.metadata = { ...oldMeta };
-        Object.assign(next, kept);
-        for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
-        meta = next.metadata!;
-        errs = r.validateStatusUpdate(next, old);
-      } else if (subresource === 'internal') {
-        // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
-        errs = [];
-      } else {
-        r.prepareForUpdate(next, old);
-        if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
-        errs = r.validateUpdate(next, old);
-      }
-      if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
-      setTypeMeta(r, next);
-      if (ctx.dryRun) return next;
-      if (sameContent(next, old)) return old;
-      // Deletion finishes when the last finalizer goes and a deletion was requested.
-      if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
-        const del = await this.storage.delete(key, current.rev);
-        if (del.ok) return { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } };
-        current = del.current;
-        continue;
-      }
-      const res = await this.storage.update(key, next, current.rev);
-      if (res.ok) {
-        meta.resourceVersion = String(res.rev);
-        return next;
-      }
+      if ('done' in outcome) return outcome.done;
       if (attempt > 50) throw this.conflict(name);
-      current = res.current;
+      fromCache = false;
+      current = outcome.retryWith;
     }
+  }
+
+  /** One attempt of guaranteedUpdate: the written object, or what to retry with. */
+  private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean): Promise<Attempt> {
+    const r = this.resource;
+    const old = current.obj;
+    const next = clone(await mutate(clone(old)));
+    this.checkKind(next);
+    let meta = (next.metadata ??= {});
+    const oldMeta = old.metadata!;
+    // Identity and server-owned metadata cannot change.
+    meta.name = oldMeta.name;
+    if (r.namespaced) meta.namespace = oldMeta.namespace;
+    else delete meta.namespace;
+    if (meta.uid && meta.uid !== oldMeta.uid) {
+      throw errors.invalid(r.kind, r.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.uid', badValue: meta.uid, detail: 'field is immutable' }]);
+    }
+    meta.uid = oldMeta.uid;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
+    if (subresource !== 'internal') {
+      meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    }
+    if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
+    if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
+    meta.generation = oldMeta.generation ?? 1;
+    let errs: FieldError[];
+    if (subresource === 'status') {
+      // The status subresource owns status only: spec and most metadata stay as they were.
+      const status = next.status;
+      const kept = clone(old);
+      kept.status = status;
+      kept.metadata = { ...oldMeta };
+      Object.assign(next, kept);
+      for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
+      meta = next.metadata!;
+      errs = r.validateStatusUpdate(next, old);
+    } else if (subresource === 'internal') {
+      // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
+      errs = [];
+    } else {
+      r.prepareForUpdate(next, old);
+      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      errs = r.validateUpdate(next, old);
+    }
+    if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    setTypeMeta(r, next);
+    if (ctx.dryRun) return { done: next };
+    if (sameContent(next, old)) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
+    // Deletion finishes when the last finalizer goes and a deletion was requested.
+    if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
+      const del = await this.storage.delete(key, current.rev);
+      if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
+      return { retryWith: del.current };
+    }
+    const res = await this.storage.update(key, next, current.rev);
+    if (res.ok) {
+      meta.resourceVersion = String(res.rev);
+      return { done: next };
+    }
+    return { retryWith: res.current };
   }
 
   /**
@@ -410,6 +428,8 @@ function randomSuffix(): string {
   const bytes = randomBytes(5);
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
+
+type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };
 
 function encodeContinue(rv: number, start: string, scope: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: start.slice(scope.length) })).toString('base64url');
