@@ -134,6 +134,23 @@ async function main(): Promise<void> {
       apiserverRssMb: round(rssMb(api.pid!)),
       targets: { averageAtLeast680: bound.size / total >= 680, schedulerRssUnder200MB: schedRss < 200 },
     });
+    // Where the time went, from the apiserver's own histograms: mean latency per verb and per etcd operation.
+    const metricsText = await client.request<string>('/metrics', { accept: 'text/plain' });
+    const means = (metric: string, label: string) => {
+      const sums = new Map<string, [number, number]>();
+      for (const m of metricsText.matchAll(new RegExp(`^${metric}_(sum|count)\\{([^}]*)\\} ([\\d.e+-]+)$`, 'gm'))) {
+        const key = new RegExp(`${label}="([^"]*)"`).exec(m[2]!)?.[1] ?? '';
+        const sub = /subresource="([^"]+)"/.exec(m[2]!)?.[1];
+        const k = sub ? `${key}/${sub}` : key;
+        const e = sums.get(k) ?? [0, 0];
+        e[m[1] === 'sum' ? 0 : 1] += Number(m[3]);
+        sums.set(k, e);
+      }
+      return Object.fromEntries([...sums].filter(([, [, n]]) => n > 0).map(([k, [sum, n]]) => [k, { count: n, meanMs: round((sum / n) * 1000) }]));
+    };
+    result.apiserverRequestMeanMs = means('apiserver_request_duration_seconds', 'verb');
+    result.etcdRequestMeanMs = means('etcd_request_duration_seconds', 'operation');
+    console.error(`apiserver mean latency by verb: ${JSON.stringify(result.apiserverRequestMeanMs)}\netcd: ${JSON.stringify(result.etcdRequestMeanMs)}`);
     console.error(`bound ${bound.size}/${flags.pods} in ${total.toFixed(1)} s: ${(bound.size / total).toFixed(0)} pods/s average; scheduler RSS ${schedRss.toFixed(0)} MB; CPU s ${JSON.stringify(cpu)}`);
     client.close();
   } finally {

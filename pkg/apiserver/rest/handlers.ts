@@ -151,9 +151,20 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
   const ensureHead = () => {
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   };
+  let corked = false;
   const write = (type: EventType, raw: RawObject) => {
     if (closed) return;
     ensureHead();
+    // Events that arrive together (one etcd watch response) leave in one TLS record and one
+    // syscall: cork until the event loop's check phase.
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(() => {
+        corked = false;
+        if (!closed) res.uncork();
+      });
+    }
     lastRv = String(raw.rev);
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
       const obj = raw.obj;
