@@ -1,8 +1,10 @@
 // bench/podstartup on a single-node cluster (tsctl up in a temp data dir): 100 busybox sleep
 // pods (image present) created at 5 pods/s, then 100 at once; time from create to Running and
-// ready as observed by a watch, p50 and p99; node agent RSS with the pods running.
+// ready as observed by a watch, p50 and p99; node agent RSS with the pods running; and in the
+// same run the floor: plain `runc run` of the same image.
 //   npm run build && npx vite-node bench/podstartup/run.ts [--pods 100]
-import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -10,6 +12,8 @@ import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { down, up } from '../../pkg/tsctl/cluster.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { Runtime, cleanupAll } from '../../pkg/runtime/index.js';
+import { prepareFloor } from '../runtime/floor.js';
 
 const { flags } = parseFlags({ pods: { type: 'number', default: 100, help: 'pods per phase' }, out: { type: 'string', default: 'bench/results/podstartup.json', help: 'result file' } }, process.argv.slice(2));
 const pct = (xs: number[], p: number) => {
@@ -69,14 +73,30 @@ async function main(): Promise<void> {
     const burst = await phase('burst', 0);
     console.error(`burst of ${flags.pods}: p50 ${burst.p50Ms} ms, p99 ${burst.p99Ms} ms`);
     w.stop();
-    const floorFile = 'bench/results/runtime.json';
-    const floor = existsSync(floorFile) ? (JSON.parse(readFileSync(floorFile, 'utf8')) as Record<string, unknown>) : undefined;
+    // The floor, in this run: plain `runc run` of the same busybox image (`true`), one at a time.
+    const floorRoot = mkdtempSync(join(tmpdir(), 'tskube-bench-floor-'));
+    const floorMs: number[] = [];
+    try {
+      const rt = await Runtime.open({ root: floorRoot });
+      await rt.buildBusybox('busybox:floor');
+      const f = await prepareFloor(rt, floorRoot, 'busybox:floor');
+      for (let i = 0; i < 33; i++) {
+        const ms = await f.runOnce();
+        if (i >= 3) floorMs.push(ms);
+      }
+      await f.close();
+    } finally {
+      await cleanupAll(floorRoot);
+      rmSync(floorRoot, { recursive: true, force: true });
+    }
+    console.error(`runc run floor: p50 ${pct(floorMs, 50)} ms, p99 ${pct(floorMs, 99)} ms`);
+    const podman = spawnSync('sh', ['-c', 'command -v podman']).status === 0;
     Object.assign(result, {
       paced5PerSec: paced,
       burst,
       nodeAgentRssMb: { with100PodsRunning: Math.round(rssWith100), afterBurst: Math.round(rssMb(agentPid)) },
-      floor: floor ? { source: `${floorFile} (bench/runtime, separate run)`, runc: floor.runc ?? floor.floor ?? floor } : 'run bench/runtime for the runc floor',
-      podman: 'not installed on this machine',
+      floorRuncRun: { what: 'runc run of busybox `true` (create, start, exit, delete), sequential, same run', runs: floorMs.length, p50Ms: pct(floorMs, 50), p99Ms: pct(floorMs, 99) },
+      podman: podman ? 'installed, not measured (its image store would need the busybox image imported)' : 'not installed on this machine',
       targets: { pacedP99Under1s: paced.p99Ms < 1000, pacedP50Under300ms: paced.p50Ms < 300, agentRssUnder80MB: rssWith100 < 80 },
     });
     client.close();

@@ -1,12 +1,11 @@
 // Benchmark: create + start + stop + remove of a container whose image is present, next to
 // plain `runc run` of the same bundle (the floor), interleaved in one run.
 // Usage: npx vite-node bench/runtime/run.ts [--runs 100] [--out bench/results/runtime.json]
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Runtime, cleanupAll } from '../../pkg/runtime/index.js';
-import { mountRootfs, unmountRootfs } from '../../pkg/runtime/snapshots.js';
+import { prepareFloor } from './floor.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,14 +17,6 @@ function stats(xs: number[]) {
   const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
   const r = (n: number) => Math.round(n * 100) / 100;
   return { median: r(q(0.5)), p99: r(q(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), min: r(s[0]), max: r(s[s.length - 1]) };
-}
-
-function runcRun(runc: string, root: string, bundle: string, id: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(runc, ['--root', root, 'run', '-b', bundle, id], { stdio: 'ignore' });
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`runc run exited ${code}`))));
-  });
 }
 
 async function main(): Promise<void> {
@@ -40,27 +31,16 @@ async function main(): Promise<void> {
     const sb = await rt.runPodSandbox({ name: 'bench', namespace: 'default', uid: `bench-${process.pid}`, hostname: 'bench' });
     const config = { image: 'busybox:bench', command: ['true'] };
 
-    // The floor's bundle: the very spec our runtime generated, over its own overlay root.
-    const probe = await rt.createContainer(sb, { name: 'probe', ...config });
-    const spec = JSON.parse(await fsp.readFile(join(root, 'containers', probe, 'config.json'), 'utf8'));
-    await rt.removeContainer(probe);
-    const bundle = join(root, 'floor');
-    const img = await rt.images.get('busybox:bench');
-    const rootfs = await mountRootfs(bundle, await rt.unpack(img));
-    spec.root.path = rootfs.merged;
-    const runcRoot = join(root, 'runc-floor');
+    // The floor: `runc run` of the very spec our runtime generates, over its own overlay root.
+    const floorRunner = await prepareFloor(rt, root, 'busybox:bench');
 
     const ours: number[] = [];
     const floor: number[] = [];
     const phases = { create: [] as number[], start: [] as number[], stop: [] as number[], remove: [] as number[] };
     for (let i = 0; i < runs + warmup; i++) {
-      spec.linux.cgroupsPath = `${dirname(spec.linux.cgroupsPath)}/floor-${i}`;
-      await fsp.writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
-      let t = performance.now();
-      await runcRun(rt.runc.binary, runcRoot, bundle, `floor-${i}`);
-      const f = performance.now() - t;
+      const f = await floorRunner.runOnce();
 
-      t = performance.now();
+      let t = performance.now();
       const id = await rt.createContainer(sb, { name: `c${i}`, ...config });
       const t1 = performance.now();
       await rt.startContainer(id);
@@ -77,7 +57,7 @@ async function main(): Promise<void> {
       phases.stop.push(t3 - t2);
       phases.remove.push(t4 - t3);
     }
-    await unmountRootfs(bundle);
+    await floorRunner.close();
     await rt.removePodSandbox(sb);
 
     const result = {
