@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tskube controller-manager: node IPAM, node lifecycle, pod GC.
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { RestClient } from '../../pkg/client/rest-client.js';
+import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -10,6 +10,7 @@ import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 const d = defaultControllerConfig;
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig (default: $KUBECONFIG, then /var/lib/tskube/controller-manager.kubeconfig)' },
+  'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'cluster-cidr': { type: 'string', default: d.clusterCIDR, help: 'the pod network of the cluster' },
   'node-cidr-mask-size': { type: 'number', default: d.nodeCIDRMaskSize, help: 'size of each node\'s podCIDR' },
   'allocate-node-cidrs': { type: 'boolean', default: true, help: 'allocate Node.spec.podCIDR' },
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-controller-manager [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)));
+  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']));
   const cm = new ControllerManager(client, {
     ...d,
     clusterCIDR: flags['cluster-cidr'],

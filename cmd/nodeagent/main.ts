@@ -2,7 +2,7 @@
 // tskube node agent: runs the pods bound to this node.
 import { hostname } from 'node:os';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { RestClient } from '../../pkg/client/rest-client.js';
+import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
@@ -11,6 +11,7 @@ import { logger } from '../../pkg/util/log.js';
 const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials' },
+  'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
   'data-dir': { type: 'string', default: d.dataDir, help: 'state (runtime, network, certificates)' },
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     return;
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
-  const client = new RestClient(kc);
+  const client = connect(kc, parseTransport(flags['api-transport']));
   const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tskube scheduler: binds pending pods to nodes.
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { RestClient } from '../../pkg/client/rest-client.js';
+import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -10,6 +10,7 @@ import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 const d = defaultSchedulerConfig;
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig (default: $KUBECONFIG, then /var/lib/tskube/kubeconfig)' },
+  'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'scheduler-name': { type: 'string', default: d.schedulerName, help: 'pods with this spec.schedulerName (or none) are scheduled' },
   'leader-elect': { type: 'boolean', default: true, help: 'schedule only while holding the kube-system/kube-scheduler lease' },
   'leader-elect-lease-duration': { type: 'number', default: d.leaseDurationSec, help: 'lease duration, seconds' },
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-scheduler [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)));
+  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']));
   if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],

@@ -76,6 +76,8 @@ export class ApiServer {
   private tokens = new Map<string, TokenEntry>();
   private timers: NodeJS.Timeout[] = [];
   private stopReducer: (() => void) | undefined;
+  /** host:port of the gRPC frontend, once it listens. */
+  grpcAddress: string | undefined;
   private isReady = false;
   port = 0;
   caCert = '';
@@ -136,7 +138,7 @@ export class ApiServer {
       reloadTokens: () => this.loadTokens(tokenFile),
     };
     this.rest = new RestServer({
-      unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}` }, req, res, path),
+      unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
       ready: () => this.isReady,
@@ -150,7 +152,8 @@ export class ApiServer {
     if (c.grpcPort >= 0) {
       this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token) });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
-      writeFileSync(join(c.dataDir, 'grpc-address'), `${c.advertiseAddress}:${this.grpcPort}\n`);
+      this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
+      writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
     }
     this.writeKubeconfigs(tokenFile);
     this.startBackgroundLoops(storage);
@@ -192,7 +195,7 @@ export class ApiServer {
     const write = (file: string, user: string) => {
       const token = tokenFor(tokenFile, user);
       if (!token) return;
-      writeFileSync(join(c.dataDir, file), kubeconfigYaml({ server, caCert: this.caCert, token, user: user.replace(/^system:/, '') }), { mode: 0o600 });
+      writeFileSync(join(c.dataDir, file), kubeconfigYaml({ server, caCert: this.caCert, token, user: user.replace(/^system:/, ''), grpcServer: this.grpcAddress }), { mode: 0o600 });
     };
     write('kubeconfig', 'admin');
     write('scheduler.kubeconfig', 'system:kube-scheduler');

@@ -37,6 +37,8 @@ export interface JoinDeps {
   caPem: string;
   joinToken: string;
   server: string;
+  /** host:port of the gRPC frontend, written into the node's kubeconfig. */
+  grpcServer?: string;
   tokenFile: string;
   /** Called after a node token is added, so the apiserver accepts it. */
   reloadTokens(): void;
@@ -73,6 +75,6 @@ export async function handleJoin(deps: JoinDeps, req: IncomingMessage, res: Serv
   const token = ensureNodeToken(deps.tokenFile, nodeName);
   deps.reloadTokens();
   log.info('node joined', { node: nodeName, remote: req.socket.remoteAddress });
-  sendJson(res, 200, { kubeconfig: kubeconfigYaml({ server: deps.server, caCert: deps.caPem, token, user: `node-${nodeName}` }) });
+  sendJson(res, 200, { kubeconfig: kubeconfigYaml({ server: deps.server, caCert: deps.caPem, token, user: `node-${nodeName}`, grpcServer: deps.grpcServer }) });
   return true;
 }

@@ -1,5 +1,6 @@
 // Secure by default: on first start the apiserver makes a CA and a serving certificate (with
 // the openssl CLI), and a static token file for admin, scheduler and controllers.
+import { grpcExtension } from '../client/kubeconfig.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -100,7 +101,11 @@ export function tokenFor(tokenFile: string, user: string): string | undefined {
 }
 
 /** A kubeconfig that both tsctl and kubectl accept. */
-export function kubeconfigYaml(opts: { server: string; caCert: string; token: string; user: string; cluster?: string }): string {
+/**
+ * A kubeconfig kubectl and tsctl both read. `grpcServer` (host:port of the gRPC frontend) goes
+ * into a cluster extension named tskube.io/grpc, which kubectl ignores and our components use.
+ */
+export function kubeconfigYaml(opts: { server: string; caCert: string; token: string; user: string; cluster?: string; grpcServer?: string }): string {
   const cluster = opts.cluster ?? 'tskube';
   const ca = Buffer.from(opts.caCert).toString('base64');
   return [
@@ -111,6 +116,7 @@ export function kubeconfigYaml(opts: { server: string; caCert: string; token: st
     '  cluster:',
     `    server: ${opts.server}`,
     `    certificate-authority-data: ${ca}`,
+    ...(opts.grpcServer ? ['    extensions:', `    - name: ${grpcExtension}`, '      extension:', `        server: "${opts.grpcServer}"`] : []),
     'users:',
     `- name: ${opts.user}`,
     '  user:',

@@ -2,7 +2,8 @@
 // valid DNS subdomain, where a generateName ending in "." is not), core/v1 fields filled in.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
-import { Events, RestClient } from './rest-client.js';
+import type { ApiClient } from './api-client.js';
+import { Events } from './rest-client.js';
 
 export function eventName(objectName: string): string {
   const ns = process.hrtime.bigint().toString(16);
@@ -39,7 +40,7 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
 }
 
 /** Records an event, best effort: a lost event never fails the caller. */
-export async function recordEvent(client: RestClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
+export async function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
   const ev = newEvent(obj, source, type, reason, message);
   return client.create(Events, ev.metadata!.namespace, ev).catch(() => undefined);
 }

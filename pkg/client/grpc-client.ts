@@ -1,29 +1,49 @@
-// A client of the gRPC frontend (tskube.api.v1.Api) with the same verbs as the REST client;
-// objects travel as Kubernetes JSON. Errors carry the server's Status.
+// A client of the gRPC frontend (tskube.api.v1.Api) implementing ApiClient, as RestClient does:
+// objects travel as Kubernetes JSON, errors carry the server's Status (metadata k8s-status), and
+// a watch resolves once the server has accepted it (its response headers), or rejects with the
+// Status (410 when the resourceVersion is too old), so informers treat both frontends alike.
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { ApiClient, type ListResponse, type ObjectResponse, type WatchResponse } from '../api/generated/tskube/api/v1/api.js';
+import { ApiClient as GeneratedClient, type ListResponse, type ObjectResponse, type WatchResponse } from '../api/generated/tskube/api/v1/api.js';
 import type { KubeObject } from '../api/types.js';
-import { StatusError, type ResourceRef } from './rest-client.js';
+import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
+import type { ClusterConfig } from './kubeconfig.js';
+import { StatusError } from './rest-client.js';
 
-export class GrpcApiClient {
-  private client: ApiClient;
+type Method = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+
+export class GrpcApiClient implements ApiClient {
+  private client: GeneratedClient;
   private md: grpc.Metadata;
 
-  constructor(address: string, opts: { caCert: string; token: string; serverName?: string }) {
+  /** `serverName` is checked against the serving certificate; an IP address is checked as "localhost" (always a SAN of ours). */
+  constructor(readonly address: string, opts: { caCert: string; token: string; serverName?: string }) {
     const creds = grpc.credentials.createSsl(Buffer.from(opts.caCert));
-    this.client = new ApiClient(address, creds, opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName } : {});
+    const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const serverName = opts.serverName ?? (isIP(host) ? 'localhost' : undefined);
+    this.client = new GeneratedClient(address, creds, {
+      ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.max_receive_message_length': 256 << 20,
+    });
     this.md = new grpc.Metadata();
     this.md.set('authorization', `Bearer ${opts.token}`);
+  }
+
+  static fromConfig(c: ClusterConfig): GrpcApiClient {
+    if (!c.grpcServer) throw new Error(`${c.source}: no gRPC server named`);
+    if (!c.caCert || !c.token) throw new Error(`${c.source}: the gRPC frontend needs the cluster CA and a bearer token`);
+    return new GrpcApiClient(c.grpcServer, { caCert: c.caCert, token: c.token });
   }
 
   close(): void {
     this.client.close();
   }
 
-  private call<Res>(method: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete', req: object): Promise<Res> {
-    const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
+  private call<Res>(method: Method, req: object): Promise<Res> {
+    const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, req, this.md, (err, res) => (err ? reject(toStatusError(err)) : resolve(res)));
+      fn.call(this.client, req, this.md, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(toStatusError(err, method)) : resolve(res)));
     });
   }
 
@@ -31,65 +51,88 @@ export class GrpcApiClient {
     return { group: ref.group ?? '', version: ref.version ?? 'v1', resource: ref.resource, namespace: ref.namespaced ? (namespace ?? '') : '' };
   }
 
-  async get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject> {
+  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
     const res = await this.call<ObjectResponse>('get', { ...this.target(ref, namespace), name });
-    return JSON.parse(res.objectJson ?? '{}') as KubeObject;
+    return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async list(ref: ResourceRef, namespace?: string, q: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    const res = await this.call<ListResponse>('list', { ...this.target(ref, namespace), ...q });
-    return { items: (res.itemsJson ?? []).map((j) => JSON.parse(j) as KubeObject), resourceVersion: res.resourceVersion ?? '' };
+  async list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<ListResult<T>> {
+    const res = await this.call<ListResponse>('list', { ...this.target(ref, namespace), labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', resourceVersion: q.resourceVersion ?? '', limit: q.limit ?? 0, continue: q.continue ?? '' });
+    return { items: (res.itemsJson ?? []).map((j) => JSON.parse(j) as T), metadata: { resourceVersion: res.resourceVersion ?? '', ...(res.continue ? { continue: res.continue } : {}) } };
   }
 
-  async create(ref: ResourceRef, namespace: string | undefined, obj: unknown): Promise<KubeObject> {
-    const res = await this.call<ObjectResponse>('create', { ...this.target(ref, namespace), objectJson: JSON.stringify(obj), fieldValidation: 'Strict' });
-    return JSON.parse(res.objectJson ?? '{}') as KubeObject;
+  async create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q: Record<string, string> = {}): Promise<T> {
+    const res = await this.call<ObjectResponse>('create', { ...this.target(ref, namespace), objectJson: JSON.stringify(obj), fieldValidation: q.fieldValidation ?? 'Strict', fieldManager: q.fieldManager ?? '', dryRun: q.dryRun === 'All' });
+    return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async update(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource = ''): Promise<KubeObject> {
+  async update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource = ''): Promise<T> {
     const res = await this.call<ObjectResponse>('update', { ...this.target(ref, namespace), name, subresource, objectJson: JSON.stringify(obj), fieldValidation: 'Strict' });
-    return JSON.parse(res.objectJson ?? '{}') as KubeObject;
+    return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async patch(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, patchType: 'merge' | 'json' | 'strategic' = 'merge', subresource = ''): Promise<KubeObject> {
-    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch) });
-    return JSON.parse(res.objectJson ?? '{}') as KubeObject;
+  async patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, patchType: PatchType = 'merge', subresource = ''): Promise<T> {
+    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch), fieldValidation: 'Strict', ...(patchType === 'apply' ? { fieldManager: 'tsctl' } : {}) });
+    return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async delete(ref: ResourceRef, namespace: string | undefined, name: string, gracePeriodSeconds?: number): Promise<KubeObject> {
-    const res = await this.call<ObjectResponse>('delete', { ...this.target(ref, namespace), name, gracePeriodSeconds });
-    return JSON.parse(res.objectJson ?? '{}') as KubeObject;
+  async delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<T> {
+    const res = await this.call<ObjectResponse>('delete', {
+      ...this.target(ref, namespace),
+      name,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      preconditionUid: opts.preconditions?.uid ?? '',
+      preconditionResourceVersion: opts.preconditions?.resourceVersion ?? '',
+    });
+    return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async bind(namespace: string, pod: string, node: string): Promise<void> {
-    await this.call<ObjectResponse>('create', {
+  async bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown> {
+    const res = await this.call<ObjectResponse>('create', {
       group: '',
       version: 'v1',
       resource: 'pods',
       namespace,
       name: pod,
       subresource: 'binding',
-      objectJson: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: pod }, target: { kind: 'Node', name: node } }),
+      objectJson: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: pod, namespace, ...(uid ? { uid } : {}) }, target: { apiVersion: 'v1', kind: 'Node', name: node } }),
     });
+    return JSON.parse(res.objectJson || '{}');
   }
 
-  /** Server-streamed watch; returns a stop function and a promise that settles when the stream ends. */
-  watch(ref: ResourceRef, namespace: string | undefined, q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string }, onEvent: (type: string, obj: KubeObject) => void): { stop(): void; done: Promise<void> } {
-    const stream = this.client.watch({ ...this.target(ref, namespace), ...q }, this.md);
-    stream.on('data', (ev: WatchResponse) => onEvent(ev.type ?? '', JSON.parse(ev.objectJson ?? '{}') as KubeObject));
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on('end', () => resolve());
-      stream.on('error', (e: grpc.ServiceError) => (e.code === grpc.status.CANCELLED ? resolve() : reject(toStatusError(e))));
+  watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+    const stream = this.client.watch(
+      { ...this.target(ref, namespace), resourceVersion: q.resourceVersion ?? '', labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', allowWatchBookmarks: !!q.allowWatchBookmarks, sendInitialEvents: false, timeoutSeconds: q.timeoutSeconds ?? 0 },
+      this.md,
+    );
+    let started = false;
+    return new Promise<WatchHandle>((resolveStart, rejectStart) => {
+      const done = new Promise<void>((resolveDone) => {
+        stream.on('metadata', () => {
+          if (started) return;
+          started = true;
+          resolveStart({ done, stop: () => stream.cancel() });
+        });
+        stream.on('data', (ev: WatchResponse) => onEvent({ type: ev.type as WatchEvent['type'], object: JSON.parse(ev.objectJson ?? '{}') as T }));
+        stream.on('end', () => resolveDone());
+        stream.on('error', (e: grpc.ServiceError) => {
+          if (!started) {
+            started = true;
+            rejectStart(toStatusError(e, 'watch'));
+          }
+          resolveDone();
+        });
+      });
     });
-    return { stop: () => stream.cancel(), done };
   }
 }
 
-function toStatusError(e: grpc.ServiceError): Error {
+function toStatusError(e: grpc.ServiceError, method: string): Error {
   const raw = e.metadata?.get('k8s-status')[0];
   if (raw) {
     const status = JSON.parse(String(raw)) as Record<string, unknown>;
     return new StatusError(Number(status.code), status, String(status.message));
   }
-  return e;
+  // No Status: the call never reached the registry (connection refused, deadline): a 503 to retry.
+  return new StatusError(503, undefined, `gRPC ${method}: ${e.message}`);
 }

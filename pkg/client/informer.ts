@@ -3,7 +3,8 @@
 // 410 Gone it relists (client-go's reflector, in small).
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
-import { RestClient, StatusError, type ResourceRef, type WatchHandle } from './rest-client.js';
+import type { ApiClient } from './api-client.js';
+import { StatusError, type ResourceRef, type WatchHandle } from './rest-client.js';
 
 const log = logger('informer');
 
@@ -41,7 +42,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Counts relists, for tests and metrics. */
   relists = 0;
 
-  constructor(private readonly client: RestClient, private readonly ref: ResourceRef, private readonly opts: InformerOptions = {}) {
+  constructor(private readonly client: ApiClient, private readonly ref: ResourceRef, private readonly opts: InformerOptions = {}) {
     this.synced = new Promise((r) => (this.markSynced = r));
   }
 

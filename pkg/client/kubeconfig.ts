@@ -7,6 +7,9 @@ import yaml from 'js-yaml';
 
 export const defaultDataDir = '/var/lib/tskube';
 
+/** The kubeconfig cluster extension that names the gRPC frontend. */
+export const grpcExtension = 'tskube.io/grpc';
+
 export interface ClusterConfig {
   server: string;
   caCert?: string;
@@ -14,6 +17,8 @@ export interface ClusterConfig {
   clientCert?: string;
   clientKey?: string;
   insecureSkipTLSVerify?: boolean;
+  /** host:port of the apiserver's gRPC frontend (cluster extension tskube.io/grpc), if known. */
+  grpcServer?: string;
   namespace: string;
   /** Where it came from, for error messages. */
   source: string;
@@ -58,8 +63,10 @@ export function loadKubeconfig(path: string, context?: string): ClusterConfig {
   };
   let token = typeof user.token === 'string' ? user.token : undefined;
   if (!token && typeof user.tokenFile === 'string') token = readFileSync(resolve(base, user.tokenFile), 'utf8').trim();
+  const ext = (cluster.extensions as { name?: string; extension?: { server?: unknown } }[] | undefined)?.find((e) => e?.name === grpcExtension);
   return {
     server: String(cluster.server),
+    grpcServer: typeof ext?.extension?.server === 'string' ? ext.extension.server : undefined,
     caCert: fileOrData(cluster['certificate-authority-data'], cluster['certificate-authority']),
     insecureSkipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
     token,

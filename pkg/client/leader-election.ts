@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import type { KubeObject } from '../api/types.js';
 import { Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
-import { Leases, RestClient, StatusError } from './rest-client.js';
+import type { ApiClient } from './api-client.js';
+import { Leases, StatusError } from './rest-client.js';
 
 const log = logger('leader-election');
 
@@ -42,7 +43,7 @@ export class LeaderElector {
   /** When we last saw the lease change, by our own clock (client-go's observedTime). */
   private observed = { rv: '', at: 0 };
 
-  constructor(private readonly client: RestClient, private readonly cfg: LeaderElectionConfig) {}
+  constructor(private readonly client: ApiClient, private readonly cfg: LeaderElectionConfig) {}
 
   get isLeader(): boolean {
     return this.leading;

@@ -3,14 +3,10 @@
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/types.js';
+import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
 
-export interface ResourceRef {
-  group?: string;
-  version?: string;
-  resource: string;
-  namespaced: boolean;
-}
+export type { ApiClient, ListResult, ResourceRef, WatchEvent, WatchHandle } from './api-client.js';
 
 export const core = (resource: string, namespaced = true): ResourceRef => ({ group: '', version: 'v1', resource, namespaced });
 export const Pods = core('pods');
@@ -29,22 +25,6 @@ export class StatusError extends Error {
   }
 }
 
-export interface ListResult<T = KubeObject> {
-  items: T[];
-  metadata: { resourceVersion?: string; continue?: string };
-}
-
-export interface WatchEvent<T = KubeObject> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: T;
-}
-
-export interface WatchHandle {
-  /** Resolves when the stream ends (server closed, error or stop()). */
-  done: Promise<void>;
-  stop(): void;
-}
-
 export interface RequestOptions {
   method?: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -54,7 +34,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export class RestClient {
+export class RestClient implements ApiClient {
   private agent: Agent;
   readonly url: URL;
 
@@ -131,8 +111,8 @@ export class RestClient {
     return this.request<T>(this.path(ref, namespace, name));
   }
 
-  list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: { labelSelector?: string; fieldSelector?: string; resourceVersion?: string; limit?: number; continue?: string } = {}): Promise<ListResult<T>> {
-    return this.request<ListResult<T>>(this.path(ref, namespace), { query: q });
+  list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<ListResult<T>> {
+    return this.request<ListResult<T>>(this.path(ref, namespace), { query: { ...q } });
   }
 
   create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q: Record<string, string> = {}): Promise<T> {
@@ -143,12 +123,12 @@ export class RestClient {
     return this.request<T>(this.path(ref, namespace, name, subresource), { method: 'PUT', body: obj, query: { fieldValidation: 'Strict' } });
   }
 
-  patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'json' | 'strategic' | 'apply' = 'merge', subresource?: string): Promise<T> {
+  patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: PatchType = 'merge', subresource?: string): Promise<T> {
     const ct = { merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json', apply: 'application/apply-patch+yaml' }[type];
     return this.request<T>(this.path(ref, namespace, name, subresource), { method: 'PATCH', body: patch, contentType: ct, query: { fieldValidation: 'Strict', ...(type === 'apply' ? { fieldManager: 'tsctl' } : {}) } });
   }
 
-  delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<T> {
+  delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts: DeleteOpts = {}): Promise<T> {
     return this.request<T>(this.path(ref, namespace, name), { method: 'DELETE', body: { kind: 'DeleteOptions', apiVersion: 'v1', ...opts } });
   }
 
@@ -163,7 +143,7 @@ export class RestClient {
    * Streams watch events to `onEvent`. A 410 on start is thrown as StatusError; an ERROR event
    * is delivered to onEvent. `done` resolves when the server ends the stream.
    */
-  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds?: number; allowWatchBookmarks?: boolean }, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
+  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
     const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q }, accept });
     if ((res.statusCode ?? 0) >= 400) {
       const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 // The controller manager: node IPAM, node lifecycle and pod GC, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
-import { Nodes, Pods, RestClient } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Nodes, Pods } from '../client/rest-client.js';
 import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
@@ -42,7 +43,7 @@ export class ControllerManager {
   private running: { stop(): void }[] = [];
   private elector: LeaderElector | undefined;
 
-  constructor(private readonly client: RestClient, private readonly cfg: ControllerManagerConfig) {}
+  constructor(private readonly client: ApiClient, private readonly cfg: ControllerManagerConfig) {}
 
   async start(): Promise<void> {
     if (!this.cfg.leaderElect) return this.startControllers();

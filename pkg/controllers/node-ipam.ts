@@ -1,7 +1,8 @@
 // Pod CIDR allocation: every Node without spec.podCIDR gets the next free subnet of the
 // cluster CIDR (10.244.0.0/16 in /24s by default), as kube-controller-manager's range allocator.
 import type { KubeObject } from '../api/types.js';
-import { Nodes, RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Nodes, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('node-ipam');
@@ -31,7 +32,7 @@ export function* subnets(clusterCIDR: string, nodeMask: number): Generator<strin
 export class NodeIpamController {
   private taken = new Set<string>();
 
-  constructor(private readonly client: RestClient, private readonly clusterCIDR: string, private readonly nodeMask: number) {}
+  constructor(private readonly client: ApiClient, private readonly clusterCIDR: string, private readonly nodeMask: number) {}
 
   /** Records CIDRs already in use; call with every node (from a list or an informer). */
   observe(node: KubeObject): void {

@@ -5,7 +5,8 @@
 // taint goes.
 import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
-import { Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { recordEvent } from '../client/events.js';
@@ -85,7 +86,7 @@ export class NodeLifecycleController {
   private stopped = false;
   private now: () => number;
 
-  constructor(private readonly client: RestClient, private readonly cfg: NodeLifecycleConfig) {
+  constructor(private readonly client: ApiClient, private readonly cfg: NodeLifecycleConfig) {
     this.now = cfg.now ?? Date.now;
     this.nodes = new Informer(client, Nodes);
     this.leases = new Informer(client, { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true }, { namespace: 'kube-node-lease' });

@@ -1,12 +1,13 @@
 // Pod garbage collection: pods bound to a Node that no longer exists are deleted at once
 // (kube-controller-manager's PodGC for orphaned pods).
 import type { Informer } from '../client/informer.js';
-import { Pods, RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('pod-gc');
 
-export async function collectOrphanedPods(client: RestClient, pods: Informer, nodes: Informer): Promise<number> {
+export async function collectOrphanedPods(client: ApiClient, pods: Informer, nodes: Informer): Promise<number> {
   let n = 0;
   for (const pod of pods.list()) {
     const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;

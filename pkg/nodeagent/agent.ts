@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { Informer } from '../client/informer.js';
-import { Leases, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ContainerState } from '../runtime/types.js';
@@ -87,7 +88,7 @@ export class NodeAgent {
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
 
-  constructor(readonly client: RestClient, readonly cfg: AgentConfig) {
+  constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);

@@ -1,10 +1,11 @@
 // The default profile: the plugins at each extension point, as kube-scheduler enables them.
-import { RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { StatusError } from '../client/rest-client.js';
 import { Status, type BindPlugin, type Profile } from './framework.js';
 import { nodeAffinity, nodeName, nodePorts, nodeResourcesFit, nodeUnschedulable, taintToleration } from './plugins/filters.js';
 import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationScore } from './plugins/scores.js';
 
-export function defaultBinder(client: RestClient): BindPlugin {
+export function defaultBinder(client: ApiClient): BindPlugin {
   return {
     name: 'DefaultBinder',
     async bind(pod, node) {
@@ -20,7 +21,7 @@ export function defaultBinder(client: RestClient): BindPlugin {
   };
 }
 
-export function defaultProfile(client: RestClient): Profile {
+export function defaultProfile(client: ApiClient): Profile {
   return {
     preFilter: [nodeResourcesFit, nodePorts],
     filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],

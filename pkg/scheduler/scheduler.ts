@@ -5,7 +5,8 @@
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
-import { Events, Nodes, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Events, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { newEvent } from '../client/events.js';
 import { Code, CycleState, Status, type Profile } from './framework.js';
@@ -81,7 +82,7 @@ export class Scheduler {
   private eventsInFlight = 0;
   readonly cfg: SchedulerConfig;
 
-  constructor(private readonly client: RestClient, cfg: Partial<SchedulerConfig> = {}, private readonly profile: Profile = defaultProfile(client)) {
+  constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, private readonly profile: Profile = defaultProfile(client)) {
     this.cfg = { ...defaultSchedulerConfig, ...cfg };
     this.queue = new SchedulingQueue(this.cfg.queue);
     this.podInformer = new Informer(client, Pods);

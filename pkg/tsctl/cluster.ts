@@ -145,7 +145,7 @@ export const localNodeName = () => hostname().toLowerCase().replace(/[^a-z0-9.-]
 function writeNodeKubeconfig(dataDir: string): void {
   const token = ensureNodeToken(join(dataDir, 'tokens.csv'), localNodeName());
   const admin = loadKubeconfig(join(dataDir, 'kubeconfig'));
-  writeFileSync(join(dataDir, 'node.kubeconfig'), kubeconfigYaml({ server: admin.server, caCert: admin.caCert ?? '', token, user: `node-${localNodeName()}` }), { mode: 0o600 });
+  writeFileSync(join(dataDir, 'node.kubeconfig'), kubeconfigYaml({ server: admin.server, caCert: admin.caCert ?? '', token, user: `node-${localNodeName()}`, grpcServer: admin.grpcServer }), { mode: 0o600 });
 }
 
 /** The runtime's parent cgroup, once no pod uses it (rmdir refuses a busy one). */

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
+import { connect } from '../../pkg/client/connect.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { tokenFor, ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
@@ -14,7 +16,7 @@ let address: string;
 let ca: string;
 
 beforeAll(async () => {
-  cp = await startControlPlane({ grpcPort: 0 });
+  cp = await startControlPlane({ grpcPort: 0, watchCacheSize: 20 });
   address = readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim();
   ca = readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8');
   admin = new GrpcApiClient(address, { caCert: ca, token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'admin')! });
@@ -38,7 +40,7 @@ describe('gRPC frontend', () => {
     const stale = await admin.update(Pods, 'default', 'g1', created).catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(StatusError);
     expect((stale as StatusError).code).toBe(409);
-    await admin.delete(Pods, 'default', 'g1');
+    await admin.delete(Pods, 'default', 'g1', { gracePeriodSeconds: 0 });
     const gone = await admin.get(Pods, 'default', 'g1').catch((e: unknown) => e);
     expect((gone as StatusError).code).toBe(404);
     expect((gone as StatusError).status).toMatchObject({ kind: 'Status', reason: 'NotFound' });
@@ -52,9 +54,9 @@ describe('gRPC frontend', () => {
   });
 
   it('binds, and streams watch events from a resourceVersion', async () => {
-    const start = (await admin.list(Pods, 'default')).resourceVersion;
+    const start = (await admin.list(Pods, 'default')).metadata.resourceVersion;
     const seen: string[] = [];
-    const w = admin.watch(Pods, 'default', { resourceVersion: start }, (type, obj) => seen.push(`${type} ${obj.metadata?.name} ${(obj.spec as { nodeName?: string }).nodeName ?? ''}`.trim()));
+    const w = await admin.watch(Pods, 'default', { resourceVersion: start }, (e) => seen.push(`${e.type} ${e.object.metadata?.name} ${(e.object.spec as { nodeName?: string }).nodeName ?? ''}`.trim()));
     await admin.create(Nodes, undefined, node('gn'));
     await admin.create(Pods, 'default', pod('g2'));
     await admin.bind('default', 'g2', 'gn');
@@ -62,6 +64,30 @@ describe('gRPC frontend', () => {
     w.stop();
     await w.done;
     expect(seen).toEqual(['ADDED g2', 'MODIFIED g2 gn']);
+  });
+
+  it('a watch from a resourceVersion older than the window fails to start with 410, as over REST', async () => {
+    const old = (await admin.create(Pods, 'default', pod('old-0'))).metadata!.resourceVersion!;
+    for (let i = 1; i <= 25; i++) await admin.create(Pods, 'default', pod(`old-${i}`));
+    const err = await admin.watch(Pods, 'default', { resourceVersion: old }, () => {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).code).toBe(410);
+  });
+
+  it('the kubeconfigs the apiserver writes name the gRPC frontend; connect() uses it', async () => {
+    const kc = loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig'));
+    expect(kc.grpcServer).toBe(address);
+    const c = connect(kc);
+    try {
+      expect(c).toBeInstanceOf(GrpcApiClient);
+      expect((await c.list(Pods, 'default')).items.length).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+    expect(connect(kc, 'rest')).not.toBeInstanceOf(GrpcApiClient);
   });
 
   it('authenticates and authorizes like REST', async () => {

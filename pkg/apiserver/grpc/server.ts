@@ -204,14 +204,28 @@ export class GrpcServer {
         },
         close: end,
       });
+      // Headers now tell the client the watch has started (a 410 would have come as an error).
+      if (!closed) call.sendMetadata(new grpc.Metadata());
       call.on('cancelled', end);
       call.on('close', end);
       if ((req.timeoutSeconds ?? 0) > 0) setTimeout(end, (req.timeoutSeconds ?? 0) * 1000).unref();
+      if (req.allowWatchBookmarks) {
+        // As over REST: a BOOKMARK with the cache's revision every 10 s, so clients resume close to now.
+        const r = t.store.resource;
+        const bookmarks = setInterval(() => {
+          if (closed) return clearInterval(bookmarks);
+          const meta = { resourceVersion: String(t.store.cache.revision) };
+          call.write({ type: 'BOOKMARK', objectJson: JSON.stringify({ kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: meta }) });
+        }, 10_000);
+        bookmarks.unref();
+        call.on('close', () => clearInterval(bookmarks));
+      }
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: 'OK' });
     } catch (e) {
       const se = toServiceError(e);
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: String(se.code) });
-      call.destroy(Object.assign(new Error(se.details), se));
+      // (emit, not destroy: a destroyed stream never sends its status)
+      call.emit('error', Object.assign(new Error(se.details), se));
     }
   }
 }

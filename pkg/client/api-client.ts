@@ -1,0 +1,63 @@
+// What our components need from the API, whichever frontend carries it: RestClient (HTTPS, the
+// Kubernetes dialect) and GrpcApiClient (the gRPC frontend) both implement it, with the same
+// semantics and the same StatusError on failure. connect.ts picks one for a kubeconfig.
+import type { KubeObject } from '../api/types.js';
+
+export interface ResourceRef {
+  group?: string;
+  version?: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ListResult<T = KubeObject> {
+  items: T[];
+  metadata: { resourceVersion?: string; continue?: string };
+}
+
+export interface WatchEvent<T = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface WatchHandle {
+  /** Resolves when the stream ends (server closed, error or stop()). */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchQuery {
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export interface DeleteOpts {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ApiClient {
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T>;
+  list<T = KubeObject>(ref: ResourceRef, namespace?: string, q?: ListQuery): Promise<ListResult<T>>;
+  create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q?: Record<string, string>): Promise<T>;
+  update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource?: string): Promise<T>;
+  patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type?: PatchType, subresource?: string): Promise<T>;
+  delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<T>;
+  bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown>;
+  /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
+  watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
+  close(): void;
+}
