@@ -127,6 +127,15 @@ describe('lab cluster', () => {
     expect(viaHostPort).toBe('p0\n');
   });
 
+  it('the components talk to the apiserver over its gRPC frontend (named in their kubeconfigs)', async () => {
+    const metrics = await client.request<string>('/metrics', { accept: 'text/plain' });
+    const grpcCalls = (method: string, resource: string) =>
+      [...metrics.matchAll(new RegExp(`^apiserver_grpc_requests_total\\{method="${method}",resource="${resource}",code="OK"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    expect(grpcCalls('watch', 'pods')).toBeGreaterThanOrEqual(4); // the scheduler and three agents
+    expect(grpcCalls('patch', 'pods')).toBeGreaterThan(0); // agents' status writes
+    expect(grpcCalls('update', 'leases') + grpcCalls('create', 'leases')).toBeGreaterThan(0);
+  });
+
   it('a wrong join token is refused', async () => {
     const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
     await expect(joinCluster({ server: state.server, token: token.replace(/::.*/, '::wrong'), nodeName: 'intruder' })).rejects.toThrow(/401/);
