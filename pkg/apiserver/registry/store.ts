@@ -10,6 +10,7 @@ import { CompactedError, Storage, type Versioned } from '../storage.js';
 import type { RawObject, Selectable } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
+import { updateTracker, type FieldManagerRequest, type FieldTracker } from './field-manager.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -19,7 +20,8 @@ export interface UserInfo {
   groups: string[];
 }
 
-export interface RequestContext {
+/** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
+export interface RequestContext extends FieldManagerRequest {
   user: UserInfo;
   dryRun: boolean;
   fieldValidation: FieldValidation;
@@ -128,7 +130,8 @@ export class Store {
     }
   }
 
-  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+  /** POST. `track` records field ownership (default: an Update by the request's field manager). */
+  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext, track?: FieldTracker): Promise<KubeObject> {
     const r = this.resource;
     const obj = clone(body);
     this.checkKind(obj);
@@ -163,6 +166,7 @@ export class Store {
     }
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) return obj;
     const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj);
@@ -195,9 +199,11 @@ export class Store {
 
   /**
    * Read-modify-write with an etcd precondition, retried while the object changes under us
-   * (unless the mutator itself pinned a resourceVersion and raised a conflict).
+   * (unless the mutator itself pinned a resourceVersion and raised a conflict). Field ownership
+   * is recorded by `track` (default: an Update by the request's field manager), except for
+   * server-internal transitions.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, track?: FieldTracker): Promise<KubeObject> {
     const r = this.resource;
     const key = this.key(namespace, name);
     let current = await this.storage.get(key);
@@ -244,6 +250,7 @@ export class Store {
         errs = r.validateUpdate(next, old);
       }
       if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+      if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
       setTypeMeta(r, next);
       if (ctx.dryRun) return next;
       if (sameContent(next, old)) return old;
