@@ -55,6 +55,8 @@ export const clone = <T>(o: T): T => structuredClone(o);
 
 export class Store {
   readonly prefix: string;
+  /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
+  lastWriteRev = 0;
 
   constructor(
     readonly storage: Storage,
@@ -264,6 +266,7 @@ export class Store {
       const res = await this.storage.update(key, next, current.rev);
       if (res.ok) {
         meta.resourceVersion = String(res.rev);
+        this.lastWriteRev = Math.max(this.lastWriteRev, res.rev);
         return next;
       }
       if (attempt > 50) throw this.conflict(name);
