@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-controller-manager [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)));
+  const client = new RestClient(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), { userAgent: 'tskube-controller-manager/0.1.0' });
   const cm = new ControllerManager(client, {
     ...d,
     clusterCIDR: flags['cluster-cidr'],

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     return;
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
-  const client = new RestClient(kc);
+  const client = new RestClient(kc, { userAgent: 'tskube-nodeagent/0.1.0' });
   const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);

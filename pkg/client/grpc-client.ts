@@ -11,7 +11,8 @@ export class GrpcApiClient {
 
   constructor(address: string, opts: { caCert: string; token: string; serverName?: string }) {
     const creds = grpc.credentials.createSsl(Buffer.from(opts.caCert));
-    this.client = new ApiClient(address, creds, opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName } : {});
+    // The server names the field manager of a write after the user agent's first word.
+    this.client = new ApiClient(address, creds, { 'grpc.primary_user_agent': 'tsctl/0.1.0', ...(opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName } : {}) });
     this.md = new grpc.Metadata();
     this.md.set('authorization', `Bearer ${opts.token}`);
   }
@@ -51,8 +52,16 @@ export class GrpcApiClient {
     return JSON.parse(res.objectJson ?? '{}') as KubeObject;
   }
 
-  async patch(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, patchType: 'merge' | 'json' | 'strategic' = 'merge', subresource = ''): Promise<KubeObject> {
-    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch) });
+  async patch(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    patchType: 'merge' | 'json' | 'strategic' | 'apply' = 'merge',
+    subresource = '',
+    opts: { fieldManager?: string; force?: boolean; dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
+    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch), ...opts });
     return JSON.parse(res.objectJson ?? '{}') as KubeObject;
   }
 
