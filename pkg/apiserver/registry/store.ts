@@ -10,6 +10,7 @@ import { CompactedError, Storage, type Versioned } from '../storage.js';
 import type { RawObject, Selectable } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
 import { updateTracker, type FieldManagerRequest, type FieldTracker } from './field-manager.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 
@@ -408,18 +409,4 @@ function randomSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   const bytes = randomBytes(5);
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}
-
-function encodeContinue(rv: number, start: string, scope: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: start.slice(scope.length) })).toString('base64url');
-}
-
-function decodeContinue(token: string, scope: string): { rv: number; start: string } {
-  try {
-    const c = JSON.parse(Buffer.from(token, 'base64url').toString()) as { rv: number; start: string };
-    if (typeof c.rv !== 'number' || typeof c.start !== 'string') throw new Error('bad');
-    return { rv: c.rv, start: scope + c.start };
-  } catch {
-    throw errors.badRequest('continue key is not valid: invalid continue token');
-  }
 }
