@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-controller-manager [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']));
+  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), 'tskube-controller-manager/0.1.0');
   const cm = new ControllerManager(client, {
     ...d,
     clusterCIDR: flags['cluster-cidr'],

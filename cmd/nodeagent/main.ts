@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     return;
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
-  const client = connect(kc, parseTransport(flags['api-transport']));
+  const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
   const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-scheduler [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']));
+  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), 'tskube-scheduler/0.1.0');
   if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],

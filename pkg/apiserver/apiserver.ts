@@ -63,7 +63,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   compactionIntervalMs: 5 * 60_000,
 });
 
-const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [] };
+const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
 
 export class ApiServer {
   private etcd: EmbeddedEtcd | undefined;
@@ -206,6 +206,8 @@ export class ApiServer {
     // The watch cache answers for namespaces it knows; one it does not know may be brand new,
     // so ask etcd before refusing.
     const store = this.store('namespaces');
+    // A namespace this apiserver just marked Terminating must not look Active from a cache that lags.
+    if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
     let obj: KubeObject | undefined = store.cache.list({ keyPrefix: store.prefix, exactKey: store.key(undefined, ns), matches: () => true }).items[0]?.obj;
     if (!obj) {
       try {

@@ -10,10 +10,11 @@ export type Transport = 'auto' | 'rest' | 'grpc';
 
 export const transports: readonly Transport[] = ['auto', 'rest', 'grpc'];
 
-export function connect(config: ClusterConfig, transport: Transport = 'auto'): ApiClient {
-  if (transport === 'rest' || (transport === 'auto' && !config.grpcServer)) return new RestClient(config);
+/** `userAgent` (e.g. "tskube-scheduler/0.1.0") names the component; its first part is its default field manager. */
+export function connect(config: ClusterConfig, transport: Transport = 'auto', userAgent?: string): ApiClient {
+  if (transport === 'rest' || (transport === 'auto' && !config.grpcServer)) return new RestClient(config, { userAgent });
   if (!config.grpcServer) throw new Error(`${config.source}: --api-transport=grpc, but the kubeconfig names no gRPC server (cluster extension tskube.io/grpc)`);
-  return GrpcApiClient.fromConfig(config);
+  return GrpcApiClient.fromConfig(config, userAgent);
 }
 
 /** The --api-transport flag's value, checked. */

@@ -17,11 +17,13 @@ export class GrpcApiClient implements ApiClient {
   private md: grpc.Metadata;
 
   /** `serverName` is checked against the serving certificate; an IP address is checked as "localhost" (always a SAN of ours). */
-  constructor(readonly address: string, opts: { caCert: string; token: string; serverName?: string }) {
+  /** `userAgent`'s part before `/` is the default field manager of this client's writes. */
+  constructor(readonly address: string, opts: { caCert: string; token: string; serverName?: string; userAgent?: string }) {
     const creds = grpc.credentials.createSsl(Buffer.from(opts.caCert));
     const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     const serverName = opts.serverName ?? (isIP(host) ? 'localhost' : undefined);
     this.client = new GeneratedClient(address, creds, {
+      'grpc.primary_user_agent': opts.userAgent ?? 'tsctl/0.1.0',
       ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.max_receive_message_length': 256 << 20,
@@ -30,10 +32,10 @@ export class GrpcApiClient implements ApiClient {
     this.md.set('authorization', `Bearer ${opts.token}`);
   }
 
-  static fromConfig(c: ClusterConfig): GrpcApiClient {
+  static fromConfig(c: ClusterConfig, userAgent?: string): GrpcApiClient {
     if (!c.grpcServer) throw new Error(`${c.source}: no gRPC server named`);
     if (!c.caCert || !c.token) throw new Error(`${c.source}: the gRPC frontend needs the cluster CA and a bearer token`);
-    return new GrpcApiClient(c.grpcServer, { caCert: c.caCert, token: c.token });
+    return new GrpcApiClient(c.grpcServer, { caCert: c.caCert, token: c.token, userAgent });
   }
 
   close(): void {
@@ -71,8 +73,8 @@ export class GrpcApiClient implements ApiClient {
     return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
-  async patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, patchType: PatchType = 'merge', subresource = ''): Promise<T> {
-    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch), fieldValidation: 'Strict', ...(patchType === 'apply' ? { fieldManager: 'tsctl' } : {}) });
+  async patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, patchType: PatchType = 'merge', subresource = '', opts: { fieldManager?: string; force?: boolean; dryRun?: boolean } = {}): Promise<T> {
+    const res = await this.call<ObjectResponse>('patch', { ...this.target(ref, namespace), name, subresource, patchType, patchJson: JSON.stringify(patch), fieldValidation: 'Strict', ...opts });
     return JSON.parse(res.objectJson ?? '{}') as T;
   }
 

@@ -38,8 +38,12 @@ export class RestClient implements ApiClient {
   private agent: Agent;
   readonly url: URL;
 
-  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number } = {}) {
+  /** Sent as User-Agent; its part before `/` is the default field manager of this client's writes. */
+  readonly userAgent: string;
+
+  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string } = {}) {
     this.url = new URL(config.server);
+    this.userAgent = opts.userAgent ?? 'tsctl/0.1.0';
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: opts.maxSockets ?? 64,
@@ -69,7 +73,7 @@ export class RestClient implements ApiClient {
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
     const q = qs.toString();
     const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
-    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', 'User-Agent': 'tsctl/0.1.0' };
+    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
     if (body !== undefined) {
       headers['Content-Type'] = o.contentType ?? 'application/json';

@@ -27,6 +27,23 @@ afterAll(async () => {
 });
 
 describe('gRPC frontend', () => {
+  it('server-side apply: fieldManager, conflicts with their causes, force', async () => {
+    const cfg = (app: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ga', labels: { app } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+    const created = await admin.patch(Pods, 'default', 'ga', cfg('a'), 'apply', '', { fieldManager: 'first' });
+    expect(created.metadata?.managedFields?.map((e) => `${e.manager}/${e.operation}`)).toEqual(['first/Apply']);
+    const missing = (await admin.patch(Pods, 'default', 'ga', cfg('a'), 'apply').catch((e: unknown) => e)) as StatusError;
+    expect(missing.code).toBe(400);
+    const clash = (await admin.patch(Pods, 'default', 'ga', cfg('b'), 'apply', '', { fieldManager: 'second' }).catch((e: unknown) => e)) as StatusError;
+    expect(clash.code).toBe(409);
+    expect(clash.status).toMatchObject({ reason: 'Conflict', details: { causes: [{ reason: 'FieldManagerConflict', field: '.metadata.labels.app' }] } });
+    const forced = await admin.patch(Pods, 'default', 'ga', cfg('b'), 'apply', '', { fieldManager: 'second', force: true });
+    expect(forced.metadata?.labels).toEqual({ app: 'b' });
+    // Other writes are recorded under the client's user agent.
+    const merged = await admin.patch(Pods, 'default', 'ga', { metadata: { annotations: { a: 'b' } } });
+    expect(merged.metadata?.managedFields?.map((e) => `${e.manager}/${e.operation}`)).toEqual(['first/Apply', 'second/Apply', 'tsctl/Update']);
+    await admin.delete(Pods, 'default', 'ga');
+  });
+
   it('creates, gets, lists, patches, updates and deletes', async () => {
     const created = await admin.create(Pods, 'default', pod('g1'));
     expect(created.metadata?.uid).toBeTruthy();

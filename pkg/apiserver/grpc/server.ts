@@ -20,6 +20,7 @@ import { authorize } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, type PatchType } from '../registry/operations.js';
+import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { buildMatcher } from '../rest/selection.js';
@@ -159,9 +160,21 @@ export class GrpcServer {
       return store.get(namespace, req.name).catch(() => undefined);
     });
     if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
-    const r = req as Partial<{ dryRun: boolean; fieldValidation: string }>;
+    const r = req as Partial<{ dryRun: boolean; fieldValidation: string; fieldManager: string; force: boolean }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;
-    return { t: { ...req, namespace: namespace ?? '', store }, ctx: { user: full, dryRun: !!r.dryRun, fieldValidation: fv, warnings: [], requireName: decision.requireName } };
+    const fieldManager = r.fieldManager || undefined;
+    checkFieldManager(fieldManager);
+    const ctx: RequestContext = {
+      user: full,
+      dryRun: !!r.dryRun,
+      fieldValidation: fv,
+      warnings: [],
+      requireName: decision.requireName,
+      fieldManager,
+      userAgent: String(call.metadata.get('user-agent')[0] ?? ''),
+      force: !!r.force,
+    };
+    return { t: { ...req, namespace: namespace ?? '', store }, ctx };
   }
 
   private unary<Req extends Target>(verb: string, fn: (req: Req, t: Target & { store: Store; namespace: string | undefined }, ctx: RequestContext) => Promise<unknown>) {

@@ -4,6 +4,8 @@ import type { KubeObject } from '../../api/types.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
+import { applyOperation } from './field-manager.js';
+import { apiVersionOf } from './resources.js';
 import { clone, Store, type DeleteOptions, type RequestContext } from './store.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -19,6 +21,7 @@ const rfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** PATCH: applies the patch to the current object (again on each retry) and stores the result. */
 export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
+  if (type === 'apply') return serverSideApply(store, namespace, name, patchBody, ctx, subresource);
   const apply = (current: KubeObject): KubeObject => {
     let next: unknown;
     try {
@@ -31,7 +34,6 @@ export async function patchObject(store: Store, namespace: string | undefined, n
           next = applyJsonPatch(current, patchBody);
           break;
         case 'strategic':
-        case 'apply':
           next = applyStrategicMergePatch(current, patchBody, store.resource.typeName);
           break;
       }
@@ -46,19 +48,55 @@ export async function patchObject(store: Store, namespace: string | undefined, n
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     return obj;
   };
-  if (type === 'apply') {
-    // Server-side apply, simplified: create when absent, otherwise merge strategically.
+  return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/** Drops nulls: an applied configuration states only the fields its manager wants set. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+  return v;
+}
+
+/**
+ * Server-side apply (application/apply-patch+yaml): creates the object when it is absent,
+ * otherwise merges the configuration under field management (field-manager.ts).
+ */
+async function serverSideApply(store: Store, namespace: string | undefined, name: string, body: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
+  const r = store.resource;
+  if (!ctx.fieldManager) throw errors.badRequest('fieldManager: Required value: is required for apply patch');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('an apply patch must be an object');
+  const config = withoutNulls(body) as KubeObject;
+  if ((body as KubeObject).metadata?.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
+  const av = apiVersionOf(r);
+  if (config.apiVersion !== av || config.kind !== r.kind) {
+    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${av}, kind ${r.kind}`);
+  }
+  const meta = (config.metadata ??= {});
+  if (meta.name && meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+  if (r.namespaced && meta.namespace && namespace && meta.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  meta.name = name;
+  store.decode(config, ctx);
+  const op = applyOperation(r, ctx, subresource, config);
+  for (let attempt = 0; ; attempt++) {
     try {
-      await store.getVersioned(namespace, name);
+      const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
+        if (meta.resourceVersion && meta.resourceVersion !== current.metadata?.resourceVersion) throw store.conflict(name);
+        return op.mutate(current);
+      }, op.track);
+      return { obj, created: false };
     } catch (e) {
-      if (e instanceof ApiError && e.code === 404) {
-        const body = patchBody as KubeObject;
-        return { obj: await store.create(namespace, { ...body, metadata: { ...body.metadata, name } }, ctx), created: true };
-      }
-      throw e;
+      if (!(e instanceof ApiError && e.code === 404) || subresource || attempt > 0) throw e;
+    }
+    try {
+      return { obj: await store.create(namespace, clone(config), ctx, op.createTracker), created: true };
+    } catch (e) {
+      // Created by someone else in between: apply to theirs.
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
     }
   }
-  return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
 }
 
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */

@@ -10,6 +10,8 @@ import { CompactedError, Storage, type Versioned } from '../storage.js';
 import type { RawObject, Selectable } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { updateTracker, type FieldManagerRequest, type FieldTracker } from './field-manager.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -19,7 +21,8 @@ export interface UserInfo {
   groups: string[];
 }
 
-export interface RequestContext {
+/** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
+export interface RequestContext extends FieldManagerRequest {
   user: UserInfo;
   dryRun: boolean;
   fieldValidation: FieldValidation;
@@ -53,6 +56,8 @@ export const clone = <T>(o: T): T => structuredClone(o);
 
 export class Store {
   readonly prefix: string;
+  /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
+  lastWriteRev = 0;
 
   constructor(
     readonly storage: Storage,
@@ -139,7 +144,8 @@ export class Store {
     }
   }
 
-  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+  /** POST. `track` records field ownership (default: an Update by the request's field manager). */
+  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext, track?: FieldTracker): Promise<KubeObject> {
     const r = this.resource;
     const obj = clone(body);
     this.checkKind(obj);
@@ -174,6 +180,7 @@ export class Store {
     }
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) return obj;
     const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj);
@@ -209,9 +216,11 @@ export class Store {
    * (unless the mutator itself pinned a resourceVersion and raised a conflict). The first
    * attempt starts from the watch cache's copy, as kube-apiserver's GuaranteedUpdate does with
    * its cached suggestion: the precondition catches a stale copy, and a failure or a no-op
-   * computed from the cached copy is checked again against etcd before it is believed.
+   * computed from the cached copy is checked again against etcd before it is believed. Field
+   * ownership is recorded by `track` (default: an Update by the request's field manager),
+   * except for server-internal transitions.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, track?: FieldTracker): Promise<KubeObject> {
     const key = this.key(namespace, name);
     let current: Versioned | undefined = this.cache.peek(key);
     let fromCache = current !== undefined;
@@ -220,7 +229,7 @@ export class Store {
       if (!current) throw this.notFound(name);
       let outcome: Attempt;
       try {
-        outcome = await this.tryUpdate(key, name, ctx, subresource, mutate, current, fromCache);
+        outcome = await this.tryUpdate(key, name, ctx, subresource, mutate, current, fromCache, track);
       } catch (e) {
         if (!fromCache) throw e;
         outcome = { retryWith: await this.storage.get(key) };
@@ -233,7 +242,7 @@ export class Store {
   }
 
   /** One attempt of guaranteedUpdate: the written object, or what to retry with. */
-  private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean): Promise<Attempt> {
+  private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
     const r = this.resource;
     const old = current.obj;
     const next = clone(await mutate(clone(old)));
@@ -276,6 +285,7 @@ export class Store {
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) return { done: next };
     if (sameContent(next, old)) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
@@ -288,6 +298,7 @@ export class Store {
     const res = await this.storage.update(key, next, current.rev);
     if (res.ok) {
       meta.resourceVersion = String(res.rev);
+      this.lastWriteRev = Math.max(this.lastWriteRev, res.rev);
       return { done: next };
     }
     return { retryWith: res.current };
@@ -430,17 +441,3 @@ function randomSuffix(): string {
 }
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };
-
-function encodeContinue(rv: number, start: string, scope: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: start.slice(scope.length) })).toString('base64url');
-}
-
-function decodeContinue(token: string, scope: string): { rv: number; start: string } {
-  try {
-    const c = JSON.parse(Buffer.from(token, 'base64url').toString()) as { rv: number; start: string };
-    if (typeof c.rv !== 'number' || typeof c.start !== 'string') throw new Error('bad');
-    return { rv: c.rv, start: scope + c.start };
-  } catch {
-    throw errors.badRequest('continue key is not valid: invalid continue token');
-  }
-}

@@ -9,6 +9,7 @@ import { logger } from '../../util/log.js';
 import { authorize } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
+import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
@@ -250,7 +251,18 @@ export class RestServer {
       const q = url.searchParams;
       const fv = q.get('fieldValidation') ?? 'Warn';
       if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
-      const ctx: RequestContext = { user, dryRun: q.getAll('dryRun').includes('All'), fieldValidation: fv as FieldValidation, warnings: [], requireName: decision.requireName };
+      const fieldManager = q.get('fieldManager') || undefined;
+      if (['create', 'update', 'patch'].includes(verb)) checkFieldManager(fieldManager);
+      const ctx: RequestContext = {
+        user,
+        dryRun: q.getAll('dryRun').includes('All'),
+        fieldValidation: fv as FieldValidation,
+        warnings: [],
+        requireName: decision.requireName,
+        fieldManager,
+        userAgent: req.headers['user-agent'],
+        force: q.get('force') === 'true',
+      };
       await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx }, {
         opened: (r) => registeredWatchers.inc({ resource: r }),
         closed: (r) => registeredWatchers.dec({ resource: r }),

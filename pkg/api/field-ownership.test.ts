@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { capUpdateManagers, conflictMessage, planApply, recordApply, recordUpdate, type Scope } from './field-ownership.js';
+import { FieldSet, pathString } from './fieldpath.js';
+import { decodeManagedFields, encodeManagedFields, isResetManagedFields, ManagedFieldsError, type Managers } from './managed-fields.js';
+import type { KubeObject } from './types.js';
+
+const main: Scope = { typeName: 'Pod', apiVersion: 'v1', subresource: '' };
+const status: Scope = { ...main, subresource: 'status' };
+const T0 = '2024-01-01T00:00:00Z';
+const T1 = '2024-01-01T00:00:01Z';
+
+const pod = (labels: Record<string, string>, image = 'busybox', extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', uid: 'u', resourceVersion: '5', labels },
+  spec: { containers: [{ name: 'app', image }] },
+  ...extra,
+});
+
+const owned = (ms: Managers, manager: string) => [...ms.values()].filter((m) => m.manager === manager).flatMap((m) => m.set.paths().map(pathString));
+
+/** Runs an apply the way the registry does: plan, then record against the planned object. */
+function apply(ms: Managers, live: KubeObject | undefined, config: KubeObject, manager: string, force = false, now = T1) {
+  const plan = planApply(main, ms, live, config, manager);
+  return { ...recordApply(main, ms, live, plan.merged, manager, plan.set, force, now), obj: plan.merged };
+}
+
+describe('recordUpdate', () => {
+  it('on create owns every field set, except server metadata and status', () => {
+    const ms = recordUpdate(main, new Map(), undefined, pod({ app: 'a' }, 'busybox', { status: { phase: 'Pending' } }), 'kubectl-create', T0);
+    expect(owned(ms, 'kubectl-create')).toEqual([
+      '.metadata.labels',
+      '.metadata.labels.app',
+      '.spec.containers',
+      '.spec.containers[name="app"]',
+      '.spec.containers[name="app"].image',
+      '.spec.containers[name="app"].name',
+    ]);
+    const [e] = encodeManagedFields(ms);
+    expect(e).toEqual({ manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: expect.any(Object) });
+  });
+
+  it('takes changed fields from other managers and leaves the time alone when nothing changed', () => {
+    let ms = recordUpdate(main, new Map(), undefined, pod({ app: 'a', tier: 't' }), 'creator', T0);
+    ms = recordUpdate(main, ms, pod({ app: 'a', tier: 't' }), pod({ app: 'b', tier: 't' }), 'editor', T1);
+    expect(owned(ms, 'editor')).toEqual(['.metadata.labels.app']);
+    expect(owned(ms, 'creator')).not.toContain('.metadata.labels.app');
+    expect(owned(ms, 'creator')).toContain('.metadata.labels.tier');
+    const again = recordUpdate(main, ms, pod({ app: 'b', tier: 't' }), pod({ app: 'b', tier: 't' }), 'editor', '2030-01-01T00:00:00Z');
+    expect(encodeManagedFields(again)).toEqual(encodeManagedFields(ms));
+  });
+
+  it('on the status subresource owns only status, in its own entry', () => {
+    const old = pod({ app: 'a' }, 'busybox', { status: { phase: 'Pending' } });
+    const ms = recordUpdate(status, new Map(), old, { ...old, status: { phase: 'Running', podIP: '10.0.0.1' } }, 'tsk-nodeagent', T1);
+    const [e] = encodeManagedFields(ms);
+    expect(e).toMatchObject({ manager: 'tsk-nodeagent', subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {}, 'f:podIP': {} } } });
+  });
+});
+
+describe('apply', () => {
+  it('owns exactly the applied fields and removes the ones it stops applying', () => {
+    const first = apply(new Map(), undefined, pod({ app: 'a', tier: 't' }), 'kubectl');
+    expect(first.conflicts).toEqual([]);
+    expect(owned(first.managers, 'kubectl')).toEqual(['.metadata.labels.app', '.metadata.labels.tier', '.spec.containers[name="app"]', '.spec.containers[name="app"].image', '.spec.containers[name="app"].name']);
+    const second = apply(first.managers, first.obj, pod({ app: 'a' }), 'kubectl');
+    expect(second.obj.metadata?.labels).toEqual({ app: 'a' });
+    expect(owned(second.managers, 'kubectl')).not.toContain('.metadata.labels.tier');
+  });
+
+  it('keeps a dropped field another manager owns', () => {
+    const a = apply(new Map(), undefined, pod({ app: 'a', tier: 't' }), 'one');
+    const b = apply(a.managers, a.obj, pod({ tier: 't' }), 'two');
+    expect(b.conflicts).toEqual([]);
+    const c = apply(b.managers, b.obj, pod({ app: 'a' }), 'one');
+    expect(c.obj.metadata?.labels).toEqual({ app: 'a', tier: 't' });
+    expect(owned(c.managers, 'two')).toContain('.metadata.labels.tier');
+  });
+
+  it('conflicts on a field another manager owns with a different value; same value is shared; force moves it', () => {
+    const a = apply(new Map(), undefined, pod({ app: 'a' }), 'one');
+    const same = apply(a.managers, a.obj, pod({ app: 'a' }), 'two');
+    expect(same.conflicts).toEqual([]);
+    expect(owned(same.managers, 'one')).toContain('.metadata.labels.app');
+    expect(owned(same.managers, 'two')).toContain('.metadata.labels.app');
+
+    const clash = apply(a.managers, a.obj, pod({ app: 'b' }, 'other'), 'two');
+    expect(clash.conflicts.map((c) => `${c.manager.manager} ${pathString(c.path)}`)).toEqual(['one .metadata.labels.app', 'one .spec.containers[name="app"].image']);
+    expect(conflictMessage(clash.conflicts)).toBe('Apply failed with 2 conflicts: conflicts with "one":\n- .metadata.labels.app\n- .spec.containers[name="app"].image');
+    expect(conflictMessage(clash.conflicts.slice(0, 1))).toBe('Apply failed with 1 conflict: conflict with "one": .metadata.labels.app');
+
+    const forced = apply(a.managers, a.obj, pod({ app: 'b' }, 'other'), 'two', true);
+    expect(forced.obj.metadata?.labels).toEqual({ app: 'b' });
+    expect(owned(forced.managers, 'one')).not.toContain('.metadata.labels.app');
+    expect(owned(forced.managers, 'two')).toContain('.metadata.labels.app');
+  });
+
+  it('conflicts with an Update manager named "using v1"', () => {
+    const ms = recordUpdate(main, new Map(), undefined, pod({ app: 'a' }), 'kubectl-client-side-apply', T0);
+    const clash = apply(ms, pod({ app: 'a' }), pod({ app: 'b' }), 'kubectl');
+    expect(conflictMessage(clash.conflicts.slice(0, 1))).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .metadata.labels.app');
+  });
+});
+
+describe('managedFields entries', () => {
+  it('decode what encode wrote, Apply entries first', () => {
+    const a = apply(new Map(), undefined, pod({ app: 'a' }), 'kubectl');
+    const ms = recordUpdate(main, a.managers, a.obj, pod({ app: 'a', x: 'y' }), 'editor', T0);
+    const entries = encodeManagedFields(ms);
+    expect(entries.map((e) => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply', 'editor/Update']);
+    expect(encodeManagedFields(decodeManagedFields(entries))).toEqual(entries);
+  });
+
+  it('reject garbage naming the field', () => {
+    const bad = [{ manager: 'm', operation: 'Patch', fieldsType: 'FieldsV1', fieldsV1: {} }, { manager: 'n', operation: 'Update', fieldsType: 'FieldsV2', fieldsV1: { 'q:x': {} } }];
+    try {
+      decodeManagedFields(bad);
+      throw new Error('expected an error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ManagedFieldsError);
+      expect((e as ManagedFieldsError).errors.map((x) => x.field)).toEqual(['metadata.managedFields[0].operation', 'metadata.managedFields[1].fieldsType', 'metadata.managedFields[1].fieldsV1']);
+    }
+  });
+
+  it('treat [] and [{}] as a reset', () => {
+    expect(isResetManagedFields([{}])).toBe(true);
+    expect(isResetManagedFields([])).toBe(true);
+    expect(isResetManagedFields(undefined)).toBe(false);
+    expect(isResetManagedFields([{ manager: 'x' }])).toBe(false);
+  });
+
+  it('cap Update entries, merging the oldest into ancient-changes', () => {
+    const ms: Managers = new Map();
+    for (let i = 0; i < 12; i++) {
+      const set = FieldSet.fromPaths([['f:metadata', 'f:labels', `f:l${i}`]]);
+      ms.set(String(i), { manager: `m${i}`, operation: 'Update', apiVersion: 'v1', time: `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`, set });
+    }
+    const capped = capUpdateManagers(ms);
+    expect(capped.size).toBe(10);
+    const bucket = [...capped.values()].find((m) => m.manager === 'ancient-changes')!;
+    expect(bucket.set.paths().map(pathString)).toEqual(['.metadata.labels.l0', '.metadata.labels.l1', '.metadata.labels.l2']);
+    expect(bucket.time).toBe('2024-01-01T00:00:02Z');
+  });
+});

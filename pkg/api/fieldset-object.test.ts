@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { structType } from './field-types.js';
+import { FieldSet, pathString } from './fieldpath.js';
+import { compareObjects, fieldSetOf, FieldSetError, mergeApplied, removeFields } from './fieldset-object.js';
+
+const Pod = structType('Pod');
+const paths = (s: FieldSet) => s.paths().map(pathString);
+
+describe('fieldSetOf', () => {
+  it('owns leaves and keyed list items, with the list keys Kubernetes uses', () => {
+    const s = fieldSetOf(
+      {
+        metadata: { labels: { app: 'web' }, finalizers: ['a/b'] },
+        spec: {
+          containers: [{ name: 'app', image: 'x', command: ['sh'], ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }], volumeMounts: [{ name: 'v', mountPath: '/d' }] }],
+          volumes: [{ name: 'v', emptyDir: {} }],
+          tolerations: [{ key: 'k', operator: 'Exists' }],
+        },
+      },
+      Pod,
+    );
+    expect(paths(s)).toEqual([
+      '.metadata.finalizers[="a/b"]',
+      '.metadata.labels.app',
+      '.spec.containers[name="app"]',
+      '.spec.containers[name="app"].command',
+      '.spec.containers[name="app"].env[name="A"]',
+      '.spec.containers[name="app"].env[name="A"].name',
+      '.spec.containers[name="app"].env[name="A"].value',
+      '.spec.containers[name="app"].image',
+      '.spec.containers[name="app"].name',
+      '.spec.containers[name="app"].ports[containerPort=80,protocol="TCP"]',
+      '.spec.containers[name="app"].ports[containerPort=80,protocol="TCP"].containerPort',
+      '.spec.containers[name="app"].volumeMounts[mountPath="/d"]',
+      '.spec.containers[name="app"].volumeMounts[mountPath="/d"].mountPath',
+      '.spec.containers[name="app"].volumeMounts[mountPath="/d"].name',
+      '.spec.tolerations',
+      '.spec.volumes[name="v"]',
+      '.spec.volumes[name="v"].emptyDir',
+      '.spec.volumes[name="v"].name',
+    ]);
+    expect(s.toFieldsV1()).toMatchObject({ 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {} } } } });
+  });
+
+  it('refuses, when strict, list items without their key or with duplicate keys', () => {
+    expect(() => fieldSetOf({ spec: { containers: [{ image: 'x' }] } }, Pod, { strict: true })).toThrow(FieldSetError);
+    expect(() => fieldSetOf({ spec: { containers: [{ name: 'a' }, { name: 'a' }] } }, Pod, { strict: true })).toThrow(/duplicate entries/);
+    expect(paths(fieldSetOf({ spec: { containers: [{ image: 'x' }] } }, Pod))).toContain('.spec.containers[0]');
+  });
+});
+
+describe('compareObjects', () => {
+  it('reports added nodes with their descendants, modified leaves and removed nodes', () => {
+    const a = { metadata: { labels: { app: 'a', gone: 'x' } }, spec: { containers: [{ name: 'c', image: 'v1' }, { name: 'old', image: 'i' }] } };
+    const b = { metadata: { labels: { app: 'b' }, annotations: { n: '1' } }, spec: { containers: [{ name: 'c', image: 'v2' }, { name: 'new', image: 'i' }] } };
+    const c = compareObjects(a, b, Pod);
+    expect(paths(c.added)).toEqual([
+      '.metadata.annotations',
+      '.metadata.annotations.n',
+      '.spec.containers[name="new"]',
+      '.spec.containers[name="new"].image',
+      '.spec.containers[name="new"].name',
+    ]);
+    expect(paths(c.modified)).toEqual(['.metadata.labels.app', '.spec.containers[name="c"].image']);
+    expect(paths(c.removed)).toEqual(['.metadata.labels.gone', '.spec.containers[name="old"]', '.spec.containers[name="old"].image', '.spec.containers[name="old"].name']);
+  });
+
+  it('sees no change between equal objects, whatever their key order', () => {
+    const c = compareObjects({ spec: { a: 1, containers: [{ name: 'x', image: 'y' }] } }, { spec: { containers: [{ image: 'y', name: 'x' }], a: 1 } }, Pod);
+    expect(c.added.isEmpty() && c.modified.isEmpty() && c.removed.isEmpty()).toBe(true);
+  });
+});
+
+describe('mergeApplied', () => {
+  it('merges maps and keyed lists, replaces atomic lists, unions sets', () => {
+    const live = {
+      metadata: { labels: { app: 'a', other: 'o' }, finalizers: ['x'] },
+      spec: { containers: [{ name: 'a', image: 'v1', imagePullPolicy: 'Always' }, { name: 'b', image: 'v1' }], tolerations: [{ key: 't' }] },
+    };
+    const config = { metadata: { labels: { app: 'b' }, finalizers: ['y'] }, spec: { containers: [{ name: 'a', image: 'v2' }, { name: 'c', image: 'v3' }], tolerations: [] } };
+    expect(mergeApplied(live, config, Pod)).toEqual({
+      metadata: { labels: { app: 'b', other: 'o' }, finalizers: ['x', 'y'] },
+      spec: {
+        containers: [{ name: 'a', image: 'v2', imagePullPolicy: 'Always' }, { name: 'b', image: 'v1' }, { name: 'c', image: 'v3' }],
+        tolerations: [],
+      },
+    });
+    expect(live.spec.containers[0]!.image).toBe('v1');
+  });
+});
+
+describe('removeFields', () => {
+  const live = {
+    metadata: { labels: { app: 'a', tier: 't' } },
+    spec: { containers: [{ name: 'a', image: 'v1' }, { name: 'side', image: 's' }] },
+  };
+  const set = (...ps: string[][]) => FieldSet.fromPaths(ps);
+
+  it('removes dropped fields nobody keeps, and maps they leave empty', () => {
+    const remove = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image']);
+    expect(removeFields(live, remove, new FieldSet(), Pod)).toEqual({ metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'a', image: 'v1' }] } });
+    expect(removeFields({ metadata: { labels: { tier: 't' } } }, remove, new FieldSet(), Pod)).toEqual({ metadata: {} });
+  });
+
+  it('keeps what another manager owns, at or below the dropped path', () => {
+    const remove = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:name']);
+    const keep = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image']);
+    expect(removeFields(live, remove, keep, Pod)).toEqual(live);
+  });
+});

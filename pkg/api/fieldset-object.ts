@@ -1,0 +1,213 @@
+// Server-side apply over JSON objects, typed by field-types.ts: the set of fields an object
+// sets (what an applier owns), the comparison of two versions (what an update changed), the
+// merge of an applied configuration into a live object, and the removal of fields an applier
+// stopped applying. The structured-merge-diff operations ToFieldSet, Compare, Merge and
+// RemoveItems, on plain JSON.
+import { childType, type FieldType } from './field-types.js';
+import { fieldElement, FieldSet, indexElement, keyElement, pathString, valueElement, type Json, type Path, type PathElement } from './fieldpath.js';
+
+type JsonObject = { [k: string]: Json };
+
+export class FieldSetError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'FieldSetError';
+  }
+}
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown) => v === undefined || v === null;
+const isEmpty = (v: unknown) => absent(v) || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/**
+ * The element naming a list item. `strict` (applied configurations) rejects an item without its
+ * keys; otherwise such an item (which validation should have refused) is named by index.
+ */
+function itemElement(t: FieldType, item: Json, index: number, path: Path, strict: boolean): PathElement {
+  if (t.kind === 'set') return valueElement(item);
+  if (t.kind !== 'keyed') return indexElement(index);
+  const key: Record<string, Json> = {};
+  for (const k of t.keys) {
+    const v = isObject(item) && !absent(item[k]) ? item[k]! : t.defaults[k];
+    if (v === undefined) {
+      if (strict) throw new FieldSetError(pathString(path), `associative list with keys has an element that omits key field "${k}"`);
+      return indexElement(index);
+    }
+    key[k] = v;
+  }
+  return keyElement(key);
+}
+
+/** Items of a keyed or set list by element; later duplicates are an error when strict, else ignored. */
+function itemsByElement(t: FieldType, list: Json[], path: Path, strict: boolean): Map<PathElement, Json> {
+  const out = new Map<PathElement, Json>();
+  list.forEach((item, i) => {
+    const e = itemElement(t, item, i, path, strict);
+    if (out.has(e)) {
+      if (strict) throw new FieldSetError(pathString([...path, e]), 'duplicate entries for key');
+      return;
+    }
+    out.set(e, item);
+  });
+  return out;
+}
+
+/** The fields `v` sets (ToFieldSet): leaves, list items and their fields; empty objects and lists count as leaves. */
+export function fieldSetOf(v: unknown, t: FieldType, opts: { strict?: boolean } = {}): FieldSet {
+  const set = new FieldSet();
+  const walk = (v: unknown, t: FieldType, path: Path) => {
+    if (absent(v)) return;
+    const leaf = () => {
+      if (path.length) set.insert(path);
+    };
+    if (t.kind === 'leaf' || isEmpty(v)) return leaf();
+    if (t.kind === 'struct' || t.kind === 'map') {
+      if (!isObject(v)) return leaf();
+      for (const [k, c] of Object.entries(v)) walk(c, childType(t, k), [...path, fieldElement(k)]);
+      return;
+    }
+    if (!Array.isArray(v)) return leaf();
+    for (const [e, item] of itemsByElement(t, v, path, !!opts.strict)) {
+      set.insert([...path, e]);
+      if (t.kind === 'keyed') walk(item, t.item, [...path, e]);
+    }
+  };
+  walk(v, t, []);
+  return set;
+}
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * What changed from `lhs` to `rhs` (Compare): a node that appears is added together with
+ * everything below it; a leaf whose value differs is modified; a node that disappears is removed.
+ */
+export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Comparison {
+  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const walk = (l: unknown, r: unknown, t: FieldType, path: Path) => {
+    if (absent(l) && absent(r)) return;
+    const leaf = () => {
+      if (!path.length) return;
+      if (absent(l)) c.added.insert(path);
+      else if (absent(r)) c.removed.insert(path);
+      else if (!deepEqual(l, r)) c.modified.insert(path);
+    };
+    if (t.kind === 'leaf' || (isEmpty(l) && isEmpty(r))) return leaf();
+    if (path.length) {
+      if (absent(l)) c.added.insert(path);
+      else if (absent(r)) c.removed.insert(path);
+    }
+    if (t.kind === 'struct' || t.kind === 'map') {
+      if ((!absent(l) && !isObject(l)) || (!absent(r) && !isObject(r))) return leaf();
+      const lo = (l ?? {}) as JsonObject;
+      const ro = (r ?? {}) as JsonObject;
+      for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) walk(lo[k], ro[k], childType(t, k), [...path, fieldElement(k)]);
+      return;
+    }
+    if ((!absent(l) && !Array.isArray(l)) || (!absent(r) && !Array.isArray(r))) return leaf();
+    const li = itemsByElement(t, (l ?? []) as Json[], path, false);
+    const ri = itemsByElement(t, (r ?? []) as Json[], path, false);
+    for (const e of new Set([...li.keys(), ...ri.keys()])) {
+      const p = [...path, e];
+      if (t.kind === 'keyed') {
+        const a = li.get(e);
+        const b = ri.get(e);
+        if (absent(a)) c.added.insert(p);
+        else if (absent(b)) c.removed.insert(p);
+        walk(a, b, t.item, p);
+      } else if (!li.has(e)) c.added.insert(p);
+      else if (!ri.has(e)) c.removed.insert(p);
+    }
+  };
+  walk(lhs, rhs, t, []);
+  return c;
+}
+
+/**
+ * Merges an applied configuration into a live object: structs and maps merge field by field,
+ * keyed lists item by item (live order kept, new items appended), sets are unioned, and
+ * everything else is replaced by the configuration's value.
+ */
+export function mergeApplied(live: unknown, config: unknown, t: FieldType, path: Path = []): Json {
+  if (config === undefined) return structuredClone(live as Json);
+  if (absent(live) || t.kind === 'leaf') return structuredClone(config as Json);
+  if (t.kind === 'struct' || t.kind === 'map') {
+    if (!isObject(live) || !isObject(config)) return structuredClone(config as Json);
+    const out: JsonObject = { ...live };
+    for (const [k, v] of Object.entries(config)) out[k] = mergeApplied(live[k], v, childType(t, k), [...path, fieldElement(k)]);
+    return out;
+  }
+  if (!Array.isArray(live) || !Array.isArray(config)) return structuredClone(config as Json);
+  const out = [...live];
+  const index = new Map<PathElement, number>();
+  live.forEach((item, i) => {
+    const e = itemElement(t, item, i, path, false);
+    if (!index.has(e)) index.set(e, i);
+  });
+  for (const [e, item] of itemsByElement(t, config, path, true)) {
+    const i = index.get(e);
+    if (i === undefined) out.push(structuredClone(item));
+    else if (t.kind === 'keyed') out[i] = mergeApplied(out[i], item, t.item, [...path, e]);
+  }
+  return out;
+}
+
+/**
+ * Removes from `v` the members of `remove` that `keep` does not hold (at or below them), and
+ * the maps left empty by that removal (labels after the last label goes). The key fields of a
+ * list item that stays are never removed. Returns undefined when `v` itself should go.
+ */
+export function removeFields(v: unknown, remove: FieldSet, keep: FieldSet, t: FieldType): Json | undefined {
+  const prune = (v: Json, remove: FieldSet, keep: FieldSet | undefined, t: FieldType, protect: string[]): Json | undefined => {
+    const decide = (e: PathElement, child: Json, ct: FieldType, isKey: boolean): Json | undefined => {
+      if (isKey) return child;
+      if (remove.members.has(e) && !keep?.touches(e)) return undefined;
+      const sub = remove.child(e);
+      if (!sub || absent(child)) return child;
+      const pruned = prune(child, sub, keep?.child(e), ct, []);
+      if (ct.kind === 'map' && pruned !== undefined && isEmpty(pruned) && !isEmpty(child) && !keep?.members.has(e)) return undefined;
+      return pruned;
+    };
+    if ((t.kind === 'struct' || t.kind === 'map') && isObject(v)) {
+      const out: JsonObject = {};
+      for (const [k, c] of Object.entries(v)) {
+        const r = decide(fieldElement(k), c, childType(t, k), protect.includes(k));
+        if (r !== undefined) out[k] = r;
+      }
+      return out;
+    }
+    if ((t.kind === 'keyed' || t.kind === 'set') && Array.isArray(v)) {
+      const out: Json[] = [];
+      v.forEach((item, i) => {
+        const e = itemElement(t, item, i, [], false);
+        let r: Json | undefined;
+        if (remove.members.has(e) && !keep?.touches(e)) r = undefined;
+        else if (t.kind === 'keyed' && remove.child(e)) r = prune(item, remove.child(e)!, keep?.child(e), t.item, t.keys);
+        else r = item;
+        if (r !== undefined) out.push(r);
+      });
+      return out;
+    }
+    return v;
+  };
+  if (absent(v)) return v as Json;
+  return prune(structuredClone(v as Json), remove, keep, t, []);
+}

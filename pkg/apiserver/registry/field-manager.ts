@@ -1,0 +1,152 @@
+// Field management for the registry: every create, update and patch records an Update entry in
+// metadata.managedFields for its field manager; server-side apply records an Apply entry and
+// fails with 409 on conflicts. The store calls a FieldTracker once the new object has been
+// defaulted and validated, so ownership follows what is really written (and dryRun computes
+// the same answer, conflicts included).
+import { appliedFieldSet, conflictMessage, describeManager, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
+import { FieldSetError } from '../../api/fieldset-object.js';
+import { pathString } from '../../api/fieldpath.js';
+import {
+  decodeManagedFields,
+  decodeStoredManagedFields,
+  encodeManagedFields,
+  fieldManagerErrors,
+  FIELD_MANAGER_MAX_LENGTH,
+  isResetManagedFields,
+  ManagedFieldsError,
+  type Managers,
+} from '../../api/managed-fields.js';
+import type { KubeObject } from '../../api/types.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { apiVersionOf, type ResourceInfo } from './resources.js';
+
+/** Sets next.metadata.managedFields for a write from `old` (undefined on create) to `next`. */
+export type FieldTracker = (old: KubeObject | undefined, next: KubeObject) => void;
+
+/** What field management needs from a request. */
+export interface FieldManagerRequest {
+  /** The fieldManager query parameter (or gRPC field), if given. */
+  fieldManager?: string;
+  userAgent?: string;
+  /** force=true: an Apply takes conflicting fields. */
+  force?: boolean;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** 400 for a fieldManager Kubernetes would refuse (too long, unprintable). */
+export function checkFieldManager(name: string | undefined): void {
+  if (name === undefined) return;
+  const errs = fieldManagerErrors(name, 'fieldManager');
+  if (errs.length) throw errors.badRequest(`fieldManager: ${errs[0]!.detail}`);
+}
+
+/** Kubernetes' default manager: the user agent up to its first `/` (`kubectl/v1.32.0 (...)` → `kubectl`). */
+export function managerFromUserAgent(ua: string | undefined): string {
+  const prefix = (ua ?? '').split('/')[0]!;
+  let out = '';
+  for (const c of prefix) {
+    if (/[\p{C}]/u.test(c)) continue;
+    if (out.length + c.length > FIELD_MANAGER_MAX_LENGTH) break;
+    out += c;
+  }
+  return out;
+}
+
+export const managerOf = (req: FieldManagerRequest) => req.fieldManager || managerFromUserAgent(req.userAgent);
+
+export const scopeOf = (r: ResourceInfo, subresource: 'status' | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
+
+function setManagedFields(obj: KubeObject, managers: Managers): void {
+  const meta = (obj.metadata ??= {});
+  const entries = encodeManagedFields(managers);
+  if (entries.length) meta.managedFields = entries;
+  else delete meta.managedFields;
+}
+
+function invalidManagedFields(r: ResourceInfo, obj: KubeObject, e: ManagedFieldsError): ApiError {
+  return errors.invalid(r.kind, r.group, obj.metadata?.name ?? '', e.errors);
+}
+
+/**
+ * The managers an Update starts from: those the client sent (validated: 422 naming the bad
+ * field), none when it sent `[]` or `[{}]`, the live object's when it sent nothing. A
+ * subresource write never sets managedFields.
+ */
+function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: 'status' | undefined): Managers {
+  const live = decodeStoredManagedFields(old?.metadata?.managedFields);
+  const sent = next.metadata?.managedFields as unknown;
+  if (subresource || sent === undefined || sent === null) return live;
+  if (isResetManagedFields(sent)) return new Map();
+  if (JSON.stringify(sent) === JSON.stringify(old?.metadata?.managedFields)) return live;
+  try {
+    return decodeManagedFields(sent);
+  } catch (e) {
+    if (e instanceof ManagedFieldsError) throw invalidManagedFields(r, next, e);
+    throw e;
+  }
+}
+
+/** The tracker of creates, updates and non-apply patches. */
+export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined): FieldTracker {
+  const scope = scopeOf(r, subresource);
+  return (old, next) => {
+    const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), now());
+    setManagedFields(next, managers);
+  };
+}
+
+function conflictError(message: string, causes: { reason: string; message: string; field: string }[]): ApiError {
+  return new ApiError(409, 'Conflict', message, { causes });
+}
+
+function invalidConfig(r: ResourceInfo, name: string, e: FieldSetError): ApiError {
+  return errors.invalid(r.kind, r.group, name, [{ type: 'FieldValueInvalid', field: e.path.replace(/^\./, ''), detail: e.message.slice(e.path.length + 2) }]);
+}
+
+/**
+ * Server-side apply of `config` by `req.fieldManager`: `mutate` merges it into the live object
+ * (for Store.guaranteedUpdate), `track` then settles ownership or raises the 409, and
+ * `createTracker` serves the create of an object that does not exist yet.
+ */
+export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined, config: KubeObject) {
+  const scope = scopeOf(r, subresource);
+  const manager = req.fieldManager!;
+  const name = config.metadata?.name ?? '';
+  let pending: { managers: Managers; set: ReturnType<typeof appliedFieldSet> } | undefined;
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof FieldSetError) throw invalidConfig(r, name, e);
+      throw e;
+    }
+  };
+  const finish = (managers: Managers, set: ReturnType<typeof appliedFieldSet>, old: KubeObject | undefined, next: KubeObject) => {
+    const res = recordApply(scope, managers, old, next, manager, set, !!req.force, now());
+    if (res.conflicts.length && !req.force) {
+      throw conflictError(
+        conflictMessage(res.conflicts),
+        res.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathString(c.path) })),
+      );
+    }
+    setManagedFields(next, res.managers);
+  };
+  return {
+    mutate(live: KubeObject): KubeObject {
+      const managers = decodeStoredManagedFields(live.metadata?.managedFields);
+      const plan = guard(() => planApply(scope, managers, live, config, manager));
+      pending = { managers, set: plan.set };
+      return plan.merged;
+    },
+    track: ((old, next) => {
+      if (!pending) throw new Error('applyOperation: track before mutate');
+      finish(pending.managers, pending.set, old, next);
+    }) as FieldTracker,
+    createTracker: ((_old, next) => {
+      const set = guard(() => appliedFieldSet(config, scope));
+      finish(new Map(), set, undefined, next);
+    }) as FieldTracker,
+  };
+}

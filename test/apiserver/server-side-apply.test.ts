@@ -1,0 +1,198 @@
+// Server-side apply against a real apiserver and etcd: managedFields entries, removal of fields
+// an applier drops, conflicts between managers (409 with causes, force), Updates taking
+// ownership, status writes in their own entries, dryRun, and clearing or corrupting managedFields.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../pkg/api/types.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+const path = (name: string, sub = '') => `/api/v1/namespaces/default/pods/${name}${sub}`;
+
+function applyPod(name: string, config: Record<string, unknown>, q: Record<string, string> = {}, sub = ''): Promise<KubeObject> {
+  return cp.admin.request<KubeObject>(path(name, sub), { method: 'PATCH', body: config, contentType: 'application/apply-patch+yaml', query: { fieldValidation: 'Strict', ...q } });
+}
+
+function patch(name: string, body: unknown, type: string, q: Record<string, string> = {}, sub = ''): Promise<KubeObject> {
+  return cp.admin.request<KubeObject>(path(name, sub), { method: 'PATCH', body, contentType: `application/${type}-patch+json`, query: q });
+}
+
+const config = (name: string, labels: Record<string, string>, image = 'busybox:1.36') => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels },
+  spec: { containers: [{ name: 'app', image }] },
+});
+
+async function failure(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StatusError) return e;
+    throw e;
+  }
+  throw new Error('expected the request to fail');
+}
+
+const entry = (o: KubeObject, manager: string, operation = 'Apply', subresource?: string): ManagedFieldsEntry | undefined =>
+  o.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation && e.subresource === subresource);
+
+describe('server-side apply', () => {
+  it('creates the object with one Apply entry owning exactly the applied fields', async () => {
+    const created = await applyPod('web', config('web', { app: 'web', tier: 'front' }), { fieldManager: 'kubectl', force: 'false' });
+    expect(created.metadata?.uid).toBeTruthy();
+    expect(created.metadata?.managedFields).toEqual([
+      {
+        manager: 'kubectl',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:metadata': { 'f:labels': { 'f:app': {}, 'f:tier': {} } },
+          'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:name': {} } } },
+        },
+      },
+    ]);
+    // Defaults are set but owned by nobody.
+    expect((created.spec as { restartPolicy?: string }).restartPolicy).toBe('Always');
+    const stored = await cp.admin.get(Pods, 'default', 'web');
+    expect(stored.metadata?.managedFields).toEqual(created.metadata?.managedFields);
+  });
+
+  it('re-applying without a label removes it; applying the same config again writes nothing', async () => {
+    const again = await applyPod('web', config('web', { app: 'web' }), { fieldManager: 'kubectl' });
+    expect(again.metadata?.labels).toEqual({ app: 'web' });
+    expect(entry(again, 'kubectl')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    const same = await applyPod('web', config('web', { app: 'web' }), { fieldManager: 'kubectl' });
+    expect(same.metadata?.resourceVersion).toBe(again.metadata?.resourceVersion);
+  });
+
+  it('two managers: a different value is a 409 naming the conflicts, force moves ownership, the same value is shared', async () => {
+    const e = await failure(applyPod('web', config('web', { app: 'other' }, 'busybox:1.37'), { fieldManager: 'other' }));
+    expect(e.code).toBe(409);
+    expect(e.status).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      message: 'Apply failed with 2 conflicts: conflicts with "kubectl":\n- .metadata.labels.app\n- .spec.containers[name="app"].image',
+      details: {
+        causes: [
+          { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.metadata.labels.app' },
+          { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.containers[name="app"].image' },
+        ],
+      },
+    });
+    expect((await cp.admin.get(Pods, 'default', 'web')).metadata?.labels).toEqual({ app: 'web' });
+
+    const shared = await applyPod('web', { ...config('web', { app: 'web' }), spec: undefined }, { fieldManager: 'other' });
+    expect(entry(shared, 'kubectl')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    expect(entry(shared, 'other')?.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+
+    const forced = await applyPod('web', config('web', { app: 'forced' }), { fieldManager: 'other', force: 'true' });
+    expect(forced.metadata?.labels).toEqual({ app: 'forced' });
+    expect(entry(forced, 'other')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    expect(entry(forced, 'kubectl')?.fieldsV1).toEqual({ 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } });
+  });
+
+  it('an Update (merge patch) after an apply takes the field; the applier then conflicts with it', async () => {
+    await applyPod('upd', config('upd', { app: 'a', tier: 't' }), { fieldManager: 'kubectl' });
+    const patched = await patch('upd', { metadata: { labels: { app: 'b' } } }, 'merge', { fieldManager: 'kubectl-client-side-apply' });
+    expect(entry(patched, 'kubectl-client-side-apply', 'Update')).toMatchObject({ apiVersion: 'v1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } } });
+    expect(entry(patched, 'kubectl')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { 'f:tier': {} } } });
+    expect(JSON.stringify(entry(patched, 'kubectl')?.fieldsV1)).not.toContain('f:app');
+    const e = await failure(applyPod('upd', config('upd', { app: 'a', tier: 't' }), { fieldManager: 'kubectl' }));
+    expect(e.code).toBe(409);
+    expect(e.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .metadata.labels.app');
+    // A strategic patch with no fieldManager is recorded under the user agent's name.
+    const byAgent = await patch('upd', { metadata: { annotations: { note: 'x' } } }, 'strategic-merge');
+    expect(entry(byAgent, 'tsctl', 'Update')?.fieldsV1).toEqual({ 'f:metadata': { 'f:annotations': { '.': {}, 'f:note': {} } } });
+  });
+
+  it('status writes get their own entry and never conflict with applies of the spec', async () => {
+    await applyPod('st', config('st', { app: 'st' }), { fieldManager: 'kubectl' });
+    const st = await patch('st', { status: { phase: 'Running', podIP: '10.0.0.9' } }, 'merge', { fieldManager: 'tsk-nodeagent' }, '/status');
+    expect(entry(st, 'tsk-nodeagent', 'Update', 'status')?.fieldsV1).toEqual({ 'f:status': { 'f:phase': {}, 'f:podIP': {} } });
+    const applied = await applyPod('st', { ...config('st', { app: 'st', v: '2' }), status: { phase: 'Failed' } }, { fieldManager: 'kubectl' });
+    expect((applied.status as { phase: string }).phase).toBe('Running');
+    expect(entry(applied, 'tsk-nodeagent', 'Update', 'status')).toBeTruthy();
+    expect(JSON.stringify(entry(applied, 'kubectl')?.fieldsV1)).not.toContain('f:status');
+    const again = await patch('st', { status: { phase: 'Succeeded' } }, 'merge', { fieldManager: 'tsk-nodeagent' }, '/status');
+    expect((again.status as { phase: string }).phase).toBe('Succeeded');
+  });
+
+  it('dryRun=All reports conflicts and writes nothing', async () => {
+    const before = await cp.admin.get(Pods, 'default', 'st');
+    const e = await failure(applyPod('st', config('st', { app: 'dry' }), { fieldManager: 'someone', dryRun: 'All' }));
+    expect(e.code).toBe(409);
+    const forced = await applyPod('st', config('st', { app: 'dry' }), { fieldManager: 'someone', dryRun: 'All', force: 'true' });
+    expect(forced.metadata?.labels?.app).toBe('dry');
+    expect(entry(forced, 'someone')).toBeTruthy();
+    const created = await applyPod('dry-new', config('dry-new', { app: 'x' }), { fieldManager: 'someone', dryRun: 'All' });
+    expect(entry(created, 'someone')).toBeTruthy();
+    const after = await cp.admin.get(Pods, 'default', 'st');
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    expect((await failure(cp.admin.get(Pods, 'default', 'dry-new'))).code).toBe(404);
+  });
+
+  it('refuses an apply without a fieldManager, a fieldManager over 128 characters, and managedFields in the config', async () => {
+    const none = await failure(applyPod('web', config('web', { app: 'web' })));
+    expect(none.code).toBe(400);
+    expect(none.message).toContain('fieldManager');
+    const long = await failure(applyPod('web', config('web', { app: 'web' }), { fieldManager: 'x'.repeat(129) }));
+    expect(long.code).toBe(400);
+    const longUpdate = await failure(patch('web', { metadata: { labels: { a: 'b' } } }, 'merge', { fieldManager: 'x'.repeat(129) }));
+    expect(longUpdate.code).toBe(400);
+    const withMf = await failure(applyPod('web', { ...config('web', {}), metadata: { name: 'web', managedFields: [] } }, { fieldManager: 'kubectl' }));
+    expect(withMf.code).toBe(400);
+    expect(withMf.message).toBe('metadata.managedFields must be nil');
+    const strict = await failure(applyPod('web', { ...config('web', {}), spec: { containers: [{ name: 'app', image: 'x', imagePullPolicyy: 'Always' }] } }, { fieldManager: 'kubectl' }));
+    expect(strict.message).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
+    const noKey = await failure(applyPod('web', { ...config('web', {}), spec: { containers: [{ image: 'x' }] } }, { fieldManager: 'kubectl' }));
+    expect(noKey.code).toBe(422);
+    expect(noKey.message).toContain('spec.containers');
+  });
+
+  it('create records an Update entry; [{}] clears managedFields; garbage is a 422 naming the field', async () => {
+    const created = await cp.admin.create(Pods, 'default', config('plain', { app: 'plain' }), { fieldManager: 'kubectl-create' });
+    expect(entry(created, 'kubectl-create', 'Update')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } });
+    const cleared = await patch('plain', { metadata: { managedFields: [{}] } }, 'merge');
+    expect(cleared.metadata?.managedFields).toBeUndefined();
+    const kept = await patch('plain', { metadata: { labels: { more: 'x' } } }, 'merge', { fieldManager: 'late' });
+    expect(kept.metadata?.managedFields?.map((e) => e.manager)).toEqual(['late']);
+    const bad = await failure(patch('plain', { metadata: { managedFields: [{ manager: 'm', operation: 'Sideways', fieldsType: 'FieldsV1', fieldsV1: {} }] } }, 'merge'));
+    expect(bad.code).toBe(422);
+    expect(bad.message).toContain('metadata.managedFields[0].operation');
+    const badSet = await failure(patch('plain', { metadata: { managedFields: [{ manager: 'm', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'x:y': {} } }] } }, 'merge'));
+    expect(badSet.code).toBe(422);
+    expect(badSet.message).toContain('metadata.managedFields[0].fieldsV1');
+    const unknownField = await failure(patch('plain', { metadata: { managedFields: [{ manager: 'm', operation: 'Update', junk: 1 }] } }, 'merge', { fieldValidation: 'Strict' }));
+    expect(unknownField.message).toContain('metadata.managedFields[0].junk');
+  });
+
+  it('watch and field selectors see applied objects', async () => {
+    const events: WatchEvent[] = [];
+    const list = await cp.admin.list(Pods, 'default');
+    const h = await cp.admin.watch(Pods, 'default', { resourceVersion: list.metadata?.resourceVersion, fieldSelector: 'metadata.name=watched' }, (e) => events.push(e));
+    try {
+      await applyPod('watched', config('watched', { app: 'w' }), { fieldManager: 'kubectl' });
+      await applyPod('watched', config('watched', { app: 'w2' }), { fieldManager: 'kubectl' });
+      await eventually(() => events.length >= 2, { what: 'two watch events' });
+      expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED']);
+      expect((events[1]!.object as KubeObject).metadata?.managedFields?.[0]?.manager).toBe('kubectl');
+    } finally {
+      h.stop();
+    }
+    const selected = await cp.admin.list(Pods, 'default', { fieldSelector: 'metadata.name=watched' });
+    expect(selected.items.map((p) => p.metadata?.name)).toEqual(['watched']);
+  });
+});
