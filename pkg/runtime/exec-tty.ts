@@ -6,44 +6,96 @@
 //
 //   client <-> master (here) <-> host pty slave = runc's stdio <-> runc <-> container pty <-> process
 //
+// The process is described by a process spec (`--process`), as containerd does, rather than by
+// flags: its consoleSize is applied by runc init before the command starts. (runc's own initial
+// resize comes only after the start, so a quick `stty size` could see 0 0.)
+//
 // Why not hand a host pty to the process directly (runc exec without --tty)? runc 1.1 only
 // passes its stdio through when detached, and a detached exec loses the exit status (the process
 // is reparented away from us); and the process would have no controlling terminal, and `tty`
 // would not find its host /dev/pts/N inside the container's devpts.
+//
+// Line endings: runc clears ONLCR on the container's pty once it has received it, and counts on
+// its console (ours) to turn \n into \r\n. A process that writes before runc got there has its
+// output translated by its own pty already, and then again: \r\r\n. So our pty does not
+// translate (ONLCR off; runc turns only OPOST back on) and CrlfStream ends lines instead: a \n
+// not after a \r becomes \r\n. Either way, as with runc's own relay, the output modes the process
+// sets on its terminal do not reach this translation.
 import { spawn } from 'node:child_process';
-import { closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { constants } from 'node:os';
-import { PassThrough, Writable } from 'node:stream';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { ReadStream } from 'node:tty';
 import { logger } from '../util/log.js';
 import { openPty, setWinSize } from './pty.js';
 import type { Runc } from './runc.js';
+import { newId } from './state.js';
 import type { ExecSession, TerminalSize } from './types.js';
 
 const log = logger('runtime');
 /** The terminal's EOF character (VEOF, ^D): what ending a tty session's stdin sends. */
 const EOT = Buffer.from([4]);
 
+/** The `process` of a container's config.json: the fields an exec changes, and the rest as is. */
+export interface BundleProcess {
+  args: string[];
+  env?: string[];
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  [field: string]: unknown;
+}
+
 export interface TtyExecParams {
   runc: Runc;
   containerId: string;
-  /** `runc exec` options before the container id (--env, --user). */
-  options: string[];
+  /** The container's own process spec, which the exec's is derived from (what `runc exec` does). */
+  bundleProcess: BundleProcess;
   cmd: string[];
-  /** Where runc writes the process's pid (removed when the session ends). */
-  pidFile: string;
+  env?: string[];
+  user?: { uid: number; gid: number };
   size?: TerminalSize;
   stdin: boolean;
+  /** Where the session's process spec and pid file live while it runs. */
+  stateDir: string;
+}
+
+/**
+ * The exec's process spec: the container's, with the command, the extra env (and TERM=xterm
+ * unless set, as containerd's CRI adds for a tty exec), the user, a terminal and its size.
+ */
+export function ttyProcessSpec(base: BundleProcess, cmd: string[], o: { env?: string[]; user?: { uid: number; gid: number }; size?: TerminalSize }): BundleProcess {
+  const env = [...(base.env ?? []), ...(o.env ?? [])];
+  if (!(o.env ?? []).some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+  const spec: BundleProcess = { ...base, terminal: true, args: cmd, env };
+  if (o.user) spec.user = { ...base.user, uid: o.user.uid, gid: o.user.gid };
+  if (o.size) spec.consoleSize = { height: o.size.height, width: o.size.width };
+  else delete spec.consoleSize;
+  return spec;
 }
 
 export function startTtyExec(p: TtyExecParams): ExecSession {
-  const pty = openPty(p.size);
-  const args = [...p.runc.globalArgs(), 'exec', '--tty', '--pid-file', p.pidFile, ...p.options, p.containerId, ...p.cmd];
+  const base = join(p.stateDir, `exec-${newId().slice(0, 16)}`);
+  const specFile = `${base}.json`;
+  const pidFile = `${base}.pid`;
+  const removeFiles = () => {
+    rmSync(specFile, { force: true });
+    rmSync(pidFile, { force: true });
+  };
+  writeFileSync(specFile, JSON.stringify(ttyProcessSpec(p.bundleProcess, p.cmd, p)));
+  let pty;
+  try {
+    pty = openPty(p.size);
+  } catch (e) {
+    removeFiles();
+    throw e;
+  }
+  const args = [...p.runc.globalArgs(), 'exec', '--tty', '--pid-file', pidFile, '--process', specFile, p.containerId];
   let child;
   try {
     child = spawn(p.runc.binary, args, { stdio: [pty.slave, pty.slave, 'pipe'] });
   } catch (e) {
     closeSync(pty.master);
+    removeFiles();
     throw new Error(`exec ${p.containerId}: start runc: ${(e as Error).message}`, { cause: e });
   } finally {
     // runc holds the slave now; ours must go, or the master would never see the hang-up.
@@ -52,7 +104,7 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
   const master = new ReadStream(pty.master);
   // `ended`: the master fd is closed (or closing); its number may be reused, so no more ioctls.
   let ended = false;
-  const stdout = new PassThrough();
+  const stdout = new CrlfStream();
   master.on('error', (e: NodeJS.ErrnoException) => {
     // EIO is how a pty master reports that the last slave fd closed (runc exited).
     if (e.code !== 'EIO') log.warn('exec tty read failed', { container: p.containerId, err: e });
@@ -89,7 +141,7 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
     const timer = setTimeout(() => master.destroy(), 2000);
     await drained;
     clearTimeout(timer);
-    rmSync(p.pidFile, { force: true });
+    removeFiles();
     return code;
   });
 
@@ -110,7 +162,7 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
     kill(sig = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       // runc relays catchable signals to the process; SIGKILL goes to the process itself.
-      const pid = sig === 'SIGKILL' ? readPid(p.pidFile) : undefined;
+      const pid = sig === 'SIGKILL' ? readPid(pidFile) : undefined;
       try {
         if (pid) process.kill(pid, sig);
         else child.kill(sig);
@@ -119,6 +171,27 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
       }
     },
   };
+}
+
+/** Ends lines with \r\n: a \n not preceded by \r (also across chunks) gets one. */
+export class CrlfStream extends Transform {
+  private lastWasCr = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const prevCr = this.lastWasCr;
+    let extra = 0;
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a && !(i > 0 ? chunk[i - 1] === 0x0d : prevCr)) extra++;
+    if (chunk.length) this.lastWasCr = chunk[chunk.length - 1] === 0x0d;
+    if (!extra) return cb(null, chunk);
+    const out = Buffer.allocUnsafe(chunk.length + extra);
+    let o = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b === 0x0a && !(i > 0 ? chunk[i - 1] === 0x0d : prevCr)) out[o++] = 0x0d;
+      out[o++] = b;
+    }
+    cb(null, out);
+  }
 }
 
 function readPid(file: string): number | undefined {

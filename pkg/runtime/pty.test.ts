@@ -3,6 +3,18 @@ import { closeSync, fstatSync, readSync, readlinkSync, writeSync } from 'node:fs
 import { describe, expect, it } from 'vitest';
 import { getWinSize, openPty, setWinSize } from './pty.js';
 
+/** Reads a non-blocking fd, waiting up to 1 s for data (the tty layer hands it over asynchronously). */
+function readWhenReady(fd: number, buf: Buffer): string {
+  for (let i = 0; ; i++) {
+    try {
+      return buf.subarray(0, readSync(fd, buf)).toString();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' || i >= 200) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
 describe('pty', () => {
   it('opens a pair with the initial size, and resizes it', () => {
     const p = openPty({ width: 100, height: 30 });
@@ -26,6 +38,9 @@ describe('pty', () => {
       // Nothing echoed back to the (non-blocking) master; checked first, as a cooked slave would block the read below.
       expect(() => readSync(p.master, buf)).toThrow(/EAGAIN/);
       expect(buf.subarray(0, readSync(p.slave, buf)).toString()).toBe('x');
+      // Output is not translated (no ONLCR): \n stays \n.
+      writeSync(p.slave, 'y\n');
+      expect(readWhenReady(p.master, buf)).toBe('y\n');
     } finally {
       closeSync(p.slave);
       closeSync(p.master);

@@ -1,10 +1,10 @@
 // Pseudo-terminals on the host, for exec sessions with a TTY: open /dev/ptmx, unlock it, open
 // the peer (slave) end by TIOCGPTPEER, and set or read the window size on the master. The
-// ioctls go through koffi; the opens are Node's own (which adds O_CLOEXEC, so a pty fd never
-// leaks into an unrelated child).
+// ioctls and termios calls go through koffi; the opens are Node's own (which adds O_CLOEXEC,
+// so a pty fd never leaks into an unrelated child).
 import koffi from 'koffi';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
-import { constants } from 'node:os';
+import { checkErrno, clearOutputFlags, makeRaw, ONLCR } from '../util/termios.js';
 import type { TerminalSize } from './types.js';
 
 // asm-generic/ioctls.h (x86_64, arm64 and riscv64 share these numbers).
@@ -19,44 +19,20 @@ export interface Pty {
   slave: number;
 }
 
-type Fn = (...args: unknown[]) => number;
-let libc: { ioctl: Fn; tcgetattr: Fn; tcsetattr: Fn; cfmakeraw: Fn } | undefined;
-
-function lib() {
-  if (!libc) {
-    const l = koffi.load('libc.so.6');
-    libc = {
-      ioctl: l.func('int ioctl(int fd, unsigned long request, ...)') as Fn,
-      // struct termios is treated as opaque bytes (60 on glibc; 64 leaves room).
-      tcgetattr: l.func('int tcgetattr(int fd, void *termios)') as Fn,
-      tcsetattr: l.func('int tcsetattr(int fd, int when, void *termios)') as Fn,
-      cfmakeraw: l.func('void cfmakeraw(void *termios)') as Fn,
-    };
-  }
-  return libc;
-}
+type Ioctl = (fd: number, req: number, ...rest: unknown[]) => number;
+let ioctlFn: Ioctl | undefined;
 
 function ioctl(fd: number, req: number, type: string, arg: unknown, what: string): number {
-  return check(lib().ioctl(fd, req, type, arg), what);
-}
-
-function check(rc: number, what: string): number {
-  if (rc < 0) {
-    const errno = koffi.errno();
-    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
-    err.code = name;
-    err.errno = errno;
-    throw err;
-  }
-  return rc;
+  ioctlFn ??= koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, ...)') as Ioctl;
+  return checkErrno(ioctlFn(fd, req, type, arg), what);
 }
 
 /**
  * A new pty in raw mode with window size `size` (when given). The master is non-blocking (it
  * is read and written through the event loop); the slave is meant to become a child's stdio.
  * Raw from the start: input written before the child has set its own mode is neither echoed
- * nor held back waiting for a newline.
+ * nor held back waiting for a newline. ONLCR is off too, so output stays untranslated should
+ * the child turn output processing (OPOST) back on, as runc does.
  */
 export function openPty(size?: TerminalSize): Pty {
   const master = openSync('/dev/ptmx', fsc.O_RDWR | fsc.O_NOCTTY | fsc.O_NONBLOCK);
@@ -66,6 +42,7 @@ export function openPty(size?: TerminalSize): Pty {
     const slave = ioctl(master, TIOCGPTPEER, 'int', fsc.O_RDWR | fsc.O_NOCTTY | 0o2000000 /* O_CLOEXEC */, 'open pty peer');
     try {
       makeRaw(slave);
+      clearOutputFlags(slave, ONLCR);
     } catch (e) {
       closeSync(slave);
       throw e;
@@ -75,13 +52,6 @@ export function openPty(size?: TerminalSize): Pty {
     closeSync(master);
     throw new Error(`open pty: ${(e as Error).message}`, { cause: e });
   }
-}
-
-export function makeRaw(fd: number): void {
-  const t = Buffer.alloc(64);
-  check(lib().tcgetattr(fd, t), 'tcgetattr');
-  lib().cfmakeraw(t);
-  check(lib().tcsetattr(fd, 0 /* TCSANOW */, t), 'tcsetattr');
 }
 
 /** struct winsize: rows, cols (then two unused pixel fields). */

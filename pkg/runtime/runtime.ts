@@ -11,7 +11,7 @@ import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, wai
 import { buildSpec, resolveUser } from './oci-spec.js';
 import { readLogFile } from './logs.js';
 import { Runc } from './runc.js';
-import { startTtyExec } from './exec-tty.js';
+import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
 import { mountRootfs, unmountRootfs } from './snapshots.js';
 import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
@@ -389,18 +389,17 @@ export class Runtime extends ImageManager implements RuntimeService {
     await this.refresh(c);
     if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): not running`);
     if (!cmd.length) throw new InvalidArgumentError('exec: empty command');
-    const options: string[] = [];
-    for (const e of opts.env ?? []) options.push('--env', e);
-    if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
     if (opts.tty) {
-      // As containerd's CRI does for a tty exec: a terminal type, unless the caller chose one.
-      if (!(opts.env ?? []).some((e) => e.startsWith('TERM='))) options.push('--env', 'TERM=xterm');
       try {
-        return startTtyExec({ runc: this.runc, containerId: c.id, options, cmd, pidFile: join(c.dir, `exec-${newId().slice(0, 16)}.pid`), size: opts.size, stdin: !!opts.stdin });
+        const bundle = JSON.parse(await fsp.readFile(join(c.dir, 'config.json'), 'utf8')) as { process: BundleProcess };
+        return startTtyExec({ runc: this.runc, containerId: c.id, bundleProcess: bundle.process, cmd, env: opts.env, user: opts.user, size: opts.size, stdin: !!opts.stdin, stateDir: c.dir });
       } catch (e) {
         throw new RuntimeError(`container "${c.config.name}" (${c.id}): exec with tty: ${(e as Error).message}`, { cause: e });
       }
     }
+    const options: string[] = [];
+    for (const e of opts.env ?? []) options.push('--env', e);
+    if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
     const child = spawn(this.runc.binary, [...this.runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);

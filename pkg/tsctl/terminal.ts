@@ -2,6 +2,7 @@
 // go to the container's terminal, which does the echoing and line editing), its size and
 // SIGWINCH changes for the resize channel, and the old mode back at the end.
 import type { ReadStream, WriteStream } from 'node:tty';
+import { makeRaw, setTermios } from '../util/termios.js';
 import type { TerminalSizeSource } from './streams.js';
 
 export interface LocalTerminal {
@@ -16,8 +17,11 @@ export function isTerminal(s: NodeJS.ReadableStream | NodeJS.WritableStream | un
 /** Raw mode on `input` (a TTY); sizes from `output` when that is a TTY too. */
 export function openTerminal(input: ReadStream, output: NodeJS.WritableStream): LocalTerminal {
   const out = isTerminal(output) ? (output as WriteStream) : undefined;
-  const wasRaw = input.isRaw;
-  input.setRawMode(true);
+  // Not input.setRawMode(): libuv's raw mode keeps output processing (ONLCR), which would add a
+  // second \r to every line the container's terminal has already ended with \r\n.
+  // process.stdin carries its fd; another tty.ReadStream does not say, and is taken to be fd 0.
+  const fd = (input as ReadStream & { fd?: number }).fd ?? 0;
+  const saved = makeRaw(fd);
   let restored = false;
   return {
     size: {
@@ -31,7 +35,7 @@ export function openTerminal(input: ReadStream, output: NodeJS.WritableStream): 
     restore() {
       if (restored) return;
       restored = true;
-      input.setRawMode(wasRaw);
+      setTermios(fd, saved);
     },
   };
 }

@@ -1,14 +1,17 @@
 // Pod behaviours Kubernetes' own node conformance tests check, on a real single-node cluster
 // (apiserver + etcd, scheduler, node agent with runc and kernel networking).
-import { readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
 import { Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
+import { setWinSize } from '../../pkg/runtime/pty.js';
 import { exec } from '../../pkg/tsctl/streams.js';
+import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
 
@@ -309,6 +312,51 @@ describe('exec with a terminal (tsctl exec -it, kubectl exec -it)', () => {
     expect(await tsctl('exec', 'tty', '--', 'ps')).not.toContain('sleep 77');
     s.end();
     expect(await s.code).toBe(0);
+  });
+
+  // kubectl (and tsctl) use a tty only when their stdin is one: script(1) runs them on a pty of
+  // its own, fed from our pipe. tsctl is the built binary, as in test/tsctl.
+  const clients = [
+    { name: 'kubectl', argv: 'kubectl', skip: !hasKubectl },
+    { name: 'tsctl', argv: `${process.execPath} ${resolve('dist/cmd/tsctl/main.js')}`, skip: !existsSync('dist/cmd/tsctl/main.js') },
+  ];
+  it.each(clients)('$name exec -i -t on a terminal made by script(1): size, resize, echo, exit code', async ({ name, argv, skip }) => {
+    if (skip || !existsSync('/usr/bin/script')) return;
+    const cmd = `stty rows 13 cols 77; exec ${argv} --kubeconfig ${c.cp.kubeconfig} exec -i -t tty -- sh -c 'tty; stty size; while read x; do echo "got $x"; stty size; done; exit 4'`;
+    const child = spawn('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      const seen = (re: RegExp, what: string) =>
+        eventually(() => re.test(out), { what }).catch((e: Error) => {
+          throw new Error(`${e.message}; output so far: ${JSON.stringify(out)}`);
+        });
+      await seen(/^\/dev\/pts\/\d+\r\n13 77\r\n/, 'tty and initial size');
+      child.stdin.write('hello\r');
+      // Typed in raw mode on the client's side; the container's terminal echoes and turns \r into \n.
+      await seen(/hello\r\ngot hello\r\n13 77\r\n/, 'echo and output');
+      // Resize the client's terminal as a window manager would: the kernel sends the client SIGWINCH.
+      const clientPid = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(child.pid));
+      const pts = openSync(readlinkSync(`/proc/${clientPid}/fd/0`), fsc.O_RDWR | fsc.O_NOCTTY);
+      try {
+        setWinSize(pts, { width: 100, height: 20 });
+      } finally {
+        closeSync(pts);
+      }
+      await eventually(async () => {
+        child.stdin.write('\r');
+        await sleep(100);
+        return out.includes('20 100\r\n');
+      }, { what: 'resized' });
+      child.stdin.write('\x04'); // ^D
+      expect(await code).toBe(4);
+      if (name === 'kubectl') expect(out).toContain('command terminated with exit code 4');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      child.stdin.end();
+    }
   });
 
   it('a client that goes away takes the process with it, and nothing is left open', async () => {
