@@ -8,6 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { register } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ensurePki } from '../apiserver/pki.js';
+import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
+import type { ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
@@ -70,7 +72,7 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       res.end();
     });
   });
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : p.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => STREAM_PROTOCOLS.find((x) => p.has(x)) ?? false });
   server.on('upgrade', (req, socket, head) => {
     if (!authorized(req, opts.token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
@@ -93,28 +95,75 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
   return server;
 }
 
+/** How long a tty exec waits for the client's first terminal size before starting without one. */
+const FIRST_SIZE_WAIT_MS = 250;
+
+/**
+ * One exec session on an upgraded websocket. Messages are handled from the start: kubectl sends
+ * the terminal size (and may send stdin) at once, before the runtime has started the process.
+ * A tty exec waits briefly for that first size so the process starts on a terminal of the
+ * client's size; later resizes follow on channel 4. With a tty, stderr is the terminal too.
+ */
 async function runExec(agent: NodeAgent, ws: WebSocket, containerId: string, url: URL): Promise<void> {
   const cmd = url.searchParams.getAll('command');
   const tty = url.searchParams.get('tty') === 'true';
   const wantStdin = url.searchParams.get('stdin') === 'true';
   const send = (ch: number, data: Buffer | string) => {
-    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), Buffer.isBuffer(data) ? data : Buffer.from(data)]));
+    if (ws.readyState === ws.OPEN) ws.send(frame(ch, data));
   };
+  let session: ExecSession | undefined;
+  let size: TerminalSize | undefined;
+  let gotSize: () => void = () => {};
+  const early: { channel: number; payload: Buffer }[] = [];
+  const deliver = (s: ExecSession, f: { channel: number; payload: Buffer }) => {
+    if (f.channel === Channel.Stdin) s.stdin?.write(f.payload);
+    else if (isCloseStdin(f)) s.stdin?.end();
+    else if (f.channel === Channel.Resize && tty) {
+      try {
+        s.resize(parseResize(f.payload));
+      } catch (e) {
+        log.warn('exec: bad resize message', { container: containerId, err: e as Error });
+      }
+    }
+  };
+  ws.on('message', (data: Buffer) => {
+    const f = parseFrame(data);
+    if (!f) return;
+    if (session) return deliver(session, f);
+    if (f.channel === Channel.Resize && tty) {
+      try {
+        size = parseResize(f.payload);
+        gotSize();
+      } catch (e) {
+        log.warn('exec: bad resize message', { container: containerId, err: e as Error });
+      }
+    } else early.push(f);
+  });
+  let clientGone = false;
+  ws.on('close', () => {
+    clientGone = true;
+    session?.kill();
+  });
   try {
-    const session = await agent.runtime.exec(containerId, cmd, { tty, stdin: wantStdin });
-    session.stdout.on('data', (b: Buffer) => send(1, b));
-    session.stderr.on('data', (b: Buffer) => send(2, b));
-    ws.on('message', (data: Buffer) => {
-      if (data[0] === 0 && session.stdin) session.stdin.write(data.subarray(1));
-      if (data[0] === 255 && data[1] === 0) session.stdin?.end();
-    });
-    ws.on('close', () => session.kill());
-    const code = await session.exitCode;
+    if (tty && !size) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FIRST_SIZE_WAIT_MS);
+        gotSize = () => (clearTimeout(timer), resolve());
+        ws.once('close', gotSize);
+      });
+    }
+    if (clientGone) return;
+    const s = await agent.runtime.exec(containerId, cmd, { tty, stdin: wantStdin, size });
+    session = s;
+    if (clientGone) s.kill();
+    s.stdout.on('data', (b: Buffer) => send(Channel.Stdout, b));
+    s.stderr.on('data', (b: Buffer) => send(tty ? Channel.Stdout : Channel.Stderr, b));
+    for (const f of early.splice(0)) deliver(s, f);
+    const code = await s.exitCode;
     await new Promise((r) => setImmediate(r));
-    const status = code === 0 ? { metadata: {}, status: 'Success' } : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${cmd.join(' ')}], exit code ${code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(code) }] } };
-    send(3, JSON.stringify(status));
+    send(Channel.Error, JSON.stringify(exitStatus(code, cmd)));
   } catch (e) {
-    send(3, JSON.stringify({ metadata: {}, status: 'Failure', message: (e as Error).message, reason: 'InternalError' }));
+    send(Channel.Error, JSON.stringify({ metadata: {}, status: 'Failure', message: (e as Error).message, reason: 'InternalError' }));
   }
   ws.close(1000);
 }

@@ -11,6 +11,7 @@ import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, wai
 import { buildSpec, resolveUser } from './oci-spec.js';
 import { readLogFile } from './logs.js';
 import { Runc } from './runc.js';
+import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
 import { mountRootfs, unmountRootfs } from './snapshots.js';
 import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
@@ -388,17 +389,23 @@ export class Runtime extends ImageManager implements RuntimeService {
     await this.refresh(c);
     if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): not running`);
     if (!cmd.length) throw new InvalidArgumentError('exec: empty command');
-    if (opts.tty) throw new InvalidArgumentError('exec: tty sessions are not supported yet');
-    const args = ['exec'];
-    for (const e of opts.env ?? []) args.push('--env', e);
-    if (opts.user) args.push('--user', `${opts.user.uid}:${opts.user.gid}`);
-    args.push(c.id, ...cmd);
-    const child = spawn(this.runc.binary, [...this.runc.globalArgs(), ...args], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    if (opts.tty) {
+      try {
+        const bundle = JSON.parse(await fsp.readFile(join(c.dir, 'config.json'), 'utf8')) as { process: BundleProcess };
+        return startTtyExec({ runc: this.runc, containerId: c.id, bundleProcess: bundle.process, cmd, env: opts.env, user: opts.user, size: opts.size, stdin: !!opts.stdin, stateDir: c.dir });
+      } catch (e) {
+        throw new RuntimeError(`container "${c.config.name}" (${c.id}): exec with tty: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const options: string[] = [];
+    for (const e of opts.env ?? []) options.push('--env', e);
+    if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+    const child = spawn(this.runc.binary, [...this.runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
     });
-    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig) };
+    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
   }
 
   readLogs(id: string, opts: ReadLogsOptions = {}): AsyncIterable<string> {

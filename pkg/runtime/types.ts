@@ -153,20 +153,33 @@ export interface ExecSyncResult {
   exitCode: number;
 }
 
+/** A terminal's size in character cells (remotecommand's TerminalSize). */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
 export interface ExecOptions {
+  /** Run the command on a terminal: stdin, stdout and stderr are one pty, so stderr is empty. */
   tty?: boolean;
+  /** The terminal's initial size (tty only). */
+  size?: TerminalSize;
   stdin?: boolean;
   env?: string[];
   user?: { uid: number; gid: number };
 }
 
 export interface ExecSession {
+  /** For a tty session, ending stdin types the terminal's EOF character (^D). */
   stdin: Writable | null;
   stdout: Readable;
   stderr: Readable;
+  /** Settles once the process has exited and its output has been read. */
   exitCode: Promise<number>;
   /** Kill the exec'd process. */
   kill(signal?: NodeJS.Signals): void;
+  /** Set the terminal's size (SIGWINCH to the process); a no-op without a tty. */
+  resize(size: TerminalSize): void;
 }
 
 export interface ReadLogsOptions {

@@ -8,12 +8,15 @@ import { deleteObjects, describe, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
 import { exec, streamLogs } from './streams.js';
+import { isTerminal, openTerminal } from './terminal.js';
 import { imageCommand } from './images.js';
 import { defaultLab, labDown, labUp } from '../lab/lab.js';
 import { joinCluster } from '../client/join.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { ReadStream } from 'node:tty';
 
 const help = `tsctl controls a tskube cluster.
 
@@ -99,7 +102,7 @@ function parseDuration(s: string): number {
   return Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? 's']!;
 }
 
-export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal; stdin?: () => string; stdinStream?: NodeJS.ReadableStream } = {}): Promise<number> {
+export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal; stdin?: () => string; stdinStream?: NodeJS.ReadableStream; stdoutStream?: NodeJS.WritableStream } = {}): Promise<number> {
   let parsed;
   try {
     // For logs, -f means --follow (as in kubectl), not --filename.
@@ -243,13 +246,28 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
           io.err('error: usage: tsctl exec POD [-c CONTAINER] -- COMMAND [ARGS...]\n');
           return 2;
         }
-        return await exec(client, namespace, rest[0].replace(/^pods?\//, ''), command, {
-          container: flags.container || undefined,
-          stdin: flags.stdin ? (opts.stdinStream ?? process.stdin) : undefined,
-          tty: flags.tty,
-          stdout: (b) => io.out(b.toString('utf8')),
-          stderr: (b) => io.err(b.toString('utf8')),
-        });
+        // As kubectl: -t needs -i, and -i -t a terminal on stdin (else a warning and no tty).
+        const stdin = flags.stdin ? (opts.stdinStream ?? process.stdin) : undefined;
+        let tty = flags.tty && stdin !== undefined;
+        if (tty && !isTerminal(stdin)) {
+          io.err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+          tty = false;
+        }
+        const term = tty ? openTerminal(stdin as ReadStream, opts.stdoutStream ?? process.stdout) : undefined;
+        const outText = new StringDecoder('utf8');
+        const errText = new StringDecoder('utf8');
+        try {
+          return await exec(client, namespace, rest[0].replace(/^pods?\//, ''), command, {
+            container: flags.container || undefined,
+            stdin,
+            tty,
+            terminal: term?.size,
+            stdout: (b) => io.out(outText.write(b)),
+            stderr: (b) => io.err(errText.write(b)),
+          });
+        } finally {
+          term?.restore();
+        }
       }
       default:
         io.err(`error: unknown command "${cmd}"\n${help}`);

@@ -1,7 +1,7 @@
 // tsctl logs and exec: pods/log streamed over HTTPS; pods/exec over a websocket speaking
 // v5.channel.k8s.io (channel byte: 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close).
 import WebSocket from 'ws';
-import type { KubeObject } from '../api/types.js';
+import { Channel, closeStdinFrame, exitCodeOf, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
 import { Pods, RestClient } from '../client/rest-client.js';
 import { request } from 'node:https';
 
@@ -60,10 +60,19 @@ export function streamLogs(client: RestClient, namespace: string, pod: string, o
   });
 }
 
+/** Where a tty session's terminal size comes from: its size now, and a way to hear of changes. */
+export interface TerminalSizeSource {
+  current(): TerminalSize | undefined;
+  /** Calls `cb` on every change; returns the unsubscribe. */
+  onChange(cb: () => void): () => void;
+}
+
 export interface ExecOptions {
   container?: string;
   stdin?: NodeJS.ReadableStream;
   tty?: boolean;
+  /** With tty: the size sent first on the resize channel, then on every change. */
+  terminal?: TerminalSizeSource;
   stdout: (b: Buffer) => void;
   stderr: (b: Buffer) => void;
 }
@@ -79,42 +88,54 @@ export function exec(client: RestClient, namespace: string, pod: string, command
   if (o.tty) q.set('tty', 'true');
   const url = `wss://${client.url.host}${client.path(Pods, namespace, pod, 'exec')}?${q}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { headers: authHeaders(client), ca: client.config.caCert, rejectUnauthorized: !client.config.insecureSkipTLSVerify });
+    const ws = new WebSocket(url, [...STREAM_PROTOCOLS], { headers: authHeaders(client), ca: client.config.caCert, rejectUnauthorized: !client.config.insecureSkipTLSVerify });
     let exitCode: number | undefined;
+    const cleanup: (() => void)[] = [];
+    const send = (data: Buffer) => {
+      if (ws.readyState === ws.OPEN) ws.send(data);
+    };
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (b: Buffer) => (body += b));
       res.on('end', () => reject(errorFromBody(body, res.statusCode)));
     });
     ws.on('open', () => {
+      if (o.tty && o.terminal) {
+        const t = o.terminal;
+        const sendSize = () => {
+          const size = t.current();
+          if (size) send(resizeFrame(size));
+        };
+        sendSize();
+        cleanup.push(t.onChange(sendSize));
+      }
       if (o.stdin) {
-        o.stdin.on('data', (chunk: Buffer | string) => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(chunk)])));
-        o.stdin.on('end', () => {
-          if (ws.protocol === 'v5.channel.k8s.io') ws.send(Buffer.from([255, 0]));
+        const stdin = o.stdin;
+        const onData = (chunk: Buffer | string) => send(frame(Channel.Stdin, Buffer.from(chunk)));
+        const onEnd = () => {
+          if (ws.protocol === STREAM_PROTOCOLS[0]) send(closeStdinFrame());
+        };
+        stdin.on('data', onData);
+        stdin.on('end', onEnd);
+        cleanup.push(() => {
+          stdin.off('data', onData);
+          stdin.off('end', onEnd);
+          // A terminal never ends: stop reading it, or it would keep the process alive.
+          stdin.pause();
         });
       }
     });
     ws.on('message', (data: Buffer) => {
-      const ch = data[0];
-      const payload = data.subarray(1);
-      if (ch === 1) o.stdout(payload);
-      else if (ch === 2) o.stderr(payload);
-      else if (ch === 3) exitCode = exitCodeOf(payload.toString('utf8'));
+      const f = parseFrame(data);
+      if (!f) return;
+      if (f.channel === Channel.Stdout) o.stdout(f.payload);
+      else if (f.channel === Channel.Stderr) o.stderr(f.payload);
+      else if (f.channel === Channel.Error) exitCode = exitCodeOf(f.payload.toString('utf8'));
     });
     ws.on('error', reject);
-    ws.on('close', () => resolve(exitCode ?? 0));
+    ws.on('close', () => {
+      for (const c of cleanup.splice(0).reverse()) c();
+      resolve(exitCode ?? 0);
+    });
   });
-}
-
-/** The status channel carries a metav1.Status; a non-zero exit is reason NonZeroExitCode with an ExitCode cause. */
-export function exitCodeOf(json: string): number {
-  if (!json.trim()) return 0;
-  try {
-    const st = JSON.parse(json) as KubeObject & { status?: string; reason?: string; details?: { causes?: { reason?: string; message?: string }[] } };
-    if (st.status === 'Success') return 0;
-    const cause = st.details?.causes?.find((c) => c.reason === 'ExitCode');
-    return cause ? Number(cause.message) : 1;
-  } catch {
-    return 1;
-  }
 }

@@ -1,8 +1,17 @@
 // Pod behaviours Kubernetes' own node conformance tests check, on a real single-node cluster
 // (apiserver + etcd, scheduler, node agent with runc and kernel networking).
+import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
 import { Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
+import { setWinSize } from '../../pkg/runtime/pty.js';
+import { exec } from '../../pkg/tsctl/streams.js';
+import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
 
@@ -214,6 +223,165 @@ describe('pod networking and volumes', () => {
     expect(st.qosClass).toBe('Guaranteed');
     expect(st.containerStatuses![0]!.state.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
     await c.cp.admin.delete(Pods, 'default', 'oom');
+  });
+});
+
+describe('exec with a terminal (tsctl exec -it, kubectl exec -it)', () => {
+  // The agent runs in this process: any pty it leaks shows up among our own fds.
+  const ptyFds = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return /^\/dev\/(ptmx|pts\/\d+)$/.test(readlinkSync(`/proc/self/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    }).length;
+  let ptysBefore: number;
+
+  beforeAll(async () => {
+    ptysBefore = ptyFds();
+    await create('tty', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('tty', 'Running');
+  });
+  afterAll(async () => {
+    await c.cp.admin.delete(Pods, 'default', 'tty').catch(() => {});
+  });
+
+  /** A tty session through the apiserver with tsctl's client, a scripted terminal on our side. */
+  function session(command: string[], size: TerminalSize, withStdin = true) {
+    const stdin = new PassThrough();
+    const listeners = new Set<() => void>();
+    let current = size;
+    let out = '';
+    const code = exec(c.cp.admin, 'default', 'tty', command, {
+      tty: true,
+      stdin: withStdin ? stdin : undefined,
+      terminal: { current: () => current, onChange: (cb) => (listeners.add(cb), () => void listeners.delete(cb)) },
+      stdout: (b) => (out += b.toString()),
+      stderr: (b) => (out += `[stderr]${b}`),
+    });
+    return {
+      code,
+      get out() {
+        return out;
+      },
+      type: (s: string) => stdin.write(s),
+      end: () => stdin.end(),
+      resize(s: TerminalSize) {
+        current = s;
+        for (const l of listeners) l();
+      },
+      until: (re: RegExp, what: string) =>
+        eventually(() => re.test(out), { timeoutMs: 10_000, what }).catch((e: Error) => {
+          throw new Error(`${e.message}; output so far: ${JSON.stringify(out)}`);
+        }),
+    };
+  }
+
+  it('runs the command on a pty of the size the client sent; resizes reach it', async () => {
+    const once = session(['sh', '-c', 'tty; stty size; echo "TERM=$TERM"; echo to-stderr >&2; exit 3'], { width: 91, height: 17 }, false);
+    expect(await once.code).toBe(3);
+    // One terminal: stderr arrives on stdout, and the tty turns \n into \r\n.
+    expect(once.out).toMatch(/^\/dev\/pts\/\d+\r\n17 91\r\nTERM=xterm\r\nto-stderr\r\n$/);
+
+    const s = session(['sh', '-c', 'while read x; do stty size; done'], { width: 80, height: 24 });
+    s.type('\n');
+    await s.until(/24 80\r\n/, 'first size');
+    s.resize({ width: 120, height: 40 });
+    // The resize and the next line travel separately through runc: ask until the new size shows.
+    await eventually(async () => {
+      s.type('\n');
+      await sleep(100);
+      return /40 120\r\n/.test(s.out);
+    }, { timeoutMs: 10_000, what: 'resized' });
+    s.end(); // ^D: read fails, the loop ends
+    expect(await s.code).toBe(0);
+  });
+
+  it('an interactive shell: the terminal echoes what is typed, ^C interrupts, ^D ends it', async () => {
+    const s = session(['sh'], { width: 80, height: 24 });
+    await s.until(/\/ # /, 'prompt');
+    s.type('echo $((6*7))\n');
+    await s.until(/echo \$\(\(6\*7\)\)\r\n42\r\n/, 'echoed command and its output');
+    s.type('sleep 77\n');
+    await eventually(async () => (await tsctl('exec', 'tty', '--', 'ps')).includes('sleep 77'), { what: 'sleep running' });
+    s.type('\x03');
+    await s.until(/\^C/, '^C echoed');
+    s.type('echo after-$((1+1))\n');
+    await s.until(/\r\nafter-2\r\n/, 'shell back after ^C');
+    expect(await tsctl('exec', 'tty', '--', 'ps')).not.toContain('sleep 77');
+    s.end();
+    expect(await s.code).toBe(0);
+  });
+
+  // kubectl (and tsctl) use a tty only when their stdin is one: script(1) runs them on a pty of
+  // its own, fed from our pipe. tsctl is the built binary, as in test/tsctl.
+  const clients = [
+    { name: 'kubectl', argv: 'kubectl', skip: !hasKubectl },
+    { name: 'tsctl', argv: `${process.execPath} ${resolve('dist/cmd/tsctl/main.js')}`, skip: !existsSync('dist/cmd/tsctl/main.js') },
+  ];
+  it.each(clients)('$name exec -i -t on a terminal made by script(1): size, resize, echo, exit code', async ({ name, argv, skip }) => {
+    if (skip || !existsSync('/usr/bin/script')) return;
+    const cmd = `stty rows 13 cols 77; exec ${argv} --kubeconfig ${c.cp.kubeconfig} exec -i -t tty -- sh -c 'tty; stty size; while read x; do echo "got $x"; stty size; done; exit 4'`;
+    const child = spawn('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      const seen = (re: RegExp, what: string) =>
+        eventually(() => re.test(out), { what }).catch((e: Error) => {
+          throw new Error(`${e.message}; output so far: ${JSON.stringify(out)}`);
+        });
+      await seen(/^\/dev\/pts\/\d+\r\n13 77\r\n/, 'tty and initial size');
+      child.stdin.write('hello\r');
+      // Typed in raw mode on the client's side; the container's terminal echoes and turns \r into \n.
+      await seen(/hello\r\ngot hello\r\n13 77\r\n/, 'echo and output');
+      // Resize the client's terminal as a window manager would: the kernel sends the client SIGWINCH.
+      const clientPid = readdirSync('/proc').find((p) => /^\d+$/.test(p) && readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(child.pid));
+      const pts = openSync(readlinkSync(`/proc/${clientPid}/fd/0`), fsc.O_RDWR | fsc.O_NOCTTY);
+      try {
+        setWinSize(pts, { width: 100, height: 20 });
+      } finally {
+        closeSync(pts);
+      }
+      await eventually(async () => {
+        child.stdin.write('\r');
+        await sleep(100);
+        return out.includes('20 100\r\n');
+      }, { what: 'resized' });
+      child.stdin.write('\x04'); // ^D
+      expect(await code).toBe(4);
+      if (name === 'kubectl') expect(out).toContain('command terminated with exit code 4');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      child.stdin.end();
+    }
+  });
+
+  it('a client that goes away takes the process with it, and nothing is left open', async () => {
+    const client = c.cp.admin;
+    const q = new URLSearchParams([['command', 'sleep'], ['command', '78'], ['stdin', 'true'], ['stdout', 'true'], ['tty', 'true']]);
+    const ws = new WebSocket(`wss://${client.url.host}${client.path(Pods, 'default', 'tty', 'exec')}?${q}`, [...STREAM_PROTOCOLS], {
+      headers: { Authorization: `Bearer ${client.config.token}` },
+      ca: client.config.caCert,
+      rejectUnauthorized: !client.config.insecureSkipTLSVerify,
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    expect(ws.protocol).toBe('v5.channel.k8s.io');
+    ws.send(resizeFrame({ width: 50, height: 10 }));
+    ws.send(frame(Channel.Stdin, 'x'));
+    let echoed = '';
+    ws.on('message', (m: Buffer) => parseFrame(m)?.channel === Channel.Stdout && (echoed += parseFrame(m)!.payload.toString()));
+    await eventually(async () => (await tsctl('exec', 'tty', '--', 'ps')).includes('sleep 78'), { what: 'sleep running' });
+    await eventually(() => echoed === 'x', { what: 'stdin sent before the process started is echoed' }).catch((e: Error) => {
+      throw new Error(`${e.message}: got ${JSON.stringify(echoed)}`);
+    });
+    ws.terminate();
+    await eventually(async () => !(await tsctl('exec', 'tty', '--', 'ps')).includes('sleep 78'), { what: 'sleep killed' });
+    await eventually(() => ptyFds() === ptysBefore, { what: `pty fds back to ${ptysBefore}` });
+    const containers = join(c.cfg.dataDir, 'runtime', 'containers');
+    expect(readdirSync(containers).flatMap((d) => readdirSync(join(containers, d)).filter((f) => f.startsWith('exec-')))).toEqual([]);
   });
 });
 

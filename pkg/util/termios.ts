@@ -1,0 +1,67 @@
+// Terminal modes through koffi: read and set a tty's termios, and make it raw (cfmakeraw: no
+// echo, no line editing, no signals from keys, no output processing, as kubectl's raw mode).
+// struct termios is handled as opaque bytes (60 on glibc; 64 leaves room).
+import koffi from 'koffi';
+import { constants } from 'node:os';
+
+type Fn = (...args: unknown[]) => number;
+let libc: { tcgetattr: Fn; tcsetattr: Fn; cfmakeraw: Fn } | undefined;
+
+function lib() {
+  if (!libc) {
+    const l = koffi.load('libc.so.6');
+    libc = {
+      tcgetattr: l.func('int tcgetattr(int fd, void *termios)') as Fn,
+      tcsetattr: l.func('int tcsetattr(int fd, int when, void *termios)') as Fn,
+      cfmakeraw: l.func('void cfmakeraw(void *termios)') as Fn,
+    };
+  }
+  return libc;
+}
+
+const TCSANOW = 0;
+const TERMIOS_SIZE = 64;
+
+/** Throws `what: ECODE` for a failed libc call (rc < 0); returns rc otherwise. */
+export function checkErrno(rc: number, what: string): number {
+  if (rc < 0) {
+    const errno = koffi.errno();
+    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
+    err.code = name;
+    err.errno = errno;
+    throw err;
+  }
+  return rc;
+}
+
+/** The terminal's current modes, to hand back to setTermios later. */
+export function getTermios(fd: number): Buffer {
+  const t = Buffer.alloc(TERMIOS_SIZE);
+  checkErrno(lib().tcgetattr(fd, t), `tcgetattr fd ${fd}`);
+  return t;
+}
+
+export function setTermios(fd: number, t: Buffer): void {
+  checkErrno(lib().tcsetattr(fd, TCSANOW, t), `tcsetattr fd ${fd}`);
+}
+
+/** c_oflag's offset in struct termios (after c_iflag), and its ONLCR bit (\n -> \r\n on output). */
+const C_OFLAG = 4;
+export const ONLCR = 0o4;
+
+/** Clears bits of c_oflag. */
+export function clearOutputFlags(fd: number, mask: number): void {
+  const t = getTermios(fd);
+  t.writeUInt32LE(t.readUInt32LE(C_OFLAG) & ~mask, C_OFLAG);
+  setTermios(fd, t);
+}
+
+/** Puts the terminal in raw mode; returns the modes it had. */
+export function makeRaw(fd: number): Buffer {
+  const saved = getTermios(fd);
+  const raw = Buffer.from(saved);
+  lib().cfmakeraw(raw);
+  setTermios(fd, raw);
+  return saved;
+}
