@@ -20,6 +20,8 @@ export interface InformerOptions {
   fieldSelector?: string;
   /** Called after each (re)list with the full set, e.g. to resync. */
   onList?: () => void;
+  /** Keep metadata.managedFields in the cache (dropped by default, as kube-scheduler's informers do: nobody reads them and they weigh). */
+  keepManagedFields?: boolean;
 }
 
 export const keyOf = (o: KubeObject) => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata?.name}`);
@@ -107,6 +109,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(): Promise<void> {
     const res = await this.client.list<T>(this.ref, this.opts.namespace, { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
     this.relists++;
+    for (const o of res.items) this.trim(o);
     const next = new Map(res.items.map((o) => [keyOf(o), o]));
     const old = this.items;
     this.items = next;
@@ -139,6 +142,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           if (rv) this.rv = rv;
           return;
         }
+        this.trim(ev.object);
         const k = keyOf(ev.object);
         const prev = this.items.get(k);
         if (ev.type === 'DELETED') {
@@ -155,6 +159,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.state !== State.Running) this.watch.stop();
     await this.watch.done;
     if (gone) throw new StatusError(410, undefined, 'too old resource version');
+  }
+
+  private trim(o: T): void {
+    if (!this.opts.keepManagedFields && o.metadata?.managedFields) delete o.metadata.managedFields;
   }
 
   private emit(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {

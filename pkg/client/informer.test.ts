@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../api/types.js';
+import type { ApiClient, ListResult, WatchEvent, WatchHandle } from './api-client.js';
+import { Informer } from './informer.js';
+import { Pods } from './rest-client.js';
+
+const withFields = (name: string, rv: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', resourceVersion: rv, managedFields: [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }] },
+});
+
+/** A fake ApiClient: one list, then a watch that delivers `events` and stays open until stopped. */
+function fakeClient(items: KubeObject[], events: WatchEvent[]): ApiClient {
+  const notUsed = () => Promise.reject(new Error('not used'));
+  return {
+    list: async <T>() => ({ items, metadata: { resourceVersion: '10' } }) as unknown as ListResult<T>,
+    watch: async <T>(_r: unknown, _n: unknown, _q: unknown, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> => {
+      let stop!: () => void;
+      const done = new Promise<void>((r) => (stop = r));
+      queueMicrotask(() => events.forEach((e) => onEvent(e as unknown as WatchEvent<T>)));
+      return { done, stop };
+    },
+    get: notUsed,
+    create: notUsed,
+    update: notUsed,
+    patch: notUsed,
+    delete: notUsed,
+    bind: notUsed,
+    close: () => {},
+  };
+}
+
+describe('informer', () => {
+  it('drops managedFields from what it caches, unless asked to keep them', async () => {
+    const events: WatchEvent[] = [{ type: 'ADDED', object: withFields('b', '11') }];
+    const inf = new Informer(fakeClient([withFields('a', '9')], events), Pods).start();
+    await inf.hasSynced();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'b']);
+    for (const o of inf.list()) expect(o.metadata?.managedFields).toBeUndefined();
+    expect(inf.resourceVersion).toBe('11');
+    inf.stop();
+
+    const keep = new Informer(fakeClient([withFields('a', '9')], []), Pods, { keepManagedFields: true }).start();
+    await keep.hasSynced();
+    expect(keep.get('default/a')?.metadata?.managedFields).toHaveLength(1);
+    keep.stop();
+  });
+});
