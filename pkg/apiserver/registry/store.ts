@@ -52,7 +52,8 @@ export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export const clone = <T>(o: T): T => structuredClone(o);
+/** A deep copy of a JSON object (a JSON round trip: several times faster than structuredClone for these). */
+export const clone = <T>(o: T): T => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
 
 export class Store {
   readonly prefix: string;
@@ -245,7 +246,10 @@ export class Store {
   private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
     const r = this.resource;
     const old = current.obj;
-    const next = clone(await mutate(clone(old)));
+    const draft = clone(old);
+    const out = await mutate(draft);
+    // A mutator that returns its draft hands over a private copy; anything else is copied.
+    const next = out === draft ? out : clone(out);
     this.checkKind(next);
     let meta = (next.metadata ??= {});
     const oldMeta = old.metadata!;
