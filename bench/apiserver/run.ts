@@ -11,7 +11,7 @@ import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { parseFlags } from '../../pkg/util/flags.js';
-import { serverEnv, serverNodeFlags } from '../../pkg/tsctl/cluster.js';
+import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 
 const { flags } = parseFlags(
   {
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const entry = resolve('dist/cmd/apiserver/main.js');
   // BENCH_NODE_FLAGS adds node flags to the apiserver (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...serverNodeFlags, ...extra, entry, '--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv } });
+  const child = spawn(process.execPath, [...nodeFlagsFor('apiserver'), ...extra, entry, '--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv } });
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version } };
   try {
     await new Promise<void>((res, rej) => {

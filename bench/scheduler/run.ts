@@ -11,7 +11,7 @@ import { Etcd3 } from 'etcd3';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { parseFlags } from '../../pkg/util/flags.js';
-import { serverEnv, serverNodeFlags } from '../../pkg/tsctl/cluster.js';
+import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
 
 const { flags } = parseFlags(
@@ -41,7 +41,7 @@ const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/child
 /** BENCH_NODE_FLAGS adds node flags to the servers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 function start(entry: string, args: string[]): ChildProcess {
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...serverNodeFlags, ...extra, resolve(entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv, TSKUBE_LOG_LEVEL: 'warn' } });
+  return spawn(process.execPath, [...nodeFlagsFor(entry.split('/')[2]!), ...extra, resolve(entry), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv, TSKUBE_LOG_LEVEL: 'warn' } });
 }
 
 async function parallel(n: number, clients: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -53,8 +53,8 @@ async function parallel(n: number, clients: number, fn: (i: number) => Promise<u
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-bench-sched-'));
-  const [port, etcdPort, peerPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const api = start('dist/cmd/apiserver/main.js', ['--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0']);
+  const [port, etcdPort, peerPort, metricsPort, grpcPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const api = start('dist/cmd/apiserver/main.js', ['--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', String(process.env.BENCH_REST ? -1 : grpcPort), '--etcd-compaction-interval', '0']);
   let sched: ChildProcess | undefined;
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version }, nodes: flags.nodes, pods: flags.pods };
   try {

@@ -26,6 +26,7 @@ export class GrpcApiClient implements ApiClient {
       'grpc.primary_user_agent': opts.userAgent ?? 'tsctl/0.1.0',
       ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
       'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 256 << 20,
     });
     this.md = new grpc.Metadata();
@@ -45,7 +46,8 @@ export class GrpcApiClient implements ApiClient {
   private call<Res>(method: Method, req: object): Promise<Res> {
     const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, req, this.md, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(toStatusError(err, method)) : resolve(res)));
+      // No per-call deadline (a timer per call costs): keepalive pings find a dead connection, which fails its calls.
+      fn.call(this.client, req, this.md, {}, (err, res) => (err ? reject(toStatusError(err, method)) : resolve(res)));
     });
   }
 

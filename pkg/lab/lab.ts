@@ -12,7 +12,7 @@ import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupNode } from '../network/pod-network.js';
 import { cleanupAll } from '../runtime/cleanup.js';
 import { ImageManager } from '../runtime/image-service.js';
-import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, serverNodeFlags } from '../tsctl/cluster.js';
+import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, nodeFlagsFor } from '../tsctl/cluster.js';
 import { run } from '../util/exec.js';
 
 export interface LabOptions {
@@ -63,7 +63,7 @@ function spawnDetached(o: LabOptions, name: string, argv: string[]): number {
   return child.pid!;
 }
 
-const node = (file: string) => [process.execPath, ...serverNodeFlags, join(distRoot, file)];
+const node = (file: string) => [process.execPath, ...nodeFlagsFor(file.split('/')[1]!), join(distRoot, file)];
 
 async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
