@@ -243,8 +243,9 @@ export class WatchCache {
           this.nextSync = undefined;
           this.activeSync = mine;
           await this.ready;
-          const res = await this.client.put(this.markerKey).value('sync');
-          return this.waitFor(Number(res.header.revision), timeoutMs);
+          // (an etcd failure here sends the caller to etcd, which reports it as a storage error)
+          const res = await this.client.put(this.markerKey).value('sync').catch(() => undefined);
+          return res ? this.waitFor(Number(res.header.revision), timeoutMs) : false;
         });
       this.nextSync = mine;
     }
