@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });
+  // After a wave of pod starts, hand back what it took once the agent is quiet again.
+  startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {
     // Containers keep running: a restarted agent finds them again.
     logger('nodeagent').info('shutting down; containers keep running', { signal: sig });

@@ -51,6 +51,20 @@ export function reduceMemory(): void {
 }
 
 /**
+ * A busy() for processes without a request count: the event loop's utilisation since the last
+ * call above `threshold` (0.05: more than 5% of the time running JavaScript).
+ */
+export function eventLoopBusy(threshold = 0.05): () => boolean {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, last).utilization > threshold;
+    last = now;
+    return busy;
+  };
+}
+
+/**
  * Starts the reducer; `busy()` says whether the process is in the middle of work (the caller's
  * own measure, e.g. requests in the last interval), so collections wait for a quiet spell.
  */
