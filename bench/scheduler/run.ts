@@ -54,9 +54,9 @@ async function parallel(n: number, clients: number, fn: (i: number) => Promise<u
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-bench-sched-'));
   const [port, etcdPort, peerPort, metricsPort, grpcPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const api = start('dist/cmd/apiserver/main.js', ['--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', String(process.env.BENCH_REST ? -1 : grpcPort), '--etcd-compaction-interval', '0']);
+  const api = start('dist/cmd/apiserver/main.js', ['--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', String(grpcPort), '--etcd-compaction-interval', '0']);
   let sched: ChildProcess | undefined;
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version }, nodes: flags.nodes, pods: flags.pods };
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: cpus().length, node: process.version }, nodes: flags.nodes, pods: flags.pods, schedulerTransport: process.env.BENCH_TRANSPORT ?? 'rest' };
   try {
     await new Promise<void>((res, rej) => {
       api.stdout!.on('data', (b: Buffer) => b.toString().includes('"ready":true') && res());
@@ -86,7 +86,8 @@ async function main(): Promise<void> {
       }),
     );
     console.error(`created ${flags.nodes} nodes`);
-    sched = start('dist/cmd/scheduler/main.js', ['--kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--leader-elect=false', '--metrics-port', String(metricsPort)]);
+    // The scheduler's default transport (REST); BENCH_TRANSPORT=grpc measures the gRPC frontend.
+    sched = start('dist/cmd/scheduler/main.js', ['--kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--leader-elect=false', '--metrics-port', String(metricsPort), '--api-transport', process.env.BENCH_TRANSPORT ?? 'rest']);
     await new Promise((r) => setTimeout(r, 1500));
 
     // Count binds from a watch; sample every second.
