@@ -1,59 +1,23 @@
 // The generic registry store: Kubernetes verb semantics (create, get, list, update, patch,
 // delete, deletecollection, watch) for any resource, over Storage and its WatchCache.
-import { randomUUID, randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, Storage, type Versioned } from '../storage.js';
-import type { RawObject, Selectable } from '../raw-object.js';
+import type { RawObject } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { updateTracker, type FieldManagerRequest, type FieldTracker } from './field-manager.js';
+import { updateTracker, type FieldTracker } from './field-manager.js';
+import { clone, deletePath, now, randomSuffix, sameContent, setTypeMeta } from './object-helpers.js';
+import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext } from './request-types.js';
+
+export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, UserInfo } from './request-types.js';
+export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
-
-export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
-
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
-
-/** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
-export interface RequestContext extends FieldManagerRequest {
-  user: UserInfo;
-  dryRun: boolean;
-  fieldValidation: FieldValidation;
-  /** Warnings to return in `Warning:` headers. */
-  warnings: string[];
-  /** Set by authorization when a create is allowed only for this object name (a node's own Node). */
-  requireName?: string;
-}
-
-export interface ListOptions {
-  matches: (obj: Selectable) => boolean;
-  limit?: number;
-  continueToken?: string;
-  resourceVersion?: string;
-  resourceVersionMatch?: string;
-}
-
-export interface DeleteOptions {
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  dryRun?: boolean;
-}
-
-export type DeleteResult = { deleted: true; obj: KubeObject } | { deleted: false; obj: KubeObject };
-
-export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
-
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** A deep copy of a JSON object (a JSON round trip: several times faster than structuredClone for these). */
-export const clone = <T>(o: T): T => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
 
 export class Store {
   readonly prefix: string;
@@ -414,34 +378,6 @@ export class Store {
       throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
     }
   }
-}
-
-function setTypeMeta(r: ResourceInfo, obj: KubeObject): void {
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  for (const k of Object.keys(obj)) delete obj[k];
-  Object.assign(obj, { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind }, rest);
-}
-
-function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-  return strip(a) === strip(b);
-}
-
-/** Removes the value at a path such as `spec.containers[0].foo` (used to prune unknown fields). */
-export function deletePath(obj: unknown, path: string): void {
-  const parts = path.match(/[^.[\]]+/g) ?? [];
-  let cur: unknown = obj;
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (cur === null || typeof cur !== 'object') return;
-    cur = (cur as Record<string, unknown>)[parts[i]!];
-  }
-  if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]!];
-}
-
-function randomSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  const bytes = randomBytes(5);
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
 }
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };

@@ -1,0 +1,40 @@
+// What every registry operation is given: the caller, its options, and the shapes of results.
+import type { KubeObject } from '../../api/types.js';
+import type { Selectable } from '../raw-object.js';
+import type { FieldManagerRequest } from './field-manager.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+/** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
+export interface RequestContext extends FieldManagerRequest {
+  user: UserInfo;
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+  /** Warnings to return in `Warning:` headers. */
+  warnings: string[];
+  /** Set by authorization when a create is allowed only for this object name (a node's own Node). */
+  requireName?: string;
+}
+
+export interface ListOptions {
+  matches: (obj: Selectable) => boolean;
+  limit?: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export type DeleteResult = { deleted: true; obj: KubeObject } | { deleted: false; obj: KubeObject };
+
+export type Mutator = (current: KubeObject) => KubeObject | Promise<KubeObject>;
