@@ -53,8 +53,12 @@ export class NodeInfo {
   allocatable: Resources;
   usedPorts: HostPort[] = [];
 
+  /** Ready=True, worked out once per node object (not once per pod and node). */
+  private ready = false;
+
   constructor(public node: Node) {
     this.allocatable = allocatableOf(node);
+    this.ready = readyOf(node);
   }
 
   get name(): string {
@@ -64,6 +68,7 @@ export class NodeInfo {
   setNode(node: Node): void {
     this.node = node;
     this.allocatable = allocatableOf(node);
+    this.ready = readyOf(node);
   }
 
   addPod(pod: Pod, assumed: boolean): void {
@@ -92,6 +97,8 @@ export class NodeInfo {
   }
 
   isReady(): boolean {
-    return (this.node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    return this.ready;
   }
 }
+
+const readyOf = (node: Node): boolean => (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

@@ -66,6 +66,8 @@ export function failureMessage(total: number, statuses: Map<string, Status>): st
 
 export class Scheduler {
   readonly nodes = new Map<string, NodeInfo>();
+  /** `nodes` as an array, rebuilt only when a node comes or goes (not once per pod). */
+  private nodeList: NodeInfo[] | undefined;
   /** podKey → node, for pods assumed but not yet seen bound. */
   private assumed = new Map<string, string>();
   private podInformer: Informer<Pod & KubeObject>;
@@ -97,7 +99,10 @@ export class Scheduler {
     this.nodeInformer.on({
       add: (n) => this.upsertNode(n),
       update: (n) => this.upsertNode(n),
-      delete: (n) => this.nodes.delete(n.metadata!.name!),
+      delete: (n) => {
+        this.nodes.delete(n.metadata!.name!);
+        this.nodeList = undefined;
+      },
     });
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
     this.nodeInformer.start();
@@ -142,7 +147,10 @@ export class Scheduler {
     const name = n.metadata!.name!;
     const info = this.nodes.get(name);
     if (info) info.setNode(n);
-    else this.nodes.set(name, new NodeInfo(n));
+    else {
+      this.nodes.set(name, new NodeInfo(n));
+      this.nodeList = undefined;
+    }
     this.queue.moveAllToActiveOrBackoff();
   }
 
@@ -250,7 +258,7 @@ export class Scheduler {
       if (st.code === Code.Skip) state.skipFilter.add(pl.name);
       else if (!st.ok) return new Status(st.code, [`0/${this.nodes.size} nodes are available: ${st.reasons.join(', ')}.`], pl.name);
     }
-    const all = [...this.nodes.values()];
+    const all = (this.nodeList ??= [...this.nodes.values()]);
     if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     const want = numFeasibleNodesToFind(all.length, this.cfg.percentageOfNodesToScore);
     const feasible: NodeInfo[] = [];
@@ -271,21 +279,25 @@ export class Scheduler {
     }
     if (feasible.length === 1) return feasible[0]!.name;
     for (const pl of p.preScore) pl.preScore(state, pod, feasible);
-    const totals = new Map<string, number>(feasible.map((n) => [n.name, 0]));
+    // Totals by position in `feasible` (scores keep that order).
+    const totals = new Float64Array(feasible.length);
     for (const pl of p.score) {
       const scores = feasible.map((n) => ({ node: n.name, score: pl.score(state, pod, n) }));
       pl.normalizeScore?.(state, pod, scores);
-      for (const s of scores) totals.set(s.node, totals.get(s.node)! + s.score * pl.weight);
+      for (let i = 0; i < scores.length; i++) totals[i]! += scores[i]!.score * pl.weight;
     }
-    let best: string[] = [];
     let bestScore = -Infinity;
-    for (const [name, score] of totals) {
+    let ties = 0;
+    let chosen = 0;
+    for (let i = 0; i < totals.length; i++) {
+      const score = totals[i]!;
       if (score > bestScore) {
-        best = [name];
         bestScore = score;
-      } else if (score === bestScore) best.push(name);
+        chosen = i;
+        ties = 1;
+      } else if (score === bestScore && Math.random() * ++ties < 1) chosen = i; // uniform among ties (reservoir)
     }
-    return best[Math.floor(Math.random() * best.length)]!;
+    return feasible[chosen]!.name;
   }
 
   private filterNode(state: CycleState, pod: Pod, n: NodeInfo): Status {

@@ -33,6 +33,8 @@ export const nodeResourcesFit: PreFilterPlugin & FilterPlugin = {
   },
   filter(state, pod, n) {
     const req = state.read(requestsKey) ?? podRequests(pod);
+    // The common case, a node with room, allocates nothing.
+    if (fits(req, n)) return Status.success;
     const reasons: string[] = [];
     if (n.requested.pods + 1 > n.allocatable.pods) reasons.push('Too many pods');
     if (req.milliCPU > 0 && n.requested.milliCPU + req.milliCPU > n.allocatable.milliCPU) reasons.push('Insufficient cpu');
@@ -43,6 +45,17 @@ export const nodeResourcesFit: PreFilterPlugin & FilterPlugin = {
     return reasons.length ? Status.unschedulable('NodeResourcesFit', ...reasons) : Status.success;
   },
 };
+
+function fits(req: Resources, n: NodeInfo): boolean {
+  if (n.requested.pods + 1 > n.allocatable.pods) return false;
+  if (req.milliCPU > 0 && n.requested.milliCPU + req.milliCPU > n.allocatable.milliCPU) return false;
+  if (req.memory > 0 && n.requested.memory + req.memory > n.allocatable.memory) return false;
+  for (const k in req.other) {
+    const v = req.other[k]!;
+    if (v > 0 && (n.requested.other[k] ?? 0) + v > (n.allocatable.other[k] ?? 0)) return false;
+  }
+  return true;
+}
 
 export const nodeAffinity: FilterPlugin = {
   name: 'NodeAffinity',
