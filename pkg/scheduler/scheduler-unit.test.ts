@@ -1,9 +1,11 @@
-// Unit tests: the failure message form, the adaptive node search, the queue's backoff.
+// Unit tests: the failure message form, the adaptive node search, node choice, the queue's backoff.
 import { describe, expect, it } from 'vitest';
 import { Status } from './framework.js';
 import { SchedulingQueue } from './queue.js';
-import { failureMessage, numFeasibleNodesToFind } from './scheduler.js';
-import type { Pod } from '../api/types.js';
+import { CycleState } from './framework.js';
+import { failureMessage, numFeasibleNodesToFind, Scheduler } from './scheduler.js';
+import type { ApiClient } from '../client/api-client.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
 
 const pod = (name: string, priority = 0): Pod => ({ metadata: { name, namespace: 'default' }, spec: { containers: [], priority } }) as Pod;
 
@@ -70,5 +72,23 @@ describe('SchedulingQueue', () => {
     q.delete(pod('a'));
     expect(q.counts.active).toBe(1);
     q.close();
+  });
+});
+
+describe('findNode', () => {
+  const node = (name: string, cpu: string): Node & KubeObject =>
+    ({ metadata: { name }, status: { allocatable: { cpu, memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } }) as Node & KubeObject;
+  const wants = { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } as Pod;
+
+  it('spreads ties over every tied node, and follows nodes coming and going', () => {
+    const s = new Scheduler({} as ApiClient);
+    const nodes = s as unknown as { upsertNode(n: Node & KubeObject): void; removeNode(name: string): void };
+    for (const n of ['a', 'b', 'c']) nodes.upsertNode(node(n, '4'));
+    const chosen = () => new Set(Array.from({ length: 60 }, () => s.findNode(new CycleState(), wants)));
+    expect([...chosen()].sort()).toEqual(['a', 'b', 'c']);
+    nodes.removeNode('b');
+    expect([...chosen()].sort()).toEqual(['a', 'c']);
+    nodes.upsertNode(node('d', '64')); // most room: LeastAllocated picks it every time
+    expect([...chosen()]).toEqual(['d']);
   });
 });

@@ -99,10 +99,7 @@ export class Scheduler {
     this.nodeInformer.on({
       add: (n) => this.upsertNode(n),
       update: (n) => this.upsertNode(n),
-      delete: (n) => {
-        this.nodes.delete(n.metadata!.name!);
-        this.nodeList = undefined;
-      },
+      delete: (n) => this.removeNode(n.metadata!.name!),
     });
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
     this.nodeInformer.start();
@@ -141,6 +138,11 @@ export class Scheduler {
     this.leading = true;
     log.info('scheduling as leader', { nodes: this.nodes.size });
     if (!this.running) void this.loop();
+  }
+
+  private removeNode(name: string): void {
+    this.nodes.delete(name);
+    this.nodeList = undefined;
   }
 
   private upsertNode(n: Node & KubeObject): void {
