@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reduceMemory, startMemoryReducer } from './memory-reducer.js';
+import { eventLoopBusy, reduceMemory, startMemoryReducer } from './memory-reducer.js';
 
 /** Allocates about `mb` MB on the V8 heap (arrays of doubles), kept by the returned array. */
 function garbage(mb: number): number[][] {
@@ -37,5 +37,18 @@ describe('memory reducer', () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe('eventLoopBusy', () => {
+  it('is true after a spell of running JavaScript and false after a quiet one', async () => {
+    const busy = eventLoopBusy(0.05);
+    const until = Date.now() + 60;
+    while (Date.now() < until) {
+      // spin
+    }
+    expect(busy()).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(busy()).toBe(false);
   });
 });
