@@ -2,9 +2,9 @@
 // the peer (slave) end by TIOCGPTPEER, and set or read the window size on the master. The
 // ioctls and termios calls go through koffi; the opens are Node's own (which adds O_CLOEXEC,
 // so a pty fd never leaks into an unrelated child).
-import koffi from 'koffi';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
-import { checkErrno, clearOutputFlags, makeRaw, ONLCR } from '../util/termios.js';
+import { checkErrno, openLibc } from '../util/libc.js';
+import { clearOutputFlags, makeRaw, ONLCR } from '../util/termios.js';
 import type { TerminalSize } from './types.js';
 
 // asm-generic/ioctls.h (x86_64, arm64 and riscv64 share these numbers).
@@ -23,7 +23,7 @@ type Ioctl = (fd: number, req: number, ...rest: unknown[]) => number;
 let ioctlFn: Ioctl | undefined;
 
 function ioctl(fd: number, req: number, type: string, arg: unknown, what: string): number {
-  ioctlFn ??= koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long request, ...)') as Ioctl;
+  ioctlFn ??= openLibc().func('int ioctl(int fd, unsigned long request, ...)') as Ioctl;
   return checkErrno(ioctlFn(fd, req, type, arg), what);
 }
 

@@ -1,14 +1,13 @@
 // The few syscalls the runtime makes in-process through koffi (a spawn of mount(8) costs more
 // than the mount itself): mount, umount2, mknod, setxattr.
-import koffi from 'koffi';
-import { constants } from 'node:os';
+import { checkErrno, openLibc } from '../util/libc.js';
 
 type Fn = (...args: unknown[]) => number;
 let libc: { mount: Fn; umount2: Fn; mknod: Fn; setxattr: Fn } | undefined;
 
 function lib() {
   if (!libc) {
-    const l = koffi.load('libc.so.6');
+    const l = openLibc();
     libc = {
       mount: l.func('int mount(const char *src, const char *tgt, const char *fstype, unsigned long flags, const char *data)') as Fn,
       umount2: l.func('int umount2(const char *tgt, int flags)') as Fn,
@@ -17,17 +16,6 @@ function lib() {
     };
   }
   return libc;
-}
-
-function check(rc: number, what: string): void {
-  if (rc !== 0) {
-    const errno = koffi.errno();
-    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
-    err.code = name;
-    err.errno = errno;
-    throw err;
-  }
 }
 
 export const MS_RDONLY = 0x1;
@@ -40,13 +28,13 @@ export const MS_SHARED = 1 << 20;
 export const MNT_DETACH = 0x2;
 
 export function mount(src: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
-  check(lib().mount(src, target, fstype, flags, data), `mount ${fstype ?? ''} ${src ?? ''} on ${target}`);
+  checkErrno(lib().mount(src, target, fstype, flags, data), `mount ${fstype ?? ''} ${src ?? ''} on ${target}`);
 }
 
 /** Unmount; a target that is not mounted (EINVAL) or absent (ENOENT) is not an error. */
 export function umount(target: string, flags = 0): void {
   try {
-    check(lib().umount2(target, flags), `umount ${target}`);
+    checkErrno(lib().umount2(target, flags), `umount ${target}`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'ENOENT') throw e;
@@ -55,12 +43,12 @@ export function umount(target: string, flags = 0): void {
 
 /** An overlayfs whiteout: a character device 0:0. */
 export function mkWhiteout(path: string): void {
-  check(lib().mknod(path, 0o20000, 0), `mknod ${path}`);
+  checkErrno(lib().mknod(path, 0o20000, 0), `mknod ${path}`);
 }
 
 export function setXattr(path: string, name: string, value: string): void {
   const buf = Buffer.from(value);
-  check(lib().setxattr(path, name, buf, buf.length, 0), `setxattr ${name} on ${path}`);
+  checkErrno(lib().setxattr(path, name, buf, buf.length, 0), `setxattr ${name} on ${path}`);
 }
 
 /** Mount points at or under `prefix`, deepest first (from /proc/self/mountinfo). */

@@ -6,7 +6,7 @@
 // process.memoryUsage() per tick; at most one collection per `minGapMs`.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import koffi from 'koffi';
+import { openLibc } from './libc.js';
 import { logger } from './log.js';
 
 const log = logger('memory');
@@ -42,7 +42,7 @@ function collector(): () => void {
 
 function trim(): void {
   try {
-    trimFn ??= koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
+    trimFn ??= openLibc().func('int malloc_trim(size_t pad)') as (pad: number) => number;
     trimFn(0);
   } catch {
     // not glibc: nothing to trim

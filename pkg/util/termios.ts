@@ -1,15 +1,15 @@
 // Terminal modes through koffi: read and set a tty's termios, and make it raw (cfmakeraw: no
 // echo, no line editing, no signals from keys, no output processing, as kubectl's raw mode).
 // struct termios is handled as opaque bytes (60 on glibc; 64 leaves room).
-import koffi from 'koffi';
-import { constants } from 'node:os';
+import { checkErrno, openLibc } from './libc.js';
+
 
 type Fn = (...args: unknown[]) => number;
 let libc: { tcgetattr: Fn; tcsetattr: Fn; cfmakeraw: Fn } | undefined;
 
 function lib() {
   if (!libc) {
-    const l = koffi.load('libc.so.6');
+    const l = openLibc();
     libc = {
       tcgetattr: l.func('int tcgetattr(int fd, void *termios)') as Fn,
       tcsetattr: l.func('int tcsetattr(int fd, int when, void *termios)') as Fn,
@@ -21,19 +21,6 @@ function lib() {
 
 const TCSANOW = 0;
 const TERMIOS_SIZE = 64;
-
-/** Throws `what: ECODE` for a failed libc call (rc < 0); returns rc otherwise. */
-export function checkErrno(rc: number, what: string): number {
-  if (rc < 0) {
-    const errno = koffi.errno();
-    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
-    err.code = name;
-    err.errno = errno;
-    throw err;
-  }
-  return rc;
-}
 
 /** The terminal's current modes, to hand back to setTermios later. */
 export function getTermios(fd: number): Buffer {
