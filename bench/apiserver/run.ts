@@ -3,7 +3,7 @@
 // the same run. Writes bench/results/apiserver.json.
 //   npm run build && npx vite-node bench/apiserver/run.ts [--pods 10000] [--clients 8] [--watchers 100]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -12,6 +12,7 @@ import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
+import { rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -28,11 +29,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const round = (x: number) => Math.round(x * 100) / 100;
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 function podBody(name: string) {
   return {
@@ -183,12 +179,7 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
+  writeResult(flags.out, result);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

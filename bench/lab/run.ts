@@ -1,13 +1,14 @@
 // bench/lab: `tsctl lab up --nodes 3` time to all nodes Ready, and control-plane memory (RSS of
 // apiserver, scheduler, controller-manager and etcd) idle and with 300 pods over 3 nodes.
 //   npm run build && npx vite-node bench/lab/run.ts [--pods 300]
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { defaultLab, labDown, labUp } from '../../pkg/lab/lab.js';
 import { parseFlags } from '../../pkg/util/flags.js';
+import { runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags({ pods: { type: 'number', default: 300, help: 'pods over the lab' }, nodes: { type: 'number', default: 3, help: 'nodes' }, out: { type: 'string', default: 'bench/results/lab.json', help: 'result file' } }, process.argv.slice(2));
 
@@ -75,12 +76,7 @@ async function main(): Promise<void> {
   } finally {
     await labDown({ dataDir, log });
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
+  writeResult(flags.out, result);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -5,7 +5,7 @@
 // same run the floor: plain `runc run` of the same image.
 //   npm run build && npx vite-node bench/podstartup/run.ts [--pods 100]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -15,13 +15,13 @@ import { parseFlags } from '../../pkg/util/flags.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { Runtime, cleanupAll } from '../../pkg/runtime/index.js';
 import { prepareFloor } from '../runtime/floor.js';
+import { rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags({ pods: { type: 'number', default: 100, help: 'pods per phase' }, out: { type: 'string', default: 'bench/results/podstartup.json', help: 'result file' } }, process.argv.slice(2));
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN) * 10) / 10;
 };
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-bench-pods-'));
@@ -108,12 +108,7 @@ async function main(): Promise<void> {
   } finally {
     await down({ dataDir, log });
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(flags.out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
+  writeResult(flags.out, result);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -4,7 +4,7 @@
 // the same run; scheduler RSS. apiserver, etcd and scheduler run as separate processes.
 //   npm run build && npx vite-node bench/scheduler/run.ts --nodes 500 --pods 2000
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -13,6 +13,7 @@ import { Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -29,7 +30,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const round = (x: number) => Math.round(x * 100) / 100;
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
@@ -160,13 +160,7 @@ async function main(): Promise<void> {
     await Promise.all([sched, api].filter(Boolean).map((p) => new Promise((r) => (p!.exitCode !== null ? r(null) : p!.once('exit', r)))));
     rmSync(dataDir, { recursive: true, force: true });
   }
-  mkdirSync('bench/results', { recursive: true });
-  const out = flags.out || `bench/results/scheduler-${flags.nodes}-${flags.pods}.json`;
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
+  writeResult(flags.out || `bench/results/scheduler-${flags.nodes}-${flags.pods}.json`, result);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -1,0 +1,22 @@
+// What every benchmark does around its measurements: read a process's RSS, write its JSON result
+// (and print it), and exit non-zero when it fails.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Resident set size of a process in MB (NaN if /proc does not say). */
+export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+/** Writes `result` as JSON to `out` (creating its directory) and prints it. */
+export function writeResult(out: string, result: unknown): void {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+}
+
+/** Runs a benchmark's main, exiting 1 with the error when it fails. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
