@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let admin: RestClient;
@@ -15,16 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cp?.stop();
 });
-
-async function failure(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('bootstrap', () => {
   it('creates the default namespaces', async () => {

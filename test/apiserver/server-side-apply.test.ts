@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../pkg/api/types.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 
@@ -31,16 +31,6 @@ const config = (name: string, labels: Record<string, string>, image = 'busybox:1
   metadata: { name, labels },
   spec: { containers: [{ name: 'app', image }] },
 });
-
-async function failure(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const entry = (o: KubeObject, manager: string, operation = 'Apply', subresource?: string): ManagedFieldsEntry | undefined =>
   o.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation && e.subresource === subresource);

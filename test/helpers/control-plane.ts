@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApiServer, defaultConfig, type ApiServerConfig } from '../../pkg/apiserver/apiserver.js';
 import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { loadKubeconfig, type ClusterConfig } from '../../pkg/client/kubeconfig.js';
-import { RestClient } from '../../pkg/client/rest-client.js';
+import { RestClient, StatusError } from '../../pkg/client/rest-client.js';
 import { freePort } from './ports.js';
 
 export interface TestControlPlane {
@@ -117,4 +117,15 @@ export function node(name: string, extra: { cpu?: string; memory?: string; pods?
     spec: {},
     status: { capacity: cap, allocatable: cap, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready' }] },
   };
+}
+
+/** The StatusError a request fails with (a request that succeeds fails the test). */
+export async function failure(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StatusError) return e;
+    throw e;
+  }
+  throw new Error('expected the request to fail');
 }
