@@ -136,8 +136,6 @@ export async function terminateNamespace(store: Store, name: string, ctx: Reques
     ns.status = { ...(ns.status as object), phase: 'Terminating' };
     return ns;
   });
-  // Creates check namespaces against the watch cache: once this answers, they must see it.
-  await store.cache.waitFor(Number(obj.metadata?.resourceVersion));
   return clone(obj);
 }
 
