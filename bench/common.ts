@@ -6,6 +6,15 @@ import { dirname } from 'node:path';
 /** Resident set size of a process in MB (NaN if /proc does not say). */
 export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pids of a process's direct children. */
+export const childrenOf = (pid: number): number[] => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+
 /** Writes `result` as JSON to `out` (creating its directory) and prints it. */
 export function writeResult(out: string, result: unknown): void {
   mkdirSync(dirname(out), { recursive: true });

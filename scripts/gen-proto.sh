@@ -25,6 +25,13 @@ TYPES=$(cd proto && ls tskube/api/v1/*.proto | grep -v '/api.proto$')
   --ts_proto_out="$OUT" --ts_proto_opt="$COMMON,outputServices=grpc-js" \
   -I . -I /usr/include tskube/api/v1/api.proto)
 
+# etcd's wire messages (a subset of its v3 API), for the apiserver's own etcd client: codecs only;
+# 64-bit integers stay decimal strings (lease IDs use all 64 bits);
+# the client speaks gRPC over node:http2 itself (pkg/apiserver/etcd-client.ts).
+(cd proto && protoc --plugin=protoc-gen-ts_proto="$PLUGIN" \
+  --ts_proto_out="$OUT" --ts_proto_opt="${COMMON/forceLong=number/forceLong=string},outputServices=false,outputJsonMethods=false,outputPartialMethods=false,oneof=unions-value" \
+  -I . etcd/rpc.proto)
+
 # Generated code is fenced from the repo's lint-level compiler options (noUnusedLocals, ...).
 find "$OUT" -name '*.ts' | while read -r f; do
   { head -n 1 "$f"; echo '// @ts-nocheck'; tail -n +2 "$f"; } > "$f.tmp" && mv "$f.tmp" "$f"

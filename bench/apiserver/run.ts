@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
 import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
-import { rssMb, runMain, writeResult } from '../common.js';
+import { childrenOf, cpuSeconds, rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -57,30 +58,45 @@ async function main(): Promise<void> {
     const kc = loadKubeconfig(join(dataDir, 'kubeconfig'));
     const clients = Array.from({ length: flags.clients }, () => new RestClient(kc, { maxSockets: 4 }));
 
-    // 1. Raw etcd put rate, same concurrency, same value size, on a separate prefix.
-    const etcd = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort}` });
+    // 1. Raw etcd put rate, same concurrency, same value size, on a separate prefix: through
+    // etcd3 (@grpc/grpc-js), and through the apiserver's own client (gRPC straight over node:http2).
     const value = JSON.stringify({ ...podBody('x'.repeat(20)), metadata: { name: 'x', uid: 'u'.repeat(36), creationTimestamp: new Date().toISOString() } });
-    const rawN = 4400;
-    const rawWarm = 400;
-    let next = 0;
-    let t0 = performance.now();
-    let rawDone = 0;
-    await Promise.all(
-      Array.from({ length: flags.clients }, async () => {
-        while (next < rawN) {
-          const i = next++;
-          await etcd.put(`/bench/raw/${i}`).value(value);
-          if (++rawDone === rawWarm) t0 = performance.now();
-        }
-      }),
-    );
-    const rawPutsPerSec = (rawN - rawWarm) / ((performance.now() - t0) / 1000);
+    const etcdPid = childrenOf(child.pid!)[0]!;
+    const rawPuts = async (put: (key: string) => Promise<unknown>) => {
+      const cpu0 = [cpuSeconds(etcdPid), cpuSeconds(process.pid)];
+      const n = 4400;
+      const warmup = 400;
+      let next = 0;
+      let done = 0;
+      let t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: flags.clients }, async () => {
+          while (next < n) {
+            await put(`/bench/raw/${next++}`);
+            if (++done === warmup) t0 = performance.now();
+          }
+        }),
+      );
+      const perSec = (n - warmup) / ((performance.now() - t0) / 1000);
+      const cpuMsPerPut = { etcd: round(((cpuSeconds(etcdPid) - cpu0[0]!) * 1000) / n), benchClient: round(((cpuSeconds(process.pid) - cpu0[1]!) * 1000) / n) };
+      return { perSec, cpuMsPerPut };
+    };
+    const etcd = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort}` });
+    const viaEtcd3 = await rawPuts((k) => etcd.put(k).value(value).exec());
+    const lean = new EtcdClient([`http://127.0.0.1:${etcdPort}`]);
+    const leanValue = Buffer.from(value);
+    const viaLean = await rawPuts((k) => lean.put({ key: Buffer.from(k), value: leanValue }));
+    lean.close();
     await etcd.delete().prefix('/bench/raw/');
     etcd.close();
-    console.error(`raw etcd puts/s (${flags.clients} concurrent): ${rawPutsPerSec.toFixed(0)}`);
+    const rawPutsPerSec = viaEtcd3.perSec;
+    console.error(`raw etcd puts/s (${flags.clients} concurrent): ${viaEtcd3.perSec.toFixed(0)} via etcd3, CPU ms per put ${JSON.stringify(viaEtcd3.cpuMsPerPut)}; ${viaLean.perSec.toFixed(0)} via the apiserver's client, CPU ms per put ${JSON.stringify(viaLean.cpuMsPerPut)}`);
 
     // 2. Pod creates/s with N concurrent clients, until `pods` are stored.
-    next = 0;
+    // CPU seconds per process over the create phase say where a create's cost goes on this machine.
+    const pids = { apiserver: child.pid!, etcd: etcdPid, benchClient: process.pid };
+    const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    let next = 0;
     const createLat: number[] = [];
     const createdAt: number[] = [];
     const t1 = performance.now();
@@ -101,6 +117,8 @@ async function main(): Promise<void> {
       }),
     );
     const createSecs = (performance.now() - t1) / 1000;
+    const cpuPerCreateMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuBefore[k]!) * 1000) / flags.pods)]));
+    console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall)`);
     const overallCreatesPerSec = flags.pods / createSecs;
     // Like the raw puts below the JIT line, the rate counts after the first 10% (warm-up: V8 compiles the hot paths).
     const warm = Math.floor(flags.pods / 10);
@@ -161,17 +179,22 @@ async function main(): Promise<void> {
 
     Object.assign(result, {
       rawEtcdPutsPerSec: round(rawPutsPerSec),
+      cpuMsPerRawPut: viaEtcd3.cpuMsPerPut,
+      rawEtcdPutsPerSecApiserverClient: round(viaLean.perSec),
+      cpuMsPerRawPutApiserverClient: viaLean.cpuMsPerPut,
+      createsVsRawEtcdApiserverClient: round(createsPerSec / viaLean.perSec),
       concurrentClients: flags.clients,
       podCreatesPerSec: round(createsPerSec),
       podCreatesPerSecIncludingWarmup: round(overallCreatesPerSec),
       createsVsRawEtcd: round(createsPerSec / rawPutsPerSec),
+      cpuMsPerCreate: cpuPerCreateMs,
       createLatencyMs: { p50: round(pct(createLat, 50)), p99: round(pct(createLat, 99)) },
       podsStored: flags.pods,
       listLatencyMs: { consistent: { p50: round(pct(listLat, 50)), max: round(Math.max(...listLat)) }, resourceVersion0: { p50: round(pct(cacheLat, 50)), max: round(Math.max(...cacheLat)) } },
       watchers: flags.watchers,
       watchDeliveryMs: { p50: round(pct(delivery, 50)), p99: round(pct(delivery, 99)), delivered: delivery.length, expected: events * flags.watchers },
       apiserverRssMb: { afterCreateBurst: round(rssWithPods), settled: round(rssSettled), heapUsed: round(heapUsedMb), heapTotal: round(heapTotalMb), external: round(externalMb), afterWatchers: round(rssMb(child.pid!)) },
-      targets: { createsAtLeastHalfOfRawEtcd: createsPerSec >= rawPutsPerSec / 2, listUnder500ms: pct(listLat, 50) < 500, rssUnder150MB: rssSettled < 150 },
+      targets: { createsAtLeastHalfOfRawEtcd: createsPerSec >= rawPutsPerSec / 2, createsAtLeastHalfOfRawEtcdApiserverClient: createsPerSec >= viaLean.perSec / 2, listUnder500ms: pct(listLat, 50) < 500, rssUnder150MB: rssSettled < 150 },
     });
     for (const c of clients) c.close();
   } finally {

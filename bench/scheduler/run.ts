@@ -4,7 +4,7 @@
 // the same run; scheduler RSS. apiserver, etcd and scheduler run as separate processes.
 //   npm run build && npx vite-node bench/scheduler/run.ts --nodes 500 --pods 2000
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -13,7 +13,7 @@ import { Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { rssMb, runMain, writeResult } from '../common.js';
+import { childrenOf, cpuSeconds, rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -31,12 +31,6 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** BENCH_NODE_FLAGS adds node flags to the servers (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 function start(entry: string, args: string[]): ChildProcess {

@@ -3,10 +3,10 @@
 // the in-process namespace finalizer and etcd compactor.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
 import { collectDefaultMetrics } from 'prom-client';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
+import { EtcdClient } from './etcd-client.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
 import * as errors from './errors.js';
@@ -67,7 +67,7 @@ const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['
 
 export class ApiServer {
   private etcd: EmbeddedEtcd | undefined;
-  private client: Etcd3 | undefined;
+  private client: EtcdClient | undefined;
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
   private rest: RestServer | undefined;
@@ -109,11 +109,11 @@ export class ApiServer {
       this.etcd = new EmbeddedEtcd({ dataDir: join(c.dataDir, 'etcd'), clientPort: c.etcdClientPort, peerPort: c.etcdPeerPort, logFile: join(c.dataDir, 'etcd.log') });
       await this.etcd.start();
     }
-    this.client = new Etcd3({ hosts: this.etcdEndpoints, dialTimeout: 5000, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+    this.client = new EtcdClient(this.etcdEndpoints);
     const storage = new Storage(this.client);
     await waitForEtcd(storage);
     for (const r of allResources) {
-      const cache = new WatchCache(storage, this.client, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
+      const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)));
     }

@@ -1,9 +1,9 @@
 // The storage layer: Kubernetes objects as JSON under /registry/<resource>/<namespace>/<name>,
 // every write an etcd transaction with a precondition, resourceVersion = etcd mod revision.
-import { Etcd3, type IKeyValue } from 'etcd3';
 import { Histogram } from 'prom-client';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
+import { Compare_CompareResult, Compare_CompareTarget, EtcdClient, type Compare, type KeyValue, type RequestOp } from './etcd-client.js';
 import { RawObject, withResourceVersion } from './raw-object.js';
 
 const log = logger('storage');
@@ -41,18 +41,22 @@ export class CompactedError extends StorageError {
   }
 }
 
-export function decode(kv: IKeyValue): Versioned {
-  const obj = JSON.parse(kv.value.toString()) as KubeObject;
+export function decode(kv: KeyValue): Versioned {
+  const obj = JSON.parse(kv.value!.toString()) as KubeObject;
   const rev = Number(kv.mod_revision);
   obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(rev) };
   return { obj, rev };
 }
 
 /** The stored bytes as a RawObject, without parsing them. */
-export function decodeRaw(kv: IKeyValue): RawObject {
+export function decodeRaw(kv: KeyValue): RawObject {
   const rev = Number(kv.mod_revision);
-  return new RawObject(withResourceVersion(kv.value.toString(), rev), rev);
+  return new RawObject(withResourceVersion(kv.value!.toString(), rev), rev);
 }
+
+const key = (k: string): Buffer => Buffer.from(k);
+const modEquals = (k: string, rev: number): Compare => ({ key: key(k), target: Compare_CompareTarget.MOD, result: Compare_CompareResult.EQUAL, target_union: { $case: 'mod_revision', value: String(rev) } });
+const getOp = (k: string): RequestOp => ({ request: { $case: 'request_range', value: { key: key(k) } } });
 
 function encode(obj: KubeObject): string {
   // resourceVersion lives in etcd's revision, not in the stored bytes; apiVersion, kind and
@@ -67,7 +71,7 @@ function typeOf(key: string): string {
 }
 
 export class Storage {
-  constructor(readonly client: Etcd3) {}
+  constructor(readonly client: EtcdClient) {}
 
   private async timed<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
     const end = etcdRequestDuration.startTimer({ operation, type: typeOf(key) });
@@ -82,8 +86,8 @@ export class Storage {
 
   async get(key: string): Promise<Versioned | undefined> {
     return this.timed('get', key, async () => {
-      const res = await this.client.get(key).exec();
-      const kv = res.kvs[0];
+      const res = await this.client.range({ key: Buffer.from(key) });
+      const kv = res.kvs?.[0];
       return kv ? decode(kv) : undefined;
     });
   }
@@ -95,16 +99,17 @@ export class Storage {
   async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string }> {
     return this.timed('list', prefix, async () => {
       const end = prefixEnd(prefix);
-      const res = await this.client.kv.range({
+      const res = await this.client.range({
         key: Buffer.from(opts.startKey ?? prefix),
         range_end: Buffer.from(end),
         limit: opts.limit ? String(opts.limit) : '0',
         revision: opts.revision ? String(opts.revision) : '0',
       });
+      const kvs = res.kvs ?? [];
       // Keys with a NUL are bookkeeping (watch-cache sync markers), never objects.
-      const items = res.kvs.filter((kv) => !kv.key.includes(0)).map(decodeRaw);
-      const lastKv = res.kvs[res.kvs.length - 1];
-      return { items, rev: Number(res.header.revision), more: res.more, lastKey: lastKv ? lastKv.key.toString() : undefined };
+      const items = kvs.filter((kv) => !kv.key!.includes(0)).map(decodeRaw);
+      const lastKv = kvs[kvs.length - 1];
+      return { items, rev: Number(res.header!.revision), more: res.more ?? false, lastKey: lastKv ? lastKv.key!.toString() : undefined };
     });
   }
 
@@ -122,67 +127,75 @@ export class Storage {
 
   async count(prefix: string): Promise<number> {
     return this.timed('count', prefix, async () => {
-      const res = await this.client.kv.range({ key: Buffer.from(prefix), range_end: Buffer.from(prefixEnd(prefix)), count_only: true });
-      return Number(res.count);
+      const res = await this.client.range({ key: Buffer.from(prefix), range_end: Buffer.from(prefixEnd(prefix)), count_only: true });
+      return Number(res.count ?? 0);
     });
   }
 
   /** The current etcd revision (a quorum read of nothing). */
   async currentRevision(): Promise<number> {
     return this.timed('revision', '/registry/-', async () => {
-      const res = await this.client.kv.range({ key: Buffer.from('/registry/\0'), count_only: true });
-      return Number(res.header.revision);
+      const res = await this.client.range({ key: Buffer.from('/registry/\0'), count_only: true });
+      return Number(res.header!.revision);
     });
   }
 
-  /** Writes obj at key only if the key does not exist. */
-  async create(key: string, obj: KubeObject): Promise<WriteResult> {
-    return this.timed('create', key, async () => {
-      const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(encode(obj))).commit();
+  /** Writes obj at key only if the key does not exist; `lease` attaches an etcd lease (a TTL). */
+  async create(k: string, obj: KubeObject, lease?: string): Promise<WriteResult> {
+    return this.timed('create', k, async () => {
+      const res = await this.client.txn({
+        compare: [{ key: key(k), target: Compare_CompareTarget.CREATE, result: Compare_CompareResult.EQUAL, target_union: { $case: 'create_revision', value: '0' } }],
+        success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(encode(obj)), lease } } }],
+      });
       if (!res.succeeded) return { ok: false };
-      return { ok: true, rev: Number(res.header.revision) };
+      return { ok: true, rev: Number(res.header!.revision) };
+    });
+  }
+
+  /** A plain put (bookkeeping keys); returns the revision written at. */
+  async put(k: string, value: string): Promise<number> {
+    return this.timed('put', k, async () => Number((await this.client.put({ key: key(k), value: Buffer.from(value) })).header!.revision));
+  }
+
+  /** A new etcd lease of `ttlSeconds`; returns its ID. */
+  async grantLease(ttlSeconds: number): Promise<string> {
+    return this.timed('lease', '/registry/-', async () => {
+      const res = await this.client.leaseGrant({ TTL: String(ttlSeconds) });
+      if (res.error) throw new StorageError(`etcd lease grant: ${res.error}`, true);
+      return res.ID!;
     });
   }
 
   /** Writes obj at key only if the key's mod revision is still expectedRev. On conflict returns the current object. */
-  async update(key: string, obj: KubeObject, expectedRev: number): Promise<WriteResult> {
-    return this.timed('update', key, async () => {
-      const res = await this.client
-        .if(key, 'Mod', '==', expectedRev)
-        .then(this.client.put(key).value(encode(obj)))
-        .else(this.client.get(key))
-        .commit();
-      if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
-      const kv = res.responses[0]?.response_range?.kvs?.[0];
-      return { ok: false, current: kv ? decode(kv) : undefined };
-    });
+  async update(k: string, obj: KubeObject, expectedRev: number, lease?: string): Promise<WriteResult> {
+    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(encode(obj)), lease } } }));
   }
 
   /** Deletes key only if its mod revision is still expectedRev. */
-  async delete(key: string, expectedRev: number): Promise<WriteResult> {
-    return this.timed('delete', key, async () => {
-      const res = await this.client
-        .if(key, 'Mod', '==', expectedRev)
-        .then(this.client.delete().key(key))
-        .else(this.client.get(key))
-        .commit();
-      if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
-      const kv = res.responses[0]?.response_range?.kvs?.[0];
-      return { ok: false, current: kv ? decode(kv) : undefined };
-    });
+  async delete(k: string, expectedRev: number): Promise<WriteResult> {
+    return this.timed('delete', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_delete_range', value: { key: key(k) } } }));
+  }
+
+  private async conditional(k: string, expectedRev: number, op: RequestOp): Promise<WriteResult> {
+    const res = await this.client.txn({ compare: [modEquals(k, expectedRev)], success: [op], failure: [getOp(k)] });
+    if (res.succeeded) return { ok: true, rev: Number(res.header!.revision) };
+    const r = res.responses?.[0]?.response;
+    const kv = r?.$case === 'response_range' ? r.value.kvs?.[0] : undefined;
+    return { ok: false, current: kv ? decode(kv) : undefined };
   }
 
   /** The revision etcd history was last compacted to by an apiserver (0 if never). */
   async compactedRevision(): Promise<number> {
-    const v = await this.timed('get', compactRevKey, () => this.client.get(compactRevKey).string());
-    return v ? Number(v) : 0;
+    const res = await this.timed('get', compactRevKey, () => this.client.range({ key: key(compactRevKey) }));
+    const value = res.kvs?.[0]?.value?.toString();
+    return value ? Number(value) : 0;
   }
 
   async compact(revision: number): Promise<void> {
     await this.timed('compact', '/registry/-', async () => {
       // Record it first: readers never backfill from before it.
-      await this.client.put(compactRevKey).value(String(revision));
-      await this.client.kv.compact({ revision: String(revision), physical: false });
+      await this.client.put({ key: key(compactRevKey), value: Buffer.from(String(revision)) });
+      await this.client.compact({ revision: String(revision), physical: false });
     });
     log.info('compacted etcd', { revision });
   }

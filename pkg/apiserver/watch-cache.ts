@@ -1,11 +1,11 @@
 // One etcd watch per resource feeds this cache: the current objects, a window of recent events,
 // and fan-out to every watcher with its own selectors. A watch can resume from any revision in
 // the window; older ones get 410 Gone, as from kube-apiserver's watch cache.
-import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { RawObject, type Selectable } from './raw-object.js';
-import { decodeRaw, Storage } from './storage.js';
+import { EtcdCompactedError, Event_EventType, type EtcdError, type EtcdWatch, type WatchResponse } from './etcd-client.js';
+import { decodeRaw, prefixEnd, Storage } from './storage.js';
 
 const log = logger('watch-cache');
 
@@ -67,7 +67,11 @@ export class WatchCache {
   private markerWaiter: { token: string; resolve: () => void } | undefined;
   private state = State.Starting;
   private watchers = new Set<CacheWatcher>();
-  private etcdWatcher: EtcdWatcher | undefined;
+  private etcdWatcher: EtcdWatch | undefined;
+  /** Consecutive failed etcd watches, for backoff. */
+  private watchFailures = 0;
+  /** The revision of the last relist: events up to it are history (window only). */
+  private listRev = 0;
   private waiters: { rev: number; resolve: () => void }[] = [];
   /** The marker write under way for consistent reads, and the one queued behind it. */
   private activeSync: Promise<boolean> | undefined;
@@ -77,7 +81,6 @@ export class WatchCache {
 
   constructor(
     private readonly storage: Storage,
-    private readonly client: Etcd3,
     readonly prefix: string,
     private readonly capacity: number,
     private readonly fieldsOf: (obj: KubeObject) => Record<string, string>,
@@ -110,6 +113,7 @@ export class WatchCache {
         const { items, rev } = await this.storage.listAll(this.prefix);
         this.items = new Map(items.map((v) => [this.keyOfRaw(v), v]));
         this.rev = rev;
+        this.listRev = rev;
         this.window = [];
         this.windowStart = 0;
         // Refill the event window from etcd's history, so that clients of a previous apiserver
@@ -125,14 +129,28 @@ export class WatchCache {
         await sleep(500);
       }
     }
-    await this.startEtcdWatch(backfillFrom);
+    // History before the list needs each event's previous value (prev_kv) for the window; live
+    // events find it in `items`. So the watch asks etcd for previous values only while it
+    // backfills, and is restarted without them once the marker shows the backfill is over.
+    const backfilling = backfillFrom <= this.rev;
+    this.startEtcdWatch(backfillFrom, backfilling);
     // etcd delivers watch events in order: once our marker write comes back, every historical
     // event before it is in the window.
     const token = `${process.pid}-${Date.now()}-${Math.random()}`;
-    const seen = new Promise<void>((resolve) => (this.markerWaiter = { token, resolve }));
-    await this.client.put(this.markerKey).value(token);
-    await Promise.race([seen, sleep(10_000)]);
+    const seen = new Promise<boolean>((resolve) => (this.markerWaiter = { token, resolve: () => resolve(true) }));
+    for (;;) {
+      try {
+        await this.storage.put(this.markerKey, token);
+        break;
+      } catch (e) {
+        if (this.state === State.Stopped) return;
+        log.warn('marker write failed; retrying', { prefix: this.prefix, err: e });
+        await sleep(500);
+      }
+    }
+    const arrived = await Promise.race([seen, sleep(10_000).then(() => false)]);
     this.markerWaiter = undefined;
+    if (backfilling && arrived && this.state !== State.Stopped) this.startEtcdWatch(this.rev + 1, false);
   }
 
   /** A key inside the prefix that no object can have (names cannot contain NUL). */
@@ -140,63 +158,92 @@ export class WatchCache {
     return `${this.prefix}\0sync`;
   }
 
-  private async startEtcdWatch(fromRev: number): Promise<void> {
-    const w = await this.client
-      .watch()
-      .prefix(this.prefix)
-      .withPreviousKV()
-      .startRevision(String(fromRev))
-      .create();
+  /** (Re)starts the etcd watch at fromRev, replacing any running one. */
+  private startEtcdWatch(fromRev: number, prevKv: boolean): void {
+    this.etcdWatcher?.cancel();
+    const w = this.storage.client.watch(
+      { key: Buffer.from(this.prefix), range_end: Buffer.from(prefixEnd(this.prefix)), start_revision: String(fromRev), prev_kv: prevKv },
+      (res) => {
+        if (this.etcdWatcher !== w) return;
+        this.watchFailures = 0;
+        this.onEtcdEvents(res);
+      },
+      (err) => {
+        if (this.etcdWatcher !== w) return;
+        this.etcdWatcher = undefined;
+        this.onEtcdWatchError(err);
+      },
+    );
     this.etcdWatcher = w;
-    w.on('data', (res) => {
-      for (const ev of res.events) {
-        const rev = Number(ev.kv.mod_revision);
-        if (rev <= this.lastWindowRev) continue; // replayed after a reconnect
-        const key = ev.kv.key.toString();
-        if (key === this.markerKey) {
-          if (ev.type === 'Put' && this.markerWaiter && ev.kv.value.toString() === this.markerWaiter.token) this.markerWaiter.resolve();
-          // A marker write is a point in etcd's history that the cache has now reached.
-          if (rev > this.rev && this.state === State.Ready) this.advance(rev);
-          continue;
-        }
-        if (rev <= this.rev) {
-          // History from before our list: the window only; items already reflect it.
-          const created = ev.kv.create_revision === ev.kv.mod_revision;
-          if (ev.type === 'Put') {
-            const prev = ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined;
-            this.pushWindow({ type: created ? 'ADDED' : 'MODIFIED', key, obj: this.prepared(decodeRaw(ev.kv)), prev, rev });
-          } else if (ev.prev_kv) {
-            const prev = this.prepared(decodeRaw(ev.prev_kv));
-            this.pushWindow({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
-          }
-          continue;
-        }
-        if (ev.type === 'Put') {
-          const cur = this.prepared(decodeRaw(ev.kv));
-          const prev = this.items.get(key);
-          this.items.set(key, cur);
-          this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur, prev, rev });
-        } else {
-          const prev = this.items.get(key) ?? (ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined);
-          this.items.delete(key);
-          if (!prev) continue;
-          this.apply({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
-        }
+  }
+
+  private onEtcdEvents(res: WatchResponse): void {
+    for (const ev of res.events ?? []) {
+      const kv = ev.kv!;
+      const rev = Number(kv.mod_revision);
+      if (rev <= this.lastWindowRev) continue; // replayed after a restart
+      const key = kv.key!.toString();
+      if (key === this.markerKey) {
+        if (ev.type !== Event_EventType.DELETE && this.markerWaiter && kv.value?.toString() === this.markerWaiter.token) this.markerWaiter.resolve();
+        // A marker write is a point in etcd's history that the cache has now reached.
+        if (rev > this.rev && this.state === State.Ready) this.advance(rev);
+        continue;
       }
-      const headerRev = Number(res.header.revision);
-      if (res.events.length === 0 && headerRev > this.rev) this.advance(headerRev);
-    });
-    w.on('error', (err) => {
-      if (this.state === State.Stopped) return;
-      log.warn('etcd watch failed; relisting', { prefix: this.prefix, err });
-      // History compacted by someone else: start the window afresh at the new list.
-      if (/compacted/.test(String((err as Error)?.message ?? err))) this.skipBackfill = true;
-      void w.cancel().catch(() => {});
-      // Watchers cannot be served across a relist: close them so they resume (or get 410).
-      for (const cw of this.watchers) cw.sink.close(new Error('watch cache relisting'));
-      this.watchers.clear();
-      void this.relist();
-    });
+      const deleted = ev.type === Event_EventType.DELETE;
+      if (rev <= this.rev) {
+        // History from before our list: the window only; items already reflect it.
+        if (!deleted) {
+          const created = kv.create_revision === kv.mod_revision;
+          const prev = ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined;
+          this.pushWindow({ type: created ? 'ADDED' : 'MODIFIED', key, obj: this.prepared(decodeRaw(kv)), prev, rev });
+        } else if (ev.prev_kv) {
+          const prev = this.prepared(decodeRaw(ev.prev_kv));
+          this.pushWindow({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
+        }
+        continue;
+      }
+      if (!deleted) {
+        const cur = this.prepared(decodeRaw(kv));
+        const prev = this.items.get(key);
+        this.items.set(key, cur);
+        this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur, prev, rev });
+      } else {
+        const prev = this.items.get(key) ?? (ev.prev_kv ? this.prepared(decodeRaw(ev.prev_kv)) : undefined);
+        this.items.delete(key);
+        if (!prev) continue;
+        this.apply({ type: 'DELETED', key, obj: prev.atRevision(rev), prev, rev });
+      }
+    }
+    // A progress notification (no events, not the creation answer, whose header is etcd's
+    // revision when the watch began, not what it has delivered) moves the cache forward.
+    const headerRev = Number(res.header?.revision ?? 0);
+    if (!res.events?.length && !res.created && headerRev > this.rev) this.advance(headerRev);
+  }
+
+  /**
+   * The etcd watch ended. A broken connection resumes right after the last applied revision
+   * (on another endpoint if there is one), so watchers notice nothing; only compaction past
+   * that point forces a relist, which watchers cannot be carried across.
+   */
+  private onEtcdWatchError(err: EtcdError): void {
+    if (this.state === State.Stopped) return;
+    if (!(err instanceof EtcdCompactedError)) {
+      const delay = Math.min(2000, 50 * 2 ** this.watchFailures++);
+      log.warn('etcd watch ended; resuming', { prefix: this.prefix, afterRevision: this.rev, retryInMs: delay, err: err.message });
+      setTimeout(() => {
+        if (this.state === State.Stopped || this.etcdWatcher) return;
+        // Cut off during the backfill: go on with it (previous values still needed).
+        if (this.lastWindowRev < this.listRev) this.startEtcdWatch(this.lastWindowRev + 1, true);
+        else this.startEtcdWatch(this.rev + 1, false);
+      }, delay).unref();
+      return;
+    }
+    log.warn('etcd watch start revision compacted; relisting', { prefix: this.prefix, err: err.message });
+    // History compacted by someone else: start the window afresh at the new list.
+    this.skipBackfill = true;
+    for (const cw of this.watchers) cw.sink.close(new Error('watch cache relisting'));
+    this.watchers.clear();
+    void this.relist();
   }
 
   private advance(rev: number): void {
@@ -244,8 +291,8 @@ export class WatchCache {
           this.activeSync = mine;
           await this.ready;
           // (an etcd failure here sends the caller to etcd, which reports it as a storage error)
-          const res = await this.client.put(this.markerKey).value('sync').catch(() => undefined);
-          return res ? this.waitFor(Number(res.header.revision), timeoutMs) : false;
+          const rev = await this.storage.put(this.markerKey, 'sync').catch(() => undefined);
+          return rev ? this.waitFor(rev, timeoutMs) : false;
         });
       this.nextSync = mine;
     }
@@ -325,7 +372,8 @@ export class WatchCache {
     this.state = State.Stopped;
     for (const w of this.watchers) w.sink.close();
     this.watchers.clear();
-    await this.etcdWatcher?.cancel().catch(() => {});
+    this.etcdWatcher?.cancel();
+    this.etcdWatcher = undefined;
   }
 }
 
