@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tskube apiserver: parse flags, build the config, run until SIGTERM/SIGINT.
 import { ApiServer, defaultConfig } from '../../pkg/apiserver/apiserver.js';
+import { parseDuration } from '../../pkg/util/duration.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
 
@@ -20,8 +21,20 @@ const spec = {
   'join-token': { type: 'string', default: '', help: 'token nodes join with (default: generated into DATA_DIR/join-token)' },
   'watch-cache-size': { type: 'number', default: 10000, help: 'events kept per resource for watch resumption' },
   'etcd-compaction-interval': { type: 'number', default: 300, help: 'seconds between etcd compactions (0 disables)' },
+  'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
+
+function eventTTLSeconds(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (e) {
+    throw new FlagError(`--event-ttl: ${(e as Error).message}`);
+  }
+  if (ms < 1000) throw new FlagError(`--event-ttl: must be at least 1s, got "${text}"`);
+  return Math.round(ms / 1000);
+}
 
 async function main(): Promise<void> {
   const { flags } = parseFlags(spec, process.argv.slice(2));
@@ -45,6 +58,7 @@ async function main(): Promise<void> {
     watchCacheSize: flags['watch-cache-size'],
     grpcPort: flags['grpc-port'],
     compactionIntervalMs: flags['etcd-compaction-interval'] * 1000,
+    eventTTLSeconds: eventTTLSeconds(flags['event-ttl']),
   });
   const server = new ApiServer(cfg);
   const stop = async (sig: string) => {

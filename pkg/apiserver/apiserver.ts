@@ -7,6 +7,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
+import { LeaseManager } from './lease-manager.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
 import * as errors from './errors.js';
@@ -47,6 +48,8 @@ export interface ApiServerConfig {
   grpcPort: number;
   /** Compact etcd history older than this, every interval (0 disables). */
   compactionIntervalMs: number;
+  /** How long events are kept (kube-apiserver's --event-ttl). */
+  eventTTLSeconds: number;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -59,6 +62,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   certSANs: [],
   advertiseAddress: '127.0.0.1',
   watchCacheSize: 10_000,
+  eventTTLSeconds: 3600,
   grpcPort: 6444,
   compactionIntervalMs: 5 * 60_000,
 });
@@ -112,10 +116,12 @@ export class ApiServer {
     this.client = new EtcdClient(this.etcdEndpoints);
     const storage = new Storage(this.client);
     await waitForEtcd(storage);
+    const leases = new LeaseManager(storage);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)));
+      const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();

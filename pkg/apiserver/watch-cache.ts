@@ -181,7 +181,9 @@ export class WatchCache {
     for (const ev of res.events ?? []) {
       const kv = ev.kv!;
       const rev = Number(kv.mod_revision);
-      if (rev <= this.lastWindowRev) continue; // replayed after a restart
+      // Replayed after a restart. (One revision can hold several events, a lease's expiry
+      // deletes all its keys at once, but etcd sends them in one response, never split.)
+      if (rev < this.lastWindowRev) continue;
       const key = kv.key!.toString();
       if (key === this.markerKey) {
         if (ev.type !== Event_EventType.DELETE && this.markerWaiter && kv.value?.toString() === this.markerWaiter.token) this.markerWaiter.resolve();
@@ -190,7 +192,7 @@ export class WatchCache {
         continue;
       }
       const deleted = ev.type === Event_EventType.DELETE;
-      if (rev <= this.rev) {
+      if (rev <= this.listRev) {
         // History from before our list: the window only; items already reflect it.
         if (!deleted) {
           const created = kv.create_revision === kv.mod_revision;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
+import { eventually, node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let admin: RestClient;
@@ -308,5 +308,37 @@ describe('persistence', () => {
     expect(etcd.restartCount).toBeGreaterThanOrEqual(1);
     expect(etcd.pid).not.toBe(pid);
     expect((await admin.get(Pods, 'default', 'survivor')).metadata?.name).toBe('survivor');
+  });
+});
+
+describe('event expiry (--event-ttl)', () => {
+  it('events go when their TTL runs out, and watchers see them deleted; other kinds stay', async () => {
+    const short = await startControlPlane({ eventTTLSeconds: 2 });
+    try {
+      const c = short.admin;
+      const event = (name: string) => ({ apiVersion: 'v1', kind: 'Event', metadata: { name }, involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' }, reason: 'Test', message: 'expires', type: 'Normal' });
+      const e1 = await c.create(Events, 'default', event('e1'));
+      const e2 = await c.create(Events, 'default', event('e2'));
+      await c.create(Pods, 'default', pod('stays'));
+      const deleted: string[] = [];
+      const w = await c.watch(Events, 'default', { resourceVersion: e2.metadata!.resourceVersion }, (ev) => {
+        if (ev.type === 'DELETED') deleted.push(ev.object.metadata!.name!);
+      });
+      try {
+        expect((await c.list(Events, 'default')).items.map((e) => e.metadata?.name).sort()).toEqual(['e1', 'e2']);
+        // Lease TTL 2 s plus a reuse window of 1 s; etcd may round a short TTL up a little.
+        const t0 = Date.now();
+        await eventually(async () => (await c.list(Events, 'default')).items.length === 0 || undefined, { timeoutMs: 20_000, what: 'events to expire' });
+        expect(Date.now() - t0).toBeGreaterThan(500);
+        await eventually(() => deleted.length === 2 || undefined, { timeoutMs: 5000, what: 'DELETED events' });
+        expect(deleted.sort()).toEqual(['e1', 'e2']);
+        expect((await failure(c.get(Events, 'default', e1.metadata!.name!))).code).toBe(404);
+        expect((await c.get(Pods, 'default', 'stays')).metadata?.name).toBe('stays');
+      } finally {
+        w.stop();
+      }
+    } finally {
+      await short.stop();
+    }
   });
 });

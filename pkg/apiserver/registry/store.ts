@@ -18,6 +18,7 @@ import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext 
 export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, UserInfo } from './request-types.js';
 export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
+import type { LeaseManager } from '../lease-manager.js';
 
 export class Store {
   readonly prefix: string;
@@ -29,12 +30,19 @@ export class Store {
     readonly resource: ResourceInfo,
     readonly cache: WatchCache,
     private readonly namespaceCheck: (ns: string, ctx: RequestContext) => Promise<void>,
+    /** Objects of this resource expire (events: --event-ttl): every write renews the TTL. */
+    private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
   ) {
     this.prefix = etcdPrefix(resource);
   }
 
   key(namespace: string | undefined, name: string): string {
     return etcdKey(this.resource, namespace, name);
+  }
+
+  /** The etcd lease a write attaches, if objects of this resource expire. */
+  private lease(): Promise<string | undefined> | undefined {
+    return this.expiry?.leases.leaseFor(this.expiry.ttlSeconds);
   }
 
   private notFound(name: string): ApiError {
@@ -148,7 +156,7 @@ export class Store {
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) return obj;
-    const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj);
+    const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj, await this.lease());
     if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
     meta.resourceVersion = String(res.rev);
     return obj;
@@ -263,7 +271,7 @@ export class Store {
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
       return { retryWith: del.current };
     }
-    const res = await this.storage.update(key, next, current.rev);
+    const res = await this.storage.update(key, next, current.rev, await this.lease());
     if (res.ok) {
       meta.resourceVersion = String(res.rev);
       this.lastWriteRev = Math.max(this.lastWriteRev, res.rev);
@@ -308,7 +316,7 @@ export class Store {
         if (grace === 0 && !hasFinalizers) {
           // fall through to the immediate delete below
         } else {
-          const res = await this.storage.update(key, next, current.rev);
+          const res = await this.storage.update(key, next, current.rev, await this.lease());
           if (res.ok) {
             nm.resourceVersion = String(res.rev);
             return { deleted: false, obj: next };

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from './duration.js';
+
+describe('parseDuration', () => {
+  it('reads Go durations and bare seconds', () => {
+    expect(parseDuration('1h0m0s')).toBe(3_600_000);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('2m30s')).toBe(150_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('120')).toBe(120_000);
+  });
+
+  it('rejects what it cannot read, naming it', () => {
+    for (const bad of ['', 'h', '1d', '10 s', '1h-5m', 'soon']) expect(() => parseDuration(bad)).toThrow(`invalid duration "${bad}"`);
+  });
+});
