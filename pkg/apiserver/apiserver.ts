@@ -8,6 +8,7 @@ import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
+import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
 import * as errors from './errors.js';
@@ -72,6 +73,8 @@ const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['
 export class ApiServer {
   private etcd: EmbeddedEtcd | undefined;
   private client: EtcdClient | undefined;
+  /** Whether a cached version of a namespace is being deleted. */
+  private readonly terminating = new WeakMap<RawObject, boolean>();
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
   private rest: RestServer | undefined;
@@ -214,7 +217,14 @@ export class ApiServer {
     const store = this.store('namespaces');
     // A namespace this apiserver just marked Terminating must not look Active from a cache that lags.
     if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
-    let obj: KubeObject | undefined = store.cache.list({ keyPrefix: store.prefix, exactKey: store.key(undefined, ns), matches: () => true }).items[0]?.obj;
+    const cached = store.cache.peek(store.key(undefined, ns));
+    if (cached) {
+      // (one parse per version of the namespace, not one per create in it)
+      let terminating = this.terminating.get(cached);
+      if (terminating === undefined) this.terminating.set(cached, (terminating = Boolean(cached.obj.metadata?.deletionTimestamp)));
+      if (!terminating) return;
+    }
+    let obj: KubeObject | undefined = cached?.obj;
     if (!obj) {
       try {
         obj = await store.get(undefined, ns);

@@ -71,6 +71,18 @@ export function withResourceVersion(stored: string, rev: number): string {
   return `${stored.slice(0, at)}"resourceVersion":"${rev}"${sep}${stored.slice(at)}`;
 }
 
-function stripResourceVersion(json: string): string {
-  return json.replace(/"resourceVersion":"\d+",?/, '');
+/** The stored form of `withResourceVersion(stored, rev)`: the object's own resourceVersion taken out again. */
+export function stripResourceVersion(json: string): string {
+  const i = json.indexOf(metaKey);
+  if (i < 0) return json;
+  const at = i + metaKey.length;
+  const m = /^"resourceVersion":"\d*",?/.exec(json.slice(at, at + 48));
+  return m ? json.slice(0, at) + json.slice(at + m[0].length) : json;
 }
+
+/**
+ * The JSON a written object is sent back as: the bytes just stored with the new
+ * resourceVersion spliced in, so a write is serialised once (see Store). Only objects the
+ * store returns straight from a write are here, and nothing changes them afterwards.
+ */
+export const writtenJson = new WeakMap<object, string>();

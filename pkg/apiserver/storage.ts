@@ -19,6 +19,8 @@ export interface Versioned {
   obj: KubeObject;
   /** etcd mod_revision of the key: the object's resourceVersion. */
   rev: number;
+  /** The object's JSON with its resourceVersion (what `obj` parses from), when at hand. */
+  json?: string;
 }
 
 export type WriteResult = { ok: true; rev: number } | { ok: false; current?: Versioned };
@@ -42,10 +44,9 @@ export class CompactedError extends StorageError {
 }
 
 export function decode(kv: KeyValue): Versioned {
-  const obj = JSON.parse(kv.value!.toString()) as KubeObject;
   const rev = Number(kv.mod_revision);
-  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(rev) };
-  return { obj, rev };
+  const json = withResourceVersion(kv.value!.toString(), rev);
+  return { obj: JSON.parse(json) as KubeObject, rev, json };
 }
 
 /** The stored bytes as a RawObject, without parsing them. */
@@ -58,7 +59,8 @@ const key = (k: string): Buffer => Buffer.from(k);
 const modEquals = (k: string, rev: number): Compare => ({ key: key(k), target: Compare_CompareTarget.MOD, result: Compare_CompareResult.EQUAL, target_union: { $case: 'mod_revision', value: String(rev) } });
 const getOp = (k: string): RequestOp => ({ request: { $case: 'request_range', value: { key: key(k) } } });
 
-function encode(obj: KubeObject): string {
+/** The bytes stored for an object. */
+export function encode(obj: KubeObject): string {
   // resourceVersion lives in etcd's revision, not in the stored bytes; apiVersion, kind and
   // metadata come first so that readers can splice the revision in without parsing.
   const { apiVersion, kind, metadata, ...rest } = obj;
@@ -141,11 +143,11 @@ export class Storage {
   }
 
   /** Writes obj at key only if the key does not exist; `lease` attaches an etcd lease (a TTL). */
-  async create(k: string, obj: KubeObject, lease?: string): Promise<WriteResult> {
+  async create(k: string, data: string, lease?: string): Promise<WriteResult> {
     return this.timed('create', k, async () => {
       const res = await this.client.txn({
         compare: [{ key: key(k), target: Compare_CompareTarget.CREATE, result: Compare_CompareResult.EQUAL, target_union: { $case: 'create_revision', value: '0' } }],
-        success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(encode(obj)), lease } } }],
+        success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }],
       });
       if (!res.succeeded) return { ok: false };
       return { ok: true, rev: Number(res.header!.revision) };
@@ -167,8 +169,8 @@ export class Storage {
   }
 
   /** Writes obj at key only if the key's mod revision is still expectedRev. On conflict returns the current object. */
-  async update(k: string, obj: KubeObject, expectedRev: number, lease?: string): Promise<WriteResult> {
-    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(encode(obj)), lease } } }));
+  async update(k: string, data: string, expectedRev: number, lease?: string): Promise<WriteResult> {
+    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }));
   }
 
   /** Deletes key only if its mod revision is still expectedRev. */

@@ -3,8 +3,8 @@
 // the window; older ones get 410 Gone, as from kube-apiserver's watch cache.
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
-import { RawObject, type Selectable } from './raw-object.js';
-import { EtcdCompactedError, Event_EventType, type EtcdError, type EtcdWatch, type WatchResponse } from './etcd-client.js';
+import { RawObject, withResourceVersion, type Selectable } from './raw-object.js';
+import { EtcdCompactedError, Event_EventType, type EtcdError, type EtcdWatch, type KeyValue, type WatchResponse } from './etcd-client.js';
 import { decodeRaw, prefixEnd, Storage } from './storage.js';
 
 const log = logger('watch-cache');
@@ -72,6 +72,8 @@ export class WatchCache {
   private watchFailures = 0;
   /** The revision of the last relist: events up to it are history (window only). */
   private listRev = 0;
+  /** Writes this apiserver made, by key: their selectables, so their events need no parse. */
+  private expected = new Map<string, { rev: number; select: Selectable }>();
   private waiters: { rev: number; resolve: () => void }[] = [];
   /** The marker write under way for consistent reads, and the one queued behind it. */
   private activeSync: Promise<boolean> | undefined;
@@ -114,6 +116,7 @@ export class WatchCache {
         this.items = new Map(items.map((v) => [this.keyOfRaw(v), v]));
         this.rev = rev;
         this.listRev = rev;
+        this.expected.clear();
         this.window = [];
         this.windowStart = 0;
         // Refill the event window from etcd's history, so that clients of a previous apiserver
@@ -205,7 +208,7 @@ export class WatchCache {
         continue;
       }
       if (!deleted) {
-        const cur = this.prepared(decodeRaw(kv));
+        const cur = this.fromExpected(key, kv) ?? this.prepared(decodeRaw(kv));
         const prev = this.items.get(key);
         this.items.set(key, cur);
         this.apply({ type: prev ? 'MODIFIED' : 'ADDED', key, obj: cur, prev, rev });
@@ -330,6 +333,25 @@ export class WatchCache {
     for (const [key, v] of this.items) if (key.startsWith(filter.keyPrefix) && filter.matches(this.sel(v))) keys.push(key);
     keys.sort();
     return { items: keys.map((k) => this.items.get(k)!), keys, rev: this.rev };
+  }
+
+  /**
+   * A write this apiserver just made (at `rev`): its labels and fields are known already, so
+   * its watch event need not be parsed to file it. Called before the event can arrive (it is
+   * delivered on a later turn of the event loop than the write's answer).
+   */
+  expectWrite(key: string, rev: number, obj: KubeObject): void {
+    if (rev <= this.rev || this.state !== State.Ready) return;
+    this.expected.set(key, { rev, select: { labels: { ...obj.metadata?.labels }, fields: this.fieldsOf(obj) } });
+  }
+
+  private fromExpected(key: string, kv: KeyValue): RawObject | undefined {
+    const e = this.expected.get(key);
+    const rev = Number(kv.mod_revision);
+    if (!e || e.rev > rev) return undefined;
+    this.expected.delete(key);
+    if (e.rev !== rev) return undefined;
+    return new RawObject(withResourceVersion(kv.value!.toString(), rev), rev, e.select);
   }
 
   /** Parses an object's labels and fields once, then keeps only its JSON. */

@@ -23,6 +23,7 @@ import { bindPod, deleteObject, deleteOptionsFrom, patchObject, type PatchType }
 import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
+import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
 
 const log = logger('grpc');
@@ -96,7 +97,7 @@ export class GrpcServer {
           await bindPod(t.store, t.namespace, req.name ?? '', body, ctx);
           return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
         }
-        return json(await t.store.create(t.namespace, body, ctx));
+        return json(await t.store.create(t.namespace, body, ctx, undefined, true));
       }),
       update: this.unary<UpdateRequest>('update', async (req, t, ctx) => {
         if (req.subresource && req.subresource !== 'status') throw errors.methodNotSupported(`${req.resource}/${req.subresource}`, 'update');
@@ -254,4 +255,4 @@ function parseObject(text: string): KubeObject {
   return v as KubeObject;
 }
 
-const json = (obj: KubeObject): ObjectResponse => ({ objectJson: JSON.stringify(obj) });
+const json = (obj: KubeObject): ObjectResponse => ({ objectJson: writtenJson.get(obj) ?? JSON.stringify(obj) });

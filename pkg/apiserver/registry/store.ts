@@ -6,13 +6,13 @@ import type { KubeObject } from '../../api/types.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { CompactedError, Storage, type Versioned } from '../storage.js';
-import type { RawObject } from '../raw-object.js';
+import { CompactedError, encode, Storage, type Versioned } from '../storage.js';
+import { stripResourceVersion, withResourceVersion, writtenJson, type RawObject } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { updateTracker, type FieldTracker } from './field-manager.js';
-import { clone, deletePath, now, randomSuffix, sameContent, setTypeMeta } from './object-helpers.js';
+import { clone, deletePath, now, randomSuffix, setTypeMeta } from './object-helpers.js';
 import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext } from './request-types.js';
 
 export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, UserInfo } from './request-types.js';
@@ -117,10 +117,13 @@ export class Store {
     }
   }
 
-  /** POST. `track` records field ownership (default: an Update by the request's field manager). */
-  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext, track?: FieldTracker): Promise<KubeObject> {
+  /**
+   * POST. `track` records field ownership (default: an Update by the request's field manager).
+   * `adopt`: the body is the caller's to give away (freshly decoded), so it is not copied.
+   */
+  async create(namespace: string | undefined, body: KubeObject, ctx: RequestContext, track?: FieldTracker, adopt = false): Promise<KubeObject> {
     const r = this.resource;
-    const obj = clone(body);
+    const obj = adopt ? body : clone(body);
     this.checkKind(obj);
     this.decode(obj, ctx);
     const meta = (obj.metadata ??= {});
@@ -156,9 +159,19 @@ export class Store {
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) return obj;
-    const res = await this.storage.create(this.key(meta.namespace, meta.name!), obj, await this.lease());
+    const key = this.key(meta.namespace, meta.name!);
+    const data = encode(obj);
+    const res = await this.storage.create(key, data, await this.lease());
     if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
-    meta.resourceVersion = String(res.rev);
+    return this.written(key, obj, data, res.rev);
+  }
+
+  /** Bookkeeping after a successful write: the revision, the reply's JSON, the cache's hint. */
+  private written(key: string, obj: KubeObject, data: string, rev: number): KubeObject {
+    obj.metadata!.resourceVersion = String(rev);
+    this.lastWriteRev = Math.max(this.lastWriteRev, rev);
+    writtenJson.set(obj, withResourceVersion(data, rev));
+    this.cache.expectWrite(key, rev, obj);
     return obj;
   }
 
@@ -218,7 +231,9 @@ export class Store {
   private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
     const r = this.resource;
     const old = current.obj;
-    const draft = clone(old);
+    // Fresh copies parse the JSON again when it is at hand (cheaper than a JSON round trip).
+    const copy = (): KubeObject => (current.json !== undefined ? (JSON.parse(current.json) as KubeObject) : clone(old));
+    const draft = copy();
     const out = await mutate(draft);
     // A mutator that returns its draft hands over a private copy; anything else is copied.
     const next = out === draft ? out : clone(out);
@@ -245,7 +260,7 @@ export class Store {
     if (subresource === 'status') {
       // The status subresource owns status only: spec and most metadata stay as they were.
       const status = next.status;
-      const kept = clone(old);
+      const kept = copy();
       kept.status = status;
       kept.metadata = { ...oldMeta };
       Object.assign(next, kept);
@@ -264,19 +279,18 @@ export class Store {
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) return { done: next };
-    if (sameContent(next, old)) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
+    // A write that changes nothing is not made (kube-apiserver compares the encoded bytes too).
+    const data = encode(next);
+    const stored = current.json !== undefined ? stripResourceVersion(current.json) : encode(old);
+    if (data === stored) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
     // Deletion finishes when the last finalizer goes and a deletion was requested.
     if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
       const del = await this.storage.delete(key, current.rev);
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
       return { retryWith: del.current };
     }
-    const res = await this.storage.update(key, next, current.rev, await this.lease());
-    if (res.ok) {
-      meta.resourceVersion = String(res.rev);
-      this.lastWriteRev = Math.max(this.lastWriteRev, res.rev);
-      return { done: next };
-    }
+    const res = await this.storage.update(key, data, current.rev, await this.lease());
+    if (res.ok) return { done: this.written(key, next, data, res.rev) };
     return { retryWith: res.current };
   }
 
@@ -316,7 +330,7 @@ export class Store {
         if (grace === 0 && !hasFinalizers) {
           // fall through to the immediate delete below
         } else {
-          const res = await this.storage.update(key, next, current.rev, await this.lease());
+          const res = await this.storage.update(key, encode(next), current.rev, await this.lease());
           if (res.ok) {
             nm.resourceVersion = String(res.rev);
             return { deleted: false, obj: next };

@@ -8,8 +8,8 @@ import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia } from '../registry/operations.js';
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
-import { RawObject } from '../raw-object.js';
-import { decodeBody, readBody, sendJson, successStatus, wantsTable } from './http-util.js';
+import { RawObject, writtenJson } from '../raw-object.js';
+import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
 import { buildMatcher } from './selection.js';
 
@@ -61,7 +61,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         return sendJson(res, 201, successStatus(201));
       }
       if (r.subresource) throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, 'create');
-      const obj = await store.create(r.namespace, body, ctx);
+      const obj = await store.create(r.namespace, body, ctx, undefined, true);
       return respondObject(req, res, r, 201, obj);
     }
     case 'update': {
@@ -111,6 +111,8 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
 
 function respondObject(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, code: number, obj: KubeObject): void {
   if (wantsTable(req)) return sendJson(res, code, toTable(r.resource.name, [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'), r.ctx.warnings);
+  const written = writtenJson.get(obj);
+  if (written !== undefined) return sendJsonText(res, code, written, r.ctx.warnings);
   sendJson(res, code, obj, r.ctx.warnings);
 }
 

@@ -43,7 +43,11 @@ export function decodeBody(body: Buffer, contentType: string): unknown {
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
-  const data = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body), warnings);
+}
+
+/** Sends JSON already serialised. */
+export function sendJsonText(res: ServerResponse, code: number, data: string, warnings: string[] = []): void {
   const headers: Record<string, string | string[]> = {
     'Content-Type': 'application/json',
     'Content-Length': String(Buffer.byteLength(data)),
@@ -66,4 +70,20 @@ export function wantsTable(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? '';
   const first = accept.split(',')[0] ?? '';
   return /as=Table/.test(first) && /g=meta\.k8s\.io/.test(first);
+}
+
+/**
+ * The path and query of a request target. Plain targets (no percent-escapes, dot segments,
+ * backslashes or fragments: every request our clients and kubectl make) are split directly;
+ * anything else goes through WHATWG URL parsing, which normalises it. (URL parsing was a few
+ * percent of the apiserver's CPU per request.)
+ */
+export function splitTarget(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf('?');
+  const pathname = q < 0 ? target : target.slice(0, q);
+  if (pathname.startsWith('/') && !pathname.startsWith('//') && !/[%\\#]|\/\.\.?(\/|$)/.test(target.slice(0, q < 0 ? undefined : q)) && !target.includes('#')) {
+    return { pathname, searchParams: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };
+  }
+  const url = new URL(target, 'https://localhost');
+  return { pathname: url.pathname, searchParams: url.searchParams };
 }

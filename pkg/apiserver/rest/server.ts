@@ -14,7 +14,7 @@ import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
-import { sendJson, sendStatus } from './http-util.js';
+import { sendJson, sendStatus, splitTarget } from './http-util.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
 
@@ -166,8 +166,9 @@ export class RestServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'https://localhost');
+    const url = splitTarget(req.url ?? '/');
     const path = url.pathname;
+    const fullUrl = () => new URL(req.url ?? '/', 'https://localhost');
     const labels = { verb: (req.method ?? 'GET').toUpperCase(), group: '', resource: '', subresource: '' };
     const finish = (code: number) => {
       const secs = Number(process.hrtime.bigint() - started) / 1e9;
@@ -222,12 +223,12 @@ export class RestServer {
         if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return sendJson(res, 200, list);
       }
-      if (this.deps.extra && (await this.deps.extra(req, res, user, url))) return;
+      if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
         Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
         if (podSub.sub !== 'log') throw new ApiError(400, 'BadRequest', `pods/${podSub.sub} needs a websocket (v5.channel.k8s.io) upgrade`);
-        return await proxyLogs(this.deps.nodeProxy, req, res, user, url, podSub.namespace, podSub.name);
+        return await proxyLogs(this.deps.nodeProxy, req, res, user, fullUrl(), podSub.namespace, podSub.name);
       }
       const p = parseResourcePath(path);
       const resource = p && findResource(p.group, p.version, p.resource);
