@@ -23,10 +23,10 @@ export function defaultBinder(client: ApiClient): BindPlugin {
 
 export function defaultProfile(client: ApiClient): Profile {
   return {
-    preFilter: [nodeResourcesFit, nodePorts],
+    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity],
     filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],
     postFilter: [],
-    preScore: [],
+    preScore: [nodeAffinityScore],
     score: [taintTolerationScore, nodeAffinityScore, leastAllocated, balancedAllocation],
     reserve: [],
     bind: [defaultBinder(client)],

@@ -9,7 +9,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { Events, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { newEvent } from '../client/events.js';
-import { Code, CycleState, Status, type Profile } from './framework.js';
+import { Code, CycleState, Status, type FilterPlugin, type Profile } from './framework.js';
 import { attemptDuration, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
@@ -263,6 +263,7 @@ export class Scheduler {
     const all = (this.nodeList ??= [...this.nodes.values()]);
     if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     const want = numFeasibleNodesToFind(all.length, this.cfg.percentageOfNodesToScore);
+    const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
     const feasible: NodeInfo[] = [];
     const statuses = new Map<string, Status>();
     const start = this.nextStart % all.length;
@@ -270,7 +271,7 @@ export class Scheduler {
     for (let i = 0; i < all.length && feasible.length < want; i++) {
       const n = all[(start + i) % all.length]!;
       visited++;
-      const st = this.filterNode(state, pod, n);
+      const st = filterNode(filters, state, pod, n);
       if (st.ok) feasible.push(n);
       else statuses.set(n.name, st);
     }
@@ -281,10 +282,17 @@ export class Scheduler {
     }
     if (feasible.length === 1) return feasible[0]!.name;
     for (const pl of p.preScore) pl.preScore(state, pod, feasible);
-    // Totals by position in `feasible` (scores keep that order).
+    // Totals by position in `feasible` (scores keep that order). The score list handed to
+    // each plugin is reused across plugins and cycles: hundreds of nodes are scored per pod.
     const totals = new Float64Array(feasible.length);
+    const scores = this.scoreBuffer(feasible.length);
     for (const pl of p.score) {
-      const scores = feasible.map((n) => ({ node: n.name, score: pl.score(state, pod, n) }));
+      if (state.skipScore.has(pl.name)) continue;
+      for (let i = 0; i < feasible.length; i++) {
+        const s = scores[i]!;
+        s.node = feasible[i]!.name;
+        s.score = pl.score(state, pod, feasible[i]!);
+      }
       pl.normalizeScore?.(state, pod, scores);
       for (let i = 0; i < scores.length; i++) totals[i]! += scores[i]!.score * pl.weight;
     }
@@ -302,14 +310,12 @@ export class Scheduler {
     return feasible[chosen]!.name;
   }
 
-  private filterNode(state: CycleState, pod: Pod, n: NodeInfo): Status {
-    if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
-    for (const pl of this.profile.filter) {
-      if (state.skipFilter.has(pl.name)) continue;
-      const st = pl.filter(state, pod, n);
-      if (!st.ok) return st;
-    }
-    return Status.success;
+  private scoreBuf: { node: string; score: number }[] = [];
+
+  private scoreBuffer(n: number): { node: string; score: number }[] {
+    while (this.scoreBuf.length < n) this.scoreBuf.push({ node: '', score: 0 });
+    this.scoreBuf.length = n;
+    return this.scoreBuf;
   }
 
   private async bind(state: CycleState, pod: Pod, node: string, firstSeen: number): Promise<void> {
@@ -376,4 +382,13 @@ export class Scheduler {
       this.eventsInFlight--;
     }
   }
+}
+
+function filterNode(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
+  if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
+  for (const pl of filters) {
+    const st = pl.filter(state, pod, n);
+    if (!st.ok) return st;
+  }
+  return Status.success;
 }

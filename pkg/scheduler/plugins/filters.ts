@@ -57,8 +57,14 @@ function fits(req: Resources, n: NodeInfo): boolean {
   return true;
 }
 
-export const nodeAffinity: FilterPlugin = {
+export const nodeAffinity: PreFilterPlugin & FilterPlugin = {
   name: 'NodeAffinity',
+  // No nodeSelector and no required affinity: every node passes (kube-scheduler skips it too).
+  preFilter(state, pod) {
+    if (Object.keys(pod.spec?.nodeSelector ?? {}).length || pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution) return Status.success;
+    state.skipFilter.add('NodeAffinity');
+    return Status.skip;
+  },
   filter(_s, pod, n) {
     return podMatchesNodeSelectorAndAffinity(pod, n.node) ? Status.success : Status.unresolvable('NodeAffinity', "node(s) didn't match Pod's node affinity/selector");
   },

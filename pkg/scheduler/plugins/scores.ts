@@ -1,7 +1,7 @@
 // Score plugins: NodeResourcesLeastAllocated, NodeResourcesBalancedAllocation, NodeAffinity
 // (preferred terms), TaintToleration (PreferNoSchedule taints, fewer is better).
 import { preferredNodeAffinityScore, toleratesTaint } from '../../api/scheduling.js';
-import { MaxNodeScore, StateKey, type CycleState, type ScorePlugin } from '../framework.js';
+import { MaxNodeScore, StateKey, Status, type CycleState, type PreScorePlugin, type ScorePlugin } from '../framework.js';
 import type { Pod } from '../framework.js';
 import { podRequests, type NodeInfo, type Resources } from '../node-info.js';
 
@@ -21,11 +21,16 @@ function requests(state: CycleState, pod: Pod): Resources {
   return r;
 }
 
+/** Scratch for fractions (scoring runs for hundreds of nodes per pod; nothing is kept across calls). */
+const frac = { cpu: 0, mem: 0 };
+
 function fractions(state: CycleState, pod: Pod, n: NodeInfo): { cpu: number; mem: number } {
   const r = requests(state, pod);
   const cpu = n.allocatable.milliCPU ? (n.requested.milliCPU + r.milliCPU) / n.allocatable.milliCPU : 1;
   const mem = n.allocatable.memory ? (n.requested.memory + r.memory) / n.allocatable.memory : 1;
-  return { cpu: Math.min(cpu, 1), mem: Math.min(mem, 1) };
+  frac.cpu = Math.min(cpu, 1);
+  frac.mem = Math.min(mem, 1);
+  return frac;
 }
 
 export const leastAllocated: ScorePlugin = {
@@ -48,26 +53,40 @@ export const balancedAllocation: ScorePlugin = {
 };
 
 function normalize(scores: { score: number }[], reverse: boolean): void {
-  const max = Math.max(0, ...scores.map((s) => s.score));
+  let max = 0;
+  for (const s of scores) if (s.score > max) max = s.score;
   for (const s of scores) {
     const v = max > 0 ? (s.score * MaxNodeScore) / max : 0;
     s.score = Math.round(reverse ? MaxNodeScore - v : v);
   }
 }
 
-export const nodeAffinityScore: ScorePlugin = {
+export const nodeAffinityScore: ScorePlugin & PreScorePlugin = {
   name: 'NodeAffinity',
   weight: 2,
+  // Without preferred terms every node scores the same: skip it (as kube-scheduler does).
+  preScore(state, pod) {
+    if (pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) return Status.success;
+    state.skipScore.add('NodeAffinity');
+    return Status.skip;
+  },
   score: (_s, pod, n) => preferredNodeAffinityScore(pod, n.node),
   normalizeScore: (_s, _p, scores) => normalize(scores, false),
 };
 
+const preferTolerationsKey = new StateKey<NonNullable<NonNullable<Pod['spec']>['tolerations']>>('TaintToleration-prefer');
+
 export const taintTolerationScore: ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
-  score(_s, pod, n) {
-    const tols = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return (n.node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tols.some((tol) => toleratesTaint(tol, t))).length;
+  score(state, pod, n) {
+    const taints = n.node.spec?.taints;
+    if (!taints?.length) return 0;
+    let tols = state.read(preferTolerationsKey);
+    if (!tols) state.write(preferTolerationsKey, (tols = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule')));
+    let n2 = 0;
+    for (const t of taints) if (t.effect === 'PreferNoSchedule' && !tols.some((tol) => toleratesTaint(tol, t))) n2++;
+    return n2;
   },
   normalizeScore: (_s, _p, scores) => normalize(scores, true),
 };
