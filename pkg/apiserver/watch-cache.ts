@@ -73,7 +73,7 @@ export class WatchCache {
   /** The revision of the last relist: events up to it are history (window only). */
   private listRev = 0;
   /** Writes this apiserver made, by key: their selectables, so their events need no parse. */
-  private expected = new Map<string, { rev: number; select: Selectable }>();
+  private expected = new Map<string, { data: string; select: Selectable }>();
   private waiters: { rev: number; resolve: () => void }[] = [];
   /** The marker write under way for consistent reads, and the one queued behind it. */
   private activeSync: Promise<boolean> | undefined;
@@ -336,22 +336,28 @@ export class WatchCache {
   }
 
   /**
-   * A write this apiserver just made (at `rev`): its labels and fields are known already, so
-   * its watch event need not be parsed to file it. Called before the event can arrive (it is
-   * delivered on a later turn of the event loop than the write's answer).
+   * A write this apiserver is about to make: its labels and fields are known already, so its
+   * watch event (recognised by key and stored bytes) need not be parsed to file it. The
+   * returned function withdraws the hint once the write is answered (the event may come
+   * before or after the answer).
    */
-  expectWrite(key: string, rev: number, obj: KubeObject): void {
-    if (rev <= this.rev || this.state !== State.Ready) return;
-    this.expected.set(key, { rev, select: { labels: { ...obj.metadata?.labels }, fields: this.fieldsOf(obj) } });
+  expectWrite(key: string, data: string, obj: KubeObject): () => void {
+    if (this.state !== State.Ready) return () => {};
+    const e = { data, select: { labels: { ...obj.metadata?.labels }, fields: this.fieldsOf(obj) } };
+    this.expected.set(key, e);
+    return () => {
+      if (this.expected.get(key) === e) this.expected.delete(key);
+    };
   }
 
   private fromExpected(key: string, kv: KeyValue): RawObject | undefined {
     const e = this.expected.get(key);
-    const rev = Number(kv.mod_revision);
-    if (!e || e.rev > rev) return undefined;
+    if (!e) return undefined;
+    const value = kv.value!.toString();
+    if (value !== e.data) return undefined;
     this.expected.delete(key);
-    if (e.rev !== rev) return undefined;
-    return new RawObject(withResourceVersion(kv.value!.toString(), rev), rev, e.select);
+    const rev = Number(kv.mod_revision);
+    return new RawObject(withResourceVersion(value, rev), rev, e.select);
   }
 
   /** Parses an object's labels and fields once, then keeps only its JSON. */

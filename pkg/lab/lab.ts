@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultEtcdMaxProcs } from '../apiserver/etcd-process.js';
 import { joinCluster } from '../client/join.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient } from '../client/rest-client.js';
@@ -52,11 +53,11 @@ export interface LabState {
 
 const statePath = (dir: string) => join(dir, 'lab.json');
 
-function spawnDetached(o: LabOptions, name: string, argv: string[]): number {
+function spawnDetached(o: LabOptions, name: string, argv: string[], env: Record<string, string> = {}): number {
   mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
   mkdirSync(join(o.dataDir, 'run'), { recursive: true });
   const fd = openSync(join(o.dataDir, 'logs', `${name}.log`), 'a');
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...env, ...process.env, ...serverEnv } });
   closeSync(fd);
   child.unref();
   writeFileSync(join(o.dataDir, 'run', `${name}.pid`), String(child.pid));
@@ -116,7 +117,7 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     for (let i = 0; i < 3; i++) {
       const client = `http://127.0.0.1:${22379 + i * 10}`;
       state.etcdEndpoints.push(client);
-      spawnDetached(o, `etcd-${i}`, ['/usr/bin/etcd', '--name', `etcd-${i}`, '--data-dir', join(o.dataDir, `etcd-${i}`), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-cluster', peers, '--initial-cluster-state', 'new', '--initial-cluster-token', 'tsklab', '--log-level', 'warn', '--logger', 'zap']);
+      spawnDetached(o, `etcd-${i}`, ['/usr/bin/etcd', '--name', `etcd-${i}`, '--data-dir', join(o.dataDir, `etcd-${i}`), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22380 + i * 10}`, '--initial-cluster', peers, '--initial-cluster-state', 'new', '--initial-cluster-token', 'tsklab', '--log-level', 'warn', '--logger', 'zap'], { GOMAXPROCS: String(defaultEtcdMaxProcs()) });
     }
     save();
     apiArgs.push('--etcd-servers', state.etcdEndpoints.join(','));

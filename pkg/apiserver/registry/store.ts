@@ -161,17 +161,17 @@ export class Store {
     if (ctx.dryRun) return obj;
     const key = this.key(meta.namespace, meta.name!);
     const data = encode(obj);
-    const res = await this.storage.create(key, data, await this.lease());
+    const withdraw = this.cache.expectWrite(key, data, obj);
+    const res = await this.storage.create(key, data, await this.lease()).finally(withdraw);
     if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
-    return this.written(key, obj, data, res.rev);
+    return this.written(obj, data, res.rev);
   }
 
-  /** Bookkeeping after a successful write: the revision, the reply's JSON, the cache's hint. */
-  private written(key: string, obj: KubeObject, data: string, rev: number): KubeObject {
+  /** Bookkeeping after a successful write: the revision and the reply's JSON. */
+  private written(obj: KubeObject, data: string, rev: number): KubeObject {
     obj.metadata!.resourceVersion = String(rev);
     this.lastWriteRev = Math.max(this.lastWriteRev, rev);
     writtenJson.set(obj, withResourceVersion(data, rev));
-    this.cache.expectWrite(key, rev, obj);
     return obj;
   }
 
@@ -289,8 +289,9 @@ export class Store {
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
       return { retryWith: del.current };
     }
-    const res = await this.storage.update(key, data, current.rev, await this.lease());
-    if (res.ok) return { done: this.written(key, next, data, res.rev) };
+    const withdraw = this.cache.expectWrite(key, data, next);
+    const res = await this.storage.update(key, data, current.rev, await this.lease()).finally(withdraw);
+    if (res.ok) return { done: this.written(next, data, res.rev) };
     return { retryWith: res.current };
   }
 
