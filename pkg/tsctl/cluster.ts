@@ -65,8 +65,11 @@ export const components: Component[] = [
 export const serverNodeFlags = ['--max-semi-space-size=1', '--v8-pool-size=1', '--optimize-for-size'];
 const componentNodeFlags: Record<string, string[]> = {
   apiserver: ['--max-semi-space-size=16'],
-  // (8, not 16: its caches of 5000 nodes and 10k pods stay under 200 MB RSS with the young generation)
-  scheduler: ['--max-semi-space-size=8'],
+  // (8, not 16: its caches of 5000 nodes and 10k pods stay under 200 MB RSS with the young generation.)
+  // GC on the main thread only: the scheduler's thread is idle half the time, and parallel GC
+  // helpers competing for 2 cores cost more than they save (5000 nodes / 10k pods: scheduler
+  // CPU 7.5 -> 6.8 s, RSS 175 -> 119 MB). The apiserver is better off with them (0.62 vs 0.65 ms per create).
+  scheduler: ['--max-semi-space-size=8', '--single-threaded-gc'],
 };
 export const nodeFlagsFor = (component: string): string[] => componentNodeFlags[component] ?? serverNodeFlags;
 export const serverEnv: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
