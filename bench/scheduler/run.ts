@@ -9,7 +9,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
+import { Events, Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
@@ -144,6 +144,11 @@ async function main(): Promise<void> {
       return Object.fromEntries([...sums].filter(([, [, n]]) => n > 0).map(([k, [sum, n]]) => [k, { count: n, meanMs: round((sum / n) * 1000) }]));
     };
     result.apiserverRequestMeanMs = means('apiserver_request_duration_seconds', 'verb');
+    // Scheduled events are best effort (one writer, a queue of 1000, as client-go's broadcaster): how many were kept.
+    const schedMetrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).catch(() => '');
+    const dropped = Number(/^scheduler_events_dropped_total (\d+)/m.exec(schedMetrics)?.[1] ?? NaN);
+    result.scheduledEvents = { dropped, recorded: (await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' })).items.length };
+    console.error(`Scheduled events: ${JSON.stringify(result.scheduledEvents)}`);
     result.etcdRequestMeanMs = means('etcd_request_duration_seconds', 'operation');
     console.error(`apiserver mean latency by verb: ${JSON.stringify(result.apiserverRequestMeanMs)}\netcd: ${JSON.stringify(result.etcdRequestMeanMs)}`);
     console.error(`bound ${bound.size}/${flags.pods} in ${total.toFixed(1)} s: ${(bound.size / total).toFixed(0)} pods/s average; scheduler RSS ${schedRss.toFixed(0)} MB; CPU s ${JSON.stringify(cpu)}`);

@@ -25,3 +25,8 @@ export const pendingPods = new Gauge({
   help: 'Number of pending pods, by the queue type.',
   labelNames: ['queue'],
 });
+
+export const eventsDropped = new Counter({
+  name: 'scheduler_events_dropped_total',
+  help: 'Events not recorded because the event queue (1000) was full.',
+});

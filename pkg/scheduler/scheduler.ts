@@ -8,9 +8,10 @@ import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Events, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
+import { EventSink } from '../client/event-sink.js';
 import { newEvent } from '../client/events.js';
 import { Code, CycleState, Status, type FilterPlugin, type Profile } from './framework.js';
-import { attemptDuration, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
+import { attemptDuration, eventsDropped, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
@@ -81,7 +82,7 @@ export class Scheduler {
   private bindSlots: (() => void)[] = [];
   private nextStart = 0;
   private failedEvents = new Map<string, { name: string; count: number }>();
-  private eventsInFlight = 0;
+  private readonly events = new EventSink(1000, () => eventsDropped.inc());
   readonly cfg: SchedulerConfig;
 
   constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, private readonly profile: Profile = defaultProfile(client)) {
@@ -329,7 +330,7 @@ export class Scheduler {
       this.queue.done(pod);
       scheduleAttempts.inc({ result: 'scheduled', profile: this.cfg.schedulerName });
       schedulingSli.observe((Date.now() - firstSeen) / 1000);
-      if (this.cfg.scheduledEvents) void this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
+      if (this.cfg.scheduledEvents) this.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
       return;
     }
     // Forget the assumption; retry later unless someone else bound it.
@@ -356,31 +357,29 @@ export class Scheduler {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set PodScheduled=False', { pod: key, err: e });
       });
     }
-    await this.event(pod, 'Warning', 'FailedScheduling', message);
+    this.event(pod, 'Warning', 'FailedScheduling', message);
   }
 
-  /** Events, best effort and bounded: a flood of them must not slow binds. */
-  private async event(pod: Pod, type: string, reason: string, message: string): Promise<void> {
-    if (this.eventsInFlight > 64) return;
-    this.eventsInFlight++;
+  /** Events, best effort: queued to one writer (see EventSink); a flood of them must not slow binds. */
+  private event(pod: Pod, type: string, reason: string, message: string): void {
     const ns = pod.metadata!.namespace!;
-    const now = rfc3339();
     const dedup = `${podKey(pod)}/${reason}`;
-    try {
-      const prev = reason === 'FailedScheduling' ? this.failedEvents.get(dedup) : undefined;
-      if (prev) {
-        prev.count++;
-        await this.client.patch(Events, ns, prev.name, { count: prev.count, lastTimestamp: now, message }, 'merge');
-        return;
+    this.events.enqueue(async () => {
+      const now = rfc3339();
+      try {
+        const prev = reason === 'FailedScheduling' ? this.failedEvents.get(dedup) : undefined;
+        if (prev) {
+          prev.count++;
+          await this.client.patch(Events, ns, prev.name, { count: prev.count, lastTimestamp: now, message }, 'merge');
+          return;
+        }
+        const ev = await this.client.create(Events, ns, newEvent(pod as KubeObject, { component: this.cfg.schedulerName, instance: this.cfg.identity ?? defaultIdentity() }, type, reason, message));
+        if (reason === 'FailedScheduling') this.failedEvents.set(dedup, { name: ev.metadata!.name!, count: 1 });
+      } catch (e) {
+        if (reason === 'FailedScheduling') this.failedEvents.delete(dedup);
+        log.debug('event not recorded', { err: e });
       }
-      const ev = await this.client.create(Events, ns, newEvent(pod as KubeObject, { component: this.cfg.schedulerName, instance: this.cfg.identity ?? defaultIdentity() }, type, reason, message));
-      if (reason === 'FailedScheduling') this.failedEvents.set(dedup, { name: ev.metadata!.name!, count: 1 });
-    } catch (e) {
-      if (reason === 'FailedScheduling') this.failedEvents.delete(dedup);
-      log.debug('event not recorded', { err: e });
-    } finally {
-      this.eventsInFlight--;
-    }
+    });
   }
 }
 
