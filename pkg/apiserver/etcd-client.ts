@@ -163,6 +163,8 @@ function track(stream: ClientHttp2Stream, conn: Connection, onMessage: (m: Buffe
 class Connection {
   private session: ClientHttp2Session | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  /** Set by close(): no new session is dialled (one would keep the process alive). */
+  private closed = false;
   /** Whether the current session ever connected (requests on one that did not were never sent). */
   connected = false;
   lastError: Error | undefined;
@@ -175,6 +177,7 @@ class Connection {
   get(): ClientHttp2Session {
     const s = this.session;
     if (s && !s.closed && !s.destroyed) return s;
+    if (this.closed) throw new Error('etcd client is closed');
     return this.dial();
   }
 
@@ -252,6 +255,7 @@ class Connection {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.pingTimer);
     this.session?.destroy();
     this.session = undefined;
