@@ -182,6 +182,7 @@ class Connection {
   }
 
   private dial(): ClientHttp2Session {
+    clearInterval(this.pingTimer); // (a previous session's, if its close has not come yet)
     this.connected = false;
     this.lastError = undefined;
     const s = http2.connect(this.url, { settings: { enablePush: false, initialWindowSize: 4 << 20 }, maxSessionMemory: 64 });

@@ -6,6 +6,7 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
+import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
@@ -77,6 +78,7 @@ export class NodeAgent {
   private netReady: Promise<PodNetwork>;
   private resolveNet!: (n: PodNetwork) => void;
   readonly workers = new Map<string, PodWorker>();
+  private readonly events = new EventSink();
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
   private timers: NodeJS.Timeout[] = [];
@@ -184,7 +186,7 @@ export class NodeAgent {
         dnsServers: this.dnsServers(),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
-        event: (pod, type, reason, message) => void this.event(pod, type, reason, message),
+        event: (pod, type, reason, message) => this.event(pod, type, reason, message),
         statusChanged: (wk) => void this.reportStatus(wk),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         finished: (id) => {
@@ -295,8 +297,9 @@ export class NodeAgent {
     }
   }
 
-  private async event(pod: Pod, type: string, reason: string, message: string): Promise<void> {
-    await recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message);
+  /** Events go to one writer with a bounded queue, as the kubelet's event broadcaster (see EventSink). */
+  private event(pod: Pod, type: string, reason: string, message: string): void {
+    this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
   }
 
   // ---- the Node ----

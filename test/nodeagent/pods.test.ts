@@ -25,7 +25,19 @@ afterAll(async () => {
 });
 
 const create = (name: string, spec: Record<string, unknown>) => c.cp.admin.create(Pods, 'default', busyboxPod(name, spec));
-const phaseIs = (name: string, phase: string, timeoutMs = 30_000) => eventually(async () => ((await podStatus(c, name)).phase === phase ? true : undefined), { timeoutMs, what: `${name} ${phase}` });
+/** Waits for a phase; a timeout says what the pod's status was last. */
+async function phaseIs(name: string, phase: string, timeoutMs = 30_000): Promise<void> {
+  let last: unknown;
+  try {
+    await eventually(async () => {
+      const st = await podStatus(c, name);
+      last = st;
+      return st.phase === phase ? true : undefined;
+    }, { timeoutMs, what: `${name} ${phase}` });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`, { cause: e });
+  }
+}
 const gone = (name: string, timeoutMs = 30_000) =>
   eventually(async () => {
     try {
