@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler openssl util-linux prometheus)
+apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler libprotobuf-dev openssl util-linux prometheus)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
