@@ -242,7 +242,10 @@ export class Runtime extends ImageManager implements RuntimeService {
   /** Bring a created/running record up to date from conmon's exit file and the cgroup's OOM count. */
   private async refresh(c: ContainerRecord): Promise<void> {
     if (c.state === ContainerState.Exited) return;
-    const exit = await readExit({ dir: c.dir }, c.id);
+    let exit = await readExit({ dir: c.dir }, c.id);
+    // conmon writes the exit file and then exits: both gone with no file read may mean it wrote
+    // the file just after the first read. Read once more before calling the exit code lost.
+    if (!exit && c.conmonPid !== undefined && !alive(c.conmonPid) && !alive(c.pid)) exit = await readExit({ dir: c.dir }, c.id);
     if (exit) {
       c.exitCode = exit.code;
       c.finishedAt = exit.at.toISOString();
