@@ -20,7 +20,7 @@ export interface MemoryReducerOptions {
   minGapMs: number;
 }
 
-export const defaultMemoryReducer: MemoryReducerOptions = { intervalMs: 5_000, growthBytes: 24 << 20, minGapMs: 30_000 };
+export const defaultMemoryReducer: MemoryReducerOptions = { intervalMs: 5_000, growthBytes: 24 << 20, minGapMs: 10_000 };
 
 let gcFn: (() => void) | undefined;
 let trimFn: ((pad: number) => number) | undefined;
