@@ -22,6 +22,23 @@ export function writeResult(out: string, result: unknown): void {
   console.log(JSON.stringify(result, null, 2));
 }
 
+/**
+ * Mean of a Prometheus histogram per value of `label` (and subresource, as "verb/subresource"),
+ * from a /metrics text: `{ CREATE: { count, meanMs } }`.
+ */
+export function histogramMeans(metricsText: string, metric: string, label: string): Record<string, { count: number; meanMs: number }> {
+  const sums = new Map<string, [number, number]>();
+  for (const m of metricsText.matchAll(new RegExp(`^${metric}_(sum|count)\\{([^}]*)\\} ([\\d.e+-]+)$`, 'gm'))) {
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[2]!)?.[1] ?? '';
+    const sub = /subresource="([^"]+)"/.exec(m[2]!)?.[1];
+    const k = sub ? `${key}/${sub}` : key;
+    const e = sums.get(k) ?? [0, 0];
+    e[m[1] === 'sum' ? 0 : 1] += Number(m[3]);
+    sums.set(k, e);
+  }
+  return Object.fromEntries([...sums].filter(([, [, n]]) => n > 0).map(([k, [sum, n]]) => [k, { count: n, meanMs: Math.round(sum / n * 1e5) / 100 }]));
+}
+
 /** Runs a benchmark's main, exiting 1 with the error when it fails. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((e) => {

@@ -13,7 +13,7 @@ import { Events, Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { childrenOf, cpuSeconds, rssMb, runMain, writeResult } from '../common.js';
+import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -131,18 +131,7 @@ async function main(): Promise<void> {
     });
     // Where the time went, from the apiserver's own histograms: mean latency per verb and per etcd operation.
     const metricsText = await client.request<string>('/metrics', { accept: 'text/plain' });
-    const means = (metric: string, label: string) => {
-      const sums = new Map<string, [number, number]>();
-      for (const m of metricsText.matchAll(new RegExp(`^${metric}_(sum|count)\\{([^}]*)\\} ([\\d.e+-]+)$`, 'gm'))) {
-        const key = new RegExp(`${label}="([^"]*)"`).exec(m[2]!)?.[1] ?? '';
-        const sub = /subresource="([^"]+)"/.exec(m[2]!)?.[1];
-        const k = sub ? `${key}/${sub}` : key;
-        const e = sums.get(k) ?? [0, 0];
-        e[m[1] === 'sum' ? 0 : 1] += Number(m[3]);
-        sums.set(k, e);
-      }
-      return Object.fromEntries([...sums].filter(([, [, n]]) => n > 0).map(([k, [sum, n]]) => [k, { count: n, meanMs: round((sum / n) * 1000) }]));
-    };
+    const means = (metric: string, label: string) => histogramMeans(metricsText, metric, label);
     result.apiserverRequestMeanMs = means('apiserver_request_duration_seconds', 'verb');
     // Scheduled events are best effort (one writer, a queue of 1000, as client-go's broadcaster): how many were kept.
     const schedMetrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).catch(() => '');
