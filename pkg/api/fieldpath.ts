@@ -110,7 +110,8 @@ export class FieldSet {
   insert(path: Path): this {
     if (!path.length) return this;
     let node: FieldSet = this;
-    for (const e of path.slice(0, -1)) {
+    for (let i = 0; i < path.length - 1; i++) {
+      const e = path[i]!;
       let c = node.children.get(e);
       if (!c) node.children.set(e, (c = new FieldSet()));
       node = c;
@@ -216,16 +217,19 @@ export class FieldSet {
 
   /** The FieldsV1 JSON form: `{"f:metadata":{"f:labels":{"f:app":{}}}}`. */
   toFieldsV1(): { [k: string]: Json } {
-    const out: { [k: string]: Json } = {};
-    const keys = [...new Set([...this.members, ...this.children.keys()])].sort();
+    return this.writeFieldsV1({});
+  }
+
+  /** Adds this set's FieldsV1 entries to `out` (no spread copies: this runs on every write). */
+  private writeFieldsV1(out: { [k: string]: Json }): { [k: string]: Json } {
+    const keys = this.children.size ? [...new Set([...this.members, ...this.children.keys()])].sort() : [...this.members].sort();
     for (const k of keys) {
       const c = this.children.get(k);
-      const sub = c && !c.isEmpty() ? c.toFieldsV1() : undefined;
-      if (!sub) {
-        if (this.members.has(k)) out[k] = {};
-        continue;
-      }
-      out[k] = this.members.has(k) ? { '.': {}, ...sub } : sub;
+      if (c && !c.isEmpty()) {
+        const sub: { [k: string]: Json } = {};
+        if (this.members.has(k)) sub['.'] = {};
+        out[k] = c.writeFieldsV1(sub);
+      } else if (this.members.has(k)) out[k] = {};
     }
     return out;
   }

@@ -69,7 +69,9 @@ function itemsByElement(t: FieldType, list: Json[], path: Path, strict: boolean)
 /** The fields `v` sets (ToFieldSet): leaves, list items and their fields; empty objects and lists count as leaves. */
 export function fieldSetOf(v: unknown, t: FieldType, opts: { strict?: boolean } = {}): FieldSet {
   const set = new FieldSet();
-  const walk = (v: unknown, t: FieldType, path: Path) => {
+  // One path, pushed and popped as the walk goes (FieldSet.insert copies what it keeps).
+  const path: PathElement[] = [];
+  const walk = (v: unknown, t: FieldType) => {
     if (absent(v)) return;
     const leaf = () => {
       if (path.length) set.insert(path);
@@ -77,16 +79,22 @@ export function fieldSetOf(v: unknown, t: FieldType, opts: { strict?: boolean } 
     if (t.kind === 'leaf' || isEmpty(v)) return leaf();
     if (t.kind === 'struct' || t.kind === 'map') {
       if (!isObject(v)) return leaf();
-      for (const [k, c] of Object.entries(v)) walk(c, childType(t, k), [...path, fieldElement(k)]);
+      for (const k of Object.keys(v)) {
+        path.push(fieldElement(k));
+        walk(v[k], childType(t, k));
+        path.pop();
+      }
       return;
     }
     if (!Array.isArray(v)) return leaf();
     for (const [e, item] of itemsByElement(t, v, path, !!opts.strict)) {
-      set.insert([...path, e]);
-      if (t.kind === 'keyed') walk(item, t.item, [...path, e]);
+      path.push(e);
+      set.insert(path);
+      if (t.kind === 'keyed') walk(item, t.item);
+      path.pop();
     }
   };
-  walk(v, t, []);
+  walk(v, t);
   return set;
 }
 
@@ -102,7 +110,9 @@ export interface Comparison {
  */
 export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const walk = (l: unknown, r: unknown, t: FieldType, path: Path) => {
+  // One path, pushed and popped as the walk goes (FieldSet.insert copies what it keeps).
+  const path: PathElement[] = [];
+  const walk = (l: unknown, r: unknown, t: FieldType) => {
     if (absent(l) && absent(r)) return;
     const leaf = () => {
       if (!path.length) return;
@@ -119,25 +129,31 @@ export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Compar
       if ((!absent(l) && !isObject(l)) || (!absent(r) && !isObject(r))) return leaf();
       const lo = (l ?? {}) as JsonObject;
       const ro = (r ?? {}) as JsonObject;
-      for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) walk(lo[k], ro[k], childType(t, k), [...path, fieldElement(k)]);
+      const keys = absent(l) ? Object.keys(ro) : absent(r) ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      for (const k of keys) {
+        path.push(fieldElement(k));
+        walk(lo[k], ro[k], childType(t, k));
+        path.pop();
+      }
       return;
     }
     if ((!absent(l) && !Array.isArray(l)) || (!absent(r) && !Array.isArray(r))) return leaf();
     const li = itemsByElement(t, (l ?? []) as Json[], path, false);
     const ri = itemsByElement(t, (r ?? []) as Json[], path, false);
     for (const e of new Set([...li.keys(), ...ri.keys()])) {
-      const p = [...path, e];
+      path.push(e);
       if (t.kind === 'keyed') {
         const a = li.get(e);
         const b = ri.get(e);
-        if (absent(a)) c.added.insert(p);
-        else if (absent(b)) c.removed.insert(p);
-        walk(a, b, t.item, p);
-      } else if (!li.has(e)) c.added.insert(p);
-      else if (!ri.has(e)) c.removed.insert(p);
+        if (absent(a)) c.added.insert(path);
+        else if (absent(b)) c.removed.insert(path);
+        walk(a, b, t.item);
+      } else if (!li.has(e)) c.added.insert(path);
+      else if (!ri.has(e)) c.removed.insert(path);
+      path.pop();
     }
   };
-  walk(lhs, rhs, t, []);
+  walk(lhs, rhs, t);
   return c;
 }
 

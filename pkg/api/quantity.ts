@@ -28,7 +28,24 @@ function pow10(n: number): bigint {
   return 10n ** BigInt(n);
 }
 
-function parseRational(s: string): Rational {
+/**
+ * Parsed quantities by their text: the same few ("100m", "128Mi") come in every pod, and a
+ * BigInt parse is most of a pod's defaulting and validation otherwise. Bounded; results are
+ * never mutated.
+ */
+const parsed = new Map<string, Readonly<Rational>>();
+const maxParsed = 1024;
+
+function parseRational(s: string): Readonly<Rational> {
+  const hit = typeof s === 'string' ? parsed.get(s) : undefined;
+  if (hit) return hit;
+  const r = parseRationalUncached(s);
+  if (parsed.size >= maxParsed) parsed.clear();
+  parsed.set(s, r);
+  return r;
+}
+
+function parseRationalUncached(s: string): Rational {
   if (typeof s !== 'string') throw new QuantityError(String(s));
   const m = re.exec(s.trim() === s ? s : '');
   if (!m) throw new QuantityError(s);
@@ -131,7 +148,7 @@ export function formatQuantity(value: number, format: QuantityFormat = 'DecimalS
 }
 
 /** Rounds up to nano precision, as Kubernetes does when it parses a quantity. */
-function toNano(r: Rational): bigint {
+function toNano(r: Readonly<Rational>): bigint {
   return ceilDiv(r.num * 1_000_000_000n, r.den);
 }
 
@@ -140,6 +157,18 @@ function toNano(r: Rational): bigint {
  * "1.5Gi" → "1536Mi", "1e3" → "1e3", "2048" → "2048", "0.5Ki" → "512". Throws QuantityError.
  */
 export function canonicalQuantity(s: string): string {
+  let c = canonical.get(s);
+  if (c === undefined) {
+    c = canonicalUncached(s);
+    if (canonical.size >= maxParsed) canonical.clear();
+    canonical.set(s, c);
+  }
+  return c;
+}
+
+const canonical = new Map<string, string>();
+
+function canonicalUncached(s: string): string {
   const r = parseRational(s);
   let nano = toNano(r);
   if (nano === 0n) return '0';
