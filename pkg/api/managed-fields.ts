@@ -5,6 +5,7 @@
 import { invalid, type FieldError } from './field-error.js';
 import { FieldSet, FieldsV1Error } from './fieldpath.js';
 import type { ManagedFieldsEntry } from './types.js';
+import { rfc3339 } from '../util/time.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -89,7 +90,7 @@ export function decodeManagedFields(raw: unknown, field = 'metadata.managedField
       manager: entry.manager!,
       operation: entry.operation as Operation,
       apiVersion: entry.apiVersion ?? '',
-      ...(entry.time ? { time: new Date(entry.time).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+      ...(entry.time ? { time: rfc3339(new Date(entry.time).getTime()) } : {}),
       ...(entry.subresource ? { subresource: entry.subresource } : {}),
       set,
     };

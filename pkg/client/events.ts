@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
 import { Events } from './rest-client.js';
+import { rfc3339Now } from '../util/time.js';
 
 export function eventName(objectName: string): string {
   const ns = process.hrtime.bigint().toString(16);
@@ -16,11 +17,10 @@ export interface EventSource {
   instance?: string;
 }
 
-const rfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The Event body for `obj` (a pod when namespaced, otherwise a node unless kind says otherwise). */
 export function newEvent(obj: KubeObject, source: EventSource, type: string, reason: string, message: string): KubeObject {
-  const now = rfc3339();
+  const now = rfc3339Now();
   const name = obj.metadata?.name ?? 'object';
   return {
     apiVersion: 'v1',

@@ -10,6 +10,7 @@ import { Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { recordEvent } from '../client/events.js';
+import { rfc3339 } from '../util/time.js';
 
 const log = logger('node-lifecycle');
 
@@ -49,7 +50,6 @@ export interface NodeLifecycleConfig {
   now?: () => number;
 }
 
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Whether a toleration matches a taint (Kubernetes' ToleratesTaint). */
 export function tolerates(t: Toleration, taint: Taint): boolean {

@@ -5,6 +5,7 @@ import { podQOSClass } from '../api/defaults.js';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 import { restartCountOf, type PodWorker } from './pod-worker.js';
+import { rfc3339Now } from '../util/time.js';
 
 type Json = Record<string, unknown>;
 
@@ -101,7 +102,7 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
   const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, false, initialized));
   const containersReady = statuses.length > 0 && statuses.every((s) => s.ready) && phase === 'Running';
   const prev = new Map((pod.status?.conditions ?? []).map((c) => [c.type, c]));
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = rfc3339Now();
   const cond = (type: string, ok: boolean, reason?: string, message?: string): Json => {
     const status = ok ? 'True' : 'False';
     const old = prev.get(type);

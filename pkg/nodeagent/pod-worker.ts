@@ -11,6 +11,7 @@ import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
 import type { HostPortMapping } from '../network/types.js';
+import { rfc3339Now } from '../util/time.js';
 
 const log = logger('pod-worker');
 
@@ -181,7 +182,7 @@ export class PodWorker {
       await this.createSandbox();
       await this.refresh();
     }
-    this.startTime ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.startTime ??= rfc3339Now();
     const policy = spec.restartPolicy ?? 'Always';
     // Init containers, in order: each must succeed before the next starts.
     for (const c of spec.initContainers ?? []) {

@@ -15,6 +15,7 @@ import { attemptDuration, eventsDropped, pendingPods, scheduleAttempts, scheduli
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
+import { rfc3339Now } from '../util/time.js';
 
 const log = logger('scheduler');
 
@@ -46,7 +47,6 @@ export const defaultSchedulerConfig: SchedulerConfig = {
   queue: defaultQueueOptions,
 };
 
-const rfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** How many feasible nodes to find before scoring (kube-scheduler's numFeasibleNodesToFind). */
 export function numFeasibleNodesToFind(total: number, percentage: number): number {
@@ -352,7 +352,7 @@ export class Scheduler {
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (!cond || cond.status !== 'False' || cond.message !== message) {
       const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: undefined, lastTransitionTime: rfc3339() });
+      conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: undefined, lastTransitionTime: rfc3339Now() });
       await this.client.patch(Pods, ns, name, { status: { conditions } }, 'merge', 'status').catch((e) => {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set PodScheduled=False', { pod: key, err: e });
       });
@@ -365,7 +365,7 @@ export class Scheduler {
     const ns = pod.metadata!.namespace!;
     const dedup = `${podKey(pod)}/${reason}`;
     this.events.enqueue(async () => {
-      const now = rfc3339();
+      const now = rfc3339Now();
       try {
         const prev = reason === 'FailedScheduling' ? this.failedEvents.get(dedup) : undefined;
         if (prev) {

@@ -20,6 +20,7 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
+import { rfc3339Now } from '../../util/time.js';
 
 /** Sets next.metadata.managedFields for a write from `old` (undefined on create) to `next`. */
 export type FieldTracker = (old: KubeObject | undefined, next: KubeObject) => void;
@@ -33,7 +34,6 @@ export interface FieldManagerRequest {
   force?: boolean;
 }
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** 400 for a fieldManager Kubernetes would refuse (too long, unprintable). */
 export function checkFieldManager(name: string | undefined): void {
@@ -92,7 +92,7 @@ function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeOb
 export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined): FieldTracker {
   const scope = scopeOf(r, subresource);
   return (old, next) => {
-    const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), now());
+    const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), rfc3339Now());
     setManagedFields(next, managers);
   };
 }
@@ -124,7 +124,7 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
     }
   };
   const finish = (managers: Managers, set: ReturnType<typeof appliedFieldSet>, old: KubeObject | undefined, next: KubeObject) => {
-    const res = recordApply(scope, managers, old, next, manager, set, !!req.force, now());
+    const res = recordApply(scope, managers, old, next, manager, set, !!req.force, rfc3339Now());
     if (res.conflicts.length && !req.force) {
       throw conflictError(
         conflictMessage(res.conflicts),

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import { applyOperation } from './field-manager.js';
 import { apiVersionOf } from './resources.js';
 import { clone, Store, type DeleteOptions, type RequestContext } from './store.js';
+import { rfc3339Now } from '../../util/time.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -17,7 +18,6 @@ export const patchTypeOfMedia: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
 };
 
-const rfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** PATCH: applies the patch to the current object (again on each retry) and stores the result. */
 export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
@@ -116,7 +116,7 @@ export async function bindPod(store: Store, namespace: string | undefined, name:
     spec.nodeName = target.name;
     const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
     const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() });
+    conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339Now() });
     status.conditions = conds;
     return pod;
   });
@@ -131,7 +131,7 @@ export async function terminateNamespace(store: Store, name: string, ctx: Reques
   }
   const obj = await store.guaranteedUpdate(undefined, name, ctx, 'internal', (ns) => {
     const meta = ns.metadata!;
-    meta.deletionTimestamp ??= rfc3339();
+    meta.deletionTimestamp ??= rfc3339Now();
     meta.deletionGracePeriodSeconds = 0;
     ns.status = { ...(ns.status as object), phase: 'Terminating' };
     return ns;

@@ -19,6 +19,7 @@ export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator
 export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
+import { rfc3339 } from '../../util/time.js';
 
 export class Store {
   readonly prefix: string;
@@ -320,7 +321,7 @@ export class Store {
         // Graceful: record the request; shorten an earlier one, never lengthen it.
         const next = clone(obj);
         const nm = next.metadata!;
-        const requested = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const requested = rfc3339(Date.now() + grace * 1000);
         const prevGrace = nm.deletionGracePeriodSeconds;
         if (nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace) {
           return { deleted: false, obj };
