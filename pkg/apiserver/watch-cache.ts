@@ -56,6 +56,9 @@ enum State {
  * Invariants: `rev` is the newest revision applied; `window` holds events in revision order, all
  * newer than `oldestRev`, so any resume from rv >= oldestRev is served exactly.
  */
+/** How long a write hint generation lasts (see WatchCache.expected). */
+const hintGenerationMs = 5_000;
+
 export class WatchCache {
   private items = new Map<string, RawObject>();
   private window: CacheEvent[] = [];
@@ -72,8 +75,14 @@ export class WatchCache {
   private watchFailures = 0;
   /** The revision of the last relist: events up to it are history (window only). */
   private listRev = 0;
-  /** Writes this apiserver made, by key: their selectables, so their events need no parse. */
+  /**
+   * Writes this apiserver made, by key: their bytes and selectables, so their events need no
+   * parse. A hint is used only by an event with exactly its bytes, so a stale one (a failed
+   * write) is never wrong, only kept: hints live for two generations of `hintGenerationMs`.
+   */
   private expected = new Map<string, { data: string; select: Selectable }>();
+  private expectedOld = new Map<string, { data: string; select: Selectable }>();
+  private expectedSince = 0;
   private waiters: { rev: number; resolve: () => void }[] = [];
   /** The marker write under way for consistent reads, and the one queued behind it. */
   private activeSync: Promise<boolean> | undefined;
@@ -117,6 +126,7 @@ export class WatchCache {
         this.rev = rev;
         this.listRev = rev;
         this.expected.clear();
+        this.expectedOld.clear();
         this.window = [];
         this.windowStart = 0;
         // Refill the event window from etcd's history, so that clients of a previous apiserver
@@ -337,25 +347,28 @@ export class WatchCache {
 
   /**
    * A write this apiserver is about to make: its labels and fields are known already, so its
-   * watch event (recognised by key and stored bytes) need not be parsed to file it. The
-   * returned function withdraws the hint once the write is answered (the event may come
-   * before or after the answer).
+   * watch event (recognised by key and stored bytes) need not be parsed to file it. The hint
+   * stays after the write is answered, since etcd may deliver the event later than the answer.
    */
-  expectWrite(key: string, data: string, obj: KubeObject): () => void {
-    if (this.state !== State.Ready) return () => {};
-    const e = { data, select: { labels: { ...obj.metadata?.labels }, fields: this.fieldsOf(obj) } };
-    this.expected.set(key, e);
-    return () => {
-      if (this.expected.get(key) === e) this.expected.delete(key);
-    };
+  expectWrite(key: string, data: string, obj: KubeObject): void {
+    if (this.state !== State.Ready) return;
+    const now = Date.now();
+    if (now - this.expectedSince > hintGenerationMs) {
+      this.expectedOld = this.expected;
+      this.expected = new Map();
+      this.expectedSince = now;
+    }
+    this.expected.set(key, { data, select: { labels: { ...obj.metadata?.labels }, fields: this.fieldsOf(obj) } });
   }
 
   private fromExpected(key: string, kv: KeyValue): RawObject | undefined {
-    const e = this.expected.get(key);
+    let from = this.expected;
+    let e = from.get(key);
+    if (!e) e = (from = this.expectedOld).get(key);
     if (!e) return undefined;
     const value = kv.value!.toString();
     if (value !== e.data) return undefined;
-    this.expected.delete(key);
+    from.delete(key);
     const rev = Number(kv.mod_revision);
     return new RawObject(withResourceVersion(value, rev), rev, e.select);
   }

@@ -162,8 +162,8 @@ export class Store {
     if (ctx.dryRun) return obj;
     const key = this.key(meta.namespace, meta.name!);
     const data = encode(obj);
-    const withdraw = this.cache.expectWrite(key, data, obj);
-    const res = await this.storage.create(key, data, await this.lease()).finally(withdraw);
+    this.cache.expectWrite(key, data, obj);
+    const res = await this.storage.create(key, data, await this.lease());
     if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
     return this.written(obj, data, res.rev);
   }
@@ -290,8 +290,8 @@ export class Store {
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
       return { retryWith: del.current };
     }
-    const withdraw = this.cache.expectWrite(key, data, next);
-    const res = await this.storage.update(key, data, current.rev, await this.lease()).finally(withdraw);
+    this.cache.expectWrite(key, data, next);
+    const res = await this.storage.update(key, data, current.rev, await this.lease());
     if (res.ok) return { done: this.written(next, data, res.rev) };
     return { retryWith: res.current };
   }
