@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { capUpdateManagers, conflictMessage, planApply, recordApply, recordUpdate, type Scope } from './field-ownership.js';
+import { capUpdateManagers, compareScoped, conflictMessage, createdFieldsV1Scoped, planApply, recordApply, recordUpdate, type Scope } from './field-ownership.js';
+import { defaultPod } from './defaults.js';
 import { FieldSet, pathString } from './fieldpath.js';
 import { decodeManagedFields, encodeManagedFields, isResetManagedFields, ManagedFieldsError, type Managers } from './managed-fields.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject, Pod } from './types.js';
 
 const main: Scope = { typeName: 'Pod', apiVersion: 'v1', subresource: '' };
 const status: Scope = { ...main, subresource: 'status' };
@@ -140,5 +141,56 @@ describe('managedFields entries', () => {
     const bucket = [...capped.values()].find((m) => m.manager === 'ancient-changes')!;
     expect(bucket.set.paths().map(pathString)).toEqual(['.metadata.labels.l0', '.metadata.labels.l1', '.metadata.labels.l2']);
     expect(bucket.time).toBe('2024-01-01T00:00:02Z');
+  });
+});
+
+describe('createdFieldsV1Scoped (the create fast path)', () => {
+  const defaulted = (p: KubeObject) => {
+    const o = structuredClone(p) as Pod;
+    defaultPod(o);
+    return o as KubeObject;
+  };
+  const pods: KubeObject[] = [
+    pod({ app: 'a' }),
+    pod({}, 'busybox', { status: { phase: 'Pending' } }),
+    pod({ app: 'a', tier: 'web' }, 'nginx', {
+      spec: {
+        containers: [
+          { name: 'app', image: 'nginx', ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }, { containerPort: 80 }], env: [{ name: 'A', value: 'b' }, { name: 'B', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: {} }, volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+          { name: 'side', image: 'busybox', command: ['sh', '-c', 'sleep 1'], args: [] },
+        ],
+        initContainers: [{ name: 'init', image: 'busybox' }],
+        volumes: [{ name: 'data', emptyDir: {} }, { name: 'host', hostPath: { path: '/tmp', type: '' } }],
+        tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }],
+        nodeSelector: {},
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] }] } } },
+        restartPolicy: 'Never',
+        nodeName: null,
+      },
+    }),
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', finalizers: ['a/b', 'c/d', 'a/b'], ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n', uid: 'u1' }], annotations: { x: '' }, labels: undefined } as never, spec: { containers: [{ name: 'a', image: 'i', ports: [{ name: 'noport' }] }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: {} },
+    { apiVersion: 'v1', kind: 'Pod', metadata: 'odd' as never, spec: 'odd' as never, extra: { a: 1 } } as never,
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: { notAList: true } as never, hostNetwork: false, securityContext: { a: undefined } as never } },
+  ];
+  const scopes: Scope[] = [main, status, { typeName: 'Node', apiVersion: 'v1', subresource: '' }, { typeName: 'Event', apiVersion: 'v1', subresource: '' }];
+  const slow = (o: KubeObject, scope: Scope) => {
+    const c = compareScoped(undefined, o, scope);
+    return c.added.union(c.modified).toFieldsV1();
+  };
+
+  it('gives exactly what comparing against nothing gives, key order included, for every shape tried', () => {
+    for (const scope of scopes) {
+      for (const p of [...pods, ...pods.filter((p) => typeof p.spec === 'object' && p.spec !== null && Array.isArray((p.spec as { containers?: unknown }).containers)).map(defaulted)]) {
+        expect(JSON.stringify(createdFieldsV1Scoped(p, scope)), JSON.stringify(p)).toBe(JSON.stringify(slow(p, scope)));
+      }
+    }
+  });
+
+  it('owns labels, containers by name and ports by containerPort and protocol, with "." on members that have children', () => {
+    const f = createdFieldsV1Scoped(pods[2]!, main) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(f['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {}, 'f:tier': {} } });
+    const app = f['f:spec']!['f:containers']!['k:{"name":"app"}'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(app['f:ports']!)).toEqual(['.', 'k:{"containerPort":53,"protocol":"UDP"}', 'k:{"containerPort":80,"protocol":"TCP"}']);
   });
 });

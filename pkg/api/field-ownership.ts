@@ -4,8 +4,8 @@
 // applied before and dropped (unless someone else owns them), and conflicts with any other
 // manager whose field it would change, unless forced.
 import { structType } from './field-types.js';
-import { FieldSet, pathString, type Path } from './fieldpath.js';
-import { compareObjects, fieldSetOf, mergeApplied, removeFields, type Comparison } from './fieldset-object.js';
+import { FieldSet, pathString, type Json, type Path } from './fieldpath.js';
+import { compareObjects, createdFieldsV1, fieldSetOf, mergeApplied, removeFields, type Comparison } from './fieldset-object.js';
 import { managerId, type ManagerEntry, type Managers } from './managed-fields.js';
 import type { KubeObject } from './types.js';
 
@@ -48,6 +48,16 @@ export function compareScoped(old: KubeObject | undefined, next: KubeObject, sco
   const l = view(old, scope) ?? Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v)).map(([k]) => [k, {}]));
   const c = compareObjects(l, r, structType(scope.typeName));
   return { added: c.added.difference(NEVER_OWNED), modified: c.modified.difference(NEVER_OWNED), removed: c.removed.difference(NEVER_OWNED) };
+}
+
+const NEVER_OWNED_MEMBERS: ReadonlySet<string> = new Set(['f:apiVersion', 'f:kind', 'f:metadata']);
+
+/**
+ * The FieldsV1 an Update that creates `obj` owns: `compareScoped(undefined, obj, scope)`'s added
+ * and modified fields, computed in one walk (see createdFieldsV1).
+ */
+export function createdFieldsV1Scoped(obj: KubeObject, scope: Scope): { [k: string]: Json } {
+  return createdFieldsV1(view(obj, scope) as { [k: string]: Json }, structType(scope.typeName), NEVER_OWNED_MEMBERS);
 }
 
 /** The fields an applied configuration sets, within its scope. Throws FieldSetError for a bad configuration. */

@@ -157,6 +157,78 @@ export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Compar
   return c;
 }
 
+type FieldsV1 = { [k: string]: Json };
+
+/** FieldsV1 entries in FieldSet.toFieldsV1's order: "." first for a member with children, then sorted. */
+function fieldsV1Of(entries: [string, FieldsV1][], member: boolean): FieldsV1 {
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: FieldsV1 = {};
+  if (member && entries.length) out['.'] = {};
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
+
+/** The FieldsV1 of a node compareObjects finds added (absent before), with everything below it. */
+function addedFieldsV1(v: Json, t: FieldType): FieldsV1 {
+  if (t.kind === 'leaf' || isEmpty(v)) return {};
+  const entries: [string, FieldsV1][] = [];
+  if (t.kind === 'struct' || t.kind === 'map') {
+    if (!isObject(v)) return {};
+    for (const k of Object.keys(v)) {
+      const c = v[k];
+      if (!absent(c)) entries.push([fieldElement(k), addedFieldsV1(c!, childType(t, k))]);
+    }
+  } else {
+    if (!Array.isArray(v)) return {};
+    for (const [e, item] of itemsByElement(t, v, [], false)) entries.push([e, t.kind === 'keyed' && !absent(item) ? addedFieldsV1(item, t.item) : {}]);
+  }
+  return fieldsV1Of(entries, true);
+}
+
+/**
+ * What a create sets, as FieldsV1, straight from the object: the same as
+ * `compareObjects(empty, r, t)` where `empty` has an empty object for each of r's top-level
+ * objects (added and modified together), without building FieldSets. `skip` names top-level
+ * members nobody owns. Creates are most writes, and this walk is one fifth of the general one.
+ */
+export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<string>): FieldsV1 {
+  const entries: [string, FieldsV1][] = [];
+  for (const k of Object.keys(r)) {
+    const v = r[k];
+    if (absent(v)) continue;
+    const e = fieldElement(k);
+    const ct = childType(t, k);
+    let sub: FieldsV1 | undefined;
+    let member = false;
+    if (!isObject(v)) {
+      sub = addedFieldsV1(v!, ct);
+      member = true;
+    } else if (ct.kind === 'leaf' || isEmpty(v) || (ct.kind !== 'struct' && ct.kind !== 'map')) {
+      // compared as a leaf against {}: modified unless equal
+      if (!deepEqual({}, v)) {
+        sub = {};
+        member = true;
+      }
+    } else {
+      const children: [string, FieldsV1][] = [];
+      for (const k2 of Object.keys(v)) {
+        const c = v[k2];
+        if (!absent(c)) children.push([fieldElement(k2), addedFieldsV1(c!, childType(ct, k2))]);
+      }
+      if (children.length) sub = fieldsV1Of(children, false);
+    }
+    if (!sub) continue;
+    if (member && skip.has(e)) {
+      // not owned itself; what lies below it still is
+      const { '.': _self, ...below } = sub;
+      if (!Object.keys(below).length) continue;
+      sub = below;
+    }
+    entries.push([e, sub]);
+  }
+  return fieldsV1Of(entries, false);
+}
+
 /**
  * Merges an applied configuration into a live object: structs and maps merge field by field,
  * keyed lists item by item (live order kept, new items appended), sets are unioned, and

@@ -3,7 +3,7 @@
 // fails with 409 on conflicts. The store calls a FieldTracker once the new object has been
 // defaulted and validated, so ownership follows what is really written (and dryRun computes
 // the same answer, conflicts included).
-import { appliedFieldSet, conflictMessage, describeManager, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
+import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
 import { pathString } from '../../api/fieldpath.js';
 import {
@@ -92,6 +92,15 @@ function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeOb
 export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined): FieldTracker {
   const scope = scopeOf(r, subresource);
   return (old, next) => {
+    const sent = next.metadata?.managedFields as unknown;
+    if (!old && !subresource && (sent === undefined || sent === null || isResetManagedFields(sent))) {
+      // A create that brings no managers: one Update entry owning what the object sets.
+      const fieldsV1 = createdFieldsV1Scoped(next, scope);
+      const meta = (next.metadata ??= {});
+      if (Object.keys(fieldsV1).length) meta.managedFields = [{ manager: managerOf(req), operation: 'Update', apiVersion: scope.apiVersion, time: rfc3339Now(), fieldsType: 'FieldsV1', fieldsV1 }];
+      else delete meta.managedFields;
+      return;
+    }
     const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), rfc3339Now());
     setManagedFields(next, managers);
   };
