@@ -69,6 +69,8 @@ export interface SpecInput {
   etcFiles: { hosts?: string; hostname?: string; resolvConf?: string };
   /** Host directories of the pod's emptyDir volumes, by volume name. */
   volumes: Record<string, string>;
+  /** The pod's shared /dev/shm (a tmpfs on the host); without it the container gets its own. */
+  shmPath?: string;
 }
 
 /** Kubernetes' rule: command replaces ENTRYPOINT, args replace CMD. */
@@ -140,7 +142,7 @@ export function buildSpec(i: SpecInput): OciSpec {
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    i.shmPath ? bind('/dev/shm', i.shmPath, false) : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'] },

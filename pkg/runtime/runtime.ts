@@ -195,6 +195,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         cgroupsPath: cgroupPath,
         etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
         volumes: s.volumes,
+        shmPath: s.shmPath,
       });
       await writeJson(join(dir, 'config.json'), spec);
       const ownsLog = !config.logPath;

@@ -1,12 +1,13 @@
 // Pod sandboxes: pinned net/ipc/uts namespaces (nsfs bind mounts that every container joins),
-// the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, emptyDir volumes and the pod cgroup.
+// the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, its /dev/shm, emptyDir volumes and
+// the pod cgroup.
 // Setup is a linear recipe; every step pushes its undo so a failure unwinds what was done.
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePodCgroup, podCgroupPath, removeCgroup } from './cgroups.js';
 import { RuntimeError } from './errors.js';
-import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, mount, mountsUnder, umount } from './syscalls.js';
+import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, mount, mountsUnder, umount } from './syscalls.js';
 import { SandboxState, type PodSandboxConfig } from './types.js';
 
 export const NETNS_DIR = process.env.TSKUBE_NETNS_DIR ?? '/run/netns';
@@ -23,8 +24,13 @@ export interface SandboxRecord {
   hostname: string;
   cgroupPath: string;
   volumes: Record<string, string>;
+  /** The pod's /dev/shm, a tmpfs every container binds (absent in records from before it existed). */
+  shmPath?: string;
   ip?: string;
 }
+
+/** The size of a pod's /dev/shm, as Docker's and containerd's default (64 MiB). */
+export const DEV_SHM_SIZE = '65536k';
 
 /** Make `dir` a mount point with the given propagation (how `ip netns` prepares /run/netns). */
 export async function ensureMountPoint(dir: string, propagation: number): Promise<void> {
@@ -77,6 +83,13 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
     await fsp.writeFile(join(dir, 'hostname'), hostname + '\n');
     await fsp.writeFile(join(dir, 'resolv.conf'), resolvConf(c, hostResolv));
 
+    // One /dev/shm for the pod, as its containers share one IPC namespace (containerd's
+    // sandbox shm): POSIX shared memory made in one container is seen in the others.
+    const shmPath = join(dir, 'shm');
+    await fsp.mkdir(shmPath, { recursive: true });
+    mount('shm', shmPath, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${DEV_SHM_SIZE}`);
+    undo.push(() => umount(shmPath, MNT_DETACH));
+
     const volumes: Record<string, string> = {};
     for (const v of c.emptyDirs ?? []) {
       const p = join(dir, 'volumes', v.name);
@@ -121,6 +134,7 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
       hostname,
       cgroupPath,
       volumes,
+      shmPath,
     };
   } catch (e) {
     for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => {});

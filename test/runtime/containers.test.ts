@@ -145,6 +145,10 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     const ns = async (id: string, n: string) => (await rt.execSync(id, ['readlink', `/proc/self/ns/${n}`])).stdout;
     for (const n of ['net', 'ipc', 'uts']) expect(await ns(client, n)).toBe(await ns(server, n));
     for (const n of ['pid', 'mnt']) expect(await ns(client, n)).not.toBe(await ns(server, n));
+    // One /dev/shm for the pod, as its IPC namespace is one: what one container puts there the other sees.
+    expect((await rt.execSync(client, ['sh', '-c', 'echo shared-memory > /dev/shm/seg'])).exitCode).toBe(0);
+    expect((await rt.execSync(server, ['cat', '/dev/shm/seg'])).stdout).toBe('shared-memory\n');
+    expect((await rt.execSync(server, ['sh', '-c', 'grep " /dev/shm " /proc/mounts'])).stdout).toMatch(/^shm \/dev\/shm tmpfs rw,nosuid,nodev,noexec,.*size=65536k/);
     await rt.removePodSandbox(sb);
   });
 
