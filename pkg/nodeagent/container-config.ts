@@ -3,7 +3,7 @@
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
-import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, VolumeMount } from '../runtime/types.js';
+import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
 
 export const cfsPeriod = 100_000;
 
@@ -108,6 +108,8 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
       supplementalGroups: psc.supplementalGroups,
       readOnlyRootFilesystem: !!sc.readOnlyRootFilesystem,
       allowPrivilegeEscalation: sc.allowPrivilegeEscalation ?? true,
+      // The container's profile, else the pod's; none is Unconfined (the kubelet's default).
+      seccomp: seccompOf(sc.seccompProfile ?? psc.seccompProfile),
     },
     tty: !!c.tty,
     stdin: !!c.stdin,
@@ -115,6 +117,11 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.container.name': c.name ?? '', 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
     annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log', ...(o.terminationLog ? { 'tskube.io/termination-log': o.terminationLog } : {}) },
   };
+}
+
+function seccompOf(p: { type?: string; localhostProfile?: string } | undefined): SecurityContext['seccomp'] {
+  if (p?.type !== 'RuntimeDefault' && p?.type !== 'Localhost') return undefined;
+  return { type: p.type, ...(p.localhostProfile ? { localhostProfile: p.localhostProfile } : {}) };
 }
 
 export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[] }): PodSandboxConfig {

@@ -26,7 +26,7 @@ describe('process merge (Kubernetes rules)', () => {
   it('args replace CMD only', () => expect(processArgs(image, { args: ['x'] })).toEqual(['/entry', 'x']));
   it('command replaces ENTRYPOINT and drops CMD', () => expect(processArgs(image, { command: ['sh'] })).toEqual(['sh']));
   it('command + args', () => expect(processArgs(image, { command: ['sh'], args: ['-c', 'x'] })).toEqual(['sh', '-c', 'x']));
-  it('fails without any command', () => expect(() => processArgs({ rootfs: image.rootfs }, {})).toThrow(/no command/));
+  it('fails without any command, naming the container', () => expect(() => processArgs({ rootfs: image.rootfs }, { name: 'app' })).toThrow('container "app": no command specified and the image has no ENTRYPOINT or CMD'));
   it('merges env with container values winning', () => {
     expect(mergeEnv(image, [{ key: 'B', value: 'pod' }, { key: 'C', value: 'pod' }], 'h')).toEqual(['PATH=/bin', 'HOSTNAME=h', 'A=image', 'B=pod', 'C=pod']);
   });

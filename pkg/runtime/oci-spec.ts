@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { ImageConfig } from './media-types.js';
 import type { ContainerConfig, LinuxResources } from './types.js';
+import type { OciSeccomp } from './seccomp.js';
 
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
@@ -53,6 +54,7 @@ export interface OciSpec {
     resources: Record<string, unknown>;
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -71,17 +73,19 @@ export interface SpecInput {
   volumes: Record<string, string>;
   /** The pod's shared /dev/shm (a tmpfs on the host); without it the container gets its own. */
   shmPath?: string;
+  /** The seccomp filter, resolved from the container's profile (see seccomp.ts); none: unconfined. */
+  seccomp?: OciSeccomp;
 }
 
 /** Kubernetes' rule: command replaces ENTRYPOINT, args replace CMD. */
-export function processArgs(image: ImageConfig, c: Pick<ContainerConfig, 'command' | 'args'>): string[] {
+export function processArgs(image: ImageConfig, c: Pick<ContainerConfig, 'command' | 'args'> & { name?: string }): string[] {
   const entry = image.config?.Entrypoint ?? [];
   const cmd = image.config?.Cmd ?? [];
   let args: string[];
   if (c.command?.length) args = [...c.command, ...(c.args ?? [])];
   else if (c.args?.length) args = [...entry, ...c.args];
   else args = [...entry, ...cmd];
-  if (!args.length) throw new InvalidArgumentError(`container "${c.command}": no command specified and the image has no ENTRYPOINT or CMD`);
+  if (!args.length) throw new InvalidArgumentError(`container "${c.name ?? ''}": no command specified and the image has no ENTRYPOINT or CMD`);
   return args;
 }
 
@@ -187,6 +191,7 @@ export function buildSpec(i: SpecInput): OciSpec {
       cgroupsPath: i.cgroupsPath,
       resources: privileged ? { ...linuxResources(c.resources), devices: [{ allow: true, access: 'rwm' }] } : linuxResources(c.resources),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      ...(i.seccomp && !privileged ? { seccomp: i.seccomp } : {}),
     },
   };
 }

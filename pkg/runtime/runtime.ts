@@ -8,7 +8,7 @@ import { oomKilled, removeCgroup } from './cgroups.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
 import { ImageManager } from './image-service.js';
 import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, waitExit } from './monitor.js';
-import { buildSpec, resolveUser } from './oci-spec.js';
+import { buildSpec, capabilities, resolveUser } from './oci-spec.js';
 import { readLogFile } from './logs.js';
 import { Runc } from './runc.js';
 import { startTtyExec, type BundleProcess } from './exec-tty.js';
@@ -16,6 +16,7 @@ import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRe
 import { mountRootfs, unmountRootfs } from './snapshots.js';
 import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
 import { MNT_DETACH, umount } from './syscalls.js';
+import { localhostProfile, runtimeDefaultProfile, type OciSeccomp } from './seccomp.js';
 import {
   ContainerState, SandboxState,
   type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
@@ -29,6 +30,8 @@ const DEFAULT_LOG_SIZE_MAX = 10 << 20;
 export interface RuntimeOptions {
   /** State root; default /var/lib/tskube/runtime. */
   root?: string;
+  /** Where seccomp profiles of type Localhost are read from; default <root>/seccomp. */
+  seccompDir?: string;
 }
 
 export class Runtime extends ImageManager implements RuntimeService {
@@ -38,6 +41,8 @@ export class Runtime extends ImageManager implements RuntimeService {
   private readonly sandboxDir: string;
   private readonly containerDir: string;
   private readonly nsDir: string;
+  /** Localhost seccomp profiles live here. */
+  seccompDir: string;
 
   private constructor(root: string) {
     super(root);
@@ -45,12 +50,14 @@ export class Runtime extends ImageManager implements RuntimeService {
     this.sandboxDir = join(root, 'sandboxes');
     this.containerDir = join(root, 'containers');
     this.nsDir = join(root, 'ns');
+    this.seccompDir = join(root, 'seccomp');
     this.inUse = async () => new Set([...this.containers.values()].flatMap((c) => c.diffIds));
   }
 
   /** Open (or create) the runtime at `root`, rediscovering sandboxes and containers on disk. */
   static async open(opts: RuntimeOptions = {}): Promise<Runtime> {
     const rt = new Runtime(opts.root ?? DEFAULT_ROOT);
+    if (opts.seccompDir) rt.seccompDir = opts.seccompDir;
     await rt.init();
     return rt;
   }
@@ -196,6 +203,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
         volumes: s.volumes,
         shmPath: s.shmPath,
+        seccomp: await this.seccompFor(config),
       });
       await writeJson(join(dir, 'config.json'), spec);
       const ownsLog = !config.logPath;
@@ -227,6 +235,20 @@ export class Runtime extends ImageManager implements RuntimeService {
     } catch (e) {
       for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => {});
       throw new RuntimeError(`pod "${s.config.namespace}/${s.config.name}": container "${config.name}": ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** The container's seccomp filter: none for Unconfined (the default) and for privileged containers. */
+  private async seccompFor(c: ContainerConfig): Promise<OciSeccomp | undefined> {
+    const p = c.securityContext?.seccomp;
+    if (!p || c.securityContext?.privileged) return undefined;
+    switch (p.type) {
+      case 'RuntimeDefault':
+        return runtimeDefaultProfile(capabilities(c));
+      case 'Localhost':
+        return localhostProfile(this.seccompDir, p.localhostProfile);
+      default:
+        return undefined;
     }
   }
 

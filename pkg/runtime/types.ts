@@ -2,6 +2,7 @@
 // CRI (k8s.io/cri-api runtime/v1) in camelCase; configs are what the agent builds from a Pod.
 import type { Readable, Writable } from 'node:stream';
 import type { PullProgress, RegistryAuth } from './registry-client.js';
+import type { SeccompProfile } from './seccomp.js';
 
 export interface Mount {
   containerPath: string;
@@ -43,6 +44,8 @@ export interface SecurityContext {
   readOnlyRootFilesystem?: boolean;
   /** Defaults to true like Kubernetes; false sets no_new_privs. */
   allowPrivilegeEscalation?: boolean;
+  /** securityContext.seccompProfile; none means Unconfined, as in Kubernetes. Privileged containers are never filtered. */
+  seccomp?: SeccompProfile;
 }
 
 export interface PodSandboxConfig {

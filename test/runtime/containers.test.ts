@@ -152,6 +152,31 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await rt.removePodSandbox(sb);
   });
 
+  it('applies seccomp profiles: RuntimeDefault and Localhost filter, Unconfined (the default) does not', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const plain = await run(sb, { command: ['sleep', '60'] });
+    const def = await run(sb, { command: ['sleep', '60'], securityContext: { seccomp: { type: 'RuntimeDefault' } } });
+    await fsp.mkdir(rt.seccompDir, { recursive: true });
+    await fsp.writeFile(join(rt.seccompDir, 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    const local = await run(sb, { command: ['sleep', '60'], securityContext: { seccomp: { type: 'Localhost', localhostProfile: 'no-mkdir.json' } } });
+    const mode = async (id: string) => (await rt.execSync(id, ['grep', '^Seccomp:', '/proc/self/status'])).stdout.trim();
+    expect(await mode(plain)).toBe('Seccomp:\t0');
+    expect(await mode(def)).toBe('Seccomp:\t2');
+    expect(await mode(local)).toBe('Seccomp:\t2');
+    // A user namespace needs no capability: only the filter stops it.
+    expect(await rt.execSync(plain, ['unshare', '-U', 'true'])).toMatchObject({ exitCode: 0, stderr: '' });
+    const u = await rt.execSync(def, ['unshare', '-U', 'true']);
+    expect(u.exitCode).not.toBe(0);
+    expect(u.stderr).toMatch(/not permitted/i);
+    expect((await rt.execSync(def, ['sh', '-c', 'mkdir /tmp/d && echo made'])).stdout).toBe('made\n');
+    const m = await rt.execSync(local, ['mkdir', '/tmp/d']);
+    expect(m.exitCode).not.toBe(0);
+    expect(m.stderr).toMatch(/not permitted/i);
+    // A profile that is not there fails the container's creation, naming the file.
+    await expect(rt.createContainer(sb, { name: 'bad', image: IMAGE, command: ['true'], securityContext: { seccomp: { type: 'Localhost', localhostProfile: 'missing.json' } } })).rejects.toThrow(/cannot load seccomp profile ".*missing\.json"/);
+    await rt.removePodSandbox(sb);
+  });
+
   it('drops capabilities, holds readOnlyRootFilesystem, runs as the asked user, sets no_new_privs', async () => {
     const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'scratch' }] }));
     const plain = await run(sb, { command: ['sleep', '60'] });
