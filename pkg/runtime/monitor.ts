@@ -29,7 +29,17 @@ export function conmonPidFile(p: Pick<MonitorPaths, 'dir'>): string {
 }
 
 /** Start conmon, which runs `runc create`; resolves with the container's init pid. */
-export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, logSizeMax: number): Promise<number> {
+/**
+ * How the container's stdio is set up: `tty` gives it a terminal (conmon holds the master and
+ * logs what the terminal shows), `stdin` keeps a stdin pipe open (as Kubernetes' `stdin: true`:
+ * reads wait for input instead of seeing end-of-file), left open when a client detaches.
+ */
+export interface ConmonStdio {
+  tty?: boolean;
+  stdin?: boolean;
+}
+
+export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, logSizeMax: number, stdio: ConmonStdio = {}): Promise<number> {
   await Promise.all([fsp.mkdir(join(p.dir, 'exit'), { recursive: true }), fsp.mkdir(join(p.dir, 'persist'), { recursive: true }), fsp.mkdir(p.socketDir, { recursive: true })]);
   const args = [
     '--api-version', '1', '-c', id, '-u', id, '-n', id,
@@ -38,6 +48,8 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
     '-l', `k8s-file:${p.logPath}`, '--log-size-max', String(logSizeMax),
     '--exit-dir', join(p.dir, 'exit'), '--persist-dir', join(p.dir, 'persist'),
     '--socket-dir-path', p.socketDir, '--log-level', 'error', '--no-sync-log',
+    ...(stdio.tty ? ['--terminal'] : []),
+    ...(stdio.stdin ? ['--stdin', '--leave-stdin-open'] : []),
   ];
   return new Promise((resolve, reject) => {
     // conmon also drops an "oom" file in its working directory: keep that inside the container's dir.

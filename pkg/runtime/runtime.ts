@@ -228,7 +228,7 @@ export class Runtime extends ImageManager implements RuntimeService {
       this.containers.set(id, rec);
       undo.push(() => this.containers.delete(id));
       undo.push(() => this.runc.delete(id, true));
-      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX);
+      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX, { tty: config.tty, stdin: config.stdin });
       rec.conmonPid = await readPid(conmonPidFile({ dir }));
       await this.saveContainer(rec);
       return id;

@@ -152,6 +152,20 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await rt.removePodSandbox(sb);
   });
 
+  it('gives a tty: true container a terminal and keeps a stdin: true container\'s stdin open', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const tty = await run(sb, { command: ['sh', '-c', 'tty; sleep 60'], tty: true, stdin: true });
+    await waitFor(async () => /^\/dev\/pts\/\d+\r\n$/.test(await logText(tty)) || undefined, 10_000, 'the tty container to print its terminal');
+    // stdin: true is an open pipe: a read waits instead of seeing end-of-file; without it, it ends at once.
+    const open = await run(sb, { command: ['sh', '-c', 'read x || echo eof'], stdin: true });
+    const closed = await run(sb, { command: ['sh', '-c', 'read x || echo eof'] });
+    await exited(closed);
+    expect(await logText(closed)).toBe('eof\n');
+    expect((await rt.containerStatus(open)).state).toBe(ContainerState.Running);
+    expect(await logText(open)).toBe('');
+    await rt.removePodSandbox(sb);
+  });
+
   it('applies seccomp profiles: RuntimeDefault and Localhost filter, Unconfined (the default) does not', async () => {
     const sb = await rt.runPodSandbox(pod());
     const plain = await run(sb, { command: ['sleep', '60'] });
