@@ -245,6 +245,13 @@ export class PodWorker {
       podStartDuration.observe((Date.now() - this.seenAt) / 1000);
     }
     await this.refresh();
+    // Containers started by this sync run now: their probers, and the readiness of those without
+    // a readiness probe, are set before the status goes out. (The kubelet reports such a
+    // container ready as soon as it runs; this status said Running but not Ready until the next sync.)
+    for (const c of spec.containers ?? []) {
+      const st = this.latest(c.name!);
+      if (st?.state === ContainerState.Running) this.ensureProbers(c, st);
+    }
     this.reportStatus();
   }
 

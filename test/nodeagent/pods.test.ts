@@ -57,7 +57,13 @@ async function tsctl(...args: string[]): Promise<string> {
 describe('pod lifecycle', () => {
   it('is submitted, runs and is removed, each step seen on a watch', async () => {
     const seen: string[] = [];
-    const w = await watchPod(c, 'life', (e) => seen.push(`${e.type}:${(e.object.status as { phase?: string })?.phase ?? ''}`));
+    // With no readiness probe a running container is ready: no status may say Running but not Ready.
+    const runningUnready: unknown[] = [];
+    const w = await watchPod(c, 'life', (e) => {
+      const st = e.object.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+      seen.push(`${e.type}:${st?.phase ?? ''}`);
+      if (e.type !== 'DELETED' && !e.object.metadata?.deletionTimestamp && st?.phase === 'Running' && !st.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) runningUnready.push(st);
+    });
     await create('life', { containers: [ctr('main', 'sleep 3600')] });
     await phaseIs('life', 'Running');
     const st = await podStatus(c, 'life');
@@ -70,6 +76,7 @@ describe('pod lifecycle', () => {
     w.stop();
     expect(seen[0]).toBe('ADDED:Pending');
     expect(seen).toContain('MODIFIED:Running');
+    expect(runningUnready).toEqual([]);
   });
 
   it('logs print what the container wrote; a termination reason is reported', async () => {
