@@ -79,6 +79,12 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       return;
     }
     const url = new URL(req.url ?? '/', 'https://agent');
+    if (url.pathname.startsWith('/attach/')) {
+      // (kubectl run -it and kubectl attach fall back to streaming the logs on this answer)
+      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'attach is not implemented by the tskube node agent: use kubectl logs -f, or kubectl exec', reason: 'BadRequest', code: 400 });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
     const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const w = m ? findWorker(agent, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)) : undefined;
     const st = w?.latest(decodeURIComponent(m?.[3] ?? ''));

@@ -402,6 +402,21 @@ describe('exec with a terminal (tsctl exec -it, kubectl exec -it)', () => {
     const containers = join(c.cfg.dataDir, 'runtime', 'containers');
     expect(readdirSync(containers).flatMap((d) => readdirSync(join(containers, d)).filter((f) => f.startsWith('exec-')))).toEqual([]);
   });
+
+  it('attach is refused with a Status naming what to use instead (kubectl then streams the logs)', async () => {
+    const client = c.cp.admin;
+    const q = new URLSearchParams([['container', 'main'], ['stdout', 'true']]);
+    const ws = new WebSocket(`wss://${client.url.host}${client.path(Pods, 'default', 'tty', 'attach')}?${q}`, [...STREAM_PROTOCOLS], {
+      headers: { Authorization: `Bearer ${client.config.token}` },
+      ca: client.config.caCert,
+      rejectUnauthorized: !client.config.insecureSkipTLSVerify,
+    });
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => ws.once('unexpected-response', (_req, r) => resolve(r)).once('open', () => reject(new Error('attach was accepted'))));
+    let body = '';
+    for await (const chunk of res) body += chunk;
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(body)).toMatchObject({ kind: 'Status', code: 400, message: expect.stringContaining('attach is not implemented') });
+  });
 });
 
 describe('agent restarts', () => {
