@@ -52,13 +52,13 @@ enum State {
   Stopped,
 }
 
+/** How long a write hint generation lasts (see WatchCache.expected). */
+const hintGenerationMs = 5_000;
+
 /**
  * Invariants: `rev` is the newest revision applied; `window` holds events in revision order, all
  * newer than `oldestRev`, so any resume from rv >= oldestRev is served exactly.
  */
-/** How long a write hint generation lasts (see WatchCache.expected). */
-const hintGenerationMs = 5_000;
-
 export class WatchCache {
   private items = new Map<string, RawObject>();
   private window: CacheEvent[] = [];

@@ -28,7 +28,6 @@ export function conmonPidFile(p: Pick<MonitorPaths, 'dir'>): string {
   return join(p.dir, 'conmon.pid');
 }
 
-/** Start conmon, which runs `runc create`; resolves with the container's init pid. */
 /**
  * How the container's stdio is set up: `tty` gives it a terminal (conmon holds the master and
  * logs what the terminal shows), `stdin` keeps a stdin pipe open (as Kubernetes' `stdin: true`:
@@ -39,6 +38,7 @@ export interface ConmonStdio {
   stdin?: boolean;
 }
 
+/** Start conmon, which runs `runc create`; resolves with the container's init pid. */
 export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, logSizeMax: number, stdio: ConmonStdio = {}): Promise<number> {
   await Promise.all([fsp.mkdir(join(p.dir, 'exit'), { recursive: true }), fsp.mkdir(join(p.dir, 'persist'), { recursive: true }), fsp.mkdir(p.socketDir, { recursive: true })]);
   const args = [
