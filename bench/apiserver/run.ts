@@ -1,7 +1,8 @@
 // bench/apiserver: pod creates/s with 8 concurrent clients, LIST latency with 10k pods stored,
 // watch delivery latency to 100 watchers, apiserver RSS, and the raw etcd put rate measured in
-// the same run. Writes bench/results/apiserver.json.
-//   npm run build && npx vite-node bench/apiserver/run.ts [--pods 10000] [--clients 8] [--watchers 100]
+// the same run; then paired rounds of raw puts and creates back to back, whose median ratio does
+// not move with the machine's drift. Writes bench/results/apiserver.json.
+//   npm run build && npx vite-node bench/apiserver/run.ts [--pods 10000] [--clients 8] [--watchers 100] [--rounds 3]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const { flags } = parseFlags(
     pods: { type: 'number', default: 10_000, help: 'pods to store' },
     clients: { type: 'number', default: 8, help: 'concurrent clients' },
     watchers: { type: 'number', default: 100, help: 'watchers' },
+    rounds: { type: 'number', default: 3, help: 'paired rounds at the end: raw puts, then creates, back to back (0: none)' },
     out: { type: 'string', default: 'bench/results/apiserver.json', help: 'result file' },
   },
   process.argv.slice(2),
@@ -62,9 +64,8 @@ async function main(): Promise<void> {
     // etcd3 (@grpc/grpc-js), and through the apiserver's own client (gRPC straight over node:http2).
     const value = JSON.stringify({ ...podBody('x'.repeat(20)), metadata: { name: 'x', uid: 'u'.repeat(36), creationTimestamp: new Date().toISOString() } });
     const etcdPid = childrenOf(child.pid!)[0]!;
-    const rawPuts = async (put: (key: string) => Promise<unknown>) => {
+    const rawPuts = async (put: (key: string) => Promise<unknown>, n = 4400) => {
       const cpu0 = [cpuSeconds(etcdPid), cpuSeconds(process.pid)];
-      const n = 4400;
       const warmup = 400;
       let next = 0;
       let done = 0;
@@ -82,13 +83,13 @@ async function main(): Promise<void> {
       return { perSec, cpuMsPerPut };
     };
     const etcd = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort}` });
-    const viaEtcd3 = await rawPuts((k) => etcd.put(k).value(value).exec());
+    const etcd3Put = (k: string) => etcd.put(k).value(value).exec();
+    const viaEtcd3 = await rawPuts(etcd3Put);
     const lean = new EtcdClient([`http://127.0.0.1:${etcdPort}`]);
     const leanValue = Buffer.from(value);
-    const viaLean = await rawPuts((k) => lean.put({ key: Buffer.from(k), value: leanValue }));
-    lean.close();
+    const leanPut = (k: string) => lean.put({ key: Buffer.from(k), value: leanValue });
+    const viaLean = await rawPuts(leanPut);
     await etcd.delete().prefix('/bench/raw/');
-    etcd.close();
     const rawPutsPerSec = viaEtcd3.perSec;
     console.error(`raw etcd puts/s (${flags.clients} concurrent): ${viaEtcd3.perSec.toFixed(0)} via etcd3, CPU ms per put ${JSON.stringify(viaEtcd3.cpuMsPerPut)}; ${viaLean.perSec.toFixed(0)} via the apiserver's client, CPU ms per put ${JSON.stringify(viaLean.cpuMsPerPut)}`);
 
@@ -183,7 +184,36 @@ async function main(): Promise<void> {
     watchClient.close();
     console.error(`watch delivery to ${flags.watchers} watchers: p50 ${pct(delivery, 50).toFixed(1)} ms, p99 ${pct(delivery, 99).toFixed(1)} ms (${delivery.length}/${events * flags.watchers} delivered)`);
 
+    // 5. Paired rounds: the machine's speed drifts over minutes (other tenants), so the ratio is
+    // also measured in rounds of raw puts and creates back to back, and its median reported.
+    const rounds: { rawEtcd3: number; rawApiserverClient: number; creates: number; createsVsRawEtcd: number; createsVsRawEtcdApiserverClient: number }[] = [];
+    for (let r = 0; r < flags.rounds; r++) {
+      const e3 = (await rawPuts(etcd3Put, 2400)).perSec;
+      const ln = (await rawPuts(leanPut, 2400)).perSec;
+      await etcd.delete().prefix('/bench/raw/');
+      let n = 0;
+      const total = 2000;
+      const warm = 200;
+      let tWarm = 0;
+      await Promise.all(
+        clients.map(async (c) => {
+          while (n < total) {
+            const i = n++;
+            await c.create(Pods, 'default', podBody(`round${r}-${i}`));
+            if (i === warm) tWarm = performance.now();
+          }
+        }),
+      );
+      const creates = (total - warm) / ((performance.now() - tWarm) / 1000);
+      rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln) });
+      console.error(`round ${r + 1}: raw puts/s ${e3.toFixed(0)} via etcd3, ${ln.toFixed(0)} via the apiserver's client; creates/s ${creates.toFixed(0)} (${(creates / e3).toFixed(2)}, ${(creates / ln).toFixed(2)})`);
+    }
+    lean.close();
+    etcd.close();
+    const median = (xs: number[]) => pct(xs, 50);
+
     Object.assign(result, {
+      pairedRounds: rounds.length ? { rounds, medianCreatesVsRawEtcd: median(rounds.map((x) => x.createsVsRawEtcd)), medianCreatesVsRawEtcdApiserverClient: median(rounds.map((x) => x.createsVsRawEtcdApiserverClient)) } : undefined,
       rawEtcdPutsPerSec: round(rawPutsPerSec),
       cpuMsPerRawPut: viaEtcd3.cpuMsPerPut,
       rawEtcdPutsPerSecApiserverClient: round(viaLean.perSec),
