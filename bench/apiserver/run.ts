@@ -97,26 +97,32 @@ async function main(): Promise<void> {
     // CPU seconds per process over the create phase say where a create's cost goes on this machine.
     const pids = { apiserver: child.pid!, etcd: etcdPid, benchClient: process.pid };
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
-    let next = 0;
+    /** Creates `count` pods named by `name`, one client per concurrent stream; `done` hears each create's start and end. */
+    const createPods = (count: number, name: (i: number) => string, done: (startMs: number, endMs: number) => void) => {
+      let next = 0;
+      return Promise.all(
+        clients.map(async (c) => {
+          while (next < count) {
+            const i = next++;
+            const s = performance.now();
+            await c.create(Pods, 'default', podBody(name(i)));
+            done(s, performance.now());
+          }
+        }),
+      );
+    };
     const createLat: number[] = [];
     const createdAt: number[] = [];
     const t1 = performance.now();
     let lastReport = t1;
-    await Promise.all(
-      clients.map(async (c) => {
-        while (next < flags.pods) {
-          const i = next++;
-          const s = performance.now();
-          await c.create(Pods, 'default', podBody(`bench-${i}`));
-          createLat.push(performance.now() - s);
-          createdAt.push(performance.now());
-          if (performance.now() - lastReport > 2000) {
-            lastReport = performance.now();
-            console.error(`  created ${createLat.length}/${flags.pods}`);
-          }
-        }
-      }),
-    );
+    await createPods(flags.pods, (i) => `bench-${i}`, (s, e) => {
+      createLat.push(e - s);
+      createdAt.push(e);
+      if (e - lastReport > 2000) {
+        lastReport = e;
+        console.error(`  created ${createLat.length}/${flags.pods}`);
+      }
+    });
     const createSecs = (performance.now() - t1) / 1000;
     const cpuPerCreateMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuBefore[k]!) * 1000) / flags.pods)]));
     console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall)`);
@@ -191,19 +197,13 @@ async function main(): Promise<void> {
       const e3 = (await rawPuts(etcd3Put, 2400)).perSec;
       const ln = (await rawPuts(leanPut, 2400)).perSec;
       await etcd.delete().prefix('/bench/raw/');
-      let n = 0;
       const total = 2000;
       const warm = 200;
+      let finished = 0;
       let tWarm = 0;
-      await Promise.all(
-        clients.map(async (c) => {
-          while (n < total) {
-            const i = n++;
-            await c.create(Pods, 'default', podBody(`round${r}-${i}`));
-            if (i === warm) tWarm = performance.now();
-          }
-        }),
-      );
+      await createPods(total, (i) => `round${r}-${i}`, (_s, e) => {
+        if (++finished === warm) tWarm = e;
+      });
       const creates = (total - warm) / ((performance.now() - tWarm) / 1000);
       rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln) });
       console.error(`round ${r + 1}: raw puts/s ${e3.toFixed(0)} via etcd3, ${ln.toFixed(0)} via the apiserver's client; creates/s ${creates.toFixed(0)} (${(creates / e3).toFixed(2)}, ${(creates / ln).toFixed(2)})`);

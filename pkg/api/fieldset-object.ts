@@ -168,16 +168,23 @@ function fieldsV1Of(entries: [string, FieldsV1][], member: boolean): FieldsV1 {
   return out;
 }
 
+/** The entries of a struct's or map's fields, each added with everything below it. */
+function addedFieldEntries(v: JsonObject, t: FieldType): [string, FieldsV1][] {
+  const entries: [string, FieldsV1][] = [];
+  for (const k of Object.keys(v)) {
+    const c = v[k];
+    if (!absent(c)) entries.push([fieldElement(k), addedFieldsV1(c!, childType(t, k))]);
+  }
+  return entries;
+}
+
 /** The FieldsV1 of a node compareObjects finds added (absent before), with everything below it. */
 function addedFieldsV1(v: Json, t: FieldType): FieldsV1 {
   if (t.kind === 'leaf' || isEmpty(v)) return {};
-  const entries: [string, FieldsV1][] = [];
+  let entries: [string, FieldsV1][] = [];
   if (t.kind === 'struct' || t.kind === 'map') {
     if (!isObject(v)) return {};
-    for (const k of Object.keys(v)) {
-      const c = v[k];
-      if (!absent(c)) entries.push([fieldElement(k), addedFieldsV1(c!, childType(t, k))]);
-    }
+    entries = addedFieldEntries(v, t);
   } else {
     if (!Array.isArray(v)) return {};
     for (const [e, item] of itemsByElement(t, v, [], false)) entries.push([e, t.kind === 'keyed' && !absent(item) ? addedFieldsV1(item, t.item) : {}]);
@@ -210,11 +217,8 @@ export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<s
         member = true;
       }
     } else {
-      const children: [string, FieldsV1][] = [];
-      for (const k2 of Object.keys(v)) {
-        const c = v[k2];
-        if (!absent(c)) children.push([fieldElement(k2), addedFieldsV1(c!, childType(ct, k2))]);
-      }
+      // compared against {}: not added itself, its fields are
+      const children = addedFieldEntries(v, ct);
       if (children.length) sub = fieldsV1Of(children, false);
     }
     if (!sub) continue;

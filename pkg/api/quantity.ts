@@ -29,21 +29,24 @@ function pow10(n: number): bigint {
 }
 
 /**
- * Parsed quantities by their text: the same few ("100m", "128Mi") come in every pod, and a
- * BigInt parse is most of a pod's defaulting and validation otherwise. Bounded; results are
- * never mutated.
+ * `fn` remembered by its text argument, for at most 1024 texts (then it starts over): the same
+ * few quantities ("100m", "128Mi") come in every pod, and a BigInt parse is most of a pod's
+ * defaulting and validation otherwise. Only results are kept (a throw is not), never mutated.
  */
-const parsed = new Map<string, Readonly<Rational>>();
-const maxParsed = 1024;
-
-function parseRational(s: string): Readonly<Rational> {
-  const hit = typeof s === 'string' ? parsed.get(s) : undefined;
-  if (hit) return hit;
-  const r = parseRationalUncached(s);
-  if (parsed.size >= maxParsed) parsed.clear();
-  parsed.set(s, r);
-  return r;
+function memoByText<T>(fn: (s: string) => T): (s: string) => T {
+  const seen = new Map<string, T>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) {
+      v = fn(s);
+      if (seen.size >= 1024) seen.clear();
+      seen.set(s, v);
+    }
+    return v;
+  };
 }
+
+const parseRational: (s: string) => Readonly<Rational> = memoByText(parseRationalUncached);
 
 function parseRationalUncached(s: string): Rational {
   if (typeof s !== 'string') throw new QuantityError(String(s));
@@ -157,16 +160,10 @@ function toNano(r: Readonly<Rational>): bigint {
  * "1.5Gi" → "1536Mi", "1e3" → "1e3", "2048" → "2048", "0.5Ki" → "512". Throws QuantityError.
  */
 export function canonicalQuantity(s: string): string {
-  let c = canonical.get(s);
-  if (c === undefined) {
-    c = canonicalUncached(s);
-    if (canonical.size >= maxParsed) canonical.clear();
-    canonical.set(s, c);
-  }
-  return c;
+  return canonical(s);
 }
 
-const canonical = new Map<string, string>();
+const canonical = memoByText(canonicalUncached);
 
 function canonicalUncached(s: string): string {
   const r = parseRational(s);

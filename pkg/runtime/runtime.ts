@@ -42,22 +42,21 @@ export class Runtime extends ImageManager implements RuntimeService {
   private readonly containerDir: string;
   private readonly nsDir: string;
   /** Localhost seccomp profiles live here. */
-  seccompDir: string;
+  readonly seccompDir: string;
 
-  private constructor(root: string) {
+  private constructor(root: string, seccompDir?: string) {
     super(root);
     this.runc = new Runc(join(root, 'runc'));
     this.sandboxDir = join(root, 'sandboxes');
     this.containerDir = join(root, 'containers');
     this.nsDir = join(root, 'ns');
-    this.seccompDir = join(root, 'seccomp');
+    this.seccompDir = seccompDir ?? join(root, 'seccomp');
     this.inUse = async () => new Set([...this.containers.values()].flatMap((c) => c.diffIds));
   }
 
   /** Open (or create) the runtime at `root`, rediscovering sandboxes and containers on disk. */
   static async open(opts: RuntimeOptions = {}): Promise<Runtime> {
-    const rt = new Runtime(opts.root ?? DEFAULT_ROOT);
-    if (opts.seccompDir) rt.seccompDir = opts.seccompDir;
+    const rt = new Runtime(opts.root ?? DEFAULT_ROOT, opts.seccompDir);
     await rt.init();
     return rt;
   }
@@ -266,24 +265,24 @@ export class Runtime extends ImageManager implements RuntimeService {
   private async refresh(c: ContainerRecord): Promise<void> {
     if (c.state === ContainerState.Exited) return;
     let exit = await readExit({ dir: c.dir }, c.id);
-    // conmon writes the exit file and then exits: both gone with no file read may mean it wrote
-    // the file just after the first read. Read once more before calling the exit code lost.
-    if (!exit && c.conmonPid !== undefined && !alive(c.conmonPid) && !alive(c.pid)) exit = await readExit({ dir: c.dir }, c.id);
+    if (!exit) {
+      // Still being created (the record is listed before conmon has reported), or still running.
+      if (c.conmonPid === undefined || alive(c.conmonPid) || alive(c.pid)) return;
+      // conmon writes the exit file and then exits: a read just before the write found none.
+      exit = await readExit({ dir: c.dir }, c.id);
+    }
     if (exit) {
       c.exitCode = exit.code;
       c.finishedAt = exit.at.toISOString();
       if (!c.startedAt || c.startedAt > c.finishedAt) c.startedAt = c.finishedAt;
       const oom = (await fsp.access(oomFile({ dir: c.dir })).then(() => true, () => false)) || (exit.code !== 0 && (await oomKilled(c.cgroupPath)));
       c.reason = oom ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error';
-    } else if (c.conmonPid === undefined) {
-      // Still being created (the record is listed before conmon has reported): not gone.
-      return;
-    } else if (!alive(c.conmonPid) && !alive(c.pid)) {
+    } else {
       c.exitCode = 255;
       c.finishedAt = new Date().toISOString();
       c.reason = 'Error';
       c.message = 'container monitor (conmon) is gone and left no exit code';
-    } else return;
+    }
     c.state = ContainerState.Exited;
     await this.saveContainer(c);
   }

@@ -3,8 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceInfo } from './resources.js';
 
-export { rfc3339Now as now } from '../../util/time.js';
-
 /** A deep copy of a JSON object (a JSON round trip: several times faster than structuredClone for these). */
 export const clone = <T>(o: T): T => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
 

@@ -12,14 +12,14 @@ import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { updateTracker, type FieldTracker } from './field-manager.js';
-import { clone, deletePath, now, randomSuffix, setTypeMeta } from './object-helpers.js';
+import { clone, deletePath, randomSuffix, setTypeMeta } from './object-helpers.js';
 import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext } from './request-types.js';
 
 export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, UserInfo } from './request-types.js';
 export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
-import { rfc3339 } from '../../util/time.js';
+import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export class Store {
   readonly prefix: string;
@@ -142,7 +142,7 @@ export class Store {
       throw errors.forbidden(ctx.user.name, 'create', r.group, r.name, meta.namespace, meta.name, `may only create the object named "${ctx.requireName}"`);
     }
     meta.uid = randomUUID();
-    meta.creationTimestamp = now();
+    meta.creationTimestamp = rfc3339Now();
     meta.generation = 1;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
