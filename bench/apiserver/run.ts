@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { createInterface } from 'node:readline';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
 import { Pods, RestClient } from '../../pkg/client/rest-client.js';
@@ -50,9 +51,18 @@ async function main(): Promise<void> {
   const entry = resolve('dist/cmd/apiserver/main.js');
   // BENCH_NODE_FLAGS adds node flags to the apiserver (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlagsFor('apiserver'), ...extra, entry, '--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...serverEnv } });
+  const child = spawn(process.execPath, [...nodeFlagsFor('apiserver'), ...extra, entry, '--data-dir', dataDir, '--secure-port', String(port), '--etcd-client-port', String(etcdPort), '--etcd-peer-port', String(peerPort), '--grpc-port', '-1', '--etcd-compaction-interval', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serverEnv } });
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cores: (await import('node:os')).cpus().length, node: process.version } };
   try {
+    // The apiserver's log passes through, except the memory reducer's collections: the bench
+    // reports when they ran.
+    const t0 = performance.now();
+    const collections: string[] = [];
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!line.includes('after a burst')) return void console.error(line);
+      const e = JSON.parse(line) as Record<string, number>;
+      collections.push(`${((performance.now() - t0) / 1000).toFixed(0)} s: RSS ${e.rssBeforeMb} -> ${e.rssAfterMb} MB, heap ${e.heapTotalBeforeMb} -> ${e.heapTotalMb} MB, young generation ${e.youngBeforeMb} -> ${e.youngMb} MB`);
+    });
     await new Promise<void>((res, rej) => {
       child.stdout.on('data', (b: Buffer) => b.toString().includes('"ready":true') && res());
       child.once('exit', (c) => rej(new Error(`apiserver exited ${c}`)));
@@ -160,7 +170,7 @@ async function main(): Promise<void> {
     const heapTotalMb = metric('nodejs_heap_size_total_bytes');
     const externalMb = metric('nodejs_external_memory_bytes');
     const rssSettled = rssMb(child.pid!);
-    console.error(`apiserver with ${flags.pods} pods: RSS ${rssWithPods.toFixed(0)} MB right after the burst, ${rssSettled.toFixed(0)} MB settled; heap used ${heapUsedMb.toFixed(0)} MB of ${heapTotalMb.toFixed(0)} MB, external ${externalMb.toFixed(0)} MB`);
+    console.error(`apiserver with ${flags.pods} pods: RSS ${rssWithPods.toFixed(0)} MB right after the burst, ${rssSettled.toFixed(0)} MB settled; heap used ${heapUsedMb.toFixed(0)} MB of ${heapTotalMb.toFixed(0)} MB, external ${externalMb.toFixed(0)} MB; memory reducer ran at ${collections.join(', ') || 'no time'}`);
 
     // 4. Watch delivery latency to N watchers.
     const rv = (await clients[0]!.list(Pods, 'default', { limit: 1 })).metadata.resourceVersion;
@@ -231,6 +241,7 @@ async function main(): Promise<void> {
       watchers: flags.watchers,
       watchDeliveryMs: { p50: round(pct(delivery, 50)), p99: round(pct(delivery, 99)), delivered: delivery.length, expected: events * flags.watchers },
       apiserverRssMb: { afterCreateBurst: round(rssWithPods), settled: round(rssSettled), heapUsed: round(heapUsedMb), heapTotal: round(heapTotalMb), external: round(externalMb), afterWatchers: round(rssMb(child.pid!)) },
+      memoryReducerRuns: collections,
       targets: { createsAtLeastHalfOfRawEtcd: createsPerSec >= rawPutsPerSec / 2, createsAtLeastHalfOfRawEtcdApiserverClient: createsPerSec >= viaLean.perSec / 2, listUnder500ms: pct(listLat, 50) < 500, rssUnder150MB: rssSettled < 150 },
     });
     for (const c of clients) c.close();

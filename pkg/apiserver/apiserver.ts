@@ -16,7 +16,7 @@ import { ensurePki, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, t
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer, requestCount } from './rest/server.js';
-import { startMemoryReducer } from '../util/memory-reducer.js';
+import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, type JoinDeps } from './join.js';
 import { protectedNamespaces } from './registry/operations.js';
@@ -288,11 +288,14 @@ export class ApiServer {
       this.timers.push(setTimeout(tick, ms));
     };
     loop(finalize, 1000);
-    // Hand memory back after bursts, once fewer than a handful of requests arrive per tick.
+    // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and
+    // the loop is mostly idle: a few LISTs of 10k pods are few requests but a busy loop, and a
+    // collection between two of them is undone by the next.
     let lastCount = requestCount();
+    const loopBusy = eventLoopBusy(0.25);
     this.stopReducer = startMemoryReducer(() => {
       const n = requestCount();
-      const busy = n - lastCount > 25;
+      const busy = loopBusy() || n - lastCount > 25;
       lastCount = n;
       return busy;
     });

@@ -1,10 +1,11 @@
 // A memory reducer for long-running servers. V8 grows its heap during a burst (10k pod creates)
 // and keeps the capacity afterwards; glibc keeps freed malloc chunks in its arenas. Neither is
 // handed back on its own in Node, which sends V8 no idle notifications. When the process has
-// gone quiet after growing, this runs one full, compacting GC and then malloc_trim(0), so that
+// gone quiet after growing, this runs one full, compacting GC and then malloc_trim(0) (and one
+// more GC 5 s later if the young generation is still large), so that
 // RSS follows the live data instead of the high-water mark. Cheap when idle: one
 // process.memoryUsage() per tick; at most one collection per `minGapMs`.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { openLibc } from './libc.js';
 import { logger } from './log.js';
@@ -14,7 +15,10 @@ const log = logger('memory');
 export interface MemoryReducerOptions {
   /** How often to look (ms). */
   intervalMs: number;
-  /** Collect when the heap holds this many more bytes than it did after the last collection. */
+  /**
+   * Collect when the heap's capacity, or the process's RSS, is this many bytes above what it was
+   * after the last collection.
+   */
   growthBytes: number;
   /** Never collect more often than this (ms). */
   minGapMs: number;
@@ -28,16 +32,21 @@ let trimFn: ((pad: number) => number) | undefined;
 function collector(): () => void {
   if (!gcFn) {
     setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (opts?: object) => void;
-    // The 'last-resort' flavour is V8's memory-reducing collection, which gives back
-    // young-generation and pooled pages; a plain full GC after it collects whatever that one
-    // left (on its own it does not reliably collect everything in this V8).
-    gcFn = () => {
-      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-      gc();
-    };
+    // A full, compacting GC. (This V8, 11.3, has no memory-reducing flavour to ask for: gc() with
+    // an options object runs a scavenge.)
+    gcFn = runInNewContext('gc') as () => void;
   }
   return gcFn;
+}
+
+/** V8's window for the allocation rate that decides whether a full GC shrinks the young generation. */
+const youngShrinkQuietMs = 5_100;
+/** A young generation this small is left as it is. */
+const youngSmallBytes = 4 << 20;
+
+/** Bytes V8 has committed to the young generation (both semi-spaces). */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
 
 function trim(): void {
@@ -74,19 +83,49 @@ export function eventLoopBusy(threshold = 0.05): () => boolean {
  * own measure, e.g. requests in the last interval), so collections wait for a quiet spell.
  */
 export function startMemoryReducer(busy: () => boolean, o: MemoryReducerOptions = defaultMemoryReducer): () => void {
-  let baseline = process.memoryUsage().heapTotal;
+  // RSS counts too: a collection in a lull of a burst sets the baseline high, and what the burst
+  // adds after it (a few large LISTs) can stay under growthBytes of heap while RSS is 40 MB up.
+  let baseline = process.memoryUsage();
   let last = 0;
-  const timer = setInterval(() => {
+  const collect = (msg: string): number => {
     const m = process.memoryUsage();
-    if (m.heapTotal - baseline < o.growthBytes || Date.now() - last < o.minGapMs || busy()) return;
-    const before = m.rss;
     const t0 = performance.now();
+    const youngBefore = youngGenerationBytes();
     reduceMemory();
     last = Date.now();
-    const after = process.memoryUsage();
-    baseline = after.heapTotal;
-    log.info('heap compacted after a burst', { ms: Math.round(performance.now() - t0), rssBeforeMb: Math.round(before / 2 ** 20), rssAfterMb: Math.round(after.rss / 2 ** 20), heapUsedMb: Math.round(after.heapUsed / 2 ** 20) });
+    baseline = process.memoryUsage();
+    const young = youngGenerationBytes();
+    const mb = (b: number) => Math.round(b / 2 ** 20);
+    log.info(msg, {
+      ms: Math.round(performance.now() - t0),
+      rssBeforeMb: mb(m.rss),
+      rssAfterMb: mb(baseline.rss),
+      heapTotalBeforeMb: mb(m.heapTotal),
+      heapTotalMb: mb(baseline.heapTotal),
+      heapUsedMb: mb(baseline.heapUsed),
+      youngBeforeMb: mb(youngBefore),
+      youngMb: mb(young),
+    });
+    return young;
+  };
+  // V8 gives back the young generation's semi-spaces (up to 2 x --max-semi-space-size) only in a
+  // full GC when allocation over its last 5 s was low; the first collection after a burst comes
+  // too soon for that. When it leaves the young generation large, one more runs 5 s later.
+  let youngTimer: NodeJS.Timeout | undefined;
+  const timer = setInterval(() => {
+    // busy() is asked every tick, so that it speaks of the last interval only.
+    const quiet = !busy();
+    const m = process.memoryUsage();
+    const grown = m.heapTotal - baseline.heapTotal >= o.growthBytes || m.rss - baseline.rss >= o.growthBytes;
+    if (!quiet || !grown || Date.now() - last < o.minGapMs) return;
+    if (collect('heap compacted after a burst') <= youngSmallBytes) return;
+    clearTimeout(youngTimer);
+    youngTimer = setTimeout(() => collect('young generation shrunk after a burst'), youngShrinkQuietMs);
+    youngTimer.unref();
   }, o.intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    clearTimeout(youngTimer);
+  };
 }
