@@ -113,6 +113,7 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     },
     tty: !!c.tty,
     stdin: !!c.stdin,
+    stdinOnce: !!c.stdinOnce,
     logPath: o.logPath,
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.container.name': c.name ?? '', 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
     annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log', ...(o.terminationLog ? { 'tskube.io/termination-log': o.terminationLog } : {}) },

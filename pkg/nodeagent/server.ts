@@ -1,7 +1,8 @@
-// The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec over websockets
-// (v5.channel.k8s.io, v4 accepted), /metrics and /healthz. Callers present this node's own
-// token: the apiserver proxies pods/log and pods/exec here with it.
+// The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
+// websockets (v5.channel.k8s.io, v4 accepted), /metrics and /healthz. Callers present this node's own
+// token: the apiserver proxies pods/log, pods/exec and pods/attach here with it.
 import { createServer, type Server } from 'node:https';
+import type { Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
@@ -9,7 +10,7 @@ import { register } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ensurePki } from '../apiserver/pki.js';
 import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
-import type { ExecSession } from '../runtime/types.js';
+import type { AttachSession, ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
@@ -79,26 +80,74 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       return;
     }
     const url = new URL(req.url ?? '/', 'https://agent');
-    if (url.pathname.startsWith('/attach/')) {
-      // (kubectl run -it and kubectl attach fall back to streaming the logs on this answer)
-      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'attach is not implemented by the tskube node agent: use kubectl logs -f, or kubectl exec', reason: 'BadRequest', code: 400 });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
-    }
-    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-    const w = m ? findWorker(agent, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)) : undefined;
-    const st = w?.latest(decodeURIComponent(m?.[3] ?? ''));
+    const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const w = m ? findWorker(agent, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)) : undefined;
+    const st = w?.latest(decodeURIComponent(m?.[4] ?? ''));
     if (!m || !w || !st) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void runExec(agent, ws, st.id, url));
+    wss.handleUpgrade(req, socket, head, (ws) => void (m[1] === 'exec' ? runExec(agent, ws, st.id, url) : runAttach(agent, ws, st.id, url)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
   return server;
+}
+
+type Frame = { channel: number; payload: Buffer };
+
+/** Hands a client's frame to a session: stdin data, the close of stdin, or a terminal size (a no-op without a tty). */
+function deliverFrame(s: { stdin: Writable | null; resize(size: TerminalSize): void }, f: Frame, what: string, containerId: string): void {
+  if (f.channel === Channel.Stdin) s.stdin?.write(f.payload);
+  else if (isCloseStdin(f)) s.stdin?.end();
+  else if (f.channel === Channel.Resize) {
+    try {
+      s.resize(parseResize(f.payload));
+    } catch (e) {
+      log.warn(`${what}: bad resize message`, { container: containerId, err: e as Error });
+    }
+  }
+}
+
+/**
+ * One attach session on an upgraded websocket: the container's own stdio, through conmon. It
+ * ends with a Success status when the container exits, and detaches (the container runs on)
+ * when the client goes. Input that arrives before the session is connected is kept for it.
+ */
+async function runAttach(agent: NodeAgent, ws: WebSocket, containerId: string, url: URL): Promise<void> {
+  const send = (ch: number, data: Buffer | string) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(ch, data));
+  };
+  let session: AttachSession | undefined;
+  const early: Frame[] = [];
+  const deliver = (s: AttachSession, f: Frame) => deliverFrame(s, f, 'attach', containerId);
+  ws.on('message', (data: Buffer) => {
+    const f = parseFrame(data);
+    if (!f) return;
+    if (session) deliver(session, f);
+    else early.push(f);
+  });
+  let clientGone = false;
+  ws.on('close', () => {
+    clientGone = true;
+    session?.detach();
+  });
+  try {
+    const s = await agent.runtime.attach(containerId, { stdin: url.searchParams.get('stdin') === 'true' });
+    session = s;
+    if (clientGone) return s.detach();
+    s.stdout.on('data', (b: Buffer) => send(Channel.Stdout, b));
+    s.stderr.on('data', (b: Buffer) => send(s.tty ? Channel.Stdout : Channel.Stderr, b));
+    for (const f of early.splice(0)) deliver(s, f);
+    await s.closed;
+    await new Promise((r) => setImmediate(r));
+    send(Channel.Error, JSON.stringify({ metadata: {}, status: 'Success' }));
+  } catch (e) {
+    send(Channel.Error, JSON.stringify({ metadata: {}, status: 'Failure', message: (e as Error).message, reason: 'InternalError' }));
+  }
+  ws.close(1000);
 }
 
 /** How long a tty exec waits for the client's first terminal size before starting without one. */
@@ -120,18 +169,8 @@ async function runExec(agent: NodeAgent, ws: WebSocket, containerId: string, url
   let session: ExecSession | undefined;
   let size: TerminalSize | undefined;
   let gotSize: () => void = () => {};
-  const early: { channel: number; payload: Buffer }[] = [];
-  const deliver = (s: ExecSession, f: { channel: number; payload: Buffer }) => {
-    if (f.channel === Channel.Stdin) s.stdin?.write(f.payload);
-    else if (isCloseStdin(f)) s.stdin?.end();
-    else if (f.channel === Channel.Resize && tty) {
-      try {
-        s.resize(parseResize(f.payload));
-      } catch (e) {
-        log.warn('exec: bad resize message', { container: containerId, err: e as Error });
-      }
-    }
-  };
+  const early: Frame[] = [];
+  const deliver = (s: ExecSession, f: Frame) => deliverFrame(s, f, 'exec', containerId);
   ws.on('message', (data: Buffer) => {
     const f = parseFrame(data);
     if (!f) return;

@@ -3,7 +3,7 @@
 // when the container exits, its exit code to <exit-dir>/<id> (and `oom` to its persist dir when
 // the kernel OOM-killed it). It daemonizes, so containers outlive the process that made them.
 import { spawn } from 'node:child_process';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fsp, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
 import type { Runc } from './runc.js';
@@ -31,11 +31,14 @@ export function conmonPidFile(p: Pick<MonitorPaths, 'dir'>): string {
 /**
  * How the container's stdio is set up: `tty` gives it a terminal (conmon holds the master and
  * logs what the terminal shows), `stdin` keeps a stdin pipe open (as Kubernetes' `stdin: true`:
- * reads wait for input instead of seeing end-of-file), left open when a client detaches.
+ * reads wait for input instead of seeing end-of-file), left open when a client detaches unless
+ * `stdinOnce`. Attached clients reach stdio through conmon's attach socket (attach-socket.ts).
  */
 export interface ConmonStdio {
   tty?: boolean;
   stdin?: boolean;
+  /** Close stdin when the first attached client detaches, instead of leaving it open. */
+  stdinOnce?: boolean;
 }
 
 /** Start conmon, which runs `runc create`; resolves with the container's init pid. */
@@ -49,7 +52,7 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
     '--exit-dir', join(p.dir, 'exit'), '--persist-dir', join(p.dir, 'persist'),
     '--socket-dir-path', p.socketDir, '--log-level', 'error', '--no-sync-log',
     ...(stdio.tty ? ['--terminal'] : []),
-    ...(stdio.stdin ? ['--stdin', '--leave-stdin-open'] : []),
+    ...(stdio.stdin ? ['--stdin', ...(stdio.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
   ];
   return new Promise((resolve, reject) => {
     // conmon also drops an "oom" file in its working directory: keep that inside the container's dir.
@@ -79,6 +82,22 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
     sync.on('end', () => finish(new RuntimeError(`container ${id}: conmon exited without reporting a pid: ${err.trim()}`)));
     child.on('error', (e) => finish(new RuntimeError(`container ${id}: conmon: ${e.message}`, { cause: e })));
   });
+}
+
+/**
+ * Resizes a container's terminal through conmon's control FIFO (`<dir>/ctl`, messages
+ * "<type> <height> <width>", type 1 a resize). Without a reader (conmon gone) it does nothing.
+ */
+export function resizeConmonTerminal(dir: string, size: { width: number; height: number }): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(dir, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    writeSync(fd, `1 ${Math.trunc(size.height)} ${Math.trunc(size.width)}\n`);
+  } catch {
+    // conmon has gone (ENXIO: no reader) or its FIFO is full: the container is ending
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** The exit code conmon recorded, with the file's mtime as the finish time; undefined while running. */

@@ -7,7 +7,8 @@ import { logger } from '../util/log.js';
 import { oomKilled, removeCgroup } from './cgroups.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
 import { ImageManager } from './image-service.js';
-import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, waitExit } from './monitor.js';
+import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
+import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, resizeConmonTerminal, waitExit } from './monitor.js';
 import { buildSpec, capabilities, resolveUser } from './oci-spec.js';
 import { readLogFile } from './logs.js';
 import { Runc } from './runc.js';
@@ -19,7 +20,7 @@ import { MNT_DETACH, umount } from './syscalls.js';
 import { localhostProfile, runtimeDefaultProfile, type OciSeccomp } from './seccomp.js';
 import {
   ContainerState, SandboxState,
-  type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
+  type AttachOptions, type AttachSession, type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
   type PodSandboxConfig, type PodSandboxStatus, type ReadLogsOptions, type RuntimeService, type SandboxFilter,
 } from './types.js';
 
@@ -227,7 +228,7 @@ export class Runtime extends ImageManager implements RuntimeService {
       this.containers.set(id, rec);
       undo.push(() => this.containers.delete(id));
       undo.push(() => this.runc.delete(id, true));
-      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX, { tty: config.tty, stdin: config.stdin });
+      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX, { tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
       rec.conmonPid = await readPid(conmonPidFile({ dir }));
       await this.saveContainer(rec);
       return id;
@@ -431,6 +432,32 @@ export class Runtime extends ImageManager implements RuntimeService {
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
     });
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
+  }
+
+  async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {
+    const c = this.running(id);
+    await this.refresh(c);
+    const what = `container "${c.config.name}" (${c.id})`;
+    if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`${what}: not running`);
+    if (opts.stdin && !c.config.stdin) throw new FailedPreconditionError(`${what}: stdin is not enabled for this container (stdin: true in its spec)`);
+    let conn: AttachConnection;
+    try {
+      conn = connectAttachSocket(c.dir);
+    } catch (e) {
+      throw new RuntimeError(`${what}: attach: ${(e as Error).message}`, { cause: e });
+    }
+    const tty = !!c.config.tty;
+    return {
+      tty,
+      stdin: opts.stdin ? conn.stdin : null,
+      stdout: conn.stdout,
+      stderr: conn.stderr,
+      closed: conn.closed,
+      detach: () => conn.close(),
+      resize: (size) => {
+        if (tty) resizeConmonTerminal(c.dir, size);
+      },
+    };
   }
 
   readLogs(id: string, opts: ReadLogsOptions = {}): AsyncIterable<string> {

@@ -86,6 +86,8 @@ export interface ContainerConfig {
   logSizeMax?: number;
   tty?: boolean;
   stdin?: boolean;
+  /** stdin closes when the first attach session detaches (Kubernetes' stdinOnce). */
+  stdinOnce?: boolean;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -185,6 +187,27 @@ export interface ExecSession {
   resize(size: TerminalSize): void;
 }
 
+export interface AttachOptions {
+  /** Send the client's input to the container's stdin (it must have been created with stdin). */
+  stdin?: boolean;
+}
+
+/** A client attached to a running container's own stdio (kubectl attach, kubectl run -it). */
+export interface AttachSession {
+  /** Whether the container has a terminal: then stdout carries everything and stderr is empty. */
+  tty: boolean;
+  /** The container's stdin; ending it closes stdin (as the container's stdinOnce would on detach). */
+  stdin: Writable | null;
+  stdout: Readable;
+  stderr: Readable;
+  /** Settles when the container exits or the session is detached. */
+  closed: Promise<void>;
+  /** Leave the container running and stop streaming. */
+  detach(): void;
+  /** Set the container's terminal size; a no-op without a tty. */
+  resize(size: TerminalSize): void;
+}
+
 export interface ReadLogsOptions {
   follow?: boolean;
   /** Last N lines only. */
@@ -243,6 +266,7 @@ export interface RuntimeService {
   containerStatus(id: string): Promise<ContainerStatus>;
   execSync(id: string, cmd: string[], timeoutSec?: number): Promise<ExecSyncResult>;
   exec(id: string, cmd: string[], opts?: ExecOptions): Promise<ExecSession>;
+  attach(id: string, opts?: AttachOptions): Promise<AttachSession>;
   readLogs(id: string, opts?: ReadLogsOptions): AsyncIterable<string>;
 }
 

@@ -13,7 +13,7 @@ import { setWinSize } from '../../pkg/runtime/pty.js';
 import { exec } from '../../pkg/tsctl/streams.js';
 import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
+import { busyboxPod, ctr, image, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
 
 let c: Cluster;
 
@@ -403,19 +403,75 @@ describe('exec with a terminal (tsctl exec -it, kubectl exec -it)', () => {
     expect(readdirSync(containers).flatMap((d) => readdirSync(join(containers, d)).filter((f) => f.startsWith('exec-')))).toEqual([]);
   });
 
-  it('attach is refused with a Status naming what to use instead (kubectl then streams the logs)', async () => {
+});
+
+describe('attach (kubectl attach, kubectl run -i)', () => {
+  /** A websocket to pods/NAME/attach through the apiserver, with its frames collected by channel. */
+  async function attachSocket(pod: string, params: [string, string][]) {
     const client = c.cp.admin;
-    const q = new URLSearchParams([['container', 'main'], ['stdout', 'true']]);
-    const ws = new WebSocket(`wss://${client.url.host}${client.path(Pods, 'default', 'tty', 'attach')}?${q}`, [...STREAM_PROTOCOLS], {
+    const q = new URLSearchParams(params);
+    const ws = new WebSocket(`wss://${client.url.host}${client.path(Pods, 'default', pod, 'attach')}?${q}`, [...STREAM_PROTOCOLS], {
       headers: { Authorization: `Bearer ${client.config.token}` },
       ca: client.config.caCert,
       rejectUnauthorized: !client.config.insecureSkipTLSVerify,
     });
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => ws.once('unexpected-response', (_req, r) => resolve(r)).once('open', () => reject(new Error('attach was accepted'))));
-    let body = '';
-    for await (const chunk of res) body += chunk;
-    expect(res.statusCode).toBe(400);
-    expect(JSON.parse(body)).toMatchObject({ kind: 'Status', code: 400, message: expect.stringContaining('attach is not implemented') });
+    const got: Record<number, string> = {};
+    ws.on('message', (m: Buffer) => {
+      const f = parseFrame(m);
+      if (f) got[f.channel] = (got[f.channel] ?? '') + f.payload.toString();
+    });
+    const closed = new Promise<void>((r) => ws.once('close', () => r()));
+    await new Promise((res, rej) => ws.once('open', res).once('error', rej));
+    const seen = (ch: number, re: RegExp, what: string) =>
+      eventually(() => re.test(got[ch] ?? ''), { what }).catch((e: Error) => {
+        throw new Error(`${e.message}; channels so far: ${JSON.stringify(got)}`);
+      });
+    return { ws, got, closed, seen };
+  }
+
+  it('attach: stdin in, stdout and stderr out on their channels; a client that leaves detaches, the container runs on', async () => {
+    await create('attach', { containers: [ctr('main', 'while read l; do echo out:$l; echo err:$l >&2; [ "$l" = bye ] && exit 3; done', { stdin: true })] });
+    await phaseIs('attach', 'Running');
+    const a = await attachSocket('attach', [['container', 'main'], ['stdin', 'true'], ['stdout', 'true'], ['stderr', 'true']]);
+    expect(a.ws.protocol).toBe('v5.channel.k8s.io');
+    a.ws.send(frame(Channel.Stdin, 'one\n'));
+    await a.seen(Channel.Stdout, /^out:one\n$/, 'stdout');
+    await a.seen(Channel.Stderr, /^err:one\n$/, 'stderr');
+    a.ws.close();
+    await a.closed;
+    // Detached: the container runs on, stdin still open; a new client ends it.
+    const b = await attachSocket('attach', [['container', 'main'], ['stdin', 'true'], ['stdout', 'true'], ['stderr', 'true']]);
+    b.ws.send(frame(Channel.Stdin, 'two\nbye\n'));
+    await b.closed;
+    expect(b.got[Channel.Stdout]).toBe('out:two\nout:bye\n');
+    expect(JSON.parse(b.got[Channel.Error]!)).toMatchObject({ status: 'Success' });
+    await eventually(async () => (await podStatus(c, 'attach')).containerStatuses?.[0]?.restartCount === 1, { what: 'the container restarted after exit 3' });
+    // stdin asked of a container without it: a Failure status naming the reason.
+    await create('noattach', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('noattach', 'Running');
+    const n = await attachSocket('noattach', [['container', 'main'], ['stdin', 'true'], ['stdout', 'true']]);
+    await n.closed;
+    expect(JSON.parse(n.got[Channel.Error]!)).toMatchObject({ status: 'Failure', message: expect.stringContaining('stdin is not enabled') });
+  });
+
+  it('kubectl run -i --rm: stdin reaches the container, its end ends it (stdinOnce), the pod is deleted', async () => {
+    if (!hasKubectl) return;
+    const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, 'run', 'runi', '-i', '--rm', '--restart=Never', `--image=${image}`, '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', 'cat; echo eof-seen'], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      // kubectl attaches once the pod runs; what is written before is kept in the pipe.
+      child.stdin.end('from-stdin\n');
+      expect(await code).toBe(0);
+      expect(out).toContain('from-stdin\neof-seen\n');
+      expect(out).toContain('pod "runi" deleted');
+      expect(out).not.toContain('falling back to streaming logs');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await gone('runi');
   });
 });
 

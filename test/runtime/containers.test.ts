@@ -166,6 +166,79 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await rt.removePodSandbox(sb);
   });
 
+  function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Collects a stream's text; `until` waits for a pattern in it. */
+  function collect(r: NodeJS.ReadableStream) {
+    let text = '';
+    r.on('data', (b: Buffer) => (text += b.toString()));
+    return { text: () => text, until: (re: RegExp, what: string) => waitFor(async () => re.test(text) || undefined, 10_000, `${what} (got ${JSON.stringify(text)})`) };
+  }
+
+  it('attaches to a running container: stdin in, stdout and stderr out; detaching leaves it running', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'while read l; do echo out:$l; echo err:$l >&2; done'], stdin: true });
+    const a = await rt.attach(id, { stdin: true });
+    expect(a.tty).toBe(false);
+    const out = collect(a.stdout);
+    const err = collect(a.stderr);
+    a.stdin!.write('hello\n');
+    await out.until(/out:hello\n/, 'the echo on stdout');
+    await err.until(/err:hello\n/, 'the echo on stderr');
+    expect(out.text()).not.toContain('err:');
+    // A second client sees what is written from now on.
+    const b = await rt.attach(id, { stdin: true });
+    const out2 = collect(b.stdout);
+    b.stdin!.write('again\n');
+    await out2.until(/out:again\n/, 'the second client\'s echo');
+    a.detach();
+    b.detach();
+    await Promise.all([a.closed, b.closed]);
+    // Detached, the container runs on and its stdin stays open (no stdinOnce).
+    const c = await rt.attach(id, { stdin: true });
+    const out3 = collect(c.stdout);
+    c.stdin!.write('third\n');
+    await out3.until(/out:third\n/, 'the echo after a re-attach');
+    c.detach();
+    expect((await rt.containerStatus(id)).state).toBe(ContainerState.Running);
+    // stdin is refused for a container made without it.
+    const plain = await run(sb, { command: ['sleep', '60'] });
+    await expect(rt.attach(plain, { stdin: true })).rejects.toThrow(/stdin is not enabled/);
+    await rt.removePodSandbox(sb);
+  });
+
+  it('attaches to a tty: one stream, resized through conmon; the session ends when the container exits', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh'], tty: true, stdin: true });
+    const a = await rt.attach(id, { stdin: true });
+    expect(a.tty).toBe(true);
+    const out = collect(a.stdout);
+    a.resize({ width: 123, height: 45 });
+    a.stdin!.write('stty size; echo to-stderr >&2\n');
+    await out.until(/45 123\r\n/, 'the terminal size');
+    await out.until(/to-stderr\r\n/, 'stderr on the terminal');
+    a.stdin!.write('exit 4\n');
+    await within(a.closed, 15_000, 'the session to end with the container');
+    expect((await exited(id)).exitCode).toBe(4);
+    await rt.removePodSandbox(sb);
+  });
+
+  it('closes a stdinOnce container\'s stdin when the client ends it', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'cat; echo eof-seen'], stdin: true, stdinOnce: true });
+    const a = await rt.attach(id, { stdin: true });
+    const out = collect(a.stdout);
+    a.stdin!.end('some input\n');
+    await within(a.closed, 15_000, 'the session to end with the container');
+    expect(out.text()).toBe('some input\neof-seen\n');
+    expect((await exited(id)).exitCode).toBe(0);
+    await rt.removePodSandbox(sb);
+  });
+
   it('applies seccomp profiles: RuntimeDefault and Localhost filter, Unconfined (the default) does not', async () => {
     const sb = await rt.runPodSandbox(pod());
     const plain = await run(sb, { command: ['sleep', '60'] });

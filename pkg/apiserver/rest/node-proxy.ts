@@ -1,4 +1,4 @@
-// pods/log and pods/exec: the apiserver finds the pod's node and proxies to that node's agent
+// pods/log, pods/exec and pods/attach: the apiserver finds the pod's node and proxies to that node's agent
 // (its kubelet-like HTTPS endpoint), authenticating with the node's own token, the way
 // kube-apiserver proxies to the kubelet. Exec upgrades (websocket v5.channel.k8s.io) are piped
 // through byte for byte.
