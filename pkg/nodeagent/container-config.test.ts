@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { containerConfig } from './container-config.js';
+import { containerConfig, runAsNonRootError } from './container-config.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined): Pod => ({
   apiVersion: 'v1',
@@ -20,5 +20,35 @@ describe('containerConfig: seccomp', () => {
     expect(seccompOf(pod({ seccompProfile: { type: 'RuntimeDefault' } }, undefined))).toEqual({ type: 'RuntimeDefault' });
     expect(seccompOf(pod({ seccompProfile: { type: 'RuntimeDefault' } }, { seccompProfile: { type: 'Unconfined' } }))).toBeUndefined();
     expect(seccompOf(pod(undefined, { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/audit.json' } }))).toEqual({ type: 'Localhost', localhostProfile: 'profiles/audit.json' });
+  });
+});
+
+describe('runAsNonRoot (the kubelet\'s verifyRunAsNonRoot)', () => {
+  const check = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined, imageUser?: string) => {
+    const p = pod(podSc, containerSc);
+    return runAsNonRootError(p, p.spec!.containers![0]!, imageUser);
+  };
+  it('lets anything run without it', () => {
+    expect(check(undefined, undefined)).toBeUndefined();
+    expect(check({ runAsNonRoot: false }, { runAsUser: 0 })).toBeUndefined();
+  });
+  it('refuses uid 0 from runAsUser or from the image, and an image user it cannot verify', () => {
+    expect(check({ runAsNonRoot: true }, undefined)).toBe('container has runAsNonRoot and image will run as root (pod: "p_default(u)", container: c)');
+    expect(check({ runAsNonRoot: true }, undefined, '0:0')).toMatch(/image will run as root/);
+    expect(check(undefined, { runAsNonRoot: true, runAsUser: 0 }, '1000')).toBe('container\'s runAsUser breaks non-root policy (pod: "p_default(u)", container: c)');
+    expect(check({ runAsNonRoot: true }, undefined, 'nobody')).toBe('container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root (pod: "p_default(u)", container: c)');
+  });
+  it('lets a non-zero uid run, the container\'s settings over the pod\'s', () => {
+    expect(check({ runAsNonRoot: true, runAsUser: 1000 }, undefined)).toBeUndefined();
+    expect(check({ runAsNonRoot: true }, undefined, '65534:65534')).toBeUndefined();
+    expect(check({ runAsNonRoot: true, runAsUser: 1000 }, { runAsUser: 0 })).toMatch(/breaks non-root policy/);
+    expect(check({ runAsNonRoot: true }, { runAsNonRoot: false }, '')).toBeUndefined();
+  });
+});
+
+describe('fsGroup', () => {
+  it('joins the supplementary groups of every container', () => {
+    const p = pod({ fsGroup: 2000, supplementalGroups: [5] }, undefined);
+    expect(containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map() } }).securityContext?.supplementalGroups).toEqual([5, 2000]);
   });
 });

@@ -69,6 +69,24 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
   return vars;
 }
 
+/**
+ * The kubelet's verifyRunAsNonRoot: with runAsNonRoot (the container's, else the pod's) a
+ * container must not run as uid 0, whether by runAsUser or by the image's user; an image user
+ * given by name cannot be verified. Returns the error message, or undefined when it may run.
+ */
+export function runAsNonRootError(pod: Pod, c: Container, imageUser: string | undefined): string | undefined {
+  const sc = c.securityContext ?? {};
+  const psc = pod.spec?.securityContext ?? {};
+  if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) return undefined;
+  const where = `(pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name})`;
+  const runAsUser = sc.runAsUser ?? psc.runAsUser;
+  if (runAsUser != null) return Number(runAsUser) === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
+  const user = (imageUser ?? '').split(':')[0]!;
+  if (user === '' || user === '0') return `container has runAsNonRoot and image will run as root ${where}`;
+  if (!/^\d+$/.test(user)) return `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root ${where}`;
+  return undefined;
+}
+
 export interface VolumePaths {
   /** hostPath volumes by name. */
   hostPaths: Map<string, string>;
@@ -105,7 +123,8 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
       capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
       runAsUser: sc.runAsUser ?? psc.runAsUser,
       runAsGroup: sc.runAsGroup ?? psc.runAsGroup,
-      supplementalGroups: psc.supplementalGroups,
+      // fsGroup joins every container's supplementary groups, as under the kubelet.
+      supplementalGroups: psc.fsGroup != null ? [...(psc.supplementalGroups ?? []), psc.fsGroup] : psc.supplementalGroups,
       readOnlyRootFilesystem: !!sc.readOnlyRootFilesystem,
       allowPrivilegeEscalation: sc.allowPrivilegeEscalation ?? true,
       // The container's profile, else the pod's; none is Unconfined (the kubelet's default).

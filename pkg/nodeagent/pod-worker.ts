@@ -6,7 +6,7 @@ import type { Container, Pod } from '../api/types.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
-import { containerConfig, sandboxConfig } from './container-config.js';
+import { containerConfig, runAsNonRootError, sandboxConfig } from './container-config.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
@@ -359,6 +359,13 @@ export class PodWorker {
     const terminationLog = join(this.d.podsDir, this.uid, `${c.name}-${attempt}-termination-log`);
     await mkdir(dirname(terminationLog), { recursive: true });
     await writeFile(terminationLog, '');
+    const nonRoot = runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user);
+    if (nonRoot) {
+      rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${nonRoot}`);
+      this.retryIn(5000);
+      return;
+    }
     const cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths }, terminationLog });
     let id: string;
     try {

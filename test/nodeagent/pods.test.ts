@@ -212,6 +212,19 @@ describe('probes and hooks', () => {
   });
 });
 
+describe('security context', () => {
+  it('runAsNonRoot refuses a container that would run as root (CreateContainerConfigError); a non-root uid runs, with fsGroup among its groups', async () => {
+    await create('rootish', { securityContext: { runAsNonRoot: true }, containers: [ctr('main', 'sleep 3600')] });
+    await eventually(async () => (await podStatus(c, 'rootish')).containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', { what: 'CreateContainerConfigError' });
+    const waiting = (await podStatus(c, 'rootish')).containerStatuses![0]!.state!.waiting!;
+    expect(waiting.message).toMatch(/^container has runAsNonRoot and image will run as root \(pod: "rootish_default\(.+\)", container: main\)$/);
+    expect((await podStatus(c, 'rootish')).phase).toBe('Pending');
+    await create('nonroot', { securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 }, restartPolicy: 'Never', containers: [ctr('main', 'id -u; id -G')] });
+    await phaseIs('nonroot', 'Succeeded');
+    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\n');
+  });
+});
+
 describe('pod networking and volumes', () => {
   it('containers of a pod share an emptyDir and talk over localhost', async () => {
     await create('shared', {
