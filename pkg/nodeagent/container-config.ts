@@ -144,6 +144,25 @@ function seccompOf(p: { type?: string; localhostProfile?: string } | undefined):
   return { type: p.type, ...(p.localhostProfile ? { localhostProfile: p.localhostProfile } : {}) };
 }
 
+/**
+ * The pod's resolv.conf by its dnsPolicy: ClusterFirst (the default) uses the cluster's servers
+ * and search list, except on the node's network where it means Default unless asked for by
+ * ClusterFirstWithHostNet; Default is the node's own file (no config; with a dnsConfig, its
+ * servers come first); None is dnsConfig alone. dnsConfig's fields replace ClusterFirst's.
+ */
+function dnsConfigOf(pod: Pod, clusterServers: string[]): PodSandboxConfig['dnsConfig'] {
+  const spec = pod.spec!;
+  const d = spec.dnsConfig;
+  const options = (d?.options ?? []).map((x) => (x.value ? `${x.name}:${x.value}` : x.name ?? ''));
+  const policy = spec.dnsPolicy ?? 'ClusterFirst';
+  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
+  if (cluster) return { servers: d?.nameservers ?? clusterServers, searches: d?.searches ?? [`${pod.metadata!.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'], options };
+  if (policy === 'None') return { servers: d?.nameservers ?? [], searches: d?.searches ?? [], options };
+  // Default: the node's file, or (with dnsConfig) the node's servers after dnsConfig's.
+  if (!d) return undefined;
+  return { servers: [...(d.nameservers ?? []), ...clusterServers], searches: d.searches ?? [], options };
+}
+
 export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[] }): PodSandboxConfig {
   const spec = pod.spec!;
   const emptyDirs = (spec.volumes ?? [])
@@ -155,7 +174,8 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     uid: pod.metadata!.uid!,
     attempt: o.attempt,
     hostname: spec.hostname || pod.metadata!.name!,
-    dnsConfig: { servers: spec.dnsConfig?.nameservers ?? o.dnsServers, searches: spec.dnsConfig?.searches ?? [`${pod.metadata!.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'], options: (spec.dnsConfig?.options ?? []).map((x) => (x.value ? `${x.name}:${x.value}` : x.name ?? '')) },
+    dnsConfig: dnsConfigOf(pod, o.dnsServers),
+    hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
     emptyDirs,

@@ -263,7 +263,7 @@ export class PodWorker {
     const rt = this.d.runtime;
     if (this.sandbox) {
       // A sandbox that died (its namespaces are gone): start over, as the kubelet does.
-      await this.d.network().then((n) => n.teardownPod(this.sandbox!.id)).catch(() => {});
+      if (this.sandbox.netnsPath) await this.d.network().then((n) => n.teardownPod(this.sandbox!.id)).catch(() => {});
       for (const c of this.containers) await rt.removeContainer(c.id).catch(() => {});
       await rt.removePodSandbox(this.sandbox.id).catch(() => {});
     }
@@ -271,6 +271,12 @@ export class PodWorker {
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg));
     try {
       const status = await rt.podSandboxStatus(id);
+      if (!status.netnsPath) {
+        // hostNetwork: the node's network, and so the node's address
+        await rt.setPodSandboxIP(id, this.d.hostIP);
+        this.podIP = this.d.hostIP;
+        return;
+      }
       const hostPorts: HostPortMapping[] = [];
       for (const c of this.pod.spec?.containers ?? []) {
         for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push({ containerPort: p.containerPort!, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as HostPortMapping['protocol'], hostIP: p.hostIP || undefined });
@@ -484,7 +490,7 @@ export class PodWorker {
     await rm(join(this.d.podsDir, this.uid), { recursive: true, force: true }).catch(() => {});
     const sandboxes = await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } }).catch(() => []);
     for (const s of sandboxes) {
-      await this.d.network().then((n) => timed(networkOps, 'teardown', () => n.teardownPod(s.id))).catch((e) => log.warn('network teardown failed', { pod: this.key, err: e }));
+      if (s.netnsPath) await this.d.network().then((n) => timed(networkOps, 'teardown', () => n.teardownPod(s.id))).catch((e) => log.warn('network teardown failed', { pod: this.key, err: e }));
       await rt.stopPodSandbox(s.id).catch(() => {});
       await rt.removePodSandbox(s.id).catch((e) => log.warn('remove sandbox failed', { pod: this.key, err: e }));
     }

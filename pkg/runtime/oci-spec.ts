@@ -65,7 +65,7 @@ export interface SpecInput {
   /** uid/gid resolved from securityContext or the image's USER (names resolved by the caller). */
   user: { uid: number; gid: number; additionalGids?: number[] };
   hostname?: string;
-  namespaces: { network: string; ipc: string; uts: string };
+  namespaces: { network: string; ipc: string; uts: string; hostPid?: boolean };
   cgroupsPath: string;
   /** Bind mounts of the pod's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etcFiles: { hosts?: string; hostname?: string; resolvConf?: string };
@@ -177,16 +177,17 @@ export function buildSpec(i: SpecInput): OciSpec {
       noNewPrivileges: !privileged && sc.allowPrivilegeEscalation === false,
     },
     root: { path: i.rootfs, readonly: !!sc.readOnlyRootFilesystem },
-    hostname: i.hostname,
+    // (runc can set a hostname only in a UTS namespace of the container's own; the node's keeps the node's name)
+    ...(i.namespaces.uts ? { hostname: i.hostname } : {}),
     mounts,
     annotations: c.annotations,
     linux: {
+      // The pod's namespaces are joined by path; one with no path ('') is the node's, and is
+      // left out (runc then stays in its own, the node's). hostPID leaves out the PID namespace.
       namespaces: [
-        { type: 'pid' },
+        ...(i.namespaces.hostPid ? [] : [{ type: 'pid' }]),
         { type: 'mount' },
-        { type: 'network', path: i.namespaces.network },
-        { type: 'ipc', path: i.namespaces.ipc },
-        { type: 'uts', path: i.namespaces.uts },
+        ...(['network', 'ipc', 'uts'] as const).filter((t) => i.namespaces[t]).map((t) => ({ type: t, path: i.namespaces[t] })),
       ],
       cgroupsPath: i.cgroupsPath,
       resources: privileged ? { ...linuxResources(c.resources), devices: [{ allow: true, access: 'rwm' }] } : linuxResources(c.resources),

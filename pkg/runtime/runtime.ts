@@ -198,7 +198,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         rootfs: rootfs.merged,
         user,
         hostname: s.hostname,
-        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath },
+        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath, hostPid: !!s.config.hostNamespaces?.pid },
         cgroupsPath: cgroupPath,
         etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
         volumes: s.volumes,

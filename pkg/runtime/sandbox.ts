@@ -1,9 +1,11 @@
-// Pod sandboxes: pinned net/ipc/uts namespaces (nsfs bind mounts that every container joins),
+// Pod sandboxes: pinned net/ipc/uts namespaces (nsfs bind mounts that every container joins;
+// hostNetwork and hostIPC pods use the node's instead),
 // the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, its /dev/shm, emptyDir volumes and
 // the pod cgroup.
 // Setup is a linear recipe; every step pushes its undo so a failure unwinds what was done.
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { ensurePodCgroup, podCgroupPath, removeCgroup } from './cgroups.js';
 import { RuntimeError } from './errors.js';
@@ -54,9 +56,14 @@ function execP(file: string, args: string[]): Promise<void> {
   );
 }
 
-export function hostsFile(c: PodSandboxConfig, hostname: string, ip?: string): string {
-  let s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-  if (ip) s += `${ip}\t${hostname}\n`;
+/** The pod's /etc/hosts; a pod on the node's network gets the node's own (`nodeHosts`), as under the kubelet. */
+export function hostsFile(c: PodSandboxConfig, hostname: string, ip?: string, nodeHosts?: string): string {
+  let s: string;
+  if (nodeHosts !== undefined) s = `# Kubernetes-managed hosts file (host network).\n${nodeHosts}${nodeHosts.endsWith('\n') || !nodeHosts ? '' : '\n'}`;
+  else {
+    s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+    if (ip) s += `${ip}\t${hostname}\n`;
+  }
   for (const a of c.hostAliases ?? []) s += `\n# Entries added by HostAliases.\n${a.ip}\t${a.hostnames.join('\t')}\n`;
   return s;
 }
@@ -77,18 +84,26 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
   try {
     await fsp.mkdir(dir, { recursive: true });
     undo.push(() => fsp.rm(dir, { recursive: true, force: true }));
-    const hostname = (c.hostname || c.name).slice(0, 63);
+    const host = c.hostNamespaces ?? {};
+    // A pod on the node's network has the node's UTS namespace too, so the node's hostname.
+    const hostname = host.network ? osHostname() : (c.hostname || c.name).slice(0, 63);
     const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    await fsp.writeFile(join(dir, 'hosts'), hostsFile(c, hostname));
+    const hostHosts = host.network ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : undefined;
+    await fsp.writeFile(join(dir, 'hosts'), hostsFile(c, hostname, undefined, hostHosts));
     await fsp.writeFile(join(dir, 'hostname'), hostname + '\n');
     await fsp.writeFile(join(dir, 'resolv.conf'), resolvConf(c, hostResolv));
 
     // One /dev/shm for the pod, as its containers share one IPC namespace (containerd's
-    // sandbox shm): POSIX shared memory made in one container is seen in the others.
-    const shmPath = join(dir, 'shm');
-    await fsp.mkdir(shmPath, { recursive: true });
-    mount('shm', shmPath, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${DEV_SHM_SIZE}`);
-    undo.push(() => umount(shmPath, MNT_DETACH));
+    // sandbox shm): POSIX shared memory made in one container is seen in the others. With
+    // hostIPC the containers bind the node's /dev/shm instead.
+    let shmPath = '/dev/shm';
+    if (!host.ipc) {
+      shmPath = join(dir, 'shm');
+      await fsp.mkdir(shmPath, { recursive: true });
+      mount('shm', shmPath, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${DEV_SHM_SIZE}`);
+      const p = shmPath;
+      undo.push(() => umount(p, MNT_DETACH));
+    }
 
     const volumes: Record<string, string> = {};
     for (const v of c.emptyDirs ?? []) {
@@ -106,11 +121,13 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
     await ensurePodCgroup(cgroupPath, c.resources);
     undo.push(() => removeCgroup(cgroupPath));
 
-    await ensureMountPoint(NETNS_DIR, MS_SHARED);
-    const netnsPath = join(NETNS_DIR, netnsName(id));
-    const ipcnsPath = join(nsDir, `${id}.ipc`);
-    const utsnsPath = join(nsDir, `${id}.uts`);
-    for (const f of [netnsPath, ipcnsPath, utsnsPath]) {
+    // The pod's own namespaces, each pinned on a file; '' is the node's.
+    const netnsPath = host.network ? '' : join(NETNS_DIR, netnsName(id));
+    const ipcnsPath = host.ipc ? '' : join(nsDir, `${id}.ipc`);
+    const utsnsPath = host.network ? '' : join(nsDir, `${id}.uts`);
+    if (netnsPath) await ensureMountPoint(NETNS_DIR, MS_SHARED);
+    const pinned = [netnsPath, ipcnsPath, utsnsPath].filter(Boolean);
+    for (const f of pinned) {
       await fsp.writeFile(f, '', { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'EEXIST') throw e;
       });
@@ -119,9 +136,13 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
         await fsp.rm(f, { force: true });
       });
     }
-    // One process makes the three namespaces, names the host and brings loopback up; unshare(1)
+    // One process makes the namespaces, names the host and brings loopback up; unshare(1)
     // bind-mounts each namespace onto its file so it outlives the process.
-    await execP('unshare', [`--net=${netnsPath}`, `--ipc=${ipcnsPath}`, `--uts=${utsnsPath}`, '/bin/sh', '-c', 'hostname "$1" && ip link set lo up', 'sh', hostname]);
+    if (pinned.length) {
+      const flags = [netnsPath && `--net=${netnsPath}`, ipcnsPath && `--ipc=${ipcnsPath}`, utsnsPath && `--uts=${utsnsPath}`].filter(Boolean) as string[];
+      const script = [utsnsPath && 'hostname "$1"', netnsPath && 'ip link set lo up'].filter(Boolean).join(' && ') || 'true';
+      await execP('unshare', [...flags, '/bin/sh', '-c', script, 'sh', hostname]);
+    }
     return {
       id,
       config: c,
@@ -145,6 +166,7 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
 /** Undo setupSandbox: namespaces, volumes, pod cgroup, files. Idempotent. */
 export async function teardownSandbox(s: SandboxRecord): Promise<void> {
   for (const f of [s.netnsPath, s.ipcnsPath, s.utsnsPath]) {
+    if (!f) continue; // the node's
     umount(f, MNT_DETACH);
     await fsp.rm(f, { force: true });
   }
@@ -160,5 +182,6 @@ export async function ensureNsDir(nsDir: string): Promise<void> {
 
 /** Rewrite /etc/hosts once the pod has an IP (the node agent calls setPodSandboxIP). */
 export async function updateHosts(s: SandboxRecord): Promise<void> {
+  if (s.config.hostNamespaces?.network) return; // the node's file, written at setup
   await fsp.writeFile(join(s.dir, 'hosts'), hostsFile(s.config, s.hostname, s.ip));
 }

@@ -64,6 +64,12 @@ export interface PodSandboxConfig {
   emptyDirs?: EmptyDirVolume[];
   /** Hard limits for the whole pod (sum of container limits), applied on the pod cgroup. */
   resources?: LinuxResources;
+  /**
+   * Which namespaces are the node's own (CRI's NamespaceMode NODE): hostNetwork (which brings
+   * the node's UTS namespace, so its hostname, as containerd does), hostIPC, hostPID.
+   * The rest are the pod's; the PID namespace is each container's.
+   */
+  hostNamespaces?: { network?: boolean; ipc?: boolean; pid?: boolean };
 }
 
 export interface ContainerConfig {
@@ -109,7 +115,10 @@ export interface PodSandboxStatus {
   metadata: { name: string; namespace: string; uid: string; attempt: number };
   state: SandboxState;
   createdAt: string;
-  /** Pinned namespaces; `netnsPath` is what pkg/network wires (`/run/netns/tsk-<id>`). */
+  /**
+   * Pinned namespaces; `netnsPath` is what pkg/network wires (`/run/netns/tsk-<id>`). An empty
+   * path is the node's namespace (hostNetwork, hostIPC).
+   */
   netnsPath: string;
   ipcnsPath: string;
   utsnsPath: string;

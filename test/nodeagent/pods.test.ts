@@ -2,6 +2,7 @@
 // (apiserver + etcd, scheduler, node agent with runc and kernel networking).
 import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +223,23 @@ describe('security context', () => {
     await create('nonroot', { securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 }, restartPolicy: 'Never', containers: [ctr('main', 'id -u; id -G')] });
     await phaseIs('nonroot', 'Succeeded');
     expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\n');
+  });
+});
+
+describe('host namespaces', () => {
+  it('hostNetwork, hostIPC and hostPID: the node\'s namespaces and hostname, the node\'s address as the pod IP', async () => {
+    await create('hostns', { hostNetwork: true, hostIPC: true, hostPID: true, restartPolicy: 'Never', containers: [ctr('main', 'for n in net ipc pid uts; do readlink /proc/self/ns/$n; done; hostname; grep -c "^nameserver" /etc/resolv.conf')] });
+    await phaseIs('hostns', 'Succeeded');
+    const own = ['net', 'ipc', 'pid', 'uts'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
+    const resolvServers = (readFileSync('/etc/resolv.conf', 'utf8').match(/^nameserver/gm) ?? []).length;
+    expect(await tsctl('logs', 'hostns')).toBe(`${own.join('\n')}\n${hostname()}\n${resolvServers}\n`);
+    const st = await podStatus(c, 'hostns');
+    expect(st.podIP).toBe(st.hostIP);
+    // A pod of its own namespaces, for contrast.
+    await create('podns', { restartPolicy: 'Never', containers: [ctr('main', 'for n in net ipc pid uts; do readlink /proc/self/ns/$n; done')] });
+    await phaseIs('podns', 'Succeeded');
+    const theirs = (await tsctl('logs', 'podns')).trim().split('\n');
+    theirs.forEach((ns, i) => expect(ns).not.toBe(own[i]));
   });
 });
 
