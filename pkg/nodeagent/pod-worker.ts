@@ -118,6 +118,8 @@ export class PodWorker {
     this.running = false;
   }
 
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
   private retryIn(ms: number): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.kick(), ms);
@@ -182,7 +184,17 @@ export class PodWorker {
       await this.createSandbox();
       await this.refresh();
     }
-    this.startTime ??= rfc3339Now();
+    // (kept from the pod's status across a restart of the agent, as the kubelet does)
+    this.startTime ??= pod.status?.startTime ?? rfc3339Now();
+    if (this.deadlineExceeded()) {
+      this.reportStatus();
+      if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
+        await this.stopContainers(spec.terminationGracePeriodSeconds ?? 30);
+        await this.refresh();
+        this.reportStatus();
+      }
+      return;
+    }
     const policy = spec.restartPolicy ?? 'Always';
     // Init containers, in order: each must succeed before the next starts.
     for (const c of spec.initContainers ?? []) {
@@ -457,10 +469,19 @@ export class PodWorker {
 
   /** Graceful termination: preStop, stop with the grace period, teardown, confirm. */
   private async terminate(): Promise<void> {
+    const pod = this.pod;
+    await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await this.teardown();
+    this.terminated = true;
+    if (!this.deleted && pod.metadata?.deletionTimestamp) await this.d.confirmDeleted(pod);
+    this.d.finished(this.uid);
+  }
+
+  /** Stops every running container: probers off, preStop hooks, SIGTERM, SIGKILL once `grace` seconds are up. */
+  private async stopContainers(grace: number): Promise<void> {
     const rt = this.d.runtime;
     const pod = this.pod;
     for (const name of this.records.keys()) this.stopProbers(name);
-    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const deadline = Date.now() + grace * 1000;
     const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
     await Promise.all(
@@ -476,10 +497,37 @@ export class PodWorker {
         await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
       }),
     );
-    await this.teardown();
-    this.terminated = true;
-    if (!this.deleted && pod.metadata?.deletionTimestamp) await this.d.confirmDeleted(pod);
-    this.d.finished(this.uid);
+  }
+
+  /** Whether the pod has run to its end: every app container exited and none is to restart. */
+  private finished(): boolean {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Always') return false;
+    return (this.pod.spec?.containers ?? []).every((c) => {
+      const st = this.latest(c.name!);
+      return st?.state === ContainerState.Exited && (policy === 'Never' || st.exitCode === 0);
+    });
+  }
+
+  /**
+   * The kubelet's activeDeadlineHandler: once the pod has been active on the node for
+   * spec.activeDeadlineSeconds since its startTime, it fails (DeadlineExceeded) and its
+   * containers are stopped. Until then a timer wakes the worker at the deadline.
+   */
+  private deadlineExceeded(): boolean {
+    if (this.failed?.reason === 'DeadlineExceeded') return true;
+    const ads = this.pod.spec?.activeDeadlineSeconds;
+    clearTimeout(this.deadlineTimer);
+    if (!ads || !this.startTime || this.failed || this.finished()) return false;
+    const left = Date.parse(this.startTime) + Number(ads) * 1000 - Date.now();
+    if (left > 0) {
+      this.deadlineTimer = setTimeout(() => this.kick(), left + 10);
+      return false;
+    }
+    const message = 'Pod was active on the node longer than the specified deadline';
+    this.failed = { reason: 'DeadlineExceeded', message };
+    this.d.event(this.pod, 'Normal', 'DeadlineExceeded', message);
+    return true;
   }
 
   /** Removes the pod's containers, network and sandbox (idempotent). */
@@ -499,6 +547,7 @@ export class PodWorker {
   stop(): void {
     this.terminated = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    clearTimeout(this.deadlineTimer);
     for (const name of this.records.keys()) this.stopProbers(name);
   }
 }

@@ -213,6 +213,27 @@ describe('probes and hooks', () => {
   });
 });
 
+describe('activeDeadlineSeconds', () => {
+  it('fails a pod active longer than its deadline (DeadlineExceeded) and stops its containers; a pod that ends first keeps its phase', async () => {
+    await create('deadline', { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
+    await phaseIs('deadline', 'Running');
+    await phaseIs('deadline', 'Failed', 15_000);
+    const st = await podStatus(c, 'deadline');
+    expect(st).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    await eventually(async () => !!(await podStatus(c, 'deadline')).containerStatuses?.[0]?.state?.terminated, { what: 'the container stopped' });
+    // Not restarted, though its policy is Always.
+    await sleep(1500);
+    expect((await podStatus(c, 'deadline')).containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: expect.anything() } });
+    const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=deadline' });
+    expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain('DeadlineExceeded');
+    // A pod that succeeded before its deadline stays Succeeded after it.
+    await create('quick', { activeDeadlineSeconds: 2, restartPolicy: 'Never', containers: [ctr('main', 'true')] });
+    await phaseIs('quick', 'Succeeded');
+    await sleep(2500);
+    expect((await podStatus(c, 'quick')).phase).toBe('Succeeded');
+  });
+});
+
 describe('security context', () => {
   it('runAsNonRoot refuses a container that would run as root (CreateContainerConfigError); a non-root uid runs, with fsGroup among its groups', async () => {
     await create('rootish', { securityContext: { runAsNonRoot: true }, containers: [ctr('main', 'sleep 3600')] });
