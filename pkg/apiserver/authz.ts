@@ -1,7 +1,9 @@
 // Authorization: admins and controllers may do anything; the scheduler reads everything and
 // binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
-// bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified).
-import type { KubeObject } from '../api/types.js';
+// bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified), and
+// may read only the ConfigMaps and Secrets its pods refer to (the Node authorizer's graph).
+import { podReferences } from '../api/pod-references.js';
+import type { KubeObject, Pod } from '../api/types.js';
 import type { UserInfo } from './registry/store.js';
 
 export interface Attributes {
@@ -29,11 +31,11 @@ export function nodeNameOf(user: UserInfo): string | undefined {
  * Decides a request. `load` fetches the object the request targets, for rules that depend on
  * it (a pod's node); it is called only when needed.
  */
-export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>): Promise<Decision> {
+export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode = async () => []): Promise<Decision> {
   if (user.groups.includes('system:masters') || user.name === 'system:kube-controller-manager') return allow;
   if (user.name === 'system:kube-scheduler') return scheduler(a);
   const node = nodeNameOf(user);
-  if (node) return nodeRules(node, a, load);
+  if (node) return nodeRules(node, a, load, podsOnNode);
   if (readVerbs.has(a.verb) && user.groups.includes('system:authenticated') && a.resource === 'namespaces') return allow;
   return deny('no rule allows it');
 }
@@ -47,7 +49,16 @@ function scheduler(a: Attributes): Decision {
   return deny('the scheduler may only bind pods, write pod status, events and its lease');
 }
 
-async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>): Promise<Decision> {
+/** The pods bound to `node` in `namespace` (the Node authorizer's graph, read from the watch cache). */
+export type PodsOnNode = (node: string, namespace: string) => Promise<KubeObject[]>;
+
+async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
+  if (a.resource === 'configmaps' || a.resource === 'secrets') {
+    // As the Node authorizer: a node reads one by name, and only when a pod bound to it refers to it.
+    if (a.verb !== 'get' || !a.name || !a.namespace || a.subresource) return deny(`node "${node}" may only get ${a.resource} that pods bound to it refer to`);
+    const pods = await podsOnNode(node, a.namespace);
+    return pods.some((p) => podReferences(p as Pod).some((r) => r.kind === a.resource && r.name === a.name)) ? allow : deny(`no relationship found between node '${node}' and this object`);
+  }
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   switch (a.resource) {
     case 'nodes':

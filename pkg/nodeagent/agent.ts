@@ -9,7 +9,8 @@ import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
+import { core, Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
+import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ContainerState } from '../runtime/types.js';
@@ -189,6 +190,7 @@ export class NodeAgent {
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),
         statusChanged: (wk) => void this.reportStatus(wk),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
+        getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -197,6 +199,16 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist. */
+  private async getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.get(core(kind), namespace, name);
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw e;
+    }
   }
 
   private dnsServers(): string[] {
@@ -255,6 +267,7 @@ export class NodeAgent {
         event: () => {},
         statusChanged: () => {},
         confirmDeleted: async () => {},
+        getSource: async () => undefined,
         finished: () => {},
       });
       // Stop what still runs, then tear down.

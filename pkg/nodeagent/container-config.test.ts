@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { containerConfig, runAsNonRootError } from './container-config.js';
+import { containerConfig, containerEnv, runAsNonRootError } from './container-config.js';
+import { ConfigSources } from './config-sources.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined): Pod => ({
   apiVersion: 'v1',
@@ -50,5 +51,27 @@ describe('fsGroup', () => {
   it('joins the supplementary groups of every container', () => {
     const p = pod({ fsGroup: 2000, supplementalGroups: [5] }, undefined);
     expect(containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map() } }).securityContext?.supplementalGroups).toEqual([5, 2000]);
+  });
+});
+
+describe('env from ConfigMaps and Secrets', () => {
+  const sources = new ConfigSources();
+  sources.set('configmaps', 'cfg', new Map([['LEVEL', Buffer.from('debug')], ['bad-name=', Buffer.from('x')], ['MODE', Buffer.from('cm')]]));
+  sources.set('secrets', 'sec', new Map([['password', Buffer.from('hunter2')], ['MODE', Buffer.from('secret')]]));
+  sources.set('configmaps', 'absent', undefined);
+  const envOf = (c: Record<string, unknown>) => {
+    const p: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns1', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'busybox', ...c }] } };
+    return Object.fromEntries(containerEnv(p, p.spec!.containers![0]!, 'n', '10.0.0.1', '10.244.0.2', sources));
+  };
+  it('envFrom in order (later wins, prefix, invalid names skipped), then env over it', () => {
+    expect(envOf({ envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'sec' }, prefix: 'S_' }] })).toEqual({ LEVEL: 'debug', MODE: 'cm', S_password: 'hunter2', S_MODE: 'secret' });
+    expect(envOf({ envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'sec' } }], env: [{ name: 'LEVEL', value: 'info' }, { name: 'X', value: '$(MODE)' }] })).toMatchObject({ LEVEL: 'info', MODE: 'secret', X: 'secret' });
+  });
+  it('configMapKeyRef and secretKeyRef, with the kubelet\'s errors and optional', () => {
+    expect(envOf({ env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } }, { name: 'L', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'LEVEL' } } }] })).toEqual({ P: 'hunter2', L: 'debug' });
+    expect(() => envOf({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k' } } }] })).toThrow('configmap "absent" not found');
+    expect(() => envOf({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'sec', key: 'user' } } }] })).toThrow("couldn't find key user in Secret ns1/sec");
+    expect(() => envOf({ envFrom: [{ configMapRef: { name: 'absent' } }] })).toThrow('configmap "absent" not found');
+    expect(envOf({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k', optional: true } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'sec', key: 'user', optional: true } } }], envFrom: [{ configMapRef: { name: 'absent', optional: true } }] })).toEqual({});
   });
 });

@@ -4,6 +4,7 @@
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
+import { ConfigSources, envFromVars, keyRefValue } from './config-sources.js';
 
 export const cfsPeriod = 100_000;
 
@@ -52,13 +53,22 @@ export function expand(s: string, vars: Map<string, string>): string {
   });
 }
 
-export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string): Map<string, string> {
-  const vars = new Map<string, string>();
+/**
+ * A container's environment: envFrom first, then env (which wins), with $(VAR) expansion.
+ * ConfigMap and Secret references read `sources` (fetched beforehand); a missing one that is
+ * not optional throws ConfigSourceError with the kubelet's message.
+ */
+export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources()): Map<string, string> {
+  const vars = c.envFrom?.length ? envFromVars(pod, c, sources).vars : new Map<string, string>();
   const p = { ...pod, status: { ...pod.status, podIP } } as Pod;
+  const ns = pod.metadata?.namespace ?? '';
   for (const e of c.env ?? []) {
     if (!e.name) continue;
     if (e.value !== undefined) vars.set(e.name, expand(e.value, vars));
-    else if (e.valueFrom?.fieldRef?.fieldPath) vars.set(e.name, fieldRef(p, e.valueFrom.fieldRef.fieldPath, nodeName, hostIP));
+    else if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) {
+      const v = e.valueFrom.configMapKeyRef ? keyRefValue('configmaps', e.valueFrom.configMapKeyRef, ns, sources) : keyRefValue('secrets', e.valueFrom.secretKeyRef!, ns, sources);
+      if (v !== undefined) vars.set(e.name, v);
+    } else if (e.valueFrom?.fieldRef?.fieldPath) vars.set(e.name, fieldRef(p, e.valueFrom.fieldRef.fieldPath, nodeName, hostIP));
     else if (e.valueFrom?.resourceFieldRef?.resource) {
       const res = e.valueFrom.resourceFieldRef.resource;
       const [kind, name] = res.split('.') as [string, string];
@@ -90,17 +100,20 @@ export function runAsNonRootError(pod: Pod, c: Container, imageUser: string | un
 export interface VolumePaths {
   /** hostPath volumes by name. */
   hostPaths: Map<string, string>;
+  /** configMap, secret, downwardAPI and projected volumes by name: their directories, always mounted read-only. */
+  apiVolumes?: Map<string, string>;
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; logPath?: string; terminationLog?: string }): ContainerConfig {
-  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP);
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; logPath?: string; terminationLog?: string }): ContainerConfig {
+  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
   for (const vm of c.volumeMounts ?? []) {
     const name = vm.name ?? '';
     const path = vm.mountPath ?? '';
-    const host = o.volumes.hostPaths.get(name);
-    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!vm.readOnly });
+    const api = o.volumes.apiVolumes?.get(name);
+    const host = api ?? o.volumes.hostPaths.get(name);
+    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly });
     else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
   }
   // The termination message file: a host file bind-mounted at terminationMessagePath.

@@ -2,14 +2,17 @@
 // runtime and the network towards the pod's spec (sandbox, init containers in order, app
 // containers, restarts with crash-loop backoff, probes, hooks) and, on deletion, terminates
 // gracefully, tears everything down and confirms the deletion.
-import type { Container, Pod } from '../api/types.js';
+import type { Container, KubeObject, Pod } from '../api/types.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
 import { containerConfig, runAsNonRootError, sandboxConfig } from './container-config.js';
+import { ConfigSourceError, ConfigSources, decodeSource, type SourceKind } from './config-sources.js';
+import { podReferences } from '../api/pod-references.js';
+import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
-import { ContainerState, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
+import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
 import type { HostPortMapping } from '../network/types.js';
 import { rfc3339Now } from '../util/time.js';
 
@@ -37,6 +40,8 @@ export interface WorkerDeps {
   confirmDeleted(pod: Pod): Promise<void>;
   /** The worker is done for good (pod gone and torn down). */
   finished(uid: string): void;
+  /** A ConfigMap or Secret from the API; undefined when it does not exist (other failures throw). */
+  getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined>;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */
@@ -119,6 +124,12 @@ export class PodWorker {
   }
 
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** The ConfigMaps and Secrets the pod refers to, as last fetched. */
+  private sources = new ConfigSources();
+  /** API volumes (configMap, secret, downwardAPI, projected) by name: their directories, and the digest last written. */
+  private apiVolumes = new Map<string, { dir: string; digest: string }>();
+  /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
+  private volumeTimer: NodeJS.Timeout | undefined;
 
   private retryIn(ms: number): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -186,6 +197,7 @@ export class PodWorker {
     }
     // (kept from the pod's status across a restart of the agent, as the kubelet does)
     this.startTime ??= pod.status?.startTime ?? rfc3339Now();
+    if (!(await this.prepareApiData())) return this.reportStatus();
     if (this.deadlineExceeded()) {
       this.reportStatus();
       if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
@@ -384,7 +396,17 @@ export class PodWorker {
       this.retryIn(5000);
       return;
     }
-    const cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths }, terminationLog });
+    let cfg: ContainerConfig;
+    try {
+      const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
+      cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, terminationLog });
+    } catch (e) {
+      if (!(e instanceof ConfigSourceError)) throw e;
+      rec.waiting = { reason: 'CreateContainerConfigError', message: e.message };
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${e.message}`);
+      this.retryIn(5000);
+      return;
+    }
     let id: string;
     try {
       id = await timed(runtimeOps, 'create_container', () => rt.createContainer(this.sandbox!.id, cfg));
@@ -499,6 +521,46 @@ export class PodWorker {
     );
   }
 
+  /**
+   * Fetches the ConfigMaps and Secrets the pod refers to and writes its API volumes, as the
+   * kubelet does before it starts containers (and again every minute, so that volumes follow
+   * changes). A volume whose source is missing stops the pod's start: a FailedMount event with
+   * the kubelet's message, and a retry. False when containers may not start yet.
+   */
+  private async prepareApiData(): Promise<boolean> {
+    const pod = this.pod;
+    const ns = pod.metadata!.namespace!;
+    const refs = podReferences(pod);
+    const volumes = (pod.spec?.volumes ?? []).filter(isApiVolume);
+    if (!refs.length && !volumes.length) return true;
+    const sources = new ConfigSources();
+    for (const r of refs) {
+      const obj = await this.d.getSource(r.kind, ns, r.name);
+      sources.set(r.kind, r.name, obj && decodeSource(r.kind, obj as Record<string, unknown>));
+    }
+    this.sources = sources;
+    for (const v of volumes) {
+      const dir = join(this.d.podsDir, this.uid, 'volumes', v.name!);
+      try {
+        const payload = volumePayload(v, pod, sources);
+        const digest = payloadDigest(payload);
+        if (this.apiVolumes.get(v.name!)?.digest !== digest) await writeAtomic(dir, payload);
+        this.apiVolumes.set(v.name!, { dir, digest });
+      } catch (e) {
+        if (!(e instanceof ConfigSourceError)) throw e;
+        if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
+        this.d.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
+        this.retryIn(5000);
+        return false;
+      }
+    }
+    if (volumes.length) {
+      clearTimeout(this.volumeTimer);
+      this.volumeTimer = setTimeout(() => this.kick(), 60_000);
+    }
+    return true;
+  }
+
   /** Whether the pod has run to its end: every app container exited and none is to restart. */
   private finished(): boolean {
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
@@ -548,6 +610,7 @@ export class PodWorker {
     this.terminated = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     clearTimeout(this.deadlineTimer);
+    clearTimeout(this.volumeTimer);
     for (const name of this.records.keys()) this.stopProbers(name);
   }
 }

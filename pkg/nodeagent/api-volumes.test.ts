@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Pod } from '../api/types.js';
+import { payloadDigest, volumePayload, writeAtomic, type Payload } from './api-volumes.js';
+import { ConfigSources } from './config-sources.js';
+
+const pod: Pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'prod', uid: 'u-1', labels: { app: 'web', tier: 'front "end"' }, annotations: { note: 'x' } },
+  spec: { containers: [{ name: 'main', image: 'busybox', resources: { limits: { cpu: '500m', memory: '64Mi' } } }] },
+};
+const sources = new ConfigSources();
+sources.set('configmaps', 'cfg', new Map([['a.conf', Buffer.from('A')], ['b', Buffer.from('B')]]));
+sources.set('secrets', 'sec', new Map([['password', Buffer.from('hunter2')]]));
+sources.set('configmaps', 'absent', undefined);
+const text = (p: Payload) => Object.fromEntries([...p].map(([k, f]) => [k, `${f.data.toString()} ${f.mode.toString(8)}`]));
+
+describe('API volume payloads', () => {
+  it('configMap: every key, or the items asked for, with defaultMode and item modes', () => {
+    expect(text(volumePayload({ name: 'v', configMap: { name: 'cfg' } }, pod, sources))).toEqual({ 'a.conf': 'A 644', b: 'B 644' });
+    expect(text(volumePayload({ name: 'v', configMap: { name: 'cfg', defaultMode: 0o400, items: [{ key: 'b', path: 'sub/b.txt' }, { key: 'a.conf', path: 'a', mode: 0o600 }] } }, pod, sources))).toEqual({ 'sub/b.txt': 'B 400', a: 'A 600' });
+  });
+  it('a missing source or key fails with the kubelet\'s message unless optional', () => {
+    expect(() => volumePayload({ name: 'v', configMap: { name: 'absent' } }, pod, sources)).toThrow('configmap "absent" not found');
+    expect(volumePayload({ name: 'v', configMap: { name: 'absent', optional: true } }, pod, sources).size).toBe(0);
+    expect(() => volumePayload({ name: 'v', configMap: { name: 'cfg', items: [{ key: 'nope', path: 'n' }] } }, pod, sources)).toThrow('configmap references non-existent config key: nope');
+    expect(() => volumePayload({ name: 'v', secret: { secretName: 'sec', items: [{ key: 'user', path: 'u' }] } }, pod, sources)).toThrow('secret references non-existent secret key: user');
+  });
+  it('downwardAPI and projected volumes', () => {
+    const items = [
+      { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+      { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+      { path: 'app', fieldRef: { fieldPath: "metadata.labels['app']" } },
+      { path: 'cpu', resourceFieldRef: { containerName: 'main', resource: 'limits.cpu', divisor: '1m' } },
+      { path: 'mem', resourceFieldRef: { containerName: 'main', resource: 'limits.memory', divisor: '1Mi' } },
+    ];
+    expect(text(volumePayload({ name: 'v', downwardAPI: { items } }, pod, sources))).toEqual({ labels: 'app="web"\ntier="front \\"end\\"" 644', name: 'web 644', app: 'web 644', cpu: '500 644', mem: '64 644' });
+    const projected = volumePayload({ name: 'v', projected: { defaultMode: 0o440, sources: [{ secret: { name: 'sec' } }, { configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }, pod, sources);
+    expect(text(projected)).toEqual({ password: 'hunter2 440', b: 'B 440', ns: 'prod 440' });
+    expect(() => volumePayload({ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }, pod, sources)).toThrow(/not supported/);
+  });
+  it('digests differ when content or mode does', () => {
+    const a = volumePayload({ name: 'v', configMap: { name: 'cfg' } }, pod, sources);
+    const b = volumePayload({ name: 'v', configMap: { name: 'cfg', defaultMode: 0o600 } }, pod, sources);
+    expect(payloadDigest(a)).toBe(payloadDigest(volumePayload({ name: 'v', configMap: { name: 'cfg' } }, pod, sources)));
+    expect(payloadDigest(a)).not.toBe(payloadDigest(b));
+  });
+});
+
+describe('writeAtomic (the kubelet\'s AtomicWriter layout)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const file = (data: string, mode = 0o644) => ({ data: Buffer.from(data), mode });
+
+  it('writes files behind ..data, swaps on update, and drops what went away', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-atomic-'));
+    dirs.push(dir);
+    await writeAtomic(dir, new Map([['a', file('1')], ['sub/b', file('2', 0o600)]]));
+    const first = readlinkSync(join(dir, '..data'));
+    expect(readlinkSync(join(dir, 'a'))).toBe('..data/a');
+    expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('1');
+    expect(readFileSync(join(dir, 'sub/b'), 'utf8')).toBe('2');
+    expect(statSync(join(dir, 'sub/b')).mode & 0o777).toBe(0o600);
+    await writeAtomic(dir, new Map([['a', file('changed')], ['c', file('3')]]));
+    expect(readlinkSync(join(dir, '..data'))).not.toBe(first);
+    expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('changed');
+    expect(readFileSync(join(dir, 'c'), 'utf8')).toBe('3');
+    expect(readdirSync(dir).sort()).toEqual(['..data', readlinkSync(join(dir, '..data')), 'a', 'c'].sort());
+  });
+
+  it('refuses paths that leave the volume', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-atomic-'));
+    dirs.push(dir);
+    await expect(writeAtomic(dir, new Map([['../escape', file('x')]]))).rejects.toThrow(/not allowed/);
+    await expect(writeAtomic(dir, new Map([['/abs', file('x')]]))).rejects.toThrow(/not allowed/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

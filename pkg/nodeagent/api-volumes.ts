@@ -1,0 +1,171 @@
+// Volumes whose files come from the API: configMap, secret, downwardAPI and projected. Their
+// payload (path -> bytes and mode) is computed from what the pod refers to, then written the
+// way the kubelet's AtomicWriter does, so that a container reading the volume never sees half
+// an update: the files live in a timestamped directory `..<time>`, `..data` is a symlink to it,
+// and each top-level name is a symlink through `..data`. An update writes a new directory and
+// swaps `..data` with one rename.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseQuantity, quantityToMilli } from '../api/quantity.js';
+import type { Container, Pod } from '../api/types.js';
+import { ConfigSourceError, type ConfigSources, type SourceKind } from './config-sources.js';
+
+export interface PayloadFile {
+  data: Buffer;
+  mode: number;
+}
+export type Payload = Map<string, PayloadFile>;
+
+type Volume = NonNullable<NonNullable<Pod['spec']>['volumes']>[number];
+type KeyToPath = { key?: string; path?: string; mode?: number };
+type DownwardFile = { path?: string; fieldRef?: { fieldPath?: string }; resourceFieldRef?: { containerName?: string; resource?: string; divisor?: string }; mode?: number };
+
+/** Whether the kubelet would fill this volume from the API. */
+export function isApiVolume(v: Volume): boolean {
+  return !!(v.configMap || v.secret || v.downwardAPI || v.projected);
+}
+
+const DEFAULT_MODE = 0o644;
+
+/** A ConfigMap's or Secret's keys into the payload: all of them, or `items` (each must exist unless optional). */
+function addKeys(out: Payload, kind: SourceKind, name: string | undefined, items: KeyToPath[] | undefined, optional: boolean | undefined, mode: number, sources: ConfigSources): void {
+  const d = sources.get(kind, name ?? '');
+  const what = kind === 'configmaps' ? 'configmap' : 'secret';
+  if (!d) {
+    if (optional) return;
+    throw new ConfigSourceError(`${what} "${name}" not found`);
+  }
+  if (!items?.length) {
+    for (const [k, v] of d) out.set(k, { data: v, mode });
+    return;
+  }
+  for (const it of items) {
+    const v = d.get(it.key ?? '');
+    if (v === undefined) {
+      if (optional) continue;
+      throw new ConfigSourceError(`${what} references non-existent ${kind === 'configmaps' ? 'config' : 'secret'} key: ${it.key}`);
+    }
+    out.set(it.path ?? it.key ?? '', { data: v, mode: it.mode ?? mode });
+  }
+}
+
+/** key="value" lines, sorted by key, as the kubelet formats labels and annotations. */
+function formatMap(m: Record<string, string> | undefined): string {
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
+}
+
+function downwardValue(pod: Pod, f: DownwardFile): string {
+  const path = f.fieldRef?.fieldPath;
+  if (path) {
+    const meta = pod.metadata ?? {};
+    switch (path) {
+      case 'metadata.name':
+        return meta.name ?? '';
+      case 'metadata.namespace':
+        return meta.namespace ?? '';
+      case 'metadata.uid':
+        return meta.uid ?? '';
+      case 'metadata.labels':
+        return formatMap(meta.labels);
+      case 'metadata.annotations':
+        return formatMap(meta.annotations);
+    }
+    const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+    if (m) return ((m[1] === 'labels' ? meta.labels : meta.annotations) ?? {})[m[2]!] ?? '';
+    throw new ConfigSourceError(`downwardAPI: unsupported fieldPath ${path}`);
+  }
+  const r = f.resourceFieldRef;
+  if (r?.resource) {
+    const c = (pod.spec?.containers ?? []).find((x) => x.name === r.containerName) as Container | undefined;
+    if (!c) throw new ConfigSourceError(`downwardAPI: container "${r.containerName}" not found`);
+    const [kind, name] = r.resource.split('.') as [string, string];
+    const q = ((kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {}) as Record<string, string>;
+    if (!q[name]) return '0';
+    const divisor = r.divisor && r.divisor !== '0' ? r.divisor : '1';
+    if (name === 'cpu') return String(Math.ceil(quantityToMilli(q[name]) / quantityToMilli(divisor)));
+    return String(Math.ceil(parseQuantity(q[name]) / parseQuantity(divisor)));
+  }
+  throw new ConfigSourceError(`downwardAPI: item ${f.path} has neither fieldRef nor resourceFieldRef`);
+}
+
+function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number): void {
+  for (const f of items ?? []) out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f)), mode: f.mode ?? mode });
+}
+
+/**
+ * The files of an API volume. Throws ConfigSourceError with the kubelet's message when a
+ * source it needs is missing (the caller reports `MountVolume.SetUp failed for volume ...`).
+ */
+export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources): Payload {
+  const out: Payload = new Map();
+  if (v.configMap) addKeys(out, 'configmaps', v.configMap.name, v.configMap.items, v.configMap.optional, v.configMap.defaultMode ?? DEFAULT_MODE, sources);
+  else if (v.secret) addKeys(out, 'secrets', v.secret.secretName, v.secret.items, v.secret.optional, v.secret.defaultMode ?? DEFAULT_MODE, sources);
+  else if (v.downwardAPI) addDownward(out, pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE);
+  else if (v.projected) {
+    const mode = v.projected.defaultMode ?? DEFAULT_MODE;
+    for (const s of v.projected.sources ?? []) {
+      if (s.configMap) addKeys(out, 'configmaps', s.configMap.name, s.configMap.items, s.configMap.optional, mode, sources);
+      else if (s.secret) addKeys(out, 'secrets', s.secret.name, s.secret.items, s.secret.optional, mode, sources);
+      else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode);
+      else if (s.serviceAccountToken) throw new ConfigSourceError('serviceAccountToken projections are not supported (tskube has no service accounts)');
+    }
+  }
+  return out;
+}
+
+/** A digest of a payload: equal payloads need no rewrite. */
+export function payloadDigest(p: Payload): string {
+  const h = createHash('sha256');
+  for (const k of [...p.keys()].sort()) {
+    const f = p.get(k)!;
+    h.update(`${k}\0${f.mode}\0${f.data.length}\0`).update(f.data);
+  }
+  return h.digest('hex');
+}
+
+async function readlinkOrUndefined(p: string): Promise<string | undefined> {
+  return fsp.readlink(p).catch(() => undefined);
+}
+
+/**
+ * Writes `payload` into `dir` atomically (see the top of this file). Paths are relative and
+ * were validated by the apiserver; one with a `..` component is refused here too.
+ */
+export async function writeAtomic(dir: string, payload: Payload): Promise<void> {
+  for (const path of payload.keys()) {
+    const parts = path.split('/');
+    if (!path || path.startsWith('/') || parts.includes('..') || parts[0]!.startsWith('..')) throw new ConfigSourceError(`volume path "${path}" is not allowed`);
+  }
+  await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+  const old = await readlinkOrUndefined(join(dir, '..data'));
+  const stamp = `..${new Date().toISOString().replace(/[-:.TZ]/g, '_')}${process.hrtime.bigint() % 1_000_000n}`;
+  const ts = join(dir, stamp);
+  await fsp.mkdir(ts, { mode: 0o755 });
+  const top = new Set<string>();
+  for (const [path, f] of payload) {
+    const file = join(ts, path);
+    await fsp.mkdir(dirname(file), { recursive: true, mode: 0o755 });
+    await fsp.writeFile(file, f.data, { mode: f.mode });
+    await fsp.chmod(file, f.mode); // (the umask may have taken bits away)
+    top.add(path.split('/')[0]!);
+  }
+  const tmp = join(dir, '..data_tmp');
+  await fsp.rm(tmp, { force: true });
+  await fsp.symlink(stamp, tmp);
+  await fsp.rename(tmp, join(dir, '..data'));
+  for (const name of top) {
+    const link = join(dir, name);
+    if ((await readlinkOrUndefined(link)) !== join('..data', name)) {
+      await fsp.rm(link, { recursive: true, force: true });
+      await fsp.symlink(join('..data', name), link);
+    }
+  }
+  for (const name of await fsp.readdir(dir)) {
+    if (!name.startsWith('..') && !top.has(name)) await fsp.rm(join(dir, name), { recursive: true, force: true });
+  }
+  if (old && old !== stamp && old.startsWith('..')) await fsp.rm(join(dir, old), { recursive: true, force: true });
+}
