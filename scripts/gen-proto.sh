@@ -53,7 +53,7 @@ root.loadSync(files.map((f) => path.relative('proto', f)), { keepCase: true, alt
 root.resolveAll();
 
 const scalar = {
-  string: ['string'], bytes: ['string'], bool: ['bool'], double: ['double'], float: ['double'],
+  string: ['string'], bytes: ['string', 'byte'], bool: ['bool'], double: ['double'], float: ['double'],
   int32: ['int', 'int32'], uint32: ['int', 'int32'], sint32: ['int', 'int32'], fixed32: ['int', 'int32'], sfixed32: ['int', 'int32'],
   int64: ['int', 'int64'], uint64: ['int', 'int64'], sint64: ['int', 'int64'], fixed64: ['int', 'int64'], sfixed64: ['int', 'int64'],
 };

@@ -1,7 +1,7 @@
 // Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
-import type { Container, LifecycleHandler, Namespace, Node, Pod, Probe, Toleration, Volume } from './types.js';
+import type { Container, LifecycleHandler, Namespace, Node, Pod, Probe, Secret, Toleration, Volume } from './types.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -125,6 +125,21 @@ export function defaultNamespace(ns: Namespace): Namespace {
   const meta = (ns.metadata ??= {});
   if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
   return ns;
+}
+
+/**
+ * Secrets as Kubernetes decodes them: type Opaque when empty, and the write-only stringData
+ * merged into data (base64-encoded; stringData wins over data) and removed.
+ */
+export function defaultSecret(secret: Secret): Secret {
+  secret.type ||= 'Opaque';
+  const strings = secret.stringData;
+  delete secret.stringData;
+  if (strings && Object.keys(strings).length) {
+    const data = (secret.data ??= {});
+    for (const [k, v] of Object.entries(strings)) data[k] = Buffer.from(v ?? '', 'utf8').toString('base64');
+  }
+  return secret;
 }
 
 /** Amounts of resources: `cpu` in millicores, everything else (memory, ...) in whole units. */

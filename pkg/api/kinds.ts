@@ -18,6 +18,8 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, typeName: 'Node', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, typeName: 'Namespace', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
+  { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
+  { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
 ];
 

@@ -10,6 +10,7 @@ const qualifiedNameRe = new RegExp(`^${qualifiedNameFmt}$`);
 const labelValueRe = new RegExp(`^(${qualifiedNameFmt})?$`);
 const cIdentifierRe = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envVarNameRe = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const configMapKeyRe = /^[-._a-zA-Z0-9]+$/;
 
 export const DNS1123_LABEL_MAX = 63;
 export const DNS1123_SUBDOMAIN_MAX = 253;
@@ -17,8 +18,9 @@ const QUALIFIED_NAME_MAX = 63;
 const LABEL_VALUE_MAX = 63;
 
 const maxLenError = (n: number) => `must be no more than ${n} characters`;
+// Go's RegexError puts "', " after every example and " or " between them, hence the double space.
 const regexError = (msg: string, fmt: string, ...examples: string[]) =>
-  `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}, regex used for validation is '${fmt}')`;
+  `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
@@ -115,9 +117,25 @@ export function isEnvVarName(value: string): string[] {
       ),
     );
   }
-  if (value === '.') errs.push("must not be '.'");
-  else if (value === '..') errs.push("must not be '..'");
-  else if (value.startsWith('..')) errs.push("must not start with '..'");
+  errs.push(...chDirPrefixErrors(value));
+  return errs;
+}
+
+/** Names used as file names may not be `.`, `..` or start with `..`. */
+function chDirPrefixErrors(value: string): string[] {
+  if (value === '.') return ["must not be '.'"];
+  if (value === '..') return ["must not be '..'"];
+  return value.startsWith('..') ? ["must not start with '..'"] : [];
+}
+
+/** ConfigMap and Secret keys (data, binaryData, stringData): also file names in volumes. */
+export function isConfigMapKey(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
+  if (!configMapKeyRe.test(value)) {
+    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", '[-._a-zA-Z0-9]+', 'key.name', 'KEY_NAME', 'key-name'));
+  }
+  errs.push(...chDirPrefixErrors(value));
   return errs;
 }
 

@@ -51,24 +51,38 @@ describe('openapi v3', () => {
   it('lists the operations of every resource', () => {
     const paths = Object.keys((openapiV3Doc('api/v1') as any).paths).sort();
     expect(paths).toEqual([
+      '/api/v1/configmaps',
       '/api/v1/events',
       '/api/v1/namespaces',
+      '/api/v1/namespaces/{namespace}/configmaps',
+      '/api/v1/namespaces/{namespace}/configmaps/{name}',
       '/api/v1/namespaces/{namespace}/events',
       '/api/v1/namespaces/{namespace}/events/{name}',
       '/api/v1/namespaces/{namespace}/pods',
       '/api/v1/namespaces/{namespace}/pods/{name}',
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
+      '/api/v1/namespaces/{namespace}/secrets',
+      '/api/v1/namespaces/{namespace}/secrets/{name}',
       '/api/v1/namespaces/{name}',
       '/api/v1/namespaces/{name}/status',
       '/api/v1/nodes',
       '/api/v1/nodes/{name}',
       '/api/v1/nodes/{name}/status',
       '/api/v1/pods',
+      '/api/v1/secrets',
     ]);
     const node = (openapiV3Doc('api/v1') as any).paths['/api/v1/nodes/{name}'];
     expect(Object.keys(node).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
     expect(node.get.operationId).toBe('readCoreV1Node');
+  });
+
+  it('publishes ConfigMap and Secret with base64 (format byte) maps where Kubernetes has []byte', () => {
+    const s = (openapiV3Doc('api/v1') as any).components.schemas;
+    expect(s['io.k8s.api.core.v1.Secret'].properties.data).toMatchObject({ type: 'object', additionalProperties: { type: 'string', format: 'byte' } });
+    expect(s['io.k8s.api.core.v1.Secret'].properties.stringData.additionalProperties).toEqual({ type: 'string' });
+    expect(s['io.k8s.api.core.v1.ConfigMap'].properties.binaryData.additionalProperties).toEqual({ type: 'string', format: 'byte' });
+    expect(s['io.k8s.api.core.v1.ConfigMap']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'ConfigMap', version: 'v1' }]);
   });
 
   it('serves coordination.k8s.io/v1 leases and nothing for unknown group-versions', () => {

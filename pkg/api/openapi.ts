@@ -48,13 +48,15 @@ const REQUIRED: Record<string, string[]> = {
   NamespaceList: ['items'],
   EventList: ['items'],
   LeaseList: ['items'],
+  ConfigMapList: ['items'],
+  SecretList: ['items'],
   WatchEvent: ['type', 'object'],
 };
 
 function valueSchema(kind: FieldSchema['kind'], format: string | undefined, type: string | undefined, deps: Set<string>): Schema {
   switch (kind) {
     case 'string':
-      return { type: 'string' };
+      return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
     case 'int':
       return { type: 'integer', format: format ?? 'int64' };
     case 'bool':

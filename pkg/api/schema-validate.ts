@@ -1,6 +1,7 @@
 // Strict decoding: walks a JSON object against the proto-generated schema and reports unknown
 // fields (`unknown field "spec.containers[0].foo"`) and values of the wrong JSON type, the way
 // the Kubernetes apiserver does with fieldValidation=Strict. null is accepted anywhere (unset).
+import { base64Error } from './base64.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
 
@@ -23,6 +24,11 @@ function checkValue(kind: FieldKind, format: string | undefined, type: string | 
   switch (kind) {
     case 'string':
       if (typeof v !== 'string') errs.push(typeInvalid(path, v, `expected string, got ${jsonType(v)}`));
+      else if (format === 'byte') {
+        // proto bytes: base64 in JSON, decoded strictly as Kubernetes does (a 400 when it is not).
+        const bad = base64Error(v);
+        if (bad) errs.push(typeInvalid(path, v, bad));
+      }
       return;
     case 'bool':
       if (typeof v !== 'boolean') errs.push(typeInvalid(path, v, `expected boolean, got ${jsonType(v)}`));

@@ -9,7 +9,7 @@ export type FieldKind = ScalarKind | 'message' | 'map' | 'value' | 'object';
 export interface FieldSchema {
   name: string;
   kind: FieldKind;
-  /** int32 or int64 for `int` fields. */
+  /** int32 or int64 for `int` fields; `byte` for base64 `string` fields (proto bytes). */
   format?: string;
   /** Message type name for `message` fields. */
   type?: string;

@@ -119,6 +119,8 @@ describe('field selectors', () => {
     expect(ev.source).toBe('kubelet');
     expect(ev['involvedObject.uid']).toBe('');
     expect(Object.keys(fieldsOf('leases', {}))).toEqual(['metadata.name', 'metadata.namespace']);
+    expect(Object.keys(fieldsOf('configmaps', {}))).toEqual(['metadata.name', 'metadata.namespace']);
+    expect(fieldsOf('secrets', { metadata: { name: 's', namespace: 'd' }, type: 'kubernetes.io/tls' })).toEqual({ 'metadata.name': 's', 'metadata.namespace': 'd', type: 'kubernetes.io/tls' });
   });
 
   it('rejects unsupported field labels', () => {

@@ -329,6 +329,8 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
     };
   },
   leases: (obj) => metaFields(obj, true),
+  configmaps: (obj) => metaFields(obj, true),
+  secrets: (obj) => ({ ...metaFields(obj, true), type: str(obj.type) }),
 };
 
 /**

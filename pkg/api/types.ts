@@ -2,6 +2,7 @@
 // proto/ (pkg/api/generated, `npm run gen:proto`); this file only re-exports them and adds the
 // loose shape every stored object has.
 import type { ObjectMeta } from './generated/tskube/api/v1/meta.js';
+import type * as config from './generated/tskube/api/v1/config.js';
 
 export type {
   ObjectMeta,
@@ -133,6 +134,13 @@ export type {
 } from './generated/tskube/api/v1/node.js';
 
 export type { Event, EventList, EventSource, EventSeries, Lease, LeaseList, LeaseSpec } from './generated/tskube/api/v1/event.js';
+
+/** Base64 text as JSON carries proto `bytes` (ts-proto types them as Buffer). */
+type Base64Map = { [key: string]: string };
+export type ConfigMap = Omit<config.ConfigMap, 'binaryData'> & { binaryData?: Base64Map | undefined };
+export type ConfigMapList = Omit<config.ConfigMapList, 'items'> & { items?: ConfigMap[] | undefined };
+export type Secret = Omit<config.Secret, 'data'> & { data?: Base64Map | undefined };
+export type SecretList = Omit<config.SecretList, 'items'> & { items?: Secret[] | undefined };
 
 /** Any stored object, before or after decoding: Kubernetes JSON with optional typed metadata. */
 export type KubeObject = { apiVersion?: string; kind?: string; metadata?: ObjectMeta; [k: string]: unknown };

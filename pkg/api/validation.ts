@@ -10,6 +10,7 @@ import { TAINT_EFFECTS } from './validation-affinity.js';
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
 export { validatePod, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validateTolerations } from './validation-pod.js';
 export { validateContainer } from './validation-container.js';
+export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './validation-config.js';
 
 const NODE_ADDRESS_TYPES = ['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS'];
 

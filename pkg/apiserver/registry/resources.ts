@@ -3,6 +3,8 @@
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import {
+  validateConfigMap,
+  validateConfigMapUpdate,
   validateEvent,
   validateLease,
   validateNamespace,
@@ -11,8 +13,10 @@ import {
   validatePodUpdate,
   validatePodStatusUpdate,
   validateObjectMeta,
+  validateSecret,
+  validateSecretUpdate,
 } from '../../api/validation.js';
-import { defaultNamespace, defaultNode, defaultPod, podQOSClass } from '../../api/defaults.js';
+import { defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
 
 export interface ResourceInfo {
@@ -141,7 +145,29 @@ export const leases = base({
   prepareForUpdate: () => {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases];
+export const configmaps = base({
+  name: 'configmaps',
+  singularName: 'configmap',
+  kind: 'ConfigMap',
+  typeName: 'ConfigMap',
+  shortNames: ['cm'],
+  validate: (obj) => validateConfigMap(obj as never),
+  validateUpdate: (obj, old) => validateConfigMapUpdate(obj as never, old as never),
+  prepareForUpdate: () => {},
+});
+
+export const secrets = base({
+  name: 'secrets',
+  singularName: 'secret',
+  kind: 'Secret',
+  typeName: 'Secret',
+  prepareForCreate: (obj) => defaultSecret(obj as never),
+  prepareForUpdate: (obj) => defaultSecret(obj as never),
+  validate: (obj) => validateSecret(obj as never),
+  validateUpdate: (obj, old) => validateSecretUpdate(obj as never, old as never),
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets];
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
   return allResources.find((r) => r.group === group && r.version === version && r.name === name);

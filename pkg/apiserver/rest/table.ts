@@ -149,7 +149,17 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
   },
+  configmaps: {
+    columns: [col('Name'), col('Data', 'integer'), col('Age')],
+    row: (cm, now) => [cm.metadata?.name, keyCount(cm.data) + keyCount(cm.binaryData), age(cm, now)],
+  },
+  secrets: {
+    columns: [col('Name'), col('Type'), col('Data', 'integer'), col('Age')],
+    row: (s, now) => [s.metadata?.name, s.type ?? '', keyCount(s.data), age(s, now)],
+  },
 };
+
+const keyCount = (m: unknown) => (m && typeof m === 'object' ? Object.keys(m).length : 0);
 
 const fallback: Printer = { columns: [col('Name'), col('Age')], row: (o, now) => [o.metadata?.name, age(o, now)] };
 
