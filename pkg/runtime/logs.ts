@@ -25,20 +25,20 @@ export interface LogChunk {
 }
 
 /** Join partial (P) lines into whole lines and filter them. */
-export function assemble(lines: string[], opts: ReadLogsOptions, pending: Map<string, string>): LogChunk[] {
+export function assemble(lines: string[], opts: ReadLogsOptions, pending: Map<string, LogChunk>): LogChunk[] {
   const out: LogChunk[] = [];
   const since = opts.since ? opts.since.getTime() : undefined;
   for (const raw of lines) {
     const l = parseLogLine(raw);
     if (!l) continue;
-    const prev = pending.get(l.stream) ?? '';
+    const prev = pending.get(l.stream);
     if (l.tag === 'P') {
-      pending.set(l.stream, prev + l.message);
+      pending.set(l.stream, { text: (prev?.text ?? '') + l.message, stream: l.stream, time: prev?.time ?? l.time });
       continue;
     }
     pending.delete(l.stream);
     if (since !== undefined && logTime(l.time) < since) continue;
-    out.push({ text: prev + l.message, stream: l.stream, time: l.time });
+    out.push({ text: (prev?.text ?? '') + l.message, stream: l.stream, time: l.time });
   }
   return out;
 }
@@ -49,7 +49,12 @@ function render(c: LogChunk, timestamps: boolean | undefined): string {
 
 /** Yield log lines (each ending in \n); with follow, keep reading until `isDone()` and the file is drained, or the signal aborts. */
 export async function* readLogFile(path: string, opts: ReadLogsOptions, isDone: () => Promise<boolean>): AsyncGenerator<string> {
-  const pending = new Map<string, string>();
+  const pending = new Map<string, LogChunk>();
+  // At the end, a last line that never got its newline (printf abc) is shown as it is, as the
+  // kubelet shows it.
+  const partials = function* (): Generator<string> {
+    for (const c of pending.values()) yield render(c, opts.timestamps).slice(0, -1);
+  };
   let offset = 0;
   let ino: number | undefined;
   let rest = '';
@@ -85,10 +90,10 @@ export async function* readLogFile(path: string, opts: ReadLogsOptions, isDone: 
       // nothing to print
     }
     first = false;
-    if (!opts.follow || opts.signal?.aborted) return;
+    if (!opts.follow || opts.signal?.aborted) return yield* partials();
     if (await isDone()) {
       const again = await fsp.stat(path).catch(() => undefined);
-      if (!again || (again.ino === ino && again.size <= offset)) return;
+      if (!again || (again.ino === ino && again.size <= offset)) return yield* partials();
       continue;
     }
     await new Promise<void>((resolve) => {

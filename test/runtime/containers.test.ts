@@ -126,6 +126,17 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await rt.removePodSandbox(sb);
   });
 
+  it('shows a last line without its newline as it is (printf), with and without follow', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await run(sb, { command: ['sh', '-c', 'printf "whole\\npart"'] });
+    await exited(id);
+    expect(await logText(id)).toBe('whole\npart');
+    let followed = '';
+    for await (const l of rt.readLogs(id, { follow: true })) followed += l;
+    expect(followed).toBe('whole\npart');
+    await rt.removePodSandbox(sb);
+  });
+
   it('shares net, ipc and uts between the containers of a pod, and emptyDir volumes (disk and Memory)', async () => {
     const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'www' }, { name: 'cache', medium: 'Memory', sizeLimit: 8 << 20 }] }));
     const server = await run(sb, {
