@@ -22,6 +22,10 @@ export class ConfigSources {
     this.data.set(ConfigSources.key(kind, name), d);
   }
 
+  has(kind: SourceKind, name: string): boolean {
+    return this.data.has(ConfigSources.key(kind, name));
+  }
+
   get(kind: SourceKind, name: string): SourceData {
     return this.data.get(ConfigSources.key(kind, name));
   }

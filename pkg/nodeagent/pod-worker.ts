@@ -535,8 +535,14 @@ export class PodWorker {
     if (!refs.length && !volumes.length) return true;
     const sources = new ConfigSources();
     for (const r of refs) {
-      const obj = await this.d.getSource(r.kind, ns, r.name);
-      sources.set(r.kind, r.name, obj && decodeSource(r.kind, obj as Record<string, unknown>));
+      try {
+        const obj = await this.d.getSource(r.kind, ns, r.name);
+        sources.set(r.kind, r.name, obj && decodeSource(r.kind, obj as Record<string, unknown>));
+      } catch (e) {
+        // The API is out of reach: what was fetched before still serves (as the kubelet's cache does).
+        if (!this.sources.has(r.kind, r.name)) throw e;
+        sources.set(r.kind, r.name, this.sources.get(r.kind, r.name));
+      }
     }
     this.sources = sources;
     for (const v of volumes) {

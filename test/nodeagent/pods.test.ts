@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
-import { Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { core, Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { setWinSize } from '../../pkg/runtime/pty.js';
 import { exec } from '../../pkg/tsctl/streams.js';
@@ -210,6 +210,64 @@ describe('probes and hooks', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
     const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=prestop,reason=Killing' });
     expect(evs.items.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ConfigMaps and Secrets in pods', () => {
+  const ConfigMaps = core('configmaps');
+  const Secrets = core('secrets');
+
+  it('env, envFrom and volumes (configMap, secret, downwardAPI) reach the container; API volumes are read-only', async () => {
+    await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { LEVEL: 'debug', 'app.conf': 'x=1\n' } });
+    await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, stringData: { password: 'hunter2' } });
+    const script = 'echo "$LEVEL $PASS $CM_LEVEL"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only';
+    await create('cfgpod', {
+      restartPolicy: 'Never',
+      volumes: [
+        { name: 'cfg', configMap: { name: 'app-config' } },
+        { name: 'sec', secret: { secretName: 'app-secret', defaultMode: 0o400 } },
+        { name: 'pod', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+      ],
+      containers: [
+        ctr('main', script, {
+          env: [
+            { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'LEVEL' } } },
+            { name: 'PASS', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'password' } } },
+          ],
+          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CM_' }],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/cfg' },
+            { name: 'sec', mountPath: '/etc/sec' },
+            { name: 'pod', mountPath: '/etc/pod' },
+          ],
+        }),
+      ],
+    });
+    await phaseIs('cfgpod', 'Succeeded');
+    expect(await tsctl('logs', 'cfgpod')).toBe('debug hunter2 debug\nx=1\nhunter2\n400\ncfgpod\nread-only\n');
+  });
+
+  it('a missing ConfigMap holds the pod (FailedMount, CreateContainerConfigError) until it exists; a node reads only what its pods refer to', async () => {
+    await create('waits', { restartPolicy: 'Never', volumes: [{ name: 'v', configMap: { name: 'later' } }], containers: [ctr('main', 'cat /v/k', { volumeMounts: [{ name: 'v', mountPath: '/v' }] })] });
+    await eventually(async () => {
+      const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=waits' });
+      return evs.items.some((e) => (e as { reason?: string; message?: string }).reason === 'FailedMount' && (e as { message?: string }).message === 'MountVolume.SetUp failed for volume "v" : configmap "later" not found');
+    }, { what: 'a FailedMount event' });
+    expect((await podStatus(c, 'waits')).phase).toBe('Pending');
+    await create('envwaits', { restartPolicy: 'Never', containers: [ctr('main', 'echo $K', { env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'later-secret', key: 'k' } } }] })] });
+    await eventually(async () => (await podStatus(c, 'envwaits')).containerStatuses?.[0]?.state?.waiting?.message === 'secret "later-secret" not found', { what: 'CreateContainerConfigError' });
+    expect((await podStatus(c, 'envwaits')).containerStatuses?.[0]?.state?.waiting?.reason).toBe('CreateContainerConfigError');
+    // The node's own credentials: a Secret its pods refer to, yes; another, no.
+    await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'later-secret' }, stringData: { k: 'v' } });
+    await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated' }, stringData: { k: 'v' } });
+    expect((await c.nodeClient.get(Secrets, 'default', 'later-secret')).metadata?.name).toBe('later-secret');
+    await expect(c.nodeClient.get(Secrets, 'default', 'unrelated')).rejects.toMatchObject({ code: 403 });
+    await expect(c.nodeClient.list(Secrets, 'default')).rejects.toMatchObject({ code: 403 });
+    await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' }, data: { k: 'arrived\n' } });
+    await phaseIs('waits', 'Succeeded', 30_000);
+    await phaseIs('envwaits', 'Succeeded', 30_000);
+    expect(await tsctl('logs', 'waits')).toBe('arrived\n');
+    expect(await tsctl('logs', 'envwaits')).toBe('v\n');
   });
 });
 
