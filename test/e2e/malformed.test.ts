@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pods } from '../../pkg/client/rest-client.js';
+import { core, Pods } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
@@ -26,6 +26,8 @@ interface Case {
 }
 
 const big = 'x'.repeat(1600 * 1024);
+const cmHead = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+const secretHead = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n`;
 
 const cases: Case[] = [
   { name: 'unknown top-level field', yaml: `${head('bad-1')}spek: {}\nspec:\n  containers:\n  - name: c\n    image: busybox\n`, expect: /unknown field "spek"/ },
@@ -64,6 +66,15 @@ const cases: Case[] = [
   { name: 'broken YAML', yaml: `${head('bad-34')}spec:\n  containers:\n  - name: c\n    image: [busybox\n`, expect: /line \d+/, clientSide: true },
   { name: 'tabs in YAML', yaml: `${head('bad-35')}spec:\n\tcontainers: []\n`, expect: /line \d+|found character/, clientSide: true },
   { name: 'hostPort out of range', yaml: podWith('bad-36', '    ports:\n    - containerPort: 80\n      hostPort: 0\n      protocol: TCP\n    - containerPort: 81\n      hostPort: 99999\n'), expect: /spec\.containers\[0\]\.ports\[1\]\.hostPort/ },
+  // ConfigMaps and Secrets.
+  { name: 'config key with a space', yaml: `${cmHead('bad-37')}data:\n  "a b": x\n`, expect: /data\[a b\]: Invalid value: "a b": a valid config key must consist of alphanumeric characters/ },
+  { name: 'key in both data and binaryData', yaml: `${cmHead('bad-38')}data:\n  k: x\nbinaryData:\n  k: eA==\n`, expect: /data\[k\]: Invalid value: "k": duplicate of key present in binaryData/ },
+  { name: 'ConfigMap value is a number', yaml: `${cmHead('bad-39')}data:\n  port: 80\n`, expect: /data\[port\]/ },
+  { name: 'ConfigMap with a spec', yaml: `${cmHead('bad-40')}spec:\n  a: b\n`, expect: /unknown field "spec"/ },
+  { name: 'ConfigMap binaryData not base64', yaml: `${cmHead('bad-41')}binaryData:\n  blob: "a b"\n`, expect: /binaryData\[blob\].*illegal base64 data at input byte 1/ },
+  { name: 'Secret data not base64', yaml: `${secretHead('bad-42')}data:\n  password: hunter2!\n`, expect: /illegal base64 data at input byte 7/ },
+  { name: 'TLS Secret without tls.key', yaml: `${secretHead('bad-43')}type: kubernetes.io/tls\nstringData:\n  tls.crt: cert\n`, expect: /data\[tls\.key\]: Required value/ },
+  { name: 'Secret stringData key with a slash', yaml: `${secretHead('bad-44')}stringData:\n  a/b: x\n`, expect: /data\[a\/b\]: Invalid value: "a\/b"/ },
 ];
 
 beforeAll(async () => {
@@ -112,5 +123,7 @@ describe('malformed manifests', () => {
     expect(await cp.admin.request('/healthz')).toBe('ok');
     const pods = await cp.admin.list(Pods, 'default');
     expect(pods.items.map((p) => p.metadata?.name)).toEqual([]);
+    expect((await cp.admin.list(core('configmaps'), 'default')).items).toEqual([]);
+    expect((await cp.admin.list(core('secrets'), 'default')).items).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf-body.js';
 import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
 import { buildMatcher } from './selection.js';
@@ -104,7 +105,8 @@ const statusOnly = (r: ResourceRequest): 'status' | undefined => {
 async function readObject(req: IncomingMessage): Promise<KubeObject> {
   const body = await readBody(req);
   if (body.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
-  const obj = decodeBody(body, req.headers['content-type'] ?? 'application/json');
+  const contentType = req.headers['content-type'] ?? 'application/json';
+  const obj = contentType.startsWith(PROTOBUF_MEDIA_TYPE) ? decodeProtobufObject(body) : decodeBody(body, contentType);
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the request body must be a JSON object');
   return obj as KubeObject;
 }

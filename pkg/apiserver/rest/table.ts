@@ -17,7 +17,8 @@ interface Printer {
   row: Row;
 }
 
-const col = (name: string, type = 'string', priority = 0, format = ''): Column => ({
+// kubectl prefixes names with the kind (`configmap/x` in `get cm,secrets`) in the column of format `name`.
+const col = (name: string, type = 'string', priority = 0, format = name === 'Name' ? 'name' : ''): Column => ({
   name,
   type,
   format,

@@ -1,0 +1,67 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.js';
+import { decodeProtobufObject } from './protobuf-body.js';
+
+/** "k8s\0" + runtime.Unknown{typeMeta{apiVersion, kind}, raw}. */
+function envelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
+  const w = new BinaryWriter();
+  w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string(apiVersion).uint32((2 << 3) | 2).string(kind).join();
+  w.uint32((2 << 3) | 2).bytes(raw);
+  return Buffer.concat([Buffer.from('k8s\0', 'latin1'), w.finish()]);
+}
+
+const entry = (w: BinaryWriter, field: number, key: string, value: string | Uint8Array) => {
+  w.uint32((field << 3) | 2).fork().uint32((1 << 3) | 2).string(key);
+  if (typeof value === 'string') w.uint32((2 << 3) | 2).string(value);
+  else w.uint32((2 << 3) | 2).bytes(value);
+  w.join();
+};
+
+function meta(w: BinaryWriter, name: string): void {
+  w.uint32((1 << 3) | 2).fork();
+  w.uint32((1 << 3) | 2).string(name);
+  w.uint32((3 << 3) | 2).string('default');
+  entry(w, 11, 'app', 'web');
+  w.uint32((8 << 3) | 2).fork().uint32(1 << 3).int64(1700000000).join();
+  w.join();
+}
+
+describe('protobuf request bodies', () => {
+  it('decodes a Secret as kubectl create secret sends it: bytes become base64', () => {
+    const w = new BinaryWriter();
+    meta(w, 's');
+    entry(w, 2, 'p', new Uint8Array([0x71]));
+    w.uint32((3 << 3) | 2).string('Opaque');
+    w.uint32(99 << 3).int32(1); // an unknown field is skipped
+    expect(decodeProtobufObject(envelope('v1', 'Secret', w.finish()))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'default', labels: { app: 'web' }, creationTimestamp: '2023-11-14T22:13:20Z' },
+      data: { p: 'cQ==' },
+      type: 'Opaque',
+    });
+  });
+
+  it('decodes a ConfigMap: text data, binaryData and immutable', () => {
+    const w = new BinaryWriter();
+    meta(w, 'c');
+    entry(w, 2, 'a', 'b');
+    entry(w, 3, 'bin', new Uint8Array([0, 1]));
+    w.uint32(4 << 3).bool(true);
+    expect(decodeProtobufObject(envelope('v1', 'ConfigMap', w.finish()))).toMatchObject({ kind: 'ConfigMap', data: { a: 'b' }, binaryData: { bin: 'AAE=' }, immutable: true });
+  });
+
+  it('refuses other kinds with 415 and a body without the k8s prefix with 400', () => {
+    const other = (() => {
+      try {
+        return decodeProtobufObject(envelope('v1', 'Pod', new Uint8Array()));
+      } catch (e) {
+        return e;
+      }
+    })() as ApiError;
+    expect(other).toBeInstanceOf(ApiError);
+    expect(other.code).toBe(415);
+    expect(() => decodeProtobufObject(Buffer.from('{"kind":"Secret"}'))).toThrow(/k8s/);
+  });
+});

@@ -1,0 +1,142 @@
+// Request bodies in Kubernetes' protobuf encoding (application/vnd.kubernetes.protobuf), as
+// client-go's typed clients send them: `kubectl create configmap` and `kubectl create secret`
+// POST their object this way. The envelope is "k8s\0" + runtime.Unknown {typeMeta, raw}; raw is
+// the object in k8s.io/api's generated.proto field numbers. We decode the kinds that arrive this
+// way into their Kubernetes JSON; other kinds get 415 (clients send those as JSON).
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import type { KubeObject } from '../../api/types.js';
+import * as errors from '../errors.js';
+import { rfc3339 } from '../../util/time.js';
+
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+const MAGIC = Buffer.from('k8s\0', 'latin1');
+
+/** string | base64 bytes | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
+type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'json';
+interface Field {
+  name: string;
+  kind: Kind;
+  type?: string;
+  repeated?: boolean;
+}
+
+const f = (name: string, kind: Kind, extra: Partial<Field> = {}): Field => ({ name, kind, ...extra });
+
+/** Field numbers from k8s.io/api/core/v1 and k8s.io/apimachinery/pkg/apis/meta/v1 generated.proto. */
+const MESSAGES: Record<string, Record<number, Field>> = {
+  Unknown: { 1: f('typeMeta', 'message', { type: 'TypeMeta' }), 2: f('raw', 'bytes'), 3: f('contentEncoding', 'string'), 4: f('contentType', 'string') },
+  TypeMeta: { 1: f('apiVersion', 'string'), 2: f('kind', 'string') },
+  ObjectMeta: {
+    1: f('name', 'string'),
+    2: f('generateName', 'string'),
+    3: f('namespace', 'string'),
+    4: f('selfLink', 'string'),
+    5: f('uid', 'string'),
+    6: f('resourceVersion', 'string'),
+    7: f('generation', 'int'),
+    8: f('creationTimestamp', 'time'),
+    9: f('deletionTimestamp', 'time'),
+    10: f('deletionGracePeriodSeconds', 'int'),
+    11: f('labels', 'map-string'),
+    12: f('annotations', 'map-string'),
+    13: f('ownerReferences', 'message', { type: 'OwnerReference', repeated: true }),
+    14: f('finalizers', 'string', { repeated: true }),
+    17: f('managedFields', 'message', { type: 'ManagedFieldsEntry', repeated: true }),
+  },
+  OwnerReference: { 1: f('kind', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('controller', 'bool'), 7: f('blockOwnerDeletion', 'bool') },
+  ManagedFieldsEntry: { 1: f('manager', 'string'), 2: f('operation', 'string'), 3: f('apiVersion', 'string'), 4: f('time', 'time'), 6: f('fieldsType', 'string'), 7: f('fieldsV1', 'message', { type: 'FieldsV1' }), 8: f('subresource', 'string') },
+  FieldsV1: { 1: f('Raw', 'json') },
+  Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
+  ConfigMap: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('data', 'map-string'), 3: f('binaryData', 'map-bytes'), 4: f('immutable', 'bool') },
+  Secret: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('data', 'map-bytes'), 3: f('type', 'string'), 4: f('stringData', 'map-string'), 5: f('immutable', 'bool') },
+};
+
+/** The kinds whose protobuf bodies we decode. */
+const DECODABLE = new Set(['ConfigMap', 'Secret']);
+
+type Obj = Record<string, unknown>;
+
+function readMapEntry(r: BinaryReader, bytesValue: boolean): [string, string] {
+  const end = r.uint32() + r.pos;
+  let key = '';
+  let value = '';
+  while (r.pos < end) {
+    const [no, wt] = r.tag();
+    if (no === 1 && wt === WireType.LengthDelimited) key = r.string();
+    else if (no === 2 && wt === WireType.LengthDelimited) value = bytesValue ? Buffer.from(r.bytes()).toString('base64') : r.string();
+    else r.skip(wt, no);
+  }
+  return [key, value];
+}
+
+function readValue(r: BinaryReader, fd: Field): unknown {
+  switch (fd.kind) {
+    case 'string':
+      return r.string();
+    case 'bytes':
+      return Buffer.from(r.bytes());
+    case 'json': {
+      const raw = Buffer.from(r.bytes()).toString('utf8');
+      return raw ? JSON.parse(raw) : {};
+    }
+    case 'bool':
+      return r.bool();
+    case 'int':
+      return Number(r.int64());
+    case 'time': {
+      const t = readMessage(r.bytes(), 'Time') as { seconds?: number };
+      return rfc3339((t.seconds ?? 0) * 1000);
+    }
+    case 'message':
+      return readMessage(r.bytes(), fd.type!);
+    case 'map-string':
+    case 'map-bytes':
+      return readMapEntry(r, fd.kind === 'map-bytes');
+  }
+}
+
+function readMessage(buf: Uint8Array, type: string): Obj {
+  const fields = MESSAGES[type]!;
+  const r = new BinaryReader(buf);
+  const out: Obj = {};
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    const fd = fields[no];
+    if (!fd) {
+      r.skip(wt, no);
+      continue;
+    }
+    if (fd.kind === 'map-string' || fd.kind === 'map-bytes') {
+      const [k, v] = readMapEntry(r, fd.kind === 'map-bytes');
+      ((out[fd.name] ??= {}) as Record<string, string>)[k] = v;
+    } else if (fd.repeated) {
+      ((out[fd.name] ??= []) as unknown[]).push(readValue(r, fd));
+    } else {
+      out[fd.name] = readValue(r, fd);
+    }
+  }
+  return out;
+}
+
+/** Decodes a protobuf request body into the object's Kubernetes JSON form. */
+export function decodeProtobufObject(body: Buffer): KubeObject {
+  if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw errors.badRequest('error decoding request body as protobuf: the body does not start with the "k8s\\x00" prefix');
+  }
+  let envelope: Obj;
+  try {
+    envelope = readMessage(body.subarray(MAGIC.length), 'Unknown');
+  } catch (e) {
+    throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
+  }
+  const tm = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
+  if (!tm.kind || !DECODABLE.has(tm.kind) || (tm.apiVersion ?? 'v1') !== 'v1' || (envelope.contentEncoding as string | undefined)) {
+    throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (kind ${tm.apiVersion ?? ''}/${tm.kind ?? ''})`);
+  }
+  try {
+    const obj = readMessage((envelope.raw as Buffer | undefined) ?? new Uint8Array(), tm.kind);
+    return { apiVersion: 'v1', kind: tm.kind, ...obj };
+  } catch (e) {
+    throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
+  }
+}
