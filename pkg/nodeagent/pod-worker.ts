@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
 import { containerConfig, runAsNonRootError, sandboxConfig } from './container-config.js';
-import { ConfigSourceError, ConfigSources, decodeSource, type SourceKind } from './config-sources.js';
+import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type SourceKind } from './config-sources.js';
 import { podReferences } from '../api/pod-references.js';
 import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
@@ -400,6 +400,8 @@ export class PodWorker {
     try {
       const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
       cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, terminationLog });
+      const invalid = c.envFrom?.length ? envFromVars(this.pod, c, this.sources).invalid : [];
+      if (invalid.length) this.d.event(this.pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
     } catch (e) {
       if (!(e instanceof ConfigSourceError)) throw e;
       rec.waiting = { reason: 'CreateContainerConfigError', message: e.message };

@@ -218,7 +218,7 @@ describe('ConfigMaps and Secrets in pods', () => {
   const Secrets = core('secrets');
 
   it('env, envFrom and volumes (configMap, secret, downwardAPI) reach the container; API volumes are read-only', async () => {
-    await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { LEVEL: 'debug', 'app.conf': 'x=1\n' } });
+    await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { LEVEL: 'debug', 'app.conf': 'x=1\n', '1st': 'not a variable name' } });
     await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, stringData: { password: 'hunter2' } });
     const script = 'echo "$LEVEL $PASS $CM_LEVEL"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only';
     await create('cfgpod', {
@@ -234,7 +234,7 @@ describe('ConfigMaps and Secrets in pods', () => {
             { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'LEVEL' } } },
             { name: 'PASS', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'password' } } },
           ],
-          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CM_' }],
+          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CM_' }, { configMapRef: { name: 'app-config' } }],
           volumeMounts: [
             { name: 'cfg', mountPath: '/etc/cfg' },
             { name: 'sec', mountPath: '/etc/sec' },
@@ -245,6 +245,11 @@ describe('ConfigMaps and Secrets in pods', () => {
     });
     await phaseIs('cfgpod', 'Succeeded');
     expect(await tsctl('logs', 'cfgpod')).toBe('debug hunter2 debug\nx=1\nhunter2\n400\ncfgpod\nread-only\n');
+    // '1st' is a good ConfigMap key but not a variable name: skipped, with an event.
+    await eventually(async () => {
+      const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=cfgpod' });
+      return events.items.some((e) => (e as { message?: string }).message === 'Keys [1st] from the EnvFrom of container main were skipped since they are considered invalid environment variable names.');
+    }, { what: 'an InvalidEnvironmentVariableNames event' });
   });
 
   it('a missing ConfigMap holds the pod (FailedMount, CreateContainerConfigError) until it exists; a node reads only what its pods refer to', async () => {
