@@ -3,6 +3,7 @@ import type { KubeObject } from '../api/types.js';
 import { Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
+import { describeConfigMap, describeSecret } from './describe-config.js';
 import type { Manifest } from './manifests.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -115,6 +116,8 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
   if (r.resource === 'pods') describePod(obj, kv, lines);
   else if (r.resource === 'nodes') describeNode(obj, kv, lines);
+  else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
+  else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
   else {
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
     if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));
