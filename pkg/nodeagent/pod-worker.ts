@@ -10,6 +10,7 @@ import { containerConfig, runAsNonRootError, sandboxConfig } from './container-c
 import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type SourceKind } from './config-sources.js';
 import { podReferences } from '../api/pod-references.js';
 import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
+import { pullCredentials } from './pull-secrets.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
@@ -362,7 +363,7 @@ export class PodWorker {
     this.d.event(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const t0 = Date.now();
     try {
-      await timed(runtimeOps, 'pull_image', () => rt.pullImage(image));
+      await timed(runtimeOps, 'pull_image', () => this.pull(image));
     } catch (e) {
       if (present) {
         // Always, but the registry is unreachable: the local copy will do, as containerd would not; say so.
@@ -378,6 +379,21 @@ export class PodWorker {
     }
     this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
     return true;
+  }
+
+  /** Pulls with each credential the pod's imagePullSecrets offer for the image, in turn (none: anonymously). */
+  private async pull(image: string): Promise<void> {
+    const creds = pullCredentials(this.pod, image, this.sources);
+    if (!creds.length) return void (await this.d.runtime.pullImage(image));
+    let last: unknown;
+    for (const auth of creds) {
+      try {
+        return void (await this.d.runtime.pullImage(image, { auth }));
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   private async startContainer(c: Container, attempt: number): Promise<void> {

@@ -2,6 +2,8 @@
 // (apiserver + etcd, scheduler, node agent with runc and kernel networking).
 import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -15,6 +17,7 @@ import { exec } from '../../pkg/tsctl/streams.js';
 import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, image, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
+import { startRegistry } from '../runtime/helpers.js';
 
 let c: Cluster;
 
@@ -273,6 +276,32 @@ describe('ConfigMaps and Secrets in pods', () => {
     await phaseIs('envwaits', 'Succeeded', 30_000);
     expect(await tsctl('logs', 'waits')).toBe('arrived\n');
     expect(await tsctl('logs', 'envwaits')).toBe('v\n');
+  });
+});
+
+describe('imagePullSecrets', () => {
+  it('pulls from a registry that wants credentials with those of a kubernetes.io/dockerconfigjson Secret; without them, ErrImagePull', async () => {
+    // A token server that issues tokens to lab:s3cret only, in front of a registry that trusts its tokens.
+    const tokens = createHttpServer((req, res) => {
+      const ok = req.headers.authorization === `Basic ${Buffer.from('lab:s3cret').toString('base64')}`;
+      res.writeHead(ok ? 200 : 401, { 'Content-Type': 'application/json' }).end(ok ? JSON.stringify({ token: 'lab-token', access_token: 'lab-token' }) : '{}');
+    });
+    await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r));
+    const registry = await startRegistry({ tokenRealm: `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/token` });
+    try {
+      const private_ = `${registry.host}/private/busybox:1`;
+      await c.agent.runtime.pushImage(image, private_, { auth: { username: 'lab', password: 's3cret' } });
+      await create('noauth', { restartPolicy: 'Never', containers: [{ ...ctr('main', 'echo pulled'), image: private_ }] });
+      await eventually(async () => ['ErrImagePull', 'ImagePullBackOff'].includes((await podStatus(c, 'noauth')).containerStatuses?.[0]?.state?.waiting?.reason ?? ''), { what: 'ErrImagePull without credentials' });
+      const dockerconfig = { auths: { [registry.host]: { username: 'lab', password: 's3cret' } } };
+      await c.cp.admin.create(core('secrets'), 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerconfig)).toString('base64') } });
+      await create('withauth', { restartPolicy: 'Never', imagePullSecrets: [{ name: 'regcred' }], containers: [{ ...ctr('main', 'echo pulled'), image: private_ }] });
+      await phaseIs('withauth', 'Succeeded');
+      expect(await tsctl('logs', 'withauth')).toBe('pulled\n');
+    } finally {
+      await registry.stop();
+      tokens.close();
+    }
   });
 });
 

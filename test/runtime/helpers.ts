@@ -26,8 +26,13 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Debian's docker-registry with filesystem storage in a temp dir, no auth, loopback only. */
-export async function startRegistry(): Promise<Registry> {
+/**
+ * Debian's docker-registry with filesystem storage in a temp dir, loopback only. No auth, or
+ * with `tokenRealm` the registry's "silly" token auth: a request without credentials gets a
+ * Bearer challenge naming that realm, and any bearer token is then accepted, so the token
+ * server at the realm (the test's own) decides who may pull.
+ */
+export async function startRegistry(opts: { tokenRealm?: string } = {}): Promise<Registry> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'tsk-registry-'));
   const port = await freePort();
   const storage = join(dir, 'storage');
@@ -41,7 +46,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:${port}
-`;
+${opts.tokenRealm ? `auth:\n  silly:\n    realm: ${opts.tokenRealm}\n    service: tskube-test\n` : ''}`;
   await fsp.writeFile(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -57,7 +62,7 @@ http:
   for (let i = 0; i < 100; i++) {
     try {
       const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200) return { host, storage, stop };
+      if (res.status === 200 || (opts.tokenRealm && res.status === 401)) return { host, storage, stop };
     } catch {
       // not listening yet
     }
