@@ -1,7 +1,7 @@
 // Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
-import type { Container, LifecycleHandler, Namespace, Node, Pod, Probe, Secret, Toleration, Volume } from './types.js';
+import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, Pod, Probe, Secret, Toleration, Volume } from './types.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -125,6 +125,12 @@ export function defaultNamespace(ns: Namespace): Namespace {
   const meta = (ns.metadata ??= {});
   if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
   return ns;
+}
+
+/** ConfigMaps as Kubernetes decodes them: a null value in data is the empty string (Go's map[string]string). */
+export function defaultConfigMap(cm: ConfigMap): ConfigMap {
+  for (const [k, v] of Object.entries(cm.data ?? {})) if (v === null) cm.data![k] = '';
+  return cm;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base64Error } from './base64.js';
-import { defaultSecret } from './defaults.js';
+import { defaultConfigMap, defaultSecret } from './defaults.js';
 import { formatFieldError } from './field-error.js';
 import { decodeStrict } from './schema-validate.js';
 import type { ConfigMap, Secret } from './types.js';
@@ -90,6 +90,9 @@ describe('defaultSecret', () => {
     const s = defaultSecret({ metadata: meta, data: { a: b64('old'), b: b64('keep') }, stringData: { a: 'new', c: 'é' } });
     expect(s).toEqual({ metadata: meta, type: 'Opaque', data: { a: b64('new'), b: b64('keep'), c: b64('é') } });
     expect(defaultSecret({ type: 'kubernetes.io/tls' }).type).toBe('kubernetes.io/tls');
+  });
+  it('a null ConfigMap value decodes as the empty string, as in Go', () => {
+    expect(defaultConfigMap({ data: { a: null as unknown as string, b: 'x' } }).data).toEqual({ a: '', b: 'x' });
   });
 });
 

@@ -92,6 +92,14 @@ stringData:
     const clash = await kubectl('apply', '--server-side', '--field-manager', 'other', '-f', other);
     expect(clash.code).not.toBe(0);
     expect(clash.err).toContain('.data.mine');
+    // A Secret with stringData applies server-side, twice; its values land in data.
+    const secret = join(dir, 'secret-ssa.yaml');
+    writeFileSync(secret, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: ssa\nstringData:\n  token: abc\n');
+    expect(await kubectl('apply', '--server-side', '-f', secret)).toMatchObject({ code: 0, out: 'secret/ssa serverside-applied\n' });
+    expect(await kubectl('apply', '--server-side', '-f', secret)).toMatchObject({ code: 0, out: 'secret/ssa serverside-applied\n' });
+    const s = await cp.admin.get<Secret>(Secrets, 'default', 'ssa');
+    expect(s).toMatchObject({ type: 'Opaque', data: { token: b64('abc') } });
+    expect(s).not.toHaveProperty('stringData');
   });
 
   it('creates a docker-registry secret, refuses a type change, and deletes', async () => {
@@ -102,7 +110,7 @@ stringData:
     const patch = await kubectl('patch', 'secret', 'reg', '--type=merge', '-p', '{"type":"Opaque"}');
     expect(patch.code).not.toBe(0);
     expect(patch.err).toContain('type: Invalid value: "Opaque": field is immutable');
-    expect(await kubectl('delete', 'secret', 'reg', 's', 'db')).toMatchObject({ code: 0 });
+    expect(await kubectl('delete', 'secret', 'reg', 's', 'db', 'ssa')).toMatchObject({ code: 0 });
     expect(await kubectl('delete', 'cm', 'x', 'ssa')).toMatchObject({ code: 0 });
     const left = await kubectl('get', 'secrets,cm', '-o', 'name');
     expect(left.out).toBe('');

@@ -16,7 +16,7 @@ import {
   validateSecret,
   validateSecretUpdate,
 } from '../../api/validation.js';
-import { defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
+import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
 
 export interface ResourceInfo {
@@ -153,7 +153,8 @@ export const configmaps = base({
   shortNames: ['cm'],
   validate: (obj) => validateConfigMap(obj as never),
   validateUpdate: (obj, old) => validateConfigMapUpdate(obj as never, old as never),
-  prepareForUpdate: () => {},
+  prepareForCreate: (obj) => defaultConfigMap(obj as never),
+  prepareForUpdate: (obj) => defaultConfigMap(obj as never),
 });
 
 export const secrets = base({
