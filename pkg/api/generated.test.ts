@@ -43,7 +43,7 @@ describe('generated code', () => {
   });
 
   it('describes every kind in schema.json', () => {
-    for (const t of ['Pod', 'PodList', 'Node', 'NodeList', 'Namespace', 'Event', 'Lease', 'LeaseList', 'Binding', 'Status', 'WatchEvent', 'DeleteOptions']) {
+    for (const t of ['Pod', 'PodList', 'Node', 'NodeList', 'Namespace', 'Event', 'Lease', 'LeaseList', 'ConfigMap', 'ConfigMapList', 'Secret', 'SecretList', 'Binding', 'Status', 'WatchEvent', 'DeleteOptions']) {
       expect(messageNames()).toContain(t);
     }
   });
