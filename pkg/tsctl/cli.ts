@@ -7,7 +7,7 @@ import { down, up } from './cluster.js';
 import { deleteObjects, describe, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
-import { exec, streamLogs } from './streams.js';
+import { attach, exec, streamLogs } from './streams.js';
 import { isTerminal, openTerminal } from './terminal.js';
 import { imageCommand } from './images.js';
 import { defaultLab, labDown, labUp } from '../lab/lab.js';
@@ -36,6 +36,7 @@ Objects (kubectl-style):
   describe TYPE NAME         show an object in detail, with its events
   logs POD [-c C] [-f] [--tail N] [--since S] [--previous] [--timestamps]
   exec POD [-c C] [-i] [-t] -- COMMAND [ARGS...]
+  attach POD [-c C] [-i] [-t]
   delete TYPE NAME... | -f FILE   delete objects (--grace-period N, --now, --force, --wait=false)
 
 Global flags: --kubeconfig FILE, -n/--namespace NS, --context NAME
@@ -239,11 +240,16 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         }, (s) => io.out(s));
         return 0;
       }
-      case 'exec': {
+      case 'exec':
+      case 'attach': {
         const dash = argv.indexOf('--');
         const command = dash >= 0 ? argv.slice(dash + 1) : rest.slice(1);
-        if (!rest[0] || !command.length) {
+        if (cmd === 'exec' && (!rest[0] || !command.length)) {
           io.err('error: usage: tsctl exec POD [-c CONTAINER] -- COMMAND [ARGS...]\n');
+          return 2;
+        }
+        if (cmd === 'attach' && (!rest[0] || rest.length > 1)) {
+          io.err('error: usage: tsctl attach POD [-c CONTAINER] [-i] [-t]\n');
           return 2;
         }
         // As kubectl: -t needs -i, and -i -t a terminal on stdin (else a warning and no tty).
@@ -257,14 +263,9 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         const outText = new StringDecoder('utf8');
         const errText = new StringDecoder('utf8');
         try {
-          return await exec(client, namespace, rest[0].replace(/^pods?\//, ''), command, {
-            container: flags.container || undefined,
-            stdin,
-            tty,
-            terminal: term?.size,
-            stdout: (b) => io.out(outText.write(b)),
-            stderr: (b) => io.err(errText.write(b)),
-          });
+          const pod = rest[0].replace(/^pods?\//, '');
+          const o = { container: flags.container || undefined, stdin, tty, terminal: term?.size, stdout: (b: Buffer) => io.out(outText.write(b)), stderr: (b: Buffer) => io.err(errText.write(b)) };
+          return await (cmd === 'exec' ? exec(client, namespace, pod, command, o) : attach(client, namespace, pod, o));
         } finally {
           term?.restore();
         }

@@ -60,6 +60,17 @@ export function streamLogs(client: RestClient, namespace: string, pod: string, o
   });
 }
 
+/** The message of a Failure status that carries no exit code; undefined otherwise. */
+function failureMessage(json: string): string | undefined {
+  try {
+    const st = JSON.parse(json) as { status?: string; message?: string; details?: { causes?: { reason?: string }[] } };
+    if (st.status !== 'Failure' || st.details?.causes?.some((c) => c.reason === 'ExitCode')) return undefined;
+    return st.message;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where a tty session's terminal size comes from: its size now, and a way to hear of changes. */
 export interface TerminalSizeSource {
   current(): TerminalSize | undefined;
@@ -79,6 +90,16 @@ export interface ExecOptions {
 
 /** Runs a command in a container; resolves with its exit code (from the status channel). */
 export function exec(client: RestClient, namespace: string, pod: string, command: string[], o: ExecOptions): Promise<number> {
+  return remoteCommand(client, namespace, pod, 'exec', command, o);
+}
+
+/** Attaches to a container's own stdio; resolves when it exits (0) or the session fails (1). */
+export function attach(client: RestClient, namespace: string, pod: string, o: ExecOptions): Promise<number> {
+  return remoteCommand(client, namespace, pod, 'attach', [], o);
+}
+
+/** pods/exec and pods/attach over a websocket: stdio frames, resizes, and the status at the end. */
+function remoteCommand(client: RestClient, namespace: string, pod: string, sub: 'exec' | 'attach', command: string[], o: ExecOptions): Promise<number> {
   const q = new URLSearchParams();
   for (const c of command) q.append('command', c);
   if (o.container) q.set('container', o.container);
@@ -86,7 +107,7 @@ export function exec(client: RestClient, namespace: string, pod: string, command
   q.set('stderr', String(!o.tty));
   if (o.stdin) q.set('stdin', 'true');
   if (o.tty) q.set('tty', 'true');
-  const url = `wss://${client.url.host}${client.path(Pods, namespace, pod, 'exec')}?${q}`;
+  const url = `wss://${client.url.host}${client.path(Pods, namespace, pod, sub)}?${q}`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, [...STREAM_PROTOCOLS], { headers: authHeaders(client), ca: client.config.caCert, rejectUnauthorized: !client.config.insecureSkipTLSVerify });
     let exitCode: number | undefined;
@@ -130,7 +151,13 @@ export function exec(client: RestClient, namespace: string, pod: string, command
       if (!f) return;
       if (f.channel === Channel.Stdout) o.stdout(f.payload);
       else if (f.channel === Channel.Stderr) o.stderr(f.payload);
-      else if (f.channel === Channel.Error) exitCode = exitCodeOf(f.payload.toString('utf8'));
+      else if (f.channel === Channel.Error) {
+        const status = f.payload.toString('utf8');
+        exitCode = exitCodeOf(status);
+        // A failure that is not an exit code (the session could not run) is said, as kubectl says it.
+        const failure = failureMessage(status);
+        if (failure) o.stderr(Buffer.from(`error: ${failure}\n`));
+      }
     });
     ws.on('error', reject);
     ws.on('close', () => {

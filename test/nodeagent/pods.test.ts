@@ -598,6 +598,27 @@ describe('attach (kubectl attach, kubectl run -i)', () => {
     expect(JSON.parse(n.got[Channel.Error]!)).toMatchObject({ status: 'Failure', message: expect.stringContaining('stdin is not enabled') });
   });
 
+  it('tsctl attach -i: input in, output out, the session ends with the container; a refusal is said', async () => {
+    await create('tattach', { containers: [ctr('main', 'while read l; do echo out:$l; [ "$l" = bye ] && exit 0; done', { stdin: true })], restartPolicy: 'Never' });
+    await phaseIs('tattach', 'Running');
+    const input = new PassThrough();
+    let out = '';
+    const code = run(['--kubeconfig', c.cp.kubeconfig, 'attach', 'tattach', '-i'], { out: (s) => (out += s), err: (s) => (out += s) }, { stdinStream: input });
+    input.write('hello\n');
+    await eventually(() => out.includes('out:hello\n'), { what: 'the echo' });
+    input.end('bye\n');
+    expect(await code).toBe(0);
+    expect(out).toBe('out:hello\nout:bye\n');
+    await phaseIs('tattach', 'Succeeded');
+    // stdin asked of a container without it
+    await create('tattach2', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('tattach2', 'Running');
+    let err = '';
+    const refused = await run(['--kubeconfig', c.cp.kubeconfig, 'attach', 'tattach2', '-i'], { out: (s) => (err += s), err: (s) => (err += s) }, { stdinStream: new PassThrough() });
+    expect(refused).toBe(1);
+    expect(err).toMatch(/^error: container "main" \(\w+\): stdin is not enabled for this container/);
+  });
+
   it('kubectl run -i --rm: stdin reaches the container, its end ends it (stdinOnce), the pod is deleted', async () => {
     if (!hasKubectl) return;
     const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, 'run', 'runi', '-i', '--rm', '--restart=Never', `--image=${image}`, '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', 'cat; echo eof-seen'], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
