@@ -43,6 +43,14 @@ describe.skipIf(!hasKubectl)('kubectl with configmaps and secrets', () => {
     expect(short.out).toBe('b');
   });
 
+  it('kubectl create namespace (a protobuf body too): created, then AlreadyExists', async () => {
+    expect(await kubectl('create', 'namespace', 'made-by-kubectl')).toMatchObject({ code: 0, out: 'namespace/made-by-kubectl created\n' });
+    expect((await kubectl('get', 'ns', 'made-by-kubectl', '-o', 'jsonpath={.status.phase}')).out).toBe('Active');
+    const again = await kubectl('create', 'namespace', 'made-by-kubectl');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('namespaces "made-by-kubectl" already exists');
+  });
+
   it('describes a secret by key sizes only, and a configmap with its values', async () => {
     const s = await kubectl('describe', 'secret', 's');
     expect(s.code).toBe(0);

@@ -52,7 +52,11 @@ describe('protobuf request bodies', () => {
     expect(decodeProtobufObject(envelope('v1', 'ConfigMap', w.finish()))).toMatchObject({ kind: 'ConfigMap', data: { a: 'b' }, binaryData: { bin: 'AAE=' }, immutable: true });
   });
 
-  it('refuses other kinds with 415 and a body without the k8s prefix with 400', () => {
+  it('decodes a Namespace (kubectl create namespace); refuses other kinds with 415 and a body without the k8s prefix with 400', () => {
+    const ns = new BinaryWriter();
+    meta(ns, 'team-a');
+    ns.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('kubernetes').join();
+    expect(decodeProtobufObject(envelope('v1', 'Namespace', ns.finish()))).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' }, spec: { finalizers: ['kubernetes'] } });
     const other = (() => {
       try {
         return decodeProtobufObject(envelope('v1', 'Pod', new Uint8Array()));

@@ -49,10 +49,13 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   Time: { 1: f('seconds', 'int'), 2: f('nanos', 'int') },
   ConfigMap: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('data', 'map-string'), 3: f('binaryData', 'map-bytes'), 4: f('immutable', 'bool') },
   Secret: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('data', 'map-bytes'), 3: f('type', 'string'), 4: f('stringData', 'map-string'), 5: f('immutable', 'bool') },
+  Namespace: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'NamespaceSpec' }), 3: f('status', 'message', { type: 'NamespaceStatus' }) },
+  NamespaceSpec: { 1: f('finalizers', 'string', { repeated: true }) },
+  NamespaceStatus: { 1: f('phase', 'string') },
 };
 
 /** The kinds whose protobuf bodies we decode. */
-const DECODABLE = new Set(['ConfigMap', 'Secret']);
+const DECODABLE = new Set(['ConfigMap', 'Secret', 'Namespace']);
 
 type Obj = Record<string, unknown>;
 
