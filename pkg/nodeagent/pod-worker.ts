@@ -405,7 +405,9 @@ export class PodWorker {
     const terminationLog = join(this.d.podsDir, this.uid, `${c.name}-${attempt}-termination-log`);
     await mkdir(dirname(terminationLog), { recursive: true });
     await writeFile(terminationLog, '');
-    const nonRoot = runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user);
+    // (the image's user is looked up only when runAsNonRoot asks for it)
+    const wantsNonRoot = c.securityContext?.runAsNonRoot ?? this.pod.spec?.securityContext?.runAsNonRoot;
+    const nonRoot = wantsNonRoot ? runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
     if (nonRoot) {
       rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
       this.d.event(this.pod, 'Warning', 'Failed', `Error: ${nonRoot}`);
