@@ -1,6 +1,7 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
-// websockets (v5.channel.k8s.io, v4 accepted), /metrics and /healthz. Callers present this node's own
-// token: the apiserver proxies pods/log, pods/exec and pods/attach here with it.
+// websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
+// /metrics and /healthz. Callers present this node's own token: the apiserver proxies pods/log,
+// pods/exec, pods/attach and pods/portforward here with it.
 import { createServer, type Server } from 'node:https';
 import type { Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
@@ -14,6 +15,7 @@ import type { AttachSession, ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
+import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 
 const log = logger('agent-server');
 
@@ -80,6 +82,12 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       return;
     }
     const url = new URL(req.url ?? '/', 'https://agent');
+    const pf = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (pf) {
+      const target = portForwardTarget(agent, decodeURIComponent(pf[1]!), decodeURIComponent(pf[2]!));
+      if (!target) return void socket.end(`HTTP/1.1 404 Not Found\r\n\r\npod ${pf[1]}/${pf[2]} not found on this node\n`);
+      return upgradePortForward(req, socket, head, target);
+    }
     const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const w = m ? findWorker(agent, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)) : undefined;
     const st = w?.latest(decodeURIComponent(m?.[4] ?? ''));
@@ -94,6 +102,22 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
     server.listen(opts.port, opts.host, () => resolve());
   });
   return server;
+}
+
+/** What a port-forward session needs of a pod: its IP, looked up again for each connection. */
+function portForwardTarget(agent: NodeAgent, ns: string, name: string): PortForwardTarget | undefined {
+  const w = findWorker(agent, ns, name);
+  if (!w) return undefined;
+  const uid = w.pod.metadata?.uid ?? '';
+  return {
+    pod: `${ns}/${name}`,
+    uid,
+    address() {
+      const cur = findWorker(agent, ns, name);
+      if (!cur || cur.pod.metadata?.uid !== uid) return { error: 'the pod is no longer on this node' };
+      return cur.podIP ? { ip: cur.podIP } : { error: 'the pod sandbox is not running (no pod IP)' };
+    },
+  };
 }
 
 type Frame = { channel: number; payload: Buffer };

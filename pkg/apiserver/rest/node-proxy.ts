@@ -1,6 +1,7 @@
-// pods/log, pods/exec and pods/attach: the apiserver finds the pod's node and proxies to that node's agent
-// (its kubelet-like HTTPS endpoint), authenticating with the node's own token, the way
-// kube-apiserver proxies to the kubelet. Exec upgrades (websocket v5.channel.k8s.io) are piped
+// pods/log, pods/exec, pods/attach and pods/portforward: the apiserver finds the pod's node and
+// proxies to that node's agent (its kubelet-like HTTPS endpoint), authenticating with the node's
+// own token, the way kube-apiserver proxies to the kubelet. Upgrades (websocket v5.channel.k8s.io
+// for exec and attach; SPDY/3.1, plain or tunneled in a websocket, for portforward) are piped
 // through byte for byte.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -29,11 +30,23 @@ interface Target {
   path: string;
 }
 
-const podSubresource = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach)$/;
+const podSubresource = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(log|exec|attach|portforward)$/;
 
 export function matchPodSubresource(path: string): { namespace: string; name: string; sub: string } | undefined {
   const m = podSubresource.exec(path);
   return m ? { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), sub: m[3]! } : undefined;
+}
+
+function pickContainer(spec: { containers?: { name: string }[]; initContainers?: { name: string }[] }, pod: string, container: string): string {
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+  if (!container) {
+    if ((spec.containers ?? []).length !== 1) {
+      throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
+    }
+    return spec.containers![0]!.name;
+  }
+  if (!all.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${pod}`);
+  return container;
 }
 
 async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target> {
@@ -42,16 +55,8 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
   const pod = await deps.pods.get(namespace, name);
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
-  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
-  let container = url.searchParams.get('container') ?? '';
-  if (!container) {
-    if ((spec.containers ?? []).length !== 1) {
-      throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
-    }
-    container = spec.containers![0]!.name;
-  } else if (!all.includes(container)) {
-    throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
-  }
+  // port forwarding reaches the pod's network, not one container
+  const container = sub === 'portforward' ? '' : pickContainer(spec, name, url.searchParams.get('container') ?? '');
   if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
   let node: KubeObject;
   try {
@@ -68,6 +73,7 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   const q = new URLSearchParams(url.searchParams);
   q.delete('container');
   const base = sub === 'log' ? 'containerLogs' : sub;
+  if (sub === 'portforward') return { host, port, token, path: `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
   return { host, port, token, path: `/${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.toString() ? `?${q}` : ''}` };
 }
 
@@ -87,7 +93,7 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
   });
 }
 
-/** An upgrade request for pods/NAME/exec: replays it to the agent and pipes the sockets. */
+/** An upgrade request for pods/NAME/exec, attach or portforward: replays it to the agent and pipes the sockets. */
 export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<void> {
   const t = await resolveTarget(deps, user, namespace, name, sub, url);
   const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
