@@ -4,6 +4,7 @@
 // step that creates something pushing its undo, so a failure half way leaves nothing. Spawns per
 // pod: none with the netlink backend (the default), else one `ip -batch` in the node namespace
 // and one in the pod's; plus one iptables-restore only when the pod has hostPorts.
+import { mkdir } from 'node:fs/promises';
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
 import { clearUdpConntrack } from './conntrack.js';
 import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
@@ -81,6 +82,9 @@ export class PodNetwork {
   }
 
   private async doEnsureNode(): Promise<void> {
+    // The state dir first: it is how `tsctl down` (and cleanupNode's callers) know this node has
+    // a pod network to remove, before any pod has written its address there.
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     await ensureBridge(this.nodeNetns, this.bridge, this.gateway, this.prefix, this.podCIDR);
     await ensureNodeSysctls(this.nodeNetns);
     if (this.cfg.mtu === undefined) this.mtu = await uplinkMtu(this.nodeNetns);

@@ -50,6 +50,10 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
     await net.ensureNode();
   });
 
+  it('records the node network in its state dir before any pod, so a clean-up finds it', () => {
+    expect(existsSync(stateDir)).toBe(true);
+  });
+
   afterAll(async () => {
     try {
       if (node) await cleanupNode({ nodeNetns: node, stateDir }).catch(() => {});
