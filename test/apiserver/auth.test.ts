@@ -7,6 +7,9 @@ import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { hasKubectl } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
 
@@ -108,5 +111,40 @@ describe('metrics', () => {
       h.stop();
     }
     expect(await code(cp.clientWithToken(undefined).request('/metrics'))).toBe(401);
+  });
+});
+
+describe('SelfSubjectAccessReview (kubectl auth can-i)', () => {
+  const review = (c: RestClient, spec: Record<string, unknown>) =>
+    c.request<{ kind: string; status: { allowed: boolean; reason?: string } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { method: 'POST', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec } });
+
+  it('answers from the same authorizer the requests meet, and is listed in discovery', async () => {
+    expect((await review(cp.admin, { resourceAttributes: { verb: 'delete', resource: 'nodes', name: 'n1' } })).status).toEqual({ allowed: true });
+    const n1 = cp.nodeClient('n1');
+    expect((await review(n1, { resourceAttributes: { verb: 'patch', resource: 'pods', subresource: 'status', namespace: 'default', name: 'on-n1' } })).status.allowed).toBe(true);
+    expect((await review(n1, { resourceAttributes: { verb: 'patch', resource: 'pods', subresource: 'status', namespace: 'default', name: 'on-n2' } })).status).toEqual({ allowed: false, reason: 'pod is not bound to node "n1"' });
+    expect((await review(n1, { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } })).status.allowed).toBe(false);
+    expect((await review(n1, { nonResourceAttributes: { verb: 'get', path: '/healthz' } })).status.allowed).toBe(true);
+    expect((await review(n1, { nonResourceAttributes: { verb: 'post', path: '/metrics' } })).status.allowed).toBe(false);
+    const bad = await review(cp.admin, {}).catch((e: StatusError) => e);
+    expect((bad as StatusError).code).toBe(422);
+    const list = await cp.admin.request<{ resources: { name: string; verbs: string[] }[] }>('/apis/authorization.k8s.io/v1');
+    expect(list.resources).toContainEqual(expect.objectContaining({ name: 'selfsubjectaccessreviews', verbs: ['create'] }));
+  });
+
+  it('kubectl auth can-i (a protobuf body): yes for the admin, no with the reason for a node', async () => {
+    if (!hasKubectl) return;
+    const run = (kubeconfig: string, ...args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((res) => {
+        const c = spawn('kubectl', ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args], { env: { ...process.env, KUBECACHEDIR: join(cp.dataDir, 'kubecache') } });
+        let out = '';
+        c.stdout.on('data', (b: Buffer) => (out += b));
+        c.stderr.on('data', (b: Buffer) => (out += b));
+        c.on('close', (code) => res({ code, out }));
+      });
+    expect(await run(cp.kubeconfig, 'create', 'pods')).toEqual({ code: 0, out: 'yes\n' });
+    const nodeKubeconfig = join(cp.dataDir, 'n1.kubeconfig');
+    writeFileSync(nodeKubeconfig, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, `token: ${cp.nodeClient('n1').config.token}`));
+    expect(await run(nodeKubeconfig, 'create', 'pods')).toEqual({ code: 1, out: 'no - node "n1" may only update the status of pods bound to it and delete them\n' });
   });
 });

@@ -17,8 +17,11 @@ export function apiVersions(): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
 }
 
+/** Resources served without storage: reviews answered by the apiserver itself. */
+const reviews = [{ group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } }];
+
 function groups(): Map<string, string[]> {
-  const m = new Map<string, string[]>();
+  const m = new Map<string, string[]>(reviews.map((r) => [r.group, [r.version]]));
   for (const r of allResources) {
     if (!r.group) continue;
     const vs = m.get(r.group) ?? [];
@@ -48,8 +51,8 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[] }> = {
 
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
   const rs = allResources.filter((r) => r.group === group && r.version === version);
-  if (!rs.length) return undefined;
-  const resources: Record<string, unknown>[] = [];
+  const resources: Record<string, unknown>[] = reviews.filter((r) => r.group === group && r.version === version).map((r) => r.resource);
+  if (!rs.length && !resources.length) return undefined;
   for (const r of rs) {
     resources.push({
       name: r.name,

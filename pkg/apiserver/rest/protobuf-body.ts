@@ -52,10 +52,20 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   Namespace: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'NamespaceSpec' }), 3: f('status', 'message', { type: 'NamespaceStatus' }) },
   NamespaceSpec: { 1: f('finalizers', 'string', { repeated: true }) },
   NamespaceStatus: { 1: f('phase', 'string') },
+  // k8s.io/api/authorization/v1 (kubectl auth can-i)
+  SelfSubjectAccessReview: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'SelfSubjectAccessReviewSpec' }) },
+  SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', 'message', { type: 'ResourceAttributes' }), 2: f('nonResourceAttributes', 'message', { type: 'NonResourceAttributes' }) },
+  ResourceAttributes: { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
 };
 
 /** The kinds whose protobuf bodies we decode. */
-const DECODABLE = new Set(['ConfigMap', 'Secret', 'Namespace']);
+const DECODABLE = new Map([
+  ['ConfigMap', 'v1'],
+  ['Secret', 'v1'],
+  ['Namespace', 'v1'],
+  ['SelfSubjectAccessReview', 'authorization.k8s.io/v1'],
+]);
 
 type Obj = Record<string, unknown>;
 
@@ -133,12 +143,12 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
     throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
   }
   const tm = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  if (!tm.kind || !DECODABLE.has(tm.kind) || (tm.apiVersion ?? 'v1') !== 'v1' || (envelope.contentEncoding as string | undefined)) {
+  if (!tm.kind || DECODABLE.get(tm.kind) !== (tm.apiVersion || 'v1') || (envelope.contentEncoding as string | undefined)) {
     throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (kind ${tm.apiVersion ?? ''}/${tm.kind ?? ''})`);
   }
   try {
     const obj = readMessage((envelope.raw as Buffer | undefined) ?? new Uint8Array(), tm.kind);
-    return { apiVersion: 'v1', kind: tm.kind, ...obj };
+    return { apiVersion: DECODABLE.get(tm.kind)!, kind: tm.kind, ...obj };
   } catch (e) {
     throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
   }

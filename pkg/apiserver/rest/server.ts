@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { openapiV3Doc, openapiV3Index } from '../../api/openapi.js';
 import { logger } from '../../util/log.js';
-import { authorize } from '../authz.js';
+import { authorize, type PodsOnNode } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
@@ -14,7 +14,9 @@ import { findResource, pods as podsResource, type ResourceInfo } from '../regist
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
-import { sendJson, sendStatus, splitTarget } from './http-util.js';
+import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
+import { decodeBody, readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
+import { decodeProtobufObject } from './protobuf-body.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
 
@@ -114,6 +116,9 @@ export class RestServer {
   private server: Server | undefined;
 
   constructor(private readonly deps: RestServerDeps) {}
+
+  /** The pods bound to a node in a namespace, for the node authorizer (from the watch cache). */
+  private readonly podsOnNode: PodsOnNode = async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node);
 
   listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
     const server = createHttpsServer({ cert: opts.cert, key: opts.key }, (req, res) => void this.handle(req, res));
@@ -224,6 +229,18 @@ export class RestServer {
         return sendJson(res, 200, list);
       }
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
+      if (path === ACCESS_REVIEW_PATH) {
+        Object.assign(labels, { verb: 'CREATE', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
+        if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+        const body = await readBody(req);
+        const ct = req.headers['content-type'] ?? 'application/json';
+        const review = ct.includes('protobuf') ? decodeProtobufObject(body) : decodeBody(body, ct);
+        const load = async (a: { group?: string; resource?: string; namespace?: string; name?: string }) => {
+          const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
+          return r ? ((await this.deps.stores.get(r)!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
+        };
+        return sendJson(res, 201, await selfSubjectAccessReview(user, review, load, this.podsOnNode));
+      }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
         Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
@@ -245,7 +262,7 @@ export class RestServer {
         } catch {
           return undefined;
         }
-      }, async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node));
+      }, this.podsOnNode);
       if (!decision.allowed) {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }
