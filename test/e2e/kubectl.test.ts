@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { Nodes, Pods } from '../../pkg/client/rest-client.js';
-import { eventually, node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -91,6 +91,21 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     } finally {
       watcher.kill();
     }
+  });
+
+  it('cordon, drain (deletes with protobuf DeleteOptions) and uncordon a node', async () => {
+    await cp.admin.create(Nodes, undefined, node('node-d'));
+    for (const name of ['drained-1', 'drained-2']) {
+      await cp.admin.create(Pods, 'default', pod(name));
+      await cp.admin.bind('default', name, 'node-d');
+    }
+    const drain = await kubectl('drain', 'node-d', '--force', '--grace-period=0', '--timeout=30s');
+    expect(drain.err).toContain('Warning: deleting Pods that declare no controller: default/drained-1, default/drained-2');
+    expect(drain).toMatchObject({ code: 0, out: expect.stringContaining('node/node-d drained') });
+    expect((await cp.admin.list(Pods, 'default', { fieldSelector: 'spec.nodeName=node-d' })).items).toEqual([]);
+    expect((await cp.admin.get(Nodes, undefined, 'node-d')).spec).toMatchObject({ unschedulable: true });
+    expect(await kubectl('uncordon', 'node-d')).toMatchObject({ code: 0, out: 'node/node-d uncordoned\n' });
+    expect((await cp.admin.get(Nodes, undefined, 'node-d')).spec?.unschedulable).toBeFalsy();
   });
 
   it('server-side validation errors reach kubectl', async () => {

@@ -9,7 +9,7 @@ import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
-import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf-body.js';
+import { decodeRequestBody } from './protobuf-body.js';
 import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
 import { buildMatcher } from './selection.js';
@@ -106,7 +106,7 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
   const body = await readBody(req);
   if (body.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
   const contentType = req.headers['content-type'] ?? 'application/json';
-  const obj = contentType.startsWith(PROTOBUF_MEDIA_TYPE) ? decodeProtobufObject(body) : decodeBody(body, contentType);
+  const obj = decodeRequestBody(body, contentType);
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the request body must be a JSON object');
   return obj as KubeObject;
 }
@@ -229,6 +229,6 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req, 64 * 1024);
-  const body = raw.length && raw.toString().trim() ? (decodeBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
+  const body = raw.length && raw.toString().trim() ? (decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
   return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'));
 }

@@ -52,11 +52,16 @@ describe('protobuf request bodies', () => {
     expect(decodeProtobufObject(envelope('v1', 'ConfigMap', w.finish()))).toMatchObject({ kind: 'ConfigMap', data: { a: 'b' }, binaryData: { bin: 'AAE=' }, immutable: true });
   });
 
-  it('decodes a Namespace (kubectl create namespace); refuses other kinds with 415 and a body without the k8s prefix with 400', () => {
+  it('decodes a Namespace (kubectl create namespace) and DeleteOptions (kubectl drain); refuses other kinds with 415 and a body without the k8s prefix with 400', () => {
     const ns = new BinaryWriter();
     meta(ns, 'team-a');
     ns.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('kubernetes').join();
     expect(decodeProtobufObject(envelope('v1', 'Namespace', ns.finish()))).toMatchObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' }, spec: { finalizers: ['kubernetes'] } });
+    const del = new BinaryWriter();
+    del.uint32(1 << 3).int64(0);
+    del.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('uid-1').join();
+    del.uint32((4 << 3) | 2).string('Background');
+    expect(decodeProtobufObject(envelope('v1', 'DeleteOptions', del.finish()))).toMatchObject({ kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' }, propagationPolicy: 'Background' });
     const other = (() => {
       try {
         return decodeProtobufObject(envelope('v1', 'Pod', new Uint8Array()));

@@ -6,6 +6,7 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
+import { decodeBody } from './http-util.js';
 import { rfc3339 } from '../../util/time.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -52,6 +53,9 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   Namespace: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'NamespaceSpec' }), 3: f('status', 'message', { type: 'NamespaceStatus' }) },
   NamespaceSpec: { 1: f('finalizers', 'string', { repeated: true }) },
   NamespaceStatus: { 1: f('phase', 'string') },
+  // meta/v1 DeleteOptions (kubectl drain deletes with one)
+  DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
+  Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
   // k8s.io/api/authorization/v1 (kubectl auth can-i)
   SelfSubjectAccessReview: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'SelfSubjectAccessReviewSpec' }) },
   SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', 'message', { type: 'ResourceAttributes' }), 2: f('nonResourceAttributes', 'message', { type: 'NonResourceAttributes' }) },
@@ -65,6 +69,7 @@ const DECODABLE = new Map([
   ['Secret', 'v1'],
   ['Namespace', 'v1'],
   ['SelfSubjectAccessReview', 'authorization.k8s.io/v1'],
+  ['DeleteOptions', 'v1'],
 ]);
 
 type Obj = Record<string, unknown>;
@@ -152,4 +157,9 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   } catch (e) {
     throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
   }
+}
+
+/** A request body in whichever form it came: Kubernetes protobuf, JSON or YAML. */
+export function decodeRequestBody(body: Buffer, contentType: string): unknown {
+  return contentType.startsWith(PROTOBUF_MEDIA_TYPE) ? decodeProtobufObject(body) : decodeBody(body, contentType);
 }

@@ -15,8 +15,8 @@ import type { FieldValidation, RequestContext, Store, UserInfo } from '../regist
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
-import { decodeBody, readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
-import { decodeProtobufObject } from './protobuf-body.js';
+import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
+import { decodeRequestBody } from './protobuf-body.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
 import type { Duplex } from 'node:stream';
 
@@ -234,7 +234,7 @@ export class RestServer {
         if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
         const body = await readBody(req);
         const ct = req.headers['content-type'] ?? 'application/json';
-        const review = ct.includes('protobuf') ? decodeProtobufObject(body) : decodeBody(body, ct);
+        const review = decodeRequestBody(body, ct);
         const load = async (a: { group?: string; resource?: string; namespace?: string; name?: string }) => {
           const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(r)!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
