@@ -129,6 +129,9 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
     initContainerStatuses: initStatuses.length ? initStatuses : undefined,
     containerStatuses: statuses,
   };
+  // Ephemeral containers are never ready and never restarted; they do not count for the phase.
+  const ephemeral = (spec.ephemeralContainers ?? []).map((c) => ({ ...containerStatus(w, c as Container, false), ready: false }));
+  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral;
   if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message });
   return status;
 }

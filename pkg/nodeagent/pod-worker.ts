@@ -265,6 +265,14 @@ export class PodWorker {
         if (restart && (await this.restartAllowed(c, st))) await this.startContainer(c, restartCountOf(st) + 1);
       }
     }
+    // Ephemeral containers (kubectl debug): started once, never restarted, in the pod's
+    // namespaces and, with targetContainerName, in that container's PID namespace.
+    for (const ec of this.finished() ? [] : (spec.ephemeralContainers ?? [])) {
+      if (this.latest(ec.name!)) continue;
+      const target = ec.targetContainerName ? this.latest(ec.targetContainerName) : undefined;
+      if (ec.targetContainerName && target?.state !== ContainerState.Running) continue; // the target's start comes first
+      await this.startContainer(ec as Container, 0, target?.id);
+    }
     if (allStarted && !this.startReported) {
       this.startReported = true;
       podStartDuration.observe((Date.now() - this.seenAt) / 1000);
@@ -396,7 +404,7 @@ export class PodWorker {
     throw last;
   }
 
-  private async startContainer(c: Container, attempt: number): Promise<void> {
+  private async startContainer(c: Container, attempt: number, pidNamespaceOf?: string): Promise<void> {
     const rt = this.d.runtime;
     const rec = this.record(c.name!);
     if (!(await this.ensureImage(c))) return;
@@ -418,6 +426,7 @@ export class PodWorker {
     try {
       const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
       cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, terminationLog });
+      if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
       const invalid = c.envFrom?.length ? envFromVars(this.pod, c, this.sources).invalid : [];
       if (invalid.length) this.d.event(this.pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
     } catch (e) {

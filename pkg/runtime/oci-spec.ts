@@ -65,7 +65,7 @@ export interface SpecInput {
   /** uid/gid resolved from securityContext or the image's USER (names resolved by the caller). */
   user: { uid: number; gid: number; additionalGids?: number[] };
   hostname?: string;
-  namespaces: { network: string; ipc: string; uts: string; hostPid?: boolean };
+  namespaces: { network: string; ipc: string; uts: string; hostPid?: boolean; /** a PID namespace to join (a target container's) */ pid?: string };
   cgroupsPath: string;
   /** Bind mounts of the pod's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etcFiles: { hosts?: string; hostname?: string; resolvConf?: string };
@@ -185,7 +185,7 @@ export function buildSpec(i: SpecInput): OciSpec {
       // The pod's namespaces are joined by path; one with no path ('') is the node's, and is
       // left out (runc then stays in its own, the node's). hostPID leaves out the PID namespace.
       namespaces: [
-        ...(i.namespaces.hostPid ? [] : [{ type: 'pid' }]),
+        ...(i.namespaces.hostPid ? [] : [i.namespaces.pid ? { type: 'pid', path: i.namespaces.pid } : { type: 'pid' }]),
         { type: 'mount' },
         ...(['network', 'ipc', 'uts'] as const).filter((t) => i.namespaces[t]).map((t) => ({ type: t, path: i.namespaces[t] })),
       ],

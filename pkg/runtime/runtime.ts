@@ -198,7 +198,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         rootfs: rootfs.merged,
         user,
         hostname: s.hostname,
-        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath, hostPid: !!s.config.hostNamespaces?.pid },
+        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath, hostPid: !!s.config.hostNamespaces?.pid, pid: this.targetPidNamespace(config) },
         cgroupsPath: cgroupPath,
         etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
         volumes: s.volumes,
@@ -432,6 +432,14 @@ export class Runtime extends ImageManager implements RuntimeService {
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
     });
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
+  }
+
+  /** The PID namespace of the running container a config targets (pidNamespaceOf); undefined for none. */
+  private targetPidNamespace(config: ContainerConfig): string | undefined {
+    if (!config.pidNamespaceOf) return undefined;
+    const t = this.containers.get(config.pidNamespaceOf);
+    if (!t || t.state !== ContainerState.Running || !alive(t.pid)) throw new FailedPreconditionError(`container "${config.name}": target container ${config.pidNamespaceOf} is not running`);
+    return `/proc/${t.pid}/ns/pid`;
   }
 
   async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {

@@ -94,6 +94,11 @@ export interface ContainerConfig {
   stdin?: boolean;
   /** stdin closes when the first attach session detaches (Kubernetes' stdinOnce). */
   stdinOnce?: boolean;
+  /**
+   * Join this running container's PID namespace instead of getting one of its own (CRI's
+   * NamespaceMode TARGET: an ephemeral container's targetContainerName).
+   */
+  pidNamespaceOf?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }

@@ -250,6 +250,23 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await rt.removePodSandbox(sb);
   });
 
+  it('joins a running container\'s PID namespace when asked (an ephemeral container\'s target)', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const target = await run(sb, { command: ['sleep', '600'] });
+    const debug = await run(sb, { command: ['sh', '-c', 'readlink /proc/self/ns/pid; ps -o args'], pidNamespaceOf: target });
+    await exited(debug);
+    const out = await logText(debug);
+    expect(out.split('\n')[0]).toBe((await rt.execSync(target, ['readlink', '/proc/self/ns/pid'])).stdout.trim());
+    expect(out).toContain('sleep 600');
+    // Without it, a namespace of its own
+    const alone = await run(sb, { command: ['sh', '-c', 'ps -o args'] });
+    await exited(alone);
+    expect(await logText(alone)).not.toContain('sleep 600');
+    await rt.stopContainer(target, 0);
+    await expect(run(sb, { command: ['true'], pidNamespaceOf: target })).rejects.toThrow(/not running/);
+    await rt.removePodSandbox(sb);
+  });
+
   it('applies seccomp profiles: RuntimeDefault and Localhost filter, Unconfined (the default) does not', async () => {
     const sb = await rt.runPodSandbox(pod());
     const plain = await run(sb, { command: ['sleep', '60'] });
