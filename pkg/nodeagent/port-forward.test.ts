@@ -22,7 +22,7 @@ beforeAll(async () => {
   const tmp = createServer();
   closedPort = await listen(tmp);
   await new Promise((r) => tmp.close(r));
-  agent = createServer((conn) => void servePortForward(conn, { pod: 'default/web', uid: 'u-1', address: () => ({ ip: '127.0.0.1' }) }));
+  agent = createServer((conn) => void servePortForward(conn, { pod: 'default/web', uid: 'u-1', dial: (port) => connect({ host: '127.0.0.1', port, allowHalfOpen: true }) }));
   await listen(agent);
 });
 afterAll(() => {

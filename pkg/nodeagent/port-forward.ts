@@ -9,7 +9,8 @@
 // does not stop at the 64 KB initial window (it would stall every larger response); TCP
 // backpressure on both sockets bounds memory instead.
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { dialReason } from '../util/netns-dial.js';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { logger } from '../util/log.js';
@@ -17,12 +18,16 @@ import { encodeFrame, FLAG_FIN, FLAG_UNIDIRECTIONAL, FrameReader, GoAwayStatus, 
 
 const log = logger('port-forward');
 
-/** The pod a session forwards to. address() is asked for each forwarded connection. */
+/** The pod a session forwards to. dial() is asked for each forwarded connection. */
 export interface PortForwardTarget {
   /** namespace/name */
   pod: string;
   uid: string;
-  address(): { ip: string } | { error: string };
+  /**
+   * A connection to the port on localhost inside the pod, as the kubelet makes it (connected,
+   * or connecting: its 'connect' or 'error' follows). Throws, with the reason, when it cannot be made.
+   */
+  dial(port: number): Socket;
 }
 
 /** How long a stream waits for its partner (the kubelet's stream creation timeout). */
@@ -77,10 +82,6 @@ export function portForwardStats(): { sessions: number; streams: number; sockets
   return { sessions: sessions.size, streams, sockets, upgrades: { ...upgrades } };
 }
 
-function dialError(e: NodeJS.ErrnoException): string {
-  const why: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ENETUNREACH: 'connect: network is unreachable', ETIMEDOUT: 'i/o timeout' };
-  return (e.code && why[e.code]) ?? e.message;
-}
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 /** The subprotocol of kubectl's first try: SPDY frames in websocket binary messages. */
@@ -288,10 +289,14 @@ class PortForwardSession {
 
   private startPair(pair: Pair): void {
     clearTimeout(pair.timer);
-    const addr = this.target.address();
-    if ('error' in addr) return this.endPair(pair, this.forwardError(pair.port, addr.error));
-    const sock = connect({ host: addr.ip, port: pair.port, allowHalfOpen: true });
+    let sock: Socket;
+    try {
+      sock = this.target.dial(pair.port);
+    } catch (e) {
+      return this.endPair(pair, this.forwardError(pair.port, (e as Error).message));
+    }
     pair.socket = sock;
+    pair.connected = !sock.connecting;
     sock.on('connect', () => (pair.connected = true));
     sock.on('data', (b: Buffer) => {
       if (!this.sendData(pair.data!, b)) {
@@ -308,7 +313,7 @@ class PortForwardSession {
     sock.on('close', () => {
       const e = pair.failure as NodeJS.ErrnoException | undefined;
       // a dial that failed is the user's error to see; a reset of an open connection just ends it
-      this.endPair(pair, e && !pair.connected ? this.forwardError(pair.port, `dial tcp ${addr.ip}:${pair.port}: ${dialError(e)}`) : undefined);
+      this.endPair(pair, e && !pair.connected ? this.forwardError(pair.port, `dial tcp 127.0.0.1:${pair.port}: ${dialReason(e.code, e.message)}`) : undefined);
     });
     for (const b of pair.early.splice(0)) sock.write(b);
     if (pair.earlyFin) sock.end();

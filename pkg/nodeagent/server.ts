@@ -3,6 +3,8 @@
 // /metrics and /healthz. Callers present this node's own token: the apiserver proxies pods/log,
 // pods/exec, pods/attach and pods/portforward here with it.
 import { createServer, type Server } from 'node:https';
+import { connect } from 'node:net';
+import { dialLoopbackIn } from '../util/netns-dial.js';
 import type { Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -104,7 +106,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
   return server;
 }
 
-/** What a port-forward session needs of a pod: its IP, looked up again for each connection. */
+/**
+ * What a port-forward session needs of a pod: a connection to localhost inside it, as the
+ * kubelet makes (so a server bound to 127.0.0.1 in the pod is reached), its sandbox looked up
+ * again for each connection. A pod on the node's network is dialled on the node's localhost.
+ */
 function portForwardTarget(agent: NodeAgent, ns: string, name: string): PortForwardTarget | undefined {
   const w = findWorker(agent, ns, name);
   if (!w) return undefined;
@@ -112,10 +118,12 @@ function portForwardTarget(agent: NodeAgent, ns: string, name: string): PortForw
   return {
     pod: `${ns}/${name}`,
     uid,
-    address() {
+    dial(port) {
       const cur = findWorker(agent, ns, name);
-      if (!cur || cur.pod.metadata?.uid !== uid) return { error: 'the pod is no longer on this node' };
-      return cur.podIP ? { ip: cur.podIP } : { error: 'the pod sandbox is not running (no pod IP)' };
+      if (!cur || cur.pod.metadata?.uid !== uid) throw new Error('the pod is no longer on this node');
+      if (!cur.sandbox || cur.sandbox.state !== 'SANDBOX_READY') throw new Error('the pod sandbox is not running');
+      if (!cur.sandbox.netnsPath) return connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+      return dialLoopbackIn(cur.sandbox.netnsPath, port);
     },
   };
 }

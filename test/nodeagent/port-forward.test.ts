@@ -13,17 +13,16 @@ import { hasKubectl } from '../helpers/kubectl.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
-let podIP = '';
 const lines = 60_000;
 const big = Array.from({ length: lines }, (_, i) => `${i + 1}\n`).join('');
 
 beforeAll(async () => {
   if (!hasKubectl) return;
   c = await startCluster();
-  const script = `mkdir -p /www && echo hello-pf > /www/index.html && seq 1 ${lines} > /www/big.txt && exec httpd -f -p 8080 -h /www`;
+  // A second server on the pod's localhost only: the kubelet's port-forward reaches it, a dial of the pod IP would not.
+  const script = `mkdir -p /www && echo hello-pf > /www/index.html && seq 1 ${lines} > /www/big.txt && httpd -p 127.0.0.1:8090 -h /www && exec httpd -f -p 8080 -h /www`;
   await c.cp.admin.create(Pods, 'default', busyboxPod('pf-web', { containers: [ctr('web', script)] }));
   await eventually(async () => (await podStatus(c, 'pf-web')).phase === 'Running', { timeoutMs: 60_000, what: 'pf-web Running' });
-  podIP = (await podStatus(c, 'pf-web')).podIP!;
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
@@ -85,9 +84,12 @@ const drained = (sessions: number) =>
     return s.sessions === sessions && s.streams === 0 && s.sockets === 0;
   }, { timeoutMs: 10_000, what: `port-forward drained to ${sessions} session(s): ${JSON.stringify(portForwardStats())}` });
 
+/** TCP connections to the pod's servers, seen inside the pod's network namespace (where the agent dials localhost). */
 const established = () =>
   new Promise<string>((resolve) => {
-    const ss = spawn('ss', ['-Htn', 'state', 'established', 'dst', `${podIP}:8080`]);
+    const netns = [...c.agent.workers.values()].find((w) => w.pod.metadata?.name === 'pf-web')?.sandbox?.netnsPath;
+    if (!netns) throw new Error('pf-web has no sandbox');
+    const ss = spawn('nsenter', [`--net=${netns}`, 'ss', '-Htn', 'state', 'established', '( sport = :8080 or sport = :8090 )']);
     let out = '';
     ss.stdout.on('data', (b: Buffer) => (out += b.toString()));
     ss.on('close', () => resolve(out.trim()));
@@ -123,6 +125,17 @@ describe.skipIf(!hasKubectl).each([
     await pf.exited;
     await drained(0);
     expect(await established()).toBe('');
+  }, 90_000);
+
+  it('reaches a server bound to localhost inside the pod, as the kubelet does', async () => {
+    const pf = await portForward([8090], env);
+    try {
+      expect(await get(pf.ports[0]!, '/index.html')).toEqual({ status: 200, body: 'hello-pf\n' });
+    } finally {
+      pf.child.kill('SIGKILL');
+    }
+    await pf.exited;
+    await drained(0);
   }, 90_000);
 
   it('a port nothing listens on: kubectl shows the agent\'s error naming the pod and the refusal; the agent stays usable', async () => {
