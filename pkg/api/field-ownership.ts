@@ -9,11 +9,11 @@ import { compareObjects, createdFieldsV1, fieldSetOf, mergeApplied, removeFields
 import { managerId, type ManagerEntry, type Managers } from './managed-fields.js';
 import type { KubeObject } from './types.js';
 
-/** Where a write lands: the type, its apiVersion, and the main resource ('') or the status subresource. */
+/** Where a write lands: the type, its apiVersion, and the main resource ('') or a subresource. */
 export interface Scope {
   typeName: string;
   apiVersion: string;
-  subresource: '' | 'status';
+  subresource: '' | 'status' | 'ephemeralcontainers';
 }
 
 export interface Conflict {
@@ -31,11 +31,17 @@ const NEVER_OWNED = FieldSet.fromPaths([['f:apiVersion'], ['f:kind'], ['f:metada
 
 /**
  * The part of an object a scope manages: for the main resource everything but status (the
- * status subresource's reset fields) and server-owned metadata; for status only status.
+ * status subresource's reset fields) and server-owned metadata; for status only status; for
+ * pods/ephemeralcontainers only spec.ephemeralContainers.
  */
 function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> | undefined {
   if (!o) return undefined;
   if (scope.subresource === 'status') return o.status === undefined ? {} : { status: o.status };
+  if (scope.subresource === 'ephemeralcontainers') {
+    // spec itself belongs to the main resource: it is there before and after.
+    const ecs = (o.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+    return { spec: ecs === undefined ? {} : { ephemeralContainers: ecs } };
+  }
   const { status: _s, apiVersion: _a, kind: _k, metadata, ...rest } = o;
   const meta: Record<string, unknown> = { ...(metadata ?? {}) };
   for (const k of SERVER_META) delete meta[k];

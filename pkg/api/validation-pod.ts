@@ -6,6 +6,7 @@ import { isValidQuantity } from './quantity.js';
 import type { Pod, PodSpec, Toleration, Volume } from './types.js';
 import { validateAffinity, validateTolerations } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
+import { validateEphemeralContainers } from './validation-ephemeral.js';
 import {
   dnsLabel,
   dnsSubdomain,
@@ -65,7 +66,7 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   const names = new Set<string>();
   (s.initContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { volumes, init: true }, names)));
   containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false }, names)));
-  (s.ephemeralContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.ephemeralContainers[${i}]`, { volumes, init: false }, names)));
+  errs.push(...validateEphemeralContainers(s.ephemeralContainers ?? [], `${path}.ephemeralContainers`, volumes, names));
 
   // Host ports may not be claimed twice within a pod (checkHostPortConflicts).
   const hostPorts = new Set<string>();
@@ -183,8 +184,13 @@ function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
   out.push(path);
 }
 
-/** Deep equality where undefined, null and absent keys are the same. */
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x === null ? undefined : x));
+/** Deep equality where undefined, null and absent keys are the same, and key order does not count. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => {
+    if (x === null) return undefined;
+    if (typeof x !== 'object' || Array.isArray(x)) return x;
+    return Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
 
 function validateOnlyAddedTolerations(next: Toleration[], old: Toleration[], path: string): FieldError[] {
   for (const o of old) {
@@ -226,6 +232,28 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const newGates = new Set((spec.schedulingGates ?? []).map((g) => g.name));
   const oldGates = new Set((oldSpec.schedulingGates ?? []).map((g) => g.name));
   if ([...newGates].some((g) => !oldGates.has(g))) errs.push(forbidden('spec.schedulingGates', 'only deletion is allowed, but found new scheduling gate'));
+  return errs;
+}
+
+/**
+ * Kubernetes' ValidatePodEphemeralContainersUpdate, for the ephemeralcontainers subresource
+ * (whose strategy has already taken everything but spec.ephemeralContainers from the old pod):
+ * a valid pod, and existing ephemeral containers neither removed nor changed.
+ */
+export function validatePodEphemeralContainersUpdate(pod: Pod, old: Pod): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
+  errs.push(...validatePodSpec(pod.spec, 'spec'));
+  const byName = new Map((pod.spec?.ephemeralContainers ?? []).map((c) => [c.name, c]));
+  for (const prev of old.spec?.ephemeralContainers ?? []) {
+    const now = byName.get(prev.name);
+    if (!now) {
+      errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(prev.name)} may not be removed\n`));
+    } else if (canonical(now) !== canonical(prev)) {
+      const changed: string[] = [];
+      diffPaths(JSON.parse(canonical(prev)), JSON.parse(canonical(now)), '', changed);
+      errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(prev.name)} may not be changed\n  changed: ${changed.map((c) => c.replace(/^\./, '')).join(', ')}`));
+    }
+  }
   return errs;
 }
 

@@ -19,7 +19,7 @@ import { logger } from '../../util/log.js';
 import { authorize } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { bindPod, deleteObject, deleteOptionsFrom, patchObject, type PatchType } from '../registry/operations.js';
+import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
@@ -79,6 +79,7 @@ export class GrpcServer {
     this.server.addService(ApiService, {
       get: this.unary<GetRequest>('get', async (req, t) => {
         const { store } = t;
+        writableSubresource(store.resource, req.subresource || undefined, 'get');
         return json(await store.get(t.namespace, req.name ?? ''));
       }),
       list: this.unary<ListRequest>('list', async (req, t) => {
@@ -100,8 +101,8 @@ export class GrpcServer {
         return json(await t.store.create(t.namespace, body, ctx, undefined, true));
       }),
       update: this.unary<UpdateRequest>('update', async (req, t, ctx) => {
-        if (req.subresource && req.subresource !== 'status') throw errors.methodNotSupported(`${req.resource}/${req.subresource}`, 'update');
-        return json(await t.store.update(t.namespace, req.name ?? '', parseObject(req.objectJson ?? ''), ctx, req.subresource === 'status' ? 'status' : undefined));
+        const sub = writableSubresource(t.store.resource, req.subresource || undefined, 'update');
+        return json(await t.store.update(t.namespace, req.name ?? '', parseObject(req.objectJson ?? ''), ctx, sub));
       }),
       patch: this.unary<PatchRequest>('patch', async (req, t, ctx) => {
         const type = req.patchType as PatchType;
@@ -112,8 +113,8 @@ export class GrpcServer {
         } catch (e) {
           throw errors.badRequest(`patchJson is not JSON: ${(e as Error).message}`);
         }
-        if (req.subresource && req.subresource !== 'status') throw errors.methodNotSupported(`${req.resource}/${req.subresource}`, 'patch');
-        return json((await patchObject(t.store, t.namespace, req.name ?? '', type, body, ctx, req.subresource === 'status' ? 'status' : undefined)).obj);
+        const sub = writableSubresource(t.store.resource, req.subresource || undefined, 'patch');
+        return json((await patchObject(t.store, t.namespace, req.name ?? '', type, body, ctx, sub)).obj);
       }),
       delete: this.unary<DeleteRequest>('delete', async (req, t, ctx) => {
         const opts = deleteOptionsFrom(

@@ -20,6 +20,7 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
+import type { Subresource } from './request-types.js';
 import { rfc3339Now } from '../../util/time.js';
 
 /** Sets next.metadata.managedFields for a write from `old` (undefined on create) to `next`. */
@@ -56,7 +57,7 @@ export function managerFromUserAgent(ua: string | undefined): string {
 
 export const managerOf = (req: FieldManagerRequest) => req.fieldManager || managerFromUserAgent(req.userAgent);
 
-export const scopeOf = (r: ResourceInfo, subresource: 'status' | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
+export const scopeOf = (r: ResourceInfo, subresource: Subresource | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
 
 function setManagedFields(obj: KubeObject, managers: Managers): void {
   const meta = (obj.metadata ??= {});
@@ -74,7 +75,7 @@ function invalidManagedFields(r: ResourceInfo, obj: KubeObject, e: ManagedFields
  * field), none when it sent `[]` or `[{}]`, the live object's when it sent nothing. A
  * subresource write never sets managedFields.
  */
-function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: 'status' | undefined): Managers {
+function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: Subresource | undefined): Managers {
   const live = decodeStoredManagedFields(old?.metadata?.managedFields);
   const sent = next.metadata?.managedFields as unknown;
   if (subresource || sent === undefined || sent === null) return live;
@@ -89,7 +90,7 @@ function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeOb
 }
 
 /** The tracker of creates, updates and non-apply patches. */
-export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined): FieldTracker {
+export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: Subresource | undefined): FieldTracker {
   const scope = scopeOf(r, subresource);
   return (old, next) => {
     const sent = next.metadata?.managedFields as unknown;
@@ -119,7 +120,7 @@ function invalidConfig(r: ResourceInfo, name: string, e: FieldSetError): ApiErro
  * (for Store.guaranteedUpdate), `track` then settles ownership or raises the 409, and
  * `createTracker` serves the create of an object that does not exist yet.
  */
-export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subresource: 'status' | undefined, config: KubeObject) {
+export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subresource: Subresource | undefined, config: KubeObject) {
   const scope = scopeOf(r, subresource);
   const manager = req.fieldManager!;
   const name = config.metadata?.name ?? '';

@@ -5,8 +5,8 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../..
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { applyOperation } from './field-manager.js';
-import { apiVersionOf } from './resources.js';
-import { clone, Store, type DeleteOptions, type RequestContext } from './store.js';
+import { apiVersionOf, type ResourceInfo } from './resources.js';
+import { clone, Store, type DeleteOptions, type RequestContext, type Subresource } from './store.js';
 import { rfc3339Now } from '../../util/time.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -19,8 +19,18 @@ export const patchTypeOfMedia: Record<string, PatchType> = {
 };
 
 
+/**
+ * The subresource a GET, PUT or PATCH writes (status, ephemeralcontainers), undefined for the
+ * main resource; 405 for a subresource that does not take the verb.
+ */
+export function writableSubresource(r: ResourceInfo, subresource: string | undefined, verb: string): Subresource | undefined {
+  if (!subresource) return undefined;
+  if (subresource in r.writable) return subresource as Subresource;
+  throw errors.methodNotSupported(`${r.name}/${subresource}`, verb);
+}
+
 /** PATCH: applies the patch to the current object (again on each retry) and stores the result. */
-export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
+export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   if (type === 'apply') return serverSideApply(store, namespace, name, patchBody, ctx, subresource);
   const apply = (current: KubeObject): KubeObject => {
     let next: unknown;
@@ -62,7 +72,7 @@ function withoutNulls(v: unknown): unknown {
  * Server-side apply (application/apply-patch+yaml): creates the object when it is absent,
  * otherwise merges the configuration under field management (field-manager.ts).
  */
-async function serverSideApply(store: Store, namespace: string | undefined, name: string, body: unknown, ctx: RequestContext, subresource?: 'status'): Promise<{ obj: KubeObject; created: boolean }> {
+async function serverSideApply(store: Store, namespace: string | undefined, name: string, body: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   const r = store.resource;
   if (!ctx.fieldManager) throw errors.badRequest('fieldManager: Required value: is required for apply patch');
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('an apply patch must be an object');

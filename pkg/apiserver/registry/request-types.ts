@@ -3,6 +3,9 @@ import type { KubeObject } from '../../api/types.js';
 import type { Selectable } from '../raw-object.js';
 import type { FieldManagerRequest } from './field-manager.js';
 
+/** Subresources that write part of an object; the rest of a body sent to them is ignored. */
+export type Subresource = 'status' | 'ephemeralcontainers';
+
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export interface UserInfo {

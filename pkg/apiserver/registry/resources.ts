@@ -12,12 +12,21 @@ import {
   validatePod,
   validatePodUpdate,
   validatePodStatusUpdate,
+  validatePodEphemeralContainersUpdate,
   validateObjectMeta,
   validateSecret,
   validateSecretUpdate,
 } from '../../api/validation.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
+import type { Subresource } from './request-types.js';
+
+/** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
+export interface SubresourceStrategy {
+  /** Copies the part of `body` this subresource owns into `kept`, a copy of the stored object. */
+  take(body: KubeObject, kept: KubeObject): void;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+}
 
 export interface ResourceInfo {
   /** Plural lower-case name used in URLs and etcd keys. */
@@ -41,7 +50,8 @@ export interface ResourceInfo {
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
   validate(obj: KubeObject): FieldError[];
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
-  validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** The subresources that write part of the object (GET, PUT and PATCH on them). */
+  writable: Partial<Record<Subresource, SubresourceStrategy>>;
   /** Field-selector fields of an object (metadata.name, spec.nodeName, ...). */
   fields(obj: KubeObject): Record<string, string>;
 }
@@ -50,6 +60,24 @@ export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.vers
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 export const verbsOf = (_r: ResourceInfo) => allVerbs;
+
+/** The status subresource: status from the body, everything else as stored. */
+const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate'] = () => []): SubresourceStrategy => ({
+  take: (body, kept) => {
+    kept.status = body.status;
+  },
+  validateUpdate,
+});
+
+/** pods/ephemeralcontainers: spec.ephemeralContainers from the body (dropNonEphemeralContainerUpdates), defaulted. */
+const ephemeralContainersSubresource: SubresourceStrategy = {
+  take: (body, kept) => {
+    const spec = (kept.spec ??= {}) as Record<string, unknown>;
+    spec.ephemeralContainers = (body.spec as Record<string, unknown> | undefined)?.ephemeralContainers;
+    defaultPod(kept as never);
+  },
+  validateUpdate: (obj, old) => validatePodEphemeralContainersUpdate(obj as never, old as never),
+};
 
 function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularName' | 'kind' | 'typeName'>): ResourceInfo {
   const r: ResourceInfo = {
@@ -67,7 +95,7 @@ function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularNa
     },
     validate: (obj) => validateObjectMeta(obj.metadata ?? {}, r.namespaced, 'metadata'),
     validateUpdate: (obj) => r.validate(obj),
-    validateStatusUpdate: () => [],
+    writable: { status: statusSubresource() },
     fields: (obj) => fieldsOf(r.name, obj),
     ...p,
   };
@@ -81,7 +109,7 @@ export const pods = base({
   typeName: 'Pod',
   shortNames: ['po'],
   categories: ['all'],
-  subresources: ['status', 'binding', 'log', 'exec'],
+  subresources: ['status', 'binding', 'log', 'exec', 'ephemeralcontainers'],
   prepareForCreate(obj) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
@@ -95,7 +123,10 @@ export const pods = base({
   },
   validate: (obj) => validatePod(obj as never),
   validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
-  validateStatusUpdate: (obj, old) => validatePodStatusUpdate(obj as never, old as never),
+  writable: {
+    status: statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never)),
+    ephemeralcontainers: ephemeralContainersSubresource,
+  },
 });
 
 export const nodes = base({

@@ -13,9 +13,9 @@ import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../wa
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { updateTracker, type FieldTracker } from './field-manager.js';
 import { clone, deletePath, randomSuffix, setTypeMeta } from './object-helpers.js';
-import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext } from './request-types.js';
+import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext, Subresource } from './request-types.js';
 
-export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, UserInfo } from './request-types.js';
+export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, Subresource, UserInfo } from './request-types.js';
 export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
@@ -181,8 +181,8 @@ export class Store {
     return obj;
   }
 
-  /** PUT of the object or of its status subresource. */
-  async update(namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext, subresource?: 'status'): Promise<KubeObject> {
+  /** PUT of the object or of a subresource that writes part of it. */
+  async update(namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext, subresource?: Subresource): Promise<KubeObject> {
     const obj = clone(body);
     this.checkKind(obj);
     this.decode(obj, ctx);
@@ -212,7 +212,7 @@ export class Store {
    * ownership is recorded by `track` (default: an Update by the request's field manager),
    * except for server-internal transitions.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, track?: FieldTracker): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, ctx: RequestContext, subresource: Subresource | 'internal' | undefined, mutate: Mutator, track?: FieldTracker): Promise<KubeObject> {
     const key = this.key(namespace, name);
     let current: Versioned | undefined = this.cache.peek(key);
     let fromCache = current !== undefined;
@@ -234,7 +234,7 @@ export class Store {
   }
 
   /** One attempt of guaranteedUpdate: the written object, or what to retry with. */
-  private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: 'status' | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
+  private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: Subresource | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
     const r = this.resource;
     const old = current.obj;
     // Fresh copies parse the JSON again when it is at hand (cheaper than a JSON round trip).
@@ -263,19 +263,22 @@ export class Store {
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
     meta.generation = oldMeta.generation ?? 1;
     let errs: FieldError[];
-    if (subresource === 'status') {
-      // The status subresource owns status only: spec and most metadata stay as they were.
-      const status = next.status;
+    if (subresource === 'internal') {
+      // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
+      errs = [];
+    } else if (subresource) {
+      // A subresource owns its part only (status, spec.ephemeralContainers): the rest of the
+      // object, most metadata included, stays as it was.
+      const strategy = r.writable[subresource];
+      if (!strategy) throw errors.methodNotSupported(`${r.name}/${subresource}`, 'update');
       const kept = copy();
-      kept.status = status;
       kept.metadata = { ...oldMeta };
+      strategy.take(next, kept);
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
-      errs = r.validateStatusUpdate(next, old);
-    } else if (subresource === 'internal') {
-      // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
-      errs = [];
+      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;

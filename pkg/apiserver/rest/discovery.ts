@@ -47,6 +47,7 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[] }> = {
   binding: { kind: 'Binding', verbs: ['create'] },
   log: { kind: 'Pod', verbs: ['get'] },
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
 };
 
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {

@@ -1,11 +1,12 @@
 // Resource verbs over HTTP: get, list, watch, create, update, patch, delete, deletecollection,
-// and the pod binding subresource, in the Kubernetes REST dialect.
+// the pod binding subresource and the subresources that write part of an object (status,
+// ephemeralcontainers), in the Kubernetes REST dialect.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
-import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia } from '../registry/operations.js';
+import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
@@ -47,7 +48,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const { store, ctx, query } = r;
   switch (r.verb) {
     case 'get': {
-      if (r.subresource && r.subresource !== 'status') throw errors.methodNotSupported(r.resource.name + '/' + r.subresource, 'get');
+      writableSubresource(r.resource, r.subresource, 'get');
       const obj = await store.get(r.namespace, r.name!);
       return respondObject(req, res, r, 200, obj);
     }
@@ -67,7 +68,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case 'update': {
       const body = await readObject(req);
-      const obj = await store.update(r.namespace, r.name!, body, ctx, statusOnly(r));
+      const obj = await store.update(r.namespace, r.name!, body, ctx, writableSubresource(r.resource, r.subresource, r.verb));
       return respondObject(req, res, r, 200, obj);
     }
     case 'patch':
@@ -95,12 +96,6 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       throw errors.methodNotSupported(r.resource.name, r.verb);
   }
 }
-
-const statusOnly = (r: ResourceRequest): 'status' | undefined => {
-  if (!r.subresource) return undefined;
-  if (r.subresource === 'status') return 'status';
-  throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, r.verb);
-};
 
 async function readObject(req: IncomingMessage): Promise<KubeObject> {
   const body = await readBody(req);
@@ -223,7 +218,7 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   if (!type) throw errors.unsupportedMediaType(media || '(none)');
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
-  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, statusOnly(r));
+  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, writableSubresource(r.resource, r.subresource, r.verb));
   respondObject(req, res, r, out.created ? 201 : 200, out.obj);
 }
 
