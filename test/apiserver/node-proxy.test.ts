@@ -110,6 +110,12 @@ describe('pods/log', () => {
     expect((await tsctl(['logs', 'web', '-c', 'nope'])).err).toContain('container nope is not valid for pod web');
   });
 
+  it('an ephemeral container (kubectl debug) is a valid container to read and attach to', async () => {
+    await cp.admin.patch(Pods, 'default', 'web', { spec: { ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'main' }] } }, 'strategic', 'ephemeralcontainers');
+    await tsctl(['logs', 'web', '-c', 'dbg']);
+    expect(requests.at(-1)!.path).toBe('/containerLogs/default/web/dbg');
+  });
+
   it('a node may not read another pod\'s logs', async () => {
     const other = cp.nodeClient('other-node');
     const e = await other.request(other.path(Pods, 'default', 'web', 'log')).catch((x: { code: number }) => x);

@@ -37,8 +37,11 @@ export function matchPodSubresource(path: string): { namespace: string; name: st
   return m ? { namespace: decodeURIComponent(m[1]!), name: decodeURIComponent(m[2]!), sub: m[3]! } : undefined;
 }
 
-function pickContainer(spec: { containers?: { name: string }[]; initContainers?: { name: string }[] }, pod: string, container: string): string {
-  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+type Containers = { name: string }[] | undefined;
+
+/** The container a request names: any of the pod's containers, init or ephemeral ones (kubectl debug attaches to its own). */
+function pickContainer(spec: { containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers }, pod: string, container: string): string {
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
   if (!container) {
     if ((spec.containers ?? []).length !== 1) {
       throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
@@ -54,7 +57,7 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   const decision = await authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
   if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
   const pod = await deps.pods.get(namespace, name);
-  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers };
   // port forwarding reaches the pod's network, not one container
   const container = sub === 'portforward' ? '' : pickContainer(spec, name, url.searchParams.get('container') ?? '');
   if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
