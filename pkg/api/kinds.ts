@@ -10,11 +10,11 @@ export interface KindInfo {
   namespaced: boolean;
   /** Message name in schema.json; the list kind is `${typeName}List`. */
   typeName: string;
-  subresources: ('status' | 'binding')[];
+  subresources: ('status' | 'binding' | 'ephemeralcontainers')[];
 }
 
 export const API_KINDS: KindInfo[] = [
-  { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true, typeName: 'Pod', subresources: ['status', 'binding'] },
+  { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true, typeName: 'Pod', subresources: ['status', 'binding', 'ephemeralcontainers'] },
   { group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, typeName: 'Node', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, typeName: 'Namespace', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },

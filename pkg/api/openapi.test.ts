@@ -61,6 +61,7 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/pods',
       '/api/v1/namespaces/{namespace}/pods/{name}',
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',
+      '/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers',
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
       '/api/v1/namespaces/{namespace}/secrets',
       '/api/v1/namespaces/{namespace}/secrets/{name}',
@@ -75,6 +76,8 @@ describe('openapi v3', () => {
     const node = (openapiV3Doc('api/v1') as any).paths['/api/v1/nodes/{name}'];
     expect(Object.keys(node).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
     expect(node.get.operationId).toBe('readCoreV1Node');
+    const ecs = (openapiV3Doc('api/v1') as any).paths['/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers'];
+    expect([ecs.get.operationId, ecs.put.operationId, ecs.patch.operationId]).toEqual(['readCoreV1NamespacedPodEphemeralcontainers', 'replaceCoreV1NamespacedPodEphemeralcontainers', 'patchCoreV1NamespacedPodEphemeralcontainers']);
   });
 
   it('publishes ConfigMap and Secret with base64 (format byte) maps where Kubernetes has []byte', () => {

@@ -245,16 +245,18 @@ function pathsFor(k: KindInfo): Record<string, Schema> {
       parameters: itemCommon,
     },
   };
-  if (k.subresources.includes('status')) {
-    paths[`${coll}/{name}/status`] = {
-      get: op('get', opId('read', k, scope, 'Status'), { description: `read status of the specified ${k.kind}`, responses: responses({ '200': def }) }),
-      put: op('put', opId('replace', k, scope, 'Status'), {
-        description: `replace status of the specified ${k.kind}`,
+  // Subresources that read and write (part of) the whole object: status, ephemeralcontainers.
+  for (const [sub, suffix, what] of [['status', 'Status', 'status'], ['ephemeralcontainers', 'Ephemeralcontainers', 'ephemeralcontainers']] as const) {
+    if (!k.subresources.includes(sub)) continue;
+    paths[`${coll}/{name}/${sub}`] = {
+      get: op('get', opId('read', k, scope, suffix), { description: `read ${what} of the specified ${k.kind}`, responses: responses({ '200': def }) }),
+      put: op('put', opId('replace', k, scope, suffix), {
+        description: `replace ${what} of the specified ${k.kind}`,
         parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
         requestBody: jsonBody(def),
         responses: responses({ '200': def, '201': def }),
       }),
-      patch: patchOp(opId('patch', k, scope, 'Status')),
+      patch: patchOp(opId('patch', k, scope, suffix)),
       parameters: itemCommon,
     };
   }
