@@ -58,13 +58,16 @@ export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') =>
-  new ApiError(
+/** `resource` may name a subresource (`pods/status`): the message says so, the object is the resource's (`pods "web"`), as Kubernetes'. */
+export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') => {
+  const kind = resource.split('/')[0]!;
+  return new ApiError(
     403,
     'Forbidden',
-    `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ''}${why ? `: ${why}` : ''}`,
-    { name, group, kind: resource },
+    `${qualified(group, kind)}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ''}${why ? `: ${why}` : ''}`,
+    { name, group, kind },
   );
+};
 
 export const tooLarge = (message: string) => new ApiError(413, 'RequestEntityTooLarge', message);
 

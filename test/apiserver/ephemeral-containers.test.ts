@@ -168,7 +168,8 @@ describe('pods/ephemeralcontainers', () => {
     const n1 = cp.nodeClient('n1');
     const e = await failure(n1.patch(Pods, 'default', 'e1', { spec: { ephemeralContainers: [debugger_('from-node')] } }, 'strategic', 'ephemeralcontainers'));
     expect(e.code).toBe(403);
-    expect(e.message).toContain('is forbidden: User "system:node:n1" cannot patch resource "pods/ephemeralcontainers"');
+    expect(e.message).toBe('pods "e1" is forbidden: User "system:node:n1" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "default": node "n1" may only update the status of pods bound to it and delete them');
+    expect(e.status).toMatchObject({ reason: 'Forbidden', details: { name: 'e1', kind: 'pods' } });
     const put = await failure(n1.update(Pods, 'default', 'e1', await cp.admin.get(Pods, 'default', 'e1'), 'ephemeralcontainers'));
     expect(put.code).toBe(403);
   });
@@ -181,6 +182,15 @@ describe('pods/ephemeralcontainers', () => {
     expect(Object.keys(owned)).toEqual(['f:spec']);
     expect(Object.keys(owned['f:spec'])).toEqual(['f:ephemeralContainers']);
     expect(Object.keys(owned['f:spec']['f:ephemeralContainers'])).toEqual(expect.arrayContaining(['k:{"name":"dbg1"}', 'k:{"name":"dbg2"}']));
+  });
+
+  it('server-side apply through the subresource owns spec.ephemeralContainers only', async () => {
+    await runningPod('e5');
+    const cfg = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'e5', labels: { ignored: 'yes' } }, spec: { ephemeralContainers: [debugger_('a1')] } };
+    const applied = await cp.admin.patch(Pods, 'default', 'e5', cfg, 'apply', 'ephemeralcontainers');
+    expect(ecsOf(applied).map((c) => c.name)).toEqual(['a1']);
+    expect(applied.metadata?.labels).toEqual({ app: 'e5' });
+    expect(applied.metadata?.managedFields?.find((m) => m.operation === 'Apply')).toMatchObject({ manager: 'tsctl', subresource: 'ephemeralcontainers' });
   });
 
   it('discovery lists pods/ephemeralcontainers (kind Pod, get patch update)', async () => {
