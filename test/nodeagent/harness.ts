@@ -99,6 +99,10 @@ export interface PodView {
   conditions?: { type: string; status: string }[];
   containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string; state: Record<string, { reason?: string; exitCode?: number; message?: string }>; lastState: Record<string, { reason?: string; exitCode?: number }> }[];
   initContainerStatuses?: { name: string; restartCount: number; state: Record<string, { reason?: string; exitCode?: number }> }[];
+  ephemeralContainerStatuses?: { name: string; ready: boolean; restartCount: number; state: Record<string, { reason?: string; exitCode?: number }> }[];
+  hostIP?: string;
+  reason?: string;
+  message?: string;
 }
 
 export async function podStatus(c: Cluster, name: string): Promise<PodView> {

@@ -305,6 +305,39 @@ describe('imagePullSecrets', () => {
   });
 });
 
+describe('ephemeral containers (kubectl debug)', () => {
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+      if (input !== undefined) setTimeout(() => child.stdin.end(input), 500);
+      else child.stdin.end();
+    });
+
+  it('kubectl debug adds one to a running pod: it shares the target\'s PID namespace, runs once, and is attachable with -i', async () => {
+    if (!hasKubectl) return;
+    await create('dbgpod', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('dbgpod', 'Running');
+    const r = await kubectl(['debug', 'dbgpod', `--image=${image}`, '--image-pull-policy=IfNotPresent', '-c', 'dbg', '--target=main', '--profile=general', '--', 'sh', '-c', 'ps -o args']);
+    expect(r.code).toBe(0);
+    await eventually(async () => (await podStatus(c, 'dbgpod')).ephemeralContainerStatuses?.[0]?.state?.terminated?.exitCode === 0, { what: 'the debug container ran' });
+    const st = await podStatus(c, 'dbgpod');
+    expect(st.ephemeralContainerStatuses![0]).toMatchObject({ name: 'dbg', ready: false, restartCount: 0 });
+    expect(st.phase).toBe('Running');
+    expect(await tsctl('logs', 'dbgpod', '-c', 'dbg')).toContain('sleep 3600');
+    // -i: kubectl waits for it to run, then attaches its stdin
+    const i = await kubectl(['debug', 'dbgpod', '-i', `--image=${image}`, '--image-pull-policy=IfNotPresent', '-c', 'dbg2', '--profile=general', '--', 'sh', '-c', 'read l; echo got:$l'], 'hello\n');
+    expect(i.out).toContain('got:hello');
+    expect(i.code).toBe(0);
+    // not restarted after it ended
+    await sleep(1000);
+    expect((await podStatus(c, 'dbgpod')).ephemeralContainerStatuses?.map((e) => e.restartCount)).toEqual([0, 0]);
+  });
+});
+
 describe('activeDeadlineSeconds', () => {
   it('fails a pod active longer than its deadline (DeadlineExceeded) and stops its containers; a pod that ends first keeps its phase', async () => {
     await create('deadline', { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
