@@ -20,20 +20,11 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
-import type { Subresource } from './request-types.js';
+import type { FieldManagerRequest, Subresource } from './request-types.js';
 import { rfc3339Now } from '../../util/time.js';
 
 /** Sets next.metadata.managedFields for a write from `old` (undefined on create) to `next`. */
 export type FieldTracker = (old: KubeObject | undefined, next: KubeObject) => void;
-
-/** What field management needs from a request. */
-export interface FieldManagerRequest {
-  /** The fieldManager query parameter (or gRPC field), if given. */
-  fieldManager?: string;
-  userAgent?: string;
-  /** force=true: an Apply takes conflicting fields. */
-  force?: boolean;
-}
 
 
 /** 400 for a fieldManager Kubernetes would refuse (too long, unprintable). */

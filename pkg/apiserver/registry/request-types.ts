@@ -1,7 +1,6 @@
 // What every registry operation is given: the caller, its options, and the shapes of results.
 import type { KubeObject } from '../../api/types.js';
 import type { Selectable } from '../raw-object.js';
-import type { FieldManagerRequest } from './field-manager.js';
 
 /** Subresources that write part of an object; the rest of a body sent to them is ignored. */
 export type Subresource = 'status' | 'ephemeralcontainers';
@@ -14,6 +13,15 @@ export interface UserInfo {
 }
 
 /** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
+/** What field management needs from a request. */
+export interface FieldManagerRequest {
+  /** The fieldManager query parameter (or gRPC field), if given. */
+  fieldManager?: string;
+  userAgent?: string;
+  /** force=true: an Apply takes conflicting fields. */
+  force?: boolean;
+}
+
 export interface RequestContext extends FieldManagerRequest {
   user: UserInfo;
   dryRun: boolean;
