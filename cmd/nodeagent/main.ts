@@ -25,6 +25,7 @@ const spec = {
   'max-pods': { type: 'number', default: d.maxPods, help: 'pods capacity' },
   'crashloop-base-seconds': { type: 'number', default: d.backoffBaseSec, help: 'first crash-loop back-off' },
   'crashloop-max-seconds': { type: 'number', default: d.backoffMaxSec, help: 'crash-loop back-off cap' },
+  'volume-sync-seconds': { type: 'number', default: d.apiVolumeSyncSec, help: 'how often ConfigMap, Secret and downward-API volumes are refreshed' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     maxPods: flags['max-pods'],
     backoffBaseSec: flags['crashloop-base-seconds'],
     backoffMaxSec: flags['crashloop-max-seconds'],
+    apiVolumeSyncSec: flags['volume-sync-seconds'],
     importImages: flags['import-images'] || undefined,
   });
   await agent.start();

@@ -38,6 +38,8 @@ export interface AgentConfig {
   leaseRenewSec: number;
   statusReportSec: number;
   relistMs: number;
+  /** How often ConfigMap, Secret and downward-API volumes are refreshed (the kubelet's sync frequency, 1 min). */
+  apiVolumeSyncSec: number;
   importImages?: string;
   /** Sets the network's nodeNetns (when the agent itself runs on the host for a lab node). */
   nodeNetns?: string;
@@ -60,6 +62,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   leaseRenewSec: 10,
   statusReportSec: 60,
   relistMs: 1000,
+  apiVolumeSyncSec: 60,
 });
 
 const now3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -191,6 +194,7 @@ export class NodeAgent {
         statusChanged: (wk) => void this.reportStatus(wk),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
+        apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -268,6 +272,7 @@ export class NodeAgent {
         statusChanged: () => {},
         confirmDeleted: async () => {},
         getSource: async () => undefined,
+        apiVolumeSyncMs: 60_000,
         finished: () => {},
       });
       // Stop what still runs, then tear down.

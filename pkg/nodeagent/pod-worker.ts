@@ -43,6 +43,8 @@ export interface WorkerDeps {
   finished(uid: string): void;
   /** A ConfigMap or Secret from the API; undefined when it does not exist (other failures throw). */
   getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** How often API volumes are refreshed while the pod runs. */
+  apiVolumeSyncMs: number;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */
@@ -552,8 +554,8 @@ export class PodWorker {
 
   /**
    * Fetches the ConfigMaps and Secrets the pod refers to and writes its API volumes, as the
-   * kubelet does before it starts containers (and again every minute, so that volumes follow
-   * changes). A volume whose source is missing stops the pod's start: a FailedMount event with
+   * kubelet does before it starts containers (and again every apiVolumeSyncMs, a minute by
+   * default, so that volumes follow changes). A volume whose source is missing stops the pod's start: a FailedMount event with
    * the kubelet's message, and a retry. False when containers may not start yet.
    */
   private async prepareApiData(): Promise<boolean> {
@@ -591,7 +593,7 @@ export class PodWorker {
     }
     if (volumes.length) {
       clearTimeout(this.volumeTimer);
-      this.volumeTimer = setTimeout(() => this.kick(), 60_000);
+      this.volumeTimer = setTimeout(() => this.kick(), this.d.apiVolumeSyncMs);
     }
     return true;
   }

@@ -50,6 +50,7 @@ export async function startCluster(): Promise<Cluster> {
     bridge: `tske2e${suffix}`,
     chainPrefix: `TE${suffix.toUpperCase()}`,
     backoffBaseSec: 1,
+    apiVolumeSyncSec: 1,
     backoffMaxSec: 4,
     relistMs: 300,
   };

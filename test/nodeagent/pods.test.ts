@@ -255,6 +255,23 @@ describe('ConfigMaps and Secrets in pods', () => {
     }, { what: 'an InvalidEnvironmentVariableNames event' });
   });
 
+  it('a running pod\'s volumes follow changes to its ConfigMap and its labels (the agent here refreshes every second)', async () => {
+    await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live' }, data: { mode: 'one' } });
+    await create('follows', {
+      volumes: [
+        { name: 'cfg', configMap: { name: 'live' } },
+        { name: 'pod', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+      ],
+      containers: [ctr('main', 'sleep 3600', { volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'pod', mountPath: '/pod' }] })],
+    });
+    await phaseIs('follows', 'Running');
+    expect(await tsctl('exec', 'follows', '--', 'cat', '/cfg/mode')).toBe('one');
+    await c.cp.admin.patch(ConfigMaps, 'default', 'live', { data: { mode: 'two', added: 'yes' } }, 'merge');
+    await eventually(async () => (await tsctl('exec', 'follows', '--', 'cat', '/cfg/mode', '/cfg/added')) === 'twoyes', { what: 'the new ConfigMap data in the volume' });
+    await c.cp.admin.patch(Pods, 'default', 'follows', { metadata: { labels: { tier: 'gold' } } }, 'merge');
+    await eventually(async () => (await tsctl('exec', 'follows', '--', 'cat', '/pod/labels')) === 'tier="gold"', { what: 'the new label in the downward API volume' });
+  });
+
   it('a missing ConfigMap holds the pod (FailedMount, CreateContainerConfigError) until it exists; a node reads only what its pods refer to', async () => {
     await create('waits', { restartPolicy: 'Never', volumes: [{ name: 'v', configMap: { name: 'later' } }], containers: [ctr('main', 'cat /v/k', { volumeMounts: [{ name: 'v', mountPath: '/v' }] })] });
     await eventually(async () => {
