@@ -11,29 +11,13 @@
 import koffi from 'koffi';
 import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { PassThrough, Writable, type Readable } from 'node:stream';
-import { checkErrno, openLibc } from '../util/libc.js';
+import { checkErrno } from '../util/libc.js';
+import { SOCK_CLOEXEC, socketCalls } from '../util/socket-calls.js';
 
-type Fn = (...args: unknown[]) => number;
-let libc: { socket: Fn; connect: Fn; recv: Fn; send: Fn; shutdown: Fn; close: Fn } | undefined;
-
-function lib() {
-  if (!libc) {
-    const l = openLibc();
-    libc = {
-      socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
-      connect: l.func('int connect(int fd, const void *addr, uint32_t len)') as Fn,
-      recv: l.func('intptr_t recv(int fd, void *buf, size_t len, int flags)') as Fn,
-      send: l.func('intptr_t send(int fd, const void *buf, size_t len, int flags)') as Fn,
-      shutdown: l.func('int shutdown(int fd, int how)') as Fn,
-      close: l.func('int close(int fd)') as Fn,
-    };
-  }
-  return libc;
-}
+const lib = socketCalls;
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
-const SOCK_CLOEXEC = 0o2000000;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_WR = 1;

@@ -8,31 +8,14 @@ import koffi from 'koffi';
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { checkErrno, openLibc } from './libc.js';
+import { checkErrno } from './libc.js';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK, socketCalls } from './socket-calls.js';
 
-type Fn = (...args: unknown[]) => number;
-let libc: { setns: Fn; socket: Fn; connect: Fn; poll: Fn; getsockopt: Fn; close: Fn } | undefined;
-
-function lib() {
-  if (!libc) {
-    const l = openLibc();
-    libc = {
-      setns: l.func('int setns(int fd, int nstype)') as Fn,
-      socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
-      connect: l.func('int connect(int fd, const void *addr, uint32_t len)') as Fn,
-      poll: l.func('int poll(void *fds, unsigned long nfds, int timeout)') as Fn,
-      getsockopt: l.func('int getsockopt(int fd, int level, int name, _Out_ int *value, _Inout_ uint32_t *len)') as Fn,
-      close: l.func('int close(int fd)') as Fn,
-    };
-  }
-  return libc;
-}
+const lib = socketCalls;
 
 const CLONE_NEWNET = 0x40000000;
 const AF_INET = 2;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const EINPROGRESS = 115;
 const POLLOUT = 4;
 const SOL_SOCKET = 1;
