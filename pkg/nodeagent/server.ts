@@ -1,7 +1,8 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
 // websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
-// /metrics and /healthz. Callers present this node's own token: the apiserver proxies pods/log,
-// pods/exec, pods/attach and pods/portforward here with it.
+// resource usage for kubectl top (/stats/usage, usage.ts), /metrics and /healthz. Callers
+// present this node's own token: the apiserver proxies pods/log, pods/exec, pods/attach,
+// pods/portforward and the metrics API here with it.
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
@@ -17,6 +18,7 @@ import type { AttachSession, ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
+import { UsageSampler } from './usage.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 
 const log = logger('agent-server');
@@ -32,11 +34,17 @@ function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | und
 
 export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
+  const usage = new UsageSampler(agent.runtime);
   const server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
       if (url.pathname === '/healthz') return void res.writeHead(200).end('ok');
       if (!authorized(req, opts.token)) return void res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Unauthorized');
+      if (url.pathname === '/stats/usage') {
+        // CPU rates and working sets for the apiserver's metrics.k8s.io (kubectl top)
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return void res.end(JSON.stringify(await usage.report()));
+      }
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
         return void res.end(await register.metrics());

@@ -148,6 +148,18 @@ export async function cpuUsageNs(path: string): Promise<number> {
   return Number((await fsp.readFile(join(controllerMount('cpuacct') ?? '', path, 'cpuacct.usage'), 'utf8')).trim());
 }
 
+/**
+ * The cgroup's memory working set, as the kubelet and metrics-server count it: usage minus the
+ * inactive file cache (which the kernel reclaims first).
+ */
+export async function memoryWorkingSetBytes(path: string): Promise<number> {
+  const v2 = cgroupLayout().mode === 'v2';
+  const dir = v2 ? join('/sys/fs/cgroup', path) : join(controllerMount('memory') ?? '', path);
+  const [usage, stat] = await Promise.all([fsp.readFile(join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'), fsp.readFile(join(dir, 'memory.stat'), 'utf8')]);
+  const inactive = Number(new RegExp(`^${v2 ? 'inactive_file' : 'total_inactive_file'} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+  return Math.max(0, Number(usage.trim()) - inactive);
+}
+
 /** PIDs of every process in the cgroup (pids controller, or unified). */
 export async function cgroupPids(path: string): Promise<number[]> {
   const base = cgroupLayout().mode === 'v2' ? '/sys/fs/cgroup' : controllerMount('pids');

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
-import { oomKilled, removeCgroup } from './cgroups.js';
+import { cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
 import { ImageManager } from './image-service.js';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
@@ -20,7 +20,7 @@ import { MNT_DETACH, umount } from './syscalls.js';
 import { localhostProfile, runtimeDefaultProfile, type OciSeccomp } from './seccomp.js';
 import {
   ContainerState, SandboxState,
-  type AttachOptions, type AttachSession, type ContainerConfig, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
+  type AttachOptions, type AttachSession, type ContainerConfig, type ContainerStats, type ContainerFilter, type ContainerStatus, type ExecOptions, type ExecSession, type ExecSyncResult,
   type PodSandboxConfig, type PodSandboxStatus, type ReadLogsOptions, type RuntimeService, type SandboxFilter,
 } from './types.js';
 
@@ -432,6 +432,16 @@ export class Runtime extends ImageManager implements RuntimeService {
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
     });
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
+  }
+
+  async containerStats(id: string): Promise<ContainerStats> {
+    const c = this.running(id);
+    try {
+      const [cpuNs, memory] = await Promise.all([cpuUsageNs(c.cgroupPath), memoryWorkingSetBytes(c.cgroupPath)]);
+      return { cpuNs, memoryWorkingSetBytes: memory };
+    } catch (e) {
+      throw new RuntimeError(`container "${c.config.name}" (${c.id}): stats: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** The PID namespace of the running container a config targets (pidNamespaceOf); undefined for none. */

@@ -222,6 +222,13 @@ export interface AttachSession {
   resize(size: TerminalSize): void;
 }
 
+/** A running container's resource use now (CRI's ContainerStats, cumulative CPU). */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds. */
+  cpuNs: number;
+  memoryWorkingSetBytes: number;
+}
+
 export interface ReadLogsOptions {
   follow?: boolean;
   /** Last N lines only. */
@@ -281,6 +288,7 @@ export interface RuntimeService {
   execSync(id: string, cmd: string[], timeoutSec?: number): Promise<ExecSyncResult>;
   exec(id: string, cmd: string[], opts?: ExecOptions): Promise<ExecSession>;
   attach(id: string, opts?: AttachOptions): Promise<AttachSession>;
+  containerStats(id: string): Promise<ContainerStats>;
   readLogs(id: string, opts?: ReadLogsOptions): AsyncIterable<string>;
 }
 

@@ -52,6 +52,18 @@ const gone = (name: string, timeoutMs = 30_000) =>
     }
   }, { timeoutMs, what: `${name} deleted` });
 
+/** The stock kubectl, run asynchronously against the cluster; `input` is written to its stdin after half a second. */
+const kubectl = (args: string[], input?: string) =>
+  new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+    if (input !== undefined) setTimeout(() => child.stdin.end(input), 500);
+    else child.stdin.end();
+  });
+
 async function tsctl(...args: string[]): Promise<string> {
   let out = '';
   await run(['--kubeconfig', c.cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (out += s) });
@@ -323,17 +335,6 @@ describe('imagePullSecrets', () => {
 });
 
 describe('ephemeral containers (kubectl debug)', () => {
-  const kubectl = (args: string[], input?: string) =>
-    new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, ...args], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      child.on('close', (code) => resolve({ code, out }));
-      if (input !== undefined) setTimeout(() => child.stdin.end(input), 500);
-      else child.stdin.end();
-    });
-
   it('kubectl debug adds one to a running pod: it shares the target\'s PID namespace, runs once, and is attachable with -i', async () => {
     if (!hasKubectl) return;
     await create('dbgpod', { containers: [ctr('main', 'sleep 3600')] });
@@ -352,6 +353,27 @@ describe('ephemeral containers (kubectl debug)', () => {
     // not restarted after it ended
     await sleep(1000);
     expect((await podStatus(c, 'dbgpod')).ephemeralContainerStatuses?.map((e) => e.restartCount)).toEqual([0, 0]);
+  });
+});
+
+describe('kubectl top (metrics.k8s.io from the node agents)', () => {
+  it('shows a CPU-bound container near its limit, every pod\'s memory, and the node', async () => {
+    if (!hasKubectl) return;
+    await create('busy', { containers: [ctr('spin', 'while :; do :; done', { resources: { limits: { cpu: '200m' } } }), ctr('calm', 'sleep 3600')] });
+    await phaseIs('busy', 'Running');
+    const pods = await kubectl(['top', 'pod', 'busy', '--containers']);
+    expect(pods.code).toBe(0);
+    const spin = /busy\s+spin\s+(\d+)m\s+(\d+)Mi/.exec(pods.out);
+    expect(spin, pods.out).not.toBeNull();
+    expect(Number(spin![1])).toBeGreaterThan(100);
+    expect(Number(spin![1])).toBeLessThan(300);
+    expect(pods.out).toMatch(/busy\s+calm\s+0m\s+\d+Mi/);
+    const nodes = await kubectl(['top', 'node']);
+    expect(nodes.code).toBe(0);
+    expect(nodes.out).toMatch(new RegExp(`${c.cfg.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+    const missing = await kubectl(['top', 'pod', 'no-such-pod']);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('podmetrics.metrics.k8s.io "no-such-pod" not found');
   });
 });
 

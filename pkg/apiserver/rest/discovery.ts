@@ -17,11 +17,18 @@ export function apiVersions(): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
 }
 
-/** Resources served without storage: reviews answered by the apiserver itself. */
-const reviews = [{ group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } }];
+/**
+ * Resources served without storage: reviews answered by the apiserver's authorizer, and the
+ * metrics API (kubectl top) answered from the node agents.
+ */
+const virtual = [
+  { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
+  { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
+  { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
+];
 
 function groups(): Map<string, string[]> {
-  const m = new Map<string, string[]>(reviews.map((r) => [r.group, [r.version]]));
+  const m = new Map<string, string[]>(virtual.map((r) => [r.group, [r.version]]));
   for (const r of allResources) {
     if (!r.group) continue;
     const vs = m.get(r.group) ?? [];
@@ -52,7 +59,7 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[] }> = {
 
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
   const rs = allResources.filter((r) => r.group === group && r.version === version);
-  const resources: Record<string, unknown>[] = reviews.filter((r) => r.group === group && r.version === version).map((r) => r.resource);
+  const resources: Record<string, unknown>[] = virtual.filter((r) => r.group === group && r.version === version).map((r) => r.resource);
   if (!rs.length && !resources.length) return undefined;
   for (const r of rs) {
     resources.push({

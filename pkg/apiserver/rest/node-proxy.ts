@@ -52,6 +52,18 @@ function pickContainer(spec: { containers?: Containers; initContainers?: Contain
   return container;
 }
 
+/** Where a node's agent listens, and the token it accepts; 503 when the node has not said. */
+export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): { host: string; port: number; token: string } {
+  const nodeName = node.metadata?.name ?? '';
+  const st = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+  const host = st.addresses?.find((a) => a.type === 'InternalIP')?.address ?? st.addresses?.[0]?.address;
+  const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" has not reported an agent endpoint`);
+  const token = deps.nodeToken(nodeName);
+  if (!token) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${nodeName}"`);
+  return { host, port, token };
+}
+
 async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target> {
   const verb = sub === 'log' ? 'get' : 'create';
   const decision = await authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
@@ -67,12 +79,7 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   } catch {
     throw errors.badRequest(`node "${spec.nodeName}" of pod ${name} not found`);
   }
-  const st = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-  const host = st.addresses?.find((a) => a.type === 'InternalIP')?.address ?? st.addresses?.[0]?.address;
-  const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw new ApiError(503, 'ServiceUnavailable', `node "${spec.nodeName}" has not reported an agent endpoint`);
-  const token = deps.nodeToken(spec.nodeName);
-  if (!token) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${spec.nodeName}"`);
+  const { host, port, token } = agentEndpoint(deps, node);
   const q = new URLSearchParams(url.searchParams);
   q.delete('container');
   const base = sub === 'log' ? 'containerLogs' : sub;

@@ -15,6 +15,7 @@ import type { FieldValidation, RequestContext, Store, UserInfo } from '../regist
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
+import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
@@ -229,6 +230,12 @@ export class RestServer {
         return sendJson(res, 200, list);
       }
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
+      const metrics = this.deps.nodeProxy && matchMetricsPath(path);
+      if (metrics) {
+        Object.assign(labels, { verb: metrics.name ? 'GET' : 'LIST', group: 'metrics.k8s.io', resource: metrics.resource });
+        if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        return sendJson(res, 200, await serveMetrics(this.deps.nodeProxy!, user, metrics, fullUrl().searchParams));
+      }
       if (path === ACCESS_REVIEW_PATH) {
         Object.assign(labels, { verb: 'CREATE', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
         if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
