@@ -93,7 +93,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     }
   });
 
-  it('cordon, drain (deletes with protobuf DeleteOptions) and uncordon a node', async () => {
+  it('cordon, drain (evicts through pods/eviction, a protobuf policy/v1 Eviction) and uncordon a node', async () => {
     await cp.admin.create(Nodes, undefined, node('node-d'));
     for (const name of ['drained-1', 'drained-2']) {
       await cp.admin.create(Pods, 'default', pod(name));
@@ -102,6 +102,8 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     const drain = await kubectl('drain', 'node-d', '--force', '--grace-period=0', '--timeout=30s');
     expect(drain.err).toContain('Warning: deleting Pods that declare no controller: default/drained-1, default/drained-2');
     expect(drain).toMatchObject({ code: 0, out: expect.stringContaining('node/node-d drained') });
+    // kubectl found pods/eviction in discovery and evicted rather than deleted
+    expect(drain.out).toContain('pod/drained-1 evicted');
     expect((await cp.admin.list(Pods, 'default', { fieldSelector: 'spec.nodeName=node-d' })).items).toEqual([]);
     expect((await cp.admin.get(Nodes, undefined, 'node-d')).spec).toMatchObject({ unschedulable: true });
     expect(await kubectl('uncordon', 'node-d')).toMatchObject({ code: 0, out: 'node/node-d uncordoned\n' });

@@ -109,7 +109,7 @@ export const pods = base({
   typeName: 'Pod',
   shortNames: ['po'],
   categories: ['all'],
-  subresources: ['status', 'binding', 'log', 'exec', 'ephemeralcontainers'],
+  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'ephemeralcontainers'],
   prepareForCreate(obj) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };

@@ -49,9 +49,11 @@ export function apiGroupList(): Record<string, unknown> {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g)!; return rest; }) };
 }
 
-const subresourceKinds: Record<string, { kind: string; verbs: string[] }> = {
+const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: string; version?: string }> = {
   status: { kind: '', verbs: ['get', 'patch', 'update'] },
   binding: { kind: 'Binding', verbs: ['create'] },
+  // (group and version say which Eviction kubectl drain should send)
+  eviction: { kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
   log: { kind: 'Pod', verbs: ['get'] },
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
   ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
@@ -73,7 +75,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
     });
     for (const s of r.subresources) {
       const sk = subresourceKinds[s]!;
-      resources.push({ name: `${r.name}/${s}`, singularName: '', namespaced: r.namespaced, kind: sk.kind || r.kind, verbs: sk.verbs });
+      resources.push({ name: `${r.name}/${s}`, singularName: '', namespaced: r.namespaced, ...(sk.group ? { group: sk.group, version: sk.version } : {}), kind: sk.kind || r.kind, verbs: sk.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

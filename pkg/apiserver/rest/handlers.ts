@@ -62,6 +62,14 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         await bindPod(store, r.namespace, r.name!, body, ctx);
         return sendJson(res, 201, successStatus(201));
       }
+      if (r.subresource === 'eviction') {
+        // policy/v1 Eviction: with no PodDisruptionBudgets in tskube, every eviction is allowed
+        // and is the pod's (graceful) deletion with the eviction's deleteOptions.
+        const named = (body.metadata as { name?: string } | undefined)?.name;
+        if (named && named !== r.name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
+        await deleteObject(store, r.namespace, r.name!, deleteOptionsFrom(body.deleteOptions as Record<string, unknown> | undefined, undefined), ctx);
+        return sendJson(res, 201, successStatus(201));
+      }
       if (r.subresource) throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, 'create');
       const obj = await store.create(r.namespace, body, ctx, undefined, true);
       return respondObject(req, res, r, 201, obj);

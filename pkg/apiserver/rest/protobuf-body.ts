@@ -56,6 +56,8 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   // meta/v1 DeleteOptions (kubectl drain deletes with one)
   DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
+  // k8s.io/api/policy/v1 Eviction (kubectl drain)
+  Eviction: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('deleteOptions', 'message', { type: 'DeleteOptions' }) },
   // k8s.io/api/authorization/v1 (kubectl auth can-i)
   SelfSubjectAccessReview: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'SelfSubjectAccessReviewSpec' }) },
   SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', 'message', { type: 'ResourceAttributes' }), 2: f('nonResourceAttributes', 'message', { type: 'NonResourceAttributes' }) },
@@ -70,6 +72,7 @@ const DECODABLE = new Map([
   ['Namespace', 'v1'],
   ['SelfSubjectAccessReview', 'authorization.k8s.io/v1'],
   ['DeleteOptions', 'v1'],
+  ['Eviction', 'policy/v1'],
 ]);
 
 type Obj = Record<string, unknown>;
