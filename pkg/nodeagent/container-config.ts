@@ -79,6 +79,11 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
   return vars;
 }
 
+/** Whether runAsNonRoot applies to the container (its own setting, else the pod's). */
+export function requiresNonRoot(pod: Pod, c: Container): boolean {
+  return !!(c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot);
+}
+
 /**
  * The kubelet's verifyRunAsNonRoot: with runAsNonRoot (the container's, else the pod's) a
  * container must not run as uid 0, whether by runAsUser or by the image's user; an image user
@@ -87,7 +92,7 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
 export function runAsNonRootError(pod: Pod, c: Container, imageUser: string | undefined): string | undefined {
   const sc = c.securityContext ?? {};
   const psc = pod.spec?.securityContext ?? {};
-  if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) return undefined;
+  if (!requiresNonRoot(pod, c)) return undefined;
   const where = `(pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name})`;
   const runAsUser = sc.runAsUser ?? psc.runAsUser;
   if (runAsUser != null) return Number(runAsUser) === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;

@@ -6,7 +6,7 @@ import type { Container, KubeObject, Pod } from '../api/types.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
-import { containerConfig, runAsNonRootError, sandboxConfig } from './container-config.js';
+import { containerConfig, requiresNonRoot, runAsNonRootError, sandboxConfig } from './container-config.js';
 import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type SourceKind } from './config-sources.js';
 import { podReferences } from '../api/pod-references.js';
 import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
@@ -60,7 +60,7 @@ export interface ContainerRecord {
 }
 
 export const podUidLabel = 'io.kubernetes.pod.uid';
-const nameLabel = 'io.kubernetes.container.name';
+export const containerNameLabel = 'io.kubernetes.container.name';
 
 export function restartCountOf(c: ContainerStatus): number {
   return Number(c.annotations?.['io.kubernetes.container.restartCount'] ?? c.metadata.attempt ?? 0);
@@ -151,13 +151,13 @@ export class PodWorker {
   /** The newest attempt of a container, and the one before it (for logs --previous). */
   latest(name: string): ContainerStatus | undefined {
     let best: ContainerStatus | undefined;
-    for (const c of this.containers) if (c.labels[nameLabel] === name && (!best || restartCountOf(c) > restartCountOf(best) || (restartCountOf(c) === restartCountOf(best) && c.createdAt > best.createdAt))) best = c;
+    for (const c of this.containers) if (c.labels[containerNameLabel] === name && (!best || restartCountOf(c) > restartCountOf(best) || (restartCountOf(c) === restartCountOf(best) && c.createdAt > best.createdAt))) best = c;
     return best;
   }
 
   previous(name: string): ContainerStatus | undefined {
     const cur = this.latest(name);
-    return this.containers.filter((c) => c.labels[nameLabel] === name && c !== cur).sort((a, b) => restartCountOf(b) - restartCountOf(a))[0];
+    return this.containers.filter((c) => c.labels[containerNameLabel] === name && c !== cur).sort((a, b) => restartCountOf(b) - restartCountOf(a))[0];
   }
 
   /** Termination messages of exited containers, by container id (read once, capped at 4 KiB). */
@@ -169,7 +169,7 @@ export class PodWorker {
       const file = c.annotations?.['tskube.io/termination-log'];
       let msg = file ? await readFile(file, 'utf8').catch(() => '') : '';
       msg = msg.slice(0, 4096);
-      const spec = [...(this.pod.spec?.containers ?? []), ...(this.pod.spec?.initContainers ?? [])].find((x) => x.name === c.labels[nameLabel]);
+      const spec = [...(this.pod.spec?.containers ?? []), ...(this.pod.spec?.initContainers ?? [])].find((x) => x.name === c.labels[containerNameLabel]);
       if (!msg && c.exitCode !== 0 && spec?.terminationMessagePolicy === 'FallbackToLogsOnError') {
         const lines: string[] = [];
         for await (const l of this.d.runtime.readLogs(c.id, { tail: 80 })) lines.push(l);
@@ -416,8 +416,7 @@ export class PodWorker {
     await mkdir(dirname(terminationLog), { recursive: true });
     await writeFile(terminationLog, '');
     // (the image's user is looked up only when runAsNonRoot asks for it)
-    const wantsNonRoot = c.securityContext?.runAsNonRoot ?? this.pod.spec?.securityContext?.runAsNonRoot;
-    const nonRoot = wantsNonRoot ? runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
+    const nonRoot = requiresNonRoot(this.pod, c) ? runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
     if (nonRoot) {
       rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
       this.d.event(this.pod, 'Warning', 'Failed', `Error: ${nonRoot}`);
@@ -448,7 +447,7 @@ export class PodWorker {
       return;
     }
     // Keep the newest exited attempt for logs --previous; older ones go.
-    for (const old of this.containers.filter((x) => x.labels[nameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
+    for (const old of this.containers.filter((x) => x.labels[containerNameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
       await rt.removeContainer(old.id).catch(() => {});
     }
     this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`);
@@ -539,8 +538,8 @@ export class PodWorker {
     const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
     await Promise.all(
       running.map(async (st) => {
-        const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === st.labels[nameLabel]);
-        this.d.event(pod, 'Normal', 'Killing', `Stopping container ${st.labels[nameLabel]}`);
+        const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === st.labels[containerNameLabel]);
+        this.d.event(pod, 'Normal', 'Killing', `Stopping container ${st.labels[containerNameLabel]}`);
         if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
           const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
           const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, this.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);

@@ -5,9 +5,8 @@
 // samples twice, a second apart.
 import { readFile } from 'node:fs/promises';
 import { ContainerState, type RuntimeService } from '../runtime/types.js';
-import { podUidLabel } from './pod-worker.js';
+import { containerNameLabel, podUidLabel } from './pod-worker.js';
 
-const nameLabel = 'io.kubernetes.container.name';
 const podNameLabel = 'io.kubernetes.pod.name';
 const podNamespaceLabel = 'io.kubernetes.pod.namespace';
 
@@ -52,7 +51,7 @@ export class UsageSampler {
       running.map(async (c) => {
         const st = await this.runtime.containerStats(c.id).catch(() => undefined);
         if (!st) return; // gone meanwhile
-        containers.set(c.id, { pod: c.labels[podNameLabel] ?? '', namespace: c.labels[podNamespaceLabel] ?? '', uid: c.labels[podUidLabel] ?? '', name: c.labels[nameLabel] ?? c.metadata.name, cpuNs: st.cpuNs, memory: st.memoryWorkingSetBytes });
+        containers.set(c.id, { pod: c.labels[podNameLabel] ?? '', namespace: c.labels[podNamespaceLabel] ?? '', uid: c.labels[podUidLabel] ?? '', name: c.labels[containerNameLabel] ?? c.metadata.name, cpuNs: st.cpuNs, memory: st.memoryWorkingSetBytes });
       }),
     );
     const [cpu, memory] = await Promise.all([nodeCpuNs(), nodeMemoryBytes()]);

@@ -10,15 +10,21 @@ export function openLibc(): ReturnType<typeof koffi.load> {
   return handle;
 }
 
+/** An errno's name (ECONNREFUSED, ...), or `errno N` for one Node does not name. */
+export function errnoName(errno: number): string {
+  return Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+}
+
+/** An ErrnoException `what: detail` for `errno`; detail defaults to the errno's name. */
+export function errnoException(errno: number, what: string, detail = errnoName(errno)): NodeJS.ErrnoException {
+  const err = new Error(`${what}: ${detail}`) as NodeJS.ErrnoException;
+  err.code = errnoName(errno);
+  err.errno = errno;
+  return err;
+}
+
 /** Throws `what: ECODE` (an ErrnoException) for a failed libc call (rc < 0); returns rc otherwise. */
 export function checkErrno(rc: number, what: string): number {
-  if (rc < 0) {
-    const errno = koffi.errno();
-    const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    const err = new Error(`${what}: ${name}`) as NodeJS.ErrnoException;
-    err.code = name;
-    err.errno = errno;
-    throw err;
-  }
+  if (rc < 0) throw errnoException(koffi.errno(), what);
   return rc;
 }

@@ -8,7 +8,7 @@ import koffi from 'koffi';
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { checkErrno } from './libc.js';
+import { checkErrno, errnoException, errnoName } from './libc.js';
 import { SOCK_CLOEXEC, SOCK_NONBLOCK, socketCalls } from './socket-calls.js';
 
 const lib = socketCalls;
@@ -30,11 +30,7 @@ export function dialReason(code: string | undefined, fallback: string): string {
 }
 
 function errnoError(errno: number, what: string): NodeJS.ErrnoException {
-  const code = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-  const e = new Error(`${what}: ${dialReason(code, code)}`) as NodeJS.ErrnoException;
-  e.code = code;
-  e.errno = errno;
-  return e;
+  return errnoException(errno, what, dialReason(errnoName(errno), errnoName(errno)));
 }
 
 /** A socket made while the calling thread is in the namespace at `netnsPath`. */
