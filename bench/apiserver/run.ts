@@ -74,7 +74,22 @@ async function main(): Promise<void> {
     // etcd3 (@grpc/grpc-js), and through the apiserver's own client (gRPC straight over node:http2).
     const value = JSON.stringify({ ...podBody('x'.repeat(20)), metadata: { name: 'x', uid: 'u'.repeat(36), creationTimestamp: new Date().toISOString() } });
     const etcdPid = childrenOf(child.pid!)[0]!;
+    // etcd's own counters say how well it batches: WAL fsyncs (and their wall time) per operation.
+    const etcdCounters = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${etcdPort}/metrics`)).text();
+      const v = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const txn = (part: string) => Number(new RegExp(`^grpc_server_handling_seconds_${part}\\{[^}]*grpc_method="Txn"[^}]*\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { fsyncs: v('etcd_disk_wal_fsync_duration_seconds_count'), fsyncSeconds: v('etcd_disk_wal_fsync_duration_seconds_sum'), txns: txn('count'), txnSeconds: txn('sum') };
+    };
+    type EtcdCounters = Awaited<ReturnType<typeof etcdCounters>>;
+    const etcdPerOp = (a: EtcdCounters, b: EtcdCounters, ops: number) => ({
+      opsPerFsync: round(ops / (b.fsyncs - a.fsyncs)),
+      fsyncMs: round(((b.fsyncSeconds - a.fsyncSeconds) * 1000) / (b.fsyncs - a.fsyncs)),
+      // Only with ETCD_METRICS=extensive in the environment: a Txn's time inside etcd's gRPC server.
+      txnMsInEtcd: b.txns > a.txns ? round(((b.txnSeconds - a.txnSeconds) * 1000) / (b.txns - a.txns)) : undefined,
+    });
     const rawPuts = async (put: (key: string) => Promise<unknown>, n = 4400) => {
+      const e0 = await etcdCounters();
       const cpu0 = [cpuSeconds(etcdPid), cpuSeconds(process.pid)];
       const warmup = 400;
       let next = 0;
@@ -90,7 +105,7 @@ async function main(): Promise<void> {
       );
       const perSec = (n - warmup) / ((performance.now() - t0) / 1000);
       const cpuMsPerPut = { etcd: round(((cpuSeconds(etcdPid) - cpu0[0]!) * 1000) / n), benchClient: round(((cpuSeconds(process.pid) - cpu0[1]!) * 1000) / n) };
-      return { perSec, cpuMsPerPut };
+      return { perSec, cpuMsPerPut, etcdWal: etcdPerOp(e0, await etcdCounters(), n) };
     };
     const etcd = new Etcd3({ hosts: `http://127.0.0.1:${etcdPort}` });
     const etcd3Put = (k: string) => etcd.put(k).value(value).exec();
@@ -101,12 +116,13 @@ async function main(): Promise<void> {
     const viaLean = await rawPuts(leanPut);
     await etcd.delete().prefix('/bench/raw/');
     const rawPutsPerSec = viaEtcd3.perSec;
-    console.error(`raw etcd puts/s (${flags.clients} concurrent): ${viaEtcd3.perSec.toFixed(0)} via etcd3, CPU ms per put ${JSON.stringify(viaEtcd3.cpuMsPerPut)}; ${viaLean.perSec.toFixed(0)} via the apiserver's client, CPU ms per put ${JSON.stringify(viaLean.cpuMsPerPut)}`);
+    console.error(`raw etcd puts/s (${flags.clients} concurrent): ${viaEtcd3.perSec.toFixed(0)} via etcd3, CPU ms per put ${JSON.stringify(viaEtcd3.cpuMsPerPut)}, WAL ${JSON.stringify(viaEtcd3.etcdWal)}; ${viaLean.perSec.toFixed(0)} via the apiserver's client, CPU ms per put ${JSON.stringify(viaLean.cpuMsPerPut)}, WAL ${JSON.stringify(viaLean.etcdWal)}`);
 
     // 2. Pod creates/s with N concurrent clients, until `pods` are stored.
     // CPU seconds per process over the create phase say where a create's cost goes on this machine.
     const pids = { apiserver: child.pid!, etcd: etcdPid, benchClient: process.pid };
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const etcdBefore = await etcdCounters();
     /** Creates `count` pods named by `name`, one client per concurrent stream; `done` hears each create's start and end. */
     const createPods = (count: number, name: (i: number) => string, done: (startMs: number, endMs: number) => void) => {
       let next = 0;
@@ -135,7 +151,8 @@ async function main(): Promise<void> {
     });
     const createSecs = (performance.now() - t1) / 1000;
     const cpuPerCreateMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuBefore[k]!) * 1000) / flags.pods)]));
-    console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall)`);
+    const createWal = etcdPerOp(etcdBefore, await etcdCounters(), flags.pods);
+    console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall); etcd WAL ${JSON.stringify(createWal)}`);
     const overallCreatesPerSec = flags.pods / createSecs;
     // Like the raw puts below the JIT line, the rate counts after the first 10% (warm-up: V8 compiles the hot paths).
     const warm = Math.floor(flags.pods / 10);
@@ -226,6 +243,9 @@ async function main(): Promise<void> {
       pairedRounds: rounds.length ? { rounds, medianCreatesVsRawEtcd: median(rounds.map((x) => x.createsVsRawEtcd)), medianCreatesVsRawEtcdApiserverClient: median(rounds.map((x) => x.createsVsRawEtcdApiserverClient)) } : undefined,
       rawEtcdPutsPerSec: round(rawPutsPerSec),
       cpuMsPerRawPut: viaEtcd3.cpuMsPerPut,
+      etcdWalPerRawPut: viaEtcd3.etcdWal,
+      etcdWalPerRawPutApiserverClient: viaLean.etcdWal,
+      etcdWalPerCreate: createWal,
       rawEtcdPutsPerSecApiserverClient: round(viaLean.perSec),
       cpuMsPerRawPutApiserverClient: viaLean.cpuMsPerPut,
       createsVsRawEtcdApiserverClient: round(createsPerSec / viaLean.perSec),
