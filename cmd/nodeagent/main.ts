@@ -26,6 +26,8 @@ const spec = {
   'crashloop-base-seconds': { type: 'number', default: d.backoffBaseSec, help: 'first crash-loop back-off' },
   'crashloop-max-seconds': { type: 'number', default: d.backoffMaxSec, help: 'crash-loop back-off cap' },
   'volume-sync-seconds': { type: 'number', default: d.apiVolumeSyncSec, help: 'how often ConfigMap, Secret and downward-API volumes are refreshed' },
+  'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (run the cluster DNS on the pod bridge\'s gateway), none (the node\'s resolvers), or a comma-separated list of addresses' },
+  'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
     backoffMaxSec: flags['crashloop-max-seconds'],
     apiVolumeSyncSec: flags['volume-sync-seconds'],
     importImages: flags['import-images'] || undefined,
+    clusterDNS: flags['cluster-dns'] === 'serve' || flags['cluster-dns'] === 'none' ? flags['cluster-dns'] : flags['cluster-dns'].split(',').map((s) => s.trim()).filter(Boolean),
+    clusterDomain: flags['cluster-domain'],
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

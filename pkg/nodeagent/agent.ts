@@ -8,7 +8,9 @@ import type { KubeObject, Node, Pod } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
-import type { ApiClient } from '../client/api-client.js';
+import type { ApiClient, ResourceRef } from '../client/api-client.js';
+import { ClusterRecords, type EndpointSliceLike, type ServiceLike } from '../dns/cluster-records.js';
+import { DnsServer } from '../dns/server.js';
 import { core, Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
@@ -44,6 +46,13 @@ export interface AgentConfig {
   /** Sets the network's nodeNetns (when the agent itself runs on the host for a lab node). */
   nodeNetns?: string;
   chainPrefix?: string;
+  /**
+   * The nameservers of ClusterFirst pods: 'serve' runs the cluster DNS on the pod bridge's
+   * gateway address (the role CoreDNS plays); 'none' gives pods the node's own resolvers; or
+   * the addresses of DNS servers run elsewhere (the kubelet's --cluster-dns).
+   */
+  clusterDNS: 'serve' | 'none' | string[];
+  clusterDomain: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -63,7 +72,21 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   statusReportSec: 60,
   relistMs: 1000,
   apiVolumeSyncSec: 60,
+  clusterDNS: 'serve',
+  clusterDomain: 'cluster.local',
 });
+
+const Services = core('services');
+const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+
+/** The nameservers of the node's /etc/resolv.conf. */
+function nodeResolvers(): string[] {
+  try {
+    return [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+  } catch {
+    return [];
+  }
+}
 
 const now3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const micro = () => new Date().toISOString().replace('Z', '000Z');
@@ -93,11 +116,19 @@ export class NodeAgent {
   private lastNodeStatus = '';
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
+  /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the informers that feed it. */
+  private dns: { records: ClusterRecords; services: Informer<ServiceLike & KubeObject>; slices: Informer<EndpointSliceLike & KubeObject>; server?: DnsServer } | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
+    if (cfg.clusterDNS === 'serve') {
+      const records = new ClusterRecords(cfg.clusterDomain);
+      const services = new Informer<ServiceLike & KubeObject>(client, Services).on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
+      const slices = new Informer<EndpointSliceLike & KubeObject>(client, EndpointSlices).on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
+      this.dns = { records, services, slices };
+    }
   }
 
   async start(): Promise<void> {
@@ -117,6 +148,8 @@ export class NodeAgent {
       delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
     });
     this.podInformer.start();
+    this.dns?.services.start();
+    this.dns?.slices.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
@@ -129,6 +162,9 @@ export class NodeAgent {
     for (const t of this.timers) clearInterval(t);
     this.podInformer.stop();
     this.nodeInformer.stop();
+    this.dns?.services.stop();
+    this.dns?.slices.stop();
+    await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
 
@@ -158,6 +194,7 @@ export class NodeAgent {
       }
     }
     this.net = net;
+    await this.startDNS(net.gateway);
     this.resolveNet(net);
     log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
     await this.syncRoutes();
@@ -187,7 +224,8 @@ export class NodeAgent {
         network: () => this.network(),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,
-        dnsServers: this.dnsServers(),
+        dnsServers: () => this.dnsServers(),
+        clusterDomain: this.cfg.clusterDomain,
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),
@@ -215,13 +253,28 @@ export class NodeAgent {
     }
   }
 
-  private dnsServers(): string[] {
+  /**
+   * Serves the cluster DNS on the bridge's gateway, port 53, forwarding other names to the
+   * node's resolvers. When the port cannot be had (another DNS server holds it), pods get the
+   * node's resolvers instead, and the agent says so.
+   */
+  private async startDNS(gateway: string): Promise<void> {
+    if (!this.dns || this.cfg.nodeNetns) return;
+    const server = new DnsServer(this.dns.records, { host: gateway, port: 53, upstreams: nodeResolvers() });
     try {
-      const servers = [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
-      return servers.filter((s) => !s.startsWith('127.'));
-    } catch {
-      return [];
+      await server.start();
+      this.dns.server = server;
+    } catch (e) {
+      log.warn('cannot serve the cluster DNS; pods get the node\'s resolvers', { address: `${gateway}:53`, err: (e as Error).message });
     }
+  }
+
+  /** The nameservers of ClusterFirst pods (see AgentConfig.clusterDNS). */
+  private dnsServers(): string[] {
+    if (Array.isArray(this.cfg.clusterDNS)) return this.cfg.clusterDNS;
+    if (this.dns?.server && this.net) return [this.net.gateway];
+    // Pods cannot reach the node's loopback resolvers (systemd-resolved's 127.0.0.53).
+    return nodeResolvers().filter((s) => !s.startsWith('127.'));
   }
 
   /** PLEG: relist the runtime; a pod whose containers changed state is synced again. */
@@ -265,7 +318,7 @@ export class NodeAgent {
         network: () => this.network(),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,
-        dnsServers: [],
+        dnsServers: () => [],
         backoffBaseSec: 10,
         backoffMaxSec: 300,
         event: () => {},

@@ -168,20 +168,24 @@ function seccompOf(p: { type?: string; localhostProfile?: string } | undefined):
  * ClusterFirstWithHostNet; Default is the node's own file (no config; with a dnsConfig, its
  * servers come first); None is dnsConfig alone. dnsConfig's fields replace ClusterFirst's.
  */
-function dnsConfigOf(pod: Pod, clusterServers: string[]): PodSandboxConfig['dnsConfig'] {
+function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string): PodSandboxConfig['dnsConfig'] {
   const spec = pod.spec!;
   const d = spec.dnsConfig;
   const options = (d?.options ?? []).map((x) => (x.value ? `${x.name}:${x.value}` : x.name ?? ''));
   const policy = spec.dnsPolicy ?? 'ClusterFirst';
   const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
-  if (cluster) return { servers: d?.nameservers ?? clusterServers, searches: d?.searches ?? [`${pod.metadata!.namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'], options };
+  if (cluster) {
+    // The kubelet's ndots:5, unless dnsConfig sets its own: "web" and "web.ns" try the search list first.
+    const withNdots = options.some((o) => o.startsWith('ndots:')) ? options : ['ndots:5', ...options];
+    return { servers: d?.nameservers ?? clusterServers, searches: d?.searches ?? [`${pod.metadata!.namespace}.svc.${domain}`, `svc.${domain}`, domain], options: withNdots };
+  }
   if (policy === 'None') return { servers: d?.nameservers ?? [], searches: d?.searches ?? [], options };
   // Default: the node's file, or (with dnsConfig) the node's servers after dnsConfig's.
   if (!d) return undefined;
   return { servers: [...(d.nameservers ?? []), ...clusterServers], searches: d.searches ?? [], options };
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[] }): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string }): PodSandboxConfig {
   const spec = pod.spec!;
   const emptyDirs = (spec.volumes ?? [])
     .filter((v) => v.emptyDir)
@@ -192,7 +196,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     uid: pod.metadata!.uid!,
     attempt: o.attempt,
     hostname: spec.hostname || pod.metadata!.name!,
-    dnsConfig: dnsConfigOf(pod, o.dnsServers),
+    dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },

@@ -31,7 +31,9 @@ export interface WorkerDeps {
   network(): Promise<NetworkPlugin>;
   nodeName: string;
   hostIP: string;
-  dnsServers: string[];
+  /** The nameservers of ClusterFirst pods (read when a sandbox is made: the cluster DNS starts with the network). */
+  dnsServers: () => string[];
+  clusterDomain?: string;
   backoffBaseSec: number;
   backoffMaxSec: number;
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
@@ -302,7 +304,7 @@ export class PodWorker {
       for (const c of this.containers) await rt.removeContainer(c.id).catch(() => {});
       await rt.removePodSandbox(this.sandbox.id).catch(() => {});
     }
-    const cfg = sandboxConfig(this.pod, { attempt: 0, dnsServers: this.d.dnsServers });
+    const cfg = sandboxConfig(this.pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain });
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg));
     try {
       const status = await rt.podSandboxStatus(id);

@@ -1,0 +1,203 @@
+// The cluster's DNS records, as Kubernetes' DNS specification defines them
+// (github.com/kubernetes/dns, docs/specification.md) and CoreDNS's kubernetes plugin answers them,
+// computed from Services and EndpointSlices:
+//   <svc>.<ns>.svc.<zone>          A      the ClusterIP; for a headless service its ready endpoints;
+//                                  CNAME  for an ExternalName service
+//   _<port>._<proto>.<svc>.<ns>.svc.<zone>  SRV  per named port (per endpoint when headless)
+//   <host>.<svc>.<ns>.svc.<zone>   A      a headless endpoint, by its hostname or dashed address
+//   <a-b-c-d>.<ns>.pod.<zone>      A      a.b.c.d (CoreDNS's "pods insecure")
+//   reverse names                  PTR    ClusterIPs and named headless endpoints
+// `answer` says whether a name is ours at all: names outside the zone (and reverse names of
+// addresses we do not know) go to the upstream servers.
+import { RecordType, Rcode, type ResourceRecord, type Response } from './wire.js';
+
+/** What the records need of a core/v1 Service. */
+export interface ServiceLike {
+  metadata?: { name?: string; namespace?: string };
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    externalName?: string;
+    publishNotReadyAddresses?: boolean;
+    ports?: { name?: string; port?: number; protocol?: string }[];
+  };
+}
+
+/** What the records need of a discovery.k8s.io/v1 EndpointSlice. */
+export interface EndpointSliceLike {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  addressType?: string;
+  endpoints?: { addresses?: string[]; hostname?: string; conditions?: { ready?: boolean } }[];
+  ports?: { name?: string; port?: number; protocol?: string }[];
+}
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const TTL = 5;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+interface Endpoint {
+  address: string;
+  hostname: string;
+  ports: { name: string; port: number; protocol: string }[];
+}
+
+export class ClusterRecords {
+  private services = new Map<string, ServiceLike>();
+  /** ns/service → slice name → slice. */
+  private slices = new Map<string, Map<string, EndpointSliceLike>>();
+  private reverse: Map<string, string> | undefined;
+
+  constructor(readonly zone = 'cluster.local') {}
+
+  setService(s: ServiceLike): void {
+    this.services.set(`${s.metadata?.namespace}/${s.metadata?.name}`, s);
+    this.reverse = undefined;
+  }
+  deleteService(s: ServiceLike): void {
+    this.services.delete(`${s.metadata?.namespace}/${s.metadata?.name}`);
+    this.reverse = undefined;
+  }
+  setSlice(es: EndpointSliceLike): void {
+    const owner = es.metadata?.labels?.[SERVICE_NAME_LABEL];
+    // A slice may move between services only by a label edit: forget it everywhere first.
+    this.deleteSlice(es);
+    if (!owner) return;
+    const key = `${es.metadata?.namespace}/${owner}`;
+    const m = this.slices.get(key) ?? new Map<string, EndpointSliceLike>();
+    m.set(es.metadata?.name ?? '', es);
+    this.slices.set(key, m);
+    this.reverse = undefined;
+  }
+  deleteSlice(es: EndpointSliceLike): void {
+    for (const [k, m] of this.slices) {
+      if (!k.startsWith(`${es.metadata?.namespace}/`) || !m.delete(es.metadata?.name ?? '')) continue;
+      if (!m.size) this.slices.delete(k);
+      this.reverse = undefined;
+    }
+  }
+
+  /** The answer for a name and type, or undefined when the name is not the cluster's to answer. */
+  answer(qname: string, qtype: number): Response | undefined {
+    const name = qname.toLowerCase().replace(/\.$/, '');
+    if (name.endsWith('.in-addr.arpa')) return this.answerReverse(name, qtype);
+    if (name !== this.zone && !name.endsWith(`.${this.zone}`)) return undefined;
+    const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
+    const records = this.lookup(labels, qtype);
+    if (records === undefined) return this.negative(Rcode.NXDomain);
+    const answers = records.filter((r) => r.type === qtype || qtype === RecordType.ANY || r.type === RecordType.CNAME);
+    if (!answers.length) return this.negative(Rcode.NoError);
+    return { rcode: Rcode.NoError, authoritative: true, answers: answers.map((r) => ({ ...r, name: qname.replace(/\.$/, ''), ttl: TTL }) as ResourceRecord), authority: [] };
+  }
+
+  /** The records at a name inside the zone (labels before the zone), or undefined if it does not exist. */
+  private lookup(labels: string[], qtype: number): RecordLike[] | undefined {
+    const rev = [...labels].reverse();
+    if (rev.length === 0) return qtype === RecordType.SOA ? [this.soa()] : [];
+    const [kind, ns, svcName, ...rest] = rev;
+    if (kind === 'pod') {
+      if (!ns) return [];
+      if (!svcName) return this.namespaceExists(ns) ? [] : undefined;
+      const m = /^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$/.exec(svcName);
+      if (!m || rest.length) return undefined;
+      return [{ type: RecordType.A, address: m.slice(1).join('.') }];
+    }
+    if (kind !== 'svc') return undefined;
+    if (!ns) return [];
+    if (!svcName) return this.namespaceExists(ns) ? [] : undefined;
+    const svc = this.services.get(`${ns}/${svcName}`);
+    if (!svc) return undefined;
+    const target = `${svcName}.${ns}.svc.${this.zone}`;
+    const headless = svc.spec?.clusterIP === 'None';
+    const endpoints = headless ? this.endpoints(svc) : [];
+    if (rest.length === 0) {
+      if (svc.spec?.type === 'ExternalName') return svc.spec.externalName ? [{ type: RecordType.CNAME, target: svc.spec.externalName.replace(/\.$/, '') }] : [];
+      if (headless) return unique(endpoints.map((e) => e.address)).map((address) => ({ type: RecordType.A, address }));
+      return clusterIPs(svc).map((address) => ({ type: RecordType.A, address }));
+    }
+    if (rest.length === 1) {
+      // <host>.<svc>: a headless endpoint by its hostname or its dashed address.
+      const host = rest[0]!;
+      const hits = endpoints.filter((e) => e.hostname === host);
+      return hits.length ? unique(hits.map((e) => e.address)).map((address) => ({ type: RecordType.A, address })) : undefined;
+    }
+    if (rest.length === 2) {
+      // _<port>._<proto>.<svc>
+      const [proto, port] = rest as [string, string];
+      if (!proto.startsWith('_') || !port.startsWith('_')) return undefined;
+      const portName = port.slice(1);
+      const protocol = proto.slice(1).toUpperCase();
+      if (!headless) {
+        const p = (svc.spec?.ports ?? []).find((x) => x.name === portName && (x.protocol ?? 'TCP') === protocol);
+        return p ? [{ type: RecordType.SRV, priority: 0, weight: 100, port: p.port ?? 0, target }] : undefined;
+      }
+      const hits = endpoints.flatMap((e) => e.ports.filter((p) => p.name === portName && p.protocol === protocol).map((p) => ({ e, p })));
+      if (!hits.length) return undefined;
+      const weight = Math.floor(100 / hits.length);
+      return hits.map(({ e, p }) => ({ type: RecordType.SRV, priority: 0, weight, port: p.port, target: `${e.hostname}.${target}` }));
+    }
+    return undefined;
+  }
+
+  private answerReverse(name: string, qtype: number): Response | undefined {
+    const parts = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    if (parts.length !== 4) return undefined;
+    const ip = parts.reverse().join('.');
+    const target = this.reverseMap().get(ip);
+    if (!target) return undefined;
+    if (qtype !== RecordType.PTR && qtype !== RecordType.ANY) return this.negative(Rcode.NoError);
+    return { rcode: Rcode.NoError, authoritative: true, answers: [{ name, ttl: TTL, type: RecordType.PTR, target }], authority: [] };
+  }
+
+  private reverseMap(): Map<string, string> {
+    if (this.reverse) return this.reverse;
+    const m = new Map<string, string>();
+    for (const svc of this.services.values()) {
+      const base = `${svc.metadata?.name}.${svc.metadata?.namespace}.svc.${this.zone}`;
+      for (const ip of clusterIPs(svc)) m.set(ip, base);
+      if (svc.spec?.clusterIP === 'None') for (const e of this.endpoints(svc)) if (!m.has(e.address)) m.set(e.address, `${e.hostname}.${base}`);
+    }
+    return (this.reverse = m);
+  }
+
+  /** A headless service's endpoints to publish: ready ones, or all with publishNotReadyAddresses. */
+  private endpoints(svc: ServiceLike): Endpoint[] {
+    const out: Endpoint[] = [];
+    const all = !!svc.spec?.publishNotReadyAddresses;
+    for (const es of this.slices.get(`${svc.metadata?.namespace}/${svc.metadata?.name}`)?.values() ?? []) {
+      if (es.addressType && es.addressType !== 'IPv4') continue;
+      const ports = (es.ports ?? []).filter((p) => p.port !== undefined).map((p) => ({ name: p.name ?? '', port: p.port!, protocol: p.protocol ?? 'TCP' }));
+      for (const e of es.endpoints ?? []) {
+        // A nil ready condition means ready (the EndpointSlice API's rule).
+        if (!all && e.conditions?.ready === false) continue;
+        for (const address of e.addresses ?? []) if (IPV4.test(address)) out.push({ address, hostname: e.hostname || address.replaceAll('.', '-'), ports });
+      }
+    }
+    return out;
+  }
+
+  private namespaceExists(ns: string): boolean {
+    for (const s of this.services.values()) if (s.metadata?.namespace === ns) return true;
+    return false;
+  }
+
+  private soa(): RecordLike {
+    return { type: RecordType.SOA, mname: `ns.dns.${this.zone}`, rname: `hostmaster.${this.zone}`, serial: Math.floor(Date.now() / 1000), refresh: 7200, retry: 1800, expire: 86400, minimum: TTL };
+  }
+
+  /** NXDOMAIN or NODATA, with the zone's SOA so resolvers cache the miss briefly. */
+  private negative(rcode: number): Response {
+    return { rcode, authoritative: true, answers: [], authority: [{ ...this.soa(), name: this.zone, ttl: TTL } as ResourceRecord] };
+  }
+}
+
+type RecordLike = ResourceRecord extends infer R ? (R extends ResourceRecord ? Omit<R, 'name' | 'ttl'> : never) : never;
+
+function clusterIPs(svc: ServiceLike): string[] {
+  const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : [];
+  return ips.filter((ip) => IPV4.test(ip));
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+export { TTL as DNS_TTL };

@@ -1,0 +1,118 @@
+import { createSocket } from 'node:dgram';
+import { connect, createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/helpers/ports.js';
+import { ClusterRecords } from './cluster-records.js';
+import { DnsServer } from './server.js';
+import { decodeQuery, decodeResponse, encodeQuery, encodeResponse, Rcode, RecordType } from './wire.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A stand-in upstream resolver on loopback: answers *.example with 192.0.2.N, truncates "big.example" over UDP. */
+async function upstream(): Promise<{ port: number; udpQueries: string[] }> {
+  const port = await freePort();
+  const udpQueries: string[] = [];
+  const answer = (msg: Buffer, maxSize: number) => {
+    const q = decodeQuery(msg);
+    const name = q.questions[0]!.name;
+    const n = name === 'big.example' ? 60 : 1;
+    const answers = Array.from({ length: n }, (_, i) => ({ name, ttl: 30, type: RecordType.A, address: `192.0.2.${i + 1}` }) as const);
+    return encodeResponse(q, { rcode: name.endsWith('.example') ? Rcode.NoError : Rcode.NXDomain, authoritative: false, answers: name.endsWith('.example') ? answers : [], authority: [] }, maxSize);
+  };
+  const udp = createSocket('udp4');
+  udp.on('message', (m, r) => {
+    udpQueries.push(decodeQuery(m).questions[0]!.name);
+    udp.send(answer(m, 512), r.port, r.address);
+  });
+  await new Promise<void>((r) => udp.bind(port, '127.0.0.1', () => r()));
+  const tcp = createServer((c) => c.on('data', (d: Buffer) => {
+    const res = answer(d.subarray(2), 65535);
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(res.length);
+    c.end(Buffer.concat([len, res]));
+  }));
+  await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', () => r()));
+  cleanups.push(() => void udp.close(), () => new Promise<void>((r) => tcp.close(() => r())));
+  return { port, udpQueries };
+}
+
+async function server(upstreams: string[]): Promise<number> {
+  const records = new ClusterRecords();
+  records.setService({ metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.20' } });
+  records.setService({ metadata: { name: 'ext', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'site.example' } });
+  const port = await freePort();
+  const s = new DnsServer(records, { host: '127.0.0.1', port, upstreams, upstreamTimeoutMs: 300 });
+  await s.start();
+  cleanups.push(() => s.stop());
+  return port;
+}
+
+function udpAsk(port: number, msg: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const t = setTimeout(() => (s.close(), reject(new Error('no answer'))), 3000);
+    s.on('message', (m) => (clearTimeout(t), s.close(), resolve(m)));
+    s.send(msg, port, '127.0.0.1');
+  });
+}
+
+function tcpAsk(port: number, msgs: Buffer[]): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const c = connect({ port, host: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const out: Buffer[] = [];
+    c.on('error', reject);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        out.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (out.length === msgs.length) (c.destroy(), resolve(out));
+    });
+    // Both queries in one write, as a pipelining client sends them.
+    c.write(Buffer.concat(msgs.flatMap((m) => [Buffer.from([m.length >> 8, m.length & 0xff]), m])));
+  });
+}
+
+describe('DnsServer', () => {
+  it('answers cluster names itself and forwards the rest, over UDP and TCP', async () => {
+    const up = await upstream();
+    const port = await server([`127.0.0.1:${up.port}`]);
+    const a = decodeResponse(await udpAsk(port, encodeQuery(1, 'web.default.svc.cluster.local', RecordType.A)));
+    expect(a).toMatchObject({ id: 1, rcode: 0, authoritative: true, answers: [{ address: '10.96.0.20' }] });
+    const f = decodeResponse(await udpAsk(port, encodeQuery(2, 'www.example', RecordType.A)));
+    expect(f).toMatchObject({ id: 2, rcode: 0, answers: [{ address: '192.0.2.1' }] });
+    expect(up.udpQueries).toEqual(['www.example']);
+    const [t1, t2] = await tcpAsk(port, [encodeQuery(3, 'web.default.svc.cluster.local', RecordType.A), encodeQuery(4, 'nope.default.svc.cluster.local', RecordType.A)]);
+    expect(decodeResponse(t1!)).toMatchObject({ id: 3, answers: [{ address: '10.96.0.20' }] });
+    expect(decodeResponse(t2!)).toMatchObject({ id: 4, rcode: Rcode.NXDomain });
+  });
+
+  it('retries a truncated upstream answer over TCP, and chases an ExternalName CNAME upstream', async () => {
+    const up = await upstream();
+    const port = await server([`127.0.0.1:${up.port}`]);
+    const [big] = await tcpAsk(port, [encodeQuery(5, 'big.example', RecordType.A)]);
+    expect(decodeResponse(big!).answers).toHaveLength(60);
+    const ext = decodeResponse(await udpAsk(port, encodeQuery(6, 'ext.default.svc.cluster.local', RecordType.A)));
+    expect(ext.answers).toMatchObject([{ type: RecordType.CNAME, target: 'site.example' }, { name: 'site.example', address: '192.0.2.1' }]);
+  });
+
+  it('gives SERVFAIL when no upstream answers, and FORMERR for a malformed query', async () => {
+    const silent = createSocket('udp4');
+    const silentPort = await freePort();
+    await new Promise<void>((r) => silent.bind(silentPort, '127.0.0.1', () => r()));
+    cleanups.push(() => void silent.close());
+    const port = await server([`127.0.0.1:${silentPort}`]);
+    const t0 = Date.now();
+    expect(decodeResponse(await udpAsk(port, encodeQuery(7, 'www.example', RecordType.A))).rcode).toBe(Rcode.ServFail);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    const bad = Buffer.from([0, 8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 40, 97]);
+    expect(decodeResponse(await udpAsk(port, bad))).toMatchObject({ id: 8, rcode: Rcode.FormErr });
+    // And it still answers afterwards.
+    expect(decodeResponse(await udpAsk(port, encodeQuery(9, 'web.default.svc.cluster.local', RecordType.A))).rcode).toBe(0);
+  });
+});

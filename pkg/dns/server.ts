@@ -1,0 +1,195 @@
+// The cluster DNS server: the role CoreDNS plays in Kubernetes, run by each node agent on its
+// bridge's gateway address. Names in the cluster zone (and reverse names of cluster addresses)
+// are answered from ClusterRecords; every other query is forwarded, as it came, to the node's
+// own resolvers (UDP, then TCP when the answer is truncated), one after another until one answers.
+// UDP and TCP (RFC 7766: two-byte length prefix, several queries per connection) are both served.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { logger } from '../util/log.js';
+import type { ClusterRecords } from './cluster-records.js';
+import { decodeQuery, decodeResponse, DnsFormatError, encodeError, encodeQuery, encodeResponse, Rcode, RecordType, type Query } from './wire.js';
+
+const log = logger('dns');
+
+export interface DnsServerOptions {
+  host: string;
+  port: number;
+  /** Resolvers for names outside the cluster ("ip" or "ip:port"); none: such names get SERVFAIL. */
+  upstreams: string[];
+  /** How long one upstream may take before the next is tried. */
+  upstreamTimeoutMs?: number;
+}
+
+const MAX_TCP_IDLE_MS = 10_000;
+
+export class DnsServer {
+  private udp: UdpSocket | undefined;
+  private tcp: Server | undefined;
+  private conns = new Set<Socket>();
+  /** Queries answered, by how: for tests and logs. */
+  readonly counts = { cluster: 0, forwarded: 0, failed: 0 };
+
+  constructor(private readonly records: ClusterRecords, private readonly opts: DnsServerOptions) {}
+
+  async start(): Promise<void> {
+    const udp = createSocket({ type: 'udp4' });
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, 'udp').then((res) => res && udp.send(res, rinfo.port, rinfo.address));
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.opts.port, this.opts.host, () => {
+        udp.off('error', reject);
+        udp.on('error', (e) => log.warn('udp socket error', { error: e.message }));
+        resolve();
+      });
+    });
+    this.udp = udp;
+    const tcp = createServer((c) => this.serveTcp(c));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(this.opts.port, this.opts.host, () => resolve());
+      });
+    } catch (e) {
+      udp.close();
+      this.udp = undefined;
+      throw e;
+    }
+    this.tcp = tcp;
+    log.info('cluster DNS serving', { address: `${this.opts.host}:${this.opts.port}`, zone: this.records.zone, upstreams: this.opts.upstreams });
+  }
+
+  async stop(): Promise<void> {
+    this.udp?.close();
+    this.udp = undefined;
+    for (const c of this.conns) c.destroy();
+    await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
+    this.tcp = undefined;
+  }
+
+  private serveTcp(c: Socket): void {
+    this.conns.add(c);
+    c.setTimeout(MAX_TCP_IDLE_MS, () => c.destroy());
+    c.on('close', () => this.conns.delete(c));
+    c.on('error', () => c.destroy());
+    let buf = Buffer.alloc(0);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + msg.length);
+        void this.handle(msg, 'tcp').then((res) => {
+          if (!res || c.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(res.length);
+          c.write(Buffer.concat([len, res]));
+        });
+      }
+    });
+  }
+
+  /** The answer to one message; undefined when nothing should be sent (an unreadable header). */
+  async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    let q: Query;
+    try {
+      q = decodeQuery(msg);
+    } catch (e) {
+      if (!(e instanceof DnsFormatError)) throw e;
+      return msg.length >= 2 ? encodeError(msg.readUInt16BE(0), Rcode.FormErr) : undefined;
+    }
+    if (q.opcode !== 0) return encodeError(q, Rcode.NotImp);
+    if (q.questions.length !== 1) return encodeError(q, Rcode.FormErr);
+    const maxSize = transport === 'udp' ? Math.min(q.udpSize, 4096) : 65535;
+    const question = q.questions[0]!;
+    const local = this.records.answer(question.name, question.type);
+    if (local) {
+      this.counts.cluster++;
+      // An ExternalName's CNAME points outside the cluster: resolve its target upstream, as
+      // CoreDNS does, because stub resolvers do not chase CNAMEs themselves.
+      const cname = local.answers.length === 1 && local.answers[0]!.type === RecordType.CNAME && question.type !== RecordType.CNAME ? local.answers[0]!.target : undefined;
+      if (cname && !this.records.answer(cname, question.type)) {
+        const upstream = await this.forward(encodeQuery(q.id, cname, question.type), false).catch(() => undefined);
+        if (upstream) local.answers.push(...decodeResponse(upstream).answers);
+      }
+      return encodeResponse(q, local, maxSize);
+    }
+    try {
+      const res = await this.forward(msg, transport === 'tcp');
+      this.counts.forwarded++;
+      return res;
+    } catch (e) {
+      this.counts.failed++;
+      log.debug('forwarding failed', { name: question.name, error: (e as Error).message });
+      return encodeError(q, Rcode.ServFail);
+    }
+  }
+
+  /** Sends the query to each upstream in turn until one answers (TCP when asked, or when UDP comes back truncated). */
+  private async forward(msg: Buffer, tcp: boolean): Promise<Buffer> {
+    if (!this.opts.upstreams.length) throw new Error('no upstream resolvers');
+    let last: Error = new Error('no upstream answered');
+    for (const u of this.opts.upstreams) {
+      const [host, port] = splitHostPort(u);
+      try {
+        if (!tcp) {
+          const res = await udpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+          if (!(res.length >= 3 && res[2]! & 0x02)) return res;
+        }
+        return await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+      } catch (e) {
+        last = e as Error;
+      }
+    }
+    throw last;
+  }
+}
+
+function splitHostPort(u: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(u);
+  return m && !m[1]!.includes(':') ? [m[1]!, Number(m[2])] : [u, 53];
+}
+
+function udpExchange(host: string, port: number, msg: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const id = msg.readUInt16BE(0);
+    const done = (err: Error | undefined, res?: Buffer) => {
+      clearTimeout(timer);
+      s.close();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    const timer = setTimeout(() => done(new Error(`${host}:${port}: no answer in ${timeoutMs} ms`)), timeoutMs);
+    s.on('error', (e) => done(e));
+    s.on('message', (res) => {
+      if (res.length >= 2 && res.readUInt16BE(0) === id) done(undefined, res);
+    });
+    s.send(msg, port, host);
+  });
+}
+
+function tcpExchange(host: string, port: number, msg: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const c = connect({ host, port });
+    let buf = Buffer.alloc(0);
+    const done = (err: Error | undefined, res?: Buffer) => {
+      clearTimeout(timer);
+      c.destroy();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    const timer = setTimeout(() => done(new Error(`${host}:${port} (tcp): no answer in ${timeoutMs} ms`)), timeoutMs);
+    c.on('error', (e) => done(e));
+    c.on('connect', () => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(msg.length);
+      c.write(Buffer.concat([len, msg]));
+    });
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(undefined, buf.subarray(2, 2 + buf.readUInt16BE(0)));
+    });
+    c.on('end', () => done(new Error(`${host}:${port} (tcp): closed before answering`)));
+  });
+}

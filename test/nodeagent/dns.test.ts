@@ -1,0 +1,81 @@
+// Cluster DNS against a real single-node cluster: the node agent serves the cluster zone on its
+// bridge's gateway, fed by Services and EndpointSlices from the apiserver (the endpoints
+// controller is played here by the test, which writes the slice as that controller would), and
+// pods resolve through it with their real resolv.conf, busybox's nslookup and its libc resolver.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, Pods, type ResourceRef } from '../../pkg/client/rest-client.js';
+import { eventually } from '../helpers/control-plane.js';
+import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+
+const Services = core('services');
+const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+
+let c: Cluster;
+beforeAll(async () => {
+  c = await startCluster();
+}, 180_000);
+afterAll(async () => {
+  await c?.stop();
+});
+
+/** Runs a script in a Never-restarting pod and returns what it wrote to its termination message. */
+async function run(name: string, script: string, extra: Record<string, unknown> = {}): Promise<string> {
+  await c.cp.admin.create(Pods, 'default', busyboxPod(name, { restartPolicy: 'Never', containers: [ctr('main', `{ ${script} ; } > /dev/termination-log 2>&1`)], ...extra }));
+  await eventually(async () => ['Succeeded', 'Failed'].includes((await podStatus(c, name)).phase ?? ''), { timeoutMs: 60_000, what: `${name} finished` });
+  const st = await podStatus(c, name);
+  return st.containerStatuses?.[0]?.state.terminated?.message ?? '';
+}
+
+describe('cluster DNS', () => {
+  it('pods get the gateway as nameserver, the namespace search list and ndots:5', async () => {
+    const out = await run('dns-resolv', 'cat /etc/resolv.conf');
+    expect(out).toMatch(/^nameserver 10\.199\.0\.1$/m);
+    expect(out).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    expect(out).toMatch(/^options ndots:5$/m);
+  });
+
+  it('resolves services (ClusterIP, headless, ExternalName target names), pods, and reverse names; missing names fail', async () => {
+    const web = await c.cp.admin.create<{ spec: { clusterIP: string } }>(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } });
+    const ip = web.spec.clusterIP;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await c.cp.admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432 }] } });
+    // What the endpoints controller writes for the headless service's one ready pod.
+    await c.cp.admin.create(EndpointSlices, 'default', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'db-test', labels: { 'kubernetes.io/service-name': 'db', 'endpointslice.kubernetes.io/managed-by': 'test' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.199.0.77'], hostname: 'db-0', conditions: { ready: true } }],
+      ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+    }).catch(() => undefined); // the endpoints controller may own the slice already
+    const script = [
+      'nslookup web.default.svc.cluster.local',
+      'nslookup db.default.svc.cluster.local',
+      'nslookup db-0.db.default.svc.cluster.local',
+      'nslookup 10-199-0-9.default.pod.cluster.local',
+      `nslookup ${ip}`,
+      // The libc resolver with the search list: a bare service name, as applications use it.
+      'ping -c1 -W1 web || true',
+      'nslookup nothing-here.default.svc.cluster.local; echo "missing: $?"',
+    ].join('; ');
+    // The informers may lag the creates by a moment: retry in fresh pods until the answers are there.
+    let out = '';
+    await eventually(async () => {
+      out = await run(`dns-lookup-${Math.random().toString(36).slice(2, 7)}`, script);
+      return out.includes(ip) && out.includes('10.199.0.77');
+    }, { timeoutMs: 60_000, what: `DNS answers in a pod; last output:\n${out}` });
+    expect(out).toMatch(new RegExp(`Name:\\s+web\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
+    expect(out).toMatch(/Name:\s+db-0\.db\.default\.svc\.cluster\.local\s+Address:\s+10\.199\.0\.77/);
+    expect(out).toMatch(/Name:\s+10-199-0-9\.default\.pod\.cluster\.local\s+Address:\s+10\.199\.0\.9/);
+    expect(out).toContain('name = web.default.svc.cluster.local');
+    expect(out).toContain(`PING web (${ip})`);
+    expect(out).toMatch(/NXDOMAIN/);
+    expect(out).toMatch(/missing: 1/);
+  }, 120_000);
+
+  it('pods with dnsPolicy Default keep the node\'s resolvers', async () => {
+    const out = await run('dns-default', 'cat /etc/resolv.conf', { dnsPolicy: 'Default' });
+    expect(out).not.toMatch(/10\.199\.0\.1/);
+    expect(out).not.toMatch(/ndots/);
+  });
+});
