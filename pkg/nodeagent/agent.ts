@@ -117,17 +117,20 @@ export class NodeAgent {
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the informers that feed it. */
-  private dns: { records: ClusterRecords; services: Informer<ServiceLike & KubeObject>; slices: Informer<EndpointSliceLike & KubeObject>; server?: DnsServer } | undefined;
+  private dns: { records: ClusterRecords; slices: Informer<EndpointSliceLike & KubeObject>; server?: DnsServer } | undefined;
+  /** Every Service: for the containers' service variables and the cluster DNS. */
+  private serviceInformer: Informer<ServiceLike & KubeObject>;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
+    this.serviceInformer = new Informer<ServiceLike & KubeObject>(client, Services);
     if (cfg.clusterDNS === 'serve') {
       const records = new ClusterRecords(cfg.clusterDomain);
-      const services = new Informer<ServiceLike & KubeObject>(client, Services).on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
+      this.serviceInformer.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
       const slices = new Informer<EndpointSliceLike & KubeObject>(client, EndpointSlices).on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
-      this.dns = { records, services, slices };
+      this.dns = { records, slices };
     }
   }
 
@@ -148,7 +151,7 @@ export class NodeAgent {
       delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
     });
     this.podInformer.start();
-    this.dns?.services.start();
+    this.serviceInformer.start();
     this.dns?.slices.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
@@ -162,7 +165,7 @@ export class NodeAgent {
     for (const t of this.timers) clearInterval(t);
     this.podInformer.stop();
     this.nodeInformer.stop();
-    this.dns?.services.stop();
+    this.serviceInformer.stop();
     this.dns?.slices.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
@@ -226,6 +229,7 @@ export class NodeAgent {
         hostIP: this.cfg.nodeIP,
         dnsServers: () => this.dnsServers(),
         clusterDomain: this.cfg.clusterDomain,
+        services: () => this.serviceInformer.list(),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),

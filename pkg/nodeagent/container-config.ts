@@ -45,11 +45,11 @@ function fieldRef(pod: Pod, path: string, nodeName: string, hostIP: string): str
   return '';
 }
 
-/** $(VAR) references expand to earlier variables; $$(VAR) escapes. */
-export function expand(s: string, vars: Map<string, string>): string {
+/** $(VAR) references expand to earlier variables (then to `fallback`'s: the services'); $$(VAR) escapes. */
+export function expand(s: string, vars: Map<string, string>, fallback?: Map<string, string>): string {
   return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
     if (m === '$$') return '$';
-    return vars.has(name!) ? vars.get(name!)! : m;
+    return vars.get(name!) ?? fallback?.get(name!) ?? m;
   });
 }
 
@@ -58,13 +58,13 @@ export function expand(s: string, vars: Map<string, string>): string {
  * ConfigMap and Secret references read `sources` (fetched beforehand); a missing one that is
  * not optional throws ConfigSourceError with the kubelet's message.
  */
-export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources()): Map<string, string> {
+export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources(), services: Map<string, string> = new Map()): Map<string, string> {
   const vars = c.envFrom?.length ? envFromVars(pod, c, sources).vars : new Map<string, string>();
   const p = { ...pod, status: { ...pod.status, podIP } } as Pod;
   const ns = pod.metadata?.namespace ?? '';
   for (const e of c.env ?? []) {
     if (!e.name) continue;
-    if (e.value !== undefined) vars.set(e.name, expand(e.value, vars));
+    if (e.value !== undefined) vars.set(e.name, expand(e.value, vars, services));
     else if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) {
       const v = e.valueFrom.configMapKeyRef ? keyRefValue('configmaps', e.valueFrom.configMapKeyRef, ns, sources) : keyRefValue('secrets', e.valueFrom.secretKeyRef!, ns, sources);
       if (v !== undefined) vars.set(e.name, v);
@@ -76,6 +76,8 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
       vars.set(e.name, q[name] ? String(name === 'cpu' ? Math.ceil(quantityToMilli(q[name]) / 1000) : parseQuantity(q[name])) : '');
     } else vars.set(e.name, '');
   }
+  // Service variables come last and never replace the container's own.
+  for (const [k, v] of services) if (!vars.has(k)) vars.set(k, v);
   return vars;
 }
 
@@ -109,8 +111,8 @@ export interface VolumePaths {
   apiVolumes?: Map<string, string>;
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; logPath?: string; terminationLog?: string }): ContainerConfig {
-  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources);
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string }): ContainerConfig {
+  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
   for (const vm of c.volumeMounts ?? []) {

@@ -7,6 +7,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
 import { containerConfig, requiresNonRoot, runAsNonRootError, sandboxConfig } from './container-config.js';
+import type { ServiceLike } from '../dns/cluster-records.js';
+import { serviceEnv } from './service-env.js';
 import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type SourceKind } from './config-sources.js';
 import { podReferences } from '../api/pod-references.js';
 import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
@@ -34,6 +36,8 @@ export interface WorkerDeps {
   /** The nameservers of ClusterFirst pods (read when a sandbox is made: the cluster DNS starts with the network). */
   dnsServers: () => string[];
   clusterDomain?: string;
+  /** The cluster's Services, for the variables the kubelet gives containers (none when absent). */
+  services?: () => ServiceLike[];
   backoffBaseSec: number;
   backoffMaxSec: number;
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
@@ -428,7 +432,7 @@ export class PodWorker {
     let cfg: ContainerConfig;
     try {
       const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
-      cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, terminationLog });
+      cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, services: serviceEnv(this.d.services?.() ?? [], this.pod.metadata!.namespace!, this.pod.spec!.enableServiceLinks ?? true), terminationLog });
       if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
       const invalid = c.envFrom?.length ? envFromVars(this.pod, c, this.sources).invalid : [];
       if (invalid.length) this.d.event(this.pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);

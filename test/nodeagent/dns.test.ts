@@ -57,6 +57,8 @@ describe('cluster DNS', () => {
       // The libc resolver with the search list: a bare service name, as applications use it.
       'ping -c1 -W1 web || true',
       'nslookup nothing-here.default.svc.cluster.local; echo "missing: $?"',
+      // The kubelet's service variables, for services that existed when the container started.
+      'echo "env: $WEB_SERVICE_HOST:$WEB_SERVICE_PORT $WEB_PORT_80_TCP $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"',
     ].join('; ');
     // The informers may lag the creates by a moment: retry in fresh pods until the answers are there.
     let out = '';
@@ -71,6 +73,7 @@ describe('cluster DNS', () => {
     expect(out).toContain(`PING web (${ip})`);
     expect(out).toMatch(/NXDOMAIN/);
     expect(out).toMatch(/missing: 1/);
+    expect(out).toMatch(new RegExp(`env: ${ip.replaceAll('.', '\\.')}:80 tcp://${ip.replaceAll('.', '\\.')}:80 \\d+\\.\\d+\\.\\d+\\.\\d+:443`));
   }, 120_000);
 
   it('pods with dnsPolicy Default keep the node\'s resolvers', async () => {
