@@ -79,6 +79,12 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
 const Services = core('services');
 const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
+/** `{ [key]: [...items, {$patch: replace}] }` when status has that list: the list replaces the stored one. */
+function replaceList(status: object, key: string): Record<string, unknown[]> {
+  const items = (status as Record<string, unknown>)[key];
+  return Array.isArray(items) ? { [key]: [...items, { $patch: 'replace' }] } : {};
+}
+
 /** The nameservers of the node's /etc/resolv.conf. */
 function nodeResolvers(): string[] {
   try {
@@ -354,7 +360,10 @@ export class NodeAgent {
     if (this.statusSent.get(uid) === text) return;
     this.statusInFlight.add(uid);
     try {
-      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid }, status }, 'strategic', 'status');
+      // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
+      // anew (after a reboot) has a new address, which must replace the old, not join it.
+      const patch = { ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
+      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid }, status: patch }, 'strategic', 'status');
       this.statusSent.set(uid, text);
     } catch (e) {
       if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('status update failed', { pod: w.key, err: e });

@@ -154,6 +154,9 @@ export class PodWorker {
     return r;
   }
 
+  /** Restart counts to go on from, by container name, when a lost sandbox's containers were removed. */
+  private nextAttempt = new Map<string, number>();
+
   /** The newest attempt of a container, and the one before it (for logs --previous). */
   latest(name: string): ContainerStatus | undefined {
     let best: ContainerStatus | undefined;
@@ -236,7 +239,7 @@ export class PodWorker {
         }
         if (!(await this.restartAllowed(c, st))) return this.reportStatus();
       }
-      await this.startContainer(c, st ? restartCountOf(st) + 1 : 0);
+      await this.startContainer(c, st ? restartCountOf(st) + 1 : (this.nextAttempt.get(c.name!) ?? 0));
       return this.reportStatus();
     }
     // App containers.
@@ -244,7 +247,7 @@ export class PodWorker {
     for (const c of spec.containers ?? []) {
       const st = this.latest(c.name!);
       if (!st) {
-        await this.startContainer(c, 0);
+        await this.startContainer(c, this.nextAttempt.get(c.name!) ?? 0);
         continue;
       }
       if (st.state === ContainerState.Running) {
@@ -304,6 +307,11 @@ export class PodWorker {
     const rt = this.d.runtime;
     if (this.sandbox) {
       // A sandbox that died (its namespaces are gone): start over, as the kubelet does.
+      // The containers go with it; the new ones count on from their restart counts, as the kubelet's do.
+      for (const c of this.containers) {
+        const name = c.labels[containerNameLabel];
+        if (name && this.latest(name) === c) this.nextAttempt.set(name, restartCountOf(c) + 1);
+      }
       if (this.sandbox.netnsPath) await this.d.network().then((n) => n.teardownPod(this.sandbox!.id)).catch(() => {});
       for (const c of this.containers) await rt.removeContainer(c.id).catch(() => {});
       await rt.removePodSandbox(this.sandbox.id).catch(() => {});

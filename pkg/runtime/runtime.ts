@@ -16,7 +16,7 @@ import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
 import { mountRootfs, unmountRootfs } from './snapshots.js';
 import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
-import { MNT_DETACH, umount } from './syscalls.js';
+import { MNT_DETACH, mountsUnder, umount } from './syscalls.js';
 import { localhostProfile, runtimeDefaultProfile, type OciSeccomp } from './seccomp.js';
 import {
   ContainerState, SandboxState,
@@ -67,11 +67,29 @@ export class Runtime extends ImageManager implements RuntimeService {
     await Promise.all([this.sandboxDir, this.containerDir, join(this.root, 'logs'), join(this.root, 'sock'), this.runc.root].map((d) => fsp.mkdir(d, { recursive: true })));
     await ensureNsDir(this.nsDir);
     for (const s of await loadAll<SandboxRecord>(this.sandboxDir, 'sandbox.json')) this.sandboxes.set(s.id, s);
+    await this.markLostSandboxes();
     for (const c of await loadAll<ContainerRecord>(this.containerDir, 'container.json')) this.containers.set(c.id, c);
     await Promise.all([...this.containers.values()].map((c) => this.refresh(c)));
   }
 
   // ---- sandboxes ----
+
+  /**
+   * A sandbox whose namespace files are no longer mounted lost its namespaces: the machine
+   * rebooted (or someone removed them). It is NotReady from now on, so the node agent makes the
+   * pod a new one, as the kubelet does when containerd reports a sandbox gone after a reboot.
+   */
+  private async markLostSandboxes(): Promise<void> {
+    const mounted = new Set(await mountsUnder('/'));
+    for (const s of this.sandboxes.values()) {
+      if (s.state !== SandboxState.Ready) continue;
+      const lost = [s.netnsPath, s.ipcnsPath, s.utsnsPath].filter((f) => f && !mounted.has(f));
+      if (!lost.length) continue;
+      s.state = SandboxState.NotReady;
+      await this.saveSandbox(s).catch(() => {});
+      log.warn('sandbox lost its namespaces (a reboot?); marked not ready', { sandbox: s.id, pod: `${s.config.namespace}/${s.config.name}`, missing: lost });
+    }
+  }
 
   private sandbox(id: string): SandboxRecord {
     const s = this.sandboxes.get(id) ?? [...this.sandboxes.values()].find((x) => id.length >= 6 && x.id.startsWith(id));

@@ -85,10 +85,17 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The pid of a running component from its pid file: only while that process lives, is not a
+ * zombie, and is that component. After a crash or a reboot the file outlives the process and
+ * its pid may be another program's by now; such a file is stale.
+ */
 function readPid(dir: string, name: string): number | undefined {
   try {
     const pid = Number(readFileSync(pidFile(dir, name), 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : undefined;
+    if (!(pid > 0) || !alive(pid)) return undefined;
+    if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return undefined;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`/cmd/${name}/main.js`) ? pid : undefined;
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@ import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type Termina
 import { core, Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { setWinSize } from '../../pkg/runtime/pty.js';
+import { MNT_DETACH, umount } from '../../pkg/runtime/syscalls.js';
 import { exec } from '../../pkg/tsctl/streams.js';
 import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
@@ -735,5 +736,33 @@ describe('agent restarts', () => {
     await eventually(async () => (await c.agent.runtime.listPodSandbox()).every((s) => s.metadata.name !== 'doomed'), { timeoutMs: 15_000, what: 'doomed torn down' });
     await c.cp.admin.delete(Pods, 'default', 'survivor');
     await gone('survivor');
+  });
+
+  it('after a reboot (processes, namespaces and mounts gone, records on disk kept) the pod runs again in a new sandbox, its restart count going on', async () => {
+    await create('rebooted', { containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('rebooted', 'Running');
+    const before = await podStatus(c, 'rebooted');
+    const rt = c.agent.runtime;
+    const [sandbox] = (await rt.listPodSandbox()).filter((s) => s.metadata.name === 'rebooted');
+    const containers = (await rt.listContainers()).filter((x) => x.labels['io.kubernetes.pod.name'] === 'rebooted');
+    await c.stopAgent();
+    // What a power loss does to this pod: its processes die at once, and every mount goes.
+    for (const x of containers) if (x.pid) process.kill(x.pid, 'SIGKILL');
+    for (const f of [sandbox!.netnsPath, sandbox!.ipcnsPath, sandbox!.utsnsPath]) umount(f, MNT_DETACH);
+    await sleep(300);
+    await c.startAgent();
+    const after = await eventually(async () => {
+      const st = await podStatus(c, 'rebooted');
+      return st.containerStatuses?.[0]?.state.running && st.podIP !== before.podIP ? st : undefined;
+    }, { timeoutMs: 30_000, what: 'rebooted running in a new sandbox' });
+    expect(after.phase).toBe('Running');
+    expect(after.containerStatuses![0]!.restartCount).toBe(1);
+    expect(after.containerStatuses![0]!.containerID).not.toBe(before.containerStatuses![0]!.containerID);
+    // The status the apiserver accepted names the new address alone.
+    const pod = await c.cp.admin.get<{ status: { podIP: string; podIPs: { ip: string }[] } }>(Pods, 'default', 'rebooted');
+    expect(pod.status.podIPs).toEqual([{ ip: pod.status.podIP }]);
+    expect((await c.agent.runtime.listPodSandbox()).filter((s) => s.metadata.name === 'rebooted').map((s) => s.id)).not.toContain(sandbox!.id);
+    await c.cp.admin.delete(Pods, 'default', 'rebooted');
+    await gone('rebooted');
   });
 });
