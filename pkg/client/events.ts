@@ -39,8 +39,36 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
   } as KubeObject;
 }
 
-/** Records an event, best effort: a lost event never fails the caller. */
+/** Events recorded by this process, by what makes two the same (client-go's EventCorrelator cache). */
+const recorded = new Map<string, { name: string; namespace: string; count: number }>();
+const MAX_RECORDED = 4096;
+
+/**
+ * Records an event, best effort: a lost event never fails the caller. An event the same as
+ * one recorded before (same source, object, type, reason and message) is not written again:
+ * the first one's count goes up and its lastTimestamp moves, as client-go's recorder does, so
+ * `kubectl describe` shows "(x6 over 20s)" instead of six lines.
+ */
 export async function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
   const ev = newEvent(obj, source, type, reason, message);
-  return client.create(Events, ev.metadata!.namespace, ev).catch(() => undefined);
+  const io = ev.involvedObject as { kind: string; namespace?: string; name: string; uid?: string };
+  const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', type, reason, message].join('\u0000');
+  const prev = recorded.get(key);
+  if (prev) {
+    recorded.delete(key);
+    recorded.set(key, prev); // most recently used last
+    try {
+      const patched = await client.patch(Events, prev.namespace, prev.name, { count: prev.count + 1, lastTimestamp: ev.lastTimestamp }, 'merge');
+      prev.count++;
+      return patched;
+    } catch {
+      recorded.delete(key); // gone (expired, deleted): a new one below
+    }
+  }
+  const created = await client.create(Events, ev.metadata!.namespace, ev).catch(() => undefined);
+  if (created) {
+    recorded.set(key, { name: created.metadata!.name!, namespace: ev.metadata!.namespace!, count: 1 });
+    if (recorded.size > MAX_RECORDED) recorded.delete(recorded.keys().next().value!);
+  }
+  return created;
 }
