@@ -1,7 +1,7 @@
 // Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
-import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, Pod, Probe, Secret, Toleration, Volume } from './types.js';
+import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -78,7 +78,21 @@ const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.
 
 /** Mutates `pod` with the defaults Kubernetes applies on create. */
 export function defaultPod(pod: Pod): Pod {
-  const spec = (pod.spec ??= {});
+  const spec = defaultPodSpec((pod.spec ??= {}));
+  const tolerations = (spec.tolerations ??= []);
+  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
+    if (!toleratesNoExecute(tolerations, key)) {
+      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+    }
+  }
+  return pod;
+}
+
+/**
+ * SetDefaults_PodSpec and its containers and volumes: what a pod template gets too (the
+ * tolerations defaultPod adds come from an admission plugin, which templates do not pass).
+ */
+export function defaultPodSpec(spec: PodSpec): PodSpec {
   spec.restartPolicy ||= 'Always';
   spec.dnsPolicy ||= 'ClusterFirst';
   spec.terminationGracePeriodSeconds ??= 30;
@@ -95,13 +109,7 @@ export function defaultPod(pod: Pod): Pod {
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, hostNetwork);
   for (const v of spec.volumes ?? []) defaultVolume(v);
   canonicalize(spec.overhead);
-  const tolerations = (spec.tolerations ??= []);
-  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
-    if (!toleratesNoExecute(tolerations, key)) {
-      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-    }
-  }
-  return pod;
+  return spec;
 }
 
 /** Node defaults: allocatable from capacity, podCIDR and podCIDRs kept in step. */

@@ -10,7 +10,7 @@ export interface KindInfo {
   namespaced: boolean;
   /** Message name in schema.json; the list kind is `${typeName}List`. */
   typeName: string;
-  subresources: ('status' | 'binding' | 'ephemeralcontainers')[];
+  subresources: ('status' | 'binding' | 'ephemeralcontainers' | 'scale')[];
 }
 
 export const API_KINDS: KindInfo[] = [
@@ -21,6 +21,8 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
+  { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, typeName: 'ReplicaSet', subresources: ['status', 'scale'] },
+  { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', namespaced: true, typeName: 'Deployment', subresources: ['status', 'scale'] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -41,10 +43,14 @@ const META_TYPES = new Set([
   'Preconditions',
 ]);
 const COORDINATION_TYPES = new Set(['Lease', 'LeaseSpec', 'LeaseList']);
+const APPS_TYPES = new Set(['ReplicaSet', 'ReplicaSetList', 'ReplicaSetSpec', 'ReplicaSetStatus', 'ReplicaSetCondition', 'Deployment', 'DeploymentList', 'DeploymentSpec', 'DeploymentStrategy', 'RollingUpdateDeployment', 'DeploymentStatus', 'DeploymentCondition']);
+const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
 export function definitionName(typeName: string): string {
   if (META_TYPES.has(typeName)) return `io.k8s.apimachinery.pkg.apis.meta.v1.${typeName}`;
   if (COORDINATION_TYPES.has(typeName)) return `io.k8s.api.coordination.v1.${typeName}`;
+  if (APPS_TYPES.has(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
+  if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
   return `io.k8s.api.core.v1.${typeName}`;
 }

@@ -49,6 +49,10 @@ const REQUIRED: Record<string, string[]> = {
   EventList: ['items'],
   LeaseList: ['items'],
   ConfigMapList: ['items'],
+  ReplicaSetList: ['items'],
+  DeploymentList: ['items'],
+  ReplicaSetSpec: ['selector'],
+  DeploymentSpec: ['selector', 'template'],
   SecretList: ['items'],
   WatchEvent: ['type', 'object'],
 };
@@ -79,6 +83,7 @@ function gvkOf(typeName: string): Schema | undefined {
   const base = typeName.endsWith('List') ? typeName.slice(0, -4) : typeName;
   const k = API_KINDS.find((x) => x.typeName === base);
   if (k) return { 'x-kubernetes-group-version-kind': [{ group: k.group, kind: typeName, version: k.version }] };
+  if (typeName === 'Scale') return { 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] };
   if (typeName === 'Status' || typeName === 'DeleteOptions' || typeName === 'WatchEvent') {
     return { 'x-kubernetes-group-version-kind': [{ group: '', kind: typeName, version: 'v1' }] };
   }
@@ -260,6 +265,22 @@ function pathsFor(k: KindInfo): Record<string, Schema> {
       parameters: itemCommon,
     };
   }
+  if (k.subresources.includes('scale')) {
+    const scale = definitionName('Scale');
+    const sop = (action: string, verb: string, extra: Schema) => ({ ...op(action, opId(verb, k, scope, 'Scale'), extra), 'x-kubernetes-group-version-kind': { group: 'autoscaling', kind: 'Scale', version: 'v1' } });
+    const patch = patchOp(opId('patch', k, scope, 'Scale'));
+    paths[`${coll}/{name}/scale`] = {
+      get: sop('get', 'read', { description: `read scale of the specified ${k.kind}`, responses: responses({ '200': scale }) }),
+      put: sop('put', 'replace', {
+        description: `replace scale of the specified ${k.kind}`,
+        parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+        requestBody: jsonBody(scale),
+        responses: responses({ '200': scale, '201': scale }),
+      }),
+      patch: { ...patch, description: `partially update scale of the specified ${k.kind}`, responses: responses({ '200': scale, '201': scale }), 'x-kubernetes-group-version-kind': { group: 'autoscaling', kind: 'Scale', version: 'v1' } },
+      parameters: itemCommon,
+    };
+  }
   if (k.subresources.includes('binding')) {
     const b = definitionName('Binding');
     paths[`${coll}/{name}/binding`] = {
@@ -297,7 +318,7 @@ function build(gv: string): { doc: Schema; hash: string } | undefined {
   if (cached) return cached;
   const kinds = API_KINDS.filter((k) => groupVersionPath(k.group, k.version) === gv);
   if (!kinds.length) return undefined;
-  const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : [])]);
+  const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : []), ...(k.subresources.includes('scale') ? ['Scale'] : [])]);
   const paths: Record<string, Schema> = {};
   for (const k of kinds) Object.assign(paths, pathsFor(k));
   const doc: Schema = {

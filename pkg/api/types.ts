@@ -152,3 +152,22 @@ export interface KubeList<T = KubeObject> {
   metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number; selfLink?: string };
   items: T[];
 }
+
+export type {
+  PodTemplateSpec,
+  ReplicaSet,
+  ReplicaSetList,
+  ReplicaSetSpec,
+  ReplicaSetStatus,
+  ReplicaSetCondition,
+  Deployment,
+  DeploymentList,
+  DeploymentSpec,
+  DeploymentStrategy,
+  RollingUpdateDeployment,
+  DeploymentStatus,
+  DeploymentCondition,
+  Scale,
+  ScaleSpec,
+  ScaleStatus,
+} from './generated/tskube/api/v1/apps.js';

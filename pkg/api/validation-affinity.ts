@@ -2,7 +2,7 @@
 // terms and tolerations, validated as pkg/apis/core/validation does.
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isValidLabelValue } from './names.js';
-import type { Affinity, NodeSelectorTerm, PodAffinityTerm, Toleration } from './types.js';
+import type { Affinity, LabelSelector, NodeSelectorTerm, PodAffinityTerm, Toleration } from './types.js';
 import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -37,14 +37,21 @@ function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[]
   else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
   for (const k of ['labelSelector', 'namespaceSelector'] as const) {
     const sel = t[k];
-    if (!sel) continue;
-    errs.push(...validateLabels(sel.matchLabels, `${path}.${k}.matchLabels`));
-    (sel.matchExpressions ?? []).forEach((e, i) => {
-      const p = `${path}.${k}.matchExpressions[${i}]`;
-      if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(notSupported(`${p}.operator`, e.operator ?? '', LABEL_SELECTOR_OPS));
-      errs.push(...qualifiedName(e.key, `${p}.key`));
-    });
+    if (sel) errs.push(...validateLabelSelector(sel, `${path}.${k}`));
   }
+  return errs;
+}
+
+/** ValidateLabelSelector: label keys and values, operators, and values only where the operator takes them. */
+export function validateLabelSelector(sel: LabelSelector, path: string): FieldError[] {
+  const errs = validateLabels(sel.matchLabels, `${path}.matchLabels`);
+  (sel.matchExpressions ?? []).forEach((e, i) => {
+    const p = `${path}.matchExpressions[${i}]`;
+    if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(notSupported(`${p}.operator`, e.operator ?? '', LABEL_SELECTOR_OPS));
+    else if ((e.operator === 'In' || e.operator === 'NotIn') && !e.values?.length) errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values?.length) errs.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    errs.push(...qualifiedName(e.key, `${p}.key`));
+  });
   return errs;
 }
 

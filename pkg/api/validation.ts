@@ -11,6 +11,7 @@ export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateA
 export { validatePod, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validatePodEphemeralContainersUpdate, validateTolerations } from './validation-pod.js';
 export { validateContainer } from './validation-container.js';
 export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './validation-config.js';
+export { validateReplicaSet, validateReplicaSetUpdate, validateDeployment, validateDeploymentUpdate } from './validation-apps.js';
 
 const NODE_ADDRESS_TYPES = ['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS'];
 

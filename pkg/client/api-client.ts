@@ -46,6 +46,7 @@ export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 export interface DeleteOpts {
   gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 

@@ -87,6 +87,7 @@ export class GrpcApiClient implements ApiClient {
       gracePeriodSeconds: opts.gracePeriodSeconds,
       preconditionUid: opts.preconditions?.uid ?? '',
       preconditionResourceVersion: opts.preconditions?.resourceVersion ?? '',
+      propagationPolicy: opts.propagationPolicy ?? '',
     });
     return JSON.parse(res.objectJson ?? '{}') as T;
   }

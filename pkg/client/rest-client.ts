@@ -14,6 +14,8 @@ export const Nodes = core('nodes', false);
 export const Namespaces = core('namespaces', false);
 export const Events = core('events');
 export const Leases: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+export const ReplicaSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
+export const Deployments: ResourceRef = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {

@@ -121,6 +121,7 @@ export class GrpcServer {
           {
             ...(req.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: req.gracePeriodSeconds } : {}),
             ...(req.preconditionUid || req.preconditionResourceVersion ? { preconditions: { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } } : {}),
+            ...(req.propagationPolicy ? { propagationPolicy: req.propagationPolicy } : {}),
           },
           undefined,
         );

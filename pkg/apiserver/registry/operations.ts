@@ -33,32 +33,37 @@ export function writableSubresource(r: ResourceInfo, subresource: string | undef
 export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   if (type === 'apply') return serverSideApply(store, namespace, name, patchBody, ctx, subresource);
   const apply = (current: KubeObject): KubeObject => {
-    let next: unknown;
-    try {
-      switch (type) {
-        case 'merge':
-          next = applyMergePatch(current, patchBody);
-          break;
-        case 'json':
-          if (!Array.isArray(patchBody)) throw errors.badRequest('a JSON patch must be an array of operations');
-          next = applyJsonPatch(current, patchBody);
-          break;
-        case 'strategic':
-          next = applyStrategicMergePatch(current, patchBody, store.resource.typeName);
-          break;
-      }
-    } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
-    }
-    if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
-    const obj = next as KubeObject;
+    const obj = applyPatchBody(current, type, patchBody, store.resource.typeName);
     store.decode(obj, ctx);
     const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     return obj;
   };
   return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/** A merge, JSON or strategic merge patch applied to `current` (a `typeName`); 422 if it cannot be. */
+export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string): KubeObject {
+  let next: unknown;
+  try {
+    switch (type) {
+      case 'merge':
+        next = applyMergePatch(current, patchBody);
+        break;
+      case 'json':
+        if (!Array.isArray(patchBody)) throw errors.badRequest('a JSON patch must be an array of operations');
+        next = applyJsonPatch(current, patchBody);
+        break;
+      case 'strategic':
+        next = applyStrategicMergePatch(current, patchBody, typeName);
+        break;
+    }
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
+  }
+  if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
+  return next as KubeObject;
 }
 
 /** Drops nulls: an applied configuration states only the fields its manager wants set. */
@@ -155,7 +160,8 @@ export async function deleteObject(store: Store, namespace: string | undefined, 
   return (await store.delete(namespace, name, opts, ctx)).obj;
 }
 
-export function deleteOptionsFrom(body: Record<string, unknown> | undefined, queryGrace: number | undefined): DeleteOptions {
+export function deleteOptionsFrom(body: Record<string, unknown> | undefined, queryGrace: number | undefined, queryPolicy?: string): DeleteOptions {
+  if (queryPolicy) body = { ...body, propagationPolicy: queryPolicy };
   const opts: DeleteOptions = {};
   if (body && typeof body === 'object') {
     if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
@@ -164,6 +170,18 @@ export function deleteOptionsFrom(body: Record<string, unknown> | undefined, que
     }
     if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
     if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) opts.dryRun = true;
+    const policy = body.propagationPolicy;
+    if (policy !== undefined && policy !== null && policy !== '') {
+      if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+        throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' }]);
+      }
+      if (typeof body.orphanDependents === 'boolean') {
+        throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: policy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
+      }
+      opts.propagationPolicy = policy;
+    } else if (typeof body.orphanDependents === 'boolean') {
+      opts.propagationPolicy = body.orphanDependents ? 'Orphan' : 'Background';
+    }
   }
   if (queryGrace !== undefined) opts.gracePeriodSeconds = queryGrace;
   // Kubernetes treats a negative grace period as "use the minimum".

@@ -40,8 +40,17 @@ export interface ListOptions {
   resourceVersionMatch?: string;
 }
 
+/** Finalizers of the garbage collector: delete the dependents first / orphan them, then the owner goes. */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+export const ORPHAN_FINALIZER = 'orphan';
+
+/** How dependents of a deleted object are treated (the garbage collector acts on it). */
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
+  /** Unset: Background, unless the object already carries the orphan or foregroundDeletion finalizer. */
+  propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }

@@ -16,7 +16,12 @@ import {
   validateObjectMeta,
   validateSecret,
   validateSecretUpdate,
+  validateReplicaSet,
+  validateReplicaSetUpdate,
+  validateDeployment,
+  validateDeploymentUpdate,
 } from '../../api/validation.js';
+import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
 import type { Subresource } from './request-types.js';
@@ -199,7 +204,34 @@ export const secrets = base({
   validateUpdate: (obj, old) => validateSecretUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets];
+/** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
+function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+  return base({
+    name,
+    singularName: kind.toLowerCase(),
+    kind,
+    typeName: kind,
+    group: 'apps',
+    shortNames,
+    categories: ['all'],
+    subresources: ['status', 'scale'],
+    prepareForCreate(obj) {
+      obj.status = {};
+      defaults(obj);
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = old.status;
+      defaults(obj);
+    },
+    validate,
+    validateUpdate,
+  });
+}
+
+export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
+export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, replicasets, deployments];
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
   return allResources.find((r) => r.group === group && r.version === version && r.name === name);

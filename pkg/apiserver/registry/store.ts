@@ -13,7 +13,7 @@ import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../wa
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { updateTracker, type FieldTracker } from './field-manager.js';
 import { clone, deletePath, randomSuffix, setTypeMeta } from './object-helpers.js';
-import type { DeleteOptions, DeleteResult, ListOptions, Mutator, RequestContext, Subresource } from './request-types.js';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type DeleteOptions, type DeleteResult, type ListOptions, type Mutator, type PropagationPolicy, type RequestContext, type Subresource } from './request-types.js';
 
 export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator, RequestContext, Subresource, UserInfo } from './request-types.js';
 export { clone, deletePath } from './object-helpers.js';
@@ -324,14 +324,17 @@ export class Store {
         throw errors.conflict(r.group, r.name, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
       const grace = this.gracePeriod(obj, opts.gracePeriodSeconds);
-      const hasFinalizers = (meta.finalizers?.length ?? 0) > 0;
+      const finalizers = deletionFinalizers(meta.finalizers ?? [], opts.propagationPolicy);
+      const finalizersChange = finalizers.join('\0') !== (meta.finalizers ?? []).join('\0');
+      const hasFinalizers = finalizers.length > 0;
       if (grace > 0 || hasFinalizers) {
         // Graceful: record the request; shorten an earlier one, never lengthen it.
         const next = clone(obj);
         const nm = next.metadata!;
+        if (finalizersChange) nm.finalizers = finalizers;
         const requested = rfc3339(Date.now() + grace * 1000);
         const prevGrace = nm.deletionGracePeriodSeconds;
-        if (nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace) {
+        if (nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace && !finalizersChange) {
           return { deleted: false, obj };
         }
         nm.deletionTimestamp = nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace ? nm.deletionTimestamp : requested;
@@ -410,6 +413,18 @@ export class Store {
       throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
     }
   }
+}
+
+/**
+ * The garbage collector's finalizers after a delete with `policy` (deletionFinalizersForGarbageCollection):
+ * Orphan adds `orphan`, Foreground adds `foregroundDeletion`, Background removes both; no policy keeps them.
+ */
+export function deletionFinalizers(current: string[], policy: PropagationPolicy | undefined): string[] {
+  if (!policy) return current;
+  const rest = current.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  if (policy === 'Orphan') return [...rest, ORPHAN_FINALIZER];
+  if (policy === 'Foreground') return [...rest, FOREGROUND_FINALIZER];
+  return rest;
 }
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };

@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
+import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
@@ -46,6 +47,7 @@ function intParam(q: URLSearchParams, k: string): number | undefined {
 
 export async function handleResource(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): Promise<void> {
   const { store, ctx, query } = r;
+  if (r.subresource === 'scale' && r.resource.subresources.includes('scale')) return scale(req, res, r);
   switch (r.verb) {
     case 'get': {
       writableSubresource(r.resource, r.subresource, 'get');
@@ -230,8 +232,28 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   respondObject(req, res, r, out.created ? 201 : 200, out.obj);
 }
 
+/** GET, PUT and PATCH of the scale subresource (autoscaling/v1 Scale). */
+async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
+  const reply = (obj: KubeObject) => sendJson(res, 200, obj, r.ctx.warnings);
+  switch (r.verb) {
+    case 'get':
+      return reply(await getScale(r.store, r.namespace, r.name!));
+    case 'update':
+      return reply(await replaceScale(r.store, r.namespace, r.name!, await readObject(req), r.ctx));
+    case 'patch': {
+      const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const type = patchTypeOfMedia[media];
+      if (!type) throw errors.unsupportedMediaType(media || '(none)');
+      const raw = await readBody(req);
+      return reply(await patchScale(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx));
+    }
+    default:
+      throw errors.methodNotSupported(`${r.resource.name}/scale`, r.verb);
+  }
+}
+
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req, 64 * 1024);
   const body = raw.length && raw.toString().trim() ? (decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
-  return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'));
+  return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'), q.get('propagationPolicy') ?? undefined);
 }

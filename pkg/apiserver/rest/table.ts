@@ -1,6 +1,7 @@
 // Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, LabelSelector } from '../../api/types.js';
+import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 
 export interface Column {
   name: string;
@@ -106,6 +107,25 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
   return { reason, ready, total, restarts, lastRestart };
 }
 
+// ReplicaSets and Deployments: -o wide adds the template's containers, images and the selector.
+const workloadWide = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
+type Workload = {
+  spec: { replicas?: number; selector?: LabelSelector; template?: { spec?: { containers?: { name?: string; image?: string }[] } } };
+  status: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
+};
+const workload = (o: KubeObject): Workload => ({ spec: (o.spec ?? {}) as Workload['spec'], status: (o.status ?? {}) as Workload['status'] });
+function workloadWideCells(o: KubeObject): string[] {
+  const { spec } = workload(o);
+  const containers = spec.template?.spec?.containers ?? [];
+  let selector = '<none>';
+  try {
+    selector = formatLabelSelector(labelSelectorFromObject(spec.selector)) || '<none>';
+  } catch {
+    // stored selectors are valid
+  }
+  return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
+}
+
 const printers: Record<string, Printer> = {
   pods: {
     columns: [col('Name'), col('Ready'), col('Status'), col('Restarts', 'string'), col('Age'), col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
@@ -157,6 +177,20 @@ const printers: Record<string, Printer> = {
   secrets: {
     columns: [col('Name'), col('Type'), col('Data', 'integer'), col('Age')],
     row: (s, now) => [s.metadata?.name, s.type ?? '', keyCount(s.data), age(s, now)],
+  },
+  deployments: {
+    columns: [col('Name'), col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age'), ...workloadWide],
+    row: (d, now) => {
+      const { spec, status } = workload(d);
+      return [d.metadata?.name, `${status.readyReplicas ?? 0}/${spec.replicas ?? 0}`, status.updatedReplicas ?? 0, status.availableReplicas ?? 0, age(d, now), ...workloadWideCells(d)];
+    },
+  },
+  replicasets: {
+    columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...workloadWide],
+    row: (rs, now) => {
+      const { spec, status } = workload(rs);
+      return [rs.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(rs, now), ...workloadWideCells(rs)];
+    },
   },
 };
 

@@ -1,0 +1,32 @@
+// apps/v1 defaults (SetDefaults_Deployment, SetDefaults_ReplicaSet): replicas 1, the
+// RollingUpdate strategy with 25% surge and unavailability, 10 old ReplicaSets kept, a 600 s
+// progress deadline; the pod template gets the pod spec defaults.
+import { defaultPodSpec } from './defaults.js';
+import type { Deployment, PodTemplateSpec, ReplicaSet } from './types.js';
+
+function defaultTemplate(t: PodTemplateSpec | undefined): void {
+  if (t?.spec) defaultPodSpec(t.spec);
+}
+
+export function defaultReplicaSet(rs: ReplicaSet): ReplicaSet {
+  const spec = (rs.spec ??= {});
+  spec.replicas ??= 1;
+  defaultTemplate(spec.template);
+  return rs;
+}
+
+export function defaultDeployment(d: Deployment): Deployment {
+  const spec = (d.spec ??= {});
+  spec.replicas ??= 1;
+  const strategy = (spec.strategy ??= {});
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const ru = (strategy.rollingUpdate ??= {});
+    ru.maxUnavailable ??= '25%';
+    ru.maxSurge ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultTemplate(spec.template);
+  return d;
+}

@@ -1,0 +1,33 @@
+// IntOrString values that are a count or a percentage of a total (maxSurge, maxUnavailable):
+// validation and scaling as k8s.io/apimachinery/pkg/util/intstr does.
+import { invalid, type FieldError } from './field-error.js';
+
+export type IntOrString = number | string;
+
+const PERCENT = /^[0-9]+%$/;
+
+/** ValidatePositiveIntOrPercent: a non-negative integer or a `N%` string. */
+export function validateIntOrPercent(v: unknown, path: string): FieldError[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? [] : [invalid(path, v, 'must be greater than or equal to 0')];
+  if (typeof v === 'string') {
+    if (PERCENT.test(v)) return [];
+    return [invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+  }
+  return [invalid(path, v, 'must be an integer or percentage (e.g \'5%\')')];
+}
+
+/** The percentage of a `N%` value, or undefined for an integer. */
+export function percentOf(v: IntOrString | undefined): number | undefined {
+  return typeof v === 'string' && PERCENT.test(v) ? Number(v.slice(0, -1)) : undefined;
+}
+
+/** GetScaledValueFromIntOrPercent: an integer as is, a percentage of `total` rounded up or down. */
+export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') return v;
+  const p = percentOf(v);
+  if (p === undefined) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage: ${JSON.stringify(v)}`);
+  const x = (p * total) / 100;
+  return roundUp ? Math.ceil(x) : Math.floor(x);
+}

@@ -1,0 +1,112 @@
+// apps/v1 validation (pkg/apis/apps/validation): ReplicaSet and Deployment specs, their pod
+// templates (validated as pods, under spec.template), selectors and rolling-update parameters.
+import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { percentOf, validateIntOrPercent } from './int-or-percent.js';
+import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
+import type { Deployment, LabelSelector, PodTemplateSpec, ReplicaSet } from './types.js';
+import { validateLabelSelector } from './validation-affinity.js';
+import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { validatePodSpec } from './validation-pod.js';
+
+const isEmptySelector = (s: LabelSelector) => !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
+
+/** The selector is required, not empty, and selects the template's labels. */
+function validateSelectorAndTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec | undefined, path: string, kind: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!selector) {
+    errs.push(required(`${path}.selector`));
+  } else {
+    errs.push(...validateLabelSelector(selector, `${path}.selector`));
+    if (isEmptySelector(selector)) errs.push(invalid(`${path}.selector`, selector, `empty selector is invalid for ${kind}`));
+  }
+  if (!template) {
+    errs.push(required(`${path}.template`));
+    return errs;
+  }
+  const labels = template.metadata?.labels ?? {};
+  if (selector && !errs.length) {
+    let matches = false;
+    try {
+      matches = matchesLabelSelector(labelSelectorFromObject(selector), labels);
+    } catch {
+      // reported by validateLabelSelector
+    }
+    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+  }
+  errs.push(...validatePodTemplateSpecForReplicaSet(template, `${path}.template`));
+  return errs;
+}
+
+/** ValidatePodTemplateSpecForReplicaSet: labels, annotations, the pod spec; restartPolicy Always only. */
+function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: string): FieldError[] {
+  const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
+  errs.push(...validatePodSpec(t.spec, `${path}.spec`));
+  const policy = t.spec?.restartPolicy;
+  if (policy && policy !== 'Always') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['Always']));
+  if (t.spec?.activeDeadlineSeconds != null) errs.push(forbidden(`${path}.spec.activeDeadlineSeconds`, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+  return errs;
+}
+
+export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
+  const s = rs.spec ?? {};
+  return [
+    ...validateObjectMeta(rs.metadata, true, 'metadata'),
+    ...nonNegative(s.replicas, 'spec.replicas'),
+    ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
+    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'replicaset'),
+  ];
+}
+
+const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
+  JSON.stringify(next ?? null) === JSON.stringify(old ?? null) ? [] : [invalid('spec.selector', next ?? null, 'field is immutable')];
+
+export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {
+  return [...validateObjectMetaUpdate(rs.metadata, old.metadata, true), ...validateReplicaSet(rs).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(rs.spec?.selector, old.spec?.selector)];
+}
+
+function validateStrategy(d: Deployment): FieldError[] {
+  const st = d.spec?.strategy ?? {};
+  const path = 'spec.strategy';
+  const errs: FieldError[] = [];
+  if (st.type !== 'Recreate' && st.type !== 'RollingUpdate') {
+    errs.push(notSupported(`${path}.type`, st.type ?? '', ['Recreate', 'RollingUpdate']));
+    return errs;
+  }
+  if (st.type === 'Recreate') {
+    if (st.rollingUpdate) errs.push(forbidden(`${path}.rollingUpdate`, "may not be specified when strategy `type` is 'Recreate'"));
+    return errs;
+  }
+  const ru = st.rollingUpdate;
+  if (!ru) return errs;
+  const p = `${path}.rollingUpdate`;
+  errs.push(...validateIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`), ...validateIntOrPercent(ru.maxSurge, `${p}.maxSurge`));
+  if (errs.length) return errs;
+  if ((percentOf(ru.maxUnavailable) ?? 0) > 100) errs.push(invalid(`${p}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+  const isZero = (v: unknown) => v === undefined || v === 0 || percentOf(v as string) === 0;
+  if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) errs.push(invalid(`${p}.maxUnavailable`, ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
+  return errs;
+}
+
+export function validateDeployment(d: Deployment): FieldError[] {
+  const s = d.spec ?? {};
+  const errs = [
+    ...validateObjectMeta(d.metadata, true, 'metadata'),
+    ...nonNegative(s.replicas, 'spec.replicas'),
+    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'deployment'),
+    ...validateStrategy(d),
+    ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
+    ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'),
+  ];
+  if (s.progressDeadlineSeconds != null) {
+    const before = errs.length;
+    errs.push(...nonNegative(s.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
+    if (errs.length === before && s.progressDeadlineSeconds <= (s.minReadySeconds ?? 0)) {
+      errs.push(invalid('spec.progressDeadlineSeconds', s.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+    }
+  }
+  return errs;
+}
+
+export function validateDeploymentUpdate(d: Deployment, old: Deployment): FieldError[] {
+  return [...validateObjectMetaUpdate(d.metadata, old.metadata, true), ...validateDeployment(d).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(d.spec?.selector, old.spec?.selector)];
+}

@@ -1,0 +1,81 @@
+// The scale subresource of ReplicaSets and Deployments: autoscaling/v1 Scale, read from and
+// written to spec.replicas (what `kubectl scale` GETs, PUTs and PATCHes).
+import { invalid, type FieldError } from '../../api/field-error.js';
+import { decodeStrict } from '../../api/schema-validate.js';
+import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import type { KubeObject, LabelSelector } from '../../api/types.js';
+import * as errors from '../errors.js';
+import { applyPatchBody, type PatchType } from './operations.js';
+import type { RequestContext, Store } from './store.js';
+
+type Replicated = { spec?: { replicas?: number; selector?: LabelSelector }; status?: { replicas?: number } };
+
+/** The Scale of a ReplicaSet or Deployment. */
+export function scaleOf(obj: KubeObject): KubeObject {
+  const o = obj as KubeObject & Replicated;
+  const m = obj.metadata ?? {};
+  let selector = '';
+  try {
+    selector = formatLabelSelector(labelSelectorFromObject(o.spec?.selector));
+  } catch {
+    // a stored selector is valid; nothing to report
+  }
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: o.spec?.replicas ?? 0 },
+    status: { replicas: o.status?.replicas ?? 0, selector },
+  };
+}
+
+function validateScale(scale: KubeObject): FieldError[] {
+  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas)) return [invalid('spec.replicas', replicas, 'must be an integer')];
+  return replicas < 0 ? [invalid('spec.replicas', replicas, 'must be greater than or equal to 0')] : [];
+}
+
+/**
+ * Writes spec.replicas from the Scale `change` makes of the current one; a resourceVersion in
+ * that Scale must be the object's. Returns the new Scale.
+ */
+async function writeScale(store: Store, namespace: string | undefined, name: string, ctx: RequestContext, change: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+  const out = await store.guaranteedUpdate(namespace, name, ctx, undefined, (current) => {
+    const next = change(scaleOf(current));
+    const errs = decodeStrict('Scale', next).filter((e) => e.type !== 'FieldValueUnknown' || ctx.fieldValidation === 'Strict');
+    errs.push(...validateScale(next));
+    if (errs.length) throw errors.invalid('Scale', 'autoscaling', name, errs);
+    const rv = next.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata?.resourceVersion) throw store.conflict(name);
+    const spec = ((current as Replicated).spec ??= {});
+    spec.replicas = (next.spec as { replicas?: number } | undefined)?.replicas ?? 0;
+    return current;
+  });
+  return scaleOf(out);
+}
+
+/** PUT .../scale with a Scale body. */
+export function replaceScale(store: Store, namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+  if ((body.kind && body.kind !== 'Scale') || (body.apiVersion && body.apiVersion !== 'autoscaling/v1')) {
+    throw errors.badRequest(`the body of a scale update must be an autoscaling/v1 Scale, not ${body.apiVersion ?? ''} ${body.kind ?? ''}`.trim());
+  }
+  if (body.metadata?.name && body.metadata.name !== name) throw errors.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+  return writeScale(store, namespace, name, ctx, (current) => ({ ...body, metadata: { ...current.metadata, resourceVersion: body.metadata?.resourceVersion } }));
+}
+
+/** PATCH .../scale: the patch applies to the Scale (merge, JSON or strategic merge). */
+export function patchScale(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext): Promise<KubeObject> {
+  if (type === 'apply') throw errors.unsupportedMediaType('application/apply-patch+yaml');
+  return writeScale(store, namespace, name, ctx, (current) => {
+    const next = applyPatchBody(current, type, patchBody, 'Scale');
+    // A resourceVersion the patch does not state is not a precondition.
+    const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
+    if (next.metadata) next.metadata.resourceVersion = pinned;
+    return next;
+  });
+}
+
+/** GET .../scale. */
+export async function getScale(store: Store, namespace: string | undefined, name: string): Promise<KubeObject> {
+  return scaleOf(await store.get(namespace, name));
+}
