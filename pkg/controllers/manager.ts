@@ -1,13 +1,18 @@
-// The controller manager: node IPAM, node lifecycle and pod GC, run by the leader only.
+// The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet and Deployment
+// controllers and the garbage collector, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Nodes, Pods } from '../client/rest-client.js';
+import { Nodes, Pods, ReplicaSets, Deployments, core } from '../client/rest-client.js';
+import { EventSink } from '../client/event-sink.js';
 import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { collectOrphanedPods } from './pod-gc.js';
+import { ReplicaSetController } from './replicaset.js';
+import { DeploymentController } from './deployment.js';
+import { GarbageCollector } from './garbage-collector.js';
 
 const log = logger('controller-manager');
 
@@ -78,7 +83,22 @@ export class ControllerManager {
       synced = true;
       for (const n of pending.splice(0)) allocate(nodes.get(n.metadata!.name!) ?? n);
     } else nodes.start();
-    pods.start();
+    // Workloads and the garbage collector share one informer per resource.
+    const informers = new Map<string, Informer>([
+      ['pods', pods],
+      ['replicasets', new Informer(this.client, ReplicaSets)],
+      ['deployments', new Informer(this.client, Deployments)],
+      ['configmaps', new Informer(this.client, core('configmaps'))],
+      ['secrets', new Informer(this.client, core('secrets'))],
+    ]);
+    const events = new EventSink();
+    const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
+    const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
+    const gc = new GarbageCollector(this.client, informers);
+    for (const inf of informers.values()) inf.start();
+    await Promise.all([...informers.values()].map((i) => i.hasSynced()));
+    for (const c of [rsController, deployController, gc]) c.start();
+    this.running.push(rsController, deployController, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -86,7 +106,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector'] });
   }
 
   private stopControllers(): void {

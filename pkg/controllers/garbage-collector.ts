@@ -1,0 +1,220 @@
+// The garbage collector (kube-controller-manager's garbagecollector): ownerReferences make a
+// graph of owners and dependents. A dependent whose owners are all gone (by uid) is deleted;
+// references to owners that are gone are dropped when a live owner remains. An owner deleted
+// with propagationPolicy Orphan carries the `orphan` finalizer: its dependents lose their
+// references to it, then the finalizer goes (and so does the owner). With Foreground it
+// carries `foregroundDeletion`: its dependents are deleted (foreground too), and the finalizer
+// goes once no dependent that blocks owner deletion is left.
+import type { KubeObject, OwnerReference } from '../api/types.js';
+import type { ApiClient, ResourceRef } from '../client/api-client.js';
+import { Informer, keyOf } from '../client/informer.js';
+import { StatusError } from '../client/rest-client.js';
+import { logger } from '../util/log.js';
+import { WorkQueue } from './work-queue.js';
+
+const log = logger('garbage-collector');
+
+export const FOREGROUND = 'foregroundDeletion';
+export const ORPHAN = 'orphan';
+
+/** A resource the collector watches, with the apiVersion and kind owner references name it by. */
+export interface Monitored {
+  ref: ResourceRef;
+  apiVersion: string;
+  kind: string;
+}
+
+const core = (resource: string, kind: string, namespaced = true): Monitored => ({ ref: { group: '', version: 'v1', resource, namespaced }, apiVersion: 'v1', kind });
+const apps = (resource: string, kind: string): Monitored => ({ ref: { group: 'apps', version: 'v1', resource, namespaced: true }, apiVersion: 'apps/v1', kind });
+
+export const defaultMonitored: Monitored[] = [core('pods', 'Pod'), core('configmaps', 'ConfigMap'), core('secrets', 'Secret'), apps('replicasets', 'ReplicaSet'), apps('deployments', 'Deployment')];
+/** Owners the collector can look up without watching them. */
+const lookupOnly: Monitored[] = [core('nodes', 'Node', false), core('namespaces', 'Namespace', false)];
+
+type OwnerState = 'absent' | 'solid' | 'waiting';
+
+const hasFinalizer = (o: KubeObject, f: string) => !!o.metadata?.finalizers?.includes(f);
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+export class GarbageCollector {
+  readonly queue: WorkQueue;
+  /** owner uid -> dependents' queue keys (`kind|ns/name`). */
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly byUid = new Map<string, { m: Monitored; obj: KubeObject }>();
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly informers: Map<string, Informer>,
+    private readonly monitored: Monitored[] = defaultMonitored,
+  ) {
+    this.queue = new WorkQueue('garbage-collector', (key) => this.process(key));
+    for (const m of monitored) {
+      const inf = informers.get(m.ref.resource);
+      if (!inf) throw new Error(`garbage collector: no informer for ${m.ref.resource}`);
+      inf.on({
+        add: (o) => this.observe(m, o, undefined),
+        update: (o, old) => this.observe(m, o, old),
+        delete: (o) => this.forget(m, o),
+      });
+    }
+  }
+
+  start(): void {
+    for (const m of this.monitored) for (const o of this.informers.get(m.ref.resource)!.list()) this.observe(m, o, undefined);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private key(m: Monitored, o: KubeObject): string {
+    return `${m.kind}|${keyOf(o)}`;
+  }
+
+  private observe(m: Monitored, o: KubeObject, old: KubeObject | undefined): void {
+    const uid = o.metadata!.uid!;
+    const k = this.key(m, o);
+    this.byUid.set(uid, { m, obj: o });
+    for (const r of old?.metadata?.ownerReferences ?? []) {
+      this.dependents.get(r.uid!)?.delete(k);
+      // An owner in foreground deletion may have lost a blocking dependent.
+      this.enqueueUid(r.uid!);
+    }
+    for (const r of o.metadata?.ownerReferences ?? []) {
+      let set = this.dependents.get(r.uid!);
+      if (!set) this.dependents.set(r.uid!, (set = new Set()));
+      set.add(k);
+    }
+    if (o.metadata?.ownerReferences?.length || (o.metadata?.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN)))) this.queue.add(k);
+    if (o.metadata?.deletionTimestamp) for (const r of o.metadata.ownerReferences ?? []) this.enqueueUid(r.uid!);
+  }
+
+  private forget(m: Monitored, o: KubeObject): void {
+    const uid = o.metadata!.uid!;
+    const k = this.key(m, o);
+    this.byUid.delete(uid);
+    for (const r of o.metadata?.ownerReferences ?? []) {
+      this.dependents.get(r.uid!)?.delete(k);
+      this.enqueueUid(r.uid!);
+    }
+    // Its dependents lost an owner.
+    for (const dk of this.dependents.get(uid) ?? []) this.queue.add(dk);
+  }
+
+  private enqueueUid(uid: string): void {
+    const o = this.byUid.get(uid);
+    if (o) this.queue.add(this.key(o.m, o.obj));
+  }
+
+  private lookup(key: string): { m: Monitored; obj: KubeObject } | undefined {
+    const [kind, rest] = key.split('|') as [string, string];
+    const m = this.monitored.find((x) => x.kind === kind);
+    const obj = m && this.informers.get(m.ref.resource)!.get(rest);
+    return m && obj ? { m, obj } : undefined;
+  }
+
+  private dependentsOf(uid: string): { m: Monitored; obj: KubeObject; ref: OwnerReference }[] {
+    const out: { m: Monitored; obj: KubeObject; ref: OwnerReference }[] = [];
+    for (const dk of this.dependents.get(uid) ?? []) {
+      const d = this.lookup(dk);
+      const ref = d?.obj.metadata?.ownerReferences?.find((r) => r.uid === uid);
+      if (d && ref) out.push({ ...d, ref });
+    }
+    return out;
+  }
+
+  async process(key: string): Promise<void> {
+    const item = this.lookup(key);
+    if (!item) return;
+    const { m, obj } = item;
+    if (obj.metadata?.deletionTimestamp) {
+      if (hasFinalizer(obj, ORPHAN)) return this.orphanDependents(m, obj);
+      if (hasFinalizer(obj, FOREGROUND)) return this.deleteDependentsFirst(m, obj);
+    }
+    if (obj.metadata?.ownerReferences?.length) await this.attemptToDelete(m, obj);
+  }
+
+  /** attemptToDeleteItem: classify owners as absent, solid or waiting for their dependents. */
+  private async attemptToDelete(m: Monitored, obj: KubeObject): Promise<void> {
+    if (obj.metadata?.deletionTimestamp) return;
+    const owners = obj.metadata?.ownerReferences ?? [];
+    const states = await Promise.all(owners.map((r) => this.ownerState(r, obj.metadata?.namespace)));
+    const dangling = owners.filter((_, i) => states[i] === 'absent');
+    const waiting = owners.filter((_, i) => states[i] === 'waiting');
+    const solid = owners.filter((_, i) => states[i] === 'solid');
+    if (solid.length) {
+      if (!dangling.length && !waiting.length) return;
+      // Keep the object for its live owners; drop the references to the others.
+      const gone = new Set([...dangling, ...waiting].map((r) => r.uid));
+      await this.patchOwners(m, obj, owners.filter((r) => !gone.has(r.uid)));
+      return;
+    }
+    // Owners waiting for their dependents: this one goes in the foreground too if it has dependents of its own.
+    const policy = waiting.length && this.dependentsOf(obj.metadata!.uid!).length ? 'Foreground' : hasFinalizer(obj, ORPHAN) ? 'Orphan' : hasFinalizer(obj, FOREGROUND) ? 'Foreground' : 'Background';
+    log.info('deleting object whose owners are gone', { object: `${m.kind} ${keyOf(obj)}`, policy });
+    await this.delete(m, obj, policy);
+  }
+
+  /** Whether the owner a reference names exists with that uid, and whether it waits for its dependents. */
+  private async ownerState(r: OwnerReference, namespace: string | undefined): Promise<OwnerState> {
+    const cached = this.byUid.get(r.uid!)?.obj;
+    if (cached) return cached.metadata?.deletionTimestamp && hasFinalizer(cached, FOREGROUND) ? 'waiting' : 'solid';
+    const m = [...this.monitored, ...lookupOnly].find((x) => x.kind === r.kind && groupOf(x.apiVersion) === groupOf(r.apiVersion ?? ''));
+    // A kind the collector does not know cannot be looked up: never delete on its account.
+    if (!m) return 'solid';
+    try {
+      const live = await this.client.get(m.ref, m.ref.namespaced ? namespace : undefined, r.name!);
+      if (live.metadata?.uid !== r.uid) return 'absent';
+      return live.metadata?.deletionTimestamp && hasFinalizer(live, FOREGROUND) ? 'waiting' : 'solid';
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return 'absent';
+      throw e;
+    }
+  }
+
+  private async orphanDependents(m: Monitored, owner: KubeObject): Promise<void> {
+    const uid = owner.metadata!.uid!;
+    for (const d of this.dependentsOf(uid)) {
+      await this.patchOwners(d.m, d.obj, (d.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid));
+    }
+    await this.removeFinalizer(m, owner, ORPHAN);
+  }
+
+  private async deleteDependentsFirst(m: Monitored, owner: KubeObject): Promise<void> {
+    const deps = this.dependentsOf(owner.metadata!.uid!);
+    for (const d of deps) {
+      if (d.obj.metadata?.deletionTimestamp) continue;
+      // A dependent with other live owners only loses this reference (attemptToDelete).
+      await this.attemptToDelete(d.m, d.obj);
+    }
+    const blocking = deps.filter((d) => d.ref.blockOwnerDeletion);
+    if (!blocking.length) await this.removeFinalizer(m, owner, FOREGROUND);
+  }
+
+  private async delete(m: Monitored, obj: KubeObject, policy: 'Foreground' | 'Background' | 'Orphan'): Promise<void> {
+    try {
+      await this.client.delete(m.ref, obj.metadata?.namespace, obj.metadata!.name!, { propagationPolicy: policy, preconditions: { uid: obj.metadata!.uid } });
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
+    }
+  }
+
+  private async patchOwners(m: Monitored, obj: KubeObject, owners: OwnerReference[]): Promise<void> {
+    const meta = obj.metadata!;
+    try {
+      await this.client.patch(m.ref, meta.namespace, meta.name!, { metadata: { uid: meta.uid, resourceVersion: meta.resourceVersion, ownerReferences: owners.length ? owners : null } }, 'merge');
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+    }
+  }
+
+  private async removeFinalizer(m: Monitored, obj: KubeObject, finalizer: string): Promise<void> {
+    const meta = obj.metadata!;
+    const rest = (meta.finalizers ?? []).filter((f) => f !== finalizer);
+    try {
+      await this.client.patch(m.ref, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, finalizers: rest.length ? rest : null } }, 'merge');
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// A rate-limited work queue in the manner of client-go's workqueue: a key is queued at most
+// once, never handed to two workers at the same time (a key added while being processed is
+// queued again when it is done), and a key whose sync failed comes back after a per-key
+// exponential backoff (5 ms doubling to 1000 s) until it succeeds and is forgotten.
+import { logger } from '../util/log.js';
+
+const log = logger('work-queue');
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Keys synced at once. */
+  workers?: number;
+}
+
+enum State {
+  Running,
+  Stopped,
+}
+
+/** Invariants: a key is in at most one of `queued` and `processing`, except when re-added (`dirty`) during processing. */
+export class WorkQueue {
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private state = State.Running;
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly sync: (key: string) => Promise<void>,
+    private readonly opts: WorkQueueOptions = {},
+  ) {}
+
+  add(key: string): void {
+    if (this.state !== State.Running) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.pump();
+  }
+
+  /** Adds `key` after `ms` (a later addAfter of the same key does not delay an earlier one). */
+  addAfter(key: string, ms: number): void {
+    if (this.state !== State.Running) return;
+    if (ms <= 0) return this.add(key);
+    if (this.timers.has(key)) return;
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, ms),
+    );
+  }
+
+  /** Re-adds a failed key after its backoff. */
+  addRateLimited(key: string): void {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = Math.min((this.opts.baseDelayMs ?? 5) * 2 ** n, this.opts.maxDelayMs ?? 1_000_000);
+    this.addAfter(key, delay);
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  get length(): number {
+    return this.queued.size;
+  }
+
+  /** Resolves when nothing is queued or being processed (timers aside); for tests. */
+  idle(): Promise<void> {
+    if (!this.queued.size && !this.active) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.state = State.Stopped;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.queued.clear();
+    this.dirty.clear();
+  }
+
+  private pump(): void {
+    const workers = this.opts.workers ?? 5;
+    while (this.state === State.Running && this.active < workers && this.queued.size) {
+      const key = this.queued.values().next().value as string;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.active++;
+      void this.run(key);
+    }
+    if (!this.queued.size && !this.active) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await this.sync(key);
+      this.forget(key);
+    } catch (e) {
+      log.warn('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
+      this.addRateLimited(key);
+    } finally {
+      this.processing.delete(key);
+      this.active--;
+      if (this.dirty.delete(key)) this.add(key);
+      this.pump();
+    }
+  }
+}
