@@ -84,6 +84,7 @@ export function invalid(kind: string, group: string, name: string, errs: FieldEr
     const msg = `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${errs.map(formatFieldError).join(', ')}`;
     return new ApiError(400, 'BadRequest', msg, { name, group, kind, causes });
   }
-  const msg = `${kind} "${name}" is invalid: ${errs.length === 1 ? formatFieldError(errs[0]!) : `[${errs.map(formatFieldError).join(', ')}]`}`;
+  // Kubernetes qualifies the kind by its group: Deployment.apps "web" is invalid.
+  const msg = `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${errs.length === 1 ? formatFieldError(errs[0]!) : `[${errs.map(formatFieldError).join(', ')}]`}`;
   return new ApiError(422, 'Invalid', msg, { name, group, kind, causes });
 }

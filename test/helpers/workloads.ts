@@ -1,0 +1,51 @@
+// Manifests and a fake kubelet for workload tests: a Deployment or ReplicaSet of one busybox
+// container, and marking pods Running and Ready through the status subresource as a node agent
+// would (so controller tests need no containers).
+import type { KubeObject } from '../../pkg/api/types.js';
+import { Pods, type RestClient } from '../../pkg/client/rest-client.js';
+
+export function replicaSet(name: string, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } } },
+  };
+}
+
+export function deployment(name: string, replicas = 2, spec: Record<string, unknown> = {}): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }, ...spec },
+  };
+}
+
+/** Marks a pod Running and Ready (ready since `readySince`), as a node agent reports it. */
+export async function markReady(client: RestClient, p: KubeObject, readySince = new Date()): Promise<void> {
+  const t = readySince.toISOString().replace(/\.\d+Z$/, 'Z');
+  const status = {
+    ...(p.status as object),
+    phase: 'Running',
+    conditions: [
+      { type: 'Ready', status: 'True', lastTransitionTime: t },
+      { type: 'ContainersReady', status: 'True', lastTransitionTime: t },
+    ],
+  };
+  await client.update(Pods, p.metadata!.namespace, p.metadata!.name!, { ...p, status }, 'status');
+}
+
+/** Marks every not-yet-ready, not-deleting pod matching `selector` ready; returns how many. */
+export async function readyAll(client: RestClient, selector: string, namespace = 'default'): Promise<number> {
+  const { items } = await client.list(Pods, namespace, { labelSelector: selector });
+  let n = 0;
+  for (const p of items) {
+    const ready = ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    if (ready || p.metadata?.deletionTimestamp) continue;
+    await markReady(client, p).catch(() => undefined);
+    n++;
+  }
+  return n;
+}
