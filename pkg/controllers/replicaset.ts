@@ -188,16 +188,27 @@ export class ReplicaSetController {
     const now = Date.now();
     const status = replicaSetStatus(rs, pods, now);
     if (JSON.stringify(status) !== JSON.stringify(rs.status ?? {})) {
-      try {
-        await this.client.update(ReplicaSets, ns, rs.metadata!.name!, { ...rs, status }, 'status');
-      } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
-      }
+      await this.updateStatus(rs, status);
     }
     if (manageError) throw manageError;
     // Ready pods not yet available are looked at again when minReadySeconds have passed.
     const min = rs.spec?.minReadySeconds ?? 0;
     if (min > 0 && status.readyReplicas !== status.availableReplicas) this.queue.addAfter(key, min * 1000);
+  }
+
+  /** updateReplicaSetStatus: on a conflict, once more against a fresh read (the cache may lag our own writes). */
+  private async updateStatus(rs: RS, status: NonNullable<ReplicaSet['status']>): Promise<void> {
+    const ns = rs.metadata!.namespace!;
+    const name = rs.metadata!.name!;
+    try {
+      await this.client.update(ReplicaSets, ns, name, { ...rs, status }, 'status');
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return;
+      if (!(e instanceof StatusError && e.code === 409)) throw e;
+      const fresh = await this.client.get<RS>(ReplicaSets, ns, name);
+      if (fresh.metadata?.uid !== rs.metadata?.uid) return;
+      await this.client.update(ReplicaSets, ns, name, { ...fresh, status }, 'status');
+    }
   }
 
   private async manageReplicas(key: string, rs: RS, pods: P[]): Promise<void> {

@@ -107,7 +107,9 @@ export class WorkQueue {
       await this.sync(key);
       this.forget(key);
     } catch (e) {
-      log.warn('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
+      // A conflict (409) is optimistic concurrency at work: the retry reads the newer object.
+      const conflict = (e as { code?: unknown }).code === 409;
+      log[conflict ? 'debug' : 'warn']('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
       this.addRateLimited(key);
     } finally {
       this.processing.delete(key);

@@ -1,0 +1,105 @@
+// The ReplicaSet controller against a real apiserver+etcd: pods created from the template with
+// a controller reference, status from pod readiness (pods are marked Ready through the status
+// subresource as a node agent would), scale down deleting the least valuable pods first,
+// adoption of matching orphans and release of pods whose labels stop matching.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { Events, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { eventually, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { markReady, replicaSet } from '../helpers/workloads.js';
+
+let cp: TestControlPlane;
+let cm: ControllerManager;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
+  await cm.start();
+});
+afterAll(async () => {
+  await cm?.stop();
+  await cp?.stop();
+});
+
+const podsOf = async (selector: string) => (await cp.admin.list(Pods, 'default', { labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+const status = async (name: string) => (await cp.admin.get(ReplicaSets, 'default', name)).status as Record<string, number>;
+
+describe('ReplicaSet controller', () => {
+  it('creates pods named <rs>-<5 chars> that the ReplicaSet controls, and reports their readiness', async () => {
+    const rs = await cp.admin.create(ReplicaSets, 'default', replicaSet('web', 3));
+    const pods = await eventually(async () => ((await podsOf('app=web')).length === 3 ? podsOf('app=web') : undefined));
+    for (const p of pods) {
+      expect(p.metadata?.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      expect(p.metadata?.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+      expect((p.spec as { containers: { image: string }[] }).containers[0]!.image).toBe('busybox:1.36');
+    }
+    await markReady(cp.admin, pods[0]!);
+    await markReady(cp.admin, pods[1]!);
+    const st = await eventually(async () => {
+      const s = await status('web');
+      return s.readyReplicas === 2 ? s : undefined;
+    });
+    expect(st).toEqual({ replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 });
+    const events = await eventually(async () => {
+      const evs = (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=web,reason=SuccessfulCreate' })).items;
+      return evs.length === 3 ? evs : undefined;
+    });
+    expect(events[0]).toMatchObject({ involvedObject: { kind: 'ReplicaSet', name: 'web' }, type: 'Normal' });
+    expect(String(events[0]!.message)).toMatch(/^Created pod: web-/);
+  });
+
+  it('replaces a deleted pod, and on scale down deletes the not-ready pod before ready ones', async () => {
+    const before = await podsOf('app=web');
+    const notReady = before.find((p) => !((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'))!;
+    const ready = before.filter((p) => p !== notReady);
+    await cp.admin.delete(Pods, 'default', ready[0]!.metadata!.name!);
+    const after = await eventually(async () => {
+      const ps = await podsOf('app=web');
+      return ps.length === 3 && !ps.some((p) => p.metadata?.name === ready[0]!.metadata!.name) ? ps : undefined;
+    });
+    const fresh = after.find((p) => !before.some((b) => b.metadata?.uid === p.metadata?.uid))!;
+    expect(fresh).toBeDefined();
+    // ready[1] is the only ready pod: scaling to 1 keeps it.
+    await cp.admin.patch(ReplicaSets, 'default', 'web', { spec: { replicas: 1 } }, 'merge', 'scale');
+    const left = await eventually(async () => {
+      const ps = await podsOf('app=web');
+      return ps.length === 1 ? ps : undefined;
+    });
+    expect(left[0]!.metadata?.uid).toBe(ready[1]!.metadata?.uid);
+    await sleep(300);
+    expect(await podsOf('app=web')).toHaveLength(1);
+    await eventually(async () => (await status('web')).replicas === 1);
+  });
+
+  it('adopts a matching orphan pod and releases a pod whose labels stop matching', async () => {
+    const rs = await cp.admin.create(ReplicaSets, 'default', replicaSet('adopt', 2));
+    await eventually(async () => (await podsOf('app=adopt')).length === 2);
+    // An orphan with the labels: adopted, and one pod too many is deleted.
+    await cp.admin.create(Pods, 'default', pod('orphan', { metadata: { name: 'orphan', labels: { app: 'adopt' } } }));
+    await eventually(async () => {
+      const ps = await podsOf('app=adopt');
+      return ps.length === 2 && ps.every((p) => p.metadata?.ownerReferences?.[0]?.uid === rs.metadata?.uid);
+    });
+    // A pod relabelled out of the selector is released and replaced.
+    const [victim] = await podsOf('app=adopt');
+    await cp.admin.patch(Pods, 'default', victim!.metadata!.name!, { metadata: { labels: { app: 'elsewhere' } } });
+    const released = await eventually(async () => {
+      const p = await cp.admin.get(Pods, 'default', victim!.metadata!.name!);
+      return p.metadata?.ownerReferences === undefined ? p : undefined;
+    });
+    expect(released.metadata?.labels).toEqual({ app: 'elsewhere' });
+    await eventually(async () => (await podsOf('app=adopt')).length === 2);
+  });
+
+  it('never creates more pods than asked for while the informer lags (expectations)', async () => {
+    await cp.admin.create(ReplicaSets, 'default', replicaSet('burst', 20));
+    await eventually(async () => (await podsOf('app=burst')).length === 20, { timeoutMs: 20_000 });
+    // Poke the ReplicaSet repeatedly while pods are arriving: no extra pods appear.
+    for (let i = 0; i < 5; i++) await cp.admin.patch(ReplicaSets, 'default', 'burst', { metadata: { labels: { poke: String(i) } } });
+    await sleep(1000);
+    expect(await podsOf('app=burst')).toHaveLength(20);
+  });
+});
+
+export type { KubeObject };
