@@ -205,8 +205,11 @@ export class ReplicaSetController {
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) return;
       if (!(e instanceof StatusError && e.code === 409)) throw e;
-      const fresh = await this.client.get<RS>(ReplicaSets, ns, name);
-      if (fresh.metadata?.uid !== rs.metadata?.uid) return;
+      const fresh = await this.client.get<RS>(ReplicaSets, ns, name).catch((err) => {
+        if (err instanceof StatusError && err.code === 404) return undefined;
+        throw err;
+      });
+      if (fresh?.metadata?.uid !== rs.metadata?.uid) return;
       await this.client.update(ReplicaSets, ns, name, { ...fresh, status }, 'status');
     }
   }

@@ -1,0 +1,92 @@
+// The garbage collector against a real apiserver+etcd: Background deletion of a Deployment
+// removes its ReplicaSets and pods; Foreground keeps the owner (finalizer foregroundDeletion)
+// until its blocking dependents are gone; Orphan strips the dependents' references and keeps
+// them; a dependent whose owner no longer exists (by uid) is deleted, and one with a live owner
+// left only loses the dangling reference.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { core, Deployments, Pods, ReplicaSets, StatusError } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { eventually, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { deployment, replicaSet } from '../helpers/workloads.js';
+
+const ConfigMaps = core('configmaps');
+let cp: TestControlPlane;
+let cm: ControllerManager;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
+  await cm.start();
+});
+afterAll(async () => {
+  await cm?.stop();
+  await cp?.stop();
+});
+
+const count = async (ref: typeof Pods, selector: string) => (await cp.admin.list(ref, 'default', { labelSelector: selector })).items.length;
+const gone = async (ref: typeof Pods, name: string) => {
+  try {
+    await cp.admin.get(ref, 'default', name);
+    return false;
+  } catch (e) {
+    return e instanceof StatusError && e.code === 404;
+  }
+};
+const ownedConfigMap = (name: string, owners: KubeObject[], extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ownerReferences: owners.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata!.name, uid: o.metadata!.uid, blockOwnerDeletion: true })), ...extra },
+  data: { k: 'v' },
+});
+
+describe('garbage collector', () => {
+  it('Background: deleting a Deployment removes its ReplicaSet and pods', async () => {
+    await cp.admin.create(Deployments, 'default', deployment('bg', 2));
+    await eventually(async () => (await count(Pods, 'app=bg')) === 2 && (await count(ReplicaSets, 'app=bg')) === 1);
+    await cp.admin.delete(Deployments, 'default', 'bg', { propagationPolicy: 'Background' });
+    await eventually(async () => (await count(Pods, 'app=bg')) === 0 && (await count(ReplicaSets, 'app=bg')) === 0, { what: 'dependents of bg gone' });
+  });
+
+  it('Foreground: the owner stays, with foregroundDeletion, until its blocking dependents are gone', async () => {
+    const rs = await cp.admin.create(ReplicaSets, 'default', replicaSet('fg', 2));
+    await eventually(async () => (await count(Pods, 'app=fg')) === 2);
+    // A dependent that cannot go yet (its own finalizer) holds the owner.
+    await cp.admin.create(ConfigMaps, 'default', ownedConfigMap('fg-hold', [rs], { finalizers: ['example.com/hold'] }));
+    const deleting = await cp.admin.delete(ReplicaSets, 'default', 'fg', { propagationPolicy: 'Foreground' });
+    expect(deleting.metadata?.finalizers).toContain('foregroundDeletion');
+    await eventually(async () => (await count(Pods, 'app=fg')) === 0, { what: 'pods of fg deleted' });
+    const held = await eventually(async () => {
+      const c = await cp.admin.get(ConfigMaps, 'default', 'fg-hold');
+      return c.metadata?.deletionTimestamp ? c : undefined;
+    });
+    await sleep(300);
+    expect((await cp.admin.get(ReplicaSets, 'default', 'fg')).metadata?.finalizers).toEqual(['foregroundDeletion']);
+    await cp.admin.patch(ConfigMaps, 'default', 'fg-hold', { metadata: { resourceVersion: held.metadata?.resourceVersion, finalizers: null } });
+    await eventually(() => gone(ReplicaSets, 'fg'), { what: 'fg gone after its last dependent' });
+    expect(await gone(ConfigMaps, 'fg-hold')).toBe(true);
+  });
+
+  it('Orphan: dependents lose their reference and stay; the owner goes', async () => {
+    await cp.admin.create(ReplicaSets, 'default', replicaSet('orph', 2));
+    await eventually(async () => (await count(Pods, 'app=orph')) === 2);
+    await cp.admin.delete(ReplicaSets, 'default', 'orph', { propagationPolicy: 'Orphan' });
+    await eventually(() => gone(ReplicaSets, 'orph'), { what: 'orph gone' });
+    const pods = (await cp.admin.list(Pods, 'default', { labelSelector: 'app=orph' })).items;
+    expect(pods).toHaveLength(2);
+    for (const p of pods) expect(p.metadata?.ownerReferences).toBeUndefined();
+  });
+
+  it('deletes a dependent whose owner does not exist (by uid), and drops only the dangling reference when a live owner remains', async () => {
+    const live = await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live-owner' } });
+    const ghost = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live-owner', uid: '00000000-0000-0000-0000-000000000000' } };
+    await cp.admin.create(ConfigMaps, 'default', ownedConfigMap('dangling', [ghost]));
+    await cp.admin.create(ConfigMaps, 'default', ownedConfigMap('half', [ghost, live]));
+    await eventually(() => gone(ConfigMaps, 'dangling'), { what: 'dangling dependent collected' });
+    const half = await eventually(async () => {
+      const c = await cp.admin.get(ConfigMaps, 'default', 'half');
+      return c.metadata?.ownerReferences?.length === 1 ? c : undefined;
+    });
+    expect(half.metadata?.ownerReferences?.[0]?.uid).toBe(live.metadata?.uid);
+  });
+});
