@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject, Pod } from '../api/types.js';
+import { Expectations } from './expectations.js';
+import { isPodAvailable, podsToDelete } from './pod-ranking.js';
+
+type P = Pod & KubeObject;
+function p(name: string, o: { node?: string; phase?: string; readySince?: string; created?: string; restarts?: number } = {}): P {
+  return {
+    metadata: { name, creationTimestamp: o.created ?? '2026-01-01T00:00:00Z' },
+    spec: { nodeName: o.node },
+    status: {
+      phase: o.phase ?? 'Pending',
+      conditions: o.readySince ? [{ type: 'Ready', status: 'True', lastTransitionTime: o.readySince }] : [],
+      containerStatuses: [{ name: 'c', restartCount: o.restarts ?? 0 }],
+    },
+  } as P;
+}
+
+describe('podsToDelete', () => {
+  it('ranks unscheduled < pending < not ready < ready, then newer-ready, more restarts, newer first', () => {
+    const pods = [
+      p('ready-old', { node: 'n1', phase: 'Running', readySince: '2026-01-01T00:00:00Z' }),
+      p('ready-new', { node: 'n2', phase: 'Running', readySince: '2026-01-02T00:00:00Z' }),
+      p('running-not-ready', { node: 'n3', phase: 'Running' }),
+      p('pending', { node: 'n4', phase: 'Pending' }),
+      p('unscheduled'),
+    ];
+    expect(podsToDelete(pods, 5).map((x) => x.metadata!.name)).toEqual(['unscheduled', 'pending', 'running-not-ready', 'ready-new', 'ready-old']);
+    expect(podsToDelete(pods, 2).map((x) => x.metadata!.name)).toEqual(['unscheduled', 'pending']);
+  });
+
+  it('prefers pods doubled up on a node, then restarts, then the newest', () => {
+    const t = '2026-01-01T00:00:00Z';
+    const pods = [
+      p('alone', { node: 'a', phase: 'Running', readySince: t }),
+      p('shared-1', { node: 'b', phase: 'Running', readySince: t }),
+      p('shared-2', { node: 'b', phase: 'Running', readySince: t }),
+    ];
+    expect(podsToDelete(pods, 3).map((x) => x.metadata!.name).at(-1)).toBe('alone');
+    const flaky = [p('steady', { phase: 'Running', node: 'x', restarts: 0 }), p('flaky', { phase: 'Running', node: 'y', restarts: 5 })];
+    expect(podsToDelete(flaky, 1)[0]!.metadata!.name).toBe('flaky');
+    const ages = [p('old', { created: '2026-01-01T00:00:00Z' }), p('new', { created: '2026-01-03T00:00:00Z' })];
+    expect(podsToDelete(ages, 1)[0]!.metadata!.name).toBe('new');
+  });
+
+  it('counts a pod available only after minReadySeconds of readiness', () => {
+    const pod = p('x', { phase: 'Running', readySince: '2026-01-01T00:00:00Z' });
+    const at = Date.parse('2026-01-01T00:00:05Z');
+    expect(isPodAvailable(pod, 0, at)).toBe(true);
+    expect(isPodAvailable(pod, 10, at)).toBe(false);
+    expect(isPodAvailable(pod, 5, at)).toBe(true);
+  });
+});
+
+describe('Expectations', () => {
+  it('holds a key until every expected create and delete is observed, or they expire', () => {
+    let now = 0;
+    const e = new Expectations(() => now);
+    expect(e.satisfied('k')).toBe(true);
+    e.expectCreations('k', 2);
+    e.creationObserved('k');
+    expect(e.satisfied('k')).toBe(false);
+    e.creationObserved('k');
+    expect(e.satisfied('k')).toBe(true);
+    e.expectDeletions('k', ['u1', 'u2']);
+    e.deletionObserved('k', 'u1');
+    e.deletionObserved('k', 'u1');
+    expect(e.satisfied('k')).toBe(false);
+    now = 6 * 60 * 1000;
+    expect(e.satisfied('k')).toBe(true);
+  });
+});
