@@ -27,6 +27,9 @@ describe('computeHash', () => {
     withHash.metadata!.labels![u.POD_TEMPLATE_HASH] = 'abc';
     expect(u.equalIgnoreHash(withHash, template('x'))).toBe(true);
     expect(u.equalIgnoreHash(withHash, template('y'))).toBe(false);
+    // As kubectl rollout undo sends a template back: Go's nulls and empty structs.
+    const fromGo = { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x', resources: {} }] } } as unknown as PodTemplateSpec;
+    expect(u.equalIgnoreHash(withHash, fromGo)).toBe(true);
   });
 });
 

@@ -16,12 +16,18 @@ export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
 /** Annotations the controller owns, never copied from the Deployment to its ReplicaSets. */
 const SKIPPED_ANNOTATIONS = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, 'deprecated.deployment.rollback.to']);
 
-/** JSON with object keys sorted: the same template always gives the same text. */
+/**
+ * JSON with object keys sorted and null, empty-object and empty-array fields left out, so the
+ * same template gives the same text however a client spelled it (kubectl rollout undo sends
+ * Go's `creationTimestamp: null` and `resources: {}`).
+ */
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+    const entries = Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => [k, stableJson(x)] as const)
+      .filter(([, x]) => x !== undefined && x !== 'null' && x !== '{}' && x !== '[]');
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${x}`).join(',')}}`;
   }
   return JSON.stringify(v);
 }

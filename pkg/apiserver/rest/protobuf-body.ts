@@ -13,7 +13,7 @@ export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
 /** string | base64 bytes | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
-type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'json';
+type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'json' | 'intstr';
 interface Field {
   name: string;
   kind: Kind;
@@ -63,7 +63,68 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', 'message', { type: 'ResourceAttributes' }), 2: f('nonResourceAttributes', 'message', { type: 'NonResourceAttributes' }) },
   ResourceAttributes: { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') },
   NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  // k8s.io/api/apps/v1 (kubectl create deployment); status is the controllers' and not read.
+  Deployment: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'DeploymentSpec' }) },
+  DeploymentSpec: {
+    1: f('replicas', 'int'),
+    2: f('selector', 'message', { type: 'LabelSelector' }),
+    3: f('template', 'message', { type: 'PodTemplateSpec' }),
+    4: f('strategy', 'message', { type: 'DeploymentStrategy' }),
+    5: f('minReadySeconds', 'int'),
+    6: f('revisionHistoryLimit', 'int'),
+    7: f('paused', 'bool'),
+    9: f('progressDeadlineSeconds', 'int'),
+  },
+  DeploymentStrategy: { 1: f('type', 'string'), 2: f('rollingUpdate', 'message', { type: 'RollingUpdateDeployment' }) },
+  RollingUpdateDeployment: { 1: f('maxUnavailable', 'intstr'), 2: f('maxSurge', 'intstr') },
+  IntOrString: { 1: f('type', 'int'), 2: f('intVal', 'int'), 3: f('strVal', 'string') },
+  ReplicaSet: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'ReplicaSetSpec' }) },
+  ReplicaSetSpec: { 1: f('replicas', 'int'), 2: f('selector', 'message', { type: 'LabelSelector' }), 3: f('template', 'message', { type: 'PodTemplateSpec' }), 4: f('minReadySeconds', 'int') },
+  LabelSelector: { 1: f('matchLabels', 'map-string'), 2: f('matchExpressions', 'message', { type: 'LabelSelectorRequirement', repeated: true }) },
+  LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', { repeated: true }) },
+  PodTemplateSpec: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
+  // The part of a pod spec kubectl create deployment writes (see STRICT).
+  PodSpec: {
+    2: f('containers', 'message', { type: 'Container', repeated: true }),
+    3: f('restartPolicy', 'string'),
+    4: f('terminationGracePeriodSeconds', 'int'),
+    6: f('dnsPolicy', 'string'),
+    7: f('nodeSelector', 'map-string'),
+    8: f('serviceAccountName', 'string'),
+    10: f('nodeName', 'string'),
+    11: f('hostNetwork', 'bool'),
+    14: f('securityContext', 'message', { type: 'PodSecurityContext' }),
+    19: f('schedulerName', 'string'),
+    20: f('initContainers', 'message', { type: 'Container', repeated: true }),
+    30: f('enableServiceLinks', 'bool'),
+  },
+  PodSecurityContext: {},
+  Container: {
+    1: f('name', 'string'),
+    2: f('image', 'string'),
+    3: f('command', 'string', { repeated: true }),
+    4: f('args', 'string', { repeated: true }),
+    5: f('workingDir', 'string'),
+    6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
+    7: f('env', 'message', { type: 'EnvVar', repeated: true }),
+    8: f('resources', 'message', { type: 'ResourceRequirements' }),
+    13: f('terminationMessagePath', 'string'),
+    14: f('imagePullPolicy', 'string'),
+    16: f('stdin', 'bool'),
+    17: f('stdinOnce', 'bool'),
+    18: f('tty', 'bool'),
+    20: f('terminationMessagePolicy', 'string'),
+  },
+  ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
+  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  ResourceRequirements: {},
 };
+
+/**
+ * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
+ * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
+ */
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -73,6 +134,8 @@ const DECODABLE = new Map([
   ['SelfSubjectAccessReview', 'authorization.k8s.io/v1'],
   ['DeleteOptions', 'v1'],
   ['Eviction', 'policy/v1'],
+  ['Deployment', 'apps/v1'],
+  ['ReplicaSet', 'apps/v1'],
 ]);
 
 type Obj = Record<string, unknown>;
@@ -110,6 +173,10 @@ function readValue(r: BinaryReader, fd: Field): unknown {
     }
     case 'message':
       return readMessage(r.bytes(), fd.type!);
+    case 'intstr': {
+      const v = readMessage(r.bytes(), 'IntOrString') as { type?: number; intVal?: number; strVal?: string };
+      return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    }
     case 'map-string':
     case 'map-bytes':
       return readMapEntry(r, fd.kind === 'map-bytes');
@@ -124,7 +191,10 @@ function readMessage(buf: Uint8Array, type: string): Obj {
     const [no, wt] = r.tag();
     const fd = fields[no];
     if (!fd) {
-      r.skip(wt, no);
+      // Go's generated marshallers write every non-pointer field, zero or not: only a value counts.
+      const raw = r.skip(wt, no);
+      const zero = raw.length === 1 && raw[0] === 0;
+      if (STRICT.has(type) && !zero) throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (field ${no} of ${type} is not decoded from protobuf; send JSON)`);
       continue;
     }
     if (fd.kind === 'map-string' || fd.kind === 'map-bytes') {
@@ -133,7 +203,9 @@ function readMessage(buf: Uint8Array, type: string): Obj {
     } else if (fd.repeated) {
       ((out[fd.name] ??= []) as unknown[]).push(readValue(r, fd));
     } else {
-      out[fd.name] = readValue(r, fd);
+      const v = readValue(r, fd);
+      // As Go's JSON leaves out empty strings and false (omitempty).
+      if (v !== '' && v !== false) out[fd.name] = v;
     }
   }
   return out;
@@ -158,6 +230,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
     const obj = readMessage((envelope.raw as Buffer | undefined) ?? new Uint8Array(), tm.kind);
     return { apiVersion: DECODABLE.get(tm.kind)!, kind: tm.kind, ...obj };
   } catch (e) {
+    if (e instanceof errors.ApiError) throw e;
     throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
   }
 }
