@@ -5,21 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
-import { eventually, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { deployment, readyAll } from '../helpers/workloads.js';
+import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { deployment, readyAll, startWithControllers } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
-let cm: ControllerManager;
+let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  env = await startWithControllers();
+  cp = env.cp;
 });
 afterAll(async () => {
-  await cm?.stop();
-  await cp?.stop();
+  await env?.stop();
 });
 
 type Cond = { type: string; status: string; reason: string };

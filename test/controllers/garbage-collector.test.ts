@@ -6,22 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { core, Deployments, Pods, ReplicaSets, StatusError } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
-import { eventually, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { deployment, replicaSet } from '../helpers/workloads.js';
+import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { deployment, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
-const ConfigMaps = core('configmaps');
 let cp: TestControlPlane;
-let cm: ControllerManager;
+const ConfigMaps = core('configmaps');
+let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  env = await startWithControllers();
+  cp = env.cp;
 });
 afterAll(async () => {
-  await cm?.stop();
-  await cp?.stop();
+  await env?.stop();
 });
 
 const count = async (ref: typeof Pods, selector: string) => (await cp.admin.list(ref, 'default', { labelSelector: selector })).items.length;

@@ -5,21 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Events, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
-import { eventually, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { markReady, replicaSet } from '../helpers/workloads.js';
+import { eventually, pod, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { markReady, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
-let cm: ControllerManager;
+let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  env = await startWithControllers();
+  cp = env.cp;
 });
 afterAll(async () => {
-  await cm?.stop();
-  await cp?.stop();
+  await env?.stop();
 });
 
 const podsOf = async (selector: string) => (await cp.admin.list(Pods, 'default', { labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp);

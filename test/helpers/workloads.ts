@@ -3,6 +3,8 @@
 // would (so controller tests need no containers).
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Pods, type RestClient } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { startControlPlane, type TestControlPlane } from './control-plane.js';
 
 export function replicaSet(name: string, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
   return {
@@ -48,4 +50,23 @@ export async function readyAll(client: RestClient, selector: string, namespace =
     n++;
   }
   return n;
+}
+
+/** A control plane with the controller manager running (no leader election, no pod CIDRs); stop() ends both. */
+export async function startWithControllers(): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+  const cp = await startControlPlane();
+  const cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
+  try {
+    await cm.start();
+  } catch (e) {
+    await cp.stop();
+    throw e;
+  }
+  return {
+    cp,
+    async stop() {
+      await cm.stop();
+      await cp.stop();
+    },
+  };
 }
