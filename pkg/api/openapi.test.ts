@@ -4,7 +4,7 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -92,6 +92,19 @@ describe('openapi v3', () => {
     const doc = openapiV3Doc('/apis/coordination.k8s.io/v1?hash=abc') as any;
     expect(doc.components.schemas['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
     expect(doc.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('Lease');
-    expect(openapiV3Doc('apis/apps/v1')).toBeUndefined();
+    expect(openapiV3Doc('apis/batch/v1')).toBeUndefined();
+  });
+
+  it('serves apps/v1 with the scale subresource as autoscaling/v1 Scale', () => {
+    const doc = openapiV3Doc('apis/apps/v1') as any;
+    const s = doc.components.schemas;
+    expect(s['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+    expect(s['io.k8s.api.apps.v1.DeploymentSpec'].required).toEqual(['selector', 'template']);
+    expect(s['io.k8s.api.apps.v1.RollingUpdateDeployment'].properties.maxSurge.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+    expect(s['io.k8s.api.core.v1.PodTemplateSpec']).toBeDefined();
+    const scale = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'];
+    expect(scale.patch.operationId).toBe('patchAppsV1NamespacedDeploymentScale');
+    expect(scale.get['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'Scale', version: 'v1' });
+    expect(s['io.k8s.api.autoscaling.v1.Scale']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'Scale', version: 'v1' }]);
   });
 });
