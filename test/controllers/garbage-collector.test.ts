@@ -14,7 +14,8 @@ const ConfigMaps = core('configmaps');
 let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
 
 beforeAll(async () => {
-  env = await startWithControllers();
+  // The controllers talk gRPC here, as a cluster's controller manager does by default.
+  env = await startWithControllers('grpc');
   cp = env.cp;
 });
 afterAll(async () => {

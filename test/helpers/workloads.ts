@@ -3,6 +3,10 @@
 // would (so controller tests need no containers).
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Pods, type RestClient } from '../../pkg/client/rest-client.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tokenFor } from '../../pkg/apiserver/pki.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { startControlPlane, type TestControlPlane } from './control-plane.js';
 
@@ -52,10 +56,17 @@ export async function readyAll(client: RestClient, selector: string, namespace =
   return n;
 }
 
-/** A control plane with the controller manager running (no leader election, no pod CIDRs); stop() ends both. */
-export async function startWithControllers(): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
-  const cp = await startControlPlane();
-  const cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
+/**
+ * A control plane with the controller manager running (no leader election, no pod CIDRs),
+ * talking REST or, as in a cluster by default, gRPC; stop() ends both.
+ */
+export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest'): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+  const cp = await startControlPlane(transport === 'grpc' ? { grpcPort: 0 } : {});
+  const client =
+    transport === 'grpc'
+      ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')! })
+      : cp.admin;
+  const cm = new ControllerManager(client, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
   try {
     await cm.start();
   } catch (e) {
@@ -66,6 +77,7 @@ export async function startWithControllers(): Promise<{ cp: TestControlPlane; st
     cp,
     async stop() {
       await cm.stop();
+      if (client !== cp.admin) client.close();
       await cp.stop();
     },
   };
