@@ -94,6 +94,10 @@ describe.skipIf(!hasKubectl)('kubectl and Deployments on a real node', () => {
     expect(sets.map((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision']).sort()).toEqual(['2', '3']);
     expect(await kubectl('rollout', 'history', 'deployment/web', '--revision=3')).toContain('sleep');
 
+    const described = await kubectl('describe', 'deployment', 'web');
+    expect(described).toMatch(/Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable/);
+    expect(described).toMatch(/NewReplicaSet:\s+web-\w+ \(3\/3 replicas created\)/);
+    expect(described).toContain('ScalingReplicaSet');
     const all = await kubectl('get', 'all');
     expect(all).toContain('deployment.apps/web');
     expect(all).toMatch(/replicaset\.apps\/web-\w+/);
