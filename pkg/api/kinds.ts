@@ -20,9 +20,12 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
   { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
+  { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true, typeName: 'Service', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true, typeName: 'Endpoints', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, typeName: 'ReplicaSet', subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', namespaced: true, typeName: 'Deployment', subresources: ['status', 'scale'] },
+  { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -45,6 +48,7 @@ const META_TYPES = new Set([
 const COORDINATION_TYPES = new Set(['Lease', 'LeaseSpec', 'LeaseList']);
 const APPS_TYPES = new Set(['ReplicaSet', 'ReplicaSetList', 'ReplicaSetSpec', 'ReplicaSetStatus', 'ReplicaSetCondition', 'Deployment', 'DeploymentList', 'DeploymentSpec', 'DeploymentStrategy', 'RollingUpdateDeployment', 'DeploymentStatus', 'DeploymentCondition']);
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
+const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
 export function definitionName(typeName: string): string {
@@ -52,5 +56,9 @@ export function definitionName(typeName: string): string {
   if (COORDINATION_TYPES.has(typeName)) return `io.k8s.api.coordination.v1.${typeName}`;
   if (APPS_TYPES.has(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
+  if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
+  // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
+  if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';
+  if (typeName === 'Condition') return 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition';
   return `io.k8s.api.core.v1.${typeName}`;
 }

@@ -135,6 +135,33 @@ export type {
 
 export type { Event, EventList, EventSource, EventSeries, Lease, LeaseList, LeaseSpec } from './generated/tskube/api/v1/event.js';
 
+export type {
+  Service,
+  ServiceList,
+  ServiceSpec,
+  ServicePort,
+  SessionAffinityConfig,
+  ClientIPConfig,
+  ServiceStatus,
+  LoadBalancerStatus,
+  LoadBalancerIngress,
+  PortStatus,
+  Condition,
+  Endpoints,
+  EndpointsList,
+  EndpointSubset,
+  EndpointAddress,
+  EndpointPort,
+  EndpointSlice,
+  EndpointSliceList,
+  Endpoint,
+  EndpointConditions,
+  EndpointHints,
+  ForZone,
+  ForNode,
+  EndpointSlicePort,
+} from './generated/tskube/api/v1/service.js';
+
 /** Base64 text as JSON carries proto `bytes` (ts-proto types them as Buffer). */
 type Base64Map = { [key: string]: string };
 export type ConfigMap = Omit<config.ConfigMap, 'binaryData'> & { binaryData?: Base64Map | undefined };

@@ -16,6 +16,9 @@ export const Events = core('events');
 export const Leases: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
 export const ReplicaSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
 export const Deployments: ResourceRef = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+export const Services = core('services');
+export const EndpointsRef = core('endpoints');
+export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
