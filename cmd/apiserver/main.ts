@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tskube apiserver: parse flags, build the config, run until SIGTERM/SIGINT.
-import { ApiServer, defaultConfig } from '../../pkg/apiserver/apiserver.js';
+import { ApiServer, DEFAULT_SERVICE_CIDR, defaultConfig } from '../../pkg/apiserver/apiserver.js';
 import { parseDuration } from '../../pkg/util/duration.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -22,6 +22,8 @@ const spec = {
   'watch-cache-size': { type: 'number', default: 10000, help: 'events kept per resource for watch resumption' },
   'etcd-compaction-interval': { type: 'number', default: 300, help: 'seconds between etcd compactions (0 disables)' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
+  'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
+  'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
     grpcPort: flags['grpc-port'],
     compactionIntervalMs: flags['etcd-compaction-interval'] * 1000,
     eventTTLSeconds: eventTTLSeconds(flags['event-ttl']),
+    serviceClusterIPRange: flags['service-cluster-ip-range'],
+    serviceNodePortRange: flags['service-node-port-range'],
   });
   const server = new ApiServer(cfg);
   const stop = async (sig: string) => {

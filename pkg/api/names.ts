@@ -53,6 +53,26 @@ export function isDNS1123Subdomain(value: string): string[] {
   return errs;
 }
 
+const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelRe = new RegExp(`^${dns1035LabelFmt}$`);
+
+/** Service names: a DNS-1035 label (starts with a letter). */
+export function isDNS1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_LABEL_MAX) errs.push(maxLenError(DNS1123_LABEL_MAX));
+  if (!dns1035LabelRe.test(value)) {
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        dns1035LabelFmt,
+        'my-name',
+        'abc-123',
+      ),
+    );
+  }
+  return errs;
+}
+
 /** A label or annotation key: optional DNS subdomain prefix, '/', and a name of ≤ 63 chars. */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = [];

@@ -1,7 +1,7 @@
 // ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) and the small
 // field checks every kind shares.
 import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 import { isValidQuantity, parseQuantity } from './quantity.js';
 import type { ObjectMeta } from './types.js';
 
@@ -11,6 +11,8 @@ export type NameValidator = (name: string, prefix: boolean) => string[];
 export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 /** Namespace names: RFC 1123 labels. */
 export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+/** Service names: DNS-1035 labels. */
+export const nameIsDNS1035Label: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 
 /** generateName may end in '-': validate it as if the random suffix followed. */
 const maskTrailingDash = (name: string) => (name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name);

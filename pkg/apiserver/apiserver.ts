@@ -21,9 +21,14 @@ import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, type JoinDeps } from './join.js';
 import { protectedNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
+import { reconcileKubernetesService } from './kubernetes-service.js';
+import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
 
 const log = logger('apiserver');
+
+/** kubeadm's default service range; the controller-manager's default pod CIDR is 10.244.0.0/16. */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 
 let metricsStarted = false;
 
@@ -51,6 +56,10 @@ export interface ApiServerConfig {
   compactionIntervalMs: number;
   /** How long events are kept (kube-apiserver's --event-ttl). */
   eventTTLSeconds: number;
+  /** Cluster IPs of Services (--service-cluster-ip-range); must not overlap the pod CIDR. */
+  serviceClusterIPRange: string;
+  /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
+  serviceNodePortRange: string;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -66,6 +75,8 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   eventTTLSeconds: 3600,
   grpcPort: 6444,
   compactionIntervalMs: 5 * 60_000,
+  serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
+  serviceNodePortRange: '30000-32767',
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -86,6 +97,7 @@ export class ApiServer {
   /** host:port of the gRPC frontend, once it listens. */
   grpcAddress: string | undefined;
   private isReady = false;
+  private serviceAllocator: ServiceAllocator | undefined;
   port = 0;
   caCert = '';
 
@@ -120,11 +132,13 @@ export class ApiServer {
     const storage = new Storage(this.client);
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
+    this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry));
+      const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
@@ -165,9 +179,17 @@ export class ApiServer {
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
     }
     this.writeKubeconfigs(tokenFile);
+    await this.reconcileKubernetesService();
     this.startBackgroundLoops(storage);
     this.isReady = true;
     log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });
+  }
+
+  /** The `kubernetes` Service and its endpoints: this apiserver's address and port. */
+  private reconcileKubernetesService(): Promise<void> {
+    const stores = { services: this.store('services'), endpoints: this.store('endpoints'), endpointslices: this.store('endpointslices') };
+    const target = { clusterIP: this.serviceAllocator!.firstIP, address: this.config.advertiseAddress, port: this.port };
+    return reconcileKubernetesService(stores, target, { ...systemCtx, warnings: [] });
   }
 
   /** Re-reads the token file (node tokens are added while running). */
@@ -288,6 +310,8 @@ export class ApiServer {
       this.timers.push(setTimeout(tick, ms));
     };
     loop(finalize, 1000);
+    // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
+    loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and
     // the loop is mostly idle: a few LISTs of 10k pods are few requests but a busy loop, and a
     // collection between two of them is undone by the next.

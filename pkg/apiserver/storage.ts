@@ -23,7 +23,20 @@ export interface Versioned {
   json?: string;
 }
 
-export type WriteResult = { ok: true; rev: number } | { ok: false; current?: Versioned };
+/**
+ * What an object holds besides its own key (a Service's cluster IP and node ports): `claim` keys
+ * must not exist and are created in the object's transaction, `release` keys are deleted in it,
+ * so a crash can neither leak nor double-hand-out an allocation.
+ */
+export interface Holdings {
+  claim: string[];
+  release: string[];
+  /** Value written at claimed keys (who holds them). */
+  holder: string;
+}
+
+/** `taken`: claimed keys that already existed (the write was not made). */
+export type WriteResult = { ok: true; rev: number } | { ok: false; current?: Versioned; taken?: string[] };
 
 /** Like kube-apiserver's compact_rev_key: where history was compacted to. */
 export const compactRevKey = '/registry/compact_rev_key';
@@ -58,6 +71,11 @@ export function decodeRaw(kv: KeyValue): RawObject {
 const key = (k: string): Buffer => Buffer.from(k);
 const modEquals = (k: string, rev: number): Compare => ({ key: key(k), target: Compare_CompareTarget.MOD, result: Compare_CompareResult.EQUAL, target_union: { $case: 'mod_revision', value: String(rev) } });
 const getOp = (k: string): RequestOp => ({ request: { $case: 'request_range', value: { key: key(k) } } });
+const absent = (k: string): Compare => ({ key: key(k), target: Compare_CompareTarget.CREATE, result: Compare_CompareResult.EQUAL, target_union: { $case: 'create_revision', value: '0' } });
+const holdingOps = (h: Holdings | undefined): RequestOp[] => [
+  ...(h?.claim ?? []).map((k): RequestOp => ({ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(h!.holder) } } })),
+  ...(h?.release ?? []).map((k): RequestOp => ({ request: { $case: 'request_delete_range', value: { key: key(k) } } })),
+];
 
 /** The bytes stored for an object. */
 export function encode(obj: KubeObject): string {
@@ -142,15 +160,28 @@ export class Storage {
     });
   }
 
-  /** Writes obj at key only if the key does not exist; `lease` attaches an etcd lease (a TTL). */
-  async create(k: string, data: string, lease?: string): Promise<WriteResult> {
+  /**
+   * Writes obj at key only if the key does not exist; `lease` attaches an etcd lease (a TTL);
+   * `holdings` are claimed (and released) in the same transaction.
+   */
+  async create(k: string, data: string, lease?: string, holdings?: Holdings): Promise<WriteResult> {
     return this.timed('create', k, async () => {
+      const claims = holdings?.claim ?? [];
       const res = await this.client.txn({
-        compare: [{ key: key(k), target: Compare_CompareTarget.CREATE, result: Compare_CompareResult.EQUAL, target_union: { $case: 'create_revision', value: '0' } }],
-        success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }],
+        compare: [absent(k), ...claims.map(absent)],
+        success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, ...holdingOps(holdings)],
+        failure: claims.length ? [getOp(k), ...claims.map(getOp)] : [],
       });
-      if (!res.succeeded) return { ok: false };
+      if (!res.succeeded) return { ok: false, taken: takenOf(res.responses, claims, 1) };
       return { ok: true, rev: Number(res.header!.revision) };
+    });
+  }
+
+  /** The keys under prefix (no values). */
+  async keys(prefix: string): Promise<string[]> {
+    return this.timed('list', prefix, async () => {
+      const res = await this.client.range({ key: key(prefix), range_end: key(prefixEnd(prefix)), keys_only: true });
+      return (res.kvs ?? []).map((kv) => kv.key!.toString());
     });
   }
 
@@ -169,21 +200,29 @@ export class Storage {
   }
 
   /** Writes obj at key only if the key's mod revision is still expectedRev. On conflict returns the current object. */
-  async update(k: string, data: string, expectedRev: number, lease?: string): Promise<WriteResult> {
-    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }));
+  async update(k: string, data: string, expectedRev: number, lease?: string, holdings?: Holdings): Promise<WriteResult> {
+    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, holdings));
   }
 
-  /** Deletes key only if its mod revision is still expectedRev. */
-  async delete(k: string, expectedRev: number): Promise<WriteResult> {
-    return this.timed('delete', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_delete_range', value: { key: key(k) } } }));
+  /** Deletes key only if its mod revision is still expectedRev (and releases `holdings`). */
+  async delete(k: string, expectedRev: number, holdings?: Holdings): Promise<WriteResult> {
+    return this.timed('delete', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_delete_range', value: { key: key(k) } } }, holdings));
   }
 
-  private async conditional(k: string, expectedRev: number, op: RequestOp): Promise<WriteResult> {
-    const res = await this.client.txn({ compare: [modEquals(k, expectedRev)], success: [op], failure: [getOp(k)] });
+  private async conditional(k: string, expectedRev: number, op: RequestOp, holdings?: Holdings): Promise<WriteResult> {
+    const claims = holdings?.claim ?? [];
+    const res = await this.client.txn({
+      compare: [modEquals(k, expectedRev), ...claims.map(absent)],
+      success: [op, ...holdingOps(holdings)],
+      failure: [getOp(k), ...claims.map(getOp)],
+    });
     if (res.succeeded) return { ok: true, rev: Number(res.header!.revision) };
     const r = res.responses?.[0]?.response;
     const kv = r?.$case === 'response_range' ? r.value.kvs?.[0] : undefined;
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    const current = kv ? decode(kv) : undefined;
+    // Only a claim conflict when the object itself is unchanged; otherwise retry from `current`.
+    const taken = current?.rev === expectedRev ? takenOf(res.responses, claims, 1) : undefined;
+    return { ok: false, current, taken };
   }
 
   /** The revision etcd history was last compacted to by an apiserver (0 if never). */
@@ -201,6 +240,14 @@ export class Storage {
     });
     log.info('compacted etcd', { revision });
   }
+}
+
+/** The claims whose range responses (from index `from` on) found an existing key. */
+function takenOf(responses: { response?: { $case: string; value: unknown } }[] | undefined, claims: string[], from: number): string[] {
+  return claims.filter((_, i) => {
+    const r = responses?.[from + i]?.response;
+    return r?.$case === 'response_range' && ((r.value as { kvs?: unknown[] }).kvs?.length ?? 0) > 0;
+  });
 }
 
 export function prefixEnd(prefix: string): string {

@@ -24,6 +24,9 @@ import {
 import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
+import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
+import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
+import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -231,16 +234,71 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
 export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
 export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, replicasets, deployments];
+export const services = base({
+  name: 'services',
+  singularName: 'service',
+  kind: 'Service',
+  typeName: 'Service',
+  shortNames: ['svc'],
+  categories: ['all'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = {};
+    defaultService(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    prepareServiceUpdate(obj as never, old as never);
+  },
+  validate: (obj) => validateService(obj as never),
+  validateUpdate: (obj, old) => validateServiceUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validateServiceStatusUpdate(obj as never, old as never)) },
+});
+
+export const endpoints = base({
+  name: 'endpoints',
+  singularName: 'endpoints',
+  kind: 'Endpoints',
+  typeName: 'Endpoints',
+  shortNames: ['ep'],
+  prepareForCreate: (obj) => defaultEndpoints(obj as never),
+  prepareForUpdate: (obj) => defaultEndpoints(obj as never),
+  validate: (obj) => validateEndpoints(obj as never),
+  validateUpdate: (obj, old) => validateEndpointsUpdate(obj as never, old as never),
+  writable: {},
+});
+
+export const endpointslices = base({
+  name: 'endpointslices',
+  singularName: 'endpointslice',
+  kind: 'EndpointSlice',
+  typeName: 'EndpointSlice',
+  group: 'discovery.k8s.io',
+  prepareForCreate: (obj) => defaultEndpointSlice(obj as never),
+  prepareForUpdate: (obj) => defaultEndpointSlice(obj as never),
+  validate: (obj) => validateEndpointSlice(obj as never),
+  validateUpdate: (obj, old) => validateEndpointSliceUpdate(obj as never, old as never),
+  writable: {},
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments];
+
+/** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
+const ETCD_PREFIXES: Record<string, string> = {
+  leases: '/registry/leases/',
+  services: '/registry/services/specs/',
+  endpoints: '/registry/services/endpoints/',
+  endpointslices: '/registry/endpointslices/',
+};
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
   return allResources.find((r) => r.group === group && r.version === version && r.name === name);
 }
 
 export function etcdPrefix(r: ResourceInfo): string {
-  const resource = r.group ? `${r.group}/${r.name}` : r.name;
-  // Kubernetes keeps leases under /registry/leases; keep the plain resource name for core kinds.
-  return `/registry/${r.group === 'coordination.k8s.io' ? r.name : resource}/`;
+  const special = ETCD_PREFIXES[r.name];
+  if (special) return special;
+  return `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
 }
 
 export function etcdKey(r: ResourceInfo, namespace: string | undefined, name: string): string {

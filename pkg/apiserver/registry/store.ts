@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { CompactedError, encode, Storage, type Versioned } from '../storage.js';
+import { CompactedError, encode, Storage, type Holdings, type Versioned, type WriteResult } from '../storage.js';
 import { stripResourceVersion, withResourceVersion, writtenJson, type RawObject } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
@@ -19,6 +19,7 @@ export type { DeleteOptions, DeleteResult, FieldValidation, ListOptions, Mutator
 export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
+import type { Allocator } from './service-allocator.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export class Store {
@@ -33,6 +34,8 @@ export class Store {
     private readonly namespaceCheck: (ns: string, ctx: RequestContext) => Promise<void>,
     /** Objects of this resource expire (events: --event-ttl): every write renews the TTL. */
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
+    /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
+    private readonly allocator?: Allocator,
   ) {
     this.prefix = etcdPrefix(resource);
   }
@@ -164,13 +167,48 @@ export class Store {
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
-    if (ctx.dryRun) return obj;
+    if (ctx.dryRun) {
+      await this.allocator?.allocate(obj, undefined, new Set());
+      return obj;
+    }
     const key = this.key(meta.namespace, meta.name!);
-    const data = encode(obj);
-    this.cache.expectWrite(key, data, obj);
-    const res = await this.storage.create(key, data, await this.lease());
+    const lease = await this.lease();
+    let data = '';
+    const res = await this.writeHolding(obj, undefined, (holdings) => {
+      data = encode(obj);
+      this.cache.expectWrite(key, data, obj);
+      return this.storage.create(key, data, lease, holdings);
+    });
     if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
     return this.written(obj, data, res.rev);
+  }
+
+  /**
+   * A write with the allocations obj holds (claimed) and old no longer does (released), in one
+   * etcd transaction. A value the allocator picked that another writer took first is picked
+   * again; one the client asked for that is taken is the allocator's 422.
+   */
+  private async writeHolding(obj: KubeObject, old: KubeObject | undefined, write: (h: Holdings | undefined) => Promise<WriteResult>): Promise<WriteResult> {
+    const a = this.allocator;
+    if (!a) return write(undefined);
+    const picked = new Set<string>();
+    const avoid = new Set<string>();
+    const holder = `${this.resource.name}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+    for (let attempt = 0; ; attempt++) {
+      for (const k of await a.allocate(obj, old, avoid)) picked.add(k);
+      const now = a.keysOf(obj);
+      const before = old ? a.keysOf(old) : [];
+      const res = await write({ claim: now.filter((k) => !before.includes(k)), release: before.filter((k) => !now.includes(k)), holder });
+      if (res.ok || !res.taken?.length) return res;
+      const requested = res.taken.find((k) => !picked.has(k));
+      if (requested || attempt >= 20) throw a.takenError(obj, requested ?? res.taken[0]!, !requested);
+      for (const k of res.taken) avoid.add(k);
+    }
+  }
+
+  /** What deleting obj releases. */
+  private released(obj: KubeObject): Holdings | undefined {
+    return this.allocator ? { claim: [], release: this.allocator.keysOf(obj), holder: '' } : undefined;
   }
 
   /** Bookkeeping after a successful write: the revision and the reply's JSON. */
@@ -287,19 +325,32 @@ export class Store {
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
-    if (ctx.dryRun) return { done: next };
-    // A write that changes nothing is not made (kube-apiserver compares the encoded bytes too).
-    const data = encode(next);
-    const stored = current.json !== undefined ? stripResourceVersion(current.json) : encode(old);
-    if (data === stored) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
+    if (ctx.dryRun) {
+      await this.allocator?.allocate(next, old, new Set());
+      return { done: next };
+    }
     // Deletion finishes when the last finalizer goes and a deletion was requested.
     if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
-      const del = await this.storage.delete(key, current.rev);
+      if (encode(next) === (current.json !== undefined ? stripResourceVersion(current.json) : encode(old))) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
+      const del = await this.storage.delete(key, current.rev, this.released(old));
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
       return { retryWith: del.current };
     }
-    this.cache.expectWrite(key, data, next);
-    const res = await this.storage.update(key, data, current.rev, await this.lease());
+    const lease = await this.lease();
+    let data = '';
+    let unchanged = false;
+    const res = await this.writeHolding(next, old, async (holdings) => {
+      // A write that changes nothing is not made (kube-apiserver compares the encoded bytes too).
+      data = encode(next);
+      const stored = current.json !== undefined ? stripResourceVersion(current.json) : encode(old);
+      if (data === stored) {
+        unchanged = true;
+        return { ok: true, rev: current.rev };
+      }
+      this.cache.expectWrite(key, data, next);
+      return this.storage.update(key, data, current.rev, lease, holdings);
+    });
+    if (unchanged) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
     if (res.ok) return { done: this.written(next, data, res.rev) };
     return { retryWith: res.current };
   }
@@ -353,7 +404,7 @@ export class Store {
         }
       }
       if (ctx.dryRun || opts.dryRun) return { deleted: true, obj };
-      const res = await this.storage.delete(key, current.rev);
+      const res = await this.storage.delete(key, current.rev, this.released(obj));
       if (res.ok) {
         return { deleted: true, obj: { ...obj, metadata: { ...meta, resourceVersion: String(res.rev) } } };
       }

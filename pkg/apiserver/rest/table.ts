@@ -2,6 +2,7 @@
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 
 export interface Column {
   name: string;
@@ -190,6 +191,24 @@ const printers: Record<string, Printer> = {
     row: (rs, now) => {
       const { spec, status } = workload(rs);
       return [rs.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(rs, now), ...workloadWideCells(rs)];
+    },
+  },
+  services: {
+    columns: [col('Name'), col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), col('Age'), col('Selector', 'string', 1)],
+    row: (svc, now) => {
+      const c = serviceCells(svc as never);
+      return [svc.metadata?.name, c.type, c.clusterIP, c.externalIP, c.ports, age(svc, now), c.selector];
+    },
+  },
+  endpoints: {
+    columns: [col('Name'), col('Endpoints'), col('Age')],
+    row: (ep, now) => [ep.metadata?.name, endpointsCell(ep as never), age(ep, now)],
+  },
+  endpointslices: {
+    columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
+    row: (s, now) => {
+      const c = endpointSliceCells(s as never);
+      return [s.metadata?.name, c.addressType, c.ports, c.endpoints, age(s, now)];
     },
   },
 };

@@ -1,0 +1,78 @@
+// The `kubernetes` Service in `default`, as kube-apiserver's controlplane reconcilers keep it:
+// ClusterIP = the first IP of the service range, port 443 (https) to the apiserver's secure port,
+// and an Endpoints and an EndpointSlice naming the apiserver's advertised address.
+import type { Endpoints, EndpointSlice, KubeObject, Service } from '../api/types.js';
+import { ApiError } from './errors.js';
+import type { RequestContext, Store } from './registry/store.js';
+
+export const KUBERNETES_SERVICE = 'kubernetes';
+const NS = 'default';
+
+export interface KubernetesServiceStores {
+  services: Store;
+  endpoints: Store;
+  endpointslices: Store;
+}
+
+export interface KubernetesServiceTarget {
+  clusterIP: string;
+  address: string;
+  port: number;
+}
+
+function desiredService(t: KubernetesServiceTarget): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP: t.clusterIP, ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: t.port }], sessionAffinity: 'None' },
+  };
+}
+
+function desiredEndpoints(t: KubernetesServiceTarget): Endpoints {
+  return {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: t.address }], ports: [{ name: 'https', port: t.port, protocol: 'TCP' }] }],
+  };
+}
+
+function desiredSlice(t: KubernetesServiceTarget): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { 'kubernetes.io/service-name': KUBERNETES_SERVICE } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [t.address], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: t.port, protocol: 'TCP' }],
+  };
+}
+
+/** Creates the object, or makes the fields `owned` names match when it exists. */
+async function ensure(store: Store, want: Service | Endpoints | EndpointSlice, owned: string[], ctx: RequestContext): Promise<void> {
+  const desired = want as KubeObject;
+  try {
+    await store.create(NS, desired, { ...ctx, warnings: [] });
+    return;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 409)) throw e;
+  }
+  await store.guaranteedUpdate(NS, KUBERNETES_SERVICE, { ...ctx, warnings: [] }, undefined, (cur) => {
+    for (const f of owned) {
+      if (f === 'spec.ports') (cur.spec as Record<string, unknown>).ports = (desired.spec as Record<string, unknown>).ports;
+      else cur[f] = desired[f];
+    }
+    return cur;
+  });
+}
+
+/**
+ * Makes the `kubernetes` Service, Endpoints and EndpointSlice point at this apiserver. An
+ * existing Service keeps its cluster IP (which cannot change); its ports are put right.
+ */
+export async function reconcileKubernetesService(stores: KubernetesServiceStores, target: KubernetesServiceTarget, ctx: RequestContext): Promise<void> {
+  await ensure(stores.services, desiredService(target), ['spec.ports'], ctx);
+  await ensure(stores.endpoints, desiredEndpoints(target), ['subsets'], ctx);
+  await ensure(stores.endpointslices, desiredSlice(target), ['addressType', 'endpoints', 'ports'], ctx);
+}
