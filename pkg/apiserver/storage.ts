@@ -172,7 +172,8 @@ export class Storage {
         success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, ...holdingOps(holdings)],
         failure: claims.length ? [getOp(k), ...claims.map(getOp)] : [],
       });
-      if (!res.succeeded) return { ok: false, taken: takenOf(res.responses, claims, 1) };
+      // The object already existing is a 409, whatever else is taken.
+      if (!res.succeeded) return { ok: false, taken: takenOf(res.responses, [k], 0).length ? undefined : takenOf(res.responses, claims, 1) };
       return { ok: true, rev: Number(res.header!.revision) };
     });
   }
