@@ -1,9 +1,13 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet and Deployment
-// controllers and the garbage collector, run by the leader only.
+// controllers, the garbage collector, and the Endpoints and EndpointSlice controllers, run by
+// the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Nodes, Pods, ReplicaSets, Deployments, core } from '../client/rest-client.js';
+import { EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, core } from '../client/rest-client.js';
+import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
+import { EndpointsController } from './endpoints.js';
+import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
 import { EventSink } from '../client/event-sink.js';
 import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
@@ -95,8 +99,21 @@ export class ControllerManager {
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const gc = new GarbageCollector(this.client, informers);
-    for (const inf of informers.values()) inf.start();
-    await Promise.all([...informers.values()].map((i) => i.hasSynced()));
+    // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
+    const services = new Informer<Service & KubeObject>(this.client, Services);
+    const typedPods = pods as unknown as Informer<Pod & KubeObject>;
+    const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
+    const slices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
+    const endpoints = new EndpointsController(this.client, services, typedPods, endpointsInformer);
+    const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
+    endpoints.register();
+    endpointSlices.register();
+    const serviceInformers = [services, endpointsInformer, slices];
+    for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
+    await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
+    endpoints.resyncAll();
+    endpointSlices.resyncAll();
+    this.running.push(...serviceInformers, endpoints, endpointSlices);
     for (const c of [rsController, deployController, gc]) c.start();
     this.running.push(rsController, deployController, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
@@ -106,7 +123,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector', 'endpoints', 'endpointslice'] });
   }
 
   private stopControllers(): void {

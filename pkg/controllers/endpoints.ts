@@ -1,0 +1,131 @@
+// The Endpoints controller (pkg/controller/endpoint): for every Service with a selector, one
+// Endpoints object of the same name listing the selected pods' IPs, ready ones under
+// `addresses` and the others under `notReadyAddresses` (all under `addresses` with
+// publishNotReadyAddresses), with each Service port resolved on each pod. Services without a
+// selector are left to their users.
+import type { ApiClient } from '../client/api-client.js';
+import { keyOf, type Informer } from '../client/informer.js';
+import { EndpointsRef, StatusError } from '../client/rest-client.js';
+import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
+import { logger } from '../util/log.js';
+import { endpointLabels, findPort, hasSelector, isPodReady, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
+import { WorkQueue } from './work-queue.js';
+
+const log = logger('endpoints-controller');
+
+interface Entry {
+  addr: EndpointAddress;
+  ready: boolean;
+  port?: EndpointPort;
+}
+
+/** The subsets Kubernetes computes for a Service over its selected pods (repacked and sorted). */
+export function desiredSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
+  const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
+  const entries: Entry[] = [];
+  for (const pod of pods) {
+    if (!selects(svc, pod) || !shouldBeInEndpoints(pod, publishNotReady)) continue;
+    const addr: EndpointAddress = { ip: podIP(pod), ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}), targetRef: podReference(pod) };
+    if (pod.spec?.hostname && pod.spec.subdomain === svc.metadata?.name && svc.metadata?.namespace === pod.metadata?.namespace) addr.hostname = pod.spec.hostname;
+    const ready = publishNotReady || isPodReady(pod);
+    const ports = svc.spec?.ports ?? [];
+    // A headless Service may have no ports.
+    if (!ports.length && svc.spec?.clusterIP === 'None') entries.push({ addr, ready });
+    for (const sp of ports) {
+      const port = findPort(pod, sp);
+      if (port === undefined) continue;
+      entries.push({ addr, ready, port: { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) } });
+    }
+  }
+  return repack(entries);
+}
+
+/** RepackSubsets: addresses with the same set of ports share a subset. */
+function repack(entries: Entry[]): EndpointSubset[] {
+  const portKey = (p: EndpointPort) => `${p.name ?? ''}/${p.port}/${p.protocol}`;
+  const byAddr = new Map<string, { addr: EndpointAddress; ready: boolean; ports: Map<string, EndpointPort> }>();
+  for (const e of entries) {
+    const k = `${e.addr.ip}|${e.addr.targetRef?.uid ?? ''}|${e.ready}`;
+    const cur = byAddr.get(k) ?? { addr: e.addr, ready: e.ready, ports: new Map() };
+    if (e.port) cur.ports.set(portKey(e.port), e.port);
+    byAddr.set(k, cur);
+  }
+  const groups = new Map<string, EndpointSubset>();
+  for (const a of byAddr.values()) {
+    const ports = [...a.ports.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    const sig = ports.map(([k]) => k).join(',');
+    const ss = groups.get(sig) ?? { ...(ports.length ? { ports: ports.map(([, p]) => p) } : {}) };
+    (a.ready ? (ss.addresses ??= []) : (ss.notReadyAddresses ??= [])).push(a.addr);
+    groups.set(sig, ss);
+  }
+  const byIP = (x: EndpointAddress, y: EndpointAddress) => (x.ip! < y.ip! ? -1 : x.ip! > y.ip! ? 1 : 0);
+  return [...groups.entries()]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([, ss]) => {
+      ss.addresses?.sort(byIP);
+      ss.notReadyAddresses?.sort(byIP);
+      return ss;
+    });
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export class EndpointsController {
+  private readonly queue: WorkQueue;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly services: Informer<Service & KubeObject>,
+    private readonly pods: Informer<Pod & KubeObject>,
+    private readonly endpoints: Informer<Endpoints & KubeObject>,
+  ) {
+    this.queue = new WorkQueue('endpoints', (key) => this.sync(key));
+  }
+
+  /** Wires the informers' events to the queue; call before starting them. */
+  register(): void {
+    const enqueue = (o: KubeObject) => this.queue.add(keyOf(o));
+    this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
+    this.endpoints.on({ update: enqueue, delete: enqueue });
+    const podChanged = (pod: Pod, old?: Pod) => {
+      for (const svc of this.services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
+    };
+    this.pods.on({ add: (p) => podChanged(p), update: (p, old) => podChanged(p, old), delete: (p) => podChanged(p) });
+  }
+
+  /** Queues every Service (after the informers' first lists). */
+  resyncAll(): void {
+    for (const s of this.services.list()) this.queue.add(keyOf(s));
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const svc = this.services.get(key);
+    const current = this.endpoints.get(key);
+    if (!svc) {
+      // The Service is gone: so are its endpoints (as Kubernetes' controller does).
+      if (current) await this.client.delete(EndpointsRef, namespace, name).catch(ignore404);
+      return;
+    }
+    if (!hasSelector(svc)) return;
+    const subsets = desiredSubsets(svc, this.pods.list());
+    const labels = endpointLabels(svc);
+    if (current && same(current.subsets ?? [], subsets) && same(current.metadata?.labels ?? {}, labels)) return;
+    const body: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...(current?.metadata ?? {}), name, namespace, labels }, subsets };
+    if (current) await this.client.update(EndpointsRef, namespace, name, body);
+    else await this.client.create(EndpointsRef, namespace, body);
+    log.debug('endpoints synced', { service: key, subsets: subsets.length });
+  }
+}
+
+function ignore404(e: unknown): void {
+  if (!(e instanceof StatusError && e.code === 404)) throw e;
+}
