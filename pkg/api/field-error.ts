@@ -39,7 +39,13 @@ const typeText: Record<FieldErrorType, string> = {
 /** `spec.containers[0].name: Invalid value: "Foo": a lowercase RFC 1123 label must ...` */
 export function formatFieldError(e: FieldError): string {
   if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
-  let s = `${e.field}: ${typeText[e.type]}`;
+  return `${e.field}: ${fieldErrorBody(e)}`;
+}
+
+/** The error without its field (Go's ErrorBody): what a Status cause's message holds, beside its field. */
+export function fieldErrorBody(e: FieldError): string {
+  if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
+  let s = typeText[e.type];
   if (e.badValue !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden') {
     s += `: ${JSON.stringify(e.badValue)}`;
   }

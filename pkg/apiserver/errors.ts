@@ -1,6 +1,6 @@
 // API errors, one class per Kubernetes StatusReason, each turned into a `kind: Status` body
 // with the HTTP code kubectl expects (k8s.io/apimachinery/pkg/api/errors).
-import { formatFieldError, type FieldError } from '../api/field-error.js';
+import { fieldErrorBody, formatFieldError, type FieldError } from '../api/field-error.js';
 
 export interface StatusDetails {
   name?: string;
@@ -77,7 +77,8 @@ export const unavailable = (message: string, cause?: unknown) => new ApiError(50
 
 /** A 422 Invalid (or, for decoding errors such as unknown fields, a 400 BadRequest) naming every bad field. */
 export function invalid(kind: string, group: string, name: string, errs: FieldError[]): ApiError {
-  const causes = errs.map((e) => ({ reason: e.type, message: formatFieldError(e), field: e.field }));
+  // As Kubernetes' NewInvalid: a cause's message is the error without its field (kubectl prints `field: message`).
+  const causes = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
   const onlyDecoding = errs.every((e) => e.type === 'FieldValueUnknown' || e.type === 'FieldValueTypeInvalid');
   if (onlyDecoding) {
     // Kubernetes reports strict-decoding failures as 400 BadRequest: `.spec.containers[0].foo: field not declared in schema`.

@@ -55,7 +55,7 @@ describe('configmaps', () => {
   it('rejects bad keys, keys in both maps, more than 1 MiB and bad base64 with the field named', async () => {
     const bad = await failure(admin.create(ConfigMaps, 'default', { metadata: { name: 'bad' }, data: { 'a b': 'x', k: 'y' }, binaryData: { k: b64('z') } }));
     expect(bad.code).toBe(422);
-    expect(bad.status?.details).toMatchObject({ kind: 'ConfigMap', name: 'bad', causes: [{ reason: 'FieldValueInvalid', field: 'data[a b]' }, { reason: 'FieldValueInvalid', field: 'data[k]', message: 'data[k]: Invalid value: "k": duplicate of key present in binaryData' }] });
+    expect(bad.status?.details).toMatchObject({ kind: 'ConfigMap', name: 'bad', causes: [{ reason: 'FieldValueInvalid', field: 'data[a b]' }, { reason: 'FieldValueInvalid', field: 'data[k]', message: 'Invalid value: "k": duplicate of key present in binaryData' }] });
     expect(bad.message).toContain("a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
     const big = await failure(admin.create(ConfigMaps, 'default', { metadata: { name: 'big' }, data: { a: 'x'.repeat(1024 * 1024 + 1) } }));
     expect(big.code).toBe(422);

@@ -114,8 +114,8 @@ describe('pods/ephemeralcontainers', () => {
 
   it('ports, probes, lifecycle and resources are forbidden; names are unique; the target must exist; image is required', async () => {
     const add = (c: Record<string, unknown>) => failure(cp.admin.patch(Pods, 'default', 'e1', { spec: { ephemeralContainers: [c] } }, 'strategic', 'ephemeralcontainers'));
-    // Each cause's message is `field: Type: detail`, as Kubernetes writes it.
-    const causes = (e: { status?: unknown }) => ((e.status as { details?: { causes?: { message: string }[] } }).details?.causes ?? []).map((c) => c.message);
+    // Each cause is a field and `Type: detail`, as Kubernetes writes it (kubectl joins them with ': ').
+    const causes = (e: { status?: unknown }) => ((e.status as { details?: { causes?: { field: string; message: string }[] } }).details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
 
     const ports = await add({ ...debugger_('x1'), ports: [{ containerPort: 80 }] });
     expect(ports.code).toBe(422);
