@@ -4,7 +4,7 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -52,10 +52,13 @@ describe('openapi v3', () => {
     const paths = Object.keys((openapiV3Doc('api/v1') as any).paths).sort();
     expect(paths).toEqual([
       '/api/v1/configmaps',
+      '/api/v1/endpoints',
       '/api/v1/events',
       '/api/v1/namespaces',
       '/api/v1/namespaces/{namespace}/configmaps',
       '/api/v1/namespaces/{namespace}/configmaps/{name}',
+      '/api/v1/namespaces/{namespace}/endpoints',
+      '/api/v1/namespaces/{namespace}/endpoints/{name}',
       '/api/v1/namespaces/{namespace}/events',
       '/api/v1/namespaces/{namespace}/events/{name}',
       '/api/v1/namespaces/{namespace}/pods',
@@ -65,6 +68,9 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
       '/api/v1/namespaces/{namespace}/secrets',
       '/api/v1/namespaces/{namespace}/secrets/{name}',
+      '/api/v1/namespaces/{namespace}/services',
+      '/api/v1/namespaces/{namespace}/services/{name}',
+      '/api/v1/namespaces/{namespace}/services/{name}/status',
       '/api/v1/namespaces/{name}',
       '/api/v1/namespaces/{name}/status',
       '/api/v1/nodes',
@@ -72,6 +78,7 @@ describe('openapi v3', () => {
       '/api/v1/nodes/{name}/status',
       '/api/v1/pods',
       '/api/v1/secrets',
+      '/api/v1/services',
     ]);
     const node = (openapiV3Doc('api/v1') as any).paths['/api/v1/nodes/{name}'];
     expect(Object.keys(node).sort()).toEqual(['delete', 'get', 'parameters', 'patch', 'put']);
@@ -86,6 +93,18 @@ describe('openapi v3', () => {
     expect(s['io.k8s.api.core.v1.Secret'].properties.stringData.additionalProperties).toEqual({ type: 'string' });
     expect(s['io.k8s.api.core.v1.ConfigMap'].properties.binaryData.additionalProperties).toEqual({ type: 'string', format: 'byte' });
     expect(s['io.k8s.api.core.v1.ConfigMap']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'ConfigMap', version: 'v1' }]);
+  });
+
+  it('publishes Service, Endpoints and discovery.k8s.io/v1 EndpointSlice under their Kubernetes names', () => {
+    const core = (openapiV3Doc('api/v1') as any).components.schemas;
+    expect(core['io.k8s.api.core.v1.Service']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'Service', version: 'v1' }]);
+    expect(core['io.k8s.api.core.v1.ServiceSpec'].properties.ports).toMatchObject({ 'x-kubernetes-patch-merge-key': 'port', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(core['io.k8s.api.core.v1.ServicePort'].properties.targetPort.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+    expect(core['io.k8s.api.core.v1.EndpointSubset'].properties.ports.items.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.EndpointPort');
+    const disc = openapiV3Doc('apis/discovery.k8s.io/v1') as any;
+    expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice']['x-kubernetes-group-version-kind']).toEqual([{ group: 'discovery.k8s.io', kind: 'EndpointSlice', version: 'v1' }]);
+    expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice'].properties.ports.items.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.discovery.v1.EndpointPort');
+    expect(disc.paths['/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices/{name}'].patch.operationId).toBe('patchDiscoveryV1NamespacedEndpointSlice');
   });
 
   it('serves coordination.k8s.io/v1 leases and nothing for unknown group-versions', () => {

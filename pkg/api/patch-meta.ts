@@ -53,6 +53,12 @@ export const PATCH_META: Record<string, Record<string, ListPatchMeta>> = {
   NamespaceStatus: {
     conditions: { strategy: 'merge', mergeKey: 'type' },
   },
+  ServiceSpec: {
+    ports: { strategy: 'merge', mergeKey: 'port' },
+  },
+  ServiceStatus: {
+    conditions: { strategy: 'merge', mergeKey: 'type' },
+  },
 };
 
 export function listPatchMeta(typeName: string, field: string): ListPatchMeta | undefined {
