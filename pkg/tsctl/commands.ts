@@ -1,9 +1,10 @@
 // tsctl get, describe and delete.
-import type { KubeObject } from '../api/types.js';
-import { Events, RestClient, StatusError } from '../client/rest-client.js';
+import type { Endpoints, KubeObject } from '../api/types.js';
+import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
+import { describeService } from './describe-service.js';
 import type { Manifest } from './manifests.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -118,6 +119,10 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   else if (r.resource === 'nodes') describeNode(obj, kv, lines);
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
+  else if (r.resource === 'services' && !r.group) {
+    const ep = await client.get<Endpoints & KubeObject>(EndpointsRef, namespace, name).catch(() => undefined);
+    lines.push(...describeService(obj, ep));
+  }
   else {
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
     if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));

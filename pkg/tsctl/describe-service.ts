@@ -1,0 +1,41 @@
+// tsctl describe for Services, laid out as kubectl's service describer: selector, type, IP
+// families and IPs, then per port its target port, node port and endpoints.
+import type { Endpoints, Service } from '../api/types.js';
+
+const field = (k: string, v: unknown) => `${`${k}:`.padEnd(18)}${v === undefined || v === '' ? '<none>' : v}`;
+
+/** `ip:port,...` of the ready addresses serving the port named `name`. */
+function endpointsFor(ep: Endpoints | undefined, name: string): string {
+  const list: string[] = [];
+  for (const ss of ep?.subsets ?? []) {
+    for (const p of ss.ports ?? []) {
+      if ((p.name ?? '') !== name) continue;
+      for (const a of ss.addresses ?? []) list.push(`${a.ip}:${p.port}`);
+    }
+  }
+  return list.length ? list.join(',') : '<none>';
+}
+
+export function describeService(svc: Service, ep: Endpoints | undefined): string[] {
+  const spec = svc.spec ?? {};
+  const selector = Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const lines = [field('Selector', selector), field('Type', spec.type)];
+  if (spec.ipFamilyPolicy) lines.push(field('IP Family Policy', spec.ipFamilyPolicy));
+  if (spec.ipFamilies?.length) lines.push(field('IP Families', spec.ipFamilies.join(',')));
+  if (spec.type === 'ExternalName') lines.push(field('External Name', spec.externalName));
+  else lines.push(field('IP', spec.clusterIP), field('IPs', (spec.clusterIPs ?? []).join(',')));
+  if (spec.externalIPs?.length) lines.push(field('External IPs', spec.externalIPs.join(',')));
+  const ingress = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname).filter(Boolean);
+  if (ingress.length) lines.push(field('LoadBalancer Ingress', ingress.join(', ')));
+  for (const p of spec.ports ?? []) {
+    const name = p.name || '<unset>';
+    lines.push(field('Port', `${name}  ${p.port}/${p.protocol}`));
+    lines.push(field('TargetPort', `${p.targetPort}/${p.protocol}`));
+    if (p.nodePort) lines.push(field('NodePort', `${name}  ${p.nodePort}/${p.protocol}`));
+    lines.push(field('Endpoints', endpointsFor(ep, p.name ?? '')));
+  }
+  lines.push(field('Session Affinity', spec.sessionAffinity));
+  if (spec.externalTrafficPolicy) lines.push(field('External Traffic Policy', spec.externalTrafficPolicy));
+  if (spec.internalTrafficPolicy) lines.push(field('Internal Traffic Policy', spec.internalTrafficPolicy));
+  return lines;
+}
