@@ -6,22 +6,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice, Endpoints } from '../../pkg/api/types.js';
 import { EndpointSlices, EndpointsRef, Nodes, Pods, RestClient, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import type { ApiClient } from '../../pkg/client/api-client.js';
+import { connect } from '../../pkg/client/connect.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { join } from 'node:path';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let cm: ControllerManager;
 let n1: RestClient;
+let cmClient: ApiClient;
 
 beforeAll(async () => {
   cp = await startControlPlane();
   n1 = cp.nodeClient('n1');
   await n1.create(Nodes, undefined, node('n1'));
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false });
+  // As cmd/controller-manager does: its own kubeconfig, over gRPC.
+  cmClient = connect(loadKubeconfig(join(cp.dataDir, 'controller-manager.kubeconfig')));
+  expect(cmClient).toBeInstanceOf(GrpcApiClient);
+  cm = new ControllerManager(cmClient, { ...defaultControllerConfig, leaderElect: false });
   await cm.start();
 });
 
 afterAll(async () => {
   await cm?.stop();
+  cmClient?.close();
   await cp?.stop();
 });
 
