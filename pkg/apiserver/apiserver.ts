@@ -179,7 +179,8 @@ export class ApiServer {
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
     }
     this.writeKubeconfigs(tokenFile);
-    await this.reconcileKubernetesService();
+    // Not fatal (kube-apiserver logs and retries too): e.g. another Service holds the first IP.
+    await this.reconcileKubernetesService().catch((e) => log.error('could not reconcile the kubernetes Service; retrying every 10 s', { err: e }));
     this.startBackgroundLoops(storage);
     this.isReady = true;
     log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });

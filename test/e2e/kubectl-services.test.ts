@@ -102,4 +102,21 @@ spec:
     const del = await kubectl('delete', 'svc', 'web');
     expect(del).toMatchObject({ code: 0, out: 'service "web" deleted\n' });
   });
+
+  it('apply --server-side creates a Service and changes its ports; the cluster IP stays', async () => {
+    const file = join(dir, 'ssa.yaml');
+    const manifest = (port: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ssa\nspec:\n  selector:\n    app: ssa\n  ports:\n    - name: http\n      port: ${port}\n`;
+    writeFileSync(file, manifest(80));
+    const created = await kubectl('apply', '--server-side', '-f', file);
+    expect(created.err).toBe('');
+    expect(created).toMatchObject({ code: 0, out: 'service/ssa serverside-applied\n' });
+    const ip = (await cp.admin.get<Service>(Services, 'default', 'ssa')).spec?.clusterIP;
+    writeFileSync(file, manifest(81));
+    const changed = await kubectl('apply', '--server-side', '-f', file);
+    expect(changed.err).toBe('');
+    const after = await cp.admin.get<Service>(Services, 'default', 'ssa');
+    expect(after.spec?.ports).toEqual([{ name: 'http', port: 81, protocol: 'TCP', targetPort: 81 }]);
+    expect(after.spec?.clusterIP).toBe(ip);
+    expect((await kubectl('delete', 'svc', 'ssa')).code).toBe(0);
+  });
 });
