@@ -8,10 +8,13 @@ import { keyOf, type Informer } from '../client/informer.js';
 import { EndpointsRef, StatusError } from '../client/rest-client.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
+import { rfc3339Now } from '../util/time.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('endpoints-controller');
+
+export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 
 interface Entry {
   addr: EndpointAddress;
@@ -86,16 +89,23 @@ export class EndpointsController {
   register(): void {
     const enqueue = (o: KubeObject) => this.queue.add(keyOf(o));
     this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
-    this.endpoints.on({ update: enqueue, delete: enqueue });
+    // Only deletions (as Kubernetes): an update to a user's own Endpoints is none of our business.
+    this.endpoints.on({ delete: enqueue });
     const podChanged = (pod: Pod, old?: Pod) => {
       for (const svc of this.services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
     };
     this.pods.on({ add: (p) => podChanged(p), update: (p, old) => podChanged(p, old), delete: (p) => podChanged(p) });
   }
 
-  /** Queues every Service (after the informers' first lists). */
+  /**
+   * Queues every Service (after the informers' first lists), and the Endpoints this controller
+   * wrote whose Service went while it was not watching (checkLeftoverEndpoints).
+   */
   resyncAll(): void {
     for (const s of this.services.list()) this.queue.add(keyOf(s));
+    for (const e of this.endpoints.list()) {
+      if (e.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION] && !this.services.get(keyOf(e))) this.queue.add(keyOf(e));
+    }
   }
 
   idle(): Promise<void> {
@@ -119,7 +129,9 @@ export class EndpointsController {
     const subsets = desiredSubsets(svc, this.pods.list());
     const labels = endpointLabels(svc);
     if (current && same(current.subsets ?? [], subsets) && same(current.metadata?.labels ?? {}, labels)) return;
-    const body: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...(current?.metadata ?? {}), name, namespace, labels }, subsets };
+    // The annotation marks the object as this controller's (Kubernetes sets it to the time of the change it reflects).
+    const annotations = { ...(current?.metadata?.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: rfc3339Now() };
+    const body: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...(current?.metadata ?? {}), name, namespace, labels, annotations }, subsets };
     if (current) await this.client.update(EndpointsRef, namespace, name, body);
     else await this.client.create(EndpointsRef, namespace, body);
     log.debug('endpoints synced', { service: key, subsets: subsets.length });

@@ -134,6 +134,27 @@ describe('endpoints controllers', () => {
     for (const p of ['pub-1', 'pub-2']) await cp.admin.delete(Pods, 'default', p, { gracePeriodSeconds: 0 });
   });
 
+  it('after a restart, removes the Endpoints it wrote for Services deleted meanwhile, and only those', async () => {
+    await runningPod('gone-1', 'gone', '10.244.0.40', true);
+    await cp.admin.create(Services, 'default', { metadata: { name: 'gone' }, spec: { selector: { app: 'gone' }, ports: [{ port: 80 }] } });
+    const managed = await eventually(async () => {
+      const e = await getEndpoints('gone');
+      return e?.subsets?.length ? e : undefined;
+    }, { what: 'Endpoints gone' });
+    expect(managed.metadata?.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // A user's Endpoints with no Service (yet); edits to it are left alone.
+    await cp.admin.create(EndpointsRef, 'default', { metadata: { name: 'mine' }, subsets: [{ addresses: [{ ip: '192.0.2.20' }], ports: [{ port: 80 }] }] });
+    await cp.admin.patch(EndpointsRef, 'default', 'mine', { metadata: { labels: { edited: 'yes' } } }, 'merge');
+    await cm.stop();
+    await cp.admin.delete(Services, 'default', 'gone');
+    cm = new ControllerManager(cmClient, { ...defaultControllerConfig, leaderElect: false });
+    await cm.start();
+    await eventually(async () => !(await getEndpoints('gone')), { what: 'leftover Endpoints removed' });
+    expect((await getEndpoints('mine'))?.metadata?.labels).toEqual({ edited: 'yes' });
+    await cp.admin.delete(EndpointsRef, 'default', 'mine');
+    await cp.admin.delete(Pods, 'default', 'gone-1', { gracePeriodSeconds: 0 });
+  });
+
   it('leaves the endpoints of a Service without a selector to its user', async () => {
     await cp.admin.create(Services, 'default', { metadata: { name: 'external-db' }, spec: { ports: [{ port: 5432 }] } });
     await cp.admin.create(EndpointsRef, 'default', { metadata: { name: 'external-db' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }] });
