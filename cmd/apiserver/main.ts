@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tskube apiserver: parse flags, build the config, run until SIGTERM/SIGINT.
 import { ApiServer, DEFAULT_SERVICE_CIDR, defaultConfig } from '../../pkg/apiserver/apiserver.js';
+import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/service-allocator.js';
 import { parseDuration } from '../../pkg/util/duration.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -64,6 +65,15 @@ async function main(): Promise<void> {
     serviceClusterIPRange: flags['service-cluster-ip-range'],
     serviceNodePortRange: flags['service-node-port-range'],
   });
+  const check = (flag: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      throw new FlagError(`--${flag}: ${(e as Error).message}`);
+    }
+  };
+  check('service-node-port-range', () => parsePortRange(cfg.serviceNodePortRange));
+  check('service-cluster-ip-range', () => new ServiceAllocator(cfg.serviceClusterIPRange, { min: 1, max: 1 }, async () => []));
   const server = new ApiServer(cfg);
   const stop = async (sig: string) => {
     logger('apiserver').info('shutting down', { signal: sig });
