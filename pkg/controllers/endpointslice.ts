@@ -6,26 +6,15 @@
 // selector are left to their users; a deleted Service's slices are deleted.
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { EndpointSlices, StatusError } from '../client/rest-client.js';
-import type { Endpoint, EndpointSlice, EndpointSlicePort, KubeObject, Pod, Service } from '../api/types.js';
+import type { Endpoint, EndpointSlicePort, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
+import { chunked, CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
+
+export { CONTROLLER_NAME, MANAGED_BY_LABEL, MAX_ENDPOINTS_PER_SLICE, SERVICE_NAME_LABEL } from './slice-writer.js';
 
 const log = logger('endpointslice-controller');
-
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
-export const MAX_ENDPOINTS_PER_SLICE = 100;
-
-type Slice = EndpointSlice & KubeObject;
-
-/** What one slice should hold. */
-export interface DesiredSlice {
-  ports: EndpointSlicePort[];
-  endpoints: Endpoint[];
-}
 
 /** podToEndpoint: ready only when serving and not terminating (or publishNotReadyAddresses). */
 function podEndpoint(svc: Service, pod: Pod): Endpoint {
@@ -57,43 +46,30 @@ export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
     g.endpoints.push(podEndpoint(svc, pod));
     groups.set(sig, g);
   }
-  const out: DesiredSlice[] = [];
-  for (const g of groups.values()) {
-    for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) out.push({ ports: g.ports, endpoints: g.endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE) });
-  }
+  const out = chunked([...groups.values()]);
   if (!out.length) out.push({ ports: [], endpoints: [] });
   return out;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-const rv = (s: Slice) => Number(s.metadata?.resourceVersion ?? 0);
-
 export class EndpointSliceController {
   private readonly queue: WorkQueue;
-  /**
-   * Slices this controller wrote or deleted that the informer may not show yet (by ns/name;
-   * undefined = deleted), so a quick second sync does not create a duplicate.
-   */
-  private readonly recent = new Map<string, Slice | undefined>();
+  private readonly writer: SliceWriter;
 
   constructor(
-    private readonly client: ApiClient,
+    client: ApiClient,
     private readonly services: Informer<Service & KubeObject>,
     private readonly pods: Informer<Pod & KubeObject>,
     /** Slices managed by this controller (label selector managed-by). */
     private readonly slices: Informer<Slice>,
   ) {
     this.queue = new WorkQueue('endpointslice', (key) => this.sync(key));
+    this.writer = new SliceWriter(client, slices, CONTROLLER_NAME);
   }
 
   register(): void {
     const enqueue = (o: KubeObject) => this.queue.add(keyOf(o));
     this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
-    const ofSlice = (s: Slice) => {
-      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (svc) this.queue.add(`${s.metadata?.namespace}/${svc}`);
-    };
-    this.slices.on({ update: ofSlice, delete: ofSlice });
+    this.slices.on(sliceHandlers((k) => this.queue.add(k)));
     const podChanged = (pod: Pod, old?: Pod) => {
       for (const svc of this.services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
     };
@@ -102,10 +78,7 @@ export class EndpointSliceController {
 
   resyncAll(): void {
     for (const s of this.services.list()) this.queue.add(keyOf(s));
-    for (const s of this.slices.list()) {
-      const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
-      if (svc) this.queue.add(`${s.metadata?.namespace}/${svc}`);
-    }
+    for (const k of this.writer.serviceKeys()) this.queue.add(k);
   }
 
   idle(): Promise<void> {
@@ -116,58 +89,13 @@ export class EndpointSliceController {
     this.queue.stop();
   }
 
-  /** The Service's managed slices: the informer's, corrected by what this controller just did. */
-  private current(namespace: string, name: string): Slice[] {
-    const mine = (s: Slice) => s.metadata?.namespace === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels[MANAGED_BY_LABEL] === CONTROLLER_NAME;
-    const byKey = new Map<string, Slice>();
-    for (const s of this.slices.list()) if (mine(s)) byKey.set(keyOf(s), s);
-    for (const [k, s] of this.recent) {
-      const seen = this.slices.get(k);
-      // Forget what the informer has caught up with.
-      if (s ? seen && rv(seen) >= rv(s) : !seen) {
-        this.recent.delete(k);
-        continue;
-      }
-      if (s && mine(s)) byKey.set(k, s);
-      if (!s) byKey.delete(k);
-    }
-    return [...byKey.values()].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
-  }
-
   private async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.services.get(key);
-    const existing = this.current(namespace, name);
     const desired = svc && hasSelector(svc) ? desiredSlices(svc, this.pods.list()) : [];
-    const labels = svc ? { ...endpointLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: CONTROLLER_NAME } : {};
-    const owner = svc ? [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid!, controller: true, blockOwnerDeletion: true }] : [];
-    for (let i = 0; i < desired.length; i++) {
-      const want = desired[i]!;
-      const cur = existing[i];
-      if (cur && same(cur.endpoints ?? [], want.endpoints) && same(cur.ports ?? [], want.ports) && same(cur.metadata?.labels, labels) && same(cur.metadata?.ownerReferences, owner)) continue;
-      const body: Slice = {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: cur ? { ...cur.metadata, labels, ownerReferences: owner } : { generateName: `${name}-`, namespace, labels, ownerReferences: owner },
-        addressType: 'IPv4',
-        endpoints: want.endpoints,
-        ports: want.ports,
-      };
-      const written = cur
-        ? await this.client.update<Slice>(EndpointSlices, namespace, cur.metadata!.name!, body).catch((e) => {
-            // Deleted by someone else: forget it; the retry creates a new one.
-            if (e instanceof StatusError && e.code === 404) this.recent.set(keyOf(cur), undefined);
-            throw e;
-          })
-        : await this.client.create<Slice>(EndpointSlices, namespace, body);
-      this.recent.set(keyOf(written), written);
-    }
-    for (const extra of existing.slice(desired.length)) {
-      await this.client.delete(EndpointSlices, namespace, extra.metadata!.name!).catch((e) => {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
-      });
-      this.recent.set(keyOf(extra), undefined);
-    }
+    const labels = svc ? endpointLabels(svc) : {};
+    const owner = svc ? { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid! } : undefined;
+    await this.writer.reconcile(namespace, name, desired, labels, owner);
     log.debug('endpointslices synced', { service: key, slices: desired.length });
   }
 }

@@ -1,6 +1,6 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet and Deployment
-// controllers, the garbage collector, and the Endpoints and EndpointSlice controllers, run by
-// the leader only.
+// controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
+// mirroring controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -8,6 +8,8 @@ import { EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Se
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
+import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
+import { MIRRORING_CONTROLLER_NAME } from './slice-writer.js';
 import { EventSink } from '../client/event-sink.js';
 import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
@@ -104,16 +106,16 @@ export class ControllerManager {
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
     const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
     const slices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
+    const mirroredSlices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${MIRRORING_CONTROLLER_NAME}` });
     const endpoints = new EndpointsController(this.client, services, typedPods, endpointsInformer);
     const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
-    endpoints.register();
-    endpointSlices.register();
-    const serviceInformers = [services, endpointsInformer, slices];
+    const mirroring = new EndpointSliceMirroringController(this.client, services, endpointsInformer, mirroredSlices);
+    for (const c of [endpoints, endpointSlices, mirroring]) c.register();
+    const serviceInformers = [services, endpointsInformer, slices, mirroredSlices];
     for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
     await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
-    endpoints.resyncAll();
-    endpointSlices.resyncAll();
-    this.running.push(...serviceInformers, endpoints, endpointSlices);
+    for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
+    this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     for (const c of [rsController, deployController, gc]) c.start();
     this.running.push(rsController, deployController, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
@@ -123,7 +125,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector', 'endpoints', 'endpointslice'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
   }
 
   private stopControllers(): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pod, Service } from '../api/types.js';
 import { desiredSubsets } from './endpoints.js';
 import { desiredSlices, MAX_ENDPOINTS_PER_SLICE } from './endpointslice.js';
+import { mirroredSlices } from './endpointslice-mirroring.js';
 
 const service = (spec: Service['spec']): Service => ({ metadata: { name: 'web', namespace: 'd', uid: 'u1' }, spec: { selector: { app: 'web' }, ...spec } });
 function pod(name: string, ip: string, opts: { ready?: boolean; app?: string; deleting?: boolean; phase?: string; port?: number } = {}): Pod {
@@ -46,5 +47,28 @@ describe('desired endpoints', () => {
     const many = Array.from({ length: 250 }, (_, i) => pod(`p${String(i).padStart(3, '0')}`, `10.1.${Math.floor(i / 200)}.${(i % 200) + 1}`, { port: 8080 }));
     expect(desiredSlices(svc, many).map((s) => s.endpoints.length)).toEqual([MAX_ENDPOINTS_PER_SLICE, MAX_ENDPOINTS_PER_SLICE, 50]);
     expect(desiredSlices(svc, [])).toEqual([{ ports: [], endpoints: [] }]);
+  });
+});
+
+describe('mirrored slices', () => {
+  it('one group per subset: ready addresses ready and serving, not-ready ones neither; IPv6 left out', () => {
+    const slices = mirroredSlices({
+      metadata: { name: 'x', namespace: 'd' },
+      subsets: [
+        { addresses: [{ ip: '192.0.2.1', hostname: 'a', nodeName: 'n1' }, { ip: '2001:db8::1' }], notReadyAddresses: [{ ip: '192.0.2.2' }], ports: [{ name: 'p', port: 80, protocol: 'UDP' }] },
+        { addresses: [{ ip: '192.0.2.3' }], ports: [{ port: 81 }] },
+      ],
+    });
+    expect(slices).toEqual([
+      {
+        ports: [{ name: 'p', port: 80, protocol: 'UDP' }],
+        endpoints: [
+          { addresses: ['192.0.2.1'], conditions: { ready: true, serving: true, terminating: false }, hostname: 'a', nodeName: 'n1' },
+          { addresses: ['192.0.2.2'], conditions: { ready: false, serving: false, terminating: false } },
+        ],
+      },
+      { ports: [{ name: '', port: 81, protocol: 'TCP' }], endpoints: [{ addresses: ['192.0.2.3'], conditions: { ready: true, serving: true, terminating: false } }] },
+    ]);
+    expect(mirroredSlices({ metadata: { name: 'x' } })).toEqual([]);
   });
 });

@@ -155,19 +155,33 @@ describe('endpoints controllers', () => {
     await cp.admin.delete(Pods, 'default', 'gone-1', { gracePeriodSeconds: 0 });
   });
 
-  it('leaves the endpoints of a Service without a selector to its user', async () => {
-    await cp.admin.create(Services, 'default', { metadata: { name: 'external-db' }, spec: { ports: [{ port: 5432 }] } });
-    await cp.admin.create(EndpointsRef, 'default', { metadata: { name: 'external-db' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }] });
-    // Give the controllers a chance to (wrongly) act, then check nothing changed.
+  it('leaves the endpoints of a Service without a selector to its user, and mirrors them into EndpointSlices', async () => {
+    await cp.admin.create(Services, 'default', { metadata: { name: 'external-db' }, spec: { ports: [{ name: 'pg', port: 5432 }] } });
+    const ep = await cp.admin.create<Endpoints>(EndpointsRef, 'default', { metadata: { name: 'external-db', labels: { team: 'data' } }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], notReadyAddresses: [{ ip: '192.0.2.11' }], ports: [{ name: 'pg', port: 5432 }] }] });
+    const mirror = await eventually(async () => (await slicesOf('external-db'))[0], { what: 'a mirrored slice' });
+    expect(mirror.metadata?.labels).toEqual({ team: 'data', 'kubernetes.io/service-name': 'external-db', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' });
+    expect(mirror.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Endpoints', name: 'external-db', uid: ep.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(mirror.endpoints).toEqual([
+      { addresses: ['192.0.2.10'], conditions: { ready: true, serving: true, terminating: false } },
+      { addresses: ['192.0.2.11'], conditions: { ready: false, serving: false, terminating: false } },
+    ]);
+    expect(mirror.ports).toEqual([{ name: 'pg', port: 5432, protocol: 'TCP' }]);
+    // A pod carrying a label like the Service's name changes nothing: there is no selector.
     await runningPod('bystander', 'external-db', '10.244.0.30', true);
-    await new Promise((r) => setTimeout(r, 1500));
-    const ep = await getEndpoints('external-db');
-    expect(ips(ep?.subsets?.[0]?.addresses)).toEqual(['192.0.2.10']);
-    expect(await slicesOf('external-db')).toEqual([]);
-    // The kubernetes Service's endpoints (the apiserver's) are not touched either.
+    // The user edits the Endpoints: the mirror follows, the Endpoints stay the user's.
+    await cp.admin.patch(EndpointsRef, 'default', 'external-db', { subsets: [{ addresses: [{ ip: '192.0.2.12' }], ports: [{ name: 'pg', port: 5432 }] }] }, 'merge');
+    await eventually(async () => same((await slicesOf('external-db'))[0]?.endpoints?.map((e) => e.addresses?.[0]), ['192.0.2.12']), { what: 'mirror follows the edit' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ips((await getEndpoints('external-db'))?.subsets?.[0]?.addresses)).toEqual(['192.0.2.12']);
+    expect((await slicesOf('external-db')).map((s) => s.metadata?.labels?.['endpointslice.kubernetes.io/managed-by'])).toEqual(['endpointslicemirroring-controller.k8s.io']);
+    // The kubernetes Service's endpoints (the apiserver's, skip-mirror) are neither touched nor mirrored.
     const k = await getEndpoints('kubernetes');
     expect(ips(k?.subsets?.[0]?.addresses)).toEqual(['127.0.0.1']);
+    expect((await slicesOf('kubernetes')).map((s) => s.metadata?.name)).toEqual(['kubernetes']);
     await cp.admin.delete(Pods, 'default', 'bystander', { gracePeriodSeconds: 0 });
+    // The Endpoints go: so does the mirror.
+    await cp.admin.delete(EndpointsRef, 'default', 'external-db');
+    await eventually(async () => (await slicesOf('external-db')).length === 0, { what: 'mirror removed' });
     await cp.admin.delete(Services, 'default', 'external-db');
   });
 });
