@@ -60,6 +60,13 @@ describe.skipIf(!hasKubectl)('kubectl with services', () => {
       return g.out.includes('10.244.0.8:8080') ? g : undefined;
     }, { what: 'kubectl get endpoints shows the pod' });
     expect(ep.out).toMatch(/^NAME\s+ENDPOINTS\s+AGE\nhello\s+10\.244\.0\.8:8080\s+\d+s\n$/);
+    const described = await kubectl('describe', 'svc', 'hello');
+    expect(described.err).toBe('');
+    expect(described.out).toMatch(/\nSelector:\s+app=hello\nType:\s+ClusterIP\n/);
+    expect(described.out).toMatch(/\nPort:\s+<unset>\s+80\/TCP\nTargetPort:\s+http\/TCP\nEndpoints:\s+10\.244\.0\.8:8080\n/);
+    const all = await kubectl('get', 'all');
+    expect(all.err).toBe('');
+    expect(all.out).toMatch(/\nservice\/hello\s+ClusterIP\s+/);
     const slices = await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=hello');
     expect(slices.out).toMatch(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE\nhello-[a-z0-9]{5}\s+IPv4\s+8080\s+10\.244\.0\.8\s+\d+s\n$/);
   });
