@@ -9,7 +9,7 @@ import { EndpointsRef, StatusError } from '../client/rest-client.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
-import { endpointLabels, findPort, hasSelector, isPodReady, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
+import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('endpoints-controller');
@@ -91,10 +91,7 @@ export class EndpointsController {
     this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
     // Only deletions (as Kubernetes): an update to a user's own Endpoints is none of our business.
     this.endpoints.on({ delete: enqueue });
-    const podChanged = (pod: Pod, old?: Pod) => {
-      for (const svc of this.services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
-    };
-    this.pods.on({ add: (p) => podChanged(p), update: (p, old) => podChanged(p, old), delete: (p) => podChanged(p) });
+    onSelectedPodChange(this.services, this.pods, enqueue);
   }
 
   /**

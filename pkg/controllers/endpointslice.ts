@@ -8,7 +8,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import type { Endpoint, EndpointSlicePort, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
-import { endpointLabels, findPort, hasSelector, isPodReady, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
+import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
 import { chunked, CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
 
@@ -70,10 +70,7 @@ export class EndpointSliceController {
     const enqueue = (o: KubeObject) => this.queue.add(keyOf(o));
     this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
     this.slices.on(sliceHandlers((k) => this.queue.add(k)));
-    const podChanged = (pod: Pod, old?: Pod) => {
-      for (const svc of this.services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
-    };
-    this.pods.on({ add: (p) => podChanged(p), update: (p, old) => podChanged(p, old), delete: (p) => podChanged(p) });
+    onSelectedPodChange(this.services, this.pods, enqueue);
   }
 
   resyncAll(): void {

@@ -1,7 +1,8 @@
 // What the Endpoints and EndpointSlice controllers share (pkg/controller/util/endpointslice and
 // podutil in Kubernetes): which pods back a Service, the port a Service port reaches on a pod,
 // and a pod's readiness as endpoints report it.
-import type { ObjectReference, Pod, Service, ServicePort } from '../api/types.js';
+import type { KubeObject, ObjectReference, Pod, Service, ServicePort } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
 
 export const isPodReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -49,4 +50,12 @@ export function endpointLabels(svc: Service): Record<string, string> {
   const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
   if (svc.spec?.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
   return labels;
+}
+
+/** Calls `enqueue` with each Service that selects a pod before or after the pod's change. */
+export function onSelectedPodChange(services: Informer<Service & KubeObject>, pods: Informer<Pod & KubeObject>, enqueue: (svc: Service & KubeObject) => void): void {
+  const changed = (pod: Pod, old?: Pod) => {
+    for (const svc of services.list()) if (selects(svc, pod) || (old && selects(svc, old))) enqueue(svc);
+  };
+  pods.on({ add: (p) => changed(p), update: (p, old) => changed(p, old), delete: (p) => changed(p) });
 }
