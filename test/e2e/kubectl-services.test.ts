@@ -110,6 +110,22 @@ spec:
     expect(del).toMatchObject({ code: 0, out: 'service "web" deleted\n' });
   });
 
+  it('create service (a protobuf body): clusterip with a named target port, nodeport, externalname', async () => {
+    expect(await kubectl('create', 'service', 'clusterip', 'made', '--tcp=80:8080', '--tcp=443:https')).toMatchObject({ code: 0, out: 'service/made created\n' });
+    const made = await cp.admin.get<Service>(Services, 'default', 'made');
+    expect(made.spec?.ports).toEqual([{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }, { name: '443-https', port: 443, protocol: 'TCP', targetPort: 'https' }]);
+    expect(made.spec?.selector).toEqual({ app: 'made' });
+    expect(await kubectl('create', 'service', 'nodeport', 'made-np', '--tcp=80:8080', '--node-port=30111')).toMatchObject({ code: 0 });
+    expect((await cp.admin.get<Service>(Services, 'default', 'made-np')).spec?.ports?.[0]?.nodePort).toBe(30111);
+    expect(await kubectl('create', 'service', 'externalname', 'made-ext', '--external-name=example.com')).toMatchObject({ code: 0 });
+    const ext = await cp.admin.get<Service>(Services, 'default', 'made-ext');
+    expect(ext.spec).toMatchObject({ type: 'ExternalName', externalName: 'example.com' });
+    expect(ext.spec?.clusterIP).toBeUndefined();
+    const taken = await kubectl('create', 'service', 'nodeport', 'made-np2', '--tcp=81:8080', '--node-port=30111');
+    expect(taken.err).toBe('error: failed to create NodePort service: Service "made-np2" is invalid: spec.ports[0].nodePort: Invalid value: 30111: provided port is already allocated\n');
+    expect((await kubectl('delete', 'svc', 'made', 'made-np', 'made-ext')).code).toBe(0);
+  });
+
   it('apply --server-side creates a Service and changes its ports; the cluster IP stays', async () => {
     const file = join(dir, 'ssa.yaml');
     const manifest = (port: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ssa\nspec:\n  selector:\n    app: ssa\n  ports:\n    - name: http\n      port: ${port}\n`;

@@ -115,4 +115,40 @@ describe('protobuf request bodies', () => {
     expect(e?.code).toBe(415);
     expect(e?.message).toContain('field 10 of Container');
   });
+
+  it('decodes a core/v1 Service as kubectl create service sends it: an IntOrString targetPort, zero node ports left out', () => {
+    const port = (name: string, p: number, target: number | string, nodePort: number) => {
+      const w = new BinaryWriter();
+      w.uint32((1 << 3) | 2).string(name).uint32((2 << 3) | 2).string('TCP').uint32(3 << 3).int32(p);
+      w.uint32((4 << 3) | 2).fork();
+      if (typeof target === 'number') w.uint32(1 << 3).int64(0).uint32(2 << 3).int32(target);
+      else w.uint32(1 << 3).int64(1).uint32((3 << 3) | 2).string(target);
+      w.join();
+      w.uint32(5 << 3).int32(nodePort);
+      return w.finish();
+    };
+    const w = new BinaryWriter();
+    meta(w, 'web');
+    w.uint32((2 << 3) | 2).fork();
+    w.uint32((1 << 3) | 2).bytes(port('http', 80, 8080, 0));
+    w.uint32((1 << 3) | 2).bytes(port('https', 443, 'https', 30443));
+    entry(w, 2, 'app', 'web');
+    w.uint32((3 << 3) | 2).string(''); // clusterIP ""
+    w.uint32((4 << 3) | 2).string('NodePort');
+    w.uint32(12 << 3).int32(0); // healthCheckNodePort 0
+    w.join();
+    expect(decodeProtobufObject(envelope('v1', 'Service', w.finish()))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default', labels: { app: 'web' }, creationTimestamp: '2023-11-14T22:13:20Z' },
+      spec: {
+        ports: [
+          { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
+          { name: 'https', protocol: 'TCP', port: 443, targetPort: 'https', nodePort: 30443 },
+        ],
+        selector: { app: 'web' },
+        type: 'NodePort',
+      },
+    });
+  });
 });

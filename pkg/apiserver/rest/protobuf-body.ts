@@ -19,6 +19,8 @@ interface Field {
   kind: Kind;
   type?: string;
   repeated?: boolean;
+  /** Leave out a zero value, as Go's JSON does for an `omitempty` integer. */
+  omitZero?: boolean;
 }
 
 const f = (name: string, kind: Kind, extra: Partial<Field> = {}): Field => ({ name, kind, ...extra });
@@ -116,6 +118,41 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     20: f('terminationMessagePolicy', 'string'),
   },
   ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
+  // core/v1 Service (kubectl create service); status is the server's and not read. Zero ports
+  // are left out, as Go's JSON does (omitempty), so an unset nodePort stays unset.
+  Service: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'ServiceSpec' }) },
+  ServiceSpec: {
+    1: f('ports', 'message', { type: 'ServicePort', repeated: true }),
+    2: f('selector', 'map-string'),
+    3: f('clusterIP', 'string'),
+    4: f('type', 'string'),
+    5: f('externalIPs', 'string', { repeated: true }),
+    7: f('sessionAffinity', 'string'),
+    8: f('loadBalancerIP', 'string'),
+    9: f('loadBalancerSourceRanges', 'string', { repeated: true }),
+    10: f('externalName', 'string'),
+    11: f('externalTrafficPolicy', 'string'),
+    12: f('healthCheckNodePort', 'int', { omitZero: true }),
+    13: f('publishNotReadyAddresses', 'bool'),
+    14: f('sessionAffinityConfig', 'message', { type: 'SessionAffinityConfig' }),
+    17: f('ipFamilyPolicy', 'string'),
+    18: f('clusterIPs', 'string', { repeated: true }),
+    19: f('ipFamilies', 'string', { repeated: true }),
+    20: f('allocateLoadBalancerNodePorts', 'bool'),
+    21: f('loadBalancerClass', 'string'),
+    22: f('internalTrafficPolicy', 'string'),
+    23: f('trafficDistribution', 'string'),
+  },
+  ServicePort: {
+    1: f('name', 'string'),
+    2: f('protocol', 'string'),
+    3: f('port', 'int'),
+    4: f('targetPort', 'intstr'),
+    5: f('nodePort', 'int', { omitZero: true }),
+    6: f('appProtocol', 'string'),
+  },
+  SessionAffinityConfig: { 1: f('clientIP', 'message', { type: 'ClientIPConfig' }) },
+  ClientIPConfig: { 1: f('timeoutSeconds', 'int') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
   ResourceRequirements: {},
 };
@@ -124,7 +161,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements']);
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -136,6 +173,7 @@ const DECODABLE = new Map([
   ['Eviction', 'policy/v1'],
   ['Deployment', 'apps/v1'],
   ['ReplicaSet', 'apps/v1'],
+  ['Service', 'v1'],
 ]);
 
 type Obj = Record<string, unknown>;
@@ -204,8 +242,8 @@ function readMessage(buf: Uint8Array, type: string): Obj {
       ((out[fd.name] ??= []) as unknown[]).push(readValue(r, fd));
     } else {
       const v = readValue(r, fd);
-      // As Go's JSON leaves out empty strings and false (omitempty).
-      if (v !== '' && v !== false) out[fd.name] = v;
+      // As Go's JSON leaves out empty strings and false (omitempty), and zero where the field says so.
+      if (v !== '' && v !== false && !(fd.omitZero && v === 0)) out[fd.name] = v;
     }
   }
   return out;
