@@ -178,6 +178,12 @@ export class Storage {
     });
   }
 
+  /** Which of `keys` exist. */
+  async existing(keys: string[]): Promise<string[]> {
+    const found = await Promise.all(keys.map((k) => this.timed('get', k, async () => Number((await this.client.range({ key: key(k), count_only: true })).count ?? 0) > 0)));
+    return keys.filter((_, i) => found[i]);
+  }
+
   /** The keys under prefix (no values). */
   async keys(prefix: string): Promise<string[]> {
     return this.timed('list', prefix, async () => {

@@ -117,6 +117,13 @@ describe('services', () => {
     const taken = await failure(admin.create(Services, 'default', svc('fixed2', { clusterIP: '10.96.0.10' })));
     expect(taken.code).toBe(422);
     expect(taken.message).toBe('Service "fixed2" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.10"]: failed to allocate IP 10.96.0.10: provided IP is already allocated');
+    // A dry run checks the same, and holds nothing.
+    const dry = await failure(admin.create(Services, 'default', svc('fixed2', { clusterIP: '10.96.0.10' }), { dryRun: 'All' }));
+    expect(dry.message).toBe(taken.message);
+    const dryOk = await admin.create<Service>(Services, 'default', svc('dry', { type: 'NodePort' }), { dryRun: 'All' });
+    expect(dryOk.spec?.clusterIP).toMatch(/^10\.96\.0\.\d+$/);
+    expect(dryOk.spec?.ports?.[0]?.nodePort).toBeGreaterThanOrEqual(30000);
+    expect(await etcdKeys('/registry/ranges/serviceips/')).not.toContain(`/registry/ranges/serviceips/${dryOk.spec!.clusterIP}`);
     const outside = await failure(admin.create(Services, 'default', svc('far', { clusterIP: '10.97.0.1' })));
     expect(outside.message).toBe('Service "far" is invalid: spec.clusterIPs: Invalid value: ["10.97.0.1"]: failed to allocate IP 10.97.0.1: the provided IP (10.97.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/27');
     const before = await etcdKeys('/registry/ranges/');

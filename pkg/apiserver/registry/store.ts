@@ -168,7 +168,7 @@ export class Store {
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) {
-      await this.allocator?.allocate(obj, undefined, new Set());
+      await this.dryRunHolding(obj, undefined);
       return obj;
     }
     const key = this.key(meta.namespace, meta.name!);
@@ -204,6 +204,17 @@ export class Store {
       if (requested || attempt >= 20) throw a.takenError(obj, requested ?? res.taken[0]!, !requested);
       for (const k of res.taken) avoid.add(k);
     }
+  }
+
+  /** A dry run allocates too (nothing is written), and a requested value another object holds is its 422. */
+  private async dryRunHolding(obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+    const a = this.allocator;
+    if (!a) return;
+    const picked = new Set(await a.allocate(obj, old, new Set()));
+    const before = old ? a.keysOf(old) : [];
+    const requested = a.keysOf(obj).filter((k) => !picked.has(k) && !before.includes(k));
+    const taken = await this.storage.existing(requested);
+    if (taken.length) throw a.takenError(obj, taken[0]!, false);
   }
 
   /** What deleting obj releases. */
@@ -326,7 +337,7 @@ export class Store {
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
-      await this.allocator?.allocate(next, old, new Set());
+      await this.dryRunHolding(next, old);
       return { done: next };
     }
     // Deletion finishes when the last finalizer goes and a deletion was requested.
