@@ -10,10 +10,18 @@
 import { formatCidr, isIPv4, parseCidr } from './cidr.js';
 import { runIn } from './netns-exec.js';
 import type { HostPortMapping } from './types.js';
+import { KeyedMutex } from './undo-stack.js';
 
 /** Mark set on hostPort traffic coming from a pod, so the reply comes back through us (hairpin). */
 export const HAIRPIN_MARK = '0x2000/0x2000';
 const HOSTPORT_TAG = 'tsk-hp:';
+
+/** Writes to one namespace's iptables are serialised across everything in this process (pod network, service proxy). */
+const iptablesLocks = new KeyedMutex();
+
+export function withIptablesLock<T>(netns: string | undefined, fn: () => Promise<T>): Promise<T> {
+  return iptablesLocks.run(netns ?? '', fn);
+}
 
 export interface ChainNames {
   postrouting: string;
@@ -62,11 +70,11 @@ export async function iptablesRestore(netns: string | undefined, tables: Record<
   await runIn(netns, 'iptables-restore', ['--noflush', '-w', '5'], { input });
 }
 
-function chainOf(rule: string): string {
+export function chainOf(rule: string): string {
   return rule.split(' ')[1]!;
 }
 
-function jumpsTo(rule: string, chain: string): boolean {
+export function jumpsTo(rule: string, chain: string): boolean {
   return rule.endsWith(` -j ${chain}`) || rule.includes(` -j ${chain} `);
 }
 
@@ -180,20 +188,24 @@ export async function removeHostPortRules(netns: string | undefined, prefix: str
   return del.length;
 }
 
-/** Removes every jump to our chains and the chains themselves, in both tables. */
-export async function removeNodeRules(netns: string | undefined, prefix?: string): Promise<void> {
-  const c = chainNames(prefix);
-  const ours = new Set([c.postrouting, c.hostports, c.forward]);
+/** Removes the chains for which isOurs is true and every jump to them from other chains, in every table, in one restore. */
+export async function removeChains(netns: string | undefined, isOurs: (chain: string) => boolean): Promise<void> {
   const saved = await iptablesSave(netns);
   const plan: Record<string, string[]> = {};
   for (const [table, t] of saved) {
+    const ours = [...t.chains].filter(isOurs);
     const lines: string[] = [];
     for (const r of t.rules) {
-      if (!ours.has(chainOf(r)) && [...ours].some((o) => jumpsTo(r, o))) lines.push('-D' + r.slice(2));
+      if (!isOurs(chainOf(r)) && ours.some((o) => jumpsTo(r, o))) lines.push('-D' + r.slice(2));
     }
-    for (const ch of ours) if (t.chains.has(ch)) lines.push(`-F ${ch}`);
-    for (const ch of ours) if (t.chains.has(ch)) lines.push(`-X ${ch}`);
+    for (const ch of ours) lines.push(`-F ${ch}`);
+    for (const ch of ours) lines.push(`-X ${ch}`);
     plan[table] = lines;
   }
   await iptablesRestore(netns, plan);
+}
+
+/** Removes every chain named `<prefix>-...` (the node chains, hostports, the service proxy's) and the jumps to them. */
+export function removeNodeRules(netns: string | undefined, prefix = 'TSK'): Promise<void> {
+  return removeChains(netns, (chain) => chain.startsWith(`${prefix}-`));
 }

@@ -10,7 +10,7 @@ import { clearUdpConntrack } from './conntrack.js';
 import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
 import { ConflictError, InvalidArgumentError, NetworkError, errorMessage, errorsByCode } from './errors.js';
 import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
-import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, iptablesRestore, removeHostPortRules, removeNodeRules, validateHostPorts } from './iptables.js';
+import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, iptablesRestore, removeHostPortRules, removeNodeRules, validateHostPorts, withIptablesLock } from './iptables.js';
 import { ipBatch } from './netns-exec.js';
 import { ROUTE_PROTO, listOurRoutes, syncRoutes as syncPeerRoutes, type SyncRoutesResult } from './routes.js';
 import type { GcResult, NetworkConfig, PodNetworkStatus, PodSetupRequest, RoutePeer, SetupStep } from './types.js';
@@ -22,9 +22,6 @@ import { logger } from '../util/log.js';
 export const DEFAULT_BRIDGE = 'tsk0';
 export const DEFAULT_STATE_DIR = '/var/lib/tskube/network';
 export const DEFAULT_CHAIN_PREFIX = 'TSK';
-
-/** Writes to one namespace's iptables are serialised across every PodNetwork in this process. */
-const iptablesLocks = new KeyedMutex();
 
 export class PodNetwork {
   readonly bridge: string;
@@ -251,7 +248,7 @@ export class PodNetwork {
   }
 
   private iptables<T>(fn: () => Promise<T>): Promise<T> {
-    return iptablesLocks.run(this.nodeNetns ?? '', fn);
+    return withIptablesLock(this.nodeNetns, fn);
   }
 
   private statusOf(a: IpamAllocation): PodNetworkStatus {
@@ -285,7 +282,7 @@ export async function cleanupNode(cfg: CleanupConfig = {}): Promise<void> {
     await deleteHostVeths(netns, veths.filter((v) => v.master === undefined || v.master === bridge).map((v) => v.name));
   });
   await attempt('bridge', () => deleteBridge(netns, bridge));
-  await attempt('iptables', () => removeNodeRules(netns, cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX));
+  await attempt('iptables', () => withIptablesLock(netns, () => removeNodeRules(netns, cfg.chainPrefix ?? DEFAULT_CHAIN_PREFIX)));
   await attempt('routes', async () => {
     const routes = await listOurRoutes(netns);
     await ipBatch(netns, [...routes.keys()].map((r) => `route del ${r} proto ${ROUTE_PROTO}`), { force: true, allowFailure: true });

@@ -1,0 +1,93 @@
+// From Services and EndpointSlices to the flat list of service ports the proxy programs, with
+// kube-proxy's choice of endpoints: the ready ones; when none is ready, the ones still serving
+// while terminating (KEP-1669, so connections drain during a rollout instead of being refused).
+import { isIPv4 } from './cidr.js';
+import { SERVICE_NAME_LABEL, type EndpointLike, type EndpointSliceLike, type ProxiedServicePort, type ServiceEndpoint, type ServiceLike, type ServiceProtocol } from './service-types.js';
+
+/** kube-proxy's default ClientIP affinity timeout (3 hours). */
+export const DEFAULT_AFFINITY_SECONDS = 10800;
+
+const sliceKey = (namespace: string | undefined, service: string) => `${namespace ?? 'default'}/${service}`;
+
+function isReady(e: EndpointLike): boolean {
+  return e.conditions?.ready !== false;
+}
+
+function isServingTerminating(e: EndpointLike): boolean {
+  const serving = e.conditions?.serving ?? isReady(e);
+  return serving && e.conditions?.terminating === true;
+}
+
+function protocolOf(p: string | undefined): ServiceProtocol | undefined {
+  const v = p ?? 'TCP';
+  return v === 'TCP' || v === 'UDP' ? v : undefined;
+}
+
+/** The endpoints of one service port from its slices (ready ones, else serving-terminating ones). */
+export function endpointsFor(slices: readonly EndpointSliceLike[], portName: string, protocol: ServiceProtocol): ServiceEndpoint[] {
+  const ready = new Map<string, ServiceEndpoint>();
+  const terminating = new Map<string, ServiceEndpoint>();
+  for (const s of slices) {
+    if ((s.addressType ?? 'IPv4') !== 'IPv4') continue;
+    const port = s.ports?.find((p) => (p.name ?? '') === portName && protocolOf(p.protocol) === protocol);
+    if (!port?.port) continue;
+    for (const e of s.endpoints ?? []) {
+      const ip = e.addresses?.[0];
+      if (!ip || !isIPv4(ip)) continue;
+      const ep = { ip, port: port.port };
+      const key = `${ip}:${port.port}`;
+      if (isReady(e)) ready.set(key, ep);
+      else if (isServingTerminating(e)) terminating.set(key, ep);
+    }
+  }
+  const chosen = ready.size > 0 ? ready : terminating;
+  return [...chosen.values()].sort((a, b) => (a.ip === b.ip ? a.port - b.port : compareIPv4(a.ip, b.ip)));
+}
+
+function compareIPv4(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+  return 0;
+}
+
+/** Every proxied port of every Service with a cluster IP, sorted by id. */
+export function servicePorts(services: Iterable<ServiceLike>, slices: Iterable<EndpointSliceLike>): ProxiedServicePort[] {
+  const byService = new Map<string, EndpointSliceLike[]>();
+  for (const s of slices) {
+    const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const k = sliceKey(s.metadata?.namespace, svc);
+    const list = byService.get(k) ?? [];
+    list.push(s);
+    byService.set(k, list);
+  }
+  const out: ProxiedServicePort[] = [];
+  for (const svc of services) {
+    const spec = svc.spec;
+    const name = svc.metadata?.name;
+    if (!spec || !name || spec.type === 'ExternalName') continue;
+    const clusterIP = spec.clusterIP;
+    if (!clusterIP || clusterIP === 'None' || !isIPv4(clusterIP)) continue;
+    const key = sliceKey(svc.metadata?.namespace, name);
+    const mySlices = byService.get(key) ?? [];
+    const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+    const affinitySeconds = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) : undefined;
+    for (const p of spec.ports ?? []) {
+      const protocol = protocolOf(p.protocol);
+      if (!protocol || !p.port) continue;
+      const portName = p.name ?? '';
+      out.push({
+        id: portName ? `${key}:${portName}` : key,
+        clusterIP,
+        port: p.port,
+        protocol,
+        nodePort: withNodePorts && p.nodePort ? p.nodePort : undefined,
+        externalIPs: (spec.externalIPs ?? []).filter(isIPv4),
+        affinitySeconds,
+        endpoints: endpointsFor(mySlices, portName, protocol),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.protocol < b.protocol ? -1 : 1));
+}

@@ -1,0 +1,213 @@
+// The service proxy of a node (kube-proxy's iptables mode): keeps the Services and EndpointSlices
+// it is given, and after each change rebuilds every service rule and writes them in one
+// iptables-restore (a full sync), at most once per minSyncMs; a periodic resync repairs rules
+// someone else changed. Removed UDP endpoints lose their conntrack entries, so clients that keep
+// a flow alive move on to the endpoints that remain.
+import { deleteUdpConntrack, type UdpConntrackEntry } from './conntrack.js';
+import { errorMessage, NetworkError } from './errors.js';
+import { iptablesRestore, iptablesSave, removeChains, withIptablesLock } from './iptables.js';
+import { servicePorts } from './service-model.js';
+import { buildServiceRules, isServicePortChain, restorePlan, serviceChainNames } from './service-rules.js';
+import { keyOfMeta, type EndpointSliceLike, type ProxiedServicePort, type ServiceLike } from './service-types.js';
+import { logger } from '../util/log.js';
+
+export interface ServiceProxierConfig {
+  /** The whole pod network: traffic to a cluster IP from outside it is masqueraded. */
+  clusterCIDR: string;
+  /** The node's network namespace; default this process's. */
+  nodeNetns?: string;
+  /** Chain prefix, the pod network's (default TSK). */
+  chainPrefix?: string;
+  /** Least time between two syncs (kube-proxy's minSyncPeriod); default 200 ms. */
+  minSyncMs?: number;
+  /** A full rewrite even without changes this often (kube-proxy's syncPeriod); default 30 s, 0: never. */
+  resyncMs?: number;
+  /** Delay before retrying a failed sync; default 1 s. */
+  retryMs?: number;
+}
+
+export interface SyncResult {
+  /** False when the rules were already what they should be. */
+  applied: boolean;
+  servicePorts: number;
+  staleChains: string[];
+  conntrackDeleted: number;
+}
+
+enum State {
+  Idle,
+  Scheduled,
+  Syncing,
+  Stopped,
+}
+
+/** Invariant: `applied` is the restore input last written successfully, `lastPorts` the ports it was built from. */
+export class ServiceProxier {
+  readonly prefix: string;
+  private readonly services = new Map<string, ServiceLike>();
+  private readonly slices = new Map<string, EndpointSliceLike>();
+  private readonly log = logger('service-proxy');
+  private state = State.Idle;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private resync: NodeJS.Timeout | undefined;
+  private lastSyncAt = 0;
+  private applied = '';
+  private lastPorts = new Map<string, ProxiedServicePort>();
+  private current: Promise<SyncResult> | undefined;
+  /** Syncs done (applied or not), for tests and logs. */
+  syncs = 0;
+
+  constructor(private readonly cfg: ServiceProxierConfig) {
+    this.prefix = cfg.chainPrefix ?? 'TSK';
+    const resync = cfg.resyncMs ?? 30_000;
+    if (resync > 0) {
+      this.resync = setInterval(() => {
+        this.applied = '';
+        this.changed();
+      }, resync);
+      this.resync.unref();
+    }
+  }
+
+  upsertService(s: ServiceLike): void {
+    this.services.set(keyOfMeta(s.metadata), s);
+    this.changed();
+  }
+
+  deleteService(s: ServiceLike): void {
+    if (this.services.delete(keyOfMeta(s.metadata))) this.changed();
+  }
+
+  upsertEndpointSlice(s: EndpointSliceLike): void {
+    this.slices.set(keyOfMeta(s.metadata), s);
+    this.changed();
+  }
+
+  deleteEndpointSlice(s: EndpointSliceLike): void {
+    if (this.slices.delete(keyOfMeta(s.metadata))) this.changed();
+  }
+
+  /** Replaces everything known (after an informer relist). */
+  replaceAll(services: Iterable<ServiceLike>, slices: Iterable<EndpointSliceLike>): void {
+    this.services.clear();
+    this.slices.clear();
+    for (const s of services) this.services.set(keyOfMeta(s.metadata), s);
+    for (const s of slices) this.slices.set(keyOfMeta(s.metadata), s);
+    this.changed();
+  }
+
+  /** The service ports as they would be programmed now. */
+  ports(): ProxiedServicePort[] {
+    return servicePorts(this.services.values(), this.slices.values());
+  }
+
+  /** Schedules a sync: at once when the last one is older than minSyncMs, else when it will be. */
+  private changed(): void {
+    this.dirty = true;
+    if (this.state !== State.Idle) return;
+    this.state = State.Scheduled;
+    const wait = Math.max(0, this.lastSyncAt + (this.cfg.minSyncMs ?? 200) - Date.now());
+    this.timer = setTimeout(() => void this.runScheduled(), wait);
+  }
+
+  private async runScheduled(): Promise<void> {
+    this.timer = undefined;
+    if (this.state !== State.Scheduled) return;
+    try {
+      await this.syncNow();
+    } catch (e) {
+      this.log.error('service rules sync failed; retrying', { error: errorMessage(e) });
+      await new Promise((r) => setTimeout(r, this.cfg.retryMs ?? 1000));
+      this.applied = '';
+      if ((this.state as State) === State.Idle) this.changed();
+    }
+  }
+
+  /** Syncs now (waiting for one in progress first); resolves when the rules are written. */
+  async syncNow(): Promise<SyncResult> {
+    while (this.current) await this.current.catch(() => {});
+    if (this.state === State.Stopped) throw new NetworkError('service proxy is stopped');
+    clearTimeout(this.timer);
+    this.state = State.Syncing;
+    this.dirty = false;
+    this.lastSyncAt = Date.now();
+    this.current = this.sync();
+    try {
+      return await this.current;
+    } finally {
+      this.current = undefined;
+      if (this.state === State.Syncing) {
+        this.state = State.Idle;
+        if (this.dirty) this.changed();
+      }
+    }
+  }
+
+  private async sync(): Promise<SyncResult> {
+    const t0 = Date.now();
+    const netns = this.cfg.nodeNetns;
+    const ports = this.ports();
+    const rules = buildServiceRules(this.prefix, this.cfg.clusterCIDR, ports);
+    const { applied, staleChains } = await withIptablesLock(netns, async () => {
+      const plan = restorePlan(this.prefix, rules, await iptablesSave(netns));
+      const text = JSON.stringify(plan.tables);
+      if (text === this.applied && plan.staleChains.length === 0 && plan.jumpsAdded.length === 0) return { applied: false, staleChains: [] };
+      await iptablesRestore(netns, plan.tables);
+      this.applied = text;
+      return { applied: true, staleChains: plan.staleChains };
+    });
+    const previous = this.lastPorts;
+    this.lastPorts = new Map(ports.map((p) => [p.id, p]));
+    this.syncs++;
+    const conntrackDeleted = await this.clearStaleUdp(previous, ports);
+    if (applied) this.log.debug('service rules synced', { servicePorts: ports.length, staleChains: staleChains.length, conntrackDeleted, ms: Date.now() - t0 });
+    return { applied, servicePorts: ports.length, staleChains, conntrackDeleted };
+  }
+
+  /**
+   * UDP has no connection to end: flows to an endpoint that went away, and flows to a service
+   * port that had no endpoints (not DNATed), would stay as they are while the client keeps sending.
+   */
+  private async clearStaleUdp(previous: Map<string, ProxiedServicePort>, ports: readonly ProxiedServicePort[]): Promise<number> {
+    const gone = new Set<string>();
+    const revived: ProxiedServicePort[] = [];
+    const now = new Map(ports.map((p) => [p.id, p]));
+    for (const [id, old] of previous) {
+      if (old.protocol !== 'UDP') continue;
+      const cur = now.get(id);
+      const keep = new Set((cur?.protocol === 'UDP' ? cur.endpoints : []).map((e) => `${e.ip}:${e.port}`));
+      for (const e of old.endpoints) if (!keep.has(`${e.ip}:${e.port}`)) gone.add(`${e.ip}:${e.port}`);
+    }
+    for (const p of ports) {
+      const old = previous.get(p.id);
+      if (p.protocol === 'UDP' && p.endpoints.length > 0 && (!old || old.endpoints.length === 0)) revived.push(p);
+    }
+    if (gone.size === 0 && revived.length === 0) return 0;
+    const match = (e: UdpConntrackEntry) => {
+      const natted = e.reply.src !== e.orig.dst;
+      if (natted && gone.has(`${e.reply.src}:${e.reply.sport}`)) return true;
+      return !natted && revived.some((p) => (e.orig.dst === p.clusterIP && e.orig.dport === p.port) || (p.nodePort !== undefined && e.orig.dport === p.nodePort));
+    };
+    try {
+      return await deleteUdpConntrack(this.cfg.nodeNetns, match);
+    } catch (e) {
+      this.log.warn('clearing UDP conntrack entries of removed endpoints', { error: errorMessage(e) });
+      return 0;
+    }
+  }
+
+  /** Stops syncing (rules stay, as kube-proxy leaves them on exit; removeServiceRules clears them). */
+  async stop(): Promise<void> {
+    this.state = State.Stopped;
+    clearTimeout(this.timer);
+    clearInterval(this.resync);
+    await this.current?.catch(() => {});
+  }
+}
+
+/** Removes the service proxy's chains and jumps (not the node's chains): the proxy turned off. */
+export function removeServiceRules(netns: string | undefined, prefix = 'TSK'): Promise<void> {
+  const c = serviceChainNames(prefix);
+  return withIptablesLock(netns, () => removeChains(netns, (ch) => ch === c.services || ch === c.nodeports || isServicePortChain(prefix, ch)));
+}

@@ -1,0 +1,73 @@
+// The parts of core/v1 Service and discovery.k8s.io/v1 EndpointSlice the service proxy reads,
+// in their Kubernetes JSON shapes (structural, so the API's generated types fit), and the
+// flattened service port the rules are built from.
+
+export interface ObjectMetaLike {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}
+
+export interface ServicePortLike {
+  name?: string;
+  /** TCP (default), UDP; SCTP is skipped. */
+  protocol?: string;
+  port: number;
+  nodePort?: number;
+}
+
+export interface ServiceLike {
+  metadata?: ObjectMetaLike;
+  spec?: {
+    /** ClusterIP (default), NodePort, LoadBalancer (its nodePorts; no load balancer), ExternalName (skipped). */
+    type?: string;
+    /** "None" or empty: headless, no proxying. */
+    clusterIP?: string;
+    ports?: ServicePortLike[];
+    externalIPs?: string[];
+    sessionAffinity?: string;
+    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  };
+}
+
+export interface EndpointLike {
+  addresses?: string[];
+  /** Unset ready means ready; unset serving means the value of ready (discovery/v1). */
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  nodeName?: string;
+}
+
+export interface EndpointSliceLike {
+  metadata?: ObjectMetaLike;
+  addressType?: string;
+  endpoints?: EndpointLike[];
+  ports?: { name?: string; port?: number; protocol?: string }[];
+}
+
+/** The label naming the Service an EndpointSlice belongs to. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export type ServiceProtocol = 'TCP' | 'UDP';
+
+export interface ServiceEndpoint {
+  ip: string;
+  port: number;
+}
+
+/** One port of one Service, with the endpoints traffic to it goes to. */
+export interface ProxiedServicePort {
+  /** `namespace/name:portName` (kube-proxy's ServicePortName; portName may be empty). */
+  id: string;
+  clusterIP: string;
+  port: number;
+  protocol: ServiceProtocol;
+  nodePort?: number;
+  externalIPs: string[];
+  /** ClientIP session affinity timeout in seconds; undefined: no affinity. */
+  affinitySeconds?: number;
+  /** Ready endpoints (or serving-and-terminating ones when none is ready), sorted, distinct. */
+  endpoints: ServiceEndpoint[];
+}
+
+/** The key the proxy keeps an object under. */
+export const keyOfMeta = (m: ObjectMetaLike | undefined) => `${m?.namespace ?? 'default'}/${m?.name ?? ''}`;
