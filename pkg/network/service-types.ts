@@ -13,6 +13,8 @@ export interface ServicePortLike {
   /** TCP (default), UDP; SCTP is skipped. */
   protocol?: string;
   port: number;
+  /** Not read: the EndpointSlice controller resolves it into the slice's ports. */
+  targetPort?: number | string;
   nodePort?: number;
 }
 
