@@ -12,7 +12,7 @@ export interface ServicePortLike {
   name?: string;
   /** TCP (default), UDP; SCTP is skipped. */
   protocol?: string;
-  port: number;
+  port?: number;
   /** Not read: the EndpointSlice controller resolves it into the slice's ports. */
   targetPort?: number | string;
   nodePort?: number;

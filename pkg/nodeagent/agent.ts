@@ -4,22 +4,24 @@
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject, Node, Pod } from '../api/types.js';
+import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
-import { ClusterRecords, type EndpointSliceLike, type ServiceLike } from '../dns/cluster-records.js';
+import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
 import { core, Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
+import { removeServiceRules } from '../network/service-proxier.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ContainerState } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
+import { NodeServiceProxy } from './service-proxy.js';
 
 const log = logger('nodeagent');
 
@@ -53,6 +55,8 @@ export interface AgentConfig {
    */
   clusterDNS: 'serve' | 'none' | string[];
   clusterDomain: string;
+  /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
+  serviceProxy: boolean;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -74,6 +78,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   apiVolumeSyncSec: 60,
   clusterDNS: 'serve',
   clusterDomain: 'cluster.local',
+  serviceProxy: true,
 });
 
 const Services = core('services');
@@ -123,20 +128,24 @@ export class NodeAgent {
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the informers that feed it. */
-  private dns: { records: ClusterRecords; slices: Informer<EndpointSliceLike & KubeObject>; server?: DnsServer } | undefined;
-  /** Every Service: for the containers' service variables and the cluster DNS. */
-  private serviceInformer: Informer<ServiceLike & KubeObject>;
+  private dns: { records: ClusterRecords; server?: DnsServer } | undefined;
+  /** Every Service: for the containers' service variables, the cluster DNS and the service proxy. */
+  private serviceInformer: Informer<Service & KubeObject>;
+  /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
+  private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
+  private serviceProxy: NodeServiceProxy | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
-    this.serviceInformer = new Informer<ServiceLike & KubeObject>(client, Services);
+    this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
+    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (cfg.clusterDNS === 'serve') {
       const records = new ClusterRecords(cfg.clusterDomain);
       this.serviceInformer.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
-      const slices = new Informer<EndpointSliceLike & KubeObject>(client, EndpointSlices).on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
-      this.dns = { records, slices };
+      this.sliceInformer!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
+      this.dns = { records };
     }
   }
 
@@ -158,7 +167,7 @@ export class NodeAgent {
     });
     this.podInformer.start();
     this.serviceInformer.start();
-    this.dns?.slices.start();
+    this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
@@ -172,7 +181,8 @@ export class NodeAgent {
     this.podInformer.stop();
     this.nodeInformer.stop();
     this.serviceInformer.stop();
-    this.dns?.slices.stop();
+    this.sliceInformer?.stop();
+    await this.serviceProxy?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
@@ -206,8 +216,21 @@ export class NodeAgent {
     await this.startDNS(net.gateway);
     this.resolveNet(net);
     log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
+    await this.startServiceProxy(net);
     await this.syncRoutes();
     await this.postNodeStatus(true);
+  }
+
+  /** The service proxy writes into the node's chains (masquerade by its postrouting chain), so it starts after them. */
+  private async startServiceProxy(net: PodNetwork): Promise<void> {
+    if (this.stopped) return;
+    if (!this.cfg.serviceProxy || !this.sliceInformer) {
+      await removeServiceRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing service proxy rules', { err: e.message }));
+      return;
+    }
+    this.serviceProxy = new NodeServiceProxy({ services: this.serviceInformer, slices: this.sliceInformer }, { clusterCIDR: net.clusterCIDR, nodeNetns: net.nodeNetns, chainPrefix: net.chainPrefix });
+    // Not awaited: pods need not wait for services (the informers retry on their own).
+    void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
   }
 
   private async syncRoutes(): Promise<void> {

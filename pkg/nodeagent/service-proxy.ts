@@ -1,0 +1,53 @@
+// The node agent's service proxy (kube-proxy's place): the agent's Service and EndpointSlice
+// informers (shared with the cluster DNS and the containers' service variables) feed the node's
+// ServiceProxier, which rewrites the service chains after each change. Until both informers have
+// listed, nothing is written, so a restarted agent never briefly programs services without their
+// endpoints (or deletes the chains of services it has not seen yet).
+import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
+import type { Informer } from '../client/informer.js';
+import { ServiceProxier, type ServiceProxierConfig, type SyncResult } from '../network/service-proxier.js';
+import { logger } from '../util/log.js';
+
+const log = logger('service-proxy');
+
+/** The informers the agent keeps; it starts and stops them. */
+export interface ServiceSources {
+  services: Informer<Service & KubeObject>;
+  slices: Informer<EndpointSlice & KubeObject>;
+}
+
+export class NodeServiceProxy {
+  readonly proxier: ServiceProxier;
+  /** Handlers pass changes on only once both informers have listed (then everything is handed over at once). */
+  private synced = false;
+
+  constructor(private readonly src: ServiceSources, cfg: ServiceProxierConfig) {
+    this.proxier = new ServiceProxier(cfg);
+    src.services.on({
+      add: (s) => this.synced && this.proxier.upsertService(s),
+      update: (s) => this.synced && this.proxier.upsertService(s),
+      delete: (s) => this.synced && this.proxier.deleteService(s),
+    });
+    src.slices.on({
+      add: (s) => this.synced && this.proxier.upsertEndpointSlice(s),
+      update: (s) => this.synced && this.proxier.upsertEndpointSlice(s),
+      delete: (s) => this.synced && this.proxier.deleteEndpointSlice(s),
+    });
+  }
+
+  /** Resolves after the first sync of the rules, once both informers have listed. */
+  async start(): Promise<SyncResult> {
+    await Promise.all([this.src.services.hasSynced(), this.src.slices.hasSynced()]);
+    this.synced = true;
+    this.proxier.replaceAll(this.src.services.list(), this.src.slices.list());
+    const r = await this.proxier.syncNow();
+    log.info('service proxy started', { servicePorts: r.servicePorts, staleChains: r.staleChains.length });
+    return r;
+  }
+
+  /** Stops writing rules; they stay (as kube-proxy leaves them) until the node's network is cleaned up. */
+  async stop(): Promise<void> {
+    this.synced = false;
+    await this.proxier.stop();
+  }
+}
