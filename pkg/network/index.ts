@@ -17,3 +17,5 @@ export { allocateNodeCIDR, parseCidr, formatCidr, parseIPv4, formatIPv4, cidrCon
 export { hostVethName } from './veth.js';
 export { chainNames } from './iptables.js';
 export * from './errors.js';
+export { ServiceProxier, removeServiceRules, type ServiceProxierConfig, type SyncResult } from './service-proxier.js';
+export type { ServiceLike, EndpointSliceLike, ProxiedServicePort } from './service-types.js';
