@@ -1,21 +1,33 @@
 // The service proxy end to end on a real single-node cluster: pods behind a Service, reached at
 // the Service's cluster IP from another pod with busybox wget; a Service without endpoints
-// refused at once; every chain gone with the node's clean-up. The EndpointSlice comes from the
-// endpoints controller when the control plane runs one; without it the test writes the slice as
-// that controller would.
+// refused at once; a deleted pod dropped from the rotation; every chain gone with the node's
+// clean-up. The EndpointSlices come from the real EndpointSlice controller in a controller-manager
+// beside the harness's control plane.
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../../pkg/client/api-client.js';
+import { connect } from '../../pkg/client/connect.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { EndpointSlices, Pods, Services } from '../../pkg/client/rest-client.js';
-import { eventually, sleep } from '../helpers/control-plane.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
+let cm: ControllerManager | undefined;
+let cmClient: ApiClient | undefined;
 let prefix = '';
 beforeAll(async () => {
   c = await startCluster();
   prefix = c.cfg.chainPrefix!;
+  cmClient = connect(loadKubeconfig(join(c.cp.dataDir, 'controller-manager.kubeconfig')));
+  cm = new ControllerManager(cmClient, { ...defaultControllerConfig, leaderElect: false });
+  await cm.start();
 }, 180_000);
 afterAll(async () => {
+  await cm?.stop();
+  cmClient?.close();
   await c?.stop();
   if (prefix) expect(execFileSync('iptables-save', { encoding: 'utf8' })).not.toContain(`${prefix}-`);
 });
@@ -28,6 +40,9 @@ async function run(name: string, script: string): Promise<string> {
   await eventually(async () => ['Succeeded', 'Failed'].includes((await podStatus(c, name)).phase ?? ''), { timeoutMs: 60_000, what: `${name} finished` });
   return (await podStatus(c, name)).containerStatuses?.[0]?.state.terminated?.message ?? '';
 }
+
+/** n requests to ip:80 from a fresh pod: one answer (the pod's name) or "failed" a line. */
+const fetchMany = (ip: string, n: number) => run(`svc-client-${Math.random().toString(36).slice(2, 7)}`, `for i in $(seq 1 ${n}); do timeout 3 wget -qO- http://${ip}/ || echo failed; done`);
 
 const webPod = (name: string) =>
   busyboxPod(name, {
@@ -54,16 +69,28 @@ describe('service proxy', () => {
     });
     const ip = svc.spec.clusterIP;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    await ensureSlice('svc-web', ips, { name: 'web', port: 8080 });
+    // The controller's slice, with the named target port resolved to 8080.
+    await eventually(async () => {
+      const slices = (await c.cp.admin.list<{ endpoints?: { addresses?: string[] }[]; ports?: { port?: number }[] }>(EndpointSlices, 'default', { labelSelector: 'kubernetes.io/service-name=svc-web' })).items;
+      const addrs = slices.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses ?? [])).sort();
+      return JSON.stringify(addrs) === JSON.stringify([...ips].sort()) && slices.every((s) => s.ports?.[0]?.port === 8080);
+    }, { timeoutMs: 30_000, what: 'the EndpointSlice of svc-web' });
     // The proxy may lag the slice by a sync: retry in fresh pods until both pods answer.
     let out = '';
     await eventually(async () => {
-      out = await run(`svc-client-${Math.random().toString(36).slice(2, 7)}`, `for i in $(seq 1 16); do timeout 3 wget -qO- http://${ip}/ || echo failed; done`);
+      out = await fetchMany(ip, 16);
       return out.includes('svc-web-1') && out.includes('svc-web-2');
     }, { timeoutMs: 60_000, what: `both pods answering at ${ip}:80; last output:\n${out}` });
     expect(out.trim().split('\n').filter((l) => !/^svc-web-[12]$/.test(l))).toEqual([]);
     const nat = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
     expect(nat).toContain(`-A ${prefix}-SERVICES -d ${ip}/32 -p tcp -m tcp --dport 80 -m comment --comment "default/svc-web:web cluster IP"`);
+
+    // A deleted pod leaves the rotation.
+    await c.cp.admin.delete(Pods, 'default', 'svc-web-2', { gracePeriodSeconds: 0 });
+    await eventually(async () => {
+      out = await fetchMany(ip, 8);
+      return out.trim().split('\n').every((l) => l === 'svc-web-1');
+    }, { timeoutMs: 60_000, what: `only svc-web-1 answering; last output:\n${out}` });
   }, 180_000);
 
   it('refuses a Service without endpoints at once', async () => {
@@ -82,19 +109,3 @@ describe('service proxy', () => {
   }, 120_000);
 });
 
-/** Waits for the endpoints controller's slice; without one in a few seconds, writes it as that controller would. */
-async function ensureSlice(service: string, ips: string[], port: { name: string; port: number }): Promise<void> {
-  const slices = async () => (await c.cp.admin.list<{ endpoints?: unknown[] }>(EndpointSlices, 'default', { labelSelector: `kubernetes.io/service-name=${service}` })).items;
-  for (let i = 0; i < 10; i++) {
-    if ((await slices()).some((s) => (s.endpoints?.length ?? 0) >= ips.length)) return;
-    await sleep(500);
-  }
-  await c.cp.admin.create(EndpointSlices, 'default', {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${service}-test`, labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'test' } },
-    addressType: 'IPv4',
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } })),
-    ports: [{ ...port, protocol: 'TCP' }],
-  });
-}
