@@ -30,7 +30,16 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<Cluster> {
+export interface ClusterOptions {
+  /**
+   * The node's podCIDR, inside 10.199.0.0/16; default 10.199.0.0/24. Tests whose traffic the host
+   * routes (a Service's DNAT to a pod) pick their own, so that another cluster of the same
+   * harness running at the same time, with a bridge of the default CIDR, cannot take its packets.
+   */
+  podCIDR?: string;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-node-'));
   const cp = await startControlPlane();
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
@@ -45,7 +54,7 @@ export async function startCluster(): Promise<Cluster> {
     nodeIP: '127.0.0.1',
     dataDir,
     port: await freePort(),
-    podCIDR: '10.199.0.0/24',
+    podCIDR: opts.podCIDR ?? '10.199.0.0/24',
     clusterCIDR: '10.199.0.0/16',
     bridge: `tske2e${suffix}`,
     chainPrefix: `TE${suffix.toUpperCase()}`,

@@ -19,7 +19,7 @@ let cm: ControllerManager | undefined;
 let cmClient: ApiClient | undefined;
 let prefix = '';
 beforeAll(async () => {
-  c = await startCluster();
+  c = await startCluster({ podCIDR: `10.199.${100 + Math.floor(Math.random() * 150)}.0/24` });
   prefix = c.cfg.chainPrefix!;
   cmClient = connect(loadKubeconfig(join(c.cp.dataDir, 'controller-manager.kubeconfig')));
   cm = new ControllerManager(cmClient, { ...defaultControllerConfig, leaderElect: false });
