@@ -124,6 +124,14 @@ describe('service rules', () => {
     );
   });
 
+  it('sends externalIPs through the external chain, and rejects them too when there are no endpoints', () => {
+    const ext = svc('ext', { clusterIP: '10.96.0.50', externalIPs: ['192.0.2.10', 'not-an-ip'], ports: [{ port: 443 }] });
+    const { ports, rules } = rulesFor([ext], [slice('ext', 'e', [{ port: 8443, protocol: 'TCP' }], [ep('10.244.1.2')])]);
+    expect(ports[0]!.externalIPs).toEqual(['192.0.2.10']);
+    expect(rules.nat).toContain(`-A TSK-SERVICES -d 192.0.2.10/32 -p tcp -m tcp --dport 443 -m comment --comment "default/ext external IP" -j ${extChain('TSK', ports[0]!)}`);
+    expect(rulesFor([ext], []).rules.filter).toContain('-A TSK-SERVICES -d 192.0.2.10/32 -p tcp -m tcp --dport 443 -m comment --comment "default/ext has no endpoints" -j REJECT --reject-with icmp-port-unreachable');
+  });
+
   it('rejects a service port without endpoints at its cluster IP and nodePort, with no nat chain for it', () => {
     const { rules } = rulesFor([empty], []);
     expect(rules.filter).toEqual([

@@ -117,6 +117,18 @@ describe('service proxy (iptables)', () => {
     expect(await lab.echo(pods.a!.netns, 'tcp', '10.96.0.30', 80)).toBe(`${GATEWAY} a`);
   });
 
+  it('keeps a client on one endpoint with ClientIP session affinity', async () => {
+    const sticky: ServiceLike = { metadata: { name: 'sticky', namespace: 'default' }, spec: { clusterIP: '10.96.0.40', ports: [{ port: 80 }], sessionAffinity: 'ClientIP' } };
+    proxier.upsertService(sticky);
+    proxier.upsertEndpointSlice(slice('sticky', [{ port: 8080, protocol: 'TCP' }], ['a', 'b']));
+    await proxier.syncNow();
+    const got = await answers(pods.client!.netns, 'tcp', '10.96.0.40', 80, 10);
+    expect(new Set(got).size).toBe(1);
+    proxier.deleteService(sticky);
+    proxier.deleteEndpointSlice(slice('sticky', [], []));
+    await proxier.syncNow();
+  });
+
   it('refuses a service without endpoints at once (cluster IP and nodePort), and serves it once it has one', async () => {
     proxier.upsertService(service('empty', '10.96.0.20', [{ port: 80, nodePort: 30081 }], 'NodePort'));
     proxier.upsertEndpointSlice(slice('empty', [{ port: 8080, protocol: 'TCP' }], []));
