@@ -27,7 +27,17 @@ export interface Monitored {
 const core = (resource: string, kind: string, namespaced = true): Monitored => ({ ref: { group: '', version: 'v1', resource, namespaced }, apiVersion: 'v1', kind });
 const apps = (resource: string, kind: string): Monitored => ({ ref: { group: 'apps', version: 'v1', resource, namespaced: true }, apiVersion: 'apps/v1', kind });
 
-export const defaultMonitored: Monitored[] = [core('pods', 'Pod'), core('configmaps', 'ConfigMap'), core('secrets', 'Secret'), apps('replicasets', 'ReplicaSet'), apps('deployments', 'Deployment')];
+const discovery = (resource: string, kind: string): Monitored => ({ ref: { group: 'discovery.k8s.io', version: 'v1', resource, namespaced: true }, apiVersion: 'discovery.k8s.io/v1', kind });
+
+export const defaultMonitored: Monitored[] = [
+  core('pods', 'Pod'),
+  core('configmaps', 'ConfigMap'),
+  core('secrets', 'Secret'),
+  core('services', 'Service'),
+  apps('replicasets', 'ReplicaSet'),
+  apps('deployments', 'Deployment'),
+  discovery('endpointslices', 'EndpointSlice'),
+];
 /** Owners the collector can look up without watching them. */
 const lookupOnly: Monitored[] = [core('nodes', 'Node', false), core('namespaces', 'Namespace', false)];
 

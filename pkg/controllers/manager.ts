@@ -90,8 +90,12 @@ export class ControllerManager {
       for (const n of pending.splice(0)) allocate(nodes.get(n.metadata!.name!) ?? n);
     } else nodes.start();
     // Workloads and the garbage collector share one informer per resource.
+    const services = new Informer<Service & KubeObject>(this.client, Services);
     const informers = new Map<string, Informer>([
       ['pods', pods],
+      ['services', services as unknown as Informer],
+      // Every slice, the ones users manage too: slices are the Service's dependents.
+      ['endpointslices', new Informer(this.client, EndpointSlices)],
       ['replicasets', new Informer(this.client, ReplicaSets)],
       ['deployments', new Informer(this.client, Deployments)],
       ['configmaps', new Informer(this.client, core('configmaps'))],
@@ -102,7 +106,6 @@ export class ControllerManager {
     const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const gc = new GarbageCollector(this.client, informers);
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
-    const services = new Informer<Service & KubeObject>(this.client, Services);
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
     const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
     const slices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
@@ -111,7 +114,7 @@ export class ControllerManager {
     const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
     const mirroring = new EndpointSliceMirroringController(this.client, services, endpointsInformer, mirroredSlices);
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
-    const serviceInformers = [services, endpointsInformer, slices, mirroredSlices];
+    const serviceInformers = [endpointsInformer, slices, mirroredSlices];
     for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
     await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();

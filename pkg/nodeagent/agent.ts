@@ -8,10 +8,10 @@ import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
-import type { ApiClient, ResourceRef } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
-import { core, Leases, Nodes, Pods, StatusError } from '../client/rest-client.js';
+import { core, EndpointSlices, Leases, Nodes, Pods, Services, StatusError } from '../client/rest-client.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { removeServiceRules } from '../network/service-proxier.js';
@@ -81,8 +81,6 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   serviceProxy: true,
 });
 
-const Services = core('services');
-const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 /** `{ [key]: [...items, {$patch: replace}] }` when status has that list: the list replaces the stored one. */
 function replaceList(status: object, key: string): Record<string, unknown[]> {

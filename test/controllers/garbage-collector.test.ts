@@ -5,7 +5,7 @@
 // left only loses the dangling reference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { core, Deployments, Pods, ReplicaSets, StatusError } from '../../pkg/client/rest-client.js';
+import { core, Deployments, EndpointSlices, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
@@ -86,5 +86,16 @@ describe('garbage collector', () => {
       return c.metadata?.ownerReferences?.length === 1 ? c : undefined;
     });
     expect(half.metadata?.ownerReferences?.[0]?.uid).toBe(live.metadata?.uid);
+  });
+
+  it('a Service owns what refers to it: a user\'s EndpointSlice and ConfigMap go with it', async () => {
+    const svc = await cp.admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'owner-svc' }, spec: { ports: [{ port: 80 }] } });
+    const ownerRef = { apiVersion: 'v1', kind: 'Service', name: 'owner-svc', uid: svc.metadata!.uid };
+    await cp.admin.create(EndpointSlices, 'default', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'owner-svc-manual', ownerReferences: [ownerRef], labels: { 'kubernetes.io/service-name': 'owner-svc' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.9'] }], ports: [{ port: 80 }] });
+    await cp.admin.create(ConfigMaps, 'default', ownedConfigMap('svc-dependent', [{ ...svc, apiVersion: 'v1', kind: 'Service' } as KubeObject]));
+    await sleep(300);
+    expect(await gone(EndpointSlices as typeof Pods, 'owner-svc-manual')).toBe(false);
+    await cp.admin.delete(Services, 'default', 'owner-svc');
+    await eventually(async () => (await gone(EndpointSlices as typeof Pods, 'owner-svc-manual')) && (await gone(ConfigMaps, 'svc-dependent')), { what: 'the Service\'s dependents collected' });
   });
 });

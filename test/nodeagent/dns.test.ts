@@ -1,14 +1,12 @@
 // Cluster DNS against a real single-node cluster: the node agent serves the cluster zone on its
-// bridge's gateway, fed by Services and EndpointSlices from the apiserver (the endpoints
-// controller is played here by the test, which writes the slice as that controller would), and
+// bridge's gateway, fed by Services and EndpointSlices from the apiserver (no controller-manager
+// runs here: the test writes the headless service's slice as the EndpointSlice controller would), and
 // pods resolve through it with their real resolv.conf, busybox's nslookup and its libc resolver.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, Pods, type ResourceRef } from '../../pkg/client/rest-client.js';
+import { EndpointSlices, Pods, Services } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
-const Services = core('services');
-const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 let c: Cluster;
 beforeAll(async () => {
@@ -47,7 +45,7 @@ describe('cluster DNS', () => {
       addressType: 'IPv4',
       endpoints: [{ addresses: ['10.199.0.77'], hostname: 'db-0', conditions: { ready: true } }],
       ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
-    }).catch(() => undefined); // the endpoints controller may own the slice already
+    });
     const script = [
       'nslookup web.default.svc.cluster.local',
       'nslookup db.default.svc.cluster.local',
