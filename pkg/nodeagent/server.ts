@@ -105,7 +105,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void (m[1] === 'exec' ? runExec(agent, ws, st.id, url) : runAttach(agent, ws, st.id, url)));
+    // The first attach to a stdinOnce container (kubectl run -i) also gets what the container
+    // wrote before it connected: a quick command's output otherwise races the attach and is lost.
+    const spec = [...(w.pod.spec?.containers ?? []), ...(w.pod.spec?.ephemeralContainers ?? [])].find((x) => x.name === decodeURIComponent(m[4]!));
+    const fromStart = m[1] === 'attach' && !!spec?.stdinOnce && firstAttach(st.id);
+    wss.handleUpgrade(req, socket, head, (ws) => void (m[1] === 'exec' ? runExec(agent, ws, st.id, url) : runAttach(agent, ws, st.id, url, fromStart)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -156,7 +160,16 @@ function deliverFrame(s: { stdin: Writable | null; resize(size: TerminalSize): v
  * ends with a Success status when the container exits, and detaches (the container runs on)
  * when the client goes. Input that arrives before the session is connected is kept for it.
  */
-async function runAttach(agent: NodeAgent, ws: WebSocket, containerId: string, url: URL): Promise<void> {
+/** Containers attached to before (most recent last, bounded): only a first attach replays. */
+const attached = new Set<string>();
+function firstAttach(containerId: string): boolean {
+  if (attached.has(containerId)) return false;
+  attached.add(containerId);
+  if (attached.size > 1000) attached.delete(attached.values().next().value!);
+  return true;
+}
+
+async function runAttach(agent: NodeAgent, ws: WebSocket, containerId: string, url: URL, fromStart = false): Promise<void> {
   const send = (ch: number, data: Buffer | string) => {
     if (ws.readyState === ws.OPEN) ws.send(frame(ch, data));
   };
@@ -175,9 +188,10 @@ async function runAttach(agent: NodeAgent, ws: WebSocket, containerId: string, u
     session?.detach();
   });
   try {
-    const s = await agent.runtime.attach(containerId, { stdin: url.searchParams.get('stdin') === 'true' });
+    const s = await agent.runtime.attach(containerId, { stdin: url.searchParams.get('stdin') === 'true', fromStart });
     session = s;
     if (clientGone) return s.detach();
+    for (const e of s.earlier) send(s.tty || e.stream === 'stdout' ? Channel.Stdout : Channel.Stderr, e.data);
     s.stdout.on('data', (b: Buffer) => send(Channel.Stdout, b));
     s.stderr.on('data', (b: Buffer) => send(s.tty ? Channel.Stdout : Channel.Stderr, b));
     for (const f of early.splice(0)) deliver(s, f);

@@ -10,7 +10,7 @@ import { ImageManager } from './image-service.js';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
 import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, resizeConmonTerminal, waitExit } from './monitor.js';
 import { buildSpec, capabilities, resolveUser } from './oci-spec.js';
-import { readLogFile } from './logs.js';
+import { parseLogLine, readLogFile } from './logs.js';
 import { Runc } from './runc.js';
 import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
@@ -476,14 +476,19 @@ export class Runtime extends ImageManager implements RuntimeService {
     const what = `container "${c.config.name}" (${c.id})`;
     if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`${what}: not running`);
     if (opts.stdin && !c.config.stdin) throw new FailedPreconditionError(`${what}: stdin is not enabled for this container (stdin: true in its spec)`);
+    // The log's length just before the socket connects: conmon sends a new client only what is
+    // written after that, so the log's first `logged` bytes are what came before, none twice.
+    const logged = opts.fromStart ? await fsp.stat(c.logPath).then((st) => st.size, () => 0) : 0;
     let conn: AttachConnection;
     try {
       conn = connectAttachSocket(c.dir);
     } catch (e) {
       throw new RuntimeError(`${what}: attach: ${(e as Error).message}`, { cause: e });
     }
+    const earlier = logged ? await logPrefix(c.logPath, logged) : [];
     const tty = !!c.config.tty;
     return {
+      earlier,
       tty,
       stdin: opts.stdin ? conn.stdin : null,
       stdout: conn.stdout,
@@ -503,6 +508,25 @@ export class Runtime extends ImageManager implements RuntimeService {
       await this.refresh(c);
       return c.state === ContainerState.Exited;
     });
+  }
+}
+
+/** The output in the first `bytes` of a CRI log file, as it was written: partial lines unjoined, full ones with their newline. */
+async function logPrefix(path: string, bytes: number): Promise<{ stream: 'stdout' | 'stderr'; data: Buffer }[]> {
+  const fh = await fsp.open(path, 'r').catch(() => undefined);
+  if (!fh) return [];
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const out: { stream: 'stdout' | 'stderr'; data: Buffer }[] = [];
+    for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+      const l = parseLogLine(line);
+      if (l) out.push({ stream: l.stream, data: Buffer.from(l.tag === 'F' ? `${l.message}\n` : l.message) });
+    }
+    return out;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -204,6 +204,11 @@ export interface ExecSession {
 export interface AttachOptions {
   /** Send the client's input to the container's stdin (it must have been created with stdin). */
   stdin?: boolean;
+  /**
+   * Hand the session what the container wrote before it connected (from its log), so a client
+   * that attaches just after the start misses nothing: kubectl run -i of a quick command.
+   */
+  fromStart?: boolean;
 }
 
 /** A client attached to a running container's own stdio (kubectl attach, kubectl run -it). */
@@ -220,6 +225,8 @@ export interface AttachSession {
   detach(): void;
   /** Set the container's terminal size; a no-op without a tty. */
   resize(size: TerminalSize): void;
+  /** With fromStart: the output written before the session connected, in order, to send first. */
+  earlier: { stream: 'stdout' | 'stderr'; data: Buffer }[];
 }
 
 /** A running container's resource use now (CRI's ContainerStats, cumulative CPU). */

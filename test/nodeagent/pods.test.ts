@@ -714,6 +714,29 @@ describe('attach (kubectl attach, kubectl run -i)', () => {
     }
     await gone('runi');
   });
+
+  it('kubectl run -i --rm of a quick command shows all its output, though it is written before kubectl attaches', async () => {
+    if (!hasKubectl) return;
+    // Output at once, then a pause: the container still runs when kubectl attaches, after the lines were written.
+    const script = 'for i in 1 2 3; do echo line-$i; done; echo to-stderr >&2; printf no-newline; sleep 2; echo after-attach';
+    const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, 'run', 'quick', '-i', '--rm', '--restart=Never', `--image=${image}`, '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', script], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      child.stdin.end();
+      expect(await code).toBe(0);
+      // Each stream whole and in order, nothing twice.
+      expect(out).toMatch(/^(If you don't see a command prompt, try pressing enter\.\n)?line-1\nline-2\nline-3\nno-newlineafter-attach\npod "quick" deleted\n$/);
+      expect(err).toContain('to-stderr\n');
+      expect(err).not.toContain('falling back to streaming logs');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await gone('quick');
+  });
 });
 
 describe('agent restarts', () => {
