@@ -12,6 +12,7 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupNode } from '../network/pod-network.js';
 import { cleanupAll } from '../runtime/cleanup.js';
+import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, nodeFlagsFor } from '../tsctl/cluster.js';
 import { run } from '../util/exec.js';
@@ -203,6 +204,7 @@ export async function labDown(o: Pick<LabOptions, 'dataDir' | 'log'>): Promise<v
     await run('ip', ['link', 'del', n.hostVeth], { allowFailure: true });
   }
   if (state) await run('ip', ['link', 'del', state.bridge], { allowFailure: true });
+  await unmountAll(o.dataDir).catch((e: Error) => o.log(`warning: unmounting under ${o.dataDir}: ${e.message}`));
   rmSync(o.dataDir, { recursive: true, force: true });
   o.log(state ? `lab down: removed ${state.nodes.length} node(s), bridge ${state.bridge} and ${o.dataDir}` : `no lab recorded in ${o.dataDir}; removed it`);
 }

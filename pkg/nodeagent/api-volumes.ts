@@ -3,12 +3,13 @@
 // way the kubelet's AtomicWriter does, so that a container reading the volume never sees half
 // an update: the files live in a timestamped directory `..<time>`, `..data` is a symlink to it,
 // and each top-level name is a symlink through `..data`. An update writes a new directory and
-// swaps `..data` with one rename.
+// swaps `..data` with one rename. Secret and projected volumes are written to a tmpfs.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseQuantity, quantityToMilli } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
+import { mount, mountsUnder, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../runtime/syscalls.js';
 import { ConfigSourceError, type ConfigSources, type SourceKind } from './config-sources.js';
 
 export interface PayloadFile {
@@ -27,6 +28,21 @@ export function isApiVolume(v: Volume): boolean {
 }
 
 const DEFAULT_MODE = 0o644;
+
+/**
+ * Whether the volume lives in memory: secret and projected volumes, as the kubelet mounts them
+ * (a tmpfs each), so that secrets never reach the node's disk.
+ */
+export function isMemoryBacked(v: Volume): boolean {
+  return !!(v.secret || v.projected);
+}
+
+/** Mounts a tmpfs on `dir` unless one is there (after a reboot the directory is left, empty). */
+export async function ensureTmpfs(dir: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+  if ((await mountsUnder(dir)).includes(dir)) return;
+  mount('tmpfs', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0755');
+}
 
 /** A ConfigMap's or Secret's keys into the payload: all of them, or `items` (each must exist unless optional). */
 function addKeys(out: Payload, kind: SourceKind, name: string | undefined, items: KeyToPath[] | undefined, optional: boolean | undefined, mode: number, sources: ConfigSources): void {

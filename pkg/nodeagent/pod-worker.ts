@@ -11,11 +11,12 @@ import type { ServiceLike } from '../dns/cluster-records.js';
 import { serviceEnv } from './service-env.js';
 import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type SourceKind } from './config-sources.js';
 import { podReferences } from '../api/pod-references.js';
-import { isApiVolume, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
+import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { pullCredentials } from './pull-secrets.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
+import { unmountAll } from '../runtime/syscalls.js';
 import type { HostPortMapping } from '../network/types.js';
 import { rfc3339Now } from '../util/time.js';
 
@@ -594,7 +595,10 @@ export class PodWorker {
       try {
         const payload = volumePayload(v, pod, sources);
         const digest = payloadDigest(payload);
-        if (this.apiVolumes.get(v.name!)?.digest !== digest) await writeAtomic(dir, payload);
+        if (this.apiVolumes.get(v.name!)?.digest !== digest) {
+          if (isMemoryBacked(v)) await ensureTmpfs(dir);
+          await writeAtomic(dir, payload);
+        }
         this.apiVolumes.set(v.name!, { dir, digest });
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
@@ -647,6 +651,8 @@ export class PodWorker {
     const rt = this.d.runtime;
     await this.refresh().catch(() => {});
     for (const c of this.containers) await rt.removeContainer(c.id).catch((e) => log.warn('remove container failed', { pod: this.key, err: e }));
+    // (secret and projected volumes are tmpfs mounts in there)
+    await unmountAll(join(this.d.podsDir, this.uid)).catch((e) => log.warn('unmounting the pod\'s volumes failed', { pod: this.key, err: e }));
     await rm(join(this.d.podsDir, this.uid), { recursive: true, force: true }).catch(() => {});
     const sandboxes = await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } }).catch(() => []);
     for (const s of sandboxes) {

@@ -7,7 +7,7 @@ import { alive, conmonPidFile, readPid } from './monitor.js';
 import { Runc } from './runc.js';
 import type { SandboxRecord } from './sandbox.js';
 import { loadAll, type ContainerRecord } from './state.js';
-import { MNT_DETACH, mountsUnder, umount } from './syscalls.js';
+import { MNT_DETACH, umount, unmountAll } from './syscalls.js';
 import { DEFAULT_ROOT } from './runtime.js';
 
 export async function cleanupAll(root: string = DEFAULT_ROOT): Promise<void> {
@@ -42,7 +42,7 @@ export async function cleanupAll(root: string = DEFAULT_ROOT): Promise<void> {
   for (const c of containers) await removeCgroup(c.cgroupPath).catch(() => {});
   for (const parent of new Set(sandboxes.map((s) => s.cgroupPath.replace(/\/[^/]+$/, '')).filter(Boolean))) await removeIfEmpty(parent);
   // 4. Every mount under the root (overlay roots, tmpfs volumes, the ns dir), deepest first.
-  for (const m of await mountsUnder(root)) umount(m, MNT_DETACH);
+  await unmountAll(root);
   await fsp.rm(root, { recursive: true, force: true });
 }
 

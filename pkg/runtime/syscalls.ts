@@ -42,6 +42,11 @@ export function umount(target: string, flags = 0): void {
   }
 }
 
+/** Unmounts every mount at or under `prefix`, deepest first (lazily: a busy one goes when released). */
+export async function unmountAll(prefix: string): Promise<void> {
+  for (const m of await mountsUnder(prefix)) umount(m, MNT_DETACH);
+}
+
 /** An overlayfs whiteout: a character device 0:0. */
 export function mkWhiteout(path: string): void {
   checkErrno(lib().mknod(path, 0o20000, 0), `mknod ${path}`);

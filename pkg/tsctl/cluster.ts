@@ -9,6 +9,7 @@ import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
 import { hostname } from 'node:os';
 import { RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
+import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
 
@@ -256,6 +257,8 @@ export async function down(o: { dataDir: string; log: (line: string) => void; ke
       (e: Error) => o.log(`warning: runtime clean-up: ${e.message}`),
     );
   }
+  // The agent's own mounts: memory-backed (secret, projected) volumes under DIR/pods.
+  await unmountAll(o.dataDir).catch((e: Error) => o.log(`warning: unmounting under ${o.dataDir}: ${e.message}`));
   removeEmptyCgroupParents();
   const networkState = join(o.dataDir, 'network');
   if (existsSync(networkState)) {

@@ -11,6 +11,7 @@ import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { NodeAgent, defaultAgentConfig, type AgentConfig } from '../../pkg/nodeagent/agent.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
+import { unmountAll } from '../../pkg/runtime/syscalls.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
@@ -94,6 +95,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       await stopAgent().catch(() => {});
       await sched.stop();
       await cleanupAll(join(dataDir, 'runtime')).catch(() => {});
+      await unmountAll(dataDir).catch(() => {});
       removeEmptyCgroupParents();
       await cleanupNode({ bridgeName: cfg.bridge, stateDir: join(dataDir, 'network'), chainPrefix: cfg.chainPrefix }).catch(() => {});
       await cp.stop();

@@ -236,7 +236,7 @@ describe('ConfigMaps and Secrets in pods', () => {
   it('env, envFrom and volumes (configMap, secret, downwardAPI) reach the container; API volumes are read-only', async () => {
     await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { LEVEL: 'debug', 'app.conf': 'x=1\n', '1st': 'not a variable name' } });
     await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, stringData: { password: 'hunter2' } });
-    const script = 'echo "$LEVEL $PASS $CM_LEVEL"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only';
+    const script = 'echo "$LEVEL $PASS $CM_LEVEL"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only; stat -fc %T /etc/sec /etc/cfg';
     await create('cfgpod', {
       restartPolicy: 'Never',
       volumes: [
@@ -260,12 +260,19 @@ describe('ConfigMaps and Secrets in pods', () => {
       ],
     });
     await phaseIs('cfgpod', 'Succeeded');
-    expect(await tsctl('logs', 'cfgpod')).toBe('debug hunter2 debug\nx=1\nhunter2\n400\ncfgpod\nread-only\n');
+    // The secret volume is a tmpfs, as the kubelet mounts it (the secret never reaches the node's disk); the ConfigMap's is not.
+    expect(await tsctl('logs', 'cfgpod')).toBe('debug hunter2 debug\nx=1\nhunter2\n400\ncfgpod\nread-only\ntmpfs\next2/ext3\n');
+    const uid = (await c.cp.admin.get(Pods, 'default', 'cfgpod')).metadata!.uid!;
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(`${uid}/volumes/sec `);
     // '1st' is a good ConfigMap key but not a variable name: skipped, with an event.
     await eventually(async () => {
       const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=cfgpod' });
       return events.items.some((e) => (e as { message?: string }).message === 'Keys [1st] from the EnvFrom of container main were skipped since they are considered invalid environment variable names.');
     }, { what: 'an InvalidEnvironmentVariableNames event' });
+    // The pod's end takes its tmpfs with it.
+    await c.cp.admin.delete(Pods, 'default', 'cfgpod');
+    await gone('cfgpod');
+    await eventually(async () => !readFileSync('/proc/self/mountinfo', 'utf8').includes(uid), { what: 'the secret volume unmounted' });
   });
 
   it('a running pod\'s volumes follow changes to its ConfigMap and its labels (the agent here refreshes every second)', async () => {
@@ -727,7 +734,7 @@ describe('attach (kubectl attach, kubectl run -i)', () => {
     const code = new Promise<number | null>((r) => child.on('close', r));
     try {
       child.stdin.end();
-      expect(await code).toBe(0);
+      expect(await code, `kubectl said:\n${out}\n${err}`).toBe(0);
       // Each stream whole and in order, nothing twice.
       expect(out).toMatch(/^(If you don't see a command prompt, try pressing enter\.\n)?line-1\nline-2\nline-3\nno-newlineafter-attach\npod "quick" deleted\n$/);
       expect(err).toContain('to-stderr\n');
