@@ -34,7 +34,10 @@ export class DnsServer {
   async start(): Promise<void> {
     const udp = createSocket({ type: 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, 'udp').then((res) => res && udp.send(res, rinfo.port, rinfo.address), (e: Error) => log.warn('query failed', { error: e.message }));
+      void this.handle(msg, 'udp')
+        // The socket may have closed meanwhile (stop() with a forwarded query in flight): send throws then.
+        .then((res) => res && this.udp === udp && udp.send(res, rinfo.port, rinfo.address))
+        .catch((e: Error) => log.warn('query failed', { error: e.message }));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -79,15 +82,14 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(msg, 'tcp').then(
-          (res) => {
+        void this.handle(msg, 'tcp')
+          .then((res) => {
             if (!res || c.destroyed) return;
             const len = Buffer.alloc(2);
             len.writeUInt16BE(res.length);
             c.write(Buffer.concat([len, res]));
-          },
-          (e: Error) => log.warn('query failed', { error: e.message }),
-        );
+          })
+          .catch((e: Error) => log.warn('query failed', { error: e.message }));
       }
     });
   }
