@@ -86,7 +86,7 @@ export class GarbageCollector {
     const k = this.key(m, o);
     this.byUid.set(uid, { m, obj: o });
     for (const r of old?.metadata?.ownerReferences ?? []) {
-      this.dependents.get(r.uid!)?.delete(k);
+      this.unlink(r.uid!, k);
       // An owner in foreground deletion may have lost a blocking dependent.
       this.enqueueUid(r.uid!);
     }
@@ -104,11 +104,17 @@ export class GarbageCollector {
     const k = this.key(m, o);
     this.byUid.delete(uid);
     for (const r of o.metadata?.ownerReferences ?? []) {
-      this.dependents.get(r.uid!)?.delete(k);
+      this.unlink(r.uid!, k);
       this.enqueueUid(r.uid!);
     }
     // Its dependents lost an owner.
     for (const dk of this.dependents.get(uid) ?? []) this.queue.add(dk);
+  }
+
+  /** Drops a dependent from an owner's set, and the set once empty (or one entry per owner ever seen would stay). */
+  private unlink(ownerUid: string, dependentKey: string): void {
+    const set = this.dependents.get(ownerUid);
+    if (set?.delete(dependentKey) && !set.size) this.dependents.delete(ownerUid);
   }
 
   private enqueueUid(uid: string): void {

@@ -97,6 +97,10 @@ describe('DnsServer', () => {
     const port = await server([`127.0.0.1:${up.port}`]);
     const [big] = await tcpAsk(port, [encodeQuery(5, 'big.example', RecordType.A)]);
     expect(decodeResponse(big!).answers).toHaveLength(60);
+    // A UDP client that advertised no more than 512 bytes gets the truncated answer, and asks again over TCP.
+    const udpBig = await udpAsk(port, encodeQuery(13, 'big.example', RecordType.A));
+    expect(udpBig.length).toBeLessThanOrEqual(512);
+    expect(decodeResponse(udpBig)).toMatchObject({ id: 13, truncated: true });
     const ext = decodeResponse(await udpAsk(port, encodeQuery(6, 'ext.default.svc.cluster.local', RecordType.A)));
     expect(ext.answers).toMatchObject([{ type: RecordType.CNAME, target: 'site.example' }, { name: 'site.example', address: '192.0.2.1' }]);
   });
@@ -114,5 +118,42 @@ describe('DnsServer', () => {
     expect(decodeResponse(await udpAsk(port, bad))).toMatchObject({ id: 8, rcode: Rcode.FormErr });
     // And it still answers afterwards.
     expect(decodeResponse(await udpAsk(port, encodeQuery(9, 'web.default.svc.cluster.local', RecordType.A))).rcode).toBe(0);
+  });
+
+  it('survives a malformed upstream answer while chasing an ExternalName: the CNAME alone, and it keeps serving', async () => {
+    // An upstream whose answers claim a record they do not carry.
+    const broken = createSocket('udp4');
+    const brokenPort = await freePort();
+    broken.on('message', (m, r) => broken.send(Buffer.from([m[0]!, m[1]!, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0]), r.port, r.address));
+    await new Promise<void>((r) => broken.bind(brokenPort, '127.0.0.1', () => r()));
+    cleanups.push(() => void broken.close());
+    const port = await server([`127.0.0.1:${brokenPort}`]);
+    const ext = decodeResponse(await udpAsk(port, encodeQuery(10, 'ext.default.svc.cluster.local', RecordType.A)));
+    expect(ext).toMatchObject({ id: 10, rcode: 0, answers: [{ type: RecordType.CNAME, target: 'site.example' }] });
+    expect(ext.answers).toHaveLength(1);
+    const [t] = await tcpAsk(port, [encodeQuery(11, 'ext.default.svc.cluster.local', RecordType.A)]);
+    expect(decodeResponse(t!).answers).toHaveLength(1);
+    expect(decodeResponse(await udpAsk(port, encodeQuery(12, 'web.default.svc.cluster.local', RecordType.A))).rcode).toBe(0);
+  });
+
+  it('stops with a forwarded query in flight without throwing when its answer comes back', async () => {
+    const up = await upstream();
+    // A slow upstream: answers after 200 ms, when the server has stopped.
+    const slow = createSocket('udp4');
+    const slowPort = await freePort();
+    slow.on('message', (m, r) => setTimeout(() => slow.send(Buffer.from([m[0]!, m[1]!, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0]), r.port, r.address), 200));
+    await new Promise<void>((r) => slow.bind(slowPort, '127.0.0.1', () => r()));
+    cleanups.push(() => void slow.close());
+    const records = new ClusterRecords();
+    const port = await freePort();
+    const s = new DnsServer(records, { host: '127.0.0.1', port, upstreams: [`127.0.0.1:${slowPort}`, `127.0.0.1:${up.port}`], upstreamTimeoutMs: 1000 });
+    await s.start();
+    const client = createSocket('udp4');
+    cleanups.push(() => void client.close());
+    client.send(encodeQuery(14, 'www.example', RecordType.A), port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    // The answer arrives at a stopped server: an unhandled error here would fail the run.
+    await new Promise((r) => setTimeout(r, 400));
   });
 });

@@ -34,7 +34,10 @@ export class DnsServer {
   async start(): Promise<void> {
     const udp = createSocket({ type: 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, 'udp').then((res) => res && udp.send(res, rinfo.port, rinfo.address));
+      void this.handle(msg, 'udp')
+        // The socket may have closed meanwhile (stop() with a forwarded query in flight): send throws then.
+        .then((res) => res && this.udp === udp && udp.send(res, rinfo.port, rinfo.address))
+        .catch((e: Error) => log.warn('query failed', { error: e.message }));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -79,12 +82,14 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(msg, 'tcp').then((res) => {
-          if (!res || c.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(res.length);
-          c.write(Buffer.concat([len, res]));
-        });
+        void this.handle(msg, 'tcp')
+          .then((res) => {
+            if (!res || c.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(res.length);
+            c.write(Buffer.concat([len, res]));
+          })
+          .catch((e: Error) => log.warn('query failed', { error: e.message }));
       }
     });
   }
@@ -109,13 +114,17 @@ export class DnsServer {
       // CoreDNS does, because stub resolvers do not chase CNAMEs themselves.
       const cname = local.answers.length === 1 && local.answers[0]!.type === RecordType.CNAME && question.type !== RecordType.CNAME ? local.answers[0]!.target : undefined;
       if (cname && !this.records.answer(cname, question.type)) {
-        const upstream = await this.forward(encodeQuery(q.id, cname, question.type), false).catch(() => undefined);
-        if (upstream) local.answers.push(...decodeResponse(upstream).answers);
+        // Best effort: an upstream that fails or answers garbage leaves the CNAME alone.
+        try {
+          local.answers.push(...decodeResponse(await this.forward(encodeQuery(q.id, cname, question.type), false)).answers);
+        } catch (e) {
+          log.debug('resolving an ExternalName target failed', { name: cname, error: (e as Error).message });
+        }
       }
       return encodeResponse(q, local, maxSize);
     }
     try {
-      const res = await this.forward(msg, transport === 'tcp');
+      const res = await this.forward(msg, transport === 'tcp', maxSize);
       this.counts.forwarded++;
       return res;
     } catch (e) {
@@ -125,18 +134,23 @@ export class DnsServer {
     }
   }
 
-  /** Sends the query to each upstream in turn until one answers (TCP when asked, or when UDP comes back truncated). */
-  private async forward(msg: Buffer, tcp: boolean): Promise<Buffer> {
+  /**
+   * Sends the query to each upstream in turn until one answers: over TCP when asked, else over
+   * UDP and, when that comes back truncated, again over TCP — whose answer is used only if it
+   * fits `maxSize` (what the UDP client can take); otherwise the client gets the truncated one
+   * and asks again over TCP itself.
+   */
+  private async forward(msg: Buffer, tcp: boolean, maxSize = 65535): Promise<Buffer> {
     if (!this.opts.upstreams.length) throw new Error('no upstream resolvers');
     let last: Error = new Error('no upstream answered');
     for (const u of this.opts.upstreams) {
       const [host, port] = splitHostPort(u);
       try {
-        if (!tcp) {
-          const res = await udpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
-          if (!(res.length >= 3 && res[2]! & 0x02)) return res;
-        }
-        return await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+        if (tcp) return await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+        const res = await udpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+        if (!(res.length >= 3 && res[2]! & 0x02)) return res;
+        const full = await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000).catch(() => undefined);
+        return full && full.length <= maxSize ? full : res;
       } catch (e) {
         last = e as Error;
       }

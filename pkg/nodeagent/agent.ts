@@ -257,6 +257,7 @@ export class NodeAgent {
         dnsServers: () => this.dnsServers(),
         clusterDomain: this.cfg.clusterDomain,
         services: () => this.serviceInformer.list(),
+        servicesSynced: () => this.serviceInformer.hasSynced(),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),

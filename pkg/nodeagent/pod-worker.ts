@@ -39,6 +39,11 @@ export interface WorkerDeps {
   clusterDomain?: string;
   /** The cluster's Services, for the variables the kubelet gives containers (none when absent). */
   services?: () => ServiceLike[];
+  /**
+   * Resolves once the Services have been listed: until then no container starts, or it would lack
+   * their variables for good (the kubelet refuses too: "services have not yet been read at least once").
+   */
+  servicesSynced?: () => Promise<void>;
   backoffBaseSec: number;
   backoffMaxSec: number;
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
@@ -438,6 +443,7 @@ export class PodWorker {
       this.retryIn(5000);
       return;
     }
+    await this.d.servicesSynced?.();
     let cfg: ContainerConfig;
     try {
       const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));

@@ -47,4 +47,18 @@ describe('service environment variables', () => {
     expect(env.get('URL')).toBe('redis://mine:6379');
     expect(env.get('KUBERNETES_SERVICE_HOST')).toBe('10.96.0.1');
   });
+
+  it('a service named kubernetes in the pod\'s own namespace wins over default\'s, in either order (the kubelet\'s serviceMap)', () => {
+    const own = { metadata: { name: 'kubernetes', namespace: 'shop' }, spec: { clusterIP: '10.96.0.77', ports: [{ port: 8080 }] } };
+    for (const list of [[services[0]!, own], [own, services[0]!]]) {
+      const env = serviceEnv(list, 'shop');
+      expect(env.get('KUBERNETES_SERVICE_HOST')).toBe('10.96.0.77');
+      expect(env.get('KUBERNETES_SERVICE_PORT')).toBe('8080');
+      // None of default's variables mixed in.
+      expect(env.has('KUBERNETES_SERVICE_PORT_HTTPS')).toBe(false);
+      expect(env.has('KUBERNETES_PORT_443_TCP')).toBe(false);
+    }
+    // Without service links, default's is the one.
+    expect(serviceEnv([own, services[0]!], 'shop', false).get('KUBERNETES_SERVICE_HOST')).toBe('10.96.0.1');
+  });
 });

@@ -11,10 +11,16 @@ const hasClusterIP = (s: ServiceLike) => !!s.spec?.clusterIP && s.spec.clusterIP
 
 /** The variables of `services` for a pod in `namespace`, in the kubelet's order. */
 export function serviceEnv(services: ServiceLike[], namespace: string, enableServiceLinks = true): Map<string, string> {
-  const chosen = services
-    .filter((s) => hasClusterIP(s) && s.spec?.ports?.length)
-    .filter((s) => (s.metadata?.namespace === 'default' && s.metadata.name === 'kubernetes') || (enableServiceLinks && s.metadata?.namespace === namespace))
-    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  // By name, as the kubelet's serviceMap: a service of the pod's namespace wins over default's
+  // `kubernetes` (which is there even without service links), whatever the list's order.
+  const byName = new Map<string, ServiceLike>();
+  for (const s of services) {
+    if (!hasClusterIP(s) || !s.spec?.ports?.length) continue;
+    const name = s.metadata?.name ?? '';
+    if (enableServiceLinks && s.metadata?.namespace === namespace) byName.set(name, s);
+    else if (s.metadata?.namespace === 'default' && name === 'kubernetes' && !byName.has(name)) byName.set(name, s);
+  }
+  const chosen = [...byName.values()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   const vars = new Map<string, string>();
   for (const s of chosen) {
     const prefix = envName(s.metadata?.name ?? '');

@@ -91,9 +91,10 @@ describe('ReplicaSet controller', () => {
 
   it('never creates more pods than asked for while the informer lags (expectations)', async () => {
     await cp.admin.create(ReplicaSets, 'default', replicaSet('burst', 20));
-    await eventually(async () => (await podsOf('app=burst')).length === 20, { timeoutMs: 20_000 });
-    // Poke the ReplicaSet repeatedly while pods are arriving: no extra pods appear.
+    // Poke the ReplicaSet repeatedly while its pods are being created (each poke is a sync with
+    // the pod informer behind the creates): no extra pods appear.
     for (let i = 0; i < 5; i++) await cp.admin.patch(ReplicaSets, 'default', 'burst', { metadata: { labels: { poke: String(i) } } });
+    await eventually(async () => (await podsOf('app=burst')).length === 20, { timeoutMs: 20_000 });
     await sleep(1000);
     expect(await podsOf('app=burst')).toHaveLength(20);
   });
