@@ -726,7 +726,7 @@ describe('attach (kubectl attach, kubectl run -i)', () => {
     if (!hasKubectl) return;
     // Output at once, then a pause: the container still runs when kubectl attaches, after the lines were written.
     const script = 'for i in 1 2 3; do echo line-$i; done; echo to-stderr >&2; printf no-newline; sleep 2; echo after-attach';
-    const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, 'run', 'quick', '-i', '--rm', '--restart=Never', `--image=${image}`, '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', script], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
+    const child = spawn('kubectl', ['--kubeconfig', c.cp.kubeconfig, 'run', 'quick-output', '-i', '--rm', '--restart=Never', `--image=${image}`, '--image-pull-policy=IfNotPresent', '--', 'sh', '-c', script], { env: { ...process.env, KUBECACHEDIR: join(c.cfg.dataDir, 'kubecache') } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -736,13 +736,13 @@ describe('attach (kubectl attach, kubectl run -i)', () => {
       child.stdin.end();
       expect(await code, `kubectl said:\n${out}\n${err}`).toBe(0);
       // Each stream whole and in order, nothing twice.
-      expect(out).toMatch(/^(If you don't see a command prompt, try pressing enter\.\n)?line-1\nline-2\nline-3\nno-newlineafter-attach\npod "quick" deleted\n$/);
+      expect(out).toMatch(/^(If you don't see a command prompt, try pressing enter\.\n)?line-1\nline-2\nline-3\nno-newlineafter-attach\npod "quick-output" deleted\n$/);
       expect(err).toContain('to-stderr\n');
       expect(err).not.toContain('falling back to streaming logs');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    await gone('quick');
+    await gone('quick-output');
   });
 });
 
