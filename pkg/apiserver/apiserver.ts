@@ -30,6 +30,10 @@ const log = logger('apiserver');
 /** kubeadm's default service range; the controller-manager's default pod CIDR is 10.244.0.0/16. */
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 
+/** Where apiservers keep their master leases (one key each, `<address>:<port>`), and for how long one lives unrenewed. */
+const MASTER_LEASES = '/registry/masterleases/';
+const MASTER_LEASE_TTL_SECONDS = 15;
+
 let metricsStarted = false;
 
 export interface ApiServerConfig {
@@ -98,6 +102,7 @@ export class ApiServer {
   grpcAddress: string | undefined;
   private isReady = false;
   private serviceAllocator: ServiceAllocator | undefined;
+  private storage: Storage | undefined;
   port = 0;
   caCert = '';
 
@@ -130,6 +135,7 @@ export class ApiServer {
     }
     this.client = new EtcdClient(this.etcdEndpoints);
     const storage = new Storage(this.client);
+    this.storage = storage;
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
@@ -186,10 +192,24 @@ export class ApiServer {
     log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });
   }
 
-  /** The `kubernetes` Service and its endpoints: this apiserver's address and port. */
-  private reconcileKubernetesService(): Promise<void> {
+  /** This apiserver's master lease key: alive while it renews it. */
+  private get masterLeaseKey(): string {
+    return `${MASTER_LEASES}${this.config.advertiseAddress}:${this.port}`;
+  }
+
+  /**
+   * The `kubernetes` Service and its endpoints: every live apiserver (kube-apiserver's "lease"
+   * endpoint reconciler). This one's lease is renewed first, then the leases alive are listed.
+   */
+  private async reconcileKubernetesService(): Promise<void> {
+    const storage = this.storage!;
+    await storage.put(this.masterLeaseKey, '', await storage.grantLease(MASTER_LEASE_TTL_SECONDS));
+    const apiservers = (await storage.keys(MASTER_LEASES)).flatMap((k) => {
+      const m = /([^/]+):(\d+)$/.exec(k);
+      return m ? [{ address: m[1]!, port: Number(m[2]) }] : [];
+    });
     const stores = { services: this.store('services'), endpoints: this.store('endpoints'), endpointslices: this.store('endpointslices') };
-    const target = { clusterIP: this.serviceAllocator!.firstIP, address: this.config.advertiseAddress, port: this.port };
+    const target = { clusterIP: this.serviceAllocator!.firstIP, port: this.port, apiservers };
     return reconcileKubernetesService(stores, target, { ...systemCtx, warnings: [] });
   }
 
@@ -336,9 +356,13 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    const wasReady = this.isReady;
     this.isReady = false;
     this.stopReducer?.();
     for (const t of this.timers) clearTimeout(t);
+    // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (the
+    // others' next reconcile drops this address; a crash leaves it until the lease expires).
+    if (wasReady) await this.storage?.remove(this.masterLeaseKey).catch(() => {});
     await this.rest?.close();
     await this.grpc?.close();
     await Promise.all(this.caches.map((c) => c.stop()));

@@ -1,6 +1,8 @@
 // The `kubernetes` Service in `default`, as kube-apiserver's controlplane reconcilers keep it:
 // ClusterIP = the first IP of the service range, port 443 (https) to the apiserver's secure port,
-// and an Endpoints and an EndpointSlice naming the apiserver's advertised address.
+// and an Endpoints and an EndpointSlice naming every live apiserver's advertised address (the
+// "lease" endpoint reconciler: each apiserver keeps a key with a 15 s etcd lease under
+// /registry/masterleases/, renewed every 10 s, and the endpoints list the keys alive).
 import type { Endpoints, EndpointSlice, KubeObject, Service } from '../api/types.js';
 import { ApiError } from './errors.js';
 import type { RequestContext, Store } from './registry/store.js';
@@ -16,8 +18,17 @@ export interface KubernetesServiceStores {
 
 export interface KubernetesServiceTarget {
   clusterIP: string;
-  address: string;
+  /** This apiserver's secure port: the Service's target port. */
   port: number;
+  /** Every live apiserver (this one included), from their master leases. */
+  apiservers: { address: string; port: number }[];
+}
+
+/** The live apiservers of `t` grouped by port, addresses sorted; this apiserver's port first. */
+function byPort(t: KubernetesServiceTarget): [number, string[]][] {
+  const m = new Map<number, Set<string>>([[t.port, new Set()]]);
+  for (const a of t.apiservers) m.set(a.port, (m.get(a.port) ?? new Set()).add(a.address));
+  return [...m].filter(([, a]) => a.size).map(([port, a]) => [port, [...a].sort()]);
 }
 
 function desiredService(t: KubernetesServiceTarget): Service {
@@ -34,17 +45,19 @@ function desiredEndpoints(t: KubernetesServiceTarget): Endpoints {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: t.address }], ports: [{ name: 'https', port: t.port, protocol: 'TCP' }] }],
+    subsets: byPort(t).map(([port, addresses]) => ({ addresses: addresses.map((ip) => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] })),
   };
 }
 
 function desiredSlice(t: KubernetesServiceTarget): EndpointSlice {
+  // (one slice, of the apiservers on this one's port: apiservers of a cluster share their port)
+  const addresses = byPort(t).find(([port]) => port === t.port)?.[1] ?? [];
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { 'kubernetes.io/service-name': KUBERNETES_SERVICE } },
     addressType: 'IPv4',
-    endpoints: [{ addresses: [t.address], conditions: { ready: true } }],
+    endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })),
     ports: [{ name: 'https', port: t.port, protocol: 'TCP' }],
   };
 }

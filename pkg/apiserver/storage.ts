@@ -192,9 +192,14 @@ export class Storage {
     });
   }
 
-  /** A plain put (bookkeeping keys); returns the revision written at. */
-  async put(k: string, value: string): Promise<number> {
-    return this.timed('put', k, async () => Number((await this.client.put({ key: key(k), value: Buffer.from(value) })).header!.revision));
+  /** A plain put (bookkeeping keys), bound to an etcd lease if given; returns the revision written at. */
+  async put(k: string, value: string, lease?: string): Promise<number> {
+    return this.timed('put', k, async () => Number((await this.client.put({ key: key(k), value: Buffer.from(value), ...(lease ? { lease } : {}) })).header!.revision));
+  }
+
+  /** A plain delete (bookkeeping keys). */
+  async remove(k: string): Promise<void> {
+    await this.timed('delete', k, () => this.client.txn({ compare: [], success: [{ request: { $case: 'request_delete_range', value: { key: key(k) } } }], failure: [] }));
   }
 
   /** A new etcd lease of `ttlSeconds`; returns its ID. */

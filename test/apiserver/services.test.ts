@@ -2,11 +2,15 @@
 // IP and node port allocation (unique under concurrent creates, 422 for a taken or out-of-range
 // request, released on delete, still held after a restart), the `kubernetes` Service, Kubernetes'
 // validation Statuses, tables, field selectors.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
 import { EndpointSlices, EndpointsRef, Services, type RestClient } from '../../pkg/client/rest-client.js';
 import type { EndpointSlice, Endpoints, Service } from '../../pkg/api/types.js';
-import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { ApiServer, defaultConfig } from '../../pkg/apiserver/apiserver.js';
 
 // A small range, so that exhausting it is quick: 30 usable IPs (10.96.0.1-30), 40 node ports.
 const RANGE = { serviceClusterIPRange: '10.96.0.0/27', serviceNodePortRange: '30000-30039' };
@@ -54,6 +58,24 @@ describe('the kubernetes Service', () => {
     expect(slice).toMatchObject({ apiVersion: 'discovery.k8s.io/v1', addressType: 'IPv4', metadata: { labels: { 'kubernetes.io/service-name': 'kubernetes' } }, endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'https', port: cp.server.port, protocol: 'TCP' }] });
     expect(await etcdKeys('/registry/ranges/serviceips/')).toContain('/registry/ranges/serviceips/10.96.0.1');
   });
+
+  it('lists every live apiserver of the etcd: a second one joins its endpoints, and leaves them when it stops', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tskube-test-second-'));
+    const second = new ApiServer({ ...defaultConfig(dataDir), ...RANGE, etcdServers: cp.server.etcdEndpoints, bindAddress: '127.0.0.2', advertiseAddress: '127.0.0.2', securePort: cp.server.port, grpcPort: -1, compactionIntervalMs: 0 });
+    const addresses = async () => (await admin.get<Endpoints>(EndpointsRef, 'default', 'kubernetes')).subsets?.flatMap((s) => s.addresses?.map((a) => a.ip) ?? []);
+    try {
+      await second.start();
+      // The second one's reconcile at start lists both; the first's keeps both (no flapping).
+      expect(await addresses()).toEqual(['127.0.0.1', '127.0.0.2']);
+      const slice = await admin.get<EndpointSlice>(EndpointSlices, 'default', 'kubernetes');
+      expect(slice.endpoints?.map((e) => e.addresses?.[0])).toEqual(['127.0.0.1', '127.0.0.2']);
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(await etcdKeys('/registry/masterleases/')).toEqual([`/registry/masterleases/127.0.0.1:${cp.server.port}`]);
+    await eventually(async () => JSON.stringify(await addresses()) === '["127.0.0.1"]', { timeoutMs: 15_000, what: 'the stopped apiserver gone from the endpoints' });
+  }, 30_000);
 });
 
 describe('services', () => {
