@@ -11,7 +11,8 @@ import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { Pods, ReplicaSets, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
-import { claimObjects, controllerOf, controllerRefTo } from './controller-ref.js';
+import { claimObjects, controllerOf } from './controller-ref.js';
+import { podFromTemplate as podFromTemplateOf } from './pod-template.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodAvailable, isPodReady, podsToDelete } from './pod-ranking.js';
 import { WorkQueue } from './work-queue.js';
@@ -32,20 +33,7 @@ export interface ReplicaSetInformers {
 
 /** The pods a ReplicaSet would create: its template, its controller reference, generateName `<rs>-`. */
 export function podFromTemplate(rs: RS): P {
-  const t = rs.spec?.template ?? {};
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      generateName: `${rs.metadata!.name}-`,
-      namespace: rs.metadata!.namespace,
-      labels: { ...(t.metadata?.labels ?? {}) },
-      ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-      ...(t.metadata?.finalizers?.length ? { finalizers: [...t.metadata.finalizers] } : {}),
-      ownerReferences: [controllerRefTo(rs, 'apps/v1', 'ReplicaSet')],
-    },
-    spec: structuredClone(t.spec ?? {}),
-  } as P;
+  return podFromTemplateOf(rs, rs.spec?.template, 'apps/v1', 'ReplicaSet');
 }
 
 /** The status a ReplicaSet's pods give it (calculateStatus). */
