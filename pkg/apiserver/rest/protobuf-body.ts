@@ -126,7 +126,11 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     14: f('securityContext', 'message', { type: 'PodSecurityContext' }),
     19: f('schedulerName', 'string'),
     20: f('initContainers', 'message', { type: 'Container', repeated: true }),
+    // What the server's defaults put in a stored template (kubectl create job --from=cronjob/x sends it back).
+    22: f('serviceAccount', 'string'),
+    25: f('priority', 'int'),
     30: f('enableServiceLinks', 'bool'),
+    31: f('preemptionPolicy', 'string'),
   },
   PodSecurityContext: {},
   Container: {
