@@ -14,6 +14,7 @@ import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { Jobs, Pods, StatusError } from '../client/rest-client.js';
+import { createPods, deletePods, type PodControl } from './pod-control.js';
 import { logger } from '../util/log.js';
 import { claimObjects, controllerOf } from './controller-ref.js';
 import { Expectations } from './expectations.js';
@@ -149,42 +150,10 @@ export class JobController {
   }
 
   private async carryOut(key: string, job: J, plan: JobPlan): Promise<void> {
-    const ns = job.metadata!.namespace!;
-    if (plan.delete.length) {
-      this.expectations.expectDeletions(key, plan.delete.map((p) => p.metadata!.uid!));
-      const results = await Promise.allSettled(
-        plan.delete.map(async (p) => {
-          try {
-            await this.client.delete(Pods, ns, p.metadata!.name!, { preconditions: { uid: p.metadata!.uid } });
-            this.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`);
-          } catch (e) {
-            this.expectations.deletionObserved(key, p.metadata!.uid!);
-            if (e instanceof StatusError && e.code === 404) return;
-            this.event(job, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
-            throw e;
-          }
-        }),
-      );
-      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (failed) throw failed.reason;
-    }
+    const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: job.metadata!.namespace!, event: (type, reason, message) => this.event(job, type, reason, message) };
+    if (plan.delete.length) await deletePods(ctl, plan.delete);
     if (!plan.create.length) return;
-    this.expectations.expectCreations(key, plan.create.length);
-    // Slow start: batches of 1, 2, 4, ... so a template that cannot be created fails once, not n times.
-    let done = 0;
-    for (let batch = 1; done < plan.create.length; batch *= 2) {
-      const indexes = plan.create.slice(done, done + batch);
-      const results = await Promise.allSettled(indexes.map((i) => this.client.create<P>(Pods, ns, jobPod(job, i))));
-      done += indexes.length;
-      for (const r of results) if (r.status === 'fulfilled') this.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata?.name}`);
-      const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-      if (failed.length) {
-        for (let i = 0; i < failed.length + (plan.create.length - done); i++) this.expectations.creationObserved(key);
-        const err = failed[0]!.reason;
-        this.event(job, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
-        throw err;
-      }
-    }
+    await createPods(ctl, plan.create.map((i) => jobPod(job, i)));
     log.debug('created pods', { job: key, count: plan.create.length });
   }
 
