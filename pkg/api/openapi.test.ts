@@ -4,7 +4,7 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -111,7 +111,11 @@ describe('openapi v3', () => {
     const doc = openapiV3Doc('/apis/coordination.k8s.io/v1?hash=abc') as any;
     expect(doc.components.schemas['io.k8s.api.coordination.v1.Lease']['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
     expect(doc.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('Lease');
-    expect(openapiV3Doc('apis/batch/v1')).toBeUndefined();
+    expect(openapiV3Doc('apis/batch/v2')).toBeUndefined();
+    const batch = openapiV3Doc('apis/batch/v1') as any;
+    expect(batch.components.schemas['io.k8s.api.batch.v1.Job']['x-kubernetes-group-version-kind']).toEqual([{ group: 'batch', kind: 'Job', version: 'v1' }]);
+    expect(batch.components.schemas['io.k8s.api.batch.v1.CronJobSpec'].required).toEqual(['schedule', 'jobTemplate']);
+    expect(batch.paths['/apis/batch/v1/namespaces/{namespace}/cronjobs/{name}/status']).toBeDefined();
   });
 
   it('serves apps/v1 with the scale subresource as autoscaling/v1 Scale', () => {

@@ -53,6 +53,11 @@ const REQUIRED: Record<string, string[]> = {
   DeploymentList: ['items'],
   ReplicaSetSpec: ['selector'],
   DeploymentSpec: ['selector', 'template'],
+  JobList: ['items'],
+  CronJobList: ['items'],
+  JobSpec: ['template'],
+  JobCondition: ['type', 'status'],
+  CronJobSpec: ['schedule', 'jobTemplate'],
   SecretList: ['items'],
   WatchEvent: ['type', 'object'],
 };

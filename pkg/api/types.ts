@@ -198,3 +198,16 @@ export type {
   ScaleSpec,
   ScaleStatus,
 } from './generated/tskube/api/v1/apps.js';
+
+export type {
+  Job,
+  JobList,
+  JobSpec,
+  JobStatus,
+  JobCondition,
+  JobTemplateSpec,
+  CronJob,
+  CronJobList,
+  CronJobSpec,
+  CronJobStatus,
+} from './generated/tskube/api/v1/batch.js';

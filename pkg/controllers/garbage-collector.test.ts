@@ -33,7 +33,7 @@ const obj = (name: string, uid: string, owners: { kind: string; apiVersion: stri
 
 describe('GarbageCollector graph', () => {
   it('forgets an owner once it and its dependents are gone (no entry per deleted owner kept for good)', () => {
-    const informers = new Map(['pods', 'configmaps', 'secrets', 'services', 'replicasets', 'deployments', 'endpointslices'].map((r) => [r, new FakeInformer()]));
+    const informers = new Map(['pods', 'configmaps', 'secrets', 'services', 'replicasets', 'deployments', 'jobs', 'cronjobs', 'endpointslices'].map((r) => [r, new FakeInformer()]));
     const gc = new GarbageCollector({} as ApiClient, informers as unknown as Map<string, Informer>);
     gc.stop();
     const rsInf = informers.get('replicasets')!;

@@ -27,6 +27,7 @@ export interface Monitored {
 const core = (resource: string, kind: string, namespaced = true): Monitored => ({ ref: { group: '', version: 'v1', resource, namespaced }, apiVersion: 'v1', kind });
 const apps = (resource: string, kind: string): Monitored => ({ ref: { group: 'apps', version: 'v1', resource, namespaced: true }, apiVersion: 'apps/v1', kind });
 
+const batch = (resource: string, kind: string): Monitored => ({ ref: { group: 'batch', version: 'v1', resource, namespaced: true }, apiVersion: 'batch/v1', kind });
 const discovery = (resource: string, kind: string): Monitored => ({ ref: { group: 'discovery.k8s.io', version: 'v1', resource, namespaced: true }, apiVersion: 'discovery.k8s.io/v1', kind });
 
 export const defaultMonitored: Monitored[] = [
@@ -36,6 +37,8 @@ export const defaultMonitored: Monitored[] = [
   core('services', 'Service'),
   apps('replicasets', 'ReplicaSet'),
   apps('deployments', 'Deployment'),
+  batch('jobs', 'Job'),
+  batch('cronjobs', 'CronJob'),
   discovery('endpointslices', 'EndpointSlice'),
 ];
 /** Owners the collector can look up without watching them. */

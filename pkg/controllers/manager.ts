@@ -4,7 +4,7 @@
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, core } from '../client/rest-client.js';
+import { EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, core, Jobs, CronJobs } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
@@ -19,6 +19,10 @@ import { collectOrphanedPods } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
+import { TTLAfterFinishedController } from './ttl-after-finished.js';
+import type { BackoffConfig } from './job-status.js';
 
 const log = logger('controller-manager');
 
@@ -35,6 +39,10 @@ export interface ControllerManagerConfig {
   leaseDurationSec: number;
   renewDeadlineSec: number;
   retryPeriodSec: number;
+  /** The clock of the job, cronjob and TTL controllers (tests move it; default Date.now). */
+  clock?: () => number;
+  /** The job controller's pod-failure backoff (default 10 s doubling to 6 min). */
+  jobBackoff?: BackoffConfig;
 }
 
 export const defaultControllerConfig: ControllerManagerConfig = {
@@ -98,12 +106,17 @@ export class ControllerManager {
       ['endpointslices', new Informer(this.client, EndpointSlices)],
       ['replicasets', new Informer(this.client, ReplicaSets)],
       ['deployments', new Informer(this.client, Deployments)],
+      ['jobs', new Informer(this.client, Jobs)],
+      ['cronjobs', new Informer(this.client, CronJobs)],
       ['configmaps', new Informer(this.client, core('configmaps'))],
       ['secrets', new Informer(this.client, core('secrets'))],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
+    const jobController = new JobController(this.client, { jobs: informers.get('jobs')! as never, pods: pods as never }, events, { now: c.clock, backoff: c.jobBackoff });
+    const cronJobController = new CronJobController(this.client, { cronjobs: informers.get('cronjobs')! as never, jobs: informers.get('jobs')! as never }, events, { now: c.clock });
+    const ttlController = new TTLAfterFinishedController(this.client, informers.get('jobs')! as never, c.clock);
     const gc = new GarbageCollector(this.client, informers);
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
@@ -119,8 +132,9 @@ export class ControllerManager {
     await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
-    for (const c of [rsController, deployController, gc]) c.start();
-    this.running.push(rsController, deployController, gc, ...[...informers.values()].filter((i) => i !== pods));
+    const batch = [jobController, cronJobController, ttlController];
+    for (const c of [rsController, deployController, ...batch, gc]) c.start();
+    this.running.push(rsController, deployController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -128,7 +142,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
   }
 
   private stopControllers(): void {

@@ -11,10 +11,12 @@ import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { Pods, ReplicaSets, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
-import { claimObjects, controllerOf, controllerRefTo } from './controller-ref.js';
+import { claimObjects, controllerOf } from './controller-ref.js';
+import { podFromTemplate as podFromTemplateOf } from './pod-template.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodAvailable, isPodReady, podsToDelete } from './pod-ranking.js';
 import { WorkQueue } from './work-queue.js';
+import { createPods, deletePods, type PodControl } from './pod-control.js';
 
 const log = logger('replicaset-controller');
 
@@ -32,20 +34,7 @@ export interface ReplicaSetInformers {
 
 /** The pods a ReplicaSet would create: its template, its controller reference, generateName `<rs>-`. */
 export function podFromTemplate(rs: RS): P {
-  const t = rs.spec?.template ?? {};
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      generateName: `${rs.metadata!.name}-`,
-      namespace: rs.metadata!.namespace,
-      labels: { ...(t.metadata?.labels ?? {}) },
-      ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-      ...(t.metadata?.finalizers?.length ? { finalizers: [...t.metadata.finalizers] } : {}),
-      ownerReferences: [controllerRefTo(rs, 'apps/v1', 'ReplicaSet')],
-    },
-    spec: structuredClone(t.spec ?? {}),
-  } as P;
+  return podFromTemplateOf(rs, rs.spec?.template, 'apps/v1', 'ReplicaSet');
 }
 
 /** The status a ReplicaSet's pods give it (calculateStatus). */
@@ -219,46 +208,14 @@ export class ReplicaSetController {
     const diff = pods.length - want;
     const name = rs.metadata!.name!;
     const ns = rs.metadata!.namespace!;
+    const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: ns, event: (type, reason, message) => this.event(rs, type, reason, message) };
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
-      this.expectations.expectCreations(key, n);
-      // Slow start: batches of 1, 2, 4, ... so a template that cannot be created fails once, not n times.
-      let created = 0;
-      for (let batch = 1; created < n; batch *= 2) {
-        const size = Math.min(batch, n - created);
-        const results = await Promise.allSettled(Array.from({ length: size }, () => this.client.create<P>(Pods, ns, podFromTemplate(rs))));
-        created += size;
-        const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-        for (const r of results) {
-          if (r.status === 'fulfilled') this.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata?.name}`);
-        }
-        if (failed.length) {
-          // The creates that failed, and the ones never attempted, will not be observed.
-          for (let i = 0; i < failed.length + (n - created); i++) this.expectations.creationObserved(key);
-          const err = failed[0]!.reason;
-          this.event(rs, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
-          throw err;
-        }
-      }
+      await createPods(ctl, Array.from({ length: n }, () => podFromTemplate(rs)));
       log.debug('created pods', { replicaset: key, count: n });
     } else if (diff > 0) {
       const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS));
-      this.expectations.expectDeletions(key, victims.map((p) => p.metadata!.uid!));
-      const results = await Promise.allSettled(
-        victims.map(async (p) => {
-          try {
-            await this.client.delete(Pods, ns, p.metadata!.name!, { preconditions: { uid: p.metadata!.uid } });
-            this.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`);
-          } catch (e) {
-            this.expectations.deletionObserved(key, p.metadata!.uid!);
-            if (e instanceof StatusError && e.code === 404) return;
-            this.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
-            throw e;
-          }
-        }),
-      );
-      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (failed) throw failed.reason;
+      await deletePods(ctl, victims);
       log.debug('deleted pods', { replicaset: `${ns}/${name}`, count: victims.length });
     }
   }

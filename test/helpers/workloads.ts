@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../../pkg/apiserver/pki.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
 import { startControlPlane, type TestControlPlane } from './control-plane.js';
 
 export function replicaSet(name: string, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
@@ -60,13 +60,13 @@ export async function readyAll(client: RestClient, selector: string, namespace =
  * A control plane with the controller manager running (no leader election, no pod CIDRs),
  * talking REST or, as in a cluster by default, gRPC; stop() ends both.
  */
-export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest'): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
   const cp = await startControlPlane(transport === 'grpc' ? { grpcPort: 0 } : {});
   const client =
     transport === 'grpc'
       ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')! })
       : cp.admin;
-  const cm = new ControllerManager(client, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
+  const cm = new ControllerManager(client, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config });
   try {
     await cm.start();
   } catch (e) {
@@ -81,4 +81,26 @@ export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest'):
       await cp.stop();
     },
   };
+}
+
+/** A batch/v1 Job of one busybox container that must not restart. */
+export function job(name: string, spec: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36', command: ['true'] }] } }, ...spec },
+  };
+}
+
+/** Ends a pod in `phase` (Succeeded or Failed) through the status subresource, as a node agent reports it. */
+export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const exitCode = phase === 'Succeeded' ? 0 : 1;
+  const status = {
+    ...(p.status as object),
+    phase,
+    containerStatuses: [{ name: 'main', image: 'busybox:1.36', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: t, finishedAt: t } } }],
+  };
+  await client.update(Pods, p.metadata!.namespace, p.metadata!.name!, { ...p, status }, 'status');
 }

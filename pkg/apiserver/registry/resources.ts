@@ -27,6 +27,8 @@ import { fieldsOf } from '../../api/selectors.js';
 import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
+import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
+import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -234,6 +236,43 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
 export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
 export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
+/** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
+function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+  return base({
+    name,
+    singularName: kind.toLowerCase(),
+    kind,
+    typeName: kind,
+    group: 'batch',
+    shortNames,
+    categories: ['all'],
+    subresources: ['status'],
+    prepareForCreate(obj) {
+      obj.status = {};
+      prepare(obj, true);
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = old.status;
+      prepare(obj, false);
+    },
+    validate,
+    validateUpdate,
+  });
+}
+
+export const jobs = batchResource(
+  'jobs',
+  'Job',
+  [],
+  (o, creating) => {
+    defaultJob(o as never);
+    if (creating) generateJobSelector(o as never);
+  },
+  (o) => validateJob(o as never),
+  (o, old) => validateJobUpdate(o as never, old as never),
+);
+export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
+
 export const services = base({
   name: 'services',
   singularName: 'service',
@@ -281,7 +320,7 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, jobs, cronjobs];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -82,6 +82,34 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   IntOrString: { 1: f('type', 'int'), 2: f('intVal', 'int'), 3: f('strVal', 'string') },
   ReplicaSet: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'ReplicaSetSpec' }) },
   ReplicaSetSpec: { 1: f('replicas', 'int'), 2: f('selector', 'message', { type: 'LabelSelector' }), 3: f('template', 'message', { type: 'PodTemplateSpec' }), 4: f('minReadySeconds', 'int') },
+  // k8s.io/api/batch/v1 (kubectl create job, kubectl create cronjob); status is the controllers'.
+  Job: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'JobSpec' }) },
+  JobSpec: {
+    1: f('parallelism', 'int'),
+    2: f('completions', 'int'),
+    3: f('activeDeadlineSeconds', 'int'),
+    4: f('selector', 'message', { type: 'LabelSelector' }),
+    5: f('manualSelector', 'bool'),
+    6: f('template', 'message', { type: 'PodTemplateSpec' }),
+    7: f('backoffLimit', 'int'),
+    8: f('ttlSecondsAfterFinished', 'int'),
+    9: f('completionMode', 'string'),
+    10: f('suspend', 'bool'),
+    14: f('podReplacementPolicy', 'string'),
+    15: f('managedBy', 'string'),
+  },
+  CronJob: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'CronJobSpec' }) },
+  CronJobSpec: {
+    1: f('schedule', 'string'),
+    2: f('startingDeadlineSeconds', 'int'),
+    3: f('concurrencyPolicy', 'string'),
+    4: f('suspend', 'bool'),
+    5: f('jobTemplate', 'message', { type: 'JobTemplateSpec' }),
+    6: f('successfulJobsHistoryLimit', 'int'),
+    7: f('failedJobsHistoryLimit', 'int'),
+    8: f('timeZone', 'string'),
+  },
+  JobTemplateSpec: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'JobSpec' }) },
   LabelSelector: { 1: f('matchLabels', 'map-string'), 2: f('matchExpressions', 'message', { type: 'LabelSelectorRequirement', repeated: true }) },
   LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', { repeated: true }) },
   PodTemplateSpec: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
@@ -98,7 +126,11 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     14: f('securityContext', 'message', { type: 'PodSecurityContext' }),
     19: f('schedulerName', 'string'),
     20: f('initContainers', 'message', { type: 'Container', repeated: true }),
+    // What the server's defaults put in a stored template (kubectl create job --from=cronjob/x sends it back).
+    22: f('serviceAccount', 'string'),
+    25: f('priority', 'int'),
     30: f('enableServiceLinks', 'bool'),
+    31: f('preemptionPolicy', 'string'),
   },
   PodSecurityContext: {},
   Container: {
@@ -161,7 +193,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort']);
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -174,6 +206,8 @@ const DECODABLE = new Map([
   ['Deployment', 'apps/v1'],
   ['ReplicaSet', 'apps/v1'],
   ['Service', 'v1'],
+  ['Job', 'batch/v1'],
+  ['CronJob', 'batch/v1'],
 ]);
 
 type Obj = Record<string, unknown>;

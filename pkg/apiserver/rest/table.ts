@@ -3,6 +3,7 @@
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
+import { cronJobCells, jobCells } from './batch-columns.js';
 
 export interface Column {
   name: string;
@@ -191,6 +192,21 @@ const printers: Record<string, Printer> = {
     row: (rs, now) => {
       const { spec, status } = workload(rs);
       return [rs.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(rs, now), ...workloadWideCells(rs)];
+    },
+  },
+  jobs: {
+    columns: [col('Name'), col('Status'), col('Completions'), col('Duration'), col('Age'), ...workloadWide],
+    row: (j, now) => {
+      const c = jobCells(j as never, now, humanDuration);
+      return [j.metadata?.name, c.status, c.completions, c.duration, age(j, now), ...workloadWideCells(j)];
+    },
+  },
+  cronjobs: {
+    columns: [col('Name'), col('Schedule'), col('Timezone'), col('Suspend'), col('Active', 'integer'), col('Last Schedule'), col('Age'), ...workloadWide],
+    row: (cj, now) => {
+      const c = cronJobCells(cj as never, now, humanDuration);
+      const jobSpec = ((cj.spec as { jobTemplate?: { spec?: Record<string, unknown> } } | undefined)?.jobTemplate?.spec ?? {}) as Record<string, unknown>;
+      return [cj.metadata?.name, (cj.spec as { schedule?: string } | undefined)?.schedule ?? '', c.timeZone, c.suspend, c.active, c.lastSchedule, age(cj, now), ...workloadWideCells({ spec: jobSpec })];
     },
   },
   services: {

@@ -1,0 +1,59 @@
+// batch/v1 defaults (SetDefaults_Job, SetDefaults_CronJob) and the selector the server generates
+// for a Job (generateSelector in Kubernetes' job strategy): pods carry the job's uid and name as
+// labels and the Job selects its uid, so two Jobs never share pods.
+import { defaultPodSpec } from './defaults.js';
+import type { CronJob, Job, PodTemplateSpec } from './types.js';
+
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+export const LEGACY_JOB_NAME_LABEL = 'job-name';
+
+function defaultTemplate(t: PodTemplateSpec | undefined): void {
+  if (t?.spec) defaultPodSpec(t.spec);
+}
+
+export function defaultJob(job: Job): Job {
+  const spec = (job.spec ??= {});
+  // A non-parallel job may leave both unset: both become 1.
+  if (spec.completions == null && spec.parallelism == null) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  const labels = spec.template?.metadata?.labels;
+  const meta = (job.metadata ??= {});
+  if (labels && !Object.keys(meta.labels ?? {}).length) meta.labels = { ...labels };
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  defaultTemplate(spec.template);
+  return job;
+}
+
+/** On create, unless spec.manualSelector: the job's name and uid labels on the template, and a selector of its uid. */
+export function generateJobSelector(job: Job): void {
+  const spec = (job.spec ??= {});
+  if (spec.manualSelector) return;
+  const template = (spec.template ??= {});
+  const tm = (template.metadata ??= {});
+  const labels = (tm.labels ??= {});
+  const { name, uid } = job.metadata ?? {};
+  // A label the user set is kept; validation rejects it if it is wrong.
+  for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) labels[k] ??= name ?? '';
+  for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) labels[k] ??= uid ?? '';
+  const selector = (spec.selector ??= {});
+  const match = (selector.matchLabels ??= {});
+  match[CONTROLLER_UID_LABEL] ??= uid ?? '';
+}
+
+export function defaultCronJob(cj: CronJob): CronJob {
+  const spec = (cj.spec ??= {});
+  spec.concurrencyPolicy ||= 'Allow';
+  spec.suspend ??= false;
+  spec.successfulJobsHistoryLimit ??= 3;
+  spec.failedJobsHistoryLimit ??= 1;
+  defaultTemplate(spec.jobTemplate?.spec?.template);
+  return cj;
+}

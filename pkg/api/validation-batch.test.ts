@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCronJob, defaultJob, generateJobSelector } from './defaults-batch.js';
+import { formatFieldError } from './field-error.js';
+import type { CronJob, Job } from './types.js';
+import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from './validation-batch.js';
+
+const template = (restartPolicy = 'Never') => ({ spec: { restartPolicy, containers: [{ name: 'pi', image: 'busybox' }] } });
+function job(spec: Record<string, unknown> = {}): Job {
+  const j: Job = { metadata: { name: 'pi', namespace: 'default', uid: 'u-1' }, spec: { template: template(), ...spec } as never };
+  defaultJob(j);
+  generateJobSelector(j);
+  return j;
+}
+const messages = (errs: ReturnType<typeof validateJob>) => errs.map(formatFieldError);
+
+describe('Job defaults and validation', () => {
+  it('defaults completions and parallelism to 1, backoffLimit 6, NonIndexed, and generates the selector and labels', () => {
+    const j = job();
+    expect(j.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } } });
+    expect(j.spec!.template!.metadata!.labels).toEqual({ 'batch.kubernetes.io/controller-uid': 'u-1', 'controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' });
+    expect(j.metadata!.labels).toBeUndefined();
+    expect(validateJob(j)).toEqual([]);
+    // Only parallelism set: completions stay unset (a work queue job).
+    expect(job({ parallelism: 3 }).spec).toMatchObject({ parallelism: 3 });
+    expect(job({ parallelism: 3 }).spec!.completions).toBeUndefined();
+  });
+
+  it('rejects restartPolicy Always, negative counts, a user selector without manualSelector, Indexed without completions', () => {
+    expect(messages(validateJob(job({ template: template('Always') })))).toEqual(['spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']);
+    expect(messages(validateJob(job({ backoffLimit: -1, parallelism: -2 })))).toEqual([
+      'spec.parallelism: Invalid value: -2: must be greater than or equal to 0',
+      'spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0',
+    ]);
+    const own = job({ selector: { matchLabels: { app: 'x' } } });
+    expect(messages(validateJob(own))[0]).toMatch(/^spec\.selector: Invalid value: .*`selector` not auto-generated$/);
+    expect(messages(validateJob(job({ completionMode: 'Indexed', completions: null, parallelism: 2 })))).toEqual(['spec.completions: Required value: when completion mode is Indexed']);
+    const manual = job({ manualSelector: true, selector: { matchLabels: { app: 'y' } } });
+    expect(messages(validateJob(manual))).toEqual(['spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`']);
+  });
+
+  it('keeps selector, completions (NonIndexed) and the template of a running job immutable', () => {
+    const old = job();
+    const next = structuredClone(old);
+    next.spec!.completions = 3;
+    next.spec!.template!.spec!.containers![0]!.image = 'other';
+    next.spec!.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': 'other' } };
+    const errs = messages(validateJobUpdate(next, old));
+    expect(errs).toContain('spec.completions: Invalid value: 3: field is immutable');
+    expect(errs.some((e) => e.startsWith('spec.selector: Invalid value:') && e.endsWith('field is immutable'))).toBe(true);
+    expect(errs.some((e) => e.startsWith('spec.template: Invalid value:') && e.endsWith('field is immutable'))).toBe(true);
+    // parallelism and suspend may change.
+    const scaled = structuredClone(old);
+    scaled.spec!.parallelism = 4;
+    scaled.spec!.suspend = true;
+    expect(validateJobUpdate(scaled, old)).toEqual([]);
+  });
+});
+
+function cronJob(spec: Record<string, unknown>): CronJob {
+  const cj: CronJob = { metadata: { name: 'hello', namespace: 'default' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: template('OnFailure') } }, ...spec } as never };
+  return defaultCronJob(cj);
+}
+
+describe('CronJob defaults and validation', () => {
+  it('defaults Allow, not suspended, 3 successful and 1 failed job kept; the job template is not given a selector', () => {
+    const cj = cronJob({});
+    expect(cj.spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    expect(cj.spec!.jobTemplate!.spec!.template!.spec!.terminationGracePeriodSeconds).toBe(30);
+    expect(validateCronJob(cj)).toEqual([]);
+  });
+
+  it('rejects bad schedules, unknown time zones, TZ in the schedule, bad policies, long names', () => {
+    expect(messages(validateCronJob(cronJob({ schedule: '61 * * * *' })))).toEqual(['spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61']);
+    expect(messages(validateCronJob(cronJob({ schedule: '' })))).toEqual(['spec.schedule: Required value']);
+    expect(messages(validateCronJob(cronJob({ timeZone: 'Mars/Olympus' })))).toEqual(['spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus']);
+    expect(messages(validateCronJob(cronJob({ timeZone: 'Local' })))).toEqual(['spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones']);
+    expect(validateCronJob(cronJob({ timeZone: 'Europe/Berlin' }))).toEqual([]);
+    expect(validateCronJob(cronJob({ timeZone: 'UTC' }))).toEqual([]);
+    expect(messages(validateCronJob(cronJob({ schedule: 'CRON_TZ=UTC * * * * *' })))).toEqual(['spec.schedule: Invalid value: "CRON_TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']);
+    expect(messages(validateCronJob(cronJob({ concurrencyPolicy: 'Sometimes' })))).toEqual(['spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"']);
+    expect(messages(validateCronJob(cronJob({ jobTemplate: { spec: { template: template('Always') } } })))).toEqual(['spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']);
+    const long = cronJob({});
+    long.metadata!.name = 'a'.repeat(53);
+    expect(messages(validateCronJob(long))).toEqual([`metadata.name: Invalid value: "${'a'.repeat(53)}": must be no more than 52 characters`]);
+    // An object stored with CRON_TZ may keep it.
+    const old = cronJob({});
+    old.spec!.schedule = 'CRON_TZ=UTC 0 * * * *';
+    expect(validateCronJobUpdate(structuredClone(old), old)).toEqual([]);
+  });
+});

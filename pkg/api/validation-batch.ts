@@ -1,0 +1,155 @@
+// batch/v1 validation (pkg/apis/batch/validation): Job specs and their pod templates (validated as
+// pods, under spec.template.spec), the generated selector, what may not change on update, and
+// CronJob schedules (robfig/cron's messages), time zones and job templates.
+import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
+import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
+import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
+import type { CronJob, Job, JobSpec, PodTemplateSpec } from './types.js';
+import { validateLabelSelector } from './validation-affinity.js';
+import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { validatePodSpec } from './validation-pod.js';
+
+/** Job names become a label value (job-name): at most 63 characters; CronJob names leave 11 for the job's suffix. */
+const MAX_CRONJOB_NAME = 52;
+const immutable = (path: string, v: unknown) => invalid(path, v ?? null, 'field is immutable');
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+function validatePodTemplate(t: PodTemplateSpec, path: string): FieldError[] {
+  const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
+  errs.push(...validatePodSpec(t.spec, `${path}.spec`));
+  const policy = t.spec?.restartPolicy ?? '';
+  if (policy !== 'OnFailure' && policy !== 'Never') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['OnFailure', 'Never']));
+  return errs;
+}
+
+/** validateJobSpec: counts, modes and the template; the selector when `selectorRequired` (a Job's, not a CronJob's template). */
+function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): FieldError[] {
+  const errs = [
+    ...nonNegative(s.parallelism, `${path}.parallelism`),
+    ...nonNegative(s.completions, `${path}.completions`),
+    ...nonNegative(s.activeDeadlineSeconds, `${path}.activeDeadlineSeconds`),
+    ...nonNegative(s.backoffLimit, `${path}.backoffLimit`),
+    ...nonNegative(s.ttlSecondsAfterFinished, `${path}.ttlSecondsAfterFinished`),
+  ];
+  const mode = s.completionMode;
+  if (mode != null && mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(`${path}.completionMode`, mode, ['NonIndexed', 'Indexed']));
+  if (mode === 'Indexed' && s.completions == null) errs.push(required(`${path}.completions`, 'when completion mode is Indexed'));
+  const prp = s.podReplacementPolicy;
+  if (prp != null && prp !== 'TerminatingOrFailed' && prp !== 'Failed') errs.push(notSupported(`${path}.podReplacementPolicy`, prp, ['Failed', 'TerminatingOrFailed']));
+  if (s.managedBy != null && s.managedBy !== 'kubernetes.io/job-controller' && !/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/.test(s.managedBy)) {
+    errs.push(invalid(`${path}.managedBy`, s.managedBy, 'must be a domain-prefixed path (such as "acme.io/foo")'));
+  }
+  if (s.selector) errs.push(...validateLabelSelector(s.selector, `${path}.selector`));
+  else if (selectorRequired) errs.push(required(`${path}.selector`));
+  if (!s.template) {
+    errs.push(required(`${path}.template`));
+    return errs;
+  }
+  if (s.selector && !errs.some((e) => e.field.startsWith(`${path}.selector`))) {
+    const labels = s.template.metadata?.labels ?? {};
+    let matches = false;
+    try {
+      matches = matchesLabelSelector(labelSelectorFromObject(s.selector), labels);
+    } catch {
+      // reported by validateLabelSelector
+    }
+    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+  }
+  errs.push(...validatePodTemplate(s.template, `${path}.template`));
+  return errs;
+}
+
+/** validateGeneratedSelector: unless manualSelector, the selector and the template's uid label are the server's. */
+function validateGeneratedSelector(job: Job): FieldError[] {
+  const s = job.spec ?? {};
+  if (s.manualSelector || !s.selector) return [];
+  const uid = job.metadata?.uid ?? '';
+  const errs: FieldError[] = [];
+  const labels = s.template?.metadata?.labels ?? {};
+  if (labels[CONTROLLER_UID_LABEL] !== undefined && labels[CONTROLLER_UID_LABEL] !== uid) {
+    errs.push(invalid('spec.template.metadata.labels', labels, `\`selector\` not auto-generated; ${CONTROLLER_UID_LABEL} must be '${uid}'`));
+  }
+  if (!same(s.selector, { matchLabels: { [CONTROLLER_UID_LABEL]: uid } })) errs.push(invalid('spec.selector', s.selector, '`selector` not auto-generated'));
+  return errs;
+}
+
+export function validateJob(job: Job): FieldError[] {
+  return [...validateObjectMeta(job.metadata, true, 'metadata'), ...validateGeneratedSelector(job), ...validateJobSpec(job.spec ?? {}, 'spec', true)];
+}
+
+export function validateJobUpdate(job: Job, old: Job): FieldError[] {
+  const s = job.spec ?? {};
+  const o = old.spec ?? {};
+  const errs = [...validateObjectMetaUpdate(job.metadata, old.metadata, true), ...validateJob(job).filter((e) => !e.field.startsWith('metadata'))];
+  if (!same(s.selector, o.selector)) errs.push(immutable('spec.selector', s.selector));
+  if (s.completionMode !== o.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
+  // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not.
+  if (s.completions !== o.completions && !(s.completionMode === 'Indexed' && s.completions === s.parallelism)) errs.push(immutable('spec.completions', s.completions));
+  // The template may change only while the job is suspended and has not started.
+  const mayChangeTemplate = o.suspend === true && !old.status?.startTime;
+  if (!mayChangeTemplate && !same(s.template, o.template)) errs.push(immutable('spec.template', s.template));
+  return errs;
+}
+
+/** The schedule parses; a time zone is not given twice (CRON_TZ= only where the stored object had it). */
+function validateSchedule(schedule: string | undefined, timeZone: string | undefined, allowTZ: boolean): FieldError[] {
+  if (!schedule) return [required('spec.schedule')];
+  const errs: FieldError[] = [];
+  try {
+    parseCronSchedule(schedule);
+  } catch (e) {
+    if (!(e instanceof CronSyntaxError)) throw e;
+    errs.push(invalid('spec.schedule', schedule, e.message));
+  }
+  if (schedule.includes('TZ')) {
+    if (!allowTZ) errs.push(invalid('spec.schedule', schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+    else if (timeZone != null) errs.push(invalid('spec.schedule', schedule, 'cannot use both timeZone field and TZ or CRON_TZ in schedule'));
+  }
+  return errs;
+}
+
+function validateTimeZone(tz: string | undefined): FieldError[] {
+  const path = 'spec.timeZone';
+  if (tz == null) return [];
+  if (!tz) return [invalid(path, tz, 'timeZone must be nil or non-empty string')];
+  for (const part of tz.split('/')) {
+    if (part === '.' || part === '..' || part.startsWith('-') || !/^[A-Za-z._+\-0-9]+$/.test(part)) return [invalid(path, tz, `unknown time zone ${tz}`)];
+  }
+  if (tz.toLowerCase() === 'local') return [invalid(path, tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
+  if (!isKnownTimeZone(tz)) return [invalid(path, tz, `unknown time zone ${tz}`)];
+  return [];
+}
+
+function validateCronJobSpec(cj: CronJob, allowTZ: boolean): FieldError[] {
+  const s = cj.spec ?? {};
+  const errs = [
+    ...validateSchedule(s.schedule, s.timeZone, allowTZ),
+    ...validateTimeZone(s.timeZone),
+    ...nonNegative(s.startingDeadlineSeconds, 'spec.startingDeadlineSeconds'),
+    ...nonNegative(s.successfulJobsHistoryLimit, 'spec.successfulJobsHistoryLimit'),
+    ...nonNegative(s.failedJobsHistoryLimit, 'spec.failedJobsHistoryLimit'),
+  ];
+  const policy = s.concurrencyPolicy ?? '';
+  if (!policy) errs.push(required('spec.concurrencyPolicy'));
+  else if (!['Allow', 'Forbid', 'Replace'].includes(policy)) errs.push(notSupported('spec.concurrencyPolicy', policy, ['Allow', 'Forbid', 'Replace']));
+  const jt = s.jobTemplate;
+  if (!jt) return [...errs, required('spec.jobTemplate')];
+  errs.push(...validateLabels(jt.metadata?.labels, 'spec.jobTemplate.metadata.labels'), ...validateAnnotations(jt.metadata?.annotations, 'spec.jobTemplate.metadata.annotations'));
+  if (jt.spec?.manualSelector) errs.push(notSupported('spec.jobTemplate.spec.manualSelector', jt.spec.manualSelector, ['nil', 'false']));
+  errs.push(...validateJobSpec(jt.spec ?? {}, 'spec.jobTemplate.spec', false));
+  return errs;
+}
+
+export function validateCronJob(cj: CronJob): FieldError[] {
+  const errs = validateObjectMeta(cj.metadata, true, 'metadata');
+  const name = cj.metadata?.name ?? '';
+  if (name.length > MAX_CRONJOB_NAME) errs.push(invalid('metadata.name', name, `must be no more than ${MAX_CRONJOB_NAME} characters`));
+  return [...errs, ...validateCronJobSpec(cj, false)];
+}
+
+export function validateCronJobUpdate(cj: CronJob, old: CronJob): FieldError[] {
+  // A schedule with TZ stored before it was refused may keep it.
+  const allowTZ = (old.spec?.schedule ?? '').includes('TZ');
+  return [...validateObjectMetaUpdate(cj.metadata, old.metadata, true), ...validateCronJobSpec(cj, allowTZ)];
+}

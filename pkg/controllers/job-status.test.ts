@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, KubeObject, Pod } from '../api/types.js';
+import { formatIndexes, planJob, type PlanInput } from './job-status.js';
+
+type P = Pod & KubeObject;
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+let n = 0;
+function pod(phase: string, extra: { finishedAt?: number; deleting?: boolean; index?: number; ready?: boolean } = {}): P {
+  return {
+    metadata: { name: `p${++n}`, uid: `u${n}`, ...(extra.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}), ...(extra.index !== undefined ? { annotations: { 'batch.kubernetes.io/job-completion-index': String(extra.index) } } : {}) },
+    status: {
+      phase,
+      ...(extra.finishedAt ? { containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt: new Date(extra.finishedAt).toISOString() } } }] } : {}),
+      ...(extra.ready ? { conditions: [{ type: 'Ready', status: 'True' }] } : {}),
+    },
+  } as P;
+}
+function job(spec: Job['spec'], status: Job['status'] = {}): Job & KubeObject {
+  return { metadata: { name: 'j', namespace: 'default', uid: 'j1' }, spec: { completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', ...spec }, status };
+}
+const plan = (j: Job & KubeObject, pods: P[], now = T0, extra: Partial<PlanInput> = {}) => planJob({ job: j, pods, now, backoff: { baseMs: 10_000, maxMs: 360_000 }, firstSeen: () => now, ...extra });
+const types = (p: ReturnType<typeof plan>) => (p.status.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
+
+describe('job status arithmetic', () => {
+  it('starts parallelism pods while completions remain, and sets startTime', () => {
+    const p = plan(job({ completions: 5, parallelism: 2 }), []);
+    expect(p.create).toHaveLength(2);
+    expect(p.status).toMatchObject({ startTime: '2024-01-01T00:00:00Z', active: 2, succeeded: 0, failed: 0 });
+    // 4 succeeded, 2 running: the one still needed runs; one is deleted.
+    const q = plan(job({ completions: 5, parallelism: 2 }), [pod('Succeeded'), pod('Succeeded'), pod('Succeeded'), pod('Succeeded'), pod('Running', { ready: true }), pod('Pending')]);
+    expect(q.create).toHaveLength(0);
+    expect(q.delete.map((x) => x.status?.phase)).toEqual(['Pending']);
+    expect(q.status).toMatchObject({ succeeded: 4, active: 1, ready: 1 });
+  });
+
+  it('SuccessCriteriaMet, then Complete with completionTime once no pod runs', () => {
+    const p = plan(job({}), [pod('Succeeded')]);
+    expect(types(p)).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+    expect(p.status).toMatchObject({ succeeded: 1, active: 0, completionTime: '2024-01-01T00:00:00Z' });
+    expect(p.events.map((e) => e.reason)).toEqual(['Completed']);
+    // A work-queue job (no completions): done when one succeeded and the rest finished.
+    const wq = job({ completions: undefined, parallelism: 3 });
+    const running = plan(wq, [pod('Succeeded'), pod('Running')]);
+    expect(running.create).toEqual([]);
+    expect(types(running)).toEqual([]);
+    expect(types(plan(wq, [pod('Succeeded'), pod('Succeeded')]))).toContain('Complete/CompletionsReached');
+  });
+
+  it('waits 10 s doubling after failures before a new pod, then fails past backoffLimit', () => {
+    const j = job({ backoffLimit: 2 });
+    const f1 = pod('Failed', { finishedAt: T0 });
+    expect(plan(j, [f1], T0 + 5000)).toMatchObject({ create: [], requeueAfterMs: 5000 });
+    expect(plan(j, [f1], T0 + 10_000).create).toHaveLength(1);
+    const f2 = pod('Failed', { finishedAt: T0 + 12_000 });
+    // Two failures since the last success: 20 s after the second.
+    expect(plan(j, [f1, f2], T0 + 31_000)).toMatchObject({ create: [], requeueAfterMs: 1000 });
+    const f3 = pod('Failed', { finishedAt: T0 + 40_000 });
+    const failed = plan(j, [f1, f2, f3], T0 + 41_000);
+    expect(types(failed)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    expect(failed.status).toMatchObject({ failed: 3, active: 0 });
+    expect(failed.status.completionTime).toBeUndefined();
+    expect(failed.events).toEqual([{ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }]);
+  });
+
+  it('the backoff is capped at 6 minutes', () => {
+    const fails = Array.from({ length: 8 }, (_, i) => pod('Failed', { finishedAt: T0 + i }));
+    expect(plan(job({ backoffLimit: 100 }), fails, T0 + 10).requeueAfterMs).toBe(360_000 + 7 - 10);
+  });
+
+  it('activeDeadlineSeconds: FailureTarget, the active pods deleted and counted failed, Failed once they are gone', () => {
+    const j = job({ activeDeadlineSeconds: 30 }, { startTime: '2024-01-01T00:00:00Z' });
+    expect(plan(j, [pod('Running')], T0 + 10_000).requeueAfterMs).toBe(20_000);
+    const p = plan(j, [pod('Running')], T0 + 30_000);
+    expect(types(p)).toEqual(['FailureTarget/DeadlineExceeded']);
+    expect(p.delete).toHaveLength(1);
+    expect(p.status).toMatchObject({ active: 0, failed: 1, terminating: 1 });
+    const after = plan({ ...j, status: p.status }, [], T0 + 31_000);
+    expect(types(after)).toEqual(['FailureTarget/DeadlineExceeded', 'Failed/DeadlineExceeded']);
+  });
+
+  it('suspend deletes the active pods; resuming restarts the clock', () => {
+    const s = plan(job({ suspend: true }), [pod('Running')]);
+    expect(types(s)).toEqual(['Suspended/JobSuspended']);
+    expect(s.delete).toHaveLength(1);
+    const r = plan(job({ suspend: false }, s.status), [], T0 + 60_000);
+    expect(r.status.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
+    expect(r.status.startTime).toBe('2024-01-01T00:01:00Z');
+    expect(r.create).toHaveLength(1);
+  });
+
+  it('Indexed: one pod per missing index, completedIndexes from succeeded pods', () => {
+    const j = job({ completionMode: 'Indexed', completions: 5, parallelism: 3 });
+    const p = plan(j, [pod('Succeeded', { index: 0 }), pod('Running', { index: 2 }), pod('Succeeded', { index: 3 })]);
+    expect(p.create).toEqual([1, 4]);
+    expect(p.status).toMatchObject({ succeeded: 2, completedIndexes: '0,3' });
+    expect(formatIndexes([7, 1, 2, 3, 5])).toBe('1-3,5,7');
+  });
+});

@@ -1,0 +1,235 @@
+// What the Job controller does in one sync, as a pure function of the Job, its pods and the time
+// (the arithmetic of Kubernetes' job controller, syncJob and manageJob): counts of active, ready,
+// terminating, succeeded and failed pods; the FailureTarget/Failed conditions when the backoff
+// limit or the active deadline is passed; SuccessCriteriaMet/Complete when enough pods
+// succeeded; Suspended while suspended; how many pods to create (after the pod-failure backoff)
+// and which to delete; for Indexed jobs, which completion indexes still need a pod.
+import type { Job, JobCondition, JobStatus, KubeObject, Pod } from '../api/types.js';
+import { rfc3339 } from '../util/time.js';
+import { isPodActive, isPodReady, podsToDelete } from './pod-ranking.js';
+
+type P = Pod & KubeObject;
+
+export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+
+export interface BackoffConfig {
+  /** Delay after the first failure; doubles with each further failure since the last success (10 s). */
+  baseMs: number;
+  /** Cap of the delay (6 min). */
+  maxMs: number;
+}
+
+export const defaultJobBackoff: BackoffConfig = { baseMs: 10_000, maxMs: 360_000 };
+
+export interface JobEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface JobPlan {
+  status: JobStatus;
+  /** Pods to create now: one entry per pod, its completion index for Indexed jobs. */
+  create: (number | undefined)[];
+  delete: P[];
+  events: JobEvent[];
+  /** Look at the job again after this long (backoff or deadline), if set. */
+  requeueAfterMs?: number;
+}
+
+const condTrue = (cs: JobCondition[] | undefined, type: string) => cs?.find((c) => c.type === type && c.status === 'True');
+export const isJobFinished = (job: Job) => !!(condTrue(job.status?.conditions, 'Complete') || condTrue(job.status?.conditions, 'Failed'));
+export const isJobSucceeded = (job: Job) => !!condTrue(job.status?.conditions, 'Complete');
+
+/** When a finished pod finished: its containers' last finishedAt, else when the controller first saw it finished. */
+export function podFinishTime(p: P, firstSeen: number): number {
+  let t = 0;
+  for (const c of p.status?.containerStatuses ?? []) {
+    const f = c.state?.terminated?.finishedAt;
+    if (f) t = Math.max(t, Date.parse(f));
+  }
+  return t || firstSeen;
+}
+
+export const podIndex = (p: P): number | undefined => {
+  const v = p.metadata?.annotations?.[COMPLETION_INDEX] ?? p.metadata?.labels?.[COMPLETION_INDEX];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+};
+
+/** "0-2,4,6-7": the text form of a set of indexes (status.completedIndexes). */
+export function formatIndexes(indexes: Iterable<number>): string {
+  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function setCondition(conditions: JobCondition[], type: string, status: 'True' | 'False', reason: string, message: string, now: number): JobCondition[] {
+  const t = rfc3339(now);
+  const existing = conditions.find((c) => c.type === type);
+  if (existing) {
+    if (existing.status === status && existing.reason === reason) return conditions;
+    return conditions.map((c) => (c === existing ? { type, status, lastProbeTime: t, lastTransitionTime: existing.status === status ? c.lastTransitionTime : t, reason, message } : c));
+  }
+  return [...conditions, { type, status, lastProbeTime: t, lastTransitionTime: t, reason, message }];
+}
+
+export interface PlanInput {
+  job: Job & KubeObject;
+  /** The pods the job controls, finished ones too. */
+  pods: P[];
+  now: number;
+  backoff: BackoffConfig;
+  /** When the controller first saw a finished pod (for pods without container finish times). */
+  firstSeen: (p: P) => number;
+}
+
+const MESSAGES: Record<string, string> = {
+  BackoffLimitExceeded: 'Job has reached the specified backoff limit',
+  DeadlineExceeded: 'Job was active longer than specified deadline',
+  CompletionsReached: 'Reached expected number of succeeded pods',
+};
+
+export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobPlan {
+  const spec = job.spec ?? {};
+  const prev = job.status ?? {};
+  const indexed = spec.completionMode === 'Indexed';
+  const completions = spec.completions;
+  const parallelism = spec.parallelism ?? 1;
+  const active = pods.filter(isPodActive);
+  const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const succeededPods = pods.filter((p) => p.status?.phase === 'Succeeded');
+  const failedPods = pods.filter((p) => p.status?.phase === 'Failed');
+  const events: JobEvent[] = [];
+  const plan: JobPlan = { status: {}, create: [], delete: [], events };
+  let conditions = [...(prev.conditions ?? [])];
+  let startTime = prev.startTime;
+  const suspended = spec.suspend === true;
+
+  const succeededIndexes = new Set<number>();
+  if (indexed) for (const p of succeededPods) {
+    const i = podIndex(p);
+    if (i !== undefined && i < (completions ?? 0)) succeededIndexes.add(i);
+  }
+  const succeeded = indexed ? succeededIndexes.size : Math.max(prev.succeeded ?? 0, succeededPods.length);
+  let failed = Math.max(prev.failed ?? 0, failedPods.length);
+
+  // Resumed (or never suspended): the deadline runs from now.
+  const wasSuspended = !!condTrue(conditions, 'Suspended');
+  if (!suspended && wasSuspended) {
+    conditions = setCondition(conditions, 'Suspended', 'False', 'JobResumed', 'Job resumed', now);
+    events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+    startTime = rfc3339(now);
+  }
+  if (!suspended && !startTime) startTime = rfc3339(now);
+
+  let failureTarget = condTrue(conditions, 'FailureTarget');
+  if (!failureTarget) {
+    const restarts = spec.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)), 0) : 0;
+    const deadline = spec.activeDeadlineSeconds != null && startTime && !suspended ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
+    let reason: string | undefined;
+    if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
+    else if (deadline !== undefined && now >= deadline) reason = 'DeadlineExceeded';
+    else if (deadline !== undefined) plan.requeueAfterMs = deadline - now;
+    if (reason) {
+      conditions = setCondition(conditions, 'FailureTarget', 'True', reason, MESSAGES[reason]!, now);
+      failureTarget = conditions.find((c) => c.type === 'FailureTarget');
+    }
+  }
+  // With completions: that many succeeded (indexes, for Indexed); without: one succeeded and none left running.
+  const successReached = !failureTarget && (!!condTrue(conditions, 'SuccessCriteriaMet') || (completions != null ? succeeded >= completions : succeeded > 0 && active.length === 0));
+
+  let activeCount = active.length;
+  if (failureTarget) {
+    // The active pods are terminated and counted as failed; Failed once none is left running.
+    plan.delete = active;
+    failed += active.length;
+    activeCount = 0;
+    if (!terminating.length && !active.length && !condTrue(conditions, 'Failed')) {
+      conditions = setCondition(conditions, 'Failed', 'True', failureTarget.reason!, failureTarget.message!, now);
+      events.push({ type: 'Warning', reason: failureTarget.reason!, message: failureTarget.message! });
+    }
+  } else if (successReached) {
+    conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'CompletionsReached', MESSAGES.CompletionsReached!, now);
+    plan.delete = active;
+    activeCount = 0;
+    if (!terminating.length && !active.length) {
+      conditions = setCondition(conditions, 'Complete', 'True', 'CompletionsReached', MESSAGES.CompletionsReached!, now);
+      plan.status.completionTime = rfc3339(now);
+      events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+    }
+  } else if (suspended) {
+    if (!wasSuspended) {
+      conditions = setCondition(conditions, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
+      events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+    }
+    plan.delete = active;
+    activeCount = 0;
+  } else {
+    manage(plan, { indexed, completions, parallelism, succeeded, active, succeededIndexes, failedPods, succeededPods, now, backoff, firstSeen });
+    activeCount = active.length - plan.delete.length + plan.create.length;
+  }
+
+  plan.status = {
+    ...plan.status,
+    ...(conditions.length ? { conditions } : {}),
+    ...(startTime ? { startTime } : {}),
+    ...(prev.completionTime ? { completionTime: prev.completionTime } : {}),
+    active: activeCount,
+    succeeded,
+    failed,
+    terminating: terminating.length + (failureTarget || successReached || suspended ? plan.delete.length : 0),
+    ready: active.filter(isPodReady).length,
+    ...(indexed ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
+    uncountedTerminatedPods: {},
+  };
+  if (plan.status.completionTime === undefined) delete plan.status.completionTime;
+  return plan;
+}
+
+interface ManageInput {
+  indexed: boolean;
+  completions: number | undefined;
+  parallelism: number;
+  succeeded: number;
+  active: P[];
+  succeededIndexes: Set<number>;
+  failedPods: P[];
+  succeededPods: P[];
+  now: number;
+  backoff: BackoffConfig;
+  firstSeen: (p: P) => number;
+}
+
+/** manageJob: as many active pods as parallelism allows and completions still need; none before the failure backoff has passed. */
+function manage(plan: JobPlan, m: ManageInput): void {
+  const want = m.completions == null ? (m.succeeded > 0 ? 0 : m.parallelism) : Math.max(0, Math.min(m.completions - m.succeeded, m.parallelism));
+  if (m.active.length > want) {
+    plan.delete = podsToDelete(m.active, m.active.length - want);
+    return;
+  }
+  if (m.active.length === want) return;
+  // Pod-failure backoff: failures since the last success double the delay after the last failure.
+  const lastSuccess = Math.max(0, ...m.succeededPods.map((p) => podFinishTime(p, m.firstSeen(p))));
+  const failures = m.failedPods.map((p) => podFinishTime(p, m.firstSeen(p))).filter((t) => t > lastSuccess);
+  if (failures.length) {
+    const delay = Math.min(m.backoff.baseMs * 2 ** (failures.length - 1), m.backoff.maxMs);
+    const wait = Math.max(...failures) + delay - m.now;
+    if (wait > 0) {
+      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
+      return;
+    }
+  }
+  const n = want - m.active.length;
+  if (!m.indexed) {
+    plan.create = Array.from({ length: n }, () => undefined);
+    return;
+  }
+  const taken = new Set([...m.succeededIndexes, ...m.active.map(podIndex).filter((i): i is number => i !== undefined)]);
+  for (let i = 0; i < (m.completions ?? 0) && plan.create.length < n; i++) if (!taken.has(i)) plan.create.push(i);
+}

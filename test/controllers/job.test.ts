@@ -1,0 +1,131 @@
+// The Job controller against a real apiserver+etcd+controller manager: pods are ended through
+// the status subresource as a node agent would (no containers run). Completion, the backoff
+// limit, the active deadline, suspend, Indexed jobs, the TTL after finishing, and the garbage
+// collector taking a deleted job's pods.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatusError, Events, Jobs, Pods } from '../../pkg/client/rest-client.js';
+import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { finishPod, job, startWithControllers } from '../helpers/workloads.js';
+
+let cp: TestControlPlane;
+let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
+
+beforeAll(async () => {
+  // A short pod-failure backoff so a failing job fails in a second.
+  env = await startWithControllers('rest', { jobBackoff: { baseMs: 200, maxMs: 1000 } });
+  cp = env.cp;
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+type Cond = { type: string; status: string; reason?: string };
+const podsOf = async (name: string) => (await cp.admin.list(Pods, 'default', { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+const livePods = async (name: string) => (await podsOf(name)).filter((p) => !p.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes((p.status as { phase?: string }).phase ?? ''));
+const getJob = (name: string) => cp.admin.get(Jobs, 'default', name);
+const conditions = async (name: string) => (((await getJob(name)).status as { conditions?: Cond[] }).conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
+const reasons = async (name: string) => (await cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name}` })).items.map((e) => String(e.reason));
+
+/** Ends each live pod of the job as it appears, until `until` holds. */
+async function finishAll(name: string, phase: 'Succeeded' | 'Failed', until: () => Promise<boolean>): Promise<void> {
+  await eventually(async () => {
+    for (const p of await livePods(name)) await finishPod(cp.admin, p, phase).catch(() => undefined);
+    return until();
+  }, { timeoutMs: 20_000 });
+}
+
+describe('Job controller', () => {
+  it('runs pods to completion: generated selector and labels, parallelism, status, Complete, events', async () => {
+    const created = await cp.admin.create(Jobs, 'default', job('pi', { completions: 3, parallelism: 2 }));
+    const uid = created.metadata!.uid!;
+    expect((created.spec as { selector: unknown }).selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    const first = await eventually(async () => ((await livePods('pi')).length === 2 ? livePods('pi') : undefined));
+    await sleep(300);
+    expect(await livePods('pi')).toHaveLength(2);
+    for (const p of first) {
+      expect(p.metadata?.name).toMatch(/^pi-[a-z0-9]{5}$/);
+      expect(p.metadata?.labels).toMatchObject({ 'job-name': 'pi', 'controller-uid': uid, 'batch.kubernetes.io/job-name': 'pi', 'batch.kubernetes.io/controller-uid': uid });
+      expect(p.metadata?.ownerReferences).toEqual([{ apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid, controller: true, blockOwnerDeletion: true }]);
+    }
+    expect((await getJob('pi')).status).toMatchObject({ active: 2, succeeded: 0, failed: 0 });
+    await finishAll('pi', 'Succeeded', async () => (await conditions('pi')).includes('Complete/CompletionsReached'));
+    const st = (await getJob('pi')).status as Record<string, unknown>;
+    expect(st).toMatchObject({ active: 0, succeeded: 3, failed: 0, ready: 0 });
+    expect(Date.parse(st.completionTime as string)).toBeGreaterThanOrEqual(Date.parse(st.startTime as string));
+    expect(await conditions('pi')).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+    expect((await podsOf('pi')).length).toBe(3);
+    const evs = await eventually(async () => {
+      const r = await reasons('pi');
+      return r.filter((x) => x === 'SuccessfulCreate').length === 3 && r.includes('Completed') ? r : undefined;
+    });
+    expect(evs.filter((x) => x === 'SuccessfulCreate')).toHaveLength(3);
+  });
+
+  it('a job whose pods fail is Failed with BackoffLimitExceeded after backoffLimit+1 pods, no more created', async () => {
+    await cp.admin.create(Jobs, 'default', job('bad', { backoffLimit: 1 }));
+    await finishAll('bad', 'Failed', async () => (await conditions('bad')).includes('Failed/BackoffLimitExceeded'));
+    expect(await conditions('bad')).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    expect((await getJob('bad')).status).toMatchObject({ failed: 2, succeeded: 0, active: 0 });
+    await sleep(1500);
+    expect(await podsOf('bad')).toHaveLength(2);
+    await eventually(async () => (await reasons('bad')).includes('BackoffLimitExceeded'));
+  });
+
+  it('activeDeadlineSeconds: the running pod is deleted and the job fails with DeadlineExceeded', async () => {
+    await cp.admin.create(Jobs, 'default', job('slow', { activeDeadlineSeconds: 1 }));
+    await eventually(async () => (await livePods('slow')).length === 1);
+    // Pods without a node are deleted at once; the job then fails.
+    await eventually(async () => (await conditions('slow')).includes('Failed/DeadlineExceeded'), { timeoutMs: 10_000 });
+    expect((await getJob('slow')).status).toMatchObject({ failed: 1, active: 0 });
+    expect(await livePods('slow')).toHaveLength(0);
+  });
+
+  it('suspend removes the active pods; resume starts them again', async () => {
+    await cp.admin.create(Jobs, 'default', job('nap', { parallelism: 2, completions: 2 }));
+    await eventually(async () => (await livePods('nap')).length === 2);
+    await cp.admin.patch(Jobs, 'default', 'nap', { spec: { suspend: true } }, 'merge');
+    await eventually(async () => (await livePods('nap')).length === 0 && (await conditions('nap')).includes('Suspended/JobSuspended'));
+    expect((await getJob('nap')).status).toMatchObject({ active: 0 });
+    await cp.admin.patch(Jobs, 'default', 'nap', { spec: { suspend: false } }, 'merge');
+    await eventually(async () => (await livePods('nap')).length === 2);
+    expect(await conditions('nap')).not.toContain('Suspended/JobSuspended');
+  });
+
+  it('Indexed: pods per completion index with the annotation, env and hostname; completedIndexes', async () => {
+    await cp.admin.create(Jobs, 'default', job('idx', { completionMode: 'Indexed', completions: 3, parallelism: 3 }));
+    const pods = await eventually(async () => ((await livePods('idx')).length === 3 ? livePods('idx') : undefined));
+    const byIndex = new Map(pods.map((p) => [p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'], p]));
+    expect([...byIndex.keys()].sort()).toEqual(['0', '1', '2']);
+    const p1 = byIndex.get('1')!;
+    expect(p1.metadata?.name).toMatch(/^idx-1-/);
+    expect(p1.metadata?.labels?.['batch.kubernetes.io/job-completion-index']).toBe('1');
+    const spec = p1.spec as { hostname?: string; containers: { env?: { name: string; value: string }[] }[] };
+    expect(spec.hostname).toBe('idx-1');
+    expect(spec.containers[0]!.env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', value: '1' });
+    await finishPod(cp.admin, p1, 'Succeeded');
+    await eventually(async () => ((await getJob('idx')).status as { completedIndexes?: string }).completedIndexes === '1');
+    await finishAll('idx', 'Succeeded', async () => (await conditions('idx')).includes('Complete/CompletionsReached'));
+    expect((await getJob('idx')).status).toMatchObject({ succeeded: 3, completedIndexes: '0-2' });
+  });
+
+  it('deleting a job takes its pods (garbage collector); ttlSecondsAfterFinished deletes a finished job', async () => {
+    await cp.admin.delete(Jobs, 'default', 'pi', { propagationPolicy: 'Background' });
+    await eventually(async () => (await podsOf('pi')).length === 0, { timeoutMs: 15_000 });
+    await cp.admin.create(Jobs, 'default', job('brief', { ttlSecondsAfterFinished: 1 }));
+    await finishAll('brief', 'Succeeded', async () => (await conditions('brief')).includes('Complete/CompletionsReached'));
+    await eventually(async () => getJob('brief').then(() => false, (e) => e instanceof StatusError && e.code === 404), { timeoutMs: 15_000 });
+    await eventually(async () => (await podsOf('brief')).length === 0, { timeoutMs: 15_000 });
+  });
+
+  it('refuses restartPolicy Always and a changed completions with 422', async () => {
+    const bad = job('always');
+    (bad.spec as { template: { spec: { restartPolicy: string } } }).template.spec.restartPolicy = 'Always';
+    const err = await cp.admin.create(Jobs, 'default', bad).catch((e: StatusError) => e);
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).code).toBe(422);
+    expect((err as StatusError).message).toContain('spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"');
+    const upd = await cp.admin.patch(Jobs, 'default', 'bad', { spec: { completions: 4 } }, 'merge').catch((e: StatusError) => e);
+    expect((upd as StatusError).code).toBe(422);
+    expect((upd as StatusError).message).toContain('spec.completions: Invalid value: 4: field is immutable');
+  });
+});

@@ -1,0 +1,96 @@
+// Jobs and CronJobs end to end with the stock kubectl on a real single-node cluster (apiserver,
+// scheduler, controller manager, node agent with runc): create job, wait for complete, logs, a
+// failing job reaching Failed (BackoffLimitExceeded), create cronjob and a job from it, the
+// kubectl get columns, and delete job removing its pods.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pods } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
+
+let c: Cluster;
+let cm: ControllerManager;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+
+beforeAll(async () => {
+  if (!hasKubectl) return;
+  c = await startCluster();
+  // A 1 s pod-failure backoff so the failing job fails in seconds.
+  cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, jobBackoff: { baseMs: 1000, maxMs: 2000 } });
+  await cm.start();
+}, 180_000);
+afterAll(async () => {
+  await cm?.stop();
+  await c?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+async function kubectl(...args: string[]): Promise<string> {
+  const r = await kubectlAt(c.cp.kubeconfig, cacheDir, args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
+  return r.out;
+}
+const podsOf = async (job: string) => (await c.cp.admin.list(Pods, 'default', { labelSelector: `job-name=${job}` })).items;
+
+describe.skipIf(!hasKubectl)('kubectl with Jobs and CronJobs', () => {
+  it('create job, wait --for=condition=complete, logs job/pi, get jobs', async () => {
+    expect(await kubectl('create', 'job', 'pi', `--image=${image}`, '--', 'sh', '-c', 'echo done')).toContain('job.batch/pi created');
+    await kubectl('wait', '--for=condition=complete', 'job/pi', '--timeout=90s');
+    expect((await kubectl('logs', 'job/pi')).trim()).toBe('done');
+    const table = await kubectl('get', 'jobs');
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/);
+    expect(table).toMatch(/^pi\s+Complete\s+1\/1\s+\d+s\s+\d+s$/m);
+    expect(await kubectl('get', 'job', 'pi', '-o', 'jsonpath={.spec.selector.matchLabels}')).toContain('batch.kubernetes.io/controller-uid');
+  }, 120_000);
+
+  it('a failing job is Failed with BackoffLimitExceeded', async () => {
+    const file = join(cacheDir, 'bad.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: bad}
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: main, image: "${image}", imagePullPolicy: IfNotPresent, command: [sh, -c, "exit 3"]}
+`,
+    );
+    expect(await kubectl('apply', '-f', file)).toContain('job.batch/bad created');
+    await kubectl('wait', '--for=condition=failed', 'job/bad', '--timeout=90s');
+    expect(await kubectl('get', 'job', 'bad', '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason} {.status.failed}')).toBe('BackoffLimitExceeded 2');
+    expect(await kubectl('get', 'jobs', 'bad', '--no-headers')).toMatch(/^bad\s+Failed\s+0\/1\s/);
+    expect((await podsOf('bad')).length).toBe(2);
+  }, 120_000);
+
+  it('create cronjob, get cronjobs, create job --from=cronjob', async () => {
+    expect(await kubectl('create', 'cronjob', 'hello', `--image=${image}`, '--schedule=*/30 9-17 * * MON-FRI', '--', 'echo', 'hi')).toContain('cronjob.batch/hello created');
+    const table = await kubectl('get', 'cronjobs');
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE$/);
+    expect(table).toMatch(/^hello\s+\*\/30 9-17 \* \* MON-FRI\s+<none>\s+False\s+0\s+<none>\s+\d+s$/m);
+    expect(await kubectl('get', 'cj', 'hello', '-o', 'jsonpath={.spec.concurrencyPolicy} {.spec.successfulJobsHistoryLimit}')).toBe('Allow 3');
+    expect(await kubectl('create', 'job', 'manual', '--from=cronjob/hello')).toContain('job.batch/manual created');
+    await kubectl('wait', '--for=condition=complete', 'job/manual', '--timeout=90s');
+    expect((await kubectl('logs', 'job/manual')).trim()).toBe('hi');
+    expect(await kubectl('get', 'job', 'manual', '-o', 'jsonpath={.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate} {.metadata.ownerReferences[0].kind}')).toBe('manual CronJob');
+    const bad = await kubectlAt(c.cp.kubeconfig, cacheDir, ['create', 'cronjob', 'nope', `--image=${image}`, '--schedule=61 * * * *']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61');
+  }, 120_000);
+
+  it('delete job removes its pods; delete cronjob removes its jobs', async () => {
+    expect((await podsOf('pi')).length).toBe(1);
+    await kubectl('delete', 'job', 'pi');
+    await eventually(async () => (await podsOf('pi')).length === 0, { timeoutMs: 30_000 });
+    await kubectl('delete', 'cronjob', 'hello');
+    await eventually(async () => (await podsOf('manual')).length === 0 && !(await kubectl('get', 'jobs', '-o', 'name')).includes('job.batch/manual'), { timeoutMs: 30_000 });
+  }, 60_000);
+});
