@@ -113,7 +113,7 @@ export class CronJobController {
     this.now = opts.now ?? Date.now;
     this.defaultZone = opts.defaultTimeZone ?? 'UTC';
     this.queue = new WorkQueue('cronjob', (key) => this.sync(key));
-    informers.cronjobs.on({ add: (c) => this.queue.add(keyOf(c)), update: (c) => this.queue.add(keyOf(c)), delete: () => {} });
+    informers.cronjobs.on({ add: (c) => this.queue.add(keyOf(c)), update: (c) => this.queue.add(keyOf(c)), delete: (c) => this.written.delete(keyOf(c)) });
     const owner = (j: J) => {
       const ref = controllerOf(j);
       if (ref?.kind === 'CronJob') this.queue.add(`${j.metadata!.namespace}/${ref.name}`);
@@ -134,8 +134,27 @@ export class CronJobController {
     return this.informers.jobs.list().filter((j) => j.metadata?.namespace === cj.metadata!.namespace && controllerOf(j)?.uid === uid);
   }
 
-  async sync(key: string): Promise<void> {
+  /**
+   * The status this controller last wrote, per CronJob, until the informer has caught up: a
+   * job's add can arrive before the CronJob update that lists it as active, and a sync on the
+   * older copy would take the new job for an unexpected one (client-go's mutation cache).
+   */
+  private readonly written = new Map<string, CJ>();
+
+  /** The newer of the informer's copy and the one this controller last wrote. */
+  private current(key: string): CJ | undefined {
     const cached = this.informers.cronjobs.get(key);
+    const mine = this.written.get(key);
+    if (!mine) return cached;
+    if (!cached || Number(cached.metadata?.resourceVersion) >= Number(mine.metadata?.resourceVersion)) {
+      this.written.delete(key);
+      return cached;
+    }
+    return mine;
+  }
+
+  async sync(key: string): Promise<void> {
+    const cached = this.current(key);
     if (!cached || cached.metadata?.deletionTimestamp) return;
     const cj = structuredClone(cached);
     const status = (cj.status ??= {});
@@ -146,7 +165,7 @@ export class CronJobController {
     try {
       requeue = await this.schedule(cj);
     } finally {
-      if (JSON.stringify(status) !== before) await this.client.update(CronJobs, cj.metadata!.namespace!, cj.metadata!.name!, cj, 'status');
+      if (JSON.stringify(status) !== before) this.written.set(key, await this.client.update<CJ>(CronJobs, cj.metadata!.namespace!, cj.metadata!.name!, cj, 'status'));
     }
     await this.cleanupFinished(cj, this.jobsOf(cj));
     if (requeue !== undefined) this.queue.addAfter(key, requeue);
