@@ -29,6 +29,26 @@ export function deployment(name: string, replicas = 2, spec: Record<string, unkn
   };
 }
 
+export function daemonSet(name: string, podSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }], ...podSpec } }, ...spec },
+  };
+}
+
+export function statefulSet(name: string, replicas = 2, spec: Record<string, unknown> = {}): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name },
+    spec: { replicas, serviceName: name, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }, ...spec },
+  };
+}
+
 /** Marks a pod Running and Ready (ready since `readySince`), as a node agent reports it. */
 export async function markReady(client: RestClient, p: KubeObject, readySince = new Date()): Promise<void> {
   const t = readySince.toISOString().replace(/\.\d+Z$/, 'Z');
