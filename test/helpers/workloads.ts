@@ -124,3 +124,32 @@ export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succe
   };
   await client.update(Pods, p.metadata!.namespace, p.metadata!.name!, { ...p, status }, 'status');
 }
+/**
+ * A fake kubelet for every node: pods bound to a node are marked Running and Ready (when
+ * `ready(pod)` says so), and a bound pod being deleted is removed at once, as an agent confirms
+ * a graceful delete. Polls every 100 ms; stop() ends it.
+ */
+export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolean = () => true): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { items } = await client.list(Pods, undefined).catch(() => ({ items: [] as KubeObject[] }));
+      for (const p of items) {
+        if (!(p.spec as { nodeName?: string }).nodeName) continue;
+        if (p.metadata?.deletionTimestamp) {
+          await client.delete(Pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch(() => undefined);
+          continue;
+        }
+        const isReady = ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+        if (!isReady && ready(p)) await markReady(client, p).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
