@@ -126,10 +126,10 @@ export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succe
 }
 /**
  * A fake kubelet for every node: pods bound to a node are marked Running and Ready (when
- * `ready(pod)` says so), and a bound pod being deleted is removed at once, as an agent confirms
- * a graceful delete. Polls every 100 ms; stop() ends it.
+ * `ready(pod)` says so), and a bound pod being deleted is removed (when `confirmDelete(pod)`
+ * says so), as an agent confirms a graceful delete. Polls every 100 ms; stop() ends it.
  */
-export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolean = () => true): { stop(): Promise<void> } {
+export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolean = () => true, confirmDelete: (p: KubeObject) => boolean = () => true): { stop(): Promise<void> } {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
@@ -137,7 +137,7 @@ export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolea
       for (const p of items) {
         if (!(p.spec as { nodeName?: string }).nodeName) continue;
         if (p.metadata?.deletionTimestamp) {
-          await client.delete(Pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch(() => undefined);
+          if (confirmDelete(p)) await client.delete(Pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch(() => undefined);
           continue;
         }
         const isReady = ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
