@@ -4,11 +4,10 @@
 // renumbers its revision to the newest, as `kubectl rollout undo` expects; revisions no pod
 // uses any more are pruned beyond revisionHistoryLimit. `kubectl rollout history` reads them.
 import type { ControllerRevision, KubeObject, LabelSelector, PodTemplateSpec } from '../api/types.js';
-import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { ControllerRevisions, StatusError } from '../client/rest-client.js';
-import { claimObjects, controllerRefTo } from './controller-ref.js';
+import { claimObjects, controllerRefTo, selectorMatches } from './controller-ref.js';
 import { computeHash } from './deployment-util.js';
 
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
@@ -39,14 +38,6 @@ export function templateOf(cr: CR): PodTemplateSpec {
   return t;
 }
 
-function selects(selector: LabelSelector | undefined, o: KubeObject): boolean {
-  try {
-    return matchesLabelSelector(labelSelectorFromObject(selector), o.metadata?.labels ?? {});
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Claims the owner's revisions, makes sure one holds its current template (created, or an older
  * one renumbered to the newest) and returns them. `inUse` are hashes live pods still carry.
@@ -55,7 +46,7 @@ export async function syncHistory(client: ApiClient, revisions: Informer<CR>, ow
   const o = owner.obj;
   const ns = o.metadata!.namespace!;
   const candidates = revisions.list().filter((r) => r.metadata?.namespace === ns);
-  const claimed = (await claimObjects(client, candidates, { owner: o, apiVersion: 'apps/v1', kind: owner.kind, matches: (r) => selects(o.spec?.selector, r), ref: ControllerRevisions })) as CR[];
+  const claimed = (await claimObjects(client, candidates, { owner: o, apiVersion: 'apps/v1', kind: owner.kind, matches: (r) => selectorMatches(o.spec?.selector, r), ref: ControllerRevisions })) as CR[];
   claimed.sort((a, b) => revisionNumber(a) - revisionNumber(b));
   const hash = computeHash(o.spec?.template, o.status?.collisionCount);
   const name = `${o.metadata!.name}-${hash}`;

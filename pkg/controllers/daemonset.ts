@@ -10,13 +10,13 @@ import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { DaemonSets, Pods, StatusError } from '../client/rest-client.js';
-import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, type CR } from './controller-history.js';
-import { claimObjects, controllerOf } from './controller-ref.js';
+import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
 import { daemonSetStatus, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNode, rollingLimits, rollingUpdateStep, targetNode, type DS, type N, type P, type Placement } from './daemonset-util.js';
 import { Expectations } from './expectations.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
+import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('daemonset-controller');
@@ -129,7 +129,7 @@ export class DaemonSetController {
     }
     const now = Date.now();
     const status = daemonSetStatus(ds, placements, nodeToPods, hash, now);
-    if (JSON.stringify(status) !== JSON.stringify(ds.status ?? {})) await this.updateStatus(ds, status);
+    if (JSON.stringify(status) !== JSON.stringify(ds.status ?? {})) await updateStatus(this.client, DaemonSets, ds, status);
     if (manageError) throw manageError;
     const min = ds.spec?.minReadySeconds ?? 0;
     if (min > 0 && status.numberReady !== status.numberAvailable) this.queue.addAfter(key, min * 1000);
@@ -192,30 +192,10 @@ export class DaemonSetController {
     if (failed) throw failed.reason;
   }
 
-  private async updateStatus(ds: DS, status: NonNullable<DS['status']>): Promise<void> {
-    const ns = ds.metadata!.namespace!;
-    const name = ds.metadata!.name!;
-    try {
-      await this.client.update(DaemonSets, ns, name, { ...ds, status }, 'status');
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
-      if (!(e instanceof StatusError && e.code === 409)) throw e;
-      const fresh = await this.client.get<DS>(DaemonSets, ns, name).catch(() => undefined);
-      if (fresh?.metadata?.uid !== ds.metadata?.uid) return;
-      await this.client.update(DaemonSets, ns, name, { ...fresh, status }, 'status');
-    }
-  }
-
   private event(ds: DS, type: string, reason: string, message: string): void {
     const obj = { ...ds, apiVersion: 'apps/v1', kind: 'DaemonSet' } as KubeObject;
     this.events.enqueue(() => recordEvent(this.client, obj, SOURCE, type, reason, message));
   }
 }
 
-function selects(ds: DS, p: P): boolean {
-  try {
-    return matchesLabelSelector(labelSelectorFromObject(ds.spec?.selector), p.metadata?.labels ?? {});
-  } catch {
-    return false;
-  }
-}
+const selects = (ds: DS, p: P) => selectorMatches(ds.spec?.selector, p);

@@ -10,12 +10,12 @@ import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { Pods, StatefulSets, StatusError } from '../client/rest-client.js';
-import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, templateOf, type CR } from './controller-history.js';
-import { claimObjects, controllerOf } from './controller-ref.js';
+import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
 import { isPodReady } from './pod-ranking.js';
 import { isHealthy, newStatefulSetPod, ordinalOf, planSync, statefulSetStatus, type P, type Plan, type STS } from './statefulset-util.js';
+import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('statefulset-controller');
@@ -86,7 +86,7 @@ export class StatefulSetController {
       }
     }
     const status = statefulSetStatus(set, pods, rev, Date.now());
-    if (JSON.stringify(status) !== JSON.stringify(set.status ?? {})) await this.updateStatus(set, status);
+    if (JSON.stringify(status) !== JSON.stringify(set.status ?? {})) await updateStatus(this.client, StatefulSets, set, status);
     if (planError) throw planError;
     const min = set.spec?.minReadySeconds ?? 0;
     if (min > 0 && status.readyReplicas !== status.availableReplicas) this.queue.addAfter(key, min * 1000);
@@ -123,20 +123,6 @@ export class StatefulSetController {
     if (failed) throw failed.reason;
   }
 
-  private async updateStatus(set: STS, status: NonNullable<STS['status']>): Promise<void> {
-    const ns = set.metadata!.namespace!;
-    const name = set.metadata!.name!;
-    try {
-      await this.client.update(StatefulSets, ns, name, { ...set, status }, 'status');
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
-      if (!(e instanceof StatusError && e.code === 409)) throw e;
-      const fresh = await this.client.get<STS>(StatefulSets, ns, name).catch(() => undefined);
-      if (fresh?.metadata?.uid !== set.metadata?.uid) return;
-      await this.client.update(StatefulSets, ns, name, { ...fresh, status }, 'status');
-    }
-  }
-
   private event(set: STS, type: string, reason: string, message: string): void {
     const obj = { ...set, apiVersion: 'apps/v1', kind: 'StatefulSet' } as KubeObject;
     this.events.enqueue(() => recordEvent(this.client, obj, SOURCE, type, reason, message));
@@ -145,10 +131,5 @@ export class StatefulSetController {
 
 /** The selector matches and the name is `<set>-<ordinal>` (isMemberOf). */
 function isMember(set: STS, p: P): boolean {
-  if (ordinalOf(set.metadata!.name!, p.metadata?.name) === undefined) return false;
-  try {
-    return matchesLabelSelector(labelSelectorFromObject(set.spec?.selector), p.metadata?.labels ?? {});
-  } catch {
-    return false;
-  }
+  return ordinalOf(set.metadata!.name!, p.metadata?.name) !== undefined && selectorMatches(set.spec?.selector, p);
 }
