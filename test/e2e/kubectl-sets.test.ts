@@ -130,6 +130,12 @@ describe.skipIf(!hasKubectl)('kubectl with StatefulSets and DaemonSets', () => {
     await kubectl('set', 'env', 'ds/node-agent', 'VERSION=2');
     expect(await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain('successfully rolled out');
     expect(await kubectl('rollout', 'history', 'ds/node-agent')).toMatch(/1\s+<none>\n2\s+<none>/);
+    // Undo applies revision 1's template (a strategic merge patch with $patch: replace): VERSION goes, as revision 3.
+    expect(await kubectl('rollout', 'undo', 'ds/node-agent')).toContain('daemonset.apps/node-agent rolled back');
+    expect(await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain('successfully rolled out');
+    const env = JSON.parse(await kubectl('get', 'ds', 'node-agent', '-o', 'jsonpath={.spec.template.spec.containers[0].env}') || 'null');
+    expect(env).toBeNull();
+    expect(await kubectl('rollout', 'history', 'ds/node-agent')).toMatch(/2\s+<none>\n3\s+<none>/);
     expect(await kubectl('get', 'all')).toMatch(/daemonset.apps\/node-agent[\s\S]*statefulset.apps\/web/);
   }, 120_000);
 
