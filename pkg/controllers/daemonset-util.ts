@@ -6,7 +6,7 @@ import { isSchedulingTaint, findUntoleratedTaint, podMatchesNodeSelectorAndAffin
 import { scaledValue, type IntOrString } from '../api/int-or-percent.js';
 import type { DaemonSet, KubeObject, Node, Pod, PodSpec, Toleration } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH } from './controller-history.js';
-import { controllerRefTo } from './controller-ref.js';
+import { podFromTemplate } from './pod-template.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
 
 export type DS = DaemonSet & KubeObject;
@@ -41,25 +41,14 @@ export function daemonTolerations(spec: PodSpec): Toleration[] {
 
 /** The pod the DaemonSet runs on `nodeName`; nodeName is left to the scheduler (matchFields metadata.name). */
 export function newDaemonPod(ds: DS, nodeName: string, hash: string): P {
-  const t = ds.spec?.template ?? {};
-  const spec = structuredClone(t.spec ?? {}) as PodSpec;
+  const pod = podFromTemplate(ds, ds.spec?.template, 'apps/v1', 'DaemonSet');
+  const spec = pod.spec!;
+  pod.metadata!.labels = { ...pod.metadata!.labels, [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: String(ds.metadata?.generation ?? 1) };
   spec.tolerations = daemonTolerations(spec);
-  const affinity = (spec.affinity ??= {});
-  const nodeAffinity = (affinity.nodeAffinity ??= {});
+  const nodeAffinity = ((spec.affinity ??= {}).nodeAffinity ??= {});
   // ReplaceDaemonSetPodNodeNameNodeAffinity: the node's name replaces any required terms (the controller checked them).
   nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] };
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      generateName: `${ds.metadata!.name}-`,
-      namespace: ds.metadata!.namespace,
-      labels: { ...(t.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: String(ds.metadata?.generation ?? 1) },
-      ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-      ownerReferences: [controllerRefTo(ds, 'apps/v1', 'DaemonSet')],
-    },
-    spec,
-  } as P;
+  return pod;
 }
 
 /** The node a daemon pod is for: its nodeName, or before scheduling the node its affinity names. */

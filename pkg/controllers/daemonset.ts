@@ -9,7 +9,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { DaemonSets, Pods, StatusError } from '../client/rest-client.js';
+import { DaemonSets, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, type CR } from './controller-history.js';
 import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
@@ -17,6 +17,7 @@ import { daemonSetStatus, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNo
 import { Expectations } from './expectations.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
 import { updateStatus } from './status-update.js';
+import { createPods, deletePods, type PodControl } from './pod-control.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('daemonset-controller');
@@ -161,35 +162,15 @@ export class DaemonSetController {
     await this.syncNodes(key, ds, createOn, toDelete, hash);
   }
 
+  /** Deletes, then creates (slow start); creation expectations stay set until the informer shows the pods. */
   private async syncNodes(key: string, ds: DS, createOn: string[], toDelete: P[], hash: string): Promise<void> {
     if (!createOn.length && !toDelete.length) return;
-    const ns = ds.metadata!.namespace!;
-    this.expectations.expect(key, createOn.length, toDelete.map((p) => p.metadata!.uid!));
-    const creates = createOn.map(async (node) => {
-      try {
-        const p = await this.client.create<P>(Pods, ns, newDaemonPod(ds, node, hash));
-        this.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata?.name}`);
-      } catch (e) {
-        this.expectations.creationObserved(key);
-        this.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-        throw e;
-      }
-    });
-    const deletes = toDelete.map(async (p) => {
-      try {
-        await this.client.delete(Pods, ns, p.metadata!.name!, { preconditions: { uid: p.metadata!.uid } });
-        this.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`);
-      } catch (err) {
-        this.expectations.deletionObserved(key, p.metadata!.uid!);
-        if (err instanceof StatusError && (err.code === 404 || err.code === 409)) return;
-        this.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${(err as Error).message}`);
-        throw err;
-      }
-    });
-    const results = await Promise.allSettled([...creates, ...deletes]);
+    const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: ds.metadata!.namespace!, event: (type, reason, message) => this.event(ds, type, reason, message) };
+    let failure: unknown;
+    if (toDelete.length) await deletePods(ctl, toDelete).catch((e) => (failure = e));
+    if (createOn.length) await createPods(ctl, createOn.map((node) => newDaemonPod(ds, node, hash))).catch((e) => (failure ??= e));
     log.debug('synced nodes', { daemonset: key, created: createOn.length, deleted: toDelete.length });
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    if (failure) throw failure;
   }
 
   private event(ds: DS, type: string, reason: string, message: string): void {

@@ -31,11 +31,6 @@ export class Expectations {
     this.byKey.set(key, { adds: 0, deletes: new Set(uids), setAt: this.now() });
   }
 
-  /** Creates and deletes at once (a DaemonSet sync does both). */
-  expect(key: string, adds: number, deleteUids: string[]): void {
-    this.byKey.set(key, { adds, deletes: new Set(deleteUids), setAt: this.now() });
-  }
-
   /** A create was seen (or failed, so it never will be). */
   creationObserved(key: string): void {
     const e = this.byKey.get(key);

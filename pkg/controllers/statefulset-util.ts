@@ -6,7 +6,7 @@
 // partition, one at a time, waiting for each to be healthy. The status follows the pods.
 import type { KubeObject, Pod, PodTemplateSpec, StatefulSet } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH } from './controller-history.js';
-import { controllerRefTo } from './controller-ref.js';
+import { podFromTemplate } from './pod-template.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
 
 export type STS = StatefulSet & KubeObject;
@@ -31,21 +31,13 @@ const runningAndReady = (p: P) => p.status?.phase === 'Running' && isPodReady(p)
 /** The pod of `ordinal` from `template` at `revision` (newStatefulSetPod + the revision label). */
 export function newStatefulSetPod(set: STS, template: PodTemplateSpec, ordinal: number, revision: string): P {
   const name = `${set.metadata!.name}-${ordinal}`;
-  const spec = structuredClone(template.spec ?? {});
-  spec.hostname = name;
-  if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: set.metadata!.namespace,
-      labels: { ...(template.metadata?.labels ?? {}), [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revision },
-      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [controllerRefTo(set, 'apps/v1', 'StatefulSet')],
-    },
-    spec,
-  } as P;
+  const pod = podFromTemplate(set, template, 'apps/v1', 'StatefulSet');
+  delete pod.metadata!.generateName;
+  pod.metadata!.name = name;
+  pod.metadata!.labels = { ...pod.metadata!.labels, [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revision };
+  pod.spec!.hostname = name;
+  if (set.spec?.serviceName) pod.spec!.subdomain = set.spec.serviceName;
+  return pod;
 }
 
 export interface Revisions {
