@@ -37,6 +37,8 @@ const nodeChanged = (n: N, old: N) =>
 export class DaemonSetController {
   readonly queue: WorkQueue;
   private readonly expectations = new Expectations();
+  /** Until the nodes have listed, a sync would take every daemon pod for one on a vanished node. */
+  private nodesListed = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -44,6 +46,10 @@ export class DaemonSetController {
     private readonly events: EventSink,
   ) {
     this.queue = new WorkQueue('daemonset', (key) => this.sync(key));
+    void informers.nodes.hasSynced().then(() => {
+      this.nodesListed = true;
+      this.enqueueAll();
+    });
     informers.daemonsets.on({
       add: (ds) => this.queue.add(keyOf(ds)),
       update: (ds) => this.queue.add(keyOf(ds)),
@@ -102,7 +108,7 @@ export class DaemonSetController {
       return;
     }
     const ds = structuredClone(cached);
-    if (ds.metadata?.deletionTimestamp) return;
+    if (ds.metadata?.deletionTimestamp || !this.nodesListed) return;
     const ns = ds.metadata!.namespace!;
     const candidates = this.informers.pods.list().filter((p) => p.metadata?.namespace === ns);
     const pods = (await claimObjects(this.client, candidates, { owner: ds, apiVersion: 'apps/v1', kind: 'DaemonSet', matches: (o) => selects(ds, o as P), ref: Pods })) as P[];

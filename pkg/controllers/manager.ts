@@ -137,7 +137,8 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
     const serviceInformers = [endpointsInformer, slices, mirroredSlices];
     for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
-    await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
+    // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
+    await Promise.all([...informers.values(), ...serviceInformers, nodes].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController];

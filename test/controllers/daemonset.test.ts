@@ -145,6 +145,16 @@ describe('DaemonSet controller', () => {
     expect(revs.map((r) => r.revision).sort()).toEqual([1, 2]);
   }, 60_000);
 
+  it('keeps every daemon pod across a controller-manager restart', async () => {
+    const before = (await livePods('app=agent')).map((p) => p.metadata!.uid).sort();
+    expect(before).toHaveLength(3);
+    await env!.restartControllers();
+    // The new manager syncs every DaemonSet at once; give it time to do harm if it would.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await livePods('app=agent')).map((p) => p.metadata!.uid).sort()).toEqual(before);
+    expect(await status('agent')).toMatchObject({ desiredNumberScheduled: 3, numberAvailable: 3 });
+  });
+
   it('OnDelete replaces a pod only when it is deleted', async () => {
     await cp.admin.create(DaemonSets, 'default', daemonSet('manual', {}, { updateStrategy: { type: 'OnDelete' } }));
     const pods = await podsOn('app=manual', ['n1', 'n2', 'n3'], 'manual pods');

@@ -78,15 +78,17 @@ export async function readyAll(client: RestClient, selector: string, namespace =
 
 /**
  * A control plane with the controller manager running (no leader election, no pod CIDRs),
- * talking REST or, as in a cluster by default, gRPC; stop() ends both.
+ * talking REST or, as in a cluster by default, gRPC; restartControllers() replaces the controller
+ * manager with a new one (fresh informers, as after a restart); stop() ends both.
  */
-export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; restartControllers(): Promise<void>; stop(): Promise<void> }> {
   const cp = await startControlPlane(transport === 'grpc' ? { grpcPort: 0 } : {});
   const client =
     transport === 'grpc'
       ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')! })
       : cp.admin;
-  const cm = new ControllerManager(client, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config });
+  const cfg = { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config };
+  let cm = new ControllerManager(client, cfg);
   try {
     await cm.start();
   } catch (e) {
@@ -95,6 +97,11 @@ export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', 
   }
   return {
     cp,
+    async restartControllers() {
+      await cm.stop();
+      cm = new ControllerManager(client, cfg);
+      await cm.start();
+    },
     async stop() {
       await cm.stop();
       if (client !== cp.admin) client.close();
