@@ -108,6 +108,9 @@ describe.skipIf(!hasKubectl)('kubectl with StatefulSets and DaemonSets', () => {
     expect((await kubectl('exec', 'web-0', '--', 'hostname')).trim()).toBe('web-0');
     expect(await kubectl('exec', 'web-0', '--', 'cat', '/etc/hosts')).toContain(`${web0.podIP}\tweb-0.web.default.svc.cluster.local\tweb-0`);
     expect(await kubectl('rollout', 'history', 'sts/web')).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+/);
+    const described = await kubectl('describe', 'sts', 'web');
+    expect(described).toMatch(/Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    expect(described).toMatch(/SuccessfulCreate\s+.*create Pod web-1 in StatefulSet web successful/);
   }, 120_000);
 
   it('scales the StatefulSet down from the highest ordinal with kubectl scale', async () => {
@@ -125,6 +128,7 @@ describe.skipIf(!hasKubectl)('kubectl with StatefulSets and DaemonSets', () => {
     const pods = (await c.cp.admin.list(Pods, 'default', { labelSelector: 'app=node-agent' })).items;
     expect(pods).toHaveLength(1);
     expect((pods[0]!.spec as { nodeName?: string }).nodeName).toBe('e2e-node');
+    expect(await kubectl('describe', 'ds', 'node-agent')).toMatch(/Desired Number of Nodes Scheduled: 1[\s\S]*Number of Nodes Scheduled with Available Pods: 1[\s\S]*SuccessfulCreate/);
     expect(await kubectl('get', 'ds', 'node-agent')).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE\nnode-agent\s+1\s+1\s+1\s+1\s+1\s+<none>\s+/);
     // A template change rolls out and shows as revision 2.
     await kubectl('set', 'env', 'ds/node-agent', 'VERSION=2');
