@@ -4,7 +4,7 @@
 import { defaultPodSpec } from './defaults.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet } from './types.js';
 
-function defaultTemplate(t: PodTemplateSpec | undefined): void {
+export function defaultTemplate(t: PodTemplateSpec | undefined): void {
   if (t?.spec) defaultPodSpec(t.spec);
 }
 

@@ -27,6 +27,9 @@ export const API_KINDS: KindInfo[] = [
   { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', namespaced: true, typeName: 'Deployment', subresources: ['status', 'scale'] },
   { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true, typeName: 'Job', subresources: ['status'] },
   { group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', namespaced: true, typeName: 'CronJob', subresources: ['status'] },
+  { group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true, typeName: 'DaemonSet', subresources: ['status'] },
+  { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true, typeName: 'StatefulSet', subresources: ['status', 'scale'] },
+  { group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', namespaced: true, typeName: 'ControllerRevision', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
 ];
 
@@ -50,6 +53,8 @@ const META_TYPES = new Set([
 const COORDINATION_TYPES = new Set(['Lease', 'LeaseSpec', 'LeaseList']);
 const APPS_TYPES = new Set(['ReplicaSet', 'ReplicaSetList', 'ReplicaSetSpec', 'ReplicaSetStatus', 'ReplicaSetCondition', 'Deployment', 'DeploymentList', 'DeploymentSpec', 'DeploymentStrategy', 'RollingUpdateDeployment', 'DeploymentStatus', 'DeploymentCondition']);
 const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondition', 'UncountedTerminatedPods', 'JobTemplateSpec', 'CronJob', 'CronJobList', 'CronJobSpec', 'CronJobStatus']);
+// DaemonSet, StatefulSet and ControllerRevision messages (apps-sets.proto) are apps/v1 too.
+const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
@@ -57,7 +62,7 @@ const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint
 export function definitionName(typeName: string): string {
   if (META_TYPES.has(typeName)) return `io.k8s.apimachinery.pkg.apis.meta.v1.${typeName}`;
   if (COORDINATION_TYPES.has(typeName)) return `io.k8s.api.coordination.v1.${typeName}`;
-  if (APPS_TYPES.has(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
+  if (APPS_TYPES.has(typeName) || APPS_SET_TYPES.test(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
   if (BATCH_TYPES.has(typeName)) return `io.k8s.api.batch.v1.${typeName}`;
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;

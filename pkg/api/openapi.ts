@@ -58,6 +58,12 @@ const REQUIRED: Record<string, string[]> = {
   JobSpec: ['template'],
   JobCondition: ['type', 'status'],
   CronJobSpec: ['schedule', 'jobTemplate'],
+  DaemonSetList: ['items'],
+  DaemonSetSpec: ['selector', 'template'],
+  StatefulSetList: ['items'],
+  StatefulSetSpec: ['selector', 'template'],
+  ControllerRevisionList: ['items'],
+  ControllerRevision: ['revision'],
   SecretList: ['items'],
   WatchEvent: ['type', 'object'],
 };

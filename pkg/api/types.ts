@@ -211,3 +211,19 @@ export type {
   CronJobSpec,
   CronJobStatus,
 } from './generated/tskube/api/v1/batch.js';
+
+export type {
+  DaemonSet,
+  DaemonSetList,
+  DaemonSetSpec,
+  DaemonSetStatus,
+  DaemonSetUpdateStrategy,
+  RollingUpdateDaemonSet,
+  StatefulSet,
+  StatefulSetList,
+  StatefulSetSpec,
+  StatefulSetStatus,
+  StatefulSetUpdateStrategy,
+  RollingUpdateStatefulSetStrategy,
+  ControllerRevision,
+} from './generated/tskube/api/v1/apps-sets.js';

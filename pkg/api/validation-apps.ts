@@ -11,7 +11,7 @@ import { validatePodSpec } from './validation-pod.js';
 const isEmptySelector = (s: LabelSelector) => !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
 
 /** The selector is required, not empty, and selects the template's labels. */
-function validateSelectorAndTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec | undefined, path: string, kind: string): FieldError[] {
+export function validateSelectorAndTemplate(selector: LabelSelector | undefined, template: PodTemplateSpec | undefined, path: string, kind: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!selector) {
     errs.push(required(`${path}.selector`));
@@ -57,7 +57,7 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
   ];
 }
 
-const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
+export const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
   JSON.stringify(next ?? null) === JSON.stringify(old ?? null) ? [] : [invalid('spec.selector', next ?? null, 'field is immutable')];
 
 export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {

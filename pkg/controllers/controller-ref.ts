@@ -1,9 +1,19 @@
 // Controller references (ownerReferences with controller: true) and how controllers claim
 // objects as client-go's ControllerRefManager does: adopt orphans their selector matches,
 // release the ones it no longer matches, never touch what another controller owns.
-import type { KubeObject, OwnerReference } from '../api/types.js';
+import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
+import type { KubeObject, LabelSelector, OwnerReference } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
+
+/** The selector matches the object's labels; an invalid selector matches nothing. */
+export function selectorMatches(selector: LabelSelector | undefined, o: KubeObject): boolean {
+  try {
+    return matchesLabelSelector(labelSelectorFromObject(selector), o.metadata?.labels ?? {});
+  } catch {
+    return false;
+  }
+}
 
 export const controllerOf = (o: KubeObject): OwnerReference | undefined => o.metadata?.ownerReferences?.find((r) => r.controller === true);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer, type InformerHandlers } from '../client/informer.js';
-import { GarbageCollector } from './garbage-collector.js';
+import { GarbageCollector, defaultMonitored } from './garbage-collector.js';
 
 class FakeInformer {
   readonly items = new Map<string, KubeObject>();
@@ -33,7 +33,7 @@ const obj = (name: string, uid: string, owners: { kind: string; apiVersion: stri
 
 describe('GarbageCollector graph', () => {
   it('forgets an owner once it and its dependents are gone (no entry per deleted owner kept for good)', () => {
-    const informers = new Map(['pods', 'configmaps', 'secrets', 'services', 'replicasets', 'deployments', 'jobs', 'cronjobs', 'endpointslices'].map((r) => [r, new FakeInformer()]));
+    const informers = new Map(defaultMonitored.map((m) => [m.ref.resource, new FakeInformer()]));
     const gc = new GarbageCollector({} as ApiClient, informers as unknown as Map<string, Informer>);
     gc.stop();
     const rsInf = informers.get('replicasets')!;

@@ -39,6 +39,9 @@ export const defaultMonitored: Monitored[] = [
   apps('deployments', 'Deployment'),
   batch('jobs', 'Job'),
   batch('cronjobs', 'CronJob'),
+  apps('daemonsets', 'DaemonSet'),
+  apps('statefulsets', 'StatefulSet'),
+  apps('controllerrevisions', 'ControllerRevision'),
   discovery('endpointslices', 'EndpointSlice'),
 ];
 /** Owners the collector can look up without watching them. */

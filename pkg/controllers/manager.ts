@@ -1,10 +1,10 @@
-// The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet and Deployment
-// controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
+// The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
+// DaemonSet and StatefulSet controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
 // mirroring controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, core, Jobs, CronJobs } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
@@ -18,6 +18,8 @@ import { NodeLifecycleController } from './node-lifecycle.js';
 import { collectOrphanedPods } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { DeploymentController } from './deployment.js';
+import { DaemonSetController } from './daemonset.js';
+import { StatefulSetController } from './statefulset.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
@@ -108,6 +110,9 @@ export class ControllerManager {
       ['deployments', new Informer(this.client, Deployments)],
       ['jobs', new Informer(this.client, Jobs)],
       ['cronjobs', new Informer(this.client, CronJobs)],
+      ['daemonsets', new Informer(this.client, DaemonSets)],
+      ['statefulsets', new Informer(this.client, StatefulSets)],
+      ['controllerrevisions', new Informer(this.client, ControllerRevisions)],
       ['configmaps', new Informer(this.client, core('configmaps'))],
       ['secrets', new Informer(this.client, core('secrets'))],
     ]);
@@ -117,6 +122,9 @@ export class ControllerManager {
     const jobController = new JobController(this.client, { jobs: informers.get('jobs')! as never, pods: pods as never }, events, { now: c.clock, backoff: c.jobBackoff });
     const cronJobController = new CronJobController(this.client, { cronjobs: informers.get('cronjobs')! as never, jobs: informers.get('jobs')! as never }, events, { now: c.clock });
     const ttlController = new TTLAfterFinishedController(this.client, informers.get('jobs')! as never, c.clock);
+    const revisions = informers.get('controllerrevisions')! as never;
+    const dsController = new DaemonSetController(this.client, { daemonsets: informers.get('daemonsets')! as never, pods: pods as never, nodes: nodes as never, revisions }, events);
+    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
     const gc = new GarbageCollector(this.client, informers);
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
@@ -129,12 +137,13 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
     const serviceInformers = [endpointsInformer, slices, mirroredSlices];
     for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
-    await Promise.all([...informers.values(), ...serviceInformers].map((i) => i.hasSynced()));
+    // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
+    await Promise.all([...informers.values(), ...serviceInformers, nodes].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController];
-    for (const c of [rsController, deployController, ...batch, gc]) c.start();
-    this.running.push(rsController, deployController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -142,7 +151,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
   }
 
   private stopControllers(): void {

@@ -3,18 +3,18 @@
 // from the template (named <rs>-<5 random chars>, controlled by the ReplicaSet), deletes the
 // least valuable first, adopts matching orphans, releases pods that stopped matching, and
 // writes status. Expectations keep a lagging informer from causing a second create or delete.
-import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { KubeObject, Pod, ReplicaSet } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Pods, ReplicaSets, StatusError } from '../client/rest-client.js';
+import { Pods, ReplicaSets } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
-import { claimObjects, controllerOf } from './controller-ref.js';
+import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
 import { podFromTemplate as podFromTemplateOf } from './pod-template.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodAvailable, isPodReady, podsToDelete } from './pod-ranking.js';
+import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
 import { createPods, deletePods, type PodControl } from './pod-control.js';
 
@@ -177,30 +177,12 @@ export class ReplicaSetController {
     const now = Date.now();
     const status = replicaSetStatus(rs, pods, now);
     if (JSON.stringify(status) !== JSON.stringify(rs.status ?? {})) {
-      await this.updateStatus(rs, status);
+      await updateStatus(this.client, ReplicaSets, rs, status);
     }
     if (manageError) throw manageError;
     // Ready pods not yet available are looked at again when minReadySeconds have passed.
     const min = rs.spec?.minReadySeconds ?? 0;
     if (min > 0 && status.readyReplicas !== status.availableReplicas) this.queue.addAfter(key, min * 1000);
-  }
-
-  /** updateReplicaSetStatus: on a conflict, once more against a fresh read (the cache may lag our own writes). */
-  private async updateStatus(rs: RS, status: NonNullable<ReplicaSet['status']>): Promise<void> {
-    const ns = rs.metadata!.namespace!;
-    const name = rs.metadata!.name!;
-    try {
-      await this.client.update(ReplicaSets, ns, name, { ...rs, status }, 'status');
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
-      if (!(e instanceof StatusError && e.code === 409)) throw e;
-      const fresh = await this.client.get<RS>(ReplicaSets, ns, name).catch((err) => {
-        if (err instanceof StatusError && err.code === 404) return undefined;
-        throw err;
-      });
-      if (fresh?.metadata?.uid !== rs.metadata?.uid) return;
-      await this.client.update(ReplicaSets, ns, name, { ...fresh, status }, 'status');
-    }
   }
 
   private async manageReplicas(key: string, rs: RS, pods: P[]): Promise<void> {
@@ -226,10 +208,4 @@ export class ReplicaSetController {
   }
 }
 
-function selects(rs: RS, p: P): boolean {
-  try {
-    return matchesLabelSelector(labelSelectorFromObject(rs.spec?.selector), p.metadata?.labels ?? {});
-  } catch {
-    return false;
-  }
-}
+const selects = (rs: RS, p: P) => selectorMatches(rs.spec?.selector, p);

@@ -31,6 +31,21 @@ describe('desired endpoints', () => {
     expect(desiredSubsets(service({ clusterIP: 'None' }), [pod('a', '10.0.0.2')])).toEqual([{ addresses: [expect.objectContaining({ ip: '10.0.0.2' })] }]);
   });
 
+  it('endpoints carry the pod hostname when its subdomain is the Service (StatefulSet pods), not otherwise', () => {
+    const svc = service({ clusterIP: 'None' });
+    const withHost = (name: string, subdomain: string): Pod => {
+      const p = pod(name, `10.0.0.${name.length}`);
+      return { ...p, spec: { ...p.spec, hostname: name, subdomain } };
+    };
+    const slices = desiredSlices(svc, [withHost('web-0', 'web'), withHost('other-10', 'other')]);
+    expect(slices[0]!.endpoints.map((e) => [e.targetRef?.name, e.hostname])).toEqual([
+      ['other-10', undefined],
+      ['web-0', 'web-0'],
+    ]);
+    const subsets = desiredSubsets(svc, [withHost('web-0', 'web')]);
+    expect(subsets[0]!.addresses?.[0]?.hostname).toBe('web-0');
+  });
+
   it('EndpointSlices: conditions, terminating pods, grouping by ports, 100 per slice, a placeholder when empty', () => {
     const svc = service({ ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
     const slices = desiredSlices(svc, [pod('a', '10.0.0.2', { port: 8080 }), pod('b', '10.0.0.3', { port: 8080, deleting: true }), pod('c', '10.0.0.4', { port: 9090, ready: false })]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { containerConfig, containerEnv, runAsNonRootError } from './container-config.js';
+import { containerConfig, containerEnv, runAsNonRootError, sandboxConfig } from './container-config.js';
+import { hostsFile } from '../runtime/sandbox.js';
 import { ConfigSources } from './config-sources.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined): Pod => ({
@@ -73,5 +74,21 @@ describe('env from ConfigMaps and Secrets', () => {
     expect(() => envOf({ env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 'sec', key: 'user' } } }] })).toThrow("couldn't find key user in Secret ns1/sec");
     expect(() => envOf({ envFrom: [{ configMapRef: { name: 'absent' } }] })).toThrow('configmap "absent" not found');
     expect(envOf({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k', optional: true } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 'sec', key: 'user', optional: true } } }], envFrom: [{ configMapRef: { name: 'absent', optional: true } }] })).toEqual({});
+  });
+});
+
+describe('sandboxConfig: hostname and subdomain (StatefulSet pods)', () => {
+  const base = pod(undefined, undefined);
+  it('names the pod by spec.hostname and, with a subdomain, gives /etc/hosts its FQDN first, as the kubelet does', () => {
+    const p: Pod = { ...base, metadata: { ...base.metadata, name: 'web-0', namespace: 'shop' }, spec: { ...base.spec, hostname: 'web-0', subdomain: 'web' } };
+    const c = sandboxConfig(p, { attempt: 0, dnsServers: [], clusterDomain: 'cluster.local' });
+    expect(c).toMatchObject({ hostname: 'web-0', hostDomain: 'web.shop.svc.cluster.local' });
+    expect(hostsFile(c, 'web-0', '10.244.0.7')).toContain('10.244.0.7\tweb-0.web.shop.svc.cluster.local\tweb-0\n');
+  });
+  it('without a subdomain has no domain and /etc/hosts only the hostname', () => {
+    const c = sandboxConfig({ ...base, spec: { ...base.spec, hostname: 'h' } }, { attempt: 0, dnsServers: [] });
+    expect(c.hostname).toBe('h');
+    expect(c.hostDomain).toBeUndefined();
+    expect(hostsFile(c, 'h', '10.244.0.8')).toContain('10.244.0.8\th\n');
   });
 });

@@ -198,6 +198,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     uid: pod.metadata!.uid!,
     attempt: o.attempt,
     hostname: spec.hostname || pod.metadata!.name!,
+    ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata!.namespace}.svc.${o.clusterDomain ?? 'cluster.local'}` } : {}),
     dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),

@@ -62,7 +62,8 @@ export function hostsFile(c: PodSandboxConfig, hostname: string, ip?: string, no
   if (nodeHosts !== undefined) s = `# Kubernetes-managed hosts file (host network).\n${nodeHosts}${nodeHosts.endsWith('\n') || !nodeHosts ? '' : '\n'}`;
   else {
     s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-    if (ip) s += `${ip}\t${hostname}\n`;
+    // With a subdomain the kubelet writes the pod's FQDN first: <hostname>.<subdomain>.<ns>.svc.<domain>.
+    if (ip) s += c.hostDomain ? `${ip}\t${hostname}.${c.hostDomain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
   }
   for (const a of c.hostAliases ?? []) s += `\n# Entries added by HostAliases.\n${a.ip}\t${a.hostnames.join('\t')}\n`;
   return s;

@@ -54,6 +54,8 @@ export interface PodSandboxConfig {
   uid: string;
   attempt?: number;
   hostname?: string;
+  /** The pod's domain when it has a subdomain (`<subdomain>.<ns>.svc.<cluster domain>`): /etc/hosts names its FQDN. */
+  hostDomain?: string;
   dnsConfig?: { servers?: string[]; searches?: string[]; options?: string[] };
   hostAliases?: { ip: string; hostnames: string[] }[];
   /** Cgroup parent of the pod cgroup path; default `/tskube`. */

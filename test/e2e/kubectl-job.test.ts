@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Pods } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
@@ -29,11 +29,7 @@ afterAll(async () => {
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await kubectlAt(c.cp.kubeconfig, cacheDir, args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
-  return r.out;
-}
+const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
 const podsOf = async (job: string) => (await c.cp.admin.list(Pods, 'default', { labelSelector: `job-name=${job}` })).items;
 
 describe.skipIf(!hasKubectl)('kubectl with Jobs and CronJobs', () => {

@@ -20,3 +20,10 @@ export function kubectlAt(kubeconfig: string, cacheDir: string, args: string[], 
     child.stdin.end(input ?? '');
   });
 }
+
+/** kubectlAt that must succeed: its stdout, or an error with the command, exit code and output. */
+export async function kubectlOk(kubeconfig: string, cacheDir: string, args: string[], input?: string): Promise<string> {
+  const r = await kubectlAt(kubeconfig, cacheDir, args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
+  return r.out;
+}

@@ -29,6 +29,26 @@ export function deployment(name: string, replicas = 2, spec: Record<string, unkn
   };
 }
 
+export function daemonSet(name: string, podSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name },
+    spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }], ...podSpec } }, ...spec },
+  };
+}
+
+export function statefulSet(name: string, replicas = 2, spec: Record<string, unknown> = {}): KubeObject {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name },
+    spec: { replicas, serviceName: name, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] } }, ...spec },
+  };
+}
+
 /** Marks a pod Running and Ready (ready since `readySince`), as a node agent reports it. */
 export async function markReady(client: RestClient, p: KubeObject, readySince = new Date()): Promise<void> {
   const t = readySince.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -58,15 +78,17 @@ export async function readyAll(client: RestClient, selector: string, namespace =
 
 /**
  * A control plane with the controller manager running (no leader election, no pod CIDRs),
- * talking REST or, as in a cluster by default, gRPC; stop() ends both.
+ * talking REST or, as in a cluster by default, gRPC; restartControllers() replaces the controller
+ * manager with a new one (fresh informers, as after a restart); stop() ends both.
  */
-export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; restartControllers(): Promise<void>; stop(): Promise<void> }> {
   const cp = await startControlPlane(transport === 'grpc' ? { grpcPort: 0 } : {});
   const client =
     transport === 'grpc'
       ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')! })
       : cp.admin;
-  const cm = new ControllerManager(client, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config });
+  const cfg = { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config };
+  let cm = new ControllerManager(client, cfg);
   try {
     await cm.start();
   } catch (e) {
@@ -75,6 +97,11 @@ export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', 
   }
   return {
     cp,
+    async restartControllers() {
+      await cm.stop();
+      cm = new ControllerManager(client, cfg);
+      await cm.start();
+    },
     async stop() {
       await cm.stop();
       if (client !== cp.admin) client.close();
@@ -103,4 +130,33 @@ export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succe
     containerStatuses: [{ name: 'main', image: 'busybox:1.36', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: t, finishedAt: t } } }],
   };
   await client.update(Pods, p.metadata!.namespace, p.metadata!.name!, { ...p, status }, 'status');
+}
+/**
+ * A fake kubelet for every node: pods bound to a node are marked Running and Ready (when
+ * `ready(pod)` says so), and a bound pod being deleted is removed (when `confirmDelete(pod)`
+ * says so), as an agent confirms a graceful delete. Polls every 100 ms; stop() ends it.
+ */
+export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolean = () => true, confirmDelete: (p: KubeObject) => boolean = () => true): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { items } = await client.list(Pods, undefined).catch(() => ({ items: [] as KubeObject[] }));
+      for (const p of items) {
+        if (!(p.spec as { nodeName?: string }).nodeName) continue;
+        if (p.metadata?.deletionTimestamp) {
+          if (confirmDelete(p)) await client.delete(Pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch(() => undefined);
+          continue;
+        }
+        const isReady = ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+        if (!isReady && ready(p)) await markReady(client, p).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
 }

@@ -22,6 +22,8 @@ import {
   validateDeploymentUpdate,
 } from '../../api/validation.js';
 import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
+import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
 import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
@@ -210,7 +212,7 @@ export const secrets = base({
 });
 
 /** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
-function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], subresources: ResourceInfo['subresources'] = ['status', 'scale']): ResourceInfo {
   return base({
     name,
     singularName: kind.toLowerCase(),
@@ -219,7 +221,7 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
     group: 'apps',
     shortNames,
     categories: ['all'],
-    subresources: ['status', 'scale'],
+    subresources,
     prepareForCreate(obj) {
       obj.status = {};
       defaults(obj);
@@ -272,6 +274,19 @@ export const jobs = batchResource(
   (o, old) => validateJobUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
+export const daemonsets = appsResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), ['status']);
+export const statefulsets = appsResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
+/** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
+export const controllerrevisions = base({
+  name: 'controllerrevisions',
+  singularName: 'controllerrevision',
+  kind: 'ControllerRevision',
+  typeName: 'ControllerRevision',
+  group: 'apps',
+  writable: {},
+  validate: (obj) => validateControllerRevision(obj as never),
+  validateUpdate: (obj, old) => validateControllerRevisionUpdate(obj as never, old as never),
+});
 
 export const services = base({
   name: 'services',
@@ -320,7 +335,7 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, jobs, cronjobs];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -220,6 +220,30 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Endpoints'), col('Age')],
     row: (ep, now) => [ep.metadata?.name, endpointsCell(ep as never), age(ep, now)],
   },
+  daemonsets: {
+    columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), col('Age'), ...workloadWide],
+    row: (ds, now) => {
+      const st = (ds.status ?? {}) as Record<string, number | undefined>;
+      const nodeSelector = Object.entries((ds.spec as Workload['spec'] & { template?: { spec?: { nodeSelector?: Record<string, string> } } })?.template?.spec?.nodeSelector ?? {});
+      const cells = [st.desiredNumberScheduled, st.currentNumberScheduled, st.numberReady, st.updatedNumberScheduled, st.numberAvailable].map((n) => n ?? 0);
+      return [ds.metadata?.name, ...cells, nodeSelector.map(([k, v]) => `${k}=${v}`).join(',') || '<none>', age(ds, now), ...workloadWideCells(ds)];
+    },
+  },
+  statefulsets: {
+    columns: [col('Name'), col('Ready'), col('Age'), ...workloadWide.slice(0, 2)],
+    row: (sts, now) => {
+      const { spec, status } = workload(sts);
+      return [sts.metadata?.name, `${status.readyReplicas ?? 0}/${spec.replicas ?? 0}`, age(sts, now), ...workloadWideCells(sts).slice(0, 2)];
+    },
+  },
+  controllerrevisions: {
+    columns: [col('Name'), col('Controller'), col('Revision', 'integer'), col('Age')],
+    row: (cr, now) => {
+      const owner = cr.metadata?.ownerReferences?.find((r) => r.controller);
+      const controller = owner ? `${owner.kind?.toLowerCase()}.${owner.apiVersion?.split('/')[0]}/${owner.name}` : '<none>';
+      return [cr.metadata?.name, controller, (cr as { revision?: number }).revision ?? 0, age(cr, now)];
+    },
+  },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
     row: (s, now) => {

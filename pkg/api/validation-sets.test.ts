@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDaemonSet, defaultStatefulSet } from './defaults-sets.js';
+import { formatFieldError } from './field-error.js';
+import type { DaemonSet, StatefulSet } from './types.js';
+import { validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validation-sets.js';
+
+const messages = (errs: Parameters<typeof formatFieldError>[0][]) => errs.map(formatFieldError);
+const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+const ds = (spec: Record<string, unknown> = {}) => defaultDaemonSet({ metadata: { name: 'x', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'x' } }, template: structuredClone(template), ...spec } } as DaemonSet);
+const sts = (spec: Record<string, unknown> = {}) => defaultStatefulSet({ metadata: { name: 'x', namespace: 'default' }, spec: { serviceName: 'x', selector: { matchLabels: { app: 'x' } }, template: structuredClone(template), ...spec } } as StatefulSet);
+
+describe('DaemonSet and StatefulSet defaults', () => {
+  it('are Kubernetes\' (RollingUpdate 1/0 and 10 revisions; OrderedReady, partition 0, Retain/Retain, 1 replica)', () => {
+    expect(ds().spec).toMatchObject({ revisionHistoryLimit: 10, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } });
+    expect(ds({ updateStrategy: { type: 'OnDelete' } }).spec!.updateStrategy).toEqual({ type: 'OnDelete' });
+    expect(ds({ updateStrategy: { rollingUpdate: { maxUnavailable: '10%' } } }).spec!.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } });
+    expect(sts().spec).toMatchObject({ replicas: 1, podManagementPolicy: 'OrderedReady', revisionHistoryLimit: 10, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
+    expect(sts().spec!.template!.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' });
+    expect(sts({ updateStrategy: { type: 'OnDelete' } }).spec!.updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+});
+
+describe('DaemonSet validation', () => {
+  it('accepts the defaults and refuses a missing or mismatched selector, zero limits and an unknown strategy', () => {
+    expect(validateDaemonSet(ds())).toEqual([]);
+    expect(messages(validateDaemonSet(ds({ selector: undefined })))).toContain('spec.selector: Required value');
+    expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`');
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']);
+    expect(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } } }))).toEqual([]);
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy.type: Unsupported value: "Nope": supported values: "OnDelete", "RollingUpdate"']);
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: {} } })))).toEqual(["spec.updateStrategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'OnDelete'"]);
+  });
+  it('keeps the selector immutable', () => {
+    const old = ds();
+    const next = ds({ selector: { matchLabels: { app: 'x', tier: 't' } }, template: { ...template, metadata: { labels: { app: 'x', tier: 't' } } } });
+    next.metadata = { ...old.metadata, resourceVersion: '1' };
+    old.metadata!.resourceVersion = '1';
+    expect(messages(validateDaemonSetUpdate(next, old))).toEqual(['spec.selector: Invalid value: {"matchLabels":{"app":"x","tier":"t"}}: field is immutable']);
+  });
+});
+
+describe('StatefulSet validation', () => {
+  it('checks policy, strategy, names and refuses volumeClaimTemplates', () => {
+    expect(validateStatefulSet(sts())).toEqual([]);
+    expect(messages(validateStatefulSet(sts({ podManagementPolicy: 'Any' })))).toEqual([`spec.podManagementPolicy: Invalid value: "Any": must be 'OrderedReady' or 'Parallel'`]);
+    expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0']);
+    expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: must be greater than 0']);
+    expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] })))[0]).toMatch(/^spec.volumeClaimTemplates: Forbidden: tskube has no PersistentVolumeClaims/);
+    expect(messages(validateStatefulSet(sts({ ordinals: { start: -1 } })))).toEqual(['spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0']);
+    const dotted = sts();
+    dotted.metadata!.name = 'a.b';
+    expect(messages(validateStatefulSet(dotted))[0]).toMatch(/^metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label/);
+  });
+  it('lets an update change replicas, template, strategy, ordinals, retention and minReadySeconds only', () => {
+    const old = sts();
+    old.metadata!.resourceVersion = '1';
+    const ok = structuredClone(old);
+    Object.assign(ok.spec!, { replicas: 5, minReadySeconds: 3, ordinals: { start: 2 }, updateStrategy: { type: 'OnDelete' }, persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } });
+    ok.spec!.template!.metadata!.annotations = { v: '2' };
+    expect(validateStatefulSetUpdate(ok, old)).toEqual([]);
+    const bad = structuredClone(old);
+    bad.spec!.serviceName = 'other';
+    expect(messages(validateStatefulSetUpdate(bad, old))).toEqual([
+      "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    ]);
+  });
+});
+
+describe('ControllerRevision validation', () => {
+  it('keeps data immutable', () => {
+    const old = { metadata: { name: 'r', namespace: 'default', resourceVersion: '1' }, data: { a: 1 }, revision: 1 };
+    expect(validateControllerRevisionUpdate({ ...old, revision: 2 }, old)).toEqual([]);
+    expect(messages(validateControllerRevisionUpdate({ ...old, data: { a: 2 } }, old))).toEqual(['data: Invalid value: {"a":2}: field is immutable']);
+  });
+});

@@ -1,0 +1,128 @@
+// apps/v1 validation of DaemonSets, StatefulSets and ControllerRevisions (pkg/apis/apps/validation):
+// selectors and templates as for ReplicaSets, update strategies, and what an update may change.
+// tskube has no PersistentVolumeClaims, so a StatefulSet with volumeClaimTemplates is refused
+// (422) instead of leaving its pods Pending for ever.
+import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
+import type { ControllerRevision, DaemonSet, StatefulSet } from './types.js';
+import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
+import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+
+const isZero = (v: IntOrString | undefined) => v === undefined || v === null || v === 0 || percentOf(v) === 0;
+
+/** maxUnavailable and maxSurge: counts or percentages up to 100%, not both zero. */
+function validateRollingUpdateDaemonSet(ru: NonNullable<NonNullable<DaemonSet['spec']>['updateStrategy']>['rollingUpdate'], path: string): FieldError[] {
+  if (!ru) return [required(path)];
+  const mu = ru.maxUnavailable as IntOrString | undefined;
+  const ms = ru.maxSurge as IntOrString | undefined;
+  const errs = [...validateIntOrPercent(mu, `${path}.maxUnavailable`), ...validateIntOrPercent(ms, `${path}.maxSurge`)];
+  if (errs.length) return errs;
+  if ((percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.maxUnavailable`, mu, 'must not be greater than 100%'));
+  if ((percentOf(ms) ?? 0) > 100) errs.push(invalid(`${path}.maxSurge`, ms, 'must not be greater than 100%'));
+  if (isZero(mu) && isZero(ms)) errs.push(invalid(`${path}.maxUnavailable`, mu ?? 0, 'may not be 0 when `maxSurge` is 0'));
+  return errs;
+}
+
+export function validateDaemonSet(ds: DaemonSet): FieldError[] {
+  const s = ds.spec ?? {};
+  const errs = [...validateObjectMeta(ds.metadata, true, 'metadata'), ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'daemonset')];
+  const st = s.updateStrategy ?? {};
+  if (st.type === 'RollingUpdate') errs.push(...validateRollingUpdateDaemonSet(st.rollingUpdate, 'spec.updateStrategy.rollingUpdate'));
+  else if (st.type === 'OnDelete') {
+    if (st.rollingUpdate) errs.push(forbidden('spec.updateStrategy.rollingUpdate', "may not be specified when strategy `type` is 'OnDelete'"));
+  } else errs.push(notSupported('spec.updateStrategy.type', st.type ?? '', ['OnDelete', 'RollingUpdate']));
+  errs.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'), ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+  return errs;
+}
+
+export function validateDaemonSetUpdate(ds: DaemonSet, old: DaemonSet): FieldError[] {
+  return [...validateObjectMetaUpdate(ds.metadata, old.metadata, true), ...validateDaemonSet(ds).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(ds.spec?.selector, old.spec?.selector)];
+}
+
+function validateStatefulSetStrategy(sts: StatefulSet): FieldError[] {
+  const st = sts.spec?.updateStrategy ?? {};
+  const path = 'spec.updateStrategy';
+  switch (st.type) {
+    case 'OnDelete':
+      return st.rollingUpdate ? [invalid(`${path}.rollingUpdate`, st.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'")] : [];
+    case 'RollingUpdate': {
+      const ru = st.rollingUpdate;
+      if (!ru) return [];
+      const errs = nonNegative(ru.partition, `${path}.rollingUpdate.partition`);
+      const mu = ru.maxUnavailable as IntOrString | undefined;
+      if (mu !== undefined && mu !== null) {
+        errs.push(...validateIntOrPercent(mu, `${path}.rollingUpdate.maxUnavailable`));
+        if (!errs.length && isZero(mu)) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, mu, 'must be greater than 0'));
+        if (!errs.length && (percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, mu, 'must not be greater than 100%'));
+      }
+      return errs;
+    }
+    case undefined:
+    case '':
+      return [required(`${path}.type`)];
+    default:
+      return [invalid(`${path}.type`, st.type, "must be 'RollingUpdate' or 'OnDelete'")];
+  }
+}
+
+export function validateStatefulSet(sts: StatefulSet): FieldError[] {
+  const s = sts.spec ?? {};
+  // Pods are named <set>-<ordinal> and use that as their hostname: the set's name is a DNS label.
+  const errs = [...validateObjectMeta(sts.metadata, true, 'metadata', nameIsDNSLabel), ...dnsLabel(s.serviceName, 'spec.serviceName')];
+  switch (s.podManagementPolicy) {
+    case 'OrderedReady':
+    case 'Parallel':
+      break;
+    case undefined:
+    case '':
+      errs.push(required('spec.podManagementPolicy'));
+      break;
+    default:
+      errs.push(invalid('spec.podManagementPolicy', s.podManagementPolicy, "must be 'OrderedReady' or 'Parallel'"));
+  }
+  errs.push(...validateStatefulSetStrategy(sts));
+  if (s.volumeClaimTemplates?.length) {
+    errs.push(forbidden('spec.volumeClaimTemplates', 'tskube has no PersistentVolumeClaims or PersistentVolumes; use emptyDir, configMap or secret volumes in spec.template instead'));
+  }
+  const retention = s.persistentVolumeClaimRetentionPolicy;
+  for (const f of ['whenDeleted', 'whenScaled'] as const) {
+    const v = retention?.[f];
+    if (v && v !== 'Retain' && v !== 'Delete') errs.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v, ['Retain', 'Delete']));
+  }
+  errs.push(
+    ...nonNegative(s.replicas, 'spec.replicas'),
+    ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
+    ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'),
+    ...nonNegative(s.ordinals?.start, 'spec.ordinals.start'),
+    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'statefulset'),
+  );
+  return errs;
+}
+
+/** Fields of a StatefulSet's spec an update may change (ValidateStatefulSetUpdate). */
+const MUTABLE_STS_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'] as const;
+
+export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): FieldError[] {
+  const errs = [...validateObjectMetaUpdate(sts.metadata, old.metadata, true, 'metadata', nameIsDNSLabel), ...validateStatefulSet(sts).filter((e) => !e.field.startsWith('metadata'))];
+  const rest = (s: StatefulSet['spec']) => {
+    const c: Record<string, unknown> = { ...(s ?? {}) };
+    for (const f of MUTABLE_STS_FIELDS) delete c[f];
+    return JSON.stringify(Object.keys(c).sort().map((k) => [k, c[k]]));
+  };
+  if (rest(sts.spec) !== rest(old.spec)) {
+    errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+  }
+  return errs;
+}
+
+export function validateControllerRevision(cr: ControllerRevision): FieldError[] {
+  const errs = [...validateObjectMeta(cr.metadata, true, 'metadata'), ...nonNegative(cr.revision, 'revision')];
+  if (cr.data === undefined || cr.data === null) errs.push(required('data'));
+  return errs;
+}
+
+export function validateControllerRevisionUpdate(cr: ControllerRevision, old: ControllerRevision): FieldError[] {
+  const errs = [...validateObjectMetaUpdate(cr.metadata, old.metadata, true), ...validateControllerRevision(cr).filter((e) => !e.field.startsWith('metadata'))];
+  if (JSON.stringify(cr.data ?? null) !== JSON.stringify(old.data ?? null)) errs.push(invalid('data', cr.data ?? null, 'field is immutable'));
+  return errs;
+}
