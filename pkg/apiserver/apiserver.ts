@@ -362,7 +362,8 @@ export class ApiServer {
     for (const t of this.timers) clearTimeout(t);
     // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (the
     // others' next reconcile drops this address; a crash leaves it until the lease expires).
-    if (wasReady) await this.storage?.remove(this.masterLeaseKey).catch(() => {});
+    // (best effort and bounded: a stop must not wait on an etcd that is gone or slow)
+    if (wasReady && this.storage) await Promise.race([this.storage.remove(this.masterLeaseKey).catch(() => {}), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     await this.rest?.close();
     await this.grpc?.close();
     await Promise.all(this.caches.map((c) => c.stop()));
