@@ -7,23 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
-let cm: ControllerManager;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  c = await startCluster();
-  cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  c = await startCluster({ controllers: {} });
 }, 180_000);
 afterAll(async () => {
-  await cm?.stop();
   await c?.stop();
   rmSync(cacheDir, { recursive: true, force: true });
 });

@@ -7,24 +7,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pods } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
-let cm: ControllerManager;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  c = await startCluster();
   // A 1 s pod-failure backoff so the failing job fails in seconds.
-  cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, jobBackoff: { baseMs: 1000, maxMs: 2000 } });
-  await cm.start();
+  c = await startCluster({ controllers: { jobBackoff: { baseMs: 1000, maxMs: 2000 } } });
 }, 180_000);
 afterAll(async () => {
-  await cm?.stop();
   await c?.stop();
   rmSync(cacheDir, { recursive: true, force: true });
 });

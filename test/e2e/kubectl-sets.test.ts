@@ -8,23 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pods } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, podStatus, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
-let cm: ControllerManager;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  c = await startCluster({ podCIDR: `10.199.${100 + Math.floor(Math.random() * 150)}.0/24` });
-  cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  c = await startCluster({ podCIDR: `10.199.${100 + Math.floor(Math.random() * 150)}.0/24`, controllers: {} });
 }, 180_000);
 afterAll(async () => {
-  await cm?.stop();
   await c?.stop();
   rmSync(cacheDir, { recursive: true, force: true });
 });

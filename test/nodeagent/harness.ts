@@ -14,6 +14,7 @@ import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { unmountAll } from '../../pkg/runtime/syscalls.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
+import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
 import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/ports.js';
@@ -38,6 +39,8 @@ export interface ClusterOptions {
    * harness running at the same time, with a bridge of the default CIDR, cannot take its packets.
    */
   podCIDR?: string;
+  /** Also run a controller manager (no leader election, no pod CIDR allocation) with these settings. */
+  controllers?: Partial<ControllerManagerConfig>;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -45,6 +48,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const cp = await startControlPlane();
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await sched.start();
+  const cm = opts.controllers ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...opts.controllers }) : undefined;
+  await cm?.start();
   const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
   await rt.buildBusybox(image);
   const nodeClient = cp.nodeClient('e2e-node');
@@ -92,6 +97,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       await startAgent();
     },
     async stop() {
+      await cm?.stop();
       await stopAgent().catch(() => {});
       await sched.stop();
       await cleanupAll(join(dataDir, 'runtime')).catch(() => {});

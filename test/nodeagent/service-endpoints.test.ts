@@ -5,19 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice, Endpoints } from '../../pkg/api/types.js';
 import { EndpointSlices, EndpointsRef, Pods, Services, StatusError } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
-let cm: ControllerManager;
 beforeAll(async () => {
-  c = await startCluster();
-  cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false });
-  await cm.start();
+  c = await startCluster({ controllers: {} });
 }, 180_000);
 afterAll(async () => {
-  await cm?.stop();
   await c?.stop();
 });
 
