@@ -3,6 +3,7 @@
 import { ApiServer, DEFAULT_SERVICE_CIDR, defaultConfig } from '../../pkg/apiserver/apiserver.js';
 import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/service-allocator.js';
 import { parseDuration } from '../../pkg/util/duration.js';
+import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
 
@@ -25,6 +26,11 @@ const spec = {
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
   'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
+  'service-account-issuer': { type: 'list', default: [DEFAULT_ISSUER], help: 'the iss of service account tokens; tokens of any listed issuer are accepted, the first is the one new tokens get' },
+  'service-account-signing-key-file': { type: 'string', default: '', help: 'private key (PEM, RSA or EC P-256) service account tokens are signed with (default: DATA_DIR/pki/sa.key, generated)' },
+  'service-account-key-file': { type: 'list', default: [], help: 'more PEM files of public keys that verify service account tokens' },
+  'api-audiences': { type: 'list', default: [], help: 'the API\'s token audiences (default: the first issuer)' },
+  'service-account-extend-token-expiration': { type: 'boolean', default: true, help: 'pod-bound tokens asked for 3607 s (the admission plugin\'s) are valid a year, with a warnafter claim' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -64,6 +70,11 @@ async function main(): Promise<void> {
     eventTTLSeconds: eventTTLSeconds(flags['event-ttl']),
     serviceClusterIPRange: flags['service-cluster-ip-range'],
     serviceNodePortRange: flags['service-node-port-range'],
+    serviceAccountIssuers: flags['service-account-issuer'],
+    serviceAccountSigningKeyFile: flags['service-account-signing-key-file'] || undefined,
+    serviceAccountKeyFiles: flags['service-account-key-file'],
+    apiAudiences: flags['api-audiences'],
+    serviceAccountExtendTokenExpiration: flags['service-account-extend-token-expiration'],
   });
   const check = (flag: string, fn: () => unknown) => {
     try {

@@ -1,6 +1,7 @@
 // Defaults the Kubernetes apiserver applies on create (SetDefaults_* in pkg/apis/core/v1 plus the
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
+import { DEFAULT_TOKEN_EXPIRATION_SECONDS } from './validation-serviceaccount.js';
 import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
@@ -72,6 +73,7 @@ function defaultVolume(v: Volume): void {
   if (v.secret) v.secret.defaultMode ??= 0o644;
   if (v.downwardAPI) v.downwardAPI.defaultMode ??= 0o644;
   if (v.projected) v.projected.defaultMode ??= 0o644;
+  for (const src of v.projected?.sources ?? []) if (src.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= DEFAULT_TOKEN_EXPIRATION_SECONDS;
 }
 
 const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));

@@ -10,7 +10,7 @@ export interface KindInfo {
   namespaced: boolean;
   /** Message name in schema.json; the list kind is `${typeName}List`. */
   typeName: string;
-  subresources: ('status' | 'binding' | 'ephemeralcontainers' | 'scale')[];
+  subresources: ('status' | 'binding' | 'ephemeralcontainers' | 'scale' | 'token')[];
 }
 
 export const API_KINDS: KindInfo[] = [
@@ -20,6 +20,7 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
   { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
+  { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, typeName: 'ServiceAccount', subresources: ['token'] },
   { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true, typeName: 'Service', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true, typeName: 'Endpoints', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
@@ -56,6 +57,7 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 // DaemonSet, StatefulSet and ControllerRevision messages (apps-sets.proto) are apps/v1 too.
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
+const AUTHENTICATION_TYPES = new Set(['TokenRequest', 'TokenRequestSpec', 'TokenRequestStatus', 'BoundObjectReference']);
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
@@ -64,6 +66,7 @@ export function definitionName(typeName: string): string {
   if (COORDINATION_TYPES.has(typeName)) return `io.k8s.api.coordination.v1.${typeName}`;
   if (APPS_TYPES.has(typeName) || APPS_SET_TYPES.test(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
   if (BATCH_TYPES.has(typeName)) return `io.k8s.api.batch.v1.${typeName}`;
+  if (AUTHENTICATION_TYPES.has(typeName)) return `io.k8s.api.authentication.v1.${typeName}`;
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.

@@ -95,6 +95,7 @@ function gvkOf(typeName: string): Schema | undefined {
   const k = API_KINDS.find((x) => x.typeName === base);
   if (k) return { 'x-kubernetes-group-version-kind': [{ group: k.group, kind: typeName, version: k.version }] };
   if (typeName === 'Scale') return { 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] };
+  if (typeName === 'TokenRequest') return { 'x-kubernetes-group-version-kind': [{ group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' }] };
   if (typeName === 'Status' || typeName === 'DeleteOptions' || typeName === 'WatchEvent') {
     return { 'x-kubernetes-group-version-kind': [{ group: '', kind: typeName, version: 'v1' }] };
   }
@@ -307,6 +308,21 @@ function pathsFor(k: KindInfo): Record<string, Schema> {
       parameters: itemCommon,
     };
   }
+  if (k.subresources.includes('token')) {
+    const t = definitionName('TokenRequest');
+    paths[`${coll}/{name}/token`] = {
+      post: {
+        ...op('post', opId('create', k, scope, 'Token'), {
+          description: `create token of a ${k.kind}`,
+          parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+          requestBody: jsonBody(t),
+          responses: responses({ '200': t, '201': t, '202': t }),
+        }),
+        'x-kubernetes-group-version-kind': { group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' },
+      },
+      parameters: itemCommon,
+    };
+  }
   if (k.namespaced) {
     paths[`${prefix}/${k.resource}`] = {
       get: op('list', opId('list', k, 'all'), { description: `list or watch objects of kind ${k.kind}`, parameters: listParams, responses: responses({ '200': listDef }) }),
@@ -329,7 +345,7 @@ function build(gv: string): { doc: Schema; hash: string } | undefined {
   if (cached) return cached;
   const kinds = API_KINDS.filter((k) => groupVersionPath(k.group, k.version) === gv);
   if (!kinds.length) return undefined;
-  const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : []), ...(k.subresources.includes('scale') ? ['Scale'] : [])]);
+  const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : []), ...(k.subresources.includes('scale') ? ['Scale'] : []), ...(k.subresources.includes('token') ? ['TokenRequest'] : [])]);
   const paths: Record<string, Schema> = {};
   for (const k of kinds) Object.assign(paths, pathsFor(k));
   const doc: Schema = {

@@ -331,6 +331,7 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
   leases: (obj) => metaFields(obj, true),
   configmaps: (obj) => metaFields(obj, true),
   secrets: (obj) => ({ ...metaFields(obj, true), type: str(obj.type) }),
+  serviceaccounts: (obj) => metaFields(obj, true),
   jobs: (obj) => ({ ...metaFields(obj, true), 'status.successful': str(sub(obj, 'status').succeeded ?? 0) }),
   services: (obj) => ({ ...metaFields(obj, true), 'spec.clusterIP': str(sub(obj, 'spec').clusterIP), 'spec.type': str(sub(obj, 'spec').type) }),
 };

@@ -227,3 +227,12 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type {
+  ServiceAccount,
+  ServiceAccountList,
+  TokenRequest,
+  TokenRequestSpec,
+  TokenRequestStatus,
+  BoundObjectReference,
+} from './generated/tskube/api/v1/serviceaccount.js';

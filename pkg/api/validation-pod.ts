@@ -6,6 +6,7 @@ import { isValidQuantity } from './quantity.js';
 import type { Pod, PodSpec, Toleration, Volume } from './types.js';
 import { validateAffinity, validateTolerations } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
+import { validateTokenProjection } from './validation-serviceaccount.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
 import {
   dnsLabel,
@@ -27,6 +28,8 @@ export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown
 const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
 const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
 const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+
+const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken'] as const;
 
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
@@ -54,6 +57,12 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
     if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
     if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
+    (v.projected?.sources ?? []).forEach((src, si) => {
+      const sp = `${p}.projected.sources[${si}]`;
+      const kinds = PROJECTION_SOURCES.filter((k) => src[k] != null);
+      if (kinds.length > 1) errs.push(forbidden(sp, 'may not specify more than 1 volume type per source'));
+      if (src.serviceAccountToken) errs.push(...validateTokenProjection(src.serviceAccountToken, `${sp}.serviceAccountToken`));
+    });
   });
   return { errs, names };
 }

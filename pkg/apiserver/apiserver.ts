@@ -12,7 +12,13 @@ import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
 import * as errors from './errors.js';
-import { ensurePki, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
+import { ensurePki, ensureServiceAccountKey, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
+import { DEFAULT_ISSUER } from '../serviceaccount/claims.js';
+import { ServiceAccountTokenAuthenticator } from '../serviceaccount/authenticator.js';
+import { looksLikeJwt } from '../serviceaccount/jwt.js';
+import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
+import { TokenRequests } from './token-request.js';
+import { createPublicKey } from 'node:crypto';
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer, requestCount } from './rest/server.js';
@@ -64,6 +70,16 @@ export interface ApiServerConfig {
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
   serviceNodePortRange: string;
+  /** The `iss` of service account tokens; tokens of these issuers are accepted (the first is the one tokens get). */
+  serviceAccountIssuers: string[];
+  /** The key service account tokens are signed with (default: DATA_DIR/pki/sa.key, generated). */
+  serviceAccountSigningKeyFile?: string;
+  /** More PEM files of public keys that verify service account tokens (the signing key's always does). */
+  serviceAccountKeyFiles: string[];
+  /** The API's audiences (default: the first issuer). */
+  apiAudiences: string[];
+  /** Pod-bound tokens asked for 3607 s are valid a year (--service-account-extend-token-expiration). */
+  serviceAccountExtendTokenExpiration: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -81,6 +97,10 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   compactionIntervalMs: 5 * 60_000,
   serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
   serviceNodePortRange: '30000-32767',
+  serviceAccountIssuers: [DEFAULT_ISSUER],
+  serviceAccountKeyFiles: [],
+  apiAudiences: [],
+  serviceAccountExtendTokenExpiration: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -96,6 +116,7 @@ export class ApiServer {
   private grpc: GrpcServer | undefined;
   grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
+  private serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopReducer: (() => void) | undefined;
   /** host:port of the gRPC frontend, once it listens. */
@@ -156,6 +177,7 @@ export class ApiServer {
     this.caCert = pki.caCert;
     const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
     this.loadTokens(tokenFile);
+    const tokenRequests = this.setUpServiceAccountTokens();
 
     const server = `https://${c.advertiseAddress}:${c.securePort}`;
     const joinDeps: JoinDeps = {
@@ -170,6 +192,7 @@ export class ApiServer {
       unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
+      tokenRequests,
       ready: () => this.isReady,
       nodeProxy: {
         pods: this.store('pods'),
@@ -179,7 +202,7 @@ export class ApiServer {
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token) });
+      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token), tokenRequests });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
@@ -227,7 +250,56 @@ export class ApiServer {
     return [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token;
   }
 
-  private authenticate(token: string): UserInfo | undefined {
+  /**
+   * The service account signing key (generated beside the PKI on first start), the TokenRequest
+   * subresource that signs with it, and the authenticator that verifies what it signed.
+   */
+  private setUpServiceAccountTokens(): TokenRequests {
+    const c = this.config;
+    const signingKey = c.serviceAccountSigningKeyFile ? loadPrivateKey(c.serviceAccountSigningKeyFile) : ensureServiceAccountKey(c.dataDir).privateKey;
+    const keys = [createPublicKey(signingKey), ...c.serviceAccountKeyFiles.flatMap((f) => loadPublicKeys(f))];
+    const issuers = c.serviceAccountIssuers.length ? c.serviceAccountIssuers : [DEFAULT_ISSUER];
+    const audiences = c.apiAudiences.length ? c.apiAudiences : [issuers[0]!];
+    this.serviceAccountTokens = new ServiceAccountTokenAuthenticator({
+      issuers,
+      audiences,
+      keys,
+      getter: {
+        serviceAccount: (ns, name) => this.lookup('serviceaccounts', ns, name),
+        pod: (ns, name) => this.lookup('pods', ns, name),
+        secret: (ns, name) => this.lookup('secrets', ns, name),
+      },
+    });
+    return new TokenRequests({
+      config: { issuer: issuers[0]!, audiences, signingKey, extendExpiration: c.serviceAccountExtendTokenExpiration },
+      store: (r) => this.store(r),
+    });
+  }
+
+  /** An object from the watch cache, or from etcd when the cache does not have it (yet); undefined when absent. */
+  private async lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const store = this.store(resource);
+    const cached = store.cache.peek(store.key(namespace, name));
+    if (cached) return cached.obj;
+    try {
+      return await store.get(namespace, name);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Service account tokens (JWTs), then the static tokens of the token file. */
+  private async authenticate(token: string): Promise<UserInfo | undefined> {
+    if (looksLikeJwt(token) && this.serviceAccountTokens) {
+      const res = await this.serviceAccountTokens.authenticate(token);
+      if (res && 'user' in res) return res.user;
+      if (res) log.debug('service account token refused', { reason: res.error });
+    }
+    return this.authenticateStatic(token);
+  }
+
+  private authenticateStatic(token: string): UserInfo | undefined {
     let e = this.tokens.get(token);
     if (!e) {
       // A token added to the file since start (tsctl adds node tokens) is picked up once.

@@ -2,7 +2,7 @@
 // the openssl CLI), and a static token file for admin, scheduler and controllers.
 import { grpcExtension } from '../client/kubeconfig.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { run } from '../util/exec.js';
 import { logger } from '../util/log.js';
@@ -43,6 +43,24 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
     key: readFileSync(p('apiserver.key'), 'utf8'),
     caCertPath: p('ca.crt'),
   };
+}
+
+/**
+ * The service account signing key, DIR/pki/sa.key (with its public half in sa.pub), made on
+ * first start as kubeadm makes it: RSA 2048, so tokens are RS256.
+ */
+export function ensureServiceAccountKey(dir: string): { privateKey: KeyObject; publicKey: KeyObject; keyFile: string } {
+  const pki = join(dir, 'pki');
+  mkdirSync(pki, { recursive: true, mode: 0o700 });
+  const keyFile = join(pki, 'sa.key');
+  if (!existsSync(keyFile)) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    writeFileSync(join(pki, 'sa.pub'), createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }));
+    log.info('generated service account signing key', { path: keyFile });
+  }
+  const privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
+  return { privateKey, publicKey: createPublicKey(privateKey), keyFile };
 }
 
 export interface TokenEntry {

@@ -22,6 +22,7 @@ export const DaemonSets: ResourceRef = { group: 'apps', version: 'v1', resource:
 export const StatefulSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true };
 export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespaced: true };
 export const Services = core('services');
+export const ServiceAccounts = core('serviceaccounts');
 export const EndpointsRef = core('endpoints');
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 

@@ -25,6 +25,7 @@ import { findResource, pods as podsResource, type ResourceInfo } from '../regist
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
+import type { TokenRequests } from '../token-request.js';
 
 const log = logger('grpc');
 
@@ -69,7 +70,9 @@ interface Target {
 
 export interface GrpcDeps {
   stores: Map<ResourceInfo, Store>;
-  authenticate(token: string): UserInfo | undefined;
+  authenticate(token: string): Promise<UserInfo | undefined>;
+  /** serviceaccounts/<name>/token. */
+  tokenRequests?: TokenRequests;
 }
 
 export class GrpcServer {
@@ -98,6 +101,10 @@ export class GrpcServer {
           await bindPod(t.store, t.namespace, req.name ?? '', body, ctx);
           return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
         }
+        if (req.subresource === 'token' && t.store.resource.name === 'serviceaccounts' && this.deps.tokenRequests) {
+          return json(await this.deps.tokenRequests.create(t.namespace, req.name ?? '', body, ctx));
+        }
+        if (req.subresource) throw errors.methodNotSupported(`${t.store.resource.name}/${req.subresource}`, 'create');
         return json(await t.store.create(t.namespace, body, ctx, undefined, true));
       }),
       update: this.unary<UpdateRequest>('update', async (req, t, ctx) => {
@@ -151,7 +158,7 @@ export class GrpcServer {
   private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
     const auth = String(call.metadata.get('authorization')[0] ?? '');
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    const user = m ? this.deps.authenticate(m[1]!) : undefined;
+    const user = m ? await this.deps.authenticate(m[1]!) : undefined;
     if (!user) throw errors.unauthorized();
     const full = { ...user, groups: [...user.groups, 'system:authenticated'] };
     const resource = findResource(req.group ?? '', req.version || 'v1', req.resource ?? '');

@@ -10,6 +10,10 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface UserInfo {
   name: string;
   groups: string[];
+  /** A unique id of the user (a service account's uid). */
+  uid?: string;
+  /** What the authenticator knows beyond name and groups (a service account token's pod and node). */
+  extra?: Record<string, string[]>;
 }
 
 /** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */

@@ -31,6 +31,7 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/validation-serviceaccount.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -211,6 +212,19 @@ export const secrets = base({
   validateUpdate: (obj, old) => validateSecretUpdate(obj as never, old as never),
 });
 
+/** Identities for pods; `serviceaccounts/<name>/token` mints their bound tokens (no status). */
+export const serviceaccounts = base({
+  name: 'serviceaccounts',
+  singularName: 'serviceaccount',
+  kind: 'ServiceAccount',
+  typeName: 'ServiceAccount',
+  shortNames: ['sa'],
+  subresources: ['token'],
+  writable: {},
+  validate: (obj) => validateServiceAccount(obj as never),
+  validateUpdate: (obj, old) => validateServiceAccountUpdate(obj as never, old as never),
+});
+
 /** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
 function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], subresources: ResourceInfo['subresources'] = ['status', 'scale']): ResourceInfo {
   return base({
@@ -335,7 +349,7 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -452,17 +452,7 @@ export class Store {
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
   decode(obj: KubeObject, ctx: RequestContext): void {
-    const errs = decodeStrict(this.resource.typeName, obj);
-    if (!errs.length) return;
-    const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
-    const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
-    if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
-      throw errors.invalid(this.resource.kind, this.resource.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
-    }
-    for (const u of unknown) {
-      if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
-      deletePath(obj, u.field);
-    }
+    decodeObject(this.resource.typeName, this.resource.kind, this.resource.group, obj, ctx);
   }
 
   private checkKind(obj: KubeObject): void {
@@ -474,6 +464,24 @@ export class Store {
     if (obj.apiVersion && obj.apiVersion !== av) {
       throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
     }
+  }
+}
+
+/**
+ * Strict decoding of a body of `typeName`: unknown fields are rejected (Strict), reported (Warn)
+ * or dropped (Ignore); values of the wrong type are always rejected.
+ */
+export function decodeObject(typeName: string, kind: string, group: string, obj: KubeObject, ctx: RequestContext): void {
+  const errs = decodeStrict(typeName, obj);
+  if (!errs.length) return;
+  const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
+  const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
+  if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
+    throw errors.invalid(kind, group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
+  }
+  for (const u of unknown) {
+    if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
+    deletePath(obj, u.field);
   }
 }
 

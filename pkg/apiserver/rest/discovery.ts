@@ -58,6 +58,7 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: 
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
   ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
   scale: { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
+  token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };
 
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {

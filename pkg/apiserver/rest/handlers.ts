@@ -14,6 +14,7 @@ import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
+import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
 
 /** Objects larger than this are refused, as etcd would refuse the write (1.5 MiB). */
@@ -28,6 +29,8 @@ export interface ResourceRequest {
   subresource?: string;
   query: URLSearchParams;
   ctx: RequestContext;
+  /** serviceaccounts/<name>/token. */
+  tokenRequests?: TokenRequests;
 }
 
 export interface WatchHooks {
@@ -71,6 +74,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         if (named && named !== r.name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
         await deleteObject(store, r.namespace, r.name!, deleteOptionsFrom(body.deleteOptions as Record<string, unknown> | undefined, undefined), ctx);
         return sendJson(res, 201, successStatus(201));
+      }
+      if (r.subresource === 'token' && r.resource.name === 'serviceaccounts' && r.tokenRequests) {
+        return sendJson(res, 201, await r.tokenRequests.create(r.namespace, r.name!, body, ctx), ctx.warnings);
       }
       if (r.subresource) throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, 'create');
       const obj = await store.create(r.namespace, body, ctx, undefined, true);

@@ -21,6 +21,8 @@ interface Field {
   repeated?: boolean;
   /** Leave out a zero value, as Go's JSON does for an `omitempty` integer. */
   omitZero?: boolean;
+  /** A pointer field (`*bool`): false is a value and is kept, where other fields leave it out. */
+  pointer?: boolean;
 }
 
 const f = (name: string, kind: Kind, extra: Partial<Field> = {}): Field => ({ name, kind, ...extra });
@@ -186,6 +188,19 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   SessionAffinityConfig: { 1: f('clientIP', 'message', { type: 'ClientIPConfig' }) },
   ClientIPConfig: { 1: f('timeoutSeconds', 'int') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
+  // core/v1 ServiceAccount (kubectl create serviceaccount)
+  ServiceAccount: {
+    1: f('metadata', 'message', { type: 'ObjectMeta' }),
+    2: f('secrets', 'message', { type: 'ObjectReference', repeated: true }),
+    3: f('imagePullSecrets', 'message', { type: 'LocalObjectReference', repeated: true }),
+    4: f('automountServiceAccountToken', 'bool', { pointer: true }),
+  },
+  ObjectReference: { 1: f('kind', 'string'), 2: f('namespace', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('resourceVersion', 'string'), 7: f('fieldPath', 'string') },
+  LocalObjectReference: { 1: f('name', 'string') },
+  // k8s.io/api/authentication/v1 TokenRequest (kubectl create token)
+  TokenRequest: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'TokenRequestSpec' }) },
+  TokenRequestSpec: { 1: f('audiences', 'string', { repeated: true }), 3: f('boundObjectRef', 'message', { type: 'BoundObjectReference' }), 4: f('expirationSeconds', 'int') },
+  BoundObjectReference: { 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') },
   ResourceRequirements: {},
 };
 
@@ -208,6 +223,8 @@ const DECODABLE = new Map([
   ['Service', 'v1'],
   ['Job', 'batch/v1'],
   ['CronJob', 'batch/v1'],
+  ['ServiceAccount', 'v1'],
+  ['TokenRequest', 'authentication.k8s.io/v1'],
 ]);
 
 type Obj = Record<string, unknown>;
@@ -277,7 +294,7 @@ function readMessage(buf: Uint8Array, type: string): Obj {
     } else {
       const v = readValue(r, fd);
       // As Go's JSON leaves out empty strings and false (omitempty), and zero where the field says so.
-      if (v !== '' && v !== false && !(fd.omitZero && v === 0)) out[fd.name] = v;
+      if (fd.pointer || (v !== '' && v !== false && !(fd.omitZero && v === 0))) out[fd.name] = v;
     }
   }
   return out;

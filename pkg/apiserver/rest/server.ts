@@ -14,6 +14,7 @@ import { findResource, pods as podsResource, type ResourceInfo } from '../regist
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
+import type { TokenRequests } from '../token-request.js';
 import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
@@ -47,8 +48,10 @@ const registeredWatchers = new Gauge({
 export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
   nodeProxy?: NodeProxyDeps;
-  authenticate(token: string): UserInfo | undefined;
+  authenticate(token: string): Promise<UserInfo | undefined>;
   ready(): boolean;
+  /** serviceaccounts/<name>/token. */
+  tokenRequests?: TokenRequests;
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
@@ -150,7 +153,7 @@ export class RestServer {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     try {
-      const user = this.authenticate(req);
+      const user = await this.authenticate(req);
       if (!user) throw errors.unauthorized();
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -162,11 +165,11 @@ export class RestServer {
     }
   }
 
-  private authenticate(req: IncomingMessage): UserInfo | undefined {
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const h = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
     if (!m) return undefined;
-    const user = this.deps.authenticate(m[1]!);
+    const user = await this.deps.authenticate(m[1]!);
     return user ? { ...user, groups: [...user.groups, 'system:authenticated'] } : undefined;
   }
 
@@ -192,7 +195,7 @@ export class RestServer {
       }
       if (path === '/version') return sendJson(res, 200, serverVersion);
       if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
-      const user = this.authenticate(req);
+      const user = await this.authenticate(req);
       if (!user) throw errors.unauthorized();
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
@@ -288,7 +291,7 @@ export class RestServer {
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',
       };
-      await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx }, {
+      await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
         opened: (r) => registeredWatchers.inc({ resource: r }),
         closed: (r) => registeredWatchers.dec({ resource: r }),
       });

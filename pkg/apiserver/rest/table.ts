@@ -180,6 +180,10 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Type'), col('Data', 'integer'), col('Age')],
     row: (s, now) => [s.metadata?.name, s.type ?? '', keyCount(s.data), age(s, now)],
   },
+  serviceaccounts: {
+    columns: [col('Name'), col('Secrets', 'integer'), col('Age')],
+    row: (sa, now) => [sa.metadata?.name, Array.isArray(sa.secrets) ? sa.secrets.length : 0, age(sa, now)],
+  },
   deployments: {
     columns: [col('Name'), col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Age'), ...workloadWide],
     row: (d, now) => {
