@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// tskube controller-manager: node IPAM, node lifecycle, pod GC.
+// tskube controller-manager: node IPAM, node lifecycle, pod GC, workloads, endpoints, service accounts.
+import { readFileSync } from 'node:fs';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
@@ -19,6 +20,8 @@ const spec = {
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
   'metrics-port': { type: 'number', default: 10257, help: 'port for /metrics and /healthz (0 picks one, -1 disables)' },
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
+  'root-ca-file': { type: 'string', default: '', help: 'the cluster CA bundle (PEM) published in every namespace as kube-root-ca.crt and put in token secrets (default: the kubeconfig\'s CA)' },
+  'service-account-private-key-file': { type: 'string', default: '', help: 'the service account signing key (PEM; the apiserver\'s DATA_DIR/pki/sa.key) legacy token secrets are signed with; without it they are not filled in' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -28,7 +31,9 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-controller-manager [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), 'tskube-controller-manager/0.1.0');
+  const kubeconfig = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined));
+  const client = connect(kubeconfig, parseTransport(flags['api-transport']), 'tskube-controller-manager/0.1.0');
+  const rootCA = flags['root-ca-file'] ? readFileSync(flags['root-ca-file'], 'utf8') : kubeconfig.caCert;
   const cm = new ControllerManager(client, {
     ...d,
     clusterCIDR: flags['cluster-cidr'],
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
     nodeMonitorGracePeriodMs: flags['node-monitor-grace-period'] * 1000,
     nodeMonitorPeriodMs: flags['node-monitor-period'] * 1000,
     leaderElect: flags['leader-elect'],
+    rootCA,
+    serviceAccountPrivateKeyFile: flags['service-account-private-key-file'] || undefined,
   });
   const stop = async () => {
     await cm.stop();

@@ -18,6 +18,7 @@ import { ServiceAccountTokenAuthenticator } from '../serviceaccount/authenticato
 import { looksLikeJwt } from '../serviceaccount/jwt.js';
 import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
+import { ServiceAccountAdmission } from './service-account-admission.js';
 import { createPublicKey } from 'node:crypto';
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
@@ -167,6 +168,8 @@ export class ApiServer {
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
     }
+    const serviceAccounts = new ServiceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name));
+    this.store('pods').admitCreate = (obj, ns) => serviceAccounts.admit(obj, ns ?? 'default');
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
 

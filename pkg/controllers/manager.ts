@@ -1,10 +1,10 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
-// DaemonSet and StatefulSet controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, run by the leader only.
+// DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
+// mirroring controllers, and the service account, root CA publisher and token controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Namespaces, Nodes, Pods, ReplicaSets, Deployments, ServiceAccounts, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
@@ -25,6 +25,7 @@ import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import type { BackoffConfig } from './job-status.js';
+import { serviceAccountControllers } from './serviceaccount-controllers.js';
 
 const log = logger('controller-manager');
 
@@ -45,6 +46,10 @@ export interface ControllerManagerConfig {
   clock?: () => number;
   /** The job controller's pod-failure backoff (default 10 s doubling to 6 min). */
   jobBackoff?: BackoffConfig;
+  /** The cluster CA (PEM) the root CA publisher puts in every namespace and token secrets get (--root-ca-file, else the kubeconfig's). */
+  rootCA?: string;
+  /** The service account signing key (PEM file) legacy token secrets are signed with; without it the token controller does not run. */
+  serviceAccountPrivateKeyFile?: string;
 }
 
 export const defaultControllerConfig: ControllerManagerConfig = {
@@ -115,6 +120,8 @@ export class ControllerManager {
       ['controllerrevisions', new Informer(this.client, ControllerRevisions)],
       ['configmaps', new Informer(this.client, core('configmaps'))],
       ['secrets', new Informer(this.client, core('secrets'))],
+      ['namespaces', new Informer(this.client, Namespaces)],
+      ['serviceaccounts', new Informer(this.client, ServiceAccounts)],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
@@ -126,6 +133,7 @@ export class ControllerManager {
     const dsController = new DaemonSetController(this.client, { daemonsets: informers.get('daemonsets')! as never, pods: pods as never, nodes: nodes as never, revisions }, events);
     const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
     const gc = new GarbageCollector(this.client, informers);
+    const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
     const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
@@ -142,8 +150,8 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc, ...accounts]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -151,7 +159,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
   }
 
   private stopControllers(): void {

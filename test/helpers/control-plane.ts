@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ApiServer, defaultConfig, type ApiServerConfig } from '../../pkg/apiserver/apiserver.js';
 import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { loadKubeconfig, type ClusterConfig } from '../../pkg/client/kubeconfig.js';
-import { RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { RestClient, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
+import { runServiceAccountControllers } from '../../pkg/controllers/serviceaccount-controllers.js';
 import { freePort } from './ports.js';
 
 export interface TestControlPlane {
@@ -25,7 +26,16 @@ export interface TestControlPlane {
   restart(): Promise<void>;
 }
 
-export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}): Promise<TestControlPlane> {
+export interface ControlPlaneOptions {
+  /**
+   * Run the service account controllers (the default ServiceAccount of every namespace, the
+   * kube-root-ca.crt ConfigMaps, legacy token secrets) in the test process, as a cluster's
+   * controller manager would: pods cannot be created without the default ServiceAccount. Default true.
+   */
+  serviceAccountControllers?: boolean;
+}
+
+export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}, opts: ControlPlaneOptions = {}): Promise<TestControlPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-test-'));
   const cfg: ApiServerConfig = {
     ...defaultConfig(dataDir),
@@ -51,13 +61,27 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     return c;
   };
   const config = loadKubeconfig(kubeconfig);
+  const admin = track(new RestClient(config));
+  let accounts: { stop(): void } | undefined;
+  if (opts.serviceAccountControllers ?? true) {
+    try {
+      accounts = await runServiceAccountControllers(admin, { rootCA: server.caCert, serviceAccountPrivateKeyFile: join(dataDir, 'pki', 'sa.key') });
+      await eventually(() => admin.get(ServiceAccounts, 'default', 'default'), { what: 'the default ServiceAccount' });
+    } catch (e) {
+      accounts?.stop();
+      admin.close();
+      await server.stop().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const tp: TestControlPlane = {
     get server() {
       return server;
     },
     dataDir,
     kubeconfig,
-    admin: track(new RestClient(config)),
+    admin,
     config,
     nodeClient(name) {
       const token = ensureNodeToken(join(dataDir, 'tokens.csv'), name);
@@ -67,6 +91,7 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
       return track(new RestClient({ ...config, token }));
     },
     async stop(remove = true) {
+      accounts?.stop();
       for (const c of clients) c.close();
       await server.stop();
       if (remove) rmSync(dataDir, { recursive: true, force: true });

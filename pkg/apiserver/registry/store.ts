@@ -26,6 +26,8 @@ export class Store {
   readonly prefix: string;
   /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
   lastWriteRev = 0;
+  /** Mutating admission of creates (pods: the ServiceAccount plugin), before defaults and validation. */
+  admitCreate?: (obj: KubeObject, namespace: string | undefined, ctx: RequestContext) => Promise<void>;
 
   constructor(
     readonly storage: Storage,
@@ -145,6 +147,7 @@ export class Store {
     } else {
       delete meta.namespace;
     }
+    await this.admitCreate?.(obj, meta.namespace, ctx);
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (ctx.requireName !== undefined && meta.name !== ctx.requireName) {
       throw errors.forbidden(ctx.user.name, 'create', r.group, r.name, meta.namespace, meta.name, `may only create the object named "${ctx.requireName}"`);
