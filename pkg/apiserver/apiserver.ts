@@ -173,7 +173,10 @@ export class ApiServer {
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
 
-    const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
+    // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
+    // in-cluster clients verify those names, as kube-apiserver's self-made certificate carries them.
+    const inCluster = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', this.serviceAllocator.firstIP];
+    const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...inCluster, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);
     const cert = c.tlsCertFile ? readFileSync(c.tlsCertFile, 'utf8') : pki.cert;
     const key = c.tlsKeyFile ? readFileSync(c.tlsKeyFile, 'utf8') : pki.key;

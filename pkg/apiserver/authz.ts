@@ -1,7 +1,8 @@
 // Authorization: admins and controllers may do anything; the scheduler reads everything and
 // binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
 // bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified), and
-// may read only the ConfigMaps and Secrets its pods refer to (the Node authorizer's graph).
+// may read only the ConfigMaps and Secrets its pods refer to and the ServiceAccounts they run as,
+// and create tokens only for those (the Node authorizer's graph).
 import { podReferences } from '../api/pod-references.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import type { UserInfo } from './registry/store.js';
@@ -59,6 +60,7 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
     const pods = await podsOnNode(node, a.namespace);
     return pods.some((p) => podReferences(p as Pod).some((r) => r.kind === a.resource && r.name === a.name)) ? allow : deny(`no relationship found between node '${node}' and this object`);
   }
+  if (a.resource === 'serviceaccounts') return nodeServiceAccountRule(node, a, podsOnNode);
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   switch (a.resource) {
     case 'nodes':
@@ -86,4 +88,17 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
     default:
       return deny(`node "${node}" may not ${a.verb} ${a.resource}`);
   }
+}
+
+/**
+ * As the Node authorizer: a node may get the ServiceAccount of a pod bound to it and create its
+ * tokens (serviceaccounts/NAME/token); the token request itself must then be bound to such a pod
+ * (NodeRestriction, checked on the body: token-request.ts).
+ */
+async function nodeServiceAccountRule(node: string, a: Attributes, podsOnNode: PodsOnNode): Promise<Decision> {
+  const token = a.subresource === 'token' && a.verb === 'create';
+  if (!token && (a.verb !== 'get' || a.subresource)) return deny(`node "${node}" may only get service accounts of pods bound to it and create their tokens`);
+  if (!a.name || !a.namespace) return deny(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
+  const pods = await podsOnNode(node, a.namespace);
+  return pods.some((p) => ((p as Pod).spec?.serviceAccountName || 'default') === a.name) ? allow : deny(`no relationship found between node '${node}' and this object`);
 }

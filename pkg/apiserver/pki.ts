@@ -2,7 +2,7 @@
 // the openssl CLI), and a static token file for admin, scheduler and controllers.
 import { grpcExtension } from '../client/kubeconfig.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { run } from '../util/exec.js';
 import { logger } from '../util/log.js';
@@ -27,7 +27,9 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
     chmodSync(p('ca.key'), 0o600);
     log.info('generated cluster CA', { path: p('ca.crt') });
   }
-  if (!existsSync(p('apiserver.crt')) || !existsSync(p('apiserver.key'))) {
+  const missing = existsSync(p('apiserver.crt')) ? missingSANs(readFileSync(p('apiserver.crt'), 'utf8'), sans) : [];
+  if (missing.length) log.info('the serving certificate lacks names it should carry; making a new one', { missing });
+  if (!existsSync(p('apiserver.crt')) || !existsSync(p('apiserver.key')) || missing.length) {
     const altNames = sans.map((s) => (/^[\d.]+$|:/.test(s) ? `IP:${s}` : `DNS:${s}`)).join(',');
     const ext = p('apiserver.ext');
     writeFileSync(ext, `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
@@ -61,6 +63,12 @@ export function ensureServiceAccountKey(dir: string): { privateKey: KeyObject; p
   }
   const privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
   return { privateKey, publicKey: createPublicKey(privateKey), keyFile };
+}
+
+/** The names and addresses of `sans` a certificate does not carry. */
+export function missingSANs(certPem: string, sans: string[]): string[] {
+  const have = new Set((new X509Certificate(certPem).subjectAltName ?? '').split(', ').map((x) => x.replace(/^(DNS:|IP Address:)/, '')));
+  return sans.filter((s) => !have.has(s));
 }
 
 export interface TokenEntry {

@@ -58,6 +58,8 @@ export interface ApiClient {
   patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type?: PatchType, subresource?: string): Promise<T>;
   delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<T>;
   bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown>;
+  /** POST to a subresource of a named object (serviceaccounts/NAME/token): the reply object. */
+  createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T>;
   /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
   close(): void;

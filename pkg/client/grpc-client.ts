@@ -92,6 +92,11 @@ export class GrpcApiClient implements ApiClient {
     return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
+  async createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T> {
+    const res = await this.call<ObjectResponse>('create', { ...this.target(ref, namespace), name, subresource, objectJson: JSON.stringify(obj) });
+    return JSON.parse(res.objectJson || '{}') as T;
+  }
+
   async bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown> {
     const res = await this.call<ObjectResponse>('create', {
       group: '',

@@ -147,6 +147,10 @@ export class RestClient implements ApiClient {
     return this.request<T>(this.path(ref, namespace, name), { method: 'DELETE', body: { kind: 'DeleteOptions', apiVersion: 'v1', ...opts } });
   }
 
+  createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name, subresource), { method: 'POST', body: obj });
+  }
+
   bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown> {
     return this.request(this.path(Pods, namespace, pod, 'binding'), {
       method: 'POST',

@@ -11,7 +11,8 @@ import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
-import { core, EndpointSlices, Leases, Nodes, Pods, Services, StatusError } from '../client/rest-client.js';
+import { core, EndpointSlices, Leases, Nodes, Pods, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
+import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { removeServiceRules } from '../network/service-proxier.js';
@@ -119,6 +120,8 @@ export class NodeAgent {
   private nodeInformer: Informer<Node & KubeObject>;
   private timers: NodeJS.Timeout[] = [];
   private statusSent = new Map<string, string>();
+  /** Service account tokens of the pods' projected volumes (TokenRequests bound to each pod). */
+  private readonly tokens = new TokenManager((ns, sa, req) => this.client.createSubresource(ServiceAccounts, ns, sa, 'token', req));
   private statusInFlight = new Set<string>();
   private statusPending = new Set<string>();
   private stopped = false;
@@ -264,10 +267,12 @@ export class NodeAgent {
         statusChanged: (wk) => void this.reportStatus(wk),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
+        serviceAccountToken: (pod, proj) => this.tokens.get(pod, proj),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
+          this.tokens.forgetPod(id);
         },
       });
       this.workers.set(uid, w);
@@ -357,6 +362,7 @@ export class NodeAgent {
         statusChanged: () => {},
         confirmDeleted: async () => {},
         getSource: async () => undefined,
+        serviceAccountToken: async () => '',
         apiVolumeSyncMs: 60_000,
         finished: () => {},
       });

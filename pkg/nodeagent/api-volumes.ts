@@ -1,4 +1,5 @@
-// Volumes whose files come from the API: configMap, secret, downwardAPI and projected. Their
+// Volumes whose files come from the API: configMap, secret, downwardAPI and projected (with
+// service account tokens). Their
 // payload (path -> bytes and mode) is computed from what the pod refers to, then written the
 // way the kubelet's AtomicWriter does, so that a container reading the volume never sees half
 // an update: the files live in a timestamped directory `..<time>`, `..data` is a symlink to it,
@@ -127,7 +128,11 @@ export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources): Payl
       if (s.configMap) addKeys(out, 'configmaps', s.configMap.name, s.configMap.items, s.configMap.optional, mode, sources);
       else if (s.secret) addKeys(out, 'secrets', s.secret.name, s.secret.items, s.secret.optional, mode, sources);
       else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode);
-      else if (s.serviceAccountToken) throw new ConfigSourceError('serviceAccountToken projections are not supported (tskube has no service accounts)');
+      else if (s.serviceAccountToken) {
+        const token = sources.token(s.serviceAccountToken);
+        if (token === undefined) throw new ConfigSourceError('failed to fetch token: no token requested');
+        out.set(s.serviceAccountToken.path ?? 'token', { data: Buffer.from(token), mode });
+      }
     }
   }
   return out;

@@ -1,7 +1,8 @@
 // The ConfigMaps and Secrets a pod uses, as the kubelet's configmap and secret managers give
 // them: fetched from the API before its containers start (env, envFrom, configMap, secret and
 // projected volumes), with the kubelet's errors for what is missing. Secret values arrive
-// base64-encoded and are decoded here.
+// base64-encoded and are decoded here. The service account tokens of projected volumes, fetched
+// by the token manager, travel with them.
 import type { ReferencedKind } from '../api/pod-references.js';
 import type { Container, Pod } from '../api/types.js';
 
@@ -28,6 +29,21 @@ export class ConfigSources {
 
   get(kind: SourceKind, name: string): SourceData {
     return this.data.get(ConfigSources.key(kind, name));
+  }
+
+  /** Service account tokens of projected volumes, by audience and lifetime. */
+  private readonly tokens = new Map<string, string>();
+
+  static tokenKey(p: { audience?: string; expirationSeconds?: number }): string {
+    return `${p.audience ?? ''}\0${p.expirationSeconds ?? 3600}`;
+  }
+
+  setToken(p: { audience?: string; expirationSeconds?: number }, token: string): void {
+    this.tokens.set(ConfigSources.tokenKey(p), token);
+  }
+
+  token(p: { audience?: string; expirationSeconds?: number }): string | undefined {
+    return this.tokens.get(ConfigSources.tokenKey(p));
   }
 }
 

@@ -13,6 +13,7 @@ import { ConfigSourceError, ConfigSources, decodeSource, envFromVars, type Sourc
 import { podReferences } from '../api/pod-references.js';
 import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { pullCredentials } from './pull-secrets.js';
+import type { TokenProjection } from './token-manager.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
@@ -55,6 +56,8 @@ export interface WorkerDeps {
   finished(uid: string): void;
   /** A ConfigMap or Secret from the API; undefined when it does not exist (other failures throw). */
   getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** The pod's service account token for a projected serviceAccountToken source (the token manager's, refreshed when due). */
+  serviceAccountToken(pod: Pod, p: TokenProjection): Promise<string>;
   /** How often API volumes are refreshed while the pod runs. */
   apiVolumeSyncMs: number;
 }
@@ -599,6 +602,7 @@ export class PodWorker {
     for (const v of volumes) {
       const dir = join(this.d.podsDir, this.uid, 'volumes', v.name!);
       try {
+        await this.fetchTokens(v, sources);
         const payload = volumePayload(v, pod, sources);
         const digest = payloadDigest(payload);
         if (this.apiVolumes.get(v.name!)?.digest !== digest) {
@@ -619,6 +623,18 @@ export class PodWorker {
       this.volumeTimer = setTimeout(() => this.kick(), this.d.apiVolumeSyncMs);
     }
     return true;
+  }
+
+  /** The service account tokens a projected volume holds, into `sources` (the kubelet's message when one cannot be had). */
+  private async fetchTokens(v: NonNullable<NonNullable<Pod['spec']>['volumes']>[number], sources: ConfigSources): Promise<void> {
+    for (const s of v.projected?.sources ?? []) {
+      if (!s.serviceAccountToken) continue;
+      try {
+        sources.setToken(s.serviceAccountToken, await this.d.serviceAccountToken(this.pod, s.serviceAccountToken));
+      } catch (e) {
+        throw new ConfigSourceError(`failed to fetch token: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Whether the pod has run to its end: every app container exited and none is to restart. */

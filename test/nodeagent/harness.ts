@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
 import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
+import type { ApiServerConfig } from '../../pkg/apiserver/apiserver.js';
 import { Pods, RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { NodeAgent, defaultAgentConfig, type AgentConfig } from '../../pkg/nodeagent/agent.js';
@@ -41,11 +42,13 @@ export interface ClusterOptions {
   podCIDR?: string;
   /** Also run a controller manager (no leader election, no pod CIDR allocation) with these settings. */
   controllers?: Partial<ControllerManagerConfig>;
+  /** Apiserver settings (an address pods can reach, for one: the default is loopback). */
+  apiserver?: Partial<ApiServerConfig>;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-node-'));
-  const cp = await startControlPlane();
+  const cp = await startControlPlane(opts.apiserver);
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await sched.start();
   const cm = opts.controllers ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...opts.controllers }) : undefined;

@@ -1,6 +1,7 @@
 // The REST frontend: HTTPS in the Kubernetes dialect, bearer-token authentication,
 // authorization, discovery, OpenAPI, /metrics and health endpoints, routed to the registry.
 import { createServer as createHttpsServer, type Server } from 'node:https';
+import { DEFAULT_CIPHERS } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
@@ -125,7 +126,10 @@ export class RestServer {
   private readonly podsOnNode: PodsOnNode = async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node);
 
   listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
-    const server = createHttpsServer({ cert: opts.cert, key: opts.key }, (req, res) => void this.handle(req, res));
+    // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
+    // TLS, in pods) are served: OpenSSL 3 would refuse them at its default security level, which
+    // forbids the SHA-1 handshake signature such clients imply. The cipher list stays Node's.
+    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0` }, (req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 130_000;
     server.requestTimeout = 0;
