@@ -40,7 +40,27 @@ describe('API volume payloads', () => {
     expect(text(volumePayload({ name: 'v', downwardAPI: { items } }, pod, sources))).toEqual({ labels: 'app="web"\ntier="front \\"end\\"" 644', name: 'web 644', app: 'web 644', cpu: '500 644', mem: '64 644' });
     const projected = volumePayload({ name: 'v', projected: { defaultMode: 0o440, sources: [{ secret: { name: 'sec' } }, { configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }, pod, sources);
     expect(text(projected)).toEqual({ password: 'hunter2 440', b: 'B 440', ns: 'prod 440' });
-    expect(() => volumePayload({ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }, pod, sources)).toThrow(/not supported/);
+  });
+  it('projected service account tokens: the token fetched for the audience and lifetime, at its path', () => {
+    const withToken = new ConfigSources();
+    withToken.set('configmaps', 'kube-root-ca.crt', new Map([['ca.crt', Buffer.from('PEM')]]));
+    withToken.setToken({ expirationSeconds: 3607 }, 'api-token');
+    withToken.setToken({ audience: 'vault', expirationSeconds: 600 }, 'vault-token');
+    const v = {
+      name: 'kube-api-access-abcde',
+      projected: {
+        defaultMode: 0o644,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { serviceAccountToken: { audience: 'vault', expirationSeconds: 600, path: 'vault/token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    };
+    expect(text(volumePayload(v, pod, withToken))).toEqual({ token: 'api-token 644', 'vault/token': 'vault-token 644', 'ca.crt': 'PEM 644', namespace: 'prod 644' });
+    // A token that could not be had stops the volume (the worker reports FailedMount and retries).
+    expect(() => volumePayload({ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 900 } }] } }, pod, withToken)).toThrow(/failed to fetch token/);
   });
   it('digests differ when content or mode does', () => {
     const a = volumePayload({ name: 'v', configMap: { name: 'cfg' } }, pod, sources);
