@@ -2,7 +2,7 @@
 // connection and across an apiserver restart; 410 Gone when too old; selectors on watches;
 // concurrent watchers see the same order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Namespaces, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Etcd3 } from 'etcd3';
 import { eventually, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -84,6 +84,22 @@ describe('watch', () => {
     await cp.admin.patch(Pods, 'default', 'sel-w', { metadata: { labels: { color: 'red' } } }, 'merge');
     const seen = await watcher;
     expect(seen.map((s) => s.type)).toEqual(['ADDED', 'DELETED', 'ADDED']);
+  });
+
+  it('across all namespaces with fieldSelector metadata.name sees that name in every namespace', async () => {
+    const start = (await cp.admin.list(Pods, 'default')).metadata.resourceVersion!;
+    const seen: string[] = [];
+    const h = await cp.admin.watch(Pods, undefined, { resourceVersion: start, fieldSelector: 'metadata.name=same-name' }, (e: WatchEvent) => seen.push(`${e.type} ${e.object.metadata?.namespace}`));
+    try {
+      await cp.admin.create(Namespaces, undefined, { metadata: { name: 'elsewhere' } });
+      await cp.admin.create(Pods, 'default', pod('same-name'));
+      await cp.admin.create(Pods, 'elsewhere', pod('same-name'));
+      await cp.admin.create(Pods, 'default', pod('other-name'));
+      await eventually(() => seen.length >= 2, { what: 'both pods' });
+      expect(seen).toEqual(['ADDED default', 'ADDED elsewhere']);
+    } finally {
+      h.stop();
+    }
   });
 
   it('concurrent watchers see the same events in the same order', async () => {

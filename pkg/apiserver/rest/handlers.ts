@@ -158,7 +158,8 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
   let name = r.name;
   const fs = q.get('fieldSelector') ?? '';
   const byName = /^metadata\.name==?([^,]+)$/.exec(fs);
-  if (!name && byName) name = byName[1];
+  // (a name alone is a key only within one namespace, or for cluster-scoped kinds)
+  if (!name && byName && (r.namespace || !r.resource.namespaced)) name = byName[1];
   const timeoutSec = intParam(q, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
   let closed = false;
   let first = true;
