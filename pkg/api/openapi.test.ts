@@ -48,6 +48,14 @@ describe('openapi v3', () => {
     expect(patch.operationId).toBe('patchCoreV1NamespacedPod');
   });
 
+  it('serviceaccounts/token creates authentication.k8s.io/v1 TokenRequests', () => {
+    const doc = openapiV3Doc('api/v1') as any;
+    const post = doc.paths['/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token'].post;
+    expect(post['x-kubernetes-group-version-kind']).toEqual({ group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' });
+    expect(post.operationId).toBe('createCoreV1NamespacedServiceAccountToken');
+    expect(doc.components.schemas['io.k8s.api.authentication.v1.TokenRequest']['x-kubernetes-group-version-kind']).toEqual([{ group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' }]);
+  });
+
   it('lists the operations of every resource', () => {
     const paths = Object.keys((openapiV3Doc('api/v1') as any).paths).sort();
     expect(paths).toEqual([
@@ -68,6 +76,9 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
       '/api/v1/namespaces/{namespace}/secrets',
       '/api/v1/namespaces/{namespace}/secrets/{name}',
+      '/api/v1/namespaces/{namespace}/serviceaccounts',
+      '/api/v1/namespaces/{namespace}/serviceaccounts/{name}',
+      '/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token',
       '/api/v1/namespaces/{namespace}/services',
       '/api/v1/namespaces/{namespace}/services/{name}',
       '/api/v1/namespaces/{namespace}/services/{name}/status',
@@ -78,6 +89,7 @@ describe('openapi v3', () => {
       '/api/v1/nodes/{name}/status',
       '/api/v1/pods',
       '/api/v1/secrets',
+      '/api/v1/serviceaccounts',
       '/api/v1/services',
     ]);
     const node = (openapiV3Doc('api/v1') as any).paths['/api/v1/nodes/{name}'];
