@@ -316,7 +316,7 @@ export class ApiServer {
       }
       e = this.tokens.get(token);
     }
-    return e ? { name: e.user, groups: e.groups } : undefined;
+    return e ? { name: e.user, uid: e.uid || undefined, groups: e.groups } : undefined;
   }
 
   private writeKubeconfigs(tokenFile: string): void {

@@ -18,11 +18,12 @@ export function apiVersions(): Record<string, unknown> {
 }
 
 /**
- * Resources served without storage: reviews answered by the apiserver's authorizer, and the
+ * Resources served without storage: reviews answered by the apiserver's authenticator and authorizer, and the
  * metrics API (kubectl top) answered from the node agents.
  */
 const virtual = [
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
+  { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
 ];

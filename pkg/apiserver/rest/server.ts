@@ -17,6 +17,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } f
 import { handleResource } from './handlers.js';
 import type { TokenRequests } from '../token-request.js';
 import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
+import { SELF_SUBJECT_REVIEW_PATH, selfSubjectReview } from './self-subject-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
 import { decodeRequestBody } from './protobuf-body.js';
@@ -242,6 +243,12 @@ export class RestServer {
         Object.assign(labels, { verb: metrics.name ? 'GET' : 'LIST', group: 'metrics.k8s.io', resource: metrics.resource });
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return sendJson(res, 200, await serveMetrics(this.deps.nodeProxy!, user, metrics, fullUrl().searchParams));
+      }
+      if (path === SELF_SUBJECT_REVIEW_PATH) {
+        Object.assign(labels, { verb: 'CREATE', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' });
+        if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+        await readBody(req);
+        return sendJson(res, 201, selfSubjectReview(user));
       }
       if (path === ACCESS_REVIEW_PATH) {
         Object.assign(labels, { verb: 'CREATE', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
