@@ -36,7 +36,8 @@ describe.skipIf(!hasKubectl)('kubectl with configmaps and secrets', () => {
     expect(s).toMatchObject({ code: 0, out: 'secret/s created\n' });
     const got = await kubectl('get', 'cm,secrets');
     expect(got.err).toBe('');
-    expect(got.out).toMatch(/^NAME\s+DATA\s+AGE\nconfigmap\/x\s+2\s+\d+s\n\nNAME\s+TYPE\s+DATA\s+AGE\nsecret\/s\s+Opaque\s+1\s+\d+s\n$/);
+    // (kube-root-ca.crt is in every namespace, as in Kubernetes)
+    expect(got.out).toMatch(/^NAME\s+DATA\s+AGE\nconfigmap\/kube-root-ca.crt\s+1\s+\d+s\nconfigmap\/x\s+2\s+\d+s\n\nNAME\s+TYPE\s+DATA\s+AGE\nsecret\/s\s+Opaque\s+1\s+\d+s\n$/);
     const p = await kubectl('get', 'secret', 's', '-o', 'jsonpath={.data.p}');
     expect(p).toMatchObject({ code: 0, out: b64('q') });
     const short = await kubectl('get', 'cm', 'x', '-o', 'jsonpath={.data.a}');
@@ -124,6 +125,6 @@ stringData:
     expect(await kubectl('delete', 'secret', 'reg', 's', 'db', 'ssa')).toMatchObject({ code: 0 });
     expect(await kubectl('delete', 'cm', 'x', 'ssa')).toMatchObject({ code: 0 });
     const left = await kubectl('get', 'secrets,cm', '-o', 'name');
-    expect(left.out).toBe('');
+    expect(left.out).toBe('configmap/kube-root-ca.crt\n');
   });
 });
