@@ -293,32 +293,23 @@ function pathsFor(k: KindInfo): Record<string, Schema> {
       parameters: itemCommon,
     };
   }
-  if (k.subresources.includes('binding')) {
-    const b = definitionName('Binding');
-    paths[`${coll}/{name}/binding`] = {
+  // Subresources that only create: pods/binding (Binding), serviceaccounts/token (authentication.k8s.io/v1 TokenRequest).
+  const creators = [
+    ['binding', 'Binding', 'Binding', 'binding', { group: '', kind: 'Binding', version: 'v1' }],
+    ['token', 'TokenRequest', 'Token', 'token', { group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' }],
+  ] as const;
+  for (const [sub, typeName, suffix, what, gvk] of creators) {
+    if (!k.subresources.includes(sub)) continue;
+    const body = definitionName(typeName);
+    paths[`${coll}/{name}/${sub}`] = {
       post: {
-        ...op('post', opId('create', k, scope, 'Binding'), {
-          description: `create binding of a ${k.kind}`,
+        ...op('post', opId('create', k, scope, suffix), {
+          description: `create ${what} of a ${k.kind}`,
           parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
-          requestBody: jsonBody(b),
-          responses: responses({ '200': b, '201': b, '202': b }),
+          requestBody: jsonBody(body),
+          responses: responses({ '200': body, '201': body, '202': body }),
         }),
-        'x-kubernetes-group-version-kind': { group: '', kind: 'Binding', version: 'v1' },
-      },
-      parameters: itemCommon,
-    };
-  }
-  if (k.subresources.includes('token')) {
-    const t = definitionName('TokenRequest');
-    paths[`${coll}/{name}/token`] = {
-      post: {
-        ...op('post', opId('create', k, scope, 'Token'), {
-          description: `create token of a ${k.kind}`,
-          parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
-          requestBody: jsonBody(t),
-          responses: responses({ '200': t, '201': t, '202': t }),
-        }),
-        'x-kubernetes-group-version-kind': { group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' },
+        'x-kubernetes-group-version-kind': gvk,
       },
       parameters: itemCommon,
     };

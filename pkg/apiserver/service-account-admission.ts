@@ -5,15 +5,13 @@
 // (a bound token, the cluster CA, the namespace) read-only at /var/run/secrets/kubernetes.io/serviceaccount;
 // and a pod without imagePullSecrets gets the account's.
 import type { KubeObject, Pod, ServiceAccount, Volume } from '../api/types.js';
-import { WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/claims.js';
+import { ROOT_CA_CONFIGMAP, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/claims.js';
 import { ApiError } from './errors.js';
 import { randomSuffix } from './registry/object-helpers.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** The ConfigMap the root CA publisher keeps in every namespace. */
-export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
 /** The projected volume source of the API credentials (TokenVolumeSource). */
 export function tokenVolumeSource(): NonNullable<Volume['projected']> {

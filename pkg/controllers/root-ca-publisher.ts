@@ -2,54 +2,39 @@
 // active namespace has the ConfigMap kube-root-ca.crt whose `ca.crt` is the cluster CA, the
 // bundle pods verify the apiserver with (the admission plugin projects it into every pod's
 // kube-api-access volume). Changed or deleted, it is put back.
-import type { ConfigMap, KubeObject, Namespace } from '../api/types.js';
+import type { ConfigMap, KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { core, StatusError } from '../client/rest-client.js';
+import { ROOT_CA_CONFIGMAP } from '../serviceaccount/claims.js';
 import { logger } from '../util/log.js';
-import { namespaceActive, namespaceGone } from './serviceaccounts.js';
-import { WorkQueue } from './work-queue.js';
+import { namespaceGone, NamespaceSyncer, type NS } from './namespace-syncer.js';
 
 const log = logger('root-ca-cert-publisher');
 
-export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 export const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
 export const ROOT_CA_DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
 const ConfigMaps = core('configmaps');
 
-type NS = Namespace & KubeObject;
 type CM = ConfigMap & KubeObject;
 
-export class RootCACertPublisher {
-  readonly queue: WorkQueue;
-
+export class RootCACertPublisher extends NamespaceSyncer {
   constructor(
     private readonly client: ApiClient,
     private readonly rootCA: string,
     /** The configmaps informer (all of them, or only kube-root-ca.crt ones). */
     private readonly informers: { namespaces: Informer<NS>; configmaps: Informer<CM> },
   ) {
-    this.queue = new WorkQueue('root-ca-cert-publisher', (ns) => this.sync(ns));
-    const ns = (n: NS) => this.queue.add(n.metadata!.name!);
-    informers.namespaces.on({ add: ns, update: ns });
+    super('root-ca-cert-publisher', informers.namespaces);
     const cm = (c: CM) => {
       if (c.metadata?.name === ROOT_CA_CONFIGMAP) this.queue.add(c.metadata.namespace!);
     };
     informers.configmaps.on({ add: cm, update: cm, delete: cm });
   }
 
-  start(): void {
-    for (const ns of this.informers.namespaces.list()) this.queue.add(ns.metadata!.name!);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  async sync(namespace: string): Promise<void> {
-    if (!namespaceActive(this.informers.namespaces.get(namespace))) return;
+  protected async syncNamespace(namespace: string): Promise<void> {
     const data = { 'ca.crt': this.rootCA };
     const cm = this.informers.configmaps.get(`${namespace}/${ROOT_CA_CONFIGMAP}`);
     try {

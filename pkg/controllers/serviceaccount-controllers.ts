@@ -6,6 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
 import { core, Namespaces, ServiceAccounts } from '../client/rest-client.js';
+import { ROOT_CA_CONFIGMAP } from '../serviceaccount/claims.js';
 import { loadPrivateKey } from '../serviceaccount/keys.js';
 import { logger } from '../util/log.js';
 import { RootCACertPublisher } from './root-ca-publisher.js';
@@ -48,7 +49,7 @@ export async function runServiceAccountControllers(client: ApiClient, c: Service
   const informers = {
     namespaces: new Informer(client, Namespaces),
     serviceaccounts: new Informer(client, ServiceAccounts),
-    configmaps: new Informer(client, core('configmaps'), { fieldSelector: 'metadata.name=kube-root-ca.crt' }),
+    configmaps: new Informer(client, core('configmaps'), { fieldSelector: `metadata.name=${ROOT_CA_CONFIGMAP}` }),
     secrets: new Informer(client, core('secrets'), { fieldSelector: 'type=kubernetes.io/service-account-token' }),
   };
   const controllers = serviceAccountControllers(client, informers, c);

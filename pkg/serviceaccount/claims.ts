@@ -19,6 +19,9 @@ export const EXPIRATION_EXTENSION_SECONDS = 365 * 24 * 3600;
 /** Clock skew allowed on exp, nbf and iat, and how long after its deletion a bound object still counts (go-jose's DefaultLeeway). */
 export const LEEWAY_SECONDS = 60;
 
+/** The ConfigMap of the cluster CA in every namespace (root CA publisher), projected into every pod's token volume. */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+
 export const SERVICE_ACCOUNT_USER_PREFIX = 'system:serviceaccount:';
 export const ALL_SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
 
