@@ -54,7 +54,8 @@ describe('tsctl with configmaps and secrets', () => {
     expect(await tsctl('apply', '-f', file)).toMatchObject({ code: 0, out: 'configmap/settings created\nsecret/creds created\n' });
     const cms = await tsctl('get', 'cm');
     expect(cms.code).toBe(0);
-    expect(cms.out).toMatch(/^NAME\s+DATA\s+AGE\nsettings\s+3\s+\d+s\n$/);
+    // (kube-root-ca.crt is in every namespace, as in Kubernetes)
+    expect(cms.out).toMatch(/^NAME\s+DATA\s+AGE\nkube-root-ca.crt\s+1\s+\d+s\nsettings\s+3\s+\d+s\n$/);
     const secrets = await tsctl('get', 'secrets');
     expect(secrets.out).toMatch(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+kubernetes\.io\/basic-auth\s+2\s+\d+s\n$/);
     const yaml = await tsctl('get', 'secret', 'creds', '-o', 'yaml');
