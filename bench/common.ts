@@ -2,6 +2,8 @@
 // (and print it), and exit non-zero when it fails.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ResourceRef } from '../pkg/client/api-client.js';
+import { ServiceAccounts } from '../pkg/client/rest-client.js';
 
 /** Resident set size of a process in MB (NaN if /proc does not say). */
 export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
@@ -44,5 +46,16 @@ export function runMain(main: () => Promise<void>): void {
   main().catch((e) => {
     console.error(e);
     process.exit(1);
+  });
+}
+
+/**
+ * Creates the `default` ServiceAccount of `default`, as the controller manager would: benchmarks
+ * that run an apiserver alone need it, or every pod create is refused by the ServiceAccount
+ * admission plugin (403).
+ */
+export async function ensureDefaultServiceAccount(client: { create(ref: ResourceRef, namespace: string | undefined, obj: unknown): Promise<unknown> }): Promise<void> {
+  await client.create(ServiceAccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }).catch((e: unknown) => {
+    if ((e as { code?: number }).code !== 409) throw e;
   });
 }

@@ -15,7 +15,7 @@ import { Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
-import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult } from '../common.js';
+import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult, ensureDefaultServiceAccount } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     });
     const kc = loadKubeconfig(join(dataDir, 'kubeconfig'));
     const clients = Array.from({ length: flags.clients }, () => new RestClient(kc, { maxSockets: 4 }));
+    await ensureDefaultServiceAccount(clients[0]!);
 
     // 1. Raw etcd put rate, same concurrency, same value size, on a separate prefix: through
     // etcd3 (@grpc/grpc-js), and through the apiserver's own client (gRPC straight over node:http2).

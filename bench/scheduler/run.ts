@@ -13,7 +13,7 @@ import { Events, Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult } from '../common.js';
+import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult, ensureDefaultServiceAccount } from '../common.js';
 
 const { flags } = parseFlags(
   {
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     etcd.close();
     console.error(`raw etcd txns/s (${flags.clients} concurrent): ${rawTxnPerSec.toFixed(0)}`);
 
+    await ensureDefaultServiceAccount(client);
     // Nodes as API objects.
     await parallel(flags.nodes, flags.clients, (i) =>
       client.create(Nodes, undefined, {
