@@ -69,7 +69,7 @@ export class ServiceAccountAdmission {
   ) {}
 
   /** Admits a pod being created in `namespace`: defaults, checks and mutates it, or throws the 403. */
-  async admit(obj: KubeObject, namespace: string): Promise<void> {
+  async admit(obj: KubeObject | Pod, namespace: string): Promise<void> {
     const pod = obj as Pod;
     const spec = (pod.spec ??= {});
     // (serviceAccount is the deprecated name of the same field)

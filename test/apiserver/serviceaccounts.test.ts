@@ -175,10 +175,10 @@ describe('legacy token secrets', () => {
       const x = await admin.get<Secret & KubeObject>(Secrets, 'default', 'legacy-token');
       return x.data?.token ? x : undefined;
     }, { what: 'the token filled in' });
-    const data = Object.fromEntries(Object.entries(s.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const data = Object.fromEntries(Object.entries(s!.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
     expect(data['ca.crt']).toBe(cp.server.caCert);
     expect(data.namespace).toBe('default');
-    expect(s.metadata!.annotations!['kubernetes.io/service-account.uid']).toBe(account.metadata!.uid);
+    expect(s!.metadata!.annotations!['kubernetes.io/service-account.uid']).toBe(account.metadata!.uid);
     expect(unverifiedClaims(data.token!)).toEqual({
       iss: 'kubernetes/serviceaccount',
       'kubernetes.io/serviceaccount/namespace': 'default',

@@ -72,12 +72,15 @@ describe('service account credentials in a pod', () => {
     const pod = await c.cp.admin.get<{ metadata: { uid: string }; spec: { serviceAccountName: string; volumes: { name: string }[] } }>(Pods, 'default', 'sa-client');
     expect(pod.spec.serviceAccountName).toBe('default');
     expect(pod.spec.volumes.map((v) => v.name)).toEqual([expect.stringMatching(/^kube-api-access-[a-z0-9]{5}$/)]);
-    const out = await eventually(async () => {
-      const l = await logs('sa-client');
-      return l.includes('\ndone') ? l : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500, what: 'the pod to call the apiserver' }).catch(async (e) => {
+    let out: string;
+    try {
+      out = await eventually(async () => {
+        const l = await logs('sa-client');
+        return l.includes('\ndone') ? l : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 500, what: 'the pod to call the apiserver' });
+    } catch (e) {
       throw new Error(`${(e as Error).message}; logs: ${await logs('sa-client').catch(() => '')}; status: ${JSON.stringify(await podStatus(c, 'sa-client'))}`);
-    });
+    }
     expect(field(out, 'namespace')).toBe('default');
     expect(field(out, 'ca')).toBe(createHash('md5').update(c.cp.server.caCert).digest('hex'));
     expect(out).toContain('read-only');
