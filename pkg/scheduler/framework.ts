@@ -30,6 +30,13 @@ export class StateKey<T> {
   constructor(readonly name: string) {}
 }
 
+/** State a PreFilter writes that its PreFilterExtensions change: cloned with the CycleState. */
+export interface ClonableState {
+  clone(): this;
+}
+
+const isClonable = (v: unknown): v is ClonableState => typeof (v as ClonableState | undefined)?.clone === 'function';
+
 export class CycleState {
   private data = new Map<string, unknown>();
   /** Plugins that returned Skip from PreFilter (their Filter is not run). */
@@ -41,14 +48,37 @@ export class CycleState {
   read<T>(key: StateKey<T>): T | undefined {
     return this.data.get(key.name) as T | undefined;
   }
+  /**
+   * A copy for a dry run (preemption tries removing pods from a node): values that are
+   * ClonableState are cloned, the rest (never changed after PreFilter) are shared.
+   */
+  clone(): CycleState {
+    const c = new CycleState();
+    for (const [k, v] of this.data) c.data.set(k, isClonable(v) ? v.clone() : v);
+    for (const k of this.skipFilter) c.skipFilter.add(k);
+    for (const k of this.skipScore) c.skipScore.add(k);
+    return c;
+  }
 }
 
 export interface Plugin {
   readonly name: string;
 }
 
+/**
+ * How a PreFilter's state follows a pod added to or removed from a node in a dry run (the
+ * scheduler's preemption), as kube-scheduler's PreFilterExtensions: a plugin whose Filter reads
+ * state about other pods (inter-pod affinity, topology spread) must implement it.
+ */
+export interface PreFilterExtensions {
+  addPod(state: CycleState, pod: Pod, toAdd: Pod, node: NodeInfo): Status;
+  removePod(state: CycleState, pod: Pod, toRemove: Pod, node: NodeInfo): Status;
+}
+
 export interface PreFilterPlugin extends Plugin {
-  preFilter(state: CycleState, pod: Pod): Status;
+  /** `nodes`: every node the scheduler knows, with its pods (the cycle's snapshot). */
+  preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status;
+  preFilterExtensions?: PreFilterExtensions;
 }
 
 export interface FilterPlugin extends Plugin {

@@ -256,12 +256,12 @@ export class Scheduler {
   /** Filter and score: the chosen node's name, or a Status saying why none fits. */
   findNode(state: CycleState, pod: Pod): string | Status {
     const p = this.profile;
+    const all = (this.nodeList ??= [...this.nodes.values()]);
     for (const pl of p.preFilter) {
-      const st = pl.preFilter(state, pod);
+      const st = pl.preFilter(state, pod, all);
       if (st.code === Code.Skip) state.skipFilter.add(pl.name);
       else if (!st.ok) return new Status(st.code, [`0/${this.nodes.size} nodes are available: ${st.reasons.join(', ')}.`], pl.name);
     }
-    const all = (this.nodeList ??= [...this.nodes.values()]);
     if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     const want = numFeasibleNodesToFind(all.length, this.cfg.percentageOfNodesToScore);
     const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
