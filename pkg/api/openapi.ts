@@ -65,6 +65,8 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -227,3 +227,5 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
