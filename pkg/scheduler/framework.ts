@@ -85,9 +85,25 @@ export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status;
 }
 
-/** Runs when no node fits (kube-scheduler uses it for preemption); here it reports. */
+/** What a PostFilter sees: every node, and the plugins its dry runs may run again. */
+export interface PostFilterHandle {
+  nodes: ReadonlyMap<string, NodeInfo>;
+  nodeList: readonly NodeInfo[];
+  preFilter: PreFilterPlugin[];
+  filter: FilterPlugin[];
+  /** Pods nominated to `node` that `pod` must leave room for (of its priority or higher). */
+  nominated(node: string, pod: Pod): Pod[];
+}
+
+/** A PostFilter's answer: nominate the pod to this node once these pods are gone. */
+export interface PostFilterResult {
+  nominatedNode: string;
+  victims: Pod[];
+}
+
+/** Runs when no node fits (kube-scheduler's preemption): a dry run; the scheduler acts on its result. */
 export interface PostFilterPlugin extends Plugin {
-  postFilter(state: CycleState, pod: Pod, statuses: Map<string, Status>): Status;
+  postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): PostFilterResult | undefined;
 }
 
 export interface PreScorePlugin extends Plugin {
@@ -111,6 +127,16 @@ export interface ReservePlugin extends Plugin {
 
 export interface BindPlugin extends Plugin {
   bind(pod: Pod, node: string): Promise<Status>;
+}
+
+/** A node's filter verdict: NotReady nodes first, then each plugin until one refuses. */
+export function runFilters(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
+  if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
+  for (const pl of filters) {
+    const st = pl.filter(state, pod, n);
+    if (!st.ok) return st;
+  }
+  return Status.success;
 }
 
 export interface Profile {
