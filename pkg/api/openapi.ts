@@ -67,6 +67,9 @@ const REQUIRED: Record<string, string[]> = {
   SecretList: ['items'],
   PriorityClass: ['value'],
   PriorityClassList: ['items'],
+  LimitRangeList: ['items'],
+  LimitRangeSpec: ['limits'],
+  LimitRangeItem: ['type'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -229,3 +229,4 @@ export type {
 } from './generated/tskube/api/v1/apps-sets.js';
 
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
+export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';

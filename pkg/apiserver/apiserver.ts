@@ -4,10 +4,11 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, PriorityClass } from '../api/types.js';
+import type { KubeObject, LimitRange, PriorityClass } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
+import { limitRangerAdmission } from './admission-limit-ranger.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -142,7 +143,7 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
-    const admission = new AdmissionChain([priorityAdmission(this.priorityClassLister())]);
+    const admission = new AdmissionChain([priorityAdmission(this.priorityClassLister()), limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[])]);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
@@ -299,29 +300,38 @@ export class ApiServer {
     }
   }
 
+  /** Parsed copies of cached objects, one parse per stored version (admission reads them per request). */
+  private parsedCache = new WeakMap<RawObject, KubeObject>();
+
+  /** The objects of a resource in a namespace (or all, cluster-scoped), from the watch cache. */
+  private cachedIn(resource: string, namespace?: string): KubeObject[] {
+    const store = this.store(resource);
+    const prefix = namespace ? `${store.prefix}${namespace}/` : store.prefix;
+    return store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((raw) => {
+      let obj = this.parsedCache.get(raw);
+      if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
+      return obj;
+    });
+  }
+
   /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
   private priorityClassLister(): PriorityClassLister {
-    const parsed = new WeakMap<RawObject, PriorityClass>();
-    const fromRaw = (raw: RawObject) => {
-      let pc = parsed.get(raw);
-      if (!pc) parsed.set(raw, (pc = raw.obj as PriorityClass));
-      return pc;
-    };
     return {
       get: async (name) => {
         const store = this.store('priorityclasses');
         const raw = store.cache.peek(store.key(undefined, name));
-        if (raw) return fromRaw(raw);
+        if (raw) {
+          let pc = this.parsedCache.get(raw);
+          if (!pc) this.parsedCache.set(raw, (pc = raw.obj));
+          return pc as PriorityClass;
+        }
         // A class created a moment ago may not have reached the cache yet.
         return (await store.get(undefined, name).catch((e) => {
           if (e instanceof ApiError && e.code === 404) return undefined;
           throw e;
         })) as PriorityClass | undefined;
       },
-      list: () => {
-        const store = this.store('priorityclasses');
-        return store.cache.list({ keyPrefix: store.prefix, matches: () => true }).items.map(fromRaw);
-      },
+      list: () => this.cachedIn('priorityclasses') as PriorityClass[],
     };
   }
 

@@ -31,6 +31,7 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
@@ -336,6 +337,20 @@ export const endpointslices = base({
   writable: {},
 });
 
+/** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
+export const limitranges = base({
+  name: 'limitranges',
+  singularName: 'limitrange',
+  kind: 'LimitRange',
+  typeName: 'LimitRange',
+  shortNames: ['limits'],
+  writable: {},
+  prepareForCreate: (obj) => defaultLimitRange(obj as never),
+  prepareForUpdate: (obj) => defaultLimitRange(obj as never),
+  validate: (obj) => validateLimitRange(obj as never),
+  validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+});
+
 /** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
 export const priorityclasses = base({
   name: 'priorityclasses',
@@ -352,7 +367,7 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -172,6 +172,10 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
   },
+  limitranges: {
+    columns: [col('Name'), col('Created At', 'date')],
+    row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
+  },
   priorityclasses: {
     columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
     row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
