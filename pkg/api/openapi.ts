@@ -68,6 +68,7 @@ const REQUIRED: Record<string, string[]> = {
   PriorityClass: ['value'],
   PriorityClassList: ['items'],
   LimitRangeList: ['items'],
+  ResourceQuotaList: ['items'],
   LimitRangeSpec: ['limits'],
   LimitRangeItem: ['type'],
   WatchEvent: ['type', 'object'],

@@ -230,3 +230,4 @@ export type {
 
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
+export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';

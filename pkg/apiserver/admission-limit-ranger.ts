@@ -5,6 +5,7 @@
 // Pod updates are not looked at: containers' resources cannot change.
 import type { Container, LimitRange, LimitRangeItem, Pod } from '../api/types.js';
 import { podQOSClass } from '../api/defaults.js';
+import { podTotalsMilli } from '../api/pod-resources.js';
 import { canonicalQuantity, quantityToMilli } from '../api/quantity.js';
 import type { AdmissionPlugin } from './admission.js';
 import * as errors from './errors.js';
@@ -70,18 +71,9 @@ function fill(into: Quantities, from: Quantities): string[] {
   return set;
 }
 
-/** A pod's requests or limits: the larger of the sum over its containers and any init container's. */
+/** A pod's requests or limits, as quantities. */
 function podTotal(pod: Pod, which: 'requests' | 'limits'): Quantities {
-  const out: Quantities = {};
-  const milli = new Map<string, number>();
-  const each = (cs: Container[] | undefined) => (cs ?? []).map((c) => (c.resources?.[which] ?? {}) as Quantities);
-  const apps = each(pod.spec?.containers);
-  // As Kubernetes' sum: a resource missing from any app container is missing from the total.
-  const names = new Set(apps.flatMap((q) => Object.keys(q)));
-  for (const k of names) if (apps.every((q) => q[k] !== undefined)) milli.set(k, apps.reduce((s, q) => s + quantityToMilli(q[k]!), 0));
-  for (const q of each(pod.spec?.initContainers)) for (const [k, v] of Object.entries(q)) milli.set(k, Math.max(milli.get(k) ?? 0, quantityToMilli(v)));
-  for (const [k, m] of milli) out[k] = canonicalQuantity(`${m}m`);
-  return out;
+  return Object.fromEntries([...podTotalsMilli(pod, which)].map(([k, m]) => [k, canonicalQuantity(`${m}m`)]));
 }
 
 function check(pod: Pod, item: LimitRangeItem): string[] {

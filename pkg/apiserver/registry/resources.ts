@@ -31,6 +31,7 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
@@ -337,6 +338,21 @@ export const endpointslices = base({
   writable: {},
 });
 
+/** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
+export const resourcequotas = base({
+  name: 'resourcequotas',
+  singularName: 'resourcequota',
+  kind: 'ResourceQuota',
+  typeName: 'ResourceQuota',
+  shortNames: ['quota'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => {
+    obj.status = {};
+  },
+  validate: (obj) => validateResourceQuota(obj as never),
+  validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
+});
+
 /** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
 export const limitranges = base({
   name: 'limitranges',
@@ -367,7 +383,7 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
