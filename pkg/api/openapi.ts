@@ -65,6 +65,9 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  NetworkPolicyList: ['items'],
+  NetworkPolicySpec: ['podSelector'],
+  IPBlock: ['cidr'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -227,3 +227,14 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type {
+  NetworkPolicy,
+  NetworkPolicyList,
+  NetworkPolicySpec,
+  NetworkPolicyIngressRule,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPort,
+  NetworkPolicyPeer,
+  IPBlock,
+} from './generated/tskube/api/v1/networking.js';

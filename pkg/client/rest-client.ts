@@ -23,6 +23,7 @@ export const StatefulSets: ResourceRef = { group: 'apps', version: 'v1', resourc
 export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespaced: true };
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
+export const NetworkPolicies: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 export class StatusError extends Error {

@@ -31,6 +31,8 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -335,7 +337,21 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+export const networkpolicies = base({
+  name: 'networkpolicies',
+  singularName: 'networkpolicy',
+  kind: 'NetworkPolicy',
+  typeName: 'NetworkPolicy',
+  group: 'networking.k8s.io',
+  shortNames: ['netpol'],
+  prepareForCreate: (obj) => defaultNetworkPolicy(obj as never),
+  prepareForUpdate: (obj) => defaultNetworkPolicy(obj as never),
+  validate: (obj) => validateNetworkPolicy(obj as never),
+  validateUpdate: (obj, old) => validateNetworkPolicyUpdate(obj as never, old as never),
+  writable: {},
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, networkpolicies, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -343,6 +359,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   services: '/registry/services/specs/',
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
+  networkpolicies: '/registry/networkpolicies/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
