@@ -6,9 +6,9 @@
 // with --network-policy=off and with the node's clean-up.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkPolicies, Pods, Services } from '../../pkg/client/rest-client.js';
+import { Namespaces, NetworkPolicies, Pods, Services } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+import { busyboxPod, ctr, podStatus, startCluster, type Cluster, type PodView } from './harness.js';
 
 let c: Cluster;
 let prefix = '';
@@ -50,9 +50,12 @@ afterAll(async () => {
   if (prefix) expect(execFileSync('iptables-save', { encoding: 'utf8' })).not.toContain(`${prefix}-`);
 });
 
-/** Runs a shell script in a pod's running container; its output and exit code. */
+const statusIn = async (ns: string, name: string) => ((await c.cp.admin.get(Pods, ns, name)).status ?? {}) as PodView;
+
+/** Runs a shell script in a pod's running container (`ns/name` or a name in default); its output and exit code. */
 async function sh(pod: string, script: string): Promise<{ out: string; code: number }> {
-  const id = (await podStatus(c, pod)).containerStatuses![0]!.containerID!.replace('tskube://', '');
+  const [ns, name] = pod.includes('/') ? pod.split('/') : ['default', pod];
+  const id = (await statusIn(ns!, name!)).containerStatuses![0]!.containerID!.replace('tskube://', '');
   const r = await c.agent.runtime.execSync(id, ['sh', '-c', script], 20);
   return { out: r.stdout + r.stderr, code: r.exitCode };
 }
@@ -117,8 +120,27 @@ describe('network policies', () => {
     expect(await reaches('np-other')).toBe(false);
   }, 90_000);
 
+  it('an ipBlock with except, and a namespaceSelector that starts matching when the namespace is labelled', async () => {
+    await c.cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'np-guests' } });
+    const guest = busyboxPod('np-guest', { containers: [ctr('main', 'exec sleep 3600')] }) as { metadata: Record<string, unknown> };
+    guest.metadata.labels = { role: 'client' }; // the label allow-client wants, but in another namespace
+    await c.cp.admin.create(Pods, 'np-guests', guest);
+    await eventually(async () => (await statusIn('np-guests', 'np-guest')).conditions?.some((x) => x.type === 'Ready' && x.status === 'True'), { timeoutMs: 60_000, what: 'np-guest ready' });
+    const guestIP = (await statusIn('np-guests', 'np-guest')).podIP!;
+    expect(await reaches('np-guests/np-guest')).toBe(false);
+    await policy('allow-block', { podSelector: { matchLabels: { app: 'np-server' } }, ingress: [{ from: [{ ipBlock: { cidr: '10.199.90.0/24', except: [`${guestIP}/32`] } }] }] });
+    await until('np-other let in by the ipBlock', () => reaches('np-other'), true);
+    expect(await reaches('np-guests/np-guest')).toBe(false);
+    await policy('allow-guests', { podSelector: { matchLabels: { app: 'np-server' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { np: 'guests' } } }] }] });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await reaches('np-guests/np-guest')).toBe(false);
+    await c.cp.admin.patch(Namespaces, undefined, 'np-guests', { metadata: { labels: { np: 'guests' } } }, 'merge');
+    await until('np-guest let in once its namespace is labelled', () => reaches('np-guests/np-guest'), true);
+    await c.cp.admin.delete(Pods, 'np-guests', 'np-guest', { gracePeriodSeconds: 0 });
+  }, 90_000);
+
   it('deleting the policies restores reachability and leaves no policy rules', async () => {
-    for (const name of ['deny-server', 'allow-client', 'client-egress']) await c.cp.admin.delete(NetworkPolicies, 'default', name);
+    for (const name of ['deny-server', 'allow-client', 'client-egress', 'allow-block', 'allow-guests']) await c.cp.admin.delete(NetworkPolicies, 'default', name);
     await until('np-other reaching the server again', () => reaches('np-other'), true);
     expect(await reaches('np-client')).toBe(true);
     expect(await reaches('np-client', `http://${clusterIP}/`)).toBe(true);
