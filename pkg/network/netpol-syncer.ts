@@ -35,6 +35,8 @@ export class NetpolSyncer {
   private timer: NodeJS.Timeout | undefined;
   private resync: NodeJS.Timeout | undefined;
   private running: Promise<NetpolSyncResult> | undefined;
+  /** The sync requestSync callers wait for, until it starts. */
+  private requested: Promise<NetpolSyncResult> | undefined;
   private pending = false;
   private stopped = false;
   private lastSyncAt = 0;
@@ -72,6 +74,23 @@ export class NetpolSyncer {
         this.changed();
       });
     }, wait);
+  }
+
+  /**
+   * A sync that starts after this call, as soon as the one in progress (if any) ends, without
+   * waiting minSyncMs; callers at the same moment share it. Resolves when its rules are written.
+   */
+  requestSync(): Promise<NetpolSyncResult> {
+    if (!this.requested) {
+      const p = (async () => {
+        while (this.running) await this.running.catch(() => {});
+        this.requested = undefined;
+        return this.syncNow();
+      })();
+      this.requested = p;
+      p.catch(() => {});
+    }
+    return this.requested;
   }
 
   /** Syncs now (after the one in progress); resolves when the rules are written. */

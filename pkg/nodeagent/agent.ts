@@ -285,6 +285,7 @@ export class NodeAgent {
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
+        podAddressed: (pod, ip) => this.podAddressed(pod, ip),
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -293,6 +294,14 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
+  private async podAddressed(pod: Pod, ip: string): Promise<void> {
+    if (!this.networkPolicy) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(() => (log.warn('network policy rules for a new pod not written within 5 s; starting it anyway', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }), r()), 5000)));
+    await Promise.race([this.networkPolicy.podAddressed(pod as Pod & KubeObject, ip).catch((e: Error) => log.warn('network policy rules for a new pod', { err: e.message })), late]).finally(() => clearTimeout(timer));
   }
 
   /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist. */

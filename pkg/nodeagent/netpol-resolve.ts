@@ -32,6 +32,9 @@ function parsed(sel: LabelSelector | undefined): ParsedLabelSelector {
   }
 }
 
+/** Does the selector match the object's labels (an invalid one matches nothing)? */
+export const selectorMatches = (sel: LabelSelector | undefined, o: KubeObject) => matchesLabelSelector(parsed(sel), o.metadata?.labels);
+
 /** The container port named `name` with this protocol, as the kubelet resolves named ports. */
 function namedPort(p: Pod, name: string, protocol: PolicyProtocol): number | undefined {
   for (const c of p.spec?.containers ?? []) {

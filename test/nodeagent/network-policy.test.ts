@@ -120,6 +120,15 @@ describe('network policies', () => {
     expect(await reaches('np-other')).toBe(false);
   }, 90_000);
 
+  it('a new pod a policy selects is isolated from its first packet', async () => {
+    // role=client: the egress policy (DNS only) holds before its container runs its first command.
+    const pod = busyboxPod('np-early', { restartPolicy: 'Never', containers: [ctr('main', `{ timeout 2 wget -qO- http://${serverIP}:8080/ && echo REACHED || echo BLOCKED; } > /dev/termination-log 2>&1`)] }) as { metadata: Record<string, unknown> };
+    pod.metadata.labels = { role: 'client' };
+    await c.cp.admin.create(Pods, 'default', pod);
+    await eventually(async () => ['Succeeded', 'Failed'].includes((await podStatus(c, 'np-early')).phase ?? ''), { timeoutMs: 60_000, what: 'np-early finished' });
+    expect((await podStatus(c, 'np-early')).containerStatuses?.[0]?.state.terminated?.message).toContain('BLOCKED');
+  }, 90_000);
+
   it('an ipBlock with except, and a namespaceSelector that starts matching when the namespace is labelled', async () => {
     await c.cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'np-guests' } });
     const guest = busyboxPod('np-guest', { containers: [ctr('main', 'exec sleep 3600')] }) as { metadata: Record<string, unknown> };
