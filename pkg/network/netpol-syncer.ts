@@ -115,17 +115,18 @@ export class NetpolSyncer {
     const netns = this.cfg.nodeNetns;
     const pods = this.cfg.resolve();
     const rules = buildNetpolRules(this.prefix, pods);
-    const res = await withIptablesLock(netns, async () => {
+    const text = rules.rules.join('\n');
+    this.syncs++;
+    // The same rules as last written: nothing to read or write (the periodic resync still checks).
+    if (text === this.applied) return { applied: false, staleChains: [], isolatedPods: pods.length };
+    const staleChains = await withIptablesLock(netns, async () => {
       const plan = netpolRestorePlan(this.prefix, rules, await iptablesSave(netns));
-      const text = rules.rules.join('\n');
-      if (text === this.applied && plan.staleChains.length === 0 && plan.jumpsAdded.length === 0) return { applied: false, staleChains: [] };
       await iptablesRestore(netns, { filter: plan.filter });
       this.applied = text;
-      return { applied: true, staleChains: plan.staleChains };
+      return plan.staleChains;
     });
-    this.syncs++;
-    if (res.applied) this.log.debug('network policy rules synced', { isolatedPods: pods.length, staleChains: res.staleChains.length, ms: Date.now() - t0 });
-    return { ...res, isolatedPods: pods.length };
+    this.log.debug('network policy rules synced', { isolatedPods: pods.length, staleChains: staleChains.length, ms: Date.now() - t0 });
+    return { applied: true, staleChains, isolatedPods: pods.length };
   }
 
   async stop(): Promise<void> {
