@@ -68,6 +68,8 @@ const REQUIRED: Record<string, string[]> = {
   NetworkPolicyList: ['items'],
   NetworkPolicySpec: ['podSelector'],
   IPBlock: ['cidr'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
   WatchEvent: ['type', 'object'],
 };
 

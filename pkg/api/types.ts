@@ -238,3 +238,4 @@ export type {
   NetworkPolicyPeer,
   IPBlock,
 } from './generated/tskube/api/v1/networking.js';
+export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';

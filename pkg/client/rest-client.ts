@@ -24,6 +24,7 @@ export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', 
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
 export const NetworkPolicies: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true };
+export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 
 export class StatusError extends Error {

@@ -33,6 +33,7 @@ import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defau
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -351,7 +352,23 @@ export const networkpolicies = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, networkpolicies, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+/** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
+export const priorityclasses = base({
+  name: 'priorityclasses',
+  singularName: 'priorityclass',
+  kind: 'PriorityClass',
+  typeName: 'PriorityClass',
+  group: 'scheduling.k8s.io',
+  namespaced: false,
+  shortNames: ['pc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultPriorityClass(obj as never),
+  prepareForUpdate: (obj) => defaultPriorityClass(obj as never),
+  validate: (obj) => validatePriorityClass(obj as never),
+  validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, networkpolicies, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -360,6 +377,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
   networkpolicies: '/registry/networkpolicies/',
+  priorityclasses: '/registry/priorityclasses/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
