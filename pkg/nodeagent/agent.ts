@@ -289,6 +289,7 @@ export class NodeAgent {
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
+          this.networkPolicy?.podGone(id);
         },
       });
       this.workers.set(uid, w);

@@ -35,8 +35,8 @@ export class NodeNetworkPolicy {
 
   /**
    * Local pods whose sandbox has an address that their status (podIP) in this agent's informer
-   * does not show yet (a new pod, or a new sandbox), by UID: resolved with that address so that their policies hold from their
-   * first packet, before their containers start.
+   * does not show yet (a new pod, or a new sandbox), by UID: resolved with that address so that
+   * their policies hold from their first packet, before their containers start.
    */
   private readonly addressed = new Map<string, Pod & KubeObject>();
 
@@ -108,6 +108,11 @@ export class NodeNetworkPolicy {
     const ns = pod.metadata?.namespace;
     const selected = this.policies.list().some((p) => p.metadata?.namespace === ns && selectorMatches(p.spec?.podSelector ?? {}, pod));
     if (selected) await this.syncer.requestSync();
+  }
+
+  /** A local pod is torn down (its address is free again): it must not be resolved from its sandbox's address any more. */
+  podGone(uid: string): void {
+    if (this.addressed.delete(uid) && this.synced) this.syncer.changed();
   }
 
   /** Stops writing rules; they stay (the pods stay isolated) until the node's network is cleaned up. */
