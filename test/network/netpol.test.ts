@@ -121,6 +121,17 @@ describe('network policy rules across two nodes', () => {
     expect(await answers('stranger', 'far')).toBe(false);
   }, 60_000);
 
+  it('coalesces a burst of changes into one sync; requestSync callers at the same moment share one', async () => {
+    const s = nodes.n1!.syncer;
+    await s.syncNow();
+    const before = s.syncs;
+    for (let i = 0; i < 20; i++) s.changed();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(s.syncs - before).toBe(1);
+    await Promise.all([s.requestSync(), s.requestSync(), s.requestSync()]);
+    expect(s.syncs - before).toBe(2);
+  }, 30_000);
+
   it('no policies: every pod chain goes; removeNetpolRules leaves nothing of ours', async () => {
     await setPolicies();
     expect(await answers('near', 'far')).toBe(true);
