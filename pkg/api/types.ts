@@ -228,6 +228,16 @@ export type {
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
 
+export type {
+  NetworkPolicy,
+  NetworkPolicyList,
+  NetworkPolicySpec,
+  NetworkPolicyIngressRule,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPort,
+  NetworkPolicyPeer,
+  IPBlock,
+} from './generated/tskube/api/v1/networking.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
 export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';

@@ -25,6 +25,7 @@ export const Services = core('services');
 export const EndpointsRef = core('endpoints');
 export const LimitRanges = core('limitranges');
 export const ResourceQuotas = core('resourcequotas');
+export const NetworkPolicies: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true };
 export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 

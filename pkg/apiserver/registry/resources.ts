@@ -33,6 +33,8 @@ import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defau
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
+import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
@@ -365,6 +367,18 @@ export const limitranges = base({
   prepareForUpdate: (obj) => defaultLimitRange(obj as never),
   validate: (obj) => validateLimitRange(obj as never),
   validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+export const networkpolicies = base({
+  name: 'networkpolicies',
+  singularName: 'networkpolicy',
+  kind: 'NetworkPolicy',
+  typeName: 'NetworkPolicy',
+  group: 'networking.k8s.io',
+  shortNames: ['netpol'],
+  prepareForCreate: (obj) => defaultNetworkPolicy(obj as never),
+  prepareForUpdate: (obj) => defaultNetworkPolicy(obj as never),
+  validate: (obj) => validateNetworkPolicy(obj as never),
+  validateUpdate: (obj, old) => validateNetworkPolicyUpdate(obj as never, old as never),
+  writable: {},
 });
 
 /** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
@@ -383,7 +397,7 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -391,6 +405,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   services: '/registry/services/specs/',
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
+  networkpolicies: '/registry/networkpolicies/',
   priorityclasses: '/registry/priorityclasses/',
 };
 

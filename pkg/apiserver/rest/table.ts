@@ -116,15 +116,18 @@ type Workload = {
   status: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
 };
 const workload = (o: KubeObject): Workload => ({ spec: (o.spec ?? {}) as Workload['spec'], status: (o.status ?? {}) as Workload['status'] });
+/** metav1.FormatLabelSelector: `a=b,c in (x,y)`, `<none>` for the empty selector. */
+function selectorText(sel: LabelSelector | undefined): string {
+  try {
+    return formatLabelSelector(labelSelectorFromObject(sel ?? {})) || '<none>';
+  } catch {
+    return '<none>'; // stored selectors are valid
+  }
+}
 function workloadWideCells(o: KubeObject): string[] {
   const { spec } = workload(o);
   const containers = spec.template?.spec?.containers ?? [];
-  let selector = '<none>';
-  try {
-    selector = formatLabelSelector(labelSelectorFromObject(spec.selector)) || '<none>';
-  } catch {
-    // stored selectors are valid
-  }
+  const selector = spec.selector ? selectorText(spec.selector) : '<none>';
   return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
 }
 
@@ -266,6 +269,10 @@ const printers: Record<string, Printer> = {
       const controller = owner ? `${owner.kind?.toLowerCase()}.${owner.apiVersion?.split('/')[0]}/${owner.name}` : '<none>';
       return [cr.metadata?.name, controller, (cr as { revision?: number }).revision ?? 0, age(cr, now)];
     },
+  },
+  networkpolicies: {
+    columns: [col('Name'), col('Pod-Selector'), col('Age')],
+    row: (np, now) => [np.metadata?.name, selectorText((np.spec as { podSelector?: LabelSelector } | undefined)?.podSelector), age(np, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
