@@ -69,6 +69,9 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',
       '/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers',
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
+      '/api/v1/namespaces/{namespace}/resourcequotas',
+      '/api/v1/namespaces/{namespace}/resourcequotas/{name}',
+      '/api/v1/namespaces/{namespace}/resourcequotas/{name}/status',
       '/api/v1/namespaces/{namespace}/secrets',
       '/api/v1/namespaces/{namespace}/secrets/{name}',
       '/api/v1/namespaces/{namespace}/services',
@@ -80,6 +83,7 @@ describe('openapi v3', () => {
       '/api/v1/nodes/{name}',
       '/api/v1/nodes/{name}/status',
       '/api/v1/pods',
+      '/api/v1/resourcequotas',
       '/api/v1/secrets',
       '/api/v1/services',
     ]);

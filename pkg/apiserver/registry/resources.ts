@@ -367,6 +367,9 @@ export const limitranges = base({
   prepareForUpdate: (obj) => defaultLimitRange(obj as never),
   validate: (obj) => validateLimitRange(obj as never),
   validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+});
+
+/** networking.k8s.io/v1 NetworkPolicy: enforced by each node agent. */
 export const networkpolicies = base({
   name: 'networkpolicies',
   singularName: 'networkpolicy',
