@@ -15,6 +15,7 @@ import { PREEMPTION_REASON, podPriority } from './preemption.js';
 import { attemptDuration, eventsDropped, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
+import { InformerClusterLister } from './cluster-lister.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
 import { rfc3339Now } from '../util/time.js';
 
@@ -83,6 +84,9 @@ export class Scheduler {
   private nominated = new Map<string, Map<string, Pod>>();
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
+  /** Namespaces, Services, ReplicaSets and StatefulSets for inter-pod affinity and topology spread. */
+  private lister: InformerClusterLister;
+  private readonly profile: Profile;
   private queue: SchedulingQueue;
   private elector: LeaderElector | undefined;
   private leading = false;
@@ -95,11 +99,13 @@ export class Scheduler {
   private readonly events = new EventSink(1000, () => eventsDropped.inc());
   readonly cfg: SchedulerConfig;
 
-  constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, private readonly profile: Profile = defaultProfile(client)) {
+  constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, profile?: Profile) {
     this.cfg = { ...defaultSchedulerConfig, ...cfg };
     this.queue = new SchedulingQueue(this.cfg.queue);
     this.podInformer = new Informer(client, Pods);
     this.nodeInformer = new Informer(client, Nodes);
+    this.lister = new InformerClusterLister(client);
+    this.profile = profile ?? defaultProfile(client, this.lister);
   }
 
   get isLeader(): boolean {
@@ -115,7 +121,7 @@ export class Scheduler {
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
     this.nodeInformer.start();
     this.podInformer.start();
-    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced()]);
+    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced(), this.lister.start()]);
     if (!this.cfg.leaderElect) {
       this.startLeading();
       return;
@@ -143,6 +149,7 @@ export class Scheduler {
     await this.elector?.stop(release);
     this.podInformer.stop();
     this.nodeInformer.stop();
+    this.lister.stop();
   }
 
   private startLeading(): void {
@@ -182,9 +189,13 @@ export class Scheduler {
       if (was && was !== nodeName) this.nodes.get(was)?.removePod(key);
       this.assumed.delete(key);
       const info = this.nodes.get(nodeName);
+      // Newly bound, or our assumption confirmed (not a status update of a known pod).
+      const newlyBound = !!was || !info?.pods.has(key);
       if (terminal) info?.removePod(key);
       else info?.addPod(p, false);
       this.queue.delete(p);
+      // A pod newly on a node can satisfy pending pods' pod affinity or even out their spread.
+      if (newlyBound && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
       return;
     }
     if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) return;
@@ -344,7 +355,7 @@ export class Scheduler {
       return new Status(Code.Unschedulable, [failureMessage(all.length, statuses)]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
-    for (const pl of p.preScore) pl.preScore(state, pod, feasible);
+    for (const pl of p.preScore) pl.preScore(state, pod, feasible, all);
     // Totals by position in `feasible` (scores keep that order). The score list handed to
     // each plugin is reused across plugins and cycles: hundreds of nodes are scored per pod.
     const totals = new Float64Array(feasible.length);
@@ -484,3 +495,5 @@ export class Scheduler {
   }
 }
 
+/** The pod's placement depends on other pods (pod affinity, topology spread). */
+const waitsForOtherPods = (p: Pod): boolean => !!(p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length || p.spec?.topologySpreadConstraints?.length);
