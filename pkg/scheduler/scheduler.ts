@@ -74,6 +74,11 @@ export class Scheduler {
   readonly nodes = new Map<string, NodeInfo>();
   /** `nodes` as an array, rebuilt only when a node comes or goes (not once per pod). */
   private nodeList: NodeInfo[] | undefined;
+  /**
+   * Bound pods whose node the scheduler has not seen yet (the pod list can arrive before the node
+   * list): node → podKey → pod, put on the node when it comes, so that no pod goes uncounted.
+   */
+  private waitingForNode = new Map<string, Map<string, Pod>>();
   /** podKey → node, for pods assumed but not yet seen bound. */
   private assumed = new Map<string, string>();
   /**
@@ -159,6 +164,8 @@ export class Scheduler {
   }
 
   private removeNode(name: string): void {
+    // Its pods stay until deleted: counted again if the node comes back.
+    for (const [key, e] of this.nodes.get(name)?.pods ?? []) if (!e.assumed) this.waitForNode(name, key, e.pod);
     this.nodes.delete(name);
     this.nodeList = undefined;
   }
@@ -168,10 +175,25 @@ export class Scheduler {
     const info = this.nodes.get(name);
     if (info) info.setNode(n);
     else {
-      this.nodes.set(name, new NodeInfo(n));
+      const fresh = new NodeInfo(n);
+      for (const p of this.waitingForNode.get(name)?.values() ?? []) fresh.addPod(p, false);
+      this.waitingForNode.delete(name);
+      this.nodes.set(name, fresh);
       this.nodeList = undefined;
     }
     this.queue.moveAllToActiveOrBackoff();
+  }
+
+  /** Keeps (or, with no pod, forgets) a bound pod until its node is known. */
+  private waitForNode(node: string, key: string, p: Pod | undefined): void {
+    let m = this.waitingForNode.get(node);
+    if (!p) {
+      m?.delete(key);
+      if (m && !m.size) this.waitingForNode.delete(node);
+      return;
+    }
+    if (!m) this.waitingForNode.set(node, (m = new Map()));
+    m.set(key, p);
   }
 
   private responsible(p: Pod): boolean {
@@ -189,6 +211,7 @@ export class Scheduler {
       if (was && was !== nodeName) this.nodes.get(was)?.removePod(key);
       this.assumed.delete(key);
       const info = this.nodes.get(nodeName);
+      if (!info) this.waitForNode(nodeName, key, terminal ? undefined : p);
       // Newly bound, or our assumption confirmed (not a status update of a known pod).
       const newlyBound = !!was || !info?.pods.has(key);
       if (terminal) info?.removePod(key);
@@ -208,6 +231,7 @@ export class Scheduler {
     this.setNominated(p, undefined);
     const node = p.spec?.nodeName ?? this.assumed.get(key);
     if (node) this.nodes.get(node)?.removePod(key);
+    if (node) this.waitForNode(node, key, undefined);
     this.assumed.delete(key);
     this.queue.delete(p);
     this.queue.moveAllToActiveOrBackoff();

@@ -175,8 +175,8 @@ export function interPodAffinity(lister: ClusterLister): PreFilterPlugin & Filte
     preScore(state, pod, _feasible, all) {
       const own = podAffinityInfo(pod);
       const hasConstraints = own.preferredAffinity.length > 0 || own.preferredAntiAffinity.length > 0;
-      const preferredAffinity = withResolvedNamespaces(own.preferredAffinity, lister);
-      const preferredAntiAffinity = withResolvedNamespaces(own.preferredAntiAffinity, lister);
+      const preferredAffinity = hasConstraints ? withResolvedNamespaces(own.preferredAffinity, lister) : own.preferredAffinity;
+      const preferredAntiAffinity = hasConstraints ? withResolvedNamespaces(own.preferredAntiAffinity, lister) : own.preferredAntiAffinity;
       const scores: TopologyScore = new Map();
       let nsLabels: Record<string, string> | undefined;
       let nsLooked = false;
