@@ -49,11 +49,18 @@ function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[]
   for (const ns of t.namespaces ?? []) for (const m of isDNS1123Label(ns)) errs.push(invalid(`${path}.namespace`, ns, m));
   errs.push(...validateLabelKeys(t.matchLabelKeys, t.labelSelector, `${path}.matchLabelKeys`));
   errs.push(...validateLabelKeys(t.mismatchLabelKeys, t.labelSelector, `${path}.mismatchLabelKeys`));
-  // A key in matchLabelKeys becomes an `In` requirement: also naming it in the selector says nothing more.
-  const inSelector = selectorKeys(t.labelSelector);
-  (t.matchLabelKeys ?? []).forEach((k, i) => {
-    if (t.labelSelector && inSelector.has(k)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, k, 'exists in both matchLabelKeys and labelSelector'));
-  });
+  // A pod's selector already holds its matchLabelKeys as `In` requirements (added at creation):
+  // a key of matchLabelKeys appearing in it twice was also in the user's selector.
+  if (t.labelSelector && t.matchLabelKeys?.length) {
+    const index = new Map(t.matchLabelKeys.map((k, i) => [k, i]));
+    const seen = new Set(Object.keys(t.labelSelector.matchLabels ?? {}));
+    for (const e of t.labelSelector.matchExpressions ?? []) {
+      const key = e.key ?? '';
+      const i = index.get(key);
+      if (i !== undefined && seen.has(key)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, key, 'exists in both matchLabelKeys and labelSelector'));
+      seen.add(key);
+    }
+  }
   const mismatch = new Set(t.mismatchLabelKeys ?? []);
   (t.matchLabelKeys ?? []).forEach((k, i) => {
     if (mismatch.has(k)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, k, 'exists in both matchLabelKeys and mismatchLabelKeys'));

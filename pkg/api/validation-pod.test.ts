@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { load as loadYaml } from 'js-yaml';
 import { formatFieldError, type FieldError } from './field-error.js';
 import { defaultPod } from './defaults.js';
+import { applyAffinityLabelKeys } from './pod-affinity-label-keys.js';
 import { decodeStrict } from './schema-validate.js';
 import type { Pod } from './types.js';
 import { validatePod } from './validation.js';
@@ -13,6 +14,7 @@ function admit(manifest: unknown): FieldError[] {
   const pod = structuredClone(manifest) as Pod;
   pod.metadata = { namespace: 'default', ...pod.metadata };
   defaultPod(pod);
+  applyAffinityLabelKeys(pod); // as the pod registry does on create
   return validatePod(pod);
 }
 
@@ -168,7 +170,7 @@ const cases: Case[] = [
   ['pod affinity term with a bad namespace', mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {}, topologyKey: 'zone', namespaces: ['Bad_NS'] }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespace', 'FieldValueInvalid', /RFC 1123 label/],
   ['matchLabelKeys without labelSelector', mutate((p) => (p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', matchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys', 'FieldValueForbidden', /must not be specified when labelSelector is not set/],
   ['matchLabelKeys also in mismatchLabelKeys', mutate((p) => (p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: {}, matchLabelKeys: ['rev'], mismatchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and mismatchLabelKeys/],
-  ['matchLabelKeys also in the labelSelector', mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { rev: '1' } }, matchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and labelSelector/],
+  ['matchLabelKeys also in the labelSelector', mutate((p) => (p.metadata.labels.rev = '1') && (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { rev: '1' } }, matchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and labelSelector/],
   ['spread maxSkew 0', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }])), 'spec.topologySpreadConstraints[0].maxSkew', 'FieldValueInvalid', /must be greater than zero/],
   ['spread without topologyKey', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }])), 'spec.topologySpreadConstraints[0].topologyKey', 'FieldValueRequired', /can not be empty/],
   ['spread whenUnsatisfiable unknown', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'Never' }])), 'spec.topologySpreadConstraints[0].whenUnsatisfiable', 'FieldValueNotSupported', /"DoNotSchedule", "ScheduleAnyway"/],

@@ -115,6 +115,20 @@ describe('InterPodAffinity', () => {
     await Promise.all([0, 1, 2].map((i) => cp.admin.create(Pods, 'default', replica(`sidecar-${i}`, { app: 'sidecar' }, aff))));
     expect(await placements(['sidecar-0', 'sidecar-1', 'sidecar-2'])).toEqual([apiNode, apiNode, apiNode]);
   });
+
+  it('matchLabelKeys: the apiserver adds the pod own label values to the selector; replicas of another revision do not count', async () => {
+    await createNodes({ r1: {}, r2: {} });
+    const anti = { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'rev' } }, matchLabelKeys: ['hash'], topologyKey: host }] } } };
+    await cp.admin.create(Pods, 'default', replica('old-0', { app: 'rev', hash: 'old' }, anti));
+    await cp.admin.create(Pods, 'default', replica('old-1', { app: 'rev', hash: 'old' }, anti));
+    const created = await cp.admin.get(Pods, 'default', 'old-0');
+    const term = (created.spec as { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { labelSelector: unknown }[] } } }).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!;
+    expect(term.labelSelector).toEqual({ matchLabels: { app: 'rev' }, matchExpressions: [{ key: 'hash', operator: 'In', values: ['old'] }] });
+    expect(new Set(await placements(['old-0', 'old-1']))).toEqual(new Set(['r1', 'r2']));
+    // Both nodes hold an old replica, yet a new one fits: its selector asks for hash=new.
+    await cp.admin.create(Pods, 'default', replica('new-0', { app: 'rev', hash: 'new' }, anti));
+    expect(['r1', 'r2']).toContain((await placements(['new-0']))[0]);
+  });
 });
 
 describe('PodTopologySpread', () => {

@@ -1,8 +1,9 @@
-// Pod (anti-)affinity terms parsed once per pod, as kube-scheduler's framework.AffinityTerm: the
+// Pod (anti)affinity terms parsed once per pod, as kube-scheduler's framework.AffinityTerm: the
 // namespaces a term looks in (its own list, or the pod's namespace when it names none and has no
-// namespaceSelector), its namespaceSelector, its label selector (with matchLabelKeys and
-// mismatchLabelKeys turned into requirements on the owning pod's labels) and its topology key.
-import { labelSelectorFromObject, matchesLabelSelector, type LabelRequirement, type ParsedLabelSelector } from '../../api/selectors.js';
+// namespaceSelector), its namespaceSelector, its label selector and its topology key.
+// matchLabelKeys and mismatchLabelKeys are already in the selector: the apiserver adds them when
+// the pod is created (pkg/api/pod-affinity-label-keys.ts), as kube-apiserver does.
+import { labelSelectorFromObject, matchesLabelSelector, type ParsedLabelSelector } from '../../api/selectors.js';
 import type { PodAffinityTerm, WeightedPodAffinityTerm } from '../../api/types.js';
 import type { Pod } from '../framework.js';
 import type { ClusterLister } from '../cluster-lister.js';
@@ -36,19 +37,12 @@ function parseSelector(sel: PodAffinityTerm['labelSelector']): ParsedLabelSelect
 }
 
 function parseTerm(pod: Pod, t: PodAffinityTerm, weight: number): AffinityTerm {
-  const selector = parseSelector(t.labelSelector);
-  const labels = pod.metadata?.labels ?? {};
-  // matchLabelKeys / mismatchLabelKeys: the apiserver of Kubernetes merges them into the selector
-  // at creation from the pod's own labels; the same requirements, added here.
-  const extra: LabelRequirement[] = [];
-  for (const k of t.matchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'In', values: [labels[k]!] });
-  for (const k of t.mismatchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'NotIn', values: [labels[k]!] });
   const namespaces = new Set(t.namespaces ?? []);
   if (!namespaces.size && !t.namespaceSelector) namespaces.add(pod.metadata?.namespace ?? 'default');
   return {
     namespaces,
     namespaceSelector: t.namespaceSelector ? parseSelector(t.namespaceSelector) : nothing,
-    selector: extra.length && !selector.nothing ? { requirements: [...selector.requirements, ...extra] } : selector,
+    selector: parseSelector(t.labelSelector),
     topologyKey: t.topologyKey ?? '',
     weight,
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PodAffinityTerm } from '../../api/types.js';
+import { applyAffinityLabelKeys } from '../../api/pod-affinity-label-keys.js';
+import type { Pod, PodAffinityTerm } from '../../api/types.js';
 import { Code } from '../framework.js';
 import { fakeLister, filterAll, on, runFilter, runScore, snapshot, testNode, testPod } from './fixtures.js';
 import { ErrReasonAffinityRulesNotMatch, ErrReasonAntiAffinityRulesNotMatch, ErrReasonExistingAntiAffinityRulesNotMatch, interPodAffinity } from './inter-pod-affinity.js';
@@ -70,12 +71,13 @@ describe('InterPodAffinity Filter', () => {
     expect(codes(runFilter(pl2, all, snapshot(nodes, existing)))).toEqual({ a1: `Unschedulable: ${ErrReasonAntiAffinityRulesNotMatch}`, a2: `Unschedulable: ${ErrReasonAntiAffinityRulesNotMatch}`, b1: `Unschedulable: ${ErrReasonAntiAffinityRulesNotMatch}`, nozone: 'ok' });
   });
 
-  it('matchLabelKeys and mismatchLabelKeys add requirements on the pod own labels', () => {
-    const pod = testPod('p', { app: 'web', rev: '2' }, antiAffinity(term({ app: 'web' }, host, { matchLabelKeys: ['rev'] })));
+  it('matchLabelKeys and mismatchLabelKeys: requirements on the pod own labels (added by the apiserver at creation)', () => {
+    const created = (p: Pod) => (applyAffinityLabelKeys(p), p);
+    const pod = created(testPod('p', { app: 'web', rev: '2' }, antiAffinity(term({ app: 'web' }, host, { matchLabelKeys: ['rev'] }))));
     const existing = [on(testPod('old', { app: 'web', rev: '1' }), 'a1'), on(testPod('new', { app: 'web', rev: '2' }), 'a2')];
     const v = codes(runFilter(pl, pod, snapshot(nodes, existing)));
     expect([v.a1, v.a2]).toEqual(['ok', `Unschedulable: ${ErrReasonAntiAffinityRulesNotMatch}`]);
-    const mis = testPod('p', { app: 'web', tenant: 't1' }, antiAffinity(term({ app: 'web' }, host, { mismatchLabelKeys: ['tenant'] })));
+    const mis = created(testPod('p', { app: 'web', tenant: 't1' }, antiAffinity(term({ app: 'web' }, host, { mismatchLabelKeys: ['tenant'] }))));
     const tenants = [on(testPod('t1', { app: 'web', tenant: 't1' }), 'a1'), on(testPod('t2', { app: 'web', tenant: 't2' }), 'a2')];
     const w = codes(runFilter(pl, mis, snapshot(nodes, tenants)));
     expect([w.a1, w.a2]).toEqual(['ok', `Unschedulable: ${ErrReasonAntiAffinityRulesNotMatch}`]);
