@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAffinityLabelKeys } from '../../api/pod-affinity-label-keys.js';
 import type { Pod, PodAffinityTerm } from '../../api/types.js';
 import { Code } from '../framework.js';
-import { fakeLister, filterAll, on, runFilter, runScore, snapshot, testNode, testPod } from './fixtures.js';
+import { fakeLister, filterAll, on, runFilter, runScore, snapshot, testNode, testPod } from '../../../test/helpers/scheduler-fixtures.js';
 import { ErrReasonAffinityRulesNotMatch, ErrReasonAntiAffinityRulesNotMatch, ErrReasonExistingAntiAffinityRulesNotMatch, interPodAffinity } from './inter-pod-affinity.js';
 
 const zone = 'topology.kubernetes.io/zone';

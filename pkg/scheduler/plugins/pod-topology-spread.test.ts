@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TopologySpreadConstraint } from '../../api/types.js';
 import { Code } from '../framework.js';
-import { fakeLister, filterAll, on, runFilter, runScore, selectorOf, snapshot, testNode, testPod } from './fixtures.js';
+import { fakeLister, filterAll, on, runFilter, runScore, selectorOf, snapshot, testNode, testPod } from '../../../test/helpers/scheduler-fixtures.js';
 import { ErrReasonConstraintsNotMatch, ErrReasonNodeLabelNotMatch, podTopologySpread } from './pod-topology-spread.js';
 
 const zone = 'topology.kubernetes.io/zone';

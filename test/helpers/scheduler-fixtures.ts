@@ -1,10 +1,10 @@
-// Builders for the plugins' unit tests: nodes, pods, a snapshot of NodeInfos, a fake ClusterLister,
-// and the Filter verdict of every node after a PreFilter.
-import { labelSelectorFromObject, matchesLabelSelector, type ParsedLabelSelector } from '../../api/selectors.js';
-import type { Node, Pod, PodSpec } from '../../api/types.js';
-import type { ClusterLister } from '../cluster-lister.js';
-import { Code, CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from '../framework.js';
-import { NodeInfo } from '../node-info.js';
+// Builders for the scheduler plugins' unit tests: nodes, pods, a snapshot of NodeInfos, a fake
+// ClusterLister, the Filter verdict of every node after a PreFilter and the scores after PreScore.
+import { labelSelectorFromObject, matchesLabelSelector, type ParsedLabelSelector } from '../../pkg/api/selectors.js';
+import type { Node, Pod, PodSpec } from '../../pkg/api/types.js';
+import type { ClusterLister } from '../../pkg/scheduler/cluster-lister.js';
+import { Code, CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status } from '../../pkg/scheduler/framework.js';
+import { NodeInfo } from '../../pkg/scheduler/node-info.js';
 
 export function testNode(name: string, labels: Record<string, string> = {}, spec: Node['spec'] = {}): Node {
   return {
