@@ -2,9 +2,11 @@
 // a Deployment-like set with required anti-affinity on kubernetes.io/hostname goes one per node
 // and the extra replica stays Pending with kube-scheduler's FailedScheduling message; a set with
 // affinity to itself follows its first replica; maxSkew 1 over two zones of unequal size; a
-// namespaceSelector read from Namespace labels.
+// namespaceSelector read from Namespace labels; matchLabelKeys; the system default spreading of a
+// Service's pods.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Events, Namespaces, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { Events, Namespaces, Nodes, Pods, Services } from '../../pkg/client/rest-client.js';
+import type { ClusterLister } from '../../pkg/scheduler/cluster-lister.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -41,6 +43,7 @@ afterEach(async () => {
 async function clear(namespaces: string[]): Promise<void> {
   for (const ns of namespaces) for (const p of (await cp.admin.list(Pods, ns)).items) await cp.admin.delete(Pods, ns, p.metadata!.name!, { gracePeriodSeconds: 0 });
   for (const n of (await cp.admin.list(Nodes)).items) await cp.admin.delete(Nodes, undefined, n.metadata!.name!);
+  await cp.admin.delete(Services, 'default', 'spread-svc').catch(() => undefined);
   await eventually(() => sched.nodes.size === 0, { what: 'scheduler forgets the nodes' });
 }
 
@@ -152,5 +155,36 @@ describe('PodTopologySpread', () => {
     await eventually(async () => (await scheduledCondition('z'))?.message === message, { timeoutMs: 10_000, what: 'PodScheduled=False with the spread reason' });
     await sleep(200);
     expect(await nodeOf('z')).toBeUndefined();
+  });
+});
+
+describe('system default spreading', () => {
+  // A big and a small node: by resources alone every pod goes to the big one. Pods that a Service
+  // selects are spread by kube-scheduler's default constraints (maxSkew 3 by hostname).
+  async function bigAndSmall(): Promise<void> {
+    for (const [name, cpu, memory] of [['big', '64', '128Gi'], ['small', '4', '8Gi']] as const) await cp.admin.create(Nodes, undefined, node(name, { cpu, memory }));
+    await eventually(() => sched.nodes.size === 2, { what: 'scheduler sees the nodes' });
+  }
+  const sized = (name: string, app: string) => replica(name, { app }, { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1', memory: '1Gi' } } }] });
+
+  it('without a Service the pods pack on the roomier node', async () => {
+    await bigAndSmall();
+    for (const n of ['plain-0', 'plain-1']) {
+      await cp.admin.create(Pods, 'default', sized(n, 'plain'));
+      await placements([n]);
+    }
+    expect(await placements(['plain-0', 'plain-1'])).toEqual(['big', 'big']);
+  });
+
+  it("pods of a Service spread over both nodes (the Service's selector, system defaults)", async () => {
+    await bigAndSmall();
+    await cp.admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'spread-svc' }, spec: { selector: { app: 'svc' }, ports: [{ port: 80 }] } });
+    const lister = (sched as unknown as { lister: ClusterLister }).lister;
+    await eventually(() => !!lister.defaultSelector(sized('probe', 'svc') as never), { what: 'scheduler sees the Service' });
+    for (const n of ['svc-0', 'svc-1']) {
+      await cp.admin.create(Pods, 'default', sized(n, 'svc'));
+      await placements([n]);
+    }
+    expect(new Set(await placements(['svc-0', 'svc-1']))).toEqual(new Set(['big', 'small']));
   });
 });
