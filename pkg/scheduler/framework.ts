@@ -107,7 +107,8 @@ export interface PostFilterPlugin extends Plugin {
 }
 
 export interface PreScorePlugin extends Plugin {
-  preScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status;
+  /** `nodes`: the feasible nodes (to be scored); `all`: every node (the cycle's snapshot). */
+  preScore(state: CycleState, pod: Pod, nodes: NodeInfo[], all: readonly NodeInfo[]): Status;
 }
 
 export const MaxNodeScore = 100;

@@ -15,6 +15,7 @@ import { PREEMPTION_REASON, podPriority } from './preemption.js';
 import { attemptDuration, eventsDropped, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
+import { InformerClusterLister } from './cluster-lister.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
 import { rfc3339Now } from '../util/time.js';
 
@@ -73,6 +74,11 @@ export class Scheduler {
   readonly nodes = new Map<string, NodeInfo>();
   /** `nodes` as an array, rebuilt only when a node comes or goes (not once per pod). */
   private nodeList: NodeInfo[] | undefined;
+  /**
+   * Bound pods whose node the scheduler has not seen yet (the pod list can arrive before the node
+   * list): node → podKey → pod, put on the node when it comes, so that no pod goes uncounted.
+   */
+  private waitingForNode = new Map<string, Map<string, Pod>>();
   /** podKey → node, for pods assumed but not yet seen bound. */
   private assumed = new Map<string, string>();
   /**
@@ -83,6 +89,9 @@ export class Scheduler {
   private nominated = new Map<string, Map<string, Pod>>();
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
+  /** Namespaces, Services, ReplicaSets and StatefulSets for inter-pod affinity and topology spread. */
+  private lister: InformerClusterLister;
+  private readonly profile: Profile;
   private queue: SchedulingQueue;
   private elector: LeaderElector | undefined;
   private leading = false;
@@ -95,11 +104,13 @@ export class Scheduler {
   private readonly events = new EventSink(1000, () => eventsDropped.inc());
   readonly cfg: SchedulerConfig;
 
-  constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, private readonly profile: Profile = defaultProfile(client)) {
+  constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, profile?: Profile) {
     this.cfg = { ...defaultSchedulerConfig, ...cfg };
     this.queue = new SchedulingQueue(this.cfg.queue);
     this.podInformer = new Informer(client, Pods);
     this.nodeInformer = new Informer(client, Nodes);
+    this.lister = new InformerClusterLister(client);
+    this.profile = profile ?? defaultProfile(client, this.lister);
   }
 
   get isLeader(): boolean {
@@ -115,7 +126,7 @@ export class Scheduler {
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
     this.nodeInformer.start();
     this.podInformer.start();
-    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced()]);
+    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced(), this.lister.start()]);
     if (!this.cfg.leaderElect) {
       this.startLeading();
       return;
@@ -143,6 +154,7 @@ export class Scheduler {
     await this.elector?.stop(release);
     this.podInformer.stop();
     this.nodeInformer.stop();
+    this.lister.stop();
   }
 
   private startLeading(): void {
@@ -152,6 +164,8 @@ export class Scheduler {
   }
 
   private removeNode(name: string): void {
+    // Its pods stay until deleted: counted again if the node comes back.
+    for (const [key, e] of this.nodes.get(name)?.pods ?? []) if (!e.assumed) this.waitForNode(name, key, e.pod);
     this.nodes.delete(name);
     this.nodeList = undefined;
   }
@@ -161,10 +175,25 @@ export class Scheduler {
     const info = this.nodes.get(name);
     if (info) info.setNode(n);
     else {
-      this.nodes.set(name, new NodeInfo(n));
+      const fresh = new NodeInfo(n);
+      for (const p of this.waitingForNode.get(name)?.values() ?? []) fresh.addPod(p, false);
+      this.waitingForNode.delete(name);
+      this.nodes.set(name, fresh);
       this.nodeList = undefined;
     }
     this.queue.moveAllToActiveOrBackoff();
+  }
+
+  /** Keeps (or, with no pod, forgets) a bound pod until its node is known. */
+  private waitForNode(node: string, key: string, p: Pod | undefined): void {
+    let m = this.waitingForNode.get(node);
+    if (!p) {
+      m?.delete(key);
+      if (m && !m.size) this.waitingForNode.delete(node);
+      return;
+    }
+    if (!m) this.waitingForNode.set(node, (m = new Map()));
+    m.set(key, p);
   }
 
   private responsible(p: Pod): boolean {
@@ -182,9 +211,14 @@ export class Scheduler {
       if (was && was !== nodeName) this.nodes.get(was)?.removePod(key);
       this.assumed.delete(key);
       const info = this.nodes.get(nodeName);
+      if (!info) this.waitForNode(nodeName, key, terminal ? undefined : p);
+      // Newly bound, or our assumption confirmed (not a status update of a known pod).
+      const newlyBound = !!was || !info?.pods.has(key);
       if (terminal) info?.removePod(key);
       else info?.addPod(p, false);
       this.queue.delete(p);
+      // A pod newly on a node can satisfy pending pods' pod affinity or even out their spread.
+      if (newlyBound && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
       return;
     }
     if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) return;
@@ -197,6 +231,7 @@ export class Scheduler {
     this.setNominated(p, undefined);
     const node = p.spec?.nodeName ?? this.assumed.get(key);
     if (node) this.nodes.get(node)?.removePod(key);
+    if (node) this.waitForNode(node, key, undefined);
     this.assumed.delete(key);
     this.queue.delete(p);
     this.queue.moveAllToActiveOrBackoff();
@@ -344,7 +379,7 @@ export class Scheduler {
       return new Status(Code.Unschedulable, [failureMessage(all.length, statuses)]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
-    for (const pl of p.preScore) pl.preScore(state, pod, feasible);
+    for (const pl of p.preScore) pl.preScore(state, pod, feasible, all);
     // Totals by position in `feasible` (scores keep that order). The score list handed to
     // each plugin is reused across plugins and cycles: hundreds of nodes are scored per pod.
     const totals = new Float64Array(feasible.length);
@@ -484,3 +519,5 @@ export class Scheduler {
   }
 }
 
+/** The pod's placement depends on other pods (pod affinity, topology spread). */
+const waitsForOtherPods = (p: Pod): boolean => !!(p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length || p.spec?.topologySpreadConstraints?.length);

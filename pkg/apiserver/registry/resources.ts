@@ -1,5 +1,6 @@
 // The kinds the apiserver serves and the per-resource strategy for each: naming, scope,
 // defaulting, validation, what the status subresource owns, and selectable fields.
+import { applyAffinityLabelKeys } from '../../api/pod-affinity-label-keys.js';
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import {
@@ -131,6 +132,7 @@ export const pods = base({
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
     defaultPod(obj as never);
+    applyAffinityLabelKeys(obj as never);
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
   },
   prepareForUpdate(obj, old) {
