@@ -227,3 +227,27 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type { PodDisruptionBudget, PodDisruptionBudgetList, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './generated/tskube/api/v1/policy.js';
+
+export type {
+  HorizontalPodAutoscaler,
+  HorizontalPodAutoscalerList,
+  HorizontalPodAutoscalerSpec,
+  HorizontalPodAutoscalerStatus,
+  HorizontalPodAutoscalerCondition,
+  HorizontalPodAutoscalerBehavior,
+  HPAScalingRules,
+  HPAScalingPolicy,
+  CrossVersionObjectReference,
+  MetricSpec,
+  MetricTarget,
+  MetricStatus,
+  MetricValueStatus,
+  MetricIdentifier,
+  ResourceMetricSource,
+  ContainerResourceMetricSource,
+  HorizontalPodAutoscalerV1,
+  HorizontalPodAutoscalerSpecV1,
+  HorizontalPodAutoscalerStatusV1,
+} from './generated/tskube/api/v1/autoscaling.js';

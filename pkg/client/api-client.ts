@@ -51,7 +51,8 @@ export interface DeleteOpts {
 }
 
 export interface ApiClient {
-  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T>;
+  /** `subresource`: e.g. `scale` (an autoscaling/v1 Scale) or `status`. */
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T>;
   list<T = KubeObject>(ref: ResourceRef, namespace?: string, q?: ListQuery): Promise<ListResult<T>>;
   create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q?: Record<string, string>): Promise<T>;
   update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource?: string): Promise<T>;

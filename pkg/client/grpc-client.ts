@@ -55,8 +55,8 @@ export class GrpcApiClient implements ApiClient {
     return { group: ref.group ?? '', version: ref.version ?? 'v1', resource: ref.resource, namespace: ref.namespaced ? (namespace ?? '') : '' };
   }
 
-  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
-    const res = await this.call<ObjectResponse>('get', { ...this.target(ref, namespace), name });
+  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource = ''): Promise<T> {
+    const res = await this.call<ObjectResponse>('get', { ...this.target(ref, namespace), name, subresource });
     return JSON.parse(res.objectJson ?? '{}') as T;
   }
 

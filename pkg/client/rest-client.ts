@@ -24,6 +24,10 @@ export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', 
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+export const PodDisruptionBudgets: ResourceRef = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true };
+export const HorizontalPodAutoscalers: ResourceRef = { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true };
+/** metrics.k8s.io/v1beta1 PodMetrics (served by the apiserver from the node agents; list only). */
+export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods', namespaced: true };
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
@@ -121,8 +125,8 @@ export class RestClient implements ApiClient {
     return parsed as T;
   }
 
-  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
-    return this.request<T>(this.path(ref, namespace, name));
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name, subresource));
   }
 
   list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<ListResult<T>> {

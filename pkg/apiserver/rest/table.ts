@@ -4,6 +4,7 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
+import { hpaCells, pdbCells } from './policy-columns.js';
 
 export interface Column {
   name: string;
@@ -243,6 +244,14 @@ const printers: Record<string, Printer> = {
       const controller = owner ? `${owner.kind?.toLowerCase()}.${owner.apiVersion?.split('/')[0]}/${owner.name}` : '<none>';
       return [cr.metadata?.name, controller, (cr as { revision?: number }).revision ?? 0, age(cr, now)];
     },
+  },
+  poddisruptionbudgets: {
+    columns: [col('Name'), col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), col('Age')],
+    row: (pdb, now) => [pdb.metadata?.name, ...pdbCells(pdb as never), age(pdb, now)],
+  },
+  horizontalpodautoscalers: {
+    columns: [col('Name'), col('Reference'), col('Targets'), col('MinPods'), col('MaxPods'), col('Replicas'), col('Age')],
+    row: (hpa, now) => [hpa.metadata?.name, ...hpaCells(hpa), age(hpa, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
