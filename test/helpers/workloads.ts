@@ -49,12 +49,14 @@ export function statefulSet(name: string, replicas = 2, spec: Record<string, unk
   };
 }
 
-/** Marks a pod Running and Ready (ready since `readySince`), as a node agent reports it. */
+/** Marks a pod Running and Ready (ready and started since `readySince`), as a node agent reports it. */
 export async function markReady(client: RestClient, p: KubeObject, readySince = new Date()): Promise<void> {
   const t = readySince.toISOString().replace(/\.\d+Z$/, 'Z');
   const status = {
     ...(p.status as object),
     phase: 'Running',
+    // (a running pod has a start time: the autoscaler's readiness rules need it)
+    startTime: (p.status as { startTime?: string } | undefined)?.startTime ?? t,
     conditions: [
       { type: 'Ready', status: 'True', lastTransitionTime: t },
       { type: 'ContainersReady', status: 'True', lastTransitionTime: t },
