@@ -59,6 +59,8 @@ export interface ApiClient {
   patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type?: PatchType, subresource?: string): Promise<T>;
   delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<T>;
   bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown>;
+  /** POST pods/NAME/eviction (policy/v1 Eviction): a 429 StatusError when a disruption budget forbids it. */
+  evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown>;
   /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
   close(): void;

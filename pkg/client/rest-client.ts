@@ -29,6 +29,9 @@ export const HorizontalPodAutoscalers: ResourceRef = { group: 'autoscaling', ver
 /** metrics.k8s.io/v1beta1 PodMetrics (served by the apiserver from the node agents; list only). */
 export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods', namespaced: true };
 
+/** The policy/v1 Eviction of a pod. */
+export const evictionOf = (namespace: string, pod: string, deleteOptions?: DeleteOpts) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace }, ...(deleteOptions ? { deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', ...deleteOptions } } : {}) });
+
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
     super(message);
@@ -155,6 +158,10 @@ export class RestClient implements ApiClient {
       method: 'POST',
       body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod, namespace, ...(uid ? { uid } : {}) }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
     });
+  }
+
+  evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown> {
+    return this.request(this.path(Pods, namespace, pod, 'eviction'), { method: 'POST', body: evictionOf(namespace, pod, deleteOptions) });
   }
 
   /**
