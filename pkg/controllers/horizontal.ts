@@ -123,8 +123,11 @@ export class HorizontalController {
   async sync(key: string): Promise<void> {
     const cached = this.informers.hpas.get(key);
     if (!cached) return;
+    // Failures are retried on the next period too (the fixed-interval rate limiter of Kubernetes' HPA queue), not sooner.
     try {
       await this.reconcile(structuredClone(cached), key);
+    } catch (e) {
+      log.warn('failed to reconcile HorizontalPodAutoscaler', { hpa: key, err: (e as Error).message });
     } finally {
       this.queue.addAfter(key, this.cfg.syncPeriodMs);
     }
