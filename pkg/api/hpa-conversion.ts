@@ -4,7 +4,7 @@
 // and the conditions ride in annotations (autoscaling.alpha.kubernetes.io/...) in v1's own
 // (v2beta1-style) shapes, and come back from them when a v1 object is written.
 import { defaultCPUMetric } from './defaults-autoscaling.js';
-import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerV1, KubeObject, LabelSelector, MetricSpec, MetricStatus } from './types.js';
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerCondition, HorizontalPodAutoscalerV1, KubeObject, LabelSelector, MetricSpec, MetricStatus, ObjectMeta } from './types.js';
 
 export const METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
 export const CURRENT_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/current-metrics';
@@ -17,20 +17,29 @@ type Ref = { kind?: string; name?: string; apiVersion?: string };
 
 const defined = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 
-/** A v2 metric in autoscaling/v1's MetricSpec shape (targetAverageUtilization, metricName, ...). */
-function metricSpecToV1(m: MetricSpec): Obj {
-  const t = (x: { target?: { value?: string; averageValue?: string; averageUtilization?: number } } | undefined) => x?.target ?? {};
+/** Which side of a metric: a spec's target or a status's current value (their v1 fields are prefixed alike). */
+type Side = 'target' | 'current';
+type Values = { value?: string; averageValue?: string; averageUtilization?: number };
+
+/** A v2 metric (spec or status) in autoscaling/v1's shape (targetAverageUtilization, currentValue, metricName, ...). */
+function metricToV1(metric: MetricSpec | MetricStatus, side: Side): Obj {
+  const m = metric as Obj & { type?: string };
+  const src = (key: string) => (m[key] ?? {}) as Obj & { metric?: { name?: string; selector?: unknown } };
+  const v = (key: string) => ((src(key) as Record<string, unknown>)[side] ?? {}) as Values;
+  const k = (field: string) => `${side}${field}`;
   switch (m.type) {
     case 'Resource':
-      return { type: m.type, resource: defined({ name: m.resource?.name, targetAverageUtilization: t(m.resource).averageUtilization, targetAverageValue: t(m.resource).averageValue }) };
-    case 'ContainerResource':
-      return { type: m.type, containerResource: defined({ name: m.containerResource?.name, container: m.containerResource?.container, targetAverageUtilization: t(m.containerResource).averageUtilization, targetAverageValue: t(m.containerResource).averageValue }) };
+      return { type: m.type, resource: defined({ name: src('resource').name, [k('AverageUtilization')]: v('resource').averageUtilization, [k('AverageValue')]: v('resource').averageValue }) };
+    case 'ContainerResource': {
+      const c = src('containerResource');
+      return { type: m.type, containerResource: defined({ name: c.name, container: c.container, [k('AverageUtilization')]: v('containerResource').averageUtilization, [k('AverageValue')]: v('containerResource').averageValue }) };
+    }
     case 'Pods':
-      return { type: m.type, pods: defined({ metricName: m.pods?.metric?.name, selector: m.pods?.metric?.selector, targetAverageValue: t(m.pods).averageValue }) };
+      return { type: m.type, pods: defined({ metricName: src('pods').metric?.name, selector: src('pods').metric?.selector, [k('AverageValue')]: v('pods').averageValue }) };
     case 'Object':
-      return { type: m.type, object: defined({ target: m.object?.describedObject, metricName: m.object?.metric?.name, selector: m.object?.metric?.selector, targetValue: t(m.object).value, averageValue: t(m.object).averageValue }) };
+      return { type: m.type, object: defined({ target: src('object').describedObject, metricName: src('object').metric?.name, selector: src('object').metric?.selector, [k('Value')]: v('object').value, averageValue: v('object').averageValue }) };
     case 'External':
-      return { type: m.type, external: defined({ metricName: m.external?.metric?.name, metricSelector: m.external?.metric?.selector, targetValue: t(m.external).value, targetAverageValue: t(m.external).averageValue }) };
+      return { type: m.type, external: defined({ metricName: src('external').metric?.name, metricSelector: src('external').metric?.selector, [k('Value')]: v('external').value, [k('AverageValue')]: v('external').averageValue }) };
     default:
       return { type: m.type };
   }
@@ -43,69 +52,32 @@ function target(utilization: unknown, value: unknown, averageValue: unknown): Ob
   return defined({ type: 'AverageValue', averageValue });
 }
 
-function metricSpecFromV1(m: Obj): MetricSpec {
-  const s = (k: string) => (m[k] ?? {}) as Obj;
+/** The v2 form of a v1 metric (spec or status). */
+function metricFromV1(m: Obj, side: Side): Obj {
+  const s = (key: string) => (m[key] ?? {}) as Obj;
+  const f = (o: Obj, field: string) => o[`${side}${field}`];
+  const values = (utilization: unknown, value: unknown, averageValue: unknown) => ({ [side]: side === 'target' ? target(utilization, value, averageValue) : defined({ averageUtilization: utilization, value, averageValue }) });
   const id = (name: unknown, selector: unknown) => defined({ name, selector: selector as LabelSelector | undefined });
   switch (m.type) {
-    case 'Resource':
-      return { type: 'Resource', resource: { name: s('resource').name as string, target: target(s('resource').targetAverageUtilization, undefined, s('resource').targetAverageValue) } } as MetricSpec;
+    case 'Resource': {
+      const r = s('resource');
+      return { type: 'Resource', resource: { name: r.name, ...values(f(r, 'AverageUtilization'), undefined, f(r, 'AverageValue')) } };
+    }
     case 'ContainerResource': {
       const c = s('containerResource');
-      return { type: 'ContainerResource', containerResource: { name: c.name, container: c.container, target: target(c.targetAverageUtilization, undefined, c.targetAverageValue) } } as MetricSpec;
+      return { type: 'ContainerResource', containerResource: { name: c.name, container: c.container, ...values(f(c, 'AverageUtilization'), undefined, f(c, 'AverageValue')) } };
     }
-    case 'Pods':
-      return { type: 'Pods', pods: { metric: id(s('pods').metricName, s('pods').selector), target: target(undefined, undefined, s('pods').targetAverageValue) } } as MetricSpec;
+    case 'Pods': {
+      const p = s('pods');
+      return { type: 'Pods', pods: { metric: id(p.metricName, p.selector), ...values(undefined, undefined, f(p, 'AverageValue')) } };
+    }
     case 'Object': {
       const o = s('object');
-      return { type: 'Object', object: { describedObject: o.target as Ref, metric: id(o.metricName, o.selector), target: target(undefined, o.targetValue, o.averageValue) } } as MetricSpec;
+      return { type: 'Object', object: { describedObject: o.target as Ref, metric: id(o.metricName, o.selector), ...values(undefined, f(o, 'Value'), o.averageValue) } };
     }
     case 'External': {
       const e = s('external');
-      return { type: 'External', external: { metric: id(e.metricName, e.metricSelector), target: target(undefined, e.targetValue, e.targetAverageValue) } } as MetricSpec;
-    }
-    default:
-      return { type: m.type as string };
-  }
-}
-
-function metricStatusToV1(m: MetricStatus): Obj {
-  const c = (x: { current?: { value?: string; averageValue?: string; averageUtilization?: number } } | undefined) => x?.current ?? {};
-  switch (m.type) {
-    case 'Resource':
-      return { type: m.type, resource: defined({ name: m.resource?.name, currentAverageUtilization: c(m.resource).averageUtilization, currentAverageValue: c(m.resource).averageValue }) };
-    case 'ContainerResource':
-      return { type: m.type, containerResource: defined({ name: m.containerResource?.name, container: m.containerResource?.container, currentAverageUtilization: c(m.containerResource).averageUtilization, currentAverageValue: c(m.containerResource).averageValue }) };
-    case 'Pods':
-      return { type: m.type, pods: defined({ metricName: m.pods?.metric?.name, selector: m.pods?.metric?.selector, currentAverageValue: c(m.pods).averageValue }) };
-    case 'Object':
-      return { type: m.type, object: defined({ target: m.object?.describedObject, metricName: m.object?.metric?.name, selector: m.object?.metric?.selector, currentValue: c(m.object).value, averageValue: c(m.object).averageValue }) };
-    case 'External':
-      return { type: m.type, external: defined({ metricName: m.external?.metric?.name, metricSelector: m.external?.metric?.selector, currentValue: c(m.external).value, currentAverageValue: c(m.external).averageValue }) };
-    default:
-      return { type: m.type };
-  }
-}
-
-function metricStatusFromV1(m: Obj): MetricStatus {
-  const s = (k: string) => (m[k] ?? {}) as Obj;
-  const id = (name: unknown, selector: unknown) => defined({ name, selector });
-  const cur = (utilization: unknown, value: unknown, averageValue: unknown) => defined({ averageUtilization: utilization, value, averageValue });
-  switch (m.type) {
-    case 'Resource':
-      return { type: 'Resource', resource: { name: s('resource').name, current: cur(s('resource').currentAverageUtilization, undefined, s('resource').currentAverageValue) } } as MetricStatus;
-    case 'ContainerResource': {
-      const c = s('containerResource');
-      return { type: 'ContainerResource', containerResource: { name: c.name, container: c.container, current: cur(c.currentAverageUtilization, undefined, c.currentAverageValue) } } as MetricStatus;
-    }
-    case 'Pods':
-      return { type: 'Pods', pods: { metric: id(s('pods').metricName, s('pods').selector), current: cur(undefined, undefined, s('pods').currentAverageValue) } } as MetricStatus;
-    case 'Object': {
-      const o = s('object');
-      return { type: 'Object', object: { describedObject: o.target, metric: id(o.metricName, o.selector), current: cur(undefined, o.currentValue, o.averageValue) } } as MetricStatus;
-    }
-    case 'External': {
-      const e = s('external');
-      return { type: 'External', external: { metric: id(e.metricName, e.metricSelector), current: cur(undefined, e.currentValue, e.currentAverageValue) } } as MetricStatus;
+      return { type: 'External', external: { metric: id(e.metricName, e.metricSelector), ...values(undefined, f(e, 'Value'), f(e, 'AverageValue')) } };
     }
     default:
       return { type: m.type as string };
@@ -124,30 +96,42 @@ function parseAnnotation<T>(annotations: Record<string, string>, key: string): T
   }
 }
 
+const withoutRoundTrip = (a: Record<string, string>) => Object.fromEntries(Object.entries(a).filter(([k]) => !ROUND_TRIP.includes(k)));
+
+/** The metadata with these annotations (no field when there are none). */
+function withAnnotations(meta: ObjectMeta | undefined, annotations: Record<string, string>): ObjectMeta {
+  const out = { ...meta };
+  if (Object.keys(annotations).length) out.annotations = annotations;
+  else delete out.annotations;
+  return out;
+}
+
+/** What both versions' specs share: the target and the replica bounds. */
+const targetAndBounds = (spec: { scaleTargetRef?: Ref; minReplicas?: number; maxReplicas?: number }) => ({
+  scaleTargetRef: spec.scaleTargetRef,
+  ...(spec.minReplicas != null ? { minReplicas: spec.minReplicas } : {}),
+  maxReplicas: spec.maxReplicas ?? 0,
+});
+
 /** The autoscaling/v1 form of a stored (v2) autoscaler. */
 export function hpaToV1(hpa: HorizontalPodAutoscaler): HorizontalPodAutoscalerV1 & KubeObject {
   const spec = hpa.spec ?? {};
   const st = hpa.status ?? {};
-  const annotations = Object.fromEntries(Object.entries(hpa.metadata?.annotations ?? {}).filter(([k]) => !ROUND_TRIP.includes(k)));
+  const annotations = withoutRoundTrip(hpa.metadata?.annotations ?? {});
   const metrics = spec.metrics ?? [];
   const other = metrics.filter((m) => !isCPUUtilization(m));
-  if (other.length) annotations[METRICS_ANNOTATION] = JSON.stringify(other.map(metricSpecToV1));
-  if (st.currentMetrics?.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(st.currentMetrics.map(metricStatusToV1));
+  if (other.length) annotations[METRICS_ANNOTATION] = JSON.stringify(other.map((m) => metricToV1(m, 'target')));
+  if (st.currentMetrics?.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(st.currentMetrics.map((m) => metricToV1(m, 'current')));
   if (spec.behavior) annotations[BEHAVIOR_ANNOTATION] = JSON.stringify(spec.behavior);
   if (st.conditions?.length) annotations[CONDITIONS_ANNOTATION] = JSON.stringify(st.conditions);
   const cpu = metrics.filter(isCPUUtilization).pop();
   const cpuStatus = st.currentMetrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.current?.averageUtilization != null);
-  const metadata = { ...hpa.metadata };
-  if (Object.keys(annotations).length) metadata.annotations = annotations;
-  else delete metadata.annotations;
   return {
     apiVersion: 'autoscaling/v1',
     kind: 'HorizontalPodAutoscaler',
-    metadata,
+    metadata: withAnnotations(hpa.metadata, annotations),
     spec: {
-      scaleTargetRef: spec.scaleTargetRef,
-      ...(spec.minReplicas != null ? { minReplicas: spec.minReplicas } : {}),
-      maxReplicas: spec.maxReplicas ?? 0,
+      ...targetAndBounds(spec),
       ...(cpu ? { targetCPUUtilizationPercentage: cpu.resource!.target!.averageUtilization } : {}),
     },
     status: {
@@ -167,26 +151,20 @@ export function hpaFromV1(v1: HorizontalPodAutoscalerV1 & KubeObject): Horizonta
   const given = v1.metadata?.annotations ?? {};
   let metrics: MetricSpec[] = spec.targetCPUUtilizationPercentage != null ? [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } } }] : [];
   const other = parseAnnotation<Obj[]>(given, METRICS_ANNOTATION);
-  if (Array.isArray(other)) metrics = [...other.map(metricSpecFromV1), ...metrics];
+  if (Array.isArray(other)) metrics = [...other.map((m) => metricFromV1(m, 'target') as MetricSpec), ...metrics];
   // autoscaling/v1 had the CPU target as an implicit default in the controller; v2 states it.
   if (!metrics.length) metrics = [defaultCPUMetric()];
   let currentMetrics: MetricStatus[] | undefined = st.currentCPUUtilizationPercentage != null ? [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: st.currentCPUUtilizationPercentage } } }] : undefined;
   const current = parseAnnotation<Obj[]>(given, CURRENT_METRICS_ANNOTATION);
-  if (Array.isArray(current)) currentMetrics = current.map(metricStatusFromV1);
+  if (Array.isArray(current)) currentMetrics = current.map((m) => metricFromV1(m, 'current') as MetricStatus);
   const behavior = parseAnnotation<HorizontalPodAutoscalerBehavior>(given, BEHAVIOR_ANNOTATION);
   const conditions = parseAnnotation<HorizontalPodAutoscalerCondition[]>(given, CONDITIONS_ANNOTATION);
-  const annotations = Object.fromEntries(Object.entries(given).filter(([k]) => !ROUND_TRIP.includes(k)));
-  const metadata = { ...v1.metadata };
-  if (Object.keys(annotations).length) metadata.annotations = annotations;
-  else delete metadata.annotations;
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata,
+    metadata: withAnnotations(v1.metadata, withoutRoundTrip(given)),
     spec: {
-      scaleTargetRef: spec.scaleTargetRef,
-      ...(spec.minReplicas != null ? { minReplicas: spec.minReplicas } : {}),
-      maxReplicas: spec.maxReplicas ?? 0,
+      ...targetAndBounds(spec),
       metrics,
       ...(behavior && typeof behavior === 'object' && Object.keys(behavior).length ? { behavior } : {}),
     },

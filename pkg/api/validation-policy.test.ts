@@ -126,4 +126,26 @@ describe('HorizontalPodAutoscaler autoscaling/v1 conversion', () => {
     expect(back.spec!.behavior).toEqual(v2.spec!.behavior);
     expect(back.status).toMatchObject({ currentReplicas: 2, desiredReplicas: 3, currentMetrics: v2.status.currentMetrics, conditions: v2.status.conditions });
   });
+
+  it('round-trips every metric source type, spec and status, through v1', () => {
+    const sel = { matchLabels: { q: 'x' } };
+    const metrics = [
+      { type: 'ContainerResource', containerResource: { name: 'memory', container: 'app', target: { type: 'AverageValue', averageValue: '64Mi' } } },
+      { type: 'Pods', pods: { metric: { name: 'qps', selector: sel }, target: { type: 'AverageValue', averageValue: '10' } } },
+      { type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'hits' }, target: { type: 'Value', value: '100' } } },
+      { type: 'External', external: { metric: { name: 'queue', selector: sel }, target: { type: 'AverageValue', averageValue: '30' } } },
+    ];
+    const currentMetrics = [
+      { type: 'ContainerResource', containerResource: { name: 'memory', container: 'app', current: { averageValue: '70Mi' } } },
+      { type: 'Pods', pods: { metric: { name: 'qps', selector: sel }, current: { averageValue: '12' } } },
+      { type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'hits' }, current: { value: '90' } } },
+      { type: 'External', external: { metric: { name: 'queue', selector: sel }, current: { value: '60', averageValue: '30' } } },
+    ];
+    const v2 = { ...hpa({ metrics }), status: { desiredReplicas: 2, currentReplicas: 2, currentMetrics } } as HorizontalPodAutoscaler;
+    const v1 = hpaToV1(v2);
+    expect(JSON.parse(v1.metadata!.annotations![METRICS_ANNOTATION]!)[1]).toEqual({ type: 'Pods', pods: { metricName: 'qps', selector: sel, targetAverageValue: '10' } });
+    const back = hpaFromV1(v1);
+    expect(back.spec!.metrics).toEqual(metrics);
+    expect(back.status!.currentMetrics).toEqual(currentMetrics);
+  });
 });

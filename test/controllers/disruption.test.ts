@@ -10,27 +10,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, Jobs, Nodes, PodDisruptionBudgets, Pods, StatefulSets, type WatchEvent } from '../../pkg/client/rest-client.js';
-import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, failure, node, sleep, type TestControlPlane } from '../helpers/control-plane.js';
-import { deployment, fakeKubelet, finishPod, job, startWithControllers, statefulSet } from '../helpers/workloads.js';
+import { deployment, finishPod, job, startWithScheduler, statefulSet } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
-let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
-let sched: Scheduler | undefined;
-let kubelet: { stop(): Promise<void> } | undefined;
+let env: Awaited<ReturnType<typeof startWithScheduler>> | undefined;
 let ready: (p: KubeObject) => boolean = () => true;
 
 beforeAll(async () => {
-  env = await startWithControllers('rest', { nodeMonitorGracePeriodMs: 600_000 });
+  env = await startWithScheduler('rest', { nodeMonitorGracePeriodMs: 600_000 }, { ready: (p) => ready(p) });
   cp = env.cp;
-  sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
-  await sched.start();
-  kubelet = fakeKubelet(cp.admin, (p) => ready(p));
   for (const n of ['n1', 'n2']) await cp.admin.create(Nodes, undefined, node(n));
 }, 60_000);
 afterAll(async () => {
-  await kubelet?.stop();
-  await sched?.stop();
   await env?.stop();
 });
 

@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, HorizontalPodAutoscalers, Nodes, Pods } from '../../pkg/client/rest-client.js';
-import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/ports.js';
-import { deployment, fakeKubelet, startWithControllers } from '../helpers/workloads.js';
+import { deployment, startWithScheduler } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
-let env: Awaited<ReturnType<typeof startWithControllers>> | undefined;
-let sched: Scheduler | undefined;
-let kubelet: { stop(): Promise<void> } | undefined;
+let env: Awaited<ReturnType<typeof startWithScheduler>> | undefined;
 let agent: Server | undefined;
 /** Millicores each pod burns, by its app label; undefined: the agent reports no metrics for it. */
 const burn: Record<string, number | undefined> = {};
@@ -27,11 +24,8 @@ const SYNC_MS = 1000;
 const STABILIZATION_MS = 5000;
 
 beforeAll(async () => {
-  env = await startWithControllers('grpc', { nodeMonitorGracePeriodMs: 600_000, horizontal: { syncPeriodMs: SYNC_MS, downscaleStabilizationMs: STABILIZATION_MS } });
+  env = await startWithScheduler('grpc', { nodeMonitorGracePeriodMs: 600_000, horizontal: { syncPeriodMs: SYNC_MS, downscaleStabilizationMs: STABILIZATION_MS } });
   cp = env.cp;
-  sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
-  await sched.start();
-  kubelet = fakeKubelet(cp.admin);
   // The node agent's usage report, for the pods bound to the node.
   const port = await freePort();
   agent = createServer({ cert: readFileSync(join(cp.dataDir, 'pki', 'apiserver.crt')), key: readFileSync(join(cp.dataDir, 'pki', 'apiserver.key')) }, (req, res) => {
@@ -56,8 +50,6 @@ beforeAll(async () => {
   await cp.admin.create(Nodes, undefined, n);
 }, 60_000);
 afterAll(async () => {
-  await kubelet?.stop();
-  await sched?.stop();
   await env?.stop();
   agent?.closeAllConnections();
   agent?.close();
