@@ -242,6 +242,7 @@ export class HorizontalController {
   private setStatus(hpa: HPA, current: number, desired: number, metrics: MetricStatus[], rescaled: boolean): void {
     const st = hpa.status ?? {};
     hpa.status = {
+      observedGeneration: hpa.metadata?.generation ?? 1,
       ...(current ? { currentReplicas: current } : {}),
       desiredReplicas: desired,
       ...(rescaled ? { lastScaleTime: rfc3339Now() } : st.lastScaleTime ? { lastScaleTime: st.lastScaleTime } : {}),
