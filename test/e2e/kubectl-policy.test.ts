@@ -88,7 +88,7 @@ describe.skipIf(!hasKubectl)('kubectl with HorizontalPodAutoscalers and PodDisru
     }, { timeoutMs: 60_000, intervalMs: 1000, what: 'kubectl get hpa with the current CPU and 3 replicas' });
     expect(row.split('\n')[0]).toMatch(/^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE$/);
     const utilization = Number(/cpu: (\d+)%/.exec(row)![1]);
-    expect(utilization).toBeGreaterThan(100);
+    expect(utilization).toBeGreaterThan(50); // above the target (about 200% unless the machine starves the pods)
     const describe = await kubectl('describe', 'hpa', 'burn');
     expect(describe).toContain('SuccessfulRescale');
     expect(describe).toMatch(/New size: 3; reason: cpu resource utilization \(percentage of request\) above target/);
