@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// tskube controller-manager: node IPAM, node lifecycle, pod GC.
+// tskube controller-manager: node IPAM, node lifecycle, pod GC, workloads, disruption budgets, autoscaling.
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
+import { parseDuration } from '../../pkg/util/duration.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
 import { startMetricsServer } from '../../pkg/util/metrics-server.js';
@@ -19,6 +21,11 @@ const spec = {
   'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
   'metrics-port': { type: 'number', default: 10257, help: 'port for /metrics and /healthz (0 picks one, -1 disables)' },
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
+  'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each HorizontalPodAutoscaler is reconciled (a duration: 15s, 1m)' },
+  'horizontal-pod-autoscaler-tolerance': { type: 'number', default: h.tolerance, help: 'the least change of the usage-to-target ratio that rescales' },
+  'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m0s', help: 'a scale down takes the highest recommendation of this past window' },
+  'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m0s', help: 'after its start, a pod\'s CPU samples count only once it is ready' },
+  'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s', help: 'an unready pod this soon after its start is taken as not yet ready' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -37,6 +44,13 @@ async function main(): Promise<void> {
     nodeMonitorGracePeriodMs: flags['node-monitor-grace-period'] * 1000,
     nodeMonitorPeriodMs: flags['node-monitor-period'] * 1000,
     leaderElect: flags['leader-elect'],
+    horizontal: {
+      syncPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-sync-period']),
+      tolerance: flags['horizontal-pod-autoscaler-tolerance'],
+      downscaleStabilizationMs: parseDuration(flags['horizontal-pod-autoscaler-downscale-stabilization']),
+      cpuInitializationPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-cpu-initialization-period']),
+      initialReadinessDelayMs: parseDuration(flags['horizontal-pod-autoscaler-initial-readiness-delay']),
+    },
   });
   const stop = async () => {
     await cm.stop();

@@ -151,6 +151,7 @@ export class ApiServer {
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
     ]);
     for (const r of allResources) {
+      if (r.view) continue; // served over its storage resource's store
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
@@ -178,20 +179,21 @@ export class ApiServer {
       tokenFile,
       reloadTokens: () => this.loadTokens(tokenFile),
     };
+    const nodeProxy = {
+      pods: this.store('pods'),
+      nodes: this.store('nodes'),
+      nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
+    };
     this.rest = new RestServer({
       unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
       ready: () => this.isReady,
-      nodeProxy: {
-        pods: this.store('pods'),
-        nodes: this.store('nodes'),
-        nodeToken: (name) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
-      },
+      nodeProxy,
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token) });
+      this.grpc = new GrpcServer({ stores: this.stores, nodeProxy, authenticate: (token) => this.authenticate(token) });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);

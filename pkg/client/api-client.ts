@@ -51,13 +51,16 @@ export interface DeleteOpts {
 }
 
 export interface ApiClient {
-  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T>;
+  /** `subresource`: e.g. `scale` (an autoscaling/v1 Scale) or `status`. */
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T>;
   list<T = KubeObject>(ref: ResourceRef, namespace?: string, q?: ListQuery): Promise<ListResult<T>>;
   create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q?: Record<string, string>): Promise<T>;
   update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource?: string): Promise<T>;
   patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type?: PatchType, subresource?: string): Promise<T>;
   delete<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOpts): Promise<T>;
   bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown>;
+  /** POST pods/NAME/eviction (policy/v1 Eviction): a 429 StatusError when a disruption budget forbids it. */
+  evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown>;
   /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
   close(): void;

@@ -466,28 +466,37 @@ export class Store {
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
   decode(obj: KubeObject, ctx: RequestContext): void {
-    const errs = decodeStrict(this.resource.typeName, obj);
-    if (!errs.length) return;
-    const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
-    const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
-    if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
-      throw errors.invalid(this.resource.kind, this.resource.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
-    }
-    for (const u of unknown) {
-      if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
-      deletePath(obj, u.field);
-    }
+    decodeAs(this.resource, obj, ctx);
   }
 
   private checkKind(obj: KubeObject): void {
-    const r = this.resource;
-    if (obj.kind && obj.kind !== r.kind) {
-      throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
-    }
-    const av = r.group ? `${r.group}/${r.version}` : r.version;
-    if (obj.apiVersion && obj.apiVersion !== av) {
-      throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
-    }
+    checkKindOf(this.resource, obj);
+  }
+}
+
+/** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
+export function decodeAs(r: ResourceInfo, obj: KubeObject, ctx: RequestContext): void {
+  const errs = decodeStrict(r.typeName, obj);
+  if (!errs.length) return;
+  const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
+  const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
+  if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
+    throw errors.invalid(r.kind, r.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
+  }
+  for (const u of unknown) {
+    if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
+    deletePath(obj, u.field);
+  }
+}
+
+/** A body's kind and apiVersion, when given, must be `r`'s. */
+export function checkKindOf(r: ResourceInfo, obj: KubeObject): void {
+  if (obj.kind && obj.kind !== r.kind) {
+    throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
+  }
+  const av = r.group ? `${r.group}/${r.version}` : r.version;
+  if (obj.apiVersion && obj.apiVersion !== av) {
+    throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
   }
 }
 

@@ -195,13 +195,20 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   ClientIPConfig: { 1: f('timeoutSeconds', 'int') },
   EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
   ResourceRequirements: {},
+  // k8s.io/api/policy/v1 (kubectl create poddisruptionbudget); status is the controller's.
+  PodDisruptionBudget: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodDisruptionBudgetSpec' }) },
+  PodDisruptionBudgetSpec: { 1: f('minAvailable', 'intstr'), 2: f('selector', 'message', { type: 'LabelSelector' }), 3: f('maxUnavailable', 'intstr'), 4: f('unhealthyPodEvictionPolicy', 'string') },
+  // k8s.io/api/autoscaling/v1 (kubectl 1.32's kubectl autoscale); status is the controller's.
+  HorizontalPodAutoscaler: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'HorizontalPodAutoscalerSpecV1' }) },
+  HorizontalPodAutoscalerSpecV1: { 1: f('scaleTargetRef', 'message', { type: 'CrossVersionObjectReference' }), 2: f('minReplicas', 'int'), 3: f('maxReplicas', 'int'), 4: f('targetCPUUtilizationPercentage', 'int') },
+  CrossVersionObjectReference: { 1: f('kind', 'string'), 2: f('name', 'string'), 3: f('apiVersion', 'string') },
 };
 
 /**
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec']);
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -218,6 +225,8 @@ const DECODABLE = new Map([
   ['CronJob', 'batch/v1'],
   ['PriorityClass', 'scheduling.k8s.io/v1'],
   ['ResourceQuota', 'v1'],
+  ['PodDisruptionBudget', 'policy/v1'],
+  ['HorizontalPodAutoscaler', 'autoscaling/v1'],
 ]);
 
 type Obj = Record<string, unknown>;

@@ -4,6 +4,7 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
+import { hpaCells, pdbCells } from './policy-columns.js';
 
 export interface Column {
   name: string;
@@ -273,6 +274,14 @@ const printers: Record<string, Printer> = {
   networkpolicies: {
     columns: [col('Name'), col('Pod-Selector'), col('Age')],
     row: (np, now) => [np.metadata?.name, selectorText((np.spec as { podSelector?: LabelSelector } | undefined)?.podSelector), age(np, now)],
+  },
+  poddisruptionbudgets: {
+    columns: [col('Name'), col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), col('Age')],
+    row: (pdb, now) => [pdb.metadata?.name, ...pdbCells(pdb as never), age(pdb, now)],
+  },
+  horizontalpodautoscalers: {
+    columns: [col('Name'), col('Reference'), col('Targets'), col('MinPods'), col('MaxPods'), col('Replicas'), col('Age')],
+    row: (hpa, now) => [hpa.metadata?.name, ...hpaCells(hpa), age(hpa, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
