@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// tskube controller-manager: node IPAM, node lifecycle, pod GC, workloads, endpoints, service accounts.
+// tskube controller-manager: node IPAM, node lifecycle, pod GC, workloads, disruption budgets, autoscaling, service accounts.
 import { readFileSync } from 'node:fs';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
+import { parseDuration } from '../../pkg/util/duration.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
 import { startMetricsServer } from '../../pkg/util/metrics-server.js';
@@ -22,6 +24,11 @@ const spec = {
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
   'root-ca-file': { type: 'string', default: '', help: 'the cluster CA bundle (PEM) published in every namespace as kube-root-ca.crt and put in token secrets (default: the kubeconfig\'s CA)' },
   'service-account-private-key-file': { type: 'string', default: '', help: 'the service account signing key (PEM; the apiserver\'s DATA_DIR/pki/sa.key) legacy token secrets are signed with; without it they are not filled in' },
+  'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each HorizontalPodAutoscaler is reconciled (a duration: 15s, 1m)' },
+  'horizontal-pod-autoscaler-tolerance': { type: 'number', default: h.tolerance, help: 'the least change of the usage-to-target ratio that rescales' },
+  'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m0s', help: 'a scale down takes the highest recommendation of this past window' },
+  'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m0s', help: 'after its start, a pod\'s CPU samples count only once it is ready' },
+  'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s', help: 'an unready pod this soon after its start is taken as not yet ready' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -44,6 +51,13 @@ async function main(): Promise<void> {
     leaderElect: flags['leader-elect'],
     rootCA,
     serviceAccountPrivateKeyFile: flags['service-account-private-key-file'] || undefined,
+    horizontal: {
+      syncPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-sync-period']),
+      tolerance: flags['horizontal-pod-autoscaler-tolerance'],
+      downscaleStabilizationMs: parseDuration(flags['horizontal-pod-autoscaler-downscale-stabilization']),
+      cpuInitializationPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-cpu-initialization-period']),
+      initialReadinessDelayMs: parseDuration(flags['horizontal-pod-autoscaler-initial-readiness-delay']),
+    },
   });
   const stop = async () => {
     await cm.stop();

@@ -22,6 +22,8 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
   { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, typeName: 'ServiceAccount', subresources: ['token'] },
   { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true, typeName: 'Service', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'LimitRange', resource: 'limitranges', namespaced: true, typeName: 'LimitRange', subresources: [] },
+  { group: '', version: 'v1', kind: 'ResourceQuota', resource: 'resourcequotas', namespaced: true, typeName: 'ResourceQuota', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true, typeName: 'Endpoints', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, typeName: 'ReplicaSet', subresources: ['status', 'scale'] },
@@ -31,7 +33,13 @@ export const API_KINDS: KindInfo[] = [
   { group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true, typeName: 'DaemonSet', subresources: ['status'] },
   { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true, typeName: 'StatefulSet', subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', namespaced: true, typeName: 'ControllerRevision', subresources: [] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true, typeName: 'NetworkPolicy', subresources: [] },
+  { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
+  { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true, typeName: 'PodDisruptionBudget', subresources: ['status'] },
+  { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscaler', subresources: ['status'] },
+  // The same objects in their autoscaling/v1 form (messages suffixed V1).
+  { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscalerV1', subresources: ['status'] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -58,6 +66,12 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 const AUTHENTICATION_TYPES = new Set(['TokenRequest', 'TokenRequestSpec', 'TokenRequestStatus', 'BoundObjectReference']);
+const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock)/;
+const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
+const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
+// autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
+const AUTOSCALING_V2_TYPES = /^(HorizontalPodAutoscaler|CrossVersionObjectReference|MetricSpec|MetricStatus|MetricTarget|MetricValueStatus|MetricIdentifier|HPAScaling|(Object|Pods|Resource|ContainerResource|External)Metric(Source|Status))/;
+const AUTOSCALING_V1_SUFFIX = /^(HorizontalPodAutoscaler(Spec|Status)?|CrossVersionObjectReference)V1(List)?$/;
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
@@ -68,7 +82,12 @@ export function definitionName(typeName: string): string {
   if (BATCH_TYPES.has(typeName)) return `io.k8s.api.batch.v1.${typeName}`;
   if (AUTHENTICATION_TYPES.has(typeName)) return `io.k8s.api.authentication.v1.${typeName}`;
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
+  if (NETWORKING_TYPES.test(typeName)) return `io.k8s.api.networking.v1.${typeName}`;
+  if (AUTOSCALING_V1_SUFFIX.test(typeName)) return `io.k8s.api.autoscaling.v1.${typeName.replace('V1', '')}`;
+  if (AUTOSCALING_V2_TYPES.test(typeName)) return `io.k8s.api.autoscaling.v2.${typeName}`;
+  if (POLICY_TYPES.has(typeName)) return `io.k8s.api.policy.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
+  if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';
   if (typeName === 'Condition') return 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition';

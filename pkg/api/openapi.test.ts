@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { API_KINDS, groupVersionPath } from './kinds.js';
 import { openapiV3Doc, openapiV3Index } from './openapi.js';
 
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
+    // Every group-version of a served kind, and no other.
+    expect(Object.keys(idx.paths).sort()).toEqual([...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))].sort());
+    expect(Object.keys(idx.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/policy/v1', 'apis/autoscaling/v2']));
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -62,6 +65,7 @@ describe('openapi v3', () => {
       '/api/v1/configmaps',
       '/api/v1/endpoints',
       '/api/v1/events',
+      '/api/v1/limitranges',
       '/api/v1/namespaces',
       '/api/v1/namespaces/{namespace}/configmaps',
       '/api/v1/namespaces/{namespace}/configmaps/{name}',
@@ -69,11 +73,16 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/endpoints/{name}',
       '/api/v1/namespaces/{namespace}/events',
       '/api/v1/namespaces/{namespace}/events/{name}',
+      '/api/v1/namespaces/{namespace}/limitranges',
+      '/api/v1/namespaces/{namespace}/limitranges/{name}',
       '/api/v1/namespaces/{namespace}/pods',
       '/api/v1/namespaces/{namespace}/pods/{name}',
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',
       '/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers',
       '/api/v1/namespaces/{namespace}/pods/{name}/status',
+      '/api/v1/namespaces/{namespace}/resourcequotas',
+      '/api/v1/namespaces/{namespace}/resourcequotas/{name}',
+      '/api/v1/namespaces/{namespace}/resourcequotas/{name}/status',
       '/api/v1/namespaces/{namespace}/secrets',
       '/api/v1/namespaces/{namespace}/secrets/{name}',
       '/api/v1/namespaces/{namespace}/serviceaccounts',
@@ -88,6 +97,7 @@ describe('openapi v3', () => {
       '/api/v1/nodes/{name}',
       '/api/v1/nodes/{name}/status',
       '/api/v1/pods',
+      '/api/v1/resourcequotas',
       '/api/v1/secrets',
       '/api/v1/serviceaccounts',
       '/api/v1/services',
@@ -141,5 +151,21 @@ describe('openapi v3', () => {
     expect(scale.patch.operationId).toBe('patchAppsV1NamespacedDeploymentScale');
     expect(scale.get['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'Scale', version: 'v1' });
     expect(s['io.k8s.api.autoscaling.v1.Scale']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'Scale', version: 'v1' }]);
+  });
+
+  it('serves policy/v1 PodDisruptionBudgets and HorizontalPodAutoscalers as autoscaling/v2 and autoscaling/v1', () => {
+    const policy = (openapiV3Doc('apis/policy/v1') as any).components.schemas;
+    expect(policy['io.k8s.api.policy.v1.PodDisruptionBudget']['x-kubernetes-group-version-kind']).toEqual([{ group: 'policy', kind: 'PodDisruptionBudget', version: 'v1' }]);
+    expect(policy['io.k8s.api.policy.v1.PodDisruptionBudgetList']['x-kubernetes-group-version-kind']).toEqual([{ group: 'policy', kind: 'PodDisruptionBudgetList', version: 'v1' }]);
+    expect(policy['io.k8s.api.policy.v1.PodDisruptionBudgetSpec'].properties.minAvailable.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+    const v2 = openapiV3Doc('apis/autoscaling/v2') as any;
+    expect(v2.components.schemas['io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v2' }]);
+    expect(v2.components.schemas['io.k8s.api.autoscaling.v2.MetricSpec'].properties.resource).toBeDefined();
+    const v1 = openapiV3Doc('apis/autoscaling/v1') as any;
+    const hpa = v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler'];
+    expect(hpa['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v1' }]);
+    expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec'].properties.targetCPUUtilizationPercentage).toBeDefined();
+    expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'HorizontalPodAutoscalerList', version: 'v1' }]);
+    expect(v1.paths['/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v1' });
   });
 });

@@ -65,6 +65,28 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  NetworkPolicyList: ['items'],
+  NetworkPolicySpec: ['podSelector'],
+  IPBlock: ['cidr'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
+  LimitRangeList: ['items'],
+  ResourceQuotaList: ['items'],
+  LimitRangeSpec: ['limits'],
+  LimitRangeItem: ['type'],
+  PodDisruptionBudgetList: ['items'],
+  HorizontalPodAutoscalerList: ['items'],
+  HorizontalPodAutoscalerV1List: ['items'],
+  HorizontalPodAutoscalerSpec: ['scaleTargetRef', 'maxReplicas'],
+  HorizontalPodAutoscalerSpecV1: ['scaleTargetRef', 'maxReplicas'],
+  CrossVersionObjectReference: ['kind', 'name'],
+  CrossVersionObjectReferenceV1: ['kind', 'name'],
+  MetricSpec: ['type'],
+  MetricStatus: ['type'],
+  MetricTarget: ['type'],
+  ResourceMetricSource: ['name', 'target'],
+  HPAScalingPolicy: ['type', 'value', 'periodSeconds'],
+  HorizontalPodAutoscalerCondition: ['type', 'status'],
   WatchEvent: ['type', 'object'],
 };
 
@@ -93,7 +115,7 @@ function valueSchema(kind: FieldSchema['kind'], format: string | undefined, type
 function gvkOf(typeName: string): Schema | undefined {
   const base = typeName.endsWith('List') ? typeName.slice(0, -4) : typeName;
   const k = API_KINDS.find((x) => x.typeName === base);
-  if (k) return { 'x-kubernetes-group-version-kind': [{ group: k.group, kind: typeName, version: k.version }] };
+  if (k) return { 'x-kubernetes-group-version-kind': [{ group: k.group, kind: typeName === base ? k.kind : `${k.kind}List`, version: k.version }] };
   if (typeName === 'Scale') return { 'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }] };
   if (typeName === 'TokenRequest') return { 'x-kubernetes-group-version-kind': [{ group: 'authentication.k8s.io', kind: 'TokenRequest', version: 'v1' }] };
   if (typeName === 'Status' || typeName === 'DeleteOptions' || typeName === 'WatchEvent') {

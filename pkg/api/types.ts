@@ -236,3 +236,40 @@ export type {
   TokenRequestStatus,
   BoundObjectReference,
 } from './generated/tskube/api/v1/serviceaccount.js';
+
+export type {
+  NetworkPolicy,
+  NetworkPolicyList,
+  NetworkPolicySpec,
+  NetworkPolicyIngressRule,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPort,
+  NetworkPolicyPeer,
+  IPBlock,
+} from './generated/tskube/api/v1/networking.js';
+export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
+export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
+export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';
+export type { PodDisruptionBudget, PodDisruptionBudgetList, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './generated/tskube/api/v1/policy.js';
+
+export type {
+  HorizontalPodAutoscaler,
+  HorizontalPodAutoscalerList,
+  HorizontalPodAutoscalerSpec,
+  HorizontalPodAutoscalerStatus,
+  HorizontalPodAutoscalerCondition,
+  HorizontalPodAutoscalerBehavior,
+  HPAScalingRules,
+  HPAScalingPolicy,
+  CrossVersionObjectReference,
+  MetricSpec,
+  MetricTarget,
+  MetricStatus,
+  MetricValueStatus,
+  MetricIdentifier,
+  ResourceMetricSource,
+  ContainerResourceMetricSource,
+  HorizontalPodAutoscalerV1,
+  HorizontalPodAutoscalerSpecV1,
+  HorizontalPodAutoscalerStatusV1,
+} from './generated/tskube/api/v1/autoscaling.js';

@@ -1,8 +1,8 @@
 // Scheduling constraints of a pod spec: node affinity (node selector terms), pod (anti-)affinity
-// terms and tolerations, validated as pkg/apis/core/validation does.
-import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { isValidLabelValue } from './names.js';
-import type { Affinity, LabelSelector, NodeSelectorTerm, PodAffinityTerm, Toleration } from './types.js';
+// terms, topology spread constraints and tolerations, validated as pkg/apis/core/validation does.
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { isDNS1123Label, isValidLabelValue } from './names.js';
+import type { Affinity, LabelSelector, NodeSelectorTerm, PodAffinityTerm, Toleration, TopologySpreadConstraint } from './types.js';
 import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -31,14 +31,73 @@ function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): FieldError
   return errs;
 }
 
+/** matchLabelKeys / mismatchLabelKeys: only with a labelSelector, label names each. */
+function validateLabelKeys(keys: string[] | undefined, sel: LabelSelector | undefined, path: string): FieldError[] {
+  if (!keys?.length) return [];
+  if (!sel) return [forbidden(path, 'must not be specified when labelSelector is not set')];
+  return keys.flatMap((k, i) => qualifiedName(k, `${path}[${i}]`));
+}
+
+const selectorKeys = (sel: LabelSelector | undefined) => new Set([...Object.keys(sel?.matchLabels ?? {}), ...(sel?.matchExpressions ?? []).map((e) => e.key ?? '')]);
+
 function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!t.topologyKey) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
-  else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
   for (const k of ['labelSelector', 'namespaceSelector'] as const) {
     const sel = t[k];
     if (sel) errs.push(...validateLabelSelector(sel, `${path}.${k}`));
   }
+  for (const ns of t.namespaces ?? []) for (const m of isDNS1123Label(ns)) errs.push(invalid(`${path}.namespace`, ns, m));
+  errs.push(...validateLabelKeys(t.matchLabelKeys, t.labelSelector, `${path}.matchLabelKeys`));
+  errs.push(...validateLabelKeys(t.mismatchLabelKeys, t.labelSelector, `${path}.mismatchLabelKeys`));
+  // A pod's selector already holds its matchLabelKeys as `In` requirements (added at creation):
+  // a key of matchLabelKeys appearing in it twice was also in the user's selector.
+  if (t.labelSelector && t.matchLabelKeys?.length) {
+    const index = new Map(t.matchLabelKeys.map((k, i) => [k, i]));
+    const seen = new Set(Object.keys(t.labelSelector.matchLabels ?? {}));
+    for (const e of t.labelSelector.matchExpressions ?? []) {
+      const key = e.key ?? '';
+      const i = index.get(key);
+      if (i !== undefined && seen.has(key)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, key, 'exists in both matchLabelKeys and labelSelector'));
+      seen.add(key);
+    }
+  }
+  const mismatch = new Set(t.mismatchLabelKeys ?? []);
+  (t.matchLabelKeys ?? []).forEach((k, i) => {
+    if (mismatch.has(k)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, k, 'exists in both matchLabelKeys and mismatchLabelKeys'));
+  });
+  if (!t.topologyKey) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
+  else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
+  return errs;
+}
+
+const SCHEDULE_ACTIONS = ['DoNotSchedule', 'ScheduleAnyway'];
+const NODE_INCLUSION_POLICIES = ['Honor', 'Ignore'];
+
+/** validateTopologySpreadConstraints of pkg/apis/core/validation. */
+export function validateTopologySpreadConstraints(cs: TopologySpreadConstraint[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  cs.forEach((c, i) => {
+    const p = `${path}[${i}]`;
+    if (!c.maxSkew || c.maxSkew <= 0) errs.push(invalid(`${p}.maxSkew`, c.maxSkew ?? 0, 'must be greater than zero'));
+    if (!c.topologyKey) errs.push(required(`${p}.topologyKey`, 'can not be empty'));
+    if (!SCHEDULE_ACTIONS.includes(c.whenUnsatisfiable ?? '')) errs.push(notSupported(`${p}.whenUnsatisfiable`, c.whenUnsatisfiable ?? '', SCHEDULE_ACTIONS));
+    // {topologyKey, whenUnsatisfiable} names one kind of constraint: once only.
+    if (cs.slice(i + 1).some((o) => o.topologyKey === c.topologyKey && o.whenUnsatisfiable === c.whenUnsatisfiable)) {
+      errs.push(duplicate(`${p}.{topologyKey, whenUnsatisfiable}`, `{${c.topologyKey ?? ''}, ${c.whenUnsatisfiable ?? ''}}`));
+    }
+    if (c.minDomains != null) {
+      if (c.minDomains <= 0) errs.push(invalid(`${p}.minDomains`, c.minDomains, 'must be greater than zero'));
+      if (c.whenUnsatisfiable !== 'DoNotSchedule') errs.push(invalid(`${p}.minDomains`, c.minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${c.whenUnsatisfiable ?? ''}`));
+    }
+    errs.push(...oneOf(c.nodeAffinityPolicy, NODE_INCLUSION_POLICIES, `${p}.nodeAffinityPolicy`));
+    errs.push(...oneOf(c.nodeTaintsPolicy, NODE_INCLUSION_POLICIES, `${p}.nodeTaintsPolicy`));
+    errs.push(...validateLabelKeys(c.matchLabelKeys, c.labelSelector, `${p}.matchLabelKeys`));
+    const inSelector = selectorKeys(c.labelSelector);
+    (c.matchLabelKeys ?? []).forEach((k, j) => {
+      if (c.labelSelector && inSelector.has(k)) errs.push(invalid(`${p}.matchLabelKeys[${j}]`, k, 'exists in both matchLabelKeys and labelSelector'));
+    });
+    if (c.labelSelector) errs.push(...validateLabelSelector(c.labelSelector, `${p}.labelSelector`));
+  });
   return errs;
 }
 

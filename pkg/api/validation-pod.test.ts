@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { load as loadYaml } from 'js-yaml';
 import { formatFieldError, type FieldError } from './field-error.js';
 import { defaultPod } from './defaults.js';
+import { applyAffinityLabelKeys } from './pod-affinity-label-keys.js';
 import { decodeStrict } from './schema-validate.js';
 import type { Pod } from './types.js';
 import { validatePod } from './validation.js';
@@ -13,6 +14,7 @@ function admit(manifest: unknown): FieldError[] {
   const pod = structuredClone(manifest) as Pod;
   pod.metadata = { namespace: 'default', ...pod.metadata };
   defaultPod(pod);
+  applyAffinityLabelKeys(pod); // as the pod registry does on create
   return validatePod(pod);
 }
 
@@ -163,6 +165,22 @@ const cases: Case[] = [
   ['empty nodeSelectorTerms', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', 'FieldValueRequired'],
   ['bad node selector operator', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] }] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator', 'FieldValueNotSupported'],
   ['preferred weight 0', mutate((p) => (p.spec.affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } })), 'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight', 'FieldValueInvalid'],
+  ['pod affinity term without topologyKey', mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } } }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey', 'FieldValueRequired', /can not be empty/],
+  ['preferred anti-affinity term without topologyKey', mutate((p) => (p.spec.affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: { labelSelector: {} } }] } })), 'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey', 'FieldValueRequired'],
+  ['pod affinity term with a bad namespace', mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {}, topologyKey: 'zone', namespaces: ['Bad_NS'] }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespace', 'FieldValueInvalid', /RFC 1123 label/],
+  ['matchLabelKeys without labelSelector', mutate((p) => (p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', matchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys', 'FieldValueForbidden', /must not be specified when labelSelector is not set/],
+  ['matchLabelKeys also in mismatchLabelKeys', mutate((p) => (p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: {}, matchLabelKeys: ['rev'], mismatchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and mismatchLabelKeys/],
+  ['matchLabelKeys also in the labelSelector', mutate((p) => (p.metadata.labels.rev = '1') && (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { rev: '1' } }, matchLabelKeys: ['rev'] }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and labelSelector/],
+  ['spread maxSkew 0', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }])), 'spec.topologySpreadConstraints[0].maxSkew', 'FieldValueInvalid', /must be greater than zero/],
+  ['spread without topologyKey', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }])), 'spec.topologySpreadConstraints[0].topologyKey', 'FieldValueRequired', /can not be empty/],
+  ['spread whenUnsatisfiable unknown', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'Never' }])), 'spec.topologySpreadConstraints[0].whenUnsatisfiable', 'FieldValueNotSupported', /"DoNotSchedule", "ScheduleAnyway"/],
+  ['spread whenUnsatisfiable missing', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone' }])), 'spec.topologySpreadConstraints[0].whenUnsatisfiable', 'FieldValueNotSupported'],
+  ['spread constraints repeated', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }])), 'spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}', 'FieldValueDuplicate'],
+  ['spread minDomains with ScheduleAnyway', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 }])), 'spec.topologySpreadConstraints[0].minDomains', 'FieldValueInvalid', /can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway/],
+  ['spread minDomains 0', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', minDomains: 0 }])), 'spec.topologySpreadConstraints[0].minDomains', 'FieldValueInvalid', /must be greater than zero/],
+  ['spread nodeTaintsPolicy unknown', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Always' }])), 'spec.topologySpreadConstraints[0].nodeTaintsPolicy', 'FieldValueNotSupported', /"Honor", "Ignore"/],
+  ['spread bad labelSelector', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } }])), 'spec.topologySpreadConstraints[0].labelSelector.matchExpressions[0].values', 'FieldValueRequired'],
+  ['spread matchLabelKeys in the labelSelector', mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'a' } }, matchLabelKeys: ['app'] }])), 'spec.topologySpreadConstraints[0].matchLabelKeys[0]', 'FieldValueInvalid', /exists in both matchLabelKeys and labelSelector/],
   ['negative grace period', mutate((p) => (p.spec.terminationGracePeriodSeconds = -5)), 'spec.terminationGracePeriodSeconds', 'FieldValueInvalid'],
   ['activeDeadlineSeconds 0', mutate((p) => (p.spec.activeDeadlineSeconds = 0)), 'spec.activeDeadlineSeconds', 'FieldValueInvalid', /between 1 and 2147483647/],
   ['bad nodeName', mutate((p) => (p.spec.nodeName = 'Node_1')), 'spec.nodeName', 'FieldValueInvalid'],
@@ -192,6 +210,9 @@ describe('messages', () => {
     expect(admit(mutate((p) => (p.spec.containers[0].foo = 1))).map(formatFieldError)).toEqual(['unknown field "spec.containers[0].foo"']);
     expect(admit(mutate((p) => (p.spec.containers = []))).map(formatFieldError)).toEqual(['spec.containers: Required value']);
     expect(admit(mutate((p) => (p.metadata.annotations = { big: 'x'.repeat(300 * 1024) }))).map(formatFieldError)).toEqual(['metadata.annotations: Too long: must have at most 262144 bytes']);
+    expect(admit(mutate((p) => (p.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }]))).map(formatFieldError)).toEqual([
+      'spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{zone, DoNotSchedule}"',
+    ]);
     expect(admit(mutate((p) => (p.spec.restartPolicy = 'X'))).map(formatFieldError)).toEqual([
       'spec.restartPolicy: Unsupported value: "X": supported values: "Always", "OnFailure", "Never"',
     ]);

@@ -4,7 +4,7 @@ import { duplicate, forbidden, invalid, notSupported, required, type FieldError 
 import { isDNS1123Label, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
 import type { Pod, PodSpec, Toleration, Volume } from './types.js';
-import { validateAffinity, validateTolerations } from './validation-affinity.js';
+import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
 import { validateTokenProjection } from './validation-serviceaccount.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
@@ -158,16 +158,7 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   });
   errs.push(...oneOf(s.preemptionPolicy, ['PreemptLowerPriority', 'Never'], `${path}.preemptionPolicy`));
   errs.push(...validateResourceList(s.overhead, `${path}.overhead`));
-  (s.topologySpreadConstraints ?? []).forEach((c, i) => {
-    const p = `${path}.topologySpreadConstraints[${i}]`;
-    if (!c.maxSkew || c.maxSkew <= 0) errs.push(invalid(`${p}.maxSkew`, c.maxSkew ?? 0, 'must be greater than zero'));
-    if (!c.topologyKey) errs.push(required(`${p}.topologyKey`, 'can not be empty'));
-    if (!c.whenUnsatisfiable) errs.push(required(`${p}.whenUnsatisfiable`));
-    else errs.push(...oneOf(c.whenUnsatisfiable, ['DoNotSchedule', 'ScheduleAnyway'], `${p}.whenUnsatisfiable`));
-    if (c.minDomains != null && c.minDomains <= 0) errs.push(invalid(`${p}.minDomains`, c.minDomains, 'must be greater than 0'));
-    errs.push(...oneOf(c.nodeAffinityPolicy, ['Honor', 'Ignore'], `${p}.nodeAffinityPolicy`));
-    errs.push(...oneOf(c.nodeTaintsPolicy, ['Honor', 'Ignore'], `${p}.nodeTaintsPolicy`));
-  });
+  errs.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints ?? [], `${path}.topologySpreadConstraints`));
   if (s.os) errs.push(...oneOf(s.os.name, ['linux', 'windows'], `${path}.os.name`));
   (s.schedulingGates ?? []).forEach((g, i) => errs.push(...qualifiedName(g.name, `${path}.schedulingGates[${i}].name`)));
   return errs;

@@ -29,7 +29,8 @@ export class ApiError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      // (a Status a handler returns as its result, such as an eviction's 500, has no reason)
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
@@ -68,6 +69,10 @@ export const forbidden = (user: string, verb: string, group: string, resource: s
     { name, group, kind },
   );
 };
+
+/** An admission plugin's refusal (admission.NewForbidden): `pods "web" is forbidden: <why>`. */
+export const admissionForbidden = (group: string, resource: string, name: string | undefined, why: string) =>
+  new ApiError(403, 'Forbidden', `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { name, group, kind: resource });
 
 export const tooLarge = (message: string) => new ApiError(413, 'RequestEntityTooLarge', message);
 

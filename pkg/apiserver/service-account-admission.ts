@@ -6,6 +6,7 @@
 // and a pod without imagePullSecrets gets the account's.
 import type { KubeObject, Pod, ServiceAccount, Volume } from '../api/types.js';
 import { ROOT_CA_CONFIGMAP, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/claims.js';
+import type { AdmissionPlugin } from './admission.js';
 import { ApiError } from './errors.js';
 import { randomSuffix } from './registry/object-helpers.js';
 
@@ -78,7 +79,8 @@ export class ServiceAccountAdmission {
     spec.serviceAccount = name;
     const sa = await this.find(namespace, name);
     if (!sa) {
-      const podName = pod.metadata?.name || pod.metadata?.generateName || '';
+      // (Kubernetes admits before it generates a name: a generated one is reported by its prefix)
+      const podName = pod.metadata?.generateName || pod.metadata?.name || '';
       throw new ApiError(403, 'Forbidden', `pods "${podName}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`, { name: podName, kind: 'pods' });
     }
     applyServiceAccount(pod, sa as ServiceAccount);
@@ -95,4 +97,17 @@ export class ServiceAccountAdmission {
     }
     return undefined;
   }
+}
+
+/** The plugin in the apiserver's admission chain: pod creates only (updates keep the account, which validation freezes). */
+export function serviceAccountAdmission(lookup: ServiceAccountLookup): AdmissionPlugin {
+  const plugin = new ServiceAccountAdmission(lookup);
+  return {
+    name: 'ServiceAccount',
+    resources: ['pods'],
+    async admit(req) {
+      if (req.operation !== 'CREATE' || req.subresource || !req.obj) return;
+      await plugin.admit(req.obj, req.namespace ?? 'default');
+    },
+  };
 }

@@ -13,10 +13,12 @@ import { rfc3339 } from '../util/time.js';
 import { nodeNameOf } from './authz.js';
 import * as errors from './errors.js';
 import { ApiError } from './errors.js';
-import { decodeObject, type RequestContext, type Store } from './registry/store.js';
+import { checkKindOf, decodeAs, type RequestContext, type Store } from './registry/store.js';
 
 const GROUP = 'authentication.k8s.io';
 const API_VERSION = `${GROUP}/v1`;
+/** What decoding and kind checks need to know of the kind. */
+const TOKEN_REQUEST = { typeName: 'TokenRequest', kind: 'TokenRequest', group: GROUP, version: 'v1' };
 
 export interface TokenIssuerConfig {
   /** The `iss` of the tokens (--service-account-issuer). */
@@ -43,10 +45,9 @@ export class TokenRequests {
   /** Handles the POST; returns the TokenRequest with its status (201). */
   async create(namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
     if (!namespace) throw errors.badRequest('namespace is required');
-    if (body.kind && body.kind !== 'TokenRequest') throw errors.badRequest(`TokenRequest in version "v1" cannot be handled as a ${body.kind}`);
-    if (body.apiVersion && body.apiVersion !== API_VERSION) throw errors.badRequest(`TokenRequest in version "${body.apiVersion}" cannot be handled as a TokenRequest: no kind "TokenRequest" is registered for version "${body.apiVersion}"`);
+    checkKindOf(TOKEN_REQUEST, body);
     const req = structuredClone(body) as TokenRequest & KubeObject;
-    decodeObject('TokenRequest', 'TokenRequest', GROUP, req, ctx);
+    decodeAs(TOKEN_REQUEST, req, ctx);
     const meta = (req.metadata ??= {});
     if (meta.name && meta.name !== name) throw errors.invalid('TokenRequest', GROUP, name, [invalid('metadata.name', meta.name, 'must match the service account name if specified')]);
     if (meta.namespace && meta.namespace !== namespace) throw errors.invalid('TokenRequest', GROUP, name, [invalid('metadata.namespace', meta.namespace, 'must match the service account namespace if specified')]);

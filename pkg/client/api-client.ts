@@ -51,7 +51,8 @@ export interface DeleteOpts {
 }
 
 export interface ApiClient {
-  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T>;
+  /** `subresource`: e.g. `scale` (an autoscaling/v1 Scale) or `status`. */
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T>;
   list<T = KubeObject>(ref: ResourceRef, namespace?: string, q?: ListQuery): Promise<ListResult<T>>;
   create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: unknown, q?: Record<string, string>): Promise<T>;
   update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, obj: unknown, subresource?: string): Promise<T>;
@@ -60,6 +61,8 @@ export interface ApiClient {
   bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown>;
   /** POST to a subresource of a named object (serviceaccounts/NAME/token): the reply object. */
   createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T>;
+  /** POST pods/NAME/eviction (policy/v1 Eviction): a 429 StatusError when a disruption budget forbids it. */
+  evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown>;
   /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
   close(): void;

@@ -8,7 +8,7 @@ import { ApiClient as GeneratedClient, type ListResponse, type ObjectResponse, t
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
-import { StatusError } from './rest-client.js';
+import { evictionOf, StatusError } from './rest-client.js';
 
 type Method = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -55,8 +55,8 @@ export class GrpcApiClient implements ApiClient {
     return { group: ref.group ?? '', version: ref.version ?? 'v1', resource: ref.resource, namespace: ref.namespaced ? (namespace ?? '') : '' };
   }
 
-  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
-    const res = await this.call<ObjectResponse>('get', { ...this.target(ref, namespace), name });
+  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource = ''): Promise<T> {
+    const res = await this.call<ObjectResponse>('get', { ...this.target(ref, namespace), name, subresource });
     return JSON.parse(res.objectJson ?? '{}') as T;
   }
 
@@ -95,6 +95,11 @@ export class GrpcApiClient implements ApiClient {
   async createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T> {
     const res = await this.call<ObjectResponse>('create', { ...this.target(ref, namespace), name, subresource, objectJson: JSON.stringify(obj) });
     return JSON.parse(res.objectJson || '{}') as T;
+  }
+
+  async evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown> {
+    const res = await this.call<ObjectResponse>('create', { group: '', version: 'v1', resource: 'pods', namespace, name: pod, subresource: 'eviction', objectJson: JSON.stringify(evictionOf(namespace, pod, deleteOptions)) });
+    return JSON.parse(res.objectJson ?? '{}');
   }
 
   async bind(namespace: string, pod: string, node: string, uid?: string): Promise<unknown> {

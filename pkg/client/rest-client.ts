@@ -24,7 +24,18 @@ export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', 
 export const Services = core('services');
 export const ServiceAccounts = core('serviceaccounts');
 export const EndpointsRef = core('endpoints');
+export const LimitRanges = core('limitranges');
+export const ResourceQuotas = core('resourcequotas');
+export const NetworkPolicies: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', namespaced: true };
+export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+export const PodDisruptionBudgets: ResourceRef = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true };
+export const HorizontalPodAutoscalers: ResourceRef = { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true };
+/** metrics.k8s.io/v1beta1 PodMetrics (served by the apiserver from the node agents; list only). */
+export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods', namespaced: true };
+
+/** The policy/v1 Eviction of a pod. */
+export const evictionOf = (namespace: string, pod: string, deleteOptions?: DeleteOpts) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace }, ...(deleteOptions ? { deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', ...deleteOptions } } : {}) });
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
@@ -122,8 +133,8 @@ export class RestClient implements ApiClient {
     return parsed as T;
   }
 
-  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
-    return this.request<T>(this.path(ref, namespace, name));
+  get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
+    return this.request<T>(this.path(ref, namespace, name, subresource));
   }
 
   list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<ListResult<T>> {
@@ -156,6 +167,10 @@ export class RestClient implements ApiClient {
       method: 'POST',
       body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod, namespace, ...(uid ? { uid } : {}) }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
     });
+  }
+
+  evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown> {
+    return this.request(this.path(Pods, namespace, pod, 'eviction'), { method: 'POST', body: evictionOf(namespace, pod, deleteOptions) });
   }
 
   /**

@@ -1,10 +1,11 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, and the service account, root CA publisher and token controllers, run by the leader only.
+// mirroring controllers, the disruption controller, the horizontal pod autoscaler, and the service account, root CA publisher and
+// token controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Namespaces, Nodes, Pods, ReplicaSets, Deployments, ServiceAccounts, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Namespaces, ServiceAccounts } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
@@ -26,6 +27,8 @@ import { CronJobController } from './cronjob.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import type { BackoffConfig } from './job-status.js';
 import { serviceAccountControllers } from './serviceaccount-controllers.js';
+import { DisruptionController } from './disruption.js';
+import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
 
 const log = logger('controller-manager');
 
@@ -50,6 +53,8 @@ export interface ControllerManagerConfig {
   rootCA?: string;
   /** The service account signing key (PEM file) legacy token secrets are signed with; without it the token controller does not run. */
   serviceAccountPrivateKeyFile?: string;
+  /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
+  horizontal?: Partial<HorizontalConfig>;
 }
 
 export const defaultControllerConfig: ControllerManagerConfig = {
@@ -122,6 +127,8 @@ export class ControllerManager {
       ['secrets', new Informer(this.client, core('secrets'))],
       ['namespaces', new Informer(this.client, Namespaces)],
       ['serviceaccounts', new Informer(this.client, ServiceAccounts)],
+      ['poddisruptionbudgets', new Informer(this.client, PodDisruptionBudgets)],
+      ['horizontalpodautoscalers', new Informer(this.client, HorizontalPodAutoscalers)],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
@@ -134,6 +141,8 @@ export class ControllerManager {
     const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
     const gc = new GarbageCollector(this.client, informers);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
+    const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
+    const horizontal = new HorizontalController(this.client, { hpas: informers.get('horizontalpodautoscalers')! as never, pods: pods as never }, events, { ...defaultHorizontalConfig, ...c.horizontal });
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
     const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
@@ -149,7 +158,7 @@ export class ControllerManager {
     await Promise.all([...informers.values(), ...serviceInformers, nodes].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
-    const batch = [jobController, cronJobController, ttlController];
+    const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     for (const c of [rsController, deployController, dsController, stsController, ...batch, gc, ...accounts]) c.start();
     this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
@@ -159,7 +168,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
   }
 
   private stopControllers(): void {

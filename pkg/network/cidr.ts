@@ -119,3 +119,34 @@ export function allocateNodeCIDR(clusterCIDR: string, nodeMaskSize: number, take
   }
   throw new ExhaustedError(`cluster CIDR ${clusterCIDR}: every /${nodeMaskSize} block is allocated (${blocks.length} taken)`);
 }
+
+/**
+ * The CIDRs that cover `outer` minus every CIDR of `holes` (a NetworkPolicy ipBlock with except):
+ * each hole splits the blocks that contain it into the halves that do not, at most 32 per hole.
+ * Host bits are ignored (ParseCIDRSloppy); the result is sorted.
+ */
+export function cidrSubtract(outer: string, holes: readonly string[]): string[] {
+  let blocks: Cidr[] = [parseCidr(outer, false)];
+  for (const h of holes.map((s) => parseCidr(s, false))) {
+    const next: Cidr[] = [];
+    for (const b of blocks) {
+      if (cidrCovers(h, b)) continue;
+      if (!cidrCovers(b, h)) {
+        next.push(b);
+        continue;
+      }
+      // Walk down from b to h, keeping the sibling half at each step.
+      let cur = b;
+      while (cur.prefix < h.prefix) {
+        const prefix = cur.prefix + 1;
+        const low: Cidr = { network: cur.network, prefix };
+        const high: Cidr = { network: cur.network + cidrSize(low), prefix };
+        const [into, other] = cidrContains(low, h.network) ? [low, high] : [high, low];
+        next.push(other);
+        cur = into;
+      }
+    }
+    blocks = next;
+  }
+  return blocks.sort((a, b) => a.network - b.network || a.prefix - b.prefix).map(formatCidr);
+}

@@ -16,6 +16,7 @@ import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { removeServiceRules } from '../network/service-proxier.js';
+import { removeNetpolRules } from '../network/netpol-syncer.js';
 import { Runtime } from '../runtime/runtime.js';
 import { ContainerState } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -23,6 +24,7 @@ import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
+import { NodeNetworkPolicy } from './network-policy.js';
 
 const log = logger('nodeagent');
 
@@ -58,6 +60,8 @@ export interface AgentConfig {
   clusterDomain: string;
   /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
   serviceProxy: boolean;
+  /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
+  networkPolicy: boolean;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -80,6 +84,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   clusterDNS: 'serve',
   clusterDomain: 'cluster.local',
   serviceProxy: true,
+  networkPolicy: true,
 });
 
 
@@ -135,6 +140,7 @@ export class NodeAgent {
   /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
+  private networkPolicy: NodeNetworkPolicy | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
@@ -184,6 +190,7 @@ export class NodeAgent {
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
     await this.serviceProxy?.stop();
+    await this.networkPolicy?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
@@ -218,6 +225,7 @@ export class NodeAgent {
     this.resolveNet(net);
     log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
     await this.startServiceProxy(net);
+    await this.startNetworkPolicy(net);
     await this.syncRoutes();
     await this.postNodeStatus(true);
   }
@@ -232,6 +240,18 @@ export class NodeAgent {
     this.serviceProxy = new NodeServiceProxy({ services: this.serviceInformer, slices: this.sliceInformer }, { clusterCIDR: net.clusterCIDR, nodeNetns: net.nodeNetns, chainPrefix: net.chainPrefix });
     // Not awaited: pods need not wait for services (the informers retry on their own).
     void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
+  }
+
+  /** Policy chains hook in before the node's forward chain, so they start after it. */
+  private async startNetworkPolicy(net: PodNetwork): Promise<void> {
+    if (this.stopped) return;
+    if (!this.cfg.networkPolicy) {
+      await removeNetpolRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing network policy rules', { err: e.message }));
+      return;
+    }
+    this.networkPolicy = new NodeNetworkPolicy(this.client, { nodeName: this.cfg.nodeName, nodeNetns: net.nodeNetns, chainPrefix: net.chainPrefix });
+    // Not awaited, as the service proxy: the informers retry on their own.
+    void this.networkPolicy.start().catch((e: Error) => log.error('network policy enforcement start failed', { err: e.message }));
   }
 
   private async syncRoutes(): Promise<void> {
@@ -269,15 +289,25 @@ export class NodeAgent {
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         serviceAccountToken: (pod, proj) => this.tokens.get(pod, proj),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
+        podAddressed: (pod, ip) => this.podAddressed(pod, ip),
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
           this.tokens.forgetPod(id);
+          this.networkPolicy?.podGone(id);
         },
       });
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
+  private async podAddressed(pod: Pod, ip: string): Promise<void> {
+    if (!this.networkPolicy) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(() => (log.warn('network policy rules for a new pod not written within 5 s; starting it anyway', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }), r()), 5000)));
+    await Promise.race([this.networkPolicy.podAddressed(pod as Pod & KubeObject, ip).catch((e: Error) => log.warn('network policy rules for a new pod', { err: e.message })), late]).finally(() => clearTimeout(timer));
   }
 
   /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist. */

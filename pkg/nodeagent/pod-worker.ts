@@ -60,6 +60,8 @@ export interface WorkerDeps {
   serviceAccountToken(pod: Pod, p: TokenProjection): Promise<string>;
   /** How often API volumes are refreshed while the pod runs. */
   apiVolumeSyncMs: number;
+  /** The sandbox has its address (not for hostNetwork): resolves when the pod may start (its network policies in place). */
+  podAddressed?(pod: Pod, ip: string): Promise<void>;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */
@@ -343,6 +345,7 @@ export class PodWorker {
       const res = await timed(networkOps, 'setup', () => net.setupPod({ sandboxId: id, netnsPath: status.netnsPath, hostPorts }));
       await rt.setPodSandboxIP(id, res.ip);
       this.podIP = res.ip;
+      await this.d.podAddressed?.(this.pod, res.ip);
     } catch (e) {
       await rt.stopPodSandbox(id).catch(() => {});
       await rt.removePodSandbox(id).catch(() => {});

@@ -47,8 +47,16 @@ export function allocatableOf(node: Node): Resources {
   };
 }
 
+/** The pod has pod affinity or anti-affinity terms (required or preferred). */
+export const hasPodAffinity = (p: Pod): boolean => !!(p.spec?.affinity?.podAffinity || p.spec?.affinity?.podAntiAffinity);
+const hasRequiredAntiAffinity = (p: Pod): boolean => !!p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
+
 export class NodeInfo {
   readonly pods = new Map<string, { pod: Pod; req: Resources; assumed: boolean }>();
+  /** The pods (by key) with pod (anti-)affinity terms: inter-pod affinity scoring reads only these. */
+  readonly podsWithAffinity = new Map<string, Pod>();
+  /** The pods (by key) with required anti-affinity terms: every pod's PreFilter checks them. */
+  readonly podsWithRequiredAntiAffinity = new Map<string, Pod>();
   requested: Resources = { milliCPU: 0, memory: 0, pods: 0, other: {} };
   allocatable: Resources;
   usedPorts: HostPort[] = [];
@@ -81,12 +89,18 @@ export class NodeInfo {
     this.requested.pods += 1;
     for (const [k, v] of Object.entries(req.other)) this.requested.other[k] = (this.requested.other[k] ?? 0) + v;
     this.usedPorts.push(...podHostPorts(pod));
+    if (hasPodAffinity(pod)) {
+      this.podsWithAffinity.set(key, pod);
+      if (hasRequiredAntiAffinity(pod)) this.podsWithRequiredAntiAffinity.set(key, pod);
+    }
   }
 
   removePod(key: string): boolean {
     const e = this.pods.get(key);
     if (!e) return false;
     this.pods.delete(key);
+    this.podsWithAffinity.delete(key);
+    this.podsWithRequiredAntiAffinity.delete(key);
     this.requested.milliCPU -= e.req.milliCPU;
     this.requested.memory -= e.req.memory;
     this.requested.pods -= 1;
@@ -98,6 +112,17 @@ export class NodeInfo {
 
   isReady(): boolean {
     return this.ready;
+  }
+
+  /** A copy whose pods can be added and removed without touching this one (dry runs). */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.node);
+    for (const [k, e] of this.pods) c.pods.set(k, e);
+    for (const [k, p] of this.podsWithAffinity) c.podsWithAffinity.set(k, p);
+    for (const [k, p] of this.podsWithRequiredAntiAffinity) c.podsWithRequiredAntiAffinity.set(k, p);
+    c.requested = { ...this.requested, other: { ...this.requested.other } };
+    c.usedPorts = [...this.usedPorts];
+    return c;
   }
 }
 

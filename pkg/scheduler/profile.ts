@@ -3,7 +3,11 @@ import type { ApiClient } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
 import { Status, type BindPlugin, type Profile } from './framework.js';
 import { nodeAffinity, nodeName, nodePorts, nodeResourcesFit, nodeUnschedulable, taintToleration } from './plugins/filters.js';
+import { defaultPreemption } from './preemption.js';
 import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationScore } from './plugins/scores.js';
+import { interPodAffinity } from './plugins/inter-pod-affinity.js';
+import { podTopologySpread } from './plugins/pod-topology-spread.js';
+import type { ClusterLister } from './cluster-lister.js';
 
 export function defaultBinder(client: ApiClient): BindPlugin {
   return {
@@ -21,13 +25,16 @@ export function defaultBinder(client: ApiClient): BindPlugin {
   };
 }
 
-export function defaultProfile(client: ApiClient): Profile {
+/** `lister`: namespaces, Services and sets, for inter-pod affinity and topology spread. */
+export function defaultProfile(client: ApiClient, lister: ClusterLister): Profile {
+  const spread = podTopologySpread(lister);
+  const affinity = interPodAffinity(lister);
   return {
-    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],
-    postFilter: [],
-    preScore: [nodeAffinityScore],
-    score: [taintTolerationScore, nodeAffinityScore, leastAllocated, balancedAllocation],
+    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity, spread, affinity],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, spread, affinity],
+    postFilter: [defaultPreemption],
+    preScore: [nodeAffinityScore, spread, affinity],
+    score: [taintTolerationScore, nodeAffinityScore, leastAllocated, spread, affinity, balancedAllocation],
     reserve: [],
     bind: [defaultBinder(client)],
   };

@@ -152,6 +152,16 @@ export class SchedulingQueue {
     }
   }
 
+  /** Like moveAllToActiveOrBackoff, for the unschedulable pods `pred` picks (an event that can help only those). */
+  moveToActiveOrBackoffIf(pred: (pod: Pod) => boolean): void {
+    if (!this.unschedulable.size) return;
+    for (const [key, u] of this.unschedulable) {
+      if (!pred(u.e.pod)) continue;
+      this.unschedulable.delete(key);
+      this.toBackoffOrActive(u.e);
+    }
+  }
+
   private tick(): void {
     if (this.closed) return;
     const now = Date.now();

@@ -91,4 +91,19 @@ describe('findNode', () => {
     nodes.upsertNode(node('d', '64')); // most room: LeastAllocated picks it every time
     expect([...chosen()]).toEqual(['d']);
   });
+
+  it('counts a bound pod that arrives before its node once the node comes (and again if the node comes back)', () => {
+    const s = new Scheduler({} as ApiClient);
+    const h = s as unknown as { upsertNode(n: Node & KubeObject): void; removeNode(name: string): void; onPod(p: Pod): void; onPodDeleted(p: Pod): void };
+    const bound = (name: string) => ({ ...wants, metadata: { name, namespace: 'default' }, spec: { ...wants.spec!, nodeName: 'late' } }) as Pod;
+    h.onPod(bound('early'));
+    h.onPod(bound('gone'));
+    h.onPodDeleted(bound('gone'));
+    h.upsertNode(node('late', '4'));
+    expect([...s.nodes.get('late')!.pods.keys()]).toEqual(['default/early']);
+    expect(s.nodes.get('late')!.requested.milliCPU).toBe(100);
+    h.removeNode('late');
+    h.upsertNode(node('late', '4'));
+    expect([...s.nodes.get('late')!.pods.keys()]).toEqual(['default/early']);
+  });
 });

@@ -4,6 +4,7 @@ import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-cl
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
+import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import type { Manifest } from './manifests.js';
 
@@ -119,6 +120,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   else if (r.resource === 'nodes') describeNode(obj, kv, lines);
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
+  else if (r.resource === 'networkpolicies') lines.push(...describeNetworkPolicy(obj));
   else if (r.resource === 'services' && !r.group) {
     const ep = await client.get<Endpoints & KubeObject>(EndpointsRef, namespace, name).catch(() => undefined);
     lines.push(...describeService(obj, ep));

@@ -28,7 +28,7 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: string[]): { flags
     if (!s) throw new FlagError(`unknown flag: --${name}`);
     let value: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
     if (s.type === 'boolean') {
-      out[name] = value === undefined ? true : !['false', '0', 'no'].includes(value);
+      out[name] = value === undefined ? true : !['false', '0', 'no', 'off'].includes(value);
       continue;
     }
     if (value === undefined) {

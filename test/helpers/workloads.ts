@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tokenFor } from '../../pkg/apiserver/pki.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
+import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { startControlPlane, type TestControlPlane } from './control-plane.js';
 
 export function replicaSet(name: string, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
@@ -49,12 +50,14 @@ export function statefulSet(name: string, replicas = 2, spec: Record<string, unk
   };
 }
 
-/** Marks a pod Running and Ready (ready since `readySince`), as a node agent reports it. */
+/** Marks a pod Running and Ready (ready and started since `readySince`), as a node agent reports it. */
 export async function markReady(client: RestClient, p: KubeObject, readySince = new Date()): Promise<void> {
   const t = readySince.toISOString().replace(/\.\d+Z$/, 'Z');
   const status = {
     ...(p.status as object),
     phase: 'Running',
+    // (a running pod has a start time: the autoscaler's readiness rules need it)
+    startTime: (p.status as { startTime?: string } | undefined)?.startTime ?? t,
     conditions: [
       { type: 'Ready', status: 'True', lastTransitionTime: t },
       { type: 'ContainersReady', status: 'True', lastTransitionTime: t },
@@ -157,6 +160,29 @@ export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolea
     async stop() {
       stopped = true;
       await loop;
+    },
+  };
+}
+
+/**
+ * startWithControllers plus a scheduler and a fakeKubelet (nodes are API objects the test
+ * creates): what controller tests of pods that must be scheduled and become Ready need.
+ */
+export async function startWithScheduler(
+  transport: 'rest' | 'grpc',
+  config: Partial<ControllerManagerConfig>,
+  kubelet: { ready?: (p: KubeObject) => boolean; confirmDelete?: (p: KubeObject) => boolean } = {},
+): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
+  const env = await startWithControllers(transport, config);
+  const sched = new Scheduler(env.cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
+  await sched.start();
+  const k = fakeKubelet(env.cp.admin, kubelet.ready, kubelet.confirmDelete);
+  return {
+    cp: env.cp,
+    async stop() {
+      await k.stop();
+      await sched.stop();
+      await env.stop();
     },
   };
 }

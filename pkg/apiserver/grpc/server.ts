@@ -21,7 +21,11 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { findResource, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
+import { findResource, poddisruptionbudgets, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
+import { getScale, patchScale, replaceScale } from '../registry/scale.js';
+import { evictPod } from '../registry/eviction.js';
+import { METRICS_GROUP_VERSION, serveMetrics } from '../rest/metrics-api.js';
+import type { NodeProxyDeps } from '../rest/node-proxy.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
@@ -70,6 +74,8 @@ interface Target {
 
 export interface GrpcDeps {
   stores: Map<ResourceInfo, Store>;
+  /** For the metrics API (metrics.k8s.io lists, as the horizontal pod autoscaler reads them). */
+  nodeProxy?: NodeProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
@@ -79,26 +85,32 @@ export class GrpcServer {
   private server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
 
   constructor(private readonly deps: GrpcDeps) {
+    const list = this.unary<ListRequest>('list', async (req, t) => {
+      const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
+      const out = await t.store.list(t.namespace, {
+        matches: buildMatcher(t.store.resource, q),
+        limit: req.limit || undefined,
+        continueToken: req.continue || undefined,
+        resourceVersion: req.resourceVersion || undefined,
+      });
+      return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
+    });
     this.server.addService(ApiService, {
       get: this.unary<GetRequest>('get', async (req, t) => {
         const { store } = t;
+        if (isScale(store, req.subresource)) return json(await getScale(store, t.namespace, req.name ?? ''));
         writableSubresource(store.resource, req.subresource || undefined, 'get');
         return json(await store.get(t.namespace, req.name ?? ''));
       }),
-      list: this.unary<ListRequest>('list', async (req, t) => {
-        const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
-        const out = await t.store.list(t.namespace, {
-          matches: buildMatcher(t.store.resource, q),
-          limit: req.limit || undefined,
-          continueToken: req.continue || undefined,
-          resourceVersion: req.resourceVersion || undefined,
-        });
-        return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
-      }),
+      list: (call: grpc.ServerUnaryCall<ListRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => (call.request.group === 'metrics.k8s.io' ? this.metricsList(call, cb) : list(call, cb)),
       create: this.unary<CreateRequest>('create', async (req, t, ctx) => {
         const body = parseObject(req.objectJson ?? '');
         if (req.subresource === 'binding') {
           await bindPod(t.store, t.namespace, req.name ?? '', body, ctx);
+          return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
+        }
+        if (req.subresource === 'eviction' && t.store.resource === podsResource) {
+          await evictPod({ pods: t.store, pdbs: this.deps.stores.get(poddisruptionbudgets)! }, t.namespace ?? '', req.name ?? '', body, ctx, { ...ctx, user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'tskube-apiserver', warnings: [] });
           return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
         }
         if (req.subresource === 'token' && t.store.resource.name === 'serviceaccounts' && this.deps.tokenRequests) {
@@ -108,6 +120,7 @@ export class GrpcServer {
         return json(await t.store.create(t.namespace, body, ctx, undefined, true));
       }),
       update: this.unary<UpdateRequest>('update', async (req, t, ctx) => {
+        if (isScale(t.store, req.subresource)) return json(await replaceScale(t.store, t.namespace, req.name ?? '', parseObject(req.objectJson ?? ''), ctx));
         const sub = writableSubresource(t.store.resource, req.subresource || undefined, 'update');
         return json(await t.store.update(t.namespace, req.name ?? '', parseObject(req.objectJson ?? ''), ctx, sub));
       }),
@@ -120,6 +133,7 @@ export class GrpcServer {
         } catch (e) {
           throw errors.badRequest(`patchJson is not JSON: ${(e as Error).message}`);
         }
+        if (isScale(t.store, req.subresource)) return json(await patchScale(t.store, t.namespace, req.name ?? '', type, body, ctx));
         const sub = writableSubresource(t.store.resource, req.subresource || undefined, 'patch');
         return json((await patchObject(t.store, t.namespace, req.name ?? '', type, body, ctx, sub)).obj);
       }),
@@ -155,14 +169,44 @@ export class GrpcServer {
     });
   }
 
-  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
+  /** The caller, from the bearer token in the call's metadata. */
+  private async user(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<UserInfo> {
     const auth = String(call.metadata.get('authorization')[0] ?? '');
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     const user = m ? await this.deps.authenticate(m[1]!) : undefined;
     if (!user) throw errors.unauthorized();
-    const full = { ...user, groups: [...user.groups, 'system:authenticated'] };
+    return { ...user, groups: [...user.groups, 'system:authenticated'] };
+  }
+
+  /** A list of metrics.k8s.io/v1beta1 pods or nodes (PodMetrics, NodeMetrics), as over REST. */
+  private metricsList(call: grpc.ServerUnaryCall<ListRequest, unknown>, cb: grpc.sendUnaryData<unknown>): void {
+    const req = call.request;
+    const run = async () => {
+      if (`${req.group}/${req.version}` !== METRICS_GROUP_VERSION || (req.resource !== 'pods' && req.resource !== 'nodes') || !this.deps.nodeProxy) {
+        throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
+      }
+      const resource = req.resource;
+      const out = await serveMetrics(this.deps.nodeProxy, await this.user(call), { resource, namespace: resource === 'pods' ? req.namespace || undefined : undefined }, new URLSearchParams({ labelSelector: req.labelSelector ?? '' }));
+      return { itemsJson: (out.items as unknown[]).map((i) => JSON.stringify(i)), resourceVersion: '', continue: '', remainingItemCount: 0 };
+    };
+    run().then(
+      (res) => {
+        grpcRequests.inc({ method: 'list', resource: `${req.resource}.metrics.k8s.io`, code: 'OK' });
+        cb(null, res);
+      },
+      (e) => {
+        const se = toServiceError(e);
+        grpcRequests.inc({ method: 'list', resource: `${req.resource}.metrics.k8s.io`, code: String(se.code) });
+        cb(se as grpc.ServiceError);
+      },
+    );
+  }
+
+  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
+    const full = await this.user(call);
     const resource = findResource(req.group ?? '', req.version || 'v1', req.resource ?? '');
-    if (!resource) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
+    // (gRPC serves stored versions only: autoscaling/v1 autoscalers are autoscaling/v2 here)
+    if (!resource || resource.view) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const store = this.deps.stores.get(resource)!;
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
     const decision = await authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
@@ -263,5 +307,8 @@ function parseObject(text: string): KubeObject {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw errors.badRequest('objectJson must be a JSON object');
   return v as KubeObject;
 }
+
+/** The scale subresource (autoscaling/v1 Scale) of a resource that has one. */
+const isScale = (store: Store, subresource: string | undefined) => subresource === 'scale' && store.resource.subresources.includes('scale');
 
 const json = (obj: KubeObject): ObjectResponse => ({ objectJson: writtenJson.get(obj) ?? JSON.stringify(obj) });

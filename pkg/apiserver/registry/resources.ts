@@ -1,5 +1,6 @@
 // The kinds the apiserver serves and the per-resource strategy for each: naming, scope,
 // defaulting, validation, what the status subresource owns, and selectable fields.
+import { applyAffinityLabelKeys } from '../../api/pod-affinity-label-keys.js';
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import {
@@ -32,7 +33,29 @@ import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, 
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/validation-serviceaccount.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
+import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
+import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
+import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate } from '../../api/validation-policy.js';
+import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
+import { hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
+
+/**
+ * A resource served in a second version over the storage of another (autoscaling/v1
+ * HorizontalPodAutoscalers over the stored autoscaling/v2 ones): bodies are converted on the
+ * way in, objects on the way out; the strategy is the storage resource's.
+ */
+export interface VersionView {
+  storage: ResourceInfo;
+  /** Defaults of this version (applied to a decoded body before conversion). */
+  defaults(obj: KubeObject): void;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
 export interface SubresourceStrategy {
@@ -67,7 +90,12 @@ export interface ResourceInfo {
   writable: Partial<Record<Subresource, SubresourceStrategy>>;
   /** Field-selector fields of an object (metadata.name, spec.nodeName, ...). */
   fields(obj: KubeObject): Record<string, string>;
+  /** Set when this version is served over another resource's storage. */
+  view?: VersionView;
 }
+
+/** The resource whose store holds the objects of `r`. */
+export const storageOf = (r: ResourceInfo): ResourceInfo => r.view?.storage ?? r;
 
 export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
 
@@ -127,6 +155,7 @@ export const pods = base({
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
     defaultPod(obj as never);
+    applyAffinityLabelKeys(obj as never);
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
   },
   prepareForUpdate(obj, old) {
@@ -349,7 +378,124 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+/** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
+export const resourcequotas = base({
+  name: 'resourcequotas',
+  singularName: 'resourcequota',
+  kind: 'ResourceQuota',
+  typeName: 'ResourceQuota',
+  shortNames: ['quota'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => {
+    obj.status = {};
+  },
+  validate: (obj) => validateResourceQuota(obj as never),
+  validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
+});
+
+/** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
+export const limitranges = base({
+  name: 'limitranges',
+  singularName: 'limitrange',
+  kind: 'LimitRange',
+  typeName: 'LimitRange',
+  shortNames: ['limits'],
+  writable: {},
+  prepareForCreate: (obj) => defaultLimitRange(obj as never),
+  prepareForUpdate: (obj) => defaultLimitRange(obj as never),
+  validate: (obj) => validateLimitRange(obj as never),
+  validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+});
+
+/** networking.k8s.io/v1 NetworkPolicy: enforced by each node agent. */
+export const networkpolicies = base({
+  name: 'networkpolicies',
+  singularName: 'networkpolicy',
+  kind: 'NetworkPolicy',
+  typeName: 'NetworkPolicy',
+  group: 'networking.k8s.io',
+  shortNames: ['netpol'],
+  prepareForCreate: (obj) => defaultNetworkPolicy(obj as never),
+  prepareForUpdate: (obj) => defaultNetworkPolicy(obj as never),
+  validate: (obj) => validateNetworkPolicy(obj as never),
+  validateUpdate: (obj, old) => validateNetworkPolicyUpdate(obj as never, old as never),
+  writable: {},
+});
+
+/** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
+export const priorityclasses = base({
+  name: 'priorityclasses',
+  singularName: 'priorityclass',
+  kind: 'PriorityClass',
+  typeName: 'PriorityClass',
+  group: 'scheduling.k8s.io',
+  namespaced: false,
+  shortNames: ['pc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultPriorityClass(obj as never),
+  prepareForUpdate: (obj) => defaultPriorityClass(obj as never),
+  validate: (obj) => validatePriorityClass(obj as never),
+  validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
+});
+
+/** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
+export const poddisruptionbudgets = base({
+  name: 'poddisruptionbudgets',
+  singularName: 'poddisruptionbudget',
+  kind: 'PodDisruptionBudget',
+  typeName: 'PodDisruptionBudget',
+  group: 'policy',
+  shortNames: ['pdb'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+  },
+  validate: (obj) => validatePodDisruptionBudget(obj as never),
+  validateUpdate: (obj, old) => validatePodDisruptionBudgetUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj) => validatePodDisruptionBudgetStatus(obj.status as never)) },
+});
+
+/** autoscaling/v2, the stored version: status written by the horizontal pod autoscaler controller. */
+export const horizontalpodautoscalers = base({
+  name: 'horizontalpodautoscalers',
+  singularName: 'horizontalpodautoscaler',
+  kind: 'HorizontalPodAutoscaler',
+  typeName: 'HorizontalPodAutoscaler',
+  group: 'autoscaling',
+  version: 'v2',
+  shortNames: ['hpa'],
+  categories: ['all'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { desiredReplicas: 0 };
+    defaultHorizontalPodAutoscaler(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultHorizontalPodAutoscaler(obj as never);
+  },
+  validate: (obj) => validateHorizontalPodAutoscaler(obj as never),
+  validateUpdate: (obj, old) => validateHorizontalPodAutoscalerUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj) => validateHorizontalPodAutoscalerStatus(obj.status as never)) },
+});
+
+/** autoscaling/v1 (what kubectl 1.32's `kubectl autoscale` writes), converted to and from v2. */
+export const horizontalpodautoscalersV1: ResourceInfo = {
+  ...horizontalpodautoscalers,
+  version: 'v1',
+  typeName: 'HorizontalPodAutoscalerV1',
+  view: {
+    storage: horizontalpodautoscalers,
+    defaults: (obj) => {
+      ((obj.spec ??= {}) as { minReplicas?: number }).minReplicas ??= 1;
+    },
+    toStorage: (obj) => hpaFromV1(obj as never),
+    fromStorage: (obj) => hpaToV1(obj as never),
+  },
+};
+
+// (autoscaling/v2 before v1: the first version of a group is its preferred one)
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -357,6 +503,8 @@ const ETCD_PREFIXES: Record<string, string> = {
   services: '/registry/services/specs/',
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
+  networkpolicies: '/registry/networkpolicies/',
+  priorityclasses: '/registry/priorityclasses/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

@@ -20,14 +20,13 @@ export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
+import type { AdmissionChain, AdmissionRequest } from '../admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export class Store {
   readonly prefix: string;
   /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
   lastWriteRev = 0;
-  /** Mutating admission of creates (pods: the ServiceAccount plugin), before defaults and validation. */
-  admitCreate?: (obj: KubeObject, namespace: string | undefined, ctx: RequestContext) => Promise<void>;
 
   constructor(
     readonly storage: Storage,
@@ -38,9 +37,14 @@ export class Store {
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
     private readonly allocator?: Allocator,
+    admission?: AdmissionChain,
   ) {
     this.prefix = etcdPrefix(resource);
+    this.admission = admission?.handles(resource.name) ? admission : undefined;
   }
+
+  /** The admission plugins, when any looks at this resource. */
+  private readonly admission: AdmissionChain | undefined;
 
   key(namespace: string | undefined, name: string): string {
     return etcdKey(this.resource, namespace, name);
@@ -147,7 +151,6 @@ export class Store {
     } else {
       delete meta.namespace;
     }
-    await this.admitCreate?.(obj, meta.namespace, ctx);
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (ctx.requireName !== undefined && meta.name !== ctx.requireName) {
       throw errors.forbidden(ctx.user.name, 'create', r.group, r.name, meta.namespace, meta.name, `may only create the object named "${ctx.requireName}"`);
@@ -166,8 +169,11 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
+    const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
+    if (review) await this.admission!.admit(review);
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    if (review) await this.admission!.validate(review);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) {
@@ -315,6 +321,7 @@ export class Store {
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
     meta.generation = oldMeta.generation ?? 1;
     let errs: FieldError[];
+    const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
     if (subresource === 'internal') {
       // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
       errs = [];
@@ -329,14 +336,17 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    if (review) await this.admission!.validate(review);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
@@ -377,6 +387,7 @@ export class Store {
     const r = this.resource;
     const key = this.key(namespace, name);
     let current = await this.storage.get(key);
+    if (current && this.admission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
     for (;;) {
       if (!current) throw this.notFound(name);
       const obj = current.obj;
@@ -455,36 +466,37 @@ export class Store {
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
   decode(obj: KubeObject, ctx: RequestContext): void {
-    decodeObject(this.resource.typeName, this.resource.kind, this.resource.group, obj, ctx);
+    decodeAs(this.resource, obj, ctx);
   }
 
   private checkKind(obj: KubeObject): void {
-    const r = this.resource;
-    if (obj.kind && obj.kind !== r.kind) {
-      throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
-    }
-    const av = r.group ? `${r.group}/${r.version}` : r.version;
-    if (obj.apiVersion && obj.apiVersion !== av) {
-      throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
-    }
+    checkKindOf(this.resource, obj);
   }
 }
 
-/**
- * Strict decoding of a body of `typeName`: unknown fields are rejected (Strict), reported (Warn)
- * or dropped (Ignore); values of the wrong type are always rejected.
- */
-export function decodeObject(typeName: string, kind: string, group: string, obj: KubeObject, ctx: RequestContext): void {
-  const errs = decodeStrict(typeName, obj);
+/** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
+export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group'>, obj: KubeObject, ctx: RequestContext): void {
+  const errs = decodeStrict(r.typeName, obj);
   if (!errs.length) return;
   const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
   const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
   if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
-    throw errors.invalid(kind, group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
+    throw errors.invalid(r.kind, r.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
   }
   for (const u of unknown) {
     if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
     deletePath(obj, u.field);
+  }
+}
+
+/** A body's kind and apiVersion, when given, must be `r`'s. */
+export function checkKindOf(r: Pick<ResourceInfo, 'kind' | 'group' | 'version'>, obj: KubeObject): void {
+  if (obj.kind && obj.kind !== r.kind) {
+    throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
+  }
+  const av = r.group ? `${r.group}/${r.version}` : r.version;
+  if (obj.apiVersion && obj.apiVersion !== av) {
+    throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
   }
 }
 

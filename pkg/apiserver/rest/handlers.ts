@@ -1,11 +1,14 @@
 // Resource verbs over HTTP: get, list, watch, create, update, patch, delete, deletecollection,
-// the pod binding subresource and the subresources that write part of an object (status,
-// ephemeralcontainers), in the Kubernetes REST dialect.
+// the pod binding and eviction subresources and the subresources that write part of an object
+// (status, ephemeralcontainers), in the Kubernetes REST dialect; a resource served over another
+// version's storage (VersionView) is converted on the way in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { apiVersionOf, type ResourceInfo } from '../registry/resources.js';
+import { apiVersionOf, poddisruptionbudgets, type ResourceInfo } from '../registry/resources.js';
+import { evictPod } from '../registry/eviction.js';
+import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
 import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
@@ -17,6 +20,9 @@ import { toTable } from './table.js';
 import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
 
+/** Who writes a budget's status for the eviction subresource (kube-apiserver's loopback client). */
+const evictionCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
+
 /** Objects larger than this are refused, as etcd would refuse the write (1.5 MiB). */
 export const maxObjectBytes = 1536 * 1024;
 
@@ -24,6 +30,8 @@ export interface ResourceRequest {
   verb: string;
   resource: ResourceInfo;
   store: Store;
+  /** Every store, for subresources that touch other resources (pods/eviction reads PodDisruptionBudgets). */
+  stores: Map<ResourceInfo, Store>;
   namespace?: string;
   name?: string;
   subresource?: string;
@@ -55,7 +63,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     case 'get': {
       writableSubresource(r.resource, r.subresource, 'get');
       const obj = await store.get(r.namespace, r.name!);
-      return respondObject(req, res, r, 200, obj);
+      return respondObject(req, res, r, 200, viewOut(r.resource, obj));
     }
     case 'list':
       return list(req, res, r);
@@ -67,31 +75,27 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         await bindPod(store, r.namespace, r.name!, body, ctx);
         return sendJson(res, 201, successStatus(201));
       }
-      if (r.subresource === 'eviction') {
-        // policy/v1 Eviction: with no PodDisruptionBudgets in tskube, every eviction is allowed
-        // and is the pod's (graceful) deletion with the eviction's deleteOptions.
-        const named = (body.metadata as { name?: string } | undefined)?.name;
-        if (named && named !== r.name) throw errors.badRequest(`name in URL does not match name in Eviction object`);
-        await deleteObject(store, r.namespace, r.name!, deleteOptionsFrom(body.deleteOptions as Record<string, unknown> | undefined, undefined), ctx);
+      if (r.subresource === 'eviction' && r.resource.name === 'pods') {
+        await evictPod({ pods: store, pdbs: r.stores.get(poddisruptionbudgets)! }, r.namespace!, r.name!, body, ctx, { ...evictionCtx, warnings: [] });
         return sendJson(res, 201, successStatus(201));
       }
       if (r.subresource === 'token' && r.resource.name === 'serviceaccounts' && r.tokenRequests) {
         return sendJson(res, 201, await r.tokenRequests.create(r.namespace, r.name!, body, ctx), ctx.warnings);
       }
       if (r.subresource) throw errors.methodNotSupported(`${r.resource.name}/${r.subresource}`, 'create');
-      const obj = await store.create(r.namespace, body, ctx, undefined, true);
-      return respondObject(req, res, r, 201, obj);
+      const obj = await store.create(r.namespace, viewIn(r.resource, body, ctx), ctx, undefined, true);
+      return respondObject(req, res, r, 201, viewOut(r.resource, obj));
     }
     case 'update': {
       const body = await readObject(req);
-      const obj = await store.update(r.namespace, r.name!, body, ctx, writableSubresource(r.resource, r.subresource, r.verb));
-      return respondObject(req, res, r, 200, obj);
+      const obj = await store.update(r.namespace, r.name!, viewIn(r.resource, body, ctx), ctx, writableSubresource(r.resource, r.subresource, r.verb));
+      return respondObject(req, res, r, 200, viewOut(r.resource, obj));
     }
     case 'patch':
       return patch(req, res, r);
     case 'delete': {
       const opts = await deleteOptions(req, query);
-      return respondObject(req, res, r, 200, await deleteObject(store, r.namespace, r.name!, opts, ctx));
+      return respondObject(req, res, r, 200, viewOut(r.resource, await deleteObject(store, r.namespace, r.name!, opts, ctx)));
     }
     case 'deletecollection': {
       const opts = await deleteOptions(req, query);
@@ -101,7 +105,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       for (const raw of items) {
         const item = raw.obj;
         try {
-          deleted.push((await store.delete(item.metadata?.namespace, item.metadata!.name!, opts, ctx)).obj);
+          deleted.push(viewOut(r.resource, (await store.delete(item.metadata?.namespace, item.metadata!.name!, opts, ctx)).obj));
         } catch (e) {
           if (!(e instanceof ApiError && e.code === 404)) throw e;
         }
@@ -141,6 +145,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   });
   const listMeta: Record<string, unknown> = { resourceVersion: String(out.rev) };
   if (out.continueToken) listMeta.continue = out.continueToken;
+  if (r.resource.view) out.items = out.items.map((i) => viewOutRaw(r.resource, i));
   if (wantsTable(req)) return sendJson(res, 200, toTable(r.resource.name, out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
   // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
   // list without parsing or re-serialising them.
@@ -168,8 +173,9 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
     if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   };
   let corked = false;
-  const write = (type: EventType, raw: RawObject) => {
+  const write = (type: EventType, stored: RawObject) => {
     if (closed) return;
+    const raw = type === 'BOOKMARK' || type === 'ERROR' ? stored : viewOutRaw(r.resource, stored);
     ensureHead();
     // Events that arrive together (one etcd watch response) leave in one TLS record and one
     // syscall: cork until the event loop's check phase.
@@ -235,7 +241,9 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   if (!type) throw errors.unsupportedMediaType(media || '(none)');
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
-  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, writableSubresource(r.resource, r.subresource, r.verb));
+  const sub = writableSubresource(r.resource, r.subresource, r.verb);
+  if (r.resource.view) return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub));
+  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub);
   respondObject(req, res, r, out.created ? 201 : 200, out.obj);
 }
 

@@ -151,4 +151,36 @@ describe('protobuf request bodies', () => {
       },
     });
   });
+
+  it('decodes a PodDisruptionBudget (kubectl create pdb) and an autoscaling/v1 HorizontalPodAutoscaler (kubectl autoscale)', () => {
+    const intstr = (w: BinaryWriter, field: number, v: number | string) => {
+      w.uint32((field << 3) | 2).fork();
+      if (typeof v === 'number') w.uint32(1 << 3).int64(0).uint32(2 << 3).int32(v);
+      else w.uint32(1 << 3).int64(1).uint32((3 << 3) | 2).string(v);
+      w.join();
+    };
+    const p = new BinaryWriter();
+    meta(p, 'web');
+    p.uint32((2 << 3) | 2).fork();
+    intstr(p, 1, '50%');
+    p.uint32((2 << 3) | 2).fork();
+    entry(p, 1, 'app', 'web');
+    p.join();
+    p.join();
+    expect(decodeProtobufObject(envelope('policy/v1', 'PodDisruptionBudget', p.finish()))).toMatchObject({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' } } } });
+    const h = new BinaryWriter();
+    meta(h, 'web');
+    h.uint32((2 << 3) | 2).fork();
+    h.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('Deployment').uint32((2 << 3) | 2).string('web').uint32((3 << 3) | 2).string('apps/v1').join();
+    h.uint32(3 << 3).int32(4);
+    h.uint32(4 << 3).int32(50);
+    h.join();
+    expect(decodeProtobufObject(envelope('autoscaling/v1', 'HorizontalPodAutoscaler', h.finish()))).toMatchObject({
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      spec: { scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' }, maxReplicas: 4, targetCPUUtilizationPercentage: 50 },
+    });
+    // (autoscaling/v2 bodies are sent as JSON by the kubectl this targets)
+    expect(() => decodeProtobufObject(envelope('autoscaling/v2', 'HorizontalPodAutoscaler', h.finish()))).toThrow(ApiError);
+  });
 });

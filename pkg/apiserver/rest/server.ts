@@ -11,7 +11,7 @@ import { authorize, type PodsOnNode } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { findResource, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
+import { findResource, pods as podsResource, storageOf, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
@@ -258,7 +258,7 @@ export class RestServer {
         const review = decodeRequestBody(body, ct);
         const load = async (a: { group?: string; resource?: string; namespace?: string; name?: string }) => {
           const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
-          return r ? ((await this.deps.stores.get(r)!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
+          return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
         return sendJson(res, 201, await selfSubjectAccessReview(user, review, load, this.podsOnNode));
       }
@@ -274,7 +274,7 @@ export class RestServer {
       if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
-      const store = this.deps.stores.get(resource)!;
+      const store = this.deps.stores.get(storageOf(resource))!;
       if (resource.namespaced && !p.namespace && p.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const decision = await authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
         if (!p.name) return undefined;
@@ -302,7 +302,7 @@ export class RestServer {
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',
       };
-      await handleResource(req, res, { verb, resource, store, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
+      await handleResource(req, res, { verb, resource, store, stores: this.deps.stores, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
         opened: (r) => registeredWatchers.inc({ resource: r }),
         closed: (r) => registeredWatchers.dec({ resource: r }),
       });

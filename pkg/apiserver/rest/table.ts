@@ -4,6 +4,7 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
+import { hpaCells, pdbCells } from './policy-columns.js';
 
 export interface Column {
   name: string;
@@ -116,15 +117,18 @@ type Workload = {
   status: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
 };
 const workload = (o: KubeObject): Workload => ({ spec: (o.spec ?? {}) as Workload['spec'], status: (o.status ?? {}) as Workload['status'] });
+/** metav1.FormatLabelSelector: `a=b,c in (x,y)`, `<none>` for the empty selector. */
+function selectorText(sel: LabelSelector | undefined): string {
+  try {
+    return formatLabelSelector(labelSelectorFromObject(sel ?? {})) || '<none>';
+  } catch {
+    return '<none>'; // stored selectors are valid
+  }
+}
 function workloadWideCells(o: KubeObject): string[] {
   const { spec } = workload(o);
   const containers = spec.template?.spec?.containers ?? [];
-  let selector = '<none>';
-  try {
-    selector = formatLabelSelector(labelSelectorFromObject(spec.selector)) || '<none>';
-  } catch {
-    // stored selectors are valid
-  }
+  const selector = spec.selector ? selectorText(spec.selector) : '<none>';
   return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
 }
 
@@ -171,6 +175,29 @@ const printers: Record<string, Printer> = {
   leases: {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
+  },
+  resourcequotas: {
+    // As kubectl: AGE, then "used/hard" for requests (REQUEST) and for limits.* (LIMIT).
+    columns: [col('Name'), col('Age'), col('Request'), col('Limit')],
+    row: (q, now) => {
+      const hard = ((q.status as { hard?: Record<string, string> } | undefined)?.hard ?? (q.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}) as Record<string, string>;
+      const used = ((q.status as { used?: Record<string, string> } | undefined)?.used ?? {}) as Record<string, string>;
+      const cells = (limits: boolean) =>
+        Object.keys(hard)
+          .filter((k) => k.startsWith('limits.') === limits)
+          .sort()
+          .map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`)
+          .join(', ');
+      return [q.metadata?.name, age(q, now), cells(false), cells(true)];
+    },
+  },
+  limitranges: {
+    columns: [col('Name'), col('Created At', 'date')],
+    row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
+  },
+  priorityclasses: {
+    columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
+    row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
   },
   configmaps: {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
@@ -247,6 +274,18 @@ const printers: Record<string, Printer> = {
       const controller = owner ? `${owner.kind?.toLowerCase()}.${owner.apiVersion?.split('/')[0]}/${owner.name}` : '<none>';
       return [cr.metadata?.name, controller, (cr as { revision?: number }).revision ?? 0, age(cr, now)];
     },
+  },
+  networkpolicies: {
+    columns: [col('Name'), col('Pod-Selector'), col('Age')],
+    row: (np, now) => [np.metadata?.name, selectorText((np.spec as { podSelector?: LabelSelector } | undefined)?.podSelector), age(np, now)],
+  },
+  poddisruptionbudgets: {
+    columns: [col('Name'), col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), col('Age')],
+    row: (pdb, now) => [pdb.metadata?.name, ...pdbCells(pdb as never), age(pdb, now)],
+  },
+  horizontalpodautoscalers: {
+    columns: [col('Name'), col('Reference'), col('Targets'), col('MinPods'), col('MaxPods'), col('Replicas'), col('Age')],
+    row: (hpa, now) => [hpa.metadata?.name, ...hpaCells(hpa), age(hpa, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
