@@ -15,6 +15,8 @@ beforeAll(async () => {
   cp = await startControlPlane();
   admin = cp.admin;
   for (const name of ['q1', 'q2', 'q3']) await admin.create(Namespaces, undefined, { metadata: { name } });
+  // Every namespace gets kube-root-ca.crt from the root CA publisher; it counts, as in Kubernetes.
+  for (const name of ['q1', 'q3']) await eventually(() => admin.get(ConfigMaps, name, 'kube-root-ca.crt'), { what: `kube-root-ca.crt in ${name}` });
 });
 afterAll(async () => {
   await cp?.stop();
@@ -31,17 +33,17 @@ const used = async (ns: string, name: string) => ((await admin.get<ResourceQuota
 
 describe('resource quotas', () => {
   it('counts usage into status, refuses what passes a hard limit, and gives usage back on delete', async () => {
-    await admin.create(ResourceQuotas, 'q1', quota('compute', { pods: '2', 'requests.cpu': '1', 'requests.memory': '1Gi', configmaps: '1' }));
+    await admin.create(ResourceQuotas, 'q1', quota('compute', { pods: '2', 'requests.cpu': '1', 'requests.memory': '1Gi', configmaps: '2' }));
     // The recount fills status even before anything is created.
-    expect(await eventually(async () => ((await used('q1', 'compute')).pods === '0' ? used('q1', 'compute') : undefined))).toEqual({ configmaps: '0', pods: '0', 'requests.cpu': '0', 'requests.memory': '0' });
+    expect(await eventually(async () => ((await used('q1', 'compute')).pods === '0' ? used('q1', 'compute') : undefined))).toEqual({ configmaps: '1', pods: '0', 'requests.cpu': '0', 'requests.memory': '0' });
     await admin.create(Pods, 'q1', pod('a', { requests: { cpu: '600m', memory: '256Mi' } }));
-    expect(await used('q1', 'compute')).toEqual({ configmaps: '0', pods: '1', 'requests.cpu': '600m', 'requests.memory': '256Mi' });
+    expect(await used('q1', 'compute')).toEqual({ configmaps: '1', pods: '1', 'requests.cpu': '600m', 'requests.memory': '256Mi' });
     const over = await failure(admin.create(Pods, 'q1', pod('b', { requests: { cpu: '500m', memory: '64Mi' } })));
     expect(over.code).toBe(403);
     expect(over.message).toBe('pods "b" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
     await admin.create(ConfigMaps, 'q1', { metadata: { name: 'one' } });
     const cm = await failure(admin.create(ConfigMaps, 'q1', { metadata: { name: 'two' } }));
-    expect(cm.message).toBe('configmaps "two" is forbidden: exceeded quota: compute, requested: configmaps=1, used: configmaps=1, limited: configmaps=1');
+    expect(cm.message).toBe('configmaps "two" is forbidden: exceeded quota: compute, requested: configmaps=1, used: configmaps=2, limited: configmaps=2');
     // Deleting gives the usage back (the recount), and the refused pod then fits.
     await admin.delete(Pods, 'q1', 'a');
     await eventually(async () => (await used('q1', 'compute')).pods === '0');
@@ -63,11 +65,12 @@ describe('resource quotas', () => {
   });
 
   it('lets only as many concurrent creates through as the quota has room for', async () => {
-    await admin.create(ResourceQuotas, 'q3', quota('count', { 'count/configmaps': '5' }));
+    // (kube-root-ca.crt takes one of the six)
+    await admin.create(ResourceQuotas, 'q3', quota('count', { 'count/configmaps': '6' }));
     const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => admin.create(ConfigMaps, 'q3', { metadata: { name: `cm-${i}` } })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-    expect((await admin.list(ConfigMaps, 'q3')).items).toHaveLength(5);
-    expect(await used('q3', 'count')).toEqual({ 'count/configmaps': '5' });
+    expect((await admin.list(ConfigMaps, 'q3')).items).toHaveLength(6);
+    expect(await used('q3', 'count')).toEqual({ 'count/configmaps': '6' });
   });
 
   it('validates hard quantities and scopes, and lists as kubectl shows it', async () => {
