@@ -31,6 +31,8 @@ export const API_KINDS: KindInfo[] = [
   { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true, typeName: 'StatefulSet', subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', namespaced: true, typeName: 'ControllerRevision', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', namespaced: true, typeName: 'Ingress', subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false, typeName: 'IngressClass', subresources: [] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -56,6 +58,8 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 // DaemonSet, StatefulSet and ControllerRevision messages (apps-sets.proto) are apps/v1 too.
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
+// networking.proto: every message but TypedLocalObjectReference (core/v1) is networking.k8s.io/v1.
+const NETWORKING_TYPES = /^(Ingress|HTTPIngress|ServiceBackendPort)/;
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
@@ -65,6 +69,7 @@ export function definitionName(typeName: string): string {
   if (APPS_TYPES.has(typeName) || APPS_SET_TYPES.test(typeName)) return `io.k8s.api.apps.v1.${typeName}`;
   if (BATCH_TYPES.has(typeName)) return `io.k8s.api.batch.v1.${typeName}`;
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
+  if (NETWORKING_TYPES.test(typeName)) return `io.k8s.api.networking.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';

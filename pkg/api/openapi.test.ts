@@ -4,7 +4,7 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -129,5 +129,15 @@ describe('openapi v3', () => {
     expect(scale.patch.operationId).toBe('patchAppsV1NamespacedDeploymentScale');
     expect(scale.get['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'Scale', version: 'v1' });
     expect(s['io.k8s.api.autoscaling.v1.Scale']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'Scale', version: 'v1' }]);
+  });
+
+  it('publishes networking.k8s.io/v1 Ingress and IngressClass, with the core TypedLocalObjectReference', () => {
+    const doc = openapiV3Doc('apis/networking.k8s.io/v1') as any;
+    const s = doc.components.schemas;
+    expect(s['io.k8s.api.networking.v1.Ingress']['x-kubernetes-group-version-kind']).toEqual([{ group: 'networking.k8s.io', kind: 'Ingress', version: 'v1' }]);
+    expect(s['io.k8s.api.networking.v1.HTTPIngressPath'].required).toEqual(['pathType', 'backend']);
+    expect(s['io.k8s.api.networking.v1.IngressBackend'].properties.resource.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.TypedLocalObjectReference');
+    expect(doc.paths['/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}/status']).toBeDefined();
+    expect(doc.paths['/apis/networking.k8s.io/v1/ingressclasses/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('IngressClass');
   });
 });

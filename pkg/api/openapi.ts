@@ -65,6 +65,13 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  IngressList: ['items'],
+  IngressClassList: ['items'],
+  HTTPIngressRuleValue: ['paths'],
+  HTTPIngressPath: ['pathType', 'backend'],
+  IngressServiceBackend: ['name'],
+  TypedLocalObjectReference: ['kind', 'name'],
+  IngressClassParametersReference: ['kind', 'name'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -227,3 +227,25 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type {
+  Ingress,
+  IngressList,
+  IngressSpec,
+  IngressBackend,
+  IngressServiceBackend,
+  ServiceBackendPort,
+  TypedLocalObjectReference,
+  IngressTLS,
+  IngressRule,
+  HTTPIngressRuleValue,
+  HTTPIngressPath,
+  IngressStatus,
+  IngressLoadBalancerStatus,
+  IngressLoadBalancerIngress,
+  IngressPortStatus,
+  IngressClass,
+  IngressClassList,
+  IngressClassSpec,
+  IngressClassParametersReference,
+} from './generated/tskube/api/v1/networking.js';

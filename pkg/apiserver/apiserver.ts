@@ -24,6 +24,7 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
+import { admitDefaultIngressClass, ensureDefaultIngressClass } from './ingress-class-admission.js';
 
 const log = logger('apiserver');
 
@@ -147,7 +148,9 @@ export class ApiServer {
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
     }
     await Promise.all(this.caches.map((x) => x.start()));
+    this.store('ingresses').admitCreate = (obj) => admitDefaultIngressClass(obj, this.store('ingressclasses'));
     await this.bootstrapNamespaces();
+    await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);

@@ -31,6 +31,8 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultIngressClassObject } from '../../api/defaults-networking.js';
+import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -335,7 +337,39 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+/** networking.k8s.io/v1: status written by the ingress status controller; the class comes from admission. */
+export const ingresses = base({
+  name: 'ingresses',
+  singularName: 'ingress',
+  kind: 'Ingress',
+  typeName: 'Ingress',
+  group: 'networking.k8s.io',
+  shortNames: ['ing'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    // As Kubernetes serves it: a non-pointer, non-omitted loadBalancer.
+    obj.status = { loadBalancer: {} };
+  },
+  validate: (obj) => validateIngress(obj as never),
+  validateUpdate: (obj, old) => validateIngressUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validateIngressStatusUpdate(obj as never, old as never)) },
+});
+
+export const ingressclasses = base({
+  name: 'ingressclasses',
+  singularName: 'ingressclass',
+  kind: 'IngressClass',
+  typeName: 'IngressClass',
+  group: 'networking.k8s.io',
+  namespaced: false,
+  prepareForCreate: (obj) => defaultIngressClassObject(obj as never),
+  prepareForUpdate: (obj) => defaultIngressClassObject(obj as never),
+  validate: (obj) => validateIngressClass(obj as never),
+  validateUpdate: (obj, old) => validateIngressClassUpdate(obj as never, old as never),
+  writable: {},
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, ingresses, ingressclasses];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -26,6 +26,8 @@ export class Store {
   readonly prefix: string;
   /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
   lastWriteRev = 0;
+  /** Mutating admission of creates (DefaultIngressClass), run before the strategy's defaults. */
+  admitCreate: ((obj: KubeObject, ctx: RequestContext) => Promise<void>) | undefined;
 
   constructor(
     readonly storage: Storage,
@@ -155,6 +157,7 @@ export class Store {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
+    await this.admitCreate?.(obj, ctx);
     try {
       r.prepareForCreate(obj);
     } catch (e) {

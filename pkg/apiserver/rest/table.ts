@@ -4,6 +4,7 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
+import { ingressCells, ingressClassParameters } from './ingress-columns.js';
 
 export interface Column {
   name: string;
@@ -243,6 +244,17 @@ const printers: Record<string, Printer> = {
       const controller = owner ? `${owner.kind?.toLowerCase()}.${owner.apiVersion?.split('/')[0]}/${owner.name}` : '<none>';
       return [cr.metadata?.name, controller, (cr as { revision?: number }).revision ?? 0, age(cr, now)];
     },
+  },
+  ingresses: {
+    columns: [col('Name'), col('Class'), col('Hosts'), col('Address'), col('Ports'), col('Age')],
+    row: (ing, now) => {
+      const c = ingressCells(ing as never);
+      return [ing.metadata?.name, c.className, c.hosts, c.address, c.ports, age(ing, now)];
+    },
+  },
+  ingressclasses: {
+    columns: [col('Name'), col('Controller'), col('Parameters'), col('Age')],
+    row: (c, now) => [c.metadata?.name, (c.spec as { controller?: string } | undefined)?.controller ?? '', ingressClassParameters(c as never), age(c, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
