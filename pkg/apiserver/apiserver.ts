@@ -148,7 +148,7 @@ export class ApiServer {
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
     }
     await Promise.all(this.caches.map((x) => x.start()));
-    this.store('ingresses').admitCreate = (obj) => admitDefaultIngressClass(obj, this.store('ingressclasses'));
+    this.store('ingresses').admitCreate = (obj, ctx) => admitDefaultIngressClass(obj, ctx, this.store('ingressclasses'));
     await this.bootstrapNamespaces();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
 

@@ -15,11 +15,17 @@ async function ingressClasses(classes: Store): Promise<IngressClass[]> {
   return classes.cache.list({ keyPrefix: classes.prefix, matches: () => true }).items.map((x) => x.obj as IngressClass);
 }
 
-/** Admit (create only): sets spec.ingressClassName to the default class when the Ingress names none. */
-export async function admitDefaultIngressClass(obj: KubeObject, classes: Store): Promise<void> {
+/**
+ * Admit (create only): sets spec.ingressClassName to the default class when the Ingress names
+ * none; one that names its class by the deprecated annotation gets the strategy's warning.
+ */
+export async function admitDefaultIngressClass(obj: KubeObject, ctx: RequestContext, classes: Store): Promise<void> {
   const ing = obj as Ingress & KubeObject;
+  if (ing.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] !== undefined) {
+    ctx.warnings.push(`annotation "${INGRESS_CLASS_ANNOTATION}" is deprecated, please use 'spec.ingressClassName' instead`);
+    return;
+  }
   if (ing.spec?.ingressClassName !== undefined) return;
-  if (ing.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] !== undefined) return;
   const def = defaultIngressClass(await ingressClasses(classes));
   if (!def?.metadata?.name) return;
   (ing.spec ??= {}).ingressClassName = def.metadata.name;
