@@ -5,6 +5,7 @@ import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
+import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -29,6 +30,7 @@ const spec = {
   'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (run the cluster DNS on the pod bridge\'s gateway), none (the node\'s resolvers), or a comma-separated list of addresses' },
   'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
+  ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -38,6 +40,12 @@ async function main(): Promise<void> {
   if (flags.help) {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
+  }
+  let ingress: ReturnType<typeof parseIngressFlag>;
+  try {
+    ingress = parseIngressFlag(flags.ingress);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
@@ -66,6 +74,7 @@ async function main(): Promise<void> {
     clusterDNS: flags['cluster-dns'] === 'serve' || flags['cluster-dns'] === 'none' ? flags['cluster-dns'] : flags['cluster-dns'].split(',').map((s) => s.trim()).filter(Boolean),
     clusterDomain: flags['cluster-domain'],
     serviceProxy: flags['service-proxy'],
+    ingress,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

@@ -11,6 +11,8 @@ export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-c
 export const TSKUBE_INGRESS_CONTROLLER = 'tskube.io/ingress';
 /** The IngressClass the apiserver creates at bootstrap (when absent), marked the default. */
 export const TSKUBE_INGRESS_CLASS = 'tskube';
+/** The Node annotation where a node agent lists the addresses its ingress controller listens on (comma-separated). */
+export const NODE_INGRESS_ADDRESSES = 'ingress.tskube.io/addresses';
 
 /** The class an Ingress names (field, then annotation); undefined when it names none. */
 export function ingressClassOf(ing: Ingress): string | undefined {

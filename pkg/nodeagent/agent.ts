@@ -22,6 +22,8 @@ import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
+import { NodeIngressController, type IngressListen } from './ingress-controller.js';
+import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
 
 const log = logger('nodeagent');
 
@@ -57,6 +59,8 @@ export interface AgentConfig {
   clusterDomain: string;
   /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
   serviceProxy: boolean;
+  /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
+  ingress?: IngressListen;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -79,6 +83,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   clusterDNS: 'serve',
   clusterDomain: 'cluster.local',
   serviceProxy: true,
+  ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
 });
 
 
@@ -132,13 +137,15 @@ export class NodeAgent {
   /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
+  private ingress: NodeIngressController | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
-    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     if (cfg.clusterDNS === 'serve') {
       const records = new ClusterRecords(cfg.clusterDomain);
       this.serviceInformer.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
@@ -154,6 +161,7 @@ export class NodeAgent {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
     await this.registerNode();
+    await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
     await this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
     this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.syncRoutes() });
@@ -181,6 +189,7 @@ export class NodeAgent {
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
     await this.serviceProxy?.stop();
+    this.ingress?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
@@ -217,6 +226,19 @@ export class NodeAgent {
     await this.startServiceProxy(net);
     await this.syncRoutes();
     await this.postNodeStatus(true);
+  }
+
+  /**
+   * The ingress controller listens (each port may fail alone), and the Node's annotation says
+   * where, for the ingress status controller; without one (off, or no port bound) it is removed.
+   */
+  private async startIngress(): Promise<void> {
+    const addresses = (await this.ingress?.start()) ?? [];
+    const value = addresses.length ? addresses.join(',') : null;
+    await this.client
+      .patch(Nodes, undefined, this.cfg.nodeName, { metadata: { annotations: { [NODE_INGRESS_ADDRESSES]: value } } }, 'merge')
+      .catch((e: Error) => log.warn('cannot record the ingress addresses on the Node', { err: e.message }));
+    void this.ingress?.synced().catch((e: Error) => log.warn('ingress controller did not sync', { err: e.message }));
   }
 
   /** The service proxy writes into the node's chains (masquerade by its postrouting chain), so it starts after them. */
