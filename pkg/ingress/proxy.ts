@@ -41,6 +41,8 @@ type Scheme = 'http' | 'https';
 /** Hop-by-hop headers (RFC 9110 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'];
+/** Answered by the proxy's own server already (100 Continue), so not asked of the pod again. */
+const ANSWERED = 'expect';
 /** Connection errors after which the next endpoint is tried (nothing reached the pod). */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT']);
 
@@ -50,7 +52,7 @@ const clientAddress = (s: Socket) => (s.remoteAddress ?? '').replace(/^::ffff:/,
 function forwardHeaders(req: IncomingMessage, scheme: Scheme, upgrade: boolean): OutgoingHttpHeaders {
   const named = new Set((req.headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()));
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && !named.has(k) && !FORWARDED.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && !named.has(k) && !FORWARDED.includes(k) && k !== ANSWERED) out[k] = v;
   if (upgrade) {
     out.connection = 'Upgrade';
     out.upgrade = req.headers.upgrade;

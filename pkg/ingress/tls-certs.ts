@@ -47,6 +47,8 @@ export class CertStore {
   private contexts = new Map<string, SecureContext>();
   /** Secret key → the data last turned into a context (so an unchanged Secret is not parsed again). */
   private loaded = new Map<string, string>();
+  /** Secret key → what was last wrong with it, so that a problem is logged when it starts, not every refresh. */
+  private readonly problems = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
@@ -90,36 +92,45 @@ export class CertStore {
     const next = new Map<string, SecureContext>();
     await Promise.all(
       [...refs].map(async ([key, ref]) => {
-        const secret = await this.get(ref.namespace, ref.name).catch((e: Error) => {
-          log.warn('cannot read a TLS secret', { secret: key, err: e.message });
-          return this.contexts.has(key) ? null : undefined; // keep the last good one on a transient error
-        });
-        if (secret === null) return void next.set(key, this.contexts.get(key)!);
-        const ctx = secret && this.contextOf(key, secret);
+        let secret: Secret | undefined;
+        try {
+          secret = await this.get(ref.namespace, ref.name);
+        } catch (e) {
+          this.problem(key, `cannot be read: ${(e as Error).message}`);
+          // Keep the last good certificate through a transient error.
+          if (this.contexts.has(key)) next.set(key, this.contexts.get(key)!);
+          return;
+        }
+        const ctx = secret ? this.contextOf(key, secret) : this.problem(key, 'not found');
         if (ctx) next.set(key, ctx);
       }),
     );
     this.contexts = next;
     for (const k of this.loaded.keys()) if (!next.has(k)) this.loaded.delete(k);
+    for (const k of this.problems.keys()) if (!refs.has(k)) this.problems.delete(k);
+  }
+
+  /** Logs what is wrong with a Secret when that changes; the Secret gives no certificate. */
+  private problem(key: string, what: string): undefined {
+    if (this.problems.get(key) !== what) log.warn('TLS secret gives no certificate', { secret: key, problem: what });
+    this.problems.set(key, what);
+    return undefined;
   }
 
   private contextOf(key: string, secret: Secret): SecureContext | undefined {
     const crt = secret.data?.['tls.crt'];
     const pem = secret.data?.['tls.key'];
-    if (secret.type !== 'kubernetes.io/tls' || !crt || !pem) {
-      log.warn('TLS secret is not a kubernetes.io/tls secret with tls.crt and tls.key', { secret: key });
-      return undefined;
-    }
+    if (secret.type !== 'kubernetes.io/tls' || !crt || !pem) return this.problem(key, 'not a kubernetes.io/tls secret with tls.crt and tls.key');
     const sig = `${crt}\0${pem}`;
     const have = this.contexts.get(key);
     if (have && this.loaded.get(key) === sig) return have;
     try {
       const ctx = createSecureContext({ cert: Buffer.from(crt, 'base64'), key: Buffer.from(pem, 'base64') });
       this.loaded.set(key, sig);
+      this.problems.delete(key);
       return ctx;
     } catch (e) {
-      log.warn('TLS secret holds no usable certificate and key', { secret: key, err: (e as Error).message });
-      return undefined;
+      return this.problem(key, `no usable certificate and key: ${(e as Error).message}`);
     }
   }
 

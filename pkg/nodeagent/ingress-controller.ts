@@ -92,7 +92,7 @@ export class NodeIngressController {
       try {
         return await client.get<Secret>(core('secrets'), namespace, name);
       } catch (e) {
-        if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return undefined;
+        if (e instanceof StatusError && e.code === 404) return undefined;
         throw e;
       }
     }, cfg.secretRefreshMs);
