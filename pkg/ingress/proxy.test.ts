@@ -98,6 +98,29 @@ let httpPort = 0;
 let httpsPort = 0;
 let certPem = '';
 let tmp = '';
+let certs: CertStore;
+
+function selfSigned(name: string): { crt: string; key: string } {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(tmp, `${name}.key`), '-out', join(tmp, `${name}.crt`), '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
+  return { crt: readFileSync(join(tmp, `${name}.crt`), 'utf8'), key: readFileSync(join(tmp, `${name}.key`), 'utf8') };
+}
+const tlsSecret = (name: string, pem: { crt: string; key: string }): Secret => ({
+  metadata: { name, namespace: 'default' },
+  type: 'kubernetes.io/tls',
+  data: { 'tls.crt': Buffer.from(pem.crt).toString('base64'), 'tls.key': Buffer.from(pem.key).toString('base64') },
+});
+
+/** The CN of the certificate the HTTPS listener offers for `servername` (none: no SNI). */
+function peerCN(servername?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: httpsPort, path: '/a', servername, rejectUnauthorized: false, agent: false }, (r) => {
+      resolve((r.socket as TLSSocket).getPeerCertificate().subject.CN as string);
+      r.resume();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function get(p: string, opts: { host?: string; method?: string; body?: string } = {}): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -113,10 +136,10 @@ function get(p: string, opts: { host?: string; method?: string; body?: string } 
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'tskube-ingress-proxy-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(tmp, 'k'), '-out', join(tmp, 'c'), '-days', '1', '-subj', '/CN=secure.example.com', '-addext', 'subjectAltName=DNS:secure.example.com'], { stdio: 'ignore' });
-  certPem = readFileSync(join(tmp, 'c'), 'utf8');
-  const b64 = (f: string) => readFileSync(join(tmp, f)).toString('base64');
-  secrets.set('default/secure-tls', { metadata: { name: 'secure-tls', namespace: 'default' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64('c'), 'tls.key': b64('k') } });
+  const secure = selfSigned('secure.example.com');
+  certPem = secure.crt;
+  secrets.set('default/secure-tls', tlsSecret('secure-tls', secure));
+  secrets.set('default/fallback-tls', tlsSecret('fallback-tls', selfSigned('fallback.example.com')));
 
   a = await pod('a');
   b = await pod('b');
@@ -127,7 +150,7 @@ beforeAll(async () => {
   service('svc-retry', [await closedPort(), b.port]);
   service('svc-none', []);
 
-  const certs = new CertStore(async (ns, name) => secrets.get(`${ns}/${name}`));
+  certs = new CertStore(async (ns, name) => secrets.get(`${ns}/${name}`));
   const backends = new Backends({ service: (ns, n) => services.get(`${ns}/${n}`), slices: (ns, n) => slices.get(`${ns}/${n}`) ?? [] });
   const httpsServer = (proxy = new IngressProxy(backends, certs, { connectTimeoutMs: 1000, readTimeoutMs: 300, upgradeIdleMs: 5000 })).httpsServer();
   await new Promise<void>((r) => httpsServer.listen(0, '127.0.0.1', r));
@@ -242,10 +265,17 @@ describe('ingress proxy', () => {
     const redirect = await get('/hello?x=1', { host: 'secure.example.com' });
     expect(redirect.status).toBe(308);
     expect(redirect.headers.location).toBe(`https://secure.example.com:${httpsPort}/hello?x=1`);
-    // A name without a certificate gets no handshake.
-    await expect(
-      new Promise((resolve, reject) => httpsRequest({ host: '127.0.0.1', port: httpsPort, servername: 'unknown.example.com', rejectUnauthorized: false }, resolve).on('error', reject).end()),
-    ).rejects.toThrow();
+    // A name without a certificate gets no handshake, nor does a client that sends no name.
+    await expect(peerCN('unknown.example.com')).rejects.toThrow();
+    await expect(peerCN()).rejects.toThrow();
+    // With a TLS entry without hosts, both get its certificate; listed names keep theirs.
+    const withFallback: Ingress = { metadata: { name: 'fallback', namespace: 'default', creationTimestamp: '2026-01-02T00:00:00Z' }, spec: { tls: [{ secretName: 'fallback-tls' }], rules: [{ http: { paths: [path('/', 'svc-a')] } }] } };
+    await certs.update([...ingresses, withFallback]);
+    expect(await peerCN('unknown.example.com')).toBe('fallback.example.com');
+    expect(await peerCN()).toBe('fallback.example.com');
+    expect(await peerCN('secure.example.com')).toBe('secure.example.com');
+    await certs.update(ingresses);
+    await expect(peerCN()).rejects.toThrow();
   });
 
   it('counts requests by ingress, service and code', async () => {

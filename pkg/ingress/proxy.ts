@@ -135,6 +135,14 @@ export class IngressProxy {
       },
       (req, res) => this.handle(req, res, 'https'),
     );
+    // Clients that send no SNI name (an address in the URL) get the certificate of a TLS entry without hosts, if any.
+    let fallback: { cert: Buffer; key: Buffer } | undefined;
+    this.certs.onRefresh = () => {
+      const now = this.certs.fallbackCredentials();
+      if (now === fallback) return;
+      fallback = now;
+      s.setSecureContext(now ?? {});
+    };
     return this.track(s, 'https');
   }
 

@@ -46,7 +46,9 @@ export class CertStore {
   /** Secret key → its context, for Secrets that held a usable certificate and key at the last fetch. */
   private contexts = new Map<string, SecureContext>();
   /** Secret key → the data last turned into a context (so an unchanged Secret is not parsed again). */
-  private loaded = new Map<string, string>();
+  private loaded = new Map<string, { sig: string; cert: Buffer; key: Buffer }>();
+  /** Called after each refresh (the HTTPS server takes the fallback certificate as its default then). */
+  onRefresh: (() => void) | undefined;
   /** Secret key → what was last wrong with it, so that a problem is logged when it starts, not every refresh. */
   private readonly problems = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -108,6 +110,14 @@ export class CertStore {
     this.contexts = next;
     for (const k of this.loaded.keys()) if (!next.has(k)) this.loaded.delete(k);
     for (const k of this.problems.keys()) if (!refs.has(k)) this.problems.delete(k);
+    this.onRefresh?.();
+  }
+
+  /** The certificate and key of the entry without hosts, once loaded: what clients that send no SNI name get. */
+  fallbackCredentials(): { cert: Buffer; key: Buffer } | undefined {
+    const ref = this.plan.fallback;
+    const key = ref && refKey(ref);
+    return key && this.contexts.has(key) ? this.loaded.get(key) : undefined;
   }
 
   /** Logs what is wrong with a Secret when that changes; the Secret gives no certificate. */
@@ -123,10 +133,11 @@ export class CertStore {
     if (secret.type !== 'kubernetes.io/tls' || !crt || !pem) return this.problem(key, 'not a kubernetes.io/tls secret with tls.crt and tls.key');
     const sig = `${crt}\0${pem}`;
     const have = this.contexts.get(key);
-    if (have && this.loaded.get(key) === sig) return have;
+    if (have && this.loaded.get(key)?.sig === sig) return have;
     try {
-      const ctx = createSecureContext({ cert: Buffer.from(crt, 'base64'), key: Buffer.from(pem, 'base64') });
-      this.loaded.set(key, sig);
+      const creds = { cert: Buffer.from(crt, 'base64'), key: Buffer.from(pem, 'base64') };
+      const ctx = createSecureContext(creds);
+      this.loaded.set(key, { sig, ...creds });
       this.problems.delete(key);
       return ctx;
     } catch (e) {
