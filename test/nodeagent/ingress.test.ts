@@ -231,4 +231,30 @@ describe('ingress on a real node', () => {
     expect((await kubectl('delete', 'ingress', 'kc', 'annotated')).code).toBe(0);
     await eventually(async () => (await get('/', 'kc.example.test')).status === 404, { timeoutMs: 10_000, what: 'the deleted ingress no longer served' });
   }, 60_000);
+
+  it('an agent whose ports are taken starts anyway, and the status then lists no address for its node', async () => {
+    await c.stopAgent();
+    const squatters = await Promise.all(
+      [httpPort, httpsPort].map(
+        (port) =>
+          new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+            const s = createServer();
+            s.once('error', reject);
+            s.listen(port, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
+    try {
+      await c.startAgent();
+      await eventually(async () => (await c.cp.admin.get<Node>(Nodes, undefined, 'e2e-node')).metadata?.annotations?.['ingress.tskube.io/addresses'] === undefined, { what: 'the annotation removed' });
+      await eventually(async () => (await c.cp.admin.get<Ingress>(Ingresses, 'default', 'site')).status?.loadBalancer?.ingress === undefined, { timeoutMs: 15_000, what: 'no address in the status' });
+      if (hasKubectl) expect((await kubectl('get', 'ing', 'site')).out).toMatch(/\nsite\s+tskube\s+\S+\s+80, 443\s+\d+/);
+    } finally {
+      for (const s of squatters) await new Promise((r) => s.close(r));
+    }
+    // Free again: a restarted agent listens and the address comes back.
+    await c.restartAgent();
+    await eventually(async () => (await c.cp.admin.get<Ingress>(Ingresses, 'default', 'site')).status?.loadBalancer?.ingress?.[0]?.ip === '127.0.0.1', { timeoutMs: 15_000, what: 'the address back in the status' });
+    await eventually(async () => (await get('/b/')).status === 200, { timeoutMs: 15_000, what: 'served again' });
+  }, 90_000);
 });
