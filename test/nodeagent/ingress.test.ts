@@ -214,6 +214,9 @@ describe('ingress on a real node', () => {
     expect(described.code).toBe(0);
     expect(described.out).toMatch(/Ingress Class:\s+tskube/);
     expect(described.out).toMatch(/kc\.example\.test\s*\n\s+\/\s+svc-b:80 \(10\.199\.80\.\d+:8080\)/);
+    // --class names another controller's class: stored as given, not served here, no address.
+    expect((await kubectl('create', 'ingress', 'elsewhere', '--class=nginx', '--rule=elsewhere.example.test/=svc-b:80')).code).toBe(0);
+    expect((await kubectl('get', 'ing', 'elsewhere')).out).toMatch(/\nelsewhere\s+nginx\s+elsewhere\.example\.test\s+80\s+\d+s\n$/);
     const classes = await kubectl('get', 'ingressclass');
     expect(classes.out).toMatch(/^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\ntskube\s+tskube\.io\/ingress\s+<none>\s+\d+/);
 
@@ -228,7 +231,11 @@ describe('ingress on a real node', () => {
     expect(applied.code).toBe(0);
     expect(applied.err).toContain('Warning: annotation "kubernetes.io/ingress.class" is deprecated, please use \'spec.ingressClassName\' instead');
     await eventually(async () => (await get('/', 'old.example.test')).status === 200, { timeoutMs: 10_000, what: 'the annotated ingress served' });
-    expect((await kubectl('delete', 'ingress', 'kc', 'annotated')).code).toBe(0);
+    // The agent has seen the Ingress made before that one too: it does not serve it.
+    expect((await get('/', 'elsewhere.example.test')).status).toBe(404);
+    await sleep(500);
+    expect((await kubectl('get', 'ing', 'elsewhere')).out).not.toMatch(/127\.0\.0\.1/);
+    expect((await kubectl('delete', 'ingress', 'kc', 'annotated', 'elsewhere')).code).toBe(0);
     await eventually(async () => (await get('/', 'kc.example.test')).status === 404, { timeoutMs: 10_000, what: 'the deleted ingress no longer served' });
   }, 60_000);
 
