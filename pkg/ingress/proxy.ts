@@ -152,7 +152,11 @@ export class IngressProxy {
     s.headersTimeout = 60_000;
     s.requestTimeout = 0;
     s.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head, scheme));
-    s.on('clientError', (_e, socket: Duplex) => rawReply(socket, 400, 'Bad Request', 'bad request\n'));
+    s.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+      if (e.code === 'ERR_HTTP_REQUEST_TIMEOUT') return rawReply(socket, 408, 'Request Timeout', 'request timeout\n');
+      if (e.code === 'HPE_HEADER_OVERFLOW') return rawReply(socket, 431, 'Request Header Fields Too Large', 'request header fields too large\n');
+      rawReply(socket, 400, 'Bad Request', 'bad request\n');
+    });
     this.servers.push(s);
     return s;
   }
