@@ -2,11 +2,11 @@
 // whose class is tskube.io/ingress's on this node's HTTP and HTTPS ports, from the agent's Service
 // and EndpointSlice informers and its own Ingress and IngressClass ones. A port it cannot have
 // (taken, or not permitted) is logged and left out: the node then serves what it could bind, and
-// its Node's `ingress.tskube.io/addresses` annotation lists only the addresses it really listens
-// on. The controller manager's ingress status controller publishes those addresses (of Ready
-// nodes) in the Ingresses' status.
+// the agent's `ingress.tskube.io/addresses` annotation on its Node lists only the addresses it
+// really listens on. The controller manager's ingress status controller publishes those addresses
+// (of Ready nodes) in the Ingresses' status.
 import type { Server } from 'node:http';
-import { servedBy, TSKUBE_INGRESS_CONTROLLER } from '../api/ingress-class.js';
+import { INGRESS_CLASS_ANNOTATION, servedBy, TSKUBE_INGRESS_CONTROLLER } from '../api/ingress-class.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
@@ -47,6 +47,9 @@ export function parseIngressFlag(value: string): IngressListen | undefined {
   return http || https ? { http, https } : undefined;
 }
 
+/** What of an Ingress the routes and certificates depend on. */
+const routingOf = (i: Ingress) => JSON.stringify([i.spec, i.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION], i.metadata?.creationTimestamp]);
+
 const anyAddress = (host: string) => host === '' || host === '0.0.0.0' || host === '::';
 
 function listen(server: Server, at: ListenAddress): Promise<void> {
@@ -85,7 +88,8 @@ export class NodeIngressController {
     this.ingresses = new Informer<Ingress & KubeObject>(client, Ingresses);
     this.classes = new Informer<IngressClass & KubeObject>(client, IngressClasses);
     const rebuild = { add: () => this.scheduleRebuild(), update: () => this.scheduleRebuild(), delete: () => this.scheduleRebuild() };
-    this.ingresses.on(rebuild);
+    // A status write (the addresses) changes nothing the routes or certificates are made of.
+    this.ingresses.on({ ...rebuild, update: (i, old) => routingOf(i) !== routingOf(old) && this.scheduleRebuild() });
     this.classes.on(rebuild);
     src.slices.on({ add: (s) => this.setSlice(s), update: (s, old) => (this.deleteSlice(old), this.setSlice(s)), delete: (s) => this.deleteSlice(s) });
     this.certs = new CertStore(async (namespace, name) => {

@@ -2,7 +2,11 @@
 // at start (and not again once deleted, until a restart), DefaultIngressClass admission, Kubernetes'
 // 422 messages, the status subresource, kubectl's table columns, and the node authorizer's edge
 // to the TLS Secrets of Ingresses the nodes' ingress controller serves.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import type { Ingress, IngressClass } from '../../pkg/api/types.js';
 import { IngressClasses, Ingresses, core, type RestClient } from '../../pkg/client/rest-client.js';
 import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
@@ -165,6 +169,14 @@ describe('node authorization of ingress TLS secrets', () => {
     expect((await failure(node.get(Secrets, 'default', 'site-tls'))).code).toBe(403);
     await admin.create(Ingresses, 'default', withTLS('site', 'site-tls'));
     expect((await node.get<{ type: string }>(Secrets, 'default', 'site-tls')).type).toBe('kubernetes.io/tls');
+    // The same over gRPC, the frontend node agents use.
+    const grpcNode = new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'ingress-node') });
+    try {
+      expect((await grpcNode.get<{ type: string }>(Secrets, 'default', 'site-tls')).type).toBe('kubernetes.io/tls');
+      expect((await failure(grpcNode.get(Secrets, 'default', 'other-tls'))).code).toBe(403);
+    } finally {
+      grpcNode.close();
+    }
     // Not another namespace's Secret of that name, nor a list, nor an Opaque Secret an Ingress names.
     expect((await failure(node.list(Secrets, 'default'))).code).toBe(403);
     await admin.create(Ingresses, 'default', withTLS('opaque', 'opaque'));
