@@ -72,6 +72,12 @@ const REQUIRED: Record<string, string[]> = {
   IngressServiceBackend: ['name'],
   TypedLocalObjectReference: ['kind', 'name'],
   IngressClassParametersReference: ['kind', 'name'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
+  LimitRangeList: ['items'],
+  ResourceQuotaList: ['items'],
+  LimitRangeSpec: ['limits'],
+  LimitRangeItem: ['type'],
   WatchEvent: ['type', 'object'],
 };
 
