@@ -39,6 +39,8 @@ export const API_KINDS: KindInfo[] = [
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscaler', subresources: ['status'] },
   // The same objects in their autoscaling/v1 form (messages suffixed V1).
   { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscalerV1', subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', namespaced: true, typeName: 'Ingress', subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false, typeName: 'IngressClass', subresources: [] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -64,7 +66,8 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 // DaemonSet, StatefulSet and ControllerRevision messages (apps-sets.proto) are apps/v1 too.
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
-const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock)/;
+// networking.proto and networking-ingress.proto: every message but TypedLocalObjectReference (core/v1) is networking.k8s.io/v1.
+const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBackendPort)/;
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).

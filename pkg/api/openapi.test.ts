@@ -8,6 +8,7 @@ describe('openapi v3', () => {
     // Every group-version of a served kind, and no other.
     expect(Object.keys(idx.paths).sort()).toEqual([...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))].sort());
     expect(Object.keys(idx.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/policy/v1', 'apis/autoscaling/v2']));
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -155,5 +156,13 @@ describe('openapi v3', () => {
     expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec'].properties.targetCPUUtilizationPercentage).toBeDefined();
     expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'HorizontalPodAutoscalerList', version: 'v1' }]);
     expect(v1.paths['/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v1' });
+  it('publishes networking.k8s.io/v1 Ingress and IngressClass, with the core TypedLocalObjectReference', () => {
+    const doc = openapiV3Doc('apis/networking.k8s.io/v1') as any;
+    const s = doc.components.schemas;
+    expect(s['io.k8s.api.networking.v1.Ingress']['x-kubernetes-group-version-kind']).toEqual([{ group: 'networking.k8s.io', kind: 'Ingress', version: 'v1' }]);
+    expect(s['io.k8s.api.networking.v1.HTTPIngressPath'].required).toEqual(['pathType', 'backend']);
+    expect(s['io.k8s.api.networking.v1.IngressBackend'].properties.resource.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.TypedLocalObjectReference');
+    expect(doc.paths['/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}/status']).toBeDefined();
+    expect(doc.paths['/apis/networking.k8s.io/v1/ingressclasses/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('IngressClass');
   });
 });

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, LimitRange, PriorityClass, ResourceQuota } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -30,6 +30,7 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
+import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
 
 const log = logger('apiserver');
 
@@ -149,6 +150,7 @@ export class ApiServer {
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
+      defaultIngressClassAdmission(() => this.ingressClasses()),
     ]);
     for (const r of allResources) {
       if (r.view) continue; // served over its storage resource's store
@@ -161,6 +163,7 @@ export class ApiServer {
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
     await this.bootstrapPriorityClasses();
+    await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);
@@ -359,6 +362,13 @@ export class ApiServer {
           if (!(e instanceof ApiError && e.code === 404)) throw e;
         });
     }
+  }
+
+  /** IngressClasses for the DefaultIngressClass plugin: from the watch cache, once it has this apiserver's own writes of them. */
+  private async ingressClasses(): Promise<IngressClass[]> {
+    const store = this.store('ingressclasses');
+    if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
+    return this.cachedIn('ingressclasses') as IngressClass[];
   }
 
   /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */

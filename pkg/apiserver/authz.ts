@@ -1,7 +1,8 @@
 // Authorization: admins and controllers may do anything; the scheduler reads everything and
 // binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
 // bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified), and
-// may read only the ConfigMaps and Secrets its pods refer to (the Node authorizer's graph).
+// may read only the ConfigMaps and Secrets its pods refer to (the Node authorizer's graph) and the
+// kubernetes.io/tls Secrets that Ingresses its ingress controller serves name.
 import { podReferences } from '../api/pod-references.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import type { UserInfo } from './registry/store.js';
@@ -31,11 +32,14 @@ export function nodeNameOf(user: UserInfo): string | undefined {
  * Decides a request. `load` fetches the object the request targets, for rules that depend on
  * it (a pod's node); it is called only when needed.
  */
-export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode = async () => []): Promise<Decision> {
+export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode = async () => [], ingressTLS: IngressTLSRefs = async () => false): Promise<Decision> {
   if (user.groups.includes('system:masters') || user.name === 'system:kube-controller-manager') return allow;
   if (user.name === 'system:kube-scheduler') return scheduler(a);
   const node = nodeNameOf(user);
-  if (node) return nodeRules(node, a, load, podsOnNode);
+  if (node) {
+    if (await ingressTLSSecret(a, load, ingressTLS)) return allow;
+    return nodeRules(node, a, load, podsOnNode);
+  }
   if (readVerbs.has(a.verb) && user.groups.includes('system:authenticated') && a.resource === 'namespaces') return allow;
   return deny('no rule allows it');
 }
@@ -53,6 +57,17 @@ function scheduler(a: Attributes): Decision {
 
 /** The pods bound to `node` in `namespace` (the Node authorizer's graph, read from the watch cache). */
 export type PodsOnNode = (node: string, namespace: string) => Promise<KubeObject[]>;
+
+/** Whether `namespace/secret` is named in spec.tls by an Ingress the node agents' ingress controller serves. */
+export type IngressTLSRefs = (namespace: string, secret: string) => Promise<boolean>;
+
+/** A node's get of a Secret an Ingress it serves terminates TLS with (kubernetes.io/tls, or absent: the handler says 404). */
+async function ingressTLSSecret(a: Attributes, load: () => Promise<KubeObject | undefined>, ingressTLS: IngressTLSRefs): Promise<boolean> {
+  if (a.resource !== 'secrets' || a.group || a.verb !== 'get' || !a.name || !a.namespace || a.subresource) return false;
+  if (!(await ingressTLS(a.namespace, a.name))) return false;
+  const secret = await load();
+  return !secret || secret.type === 'kubernetes.io/tls';
+}
 
 async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
   if (a.resource === 'configmaps' || a.resource === 'secrets') {

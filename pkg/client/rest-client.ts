@@ -35,6 +35,8 @@ export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v
 
 /** The policy/v1 Eviction of a pod. */
 export const evictionOf = (namespace: string, pod: string, deleteOptions?: DeleteOpts) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace }, ...(deleteOptions ? { deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', ...deleteOptions } } : {}) });
+export const Ingresses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespaced: true };
+export const IngressClasses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', namespaced: false };
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {

@@ -1,11 +1,13 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, the disruption controller and the horizontal pod autoscaler, run by the leader only.
+// mirroring controllers, the disruption controller, the horizontal pod autoscaler and the ingress
+// status controller, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers } from '../client/rest-client.js';
-import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses } from '../client/rest-client.js';
+import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node } from '../api/types.js';
+import { IngressStatusController } from './ingress-status.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
@@ -152,6 +154,14 @@ export class ControllerManager {
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
     this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
+    const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
+    const ingressStatus = new IngressStatusController(this.client, ingressInformers);
+    ingressInformers.ingresses.start();
+    ingressInformers.classes.start();
+    await Promise.all([ingressInformers.ingresses.hasSynced(), ingressInformers.classes.hasSynced()]);
+    ingressStatus.start();
+    this.running.push(ingressStatus, ingressInformers.ingresses, ingressInformers.classes);
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -159,7 +169,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus'] });
   }
 
   private stopControllers(): void {

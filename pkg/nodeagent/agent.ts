@@ -24,6 +24,8 @@ import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
 import { NodeNetworkPolicy } from './network-policy.js';
+import { NodeIngressController, type IngressListen } from './ingress-controller.js';
+import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
 
 const log = logger('nodeagent');
 
@@ -61,6 +63,8 @@ export interface AgentConfig {
   serviceProxy: boolean;
   /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
   networkPolicy: boolean;
+  /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
+  ingress?: IngressListen;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -84,6 +88,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   clusterDomain: 'cluster.local',
   serviceProxy: true,
   networkPolicy: true,
+  ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
 });
 
 
@@ -138,13 +143,15 @@ export class NodeAgent {
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
   private networkPolicy: NodeNetworkPolicy | undefined;
+  private ingress: NodeIngressController | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
-    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     if (cfg.clusterDNS === 'serve') {
       const records = new ClusterRecords(cfg.clusterDomain);
       this.serviceInformer.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
@@ -160,6 +167,7 @@ export class NodeAgent {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
     await this.registerNode();
+    await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
     await this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
     this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.syncRoutes() });
@@ -188,6 +196,7 @@ export class NodeAgent {
     this.sliceInformer?.stop();
     await this.serviceProxy?.stop();
     await this.networkPolicy?.stop();
+    this.ingress?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
@@ -225,6 +234,19 @@ export class NodeAgent {
     await this.startNetworkPolicy(net);
     await this.syncRoutes();
     await this.postNodeStatus(true);
+  }
+
+  /**
+   * The ingress controller listens (each port may fail alone), and the Node's annotation says
+   * where, for the ingress status controller; without one (off, or no port bound) it is removed.
+   */
+  private async startIngress(): Promise<void> {
+    const addresses = (await this.ingress?.start()) ?? [];
+    const value = addresses.length ? addresses.join(',') : null;
+    await this.client
+      .patch(Nodes, undefined, this.cfg.nodeName, { metadata: { annotations: { [NODE_INGRESS_ADDRESSES]: value } } }, 'merge')
+      .catch((e: Error) => log.warn('cannot record the ingress addresses on the Node', { err: e.message }));
+    void this.ingress?.synced().catch((e: Error) => log.warn('ingress controller did not sync', { err: e.message }));
   }
 
   /** The service proxy writes into the node's chains (masquerade by its postrouting chain), so it starts after them. */

@@ -41,6 +41,8 @@ export interface ClusterOptions {
   podCIDR?: string;
   /** Also run a controller manager (no leader election, no pod CIDR allocation) with these settings. */
   controllers?: Partial<ControllerManagerConfig>;
+  /** Where the agent's ingress controller listens (default: no ingress controller, so clusters of parallel tests do not compete for ports). */
+  ingress?: AgentConfig['ingress'];
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -68,6 +70,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     apiVolumeSyncSec: 1,
     backoffMaxSec: 4,
     relistMs: 300,
+    ingress: opts.ingress,
   };
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;

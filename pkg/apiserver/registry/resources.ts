@@ -32,9 +32,10 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
+import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
-import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
@@ -364,6 +365,38 @@ export const endpointslices = base({
   writable: {},
 });
 
+/** networking.k8s.io/v1: status written by the ingress status controller; the class comes from admission. */
+export const ingresses = base({
+  name: 'ingresses',
+  singularName: 'ingress',
+  kind: 'Ingress',
+  typeName: 'Ingress',
+  group: 'networking.k8s.io',
+  shortNames: ['ing'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    // As Kubernetes serves it: a non-pointer, non-omitted loadBalancer.
+    obj.status = { loadBalancer: {} };
+  },
+  validate: (obj) => validateIngress(obj as never),
+  validateUpdate: (obj, old) => validateIngressUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validateIngressStatusUpdate(obj as never, old as never)) },
+});
+
+export const ingressclasses = base({
+  name: 'ingressclasses',
+  singularName: 'ingressclass',
+  kind: 'IngressClass',
+  typeName: 'IngressClass',
+  group: 'networking.k8s.io',
+  namespaced: false,
+  prepareForCreate: (obj) => defaultIngressClassObject(obj as never),
+  prepareForUpdate: (obj) => defaultIngressClassObject(obj as never),
+  validate: (obj) => validateIngressClass(obj as never),
+  validateUpdate: (obj, old) => validateIngressClassUpdate(obj as never, old as never),
+  writable: {},
+});
+
 /** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
 export const resourcequotas = base({
   name: 'resourcequotas',
@@ -481,7 +514,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

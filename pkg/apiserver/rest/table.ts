@@ -5,6 +5,7 @@ import { formatLabelSelector, labelSelectorFromObject } from '../../api/selector
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
+import { ingressCells, ingressClassParameters } from './ingress-columns.js';
 
 export interface Column {
   name: string;
@@ -282,6 +283,17 @@ const printers: Record<string, Printer> = {
   horizontalpodautoscalers: {
     columns: [col('Name'), col('Reference'), col('Targets'), col('MinPods'), col('MaxPods'), col('Replicas'), col('Age')],
     row: (hpa, now) => [hpa.metadata?.name, ...hpaCells(hpa), age(hpa, now)],
+  },
+  ingresses: {
+    columns: [col('Name'), col('Class'), col('Hosts'), col('Address'), col('Ports'), col('Age')],
+    row: (ing, now) => {
+      const c = ingressCells(ing as never);
+      return [ing.metadata?.name, c.className, c.hosts, c.address, c.ports, age(ing, now)];
+    },
+  },
+  ingressclasses: {
+    columns: [col('Name'), col('Controller'), col('Parameters'), col('Age')],
+    row: (c, now) => [c.metadata?.name, (c.spec as { controller?: string } | undefined)?.controller ?? '', ingressClassParameters(c as never), age(c, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
