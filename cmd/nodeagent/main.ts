@@ -29,6 +29,7 @@ const spec = {
   'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (run the cluster DNS on the pod bridge\'s gateway), none (the node\'s resolvers), or a comma-separated list of addresses' },
   'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
+  'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     clusterDNS: flags['cluster-dns'] === 'serve' || flags['cluster-dns'] === 'none' ? flags['cluster-dns'] : flags['cluster-dns'].split(',').map((s) => s.trim()).filter(Boolean),
     clusterDomain: flags['cluster-domain'],
     serviceProxy: flags['service-proxy'],
+    localPathDir: flags['local-path-dir'] || undefined,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

@@ -65,6 +65,11 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  PersistentVolumeList: ['items'],
+  PersistentVolumeClaimList: ['items'],
+  StorageClassList: ['items'],
+  StorageClass: ['provisioner'],
+  LocalVolumeSource: ['path'],
   WatchEvent: ['type', 'object'],
 };
 

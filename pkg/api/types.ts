@@ -227,3 +227,20 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type {
+  PersistentVolume,
+  PersistentVolumeList,
+  PersistentVolumeSpec,
+  PersistentVolumeStatus,
+  LocalVolumeSource,
+  VolumeNodeAffinity,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimList,
+  PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus,
+  PersistentVolumeClaimCondition,
+  VolumeResourceRequirements,
+  StorageClass,
+  StorageClassList,
+} from './generated/tskube/api/v1/storage.js';

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, StorageClass } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -24,6 +24,9 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
+import { chainAdmission } from './registry/admission.js';
+import { storageAdmission, type StorageClassLister } from './storage-admission.js';
+import { ANN_DEFAULT_CLASS, DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
 
 const log = logger('apiserver');
 
@@ -64,6 +67,8 @@ export interface ApiServerConfig {
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
   serviceNodePortRange: string;
+  /** Create the local-path StorageClass at start when it is absent (--default-storage-class). */
+  defaultStorageClass: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -81,6 +86,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   compactionIntervalMs: 5 * 60_000,
   serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
   serviceNodePortRange: '30000-32767',
+  defaultStorageClass: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -139,15 +145,18 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
+    const classes = this.storageClassLister();
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
+      const admission = chainAdmission(storageAdmission(r.name, classes));
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
+    if (c.defaultStorageClass) await this.bootstrapStorageClass();
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);
@@ -290,6 +299,33 @@ export class ApiServer {
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
+    }
+  }
+
+  /** StorageClasses as the watch cache has them, for the storage admission plugins. */
+  private storageClassLister(): StorageClassLister {
+    const store = () => this.store('storageclasses');
+    return {
+      list: () => store().cache.list({ keyPrefix: store().prefix, matches: () => true }).items.map((x) => x.obj as StorageClass),
+      get: (name) => store().cache.peek(store().key(undefined, name))?.obj as StorageClass | undefined,
+    };
+  }
+
+  /** The local-path StorageClass, the default one, as k3s ships it: created when absent (a deleted one returns at the next start). */
+  private async bootstrapStorageClass(): Promise<void> {
+    const sc: StorageClass = {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [ANN_DEFAULT_CLASS]: 'true' } },
+      provisioner: LOCAL_PATH_PROVISIONER,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    };
+    try {
+      await this.store('storageclasses').create(undefined, sc as KubeObject, { ...systemCtx, warnings: [] });
+      log.info('created storage class', { name: DEFAULT_STORAGE_CLASS });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
   }
 

@@ -1,10 +1,11 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
-// DaemonSet and StatefulSet controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, run by the leader only.
+// DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
+// mirroring controllers, and the PersistentVolume binder (with the local-path provisioner) and
+// volume protection controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PersistentVolumeClaims, PersistentVolumes, StorageClasses } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
@@ -25,6 +26,8 @@ import { JobController } from './job.js';
 import { CronJobController } from './cronjob.js';
 import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import type { BackoffConfig } from './job-status.js';
+import { PersistentVolumeController } from './persistent-volume.js';
+import { VolumeProtectionController } from './volume-protection.js';
 
 const log = logger('controller-manager');
 
@@ -115,6 +118,9 @@ export class ControllerManager {
       ['controllerrevisions', new Informer(this.client, ControllerRevisions)],
       ['configmaps', new Informer(this.client, core('configmaps'))],
       ['secrets', new Informer(this.client, core('secrets'))],
+      ['persistentvolumeclaims', new Informer(this.client, PersistentVolumeClaims)],
+      ['persistentvolumes', new Informer(this.client, PersistentVolumes)],
+      ['storageclasses', new Informer(this.client, StorageClasses)],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
@@ -124,7 +130,11 @@ export class ControllerManager {
     const ttlController = new TTLAfterFinishedController(this.client, informers.get('jobs')! as never, c.clock);
     const revisions = informers.get('controllerrevisions')! as never;
     const dsController = new DaemonSetController(this.client, { daemonsets: informers.get('daemonsets')! as never, pods: pods as never, nodes: nodes as never, revisions }, events);
-    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
+    const claims = informers.get('persistentvolumeclaims')! as never;
+    const volumes = informers.get('persistentvolumes')! as never;
+    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions, claims }, events);
+    const pvController = new PersistentVolumeController(this.client, { volumes, claims, classes: informers.get('storageclasses')! as never, nodes: nodes as never }, events);
+    const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const gc = new GarbageCollector(this.client, informers);
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
@@ -142,8 +152,9 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    const storage = [pvController, protection];
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -151,7 +162,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] });
   }
 
   private stopControllers(): void {

@@ -1,9 +1,10 @@
 // The node agent: registers its Node, renews its Lease, watches the pods bound to it and runs
 // each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
-// coalesced patches, keeps host-gw routes to the other nodes, and serves logs, exec and metrics.
+// coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
+// and removes deleted local-path volumes, and serves logs, exec and metrics.
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
@@ -22,6 +23,9 @@ import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
+import { ClaimVolumeResolver } from './claim-volumes.js';
+import { LocalPathCleaner } from './local-path-cleaner.js';
+import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 
 const log = logger('nodeagent');
 
@@ -57,6 +61,8 @@ export interface AgentConfig {
   clusterDomain: string;
   /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
   serviceProxy: boolean;
+  /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
+  localPathDir?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -132,11 +138,16 @@ export class NodeAgent {
   /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
+  /** persistentVolumeClaim volumes of pods, and the cleanup of deleted local-path volumes. */
+  private readonly claimVolumes: ClaimVolumeResolver;
+  private readonly localPathCleaner: LocalPathCleaner;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
+    this.claimVolumes = new ClaimVolumeResolver(client, this.localPathDir);
+    this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
     if (cfg.clusterDNS === 'serve' || cfg.serviceProxy) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (cfg.clusterDNS === 'serve') {
@@ -145,6 +156,10 @@ export class NodeAgent {
       this.sliceInformer!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
       this.dns = { records };
     }
+  }
+
+  get localPathDir(): string {
+    return resolve(this.cfg.localPathDir ?? join(this.cfg.dataDir, 'storage'));
   }
 
   async start(): Promise<void> {
@@ -168,6 +183,7 @@ export class NodeAgent {
     this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
+    this.localPathCleaner.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
     this.timers.push(setInterval(() => void this.postNodeStatus().catch((e) => log.warn('node status failed', { err: e })), 10_000));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
@@ -180,6 +196,7 @@ export class NodeAgent {
     this.nodeInformer.stop();
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
+    this.localPathCleaner.stop();
     await this.serviceProxy?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
@@ -265,6 +282,7 @@ export class NodeAgent {
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
+        claimVolumes: this.claimVolumes,
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -446,7 +464,8 @@ export class NodeAgent {
 
   private async registerNode(): Promise<void> {
     const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch, ...this.cfg.labels };
-    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
+    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.localPathDir };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.create(Nodes, undefined, body);
@@ -454,7 +473,7 @@ export class NodeAgent {
         break;
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) {
-          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels } }, 'merge');
+          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
           break;
         }
         if (attempt > 30) throw e;

@@ -4,6 +4,7 @@ import { StatusError } from '../client/rest-client.js';
 import { Status, type BindPlugin, type Profile } from './framework.js';
 import { nodeAffinity, nodeName, nodePorts, nodeResourcesFit, nodeUnschedulable, taintToleration } from './plugins/filters.js';
 import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationScore } from './plugins/scores.js';
+import { VolumeBinding, volumeRestrictions, type VolumeLister, type VolumeWriter } from './plugins/volume-binding.js';
 
 export function defaultBinder(client: ApiClient): BindPlugin {
   return {
@@ -21,14 +22,16 @@ export function defaultBinder(client: ApiClient): BindPlugin {
   };
 }
 
-export function defaultProfile(client: ApiClient): Profile {
+export function defaultProfile(client: ApiClient, volumes: { lister: VolumeLister; writer: VolumeWriter }): Profile {
+  const volumeBinding = new VolumeBinding(volumes.lister, volumes.writer);
   return {
-    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],
+    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity, volumeRestrictions(volumes.lister), volumeBinding],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding],
     postFilter: [],
     preScore: [nodeAffinityScore],
     score: [taintTolerationScore, nodeAffinityScore, leastAllocated, balancedAllocation],
-    reserve: [],
+    reserve: [volumeBinding],
+    preBind: [volumeBinding],
     bind: [defaultBinder(client)],
   };
 }

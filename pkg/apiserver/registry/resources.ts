@@ -31,6 +31,18 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimStatusUpdate,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatusUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from '../../api/validation-storage.js';
+import { rfc3339Now } from '../../util/time.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -335,7 +347,73 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+/** Cluster-scoped volumes; their status (phase, with the time it last changed) is the PV controller's. */
+export const persistentvolumes = base({
+  name: 'persistentvolumes',
+  singularName: 'persistentvolume',
+  kind: 'PersistentVolume',
+  typeName: 'PersistentVolume',
+  namespaced: false,
+  shortNames: ['pv'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', lastPhaseTransitionTime: rfc3339Now() };
+    defaultPersistentVolume(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultPersistentVolume(obj as never);
+  },
+  validate: (obj) => validatePersistentVolume(obj as never),
+  validateUpdate: (obj, old) => validatePersistentVolumeUpdate(obj as never, old as never),
+  writable: {
+    status: {
+      take: (body, kept) => {
+        const before = (kept.status as { phase?: string } | undefined)?.phase;
+        const status = (kept.status = { ...(body.status as object) }) as { phase?: string; lastPhaseTransitionTime?: string };
+        if (status.phase !== before) status.lastPhaseTransitionTime = rfc3339Now();
+      },
+      validateUpdate: (obj, old) => validatePersistentVolumeStatusUpdate(obj as never, old as never),
+    },
+  },
+});
+
+export const persistentvolumeclaims = base({
+  name: 'persistentvolumeclaims',
+  singularName: 'persistentvolumeclaim',
+  kind: 'PersistentVolumeClaim',
+  typeName: 'PersistentVolumeClaim',
+  shortNames: ['pvc'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending' };
+    defaultPersistentVolumeClaim(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultPersistentVolumeClaim(obj as never);
+  },
+  validate: (obj) => validatePersistentVolumeClaim(obj as never),
+  validateUpdate: (obj, old) => validatePersistentVolumeClaimUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never)) },
+});
+
+export const storageclasses = base({
+  name: 'storageclasses',
+  singularName: 'storageclass',
+  kind: 'StorageClass',
+  typeName: 'StorageClass',
+  group: 'storage.k8s.io',
+  namespaced: false,
+  shortNames: ['sc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultStorageClass(obj as never),
+  prepareForUpdate: (obj) => defaultStorageClass(obj as never),
+  validate: (obj) => validateStorageClass(obj as never),
+  validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, persistentvolumes, persistentvolumeclaims, storageclasses, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -20,6 +20,7 @@ export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
+import type { AdmissionPlugin } from './admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export class Store {
@@ -36,6 +37,8 @@ export class Store {
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
     private readonly allocator?: Allocator,
+    /** Admission plugins of this resource (DefaultStorageClass, StorageObjectInUseProtection, ...). */
+    private readonly admission?: AdmissionPlugin,
   ) {
     this.prefix = etcdPrefix(resource);
   }
@@ -163,6 +166,7 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
+    this.admission?.admitCreate?.(obj, ctx);
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
@@ -334,6 +338,7 @@ export class Store {
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    if (!subresource) this.admission?.validateUpdate?.(next, old, ctx);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
