@@ -33,6 +33,7 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, typeName: 'PersistentVolume', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true, typeName: 'PersistentVolumeClaim', subresources: ['status'] },
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, typeName: 'StorageClass', subresources: [] },
+  { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
 ];
 
@@ -60,6 +61,7 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
+const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
@@ -71,6 +73,7 @@ export function definitionName(typeName: string): string {
   if (AUTOSCALING_TYPES.has(typeName)) return `io.k8s.api.autoscaling.v1.${typeName}`;
   if (STORAGE_TYPES.has(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
+  if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';
   if (typeName === 'Condition') return 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition';

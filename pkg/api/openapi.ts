@@ -70,6 +70,8 @@ const REQUIRED: Record<string, string[]> = {
   StorageClassList: ['items'],
   StorageClass: ['provisioner'],
   LocalVolumeSource: ['path'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
   WatchEvent: ['type', 'object'],
 };
 

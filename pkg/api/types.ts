@@ -244,3 +244,4 @@ export type {
   StorageClass,
   StorageClassList,
 } from './generated/tskube/api/v1/storage.js';
+export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';

@@ -4,7 +4,10 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, StorageClass } from '../api/types.js';
+import type { KubeObject, PriorityClass, StorageClass } from '../api/types.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
+import { AdmissionChain } from './admission.js';
+import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -24,7 +27,6 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
-import { chainAdmission } from './registry/admission.js';
 import { storageAdmission, type StorageClassLister } from './storage-admission.js';
 import { ANN_DEFAULT_CLASS, DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
 
@@ -145,17 +147,17 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
-    const classes = this.storageClassLister();
+    const admission = new AdmissionChain([priorityAdmission(this.priorityClassLister()), ...storageAdmission(this.storageClassLister())]);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
-      const admission = chainAdmission(storageAdmission(r.name, classes));
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
+    await this.bootstrapPriorityClasses();
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
@@ -288,6 +290,45 @@ export class ApiServer {
     if (obj.metadata?.deletionTimestamp) {
       throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
     }
+  }
+
+  /** The system PriorityClasses, created at start when missing (as kube-apiserver's post-start hook). */
+  private async bootstrapPriorityClasses(): Promise<void> {
+    const store = this.store('priorityclasses');
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      try {
+        await store.create(undefined, structuredClone(pc) as KubeObject, { ...systemCtx, warnings: [] });
+        log.info('created priority class', { name: pc.metadata!.name, value: pc.value });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+  }
+
+  /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
+  private priorityClassLister(): PriorityClassLister {
+    const parsed = new WeakMap<RawObject, PriorityClass>();
+    const fromRaw = (raw: RawObject) => {
+      let pc = parsed.get(raw);
+      if (!pc) parsed.set(raw, (pc = raw.obj as PriorityClass));
+      return pc;
+    };
+    return {
+      get: async (name) => {
+        const store = this.store('priorityclasses');
+        const raw = store.cache.peek(store.key(undefined, name));
+        if (raw) return fromRaw(raw);
+        // A class created a moment ago may not have reached the cache yet.
+        return (await store.get(undefined, name).catch((e) => {
+          if (e instanceof ApiError && e.code === 404) return undefined;
+          throw e;
+        })) as PriorityClass | undefined;
+      },
+      list: () => {
+        const store = this.store('priorityclasses');
+        return store.cache.list({ keyPrefix: store.prefix, matches: () => true }).items.map(fromRaw);
+      },
+    };
   }
 
   private async bootstrapNamespaces(): Promise<void> {

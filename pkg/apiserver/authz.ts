@@ -46,11 +46,13 @@ function scheduler(a: Attributes): Decision {
   if (readVerbs.has(a.verb)) return allow;
   if (a.resource === 'pods' && a.subresource === 'binding' && a.verb === 'create') return allow;
   if (a.resource === 'pods' && a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
+  // Preemption deletes the victims.
+  if (a.resource === 'pods' && !a.subresource && a.verb === 'delete') return allow;
   if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
   if (a.resource === 'leases' && a.namespace === 'kube-system' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
   // Volume binding: a claim's selected node, a volume's claimRef (as kube-scheduler's role allows).
   if ((a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') && !a.subresource && (a.verb === 'update' || a.verb === 'patch')) return allow;
-  return deny('the scheduler may only bind pods, write pod status, events, its lease, and bind volumes to claims');
+  return deny('the scheduler may only bind, preempt (delete) pods, write pod status, events, its lease, and bind volumes to claims');
 }
 
 /** The pods bound to `node` in `namespace` (the Node authorizer's graph, read from the watch cache). */

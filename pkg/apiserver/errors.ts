@@ -69,6 +69,10 @@ export const forbidden = (user: string, verb: string, group: string, resource: s
   );
 };
 
+/** An admission plugin's refusal (admission.NewForbidden): `pods "web" is forbidden: <why>`. */
+export const admissionForbidden = (group: string, resource: string, name: string | undefined, why: string) =>
+  new ApiError(403, 'Forbidden', `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { name, group, kind: resource });
+
 export const tooLarge = (message: string) => new ApiError(413, 'RequestEntityTooLarge', message);
 
 export const internal = (message: string, cause?: unknown) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, undefined, { cause });

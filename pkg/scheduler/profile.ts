@@ -3,6 +3,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
 import { Status, type BindPlugin, type Profile } from './framework.js';
 import { nodeAffinity, nodeName, nodePorts, nodeResourcesFit, nodeUnschedulable, taintToleration } from './plugins/filters.js';
+import { defaultPreemption } from './preemption.js';
 import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationScore } from './plugins/scores.js';
 import { VolumeBinding, volumeRestrictions, type VolumeLister, type VolumeWriter } from './plugins/volume-binding.js';
 
@@ -27,7 +28,7 @@ export function defaultProfile(client: ApiClient, volumes: { lister: VolumeListe
   return {
     preFilter: [nodeResourcesFit, nodePorts, nodeAffinity, volumeRestrictions(volumes.lister), volumeBinding],
     filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding],
-    postFilter: [],
+    postFilter: [defaultPreemption],
     preScore: [nodeAffinityScore],
     score: [taintTolerationScore, nodeAffinityScore, leastAllocated, balancedAllocation],
     reserve: [volumeBinding],

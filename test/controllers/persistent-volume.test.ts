@@ -169,7 +169,7 @@ describe('scheduling', () => {
       nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName] }] }] } },
       claimRef: { name: 'dyn', namespace: 'default', uid: c.metadata?.uid },
     });
-    expect(await eventsOf('dyn')).toEqual(expect.arrayContaining([`ProvisioningSucceeded: Successfully provisioned volume ${pvName}`]));
+    await eventually(async () => (await eventsOf('dyn')).includes(`ProvisioningSucceeded: Successfully provisioned volume ${pvName}`), { what: 'ProvisioningSucceeded event' });
     // Expansion: the class allows it; the volume and the claim's capacity follow the request.
     await cp.admin.patch(PersistentVolumeClaims, 'default', 'dyn', { spec: { resources: { requests: { storage: '3Gi' } } } });
     await eventually(async () => (await getClaim('dyn')).status.capacity?.storage === '3Gi', { timeoutMs: 15_000, what: 'expanded' });

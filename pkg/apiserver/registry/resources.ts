@@ -43,6 +43,7 @@ import {
   validateStorageClassUpdate,
 } from '../../api/validation-storage.js';
 import { rfc3339Now } from '../../util/time.js';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -413,7 +414,24 @@ export const storageclasses = base({
   validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, persistentvolumes, persistentvolumeclaims, storageclasses, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+
+/** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
+export const priorityclasses = base({
+  name: 'priorityclasses',
+  singularName: 'priorityclass',
+  kind: 'PriorityClass',
+  typeName: 'PriorityClass',
+  group: 'scheduling.k8s.io',
+  namespaced: false,
+  shortNames: ['pc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultPriorityClass(obj as never),
+  prepareForUpdate: (obj) => defaultPriorityClass(obj as never),
+  validate: (obj) => validatePriorityClass(obj as never),
+  validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, persistentvolumes, persistentvolumeclaims, storageclasses, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -421,6 +439,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   services: '/registry/services/specs/',
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
+  priorityclasses: '/registry/priorityclasses/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

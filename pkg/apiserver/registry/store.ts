@@ -20,7 +20,7 @@ export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
-import type { AdmissionPlugin } from './admission.js';
+import type { AdmissionChain, AdmissionRequest } from '../admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export class Store {
@@ -37,11 +37,14 @@ export class Store {
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
     private readonly allocator?: Allocator,
-    /** Admission plugins of this resource (DefaultStorageClass, StorageObjectInUseProtection, ...). */
-    private readonly admission?: AdmissionPlugin,
+    admission?: AdmissionChain,
   ) {
     this.prefix = etcdPrefix(resource);
+    this.admission = admission?.handles(resource.name) ? admission : undefined;
   }
+
+  /** The admission plugins, when any looks at this resource. */
+  private readonly admission: AdmissionChain | undefined;
 
   key(namespace: string | undefined, name: string): string {
     return etcdKey(this.resource, namespace, name);
@@ -166,9 +169,11 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
-    this.admission?.admitCreate?.(obj, ctx);
+    const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
+    if (review) await this.admission!.admit(review);
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    if (review) await this.admission!.validate(review);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) {
@@ -316,6 +321,7 @@ export class Store {
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
     meta.generation = oldMeta.generation ?? 1;
     let errs: FieldError[];
+    const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
     if (subresource === 'internal') {
       // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
       errs = [];
@@ -330,15 +336,17 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
-    if (!subresource) this.admission?.validateUpdate?.(next, old, ctx);
+    if (review) await this.admission!.validate(review);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
@@ -379,6 +387,7 @@ export class Store {
     const r = this.resource;
     const key = this.key(namespace, name);
     let current = await this.storage.get(key);
+    if (current && this.admission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
     for (;;) {
       if (!current) throw this.notFound(name);
       const obj = current.obj;

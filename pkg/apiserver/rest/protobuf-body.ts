@@ -58,6 +58,8 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   // meta/v1 DeleteOptions (kubectl drain deletes with one)
   DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
+  // k8s.io/api/scheduling/v1 (kubectl create priorityclass)
+  PriorityClass: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('value', 'int'), 3: f('globalDefault', 'bool'), 4: f('description', 'string'), 5: f('preemptionPolicy', 'string') },
   // k8s.io/api/policy/v1 Eviction (kubectl drain)
   Eviction: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('deleteOptions', 'message', { type: 'DeleteOptions' }) },
   // k8s.io/api/authorization/v1 (kubectl auth can-i)
@@ -208,6 +210,7 @@ const DECODABLE = new Map([
   ['Service', 'v1'],
   ['Job', 'batch/v1'],
   ['CronJob', 'batch/v1'],
+  ['PriorityClass', 'scheduling.k8s.io/v1'],
 ]);
 
 type Obj = Record<string, unknown>;

@@ -173,6 +173,10 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
   },
+  priorityclasses: {
+    columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
+    row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
+  },
   configmaps: {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
     row: (cm, now) => [cm.metadata?.name, keyCount(cm.data) + keyCount(cm.binaryData), age(cm, now)],
