@@ -9,6 +9,7 @@ export function defaultPersistentVolume(pv: PersistentVolume): PersistentVolume 
   const spec = (pv.spec ??= {});
   spec.persistentVolumeReclaimPolicy ||= 'Retain';
   spec.volumeMode ||= 'Filesystem';
+  if (spec.hostPath && spec.hostPath.type === undefined) spec.hostPath.type = '';
   canonicalize(spec.capacity);
   return pv;
 }
