@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Events, PersistentVolumeClaims, PersistentVolumes, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
+import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, podStatus, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
@@ -76,6 +76,14 @@ describe.skipIf(!hasKubectl)('kubectl with persistent volumes', () => {
     const pv = `pvc-${claim.metadata?.uid}`;
     expect(await kubectl('get', 'pvc', 'data')).toMatch(new RegExp(`data\\s+Bound\\s+${pv}\\s+64Mi\\s+RWO\\s+local-path\\s+<unset>\\s+`));
     expect(await kubectl('get', 'pv', pv)).toMatch(new RegExp(`^NAME\\s+CAPACITY\\s+ACCESS MODES\\s+RECLAIM POLICY\\s+STATUS\\s+CLAIM\\s+STORAGECLASS\\s+VOLUMEATTRIBUTESCLASS\\s+REASON\\s+AGE\\n${pv}\\s+64Mi\\s+RWO\\s+Delete\\s+Bound\\s+default/data\\s+local-path\\s+<unset>\\s+`));
+    expect(await kubectl('get', 'pv', pv, '-o', 'wide')).toMatch(/REASON\s+AGE\s+VOLUMEMODE\n.*Filesystem\n$/);
+    const described = await kubectl('describe', 'pv', pv);
+    expect(described).toMatch(/Type:\s+HostPath \(bare host directory volume\)/);
+    expect(described).toMatch(new RegExp(`Required Terms:\\s+Term 0:\\s+kubernetes.io/hostname in \\[e2e-node\\]`));
+    // local-path does not allow expansion: kubectl shows the resize admission's 403.
+    const resize = await kubectlAt(c.cp.kubeconfig, cacheDir, ['patch', 'pvc', 'data', '-p', '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}']);
+    expect(resize.code).not.toBe(0);
+    expect(resize.err).toContain('persistentvolumeclaims "data" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
     // The directory is on the node, under the agent's data dir, named as k3s names them.
     const dir = join(storageDir(), `${pv}_default_data`);
     expect(readFileSync(join(dir, 'greeting'), 'utf8')).toBe('hello-from-writer\n');
