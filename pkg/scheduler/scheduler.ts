@@ -119,6 +119,7 @@ export class Scheduler {
       volumes: () => this.volumeInformer.list(),
       volume: (name) => this.volumeInformer.get(name),
       storageClass: (name) => (name ? this.classInformer.get(name) : undefined),
+      pod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
       podsUsingClaim: (ns, name) => {
         const out: Pod[] = [];
         for (const n of this.nodes.values()) for (const { pod } of n.pods.values()) if (pod.metadata?.namespace === ns && podClaimNames(pod).includes(name)) out.push(pod);

@@ -33,12 +33,14 @@ const classes: Record<string, StorageClass> = {
 
 function fakes(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], users: Pod[] = []) {
   const writes: string[] = [];
+  const deleted = new Set<string>();
   const lister: VolumeLister = {
     claim: (_ns, name) => claims.find((c) => c.metadata?.name === name),
     volumes: () => volumes,
     volume: (name) => volumes.find((v) => v.metadata?.name === name),
     storageClass: (name) => classes[name],
     podsUsingClaim: (_ns, name) => users.filter((p) => p.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === name)),
+    pod: (_ns, name) => (deleted.has(name) ? undefined : pod(name)),
   };
   const writer: VolumeWriter = {
     bindVolume: async (pv, c) => void writes.push(`bind ${pv.metadata?.name} to ${c.metadata?.name}`),
@@ -48,7 +50,7 @@ function fakes(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], use
       claims[i] = { ...claims[i]!, metadata: { ...claims[i]!.metadata, annotations: { ...claims[i]!.metadata?.annotations, 'volume.kubernetes.io/selected-node': n } } };
     },
   };
-  return { lister, writer, writes };
+  return { lister, writer, writes, deleted };
 }
 
 /** PreFilter, then Filter on each node: the reasons, or 'ok', per node. */
@@ -118,10 +120,10 @@ describe('VolumeBinding PreBind', () => {
     expect((await done).code).toBe(Code.Success);
   });
 
-  it('fails when the PV controller does not bind in time, or the node choice is undone', async () => {
+  it('fails when the PV controller does not bind in time, the node choice is undone, or the pod goes', async () => {
     const claims = [claim('dyn', 'local-path')];
-    const { lister, writer } = fakes(claims, []);
-    const plugin = new VolumeBinding(lister, writer, { bindTimeoutMs: 60, pollMs: 5 });
+    const fake = fakes(claims, []);
+    const plugin = new VolumeBinding(fake.lister, fake.writer, { bindTimeoutMs: 60, pollMs: 5 });
     const p = pod('p', 'dyn');
     const slow = run(plugin, p, [node('a')]);
     expect((await plugin.preBind(slow.state, p, 'a')).reasons[0]).toContain('context deadline exceeded');
@@ -131,6 +133,12 @@ describe('VolumeBinding PreBind', () => {
     await new Promise((r) => setTimeout(r, 20));
     claims[0] = { ...claims[0]!, metadata: { ...claims[0]!.metadata, annotations: {} } };
     expect((await undone).reasons[0]).toContain('selectedNode annotation reset for PVC "dyn"');
+    // The pod deleted while it waits: the wait ends.
+    const third = run(plugin, p, [node('a')]);
+    const waiting = plugin.preBind(third.state, p, 'a');
+    await new Promise((r) => setTimeout(r, 20));
+    fake.deleted.add('p');
+    expect((await waiting).reasons[0]).toBe('binding volumes: the pod was deleted');
   });
 });
 

@@ -28,6 +28,8 @@ export interface VolumeLister {
   storageClass(name: string): StorageClass | undefined;
   /** Pods bound or assumed to a node that use the claim. */
   podsUsingClaim(namespace: string, name: string): Pod[];
+  /** The pod as the scheduler's informer has it now (undefined once deleted). */
+  pod(namespace: string, name: string): Pod | undefined;
 }
 
 /** What the plugins write once a node is chosen. */
@@ -139,14 +141,14 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     for (const b of state.read(key)?.byNode.get(node)?.static ?? []) this.assumed.delete(b.volume.metadata!.name!);
   }
 
-  async preBind(state: CycleState, _pod: Pod, node: string): Promise<Status> {
+  async preBind(state: CycleState, pod: Pod, node: string): Promise<Status> {
     const v = state.read(key);
     if (!v?.delayed.length) return Status.success;
     const b = v.byNode.get(node) ?? { static: [], provision: [] };
     try {
       for (const s of b.static) await this.writer.bindVolume(s.volume, s.claim);
       for (const c of b.provision) if (c.metadata?.annotations?.[ANN_SELECTED_NODE] !== node) await this.writer.selectNode(c, node);
-      return await this.waitBound(v.delayed, b, node);
+      return await this.waitBound(pod, v.delayed, b, node);
     } catch (e) {
       return Status.error(NAME, `binding volumes: ${(e as Error).message}`);
     } finally {
@@ -154,11 +156,13 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     }
   }
 
-  /** Until every claim is bound (checkBindings), or one cannot be: deleted, or its node choice undone. */
-  private async waitBound(claims: PersistentVolumeClaim[], b: NodeBindings, node: string): Promise<Status> {
+  /** Until every claim is bound (checkBindings), or one cannot be (deleted, its node choice undone), or the pod is gone. */
+  private async waitBound(pod: Pod, claims: PersistentVolumeClaim[], b: NodeBindings, node: string): Promise<Status> {
     const deadline = Date.now() + (this.opts.bindTimeoutMs ?? 600_000);
     const provisioned = new Set(b.provision.map(claimKey));
     for (;;) {
+      const now = this.lister.pod(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
+      if (!now || now.metadata?.uid !== pod.metadata?.uid || now.metadata?.deletionTimestamp) return Status.unresolvable(NAME, 'binding volumes: the pod was deleted');
       let pending = 0;
       for (const c of claims) {
         const now = this.lister.claim(c.metadata!.namespace!, c.metadata!.name!);
