@@ -72,6 +72,10 @@ const REQUIRED: Record<string, string[]> = {
   LocalVolumeSource: ['path'],
   PriorityClass: ['value'],
   PriorityClassList: ['items'],
+  LimitRangeList: ['items'],
+  ResourceQuotaList: ['items'],
+  LimitRangeSpec: ['limits'],
+  LimitRangeItem: ['type'],
   WatchEvent: ['type', 'object'],
 };
 

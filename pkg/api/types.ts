@@ -245,3 +245,5 @@ export type {
   StorageClassList,
 } from './generated/tskube/api/v1/storage.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
+export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
+export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';

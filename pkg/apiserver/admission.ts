@@ -24,7 +24,7 @@ export interface AdmissionRequest {
 
 export interface AdmissionPlugin {
   readonly name: string;
-  /** Resource names (`pods`, `priorityclasses`) this plugin is asked about. */
+  /** Resource names (`pods`, `priorityclasses`) this plugin is asked about; `*` for every resource. */
   readonly resources: readonly string[];
   /** Mutating admission: may change req.obj; throws an ApiError to refuse. */
   admit?(req: AdmissionRequest): void | Promise<void>;
@@ -35,26 +35,25 @@ export interface AdmissionPlugin {
 export class AdmissionChain {
   private readonly byResource = new Map<string, AdmissionPlugin[]>();
 
-  constructor(plugins: AdmissionPlugin[]) {
-    for (const p of plugins) {
-      for (const r of p.resources) {
-        const list = this.byResource.get(r) ?? [];
-        list.push(p);
-        this.byResource.set(r, list);
-      }
-    }
+  constructor(private readonly plugins: AdmissionPlugin[]) {}
+
+  /** The plugins for a resource, in the chain's order. */
+  private for(resource: string): AdmissionPlugin[] {
+    let list = this.byResource.get(resource);
+    if (!list) this.byResource.set(resource, (list = this.plugins.filter((p) => p.resources.includes(resource) || p.resources.includes('*'))));
+    return list;
   }
 
   /** Whether any plugin looks at writes of this resource (the store skips the chain otherwise). */
   handles(resource: string): boolean {
-    return this.byResource.has(resource);
+    return this.for(resource).length > 0;
   }
 
   async admit(req: AdmissionRequest): Promise<void> {
-    for (const p of this.byResource.get(req.resource.name) ?? []) if (p.admit) await p.admit(req);
+    for (const p of this.for(req.resource.name)) if (p.admit) await p.admit(req);
   }
 
   async validate(req: AdmissionRequest): Promise<void> {
-    for (const p of this.byResource.get(req.resource.name) ?? []) if (p.validate) await p.validate(req);
+    for (const p of this.for(req.resource.name)) if (p.validate) await p.validate(req);
   }
 }

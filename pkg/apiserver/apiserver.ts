@@ -4,10 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, PriorityClass, StorageClass } from '../api/types.js';
+import type { KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
+import { limitRangerAdmission } from './admission-limit-ranger.js';
+import { currentUsage, quotaAdmission, type QuotaAccess } from './admission-quota.js';
+import { formatUsage } from '../api/quota.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -147,7 +150,12 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
-    const admission = new AdmissionChain([priorityAdmission(this.priorityClassLister()), ...storageAdmission(this.storageClassLister())]);
+    const admission = new AdmissionChain([
+      priorityAdmission(this.priorityClassLister()),
+      limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
+      ...storageAdmission(this.storageClassLister()),
+      quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
+    ]);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
@@ -305,29 +313,77 @@ export class ApiServer {
     }
   }
 
+  /** Parsed copies of cached objects, one parse per stored version (admission reads them per request). */
+  private parsedCache = new WeakMap<RawObject, KubeObject>();
+
+  /** The objects of a resource in a namespace (or all, cluster-scoped), from the watch cache. */
+  private cachedIn(resource: string, namespace?: string): KubeObject[] {
+    const store = this.store(resource);
+    const prefix = namespace ? `${store.prefix}${namespace}/` : store.prefix;
+    return store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((raw) => {
+      let obj = this.parsedCache.get(raw);
+      if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
+      return obj;
+    });
+  }
+
+  /** When each quota (ns/name) was last charged by admission: its recount waits a moment after. */
+  private quotaCharged = new Map<string, number>();
+
+  private quotaAccess(): QuotaAccess {
+    return {
+      quotas: (ns) => this.cachedIn('resourcequotas', ns) as ResourceQuota[],
+      objects: (resource, group, ns) => {
+        const r = allResources.find((x) => x.name === resource && x.group === group && x.namespaced);
+        return r && this.cachedIn(r.name, ns);
+      },
+      updateStatus: async (ns, name, mutate) => {
+        await this.store('resourcequotas').guaranteedUpdate(ns, name, { ...systemCtx, warnings: [] }, 'internal', (q) => mutate(q as ResourceQuota) as KubeObject);
+      },
+    };
+  }
+
+  /**
+   * The quota controller's recount: each quota's status gets its hard limits and the usage of
+   * the objects that exist, so deletions give usage back. A quota charged by admission in the
+   * last 2 s is left alone (the object it admitted may not be in the cache yet).
+   */
+  private async recountQuotas(): Promise<void> {
+    const access = this.quotaAccess();
+    for (const q of this.cachedIn('resourcequotas') as ResourceQuota[]) {
+      const key = `${q.metadata!.namespace}/${q.metadata!.name}`;
+      if (Date.now() - (this.quotaCharged.get(key) ?? 0) < 2000) continue;
+      this.quotaCharged.delete(key);
+      const started = Date.now();
+      const hard = q.spec?.hard ?? {};
+      const status = { hard: { ...hard }, used: formatUsage(currentUsage(q, access), hard) };
+      if (JSON.stringify(status) === JSON.stringify({ hard: q.status?.hard ?? {}, used: q.status?.used ?? {} })) continue;
+      await this.store('resourcequotas')
+        .guaranteedUpdate(q.metadata!.namespace, q.metadata!.name!, { ...systemCtx, warnings: [] }, 'internal', (cur) => ((this.quotaCharged.get(key) ?? 0) >= started ? cur : { ...cur, status }))
+        .catch((e) => {
+          if (!(e instanceof ApiError && e.code === 404)) throw e;
+        });
+    }
+  }
+
   /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
   private priorityClassLister(): PriorityClassLister {
-    const parsed = new WeakMap<RawObject, PriorityClass>();
-    const fromRaw = (raw: RawObject) => {
-      let pc = parsed.get(raw);
-      if (!pc) parsed.set(raw, (pc = raw.obj as PriorityClass));
-      return pc;
-    };
     return {
       get: async (name) => {
         const store = this.store('priorityclasses');
         const raw = store.cache.peek(store.key(undefined, name));
-        if (raw) return fromRaw(raw);
+        if (raw) {
+          let pc = this.parsedCache.get(raw);
+          if (!pc) this.parsedCache.set(raw, (pc = raw.obj));
+          return pc as PriorityClass;
+        }
         // A class created a moment ago may not have reached the cache yet.
         return (await store.get(undefined, name).catch((e) => {
           if (e instanceof ApiError && e.code === 404) return undefined;
           throw e;
         })) as PriorityClass | undefined;
       },
-      list: () => {
-        const store = this.store('priorityclasses');
-        return store.cache.list({ keyPrefix: store.prefix, matches: () => true }).items.map(fromRaw);
-      },
+      list: () => this.cachedIn('priorityclasses') as PriorityClass[],
     };
   }
 
@@ -408,6 +464,7 @@ export class ApiServer {
       this.timers.push(setTimeout(tick, ms));
     };
     loop(finalize, 1000);
+    loop(() => this.recountQuotas(), 1000);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and

@@ -26,6 +26,8 @@ export const PersistentVolumeClaims = core('persistentvolumeclaims');
 export const StorageClasses: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', namespaced: false };
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
+export const LimitRanges = core('limitranges');
+export const ResourceQuotas = core('resourcequotas');
 export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 

@@ -43,6 +43,8 @@ import {
   validateStorageClassUpdate,
 } from '../../api/validation-storage.js';
 import { rfc3339Now } from '../../util/time.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
+import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
@@ -415,6 +417,35 @@ export const storageclasses = base({
 });
 
 
+/** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
+export const resourcequotas = base({
+  name: 'resourcequotas',
+  singularName: 'resourcequota',
+  kind: 'ResourceQuota',
+  typeName: 'ResourceQuota',
+  shortNames: ['quota'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => {
+    obj.status = {};
+  },
+  validate: (obj) => validateResourceQuota(obj as never),
+  validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
+});
+
+/** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
+export const limitranges = base({
+  name: 'limitranges',
+  singularName: 'limitrange',
+  kind: 'LimitRange',
+  typeName: 'LimitRange',
+  shortNames: ['limits'],
+  writable: {},
+  prepareForCreate: (obj) => defaultLimitRange(obj as never),
+  prepareForUpdate: (obj) => defaultLimitRange(obj as never),
+  validate: (obj) => validateLimitRange(obj as never),
+  validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+});
+
 /** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
 export const priorityclasses = base({
   name: 'priorityclasses',
@@ -431,7 +462,7 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, persistentvolumes, persistentvolumeclaims, storageclasses, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, persistentvolumes, persistentvolumeclaims, storageclasses, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
