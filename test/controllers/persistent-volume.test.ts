@@ -2,7 +2,8 @@
 // provisioner, protection controllers, StatefulSet controller, garbage collector) and scheduler,
 // with Node objects made through the API (announcing local-path directories as node agents do) and
 // a fake kubelet: binding to static volumes (class, size, access modes, selector, pre-binding),
-// phases, reclaim (Retain, Delete), the protection finalizers, the scheduler's refusals and its
+// phases, reclaim (Retain, Delete), the protection finalizers, the scheduler's refusals (missing,
+// unbound Immediate and ReadWriteOncePod claims in use) and its
 // WaitForFirstConsumer binding and provisioning, expansion, and StatefulSet claims with their
 // retention policies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,18 @@ describe('scheduling', () => {
     await cp.admin.create(PersistentVolumes, undefined, manualVolume('pv-for-nope', '1Gi'));
     await cp.admin.create(PersistentVolumeClaims, 'default', claim('nope', '1Gi', { storageClassName: 'manual' }));
     await eventually(async () => ((await cp.admin.get(Pods, 'default', 'no-claim')).spec as { nodeName?: string }).nodeName, { timeoutMs: 15_000 });
+  });
+
+  it('lets one pod at a time use a ReadWriteOncePod claim', async () => {
+    await cp.admin.create(PersistentVolumes, undefined, hostPathVolume('pv-rwop', '1Gi', ['ReadWriteOncePod'], { storageClassName: 'manual' }));
+    await cp.admin.create(PersistentVolumeClaims, 'default', claim('solo', '1Gi', { storageClassName: 'manual', accessModes: ['ReadWriteOncePod'] }));
+    await phaseOf(() => getClaim('solo'), 'Bound');
+    await cp.admin.create(Pods, 'default', withClaim('solo-1', 'solo'));
+    await eventually(async () => ((await cp.admin.get(Pods, 'default', 'solo-1')).spec as { nodeName?: string }).nodeName, { timeoutMs: 15_000 });
+    await cp.admin.create(Pods, 'default', withClaim('solo-2', 'solo'));
+    expect(await unschedulable('solo-2')).toBe('0/2 nodes are available: node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode.');
+    await cp.admin.delete(Pods, 'default', 'solo-1');
+    await eventually(async () => ((await cp.admin.get(Pods, 'default', 'solo-2')).spec as { nodeName?: string }).nodeName, { timeoutMs: 15_000, what: 'solo-2 scheduled once solo-1 is gone' });
   });
 
   it('binds a WaitForFirstConsumer claim to a local volume on the node its pod can go to', async () => {
