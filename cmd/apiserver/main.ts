@@ -25,6 +25,7 @@ const spec = {
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
   'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
+  'default-storage-class': { type: 'boolean', default: true, help: 'create the local-path StorageClass (default class, tskube.io/local-path provisioner) at start when it is absent' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     eventTTLSeconds: eventTTLSeconds(flags['event-ttl']),
     serviceClusterIPRange: flags['service-cluster-ip-range'],
     serviceNodePortRange: flags['service-node-port-range'],
+    defaultStorageClass: flags['default-storage-class'],
   });
   const check = (flag: string, fn: () => unknown) => {
     try {

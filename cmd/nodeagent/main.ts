@@ -32,6 +32,7 @@ const spec = {
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
   'network-policy': { type: 'boolean', default: d.networkPolicy, help: 'enforce NetworkPolicies for this node\'s pods (iptables, as kube-router or Calico); --network-policy=off removes their rules' },
   ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
+  'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     serviceProxy: flags['service-proxy'],
     networkPolicy: flags['network-policy'],
     ingress,
+    localPathDir: flags['local-path-dir'] || undefined,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

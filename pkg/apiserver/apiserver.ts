@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -31,6 +31,8 @@ import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
 import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
+import { storageAdmission, type StorageClassLister } from './storage-admission.js';
+import { ANN_DEFAULT_CLASS, DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
 
 const log = logger('apiserver');
 
@@ -71,6 +73,8 @@ export interface ApiServerConfig {
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
   serviceNodePortRange: string;
+  /** Create the local-path StorageClass at start when it is absent (--default-storage-class). */
+  defaultStorageClass: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -88,6 +92,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   compactionIntervalMs: 5 * 60_000,
   serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
   serviceNodePortRange: '30000-32767',
+  defaultStorageClass: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -149,6 +154,7 @@ export class ApiServer {
     const admission = new AdmissionChain([
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
+      ...storageAdmission(this.storageClassLister()),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
     ]);
@@ -164,6 +170,7 @@ export class ApiServer {
     await this.bootstrapNamespaces();
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
+    if (c.defaultStorageClass) await this.bootstrapStorageClass();
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);
@@ -401,6 +408,33 @@ export class ApiServer {
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
+    }
+  }
+
+  /** StorageClasses as the watch cache has them, for the storage admission plugins. */
+  private storageClassLister(): StorageClassLister {
+    const store = () => this.store('storageclasses');
+    return {
+      list: () => store().cache.list({ keyPrefix: store().prefix, matches: () => true }).items.map((x) => x.obj as StorageClass),
+      get: (name) => store().cache.peek(store().key(undefined, name))?.obj as StorageClass | undefined,
+    };
+  }
+
+  /** The local-path StorageClass, the default one, as k3s ships it: created when absent (a deleted one returns at the next start). */
+  private async bootstrapStorageClass(): Promise<void> {
+    const sc: StorageClass = {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [ANN_DEFAULT_CLASS]: 'true' } },
+      provisioner: LOCAL_PATH_PROVISIONER,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    };
+    try {
+      await this.store('storageclasses').create(undefined, sc as KubeObject, { ...systemCtx, warnings: [] });
+      log.info('created storage class', { name: DEFAULT_STORAGE_CLASS });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
   }
 

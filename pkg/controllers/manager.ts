@@ -1,11 +1,12 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, the disruption controller, the horizontal pod autoscaler and the ingress
-// status controller, run by the leader only.
+// mirroring controllers, the disruption controller, the horizontal pod autoscaler, the ingress
+// status controller, and the PersistentVolume binder (with the local-path provisioner) and volume
+// protection controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
 import { EndpointsController } from './endpoints.js';
@@ -29,6 +30,8 @@ import { TTLAfterFinishedController } from './ttl-after-finished.js';
 import type { BackoffConfig } from './job-status.js';
 import { DisruptionController } from './disruption.js';
 import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
+import { PersistentVolumeController } from './persistent-volume.js';
+import { VolumeProtectionController } from './volume-protection.js';
 
 const log = logger('controller-manager');
 
@@ -123,6 +126,9 @@ export class ControllerManager {
       ['secrets', new Informer(this.client, core('secrets'))],
       ['poddisruptionbudgets', new Informer(this.client, PodDisruptionBudgets)],
       ['horizontalpodautoscalers', new Informer(this.client, HorizontalPodAutoscalers)],
+      ['persistentvolumeclaims', new Informer(this.client, PersistentVolumeClaims)],
+      ['persistentvolumes', new Informer(this.client, PersistentVolumes)],
+      ['storageclasses', new Informer(this.client, StorageClasses)],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
@@ -132,7 +138,11 @@ export class ControllerManager {
     const ttlController = new TTLAfterFinishedController(this.client, informers.get('jobs')! as never, c.clock);
     const revisions = informers.get('controllerrevisions')! as never;
     const dsController = new DaemonSetController(this.client, { daemonsets: informers.get('daemonsets')! as never, pods: pods as never, nodes: nodes as never, revisions }, events);
-    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
+    const claims = informers.get('persistentvolumeclaims')! as never;
+    const volumes = informers.get('persistentvolumes')! as never;
+    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions, claims }, events);
+    const pvController = new PersistentVolumeController(this.client, { volumes, claims, classes: informers.get('storageclasses')! as never, nodes: nodes as never }, events);
+    const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const gc = new GarbageCollector(this.client, informers);
     const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
     const horizontal = new HorizontalController(this.client, { hpas: informers.get('horizontalpodautoscalers')! as never, pods: pods as never }, events, { ...defaultHorizontalConfig, ...c.horizontal });
@@ -152,8 +162,9 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    const storage = [pvController, protection];
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
@@ -169,7 +180,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] });
   }
 
   private stopControllers(): void {

@@ -1,9 +1,10 @@
 // The node agent: registers its Node, renews its Lease, watches the pods bound to it and runs
 // each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
-// coalesced patches, keeps host-gw routes to the other nodes, and serves logs, exec and metrics.
+// coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
+// and removes deleted local-path volumes, and serves logs, exec and metrics.
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
@@ -26,6 +27,9 @@ import { NodeServiceProxy } from './service-proxy.js';
 import { NodeNetworkPolicy } from './network-policy.js';
 import { NodeIngressController, type IngressListen } from './ingress-controller.js';
 import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
+import { ClaimVolumeResolver } from './claim-volumes.js';
+import { LocalPathCleaner } from './local-path-cleaner.js';
+import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 
 const log = logger('nodeagent');
 
@@ -65,6 +69,8 @@ export interface AgentConfig {
   networkPolicy: boolean;
   /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
   ingress?: IngressListen;
+  /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
+  localPathDir?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -144,11 +150,16 @@ export class NodeAgent {
   private serviceProxy: NodeServiceProxy | undefined;
   private networkPolicy: NodeNetworkPolicy | undefined;
   private ingress: NodeIngressController | undefined;
+  /** persistentVolumeClaim volumes of pods, and the cleanup of deleted local-path volumes. */
+  private readonly claimVolumes: ClaimVolumeResolver;
+  private readonly localPathCleaner: LocalPathCleaner;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
+    this.claimVolumes = new ClaimVolumeResolver(client, this.localPathDir);
+    this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
     if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
@@ -158,6 +169,10 @@ export class NodeAgent {
       this.sliceInformer!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
       this.dns = { records };
     }
+  }
+
+  get localPathDir(): string {
+    return resolve(this.cfg.localPathDir ?? join(this.cfg.dataDir, 'storage'));
   }
 
   async start(): Promise<void> {
@@ -182,6 +197,7 @@ export class NodeAgent {
     this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
+    this.localPathCleaner.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
     this.timers.push(setInterval(() => void this.postNodeStatus().catch((e) => log.warn('node status failed', { err: e })), 10_000));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
@@ -194,6 +210,7 @@ export class NodeAgent {
     this.nodeInformer.stop();
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
+    this.localPathCleaner.stop();
     await this.serviceProxy?.stop();
     await this.networkPolicy?.stop();
     this.ingress?.stop();
@@ -308,6 +325,7 @@ export class NodeAgent {
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
         podAddressed: (pod, ip) => this.podAddressed(pod, ip),
+        claimVolumes: this.claimVolumes,
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -498,7 +516,8 @@ export class NodeAgent {
 
   private async registerNode(): Promise<void> {
     const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch, ...this.cfg.labels };
-    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
+    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.localPathDir };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.create(Nodes, undefined, body);
@@ -506,7 +525,7 @@ export class NodeAgent {
         break;
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) {
-          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels } }, 'merge');
+          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
           break;
         }
         if (attempt > 30) throw e;
