@@ -31,6 +31,7 @@ const spec = {
   'service-account-key-file': { type: 'list', default: [], help: 'more PEM files of public keys that verify service account tokens' },
   'api-audiences': { type: 'list', default: [], help: 'the API\'s token audiences (default: the first issuer)' },
   'service-account-extend-token-expiration': { type: 'boolean', default: true, help: 'pod-bound tokens asked for 3607 s (the admission plugin\'s) are valid a year, with a warnafter claim' },
+  'default-storage-class': { type: 'boolean', default: true, help: 'create the local-path StorageClass (default class, tskube.io/local-path provisioner) at start when it is absent' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     serviceAccountKeyFiles: flags['service-account-key-file'],
     apiAudiences: flags['api-audiences'],
     serviceAccountExtendTokenExpiration: flags['service-account-extend-token-expiration'],
+    defaultStorageClass: flags['default-storage-class'],
   });
   const check = (flag: string, fn: () => unknown) => {
     try {

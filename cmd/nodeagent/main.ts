@@ -5,6 +5,7 @@ import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
+import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -30,6 +31,8 @@ const spec = {
   'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
   'network-policy': { type: 'boolean', default: d.networkPolicy, help: 'enforce NetworkPolicies for this node\'s pods (iptables, as kube-router or Calico); --network-policy=off removes their rules' },
+  ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
+  'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -39,6 +42,12 @@ async function main(): Promise<void> {
   if (flags.help) {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
+  }
+  let ingress: ReturnType<typeof parseIngressFlag>;
+  try {
+    ingress = parseIngressFlag(flags.ingress);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
@@ -68,6 +77,8 @@ async function main(): Promise<void> {
     clusterDomain: flags['cluster-domain'],
     serviceProxy: flags['service-proxy'],
     networkPolicy: flags['network-policy'],
+    ingress,
+    localPathDir: flags['local-path-dir'] || undefined,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

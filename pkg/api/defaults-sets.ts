@@ -1,8 +1,9 @@
 // apps/v1 defaults of DaemonSets and StatefulSets (SetDefaults_DaemonSet, SetDefaults_StatefulSet):
 // the RollingUpdate strategy (a DaemonSet replaces one node's pod at a time, no surge; a
 // StatefulSet updates every ordinal, partition 0), 10 revisions kept, OrderedReady pods, claims
-// retained; the pod template gets the pod spec defaults.
+// retained; the pod template gets the pod spec defaults, claim templates the claim defaults.
 import { defaultTemplate } from './defaults-apps.js';
+import { defaultPersistentVolumeClaim } from './defaults-storage.js';
 import type { DaemonSet, StatefulSet } from './types.js';
 
 export function defaultDaemonSet(ds: DaemonSet): DaemonSet {
@@ -30,6 +31,10 @@ export function defaultStatefulSet(sts: StatefulSet): StatefulSet {
   const retention = (spec.persistentVolumeClaimRetentionPolicy ??= {});
   retention.whenDeleted ||= 'Retain';
   retention.whenScaled ||= 'Retain';
+  for (const t of spec.volumeClaimTemplates ?? []) {
+    defaultPersistentVolumeClaim(t);
+    (t.status ??= {}).phase ||= 'Pending';
+  }
   defaultTemplate(spec.template);
   return sts;
 }

@@ -18,7 +18,7 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
 }
 
 /** Rewrites valid quantities in their canonical form ("0.5" → "500m"), as Kubernetes stores them; invalid ones are left for validation. */
-function canonicalize(list: Record<string, string> | undefined): void {
+export function canonicalize(list: Record<string, string> | undefined | null): void {
   if (!list) return;
   for (const [k, v] of Object.entries(list)) if (isValidQuantity(v)) list[k] = canonicalQuantity(v);
 }

@@ -34,12 +34,17 @@ export const API_KINDS: KindInfo[] = [
   { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true, typeName: 'StatefulSet', subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', namespaced: true, typeName: 'ControllerRevision', subresources: [] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true, typeName: 'NetworkPolicy', subresources: [] },
+  { group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, typeName: 'PersistentVolume', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true, typeName: 'PersistentVolumeClaim', subresources: ['status'] },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, typeName: 'StorageClass', subresources: [] },
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
   { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true, typeName: 'PodDisruptionBudget', subresources: ['status'] },
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscaler', subresources: ['status'] },
   // The same objects in their autoscaling/v1 form (messages suffixed V1).
   { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscalerV1', subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', namespaced: true, typeName: 'Ingress', subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false, typeName: 'IngressClass', subresources: [] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -66,7 +71,9 @@ const BATCH_TYPES = new Set(['Job', 'JobList', 'JobSpec', 'JobStatus', 'JobCondi
 const APPS_SET_TYPES = /^(DaemonSet|StatefulSet|ControllerRevision|RollingUpdateDaemonSet|RollingUpdateStatefulSetStrategy)/;
 const AUTOSCALING_TYPES = new Set(['Scale', 'ScaleSpec', 'ScaleStatus']);
 const AUTHENTICATION_TYPES = new Set(['TokenRequest', 'TokenRequestSpec', 'TokenRequestStatus', 'BoundObjectReference']);
-const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock)/;
+// networking.proto and networking-ingress.proto: every message but TypedLocalObjectReference (core/v1) is networking.k8s.io/v1.
+const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBackendPort)/;
+const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
@@ -86,6 +93,7 @@ export function definitionName(typeName: string): string {
   if (AUTOSCALING_V1_SUFFIX.test(typeName)) return `io.k8s.api.autoscaling.v1.${typeName.replace('V1', '')}`;
   if (AUTOSCALING_V2_TYPES.test(typeName)) return `io.k8s.api.autoscaling.v2.${typeName}`;
   if (POLICY_TYPES.has(typeName)) return `io.k8s.api.policy.v1.${typeName}`;
+  if (STORAGE_TYPES.has(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.

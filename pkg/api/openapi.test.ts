@@ -8,6 +8,8 @@ describe('openapi v3', () => {
     // Every group-version of a served kind, and no other.
     expect(Object.keys(idx.paths).sort()).toEqual([...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))].sort());
     expect(Object.keys(idx.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/policy/v1', 'apis/autoscaling/v2']));
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/storage.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -75,6 +77,9 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/events/{name}',
       '/api/v1/namespaces/{namespace}/limitranges',
       '/api/v1/namespaces/{namespace}/limitranges/{name}',
+      '/api/v1/namespaces/{namespace}/persistentvolumeclaims',
+      '/api/v1/namespaces/{namespace}/persistentvolumeclaims/{name}',
+      '/api/v1/namespaces/{namespace}/persistentvolumeclaims/{name}/status',
       '/api/v1/namespaces/{namespace}/pods',
       '/api/v1/namespaces/{namespace}/pods/{name}',
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',
@@ -96,6 +101,10 @@ describe('openapi v3', () => {
       '/api/v1/nodes',
       '/api/v1/nodes/{name}',
       '/api/v1/nodes/{name}/status',
+      '/api/v1/persistentvolumeclaims',
+      '/api/v1/persistentvolumes',
+      '/api/v1/persistentvolumes/{name}',
+      '/api/v1/persistentvolumes/{name}/status',
       '/api/v1/pods',
       '/api/v1/resourcequotas',
       '/api/v1/secrets',
@@ -127,6 +136,16 @@ describe('openapi v3', () => {
     expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice']['x-kubernetes-group-version-kind']).toEqual([{ group: 'discovery.k8s.io', kind: 'EndpointSlice', version: 'v1' }]);
     expect(disc.components.schemas['io.k8s.api.discovery.v1.EndpointSlice'].properties.ports.items.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.discovery.v1.EndpointPort');
     expect(disc.paths['/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices/{name}'].patch.operationId).toBe('patchDiscoveryV1NamespacedEndpointSlice');
+  });
+
+  it('publishes PersistentVolume, PersistentVolumeClaim and storage.k8s.io/v1 StorageClass under their Kubernetes names', () => {
+    const core = (openapiV3Doc('api/v1') as any).components.schemas;
+    expect(core['io.k8s.api.core.v1.PersistentVolume']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'PersistentVolume', version: 'v1' }]);
+    expect(core['io.k8s.api.core.v1.PersistentVolumeClaimSpec'].properties.resources.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.VolumeResourceRequirements');
+    const storage = openapiV3Doc('apis/storage.k8s.io/v1') as any;
+    expect(storage.components.schemas['io.k8s.api.storage.v1.StorageClass']['x-kubernetes-group-version-kind']).toEqual([{ group: 'storage.k8s.io', kind: 'StorageClass', version: 'v1' }]);
+    expect(storage.components.schemas['io.k8s.api.storage.v1.StorageClass'].required).toEqual(['provisioner']);
+    expect(storage.paths['/apis/storage.k8s.io/v1/storageclasses/{name}'].patch.operationId).toBe('patchStorageV1StorageClass');
   });
 
   it('serves coordination.k8s.io/v1 leases and nothing for unknown group-versions', () => {
@@ -167,5 +186,13 @@ describe('openapi v3', () => {
     expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec'].properties.targetCPUUtilizationPercentage).toBeDefined();
     expect(v1.components.schemas['io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList']['x-kubernetes-group-version-kind']).toEqual([{ group: 'autoscaling', kind: 'HorizontalPodAutoscalerList', version: 'v1' }]);
     expect(v1.paths['/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v1' });
+  it('publishes networking.k8s.io/v1 Ingress and IngressClass, with the core TypedLocalObjectReference', () => {
+    const doc = openapiV3Doc('apis/networking.k8s.io/v1') as any;
+    const s = doc.components.schemas;
+    expect(s['io.k8s.api.networking.v1.Ingress']['x-kubernetes-group-version-kind']).toEqual([{ group: 'networking.k8s.io', kind: 'Ingress', version: 'v1' }]);
+    expect(s['io.k8s.api.networking.v1.HTTPIngressPath'].required).toEqual(['pathType', 'backend']);
+    expect(s['io.k8s.api.networking.v1.IngressBackend'].properties.resource.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.TypedLocalObjectReference');
+    expect(doc.paths['/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}/status']).toBeDefined();
+    expect(doc.paths['/apis/networking.k8s.io/v1/ingressclasses/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('IngressClass');
   });
 });

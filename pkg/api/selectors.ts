@@ -328,6 +328,8 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
       type: str(obj.type),
     };
   },
+  persistentvolumes: (obj) => metaFields(obj, false),
+  storageclasses: (obj) => metaFields(obj, false),
   leases: (obj) => metaFields(obj, true),
   configmaps: (obj) => metaFields(obj, true),
   secrets: (obj) => ({ ...metaFields(obj, true), type: str(obj.type) }),

@@ -247,6 +247,45 @@ export type {
   NetworkPolicyPeer,
   IPBlock,
 } from './generated/tskube/api/v1/networking.js';
+
+export type {
+  Ingress,
+  IngressList,
+  IngressSpec,
+  IngressBackend,
+  IngressServiceBackend,
+  ServiceBackendPort,
+  TypedLocalObjectReference,
+  IngressTLS,
+  IngressRule,
+  HTTPIngressRuleValue,
+  HTTPIngressPath,
+  IngressStatus,
+  IngressLoadBalancerStatus,
+  IngressLoadBalancerIngress,
+  IngressPortStatus,
+  IngressClass,
+  IngressClassList,
+  IngressClassSpec,
+  IngressClassParametersReference,
+} from './generated/tskube/api/v1/networking-ingress.js';
+
+export type {
+  PersistentVolume,
+  PersistentVolumeList,
+  PersistentVolumeSpec,
+  PersistentVolumeStatus,
+  LocalVolumeSource,
+  VolumeNodeAffinity,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimList,
+  PersistentVolumeClaimSpec,
+  PersistentVolumeClaimStatus,
+  PersistentVolumeClaimCondition,
+  VolumeResourceRequirements,
+  StorageClass,
+  StorageClassList,
+} from './generated/tskube/api/v1/storage.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
 export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';

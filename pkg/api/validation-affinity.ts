@@ -2,7 +2,7 @@
 // terms, topology spread constraints and tolerations, validated as pkg/apis/core/validation does.
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isValidLabelValue } from './names.js';
-import type { Affinity, LabelSelector, NodeSelectorTerm, PodAffinityTerm, Toleration, TopologySpreadConstraint } from './types.js';
+import type { Affinity, LabelSelector, NodeSelector, NodeSelectorTerm, PodAffinityTerm, Toleration, TopologySpreadConstraint } from './types.js';
 import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -114,15 +114,18 @@ export function validateLabelSelector(sel: LabelSelector, path: string): FieldEr
   return errs;
 }
 
+/** ValidateNodeSelector: at least one term, each valid. */
+export function validateNodeSelector(sel: NodeSelector, path: string): FieldError[] {
+  const terms = sel.nodeSelectorTerms ?? [];
+  const errs: FieldError[] = terms.length ? [] : [required(`${path}.nodeSelectorTerms`, 'must have at least one node selector term')];
+  terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${path}.nodeSelectorTerms[${i}]`)));
+  return errs;
+}
+
 export function validateAffinity(a: Affinity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const na = a.nodeAffinity;
-  if (na?.requiredDuringSchedulingIgnoredDuringExecution) {
-    const p = `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
-    const terms = na.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
-    if (!terms.length) errs.push(required(`${p}.nodeSelectorTerms`, 'must have at least one node selector term'));
-    terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${p}.nodeSelectorTerms[${i}]`)));
-  }
+  if (na?.requiredDuringSchedulingIgnoredDuringExecution) errs.push(...validateNodeSelector(na.requiredDuringSchedulingIgnoredDuringExecution, `${path}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`));
   (na?.preferredDuringSchedulingIgnoredDuringExecution ?? []).forEach((t, i) => {
     const p = `${path}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
     if (t.weight == null || t.weight < 1 || t.weight > 100) errs.push(invalid(`${p}.weight`, t.weight ?? 0, 'must be in the range 1-100'));

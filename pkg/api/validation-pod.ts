@@ -3,7 +3,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
-import type { Pod, PodSpec, Toleration, Volume } from './types.js';
+import type { HostPathVolumeSource, Pod, PodSpec, Toleration, Volume } from './types.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
 import { validateTokenProjection } from './validation-serviceaccount.js';
@@ -30,6 +30,14 @@ const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
 const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
 
 const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken'] as const;
+/** validateHostPathVolumeSource: a path without '..' components, a known type. */
+export function validateHostPathVolumeSource(hp: HostPathVolumeSource, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!hp.path) errs.push(required(`${path}.path`));
+  else if (hp.path.split('/').includes('..')) errs.push(invalid(`${path}.path`, hp.path, "must not contain '..'"));
+  if (hp.type != null && !HOST_PATH_TYPES.includes(hp.type)) errs.push(notSupported(`${path}.type`, hp.type, HOST_PATH_TYPES.filter(Boolean)));
+  return errs;
+}
 
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
@@ -45,11 +53,7 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
     const set = VOLUME_SOURCES.filter((k) => v[k] != null);
     if (set.length === 0) errs.push(required(p, 'must specify a volume type'));
     if (set.length > 1) errs.push(forbidden(`${p}.${set[1]}`, 'may not specify more than 1 volume type'));
-    if (v.hostPath) {
-      if (!v.hostPath.path) errs.push(required(`${p}.hostPath.path`));
-      else if (v.hostPath.path.split('/').includes('..')) errs.push(invalid(`${p}.hostPath.path`, v.hostPath.path, "must not contain '..'"));
-      if (v.hostPath.type != null && !HOST_PATH_TYPES.includes(v.hostPath.type)) errs.push(notSupported(`${p}.hostPath.type`, v.hostPath.type, HOST_PATH_TYPES.filter(Boolean)));
-    }
+    if (v.hostPath) errs.push(...validateHostPathVolumeSource(v.hostPath, `${p}.hostPath`));
     if (v.emptyDir) {
       if (v.emptyDir.medium != null && !STORAGE_MEDIA.includes(v.emptyDir.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir.medium, STORAGE_MEDIA.filter(Boolean)));
       if (v.emptyDir.sizeLimit && !isValidQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));

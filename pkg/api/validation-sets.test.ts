@@ -40,12 +40,24 @@ describe('DaemonSet validation', () => {
 });
 
 describe('StatefulSet validation', () => {
-  it('checks policy, strategy, names and refuses volumeClaimTemplates', () => {
+  it('checks policy, strategy, names and volumeClaimTemplates', () => {
     expect(validateStatefulSet(sts())).toEqual([]);
     expect(messages(validateStatefulSet(sts({ podManagementPolicy: 'Any' })))).toEqual([`spec.podManagementPolicy: Invalid value: "Any": must be 'OrderedReady' or 'Parallel'`]);
     expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0']);
     expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: must be greater than 0']);
-    expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] })))[0]).toMatch(/^spec.volumeClaimTemplates: Forbidden: tskube has no PersistentVolumeClaims/);
+    expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] })))).toEqual(['spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required', 'spec.volumeClaimTemplates[0].spec.resources[storage]: Required value']);
+    const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    expect(validateStatefulSet(sts({ volumeClaimTemplates: [claim] }))).toEqual([]);
+    expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [claim, { ...claim, metadata: { name: 'Data_1' } }, claim] })))).toEqual([
+      'spec.volumeClaimTemplates[1].metadata.name: Invalid value: "Data_1": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')',
+      'spec.volumeClaimTemplates[2].metadata.name: Duplicate value: "data"',
+    ]);
+    // The template's containers may mount the claims' volumes: they are the pods' volumes.
+    const mounting = sts({ volumeClaimTemplates: [claim] });
+    mounting.spec!.template!.spec!.containers![0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    expect(validateStatefulSet(mounting)).toEqual([]);
+    mounting.spec!.volumeClaimTemplates = [];
+    expect(messages(validateStatefulSet(mounting))).toEqual(['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data"']);
     expect(messages(validateStatefulSet(sts({ ordinals: { start: -1 } })))).toEqual(['spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0']);
     const dotted = sts();
     dotted.metadata!.name = 'a.b';

@@ -1,10 +1,11 @@
 // apps/v1 validation of DaemonSets, StatefulSets and ControllerRevisions (pkg/apis/apps/validation):
 // selectors and templates as for ReplicaSets, update strategies, and what an update may change.
-// tskube has no PersistentVolumeClaims, so a StatefulSet with volumeClaimTemplates is refused
-// (422) instead of leaving its pods Pending for ever.
+// A StatefulSet's pod template is validated with the volumes its claim templates add (as
+// Kubernetes' TODO there asks: the union of the template's volumes and the claims).
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
-import type { ControllerRevision, DaemonSet, StatefulSet } from './types.js';
+import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
+import { validateVolumeClaimTemplates } from './validation-storage.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
 import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 
@@ -81,9 +82,7 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
       errs.push(invalid('spec.podManagementPolicy', s.podManagementPolicy, "must be 'OrderedReady' or 'Parallel'"));
   }
   errs.push(...validateStatefulSetStrategy(sts));
-  if (s.volumeClaimTemplates?.length) {
-    errs.push(forbidden('spec.volumeClaimTemplates', 'tskube has no PersistentVolumeClaims or PersistentVolumes; use emptyDir, configMap or secret volumes in spec.template instead'));
-  }
+  errs.push(...validateVolumeClaimTemplates(s.volumeClaimTemplates, 'spec.volumeClaimTemplates'));
   const retention = s.persistentVolumeClaimRetentionPolicy;
   for (const f of ['whenDeleted', 'whenScaled'] as const) {
     const v = retention?.[f];
@@ -94,9 +93,18 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
     ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
     ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'),
     ...nonNegative(s.ordinals?.start, 'spec.ordinals.start'),
-    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'statefulset'),
+    ...validateSelectorAndTemplate(s.selector, withClaimVolumes(s.template, s.volumeClaimTemplates), 'spec', 'statefulset'),
   );
   return errs;
+}
+
+/** The template with a persistentVolumeClaim volume per claim template (replacing a volume of the same name), as its pods get. */
+function withClaimVolumes(template: PodTemplateSpec | undefined, claims: PersistentVolumeClaim[] | undefined): PodTemplateSpec | undefined {
+  if (!template || !claims?.length) return template;
+  // (names the claim templates' own validation refuses are reported there, not again as volumes)
+  const names = new Set(claims.map((c) => c.metadata?.name ?? '').filter((n) => n && !dnsLabel(n, '').length));
+  const volumes = [...[...names].map((name) => ({ name, persistentVolumeClaim: { claimName: name } })), ...(template.spec?.volumes ?? []).filter((v) => !names.has(v.name ?? ''))];
+  return { ...template, spec: { ...template.spec, volumes } };
 }
 
 /** Fields of a StatefulSet's spec an update may change (ValidateStatefulSetUpdate). */

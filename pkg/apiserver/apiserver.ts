@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, LimitRange, PriorityClass, ResourceQuota } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -37,6 +37,9 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
+import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
+import { storageAdmission, type StorageClassLister } from './storage-admission.js';
+import { ANN_DEFAULT_CLASS, DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
 
 const log = logger('apiserver');
 
@@ -87,6 +90,8 @@ export interface ApiServerConfig {
   apiAudiences: string[];
   /** Pod-bound tokens asked for 3607 s are valid a year (--service-account-extend-token-expiration). */
   serviceAccountExtendTokenExpiration: boolean;
+  /** Create the local-path StorageClass at start when it is absent (--default-storage-class). */
+  defaultStorageClass: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -108,6 +113,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   serviceAccountKeyFiles: [],
   apiAudiences: [],
   serviceAccountExtendTokenExpiration: true,
+  defaultStorageClass: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -171,7 +177,9 @@ export class ApiServer {
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
+      ...storageAdmission(this.storageClassLister()),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
+      defaultIngressClassAdmission(() => this.ingressClasses()),
     ]);
     for (const r of allResources) {
       if (r.view) continue; // served over its storage resource's store
@@ -184,6 +192,8 @@ export class ApiServer {
     await Promise.all(this.caches.map((x) => x.start()));
     await this.bootstrapNamespaces();
     await this.bootstrapPriorityClasses();
+    await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
+    if (c.defaultStorageClass) await this.bootstrapStorageClass();
 
     // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
     // in-cluster clients verify those names, as kube-apiserver's self-made certificate carries them.
@@ -438,6 +448,13 @@ export class ApiServer {
     }
   }
 
+  /** IngressClasses for the DefaultIngressClass plugin: from the watch cache, once it has this apiserver's own writes of them. */
+  private async ingressClasses(): Promise<IngressClass[]> {
+    const store = this.store('ingressclasses');
+    if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
+    return this.cachedIn('ingressclasses') as IngressClass[];
+  }
+
   /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
   private priorityClassLister(): PriorityClassLister {
     return {
@@ -468,6 +485,33 @@ export class ApiServer {
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
+    }
+  }
+
+  /** StorageClasses as the watch cache has them, for the storage admission plugins. */
+  private storageClassLister(): StorageClassLister {
+    const store = () => this.store('storageclasses');
+    return {
+      list: () => store().cache.list({ keyPrefix: store().prefix, matches: () => true }).items.map((x) => x.obj as StorageClass),
+      get: (name) => store().cache.peek(store().key(undefined, name))?.obj as StorageClass | undefined,
+    };
+  }
+
+  /** The local-path StorageClass, the default one, as k3s ships it: created when absent (a deleted one returns at the next start). */
+  private async bootstrapStorageClass(): Promise<void> {
+    const sc: StorageClass = {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { [ANN_DEFAULT_CLASS]: 'true' } },
+      provisioner: LOCAL_PATH_PROVISIONER,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    };
+    try {
+      await this.store('storageclasses').create(undefined, sc as KubeObject, { ...systemCtx, warnings: [] });
+      log.info('created storage class', { name: DEFAULT_STORAGE_CLASS });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
   }
 

@@ -1,10 +1,12 @@
 // Authorization: admins and controllers may do anything; the scheduler reads everything and
 // binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
 // bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified), and
-// may read only the ConfigMaps and Secrets its pods refer to and the ServiceAccounts they run as,
-// and create tokens only for those (the Node authorizer's graph).
+// may read only the ConfigMaps and Secrets its pods refer to, the ServiceAccounts they run as (and
+// create tokens only for those), and the claims and volumes of its pods (the Node authorizer's
+// graph), and the kubernetes.io/tls Secrets that Ingresses its ingress controller serves name.
 import { podReferences } from '../api/pod-references.js';
-import type { KubeObject, Pod } from '../api/types.js';
+import type { KubeObject, PersistentVolume, Pod } from '../api/types.js';
+import { ANN_PROVISIONED_BY, LOCAL_PATH_PROVISIONER, podClaimNames, volumeHostnames } from '../api/persistent-volumes.js';
 import type { UserInfo } from './registry/store.js';
 
 export interface Attributes {
@@ -32,11 +34,14 @@ export function nodeNameOf(user: UserInfo): string | undefined {
  * Decides a request. `load` fetches the object the request targets, for rules that depend on
  * it (a pod's node); it is called only when needed.
  */
-export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode = async () => []): Promise<Decision> {
+export async function authorize(user: UserInfo, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode = async () => [], ingressTLS: IngressTLSRefs = async () => false): Promise<Decision> {
   if (user.groups.includes('system:masters') || user.name === 'system:kube-controller-manager') return allow;
   if (user.name === 'system:kube-scheduler') return scheduler(a);
   const node = nodeNameOf(user);
-  if (node) return nodeRules(node, a, load, podsOnNode);
+  if (node) {
+    if (await ingressTLSSecret(a, load, ingressTLS)) return allow;
+    return nodeRules(node, a, load, podsOnNode);
+  }
   if (readVerbs.has(a.verb) && user.groups.includes('system:authenticated') && a.resource === 'namespaces') return allow;
   return deny('no rule allows it');
 }
@@ -49,11 +54,24 @@ function scheduler(a: Attributes): Decision {
   if (a.resource === 'pods' && !a.subresource && a.verb === 'delete') return allow;
   if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
   if (a.resource === 'leases' && a.namespace === 'kube-system' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
-  return deny('the scheduler may only bind, preempt (delete) pods, write pod status, events and its lease');
+  // Volume binding: a claim's selected node, a volume's claimRef (as kube-scheduler's role allows).
+  if ((a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') && !a.subresource && (a.verb === 'update' || a.verb === 'patch')) return allow;
+  return deny('the scheduler may only bind, preempt (delete) pods, write pod status, events, its lease, and bind volumes to claims');
 }
 
 /** The pods bound to `node` in `namespace` (the Node authorizer's graph, read from the watch cache). */
 export type PodsOnNode = (node: string, namespace: string) => Promise<KubeObject[]>;
+
+/** Whether `namespace/secret` is named in spec.tls by an Ingress the node agents' ingress controller serves. */
+export type IngressTLSRefs = (namespace: string, secret: string) => Promise<boolean>;
+
+/** A node's get of a Secret an Ingress it serves terminates TLS with (kubernetes.io/tls, or absent: the handler says 404). */
+async function ingressTLSSecret(a: Attributes, load: () => Promise<KubeObject | undefined>, ingressTLS: IngressTLSRefs): Promise<boolean> {
+  if (a.resource !== 'secrets' || a.group || a.verb !== 'get' || !a.name || !a.namespace || a.subresource) return false;
+  if (!(await ingressTLS(a.namespace, a.name))) return false;
+  const secret = await load();
+  return !secret || secret.type === 'kubernetes.io/tls';
+}
 
 async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
   if (a.resource === 'configmaps' || a.resource === 'secrets') {
@@ -63,6 +81,7 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
     return pods.some((p) => podReferences(p as Pod).some((r) => r.kind === a.resource && r.name === a.name)) ? allow : deny(`no relationship found between node '${node}' and this object`);
   }
   if (a.resource === 'serviceaccounts') return nodeServiceAccountRule(node, a, podsOnNode);
+  if (a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') return nodeVolumeRules(node, a, load, podsOnNode);
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   switch (a.resource) {
     case 'nodes':
@@ -103,4 +122,22 @@ async function nodeServiceAccountRule(node: string, a: Attributes, podsOnNode: P
   if (!a.name || !a.namespace) return deny(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
   const pods = await podsOnNode(node, a.namespace);
   return pods.some((p) => ((p as Pod).spec?.serviceAccountName || 'default') === a.name) ? allow : deny(`no relationship found between node '${node}' and this object`);
+}
+
+/**
+ * As the Node authorizer's graph: a node gets the claims its pods name and the volumes bound to
+ * them, and the volumes pinned to it (the local-path ones it cleans up); it may update only
+ * local-path volumes pinned to it (its cleanup finalizer). Nothing else: no list, no watch.
+ */
+async function nodeVolumeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
+  const none = deny(`no relationship found between node '${node}' and this object`);
+  const usedHere = async (ns: string | undefined, claim: string | undefined) => !!ns && !!claim && (await podsOnNode(node, ns)).some((p) => podClaimNames(p as Pod).includes(claim));
+  if (a.subresource || !a.name) return deny(`node "${node}" may only get ${a.resource} by name`);
+  if (a.resource === 'persistentvolumeclaims') return a.verb === 'get' && (await usedHere(a.namespace, a.name)) ? allow : none;
+  if (a.verb !== 'get' && a.verb !== 'update' && a.verb !== 'patch') return deny(`node "${node}" may not ${a.verb} persistentvolumes`);
+  const pv = (await load()) as PersistentVolume | undefined;
+  if (!pv) return allow; // the handler reports the 404
+  const pinned = volumeHostnames(pv).includes(node);
+  if (a.verb !== 'get') return pinned && pv.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER ? allow : deny(`node "${node}" may only update the local-path volumes on it`);
+  return pinned || (await usedHere(pv.spec?.claimRef?.namespace, pv.spec?.claimRef?.name)) ? allow : none;
 }

@@ -21,6 +21,9 @@ export const CronJobs: ResourceRef = { group: 'batch', version: 'v1', resource: 
 export const DaemonSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true };
 export const StatefulSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'statefulsets', namespaced: true };
 export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespaced: true };
+export const PersistentVolumes = core('persistentvolumes', false);
+export const PersistentVolumeClaims = core('persistentvolumeclaims');
+export const StorageClasses: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', namespaced: false };
 export const Services = core('services');
 export const ServiceAccounts = core('serviceaccounts');
 export const EndpointsRef = core('endpoints');
@@ -36,6 +39,8 @@ export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v
 
 /** The policy/v1 Eviction of a pod. */
 export const evictionOf = (namespace: string, pod: string, deleteOptions?: DeleteOpts) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace }, ...(deleteOptions ? { deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', ...deleteOptions } } : {}) });
+export const Ingresses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespaced: true };
+export const IngressClasses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', namespaced: false };
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {

@@ -35,6 +35,7 @@ export const defaultMonitored: Monitored[] = [
   core('configmaps', 'ConfigMap'),
   core('secrets', 'Secret'),
   core('services', 'Service'),
+  core('persistentvolumeclaims', 'PersistentVolumeClaim'),
   apps('replicasets', 'ReplicaSet'),
   apps('deployments', 'Deployment'),
   batch('jobs', 'Job'),

@@ -1,12 +1,15 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, the disruption controller, the horizontal pod autoscaler, and the service account, root CA publisher and
-// token controllers, run by the leader only.
+// mirroring controllers, the disruption controller, the horizontal pod autoscaler, the ingress
+// status controller, the PersistentVolume binder (with the local-path provisioner) and volume
+// protection controllers, and the service account, root CA publisher and token controllers, run by
+// the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Namespaces, ServiceAccounts } from '../client/rest-client.js';
-import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, Namespaces, ServiceAccounts } from '../client/rest-client.js';
+import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node } from '../api/types.js';
+import { IngressStatusController } from './ingress-status.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
@@ -29,6 +32,8 @@ import type { BackoffConfig } from './job-status.js';
 import { serviceAccountControllers } from './serviceaccount-controllers.js';
 import { DisruptionController } from './disruption.js';
 import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
+import { PersistentVolumeController } from './persistent-volume.js';
+import { VolumeProtectionController } from './volume-protection.js';
 
 const log = logger('controller-manager');
 
@@ -129,6 +134,9 @@ export class ControllerManager {
       ['serviceaccounts', new Informer(this.client, ServiceAccounts)],
       ['poddisruptionbudgets', new Informer(this.client, PodDisruptionBudgets)],
       ['horizontalpodautoscalers', new Informer(this.client, HorizontalPodAutoscalers)],
+      ['persistentvolumeclaims', new Informer(this.client, PersistentVolumeClaims)],
+      ['persistentvolumes', new Informer(this.client, PersistentVolumes)],
+      ['storageclasses', new Informer(this.client, StorageClasses)],
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
@@ -138,7 +146,11 @@ export class ControllerManager {
     const ttlController = new TTLAfterFinishedController(this.client, informers.get('jobs')! as never, c.clock);
     const revisions = informers.get('controllerrevisions')! as never;
     const dsController = new DaemonSetController(this.client, { daemonsets: informers.get('daemonsets')! as never, pods: pods as never, nodes: nodes as never, revisions }, events);
-    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions }, events);
+    const claims = informers.get('persistentvolumeclaims')! as never;
+    const volumes = informers.get('persistentvolumes')! as never;
+    const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions, claims }, events);
+    const pvController = new PersistentVolumeController(this.client, { volumes, claims, classes: informers.get('storageclasses')! as never, nodes: nodes as never }, events);
+    const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const gc = new GarbageCollector(this.client, informers);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
     const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
@@ -159,8 +171,17 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc, ...accounts]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
+    const storage = [pvController, protection];
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...accounts]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
+    // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
+    const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
+    const ingressStatus = new IngressStatusController(this.client, ingressInformers);
+    ingressInformers.ingresses.start();
+    ingressInformers.classes.start();
+    await Promise.all([ingressInformers.ingresses.hasSynced(), ingressInformers.classes.hasSynced()]);
+    ingressStatus.start();
+    this.running.push(ingressStatus, ingressInformers.ingresses, ingressInformers.classes);
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -168,7 +189,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
   }
 
   private stopControllers(): void {

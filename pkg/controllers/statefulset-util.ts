@@ -7,6 +7,7 @@
 import type { KubeObject, Pod, PodTemplateSpec, StatefulSet } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH } from './controller-history.js';
 import { podFromTemplate } from './pod-template.js';
+import { withClaimVolumes } from './statefulset-claims.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
 
 export type STS = StatefulSet & KubeObject;
@@ -28,7 +29,7 @@ const terminating = (p: P) => !!p.metadata?.deletionTimestamp;
 const finished = (p: P) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
 const runningAndReady = (p: P) => p.status?.phase === 'Running' && isPodReady(p);
 
-/** The pod of `ordinal` from `template` at `revision` (newStatefulSetPod + the revision label). */
+/** The pod of `ordinal` from `template` at `revision` (newStatefulSetPod + the revision label), with its claims' volumes. */
 export function newStatefulSetPod(set: STS, template: PodTemplateSpec, ordinal: number, revision: string): P {
   const name = `${set.metadata!.name}-${ordinal}`;
   const pod = podFromTemplate(set, template, 'apps/v1', 'StatefulSet');
@@ -37,6 +38,7 @@ export function newStatefulSetPod(set: STS, template: PodTemplateSpec, ordinal: 
   pod.metadata!.labels = { ...pod.metadata!.labels, [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revision };
   pod.spec!.hostname = name;
   if (set.spec?.serviceName) pod.spec!.subdomain = set.spec.serviceName;
+  withClaimVolumes(set, pod, ordinal);
   return pod;
 }
 

@@ -3,13 +3,15 @@
 // so the cluster DNS answers <pod>.<service>.<ns>.svc), created, removed and updated as
 // statefulset-util's plan says. Pod names are fixed, so a create that races a lagging informer
 // gets 409 and waits; deletes are pinned to the pod's uid. Revisions are ControllerRevisions;
-// status.currentRevision and updateRevision name them.
+// status.currentRevision and updateRevision name them. An ordinal's claims (volumeClaimTemplates)
+// are created before its pod, and their owners kept to the retention policy (statefulset-claims).
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Pods, StatefulSets, StatusError } from '../client/rest-client.js';
+import { PersistentVolumeClaims, Pods, StatefulSets, StatusError } from '../client/rest-client.js';
+import { claimOwnerRefs, claimsForOrdinal, type PVC } from './statefulset-claims.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, templateOf, type CR } from './controller-history.js';
 import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
@@ -25,6 +27,7 @@ export interface StatefulSetInformers {
   statefulsets: Informer<STS>;
   pods: Informer<P>;
   revisions: Informer<CR>;
+  claims: Informer<PVC>;
 }
 
 export class StatefulSetController {
@@ -38,6 +41,14 @@ export class StatefulSetController {
     this.queue = new WorkQueue('statefulset', (key) => this.sync(key));
     informers.statefulsets.on({ add: (s) => this.queue.add(keyOf(s)), update: (s) => this.queue.add(keyOf(s)), delete: (s) => this.queue.add(keyOf(s)) });
     informers.pods.on({ add: (p) => this.podChanged(p), update: (p, old) => this.podChanged(p, old), delete: (p) => this.podChanged(p) });
+    // A claim that goes (or changes owners) may let a waiting ordinal start, or need its owners again.
+    const claimChanged = (c: PVC) => {
+      for (const s of informers.statefulsets.list()) {
+        if (s.metadata?.namespace !== c.metadata?.namespace) continue;
+        if ((s.spec?.volumeClaimTemplates ?? []).some((t) => c.metadata?.name?.startsWith(`${t.metadata?.name}-${s.metadata?.name}-`))) this.queue.add(keyOf(s));
+      }
+    };
+    informers.claims.on({ update: claimChanged, delete: claimChanged });
   }
 
   start(): void {
@@ -77,6 +88,7 @@ export class StatefulSetController {
     const rev = { current: current.metadata!.name!, update: update.metadata!.name! };
     let planError: unknown;
     if (!set.metadata?.deletionTimestamp) {
+      await this.updateClaimOwners(set, pods);
       const now = Date.now();
       const plan = planSync(set, pods, rev, isHealthy(set, now));
       try {
@@ -97,6 +109,7 @@ export class StatefulSetController {
     const setName = set.metadata!.name!;
     const creates = plan.create.map(async ({ ordinal, revision }) => {
       const pod = newStatefulSetPod(set, templateFor(revision), ordinal, revision);
+      await this.createClaims(set, ordinal, pod.metadata!.name!);
       try {
         await this.client.create(Pods, ns, pod);
         this.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata!.name} in StatefulSet ${setName} successful`);
@@ -121,6 +134,56 @@ export class StatefulSetController {
     if (plan.create.length || plan.delete.length) log.debug('synced pods', { statefulset: `${ns}/${setName}`, created: plan.create.map((c) => c.ordinal), deleted: plan.delete.map((p) => p.metadata?.name) });
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * The ordinal's claims, before its pod (createPersistentVolumeClaims): the missing ones are
+   * created, owned as the retention policy says; one still being deleted holds the pod back.
+   */
+  private async createClaims(set: STS, ordinal: number, podName: string): Promise<void> {
+    const setName = set.metadata!.name!;
+    for (const claim of claimsForOrdinal(set, ordinal).values()) {
+      const ns = claim.metadata!.namespace!;
+      const name = claim.metadata!.name!;
+      const existing = this.informers.claims.get(`${ns}/${name}`);
+      if (existing?.metadata?.deletionTimestamp) {
+        const err = new Error(`pvc ${name} is being deleted`);
+        this.event(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${setName} failed error: ${err.message}`);
+        throw err;
+      }
+      if (existing) continue;
+      const owners = claimOwnerRefs(claim, set, ordinal, undefined);
+      if (owners?.length) claim.metadata!.ownerReferences = owners;
+      try {
+        await this.client.create(PersistentVolumeClaims, ns, claim);
+        this.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${podName} in StatefulSet ${setName} success`);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 409) continue;
+        this.event(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${podName} in StatefulSet ${setName} failed error: ${(e as Error).message}`);
+        throw e;
+      }
+    }
+  }
+
+  /** Each pod's claims get the owners the retention policy gives them (UpdatePodClaimForRetentionPolicy). */
+  private async updateClaimOwners(set: STS, pods: P[]): Promise<void> {
+    if (!set.spec?.volumeClaimTemplates?.length) return;
+    const setName = set.metadata!.name!;
+    for (const pod of pods) {
+      const ordinal = ordinalOf(setName, pod.metadata?.name);
+      if (ordinal === undefined) continue;
+      for (const want of claimsForOrdinal(set, ordinal).values()) {
+        const claim = this.informers.claims.get(`${want.metadata!.namespace}/${want.metadata!.name}`);
+        if (!claim || claim.metadata?.deletionTimestamp) continue;
+        const owners = claimOwnerRefs(claim, set, ordinal, pod);
+        if (!owners) continue;
+        try {
+          await this.client.update(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, { ...claim, metadata: { ...claim.metadata, ownerReferences: owners } });
+        } catch (e) {
+          if (!(e instanceof StatusError && e.code === 404)) throw e;
+        }
+      }
+    }
   }
 
   private event(set: STS, type: string, reason: string, message: string): void {

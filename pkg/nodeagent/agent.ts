@@ -1,9 +1,10 @@
 // The node agent: registers its Node, renews its Lease, watches the pods bound to it and runs
 // each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
-// coalesced patches, keeps host-gw routes to the other nodes, and serves logs, exec and metrics.
+// coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
+// and removes deleted local-path volumes, and serves logs, exec and metrics.
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
@@ -25,6 +26,11 @@ import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
 import { NodeNetworkPolicy } from './network-policy.js';
+import { NodeIngressController, type IngressListen } from './ingress-controller.js';
+import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
+import { ClaimVolumeResolver } from './claim-volumes.js';
+import { LocalPathCleaner } from './local-path-cleaner.js';
+import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 
 const log = logger('nodeagent');
 
@@ -62,6 +68,10 @@ export interface AgentConfig {
   serviceProxy: boolean;
   /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
   networkPolicy: boolean;
+  /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
+  ingress?: IngressListen;
+  /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
+  localPathDir?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -85,6 +95,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   clusterDomain: 'cluster.local',
   serviceProxy: true,
   networkPolicy: true,
+  ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
 });
 
 
@@ -141,19 +152,30 @@ export class NodeAgent {
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
   private networkPolicy: NodeNetworkPolicy | undefined;
+  private ingress: NodeIngressController | undefined;
+  /** persistentVolumeClaim volumes of pods, and the cleanup of deleted local-path volumes. */
+  private readonly claimVolumes: ClaimVolumeResolver;
+  private readonly localPathCleaner: LocalPathCleaner;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
+    this.claimVolumes = new ClaimVolumeResolver(client, this.localPathDir);
+    this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
-    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     if (cfg.clusterDNS === 'serve') {
       const records = new ClusterRecords(cfg.clusterDomain);
       this.serviceInformer.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
       this.sliceInformer!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
       this.dns = { records };
     }
+  }
+
+  get localPathDir(): string {
+    return resolve(this.cfg.localPathDir ?? join(this.cfg.dataDir, 'storage'));
   }
 
   async start(): Promise<void> {
@@ -163,6 +185,7 @@ export class NodeAgent {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
     await this.registerNode();
+    await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
     await this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
     this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.syncRoutes() });
@@ -177,6 +200,7 @@ export class NodeAgent {
     this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
+    this.localPathCleaner.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
     this.timers.push(setInterval(() => void this.postNodeStatus().catch((e) => log.warn('node status failed', { err: e })), 10_000));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
@@ -189,8 +213,10 @@ export class NodeAgent {
     this.nodeInformer.stop();
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
+    this.localPathCleaner.stop();
     await this.serviceProxy?.stop();
     await this.networkPolicy?.stop();
+    this.ingress?.stop();
     await this.dns?.server?.stop();
     for (const w of this.workers.values()) w.stop();
   }
@@ -228,6 +254,19 @@ export class NodeAgent {
     await this.startNetworkPolicy(net);
     await this.syncRoutes();
     await this.postNodeStatus(true);
+  }
+
+  /**
+   * The ingress controller listens (each port may fail alone), and the Node's annotation says
+   * where, for the ingress status controller; without one (off, or no port bound) it is removed.
+   */
+  private async startIngress(): Promise<void> {
+    const addresses = (await this.ingress?.start()) ?? [];
+    const value = addresses.length ? addresses.join(',') : null;
+    await this.client
+      .patch(Nodes, undefined, this.cfg.nodeName, { metadata: { annotations: { [NODE_INGRESS_ADDRESSES]: value } } }, 'merge')
+      .catch((e: Error) => log.warn('cannot record the ingress addresses on the Node', { err: e.message }));
+    void this.ingress?.synced().catch((e: Error) => log.warn('ingress controller did not sync', { err: e.message }));
   }
 
   /** The service proxy writes into the node's chains (masquerade by its postrouting chain), so it starts after them. */
@@ -290,6 +329,7 @@ export class NodeAgent {
         serviceAccountToken: (pod, proj) => this.tokens.get(pod, proj),
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
         podAddressed: (pod, ip) => this.podAddressed(pod, ip),
+        claimVolumes: this.claimVolumes,
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -482,7 +522,8 @@ export class NodeAgent {
 
   private async registerNode(): Promise<void> {
     const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch, ...this.cfg.labels };
-    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
+    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.localPathDir };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.nodeStatus() };
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.create(Nodes, undefined, body);
@@ -490,7 +531,7 @@ export class NodeAgent {
         break;
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) {
-          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels } }, 'merge');
+          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
           break;
         }
         if (attempt > 30) throw e;

@@ -109,6 +109,8 @@ export interface VolumePaths {
   hostPaths: Map<string, string>;
   /** configMap, secret, downwardAPI and projected volumes by name: their directories, always mounted read-only. */
   apiVolumes?: Map<string, string>;
+  /** Volumes (of hostPaths) every mount of which is read-only (a claim with readOnly). */
+  readOnly?: Set<string>;
 }
 
 export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string }): ContainerConfig {
@@ -120,7 +122,7 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     const path = vm.mountPath ?? '';
     const api = o.volumes.apiVolumes?.get(name);
     const host = api ?? o.volumes.hostPaths.get(name);
-    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly });
+    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name) });
     else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
   }
   // The termination message file: a host file bind-mounted at terminationMessagePath.

@@ -14,6 +14,7 @@ import { podReferences } from '../api/pod-references.js';
 import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { pullCredentials } from './pull-secrets.js';
 import type { TokenProjection } from './token-manager.js';
+import { VolumeMountError, type ClaimVolumes, type MountedClaim } from './claim-volumes.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
 import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
@@ -62,6 +63,8 @@ export interface WorkerDeps {
   apiVolumeSyncMs: number;
   /** The sandbox has its address (not for hostNetwork): resolves when the pod may start (its network policies in place). */
   podAddressed?(pod: Pod, ip: string): Promise<void>;
+  /** Resolves persistentVolumeClaim volumes to host directories (none: such pods wait with FailedMount). */
+  claimVolumes?: ClaimVolumes;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */
@@ -221,6 +224,7 @@ export class PodWorker {
     // (kept from the pod's status across a restart of the agent, as the kubelet does)
     this.startTime ??= pod.status?.startTime ?? rfc3339Now();
     if (!(await this.prepareApiData())) return this.reportStatus();
+    if (!(await this.prepareClaimVolumes())) return this.reportStatus();
     if (this.deadlineExceeded()) {
       this.reportStatus();
       if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
@@ -438,6 +442,11 @@ export class PodWorker {
     if (!(await this.ensureImage(c))) return;
     const hostPaths = new Map<string, string>();
     for (const v of this.pod.spec?.volumes ?? []) if (v.hostPath?.path && v.name) hostPaths.set(v.name, v.hostPath.path);
+    const readOnly = new Set<string>();
+    for (const [name, c] of this.claimVolumes) {
+      hostPaths.set(name, c.path);
+      if (c.readOnly) readOnly.add(name);
+    }
     const terminationLog = join(this.d.podsDir, this.uid, `${c.name}-${attempt}-termination-log`);
     await mkdir(dirname(terminationLog), { recursive: true });
     await writeFile(terminationLog, '');
@@ -453,7 +462,7 @@ export class PodWorker {
     let cfg: ContainerConfig;
     try {
       const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
-      cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes }, sources: this.sources, services: serviceEnv(this.d.services?.() ?? [], this.pod.metadata!.namespace!, this.pod.spec!.enableServiceLinks ?? true), terminationLog });
+      cfg = containerConfig(this.pod, c, { attempt, nodeName: this.d.nodeName, hostIP: this.d.hostIP, podIP: this.podIP, volumes: { hostPaths, apiVolumes, readOnly }, sources: this.sources, services: serviceEnv(this.d.services?.() ?? [], this.pod.metadata!.namespace!, this.pod.spec!.enableServiceLinks ?? true), terminationLog });
       if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
       const invalid = c.envFrom?.length ? envFromVars(this.pod, c, this.sources).invalid : [];
       if (invalid.length) this.d.event(this.pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
@@ -638,6 +647,30 @@ export class PodWorker {
         throw new ConfigSourceError(`failed to fetch token: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The pod's persistentVolumeClaim volumes, once resolved (kept while the pod lives, as the kubelet keeps them mounted). */
+  private claimVolumes = new Map<string, MountedClaim>();
+
+  /**
+   * Resolves the pod's persistentVolumeClaim volumes to their directories, as the kubelet mounts
+   * them before starting containers. A claim that cannot be mounted yet (unbound, missing) holds
+   * the pod: a FailedMount event with the kubelet's message, and a retry. False until all are.
+   */
+  private async prepareClaimVolumes(): Promise<boolean> {
+    for (const v of this.pod.spec?.volumes ?? []) {
+      if (!v.persistentVolumeClaim || this.claimVolumes.has(v.name!)) continue;
+      try {
+        if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
+        this.claimVolumes.set(v.name!, await this.d.claimVolumes.resolve(this.pod, v));
+      } catch (e) {
+        if (!(e instanceof VolumeMountError)) throw e;
+        this.d.event(this.pod, 'Warning', 'FailedMount', e.message);
+        this.retryIn(5000);
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether the pod has run to its end: every app container exited and none is to restart. */

@@ -126,6 +126,11 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: Pod, node: string): void;
 }
 
+/** Runs before binding, once the pod's node is chosen (volume binding writes and waits here). */
+export interface PreBindPlugin extends Plugin {
+  preBind(state: CycleState, pod: Pod, node: string): Promise<Status>;
+}
+
 export interface BindPlugin extends Plugin {
   bind(pod: Pod, node: string): Promise<Status>;
 }
@@ -147,6 +152,7 @@ export interface Profile {
   preScore: PreScorePlugin[];
   score: ScorePlugin[];
   reserve: ReservePlugin[];
+  preBind: PreBindPlugin[];
   bind: BindPlugin[];
 }
 

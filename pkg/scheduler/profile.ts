@@ -8,6 +8,7 @@ import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationS
 import { interPodAffinity } from './plugins/inter-pod-affinity.js';
 import { podTopologySpread } from './plugins/pod-topology-spread.js';
 import type { ClusterLister } from './cluster-lister.js';
+import { VolumeBinding, volumeRestrictions, type VolumeLister, type VolumeWriter } from './plugins/volume-binding.js';
 
 export function defaultBinder(client: ApiClient): BindPlugin {
   return {
@@ -25,17 +26,22 @@ export function defaultBinder(client: ApiClient): BindPlugin {
   };
 }
 
-/** `lister`: namespaces, Services and sets, for inter-pod affinity and topology spread. */
-export function defaultProfile(client: ApiClient, lister: ClusterLister): Profile {
+/**
+ * `lister`: namespaces, Services and sets, for inter-pod affinity and topology spread;
+ * `volumes`: claims, volumes and classes, and the writes of volume binding.
+ */
+export function defaultProfile(client: ApiClient, lister: ClusterLister, volumes: { lister: VolumeLister; writer: VolumeWriter }): Profile {
   const spread = podTopologySpread(lister);
   const affinity = interPodAffinity(lister);
+  const volumeBinding = new VolumeBinding(volumes.lister, volumes.writer);
   return {
-    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity, spread, affinity],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, spread, affinity],
+    preFilter: [nodeResourcesFit, nodePorts, nodeAffinity, volumeRestrictions(volumes.lister), volumeBinding, spread, affinity],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, spread, affinity],
     postFilter: [defaultPreemption],
     preScore: [nodeAffinityScore, spread, affinity],
     score: [taintTolerationScore, nodeAffinityScore, leastAllocated, spread, affinity, balancedAllocation],
-    reserve: [],
+    reserve: [volumeBinding],
+    preBind: [volumeBinding],
     bind: [defaultBinder(client)],
   };
 }

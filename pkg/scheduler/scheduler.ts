@@ -2,11 +2,12 @@
 // queue and the framework's plugins; the chosen pod is assumed on its node at once (so the next
 // pod sees the capacity) and bound asynchronously through pods/<name>/binding; a failed bind
 // forgets it. Only the holder of the kube-system/kube-scheduler Lease schedules.
-import type { KubeObject, Node, Pod } from '../api/types.js';
+import type { KubeObject, Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../api/types.js';
+import { ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, podClaimNames } from '../api/persistent-volumes.js';
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Events, Nodes, Pods, StatusError } from '../client/rest-client.js';
+import { Events, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StatusError, StorageClasses } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { EventSink } from '../client/event-sink.js';
 import { newEvent } from '../client/events.js';
@@ -17,6 +18,7 @@ import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
 import { InformerClusterLister } from './cluster-lister.js';
 import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue.js';
+import type { VolumeLister, VolumeWriter } from './plugins/volume-binding.js';
 import { rfc3339Now } from '../util/time.js';
 
 const log = logger('scheduler');
@@ -102,6 +104,10 @@ export class Scheduler {
   private nextStart = 0;
   private failedEvents = new Map<string, { name: string; count: number }>();
   private readonly events = new EventSink(1000, () => eventsDropped.inc());
+  /** Claims, volumes and classes, for the volume plugins. */
+  private readonly claimInformer: Informer<PersistentVolumeClaim & KubeObject>;
+  private readonly volumeInformer: Informer<PersistentVolume & KubeObject>;
+  private readonly classInformer: Informer<StorageClass & KubeObject>;
   readonly cfg: SchedulerConfig;
 
   constructor(private readonly client: ApiClient, cfg: Partial<SchedulerConfig> = {}, profile?: Profile) {
@@ -110,7 +116,40 @@ export class Scheduler {
     this.podInformer = new Informer(client, Pods);
     this.nodeInformer = new Informer(client, Nodes);
     this.lister = new InformerClusterLister(client);
-    this.profile = profile ?? defaultProfile(client, this.lister);
+    this.claimInformer = new Informer(client, PersistentVolumeClaims);
+    this.volumeInformer = new Informer(client, PersistentVolumes);
+    this.classInformer = new Informer(client, StorageClasses);
+    this.profile = profile ?? defaultProfile(client, this.lister, { lister: this.volumeLister(), writer: this.volumeWriter() });
+  }
+
+  private volumeLister(): VolumeLister {
+    return {
+      claim: (ns, name) => this.claimInformer.get(`${ns}/${name}`),
+      volumes: () => this.volumeInformer.list(),
+      volume: (name) => this.volumeInformer.get(name),
+      storageClass: (name) => (name ? this.classInformer.get(name) : undefined),
+      pod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
+      podsUsingClaim: (ns, name) => {
+        const out: Pod[] = [];
+        for (const n of this.nodes.values()) for (const { pod } of n.pods.values()) if (pod.metadata?.namespace === ns && podClaimNames(pod).includes(name)) out.push(pod);
+        return out;
+      },
+    };
+  }
+
+  /** The writes of volume binding (kube-scheduler's bindAPIUpdate): a volume's claimRef, a claim's selected node. */
+  private volumeWriter(): VolumeWriter {
+    return {
+      bindVolume: async (pv, claim) => {
+        const next = structuredClone(pv);
+        next.spec!.claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: claim.metadata!.namespace, name: claim.metadata!.name, uid: claim.metadata!.uid, resourceVersion: claim.metadata!.resourceVersion };
+        (next.metadata!.annotations ??= {})[ANN_BOUND_BY_CONTROLLER] = 'yes';
+        await this.client.update(PersistentVolumes, undefined, pv.metadata!.name!, next);
+      },
+      selectNode: async (claim, node) => {
+        await this.client.patch(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, { metadata: { annotations: { [ANN_SELECTED_NODE]: node } } }, 'merge');
+      },
+    };
   }
 
   get isLeader(): boolean {
@@ -124,9 +163,13 @@ export class Scheduler {
       delete: (n) => this.removeNode(n.metadata!.name!),
     });
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
+    // A claim, volume or class that comes or changes may make a waiting pod schedulable.
+    const retry = () => this.queue.moveAllToActiveOrBackoff();
+    for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer[]) inf.on({ add: retry, update: retry, delete: retry });
     this.nodeInformer.start();
     this.podInformer.start();
-    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced(), this.lister.start()]);
+    for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer[]) inf.start();
+    await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced(), this.lister.start(), this.claimInformer.hasSynced(), this.volumeInformer.hasSynced(), this.classInformer.hasSynced()]);
     if (!this.cfg.leaderElect) {
       this.startLeading();
       return;
@@ -155,6 +198,7 @@ export class Scheduler {
     this.podInformer.stop();
     this.nodeInformer.stop();
     this.lister.stop();
+    for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer[]) inf.stop();
   }
 
   private startLeading(): void {
@@ -419,10 +463,16 @@ export class Scheduler {
   private async bind(state: CycleState, pod: Pod, node: string, firstSeen: number): Promise<void> {
     const key = podKey(pod);
     let st: Status = Status.error('', 'no bind plugin');
-    for (const pl of this.profile.bind) {
-      st = await pl.bind(pod, node);
-      if (st.code !== Code.Skip) break;
+    for (const pl of this.profile.preBind) {
+      st = await pl.preBind(state, pod, node);
+      if (!st.ok) break;
     }
+    if (st.ok || !this.profile.preBind.length) {
+      for (const pl of this.profile.bind) {
+        st = await pl.bind(pod, node);
+        if (st.code !== Code.Skip) break;
+      }
+    } else this.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "${st.plugin}": ${st.reasons.join('; ')}`);
     if (st.ok) {
       this.queue.done(pod);
       scheduleAttempts.inc({ result: 'scheduled', profile: this.cfg.schedulerName });

@@ -1,11 +1,12 @@
 // tsctl get, describe and delete.
-import type { Endpoints, KubeObject } from '../api/types.js';
+import type { Endpoints, Ingress, KubeObject } from '../api/types.js';
 import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
+import { ingressDescription } from './describe-ingress.js';
 import type { Manifest } from './manifests.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -124,6 +125,8 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   else if (r.resource === 'services' && !r.group) {
     const ep = await client.get<Endpoints & KubeObject>(EndpointsRef, namespace, name).catch(() => undefined);
     lines.push(...describeService(obj, ep));
+  } else if (r.resource === 'ingresses' && r.group === 'networking.k8s.io') {
+    lines.push(...(await ingressDescription(client, obj as Ingress, namespace)));
   }
   else {
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));

@@ -77,7 +77,7 @@ describe('StatefulSet', () => {
     expect(spec(got).template.spec.restartPolicy).toBe('Always');
   });
 
-  it('rejects bad specs with 422, and volumeClaimTemplates because tskube has no PVCs', async () => {
+  it('rejects bad specs with 422, bad volumeClaimTemplates included', async () => {
     const cases: [KubeObject, string][] = [
       [statefulSet('policy', 1, { podManagementPolicy: 'Random' }), `spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'`],
       [statefulSet('strategy', 1, { updateStrategy: { type: 'Sometimes' } }), `spec.updateStrategy.type: Invalid value: "Sometimes": must be 'RollingUpdate' or 'OnDelete'`],
@@ -86,7 +86,7 @@ describe('StatefulSet', () => {
       [statefulSet('neg', -2), 'spec.replicas: Invalid value: -2: must be greater than or equal to 0'],
       [statefulSet('svc', 1, { serviceName: 'Bad.Name' }), 'spec.serviceName: Invalid value: "Bad.Name"'],
       [statefulSet('retain', 1, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' } }), 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": supported values: "Retain", "Delete"'],
-      [statefulSet('claims', 1, { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] }), 'StatefulSet.apps "claims" is invalid: spec.volumeClaimTemplates: Forbidden: tskube has no PersistentVolumeClaims'],
+      [statefulSet('claims', 1, { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }] }), 'StatefulSet.apps "claims" is invalid: spec.volumeClaimTemplates[0].spec.resources[storage]: Required value'],
       [{ ...statefulSet('dotted.name'), metadata: { name: 'dotted.name' } }, 'metadata.name: Invalid value: "dotted.name"'],
     ];
     for (const [obj, message] of cases) {

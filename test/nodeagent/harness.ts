@@ -44,6 +44,8 @@ export interface ClusterOptions {
   controllers?: Partial<ControllerManagerConfig>;
   /** Apiserver settings (an address pods can reach, for one: the default is loopback). */
   apiserver?: Partial<ApiServerConfig>;
+  /** Where the agent's ingress controller listens (default: no ingress controller, so clusters of parallel tests do not compete for ports). */
+  ingress?: AgentConfig['ingress'];
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -71,6 +73,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     apiVolumeSyncSec: 1,
     backoffMaxSec: 4,
     relistMs: 300,
+    ingress: opts.ingress,
   };
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;

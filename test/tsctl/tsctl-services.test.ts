@@ -1,10 +1,11 @@
 // tsctl with Services: apply of a NodePort Service, get svc (its table, by short name), describe
-// (selector, IPs, ports with their node port and endpoints).
+// (selector, IPs, ports with their node port and endpoints); get ing and describe ingress (class,
+// address, TLS, rules with each backend's endpoints).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointsRef } from '../../pkg/client/rest-client.js';
+import { EndpointsRef, Ingresses } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -44,5 +45,19 @@ describe('tsctl with services', () => {
     expect(d.code).toBe(0);
     expect(d.out).toMatch(/\nSelector:\s+app=web\nType:\s+NodePort\nIP Family Policy:\s*SingleStack\nIP Families:\s+IPv4\nIP:\s+10\.96\.\d+\.\d+\n/);
     expect(d.out).toMatch(/\nPort:\s+http {2}80\/TCP\nTargetPort:\s+8080\/TCP\nNodePort:\s+http {2}30080\/TCP\nEndpoints:\s+10\.244\.0\.4:8080\nSession Affinity:\s+None\n/);
+  });
+
+  it('get ing and describe ingress', async () => {
+    const backend = (name: string, number: number) => ({ service: { name, port: { number } } });
+    await cp.admin.create(Ingresses, 'default', {
+      metadata: { name: 'site' },
+      spec: { tls: [{ hosts: ['a.example.com'], secretName: 'a-tls' }], rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }, { path: '/old', pathType: 'Exact', backend: backend('gone', 80) }] } }] },
+    });
+    const got = await tsctl('get', 'ing');
+    expect(got.out).toMatch(/^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nsite\s+tskube\s+a\.example\.com\s+80, 443\s+\d+s\n$/);
+    const d = await tsctl('describe', 'ingress', 'site');
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('Ingress Class:    tskube\nAddress:          <none>\nDefault backend:  <default>\nTLS:\n  a-tls terminates a.example.com\nRules:\n');
+    expect(d.out).toMatch(/\n  a\.example\.com\s*\n\s+\/   web:80 \(10\.244\.0\.4:8080\)\n\s+\/old   gone:80 \(<error: services "gone" not found>\)\n/);
   });
 });

@@ -26,6 +26,7 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import { evictPod } from '../registry/eviction.js';
 import { METRICS_GROUP_VERSION, serveMetrics } from '../rest/metrics-api.js';
 import type { NodeProxyDeps } from '../rest/node-proxy.js';
+import { ingressTLSRefs } from '../ingress-tls-refs.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
@@ -212,7 +213,7 @@ export class GrpcServer {
     const decision = await authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
       if (!req.name) return undefined;
       return store.get(namespace, req.name).catch(() => undefined);
-    }, async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node));
+    }, async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.deps.stores));
     if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
     const r = req as Partial<{ dryRun: boolean; fieldValidation: string; fieldManager: string; force: boolean }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;

@@ -33,9 +33,22 @@ import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, 
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/validation-serviceaccount.js';
+import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
+import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimStatusUpdate,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatusUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from '../../api/validation-storage.js';
+import { rfc3339Now } from '../../util/time.js';
 import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
-import { defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
@@ -378,6 +391,105 @@ export const endpointslices = base({
   writable: {},
 });
 
+/** networking.k8s.io/v1: status written by the ingress status controller; the class comes from admission. */
+export const ingresses = base({
+  name: 'ingresses',
+  singularName: 'ingress',
+  kind: 'Ingress',
+  typeName: 'Ingress',
+  group: 'networking.k8s.io',
+  shortNames: ['ing'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    // As Kubernetes serves it: a non-pointer, non-omitted loadBalancer.
+    obj.status = { loadBalancer: {} };
+  },
+  validate: (obj) => validateIngress(obj as never),
+  validateUpdate: (obj, old) => validateIngressUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validateIngressStatusUpdate(obj as never, old as never)) },
+});
+
+export const ingressclasses = base({
+  name: 'ingressclasses',
+  singularName: 'ingressclass',
+  kind: 'IngressClass',
+  typeName: 'IngressClass',
+  group: 'networking.k8s.io',
+  namespaced: false,
+  prepareForCreate: (obj) => defaultIngressClassObject(obj as never),
+  prepareForUpdate: (obj) => defaultIngressClassObject(obj as never),
+  validate: (obj) => validateIngressClass(obj as never),
+  validateUpdate: (obj, old) => validateIngressClassUpdate(obj as never, old as never),
+  writable: {},
+});
+
+/** Cluster-scoped volumes; their status (phase, with the time it last changed) is the PV controller's. */
+export const persistentvolumes = base({
+  name: 'persistentvolumes',
+  singularName: 'persistentvolume',
+  kind: 'PersistentVolume',
+  typeName: 'PersistentVolume',
+  namespaced: false,
+  shortNames: ['pv'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', lastPhaseTransitionTime: rfc3339Now() };
+    defaultPersistentVolume(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultPersistentVolume(obj as never);
+  },
+  validate: (obj) => validatePersistentVolume(obj as never),
+  validateUpdate: (obj, old) => validatePersistentVolumeUpdate(obj as never, old as never),
+  writable: {
+    status: {
+      take: (body, kept) => {
+        const before = (kept.status as { phase?: string } | undefined)?.phase;
+        const status = (kept.status = { ...(body.status as object) }) as { phase?: string; lastPhaseTransitionTime?: string };
+        if (status.phase !== before) status.lastPhaseTransitionTime = rfc3339Now();
+      },
+      validateUpdate: (obj, old) => validatePersistentVolumeStatusUpdate(obj as never, old as never),
+    },
+  },
+});
+
+export const persistentvolumeclaims = base({
+  name: 'persistentvolumeclaims',
+  singularName: 'persistentvolumeclaim',
+  kind: 'PersistentVolumeClaim',
+  typeName: 'PersistentVolumeClaim',
+  shortNames: ['pvc'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending' };
+    defaultPersistentVolumeClaim(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultPersistentVolumeClaim(obj as never);
+  },
+  validate: (obj) => validatePersistentVolumeClaim(obj as never),
+  validateUpdate: (obj, old) => validatePersistentVolumeClaimUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never)) },
+});
+
+export const storageclasses = base({
+  name: 'storageclasses',
+  singularName: 'storageclass',
+  kind: 'StorageClass',
+  typeName: 'StorageClass',
+  group: 'storage.k8s.io',
+  namespaced: false,
+  shortNames: ['sc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultStorageClass(obj as never),
+  prepareForUpdate: (obj) => defaultStorageClass(obj as never),
+  validate: (obj) => validateStorageClass(obj as never),
+  validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
+});
+
+
 /** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
 export const resourcequotas = base({
   name: 'resourcequotas',
@@ -495,7 +607,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -182,5 +182,45 @@ describe('protobuf request bodies', () => {
     });
     // (autoscaling/v2 bodies are sent as JSON by the kubectl this targets)
     expect(() => decodeProtobufObject(envelope('autoscaling/v2', 'HorizontalPodAutoscaler', h.finish()))).toThrow(ApiError);
+  it('decodes an Ingress as kubectl create ingress sends it: the rule value inline, a zero port number left out, unknown spec fields refused', () => {
+    const w = new BinaryWriter();
+    meta(w, 'web');
+    const backend = (wr: BinaryWriter, field: number, svc: string, port: { name?: string; number?: number }) => {
+      wr.uint32((field << 3) | 2).fork();
+      wr.uint32((4 << 3) | 2).fork().uint32((1 << 3) | 2).string(svc);
+      wr.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string(port.name ?? '').uint32(2 << 3).int32(port.number ?? 0).join();
+      wr.join().join();
+    };
+    w.uint32((2 << 3) | 2).fork();
+    w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('foo.com').uint32((2 << 3) | 2).string('foo-tls').join(); // tls
+    w.uint32((3 << 3) | 2).fork().uint32((1 << 3) | 2).string('foo.com'); // rules[0]
+    w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).fork(); // ingressRuleValue.http
+    w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('/a');
+    backend(w, 2, 'svc-a', { number: 80 });
+    w.uint32((3 << 3) | 2).string('Prefix').join(); // paths[0]
+    w.join().join().join();
+    w.uint32((4 << 3) | 2).string('tskube');
+    w.join();
+    expect(decodeProtobufObject(envelope('networking.k8s.io/v1', 'Ingress', w.finish()))).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'default', labels: { app: 'web' }, creationTimestamp: '2023-11-14T22:13:20Z' },
+      spec: {
+        tls: [{ hosts: ['foo.com'], secretName: 'foo-tls' }],
+        rules: [{ host: 'foo.com', http: { paths: [{ path: '/a', backend: { service: { name: 'svc-a', port: { number: 80 } } }, pathType: 'Prefix' }] } }],
+        ingressClassName: 'tskube',
+      },
+    });
+    const named = (unknownField: boolean) => {
+      const n = new BinaryWriter();
+      meta(n, 'n');
+      n.uint32((2 << 3) | 2).fork();
+      backend(n, 1, 'svc-b', { name: 'http' });
+      if (unknownField) n.uint32(9 << 3).int32(1); // a field this table does not know
+      n.join();
+      return envelope('networking.k8s.io/v1', 'Ingress', n.finish());
+    };
+    expect(decodeProtobufObject(named(false)).spec).toEqual({ defaultBackend: { service: { name: 'svc-b', port: { name: 'http' } } } });
+    expect(() => decodeProtobufObject(named(true))).toThrow(/field 9 of IngressSpec/);
   });
 });

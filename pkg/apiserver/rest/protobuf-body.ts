@@ -23,6 +23,8 @@ interface Field {
   omitZero?: boolean;
   /** A pointer field (`*bool`): false is a value and is kept, where other fields leave it out. */
   pointer?: boolean;
+  /** A message whose fields JSON holds in the parent (Go's `json:",inline"`: IngressRule's rule value). */
+  inline?: boolean;
 }
 
 const f = (name: string, kind: Kind, extra: Partial<Field> = {}): Field => ({ name, kind, ...extra });
@@ -217,13 +219,30 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   HorizontalPodAutoscaler: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'HorizontalPodAutoscalerSpecV1' }) },
   HorizontalPodAutoscalerSpecV1: { 1: f('scaleTargetRef', 'message', { type: 'CrossVersionObjectReference' }), 2: f('minReplicas', 'int'), 3: f('maxReplicas', 'int'), 4: f('targetCPUUtilizationPercentage', 'int') },
   CrossVersionObjectReference: { 1: f('kind', 'string'), 2: f('name', 'string'), 3: f('apiVersion', 'string') },
+  // k8s.io/api/networking/v1 (kubectl create ingress); status is the controller's and not read.
+  Ingress: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'IngressSpec' }) },
+  IngressSpec: {
+    1: f('defaultBackend', 'message', { type: 'IngressBackend' }),
+    2: f('tls', 'message', { type: 'IngressTLS', repeated: true }),
+    3: f('rules', 'message', { type: 'IngressRule', repeated: true }),
+    4: f('ingressClassName', 'string'),
+  },
+  IngressBackend: { 3: f('resource', 'message', { type: 'TypedLocalObjectReference' }), 4: f('service', 'message', { type: 'IngressServiceBackend' }) },
+  IngressServiceBackend: { 1: f('name', 'string'), 2: f('port', 'message', { type: 'ServiceBackendPort' }) },
+  ServiceBackendPort: { 1: f('name', 'string'), 2: f('number', 'int', { omitZero: true }) },
+  TypedLocalObjectReference: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
+  IngressTLS: { 1: f('hosts', 'string', { repeated: true }), 2: f('secretName', 'string') },
+  IngressRule: { 1: f('host', 'string'), 2: f('ingressRuleValue', 'message', { type: 'IngressRuleValue', inline: true }) },
+  IngressRuleValue: { 1: f('http', 'message', { type: 'HTTPIngressRuleValue' }) },
+  HTTPIngressRuleValue: { 1: f('paths', 'message', { type: 'HTTPIngressPath', repeated: true }) },
+  HTTPIngressPath: { 1: f('path', 'string'), 2: f('backend', 'message', { type: 'IngressBackend' }), 3: f('pathType', 'string') },
 };
 
 /**
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1']);
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1', 'IngressSpec', 'IngressBackend', 'IngressRule', 'IngressRuleValue', 'HTTPIngressPath']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -240,6 +259,7 @@ const DECODABLE = new Map([
   ['CronJob', 'batch/v1'],
   ['ServiceAccount', 'v1'],
   ['TokenRequest', 'authentication.k8s.io/v1'],
+  ['Ingress', 'networking.k8s.io/v1'],
   ['PriorityClass', 'scheduling.k8s.io/v1'],
   ['ResourceQuota', 'v1'],
   ['PodDisruptionBudget', 'policy/v1'],
@@ -316,6 +336,8 @@ function readMessage(buf: Uint8Array, type: string): Obj {
       ((out[fd.name] ??= {}) as Record<string, string>)[k] = v;
     } else if (fd.repeated) {
       ((out[fd.name] ??= []) as unknown[]).push(readValue(r, fd));
+    } else if (fd.inline) {
+      Object.assign(out, readValue(r, fd));
     } else {
       const v = readValue(r, fd);
       // As Go's JSON leaves out empty strings and false (omitempty), and zero where the field says so.

@@ -7,7 +7,8 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { openapiV3Doc, openapiV3Index } from '../../api/openapi.js';
 import { logger } from '../../util/log.js';
-import { authorize, type PodsOnNode } from '../authz.js';
+import { authorize, type IngressTLSRefs, type PodsOnNode } from '../authz.js';
+import { ingressTLSRefs } from '../ingress-tls-refs.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
@@ -125,6 +126,8 @@ export class RestServer {
 
   /** The pods bound to a node in a namespace, for the node authorizer (from the watch cache). */
   private readonly podsOnNode: PodsOnNode = async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node);
+  /** The TLS Secrets of Ingresses the nodes' ingress controller serves, for the node authorizer. */
+  private readonly ingressTLS: IngressTLSRefs = (ns, name) => ingressTLSRefs(this.deps.stores)(ns, name);
 
   listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
     // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
@@ -260,7 +263,7 @@ export class RestServer {
           const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
-        return sendJson(res, 201, await selfSubjectAccessReview(user, review, load, this.podsOnNode));
+        return sendJson(res, 201, await selfSubjectAccessReview(user, review, load, this.podsOnNode, this.ingressTLS));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
@@ -283,7 +286,7 @@ export class RestServer {
         } catch {
           return undefined;
         }
-      }, this.podsOnNode);
+      }, this.podsOnNode, this.ingressTLS);
       if (!decision.allowed) {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }

@@ -5,6 +5,8 @@ import { formatLabelSelector, labelSelectorFromObject } from '../../api/selector
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
+import { ingressCells, ingressClassParameters } from './ingress-columns.js';
+import { persistentVolumeCells, persistentVolumeClaimCells, storageClassCells } from './storage-columns.js';
 
 export interface Column {
   name: string;
@@ -286,6 +288,38 @@ const printers: Record<string, Printer> = {
   horizontalpodautoscalers: {
     columns: [col('Name'), col('Reference'), col('Targets'), col('MinPods'), col('MaxPods'), col('Replicas'), col('Age')],
     row: (hpa, now) => [hpa.metadata?.name, ...hpaCells(hpa), age(hpa, now)],
+  },
+  ingresses: {
+    columns: [col('Name'), col('Class'), col('Hosts'), col('Address'), col('Ports'), col('Age')],
+    row: (ing, now) => {
+      const c = ingressCells(ing as never);
+      return [ing.metadata?.name, c.className, c.hosts, c.address, c.ports, age(ing, now)];
+    },
+  },
+  ingressclasses: {
+    columns: [col('Name'), col('Controller'), col('Parameters'), col('Age')],
+    row: (c, now) => [c.metadata?.name, (c.spec as { controller?: string } | undefined)?.controller ?? '', ingressClassParameters(c as never), age(c, now)],
+  },
+  persistentvolumes: {
+    columns: [col('Name'), col('Capacity'), col('Access Modes'), col('Reclaim Policy'), col('Status'), col('Claim'), col('StorageClass'), col('VolumeAttributesClass'), col('Reason'), col('Age'), col('VolumeMode', 'string', 1)],
+    row: (pv, now) => {
+      const c = persistentVolumeCells(pv as never);
+      return [pv.metadata?.name, c.capacity, c.accessModes, c.reclaimPolicy, c.status, c.claim, c.storageClass, c.volumeAttributesClass, c.reason, age(pv, now), c.volumeMode];
+    },
+  },
+  persistentvolumeclaims: {
+    columns: [col('Name'), col('Status'), col('Volume'), col('Capacity'), col('Access Modes'), col('StorageClass'), col('VolumeAttributesClass'), col('Age'), col('VolumeMode', 'string', 1)],
+    row: (pvc, now) => {
+      const c = persistentVolumeClaimCells(pvc as never);
+      return [pvc.metadata?.name, c.status, c.volume, c.capacity, c.accessModes, c.storageClass, c.volumeAttributesClass, age(pvc, now), c.volumeMode];
+    },
+  },
+  storageclasses: {
+    columns: [col('Name'), col('Provisioner'), col('ReclaimPolicy'), col('VolumeBindingMode'), col('AllowVolumeExpansion'), col('Age')],
+    row: (sc, now) => {
+      const c = storageClassCells(sc as never);
+      return [c.name, c.provisioner, c.reclaimPolicy, c.volumeBindingMode, c.allowVolumeExpansion, age(sc, now)];
+    },
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],

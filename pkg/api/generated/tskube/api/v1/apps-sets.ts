@@ -8,6 +8,7 @@
 /* eslint-disable */
 import type { PodTemplateSpec } from "./apps.js";
 import type { LabelSelector, ListMeta, ObjectMeta } from "./meta.js";
+import type { PersistentVolumeClaim } from "./storage.js";
 
 export const protobufPackage = "tskube.api.v1";
 
@@ -145,9 +146,9 @@ export interface StatefulSetSpec {
   template?:
     | PodTemplateSpec
     | undefined;
-  /** PersistentVolumeClaims pods would mount (tskube has no PersistentVolumeClaims: must be empty). */
+  /** Claims each pod gets (<template>-<set>-<ordinal>), mounted as the volume of the template's name. */
   volumeClaimTemplates?:
-    | { [key: string]: any }[]
+    | PersistentVolumeClaim[]
     | undefined;
   /** The Service governing the set: pods get <pod>.<serviceName>.<namespace>.svc names. */
   serviceName?:

@@ -13,8 +13,8 @@ export const protobufPackage = "tskube.api.v1";
 export const protobufFileName = "tskube/api/v1/volume.proto";
 
 /**
- * core/v1 Volume and the sources tskube understands (emptyDir, hostPath) or accepts for
- * compatibility with manifests written for Kubernetes (configMap, secret, projected, ...).
+ * core/v1 Volume and the sources tskube understands: emptyDir, hostPath, configMap, secret,
+ * downwardAPI, projected, and persistentVolumeClaim (a claim's hostPath or local volume).
  */
 
 export interface Volume {

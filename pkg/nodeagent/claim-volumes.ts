@@ -1,0 +1,108 @@
+// persistentVolumeClaim volumes on the node, as the kubelet's volume manager resolves them: the
+// claim must exist, not be deleted, and be Bound; its volume must be bound to it; then the
+// volume's directory (hostPath or local) is bind-mounted into the containers. A hostPath of type
+// DirectoryOrCreate is made when missing; a local-path volume's directory (tskube's provisioner)
+// is made only after the volume carries this node's cleanup finalizer, so that a directory on the
+// node always has a volume whose deletion waits for the node to remove it.
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { resolve as resolvePath, sep } from 'node:path';
+import { ANN_PROVISIONED_BY, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '../api/types.js';
+import type { ApiClient } from '../client/api-client.js';
+import { PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
+
+/** A volume that cannot be mounted (yet): the message is the event's, in the kubelet's words. */
+export class VolumeMountError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VolumeMountError';
+  }
+}
+
+export interface MountedClaim {
+  /** The host directory to bind-mount. */
+  path: string;
+  readOnly: boolean;
+}
+
+/** What the pod worker asks of the node about a pod's claim volumes. */
+export interface ClaimVolumes {
+  resolve(pod: Pod, volume: Volume): Promise<MountedClaim>;
+}
+
+const notFound = (e: unknown) => e instanceof StatusError && e.code === 404;
+
+/** `dir` is inside `root` (both absolute). */
+export const isInside = (dir: string, root: string) => resolvePath(dir).startsWith(resolvePath(root) + sep);
+
+export class ClaimVolumeResolver implements ClaimVolumes {
+  constructor(
+    private readonly client: ApiClient,
+    /** This node's local-path directory: the volumes under it are this node's to make and remove. */
+    private readonly localPathDir: string,
+  ) {}
+
+  async resolve(pod: Pod, v: Volume): Promise<MountedClaim> {
+    const ns = pod.metadata!.namespace!;
+    const claimName = v.persistentVolumeClaim!.claimName!;
+    const unprocessed = (why: string) => new VolumeMountError(`Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[], failed to process volumes=[${v.name}]: error processing PVC ${ns}/${claimName}: ${why}`);
+    let pvc: PersistentVolumeClaim;
+    try {
+      pvc = await this.client.get<PersistentVolumeClaim>(PersistentVolumeClaims, ns, claimName);
+    } catch (e) {
+      if (notFound(e)) throw unprocessed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+      throw e;
+    }
+    if (pvc.metadata?.deletionTimestamp) throw unprocessed('PVC is being deleted');
+    if (pvc.status?.phase !== 'Bound') throw unprocessed('PVC is not bound');
+    const pvName = pvc.spec?.volumeName;
+    if (!pvName) throw unprocessed('PVC has empty pvc.Spec.VolumeName');
+    let pv: PersistentVolume;
+    try {
+      pv = await this.client.get<PersistentVolume>(PersistentVolumes, undefined, pvName);
+    } catch (e) {
+      if (notFound(e)) throw unprocessed(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
+      throw e;
+    }
+    const refUid = pv.spec?.claimRef?.uid;
+    if (refUid !== pvc.metadata?.uid) throw unprocessed(`found bound PV ${pvName} with claimRef uid ${refUid ?? '""'} which does not match the claim's uid ${pvc.metadata?.uid}`);
+    const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+    if (!path) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${pvName}" : tskube mounts only hostPath and local volumes`);
+    await this.prepare(pv, path);
+    return { path, readOnly: !!v.persistentVolumeClaim!.readOnly };
+  }
+
+  /** The directory is there (made if the volume says so), as the hostPath and local plugins check. */
+  private async prepare(pv: PersistentVolume, path: string): Promise<void> {
+    const name = pv.metadata!.name!;
+    const setUpFailed = (why: string) => new VolumeMountError(`MountVolume.SetUp failed for volume "${name}" : ${why}`);
+    const st = await stat(path).catch(() => undefined);
+    if (pv.spec?.local) {
+      if (!st) throw new VolumeMountError(`MountVolume.NewMounter initialization failed for volume "${name}" : path "${path}" does not exist`);
+      return;
+    }
+    const type = pv.spec?.hostPath?.type ?? '';
+    if (type === 'Directory' && !st?.isDirectory()) throw setUpFailed(`hostPath type check failed: ${path} is not a directory`);
+    if (type !== 'DirectoryOrCreate') return;
+    if (st) {
+      if (!st.isDirectory()) throw setUpFailed(`hostPath type check failed: ${path} is not a directory`);
+      return;
+    }
+    const ours = pv.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER && isInside(path, this.localPathDir);
+    if (ours) {
+      if (pv.metadata?.deletionTimestamp) throw setUpFailed('the volume is being deleted');
+      await this.holdForCleanup(pv);
+      await mkdir(path, { recursive: true, mode: 0o777 });
+      await chmod(path, 0o777); // (as k3s's provisioner: any user of the pod may write; the umask took bits away)
+      return;
+    }
+    await mkdir(path, { recursive: true, mode: 0o755 });
+  }
+
+  /** Adds this node's cleanup finalizer to a local-path volume (before its directory exists). */
+  private async holdForCleanup(pv: PersistentVolume): Promise<void> {
+    const finalizers = pv.metadata?.finalizers ?? [];
+    if (finalizers.includes(LOCAL_PATH_FINALIZER)) return;
+    await this.client.update(PersistentVolumes, undefined, pv.metadata!.name!, { ...pv, metadata: { ...pv.metadata, finalizers: [...finalizers, LOCAL_PATH_FINALIZER] } });
+  }
+}
