@@ -182,6 +182,29 @@ describe('protobuf request bodies', () => {
     });
     // (autoscaling/v2 bodies are sent as JSON by the kubectl this targets)
     expect(() => decodeProtobufObject(envelope('autoscaling/v2', 'HorizontalPodAutoscaler', h.finish()))).toThrow(ApiError);
+  });
+
+  it('decodes a ServiceAccount (kubectl create serviceaccount), keeping a false automountServiceAccountToken, and a TokenRequest (kubectl create token)', () => {
+    const sa = new BinaryWriter();
+    meta(sa, 'bot');
+    sa.uint32((3 << 3) | 2).fork().uint32((1 << 3) | 2).string('registry').join();
+    sa.uint32(4 << 3).bool(false);
+    expect(decodeProtobufObject(envelope('v1', 'ServiceAccount', sa.finish()))).toMatchObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bot' }, imagePullSecrets: [{ name: 'registry' }], automountServiceAccountToken: false });
+    const tr = new BinaryWriter();
+    tr.uint32((1 << 3) | 2).fork().join();
+    tr.uint32((2 << 3) | 2).fork();
+    tr.uint32((1 << 3) | 2).string('vault');
+    tr.uint32((3 << 3) | 2).fork().uint32((1 << 3) | 2).string('Pod').uint32((2 << 3) | 2).string('v1').uint32((3 << 3) | 2).string('web').join();
+    tr.uint32(4 << 3).int64(600);
+    tr.join();
+    expect(decodeProtobufObject(envelope('authentication.k8s.io/v1', 'TokenRequest', tr.finish()))).toEqual({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: {},
+      spec: { audiences: ['vault'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web' }, expirationSeconds: 600 },
+    });
+  });
+
   it('decodes an Ingress as kubectl create ingress sends it: the rule value inline, a zero port number left out, unknown spec fields refused', () => {
     const w = new BinaryWriter();
     meta(w, 'web');
