@@ -65,6 +65,15 @@ const REQUIRED: Record<string, string[]> = {
   ControllerRevisionList: ['items'],
   ControllerRevision: ['revision'],
   SecretList: ['items'],
+  PolicyRule: ['verbs'],
+  Subject: ['kind', 'name'],
+  RoleRef: ['apiGroup', 'kind', 'name'],
+  RoleBinding: ['roleRef'],
+  ClusterRoleBinding: ['roleRef'],
+  RoleList: ['items'],
+  ClusterRoleList: ['items'],
+  RoleBindingList: ['items'],
+  ClusterRoleBindingList: ['items'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -227,3 +227,18 @@ export type {
   RollingUpdateStatefulSetStrategy,
   ControllerRevision,
 } from './generated/tskube/api/v1/apps-sets.js';
+
+export type {
+  PolicyRule,
+  Role,
+  RoleList,
+  ClusterRole,
+  ClusterRoleList,
+  AggregationRule,
+  Subject,
+  RoleRef,
+  RoleBinding,
+  RoleBindingList,
+  ClusterRoleBinding,
+  ClusterRoleBindingList,
+} from './generated/tskube/api/v1/rbac.js';

@@ -24,6 +24,11 @@ export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', 
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+const rbac = (resource: string, namespaced: boolean): ResourceRef => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource, namespaced });
+export const Roles = rbac('roles', true);
+export const ClusterRoles = rbac('clusterroles', false);
+export const RoleBindings = rbac('rolebindings', true);
+export const ClusterRoleBindings = rbac('clusterrolebindings', false);
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {

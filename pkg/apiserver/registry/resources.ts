@@ -31,6 +31,7 @@ import { validateService, validateServiceStatusUpdate, validateServiceUpdate } f
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -335,7 +336,21 @@ export const endpointslices = base({
   writable: {},
 });
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs];
+/** rbac.authorization.k8s.io/v1: no status; bindings get their subjects' and roleRef's apiGroup defaulted. */
+function rbacResource(name: string, kind: string, namespaced: boolean, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+  const binding = kind.endsWith('Binding');
+  const prepare = (obj: KubeObject) => {
+    if (binding) defaultBinding(obj as never);
+  };
+  return base({ name, singularName: kind.toLowerCase(), kind, typeName: kind, group: 'rbac.authorization.k8s.io', namespaced, writable: {}, prepareForCreate: prepare, prepareForUpdate: prepare, validate, validateUpdate });
+}
+
+export const roles = rbacResource('roles', 'Role', true, (o) => validateRole(o as never), (o, old) => validateRoleUpdate(o as never, old as never));
+export const clusterroles = rbacResource('clusterroles', 'ClusterRole', false, (o) => validateClusterRole(o as never), (o, old) => validateClusterRoleUpdate(o as never, old as never));
+export const rolebindings = rbacResource('rolebindings', 'RoleBinding', true, (o) => validateRoleBinding(o as never), (o, old) => validateRoleBindingUpdate(o as never, old as never));
+export const clusterrolebindings = rbacResource('clusterrolebindings', 'ClusterRoleBinding', false, (o) => validateClusterRoleBinding(o as never), (o, old) => validateClusterRoleBindingUpdate(o as never, old as never));
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, roles, clusterroles, rolebindings, clusterrolebindings];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -343,6 +358,10 @@ const ETCD_PREFIXES: Record<string, string> = {
   services: '/registry/services/specs/',
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
+  roles: '/registry/roles/',
+  clusterroles: '/registry/clusterroles/',
+  rolebindings: '/registry/rolebindings/',
+  clusterrolebindings: '/registry/clusterrolebindings/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {
