@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, PolicyRule } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -24,6 +24,12 @@ import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
+import { ChainAuthorizer, type Authorizer } from './authorizer.js';
+import { POLICY_RESOURCES, PolicyIndex, type PolicyResource } from './rbac/policy-index.js';
+import { watchPolicy } from './rbac/policy-watch.js';
+import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
+import { checkEscalation, type EscalationDeps } from './rbac/escalation.js';
+import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
 
@@ -64,6 +70,8 @@ export interface ApiServerConfig {
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
   serviceNodePortRange: string;
+  /** Requests without credentials run as system:anonymous, as kube-apiserver's --anonymous-auth (default true). */
+  anonymousAuth: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -81,6 +89,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   compactionIntervalMs: 5 * 60_000,
   serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
   serviceNodePortRange: '30000-32767',
+  anonymousAuth: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -102,6 +111,9 @@ export class ApiServer {
   grpcAddress: string | undefined;
   private isReady = false;
   private serviceAllocator: ServiceAllocator | undefined;
+  private policyWatch: { stop(): void } | undefined;
+  /** The fixed rules, then RBAC over the policy kept in memory. */
+  authorizer!: Authorizer;
   private storage: Storage | undefined;
   port = 0;
   caCert = '';
@@ -139,15 +151,23 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
+    const policy = new PolicyIndex();
+    const rbac = new RbacAuthorizer(policy);
+    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node));
+    const escalation = this.escalationDeps(rbac);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator));
+      const policyResource = isPolicyResource(r.name) ? r.name : undefined;
+      const admit = policyResource && ((obj: KubeObject, old: KubeObject | undefined, ctx: RequestContext) => checkEscalation(escalation, policyResource, obj, old, ctx));
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admit || undefined));
     }
     await Promise.all(this.caches.map((x) => x.start()));
+    this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
     await this.bootstrapNamespaces();
+    await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
     const pki = await ensurePki(c.dataDir, sans);
@@ -170,8 +190,11 @@ export class ApiServer {
       unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
+      authorizer: this.authorizer,
+      anonymous: c.anonymousAuth,
       ready: () => this.isReady,
       nodeProxy: {
+        authorizer: this.authorizer,
         pods: this.store('pods'),
         nodes: this.store('nodes'),
         nodeToken: (name) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
@@ -179,7 +202,7 @@ export class ApiServer {
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token) });
+      this.grpc = new GrpcServer({ stores: this.stores, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
@@ -238,7 +261,29 @@ export class ApiServer {
       }
       e = this.tokens.get(token);
     }
-    return e ? { name: e.user, groups: e.groups } : undefined;
+    return e ? { name: e.user, groups: e.groups, ...(e.uid ? { uid: e.uid } : {}) } : undefined;
+  }
+
+  /** What the RBAC escalation checks read: the authorizer, roles fresh from etcd, and the policy caches caught up. */
+  private escalationDeps(rbac: RbacAuthorizer): EscalationDeps {
+    return {
+      authorizer: { authorize: (...a) => this.authorizer.authorize(...a), authorizePath: (...a) => this.authorizer.authorizePath(...a), rulesFor: (...a) => this.authorizer.rulesFor(...a) },
+      rbac,
+      roleRules: async (ref, ns) => {
+        const cluster = ref.kind === 'ClusterRole';
+        try {
+          const role = await this.store(cluster ? 'clusterroles' : 'roles').get(cluster ? undefined : ns, ref.name ?? '');
+          return (role as { rules?: PolicyRule[] }).rules ?? [];
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 404) return undefined;
+          throw e;
+        }
+      },
+      // This apiserver's own writes (a binding made a moment ago) are in the policy index once its caches have seen them.
+      settle: async () => {
+        await Promise.all(POLICY_RESOURCES.map((r) => this.store(r)).map((st) => st.cache.waitFor(st.lastWriteRev, 3000)));
+      },
+    };
   }
 
   private writeKubeconfigs(tokenFile: string): void {
@@ -359,6 +404,7 @@ export class ApiServer {
     const wasReady = this.isReady;
     this.isReady = false;
     this.stopReducer?.();
+    this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);
     // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (the
     // others' next reconcile drops this address; a crash leaves it until the lease expires).
@@ -394,3 +440,5 @@ export function hasCluster(dataDir: string): boolean {
   return existsSync(kubeconfigPath(dataDir));
 }
 
+
+const isPolicyResource = (name: string): name is PolicyResource => (POLICY_RESOURCES as string[]).includes(name);

@@ -1,4 +1,5 @@
-// Authentication and authorization: anonymous is 401; a node may write only its own Node and
+// Authentication and authorization: a bad token is 401, no token is system:anonymous (403 but
+// for health and version); a node may write only its own Node and
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,9 +38,11 @@ async function code(p: Promise<unknown>): Promise<number> {
 }
 
 describe('authentication', () => {
-  it('anonymous and bad tokens get 401 with a Status', async () => {
+  it('a request without a token is system:anonymous (403); a bad token gets 401 with a Status', async () => {
     const anon = cp.clientWithToken(undefined);
-    expect(await code(anon.list(Pods, 'default'))).toBe(401);
+    const denied = await anon.list(Pods, 'default').catch((x: StatusError) => x);
+    expect((denied as StatusError).code).toBe(403);
+    expect((denied as StatusError).message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
     const bad = cp.clientWithToken('not-a-token');
     const e = await bad.list(Pods, 'default').catch((x: StatusError) => x);
     expect((e as StatusError).status).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
@@ -97,7 +100,7 @@ describe('node authorization', () => {
 });
 
 describe('metrics', () => {
-  it('serves Prometheus metrics to authenticated clients only', async () => {
+  it('serves Prometheus metrics to those allowed the path (admins, system:monitoring) only', async () => {
     await cp.admin.list(Pods, 'default');
     const h = await cp.admin.watch(Pods, 'default', {}, () => {});
     try {
@@ -110,7 +113,10 @@ describe('metrics', () => {
     } finally {
       h.stop();
     }
-    expect(await code(cp.clientWithToken(undefined).request('/metrics'))).toBe(401);
+    const anon = await cp.clientWithToken(undefined).request('/metrics').catch((x: StatusError) => x);
+    expect((anon as StatusError).code).toBe(403);
+    expect((anon as StatusError).message).toBe('forbidden: User "system:anonymous" cannot get path "/metrics"');
+    expect(await code(cp.nodeClient('n1').request('/metrics'))).toBe(403);
   });
 });
 

@@ -16,12 +16,12 @@ import {
 } from '../../api/generated/tskube/api/v1/api.js';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
-import { authorize } from '../authz.js';
+import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { findResource, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
+import { findResource, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
@@ -70,6 +70,7 @@ interface Target {
 export interface GrpcDeps {
   stores: Map<ResourceInfo, Store>;
   authenticate(token: string): UserInfo | undefined;
+  authorizer: Authorizer;
 }
 
 export class GrpcServer {
@@ -158,10 +159,10 @@ export class GrpcServer {
     if (!resource) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const store = this.deps.stores.get(resource)!;
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
-    const decision = await authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
+    const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
       if (!req.name) return undefined;
       return store.get(namespace, req.name).catch(() => undefined);
-    }, async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node));
+    });
     if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
     const r = req as Partial<{ dryRun: boolean; fieldValidation: string; fieldManager: string; force: boolean }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;

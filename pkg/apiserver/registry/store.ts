@@ -22,6 +22,9 @@ import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
+/** Called with the object about to be written (and the stored one, for an update). */
+export type Admission = (obj: KubeObject, old: KubeObject | undefined, ctx: RequestContext) => Promise<void>;
+
 export class Store {
   readonly prefix: string;
   /** The etcd revision of this store's latest successful update, for read-your-writes through the watch cache. */
@@ -36,6 +39,8 @@ export class Store {
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
     private readonly allocator?: Allocator,
+    /** A check of each create and update after validation, before the write (RBAC escalation); it throws to refuse. */
+    private readonly admit?: Admission,
   ) {
     this.prefix = etcdPrefix(resource);
   }
@@ -165,6 +170,7 @@ export class Store {
     }
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    await this.admit?.(obj, undefined, ctx);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) {
@@ -334,6 +340,7 @@ export class Store {
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    if (subresource !== 'internal') await this.admit?.(next, old, ctx);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
