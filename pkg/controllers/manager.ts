@@ -1,11 +1,12 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
-// DaemonSet and StatefulSet controllers, the garbage collector, and the Endpoints, EndpointSlice and EndpointSlice
-// mirroring controllers, run by the leader only.
+// DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
+// EndpointSlice mirroring controllers, and ClusterRole aggregation, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
-import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
+import { ClusterRoles, ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs } from '../client/rest-client.js';
+import type { ClusterRole, EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
@@ -135,15 +136,17 @@ export class ControllerManager {
     const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
     const mirroring = new EndpointSliceMirroringController(this.client, services, endpointsInformer, mirroredSlices);
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
-    const serviceInformers = [endpointsInformer, slices, mirroredSlices];
-    for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
+    const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);
+    const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
+    const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
+    for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
-    await Promise.all([...informers.values(), ...serviceInformers, nodes].map((i) => i.hasSynced()));
+    await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
-    this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
+    this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, ...[...informers.values()].filter((i) => i !== pods));
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, gc, aggregation]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, gc, aggregation, ...[...informers.values()].filter((i) => i !== pods));
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -151,7 +154,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'clusterrole-aggregation'] });
   }
 
   private stopControllers(): void {
