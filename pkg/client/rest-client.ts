@@ -56,8 +56,12 @@ export class RestClient implements ApiClient {
   /** Sent as User-Agent; its part before `/` is the default field manager of this client's writes. */
   readonly userAgent: string;
 
-  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string } = {}) {
+  /** Sent with every request (e.g. Impersonate-User, Impersonate-Group: an array repeats the header). */
+  private readonly headers: Record<string, string | string[]>;
+
+  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string; headers?: Record<string, string | string[]> } = {}) {
     this.url = new URL(config.server);
+    this.headers = opts.headers ?? {};
     this.userAgent = opts.userAgent ?? 'tsctl/0.1.0';
     this.agent = new Agent({
       keepAlive: true,
@@ -88,7 +92,7 @@ export class RestClient implements ApiClient {
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
     const q = qs.toString();
     const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
-    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
+    const headers: Record<string, string | string[]> = { ...this.headers, Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
     if (body !== undefined) {
       headers['Content-Type'] = o.contentType ?? 'application/json';

@@ -71,41 +71,45 @@ const protectedFromUpdate = (o: KubeObject) => o.metadata?.annotations?.[AUTOUPD
 /** Brings the default cluster roles and bindings up to date; `ctx` must be a privileged (system:masters) context. */
 export async function reconcileBootstrapPolicy(stores: { clusterroles: Store; clusterrolebindings: Store }, ctx: RequestContext): Promise<void> {
   const write = { ...ctx, warnings: [] };
-  for (const expected of BOOTSTRAP_CLUSTER_ROLES) {
-    const name = expected.metadata!.name!;
-    const existing = (await getOrUndefined(stores.clusterroles, name)) as ClusterRole | undefined;
-    if (!existing) {
-      await stores.clusterroles.create(undefined, clone(expected), write).catch((e) => {
-        if (!(e instanceof ApiError && e.code === 409)) throw e; // another apiserver made it
-      });
-      log.info('created clusterrole', { name });
-      continue;
-    }
-    if (protectedFromUpdate(existing)) continue;
-    await stores.clusterroles.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileRole(current as ClusterRole, expected) ?? current);
-    if (reconcileRole(existing, expected)) log.info('reconciled clusterrole', { name });
+  // Each default on its own: their etcd round trips overlap.
+  await Promise.all([...BOOTSTRAP_CLUSTER_ROLES.map((r) => reconcileOneRole(stores.clusterroles, r, write)), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) => reconcileOneBinding(stores.clusterrolebindings, b, write))]);
+}
+
+async function reconcileOneRole(store: Store, expected: ClusterRole, write: RequestContext): Promise<void> {
+  const name = expected.metadata!.name!;
+  const existing = (await getOrUndefined(store, name)) as ClusterRole | undefined;
+  if (!existing) {
+    await store.create(undefined, clone(expected), write).catch((e) => {
+      if (!(e instanceof ApiError && e.code === 409)) throw e; // another apiserver made it
+    });
+    log.info('created clusterrole', { name });
+    return;
   }
-  for (const expected of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    const name = expected.metadata!.name!;
-    const existing = (await getOrUndefined(stores.clusterrolebindings, name)) as ClusterRoleBinding | undefined;
-    if (!existing) {
-      await stores.clusterrolebindings.create(undefined, clone(expected), write).catch((e) => {
-        if (!(e instanceof ApiError && e.code === 409)) throw e;
-      });
-      log.info('created clusterrolebinding', { name });
-      continue;
-    }
-    if (protectedFromUpdate(existing)) continue;
-    const r = reconcileBinding(existing, expected);
-    if (!r.binding) continue;
-    if (r.recreate) {
-      await stores.clusterrolebindings.delete(undefined, name, { preconditions: { uid: existing.metadata?.uid } }, write);
-      const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...meta } = r.binding.metadata ?? {};
-      await stores.clusterrolebindings.create(undefined, { ...r.binding, metadata: meta }, write);
-      log.info('recreated clusterrolebinding with the default roleRef', { name });
-    } else {
-      await stores.clusterrolebindings.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileBinding(current as ClusterRoleBinding, expected).binding ?? current);
-      log.info('reconciled clusterrolebinding', { name });
-    }
+  if (protectedFromUpdate(existing) || !reconcileRole(existing, expected)) return;
+  await store.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileRole(current as ClusterRole, expected) ?? current);
+  log.info('reconciled clusterrole', { name });
+}
+
+async function reconcileOneBinding(store: Store, expected: ClusterRoleBinding, write: RequestContext): Promise<void> {
+  const name = expected.metadata!.name!;
+  const existing = (await getOrUndefined(store, name)) as ClusterRoleBinding | undefined;
+  if (!existing) {
+    await store.create(undefined, clone(expected), write).catch((e) => {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
+    });
+    log.info('created clusterrolebinding', { name });
+    return;
+  }
+  if (protectedFromUpdate(existing)) return;
+  const r = reconcileBinding(existing, expected);
+  if (!r.binding) return;
+  if (r.recreate) {
+    await store.delete(undefined, name, { preconditions: { uid: existing.metadata?.uid } }, write);
+    const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...meta } = r.binding.metadata ?? {};
+    await store.create(undefined, { ...r.binding, metadata: meta }, write);
+    log.info('recreated clusterrolebinding with the default roleRef', { name });
+  } else {
+    await store.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileBinding(current as ClusterRoleBinding, expected).binding ?? current);
+    log.info('reconciled clusterrolebinding', { name });
   }
 }
