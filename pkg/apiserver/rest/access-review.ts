@@ -3,7 +3,8 @@
 // - SelfSubjectAccessReview: "may I?" (`kubectl auth can-i`);
 // - SubjectAccessReview: "may this user and these groups?" (as given: nothing is added);
 // - LocalSubjectAccessReview: the same, limited to the namespace in its path;
-// - SelfSubjectRulesReview: "what may I do in this namespace?" (`kubectl auth can-i --list`).
+// - SelfSubjectRulesReview: "what may I do in this namespace?" (`kubectl auth can-i --list`);
+// and authentication.k8s.io/v1 SelfSubjectReview: "who am I?" (`kubectl auth whoami`).
 // Creating one is itself authorized like any create (system:basic-user grants the self reviews).
 import { invalid, type FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
@@ -13,21 +14,24 @@ import type { UserInfo } from '../registry/store.js';
 
 const GROUP = 'authorization.k8s.io';
 const PREFIX = `/apis/${GROUP}/v1/`;
+const WHOAMI_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
 
-export type ReviewResource = 'selfsubjectaccessreviews' | 'subjectaccessreviews' | 'localsubjectaccessreviews' | 'selfsubjectrulesreviews';
+export type ReviewResource = 'selfsubjectaccessreviews' | 'subjectaccessreviews' | 'localsubjectaccessreviews' | 'selfsubjectrulesreviews' | 'selfsubjectreviews';
 
 const KINDS: Record<ReviewResource, string> = {
   selfsubjectaccessreviews: 'SelfSubjectAccessReview',
   subjectaccessreviews: 'SubjectAccessReview',
   localsubjectaccessreviews: 'LocalSubjectAccessReview',
   selfsubjectrulesreviews: 'SelfSubjectRulesReview',
+  selfsubjectreviews: 'SelfSubjectReview',
 };
 
 /** The review a path names: /apis/authorization.k8s.io/v1/<resource> or .../namespaces/<ns>/localsubjectaccessreviews. */
 export function matchReviewPath(path: string): { resource: ReviewResource; namespace?: string } | undefined {
+  if (path === WHOAMI_PATH) return { resource: 'selfsubjectreviews' };
   if (!path.startsWith(PREFIX)) return undefined;
   const segs = path.slice(PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
-  if (segs.length === 1 && segs[0] !== 'localsubjectaccessreviews' && segs[0]! in KINDS) return { resource: segs[0] as ReviewResource };
+  if (segs.length === 1 && segs[0] !== 'localsubjectaccessreviews' && segs[0] !== 'selfsubjectreviews' && segs[0]! in KINDS) return { resource: segs[0] as ReviewResource };
   if (segs.length === 3 && segs[0] === 'namespaces' && segs[2] === 'localsubjectaccessreviews') return { resource: 'localsubjectaccessreviews', namespace: segs[1] };
   return undefined;
 }
@@ -85,6 +89,10 @@ export async function answerReview(resource: ReviewResource, user: UserInfo, bod
   const spec = review.spec ?? {};
   const metadata: Record<string, unknown> = { creationTimestamp: null };
   const reply = (status: Record<string, unknown>): KubeObject => ({ apiVersion: `${GROUP}/v1`, kind, metadata: metadata as never, spec: spec as never, status: status as never });
+  if (resource === 'selfsubjectreviews') {
+    const userInfo = { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups };
+    return { apiVersion: 'authentication.k8s.io/v1', kind, metadata: metadata as never, status: { userInfo } as never };
+  }
   if (resource === 'selfsubjectrulesreviews') {
     if (!spec.namespace) throw errors.badRequest('no namespace on request');
     return reply({ ...deps.authorizer.rulesFor(user, spec.namespace) });
@@ -105,4 +113,4 @@ export async function answerReview(resource: ReviewResource, user: UserInfo, bod
 }
 
 /** What creating a review is authorized as. */
-export const reviewAttributes = (resource: ReviewResource, namespace: string | undefined): Attributes => ({ verb: 'create', group: GROUP, resource, namespace });
+export const reviewAttributes = (resource: ReviewResource, namespace: string | undefined): Attributes => ({ verb: 'create', group: resource === 'selfsubjectreviews' ? 'authentication.k8s.io' : GROUP, resource, namespace });

@@ -65,6 +65,8 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   SelfSubjectAccessReviewSpec: { 1: f('resourceAttributes', 'message', { type: 'ResourceAttributes' }), 2: f('nonResourceAttributes', 'message', { type: 'NonResourceAttributes' }) },
   ResourceAttributes: { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') },
   NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  // k8s.io/api/authentication/v1 (kubectl auth whoami)
+  SelfSubjectReview: { 1: f('metadata', 'message', { type: 'ObjectMeta' }) },
   // (kubectl auth can-i --list)
   SelfSubjectRulesReview: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'SelfSubjectRulesReviewSpec' }) },
   SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
@@ -229,6 +231,7 @@ const DECODABLE = new Map([
   ['Namespace', 'v1'],
   ['SelfSubjectAccessReview', 'authorization.k8s.io/v1'],
   ['SelfSubjectRulesReview', 'authorization.k8s.io/v1'],
+  ['SelfSubjectReview', 'authentication.k8s.io/v1'],
   ['SubjectAccessReview', 'authorization.k8s.io/v1'],
   ['LocalSubjectAccessReview', 'authorization.k8s.io/v1'],
   ['Role', 'rbac.authorization.k8s.io/v1'],

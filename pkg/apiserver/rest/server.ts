@@ -257,9 +257,9 @@ export class RestServer {
       }
       const review = matchReviewPath(path);
       if (review) {
-        Object.assign(labels, { verb: 'CREATE', group: 'authorization.k8s.io', resource: review.resource });
-        if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
         const a = reviewAttributes(review.resource, review.namespace);
+        Object.assign(labels, { verb: 'CREATE', group: a.group, resource: review.resource });
+        if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
         const d = await this.deps.authorizer.authorize(user, a);
         if (!d.allowed) throw errors.forbidden(user.name, 'create', a.group, a.resource, a.namespace, undefined, d.reason);
         const body = decodeRequestBody(await readBody(req), req.headers['content-type'] ?? 'application/json');
