@@ -4,7 +4,7 @@
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
-import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
@@ -26,16 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cp?.stop();
 });
-
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (e) {
-    if (e instanceof StatusError) return e.code;
-    throw e;
-  }
-}
 
 describe('authentication', () => {
   it('a request without a token is system:anonymous (403); a bad token gets 401 with a Status', async () => {

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterRole, KubeObject } from '../../pkg/api/types.js';
 import { formatTokenEntry, newToken, type TokenEntry } from '../../pkg/apiserver/pki.js';
 import { Informer } from '../../pkg/client/informer.js';
-import { ClusterRoleBindings, ClusterRoles, Namespaces, Pods, RestClient, RoleBindings, Roles, StatusError } from '../../pkg/client/rest-client.js';
+import { ClusterRoleBindings, ClusterRoles, Namespaces, Pods, RestClient, RoleBindings, Roles, core } from '../../pkg/client/rest-client.js';
 import { ClusterRoleAggregationController } from '../../pkg/controllers/clusterrole-aggregation.js';
-import { eventually, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const users: TokenEntry[] = [
@@ -44,16 +44,6 @@ const rb = (ns: string, name: string, roleKind: 'Role' | 'ClusterRole', role: st
 const crb = (name: string, role: string, subjects: object[]) => ({ apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: role }, subjects });
 const clusterRole = (name: string, rules: object[]) => ({ apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: { name }, rules });
 const user = (name: string) => ({ kind: 'User', name });
-
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (e) {
-    if (e instanceof StatusError) return e.code;
-    throw e;
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tskube-rbac-test-'));
@@ -288,7 +278,3 @@ describe('--anonymous-auth=false', () => {
     }
   });
 });
-
-function core(resource: string, namespaced = true) {
-  return { group: '', version: 'v1', resource, namespaced };
-}
