@@ -88,6 +88,18 @@ describe.skipIf(!hasKubectl)('kubectl with RBAC', () => {
     expect((await kubectl('get', 'clusterrole', 'monitoring', '-o', 'jsonpath={.aggregationRule.clusterRoleSelectors[0].matchLabels}')).out).toBe('{"rbac.example.com/aggregate-to-monitoring":"true"}');
   });
 
+  it('a user bound to edit in a namespace uses kubectl there: apply, get all, secrets, but not RBAC', async () => {
+    expect(await kubectl('create', 'namespace', 'b')).toMatchObject({ code: 0 });
+    expect(await kubectl('create', 'rolebinding', 'alice-edits', '--clusterrole=edit', '--user=alice', '-n', 'b')).toMatchObject({ code: 0 });
+    const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n';
+    await eventually(async () => (await kubectlAt(aliceConfig, join(dir, 'cache-alice'), ['apply', '-n', 'b', '-f', '-'], manifest)).code === 0, { what: 'edit aggregated' });
+    expect((await asAlice('get', 'configmap', 'settings', '-n', 'b', '-o', 'jsonpath={.data.a}')).out).toBe('b');
+    expect(await asAlice('get', 'all', '-n', 'b')).toMatchObject({ code: 0, err: 'No resources found in b namespace.\n' });
+    expect(await asAlice('create', 'secret', 'generic', 's', '--from-literal=k=v', '-n', 'b')).toMatchObject({ code: 0, out: 'secret/s created\n' });
+    expect(await asAlice('auth', 'can-i', 'create', 'rolebindings', '-n', 'b')).toMatchObject({ code: 1, out: 'no\n' });
+    expect(await asAlice('auth', 'can-i', 'create', 'configmaps', '-n', 'default')).toMatchObject({ code: 1, out: 'no\n' });
+  });
+
   it('impersonation needs the impersonate verb; whoami shows who one acts as', async () => {
     const refused = await asAlice('auth', 'can-i', 'list', 'pods', '-n', 'a', '--as', 'bob');
     expect(refused.code).not.toBe(0);
