@@ -30,8 +30,10 @@ describe('defaultPod', () => {
       schedulerName: 'default-scheduler',
       securityContext: {},
       enableServiceLinks: true,
-      priority: 0,
     });
+    // Priority and preemptionPolicy come from the Priority admission plugin, not defaulting.
+    expect(s.priority).toBeUndefined();
+    expect(s.preemptionPolicy).toBeUndefined();
     const c = s.containers![0];
     expect(c.imagePullPolicy).toBe('Always');
     expect(c.terminationMessagePath).toBe('/dev/termination-log');

@@ -4,7 +4,7 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1']);
+    expect(Object.keys(idx.paths).sort()).toEqual(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1', 'apis/scheduling.k8s.io/v1']);
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
   });
@@ -54,6 +54,7 @@ describe('openapi v3', () => {
       '/api/v1/configmaps',
       '/api/v1/endpoints',
       '/api/v1/events',
+      '/api/v1/limitranges',
       '/api/v1/namespaces',
       '/api/v1/namespaces/{namespace}/configmaps',
       '/api/v1/namespaces/{namespace}/configmaps/{name}',
@@ -61,6 +62,8 @@ describe('openapi v3', () => {
       '/api/v1/namespaces/{namespace}/endpoints/{name}',
       '/api/v1/namespaces/{namespace}/events',
       '/api/v1/namespaces/{namespace}/events/{name}',
+      '/api/v1/namespaces/{namespace}/limitranges',
+      '/api/v1/namespaces/{namespace}/limitranges/{name}',
       '/api/v1/namespaces/{namespace}/pods',
       '/api/v1/namespaces/{namespace}/pods/{name}',
       '/api/v1/namespaces/{namespace}/pods/{name}/binding',

@@ -74,6 +74,12 @@ const REQUIRED: Record<string, string[]> = {
   ClusterRoleList: ['items'],
   RoleBindingList: ['items'],
   ClusterRoleBindingList: ['items'],
+  PriorityClass: ['value'],
+  PriorityClassList: ['items'],
+  LimitRangeList: ['items'],
+  ResourceQuotaList: ['items'],
+  LimitRangeSpec: ['limits'],
+  LimitRangeItem: ['type'],
   WatchEvent: ['type', 'object'],
 };
 

@@ -4,7 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { KubeObject, PolicyRule } from '../api/types.js';
+import type { KubeObject, LimitRange, PolicyRule, PriorityClass, ResourceQuota } from '../api/types.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
+import { AdmissionChain } from './admission.js';
+import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
+import { limitRangerAdmission } from './admission-limit-ranger.js';
+import { currentUsage, quotaAdmission, type QuotaAccess } from './admission-quota.js';
+import { formatUsage } from '../api/quota.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
@@ -28,7 +34,8 @@ import { ChainAuthorizer, type Authorizer } from './authorizer.js';
 import { POLICY_RESOURCES, PolicyIndex, type PolicyResource } from './rbac/policy-index.js';
 import { watchPolicy } from './rbac/policy-watch.js';
 import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
-import { checkEscalation, type EscalationDeps } from './rbac/escalation.js';
+import type { EscalationDeps } from './rbac/escalation.js';
+import { rbacEscalationAdmission } from './admission-rbac.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
@@ -155,18 +162,23 @@ export class ApiServer {
     const rbac = new RbacAuthorizer(policy);
     this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node));
     const escalation = this.escalationDeps(rbac);
+    const admission = new AdmissionChain([
+      priorityAdmission(this.priorityClassLister()),
+      limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
+      quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
+      rbacEscalationAdmission(escalation),
+    ]);
     for (const r of allResources) {
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
-      const policyResource = isPolicyResource(r.name) ? r.name : undefined;
-      const admit = policyResource && ((obj: KubeObject, old: KubeObject | undefined, ctx: RequestContext) => checkEscalation(escalation, policyResource, obj, old, ctx));
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admit || undefined));
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
     await this.bootstrapNamespaces();
+    await this.bootstrapPriorityClasses();
     await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
 
     const sans = ['localhost', '127.0.0.1', c.advertiseAddress, ...c.certSANs].filter((v, i, a) => v && a.indexOf(v) === i);
@@ -267,7 +279,7 @@ export class ApiServer {
   /** What the RBAC escalation checks read: the authorizer, roles fresh from etcd, and the policy caches caught up. */
   private escalationDeps(rbac: RbacAuthorizer): EscalationDeps {
     return {
-      authorizer: { authorize: (...a) => this.authorizer.authorize(...a), authorizePath: (...a) => this.authorizer.authorizePath(...a), rulesFor: (...a) => this.authorizer.rulesFor(...a) },
+      authorizer: this.authorizer,
       rbac,
       roleRules: async (ref, ns) => {
         const cluster = ref.kind === 'ClusterRole';
@@ -326,6 +338,93 @@ export class ApiServer {
     }
   }
 
+  /** The system PriorityClasses, created at start when missing (as kube-apiserver's post-start hook). */
+  private async bootstrapPriorityClasses(): Promise<void> {
+    const store = this.store('priorityclasses');
+    for (const pc of SYSTEM_PRIORITY_CLASSES) {
+      try {
+        await store.create(undefined, structuredClone(pc) as KubeObject, { ...systemCtx, warnings: [] });
+        log.info('created priority class', { name: pc.metadata!.name, value: pc.value });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+  }
+
+  /** Parsed copies of cached objects, one parse per stored version (admission reads them per request). */
+  private parsedCache = new WeakMap<RawObject, KubeObject>();
+
+  /** The objects of a resource in a namespace (or all, cluster-scoped), from the watch cache. */
+  private cachedIn(resource: string, namespace?: string): KubeObject[] {
+    const store = this.store(resource);
+    const prefix = namespace ? `${store.prefix}${namespace}/` : store.prefix;
+    return store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((raw) => {
+      let obj = this.parsedCache.get(raw);
+      if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
+      return obj;
+    });
+  }
+
+  /** When each quota (ns/name) was last charged by admission: its recount waits a moment after. */
+  private quotaCharged = new Map<string, number>();
+
+  private quotaAccess(): QuotaAccess {
+    return {
+      quotas: (ns) => this.cachedIn('resourcequotas', ns) as ResourceQuota[],
+      objects: (resource, group, ns) => {
+        const r = allResources.find((x) => x.name === resource && x.group === group && x.namespaced);
+        return r && this.cachedIn(r.name, ns);
+      },
+      updateStatus: async (ns, name, mutate) => {
+        await this.store('resourcequotas').guaranteedUpdate(ns, name, { ...systemCtx, warnings: [] }, 'internal', (q) => mutate(q as ResourceQuota) as KubeObject);
+      },
+    };
+  }
+
+  /**
+   * The quota controller's recount: each quota's status gets its hard limits and the usage of
+   * the objects that exist, so deletions give usage back. A quota charged by admission in the
+   * last 2 s is left alone (the object it admitted may not be in the cache yet).
+   */
+  private async recountQuotas(): Promise<void> {
+    const access = this.quotaAccess();
+    for (const q of this.cachedIn('resourcequotas') as ResourceQuota[]) {
+      const key = `${q.metadata!.namespace}/${q.metadata!.name}`;
+      if (Date.now() - (this.quotaCharged.get(key) ?? 0) < 2000) continue;
+      this.quotaCharged.delete(key);
+      const started = Date.now();
+      const hard = q.spec?.hard ?? {};
+      const status = { hard: { ...hard }, used: formatUsage(currentUsage(q, access), hard) };
+      if (JSON.stringify(status) === JSON.stringify({ hard: q.status?.hard ?? {}, used: q.status?.used ?? {} })) continue;
+      await this.store('resourcequotas')
+        .guaranteedUpdate(q.metadata!.namespace, q.metadata!.name!, { ...systemCtx, warnings: [] }, 'internal', (cur) => ((this.quotaCharged.get(key) ?? 0) >= started ? cur : { ...cur, status }))
+        .catch((e) => {
+          if (!(e instanceof ApiError && e.code === 404)) throw e;
+        });
+    }
+  }
+
+  /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
+  private priorityClassLister(): PriorityClassLister {
+    return {
+      get: async (name) => {
+        const store = this.store('priorityclasses');
+        const raw = store.cache.peek(store.key(undefined, name));
+        if (raw) {
+          let pc = this.parsedCache.get(raw);
+          if (!pc) this.parsedCache.set(raw, (pc = raw.obj));
+          return pc as PriorityClass;
+        }
+        // A class created a moment ago may not have reached the cache yet.
+        return (await store.get(undefined, name).catch((e) => {
+          if (e instanceof ApiError && e.code === 404) return undefined;
+          throw e;
+        })) as PriorityClass | undefined;
+      },
+      list: () => this.cachedIn('priorityclasses') as PriorityClass[],
+    };
+  }
+
   private async bootstrapNamespaces(): Promise<void> {
     const store = this.store('namespaces');
     for (const name of protectedNamespaces) {
@@ -376,6 +475,7 @@ export class ApiServer {
       this.timers.push(setTimeout(tick, ms));
     };
     loop(finalize, 1000);
+    loop(() => this.recountQuotas(), 1000);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and
@@ -440,5 +540,3 @@ export function hasCluster(dataDir: string): boolean {
   return existsSync(kubeconfigPath(dataDir));
 }
 
-
-const isPolicyResource = (name: string): name is PolicyResource => (POLICY_RESOURCES as string[]).includes(name);

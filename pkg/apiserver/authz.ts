@@ -47,9 +47,11 @@ function scheduler(a: Attributes): Decision {
   if (readVerbs.has(a.verb)) return allow;
   if (a.resource === 'pods' && a.subresource === 'binding' && a.verb === 'create') return allow;
   if (a.resource === 'pods' && a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
+  // Preemption deletes the victims.
+  if (a.resource === 'pods' && !a.subresource && a.verb === 'delete') return allow;
   if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
   if (a.resource === 'leases' && a.namespace === 'kube-system' && ['create', 'update', 'patch'].includes(a.verb)) return allow;
-  return deny('the scheduler may only bind pods, write pod status, events and its lease');
+  return deny('the scheduler may only bind, preempt (delete) pods, write pod status, events and its lease');
 }
 
 /** The pods bound to `node` in `namespace` (the Node authorizer's graph, read from the watch cache). */

@@ -60,14 +60,14 @@ export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorize
 
 /** `resource` may name a subresource (`pods/status`): the message says so, the object is the resource's (`pods "web"`), as Kubernetes'. */
 export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') =>
-  forbiddenObject(group, resource.split('/')[0]!, name, `User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}${why ? `: ${why}` : ''}`);
+  admissionForbidden(group, resource.split('/')[0]!, name, `User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}${why ? `: ${why}` : ''}`);
 
 /** A refused non-resource request: `forbidden: User "alice" cannot get path "/metrics"`. */
 export const forbiddenPath = (user: string, verb: string, path: string, why = '') =>
   new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"${why ? `: ${why}` : ''}`, {});
 
-/** Kubernetes' NewForbidden: `roles.rbac.authorization.k8s.io "r" is forbidden: <why>`. */
-export const forbiddenObject = (group: string, resource: string, name: string | undefined, why: string) =>
+/** Kubernetes' NewForbidden, as admission plugins and the RBAC registry refuse: `pods "web" is forbidden: <why>`. */
+export const admissionForbidden = (group: string, resource: string, name: string | undefined, why: string) =>
   new ApiError(403, 'Forbidden', `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { name, group, kind: resource });
 
 export const tooLarge = (message: string) => new ApiError(413, 'RequestEntityTooLarge', message);

@@ -36,6 +36,14 @@ describe('recordEvent', () => {
     expect([...events.values()].map((e) => [(e as { reason?: string }).reason, e.count])).toEqual([['BackOff', 3], ['Pulled', 1]]);
   });
 
+  it('counts an event recorded again while the first write is still in flight', async () => {
+    const { client, events, writes } = fakeClient();
+    const slow = { ...client, create: async (ref: unknown, ns: string, obj: KubeObject) => (await new Promise((r) => setTimeout(r, 30)), client.create(ref as never, ns, obj)) } as ApiClient;
+    await Promise.all([1, 2, 3].map(() => recordEvent(slow, pod, kubelet, 'Warning', 'FailedMount', 'configmap "c" not found')));
+    expect(writes).toEqual(['create FailedMount', 'patch count=2', 'patch count=3']);
+    expect([...events.values()].map((e) => e.count)).toEqual([3]);
+  });
+
   it('tells apart other objects, sources and messages, and writes a new event when the old one is gone', async () => {
     const { client, events, writes } = fakeClient();
     await recordEvent(client, pod, kubelet, 'Warning', 'Failed', 'm1');

@@ -42,6 +42,8 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
 /** Events recorded by this process, by what makes two the same (client-go's EventCorrelator cache). */
 const recorded = new Map<string, { name: string; namespace: string; count: number }>();
 const MAX_RECORDED = 4096;
+/** The write in flight (the last one queued) for each event key. */
+const writing = new Map<string, Promise<unknown>>();
 
 /**
  * Records an event, best effort: a lost event never fails the caller. An event the same as
@@ -49,10 +51,20 @@ const MAX_RECORDED = 4096;
  * the first one's count goes up and its lastTimestamp moves, as client-go's recorder does, so
  * `kubectl describe` shows "(x6 over 20s)" instead of six lines.
  */
-export async function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
+export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
   const ev = newEvent(obj, source, type, reason, message);
   const io = ev.involvedObject as { kind: string; namespace?: string; name: string; uid?: string };
   const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', type, reason, message].join('\u0000');
+  // The same event recorded again while its first write is in flight waits for that write, and
+  // then counts on it, rather than creating a second one.
+  const write = (writing.get(key) ?? Promise.resolve()).then(() => writeEvent(client, ev, key));
+  writing.set(key, write);
+  const done = () => writing.get(key) === write && writing.delete(key);
+  write.then(done, done);
+  return write;
+}
+
+async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promise<KubeObject | undefined> {
   const prev = recorded.get(key);
   if (prev) {
     recorded.delete(key);

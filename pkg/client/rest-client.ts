@@ -23,6 +23,9 @@ export const StatefulSets: ResourceRef = { group: 'apps', version: 'v1', resourc
 export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespaced: true };
 export const Services = core('services');
 export const EndpointsRef = core('endpoints');
+export const LimitRanges = core('limitranges');
+export const ResourceQuotas = core('resourcequotas');
+export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 const rbac = (resource: string, namespaced: boolean): ResourceRef => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource, namespaced });
 export const Roles = rbac('roles', true);

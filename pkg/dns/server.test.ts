@@ -136,6 +136,27 @@ describe('DnsServer', () => {
     expect(decodeResponse(await udpAsk(port, encodeQuery(12, 'web.default.svc.cluster.local', RecordType.A))).rcode).toBe(0);
   });
 
+  it('refuses queries past maxConcurrentForwards at once, and forwards again once those in flight are answered', async () => {
+    // An upstream that holds every answer for 300 ms.
+    const slow = createSocket('udp4');
+    const slowPort = await freePort();
+    slow.on('message', (m, r) => setTimeout(() => slow.send(encodeResponse(decodeQuery(m), { rcode: Rcode.NoError, authoritative: false, answers: [], authority: [] }, 512), r.port, r.address), 300));
+    await new Promise<void>((r) => slow.bind(slowPort, '127.0.0.1', () => r()));
+    cleanups.push(() => void slow.close());
+    const port = await freePort();
+    const s = new DnsServer(new ClusterRecords(), { host: '127.0.0.1', port, upstreams: [`127.0.0.1:${slowPort}`], upstreamTimeoutMs: 1000, maxConcurrentForwards: 2 });
+    await s.start();
+    cleanups.push(() => s.stop());
+    const asked = [1, 2, 3].map((id) => udpAsk(port, encodeQuery(id, `q${id}.example`, RecordType.A)).then(decodeResponse));
+    const t0 = Date.now();
+    const third = await asked[2]!;
+    expect(third).toMatchObject({ id: 3, rcode: Rcode.Refused });
+    expect(Date.now() - t0).toBeLessThan(250);
+    expect((await Promise.all(asked.slice(0, 2))).map((r) => r.rcode)).toEqual([Rcode.NoError, Rcode.NoError]);
+    expect(decodeResponse(await udpAsk(port, encodeQuery(4, 'q4.example', RecordType.A))).rcode).toBe(Rcode.NoError);
+    expect(s.counts).toMatchObject({ forwarded: 3, refused: 1 });
+  });
+
   it('stops with a forwarded query in flight without throwing when its answer comes back', async () => {
     const up = await upstream();
     // A slow upstream: answers after 200 ms, when the server has stopped.

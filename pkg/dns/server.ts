@@ -18,7 +18,16 @@ export interface DnsServerOptions {
   upstreams: string[];
   /** How long one upstream may take before the next is tried. */
   upstreamTimeoutMs?: number;
+  /**
+   * At most this many queries forwarded at once (default 1000, the `max_concurrent` of
+   * Kubernetes' default Corefile); past it a query gets REFUSED at once, as CoreDNS answers,
+   * rather than opening more sockets to a resolver that is already not keeping up.
+   */
+  maxConcurrentForwards?: number;
 }
+
+/** Thrown by forward() when maxConcurrentForwards queries are already in flight. */
+class ForwardLimitError extends Error {}
 
 const MAX_TCP_IDLE_MS = 10_000;
 
@@ -27,7 +36,8 @@ export class DnsServer {
   private tcp: Server | undefined;
   private conns = new Set<Socket>();
   /** Queries answered, by how: for tests and logs. */
-  readonly counts = { cluster: 0, forwarded: 0, failed: 0 };
+  readonly counts = { cluster: 0, forwarded: 0, failed: 0, refused: 0 };
+  private forwarding = 0;
 
   constructor(private readonly records: ClusterRecords, private readonly opts: DnsServerOptions) {}
 
@@ -128,6 +138,10 @@ export class DnsServer {
       this.counts.forwarded++;
       return res;
     } catch (e) {
+      if (e instanceof ForwardLimitError) {
+        this.counts.refused++;
+        return encodeError(q, Rcode.Refused);
+      }
       this.counts.failed++;
       log.debug('forwarding failed', { name: question.name, error: (e as Error).message });
       return encodeError(q, Rcode.ServFail);
@@ -142,6 +156,17 @@ export class DnsServer {
    */
   private async forward(msg: Buffer, tcp: boolean, maxSize = 65535): Promise<Buffer> {
     if (!this.opts.upstreams.length) throw new Error('no upstream resolvers');
+    const max = this.opts.maxConcurrentForwards ?? 1000;
+    if (this.forwarding >= max) throw new ForwardLimitError(`${max} queries are being forwarded already`);
+    this.forwarding++;
+    try {
+      return await this.forwardToUpstreams(msg, tcp, maxSize);
+    } finally {
+      this.forwarding--;
+    }
+  }
+
+  private async forwardToUpstreams(msg: Buffer, tcp: boolean, maxSize: number): Promise<Buffer> {
     let last: Error = new Error('no upstream answered');
     for (const u of this.opts.upstreams) {
       const [host, port] = splitHostPort(u);

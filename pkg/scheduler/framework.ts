@@ -30,6 +30,13 @@ export class StateKey<T> {
   constructor(readonly name: string) {}
 }
 
+/** State a PreFilter writes that its PreFilterExtensions change: cloned with the CycleState. */
+export interface ClonableState {
+  clone(): this;
+}
+
+const isClonable = (v: unknown): v is ClonableState => typeof (v as ClonableState | undefined)?.clone === 'function';
+
 export class CycleState {
   private data = new Map<string, unknown>();
   /** Plugins that returned Skip from PreFilter (their Filter is not run). */
@@ -41,23 +48,62 @@ export class CycleState {
   read<T>(key: StateKey<T>): T | undefined {
     return this.data.get(key.name) as T | undefined;
   }
+  /**
+   * A copy for a dry run (preemption tries removing pods from a node): values that are
+   * ClonableState are cloned, the rest (never changed after PreFilter) are shared.
+   */
+  clone(): CycleState {
+    const c = new CycleState();
+    for (const [k, v] of this.data) c.data.set(k, isClonable(v) ? v.clone() : v);
+    for (const k of this.skipFilter) c.skipFilter.add(k);
+    for (const k of this.skipScore) c.skipScore.add(k);
+    return c;
+  }
 }
 
 export interface Plugin {
   readonly name: string;
 }
 
+/**
+ * How a PreFilter's state follows a pod added to or removed from a node in a dry run (the
+ * scheduler's preemption), as kube-scheduler's PreFilterExtensions: a plugin whose Filter reads
+ * state about other pods (inter-pod affinity, topology spread) must implement it.
+ */
+export interface PreFilterExtensions {
+  addPod(state: CycleState, pod: Pod, toAdd: Pod, node: NodeInfo): Status;
+  removePod(state: CycleState, pod: Pod, toRemove: Pod, node: NodeInfo): Status;
+}
+
 export interface PreFilterPlugin extends Plugin {
-  preFilter(state: CycleState, pod: Pod): Status;
+  /** `nodes`: every node the scheduler knows, with its pods (the cycle's snapshot). */
+  preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status;
+  preFilterExtensions?: PreFilterExtensions;
 }
 
 export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status;
 }
 
-/** Runs when no node fits (kube-scheduler uses it for preemption); here it reports. */
+/** What a PostFilter sees: every node, and the plugins its dry runs may run again. */
+export interface PostFilterHandle {
+  nodes: ReadonlyMap<string, NodeInfo>;
+  nodeList: readonly NodeInfo[];
+  preFilter: PreFilterPlugin[];
+  filter: FilterPlugin[];
+  /** Pods nominated to `node` that `pod` must leave room for (of its priority or higher). */
+  nominated(node: string, pod: Pod): Pod[];
+}
+
+/** A PostFilter's answer: nominate the pod to this node once these pods are gone. */
+export interface PostFilterResult {
+  nominatedNode: string;
+  victims: Pod[];
+}
+
+/** Runs when no node fits (kube-scheduler's preemption): a dry run; the scheduler acts on its result. */
 export interface PostFilterPlugin extends Plugin {
-  postFilter(state: CycleState, pod: Pod, statuses: Map<string, Status>): Status;
+  postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): PostFilterResult | undefined;
 }
 
 export interface PreScorePlugin extends Plugin {
@@ -81,6 +127,16 @@ export interface ReservePlugin extends Plugin {
 
 export interface BindPlugin extends Plugin {
   bind(pod: Pod, node: string): Promise<Status>;
+}
+
+/** A node's filter verdict: NotReady nodes first, then each plugin until one refuses. */
+export function runFilters(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
+  if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
+  for (const pl of filters) {
+    const st = pl.filter(state, pod, n);
+    if (!st.ok) return st;
+  }
+  return Status.success;
 }
 
 export interface Profile {

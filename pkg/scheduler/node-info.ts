@@ -99,6 +99,15 @@ export class NodeInfo {
   isReady(): boolean {
     return this.ready;
   }
+
+  /** A copy whose pods can be added and removed without touching this one (dry runs). */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.node);
+    for (const [k, e] of this.pods) c.pods.set(k, e);
+    c.requested = { ...this.requested, other: { ...this.requested.other } };
+    c.usedPorts = [...this.usedPorts];
+    return c;
+  }
 }
 
 const readyOf = (node: Node): boolean => (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

@@ -3,6 +3,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
 import { Status, type BindPlugin, type Profile } from './framework.js';
 import { nodeAffinity, nodeName, nodePorts, nodeResourcesFit, nodeUnschedulable, taintToleration } from './plugins/filters.js';
+import { defaultPreemption } from './preemption.js';
 import { balancedAllocation, leastAllocated, nodeAffinityScore, taintTolerationScore } from './plugins/scores.js';
 
 export function defaultBinder(client: ApiClient): BindPlugin {
@@ -25,7 +26,7 @@ export function defaultProfile(client: ApiClient): Profile {
   return {
     preFilter: [nodeResourcesFit, nodePorts, nodeAffinity],
     filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit],
-    postFilter: [],
+    postFilter: [defaultPreemption],
     preScore: [nodeAffinityScore],
     score: [taintTolerationScore, nodeAffinityScore, leastAllocated, balancedAllocation],
     reserve: [],

@@ -10,7 +10,8 @@ import { Events, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { EventSink } from '../client/event-sink.js';
 import { newEvent } from '../client/events.js';
-import { Code, CycleState, Status, type FilterPlugin, type Profile } from './framework.js';
+import { Code, CycleState, runFilters, StateKey, Status, type FilterPlugin, type PostFilterHandle, type PostFilterResult, type Profile } from './framework.js';
+import { PREEMPTION_REASON, podPriority } from './preemption.js';
 import { attemptDuration, eventsDropped, pendingPods, scheduleAttempts, schedulingSli } from './metrics.js';
 import { NodeInfo, podKey } from './node-info.js';
 import { defaultProfile } from './profile.js';
@@ -18,6 +19,9 @@ import { SchedulingQueue, defaultQueueOptions, type QueueOptions } from './queue
 import { rfc3339Now } from '../util/time.js';
 
 const log = logger('scheduler');
+
+/** Where findNode leaves a PostFilter's (preemption's) answer for scheduleOne to act on. */
+const postFilterKey = new StateKey<PostFilterResult>('PostFilterResult');
 
 export interface SchedulerConfig {
   schedulerName: string;
@@ -71,6 +75,12 @@ export class Scheduler {
   private nodeList: NodeInfo[] | undefined;
   /** podKey → node, for pods assumed but not yet seen bound. */
   private assumed = new Map<string, string>();
+  /**
+   * Pending pods nominated to a node (status.nominatedNodeName, set when they preempted pods
+   * there), by node: filtering a pod of lower or equal priority counts them as if placed, so
+   * the room their victims free is kept for them.
+   */
+  private nominated = new Map<string, Map<string, Pod>>();
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
   private queue: SchedulingQueue;
@@ -165,6 +175,7 @@ export class Scheduler {
     const key = podKey(p);
     const nodeName = p.spec?.nodeName;
     const terminal = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+    this.setNominated(p, nodeName || p.metadata?.deletionTimestamp ? undefined : p.status?.nominatedNodeName);
     if (nodeName) {
       // Bound (by us or anyone): account for it on its node; an assumed pod is now confirmed.
       const was = this.assumed.get(key);
@@ -183,11 +194,53 @@ export class Scheduler {
 
   private onPodDeleted(p: Pod & KubeObject): void {
     const key = podKey(p);
+    this.setNominated(p, undefined);
     const node = p.spec?.nodeName ?? this.assumed.get(key);
     if (node) this.nodes.get(node)?.removePod(key);
     this.assumed.delete(key);
     this.queue.delete(p);
     this.queue.moveAllToActiveOrBackoff();
+  }
+
+  /** Records (or, with no node, forgets) the node a pending pod is nominated to. */
+  private setNominated(p: Pod, node: string | undefined): void {
+    const key = podKey(p);
+    for (const [n, pods] of this.nominated) {
+      if (n === node || !pods.delete(key)) continue;
+      if (!pods.size) this.nominated.delete(n);
+    }
+    if (!node) return;
+    let pods = this.nominated.get(node);
+    if (!pods) this.nominated.set(node, (pods = new Map()));
+    pods.set(key, p);
+  }
+
+  /** Pods nominated to `node` that `pod` must leave room for: of its priority or higher, not itself. */
+  private nominatedFor(node: string, pod: Pod): Pod[] {
+    const pods = this.nominated.get(node);
+    if (!pods) return [];
+    const key = podKey(pod);
+    const prio = podPriority(pod);
+    return [...pods.entries()].filter(([k, p]) => k !== key && podPriority(p) >= prio).map(([, p]) => p);
+  }
+
+  /**
+   * A node's filter verdict with the pods nominated to it counted as placed, then without them
+   * (kube-scheduler's RunFilterPluginsWithNominatedPods): both must pass.
+   */
+  private filterWithNominated(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
+    const nominated = this.nominated.size ? this.nominatedFor(n.name, pod) : [];
+    if (nominated.length) {
+      const s = state.clone();
+      const c = n.clone();
+      for (const p of nominated) {
+        c.addPod(p, true);
+        for (const pl of this.profile.preFilter) if (!s.skipFilter.has(pl.name)) pl.preFilterExtensions?.addPod(s, pod, p, c);
+      }
+      const st = runFilters(filters, s, pod, c);
+      if (!st.ok) return st;
+    }
+    return runFilters(filters, state, pod, n);
   }
 
   private async loop(): Promise<void> {
@@ -237,6 +290,8 @@ export class Scheduler {
       if (result.code === Code.Error) this.queue.retryLater(pod);
       else this.queue.unschedulableAgain(pod);
       void this.reportUnschedulable(pod, message);
+      const preemption = state.read(postFilterKey);
+      if (preemption) void this.preempt(pod, preemption);
       return;
     }
     const node = result;
@@ -256,12 +311,12 @@ export class Scheduler {
   /** Filter and score: the chosen node's name, or a Status saying why none fits. */
   findNode(state: CycleState, pod: Pod): string | Status {
     const p = this.profile;
+    const all = (this.nodeList ??= [...this.nodes.values()]);
     for (const pl of p.preFilter) {
-      const st = pl.preFilter(state, pod);
+      const st = pl.preFilter(state, pod, all);
       if (st.code === Code.Skip) state.skipFilter.add(pl.name);
       else if (!st.ok) return new Status(st.code, [`0/${this.nodes.size} nodes are available: ${st.reasons.join(', ')}.`], pl.name);
     }
-    const all = (this.nodeList ??= [...this.nodes.values()]);
     if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     const want = numFeasibleNodesToFind(all.length, this.cfg.percentageOfNodesToScore);
     const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
@@ -272,13 +327,20 @@ export class Scheduler {
     for (let i = 0; i < all.length && feasible.length < want; i++) {
       const n = all[(start + i) % all.length]!;
       visited++;
-      const st = filterNode(filters, state, pod, n);
+      const st = this.filterWithNominated(filters, state, pod, n);
       if (st.ok) feasible.push(n);
       else statuses.set(n.name, st);
     }
     this.nextStart = start + visited;
     if (!feasible.length) {
-      for (const pl of p.postFilter) pl.postFilter(state, pod, statuses);
+      const handle: PostFilterHandle = { nodes: this.nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominatedFor(node, pod) };
+      for (const pl of p.postFilter) {
+        const res = pl.postFilter(state, pod, statuses, handle);
+        if (res) {
+          state.write(postFilterKey, res);
+          break;
+        }
+      }
       return new Status(Code.Unschedulable, [failureMessage(all.length, statuses)]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
@@ -345,6 +407,45 @@ export class Scheduler {
     else this.queue.retryLater(pod);
   }
 
+  /**
+   * Acts on preemption's dry run, as kube-scheduler's prepareCandidate: the pod is nominated to
+   * the node (it is retried when the victims are gone), each victim gets a DisruptionTarget
+   * condition, a Preempted event and a graceful delete, and pods of lower priority nominated to
+   * that node lose their nomination.
+   */
+  private async preempt(pod: Pod, res: PostFilterResult): Promise<void> {
+    const key = podKey(pod);
+    const node = res.nominatedNode;
+    log.info('preempting', { pod: key, node, victims: res.victims.map(podKey) });
+    const prio = podPriority(pod);
+    const displaced = [...(this.nominated.get(node)?.values() ?? [])].filter((p) => podKey(p) !== key && podPriority(p) < prio);
+    this.setNominated(pod, node);
+    const setNomination = (p: Pod, to: string | null) =>
+      this.client.patch(Pods, p.metadata!.namespace!, p.metadata!.name!, { status: { nominatedNodeName: to } }, 'merge', 'status').catch((e) => {
+        if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set nominatedNodeName', { pod: podKey(p), err: e });
+      });
+    await setNomination(pod, node);
+    await Promise.all(
+      res.victims.map(async (v) => {
+        const ns = v.metadata!.namespace!;
+        const name = v.metadata!.name!;
+        const conditions = (v.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
+        conditions.push({ type: 'DisruptionTarget', status: 'True', reason: PREEMPTION_REASON, message: `${this.cfg.schedulerName}: preempting to accommodate a higher priority pod`, lastProbeTime: undefined, lastTransitionTime: rfc3339Now() });
+        try {
+          await this.client.patch(Pods, ns, name, { status: { conditions } }, 'merge', 'status');
+          await this.client.delete(Pods, ns, name, { preconditions: { uid: v.metadata!.uid } });
+          this.event(v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata?.uid} on node ${node}`);
+        } catch (e) {
+          if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('could not preempt', { victim: `${ns}/${name}`, err: e });
+        }
+      }),
+    );
+    for (const p of displaced) {
+      this.setNominated(p, undefined);
+      await setNomination(p, null);
+    }
+  }
+
   private async reportUnschedulable(pod: Pod, message: string): Promise<void> {
     const key = podKey(pod);
     const ns = pod.metadata!.namespace!;
@@ -383,11 +484,3 @@ export class Scheduler {
   }
 }
 
-function filterNode(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
-  if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
-  for (const pl of filters) {
-    const st = pl.filter(state, pod, n);
-    if (!st.ok) return st;
-  }
-  return Status.success;
-}

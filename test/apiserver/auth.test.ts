@@ -76,13 +76,14 @@ describe('node authorization', () => {
     expect(await code(n1.list(Pods, 'default'))).toBe(200);
   });
 
-  it('the scheduler binds and writes pod status but cannot delete', async () => {
+  it('the scheduler binds, writes pod status and deletes pods (preemption), but cannot delete nodes', async () => {
     const sched = new RestClient(loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig')));
     try {
       await cp.admin.create(Pods, 'default', pod('to-bind'));
       expect(await code(sched.bind('default', 'to-bind', 'n1'))).toBe(200);
-      expect(await code(sched.delete(Pods, 'default', 'to-bind'))).toBe(403);
+      expect(await code(sched.delete(Nodes, undefined, 'n2'))).toBe(403);
       expect(await code(sched.list(Nodes))).toBe(200);
+      expect(await code(sched.delete(Pods, 'default', 'to-bind'))).toBe(200);
     } finally {
       sched.close();
     }

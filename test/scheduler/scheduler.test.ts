@@ -3,7 +3,7 @@
 // requeue when capacity appears, and failover between two leader-elected schedulers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Events, Nodes, Pods, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Events, Nodes, Pods, PriorityClasses, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -120,6 +120,62 @@ describe('plugins', () => {
     await createNode('big-node', { cpu: '4' });
     expect(await boundNode('big', 15_000)).toBe('big-node');
     await clearNodes();
+  });
+});
+
+describe('preemption', () => {
+  const cpuPod = (name: string, cpu: string, priorityClassName?: string) =>
+    withSpec(name, { ...(priorityClassName ? { priorityClassName } : {}), containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu } } }] });
+  type Conditions = { conditions?: { type: string; status: string; reason?: string }[]; nominatedNodeName?: string };
+
+  it('deletes the fewest lower-priority pods on the best node, nominates the pod there, and binds it once they are gone', async () => {
+    await cp.admin.create(PriorityClasses, undefined, { metadata: { name: 'urgent' }, value: 1000 });
+    await cp.admin.create(PriorityClasses, undefined, { metadata: { name: 'polite' }, value: 1000, preemptionPolicy: 'Never' });
+    await cp.admin.create(PriorityClasses, undefined, { metadata: { name: 'mid' }, value: 10 });
+    await createNode('p1', { cpu: '1' });
+    await createNode('p2', { cpu: '1' });
+    // One node gets a 900m pod, the other two 400m pods (created one by one, so spreading places them so).
+    const placed: Record<string, string> = {};
+    for (const [name, cpu, pc] of [['fill-c', '900m', 'mid'], ['fill-a', '400m', undefined], ['fill-b', '400m', undefined]] as const) {
+      await cp.admin.create(Pods, 'default', cpuPod(name, cpu, pc));
+      placed[name] = (await boundNode(name))!;
+    }
+    expect(placed['fill-a']).toBe(placed['fill-b']);
+    const twoPodNode = placed['fill-a']!;
+
+    // A pod that may not preempt stays Pending and deletes nothing.
+    await cp.admin.create(Pods, 'default', cpuPod('meek', '500m', 'polite'));
+    await eventually(async () => ((await cp.admin.get(Pods, 'default', 'meek')).status as Conditions).conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    await cp.admin.delete(Pods, 'default', 'meek', { gracePeriodSeconds: 0 });
+
+    // Each node needs one victim; the two-pod node's are of lower priority (0 against fill-c's 10),
+    // so one of them goes.
+    await cp.admin.create(Pods, 'default', cpuPod('vip', '500m', 'urgent'));
+    const victims = await eventually(async () => {
+      const pods = (await cp.admin.list(Pods, 'default')).items.filter((p) => p.metadata?.deletionTimestamp);
+      return pods.length ? pods : undefined;
+    });
+    expect(victims).toHaveLength(1);
+    const victim = victims[0]!;
+    expect(['fill-a', 'fill-b']).toContain(victim.metadata?.name);
+    expect(((victim.status as Conditions).conditions ?? []).find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'PreemptionByScheduler' });
+    const vip = await eventually(async () => {
+      const p = await cp.admin.get(Pods, 'default', 'vip');
+      return (p.status as Conditions).nominatedNodeName ? p : undefined;
+    });
+    expect((vip.status as Conditions).nominatedNodeName).toBe(twoPodNode);
+    await eventually(async () => (await cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${victim.metadata!.name},reason=Preempted` })).items.length === 1);
+    // A 150m pod fits the 200m left on that node only if vip's nominated 500m is ignored: it must wait.
+    await cp.admin.create(Pods, 'default', cpuPod('sneaky', '150m'));
+    await sleep(1500);
+    expect(await nodeOf('sneaky')).toBeUndefined();
+    // The node's agent confirms the deletion (none runs here): vip binds to the nominated node.
+    await cp.admin.delete(Pods, 'default', victim.metadata!.name!, { gracePeriodSeconds: 0 });
+    expect(await boundNode('vip')).toBe(twoPodNode);
+    await sleep(500);
+    expect(await nodeOf('sneaky')).toBeUndefined();
+    await clearNodes();
+    for (const name of ['urgent', 'polite', 'mid']) await cp.admin.delete(PriorityClasses, undefined, name);
   });
 });
 

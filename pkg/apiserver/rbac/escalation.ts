@@ -69,7 +69,7 @@ export async function checkEscalation(deps: EscalationDeps, resource: PolicyReso
   if (isPrivileged(user)) return;
   const name = obj.metadata?.name ?? '';
   const namespace = resource === 'roles' || resource === 'rolebindings' ? obj.metadata?.namespace : undefined;
-  const refuse = (why: string) => errors.forbiddenObject(RBAC_GROUP, resource, name, why);
+  const refuse = (why: string) => errors.admissionForbidden(RBAC_GROUP, resource, name, why);
   if (resource === 'roles' || resource === 'clusterroles') {
     // The escalate verb is asked about the request's own name: none for a create.
     if (await allowed(deps, user, 'escalate', resource, namespace, old ? name : undefined)) return;

@@ -32,6 +32,9 @@ import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, 
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
 import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
 import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
+import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import type { Subresource } from './request-types.js';
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -350,7 +353,52 @@ export const clusterroles = rbacResource('clusterroles', 'ClusterRole', false, (
 export const rolebindings = rbacResource('rolebindings', 'RoleBinding', true, (o) => validateRoleBinding(o as never), (o, old) => validateRoleBindingUpdate(o as never, old as never));
 export const clusterrolebindings = rbacResource('clusterrolebindings', 'ClusterRoleBinding', false, (o) => validateClusterRoleBinding(o as never), (o, old) => validateClusterRoleBindingUpdate(o as never, old as never));
 
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, roles, clusterroles, rolebindings, clusterrolebindings];
+/** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
+export const resourcequotas = base({
+  name: 'resourcequotas',
+  singularName: 'resourcequota',
+  kind: 'ResourceQuota',
+  typeName: 'ResourceQuota',
+  shortNames: ['quota'],
+  subresources: ['status'],
+  prepareForCreate: (obj) => {
+    obj.status = {};
+  },
+  validate: (obj) => validateResourceQuota(obj as never),
+  validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
+});
+
+/** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
+export const limitranges = base({
+  name: 'limitranges',
+  singularName: 'limitrange',
+  kind: 'LimitRange',
+  typeName: 'LimitRange',
+  shortNames: ['limits'],
+  writable: {},
+  prepareForCreate: (obj) => defaultLimitRange(obj as never),
+  prepareForUpdate: (obj) => defaultLimitRange(obj as never),
+  validate: (obj) => validateLimitRange(obj as never),
+  validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
+});
+
+/** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
+export const priorityclasses = base({
+  name: 'priorityclasses',
+  singularName: 'priorityclass',
+  kind: 'PriorityClass',
+  typeName: 'PriorityClass',
+  group: 'scheduling.k8s.io',
+  namespaced: false,
+  shortNames: ['pc'],
+  writable: {},
+  prepareForCreate: (obj) => defaultPriorityClass(obj as never),
+  prepareForUpdate: (obj) => defaultPriorityClass(obj as never),
+  validate: (obj) => validatePriorityClass(obj as never),
+  validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
+});
+
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, roles, clusterroles, rolebindings, clusterrolebindings];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -362,6 +410,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   clusterroles: '/registry/clusterroles/',
   rolebindings: '/registry/rolebindings/',
   clusterrolebindings: '/registry/clusterrolebindings/',
+  priorityclasses: '/registry/priorityclasses/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

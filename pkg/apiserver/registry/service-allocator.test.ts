@@ -46,6 +46,20 @@ describe('service allocator', () => {
     expect(await a.allocate(structuredClone(s), s, new Set())).toEqual([]);
   });
 
+  it('gives entries with the same port number one node port, as Kubernetes does (DNS on TCP and UDP)', async () => {
+    const a = allocator();
+    const s = svc({ type: 'NodePort', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }, { name: 'web', port: 80 }] });
+    const picked = await a.allocate(s, undefined, new Set());
+    const ports = (s.spec as { ports: { nodePort: number }[] }).ports;
+    expect(ports[0]!.nodePort).toBe(ports[1]!.nodePort);
+    expect(ports[2]!.nodePort).not.toBe(ports[0]!.nodePort);
+    expect(picked.filter((k) => k.startsWith(NODE_PORT_PREFIX))).toEqual([NODE_PORT_PREFIX + ports[0]!.nodePort, NODE_PORT_PREFIX + ports[2]!.nodePort]);
+    // A requested node port on one entry is shared by its twin that asks for none.
+    const r = svc({ type: 'NodePort', ports: [{ name: 'u', port: 53, protocol: 'UDP' }, { name: 't', port: 53, protocol: 'TCP', nodePort: 30005 }] });
+    await a.allocate(r, undefined, new Set());
+    expect((r.spec as { ports: { nodePort: number }[] }).ports.map((p) => p.nodePort)).toEqual([30005, 30005]);
+  });
+
   it('nothing for headless and ExternalName services', async () => {
     const a = allocator();
     const headless = svc({ clusterIP: 'None' });

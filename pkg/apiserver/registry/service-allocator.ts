@@ -140,6 +140,12 @@ export class ServiceAllocator implements Allocator {
       const mine = new Set(this.keysOf(obj).filter((k) => k.startsWith(NODE_PORT_PREFIX) && !avoid.has(k)));
       for (const p of spec.ports ?? []) {
         if (p.nodePort && !avoid.has(NODE_PORT_PREFIX + p.nodePort)) continue;
+        // As Kubernetes does, entries with the same port number (TCP and UDP 53) share one node port.
+        const sibling = spec.ports!.find((q) => q !== p && q.port === p.port && q.nodePort && !avoid.has(NODE_PORT_PREFIX + q.nodePort));
+        if (sibling) {
+          p.nodePort = sibling.nodePort;
+          continue;
+        }
         const size = this.nodePorts.max - this.nodePorts.min + 1;
         const i = pickFree(size, (i) => known.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)) || mine.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)));
         if (i === undefined) throw errors.internal('failed to allocate a nodePort: range is full');

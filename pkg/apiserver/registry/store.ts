@@ -20,10 +20,8 @@ export { clone, deletePath } from './object-helpers.js';
 import { etcdKey, etcdPrefix, type ResourceInfo } from './resources.js';
 import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
+import type { AdmissionChain, AdmissionRequest } from '../admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
-
-/** Called with the object about to be written (and the stored one, for an update). */
-export type Admission = (obj: KubeObject, old: KubeObject | undefined, ctx: RequestContext) => Promise<void>;
 
 export class Store {
   readonly prefix: string;
@@ -39,11 +37,14 @@ export class Store {
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
     private readonly allocator?: Allocator,
-    /** A check of each create and update after validation, before the write (RBAC escalation); it throws to refuse. */
-    private readonly admit?: Admission,
+    admission?: AdmissionChain,
   ) {
     this.prefix = etcdPrefix(resource);
+    this.admission = admission?.handles(resource.name) ? admission : undefined;
   }
+
+  /** The admission plugins, when any looks at this resource. */
+  private readonly admission: AdmissionChain | undefined;
 
   key(namespace: string | undefined, name: string): string {
     return etcdKey(this.resource, namespace, name);
@@ -168,9 +169,11 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
+    const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
+    if (review) await this.admission!.admit(review);
     const errs = r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
-    await this.admit?.(obj, undefined, ctx);
+    if (review) await this.admission!.validate(review);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     if (ctx.dryRun) {
@@ -318,6 +321,7 @@ export class Store {
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
     meta.generation = oldMeta.generation ?? 1;
     let errs: FieldError[];
+    const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
     if (subresource === 'internal') {
       // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
       errs = [];
@@ -332,15 +336,17 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
+      if (review) await this.admission!.admit(review);
       if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
-    if (subresource !== 'internal') await this.admit?.(next, old, ctx);
+    if (review) await this.admission!.validate(review);
     if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
@@ -381,6 +387,7 @@ export class Store {
     const r = this.resource;
     const key = this.key(namespace, name);
     let current = await this.storage.get(key);
+    if (current && this.admission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
     for (;;) {
       if (!current) throw this.notFound(name);
       const obj = current.obj;

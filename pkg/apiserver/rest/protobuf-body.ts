@@ -13,7 +13,7 @@ export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
 /** string | base64 bytes | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
-type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'json' | 'intstr';
+type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
 interface Field {
   name: string;
   kind: Kind;
@@ -58,6 +58,14 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   // meta/v1 DeleteOptions (kubectl drain deletes with one)
   DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
+  // k8s.io/api/scheduling/v1 (kubectl create priorityclass)
+  Quantity: { 1: f('string', 'string') },
+  // core/v1 ResourceQuota (kubectl create quota)
+  ResourceQuota: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'ResourceQuotaSpec' }) },
+  ResourceQuotaSpec: { 1: f('hard', 'map-quantity'), 2: f('scopes', 'string', { repeated: true }), 3: f('scopeSelector', 'message', { type: 'ScopeSelector' }) },
+  ScopeSelector: { 1: f('matchExpressions', 'message', { type: 'ScopedResourceSelectorRequirement', repeated: true }) },
+  ScopedResourceSelectorRequirement: { 1: f('scopeName', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', { repeated: true }) },
+  PriorityClass: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('value', 'int'), 3: f('globalDefault', 'bool'), 4: f('description', 'string'), 5: f('preemptionPolicy', 'string') },
   // k8s.io/api/policy/v1 Eviction (kubectl drain)
   Eviction: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('deleteOptions', 'message', { type: 'DeleteOptions' }) },
   // k8s.io/api/authorization/v1 (kubectl auth can-i)
@@ -245,18 +253,25 @@ const DECODABLE = new Map([
   ['Service', 'v1'],
   ['Job', 'batch/v1'],
   ['CronJob', 'batch/v1'],
+  ['PriorityClass', 'scheduling.k8s.io/v1'],
+  ['ResourceQuota', 'v1'],
 ]);
 
 type Obj = Record<string, unknown>;
 
-function readMapEntry(r: BinaryReader, bytesValue: boolean): [string, string] {
+/** A map entry: its value a string, bytes (as base64) or a resource.Quantity message (as its string). */
+function readMapEntry(r: BinaryReader, kind: 'map-string' | 'map-bytes' | 'map-quantity'): [string, string] {
   const end = r.uint32() + r.pos;
   let key = '';
   let value = '';
   while (r.pos < end) {
     const [no, wt] = r.tag();
     if (no === 1 && wt === WireType.LengthDelimited) key = r.string();
-    else if (no === 2 && wt === WireType.LengthDelimited) value = bytesValue ? Buffer.from(r.bytes()).toString('base64') : r.string();
+    else if (no === 2 && wt === WireType.LengthDelimited) {
+      if (kind === 'map-bytes') value = Buffer.from(r.bytes()).toString('base64');
+      else if (kind === 'map-quantity') value = String(readMessage(r.bytes(), 'Quantity').string ?? '');
+      else value = r.string();
+    }
     else r.skip(wt, no);
   }
   return [key, value];
@@ -288,7 +303,8 @@ function readValue(r: BinaryReader, fd: Field): unknown {
     }
     case 'map-string':
     case 'map-bytes':
-      return readMapEntry(r, fd.kind === 'map-bytes');
+    case 'map-quantity':
+      return readMapEntry(r, fd.kind);
   }
 }
 
@@ -306,8 +322,8 @@ function readMessage(buf: Uint8Array, type: string): Obj {
       if (STRICT.has(type) && !zero) throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (field ${no} of ${type} is not decoded from protobuf; send JSON)`);
       continue;
     }
-    if (fd.kind === 'map-string' || fd.kind === 'map-bytes') {
-      const [k, v] = readMapEntry(r, fd.kind === 'map-bytes');
+    if (fd.kind === 'map-string' || fd.kind === 'map-bytes' || fd.kind === 'map-quantity') {
+      const [k, v] = readMapEntry(r, fd.kind);
       ((out[fd.name] ??= {}) as Record<string, string>)[k] = v;
     } else if (fd.repeated) {
       ((out[fd.name] ??= []) as unknown[]).push(readValue(r, fd));

@@ -186,6 +186,29 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],
   },
+  resourcequotas: {
+    // As kubectl: AGE, then "used/hard" for requests (REQUEST) and for limits.* (LIMIT).
+    columns: [col('Name'), col('Age'), col('Request'), col('Limit')],
+    row: (q, now) => {
+      const hard = ((q.status as { hard?: Record<string, string> } | undefined)?.hard ?? (q.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}) as Record<string, string>;
+      const used = ((q.status as { used?: Record<string, string> } | undefined)?.used ?? {}) as Record<string, string>;
+      const cells = (limits: boolean) =>
+        Object.keys(hard)
+          .filter((k) => k.startsWith('limits.') === limits)
+          .sort()
+          .map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`)
+          .join(', ');
+      return [q.metadata?.name, age(q, now), cells(false), cells(true)];
+    },
+  },
+  limitranges: {
+    columns: [col('Name'), col('Created At', 'date')],
+    row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
+  },
+  priorityclasses: {
+    columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
+    row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
+  },
   configmaps: {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
     row: (cm, now) => [cm.metadata?.name, keyCount(cm.data) + keyCount(cm.binaryData), age(cm, now)],

@@ -1,0 +1,13 @@
+// A pod's total requests or limits as admission plugins count them (Kubernetes' PodRequests and
+// PodLimits without overhead): the sum over its app containers, raised to any init container's.
+import { quantityToMilli } from './quantity.js';
+import type { Container, Pod } from './types.js';
+
+/** Totals in milli-units by resource name. */
+export function podTotalsMilli(pod: Pod, which: 'requests' | 'limits'): Map<string, number> {
+  const out = new Map<string, number>();
+  const of = (c: Container) => Object.entries((c.resources?.[which] ?? {}) as Record<string, string>);
+  for (const c of pod.spec?.containers ?? []) for (const [k, v] of of(c)) out.set(k, (out.get(k) ?? 0) + quantityToMilli(v));
+  for (const c of pod.spec?.initContainers ?? []) for (const [k, v] of of(c)) out.set(k, Math.max(out.get(k) ?? 0, quantityToMilli(v)));
+  return out;
+}

@@ -1,0 +1,157 @@
+// core/v1 ResourceQuota: what an object counts for against a quota (Kubernetes' quota
+// evaluators for pods, services and object counts), which quotas' scopes select it, the usage of
+// a namespace, and ValidateResourceQuota.
+import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { formatMilli, formatQuantity, isValidQuantity, quantityFormat, quantityToMilli } from './quantity.js';
+import { podTotalsMilli } from './pod-resources.js';
+import { podQOSClass } from './defaults.js';
+import type { Pod, ResourceQuota } from './types.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+
+/** Usage in milli-units by quota resource name. */
+export type Usage = Map<string, number>;
+
+export const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/** Resources with their own counting names (the rest are counted as count/<resource>[.<group>]). */
+const OBJECT_COUNT_NAMES: Record<string, string> = {
+  pods: 'pods',
+  services: 'services',
+  configmaps: 'configmaps',
+  secrets: 'secrets',
+  persistentvolumeclaims: 'persistentvolumeclaims',
+  replicationcontrollers: 'replicationcontrollers',
+  resourcequotas: 'resourcequotas',
+};
+
+/** A pod that no longer uses its resources: terminal, or deleted with its grace period over. */
+export function podIsTerminal(p: Pod, now = Date.now()): boolean {
+  const phase = p.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return true;
+  const del = p.metadata?.deletionTimestamp;
+  return !!del && Date.parse(del) + (p.metadata?.deletionGracePeriodSeconds ?? 0) * 1000 < now;
+}
+
+/** Whether every scope of the quota selects the pod (other kinds are selected only by unscoped quotas). */
+export function quotaSelects(q: ResourceQuota, resource: string, obj: object): boolean {
+  const scopes = q.spec?.scopes ?? [];
+  const exprs = q.spec?.scopeSelector?.matchExpressions ?? [];
+  if (!scopes.length && !exprs.length) return true;
+  if (resource !== 'pods') return false;
+  const pod = obj as Pod;
+  const terminating = pod.spec?.activeDeadlineSeconds !== undefined && pod.spec?.activeDeadlineSeconds !== null;
+  const bestEffort = podQOSClass(pod) === 'BestEffort';
+  const scope = (name: string, op = 'Exists', values: string[] = []): boolean => {
+    switch (name) {
+      case 'Terminating':
+        return terminating;
+      case 'NotTerminating':
+        return !terminating;
+      case 'BestEffort':
+        return bestEffort;
+      case 'NotBestEffort':
+        return !bestEffort;
+      case 'CrossNamespacePodAffinity':
+        return false;
+      case 'PriorityClass': {
+        const pc = pod.spec?.priorityClassName ?? '';
+        if (op === 'Exists') return pc !== '';
+        if (op === 'DoesNotExist') return pc === '';
+        return op === 'In' ? values.includes(pc) : !values.includes(pc);
+      }
+      default:
+        return false;
+    }
+  };
+  return scopes.every((s) => scope(s)) && exprs.every((e) => scope(e.scopeName ?? '', e.operator, e.values ?? []));
+}
+
+/** What one object counts for, in milli-units (counts are 1000 per object). */
+export function usageOf(resource: string, group: string, obj: object): Usage {
+  const u: Usage = new Map();
+  const countName = OBJECT_COUNT_NAMES[resource];
+  if (countName && !group) u.set(countName, 1000);
+  u.set(`count/${resource}${group ? `.${group}` : ''}`, 1000);
+  if (resource === 'pods') {
+    const pod = obj as Pod;
+    for (const [k, m] of podTotalsMilli(pod, 'requests')) {
+      u.set(`requests.${k}`, m);
+      if (k === 'cpu' || k === 'memory' || k === 'ephemeral-storage') u.set(k, m);
+    }
+    for (const [k, m] of podTotalsMilli(pod, 'limits')) u.set(`limits.${k}`, m);
+  } else if (resource === 'services' && !group) {
+    const spec = ((obj as { spec?: unknown }).spec ?? {}) as { type?: string; ports?: { nodePort?: number }[] };
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') u.set('services.nodeports', (spec.ports ?? []).length * 1000);
+    if (spec.type === 'LoadBalancer') u.set('services.loadbalancers', 1000);
+  }
+  return u;
+}
+
+/** Quota resources a pod must name for each container (a quota on limits.cpu needs every container to set it). */
+export function missingPodResources(q: ResourceQuota, pod: Pod): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(q.spec?.hard ?? {})) {
+    const m = /^(requests|limits)\.(cpu|memory)$/.exec(key) ?? (key === 'cpu' || key === 'memory' ? [key, 'requests', key] : null);
+    if (!m) continue;
+    const [, which, res] = m as unknown as [string, 'requests' | 'limits', string];
+    const lacking = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].filter((c) => (c.resources?.[which] as Record<string, string> | undefined)?.[res] === undefined).map((c) => c.name);
+    if (lacking.length) out.push(`${key} for: ${lacking.join(',')}`);
+  }
+  return out;
+}
+
+/** Adds `u` into `total`, for the resources `hard` names. */
+export function addUsage(total: Usage, u: Usage, hard: Record<string, string>): void {
+  for (const key of Object.keys(hard)) {
+    const v = u.get(key);
+    if (v) total.set(key, (total.get(key) ?? 0) + v);
+  }
+}
+
+/** A usage as the quantities status.used shows, for every resource `hard` names, in the hard value's format. */
+export function formatUsage(u: Usage, hard: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(hard).sort()) out[key] = formatAmount(u.get(key) ?? 0, hard[key]!);
+  return out;
+}
+
+/** Milli-units as a quantity written like `like` (1Gi → binary suffixes). */
+export function formatAmount(milli: number, like: string): string {
+  if (milli % 1000 !== 0) return formatMilli(milli);
+  const binary = isValidQuantity(like) && quantityFormat(like) === 'BinarySI';
+  return formatQuantity(milli / 1000, binary ? 'BinarySI' : 'DecimalSI');
+}
+
+/** status.used parsed back into milli-units. */
+export function parseUsage(used: Record<string, string> | undefined): Usage {
+  const u: Usage = new Map();
+  for (const [k, v] of Object.entries(used ?? {})) if (isValidQuantity(v)) u.set(k, quantityToMilli(v));
+  return u;
+}
+
+export function validateResourceQuota(q: ResourceQuota): FieldError[] {
+  const errs = validateObjectMeta(q.metadata, true, 'metadata');
+  for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
+    const path = `spec.hard[${k}]`;
+    if (!isValidQuantity(v)) errs.push(invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    else if (quantityToMilli(v) < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?$/.test(k)) errs.push(invalid(path, k, 'must be a standard resource type or fully qualified'));
+  }
+  (q.spec?.scopes ?? []).forEach((s, i) => {
+    if (!QUOTA_SCOPES.includes(s)) errs.push(notSupported(`spec.scopes[${i}]`, s, QUOTA_SCOPES));
+  });
+  (q.spec?.scopeSelector?.matchExpressions ?? []).forEach((e, i) => {
+    const path = `spec.scopeSelector.matchExpressions[${i}]`;
+    if (!e.scopeName) errs.push(required(`${path}.scopeName`));
+    else if (!QUOTA_SCOPES.includes(e.scopeName)) errs.push(notSupported(`${path}.scopeName`, e.scopeName, QUOTA_SCOPES));
+    if (!SELECTOR_OPERATORS.includes(e.operator ?? '')) errs.push(notSupported(`${path}.operator`, e.operator ?? '', SELECTOR_OPERATORS));
+    else if ((e.operator === 'In' || e.operator === 'NotIn') && !(e.values ?? []).length) errs.push(required(`${path}.values`, 'must be at least one value when `operator` is \'In\' or \'NotIn\' for scope selector'));
+    else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && (e.values ?? []).length) errs.push(invalid(`${path}.values`, e.values, 'must be no value when `operator` is \'Exist\' or \'DoesNotExist\' for scope selector'));
+  });
+  return errs;
+}
+
+export function validateResourceQuotaUpdate(q: ResourceQuota, old: ResourceQuota): FieldError[] {
+  return [...validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata'), ...validateResourceQuota(q).filter((e) => !e.field.startsWith('metadata'))];
+}

@@ -1,0 +1,59 @@
+// Admission, as kube-apiserver runs it: after a write is decoded and defaulted, mutating plugins
+// may change the object (resolve a pod's priority from its PriorityClass), then the strategy
+// validates it, then validating plugins may refuse it (a second default PriorityClass). Plugins
+// say which resources they handle, so a pod create meets only the plugins that care about pods.
+import type { KubeObject } from '../api/types.js';
+import type { ResourceInfo } from './registry/resources.js';
+import type { RequestContext } from './registry/request-types.js';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  operation: Operation;
+  resource: ResourceInfo;
+  /** Set for writes through a subresource (pods/status); most plugins ignore those. */
+  subresource?: string;
+  name: string;
+  namespace?: string;
+  /** The object being written (CREATE, UPDATE): mutating plugins change it in place. */
+  obj?: KubeObject;
+  /** The stored object (UPDATE, DELETE). */
+  old?: KubeObject;
+  ctx: RequestContext;
+}
+
+export interface AdmissionPlugin {
+  readonly name: string;
+  /** Resource names (`pods`, `priorityclasses`) this plugin is asked about; `*` for every resource. */
+  readonly resources: readonly string[];
+  /** Mutating admission: may change req.obj; throws an ApiError to refuse. */
+  admit?(req: AdmissionRequest): void | Promise<void>;
+  /** Validating admission, after the strategy's validation: throws an ApiError to refuse. */
+  validate?(req: AdmissionRequest): void | Promise<void>;
+}
+
+export class AdmissionChain {
+  private readonly byResource = new Map<string, AdmissionPlugin[]>();
+
+  constructor(private readonly plugins: AdmissionPlugin[]) {}
+
+  /** The plugins for a resource, in the chain's order. */
+  private for(resource: string): AdmissionPlugin[] {
+    let list = this.byResource.get(resource);
+    if (!list) this.byResource.set(resource, (list = this.plugins.filter((p) => p.resources.includes(resource) || p.resources.includes('*'))));
+    return list;
+  }
+
+  /** Whether any plugin looks at writes of this resource (the store skips the chain otherwise). */
+  handles(resource: string): boolean {
+    return this.for(resource).length > 0;
+  }
+
+  async admit(req: AdmissionRequest): Promise<void> {
+    for (const p of this.for(req.resource.name)) if (p.admit) await p.admit(req);
+  }
+
+  async validate(req: AdmissionRequest): Promise<void> {
+    for (const p of this.for(req.resource.name)) if (p.validate) await p.validate(req);
+  }
+}

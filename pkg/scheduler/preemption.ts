@@ -1,0 +1,143 @@
+// Preemption, as kube-scheduler's DefaultPreemption plugin decides it: when no node fits a pod,
+// find the nodes where removing pods of lower priority would make it fit (dry runs on copies of
+// the node and the cycle state), keep on each node as few victims as possible (the most
+// important pods are given back first), then pick the node whose victims matter least. The
+// scheduler then nominates the pod to that node and deletes the victims.
+import type { Pod } from '../api/types.js';
+import { Code, runFilters, type CycleState, type FilterPlugin, type PostFilterPlugin, type PreFilterPlugin, type Status } from './framework.js';
+import { podKey, type NodeInfo } from './node-info.js';
+
+/** The reason a victim carries in its DisruptionTarget condition. */
+export const PREEMPTION_REASON = 'PreemptionByScheduler';
+
+export const podPriority = (p: Pod): number => p.spec?.priority ?? 0;
+
+const startTime = (p: Pod): number => Date.parse(p.status?.startTime ?? p.metadata?.creationTimestamp ?? '') || 0;
+
+/** kube's MoreImportantPod: higher priority, then the one that started first. */
+export function moreImportant(a: Pod, b: Pod): boolean {
+  const pa = podPriority(a);
+  const pb = podPriority(b);
+  if (pa !== pb) return pa > pb;
+  return startTime(a) < startTime(b);
+}
+
+/** A pod being deleted because the scheduler preempted it. */
+export function terminatingByPreemption(p: Pod): boolean {
+  if (!p.metadata?.deletionTimestamp) return false;
+  return (p.status?.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True' && c.reason === PREEMPTION_REASON);
+}
+
+export interface Candidate {
+  node: string;
+  /** Most important first. */
+  victims: Pod[];
+}
+
+/** What a dry run needs: the profile's plugins, and the pods nominated to a node. */
+export interface DryRunPlugins {
+  preFilter: PreFilterPlugin[];
+  filter: FilterPlugin[];
+  nominated?(node: string, pod: Pod): Pod[];
+}
+
+/**
+ * Whether `pod` may preempt at all: not with preemptionPolicy Never, and not again while pods it
+ * preempted on its nominated node are still terminating (podEligibleToPreemptOthers).
+ */
+export function eligibleToPreempt(pod: Pod, nodes: ReadonlyMap<string, NodeInfo>, statuses: ReadonlyMap<string, Status>): boolean {
+  if (pod.spec?.preemptionPolicy === 'Never') return false;
+  const nominated = pod.status?.nominatedNodeName;
+  if (!nominated) return true;
+  if (statuses.get(nominated)?.code === Code.UnschedulableAndUnresolvable) return true;
+  const info = nodes.get(nominated);
+  if (!info) return true;
+  const prio = podPriority(pod);
+  for (const { pod: p } of info.pods.values()) if (podPriority(p) < prio && terminatingByPreemption(p)) return false;
+  return true;
+}
+
+/**
+ * The fewest pods to remove from `node` so that `pod` fits, or undefined when removing every
+ * lower-priority pod is not enough (selectVictimsOnNode, without PodDisruptionBudgets).
+ */
+export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo, plugins: DryRunPlugins): Pod[] | undefined {
+  const s = state.clone();
+  const n = node.clone();
+  const prio = podPriority(pod);
+  const filters = plugins.filter.filter((pl) => !s.skipFilter.has(pl.name));
+  const remove = (p: Pod) => {
+    n.removePod(podKey(p));
+    for (const pl of plugins.preFilter) if (!s.skipFilter.has(pl.name)) pl.preFilterExtensions?.removePod(s, pod, p, n);
+  };
+  const add = (p: Pod) => {
+    n.addPod(p, false);
+    for (const pl of plugins.preFilter) if (!s.skipFilter.has(pl.name)) pl.preFilterExtensions?.addPod(s, pod, p, n);
+  };
+  // Pods nominated here with a priority at least this pod's keep their room in the dry run too.
+  for (const p of plugins.nominated?.(n.name, pod) ?? []) add(p);
+  const potential = [...n.pods.values()].map((e) => e.pod).filter((p) => podPriority(p) < prio);
+  if (!potential.length) return undefined;
+  for (const p of potential) remove(p);
+  if (!runFilters(filters, s, pod, n).ok) return undefined;
+  // Give back the most important pods first; what no longer lets the pod fit stays a victim.
+  potential.sort((a, b) => (moreImportant(a, b) ? -1 : moreImportant(b, a) ? 1 : 0));
+  const victims: Pod[] = [];
+  for (const p of potential) {
+    add(p);
+    if (!runFilters(filters, s, pod, n).ok) {
+      remove(p);
+      victims.push(p);
+    }
+  }
+  return victims;
+}
+
+/** Candidates on every node that failed for a reason preemption can help with (Unschedulable). */
+export function findCandidates(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, plugins: DryRunPlugins): Candidate[] {
+  const out: Candidate[] = [];
+  for (const n of nodes) {
+    if (statuses.get(n.name)?.code !== Code.Unschedulable) continue;
+    const victims = selectVictimsOnNode(state, pod, n, plugins);
+    if (victims?.length) out.push({ node: n.name, victims });
+  }
+  return out;
+}
+
+/**
+ * kube's pickOneNodeForPreemption (no PodDisruptionBudgets here): the lowest highest-priority
+ * victim, then the lowest sum of priorities, then the fewest victims, then the node whose
+ * highest-priority victims started last.
+ */
+export function pickCandidate(cands: Candidate[]): Candidate | undefined {
+  const keys = (c: Candidate): number[] => {
+    const top = podPriority(c.victims[0]!);
+    const sum = c.victims.reduce((s, v) => s + podPriority(v) + 2 ** 31, 0);
+    const earliestTop = Math.min(...c.victims.filter((v) => podPriority(v) === top).map(startTime));
+    return [top, sum, c.victims.length, -earliestTop];
+  };
+  const compare = (a: number[], b: number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return 0;
+  };
+  let best: Candidate | undefined;
+  let bestKeys: number[] = [];
+  for (const c of cands) {
+    const k = keys(c);
+    if (!best || compare(k, bestKeys) < 0) {
+      best = c;
+      bestKeys = k;
+    }
+  }
+  return best;
+}
+
+/** The DefaultPreemption PostFilter plugin. */
+export const defaultPreemption: PostFilterPlugin = {
+  name: 'DefaultPreemption',
+  postFilter(state, pod, statuses, h) {
+    if (!eligibleToPreempt(pod, h.nodes, statuses)) return undefined;
+    const best = pickCandidate(findCandidates(state, pod, h.nodeList, statuses, h));
+    return best && { nominatedNode: best.node, victims: best.victims };
+  },
+};

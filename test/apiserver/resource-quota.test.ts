@@ -1,0 +1,83 @@
+// core/v1 ResourceQuotas and the ResourceQuota admission plugin against the real apiserver and
+// etcd: usage kept in status.used, Kubernetes' 403s for an exceeded quota and for a pod that
+// names no limit a quota needs, scopes, concurrent creates racing for the last unit, and usage
+// given back when objects go.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResourceQuota } from '../../pkg/api/types.js';
+import { core, Namespaces, Pods, ResourceQuotas, type RestClient } from '../../pkg/client/rest-client.js';
+import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let admin: RestClient;
+const ConfigMaps = core('configmaps');
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  admin = cp.admin;
+  for (const name of ['q1', 'q2', 'q3']) await admin.create(Namespaces, undefined, { metadata: { name } });
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+const quota = (name: string, hard: Record<string, string>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name }, spec: { hard, ...extra } });
+const pod = (name: string, resources?: Record<string, Record<string, string>>, spec: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { containers: [{ name: 'app', image: 'busybox', ...(resources ? { resources } : {}) }], ...spec },
+});
+const used = async (ns: string, name: string) => ((await admin.get<ResourceQuota>(ResourceQuotas, ns, name)).status?.used ?? {}) as Record<string, string>;
+
+describe('resource quotas', () => {
+  it('counts usage into status, refuses what passes a hard limit, and gives usage back on delete', async () => {
+    await admin.create(ResourceQuotas, 'q1', quota('compute', { pods: '2', 'requests.cpu': '1', 'requests.memory': '1Gi', configmaps: '1' }));
+    // The recount fills status even before anything is created.
+    expect(await eventually(async () => ((await used('q1', 'compute')).pods === '0' ? used('q1', 'compute') : undefined))).toEqual({ configmaps: '0', pods: '0', 'requests.cpu': '0', 'requests.memory': '0' });
+    await admin.create(Pods, 'q1', pod('a', { requests: { cpu: '600m', memory: '256Mi' } }));
+    expect(await used('q1', 'compute')).toEqual({ configmaps: '0', pods: '1', 'requests.cpu': '600m', 'requests.memory': '256Mi' });
+    const over = await failure(admin.create(Pods, 'q1', pod('b', { requests: { cpu: '500m', memory: '64Mi' } })));
+    expect(over.code).toBe(403);
+    expect(over.message).toBe('pods "b" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
+    await admin.create(ConfigMaps, 'q1', { metadata: { name: 'one' } });
+    const cm = await failure(admin.create(ConfigMaps, 'q1', { metadata: { name: 'two' } }));
+    expect(cm.message).toBe('configmaps "two" is forbidden: exceeded quota: compute, requested: configmaps=1, used: configmaps=1, limited: configmaps=1');
+    // Deleting gives the usage back (the recount), and the refused pod then fits.
+    await admin.delete(Pods, 'q1', 'a');
+    await eventually(async () => (await used('q1', 'compute')).pods === '0');
+    await admin.create(Pods, 'q1', pod('b', { requests: { cpu: '500m', memory: '64Mi' } }));
+  });
+
+  it('needs every container to name what a quota limits, and honours scopes', async () => {
+    await admin.create(ResourceQuotas, 'q2', quota('limits', { 'limits.cpu': '2', 'limits.memory': '1Gi' }, { scopes: ['NotBestEffort'] }));
+    await admin.create(ResourceQuotas, 'q2', quota('best-effort', { pods: '1' }, { scopes: ['BestEffort'] }));
+    const missing = await failure(admin.create(Pods, 'q2', pod('half', { requests: { cpu: '100m' } })));
+    expect(missing.code).toBe(403);
+    expect(missing.message).toBe('pods "half" is forbidden: failed quota: limits: must specify limits.cpu for: app; limits.memory for: app');
+    await admin.create(Pods, 'q2', pod('full', { limits: { cpu: '1', memory: '512Mi' } }));
+    // BestEffort pods are counted by the BestEffort quota only: one is allowed, a second is not.
+    await admin.create(Pods, 'q2', pod('be-1'));
+    const be = await failure(admin.create(Pods, 'q2', pod('be-2')));
+    expect(be.message).toContain('exceeded quota: best-effort, requested: pods=1, used: pods=1, limited: pods=1');
+    expect(await used('q2', 'limits')).toEqual({ 'limits.cpu': '1', 'limits.memory': '512Mi' });
+  });
+
+  it('lets only as many concurrent creates through as the quota has room for', async () => {
+    await admin.create(ResourceQuotas, 'q3', quota('count', { 'count/configmaps': '5' }));
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => admin.create(ConfigMaps, 'q3', { metadata: { name: `cm-${i}` } })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect((await admin.list(ConfigMaps, 'q3')).items).toHaveLength(5);
+    expect(await used('q3', 'count')).toEqual({ 'count/configmaps': '5' });
+  });
+
+  it('validates hard quantities and scopes, and lists as kubectl shows it', async () => {
+    const bad = await failure(admin.create(ResourceQuotas, 'q1', quota('bad', { cpu: '-1', pods: 'lots' }, { scopes: ['Sometimes'] })));
+    expect(bad.code).toBe(422);
+    expect(bad.message).toContain('spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0');
+    expect(bad.message).toContain('spec.hard[pods]: Invalid value: "lots"');
+    expect(bad.message).toContain('spec.scopes[0]: Unsupported value: "Sometimes"');
+    const table = await admin.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>('/api/v1/namespaces/q2/resourcequotas', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.columnDefinitions.map((x) => x.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
+    expect(table.rows.find((r) => r.cells[0] === 'limits')?.cells.slice(2)).toEqual(['', 'limits.cpu: 1/2, limits.memory: 512Mi/1Gi']);
+  });
+});
