@@ -10,6 +10,7 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface UserInfo {
   name: string;
   groups: string[];
+  uid?: string;
 }
 
 /** fieldManager, userAgent and force (field-manager.ts) come with every mutating request. */
