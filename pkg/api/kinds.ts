@@ -45,6 +45,10 @@ export const API_KINDS: KindInfo[] = [
   { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscalerV1', subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', namespaced: true, typeName: 'Ingress', subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false, typeName: 'IngressClass', subresources: [] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', resource: 'roles', namespaced: true, typeName: 'Role', subresources: [] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', resource: 'clusterroles', namespaced: false, typeName: 'ClusterRole', subresources: [] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', resource: 'rolebindings', namespaced: true, typeName: 'RoleBinding', subresources: [] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', namespaced: false, typeName: 'ClusterRoleBinding', subresources: [] },
 ];
 
 /** `api/v1` or `apis/<group>/<version>`: the path segment discovery and OpenAPI use. */
@@ -74,6 +78,7 @@ const AUTHENTICATION_TYPES = new Set(['TokenRequest', 'TokenRequestSpec', 'Token
 // networking.proto and networking-ingress.proto: every message but TypedLocalObjectReference (core/v1) is networking.k8s.io/v1.
 const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBackendPort)/;
 const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
+const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding)(List)?$|^(PolicyRule|AggregationRule|Subject|RoleRef)$/;
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
@@ -95,6 +100,7 @@ export function definitionName(typeName: string): string {
   if (POLICY_TYPES.has(typeName)) return `io.k8s.api.policy.v1.${typeName}`;
   if (STORAGE_TYPES.has(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
+  if (RBAC_TYPES.test(typeName)) return `io.k8s.api.rbac.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';

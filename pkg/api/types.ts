@@ -286,6 +286,21 @@ export type {
   StorageClass,
   StorageClassList,
 } from './generated/tskube/api/v1/storage.js';
+
+export type {
+  PolicyRule,
+  Role,
+  RoleList,
+  ClusterRole,
+  ClusterRoleList,
+  AggregationRule,
+  Subject,
+  RoleRef,
+  RoleBinding,
+  RoleBindingList,
+  ClusterRoleBinding,
+  ClusterRoleBindingList,
+} from './generated/tskube/api/v1/rbac.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
 export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';

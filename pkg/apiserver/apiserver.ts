@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass, PolicyRule } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -40,6 +40,14 @@ import { WatchCache } from './watch-cache.js';
 import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
 import { storageAdmission, type StorageClassLister } from './storage-admission.js';
 import { ANN_DEFAULT_CLASS, DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
+import { ChainAuthorizer, type Authorizer } from './authorizer.js';
+import { ingressTLSRefs } from './ingress-tls-refs.js';
+import { POLICY_RESOURCES, PolicyIndex, type PolicyResource } from './rbac/policy-index.js';
+import { watchPolicy } from './rbac/policy-watch.js';
+import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
+import type { EscalationDeps } from './rbac/escalation.js';
+import { rbacEscalationAdmission } from './admission-rbac.js';
+import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
 
@@ -92,6 +100,8 @@ export interface ApiServerConfig {
   serviceAccountExtendTokenExpiration: boolean;
   /** Create the local-path StorageClass at start when it is absent (--default-storage-class). */
   defaultStorageClass: boolean;
+  /** Requests without credentials run as system:anonymous, as kube-apiserver's --anonymous-auth (default true). */
+  anonymousAuth: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -114,6 +124,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   apiAudiences: [],
   serviceAccountExtendTokenExpiration: true,
   defaultStorageClass: true,
+  anonymousAuth: true,
 });
 
 const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -136,6 +147,9 @@ export class ApiServer {
   grpcAddress: string | undefined;
   private isReady = false;
   private serviceAllocator: ServiceAllocator | undefined;
+  private policyWatch: { stop(): void } | undefined;
+  /** The fixed rules, then RBAC over the policy kept in memory. */
+  authorizer!: Authorizer;
   private storage: Storage | undefined;
   port = 0;
   caCert = '';
@@ -173,6 +187,10 @@ export class ApiServer {
     await waitForEtcd(storage);
     const leases = new LeaseManager(storage);
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
+    const policy = new PolicyIndex();
+    const rbac = new RbacAuthorizer(policy);
+    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.stores));
+    const escalation = this.escalationDeps(rbac);
     const admission = new AdmissionChain([
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
@@ -180,6 +198,7 @@ export class ApiServer {
       ...storageAdmission(this.storageClassLister()),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
+      rbacEscalationAdmission(escalation),
     ]);
     for (const r of allResources) {
       if (r.view) continue; // served over its storage resource's store
@@ -190,10 +209,12 @@ export class ApiServer {
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
+    this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
     await this.bootstrapNamespaces();
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
+    await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
 
     // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
     // in-cluster clients verify those names, as kube-apiserver's self-made certificate carries them.
@@ -217,6 +238,7 @@ export class ApiServer {
       reloadTokens: () => this.loadTokens(tokenFile),
     };
     const nodeProxy = {
+      authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
@@ -226,12 +248,14 @@ export class ApiServer {
       stores: this.stores,
       authenticate: (token) => this.authenticate(token),
       tokenRequests,
+      authorizer: this.authorizer,
+      anonymous: c.anonymousAuth,
       ready: () => this.isReady,
       nodeProxy,
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, nodeProxy, authenticate: (token) => this.authenticate(token), tokenRequests });
+      this.grpc = new GrpcServer({ stores: this.stores, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
@@ -339,7 +363,29 @@ export class ApiServer {
       }
       e = this.tokens.get(token);
     }
-    return e ? { name: e.user, uid: e.uid || undefined, groups: e.groups } : undefined;
+    return e ? { name: e.user, groups: e.groups, ...(e.uid ? { uid: e.uid } : {}) } : undefined;
+  }
+
+  /** What the RBAC escalation checks read: the authorizer, roles fresh from etcd, and the policy caches caught up. */
+  private escalationDeps(rbac: RbacAuthorizer): EscalationDeps {
+    return {
+      authorizer: this.authorizer,
+      rbac,
+      roleRules: async (ref, ns) => {
+        const cluster = ref.kind === 'ClusterRole';
+        try {
+          const role = await this.store(cluster ? 'clusterroles' : 'roles').get(cluster ? undefined : ns, ref.name ?? '');
+          return (role as { rules?: PolicyRule[] }).rules ?? [];
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 404) return undefined;
+          throw e;
+        }
+      },
+      // This apiserver's own writes (a binding made a moment ago) are in the policy index once its caches have seen them.
+      settle: async () => {
+        await Promise.all(POLICY_RESOURCES.map((r) => this.store(r)).map((st) => st.cache.waitFor(st.lastWriteRev, 3000)));
+      },
+    };
   }
 
   private writeKubeconfigs(tokenFile: string): void {
@@ -582,6 +628,7 @@ export class ApiServer {
     const wasReady = this.isReady;
     this.isReady = false;
     this.stopReducer?.();
+    this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);
     // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (the
     // others' next reconcile drops this address; a crash leaves it until the lease expires).

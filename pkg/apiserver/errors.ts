@@ -60,17 +60,14 @@ export const gone = (message: string) => new ApiError(410, 'Expired', message);
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 /** `resource` may name a subresource (`pods/status`): the message says so, the object is the resource's (`pods "web"`), as Kubernetes'. */
-export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') => {
-  const kind = resource.split('/')[0]!;
-  return new ApiError(
-    403,
-    'Forbidden',
-    `${qualified(group, kind)}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ''}${why ? `: ${why}` : ''}`,
-    { name, group, kind },
-  );
-};
+export const forbidden = (user: string, verb: string, group: string, resource: string, namespace: string | undefined, name: string | undefined, why = '') =>
+  admissionForbidden(group, resource.split('/')[0]!, name, `User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}${why ? `: ${why}` : ''}`);
 
-/** An admission plugin's refusal (admission.NewForbidden): `pods "web" is forbidden: <why>`. */
+/** A refused non-resource request: `forbidden: User "alice" cannot get path "/metrics"`. */
+export const forbiddenPath = (user: string, verb: string, path: string, why = '') =>
+  new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"${why ? `: ${why}` : ''}`, {});
+
+/** Kubernetes' NewForbidden, as admission plugins and the RBAC registry refuse: `pods "web" is forbidden: <why>`. */
 export const admissionForbidden = (group: string, resource: string, name: string | undefined, why: string) =>
   new ApiError(403, 'Forbidden', `${qualified(group, resource)}${name ? ` "${name}"` : ''} is forbidden: ${why}`, { name, group, kind: resource });
 

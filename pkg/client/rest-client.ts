@@ -41,6 +41,11 @@ export const PodMetricsRef: ResourceRef = { group: 'metrics.k8s.io', version: 'v
 export const evictionOf = (namespace: string, pod: string, deleteOptions?: DeleteOpts) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace }, ...(deleteOptions ? { deleteOptions: { kind: 'DeleteOptions', apiVersion: 'v1', ...deleteOptions } } : {}) });
 export const Ingresses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespaced: true };
 export const IngressClasses: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', namespaced: false };
+const rbac = (resource: string, namespaced: boolean): ResourceRef => ({ group: 'rbac.authorization.k8s.io', version: 'v1', resource, namespaced });
+export const Roles = rbac('roles', true);
+export const ClusterRoles = rbac('clusterroles', false);
+export const RoleBindings = rbac('rolebindings', true);
+export const ClusterRoleBindings = rbac('clusterrolebindings', false);
 
 export class StatusError extends Error {
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
@@ -68,8 +73,12 @@ export class RestClient implements ApiClient {
   /** Sent as User-Agent; its part before `/` is the default field manager of this client's writes. */
   readonly userAgent: string;
 
-  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string } = {}) {
+  /** Sent with every request (e.g. Impersonate-User, Impersonate-Group: an array repeats the header). */
+  private readonly headers: Record<string, string | string[]>;
+
+  constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string; headers?: Record<string, string | string[]> } = {}) {
     this.url = new URL(config.server);
+    this.headers = opts.headers ?? {};
     this.userAgent = opts.userAgent ?? 'tsctl/0.1.0';
     this.agent = new Agent({
       keepAlive: true,
@@ -100,7 +109,7 @@ export class RestClient implements ApiClient {
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
     const q = qs.toString();
     const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
-    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
+    const headers: Record<string, string | string[]> = { ...this.headers, Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
     if (body !== undefined) {
       headers['Content-Type'] = o.contentType ?? 'application/json';

@@ -2,14 +2,17 @@
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
 // mirroring controllers, the disruption controller, the horizontal pod autoscaler, the ingress
 // status controller, the PersistentVolume binder (with the local-path provisioner) and volume
-// protection controllers, and the service account, root CA publisher and token controllers, run by
-// the leader only.
+// protection controllers, ClusterRole aggregation, and the service account, root CA publisher and
+// token controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, Namespaces, ServiceAccounts } from '../client/rest-client.js';
-import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node } from '../api/types.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts } from '../client/rest-client.js';
+import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node, ClusterRole } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
+// DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
+// EndpointSlice mirroring controllers, and ClusterRole aggregation, run by the leader only.
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { EndpointsController } from './endpoints.js';
 import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './endpointslice.js';
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
@@ -164,16 +167,18 @@ export class ControllerManager {
     const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
     const mirroring = new EndpointSliceMirroringController(this.client, services, endpointsInformer, mirroredSlices);
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
-    const serviceInformers = [endpointsInformer, slices, mirroredSlices];
-    for (const inf of [...informers.values(), ...serviceInformers]) inf.start();
+    const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);
+    const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
+    const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
+    for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
-    await Promise.all([...informers.values(), ...serviceInformers, nodes].map((i) => i.hasSynced()));
+    await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
-    this.running.push(...serviceInformers, endpoints, endpointSlices, mirroring);
+    this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...accounts]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
@@ -189,7 +194,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
   }
 
   private stopControllers(): void {

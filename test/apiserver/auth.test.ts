@@ -1,9 +1,10 @@
-// Authentication and authorization: anonymous is 401; a node may write only its own Node and
+// Authentication and authorization: a bad token is 401, no token is system:anonymous (403 but
+// for health and version); a node may write only its own Node and
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
-import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
@@ -26,20 +27,12 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-async function code(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (e) {
-    if (e instanceof StatusError) return e.code;
-    throw e;
-  }
-}
-
 describe('authentication', () => {
-  it('anonymous and bad tokens get 401 with a Status', async () => {
+  it('a request without a token is system:anonymous (403); a bad token gets 401 with a Status', async () => {
     const anon = cp.clientWithToken(undefined);
-    expect(await code(anon.list(Pods, 'default'))).toBe(401);
+    const denied = await anon.list(Pods, 'default').catch((x: StatusError) => x);
+    expect((denied as StatusError).code).toBe(403);
+    expect((denied as StatusError).message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
     const bad = cp.clientWithToken('not-a-token');
     const e = await bad.list(Pods, 'default').catch((x: StatusError) => x);
     expect((e as StatusError).status).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
@@ -83,13 +76,14 @@ describe('node authorization', () => {
     expect(await code(n1.list(Pods, 'default'))).toBe(200);
   });
 
-  it('the scheduler binds and writes pod status but cannot delete', async () => {
+  it('the scheduler binds, writes pod status and deletes pods (preemption), but cannot delete nodes', async () => {
     const sched = new RestClient(loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig')));
     try {
       await cp.admin.create(Pods, 'default', pod('to-bind'));
       expect(await code(sched.bind('default', 'to-bind', 'n1'))).toBe(200);
-      expect(await code(sched.delete(Pods, 'default', 'to-bind'))).toBe(403);
+      expect(await code(sched.delete(Nodes, undefined, 'n2'))).toBe(403);
       expect(await code(sched.list(Nodes))).toBe(200);
+      expect(await code(sched.delete(Pods, 'default', 'to-bind'))).toBe(200);
     } finally {
       sched.close();
     }
@@ -97,7 +91,7 @@ describe('node authorization', () => {
 });
 
 describe('metrics', () => {
-  it('serves Prometheus metrics to authenticated clients only', async () => {
+  it('serves Prometheus metrics to those allowed the path (admins, system:monitoring) only', async () => {
     await cp.admin.list(Pods, 'default');
     const h = await cp.admin.watch(Pods, 'default', {}, () => {});
     try {
@@ -110,7 +104,10 @@ describe('metrics', () => {
     } finally {
       h.stop();
     }
-    expect(await code(cp.clientWithToken(undefined).request('/metrics'))).toBe(401);
+    const anon = await cp.clientWithToken(undefined).request('/metrics').catch((x: StatusError) => x);
+    expect((anon as StatusError).code).toBe(403);
+    expect((anon as StatusError).message).toBe('forbidden: User "system:anonymous" cannot get path "/metrics"');
+    expect(await code(cp.nodeClient('n1').request('/metrics'))).toBe(403);
   });
 });
 

@@ -154,3 +154,14 @@ export async function failure(p: Promise<unknown>): Promise<StatusError> {
   }
   throw new Error('expected the request to fail');
 }
+
+/** A request's HTTP status: 200 when it succeeds, else its StatusError's code. */
+export async function statusCode(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    if (e instanceof StatusError) return e.code;
+    throw e;
+  }
+}

@@ -16,7 +16,7 @@ import {
 } from '../../api/generated/tskube/api/v1/api.js';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
-import { authorize } from '../authz.js';
+import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
@@ -26,7 +26,6 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import { evictPod } from '../registry/eviction.js';
 import { METRICS_GROUP_VERSION, serveMetrics } from '../rest/metrics-api.js';
 import type { NodeProxyDeps } from '../rest/node-proxy.js';
-import { ingressTLSRefs } from '../ingress-tls-refs.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
@@ -78,6 +77,7 @@ export interface GrpcDeps {
   /** For the metrics API (metrics.k8s.io lists, as the horizontal pod autoscaler reads them). */
   nodeProxy?: NodeProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
+  authorizer: Authorizer;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
 }
@@ -210,10 +210,10 @@ export class GrpcServer {
     if (!resource || resource.view) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const store = this.deps.stores.get(resource)!;
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
-    const decision = await authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
+    const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
       if (!req.name) return undefined;
       return store.get(namespace, req.name).catch(() => undefined);
-    }, async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.deps.stores));
+    });
     if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
     const r = req as Partial<{ dryRun: boolean; fieldValidation: string; fieldManager: string; force: boolean }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;

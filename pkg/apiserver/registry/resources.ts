@@ -47,6 +47,7 @@ import {
   validateStorageClassUpdate,
 } from '../../api/validation-storage.js';
 import { rfc3339Now } from '../../util/time.js';
+import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
 import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
@@ -489,6 +490,19 @@ export const storageclasses = base({
   validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
 });
 
+/** rbac.authorization.k8s.io/v1: no status; bindings get their subjects' and roleRef's apiGroup defaulted. */
+function rbacResource(name: string, kind: string, namespaced: boolean, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+  const binding = kind.endsWith('Binding');
+  const prepare = (obj: KubeObject) => {
+    if (binding) defaultBinding(obj as never);
+  };
+  return base({ name, singularName: kind.toLowerCase(), kind, typeName: kind, group: 'rbac.authorization.k8s.io', namespaced, writable: {}, prepareForCreate: prepare, prepareForUpdate: prepare, validate, validateUpdate });
+}
+
+export const roles = rbacResource('roles', 'Role', true, (o) => validateRole(o as never), (o, old) => validateRoleUpdate(o as never, old as never));
+export const clusterroles = rbacResource('clusterroles', 'ClusterRole', false, (o) => validateClusterRole(o as never), (o, old) => validateClusterRoleUpdate(o as never, old as never));
+export const rolebindings = rbacResource('rolebindings', 'RoleBinding', true, (o) => validateRoleBinding(o as never), (o, old) => validateRoleBindingUpdate(o as never, old as never));
+export const clusterrolebindings = rbacResource('clusterrolebindings', 'ClusterRoleBinding', false, (o) => validateClusterRoleBinding(o as never), (o, old) => validateClusterRoleBindingUpdate(o as never, old as never));
 
 /** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
 export const resourcequotas = base({
@@ -607,7 +621,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -616,6 +630,10 @@ const ETCD_PREFIXES: Record<string, string> = {
   endpoints: '/registry/services/endpoints/',
   endpointslices: '/registry/endpointslices/',
   networkpolicies: '/registry/networkpolicies/',
+  roles: '/registry/roles/',
+  clusterroles: '/registry/clusterroles/',
+  rolebindings: '/registry/rolebindings/',
+  clusterrolebindings: '/registry/clusterrolebindings/',
   priorityclasses: '/registry/priorityclasses/',
 };
 

@@ -1,13 +1,40 @@
-// authorization.k8s.io/v1 SelfSubjectAccessReview: "may I?" asked of the apiserver's own
-// authorizer, which is what `kubectl auth can-i` sends. The review is not stored: the answer
-// is the request with its status filled in.
-import { required } from '../../api/field-error.js';
+// authorization.k8s.io/v1 reviews, answered by the apiserver's own authorizer and never stored
+// (the answer is the request with its status filled in):
+// - SelfSubjectAccessReview: "may I?" (`kubectl auth can-i`);
+// - SubjectAccessReview: "may this user and these groups?" (as given: nothing is added);
+// - LocalSubjectAccessReview: the same, limited to the namespace in its path;
+// - SelfSubjectRulesReview: "what may I do in this namespace?" (`kubectl auth can-i --list`);
+// and authentication.k8s.io/v1 SelfSubjectReview: "who am I?" (`kubectl auth whoami`).
+// Creating one is itself authorized like any create (system:basic-user grants the self reviews).
+import { invalid, type FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
-import { authorize, type IngressTLSRefs, type PodsOnNode } from '../authz.js';
+import type { Attributes, Authorizer, Decision } from '../authorizer.js';
 import * as errors from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
 
-export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+const GROUP = 'authorization.k8s.io';
+const PREFIX = `/apis/${GROUP}/v1/`;
+const WHOAMI_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+
+export type ReviewResource = 'selfsubjectaccessreviews' | 'subjectaccessreviews' | 'localsubjectaccessreviews' | 'selfsubjectrulesreviews' | 'selfsubjectreviews';
+
+const KINDS: Record<ReviewResource, string> = {
+  selfsubjectaccessreviews: 'SelfSubjectAccessReview',
+  subjectaccessreviews: 'SubjectAccessReview',
+  localsubjectaccessreviews: 'LocalSubjectAccessReview',
+  selfsubjectrulesreviews: 'SelfSubjectRulesReview',
+  selfsubjectreviews: 'SelfSubjectReview',
+};
+
+/** The review a path names: /apis/authorization.k8s.io/v1/<resource> or .../namespaces/<ns>/localsubjectaccessreviews. */
+export function matchReviewPath(path: string): { resource: ReviewResource; namespace?: string } | undefined {
+  if (path === WHOAMI_PATH) return { resource: 'selfsubjectreviews' };
+  if (!path.startsWith(PREFIX)) return undefined;
+  const segs = path.slice(PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
+  if (segs.length === 1 && segs[0] !== 'localsubjectaccessreviews' && segs[0] !== 'selfsubjectreviews' && segs[0]! in KINDS) return { resource: segs[0] as ReviewResource };
+  if (segs.length === 3 && segs[0] === 'namespaces' && segs[2] === 'localsubjectaccessreviews') return { resource: 'localsubjectaccessreviews', namespace: segs[1] };
+  return undefined;
+}
 
 interface ResourceAttributes {
   namespace?: string;
@@ -17,29 +44,73 @@ interface ResourceAttributes {
   subresource?: string;
   name?: string;
 }
-
-/** The paths any authenticated user may GET: discovery, OpenAPI, version, health. */
-const openPaths = /^\/(api|apis|openapi|version|healthz|readyz|livez)(\/|$)/;
-
-/**
- * Answers a SelfSubjectAccessReview for `user`. `load` fetches the object the attributes name,
- * for rules that depend on it (a pod's node).
- */
-export async function selfSubjectAccessReview(user: UserInfo, review: unknown, load: (a: ResourceAttributes) => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode, ingressTLS?: IngressTLSRefs): Promise<KubeObject> {
-  const r = (review ?? {}) as { spec?: { resourceAttributes?: ResourceAttributes; nonResourceAttributes?: { path?: string; verb?: string } } };
-  const spec = r.spec ?? {};
-  let status: { allowed: boolean; reason?: string };
-  if (spec.resourceAttributes) {
-    const a = spec.resourceAttributes;
-    if (!a.verb) throw errors.invalid('SelfSubjectAccessReview', 'authorization.k8s.io', '', [required('spec.resourceAttributes.verb')]);
-    const d = await authorize(user, { verb: a.verb, group: a.group ?? '', resource: a.resource ?? '', subresource: a.subresource || undefined, namespace: a.namespace || undefined, name: a.name || undefined }, () => load(a), podsOnNode, ingressTLS);
-    status = d.allowed ? { allowed: true } : { allowed: false, reason: d.reason };
-  } else if (spec.nonResourceAttributes) {
-    const { path = '', verb = '' } = spec.nonResourceAttributes;
-    const admin = user.groups.includes('system:masters');
-    status = admin || (verb === 'get' && openPaths.test(path)) ? { allowed: true } : { allowed: false, reason: 'no rule allows it' };
-  } else {
-    throw errors.invalid('SelfSubjectAccessReview', 'authorization.k8s.io', '', [required('spec', 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
-  }
-  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { creationTimestamp: null } as never, spec: spec as never, status: status as never };
+interface NonResourceAttributes {
+  path?: string;
+  verb?: string;
 }
+interface ReviewSpec {
+  resourceAttributes?: ResourceAttributes;
+  nonResourceAttributes?: NonResourceAttributes;
+  user?: string;
+  groups?: string[];
+  uid?: string;
+  namespace?: string;
+}
+
+export interface ReviewDeps {
+  authorizer: Authorizer;
+  /** The object resource attributes name, for rules that depend on it (a pod's node). */
+  load(a: ResourceAttributes): Promise<KubeObject | undefined>;
+}
+
+/** ValidateSubjectAccessReviewSpec: exactly one kind of attributes; a subject when the review names one. */
+function validateSpec(spec: ReviewSpec, needsSubject: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  if (spec.resourceAttributes && spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
+  if (!spec.resourceAttributes && !spec.nonResourceAttributes) errs.push(invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+  if (needsSubject && !spec.user && !spec.groups?.length) errs.push(invalid('spec.user', spec.user ?? '', 'at least one of user or group must be specified'));
+  return errs;
+}
+
+async function decide(user: UserInfo, spec: ReviewSpec, deps: ReviewDeps): Promise<Decision> {
+  if (spec.nonResourceAttributes) {
+    const { path = '', verb = '' } = spec.nonResourceAttributes;
+    return deps.authorizer.authorizePath(user, verb, path);
+  }
+  const a = spec.resourceAttributes!;
+  const attrs: Attributes = { verb: a.verb ?? '', group: a.group ?? '', resource: a.resource ?? '', subresource: a.subresource || undefined, namespace: a.namespace || undefined, name: a.name || undefined };
+  return deps.authorizer.authorize(user, attrs, () => deps.load(a));
+}
+
+/** Answers a review of `resource` posted by `user` (in `namespace` for a local one). */
+export async function answerReview(resource: ReviewResource, user: UserInfo, body: unknown, namespace: string | undefined, deps: ReviewDeps): Promise<KubeObject> {
+  const kind = KINDS[resource];
+  const review = (body ?? {}) as { metadata?: Record<string, unknown>; spec?: ReviewSpec };
+  const spec = review.spec ?? {};
+  const metadata: Record<string, unknown> = { creationTimestamp: null };
+  const reply = (status: Record<string, unknown>): KubeObject => ({ apiVersion: `${GROUP}/v1`, kind, metadata: metadata as never, spec: spec as never, status: status as never });
+  if (resource === 'selfsubjectreviews') {
+    const userInfo = { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) };
+    return { apiVersion: 'authentication.k8s.io/v1', kind, metadata: metadata as never, status: { userInfo } as never };
+  }
+  if (resource === 'selfsubjectrulesreviews') {
+    if (!spec.namespace) throw errors.badRequest('no namespace on request');
+    return reply({ ...deps.authorizer.rulesFor(user, spec.namespace) });
+  }
+  const errs = validateSpec(spec, resource !== 'selfsubjectaccessreviews');
+  if (resource === 'localsubjectaccessreviews') {
+    const ns = (review.metadata?.namespace as string | undefined) || namespace;
+    if (ns !== namespace) throw errors.badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
+    metadata.namespace = ns;
+    if (spec.resourceAttributes && spec.resourceAttributes.namespace !== ns) errs.push(invalid('spec.resourceAttributes.namespace', spec.resourceAttributes.namespace ?? '', 'must match metadata.namespace'));
+    if (spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
+  }
+  if (errs.length) throw errors.invalid(kind, GROUP, '', errs);
+  // A SubjectAccessReview asks about the subject exactly as given: no system:authenticated is added.
+  const subject: UserInfo = resource === 'selfsubjectaccessreviews' ? user : { name: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid ? { uid: spec.uid } : {}) };
+  const d = await decide(subject, spec, deps);
+  return reply(d.allowed ? { allowed: true, ...(d.reason ? { reason: d.reason } : {}) } : { allowed: false, ...(d.reason ? { reason: d.reason } : {}) });
+}
+
+/** What creating a review is authorized as. */
+export const reviewAttributes = (resource: ReviewResource, namespace: string | undefined): Attributes => ({ verb: 'create', group: resource === 'selfsubjectreviews' ? 'authentication.k8s.io' : GROUP, resource, namespace });

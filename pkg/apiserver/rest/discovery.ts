@@ -23,6 +23,9 @@ export function apiVersions(): Record<string, unknown> {
  */
 const virtual = [
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
+  { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] } },
+  { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] } },
+  { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },

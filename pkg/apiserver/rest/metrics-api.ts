@@ -4,7 +4,6 @@
 import { request as httpsRequest } from 'node:https';
 import type { KubeObject } from '../../api/types.js';
 import { matchesLabelSelector, parseLabelSelector } from '../../api/selectors.js';
-import { authorize } from '../authz.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
@@ -69,7 +68,7 @@ const window = (r: UsageReport) => `${r.windowSeconds}s`;
  */
 export async function serveMetrics(deps: NodeProxyDeps, user: UserInfo, m: MetricsRequest, query: URLSearchParams): Promise<Record<string, unknown>> {
   const verb = m.name ? 'get' : 'list';
-  const decision = await authorize(user, { verb, group: 'metrics.k8s.io', resource: m.resource, namespace: m.namespace, name: m.name }, async () => undefined);
+  const decision = await deps.authorizer.authorize(user, { verb, group: 'metrics.k8s.io', resource: m.resource, namespace: m.namespace, name: m.name });
   if (!decision.allowed) throw errors.forbidden(user.name, verb, 'metrics.k8s.io', m.resource, m.namespace, m.name, decision.reason);
   const selector = parseLabelSelector(query.get('labelSelector') ?? '');
   const nodes = (await deps.nodes.list(undefined, { matches: () => true })).items.map((x) => x.obj);

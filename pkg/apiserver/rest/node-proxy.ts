@@ -9,7 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
-import { authorize } from '../authz.js';
+import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { Store, UserInfo } from '../registry/store.js';
@@ -21,6 +21,7 @@ export interface NodeProxyDeps {
   nodes: Store;
   /** The bearer token the agent on this node accepts (its own node token). */
   nodeToken(nodeName: string): string | undefined;
+  authorizer: Authorizer;
 }
 
 interface Target {
@@ -66,7 +67,7 @@ export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): { host: st
 
 async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target> {
   const verb = sub === 'log' ? 'get' : 'create';
-  const decision = await authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
+  const decision = await deps.authorizer.authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
   if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
   const pod = await deps.pods.get(namespace, name);
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers };

@@ -246,4 +246,32 @@ describe('protobuf request bodies', () => {
     expect(decodeProtobufObject(named(false)).spec).toEqual({ defaultBackend: { service: { name: 'svc-b', port: { name: 'http' } } } });
     expect(() => decodeProtobufObject(named(true))).toThrow(/field 9 of IngressSpec/);
   });
+  it('decodes RBAC kinds as kubectl create role|rolebinding send them: repeated strings keep "" (the core group)', () => {
+    const role = new BinaryWriter();
+    meta(role, 'pod-reader');
+    role.uint32((2 << 3) | 2).fork();
+    for (const v of ['get', 'list']) role.uint32((1 << 3) | 2).string(v);
+    role.uint32((2 << 3) | 2).string('');
+    role.uint32((3 << 3) | 2).string('pods');
+    role.join();
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'Role', role.finish()))).toMatchObject({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }],
+    });
+    const rb = new BinaryWriter();
+    meta(rb, 'alice-reads');
+    rb.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('ServiceAccount').uint32((3 << 3) | 2).string('x').uint32((4 << 3) | 2).string('default').join();
+    rb.uint32((3 << 3) | 2).fork().uint32((1 << 3) | 2).string('rbac.authorization.k8s.io').uint32((2 << 3) | 2).string('ClusterRole').uint32((3 << 3) | 2).string('view').join();
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'RoleBinding', rb.finish()))).toMatchObject({
+      subjects: [{ kind: 'ServiceAccount', name: 'x', namespace: 'default' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    });
+    const cr = new BinaryWriter();
+    meta(cr, 'agg');
+    cr.uint32((3 << 3) | 2).fork().uint32((1 << 3) | 2).fork();
+    entry(cr, 1, 'rbac.example.com/aggregate-to-agg', 'true');
+    cr.join().join();
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', cr.finish()))).toMatchObject({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate-to-agg': 'true' } }] } });
+  });
 });

@@ -7,18 +7,17 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { openapiV3Doc, openapiV3Index } from '../../api/openapi.js';
 import { logger } from '../../util/log.js';
-import { authorize, type IngressTLSRefs, type PodsOnNode } from '../authz.js';
-import { ingressTLSRefs } from '../ingress-tls-refs.js';
+import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
+import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { findResource, pods as podsResource, storageOf, type ResourceInfo } from '../registry/resources.js';
+import { findResource, storageOf, type ResourceInfo } from '../registry/resources.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
 import type { TokenRequests } from '../token-request.js';
-import { ACCESS_REVIEW_PATH, selfSubjectAccessReview } from './access-review.js';
-import { SELF_SUBJECT_REVIEW_PATH, selfSubjectReview } from './self-subject-review.js';
+import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
 import { decodeRequestBody } from './protobuf-body.js';
@@ -52,6 +51,9 @@ export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
   nodeProxy?: NodeProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
+  authorizer: Authorizer;
+  /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
+  anonymous?: boolean;
   ready(): boolean;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
@@ -124,11 +126,6 @@ export class RestServer {
 
   constructor(private readonly deps: RestServerDeps) {}
 
-  /** The pods bound to a node in a namespace, for the node authorizer (from the watch cache). */
-  private readonly podsOnNode: PodsOnNode = async (node, ns) => this.deps.stores.get(podsResource)!.cachedByField(ns, 'spec.nodeName', node);
-  /** The TLS Secrets of Ingresses the nodes' ingress controller serves, for the node authorizer. */
-  private readonly ingressTLS: IngressTLSRefs = (ns, name) => ingressTLSRefs(this.deps.stores)(ns, name);
-
   listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
     // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
     // TLS, in pods) are served: OpenSSL 3 would refuse them at its default security level, which
@@ -161,8 +158,7 @@ export class RestServer {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     try {
-      const user = await this.authenticate(req);
-      if (!user) throw errors.unauthorized();
+      const user = await this.user(req);
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       requestTotal.inc({ verb: 'CONNECT', group: '', resource: 'pods', subresource: podSub.sub, code: '101' });
@@ -173,12 +169,30 @@ export class RestServer {
     }
   }
 
-  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(h);
-    if (!m) return undefined;
-    const user = await this.deps.authenticate(m[1]!);
-    return user ? { ...user, groups: [...user.groups, 'system:authenticated'] } : undefined;
+  /**
+   * Who the request is from: its bearer token's user (401 for a token nobody has), or
+   * system:anonymous without credentials when anonymous requests are enabled; then whoever it
+   * impersonates, if it may. Authenticated users are in system:authenticated.
+   */
+  private async user(req: IncomingMessage): Promise<UserInfo> {
+    const h = req.headers.authorization;
+    let user: UserInfo;
+    if (h === undefined && this.deps.anonymous) {
+      user = { name: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
+    } else {
+      const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');
+      const found = m ? await this.deps.authenticate(m[1]!) : undefined;
+      if (!found) throw errors.unauthorized();
+      user = { ...found, groups: [...found.groups, AUTHENTICATED_GROUP] };
+    }
+    return impersonate(user, req.headers, this.deps.authorizer);
+  }
+
+  /** A non-resource request (discovery, OpenAPI, health, version, metrics) must be allowed its path. */
+  private authorizePath(req: IncomingMessage, user: UserInfo, path: string): void {
+    const verb = (req.method ?? 'GET').toLowerCase();
+    const d = this.deps.authorizer.authorizePath(user, verb, path);
+    if (!d.allowed) throw errors.forbiddenPath(user.name, verb, path, d.reason);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -195,6 +209,9 @@ export class RestServer {
     };
     res.on('finish', () => finish(res.statusCode));
     try {
+      if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
+      const user = await this.user(req);
+      if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       if (path === '/healthz' || path === '/livez' || path === '/readyz') {
         const ok = path !== '/readyz' || this.deps.ready();
         res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
@@ -202,9 +219,6 @@ export class RestServer {
         return;
       }
       if (path === '/version') return sendJson(res, 200, serverVersion);
-      if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
-      const user = await this.authenticate(req);
-      if (!user) throw errors.unauthorized();
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
         res.end(await register.metrics());
@@ -240,6 +254,7 @@ export class RestServer {
         if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return sendJson(res, 200, list);
       }
+      if (isNonResourcePath(path)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
@@ -247,23 +262,19 @@ export class RestServer {
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return sendJson(res, 200, await serveMetrics(this.deps.nodeProxy!, user, metrics, fullUrl().searchParams));
       }
-      if (path === SELF_SUBJECT_REVIEW_PATH) {
-        Object.assign(labels, { verb: 'CREATE', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' });
+      const review = matchReviewPath(path);
+      if (review) {
+        const a = reviewAttributes(review.resource, review.namespace);
+        Object.assign(labels, { verb: 'CREATE', group: a.group, resource: review.resource });
         if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-        await readBody(req);
-        return sendJson(res, 201, selfSubjectReview(user));
-      }
-      if (path === ACCESS_REVIEW_PATH) {
-        Object.assign(labels, { verb: 'CREATE', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
-        if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-        const body = await readBody(req);
-        const ct = req.headers['content-type'] ?? 'application/json';
-        const review = decodeRequestBody(body, ct);
+        const d = await this.deps.authorizer.authorize(user, a);
+        if (!d.allowed) throw errors.forbidden(user.name, 'create', a.group, a.resource, a.namespace, undefined, d.reason);
+        const body = decodeRequestBody(await readBody(req), req.headers['content-type'] ?? 'application/json');
         const load = async (a: { group?: string; resource?: string; namespace?: string; name?: string }) => {
           const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
-        return sendJson(res, 201, await selfSubjectAccessReview(user, review, load, this.podsOnNode, this.ingressTLS));
+        return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
@@ -279,14 +290,14 @@ export class RestServer {
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
       const store = this.deps.stores.get(storageOf(resource))!;
       if (resource.namespaced && !p.namespace && p.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      const decision = await authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
+      const decision = await this.deps.authorizer.authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
         if (!p.name) return undefined;
         try {
           return (await store.get(p.namespace, p.name)) as KubeObject;
         } catch {
           return undefined;
         }
-      }, this.podsOnNode, this.ingressTLS);
+      });
       if (!decision.allowed) {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }
@@ -319,6 +330,16 @@ export class RestServer {
       sendStatus(res, err);
     }
   }
+}
+
+/**
+ * Paths that name no resource, authorized by path (nonResourceURLs): health, version, metrics,
+ * OpenAPI, and discovery down to a group-version (/api, /api/v1, /apis, /apis/apps/v1).
+ */
+export function isNonResourcePath(path: string): boolean {
+  if (/^\/(healthz|livez|readyz|version|metrics|openapi)(\/|$)/.test(path)) return true;
+  const segs = path.split('/').filter(Boolean);
+  return (segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3) || segs.length === 0;
 }
 
 function toApiError(e: unknown): ApiError {

@@ -7,6 +7,7 @@ import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
 import { ingressCells, ingressClassParameters } from './ingress-columns.js';
 import { persistentVolumeCells, persistentVolumeClaimCells, storageClassCells } from './storage-columns.js';
+import { bindingCells } from './rbac-columns.js';
 
 export interface Column {
   name: string;
@@ -134,7 +135,20 @@ function workloadWideCells(o: KubeObject): string[] {
   return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
 }
 
+// Roles print their creation time (kubectl's CREATED AT), bindings their role and subjects.
+const rolePrinter: Printer = { columns: [col('Name'), col('Created At', 'date')], row: (r) => [r.metadata?.name, r.metadata?.creationTimestamp ?? ''] };
+const bindingPrinter: Printer = {
+  columns: [col('Name'), col('Role'), col('Age'), col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
+  row: (b, now) => {
+    const c = bindingCells(b as never);
+    return [b.metadata?.name, c.role, age(b, now), c.users, c.groups, c.serviceAccounts];
+  },
+};
 const printers: Record<string, Printer> = {
+  roles: rolePrinter,
+  clusterroles: rolePrinter,
+  rolebindings: bindingPrinter,
+  clusterrolebindings: bindingPrinter,
   pods: {
     columns: [col('Name'), col('Ready'), col('Status'), col('Restarts', 'string'), col('Age'), col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
     row: (pod, now) => {
