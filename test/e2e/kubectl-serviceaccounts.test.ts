@@ -68,7 +68,7 @@ describe.skipIf(!hasKubectl)('kubectl with service accounts', () => {
     expect((await asToken(token, 'get', '--raw', '/api')).out).toContain('"kind":"APIVersions"');
     expect((await asToken(token, 'version', '-o', 'json')).out).toContain('"serverVersion"');
     const pods = await asToken(token, 'get', 'pods');
-    expect(pods.err).toBe('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:bot" cannot list resource "pods" in API group "" in the namespace "default": no rule allows it\n');
+    expect(pods.err).toBe('Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:bot" cannot list resource "pods" in API group "" in the namespace "default"\n');
     expect((await asToken(`${token.slice(0, -6)}AAAAAA`, 'get', '--raw', '/api')).err).toContain('Unauthorized');
   });
 });

@@ -84,7 +84,7 @@ describe('service account credentials in a pod', () => {
     expect(field(out, 'namespace')).toBe('default');
     expect(field(out, 'ca')).toBe(createHash('md5').update(c.cp.server.caCert).digest('hex'));
     expect(out).toContain('read-only');
-    // Discovery answers every authenticated user; listing pods is for no rule to grant it (until RBAC).
+    // Discovery answers every authenticated user (system:discovery); nothing binds the account to more.
     expect(field(out, 'apierr')).toBe('');
     expect(JSON.parse(field(out, 'api') ?? '{}')).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     expect(field(out, 'pods')).toMatch(/403 Forbidden/);
