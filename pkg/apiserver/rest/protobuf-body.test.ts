@@ -182,6 +182,8 @@ describe('protobuf request bodies', () => {
     });
     // (autoscaling/v2 bodies are sent as JSON by the kubectl this targets)
     expect(() => decodeProtobufObject(envelope('autoscaling/v2', 'HorizontalPodAutoscaler', h.finish()))).toThrow(ApiError);
+  });
+
   it('decodes an Ingress as kubectl create ingress sends it: the rule value inline, a zero port number left out, unknown spec fields refused', () => {
     const w = new BinaryWriter();
     meta(w, 'web');
