@@ -15,7 +15,10 @@ node -e '
   let r = {};
   try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
   const passed = r.numPassedTests ?? 0;
-  const failed = (r.numFailedTests ?? 0) + ((r.numFailedTestSuites ?? 0) > 0 && (r.numFailedTests ?? 0) === 0 ? r.numFailedTestSuites : 0);
+  // A file that fails outside its tests (it does not parse, a hook throws) counts once, beside
+  // the failed tests of other files: it must not hide behind them.
+  const fileFailures = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")).length;
+  const failed = (r.numFailedTests ?? 0) + fileFailures + (r.testResults ? 0 : (r.numFailedTestSuites ?? 0));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$report"
