@@ -123,6 +123,8 @@ function verbOf(method: string, p: ParsedPath, q: URLSearchParams): string {
 
 export class RestServer {
   private server: Server | undefined;
+  /** Every TCP connection, TLS handshake still under way or upgraded (exec, port-forward) included: close() ends them all. */
+  private readonly sockets = new Set<Duplex>();
 
   constructor(private readonly deps: RestServerDeps) {}
 
@@ -131,6 +133,10 @@ export class RestServer {
     // TLS, in pods) are served: OpenSSL 3 would refuse them at its default security level, which
     // forbids the SHA-1 handshake signature such clients imply. The cipher list stays Node's.
     const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0` }, (req, res) => void this.handle(req, res));
+    server.on('connection', (sock: Duplex) => {
+      this.sockets.add(sock);
+      sock.once('close', () => this.sockets.delete(sock));
+    });
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 130_000;
     server.requestTimeout = 0;
@@ -145,12 +151,19 @@ export class RestServer {
     });
   }
 
+  /**
+   * Stops listening and ends every connection. closeAllConnections() knows only HTTP requests:
+   * a socket still in its TLS handshake (which may wait two minutes) or one upgraded for exec
+   * would keep close() from returning, so every socket the server accepted is destroyed too.
+   */
   async close(): Promise<void> {
     const s = this.server;
     if (!s) return;
     await new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeAllConnections();
+      for (const sock of this.sockets) sock.destroy();
+      this.sockets.clear();
     });
   }
 
