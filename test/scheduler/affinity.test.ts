@@ -97,7 +97,11 @@ describe('InterPodAffinity', () => {
 
   it('a set with required affinity to itself follows its first replica into one zone', async () => {
     await createNodes({ a1: { [zone]: 'a' }, a2: { [zone]: 'a' }, b1: { [zone]: 'b' }, b2: { [zone]: 'b' } });
-    const aff = { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: zone }] } } };
+    // (a cpu request each, so that within the zone LeastAllocated prefers the emptier node rather than a coin toss)
+    const aff = {
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: zone }] } },
+      containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '100m' } } }],
+    };
     await cp.admin.create(Pods, 'default', replica('cache-0', { app: 'cache' }, aff));
     const [first] = await placements(['cache-0']);
     const firstZone = first!.slice(0, 1);
