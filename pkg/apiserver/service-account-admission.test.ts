@@ -64,7 +64,7 @@ describe('ServiceAccount admission', () => {
     expect(late.slept).toHaveLength(3);
     const never = admission({}, 0);
     await expect(never.a.admit(pod(), 'team')).rejects.toThrow('serviceaccount "default" not found');
-    expect(never.lookups()).toBe(10);
+    expect(never.lookups()).toBe(40);
     const other = admission({}, 0);
     await expect(other.a.admit(pod({ serviceAccountName: 'builder' }), 'team')).rejects.toThrow();
     expect(other.lookups()).toBe(1);

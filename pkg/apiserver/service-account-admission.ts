@@ -86,9 +86,13 @@ export class ServiceAccountAdmission {
     applyServiceAccount(pod, sa as ServiceAccount);
   }
 
-  /** The account; `default` is looked for several times over a second or two, as its controller may be about to make it. */
+  /**
+   * The account; `default` is looked for again for several seconds, as its controller may be
+   * about to make it (a pod created right after its namespace: under load the controller needed
+   * more than the 1-2 s this used to wait).
+   */
   private async find(namespace: string, name: string): Promise<KubeObject | undefined> {
-    const attempts = name === DEFAULT_SERVICE_ACCOUNT ? 10 : 1;
+    const attempts = name === DEFAULT_SERVICE_ACCOUNT ? 40 : 1;
     const interval = 100 + Math.floor(Math.random() * 100);
     for (let i = 0; i < attempts; i++) {
       if (i) await this.sleep(interval);
