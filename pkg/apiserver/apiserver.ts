@@ -448,11 +448,14 @@ export class ApiServer {
   private cachedIn(resource: string, namespace?: string): KubeObject[] {
     const store = this.store(resource);
     const prefix = namespace ? `${store.prefix}${namespace}/` : store.prefix;
-    return store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((raw) => {
-      let obj = this.parsedCache.get(raw);
-      if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
-      return obj;
-    });
+    return store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((raw) => this.parsed(raw));
+  }
+
+  /** A cached object parsed once per stored version (callers must not change it). */
+  private parsed(raw: RawObject): KubeObject {
+    let obj = this.parsedCache.get(raw);
+    if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
+    return obj;
   }
 
   /** When each quota (ns/name) was last charged by admission: its recount waits a moment after. */
@@ -507,11 +510,7 @@ export class ApiServer {
       get: async (name) => {
         const store = this.store('priorityclasses');
         const raw = store.cache.peek(store.key(undefined, name));
-        if (raw) {
-          let pc = this.parsedCache.get(raw);
-          if (!pc) this.parsedCache.set(raw, (pc = raw.obj));
-          return pc as PriorityClass;
-        }
+        if (raw) return this.parsed(raw) as PriorityClass;
         // A class created a moment ago may not have reached the cache yet.
         return (await store.get(undefined, name).catch((e) => {
           if (e instanceof ApiError && e.code === 404) return undefined;
