@@ -55,6 +55,15 @@ export async function ensureNodeSysctls(netns: string | undefined): Promise<void
 }
 
 /**
+ * route_localnet on the bridge alone: traffic from pods may be DNATed to 127.0.0.0/8 (a Service
+ * whose endpoint is the node's loopback, as the `kubernetes` Service under `tsctl up`). The
+ * caller guards it with the INPUT rule of ensureNodeRules. Gone with the bridge.
+ */
+export async function enableRouteLocalnet(netns: string | undefined, bridge: string): Promise<void> {
+  await setSysctls(netns, { [`net.ipv4.conf.${bridge}.route_localnet`]: '1' });
+}
+
+/**
  * The MTU of the interface holding the default route (the node's uplink), or undefined when
  * there is none. host-gw does not encapsulate, so pods should use the uplink's MTU.
  */

@@ -49,7 +49,7 @@ describe('iptables helpers', () => {
       '-A TSK-HOSTPORTS -s 10.244.1.0/24 -p tcp -m tcp --dport 2 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
       '-A TSK-HOSTPORTS -p tcp -m tcp --dport 2 -m comment --comment "tsk-hp:p1" -j DNAT --to-destination 10.244.1.9:1',
     ]);
-    expect(chainNames('X')).toEqual({ postrouting: 'X-POSTROUTING', hostports: 'X-HOSTPORTS', forward: 'X-FORWARD' });
+    expect(chainNames('X')).toEqual({ postrouting: 'X-POSTROUTING', hostports: 'X-HOSTPORTS', forward: 'X-FORWARD', input: 'X-INPUT' });
   });
 
   it('validates mappings', () => {

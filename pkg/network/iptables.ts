@@ -7,6 +7,7 @@
 //   nat    OUTPUT      -m addrtype --dst-type LOCAL -> <P>-HOSTPORTS   (the node reaching its own hostPorts)
 //   nat    POSTROUTING -> <P>-POSTROUTING   (masquerade pod egress leaving the cluster CIDR, hairpin)
 //   filter FORWARD     -> <P>-FORWARD       (accept traffic from and to the pod bridge)
+//   filter INPUT       -> <P>-INPUT         (the bridge's route_localnet guard, below)
 import { formatCidr, isIPv4, parseCidr } from './cidr.js';
 import { runIn } from './netns-exec.js';
 import type { HostPortMapping } from './types.js';
@@ -27,10 +28,11 @@ export interface ChainNames {
   postrouting: string;
   hostports: string;
   forward: string;
+  input: string;
 }
 
 export function chainNames(prefix = 'TSK'): ChainNames {
-  return { postrouting: `${prefix}-POSTROUTING`, hostports: `${prefix}-HOSTPORTS`, forward: `${prefix}-FORWARD` };
+  return { postrouting: `${prefix}-POSTROUTING`, hostports: `${prefix}-HOSTPORTS`, forward: `${prefix}-FORWARD`, input: `${prefix}-INPUT` };
 }
 
 export interface SavedTable {
@@ -117,6 +119,14 @@ export async function ensureNodeRules(netns: string | undefined, spec: NodeRules
     `-A ${c.forward} -o ${spec.bridge} -m comment --comment "tskube to pods" -j ACCEPT`,
   ];
   if (!hasJump(filter, 'FORWARD', c.forward)) filterLines.push(`-I FORWARD 1 -m comment --comment "tskube forward" -j ${c.forward}`);
+  // The bridge has route_localnet (pods reach Service endpoints on the node's loopback, such as an
+  // apiserver on 127.0.0.1). As kube-proxy's guard against CVE-2020-8558: a packet from the
+  // bridge may reach 127.0.0.0/8 only when a Service rule DNATed it there, never sent there.
+  filterLines.push(
+    `:${c.input} - [0:0]`,
+    `-A ${c.input} -i ${spec.bridge} -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "tskube: pods reach the node's loopback only through a Service" -j DROP`,
+  );
+  if (!hasJump(filter, 'INPUT', c.input)) filterLines.push(`-I INPUT 1 -m comment --comment "tskube input" -j ${c.input}`);
   await iptablesRestore(netns, { nat: natLines, filter: filterLines });
 }
 

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { formatIPv4, hostRange, parseCidr, cidrCovers, formatCidr } from './cidr.js';
 import { clearUdpConntrack } from './conntrack.js';
-import { ensureBridge, ensureNodeSysctls, deleteBridge, uplinkMtu } from './bridge.js';
+import { ensureBridge, ensureNodeSysctls, deleteBridge, enableRouteLocalnet, uplinkMtu } from './bridge.js';
 import { ConflictError, InvalidArgumentError, NetworkError, errorMessage, errorsByCode } from './errors.js';
 import { HostLocalIpam, removeStoreFiles, validateSandboxId, type IpamAllocation } from './ipam.js';
 import { addHostPortRules, ensureNodeRules, hostPortRuleLines, hostPortsClash, iptablesRestore, removeHostPortRules, removeNodeRules, validateHostPorts, withIptablesLock } from './iptables.js';
@@ -88,6 +88,9 @@ export class PodNetwork {
     await this.iptables(() =>
       ensureNodeRules(this.nodeNetns, { prefix: this.chainPrefix, bridge: this.bridge, podCIDR: this.podCIDR, clusterCIDR: this.clusterCIDR }),
     );
+    // Only once the guard rule above is in place: packets from pods DNATed to the node's loopback
+    // (Service endpoints at 127.0.0.1) are routed instead of dropped as martians.
+    await enableRouteLocalnet(this.nodeNetns, this.bridge);
     this.log.info('node network ready', { bridge: this.bridge, podCIDR: this.podCIDR, gateway: this.gateway, mtu: this.mtu, netns: this.nodeNetns, backend: this.links.name });
   }
 

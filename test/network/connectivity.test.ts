@@ -158,6 +158,26 @@ describe('pod network wiring', () => {
     expect(await lab.echo(pods.b!.netns, 'udp', OUT_IP, 9001)).toBe(N1_IP);
   });
 
+  it("lets pods reach the node's loopback only when a Service rule DNATs them there", async () => {
+    // A Service whose endpoint is the node's loopback (the `kubernetes` Service under `tsctl up`,
+    // with the apiserver on 127.0.0.1), written here as kube-proxy-style DNAT of a made-up cluster IP.
+    await lab.echoServer(n1, 'tcp', 7100, '127.0.0.1');
+    const rule = ['PREROUTING', '-d', '10.96.250.1/32', '-p', 'tcp', '--dport', '443', '-j', 'DNAT', '--to-destination', '127.0.0.1:7100'];
+    expect((await lab.exec(n1, 'iptables', ['-w', '5', '-t', 'nat', '-A', ...rule])).code).toBe(0);
+    try {
+      expect(await lab.echo(pods.a!.netns, 'tcp', '10.96.250.1', 443)).toBe(pods.a!.status.ip);
+      // A pod that sends straight to 127.0.0.1 through its gateway (a raw socket could) is dropped:
+      // kube-proxy's guard against CVE-2020-8558, which route_localnet on the bridge calls for.
+      const rogue = await pod('rogue', net1);
+      await lab.exec(rogue.netns, 'sysctl', ['-q', '-w', 'net.ipv4.conf.eth0.route_localnet=1']);
+      expect((await lab.exec(rogue.netns, 'ip', ['addr', 'del', '127.0.0.1/8', 'dev', 'lo'])).code).toBe(0);
+      expect((await lab.exec(rogue.netns, 'ip', ['route', 'add', '127.0.0.1/32', 'via', rogue.status.gateway, 'dev', 'eth0', 'src', rogue.status.ip])).code).toBe(0);
+      await expect(lab.echo(rogue.netns, 'tcp', '127.0.0.1', 7100)).rejects.toThrow(/timeout/);
+    } finally {
+      await lab.exec(n1, 'iptables', ['-w', '5', '-t', 'nat', '-D', ...rule]);
+    }
+  });
+
   it('keeps routes in sync as nodes come and go', async () => {
     const routes = async () => (await lab.exec(n1, 'ip', ['route', 'show', 'proto', '147'])).stdout.trim();
     expect(await routes()).toBe(`10.244.2.0/24 via ${N2_IP} dev eth0`);

@@ -2,9 +2,8 @@
 // kube-api-access volume, the node agent fills it (a TokenRequest bound to the pod, the
 // kube-root-ca.crt ConfigMap, the namespace), and the pod calls the apiserver through the
 // `kubernetes` Service with the token: 200 for discovery, 403 for what no rule grants it. Once
-// the pod is gone its token gets 401.
+// the pod is gone its token gets 401. The apiserver listens on loopback only, as under `tsctl up`.
 import { createHash } from 'node:crypto';
-import { networkInterfaces } from 'node:os';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pods, StatusError } from '../../pkg/client/rest-client.js';
@@ -12,16 +11,6 @@ import { run } from '../../pkg/tsctl/cli.js';
 import { unverifiedClaims } from '../../pkg/serviceaccount/jwt.js';
 import { eventually, failure } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
-
-/** An address of this machine that pods can reach (the apiserver listens on it; loopback is not reachable from a pod). */
-function hostAddress(): string {
-  for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    if (/^(lo|tsk|veth|br-|docker|cni)/.test(name)) continue;
-    const a = addrs?.find((x) => x.family === 'IPv4' && !x.internal);
-    if (a) return a.address;
-  }
-  throw new Error('no non-loopback IPv4 address on this machine');
-}
 
 /** The certificate the apiserver serves, verified against `ca` (the TLS handshake fails otherwise). */
 function servedCertificate(host: string, port: number, ca: string): Promise<PeerCertificate> {
@@ -36,8 +25,9 @@ function servedCertificate(host: string, port: number, ca: string): Promise<Peer
 
 let c: Cluster;
 beforeAll(async () => {
-  const ip = hostAddress();
-  c = await startCluster({ podCIDR: '10.199.40.0/24', apiserver: { bindAddress: ip, advertiseAddress: ip } });
+  // The apiserver on 127.0.0.1, as under `tsctl up`: pods reach it through the `kubernetes`
+  // Service, DNATed to the node's loopback (route_localnet on the bridge, guarded).
+  c = await startCluster({ podCIDR: '10.199.40.0/24' });
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
