@@ -241,6 +241,8 @@ export class ApiServer {
       authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),
+      services: this.store('services'),
+      endpoints: this.store('endpoints'),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     this.rest = new RestServer({

@@ -164,7 +164,7 @@ export const pods = base({
   typeName: 'Pod',
   shortNames: ['po'],
   categories: ['all'],
-  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'ephemeralcontainers'],
+  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
   prepareForCreate(obj) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
@@ -192,7 +192,7 @@ export const nodes = base({
   typeName: 'Node',
   namespaced: false,
   shortNames: ['no'],
-  subresources: ['status'],
+  subresources: ['status', 'proxy'],
   prepareForCreate: (obj) => defaultNode(obj as never),
   validate: (obj) => validateNode(obj as never),
 });
@@ -352,7 +352,7 @@ export const services = base({
   typeName: 'Service',
   shortNames: ['svc'],
   categories: ['all'],
-  subresources: ['status'],
+  subresources: ['status', 'proxy'],
   prepareForCreate(obj) {
     obj.status = {};
     defaultService(obj as never);

@@ -21,10 +21,14 @@ import { answerReview, matchReviewPath, reviewAttributes } from './access-review
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
+import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
+import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
 import type { Duplex } from 'node:stream';
 
 const log = logger('apiserver');
+
+/** The query part of a request target, with its '?' ('' when none). */
+const queryOf = (target = ''): string => (target.includes('?') ? target.slice(target.indexOf('?')) : '');
 
 const requestTotal = new Counter({
   name: 'apiserver_request_total',
@@ -49,7 +53,8 @@ const registeredWatchers = new Gauge({
 
 export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
-  nodeProxy?: NodeProxyDeps;
+  /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
+  nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
   authorizer: Authorizer;
   /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
@@ -172,6 +177,11 @@ export class RestServer {
     const url = new URL(req.url ?? '/', 'https://localhost');
     try {
       const user = await this.user(req);
+      const proxied = this.deps.nodeProxy && matchProxyPath(url.pathname);
+      if (proxied) {
+        requestTotal.inc({ verb: 'CONNECT', group: '', resource: proxied.resource, subresource: 'proxy', code: '101' });
+        return await upgradeProxy(this.deps.nodeProxy!, this.deps.authorizer, req, socket, head, user, proxied, queryOf(req.url));
+      }
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       requestTotal.inc({ verb: 'CONNECT', group: '', resource: 'pods', subresource: podSub.sub, code: '101' });
@@ -288,6 +298,11 @@ export class RestServer {
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
         return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
+      }
+      const proxied = this.deps.nodeProxy && matchProxyPath(path);
+      if (proxied) {
+        Object.assign(labels, { verb: 'CONNECT', resource: proxied.resource, subresource: 'proxy' });
+        return await serveProxy(this.deps.nodeProxy!, this.deps.authorizer, req, res, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
