@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass, PolicyRule } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -47,6 +47,7 @@ import { watchPolicy } from './rbac/policy-watch.js';
 import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
 import type { EscalationDeps } from './rbac/escalation.js';
 import { rbacEscalationAdmission } from './admission-rbac.js';
+import { webhookAdmission } from './admission-webhook.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
@@ -196,6 +197,14 @@ export class ApiServer {
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
       ...storageAdmission(this.storageClassLister()),
+      // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
+      webhookAdmission({
+        validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
+        mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
+        namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
+        service: (ns, name) => this.lookup('services', ns, name),
+        endpoints: (ns, name) => this.lookup('endpoints', ns, name),
+      }),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
@@ -332,7 +341,7 @@ export class ApiServer {
   }
 
   /** An object from the watch cache, or from etcd when the cache does not have it (yet); undefined when absent. */
-  private async lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+  private async lookup(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const store = this.store(resource);
     const cached = store.cache.peek(store.key(namespace, name));
     if (cached) return cached.obj;

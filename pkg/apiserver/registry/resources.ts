@@ -52,6 +52,7 @@ import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/qu
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
+import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
 import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate } from '../../api/validation-policy.js';
 import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
@@ -564,6 +565,35 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
+/** admissionregistration.k8s.io/v1: the webhooks the admission chain calls (admission-webhook.ts). */
+export const validatingwebhookconfigurations = base({
+  name: 'validatingwebhookconfigurations',
+  singularName: 'validatingwebhookconfiguration',
+  kind: 'ValidatingWebhookConfiguration',
+  typeName: 'ValidatingWebhookConfiguration',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  writable: {},
+  prepareForCreate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
+  prepareForUpdate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
+  validate: (obj) => validateValidatingWebhookConfiguration(obj as never),
+});
+
+export const mutatingwebhookconfigurations = base({
+  name: 'mutatingwebhookconfigurations',
+  singularName: 'mutatingwebhookconfiguration',
+  kind: 'MutatingWebhookConfiguration',
+  typeName: 'MutatingWebhookConfiguration',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  writable: {},
+  prepareForCreate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
+  prepareForUpdate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
+  validate: (obj) => validateMutatingWebhookConfiguration(obj as never),
+});
+
 /** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
 export const poddisruptionbudgets = base({
   name: 'poddisruptionbudgets',
@@ -621,7 +651,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

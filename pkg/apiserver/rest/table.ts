@@ -144,6 +144,10 @@ const bindingPrinter: Printer = {
     return [b.metadata?.name, c.role, age(b, now), c.users, c.groups, c.serviceAccounts];
   },
 };
+const webhookConfigurations: Printer = {
+  columns: [col('Name'), col('Webhooks', 'integer'), col('Age')],
+  row: (c, now) => [c.metadata?.name, ((c.webhooks as unknown[] | undefined) ?? []).length, age(c, now)],
+};
 const printers: Record<string, Printer> = {
   roles: rolePrinter,
   clusterroles: rolePrinter,
@@ -211,6 +215,8 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Created At', 'date')],
     row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
   },
+  validatingwebhookconfigurations: webhookConfigurations,
+  mutatingwebhookconfigurations: webhookConfigurations,
   priorityclasses: {
     columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
     row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
