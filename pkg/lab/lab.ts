@@ -155,12 +155,17 @@ export async function labUp(o: LabOptions): Promise<LabState> {
       ...o.agentArgs,
     ]);
   }
-  await waitFor(`${o.nodes} Ready node(s)`, 120_000, async () => {
+  const ready = await waitFor(`${o.nodes} Ready node(s)`, 120_000, async () => {
     const list = await admin.list(Nodes);
-    const ready = list.items.filter((x) => ((x.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
-    return ready.length >= o.nodes ? true : undefined;
+    const ready = list.items.filter((x) => ((x.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') && (x.spec as { podCIDR?: string }).podCIDR);
+    return ready.length >= o.nodes ? ready : undefined;
   });
   admin.close();
+  // The control plane reaches the pod network, as on a cluster whose control-plane machine is
+  // routed to it (the apiserver dials pods for the proxy subresources and admission webhooks):
+  // a host route to each node's podCIDR through the node. They go with the lab bridge.
+  const routes = ready.map((x) => `route replace ${(x.spec as { podCIDR: string }).podCIDR} via ${state.nodes.find((n) => n.name === x.metadata!.name)!.ip} dev ${o.bridge}`);
+  await run('ip', ['-batch', '-'], { input: routes.join('\n') + '\n' });
   writePrometheusConfig(o, state);
   o.log(`lab up: ${o.nodes} node(s) Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
   return state;
