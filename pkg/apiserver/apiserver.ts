@@ -48,6 +48,7 @@ import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
 import type { EscalationDeps } from './rbac/escalation.js';
 import { rbacEscalationAdmission } from './admission-rbac.js';
 import { webhookAdmission } from './admission-webhook.js';
+import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
@@ -208,6 +209,7 @@ export class ApiServer {
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
+      certificateAdmission(this.authorizer),
     ]);
     for (const r of allResources) {
       if (r.view) continue; // served over its storage resource's store
@@ -264,7 +266,7 @@ export class ApiServer {
       ready: () => this.isReady,
       nodeProxy,
     });
-    this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
+    this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
       this.grpc = new GrpcServer({ stores: this.stores, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);

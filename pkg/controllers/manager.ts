@@ -7,7 +7,7 @@
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts, CertificateSigningRequests } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node, ClusterRole } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
@@ -37,6 +37,7 @@ import { DisruptionController } from './disruption.js';
 import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import { VolumeProtectionController } from './volume-protection.js';
+import { CsrSigningController, type SigningConfig } from './csr-signing.js';
 
 const log = logger('controller-manager');
 
@@ -61,6 +62,8 @@ export interface ControllerManagerConfig {
   rootCA?: string;
   /** The service account signing key (PEM file) legacy token secrets are signed with; without it the token controller does not run. */
   serviceAccountPrivateKeyFile?: string;
+  /** The CA (PEM files) the CSR signing controller issues client certificates from; without it the controller does not run. */
+  clusterSigning?: SigningConfig;
   /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
   horizontal?: Partial<HorizontalConfig>;
 }
@@ -170,6 +173,9 @@ export class ControllerManager {
     const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);
     const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
     const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
+    const csrs = c.clusterSigning ? new Informer(this.client, CertificateSigningRequests) : undefined;
+    const signing = csrs && new CsrSigningController(this.client, csrs as never, c.clusterSigning!);
+    if (csrs) ownInformers.push(csrs);
     for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
     await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
@@ -177,8 +183,9 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
+    const certificates = signing ? [signing] : [];
+    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
+    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
@@ -194,7 +201,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
   }
 
   private stopControllers(): void {

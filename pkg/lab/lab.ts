@@ -135,7 +135,7 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     return c;
   });
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--bind-address', hostIP, '--metrics-port', '10257', ...o.controllerArgs]);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--bind-address', hostIP, '--metrics-port', '10257', ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1']);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();

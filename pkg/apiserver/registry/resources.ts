@@ -52,6 +52,7 @@ import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/qu
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
+import { validateCertificateSigningRequest, validateCertificateSigningRequestApprovalUpdate, validateCertificateSigningRequestStatusUpdate, validateCertificateSigningRequestUpdate } from '../../api/validation-certificates.js';
 import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
 import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate } from '../../api/validation-policy.js';
@@ -565,6 +566,34 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
+/** certificates.k8s.io/v1: requests made by their users, approved through `approval`, signed through `status`. */
+export const certificatesigningrequests = base({
+  name: 'certificatesigningrequests',
+  singularName: 'certificatesigningrequest',
+  kind: 'CertificateSigningRequest',
+  typeName: 'CertificateSigningRequest',
+  group: 'certificates.k8s.io',
+  namespaced: false,
+  shortNames: ['csr'],
+  subresources: ['status', 'approval'],
+  prepareForCreate(obj) {
+    // (the requester's identity is set by the CertificateSigningRequest admission plugin)
+    delete obj.status;
+  },
+  validate: (obj) => validateCertificateSigningRequest(obj as never),
+  validateUpdate: (obj, old) => validateCertificateSigningRequestUpdate(obj as never, old as never),
+  writable: {
+    status: statusSubresource((obj, old) => validateCertificateSigningRequestStatusUpdate(obj as never, old as never)),
+    approval: {
+      take: (body, kept) => {
+        (kept.status ??= {}) as Record<string, unknown>;
+        (kept.status as Record<string, unknown>).conditions = (body.status as Record<string, unknown> | undefined)?.conditions;
+      },
+      validateUpdate: (obj, old) => validateCertificateSigningRequestApprovalUpdate(obj as never, old as never),
+    },
+  },
+});
+
 /** admissionregistration.k8s.io/v1: the webhooks the admission chain calls (admission-webhook.ts). */
 export const validatingwebhookconfigurations = base({
   name: 'validatingwebhookconfigurations',
@@ -651,7 +680,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

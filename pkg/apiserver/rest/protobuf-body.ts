@@ -12,8 +12,8 @@ import { rfc3339 } from '../../util/time.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
-/** string | base64 bytes | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
-type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
+/** string | bytes (a Buffer) | bytes as JSON has them (base64) | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
+type Kind = 'string' | 'bytes' | 'base64' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
 interface Field {
   name: string;
   kind: Kind;
@@ -62,6 +62,12 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   // meta/v1 DeleteOptions (kubectl drain deletes with one)
   DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
+  // k8s.io/api/certificates/v1 (kubectl certificate approve|deny PUTs the object to /approval);
+  // spec.extra (6) is not kept: the apiserver sets the requester from the request's user.
+  CertificateSigningRequest: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'CertificateSigningRequestSpec' }), 3: f('status', 'message', { type: 'CertificateSigningRequestStatus' }) },
+  CertificateSigningRequestSpec: { 1: f('request', 'base64'), 2: f('username', 'string'), 3: f('uid', 'string'), 4: f('groups', 'string', { repeated: true }), 5: f('usages', 'string', { repeated: true }), 7: f('signerName', 'string'), 8: f('expirationSeconds', 'int') },
+  CertificateSigningRequestStatus: { 1: f('conditions', 'message', { type: 'CertificateSigningRequestCondition', repeated: true }), 2: f('certificate', 'base64') },
+  CertificateSigningRequestCondition: { 1: f('type', 'string'), 2: f('reason', 'string'), 3: f('message', 'string'), 4: f('lastUpdateTime', 'time'), 5: f('lastTransitionTime', 'time'), 6: f('status', 'string') },
   // k8s.io/api/scheduling/v1 (kubectl create priorityclass)
   Quantity: { 1: f('string', 'string') },
   // core/v1 ResourceQuota (kubectl create quota)
@@ -298,6 +304,7 @@ const DECODABLE = new Map([
   ['TokenRequest', 'authentication.k8s.io/v1'],
   ['Ingress', 'networking.k8s.io/v1'],
   ['PriorityClass', 'scheduling.k8s.io/v1'],
+  ['CertificateSigningRequest', 'certificates.k8s.io/v1'],
   ['ResourceQuota', 'v1'],
   ['PodDisruptionBudget', 'policy/v1'],
   ['HorizontalPodAutoscaler', 'autoscaling/v1'],
@@ -329,6 +336,8 @@ function readValue(r: BinaryReader, fd: Field): unknown {
       return r.string();
     case 'bytes':
       return Buffer.from(r.bytes());
+    case 'base64':
+      return Buffer.from(r.bytes()).toString('base64');
     case 'json': {
       const raw = Buffer.from(r.bytes()).toString('utf8');
       return raw ? JSON.parse(raw) : {};

@@ -1,7 +1,7 @@
 // The REST frontend: HTTPS in the Kubernetes dialect, bearer-token authentication,
 // authorization, discovery, OpenAPI, /metrics and health endpoints, routed to the registry.
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { DEFAULT_CIPHERS } from 'node:tls';
+import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
@@ -26,6 +26,24 @@ import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './prox
 import type { Duplex } from 'node:stream';
 
 const log = logger('apiserver');
+
+/**
+ * The user a verified client certificate names (kube's x509 authenticator): CN the name, each
+ * O a group; undefined without one. The TLS layer checked the chain and the validity dates.
+ */
+function certificateUser(req: IncomingMessage): UserInfo | undefined {
+  const sock = req.socket as TLSSocket;
+  if (typeof sock.getPeerCertificate !== 'function') return undefined;
+  const peer = sock.getPeerCertificate();
+  if (!peer || !Object.keys(peer).length) return undefined;
+  // A certificate the client CA did not sign (or expired) is a failed login, as in kube: 401.
+  if (!sock.authorized) throw errors.unauthorized();
+  const subject = peer.subject as Record<string, string | string[]> | undefined;
+  const cn = subject?.CN;
+  if (!cn || Array.isArray(cn)) return undefined;
+  const o = subject.O;
+  return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
 
 /** The query part of a request target, with its '?' ('' when none). */
 const queryOf = (target = ''): string => (target.includes('?') ? target.slice(target.indexOf('?')) : '');
@@ -133,11 +151,14 @@ export class RestServer {
 
   constructor(private readonly deps: RestServerDeps) {}
 
-  listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
+  listen(opts: { host: string; port: number; cert: string; key: string; clientCA?: string }): Promise<number> {
     // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
     // TLS, in pods) are served: OpenSSL 3 would refuse them at its default security level, which
     // forbids the SHA-1 handshake signature such clients imply. The cipher list stays Node's.
-    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0` }, (req, res) => void this.handle(req, res));
+    // With a client CA (kube-apiserver's --client-ca-file), a client certificate it signed
+    // authenticates its CN as the user and its O entries as groups; presenting none is allowed.
+    const clientAuth = opts.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCA } : {};
+    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0`, ...clientAuth }, (req, res) => void this.handle(req, res));
     server.on('connection', (sock: Duplex) => {
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
@@ -200,7 +221,10 @@ export class RestServer {
   private async user(req: IncomingMessage): Promise<UserInfo> {
     const h = req.headers.authorization;
     let user: UserInfo;
-    if (h === undefined && this.deps.anonymous) {
+    const fromCert = h === undefined ? certificateUser(req) : undefined;
+    if (fromCert) {
+      user = { ...fromCert, groups: [...fromCert.groups, AUTHENTICATED_GROUP] };
+    } else if (h === undefined && this.deps.anonymous) {
       user = { name: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
     } else {
       const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');

@@ -215,6 +215,18 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Created At', 'date')],
     row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
   },
+  certificatesigningrequests: {
+    columns: [col('Name'), col('Age'), col('SignerName'), col('Requestor'), col('RequestedDuration'), col('Condition')],
+    row: (c, now) => {
+      const spec = (c.spec ?? {}) as { signerName?: string; username?: string; expirationSeconds?: number };
+      const st = (c.status ?? {}) as { conditions?: { type: string; status: string }[]; certificate?: string };
+      const conds = (st.conditions ?? []).filter((x) => x.status === 'True').map((x) => x.type);
+      if (st.certificate) conds.push('Issued');
+      const d = spec.expirationSeconds;
+      const dur = d === undefined ? '<none>' : d % 3600 === 0 ? `${d / 3600}h` : d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+      return [c.metadata?.name, age(c, now), spec.signerName ?? '', spec.username ?? '', dur, conds.length ? conds.join(',') : 'Pending'];
+    },
+  },
   validatingwebhookconfigurations: webhookConfigurations,
   mutatingwebhookconfigurations: webhookConfigurations,
   priorityclasses: {
