@@ -15,6 +15,7 @@ import {
   validatePodStatusUpdate,
   validatePodEphemeralContainersUpdate,
   validateObjectMeta,
+  validateObjectMetaUpdate,
   validateSecret,
   validateSecretUpdate,
   validateReplicaSet,
@@ -22,7 +23,8 @@ import {
   validateDeployment,
   validateDeploymentUpdate,
 } from '../../api/validation.js';
-import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from '../../api/defaults-apps.js';
+import { validateReplicationController, validateReplicationControllerStatus, validateReplicationControllerUpdate } from '../../api/validation-replication.js';
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
@@ -294,6 +296,27 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
 }
 
 export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
+/** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable), status and scale subresources. */
+export const replicationcontrollers = base({
+  name: 'replicationcontrollers',
+  singularName: 'replicationcontroller',
+  kind: 'ReplicationController',
+  typeName: 'ReplicationController',
+  shortNames: ['rc'],
+  categories: ['all'],
+  subresources: ['status', 'scale'],
+  prepareForCreate(obj) {
+    obj.status = {};
+    defaultReplicationController(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultReplicationController(obj as never);
+  },
+  validate: (obj) => validateReplicationController(obj as never),
+  validateUpdate: (obj, old) => validateReplicationControllerUpdate(obj as never, old as never),
+  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
+});
 export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
@@ -651,7 +674,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
