@@ -15,7 +15,7 @@ import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harnes
 let c: Cluster;
 
 beforeAll(async () => {
-  c = await startCluster({ podCIDR: '10.199.3.0/24' });
+  c = await startCluster({ podCIDR: '10.199.3.0/25' });
 }, 120_000);
 afterAll(async () => {
   await c?.stop();
