@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
-import { cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
+import { cgroupPids, cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
 import { ImageManager } from './image-service.js';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
@@ -327,6 +327,24 @@ export class Runtime extends ImageManager implements RuntimeService {
     }
     c.state = ContainerState.Exited;
     await this.saveContainer(c);
+    await this.killLeftovers(c);
+  }
+
+  /**
+   * A container in a PID namespace it does not own (the pod's shared one, or a target's) leaves
+   * its other processes running when its main process exits: nothing kills them as the end of a
+   * namespace would. Kill what is left in its cgroup, as containerd's runc shim does
+   * (ShouldKillAllOnExit), so a restart does not pile up the old attempt's children.
+   */
+  private async killLeftovers(c: ContainerRecord): Promise<void> {
+    if (!c.config.pidNamespaceOf && !this.sandboxes.get(c.sandboxId)?.init) return;
+    for (const pid of await cgroupPids(c.cgroupPath).catch(() => [])) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
   }
 
   private status(c: ContainerRecord): ContainerStatus {

@@ -66,7 +66,8 @@ describe('shareProcessNamespace', () => {
       volumes: [{ name: 'data', emptyDir: {} }],
       initContainers: [ctr('setup', 'tr "\\0" " " < /proc/1/cmdline > /data/init-pid1; readlink /proc/self/ns/pid > /data/init-ns', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })],
       containers: [
-        ctr('victim', 'echo secret > /tmp/victim-file; exec sleep 3601'),
+        // A child of its own (sleep 3700) that outlives its main process unless the runtime kills it.
+        ctr('victim', 'echo secret > /tmp/victim-file; sleep 3700 & exec sleep 3601'),
         // SYS_PTRACE lets it into any process's /proc/<pid>/root, the init's (another uid) included.
         ctr('killer', 'exec sleep 3602', { volumeMounts: [{ name: 'data', mountPath: '/data' }], securityContext: { capabilities: { add: ['SYS_PTRACE'] } } }),
       ],
@@ -104,8 +105,11 @@ describe('shareProcessNamespace', () => {
     const k = after.containerStatuses!.find((s) => s.name === 'killer')!;
     expect(k.restartCount).toBe(0);
     expect(k.containerID).toBe(killerId);
-    // The restarted victim is back in the same namespace.
-    expect(await sh('shared', 'killer', 'ps -o args')).toMatch(/sleep 3601/);
+    // The restarted victim is back in the same namespace, and its first attempt's child is gone
+    // with it (killed when its main process exited), not left running beside the new one's.
+    const after1 = await sh('shared', 'killer', 'ps -o args');
+    expect(after1).toMatch(/sleep 3601/);
+    expect(after1.split('\n').filter((l) => l.trim() === 'sleep 3700')).toHaveLength(1);
   }, 120_000);
 
   it('keeps the namespace across a node agent restart', async () => {
