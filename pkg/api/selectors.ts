@@ -319,6 +319,8 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
     };
   },
   nodes: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'spec.unschedulable': String(sub(obj, 'spec').unschedulable === true) }),
+  // ReplicationControllerToSelectableFields: status.replicas besides the object's name and namespace.
+  replicationcontrollers: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'metadata.namespace': str(obj.metadata?.namespace), 'status.replicas': String(sub(obj, 'status').replicas ?? 0) }),
   namespaces: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'status.phase': str(sub(obj, 'status').phase) }),
   events: (obj) => {
     const io = sub(obj, 'involvedObject');

@@ -4,7 +4,7 @@
 // kubectl table, discovery and OpenAPI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { ReplicationControllers } from '../../pkg/client/rest-client.js';
+import { Namespaces, ReplicationControllers, ResourceQuotas } from '../../pkg/client/rest-client.js';
 import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
@@ -103,6 +103,20 @@ describe('ReplicationControllers', () => {
     expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Age', 'Containers', 'Images', 'Selector']);
     expect(t.rows[0]!.cells.slice(0, 4)).toEqual(['sc', 4, 0, 0]);
     expect(t.rows[0]!.cells.slice(5)).toEqual(['main', 'busybox:1.36', 'app=sc']);
+  });
+
+  it('selects by status.replicas, and a quota counts ReplicationControllers', async () => {
+    await cp.admin.update(ReplicationControllers, 'default', 'mut', { ...(await cp.admin.get(ReplicationControllers, 'default', 'mut')), status: { replicas: 2 } }, 'status');
+    const two = await cp.admin.list(ReplicationControllers, 'default', { fieldSelector: 'status.replicas=2' });
+    expect(two.items.map((o) => o.metadata?.name)).toEqual(['mut']);
+    const bad = await failure(cp.admin.list(ReplicationControllers, 'default', { fieldSelector: 'spec.replicas=2' }));
+    expect(bad.code).toBe(400);
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rc-quota' } });
+    await cp.admin.create(ResourceQuotas, 'rc-quota', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'rcs' }, spec: { hard: { replicationcontrollers: '1' } } });
+    await cp.admin.create(ReplicationControllers, 'rc-quota', rc('first'));
+    const over = await failure(cp.admin.create(ReplicationControllers, 'rc-quota', rc('second')));
+    expect(over.code).toBe(403);
+    expect(over.message).toContain('exceeded quota: rcs, requested: replicationcontrollers=1, used: replicationcontrollers=1, limited: replicationcontrollers=1');
   });
 
   it('is in discovery as rc (category all) with status and scale, and in OpenAPI', async () => {
