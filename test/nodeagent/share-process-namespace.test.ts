@@ -10,7 +10,7 @@ import { Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { RUNC } from '../../pkg/runtime/runc.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+import { busyboxPod, ctr, image, podStatus, startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
 
@@ -125,6 +125,14 @@ describe('shareProcessNamespace', () => {
     expect(sandboxInits().get('shared')?.pid).toBe(init!.pid);
     expect(await sh('shared', 'victim', 'ps -o args')).toMatch(/sleep 3602/);
   }, 90_000);
+
+  it('puts an ephemeral container without a target (kubectl debug) in the pod namespace too', async () => {
+    await c.cp.admin.patch(Pods, 'default', 'shared', { spec: { ephemeralContainers: [{ name: 'dbg', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3609'] }] } }, 'strategic', 'ephemeralcontainers');
+    await eventually(async () => (await podStatus(c, 'shared')).ephemeralContainerStatuses?.[0]?.state.running, { timeoutMs: 30_000, what: 'debug container running' });
+    const ps = await sh('shared', 'dbg', 'ps -o args');
+    expect(ps).toMatch(/sleep 3601/);
+    expect(ps).toMatch(/while :; do sleep/);
+  }, 60_000);
 
   it('leaves a pod without the flag isolated: each container is PID 1 of its own namespace', async () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('isolated', { containers: [ctr('one', 'exec sleep 3603'), ctr('two', 'exec sleep 3604')] }));
