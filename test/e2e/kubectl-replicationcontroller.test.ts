@@ -1,6 +1,7 @@
 // ReplicationControllers end to end with the stock kubectl on a real single-node cluster
 // (apiserver, scheduler, controller manager, node agent with runc): create -f, get rc, scale rc,
-// describe, get -o wide, delete removing the pods.
+// describe, get -o wide, expose and autoscale (which read its map selector and scale), delete
+// removing the pods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,13 @@ describe.skipIf(!hasKubectl)('kubectl and ReplicationControllers on a real node'
     expect(described).toMatch(/Pods Status:\s+3 Running/);
     expect(described).toContain('SuccessfulCreate');
     expect(await kubectl('get', 'all')).toMatch(/replicationcontroller\/nginx\s+3\s+3\s+3/);
+    // kubectl's polymorphic helpers read the RC's map selector: expose and autoscale.
+    expect(await kubectl('expose', 'rc', 'nginx', '--port=80')).toContain('service/nginx exposed');
+    expect(await kubectl('get', 'svc', 'nginx', '-o', 'jsonpath={.spec.selector}')).toBe('{"app":"nginx"}');
+    expect(await kubectl('autoscale', 'rc', 'nginx', '--min=1', '--max=4', '--cpu-percent=80')).toContain('horizontalpodautoscaler.autoscaling/nginx autoscaled');
+    expect(await kubectl('get', 'hpa', 'nginx', '-o', 'jsonpath={.spec.scaleTargetRef}')).toContain('"kind":"ReplicationController"');
+    await kubectl('delete', 'hpa', 'nginx');
+    await kubectl('delete', 'svc', 'nginx');
 
     expect(await kubectl('scale', 'rc', 'nginx', '--replicas=1')).toContain('scaled');
     await eventually(async () => (await running()).length === 1, { timeoutMs: 60_000, what: 'scaled down to 1' });
