@@ -271,17 +271,20 @@ export const serviceaccounts = base({
   validateUpdate: (obj, old) => validateServiceAccountUpdate(obj as never, old as never),
 });
 
-/** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
-function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], subresources: ResourceInfo['subresources'] = ['status', 'scale']): ResourceInfo {
+/**
+ * Workloads (apps/v1, and core/v1 ReplicationControllers): status written by their controllers,
+ * replicas also through the scale subresource; `extra` overrides (the group, a status strategy).
+ */
+function workloadResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], extra: Partial<ResourceInfo> = {}): ResourceInfo {
   return base({
     name,
     singularName: kind.toLowerCase(),
     kind,
     typeName: kind,
     group: 'apps',
+    subresources: ['status', 'scale'],
     shortNames,
     categories: ['all'],
-    subresources,
     prepareForCreate(obj) {
       obj.status = {};
       defaults(obj);
@@ -292,32 +295,17 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
     },
     validate,
     validateUpdate,
+    ...extra,
   });
 }
 
-export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
-/** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable), status and scale subresources. */
-export const replicationcontrollers = base({
-  name: 'replicationcontrollers',
-  singularName: 'replicationcontroller',
-  kind: 'ReplicationController',
-  typeName: 'ReplicationController',
-  shortNames: ['rc'],
-  categories: ['all'],
-  subresources: ['status', 'scale'],
-  prepareForCreate(obj) {
-    obj.status = {};
-    defaultReplicationController(obj as never);
-  },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultReplicationController(obj as never);
-  },
-  validate: (obj) => validateReplicationController(obj as never),
-  validateUpdate: (obj, old) => validateReplicationControllerUpdate(obj as never, old as never),
+export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
+/** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable); its status validated. */
+export const replicationcontrollers = workloadResource('replicationcontrollers', 'ReplicationController', ['rc'], (o) => defaultReplicationController(o as never), (o) => validateReplicationController(o as never), (o, old) => validateReplicationControllerUpdate(o as never, old as never), {
+  group: '',
   writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
 });
-export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
+export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
 function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
@@ -355,8 +343,8 @@ export const jobs = batchResource(
   (o, old) => validateJobUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = appsResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), ['status']);
-export const statefulsets = appsResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
+export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
 /** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
 export const controllerrevisions = base({
   name: 'controllerrevisions',
