@@ -143,9 +143,12 @@ describe('shareProcessNamespace', () => {
     expect(sandboxInits().has('isolated')).toBe(false);
   }, 90_000);
 
-  it('tears the init down with the pod', async () => {
+  it('tears the init down with the pod, its pod cgroup included', async () => {
     const init = sandboxInits().get('shared')!;
     expect(runcIds()).toContain(init.id);
+    const uid = (await c.cp.admin.get(Pods, 'default', 'shared')).metadata!.uid!;
+    const podCgroups = () => execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-type', 'd', '-name', `pod${uid.replace(/[^A-Za-z0-9_-]/g, '_')}`], { encoding: 'utf8' }).trim();
+    expect(podCgroups()).not.toBe('');
     await c.cp.admin.delete(Pods, 'default', 'shared');
     await eventually(async () => {
       try {
@@ -156,6 +159,7 @@ describe('shareProcessNamespace', () => {
       }
     }, { timeoutMs: 30_000, what: 'shared deleted' });
     await eventually(async () => !processAlive(init.pid) && !runcIds().includes(init.id), { timeoutMs: 10_000, what: 'init gone' });
+    await eventually(async () => podCgroups() === '', { timeoutMs: 10_000, what: 'pod cgroups removed' });
   }, 60_000);
 
   it('remakes the sandbox when its init dies, as the kubelet does for a dead pause container', async () => {
