@@ -48,6 +48,7 @@ export interface ReplicaInformers<T extends Replicated> {
   pods: Informer<P>;
 }
 
+/** The condition a ReplicaSet or ReplicationController carries while creating or deleting its pods fails. */
 export const REPLICA_FAILURE = 'ReplicaFailure';
 
 /** The pods an owner would create: its template, its controller reference, generateName `<owner>-`. */
