@@ -24,6 +24,7 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true, typeName: 'Service', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'LimitRange', resource: 'limitranges', namespaced: true, typeName: 'LimitRange', subresources: [] },
   { group: '', version: 'v1', kind: 'ResourceQuota', resource: 'resourcequotas', namespaced: true, typeName: 'ResourceQuota', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers', namespaced: true, typeName: 'ReplicationController', subresources: ['status', 'scale'] },
   { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true, typeName: 'Endpoints', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, typeName: 'ReplicaSet', subresources: ['status', 'scale'] },

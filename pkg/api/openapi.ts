@@ -50,6 +50,8 @@ const REQUIRED: Record<string, string[]> = {
   LeaseList: ['items'],
   ConfigMapList: ['items'],
   ReplicaSetList: ['items'],
+  ReplicationControllerList: ['items'],
+  ReplicationControllerCondition: ['type', 'status'],
   DeploymentList: ['items'],
   ReplicaSetSpec: ['selector'],
   DeploymentSpec: ['selector', 'template'],

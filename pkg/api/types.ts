@@ -198,6 +198,13 @@ export type {
   ScaleSpec,
   ScaleStatus,
 } from './generated/tskube/api/v1/apps.js';
+export type {
+  ReplicationController,
+  ReplicationControllerList,
+  ReplicationControllerSpec,
+  ReplicationControllerStatus,
+  ReplicationControllerCondition,
+} from './generated/tskube/api/v1/replication.js';
 
 export type {
   Job,

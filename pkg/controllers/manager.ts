@@ -7,7 +7,7 @@
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts, CertificateSigningRequests } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, ReplicationControllers, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts, CertificateSigningRequests } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node, ClusterRole } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
@@ -24,6 +24,7 @@ import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { collectOrphanedPods } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
+import { ReplicationControllerController } from './replication-controller.js';
 import { DeploymentController } from './deployment.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
@@ -127,6 +128,7 @@ export class ControllerManager {
       ['services', services as unknown as Informer],
       // Every slice, the ones users manage too: slices are the Service's dependents.
       ['endpointslices', new Informer(this.client, EndpointSlices)],
+      ['replicationcontrollers', new Informer(this.client, ReplicationControllers)],
       ['replicasets', new Informer(this.client, ReplicaSets)],
       ['deployments', new Informer(this.client, Deployments)],
       ['jobs', new Informer(this.client, Jobs)],
@@ -146,6 +148,7 @@ export class ControllerManager {
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
+    const rcController = new ReplicationControllerController(this.client, { replicationcontrollers: informers.get('replicationcontrollers')! as never, pods: pods as never }, events);
     const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const jobController = new JobController(this.client, { jobs: informers.get('jobs')! as never, pods: pods as never }, events, { now: c.clock, backoff: c.jobBackoff });
     const cronJobController = new CronJobController(this.client, { cronjobs: informers.get('cronjobs')! as never, jobs: informers.get('jobs')! as never }, events, { now: c.clock });
@@ -159,7 +162,7 @@ export class ControllerManager {
     const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const gc = new GarbageCollector(this.client, informers);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
-    const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
+    const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicationcontrollers: informers.get('replicationcontrollers')! as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
     const horizontal = new HorizontalController(this.client, { hpas: informers.get('horizontalpodautoscalers')! as never, pods: pods as never }, events, { ...defaultHorizontalConfig, ...c.horizontal });
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
@@ -184,8 +187,8 @@ export class ControllerManager {
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection];
     const certificates = signing ? [signing] : [];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
+    for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
+    this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
@@ -201,7 +204,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
   }
 
   private stopControllers(): void {

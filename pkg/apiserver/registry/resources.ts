@@ -15,6 +15,7 @@ import {
   validatePodStatusUpdate,
   validatePodEphemeralContainersUpdate,
   validateObjectMeta,
+  validateObjectMetaUpdate,
   validateSecret,
   validateSecretUpdate,
   validateReplicaSet,
@@ -22,7 +23,8 @@ import {
   validateDeployment,
   validateDeploymentUpdate,
 } from '../../api/validation.js';
-import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from '../../api/defaults-apps.js';
+import { validateReplicationController, validateReplicationControllerStatus, validateReplicationControllerUpdate } from '../../api/validation-replication.js';
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
@@ -270,17 +272,20 @@ export const serviceaccounts = base({
   validateUpdate: (obj, old) => validateServiceAccountUpdate(obj as never, old as never),
 });
 
-/** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
-function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], subresources: ResourceInfo['subresources'] = ['status', 'scale']): ResourceInfo {
+/**
+ * Workloads (apps/v1, and core/v1 ReplicationControllers): status written by their controllers,
+ * replicas also through the scale subresource; `extra` overrides (the group, a status strategy).
+ */
+function workloadResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], extra: Partial<ResourceInfo> = {}): ResourceInfo {
   return base({
     name,
     singularName: kind.toLowerCase(),
     kind,
     typeName: kind,
     group: 'apps',
+    subresources: ['status', 'scale'],
     shortNames,
     categories: ['all'],
-    subresources,
     prepareForCreate(obj) {
       obj.status = {};
       defaults(obj);
@@ -291,11 +296,17 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
     },
     validate,
     validateUpdate,
+    ...extra,
   });
 }
 
-export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
-export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
+export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
+/** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable); its status validated. */
+export const replicationcontrollers = workloadResource('replicationcontrollers', 'ReplicationController', ['rc'], (o) => defaultReplicationController(o as never), (o) => validateReplicationController(o as never), (o, old) => validateReplicationControllerUpdate(o as never, old as never), {
+  group: '',
+  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
+});
+export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
 function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
@@ -333,8 +344,8 @@ export const jobs = batchResource(
   (o, old) => validateJobUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = appsResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), ['status']);
-export const statefulsets = appsResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
+export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
 /** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
 export const controllerrevisions = base({
   name: 'controllerrevisions',
@@ -680,7 +691,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -1,22 +1,22 @@
-// The scale subresource of ReplicaSets and Deployments: autoscaling/v1 Scale, read from and
+// The scale subresource of ReplicaSets, Deployments, StatefulSets and ReplicationControllers: autoscaling/v1 Scale, read from and
 // written to spec.replicas (what `kubectl scale` GETs, PUTs and PATCHes).
 import { invalid, type FieldError } from '../../api/field-error.js';
 import { decodeStrict } from '../../api/schema-validate.js';
-import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { applyPatchBody, type PatchType } from './operations.js';
 import type { RequestContext, Store } from './store.js';
 
-type Replicated = { spec?: { replicas?: number; selector?: LabelSelector }; status?: { replicas?: number } };
+type Replicated = { spec?: { replicas?: number; selector?: LabelSelector | Record<string, string> }; status?: { replicas?: number } };
 
-/** The Scale of a ReplicaSet or Deployment. */
+/** The Scale of a ReplicaSet, Deployment, StatefulSet or ReplicationController (whose map selector reads as `a=b,c=d`). */
 export function scaleOf(obj: KubeObject): KubeObject {
   const o = obj as KubeObject & Replicated;
   const m = obj.metadata ?? {};
   let selector = '';
   try {
-    selector = formatLabelSelector(labelSelectorFromObject(o.spec?.selector));
+    selector = formatLabelSelector(labelSelectorFromObject(asLabelSelector(o.spec?.selector)));
   } catch {
     // a stored selector is valid; nothing to report
   }

@@ -1,7 +1,7 @@
 // Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
 import type { KubeObject, LabelSelector } from '../../api/types.js';
-import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
@@ -116,7 +116,7 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
 // ReplicaSets and Deployments: -o wide adds the template's containers, images and the selector.
 const workloadWide = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
 type Workload = {
-  spec: { replicas?: number; selector?: LabelSelector; template?: { spec?: { containers?: { name?: string; image?: string }[] } } };
+  spec: { replicas?: number; selector?: LabelSelector | Record<string, string>; template?: { spec?: { containers?: { name?: string; image?: string }[] } } };
   status: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
 };
 const workload = (o: KubeObject): Workload => ({ spec: (o.spec ?? {}) as Workload['spec'], status: (o.status ?? {}) as Workload['status'] });
@@ -128,10 +128,19 @@ function selectorText(sel: LabelSelector | undefined): string {
     return '<none>'; // stored selectors are valid
   }
 }
+/** ReplicaSets and ReplicationControllers: NAME DESIRED CURRENT READY AGE. */
+const replicaTable = {
+  columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...workloadWide],
+  row: (o: KubeObject, now: number) => {
+    const { spec, status } = workload(o);
+    return [o.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(o, now), ...workloadWideCells(o)];
+  },
+};
+
 function workloadWideCells(o: KubeObject): string[] {
   const { spec } = workload(o);
   const containers = spec.template?.spec?.containers ?? [];
-  const selector = spec.selector ? selectorText(spec.selector) : '<none>';
+  const selector = spec.selector ? selectorText(asLabelSelector(spec.selector)) : '<none>';
   return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
 }
 
@@ -252,13 +261,8 @@ const printers: Record<string, Printer> = {
       return [d.metadata?.name, `${status.readyReplicas ?? 0}/${spec.replicas ?? 0}`, status.updatedReplicas ?? 0, status.availableReplicas ?? 0, age(d, now), ...workloadWideCells(d)];
     },
   },
-  replicasets: {
-    columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...workloadWide],
-    row: (rs, now) => {
-      const { spec, status } = workload(rs);
-      return [rs.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(rs, now), ...workloadWideCells(rs)];
-    },
-  },
+  replicationcontrollers: replicaTable,
+  replicasets: replicaTable,
   jobs: {
     columns: [col('Name'), col('Status'), col('Completions'), col('Duration'), col('Age'), ...workloadWide],
     row: (j, now) => {
