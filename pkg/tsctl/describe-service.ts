@@ -37,5 +37,7 @@ export function describeService(svc: Service, ep: Endpoints | undefined): string
   lines.push(field('Session Affinity', spec.sessionAffinity));
   if (spec.externalTrafficPolicy) lines.push(field('External Traffic Policy', spec.externalTrafficPolicy));
   if (spec.internalTrafficPolicy) lines.push(field('Internal Traffic Policy', spec.internalTrafficPolicy));
+  if (spec.healthCheckNodePort) lines.push(field('HealthCheck NodePort', String(spec.healthCheckNodePort)));
+  if (spec.loadBalancerSourceRanges?.length) lines.push(field('LoadBalancer Source Ranges', spec.loadBalancerSourceRanges.join(',')));
   return lines;
 }
