@@ -5,24 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject, Node, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
-import { keyOf, type Informer, type InformerHandlers } from '../client/informer.js';
+import type { Informer } from '../client/informer.js';
+import { StaticInformer } from '../../test/helpers/fake-informer.js';
 import { isOurLoadBalancer, loadBalancerAddresses, planLoadBalancer, ServiceLBController } from './service-lb.js';
-
-class FakeInformer<T extends KubeObject> {
-  readonly items = new Map<string, T>();
-  constructor(objs: T[] = []) {
-    for (const o of objs) this.items.set(keyOf(o), o);
-  }
-  on(_h: InformerHandlers<T>): this {
-    return this;
-  }
-  list(): T[] {
-    return [...this.items.values()];
-  }
-  get(k: string): T | undefined {
-    return this.items.get(k);
-  }
-}
 
 const node = (name: string, ip: string | undefined, opts: { ready?: boolean; unschedulable?: boolean; labels?: Record<string, string> } = {}): Node & KubeObject => ({
   metadata: { name, labels: opts.labels ?? {} },
@@ -37,7 +22,7 @@ const svc = (name: string, spec: Service['spec'], status?: Service['status']): S
 
 function setup(services: (Service & KubeObject)[], nodes: (Node & KubeObject)[]) {
   const writes: { name: string; status: Service['status'] }[] = [];
-  const inf = { services: new FakeInformer(services), nodes: new FakeInformer(nodes) };
+  const inf = { services: new StaticInformer(services), nodes: new StaticInformer(nodes) };
   const events: { reason: string; type: string; message: string }[] = [];
   const client = {
     async update(_ref: unknown, _ns: string, name: string, obj: KubeObject, sub?: string) {

@@ -17,6 +17,7 @@ import { Services } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
+import { isNodeReady, onNodeSignatureChange } from './node-watch.js';
 
 const log = logger('service-lb-controller');
 const SOURCE = { component: 'service-lb-controller' };
@@ -34,7 +35,6 @@ export interface ServiceLBInformers {
   nodes: Informer<N>;
 }
 
-const isReady = (n: Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 const internalIP = (n: Node) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 
 /** Is this Service's load balancer ours (type LoadBalancer, no class or our class)? */
@@ -44,7 +44,7 @@ export function isOurLoadBalancer(svc: Service): boolean {
 
 /** The node may carry load-balancer traffic: Ready, schedulable, not excluded, with an InternalIP. */
 export function isLoadBalancerNode(n: Node): boolean {
-  return isReady(n) && !n.spec?.unschedulable && n.metadata?.labels?.[EXCLUDE_LB_LABEL] === undefined && !!internalIP(n);
+  return isNodeReady(n) && !n.spec?.unschedulable && n.metadata?.labels?.[EXCLUDE_LB_LABEL] === undefined && !!internalIP(n);
 }
 
 function compareIP(a: string, b: string): number {
@@ -92,11 +92,7 @@ export class ServiceLBController {
   ) {
     this.queue = new WorkQueue('service-lb', (key) => this.sync(key));
     inf.services.on({ add: (s) => this.queue.add(keyOf(s)), update: (s) => this.queue.add(keyOf(s)), delete: (s) => this.reported.delete(keyOf(s)) });
-    inf.nodes.on({
-      add: (n) => nodeSignature(n) && this.enqueueAll(),
-      update: (n, old) => nodeSignature(n) !== nodeSignature(old) && this.enqueueAll(),
-      delete: (n) => nodeSignature(n) && this.enqueueAll(),
-    });
+    onNodeSignatureChange(inf.nodes, nodeSignature, () => this.enqueueAll());
   }
 
   start(): void {
