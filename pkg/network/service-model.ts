@@ -64,6 +64,15 @@ function ipv4Range(text: string): string | undefined {
   }
 }
 
+/** The legacy annotation kube-proxy reads when spec.loadBalancerSourceRanges is empty. */
+export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+
+function sourceRangesOf(svc: ServiceLike): string[] {
+  const field = svc.spec?.loadBalancerSourceRanges ?? [];
+  if (field.length > 0) return field;
+  return (svc.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION] ?? '').split(',').filter((r) => r.trim());
+}
+
 /**
  * Every proxied port of every Service with a cluster IP, sorted by id; nodeName picks the local
  * endpoints the traffic policies use. Load-balancer IPs on loopback are left out: a rule for
@@ -91,7 +100,7 @@ export function servicePorts(services: Iterable<ServiceLike>, slices: Iterable<E
     const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     const isLB = spec.type === 'LoadBalancer';
     const loadBalancerIPs = isLB ? [...new Set((svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => isIPv4(ip) && !isLoopback(ip)))] : [];
-    const sourceRanges = isLB ? (spec.loadBalancerSourceRanges ?? []).map(ipv4Range).filter((r): r is string => !!r) : [];
+    const sourceRanges = isLB ? sourceRangesOf(svc).map(ipv4Range).filter((r): r is string => !!r) : [];
     const externalLocal = spec.externalTrafficPolicy === 'Local';
     const internalLocal = spec.internalTrafficPolicy === 'Local';
     const healthCheckNodePort = isLB && externalLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined;

@@ -42,6 +42,10 @@ describe('service ports for load balancers and traffic policies', () => {
       localEndpoints: [{ ip: '10.244.1.2', port: 8080 }],
     });
     expect(p.endpoints).toHaveLength(2);
+    // The legacy annotation when the field is empty.
+    const annotated = lb({});
+    annotated.metadata!.annotations = { 'service.beta.kubernetes.io/load-balancer-source-ranges': '10.1.0.0/16, 10.2.0.0/16' };
+    expect(servicePorts([annotated], [both], 'n1')[0]!.sourceRanges).toEqual(['10.1.0.0/16', '10.2.0.0/16']);
     // Not a LoadBalancer: no load-balancer IPs even with a leftover status.
     expect(servicePorts([lb({ type: 'NodePort' })], [both], 'n1')[0]!.loadBalancerIPs).toEqual([]);
     // Without a node name nothing is local.

@@ -6,6 +6,7 @@ export interface ObjectMetaLike {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface ServicePortLike {
