@@ -5,7 +5,8 @@
 // curl from outside: the Service's EXTERNAL-IP is both node addresses; with
 // externalTrafficPolicy Cluster both answer; with Local node 1 answers with the client's own
 // address and node 2 drops, while the health check node port says 200 on node 1 and 503 on node
-// 2; loadBalancerSourceRanges drop a source outside them. Afterwards no namespace, iptables rule,
+// 2; internalTrafficPolicy Local serves a pod on node 1 and not one on node 2;
+// loadBalancerSourceRanges drop a source outside them. Afterwards no namespace, iptables rule,
 // process or listener is left.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -152,6 +153,25 @@ describe('LoadBalancer Services on two real nodes', () => {
     expect(await health(NODES[0]!.health)).toEqual({ code: 200, body: { service: { namespace: 'default', name: 'web' }, localEndpoints: 1, serviceProxyHealthy: true } });
     expect(await health(NODES[1]!.health)).toEqual({ code: 503, body: { service: { namespace: 'default', name: 'web' }, localEndpoints: 0, serviceProxyHealthy: true } });
   }, 120_000);
+
+  it('internalTrafficPolicy Local: a pod on node 1 reaches the cluster IP, a pod on node 2 (no endpoint there) does not', async () => {
+    const ip = (await cp.admin.get<Service>(Services, 'default', 'web')).spec!.clusterIP!;
+    const ask = async (name: string, node: string) => {
+      await cp.admin.create(Pods, 'default', busyboxPod(name, { nodeName: node, restartPolicy: 'Never', containers: [ctr('main', `{ timeout 3 wget -qO- http://${ip}/cgi-bin/ip || echo failed; } > /dev/termination-log 2>&1`)] }));
+      await eventually(async () => ['Succeeded', 'Failed'].includes((await cp.admin.get<{ status?: { phase?: string } }>(Pods, 'default', name)).status?.phase ?? ''), { timeoutMs: 60_000, what: `${name} finished` });
+      const pod = await cp.admin.get<{ status?: { podIP?: string; containerStatuses?: { state?: { terminated?: { message?: string } } }[] } }>(Pods, 'default', name);
+      await cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
+      return { ip: pod.status?.podIP, said: (pod.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '').trim() };
+    };
+    // Cluster policy first: a pod on node 2 reaches the pod on node 1 (so its failure below is the policy's).
+    expect((await ask('ask-0', 'lbn2')).said).toMatch(/ web$/);
+    await setService({ internalTrafficPolicy: 'Local' });
+    await eventually(async () => (await lab.exec(agents[1]!.netns, 'iptables-save', ['-t', 'filter'])).stdout.includes(`-d ${ip}/32`), { timeoutMs: 30_000, what: 'node 2 drop rule' });
+    const one = await ask('ask-1', 'lbn1');
+    expect(one.said.replace(/^\[(?:::ffff:)?([^\]]+)\]/, '$1')).toBe(`${one.ip} web`);
+    expect((await ask('ask-2', 'lbn2')).said).toMatch(/failed/);
+    await setService({ internalTrafficPolicy: 'Cluster' });
+  }, 150_000);
 
   it('loadBalancerSourceRanges: a source outside the ranges is dropped', async () => {
     await setService({ externalTrafficPolicy: 'Cluster', loadBalancerSourceRanges: [`${OUT_IP}/32`] });
