@@ -68,18 +68,15 @@ const ours = async (netns: string) => (await lab.exec(netns, 'iptables-save', []
 
 beforeAll(async () => {
   const attach = await lab.wire();
-  out = await lab.netns('out');
-  out2 = await lab.netns('out2');
-  await attach(lab.name('out'), `${OUT_IP}/24`);
-  await attach(lab.name('out2'), `${OUT2_IP}/24`);
+  out = await lab.onWire(attach, 'out', `${OUT_IP}/24`);
+  out2 = await lab.onWire(attach, 'out2', `${OUT2_IP}/24`);
   hcPort = await freePort();
   const peers = [
     { nodeName: 'n1', nodeIP: N1_IP, podCIDR: '10.244.1.0/24' },
     { nodeName: 'n2', nodeIP: N2_IP, podCIDR: '10.244.2.0/24' },
   ];
   for (const [i, name] of ['n1', 'n2'].entries()) {
-    const netns = await lab.netns(name);
-    await attach(lab.name(name), `${peers[i]!.nodeIP}/24`);
+    const netns = await lab.onWire(attach, name, `${peers[i]!.nodeIP}/24`);
     const net = new PodNetwork({ clusterCIDR: CLUSTER, podCIDR: peers[i]!.podCIDR, nodeNetns: netns, stateDir: join(stateRoot, name) });
     await net.ensureNode();
     await net.syncRoutes(peers);

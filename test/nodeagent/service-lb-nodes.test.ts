@@ -44,18 +44,15 @@ const agents: { agent: NodeAgent; cfg: AgentConfig; netns: string }[] = [];
 
 beforeAll(async () => {
   const attach = await lab.wire();
-  out = await lab.netns('out');
-  out2 = await lab.netns('out2');
-  await attach(lab.name('out'), `${OUT_IP}/24`);
-  await attach(lab.name('out2'), `${OUT2_IP}/24`);
+  out = await lab.onWire(attach, 'out', `${OUT_IP}/24`);
+  out2 = await lab.onWire(attach, 'out2', `${OUT2_IP}/24`);
   cp = await startControlPlane();
   sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await sched.start();
   cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, clusterCIDR: '10.199.0.0/16' });
   await cm.start();
   for (const n of NODES) {
-    const netns = await lab.netns(n.name);
-    await attach(lab.name(n.name), `${n.ip}/24`);
+    const netns = await lab.onWire(attach, n.name, `${n.ip}/24`);
     const dataDir = join(root, n.name);
     const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
     await rt.buildBusybox(image);
