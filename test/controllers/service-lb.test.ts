@@ -74,6 +74,9 @@ describe('service load-balancer controller', () => {
       const got = await kubectl('get', 'svc', 'web', '--no-headers');
       expect(got.code).toBe(0);
       expect(got.out).toMatch(new RegExp(`^web\\s+LoadBalancer\\s+\\S+\\s+172\\.31\\.248\\.11,172\\.31\\.248\\.12\\s+80:${s.spec!.ports![0]!.nodePort}/TCP\\s`));
+      const described = await kubectl('describe', 'svc', 'web');
+      expect(described.out).toMatch(/LoadBalancer Ingress:\s+172\.31\.248\.11 \(VIP\), 172\.31\.248\.12 \(VIP\)\n/);
+      expect(described.out).toMatch(/Normal\s+EnsuredLoadBalancer\s+\S+\s+service-lb-controller\s+Ensured load balancer/);
     }
   });
 
