@@ -1,8 +1,9 @@
 // Rules for load-balancer IPs, loadBalancerSourceRanges and the traffic policies (kube-proxy's
 // KUBE-EXT, KUBE-SVL and KUBE-FW chains), from Services and EndpointSlices on node n1.
 import { describe, expect, it } from 'vitest';
+import { parseIptablesSave } from './iptables.js';
 import { servicePorts } from './service-model.js';
-import { buildServiceRules, extChain, fwChain, sepChain, svcChain, svlChain } from './service-rules.js';
+import { buildServiceRules, extChain, fwChain, restorePlan, sepChain, svcChain, svlChain } from './service-rules.js';
 import type { EndpointSliceLike, ServiceLike } from './service-types.js';
 
 const CLUSTER = '10.244.0.0/16';
@@ -130,5 +131,14 @@ describe('load-balancer and traffic-policy rules', () => {
     const remote = rulesFor(s, [remoteOnly]).rules;
     expect(remote.nat.some((r) => r.startsWith('-A TSK-SERVICES -d 10.96.0.40/32'))).toBe(false);
     expect(remote.filter).toEqual([`-A TSK-SERVICES -d 10.96.0.40/32 -p tcp -m tcp --dport 80 -m comment --comment "default/lb has no local endpoints" ${DROP}`]);
+  });
+
+  it('deletes the SVL and FW chains of a service that no longer needs them (policy back to Cluster, ranges removed)', () => {
+    const before = rulesFor(lb({ externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['192.0.2.0/24'] }), [both]);
+    const saved = parseIptablesSave(`*nat\n${before.rules.natChains.map((c) => `:${c} - [0:0]`).join('\n')}\n${before.rules.nat.join('\n')}\nCOMMIT\n`);
+    const after = rulesFor(lb({}), [both]);
+    const plan = restorePlan('TSK', after.rules, saved);
+    expect(plan.staleChains.sort()).toEqual([fwChain('TSK', before.p), svlChain('TSK', before.p)].sort());
+    expect(plan.tables.nat.slice(-2).sort()).toEqual([`-X ${fwChain('TSK', before.p)}`, `-X ${svlChain('TSK', before.p)}`].sort());
   });
 });
