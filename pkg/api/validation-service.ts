@@ -1,7 +1,7 @@
 // Validation of Services (pkg/apis/core/validation: ValidateService, validateServicePort,
 // ValidateServiceClusterIPsRelatedFields, ValidateServiceUpdate, ValidateServiceStatusUpdate),
 // with Kubernetes' messages and field paths. The cluster is single-stack IPv4.
-import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, SERVICE_TYPES } from './defaults-service.js';
+import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import type { Service, ServicePort } from './types.js';
@@ -194,6 +194,10 @@ export function validateServiceUpdate(svc: Service, old: Service): FieldError[] 
       if (i < now.length && ip !== now[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, now, 'may not change once set'));
     });
     if (was.length > now.length && now.length === 0) errs.push(invalid('spec.clusterIPs[0]', now, 'primary clusterIP can not be unset'));
+  }
+  // validateServiceExternalTrafficFieldsUpdate
+  if (needsHealthCheckNodePort(old) && needsHealthCheckNodePort(svc) && (old.spec?.healthCheckNodePort ?? 0) !== (svc.spec?.healthCheckNodePort ?? 0)) {
+    errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
   if (old.spec?.type === 'LoadBalancer' && svc.spec?.type === 'LoadBalancer' && (old.spec.loadBalancerClass ?? '') !== (svc.spec.loadBalancerClass ?? '')) {
     errs.push(invalid('spec.loadBalancerClass', svc.spec.loadBalancerClass, 'may not change once set'));
