@@ -1,7 +1,7 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
 // mirroring controllers, the disruption controller, the horizontal pod autoscaler, the ingress
-// status controller, the PersistentVolume binder (with the local-path provisioner) and volume
+// status and service load-balancer controllers, the PersistentVolume binder (with the local-path provisioner) and volume
 // protection controllers, ClusterRole aggregation, and the service account, root CA publisher and
 // token controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
@@ -10,6 +10,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, ReplicationControllers, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts, CertificateSigningRequests } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node, ClusterRole } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
+import { ServiceLBController } from './service-lb.js';
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
 // EndpointSlice mirroring controllers, and ClusterRole aggregation, run by the leader only.
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
@@ -197,6 +198,10 @@ export class ControllerManager {
     await Promise.all([ingressInformers.ingresses.hasSynced(), ingressInformers.classes.hasSynced()]);
     ingressStatus.start();
     this.running.push(ingressStatus, ingressInformers.ingresses, ingressInformers.classes);
+    // Service load balancers: the Ready nodes' addresses for LoadBalancer Services (services and nodes have listed above).
+    const serviceLB = new ServiceLBController(this.client, { services, nodes: nodes as unknown as Informer<Node & KubeObject> }, events);
+    serviceLB.start();
+    this.running.push(serviceLB);
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -204,7 +209,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
   }
 
   private stopControllers(): void {
