@@ -120,7 +120,7 @@ describe('service rules', () => {
     // metrics has no nodePort: no EXT chain.
     expect(rules.nat.some((r) => r.includes(extChain('TSK', ports.find((p) => p.id === 'default/web:metrics')!)))).toBe(false);
     expect(rules.nat.filter((r) => r.startsWith('-A TSK-SERVICES ')).at(-1)).toBe(
-      '-A TSK-SERVICES -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j TSK-NODEPORTS',
+      '-A TSK-SERVICES -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL -j TSK-NODEPORTS',
     );
   });
 

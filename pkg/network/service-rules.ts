@@ -77,7 +77,9 @@ export function buildServiceRules(prefix: string, clusterCIDR: string, ports: re
   const cluster = formatCidr(parseCidr(clusterCIDR));
   const out: ServiceRules = { natChains: [c.services, c.nodeports], nat: [], filterChains: [c.services], filter: [] };
   for (const sp of ports) portRules(prefix, c, cluster, sp, out);
-  out.nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${c.nodeports}`);
+  // (127.0.0.1:<nodePort> from the node itself too, as kube-proxy's iptables mode allows: the
+  // DNATed packet leaves by the bridge, which has route_localnet, and is masqueraded)
+  out.nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL -j ${c.nodeports}`);
   return out;
 }
 

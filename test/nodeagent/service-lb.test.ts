@@ -66,6 +66,8 @@ describe('LoadBalancer Services on a node agent', () => {
     expect(ext).toBeDefined();
     expect(nat).toContain(`-A ${ext} -s 10.199.0.0/16 -m comment --comment "default/lb-web pod traffic for external destinations"`);
     expect(nat).toMatch(new RegExp(`-A ${ext} -j ${prefix}-SVL-`));
+    // The node port answers on the node's loopback too (the node itself goes to every endpoint).
+    expect(await (await fetch(`http://127.0.0.1:${nodePort}/`)).text()).toBe('lb-web\n');
 
     // The pod goes: no local endpoint, 503, and the node port is dropped.
     await c.cp.admin.delete(Pods, 'default', 'lb-web', { gracePeriodSeconds: 0 });
