@@ -29,7 +29,7 @@ afterAll(async () => {
 type Status = { currentHealthy?: number; desiredHealthy?: number; expectedPods?: number; disruptionsAllowed?: number; observedGeneration?: number; disruptedPods?: Record<string, string>; conditions?: { type: string; status: string; reason: string; message: string }[] };
 const pdb = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name }, spec });
 const statusOf = async (name: string) => ((await cp.admin.get(PodDisruptionBudgets, 'default', name)).status ?? {}) as Status;
-const untilStatus = (name: string, want: Partial<Status>, timeoutMs = 15_000) =>
+const untilStatus = (name: string, want: Partial<Status>, timeoutMs = 30_000) =>
   eventually(
     async () => {
       const st = await statusOf(name);
