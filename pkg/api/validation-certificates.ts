@@ -14,6 +14,10 @@ const CONDITION_STATUSES = ['True', 'False', 'Unknown'];
 const signerNameRe = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?(\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)*$/;
 const MIN_EXPIRATION_SECONDS = 600;
 
+/** JSON with object keys sorted: equal for equal values whatever order a client wrote them in. */
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+
 type Spec = NonNullable<CertificateSigningRequest['spec']>;
 type Bytes = string | Buffer | undefined;
 const text = (b: Bytes) => (b === undefined ? '' : typeof b === 'string' ? Buffer.from(b, 'base64').toString() : b.toString());
@@ -71,7 +75,7 @@ export function validateCertificateSigningRequest(csr: CertificateSigningRequest
 
 export function validateCertificateSigningRequestUpdate(csr: CertificateSigningRequest, old: CertificateSigningRequest): FieldError[] {
   const errs = validateCertificateSigningRequest(csr);
-  if (JSON.stringify(csr.spec ?? {}) !== JSON.stringify(old.spec ?? {})) errs.push(invalid('spec', '<omitted>', 'field is immutable'));
+  if (canonical(csr.spec ?? {}) !== canonical(old.spec ?? {})) errs.push(invalid('spec', '<omitted>', 'field is immutable'));
   return errs;
 }
 

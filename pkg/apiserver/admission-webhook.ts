@@ -58,7 +58,8 @@ async function webhookMatches(w: Webhook, req: AdmissionRequest, access: Webhook
   if (!(w.rules ?? []).some((r) => ruleMatches(r, req))) return false;
   const objSel = labelSelectorFromObject(w.objectSelector ?? {});
   const labelsOf = (o: KubeObject | undefined) => o?.metadata?.labels ?? {};
-  if (!matchesLabelSelector(objSel, labelsOf(req.obj)) && !(req.old && matchesLabelSelector(objSel, labelsOf(req.old)))) return false;
+  // (an object that is not there, the new one of a DELETE, matches nothing, as in kube)
+  if (!(req.obj && matchesLabelSelector(objSel, labelsOf(req.obj))) && !(req.old && matchesLabelSelector(objSel, labelsOf(req.old)))) return false;
   const nsSel = w.namespaceSelector ?? {};
   if (!(nsSel.matchLabels && Object.keys(nsSel.matchLabels).length) && !nsSel.matchExpressions?.length) return true;
   // A Namespace is matched by its own labels; other cluster-scoped objects never by namespace.
@@ -106,6 +107,7 @@ function reviewRequest(req: AdmissionRequest, version: string, uid: string): Rec
   };
 }
 
+const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
 const callFailed = (name: string, why: string) => new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${name}": ${why}`);
 
 /** Where a webhook is reached: its URL, or a ready endpoint of its Service with the Service's DNS name for TLS. */
@@ -124,7 +126,7 @@ async function target(w: Webhook, access: WebhookAccess): Promise<{ url: URL; ho
   if (!svc) throw new Error(`service "${ns}/${name}" not found`);
   const svcPort = (svc.spec as { ports?: { port: number; name?: string }[] } | undefined)?.ports?.find((p) => p.port === (s.port ?? 443));
   if (!svcPort) throw new Error(`service "${ns}/${name}" has no port ${s.port ?? 443}`);
-  const up = serviceUpstream(svc, await access.endpoints(ns, name), { resource: 'services', namespace: ns, name, scheme: 'https', port: String(svcPort.port), path: '/' });
+  const up = serviceUpstream(svc, await access.endpoints(ns, name), { resource: 'services', namespace: ns, name, scheme: 'https', port: String(svcPort.port), path: '/' }, Math.random, true);
   return { url, host: up.host, port: up.port, servername: dns };
 }
 
@@ -139,11 +141,18 @@ async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): P
   const path = `${t.url.pathname}?timeout=${timeoutSec}s`;
   const where = `Post "${t.url.origin}${path}"`;
   const text = await new Promise<string>((resolve, reject) => {
+    // The whole call, not only each idle spell, is bounded by timeoutSeconds; the reply by 3 MB.
+    const deadline = setTimeout(() => r.destroy(new Error('context deadline exceeded')), timeoutSec * 1000);
     const r = httpsRequest(
-      { host: t.host, port: t.port, servername: t.servername, path, method: 'POST', ca, headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) }, timeout: timeoutSec * 1000 },
+      { host: t.host, port: t.port, servername: t.servername, path, method: 'POST', ca, headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) r.destroy(new Error(`the response is larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else chunks.push(c);
+        });
         res.on('end', () => {
           const t = Buffer.concat(chunks).toString();
           if ((res.statusCode ?? 0) >= 300) reject(new Error(`${where}: the server responded with status ${res.statusCode}: ${t.slice(0, 200)}`));
@@ -152,7 +161,7 @@ async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): P
         res.on('error', (e) => reject(new Error(`${where}: ${e.message}`)));
       },
     );
-    r.on('timeout', () => r.destroy(new Error('context deadline exceeded')));
+    r.on('close', () => clearTimeout(deadline));
     r.on('error', (e) => reject(new Error(`failed to call webhook: ${where}: ${e.message}`)));
     r.end(body);
   });
@@ -173,8 +182,9 @@ function denied(name: string, res: ReviewResponse): ApiError {
   const s = res.status ?? {};
   const by = `admission webhook "${name}" denied the request`;
   const message = s.message ? `${by}: ${s.message}` : s.reason ? `${by}: ${s.reason}` : `${by} without explanation`;
-  const code = (s.code ?? 0) < 400 ? 400 : s.code!;
-  return new ApiError(code, s.reason ?? '', message);
+  // (a code that is not an HTTP error code would break the reply: 400 then, as for < 400 in kube)
+  const code = Number.isInteger(s.code) && s.code! >= 400 && s.code! <= 599 ? s.code! : 400;
+  return new ApiError(code, typeof s.reason === 'string' ? s.reason : '', String(message));
 }
 
 /** Calls one webhook; returns its response, or undefined when it failed and may be ignored. */
@@ -184,7 +194,8 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess):
   }
   try {
     const res = await call(w, req, access);
-    for (const m of res.warnings ?? []) req.ctx.warnings.push(m);
+    // (warnings go out as HTTP headers: printable Latin-1 only, bounded, as kube truncates them)
+    for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(String(m).replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 512));
     return res;
   } catch (e) {
     const why = (e as Error).message;
@@ -197,10 +208,43 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess):
   }
 }
 
-/** Replaces the contents of `obj` with `next` (mutating plugins change the request's object in place). */
-function replaceInPlace(obj: KubeObject, next: KubeObject): void {
-  for (const k of Object.keys(obj)) delete (obj as Record<string, unknown>)[k];
-  Object.assign(obj, next);
+/** Server-owned metadata a webhook's patch may not change (silently kept, as kube's strategies reset them). */
+const SERVER_META = ['uid', 'creationTimestamp', 'resourceVersion', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'] as const;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Puts a webhook's patched object into the request's object, in place (the store holds on to
+ * the object and its metadata). The identity stays: a patch renaming the object is refused,
+ * server-owned metadata is kept; a write to the main resource keeps the stored status of a
+ * resource with a status subresource, and one to a subresource keeps everything else.
+ */
+export function takePatched(req: AdmissionRequest, next: unknown, webhook: string): void {
+  const obj = req.obj!;
+  if (!isObj(next) || !isObj(next.metadata)) throw callFailed(webhook, 'the patched object is not an object with metadata');
+  const meta = (obj.metadata ??= {}) as Record<string, unknown>;
+  const nextMeta = next.metadata;
+  for (const f of ['name', 'namespace', 'generateName'] as const) {
+    if ((nextMeta[f] ?? '') !== (meta[f] ?? '')) throw new ApiError(400, 'BadRequest', `admission webhook "${webhook}" may not change metadata.${f}`);
+  }
+  for (const f of SERVER_META) {
+    if (meta[f] === undefined) delete nextMeta[f];
+    else nextMeta[f] = meta[f];
+  }
+  const kept = req.subresource
+    ? Object.keys(obj).filter((k) => !(req.subresource === 'status' && k === 'status'))
+    : req.resource.writable.status ? ['status'] : [];
+  for (const k of kept) {
+    if (k === 'metadata') continue;
+    if ((obj as Record<string, unknown>)[k] === undefined) delete next[k];
+    else next[k] = (obj as Record<string, unknown>)[k];
+  }
+  // (through a subresource the metadata stays as it was, as the rest of the object does)
+  if (!req.subresource) {
+    for (const k of Object.keys(meta)) delete meta[k];
+    Object.assign(meta, nextMeta);
+  }
+  for (const k of Object.keys(obj)) if (k !== 'metadata' && !(k in next)) delete (obj as Record<string, unknown>)[k];
+  for (const [k, v] of Object.entries(next)) if (k !== 'metadata') (obj as Record<string, unknown>)[k] = v;
 }
 
 async function mutate(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
@@ -217,15 +261,16 @@ async function mutate(req: AdmissionRequest, access: WebhookAccess): Promise<voi
     if (res.patchType !== 'JSONPatch') throw callFailed(w.name ?? '', `unsupported patch type "${res.patchType ?? ''}"`);
     if (!req.obj) return false;
     let ops: unknown;
+    let next: unknown;
+    const before = JSON.stringify(req.obj);
     try {
       ops = JSON.parse(Buffer.from(res.patch, 'base64').toString());
-      const before = JSON.stringify(req.obj);
-      const next = applyJsonPatch(req.obj, ops as unknown[]);
-      replaceInPlace(req.obj, next);
-      return JSON.stringify(next) !== before;
+      next = applyJsonPatch(req.obj, ops as unknown[]);
     } catch (e) {
       throw callFailed(w.name ?? '', `the patch could not be applied: ${(e as Error).message}`);
     }
+    takePatched(req, next, w.name ?? '');
+    return JSON.stringify(req.obj) !== before;
   };
   let lastChange = -1;
   for (let i = 0; i < hooks.length; i++) if (await run(hooks[i]!)) lastChange = i;

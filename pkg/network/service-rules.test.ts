@@ -120,8 +120,19 @@ describe('service rules', () => {
     // metrics has no nodePort: no EXT chain.
     expect(rules.nat.some((r) => r.includes(extChain('TSK', ports.find((p) => p.id === 'default/web:metrics')!)))).toBe(false);
     expect(rules.nat.filter((r) => r.startsWith('-A TSK-SERVICES ')).at(-1)).toBe(
-      '-A TSK-SERVICES -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL -j TSK-NODEPORTS',
+      '-A TSK-SERVICES -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j TSK-NODEPORTS',
     );
+  });
+
+  it('answers a node port on the node\'s loopback only when every endpoint is on this node', () => {
+    const loopbackRule = (nodeName: string, eps: ReturnType<typeof ep>[]) => {
+      const ports = servicePorts([web], [{ ...webSlice, endpoints: eps }], nodeName);
+      const http = ports.find((p) => p.id === 'default/web:http')!;
+      return buildServiceRules('TSK', CLUSTER, ports).nat.filter((r) => r.startsWith('-A TSK-SERVICES -d 127.0.0.0/8')).map((r) => r.replace(extChain('TSK', http), 'EXT'));
+    };
+    expect(loopbackRule('n1', [ep('10.244.1.2'), ep('10.244.1.3')])).toEqual(['-A TSK-SERVICES -d 127.0.0.0/8 -p tcp -m tcp --dport 30080 -m comment --comment "default/web:http node port on loopback" -j EXT']);
+    expect(loopbackRule('n1', [ep('10.244.1.2'), { ...ep('10.244.2.4'), nodeName: 'n2' }])).toEqual([]);
+    expect(loopbackRule('n3', [ep('10.244.1.2')])).toEqual([]);
   });
 
   it('sends externalIPs through the external chain, and rejects them too when there are no endpoints', () => {

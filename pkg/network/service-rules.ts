@@ -77,9 +77,7 @@ export function buildServiceRules(prefix: string, clusterCIDR: string, ports: re
   const cluster = formatCidr(parseCidr(clusterCIDR));
   const out: ServiceRules = { natChains: [c.services, c.nodeports], nat: [], filterChains: [c.services], filter: [] };
   for (const sp of ports) portRules(prefix, c, cluster, sp, out);
-  // (127.0.0.1:<nodePort> from the node itself too, as kube-proxy's iptables mode allows: the
-  // DNATed packet leaves by the bridge, which has route_localnet, and is masqueraded)
-  out.nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL -j ${c.nodeports}`);
+  out.nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${c.nodeports}`);
   return out;
 }
 
@@ -126,6 +124,12 @@ function portRules(prefix: string, c: ServiceChains, cluster: string, sp: Proxie
       for (const ip of sp.loadBalancerIPs) nat.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('loadbalancer IP')} -j ${target}`);
     }
     if (sp.nodePort) nat.push(`-A ${c.nodeports} ${m} --dport ${sp.nodePort} ${comment('')} -j ${ext}`);
+    // 127.0.0.1:<nodePort> from the node itself (kube-proxy's iptables mode answers it), when
+    // every endpoint is on this node: the DNATed packet leaves by the bridge, which has
+    // route_localnet, and is masqueraded; one for another node would leave by the uplink with
+    // a loopback source, which the kernel refuses to route.
+    const allLocal = sp.endpoints.every((e) => sp.localEndpoints.some((l) => l.ip === e.ip && l.port === e.port));
+    if (sp.nodePort && allLocal) nat.push(`-A ${c.services} -d 127.0.0.0/8 ${m} --dport ${sp.nodePort} ${comment('node port on loopback')} -j ${ext}`);
     if (!sp.externalLocal) {
       nat.push(`-A ${ext} ${comment('masquerade traffic for external destinations')} ${MARK}`, `-A ${ext} -j ${svc}`);
     } else {

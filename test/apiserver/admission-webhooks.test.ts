@@ -30,6 +30,13 @@ const handlers: Record<string, (r: Review) => Record<string, unknown>> = {
   '/label': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/mutated', value: 'yes' }])).toString('base64'), warnings: ['labelled by the test webhook'] }),
   '/allow': () => ({ allowed: true }),
   '/wrong-uid': () => ({ allowed: true, uid: 'not-it' }),
+  '/rename': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/metadata/name', value: 'other' }])).toString('base64') }),
+  '/overreach': () => ({
+    allowed: true,
+    patchType: 'JSONPatch',
+    patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/metadata/uid', value: 'forged' }, { op: 'replace', path: '/status', value: { phase: 'Running' } }, { op: 'add', path: '/metadata/labels/ok', value: 'yes' }])).toString('base64'),
+  }),
+  '/odd-code': () => ({ allowed: false, status: { code: 1000, message: 'odd' }, warnings: ['naïve ☃ warning'] }),
 };
 
 beforeAll(async () => {
@@ -122,6 +129,31 @@ describe('admission webhooks', () => {
       options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
     });
     expect(r.uid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps what a patch may not change: the name (400), server-owned metadata and the status; odd replies do no harm', async () => {
+    await withConfig('Mutating', [hook('rename.example.com', '/rename')], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('r1', {})));
+      expect(e.code).toBe(400);
+      expect(e.message).toBe('admission webhook "rename.example.com" may not change metadata.name');
+    });
+    await withConfig('Mutating', [hook('over.example.com', '/overreach', { rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] })], async () => {
+      const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'o1', labels: { app: 'o1' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'o1' } }, template: { metadata: { labels: { app: 'o1' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } };
+      const ref = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+      const made = await cp.admin.create<{ metadata: { uid: string; labels: Record<string, string>; generation: number }; status?: { phase?: string } }>(ref, 'default', d);
+      expect(made.metadata.uid).not.toBe('forged');
+      expect(made.metadata.labels.ok).toBe('yes');
+      expect(made.status?.phase).toBeUndefined();
+      // a spec change still bumps the generation when a webhook patched the object
+      const upd = await cp.admin.update<{ metadata: { generation: number } }>(ref, 'default', 'o1', { ...made, spec: { ...d.spec, replicas: 2 } });
+      expect(upd.metadata.generation).toBe(2);
+      await cp.admin.delete(ref, 'default', 'o1');
+    });
+    await withConfig('Validating', [hook('odd.example.com', '/odd-code')], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('o2', {})));
+      expect(e.code).toBe(400);
+      expect(e.message).toBe('admission webhook "odd.example.com" denied the request: odd');
+    });
   });
 
   it('asks only the webhooks whose rules, namespaceSelector and objectSelector match', async () => {

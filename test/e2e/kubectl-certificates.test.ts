@@ -112,6 +112,10 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
     expect(r.err).toContain('Unauthorized');
 
     await kubectlOk(cp.kubeconfig, cache, ['apply', '-f', '-'], csrYaml('server-one', keyAndRequest('srv', '/CN=srv'), ['server auth']));
+    // status is the signer's: an Approved condition written there is dropped (approval decides it)
+    const pending = await cp.admin.get<{ status?: object }>(CertificateSigningRequests, undefined, 'server-one');
+    const sneaked = await cp.admin.update<{ status?: { conditions?: { type: string }[] } }>(CertificateSigningRequests, undefined, 'server-one', { ...pending, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Sneaky' }] } }, 'status');
+    expect(sneaked.status?.conditions ?? []).toEqual([]);
     await kubectl('certificate', 'approve', 'server-one');
     const failed = await eventually(async () => {
       const c = await cp.admin.get<{ status?: { conditions?: { type: string; message: string }[] } }>(CertificateSigningRequests, undefined, 'server-one');

@@ -594,7 +594,17 @@ export const certificatesigningrequests = base({
   validate: (obj) => validateCertificateSigningRequest(obj as never),
   validateUpdate: (obj, old) => validateCertificateSigningRequestUpdate(obj as never, old as never),
   writable: {
-    status: statusSubresource((obj, old) => validateCertificateSigningRequestStatusUpdate(obj as never, old as never)),
+    // The signer's: the certificate and its own conditions; Approved and Denied stay as stored
+    // (only the approval subresource, which needs `approve` on the signer, decides those).
+    status: {
+      take: (body, kept) => {
+        const decided = ((kept.status as { conditions?: { type?: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type === 'Approved' || c.type === 'Denied');
+        const others = ((body.status as { conditions?: { type?: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
+        kept.status = { ...((body.status as Record<string, unknown> | undefined) ?? {}), conditions: [...decided, ...others] };
+        if (!(kept.status as { conditions: unknown[] }).conditions.length) delete (kept.status as Record<string, unknown>).conditions;
+      },
+      validateUpdate: (obj, old) => validateCertificateSigningRequestStatusUpdate(obj as never, old as never),
+    },
     approval: {
       take: (body, kept) => {
         (kept.status ??= {}) as Record<string, unknown>;

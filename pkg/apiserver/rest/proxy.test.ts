@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchProxyPath, podUpstream, proxyVerb, serviceUpstream } from './proxy.js';
+import { matchProxyPath, podUpstream, proxyable, proxyVerb, serviceUpstream } from './proxy.js';
 
 describe('matchProxyPath', () => {
   it('reads NAME, NAME:PORT and SCHEME:NAME:PORT, and the path after /proxy', () => {
@@ -36,6 +36,17 @@ describe('upstreams', () => {
     expect(() => serviceUpstream(svc, eps, s(''))).toThrow(/no endpoints available for service "s"/);
     expect(() => serviceUpstream(svc, { subsets: [] }, s('http'))).toThrow(/no endpoints available/);
     expect(() => serviceUpstream({ spec: { type: 'ExternalName' } }, undefined, s(''))).toThrow(/ExternalName/);
+  });
+  it('never dials loopback or link-local addresses for pods and Services (kube\'s IsProxyableIP)', () => {
+    expect(['127.0.0.1', '127.1.2.3', '169.254.169.254', '224.0.0.1', '0.0.0.0'].filter(proxyable)).toEqual([]);
+    expect(['10.244.0.5', '192.168.1.10'].every(proxyable)).toBe(true);
+    expect(() => podUpstream({ spec: {}, status: { podIP: '127.0.0.1' } }, req())).toThrow(/address not allowed: 127.0.0.1/);
+    const svc = { spec: { ports: [{ port: 80 }] } };
+    const eps = { subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: 2379 }] }] };
+    const s = { ...req(''), resource: 'services' as const };
+    expect(() => serviceUpstream(svc, eps, s)).toThrow(/address not allowed/);
+    // (webhook Services, which only admins configure, may point anywhere)
+    expect(serviceUpstream(svc, eps, s, () => 0, true)).toMatchObject({ host: '127.0.0.1', port: 2379 });
   });
   it('authorizes by the verb of the method', () => {
     expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map(proxyVerb)).toEqual(['get', 'get', 'create', 'update', 'patch', 'delete', 'options']);

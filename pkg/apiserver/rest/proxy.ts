@@ -81,6 +81,15 @@ interface Upstream {
   authorization?: string;
 }
 
+/**
+ * kube's IsProxyableIP: loopback and link-local addresses are never dialled for a pod or a
+ * Service (under `tsctl up` the node's loopback holds etcd, which has no authentication).
+ */
+export function proxyable(ip: string): boolean {
+  return !/^(127\.|169\.254\.|224\.0\.0\.|0\.)/.test(ip) && ip !== '::1';
+}
+const notProxyable = (ip: string) => new ApiError(400, 'BadRequest', `address not allowed: ${ip}`);
+
 type PodLike = { spec?: { containers?: { ports?: { containerPort: number; name?: string }[] }[] }; status?: { podIP?: string; phase?: string } };
 
 /** A pod's address: PORT, else its first declared container port, else 80. */
@@ -96,6 +105,7 @@ export function podUpstream(pod: KubeObject, r: ProxyRequest): Upstream {
     port = String(named.containerPort);
   }
   if (!port) port = String((p.spec?.containers ?? []).flatMap((c) => c.ports ?? [])[0]?.containerPort ?? (r.scheme === 'https' ? 443 : 80));
+  if (!proxyable(ip)) throw notProxyable(ip);
   return { scheme: r.scheme || 'http', host: ip, port: Number(port) };
 }
 
@@ -103,7 +113,7 @@ type ServiceLike = { spec?: { type?: string; ports?: { name?: string; port: numb
 type EndpointsLike = { subsets?: { addresses?: { ip: string }[]; ports?: { name?: string; port: number; protocol?: string }[] }[] };
 
 /** A ready endpoint of the Service port PORT (a port name or number; none: the only port), chosen at random. */
-export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r: ProxyRequest, random = Math.random): Upstream {
+export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r: ProxyRequest, random = Math.random, anyAddress = false): Upstream {
   const s = svc as ServiceLike;
   if (s.spec?.type === 'ExternalName') throw errors.badRequest(`service "${r.name}" is of type ExternalName: not proxied`);
   const ports = s.spec?.ports ?? [];
@@ -117,6 +127,7 @@ export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r:
   }
   if (!candidates.length) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
   const pick = candidates[Math.floor(random() * candidates.length)]!;
+  if (!anyAddress && !proxyable(pick.ip)) throw notProxyable(pick.ip);
   return { scheme: r.scheme || 'http', host: pick.ip, port: pick.port };
 }
 
@@ -137,6 +148,7 @@ async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: Proxy
   // The agent's own port gets the node's credentials over TLS; any other port is dialled as asked.
   if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: `Bearer ${agent.token}` };
   if (!/^\d+$/.test(r.port)) throw errors.badRequest(`invalid node port "${r.port}"`);
+  if (!proxyable(agent.host)) throw notProxyable(agent.host);
   return { scheme: r.scheme || 'http', host: agent.host, port: Number(r.port) };
 }
 
@@ -158,17 +170,23 @@ export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: I
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
   const what = r.resource === 'nodes' ? 'node' : r.resource === 'services' ? 'service' : 'pod';
   await new Promise<void>((done, fail) => {
-    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), rejectUnauthorized: false, timeout: 30_000 };
+    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), rejectUnauthorized: false };
+    // The upstream has 30 s to answer; a stream it then sends may stay quiet as long as it likes.
+    const answerDeadline = setTimeout(() => upReq.destroy(new Error('i/o timeout')), 30_000);
     const upReq = (up.scheme === 'https' ? httpsRequest : httpRequest)(opts, (upRes) => {
+      clearTimeout(answerDeadline);
       const headers = { ...upRes.headers };
       for (const k of ['connection', 'keep-alive', 'transfer-encoding']) delete headers[k];
       res.writeHead(upRes.statusCode ?? 502, headers);
       upRes.pipe(res);
       upRes.on('end', done);
-      upRes.on('error', () => done());
-      res.on('close', () => upRes.destroy());
+      upRes.on('error', () => (res.destroy(), done()));
     });
-    upReq.on('timeout', () => upReq.destroy(new Error('i/o timeout')));
+    upReq.on('close', () => clearTimeout(answerDeadline));
+    // The client went: so does the upstream request (and its response, if any).
+    res.on('close', () => {
+      if (!res.writableFinished) upReq.destroy();
+    });
     upReq.on('error', (e) => (res.headersSent ? (res.destroy(), done()) : fail(unreachable(what, e))));
     req.pipe(upReq);
   });

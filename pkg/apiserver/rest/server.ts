@@ -158,7 +158,12 @@ export class RestServer {
     // With a client CA (kube-apiserver's --client-ca-file), a client certificate it signed
     // authenticates its CN as the user and its O entries as groups; presenting none is allowed.
     const clientAuth = opts.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCA } : {};
-    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0`, ...clientAuth }, (req, res) => void this.handle(req, res));
+    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0`, ...clientAuth }, (req, res) =>
+      this.handle(req, res).catch((e: unknown) => {
+        log.error('request handler failed', { method: req.method, url: req.url, err: e instanceof Error ? e.stack : String(e) });
+        res.destroy();
+      }),
+    );
     server.on('connection', (sock: Duplex) => {
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
@@ -379,7 +384,13 @@ export class RestServer {
         res.end();
         return;
       }
-      sendStatus(res, err);
+      try {
+        sendStatus(res, err);
+      } catch (e2) {
+        // (an answer Node cannot write, such as a header it refuses, must not take the server down)
+        log.error('could not send the error', { method: req.method, path, err: e2 instanceof Error ? e2.message : String(e2) });
+        res.destroy();
+      }
     }
   }
 }
