@@ -28,6 +28,9 @@ const APPLY_LIST_OVERRIDES: Record<string, Record<string, { keys: string[]; defa
 
 const cache = new Map<string, FieldType>();
 
+/** The type name custom resources are known by (their schemas are no proto messages). */
+export const CUSTOM_RESOURCE = 'CustomResource';
+
 export const structType = (name: string): FieldType => ({ kind: 'struct', name });
 
 function typeOfValue(kind: string, type: string | undefined): FieldType {
@@ -51,7 +54,9 @@ export function fieldTypeOf(owner: string, key: string): FieldType {
   let t = cache.get(ck);
   if (t) return t;
   const f = messageSchema(owner) ? fieldsOfMessage(owner).get(key) : undefined;
-  if (!f) t = LEAF;
+  // Custom resources: metadata is ObjectMeta; what their schema describes is owned whole.
+  if (owner === CUSTOM_RESOURCE) t = key === 'metadata' ? structType('ObjectMeta') : LEAF;
+  else if (!f) t = LEAF;
   else if (f.kind === 'map') t = { kind: 'map', value: typeOfValue(f.value!.kind, f.value!.type) };
   else if (f.repeated) t = listType(owner, f);
   else t = typeOfValue(f.kind, f.type);

@@ -27,6 +27,8 @@ import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
 import { createPublicKey } from 'node:crypto';
 import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
+import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
+import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
@@ -136,6 +138,9 @@ export class ApiServer {
   private readonly terminating = new WeakMap<RawObject, boolean>();
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
+  /** The resources served: built-in, and those of Established CustomResourceDefinitions. */
+  readonly registry = new ResourceRegistry();
+  private crdController: CRDController | undefined;
   private rest: RestServer | undefined;
   private grpc: GrpcServer | undefined;
   grpcPort = 0;
@@ -200,7 +205,7 @@ export class ApiServer {
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
     ]);
-    for (const r of allResources) {
+    for (const r of builtinResources) {
       if (r.view) continue; // served over its storage resource's store
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
@@ -214,6 +219,19 @@ export class ApiServer {
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
+    this.crdController = new CRDController({
+      crds: this.store('customresourcedefinitions'),
+      registry: this.registry,
+      stores: this.stores,
+      openCache: async (r) => {
+        const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
+        await cache.start();
+        return cache;
+      },
+      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)),
+      ctx: () => ({ ...systemCtx, warnings: [] }),
+    });
+    await this.crdController.start();
     await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
 
     // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
@@ -246,6 +264,7 @@ export class ApiServer {
     this.rest = new RestServer({
       unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
+      registry: this.registry,
       authenticate: (token) => this.authenticate(token),
       tokenRequests,
       authorizer: this.authorizer,
@@ -635,6 +654,7 @@ export class ApiServer {
     if (wasReady && this.storage) await Promise.race([this.storage.remove(this.masterLeaseKey).catch(() => {}), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     await this.rest?.close();
     await this.grpc?.close();
+    await this.crdController?.stop();
     await Promise.all(this.caches.map((c) => c.stop()));
     this.client?.close();
     await this.etcd?.stop();

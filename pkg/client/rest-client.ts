@@ -14,6 +14,7 @@ export const Nodes = core('nodes', false);
 export const Namespaces = core('namespaces', false);
 export const Events = core('events');
 export const Leases: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+export const CustomResourceDefinitions: ResourceRef = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', namespaced: false };
 export const ReplicaSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
 export const Deployments: ResourceRef = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 export const Jobs: ResourceRef = { group: 'batch', version: 'v1', resource: 'jobs', namespaced: true };

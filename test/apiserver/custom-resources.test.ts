@@ -1,0 +1,249 @@
+// CustomResourceDefinitions against the real apiserver and etcd: the CRD's validation and
+// status (NamesAccepted, Established, storedVersions), its resources served as soon as it is
+// Established (CRUD, selectors, optimistic concurrency, merge and JSON patches, 415 for strategic
+// merge patches), pruning, defaulting and schema validation, the status and scale subresources,
+// two versions over one storage, discovery and OpenAPI, and deletion of the CRD deleting its objects.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
+import { CustomResourceDefinitions, type ResourceRef, type RestClient } from '../../pkg/client/rest-client.js';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let admin: RestClient;
+
+beforeAll(async () => {
+  cp = await startControlPlane({ grpcPort: -1 }, { serviceAccountControllers: false });
+  admin = cp.admin;
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+const GROUP = 'stable.example.com';
+const CronTabs: ResourceRef = { group: GROUP, version: 'v1', resource: 'crontabs', namespaced: true };
+const CronTabsV2: ResourceRef = { ...CronTabs, version: 'v2' };
+
+const schema = {
+  type: 'object',
+  properties: {
+    spec: {
+      type: 'object',
+      required: ['cronSpec'],
+      properties: {
+        cronSpec: { type: 'string', pattern: '^(\\S+ ){4}\\S+$' },
+        image: { type: 'string', default: 'busybox' },
+        replicas: { type: 'integer', minimum: 0, maximum: 10, default: 1 },
+        mode: { type: 'string', enum: ['Fast', 'Slow'] },
+        port: { 'x-kubernetes-int-or-string': true },
+        extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    },
+    status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' }, phase: { type: 'string' } } },
+  },
+};
+
+const crontabCRD = (versions = [{ name: 'v1', served: true, storage: true }]) => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `crontabs.${GROUP}` },
+  spec: {
+    group: GROUP,
+    scope: 'Namespaced',
+    names: { plural: 'crontabs', kind: 'CronTab', shortNames: ['ct'] },
+    versions: versions.map((v) => ({
+      ...v,
+      schema: { openAPIV3Schema: schema },
+      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
+      additionalPrinterColumns: [
+        { name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' },
+        { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ],
+    })),
+  },
+});
+
+const established = (name: string) =>
+  eventually(
+    async () => {
+      const crd = await admin.get<KubeObject & { status: { conditions: { type: string; status: string }[] } }>(CustomResourceDefinitions, undefined, name);
+      if (!crd.status.conditions.some((c) => c.type === 'Established' && c.status === 'True')) throw new Error('not established');
+      return crd;
+    },
+    { what: `${name} Established` },
+  );
+
+const tab = (name: string, spec: Record<string, unknown> = { cronSpec: '* * * * */5' }, extra: Record<string, unknown> = {}) => ({ apiVersion: `${GROUP}/v1`, kind: 'CronTab', metadata: { name, ...extra }, spec });
+
+describe('CustomResourceDefinitions', () => {
+  it('are validated as Kubernetes does', async () => {
+    const bad = crontabCRD();
+    bad.metadata.name = 'wrong.example.com';
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, bad))).message).toContain('metadata.name: Invalid value: "wrong.example.com": must be spec.names.plural+"."+spec.group');
+    const two = crontabCRD([
+      { name: 'v1', served: true, storage: true },
+      { name: 'v2', served: true, storage: true },
+    ]);
+    const err = await failure(admin.create(CustomResourceDefinitions, undefined, two));
+    expect(err.status?.code).toBe(422);
+    expect(err.message).toContain('must have exactly one version marked as storage version');
+    const scope = { ...crontabCRD(), spec: { ...crontabCRD().spec, scope: 'Global' } };
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, scope))).message).toContain('spec.scope: Unsupported value: "Global"');
+    const webhook = { ...crontabCRD(), spec: { ...crontabCRD().spec, conversion: { strategy: 'Webhook' } } };
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, webhook))).message).toContain('webhook conversion is not supported');
+    const noType = crontabCRD();
+    noType.spec.versions[0]!.schema = { openAPIV3Schema: { type: 'object', properties: { spec: { properties: {} } } } as never };
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, noType))).message).toContain('spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value');
+    const unknown = { ...crontabCRD(), spec: { ...crontabCRD().spec, bogus: 1 } };
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, unknown))).message).toContain('unknown field "spec.bogus"');
+  });
+
+  it('are defaulted, Established, and their resources served at once', async () => {
+    const created = await admin.create<KubeObject>(CustomResourceDefinitions, undefined, crontabCRD());
+    expect(created.metadata?.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    expect(created.spec).toMatchObject({ names: { singular: 'crontab', listKind: 'CronTabList' }, conversion: { strategy: 'None' } });
+    const crd = await established(`crontabs.${GROUP}`);
+    expect(crd.status).toMatchObject({ acceptedNames: { plural: 'crontabs', kind: 'CronTab', shortNames: ['ct'] }, storedVersions: ['v1'] });
+    expect(crd.status.conditions.find((c) => c.type === 'NamesAccepted')).toMatchObject({ status: 'True', reason: 'NoConflicts' });
+    const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
+    expect(groups.groups.find((g) => g.name === GROUP)?.preferredVersion.version).toBe('v1');
+    const list = await admin.request<{ resources: { name: string; kind: string; shortNames?: string[]; namespaced: boolean }[] }>(`/apis/${GROUP}/v1`);
+    expect(list.resources.map((r) => r.name).sort()).toEqual(['crontabs', 'crontabs/scale', 'crontabs/status']);
+    expect(list.resources[0]).toMatchObject({ kind: 'CronTab', shortNames: ['ct'], namespaced: true });
+    const index = await admin.request<{ paths: Record<string, unknown> }>('/openapi/v3');
+    expect(Object.keys(index.paths)).toEqual(expect.arrayContaining([`apis/${GROUP}/v1`, 'apis/apiextensions.k8s.io/v1']));
+    const doc = await admin.request<{ paths: Record<string, { patch?: Record<string, unknown> }>; components: { schemas: Record<string, unknown> } }>(`/openapi/v3/apis/${GROUP}/v1`);
+    const item = doc.paths[`/apis/${GROUP}/v1/namespaces/{namespace}/crontabs/{name}`]!.patch!;
+    expect(item['x-kubernetes-group-version-kind']).toEqual({ group: GROUP, kind: 'CronTab', version: 'v1' });
+    expect(Object.keys((item.requestBody as { content: object }).content)).not.toContain('application/strategic-merge-patch+json');
+    expect(doc.components.schemas['com.example.stable.v1.CronTab']).toMatchObject({ 'x-kubernetes-group-version-kind': [{ group: GROUP, kind: 'CronTab', version: 'v1' }] });
+  });
+
+  it('a CRD whose kind another CRD of the group has is not accepted', async () => {
+    await admin.create(CustomResourceDefinitions, undefined, { ...crontabCRD(), metadata: { name: `othertabs.${GROUP}` }, spec: { ...crontabCRD().spec, names: { plural: 'othertabs', singular: 'othertab', kind: 'CronTab' } } });
+    const crd = await eventually(async () => {
+      const c = await admin.get<KubeObject & { status: { conditions: { type: string; status: string; message: string }[] } }>(CustomResourceDefinitions, undefined, `othertabs.${GROUP}`);
+      const names = c.status.conditions.find((x) => x.type === 'NamesAccepted');
+      if (!names) throw new Error('not yet');
+      return c;
+    });
+    expect(crd.status.conditions.find((c) => c.type === 'NamesAccepted')).toMatchObject({ status: 'False', reason: 'KindConflict', message: '"CronTab" is already in use' });
+    expect(crd.status.conditions.find((c) => c.type === 'Established')).toMatchObject({ status: 'False' });
+    expect((await failure(admin.list({ ...CronTabs, resource: 'othertabs' }, 'default'))).status?.code).toBe(404);
+    await admin.delete(CustomResourceDefinitions, undefined, `othertabs.${GROUP}`);
+  });
+
+  it('CRUD with selectors, optimistic concurrency and patches, stored under /registry/<group>/<plural>', async () => {
+    const a = await admin.create<KubeObject>(CronTabs, 'default', tab('a', { cronSpec: '* * * * */5' }, { labels: { app: 'x' } }));
+    expect(a).toMatchObject({ apiVersion: `${GROUP}/v1`, kind: 'CronTab', spec: { cronSpec: '* * * * */5', image: 'busybox', replicas: 1 } });
+    await admin.create(CronTabs, 'default', tab('b'));
+    expect((await admin.list(CronTabs, 'default', { labelSelector: 'app=x' })).items.map((i) => i.metadata?.name)).toEqual(['a']);
+    expect((await admin.list(CronTabs, 'default', { fieldSelector: 'metadata.name=b' })).items.map((i) => i.metadata?.name)).toEqual(['b']);
+    expect((await admin.list(CronTabs, undefined, { fieldSelector: 'metadata.namespace=default' })).items).toHaveLength(2);
+    expect((await failure(admin.list(CronTabs, 'default', { fieldSelector: 'spec.image=x' }))).message).toContain('field label not supported: spec.image');
+    const stale = { ...a, spec: { ...(a.spec as object), image: 'nginx' } };
+    const updated = await admin.update<KubeObject>(CronTabs, 'default', 'a', stale);
+    expect(updated.spec).toMatchObject({ image: 'nginx' });
+    expect((await failure(admin.update(CronTabs, 'default', 'a', stale))).status?.code).toBe(409);
+    const noRv = { ...a, metadata: { name: 'a' } };
+    expect((await failure(admin.update(CronTabs, 'default', 'a', noRv))).message).toContain('metadata.resourceVersion: Invalid value: "": must be specified for an update');
+    expect((await admin.patch<KubeObject>(CronTabs, 'default', 'a', { spec: { mode: 'Fast' } }, 'merge')).spec).toMatchObject({ mode: 'Fast', image: 'nginx' });
+    expect((await admin.patch<KubeObject>(CronTabs, 'default', 'a', [{ op: 'replace', path: '/spec/replicas', value: 3 }], 'json')).spec).toMatchObject({ replicas: 3 });
+    const smp = await failure(admin.patch(CronTabs, 'default', 'a', { spec: { mode: 'Slow' } }, 'strategic'));
+    expect(smp.status?.code).toBe(415);
+    const etcd = new EtcdClient(cp.server.etcdEndpoints);
+    try {
+      const got = await etcd.range({ key: Buffer.from(`/registry/${GROUP}/crontabs/default/a`) });
+      expect(JSON.parse(Buffer.from(got.kvs![0]!.value!).toString())).toMatchObject({ kind: 'CronTab', spec: { mode: 'Fast' } });
+    } finally {
+      etcd.close();
+    }
+    const table = await admin.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>(`/apis/${GROUP}/v1/namespaces/default/crontabs`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Spec', 'Replicas', 'Age']);
+    expect(table.rows[0]!.cells.slice(0, 3)).toEqual(['a', '* * * * */5', 3]);
+    await admin.delete(CronTabs, 'default', 'b');
+    expect((await failure(admin.get(CronTabs, 'default', 'b'))).message).toBe(`crontabs.${GROUP} "b" not found`);
+  });
+
+  it('prunes unknown fields (Strict: 400 naming them), defaults and validates against the schema', async () => {
+    const strict = await failure(admin.create(CronTabs, 'default', tab('u', { cronSpec: '* * * * *', foo: 1 })));
+    expect(strict.status?.code).toBe(400);
+    expect(strict.message).toContain('unknown field "spec.foo"');
+    const pruned = await admin.create<KubeObject>(CronTabs, 'default', tab('u', { cronSpec: '* * * * *', foo: 1, extra: { any: { thing: true } } }), { fieldValidation: 'Ignore' });
+    expect(pruned.spec).toEqual({ cronSpec: '* * * * *', image: 'busybox', replicas: 1, extra: { any: { thing: true } } });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ cronSpec: '* * * * *', replicas: 'two' }, 'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"'],
+      [{ cronSpec: '* * * * *', replicas: 11 }, 'spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10'],
+      [{ cronSpec: 'nope' }, `spec.cronSpec: Invalid value: "nope": spec.cronSpec in body should match '^(\\S+ ){4}\\S+$'`],
+      [{ cronSpec: '* * * * *', mode: 'Medium' }, 'spec.mode: Unsupported value: "Medium": supported values: "Fast", "Slow"'],
+      [{ cronSpec: "* * * * *", port: 1.5 }, "spec.port: Invalid value: \"number\""],
+      [{ image: 'x' }, 'spec.cronSpec: Required value'],
+    ];
+    for (const [spec, msg] of cases) {
+      const err = await failure(admin.create(CronTabs, 'default', tab('bad', spec)));
+      expect(err.status?.code, msg).toBe(422);
+      expect(err.message).toContain(`CronTab.${GROUP} "bad" is invalid`);
+      expect(err.message).toContain(msg);
+    }
+    await admin.delete(CronTabs, 'default', 'u');
+  });
+
+  it('the status subresource owns status; scale reads and writes the CRD paths', async () => {
+    await admin.create(CronTabs, 'default', { ...tab('s'), status: { phase: 'Ignored' } });
+    const got = await admin.get<KubeObject>(CronTabs, 'default', 's');
+    expect(got.status).toBeUndefined();
+    const withStatus = await admin.update<KubeObject>(CronTabs, 'default', 's', { ...got, spec: { cronSpec: '1 1 1 1 1' }, status: { replicas: 2, selector: 'app=s' } }, 'status');
+    expect(withStatus.status).toEqual({ replicas: 2, selector: 'app=s' });
+    expect(withStatus.spec).toMatchObject({ cronSpec: '* * * * */5' });
+    const main = await admin.patch<KubeObject>(CronTabs, 'default', 's', { spec: { replicas: 4 }, status: { replicas: 9 } }, 'merge');
+    expect(main.status).toEqual({ replicas: 2, selector: 'app=s' });
+    const scale = await admin.get<KubeObject>(CronTabs, 'default', 's', 'scale');
+    expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { replicas: 2, selector: 'app=s' } });
+    await admin.patch(CronTabs, 'default', 's', { spec: { replicas: 7 } }, 'merge', 'scale');
+    expect((await admin.get<KubeObject>(CronTabs, 'default', 's')).spec).toMatchObject({ replicas: 7 });
+  });
+
+  it('node credentials cannot touch custom resources', async () => {
+    const node = cp.nodeClient('n1');
+    expect((await failure(node.list(CronTabs, 'default'))).status?.code).toBe(403);
+    expect((await failure(node.create(CronTabs, 'default', tab('n')))).status?.code).toBe(403);
+  });
+
+  it('serves a second version over the same storage (conversion None), storedVersions kept', async () => {
+    const current = await admin.get<KubeObject & { spec: { versions: unknown[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
+    const versions = crontabCRD([
+      { name: 'v1', served: true, storage: false },
+      { name: 'v2', served: true, storage: true },
+    ]).spec.versions;
+    await admin.update(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`, { ...current, spec: { ...current.spec, versions } });
+    const v2 = await eventually(() => admin.get<KubeObject>(CronTabsV2, 'default', 'a'));
+    expect(v2.apiVersion).toBe(`${GROUP}/v2`);
+    const made = await admin.create<KubeObject>(CronTabsV2, 'default', { ...tab('v2obj'), apiVersion: `${GROUP}/v2` });
+    expect(made.apiVersion).toBe(`${GROUP}/v2`);
+    expect((await admin.get<KubeObject>(CronTabs, 'default', 'v2obj')).apiVersion).toBe(`${GROUP}/v1`);
+    const crd = await admin.get<KubeObject & { status: { storedVersions: string[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
+    expect(crd.status.storedVersions).toEqual(['v1', 'v2']);
+    const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
+    expect(groups.groups.find((g) => g.name === GROUP)?.preferredVersion.version).toBe('v2');
+  });
+
+  it('deleting the CRD deletes its objects, then the CRD, and its resources leave discovery', async () => {
+    expect((await admin.list(CronTabs, undefined)).items.length).toBeGreaterThan(0);
+    await admin.delete(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
+    await eventually(async () => {
+      const err = await failure(admin.get(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`));
+      return err.status?.code === 404;
+    }, { what: 'the CRD gone' });
+    expect((await failure(admin.list(CronTabs, 'default'))).status?.code).toBe(404);
+    const groups = await admin.request<{ groups: { name: string }[] }>('/apis');
+    expect(groups.groups.map((g) => g.name)).not.toContain(GROUP);
+    const etcd = new EtcdClient(cp.server.etcdEndpoints);
+    try {
+      const left = await etcd.range({ key: Buffer.from(`/registry/${GROUP}/crontabs/`), rangeEnd: Buffer.from(`/registry/${GROUP}/crontabs0`) });
+      expect(left.kvs ?? []).toHaveLength(0);
+    } finally {
+      etcd.close();
+    }
+  });
+});
