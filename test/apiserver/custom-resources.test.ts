@@ -5,7 +5,7 @@
 // two versions over one storage, discovery and OpenAPI, and deletion of the CRD deleting its objects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
-import { CustomResourceDefinitions, type ResourceRef, type RestClient } from '../../pkg/client/rest-client.js';
+import { CustomResourceDefinitions, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -202,6 +202,38 @@ describe('CustomResourceDefinitions', () => {
     expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { replicas: 2, selector: 'app=s' } });
     await admin.patch(CronTabs, 'default', 's', { spec: { replicas: 7 } }, 'merge', 'scale');
     expect((await admin.get<KubeObject>(CronTabs, 'default', 's')).spec).toMatchObject({ replicas: 7 });
+  });
+
+  it('watch with a label selector from a resourceVersion', async () => {
+    const start = await admin.list(CronTabs, 'default');
+    const seen: string[] = [];
+    const w = await admin.watch<KubeObject>(CronTabs, 'default', { resourceVersion: start.metadata.resourceVersion, labelSelector: 'watch=yes' }, (e) => seen.push(`${e.type} ${e.object.metadata?.name}`));
+    try {
+      await admin.create(CronTabs, 'default', tab('w1', undefined, { labels: { watch: 'yes' } }));
+      await admin.create(CronTabs, 'default', tab('w2'));
+      await admin.delete(CronTabs, 'default', 'w1');
+      await eventually(() => seen.length >= 2, { what: 'two events' });
+      expect(seen).toEqual(['ADDED w1', 'DELETED w1']);
+    } finally {
+      w.stop();
+    }
+    await admin.delete(CronTabs, 'default', 'w2');
+  });
+
+  it('RBAC rules name the group and resource', async () => {
+    const alice = new RestClient(cp.config, { headers: { 'Impersonate-User': 'alice' } });
+    try {
+      const denied = await failure(alice.list(CronTabs, 'default'));
+      expect(denied.status?.code).toBe(403);
+      expect(denied.message).toBe(`crontabs.${GROUP} is forbidden: User "alice" cannot list resource "crontabs" in API group "${GROUP}" in the namespace "default"`);
+      await admin.create(Roles, 'default', { metadata: { name: 'crontab-reader' }, rules: [{ apiGroups: [GROUP], resources: ['crontabs'], verbs: ['get', 'list'] }] });
+      await admin.create(RoleBindings, 'default', { metadata: { name: 'alice-crontabs' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'crontab-reader' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] });
+      await eventually(() => alice.list(CronTabs, 'default'), { what: 'alice may list crontabs' });
+      expect((await failure(alice.create(CronTabs, 'default', tab('alice')))).status?.code).toBe(403);
+      expect((await failure(alice.get(CronTabs, 'default', 's', 'status'))).status?.code).toBe(403);
+    } finally {
+      alice.close();
+    }
   });
 
   it('node credentials cannot touch custom resources', async () => {
