@@ -156,9 +156,9 @@ export class CRDController {
   }
 
   /** Serves `crd`'s resources, with fresh strategies (its schema may have changed) over its one watch cache. */
-  private async serve(crd: CustomResourceDefinition): Promise<void> {
+  private async serve(crd: CustomResourceDefinition, terminating = false): Promise<void> {
     const name = crd.metadata!.name!;
-    const resources = customResourcesOf(crd);
+    const resources = customResourcesOf(crd, terminating);
     const storage = resources[0];
     if (!storage) return;
     const prefix = etcdPrefix(storage);
@@ -194,6 +194,8 @@ export class CRDController {
       setCondition(status, condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress'));
       setCondition(status, condition('Established', 'False', 'Terminating', 'the CustomResourceDefinition is being deleted'));
     });
+    // Served (again, after a restart) so that its objects can be found; creates are refused.
+    await this.serve(crd, true);
     const s = this.served.get(name);
     const store = s && this.deps.stores.get(s.storage);
     if (store) {

@@ -260,9 +260,28 @@ describe('CustomResourceDefinitions', () => {
     expect(groups.groups.find((g) => g.name === GROUP)?.preferredVersion.version).toBe('v2');
   });
 
-  it('deleting the CRD deletes its objects, then the CRD, and its resources leave discovery', async () => {
-    expect((await admin.list(CronTabs, undefined)).items.length).toBeGreaterThan(0);
+  it('are served again after an apiserver restart, before it is ready', async () => {
+    await cp.restart();
+    expect((await admin.get<KubeObject>(CronTabsV2, 'default', 'a')).spec).toMatchObject({ mode: 'Fast' });
+    const list = await admin.request<{ resources: { name: string }[] }>(`/apis/${GROUP}/v2`);
+    expect(list.resources.map((r) => r.name)).toContain('crontabs');
+  });
+
+  it('a CRD being deleted refuses new objects until its objects are gone', async () => {
+    await admin.create(CronTabs, 'default', tab('held', undefined, { finalizers: ['example.com/hold'] }));
     await admin.delete(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
+    const crd = await eventually(async () => {
+      const c = await admin.get<KubeObject & { status: { conditions: { type: string; status: string; reason: string }[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
+      return c.status.conditions.some((x) => x.type === 'Terminating' && x.status === 'True') && c;
+    }, { what: 'Terminating' });
+    expect(crd.status.conditions.find((c) => c.type === 'Terminating')).toMatchObject({ reason: 'InstanceDeletionInProgress' });
+    const refused = await eventually(() => failure(admin.create(CronTabs, 'default', tab('late'))).then((e) => e.status?.code === 405 && e));
+    expect(refused.message).toBe('create not allowed while custom resource definition is terminating');
+    await eventually(async () => (await admin.get<KubeObject>(CronTabs, 'default', 'held')).metadata?.deletionTimestamp, { what: 'held being deleted' });
+    await admin.patch(CronTabs, 'default', 'held', { metadata: { finalizers: null } }, 'merge');
+  });
+
+  it('deleting the CRD deletes its objects, then the CRD, and its resources leave discovery', async () => {
     await eventually(async () => {
       const err = await failure(admin.get(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`));
       return err.status?.code === 404;

@@ -12,6 +12,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validati
 import { unknownField } from '../../api/field-error.js';
 import type { RequestContext } from './request-types.js';
 import { reportDecoding } from './store.js';
+import { ApiError } from '../errors.js';
 import type { ResourceInfo } from './resources.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
@@ -80,7 +81,7 @@ function validateCustom(obj: KubeObject, v: CRDVersion, namespaced: boolean): Fi
 }
 
 /** The resource of one served version of `crd`; `storage` is the storage version's resource (undefined for itself). */
-function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: ResourceInfo | undefined): ResourceInfo {
+function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: ResourceInfo | undefined, terminating: boolean): ResourceInfo {
   const names = crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : crd.spec.names;
   const namespaced = crd.spec.scope === 'Namespaced';
   const hasStatus = v.subresources?.status !== undefined;
@@ -108,6 +109,7 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
       applyDefaults(obj, schema);
     },
     prepareForCreate(obj) {
+      if (terminating) throw new ApiError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating');
       if (hasStatus) delete obj.status;
     },
     prepareForUpdate(obj, old) {
@@ -153,17 +155,14 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
  * The resources `crd` serves: the storage version's first (its store holds every version's
  * objects), then the other served versions as views over it.
  */
-export function customResourcesOf(crd: CustomResourceDefinition): ResourceInfo[] {
+export function customResourcesOf(crd: CustomResourceDefinition, terminating = false): ResourceInfo[] {
   const storageVersion = crd.spec.versions.find((v) => v.storage);
   if (!storageVersion) return [];
-  const storage = versionResource(crd, storageVersion, undefined);
+  const storage = versionResource(crd, storageVersion, undefined, terminating);
   const out = [storage];
-  for (const v of crd.spec.versions) if (v.served && v !== storageVersion) out.push(versionResource(crd, v, storage));
+  for (const v of crd.spec.versions) if (v.served && v !== storageVersion) out.push(versionResource(crd, v, storage, terminating));
   return out;
 }
-
-/** Whether the storage version's resource is served at all (it may be stored but not served). */
-export const servedVersions = (crd: CustomResourceDefinition): Set<string> => new Set(crd.spec.versions.filter((v) => v.served).map((v) => v.name));
 
 /** Kubernetes' version priority: GA before beta before alpha, higher numbers first, then other names alphabetically. */
 export function compareKubeVersions(a: string, b: string): number {
