@@ -5,7 +5,7 @@
 // two versions over one storage, discovery and OpenAPI, and deletion of the CRD deleting its objects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
-import { CustomResourceDefinitions, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
+import { CustomResourceDefinitions, Namespaces, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -234,6 +234,14 @@ describe('CustomResourceDefinitions', () => {
     } finally {
       alice.close();
     }
+  });
+
+  it('deleting a namespace deletes its custom resources', async () => {
+    await admin.create(Namespaces, undefined, { metadata: { name: 'tabs' } });
+    await admin.create(CronTabs, 'tabs', tab('in-ns'));
+    await admin.delete(Namespaces, undefined, 'tabs');
+    await eventually(() => failure(admin.get(Namespaces, undefined, 'tabs')).then((e) => e.status?.code === 404), { what: 'namespace tabs gone', timeoutMs: 20_000 });
+    expect((await admin.list(CronTabs, 'tabs')).items).toEqual([]);
   });
 
   it('node credentials cannot touch custom resources', async () => {
