@@ -82,6 +82,8 @@ describe('validateAgainstSchema', () => {
     expect(messages({ spec: { name: 'ab', port: true } })).toEqual(['spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"']);
     expect(messages({ spec: { name: 'ab', kind: 'C' } })).toEqual(['spec.kind: Unsupported value: "C": supported values: "A", "B"']);
     expect(messages({ spec: { name: 'ab', count: null } })).toEqual(['spec.count: Invalid value: "null": spec.count in body must be of type integer: "null"']);
+    const listed: JSONSchemaProps = { type: 'object', properties: { s: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }, m: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', properties: { name: { type: 'string' }, v: { type: 'integer' } } } } } };
+    expect(validateAgainstSchema({ s: ['a', 'b', 'a'], m: [{ name: 'x', v: 1 }, { name: 'x', v: 2 }] }, listed).map(formatFieldError)).toEqual(['s[2]: Duplicate value: "a"', 'm[1]: Duplicate value: {"name":"x"}']);
     expect(messages({ spec: { name: 'ab', template: { spec: {} } } })).toEqual(['spec.template.apiVersion: Required value: must not be empty', 'spec.template.kind: Required value: must not be empty']);
   });
 });

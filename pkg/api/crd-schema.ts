@@ -163,6 +163,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     if (s.maxItems !== undefined && v.length > s.maxItems) errs.push({ type: 'FieldValueTooMany', field: where, badValue: v.length, detail: `must have at most ${s.maxItems} items` });
     if (s.minItems !== undefined && v.length < s.minItems) errs.push(invalid(where, v.length, `${where} in body should have at least ${s.minItems} items`));
     if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push({ type: 'FieldValueDuplicate', field: where, badValue: v, detail: '' });
+    listDuplicates(v, s, path, errs);
     if (s.items) v.forEach((item, i) => validateNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, errs));
   }
   if (isObj(v)) {
@@ -206,4 +207,18 @@ function validateNumber(v: number, s: JSONSchemaProps, where: string, errs: Fiel
     errs.push(invalid(where, v, `${where} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
   }
   if (s.multipleOf !== undefined && s.multipleOf > 0 && !Number.isInteger(v / s.multipleOf)) errs.push(invalid(where, v, `${where} in body should be a multiple of ${s.multipleOf}`));
+}
+
+/** x-kubernetes-list-type set (items unique) and map (keys unique): `spec.ports[1]: Duplicate value: {"name":"http"}`. */
+function listDuplicates(v: unknown[], s: JSONSchemaProps, path: string, errs: FieldError[]): void {
+  const type = s['x-kubernetes-list-type'];
+  if (type !== 'set' && type !== 'map') return;
+  const keys = s['x-kubernetes-list-map-keys'] ?? [];
+  const seen = new Set<string>();
+  v.forEach((item, i) => {
+    const id = type === 'set' ? item : isObj(item) ? Object.fromEntries(keys.map((k) => [k, item[k]])) : item;
+    const k = JSON.stringify(id);
+    if (seen.has(k)) errs.push({ type: 'FieldValueDuplicate', field: `${path}[${i}]`, badValue: id, detail: '' });
+    seen.add(k);
+  });
 }

@@ -37,6 +37,7 @@ const schema = {
         mode: { type: 'string', enum: ['Fast', 'Slow'] },
         port: { 'x-kubernetes-int-or-string': true },
         extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } } },
       },
     },
     status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' }, phase: { type: 'string' } } },
@@ -187,6 +188,25 @@ describe('CustomResourceDefinitions', () => {
       expect(err.message).toContain(msg);
     }
     await admin.delete(CronTabs, 'default', 'u');
+  });
+
+  it('server-side apply owns the fields the schema describes, lists of type map by key', async () => {
+    const apply = (manager: string, spec: Record<string, unknown>, force = false) =>
+      admin.request<KubeObject>(`/apis/${GROUP}/v1/namespaces/default/crontabs/ssa`, {
+        method: 'PATCH',
+        contentType: 'application/apply-patch+yaml',
+        body: { apiVersion: `${GROUP}/v1`, kind: 'CronTab', metadata: { name: 'ssa' }, spec },
+        query: { fieldManager: manager, fieldValidation: 'Strict', ...(force ? { force: 'true' } : {}) },
+      });
+    await apply('alice', { cronSpec: '* * * * *', ports: [{ name: 'http', port: 80 }] });
+    const both = await apply('bob', { cronSpec: '* * * * *', ports: [{ name: 'metrics', port: 9090 }] });
+    expect((both.spec as { ports: unknown[] }).ports).toEqual([{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }]);
+    const conflict = await failure(apply('bob', { cronSpec: '* * * * *', ports: [{ name: 'metrics', port: 9090 }, { name: 'http', port: 8080 }] }));
+    expect(conflict.status?.code).toBe(409);
+    expect(conflict.message).toContain('conflict with "alice": .spec.ports[name="http"].port');
+    const dropped = await apply('alice', { cronSpec: '* * * * *' });
+    expect((dropped.spec as { ports: unknown[] }).ports).toEqual([{ name: 'metrics', port: 9090 }]);
+    await admin.delete(CronTabs, 'default', 'ssa');
   });
 
   it('the status subresource owns status; scale reads and writes the CRD paths', async () => {

@@ -6,6 +6,7 @@
 import type { FieldError } from '../../api/field-error.js';
 import { applyDefaults, prune, validateAgainstSchema, type JSONSchemaProps } from '../../api/crd-schema.js';
 import { decodeStrict } from '../../api/schema-validate.js';
+import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
 import { storageVersionOf, unknownCRDFields, validateCRD, validateCRDUpdate, defaultCRD, CRD_CLEANUP_FINALIZER, type CRDVersion, type CustomResourceDefinition } from '../../api/validation-crd.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation-meta.js';
@@ -96,7 +97,7 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
     namespaced,
     shortNames: names.shortNames ?? [],
     categories: names.categories ?? [],
-    typeName: 'CustomResource',
+    typeName: describeCustomResource(crd.spec.group, v.name, names.kind!, schema),
     subresources: [...(hasStatus ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
     allowUnconditionalUpdate: false,
     custom: true,
