@@ -127,9 +127,6 @@ export function defaultCRD(crd: CustomResourceDefinition): void {
   if (names.kind && !names.listKind) names.listKind = `${names.kind}List`;
   spec.conversion ??= { strategy: 'None' };
   spec.conversion.strategy ||= 'None';
-  for (const v of spec.versions ?? []) {
-    for (const c of v.additionalPrinterColumns ?? []) c.priority ??= 0;
-  }
 }
 
 // ---- validation ----

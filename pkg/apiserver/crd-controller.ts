@@ -187,8 +187,11 @@ export class CRDController {
   }
 
   /** A CRD being deleted: Terminating, its objects deleted, then its finalizer removed. */
-  private async finalize(crd: CustomResourceDefinition): Promise<void> {
-    const name = crd.metadata!.name!;
+  private async finalize(cached: CustomResourceDefinition): Promise<void> {
+    const name = cached.metadata!.name!;
+    // (read from etcd: the cache may not have seen the finalizer go, and the CRD with it)
+    const crd = (await this.deps.crds.get(undefined, name).catch(() => undefined)) as CustomResourceDefinition | undefined;
+    if (!crd) return this.unserve(name);
     if (!(crd.metadata?.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) return;
     await this.writeStatus(name, (status) => {
       setCondition(status, condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress'));

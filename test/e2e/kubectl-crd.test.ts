@@ -91,6 +91,8 @@ describe.skipIf(!hasKubectl)('kubectl with a CustomResourceDefinition', () => {
     const crds = await kubectl('get', 'crd');
     expect(crds.out).toMatch(/^NAME\s+CREATED AT\nwidgets\.example\.com\s+\d{4}-\d\d-\d\dT/);
     expect((await kubectl('wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s')).code).toBe(0);
+    // Applied again unchanged: kubectl patches CRDs with JSON merge patches, silently.
+    expect(await kubectl('apply', '-f', join(dir, 'crd.yaml'))).toEqual({ code: 0, out: 'customresourcedefinition.apiextensions.k8s.io/widgets.example.com unchanged\n', err: '' });
 
     writeFileSync(join(dir, 'w1.yaml'), widget('small'));
     expect(await kubectl('apply', '-f', join(dir, 'w1.yaml'))).toMatchObject({ code: 0, out: 'widget.example.com/w1 created\n' });

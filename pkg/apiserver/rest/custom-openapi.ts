@@ -112,7 +112,9 @@ export class CustomOpenAPI {
           'x-kubernetes-group-version-kind': [{ group: r.group, kind: r.kind, version: r.version }],
         };
         own[`${CRD_DEF}List`] = listSchema(r, CRD_DEF);
-        Object.assign(paths, pathsFor(kindInfo(r), { def: CRD_DEF, listDef: `${CRD_DEF}List` }));
+        // (the definition's schema is not published field by field: kubectl, offered no strategic
+        // merge patch, sends JSON merge patches rather than fail to walk it)
+        Object.assign(paths, pathsFor(kindInfo(r), { def: CRD_DEF, listDef: `${CRD_DEF}List`, patchMedia: CUSTOM_PATCH_MEDIA }));
       }
     }
     const schemas = { ...collectSchemas(['ObjectMeta', 'ListMeta', 'Status', 'DeleteOptions', 'WatchEvent', 'Scale']), ...own };
