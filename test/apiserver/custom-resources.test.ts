@@ -276,12 +276,19 @@ describe('CustomResourceDefinitions', () => {
       { name: 'v1', served: true, storage: false },
       { name: 'v2', served: true, storage: true },
     ]).spec.versions;
+    // v2 knows a color, which v1 does not.
+    const v2Schema = structuredClone(schema) as typeof schema & { properties: { spec: { properties: Record<string, unknown> } } };
+    v2Schema.properties.spec.properties.color = { type: 'string', enum: ['red', 'blue'] };
+    versions[1]!.schema = { openAPIV3Schema: v2Schema };
     await admin.update(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`, { ...current, spec: { ...current.spec, versions } });
     const v2 = await eventually(() => admin.get<KubeObject>(CronTabsV2, 'default', 'a'));
     expect(v2.apiVersion).toBe(`${GROUP}/v2`);
-    const made = await admin.create<KubeObject>(CronTabsV2, 'default', { ...tab('v2obj'), apiVersion: `${GROUP}/v2` });
-    expect(made.apiVersion).toBe(`${GROUP}/v2`);
+    const made = await admin.create<KubeObject>(CronTabsV2, 'default', { ...tab('v2obj', { cronSpec: '* * * * *', color: 'red' }), apiVersion: `${GROUP}/v2` });
+    expect(made).toMatchObject({ apiVersion: `${GROUP}/v2`, spec: { color: 'red' } });
     expect((await admin.get<KubeObject>(CronTabs, 'default', 'v2obj')).apiVersion).toBe(`${GROUP}/v1`);
+    expect((await failure(admin.create(CronTabsV2, 'default', { ...tab('v2bad', { cronSpec: '* * * * *', color: 'green' }), apiVersion: `${GROUP}/v2` }))).message).toContain('spec.color: Unsupported value: "green"');
+    expect((await failure(admin.create(CronTabs, 'default', tab('v1color', { cronSpec: '* * * * *', color: 'red' })))).message).toContain('unknown field "spec.color"');
+    expect((await failure(admin.create(CronTabsV2, 'default', tab('mismatch')))).status?.code).toBe(400);
     const crd = await admin.get<KubeObject & { status: { storedVersions: string[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
     expect(crd.status.storedVersions).toEqual(['v1', 'v2']);
     const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');

@@ -76,17 +76,19 @@ export const customresourcedefinitions: ResourceInfo = {
 /** The schema of a version: its own, Kubernetes having dropped the top-level one in v1. */
 const schemaOf = (v: CRDVersion): JSONSchemaProps | undefined => v.schema?.openAPIV3Schema;
 
-/** Defaults, then schema and metadata validation, of a custom resource as `v` describes it. */
-function validateCustom(obj: KubeObject, v: CRDVersion, namespaced: boolean): FieldError[] {
-  return [...validateObjectMeta(obj.metadata, namespaced), ...validateAgainstSchema(obj, schemaOf(v))];
-}
-
-/** The resource of one served version of `crd`; `storage` is the storage version's resource (undefined for itself). */
-function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: ResourceInfo | undefined, terminating: boolean): ResourceInfo {
+/**
+ * The resource of one served version of `crd`; `storage` is the storage version's resource
+ * (undefined for itself). Bodies keep the apiVersion of their request until they are stored, so
+ * that decoding and validation, in the store too, use the schema of the version they were sent
+ * in (`schemas`, by apiVersion), as apiextensions-apiserver's per-version strategies do.
+ */
+function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: ResourceInfo | undefined, terminating: boolean, schemas: Map<string, JSONSchemaProps | undefined>): ResourceInfo {
   const names = crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : crd.spec.names;
   const namespaced = crd.spec.scope === 'Namespaced';
   const hasStatus = v.subresources?.status !== undefined;
   const schema = schemaOf(v);
+  const apiVersion = `${crd.spec.group}/${v.name}`;
+  const schemaFor = (obj: KubeObject) => (obj.apiVersion && schemas.has(obj.apiVersion) ? schemas.get(obj.apiVersion) : schema);
   const r: ResourceInfo = {
     name: names.plural!,
     singularName: names.singular ?? names.kind!.toLowerCase(),
@@ -103,11 +105,11 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
     custom: true,
     decode(obj: KubeObject, ctx: RequestContext) {
       const errs = metadataErrors(obj);
-      const unknown = prune(obj, schema).map(unknownField);
+      const unknown = prune(obj, schemaFor(obj)).map(unknownField);
       // Pruned fields are gone already; they are reported (Strict: 400, Warn: warnings).
       if (ctx.fieldValidation === 'Strict' || ctx.fieldValidation === 'Warn') errs.push(...unknown);
       reportDecoding(r, obj, errs, ctx);
-      applyDefaults(obj, schema);
+      applyDefaults(obj, schemaFor(obj));
     },
     prepareForCreate(obj) {
       if (terminating) throw new ApiError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating');
@@ -119,15 +121,15 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
         else obj.status = old.status;
       }
     },
-    validate: (obj) => validateCustom(obj, v, namespaced),
-    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateAgainstSchema(obj, schema)],
+    validate: (obj) => [...validateObjectMeta(obj.metadata, namespaced), ...validateAgainstSchema(obj, schemaFor(obj))],
+    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateAgainstSchema(obj, schemaFor(obj))],
     writable: hasStatus
       ? {
           status: {
             take: (body, kept) => {
               kept.status = body.status;
             },
-            validateUpdate: (obj) => validateAgainstSchema(obj, schema),
+            validateUpdate: (obj) => validateAgainstSchema(obj, schemaFor(obj)),
           },
         }
       : {},
@@ -135,20 +137,17 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
     scalePaths: v.subresources?.scale,
     schema,
     printerColumns: v.additionalPrinterColumns ?? [],
+    apiVersions: [...schemas.keys()],
   };
-  // Conversion None: objects of every version are stored alike and only their apiVersion
-  // changes, on the way in (to the storage version) and out (to the request's version), so
-  // objects written under an earlier storage version read right too.
-  {
-    const apiVersion = `${crd.spec.group}/${v.name}`;
-    const stored = storage ?? r;
-    r.view = {
-      storage: stored,
-      defaults: () => {},
-      toStorage: (obj) => ({ ...obj, apiVersion: `${stored.group}/${stored.version}` }),
-      fromStorage: (obj) => ({ ...obj, apiVersion }),
-    };
-  }
+  // Conversion None: objects of every version are stored alike (in the storage version's
+  // apiVersion, which the store sets when it writes) and only their apiVersion changes on the
+  // way out, so objects written under an earlier storage version read right too.
+  r.view = {
+    storage: storage ?? r,
+    defaults: () => {},
+    toStorage: (obj) => ({ ...obj, apiVersion }),
+    fromStorage: (obj) => ({ ...obj, apiVersion }),
+  };
   return r;
 }
 
@@ -159,9 +158,10 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
 export function customResourcesOf(crd: CustomResourceDefinition, terminating = false): ResourceInfo[] {
   const storageVersion = crd.spec.versions.find((v) => v.storage);
   if (!storageVersion) return [];
-  const storage = versionResource(crd, storageVersion, undefined, terminating);
+  const schemas = new Map(crd.spec.versions.map((v) => [`${crd.spec.group}/${v.name}`, schemaOf(v)]));
+  const storage = versionResource(crd, storageVersion, undefined, terminating, schemas);
   const out = [storage];
-  for (const v of crd.spec.versions) if (v.served && v !== storageVersion) out.push(versionResource(crd, v, storage, terminating));
+  for (const v of crd.spec.versions) if (v.served && v !== storageVersion) out.push(versionResource(crd, v, storage, terminating, schemas));
   return out;
 }
 

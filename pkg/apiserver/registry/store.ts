@@ -470,6 +470,7 @@ export class Store {
   }
 
   private checkKind(obj: KubeObject): void {
+    if (obj.apiVersion && obj.kind === this.resource.kind && this.resource.apiVersions?.includes(obj.apiVersion)) return;
     checkKindOf(this.resource, obj);
   }
 }
