@@ -27,6 +27,12 @@ describe('CustomResourceDefinition', () => {
     expect(messages(crd({}, 'bars.example.com'))).toEqual(['metadata.name: Invalid value: "bars.example.com": must be spec.names.plural+"."+spec.group']);
     expect(messages(crd({ group: 'example' }, 'foos.example'))).toEqual(['spec.group: Invalid value: "example": should be a domain with at least one dot']);
   });
+  it('a group of Kubernetes itself needs the api-approved annotation', () => {
+    expect(messages(crd({ group: 'x.k8s.io' }, 'foos.x.k8s.io'))).toEqual(['metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111']);
+    const approved = crd({ group: 'x.k8s.io' }, 'foos.x.k8s.io');
+    approved.metadata!.annotations = { 'api-approved.kubernetes.io': 'https://github.com/kubernetes/enhancements/pull/1111' };
+    expect(messages(approved)).toEqual([]);
+  });
   it('checks the names, scope, versions and conversion', () => {
     expect(messages(crd({ names: { plural: 'Foos', kind: 'Foo' } }, 'Foos.example.com'))).toContain(
       'spec.names.plural: Invalid value: "Foos": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',

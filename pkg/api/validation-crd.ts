@@ -218,6 +218,10 @@ export function validateCRD(crd: CustomResourceDefinition): FieldError[] {
     errs.push(...isDNS1123Subdomain(spec.group).map((m) => invalid('spec.group', spec.group, m)));
     if (!spec.group.includes('.')) errs.push(invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
   }
+  const g = spec.group ?? '';
+  if (/(^|\.)(k8s\.io|kubernetes\.io)$/.test(g) && !crd.metadata?.annotations?.['api-approved.kubernetes.io']) {
+    errs.push(required('metadata.annotations[api-approved.kubernetes.io]', 'protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111'));
+  }
   if (!spec.scope) errs.push(required('spec.scope'));
   else if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errs.push(notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
   errs.push(...validateNames(spec.names, 'spec.names'));
