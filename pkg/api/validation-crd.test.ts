@@ -51,6 +51,12 @@ describe('CustomResourceDefinition', () => {
     expect(withSchema({ properties: {} })).toEqual(['spec.versions[0].schema.openAPIV3Schema.type: Required value: must not be empty at the root']);
     expect(withSchema({ type: 'object', properties: { a: { type: 'array' } } })).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties[a].items: Required value: must be specified']);
     expect(withSchema({ type: 'object', properties: { a: { type: 'object', properties: { b: {} } } } })).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties[a].properties[b].type: Required value: must not be empty for specified object fields']);
+    expect(withSchema({ type: 'object', properties: { n: { type: 'integer', minimum: 1, default: 'one' } } })).toEqual([
+      'spec.versions[0].schema.openAPIV3Schema.properties[n].default: Invalid value: "string": spec.versions[0].schema.openAPIV3Schema.properties[n].default in body must be of type integer: "string"',
+    ]);
+    expect(withSchema({ type: 'object', properties: { n: { type: 'integer', minimum: 1, default: 0 } } })).toEqual([
+      'spec.versions[0].schema.openAPIV3Schema.properties[n].default: Invalid value: 0: spec.versions[0].schema.openAPIV3Schema.properties[n].default in body should be greater than or equal to 1',
+    ]);
     expect(withSchema({ type: 'object', properties: { a: { 'x-kubernetes-preserve-unknown-fields': true }, b: { 'x-kubernetes-int-or-string': true } } })).toEqual([]);
     expect(withSchema({ type: 'object', properties: { metadata: { type: 'object', properties: { labels: { type: 'object' } } } } })).toEqual([
       'spec.versions[0].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',

@@ -3,7 +3,7 @@
 // one storage version, structural schemas, subresources, printer columns, conversion).
 import { duplicate, forbidden, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.js';
-import type { JSONSchemaProps } from './crd-schema.js';
+import { validateAgainstSchema, type JSONSchemaProps } from './crd-schema.js';
 import type { KubeObject } from './types.js';
 import { validateObjectMeta } from './validation.js';
 
@@ -168,6 +168,8 @@ export function validateStructural(s: JSONSchemaProps | undefined, path: string,
       errs.push(invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`));
     }
   }
+  // A default must be valid against its own schema, as it is what objects will get.
+  if (!root && s.default !== undefined && s.default !== null) errs.push(...validateAgainstSchema(s.default, s, `${path}.default`, false));
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     if (root && k === 'metadata') {
       const extra = Object.keys(p?.properties ?? {}).filter((x) => x !== 'name' && x !== 'generateName');
