@@ -33,6 +33,8 @@ interface Served {
   cache: WatchCache;
   prefix: string;
   storage: ResourceInfo;
+  /** What the resources were built from (spec, accepted names, terminating): unchanged, they are kept. */
+  basis: string;
 }
 
 const condition = (type: string, status: CRDCondition['status'], reason: string, message: string): CRDCondition => ({ type, status, reason, message });
@@ -158,11 +160,13 @@ export class CRDController {
   /** Serves `crd`'s resources, with fresh strategies (its schema may have changed) over its one watch cache. */
   private async serve(crd: CustomResourceDefinition, terminating = false): Promise<void> {
     const name = crd.metadata!.name!;
+    const basis = JSON.stringify([crd.spec, crd.status?.acceptedNames, terminating]);
+    let s = this.served.get(name);
+    if (s?.basis === basis) return;
     const resources = customResourcesOf(crd, terminating);
     const storage = resources[0];
     if (!storage) return;
     const prefix = etcdPrefix(storage);
-    let s = this.served.get(name);
     if (s && s.prefix !== prefix) {
       await this.unserve(name);
       s = undefined;
@@ -170,7 +174,7 @@ export class CRDController {
     const cache = s?.cache ?? (await this.deps.openCache(storage));
     if (s) this.deps.stores.delete(s.storage);
     this.deps.stores.set(storage, this.deps.makeStore(storage, cache));
-    this.served.set(name, { cache, prefix, storage });
+    this.served.set(name, { cache, prefix, storage, basis });
     const served = resources.filter((r) => crd.spec.versions.some((v) => v.name === r.version && v.served));
     this.deps.registry.setCustom(name, served, storage);
     if (!s) log.info('serving custom resources', { crd: name, versions: served.map((r) => r.version) });
