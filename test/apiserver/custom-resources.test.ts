@@ -216,8 +216,10 @@ describe('CustomResourceDefinitions', () => {
     const withStatus = await admin.update<KubeObject>(CronTabs, 'default', 's', { ...got, spec: { cronSpec: '1 1 1 1 1' }, status: { replicas: 2, selector: 'app=s' } }, 'status');
     expect(withStatus.status).toEqual({ replicas: 2, selector: 'app=s' });
     expect(withStatus.spec).toMatchObject({ cronSpec: '* * * * */5' });
+    expect(withStatus.metadata?.generation).toBe(1);
     const main = await admin.patch<KubeObject>(CronTabs, 'default', 's', { spec: { replicas: 4 }, status: { replicas: 9 } }, 'merge');
     expect(main.status).toEqual({ replicas: 2, selector: 'app=s' });
+    expect(main.metadata?.generation).toBe(2);
     const scale = await admin.get<KubeObject>(CronTabs, 'default', 's', 'scale');
     expect(scale).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { replicas: 2, selector: 'app=s' } });
     await admin.patch(CronTabs, 'default', 's', { spec: { replicas: 7 } }, 'merge', 'scale');
@@ -279,6 +281,8 @@ describe('CustomResourceDefinitions', () => {
     // v2 knows a color, which v1 does not.
     const v2Schema = structuredClone(schema) as typeof schema & { properties: { spec: { properties: Record<string, unknown> } } };
     v2Schema.properties.spec.properties.color = { type: 'string', enum: ['red', 'blue'] };
+    // A default added to the storage version shows on objects stored before it.
+    (v2Schema.properties.spec.properties.mode as Record<string, unknown>).default = 'Slow';
     versions[1]!.schema = { openAPIV3Schema: v2Schema };
     await admin.update(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`, { ...current, spec: { ...current.spec, versions } });
     const v2 = await eventually(() => admin.get<KubeObject>(CronTabsV2, 'default', 'a'));
@@ -286,6 +290,8 @@ describe('CustomResourceDefinitions', () => {
     const made = await admin.create<KubeObject>(CronTabsV2, 'default', { ...tab('v2obj', { cronSpec: '* * * * *', color: 'red' }), apiVersion: `${GROUP}/v2` });
     expect(made).toMatchObject({ apiVersion: `${GROUP}/v2`, spec: { color: 'red' } });
     expect((await admin.get<KubeObject>(CronTabs, 'default', 'v2obj')).apiVersion).toBe(`${GROUP}/v1`);
+    expect((await admin.get<KubeObject>(CronTabsV2, 'default', 's')).spec).toMatchObject({ mode: 'Slow' });
+    expect((await admin.list<KubeObject>(CronTabs, 'default', { fieldSelector: 'metadata.name=s' })).items[0]!.spec).toMatchObject({ mode: 'Slow' });
     expect((await failure(admin.create(CronTabsV2, 'default', { ...tab('v2bad', { cronSpec: '* * * * *', color: 'green' }), apiVersion: `${GROUP}/v2` }))).message).toContain('spec.color: Unsupported value: "green"');
     expect((await failure(admin.create(CronTabs, 'default', tab('v1color', { cronSpec: '* * * * *', color: 'red' })))).message).toContain('unknown field "spec.color"');
     expect((await failure(admin.create(CronTabsV2, 'default', tab('mismatch')))).status?.code).toBe(400);

@@ -73,6 +73,19 @@ export const customresourcedefinitions: ResourceInfo = {
   fields: metaFields(false),
 };
 
+/** Whether a schema declares a default anywhere. */
+function hasDefaults(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  if (s.default !== undefined) return true;
+  if (Object.values(s.properties ?? {}).some(hasDefaults)) return true;
+  return hasDefaults(s.items) || (typeof s.additionalProperties === 'object' && hasDefaults(s.additionalProperties));
+}
+
+const generationBasis = (obj: KubeObject, withoutStatus: boolean) => {
+  const { metadata: _m, apiVersion: _a, kind: _k, status, ...rest } = obj;
+  return withoutStatus ? rest : { ...rest, status };
+};
+
 /** The schema of a version: its own, Kubernetes having dropped the top-level one in v1. */
 const schemaOf = (v: CRDVersion): JSONSchemaProps | undefined => v.schema?.openAPIV3Schema;
 
@@ -134,6 +147,8 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
         }
       : {},
     fields: metaFields(namespaced),
+    // Anything but metadata (and status, when the status subresource has it) is what generation counts.
+    generationChanged: (obj, old) => JSON.stringify(generationBasis(obj, hasStatus)) !== JSON.stringify(generationBasis(old, hasStatus)),
     scalePaths: v.subresources?.scale,
     schema,
     printerColumns: v.additionalPrinterColumns ?? [],
@@ -142,11 +157,21 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
   // Conversion None: objects of every version are stored alike (in the storage version's
   // apiVersion, which the store sets when it writes) and only their apiVersion changes on the
   // way out, so objects written under an earlier storage version read right too.
+  // Objects read get the storage version's defaults, as kube-apiserver defaults what it reads
+  // from etcd (a default added to the schema shows on objects stored before).
+  const storageSchema = (storage ?? r).schema;
+  const readDefaults = hasDefaults(storageSchema);
   r.view = {
     storage: storage ?? r,
     defaults: () => {},
     toStorage: (obj) => ({ ...obj, apiVersion }),
-    fromStorage: (obj) => ({ ...obj, apiVersion }),
+    fromStorage: (obj) => {
+      if (!readDefaults) return { ...obj, apiVersion };
+      const out = structuredClone(obj);
+      applyDefaults(out, storageSchema);
+      out.apiVersion = apiVersion;
+      return out;
+    },
   };
   return r;
 }

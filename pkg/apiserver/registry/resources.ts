@@ -117,6 +117,8 @@ export interface ResourceInfo {
   scalePaths?: ScaleSubresource;
   /** The version's openAPIV3Schema (custom resources), published in OpenAPI. */
   schema?: JSONSchemaProps;
+  /** Whether an update bumps metadata.generation (default: spec changed). */
+  generationChanged?(obj: KubeObject, old: KubeObject): boolean;
   /** apiVersions the store accepts in bodies besides its own (a CRD's other versions, checked by their views). */
   apiVersions?: string[];
   /** Table columns (a CRD's additionalPrinterColumns), in place of the built-in printers. */

@@ -337,12 +337,12 @@ export class Store {
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
       if (review) await this.admission!.admit(review);
-      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
       if (review) await this.admission!.admit(review);
-      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
@@ -520,3 +520,6 @@ export function deletionFinalizers(current: string[], policy: PropagationPolicy 
 }
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };
+
+/** Whether an update changes what metadata.generation counts: spec, or what the resource says. */
+const specChanged = (r: ResourceInfo, next: KubeObject, old: KubeObject): boolean => (r.generationChanged ? r.generationChanged(next, old) : JSON.stringify(next.spec) !== JSON.stringify(old.spec));
