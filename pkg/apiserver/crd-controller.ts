@@ -54,7 +54,10 @@ export class CRDController {
     const cache = this.deps.crds.cache;
     this.stopWatch = cache.watch(undefined, { keyPrefix: cache.prefix, matches: () => true }, {
       send: (type, raw) => {
-        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.enqueue(raw.obj.metadata?.name ?? '');
+        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+        this.enqueue(raw.obj.metadata?.name ?? '');
+        // Names another CRD of the group gave up may now be free (the naming controller requeues the group).
+        if (type === 'DELETED' || raw.obj.metadata?.deletionTimestamp) this.enqueueRefused((raw.obj as CustomResourceDefinition).spec?.group);
       },
       close: () => {
         if (!this.stopped) log.warn('CRD watch ended');
@@ -96,6 +99,15 @@ export class CRDController {
       if (this.queue.size && !this.stopped) void this.drain();
     });
     return this.running;
+  }
+
+  /** The CRDs of `group` whose names are not accepted. */
+  private enqueueRefused(group: string | undefined): void {
+    const { crds } = this.deps;
+    for (const raw of crds.cache.list({ keyPrefix: crds.prefix, matches: matchAll }).items) {
+      const o = raw.obj as CustomResourceDefinition;
+      if (o.spec?.group === group && o.status?.conditions?.some((c) => c.type === 'NamesAccepted' && c.status === 'False')) this.enqueue(o.metadata?.name ?? '');
+    }
   }
 
   private later(name: string, ms: number): void {

@@ -132,7 +132,6 @@ describe('CustomResourceDefinitions', () => {
     expect(crd.status.conditions.find((c) => c.type === 'NamesAccepted')).toMatchObject({ status: 'False', reason: 'KindConflict', message: '"CronTab" is already in use' });
     expect(crd.status.conditions.find((c) => c.type === 'Established')).toMatchObject({ status: 'False' });
     expect((await failure(admin.list({ ...CronTabs, resource: 'othertabs' }, 'default'))).status?.code).toBe(404);
-    await admin.delete(CustomResourceDefinitions, undefined, `othertabs.${GROUP}`);
   });
 
   it('CRUD with selectors, optimistic concurrency and patches, stored under /registry/<group>/<plural>', async () => {
@@ -328,6 +327,11 @@ describe('CustomResourceDefinitions', () => {
       return err.status?.code === 404;
     }, { what: 'the CRD gone' });
     await eventually(() => failure(admin.list(CronTabs, 'default')).then((e) => e.status?.code === 404), { what: 'crontabs no longer served' });
+    // The kind crontabs held is free again: the CRD refused it is accepted and served now.
+    await established(`othertabs.${GROUP}`);
+    await eventually(() => admin.list({ ...CronTabs, resource: 'othertabs' }, 'default'), { what: 'othertabs served' });
+    await admin.delete(CustomResourceDefinitions, undefined, `othertabs.${GROUP}`);
+    await eventually(() => failure(admin.get(CustomResourceDefinitions, undefined, `othertabs.${GROUP}`)).then((e) => e.status?.code === 404), { what: 'othertabs gone' });
     const groups = await admin.request<{ groups: { name: string }[] }>('/apis');
     expect(groups.groups.map((g) => g.name)).not.toContain(GROUP);
     const etcd = new EtcdClient(cp.server.etcdEndpoints);
