@@ -23,6 +23,9 @@ const spec = {
   'metrics-port': { type: 'number', default: 10257, help: 'port for /metrics and /healthz (0 picks one, -1 disables)' },
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
   'root-ca-file': { type: 'string', default: '', help: 'the cluster CA bundle (PEM) published in every namespace as kube-root-ca.crt and put in token secrets (default: the kubeconfig\'s CA)' },
+  'cluster-signing-cert-file': { type: 'string', default: '', help: 'the CA certificate (PEM; the apiserver\'s DATA_DIR/pki/ca.crt) the CSR signer issues kubernetes.io/kube-apiserver-client certificates from' },
+  'cluster-signing-key-file': { type: 'string', default: '', help: 'its key (PEM; DATA_DIR/pki/ca.key); without both the CSR signer does not run' },
+  'cluster-signing-duration': { type: 'string', default: '8760h', help: 'the longest certificate the CSR signer issues' },
   'service-account-private-key-file': { type: 'string', default: '', help: 'the service account signing key (PEM; the apiserver\'s DATA_DIR/pki/sa.key) legacy token secrets are signed with; without it they are not filled in' },
   'horizontal-pod-autoscaler-sync-period': { type: 'string', default: '15s', help: 'how often each HorizontalPodAutoscaler is reconciled (a duration: 15s, 1m)' },
   'horizontal-pod-autoscaler-tolerance': { type: 'number', default: h.tolerance, help: 'the least change of the usage-to-target ratio that rescales' },
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     leaderElect: flags['leader-elect'],
     rootCA,
     serviceAccountPrivateKeyFile: flags['service-account-private-key-file'] || undefined,
+    clusterSigning: flags['cluster-signing-cert-file'] && flags['cluster-signing-key-file'] ? { caCertFile: flags['cluster-signing-cert-file'], caKeyFile: flags['cluster-signing-key-file'], maxDurationMs: parseDuration(flags['cluster-signing-duration']) } : undefined,
     horizontal: {
       syncPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-sync-period']),
       tolerance: flags['horizontal-pod-autoscaler-tolerance'],

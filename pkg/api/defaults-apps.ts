@@ -2,7 +2,7 @@
 // RollingUpdate strategy with 25% surge and unavailability, 10 old ReplicaSets kept, a 600 s
 // progress deadline; the pod template gets the pod spec defaults.
 import { defaultPodSpec } from './defaults.js';
-import type { Deployment, PodTemplateSpec, ReplicaSet } from './types.js';
+import type { Deployment, PodTemplateSpec, ReplicaSet, ReplicationController } from './types.js';
 
 export function defaultTemplate(t: PodTemplateSpec | undefined): void {
   if (t?.spec) defaultPodSpec(t.spec);
@@ -13,6 +13,23 @@ export function defaultReplicaSet(rs: ReplicaSet): ReplicaSet {
   spec.replicas ??= 1;
   defaultTemplate(spec.template);
   return rs;
+}
+
+/**
+ * SetDefaults_ReplicationController (core/v1): with template labels, an empty selector and empty
+ * object labels are taken from them; replicas 1.
+ */
+export function defaultReplicationController(rc: ReplicationController): ReplicationController {
+  const spec = (rc.spec ??= {});
+  const labels = spec.template?.metadata?.labels;
+  if (labels && Object.keys(labels).length) {
+    if (!spec.selector || !Object.keys(spec.selector).length) spec.selector = { ...labels };
+    const meta = (rc.metadata ??= {});
+    if (!meta.labels || !Object.keys(meta.labels).length) meta.labels = { ...labels };
+  }
+  spec.replicas ??= 1;
+  defaultTemplate(spec.template);
+  return rc;
 }
 
 export function defaultDeployment(d: Deployment): Deployment {

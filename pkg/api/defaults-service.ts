@@ -18,6 +18,8 @@ export function externallyAccessible(spec: ServiceSpec | undefined): boolean {
 export const needsClusterIP = (svc: Service) => svc.spec?.type !== 'ExternalName';
 export const needsNodePorts = (svc: Service) =>
   svc.spec?.type === 'NodePort' || (svc.spec?.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
+/** LoadBalancer with externalTrafficPolicy Local: a health check node port for the load balancer to probe. */
+export const needsHealthCheckNodePort = (svc: Service) => svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
 export const isHeadless = (svc: Service) => svc.spec?.clusterIP === CLUSTER_IP_NONE;
 
 /** An IntOrString that is unset: absent, 0 or "". */
@@ -81,11 +83,13 @@ export function prepareServiceUpdate(svc: Service, old: Service): void {
     delete spec.externalTrafficPolicy;
   }
   if (spec.type !== 'LoadBalancer' && oldSpec.allocateLoadBalancerNodePorts === spec.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
+  if (needsHealthCheckNodePort(old) && !needsHealthCheckNodePort(svc) && oldSpec.healthCheckNodePort === spec.healthCheckNodePort) delete spec.healthCheckNodePort;
   // patchAllocatedValues
   if (needsClusterIP(old) && needsClusterIP(svc)) {
     if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
     if (!spec.clusterIPs?.length && oldSpec.clusterIPs?.length) spec.clusterIPs = oldSpec.clusterIPs;
   }
+  if (needsHealthCheckNodePort(old) && needsHealthCheckNodePort(svc) && !spec.healthCheckNodePort && oldSpec.healthCheckNodePort) spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
   if (needsNodePorts(old) && needsNodePorts(svc)) {
     const inNew = new Set((spec.ports ?? []).map((p) => p.nodePort).filter(Boolean));
     const byName = new Map((oldSpec.ports ?? []).map((p) => [p.name ?? '', p.nodePort]));

@@ -13,7 +13,7 @@ import type { KubeObject } from './types.js';
 export interface Scope {
   typeName: string;
   apiVersion: string;
-  subresource: '' | 'status' | 'ephemeralcontainers';
+  subresource: '' | 'status' | 'ephemeralcontainers' | 'approval';
 }
 
 export interface Conflict {
@@ -32,11 +32,15 @@ const NEVER_OWNED = FieldSet.fromPaths([['f:apiVersion'], ['f:kind'], ['f:metada
 /**
  * The part of an object a scope manages: for the main resource everything but status (the
  * status subresource's reset fields) and server-owned metadata; for status only status; for
- * pods/ephemeralcontainers only spec.ephemeralContainers.
+ * pods/ephemeralcontainers only spec.ephemeralContainers; for a CSR's approval its conditions.
  */
 function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> | undefined {
   if (!o) return undefined;
   if (scope.subresource === 'status') return o.status === undefined ? {} : { status: o.status };
+  if (scope.subresource === 'approval') {
+    const conds = (o.status as { conditions?: unknown } | undefined)?.conditions;
+    return { status: conds === undefined ? {} : { conditions: conds } };
+  }
   if (scope.subresource === 'ephemeralcontainers') {
     // spec itself belongs to the main resource: it is there before and after.
     const ecs = (o.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;

@@ -24,6 +24,7 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true, typeName: 'Service', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'LimitRange', resource: 'limitranges', namespaced: true, typeName: 'LimitRange', subresources: [] },
   { group: '', version: 'v1', kind: 'ResourceQuota', resource: 'resourcequotas', namespaced: true, typeName: 'ResourceQuota', subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers', namespaced: true, typeName: 'ReplicationController', subresources: ['status', 'scale'] },
   { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true, typeName: 'Endpoints', subresources: [] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true, typeName: 'Lease', subresources: [] },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true, typeName: 'ReplicaSet', subresources: ['status', 'scale'] },
@@ -37,6 +38,9 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, typeName: 'PersistentVolume', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true, typeName: 'PersistentVolumeClaim', subresources: ['status'] },
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, typeName: 'StorageClass', subresources: [] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration', resource: 'validatingwebhookconfigurations', namespaced: false, typeName: 'ValidatingWebhookConfiguration', subresources: [] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', resource: 'mutatingwebhookconfigurations', namespaced: false, typeName: 'MutatingWebhookConfiguration', subresources: [] },
+  { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests', namespaced: false, typeName: 'CertificateSigningRequest', subresources: ['status'] },
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
   { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true, typeName: 'PodDisruptionBudget', subresources: ['status'] },
@@ -80,6 +84,9 @@ const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBac
 const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
 const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding)(List)?$|^(PolicyRule|AggregationRule|Subject|RoleRef)$/;
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
+const CERTIFICATES_TYPES = /^CertificateSigningRequest(List|Spec|Status|Condition)?$/;
+// admissionregistration.proto: every message is admissionregistration.k8s.io/v1.
+const ADMISSIONREGISTRATION_TYPES = /^((Validating|Mutating)Webhook(Configuration(List)?)?|ServiceReference|WebhookClientConfig|RuleWithOperations|MatchCondition)$/;
 const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
 const AUTOSCALING_V2_TYPES = /^(HorizontalPodAutoscaler|CrossVersionObjectReference|MetricSpec|MetricStatus|MetricTarget|MetricValueStatus|MetricIdentifier|HPAScaling|(Object|Pods|Resource|ContainerResource|External)Metric(Source|Status))/;
@@ -102,6 +109,8 @@ export function definitionName(typeName: string): string {
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   if (RBAC_TYPES.test(typeName)) return `io.k8s.api.rbac.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
+  if (CERTIFICATES_TYPES.test(typeName)) return `io.k8s.api.certificates.v1.${typeName}`;
+  if (ADMISSIONREGISTRATION_TYPES.test(typeName)) return `io.k8s.api.admissionregistration.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';
   if (typeName === 'Condition') return 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition';

@@ -136,6 +136,16 @@ export function parseLabelSelector(s: string): ParsedLabelSelector {
 }
 
 /** Converts a LabelSelector object; `undefined`/null selects nothing, `{}` everything (as Kubernetes). */
+/**
+ * A selector as a LabelSelector: a ReplicationController's (and a Service's) plain label map
+ * becomes matchLabels; a LabelSelector is returned as it is.
+ */
+export function asLabelSelector(sel: LabelSelector | Record<string, string> | null | undefined): LabelSelector | undefined {
+  if (!sel) return undefined;
+  if ('matchLabels' in sel || 'matchExpressions' in sel || !Object.keys(sel).length) return sel as LabelSelector;
+  return { matchLabels: sel as Record<string, string> };
+}
+
 export function labelSelectorFromObject(sel: LabelSelector | null | undefined): ParsedLabelSelector {
   if (!sel) return { requirements: [], nothing: true };
   const requirements: LabelRequirement[] = [];
@@ -309,6 +319,8 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
     };
   },
   nodes: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'spec.unschedulable': String(sub(obj, 'spec').unschedulable === true) }),
+  // ReplicationControllerToSelectableFields: status.replicas besides the object's name and namespace.
+  replicationcontrollers: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'metadata.namespace': str(obj.metadata?.namespace), 'status.replicas': String(sub(obj, 'status').replicas ?? 0) }),
   namespaces: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'status.phase': str(sub(obj, 'status').phase) }),
   events: (obj) => {
     const io = sub(obj, 'involvedObject');

@@ -198,6 +198,13 @@ export type {
   ScaleSpec,
   ScaleStatus,
 } from './generated/tskube/api/v1/apps.js';
+export type {
+  ReplicationController,
+  ReplicationControllerList,
+  ReplicationControllerSpec,
+  ReplicationControllerStatus,
+  ReplicationControllerCondition,
+} from './generated/tskube/api/v1/replication.js';
 
 export type {
   Job,
@@ -302,6 +309,18 @@ export type {
   ClusterRoleBindingList,
 } from './generated/tskube/api/v1/rbac.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
+export type { CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestList } from './generated/tskube/api/v1/certificates.js';
+export type {
+  MutatingWebhook,
+  MutatingWebhookConfiguration,
+  MutatingWebhookConfigurationList,
+  RuleWithOperations,
+  ServiceReference,
+  ValidatingWebhook,
+  ValidatingWebhookConfiguration,
+  ValidatingWebhookConfigurationList,
+  WebhookClientConfig,
+} from './generated/tskube/api/v1/admissionregistration.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
 export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';
 export type { PodDisruptionBudget, PodDisruptionBudgetList, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './generated/tskube/api/v1/policy.js';

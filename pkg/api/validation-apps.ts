@@ -37,13 +37,13 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
   return errs;
 }
 
-/** ValidatePodTemplateSpecForReplicaSet: labels, annotations, the pod spec; restartPolicy Always only. */
-function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: string): FieldError[] {
+/** ValidatePodTemplateSpecForReplicaSet (and ForRC, with its kind in the message): labels, annotations, the pod spec; restartPolicy Always only. */
+export function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: string, kind = 'ReplicaSet'): FieldError[] {
   const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
   errs.push(...validatePodSpec(t.spec, `${path}.spec`));
   const policy = t.spec?.restartPolicy;
   if (policy && policy !== 'Always') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['Always']));
-  if (t.spec?.activeDeadlineSeconds != null) errs.push(forbidden(`${path}.spec.activeDeadlineSeconds`, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+  if (t.spec?.activeDeadlineSeconds != null) errs.push(forbidden(`${path}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kind} is not Supported`));
   return errs;
 }
 

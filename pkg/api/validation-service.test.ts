@@ -84,6 +84,21 @@ describe('service validation', () => {
     const moved = svc({ clusterIP: '10.96.0.4', ports: [{ port: 1 }] });
     expect(validateServiceUpdate(moved, old).map(formatFieldError)).toEqual(['spec.clusterIPs[0]: Invalid value: ["10.96.0.4"]: may not change once set']);
   });
+
+  it('load balancers: a health check node port kept when left out, immutable, dropped with the Local policy; source ranges checked', () => {
+    const old = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31000, clusterIP: '10.96.0.3', ports: [{ port: 1, nodePort: 30001 }] });
+    const left = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', clusterIP: '10.96.0.3', ports: [{ port: 1, nodePort: 30001 }] });
+    prepareServiceUpdate(left, old);
+    expect(left.spec?.healthCheckNodePort).toBe(31000);
+    const changed = svc({ ...old.spec, healthCheckNodePort: 31001 });
+    expect(validateServiceUpdate(changed, old).map(formatFieldError)).toEqual(['spec.healthCheckNodePort: Forbidden: field is immutable']);
+    const cluster = svc({ ...old.spec, externalTrafficPolicy: 'Cluster' });
+    prepareServiceUpdate(cluster, old);
+    expect(cluster.spec?.healthCheckNodePort).toBeUndefined();
+    expect(messages(svc({ type: 'LoadBalancer', ports: [{ port: 1 }], loadBalancerSourceRanges: ['10.0.0.0/33'] }))).toEqual([
+      'spec.LoadBalancerSourceRanges[0]: Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    ]);
+  });
 });
 
 describe('endpoints and endpointslice validation', () => {

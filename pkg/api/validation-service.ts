@@ -1,9 +1,9 @@
 // Validation of Services (pkg/apis/core/validation: ValidateService, validateServicePort,
 // ValidateServiceClusterIPsRelatedFields, ValidateServiceUpdate, ValidateServiceStatusUpdate),
 // with Kubernetes' messages and field paths. The cluster is single-stack IPv4.
-import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, SERVICE_TYPES } from './defaults-service.js';
+import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import type { Service, ServicePort } from './types.js';
 import { PROTOCOLS } from './validation-container.js';
 import { nameIsDNS1035Label, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -82,6 +82,22 @@ export function validateService(svc: Service): FieldError[] {
   if (spec.type !== 'LoadBalancer' && spec.loadBalancerClass) errs.push(forbidden('spec.loadBalancerClass', 'may only be used when `type` is \'LoadBalancer\''));
   if (spec.type !== 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== undefined) {
     errs.push(forbidden('spec.allocateLoadBalancerNodePorts', 'may only be used when `type` is \'LoadBalancer\''));
+  }
+  errs.push(...validateLoadBalancerFields(svc));
+  return errs;
+}
+
+/** loadBalancerSourceRanges (the field path's capital L is Kubernetes' own, kept for its clients). */
+function validateLoadBalancerFields(svc: Service): FieldError[] {
+  const spec = svc.spec ?? {};
+  const errs: FieldError[] = [];
+  const ranges = spec.loadBalancerSourceRanges ?? [];
+  if (ranges.length > 0) {
+    if (spec.type !== 'LoadBalancer') errs.push(forbidden('spec.LoadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
+    ranges.forEach((r, i) => {
+      // Space padding is allowed, a leftover of the annotation these came from.
+      if (!isValidCIDR(r.trim())) errs.push(invalid(`spec.LoadBalancerSourceRanges[${i}]`, r.trim(), 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    });
   }
   return errs;
 }
@@ -178,6 +194,10 @@ export function validateServiceUpdate(svc: Service, old: Service): FieldError[] 
       if (i < now.length && ip !== now[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, now, 'may not change once set'));
     });
     if (was.length > now.length && now.length === 0) errs.push(invalid('spec.clusterIPs[0]', now, 'primary clusterIP can not be unset'));
+  }
+  // validateServiceExternalTrafficFieldsUpdate
+  if (needsHealthCheckNodePort(old) && needsHealthCheckNodePort(svc) && (old.spec?.healthCheckNodePort ?? 0) !== (svc.spec?.healthCheckNodePort ?? 0)) {
+    errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
   if (old.spec?.type === 'LoadBalancer' && svc.spec?.type === 'LoadBalancer' && (old.spec.loadBalancerClass ?? '') !== (svc.spec.loadBalancerClass ?? '')) {
     errs.push(invalid('spec.loadBalancerClass', svc.spec.loadBalancerClass, 'may not change once set'));

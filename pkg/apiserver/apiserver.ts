@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, PriorityClass, ResourceQuota, StorageClass, PolicyRule } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -49,6 +49,8 @@ import { watchPolicy } from './rbac/policy-watch.js';
 import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
 import type { EscalationDeps } from './rbac/escalation.js';
 import { rbacEscalationAdmission } from './admission-rbac.js';
+import { webhookAdmission } from './admission-webhook.js';
+import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
 const log = logger('apiserver');
@@ -201,9 +203,18 @@ export class ApiServer {
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
       ...storageAdmission(this.storageClassLister()),
+      // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
+      webhookAdmission({
+        validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
+        mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
+        namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
+        service: (ns, name) => this.lookup('services', ns, name),
+        endpoints: (ns, name) => this.lookup('endpoints', ns, name),
+      }),
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
+      certificateAdmission(this.authorizer),
     ]);
     for (const r of builtinResources) {
       if (r.view) continue; // served over its storage resource's store
@@ -259,6 +270,8 @@ export class ApiServer {
       authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),
+      services: this.store('services'),
+      endpoints: this.store('endpoints'),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     this.rest = new RestServer({
@@ -272,7 +285,7 @@ export class ApiServer {
       ready: () => this.isReady,
       nodeProxy,
     });
-    this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key });
+    this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
       this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
@@ -349,7 +362,7 @@ export class ApiServer {
   }
 
   /** An object from the watch cache, or from etcd when the cache does not have it (yet); undefined when absent. */
-  private async lookup(resource: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+  private async lookup(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const store = this.store(resource);
     const cached = store.cache.peek(store.key(namespace, name));
     if (cached) return cached.obj;

@@ -2,6 +2,7 @@
 // the pod-template hash, revisions, surge and unavailability limits, how far a rolling update
 // may scale the new and old ReplicaSets, and the status and conditions a Deployment reports.
 import type { Deployment, DeploymentCondition, DeploymentStatus, KubeObject, PodTemplateSpec, ReplicaSet } from '../api/types.js';
+import { REPLICA_FAILURE } from './replica-manager.js';
 import { scaledValue, type IntOrString } from '../api/int-or-percent.js';
 
 export type D = Deployment & KubeObject;
@@ -224,6 +225,18 @@ export function setCondition(s: DeploymentStatus, c: DeploymentCondition): void 
 
 export function newCondition(type: string, status: string, reason: string, message: string, now: string): DeploymentCondition {
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
+}
+
+/**
+ * getReplicaFailures: the ReplicaFailure condition of the new ReplicaSet, else of an old one, as
+ * a Deployment condition (ReplicaSetToDeploymentCondition); undefined when none is failing.
+ */
+export function replicaFailure(all: RS[], newRS: RS | undefined): DeploymentCondition | undefined {
+  for (const rs of newRS ? [newRS, ...all.filter((x) => x !== newRS)] : all) {
+    const c = rs.status?.conditions?.find((x) => x.type === REPLICA_FAILURE);
+    if (c) return { type: c.type, status: c.status, lastTransitionTime: c.lastTransitionTime, lastUpdateTime: c.lastTransitionTime, reason: c.reason, message: c.message };
+  }
+  return undefined;
 }
 
 /** calculateStatus: counts from the ReplicaSets, Available from the minimum availability. */

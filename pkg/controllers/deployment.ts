@@ -14,6 +14,7 @@ import { Deployments, ReplicaSets, StatusError } from '../client/rest-client.js'
 import { rfc3339Now } from '../util/time.js';
 import { claimObjects, controllerOf, controllerRefTo } from './controller-ref.js';
 import * as u from './deployment-util.js';
+import { REPLICA_FAILURE } from './replica-manager.js';
 import type { D, RS } from './deployment-util.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -343,6 +344,10 @@ export class DeploymentController {
         u.setCondition(s, u.newCondition(u.PROGRESSING, 'False', u.TIMED_OUT, `ReplicaSet "${name}" has timed out progressing.`, now));
       }
     }
+    // A ReplicaSet that cannot create or delete its pods (a quota, say) says so on the Deployment.
+    const failure = u.replicaFailure(all, newRS);
+    if (failure) u.setCondition(s, failure);
+    else s.conditions = (s.conditions ?? []).filter((c) => c.type !== REPLICA_FAILURE);
     await this.updateStatus(d, s);
     // A rollout that stops progressing is looked at again when its deadline passes.
     const c = u.conditionOf(s, u.PROGRESSING);

@@ -6,7 +6,7 @@
 // DisruptionTarget condition back to False on a pod that was not deleted within two minutes.
 import { budgetSelects, type PDB } from '../api/disruption-budget.js';
 import { API_KINDS } from '../api/kinds.js';
-import type { Deployment, KubeObject, OwnerReference, Pod, ReplicaSet, StatefulSet } from '../api/types.js';
+import type { Deployment, KubeObject, OwnerReference, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
@@ -33,6 +33,7 @@ export interface DisruptionInformers {
   pdbs: Informer<PDB>;
   pods: Informer<P>;
   replicasets: Informer<RS>;
+  replicationcontrollers: Informer<ReplicationController & KubeObject>;
   deployments: Informer<D>;
   statefulsets: Informer<STS>;
 }
@@ -90,9 +91,14 @@ export class DisruptionController {
     if (!deleted) this.checkStale(pod);
   }
 
-  /** The finders of the pods' controllers' scale, in Kubernetes' order (no ReplicationControllers here). */
+  /** The finders of the pods' controllers' scale, in Kubernetes' order. */
   private finders(): ControllerFinder[] {
-    const { replicasets, deployments, statefulsets } = this.informers;
+    const { replicasets, replicationcontrollers, deployments, statefulsets } = this.informers;
+    const replicationController: ControllerFinder = async (ref, ns) => {
+      if (!isKind(ref, 'ReplicationController', [''])) return undefined;
+      const rc = replicationcontrollers.get(`${ns}/${ref.name}`);
+      return rc?.metadata?.uid === ref.uid ? { uid: ref.uid!, scale: rc!.spec?.replicas ?? 1 } : undefined;
+    };
     const rsOf = (ref: OwnerReference, ns: string) => {
       if (!isKind(ref, 'ReplicaSet', ['apps', 'extensions'])) return undefined;
       const rs = replicasets.get(`${ns}/${ref.name}`);
@@ -114,7 +120,7 @@ export class DisruptionController {
       const s = statefulsets.get(`${ns}/${ref.name}`);
       return s?.metadata?.uid === ref.uid ? { uid: ref.uid!, scale: s!.spec?.replicas ?? 1 } : undefined;
     };
-    return [deployment, replicaSet, statefulSet, (ref, ns) => this.scaleOf(ref, ns)];
+    return [replicationController, deployment, replicaSet, statefulSet, (ref, ns) => this.scaleOf(ref, ns)];
   }
 
   /** getScaleController: any other kind through its scale subresource. */

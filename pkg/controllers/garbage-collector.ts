@@ -36,6 +36,7 @@ export const defaultMonitored: Monitored[] = [
   core('secrets', 'Secret'),
   core('services', 'Service'),
   core('persistentvolumeclaims', 'PersistentVolumeClaim'),
+  core('replicationcontrollers', 'ReplicationController'),
   apps('replicasets', 'ReplicaSet'),
   apps('deployments', 'Deployment'),
   batch('jobs', 'Job'),

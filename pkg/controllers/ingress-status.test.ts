@@ -3,24 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Ingress, KubeObject, Node } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { keyOf, type Informer, type InformerHandlers } from '../client/informer.js';
+import type { Informer } from '../client/informer.js';
+import { StaticInformer } from '../../test/helpers/fake-informer.js';
 import { ingressAddresses, IngressStatusController } from './ingress-status.js';
-
-class FakeInformer<T extends KubeObject> {
-  readonly items = new Map<string, T>();
-  constructor(objs: T[] = []) {
-    for (const o of objs) this.items.set(keyOf(o), o);
-  }
-  on(_h: InformerHandlers<T>): this {
-    return this;
-  }
-  list(): T[] {
-    return [...this.items.values()];
-  }
-  get(k: string): T | undefined {
-    return this.items.get(k);
-  }
-}
 
 const node = (name: string, addresses: string | undefined, ready = true): Node & KubeObject => ({
   metadata: { name, annotations: addresses !== undefined ? { 'ingress.tskube.io/addresses': addresses } : {} },
@@ -45,7 +30,7 @@ function setup(ingresses: (Ingress & KubeObject)[], nodes: (Node & KubeObject)[]
       return obj;
     },
   } as unknown as ApiClient;
-  const inf = { ingresses: new FakeInformer(ingresses), classes: new FakeInformer(classes as KubeObject[]), nodes: new FakeInformer(nodes) };
+  const inf = { ingresses: new StaticInformer(ingresses), classes: new StaticInformer(classes as KubeObject[]), nodes: new StaticInformer(nodes) };
   const c = new IngressStatusController(client, inf as unknown as { ingresses: Informer<never>; classes: Informer<never>; nodes: Informer<never> });
   c.queue.stop();
   return { c, writes };

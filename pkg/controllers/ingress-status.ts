@@ -15,6 +15,7 @@ import { Ingresses } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
+import { isNodeReady, onNodeSignatureChange } from './node-watch.js';
 
 const log = logger('ingress-status-controller');
 
@@ -28,20 +29,19 @@ export interface IngressStatusInformers {
   nodes: Informer<N>;
 }
 
-const isReady = (n: Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 /** The addresses the Ready nodes' ingress controllers listen on, as status entries (IPs sorted, then host names). */
 export function ingressAddresses(nodes: readonly Node[]): IngressLoadBalancerIngress[] {
   const all = new Set<string>();
   for (const n of nodes) {
-    if (!isReady(n)) continue;
+    if (!isNodeReady(n)) continue;
     for (const a of (n.metadata?.annotations?.[NODE_INGRESS_ADDRESSES] ?? '').split(',')) if (a.trim()) all.add(a.trim());
   }
   return [...all].sort().map((a) => (isValidIP(a) ? { ip: a } : { hostname: a }));
 }
 
 /** What a node contributes, to tell whether a node event changes the addresses. */
-const nodeSignature = (n: Node | undefined) => (n && isReady(n) ? (n.metadata?.annotations?.[NODE_INGRESS_ADDRESSES] ?? '') : '');
+const nodeSignature = (n: Node | undefined) => (n && isNodeReady(n) ? (n.metadata?.annotations?.[NODE_INGRESS_ADDRESSES] ?? '') : '');
 
 export class IngressStatusController {
   readonly queue: WorkQueue;
@@ -50,11 +50,7 @@ export class IngressStatusController {
     this.queue = new WorkQueue('ingress-status', (key) => this.sync(key));
     inf.ingresses.on({ add: (i) => this.queue.add(keyOf(i)), update: (i) => this.queue.add(keyOf(i)), delete: () => {} });
     inf.classes.on({ add: () => this.enqueueAll(), update: () => this.enqueueAll(), delete: () => this.enqueueAll() });
-    inf.nodes.on({
-      add: (n) => nodeSignature(n) && this.enqueueAll(),
-      update: (n, old) => nodeSignature(n) !== nodeSignature(old) && this.enqueueAll(),
-      delete: (n) => nodeSignature(n) && this.enqueueAll(),
-    });
+    onNodeSignatureChange(inf.nodes, nodeSignature, () => this.enqueueAll());
   }
 
   start(): void {

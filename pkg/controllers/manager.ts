@@ -1,15 +1,16 @@
 // The controller manager: node IPAM, node lifecycle, pod GC, the ReplicaSet, Deployment,
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and EndpointSlice
 // mirroring controllers, the disruption controller, the horizontal pod autoscaler, the ingress
-// status controller, the PersistentVolume binder (with the local-path provisioner) and volume
+// status and service load-balancer controllers, the PersistentVolume binder (with the local-path provisioner) and volume
 // protection controllers, ClusterRole aggregation, and the service account, root CA publisher and
 // token controllers, run by the leader only.
 import { Informer } from '../client/informer.js';
 import { LeaderElector, defaultIdentity } from '../client/leader-election.js';
 import type { ApiClient } from '../client/api-client.js';
-import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts } from '../client/rest-client.js';
+import { ControllerRevisions, DaemonSets, EndpointSlices, EndpointsRef, Nodes, Pods, ReplicaSets, ReplicationControllers, Deployments, Services, StatefulSets, core, Jobs, CronJobs, PodDisruptionBudgets, HorizontalPodAutoscalers, Ingresses, IngressClasses, PersistentVolumeClaims, PersistentVolumes, StorageClasses, ClusterRoles, Namespaces, ServiceAccounts, CertificateSigningRequests } from '../client/rest-client.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service, Ingress, IngressClass, Node, ClusterRole } from '../api/types.js';
 import { IngressStatusController } from './ingress-status.js';
+import { ServiceLBController } from './service-lb.js';
 // DaemonSet and StatefulSet controllers, the garbage collector, the Endpoints, EndpointSlice and
 // EndpointSlice mirroring controllers, and ClusterRole aggregation, run by the leader only.
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
@@ -24,6 +25,7 @@ import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { collectOrphanedPods } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
+import { ReplicationControllerController } from './replication-controller.js';
 import { DeploymentController } from './deployment.js';
 import { DaemonSetController } from './daemonset.js';
 import { StatefulSetController } from './statefulset.js';
@@ -37,6 +39,7 @@ import { DisruptionController } from './disruption.js';
 import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import { VolumeProtectionController } from './volume-protection.js';
+import { CsrSigningController, type SigningConfig } from './csr-signing.js';
 
 const log = logger('controller-manager');
 
@@ -61,6 +64,8 @@ export interface ControllerManagerConfig {
   rootCA?: string;
   /** The service account signing key (PEM file) legacy token secrets are signed with; without it the token controller does not run. */
   serviceAccountPrivateKeyFile?: string;
+  /** The CA (PEM files) the CSR signing controller issues client certificates from; without it the controller does not run. */
+  clusterSigning?: SigningConfig;
   /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
   horizontal?: Partial<HorizontalConfig>;
 }
@@ -124,6 +129,7 @@ export class ControllerManager {
       ['services', services as unknown as Informer],
       // Every slice, the ones users manage too: slices are the Service's dependents.
       ['endpointslices', new Informer(this.client, EndpointSlices)],
+      ['replicationcontrollers', new Informer(this.client, ReplicationControllers)],
       ['replicasets', new Informer(this.client, ReplicaSets)],
       ['deployments', new Informer(this.client, Deployments)],
       ['jobs', new Informer(this.client, Jobs)],
@@ -143,6 +149,7 @@ export class ControllerManager {
     ]);
     const events = new EventSink();
     const rsController = new ReplicaSetController(this.client, { replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
+    const rcController = new ReplicationControllerController(this.client, { replicationcontrollers: informers.get('replicationcontrollers')! as never, pods: pods as never }, events);
     const deployController = new DeploymentController(this.client, { deployments: informers.get('deployments')! as never, replicasets: informers.get('replicasets')! as never, pods: pods as never }, events);
     const jobController = new JobController(this.client, { jobs: informers.get('jobs')! as never, pods: pods as never }, events, { now: c.clock, backoff: c.jobBackoff });
     const cronJobController = new CronJobController(this.client, { cronjobs: informers.get('cronjobs')! as never, jobs: informers.get('jobs')! as never }, events, { now: c.clock });
@@ -156,7 +163,7 @@ export class ControllerManager {
     const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const gc = new GarbageCollector(this.client, informers);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
-    const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
+    const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicationcontrollers: informers.get('replicationcontrollers')! as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
     const horizontal = new HorizontalController(this.client, { hpas: informers.get('horizontalpodautoscalers')! as never, pods: pods as never }, events, { ...defaultHorizontalConfig, ...c.horizontal });
     // Endpoints and EndpointSlices: registered before the informers start, synced once all have listed.
     const typedPods = pods as unknown as Informer<Pod & KubeObject>;
@@ -170,6 +177,9 @@ export class ControllerManager {
     const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);
     const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
     const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
+    const csrs = c.clusterSigning ? new Informer(this.client, CertificateSigningRequests) : undefined;
+    const signing = csrs && new CsrSigningController(this.client, csrs as never, c.clusterSigning!);
+    if (csrs) ownInformers.push(csrs);
     for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
     await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
@@ -177,8 +187,9 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection];
-    for (const c of [rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts]) c.start();
-    this.running.push(rsController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...[...informers.values()].filter((i) => i !== pods));
+    const certificates = signing ? [signing] : [];
+    for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
+    this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
@@ -187,6 +198,10 @@ export class ControllerManager {
     await Promise.all([ingressInformers.ingresses.hasSynced(), ingressInformers.classes.hasSynced()]);
     ingressStatus.start();
     this.running.push(ingressStatus, ingressInformers.ingresses, ingressInformers.classes);
+    // Service load balancers: the Ready nodes' addresses for LoadBalancer Services (services and nodes have listed above).
+    const serviceLB = new ServiceLBController(this.client, { services, nodes: nodes as unknown as Informer<Node & KubeObject> }, events);
+    serviceLB.start();
+    this.running.push(serviceLB);
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
     await lifecycle.start();
     let stopped = false;
@@ -194,7 +209,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token'] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
   }
 
   private stopControllers(): void {

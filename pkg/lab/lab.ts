@@ -135,7 +135,7 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     return c;
   });
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--bind-address', hostIP, '--metrics-port', '10257', ...o.controllerArgs]);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--bind-address', hostIP, '--metrics-port', '10257', ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1']);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();
@@ -155,12 +155,17 @@ export async function labUp(o: LabOptions): Promise<LabState> {
       ...o.agentArgs,
     ]);
   }
-  await waitFor(`${o.nodes} Ready node(s)`, 120_000, async () => {
+  const ready = await waitFor(`${o.nodes} Ready node(s)`, 120_000, async () => {
     const list = await admin.list(Nodes);
-    const ready = list.items.filter((x) => ((x.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
-    return ready.length >= o.nodes ? true : undefined;
+    const ready = list.items.filter((x) => ((x.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') && (x.spec as { podCIDR?: string }).podCIDR);
+    return ready.length >= o.nodes ? ready : undefined;
   });
   admin.close();
+  // The control plane reaches the pod network, as on a cluster whose control-plane machine is
+  // routed to it (the apiserver dials pods for the proxy subresources and admission webhooks):
+  // a host route to each node's podCIDR through the node. They go with the lab bridge.
+  const routes = ready.map((x) => `route replace ${(x.spec as { podCIDR: string }).podCIDR} via ${state.nodes.find((n) => n.name === x.metadata!.name)!.ip} dev ${o.bridge}`);
+  await run('ip', ['-batch', '-'], { input: routes.join('\n') + '\n' });
   writePrometheusConfig(o, state);
   o.log(`lab up: ${o.nodes} node(s) Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
   return state;

@@ -2,10 +2,12 @@
 // it is given, and after each change rebuilds every service rule and writes them in one
 // iptables-restore (a full sync), at most once per minSyncMs; a periodic resync repairs rules
 // someone else changed. Removed UDP endpoints lose their conntrack entries, so clients that keep
-// a flow alive move on to the endpoints that remain.
+// a flow alive move on to the endpoints that remain. With a health server, the health check node
+// ports of LoadBalancer Services with externalTrafficPolicy Local follow each sync.
 import { deleteUdpConntrack, type UdpConntrackEntry } from './conntrack.js';
 import { errorMessage, NetworkError } from './errors.js';
 import { iptablesRestore, iptablesSave, removeChains, withIptablesLock } from './iptables.js';
+import { healthCheckedServices, type ServiceHealthServer } from './service-health.js';
 import { servicePorts } from './service-model.js';
 import { buildServiceRules, isServicePortChain, restorePlan, serviceChainNames } from './service-rules.js';
 import { keyOfMeta, type EndpointSliceLike, type ProxiedServicePort, type ServiceLike } from './service-types.js';
@@ -24,6 +26,10 @@ export interface ServiceProxierConfig {
   resyncMs?: number;
   /** Delay before retrying a failed sync; default 1 s. */
   retryMs?: number;
+  /** This node's name: its endpoints are the local ones the traffic policies keep traffic to. */
+  nodeName?: string;
+  /** Serves the health check node ports of LoadBalancer Services with externalTrafficPolicy Local, after each sync. */
+  health?: ServiceHealthServer;
 }
 
 export interface SyncResult {
@@ -99,7 +105,7 @@ export class ServiceProxier {
 
   /** The service ports as they would be programmed now. */
   ports(): ProxiedServicePort[] {
-    return servicePorts(this.services.values(), this.slices.values());
+    return servicePorts(this.services.values(), this.slices.values(), this.cfg.nodeName);
   }
 
   /** Schedules a sync: at once when the last one is older than minSyncMs, else when it will be. */
@@ -160,6 +166,7 @@ export class ServiceProxier {
     const previous = this.lastPorts;
     this.lastPorts = new Map(ports.map((p) => [p.id, p]));
     this.syncs++;
+    await this.cfg.health?.sync(healthCheckedServices(ports));
     const conntrackDeleted = await this.clearStaleUdp(previous, ports);
     if (applied) this.log.debug('service rules synced', { servicePorts: ports.length, staleChains: staleChains.length, conntrackDeleted, ms: Date.now() - t0 });
     return { applied, servicePorts: ports.length, staleChains, conntrackDeleted };
@@ -203,6 +210,7 @@ export class ServiceProxier {
     clearTimeout(this.timer);
     clearInterval(this.resync);
     await this.current?.catch(() => {});
+    await this.cfg.health?.stop();
   }
 }
 

@@ -4,17 +4,24 @@
 // chains of services that are gone.
 //
 //   nat    PREROUTING, OUTPUT -> <P>-SERVICES
-//   nat    <P>-SERVICES   per port with endpoints: -d clusterIP --dport port -> <P>-SVC-h
+//   nat    <P>-SERVICES   per port with endpoints: -d clusterIP --dport port -> <P>-SVC-h (SVL-h: internalTrafficPolicy Local)
 //                                                  -d externalIP --dport port -> <P>-EXT-h
+//                                                  -d loadBalancerIP --dport port -> <P>-EXT-h (FW-h: with source ranges)
 //                         last: -m addrtype --dst-type LOCAL -> <P>-NODEPORTS
 //   nat    <P>-NODEPORTS  --dport nodePort -> <P>-EXT-h
-//   nat    <P>-EXT-h      mark for masquerade, -> <P>-SVC-h
+//   nat    <P>-FW-h       -s sourceRange (or the load balancer's own IPs) -> <P>-EXT-h; others fall through, undNATed
+//   nat    <P>-EXT-h      Cluster: mark for masquerade, -> <P>-SVC-h
+//                         Local: pods and the node itself -> <P>-SVC-h (the node masqueraded); others
+//                         -> <P>-SVL-h unmasqueraded (client IP kept), or fall through when no endpoint is local
 //   nat    <P>-SVC-h      mark traffic from outside the cluster CIDR; [affinity: -m recent
 //                         --rcheck per endpoint]; -m statistic --probability 1/n ... -> <P>-SEP-e
+//   nat    <P>-SVL-h      the same over this node's endpoints only
 //   nat    <P>-SEP-e      mark hairpin (-s the endpoint itself); DNAT to ip:port
 //   filter INPUT, FORWARD (before the node's forward chain), OUTPUT, new connections -> <P>-SERVICES
 //   filter <P>-SERVICES   per port without endpoints: REJECT icmp-port-unreachable (cluster IP,
-//                         external IPs, local nodePort)
+//                         external and load-balancer IPs, local nodePort); without endpoints for
+//                         its policy (Local, none on this node), or from a source outside the
+//                         ranges: DROP what was not DNATed
 //
 // Marked packets are masqueraded by the node's postrouting chain (HAIRPIN_MARK, iptables.ts).
 import { createHash } from 'node:crypto';
@@ -36,7 +43,7 @@ export function serviceChainNames(prefix: string): ServiceChains {
 }
 
 /** Per-port and per-endpoint chain kinds; their chains are ours to rewrite and delete. */
-const KINDS = ['SVC', 'SEP', 'EXT'] as const;
+const KINDS = ['SVC', 'SVL', 'SEP', 'EXT', 'FW'] as const;
 
 function hashedChain(prefix: string, kind: (typeof KINDS)[number], key: string): string {
   const head = `${prefix}-${kind}-`;
@@ -46,7 +53,9 @@ function hashedChain(prefix: string, kind: (typeof KINDS)[number], key: string):
 }
 
 export const svcChain = (prefix: string, sp: ProxiedServicePort) => hashedChain(prefix, 'SVC', `${sp.id}/${sp.protocol}`);
+export const svlChain = (prefix: string, sp: ProxiedServicePort) => hashedChain(prefix, 'SVL', `${sp.id}/${sp.protocol}`);
 export const extChain = (prefix: string, sp: ProxiedServicePort) => hashedChain(prefix, 'EXT', `${sp.id}/${sp.protocol}`);
+export const fwChain = (prefix: string, sp: ProxiedServicePort) => hashedChain(prefix, 'FW', `${sp.id}/${sp.protocol}`);
 export const sepChain = (prefix: string, sp: ProxiedServicePort, ep: ServiceEndpoint) => hashedChain(prefix, 'SEP', `${sp.id}/${sp.protocol}/${ep.ip}:${ep.port}`);
 
 /** Is chain one of the service proxy's per-port or per-endpoint chains? */
@@ -66,48 +75,92 @@ export interface ServiceRules {
 export function buildServiceRules(prefix: string, clusterCIDR: string, ports: readonly ProxiedServicePort[]): ServiceRules {
   const c = serviceChainNames(prefix);
   const cluster = formatCidr(parseCidr(clusterCIDR));
-  const natChains = [c.services, c.nodeports];
-  const nat: string[] = [];
-  const filter: string[] = [];
-  for (const sp of ports) {
-    const proto = sp.protocol.toLowerCase();
-    const m = `-p ${proto} -m ${proto}`;
-    const comment = (what: string) => `-m comment --comment "${sp.id}${what ? ` ${what}` : ''}"`;
-    if (sp.endpoints.length === 0) {
-      const reject = `-j REJECT --reject-with icmp-port-unreachable`;
-      filter.push(`-A ${c.services} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('has no endpoints')} ${reject}`);
-      for (const ip of sp.externalIPs) filter.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('has no endpoints')} ${reject}`);
-      if (sp.nodePort) filter.push(`-A ${c.services} -m addrtype --dst-type LOCAL ${m} --dport ${sp.nodePort} ${comment('has no endpoints')} ${reject}`);
-      continue;
-    }
-    const svc = svcChain(prefix, sp);
-    natChains.push(svc);
-    nat.push(`-A ${c.services} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('cluster IP')} -j ${svc}`);
-    if (sp.nodePort || sp.externalIPs.length > 0) {
-      const ext = extChain(prefix, sp);
-      natChains.push(ext);
-      for (const ip of sp.externalIPs) nat.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('external IP')} -j ${ext}`);
-      if (sp.nodePort) nat.push(`-A ${c.nodeports} ${m} --dport ${sp.nodePort} ${comment('')} -j ${ext}`);
-      nat.push(`-A ${ext} ${comment('masquerade traffic for external destinations')} ${MARK}`, `-A ${ext} -j ${svc}`);
-    }
-    nat.push(`-A ${svc} ! -s ${cluster} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('cluster IP')} ${MARK}`);
-    const seps = sp.endpoints.map((ep) => ({ ep, chain: sepChain(prefix, sp, ep) }));
-    if (sp.affinitySeconds !== undefined) {
-      for (const { ep, chain } of seps) nat.push(`-A ${svc} ${comment(`-> ${ep.ip}:${ep.port}`)} -m recent --name ${chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${chain}`);
-    }
-    seps.forEach(({ ep, chain }, i) => {
-      const left = seps.length - i;
-      const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : '';
-      nat.push(`-A ${svc} ${comment(`-> ${ep.ip}:${ep.port}`)}${pick} -j ${chain}`);
-    });
-    for (const { ep, chain } of seps) {
-      natChains.push(chain);
-      const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${chain} --set` : '';
-      nat.push(`-A ${chain} -s ${ep.ip}/32 ${comment('hairpin')} ${MARK}`, `-A ${chain} ${m} ${comment('')}${recent} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
-    }
+  const out: ServiceRules = { natChains: [c.services, c.nodeports], nat: [], filterChains: [c.services], filter: [] };
+  for (const sp of ports) portRules(prefix, c, cluster, sp, out);
+  out.nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${c.nodeports}`);
+  return out;
+}
+
+const REJECT = '-j REJECT --reject-with icmp-port-unreachable';
+/** Drops only what no rule DNATed (a DNATed packet may keep its address when an endpoint is the node itself). */
+const DROP = '-m conntrack ! --ctstate DNAT -j DROP';
+
+function portRules(prefix: string, c: ServiceChains, cluster: string, sp: ProxiedServicePort, out: ServiceRules): void {
+  const { nat, filter, natChains } = out;
+  const proto = sp.protocol.toLowerCase();
+  const m = `-p ${proto} -m ${proto}`;
+  const comment = (what: string) => `-m comment --comment "${sp.id}${what ? ` ${what}` : ''}"`;
+  const external = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+  const externalDests = [...sp.externalIPs, ...sp.loadBalancerIPs].map((ip) => `-d ${ip}/32 ${m} --dport ${sp.port}`);
+  if (sp.nodePort) externalDests.push(`-m addrtype --dst-type LOCAL ${m} --dport ${sp.nodePort}`);
+  if (sp.endpoints.length === 0) {
+    for (const d of [`-d ${sp.clusterIP}/32 ${m} --dport ${sp.port}`, ...externalDests]) filter.push(`-A ${c.services} ${d} ${comment('has no endpoints')} ${REJECT}`);
+    return;
   }
-  nat.push(`-A ${c.services} -m comment --comment "tskube service nodeports; must be last" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${c.nodeports}`);
-  return { natChains, nat, filterChains: [c.services], filter };
+  const internalEps = sp.internalLocal ? sp.localEndpoints : sp.endpoints;
+  const externalEps = sp.externalLocal ? sp.localEndpoints : sp.endpoints;
+  const svc = svcChain(prefix, sp);
+  const svl = svlChain(prefix, sp);
+  const needSvl = (sp.internalLocal || (sp.externalLocal && external)) && sp.localEndpoints.length > 0;
+  natChains.push(svc);
+  if (needSvl) natChains.push(svl);
+  const clusterMasq = (chain: string) => `-A ${chain} ! -s ${cluster} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('cluster IP')} ${MARK}`;
+  // Cluster IP.
+  if (internalEps.length > 0) nat.push(`-A ${c.services} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('cluster IP')} -j ${sp.internalLocal ? svl : svc}`);
+  else filter.push(`-A ${c.services} -d ${sp.clusterIP}/32 ${m} --dport ${sp.port} ${comment('has no local endpoints')} ${DROP}`);
+  // Node ports, external and load-balancer IPs.
+  if (external) {
+    const ext = extChain(prefix, sp);
+    natChains.push(ext);
+    for (const ip of sp.externalIPs) nat.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('external IP')} -j ${ext}`);
+    if (sp.loadBalancerIPs.length > 0) {
+      let target = ext;
+      if (sp.sourceRanges.length > 0) {
+        target = fwChain(prefix, sp);
+        natChains.push(target);
+        for (const r of [...sp.sourceRanges, ...sp.loadBalancerIPs.map((ip) => `${ip}/32`)]) nat.push(`-A ${target} -s ${r} ${comment('loadbalancer source range')} -j ${ext}`);
+        for (const ip of sp.loadBalancerIPs) filter.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('traffic not accepted by loadBalancerSourceRanges')} ${DROP}`);
+      }
+      for (const ip of sp.loadBalancerIPs) nat.push(`-A ${c.services} -d ${ip}/32 ${m} --dport ${sp.port} ${comment('loadbalancer IP')} -j ${target}`);
+    }
+    if (sp.nodePort) nat.push(`-A ${c.nodeports} ${m} --dport ${sp.nodePort} ${comment('')} -j ${ext}`);
+    if (!sp.externalLocal) {
+      nat.push(`-A ${ext} ${comment('masquerade traffic for external destinations')} ${MARK}`, `-A ${ext} -j ${svc}`);
+    } else {
+      nat.push(
+        `-A ${ext} -s ${cluster} ${comment('pod traffic for external destinations')} -j ${svc}`,
+        `-A ${ext} -m addrtype --src-type LOCAL ${comment('masquerade LOCAL traffic')} ${MARK}`,
+        `-A ${ext} -m addrtype --src-type LOCAL ${comment('route LOCAL traffic to cluster')} -j ${svc}`,
+      );
+      if (sp.localEndpoints.length > 0) nat.push(`-A ${ext} -j ${svl}`);
+    }
+    if (externalEps.length === 0) for (const d of externalDests) filter.push(`-A ${c.services} ${d} ${comment('has no local endpoints')} ${DROP}`);
+  }
+  const seps = new Map<string, string>();
+  const spread = (chain: string, eps: readonly ServiceEndpoint[]) => {
+    const mine = eps.map((ep) => ({ ep, chain: sepChain(prefix, sp, ep) }));
+    for (const s of mine) seps.set(`${s.ep.ip}:${s.ep.port}`, s.chain);
+    if (sp.affinitySeconds !== undefined) {
+      for (const { ep, chain: sep } of mine) nat.push(`-A ${chain} ${comment(`-> ${ep.ip}:${ep.port}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    }
+    mine.forEach(({ ep, chain: sep }, i) => {
+      const left = mine.length - i;
+      const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : '';
+      nat.push(`-A ${chain} ${comment(`-> ${ep.ip}:${ep.port}`)}${pick} -j ${sep}`);
+    });
+  };
+  nat.push(clusterMasq(svc));
+  spread(svc, sp.endpoints);
+  if (needSvl) {
+    if (sp.internalLocal) nat.push(clusterMasq(svl));
+    spread(svl, sp.localEndpoints);
+  }
+  for (const ep of sp.endpoints) {
+    const chain = seps.get(`${ep.ip}:${ep.port}`)!;
+    natChains.push(chain);
+    const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${chain} --set` : '';
+    nat.push(`-A ${chain} -s ${ep.ip}/32 ${comment('hairpin')} ${MARK}`, `-A ${chain} ${m} ${comment('')}${recent} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
+  }
 }
 
 const NAT_JUMPS = ['PREROUTING', 'OUTPUT'];

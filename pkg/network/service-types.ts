@@ -6,6 +6,7 @@ export interface ObjectMetaLike {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface ServicePortLike {
@@ -21,7 +22,7 @@ export interface ServicePortLike {
 export interface ServiceLike {
   metadata?: ObjectMetaLike;
   spec?: {
-    /** ClusterIP (default), NodePort, LoadBalancer (its nodePorts; no load balancer), ExternalName (skipped). */
+    /** ClusterIP (default), NodePort, LoadBalancer (node ports and status.loadBalancer.ingress IPs), ExternalName (skipped). */
     type?: string;
     /** "None" or empty: headless, no proxying. */
     clusterIP?: string;
@@ -29,7 +30,16 @@ export interface ServiceLike {
     externalIPs?: string[];
     sessionAffinity?: string;
     sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+    /** Local: node ports, external and load-balancer IPs reach only this node's endpoints, unmasqueraded. */
+    externalTrafficPolicy?: string;
+    /** Local: the cluster IP reaches only this node's endpoints. */
+    internalTrafficPolicy?: string;
+    /** LoadBalancer + externalTrafficPolicy Local: the port the agent answers /healthz on. */
+    healthCheckNodePort?: number;
+    /** Sources allowed to the load-balancer IPs (others are dropped); empty: all. */
+    loadBalancerSourceRanges?: string[];
   };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
 export interface EndpointLike {
@@ -69,6 +79,20 @@ export interface ProxiedServicePort {
   affinitySeconds?: number;
   /** Ready endpoints (or serving-and-terminating ones when none is ready), sorted, distinct. */
   endpoints: ServiceEndpoint[];
+  /** The same choice among the endpoints on this node (nodeName); empty when the node is unknown. */
+  localEndpoints: ServiceEndpoint[];
+  /** status.loadBalancer.ingress IPv4 addresses (not loopback) of a LoadBalancer Service. */
+  loadBalancerIPs: string[];
+  /** loadBalancerSourceRanges as IPv4 CIDRs; empty: every source. */
+  sourceRanges: string[];
+  /** externalTrafficPolicy Local. */
+  externalLocal: boolean;
+  /** internalTrafficPolicy Local. */
+  internalLocal: boolean;
+  /** The Service's health check node port (LoadBalancer with externalTrafficPolicy Local). */
+  healthCheckNodePort?: number;
+  /** The Service this port belongs to. */
+  service: { namespace: string; name: string };
 }
 
 /** The key the proxy keeps an object under. */

@@ -25,6 +25,7 @@ import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
 import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
+import { ServiceHealthServer } from '../network/service-health.js';
 import { NodeNetworkPolicy } from './network-policy.js';
 import { NodeIngressController, type IngressListen } from './ingress-controller.js';
 import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
@@ -66,6 +67,8 @@ export interface AgentConfig {
   clusterDomain: string;
   /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
   serviceProxy: boolean;
+  /** Where the service proxy answers the health check node ports of LoadBalancer Services with externalTrafficPolicy Local (default: every address of the node). */
+  serviceHealthAddress?: string;
   /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
   networkPolicy: boolean;
   /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
@@ -276,7 +279,13 @@ export class NodeAgent {
       await removeServiceRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing service proxy rules', { err: e.message }));
       return;
     }
-    this.serviceProxy = new NodeServiceProxy({ services: this.serviceInformer, slices: this.sliceInformer }, { clusterCIDR: net.clusterCIDR, nodeNetns: net.nodeNetns, chainPrefix: net.chainPrefix });
+    this.serviceProxy = new NodeServiceProxy({ services: this.serviceInformer, slices: this.sliceInformer }, {
+      clusterCIDR: net.clusterCIDR,
+      nodeNetns: net.nodeNetns,
+      chainPrefix: net.chainPrefix,
+      nodeName: this.cfg.nodeName,
+      health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0'),
+    });
     // Not awaited: pods need not wait for services (the informers retry on their own).
     void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
   }

@@ -203,6 +203,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata!.namespace}.svc.${o.clusterDomain ?? 'cluster.local'}` } : {}),
     dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
+    ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
     emptyDirs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageConfig } from './media-types.js';
-import { DEFAULT_CAPABILITIES, buildSpec, capabilities, mergeEnv, processArgs, resolveUser, type SpecInput } from './oci-spec.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, buildSpec, capabilities, capabilitiesInBoundingSet, mergeEnv, processArgs, resolveUser, type SpecInput } from './oci-spec.js';
 
 const image: ImageConfig = {
   rootfs: { type: 'layers', diff_ids: [] },
@@ -44,6 +44,16 @@ describe('capabilities', () => {
     expect(capabilities({ name: 'c', image: 'i', securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } })).toEqual(['CAP_NET_BIND_SERVICE']);
   });
   it('privileged gets every capability', () => expect(capabilities({ name: 'c', image: 'i', securityContext: { privileged: true } })).toContain('CAP_SYS_ADMIN'));
+  it('privileged and add ALL get only what the runtime itself may pass on (its bounding set)', () => {
+    // a VM whose root lacks CAP_SYS_RESOURCE (bit 24), as this kind of machine's does
+    const held = capabilitiesInBoundingSet('Name:\tnode\nCapBnd:\t000001fffeffffff\n');
+    expect(held).toHaveLength(ALL_CAPABILITIES.length - 1);
+    expect(held).not.toContain('CAP_SYS_RESOURCE');
+    expect(held).toContain('CAP_CHECKPOINT_RESTORE');
+    expect(capabilities({ name: 'c', image: 'i', securityContext: { privileged: true } }, () => held)).toEqual(held);
+    expect(capabilities({ name: 'c', image: 'i', securityContext: { capabilities: { add: ['ALL'] } } }, () => held)).toEqual(held);
+    expect(capabilitiesInBoundingSet('CapBnd:\t00000000a80425fb\n')).toEqual(DEFAULT_CAPABILITIES.slice().sort((a, b) => ALL_CAPABILITIES.indexOf(a) - ALL_CAPABILITIES.indexOf(b)));
+  });
 });
 
 describe('buildSpec', () => {

@@ -1,5 +1,6 @@
 // OCI runtime spec generation: the image config merged with the container config the way
 // Kubernetes merges them, Docker's default security profile, pod namespaces and cgroup limits.
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from './errors.js';
 import type { ImageConfig } from './media-types.js';
 import type { ContainerConfig, LinuxResources } from './types.js';
@@ -107,13 +108,41 @@ function normCap(c: string): string {
   return u.startsWith('CAP_') ? u : `CAP_${u}`;
 }
 
-/** Docker's default set, then drop (ALL clears), then add (ALL gives everything). */
-export function capabilities(c: ContainerConfig): string[] {
-  if (c.securityContext?.privileged) return [...ALL_CAPABILITIES];
+/**
+ * The capabilities in a bounding set given as /proc/PID/status shows it (`CapBnd: 000001ffffffffff`):
+ * ALL_CAPABILITIES is in kernel bit order.
+ */
+export function capabilitiesInBoundingSet(statusText: string): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(statusText);
+  if (!m) return [...ALL_CAPABILITIES];
+  const bits = BigInt(`0x${m[1]}`);
+  return ALL_CAPABILITIES.filter((_, i) => (bits >> BigInt(i)) & 1n);
+}
+
+let current: string[] | undefined;
+/**
+ * "Every capability", as containerd's WithAllCurrentCapabilities means it: the ones this process
+ * may pass on. A machine whose root lacks one (this kind of VM has no CAP_SYS_RESOURCE in its
+ * bounding set) would otherwise fail every privileged container with "unable to apply caps".
+ */
+export function allCurrentCapabilities(): string[] {
+  if (!current) {
+    try {
+      current = capabilitiesInBoundingSet(readFileSync('/proc/self/status', 'utf8'));
+    } catch {
+      current = [...ALL_CAPABILITIES];
+    }
+  }
+  return current;
+}
+
+/** Docker's default set, then drop (ALL clears), then add (ALL gives everything this process holds). */
+export function capabilities(c: ContainerConfig, all: () => string[] = allCurrentCapabilities): string[] {
+  if (c.securityContext?.privileged) return [...all()];
   const add = (c.securityContext?.capabilities?.add ?? []).map(normCap);
   const drop = (c.securityContext?.capabilities?.drop ?? []).map(normCap);
   let caps = drop.includes('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((x) => !drop.includes(x));
-  if (add.includes('CAP_ALL')) caps = [...ALL_CAPABILITIES];
+  if (add.includes('CAP_ALL')) caps = [...all()];
   else for (const a of add) if (!caps.includes(a)) caps.push(a);
   return caps;
 }

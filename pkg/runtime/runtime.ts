@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
-import { cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
+import { cgroupPids, cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, RuntimeError } from './errors.js';
 import { ImageManager } from './image-service.js';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
@@ -15,6 +15,7 @@ import { Runc } from './runc.js';
 import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
 import { mountRootfs, unmountRootfs } from './snapshots.js';
+import { podInitAlive, podPidNamespace, startPodInit, stopPodInit } from './pod-init.js';
 import { loadAll, matchLabels, newId, normalizeSignal, writeJson, type ContainerRecord } from './state.js';
 import { MNT_DETACH, mountsUnder, umount } from './syscalls.js';
 import { localhostProfile, runtimeDefaultProfile, type OciSeccomp } from './seccomp.js';
@@ -84,6 +85,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     for (const s of this.sandboxes.values()) {
       if (s.state !== SandboxState.Ready) continue;
       const lost = [s.netnsPath, s.ipcnsPath, s.utsnsPath].filter((f) => f && !mounted.has(f));
+      if (s.init && !podInitAlive(s.init)) lost.push('pid (its init is gone)');
       if (!lost.length) continue;
       s.state = SandboxState.NotReady;
       await this.saveSandbox(s).catch(() => {});
@@ -110,6 +112,14 @@ export class Runtime extends ImageManager implements RuntimeService {
     }
     const id = newId();
     const s = await setupSandbox(id, config, join(this.sandboxDir, id), this.nsDir);
+    if (config.sharedPid && !config.hostNamespaces?.pid) {
+      try {
+        s.init = await startPodInit(this.runc, id, join(s.dir, 'init'), `${s.cgroupPath}/init`, { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath });
+      } catch (e) {
+        await teardownSandbox(s).catch(() => {});
+        throw e;
+      }
+    }
     await this.saveSandbox(s);
     this.sandboxes.set(id, s);
     log.info('sandbox ready', { sandbox: id, pod: `${config.namespace}/${config.name}`, netns: s.netnsPath });
@@ -128,6 +138,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     const s = this.sandboxes.get(id);
     if (!s) return;
     await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
+    if (s.init) await stopPodInit(this.runc, s.init);
     s.state = SandboxState.NotReady;
     await this.saveSandbox(s);
   }
@@ -136,10 +147,19 @@ export class Runtime extends ImageManager implements RuntimeService {
     const s = this.sandboxes.get(id);
     if (!s) return;
     for (const c of [...this.containers.values()].filter((x) => x.sandboxId === id)) await this.removeContainer(c.id);
+    if (s.init) await stopPodInit(this.runc, s.init);
     await teardownSandbox(s);
     await fsp.rm(join(this.root, 'logs', id), { recursive: true, force: true });
     this.sandboxes.delete(id);
     log.info('sandbox removed', { sandbox: id });
+  }
+
+  /** A sandbox whose shared PID namespace lost its init (killed, OOM) is dead: not ready from now on, as the kubelet treats a dead pause container. */
+  private async checkInit(s: SandboxRecord): Promise<void> {
+    if (s.state !== SandboxState.Ready || !s.init || podInitAlive(s.init)) return;
+    s.state = SandboxState.NotReady;
+    await this.saveSandbox(s).catch(() => {});
+    log.warn('sandbox init (shared PID namespace) is gone; marked not ready', { sandbox: s.id, pod: `${s.config.namespace}/${s.config.name}` });
   }
 
   private sandboxStatus(s: SandboxRecord): PodSandboxStatus {
@@ -159,10 +179,13 @@ export class Runtime extends ImageManager implements RuntimeService {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    return this.sandboxStatus(this.sandbox(id));
+    const s = this.sandbox(id);
+    await this.checkInit(s);
+    return this.sandboxStatus(s);
   }
 
   async listPodSandbox(f: SandboxFilter = {}): Promise<PodSandboxStatus[]> {
+    for (const s of this.sandboxes.values()) await this.checkInit(s);
     return [...this.sandboxes.values()]
       .filter((s) => (!f.id || s.id.startsWith(f.id)) && (!f.state || s.state === f.state) && matchLabels(s.config.labels, f.labelSelector))
       .map((s) => this.sandboxStatus(s));
@@ -216,7 +239,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         rootfs: rootfs.merged,
         user,
         hostname: s.hostname,
-        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath, hostPid: !!s.config.hostNamespaces?.pid, pid: this.targetPidNamespace(config) },
+        namespaces: { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath, hostPid: !!s.config.hostNamespaces?.pid, pid: this.pidNamespaceFor(s, config) },
         cgroupsPath: cgroupPath,
         etcFiles: { hosts: join(s.dir, 'hosts'), hostname: join(s.dir, 'hostname'), resolvConf: join(s.dir, 'resolv.conf') },
         volumes: s.volumes,
@@ -304,6 +327,24 @@ export class Runtime extends ImageManager implements RuntimeService {
     }
     c.state = ContainerState.Exited;
     await this.saveContainer(c);
+    await this.killLeftovers(c);
+  }
+
+  /**
+   * A container in a PID namespace it does not own (the pod's shared one, or a target's) leaves
+   * its other processes running when its main process exits: nothing kills them as the end of a
+   * namespace would. Kill what is left in its cgroup, as containerd's runc shim does
+   * (ShouldKillAllOnExit), so a restart does not pile up the old attempt's children.
+   */
+  private async killLeftovers(c: ContainerRecord): Promise<void> {
+    if (!c.config.pidNamespaceOf && !this.sandboxes.get(c.sandboxId)?.init) return;
+    for (const pid of await cgroupPids(c.cgroupPath).catch(() => [])) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
   }
 
   private status(c: ContainerRecord): ContainerStatus {
@@ -462,9 +503,16 @@ export class Runtime extends ImageManager implements RuntimeService {
     }
   }
 
-  /** The PID namespace of the running container a config targets (pidNamespaceOf); undefined for none. */
-  private targetPidNamespace(config: ContainerConfig): string | undefined {
-    if (!config.pidNamespaceOf) return undefined;
+  /**
+   * The PID namespace a new container joins: the running container it targets (pidNamespaceOf),
+   * else the pod's shared one (its init's), else none (a namespace of its own).
+   */
+  private pidNamespaceFor(s: SandboxRecord, config: ContainerConfig): string | undefined {
+    if (!config.pidNamespaceOf) {
+      if (!s.init) return undefined;
+      if (!podInitAlive(s.init)) throw new FailedPreconditionError(`container "${config.name}": the pod's shared PID namespace is gone (its init exited)`);
+      return podPidNamespace(s.init);
+    }
     const t = this.containers.get(config.pidNamespaceOf);
     if (!t || t.state !== ContainerState.Running || !alive(t.pid)) throw new FailedPreconditionError(`container "${config.name}": target container ${config.pidNamespaceOf} is not running`);
     return `/proc/${t.pid}/ns/pid`;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ensurePodCgroup, podCgroupPath, removeCgroup } from './cgroups.js';
 import { RuntimeError } from './errors.js';
 import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, mount, mountsUnder, umount } from './syscalls.js';
+import type { PodInit } from './pod-init.js';
 import { SandboxState, type PodSandboxConfig } from './types.js';
 
 export const NETNS_DIR = process.env.TSKUBE_NETNS_DIR ?? '/run/netns';
@@ -29,6 +30,8 @@ export interface SandboxRecord {
   /** The pod's /dev/shm, a tmpfs every container binds (absent in records from before it existed). */
   shmPath?: string;
   ip?: string;
+  /** The init holding the pod's shared PID namespace (sharedPid only). */
+  init?: PodInit;
 }
 
 /** The size of a pod's /dev/shm, as Docker's and containerd's default (64 MiB). */

@@ -69,9 +69,14 @@ export interface PodSandboxConfig {
   /**
    * Which namespaces are the node's own (CRI's NamespaceMode NODE): hostNetwork (which brings
    * the node's UTS namespace, so its hostname, as containerd does), hostIPC, hostPID.
-   * The rest are the pod's; the PID namespace is each container's.
+   * The rest are the pod's; the PID namespace is each container's unless sharedPid.
    */
   hostNamespaces?: { network?: boolean; ipc?: boolean; pid?: boolean };
+  /**
+   * One PID namespace for the whole pod (shareProcessNamespace; CRI's NamespaceMode POD): the
+   * sandbox runs an init that is its PID 1 and reaps zombies; every container joins it.
+   */
+  sharedPid?: boolean;
 }
 
 export interface ContainerConfig {

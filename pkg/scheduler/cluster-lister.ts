@@ -1,12 +1,12 @@
 // What the inter-pod affinity and topology spread plugins read of the cluster besides nodes and
 // pods: namespace labels (for namespaceSelector) and the selectors of the Services and the owning
-// ReplicaSet or StatefulSet of a pod (kube-scheduler's DefaultSelector, for the system default
+// ReplicationController, ReplicaSet or StatefulSet of a pod (kube-scheduler's DefaultSelector, for the system default
 // spreading). The scheduler feeds it from informers; unit tests use a fake.
 import { labelSelectorFromObject, matchesLabelSelector, type LabelRequirement, type ParsedLabelSelector } from '../api/selectors.js';
-import type { KubeObject, Namespace, Pod, ReplicaSet, Service, StatefulSet } from '../api/types.js';
+import type { KubeObject, Namespace, Pod, ReplicaSet, ReplicationController, Service, StatefulSet } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
-import { Namespaces, ReplicaSets, Services, StatefulSets } from '../client/rest-client.js';
+import { Namespaces, ReplicaSets, ReplicationControllers, Services, StatefulSets } from '../client/rest-client.js';
 
 export interface ClusterLister {
   /** The namespace's labels; undefined when it is not known. */
@@ -15,7 +15,7 @@ export interface ClusterLister {
   namespacesMatching(sel: ParsedLabelSelector): string[];
   /**
    * kube-scheduler's DefaultSelector: the selectors of the Services selecting the pod, merged, and
-   * of its controlling ReplicaSet or StatefulSet; undefined when that selects nothing in particular.
+   * of its controlling ReplicationController, ReplicaSet or StatefulSet; undefined when that selects nothing in particular.
    */
   defaultSelector(pod: Pod): ParsedLabelSelector | undefined;
 }
@@ -29,11 +29,12 @@ export function mergeDefaultSelector(serviceSelectors: Record<string, string>[],
   return requirements.length ? { requirements } : undefined;
 }
 
-/** The lister over informers of Namespaces, Services, ReplicaSets and StatefulSets. */
+/** The lister over informers of Namespaces, Services, ReplicationControllers, ReplicaSets and StatefulSets. */
 export class InformerClusterLister implements ClusterLister {
   private readonly namespaces: Informer<Namespace & KubeObject>;
   private readonly services: Informer<Service & KubeObject>;
   private readonly replicaSets: Informer<ReplicaSet & KubeObject>;
+  private readonly replicationControllers: Informer<ReplicationController & KubeObject>;
   private readonly statefulSets: Informer<StatefulSet & KubeObject>;
   /** namespace → Service name → its spec.selector (Services without one select nothing and are left out). */
   private readonly serviceSelectors = new Map<string, Map<string, Record<string, string>>>();
@@ -42,6 +43,7 @@ export class InformerClusterLister implements ClusterLister {
     this.namespaces = new Informer(client, Namespaces);
     this.services = new Informer(client, Services);
     this.replicaSets = new Informer(client, ReplicaSets);
+    this.replicationControllers = new Informer(client, ReplicationControllers);
     this.statefulSets = new Informer(client, StatefulSets);
     const put = (s: Service & KubeObject) => {
       const ns = s.metadata!.namespace!;
@@ -58,13 +60,13 @@ export class InformerClusterLister implements ClusterLister {
   }
 
   start(): Promise<void> {
-    const all = [this.namespaces, this.services, this.replicaSets, this.statefulSets];
+    const all = [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets];
     for (const i of all) i.start();
     return Promise.all(all.map((i) => i.hasSynced())).then(() => undefined);
   }
 
   stop(): void {
-    for (const i of [this.namespaces, this.services, this.replicaSets, this.statefulSets]) i.stop();
+    for (const i of [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets]) i.stop();
   }
 
   namespaceLabels(ns: string): Record<string, string> | undefined {
@@ -88,7 +90,10 @@ export class InformerClusterLister implements ClusterLister {
     }
     const owner = pod.metadata?.ownerReferences?.find((r) => r.controller);
     let ownerSel: ParsedLabelSelector | undefined;
-    if (owner?.apiVersion === 'apps/v1' && (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet')) {
+    if (owner?.apiVersion === 'v1' && owner.kind === 'ReplicationController') {
+      const sel = this.replicationControllers.get(`${ns}/${owner.name}`)?.spec?.selector;
+      if (sel && Object.keys(sel).length) ownerSel = { requirements: Object.entries(sel).map(([key, v]) => ({ key, operator: 'In', values: [v] })) };
+    } else if (owner?.apiVersion === 'apps/v1' && (owner.kind === 'ReplicaSet' || owner.kind === 'StatefulSet')) {
       const set = (owner.kind === 'ReplicaSet' ? this.replicaSets : this.statefulSets).get(`${ns}/${owner.name}`);
       try {
         if (set?.spec?.selector) ownerSel = labelSelectorFromObject(set.spec.selector);

@@ -44,7 +44,7 @@ export const components: Component[] = [
     optional: false,
     args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1)],
   },
-  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
+  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
   { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--metrics-port', String(o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
   {
     name: 'nodeagent',

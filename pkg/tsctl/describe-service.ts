@@ -25,7 +25,7 @@ export function describeService(svc: Service, ep: Endpoints | undefined): string
   if (spec.type === 'ExternalName') lines.push(field('External Name', spec.externalName));
   else lines.push(field('IP', spec.clusterIP), field('IPs', (spec.clusterIPs ?? []).join(',')));
   if (spec.externalIPs?.length) lines.push(field('External IPs', spec.externalIPs.join(',')));
-  const ingress = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname).filter(Boolean);
+  const ingress = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip || i.hostname).map((i) => `${i.ip || i.hostname}${i.ipMode ? ` (${i.ipMode})` : ''}`);
   if (ingress.length) lines.push(field('LoadBalancer Ingress', ingress.join(', ')));
   for (const p of spec.ports ?? []) {
     const name = p.name || '<unset>';
@@ -37,5 +37,7 @@ export function describeService(svc: Service, ep: Endpoints | undefined): string
   lines.push(field('Session Affinity', spec.sessionAffinity));
   if (spec.externalTrafficPolicy) lines.push(field('External Traffic Policy', spec.externalTrafficPolicy));
   if (spec.internalTrafficPolicy) lines.push(field('Internal Traffic Policy', spec.internalTrafficPolicy));
+  if (spec.healthCheckNodePort) lines.push(field('HealthCheck NodePort', String(spec.healthCheckNodePort)));
+  if (spec.loadBalancerSourceRanges?.length) lines.push(field('LoadBalancer Source Ranges', spec.loadBalancerSourceRanges.join(',')));
   return lines;
 }

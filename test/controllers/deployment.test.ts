@@ -4,7 +4,7 @@
 // and the progress deadline. A fake kubelet marks pods Ready through the status subresource.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Deployments, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
+import { Deployments, Namespaces, Pods, ReplicaSets, ResourceQuotas } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, readyAll, startWithControllers } from '../helpers/workloads.js';
 
@@ -174,5 +174,16 @@ describe('Deployment controller', () => {
       return s.reduce((n, rs) => n + spec(rs).replicas, 0) === 10 ? s : undefined;
     });
     expect(sets.map((rs) => spec(rs).replicas).sort()).toEqual([3, 7]);
+  });
+
+  it("carries its ReplicaSet's ReplicaFailure while a quota refuses pods, and drops it once they fit", async () => {
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'deploy-quota' } });
+    await cp.admin.create(ResourceQuotas, 'deploy-quota', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } });
+    await cp.admin.create(Deployments, 'deploy-quota', deployment('capped', 2));
+    const failureOf = async () => ((await cp.admin.get(Deployments, 'deploy-quota', 'capped')).status as { conditions?: Cond[] }).conditions?.find((c) => c.type === 'ReplicaFailure');
+    const failing = await eventually(failureOf, { timeoutMs: 15_000, what: 'ReplicaFailure on the Deployment' });
+    expect(failing).toMatchObject({ status: 'True', reason: 'FailedCreate' });
+    await cp.admin.patch(ResourceQuotas, 'deploy-quota', 'pods', { spec: { hard: { pods: '10' } } });
+    await eventually(async () => (await failureOf()) === undefined, { timeoutMs: 20_000, what: 'ReplicaFailure cleared' });
   });
 });

@@ -1,8 +1,9 @@
 // A 3-node lab on this machine with a 3-member etcd cluster (nodes are network namespaces on a
 // lab bridge, each with its own agent, tsk0 and podCIDR): every node Ready, pods on every pair of
-// nodes reach each other by pod IP, a hostPort answers at its node's address, a wrong join token
-// is refused, Prometheus scrapes every component, the cluster survives the loss of an etcd
-// member, the apiserver, an agent and the scheduler leader, and `lab down` leaves no trace.
+// nodes reach each other by pod IP, the apiserver reaches them (pods/proxy), a hostPort answers at
+// its node's address, a wrong join token is refused, Prometheus scrapes every component, the
+// cluster survives the loss of an etcd member, the apiserver, an agent and the scheduler leader,
+// and `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,8 @@ describe('lab cluster', () => {
         expect(out).toBe(`p${j}\n`);
       }
     }
+    // The apiserver on the host reaches each pod (pods/proxy): lab up routed the pod network to it.
+    for (let i = 0; i < 3; i++) expect(await client.request<string>(`/api/v1/namespaces/default/pods/p${i}:80/proxy/index.html`, { accept: '*/*' })).toBe(`p${i}\n`);
     // The hostPort of p0 at node 1's address, from node 2's namespace.
     const viaHostPort = execFileSync('nsenter', [`--net=${nsOf(1)}`, 'busybox', 'wget', '-qO-', `http://${state.nodes[0]!.ip}:8088/index.html`], { encoding: 'utf8', timeout: 10_000 });
     expect(viaHostPort).toBe('p0\n');

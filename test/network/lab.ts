@@ -68,6 +68,13 @@ export class Lab {
     };
   }
 
+  /** A new namespace plugged into a wire (from wire()) with an address; returns its path. */
+  async onWire(attach: (nsName: string, cidrAddr: string) => Promise<void>, role: string, cidrAddr: string): Promise<string> {
+    const path = await this.netns(role);
+    await attach(this.name(role), cidrAddr);
+    return path;
+  }
+
   /** Starts the echo server in a namespace and waits until it listens. */
   async echoServer(netnsPath: string, proto: 'tcp' | 'udp', port: number, host?: string, tag?: string): Promise<ChildProcess> {
     const child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, echoScript, 'server', proto, String(port), host ?? '0.0.0.0'], {

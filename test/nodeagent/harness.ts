@@ -74,6 +74,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     backoffMaxSec: 4,
     relistMs: 300,
     ingress: opts.ingress,
+    // Health check node ports of LoadBalancer Services on loopback only.
+    serviceHealthAddress: '127.0.0.1',
   };
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;

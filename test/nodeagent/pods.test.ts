@@ -362,6 +362,23 @@ describe('ephemeral containers (kubectl debug)', () => {
     await sleep(1000);
     expect((await podStatus(c, 'dbgpod')).ephemeralContainerStatuses?.map((e) => e.restartCount)).toEqual([0, 0]);
   });
+
+  it('kubectl debug node/NAME runs a pod on the node with its root at /host; the sysadmin profile is privileged', async () => {
+    if (!hasKubectl) return;
+    // (kubectl sends this pod as protobuf; a privileged container gets every capability the node agent holds)
+    for (const profile of ['general', 'sysadmin']) {
+      const r = await kubectl(['debug', `node/${c.cfg.nodeName}`, '-i', `--image=${image}`, '--image-pull-policy=IfNotPresent', `--profile=${profile}`, '--', 'sh', '-c', 'read l; cat /host/etc/hostname; grep CapEff /proc/self/status; echo got:$l'], 'hello\n');
+      expect(r.out, r.err).toContain('got:hello');
+      expect(r.out).toContain(readFileSync('/etc/hostname', 'utf8').trim());
+      const capEff = /CapEff:\s+([0-9a-f]+)/.exec(r.out)?.[1];
+      if (profile === 'sysadmin') expect(capEff).toBe(/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+      else expect(capEff).toBe('00000000a80425fb'); // Docker's default set
+    }
+    const pods = await c.cp.admin.list(Pods, 'default');
+    const debuggers = pods.items.filter((p) => p.metadata!.name!.startsWith(`node-debugger-${c.cfg.nodeName}-`));
+    expect(debuggers).toHaveLength(2);
+    expect(debuggers[0]!.spec).toMatchObject({ hostPID: true, hostIPC: true, hostNetwork: true, nodeName: c.cfg.nodeName, volumes: expect.arrayContaining([{ name: 'host-root', hostPath: { path: '/', type: '' } }]), tolerations: expect.arrayContaining([{ operator: 'Exists' }]) });
+  });
 });
 
 describe('kubectl top (metrics.k8s.io from the node agents)', () => {

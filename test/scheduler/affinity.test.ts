@@ -5,7 +5,7 @@
 // namespaceSelector read from Namespace labels; matchLabelKeys; the system default spreading of a
 // Service's pods.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Events, Namespaces, Nodes, Pods, Services } from '../../pkg/client/rest-client.js';
+import { Events, Namespaces, Nodes, Pods, ReplicationControllers, Services } from '../../pkg/client/rest-client.js';
 import type { ClusterLister } from '../../pkg/scheduler/cluster-lister.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
@@ -190,5 +190,22 @@ describe('system default spreading', () => {
       await placements([n]);
     }
     expect(new Set(await placements(['svc-0', 'svc-1']))).toEqual(new Set(['big', 'small']));
+  });
+
+  it("pods a ReplicationController controls spread over both nodes (the RC's map selector, system defaults)", async () => {
+    await bigAndSmall();
+    const rc = await cp.admin.create(ReplicationControllers, 'default', { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'spread-rc' }, spec: { replicas: 0, template: { metadata: { labels: { app: 'rc' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const owned = (name: string) => {
+      const p = sized(name, 'rc');
+      p.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'spread-rc', uid: rc.metadata!.uid, controller: true }];
+      return p;
+    };
+    const lister = (sched as unknown as { lister: ClusterLister }).lister;
+    await eventually(() => !!lister.defaultSelector(owned('probe') as never), { what: 'scheduler sees the ReplicationController' });
+    for (const n of ['rc-0', 'rc-1']) {
+      await cp.admin.create(Pods, 'default', owned(n));
+      await placements([n]);
+    }
+    expect(new Set(await placements(['rc-0', 'rc-1']))).toEqual(new Set(['big', 'small']));
   });
 });

@@ -15,6 +15,7 @@ import {
   validatePodStatusUpdate,
   validatePodEphemeralContainersUpdate,
   validateObjectMeta,
+  validateObjectMetaUpdate,
   validateSecret,
   validateSecretUpdate,
   validateReplicaSet,
@@ -22,7 +23,8 @@ import {
   validateDeployment,
   validateDeploymentUpdate,
 } from '../../api/validation.js';
-import { defaultDeployment, defaultReplicaSet } from '../../api/defaults-apps.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from '../../api/defaults-apps.js';
+import { validateReplicationController, validateReplicationControllerStatus, validateReplicationControllerUpdate } from '../../api/validation-replication.js';
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
@@ -52,6 +54,8 @@ import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/qu
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
+import { validateCertificateSigningRequest, validateCertificateSigningRequestApprovalUpdate, validateCertificateSigningRequestStatusUpdate, validateCertificateSigningRequestUpdate } from '../../api/validation-certificates.js';
+import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
 import type { PrinterColumn, ScaleSubresource } from '../../api/validation-crd.js';
 import type { RequestContext } from './request-types.js';
@@ -181,7 +185,7 @@ export const pods = base({
   typeName: 'Pod',
   shortNames: ['po'],
   categories: ['all'],
-  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'ephemeralcontainers'],
+  subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
   prepareForCreate(obj) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
@@ -209,7 +213,7 @@ export const nodes = base({
   typeName: 'Node',
   namespaced: false,
   shortNames: ['no'],
-  subresources: ['status'],
+  subresources: ['status', 'proxy'],
   prepareForCreate: (obj) => defaultNode(obj as never),
   validate: (obj) => validateNode(obj as never),
 });
@@ -285,17 +289,20 @@ export const serviceaccounts = base({
   validateUpdate: (obj, old) => validateServiceAccountUpdate(obj as never, old as never),
 });
 
-/** apps/v1 workloads: status written by their controllers, replicas also through the scale subresource. */
-function appsResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], subresources: ResourceInfo['subresources'] = ['status', 'scale']): ResourceInfo {
+/**
+ * Workloads (apps/v1, and core/v1 ReplicationControllers): status written by their controllers,
+ * replicas also through the scale subresource; `extra` overrides (the group, a status strategy).
+ */
+function workloadResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], extra: Partial<ResourceInfo> = {}): ResourceInfo {
   return base({
     name,
     singularName: kind.toLowerCase(),
     kind,
     typeName: kind,
     group: 'apps',
+    subresources: ['status', 'scale'],
     shortNames,
     categories: ['all'],
-    subresources,
     prepareForCreate(obj) {
       obj.status = {};
       defaults(obj);
@@ -306,11 +313,17 @@ function appsResource(name: string, kind: string, shortNames: string[], defaults
     },
     validate,
     validateUpdate,
+    ...extra,
   });
 }
 
-export const replicasets = appsResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
-export const deployments = appsResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
+export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
+/** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable); its status validated. */
+export const replicationcontrollers = workloadResource('replicationcontrollers', 'ReplicationController', ['rc'], (o) => defaultReplicationController(o as never), (o) => validateReplicationController(o as never), (o, old) => validateReplicationControllerUpdate(o as never, old as never), {
+  group: '',
+  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
+});
+export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
 function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
@@ -348,8 +361,8 @@ export const jobs = batchResource(
   (o, old) => validateJobUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = appsResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), ['status']);
-export const statefulsets = appsResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
+export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
 /** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
 export const controllerrevisions = base({
   name: 'controllerrevisions',
@@ -369,7 +382,7 @@ export const services = base({
   typeName: 'Service',
   shortNames: ['svc'],
   categories: ['all'],
-  subresources: ['status'],
+  subresources: ['status', 'proxy'],
   prepareForCreate(obj) {
     obj.status = {};
     defaultService(obj as never);
@@ -581,6 +594,63 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
+/** certificates.k8s.io/v1: requests made by their users, approved through `approval`, signed through `status`. */
+export const certificatesigningrequests = base({
+  name: 'certificatesigningrequests',
+  singularName: 'certificatesigningrequest',
+  kind: 'CertificateSigningRequest',
+  typeName: 'CertificateSigningRequest',
+  group: 'certificates.k8s.io',
+  namespaced: false,
+  shortNames: ['csr'],
+  subresources: ['status', 'approval'],
+  prepareForCreate(obj) {
+    // (the requester's identity is set by the CertificateSigningRequest admission plugin)
+    delete obj.status;
+  },
+  validate: (obj) => validateCertificateSigningRequest(obj as never),
+  validateUpdate: (obj, old) => validateCertificateSigningRequestUpdate(obj as never, old as never),
+  writable: {
+    status: statusSubresource((obj, old) => validateCertificateSigningRequestStatusUpdate(obj as never, old as never)),
+    approval: {
+      take: (body, kept) => {
+        (kept.status ??= {}) as Record<string, unknown>;
+        (kept.status as Record<string, unknown>).conditions = (body.status as Record<string, unknown> | undefined)?.conditions;
+      },
+      validateUpdate: (obj, old) => validateCertificateSigningRequestApprovalUpdate(obj as never, old as never),
+    },
+  },
+});
+
+/** admissionregistration.k8s.io/v1: the webhooks the admission chain calls (admission-webhook.ts). */
+export const validatingwebhookconfigurations = base({
+  name: 'validatingwebhookconfigurations',
+  singularName: 'validatingwebhookconfiguration',
+  kind: 'ValidatingWebhookConfiguration',
+  typeName: 'ValidatingWebhookConfiguration',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  writable: {},
+  prepareForCreate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
+  prepareForUpdate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
+  validate: (obj) => validateValidatingWebhookConfiguration(obj as never),
+});
+
+export const mutatingwebhookconfigurations = base({
+  name: 'mutatingwebhookconfigurations',
+  singularName: 'mutatingwebhookconfiguration',
+  kind: 'MutatingWebhookConfiguration',
+  typeName: 'MutatingWebhookConfiguration',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  writable: {},
+  prepareForCreate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
+  prepareForUpdate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
+  validate: (obj) => validateMutatingWebhookConfiguration(obj as never),
+});
+
 /** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
 export const poddisruptionbudgets = base({
   name: 'poddisruptionbudgets',
@@ -638,7 +708,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -1,15 +1,15 @@
-// The scale subresource of ReplicaSets and Deployments: autoscaling/v1 Scale, read from and
+// The scale subresource of ReplicaSets, Deployments, StatefulSets and ReplicationControllers: autoscaling/v1 Scale, read from and
 // written to spec.replicas (what `kubectl scale` GETs, PUTs and PATCHes).
 import { invalid, type FieldError } from '../../api/field-error.js';
 import { decodeStrict } from '../../api/schema-validate.js';
-import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { applyPatchBody, type PatchType } from './operations.js';
 import type { RequestContext, Store } from './store.js';
 import type { ScaleSubresource } from '../../api/validation-crd.js';
 
-type Replicated = { spec?: { replicas?: number; selector?: LabelSelector }; status?: { replicas?: number } };
+type Replicated = { spec?: { replicas?: number; selector?: LabelSelector | Record<string, string> }; status?: { replicas?: number } };
 
 /** Where a custom resource keeps its replicas and selector: its CRD's subresources.scale. */
 type ScalePaths = ScaleSubresource;
@@ -32,7 +32,7 @@ function writePath(obj: Record<string, unknown>, path: string, value: unknown): 
   v[segs[segs.length - 1]!] = value;
 }
 
-/** The Scale of a ReplicaSet or Deployment, or of a custom resource at its CRD's `paths`. */
+/** The Scale of a ReplicaSet, Deployment, StatefulSet or ReplicationController (whose map selector reads as `a=b,c=d`), or of a custom resource at its CRD's `paths`. */
 export function scaleOf(obj: KubeObject, paths?: ScalePaths): KubeObject {
   const o = obj as KubeObject & Replicated;
   const m = obj.metadata ?? {};
@@ -46,7 +46,7 @@ export function scaleOf(obj: KubeObject, paths?: ScalePaths): KubeObject {
     selector = typeof sel === 'string' ? sel : '';
   } else {
     try {
-      selector = formatLabelSelector(labelSelectorFromObject(o.spec?.selector));
+      selector = formatLabelSelector(labelSelectorFromObject(asLabelSelector(o.spec?.selector)));
     } catch {
       // a stored selector is valid; nothing to report
     }

@@ -32,6 +32,24 @@ describe('service allocator', () => {
     expect(pickFree(100, () => true)).toBeUndefined();
   });
 
+  it('picks a health check node port for LoadBalancer + Local, apart from the node ports, and checks a requested one', async () => {
+    const a = allocator('10.96.0.0/28', '30000-30002');
+    const s = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }, { port: 81 }] });
+    const picked = await a.allocate(s, undefined, new Set());
+    const spec = s.spec as { healthCheckNodePort: number; ports: { nodePort: number }[] };
+    expect(new Set([spec.healthCheckNodePort, ...spec.ports.map((p) => p.nodePort)])).toEqual(new Set([30000, 30001, 30002]));
+    expect(picked).toContain(NODE_PORT_PREFIX + spec.healthCheckNodePort);
+    expect(a.keysOf(s)).toContain(NODE_PORT_PREFIX + spec.healthCheckNodePort);
+    // Cluster policy: none.
+    const cluster = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false });
+    await allocator().allocate(cluster, undefined, new Set());
+    expect((cluster.spec as { healthCheckNodePort?: number }).healthCheckNodePort).toBeUndefined();
+    const out = await rejection(allocator().allocate(svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 40000 }), undefined, new Set()));
+    expect(out.message).toContain('spec.healthCheckNodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-30009');
+    const held = svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 30005, ports: [{ port: 80, nodePort: 30001 }] });
+    expect(allocator().takenError(held, NODE_PORT_PREFIX + '30005', false).message).toContain('spec.healthCheckNodePort: Invalid value: 30005: provided port is already allocated');
+  });
+
   it('picks a cluster IP and node ports for what is unset, and names their keys', async () => {
     const a = allocator();
     expect(a.firstIP).toBe('10.96.0.1');

@@ -5,7 +5,7 @@
 // keeps a bitmap per range instead; the errors are Kubernetes' (pkg/registry/core/service).
 import type { FieldError } from '../../api/field-error.js';
 import { invalid } from '../../api/field-error.js';
-import { CLUSTER_IP_NONE, needsClusterIP, needsNodePorts } from '../../api/defaults-service.js';
+import { CLUSTER_IP_NONE, needsClusterIP, needsHealthCheckNodePort, needsNodePorts } from '../../api/defaults-service.js';
 import type { KubeObject, Service } from '../../api/types.js';
 import { cidrContains, cidrSize, formatCidr, formatIPv4, isIPv4, parseCidr, parseIPv4, type Cidr } from '../../network/cidr.js';
 import * as errors from '../errors.js';
@@ -105,6 +105,8 @@ export class ServiceAllocator implements Allocator {
       const k = NODE_PORT_PREFIX + p.nodePort;
       if (p.nodePort && !keys.includes(k)) keys.push(k);
     }
+    const hc = svc.spec?.healthCheckNodePort;
+    if (hc && !keys.includes(NODE_PORT_PREFIX + hc)) keys.push(NODE_PORT_PREFIX + hc);
     return keys;
   }
 
@@ -125,6 +127,10 @@ export class ServiceAllocator implements Allocator {
         errs.push(invalid(`spec.ports[${i}].nodePort`, n, `provided port is not in the valid range. The range of valid ports is ${this.nodePorts.min}-${this.nodePorts.max}`));
       }
     });
+    const hc = spec.healthCheckNodePort;
+    if (hc && !held.has(NODE_PORT_PREFIX + hc) && !avoid.has(NODE_PORT_PREFIX + hc) && (hc < this.nodePorts.min || hc > this.nodePorts.max)) {
+      errs.push(invalid('spec.healthCheckNodePort', hc, `provided port is not in the valid range. The range of valid ports is ${this.nodePorts.min}-${this.nodePorts.max}`));
+    }
     if (errs.length) throw errors.invalid('Service', '', svc.metadata?.name ?? '', errs);
     // After a clash, look at what is taken instead of guessing again.
     const known = avoid.size ? new Set([...avoid, ...(await this.listKeys(SERVICE_IP_PREFIX)), ...(await this.listKeys(NODE_PORT_PREFIX))]) : avoid;
@@ -146,15 +152,25 @@ export class ServiceAllocator implements Allocator {
           p.nodePort = sibling.nodePort;
           continue;
         }
-        const size = this.nodePorts.max - this.nodePorts.min + 1;
-        const i = pickFree(size, (i) => known.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)) || mine.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)));
-        if (i === undefined) throw errors.internal('failed to allocate a nodePort: range is full');
-        p.nodePort = this.nodePorts.min + i;
-        mine.add(NODE_PORT_PREFIX + p.nodePort);
-        picked.push(NODE_PORT_PREFIX + p.nodePort);
+        p.nodePort = this.pickNodePort(known, mine, picked);
       }
     }
+    if (needsHealthCheckNodePort(svc) && (!spec.healthCheckNodePort || avoid.has(NODE_PORT_PREFIX + spec.healthCheckNodePort))) {
+      const mine = new Set(this.keysOf(obj).filter((k) => k.startsWith(NODE_PORT_PREFIX) && !avoid.has(k)));
+      spec.healthCheckNodePort = this.pickNodePort(known, mine, picked);
+    }
     return picked;
+  }
+
+  /** A free node port (not known taken, not already this Service's), recorded as picked. */
+  private pickNodePort(known: Set<string>, mine: Set<string>, picked: string[]): number {
+    const size = this.nodePorts.max - this.nodePorts.min + 1;
+    const i = pickFree(size, (i) => known.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)) || mine.has(NODE_PORT_PREFIX + (this.nodePorts.min + i)));
+    if (i === undefined) throw errors.internal('failed to allocate a nodePort: range is full');
+    const port = this.nodePorts.min + i;
+    mine.add(NODE_PORT_PREFIX + port);
+    picked.push(NODE_PORT_PREFIX + port);
+    return port;
   }
 
   takenError(obj: KubeObject, key: string, picked: boolean): ApiError {
@@ -167,6 +183,9 @@ export class ServiceAllocator implements Allocator {
     }
     const port = Number(key.slice(NODE_PORT_PREFIX.length));
     if (picked) return errors.internal(`failed to allocate a nodePort: ${port} was taken while allocating`);
+    if (svc.spec?.healthCheckNodePort === port && !(svc.spec.ports ?? []).some((p) => p.nodePort === port)) {
+      return errors.invalid('Service', '', name, [invalid('spec.healthCheckNodePort', port, 'provided port is already allocated')]);
+    }
     const i = Math.max(0, (svc.spec?.ports ?? []).findIndex((p) => p.nodePort === port));
     return errors.invalid('Service', '', name, [invalid(`spec.ports[${i}].nodePort`, port, 'provided port is already allocated')]);
   }

@@ -65,7 +65,12 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: 
   eviction: { kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
   log: { kind: 'Pod', verbs: ['get'] },
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  attach: { kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+  portforward: { kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+  // (kind: PodProxyOptions, ServiceProxyOptions, NodeProxyOptions)
+  proxy: { kind: '', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+  approval: { kind: '', verbs: ['get', 'patch', 'update'] },
   scale: { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
   token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };
@@ -86,7 +91,7 @@ export function apiResourceList(group: string, version: string, all: ResourceInf
     });
     for (const s of r.subresources) {
       const sk = subresourceKinds[s]!;
-      resources.push({ name: `${r.name}/${s}`, singularName: '', namespaced: r.namespaced, ...(sk.group ? { group: sk.group, version: sk.version } : {}), kind: sk.kind || r.kind, verbs: sk.verbs });
+      resources.push({ name: `${r.name}/${s}`, singularName: '', namespaced: r.namespaced, ...(sk.group ? { group: sk.group, version: sk.version } : {}), kind: sk.kind || (s === 'proxy' ? `${r.kind}ProxyOptions` : r.kind), verbs: sk.verbs });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

@@ -64,7 +64,7 @@ describe('protobuf request bodies', () => {
     expect(decodeProtobufObject(envelope('v1', 'DeleteOptions', del.finish()))).toMatchObject({ kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' }, propagationPolicy: 'Background' });
     const other = (() => {
       try {
-        return decodeProtobufObject(envelope('v1', 'Pod', new Uint8Array()));
+        return decodeProtobufObject(envelope('v1', 'Node', new Uint8Array()));
       } catch (e) {
         return e;
       }

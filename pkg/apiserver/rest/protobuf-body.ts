@@ -12,8 +12,8 @@ import { rfc3339 } from '../../util/time.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
-/** string | base64 bytes | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
-type Kind = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
+/** string | bytes (a Buffer) | bytes as JSON has them (base64) | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
+type Kind = 'string' | 'bytes' | 'base64' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
 interface Field {
   name: string;
   kind: Kind;
@@ -62,6 +62,12 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   // meta/v1 DeleteOptions (kubectl drain deletes with one)
   DeleteOptions: { 1: f('gracePeriodSeconds', 'int'), 2: f('preconditions', 'message', { type: 'Preconditions' }), 3: f('orphanDependents', 'bool'), 4: f('propagationPolicy', 'string'), 5: f('dryRun', 'string', { repeated: true }) },
   Preconditions: { 1: f('uid', 'string'), 2: f('resourceVersion', 'string') },
+  // k8s.io/api/certificates/v1 (kubectl certificate approve|deny PUTs the object to /approval);
+  // spec.extra (6) is not kept: the apiserver sets the requester from the request's user.
+  CertificateSigningRequest: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'CertificateSigningRequestSpec' }), 3: f('status', 'message', { type: 'CertificateSigningRequestStatus' }) },
+  CertificateSigningRequestSpec: { 1: f('request', 'base64'), 2: f('username', 'string'), 3: f('uid', 'string'), 4: f('groups', 'string', { repeated: true }), 5: f('usages', 'string', { repeated: true }), 7: f('signerName', 'string'), 8: f('expirationSeconds', 'int') },
+  CertificateSigningRequestStatus: { 1: f('conditions', 'message', { type: 'CertificateSigningRequestCondition', repeated: true }), 2: f('certificate', 'base64') },
+  CertificateSigningRequestCondition: { 1: f('type', 'string'), 2: f('reason', 'string'), 3: f('message', 'string'), 4: f('lastUpdateTime', 'time'), 5: f('lastTransitionTime', 'time'), 6: f('status', 'string') },
   // k8s.io/api/scheduling/v1 (kubectl create priorityclass)
   Quantity: { 1: f('string', 'string') },
   // core/v1 ResourceQuota (kubectl create quota)
@@ -154,8 +160,12 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   LabelSelector: { 1: f('matchLabels', 'map-string'), 2: f('matchExpressions', 'message', { type: 'LabelSelectorRequirement', repeated: true }) },
   LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', { repeated: true }) },
   PodTemplateSpec: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
-  // The part of a pod spec kubectl create deployment writes (see STRICT).
+  // core/v1 Pod: what `kubectl debug node/NAME` creates (host namespaces, the node's root as a
+  // hostPath volume, a toleration of everything, the profile's securityContext).
+  Pod: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
+  // The part of a pod spec kubectl create deployment and kubectl debug node write (see STRICT).
   PodSpec: {
+    1: f('volumes', 'message', { type: 'Volume', repeated: true }),
     2: f('containers', 'message', { type: 'Container', repeated: true }),
     3: f('restartPolicy', 'string'),
     4: f('terminationGracePeriodSeconds', 'int'),
@@ -164,16 +174,27 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     8: f('serviceAccountName', 'string'),
     10: f('nodeName', 'string'),
     11: f('hostNetwork', 'bool'),
+    12: f('hostPID', 'bool'),
+    13: f('hostIPC', 'bool'),
     14: f('securityContext', 'message', { type: 'PodSecurityContext' }),
     19: f('schedulerName', 'string'),
     20: f('initContainers', 'message', { type: 'Container', repeated: true }),
+    22: f('tolerations', 'message', { type: 'Toleration', repeated: true }),
     // What the server's defaults put in a stored template (kubectl create job --from=cronjob/x sends it back).
-    22: f('serviceAccount', 'string'),
+    9: f('serviceAccount', 'string'),
     25: f('priority', 'int'),
     30: f('enableServiceLinks', 'bool'),
     31: f('preemptionPolicy', 'string'),
   },
   PodSecurityContext: {},
+  Toleration: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('value', 'string'), 4: f('effect', 'string'), 5: f('tolerationSeconds', 'int') },
+  Volume: { 1: f('name', 'string'), 2: f('volumeSource', 'message', { type: 'VolumeSource', inline: true }) },
+  VolumeSource: { 1: f('hostPath', 'message', { type: 'HostPathVolumeSource' }), 2: f('emptyDir', 'message', { type: 'EmptyDirVolumeSource' }) },
+  HostPathVolumeSource: { 1: f('path', 'string'), 2: f('type', 'string') },
+  EmptyDirVolumeSource: { 1: f('medium', 'string') },
+  VolumeMount: { 1: f('name', 'string'), 2: f('readOnly', 'bool'), 3: f('mountPath', 'string'), 4: f('subPath', 'string'), 5: f('mountPropagation', 'string') },
+  SecurityContext: { 1: f('capabilities', 'message', { type: 'Capabilities' }), 2: f('privileged', 'bool', { pointer: true }), 4: f('runAsUser', 'int'), 5: f('readOnlyRootFilesystem', 'bool', { pointer: true }), 6: f('runAsNonRoot', 'bool', { pointer: true }), 7: f('allowPrivilegeEscalation', 'bool', { pointer: true }), 9: f('runAsGroup', 'int') },
+  Capabilities: { 1: f('add', 'string', { repeated: true }), 2: f('drop', 'string', { repeated: true }) },
   Container: {
     1: f('name', 'string'),
     2: f('image', 'string'),
@@ -183,8 +204,10 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
     7: f('env', 'message', { type: 'EnvVar', repeated: true }),
     8: f('resources', 'message', { type: 'ResourceRequirements' }),
+    9: f('volumeMounts', 'message', { type: 'VolumeMount', repeated: true }),
     13: f('terminationMessagePath', 'string'),
     14: f('imagePullPolicy', 'string'),
+    15: f('securityContext', 'message', { type: 'SecurityContext' }),
     16: f('stdin', 'bool'),
     17: f('stdinOnce', 'bool'),
     18: f('tty', 'bool'),
@@ -271,7 +294,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1', 'IngressSpec', 'IngressBackend', 'IngressRule', 'IngressRuleValue', 'HTTPIngressPath']);
+const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'Toleration', 'Volume', 'VolumeSource', 'VolumeMount', 'SecurityContext', 'Capabilities', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1', 'IngressSpec', 'IngressBackend', 'IngressRule', 'IngressRuleValue', 'HTTPIngressPath']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -298,6 +321,8 @@ const DECODABLE = new Map([
   ['TokenRequest', 'authentication.k8s.io/v1'],
   ['Ingress', 'networking.k8s.io/v1'],
   ['PriorityClass', 'scheduling.k8s.io/v1'],
+  ['CertificateSigningRequest', 'certificates.k8s.io/v1'],
+  ['Pod', 'v1'],
   ['ResourceQuota', 'v1'],
   ['PodDisruptionBudget', 'policy/v1'],
   ['HorizontalPodAutoscaler', 'autoscaling/v1'],
@@ -329,6 +354,8 @@ function readValue(r: BinaryReader, fd: Field): unknown {
       return r.string();
     case 'bytes':
       return Buffer.from(r.bytes());
+    case 'base64':
+      return Buffer.from(r.bytes()).toString('base64');
     case 'json': {
       const raw = Buffer.from(r.bytes()).toString('utf8');
       return raw ? JSON.parse(raw) : {};

@@ -1,7 +1,7 @@
 // The REST frontend: HTTPS in the Kubernetes dialect, bearer-token authentication,
 // authorization, discovery, OpenAPI, /metrics and health endpoints, routed to the registry.
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { DEFAULT_CIPHERS } from 'node:tls';
+import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
@@ -22,10 +22,32 @@ import { answerReview, matchReviewPath, reviewAttributes } from './access-review
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError, type NodeProxyDeps } from './node-proxy.js';
+import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
+import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
 import type { Duplex } from 'node:stream';
 
 const log = logger('apiserver');
+
+/**
+ * The user a verified client certificate names (kube's x509 authenticator): CN the name, each
+ * O a group; undefined without one. The TLS layer checked the chain and the validity dates.
+ */
+function certificateUser(req: IncomingMessage): UserInfo | undefined {
+  const sock = req.socket as TLSSocket;
+  if (typeof sock.getPeerCertificate !== 'function') return undefined;
+  const peer = sock.getPeerCertificate();
+  if (!peer || !Object.keys(peer).length) return undefined;
+  // A certificate the client CA did not sign (or expired) is a failed login, as in kube: 401.
+  if (!sock.authorized) throw errors.unauthorized();
+  const subject = peer.subject as Record<string, string | string[]> | undefined;
+  const cn = subject?.CN;
+  if (!cn || Array.isArray(cn)) return undefined;
+  const o = subject.O;
+  return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
+
+/** The query part of a request target, with its '?' ('' when none). */
+const queryOf = (target = ''): string => (target.includes('?') ? target.slice(target.indexOf('?')) : '');
 
 const requestTotal = new Counter({
   name: 'apiserver_request_total',
@@ -52,7 +74,8 @@ export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
   /** The resources served (built-in and those of Established CRDs). */
   registry: ResourceRegistry;
-  nodeProxy?: NodeProxyDeps;
+  /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
+  nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
   authorizer: Authorizer;
   /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
@@ -135,11 +158,14 @@ export class RestServer {
     this.openapi = new CustomOpenAPI(deps.registry);
   }
 
-  listen(opts: { host: string; port: number; cert: string; key: string }): Promise<number> {
+  listen(opts: { host: string; port: number; cert: string; key: string; clientCA?: string }): Promise<number> {
     // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
     // TLS, in pods) are served: OpenSSL 3 would refuse them at its default security level, which
     // forbids the SHA-1 handshake signature such clients imply. The cipher list stays Node's.
-    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0` }, (req, res) => void this.handle(req, res));
+    // With a client CA (kube-apiserver's --client-ca-file), a client certificate it signed
+    // authenticates its CN as the user and its O entries as groups; presenting none is allowed.
+    const clientAuth = opts.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCA } : {};
+    const server = createHttpsServer({ cert: opts.cert, key: opts.key, ciphers: `${DEFAULT_CIPHERS}:@SECLEVEL=0`, ...clientAuth }, (req, res) => void this.handle(req, res));
     server.on('connection', (sock: Duplex) => {
       this.sockets.add(sock);
       sock.once('close', () => this.sockets.delete(sock));
@@ -179,6 +205,11 @@ export class RestServer {
     const url = new URL(req.url ?? '/', 'https://localhost');
     try {
       const user = await this.user(req);
+      const proxied = this.deps.nodeProxy && matchProxyPath(url.pathname);
+      if (proxied) {
+        requestTotal.inc({ verb: 'CONNECT', group: '', resource: proxied.resource, subresource: 'proxy', code: '101' });
+        return await upgradeProxy(this.deps.nodeProxy!, this.deps.authorizer, req, socket, head, user, proxied, queryOf(req.url));
+      }
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       requestTotal.inc({ verb: 'CONNECT', group: '', resource: 'pods', subresource: podSub.sub, code: '101' });
@@ -197,7 +228,10 @@ export class RestServer {
   private async user(req: IncomingMessage): Promise<UserInfo> {
     const h = req.headers.authorization;
     let user: UserInfo;
-    if (h === undefined && this.deps.anonymous) {
+    const fromCert = h === undefined ? certificateUser(req) : undefined;
+    if (fromCert) {
+      user = { ...fromCert, groups: [...fromCert.groups, AUTHENTICATED_GROUP] };
+    } else if (h === undefined && this.deps.anonymous) {
       user = { name: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
     } else {
       const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');
@@ -295,6 +329,11 @@ export class RestServer {
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
         return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
+      }
+      const proxied = this.deps.nodeProxy && matchProxyPath(path);
+      if (proxied) {
+        Object.assign(labels, { verb: 'CONNECT', resource: proxied.resource, subresource: 'proxy' });
+        return await serveProxy(this.deps.nodeProxy!, this.deps.authorizer, req, res, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {

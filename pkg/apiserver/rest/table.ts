@@ -1,7 +1,7 @@
 // Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
 import type { KubeObject, LabelSelector } from '../../api/types.js';
-import { formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
+import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
@@ -116,7 +116,7 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
 // ReplicaSets and Deployments: -o wide adds the template's containers, images and the selector.
 const workloadWide = [col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)];
 type Workload = {
-  spec: { replicas?: number; selector?: LabelSelector; template?: { spec?: { containers?: { name?: string; image?: string }[] } } };
+  spec: { replicas?: number; selector?: LabelSelector | Record<string, string>; template?: { spec?: { containers?: { name?: string; image?: string }[] } } };
   status: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
 };
 const workload = (o: KubeObject): Workload => ({ spec: (o.spec ?? {}) as Workload['spec'], status: (o.status ?? {}) as Workload['status'] });
@@ -128,10 +128,19 @@ function selectorText(sel: LabelSelector | undefined): string {
     return '<none>'; // stored selectors are valid
   }
 }
+/** ReplicaSets and ReplicationControllers: NAME DESIRED CURRENT READY AGE. */
+const replicaTable = {
+  columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...workloadWide],
+  row: (o: KubeObject, now: number) => {
+    const { spec, status } = workload(o);
+    return [o.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(o, now), ...workloadWideCells(o)];
+  },
+};
+
 function workloadWideCells(o: KubeObject): string[] {
   const { spec } = workload(o);
   const containers = spec.template?.spec?.containers ?? [];
-  const selector = spec.selector ? selectorText(spec.selector) : '<none>';
+  const selector = spec.selector ? selectorText(asLabelSelector(spec.selector)) : '<none>';
   return [containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), selector];
 }
 
@@ -143,6 +152,10 @@ const bindingPrinter: Printer = {
     const c = bindingCells(b as never);
     return [b.metadata?.name, c.role, age(b, now), c.users, c.groups, c.serviceAccounts];
   },
+};
+const webhookConfigurations: Printer = {
+  columns: [col('Name'), col('Webhooks', 'integer'), col('Age')],
+  row: (c, now) => [c.metadata?.name, ((c.webhooks as unknown[] | undefined) ?? []).length, age(c, now)],
 };
 const printers: Record<string, Printer> = {
   customresourcedefinitions: { columns: [col('Name'), col('Created At', 'date')], row: (o) => [o.metadata?.name, o.metadata?.creationTimestamp] },
@@ -212,6 +225,20 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Created At', 'date')],
     row: (lr) => [lr.metadata?.name, lr.metadata?.creationTimestamp ?? ''],
   },
+  certificatesigningrequests: {
+    columns: [col('Name'), col('Age'), col('SignerName'), col('Requestor'), col('RequestedDuration'), col('Condition')],
+    row: (c, now) => {
+      const spec = (c.spec ?? {}) as { signerName?: string; username?: string; expirationSeconds?: number };
+      const st = (c.status ?? {}) as { conditions?: { type: string; status: string }[]; certificate?: string };
+      const conds = (st.conditions ?? []).filter((x) => x.status === 'True').map((x) => x.type);
+      if (st.certificate) conds.push('Issued');
+      const d = spec.expirationSeconds;
+      const dur = d === undefined ? '<none>' : d % 3600 === 0 ? `${d / 3600}h` : d % 60 === 0 ? `${d / 60}m` : `${d}s`;
+      return [c.metadata?.name, age(c, now), spec.signerName ?? '', spec.username ?? '', dur, conds.length ? conds.join(',') : 'Pending'];
+    },
+  },
+  validatingwebhookconfigurations: webhookConfigurations,
+  mutatingwebhookconfigurations: webhookConfigurations,
   priorityclasses: {
     columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
     row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
@@ -235,13 +262,8 @@ const printers: Record<string, Printer> = {
       return [d.metadata?.name, `${status.readyReplicas ?? 0}/${spec.replicas ?? 0}`, status.updatedReplicas ?? 0, status.availableReplicas ?? 0, age(d, now), ...workloadWideCells(d)];
     },
   },
-  replicasets: {
-    columns: [col('Name'), col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Age'), ...workloadWide],
-    row: (rs, now) => {
-      const { spec, status } = workload(rs);
-      return [rs.metadata?.name, spec.replicas ?? 0, status.replicas ?? 0, status.readyReplicas ?? 0, age(rs, now), ...workloadWideCells(rs)];
-    },
-  },
+  replicationcontrollers: replicaTable,
+  replicasets: replicaTable,
   jobs: {
     columns: [col('Name'), col('Status'), col('Completions'), col('Duration'), col('Age'), ...workloadWide],
     row: (j, now) => {

@@ -1,0 +1,261 @@
+// Dynamic admission: kube-apiserver's MutatingAdmissionWebhook and ValidatingAdmissionWebhook.
+// Every write meets the webhooks whose rules, namespaceSelector and objectSelector match it; each
+// is POSTed an admission.k8s.io AdmissionReview over HTTPS (verified with its caBundle), at its
+// URL or at a ready endpoint of its Service (the apiserver routes to endpoints itself, as with
+// --enable-aggregator-routing). Mutating webhooks run one after another and may answer with a
+// JSONPatch; validating webhooks run together and may only refuse. A call that fails is an
+// error under failurePolicy Fail and is passed over under Ignore.
+import { randomUUID } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
+import type { KubeObject, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration } from '../api/types.js';
+import { applyJsonPatch } from '../api/patch.js';
+import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
+import { REVIEW_VERSIONS } from '../api/validation-admissionregistration.js';
+import { logger } from '../util/log.js';
+import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
+import { ApiError } from './errors.js';
+import { serviceUpstream } from './rest/proxy.js';
+
+const log = logger('admission-webhook');
+
+type Webhook = ValidatingWebhook | MutatingWebhook;
+
+export interface WebhookAccess {
+  validating(): ValidatingWebhookConfiguration[];
+  mutating(): MutatingWebhookConfiguration[];
+  /** A namespace's labels (undefined: no such namespace). */
+  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+  service(namespace: string, name: string): Promise<KubeObject | undefined>;
+  endpoints(namespace: string, name: string): Promise<KubeObject | undefined>;
+}
+
+/** Resources webhooks are never asked about, so that a broken webhook cannot lock its own repair out. */
+const EXEMPT = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']);
+
+const matchesList = (list: string[] | undefined, value: string) => (list ?? []).some((x) => x === '*' || x === value);
+
+function resourceMatches(patterns: string[] | undefined, resource: string, subresource: string | undefined): boolean {
+  const want = subresource ? `${resource}/${subresource}` : resource;
+  return (patterns ?? []).some((p) => {
+    if (p === '*/*') return true;
+    if (p === want) return true;
+    const [r, s] = p.split('/');
+    if (s === undefined) return p === '*' && !subresource;
+    return (r === '*' || r === resource) && (s === '*' || s === subresource);
+  });
+}
+
+export function ruleMatches(rule: RuleWithOperations, req: Pick<AdmissionRequest, 'operation' | 'resource' | 'subresource'>): boolean {
+  if (!(rule.operations ?? []).some((o) => o === '*' || o === req.operation)) return false;
+  if (!matchesList(rule.apiGroups, req.resource.group) || !matchesList(rule.apiVersions, req.resource.version)) return false;
+  if (!resourceMatches(rule.resources, req.resource.name, req.subresource)) return false;
+  const scope = rule.scope ?? '*';
+  return scope === '*' || (scope === 'Namespaced') === req.resource.namespaced;
+}
+
+/** Whether a webhook is asked about this request: rules, then namespace and object selectors. */
+async function webhookMatches(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
+  if (!(w.rules ?? []).some((r) => ruleMatches(r, req))) return false;
+  const objSel = labelSelectorFromObject(w.objectSelector ?? {});
+  const labelsOf = (o: KubeObject | undefined) => o?.metadata?.labels ?? {};
+  if (!matchesLabelSelector(objSel, labelsOf(req.obj)) && !(req.old && matchesLabelSelector(objSel, labelsOf(req.old)))) return false;
+  const nsSel = w.namespaceSelector ?? {};
+  if (!(nsSel.matchLabels && Object.keys(nsSel.matchLabels).length) && !nsSel.matchExpressions?.length) return true;
+  // A Namespace is matched by its own labels; other cluster-scoped objects never by namespace.
+  let labels: Record<string, string> | undefined;
+  if (req.resource.name === 'namespaces' && !req.subresource) labels = labelsOf(req.obj ?? req.old);
+  else if (!req.resource.namespaced || !req.namespace) return true;
+  else labels = (await access.namespaceLabels(req.namespace)) ?? {};
+  return matchesLabelSelector(labelSelectorFromObject(nsSel), labels);
+}
+
+interface ReviewResponse {
+  uid?: string;
+  allowed?: boolean;
+  status?: { code?: number; message?: string; reason?: string };
+  patch?: string;
+  patchType?: string;
+  warnings?: string[];
+}
+
+/** The AdmissionReview request kube-apiserver sends (admission.k8s.io/v1). */
+function reviewRequest(req: AdmissionRequest, version: string, uid: string): Record<string, unknown> {
+  const r = req.resource;
+  const options = { apiVersion: 'meta.k8s.io/v1', kind: req.operation === 'CREATE' ? 'CreateOptions' : req.operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions' };
+  const user = req.ctx.user;
+  return {
+    apiVersion: `admission.k8s.io/${version}`,
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: { group: r.group, version: r.version, kind: r.kind },
+      resource: { group: r.group, version: r.version, resource: r.name },
+      ...(req.subresource ? { subResource: req.subresource } : {}),
+      requestKind: { group: r.group, version: r.version, kind: r.kind },
+      requestResource: { group: r.group, version: r.version, resource: r.name },
+      ...(req.subresource ? { requestSubResource: req.subresource } : {}),
+      name: req.name || req.obj?.metadata?.name || '',
+      ...(req.namespace ? { namespace: req.namespace } : {}),
+      operation: req.operation,
+      userInfo: { username: user?.name ?? '', ...(user?.uid ? { uid: user.uid } : {}), groups: user?.groups ?? [], ...(user?.extra ? { extra: user.extra } : {}) },
+      object: req.operation === 'DELETE' ? null : (req.obj ?? null),
+      oldObject: req.operation === 'CREATE' ? null : (req.old ?? null),
+      dryRun: req.ctx.dryRun,
+      options,
+    },
+  };
+}
+
+const callFailed = (name: string, why: string) => new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${name}": ${why}`);
+
+/** Where a webhook is reached: its URL, or a ready endpoint of its Service with the Service's DNS name for TLS. */
+async function target(w: Webhook, access: WebhookAccess): Promise<{ url: URL; host: string; port: number; servername: string }> {
+  const cc = w.clientConfig!;
+  if (cc.url) {
+    const url = new URL(cc.url);
+    return { url, host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443), servername: url.hostname };
+  }
+  const s = cc.service!;
+  const ns = s.namespace ?? '';
+  const name = s.name ?? '';
+  const dns = `${name}.${ns}.svc`;
+  const url = new URL(`https://${dns}:${s.port ?? 443}${s.path || '/'}`);
+  const svc = await access.service(ns, name);
+  if (!svc) throw new Error(`service "${ns}/${name}" not found`);
+  const svcPort = (svc.spec as { ports?: { port: number; name?: string }[] } | undefined)?.ports?.find((p) => p.port === (s.port ?? 443));
+  if (!svcPort) throw new Error(`service "${ns}/${name}" has no port ${s.port ?? 443}`);
+  const up = serviceUpstream(svc, await access.endpoints(ns, name), { resource: 'services', namespace: ns, name, scheme: 'https', port: String(svcPort.port), path: '/' });
+  return { url, host: up.host, port: up.port, servername: dns };
+}
+
+/** POSTs the review and returns the webhook's response (throws with the reason the call failed). */
+async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<ReviewResponse> {
+  const version = (w.admissionReviewVersions ?? []).find((v) => REVIEW_VERSIONS.includes(v)) ?? 'v1';
+  const uid = randomUUID();
+  const body = JSON.stringify(reviewRequest(req, version, uid));
+  const t = await target(w, access);
+  const timeoutSec = w.timeoutSeconds ?? 10;
+  const ca = w.clientConfig?.caBundle ? Buffer.from(w.clientConfig.caBundle as unknown as string, 'base64').toString() : undefined;
+  const path = `${t.url.pathname}?timeout=${timeoutSec}s`;
+  const where = `Post "${t.url.origin}${path}"`;
+  const text = await new Promise<string>((resolve, reject) => {
+    const r = httpsRequest(
+      { host: t.host, port: t.port, servername: t.servername, path, method: 'POST', ca, headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) }, timeout: timeoutSec * 1000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const t = Buffer.concat(chunks).toString();
+          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${where}: the server responded with status ${res.statusCode}: ${t.slice(0, 200)}`));
+          else resolve(t);
+        });
+        res.on('error', (e) => reject(new Error(`${where}: ${e.message}`)));
+      },
+    );
+    r.on('timeout', () => r.destroy(new Error('context deadline exceeded')));
+    r.on('error', (e) => reject(new Error(`failed to call webhook: ${where}: ${e.message}`)));
+    r.end(body);
+  });
+  let review: { response?: ReviewResponse };
+  try {
+    review = JSON.parse(text) as { response?: ReviewResponse };
+  } catch {
+    throw new Error('received invalid webhook response: the body is not JSON');
+  }
+  const res = review.response;
+  if (!res) throw new Error('received invalid webhook response: response is not set');
+  if (res.uid !== uid) throw new Error(`received invalid webhook response: expected response.uid="${uid}", got "${res.uid ?? ''}"`);
+  return res;
+}
+
+/** kube's ToStatusErr: a refusal is at least a 400, and says which webhook refused. */
+function denied(name: string, res: ReviewResponse): ApiError {
+  const s = res.status ?? {};
+  const by = `admission webhook "${name}" denied the request`;
+  const message = s.message ? `${by}: ${s.message}` : s.reason ? `${by}: ${s.reason}` : `${by} without explanation`;
+  const code = (s.code ?? 0) < 400 ? 400 : s.code!;
+  return new ApiError(code, s.reason ?? '', message);
+}
+
+/** Calls one webhook; returns its response, or undefined when it failed and may be ignored. */
+async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<ReviewResponse | undefined> {
+  if (req.ctx.dryRun && w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') {
+    throw new ApiError(400, 'BadRequest', `admission webhook "${w.name}" does not support dry run`);
+  }
+  try {
+    const res = await call(w, req, access);
+    for (const m of res.warnings ?? []) req.ctx.warnings.push(m);
+    return res;
+  } catch (e) {
+    const why = (e as Error).message;
+    if ((w.failurePolicy ?? 'Fail') === 'Ignore') {
+      log.warn('webhook call failed, ignored (failurePolicy Ignore)', { webhook: w.name, err: why });
+      return undefined;
+    }
+    log.warn('webhook call failed', { webhook: w.name, err: why });
+    throw callFailed(w.name ?? '', why);
+  }
+}
+
+/** Replaces the contents of `obj` with `next` (mutating plugins change the request's object in place). */
+function replaceInPlace(obj: KubeObject, next: KubeObject): void {
+  for (const k of Object.keys(obj)) delete (obj as Record<string, unknown>)[k];
+  Object.assign(obj, next);
+}
+
+async function mutate(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
+  const hooks: MutatingWebhook[] = [];
+  // configurations by name, then their webhooks in order, as kube-apiserver sorts them
+  for (const c of [...access.mutating()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) hooks.push(...(c.webhooks ?? []));
+  if (!hooks.length) return;
+  const run = async (w: MutatingWebhook): Promise<boolean> => {
+    if (!(await webhookMatches(w, req, access))) return false;
+    const res = await invoke(w, req, access);
+    if (!res) return false;
+    if (!res.allowed) throw denied(w.name ?? '', res);
+    if (!res.patch) return false;
+    if (res.patchType !== 'JSONPatch') throw callFailed(w.name ?? '', `unsupported patch type "${res.patchType ?? ''}"`);
+    if (!req.obj) return false;
+    let ops: unknown;
+    try {
+      ops = JSON.parse(Buffer.from(res.patch, 'base64').toString());
+      const before = JSON.stringify(req.obj);
+      const next = applyJsonPatch(req.obj, ops as unknown[]);
+      replaceInPlace(req.obj, next);
+      return JSON.stringify(next) !== before;
+    } catch (e) {
+      throw callFailed(w.name ?? '', `the patch could not be applied: ${(e as Error).message}`);
+    }
+  };
+  let lastChange = -1;
+  for (let i = 0; i < hooks.length; i++) if (await run(hooks[i]!)) lastChange = i;
+  // reinvocationPolicy IfNeeded: once more, for those that ran before a later webhook's change
+  if (lastChange > 0) for (let i = 0; i < lastChange; i++) if (hooks[i]!.reinvocationPolicy === 'IfNeeded') await run(hooks[i]!);
+}
+
+async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
+  const hooks = access.validating().flatMap((c) => c.webhooks ?? []);
+  if (!hooks.length) return;
+  const matching = (await Promise.all(hooks.map(async (w) => ((await webhookMatches(w, req, access)) ? w : undefined)))).filter((w): w is ValidatingWebhook => !!w);
+  const results = await Promise.allSettled(matching.map(async (w) => ({ w, res: await invoke(w, req, access) })));
+  for (const r of results) {
+    if (r.status === 'rejected') throw r.reason;
+    if (r.value.res && !r.value.res.allowed) throw denied(r.value.w.name ?? '', r.value.res);
+  }
+}
+
+/** The webhook admission plugin: mutating webhooks in admit, validating webhooks in validate. */
+export function webhookAdmission(access: WebhookAccess): AdmissionPlugin {
+  return {
+    name: 'AdmissionWebhook',
+    resources: ['*'],
+    async admit(req) {
+      if (EXEMPT.has(req.resource.name)) return;
+      await mutate(req, access);
+    },
+    async validate(req) {
+      if (EXEMPT.has(req.resource.name)) return;
+      await validate(req, access);
+    },
+  };
+}

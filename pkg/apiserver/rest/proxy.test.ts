@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { matchProxyPath, podUpstream, proxyVerb, serviceUpstream } from './proxy.js';
+
+describe('matchProxyPath', () => {
+  it('reads NAME, NAME:PORT and SCHEME:NAME:PORT, and the path after /proxy', () => {
+    expect(matchProxyPath('/api/v1/namespaces/ns/pods/p/proxy')).toEqual({ resource: 'pods', namespace: 'ns', name: 'p', scheme: '', port: '', path: '/' });
+    expect(matchProxyPath('/api/v1/namespaces/ns/services/s:http/proxy/a/b')).toMatchObject({ resource: 'services', name: 's', port: 'http', path: '/a/b' });
+    expect(matchProxyPath('/api/v1/namespaces/ns/services/https:s:443/proxy/')).toMatchObject({ scheme: 'https', name: 's', port: '443', path: '/' });
+    expect(matchProxyPath('/api/v1/nodes/n1:10250/proxy/metrics')).toMatchObject({ resource: 'nodes', namespace: undefined, name: 'n1', port: '10250', path: '/metrics' });
+  });
+  it('leaves other paths alone and refuses a bad scheme or too many parts', () => {
+    expect(matchProxyPath('/api/v1/namespaces/ns/pods/p/log')).toBeUndefined();
+    expect(matchProxyPath('/api/v1/namespaces/ns/configmaps/c/proxy')).toBeUndefined();
+    expect(() => matchProxyPath('/api/v1/namespaces/ns/pods/ftp:p:21/proxy')).toThrow(/invalid service request "ftp:p:21"/);
+    expect(() => matchProxyPath('/api/v1/namespaces/ns/pods/a:b:c:d/proxy')).toThrow(/invalid service request/);
+  });
+});
+
+describe('upstreams', () => {
+  const pod = { spec: { containers: [{ name: 'a' }, { name: 'b', ports: [{ containerPort: 8080, name: 'web' }, { containerPort: 9090 }] }] }, status: { podIP: '10.0.0.5' } };
+  const req = (port = '', scheme: '' | 'http' | 'https' = '') => ({ resource: 'pods' as const, namespace: 'ns', name: 'p', scheme, port, path: '/' });
+  it("picks a pod's first declared port, a named one, a number, or 80", () => {
+    expect(podUpstream(pod, req())).toEqual({ scheme: 'http', host: '10.0.0.5', port: 8080 });
+    expect(podUpstream(pod, req('web'))).toMatchObject({ port: 8080 });
+    expect(podUpstream(pod, req('7000', 'https'))).toMatchObject({ scheme: 'https', port: 7000 });
+    expect(podUpstream({ spec: { containers: [{ name: 'a' }] }, status: { podIP: '10.0.0.6' } }, req())).toMatchObject({ port: 80 });
+    expect(() => podUpstream(pod, req('nope'))).toThrow(/no port named "nope"/);
+    expect(() => podUpstream({ status: {} }, req())).toThrow(/no IP address yet/);
+  });
+  it("picks a ready endpoint of the Service port by name or number, at random", () => {
+    const svc = { spec: { ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9100 }] } };
+    const eps = { subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9102 }] }] };
+    const s = (port: string) => ({ ...req(port), resource: 'services' as const, name: 's' });
+    expect(serviceUpstream(svc, eps, s('http'), () => 0)).toEqual({ scheme: 'http', host: '10.0.0.1', port: 8080 });
+    expect(serviceUpstream(svc, eps, s('9100'), () => 0.99)).toEqual({ scheme: 'http', host: '10.0.0.2', port: 9102 });
+    expect(() => serviceUpstream(svc, eps, s(''))).toThrow(/no endpoints available for service "s"/);
+    expect(() => serviceUpstream(svc, { subsets: [] }, s('http'))).toThrow(/no endpoints available/);
+    expect(() => serviceUpstream({ spec: { type: 'ExternalName' } }, undefined, s(''))).toThrow(/ExternalName/);
+  });
+  it('authorizes by the verb of the method', () => {
+    expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map(proxyVerb)).toEqual(['get', 'get', 'create', 'update', 'patch', 'delete', 'options']);
+  });
+});

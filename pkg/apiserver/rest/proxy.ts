@@ -1,0 +1,203 @@
+// The proxy subresources: pods/proxy, services/proxy and nodes/proxy, as kube-apiserver serves
+// them (what `kubectl proxy` users, dashboards and Prometheus' apiserver-proxied scrapes use).
+//   /api/v1/namespaces/NS/pods/[SCHEME:]NAME[:PORT]/proxy[/PATH]      -> the pod's IP and port
+//   /api/v1/namespaces/NS/services/[SCHEME:]NAME[:PORT]/proxy[/PATH]  -> a ready endpoint of the port
+//   /api/v1/nodes/[SCHEME:]NAME[:PORT]/proxy[/PATH]                   -> the node agent (with the node's credentials)
+// Any method; the request's query and body go through, the user's credentials do not; upgrades
+// (websockets) are piped byte for byte. The apiserver dials pod IPs itself, as kube-apiserver
+// does: it must be able to route to the pod network (under `tsctl up` it is on the node).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import type { KubeObject } from '../../api/types.js';
+import type { Authorizer } from '../authorizer.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import type { Store, UserInfo } from '../registry/store.js';
+import { agentEndpoint, type NodeProxyDeps } from './node-proxy.js';
+
+export interface ProxyDeps extends NodeProxyDeps {
+  services?: Store;
+  endpoints?: Store;
+}
+
+export interface ProxyRequest {
+  resource: 'pods' | 'services' | 'nodes';
+  namespace?: string;
+  name: string;
+  scheme: '' | 'http' | 'https';
+  port: string;
+  /** The path after `/proxy`, '/' when none. */
+  path: string;
+}
+
+const proxyPath = /^\/api\/v1\/(?:namespaces\/([^/]+)\/(pods|services)|(nodes))\/([^/]+)\/proxy(\/.*)?$/;
+
+/** The proxy request a path names, or undefined; 400 for a malformed NAME part. */
+export function matchProxyPath(path: string): ProxyRequest | undefined {
+  const m = proxyPath.exec(path);
+  if (!m) return undefined;
+  const id = decodeURIComponent(m[4]!);
+  const parts = id.split(':');
+  // kube's SplitSchemeNamePort: NAME, NAME:PORT or SCHEME:NAME:PORT (SCHEME http or https)
+  let scheme = '';
+  let name: string;
+  let port = '';
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) [name, port] = parts as [string, string];
+  else if (parts.length === 3) [scheme, name, port] = parts as [string, string, string];
+  else throw errors.badRequest(`invalid service request "${id}"`);
+  if (!name || (scheme !== '' && scheme !== 'http' && scheme !== 'https')) throw errors.badRequest(`invalid service request "${id}"`);
+  return { resource: (m[2] ?? m[3]) as ProxyRequest['resource'], namespace: m[1] ? decodeURIComponent(m[1]) : undefined, name, scheme: scheme as ProxyRequest['scheme'], port, path: m[5] ?? '/' };
+}
+
+/** The authorization verb of a proxied method, as kube-apiserver's request info derives it. */
+export function proxyVerb(method: string): string {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+interface Upstream {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  /** Credentials the upstream needs (the node agent's token), never the user's. */
+  authorization?: string;
+}
+
+type PodLike = { spec?: { containers?: { ports?: { containerPort: number; name?: string }[] }[] }; status?: { podIP?: string; phase?: string } };
+
+/** A pod's address: PORT, else its first declared container port, else 80. */
+export function podUpstream(pod: KubeObject, r: ProxyRequest): Upstream {
+  const p = pod as PodLike;
+  const ip = p.status?.podIP;
+  if (!ip) throw new ApiError(503, 'ServiceUnavailable', `pod ${r.name} has no IP address yet`);
+  let port = r.port;
+  if (port && !/^\d+$/.test(port)) {
+    // a named container port
+    const named = (p.spec?.containers ?? []).flatMap((c) => c.ports ?? []).find((x) => x.name === port);
+    if (!named) throw errors.badRequest(`pod ${r.name} has no port named "${port}"`);
+    port = String(named.containerPort);
+  }
+  if (!port) port = String((p.spec?.containers ?? []).flatMap((c) => c.ports ?? [])[0]?.containerPort ?? (r.scheme === 'https' ? 443 : 80));
+  return { scheme: r.scheme || 'http', host: ip, port: Number(port) };
+}
+
+type ServiceLike = { spec?: { type?: string; ports?: { name?: string; port: number; protocol?: string }[] } };
+type EndpointsLike = { subsets?: { addresses?: { ip: string }[]; ports?: { name?: string; port: number; protocol?: string }[] }[] };
+
+/** A ready endpoint of the Service port PORT (a port name or number; none: the only port), chosen at random. */
+export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r: ProxyRequest, random = Math.random): Upstream {
+  const s = svc as ServiceLike;
+  if (s.spec?.type === 'ExternalName') throw errors.badRequest(`service "${r.name}" is of type ExternalName: not proxied`);
+  const ports = s.spec?.ports ?? [];
+  const sp = r.port ? ports.find((p) => (p.name ?? '') === r.port || String(p.port) === r.port) : ports.length === 1 ? ports[0] : ports.find((p) => !p.name);
+  if (!sp) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
+  const candidates: { ip: string; port: number }[] = [];
+  for (const ss of (eps as EndpointsLike | undefined)?.subsets ?? []) {
+    const ep = (ss.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP'));
+    if (!ep) continue;
+    for (const a of ss.addresses ?? []) candidates.push({ ip: a.ip, port: ep.port });
+  }
+  if (!candidates.length) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
+  const pick = candidates[Math.floor(random() * candidates.length)]!;
+  return { scheme: r.scheme || 'http', host: pick.ip, port: pick.port };
+}
+
+/** Finds the upstream after authorizing the user for <resource>/proxy with the method's verb. */
+async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: ProxyRequest, authorizer: Authorizer): Promise<Upstream> {
+  const verb = proxyVerb(method);
+  const d = await authorizer.authorize(user, { verb, group: '', resource: r.resource, subresource: 'proxy', namespace: r.namespace, name: r.name });
+  if (!d.allowed) throw errors.forbidden(user.name, verb, '', `${r.resource}/proxy`, r.namespace, r.name, d.reason);
+  if (r.resource === 'pods') return podUpstream(await deps.pods.get(r.namespace, r.name), r);
+  if (r.resource === 'services') {
+    if (!deps.services || !deps.endpoints) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    const svc = await deps.services.get(r.namespace, r.name);
+    const eps = await deps.endpoints.get(r.namespace, r.name).catch(() => undefined);
+    return serviceUpstream(svc, eps, r);
+  }
+  const node = await deps.nodes.get(undefined, r.name);
+  const agent = agentEndpoint(deps, node);
+  // The agent's own port gets the node's credentials over TLS; any other port is dialled as asked.
+  if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: `Bearer ${agent.token}` };
+  if (!/^\d+$/.test(r.port)) throw errors.badRequest(`invalid node port "${r.port}"`);
+  return { scheme: r.scheme || 'http', host: agent.host, port: Number(r.port) };
+}
+
+/** Hop-by-hop headers and the user's credentials stay behind (RFC 7230 6.1; kube drops Authorization too). */
+const dropped = new Set(['authorization', 'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'impersonate-user', 'impersonate-group', 'impersonate-uid']);
+
+function forwardHeaders(req: IncomingMessage, up: Upstream): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !dropped.has(k) && !k.startsWith('impersonate-extra-')) h[k] = v;
+  h.host = `${up.host}:${up.port}`;
+  if (up.authorization) h.authorization = up.authorization;
+  return h;
+}
+
+const unreachable = (what: string, e: Error) => new ApiError(503, 'ServiceUnavailable', `error trying to reach ${what}: ${e.message}`);
+
+/** Serves a proxied request: the upstream's status, headers and body stream back. */
+export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, res: ServerResponse, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
+  const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
+  const what = r.resource === 'nodes' ? 'node' : r.resource === 'services' ? 'service' : 'pod';
+  await new Promise<void>((done, fail) => {
+    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), rejectUnauthorized: false, timeout: 30_000 };
+    const upReq = (up.scheme === 'https' ? httpsRequest : httpRequest)(opts, (upRes) => {
+      const headers = { ...upRes.headers };
+      for (const k of ['connection', 'keep-alive', 'transfer-encoding']) delete headers[k];
+      res.writeHead(upRes.statusCode ?? 502, headers);
+      upRes.pipe(res);
+      upRes.on('end', done);
+      upRes.on('error', () => done());
+      res.on('close', () => upRes.destroy());
+    });
+    upReq.on('timeout', () => upReq.destroy(new Error('i/o timeout')));
+    upReq.on('error', (e) => (res.headersSent ? (res.destroy(), done()) : fail(unreachable(what, e))));
+    req.pipe(upReq);
+  });
+}
+
+/** An upgrade (websocket) through the proxy: the request is replayed upstream and the sockets piped. */
+export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
+  const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
+  const conn = up.scheme === 'https' ? tlsConnect({ host: up.host, port: up.port, rejectUnauthorized: false }) : netConnect({ host: up.host, port: up.port });
+  let connected = false;
+  conn.once(up.scheme === 'https' ? 'secureConnect' : 'connect', () => {
+    connected = true;
+    const lines = [`${req.method} ${r.path}${query} HTTP/1.1`, `Host: ${up.host}:${up.port}`, ...(up.authorization ? [`Authorization: ${up.authorization}`] : [])];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const k = req.rawHeaders[i]!.toLowerCase();
+      if (k !== 'authorization' && k !== 'host' && !k.startsWith('impersonate-')) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    }
+    conn.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head.length) conn.write(head);
+    conn.pipe(socket);
+    socket.pipe(conn);
+  });
+  conn.on('error', (e) => {
+    if (!connected && socket.writable) {
+      const body = JSON.stringify(unreachable(r.resource, e).toStatus());
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
+  });
+  socket.on('error', () => conn.destroy());
+  socket.on('close', () => conn.destroy());
+}

@@ -1,0 +1,130 @@
+// The CSR signing controller (kube-controller-manager's csrsigning, kubernetes.io/kube-apiserver-client
+// signer): an approved CertificateSigningRequest for that signer gets a client certificate from
+// the cluster CA (--cluster-signing-cert-file / --cluster-signing-key-file) in status.certificate,
+// valid from 5 minutes ago for its expirationSeconds (at most --cluster-signing-duration, a year
+// by default). Requests the signer will not sign get a Failed condition saying why.
+// Certificates are made with `openssl ca`, whose -startdate/-enddate give exact validity.
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
+import { pemBlock } from '../api/validation-certificates.js';
+import type { ApiClient } from '../client/api-client.js';
+import { keyOf, type Informer } from '../client/informer.js';
+import { CertificateSigningRequests, StatusError } from '../client/rest-client.js';
+import { run } from '../util/exec.js';
+import { logger } from '../util/log.js';
+import { WorkQueue } from './work-queue.js';
+
+const log = logger('csr-signing-controller');
+
+export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+/** The key usages the kube-apiserver-client signer allows; "client auth" is required. */
+const CLIENT_USAGES = ['digital signature', 'key encipherment', 'client auth'];
+const BACKDATE_MS = 5 * 60_000;
+
+export interface SigningConfig {
+  caCertFile: string;
+  caKeyFile: string;
+  /** The longest certificate issued (ms); default a year. */
+  maxDurationMs?: number;
+}
+
+type Csr = CertificateSigningRequest & KubeObject;
+const has = (csr: Csr, type: string) => (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+const b64text = (b: unknown) => (typeof b === 'string' ? Buffer.from(b, 'base64').toString() : Buffer.isBuffer(b) ? b.toString() : '');
+
+/** Why the client signer refuses a request's usages, or undefined. */
+export function usageProblem(usages: string[] | undefined): string | undefined {
+  const u = usages ?? [];
+  if (!u.includes('client auth')) return 'missing required usage "client auth"';
+  const bad = u.filter((x) => !CLIENT_USAGES.includes(x));
+  return bad.length ? `invalid usage for client certificate: ${bad.join(', ')}` : undefined;
+}
+
+const asn1Time = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+
+/** Signs a PEM CSR with the CA as a client certificate valid from `notBefore` to `notAfter`; returns the PEM certificate. */
+export async function signClientCertificate(csrPem: string, cfg: SigningConfig, notBefore: Date, notAfter: Date): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-'));
+  try {
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), `${(randomBytes(16)[0]! & 0x7f).toString(16).padStart(2, '0')}${randomBytes(15).toString('hex')}\n`);
+    writeFileSync(join(dir, 'csr.pem'), csrPem);
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      [
+        '[ca]', 'default_ca = tsk',
+        '[tsk]', `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`, 'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = none', 'email_in_dn = no',
+        '[any]', 'commonName = supplied', 'organizationName = optional',
+        '[client]', 'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid',
+      ].join('\n') + '\n',
+    );
+    const res = await run('openssl', ['ca', '-batch', '-config', join(dir, 'ca.cnf'), '-cert', cfg.caCertFile, '-keyfile', cfg.caKeyFile, '-in', join(dir, 'csr.pem'), '-out', join(dir, 'cert.pem'), '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter), '-extensions', 'client', '-notext', '-preserveDN'], { allowFailure: true });
+    if (res.code !== 0) throw new Error(res.stderr.trim().split('\n').filter((l) => !/^Using configuration|^Check that|^Signature ok/.test(l)).join('; ') || `openssl ca exited ${res.code}`);
+    return readFileSync(join(dir, 'cert.pem'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export class CsrSigningController {
+  readonly queue: WorkQueue;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly csrs: Informer<Csr>,
+    private readonly cfg: SigningConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.queue = new WorkQueue('csrsigning', (key) => this.sync(key));
+    csrs.on({ add: (c) => this.enqueue(c), update: (c) => this.enqueue(c), delete: () => {} });
+  }
+
+  start(): void {
+    for (const c of this.csrs.list()) this.enqueue(c);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private enqueue(c: Csr): void {
+    if (c.spec?.signerName === CLIENT_SIGNER && has(c, 'Approved') && !has(c, 'Failed') && !c.status?.certificate) this.queue.add(keyOf(c));
+  }
+
+  async sync(key: string): Promise<void> {
+    const csr = this.csrs.get(key);
+    if (!csr || csr.spec?.signerName !== CLIENT_SIGNER || !has(csr, 'Approved') || has(csr, 'Failed') || csr.status?.certificate) return;
+    const name = csr.metadata!.name!;
+    const pem = b64text(csr.spec.request);
+    const problem = !pemBlock(pem, 'CERTIFICATE REQUEST') ? 'the request is not a PEM CERTIFICATE REQUEST' : usageProblem(csr.spec.usages);
+    const max = this.cfg.maxDurationMs ?? 365 * 24 * 3600_000;
+    const duration = Math.min(max, csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : max);
+    const now = this.now();
+    let cert: string | undefined;
+    let failure = problem;
+    if (!failure) {
+      try {
+        cert = await signClientCertificate(pem, this.cfg, new Date(now - BACKDATE_MS), new Date(now + duration));
+      } catch (e) {
+        failure = `error auto signing csr: ${(e as Error).message}`;
+      }
+    }
+    const status = { ...(csr.status ?? {}) } as NonNullable<CertificateSigningRequest['status']>;
+    if (cert) status.certificate = Buffer.from(cert).toString('base64') as never;
+    else {
+      const t = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+      status.conditions = [...(status.conditions ?? []), { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: failure, lastUpdateTime: t, lastTransitionTime: t }];
+    }
+    try {
+      await this.client.update(CertificateSigningRequests, undefined, name, { ...csr, status }, 'status');
+      if (cert) log.info('signed certificate', { csr: name, user: csr.spec.username, validForSeconds: Math.round(duration / 1000) });
+      else log.warn('refused to sign', { csr: name, reason: failure });
+    } catch (e) {
+      if (e instanceof StatusError && (e.code === 404 || e.code === 409)) return;
+      throw e;
+    }
+  }
+}

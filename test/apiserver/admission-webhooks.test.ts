@@ -1,0 +1,239 @@
+// Dynamic admission webhooks against a real apiserver and etcd, with webhook servers in this
+// process (HTTPS, their own CA in the configurations' caBundle): a validating webhook refuses
+// with its own code and message; a mutating webhook's JSONPatch is stored; the AdmissionReview
+// carries what kube-apiserver sends; rules, namespace and object selectors decide who is asked;
+// failurePolicy Fail and Ignore; a webhook reached through a Service's endpoints; dry runs and
+// sideEffects; DELETE; Kubernetes' validation of the configurations; and the stock kubectl.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePki } from '../../pkg/apiserver/pki.js';
+import { core, EndpointsRef, MutatingWebhookConfigurations, Namespaces, Pods, Services, ValidatingWebhookConfigurations } from '../../pkg/client/rest-client.js';
+import { failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+
+let cp: TestControlPlane;
+let server: Server;
+let port: number;
+let caBundle: string;
+const dir = mkdtempSync(join(tmpdir(), 'tskube-webhooks-'));
+/** Every AdmissionReview request the webhook server received, by path. */
+const seen: { path: string; request: Record<string, any> }[] = [];
+
+type Review = { request: { uid: string; object?: { metadata?: { labels?: Record<string, string> } }; operation: string; dryRun?: boolean } };
+const handlers: Record<string, (r: Review) => Record<string, unknown>> = {
+  '/deny': (r) => (r.request.object?.metadata?.labels?.deny === 'true' || r.request.operation === 'DELETE' ? { allowed: false, status: { code: 403, message: 'no thanks' } } : { allowed: true }),
+  '/deny-plain': () => ({ allowed: false }),
+  '/label': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/mutated', value: 'yes' }])).toString('base64'), warnings: ['labelled by the test webhook'] }),
+  '/allow': () => ({ allowed: true }),
+  '/wrong-uid': () => ({ allowed: true, uid: 'not-it' }),
+};
+
+beforeAll(async () => {
+  const pki = await ensurePki(dir, ['127.0.0.1', 'localhost', 'hooks.webhooks.svc']);
+  caBundle = Buffer.from(pki.caCert).toString('base64');
+  server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const review = JSON.parse(body) as Review & { apiVersion: string };
+      const path = (req.url ?? '').split('?')[0]!;
+      seen.push({ path, request: { ...review.request, apiVersion: review.apiVersion, query: (req.url ?? '').split('?')[1] } });
+      const answer = handlers[path]!(review);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request.uid, ...answer } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+  cp = await startControlPlane();
+}, 60_000);
+
+afterAll(async () => {
+  await cp?.stop(true);
+  await new Promise((r) => server?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const url = (path: string) => `https://127.0.0.1:${port}${path}`;
+function hook(name: string, path: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    clientConfig: { url: url(path), caBundle },
+    rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+    ...extra,
+  };
+}
+const config = (kind: 'Validating' | 'Mutating', name: string, webhooks: unknown[]) => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind: `${kind}WebhookConfiguration`, metadata: { name }, webhooks });
+const withLabels = (name: string, labels: Record<string, string>) => ({ ...pod(name), metadata: { name, labels } });
+async function withConfig<T>(kind: 'Validating' | 'Mutating', webhooks: unknown[], fn: () => Promise<T>): Promise<T> {
+  const ref = kind === 'Validating' ? ValidatingWebhookConfigurations : MutatingWebhookConfigurations;
+  const name = `cfg-${Math.random().toString(36).slice(2, 8)}`;
+  await cp.admin.create(ref, undefined, config(kind, name, webhooks));
+  // (admission reads the configurations from the watch cache)
+  await new Promise((r) => setTimeout(r, 200));
+  try {
+    return await fn();
+  } finally {
+    await cp.admin.delete(ref, undefined, name);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('admission webhooks', () => {
+  it('refuses what a validating webhook refuses, with its code and message', async () => {
+    await withConfig('Validating', [hook('deny.example.com', '/deny'), hook('plain.example.com', '/deny-plain', { objectSelector: { matchLabels: { plain: 'true' } } })], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('v1', { deny: 'true' })));
+      expect(e.code).toBe(403);
+      expect(e.message).toBe('admission webhook "deny.example.com" denied the request: no thanks');
+      const plain = await failure(cp.admin.create(Pods, 'default', withLabels('v2', { plain: 'true' })));
+      expect(plain.code).toBe(400);
+      expect(plain.message).toBe('admission webhook "plain.example.com" denied the request without explanation');
+      await cp.admin.create(Pods, 'default', withLabels('v3', { deny: 'false' }));
+      await expect(cp.admin.get(Pods, 'default', 'v1')).rejects.toMatchObject({ code: 404 });
+    });
+  });
+
+  it("stores a mutating webhook's JSONPatch and sends the AdmissionReview kube-apiserver sends", async () => {
+    seen.length = 0;
+    await withConfig('Mutating', [hook('label.example.com', '/label', { timeoutSeconds: 7 })], async () => {
+      await cp.admin.create(Pods, 'default', withLabels('m1', { app: 'm1' }));
+      expect((await cp.admin.get(Pods, 'default', 'm1')).metadata!.labels).toEqual({ app: 'm1', mutated: 'yes' });
+    });
+    const r = seen.find((s) => s.path === '/label')!.request;
+    expect(r).toMatchObject({
+      apiVersion: 'admission.k8s.io/v1',
+      query: 'timeout=7s',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      requestKind: { group: '', version: 'v1', kind: 'Pod' },
+      name: 'm1',
+      namespace: 'default',
+      operation: 'CREATE',
+      userInfo: { username: 'admin', groups: expect.arrayContaining(['system:masters', 'system:authenticated']) },
+      object: { kind: 'Pod', metadata: { name: 'm1' } },
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+    });
+    expect(r.uid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('asks only the webhooks whose rules, namespaceSelector and objectSelector match', async () => {
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hooked', labels: { webhooks: 'on' } } });
+    const nsSel = hook('ns.example.com', '/label', { namespaceSelector: { matchLabels: { webhooks: 'on' } } });
+    const cmOnly = hook('cm.example.com', '/deny-plain', { rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['*'], resources: ['configmaps'], scope: 'Namespaced' }] });
+    await withConfig('Mutating', [nsSel], () =>
+      withConfig('Validating', [cmOnly], async () => {
+        await cp.admin.create(Pods, 'default', withLabels('s1', { app: 's1' }));
+        expect((await cp.admin.get(Pods, 'default', 's1')).metadata!.labels).toEqual({ app: 's1' });
+        await new Promise((r) => setTimeout(r, 1000)); // (the default ServiceAccount of the new namespace)
+        await cp.admin.create(Pods, 'hooked', withLabels('s2', { app: 's2' }));
+        expect((await cp.admin.get(Pods, 'hooked', 's2')).metadata!.labels).toEqual({ app: 's2', mutated: 'yes' });
+        const e = await failure(cp.admin.create(core('configmaps'), 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' } }));
+        expect(e.message).toContain('admission webhook "cm.example.com" denied the request');
+        // an update is not a CREATE: the rule does not match it
+        await cp.admin.update(Pods, 'default', 's1', { ...(await cp.admin.get(Pods, 'default', 's1')) });
+      }),
+    );
+  });
+
+  it('fails a write when a Fail webhook cannot be called, and passes it over under Ignore', async () => {
+    const down = { ...hook('down.example.com', '/allow'), clientConfig: { url: 'https://127.0.0.1:1/allow', caBundle } };
+    await withConfig('Validating', [down], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('f1', {})));
+      expect(e.code).toBe(500);
+      expect(e.message).toMatch(/^Internal error occurred: failed calling webhook "down.example.com": failed to call webhook: Post "https:\/\/127\.0\.0\.1:1\/allow\?timeout=10s": connect ECONNREFUSED/);
+    });
+    await withConfig('Validating', [{ ...down, failurePolicy: 'Ignore' }, hook('uid.example.com', '/wrong-uid', { failurePolicy: 'Ignore' })], async () => {
+      await cp.admin.create(Pods, 'default', withLabels('f2', {}));
+    });
+    await withConfig('Validating', [hook('uid.example.com', '/wrong-uid')], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('f3', {})));
+      expect(e.message).toContain('received invalid webhook response: expected response.uid=');
+    });
+  });
+
+  it("reaches a webhook through its Service's endpoints, verifying the Service's DNS name", async () => {
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'webhooks' } });
+    await cp.admin.create(Services, 'webhooks', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hooks' }, spec: { ports: [{ port: 443, targetPort: port }] } });
+    await cp.admin.create(EndpointsRef, 'webhooks', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'hooks' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port }] }] });
+    const viaService = { ...hook('svc.example.com', '/ignored'), clientConfig: { service: { namespace: 'webhooks', name: 'hooks', path: '/deny' }, caBundle } };
+    await withConfig('Validating', [viaService], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('e1', { deny: 'true' })));
+      expect(e.message).toBe('admission webhook "svc.example.com" denied the request: no thanks');
+    });
+  });
+
+  it('sends dry runs only to webhooks without side effects, and asks about DELETE', async () => {
+    seen.length = 0;
+    await withConfig('Validating', [hook('some.example.com', '/allow', { sideEffects: 'NoneOnDryRun' })], async () => {
+      await cp.admin.request('/api/v1/namespaces/default/pods?dryRun=All', { method: 'POST', body: withLabels('d1', {}) });
+      expect(seen.at(-1)!.request.dryRun).toBe(true);
+    });
+    await cp.admin.create(Pods, 'default', withLabels('d2', {}));
+    await withConfig('Validating', [hook('del.example.com', '/deny', { rules: [{ operations: ['DELETE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] })], async () => {
+      const e = await failure(cp.admin.delete(Pods, 'default', 'd2'));
+      expect(e.message).toBe('admission webhook "del.example.com" denied the request: no thanks');
+      expect(seen.at(-1)!.request).toMatchObject({ operation: 'DELETE', object: null, oldObject: { metadata: { name: 'd2' } }, options: { kind: 'DeleteOptions' } });
+    });
+  });
+
+  it('validates the configurations as Kubernetes does', async () => {
+    const bad = [
+      { ...hook('two.segments', '/allow') },
+      { ...hook('a.b.c', '/allow'), sideEffects: undefined },
+      { ...hook('a.b.d', '/allow'), sideEffects: 'Some' },
+      { ...hook('a.b.e', '/allow'), clientConfig: { url: 'http://127.0.0.1/x' } },
+      { ...hook('a.b.f', '/allow'), clientConfig: { url: url('/x'), service: { namespace: 'n', name: 's' } } },
+      { ...hook('a.b.g', '/allow'), timeoutSeconds: 31 },
+      { ...hook('a.b.h', '/allow'), admissionReviewVersions: ['v2'] },
+      { ...hook('a.b.i', '/allow'), rules: [{ operations: ['CREATE', '*'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] },
+      { ...hook('a.b.j', '/allow'), matchConditions: [{ name: 'x', expression: 'true' }] },
+      { ...hook('a.b.k', '/allow'), failurePolicy: 'Maybe' },
+    ];
+    const e = await failure(cp.admin.create(ValidatingWebhookConfigurations, undefined, config('Validating', 'bad', bad)));
+    expect(e.code).toBe(422);
+    for (const m of [
+      'webhooks[0].name: Invalid value: "two.segments": should be a domain with at least three segments separated by dots',
+      'webhooks[1].sideEffects: Required value: must specify one of None, NoneOnDryRun',
+      'webhooks[2].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"',
+      `webhooks[3].clientConfig.url: Invalid value: "http": 'https' is the only allowed URL scheme`,
+      'webhooks[4].clientConfig: Required value: exactly one of url or service is required',
+      'webhooks[5].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds',
+      'webhooks[6].admissionReviewVersions: Invalid value',
+      `webhooks[7].rules[0].operations: Invalid value`,
+      'webhooks[8].matchConditions: Forbidden',
+      'webhooks[9].failurePolicy: Unsupported value: "Maybe"',
+    ]) {
+      expect(e.message).toContain(m);
+    }
+    const dup = await failure(cp.admin.create(MutatingWebhookConfigurations, undefined, config('Mutating', 'dup', [hook('a.b.c', '/allow'), hook('a.b.c', '/allow', { reinvocationPolicy: 'Always' })])));
+    expect(dup.message).toContain('webhooks[1].name: Duplicate value: "a.b.c"');
+    expect(dup.message).toContain('webhooks[1].reinvocationPolicy: Unsupported value: "Always"');
+    const ok = await cp.admin.create(MutatingWebhookConfigurations, undefined, config('Mutating', 'defaults', [{ ...hook('a.b.c', '/allow'), clientConfig: { service: { namespace: 'n', name: 's' } } }]));
+    expect((ok as { webhooks: unknown[] }).webhooks[0]).toMatchObject({ failurePolicy: 'Fail', matchPolicy: 'Equivalent', timeoutSeconds: 10, reinvocationPolicy: 'Never', namespaceSelector: {}, objectSelector: {}, clientConfig: { service: { port: 443 } }, rules: [{ scope: '*' }] });
+    await cp.admin.delete(MutatingWebhookConfigurations, undefined, 'defaults');
+  });
+
+  it.skipIf(!hasKubectl)('is what kubectl meets: the refusal on apply, and the configurations in get', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+    try {
+      await withConfig('Validating', [hook('deny.example.com', '/deny')], async () => {
+        const manifest = JSON.stringify(withLabels('k1', { deny: 'true' }));
+        const r = await kubectlAt(cp.kubeconfig, cache, ['apply', '-f', '-'], manifest);
+        expect(r.code).not.toBe(0);
+        expect(r.err).toContain('admission webhook "deny.example.com" denied the request: no thanks');
+        const get = await kubectlAt(cp.kubeconfig, cache, ['get', 'validatingwebhookconfigurations']);
+        expect(get.out).toMatch(/^NAME\s+WEBHOOKS\s+AGE\ncfg-\w+\s+1\s+\d+s/);
+      });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
