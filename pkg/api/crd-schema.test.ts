@@ -82,6 +82,24 @@ describe('validateAgainstSchema', () => {
     expect(messages({ spec: { name: 'ab', port: true } })).toEqual(['spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"']);
     expect(messages({ spec: { name: 'ab', kind: 'C' } })).toEqual(['spec.kind: Unsupported value: "C": supported values: "A", "B"']);
     expect(messages({ spec: { name: 'ab', count: null } })).toEqual(['spec.count: Invalid value: "null": spec.count in body must be of type integer: "null"']);
+    const composed: JSONSchemaProps = {
+      type: 'object',
+      properties: {
+        when: { type: 'string', format: 'date-time' },
+        id: { type: 'string', format: 'uuid' },
+        net: { type: 'string', format: 'cidr' },
+        either: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+        one: { type: 'integer', oneOf: [{ minimum: 0 }, { maximum: 10 }] },
+        notTwo: { type: 'integer', not: { enum: [2] } },
+      },
+    };
+    const check = (o: unknown) => validateAgainstSchema(o, composed).map(formatFieldError);
+    expect(check({ when: '2026-01-02T03:04:05Z', id: '123e4567-e89b-12d3-a456-426614174000', net: '10.0.0.0/8', either: 3, one: 11, notTwo: 3 })).toEqual([]);
+    expect(check({ when: 'yesterday' })).toEqual(['when: Invalid value: "yesterday": when in body must be of type date-time: "yesterday"']);
+    expect(check({ net: '10.0.0.0/33' })).toEqual(['net: Invalid value: "10.0.0.0/33": net in body must be of type cidr: "10.0.0.0/33"']);
+    expect(check({ either: true })).toEqual(['either: Invalid value: true: either must validate at least one schema (anyOf)']);
+    expect(check({ one: 5 })).toEqual(['one: Invalid value: 5: one must validate one and only one schema (oneOf). Found 2 valid alternatives']);
+    expect(check({ notTwo: 2 })).toEqual(['notTwo: Invalid value: 2: notTwo must not validate the schema (not)']);
     const listed: JSONSchemaProps = { type: 'object', properties: { s: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }, m: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', properties: { name: { type: 'string' }, v: { type: 'integer' } } } } } };
     expect(validateAgainstSchema({ s: ['a', 'b', 'a'], m: [{ name: 'x', v: 1 }, { name: 'x', v: 2 }] }, listed).map(formatFieldError)).toEqual(['s[2]: Duplicate value: "a"', 'm[1]: Duplicate value: {"name":"x"}']);
     expect(messages({ spec: { name: 'ab', template: { spec: {} } } })).toEqual(['spec.template.apiVersion: Required value: must not be empty', 'spec.template.kind: Required value: must not be empty']);

@@ -182,9 +182,40 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     }
   }
   for (const sub of s.allOf ?? []) validateNode(v, sub, path, isResource, errs);
+  const passes = (sub: JSONSchemaProps) => {
+    const e: FieldError[] = [];
+    validateNode(v, sub, path, isResource, e);
+    return e.length === 0;
+  };
+  if (s.anyOf?.length && !s.anyOf.some(passes)) errs.push(invalid(where, v, `${where} must validate at least one schema (anyOf)`));
+  if (s.oneOf?.length) {
+    const n = s.oneOf.filter(passes).length;
+    if (n !== 1) errs.push(invalid(where, v, `${where} must validate one and only one schema (oneOf). ${n ? `Found ${n} valid alternatives` : 'Found none valid'}`));
+  }
+  if (s.not && passes(s.not)) errs.push(invalid(where, v, `${where} must not validate the schema (not)`));
 }
 
+/** The string formats Kubernetes checks (the others it accepts as they are). */
+const FORMATS: Record<string, (v: string) => boolean> = {
+  'date-time': (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(v) && !Number.isNaN(Date.parse(v)),
+  datetime: (v) => FORMATS['date-time']!(v),
+  date: (v) => /^\d{4}-\d\d-\d\d$/.test(v) && !Number.isNaN(Date.parse(v)),
+  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  byte: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0,
+  ipv4: (v) => /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(v),
+  ipv6: (v) => /^[0-9a-f:.]+$/i.test(v) && v.includes(':'),
+  cidr: (v) => {
+    const [ip, bits, extra] = v.split('/');
+    return extra === undefined && bits !== undefined && /^\d+$/.test(bits) && (FORMATS.ipv4!(ip!) ? Number(bits) <= 32 : FORMATS.ipv6!(ip!) && Number(bits) <= 128);
+  },
+  email: (v) => /^[^@\s]+@[^@\s]+$/.test(v),
+  hostname: (v) => v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(v),
+  duration: (v) => /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v),
+};
+
 function validateString(v: string, s: JSONSchemaProps, where: string, errs: FieldError[]): void {
+  const check = s.format ? FORMATS[s.format] : undefined;
+  if (check && !check(v)) errs.push(invalid(where, v, `${where} in body must be of type ${s.format}: ${JSON.stringify(v)}`));
   const len = [...v].length;
   if (s.maxLength !== undefined && len > s.maxLength) errs.push({ type: 'FieldValueTooLong', field: where, badValue: v, detail: `may not be more than ${s.maxLength} bytes` });
   if (s.minLength !== undefined && len < s.minLength) errs.push(invalid(where, v, `${where} in body should be at least ${s.minLength} chars long`));
