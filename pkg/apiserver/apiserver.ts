@@ -26,7 +26,7 @@ import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
 import { createPublicKey } from 'node:crypto';
-import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
+import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './registry/resources.js';
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
 import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
@@ -230,6 +230,7 @@ export class ApiServer {
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
+    const customAdmission = new AdmissionChain([quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
     this.crdController = new CRDController({
       crds: this.store('customresourcedefinitions'),
       registry: this.registry,
@@ -239,7 +240,8 @@ export class ApiServer {
         await cache.start();
         return cache;
       },
-      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx)),
+      // (object count quotas only: the other admission plugins are about built-in kinds)
+      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), undefined, undefined, customAdmission),
       ctx: () => ({ ...systemCtx, warnings: [] }),
     });
     await this.crdController.start();
@@ -498,7 +500,11 @@ export class ApiServer {
       quotas: (ns) => this.cachedIn('resourcequotas', ns) as ResourceQuota[],
       objects: (resource, group, ns) => {
         const r = allResources.find((x) => x.name === resource && x.group === group && x.namespaced);
-        return r && this.cachedIn(r.name, ns);
+        if (r) return this.cachedIn(r.name, ns);
+        // (custom resources: count/<plural>.<group>)
+        const custom = this.registry.all().find((x) => x.custom && x.name === resource && x.group === group && x.namespaced);
+        const store = custom && this.stores.get(storageOf(custom));
+        return store?.cache.list({ keyPrefix: `${store.prefix}${ns}/`, matches: () => true }).items.map((raw) => this.parsed(raw));
       },
       updateStatus: async (ns, name, mutate) => {
         await this.store('resourcequotas').guaranteedUpdate(ns, name, { ...systemCtx, warnings: [] }, 'internal', (q) => mutate(q as ResourceQuota) as KubeObject);

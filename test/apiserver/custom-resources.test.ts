@@ -5,7 +5,7 @@
 // two versions over one storage, discovery and OpenAPI, and deletion of the CRD deleting its objects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
-import { CustomResourceDefinitions, Namespaces, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
+import { core, CustomResourceDefinitions, Namespaces, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -263,6 +263,19 @@ describe('CustomResourceDefinitions', () => {
     await admin.delete(Namespaces, undefined, 'tabs');
     await eventually(() => failure(admin.get(Namespaces, undefined, 'tabs')).then((e) => e.status?.code === 404), { what: 'namespace tabs gone', timeoutMs: 20_000 });
     expect((await admin.list(CronTabs, 'tabs')).items).toEqual([]);
+  });
+
+  it('object count quotas (count/<plural>.<group>) hold custom resources', async () => {
+    await admin.create(Namespaces, undefined, { metadata: { name: 'quota' } });
+    await admin.create(core('resourcequotas'), 'quota', { metadata: { name: 'tabs' }, spec: { hard: { [`count/crontabs.${GROUP}`]: '1' } } });
+    await eventually(async () => {
+      const q = await admin.get<KubeObject & { status?: { used?: Record<string, string> } }>(core('resourcequotas'), 'quota', 'tabs');
+      return q.status?.used?.[`count/crontabs.${GROUP}`] === '0';
+    }, { what: 'the quota counted', timeoutMs: 20_000 });
+    await admin.create(CronTabs, 'quota', tab('one'));
+    const refused = await failure(admin.create(CronTabs, 'quota', tab('two')));
+    expect(refused.status?.code).toBe(403);
+    expect(refused.message).toContain(`exceeded quota: tabs, requested: count/crontabs.${GROUP}=1, used: count/crontabs.${GROUP}=1, limited: count/crontabs.${GROUP}=1`);
   });
 
   it('node credentials cannot touch custom resources', async () => {
