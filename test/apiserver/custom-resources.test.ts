@@ -307,6 +307,15 @@ describe('CustomResourceDefinitions', () => {
     expect((await failure(admin.create(CronTabsV2, 'default', { ...tab('v2bad', { cronSpec: '* * * * *', color: 'green' }), apiVersion: `${GROUP}/v2` }))).message).toContain('spec.color: Unsupported value: "green"');
     expect((await failure(admin.create(CronTabs, 'default', tab('v1color', { cronSpec: '* * * * *', color: 'red' })))).message).toContain('unknown field "spec.color"');
     expect((await failure(admin.create(CronTabsV2, 'default', tab('mismatch')))).status?.code).toBe(400);
+    // Server-side apply in the version that is not stored.
+    const applied = await admin.request<KubeObject>(`/apis/${GROUP}/v1/namespaces/default/crontabs/v1apply`, {
+      method: 'PATCH',
+      contentType: 'application/apply-patch+yaml',
+      body: tab('v1apply', { cronSpec: '* * * * *', mode: 'Fast' }),
+      query: { fieldManager: 'tester', fieldValidation: 'Strict' },
+    });
+    expect(applied).toMatchObject({ apiVersion: `${GROUP}/v1`, spec: { mode: 'Fast', image: 'busybox' } });
+    expect((await admin.get<KubeObject>(CronTabsV2, 'default', 'v1apply')).apiVersion).toBe(`${GROUP}/v2`);
     const crd = await admin.get<KubeObject & { status: { storedVersions: string[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
     expect(crd.status.storedVersions).toEqual(['v1', 'v2']);
     const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');

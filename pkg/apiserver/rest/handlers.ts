@@ -247,11 +247,17 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
   const sub = writableSubresource(r.resource, r.subresource, r.verb);
-  // (server-side apply goes to the store directly when the view is only its own version's apiVersion)
-  if (r.resource.view && (type !== 'apply' || r.resource.view.storage !== r.resource)) {
-    return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub));
+  // (server-side apply goes to the store directly when versions differ only in apiVersion:
+  // custom resources, whose store takes each version's bodies, in the URL's version only)
+  const body = decodeBody(raw, media);
+  if (r.resource.view && (type !== 'apply' || (r.resource.view.storage !== r.resource && !r.resource.custom))) {
+    return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, body, r.ctx, sub));
   }
-  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub);
+  const applied = body as KubeObject | null;
+  if (type === 'apply' && r.resource.custom && applied?.apiVersion && applied.apiVersion !== apiVersionOf(r.resource)) {
+    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${applied.apiVersion}, expected: ${apiVersionOf(r.resource)}`);
+  }
+  const out = await patchObject(r.store, r.namespace, r.name!, type, body, r.ctx, sub);
   respondObject(req, res, r, out.created ? 201 : 200, viewOut(r.resource, out.obj));
 }
 
