@@ -15,7 +15,7 @@ export type FieldType =
   | { kind: 'set' }
   | { kind: 'keyed'; keys: string[]; defaults: Record<string, Json>; item: FieldType };
 
-const LEAF: FieldType = { kind: 'leaf' };
+export const LEAF: FieldType = { kind: 'leaf' };
 
 /** `+listType=map` keys (or atomic lists) where Kubernetes' apply schema differs from patchMergeKey. */
 const APPLY_LIST_OVERRIDES: Record<string, Record<string, { keys: string[]; defaults?: Record<string, Json> } | 'atomic'>> = {
@@ -27,6 +27,15 @@ const APPLY_LIST_OVERRIDES: Record<string, Record<string, { keys: string[]; defa
 };
 
 const cache = new Map<string, FieldType>();
+
+/** Structs described by a schema rather than a proto message (custom resources), by name. */
+const described = new Map<string, Map<string, FieldType>>();
+
+/** Registers (or replaces) a struct whose fields have the given types. */
+export function describeStruct(name: string, fields: Map<string, FieldType>): FieldType {
+  described.set(name, fields);
+  return structType(name);
+}
 
 export const structType = (name: string): FieldType => ({ kind: 'struct', name });
 
@@ -47,6 +56,8 @@ function listType(owner: string, f: FieldSchema): FieldType {
 
 /** The type of field `key` of struct `owner`; unknown fields are leaves. */
 export function fieldTypeOf(owner: string, key: string): FieldType {
+  const d = described.get(owner);
+  if (d) return d.get(key) ?? LEAF;
   const ck = `${owner}.${key}`;
   let t = cache.get(ck);
   if (t) return t;

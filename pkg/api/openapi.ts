@@ -196,7 +196,7 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
 }
 
 /** Schemas of `roots` and everything they reference, keyed by definition name. */
-function collectSchemas(roots: string[]): Record<string, Schema> {
+export function collectSchemas(roots: string[]): Record<string, Schema> {
   const out: Record<string, Schema> = {
     [INT_OR_STRING]: { type: 'string', format: 'int-or-string' },
     [PATCH]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
@@ -259,9 +259,19 @@ function opId(verb: string, k: KindInfo, scope: 'namespaced' | 'cluster' | 'all'
   return `${verb}${cap(gv)}${tail}`;
 }
 
-function pathsFor(k: KindInfo): Record<string, Schema> {
-  const def = definitionName(k.typeName);
-  const listDef = definitionName(`${k.typeName}List`);
+/** Definition names and PATCH media types of a kind whose schema is not a proto message (custom resources). */
+export interface PathOptions {
+  def?: string;
+  listDef?: string;
+  patchMedia?: string[];
+}
+
+const ALL_PATCH_MEDIA = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+/** The paths (operations) of kind `k` in its group-version's document. */
+export function pathsFor(k: KindInfo, opts: PathOptions = {}): Record<string, Schema> {
+  const def = opts.def ?? definitionName(k.typeName);
+  const listDef = opts.listDef ?? definitionName(`${k.typeName}List`);
   const gvk = { group: k.group, kind: k.kind, version: k.version };
   const prefix = `/${groupVersionPath(k.group, k.version)}`;
   const coll = k.namespaced ? `${prefix}/namespaces/{namespace}/${k.resource}` : `${prefix}/${k.resource}`;
@@ -276,7 +286,7 @@ function pathsFor(k: KindInfo): Record<string, Schema> {
       parameters: [P.dryRun, P.fieldManager, P.fieldValidation, P.force],
       requestBody: {
         content: Object.fromEntries(
-          ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: ref(PATCH) }]),
+          (opts.patchMedia ?? ALL_PATCH_MEDIA).map((t) => [t, { schema: ref(PATCH) }]),
         ),
         required: true,
       },

@@ -26,7 +26,9 @@ import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
 import { createPublicKey } from 'node:crypto';
-import { allResources, etcdPrefix, type ResourceInfo } from './registry/resources.js';
+import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './registry/resources.js';
+import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
+import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
@@ -138,6 +140,9 @@ export class ApiServer {
   private readonly terminating = new WeakMap<RawObject, boolean>();
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
+  /** The resources served: built-in, and those of Established CustomResourceDefinitions. */
+  readonly registry = new ResourceRegistry();
+  private crdController: CRDController | undefined;
   private rest: RestServer | undefined;
   private grpc: GrpcServer | undefined;
   grpcPort = 0;
@@ -211,7 +216,7 @@ export class ApiServer {
       rbacEscalationAdmission(escalation),
       certificateAdmission(this.authorizer),
     ]);
-    for (const r of allResources) {
+    for (const r of builtinResources) {
       if (r.view) continue; // served over its storage resource's store
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
       this.caches.push(cache);
@@ -225,6 +230,21 @@ export class ApiServer {
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
+    const customAdmission = new AdmissionChain([quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
+    this.crdController = new CRDController({
+      crds: this.store('customresourcedefinitions'),
+      registry: this.registry,
+      stores: this.stores,
+      openCache: async (r) => {
+        const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
+        await cache.start();
+        return cache;
+      },
+      // (object count quotas only: the other admission plugins are about built-in kinds)
+      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), undefined, undefined, customAdmission),
+      ctx: () => ({ ...systemCtx, warnings: [] }),
+    });
+    await this.crdController.start();
     await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
 
     // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
@@ -259,6 +279,7 @@ export class ApiServer {
     this.rest = new RestServer({
       unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
       stores: this.stores,
+      registry: this.registry,
       authenticate: (token) => this.authenticate(token),
       tokenRequests,
       authorizer: this.authorizer,
@@ -268,7 +289,7 @@ export class ApiServer {
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
+      this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
@@ -479,7 +500,11 @@ export class ApiServer {
       quotas: (ns) => this.cachedIn('resourcequotas', ns) as ResourceQuota[],
       objects: (resource, group, ns) => {
         const r = allResources.find((x) => x.name === resource && x.group === group && x.namespaced);
-        return r && this.cachedIn(r.name, ns);
+        if (r) return this.cachedIn(r.name, ns);
+        // (custom resources: count/<plural>.<group>)
+        const custom = this.registry.all().find((x) => x.custom && x.name === resource && x.group === group && x.namespaced);
+        const store = custom && this.stores.get(storageOf(custom));
+        return store?.cache.list({ keyPrefix: `${store.prefix}${ns}/`, matches: () => true }).items.map((raw) => this.parsed(raw));
       },
       updateStatus: async (ns, name, mutate) => {
         await this.store('resourcequotas').guaranteedUpdate(ns, name, { ...systemCtx, warnings: [] }, 'internal', (q) => mutate(q as ResourceQuota) as KubeObject);
@@ -648,6 +673,7 @@ export class ApiServer {
     if (wasReady && this.storage) await Promise.race([this.storage.remove(this.masterLeaseKey).catch(() => {}), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     await this.rest?.close();
     await this.grpc?.close();
+    await this.crdController?.stop();
     await Promise.all(this.caches.map((c) => c.stop()));
     this.client?.close();
     await this.etcd?.stop();

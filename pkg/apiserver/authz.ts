@@ -8,6 +8,7 @@ import { podReferences } from '../api/pod-references.js';
 import type { KubeObject, PersistentVolume, Pod } from '../api/types.js';
 import { ANN_PROVISIONED_BY, LOCAL_PATH_PROVISIONER, podClaimNames, volumeHostnames } from '../api/persistent-volumes.js';
 import type { UserInfo } from './registry/store.js';
+import { allResources } from './registry/resources.js';
 
 export interface Attributes {
   verb: string;
@@ -24,6 +25,8 @@ export type Decision = { allowed: true; requireName?: string; reason?: string } 
 const allow: Decision = { allowed: true };
 const deny = (reason: string): Decision => ({ allowed: false, reason });
 const readVerbs = new Set(['get', 'list', 'watch']);
+/** The groups of the built-in resources, and of the resources served without storage (metrics, reviews). */
+const BUILTIN_GROUPS = new Set([...allResources.map((r) => r.group), 'metrics.k8s.io', 'authorization.k8s.io', 'authentication.k8s.io']);
 
 export function nodeNameOf(user: UserInfo): string | undefined {
   if (!user.groups.includes('system:nodes')) return undefined;
@@ -85,6 +88,8 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   }
   if (a.resource === 'serviceaccounts') return nodeServiceAccountRule(node, a, podsOnNode);
   if (a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') return nodeVolumeRules(node, a, load, podsOnNode);
+  // (the system:node role names built-in resources only: custom resources are not a node's business)
+  if (!BUILTIN_GROUPS.has(a.group)) return deny(`node "${node}" may not access ${a.resource}.${a.group}`);
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   switch (a.resource) {
     case 'nodes':

@@ -14,6 +14,7 @@ export const Nodes = core('nodes', false);
 export const Namespaces = core('namespaces', false);
 export const Events = core('events');
 export const Leases: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+export const CustomResourceDefinitions: ResourceRef = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', namespaced: false };
 export const ReplicationControllers: ResourceRef = { group: '', version: 'v1', resource: 'replicationcontrollers', namespaced: true };
 export const ReplicaSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'replicasets', namespaced: true };
 export const Deployments: ResourceRef = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };

@@ -8,7 +8,7 @@
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { Informer, keyOf } from '../client/informer.js';
-import { StatusError } from '../client/rest-client.js';
+import { CustomResourceDefinitions, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -51,6 +51,11 @@ const lookupOnly: Monitored[] = [core('nodes', 'Node', false), core('namespaces'
 
 type OwnerState = 'absent' | 'solid' | 'waiting';
 
+/** How often dependents of owners the collector does not watch (custom resources) are checked again. */
+const UNWATCHED_OWNER_RECHECK_MS = 10_000;
+
+type CRDLite = { spec: { group: string; scope: string; names: { plural: string; kind: string }; versions: { name: string; served: boolean }[] } };
+
 const hasFinalizer = (o: KubeObject, f: string) => !!o.metadata?.finalizers?.includes(f);
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
@@ -59,6 +64,9 @@ export class GarbageCollector {
   /** owner uid -> dependents' queue keys (`kind|ns/name`). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly byUid = new Map<string, { m: Monitored; obj: KubeObject }>();
+  private recheck: NodeJS.Timeout | undefined;
+  /** The resources of custom kinds, by `group/Kind`, from the CRDs (refreshed at most every few seconds). */
+  private customKinds: { at: number; byKind: Map<string, Monitored> } | undefined;
 
   constructor(
     private readonly client: ApiClient,
@@ -79,10 +87,35 @@ export class GarbageCollector {
 
   start(): void {
     for (const m of this.monitored) for (const o of this.informers.get(m.ref.resource)!.list()) this.observe(m, o, undefined);
+    // Owners of kinds not watched here (custom resources) give no delete event: their
+    // dependents are looked at again from time to time, the owner fetched by kind.
+    this.recheck = setInterval(() => {
+      for (const [uid, keys] of this.dependents) if (!this.byUid.has(uid)) for (const k of keys) this.queue.add(k);
+    }, UNWATCHED_OWNER_RECHECK_MS);
+    this.recheck.unref();
   }
 
   stop(): void {
+    clearInterval(this.recheck);
     this.queue.stop();
+  }
+
+  /** The resource of a custom kind (`group/Kind`, any served version), from the CRDs. */
+  private async customKind(apiVersion: string, kind: string): Promise<Monitored | undefined> {
+    if (!this.customKinds || Date.now() - this.customKinds.at > 5000) {
+      const byKind = new Map<string, Monitored>();
+      try {
+        for (const crd of (await this.client.list<KubeObject & CRDLite>(CustomResourceDefinitions)).items) {
+          const { group, scope, names, versions } = crd.spec;
+          const version = versions.find((v) => v.served)?.name;
+          if (version) byKind.set(`${group}/${names.kind}`, { ref: { group, version, resource: names.plural, namespaced: scope === 'Namespaced' }, apiVersion: `${group}/${version}`, kind: names.kind });
+        }
+      } catch (e) {
+        log.warn('could not list CustomResourceDefinitions', { err: e instanceof Error ? e.message : String(e) });
+      }
+      this.customKinds = { at: Date.now(), byKind };
+    }
+    return this.customKinds.byKind.get(`${groupOf(apiVersion)}/${kind}`);
   }
 
   private key(m: Monitored, o: KubeObject): string {
@@ -183,7 +216,7 @@ export class GarbageCollector {
   private async ownerState(r: OwnerReference, namespace: string | undefined): Promise<OwnerState> {
     const cached = this.byUid.get(r.uid!)?.obj;
     if (cached) return cached.metadata?.deletionTimestamp && hasFinalizer(cached, FOREGROUND) ? 'waiting' : 'solid';
-    const m = [...this.monitored, ...lookupOnly].find((x) => x.kind === r.kind && groupOf(x.apiVersion) === groupOf(r.apiVersion ?? ''));
+    const m = [...this.monitored, ...lookupOnly].find((x) => x.kind === r.kind && groupOf(x.apiVersion) === groupOf(r.apiVersion ?? '')) ?? (groupOf(r.apiVersion ?? '').includes('.') ? await this.customKind(r.apiVersion ?? '', r.kind ?? '') : undefined);
     // A kind the collector does not know cannot be looked up: never delete on its account.
     if (!m) return 'solid';
     try {

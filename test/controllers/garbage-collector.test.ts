@@ -2,10 +2,10 @@
 // removes its ReplicaSets and pods; Foreground keeps the owner (finalizer foregroundDeletion)
 // until its blocking dependents are gone; Orphan strips the dependents' references and keeps
 // them; a dependent whose owner no longer exists (by uid) is deleted, and one with a live owner
-// left only loses the dangling reference.
+// left only loses the dangling reference; a custom resource's dependents go with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { core, Deployments, EndpointSlices, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
+import { core, CustomResourceDefinitions, Deployments, EndpointSlices, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
@@ -98,4 +98,18 @@ describe('garbage collector', () => {
     await cp.admin.delete(Services, 'default', 'owner-svc');
     await eventually(async () => (await gone(EndpointSlices as typeof Pods, 'owner-svc-manual')) && (await gone(ConfigMaps, 'svc-dependent')), { what: 'the Service\'s dependents collected' });
   });
+
+  it('a custom resource owns what refers to it: deleting it collects its dependents', async () => {
+    await cp.admin.create(CustomResourceDefinitions, undefined, {
+      metadata: { name: 'apps.ops.example.com' },
+      spec: { group: 'ops.example.com', scope: 'Namespaced', names: { plural: 'apps', kind: 'App' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    });
+    const Apps = { group: 'ops.example.com', version: 'v1', resource: 'apps', namespaced: true };
+    const app = await eventually(() => cp.admin.create(Apps, 'default', { apiVersion: 'ops.example.com/v1', kind: 'App', metadata: { name: 'shop' }, spec: { size: 1 } }), { what: 'the App served' });
+    await cp.admin.create(ConfigMaps, 'default', ownedConfigMap('shop-config', [app]));
+    await sleep(500);
+    expect(await gone(ConfigMaps, 'shop-config')).toBe(false);
+    await cp.admin.delete(Apps as typeof Pods, 'default', 'shop');
+    await eventually(() => gone(ConfigMaps, 'shop-config'), { what: 'the App\'s ConfigMap collected', timeoutMs: 25_000 });
+  }, 40_000);
 });

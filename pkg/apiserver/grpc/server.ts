@@ -22,6 +22,7 @@ import { ApiError } from '../errors.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, poddisruptionbudgets, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
+import type { ResourceRegistry } from '../registry/resource-registry.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import { evictPod } from '../registry/eviction.js';
 import { METRICS_GROUP_VERSION, serveMetrics } from '../rest/metrics-api.js';
@@ -74,6 +75,8 @@ interface Target {
 
 export interface GrpcDeps {
   stores: Map<ResourceInfo, Store>;
+  /** Built-in resources and those of Established CRDs (without it, the built-in ones only). */
+  registry?: ResourceRegistry;
   /** For the metrics API (metrics.k8s.io lists, as the horizontal pod autoscaler reads them). */
   nodeProxy?: NodeProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
@@ -128,6 +131,7 @@ export class GrpcServer {
       patch: this.unary<PatchRequest>('patch', async (req, t, ctx) => {
         const type = req.patchType as PatchType;
         if (!['merge', 'json', 'strategic', 'apply'].includes(type)) throw errors.badRequest(`unknown patchType "${req.patchType}"`);
+        if (type === 'strategic' && t.store.resource.custom) throw errors.unsupportedMediaType('application/strategic-merge-patch+json', ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
         let body: unknown;
         try {
           body = JSON.parse(req.patchJson ?? '');
@@ -205,10 +209,12 @@ export class GrpcServer {
 
   private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
     const full = await this.user(call);
-    const resource = findResource(req.group ?? '', req.version || 'v1', req.resource ?? '');
-    // (gRPC serves stored versions only: autoscaling/v1 autoscalers are autoscaling/v2 here)
-    if (!resource || resource.view) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
-    const store = this.deps.stores.get(resource)!;
+    const find = this.deps.registry ? this.deps.registry.find.bind(this.deps.registry) : findResource;
+    const resource = find(req.group ?? '', req.version || 'v1', req.resource ?? '');
+    // (gRPC serves stored versions only: autoscaling/v1 autoscalers are autoscaling/v2 here, and
+    // custom resources are served in their storage version)
+    const store = resource && (!resource.view || resource.view.storage === resource) ? this.deps.stores.get(resource) : undefined;
+    if (!resource || !store) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
     const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
       if (!req.name) return undefined;

@@ -84,7 +84,7 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
   const config = withoutNulls(body) as KubeObject;
   if ((body as KubeObject).metadata?.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
   const av = apiVersionOf(r);
-  if (config.apiVersion !== av || config.kind !== r.kind) {
+  if ((config.apiVersion !== av && !r.apiVersions?.includes(config.apiVersion ?? '')) || config.kind !== r.kind) {
     throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${av}, kind ${r.kind}`);
   }
   const meta = (config.metadata ??= {});

@@ -57,6 +57,9 @@ import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdat
 import { validateCertificateSigningRequest, validateCertificateSigningRequestApprovalUpdate, validateCertificateSigningRequestStatusUpdate, validateCertificateSigningRequestUpdate } from '../../api/validation-certificates.js';
 import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
+import type { PrinterColumn, ScaleSubresource } from '../../api/validation-crd.js';
+import type { RequestContext } from './request-types.js';
+import type { JSONSchemaProps } from '../../api/crd-schema.js';
 import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate } from '../../api/validation-policy.js';
 import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
@@ -110,6 +113,20 @@ export interface ResourceInfo {
   fields(obj: KubeObject): Record<string, string>;
   /** Set when this version is served over another resource's storage. */
   view?: VersionView;
+  /** Defined by a CustomResourceDefinition: stored under /registry/<group>/<plural>/, no strategic merge patch. */
+  custom?: boolean;
+  /** Decoding in place of strict decoding against typeName (custom resources: pruning by their schema). */
+  decode?(obj: KubeObject, ctx: RequestContext): void;
+  /** Where the scale subresource reads and writes, when not spec.replicas / status.replicas / spec.selector. */
+  scalePaths?: ScaleSubresource;
+  /** The version's openAPIV3Schema (custom resources), published in OpenAPI. */
+  schema?: JSONSchemaProps;
+  /** Whether an update bumps metadata.generation (default: spec changed). */
+  generationChanged?(obj: KubeObject, old: KubeObject): boolean;
+  /** apiVersions the store accepts in bodies besides its own (a CRD's other versions, checked by their views). */
+  apiVersions?: string[];
+  /** Table columns (a CRD's additionalPrinterColumns), in place of the built-in printers. */
+  printerColumns?: PrinterColumn[];
 }
 
 /** The resource whose store holds the objects of `r`. */
@@ -722,7 +739,7 @@ export function findResource(group: string, version: string, name: string): Reso
 }
 
 export function etcdPrefix(r: ResourceInfo): string {
-  const special = ETCD_PREFIXES[r.name];
+  const special = r.custom ? undefined : ETCD_PREFIXES[r.name];
   if (special) return special;
   return `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
 }

@@ -7,25 +7,56 @@ import type { KubeObject, LabelSelector } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { applyPatchBody, type PatchType } from './operations.js';
 import type { RequestContext, Store } from './store.js';
+import type { ScaleSubresource } from '../../api/validation-crd.js';
 
 type Replicated = { spec?: { replicas?: number; selector?: LabelSelector | Record<string, string> }; status?: { replicas?: number } };
 
-/** The Scale of a ReplicaSet, Deployment, StatefulSet or ReplicationController (whose map selector reads as `a=b,c=d`). */
-export function scaleOf(obj: KubeObject): KubeObject {
+/** Where a custom resource keeps its replicas and selector: its CRD's subresources.scale. */
+type ScalePaths = ScaleSubresource;
+
+const segments = (path: string) => path.replace(/^\./, '').split('.');
+
+function readPath(obj: unknown, path: string): unknown {
+  let v = obj;
+  for (const s of segments(path)) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[s] : undefined;
+  return v;
+}
+
+function writePath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const segs = segments(path);
+  let v = obj;
+  for (const s of segs.slice(0, -1)) {
+    if (typeof v[s] !== 'object' || v[s] === null) v[s] = {};
+    v = v[s] as Record<string, unknown>;
+  }
+  v[segs[segs.length - 1]!] = value;
+}
+
+/** The Scale of a ReplicaSet, Deployment, StatefulSet or ReplicationController (whose map selector reads as `a=b,c=d`), or of a custom resource at its CRD's `paths`. */
+export function scaleOf(obj: KubeObject, paths?: ScalePaths): KubeObject {
   const o = obj as KubeObject & Replicated;
   const m = obj.metadata ?? {};
   let selector = '';
-  try {
-    selector = formatLabelSelector(labelSelectorFromObject(asLabelSelector(o.spec?.selector)));
-  } catch {
-    // a stored selector is valid; nothing to report
+  let replicas: unknown = o.spec?.replicas;
+  let statusReplicas: unknown = o.status?.replicas;
+  if (paths) {
+    replicas = readPath(obj, paths.specReplicasPath);
+    statusReplicas = readPath(obj, paths.statusReplicasPath);
+    const sel = paths.labelSelectorPath ? readPath(obj, paths.labelSelectorPath) : undefined;
+    selector = typeof sel === 'string' ? sel : '';
+  } else {
+    try {
+      selector = formatLabelSelector(labelSelectorFromObject(asLabelSelector(o.spec?.selector)));
+    } catch {
+      // a stored selector is valid; nothing to report
+    }
   }
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: o.spec?.replicas ?? 0 },
-    status: { replicas: o.status?.replicas ?? 0, selector },
+    spec: { replicas: typeof replicas === 'number' ? replicas : 0 },
+    status: { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0, ...(selector ? { selector } : paths ? {} : { selector }) },
   };
 }
 
@@ -40,18 +71,20 @@ function validateScale(scale: KubeObject): FieldError[] {
  * that Scale must be the object's. Returns the new Scale.
  */
 async function writeScale(store: Store, namespace: string | undefined, name: string, ctx: RequestContext, change: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
+  const paths = store.resource.scalePaths;
   const out = await store.guaranteedUpdate(namespace, name, ctx, undefined, (current) => {
-    const next = change(scaleOf(current));
+    const next = change(scaleOf(current, paths));
     const errs = decodeStrict('Scale', next).filter((e) => e.type !== 'FieldValueUnknown' || ctx.fieldValidation === 'Strict');
     errs.push(...validateScale(next));
     if (errs.length) throw errors.invalid('Scale', 'autoscaling', name, errs);
     const rv = next.metadata?.resourceVersion;
     if (rv && rv !== current.metadata?.resourceVersion) throw store.conflict(name);
-    const spec = ((current as Replicated).spec ??= {});
-    spec.replicas = (next.spec as { replicas?: number } | undefined)?.replicas ?? 0;
+    const replicas = (next.spec as { replicas?: number } | undefined)?.replicas ?? 0;
+    if (paths) writePath(current as Record<string, unknown>, paths.specReplicasPath, replicas);
+    else ((current as Replicated).spec ??= {}).replicas = replicas;
     return current;
   });
-  return scaleOf(out);
+  return scaleOf(out, paths);
 }
 
 /** PUT .../scale with a Scale body. */
@@ -77,5 +110,5 @@ export function patchScale(store: Store, namespace: string | undefined, name: st
 
 /** GET .../scale. */
 export async function getScale(store: Store, namespace: string | undefined, name: string): Promise<KubeObject> {
-  return scaleOf(await store.get(namespace, name));
+  return scaleOf(await store.get(namespace, name), store.resource.scalePaths);
 }

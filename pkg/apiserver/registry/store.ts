@@ -337,12 +337,12 @@ export class Store {
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
       if (review) await this.admission!.admit(review);
-      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
       if (review) await this.admission!.admit(review);
-      if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
       errs = r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
@@ -470,13 +470,20 @@ export class Store {
   }
 
   private checkKind(obj: KubeObject): void {
+    if (obj.apiVersion && obj.kind === this.resource.kind && this.resource.apiVersions?.includes(obj.apiVersion)) return;
     checkKindOf(this.resource, obj);
   }
 }
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
-export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group'>, obj: KubeObject, ctx: RequestContext): void {
+export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'>, obj: KubeObject, ctx: RequestContext): void {
+  if (r.decode) return r.decode(obj, ctx);
   const errs = decodeStrict(r.typeName, obj);
+  reportDecoding(r, obj, errs, ctx);
+}
+
+/** Decoding errors: wrong types always fail; unknown fields fail (Strict), warn (Warn) or are dropped. */
+export function reportDecoding(r: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, errs: FieldError[], ctx: RequestContext): void {
   if (!errs.length) return;
   const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
   const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
@@ -513,3 +520,6 @@ export function deletionFinalizers(current: string[], policy: PropagationPolicy 
 }
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };
+
+/** Whether an update changes what metadata.generation counts: spec, or what the resource says. */
+const specChanged = (r: ResourceInfo, next: KubeObject, old: KubeObject): boolean => (r.generationChanged ? r.generationChanged(next, old) : JSON.stringify(next.spec) !== JSON.stringify(old.spec));

@@ -1,5 +1,6 @@
 // Discovery documents: /api, /apis, /api/v1, /apis/<group>/<version>, /version.
-import { allResources, apiVersionOf, verbsOf, type ResourceInfo } from '../registry/resources.js';
+import { apiVersionOf, verbsOf, type ResourceInfo } from '../registry/resources.js';
+import { compareKubeVersions } from '../registry/custom-resources.js';
 
 export const serverVersion = {
   major: '1',
@@ -31,26 +32,30 @@ const virtual = [
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
 ];
 
-function groups(): Map<string, string[]> {
+function groups(all: ResourceInfo[]): Map<string, string[]> {
   const m = new Map<string, string[]>(virtual.map((r) => [r.group, [r.version]]));
-  for (const r of allResources) {
+  const custom = new Set<string>();
+  for (const r of all) {
     if (!r.group) continue;
     const vs = m.get(r.group) ?? [];
     if (!vs.includes(r.version)) vs.push(r.version);
     m.set(r.group, vs);
+    if (r.custom) custom.add(r.group);
   }
+  // A CRD group's preferred version is its highest by Kubernetes' version priority (v2 > v1 > v1beta1).
+  for (const g of custom) m.get(g)!.sort(compareKubeVersions);
   return m;
 }
 
-export function apiGroup(name: string): Record<string, unknown> | undefined {
-  const versions = groups().get(name);
+export function apiGroup(name: string, all: ResourceInfo[]): Record<string, unknown> | undefined {
+  const versions = groups(all).get(name);
   if (!versions) return undefined;
   const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions: vs, preferredVersion: vs[0] };
 }
 
-export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g)!; return rest; }) };
+export function apiGroupList(all: ResourceInfo[]): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups(all).keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g, all)!; return rest; }) };
 }
 
 const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: string; version?: string }> = {
@@ -70,8 +75,8 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: 
   token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };
 
-export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const rs = allResources.filter((r) => r.group === group && r.version === version);
+export function apiResourceList(group: string, version: string, all: ResourceInfo[]): Record<string, unknown> | undefined {
+  const rs = all.filter((r) => r.group === group && r.version === version);
   const resources: Record<string, unknown>[] = virtual.filter((r) => r.group === group && r.version === version).map((r) => r.resource);
   if (!rs.length && !resources.length) return undefined;
   for (const r of rs) {

@@ -17,6 +17,7 @@ import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { toTable } from './table.js';
+import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
 
@@ -117,6 +118,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
+const printerOf = (r: ResourceInfo) => (r.custom ? customPrinter(r) : r.name);
+
 async function readObject(req: IncomingMessage): Promise<KubeObject> {
   const body = await readBody(req);
   if (body.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
@@ -127,7 +130,7 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
 }
 
 function respondObject(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, code: number, obj: KubeObject): void {
-  if (wantsTable(req)) return sendJson(res, code, toTable(r.resource.name, [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'), r.ctx.warnings);
+  if (wantsTable(req)) return sendJson(res, code, toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'), r.ctx.warnings);
   const written = writtenJson.get(obj);
   if (written !== undefined) return sendJsonText(res, code, written, r.ctx.warnings);
   sendJson(res, code, obj, r.ctx.warnings);
@@ -146,7 +149,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   const listMeta: Record<string, unknown> = { resourceVersion: String(out.rev) };
   if (out.continueToken) listMeta.continue = out.continueToken;
   if (r.resource.view) out.items = out.items.map((i) => viewOutRaw(r.resource, i));
-  if (wantsTable(req)) return sendJson(res, 200, toTable(r.resource.name, out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
+  if (wantsTable(req)) return sendJson(res, 200, toTable(printerOf(r.resource), out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
   // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
   // list without parsing or re-serialising them.
   const head = `{"kind":${JSON.stringify(r.resource.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.resource))},"metadata":${JSON.stringify(listMeta)},"items":[`;
@@ -190,7 +193,7 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
     lastRv = String(raw.rev);
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
       const obj = raw.obj;
-      const payload = toTable(r.resource.name, [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first);
+      const payload = toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first);
       res.write(JSON.stringify({ type, object: payload }) + '\n');
     } else {
       res.write(`{"type":"${type}","object":${raw.json}}\n`);
@@ -239,12 +242,23 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   const type = patchTypeOfMedia[media];
   if (!type) throw errors.unsupportedMediaType(media || '(none)');
+  // Custom resources have no patch strategies to merge lists by (as apiextensions-apiserver: 415).
+  if (type === 'strategic' && r.resource.custom) throw errors.unsupportedMediaType(media, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
   const sub = writableSubresource(r.resource, r.subresource, r.verb);
-  if (r.resource.view) return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub));
-  const out = await patchObject(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx, sub);
-  respondObject(req, res, r, out.created ? 201 : 200, out.obj);
+  // (server-side apply goes to the store directly when versions differ only in apiVersion:
+  // custom resources, whose store takes each version's bodies, in the URL's version only)
+  const body = decodeBody(raw, media);
+  if (r.resource.view && (type !== 'apply' || (r.resource.view.storage !== r.resource && !r.resource.custom))) {
+    return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, body, r.ctx, sub));
+  }
+  const applied = body as KubeObject | null;
+  if (type === 'apply' && r.resource.custom && applied?.apiVersion && applied.apiVersion !== apiVersionOf(r.resource)) {
+    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${applied.apiVersion}, expected: ${apiVersionOf(r.resource)}`);
+  }
+  const out = await patchObject(r.store, r.namespace, r.name!, type, body, r.ctx, sub);
+  respondObject(req, res, r, out.created ? 201 : 200, viewOut(r.resource, out.obj));
 }
 
 /** GET, PUT and PATCH of the scale subresource (autoscaling/v1 Scale). */

@@ -5,17 +5,18 @@ import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
-import { openapiV3Doc, openapiV3Index } from '../../api/openapi.js';
 import { logger } from '../../util/log.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { findResource, storageOf, type ResourceInfo } from '../registry/resources.js';
+import { storageOf, type ResourceInfo } from '../registry/resources.js';
+import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { handleResource } from './handlers.js';
+import { CustomOpenAPI } from './custom-openapi.js';
 import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
@@ -71,6 +72,8 @@ const registeredWatchers = new Gauge({
 
 export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
+  /** The resources served (built-in and those of Established CRDs). */
+  registry: ResourceRegistry;
   /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
   nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
@@ -149,7 +152,11 @@ export class RestServer {
   /** Every TCP connection, TLS handshake still under way or upgraded (exec, port-forward) included: close() ends them all. */
   private readonly sockets = new Set<Duplex>();
 
-  constructor(private readonly deps: RestServerDeps) {}
+  private readonly openapi: CustomOpenAPI;
+
+  constructor(private readonly deps: RestServerDeps) {
+    this.openapi = new CustomOpenAPI(deps.registry);
+  }
 
   listen(opts: { host: string; port: number; cert: string; key: string; clientCA?: string }): Promise<number> {
     // As Go's crypto/tls, TLS 1.2 clients that send no signature_algorithms (busybox wget's own
@@ -281,28 +288,28 @@ export class RestServer {
         if (/apidiscovery\.k8s\.io/.test(req.headers.accept ?? '') && !/application\/json(,|$)/.test(req.headers.accept ?? '')) {
           throw new ApiError(406, 'NotAcceptable', 'only application/json discovery is served');
         }
-        return sendJson(res, 200, apiGroupList());
+        return sendJson(res, 200, apiGroupList(this.deps.registry.all()));
       }
-      if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index());
+      if (path === '/openapi/v3') return sendJson(res, 200, this.openapi.index());
       if (path.startsWith('/openapi/v3/')) {
-        const doc = openapiV3Doc(path.slice('/openapi/v3/'.length));
+        const doc = this.openapi.doc(path.slice('/openapi/v3/'.length));
         if (!doc) throw errors.notFound('', 'openapi', path);
         return sendJson(res, 200, doc);
       }
       if (path === '/openapi/v2') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const segs = path.split('/').filter(Boolean);
       if (segs[0] === 'api' && segs.length === 2) {
-        const list = apiResourceList('', segs[1]!);
+        const list = apiResourceList('', segs[1]!, this.deps.registry.all());
         if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return sendJson(res, 200, list);
       }
       if (segs[0] === 'apis' && segs.length === 2) {
-        const g = apiGroup(segs[1]!);
+        const g = apiGroup(segs[1]!, this.deps.registry.all());
         if (!g) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return sendJson(res, 200, g);
       }
       if (segs[0] === 'apis' && segs.length === 3) {
-        const list = apiResourceList(segs[1]!, segs[2]!);
+        const list = apiResourceList(segs[1]!, segs[2]!, this.deps.registry.all());
         if (!list) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
         return sendJson(res, 200, list);
       }
@@ -323,7 +330,7 @@ export class RestServer {
         if (!d.allowed) throw errors.forbidden(user.name, 'create', a.group, a.resource, a.namespace, undefined, d.reason);
         const body = decodeRequestBody(await readBody(req), req.headers['content-type'] ?? 'application/json');
         const load = async (a: { group?: string; resource?: string; namespace?: string; name?: string }) => {
-          const r = a.name ? findResource(a.group ?? '', 'v1', a.resource ?? '') : undefined;
+          const r = a.name ? this.deps.registry.find(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
         return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
@@ -340,12 +347,13 @@ export class RestServer {
         return await proxyLogs(this.deps.nodeProxy, req, res, user, fullUrl(), podSub.namespace, podSub.name);
       }
       const p = parseResourcePath(path);
-      const resource = p && findResource(p.group, p.version, p.resource);
+      const resource = p && this.deps.registry.find(p.group, p.version, p.resource);
       if (!p || !resource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
-      const store = this.deps.stores.get(storageOf(resource))!;
+      const store = this.deps.stores.get(storageOf(resource));
+      if (!store) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (resource.namespaced && !p.namespace && p.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const decision = await this.deps.authorizer.authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
         if (!p.name) return undefined;

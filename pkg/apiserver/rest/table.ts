@@ -19,7 +19,7 @@ export interface Column {
 
 type Row = (obj: KubeObject, now: number) => unknown[];
 
-interface Printer {
+export interface Printer {
   columns: Column[];
   row: Row;
 }
@@ -158,6 +158,7 @@ const webhookConfigurations: Printer = {
   row: (c, now) => [c.metadata?.name, ((c.webhooks as unknown[] | undefined) ?? []).length, age(c, now)],
 };
 const printers: Record<string, Printer> = {
+  customresourcedefinitions: { columns: [col('Name'), col('Created At', 'date')], row: (o) => [o.metadata?.name, o.metadata?.creationTimestamp] },
   roles: rolePrinter,
   clusterroles: rolePrinter,
   rolebindings: bindingPrinter,
@@ -374,8 +375,9 @@ export function tableColumns(resource: string): Column[] {
   return (printers[resource] ?? fallback).columns;
 }
 
-export function toTable(resource: string, items: KubeObject[], listMeta: Record<string, unknown>, includeObject: string, withColumns = true): Record<string, unknown> {
-  const p = printers[resource] ?? fallback;
+/** `resource` names a built-in printer (pods, ...) or is the printer itself (custom resources). */
+export function toTable(resource: string | Printer, items: KubeObject[], listMeta: Record<string, unknown>, includeObject: string, withColumns = true): Record<string, unknown> {
+  const p = typeof resource === 'string' ? (printers[resource] ?? fallback) : resource;
   const now = Date.now();
   return {
     kind: 'Table',
