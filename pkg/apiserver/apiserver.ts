@@ -198,19 +198,20 @@ export class ApiServer {
     const rbac = new RbacAuthorizer(policy);
     this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.stores));
     const escalation = this.escalationDeps(rbac);
+    const webhooks = webhookAdmission({
+      validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
+      mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
+      namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
+      service: (ns, name) => this.lookup('services', ns, name),
+      endpoints: (ns, name) => this.lookup('endpoints', ns, name),
+    });
     const admission = new AdmissionChain([
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
       ...storageAdmission(this.storageClassLister()),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
-      webhookAdmission({
-        validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
-        mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
-        namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
-        service: (ns, name) => this.lookup('services', ns, name),
-        endpoints: (ns, name) => this.lookup('endpoints', ns, name),
-      }),
+      webhooks,
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
@@ -230,7 +231,8 @@ export class ApiServer {
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
-    const customAdmission = new AdmissionChain([quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
+    // (custom resources meet the webhooks too, then quota, as in kube-apiserver)
+    const customAdmission = new AdmissionChain([webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
     this.crdController = new CRDController({
       crds: this.store('customresourcedefinitions'),
       registry: this.registry,

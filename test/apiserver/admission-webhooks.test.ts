@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki } from '../../pkg/apiserver/pki.js';
-import { core, EndpointsRef, MutatingWebhookConfigurations, Namespaces, Pods, Services, ValidatingWebhookConfigurations } from '../../pkg/client/rest-client.js';
-import { failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { core, CustomResourceDefinitions, EndpointsRef, MutatingWebhookConfigurations, Namespaces, Pods, Services, ValidatingWebhookConfigurations } from '../../pkg/client/rest-client.js';
+import { eventually, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -214,6 +214,26 @@ describe('admission webhooks', () => {
       expect(e.message).toBe('admission webhook "del.example.com" denied the request: no thanks');
       expect(seen.at(-1)!.request).toMatchObject({ operation: 'DELETE', object: null, oldObject: { metadata: { name: 'd2' } }, options: { kind: 'DeleteOptions' } });
     });
+  });
+
+  it('asks about custom resources too', async () => {
+    await cp.admin.create(CustomResourceDefinitions, undefined, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } } }] },
+    });
+    const gadgets = { group: 'example.com', version: 'v1', resource: 'gadgets', namespaced: true };
+    const gadget = (name: string, labels: Record<string, string>) => ({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name, labels }, spec: {} });
+    await eventually(async () => ((await cp.admin.list(gadgets, 'default').catch(() => undefined)) ? true : undefined), { timeoutMs: 15_000, what: 'gadgets served' });
+    const rule = { operations: ['CREATE'], apiGroups: ['example.com'], apiVersions: ['*'], resources: ['gadgets'] };
+    await withConfig('Mutating', [hook('gl.example.com', '/label', { rules: [rule] })], () =>
+      withConfig('Validating', [hook('gd.example.com', '/deny', { rules: [rule] })], async () => {
+        expect((await cp.admin.create<{ metadata: { labels: Record<string, string> } }>(gadgets, 'default', gadget('g1', {}))).metadata.labels).toEqual({ mutated: 'yes' });
+        expect((await failure(cp.admin.create(gadgets, 'default', gadget('g2', { deny: 'true' })))).message).toBe('admission webhook "gd.example.com" denied the request: no thanks');
+      }),
+    );
+    await cp.admin.delete(CustomResourceDefinitions, undefined, 'gadgets.example.com');
   });
 
   it('validates the configurations as Kubernetes does', async () => {
