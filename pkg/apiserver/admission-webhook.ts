@@ -82,7 +82,8 @@ interface ReviewResponse {
 /** The AdmissionReview request kube-apiserver sends (admission.k8s.io/v1). */
 function reviewRequest(req: AdmissionRequest, version: string, uid: string): Record<string, unknown> {
   const r = req.resource;
-  const options = { apiVersion: 'meta.k8s.io/v1', kind: req.operation === 'CREATE' ? 'CreateOptions' : req.operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions' };
+  const optionsKind = { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions', CONNECT: '' }[req.operation];
+  const options = optionsKind ? { apiVersion: 'meta.k8s.io/v1', kind: optionsKind } : null;
   const user = req.ctx.user;
   return {
     apiVersion: `admission.k8s.io/${version}`,
@@ -95,12 +96,12 @@ function reviewRequest(req: AdmissionRequest, version: string, uid: string): Rec
       requestKind: { group: r.group, version: r.version, kind: r.kind },
       requestResource: { group: r.group, version: r.version, resource: r.name },
       ...(req.subresource ? { requestSubResource: req.subresource } : {}),
-      name: req.name || req.obj?.metadata?.name || '',
+      name: req.name || (req.operation === 'CONNECT' ? '' : req.obj?.metadata?.name) || '',
       ...(req.namespace ? { namespace: req.namespace } : {}),
       operation: req.operation,
       userInfo: { username: user?.name ?? '', ...(user?.uid ? { uid: user.uid } : {}), groups: user?.groups ?? [], ...(user?.extra ? { extra: user.extra } : {}) },
       object: req.operation === 'DELETE' ? null : (req.obj ?? null),
-      oldObject: req.operation === 'CREATE' ? null : (req.old ?? null),
+      oldObject: req.operation === 'CREATE' || req.operation === 'CONNECT' ? null : (req.old ?? null),
       dryRun: req.ctx.dryRun,
       options,
     },
@@ -287,6 +288,21 @@ async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<v
     if (r.status === 'rejected') throw r.reason;
     if (r.value.res && !r.value.res.allowed) throw denied(r.value.w.name ?? '', r.value.res);
   }
+}
+
+/**
+ * CONNECT (exec, attach, port-forward, proxy), as kube-apiserver asks about it: every matching
+ * webhook, mutating ones first, may refuse; there is no object to patch (the options are sent).
+ */
+export async function admitConnect(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
+  for (const c of [...access.mutating()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
+    for (const w of c.webhooks ?? []) {
+      if (!(await webhookMatches(w, req, access))) continue;
+      const res = await invoke(w, req, access);
+      if (res && !res.allowed) throw denied(w.name ?? '', res);
+    }
+  }
+  await validate(req, access);
 }
 
 /** The webhook admission plugin: mutating webhooks in admit, validating webhooks in validate. */

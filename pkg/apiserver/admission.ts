@@ -6,7 +6,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ResourceInfo } from './registry/resources.js';
 import type { RequestContext } from './registry/request-types.js';
 
-export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
 export interface AdmissionRequest {
   operation: Operation;
@@ -15,7 +15,7 @@ export interface AdmissionRequest {
   subresource?: string;
   name: string;
   namespace?: string;
-  /** The object being written (CREATE, UPDATE): mutating plugins change it in place. */
+  /** The object being written (CREATE, UPDATE): mutating plugins change it in place; for CONNECT the options (PodExecOptions). */
   obj?: KubeObject;
   /** The stored object (UPDATE, DELETE). */
   old?: KubeObject;

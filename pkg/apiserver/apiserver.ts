@@ -49,7 +49,8 @@ import { watchPolicy } from './rbac/policy-watch.js';
 import { RbacAuthorizer } from './rbac/rbac-authorizer.js';
 import type { EscalationDeps } from './rbac/escalation.js';
 import { rbacEscalationAdmission } from './admission-rbac.js';
-import { webhookAdmission } from './admission-webhook.js';
+import { admitConnect, webhookAdmission, type WebhookAccess } from './admission-webhook.js';
+import type { ConnectAttributes } from './rest/node-proxy.js';
 import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 
@@ -198,13 +199,14 @@ export class ApiServer {
     const rbac = new RbacAuthorizer(policy);
     this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.stores));
     const escalation = this.escalationDeps(rbac);
-    const webhooks = webhookAdmission({
+    const webhookAccess: WebhookAccess = {
       validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
       mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
       namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
       service: (ns, name) => this.lookup('services', ns, name),
       endpoints: (ns, name) => this.lookup('endpoints', ns, name),
-    });
+    };
+    const webhooks = webhookAdmission(webhookAccess);
     const admission = new AdmissionChain([
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
@@ -271,6 +273,9 @@ export class ApiServer {
       reloadTokens: () => this.loadTokens(tokenFile),
     };
     const nodeProxy = {
+      // exec, attach, port-forward and the proxy subresources are CONNECTs the webhooks hear of
+      admitConnect: (user: UserInfo, a: ConnectAttributes) =>
+        admitConnect({ operation: 'CONNECT', resource: builtinResources.find((r) => r.group === '' && r.name === a.resource)!, subresource: a.subresource, name: a.name, namespace: a.namespace, obj: a.options as KubeObject, ctx: { user, dryRun: false, fieldValidation: 'Ignore', warnings: [] } }, webhookAccess),
       authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),

@@ -29,6 +29,7 @@ const handlers: Record<string, (r: Review) => Record<string, unknown>> = {
   '/deny-plain': () => ({ allowed: false }),
   '/label': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/mutated', value: 'yes' }])).toString('base64'), warnings: ['labelled by the test webhook'] }),
   '/allow': () => ({ allowed: true }),
+  '/no-connect': () => ({ allowed: false, status: { code: 403, message: 'no exec here' } }),
   '/wrong-uid': () => ({ allowed: true, uid: 'not-it' }),
   '/rename': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/metadata/name', value: 'other' }])).toString('base64') }),
   '/overreach': () => ({
@@ -234,6 +235,28 @@ describe('admission webhooks', () => {
       }),
     );
     await cp.admin.delete(CustomResourceDefinitions, undefined, 'gadgets.example.com');
+  });
+
+  it.skipIf(!hasKubectl)('asks about CONNECT: exec and the proxy subresources can be refused', async () => {
+    await cp.admin.create(Pods, 'default', withLabels('c1', {}));
+    const cache = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+    seen.length = 0;
+    try {
+      const rule = { operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec', 'pods/proxy'] };
+      await withConfig('Validating', [hook('connect.example.com', '/no-connect', { rules: [rule] })], async () => {
+        const exec = await kubectlAt(cp.kubeconfig, cache, ['exec', 'c1', '--', 'echo', 'hi']);
+        expect(exec.code).not.toBe(0);
+        expect(exec.err).toContain('admission webhook "connect.example.com" denied the request: no exec here');
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', subResource: 'exec', name: 'c1', namespace: 'default', object: { kind: 'PodExecOptions', command: ['echo', 'hi'] }, oldObject: null });
+        const proxy = await failure(cp.admin.request('/api/v1/namespaces/default/pods/c1/proxy/x'));
+        expect(proxy.code).toBe(403);
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', subResource: 'proxy', object: { kind: 'PodProxyOptions', path: '/x' } });
+        // (CREATE is not CONNECT: other writes go on)
+        await cp.admin.create(Pods, 'default', withLabels('c2', {}));
+      });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('validates the configurations as Kubernetes does', async () => {

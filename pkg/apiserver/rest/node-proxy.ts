@@ -22,6 +22,27 @@ export interface NodeProxyDeps {
   /** The bearer token the agent on this node accepts (its own node token). */
   nodeToken(nodeName: string): string | undefined;
   authorizer: Authorizer;
+  /** CONNECT admission (webhooks), after authorization: throws an ApiError to refuse. */
+  admitConnect?(user: UserInfo, a: ConnectAttributes): Promise<void>;
+}
+
+/** What a CONNECT asks for: `pods/exec` of a pod, with its options object (PodExecOptions). */
+export interface ConnectAttributes {
+  resource: 'pods' | 'services' | 'nodes';
+  subresource: string;
+  namespace?: string;
+  name: string;
+  options: Record<string, unknown>;
+}
+
+/** The options object kube-apiserver sends admission for exec, attach and port-forward. */
+function connectOptions(sub: string, url: URL): Record<string, unknown> {
+  const q = url.searchParams;
+  const flag = (k: string) => (q.get(k) === 'true' || q.get(k) === '1' ? true : undefined);
+  if (sub === 'portforward') return { kind: 'PodPortForwardOptions', apiVersion: 'v1', ...(q.getAll('ports').length ? { ports: q.getAll('ports').map(Number) } : {}) };
+  const common = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty'), container: q.get('container') ?? undefined };
+  if (sub === 'attach') return JSON.parse(JSON.stringify({ kind: 'PodAttachOptions', apiVersion: 'v1', ...common }));
+  return JSON.parse(JSON.stringify({ kind: 'PodExecOptions', apiVersion: 'v1', ...common, command: q.getAll('command') }));
 }
 
 interface Target {
@@ -70,6 +91,7 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   const decision = await deps.authorizer.authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
   if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
   const pod = await deps.pods.get(namespace, name);
+  if (sub !== 'log') await deps.admitConnect?.(user, { resource: 'pods', subresource: sub, namespace, name, options: connectOptions(sub, url) });
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers };
   // port forwarding reaches the pod's network, not one container
   const container = sub === 'portforward' ? '' : pickContainer(spec, name, url.searchParams.get('container') ?? '');

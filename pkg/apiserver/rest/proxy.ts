@@ -136,6 +136,8 @@ async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: Proxy
   const verb = proxyVerb(method);
   const d = await authorizer.authorize(user, { verb, group: '', resource: r.resource, subresource: 'proxy', namespace: r.namespace, name: r.name });
   if (!d.allowed) throw errors.forbidden(user.name, verb, '', `${r.resource}/proxy`, r.namespace, r.name, d.reason);
+  const kind = { pods: 'PodProxyOptions', services: 'ServiceProxyOptions', nodes: 'NodeProxyOptions' }[r.resource];
+  await deps.admitConnect?.(user, { resource: r.resource, subresource: 'proxy', namespace: r.namespace, name: r.name, options: { kind, apiVersion: 'v1', path: r.path } });
   if (r.resource === 'pods') return podUpstream(await deps.pods.get(r.namespace, r.name), r);
   if (r.resource === 'services') {
     if (!deps.services || !deps.endpoints) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
