@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { ImageConfig } from './media-types.js';
 import type { ContainerConfig, LinuxResources } from './types.js';
 import type { OciSeccomp } from './seccomp.js';
+import type { LinuxDevice } from './host-devices.js';
 
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
@@ -76,6 +77,8 @@ export interface SpecInput {
   shmPath?: string;
   /** The seccomp filter, resolved from the container's profile (see seccomp.ts); none: unconfined. */
   seccomp?: OciSeccomp;
+  /** The node's devices (host-devices.ts), given to a privileged container. */
+  hostDevices?: LinuxDevice[];
 }
 
 /** Kubernetes' rule: command replaces ENTRYPOINT, args replace CMD. */
@@ -220,6 +223,7 @@ export function buildSpec(i: SpecInput): OciSpec {
       ],
       cgroupsPath: i.cgroupsPath,
       resources: privileged ? { ...linuxResources(c.resources), devices: [{ allow: true, access: 'rwm' }] } : linuxResources(c.resources),
+      ...(privileged && i.hostDevices?.length ? { devices: i.hostDevices } : {}),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
       ...(i.seccomp && !privileged ? { seccomp: i.seccomp } : {}),
     },

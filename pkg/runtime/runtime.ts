@@ -10,6 +10,7 @@ import { ImageManager } from './image-service.js';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
 import { alive, conmonPidFile, createWithConmon, oomFile, readExit, readPid, resizeConmonTerminal, waitExit } from './monitor.js';
 import { buildSpec, capabilities, resolveUser } from './oci-spec.js';
+import { hostDevices } from './host-devices.js';
 import { parseLogLine, readLogFile } from './logs.js';
 import { Runc } from './runc.js';
 import { startTtyExec, type BundleProcess } from './exec-tty.js';
@@ -245,6 +246,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         volumes: s.volumes,
         shmPath: s.shmPath,
         seccomp: await this.seccompFor(config),
+        hostDevices: config.securityContext?.privileged ? await hostDevices() : undefined,
       });
       await writeJson(join(dir, 'config.json'), spec);
       const ownsLog = !config.logPath;

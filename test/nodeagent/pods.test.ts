@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { hostDevices } from '../../pkg/runtime/host-devices.js';
 import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
 import { core, Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
@@ -366,8 +367,11 @@ describe('ephemeral containers (kubectl debug)', () => {
   it('kubectl debug node/NAME runs a pod on the node with its root at /host; the sysadmin profile is privileged', async () => {
     if (!hasKubectl) return;
     // (kubectl sends this pod as protobuf; a privileged container gets every capability the node agent holds)
+    // a device of the node's that no unprivileged container gets (privileged ones get them all)
+    const dev = (await hostDevices()).find((d) => d.type === 'b') ?? (await hostDevices()).find((d) => !['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx'].includes(d.path))!;
     for (const profile of ['general', 'sysadmin']) {
-      const r = await kubectl(['debug', `node/${c.cfg.nodeName}`, '-i', `--image=${image}`, '--image-pull-policy=IfNotPresent', `--profile=${profile}`, '--', 'sh', '-c', 'read l; cat /host/etc/hostname; grep CapEff /proc/self/status; echo got:$l'], 'hello\n');
+      const r = await kubectl(['debug', `node/${c.cfg.nodeName}`, '-i', `--image=${image}`, '--image-pull-policy=IfNotPresent', `--profile=${profile}`, '--', 'sh', '-c', `read l; cat /host/etc/hostname; grep CapEff /proc/self/status; [ -e ${dev.path} ] && echo has-host-device; echo got:$l`], 'hello\n');
+      expect(r.out.includes('has-host-device')).toBe(profile === 'sysadmin');
       expect(r.out, r.err).toContain('got:hello');
       expect(r.out).toContain(readFileSync('/etc/hostname', 'utf8').trim());
       const capEff = /CapEff:\s+([0-9a-f]+)/.exec(r.out)?.[1];
