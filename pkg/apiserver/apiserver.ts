@@ -197,7 +197,7 @@ export class ApiServer {
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
     const policy = new PolicyIndex();
     const rbac = new RbacAuthorizer(policy);
-    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node), ingressTLSRefs(this.stores));
+    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node).map((raw) => this.parsed(raw)), ingressTLSRefs(this.stores));
     const escalation = this.escalationDeps(rbac);
     const webhookAccess: WebhookAccess = {
       validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],

@@ -76,8 +76,8 @@ export class Store {
    * same revision. With a resourceVersion: from the watch cache. With a continue token: etcd.
    */
   /** Objects of a namespace whose field selector field `field` is `value`, from the watch cache (no etcd read). */
-  cachedByField(namespace: string, field: string, value: string): KubeObject[] {
-    return this.cache.list({ keyPrefix: `${this.prefix}${namespace}/`, matches: (o) => o.fields[field] === value }).items.map((x) => x.obj);
+  cachedByField(namespace: string, field: string, value: string): RawObject[] {
+    return this.cache.list({ keyPrefix: `${this.prefix}${namespace}/`, matches: (o) => o.fields[field] === value }).items;
   }
 
   async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: RawObject[]; rev: number; continueToken?: string }> {
