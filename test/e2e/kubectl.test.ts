@@ -51,6 +51,17 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     expect(pods.err).toContain('No resources found in default namespace.');
   });
 
+  it('discovers every resource from the two aggregated discovery documents (no request per group version)', async () => {
+    const fresh = mkdtempSync(join(dir, 'fresh-cache-'));
+    const r = await kubectlAt(cp.kubeconfig, fresh, ['api-resources', '-v=6']);
+    expect(r.code).toBe(0);
+    for (const line of [/^pods\s+po\s+v1\s+true\s+Pod$/m, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m, /^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler$/m, /^nodes\s+no\s+v1\s+false\s+Node$/m]) expect(r.out).toMatch(line);
+    const gets = [...r.err.matchAll(/"GET (https:\/\/[^"]+)"|GET (https:\/\/\S+)/g)].map((m) => new URL(m[1] ?? m[2]!).pathname);
+    expect(gets).toContain('/api');
+    expect(gets).toContain('/apis');
+    expect(gets.filter((p) => /^\/apis\/[^/]+\/[^/]+$/.test(p) || p === '/api/v1')).toEqual([]);
+  });
+
   it('applies a pod, re-applies a changed label, prints yaml, watches and deletes', async () => {
     const file = join(dir, 'web.yaml');
     writeFileSync(file, manifest({ app: 'web' }));

@@ -100,3 +100,45 @@ export function apiResourceList(group: string, version: string, all: ResourceInf
 export function resourceLabel(r: ResourceInfo): string {
   return `${apiVersionOf(r)}/${r.name}`;
 }
+
+/** The media type of aggregated discovery (kube-apiserver's, v2), which kubectl 1.32 asks for first. */
+export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether an Accept header takes aggregated discovery v2 (kubectl offers it first, then plain JSON). */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((t) => /g=apidiscovery\.k8s\.io/.test(t) && /v=v2(;|$)/.test(t.replace(/\s/g, '')) && /as=APIGroupDiscoveryList/.test(t));
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group, its
+ * versions (preferred first) and their resources with their subresources, in one document: the
+ * legacy group alone for /api, every named group for /apis. kubectl then needs no request per
+ * group version.
+ */
+export function aggregatedDiscovery(legacy: boolean, all: ResourceInfo[]): Record<string, unknown> {
+  const groupVersions: [string, string[]][] = legacy ? [['', ['v1']]] : [...groups(all)];
+  const items = groupVersions.map(([group, versions]) => ({
+    metadata: { name: group, creationTimestamp: null },
+    versions: versions.flatMap((version) => {
+      const list = apiResourceList(group, version, all);
+      if (!list) return [];
+      const entries = list.resources as { name: string; singularName: string; namespaced: boolean; kind: string; verbs: string[]; shortNames?: string[]; categories?: string[]; group?: string; version?: string }[];
+      const resources = entries
+        .filter((e) => !e.name.includes('/'))
+        .map((e) => ({
+          resource: e.name,
+          responseKind: { group, version, kind: e.kind },
+          scope: e.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: e.singularName,
+          verbs: e.verbs,
+          ...(e.shortNames ? { shortNames: e.shortNames } : {}),
+          ...(e.categories ? { categories: e.categories } : {}),
+          subresources: entries
+            .filter((s) => s.name.startsWith(`${e.name}/`))
+            .map((s) => ({ subresource: s.name.slice(e.name.length + 1), responseKind: { group: s.group ?? group, version: s.version ?? version, kind: s.kind }, verbs: s.verbs })),
+        }));
+      return [{ version, resources, freshness: 'Current' }];
+    }),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}

@@ -14,7 +14,7 @@ import { checkFieldManager } from '../registry/field-manager.js';
 import { storageOf, type ResourceInfo } from '../registry/resources.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion, wantsAggregatedDiscovery } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { CustomOpenAPI } from './custom-openapi.js';
 import type { TokenRequests } from '../token-request.js';
@@ -283,12 +283,19 @@ export class RestServer {
         res.end(await register.metrics());
         return;
       }
-      if (path === '/api' || path === '/api/') return sendJson(res, 200, apiVersions());
-      if (path === '/apis' || path === '/apis/') {
-        if (/apidiscovery\.k8s\.io/.test(req.headers.accept ?? '') && !/application\/json(,|$)/.test(req.headers.accept ?? '')) {
-          throw new ApiError(406, 'NotAcceptable', 'only application/json discovery is served');
+      if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') {
+        const legacy = path.startsWith('/api/') || path === '/api';
+        // Aggregated discovery when the client takes it (kubectl 1.32 asks for it first), else the legacy documents.
+        if (wantsAggregatedDiscovery(req.headers.accept)) {
+          const data = JSON.stringify(aggregatedDiscovery(legacy, this.deps.registry.all()));
+          res.writeHead(200, { 'Content-Type': AGGREGATED_DISCOVERY_TYPE, 'Content-Length': String(Buffer.byteLength(data)), 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+          res.end(data);
+          return;
         }
-        return sendJson(res, 200, apiGroupList(this.deps.registry.all()));
+        if (/apidiscovery\.k8s\.io/.test(req.headers.accept ?? '') && !/application\/json(,|$)/.test(req.headers.accept ?? '')) {
+          throw new ApiError(406, 'NotAcceptable', 'only application/json discovery (plain, or aggregated apidiscovery.k8s.io/v2) is served');
+        }
+        return sendJson(res, 200, legacy ? apiVersions() : apiGroupList(this.deps.registry.all()));
       }
       if (path === '/openapi/v3') return sendJson(res, 200, this.openapi.index());
       if (path.startsWith('/openapi/v3/')) {
