@@ -293,6 +293,7 @@ export class ApiServer {
       anonymous: c.anonymousAuth,
       ready: () => this.isReady,
       nodeProxy,
+      componentStatus: { authorizer: this.authorizer, etcdHealth: async () => void (await storage.currentRevision()), lease: (name) => this.lookup('leases', 'kube-system', name) },
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import { Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { Leases, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
@@ -60,6 +60,18 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     expect(gets).toContain('/api');
     expect(gets).toContain('/apis');
     expect(gets.filter((p) => /^\/apis\/[^/]+\/[^/]+$/.test(p) || p === '/api/v1')).toEqual([]);
+  });
+
+  it('get componentstatuses: etcd by a quorum read, the scheduler and controller manager by their leader leases', async () => {
+    const before = await kubectl('get', 'cs');
+    expect(before.err).toContain('v1 ComponentStatus is deprecated');
+    expect(before.out).toMatch(/^NAME\s+STATUS\s+MESSAGE\s+ERROR\n/);
+    expect(before.out).toMatch(/^etcd-0\s+Healthy\s+\{"health":"true","reason":""\}/m);
+    expect(before.out).toMatch(/^scheduler\s+Unhealthy\s+no leader holds the kube-system\/kube-scheduler lease/m);
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await cp.admin.create(Leases, 'kube-system', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kube-scheduler' }, spec: { holderIdentity: 'sched-1', leaseDurationSeconds: 15, renewTime: now, acquireTime: now } });
+    expect((await kubectl('get', 'cs', 'scheduler')).out).toMatch(/^scheduler\s+Healthy\s+ok/m);
+    await cp.admin.delete(Leases, 'kube-system', 'kube-scheduler');
   });
 
   it('applies a pod, re-applies a changed label, prints yaml, watches and deletes', async () => {

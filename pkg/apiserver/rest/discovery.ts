@@ -23,6 +23,7 @@ export function apiVersions(): Record<string, unknown> {
  * metrics API (kubectl top) answered from the node agents.
  */
 const virtual = [
+  { group: '', version: 'v1', resource: { name: 'componentstatuses', singularName: 'componentstatus', namespaced: false, kind: 'ComponentStatus', verbs: ['get', 'list'], shortNames: ['cs'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] } },
@@ -33,7 +34,7 @@ const virtual = [
 ];
 
 function groups(all: ResourceInfo[]): Map<string, string[]> {
-  const m = new Map<string, string[]>(virtual.map((r) => [r.group, [r.version]]));
+  const m = new Map<string, string[]>(virtual.filter((r) => r.group).map((r) => [r.group, [r.version]]));
   const custom = new Set<string>();
   for (const r of all) {
     if (!r.group) continue;

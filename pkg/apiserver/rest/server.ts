@@ -20,7 +20,8 @@ import { CustomOpenAPI } from './custom-openapi.js';
 import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
-import { readBody, sendJson, sendStatus, splitTarget } from './http-util.js';
+import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
+import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
@@ -74,6 +75,8 @@ export interface RestServerDeps {
   stores: Map<ResourceInfo, Store>;
   /** The resources served (built-in and those of Established CRDs). */
   registry: ResourceRegistry;
+  /** componentstatuses (`kubectl get cs`). */
+  componentStatus?: ComponentStatusDeps;
   /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
   nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
@@ -322,6 +325,11 @@ export class RestServer {
       }
       if (isNonResourcePath(path)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
+      const cs = this.deps.componentStatus && matchComponentStatusPath(path);
+      if (cs) {
+        Object.assign(labels, { verb: cs.name ? 'GET' : 'LIST', resource: 'componentstatuses' });
+        return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res);
+      }
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
         Object.assign(labels, { verb: metrics.name ? 'GET' : 'LIST', group: 'metrics.k8s.io', resource: metrics.resource });
