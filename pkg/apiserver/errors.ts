@@ -79,13 +79,13 @@ export const internal = (message: string, cause?: unknown) => new ApiError(500, 
 export const unavailable = (message: string, cause?: unknown) => new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 }, { cause });
 
 /** A 422 Invalid (or, for decoding errors such as unknown fields, a 400 BadRequest) naming every bad field. */
-export function invalid(kind: string, group: string, name: string, errs: FieldError[]): ApiError {
+export function invalid(kind: string, group: string, name: string, errs: FieldError[], version = 'v1'): ApiError {
   // As Kubernetes' NewInvalid: a cause's message is the error without its field (kubectl prints `field: message`).
   const causes = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
   const onlyDecoding = errs.every((e) => e.type === 'FieldValueUnknown' || e.type === 'FieldValueTypeInvalid');
   if (onlyDecoding) {
     // Kubernetes reports strict-decoding failures as 400 BadRequest: `.spec.containers[0].foo: field not declared in schema`.
-    const msg = `${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${errs.map(formatFieldError).join(', ')}`;
+    const msg = `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${errs.map(formatFieldError).join(', ')}`;
     return new ApiError(400, 'BadRequest', msg, { name, group, kind, causes });
   }
   // Kubernetes qualifies the kind by its group: Deployment.apps "web" is invalid.

@@ -96,7 +96,10 @@ describe('pods', () => {
     (body.spec as { containers: Record<string, unknown>[] }).containers[0]!.imagePullPolicyy = 'Always';
     const e = await failure(admin.create(Pods, 'default', body));
     expect(e.code).toBe(400);
-    expect(e.message).toContain('unknown field "spec.containers[0].imagePullPolicyy"');
+    expect(e.message).toContain('Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagePullPolicyy"');
+    // (the message names the version the object was sent in, as Kubernetes': v2 for autoscaling/v2)
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, maxReplicas: 2, bogus: 1 } };
+    expect((await failure(admin.create({ group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true }, 'default', hpa))).message).toContain('HorizontalPodAutoscaler in version "v2" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.bogus"');
     const created = await admin.create(Pods, 'default', body, { fieldValidation: 'Ignore' });
     expect((created.spec as { containers: Record<string, unknown>[] }).containers[0]!.imagePullPolicyy).toBeUndefined();
     await admin.delete(Pods, 'default', 'p-unknown');

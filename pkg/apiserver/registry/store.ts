@@ -476,19 +476,19 @@ export class Store {
 }
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
-export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'>, obj: KubeObject, ctx: RequestContext): void {
+export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'> & { version?: string }, obj: KubeObject, ctx: RequestContext): void {
   if (r.decode) return r.decode(obj, ctx);
   const errs = decodeStrict(r.typeName, obj);
   reportDecoding(r, obj, errs, ctx);
 }
 
 /** Decoding errors: wrong types always fail; unknown fields fail (Strict), warn (Warn) or are dropped. */
-export function reportDecoding(r: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, errs: FieldError[], ctx: RequestContext): void {
+export function reportDecoding(r: Pick<ResourceInfo, 'kind' | 'group'> & { version?: string }, obj: KubeObject, errs: FieldError[], ctx: RequestContext): void {
   if (!errs.length) return;
   const typeErrs = errs.filter((e) => e.type !== 'FieldValueUnknown');
   const unknown = errs.filter((e) => e.type === 'FieldValueUnknown');
   if (typeErrs.length || (unknown.length && ctx.fieldValidation === 'Strict')) {
-    throw errors.invalid(r.kind, r.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown);
+    throw errors.invalid(r.kind, r.group, obj.metadata?.name ?? '', typeErrs.length ? typeErrs : unknown, r.version);
   }
   for (const u of unknown) {
     if (ctx.fieldValidation === 'Warn') ctx.warnings.push(`unknown field "${u.field}"`);
