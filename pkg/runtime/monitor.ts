@@ -3,10 +3,11 @@
 // when the container exits, its exit code to <exit-dir>/<id> (and `oom` to its persist dir when
 // the kernel OOM-killed it). It daemonizes, so containers outlive the process that made them.
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, promises as fsp, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fsp, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
 import type { Runc } from './runc.js';
+export { alive } from './proc.js';
 
 export const CONMON = process.env.TSKUBE_CONMON ?? '/usr/bin/conmon';
 
@@ -118,17 +119,6 @@ export async function readPid(file: string): Promise<number | undefined> {
     return n > 0 ? n : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** True while `pid` runs; a zombie (exited, not yet reaped by init) counts as gone. */
-export function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }
 

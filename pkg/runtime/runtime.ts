@@ -299,7 +299,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     const c = this.container(id);
     if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
     const startedAt = new Date().toISOString();
-    await this.runc.start(c.id);
+    await this.runc.start(c.id, c.pid);
     c.state = ContainerState.Running;
     c.startedAt = startedAt;
     await this.saveContainer(c);
