@@ -43,6 +43,22 @@ describe('protobuf request bodies', () => {
     });
   });
 
+  it('gives a template\'s zero creationTimestamp (an empty Time) as null and leaves out generation 0, as Go\'s JSON does (kubectl create deployment)', () => {
+    const w = new BinaryWriter();
+    meta(w, 'web');
+    w.uint32((2 << 3) | 2).fork(); // DeploymentSpec
+    w.uint32((3 << 3) | 2).fork(); // template
+    w.uint32((1 << 3) | 2).fork(); // template metadata: generation 0, zero creationTimestamp, labels
+    w.uint32(7 << 3).int64(0);
+    w.uint32((8 << 3) | 2).bytes(new Uint8Array());
+    entry(w, 11, 'app', 'web');
+    w.join();
+    w.join();
+    w.join();
+    const d = decodeProtobufObject(envelope('apps/v1', 'Deployment', w.finish())) as { spec: { template: { metadata: unknown } } };
+    expect(d.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'web' } });
+  });
+
   it('decodes a ConfigMap: text data, binaryData and immutable', () => {
     const w = new BinaryWriter();
     meta(w, 'c');

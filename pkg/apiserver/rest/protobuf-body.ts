@@ -40,7 +40,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     4: f('selfLink', 'string'),
     5: f('uid', 'string'),
     6: f('resourceVersion', 'string'),
-    7: f('generation', 'int'),
+    7: f('generation', 'int', { omitZero: true }),
     8: f('creationTimestamp', 'time'),
     9: f('deletionTimestamp', 'time'),
     10: f('deletionGracePeriodSeconds', 'int'),
@@ -365,7 +365,11 @@ function readValue(r: BinaryReader, fd: Field): unknown {
     case 'int':
       return Number(r.int64());
     case 'time': {
-      const t = readMessage(r.bytes(), 'Time') as { seconds?: number };
+      // Go marshals the zero time as an empty message; its JSON is null (a template's
+      // `creationTimestamp: null`), not the epoch.
+      const b = r.bytes();
+      if (b.length === 0) return null;
+      const t = readMessage(b, 'Time') as { seconds?: number };
       return rfc3339((t.seconds ?? 0) * 1000);
     }
     case 'message':
