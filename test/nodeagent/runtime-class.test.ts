@@ -23,7 +23,7 @@ beforeAll(async () => {
   // A runc-compatible handler: runc itself, behind a script that notes each call.
   writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> ${calls}\nexec ${RUNC} "$@"\n`);
   chmodSync(wrapper, 0o755);
-  c = await startCluster({ podCIDR: '10.199.2.0/24', runtimeHandlers: { logged: wrapper } });
+  c = await startCluster({ podCIDR: '10.199.2.0/25', runtimeHandlers: { logged: wrapper } });
 }, 120_000);
 afterAll(async () => {
   await c?.stop();
