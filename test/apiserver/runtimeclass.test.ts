@@ -42,6 +42,11 @@ describe('runtime classes', () => {
     const handler = await failure(admin.update(RuntimeClasses, undefined, 'plain', { ...updated, handler: 'kata' }));
     expect(handler.code).toBe(422);
     expect(handler.message).toBe('RuntimeClass.node.k8s.io "plain" is invalid: handler: Invalid value: "kata": field is immutable');
+    // nodes read them (system:node's get, list, watch), and write none
+    const node = cp.nodeClient('rc-node');
+    expect((await node.list<RuntimeClass>(RuntimeClasses, undefined)).items.map((r) => r.metadata?.name)).toContain('plain');
+    expect((await node.get<RuntimeClass>(RuntimeClasses, undefined, 'plain')).handler).toBe('runc');
+    expect((await failure(node.create(RuntimeClasses, undefined, rc('by-node', 'runc')))).code).toBe(403);
     await admin.delete(RuntimeClasses, undefined, 'plain');
     expect((await failure(admin.get(RuntimeClasses, undefined, 'plain'))).code).toBe(404);
   });
