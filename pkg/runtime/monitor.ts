@@ -3,10 +3,13 @@
 // when the container exits, its exit code to <exit-dir>/<id> (and `oom` to its persist dir when
 // the kernel OOM-killed it). It daemonizes, so containers outlive the process that made them.
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, promises as fsp, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fsp, writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { posixSpawn, posixSpawnAvailable } from '../util/posix-spawn.js';
 import { RuntimeError } from './errors.js';
 import type { Runc } from './runc.js';
+export { alive } from './proc.js';
 
 export const CONMON = process.env.TSKUBE_CONMON ?? '/usr/bin/conmon';
 
@@ -56,21 +59,36 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
   ];
   return new Promise((resolve, reject) => {
     // conmon also drops an "oom" file in its working directory: keep that inside the container's dir.
-    const child = spawn(CONMON, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true, cwd: p.dir });
-    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    const env = { ...process.env, _OCI_SYNCPIPE: '3' };
+    let sync: Socket | NodeJS.ReadableStream;
+    let stderr: Socket | NodeJS.ReadableStream;
+    let release = () => {};
+    try {
+      if (posixSpawnAvailable() && process.env.TSKUBE_SPAWN !== 'node') {
+        const child = posixSpawn(CONMON, args, { env, cwd: p.dir, detached: true, extraPipes: 1 });
+        [sync, stderr] = [child.extra[0]!, child.stderr];
+      } else {
+        const child = spawn(CONMON, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env, detached: true, cwd: p.dir });
+        [sync, stderr] = [child.stdio[3] as NodeJS.ReadableStream, child.stderr!];
+        child.on('error', (e) => finish(new RuntimeError(`container ${id}: conmon: ${e.message}`, { cause: e })));
+        release = () => child.unref();
+      }
+    } catch (e) {
+      return reject(new RuntimeError(`container ${id}: conmon: ${(e as Error).message}`, { cause: e }));
+    }
     let buf = '';
     let err = '';
     let done = false;
-    const finish = (e: Error | undefined, pid?: number) => {
+    function finish(e: Error | undefined, pid?: number) {
       if (done) return;
       done = true;
-      sync.destroy();
-      child.stderr?.destroy();
-      child.unref();
+      (sync as Socket).destroy();
+      (stderr as Socket).destroy();
+      release();
       if (e) reject(e);
       else resolve(pid!);
-    };
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    }
+    stderr.on('data', (b: Buffer) => (err += b.toString()));
     sync.on('data', (b: Buffer) => {
       buf += b.toString();
       const m = /\{[^}]*\}/.exec(buf);
@@ -80,7 +98,7 @@ export async function createWithConmon(runc: Runc, id: string, p: MonitorPaths, 
       else finish(new RuntimeError(`container ${id}: create: ${(msg.message ?? err).trim() || 'runc create failed'}`));
     });
     sync.on('end', () => finish(new RuntimeError(`container ${id}: conmon exited without reporting a pid: ${err.trim()}`)));
-    child.on('error', (e) => finish(new RuntimeError(`container ${id}: conmon: ${e.message}`, { cause: e })));
+    sync.on('error', (e: Error) => finish(new RuntimeError(`container ${id}: conmon sync pipe: ${e.message}`, { cause: e })));
   });
 }
 
@@ -118,17 +136,6 @@ export async function readPid(file: string): Promise<number | undefined> {
     return n > 0 ? n : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** True while `pid` runs; a zombie (exited, not yet reaped by init) counts as gone. */
-export function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }
 

@@ -326,7 +326,10 @@ export class Runtime extends ImageManager implements RuntimeService {
     const c = this.container(id);
     if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
     const startedAt = new Date().toISOString();
-    await this.runcOf(c.sandboxId).start(c.id);
+    // (runc's exec FIFO is read in-process; another handler's binary starts its containers itself)
+    const runc = this.runcOf(c.sandboxId);
+    if (runc === this.runc) await runc.start(c.id, c.pid);
+    else await runc.run(['start', c.id]);
     c.state = ContainerState.Running;
     c.startedAt = startedAt;
     await this.saveContainer(c);

@@ -3,13 +3,13 @@
 // the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf, its /dev/shm, emptyDir volumes and
 // the pod cgroup.
 // Setup is a linear recipe; every step pushes its undo so a failure unwinds what was done.
-import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { ensurePodCgroup, podCgroupPath, removeCgroup } from './cgroups.js';
 import { RuntimeError } from './errors.js';
 import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, mount, mountsUnder, umount } from './syscalls.js';
+import { createPodNamespaces } from './namespaces.js';
 import type { PodInit } from './pod-init.js';
 import { SandboxState, type PodSandboxConfig } from './types.js';
 
@@ -51,12 +51,6 @@ export async function ensureMountPoint(dir: string, propagation: number): Promis
 
 export function netnsName(id: string): string {
   return `tsk-${id.slice(0, 16)}`;
-}
-
-function execP(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, (err, _o, stderr) => (err ? reject(new RuntimeError(`${file} ${args.join(' ')}: ${stderr.trim() || err.message}`, { cause: err })) : resolve())),
-  );
 }
 
 /** The pod's /etc/hosts; a pod on the node's network gets the node's own (`nodeHosts`), as under the kubelet. */
@@ -140,12 +134,11 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
         await fsp.rm(f, { force: true });
       });
     }
-    // One process makes the namespaces, names the host and brings loopback up; unshare(1)
-    // bind-mounts each namespace onto its file so it outlives the process.
-    if (pinned.length) {
-      const flags = [netnsPath && `--net=${netnsPath}`, ipcnsPath && `--ipc=${ipcnsPath}`, utsnsPath && `--uts=${utsnsPath}`].filter(Boolean) as string[];
-      const script = [utsnsPath && 'hostname "$1"', netnsPath && 'ip link set lo up'].filter(Boolean).join(' && ') || 'true';
-      await execP('unshare', [...flags, '/bin/sh', '-c', script, 'sh', hostname]);
+    // Made in-process: named, loopback up, each bind-mounted onto its file.
+    try {
+      createPodNamespaces({ net: netnsPath, ipc: ipcnsPath, uts: utsnsPath, hostname });
+    } catch (e) {
+      throw new RuntimeError(`pod "${c.namespace}/${c.name}": namespaces: ${(e as Error).message}`, { cause: e });
     }
     return {
       id,

@@ -1,7 +1,8 @@
 // The container half of the runtime conformance suite, against real runc, conmon, cgroups and
 // namespaces: run, exec, logs, stop, remove; pod-shared namespaces and volumes; limits and
 // security; and nothing left behind.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readlinkSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerState, Runtime, SandboxState, cleanupAll, cpuUsageNs, type ContainerConfig, type PodSandboxConfig } from '../../pkg/runtime/index.js';
@@ -90,6 +91,25 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     await expect(rt.containerStatus(id)).rejects.toThrow(/not found/);
   });
 
+  it('starts through runc\'s exec FIFO: runc sees the container running; one whose init died is refused, not waited on', async () => {
+    const sb = await rt.runPodSandbox(pod());
+    const id = await rt.createContainer(sb, { name: `c${++seq}`, image: IMAGE, command: ['sleep', '60'] });
+    expect((await rt.runc.state(id))?.status).toBe('created');
+    await rt.startContainer(id);
+    expect((await rt.runc.state(id))?.status).toBe('running');
+    expect((await rt.execSync(id, ['cat', '/proc/1/cmdline'])).stdout).toBe('sleep\x0060\x00');
+
+    const doomed = await rt.createContainer(sb, { name: `c${++seq}`, image: IMAGE, command: ['sleep', '60'] });
+    const pid = (await rt.runc.state(doomed))!.pid;
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    await expect(rt.startContainer(doomed)).rejects.toThrow(/cannot start a container that has stopped/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((await exited(doomed)).state).toBe(ContainerState.Exited);
+    await rt.stopPodSandbox(sb);
+    await rt.removePodSandbox(sb);
+  });
+
   it('stops with the stop signal, and SIGKILLs after the timeout', async () => {
     const sb = await rt.runPodSandbox(pod());
     const graceful = await run(sb, { command: ['sh', '-c', 'trap "echo bye; exit 0" USR1; while :; do sleep 0.1; done'], stopSignal: 'SIGUSR1' });
@@ -138,6 +158,7 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
   });
 
   it('shares net, ipc and uts between the containers of a pod, and emptyDir volumes (disk and Memory)', async () => {
+    const own = Object.fromEntries(['net', 'ipc', 'uts'].map((n) => [n, readlinkSync(`/proc/thread-self/ns/${n}`)]));
     const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'www' }, { name: 'cache', medium: 'Memory', sizeLimit: 8 << 20 }] }));
     const server = await run(sb, {
       command: ['sh', '-c', 'echo hello-from-httpd > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'],
@@ -156,6 +177,12 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     const ns = async (id: string, n: string) => (await rt.execSync(id, ['readlink', `/proc/self/ns/${n}`])).stdout;
     for (const n of ['net', 'ipc', 'uts']) expect(await ns(client, n)).toBe(await ns(server, n));
     for (const n of ['pid', 'mnt']) expect(await ns(client, n)).not.toBe(await ns(server, n));
+    // The namespaces were made by this process's own thread, which is back in its own ones.
+    for (const n of ['net', 'ipc', 'uts']) {
+      expect(readlinkSync(`/proc/thread-self/ns/${n}`)).toBe(own[n]);
+      expect((await ns(client, n)).trim()).not.toBe(readlinkSync(`/proc/thread-self/ns/${n}`));
+    }
+    expect(osHostname()).not.toBe((await rt.execSync(client, ['hostname'])).stdout.trim());
     // One /dev/shm for the pod, as its IPC namespace is one: what one container puts there the other sees.
     expect((await rt.execSync(client, ['sh', '-c', 'echo shared-memory > /dev/shm/seg'])).exitCode).toBe(0);
     expect((await rt.execSync(server, ['cat', '/dev/shm/seg'])).stdout).toBe('shared-memory\n');
