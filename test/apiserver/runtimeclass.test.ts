@@ -39,6 +39,8 @@ describe('runtime classes', () => {
     // the overhead and scheduling may change; the handler may not
     const updated = await admin.update<RuntimeClass>(RuntimeClasses, undefined, 'plain', { ...created, overhead: { podFixed: { cpu: '100m' } } });
     expect(updated.overhead).toEqual({ podFixed: { cpu: '100m' } });
+    const blind = await failure(admin.update(RuntimeClasses, undefined, 'plain', { ...updated, metadata: { name: 'plain' } }));
+    expect(blind.message).toBe('RuntimeClass.node.k8s.io "plain" is invalid: metadata.resourceVersion: Invalid value: "": must be specified for an update');
     const handler = await failure(admin.update(RuntimeClasses, undefined, 'plain', { ...updated, handler: 'kata' }));
     expect(handler.code).toBe(422);
     expect(handler.message).toBe('RuntimeClass.node.k8s.io "plain" is invalid: handler: Invalid value: "kata": field is immutable');

@@ -604,6 +604,8 @@ export const runtimeclasses = base({
   group: 'node.k8s.io',
   namespaced: false,
   writable: {},
+  // (as Kubernetes' strategy: a PUT must name the resourceVersion it replaces)
+  allowUnconditionalUpdate: false,
   prepareForCreate: (obj) => defaultRuntimeClass(obj as never),
   prepareForUpdate: (obj) => defaultRuntimeClass(obj as never),
   validate: (obj) => validateRuntimeClass(obj as never),
