@@ -34,9 +34,22 @@ const spec = {
   'network-policy': { type: 'boolean', default: d.networkPolicy, help: 'enforce NetworkPolicies for this node\'s pods (iptables, as kube-router or Calico); --network-policy=off removes their rules' },
   ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
   'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
+  'runtime-handlers': { type: 'list', default: [], help: 'runtime handlers RuntimeClasses may name: runc (always there) and NAME=PATH of a runc-compatible binary, e.g. runc,debug=/usr/local/bin/runc-debug' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
+
+/** `runc,name=/path/to/binary`: the extra handlers by name (runc itself needs no path). */
+function parseRuntimeHandlers(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list.map((x) => x.trim()).filter(Boolean)) {
+    if (item === 'runc') continue;
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(\/.+)$/.exec(item);
+    if (!m || m[1]!.length > 63) throw new FlagError(`invalid runtime handler "${item}": want runc or NAME=/absolute/path (NAME a DNS label)`);
+    out[m[1]!] = m[3]!;
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
   const { flags } = parseFlags(spec, process.argv.slice(2));
@@ -81,6 +94,7 @@ async function main(): Promise<void> {
     networkPolicy: flags['network-policy'],
     ingress,
     localPathDir: flags['local-path-dir'] || undefined,
+    runtimeHandlers: parseRuntimeHandlers(flags['runtime-handlers']),
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

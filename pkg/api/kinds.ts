@@ -42,6 +42,7 @@ export const API_KINDS: KindInfo[] = [
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', resource: 'mutatingwebhookconfigurations', namespaced: false, typeName: 'MutatingWebhookConfiguration', subresources: [] },
   { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests', namespaced: false, typeName: 'CertificateSigningRequest', subresources: ['status'] },
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
+  { group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false, typeName: 'RuntimeClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
   { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true, typeName: 'PodDisruptionBudget', subresources: ['status'] },
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, typeName: 'HorizontalPodAutoscaler', subresources: ['status'] },
@@ -84,6 +85,8 @@ const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBac
 const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
 const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding)(List)?$|^(PolicyRule|AggregationRule|Subject|RoleRef)$/;
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
+// node-runtimeclass.proto: node.k8s.io/v1.
+const NODE_TYPES = new Set(['RuntimeClass', 'RuntimeClassList', 'Overhead', 'Scheduling']);
 const CERTIFICATES_TYPES = /^CertificateSigningRequest(List|Spec|Status|Condition)?$/;
 // admissionregistration.proto: every message is admissionregistration.k8s.io/v1.
 const ADMISSIONREGISTRATION_TYPES = /^((Validating|Mutating)Webhook(Configuration(List)?)?|ServiceReference|WebhookClientConfig|RuleWithOperations|MatchCondition)$/;
@@ -109,6 +112,7 @@ export function definitionName(typeName: string): string {
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   if (RBAC_TYPES.test(typeName)) return `io.k8s.api.rbac.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
+  if (NODE_TYPES.has(typeName)) return `io.k8s.api.node.v1.${typeName}`;
   if (CERTIFICATES_TYPES.test(typeName)) return `io.k8s.api.certificates.v1.${typeName}`;
   if (ADMISSIONREGISTRATION_TYPES.test(typeName)) return `io.k8s.api.admissionregistration.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.

@@ -103,6 +103,8 @@ const REQUIRED: Record<string, string[]> = {
   ServiceReference: ['namespace', 'name'],
   MatchCondition: ['name', 'expression'],
   PriorityClassList: ['items'],
+  RuntimeClass: ['handler'],
+  RuntimeClassList: ['items'],
   LimitRangeList: ['items'],
   ResourceQuotaList: ['items'],
   LimitRangeSpec: ['limits'],

@@ -75,11 +75,11 @@ export function usageOf(resource: string, group: string, obj: object): Usage {
   u.set(`count/${resource}${group ? `.${group}` : ''}`, 1000);
   if (resource === 'pods') {
     const pod = obj as Pod;
-    for (const [k, m] of podTotalsMilli(pod, 'requests')) {
+    for (const [k, m] of podTotalsMilli(pod, 'requests', { overhead: true })) {
       u.set(`requests.${k}`, m);
       if (k === 'cpu' || k === 'memory' || k === 'ephemeral-storage') u.set(k, m);
     }
-    for (const [k, m] of podTotalsMilli(pod, 'limits')) u.set(`limits.${k}`, m);
+    for (const [k, m] of podTotalsMilli(pod, 'limits', { overhead: true })) u.set(`limits.${k}`, m);
   } else if (resource === 'services' && !group) {
     const spec = ((obj as { spec?: unknown }).spec ?? {}) as { type?: string; ports?: { nodePort?: number }[] };
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') u.set('services.nodeports', (spec.ports ?? []).length * 1000);

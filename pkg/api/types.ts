@@ -309,6 +309,7 @@ export type {
   ClusterRoleBindingList,
 } from './generated/tskube/api/v1/rbac.js';
 export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1/scheduling.js';
+export type { RuntimeClass, RuntimeClassList, Overhead, Scheduling } from './generated/tskube/api/v1/node-runtimeclass.js';
 export type { CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestList } from './generated/tskube/api/v1/certificates.js';
 export type {
   MutatingWebhook,

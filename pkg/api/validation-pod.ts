@@ -6,6 +6,7 @@ import { isValidQuantity } from './quantity.js';
 import type { HostPathVolumeSource, Pod, PodSpec, Toleration, Volume } from './types.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
+import { validateOverhead } from './validation-node.js';
 import { validateTokenProjection } from './validation-serviceaccount.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
 import {
@@ -17,7 +18,6 @@ import {
   validateLabels,
   validateObjectMeta,
   validateObjectMetaUpdate,
-  validateResourceList,
 } from './validation-meta.js';
 
 export { TAINT_EFFECTS, validateTolerations } from './validation-affinity.js';
@@ -161,7 +161,7 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
     for (const m of isQualifiedName(g.conditionType ?? '')) errs.push(invalid(`${path}.readinessGates[${i}].conditionType`, g.conditionType ?? '', m));
   });
   errs.push(...oneOf(s.preemptionPolicy, ['PreemptLowerPriority', 'Never'], `${path}.preemptionPolicy`));
-  errs.push(...validateResourceList(s.overhead, `${path}.overhead`));
+  if (s.overhead && Object.keys(s.overhead).length) errs.push(...validateOverhead(s.overhead, `${path}.overhead`));
   errs.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints ?? [], `${path}.topologySpreadConstraints`));
   if (s.os) errs.push(...oneOf(s.os.name, ['linux', 'windows'], `${path}.os.name`));
   (s.schedulingGates ?? []).forEach((g, i) => errs.push(...qualifiedName(g.name, `${path}.schedulingGates[${i}].name`)));

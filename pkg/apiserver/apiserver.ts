@@ -4,10 +4,11 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
+import { runtimeClassAdmission } from './admission-runtime-class.js';
 import { limitRangerAdmission } from './admission-limit-ranger.js';
 import { currentUsage, quotaAdmission, type QuotaAccess } from './admission-quota.js';
 import { formatUsage } from '../api/quota.js';
@@ -212,6 +213,7 @@ export class ApiServer {
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
       ...storageAdmission(this.storageClassLister()),
+      runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
       webhooks,
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
@@ -550,19 +552,21 @@ export class ApiServer {
     return this.cachedIn('ingressclasses') as IngressClass[];
   }
 
+  /** A cluster-scoped object from the watch cache, or from etcd when the cache lags (one created a moment ago). */
+  private async cachedOrStored(resource: string, name: string): Promise<KubeObject | undefined> {
+    const store = this.store(resource);
+    const raw = store.cache.peek(store.key(undefined, name));
+    if (raw) return this.parsed(raw);
+    return store.get(undefined, name).catch((e) => {
+      if (e instanceof ApiError && e.code === 404) return undefined;
+      throw e;
+    });
+  }
+
   /** PriorityClasses for the Priority admission plugin: from the watch cache, etcd when it lags. */
   private priorityClassLister(): PriorityClassLister {
     return {
-      get: async (name) => {
-        const store = this.store('priorityclasses');
-        const raw = store.cache.peek(store.key(undefined, name));
-        if (raw) return this.parsed(raw) as PriorityClass;
-        // A class created a moment ago may not have reached the cache yet.
-        return (await store.get(undefined, name).catch((e) => {
-          if (e instanceof ApiError && e.code === 404) return undefined;
-          throw e;
-        })) as PriorityClass | undefined;
-      },
+      get: (name) => this.cachedOrStored('priorityclasses', name) as Promise<PriorityClass | undefined>,
       list: () => this.cachedIn('priorityclasses') as PriorityClass[],
     };
   }

@@ -36,6 +36,7 @@ export const ValidatingWebhookConfigurations: ResourceRef = { group: 'admissionr
 export const MutatingWebhookConfigurations: ResourceRef = { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'mutatingwebhookconfigurations', namespaced: false };
 export const CertificateSigningRequests: ResourceRef = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests', namespaced: false };
 export const PriorityClasses: ResourceRef = { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', namespaced: false };
+export const RuntimeClasses: ResourceRef = { group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', namespaced: false };
 export const EndpointSlices: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
 export const PodDisruptionBudgets: ResourceRef = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true };
 export const HorizontalPodAutoscalers: ResourceRef = { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', namespaced: true };

@@ -12,7 +12,7 @@ import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
-import { core, EndpointSlices, Leases, Nodes, Pods, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
+import { core, EndpointSlices, Leases, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
@@ -75,6 +75,8 @@ export interface AgentConfig {
   ingress?: IngressListen;
   /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
   localPathDir?: string;
+  /** Runtime handlers besides runc, by name: a runc-compatible binary each (RuntimeClasses name them). */
+  runtimeHandlers?: Record<string, string>;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -183,7 +185,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const t0 = Date.now();
-    this.runtime = await Runtime.open({ root: join(this.cfg.dataDir, 'runtime') });
+    this.runtime = await Runtime.open({ root: join(this.cfg.dataDir, 'runtime'), handlers: this.cfg.runtimeHandlers });
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
@@ -339,6 +341,7 @@ export class NodeAgent {
         apiVolumeSyncMs: this.cfg.apiVolumeSyncSec * 1000,
         podAddressed: (pod, ip) => this.podAddressed(pod, ip),
         claimVolumes: this.claimVolumes,
+        runtimeHandler: (name) => this.runtimeHandler(name),
         finished: (id) => {
           this.workers.delete(id);
           this.statusSent.delete(id);
@@ -360,6 +363,17 @@ export class NodeAgent {
   }
 
   /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist. */
+  /** A RuntimeClass's handler, read when a pod's sandbox is made (a missing class: the kubelet's NotFound words). */
+  private async runtimeHandler(name: string): Promise<string> {
+    try {
+      const rc = (await this.client.get(RuntimeClasses, undefined, name)) as { handler?: string };
+      return rc.handler ?? '';
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`, { cause: e });
+      throw e;
+    }
+  }
+
   private async getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined> {
     try {
       return await this.client.get(core(kind), namespace, name);

@@ -1,6 +1,8 @@
 // From a Kubernetes container to the runtime's container config: command and args (the runtime
 // merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
+import { effectivePodRequests, podQOSClass } from '../api/defaults.js';
+import { podTotalsMilli } from '../api/pod-resources.js';
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
@@ -20,6 +22,33 @@ export function linuxResources(c: Container): LinuxResources {
     r.cpuQuota = Math.max(1000, Math.floor((quantityToMilli(lim.cpu) * cfsPeriod) / 1000));
   }
   if (lim.memory) r.memoryLimitInBytes = parseQuantity(lim.memory);
+  return r;
+}
+
+/**
+ * The pod cgroup's limits, as the kubelet's ResourceConfigForPod: cpu shares from the pod's
+ * requests (overhead included); for a Guaranteed pod, and for a Burstable one when every
+ * container limits cpu (memory), a CFS quota (memory limit) of the sum of the limits plus the
+ * overhead; a BestEffort pod gets the minimum shares and no limit.
+ */
+export function podLinuxResources(pod: Pod): LinuxResources {
+  const qos = podQOSClass(pod);
+  if (qos === 'BestEffort') return { cpuShares: 2 };
+  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  const declared = (name: string) => all.every((c) => {
+    const v = (c.resources?.limits as Record<string, string> | undefined)?.[name];
+    return v !== undefined && quantityToMilli(v) !== 0;
+  });
+  const reqCpu = effectivePodRequests(pod).cpu ?? 0;
+  const r: LinuxResources = { cpuShares: Math.min(262_144, Math.max(2, Math.floor((reqCpu * 1024) / 1000))) };
+  const limits = podTotalsMilli(pod, 'limits', { overhead: true });
+  const cpu = limits.get('cpu') ?? 0;
+  if (cpu && (qos === 'Guaranteed' || declared('cpu'))) {
+    r.cpuPeriod = cfsPeriod;
+    r.cpuQuota = Math.max(1000, Math.floor((cpu * cfsPeriod) / 1000));
+  }
+  const mem = limits.get('memory') ?? 0;
+  if (mem && (qos === 'Guaranteed' || declared('memory'))) r.memoryLimitInBytes = Math.floor(mem / 1000);
   return r;
 }
 
@@ -189,7 +218,7 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string): PodSan
   return { servers: [...(d.nameservers ?? []), ...clusterServers], searches: d.searches ?? [], options };
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string }): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string }): PodSandboxConfig {
   const spec = pod.spec!;
   const emptyDirs = (spec.volumes ?? [])
     .filter((v) => v.emptyDir)
@@ -205,6 +234,8 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
+    resources: podLinuxResources(pod),
+    ...(o.runtimeHandler ? { runtimeHandler: o.runtimeHandler } : {}),
     labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
     emptyDirs,
   };

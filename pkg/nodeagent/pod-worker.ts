@@ -65,6 +65,8 @@ export interface WorkerDeps {
   podAddressed?(pod: Pod, ip: string): Promise<void>;
   /** Resolves persistentVolumeClaim volumes to host directories (none: such pods wait with FailedMount). */
   claimVolumes?: ClaimVolumes;
+  /** The handler of a RuntimeClass (throws when there is no such class, with the kubelet's words). */
+  runtimeHandler?(runtimeClassName: string): Promise<string>;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */
@@ -103,6 +105,8 @@ export class PodWorker {
   private dirty = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private terminated = false;
+  /** Sandbox creation back-off after a failure (FailedCreatePodSandBox): no new attempt before notBefore (ms). */
+  private sandboxBackoff = { notBefore: 0, delaySec: 0 };
 
   constructor(pod: Pod, private readonly d: WorkerDeps) {
     this.pod = pod;
@@ -218,7 +222,12 @@ export class PodWorker {
     if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
     const spec = pod.spec!;
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
-      await this.createSandbox();
+      const wait = this.sandboxBackoff.notBefore - Date.now();
+      if (wait > 0) {
+        this.retryIn(wait + 50);
+        return this.reportStatus();
+      }
+      if (!(await this.createSandbox())) return this.reportStatus();
       await this.refresh();
     }
     // (kept from the pod's status across a restart of the agent, as the kubelet does)
@@ -318,7 +327,28 @@ export class PodWorker {
     this.d.statusChanged(this);
   }
 
-  private async createSandbox(): Promise<void> {
+  /**
+   * Make the pod's sandbox (runtime handler, namespaces, pod cgroup, network). On failure: the
+   * kubelet's FailedCreatePodSandBox event, and another attempt after a back-off (the base
+   * crash-loop delay, doubling to its cap); the pod stays Pending with its containers waiting.
+   */
+  private async createSandbox(): Promise<boolean> {
+    try {
+      await this.makeSandbox();
+      this.sandboxBackoff = { notBefore: 0, delaySec: 0 };
+      return true;
+    } catch (e) {
+      this.d.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      const b = this.sandboxBackoff;
+      b.delaySec = b.delaySec ? Math.min(b.delaySec * 2, this.d.backoffMaxSec) : this.d.backoffBaseSec;
+      b.notBefore = Date.now() + b.delaySec * 1000;
+      log.warn('pod sandbox creation failed', { pod: this.key, retryInSec: b.delaySec, err: (e as Error).message });
+      this.retryIn(b.delaySec * 1000 + 50);
+      return false;
+    }
+  }
+
+  private async makeSandbox(): Promise<void> {
     const rt = this.d.runtime;
     if (this.sandbox) {
       // A sandbox that died (its namespaces are gone): start over, as the kubelet does.
@@ -331,8 +361,13 @@ export class PodWorker {
       for (const c of this.containers) await rt.removeContainer(c.id).catch(() => {});
       await rt.removePodSandbox(this.sandbox.id).catch(() => {});
     }
-    const cfg = sandboxConfig(this.pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain });
-    const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg));
+    const rcName = this.pod.spec?.runtimeClassName;
+    const runtimeHandler = rcName && this.d.runtimeHandler ? await this.d.runtimeHandler(rcName) : '';
+    const cfg = sandboxConfig(this.pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler });
+    // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
+    const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
+      throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
+    });
     try {
       const status = await rt.podSandboxStatus(id);
       if (!status.netnsPath) {
@@ -353,7 +388,6 @@ export class PodWorker {
     } catch (e) {
       await rt.stopPodSandbox(id).catch(() => {});
       await rt.removePodSandbox(id).catch(() => {});
-      this.d.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
       throw e;
     }
   }

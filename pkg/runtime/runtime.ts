@@ -35,10 +35,21 @@ export interface RuntimeOptions {
   root?: string;
   /** Where seccomp profiles of type Localhost are read from; default <root>/seccomp. */
   seccompDir?: string;
+  /**
+   * Runtime handlers besides `runc` (containerd's runtimes), by name: the path of a
+   * runc-compatible binary (same command line and state directory as runc) that runs the
+   * containers of sandboxes asking for that handler.
+   */
+  handlers?: Record<string, string>;
 }
+
+/** The handler of sandboxes that name none (containerd's default runtime). */
+export const DEFAULT_HANDLER = 'runc';
 
 export class Runtime extends ImageManager implements RuntimeService {
   readonly runc: Runc;
+  /** One runc client per runtime handler; all share the runc root. */
+  private readonly handlers = new Map<string, Runc>();
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly sandboxDir: string;
@@ -47,9 +58,11 @@ export class Runtime extends ImageManager implements RuntimeService {
   /** Localhost seccomp profiles live here. */
   readonly seccompDir: string;
 
-  private constructor(root: string, seccompDir?: string) {
+  private constructor(root: string, seccompDir?: string, handlers: Record<string, string> = {}) {
     super(root);
     this.runc = new Runc(join(root, 'runc'));
+    this.handlers.set(DEFAULT_HANDLER, this.runc);
+    for (const [name, binary] of Object.entries(handlers)) this.handlers.set(name, new Runc(this.runc.root, binary));
     this.sandboxDir = join(root, 'sandboxes');
     this.containerDir = join(root, 'containers');
     this.nsDir = join(root, 'ns');
@@ -59,7 +72,7 @@ export class Runtime extends ImageManager implements RuntimeService {
 
   /** Open (or create) the runtime at `root`, rediscovering sandboxes and containers on disk. */
   static async open(opts: RuntimeOptions = {}): Promise<Runtime> {
-    const rt = new Runtime(opts.root ?? DEFAULT_ROOT, opts.seccompDir);
+    const rt = new Runtime(opts.root ?? DEFAULT_ROOT, opts.seccompDir, opts.handlers);
     await rt.init();
     return rt;
   }
@@ -104,8 +117,21 @@ export class Runtime extends ImageManager implements RuntimeService {
     await writeJson(join(s.dir, 'sandbox.json'), s);
   }
 
+  /** The runtime handlers this runtime has (what a RuntimeClass's handler may name on this node). */
+  runtimeHandlers(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** The runc of a sandbox's handler (the default one for a handler no longer configured). */
+  private runcOf(sandboxId: string): Runc {
+    return this.handlers.get(this.sandboxes.get(sandboxId)?.config.runtimeHandler || DEFAULT_HANDLER) ?? this.runc;
+  }
+
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     if (!config.name || !config.namespace || !config.uid) throw new InvalidArgumentError('sandbox: name, namespace and uid are required');
+    // containerd's words for a handler it has no runtime for (nothing is made)
+    const handler = config.runtimeHandler || DEFAULT_HANDLER;
+    if (!this.handlers.has(handler)) throw new NotFoundError(`failed to get sandbox runtime: no runtime for "${handler}" is configured`);
     for (const s of this.sandboxes.values()) {
       if (s.config.uid === config.uid && (s.config.attempt ?? 0) === (config.attempt ?? 0)) {
         throw new AlreadyExistsError(`pod "${config.namespace}/${config.name}": sandbox attempt ${config.attempt ?? 0} exists (${s.id})`);
@@ -115,7 +141,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     const s = await setupSandbox(id, config, join(this.sandboxDir, id), this.nsDir);
     if (config.sharedPid && !config.hostNamespaces?.pid) {
       try {
-        s.init = await startPodInit(this.runc, id, join(s.dir, 'init'), `${s.cgroupPath}/init`, { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath });
+        s.init = await startPodInit(this.handlers.get(handler)!, id, join(s.dir, 'init'), `${s.cgroupPath}/init`, { network: s.netnsPath, ipc: s.ipcnsPath, uts: s.utsnsPath });
       } catch (e) {
         await teardownSandbox(s).catch(() => {});
         throw e;
@@ -139,7 +165,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     const s = this.sandboxes.get(id);
     if (!s) return;
     await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id).map((c) => this.stopContainer(c.id, 0)));
-    if (s.init) await stopPodInit(this.runc, s.init);
+    if (s.init) await stopPodInit(this.runcOf(s.id), s.init);
     s.state = SandboxState.NotReady;
     await this.saveSandbox(s);
   }
@@ -148,7 +174,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     const s = this.sandboxes.get(id);
     if (!s) return;
     for (const c of [...this.containers.values()].filter((x) => x.sandboxId === id)) await this.removeContainer(c.id);
-    if (s.init) await stopPodInit(this.runc, s.init);
+    if (s.init) await stopPodInit(this.runcOf(s.id), s.init);
     await teardownSandbox(s);
     await fsp.rm(join(this.root, 'logs', id), { recursive: true, force: true });
     this.sandboxes.delete(id);
@@ -270,8 +296,9 @@ export class Runtime extends ImageManager implements RuntimeService {
       };
       this.containers.set(id, rec);
       undo.push(() => this.containers.delete(id));
-      undo.push(() => this.runc.delete(id, true));
-      rec.pid = await createWithConmon(this.runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX, { tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+      const runc = this.runcOf(sandboxId);
+      undo.push(() => runc.delete(id, true));
+      rec.pid = await createWithConmon(runc, id, { dir, bundle: dir, logPath, socketDir: join(this.root, 'sock') }, config.logSizeMax ?? DEFAULT_LOG_SIZE_MAX, { tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
       rec.conmonPid = await readPid(conmonPidFile({ dir }));
       await this.saveContainer(rec);
       return id;
@@ -299,7 +326,10 @@ export class Runtime extends ImageManager implements RuntimeService {
     const c = this.container(id);
     if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
     const startedAt = new Date().toISOString();
-    await this.runc.start(c.id, c.pid);
+    // (runc's exec FIFO is read in-process; another handler's binary starts its containers itself)
+    const runc = this.runcOf(c.sandboxId);
+    if (runc === this.runc) await runc.start(c.id, c.pid);
+    else await runc.run(['start', c.id]);
     c.state = ContainerState.Running;
     c.startedAt = startedAt;
     await this.saveContainer(c);
@@ -408,7 +438,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     }
     this.signal(c, 'SIGKILL');
     if (!(await waitExit({ dir: c.dir }, c.id, 10_000))) {
-      await this.runc.kill(c.id, 'KILL', true).catch(() => {});
+      await this.runcOf(c.sandboxId).kill(c.id, 'KILL', true).catch(() => {});
       if (!(await waitExit({ dir: c.dir }, c.id, 5_000))) throw new RuntimeError(`container "${c.config.name}" (${c.id}): did not exit after SIGKILL`);
     }
     await this.refresh(c);
@@ -448,7 +478,7 @@ export class Runtime extends ImageManager implements RuntimeService {
         log.warn('in-process delete failed; using runc delete', { container: c.id, err: e as Error });
       }
     }
-    await this.runc.delete(c.id, true);
+    await this.runcOf(c.sandboxId).delete(c.id, true);
   }
 
   // ---- exec and logs ----
@@ -479,7 +509,7 @@ export class Runtime extends ImageManager implements RuntimeService {
     if (opts.tty) {
       try {
         const bundle = JSON.parse(await fsp.readFile(join(c.dir, 'config.json'), 'utf8')) as { process: BundleProcess };
-        return startTtyExec({ runc: this.runc, containerId: c.id, bundleProcess: bundle.process, cmd, env: opts.env, user: opts.user, size: opts.size, stdin: !!opts.stdin, stateDir: c.dir });
+        return startTtyExec({ runc: this.runcOf(c.sandboxId), containerId: c.id, bundleProcess: bundle.process, cmd, env: opts.env, user: opts.user, size: opts.size, stdin: !!opts.stdin, stateDir: c.dir });
       } catch (e) {
         throw new RuntimeError(`container "${c.config.name}" (${c.id}): exec with tty: ${(e as Error).message}`, { cause: e });
       }
@@ -487,7 +517,8 @@ export class Runtime extends ImageManager implements RuntimeService {
     const options: string[] = [];
     for (const e of opts.env ?? []) options.push('--env', e);
     if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
-    const child = spawn(this.runc.binary, [...this.runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const runc = this.runcOf(c.sandboxId);
+    const child = spawn(runc.binary, [...runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));

@@ -64,8 +64,13 @@ export interface PodSandboxConfig {
   annotations?: Record<string, string>;
   /** emptyDir volumes, created with the sandbox and shared by its containers. */
   emptyDirs?: EmptyDirVolume[];
-  /** Hard limits for the whole pod (sum of container limits), applied on the pod cgroup. */
+  /**
+   * Limits of the whole pod, applied on the pod cgroup: cpu shares from the requests, and a CFS
+   * quota and memory limit from the limits when every container sets them (plus the overhead).
+   */
   resources?: LinuxResources;
+  /** The runtime handler (a RuntimeClass's handler); empty: the default, runc. */
+  runtimeHandler?: string;
   /**
    * Which namespaces are the node's own (CRI's NamespaceMode NODE): hostNetwork (which brings
    * the node's UTS namespace, so its hostname, as containerd does), hostIPC, hostPID.

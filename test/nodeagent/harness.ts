@@ -46,6 +46,8 @@ export interface ClusterOptions {
   apiserver?: Partial<ApiServerConfig>;
   /** Where the agent's ingress controller listens (default: no ingress controller, so clusters of parallel tests do not compete for ports). */
   ingress?: AgentConfig['ingress'];
+  /** Runtime handlers besides runc (RuntimeClass handlers), by name: a runc-compatible binary each. */
+  runtimeHandlers?: AgentConfig['runtimeHandlers'];
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -74,6 +76,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     backoffMaxSec: 4,
     relistMs: 300,
     ingress: opts.ingress,
+    runtimeHandlers: opts.runtimeHandlers,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
   };

@@ -54,6 +54,7 @@ import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/qu
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
+import { defaultRuntimeClass, validateRuntimeClass, validateRuntimeClassUpdate } from '../../api/validation-node.js';
 import { validateCertificateSigningRequest, validateCertificateSigningRequestApprovalUpdate, validateCertificateSigningRequestStatusUpdate, validateCertificateSigningRequestUpdate } from '../../api/validation-certificates.js';
 import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
@@ -594,6 +595,23 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
+/** node.k8s.io/v1: runtime handlers pods may name; the handler is fixed once created. */
+export const runtimeclasses = base({
+  name: 'runtimeclasses',
+  singularName: 'runtimeclass',
+  kind: 'RuntimeClass',
+  typeName: 'RuntimeClass',
+  group: 'node.k8s.io',
+  namespaced: false,
+  writable: {},
+  // (as Kubernetes' strategy: a PUT must name the resourceVersion it replaces)
+  allowUnconditionalUpdate: false,
+  prepareForCreate: (obj) => defaultRuntimeClass(obj as never),
+  prepareForUpdate: (obj) => defaultRuntimeClass(obj as never),
+  validate: (obj) => validateRuntimeClass(obj as never),
+  validateUpdate: (obj, old) => validateRuntimeClassUpdate(obj as never, old as never),
+});
+
 /** certificates.k8s.io/v1: requests made by their users, approved through `approval`, signed through `status`. */
 export const certificatesigningrequests = base({
   name: 'certificatesigningrequests',
@@ -718,7 +736,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -732,6 +750,7 @@ const ETCD_PREFIXES: Record<string, string> = {
   rolebindings: '/registry/rolebindings/',
   clusterrolebindings: '/registry/clusterrolebindings/',
   priorityclasses: '/registry/priorityclasses/',
+  runtimeclasses: '/registry/runtimeclasses/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

@@ -243,6 +243,10 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
     row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
   },
+  runtimeclasses: {
+    columns: [col('Name'), col('Handler'), col('Age')],
+    row: (rc, now) => [rc.metadata?.name, rc.handler ?? '', age(rc, now)],
+  },
   configmaps: {
     columns: [col('Name'), col('Data', 'integer'), col('Age')],
     row: (cm, now) => [cm.metadata?.name, keyCount(cm.data) + keyCount(cm.binaryData), age(cm, now)],
