@@ -88,6 +88,10 @@ export function restartCountOf(c: ContainerStatus): number {
   return Number(c.annotations?.['io.kubernetes.container.restartCount'] ?? c.metadata.attempt ?? 0);
 }
 
+/** Sandbox creation retries: the first after 2 s, then doubling up to the kubelet's 10 s pod-worker back-off. */
+const SANDBOX_RETRY_FIRST_SEC = 2;
+const SANDBOX_RETRY_MAX_SEC = 10;
+
 export class PodWorker {
   pod: Pod;
   deleted = false;
@@ -329,8 +333,10 @@ export class PodWorker {
 
   /**
    * Make the pod's sandbox (runtime handler, namespaces, pod cgroup, network). On failure: the
-   * kubelet's FailedCreatePodSandBox event, and another attempt after a back-off (the base
-   * crash-loop delay, doubling to its cap); the pod stays Pending with its containers waiting.
+   * kubelet's FailedCreatePodSandBox event, and another attempt after a back-off: 2 s, doubling
+   * to the kubelet's pod-worker back-off of 10 s, which it then keeps (a sandbox failure is not a
+   * crash loop: a missing handler or a network hiccup should be retried at a steady pace); the
+   * pod stays Pending with its containers waiting.
    */
   private async createSandbox(): Promise<boolean> {
     try {
@@ -340,7 +346,7 @@ export class PodWorker {
     } catch (e) {
       this.d.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
       const b = this.sandboxBackoff;
-      b.delaySec = b.delaySec ? Math.min(b.delaySec * 2, this.d.backoffMaxSec) : this.d.backoffBaseSec;
+      b.delaySec = Math.min(b.delaySec ? b.delaySec * 2 : SANDBOX_RETRY_FIRST_SEC, SANDBOX_RETRY_MAX_SEC);
       b.notBefore = Date.now() + b.delaySec * 1000;
       log.warn('pod sandbox creation failed', { pod: this.key, retryInSec: b.delaySec, err: (e as Error).message });
       this.retryIn(b.delaySec * 1000 + 50);
