@@ -13,6 +13,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
 import { core, EndpointSlices, Leases, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
+import { SourceCache } from './source-cache.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { PodNetwork } from '../network/pod-network.js';
@@ -137,6 +138,7 @@ export class NodeAgent {
   private resolveNet!: (n: PodNetwork) => void;
   readonly workers = new Map<string, PodWorker>();
   private readonly events = new EventSink();
+  private readonly sourceCache = new SourceCache<KubeObject | undefined>(1000);
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
   private timers: NodeJS.Timeout[] = [];
@@ -362,7 +364,6 @@ export class NodeAgent {
     await Promise.race([this.networkPolicy.podAddressed(pod as Pod & KubeObject, ip).catch((e: Error) => log.warn('network policy rules for a new pod', { err: e.message })), late]).finally(() => clearTimeout(timer));
   }
 
-  /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist. */
   /** A RuntimeClass's handler, read when a pod's sandbox is made (a missing class: the kubelet's NotFound words). */
   private async runtimeHandler(name: string): Promise<string> {
     try {
@@ -374,14 +375,18 @@ export class NodeAgent {
     }
   }
 
-  private async getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.client.get(core(kind), namespace, name);
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return undefined;
-      throw e;
-    }
+  /** A ConfigMap or Secret a pod of this node refers to; undefined when it does not exist (answers shared for a second: see SourceCache). */
+  private getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.sourceCache.get(`${kind}/${namespace}/${name}`, async () => {
+      try {
+        return await this.client.get(core(kind), namespace, name);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) return undefined;
+        throw e;
+      }
+    });
   }
+
 
   /**
    * Serves the cluster DNS on the bridge's gateway, port 53, forwarding other names to the
