@@ -226,7 +226,7 @@ async function main(): Promise<void> {
 
     // 5. Paired rounds: the machine's speed drifts over minutes (other tenants), so the ratio is
     // also measured in rounds of raw puts and creates back to back, and its median reported.
-    const rounds: { rawEtcd3: number; rawApiserverClient: number; creates: number; createsVsRawEtcd: number; createsVsRawEtcdApiserverClient: number }[] = [];
+    const rounds: { rawEtcd3: number; rawApiserverClient: number; creates: number; createsVsRawEtcd: number; createsVsRawEtcdApiserverClient: number; cpuMsPerCreate: Record<string, number> }[] = [];
     for (let r = 0; r < flags.rounds; r++) {
       const e3 = (await rawPuts(etcd3Put, 2400)).perSec;
       const ln = (await rawPuts(leanPut, 2400)).perSec;
@@ -235,11 +235,17 @@ async function main(): Promise<void> {
       const warm = 200;
       let finished = 0;
       let tWarm = 0;
+      let cpuWarm: Record<string, number> = {};
       await createPods(total, (i) => `round${r}-${i}`, (_s, e) => {
-        if (++finished === warm) tWarm = e;
+        if (++finished === warm) {
+          tWarm = e;
+          cpuWarm = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+        }
       });
       const creates = (total - warm) / ((performance.now() - tWarm) / 1000);
-      rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln) });
+      // (CPU over the same stretch as the rate, to compare with the first create phase's)
+      const cpuMsPerCreate = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuWarm[k]!) * 1000) / (total - warm))]));
+      rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln), cpuMsPerCreate });
       console.error(`round ${r + 1}: raw puts/s ${e3.toFixed(0)} via etcd3, ${ln.toFixed(0)} via the apiserver's client; creates/s ${creates.toFixed(0)} (${(creates / e3).toFixed(2)}, ${(creates / ln).toFixed(2)})`);
     }
     lean.close();
