@@ -1,0 +1,51 @@
+// Function dispatch: a call `fn(args)` or a method `target.fn(args)` goes to the standard
+// library (size, conversions, string, time), cel-go's extensions Kubernetes enables, or
+// Kubernetes' own libraries. A known name with arguments it has no overload for is
+// `no such overload`, as in cel-go.
+import { CONVERSIONS } from './conversions.js';
+import { noSuchOverload } from './errors.js';
+import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf } from './lib-kubernetes.js';
+import { joinList, STRING_FUNCTIONS, STRING_METHODS, stringSize } from './lib-strings.js';
+import { TIME_METHODS } from './lib-time.js';
+import { CelMap, type CelValue } from './values.js';
+
+function size(v: CelValue): bigint {
+  if (typeof v === 'string') return stringSize(v);
+  if (v instanceof Uint8Array || Array.isArray(v)) return BigInt(v.length);
+  if (v instanceof CelMap) return BigInt(v.size);
+  throw noSuchOverload();
+}
+
+const GLOBALS: Record<string, (...a: CelValue[]) => CelValue> = {
+  ...CONVERSIONS,
+  ...STRING_FUNCTIONS,
+  ...KUBERNETES_FUNCTIONS,
+  size: (...a) => {
+    if (a.length !== 1) throw noSuchOverload();
+    return size(a[0]!);
+  },
+};
+
+/** Names that are global functions (for the compile-time check). */
+export const GLOBAL_FUNCTIONS = new Set(Object.keys(GLOBALS));
+/** Names that are methods of some type (for the compile-time check). */
+export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf']);
+
+export function callGlobal(fn: string, args: CelValue[]): CelValue {
+  const f = GLOBALS[fn];
+  if (!f) throw noSuchOverload();
+  return f(...args);
+}
+
+export function callMethod(fn: string, target: CelValue, args: CelValue[]): CelValue {
+  if (fn === 'size' && args.length === 0) return size(target);
+  if (Array.isArray(target)) {
+    if (fn === 'join' && args.length <= 1) return joinList(target, args[0]);
+    if ((fn === 'indexOf' || fn === 'lastIndexOf') && args.length === 1) return listIndexOf(target, args[0]!, fn === 'lastIndexOf');
+  }
+  const arity = (max: number) => args.length <= max;
+  if (typeof target === 'string' && STRING_METHODS[fn] && arity(3)) return STRING_METHODS[fn](target, ...args);
+  if (TIME_METHODS[fn] && arity(1)) return TIME_METHODS[fn](target, args[0]);
+  if (KUBERNETES_METHODS[fn] && arity(1)) return KUBERNETES_METHODS[fn](target, ...args);
+  throw noSuchOverload();
+}

@@ -1,0 +1,138 @@
+// String functions: the standard ones (contains, startsWith, endsWith, matches, size) and
+// cel-go's strings extension as Kubernetes enables it (charAt, indexOf, lastIndexOf, lowerAscii,
+// upperAscii, replace, split, substring, trim, join, reverse, strings.quote). Indexes count code
+// points. Regular expressions are RE2 syntax run by JavaScript's RegExp: the common subset
+// (classes, anchors, groups, (?i) flags, (?P<name>...)) behaves alike.
+import { CelEvalError, noSuchOverload } from './errors.js';
+import { checkInt, type CelValue } from './values.js';
+
+const str = (v: CelValue | undefined): string => {
+  if (typeof v !== 'string') throw noSuchOverload();
+  return v;
+};
+const int = (v: CelValue | undefined): number => {
+  if (typeof v !== 'bigint') throw noSuchOverload();
+  return Number(v);
+};
+const cps = (s: string) => [...s];
+
+const regexCache = new Map<string, RegExp>();
+
+/** RE2 pattern → JavaScript RegExp (cached); invalid patterns are CEL errors. */
+export function compileRegex(pattern: string, global = false): RegExp {
+  const key = `${global ? 'g' : ''}${pattern}`;
+  let re = regexCache.get(key);
+  if (re) return re;
+  let flags = global ? 'gu' : 'u';
+  let body = pattern;
+  const lead = /^\(\?([imsU]+)\)/.exec(body);
+  if (lead) {
+    for (const f of lead[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
+    body = body.slice(lead[0].length);
+  }
+  body = body.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$(?![\\s\\S])').replace(/\\A/g, '^');
+  try {
+    re = new RegExp(body, flags);
+  } catch (e) {
+    throw new CelEvalError(`error parsing regexp: ${(e as Error).message}`);
+  }
+  if (regexCache.size > 512) regexCache.clear();
+  regexCache.set(key, re);
+  return re;
+}
+
+function indexOf(s: string, sub: string, from: number, last: boolean): bigint {
+  const a = cps(s);
+  const b = cps(sub);
+  if (from < 0 || from > a.length) throw new CelEvalError(`index out of range: ${from}`);
+  const matchesAt = (i: number) => b.every((c, j) => a[i + j] === c);
+  if (last) {
+    for (let i = Math.min(from, a.length - b.length); i >= 0; i--) if (matchesAt(i)) return BigInt(i);
+  } else {
+    for (let i = from; i + b.length <= a.length; i++) if (matchesAt(i)) return BigInt(i);
+  }
+  return -1n;
+}
+
+function replace(s: string, from: string, to: string, n: number): string {
+  if (n < 0) return s.split(from).join(to);
+  let out = '';
+  let rest = s;
+  for (let i = 0; i < n; i++) {
+    const at = rest.indexOf(from);
+    if (at < 0) break;
+    out += rest.slice(0, at) + to;
+    rest = rest.slice(at + from.length);
+    if (from === '') {
+      out += rest.slice(0, 1);
+      rest = rest.slice(1);
+    }
+  }
+  return out + rest;
+}
+
+function split(s: string, sep: string, n: number): string[] {
+  if (n === 0) return [];
+  const parts = sep === '' ? cps(s) : s.split(sep);
+  if (n < 0 || parts.length <= n) return parts;
+  return [...parts.slice(0, n - 1), parts.slice(n - 1).join(sep)];
+}
+
+function quote(s: string): string {
+  const esc: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+  return `"${[...s].map((c) => esc[c] ?? c).join('')}"`;
+}
+
+type Fn = (t: CelValue, ...a: CelValue[]) => CelValue;
+
+/** Methods on strings (receiver first); each checks its arity and argument types. */
+export const STRING_METHODS: Record<string, Fn> = {
+  contains: (s, x) => str(s).includes(str(x)),
+  startsWith: (s, x) => str(s).startsWith(str(x)),
+  endsWith: (s, x) => str(s).endsWith(str(x)),
+  matches: (s, re) => compileRegex(str(re)).test(str(s)),
+  charAt: (s, i) => {
+    const a = cps(str(s));
+    const n = int(i);
+    if (n < 0 || n > a.length) throw new CelEvalError(`index out of range: ${n}`);
+    return a[n] ?? '';
+  },
+  indexOf: (s, sub, from) => indexOf(str(s), str(sub), from === undefined ? 0 : int(from), false),
+  lastIndexOf: (s, sub, from) => indexOf(str(s), str(sub), from === undefined ? cps(str(s)).length : int(from), true),
+  lowerAscii: (s) => str(s).replace(/[A-Z]/g, (c) => c.toLowerCase()),
+  upperAscii: (s) => str(s).replace(/[a-z]/g, (c) => c.toUpperCase()),
+  replace: (s, a, b, n) => replace(str(s), str(a), str(b), n === undefined ? -1 : int(n)),
+  split: (s, sep, n) => split(str(s), str(sep), n === undefined ? -1 : int(n)),
+  substring: (s, start, end) => {
+    const a = cps(str(s));
+    const b = int(start);
+    const e = end === undefined ? a.length : int(end);
+    if (b < 0 || b > a.length) throw new CelEvalError(`index out of range: ${b}`);
+    if (e < 0 || e > a.length) throw new CelEvalError(`index out of range: ${e}`);
+    if (b > e) throw new CelEvalError(`invalid substring range. start: ${b}, end: ${e}`);
+    return a.slice(b, e).join('');
+  },
+  trim: (s) => str(s).replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, ''),
+  reverse: (s) => cps(str(s)).reverse().join(''),
+  // Kubernetes' regex library.
+  find: (s, re) => str(s).match(compileRegex(str(re)))?.[0] ?? '',
+  findAll: (s, re, n) => {
+    const all = [...str(s).matchAll(compileRegex(str(re), true))].map((m) => m[0]);
+    const limit = n === undefined ? -1 : int(n);
+    return limit < 0 ? all : all.slice(0, limit);
+  },
+};
+
+/** list(string).join([separator]). */
+export function joinList(list: CelValue, sep?: CelValue): string {
+  if (!Array.isArray(list)) throw noSuchOverload();
+  return list.map(str).join(sep === undefined ? '' : str(sep));
+}
+
+export const STRING_FUNCTIONS: Record<string, (...a: CelValue[]) => CelValue> = {
+  'strings.quote': (s) => quote(str(s)),
+  matches: (s, re) => STRING_METHODS.matches!(s!, re!),
+};
+
+/** size() of a string in code points. */
+export const stringSize = (s: string): bigint => checkInt(BigInt(cps(s).length));
