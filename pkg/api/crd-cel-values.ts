@@ -1,0 +1,90 @@
+// Custom resource values as CEL sees them, typed by their structural schema as
+// apiextensions-apiserver's UnstructuredToVal types them: `integer` fields are CEL ints, `number`
+// fields doubles (even when written 1), strings of format date-time/duration/byte are
+// timestamps/durations/bytes, objects and additionalProperties maps are CEL maps whose absent
+// fields are `no such key`; untyped (preserve-unknown-fields, int-or-string) values are dyn.
+// The resource root (and embedded resources) show apiVersion, kind, metadata.name and
+// metadata.generateName. Also the compile-time field check against the schema.
+import { CelMap, type CelValue } from '../cel/values.js';
+import { parseDuration, parseTimestamp } from '../cel/lib-time.js';
+import type { PathStep } from '../cel/program.js';
+import type { JSONSchemaProps } from './crd-schema.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function stringValue(v: string, format: string | undefined): CelValue {
+  try {
+    if (format === 'date-time' || format === 'datetime') return parseTimestamp(v);
+    if (format === 'duration') return parseDuration(v);
+    if (format === 'byte') return Uint8Array.from(Buffer.from(v, 'base64'));
+  } catch {
+    // A value the format check refused already; CEL sees it as the string it is.
+  }
+  return v;
+}
+
+function childSchema(s: JSONSchemaProps | undefined, key: string): JSONSchemaProps | undefined {
+  if (!s) return undefined;
+  if (s.properties?.[key]) return s.properties[key];
+  if (isObj(s.additionalProperties)) return s.additionalProperties as JSONSchemaProps;
+  return undefined;
+}
+
+/** `v` as a CEL value under schema `s`; `resource` for the root and embedded resources. */
+export function toCelValue(v: unknown, s: JSONSchemaProps | undefined, resource = false): CelValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (s?.type === 'number') return v;
+    if (Number.isInteger(v)) return BigInt(v);
+    return v;
+  }
+  if (typeof v === 'string') return stringValue(v, s?.format);
+  if (Array.isArray(v)) return v.map((x) => toCelValue(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+  if (!isObj(v)) return null;
+  const m = new CelMap();
+  for (const [k, x] of Object.entries(v)) {
+    if (resource && (k === 'apiVersion' || k === 'kind')) {
+      m.set(k, typeof x === 'string' ? x : null);
+    } else if (resource && k === 'metadata') {
+      const meta = new CelMap();
+      if (isObj(x)) for (const f of ['name', 'generateName']) if (typeof x[f] === 'string') meta.set(f, x[f] as string);
+      m.set(k, meta);
+    } else if (x !== undefined) {
+      const cs = childSchema(s, k);
+      m.set(k, toCelValue(x, cs, cs?.['x-kubernetes-embedded-resource'] === true));
+    }
+  }
+  return m;
+}
+
+const RESOURCE_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
+
+/**
+ * The compile-time check of `self.a.b[...]` against schema `s` (`resource` at the root): a
+ * field an object schema does not declare is `undefined field 'x'`, as cel-go's checker says;
+ * untyped parts are not checked.
+ */
+export function resolveSchemaField(s: JSONSchemaProps, resource: boolean, path: PathStep[]): string | undefined {
+  let cur: JSONSchemaProps | undefined = s;
+  let isResource = resource;
+  for (const step of path) {
+    if (!cur || cur['x-kubernetes-int-or-string'] || (!cur.type && cur['x-kubernetes-preserve-unknown-fields'])) return undefined;
+    if (step === '[]') {
+      cur = cur.type === 'array' ? cur.items : isObj(cur.additionalProperties) ? (cur.additionalProperties as JSONSchemaProps) : undefined;
+      isResource = cur?.['x-kubernetes-embedded-resource'] === true;
+      continue;
+    }
+    if (isResource && RESOURCE_FIELDS.has(step)) return undefined;
+    if (cur.type !== 'object') return undefined;
+    const next = childSchema(cur, step);
+    if (!next) {
+      if (cur['x-kubernetes-preserve-unknown-fields'] || cur.additionalProperties === true) return undefined;
+      return `undefined field '${step}'`;
+    }
+    cur = next;
+    isResource = cur['x-kubernetes-embedded-resource'] === true;
+  }
+  return undefined;
+}

@@ -1,0 +1,147 @@
+// CEL validation rules of CustomResourceDefinitions (`x-kubernetes-validations`), as
+// apiextensions-apiserver runs them. Each rule compiles once per schema node (with `self`, and
+// `oldSelf` for transition rules; fields checked against the schema); a CRD whose rule does not
+// compile is refused with `...x-kubernetes-validations[0].rule: Invalid value:
+// apiextensions.ValidationRule{...}: compilation failed: ERROR: <input>:...`. Custom resources
+// are checked at every node of the schema that has rules, for every value present (in objects,
+// maps and list items); transition rules only where an old value correlates (through object
+// fields, map keys and the keys of x-kubernetes-list-type=map lists). Failures read as
+// Kubernetes words them: `spec: Invalid value: "object": <message>` (`failed rule: <rule>`
+// without one), messageExpression, reason and fieldPath honoured; runtime errors read
+// `<error> evaluating rule: <rule>`. Each rule has a step budget and the object a total one.
+import { compile, type Program } from '../cel/program.js';
+import { CelCompileError } from '../cel/errors.js';
+import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
+import type { JSONSchemaProps, ValidationRule } from './crd-schema.js';
+import { resolveSchemaField } from './crd-cel-values.js';
+
+
+/** Kubernetes' limits: per rule evaluation (PerCallLimit) and per object (RuntimeCELCostBudget). */
+export const RULE_COST_LIMIT = 1_000_000;
+export const OBJECT_COST_BUDGET = 10_000_000;
+
+export const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
+
+export interface CompiledRule {
+  rule: ValidationRule;
+  program?: Program;
+  messageProgram?: Program;
+  error?: string;
+  messageError?: string;
+  usesOldSelf: boolean;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const rulesOf = (s: JSONSchemaProps): ValidationRule[] => (Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'] : []);
+
+const compiledCache = new WeakMap<JSONSchemaProps, CompiledRule[]>();
+
+function compileOne(source: string, s: JSONSchemaProps, resource: boolean, variables: string[], expectBool: boolean): Program {
+  return compile(source, { variables, expectBool, resolveField: (_v, path) => resolveSchemaField(s, resource, path) });
+}
+
+/** The rules of schema node `s`, compiled once (errors kept, for the CRD check to report). */
+export function compiledRules(s: JSONSchemaProps, resource: boolean): CompiledRule[] {
+  let out = compiledCache.get(s);
+  if (out) return out;
+  out = rulesOf(s).map((rule) => {
+    const c: CompiledRule = { rule, usesOldSelf: false };
+    try {
+      c.program = compileOne(String(rule.rule ?? ''), s, resource, ['self', 'oldSelf'], true);
+      c.usesOldSelf = c.program.references.has('oldSelf');
+    } catch (e) {
+      if (!(e instanceof CelCompileError)) throw e;
+      c.error = `compilation failed: ${e.message}`;
+    }
+    if (rule.messageExpression) {
+      try {
+        c.messageProgram = compileOne(rule.messageExpression, s, resource, ['self', 'oldSelf'], false);
+      } catch (e) {
+        if (!(e instanceof CelCompileError)) throw e;
+        c.messageError = `messageExpression compilation failed: ${e.message}`;
+      }
+    }
+    return c;
+  });
+  compiledCache.set(s, out);
+  return out;
+}
+
+// ---- CustomResourceDefinition validation ----
+
+const goString = (s: string | undefined) => JSON.stringify(s ?? '');
+
+/** The rule as Go's %#v prints apiextensions.ValidationRule (what Kubernetes shows as the bad value). */
+function goRule(r: ValidationRule): VerbatimValue {
+  const reason = r.reason === undefined ? '(*apiextensions.FieldValueErrorReason)(nil)' : `(*apiextensions.FieldValueErrorReason)(${goString(r.reason)})`;
+  const optional = r.optionalOldSelf === undefined ? '(*bool)(nil)' : `(*bool)(${r.optionalOldSelf})`;
+  return new VerbatimValue(
+    `apiextensions.ValidationRule{Rule:${goString(r.rule)}, Message:${goString(r.message)}, MessageExpression:${goString(r.messageExpression)}, Reason:${reason}, FieldPath:${goString(r.fieldPath)}, OptionalOldSelf:${optional}}`,
+  );
+}
+
+/** Whether `fieldPath` (`.a.b`, `.m['key']`) names a field of `s`; undefined when it does, else why not. */
+function fieldPathProblem(fieldPath: string, s: JSONSchemaProps): string | undefined {
+  const steps = [...fieldPath.matchAll(/\.([A-Za-z_$][\w$-]*)|\['((?:[^'\\]|\\.)*)'\]|(.)/g)];
+  let cur: JSONSchemaProps | undefined = s;
+  for (const m of steps) {
+    if (m[3] !== undefined) return `invalid field path: ${fieldPath}`;
+    const name = m[1] ?? m[2]!;
+    cur = cur?.properties?.[name] ?? (isObj(cur?.additionalProperties) ? (cur!.additionalProperties as JSONSchemaProps) : undefined);
+    if (!cur) return 'does not refer to a valid field';
+  }
+  return undefined;
+}
+
+/**
+ * The rules of a version's schema, checked as a CRD is created or updated: each compiles, its
+ * messageExpression too, reason is supported, fieldPath names a field, and oldSelf is only used
+ * where old values correlate (not under lists other than x-kubernetes-list-type=map).
+ */
+export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string, resource = true, correlatable = true, uncorrelatedAt = ''): FieldError[] {
+  if (!isObj(s)) return [];
+  const errs: FieldError[] = [];
+  compiledRules(s, resource).forEach((c, i) => {
+    const rp = `${path}.x-kubernetes-validations[${i}]`;
+    const r = c.rule;
+    if (!r.rule || !String(r.rule).trim()) errs.push(required(`${rp}.rule`));
+    else if (c.error) errs.push(invalid(`${rp}.rule`, goRule(r), c.error));
+    else if (c.usesOldSelf && !correlatable) errs.push(invalid(`${rp}.rule`, r.rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatedAt}`));
+    if (c.messageError) errs.push(invalid(`${rp}.messageExpression`, goRule(r), c.messageError));
+    if (r.message !== undefined && /[\r\n]/.test(r.message)) errs.push(invalid(`${rp}.message`, r.message, 'message must not contain line breaks'));
+    if (r.message === undefined && !r.messageExpression && /[\r\n]/.test(String(r.rule ?? ''))) errs.push(required(`${rp}.message`, 'message must be specified if rule contains line breaks'));
+    if (r.reason !== undefined && !REASONS.includes(r.reason)) errs.push(notSupported(`${rp}.reason`, r.reason, REASONS));
+    if (r.fieldPath) {
+      const problem = fieldPathProblem(r.fieldPath, s);
+      if (problem) errs.push(invalid(`${rp}.fieldPath`, r.fieldPath, problem));
+    }
+    if (r.optionalOldSelf && !c.usesOldSelf) errs.push(invalid(`${rp}.optionalOldSelf`, true, 'may not be set if oldSelf is not used in rule'));
+  });
+  for (const [k, p] of Object.entries(s.properties ?? {})) {
+    if (resource && k === 'metadata') continue;
+    errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, correlatable, uncorrelatedAt));
+  }
+  if (isObj(s.additionalProperties)) errs.push(...validateSchemaRules(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, correlatable, uncorrelatedAt));
+  if (isObj(s.items)) {
+    const keyed = s['x-kubernetes-list-type'] === 'map';
+    const where = uncorrelatedAt || (keyed ? '' : path);
+    errs.push(...validateSchemaRules(s.items, `${path}.items`, s.items['x-kubernetes-embedded-resource'] === true, correlatable && keyed, where));
+  }
+  return errs;
+}
+
+
+/** Whether a schema has rules anywhere (objects of schemas without any skip the walk). */
+const hasRulesCache = new WeakMap<JSONSchemaProps, boolean>();
+function hasRules(s: unknown): boolean {
+  if (!isObj(s)) return false;
+  let v = hasRulesCache.get(s);
+  if (v === undefined) {
+    v = rulesOf(s).length > 0 || Object.values(s.properties ?? {}).some(hasRules) || hasRules(s.items) || (isObj(s.additionalProperties) && hasRules(s.additionalProperties));
+    hasRulesCache.set(s, v);
+  }
+  return v;
+}
+
+export const schemaHasRules = (s: JSONSchemaProps | undefined): boolean => hasRules(s);
