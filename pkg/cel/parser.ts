@@ -65,54 +65,39 @@ class Parser {
     return out;
   }
 
-  private or(): Expr {
-    let left = this.and();
-    while (this.isOp('||')) {
+  /** A left-associative chain of `next` joined by any of `ops`. */
+  private chain(next: () => Expr, ops: string[], make: (op: string, offset: number, left: Expr, right: Expr) => Expr): Expr {
+    let left = next();
+    for (;;) {
       const t = this.tok;
+      if (!((t.kind === 'op' || t.text === 'in') && ops.includes(t.text))) return left;
       this.pos++;
-      left = { kind: 'or', offset: t.offset, left, right: this.and() };
+      left = make(t.text, t.offset, left, next());
     }
-    return left;
+  }
+
+  private or(): Expr {
+    return this.chain(() => this.and(), ['||'], (_op, offset, left, right) => ({ kind: 'or', offset, left, right }));
   }
 
   private and(): Expr {
-    let left = this.relation();
-    while (this.isOp('&&')) {
-      const t = this.tok;
-      this.pos++;
-      left = { kind: 'and', offset: t.offset, left, right: this.relation() };
-    }
-    return left;
+    return this.chain(() => this.relation(), ['&&'], (_op, offset, left, right) => ({ kind: 'and', offset, left, right }));
+  }
+
+  private binaryChain(next: () => Expr, ops: string[]): Expr {
+    return this.chain(next, ops, (op, offset, left, right) => ({ kind: 'binary', offset, op: op as BinaryOp, left, right }));
   }
 
   private relation(): Expr {
-    let left = this.addition();
-    while ((this.tok.kind === 'op' || this.tok.text === 'in') && RELATIONS.has(this.tok.text)) {
-      const t = this.tok;
-      this.pos++;
-      left = { kind: 'binary', offset: t.offset, op: t.text as BinaryOp, left, right: this.addition() };
-    }
-    return left;
+    return this.binaryChain(() => this.addition(), [...RELATIONS]);
   }
 
   private addition(): Expr {
-    let left = this.multiplication();
-    while (this.isOp('+') || this.isOp('-')) {
-      const t = this.tok;
-      this.pos++;
-      left = { kind: 'binary', offset: t.offset, op: t.text as BinaryOp, left, right: this.multiplication() };
-    }
-    return left;
+    return this.binaryChain(() => this.multiplication(), ['+', '-']);
   }
 
   private multiplication(): Expr {
-    let left = this.unary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
-      const t = this.tok;
-      this.pos++;
-      left = { kind: 'binary', offset: t.offset, op: t.text as BinaryOp, left, right: this.unary() };
-    }
-    return left;
+    return this.binaryChain(() => this.unary(), ['*', '/', '%']);
   }
 
   private unary(): Expr {
