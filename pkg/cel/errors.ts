@@ -18,7 +18,7 @@ export class CelCompileError extends CelError {
     readonly issues: { offset: number; detail: string }[],
     readonly source: string,
   ) {
-    super(issues.map((i) => formatIssue(source, i.offset, i.detail)).join('\n'));
+    super([...issues].sort((a, b) => a.offset - b.offset).map((i) => formatIssue(source, i.offset, i.detail)).join('\n'));
     this.name = 'CelCompileError';
   }
 }
