@@ -1,12 +1,12 @@
 // Evaluating a CRD's `x-kubernetes-validations` on a custom resource (create, update, status
 // update), as apiextensions-apiserver's CEL validator does: rules run at their schema node for
 // every value present; `self` is the value, `oldSelf` the correlated old value (transition
-// rules are skipped where there is none); on update, rules without oldSelf whose value did not
+// rules are skipped where there is none, unless optionalOldSelf makes oldSelf an optional); on update, rules without oldSelf whose value did not
 // change are not held against the object (validation ratcheting: an object stored before a
 // rule was added can still be updated elsewhere). Errors name the node's path and read as
 // Kubernetes words them.
 import { CelCostError, CelEvalError } from '../cel/errors.js';
-import type { CelValue } from '../cel/values.js';
+import { CelOptional, type CelValue } from '../cel/values.js';
 import { compiledRules, OBJECT_COST_BUDGET, RULE_COST_LIMIT, schemaHasRules, type CompiledRule } from './crd-cel.js';
 import { toCelValue } from './crd-cel-values.js';
 import type { JSONSchemaProps } from './crd-schema.js';
@@ -76,7 +76,7 @@ function messageOf(c: CompiledRule, vars: Record<string, CelValue>, w: Walk): st
 function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resource: boolean, w: Walk): boolean {
   const rules = compiledRules(s, resource);
   if (!rules.length) return true;
-  const where = path || '<root>';
+  const where = path || '<nil>'; // (the root's field.Path is nil)
   if (w.budget <= 0) {
     w.errs.push(invalid(where, s.type ?? '', 'validation failed due to running out of cost budget, no further validation rules will be run'));
     return false;
@@ -91,10 +91,13 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
       w.errs.push(invalid(where, s.type ?? '', `rule compile error: ${c.error}`));
       continue;
     }
-    if (!c.program || (c.usesOldSelf && !hasOld) || (!c.usesOldSelf && unchanged)) continue;
+    // optionalOldSelf: the rule runs on create too, oldSelf an optional (optional.none() there).
+    const optionalOld = c.usesOldSelf && c.rule.optionalOldSelf === true;
+    if (!c.program || (c.usesOldSelf && !hasOld && !optionalOld) || (!c.usesOldSelf && unchanged)) continue;
     self ??= toCelValue(v, s, resource);
-    if (c.usesOldSelf) oldSelf ??= toCelValue(old, s, resource);
-    const vars: Record<string, CelValue> = c.usesOldSelf ? { self, oldSelf: oldSelf! } : { self };
+    if (c.usesOldSelf && hasOld) oldSelf ??= toCelValue(old, s, resource);
+    const old$ = optionalOld ? (oldSelf === undefined ? CelOptional.NONE : new CelOptional(oldSelf)) : oldSelf;
+    const vars: Record<string, CelValue> = c.usesOldSelf ? { self, oldSelf: old$! } : { self };
     let result: CelValue;
     try {
       const r = c.program.evaluate(vars, Math.min(RULE_COST_LIMIT, w.budget));
@@ -119,7 +122,7 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
       continue;
     }
     if (result === true) continue;
-    const fieldPath = c.rule.fieldPath ? withFieldPath(path, c.rule.fieldPath, s) || '<root>' : where;
+    const fieldPath = c.rule.fieldPath ? withFieldPath(path, c.rule.fieldPath, s) || '<nil>' : where;
     const msg = messageOf(c, vars, w);
     if (msg !== undefined) {
       w.errs.push(failure(fieldPath, undefined, msg, c.rule.reason));

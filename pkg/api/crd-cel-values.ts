@@ -1,11 +1,12 @@
 // Custom resource values as CEL sees them, typed by their structural schema as
 // apiextensions-apiserver's UnstructuredToVal types them: `integer` fields are CEL ints, `number`
-// fields doubles (even when written 1), strings of format date-time/duration/byte are
+// fields doubles (even when written 1), x-kubernetes-list-type set/map lists equal regardless of
+// order, strings of format date-time/duration/byte are
 // timestamps/durations/bytes, objects and additionalProperties maps are CEL maps whose absent
 // fields are `no such key`; untyped (preserve-unknown-fields, int-or-string) values are dyn.
 // The resource root (and embedded resources) show apiVersion, kind, metadata.name and
 // metadata.generateName. Also the compile-time field check against the schema.
-import { CelMap, type CelValue } from '../cel/values.js';
+import { CelMap, markUnordered, type CelValue } from '../cel/values.js';
 import { parseDuration, parseTimestamp } from '../cel/lib-time.js';
 import type { PathStep } from '../cel/program.js';
 import type { JSONSchemaProps } from './crd-schema.js';
@@ -41,7 +42,12 @@ export function toCelValue(v: unknown, s: JSONSchemaProps | undefined, resource 
     return v;
   }
   if (typeof v === 'string') return stringValue(v, s?.format);
-  if (Array.isArray(v)) return v.map((x) => toCelValue(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+  if (Array.isArray(v)) {
+    const list = v.map((x) => toCelValue(x, s?.items, s?.items?.['x-kubernetes-embedded-resource'] === true));
+    const listType = s?.['x-kubernetes-list-type'];
+    // set and map lists compare regardless of order, as Kubernetes' CEL values of them do
+    return listType === 'set' || listType === 'map' ? markUnordered(list, listType, s?.['x-kubernetes-list-map-keys']) : list;
+  }
   if (!isObj(v)) return null;
   const m = new CelMap();
   for (const [k, x] of Object.entries(v)) {

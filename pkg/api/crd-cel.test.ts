@@ -119,10 +119,39 @@ describe('x-kubernetes-validations on custom resources', () => {
     expect(run(cr({ ports: [{ name: 'b', port: 5 }] }), keyed, old)).toEqual(['spec.ports[0]: Invalid value: "object": port is immutable']);
   });
 
+  it('runs optionalOldSelf rules on create too, with oldSelf an optional', () => {
+    const opt = schema({
+      type: 'object',
+      properties: { version: { type: 'integer' } },
+      'x-kubernetes-validations': [{ rule: '!oldSelf.hasValue() ? self.version == 1 : self.version >= oldSelf.value().version', message: 'version starts at 1 and never decreases', optionalOldSelf: true }],
+    });
+    expect(check(opt)).toEqual([]);
+    expect(run(cr({ version: 2 }), opt)).toEqual(['spec: Invalid value: "object": version starts at 1 and never decreases']);
+    expect(run(cr({ version: 1 }), opt)).toEqual([]);
+    expect(run(cr({ version: 3 }), opt, cr({ version: 4 }))).toEqual(['spec: Invalid value: "object": version starts at 1 and never decreases']);
+    expect(run(cr({ version: 5 }), opt, cr({ version: 4 }))).toEqual([]);
+  });
+
+  it('compares set and map lists regardless of order in transition rules', () => {
+    const lists = schema({
+      type: 'object',
+      properties: {
+        tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'tags are immutable' }] },
+      },
+    });
+    expect(run(cr({ tags: ['b', 'a'] }), lists, cr({ tags: ['a', 'b'] }))).toEqual([]);
+    expect(run(cr({ tags: ['b', 'c'] }), lists, cr({ tags: ['a', 'b'] }))).toEqual(['spec.tags: Invalid value: "array": tags are immutable']);
+  });
+
   it('does not hold unchanged values against rules (ratcheting)', () => {
     const old = cr({ min: 3, max: 2 });
     expect(run(cr({ min: 3, max: 2 }), s, old)).toEqual([]);
     expect(run(cr({ min: 4, max: 2 }), s, old)).toEqual(['spec: Invalid value: min (4) must not exceed max (2)']);
+  });
+
+  it('names a rule at the resource root by a nil path, and sees only name and generateName of metadata', () => {
+    const root: JSONSchemaProps = { type: 'object', properties: { spec: { type: 'object' } }, 'x-kubernetes-validations': [{ rule: "self.metadata.name.startsWith('x-')" }, { rule: '!has(self.metadata.namespace)' }] };
+    expect(run(cr({}), root)).toEqual(['<nil>: Invalid value: "object": failed rule: self.metadata.name.startsWith(\'x-\')']);
   });
 
   it('types values by the schema: integers, doubles, timestamps, untyped values', () => {

@@ -1,6 +1,6 @@
 // The CEL abstract syntax tree. Macros (has, all, exists, exists_one, map, filter, cel.bind)
-// are expanded by the parser into `has` and `comprehension` nodes; every node keeps the offset
-// of its source for error positions.
+// are expanded by the parser into `has` and `comprehension` nodes; `a.?b` and `a[?k]` are
+// optional selections; every node keeps the offset of its source for error positions.
 import type { CelValue } from './values.js';
 
 export type BinaryOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | '+' | '-' | '*' | '/' | '%';
@@ -10,9 +10,9 @@ export type Macro = 'all' | 'exists' | 'exists_one' | 'map' | 'filter' | 'bind';
 export type Expr =
   | { kind: 'literal'; offset: number; value: CelValue }
   | { kind: 'ident'; offset: number; name: string }
-  | { kind: 'select'; offset: number; operand: Expr; field: string }
+  | { kind: 'select'; offset: number; operand: Expr; field: string; optional?: boolean }
   | { kind: 'has'; offset: number; operand: Expr; field: string }
-  | { kind: 'index'; offset: number; operand: Expr; index: Expr }
+  | { kind: 'index'; offset: number; operand: Expr; index: Expr; optional?: boolean }
   | { kind: 'call'; offset: number; fn: string; target?: Expr; args: Expr[] }
   | { kind: 'list'; offset: number; items: Expr[] }
   | { kind: 'map'; offset: number; entries: { key: Expr; value: Expr }[] }

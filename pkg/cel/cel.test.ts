@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CelCompileError, CelCostError, CelEvalError } from './errors.js';
 import { compile } from './program.js';
-import { CelMap, CelUint, display, type CelValue } from './values.js';
+import { CelMap, CelUint, display, markUnordered, type CelValue } from './values.js';
 
 /** The result of `src` as a display string (`error: <message>` for runtime errors). */
 function run(src: string, vars: Record<string, CelValue> = {}): string {
@@ -303,6 +303,60 @@ describe('CEL functions', () => {
       ['[1, 2].map(x, x).size()', '2'],
       ['{"a": 1}.size()', '1'],
     ]);
+  });
+
+  it('formats strings as cel-go does', () => {
+    table([
+      ['"%s has %d items (%.2f%%)".format(["list", 3, 12.345])', '"list has 3 items (12.35%)"'],
+      ['"%s".format([[1, 2]])', '"[1, 2]"'],
+      ['"%x %X %o %b".format([255, "hi", 8, 5])', '"ff 6869 10 101"'],
+      ['"%e".format([1234.5])', '"1.234500e+03"'],
+      ['"%d".format(["x"])', 'error: error during formatting: integer clause can only be used on integers, was given string'],
+      ['"%s %s".format(["a"])', 'error: index 1 out of range'],
+    ]);
+  });
+
+  it('has optional values: a.?b, a[?k], optional.of/none, hasValue, value, orValue, or', () => {
+    const self = new CelMap();
+    self.set('a', 1n);
+    table(
+      [
+        ['self.?a.hasValue()', 'true'],
+        ['self.?b.hasValue()', 'false'],
+        ['self.?b.orValue(5)', '5'],
+        ['self.?a.value()', '1'],
+        ['self.?b.value()', 'error: optional.none() dereference'],
+        ['self[?"a"].orValue(0) + 1', '2'],
+        ['[1, 2][?5].hasValue()', 'false'],
+        ['optional.none().or(optional.of(3)).value()', '3'],
+        ['optional.ofNonZeroValue("").hasValue()', 'false'],
+        ['self.?b.c.hasValue()', 'false'],
+        ['optional.of(1) == optional.of(1.0) && optional.none() == optional.none()', 'true'],
+        ['type(optional.none()) == optional_type', 'true'],
+      ],
+      { self },
+    );
+  });
+
+  it('compares set and map lists regardless of order', () => {
+    const set = markUnordered([1n, 2n, 3n], 'set');
+    const item = (n: string, p: bigint) => {
+      const m = new CelMap();
+      m.set('name', n);
+      m.set('port', p);
+      return m;
+    };
+    const ports = markUnordered([item('a', 1n), item('b', 2n)], 'map', ['name']);
+    table(
+      [
+        ['set == [3, 1, 2]', 'true'],
+        ['set == [3, 1, 4]', 'false'],
+        ['ports == [{"name": "b", "port": 2}, {"name": "a", "port": 1}]', 'true'],
+        ['ports == [{"name": "b", "port": 3}, {"name": "a", "port": 1}]', 'false'],
+        ['[1, 2] == [2, 1]', 'false'],
+      ],
+      { set, ports },
+    );
   });
 
   it('reports no such overload for a known function with wrong argument types', () => {

@@ -5,7 +5,7 @@ import { checkDuration, checkTimestamp, formatDuration, formatTimestamp, parseDu
 import { CelDuration, CelTimestamp, CelType, CelUint, checkInt, checkUint, formatDouble, INT64_MAX, INT64_MIN, typeName, UINT64_MAX, type CelValue } from './values.js';
 import { CelQuantity, CelURL } from './lib-kubernetes.js';
 
-export const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
+export const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn', 'optional_type', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
 
 const rangeError = () => new CelEvalError('integer overflow');
 

@@ -7,7 +7,7 @@ import { TYPE_NAMES } from './conversions.js';
 import { CelCostError, CelEvalError, noSuchKey, noSuchOverload } from './errors.js';
 import { callGlobal, callMethod } from './functions.js';
 import { binary, negate } from './operators.js';
-import { CelMap, CelType, CelUint, type CelValue } from './values.js';
+import { CelMap, CelOptional, CelType, CelUint, type CelValue } from './values.js';
 
 export type Scope = Record<string, CelValue>;
 
@@ -48,15 +48,20 @@ export class Evaluation {
         if (e.name in scope) return scope[e.name]!;
         if (TYPE_NAMES.has(e.name)) return new CelType(e.name);
         throw new CelEvalError(`no such attribute: ${e.name}`);
-      case 'select':
-        return this.select(this.eval(e.operand, scope), e.field);
+      case 'select': {
+        const v = this.eval(e.operand, scope);
+        return this.optionally(v, e.optional, (x) => this.select(x, e.field), (x) => (x instanceof CelMap ? x.get(e.field) : this.select(x, e.field)));
+      }
       case 'has': {
         const v = this.eval(e.operand, scope);
         if (v instanceof CelMap) return v.has(e.field);
         throw noSuchOverload();
       }
-      case 'index':
-        return this.index(this.eval(e.operand, scope), this.eval(e.index, scope));
+      case 'index': {
+        const v = this.eval(e.operand, scope);
+        const i = this.eval(e.index, scope);
+        return this.optionally(v, e.optional, (x) => this.index(x, i), (x) => this.tryIndex(x, i));
+      }
       case 'list':
         return e.items.map((x) => this.eval(x, scope));
       case 'map': {
@@ -93,6 +98,30 @@ export class Evaluation {
       }
       case 'comprehension':
         return this.comprehension(e, scope);
+    }
+  }
+
+  /**
+   * Selection on `v` that may be optional: `a.?b` (optional: none when absent, found by `lookup`),
+   * and any selection on an optional value (none stays none, a value is selected and wrapped).
+   */
+  private optionally(v: CelValue, optional: boolean | undefined, strict: (v: CelValue) => CelValue, lookup: (v: CelValue) => CelValue | undefined): CelValue {
+    if (v instanceof CelOptional) {
+      if (v.value === undefined) return CelOptional.NONE;
+      v = v.value;
+      if (!optional) return new CelOptional(strict(v));
+    }
+    if (!optional) return strict(v);
+    const x = lookup(v);
+    return x === undefined ? CelOptional.NONE : new CelOptional(x);
+  }
+
+  private tryIndex(v: CelValue, i: CelValue): CelValue | undefined {
+    try {
+      return this.index(v, i);
+    } catch (e) {
+      if (isEvalError(e) && /^(no such key|index out of bounds)/.test(e.message)) return undefined;
+      throw e;
     }
   }
 

@@ -7,7 +7,8 @@ import { noSuchOverload } from './errors.js';
 import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf } from './lib-kubernetes.js';
 import { joinList, STRING_FUNCTIONS, STRING_METHODS, stringSize } from './lib-strings.js';
 import { TIME_METHODS } from './lib-time.js';
-import { CelMap, type CelValue } from './values.js';
+import { CelMap, CelOptional, celEquals, type CelValue } from './values.js';
+import { CelEvalError } from './errors.js';
 
 function size(v: CelValue): bigint {
   if (typeof v === 'string') return stringSize(v);
@@ -20,16 +21,41 @@ const GLOBALS: Record<string, (...a: CelValue[]) => CelValue> = {
   ...CONVERSIONS,
   ...STRING_FUNCTIONS,
   ...KUBERNETES_FUNCTIONS,
+  'optional.of': (...a) => new CelOptional(a[0] ?? null),
+  'optional.none': () => CelOptional.NONE,
+  'optional.ofNonZeroValue': (...a) => (isZero(a[0] ?? null) ? CelOptional.NONE : new CelOptional(a[0]!)),
   size: (...a) => {
     if (a.length !== 1) throw noSuchOverload();
     return size(a[0]!);
   },
 };
 
+/** The zero value of a value's type (0, "", [], {}, false, null). */
+function isZero(v: CelValue): boolean {
+  if (v === null || v === false || v === 0n || v === 0 || v === '') return true;
+  if (Array.isArray(v) || v instanceof Uint8Array) return v.length === 0;
+  if (v instanceof CelMap) return v.size === 0;
+  return celEquals(v, 0n);
+}
+
+const OPTIONAL_METHODS: Record<string, (o: CelOptional, args: CelValue[]) => CelValue> = {
+  hasValue: (o) => o.value !== undefined,
+  value: (o) => {
+    if (o.value === undefined) throw new CelEvalError('optional.none() dereference');
+    return o.value;
+  },
+  orValue: (o, a) => o.value ?? a[0] ?? null,
+  or: (o, a) => {
+    if (o.value !== undefined) return o;
+    if (!(a[0] instanceof CelOptional)) throw noSuchOverload();
+    return a[0];
+  },
+};
+
 /** Names that are global functions (for the compile-time check). */
 export const GLOBAL_FUNCTIONS = new Set(Object.keys(GLOBALS));
 /** Names that are methods of some type (for the compile-time check). */
-export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf']);
+export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf', ...Object.keys(OPTIONAL_METHODS)]);
 
 export function callGlobal(fn: string, args: CelValue[]): CelValue {
   const f = GLOBALS[fn];
@@ -39,6 +65,7 @@ export function callGlobal(fn: string, args: CelValue[]): CelValue {
 
 export function callMethod(fn: string, target: CelValue, args: CelValue[]): CelValue {
   if (fn === 'size' && args.length === 0) return size(target);
+  if (target instanceof CelOptional && OPTIONAL_METHODS[fn]) return OPTIONAL_METHODS[fn](target, args);
   if (Array.isArray(target)) {
     if (fn === 'join' && args.length <= 1) return joinList(target, args[0]);
     if ((fn === 'indexOf' || fn === 'lastIndexOf') && args.length === 1) return listIndexOf(target, args[0]!, fn === 'lastIndexOf');

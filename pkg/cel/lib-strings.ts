@@ -1,10 +1,10 @@
 // String functions: the standard ones (contains, startsWith, endsWith, matches, size) and
 // cel-go's strings extension as Kubernetes enables it (charAt, indexOf, lastIndexOf, lowerAscii,
-// upperAscii, replace, split, substring, trim, join, reverse, strings.quote). Indexes count code
+// upperAscii, replace, split, substring, trim, join, reverse, format, strings.quote). Indexes count code
 // points. Regular expressions are RE2 syntax run by JavaScript's RegExp: the common subset
 // (classes, anchors, groups, (?i) flags, (?P<name>...)) behaves alike.
 import { CelEvalError, noSuchOverload } from './errors.js';
-import { checkInt, type CelValue } from './values.js';
+import { CelUint, checkInt, display, typeName, type CelValue } from './values.js';
 
 const str = (v: CelValue | undefined): string => {
   if (typeof v !== 'string') throw noSuchOverload();
@@ -83,6 +83,57 @@ function quote(s: string): string {
   return `"${[...s].map((c) => esc[c] ?? c).join('')}"`;
 }
 
+/** A formatting clause's argument as text: %s of any value, %d of ints, %f/%e of numbers, %x/%o/%b. */
+function formatClause(verb: string, precision: number | undefined, v: CelValue): string {
+  const num = (): number => {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof CelUint) return Number(v.v);
+    throw new CelEvalError(`error during formatting: ${verb === 'f' ? 'fixed-point' : 'scientific'} clause can only be used on doubles, was given ${typeName(v)}`);
+  };
+  const int = (): bigint => {
+    if (typeof v === 'bigint') return v;
+    if (v instanceof CelUint) return v.v;
+    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+    throw new CelEvalError(`error during formatting: integer clause can only be used on integers, was given ${typeName(v)}`);
+  };
+  switch (verb) {
+    case 's':
+      return typeof v === 'string' ? v : v instanceof CelUint ? String(v.v) : display(v);
+    case 'd':
+      return String(int());
+    case 'f':
+      return formatFixed(num(), precision ?? 6);
+    case 'e':
+      return num().toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+    case 'x':
+    case 'X': {
+      const t = typeof v === 'string' ? Buffer.from(v).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : int().toString(16);
+      return verb === 'X' ? t.toUpperCase() : t;
+    }
+    case 'o':
+      return int().toString(8);
+    case 'b':
+      return typeof v === 'boolean' ? String(v) : int().toString(2);
+    default:
+      throw new CelEvalError(`could not parse formatting clause: unrecognized formatting clause "${verb}"`);
+  }
+}
+
+const formatFixed = (n: number, p: number) => (Number.isNaN(n) ? 'NaN' : !Number.isFinite(n) ? (n > 0 ? 'Infinity' : '-Infinity') : n.toFixed(p));
+
+/** cel-go's string.format(list): %s %d %f %e %x %X %o %b with an optional .precision, %% for %. */
+function format(template: string, args: CelValue): string {
+  if (!Array.isArray(args)) throw noSuchOverload();
+  let i = 0;
+  return template.replace(/%(?:\.(\d+))?([a-zA-Z%])?/g, (_clause, prec: string | undefined, verb: string | undefined) => {
+    if (verb === '%' && prec === undefined) return '%';
+    if (!verb) throw new CelEvalError('could not parse formatting clause: unexpected end of string');
+    if (i >= args.length) throw new CelEvalError(`index ${i} out of range`);
+    return formatClause(verb, prec === undefined ? undefined : Number(prec), args[i++]!);
+  });
+}
+
 type Fn = (t: CelValue, ...a: CelValue[]) => CelValue;
 
 /** Methods on strings (receiver first); each checks its arity and argument types. */
@@ -114,6 +165,7 @@ export const STRING_METHODS: Record<string, Fn> = {
   },
   trim: (s) => str(s).replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, ''),
   reverse: (s) => cps(str(s)).reverse().join(''),
+  format: (s, args) => format(str(s), args ?? null),
   // Kubernetes' regex library.
   find: (s, re) => str(s).match(compileRegex(str(re)))?.[0] ?? '',
   findAll: (s, re, n) => {

@@ -131,20 +131,22 @@ class Parser {
     for (;;) {
       const t = this.tok;
       if (this.accept('.')) {
+        const optional = this.accept('?');
         const name = this.tok;
         if (name.kind !== 'ident') this.fail(name, `mismatched input '${name.text}' expecting IDENTIFIER`);
         this.pos++;
-        if (this.isOp('(')) {
+        if (this.isOp('(') && !optional) {
           this.pos++;
           const args = this.args(')');
           e = this.methodCall(e, name, args);
         } else {
-          e = { kind: 'select', offset: t.offset, operand: e, field: name.text };
+          e = { kind: 'select', offset: t.offset, operand: e, field: name.text, ...(optional ? { optional } : {}) };
         }
       } else if (this.accept('[')) {
+        const optional = this.accept('?');
         const index = this.expr();
         this.expect(']');
-        e = { kind: 'index', offset: t.offset, operand: e, index };
+        e = { kind: 'index', offset: t.offset, operand: e, index, ...(optional ? { optional } : {}) };
       } else {
         return e;
       }

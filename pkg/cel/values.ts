@@ -26,13 +26,29 @@ export class CelType {
   constructor(readonly name: string) {}
 }
 
+/** An optional value (`a.?b`, `optional.of(x)`, a rule's optionalOldSelf): `value` undefined when none. */
+export class CelOptional {
+  constructor(readonly value?: CelValue) {}
+  static readonly NONE = new CelOptional();
+}
+
+/**
+ * Lists whose order does not matter for equality (x-kubernetes-list-type set, and map keyed by
+ * the given fields), as Kubernetes compares them.
+ */
+const unorderedLists = new WeakMap<object, { type: 'set' | 'map'; keys: string[] }>();
+export function markUnordered(list: CelValue[], type: 'set' | 'map', keys: string[] = []): CelValue[] {
+  unorderedLists.set(list, { type, keys });
+  return list;
+}
+
 /** Implemented by extension values (quantity, url): compared with `equals`, typed by `typeName`. */
 export interface CelObject {
   readonly typeName: string;
   equals(other: unknown): boolean;
 }
 
-export type CelValue = null | boolean | bigint | number | string | Uint8Array | CelUint | CelTimestamp | CelDuration | CelType | CelMap | CelValue[] | CelObject;
+export type CelValue = null | boolean | bigint | number | string | Uint8Array | CelUint | CelTimestamp | CelDuration | CelType | CelOptional | CelMap | CelValue[] | CelObject;
 
 /** A map with int, uint, bool or string keys (int and uint keys of equal value are one key). */
 export class CelMap {
@@ -87,6 +103,7 @@ export function typeName(v: CelValue | undefined): string {
   if (v instanceof CelTimestamp) return 'google.protobuf.Timestamp';
   if (v instanceof CelDuration) return 'google.protobuf.Duration';
   if (v instanceof CelType) return 'type';
+  if (v instanceof CelOptional) return 'optional_type';
   if (v instanceof CelMap) return 'map';
   if (Array.isArray(v)) return 'list';
   if (v && typeof v === 'object' && 'typeName' in v) return v.typeName;
@@ -134,7 +151,7 @@ export function celEquals(a: CelValue, b: CelValue): boolean {
   if (na || nb) return false;
   if (a === null || b === null) return a === b;
   if (typeof a !== 'object' || typeof b !== 'object') return a === b;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => celEquals(x, b[i]!));
+  if (Array.isArray(a)) return Array.isArray(b) && listsEqual(a, b);
   if (a instanceof CelMap) {
     if (!(b instanceof CelMap) || a.size !== b.size) return false;
     return a.pairs().every(([k, v]) => {
@@ -146,8 +163,23 @@ export function celEquals(a: CelValue, b: CelValue): boolean {
   if (a instanceof CelTimestamp) return b instanceof CelTimestamp && a.ns === b.ns;
   if (a instanceof CelDuration) return b instanceof CelDuration && a.ns === b.ns;
   if (a instanceof CelType) return b instanceof CelType && a.name === b.name;
+  if (a instanceof CelOptional) return b instanceof CelOptional && (a.value === undefined || b.value === undefined ? a.value === b.value : celEquals(a.value, b.value));
   if ('equals' in a && typeof a.equals === 'function') return a.equals(b);
   return false;
+}
+
+function listsEqual(a: CelValue[], b: CelValue[]): boolean {
+  if (a.length !== b.length) return false;
+  const kind = unorderedLists.get(a) ?? unorderedLists.get(b);
+  if (!kind) return a.every((x, i) => celEquals(x, b[i]!));
+  if (kind.type === 'set') return a.every((x) => b.some((y) => celEquals(x, y))) && b.every((y) => a.some((x) => celEquals(x, y)));
+  // map lists: each item equals the other list's item with the same keys
+  const keyOf = (item: CelValue) => kind.keys.map((k) => (item instanceof CelMap ? item.get(k) : undefined) ?? null);
+  return a.every((x) => {
+    const kx = keyOf(x);
+    const y = b.find((o) => keyOf(o).every((v, i) => celEquals(v, kx[i]!)));
+    return y !== undefined && celEquals(x, y);
+  });
 }
 
 /** Ordering for <, <=, >, >= (numbers across int/uint/double, strings, bytes, bools, times). */
@@ -184,5 +216,6 @@ export function display(v: CelValue): string {
   if (Array.isArray(v)) return `[${v.map(display).join(', ')}]`;
   if (v instanceof CelMap) return `{${v.pairs().map(([k, x]) => `${display(k)}: ${display(x)}`).join(', ')}}`;
   if (v instanceof CelType) return v.name;
+  if (v instanceof CelOptional) return v.value === undefined ? 'optional.none()' : `optional.of(${display(v.value)})`;
   return typeName(v);
 }
