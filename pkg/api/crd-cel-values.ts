@@ -66,6 +66,7 @@ export function toCelValue(v: unknown, s: JSONSchemaProps | undefined, resource 
 }
 
 const RESOURCE_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
+const SCALAR_TYPES: Record<string, string> = { string: 'string', integer: 'int', number: 'double', boolean: 'bool' };
 
 /**
  * The compile-time check of `self.a.b[...]` against schema `s` (`resource` at the root): a
@@ -83,6 +84,8 @@ export function resolveSchemaField(s: JSONSchemaProps, resource: boolean, path: 
       continue;
     }
     if (isResource && RESOURCE_FIELDS.has(step)) return undefined;
+    const scalar = SCALAR_TYPES[cur.type ?? ''];
+    if (scalar) return `type '${scalar}' does not support field selection`;
     if (cur.type !== 'object') return undefined;
     const next = childSchema(cur, step);
     if (!next) {

@@ -23,6 +23,8 @@ describe('x-kubernetes-validations in a CRD', () => {
     );
     expect(errs[1]).toContain("x-kubernetes-validations[1].rule: Invalid value: apiextensions.ValidationRule{Rule:\"self.replicaz > 1\"");
     expect(errs[1]).toContain("compilation failed: ERROR: <input>:1:5: undefined field 'replicaz'");
+    const scalar = check(schema({ type: 'object', properties: { replicas: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.replicas.value > 1' }] }));
+    expect(scalar[0]).toContain("compilation failed: ERROR: <input>:1:14: type 'int' does not support field selection");
   });
 
   it('checks messageExpression, message, reason, fieldPath and oldSelf placement', () => {

@@ -87,5 +87,8 @@ describe('CustomResourceDefinition', () => {
     spec.extra = 1;
     ((spec.versions as Record<string, unknown>[])[0]!.schema as { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } }).openAPIV3Schema.properties.spec.typo = true;
     expect(unknownCRDFields(c as never).map((e) => e.field)).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties.spec.typo', 'spec.extra']);
+    const rules = crd() as unknown as { spec: { versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[] } };
+    rules.spec.versions[0]!.schema.openAPIV3Schema['x-kubernetes-validations'] = [{ rule: 'true', mesage: 'typo' }];
+    expect(unknownCRDFields(rules as never).map((e) => e.field)).toEqual(['spec.versions[0].schema.openAPIV3Schema.x-kubernetes-validations[0].mesage']);
   });
 });

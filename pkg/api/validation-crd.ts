@@ -93,7 +93,8 @@ const SCHEMA_LEAVES = [
   'x-kubernetes-map-type', 'x-kubernetes-validations',
 ];
 const SCHEMA: Shape = Object.fromEntries(SCHEMA_LEAVES.map((k) => [k, 'leaf' as const]));
-Object.assign(SCHEMA, { properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'leaf', items: 'schema', additionalProperties: 'schema', additionalItems: 'schema', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema' });
+const RULE: Shape = { rule: 'leaf', message: 'leaf', messageExpression: 'leaf', reason: 'leaf', fieldPath: 'leaf', optionalOldSelf: 'leaf' };
+Object.assign(SCHEMA, { 'x-kubernetes-validations': [RULE], properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'leaf', items: 'schema', additionalProperties: 'schema', additionalItems: 'schema', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema' });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
