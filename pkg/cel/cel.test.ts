@@ -204,6 +204,10 @@ describe('CEL functions', () => {
       ['"abc-123".matches("^[a-z]+-\\\\d+$")', 'true'],
       ['matches("abc", "b")', 'true'],
       ['"ABC".matches("(?i)^abc$")', 'true'],
+      ['"Foo.Bar".matches("^(?i)\\\\.?[a-z_][a-z_0-9]*(\\\\.[a-z_][a-z_0-9]*)*$")', 'true'],
+      ['"xAb".matches("x(?i:ab)")', 'true'],
+      ['"ab".matches("(?P<first>a)b\\\\z")', 'true'],
+      ['"a]b".matches("[\\\\]]")', 'true'],
       ['"MiXeD".lowerAscii() + "MiXeD".upperAscii()', '"mixedMIXED"'],
       ['"  x  ".trim()', '"x"'],
       ['"a,b,c".split(",")', '[a, b, c]'],
@@ -302,6 +306,29 @@ describe('CEL functions', () => {
       ['strings.quote("a\\nb")', '"\\"a\\\\nb\\""'],
       ['[1, 2].map(x, x).size()', '2'],
       ['{"a": 1}.size()', '1'],
+    ]);
+  });
+
+  it('has the Kubernetes ip, cidr and named format libraries', () => {
+    table([
+      ['isIP("10.0.0.1") && isIP("fe80::1") && !isIP("010.0.0.1") && !isIP("::ffff:1.2.3.4") && !isIP("fe80::1%eth0")', 'true'],
+      ['ip("10.0.0.1").family() == 4 && ip("::1").family() == 6', 'true'],
+      ['ip("127.0.0.2").isLoopback() && ip("::1").isLoopback() && ip("0.0.0.0").isUnspecified()', 'true'],
+      ['ip("169.254.1.1").isLinkLocalUnicast() && ip("fe80::1").isLinkLocalUnicast() && ip("224.0.0.1").isLinkLocalMulticast() && ip("ff02::1").isLinkLocalMulticast()', 'true'],
+      ['ip("8.8.8.8").isGlobalUnicast() && !ip("255.255.255.255").isGlobalUnicast() && !ip("224.1.1.1").isGlobalUnicast()', 'true'],
+      ['string(ip("2001:DB8:0:0:1:0:0:1"))', '"2001:db8::1:0:0:1"'],
+      ['ip.isCanonical("2001:db8::1") && !ip.isCanonical("2001:DB8::1") && ip("::1.2.3.4") == ip("::102:304")', 'true'],
+      ['ip("300.1.1.1")', 'error: IP Address "300.1.1.1" parse error during conversion from string: ParseAddr("300.1.1.1"): invalid IP address'],
+      ['cidr("10.0.0.0/8").containsIP("10.1.2.3") && !cidr("10.0.0.0/8").containsIP(ip("11.0.0.1")) && !cidr("10.0.0.0/8").containsIP("::1")', 'true'],
+      ['cidr("10.0.0.0/8").containsCIDR("10.1.0.0/16") && !cidr("10.1.0.0/16").containsCIDR("10.0.0.0/8")', 'true'],
+      ['string(cidr("10.1.2.3/8").masked()) + " " + string(cidr("10.1.2.3/8").ip()) + " " + string(cidr("2001:db8::/32").prefixLength())', '"10.0.0.0/8 10.1.2.3 32"'],
+      ['isCIDR("10.0.0.0/33") || isCIDR("10.0.0.0")', 'false'],
+      ['[ip("10.0.0.1"), ip("::1")].map(ip, ip.family())', '[4, 6]'],
+      ['!format.dns1123Label().validate("my-name").hasValue() && format.dns1123Label().validate("My_Name").hasValue()', 'true'],
+      ['format.dns1123Label().validate("-x").value()[0]', `"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"`],
+      ['!format.dns1123LabelPrefix().validate("web-").hasValue() && format.dns1123Label().validate("web-").hasValue()', 'true'],
+      ['format.named("uuid").value().validate("123e4567-e89b-12d3-a456-426614174000").hasValue()', 'false'],
+      ['format.named("nope").hasValue()', 'false'],
     ]);
   });
 

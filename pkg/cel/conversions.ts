@@ -4,6 +4,7 @@ import { CelEvalError, noSuchOverload } from './errors.js';
 import { checkDuration, checkTimestamp, formatDuration, formatTimestamp, parseDuration, parseTimestamp, SECONDS } from './lib-time.js';
 import { CelDuration, CelTimestamp, CelType, CelUint, checkInt, checkUint, formatDouble, INT64_MAX, INT64_MIN, typeName, UINT64_MAX, type CelValue } from './values.js';
 import { CelQuantity, CelURL } from './lib-kubernetes.js';
+import { CelCIDR, CelIP } from './lib-net.js';
 
 export const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn', 'optional_type', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
 
@@ -76,6 +77,7 @@ export function toStringValue(v: CelValue): string {
   if (v instanceof CelType) return v.name;
   if (v instanceof CelQuantity) return v.text;
   if (v instanceof CelURL) return v.text;
+  if (v instanceof CelIP || v instanceof CelCIDR) return v.toString();
   throw noSuchOverload();
 }
 

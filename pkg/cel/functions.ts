@@ -7,6 +7,8 @@ import { noSuchOverload } from './errors.js';
 import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf } from './lib-kubernetes.js';
 import { joinList, STRING_FUNCTIONS, STRING_METHODS, stringSize } from './lib-strings.js';
 import { TIME_METHODS } from './lib-time.js';
+import { cidrAddress, CelCIDR, NET_FUNCTIONS, NET_METHODS } from './lib-net.js';
+import { CelFormat, FORMAT_FUNCTIONS, validateFormat } from './lib-format.js';
 import { CelMap, CelOptional, celEquals, type CelValue } from './values.js';
 import { CelEvalError } from './errors.js';
 
@@ -21,6 +23,8 @@ const GLOBALS: Record<string, (...a: CelValue[]) => CelValue> = {
   ...CONVERSIONS,
   ...STRING_FUNCTIONS,
   ...KUBERNETES_FUNCTIONS,
+  ...NET_FUNCTIONS,
+  ...FORMAT_FUNCTIONS,
   'optional.of': (...a) => new CelOptional(a[0] ?? null),
   'optional.none': () => CelOptional.NONE,
   'optional.ofNonZeroValue': (...a) => (isZero(a[0] ?? null) ? CelOptional.NONE : new CelOptional(a[0]!)),
@@ -55,7 +59,7 @@ const OPTIONAL_METHODS: Record<string, (o: CelOptional, args: CelValue[]) => Cel
 /** Names that are global functions (for the compile-time check). */
 export const GLOBAL_FUNCTIONS = new Set(Object.keys(GLOBALS));
 /** Names that are methods of some type (for the compile-time check). */
-export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf', ...Object.keys(OPTIONAL_METHODS)]);
+export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf', ...Object.keys(OPTIONAL_METHODS), ...Object.keys(NET_METHODS), 'ip', 'validate']);
 
 export function callGlobal(fn: string, args: CelValue[]): CelValue {
   const f = GLOBALS[fn];
@@ -64,13 +68,16 @@ export function callGlobal(fn: string, args: CelValue[]): CelValue {
 }
 
 export function callMethod(fn: string, target: CelValue, args: CelValue[]): CelValue {
+  const arity = (max: number) => args.length <= max;
   if (fn === 'size' && args.length === 0) return size(target);
   if (target instanceof CelOptional && OPTIONAL_METHODS[fn]) return OPTIONAL_METHODS[fn](target, args);
+  if (target instanceof CelCIDR && fn === 'ip' && !args.length) return cidrAddress(target);
+  if (target instanceof CelFormat && fn === 'validate' && args.length === 1) return validateFormat(target, args[0]);
+  if (NET_METHODS[fn] && arity(1)) return NET_METHODS[fn](target, ...args);
   if (Array.isArray(target)) {
     if (fn === 'join' && args.length <= 1) return joinList(target, args[0]);
     if ((fn === 'indexOf' || fn === 'lastIndexOf') && args.length === 1) return listIndexOf(target, args[0]!, fn === 'lastIndexOf');
   }
-  const arity = (max: number) => args.length <= max;
   if (typeof target === 'string' && STRING_METHODS[fn] && arity(3)) return STRING_METHODS[fn](target, ...args);
   if (TIME_METHODS[fn] && arity(1)) return TIME_METHODS[fn](target, args[0]);
   if (KUBERNETES_METHODS[fn] && arity(1)) return KUBERNETES_METHODS[fn](target, ...args);

@@ -2,7 +2,7 @@
 // cel-go's strings extension as Kubernetes enables it (charAt, indexOf, lastIndexOf, lowerAscii,
 // upperAscii, replace, split, substring, trim, join, reverse, format, strings.quote). Indexes count code
 // points. Regular expressions are RE2 syntax run by JavaScript's RegExp: the common subset
-// (classes, anchors, groups, (?i) flags, (?P<name>...)) behaves alike.
+// (classes, anchors, groups, (?i) flags anywhere, (?P<name>...)) behaves alike.
 import { CelEvalError, noSuchOverload } from './errors.js';
 import { CelUint, checkInt, display, typeName, type CelValue } from './values.js';
 
@@ -18,21 +18,55 @@ const cps = (s: string) => [...s];
 
 const regexCache = new Map<string, RegExp>();
 
+/**
+ * RE2 syntax JavaScript lacks, rewritten: flag groups `(?i)` / `(?i:...)` anywhere (their flags
+ * then apply to the whole expression, which is exact where they lead it, as they usually do),
+ * `(?P<name>`, `\z` and `\A`.
+ */
+function translateRE2(pattern: string): { body: string; flags: string } {
+  let body = '';
+  let flags = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const n = pattern[i + 1] ?? '';
+      body += n === 'z' ? '$(?![\\s\\S])' : n === 'A' ? '^' : c + n;
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      body += c;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    const group = c === '(' ? /^\(\?([imsU-]+)([):])/.exec(pattern.slice(i)) : null;
+    if (group) {
+      const on = group[1]!.split('-')[0]!;
+      for (const f of on) if (f !== 'U' && !flags.includes(f)) flags += f;
+      body += group[2] === ':' ? '(?:' : '';
+      i += group[0].length - 1;
+      continue;
+    }
+    if (pattern.startsWith('(?P<', i)) {
+      body += '(?<';
+      i += 3;
+      continue;
+    }
+    body += c;
+  }
+  return { body, flags };
+}
+
 /** RE2 pattern → JavaScript RegExp (cached); invalid patterns are CEL errors. */
 export function compileRegex(pattern: string, global = false): RegExp {
   const key = `${global ? 'g' : ''}${pattern}`;
   let re = regexCache.get(key);
   if (re) return re;
-  let flags = global ? 'gu' : 'u';
-  let body = pattern;
-  const lead = /^\(\?([imsU]+)\)/.exec(body);
-  if (lead) {
-    for (const f of lead[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-    body = body.slice(lead[0].length);
-  }
-  body = body.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$(?![\\s\\S])').replace(/\\A/g, '^');
+  const { body, flags } = translateRE2(pattern);
   try {
-    re = new RegExp(body, flags);
+    re = new RegExp(body, `${global ? 'g' : ''}u${flags}`);
   } catch (e) {
     throw new CelEvalError(`error parsing regexp: ${(e as Error).message}`);
   }

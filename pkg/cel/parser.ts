@@ -9,8 +9,6 @@ import { CelUint, INT64_MAX, UINT64_MAX } from './values.js';
 const MAX_DEPTH = 250;
 const RELATIONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
 const RESERVED = new Set(['as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
-/** Receiver names that make `ns.fn(...)` a call of the global function `ns.fn`. */
-const NAMESPACES = new Set(['sets', 'strings', 'math', 'base64', 'optional']);
 
 class Parser {
   private pos = 0;
@@ -185,7 +183,6 @@ class Parser {
       if (v.kind !== 'ident') this.fail(name, 'cel.bind() variable name must be a simple identifier');
       return { kind: 'comprehension', offset: name.offset, macro: 'bind', range: args[1]!, variable: v.name, body: args[2]! };
     }
-    if (target.kind === 'ident' && NAMESPACES.has(target.name)) return { kind: 'call', offset: name.offset, fn: `${target.name}.${fn}`, args };
     return { kind: 'call', offset: name.offset, fn, target, args };
   }
 

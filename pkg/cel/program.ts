@@ -2,6 +2,7 @@
 // evaluation: every identifier is a declared variable, a macro's variable or a type name; every
 // function exists; field selections on a declared variable name fields its declared type has
 // (through `resolveField`, e.g. a CRD's schema); the result of the expression can be a bool.
+// Checking also resolves qualified function names (`sets.contains`) in the tree.
 // Program.evaluate() runs it under a step budget.
 import type { Expr } from './ast.js';
 import { TYPE_NAMES } from './conversions.js';
@@ -94,6 +95,11 @@ function check(c: Checker, e: Expr, locals: ReadonlySet<string>): void {
       return;
     }
     case 'call':
+      // `sets.contains(...)`, `format.named(...)`: a qualified global function, not a method of a variable
+      if (e.target?.kind === 'ident' && !locals.has(e.target.name) && !declared.has(e.target.name) && GLOBAL_FUNCTIONS.has(`${e.target.name}.${e.fn}`)) {
+        e.fn = `${e.target.name}.${e.fn}`;
+        delete e.target;
+      }
       if (e.target) {
         if (!METHOD_NAMES.has(e.fn)) issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);
         check(c, e.target, locals);
