@@ -8,7 +8,7 @@
 import { CelCostError, CelEvalError } from '../cel/errors.js';
 import { CelOptional, type CelValue } from '../cel/values.js';
 import { compiledRules, OBJECT_COST_BUDGET, RULE_COST_LIMIT, schemaHasRules, type CompiledRule } from './crd-cel.js';
-import { toCelValue } from './crd-cel-values.js';
+import { resolveFieldPath, toCelValue } from './crd-cel-values.js';
 import type { JSONSchemaProps } from './crd-schema.js';
 import { duplicate, forbidden, invalid, required, type FieldError } from './field-error.js';
 
@@ -26,23 +26,6 @@ const ruleText = (r: CompiledRule['rule']) => (r.message ? r.message.trim() : St
 
 /** What a schema node's value shows as the bad value: its type for objects and arrays, else the value. */
 const shownValue = (v: unknown, s: JSONSchemaProps): unknown => (s.type === 'object' || s.type === 'array' ? s.type : v);
-
-/** A field.Path child from a rule's relative fieldPath (`.a.b`, `.m['k']`): named fields with dots, map keys in brackets. */
-function withFieldPath(path: string, fieldPath: string, s: JSONSchemaProps): string {
-  let cur: JSONSchemaProps | undefined = s;
-  let out = path;
-  for (const m of fieldPath.matchAll(/\.([A-Za-z_$][\w$-]*)|\['((?:[^'\\]|\\.)*)'\]/g)) {
-    const name = m[1] ?? m[2]!.replace(/\\(.)/g, '$1');
-    if (cur?.properties?.[name]) {
-      out = out ? `${out}.${name}` : name;
-      cur = cur.properties[name];
-    } else {
-      out = `${out}[${name}]`;
-      cur = isObj(cur?.additionalProperties) ? (cur!.additionalProperties as JSONSchemaProps) : undefined;
-    }
-  }
-  return out;
-}
 
 function failure(path: string, value: unknown, detail: string, reason: string | undefined): FieldError {
   switch (reason) {
@@ -122,7 +105,8 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
       continue;
     }
     if (result === true) continue;
-    const fieldPath = c.rule.fieldPath ? withFieldPath(path, c.rule.fieldPath, s) || '<nil>' : where;
+    const resolved = c.rule.fieldPath ? resolveFieldPath(c.rule.fieldPath, s, path) : undefined;
+    const fieldPath = resolved && 'path' in resolved ? resolved.path || '<nil>' : where;
     const msg = messageOf(c, vars, w);
     if (msg !== undefined) {
       w.errs.push(failure(fieldPath, undefined, msg, c.rule.reason));

@@ -97,3 +97,26 @@ export function resolveSchemaField(s: JSONSchemaProps, resource: boolean, path: 
   }
   return undefined;
 }
+
+/**
+ * A rule's fieldPath (`.a.b`, `.m['key']`) against schema `s`: the field path it names under
+ * `base` (named fields with dots, map keys in brackets), or why it names no field.
+ */
+export function resolveFieldPath(fieldPath: string, s: JSONSchemaProps, base = ''): { path: string } | { problem: string } {
+  let cur: JSONSchemaProps | undefined = s;
+  let out = base;
+  for (const m of fieldPath.matchAll(/\.([A-Za-z_$][\w$-]*)|\['((?:[^'\\]|\\.)*)'\]|(.)/g)) {
+    if (m[3] !== undefined) return { problem: `invalid field path: ${fieldPath}` };
+    const name = m[1] ?? m[2]!.replace(/\\(.)/g, '$1');
+    if (cur?.properties?.[name]) {
+      out = out ? `${out}.${name}` : name;
+      cur = cur.properties[name];
+    } else if (isObj(cur?.additionalProperties)) {
+      out = `${out}[${name}]`;
+      cur = cur!.additionalProperties as JSONSchemaProps;
+    } else {
+      return { problem: 'does not refer to a valid field' };
+    }
+  }
+  return { path: out };
+}

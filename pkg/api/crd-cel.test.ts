@@ -102,6 +102,16 @@ describe('x-kubernetes-validations on custom resources', () => {
     expect(run(cr({ min: -1, max: 2 }), s)).toEqual(['spec.min: Forbidden: failed rule: self.min >= 0']);
   });
 
+  it('reports a failure at the rule\'s fieldPath, map keys in brackets', () => {
+    const fp = schema({
+      type: 'object',
+      properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } },
+      'x-kubernetes-validations': [{ rule: "!('bad' in self.labels)", fieldPath: ".labels['bad']", message: 'bad label' }],
+    });
+    expect(check(fp)).toEqual([]);
+    expect(run(cr({ labels: { bad: 'x' } }), fp)).toEqual(['spec.labels[bad]: Invalid value: "object": bad label']);
+  });
+
   it('reports runtime errors with the rule', () => {
     expect(run(cr({ max: 2 }), s)).toEqual(['spec: Invalid value: "object": no such key: min evaluating rule: self.min <= self.max', 'spec: Invalid value: "object": no such key: min evaluating rule: self.min >= 0']);
   });

@@ -13,7 +13,7 @@ import { compile, type Program } from '../cel/program.js';
 import { CelCompileError } from '../cel/errors.js';
 import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import type { JSONSchemaProps, ValidationRule } from './crd-schema.js';
-import { resolveSchemaField } from './crd-cel-values.js';
+import { resolveFieldPath, resolveSchemaField } from './crd-cel-values.js';
 
 
 /** Kubernetes' limits: per rule evaluation (PerCallLimit) and per object (RuntimeCELCostBudget). */
@@ -81,19 +81,6 @@ function goRule(r: ValidationRule): VerbatimValue {
   );
 }
 
-/** Whether `fieldPath` (`.a.b`, `.m['key']`) names a field of `s`; undefined when it does, else why not. */
-function fieldPathProblem(fieldPath: string, s: JSONSchemaProps): string | undefined {
-  const steps = [...fieldPath.matchAll(/\.([A-Za-z_$][\w$-]*)|\['((?:[^'\\]|\\.)*)'\]|(.)/g)];
-  let cur: JSONSchemaProps | undefined = s;
-  for (const m of steps) {
-    if (m[3] !== undefined) return `invalid field path: ${fieldPath}`;
-    const name = m[1] ?? m[2]!;
-    cur = cur?.properties?.[name] ?? (isObj(cur?.additionalProperties) ? (cur!.additionalProperties as JSONSchemaProps) : undefined);
-    if (!cur) return 'does not refer to a valid field';
-  }
-  return undefined;
-}
-
 /**
  * The rules of a version's schema, checked as a CRD is created or updated: each compiles, its
  * messageExpression too, reason is supported, fieldPath names a field, and oldSelf is only used
@@ -113,8 +100,8 @@ export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string
     if (r.message === undefined && !r.messageExpression && /[\r\n]/.test(String(r.rule ?? ''))) errs.push(required(`${rp}.message`, 'message must be specified if rule contains line breaks'));
     if (r.reason !== undefined && !REASONS.includes(r.reason)) errs.push(notSupported(`${rp}.reason`, r.reason, REASONS));
     if (r.fieldPath) {
-      const problem = fieldPathProblem(r.fieldPath, s);
-      if (problem) errs.push(invalid(`${rp}.fieldPath`, r.fieldPath, problem));
+      const resolved = resolveFieldPath(r.fieldPath, s);
+      if ('problem' in resolved) errs.push(invalid(`${rp}.fieldPath`, r.fieldPath, resolved.problem));
     }
     if (r.optionalOldSelf && !c.usesOldSelf) errs.push(invalid(`${rp}.optionalOldSelf`, true, 'may not be set if oldSelf is not used in rule'));
   });
