@@ -25,6 +25,29 @@ function stringValue(v: string, format: string | undefined): CelValue {
   return v;
 }
 
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const ESCAPES: Record<string, string> = { '__': '__underscores__', '.': '__dot__', '-': '__dash__', '/': '__slash__' };
+
+/**
+ * The name a declared property has in CEL, as Kubernetes escapes it: reserved words become
+ * `__namespace__`, and `__`, `.`, `-`, `/` become `__underscores__`, `__dot__`, `__dash__`,
+ * `__slash__` (`self.x__dash__y` for `x-y`); undefined for names CEL cannot reach.
+ */
+export function celFieldName(name: string): string | undefined {
+  if (!name || /^[0-9]/.test(name)) return undefined;
+  if (CEL_RESERVED.has(name)) return `__${name}__`;
+  const escaped = name.replace(/__|[./-]/g, (m) => ESCAPES[m]!);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(escaped) ? escaped : undefined;
+}
+
+/** The declared property of an object schema that `celName` names in CEL. */
+function propertyByCelName(s: JSONSchemaProps, celName: string): JSONSchemaProps | undefined {
+  if (!s.properties) return undefined;
+  if (s.properties[celName] && celFieldName(celName) === celName) return s.properties[celName];
+  for (const [k, v] of Object.entries(s.properties)) if (celFieldName(k) === celName) return v;
+  return undefined;
+}
+
 function childSchema(s: JSONSchemaProps | undefined, key: string): JSONSchemaProps | undefined {
   if (!s) return undefined;
   if (s.properties?.[key]) return s.properties[key];
@@ -59,7 +82,9 @@ export function toCelValue(v: unknown, s: JSONSchemaProps | undefined, resource 
       m.set(k, meta);
     } else if (x !== undefined) {
       const cs = childSchema(s, k);
-      m.set(k, toCelValue(x, cs, cs?.['x-kubernetes-embedded-resource'] === true));
+      // declared fields go by their escaped names; map keys (and untyped ones) as they are
+      const name = s?.properties?.[k] ? celFieldName(k) : k;
+      if (name !== undefined) m.set(name, toCelValue(x, cs, cs?.['x-kubernetes-embedded-resource'] === true));
     }
   }
   return m;
@@ -87,7 +112,7 @@ export function resolveSchemaField(s: JSONSchemaProps, resource: boolean, path: 
     const scalar = SCALAR_TYPES[cur.type ?? ''];
     if (scalar) return `type '${scalar}' does not support field selection`;
     if (cur.type !== 'object') return undefined;
-    const next = childSchema(cur, step);
+    const next = propertyByCelName(cur, step) ?? (cur.properties?.[step] ? undefined : childSchema(cur, step));
     if (!next) {
       if (cur['x-kubernetes-preserve-unknown-fields'] || cur.additionalProperties === true) return undefined;
       return `undefined field '${step}'`;

@@ -112,6 +112,19 @@ describe('x-kubernetes-validations on custom resources', () => {
     expect(run(cr({ labels: { bad: 'x' } }), fp)).toEqual(['spec.labels[bad]: Invalid value: "object": bad label']);
   });
 
+  it('names fields that are CEL keywords or hold - . / __ by their escaped names, as Kubernetes does', () => {
+    const esc = schema({
+      type: 'object',
+      properties: { namespace: { type: 'string' }, 'x-y': { type: 'integer' }, 'a__b': { type: 'boolean' }, 'dotted.name': { type: 'string' } },
+      'x-kubernetes-validations': [{ rule: "self.__namespace__ == 'n' && self.x__dash__y == 1 && self.a__underscores__b && self.dotted__dot__name == 'd'" }],
+    });
+    expect(check(esc)).toEqual([]);
+    expect(run(cr({ namespace: 'n', 'x-y': 1, a__b: true, 'dotted.name': 'd' }), esc)).toEqual([]);
+    expect(run(cr({ namespace: 'm', 'x-y': 1, a__b: true, 'dotted.name': 'd' }), esc)).toHaveLength(1);
+    const plain = schema({ type: 'object', properties: { namespace: { type: 'string' } }, 'x-kubernetes-validations': [{ rule: "self.namespace == 'n'" }] });
+    expect(check(plain)[0]).toContain("undefined field 'namespace'");
+  });
+
   it('reports runtime errors with the rule', () => {
     expect(run(cr({ max: 2 }), s)).toEqual(['spec: Invalid value: "object": no such key: min evaluating rule: self.min <= self.max', 'spec: Invalid value: "object": no such key: min evaluating rule: self.min >= 0']);
   });
