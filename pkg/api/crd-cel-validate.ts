@@ -1,10 +1,14 @@
 // Evaluating a CRD's `x-kubernetes-validations` on a custom resource (create, update, status
 // update), as apiextensions-apiserver's CEL validator does: rules run at their schema node for
-// every value present; `self` is the value, `oldSelf` the correlated old value (transition
-// rules are skipped where there is none, unless optionalOldSelf makes oldSelf an optional); on update, rules without oldSelf whose value did not
-// change are not held against the object (validation ratcheting: an object stored before a
-// rule was added can still be updated elsewhere). Errors name the node's path and read as
-// Kubernetes words them.
+// every value present (in objects, maps and list items); `self` is the value, `oldSelf` the
+// old value correlated through object fields, map keys and the keys of list-type=map lists
+// (transition rules are skipped where there is none, unless optionalOldSelf makes oldSelf an
+// optional); on update, rules without oldSelf whose value did not change are not held against
+// the object (validation ratcheting: an object stored before a rule was added can still be
+// updated elsewhere). Failures read as Kubernetes words them: `spec: Invalid value: "object":
+// <message>` (`failed rule: <rule>` without one; messageExpression, reason and fieldPath
+// honoured), runtime errors `<error> evaluating rule: <rule>`. Each rule has a step budget and
+// the object a total one.
 import { CelCostError, CelEvalError } from '../cel/errors.js';
 import { CelOptional, type CelValue } from '../cel/values.js';
 import { compiledRules, OBJECT_COST_BUDGET, RULE_COST_LIMIT, schemaHasRules, type CompiledRule } from './crd-cel.js';

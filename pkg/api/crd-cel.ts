@@ -1,20 +1,15 @@
 // CEL validation rules of CustomResourceDefinitions (`x-kubernetes-validations`), as
-// apiextensions-apiserver runs them. Each rule compiles once per schema node (with `self`, and
-// `oldSelf` for transition rules; fields checked against the schema); a CRD whose rule does not
-// compile is refused with `...x-kubernetes-validations[0].rule: Invalid value:
-// apiextensions.ValidationRule{...}: compilation failed: ERROR: <input>:...`. Custom resources
-// are checked at every node of the schema that has rules, for every value present (in objects,
-// maps and list items); transition rules only where an old value correlates (through object
-// fields, map keys and the keys of x-kubernetes-list-type=map lists). Failures read as
-// Kubernetes words them: `spec: Invalid value: "object": <message>` (`failed rule: <rule>`
-// without one), messageExpression, reason and fieldPath honoured; runtime errors read
-// `<error> evaluating rule: <rule>`. Each rule has a step budget and the object a total one.
+// apiextensions-apiserver compiles them: each rule once per schema node (with `self`, and
+// `oldSelf` for transition rules; fields checked against the schema), kept for the custom
+// resources' checks (crd-cel-validate.ts). A CRD whose rule does not compile is refused with
+// `...x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{...}:
+// compilation failed: ERROR: <input>:...`; messageExpression, message, reason, fieldPath and
+// the place of oldSelf are checked too.
 import { compile, type Program } from '../cel/program.js';
 import { CelCompileError } from '../cel/errors.js';
 import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import type { JSONSchemaProps, ValidationRule } from './crd-schema.js';
 import { resolveFieldPath, resolveSchemaField } from './crd-cel-values.js';
-
 
 /** Kubernetes' limits: per rule evaluation (PerCallLimit) and per object (RuntimeCELCostBudget). */
 export const RULE_COST_LIMIT = 1_000_000;
@@ -33,7 +28,8 @@ export interface CompiledRule {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const rulesOf = (s: JSONSchemaProps): ValidationRule[] => (Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'] : []);
+/** A node's rules (an entry that is not an object counts as a rule without `rule`). */
+const rulesOf = (s: JSONSchemaProps): ValidationRule[] => (Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'].map((r) => (isObj(r) ? r : { rule: '' })) : []);
 
 const compiledCache = new WeakMap<JSONSchemaProps, CompiledRule[]>();
 
@@ -56,7 +52,7 @@ export function compiledRules(s: JSONSchemaProps, resource: boolean): CompiledRu
     }
     if (rule.messageExpression) {
       try {
-        c.messageProgram = compileOne(rule.messageExpression, s, resource, ['self', 'oldSelf'], false);
+        c.messageProgram = compileOne(String(rule.messageExpression), s, resource, ['self', 'oldSelf'], false);
       } catch (e) {
         if (!(e instanceof CelCompileError)) throw e;
         c.messageError = `messageExpression compilation failed: ${e.message}`;
