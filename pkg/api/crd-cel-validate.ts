@@ -136,7 +136,8 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resour
       if (!walk(v[i], correlatedItem(v[i], old, s), s.items, `${path}[${i}]`, s.items['x-kubernetes-embedded-resource'] === true, w)) return false;
     }
   } else if (isObj(v)) {
-    const oldObj = isObj(old) ? old : undefined;
+    // (an atomic object's fields do not correlate with the old ones)
+    const oldObj = isObj(old) && s['x-kubernetes-map-type'] !== 'atomic' ? old : undefined;
     for (const [k, child] of Object.entries(v)) {
       if (resource && ROOT_META.has(k)) continue;
       const declared = s.properties?.[k];

@@ -46,10 +46,24 @@ describe('x-kubernetes-validations in a CRD', () => {
     expect(errs.slice(1)).toEqual([
       'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].message: Invalid value: "two\\nlines": message must not contain line breaks',
       'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].message: Required value: message must be specified if rule contains line breaks',
-      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[3].reason: Unsupported value: "Bogus": supported values: "FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"',
-      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[4].fieldPath: Invalid value: ".nope": does not refer to a valid field',
-      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[6].rule: Required value',
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[3].reason: Unsupported value: "Bogus": supported values: "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"',
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[4].fieldPath: Invalid value: ".nope": fieldPath must be a valid path',
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[6].rule: Required value: rule is not specified',
       'spec.validation.openAPIV3Schema.properties[spec].properties[list].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[spec].properties[list]',
+    ]);
+  });
+
+  it('refuses oldSelf under atomic objects, optionalOldSelf without oldSelf, and entries that are not rules', () => {
+    const s = schema({
+      type: 'object',
+      'x-kubernetes-map-type': 'atomic',
+      properties: { a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } },
+      'x-kubernetes-validations': [{ rule: 'true', optionalOldSelf: false }, null as never],
+    });
+    expect(check(s)).toEqual([
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].optionalOldSelf: Invalid value: false: may not be set if oldSelf is not used in rule',
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Required value: rule is not specified',
+      'spec.validation.openAPIV3Schema.properties[spec].properties[a].x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[spec]',
     ]);
   });
 

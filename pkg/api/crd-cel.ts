@@ -15,7 +15,7 @@ import { resolveFieldPath, resolveSchemaField } from './crd-cel-values.js';
 export const RULE_COST_LIMIT = 1_000_000;
 export const OBJECT_COST_BUDGET = 10_000_000;
 
-export const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
+const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
 
 export interface CompiledRule {
   rule: ValidationRule;
@@ -88,22 +88,33 @@ export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string
   compiledRules(s, resource).forEach((c, i) => {
     const rp = `${path}.x-kubernetes-validations[${i}]`;
     const r = c.rule;
-    if (!r.rule || !String(r.rule).trim()) errs.push(required(`${rp}.rule`));
-    else if (c.error) errs.push(invalid(`${rp}.rule`, goRule(r), c.error));
-    else if (c.usesOldSelf && !correlatable) errs.push(invalid(`${rp}.rule`, r.rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatedAt}`));
-    if (c.messageError) errs.push(invalid(`${rp}.messageExpression`, goRule(r), c.messageError));
-    if (r.message !== undefined && /[\r\n]/.test(r.message)) errs.push(invalid(`${rp}.message`, r.message, 'message must not contain line breaks'));
-    if (r.message === undefined && !r.messageExpression && /[\r\n]/.test(String(r.rule ?? ''))) errs.push(required(`${rp}.message`, 'message must be specified if rule contains line breaks'));
-    if (r.reason !== undefined && !REASONS.includes(r.reason)) errs.push(notSupported(`${rp}.reason`, r.reason, REASONS));
-    if (r.fieldPath) {
-      const resolved = resolveFieldPath(r.fieldPath, s);
-      if ('problem' in resolved) errs.push(invalid(`${rp}.fieldPath`, r.fieldPath, resolved.problem));
+    const rule = String(r.rule ?? '').trim();
+    const message = r.message === undefined ? undefined : String(r.message);
+    // (the checks of the rule's fields, worded and ordered as apiextensions-apiserver's)
+    if (!rule) errs.push(required(`${rp}.rule`, 'rule is not specified'));
+    else if (message !== undefined && message.length > 0 && !message.trim()) errs.push(invalid(`${rp}.message`, message, 'message must be non-empty if specified'));
+    else if (message !== undefined && /[\r\n]/.test(message.trim())) errs.push(invalid(`${rp}.message`, message, 'message must not contain line breaks'));
+    else if (/[\r\n]/.test(rule) && !message?.trim()) errs.push(required(`${rp}.message`, 'message must be specified if rule contains line breaks'));
+    if (r.messageExpression !== undefined && String(r.messageExpression).length > 0 && !String(r.messageExpression).trim()) errs.push(required(`${rp}.messageExpression`, 'messageExpression must be non-empty if specified'));
+    if (r.reason !== undefined && !REASONS.includes(r.reason)) errs.push(notSupported(`${rp}.reason`, r.reason, [...REASONS].sort()));
+    if (r.fieldPath !== undefined && String(r.fieldPath).length > 0) {
+      const fp = String(r.fieldPath);
+      if (!fp.trim()) errs.push(invalid(`${rp}.fieldPath`, fp, 'fieldPath must be non-empty if specified'));
+      else if (/[\r\n]/.test(fp)) errs.push(invalid(`${rp}.fieldPath`, fp, 'fieldPath must not contain line breaks'));
+      else if ('problem' in resolveFieldPath(fp, s)) errs.push(invalid(`${rp}.fieldPath`, fp, 'fieldPath must be a valid path'));
     }
-    if (r.optionalOldSelf && !c.usesOldSelf) errs.push(invalid(`${rp}.optionalOldSelf`, true, 'may not be set if oldSelf is not used in rule'));
+    if (!rule) return;
+    if (c.error) errs.push(invalid(`${rp}.rule`, goRule(r), c.error));
+    if (c.messageError) errs.push(invalid(`${rp}.messageExpression`, goRule(r), c.messageError));
+    if (c.usesOldSelf && !correlatable) errs.push(invalid(`${rp}.rule`, r.rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatedAt}`));
+    else if (!c.usesOldSelf && r.optionalOldSelf !== undefined) errs.push(invalid(`${rp}.optionalOldSelf`, r.optionalOldSelf, 'may not be set if oldSelf is not used in rule'));
   });
+  // Fields of an atomic object, and items of lists other than list-type=map, have no old value to correlate with.
+  const atomic = s['x-kubernetes-map-type'] === 'atomic';
+  const [propsCorrelatable, propsUncorrelatedAt] = atomic && correlatable ? [false, path] : [correlatable, uncorrelatedAt];
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     if (resource && k === 'metadata') continue;
-    errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, correlatable, uncorrelatedAt));
+    errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, propsCorrelatable, propsUncorrelatedAt));
   }
   if (isObj(s.additionalProperties)) errs.push(...validateSchemaRules(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, correlatable, uncorrelatedAt));
   if (isObj(s.items)) {
