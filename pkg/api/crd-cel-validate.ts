@@ -44,17 +44,29 @@ function failure(path: string, value: unknown, detail: string, reason: string | 
   }
 }
 
-/** The message of a failed rule: its messageExpression's result when that yields a usable string. */
-function messageOf(c: CompiledRule, vars: Record<string, CelValue>, w: Walk): string | undefined {
+/** Kubernetes' MaxEvaluatedMessageExpressionSizeBytes. */
+const MAX_MESSAGE_BYTES = 5 * 1024;
+
+/**
+ * The message of a failed rule from its messageExpression: a usable string, or undefined to
+ * fall back to the message (a failure, a non-string, an empty or multi-line one); 'stop' when
+ * it ran out of budget (reported; no further rules run).
+ */
+function messageOf(c: CompiledRule, vars: Record<string, CelValue>, path: string, s: JSONSchemaProps, w: Walk): string | undefined | 'stop' {
   if (!c.messageProgram) return undefined;
   try {
     const { value, cost } = c.messageProgram.evaluate(vars, Math.min(RULE_COST_LIMIT, Math.max(w.budget, 0)));
     w.budget -= cost;
     if (typeof value !== 'string') return undefined;
     const msg = value.trim();
-    return msg && !/\n/.test(msg) ? msg : undefined;
+    return msg && !msg.includes('\n') && Buffer.byteLength(msg) <= MAX_MESSAGE_BYTES ? msg : undefined;
   } catch (e) {
-    if (e instanceof CelEvalError || e instanceof CelCostError) return undefined;
+    if (e instanceof CelCostError) {
+      w.errs.push(invalid(path, s.type ?? '', `no further validation rules will be run due to call cost exceeds limit for messageExpression: ${JSON.stringify(c.rule.messageExpression)}`));
+      w.budget = -1;
+      return 'stop';
+    }
+    if (e instanceof CelEvalError) return undefined;
     throw e;
   }
 }
@@ -111,7 +123,8 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
     if (result === true) continue;
     const resolved = c.rule.fieldPath ? resolveFieldPath(c.rule.fieldPath, s, path) : undefined;
     const fieldPath = resolved && 'path' in resolved ? resolved.path || '<nil>' : where;
-    const msg = messageOf(c, vars, w);
+    const msg = messageOf(c, vars, fieldPath, s, w);
+    if (msg === 'stop') return false;
     if (msg !== undefined) {
       w.errs.push(failure(fieldPath, undefined, msg, c.rule.reason));
     } else {
@@ -136,8 +149,7 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resour
       if (!walk(v[i], correlatedItem(v[i], old, s), s.items, `${path}[${i}]`, s.items['x-kubernetes-embedded-resource'] === true, w)) return false;
     }
   } else if (isObj(v)) {
-    // (an atomic object's fields do not correlate with the old ones)
-    const oldObj = isObj(old) && s['x-kubernetes-map-type'] !== 'atomic' ? old : undefined;
+    const oldObj = isObj(old) ? old : undefined;
     for (const [k, child] of Object.entries(v)) {
       if (resource && ROOT_META.has(k)) continue;
       const declared = s.properties?.[k];

@@ -109,14 +109,12 @@ export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string
     if (c.usesOldSelf && !correlatable) errs.push(invalid(`${rp}.rule`, r.rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${uncorrelatedAt}`));
     else if (!c.usesOldSelf && r.optionalOldSelf !== undefined) errs.push(invalid(`${rp}.optionalOldSelf`, r.optionalOldSelf, 'may not be set if oldSelf is not used in rule'));
   });
-  // Fields of an atomic object, and items of lists other than list-type=map, have no old value to correlate with.
-  const atomic = s['x-kubernetes-map-type'] === 'atomic';
-  const [propsCorrelatable, propsUncorrelatedAt] = atomic && correlatable ? [false, path] : [correlatable, uncorrelatedAt];
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     if (resource && k === 'metadata') continue;
-    errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, propsCorrelatable, propsUncorrelatedAt));
+    errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, correlatable, uncorrelatedAt));
   }
   if (isObj(s.additionalProperties)) errs.push(...validateSchemaRules(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, correlatable, uncorrelatedAt));
+  // Items of lists other than x-kubernetes-list-type=map have no old value to correlate with.
   if (isObj(s.items)) {
     const keyed = s['x-kubernetes-list-type'] === 'map';
     const where = uncorrelatedAt || (keyed ? '' : path);
