@@ -395,3 +395,34 @@ describe('CEL functions', () => {
     expect(new CelUint(1n).v).toBe(1n);
   });
 });
+
+describe('CEL robustness', () => {
+  it('only ever fails with CEL errors, whatever the token soup (no crash becomes a 500)', () => {
+    const toks = ['self', '.', 'a', '[', ']', '(', ')', '{', '}', ',', ':', '?', '+', '-', '*', '/', '%', '==', '<', '&&', '||', '!', 'in', '1', '2u', '1.5', '"s"', "b'x'", 'null', 'true', 'size', 'all', 'map', 'x', 'has', 'int', 'string', 'duration', '"1s"', '.?', 'optional', 'matches', '"[a-"', 'format', 'ip', 'quantity', 'cel', 'bind', 'sum', 'join', '"%d"', '[1,2]'];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const self = new CelMap();
+    self.set('a', 1n);
+    let compiled = 0;
+    for (let i = 0; i < 20000; i++) {
+      const src = Array.from({ length: 1 + rnd(10) }, () => toks[rnd(toks.length)]).join(' ');
+      let p;
+      try {
+        p = compile(src, { variables: ['self'] });
+        compiled++;
+      } catch (e) {
+        expect(e, src).toBeInstanceOf(CelCompileError);
+        continue;
+      }
+      try {
+        p.evaluate({ self }, 10_000);
+      } catch (e) {
+        expect(e instanceof CelEvalError || e instanceof CelCostError, `${src}: ${e}`).toBe(true);
+      }
+    }
+    expect(compiled).toBeGreaterThan(1000);
+  });
+});
