@@ -3,7 +3,7 @@
 // custom resources breaking a rule (self comparisons, has(), all(), messageExpression, reason,
 // a rule inside a map) are refused with 422 and Kubernetes' wording; the transition rule
 // `self == oldSelf` makes a field immutable on update but not on create; status updates run
-// the status rules.
+// the status rules; scaling through /scale runs the rules too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomResourceDefinitions, type ResourceRef } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
@@ -52,7 +52,7 @@ const poolsCRD = (spec: unknown = specSchema) => ({
         name: 'v1',
         served: true,
         storage: true,
-        subresources: { status: {} },
+        subresources: { status: {}, scale: { specReplicasPath: '.spec.maxReplicas', statusReplicasPath: '.status.ready' } },
         schema: {
           openAPIV3Schema: {
             type: 'object',
@@ -138,6 +138,16 @@ describe('CustomResourceDefinition validation rules', () => {
     await cp.admin.create(Pools, 'default', pool('later', {}));
     const set = await cp.admin.patch<KubeObject & { spec: Record<string, unknown> }>(Pools, 'default', 'later', { spec: { storageClass: 'fast' } });
     expect(set.spec.storageClass).toBe('fast');
+  });
+
+  it('runs the rules when the scale subresource changes the object', async () => {
+    const scale = await cp.admin.get<KubeObject & { spec: { replicas: number } }>(Pools, 'default', 'ok', 'scale');
+    expect(scale.spec.replicas).toBe(5);
+    const tooFew = await refused(cp.admin.update(Pools, 'default', 'ok', { ...scale, spec: { replicas: 0 } }, 'scale'));
+    expect(tooFew.code).toBe(422);
+    expect(tooFew.message).toBe(`Pool.${GROUP} "ok" is invalid: spec: Invalid value: minReplicas (1) must not exceed maxReplicas (0)`);
+    const scaled = await cp.admin.update<KubeObject & { spec: { replicas: number } }>(Pools, 'default', 'ok', { ...scale, spec: { replicas: 4 } }, 'scale');
+    expect(scaled.spec.replicas).toBe(4);
   });
 
   it('runs the status rules on the status subresource', async () => {
