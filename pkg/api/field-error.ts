@@ -47,10 +47,18 @@ export function fieldErrorBody(e: FieldError): string {
   if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
   let s = typeText[e.type];
   if (e.badValue !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden') {
-    s += `: ${JSON.stringify(e.badValue)}`;
+    s += `: ${e.badValue instanceof VerbatimValue ? e.badValue.text : JSON.stringify(e.badValue)}`;
   }
   if (e.detail) s += `: ${e.detail}`;
   return s;
+}
+
+/** A bad value printed as it is, not as JSON (Go's `%#v` of a struct, such as a CEL ValidationRule). */
+export class VerbatimValue {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
 }
 
 export const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail });

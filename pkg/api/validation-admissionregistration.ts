@@ -1,7 +1,8 @@
 // admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration and MutatingWebhookConfiguration:
 // Kubernetes' defaults (SetDefaults_ValidatingWebhook, SetDefaults_MutatingWebhook, ...) and its
 // validation (ValidateValidatingWebhookConfiguration and friends), with its messages.
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { validateMatchConditions } from './match-conditions.js';
+import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Subdomain } from './names.js';
 import type { MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -126,7 +127,7 @@ function validateWebhook(w: Webhook, path: string, mutating: boolean): FieldErro
     const p = (w as MutatingWebhook).reinvocationPolicy;
     if (p !== undefined && !REINVOCATION_POLICIES.includes(p)) errs.push(notSupported(`${path}.reinvocationPolicy`, p, REINVOCATION_POLICIES));
   }
-  if (w.matchConditions?.length) errs.push(forbidden(`${path}.matchConditions`, 'CEL match conditions are not supported by this server'));
+  if (w.matchConditions) errs.push(...validateMatchConditions(w.matchConditions, `${path}.matchConditions`));
   return errs;
 }
 

@@ -48,21 +48,21 @@ describe('CustomResourceDefinition', () => {
   it('schemas must be structural', () => {
     const v = crd().spec.versions[0]!;
     const withSchema = (s: object) => messages(crd({ versions: [{ ...v, schema: { openAPIV3Schema: s as never } }] }));
-    expect(withSchema({ properties: {} })).toEqual(['spec.versions[0].schema.openAPIV3Schema.type: Required value: must not be empty at the root']);
-    expect(withSchema({ type: 'object', properties: { a: { type: 'array' } } })).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties[a].items: Required value: must be specified']);
-    expect(withSchema({ type: 'object', properties: { a: { type: 'object', properties: { b: {} } } } })).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties[a].properties[b].type: Required value: must not be empty for specified object fields']);
+    expect(withSchema({ properties: {} })).toEqual(['spec.validation.openAPIV3Schema.type: Required value: must not be empty at the root']);
+    expect(withSchema({ type: 'object', properties: { a: { type: 'array' } } })).toEqual(['spec.validation.openAPIV3Schema.properties[a].items: Required value: must be specified']);
+    expect(withSchema({ type: 'object', properties: { a: { type: 'object', properties: { b: {} } } } })).toEqual(['spec.validation.openAPIV3Schema.properties[a].properties[b].type: Required value: must not be empty for specified object fields']);
     expect(withSchema({ type: 'object', properties: { n: { type: 'integer', minimum: 1, default: 'one' } } })).toEqual([
-      'spec.versions[0].schema.openAPIV3Schema.properties[n].default: Invalid value: "string": spec.versions[0].schema.openAPIV3Schema.properties[n].default in body must be of type integer: "string"',
+      'spec.validation.openAPIV3Schema.properties[n].default: Invalid value: "string": spec.validation.openAPIV3Schema.properties[n].default in body must be of type integer: "string"',
     ]);
     expect(withSchema({ type: 'object', properties: { n: { type: 'integer', minimum: 1, default: 0 } } })).toEqual([
-      'spec.versions[0].schema.openAPIV3Schema.properties[n].default: Invalid value: 0: spec.versions[0].schema.openAPIV3Schema.properties[n].default in body should be greater than or equal to 1',
+      'spec.validation.openAPIV3Schema.properties[n].default: Invalid value: 0: spec.validation.openAPIV3Schema.properties[n].default in body should be greater than or equal to 1',
     ]);
     expect(withSchema({ type: 'object', properties: { a: { 'x-kubernetes-preserve-unknown-fields': true }, b: { 'x-kubernetes-int-or-string': true } } })).toEqual([]);
     expect(withSchema({ type: 'object', properties: { metadata: { type: 'object', properties: { labels: { type: 'object' } } } } })).toEqual([
-      'spec.versions[0].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',
+      'spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',
     ]);
     expect(withSchema({ type: 'object', properties: { a: { type: 'object', properties: { x: { type: 'string' } }, additionalProperties: { type: 'string' } } } })).toEqual([
-      'spec.versions[0].schema.openAPIV3Schema.properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
+      'spec.validation.openAPIV3Schema.properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
     ]);
   });
   it('scale paths and printer columns', () => {
@@ -87,5 +87,8 @@ describe('CustomResourceDefinition', () => {
     spec.extra = 1;
     ((spec.versions as Record<string, unknown>[])[0]!.schema as { openAPIV3Schema: { properties: { spec: Record<string, unknown> } } }).openAPIV3Schema.properties.spec.typo = true;
     expect(unknownCRDFields(c as never).map((e) => e.field)).toEqual(['spec.versions[0].schema.openAPIV3Schema.properties.spec.typo', 'spec.extra']);
+    const rules = crd() as unknown as { spec: { versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[] } };
+    rules.spec.versions[0]!.schema.openAPIV3Schema['x-kubernetes-validations'] = [{ rule: 'true', mesage: 'typo' }];
+    expect(unknownCRDFields(rules as never).map((e) => e.field)).toEqual(['spec.versions[0].schema.openAPIV3Schema.x-kubernetes-validations[0].mesage']);
   });
 });

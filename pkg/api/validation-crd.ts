@@ -4,6 +4,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.js';
 import { validateAgainstSchema, type JSONSchemaProps } from './crd-schema.js';
+import { validateSchemaRules } from './crd-cel.js';
 import type { KubeObject } from './types.js';
 import { validateObjectMeta } from './validation.js';
 
@@ -92,7 +93,8 @@ const SCHEMA_LEAVES = [
   'x-kubernetes-map-type', 'x-kubernetes-validations',
 ];
 const SCHEMA: Shape = Object.fromEntries(SCHEMA_LEAVES.map((k) => [k, 'leaf' as const]));
-Object.assign(SCHEMA, { properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'leaf', items: 'schema', additionalProperties: 'schema', additionalItems: 'schema', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema' });
+const RULE: Shape = { rule: 'leaf', message: 'leaf', messageExpression: 'leaf', reason: 'leaf', fieldPath: 'leaf', optionalOldSelf: 'leaf' };
+Object.assign(SCHEMA, { 'x-kubernetes-validations': [RULE], properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'leaf', items: 'schema', additionalProperties: 'schema', additionalItems: 'schema', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema' });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -183,11 +185,26 @@ export function validateStructural(s: JSONSchemaProps | undefined, path: string,
   return errs;
 }
 
-function validateVersion(v: CRDVersion, path: string): FieldError[] {
+/** A version's schema: structural, and its CEL rules compile. */
+function validateSchema(s: JSONSchemaProps | undefined, path: string): FieldError[] {
+  const errs = validateStructural(s, path);
+  return errs.length ? errs : validateSchemaRules(s, path);
+}
+
+/**
+ * Where a schema's errors are reported: Kubernetes validates its internal form, in which
+ * versions that all share one schema have it once, as `spec.validation`.
+ */
+function sharedSchema(versions: CRDVersion[]): boolean {
+  const first = JSON.stringify(versions[0]?.schema ?? null);
+  return versions.length > 0 && versions.every((v) => v.schema != null && JSON.stringify(v.schema) === first);
+}
+
+function validateVersion(v: CRDVersion, path: string, shared: boolean): FieldError[] {
   const errs: FieldError[] = [];
   if (!v.name) errs.push(required(`${path}.name`));
   else errs.push(...dns1035(v.name, `${path}.name`));
-  errs.push(...validateStructural(v.schema?.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  if (!shared) errs.push(...validateSchema(v.schema?.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
   const scale = v.subresources?.scale;
   if (scale) {
     const sp = `${path}.subresources.scale`;
@@ -232,10 +249,12 @@ export function validateCRD(crd: CustomResourceDefinition): FieldError[] {
   else if (versions.filter((v) => v.storage).length !== 1) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version'));
   if (versions.length && !versions.some((v) => v.served)) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have at least one served version'));
   const seen = new Set<string>();
+  const shared = sharedSchema(versions);
+  if (shared) errs.push(...validateSchema(versions[0]!.schema?.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
   versions.forEach((v, i) => {
     if (v.name && seen.has(v.name)) errs.push(duplicate(`spec.versions[${i}].name`, v.name));
     seen.add(v.name);
-    errs.push(...validateVersion(v, `spec.versions[${i}]`));
+    errs.push(...validateVersion(v, `spec.versions[${i}]`, shared));
   });
   const strategy = spec.conversion?.strategy;
   if (strategy === 'Webhook') errs.push(invalid('spec.conversion.strategy', strategy, 'webhook conversion is not supported by this server; use None'));

@@ -4,16 +4,18 @@
 // URL or at a ready endpoint of its Service (the apiserver routes to endpoints itself, as with
 // --enable-aggregator-routing). Mutating webhooks run one after another and may answer with a
 // JSONPatch; validating webhooks run together and may only refuse. A call that fails is an
-// error under failurePolicy Fail and is passed over under Ignore.
+// error under failurePolicy Fail and is passed over under Ignore. CEL matchConditions (object,
+// oldObject, request) narrow which requests a webhook is asked about.
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import type { KubeObject, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration } from '../api/types.js';
 import { applyJsonPatch } from '../api/patch.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { REVIEW_VERSIONS } from '../api/validation-admissionregistration.js';
+import { matchConditionsHold } from '../api/match-conditions.js';
 import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
-import { ApiError } from './errors.js';
+import { admissionForbidden, ApiError } from './errors.js';
 import { serviceUpstream } from './rest/proxy.js';
 
 const log = logger('admission-webhook');
@@ -53,8 +55,8 @@ export function ruleMatches(rule: RuleWithOperations, req: Pick<AdmissionRequest
   return scope === '*' || (scope === 'Namespaced') === req.resource.namespaced;
 }
 
-/** Whether a webhook is asked about this request: rules, then namespace and object selectors. */
-async function webhookMatches(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
+/** Whether a webhook's rules and its namespace and object selectors match the request. */
+async function selectorsMatch(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
   if (!(w.rules ?? []).some((r) => ruleMatches(r, req))) return false;
   const objSel = labelSelectorFromObject(w.objectSelector ?? {});
   const labelsOf = (o: KubeObject | undefined) => o?.metadata?.labels ?? {};
@@ -68,6 +70,25 @@ async function webhookMatches(w: Webhook, req: AdmissionRequest, access: Webhook
   else if (!req.resource.namespaced || !req.namespace) return true;
   else labels = (await access.namespaceLabels(req.namespace)) ?? {};
   return matchesLabelSelector(labelSelectorFromObject(nsSel), labels);
+}
+
+/** Whether a webhook is asked about this request: rules, selectors, then its CEL matchConditions. */
+async function webhookMatches(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
+  if (!(await selectorsMatch(w, req, access))) return false;
+  const conditions = w.matchConditions ?? [];
+  if (!conditions.length) return true;
+  try {
+    const request = reviewRequest(req, 'v1', '').request;
+    return matchConditionsHold(conditions, { object: (request as Record<string, unknown>).object, oldObject: (request as Record<string, unknown>).oldObject, request });
+  } catch (e) {
+    const why = (e as Error).message;
+    // An expression that cannot be evaluated: the webhook is passed over under Ignore, the request refused under Fail.
+    if ((w.failurePolicy ?? 'Fail') === 'Ignore') {
+      log.warn('match conditions failed to evaluate, webhook skipped (failurePolicy Ignore)', { webhook: w.name, err: why });
+      return false;
+    }
+    throw admissionForbidden(req.resource.group, req.resource.name, req.name || req.obj?.metadata?.name, `failed calling webhook "${w.name ?? ''}": error evaluating match conditions: ${why}`);
+  }
 }
 
 interface ReviewResponse {

@@ -3,7 +3,8 @@
 // with its own code and message; a mutating webhook's JSONPatch is stored; the AdmissionReview
 // carries what kube-apiserver sends; rules, namespace and object selectors decide who is asked;
 // failurePolicy Fail and Ignore; a webhook reached through a Service's endpoints; dry runs and
-// sideEffects; DELETE; Kubernetes' validation of the configurations; and the stock kubectl.
+// sideEffects; DELETE; CEL matchConditions; Kubernetes' validation of the configurations; and
+// the stock kubectl.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -259,6 +260,31 @@ describe('admission webhooks', () => {
     }
   });
 
+  it('asks a webhook only when its CEL matchConditions hold', async () => {
+    const conditions = [
+      { name: 'gated', expression: "has(object.metadata.labels) && 'gate' in object.metadata.labels" },
+      { name: 'by-admin', expression: "request.userInfo.username == 'admin' && request.operation == 'CREATE' && oldObject == null" },
+    ];
+    seen.length = 0;
+    await withConfig('Validating', [hook('mc.example.com', '/deny-plain', { matchConditions: conditions })], async () => {
+      await cp.admin.create(Pods, 'default', withLabels('mc1', { app: 'x' }));
+      expect(seen.filter((r) => r.path === '/deny-plain')).toHaveLength(0);
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('mc2', { gate: 'on' })));
+      expect(e.message).toBe('admission webhook "mc.example.com" denied the request without explanation');
+      expect(seen.filter((r) => r.path === '/deny-plain')).toHaveLength(1);
+    });
+    // A condition that cannot be evaluated refuses the request under Fail and skips the webhook under Ignore.
+    const broken = [{ name: 'gate', expression: "object.metadata.labels.gate == 'on'" }];
+    await withConfig('Validating', [hook('mcf.example.com', '/deny-plain', { matchConditions: broken })], async () => {
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('mc3', { app: 'x' })));
+      expect(e.code).toBe(403);
+      expect(e.message).toBe('pods "mc3" is forbidden: failed calling webhook "mcf.example.com": error evaluating match conditions: matchCondition \'gate\': no such key: gate');
+    });
+    await withConfig('Validating', [hook('mci.example.com', '/deny-plain', { matchConditions: broken, failurePolicy: 'Ignore' })], async () => {
+      await cp.admin.create(Pods, 'default', withLabels('mc4', { app: 'x' }));
+    });
+  });
+
   it('validates the configurations as Kubernetes does', async () => {
     const bad = [
       { ...hook('two.segments', '/allow') },
@@ -269,7 +295,7 @@ describe('admission webhooks', () => {
       { ...hook('a.b.g', '/allow'), timeoutSeconds: 31 },
       { ...hook('a.b.h', '/allow'), admissionReviewVersions: ['v2'] },
       { ...hook('a.b.i', '/allow'), rules: [{ operations: ['CREATE', '*'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] },
-      { ...hook('a.b.j', '/allow'), matchConditions: [{ name: 'x', expression: 'true' }] },
+      { ...hook('a.b.j', '/allow'), matchConditions: [{ name: 'x', expression: 'object.' }, { name: 'x', expression: 'authorizer.group("").check()' }, { name: 'Bad Name!', expression: '1 + 1' }] },
       { ...hook('a.b.k', '/allow'), failurePolicy: 'Maybe' },
     ];
     const e = await failure(cp.admin.create(ValidatingWebhookConfigurations, undefined, config('Validating', 'bad', bad)));
@@ -283,7 +309,11 @@ describe('admission webhooks', () => {
       'webhooks[5].timeoutSeconds: Invalid value: 31: the timeout value must be between 1 and 30 seconds',
       'webhooks[6].admissionReviewVersions: Invalid value',
       `webhooks[7].rules[0].operations: Invalid value`,
-      'webhooks[8].matchConditions: Forbidden',
+      `webhooks[8].matchConditions[0].expression: Invalid value: "object.": compilation failed: ERROR: <input>:1:8: Syntax error: mismatched input '<EOF>' expecting IDENTIFIER`,
+      `webhooks[8].matchConditions[1].expression: Invalid value: "authorizer.group(\\"\\").check()": compilation failed: ERROR: <input>:1:1: undeclared reference to 'authorizer'`,
+      'webhooks[8].matchConditions[1].name: Duplicate value: "x"',
+      'webhooks[8].matchConditions[2].expression: Invalid value: "1 + 1": compilation failed: ERROR: <input>:1:1: cel expression must evaluate to a bool',
+      'webhooks[8].matchConditions[2].name: Invalid value: "Bad Name!"',
       'webhooks[9].failurePolicy: Unsupported value: "Maybe"',
     ]) {
       expect(e.message).toContain(m);

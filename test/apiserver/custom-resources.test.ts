@@ -95,7 +95,7 @@ describe('CustomResourceDefinitions', () => {
     expect((await failure(admin.create(CustomResourceDefinitions, undefined, webhook))).message).toContain('webhook conversion is not supported');
     const noType = crontabCRD();
     noType.spec.versions[0]!.schema = { openAPIV3Schema: { type: 'object', properties: { spec: { properties: {} } } } as never };
-    expect((await failure(admin.create(CustomResourceDefinitions, undefined, noType))).message).toContain('spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value');
+    expect((await failure(admin.create(CustomResourceDefinitions, undefined, noType))).message).toContain('spec.validation.openAPIV3Schema.properties[spec].type: Required value');
     const unknown = { ...crontabCRD(), spec: { ...crontabCRD().spec, bogus: 1 } };
     expect((await failure(admin.create(CustomResourceDefinitions, undefined, unknown))).message).toContain('unknown field "spec.bogus"');
   });

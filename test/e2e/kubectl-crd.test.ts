@@ -1,7 +1,8 @@
 // The stock kubectl with a CustomResourceDefinition, as an operator's manifests use one: apply
 // the CRD, apply a custom resource, get it by plural and short name with the CRD's printer
 // columns, -o yaml, patch it, apply it again (client-side: a JSON merge patch), scale it,
-// server-side apply, explain, and delete the CRD, which deletes its objects.
+// server-side apply, explain, and delete the CRD, which deletes its objects; a CRD with CEL
+// validation rules: a bad rule refused, a violating object's apply printing the rule's message.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,5 +140,68 @@ describe.skipIf(!hasKubectl)('kubectl with a CustomResourceDefinition', () => {
     expect(gone.err).toContain('the server could not find the requested resource');
     const fresh = await kubectlAt(cp.kubeconfig, join(dir, 'cache2'), ['get', 'widgets']);
     expect(fresh.err).toContain(`the server doesn't have a resource type "widgets"`);
+  });
+  it('CEL validation rules: kubectl apply prints the rule message, a CRD with a bad rule is refused', async () => {
+    const crd = (rule: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: "${rule}"
+              message: minReplicas must not exceed maxReplicas
+            properties:
+              minReplicas: {type: integer}
+              maxReplicas: {type: integer}
+              zone:
+                type: string
+                x-kubernetes-validations:
+                - rule: self == oldSelf
+                  message: zone is immutable
+`;
+    writeFileSync(join(dir, 'gadgets-bad.yaml'), crd('self.minReplicas <= self.maxReplica'));
+    const bad = await kubectl('apply', '-f', join(dir, 'gadgets-bad.yaml'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('The CustomResourceDefinition "gadgets.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.minReplicas <= self.maxReplica"');
+    expect(bad.err).toContain("compilation failed: ERROR: <input>:1:25: undefined field 'maxReplica'");
+
+    writeFileSync(join(dir, 'gadgets.yaml'), crd('self.minReplicas <= self.maxReplicas'));
+    expect(await kubectl('apply', '-f', join(dir, 'gadgets.yaml'))).toMatchObject({ code: 0, out: 'customresourcedefinition.apiextensions.k8s.io/gadgets.example.com created\n' });
+    expect((await kubectl('wait', '--for=condition=Established', 'crd/gadgets.example.com', '--timeout=10s')).code).toBe(0);
+    const gadget = (min: number, max: number, zone: string) => `apiVersion: example.com/v1
+kind: Gadget
+metadata:
+  name: g1
+spec:
+  minReplicas: ${min}
+  maxReplicas: ${max}
+  zone: ${zone}
+`;
+    writeFileSync(join(dir, 'g1.yaml'), gadget(5, 2, 'a'));
+    const refused = await kubectl('apply', '-f', join(dir, 'g1.yaml'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('The Gadget "g1" is invalid: spec: Invalid value: "object": minReplicas must not exceed maxReplicas');
+    writeFileSync(join(dir, 'g1.yaml'), gadget(1, 2, 'a'));
+    expect(await kubectl('apply', '-f', join(dir, 'g1.yaml'))).toMatchObject({ code: 0, out: 'gadget.example.com/g1 created\n' });
+    writeFileSync(join(dir, 'g1.yaml'), gadget(1, 2, 'b'));
+    const immutable = await kubectl('apply', '-f', join(dir, 'g1.yaml'));
+    expect(immutable.code).not.toBe(0);
+    expect(immutable.err).toContain('The Gadget "g1" is invalid: spec.zone: Invalid value: "b": zone is immutable');
+    writeFileSync(join(dir, 'g1.yaml'), gadget(1, 3, 'a'));
+    expect(await kubectl('apply', '-f', join(dir, 'g1.yaml'))).toMatchObject({ code: 0, out: 'gadget.example.com/g1 configured\n' });
+    expect(await kubectl('delete', '-f', join(dir, 'gadgets.yaml'))).toMatchObject({ code: 0 });
   });
 });

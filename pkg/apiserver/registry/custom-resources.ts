@@ -6,6 +6,7 @@
 import type { FieldError } from '../../api/field-error.js';
 import { applyDefaults, prune, validateAgainstSchema, type JSONSchemaProps } from '../../api/crd-schema.js';
 import { decodeStrict } from '../../api/schema-validate.js';
+import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
 import { storageVersionOf, unknownCRDFields, validateCRD, validateCRDUpdate, defaultCRD, CRD_CLEANUP_FINALIZER, type CRDVersion, type CustomResourceDefinition } from '../../api/validation-crd.js';
@@ -73,6 +74,12 @@ export const customresourcedefinitions: ResourceInfo = {
   fields: metaFields(false),
 };
 
+/** The schema's checks, then its CEL rules (`old` on update, for transition rules), as Kubernetes orders them. */
+function validateWithRules(obj: KubeObject, old: KubeObject | undefined, schema: JSONSchemaProps | undefined): FieldError[] {
+  const errs = validateAgainstSchema(obj, schema);
+  return [...errs, ...validateObjectRules(obj, old, schema, errs)];
+}
+
 /** Whether a schema declares a default anywhere. */
 function hasDefaults(s: JSONSchemaProps | undefined): boolean {
   if (!s) return false;
@@ -134,15 +141,15 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
         else obj.status = old.status;
       }
     },
-    validate: (obj) => [...validateObjectMeta(obj.metadata, namespaced), ...validateAgainstSchema(obj, schemaFor(obj))],
-    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateAgainstSchema(obj, schemaFor(obj))],
+    validate: (obj) => [...validateObjectMeta(obj.metadata, namespaced), ...validateWithRules(obj, undefined, schemaFor(obj))],
+    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateWithRules(obj, old, schemaFor(obj))],
     writable: hasStatus
       ? {
           status: {
             take: (body, kept) => {
               kept.status = body.status;
             },
-            validateUpdate: (obj) => validateAgainstSchema(obj, schemaFor(obj)),
+            validateUpdate: (obj, old) => validateWithRules(obj, old, schemaFor(obj)),
           },
         }
       : {},

@@ -80,8 +80,14 @@ async function writeScale(store: Store, namespace: string | undefined, name: str
     const rv = next.metadata?.resourceVersion;
     if (rv && rv !== current.metadata?.resourceVersion) throw store.conflict(name);
     const replicas = (next.spec as { replicas?: number } | undefined)?.replicas ?? 0;
+    const before = store.resource.custom ? structuredClone(current) : undefined;
     if (paths) writePath(current as Record<string, unknown>, paths.specReplicasPath, replicas);
     else ((current as Replicated).spec ??= {}).replicas = replicas;
+    // A custom resource scaled is validated as any update of it is (its schema and CEL rules).
+    if (before) {
+      const invalid = store.resource.validateUpdate(current, before);
+      if (invalid.length) throw errors.invalid(store.resource.kind, store.resource.group, name, invalid, store.resource.version);
+    }
     return current;
   });
   return scaleOf(out, paths);

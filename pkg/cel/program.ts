@@ -1,0 +1,176 @@
+// Compiling and running CEL expressions. compile() parses and checks what can be known before
+// evaluation: every identifier is a declared variable, a macro's variable or a type name; every
+// function exists; field selections on a declared variable name fields its declared type has
+// (through `resolveField`, e.g. a CRD's schema); the result of the expression can be a bool.
+// Checking also resolves qualified function names (`sets.contains`) in the tree.
+// Program.evaluate() runs it under a step budget.
+import type { Expr } from './ast.js';
+import { TYPE_NAMES } from './conversions.js';
+import { CelCompileError } from './errors.js';
+import { Evaluation, type Scope } from './evaluator.js';
+import { GLOBAL_FUNCTIONS, METHOD_NAMES } from './functions.js';
+import { parse } from './parser.js';
+import type { CelValue } from './values.js';
+
+/** One step of a path from a variable: a field name, or '[]' for an index or a macro's element. */
+export type PathStep = string;
+
+export interface CompileOptions {
+  /** The variables the expression may use. */
+  variables: string[];
+  /**
+   * Checks `variable.path...` against the variable's type: returns an error detail
+   * (`undefined field 'x'`) or undefined when the field may exist.
+   */
+  resolveField?: (variable: string, path: PathStep[]) => string | undefined;
+  /** Whether the result must be a bool (validation rules): the checkable cases fail to compile. */
+  expectBool?: boolean;
+}
+
+/** Default step budget of one evaluation (Kubernetes' per-call cost limit). */
+export const DEFAULT_BUDGET = 1_000_000;
+
+export class Program {
+  constructor(
+    readonly source: string,
+    readonly ast: Expr,
+    /** The declared variables the expression refers to. */
+    readonly references: ReadonlySet<string>,
+  ) {}
+
+  /** Evaluates with `vars`; throws CelEvalError (a runtime error) or CelCostError (over budget). */
+  evaluate(vars: Record<string, CelValue>, budget = DEFAULT_BUDGET): { value: CelValue; cost: number } {
+    const scope = Object.assign(Object.create(null) as Scope, vars);
+    const ev = new Evaluation(budget);
+    const value = ev.eval(this.ast, scope);
+    return { value, cost: ev.steps };
+  }
+}
+
+interface Checker {
+  opts: CompileOptions;
+  issues: { offset: number; detail: string }[];
+  refs: Set<string>;
+}
+
+/** The variable and path of `self.a[0].b` (undefined when the chain does not start at a declared variable). */
+function chainOf(e: Expr, locals: ReadonlySet<string>, declared: ReadonlySet<string>): { variable: string; path: PathStep[] } | undefined {
+  const path: PathStep[] = [];
+  let cur = e;
+  for (;;) {
+    if (cur.kind === 'select' || cur.kind === 'has') {
+      path.unshift(cur.field);
+      cur = cur.operand;
+    } else if (cur.kind === 'index') {
+      path.unshift('[]');
+      cur = cur.operand;
+    } else if (cur.kind === 'ident' && declared.has(cur.name) && !locals.has(cur.name)) {
+      return { variable: cur.name, path };
+    } else {
+      return undefined;
+    }
+  }
+}
+
+function check(c: Checker, e: Expr, locals: ReadonlySet<string>): void {
+  const declared = new Set(c.opts.variables);
+  const issue = (offset: number, detail: string) => c.issues.push({ offset, detail });
+  switch (e.kind) {
+    case 'ident':
+      if (locals.has(e.name)) return;
+      if (declared.has(e.name)) c.refs.add(e.name);
+      else if (!TYPE_NAMES.has(e.name)) issue(e.offset, `undeclared reference to '${e.name}' (in container '')`);
+      return;
+    case 'select':
+    case 'has': {
+      const chain = chainOf(e, locals, declared);
+      if (chain && c.opts.resolveField) {
+        const detail = c.opts.resolveField(chain.variable, chain.path);
+        if (detail) {
+          issue(e.offset, detail);
+          return;
+        }
+      }
+      check(c, e.operand, locals);
+      return;
+    }
+    case 'call':
+      // `sets.contains(...)`, `format.named(...)`: a qualified global function, not a method of a variable
+      if (e.target?.kind === 'ident' && !locals.has(e.target.name) && !declared.has(e.target.name) && GLOBAL_FUNCTIONS.has(`${e.target.name}.${e.fn}`)) {
+        e.fn = `${e.target.name}.${e.fn}`;
+        delete e.target;
+      }
+      if (e.target) {
+        if (!METHOD_NAMES.has(e.fn)) issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);
+        check(c, e.target, locals);
+      } else if (!GLOBAL_FUNCTIONS.has(e.fn)) {
+        issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);
+      }
+      e.args.forEach((a) => check(c, a, locals));
+      return;
+    case 'comprehension': {
+      check(c, e.range, locals);
+      const inner = new Set(locals).add(e.variable);
+      if (e.filter) check(c, e.filter, inner);
+      check(c, e.body, inner);
+      return;
+    }
+    case 'index':
+      check(c, e.operand, locals);
+      check(c, e.index, locals);
+      return;
+    case 'list':
+      e.items.forEach((x) => check(c, x, locals));
+      return;
+    case 'map':
+      e.entries.forEach((x) => (check(c, x.key, locals), check(c, x.value, locals)));
+      return;
+    case 'and':
+    case 'or':
+    case 'binary':
+      check(c, e.left, locals);
+      check(c, e.right, locals);
+      return;
+    case 'not':
+    case 'negate':
+      check(c, e.operand, locals);
+      return;
+    case 'conditional':
+      check(c, e.cond, locals);
+      check(c, e.then, locals);
+      check(c, e.otherwise, locals);
+      return;
+    case 'literal':
+      return;
+  }
+}
+
+/** Expressions whose type is known not to be bool without evaluating them. */
+function surelyNotBool(e: Expr): boolean {
+  switch (e.kind) {
+    case 'literal':
+      return typeof e.value !== 'boolean';
+    case 'list':
+    case 'map':
+    case 'negate':
+      return true;
+    case 'binary':
+      return ['+', '-', '*', '/', '%'].includes(e.op);
+    case 'conditional':
+      return surelyNotBool(e.then) && surelyNotBool(e.otherwise);
+    case 'comprehension':
+      return e.macro === 'map' || e.macro === 'filter';
+    default:
+      return false;
+  }
+}
+
+/** Parses and checks `source`; throws CelCompileError listing every problem with its position. */
+export function compile(source: string, opts: CompileOptions): Program {
+  const ast = parse(source);
+  const c: Checker = { opts, issues: [], refs: new Set() };
+  check(c, ast, new Set());
+  if (!c.issues.length && opts.expectBool && surelyNotBool(ast)) c.issues.push({ offset: 0, detail: 'cel expression must evaluate to a bool' });
+  if (c.issues.length) throw new CelCompileError(c.issues, source);
+  return new Program(source, ast, c.refs);
+}
