@@ -1,8 +1,9 @@
 // The ConfigMaps and Secrets pods refer to, fetched once for all the pods that ask within a short
 // window: a burst of pods in one namespace all mount kube-root-ca.crt, and each pod's worker
-// syncs several times while it starts. Concurrent asks share one request; an answer (found or
-// not) serves later asks for `ttlMs`, the same bounded staleness as the kubelet's TTL-based
-// configmap and secret manager. Failures are not kept.
+// syncs several times while it starts. Concurrent asks share one request; an object found serves
+// later asks for `ttlMs`, the same bounded staleness as the kubelet's TTL-based configmap and
+// secret manager. Failures and not-found answers are not kept: an optional ConfigMap created just
+// before a pod that refers to it must not be missed because another pod asked a moment earlier.
 export class SourceCache<T> {
   private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
 
@@ -17,9 +18,10 @@ export class SourceCache<T> {
     const at = this.now();
     const value = fetch();
     this.entries.set(key, { at, value });
-    value.catch(() => {
+    const forget = () => {
       if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
+    };
+    value.then((v) => v === undefined && forget(), forget);
     this.prune(at);
     return value;
   }

@@ -1,7 +1,7 @@
 // A thin runc client: every call runs `runc --root <ours> ...` so our containers never mix
 // with anyone else's and cleanup can find all of them.
 import { execFile } from 'node:child_process';
-import { constants as fsConstants, openSync, promises as fsp } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fsp } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { FailedPreconditionError, NotFoundError, RuntimeError } from './errors.js';
@@ -59,6 +59,8 @@ export class Runc {
    * an init that is gone before it was started is refused as runc refuses it.
    */
   async start(id: string, pid?: number): Promise<void> {
+    // (without the init's pid a dead init could not be told from a slow one: runc decides)
+    if (!pid) return void (await this.run(['start', id]));
     const fifo = join(this.root, id, 'exec.fifo');
     let fd: number;
     try {
@@ -87,9 +89,15 @@ export class Runc {
 }
 
 /** Bytes read from the exec FIFO until its writer closes it, or until `pid` (the init) is gone without writing. */
-function readFifo(fd: number, pid: number | undefined): Promise<number> {
+function readFifo(fd: number, pid: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const sock = new Socket({ fd, readable: true, writable: false });
+    let sock: Socket;
+    try {
+      sock = new Socket({ fd, readable: true, writable: false });
+    } catch (e) {
+      closeSync(fd);
+      return reject(new RuntimeError(`exec FIFO: ${(e as Error).message}`, { cause: e }));
+    }
     let n = 0;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -105,7 +113,7 @@ function readFifo(fd: number, pid: number | undefined): Promise<number> {
     sock.on('end', () => done());
     sock.on('error', done);
     // runc's own check: an init that died without ever opening its end never makes EOF arrive.
-    if (pid) timer = setInterval(() => {
+    timer = setInterval(() => {
       if (!alive(pid)) setTimeout(() => done(), 20);
     }, 100);
   });
