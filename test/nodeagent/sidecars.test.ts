@@ -16,7 +16,7 @@ let c: Cluster;
 let hostDir: string;
 
 beforeAll(async () => {
-  c = await startCluster({ podCIDR: '10.199.3.0/24' });
+  c = await startCluster({ podCIDR: '10.199.3.0/25' });
   hostDir = mkdtempSync(join(tmpdir(), 'tskube-sidecars-'));
 }, 120_000);
 afterAll(async () => {
