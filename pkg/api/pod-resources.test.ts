@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { podTotalsMilli } from './pod-resources.js';
+import { usageOf } from './quota.js';
 import type { Container, Pod } from './types.js';
 
 const c = (name: string, cpu: string, memory: string, extra: Partial<Container> = {}): Container => ({ name, image: 'busybox', resources: { requests: { cpu, memory }, limits: { cpu, memory } }, ...extra });
@@ -29,5 +30,14 @@ describe('podTotalsMilli (PodRequests / PodLimits)', () => {
     const p = pod([c('side', '100m', '10', { restartPolicy: 'Always' })], [{ name: 'app', image: 'x', resources: { requests: { cpu: '100m' } } }], { cpu: '50m', memory: '5' });
     expect(obj(podTotalsMilli(p, 'requests', { overhead: true }))).toEqual({ cpu: 250, memory: 15_000 });
     expect(obj(podTotalsMilli(p, 'limits', { overhead: true }))).toEqual({ cpu: 150, memory: 15_000 });
+  });
+});
+
+describe('ResourceQuota usage of a pod with sidecars', () => {
+  it('charges the app containers plus the sidecars', () => {
+    const p = pod([c('side', '250m', '64Mi', { restartPolicy: 'Always' }), c('init', '100m', '1Mi')], [c('app', '500m', '128Mi')]);
+    const u = usageOf('pods', '', p);
+    expect(u.get('requests.cpu')).toBe(750);
+    expect(u.get('limits.memory')).toBe(192 * 1024 * 1024 * 1000);
   });
 });
