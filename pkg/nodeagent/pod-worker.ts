@@ -659,7 +659,6 @@ export class PodWorker {
     const deadline = Date.now() + grace * 1000;
     const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
     const byName = new Map(running.map((st) => [st.labels[containerNameLabel] ?? st.id, st]));
-    const timeLeft = () => new Promise<void>((res) => setTimeout(res, Math.max(0, deadline - Date.now())).unref());
     await stopInOrder(pod, [...byName.keys()], async (name, turn) => {
       const st = byName.get(name)!;
       const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
@@ -670,7 +669,9 @@ export class PodWorker {
         if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message);
       }
       // (a sidecar waits for its turn, but no longer than the grace period)
-      await Promise.race([turn, timeLeft()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
       const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
       await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
     });
