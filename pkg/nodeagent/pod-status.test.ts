@@ -52,10 +52,12 @@ describe('pod status with sidecars', () => {
     expect(s.phase).toBe('Running');
   });
 
-  it('ends Succeeded when the app containers of a Never pod succeeded, whatever the stopped sidecar\'s exit code', () => {
+  it('ends Succeeded or Failed by the app containers of a Never pod once its sidecars have stopped, whatever their exit codes', () => {
     const w = worker('Never', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 0)]);
     expect(computePhase(w)).toBe('Succeeded');
     w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Exited, 2)];
+    expect(computePhase(w)).toBe('Running'); // the sidecar is still being stopped
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 2)];
     expect(computePhase(w)).toBe('Failed');
   });
 });

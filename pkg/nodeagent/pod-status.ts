@@ -82,7 +82,7 @@ export function pendingInitContainers(w: PodWorker): string[] {
 export function computePhase(w: PodWorker): string {
   const spec = w.pod.spec!;
   if (w.failed) return 'Failed';
-  // (sidecars are not counted below: a pod whose app containers are done is done, whatever they do)
+  // (sidecars' exits do not count: a pod whose app containers are done ends by them)
   if (pendingInitContainers(w).length) return 'Pending';
   let running = 0;
   let waiting = 0;
@@ -106,6 +106,9 @@ export function computePhase(w: PodWorker): string {
   }
   if (waiting > 0 && running === 0 && succeeded === 0 && failed === 0) return 'Pending';
   if (running > 0 || waiting > 0) return 'Running';
+  // App containers done: sidecars still running (being stopped) keep the pod Running, as the
+  // kubelet's getPhase counts them; once they have stopped the pod is done.
+  if ((spec.initContainers ?? []).some((c) => isSidecar(c) && w.latest(c.name!)?.state === ContainerState.Running)) return 'Running';
   if (failed > 0) return 'Failed';
   return 'Succeeded';
 }

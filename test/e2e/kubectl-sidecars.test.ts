@@ -1,7 +1,8 @@
 // Sidecar containers with the stock kubectl on a real single-node cluster: `kubectl apply` of a
 // pod with an init container of restartPolicy Always, `kubectl get pod` counting it in READY
 // (2/2), `kubectl describe pod` showing it Running among the init containers, and a refusal of
-// restartPolicy on an app container with Kubernetes' message.
+// restartPolicy on an app container with Kubernetes' message, and a Job whose pod has a sidecar
+// completing once its app container is done.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  c = await startCluster({ podCIDR: '10.199.3.128/25' });
+  c = await startCluster({ podCIDR: '10.199.3.128/25', controllers: {} });
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
@@ -68,5 +69,33 @@ describe.skipIf(!hasKubectl)('kubectl and sidecar containers', () => {
     expect(init).toMatch(/Readiness:\s+exec \[true\]/);
     expect(described).toMatch(/Initialized\s+True/);
     expect(await kubectl('delete', 'pod', 'with-sidecar')).toBe('pod "with-sidecar" deleted\n');
+  });
+
+  it('a Job whose pod has a serving sidecar completes when its app container is done', async () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata: {name: with-proxy}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 2
+      initContainers:
+      - name: proxy
+        image: ${image}
+        imagePullPolicy: IfNotPresent
+        restartPolicy: Always
+        command: [sh, -c, "mkdir /w && echo from-proxy > /w/index.html && exec httpd -f -p 8080 -h /w"]
+        startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+      containers:
+      - name: main
+        image: ${image}
+        imagePullPolicy: IfNotPresent
+        command: [wget, -qO-, "http://127.0.0.1:8080/"]
+`;
+    expect(await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], job)).toBe('job.batch/with-proxy created\n');
+    await eventually(async () => /^with-proxy\s+Complete\s+1\/1\s/.test((await kubectl('get', 'job', 'with-proxy', '--no-headers')).trim()), { timeoutMs: 60_000, what: 'job complete' });
+    expect((await kubectl('get', 'pods', '-l', 'job-name=with-proxy', '--no-headers')).trim()).toMatch(/^with-proxy-\S+\s+0\/2\s+Completed\s+0\s/);
+    expect(await kubectl('logs', 'job/with-proxy', '-c', 'main')).toBe('from-proxy\n');
   });
 });
