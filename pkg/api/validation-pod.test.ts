@@ -246,5 +246,12 @@ describe('sidecar containers (init containers with restartPolicy Always)', () =>
     const p = withInit({ restartPolicy: 'Always', ports: [{ containerPort: 9000, hostPort: 8080 }] });
     p.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
     expect(admit(p).map(formatFieldError)).toEqual(['spec.containers[0].ports[0].hostPort: Duplicate value: "/TCP/8080"']);
+    // an ordinary init container runs alone: its host ports are its own
+    const q = withInit({ ports: [{ containerPort: 9000, hostPort: 8080 }] });
+    q.spec.initContainers.push({ name: 'init-2', image: 'busybox', ports: [{ containerPort: 9000, hostPort: 8080 }] });
+    q.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+    expect(admit(q)).toEqual([]);
+    q.spec.initContainers[1].ports.push({ containerPort: 9001, hostPort: 8080 });
+    expect(admit(q).map(formatFieldError)).toEqual(['spec.initContainers[1].ports[1].hostPort: Duplicate value: "/TCP/8080"']);
   });
 });
