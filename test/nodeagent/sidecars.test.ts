@@ -91,6 +91,25 @@ describe('sidecar containers', () => {
     await gone('job-like');
   });
 
+  it('holds the next init container until a sidecar\'s postStart hook has finished', async () => {
+    const mount = { volumeMounts: [{ name: 'data', mountPath: '/data' }] };
+    await create('post-start', {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'data', emptyDir: {} }],
+      initContainers: [
+        sidecar('side', 'exec sleep 3600', { ...mount, lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 2; touch /data/hooked'] } } } }),
+        ctr('check', 'test -f /data/hooked', mount),
+      ],
+      containers: [ctr('app', 'exec sleep 3600')],
+    });
+    // (had the check run before the hook was done, it would have failed the Never pod)
+    const st = await waitFor('post-start', 'app running', (s) => (s.containerStatuses?.[0]?.state.running || s.phase === 'Failed' ? s : undefined));
+    expect(st.phase).toBe('Running');
+    expect(st.initContainerStatuses?.[1]?.state.terminated).toMatchObject({ exitCode: 0 });
+    await c.cp.admin.delete(Pods, 'default', 'post-start');
+    await gone('post-start');
+  });
+
   it('restarts a sidecar that exits, whatever the pod\'s restartPolicy, while the app keeps running', async () => {
     await create('flaky', {
       restartPolicy: 'Never',
