@@ -250,9 +250,10 @@ export class PodWorker {
       return;
     }
     const policy = spec.restartPolicy ?? 'Always';
-    if (this.finished()) {
-      // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done):
-      // its sidecars are stopped, in order, and not restarted (the kubelet's KillPod).
+    if (this.finished() || this.failed) {
+      // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done,
+      // or an init container failed under Never): its sidecars are stopped, in order, and not
+      // restarted (the kubelet's KillPod).
       if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
         await this.stopContainers(spec.terminationGracePeriodSeconds ?? 30);
         await this.refresh();
@@ -351,6 +352,7 @@ export class PodWorker {
           }
         } else if (policy === 'Never') {
           this.failed = { reason: 'Failed', message: `init container ${c.name} failed` };
+          this.kick(); // (its sidecars are to be stopped)
           return false;
         } else if (!(await this.restartAllowed(c, st))) return false;
       }
@@ -658,9 +660,12 @@ export class PodWorker {
     for (const name of this.records.keys()) this.stopProbers(name);
     const deadline = Date.now() + grace * 1000;
     const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
-    const byName = new Map(running.map((st) => [st.labels[containerNameLabel] ?? st.id, st]));
-    await stopInOrder(pod, [...byName.keys()], async (name, turn) => {
-      const st = byName.get(name)!;
+    const byName = new Map<string, ContainerStatus[]>();
+    for (const st of running) {
+      const name = st.labels[containerNameLabel] ?? st.id;
+      byName.set(name, [...(byName.get(name) ?? []), st]);
+    }
+    const stopOne = async (name: string, st: ContainerStatus, turn: Promise<void>): Promise<void> => {
       const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
       this.d.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
       if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
@@ -674,7 +679,8 @@ export class PodWorker {
       clearTimeout(timer);
       const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
       await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
-    });
+    };
+    await stopInOrder(pod, [...byName.keys()], (name, turn) => Promise.all(byName.get(name)!.map((st) => stopOne(name, st, turn))).then(() => undefined));
   }
 
   /**

@@ -110,6 +110,20 @@ describe('sidecar containers', () => {
     await gone('post-start');
   });
 
+  it('fails a restartPolicy Never pod whose init container after a sidecar fails, and stops the sidecar', async () => {
+    await create('init-fails', {
+      restartPolicy: 'Never',
+      initContainers: [sidecar('side', 'exec sleep 3600'), ctr('broken', 'exit 7')],
+      containers: [ctr('app', 'exec sleep 3600')],
+    });
+    const st = await waitFor('init-fails', 'Failed with the sidecar stopped', (s) => (s.phase === 'Failed' && s.initContainerStatuses?.[0]?.state.terminated ? s : undefined));
+    expect(st.initContainerStatuses?.[1]?.state.terminated).toMatchObject({ exitCode: 7 });
+    expect(st.initContainerStatuses?.[0]?.restartCount).toBe(0);
+    expect(st.containerStatuses?.[0]?.state.waiting).toBeDefined();
+    await c.cp.admin.delete(Pods, 'default', 'init-fails');
+    await gone('init-fails');
+  });
+
   it('restarts a sidecar that exits, whatever the pod\'s restartPolicy, while the app keeps running', async () => {
     await create('flaky', {
       restartPolicy: 'Never',
