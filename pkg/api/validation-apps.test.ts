@@ -89,3 +89,13 @@ describe('int or percent', () => {
     expect(scaledValue(4, 10, false)).toBe(4);
   });
 });
+
+describe('Deployment templates with sidecars', () => {
+  it('accept an init container with restartPolicy Always and a startup probe', () => {
+    const d = dep();
+    d.spec!.template!.spec!.initContainers = [{ name: 'proxy', image: 'busybox', restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } }];
+    expect(messages(validateDeployment(d))).toEqual([]);
+    d.spec!.template!.spec!.initContainers[0]!.restartPolicy = 'OnFailure';
+    expect(messages(validateDeployment(d))).toEqual(['spec.template.spec.initContainers[0].restartPolicy: Unsupported value: "OnFailure": supported values: "Always"']);
+  });
+});

@@ -88,3 +88,13 @@ describe('CronJob defaults and validation', () => {
     expect(validateCronJobUpdate(structuredClone(old), old)).toEqual([]);
   });
 });
+
+describe('Job templates with sidecars', () => {
+  it('accept an init container with restartPolicy Always and probes beside restartPolicy Never', () => {
+    const t = template();
+    (t.spec as Record<string, unknown>).initContainers = [{ name: 'proxy', image: 'busybox', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } } }];
+    expect(messages(validateJob(job({ template: t })))).toEqual([]);
+    (t.spec as Record<string, unknown>).initContainers = [{ name: 'proxy', image: 'busybox', restartPolicy: 'Never' }];
+    expect(messages(validateJob(job({ template: t })))).toEqual(['spec.template.spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"']);
+  });
+});

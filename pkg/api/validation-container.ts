@@ -208,17 +208,19 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     errs.push(...oneOf(vm.recursiveReadOnly, ['Disabled', 'IfPossible', 'Enabled'], `${p}.recursiveReadOnly`));
   });
 
-  const sidecar = ctx.init && c.restartPolicy === 'Always';
+  // (Kubernetes' switch on an init container's restartPolicy: unset forbids probes and hooks,
+  // Always validates them as an app container's, another value is only an unsupported value)
+  const ordinaryInit = ctx.init && !c.restartPolicy;
   for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
     const probe = c[k];
     if (!probe) continue;
-    if (ctx.init && !sidecar) {
+    if (ordinaryInit) {
       errs.push(forbidden(`${path}.${k}`, 'may not be set for init containers without restartPolicy=Always'));
       continue;
     }
     errs.push(...validateProbe(probe, `${path}.${k}`, k !== 'readinessProbe'));
   }
-  if (ctx.init && !sidecar && c.lifecycle) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
+  if (ordinaryInit && c.lifecycle) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
   else {
     if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, `${path}.lifecycle.postStart`, 'lifecycle'));
     if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, `${path}.lifecycle.preStop`, 'lifecycle'));

@@ -218,3 +218,40 @@ describe('messages', () => {
     ]);
   });
 });
+
+describe('sidecar containers (init containers with restartPolicy Always)', () => {
+  const withInit = (init: Record<string, any>) => mutate((p) => (p.spec.initContainers = [{ name: 'side', image: 'busybox', ...init }]));
+  const probe = { exec: { command: ['true'] } };
+
+  it('accepts probes and lifecycle hooks on a sidecar', () => {
+    expect(admit(withInit({ restartPolicy: 'Always', startupProbe: probe, livenessProbe: probe, readinessProbe: probe, lifecycle: { postStart: probe, preStop: probe } }))).toEqual([]);
+  });
+
+  it('refuses them on an ordinary init container, and other restartPolicy values, with Kubernetes\' messages', () => {
+    expect(admit(withInit({ startupProbe: probe, livenessProbe: probe, readinessProbe: probe, lifecycle: { preStop: probe } })).map(formatFieldError).sort()).toEqual([
+      'spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always',
+      'spec.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+      'spec.initContainers[0].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+    ]);
+    expect(admit(withInit({ restartPolicy: 'OnFailure' })).map(formatFieldError)).toEqual(['spec.initContainers[0].restartPolicy: Unsupported value: "OnFailure": supported values: "Always"']);
+    expect(admit(mutate((p) => (p.spec.containers[0].restartPolicy = 'Always'))).map(formatFieldError)).toEqual(['spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers']);
+  });
+
+  it('validates a sidecar\'s probes as an app container\'s (liveness and startup must succeed once)', () => {
+    expect(admit(withInit({ restartPolicy: 'Always', livenessProbe: { ...probe, successThreshold: 2 } })).map(formatFieldError)).toEqual(['spec.initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1']);
+  });
+
+  it('counts a sidecar\'s host ports with the app containers\'', () => {
+    const p = withInit({ restartPolicy: 'Always', ports: [{ containerPort: 9000, hostPort: 8080 }] });
+    p.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+    expect(admit(p).map(formatFieldError)).toEqual(['spec.containers[0].ports[0].hostPort: Duplicate value: "/TCP/8080"']);
+    // an ordinary init container runs alone: its host ports are its own
+    const q = withInit({ ports: [{ containerPort: 9000, hostPort: 8080 }] });
+    q.spec.initContainers.push({ name: 'init-2', image: 'busybox', ports: [{ containerPort: 9000, hostPort: 8080 }] });
+    q.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+    expect(admit(q)).toEqual([]);
+    q.spec.initContainers[1].ports.push({ containerPort: 9001, hostPort: 8080 });
+    expect(admit(q).map(formatFieldError)).toEqual(['spec.initContainers[1].ports[1].hostPort: Duplicate value: "/TCP/8080"']);
+  });
+});

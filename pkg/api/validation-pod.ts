@@ -3,7 +3,8 @@
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
-import type { HostPathVolumeSource, Pod, PodSpec, Toleration, Volume } from './types.js';
+import type { Container, HostPathVolumeSource, Pod, PodSpec, Toleration, Volume } from './types.js';
+import { isSidecar } from './pod-resources.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
 import { validateOverhead } from './validation-node.js';
@@ -81,18 +82,23 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false }, names)));
   errs.push(...validateEphemeralContainers(s.ephemeralContainers ?? [], `${path}.ephemeralContainers`, volumes, names));
 
-  // Host ports may not be claimed twice within a pod (checkHostPortConflicts).
-  const hostPorts = new Set<string>();
-  for (const [kind, list] of [['initContainers', s.initContainers ?? []], ['containers', containers]] as const) {
-    list.forEach((c, ci) =>
+  // Host ports may not be claimed twice by containers that run at the same time
+  // (checkHostPortConflicts): an ordinary init container on its own, as it runs alone (as
+  // Kubernetes checks it); sidecars together with the app containers, beside which they run.
+  const checkHostPorts = (group: [kind: string, index: number, c: Container][]) => {
+    const hostPorts = new Set<string>();
+    for (const [kind, ci, c] of group) {
       (c.ports ?? []).forEach((port, pi) => {
         if (!port.hostPort) return;
         const id = `${port.hostIP ?? ''}/${port.protocol || 'TCP'}/${port.hostPort}`;
         if (hostPorts.has(id)) errs.push(duplicate(`${path}.${kind}[${ci}].ports[${pi}].hostPort`, id));
         hostPorts.add(id);
-      }),
-    );
-  }
+      });
+    }
+  };
+  const inits = (s.initContainers ?? []).map((c, i) => ['initContainers', i, c] as [string, number, Container]);
+  for (const one of inits.filter(([, , c]) => !isSidecar(c))) checkHostPorts([one]);
+  checkHostPorts([...inits.filter(([, , c]) => isSidecar(c)), ...containers.map((c, i) => ['containers', i, c] as [string, number, Container])]);
 
   if (s.hostNetwork) {
     [...(s.initContainers ?? []), ...containers].forEach((c, ci) => {

@@ -25,6 +25,13 @@ describe('podLinuxResources', () => {
     expect(init).toEqual({ cpuShares: 1024, cpuPeriod: 100_000, cpuQuota: 100_000 });
   });
 
+  it('adds the limits of sidecars to those of the app containers', () => {
+    const side = { ...c('side', undefined, { cpu: '200m', memory: '32Mi' }), restartPolicy: 'Always' };
+    // app 300m + sidecar 200m = 500m (the init container's 400m + 200m = 600m while it runs is more)
+    const r = podLinuxResources(pod([c('app', undefined, { cpu: '300m', memory: '64Mi' })], undefined, [side, c('init', undefined, { cpu: '400m', memory: '16Mi' })]));
+    expect(r).toEqual({ cpuShares: 614, cpuPeriod: 100_000, cpuQuota: 60_000, memoryLimitInBytes: 96 * 1024 * 1024 });
+  });
+
   it('gives a BestEffort pod the minimum shares and no limits, overhead or not', () => {
     expect(podLinuxResources(pod([c('a')], { cpu: '1', memory: '1Gi' }))).toEqual({ cpuShares: 2 });
   });

@@ -6,6 +6,7 @@ import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 import { restartCountOf, type PodWorker } from './pod-worker.js';
 import { rfc3339Now } from '../util/time.js';
+import { isSidecar } from '../api/pod-resources.js';
 
 type Json = Record<string, unknown>;
 
@@ -52,18 +53,37 @@ function containerStatus(w: PodWorker, c: Container, init: boolean, initDone = t
     started: running && (rec?.started ?? true),
   };
   if (st) out.containerID = `tskube://${st.id}`;
-  if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
+  if (init && isSidecar(c)) out.ready = running && !!rec?.ready && (rec?.started ?? true);
+  else if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
   return out;
+}
+
+/** A sidecar counts as started while it runs with its startup probe passed (or none). */
+const sidecarStarted = (w: PodWorker, c: Container): boolean => w.latest(c.name!)?.state === ContainerState.Running && (w.records.get(c.name!)?.started ?? true);
+
+/**
+ * The init containers that hold the pod's initialization: ordinary ones that have not exited 0 and
+ * sidecars not started. None once an app container has been started (the pod was initialized; a
+ * sidecar restarting later does not undo that, nor does a completed init container removed).
+ */
+export function pendingInitContainers(w: PodWorker): string[] {
+  const spec = w.pod.spec!;
+  if ((spec.containers ?? []).some((c) => w.latest(c.name!))) return [];
+  return (spec.initContainers ?? [])
+    .filter((c) => {
+      if (isSidecar(c)) return !sidecarStarted(w, c);
+      const st = w.latest(c.name!);
+      return !(st?.state === ContainerState.Exited && st.exitCode === 0);
+    })
+    .map((c) => c.name!);
 }
 
 /** Kubernetes' getPhase over app containers, after init. */
 export function computePhase(w: PodWorker): string {
   const spec = w.pod.spec!;
   if (w.failed) return 'Failed';
-  for (const c of spec.initContainers ?? []) {
-    const st = w.latest(c.name!);
-    if (!(st?.state === ContainerState.Exited && st.exitCode === 0)) return 'Pending';
-  }
+  // (sidecars' exits do not count: a pod whose app containers are done ends by them)
+  if (pendingInitContainers(w).length) return 'Pending';
   let running = 0;
   let waiting = 0;
   let succeeded = 0;
@@ -86,6 +106,9 @@ export function computePhase(w: PodWorker): string {
   }
   if (waiting > 0 && running === 0 && succeeded === 0 && failed === 0) return 'Pending';
   if (running > 0 || waiting > 0) return 'Running';
+  // App containers done: sidecars still running (being stopped) keep the pod Running, as the
+  // kubelet's getPhase counts them; once they have stopped the pod is done.
+  if ((spec.initContainers ?? []).some((c) => isSidecar(c) && w.latest(c.name!)?.state === ContainerState.Running)) return 'Running';
   if (failed > 0) return 'Failed';
   return 'Succeeded';
 }
@@ -94,13 +117,14 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
   const pod = w.pod;
   const spec = pod.spec!;
   const phase = computePhase(w);
-  const initialized = (spec.initContainers ?? []).every((c) => {
-    const st = w.latest(c.name!);
-    return st?.state === ContainerState.Exited && st.exitCode === 0;
-  });
+  const pendingInit = pendingInitContainers(w);
+  const initialized = pendingInit.length === 0;
   const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, true));
   const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, false, initialized));
-  const containersReady = statuses.length > 0 && statuses.every((s) => s.ready) && phase === 'Running';
+  // Sidecars are part of readiness (Kubernetes' GenerateContainersReadyCondition), listed first.
+  const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(spec.initContainers![i]!));
+  const readiness = [...sidecarStatuses, ...statuses];
+  const containersReady = statuses.length > 0 && readiness.every((s) => s.ready) && phase === 'Running';
   const prev = new Map((pod.status?.conditions ?? []).map((c) => [c.type, c]));
   const now = rfc3339Now();
   const cond = (type: string, ok: boolean, reason?: string, message?: string): Json => {
@@ -108,11 +132,11 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
     const old = prev.get(type);
     return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : now, ...(reason && !ok ? { reason } : {}), ...(message && !ok ? { message } : {}) };
   };
-  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const notReady = readiness.filter((s) => !s.ready).map((s) => s.name);
   const unready = `containers with unready status: [${notReady.join(' ')}]`;
   const conditions = [
     cond('PodReadyToStartContainers', !!w.sandbox && !!w.podIP),
-    cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${(spec.initContainers ?? []).filter((c) => !(w.latest(c.name!)?.exitCode === 0)).map((c) => c.name).join(' ')}]`),
+    cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
     cond('Ready', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
     cond('ContainersReady', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
     ...(prev.get('PodScheduled') ? [prev.get('PodScheduled') as unknown as Json] : [cond('PodScheduled', true)]),

@@ -17,6 +17,8 @@ import type { TokenProjection } from './token-manager.js';
 import { VolumeMountError, type ClaimVolumes, type MountedClaim } from './claim-volumes.js';
 import { networkOps, podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { Prober, runHandler } from './probes.js';
+import { stopInOrder } from './termination-order.js';
+import { isSidecar } from '../api/pod-resources.js';
 import { ContainerState, type ContainerConfig, type ContainerStatus, type RuntimeService, type ImageService, type PodSandboxStatus } from '../runtime/types.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import type { HostPortMapping } from '../network/types.js';
@@ -248,28 +250,17 @@ export class PodWorker {
       return;
     }
     const policy = spec.restartPolicy ?? 'Always';
-    // Init containers, in order: each must succeed before the next starts.
-    for (const c of spec.initContainers ?? []) {
-      const st = this.latest(c.name!);
-      if (st?.state === ContainerState.Exited && st.exitCode === 0) continue;
-      if (st?.state === ContainerState.Running) return this.reportStatus();
-      if (st?.state === ContainerState.Created) {
-        await this.d.runtime.startContainer(st.id).catch(async () => {
-          await this.d.runtime.removeContainer(st.id).catch(() => {});
-          this.retryIn(500);
-        });
-        return this.reportStatus();
+    if (this.finished() || this.failed) {
+      // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done,
+      // or an init container failed under Never): its sidecars are stopped, in order, and not
+      // restarted (the kubelet's KillPod).
+      if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
+        await this.stopContainers(spec.terminationGracePeriodSeconds ?? 30);
+        await this.refresh();
       }
-      if (st?.state === ContainerState.Exited) {
-        if (policy === 'Never') {
-          this.failed = { reason: 'Failed', message: `init container ${c.name} failed` };
-          return this.reportStatus();
-        }
-        if (!(await this.restartAllowed(c, st))) return this.reportStatus();
-      }
-      await this.startContainer(c, st ? restartCountOf(st) + 1 : (this.nextAttempt.get(c.name!) ?? 0));
       return this.reportStatus();
     }
+    if (!(await this.syncInitContainers(policy))) return this.reportStatus();
     // App containers.
     let allStarted = true;
     for (const c of spec.containers ?? []) {
@@ -325,6 +316,58 @@ export class PodWorker {
       if (st?.state === ContainerState.Running) this.ensureProbers(c, st);
     }
     this.reportStatus();
+  }
+
+  /**
+   * Init containers, in order (the kubelet's computeInitContainerActions): an ordinary one must
+   * exit 0 before the next starts; a sidecar (restartPolicy Always) must be started (its startup
+   * probe succeeded, its postStart hook done) before the next starts, and is restarted whenever it
+   * exits, with the crash-loop back-off, whatever the pod's restartPolicy, also once the app
+   * containers run. True when the app containers may run.
+   */
+  private async syncInitContainers(policy: string): Promise<boolean> {
+    const spec = this.pod.spec!;
+    // Once an app container has been started, the pod has been initialized: only sidecars matter.
+    const initialized = (spec.containers ?? []).some((c) => this.latest(c.name!));
+    for (const c of spec.initContainers ?? []) {
+      const sidecar = isSidecar(c);
+      if (initialized && !sidecar) continue;
+      let st = this.latest(c.name!);
+      if (!sidecar && st?.state === ContainerState.Exited && st.exitCode === 0) continue;
+      if (st?.state === ContainerState.Created) {
+        await this.d.runtime.startContainer(st.id).catch(async () => {
+          await this.d.runtime.removeContainer(st!.id).catch(() => {});
+          this.retryIn(500);
+        });
+        if (initialized) continue;
+        return false;
+      }
+      if (st?.state === ContainerState.Exited) {
+        if (sidecar) {
+          this.stopProbers(c.name!);
+          this.record(c.name!).ready = false;
+          if (!(await this.restartAllowed(c, st))) {
+            if (initialized) continue;
+            return false;
+          }
+        } else if (policy === 'Never') {
+          this.failed = { reason: 'Failed', message: `init container ${c.name} failed` };
+          this.kick(); // (its sidecars are to be stopped)
+          return false;
+        } else if (!(await this.restartAllowed(c, st))) return false;
+      }
+      if (st?.state !== ContainerState.Running) {
+        await this.startContainer(c, st ? restartCountOf(st) + 1 : (this.nextAttempt.get(c.name!) ?? 0));
+        if (!sidecar) return false;
+        await this.refresh();
+        st = this.latest(c.name!);
+      }
+      if (!sidecar) return false; // running: wait for it to exit
+      if (st?.state === ContainerState.Running) this.ensureProbers(c, st);
+      // (a sidecar that has not started yet holds the next init container, not a running pod)
+      if (!initialized && !(st?.state === ContainerState.Running && this.record(c.name!).started)) return false;
+    }
+    return true;
   }
 
   private reportStatus(): void {
@@ -383,7 +426,7 @@ export class PodWorker {
         return;
       }
       const hostPorts: HostPortMapping[] = [];
-      for (const c of this.pod.spec?.containers ?? []) {
+      for (const c of [...(this.pod.spec?.initContainers ?? []).filter(isSidecar), ...(this.pod.spec?.containers ?? [])]) {
         for (const p of c.ports ?? []) if (p.hostPort) hostPorts.push({ containerPort: p.containerPort!, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as HostPortMapping['protocol'], hostIP: p.hostIP || undefined });
       }
       const net = await this.d.network();
@@ -567,6 +610,7 @@ export class PodWorker {
           rec.started = true;
           startRest();
           this.reportStatus();
+          if (isSidecar(c)) this.kick(); // the next init container may start
           return;
         }
         const what = kind === 'liveness' ? 'Liveness' : 'Startup';
@@ -605,26 +649,38 @@ export class PodWorker {
     this.d.finished(this.uid);
   }
 
-  /** Stops every running container: probers off, preStop hooks, SIGTERM, SIGKILL once `grace` seconds are up. */
+  /**
+   * Stops every running container: probers off, preStop hooks, SIGTERM, SIGKILL once `grace`
+   * seconds are up. App containers first; sidecars once the app containers (and the sidecars
+   * declared after them) have exited, in reverse order, within the same grace period.
+   */
   private async stopContainers(grace: number): Promise<void> {
     const rt = this.d.runtime;
     const pod = this.pod;
     for (const name of this.records.keys()) this.stopProbers(name);
     const deadline = Date.now() + grace * 1000;
     const running = this.containers.filter((c) => c.state === ContainerState.Running || c.state === ContainerState.Created);
-    await Promise.all(
-      running.map(async (st) => {
-        const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === st.labels[containerNameLabel]);
-        this.d.event(pod, 'Normal', 'Killing', `Stopping container ${st.labels[containerNameLabel]}`);
-        if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
-          const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
-          const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, this.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
-          if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message);
-        }
-        const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-        await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
-      }),
-    );
+    const byName = new Map<string, ContainerStatus[]>();
+    for (const st of running) {
+      const name = st.labels[containerNameLabel] ?? st.id;
+      byName.set(name, [...(byName.get(name) ?? []), st]);
+    }
+    const stopOne = async (name: string, st: ContainerStatus, turn: Promise<void>): Promise<void> => {
+      const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
+      this.d.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
+      if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
+        const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
+        const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, this.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
+        if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message);
+      }
+      // (a sidecar waits for its turn, but no longer than the grace period)
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+      await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
+    };
+    await stopInOrder(pod, [...byName.keys()], (name, turn) => Promise.all(byName.get(name)!.map((st) => stopOne(name, st, turn))).then(() => undefined));
   }
 
   /**

@@ -65,6 +65,11 @@ describe('limit ranges', () => {
     expect(two.message).toBe('pods "two" is forbidden: [maximum cpu usage per Container is 1, but limit is 2, memory max limit to request ratio per Container is 2, but provided ratio is 4.000000, maximum cpu usage per Pod is 1500m, but limit is 2]');
     const podMax = await failure(admin.create(Pods, ns, pod('sum', [c('a', { limits: { cpu: '800m', memory: '100Mi' } }), c('b', { limits: { cpu: '800m', memory: '100Mi' } })])));
     expect(podMax.message).toBe('pods "sum" is forbidden: maximum cpu usage per Pod is 1500m, but limit is 1600m');
+    // A sidecar runs beside the app container: their limits add up (an ordinary init container's would not).
+    const side = { ...c('side', { limits: { cpu: '800m', memory: '100Mi' } }), restartPolicy: 'Always' };
+    const sidecar = await failure(admin.create(Pods, ns, pod('with-side', [c('a', { limits: { cpu: '800m', memory: '100Mi' } })], [side])));
+    expect(sidecar.message).toBe('pods "with-side" is forbidden: maximum cpu usage per Pod is 1500m, but limit is 1600m');
+    await admin.create(Pods, ns, pod('with-init', [c('a', { limits: { cpu: '800m', memory: '100Mi' } })], [c('init', { limits: { cpu: '800m', memory: '100Mi' } })]));
     // Within bounds: admitted, with the defaults filled in.
     const ok = await admin.create<Pod>(Pods, ns, pod('ok', [c('a', { requests: { memory: '100Mi' } })]));
     expect(ok.spec!.containers![0]!.resources).toEqual({ limits: { cpu: '200m', memory: '128Mi' }, requests: { cpu: '200m', memory: '100Mi' } });

@@ -60,23 +60,39 @@ interface CS {
   restartCount?: number;
   state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number }; running?: unknown };
   lastState?: { terminated?: { finishedAt?: string } };
+  started?: boolean;
 }
 
-/** The STATUS column as kubectl's printPod computes it. */
+/** The STATUS column as kubectl's printPod computes it (sidecars count among the containers, READY once started and ready). */
 export function podStatusReason(pod: KubeObject): { reason: string; ready: number; total: number; restarts: number; lastRestart?: string } {
-  const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: unknown[] };
+  const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: { name?: string; restartPolicy?: string }[] };
   const status = (pod.status ?? {}) as { phase?: string; reason?: string; containerStatuses?: CS[]; initContainerStatuses?: CS[]; conditions?: { type?: string; status?: string }[] };
-  const total = spec.containers?.length ?? 0;
+  const sidecars = new Set((spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const total = (spec.containers?.length ?? 0) + sidecars.size;
   let reason = status.reason || status.phase || 'Pending';
   let restarts = 0;
   let ready = 0;
   let lastRestart: string | undefined;
+  // (once initialized, only the sidecars' restarts count among the init containers')
+  let sidecarRestarts = 0;
+  let sidecarLastRestart: string | undefined;
   let initializing = false;
   const inits = status.initContainerStatuses ?? [];
   for (let i = 0; i < inits.length; i++) {
     const c = inits[i]!;
     restarts += c.restartCount ?? 0;
+    const fin = c.lastState?.terminated?.finishedAt;
+    if (fin && (!lastRestart || fin > lastRestart)) lastRestart = fin;
+    const sidecar = sidecars.has(c.name);
+    if (sidecar) {
+      sidecarRestarts += c.restartCount ?? 0;
+      if (fin && (!sidecarLastRestart || fin > sidecarLastRestart)) sidecarLastRestart = fin;
+    }
     if (c.state?.terminated?.exitCode === 0) continue;
+    if (sidecar && c.started) {
+      if (c.ready) ready++;
+      continue;
+    }
     if (c.state?.terminated) {
       const t = c.state.terminated;
       reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
@@ -88,7 +104,10 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
     initializing = true;
     break;
   }
-  if (!initializing) {
+  const initialized = status.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initialized) {
+    restarts = sidecarRestarts;
+    lastRestart = sidecarLastRestart;
     let hasRunning = false;
     const cs = status.containerStatuses ?? [];
     for (let i = cs.length - 1; i >= 0; i--) {

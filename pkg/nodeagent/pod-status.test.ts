@@ -1,0 +1,63 @@
+// Pod status with sidecars, from a worker's view of its containers (no runtime: the worker's
+// container list and records are set by hand).
+import { describe, expect, it } from 'vitest';
+import type { Pod } from '../api/types.js';
+import { ContainerState, type ContainerStatus } from '../runtime/types.js';
+import { computePhase, computeStatus } from './pod-status.js';
+import { containerNameLabel, PodWorker, type WorkerDeps } from './pod-worker.js';
+
+const pod = (restartPolicy: string): Pod => ({
+  metadata: { name: 'p', namespace: 'default', uid: 'u' },
+  spec: {
+    restartPolicy,
+    initContainers: [{ name: 'init', image: 'x' }, { name: 'side', image: 'x', restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } }],
+    containers: [{ name: 'app', image: 'x' }],
+  },
+});
+let n = 0;
+const ctr = (name: string, state: ContainerState, exitCode?: number): ContainerStatus =>
+  ({ id: `c${++n}`, metadata: { name, attempt: 0 }, labels: { [containerNameLabel]: name }, state, exitCode, createdAt: String(n), startedAt: '2026-01-01T00:00:00Z', finishedAt: exitCode === undefined ? undefined : '2026-01-01T00:00:01Z' }) as unknown as ContainerStatus;
+
+function worker(restartPolicy: string, containers: ContainerStatus[], started: Record<string, boolean> = {}): PodWorker {
+  const w = new PodWorker(pod(restartPolicy), {} as WorkerDeps);
+  w.containers = containers;
+  for (const [name, s] of Object.entries(started)) Object.assign(w.record(name), { started: s, ready: s });
+  return w;
+}
+type Cond = { type: string; status: string; message?: string };
+const cond = (s: Record<string, unknown>, type: string) => (s.conditions as Cond[]).find((c) => c.type === type)!;
+
+describe('pod status with sidecars', () => {
+  it('is Pending and not Initialized until the sidecar has started (startup probe passed)', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running)], { side: false });
+    const s = computeStatus(w, '10.0.0.1');
+    expect(s.phase).toBe('Pending');
+    expect(cond(s, 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [side]' });
+    expect((s.initContainerStatuses as { name: string; started: boolean; ready: boolean }[])[1]).toMatchObject({ name: 'side', started: false, ready: false });
+  });
+
+  it('is Initialized once it has started, and Ready only with the sidecar ready', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running)], { side: true, app: true });
+    let s = computeStatus(w, '10.0.0.1');
+    expect(s.phase).toBe('Running');
+    expect(cond(s, 'Initialized').status).toBe('True');
+    expect(cond(s, 'Ready').status).toBe('True');
+    w.record('side').ready = false;
+    s = computeStatus(w, '10.0.0.1');
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [side]' });
+    // a sidecar that exited after initialization leaves the pod Initialized
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 1), ctr('app', ContainerState.Running)];
+    s = computeStatus(w, '10.0.0.1');
+    expect(cond(s, 'Initialized').status).toBe('True');
+    expect(s.phase).toBe('Running');
+  });
+
+  it('ends Succeeded or Failed by the app containers of a Never pod once its sidecars have stopped, whatever their exit codes', () => {
+    const w = worker('Never', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 0)]);
+    expect(computePhase(w)).toBe('Succeeded');
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Exited, 2)];
+    expect(computePhase(w)).toBe('Running'); // the sidecar is still being stopped
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 2)];
+    expect(computePhase(w)).toBe('Failed');
+  });
+});
