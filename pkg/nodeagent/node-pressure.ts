@@ -1,0 +1,165 @@
+// The node agent's side of node-pressure eviction and image GC: feeds the eviction manager and
+// the image GC manager from the real runtime, cgroupfs and statfs, runs their loops, and tells
+// the agent when the pressure conditions change (the Node's status, and the kubelet's
+// NodeHas... events).
+import { readdir, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from '../api/types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { ContainerState } from '../runtime/types.js';
+import { logger } from '../util/log.js';
+import { EvictionManager, CONDITION_TEXT, type PressureCondition } from './eviction-manager.js';
+import type { PodUsage } from './eviction-ranking.js';
+import { observe, realStatsReader, type NodeStatsReader } from './eviction-signals.js';
+import { parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
+import { ImageGCManager } from './image-gc.js';
+import { containerNameLabel, podUidLabel } from './pod-worker.js';
+
+const log = logger('node-pressure');
+
+/** What the agent gives: its pods, how to evict one, and where to report. */
+export interface NodePressureDeps {
+  runtime: Runtime;
+  nodeName: string;
+  /** The agent's data dir (nodefs) and the image store's root (imagefs). */
+  dataDir: string;
+  imageDir: string;
+  podsDir: string;
+  activePods(): Pod[];
+  evict(pod: Pod, message: string, graceSec: number): Promise<void>;
+  nodeEvent(type: string, reason: string, message: string): void;
+  podEvent(pod: Pod, type: string, reason: string, message: string): void;
+  conditionsChanged(): void;
+  stats?: NodeStatsReader;
+}
+
+/** Bytes of the files under `dir` (what an emptyDir or a log takes); 0 when it is gone. */
+async function diskUsage(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) return;
+    total += st.blocks * 512;
+    if (st.isDirectory()) for (const e of await readdir(p).catch(() => [] as string[])) await walk(join(p, e));
+  };
+  await walk(dir);
+  return total;
+}
+
+export class NodePressure {
+  readonly eviction: EvictionManager;
+  readonly imageGC: ImageGCManager;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private readonly monitoringMs: number;
+  private readonly imageGCPeriodMs: number;
+  /** The condition statuses last announced by an event (all start False). */
+  private readonly reported = new Map<PressureCondition, boolean>();
+
+  constructor(settings: EvictionSettings, private readonly d: NodePressureDeps) {
+    const parsed = parseEvictionSettings(settings);
+    for (const type of Object.keys(CONDITION_TEXT) as PressureCondition[]) this.reported.set(type, false);
+    this.monitoringMs = settings.monitoringIntervalMs;
+    this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    const stats = d.stats ?? realStatsReader();
+    this.imageGC = new ImageGCManager(parsed.imageGC, {
+      listImages: () => d.runtime.listImages(),
+      imagesInUse: () => this.imagesInUse(),
+      removeImage: (id) => d.runtime.removeImage(id),
+      imageFs: () => stats.fs(d.imageDir),
+      nodeEvent: d.nodeEvent,
+    });
+    this.eviction = new EvictionManager(
+      { thresholds: parsed.thresholds, pressureTransitionPeriodMs: parsed.pressureTransitionPeriodMs, maxPodGracePeriodSec: settings.maxPodGracePeriodSec, podCleanupTimeoutMs: 30_000 },
+      {
+        observe: () => observe(stats, d.dataDir, d.imageDir),
+        activePods: d.activePods,
+        podUsage: () => this.podUsage(),
+        evict: d.evict,
+        reclaimNodeLevel: async () => {
+          const freed = await this.imageGC.deleteUnusedImages();
+          log.info('node-level reclaim: unused images removed', { bytes: freed });
+        },
+        nodeEvent: d.nodeEvent,
+        podEvent: d.podEvent,
+        conditionsChanged: () => this.conditionsChanged(),
+      },
+    );
+  }
+
+  start(): void {
+    const loop = (fn: () => Promise<unknown>, everyMs: number, what: string) => {
+      const run = async () => {
+        const evicted = await fn().catch((e: Error) => log.warn(`${what} failed`, { err: e.message }));
+        // After an eviction the next pass follows at once (the pod is gone by now).
+        if (!this.stopped) this.timers.push(setTimeout(() => void run(), evicted ? 0 : everyMs));
+      };
+      void run();
+    };
+    loop(() => this.eviction.synchronize(), this.monitoringMs, 'eviction pass');
+    this.timers.push(setTimeout(() => loop(() => this.imageGC.garbageCollect().then(() => undefined), this.imageGCPeriodMs, 'image garbage collection'), Math.min(this.imageGCPeriodMs, 5000)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  /** The pressure conditions for the Node's status, with when each changed. */
+  conditions(): { type: PressureCondition; status: 'True' | 'False'; reason: string; message: string; since: number }[] {
+    return [...this.eviction.conditions].map(([type, c]) => {
+      const [reason, message] = CONDITION_TEXT[type][c.status ? 'true' : 'false'];
+      return { type, status: c.status ? 'True' : 'False', reason, message, since: c.since };
+    });
+  }
+
+  /** The node's filesystem capacity, once observed (the Node's ephemeral-storage capacity). */
+  nodefsCapacity(): number | undefined {
+    return this.eviction.lastObservations?.get('nodefs.available')?.capacity;
+  }
+
+  private conditionsChanged(): void {
+    const events: Record<PressureCondition, [string, string]> = {
+      MemoryPressure: ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory'],
+      DiskPressure: ['NodeHasDiskPressure', 'NodeHasNoDiskPressure'],
+      PIDPressure: ['NodeHasInsufficientPID', 'NodeHasSufficientPID'],
+    };
+    for (const [type, c] of this.eviction.conditions) {
+      if (this.reported.get(type) === c.status) continue;
+      this.reported.set(type, c.status);
+      const reason = events[type][c.status ? 0 : 1];
+      this.d.nodeEvent('Normal', reason, `Node ${this.d.nodeName} status is now: ${reason}`);
+    }
+    this.d.conditionsChanged();
+  }
+
+  /** Ids of the images the node's containers (running or not) were made from. */
+  private async imagesInUse(): Promise<Set<string>> {
+    const names = new Set((await this.d.runtime.listContainers()).map((c) => c.image));
+    const ids = new Set<string>();
+    for (const n of names) {
+      const st = await this.d.runtime.imageStatus(n).catch(() => null);
+      if (st) ids.add(st.id);
+    }
+    return ids;
+  }
+
+  /** Memory working set per container, and ephemeral storage (volumes and logs), by pod uid. */
+  private async podUsage(): Promise<Map<string, PodUsage>> {
+    const out = new Map<string, PodUsage>();
+    const containers = await this.d.runtime.listContainers();
+    for (const c of containers) {
+      const uid = c.labels[podUidLabel];
+      if (!uid) continue;
+      let u = out.get(uid);
+      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0 }));
+      if (c.state === ContainerState.Running) {
+        const st = await this.d.runtime.containerStats(c.id).catch(() => undefined);
+        if (st) u.memory.set(c.labels[containerNameLabel] ?? c.metadata.name, st.memoryWorkingSetBytes);
+      }
+      u.disk! += c.logPath ? await diskUsage(c.logPath) : 0;
+    }
+    for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));
+    return out;
+  }
+}
