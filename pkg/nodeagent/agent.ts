@@ -379,6 +379,13 @@ export class NodeAgent {
     w.update(p);
   }
 
+  /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */
+  setEvictionSettings(settings: EvictionSettings): void {
+    parseEvictionSettings(settings);
+    this.cfg.eviction = settings;
+    this.pressure?.reconfigure(settings);
+  }
+
   /**
    * The eviction manager's admission of a new pod: under pressure it fails (phase Failed, reason
    * Evicted) instead of starting, as the kubelet rejects it. True when rejected.

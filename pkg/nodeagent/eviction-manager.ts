@@ -75,10 +75,16 @@ export class EvictionManager {
   lastObservations: Observations | undefined;
   private readonly now: () => number;
 
-  constructor(private readonly cfg: EvictionConfig, private readonly d: EvictionDeps) {
+  constructor(private cfg: EvictionConfig, private readonly d: EvictionDeps) {
     this.now = d.now ?? Date.now;
     const t = this.now();
     for (const c of Object.keys(CONDITION_TEXT) as PressureCondition[]) this.conditions.set(c, { status: false, since: t });
+  }
+
+  /** New thresholds and periods, taking effect on the next pass (conditions keep their history). */
+  reconfigure(cfg: EvictionConfig): void {
+    this.cfg = cfg;
+    this.thresholdsMet = [];
   }
 
   hasCondition(c: PressureCondition): boolean {

@@ -31,7 +31,7 @@ export class ImageGCManager {
   readonly records = new Map<string, ImageRecord>();
   private readonly now: () => number;
 
-  constructor(private readonly policy: ImageGCPolicy, private readonly d: ImageGCDeps) {
+  constructor(public policy: ImageGCPolicy, private readonly d: ImageGCDeps) {
     this.now = d.now ?? Date.now;
   }
 

@@ -49,10 +49,12 @@ async function diskUsage(dir: string): Promise<number> {
 export class NodePressure {
   readonly eviction: EvictionManager;
   readonly imageGC: ImageGCManager;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
-  private readonly monitoringMs: number;
-  private readonly imageGCPeriodMs: number;
+  /** Bumped by each start: the loops of an earlier one end. */
+  private generation = 0;
+  private monitoringMs: number;
+  private imageGCPeriodMs: number;
   /** The condition statuses last announced by an event (all start False). */
   private readonly reported = new Map<PressureCondition, boolean>();
 
@@ -70,7 +72,7 @@ export class NodePressure {
       nodeEvent: d.nodeEvent,
     });
     this.eviction = new EvictionManager(
-      { thresholds: parsed.thresholds, pressureTransitionPeriodMs: parsed.pressureTransitionPeriodMs, maxPodGracePeriodSec: settings.maxPodGracePeriodSec, podCleanupTimeoutMs: 30_000 },
+      NodePressure.evictionConfig(settings, parsed),
       {
         observe: () => observe(stats, d.dataDir, d.imageDir),
         activePods: d.activePods,
@@ -87,22 +89,39 @@ export class NodePressure {
     );
   }
 
+  private static evictionConfig(settings: EvictionSettings, parsed: ReturnType<typeof parseEvictionSettings>) {
+    return { thresholds: parsed.thresholds, pressureTransitionPeriodMs: parsed.pressureTransitionPeriodMs, maxPodGracePeriodSec: settings.maxPodGracePeriodSec, podCleanupTimeoutMs: 30_000 };
+  }
+
+  /** New settings while running (throws ThresholdError, changing nothing, when one is bad); loops pick them up on their next round. */
+  reconfigure(settings: EvictionSettings): void {
+    const parsed = parseEvictionSettings(settings);
+    this.eviction.reconfigure(NodePressure.evictionConfig(settings, parsed));
+    this.imageGC.policy = parsed.imageGC;
+    this.monitoringMs = settings.monitoringIntervalMs;
+    this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    if (this.generation > 0 && !this.stopped) this.start();
+  }
+
+  /** Starts (or restarts, after reconfigure) the eviction and image GC loops; a loop of an older generation stops. */
   start(): void {
-    const loop = (fn: () => Promise<unknown>, everyMs: number, what: string) => {
+    const gen = ++this.generation;
+    for (const t of this.timers.values()) clearTimeout(t);
+    const loop = (fn: () => Promise<unknown>, everyMs: () => number, what: string) => {
       const run = async () => {
         const evicted = await fn().catch((e: Error) => log.warn(`${what} failed`, { err: e.message }));
         // After an eviction the next pass follows at once (the pod is gone by now).
-        if (!this.stopped) this.timers.push(setTimeout(() => void run(), evicted ? 0 : everyMs));
+        if (!this.stopped && gen === this.generation) this.timers.set(what, setTimeout(() => void run(), evicted ? 0 : everyMs()));
       };
       void run();
     };
-    loop(() => this.eviction.synchronize(), this.monitoringMs, 'eviction pass');
-    this.timers.push(setTimeout(() => loop(() => this.imageGC.garbageCollect().then(() => undefined), this.imageGCPeriodMs, 'image garbage collection'), Math.min(this.imageGCPeriodMs, 5000)));
+    loop(() => this.eviction.synchronize(), () => this.monitoringMs, 'eviction pass');
+    this.timers.set('image garbage collection', setTimeout(() => loop(() => this.imageGC.garbageCollect().then(() => undefined), () => this.imageGCPeriodMs, 'image garbage collection'), Math.min(this.imageGCPeriodMs, 5000)));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
   }
 
   /** The pressure conditions for the Node's status, with when each changed. */

@@ -48,6 +48,8 @@ export interface ClusterOptions {
   ingress?: AgentConfig['ingress'];
   /** Runtime handlers besides runc (RuntimeClass handlers), by name: a runc-compatible binary each. */
   runtimeHandlers?: AgentConfig['runtimeHandlers'];
+  /** Other agent settings (eviction thresholds, for one), over the harness's own. */
+  agent?: Partial<AgentConfig>;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -79,6 +81,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     runtimeHandlers: opts.runtimeHandlers,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
+    ...opts.agent,
   };
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;
