@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../api/types.js';
 import { evictionMessage, rankForEviction, type PodUsage } from './eviction-ranking.js';
+import { mem, pod } from './eviction-fixtures.js';
 
 const Mi = 1024 * 1024;
-export function pod(name: string, o: { memRequest?: string; priority?: number; annotations?: Record<string, string> } = {}): Pod {
-  return {
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, annotations: o.annotations },
-    spec: { priority: o.priority, containers: [{ name: 'c', image: 'x', resources: o.memRequest ? { requests: { memory: o.memRequest } } : {} }] },
-  } as Pod;
-}
-export const mem = (entries: [string, number][]) => new Map<string, PodUsage>(entries.map(([n, b]) => [`uid-${n}`, { memory: new Map([['c', b]]) }]));
 
 describe('eviction ranking', () => {
   it('memory: usage above requests first, then lower priority, then larger usage above requests', () => {
