@@ -4,14 +4,18 @@
 // gone the condition returns to False after the transition period. Image GC thresholds below
 // the disk's usage remove an image once no container uses it. Pressure comes from configured
 // thresholds only: nothing fills the memory or the disk.
-import { totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, Nodes, Pods, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 import { busyboxPod, ctr, image, podStatus, startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 interface NodeView {
   spec?: { taints?: { key: string; effect: string }[] };
@@ -32,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await c?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('node-pressure eviction', () => {
@@ -70,6 +75,16 @@ describe('node-pressure eviction', () => {
       await eventually(async () => (await events('e2e-node', 'EvictionThresholdMet')).some((e) => e.message === 'Attempting to reclaim memory'), { what: 'EvictionThresholdMet event' });
       await eventually(async () => (await events('e2e-node', 'NodeHasInsufficientMemory')).length > 0, { what: 'NodeHasInsufficientMemory event' });
 
+      if (hasKubectl) {
+        const nodeText = await kubectlOk(c.cp.kubeconfig, cacheDir, ['describe', 'node', 'e2e-node']);
+        expect(nodeText).toMatch(/Taints:\s+node\.kubernetes\.io\/memory-pressure:NoSchedule/);
+        expect(nodeText).toMatch(/MemoryPressure\s+True\s.*KubeletHasInsufficientMemory\s+kubelet has insufficient memory available/);
+        const podText = await kubectlOk(c.cp.kubeconfig, cacheDir, ['describe', 'pod', 'best-effort']);
+        expect(podText).toMatch(/Status:\s+Failed/);
+        expect(podText).toMatch(/Reason:\s+Evicted/);
+        expect(podText).toMatch(/Warning\s+Evicted\s.*The node was low on resource: memory/);
+      }
+
       // A new BestEffort pod is not scheduled onto the tainted node.
       await c.cp.admin.create(Pods, 'default', busyboxPod('newcomer', { containers: [ctr('c', 'sleep 3600')] }));
       await eventually(
@@ -90,14 +105,34 @@ describe('node-pressure eviction', () => {
     }
   }, 120_000);
 
+  it('under DiskPressure reclaims unused images first, then evicts for ephemeral-storage, and rejects new pods bound to the node', async () => {
+    expect((await podStatus(c, 'newcomer')).phase).toBe('Running');
+    c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: ['imagefs.available<100%'] });
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'True', { timeoutMs: 10_000, what: 'DiskPressure True' });
+    expect((await condition('DiskPressure'))).toMatchObject({ reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' });
+    await eventually(() => tainted('node.kubernetes.io/disk-pressure'), { timeoutMs: 10_000, what: 'disk-pressure taint' });
+    await eventually(async () => (await podStatus(c, 'newcomer')).reason === 'Evicted', { timeoutMs: 15_000, what: 'newcomer evicted' });
+    expect((await podStatus(c, 'newcomer')).message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.$/);
+    await eventually(async () => (await events('e2e-node', 'EvictionThresholdMet')).some((e) => e.message === 'Attempting to reclaim ephemeral-storage'), { what: 'EvictionThresholdMet event' });
+    // The image is still used by the (stopped) containers of the evicted pods: reclaim kept it.
+    expect((await c.agent.runtime.listImages()).length).toBeGreaterThan(0);
+    // A pod bound straight to the node is rejected by the agent's admission.
+    await c.cp.admin.create(Pods, 'default', busyboxPod('bound', { nodeName: 'e2e-node', containers: [ctr('c', 'sleep 3600')] }));
+    await eventually(async () => (await podStatus(c, 'bound')).phase === 'Failed', { timeoutMs: 10_000, what: 'bound pod rejected' });
+    expect(await podStatus(c, 'bound')).toMatchObject({ reason: 'Evicted', message: 'The node had condition: [DiskPressure]. ' });
+    c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
+    await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
+  }, 60_000);
+
   it('image GC removes an image once no container uses it, not before', async () => {
     const hasImage = async () => (await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('busybox:e2e')));
     expect(await hasImage()).toBe(true);
     // Usage above 1% (any real disk) is over the high threshold: every unused image may go.
     c.agent.setEvictionSettings({ ...c.cfg.eviction, imageGCHighThresholdPercent: 1, imageGCLowThresholdPercent: 0, imageMinimumGCAge: '1s', imageGCPeriodMs: 500 });
     await new Promise((r) => setTimeout(r, 3000));
-    expect(await hasImage()).toBe(true); // the running newcomer (and the evicted pods' containers) use it
-    for (const name of ['newcomer', 'best-effort', 'guaranteed']) await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
+    expect(await hasImage()).toBe(true); // the evicted pods' stopped containers still use it
+    for (const name of ['newcomer', 'best-effort', 'guaranteed', 'bound']) await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
     await eventually(async () => !(await hasImage()), { timeoutMs: 30_000, what: `${image} removed` });
     await eventually(async () => (await events('e2e-node', 'FreeDiskSpaceFailed')).some((e) => /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/.test(e.message ?? '')), { what: 'FreeDiskSpaceFailed event' });
   }, 60_000);
