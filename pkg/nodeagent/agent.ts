@@ -2,7 +2,7 @@
 // each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
 // coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
 // and removes deleted local-path volumes, and serves logs, exec and metrics.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
@@ -566,12 +566,17 @@ export class NodeAgent {
   // ---- the Node ----
 
   private nodeStatus(): Record<string, unknown> {
-    const cap = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: String(this.cfg.maxPods), 'ephemeral-storage': '100Gi' };
+    const memory = Math.floor(totalmem() / 1024) * 1024;
+    const storage = this.nodefsCapacity();
+    const cap = { cpu: String(cpus().length), memory: `${memory / 1024}Ki`, pods: String(this.cfg.maxPods), 'ephemeral-storage': `${Math.floor(storage / 1024)}Ki` };
+    // The kubelet's allocatable: capacity less the hard eviction thresholds (no reserved resources here).
+    const left = (total: number, signal: 'memory.available' | 'nodefs.available') => `${Math.floor(Math.max(0, total - (this.pressure?.eviction.hardThreshold(signal, total) ?? 0)) / 1024)}Ki`;
+    const allocatable = { ...cap, memory: left(memory, 'memory.available'), 'ephemeral-storage': left(storage, 'nodefs.available') };
     const t = now3339();
     const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
     return {
       capacity: cap,
-      allocatable: cap,
+      allocatable,
       conditions: [
         ...this.pressureConditions(t),
         cond('NetworkUnavailable', this.net ? 'False' : 'True', this.net ? 'RouteCreated' : 'NoRouteCreated', this.net ? 'the pod network is set up' : 'waiting for a podCIDR'),
@@ -595,6 +600,16 @@ export class NodeAgent {
         architecture: process.arch === 'x64' ? 'amd64' : process.arch,
       },
     };
+  }
+
+  /** Bytes of the data dir's filesystem (the Node's ephemeral-storage capacity); 100Gi when it cannot be read. */
+  private nodefsCapacity(): number {
+    try {
+      const s = statfsSync(this.cfg.dataDir);
+      return s.blocks * s.bsize;
+    } catch {
+      return 100 * 1024 ** 3;
+    }
   }
 
   /** MemoryPressure, DiskPressure and PIDPressure as the eviction manager has them (all False before it runs). */

@@ -87,6 +87,12 @@ export class EvictionManager {
     this.thresholdsMet = [];
   }
 
+  /** The hard threshold of a signal in absolute units (0 when none): what allocatable leaves out. */
+  hardThreshold(signal: Signal, capacity: number): number {
+    const t = this.cfg.thresholds.find((x) => x.signal === signal && x.gracePeriodMs === 0);
+    return t ? thresholdQuantity(t.value, capacity) : 0;
+  }
+
   hasCondition(c: PressureCondition): boolean {
     return this.conditions.get(c)!.status;
   }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQuantity } from '../../pkg/api/quantity.js';
 import { Events, Nodes, Pods, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { eventually } from '../helpers/control-plane.js';
@@ -19,7 +20,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 interface NodeView {
   spec?: { taints?: { key: string; effect: string }[] };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
+  status?: { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
 }
 const node = async () => (await c.cp.admin.get(Nodes, undefined, 'e2e-node')) as NodeView;
 const condition = async (type: string) => (await node()).status?.conditions?.find((x) => x.type === type);
@@ -46,6 +47,10 @@ describe('node-pressure eviction', () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('guaranteed', { containers: [ctr('c', 'sleep 3600', { resources: res })] }));
     for (const name of ['best-effort', 'guaranteed']) await eventually(async () => (await podStatus(c, name)).phase === 'Running', { timeoutMs: 30_000, what: `${name} running` });
     expect((await condition('MemoryPressure'))?.status).toBe('False');
+    // Allocatable leaves out the hard thresholds: 100Mi of memory, 10% of the data dir's filesystem.
+    const st = (await node()).status!;
+    expect(parseQuantity(st.allocatable!.memory!)).toBe(parseQuantity(st.capacity!.memory!) - 100 * 1024 * 1024);
+    expect(parseQuantity(st.allocatable!['ephemeral-storage']!)).toBeCloseTo(parseQuantity(st.capacity!['ephemeral-storage']!) * 0.9, -5);
 
     // The order in which the pods fail, as the watch sees it.
     const failedOrder: string[] = [];
