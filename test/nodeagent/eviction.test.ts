@@ -4,12 +4,14 @@
 // gone the condition returns to False after the transition period. Image GC thresholds below
 // the disk's usage remove an image once no container uses it. Pressure comes from configured
 // thresholds only: nothing fills the memory or the disk.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQuantity } from '../../pkg/api/quantity.js';
 import { Events, Nodes, Pods, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { buildImageFromDirs } from '../../pkg/runtime/image-build.js';
 import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
@@ -27,6 +29,7 @@ const condition = async (type: string) => (await node()).status?.conditions?.fin
 const tainted = async (key: string) => ((await node()).spec?.taints ?? []).some((t) => t.key === key && t.effect === 'NoSchedule');
 const events = async (name: string, reason: string) => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items as { message?: string }[];
 
+describe('node-pressure eviction', () => {
 beforeAll(async () => {
   c = await startCluster({
     podCIDR: '10.199.4.0/24',
@@ -40,7 +43,6 @@ afterAll(async () => {
   rmSync(cacheDir, { recursive: true, force: true });
 }, 60_000);
 
-describe('node-pressure eviction', () => {
   it('under MemoryPressure taints the node, evicts BestEffort before Guaranteed, keeps new BestEffort pods off, and recovers after the transition period', async () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('best-effort', { containers: [ctr('c', 'sleep 3600')] }));
     const res = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
@@ -141,4 +143,67 @@ describe('node-pressure eviction', () => {
     await eventually(async () => !(await hasImage()), { timeoutMs: 30_000, what: `${image} removed` });
     await eventually(async () => (await events('e2e-node', 'FreeDiskSpaceFailed')).some((e) => /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/.test(e.message ?? '')), { what: 'FreeDiskSpaceFailed event' });
   }, 60_000);
+});
+
+describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)', () => {
+  const filler = (n: number) => join(c.cfg.dataDir, `filler-${n}`);
+  /** Takes space with a plain file until `fraction` of the filesystem is left. */
+  const fillTo = (n: number, fraction: number) => {
+    const s = statfsSync(c.cfg.dataDir);
+    const bytes = s.bavail * s.bsize - Math.floor(s.blocks * s.bsize * fraction);
+    if (bytes > 0) writeFileSync(filler(n), Buffer.alloc(bytes));
+  };
+
+  beforeAll(async () => {
+    c = await startCluster({
+      podCIDR: '10.199.4.0/24',
+      controllers: {},
+      dataDirTmpfsBytes: 48 << 20,
+      // Image GC only detects images here (a high threshold of 100%): what removes one is the eviction manager's reclaim.
+      agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '3s', imageMinimumGCAge: '1s', imageGCHighThresholdPercent: 100, imageGCLowThresholdPercent: 100, imageGCPeriodMs: 500 } },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await c?.stop();
+  }, 60_000);
+
+  it('reclaims an unused image first, evicts the pod using the most disk when that is not enough, and recovers when space is freed', async () => {
+    // An unused image of 6 MiB of incompressible data (its blob and its unpacked layer both take room).
+    const src = mkdtempSync(join(tmpdir(), 'filler-image-'));
+    try {
+      writeFileSync(join(src, 'blob'), randomBytes(6 << 20));
+      const rec = await buildImageFromDirs(c.agent.runtime.images, 'tskube.local/filler:1', [src], { Env: ['PATH=/bin'] });
+      await c.agent.runtime.unpack(rec);
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+    }
+    const hasFiller = async () => (await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('filler:1')));
+    expect(await hasFiller()).toBe(true);
+    await c.cp.admin.create(Pods, 'default', busyboxPod('writer', { containers: [ctr('c', 'dd if=/dev/zero of=/data/f bs=1M count=4 && sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: {} }] }));
+    await eventually(async () => (await podStatus(c, 'writer')).phase === 'Running', { timeoutMs: 30_000, what: 'writer running' });
+    await new Promise((r) => setTimeout(r, 2000)); // (image GC has seen the image more than --image-minimum-gc-age ago; dd is done)
+
+    // 5% left: below nodefs.available<10%. Removing the unused image is enough: no pod is evicted.
+    fillTo(1, 0.05);
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'True', { timeoutMs: 10_000, what: 'DiskPressure True' });
+    await eventually(() => tainted('node.kubernetes.io/disk-pressure'), { timeoutMs: 10_000, what: 'disk-pressure taint' });
+    await eventually(async () => !(await hasFiller()), { timeoutMs: 10_000, what: 'unused image removed' });
+    await eventually(async () => (await events('e2e-node', 'EvictionThresholdMet')).some((e) => e.message === 'Attempting to reclaim ephemeral-storage'), { what: 'EvictionThresholdMet event' });
+    expect((await podStatus(c, 'writer')).phase).toBe('Running');
+    expect((await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('busybox:e2e')))).toBe(true); // in use
+
+    // 5% left again, nothing left to reclaim: the pod goes, with the kubelet's message.
+    fillTo(2, 0.05);
+    await eventually(async () => (await podStatus(c, 'writer')).reason === 'Evicted', { timeoutMs: 15_000, what: 'writer evicted' });
+    const st = await podStatus(c, 'writer');
+    expect(st.phase).toBe('Failed');
+    expect(st.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.$/);
+
+    // Space comes back: DiskPressure ends after the transition period, and the taint goes.
+    rmSync(filler(1));
+    rmSync(filler(2));
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
+    await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
+  }, 90_000);
 });
