@@ -30,18 +30,18 @@ const tainted = async (key: string) => ((await node()).spec?.taints ?? []).some(
 const events = async (name: string, reason: string) => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items as { message?: string }[];
 
 describe('node-pressure eviction', () => {
-beforeAll(async () => {
-  c = await startCluster({
-    podCIDR: '10.199.4.0/24',
-    controllers: {},
-    agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '3s' } },
-  });
-}, 120_000);
+  beforeAll(async () => {
+    c = await startCluster({
+      podCIDR: '10.199.4.0/24',
+      controllers: {},
+      agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '3s' } },
+    });
+  }, 120_000);
 
-afterAll(async () => {
-  await c?.stop();
-  rmSync(cacheDir, { recursive: true, force: true });
-}, 60_000);
+  afterAll(async () => {
+    await c?.stop();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }, 60_000);
 
   it('under MemoryPressure taints the node, evicts BestEffort before Guaranteed, keeps new BestEffort pods off, and recovers after the transition period', async () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('best-effort', { containers: [ctr('c', 'sleep 3600')] }));
