@@ -5,8 +5,9 @@
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
+import { cgroupPids } from '../runtime/cgroups.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { ContainerState } from '../runtime/types.js';
+import { ContainerState, SandboxState } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import { EvictionManager, CONDITION_TEXT, type PressureCondition } from './eviction-manager.js';
 import type { PodUsage } from './eviction-ranking.js';
@@ -163,7 +164,7 @@ export class NodePressure {
     return ids;
   }
 
-  /** Memory working set per container, and ephemeral storage (volumes and logs), by pod uid. */
+  /** Memory working set per container, ephemeral storage (volumes and logs) and processes, by pod uid. */
   private async podUsage(): Promise<Map<string, PodUsage>> {
     const out = new Map<string, PodUsage>();
     const containers = await this.d.runtime.listContainers();
@@ -179,6 +180,11 @@ export class NodePressure {
       u.disk! += c.logPath ? await diskUsage(c.logPath) : 0;
     }
     for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));
+    // Processes: those in each pod's cgroup (the pids controller).
+    for (const s of await this.d.runtime.listPodSandbox({ state: SandboxState.Ready })) {
+      const u = out.get(s.labels[podUidLabel] ?? '');
+      if (u && s.cgroupParent) u.processes = (u.processes ?? 0) + (await cgroupPids(s.cgroupParent).catch(() => [])).length;
+    }
     return out;
   }
 }

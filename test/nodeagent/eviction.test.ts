@@ -1,9 +1,10 @@
 // Node-pressure eviction and image GC on a real node agent: a memory.available hard threshold
 // above the machine's memory puts the node under MemoryPressure (condition, taint), BestEffort
 // pods are evicted before Guaranteed ones and new ones are not scheduled; with the threshold
-// gone the condition returns to False after the transition period. Image GC thresholds below
-// the disk's usage remove an image once no container uses it. Pressure comes from configured
-// thresholds only: nothing fills the memory or the disk.
+// gone the condition returns to False after the transition period. DiskPressure and PIDPressure
+// likewise; image GC thresholds below the disk's usage remove an image once no container uses
+// it. Pressure comes from configured thresholds, or from filling a 48 MiB tmpfs made the agent's
+// data dir: nothing fills the machine's memory or disk.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
@@ -132,6 +133,30 @@ describe('node-pressure eviction', () => {
     await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
   }, 60_000);
 
+  it('under PIDPressure evicts the pod with more processes first', async () => {
+    await c.cp.admin.create(Pods, 'default', busyboxPod('few', { containers: [ctr('c', 'sleep 3600')] }));
+    await c.cp.admin.create(Pods, 'default', busyboxPod('many', { containers: [ctr('c', 'sleep 3600 & sleep 3600 & sleep 3600 & sleep 3600 & wait')] }));
+    for (const name of ['few', 'many']) await eventually(async () => (await podStatus(c, name)).phase === 'Running', { timeoutMs: 30_000, what: `${name} running` });
+    const failedOrder: string[] = [];
+    const w = await c.cp.admin.watch(Pods, 'default', {}, (e: WatchEvent) => {
+      const p = e.object as { metadata?: { name?: string }; status?: { phase?: string } };
+      if (['few', 'many'].includes(p.metadata!.name!) && p.status?.phase === 'Failed' && !failedOrder.includes(p.metadata!.name!)) failedOrder.push(p.metadata!.name!);
+    });
+    try {
+      c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: ['pid.available<100%'] });
+      await eventually(async () => (await condition('PIDPressure'))?.status === 'True', { timeoutMs: 10_000, what: 'PIDPressure True' });
+      expect(await condition('PIDPressure')).toMatchObject({ reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' });
+      await eventually(() => tainted('node.kubernetes.io/pid-pressure'), { timeoutMs: 10_000, what: 'pid-pressure taint' });
+      await eventually(() => failedOrder.length === 2, { timeoutMs: 30_000, what: 'both pods evicted' });
+      expect(failedOrder).toEqual(['many', 'few']);
+      expect((await podStatus(c, 'many')).message).toMatch(/^The node was low on resource: pids\. Threshold quantity: \d+, available: \d+\.$/);
+    } finally {
+      w.stop();
+      c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
+    }
+    await eventually(async () => (await condition('PIDPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'PIDPressure False' });
+  }, 60_000);
+
   it('image GC removes an image once no container uses it, not before', async () => {
     const hasImage = async () => (await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('busybox:e2e')));
     expect(await hasImage()).toBe(true);
@@ -139,7 +164,7 @@ describe('node-pressure eviction', () => {
     c.agent.setEvictionSettings({ ...c.cfg.eviction, imageGCHighThresholdPercent: 1, imageGCLowThresholdPercent: 0, imageMinimumGCAge: '1s', imageGCPeriodMs: 500 });
     await new Promise((r) => setTimeout(r, 3000));
     expect(await hasImage()).toBe(true); // the evicted pods' stopped containers still use it
-    for (const name of ['newcomer', 'best-effort', 'guaranteed', 'bound']) await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
+    for (const name of ['newcomer', 'best-effort', 'guaranteed', 'bound', 'few', 'many']) await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
     await eventually(async () => !(await hasImage()), { timeoutMs: 30_000, what: `${image} removed` });
     await eventually(async () => (await events('e2e-node', 'FreeDiskSpaceFailed')).some((e) => /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/.test(e.message ?? '')), { what: 'FreeDiskSpaceFailed event' });
   }, 60_000);
