@@ -3,6 +3,7 @@
 // coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
 // and removes deleted local-path volumes, and serves logs, exec and metrics.
 import { readFileSync, statfsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
@@ -206,7 +207,10 @@ export class NodeAgent {
       imageDir: join(this.cfg.dataDir, 'runtime'),
       podsDir: join(this.cfg.dataDir, 'pods'),
       activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes(w.pod.status?.phase ?? '')).map((w) => w.pod),
-      evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
+      evict: async (pod, message, grace) => {
+        await this.workers.get(pod.metadata!.uid!)?.evict(message, grace);
+        await this.releaseEmptyDirs(pod);
+      },
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
       conditionsChanged: () => void this.postNodeStatus(true).catch((e) => log.warn('node status failed', { err: e })),
@@ -377,6 +381,22 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  /**
+   * An evicted pod's emptyDir data on disk goes once its containers have stopped, as the kubelet
+   * tears down a terminated pod's volumes (what a disk eviction is meant to free).
+   */
+  private async releaseEmptyDirs(pod: Pod): Promise<void> {
+    const paths = this.runtime.ephemeralStoragePaths();
+    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name!);
+    if (!names.length) return;
+    for (const s of await this.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: pod.metadata!.uid! } })) {
+      for (const name of names) {
+        const dir = paths.sandboxVolume(s.id, name);
+        for (const e of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, e), { recursive: true, force: true }).catch((err: Error) => log.warn('cannot remove an evicted pod\'s emptyDir data', { dir, err: err.message }));
+      }
+    }
   }
 
   /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */

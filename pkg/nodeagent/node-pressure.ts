@@ -164,27 +164,38 @@ export class NodePressure {
     return ids;
   }
 
-  /** Memory working set per container, ephemeral storage (volumes and logs) and processes, by pod uid. */
+  /**
+   * Memory working set per container; ephemeral storage as the kubelet counts it (writable layers,
+   * logs, emptyDir volumes not backed by memory); processes in the pod's cgroup. By pod uid.
+   */
   private async podUsage(): Promise<Map<string, PodUsage>> {
     const out = new Map<string, PodUsage>();
-    const containers = await this.d.runtime.listContainers();
-    for (const c of containers) {
+    const rt = this.d.runtime;
+    const paths = rt.ephemeralStoragePaths();
+    const usage = (uid: string) => {
+      let u = out.get(uid);
+      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0, processes: 0 }));
+      return u;
+    };
+    for (const c of await rt.listContainers()) {
       const uid = c.labels[podUidLabel];
       if (!uid) continue;
-      let u = out.get(uid);
-      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0 }));
+      const u = usage(uid);
       if (c.state === ContainerState.Running) {
-        const st = await this.d.runtime.containerStats(c.id).catch(() => undefined);
+        const st = await rt.containerStats(c.id).catch(() => undefined);
         if (st) u.memory.set(c.labels[containerNameLabel] ?? c.metadata.name, st.memoryWorkingSetBytes);
       }
-      u.disk! += c.logPath ? await diskUsage(c.logPath) : 0;
+      u.disk! += (c.logPath ? await diskUsage(c.logPath) : 0) + (await diskUsage(paths.containerUpper(c.id)));
+    }
+    const specs = new Map(this.d.activePods().map((p) => [p.metadata!.uid!, p]));
+    for (const s of await rt.listPodSandbox()) {
+      const uid = s.labels[podUidLabel];
+      if (!uid) continue;
+      const u = usage(uid);
+      for (const v of specs.get(uid)?.spec?.volumes ?? []) if (v.emptyDir && v.emptyDir.medium !== 'Memory') u.disk! += await diskUsage(paths.sandboxVolume(s.id, v.name!));
+      if (s.state === SandboxState.Ready && s.cgroupParent) u.processes! += (await cgroupPids(s.cgroupParent).catch(() => [])).length;
     }
     for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));
-    // Processes: those in each pod's cgroup (the pids controller).
-    for (const s of await this.d.runtime.listPodSandbox({ state: SandboxState.Ready })) {
-      const u = out.get(s.labels[podUidLabel] ?? '');
-      if (u && s.cgroupParent) u.processes = (u.processes ?? 0) + (await cgroupPids(s.cgroupParent).catch(() => [])).length;
-    }
     return out;
   }
 }

@@ -193,7 +193,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await c?.stop();
   }, 60_000);
 
-  it('reclaims an unused image first, evicts the pod using the most disk when that is not enough, and recovers when space is freed', async () => {
+  it('reclaims an unused image first, evicts the pod using the most disk when that is not enough, and recovers once the evicted pod\'s emptyDir is freed', async () => {
     // An unused image of 6 MiB of incompressible data (its blob and its unpacked layer both take room).
     const src = mkdtempSync(join(tmpdir(), 'filler-image-'));
     try {
@@ -205,12 +205,13 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     }
     const hasFiller = async () => (await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('filler:1')));
     expect(await hasFiller()).toBe(true);
-    await c.cp.admin.create(Pods, 'default', busyboxPod('writer', { containers: [ctr('c', 'dd if=/dev/zero of=/data/f bs=1M count=4 && sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: {} }] }));
+    await c.cp.admin.create(Pods, 'default', busyboxPod('writer', { containers: [ctr('c', 'dd if=/dev/zero of=/data/f bs=1M count=6 && sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: {} }] }));
     await eventually(async () => (await podStatus(c, 'writer')).phase === 'Running', { timeoutMs: 30_000, what: 'writer running' });
     await new Promise((r) => setTimeout(r, 2000)); // (image GC has seen the image more than --image-minimum-gc-age ago; dd is done)
 
-    // 5% left: below nodefs.available<10%. Removing the unused image is enough: no pod is evicted.
-    fillTo(1, 0.05);
+    // 8% left: below nodefs.available<10% (and imagefs.available<15%, the same filesystem).
+    // Removing the unused image is enough: no pod is evicted.
+    fillTo(1, 0.08);
     await eventually(async () => (await condition('DiskPressure'))?.status === 'True', { timeoutMs: 10_000, what: 'DiskPressure True' });
     await eventually(() => tainted('node.kubernetes.io/disk-pressure'), { timeoutMs: 10_000, what: 'disk-pressure taint' });
     await eventually(async () => !(await hasFiller()), { timeoutMs: 10_000, what: 'unused image removed' });
@@ -218,17 +219,20 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     expect((await podStatus(c, 'writer')).phase).toBe('Running');
     expect((await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('busybox:e2e')))).toBe(true); // in use
 
-    // 5% left again, nothing left to reclaim: the pod goes, with the kubelet's message.
-    fillTo(2, 0.05);
+    // 8% left again, nothing left to reclaim: the pod goes, with the kubelet's message.
+    fillTo(2, 0.08);
     await eventually(async () => (await podStatus(c, 'writer')).reason === 'Evicted', { timeoutMs: 15_000, what: 'writer evicted' });
     const st = await podStatus(c, 'writer');
     expect(st.phase).toBe('Failed');
     expect(st.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.$/);
 
-    // Space comes back: DiskPressure ends after the transition period, and the taint goes.
+    // Its 6 MiB emptyDir went with it: above 15% free again, DiskPressure ends after the
+    // transition period with the fillers still there, and the taint goes.
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
+    const s = statfsSync(c.cfg.dataDir);
+    expect(s.bavail / s.blocks).toBeGreaterThan(0.15);
     rmSync(filler(1));
     rmSync(filler(2));
-    await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
     await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
   }, 90_000);
 });
