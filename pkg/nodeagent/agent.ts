@@ -2,8 +2,7 @@
 // each through a pod worker, relists the runtime to repair drift (PLEG), reports status as
 // coalesced patches, keeps host-gw routes to the other nodes, mounts the volumes of pods' claims
 // and removes deleted local-path volumes, and serves logs, exec and metrics.
-import { readFileSync, statfsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
@@ -33,7 +32,7 @@ import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
 import { ClaimVolumeResolver } from './claim-volumes.js';
 import { LocalPathCleaner } from './local-path-cleaner.js';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
-import { NodePressure } from './node-pressure.js';
+import { NodePressure, nodeResources } from './node-pressure.js';
 import { defaultEvictionSettings, parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 
 const log = logger('nodeagent');
@@ -207,10 +206,7 @@ export class NodeAgent {
       imageDir: join(this.cfg.dataDir, 'runtime'),
       podsDir: join(this.cfg.dataDir, 'pods'),
       activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes(w.pod.status?.phase ?? '')).map((w) => w.pod),
-      evict: async (pod, message, grace) => {
-        await this.workers.get(pod.metadata!.uid!)?.evict(message, grace);
-        await this.releaseEmptyDirs(pod);
-      },
+      evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
       conditionsChanged: () => void this.postNodeStatus(true).catch((e) => log.warn('node status failed', { err: e })),
@@ -381,22 +377,6 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
-  }
-
-  /**
-   * An evicted pod's emptyDir data on disk goes once its containers have stopped, as the kubelet
-   * tears down a terminated pod's volumes (what a disk eviction is meant to free).
-   */
-  private async releaseEmptyDirs(pod: Pod): Promise<void> {
-    const paths = this.runtime.ephemeralStoragePaths();
-    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name!);
-    if (!names.length) return;
-    for (const s of await this.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: pod.metadata!.uid! } })) {
-      for (const name of names) {
-        const dir = paths.sandboxVolume(s.id, name);
-        for (const e of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, e), { recursive: true, force: true }).catch((err: Error) => log.warn('cannot remove an evicted pod\'s emptyDir data', { dir, err: err.message }));
-      }
-    }
   }
 
   /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */
@@ -586,19 +566,16 @@ export class NodeAgent {
   // ---- the Node ----
 
   private nodeStatus(): Record<string, unknown> {
-    const memory = Math.floor(totalmem() / 1024) * 1024;
-    const storage = this.nodefsCapacity();
-    const cap = { cpu: String(cpus().length), memory: `${memory / 1024}Ki`, pods: String(this.cfg.maxPods), 'ephemeral-storage': `${Math.floor(storage / 1024)}Ki` };
-    // The kubelet's allocatable: capacity less the hard eviction thresholds (no reserved resources here).
-    const left = (total: number, signal: 'memory.available' | 'nodefs.available') => `${Math.floor(Math.max(0, total - (this.pressure?.eviction.hardThreshold(signal, total) ?? 0)) / 1024)}Ki`;
-    const allocatable = { ...cap, memory: left(memory, 'memory.available'), 'ephemeral-storage': left(storage, 'nodefs.available') };
+    const res = nodeResources(totalmem(), this.cfg.dataDir, this.pressure);
+    const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
+    const allocatable = { ...cap, ...res.allocatable };
     const t = now3339();
     const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
     return {
       capacity: cap,
       allocatable,
       conditions: [
-        ...this.pressureConditions(t),
+        ...(this.pressure?.statusConditions(t) ?? []),
         cond('NetworkUnavailable', this.net ? 'False' : 'True', this.net ? 'RouteCreated' : 'NoRouteCreated', this.net ? 'the pod network is set up' : 'waiting for a podCIDR'),
         cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
@@ -620,22 +597,6 @@ export class NodeAgent {
         architecture: process.arch === 'x64' ? 'amd64' : process.arch,
       },
     };
-  }
-
-  /** Bytes of the data dir's filesystem (the Node's ephemeral-storage capacity); 100Gi when it cannot be read. */
-  private nodefsCapacity(): number {
-    try {
-      const s = statfsSync(this.cfg.dataDir);
-      return s.blocks * s.bsize;
-    } catch {
-      return 100 * 1024 ** 3;
-    }
-  }
-
-  /** MemoryPressure, DiskPressure and PIDPressure as the eviction manager has them (all False before it runs). */
-  private pressureConditions(heartbeat: string): Record<string, string>[] {
-    const rfc = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return (this.pressure?.conditions() ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastHeartbeatTime: heartbeat, lastTransitionTime: rfc(c.since) }));
   }
 
   private async registerNode(): Promise<void> {

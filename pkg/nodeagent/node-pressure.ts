@@ -2,7 +2,8 @@
 // the image GC manager from the real runtime, cgroupfs and statfs, runs their loops, and tells
 // the agent when the pressure conditions change (the Node's status, and the kubelet's
 // NodeHas... events).
-import { readdir, lstat } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
 import { cgroupPids } from '../runtime/cgroups.js';
@@ -78,7 +79,10 @@ export class NodePressure {
         observe: () => observe(stats, d.dataDir, d.imageDir),
         activePods: d.activePods,
         podUsage: () => this.podUsage(),
-        evict: d.evict,
+        evict: async (pod, message, grace) => {
+          await d.evict(pod, message, grace);
+          await this.releaseEmptyDirs(pod);
+        },
         reclaimNodeLevel: async () => {
           const freed = await this.imageGC.deleteUnusedImages();
           log.info('node-level reclaim: unused images removed', { bytes: freed });
@@ -133,9 +137,10 @@ export class NodePressure {
     });
   }
 
-  /** The node's filesystem capacity, once observed (the Node's ephemeral-storage capacity). */
-  nodefsCapacity(): number | undefined {
-    return this.eviction.lastObservations?.get('nodefs.available')?.capacity;
+  /** MemoryPressure, DiskPressure and PIDPressure for the Node's status, with the kubelet's reasons and messages. */
+  statusConditions(heartbeat: string): Record<string, string>[] {
+    const rfc = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.conditions().map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastHeartbeatTime: heartbeat, lastTransitionTime: rfc(c.since) }));
   }
 
   private conditionsChanged(): void {
@@ -151,6 +156,22 @@ export class NodePressure {
       this.d.nodeEvent('Normal', reason, `Node ${this.d.nodeName} status is now: ${reason}`);
     }
     this.d.conditionsChanged();
+  }
+
+  /**
+   * An evicted pod's emptyDir data on disk goes once its containers have stopped, as the kubelet
+   * tears down a terminated pod's volumes (what a disk eviction is meant to free).
+   */
+  private async releaseEmptyDirs(pod: Pod): Promise<void> {
+    const paths = this.d.runtime.ephemeralStoragePaths();
+    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name!);
+    if (!names.length) return;
+    for (const s of await this.d.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: pod.metadata!.uid! } })) {
+      for (const name of names) {
+        const dir = paths.sandboxVolume(s.id, name);
+        for (const e of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, e), { recursive: true, force: true }).catch((err: Error) => log.warn('cannot remove an evicted pod\'s emptyDir data', { dir, err: err.message }));
+      }
+    }
   }
 
   /** Ids of the images the node's containers (running or not) were made from. */
@@ -198,4 +219,25 @@ export class NodePressure {
     for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));
     return out;
   }
+}
+
+/**
+ * The Node's memory and ephemeral-storage (the data dir's filesystem; 100Gi when unreadable):
+ * capacity, and allocatable as the kubelet has it, capacity less the hard eviction thresholds.
+ */
+export function nodeResources(memoryBytes: number, dataDir: string, pressure: NodePressure | undefined): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const memory = Math.floor(memoryBytes / 1024) * 1024;
+  let storage = 100 * 1024 ** 3;
+  try {
+    const s = statfsSync(dataDir);
+    storage = s.blocks * s.bsize;
+  } catch {
+    // keep the default
+  }
+  const ki = (n: number) => `${Math.floor(Math.max(0, n) / 1024)}Ki`;
+  const hard = (signal: 'memory.available' | 'nodefs.available', total: number) => pressure?.eviction.hardThreshold(signal, total) ?? 0;
+  return {
+    capacity: { memory: ki(memory), 'ephemeral-storage': ki(storage) },
+    allocatable: { memory: ki(memory - hard('memory.available', memory)), 'ephemeral-storage': ki(storage - hard('nodefs.available', storage)) },
+  };
 }
