@@ -220,7 +220,10 @@ export class NodeAgent {
     this.podInformer.on({
       add: (p) => this.onPod(p),
       update: (p) => this.onPod(p),
-      delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
+      delete: (p) => {
+        this.rejected.delete(p.metadata!.uid!);
+        this.workers.get(p.metadata!.uid!)?.update(undefined);
+      },
     });
     this.podInformer.start();
     this.serviceInformer.start();
