@@ -8,6 +8,7 @@ import { podQOSClass } from '../api/defaults.js';
 import { logger } from '../util/log.js';
 import type { Observations } from './eviction-signals.js';
 import { thresholdQuantity, type Signal, type Threshold } from './eviction-thresholds.js';
+import { hasLocalStorageLimits, localStorageViolation } from './eviction-local-storage.js';
 import { evictionMessage, isCriticalPod, rankForEviction, resourceOf, type PodUsage } from './eviction-ranking.js';
 
 const log = logger('eviction');
@@ -128,6 +129,9 @@ export class EvictionManager {
     for (const k of this.firstObservedAt.keys()) if (!keys.has(k)) this.firstObservedAt.delete(k);
     for (const t of thresholds) if (!this.firstObservedAt.has(tkey(t))) this.firstObservedAt.set(tkey(t), now);
     this.updateConditions(thresholds.map((t) => conditionOf(t.signal)), now);
+    // Local storage limits first, whatever the thresholds; a pod evicted here ends the pass.
+    const local = await this.localStorageEviction();
+    if (local) return local;
     const due = thresholds.filter((t) => now - this.firstObservedAt.get(tkey(t))! >= t.gracePeriodMs);
     if (!due.length) return undefined;
     due.sort((a, b) => SIGNAL_ORDER.indexOf(a.signal) - SIGNAL_ORDER.indexOf(b.signal) || a.gracePeriodMs - b.gracePeriodMs);
@@ -162,6 +166,23 @@ export class EvictionManager {
     }
     log.info('no pod to evict', { signal: t.signal });
     return undefined;
+  }
+
+  /** Pods over their emptyDir sizeLimit or ephemeral-storage limits are evicted at once (grace period 0); returns the last one. */
+  private async localStorageEviction(): Promise<Pod | undefined> {
+    const pods = this.d.activePods().filter((p) => !isCriticalPod(p));
+    if (!hasLocalStorageLimits(pods)) return undefined;
+    const usage = await this.d.podUsage();
+    let evicted: Pod | undefined;
+    for (const pod of pods) {
+      const message = localStorageViolation(pod, usage.get(pod.metadata!.uid!));
+      if (!message) continue;
+      log.info('evicting pod over its local storage limit', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, message });
+      this.d.podEvent(pod, 'Warning', 'Evicted', message);
+      await withTimeout(this.d.evict(pod, message, 0), this.cfg.podCleanupTimeoutMs).catch((e: Error) => log.warn('eviction failed', { err: e.message }));
+      evicted = pod;
+    }
+    return evicted;
   }
 
   /** Conditions held for the pressure transition period after a threshold was last met. */

@@ -11,7 +11,12 @@ export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
 /** What a pod uses now: memory working set per container, ephemeral storage, processes. */
 export interface PodUsage {
   memory: Map<string, number>;
+  /** Ephemeral storage of the whole pod: writable layers, logs, disk-backed emptyDirs. */
   disk?: number;
+  /** Each container's writable layer and logs, by name. */
+  containerDisk?: Map<string, number>;
+  /** Each disk-backed emptyDir volume, by name. */
+  volumes?: Map<string, number>;
   processes?: number;
 }
 

@@ -195,7 +195,7 @@ export class NodePressure {
     const paths = rt.ephemeralStoragePaths();
     const usage = (uid: string) => {
       let u = out.get(uid);
-      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0, processes: 0 }));
+      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0, processes: 0, containerDisk: new Map(), volumes: new Map() }));
       return u;
     };
     for (const c of await rt.listContainers()) {
@@ -206,14 +206,22 @@ export class NodePressure {
         const st = await rt.containerStats(c.id).catch(() => undefined);
         if (st) u.memory.set(c.labels[containerNameLabel] ?? c.metadata.name, st.memoryWorkingSetBytes);
       }
-      u.disk! += (c.logPath ? await diskUsage(c.logPath) : 0) + (await diskUsage(paths.containerUpper(c.id)));
+      const bytes = (c.logPath ? await diskUsage(c.logPath) : 0) + (await diskUsage(paths.containerUpper(c.id)));
+      const name = c.labels[containerNameLabel] ?? c.metadata.name;
+      u.containerDisk!.set(name, (u.containerDisk!.get(name) ?? 0) + bytes);
+      u.disk! += bytes;
     }
     const specs = new Map(this.d.activePods().map((p) => [p.metadata!.uid!, p]));
     for (const s of await rt.listPodSandbox()) {
       const uid = s.labels[podUidLabel];
       if (!uid) continue;
       const u = usage(uid);
-      for (const v of specs.get(uid)?.spec?.volumes ?? []) if (v.emptyDir && v.emptyDir.medium !== 'Memory') u.disk! += await diskUsage(paths.sandboxVolume(s.id, v.name!));
+      for (const v of specs.get(uid)?.spec?.volumes ?? []) {
+        if (!v.emptyDir || v.emptyDir.medium === 'Memory') continue;
+        const bytes = await diskUsage(paths.sandboxVolume(s.id, v.name!));
+        u.volumes!.set(v.name!, (u.volumes!.get(v.name!) ?? 0) + bytes);
+        u.disk! += bytes;
+      }
       if (s.state === SandboxState.Ready && s.cgroupParent) u.processes! += (await cgroupPids(s.cgroupParent).catch(() => [])).length;
     }
     for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));

@@ -235,4 +235,19 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     rmSync(filler(2));
     await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
   }, 90_000);
+  it('evicts pods over their emptyDir sizeLimit or ephemeral-storage limits, whatever the thresholds', async () => {
+    const write = 'dd if=/dev/zero of=FILE bs=1M count=2 && sleep 3600';
+    await c.cp.admin.create(Pods, 'default', busyboxPod('over-dir', { containers: [ctr('c', write.replace('FILE', '/data/f'), { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: { sizeLimit: '1Mi' } }] }));
+    await c.cp.admin.create(Pods, 'default', busyboxPod('over-limit', { containers: [ctr('c', write.replace('FILE', '/tmp/f'), { resources: { limits: { 'ephemeral-storage': '1Mi' } } })] }));
+    await c.cp.admin.create(Pods, 'default', busyboxPod('within', { containers: [ctr('c', write.replace('FILE', '/tmp/f'), { resources: { limits: { 'ephemeral-storage': '10Mi' } } })] }));
+    await eventually(async () => (await podStatus(c, 'over-dir')).reason === 'Evicted', { timeoutMs: 30_000, what: 'over-dir evicted' });
+    expect(await podStatus(c, 'over-dir')).toMatchObject({ phase: 'Failed', message: 'Usage of EmptyDir volume "data" exceeds the limit "1Mi".' });
+    await eventually(async () => (await podStatus(c, 'over-limit')).reason === 'Evicted', { timeoutMs: 30_000, what: 'over-limit evicted' });
+    expect(await podStatus(c, 'over-limit')).toMatchObject({ phase: 'Failed', message: 'Pod ephemeral local storage usage exceeds the total limit of containers 1Mi.' });
+    await eventually(async () => (await events('over-limit', 'Evicted')).length > 0, { what: 'Evicted event' });
+    await eventually(async () => (await podStatus(c, 'within')).phase === 'Running', { timeoutMs: 30_000, what: 'within running' });
+    await new Promise((r) => setTimeout(r, 1500)); // passes enough to have seen its 2 MiB (under its 10Mi)
+    expect(await podStatus(c, 'within')).toMatchObject({ phase: 'Running' });
+    expect((await condition('DiskPressure'))?.status).toBe('False');
+  }, 60_000);
 });
