@@ -8,6 +8,7 @@ import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { DEFAULT_EVICTION_HARD, ThresholdError, parseEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { logger } from '../../pkg/util/log.js';
 
 const d = defaultAgentConfig(hostname().toLowerCase());
@@ -35,6 +36,15 @@ const spec = {
   ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
   'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
   'runtime-handlers': { type: 'list', default: [], help: 'runtime handlers RuntimeClasses may name: runc (always there) and NAME=PATH of a runc-compatible binary, e.g. runc,debug=/usr/local/bin/runc-debug' },
+  'eviction-hard': { type: 'list', default: DEFAULT_EVICTION_HARD.split(','), help: 'hard eviction thresholds SIGNAL<QUANTITY|PERCENT: pods are evicted at once (grace period 0); giving it replaces every default' },
+  'eviction-soft': { type: 'list', default: [], help: 'soft eviction thresholds SIGNAL<QUANTITY|PERCENT, each held for its --eviction-soft-grace-period before pods are evicted' },
+  'eviction-soft-grace-period': { type: 'list', default: [], help: 'SIGNAL=DURATION for each soft threshold, e.g. memory.available=1m30s' },
+  'eviction-minimum-reclaim': { type: 'list', default: [], help: 'SIGNAL=QUANTITY|PERCENT: how much beyond its threshold a signal must recover before pressure ends' },
+  'eviction-pressure-transition-period': { type: 'string', default: '5m', help: 'how long a pressure condition stays True after its threshold was last met' },
+  'eviction-max-pod-grace-period': { type: 'number', default: 0, help: 'the longest grace period a soft eviction gives a pod, in seconds (0: the pod\'s own)' },
+  'image-gc-high-threshold': { type: 'number', default: 85, help: 'image filesystem usage percent at which unused images are garbage collected' },
+  'image-gc-low-threshold': { type: 'number', default: 80, help: 'image filesystem usage percent image garbage collection frees down to' },
+  'image-minimum-gc-age': { type: 'string', default: '2m', help: 'the youngest an unused image may be to be garbage collected' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -62,6 +72,24 @@ async function main(): Promise<void> {
     ingress = parseIngressFlag(flags.ingress);
   } catch (e) {
     throw new FlagError((e as Error).message);
+  }
+  const eviction = {
+    ...d.eviction,
+    evictionHard: flags['eviction-hard'],
+    evictionSoft: flags['eviction-soft'],
+    evictionSoftGracePeriod: flags['eviction-soft-grace-period'],
+    evictionMinimumReclaim: flags['eviction-minimum-reclaim'],
+    pressureTransitionPeriod: flags['eviction-pressure-transition-period'],
+    maxPodGracePeriodSec: flags['eviction-max-pod-grace-period'],
+    imageGCHighThresholdPercent: flags['image-gc-high-threshold'],
+    imageGCLowThresholdPercent: flags['image-gc-low-threshold'],
+    imageMinimumGCAge: flags['image-minimum-gc-age'],
+  };
+  try {
+    parseEvictionSettings(eviction);
+  } catch (e) {
+    if (e instanceof ThresholdError) throw new FlagError(e.message);
+    throw e;
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
@@ -95,6 +123,7 @@ async function main(): Promise<void> {
     ingress,
     localPathDir: flags['local-path-dir'] || undefined,
     runtimeHandlers: parseRuntimeHandlers(flags['runtime-handlers']),
+    eviction,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

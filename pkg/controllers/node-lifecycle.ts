@@ -2,7 +2,9 @@
 // (40 s) gets Ready=Unknown and the taint node.kubernetes.io/unreachable:NoExecute (not-ready
 // when Ready=False); pods on it are marked not ready, and evicted once their toleration of the
 // taint runs out (DefaultTolerationSeconds gives 300 s). When the node reports Ready again the
-// taint goes.
+// taint goes. As TaintNodesByCondition, a node reporting MemoryPressure, DiskPressure or
+// PIDPressure gets the matching node.kubernetes.io/*-pressure:NoSchedule taint (at once, on the
+// node's update), removed when the condition goes back to False.
 import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -19,6 +21,22 @@ const unhealthyNodes = new Gauge({ name: 'node_lifecycle_unhealthy_nodes', help:
 
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
 export const notReadyTaint = 'node.kubernetes.io/not-ready';
+
+/** The NoSchedule taint of each pressure condition (Kubernetes' nodeConditionToTaintKeyStatusMap). */
+export const PRESSURE_TAINTS: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+};
+const pressureKeys = new Set(Object.values(PRESSURE_TAINTS));
+
+/** `current` with the pressure taints the conditions call for, and no others. */
+export function conditionTaints(current: Taint[], conditions: Condition[], now: number): Taint[] {
+  const want = new Set(Object.entries(PRESSURE_TAINTS).filter(([type]) => conditions.some((c) => c.type === type && c.status === 'True')).map(([, key]) => key));
+  const kept = current.filter((t) => !(pressureKeys.has(t.key) && t.effect === 'NoSchedule' && !want.has(t.key)));
+  for (const key of want) if (!kept.some((t) => t.key === key && t.effect === 'NoSchedule')) kept.push({ key, effect: 'NoSchedule', timeAdded: rfc3339(now) });
+  return kept;
+}
 
 interface Taint {
   key: string;
@@ -98,6 +116,8 @@ export class NodeLifecycleController {
     this.leases.start();
     this.pods.start();
     await Promise.all([this.nodes.hasSynced(), this.leases.hasSynced(), this.pods.hasSynced()]);
+    const onNode = (n: KubeObject) => void this.taintByConditions(n).catch((e) => log.warn('tainting by conditions failed', { node: n.metadata?.name, err: e }));
+    this.nodes.on({ add: onNode, update: onNode });
     const tick = async () => {
       try {
         await this.monitor();
@@ -162,21 +182,35 @@ export class NodeLifecycleController {
   }
 
   private async reconcileTaints(node: KubeObject, readyStatus: string, now: number): Promise<Taint[]> {
-    const name = node.metadata!.name!;
     const spec = (node.spec ?? {}) as { taints?: Taint[] };
     const current = spec.taints ?? [];
     const want = readyStatus === 'Unknown' ? unreachableTaint : readyStatus === 'False' ? notReadyTaint : undefined;
     const kept = current.filter((t) => !((t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute' && t.key !== want));
     if (want && !kept.some((t) => t.key === want && t.effect === 'NoExecute')) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
-    if (JSON.stringify(kept) === JSON.stringify(current)) return current;
+    const all = conditionTaints(kept, (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [], now);
+    return (await this.patchTaints(node, current, all)) ? all : current;
+  }
+
+  /** TaintNodesByCondition's pass for one node: only the pressure taints change. */
+  private async taintByConditions(node: KubeObject): Promise<void> {
+    const current = ((node.spec ?? {}) as { taints?: Taint[] }).taints ?? [];
+    await this.patchTaints(node, current, conditionTaints(current, (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [], this.now()));
+  }
+
+  /** Writes the node's taints when they changed; false on a conflict (retried with the fresh object). */
+  private async patchTaints(node: KubeObject, current: Taint[], taints: Taint[]): Promise<boolean> {
+    if (JSON.stringify(taints) === JSON.stringify(current)) return true;
+    const name = node.metadata!.name!;
     try {
-      await this.client.patch(Nodes, undefined, name, { metadata: { resourceVersion: node.metadata!.resourceVersion }, spec: { taints: kept.length ? kept : null } }, 'merge');
-      log.info(want ? 'tainted node' : 'removed node health taints', { node: name, taint: want });
+      await this.client.patch(Nodes, undefined, name, { metadata: { resourceVersion: node.metadata!.resourceVersion }, spec: { taints: taints.length ? taints : null } }, 'merge');
+      const added = taints.filter((t) => !current.some((c) => c.key === t.key && c.effect === t.effect)).map((t) => `${t.key}:${t.effect}`);
+      const removed = current.filter((c) => !taints.some((t) => c.key === t.key && c.effect === t.effect)).map((t) => `${t.key}:${t.effect}`);
+      log.info('node taints updated', { node: name, added, removed });
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 409)) throw e;
-      return current; // retried on the next pass with the fresh object
+      return false;
     }
-    return kept;
+    return true;
   }
 
   private async handlePods(nodeName: string, taints: Taint[], now: number): Promise<void> {

@@ -33,6 +33,8 @@ import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
 import { ClaimVolumeResolver } from './claim-volumes.js';
 import { LocalPathCleaner } from './local-path-cleaner.js';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
+import { NodePressure, nodeResources } from './node-pressure.js';
+import { defaultEvictionSettings, parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 
 const log = logger('nodeagent');
 
@@ -78,6 +80,8 @@ export interface AgentConfig {
   localPathDir?: string;
   /** Runtime handlers besides runc, by name: a runc-compatible binary each (RuntimeClasses name them). */
   runtimeHandlers?: Record<string, string>;
+  /** Node-pressure eviction and image GC (the kubelet's --eviction-* and --image-gc-* flags). */
+  eviction: EvictionSettings;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -102,6 +106,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   serviceProxy: true,
   networkPolicy: true,
   ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
+  eviction: defaultEvictionSettings(),
 });
 
 
@@ -163,8 +168,13 @@ export class NodeAgent {
   /** persistentVolumeClaim volumes of pods, and the cleanup of deleted local-path volumes. */
   private readonly claimVolumes: ClaimVolumeResolver;
   private readonly localPathCleaner: LocalPathCleaner;
+  /** Node-pressure eviction and image GC, once the runtime is open. */
+  private pressure: NodePressure | undefined;
+  /** Pods the eviction manager's admission turned away (their Failed status may not be back yet). */
+  private readonly rejected = new Set<string>();
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
+    parseEvictionSettings(cfg.eviction); // bad settings fail here, before anything starts
     this.netReady = new Promise((r) => (this.resolveNet = r));
     this.podInformer = new Informer(client, Pods, { fieldSelector: `spec.nodeName=${cfg.nodeName}` });
     this.nodeInformer = new Informer(client, Nodes);
@@ -191,6 +201,18 @@ export class NodeAgent {
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
+    this.pressure = new NodePressure(this.cfg.eviction, {
+      runtime: this.runtime,
+      nodeName: this.cfg.nodeName,
+      dataDir: this.cfg.dataDir,
+      imageDir: join(this.cfg.dataDir, 'runtime'),
+      podsDir: join(this.cfg.dataDir, 'pods'),
+      activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes(w.pod.status?.phase ?? '')).map((w) => w.pod),
+      evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
+      nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
+      podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
+      conditionsChanged: () => void this.postNodeStatus(true).catch((e) => log.warn('node status failed', { err: e })),
+    });
     await this.registerNode();
     await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
@@ -200,7 +222,10 @@ export class NodeAgent {
     this.podInformer.on({
       add: (p) => this.onPod(p),
       update: (p) => this.onPod(p),
-      delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
+      delete: (p) => {
+        this.rejected.delete(p.metadata!.uid!);
+        this.workers.get(p.metadata!.uid!)?.update(undefined);
+      },
     });
     this.podInformer.start();
     this.serviceInformer.start();
@@ -208,6 +233,7 @@ export class NodeAgent {
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
     this.localPathCleaner.start();
+    this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
     this.timers.push(setInterval(() => void this.postNodeStatus().catch((e) => log.warn('node status failed', { err: e })), 10_000));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
@@ -221,6 +247,7 @@ export class NodeAgent {
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
     this.localPathCleaner.stop();
+    this.pressure?.stop();
     await this.serviceProxy?.stop();
     await this.networkPolicy?.stop();
     this.ingress?.stop();
@@ -323,6 +350,7 @@ export class NodeAgent {
       if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') {
         if (!p.metadata?.deletionTimestamp) return;
       }
+      if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
       w = new PodWorker(p, {
         runtime: this.runtime,
         podsDir: join(this.cfg.dataDir, 'pods'),
@@ -354,6 +382,31 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */
+  setEvictionSettings(settings: EvictionSettings): void {
+    parseEvictionSettings(settings);
+    this.cfg.eviction = settings;
+    this.pressure?.reconfigure(settings);
+  }
+
+  /**
+   * The eviction manager's admission of a new pod: under pressure it fails (phase Failed, reason
+   * Evicted) instead of starting, as the kubelet rejects it. True when rejected.
+   */
+  private rejectedByEviction(p: Pod & KubeObject): boolean {
+    const uid = p.metadata!.uid!;
+    if (this.rejected.has(uid)) return true;
+    const message = this.pressure?.eviction.admit(p);
+    if (!message) return false;
+    this.rejected.add(uid);
+    log.info('pod rejected under node pressure', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, message });
+    this.event(p, 'Warning', 'Evicted', message);
+    void this.client
+      .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason: 'Evicted', message } }, 'strategic', 'status')
+      .catch((e: Error) => log.warn('cannot record the rejection of a pod', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
+    return true;
   }
 
   /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
@@ -512,19 +565,25 @@ export class NodeAgent {
     this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
   }
 
+  /** Events about the Node itself (kind Node, uid its name, as the kubelet's node reference). */
+  private nodeEvent(type: string, reason: string, message: string): void {
+    const ref = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, uid: this.cfg.nodeName } } as KubeObject;
+    this.events.enqueue(() => recordEvent(this.client, ref, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
+  }
+
   // ---- the Node ----
 
   private nodeStatus(): Record<string, unknown> {
-    const cap = { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: String(this.cfg.maxPods), 'ephemeral-storage': '100Gi' };
+    const res = nodeResources(totalmem(), this.cfg.dataDir, this.pressure);
+    const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
+    const allocatable = { ...cap, ...res.allocatable };
     const t = now3339();
     const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
     return {
       capacity: cap,
-      allocatable: cap,
+      allocatable,
       conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        ...(this.pressure?.statusConditions(t) ?? []),
         cond('NetworkUnavailable', this.net ? 'False' : 'True', this.net ? 'RouteCreated' : 'NoRouteCreated', this.net ? 'the pod network is set up' : 'waiting for a podCIDR'),
         cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],

@@ -141,6 +141,7 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
     cond('ContainersReady', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
     ...(prev.get('PodScheduled') ? [prev.get('PodScheduled') as unknown as Json] : [cond('PodScheduled', true)]),
   ];
+  if (w.disruption) conditions.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: (prev.get('DisruptionTarget') as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? now, reason: w.disruption.reason, message: w.disruption.message });
   const status: Json = {
     phase,
     conditions,

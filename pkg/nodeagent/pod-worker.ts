@@ -104,6 +104,10 @@ export class PodWorker {
   records = new Map<string, ContainerRecord>();
   /** The pod failed for good (restartPolicy Never init failure, or deadline). */
   failed?: { reason: string; message: string };
+  /** Set when the node agent ends the pod itself (eviction): the DisruptionTarget condition. */
+  disruption?: { reason: string; message: string };
+  /** An eviction under way: its grace period and who waits for the containers to stop. */
+  private eviction?: { graceSec: number; waiters: (() => void)[] };
   startTime?: string;
   private seenAt = Date.now();
   private startReported = false;
@@ -226,6 +230,7 @@ export class PodWorker {
     await this.refresh();
     const pod = this.pod;
     if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
+    if (this.eviction) return this.stopEvicted();
     const spec = pod.spec!;
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxBackoff.notBefore - Date.now();
@@ -798,6 +803,32 @@ export class PodWorker {
     this.failed = { reason: 'DeadlineExceeded', message };
     this.d.event(this.pod, 'Normal', 'DeadlineExceeded', message);
     return true;
+  }
+
+  /**
+   * The eviction manager's kill: the pod fails for good (phase Failed, reason Evicted, a
+   * DisruptionTarget condition) and its containers stop within `graceSec`; resolves once they have.
+   */
+  evict(message: string, graceSec: number): Promise<void> {
+    this.failed = { reason: 'Evicted', message };
+    this.disruption = { reason: 'TerminationByKubelet', message };
+    return new Promise((resolve) => {
+      if (this.eviction) this.eviction.waiters.push(resolve);
+      else this.eviction = { graceSec, waiters: [resolve] };
+      this.kick();
+    });
+  }
+
+  private async stopEvicted(): Promise<void> {
+    const ev = this.eviction!;
+    clearTimeout(this.deadlineTimer);
+    this.reportStatus();
+    if (this.containers.some((c) => c.state === ContainerState.Running || c.state === ContainerState.Created)) {
+      await this.stopContainers(ev.graceSec);
+      await this.refresh();
+      this.reportStatus();
+    }
+    for (const w of ev.waiters.splice(0)) w();
   }
 
   /** Removes the pod's containers, network and sandbox (idempotent). */

@@ -526,6 +526,11 @@ export class Runtime extends ImageManager implements RuntimeService {
     return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
   }
 
+  /** Where a container's writes land (its overlay upper dir) and a sandbox's emptyDir volumes: what counts as their ephemeral storage. */
+  ephemeralStoragePaths(): { containerUpper: (id: string) => string; sandboxVolume: (id: string, name: string) => string } {
+    return { containerUpper: (id) => join(this.containerDir, id, 'upper'), sandboxVolume: (id, name) => join(this.sandboxDir, id, 'volumes', name) };
+  }
+
   async containerStats(id: string): Promise<ContainerStats> {
     const c = this.running(id);
     try {

@@ -38,7 +38,7 @@ export function podHostPorts(pod: Pod): HostPort[] {
 export function allocatableOf(node: Node): Resources {
   const a = (node.status?.allocatable ?? node.status?.capacity ?? {}) as Record<string, string>;
   const other: Record<string, number> = {};
-  for (const [k, v] of Object.entries(a)) if (!['cpu', 'memory', 'pods', 'ephemeral-storage'].includes(k)) other[k] = parseQuantity(v);
+  for (const [k, v] of Object.entries(a)) if (!['cpu', 'memory', 'pods'].includes(k)) other[k] = parseQuantity(v);
   return {
     milliCPU: a.cpu ? quantityToMilli(a.cpu) : 0,
     memory: a.memory ? parseQuantity(a.memory) : 0,

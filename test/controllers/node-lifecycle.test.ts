@@ -102,6 +102,24 @@ describe('controller manager', () => {
     }, { timeoutMs: 10_000 });
   });
 
+  it('a pressure condition taints the node NoSchedule (TaintNodesByCondition) until it is False again', async () => {
+    const hb = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const setPressure = (memory: string, pid: string) =>
+      n1.patch(Nodes, undefined, 'n1', { status: { conditions: [{ type: 'MemoryPressure', status: memory, lastHeartbeatTime: hb() }, { type: 'PIDPressure', status: pid, lastHeartbeatTime: hb() }, { type: 'DiskPressure', status: 'False', lastHeartbeatTime: hb() }] } }, 'strategic', 'status');
+    await setPressure('True', 'True');
+    await eventually(async () => {
+      const t = taintsOf(await cp.admin.get(Nodes, undefined, 'n1'));
+      return t.includes('node.kubernetes.io/memory-pressure:NoSchedule') && t.includes('node.kubernetes.io/pid-pressure:NoSchedule') && !t.some((x) => x.startsWith('node.kubernetes.io/disk-pressure'));
+    }, { timeoutMs: 5000, what: 'pressure taints' });
+    await setPressure('False', 'True');
+    await eventually(async () => {
+      const t = taintsOf(await cp.admin.get(Nodes, undefined, 'n1'));
+      return !t.includes('node.kubernetes.io/memory-pressure:NoSchedule') && t.includes('node.kubernetes.io/pid-pressure:NoSchedule');
+    }, { timeoutMs: 5000, what: 'memory-pressure taint removed' });
+    await setPressure('False', 'False');
+    await eventually(async () => !taintsOf(await cp.admin.get(Nodes, undefined, 'n1')).some((x) => x.includes('pressure')), { timeoutMs: 5000, what: 'pressure taints removed' });
+  });
+
   it('pods of a deleted node are garbage-collected', async () => {
     await cp.admin.create(Pods, 'default', pod('orphan'));
     await cp.admin.bind('default', 'orphan', 'n2');

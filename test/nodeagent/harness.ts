@@ -12,7 +12,7 @@ import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { NodeAgent, defaultAgentConfig, type AgentConfig } from '../../pkg/nodeagent/agent.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
-import { unmountAll } from '../../pkg/runtime/syscalls.js';
+import { mount, unmountAll } from '../../pkg/runtime/syscalls.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
@@ -48,10 +48,15 @@ export interface ClusterOptions {
   ingress?: AgentConfig['ingress'];
   /** Runtime handlers besides runc (RuntimeClass handlers), by name: a runc-compatible binary each. */
   runtimeHandlers?: AgentConfig['runtimeHandlers'];
+  /** Make the agent's data dir a tmpfs of this size (a small filesystem to run out of: images, pods, logs); stop() unmounts it. */
+  dataDirTmpfsBytes?: number;
+  /** Other agent settings (eviction thresholds, for one), over the harness's own. */
+  agent?: Partial<AgentConfig>;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tskube-node-'));
+  if (opts.dataDirTmpfsBytes) mount('tmpfs', dataDir, 'tmpfs', 0, `size=${opts.dataDirTmpfsBytes},mode=0755`);
   const cp = await startControlPlane(opts.apiserver);
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await sched.start();
@@ -79,6 +84,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     runtimeHandlers: opts.runtimeHandlers,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
+    ...opts.agent,
   };
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;

@@ -1,0 +1,93 @@
+// Which pod the kubelet evicts first, and what it tells the pod. Memory: pods whose usage
+// exceeds their requests first, then lower priority, then the larger usage above requests.
+// Disk: the same over ephemeral-storage usage. PIDs: lower priority first (then more processes).
+// Critical pods (static or mirror pods, priority >= 2000000000) are never evicted.
+import type { Pod } from '../api/types.js';
+import { formatQuantity, parseQuantity } from '../api/quantity.js';
+import type { Signal } from './eviction-thresholds.js';
+
+export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
+
+/** What a pod uses now: memory working set per container, ephemeral storage, processes. */
+export interface PodUsage {
+  memory: Map<string, number>;
+  /** Ephemeral storage of the whole pod: writable layers, logs, disk-backed emptyDirs. */
+  disk?: number;
+  /** Each container's writable layer and logs, by name. */
+  containerDisk?: Map<string, number>;
+  /** Each disk-backed emptyDir volume, by name. */
+  volumes?: Map<string, number>;
+  processes?: number;
+}
+
+export type ReclaimResource = 'memory' | 'ephemeral-storage' | 'inodes' | 'pids';
+
+export function resourceOf(signal: Signal): ReclaimResource {
+  switch (signal) {
+    case 'memory.available':
+      return 'memory';
+    case 'nodefs.inodesFree':
+    case 'imagefs.inodesFree':
+      return 'inodes';
+    case 'pid.available':
+      return 'pids';
+    default:
+      return 'ephemeral-storage';
+  }
+}
+
+export function isCriticalPod(pod: Pod): boolean {
+  const ann = pod.metadata?.annotations ?? {};
+  if (ann['kubernetes.io/config.mirror'] || (ann['kubernetes.io/config.source'] && ann['kubernetes.io/config.source'] !== 'api')) return true;
+  return (pod.spec?.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY;
+}
+
+const request = (pod: Pod, resource: string, container?: string) =>
+  (pod.spec?.containers ?? [])
+    .filter((c) => !container || c.name === container)
+    .reduce((sum, c) => {
+      const q = (c.resources?.requests as Record<string, string> | undefined)?.[resource];
+      return sum + (q ? parseQuantity(q) : 0);
+    }, 0);
+
+const memoryOf = (u: PodUsage | undefined) => [...(u?.memory.values() ?? [])].reduce((a, b) => a + b, 0);
+
+/** Usage and request of a pod for the resource being reclaimed (the ranking's measure). */
+function usageAndRequest(pod: Pod, u: PodUsage | undefined, resource: ReclaimResource): [number, number] {
+  if (resource === 'memory') return [memoryOf(u), request(pod, 'memory')];
+  if (resource === 'ephemeral-storage') return [u?.disk ?? 0, request(pod, 'ephemeral-storage')];
+  return [resource === 'pids' ? u?.processes ?? 0 : 0, 0];
+}
+
+/** Pods in the order the kubelet evicts them for `signal` (critical pods left out). */
+export function rankForEviction(pods: Pod[], usage: Map<string, PodUsage>, signal: Signal): Pod[] {
+  const resource = resourceOf(signal);
+  const key = (p: Pod) => {
+    const [used, req] = usageAndRequest(p, usage.get(p.metadata!.uid!), resource);
+    return { exceeds: used > req ? 1 : 0, priority: p.spec?.priority ?? 0, above: used - req, used };
+  };
+  const keyed = pods.filter((p) => !isCriticalPod(p)).map((p) => ({ p, k: key(p) }));
+  keyed.sort((a, b) => {
+    if (resource === 'pids') return a.k.priority - b.k.priority || b.k.used - a.k.used;
+    return b.k.exceeds - a.k.exceeds || a.k.priority - b.k.priority || b.k.above - a.k.above;
+  });
+  return keyed.map((x) => x.p);
+}
+
+/**
+ * The kubelet's eviction message: `The node was low on resource: memory. Threshold quantity:
+ * 100Mi, available: 90Mi. Container c was using 50Mi, request is 0, has larger consumption of memory.`
+ */
+export function evictionMessage(pod: Pod, usage: PodUsage | undefined, signal: Signal, thresholdQuantity: number, available: number): string {
+  const resource = resourceOf(signal);
+  const fmt = (n: number) => formatQuantity(Math.round(n), resource === 'memory' || resource === 'ephemeral-storage' ? 'BinarySI' : 'DecimalSI');
+  let msg = `The node was low on resource: ${resource}. Threshold quantity: ${fmt(thresholdQuantity)}, available: ${fmt(available)}. `;
+  if (resource === 'memory') {
+    for (const c of pod.spec?.containers ?? []) {
+      const used = usage?.memory.get(c.name!);
+      const req = request(pod, 'memory', c.name);
+      if (used !== undefined && used > req) msg += `Container ${c.name} was using ${fmt(used)}, request is ${fmt(req)}, has larger consumption of ${resource}. `;
+    }
+  }
+  return msg.trimEnd();
+}

@@ -1,0 +1,251 @@
+// The node agent's side of node-pressure eviction and image GC: feeds the eviction manager and
+// the image GC manager from the real runtime, cgroupfs and statfs, runs their loops, and tells
+// the agent when the pressure conditions change (the Node's status, and the kubelet's
+// NodeHas... events).
+import { statfsSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from '../api/types.js';
+import { cgroupPids } from '../runtime/cgroups.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { ContainerState, SandboxState } from '../runtime/types.js';
+import { logger } from '../util/log.js';
+import { EvictionManager, CONDITION_TEXT, type PressureCondition } from './eviction-manager.js';
+import type { PodUsage } from './eviction-ranking.js';
+import { observe, realStatsReader, type NodeStatsReader } from './eviction-signals.js';
+import { parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
+import { ImageGCManager } from './image-gc.js';
+import { containerNameLabel, podUidLabel } from './pod-worker.js';
+
+const log = logger('node-pressure');
+
+/** What the agent gives: its pods, how to evict one, and where to report. */
+export interface NodePressureDeps {
+  runtime: Runtime;
+  nodeName: string;
+  /** The agent's data dir (nodefs) and the image store's root (imagefs). */
+  dataDir: string;
+  imageDir: string;
+  podsDir: string;
+  activePods(): Pod[];
+  evict(pod: Pod, message: string, graceSec: number): Promise<void>;
+  nodeEvent(type: string, reason: string, message: string): void;
+  podEvent(pod: Pod, type: string, reason: string, message: string): void;
+  conditionsChanged(): void;
+  stats?: NodeStatsReader;
+}
+
+/** Bytes of the files under `dir` (what an emptyDir or a log takes); 0 when it is gone. */
+async function diskUsage(dir: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) return;
+    total += st.blocks * 512;
+    if (st.isDirectory()) for (const e of await readdir(p).catch(() => [] as string[])) await walk(join(p, e));
+  };
+  await walk(dir);
+  return total;
+}
+
+export class NodePressure {
+  readonly eviction: EvictionManager;
+  readonly imageGC: ImageGCManager;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+  /** Bumped by each start: the loops of an earlier one end. */
+  private generation = 0;
+  private monitoringMs: number;
+  private imageGCPeriodMs: number;
+  /** The condition statuses last announced by an event (all start False). */
+  private readonly reported = new Map<PressureCondition, boolean>();
+
+  constructor(settings: EvictionSettings, private readonly d: NodePressureDeps) {
+    const parsed = parseEvictionSettings(settings);
+    for (const type of Object.keys(CONDITION_TEXT) as PressureCondition[]) this.reported.set(type, false);
+    this.monitoringMs = settings.monitoringIntervalMs;
+    this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    const stats = d.stats ?? realStatsReader();
+    this.imageGC = new ImageGCManager(parsed.imageGC, {
+      listImages: () => d.runtime.listImages(),
+      imagesInUse: () => this.imagesInUse(),
+      removeImage: (id) => d.runtime.removeImage(id),
+      imageFs: () => stats.fs(d.imageDir),
+      nodeEvent: d.nodeEvent,
+    });
+    this.eviction = new EvictionManager(
+      NodePressure.evictionConfig(settings, parsed),
+      {
+        observe: () => observe(stats, d.dataDir, d.imageDir),
+        activePods: d.activePods,
+        podUsage: () => this.podUsage(),
+        evict: async (pod, message, grace) => {
+          await d.evict(pod, message, grace);
+          await this.releaseEmptyDirs(pod);
+        },
+        reclaimNodeLevel: async () => {
+          const freed = await this.imageGC.deleteUnusedImages();
+          log.info('node-level reclaim: unused images removed', { bytes: freed });
+        },
+        nodeEvent: d.nodeEvent,
+        podEvent: d.podEvent,
+        conditionsChanged: () => this.conditionsChanged(),
+      },
+    );
+  }
+
+  private static evictionConfig(settings: EvictionSettings, parsed: ReturnType<typeof parseEvictionSettings>) {
+    return { thresholds: parsed.thresholds, pressureTransitionPeriodMs: parsed.pressureTransitionPeriodMs, maxPodGracePeriodSec: settings.maxPodGracePeriodSec, podCleanupTimeoutMs: 30_000 };
+  }
+
+  /** New settings while running (throws ThresholdError, changing nothing, when one is bad); loops pick them up on their next round. */
+  reconfigure(settings: EvictionSettings): void {
+    const parsed = parseEvictionSettings(settings);
+    this.eviction.reconfigure(NodePressure.evictionConfig(settings, parsed));
+    this.imageGC.policy = parsed.imageGC;
+    this.monitoringMs = settings.monitoringIntervalMs;
+    this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    if (this.generation > 0 && !this.stopped) this.start();
+  }
+
+  /** Starts (or restarts, after reconfigure) the eviction and image GC loops; a loop of an older generation stops. */
+  start(): void {
+    const gen = ++this.generation;
+    for (const t of this.timers.values()) clearTimeout(t);
+    const loop = (fn: () => Promise<unknown>, everyMs: () => number, what: string) => {
+      const run = async () => {
+        const evicted = await fn().catch((e: Error) => log.warn(`${what} failed`, { err: e.message }));
+        // After an eviction the next pass follows at once (the pod is gone by now).
+        if (!this.stopped && gen === this.generation) this.timers.set(what, setTimeout(() => void run(), evicted ? 0 : everyMs()));
+      };
+      void run();
+    };
+    loop(() => this.eviction.synchronize(), () => this.monitoringMs, 'eviction pass');
+    this.timers.set('image garbage collection', setTimeout(() => loop(() => this.imageGC.garbageCollect().then(() => undefined), () => this.imageGCPeriodMs, 'image garbage collection'), Math.min(this.imageGCPeriodMs, 5000)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+  }
+
+  /** The pressure conditions for the Node's status, with when each changed. */
+  conditions(): { type: PressureCondition; status: 'True' | 'False'; reason: string; message: string; since: number }[] {
+    return [...this.eviction.conditions].map(([type, c]) => {
+      const [reason, message] = CONDITION_TEXT[type][c.status ? 'true' : 'false'];
+      return { type, status: c.status ? 'True' : 'False', reason, message, since: c.since };
+    });
+  }
+
+  /** MemoryPressure, DiskPressure and PIDPressure for the Node's status, with the kubelet's reasons and messages. */
+  statusConditions(heartbeat: string): Record<string, string>[] {
+    const rfc = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.conditions().map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastHeartbeatTime: heartbeat, lastTransitionTime: rfc(c.since) }));
+  }
+
+  private conditionsChanged(): void {
+    const events: Record<PressureCondition, [string, string]> = {
+      MemoryPressure: ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory'],
+      DiskPressure: ['NodeHasDiskPressure', 'NodeHasNoDiskPressure'],
+      PIDPressure: ['NodeHasInsufficientPID', 'NodeHasSufficientPID'],
+    };
+    for (const [type, c] of this.eviction.conditions) {
+      if (this.reported.get(type) === c.status) continue;
+      this.reported.set(type, c.status);
+      const reason = events[type][c.status ? 0 : 1];
+      this.d.nodeEvent('Normal', reason, `Node ${this.d.nodeName} status is now: ${reason}`);
+    }
+    this.d.conditionsChanged();
+  }
+
+  /**
+   * An evicted pod's emptyDir data on disk goes once its containers have stopped, as the kubelet
+   * tears down a terminated pod's volumes (what a disk eviction is meant to free).
+   */
+  private async releaseEmptyDirs(pod: Pod): Promise<void> {
+    const paths = this.d.runtime.ephemeralStoragePaths();
+    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name!);
+    if (!names.length) return;
+    for (const s of await this.d.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: pod.metadata!.uid! } })) {
+      for (const name of names) {
+        const dir = paths.sandboxVolume(s.id, name);
+        for (const e of await readdir(dir).catch(() => [] as string[])) await rm(join(dir, e), { recursive: true, force: true }).catch((err: Error) => log.warn('cannot remove an evicted pod\'s emptyDir data', { dir, err: err.message }));
+      }
+    }
+  }
+
+  /** Ids of the images the node's containers (running or not) were made from. */
+  private async imagesInUse(): Promise<Set<string>> {
+    const names = new Set((await this.d.runtime.listContainers()).map((c) => c.image));
+    const ids = new Set<string>();
+    for (const n of names) {
+      const st = await this.d.runtime.imageStatus(n).catch(() => null);
+      if (st) ids.add(st.id);
+    }
+    return ids;
+  }
+
+  /**
+   * Memory working set per container; ephemeral storage as the kubelet counts it (writable layers,
+   * logs, emptyDir volumes not backed by memory); processes in the pod's cgroup. By pod uid.
+   */
+  private async podUsage(): Promise<Map<string, PodUsage>> {
+    const out = new Map<string, PodUsage>();
+    const rt = this.d.runtime;
+    const paths = rt.ephemeralStoragePaths();
+    const usage = (uid: string) => {
+      let u = out.get(uid);
+      if (!u) out.set(uid, (u = { memory: new Map(), disk: 0, processes: 0, containerDisk: new Map(), volumes: new Map() }));
+      return u;
+    };
+    for (const c of await rt.listContainers()) {
+      const uid = c.labels[podUidLabel];
+      if (!uid) continue;
+      const u = usage(uid);
+      if (c.state === ContainerState.Running) {
+        const st = await rt.containerStats(c.id).catch(() => undefined);
+        if (st) u.memory.set(c.labels[containerNameLabel] ?? c.metadata.name, st.memoryWorkingSetBytes);
+      }
+      const bytes = (c.logPath ? await diskUsage(c.logPath) : 0) + (await diskUsage(paths.containerUpper(c.id)));
+      const name = c.labels[containerNameLabel] ?? c.metadata.name;
+      u.containerDisk!.set(name, (u.containerDisk!.get(name) ?? 0) + bytes);
+      u.disk! += bytes;
+    }
+    const specs = new Map(this.d.activePods().map((p) => [p.metadata!.uid!, p]));
+    for (const s of await rt.listPodSandbox()) {
+      const uid = s.labels[podUidLabel];
+      if (!uid) continue;
+      const u = usage(uid);
+      for (const v of specs.get(uid)?.spec?.volumes ?? []) {
+        if (!v.emptyDir || v.emptyDir.medium === 'Memory') continue;
+        const bytes = await diskUsage(paths.sandboxVolume(s.id, v.name!));
+        u.volumes!.set(v.name!, (u.volumes!.get(v.name!) ?? 0) + bytes);
+        u.disk! += bytes;
+      }
+      if (s.state === SandboxState.Ready && s.cgroupParent) u.processes! += (await cgroupPids(s.cgroupParent).catch(() => [])).length;
+    }
+    for (const [uid, u] of out) u.disk! += await diskUsage(join(this.d.podsDir, uid));
+    return out;
+  }
+}
+
+/**
+ * The Node's memory and ephemeral-storage (the data dir's filesystem; 100Gi when unreadable):
+ * capacity, and allocatable as the kubelet has it, capacity less the hard eviction thresholds.
+ */
+export function nodeResources(memoryBytes: number, dataDir: string, pressure: NodePressure | undefined): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  const memory = Math.floor(memoryBytes / 1024) * 1024;
+  let storage = 100 * 1024 ** 3;
+  try {
+    const s = statfsSync(dataDir);
+    storage = s.blocks * s.bsize;
+  } catch {
+    // keep the default
+  }
+  const ki = (n: number) => `${Math.floor(Math.max(0, n) / 1024)}Ki`;
+  const hard = (signal: 'memory.available' | 'nodefs.available', total: number) => pressure?.eviction.hardThreshold(signal, total) ?? 0;
+  return {
+    capacity: { memory: ki(memory), 'ephemeral-storage': ki(storage) },
+    allocatable: { memory: ki(memory - hard('memory.available', memory)), 'ephemeral-storage': ki(storage - hard('nodefs.available', storage)) },
+  };
+}

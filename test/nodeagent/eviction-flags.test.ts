@@ -1,0 +1,27 @@
+// The node agent binary refuses bad eviction and image GC flags before it does anything else,
+// with exit code 2 and an error naming the flag (needs `npx tsc -p tsconfig.json` first: dist/).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(__dirname, '../../dist/cmd/nodeagent/main.js');
+
+function agent(args: string[]): Promise<{ code: number; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 20_000 }, (e, _out, err) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, err }));
+  });
+}
+
+describe('node agent eviction flags', () => {
+  it.each([
+    [['--eviction-hard=memory.available<lots'], 'error: invalid value "lots" for memory.available in --eviction-hard: not a quantity (e.g. 100Mi) or a percentage (e.g. 10%)'],
+    [['--eviction-hard=memory.free<1Gi'], 'error: invalid --eviction-hard "memory.free<1Gi": unsupported eviction signal "memory.free"'],
+    [['--eviction-soft=memory.available<1Gi'], 'error: invalid --eviction-soft: grace period must be specified for the soft eviction threshold memory.available'],
+    [['--eviction-pressure-transition-period=soon'], 'error: invalid --eviction-pressure-transition-period "soon": not a duration'],
+    [['--image-gc-high-threshold=70', '--image-gc-low-threshold=80'], 'error: invalid --image-gc-low-threshold 80: must be less than or equal to --image-gc-high-threshold 70'],
+  ])('%j', async (args, message) => {
+    const r = await agent(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+});
