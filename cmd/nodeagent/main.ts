@@ -35,6 +35,7 @@ const spec = {
   ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
   'local-path-dir': { type: 'string', default: '', help: 'where local-path volumes are made on this node (default DATA_DIR/storage)' },
   'runtime-handlers': { type: 'list', default: [], help: 'runtime handlers RuntimeClasses may name: runc (always there) and NAME=PATH of a runc-compatible binary, e.g. runc,debug=/usr/local/bin/runc-debug' },
+  'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     ingress,
     localPathDir: flags['local-path-dir'] || undefined,
     runtimeHandlers: parseRuntimeHandlers(flags['runtime-handlers']),
+    podManifestPath: flags['pod-manifest-path'] || undefined,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

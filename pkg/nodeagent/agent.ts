@@ -33,6 +33,8 @@ import { NODE_INGRESS_ADDRESSES } from '../api/ingress-class.js';
 import { ClaimVolumeResolver } from './claim-volumes.js';
 import { LocalPathCleaner } from './local-path-cleaner.js';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
+import { StaticPods } from './static-pods.js';
+import { isMirrorPod, isStaticPod } from './static-pod-manifest.js';
 
 const log = logger('nodeagent');
 
@@ -78,6 +80,8 @@ export interface AgentConfig {
   localPathDir?: string;
   /** Runtime handlers besides runc, by name: a runc-compatible binary each (RuntimeClasses name them). */
   runtimeHandlers?: Record<string, string>;
+  /** The directory of static pod manifests (the kubelet's staticPodPath); undefined: no static pods. */
+  podManifestPath?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -163,6 +167,8 @@ export class NodeAgent {
   /** persistentVolumeClaim volumes of pods, and the cleanup of deleted local-path volumes. */
   private readonly claimVolumes: ClaimVolumeResolver;
   private readonly localPathCleaner: LocalPathCleaner;
+  /** The pods of the manifest directory and their mirror pods (static-pods.ts). */
+  private readonly staticPods: StaticPods | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
@@ -171,6 +177,7 @@ export class NodeAgent {
     this.claimVolumes = new ClaimVolumeResolver(client, this.localPathDir);
     this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
+    if (cfg.podManifestPath) this.staticPods = this.makeStaticPods(cfg.podManifestPath);
     if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     if (cfg.clusterDNS === 'serve') {
@@ -191,6 +198,8 @@ export class NodeAgent {
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
+    // Static pods start from the node's own state, before (and without) the API.
+    if (this.staticPods) await this.startStaticPods();
     await this.registerNode();
     await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
@@ -200,7 +209,7 @@ export class NodeAgent {
     this.podInformer.on({
       add: (p) => this.onPod(p),
       update: (p) => this.onPod(p),
-      delete: (p) => this.workers.get(p.metadata!.uid!)?.update(undefined),
+      delete: (p) => (isMirrorPod(p) ? this.staticPods?.mirrorChanged(p) : this.workers.get(p.metadata!.uid!)?.update(undefined)),
     });
     this.podInformer.start();
     this.serviceInformer.start();
@@ -216,6 +225,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.staticPods?.stop();
     this.podInformer.stop();
     this.nodeInformer.stop();
     this.serviceInformer.stop();
@@ -317,6 +327,8 @@ export class NodeAgent {
   }
 
   private onPod(p: Pod & KubeObject): void {
+    // (mirror pods stand for static pods in the API: never run as pods themselves)
+    if (isMirrorPod(p)) return this.staticPods?.mirrorChanged(p);
     const uid = p.metadata!.uid!;
     let w = this.workers.get(uid);
     if (!w) {
@@ -332,7 +344,8 @@ export class NodeAgent {
         dnsServers: () => this.dnsServers(),
         clusterDomain: this.cfg.clusterDomain,
         services: () => this.serviceInformer.list(),
-        servicesSynced: () => this.serviceInformer.hasSynced(),
+        // (static pods do not wait for the Services, as the kubelet: they must start without the API)
+        servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.serviceInformer.hasSynced()),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),
@@ -354,6 +367,30 @@ export class NodeAgent {
       this.workers.set(uid, w);
     }
     w.update(p);
+  }
+
+  private makeStaticPods(dir: string): StaticPods {
+    return new StaticPods({
+      client: this.client,
+      nodeName: this.cfg.nodeName,
+      dir,
+      run: (uid, pod) => (pod ? this.onPod(pod as Pod & KubeObject) : this.workers.get(uid)?.update(undefined)),
+      apiPod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
+      apiPods: () => this.podInformer.list(),
+      apiSynced: () => this.podInformer.hasSynced(),
+      nodeUid: () => this.nodeInformer.get(this.cfg.nodeName)?.metadata?.uid,
+      mirrorCreated: (uid) => {
+        this.statusSent.delete(uid);
+        const w = this.workers.get(uid);
+        if (w) void this.reportStatus(w);
+      },
+    });
+  }
+
+  /** With a podCIDR of its own the pod network needs no API either; then the manifests' pods start. */
+  private async startStaticPods(): Promise<void> {
+    if (this.cfg.podCIDR) void this.initNetwork(this.cfg.podCIDR).catch((e: Error) => log.warn('pod network set-up: node status not posted', { err: e.message }));
+    await this.staticPods!.start();
   }
 
   /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
@@ -441,7 +478,7 @@ export class NodeAgent {
 
   /** Sandboxes of pods the API no longer binds here (deleted while we were down) are removed. */
   private async cleanupOrphans(): Promise<void> {
-    const known = new Set(this.podInformer.list().map((p) => p.metadata!.uid!));
+    const known = new Set([...this.podInformer.list().map((p) => p.metadata!.uid!), ...this.workers.keys()]);
     const sandboxes = await this.runtime.listPodSandbox();
     const orphanUids = new Set(sandboxes.map((s) => s.labels[podUidLabel]).filter((u): u is string => !!u && !known.has(u)));
     for (const uid of orphanUids) {
@@ -481,6 +518,9 @@ export class NodeAgent {
       return;
     }
     if (w.deleted || w.pod.metadata?.deletionTimestamp) return;
+    // (a static pod's status goes to its mirror pod, once there is one)
+    const target = isStaticPod(w.pod) ? this.staticPods?.statusTarget(uid) : uid;
+    if (!target) return;
     const status = computeStatus(w, this.cfg.nodeIP);
     const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' || k === 'lastProbeTime' ? undefined : v));
     if (this.statusSent.get(uid) === text) return;
@@ -489,7 +529,7 @@ export class NodeAgent {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
       // anew (after a reboot) has a new address, which must replace the old, not join it.
       const patch = { ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
-      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid }, status: patch }, 'strategic', 'status');
+      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.statusSent.set(uid, text);
     } catch (e) {
       if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('status update failed', { pod: w.key, err: e });
@@ -562,7 +602,8 @@ export class NodeAgent {
           await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
           break;
         }
-        if (attempt > 30) throw e;
+        // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)
+        if ((attempt > 30 && !this.staticPods) || this.stopped) throw e;
         log.warn('node registration failed; retrying', { err: e });
         await new Promise((r) => setTimeout(r, 1000));
       }
