@@ -77,6 +77,10 @@ export function staticPodFrom(obj: unknown, source: string, nodeName: string, se
   // (unknown fields are ignored, as the kubelet's decoder does; mistyped ones are errors)
   const typeErrs = decodeStrict('Pod', raw).filter((e) => e.type !== 'FieldValueUnknown');
   if (typeErrs.length) throw new ManifestError(fieldErrors(typeErrs));
+  // Static pods tolerate every NoExecute taint, so node problems do not evict them (and so they
+  // get none of the apiserver's not-ready/unreachable tolerations).
+  const tolerations = ((raw.spec ??= {}).tolerations ??= []);
+  if (!tolerations.some((t) => !t.key && t.operator === 'Exists' && t.effect === 'NoExecute')) tolerations.push({ operator: 'Exists', effect: 'NoExecute' });
   const pod = defaultPod(raw) as Pod & { status?: unknown };
   delete pod.status;
   const meta = (pod.metadata ??= {});
@@ -86,9 +90,6 @@ export function staticPodFrom(obj: unknown, source: string, nodeName: string, se
   meta.name = staticPodName(meta.name, nodeName);
   meta.namespace ||= 'default';
   pod.spec!.nodeName = nodeName;
-  // Static pods tolerate every NoExecute taint, so node problems do not evict them.
-  const tolerations = (pod.spec!.tolerations ??= []);
-  if (!tolerations.some((t) => !t.key && t.operator === 'Exists' && t.effect === 'NoExecute')) tolerations.push({ operator: 'Exists', effect: 'NoExecute' });
   meta.annotations = { ...meta.annotations, [ANN_CONFIG_HASH]: meta.uid, [ANN_CONFIG_SOURCE]: 'file', [ANN_CONFIG_SEEN]: seen() };
   const errs = validatePod(pod);
   if (errs.length) throw new ManifestError(fieldErrors(errs));

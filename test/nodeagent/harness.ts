@@ -48,6 +48,8 @@ export interface ClusterOptions {
   ingress?: AgentConfig['ingress'];
   /** Runtime handlers besides runc (RuntimeClass handlers), by name: a runc-compatible binary each. */
   runtimeHandlers?: AgentConfig['runtimeHandlers'];
+  /** The agent's static pod manifest directory (--pod-manifest-path). */
+  podManifestPath?: string;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -77,6 +79,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     relistMs: 300,
     ingress: opts.ingress,
     runtimeHandlers: opts.runtimeHandlers,
+    podManifestPath: opts.podManifestPath,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
   };
