@@ -18,6 +18,8 @@ const log = logger('static-pods');
 
 /** How often mirror pods are checked besides their watch events (the API may have been away). */
 const MIRROR_RESYNC_MS = 10_000;
+/** How long a mirror pod someone deleted stays away before it is made again. */
+const RECREATE_DELAY_MS = 1000;
 
 export interface StaticPodDeps {
   client: ApiClient;
@@ -65,6 +67,8 @@ export class StaticPods {
   private readonly squatted = new Set<string>();
   /** The mirror pod (UID) each static pod's status was last sent to, by static pod UID. */
   private readonly announced = new Map<string, string>();
+  /** Mirror pods (namespace/name) deleted by someone: not made again before this time (ms). */
+  private readonly recreateAfter = new Map<string, number>();
 
   constructor(private readonly d: StaticPodDeps) {
     this.source = new StaticPodSource({ dir: d.dir, nodeName: d.nodeName, rescanMs: d.rescanMs ?? FILE_CHECK_FREQUENCY_MS, onChange: (pods) => this.apply(pods) });
@@ -160,11 +164,22 @@ export class StaticPods {
       }
       this.squatted.delete(name);
       if (m && (m.metadata?.deletionTimestamp || m.metadata?.annotations?.[ANN_CONFIG_MIRROR] !== sp.hash)) {
-        log.info(m.metadata?.deletionTimestamp ? 'mirror pod deleted; making it again' : 'mirror pod outdated; replacing it', { pod: name });
+        const byUser = !!m.metadata?.deletionTimestamp;
+        log.info(byUser ? 'mirror pod deleted; making it again' : 'mirror pod outdated; replacing it', { pod: name });
         await this.deleteMirror(m);
+        // A deleted mirror pod comes back a moment later, so that the deleter (kubectl delete
+        // waits for the name to go) sees it gone rather than at once replaced.
+        if (byUser) this.recreateAfter.set(name, Date.now() + RECREATE_DELAY_MS);
         m = undefined;
       }
-      if (!m) await this.createMirror(sp, nodeUid);
+      if (m) continue;
+      const wait = (this.recreateAfter.get(name) ?? 0) - Date.now();
+      if (wait > 0) {
+        setTimeout(() => this.syncMirrors(), wait + 10).unref();
+        continue;
+      }
+      this.recreateAfter.delete(name);
+      await this.createMirror(sp, nodeUid);
     }
     for (const m of this.d.apiPods()) {
       if (!isMirrorPod(m) || wanted.has(fullName(m))) continue;

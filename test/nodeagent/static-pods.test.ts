@@ -19,7 +19,7 @@ let c: Cluster;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-manifests-'));
 
 beforeAll(async () => {
-  c = await startCluster({ podCIDR: '10.199.5.0/24', podManifestPath: dir });
+  c = await startCluster({ podCIDR: '10.199.5.0/25', podManifestPath: dir });
 }, 120_000);
 afterAll(async () => {
   await c?.stop();

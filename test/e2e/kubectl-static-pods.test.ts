@@ -1,0 +1,66 @@
+// Static pods with the stock kubectl on a real single-node cluster: a manifest in the agent's
+// --pod-manifest-path shows in `kubectl get pods` as <name>-<node> (its mirror pod), `kubectl
+// logs` and `kubectl exec` reach its container, and `kubectl delete pod` only gives it back.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
+import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
+
+let c: Cluster;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+const manifests = mkdtempSync(join(tmpdir(), 'tskube-manifests-'));
+
+beforeAll(async () => {
+  if (!hasKubectl) return;
+  c = await startCluster({ podCIDR: '10.199.5.128/25', podManifestPath: manifests });
+}, 180_000);
+afterAll(async () => {
+  await c?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(manifests, { recursive: true, force: true });
+});
+
+const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
+
+describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
+  it('shows the mirror pod, reaches its container, and gets it back after a delete', async () => {
+    writeFileSync(
+      join(manifests, 'hello.yaml'),
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: hello
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo hello from a static pod; sleep 3600']
+`,
+    );
+    const line = await eventually(async () => {
+      const out = await kubectl('get', 'pods', '--no-headers');
+      return /^hello-e2e-node\s+1\/1\s+Running\s+0\s/m.exec(out)?.[0];
+    }, { timeoutMs: 60_000, what: 'hello-e2e-node Running in kubectl get pods' });
+    expect(line).toBeTruthy();
+    const uid = (await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid}')).trim();
+    expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}')).toBe('Node/e2e-node');
+    expect(await eventually(async () => (await kubectl('logs', 'hello-e2e-node')) || undefined)).toBe('hello from a static pod\n');
+    expect(await kubectl('exec', 'hello-e2e-node', '--', 'echo', 'inside')).toBe('inside\n');
+    expect(await kubectl('delete', 'pod', 'hello-e2e-node')).toBe('pod "hello-e2e-node" deleted\n');
+    await eventually(async () => {
+      const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');
+      const [u, phase] = out.split(' ');
+      return !!u && u !== uid && phase === 'Running';
+    }, { timeoutMs: 30_000, what: 'the mirror pod back' });
+    // The same container: no restart, and its log still there.
+    expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).toBe('0');
+    expect(await kubectl('logs', 'hello-e2e-node')).toBe('hello from a static pod\n');
+    rmSync(join(manifests, 'hello.yaml'));
+    await eventually(async () => !(await kubectl('get', 'pods', '--no-headers')).includes('hello-e2e-node'), { timeoutMs: 30_000, what: 'hello-e2e-node gone' });
+  }, 150_000);
+});
