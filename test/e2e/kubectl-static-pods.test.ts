@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
-import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
+import { startCluster, staticPodManifest, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
@@ -27,21 +27,7 @@ const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args
 
 describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
   it('shows the mirror pod, reaches its container, and gets it back after a delete', async () => {
-    writeFileSync(
-      join(manifests, 'hello.yaml'),
-      `apiVersion: v1
-kind: Pod
-metadata:
-  name: hello
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: ${image}
-    imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'echo hello from a static pod; sleep 3600']
-`,
-    );
+    writeFileSync(join(manifests, 'hello.yaml'), staticPodManifest('hello', 'hello from a static pod'));
     const line = await eventually(async () => {
       const out = await kubectl('get', 'pods', '--no-headers');
       return /^hello-e2e-node\s+1\/1\s+Running\s+0\s/m.exec(out)?.[0];

@@ -150,3 +150,18 @@ export const ctr = (name: string, command: string, extra: Record<string, unknown
 export async function watchPod(c: Cluster, name: string, onEvent: (e: WatchEvent) => void) {
   return c.cp.admin.watch(Pods, 'default', { fieldSelector: `metadata.name=${name}` }, onEvent);
 }
+
+/** A static pod manifest (for --pod-manifest-path): one busybox container that prints `word` and sleeps. */
+export const staticPodManifest = (name: string, word: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels: {app: ${name}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo ${word}; sleep 3600']
+`;

@@ -13,7 +13,7 @@ import { Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { podUidLabel } from '../../pkg/nodeagent/pod-worker.js';
 import { ContainerState } from '../../pkg/runtime/types.js';
 import { eventually, failure } from '../helpers/control-plane.js';
-import { image, startCluster, type Cluster } from './harness.js';
+import { image, startCluster, staticPodManifest, type Cluster } from './harness.js';
 
 let c: Cluster;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-manifests-'));
@@ -26,19 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const manifest = (name: string, word: string) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-  labels: {app: ${name}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: ${image}
-    imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'echo ${word}; sleep 3600']
-`;
+const manifest = staticPodManifest;
 
 type PodObj = Pod & KubeObject;
 const getPod = (name: string) => c.cp.admin.get<PodObj>(Pods, 'default', name).catch((e) => (e instanceof StatusError && e.code === 404 ? undefined : Promise.reject(e)));
