@@ -130,6 +130,26 @@ describe('static pods', () => {
     await eventually(async () => (await containersOf(goodUid)).length === 0, { timeoutMs: 30_000, what: 'good-e2e-node torn down' });
   }, 90_000);
 
+  it('keeps a static pod across an agent restart, and removes one whose file went while the agent was down', async () => {
+    writeFileSync(join(dir, 'kept.yaml'), manifest('kept', 'k'));
+    writeFileSync(join(dir, 'dropped.yaml'), manifest('dropped', 'd'));
+    const mirrors = await eventually(async () => {
+      const ps = await Promise.all(['kept-e2e-node', 'dropped-e2e-node'].map(getPod));
+      return ps.every(running) ? ps : undefined;
+    }, { timeoutMs: 60_000, what: 'kept and dropped Running' });
+    const [keptUid, droppedUid] = mirrors!.map((p) => p!.metadata!.annotations!['kubernetes.io/config.hash']!);
+    const [keptContainer] = await containersOf(keptUid!);
+    await c.stopAgent();
+    rmSync(join(dir, 'dropped.yaml'));
+    await c.startAgent();
+    await eventually(async () => (await getPod('dropped-e2e-node')) === undefined, { timeoutMs: 30_000, what: 'dropped\'s mirror pod deleted' });
+    await eventually(async () => (await containersOf(droppedUid!)).length === 0, { timeoutMs: 30_000, what: 'dropped torn down' });
+    expect(await containersOf(keptUid!)).toEqual([keptContainer]);
+    expect(running(await getPod('kept-e2e-node'))).toBe(true);
+    rmSync(join(dir, 'kept.yaml'));
+    await eventually(async () => (await containersOf(keptUid!)).length === 0, { timeoutMs: 30_000, what: 'kept torn down' });
+  }, 120_000);
+
   it('starts static pods while the apiserver is down, also across an agent restart', async () => {
     await c.cp.stopServer();
     let down = true;
