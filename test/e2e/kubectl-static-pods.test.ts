@@ -37,6 +37,9 @@ describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
     expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}')).toBe('Node/e2e-node');
     expect(await eventually(async () => (await kubectl('logs', 'hello-e2e-node')) || undefined)).toBe('hello from a static pod\n');
     expect(await kubectl('exec', 'hello-e2e-node', '--', 'echo', 'inside')).toBe('inside\n');
+    const described = await kubectl('describe', 'pod', 'hello-e2e-node');
+    expect(described).toMatch(/^Controlled By:\s+Node\/e2e-node$/m);
+    expect(described).toMatch(/kubernetes\.io\/config\.mirror: [0-9a-f]{32}$/m);
     expect(await kubectl('delete', 'pod', 'hello-e2e-node')).toBe('pod "hello-e2e-node" deleted\n');
     await eventually(async () => {
       const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');

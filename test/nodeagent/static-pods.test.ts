@@ -76,6 +76,8 @@ describe('static pods', () => {
 
   it('lets a node create mirror pods of its own only, and keeps the mirror annotation immutable', async () => {
     const plain = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sneaky' }, spec: { nodeName: 'e2e-node', containers: [{ name: 'c', image }] } };
+    // (an admin's pod, to show the annotation cannot be put on by an update)
+    await c.cp.admin.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain' }, spec: { schedulingGates: [{ name: 'hold' }], containers: [{ name: 'c', image }] } });
     let e = await failure(c.nodeClient.create(Pods, 'default', plain));
     expect([e.code, e.message]).toEqual([403, 'pods "sneaky" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "e2e-node" can only create mirror pods']);
     const node = await c.cp.admin.get(Nodes, undefined, 'e2e-node');
@@ -92,6 +94,11 @@ describe('static pods', () => {
     // Nobody may take the mirror annotation off (or put it on) by an update.
     e = await failure(c.cp.admin.patch(Pods, 'default', 'web-e2e-node', { metadata: { annotations: { 'kubernetes.io/config.mirror': null } } }, 'merge'));
     expect([e.code, e.message]).toEqual([422, expect.stringContaining('metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not remove or update mirror pod annotation')]);
+    // (pods/status takes the status alone: the annotation stays)
+    const viaStatus = await c.cp.admin.patch<PodObj>(Pods, 'default', 'web-e2e-node', { metadata: { annotations: { 'kubernetes.io/config.mirror': 'other' } } }, 'merge', 'status');
+    expect(viaStatus.metadata!.annotations!['kubernetes.io/config.mirror']).toBe(hash);
+    e = await failure(c.cp.admin.patch(Pods, 'default', 'plain', { metadata: { annotations: { 'kubernetes.io/config.mirror': 'x' } } }, 'merge'));
+    expect([e.code, e.message]).toEqual([422, expect.stringContaining('metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not add mirror pod annotation')]);
   }, 30_000);
 
   it('replaces the pod when its file changes', async () => {
