@@ -209,7 +209,7 @@ export class NodeAgent {
     this.podInformer.on({
       add: (p) => this.onPod(p),
       update: (p) => this.onPod(p),
-      delete: (p) => (isMirrorPod(p) ? this.staticPods?.mirrorChanged(p) : this.workers.get(p.metadata!.uid!)?.update(undefined)),
+      delete: (p) => (isMirrorPod(p) ? this.staticPods?.mirrorDeleted(p) : this.workers.get(p.metadata!.uid!)?.update(undefined)),
     });
     this.podInformer.start();
     this.serviceInformer.start();

@@ -109,6 +109,13 @@ export class StaticPods {
     this.syncMirrors();
   }
 
+  /** A mirror pod is gone from the API (deleted by someone, at once with grace 0, or by us): made again after a moment. */
+  mirrorDeleted(m: Pod): void {
+    const name = fullName(m);
+    if ([...this.pods.values()].some((x) => fullName(x.pod) === name)) this.recreateAfter.set(name, Math.max(this.recreateAfter.get(name) ?? 0, Date.now() + RECREATE_DELAY_MS));
+    this.syncMirrors();
+  }
+
   /** The UID of the API object a static pod's status goes to (its mirror pod), or undefined while it has none. */
   statusTarget(uid: string): string | undefined {
     const sp = this.get(uid);

@@ -49,6 +49,15 @@ describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
     // The same container: no restart, and its log still there.
     expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).toBe('0');
     expect(await kubectl('logs', 'hello-e2e-node')).toBe('hello from a static pod\n');
+    // A forced delete (gone at once) too.
+    const second = (await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid}')).trim();
+    expect(await kubectl('delete', 'pod', 'hello-e2e-node', '--force', '--grace-period=0')).toBe('pod "hello-e2e-node" force deleted\n');
+    await eventually(async () => {
+      const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');
+      const [u, phase] = out.split(' ');
+      return !!u && u !== second && phase === 'Running';
+    }, { timeoutMs: 30_000, what: 'the mirror pod back after a forced delete' });
+    expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).toBe('0');
     rmSync(join(manifests, 'hello.yaml'));
     await eventually(async () => !(await kubectl('get', 'pods', '--no-headers')).includes('hello-e2e-node'), { timeoutMs: 30_000, what: 'hello-e2e-node gone' });
   }, 150_000);
