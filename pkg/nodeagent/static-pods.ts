@@ -67,6 +67,8 @@ export class StaticPods {
   private readonly squatted = new Set<string>();
   /** The mirror pod (UID) each static pod's status was last sent to, by static pod UID. */
   private readonly announced = new Map<string, string>();
+  /** The last failure to create each mirror pod (namespace/name), logged once. */
+  private readonly createFailed = new Map<string, string>();
   /** Mirror pods (namespace/name) deleted by someone: not made again before this time (ms). */
   private readonly recreateAfter = new Map<string, number>();
 
@@ -201,8 +203,14 @@ export class StaticPods {
       log.info('created mirror pod', { pod: fullName(sp.pod), hash: sp.pod.metadata?.annotations?.[ANN_CONFIG_HASH] });
     } catch (e) {
       // 409: it exists already (made by an earlier pass the informer has not shown yet).
-      if (!(e instanceof StatusError && e.code === 409)) log.warn('creating the mirror pod failed', { pod: fullName(sp.pod), err: (e as Error).message });
+      if (e instanceof StatusError && e.code === 409) return;
+      // (once per pod and reason: the pass repeats every 10 s; the static pod runs regardless)
+      const err = (e as Error).message;
+      if (this.createFailed.get(fullName(sp.pod)) !== err) log.warn('creating the mirror pod failed; the static pod runs without one', { pod: fullName(sp.pod), err });
+      this.createFailed.set(fullName(sp.pod), err);
+      return;
     }
+    this.createFailed.delete(fullName(sp.pod));
   }
 
   private async deleteMirror(m: Pod): Promise<void> {

@@ -137,6 +137,18 @@ describe('static pods', () => {
     await eventually(async () => (await containersOf(goodUid)).length === 0, { timeoutMs: 30_000, what: 'good-e2e-node torn down' });
   }, 90_000);
 
+  it('runs a static pod whose mirror pod the apiserver refuses (it names a service account), without a mirror pod', async () => {
+    writeFileSync(join(dir, 'with-sa.yaml'), manifest('with-sa', 'sa').replace('spec:\n', 'spec:\n  serviceAccountName: builder\n'));
+    const uid = await eventually(() => [...c.agent.workers.values()].find((w) => w.pod.metadata?.name === 'with-sa-e2e-node')?.uid, { timeoutMs: 10_000, what: 'worker of with-sa' });
+    await eventually(async () => (await containersOf(uid!)).some((x) => x.running), { timeoutMs: 60_000, what: 'with-sa running' });
+    // (NodeRestriction refuses it: "node ... can not create pods that reference a service account")
+    const e = await failure(c.nodeClient.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'e2e-node', uid: (await c.cp.admin.get(Nodes, undefined, 'e2e-node')).metadata!.uid, controller: true }] }, spec: { nodeName: 'e2e-node', serviceAccountName: 'builder', containers: [{ name: 'c', image }] } }));
+    expect(e.message).toBe('pods "x" is forbidden: a mirror pod may not reference service accounts');
+    expect(await getPod('with-sa-e2e-node')).toBeUndefined();
+    rmSync(join(dir, 'with-sa.yaml'));
+    await eventually(async () => (await containersOf(uid!)).length === 0, { timeoutMs: 30_000, what: 'with-sa torn down' });
+  }, 90_000);
+
   it('keeps a static pod across an agent restart, and removes one whose file went while the agent was down', async () => {
     writeFileSync(join(dir, 'kept.yaml'), manifest('kept', 'k'));
     writeFileSync(join(dir, 'dropped.yaml'), manifest('dropped', 'd'));
