@@ -25,6 +25,14 @@ afterAll(async () => {
 
 const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
 
+/** Waits for the mirror pod to be there again, Running, as a new object (not `uid`). */
+const backAgain = (uid: string, what: string) =>
+  eventually(async () => {
+    const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');
+    const [u, phase] = out.split(' ');
+    return !!u && u !== uid && phase === 'Running';
+  }, { timeoutMs: 30_000, what });
+
 describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
   it('shows the mirror pod, reaches its container, and gets it back after a delete', async () => {
     writeFileSync(join(manifests, 'hello.yaml'), staticPodManifest('hello', 'hello from a static pod'));
@@ -41,22 +49,14 @@ describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
     expect(described).toMatch(/^Controlled By:\s+Node\/e2e-node$/m);
     expect(described).toMatch(/kubernetes\.io\/config\.mirror: [0-9a-f]{32}$/m);
     expect(await kubectl('delete', 'pod', 'hello-e2e-node')).toBe('pod "hello-e2e-node" deleted\n');
-    await eventually(async () => {
-      const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');
-      const [u, phase] = out.split(' ');
-      return !!u && u !== uid && phase === 'Running';
-    }, { timeoutMs: 30_000, what: 'the mirror pod back' });
+    await backAgain(uid, 'the mirror pod back');
     // The same container: no restart, and its log still there.
     expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).toBe('0');
     expect(await kubectl('logs', 'hello-e2e-node')).toBe('hello from a static pod\n');
     // A forced delete (gone at once) too.
     const second = (await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid}')).trim();
     expect(await kubectl('delete', 'pod', 'hello-e2e-node', '--force', '--grace-period=0')).toBe('pod "hello-e2e-node" force deleted\n');
-    await eventually(async () => {
-      const out = await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.metadata.uid} {.status.phase}').catch(() => '');
-      const [u, phase] = out.split(' ');
-      return !!u && u !== second && phase === 'Running';
-    }, { timeoutMs: 30_000, what: 'the mirror pod back after a forced delete' });
+    await backAgain(second, 'the mirror pod back after a forced delete');
     expect(await kubectl('get', 'pod', 'hello-e2e-node', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).toBe('0');
     rmSync(join(manifests, 'hello.yaml'));
     await eventually(async () => !(await kubectl('get', 'pods', '--no-headers')).includes('hello-e2e-node'), { timeoutMs: 30_000, what: 'hello-e2e-node gone' });
