@@ -45,6 +45,7 @@ const spec = {
   'image-gc-high-threshold': { type: 'number', default: 85, help: 'image filesystem usage percent at which unused images are garbage collected' },
   'image-gc-low-threshold': { type: 'number', default: 80, help: 'image filesystem usage percent image garbage collection frees down to' },
   'image-minimum-gc-age': { type: 'string', default: '2m', help: 'the youngest an unused image may be to be garbage collected' },
+  'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     localPathDir: flags['local-path-dir'] || undefined,
     runtimeHandlers: parseRuntimeHandlers(flags['runtime-handlers']),
     eviction,
+    podManifestPath: flags['pod-manifest-path'] || undefined,
   });
   await agent.start();
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });

@@ -10,6 +10,7 @@ import { validateContainer } from './validation-container.js';
 import { validateOverhead } from './validation-node.js';
 import { validateTokenProjection } from './validation-serviceaccount.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
+import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from './mirror-pods.js';
 import {
   dnsLabel,
   dnsSubdomain,
@@ -176,7 +177,7 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
 
 /** A new pod: metadata (namespaced, DNS-1123 subdomain name) and spec. */
 export function validatePod(pod: Pod): FieldError[] {
-  return [...validateObjectMeta(pod.metadata, true, 'metadata'), ...validatePodSpec(pod.spec, 'spec')];
+  return [...validateObjectMeta(pod.metadata, true, 'metadata'), ...validateMirrorPodCreate(pod), ...validatePodSpec(pod.spec, 'spec')];
 }
 
 const POD_UPDATE_MESSAGE =
@@ -213,6 +214,7 @@ function validateOnlyAddedTolerations(next: Toleration[], old: Toleration[], pat
 /** Kubernetes' ValidatePodUpdate: only images, activeDeadlineSeconds, grace period and added tolerations may change. */
 export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
+  errs.push(...validateMirrorPodAnnotationUpdate(pod, old));
   const spec = pod.spec ?? {};
   const oldSpec = old.spec ?? {};
   errs.push(...validatePodSpec(spec, 'spec'));
@@ -270,6 +272,7 @@ export function validatePodEphemeralContainersUpdate(pod: Pod, old: Pod): FieldE
 /** Kubernetes' ValidatePodStatusUpdate: metadata unchanged, status well-formed and no impossible transitions. */
 export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
+  errs.push(...validateMirrorPodAnnotationUpdate(pod, old));
   const st = pod.status ?? {};
   const oldSt = old.status ?? {};
   errs.push(...oneOf(st.phase, POD_PHASES, 'status.phase'));

@@ -26,6 +26,7 @@ import { looksLikeJwt } from '../serviceaccount/jwt.js';
 import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
+import { nodeRestrictionAdmission } from './node-restriction.js';
 import { createPublicKey } from 'node:crypto';
 import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './registry/resources.js';
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
@@ -212,6 +213,7 @@ export class ApiServer {
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
+      nodeRestrictionAdmission((name) => this.lookup('nodes', undefined, name)),
       ...storageAdmission(this.storageClassLister()),
       runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)

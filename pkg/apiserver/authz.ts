@@ -107,8 +107,10 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny(`node "${node}" may not ${a.verb} events`);
     case 'pods': {
+      // (creates: mirror pods, which NodeRestriction admission checks on the body)
+      if (a.verb === 'create' && !a.subresource) return allow;
       const podWrite = (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) || (!a.subresource && a.verb === 'delete');
-      if (!podWrite) return deny(`node "${node}" may only update the status of pods bound to it and delete them`);
+      if (!podWrite) return deny(`node "${node}" may only create mirror pods, update the status of pods bound to it and delete them`);
       const pod = await load();
       if (!pod) return allow; // the handler reports the 404
       const bound = (pod.spec as { nodeName?: string } | undefined)?.nodeName;

@@ -7,7 +7,9 @@
 import type { KubeObject, Pod, ServiceAccount, Volume } from '../api/types.js';
 import { ROOT_CA_CONFIGMAP, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/claims.js';
 import type { AdmissionPlugin } from './admission.js';
-import { ApiError } from './errors.js';
+import { admissionForbidden, ApiError } from './errors.js';
+import { isMirrorPod } from '../api/mirror-pods.js';
+import { podReferences } from '../api/pod-references.js';
 import { randomSuffix } from './registry/object-helpers.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
@@ -60,6 +62,15 @@ export function applyServiceAccount(pod: Pod, sa: ServiceAccount, generateName?:
   if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = sa.imagePullSecrets.map((r) => ({ name: r.name }));
 }
 
+/** The plugin's Validate for mirror pods: no service account, no secret, no projected token (Kubernetes' messages). */
+function validateMirrorPod(pod: Pod): void {
+  const name = pod.metadata?.name ?? '';
+  const refuse = (why: string) => admissionForbidden('', 'pods', name, why);
+  if (pod.spec?.serviceAccountName || pod.spec?.serviceAccount) throw refuse('a mirror pod may not reference service accounts');
+  if (podReferences(pod).some((r) => r.kind === 'secrets')) throw refuse('a mirror pod may not reference secrets');
+  if ((pod.spec?.volumes ?? []).some((v) => (v.projected?.sources ?? []).some((s) => s.serviceAccountToken))) throw refuse('a mirror pod may not use service account token volume projection');
+}
+
 export type ServiceAccountLookup = (namespace: string, name: string) => Promise<KubeObject | undefined>;
 
 /** The admission plugin, over a lookup of service accounts (the watch cache, then etcd). */
@@ -72,6 +83,9 @@ export class ServiceAccountAdmission {
   /** Admits a pod being created in `namespace`: defaults, checks and mutates it, or throws the 403. */
   async admit(obj: KubeObject | Pod, namespace: string): Promise<void> {
     const pod = obj as Pod;
+    // Mirror pods are left as their node made them (a changed spec would be replaced by the
+    // node), and may refer to no account or secret.
+    if (isMirrorPod(pod)) return validateMirrorPod(pod);
     const spec = (pod.spec ??= {});
     // (serviceAccount is the deprecated name of the same field)
     const name = spec.serviceAccountName || spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;

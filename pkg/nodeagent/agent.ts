@@ -35,6 +35,8 @@ import { LocalPathCleaner } from './local-path-cleaner.js';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 import { NodePressure, nodeResources } from './node-pressure.js';
 import { defaultEvictionSettings, parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
+import { StaticPods } from './static-pods.js';
+import { isMirrorPod, isStaticPod } from './static-pod-manifest.js';
 
 const log = logger('nodeagent');
 
@@ -82,6 +84,8 @@ export interface AgentConfig {
   runtimeHandlers?: Record<string, string>;
   /** Node-pressure eviction and image GC (the kubelet's --eviction-* and --image-gc-* flags). */
   eviction: EvictionSettings;
+  /** The directory of static pod manifests (the kubelet's staticPodPath); undefined: no static pods. */
+  podManifestPath?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -172,6 +176,8 @@ export class NodeAgent {
   private pressure: NodePressure | undefined;
   /** Pods the eviction manager's admission turned away (their Failed status may not be back yet). */
   private readonly rejected = new Set<string>();
+  /** The pods of the manifest directory and their mirror pods (static-pods.ts). */
+  private readonly staticPods: StaticPods | undefined;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     parseEvictionSettings(cfg.eviction); // bad settings fail here, before anything starts
@@ -181,6 +187,7 @@ export class NodeAgent {
     this.claimVolumes = new ClaimVolumeResolver(client, this.localPathDir);
     this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
+    if (cfg.podManifestPath) this.staticPods = this.makeStaticPods(cfg.podManifestPath);
     if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     if (cfg.clusterDNS === 'serve') {
@@ -213,6 +220,8 @@ export class NodeAgent {
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
       conditionsChanged: () => void this.postNodeStatus(true).catch((e) => log.warn('node status failed', { err: e })),
     });
+    // Static pods start from the node's own state, before (and without) the API.
+    if (this.staticPods) await this.startStaticPods();
     await this.registerNode();
     await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
@@ -223,6 +232,7 @@ export class NodeAgent {
       add: (p) => this.onPod(p),
       update: (p) => this.onPod(p),
       delete: (p) => {
+        if (isMirrorPod(p)) return void this.staticPods?.mirrorDeleted(p);
         this.rejected.delete(p.metadata!.uid!);
         this.workers.get(p.metadata!.uid!)?.update(undefined);
       },
@@ -242,6 +252,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.staticPods?.stop();
     this.podInformer.stop();
     this.nodeInformer.stop();
     this.serviceInformer.stop();
@@ -344,6 +355,8 @@ export class NodeAgent {
   }
 
   private onPod(p: Pod & KubeObject): void {
+    // (mirror pods stand for static pods in the API: never run as pods themselves)
+    if (isMirrorPod(p)) return this.staticPods?.mirrorChanged(p);
     const uid = p.metadata!.uid!;
     let w = this.workers.get(uid);
     if (!w) {
@@ -360,7 +373,8 @@ export class NodeAgent {
         dnsServers: () => this.dnsServers(),
         clusterDomain: this.cfg.clusterDomain,
         services: () => this.serviceInformer.list(),
-        servicesSynced: () => this.serviceInformer.hasSynced(),
+        // (static pods do not wait for the Services, as the kubelet: they must start without the API)
+        servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.serviceInformer.hasSynced()),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),
@@ -407,6 +421,30 @@ export class NodeAgent {
       .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason: 'Evicted', message } }, 'strategic', 'status')
       .catch((e: Error) => log.warn('cannot record the rejection of a pod', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     return true;
+  }
+
+  private makeStaticPods(dir: string): StaticPods {
+    return new StaticPods({
+      client: this.client,
+      nodeName: this.cfg.nodeName,
+      dir,
+      run: (uid, pod) => (pod ? this.onPod(pod as Pod & KubeObject) : this.workers.get(uid)?.update(undefined)),
+      apiPod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
+      apiPods: () => this.podInformer.list(),
+      apiSynced: () => this.podInformer.hasSynced(),
+      nodeUid: () => this.nodeInformer.get(this.cfg.nodeName)?.metadata?.uid,
+      mirrorCreated: (uid) => {
+        this.statusSent.delete(uid);
+        const w = this.workers.get(uid);
+        if (w) void this.reportStatus(w);
+      },
+    });
+  }
+
+  /** With a podCIDR of its own the pod network needs no API either; then the manifests' pods start. */
+  private async startStaticPods(): Promise<void> {
+    if (this.cfg.podCIDR) void this.initNetwork(this.cfg.podCIDR).catch((e: Error) => log.warn('pod network set-up: node status not posted', { err: e.message }));
+    await this.staticPods!.start();
   }
 
   /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
@@ -494,7 +532,7 @@ export class NodeAgent {
 
   /** Sandboxes of pods the API no longer binds here (deleted while we were down) are removed. */
   private async cleanupOrphans(): Promise<void> {
-    const known = new Set(this.podInformer.list().map((p) => p.metadata!.uid!));
+    const known = new Set([...this.podInformer.list().map((p) => p.metadata!.uid!), ...this.workers.keys()]);
     const sandboxes = await this.runtime.listPodSandbox();
     const orphanUids = new Set(sandboxes.map((s) => s.labels[podUidLabel]).filter((u): u is string => !!u && !known.has(u)));
     for (const uid of orphanUids) {
@@ -534,6 +572,9 @@ export class NodeAgent {
       return;
     }
     if (w.deleted || w.pod.metadata?.deletionTimestamp) return;
+    // (a static pod's status goes to its mirror pod, once there is one)
+    const target = isStaticPod(w.pod) ? this.staticPods?.statusTarget(uid) : uid;
+    if (!target) return;
     const status = computeStatus(w, this.cfg.nodeIP);
     const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' || k === 'lastProbeTime' ? undefined : v));
     if (this.statusSent.get(uid) === text) return;
@@ -542,7 +583,7 @@ export class NodeAgent {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
       // anew (after a reboot) has a new address, which must replace the old, not join it.
       const patch = { ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
-      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid }, status: patch }, 'strategic', 'status');
+      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.statusSent.set(uid, text);
     } catch (e) {
       if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('status update failed', { pod: w.key, err: e });
@@ -621,7 +662,8 @@ export class NodeAgent {
           await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
           break;
         }
-        if (attempt > 30) throw e;
+        // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)
+        if ((attempt > 30 && !this.staticPods) || this.stopped) throw e;
         log.warn('node registration failed; retrying', { err: e });
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -50,7 +50,7 @@ export const components: Component[] = [
     name: 'nodeagent',
     entry: 'cmd/nodeagent/main.js',
     optional: true,
-    args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'node.kubeconfig'), '--node-name', localNodeName(), '--node-ip', '127.0.0.1', '--port', String(o.apiserverPort === 6443 ? 10250 : o.apiserverPort + 4), ...(o.agentArgs ?? [])],
+    args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'node.kubeconfig'), '--node-name', localNodeName(), '--node-ip', '127.0.0.1', '--port', String(o.apiserverPort === 6443 ? 10250 : o.apiserverPort + 4), '--pod-manifest-path', join(o.dataDir, 'manifests'), ...(o.agentArgs ?? [])],
   },
 ];
 
@@ -129,7 +129,8 @@ export async function up(o: UpOptions): Promise<void> {
     o.log(`cluster already running at ${kc.server} (data dir ${o.dataDir}); kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
     return;
   }
-  for (const d of ['run', 'logs']) mkdirSync(join(o.dataDir, d), { recursive: true, mode: 0o700 });
+  // (manifests: the node agent's static pods, the kubelet's /etc/kubernetes/manifests)
+  for (const d of ['run', 'logs', 'manifests']) mkdirSync(join(o.dataDir, d), { recursive: true, mode: 0o700 });
   for (const c of components) {
     if (o.only && !o.only.includes(c.name)) continue;
     const entry = join(distRoot, c.entry);

@@ -120,7 +120,9 @@ describe('SelfSubjectAccessReview (kubectl auth can-i)', () => {
     const n1 = cp.nodeClient('n1');
     expect((await review(n1, { resourceAttributes: { verb: 'patch', resource: 'pods', subresource: 'status', namespace: 'default', name: 'on-n1' } })).status.allowed).toBe(true);
     expect((await review(n1, { resourceAttributes: { verb: 'patch', resource: 'pods', subresource: 'status', namespace: 'default', name: 'on-n2' } })).status).toEqual({ allowed: false, reason: 'pod is not bound to node "n1"' });
-    expect((await review(n1, { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } })).status.allowed).toBe(false);
+    // (creates are authorized; NodeRestriction admits the node's mirror pods only)
+    expect((await review(n1, { resourceAttributes: { verb: 'create', resource: 'pods', namespace: 'default' } })).status.allowed).toBe(true);
+    expect((await review(n1, { resourceAttributes: { verb: 'update', resource: 'pods', namespace: 'default', name: 'on-n1' } })).status.allowed).toBe(false);
     expect((await review(n1, { nonResourceAttributes: { verb: 'get', path: '/healthz' } })).status.allowed).toBe(true);
     expect((await review(n1, { nonResourceAttributes: { verb: 'post', path: '/metrics' } })).status.allowed).toBe(false);
     const bad = await review(cp.admin, {}).catch((e: StatusError) => e);
@@ -142,6 +144,8 @@ describe('SelfSubjectAccessReview (kubectl auth can-i)', () => {
     expect(await run(cp.kubeconfig, 'create', 'pods')).toEqual({ code: 0, out: 'yes\n' });
     const nodeKubeconfig = join(cp.dataDir, 'n1.kubeconfig');
     writeFileSync(nodeKubeconfig, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, `token: ${cp.nodeClient('n1').config.token}`));
-    expect(await run(nodeKubeconfig, 'create', 'pods')).toEqual({ code: 1, out: 'no - node "n1" may only update the status of pods bound to it and delete them\n' });
+    // (a node may create pods, as Kubernetes' Node authorizer says; NodeRestriction admits mirror pods of its own only)
+    expect(await run(nodeKubeconfig, 'create', 'pods')).toEqual({ code: 0, out: 'yes\n' });
+    expect(await run(nodeKubeconfig, 'update', 'pods')).toEqual({ code: 1, out: 'no - node "n1" may only create mirror pods, update the status of pods bound to it and delete them\n' });
   });
 });

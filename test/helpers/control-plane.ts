@@ -24,6 +24,8 @@ export interface TestControlPlane {
   stop(remove?: boolean): Promise<void>;
   /** Starts a new apiserver on the same data dir and ports. */
   restart(): Promise<void>;
+  /** Stops only the apiserver (and its etcd): clients stay usable; restart() brings it back. */
+  stopServer(): Promise<void>;
 }
 
 export interface ControlPlaneOptions {
@@ -47,6 +49,7 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     ...overrides,
   };
   let server = new ApiServer(cfg);
+  let serverStopped = false;
   try {
     await server.start();
   } catch (e) {
@@ -96,8 +99,13 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
       await server.stop();
       if (remove) rmSync(dataDir, { recursive: true, force: true });
     },
-    async restart() {
+    async stopServer() {
       await server.stop();
+      serverStopped = true;
+    },
+    async restart() {
+      if (!serverStopped) await server.stop();
+      serverStopped = false;
       server = new ApiServer(cfg);
       await server.start();
     },

@@ -52,6 +52,8 @@ export interface ClusterOptions {
   dataDirTmpfsBytes?: number;
   /** Other agent settings (eviction thresholds, for one), over the harness's own. */
   agent?: Partial<AgentConfig>;
+  /** The agent's static pod manifest directory (--pod-manifest-path). */
+  podManifestPath?: string;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -82,6 +84,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     relistMs: 300,
     ingress: opts.ingress,
     runtimeHandlers: opts.runtimeHandlers,
+    podManifestPath: opts.podManifestPath,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
     ...opts.agent,
@@ -153,3 +156,18 @@ export const ctr = (name: string, command: string, extra: Record<string, unknown
 export async function watchPod(c: Cluster, name: string, onEvent: (e: WatchEvent) => void) {
   return c.cp.admin.watch(Pods, 'default', { fieldSelector: `metadata.name=${name}` }, onEvent);
 }
+
+/** A static pod manifest (for --pod-manifest-path): one busybox container that prints `word` and sleeps. */
+export const staticPodManifest = (name: string, word: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels: {app: ${name}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo ${word}; sleep 3600']
+`;

@@ -1,0 +1,71 @@
+// NodeRestriction for pod creates, the ServiceAccount plugin's mirror pod rules, and the mirror
+// annotation's validation, against fakes.
+import { describe, expect, it } from 'vitest';
+import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../api/mirror-pods.js';
+import { formatFieldError } from '../api/field-error.js';
+import type { Pod } from '../api/types.js';
+import { nodePodCreateRefusal } from './node-restriction.js';
+import { ServiceAccountAdmission } from './service-account-admission.js';
+
+const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
+const mirror = (spec: Pod['spec'] = {}, meta: Record<string, unknown> = {}): Pod => ({
+  metadata: { name: 'web-n1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [owner], ...meta },
+  spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }], ...spec },
+});
+const nodes = async (name: string) => (name === 'n1' ? { metadata: { name, uid: 'u1' } } : undefined);
+const refusal = async (p: Pod) => {
+  const r = await nodePodCreateRefusal('n1', p, nodes);
+  return typeof r === 'string' || r === undefined ? r : `${r.code} ${r.message}`;
+};
+
+describe('NodeRestriction: pod creates by a node', () => {
+  it('admits a mirror pod of its own', async () => {
+    expect(await refusal(mirror())).toBeUndefined();
+  });
+
+  it('refuses everything else with Kubernetes\' messages', async () => {
+    expect(await refusal(mirror({}, { annotations: {} }))).toBe('pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods');
+    expect(await refusal(mirror({ nodeName: 'n2' }))).toBe('node "n1" can only create pods with spec.nodeName set to itself');
+    expect(await refusal(mirror({}, { ownerReferences: [owner, owner] }))).toBe('node "n1" can only create pods with a single owner reference set to itself');
+    expect(await refusal(mirror({}, { ownerReferences: [] }))).toBe('node "n1" can only create pods with an owner reference set to itself');
+    expect(await refusal(mirror({}, { ownerReferences: [{ ...owner, name: 'n2' }] }))).toBe('node "n1" can only create pods with an owner reference set to itself');
+    expect(await refusal(mirror({}, { ownerReferences: [{ ...owner, controller: false }] }))).toBe('node "n1" can only create pods with a controller owner reference set to itself');
+    expect(await refusal(mirror({}, { ownerReferences: [{ ...owner, blockOwnerDeletion: true }] }))).toBe('node "n1" must not set blockOwnerDeletion on an owner reference');
+    expect(await refusal(mirror({}, { ownerReferences: [{ ...owner, uid: 'old' }] }))).toBe('node n1 UID mismatch: expected old got u1');
+    expect(await refusal(mirror({ serviceAccountName: 'default' }))).toBe('node "n1" can not create pods that reference a service account');
+    expect(await refusal(mirror({ imagePullSecrets: [{ name: 'reg' }] }))).toBe('node "n1" can not create pods that reference secrets');
+    expect(await refusal(mirror({ volumes: [{ name: 'v', configMap: { name: 'cm' } }] }))).toBe('node "n1" can not create pods that reference configmaps');
+    expect(await refusal(mirror({ volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }] }))).toBe('node "n1" can not create pods that reference persistentvolumeclaims');
+    expect(await nodePodCreateRefusal('gone', { ...mirror({ nodeName: 'gone' }), metadata: { ...mirror().metadata, ownerReferences: [{ ...owner, name: 'gone' }] } }, nodes)).toMatchObject({ code: 404 });
+  });
+});
+
+describe('ServiceAccount admission and mirror pods', () => {
+  const plugin = new ServiceAccountAdmission(async () => ({ metadata: { name: 'default' } }));
+  it('leaves a mirror pod without an account or a token volume', async () => {
+    const p = mirror();
+    await plugin.admit(p, 'default');
+    expect(p.spec?.serviceAccountName).toBeUndefined();
+    expect(p.spec?.volumes).toBeUndefined();
+  });
+  it('refuses mirror pods that reference an account, a secret or a projected token', async () => {
+    const msg = (p: Pod) => plugin.admit(p, 'default').then(() => 'admitted', (e: Error) => e.message);
+    expect(await msg(mirror({ serviceAccountName: 'x' }))).toBe('pods "web-n1" is forbidden: a mirror pod may not reference service accounts');
+    expect(await msg(mirror({ volumes: [{ name: 's', secret: { secretName: 's' } }] }))).toBe('pods "web-n1" is forbidden: a mirror pod may not reference secrets');
+    expect(await msg(mirror({ volumes: [{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }] }))).toBe('pods "web-n1" is forbidden: a mirror pod may not use service account token volume projection');
+  });
+});
+
+describe('mirror annotation validation', () => {
+  it('needs spec.nodeName on create', () => {
+    expect(validateMirrorPodCreate(mirror({ nodeName: '' })).map(formatFieldError)).toEqual(['metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "h": must set spec.nodeName if mirror pod annotation is set']);
+    expect(validateMirrorPodCreate(mirror())).toEqual([]);
+  });
+  it('may not be added, changed or removed by an update', () => {
+    const plain = mirror({}, { annotations: { a: 'b' } });
+    expect(validateMirrorPodAnnotationUpdate(mirror(), plain).map(formatFieldError)).toEqual(['metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not add mirror pod annotation']);
+    expect(validateMirrorPodAnnotationUpdate(plain, mirror()).map(formatFieldError)).toEqual(['metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not remove or update mirror pod annotation']);
+    expect(validateMirrorPodAnnotationUpdate(mirror({}, { annotations: { 'kubernetes.io/config.mirror': 'other' } }), mirror()).length).toBe(1);
+    expect(validateMirrorPodAnnotationUpdate(mirror(), mirror())).toEqual([]);
+  });
+});

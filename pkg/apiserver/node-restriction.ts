@@ -1,0 +1,52 @@
+// The NodeRestriction admission plugin for pod creates (plugin/pkg/admission/noderestriction,
+// admitPodCreate): a node (system:node:NAME) may create only mirror pods of its static pods,
+// bound to itself, owned by its own Node object (one controller reference, the Node's current
+// UID, no blockOwnerDeletion), that reference no other API object (service account, Secrets,
+// ConfigMaps, ClusterTrustBundles, PersistentVolumeClaims). Kubernetes' messages, as 403s.
+import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
+import { podReferences } from '../api/pod-references.js';
+import type { KubeObject, Pod } from '../api/types.js';
+import type { AdmissionPlugin } from './admission.js';
+import { nodeNameOf } from './authz.js';
+import { admissionForbidden, ApiError } from './errors.js';
+
+export type NodeLookup = (name: string) => Promise<KubeObject | undefined>;
+
+/** Why `node` may not create `pod`, or undefined when it may. */
+export async function nodePodCreateRefusal(node: string, pod: Pod, lookupNode: NodeLookup): Promise<string | ApiError | undefined> {
+  if (!isMirrorPod(pod)) return `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`;
+  if (pod.spec?.nodeName !== node) return `node "${node}" can only create pods with spec.nodeName set to itself`;
+  const owners = pod.metadata?.ownerReferences ?? [];
+  if (owners.length > 1) return `node "${node}" can only create pods with a single owner reference set to itself`;
+  if (owners.length === 0) return `node "${node}" can only create pods with an owner reference set to itself`;
+  const owner = owners[0]!;
+  if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) return `node "${node}" can only create pods with an owner reference set to itself`;
+  if (!owner.controller) return `node "${node}" can only create pods with a controller owner reference set to itself`;
+  if (owner.blockOwnerDeletion) return `node "${node}" must not set blockOwnerDeletion on an owner reference`;
+  const n = await lookupNode(node);
+  if (!n) return new ApiError(404, 'NotFound', `nodes "${node}" not found`, { name: node, kind: 'nodes' });
+  if (owner.uid !== n.metadata?.uid) return `node ${node} UID mismatch: expected ${owner.uid} got ${n.metadata?.uid}`;
+  if (pod.spec?.serviceAccountName) return `node "${node}" can not create pods that reference a service account`;
+  const refs = podReferences(pod);
+  if (refs.some((r) => r.kind === 'secrets')) return `node "${node}" can not create pods that reference secrets`;
+  if (refs.some((r) => r.kind === 'configmaps')) return `node "${node}" can not create pods that reference configmaps`;
+  const volumes = pod.spec?.volumes ?? [];
+  if (volumes.some((v) => (v.projected?.sources ?? []).some((s) => (s as Record<string, unknown>).clusterTrustBundle))) return `node "${node}" can not create pods that reference clustertrustbundles`;
+  if (volumes.some((v) => v.persistentVolumeClaim)) return `node "${node}" can not create pods that reference persistentvolumeclaims`;
+  return undefined;
+}
+
+/** The plugin (validating, after the mutating ones: the ServiceAccount plugin leaves mirror pods alone). */
+export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
+  return {
+    name: 'NodeRestriction',
+    resources: ['pods'],
+    async validate(req) {
+      const node = req.ctx.user && nodeNameOf(req.ctx.user);
+      if (!node || req.operation !== 'CREATE' || req.subresource || !req.obj) return;
+      const why = await nodePodCreateRefusal(node, req.obj as Pod, lookupNode);
+      if (why instanceof ApiError) throw why;
+      if (why) throw admissionForbidden('', 'pods', req.obj.metadata?.name || req.name, why);
+    },
+  };
+}
