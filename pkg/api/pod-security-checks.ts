@@ -20,6 +20,7 @@ interface SecurityFields {
 
 export interface CheckedContainer {
   name?: string;
+  image?: string;
   ports?: { hostPort?: number }[];
   securityContext?: SecurityFields;
 }

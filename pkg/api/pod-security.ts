@@ -4,7 +4,7 @@
 // `v1.N`) per mode (enforce, audit, warn); a pod is evaluated with the checks of that level
 // whose behaviour applies at that version, and the failed checks make Kubernetes' message.
 import type { FieldError } from './field-error.js';
-import { CHECKS, type CheckedPodMeta, type CheckedPodSpec, type CheckFn, type CheckResult } from './pod-security-checks.js';
+import { CHECKS, type CheckedContainer, type CheckedPodMeta, type CheckedPodSpec, type CheckFn, type CheckResult } from './pod-security-checks.js';
 
 export { joinQuote, pluralize, type CheckedPodMeta, type CheckedPodSpec, type CheckResult } from './pod-security-checks.js';
 
@@ -207,14 +207,9 @@ export function existingPodWarnings(namespace: string, enforce: LevelVersion, po
   return [...warnings, ...lines.sort()];
 }
 
-interface ImageOnly {
-  name?: string;
-  image?: string;
-}
-
 /** Whether a pod update can change what the checks see (Kubernetes' isSignificantPodUpdate: images, added containers). */
-export function isSignificantPodUpdate(spec: { containers?: ImageOnly[]; initContainers?: ImageOnly[]; ephemeralContainers?: ImageOnly[] }, old: typeof spec): boolean {
-  const changed = (a: ImageOnly[] = [], b: ImageOnly[] = []) => a.length !== b.length || a.some((c, i) => c.image !== b[i]!.image);
+export function isSignificantPodUpdate(spec: CheckedPodSpec, old: CheckedPodSpec): boolean {
+  const changed = (a: CheckedContainer[] = [], b: CheckedContainer[] = []) => a.length !== b.length || a.some((c, i) => c.image !== b[i]!.image);
   if (changed(spec.containers, old.containers) || changed(spec.initContainers, old.initContainers)) return true;
   return (spec.ephemeralContainers ?? []).some((c) => {
     const was = (old.ephemeralContainers ?? []).find((o) => o.name === c.name);

@@ -108,7 +108,7 @@ export function podSecurityAdmission(access: PodSecurityAccess, config: PodSecur
     const { policy, errors: errs } = await policyOf(req);
     if (!errs.length && fullyPrivileged(policy)) return;
     const pod = req.obj as PodForCheck;
-    if (req.operation === 'UPDATE' && !isSignificantPodUpdate((pod.spec ?? {}) as never, ((req.old as PodForCheck | undefined)?.spec ?? {}) as never)) return;
+    if (req.operation === 'UPDATE' && !isSignificantPodUpdate(pod.spec ?? {}, (req.old as PodForCheck | undefined)?.spec ?? {})) return;
     await evaluate(req, pod.metadata ?? {}, pod.spec ?? {}, policy, errs, true);
   }
 
