@@ -109,6 +109,12 @@ describe('baseline checks', () => {
       containers: [{ name: 'a', securityContext: { seLinuxOptions: { user: 'u', role: 'r', type: 'container_t' } } }, { name: 'b', securityContext: { seLinuxOptions: { type: 'container_init_t', level: 's0' } } }],
     };
     expect(violations('baseline', spec)).toBe('seLinuxOptions (pod and container "a" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set)');
+    const mixed: CheckedPodSpec = {
+      securityContext: { seLinuxOptions: { type: 'foo', user: 'bar', role: 'baz' } },
+      containers: ['container_t', 'container_kvm_t', 'bar'].map((type, i) => ({ name: `t${i}`, securityContext: { seLinuxOptions: { type } } })),
+      initContainers: [{ name: 'u', securityContext: { seLinuxOptions: { user: 'x' } } }],
+    };
+    expect(violations('baseline', mixed)).toBe('seLinuxOptions (pod and containers "u", "t2" set forbidden securityContext.seLinuxOptions: types "bar", "foo"; user may not be set; role may not be set)');
     const engine: CheckedPodSpec = { containers: [{ name: 'a', securityContext: { seLinuxOptions: { type: 'container_engine_t' } } }] };
     expect(violations('baseline', engine)).toBe('');
     expect(violations('baseline', engine, {}, 'v1.30')).toBe('seLinuxOptions (container "a" set forbidden securityContext.seLinuxOptions: type "container_engine_t")');
