@@ -5,7 +5,7 @@
 // already in it (dry-run too). Warning headers are read from raw HTTP responses.
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Namespaces, ServiceAccounts, type RestClient } from '../../pkg/client/rest-client.js';
+import { Namespaces, Pods, ServiceAccounts, type RestClient } from '../../pkg/client/rest-client.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
@@ -221,5 +221,24 @@ describe('PodSecurity admission', () => {
     expect(r.body.message).toBe('pods "root" is forbidden: violates PodSecurity "restricted:v1.24": runAsUser=0 (pod must not set runAsUser=0)');
     await namespace('psa-latest', { [`${PSA}enforce`]: 'restricted', [`${PSA}enforce-version`]: 'latest' });
     expect((await createPod('psa-latest', root)).body.message).toBe('pods "root" is forbidden: violates PodSecurity "restricted:latest": runAsUser=0 (pod must not set runAsUser=0)');
+  });
+});
+
+describe('PodSecurity configuration (--admission-control-config-file)', () => {
+  it('applies its defaults to unlabelled namespaces and skips exempt ones', async () => {
+    const other = await startControlPlane({
+      podSecurity: {
+        defaults: { enforce: { level: 'baseline', version: { latest: true } }, audit: { level: 'privileged', version: { latest: true } }, warn: { level: 'privileged', version: { latest: true } } },
+        exemptions: { namespaces: ['kube-system'] },
+      },
+    });
+    try {
+      const priv = privilegedPod('priv');
+      await expect(other.admin.create(Pods, 'default', priv)).rejects.toThrow('pods "priv" is forbidden: violates PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)');
+      await eventually(() => other.admin.get(ServiceAccounts, 'kube-system', 'default'), { what: 'the default ServiceAccount of kube-system' });
+      await expect(other.admin.create(Pods, 'kube-system', priv)).resolves.toMatchObject({ metadata: { name: 'priv' } });
+    } finally {
+      await other.stop(true);
+    }
   });
 });
