@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tskube apiserver: parse flags, build the config, run until SIGTERM/SIGINT.
 import { ApiServer, DEFAULT_SERVICE_CIDR, defaultConfig } from '../../pkg/apiserver/apiserver.js';
+import { loadAdmissionConfig } from '../../pkg/apiserver/admission-config.js';
 import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/service-allocator.js';
 import { parseDuration } from '../../pkg/util/duration.js';
 import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
@@ -33,6 +34,7 @@ const spec = {
   'api-audiences': { type: 'list', default: [], help: 'the API\'s token audiences (default: the first issuer)' },
   'service-account-extend-token-expiration': { type: 'boolean', default: true, help: 'pod-bound tokens asked for 3607 s (the admission plugin\'s) are valid a year, with a warnafter claim' },
   'default-storage-class': { type: 'boolean', default: true, help: 'create the local-path StorageClass (default class, tskube.io/local-path provisioner) at start when it is absent' },
+  'admission-control-config-file': { type: 'string', default: '', help: 'an AdmissionConfiguration (apiserver.config.k8s.io/v1); its PodSecurity plugin entry (PodSecurityConfiguration) sets the defaults of unlabelled namespaces and the exempt usernames, runtimeClasses and namespaces' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
       throw new FlagError(`--${flag}: ${(e as Error).message}`);
     }
   };
+  const admissionFile = flags['admission-control-config-file'];
+  if (admissionFile) check('admission-control-config-file', () => Object.assign(cfg, loadAdmissionConfig(admissionFile)));
   check('service-node-port-range', () => parsePortRange(cfg.serviceNodePortRange));
   check('service-cluster-ip-range', () => new ServiceAllocator(cfg.serviceClusterIPRange, { min: 1, max: 1 }, async () => []));
   const server = new ApiServer(cfg);

@@ -27,6 +27,7 @@ import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
 import { nodeRestrictionAdmission } from './node-restriction.js';
+import { podSecurityAdmission, type PodSecurityConfig } from './admission-pod-security.js';
 import { createPublicKey } from 'node:crypto';
 import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './registry/resources.js';
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
@@ -109,6 +110,8 @@ export interface ApiServerConfig {
   defaultStorageClass: boolean;
   /** Requests without credentials run as system:anonymous, as kube-apiserver's --anonymous-auth (default true). */
   anonymousAuth: boolean;
+  /** Defaults and exemptions of the PodSecurity admission plugin (--admission-control-config-file); none by default. */
+  podSecurity?: PodSecurityConfig;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -214,6 +217,8 @@ export class ApiServer {
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
       serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
       nodeRestrictionAdmission((name) => this.lookup('nodes', undefined, name)),
+      // (PodSecurity follows ServiceAccount in kube-apiserver's plugin order, before Priority and the webhooks)
+      podSecurityAdmission({ namespace: (name) => this.lookup('namespaces', undefined, name), pods: (ns) => this.cachedIn('pods', ns) }, c.podSecurity),
       ...storageAdmission(this.storageClassLister()),
       runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
