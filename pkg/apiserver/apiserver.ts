@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration } from '../api/types.js';
+import { validatingAdmissionPolicy, type PolicyAccess } from './admission-policy.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -215,6 +216,7 @@ export class ApiServer {
       ...storageAdmission(this.storageClassLister()),
       runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
+      validatingAdmissionPolicy(this.policyAccess()),
       webhooks,
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
@@ -236,7 +238,7 @@ export class ApiServer {
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
     // (custom resources meet the webhooks too, then quota, as in kube-apiserver)
-    const customAdmission = new AdmissionChain([webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
+    const customAdmission = new AdmissionChain([validatingAdmissionPolicy(this.policyAccess()), webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
     this.crdController = new CRDController({
       crds: this.store('customresourcedefinitions'),
       registry: this.registry,
@@ -500,6 +502,29 @@ export class ApiServer {
     let obj = this.parsedCache.get(raw);
     if (!obj) this.parsedCache.set(raw, (obj = raw.obj));
     return obj;
+  }
+
+  /** What ValidatingAdmissionPolicies read: policies, bindings and params from the watch caches, built-in kinds and custom ones. */
+  private policyAccess(): PolicyAccess {
+    return {
+      policies: () => this.cachedIn('validatingadmissionpolicies') as ValidatingAdmissionPolicy[],
+      bindings: () => this.cachedIn('validatingadmissionpolicybindings') as ValidatingAdmissionPolicyBinding[],
+      namespace: (name) => this.lookup('namespaces', undefined, name),
+      params: (apiVersion, kind) => {
+        const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+        const r = this.registry.all().find((x) => x.group === group && x.version === version && x.kind === kind && !x.view);
+        const store = r && this.stores.get(storageOf(r));
+        if (!r || !store) return undefined;
+        return {
+          namespaced: r.namespaced,
+          get: (ns, name) => {
+            const raw = store.cache.peek(store.key(ns, name));
+            return raw && this.parsed(raw);
+          },
+          list: (ns) => store.cache.list({ keyPrefix: ns ? `${store.prefix}${ns}/` : store.prefix, matches: () => true }).items.map((raw) => this.parsed(raw)),
+        };
+      },
+    };
   }
 
   /** When each quota (ns/name) was last charged by admission: its recount waits a moment after. */
