@@ -12,7 +12,7 @@ import { compilePolicyExpression, LazyVariables } from '../api/admission-policy-
 import { toCelValue } from '../api/crd-cel-values.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { CelCostError, CelEvalError } from '../cel/errors.js';
-import type { CelValue } from '../cel/values.js';
+import { typeName, type CelValue } from '../cel/values.js';
 import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { celRequest, EXEMPT, ruleMatches, selectorsMatch } from './admission-webhook.js';
@@ -90,7 +90,8 @@ function collectParams(policy: Policy, binding: Binding, req: AdmissionRequest, 
 }
 
 const evalError = (expression: string, e: unknown): Error => {
-  if (!(e instanceof CelEvalError || e instanceof CelCostError)) throw e;
+  if (e instanceof CelCostError) return new Error('validation failed due to running out of cost budget, no further validation rules will be run');
+  if (!(e instanceof CelEvalError)) throw e;
   return new Error(`expression '${expression}' resulted in error: ${e.message}`);
 };
 
@@ -166,7 +167,7 @@ export function evaluatePolicy(
       errorFailure(new Error(`expression '${v.expression}' resulted in error: must evaluate to bool`), i);
       return;
     }
-    let message = v.message || `failed expression: ${(v.expression ?? '').trim()}`;
+    let message = v.message?.trim() || `failed expression: ${(v.expression ?? '').trim()}`;
     if (v.messageExpression) {
       // (a messageExpression that fails or yields no usable string leaves the static message)
       try {
@@ -183,8 +184,10 @@ export function evaluatePolicy(
   for (const a of spec.auditAnnotations ?? []) {
     try {
       const v = run(a.valueExpression ?? '', 'any', declared, vars);
-      if (typeof v === 'string') annotations[`${nameOf(policy)}/${a.key}`] = v;
-      else if (v !== null) throw new Error(`valueExpression '${a.valueExpression}' resulted in unsupported return type`);
+      // (an empty string or null leaves the annotation out)
+      if (typeof v === 'string') {
+        if (v.trim()) annotations[`${nameOf(policy)}/${a.key}`] = v.trim().slice(0, 10 * 1024);
+      } else if (v !== null) throw new Error(`valueExpression '${a.valueExpression}' resulted in unsupported return type: ${typeName(v)}. Return type must be either string or null.`);
     } catch (e) {
       errorFailure(e as Error, -1);
     }
@@ -214,7 +217,9 @@ async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<vo
     const pk = policy.spec.paramKind;
     if (pk && !access.params(pk.apiVersion ?? '', pk.kind ?? '')) {
       // (a policy whose paramKind is not served is misconfigured, whichever binding matches)
-      const message = `failed to configure policy: failed to find resource referenced by paramKind: '${pk.apiVersion ?? ''}, Kind=${pk.kind ?? ''}'`;
+      // (schema.GroupVersionKind's String(): `group/version, Kind=kind`, `/v1, Kind=...` for the core group)
+      const gv = (pk.apiVersion ?? '').includes('/') ? pk.apiVersion : `/${pk.apiVersion ?? ''}`;
+      const message = `failed to configure policy: failed to find resource referenced by paramKind: '${gv}, Kind=${pk.kind ?? ''}'`;
       if (failOnError) denied ??= { policy: nameOf(policy), failure: { message, reason: 'Invalid', expressionIndex: -1 } };
       else log.info('policy misconfigured, ignored (failurePolicy Ignore)', { policy: nameOf(policy), err: message });
       continue;
@@ -223,7 +228,7 @@ async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<vo
       if (!(await resourcesMatch(binding.spec.matchResources, req, access, false))) continue;
       const params = collectParams(policy, binding, req, access);
       if (params instanceof Error) {
-        if (failOnError) denied ??= { policy: nameOf(policy), binding: nameOf(binding), failure: { message: params.message, reason: 'Invalid', expressionIndex: -1 } };
+        if (failOnError) denied ??= { policy: nameOf(policy), binding: nameOf(binding), failure: { message: `failed to configure binding: ${params.message}`, reason: 'Invalid', expressionIndex: -1 } };
         else log.info('policy misconfigured, ignored (failurePolicy Ignore)', { policy: nameOf(policy), binding: nameOf(binding), err: params.message });
         continue;
       }

@@ -112,7 +112,7 @@ describe('ValidatingAdmissionPolicy', () => {
       await eventually(() => cp.admin.create(Deployments, 'default', deployment('p4', 4)));
       await cp.admin.delete(ConfigMaps, 'default', 'limits');
       const missing = await eventually(() => failure(cp.admin.create(Deployments, 'default', deployment('p5', 2))));
-      expect(missing.message).toContain("ValidatingAdmissionPolicy 'param-replicas' with binding 'param-by-name' denied request: no params found for policy binding with `Deny` parameterNotFoundAction");
+      expect(missing.message).toContain("ValidatingAdmissionPolicy 'param-replicas' with binding 'param-by-name' denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction");
     });
     const allow = binding('param-allow', 'param-replicas', { paramRef: { selector: { matchLabels: { limits: 'yes' } }, parameterNotFoundAction: 'Allow' } });
     await withPolicy(p, [allow], async () => {
