@@ -199,7 +199,8 @@ export function evaluatePolicy(
 function denial(req: AdmissionRequest, policy: string, binding: string | undefined, f: PolicyFailure) {
   const by = binding === undefined ? `ValidatingAdmissionPolicy '${policy}'` : `ValidatingAdmissionPolicy '${policy}' with binding '${binding}'`;
   const forbidden = admissionForbidden(req.resource.group, req.resource.name, req.name || req.obj?.metadata?.name, `${by} denied request: ${f.message}`);
-  return new ApiError(REASON_CODES[f.reason] ?? 422, f.reason, forbidden.message, forbidden.details);
+  // (the message is a cause too, as in kube: kubectl prints `The deployments "web" is invalid: : ...` for a 422)
+  return new ApiError(REASON_CODES[f.reason] ?? 422, f.reason, forbidden.message, { ...forbidden.details, causes: [{ message: `${by} denied request: ${f.message}` }] });
 }
 
 async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<void> {
