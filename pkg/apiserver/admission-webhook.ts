@@ -325,9 +325,9 @@ async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<v
 
 /**
  * CONNECT (exec, attach, port-forward, proxy), as kube-apiserver asks about it: every matching
- * webhook, mutating ones first, may refuse; there is no object to patch (the options are sent).
+ * webhook, mutating ones first, and every matching ValidatingAdmissionPolicy may refuse; there is no object to patch (the options are sent).
  */
-export async function admitConnect(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
+export async function admitConnect(req: AdmissionRequest, access: WebhookAccess, policies?: AdmissionPlugin): Promise<void> {
   for (const c of [...access.mutating()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
     for (const w of c.webhooks ?? []) {
       if (!(await webhookMatches(w, req, access))) continue;
@@ -335,6 +335,8 @@ export async function admitConnect(req: AdmissionRequest, access: WebhookAccess)
       if (res && !res.allowed) throw denied(w.name ?? '', res);
     }
   }
+  // (ValidatingAdmissionPolicies between the mutating and the validating webhooks, as kube orders the plugins)
+  await policies?.validate?.(req);
   await validate(req, access);
 }
 

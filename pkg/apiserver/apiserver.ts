@@ -276,10 +276,11 @@ export class ApiServer {
       tokenFile,
       reloadTokens: () => this.loadTokens(tokenFile),
     };
+    const connectPolicies = validatingAdmissionPolicy(this.policyAccess());
     const nodeProxy = {
       // exec, attach, port-forward and the proxy subresources are CONNECTs the webhooks hear of
       admitConnect: (user: UserInfo, a: ConnectAttributes) =>
-        admitConnect({ operation: 'CONNECT', resource: builtinResources.find((r) => r.group === '' && r.name === a.resource)!, subresource: a.subresource, name: a.name, namespace: a.namespace, obj: a.options as KubeObject, ctx: { user, dryRun: false, fieldValidation: 'Ignore', warnings: [] } }, webhookAccess),
+        admitConnect({ operation: 'CONNECT', resource: builtinResources.find((r) => r.group === '' && r.name === a.resource)!, subresource: a.subresource, name: a.name, namespace: a.namespace, obj: a.options as KubeObject, ctx: { user, dryRun: false, fieldValidation: 'Ignore', warnings: [] } }, webhookAccess, connectPolicies),
       authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, CustomResourceDefinitions, Deployments, Namespaces, ValidatingAdmissionPolicies, ValidatingAdmissionPolicyBindings } from '../../pkg/client/rest-client.js';
-import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { core, CustomResourceDefinitions, Pods, Deployments, Namespaces, ValidatingAdmissionPolicies, ValidatingAdmissionPolicyBindings } from '../../pkg/client/rest-client.js';
+import { eventually, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -171,6 +171,22 @@ describe('ValidatingAdmissionPolicy', () => {
       expect(e.code).toBe(403);
       expect(e.message).toBe(`configmaps "keep-me" is forbidden: ValidatingAdmissionPolicy 'keep' with binding 'keep' denied request: this one stays`);
       await cp.admin.delete(ConfigMaps, 'default', 'drop-me');
+    });
+  });
+
+  it('hears CONNECTs: the options object is `object`', async () => {
+    await cp.admin.create(Pods, 'default', pod('proxied'));
+    const p = policy('no-secret-proxy', {
+      matchConstraints: { resourceRules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/proxy'] }] },
+      validations: [{ expression: "object.kind == 'PodProxyOptions' && !object.path.startsWith('/secret')", reason: 'Forbidden', messageExpression: "'no proxying to ' + object.path" }],
+    });
+    await withPolicy(p, [binding('no-secret-proxy', 'no-secret-proxy')], async () => {
+      const e = await failure(cp.admin.request('/api/v1/namespaces/default/pods/proxied/proxy/secret/x'));
+      expect(e.code).toBe(403);
+      expect(e.message).toBe(`pods "proxied" is forbidden: ValidatingAdmissionPolicy 'no-secret-proxy' with binding 'no-secret-proxy' denied request: no proxying to /secret/x`);
+      // (another path passes admission and fails further on: the pod has no node)
+      const other = await failure(cp.admin.request('/api/v1/namespaces/default/pods/proxied/proxy/public'));
+      expect(other.message).not.toContain('ValidatingAdmissionPolicy');
     });
   });
 
