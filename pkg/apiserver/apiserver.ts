@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
 import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration } from '../api/types.js';
 import { validatingAdmissionPolicy, type PolicyAccess } from './admission-policy.js';
+import { reconcilePolicyStatus } from './admission-policy-status.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -675,6 +676,7 @@ export class ApiServer {
     };
     loop(finalize, 1000);
     loop(() => this.recountQuotas(), 1000);
+    loop(() => reconcilePolicyStatus(this.store('validatingadmissionpolicies'), () => ({ ...systemCtx, warnings: [] })), 1000);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and

@@ -228,6 +228,10 @@ describe('ValidatingAdmissionPolicy', () => {
     // defaults as Kubernetes sets them
     const ok = await cp.admin.create(ValidatingAdmissionPolicies, undefined, policy('defaults', replicasAtMost5));
     expect(ok.spec).toMatchObject({ failurePolicy: 'Fail', matchConstraints: { matchPolicy: 'Equivalent', namespaceSelector: {}, objectSelector: {}, resourceRules: [{ scope: '*' }] } });
+    // the type-checking controller's status follows the generation
+    await eventually(async () => expect((await cp.admin.get(ValidatingAdmissionPolicies, undefined, 'defaults')).status).toEqual({ observedGeneration: 1, typeChecking: {} }));
+    await cp.admin.patch(ValidatingAdmissionPolicies, undefined, 'defaults', { spec: { validations: [{ expression: 'true' }] } });
+    await eventually(async () => expect((await cp.admin.get(ValidatingAdmissionPolicies, undefined, 'defaults')).status).toEqual({ observedGeneration: 2, typeChecking: {} }));
     await cp.admin.delete(ValidatingAdmissionPolicies, undefined, 'defaults');
   });
 });
