@@ -99,7 +99,7 @@ describe('ValidatingAdmissionPolicy', () => {
     await cp.admin.create(ConfigMaps, 'default', { metadata: { name: 'limits' }, data: { max: '3' } });
     const p = policy('param-replicas', {
       paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
-      validations: [{ expression: 'object.spec.replicas <= int(params.data.max)', messageExpression: "'at most ' + params.data.max + ' replicas, not ' + string(object.spec.replicas)" }],
+      validations: [{ expression: "params.kind == 'ConfigMap' && params.apiVersion == 'v1' && object.spec.replicas <= int(params.data.max)", messageExpression: "'at most ' + params.data.max + ' replicas, not ' + string(object.spec.replicas)" }],
     });
     const byName = binding('param-by-name', 'param-replicas', { paramRef: { name: 'limits', namespace: 'default', parameterNotFoundAction: 'Deny' } });
     await withPolicy(p, [byName], async () => {

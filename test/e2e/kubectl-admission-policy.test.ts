@@ -76,6 +76,9 @@ describe.skipIf(!hasKubectl)('kubectl and ValidatingAdmissionPolicies', () => {
       return r;
     });
     expect(warned.err).toContain(`Warning: Validation failed for ValidatingAdmissionPolicy 'replicas-limit' with binding 'replicas-limit': failed expression: object.spec.replicas <= 5`);
+    const explain = await kubectl('explain', 'validatingadmissionpolicybinding.spec.paramRef');
+    expect(explain.out).toContain('parameterNotFoundAction');
+    expect(explain.out).toMatch(/GROUP:\s+admissionregistration\.k8s\.io/);
     const res = await kubectl('api-resources', '--api-group=admissionregistration.k8s.io');
     expect(res.out).toMatch(/validatingadmissionpolicies\s+admissionregistration\.k8s\.io\/v1\s+false\s+ValidatingAdmissionPolicy/);
     expect(res.out).toMatch(/validatingadmissionpolicybindings\s+admissionregistration\.k8s\.io\/v1\s+false\s+ValidatingAdmissionPolicyBinding/);
