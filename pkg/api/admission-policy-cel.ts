@@ -1,11 +1,13 @@
 // The CEL environment of ValidatingAdmissionPolicies (admissionregistration.k8s.io/v1): every
 // expression of a policy sees `object`, `oldObject`, `request`, `params` and `namespaceObject`
 // (null where there is none) and, except in matchConditions, `variables`, the policy's named
-// expressions evaluated lazily (once each, when first used). `authorizer` is not offered: an
-// expression using it does not compile here.
+// expressions evaluated lazily (once each, when first used). matchConditions, variables and
+// validations also see `authorizer` (admission-policy-authorizer.ts); messageExpressions and
+// auditAnnotations do not, as in Kubernetes.
 import { CelCompileError } from '../cel/errors.js';
 import { compile, type Program } from '../cel/program.js';
 import { CelMap, type CelValue } from '../cel/values.js';
+import { AUTHORIZER_METHODS } from './admission-policy-authorizer.js';
 
 export type ExpressionKind = 'bool' | 'any';
 
@@ -17,14 +19,15 @@ const cache = new Map<string, Program | string>();
  * `variables.<name>` (undefined: `variables` is not declared, as in matchConditions). Returns the
  * program or why it does not compile (`compilation failed: ERROR: ...`); cached.
  */
-export function compilePolicyExpression(expression: string, kind: ExpressionKind, variableNames?: readonly string[]): Program | string {
-  const key = `${kind}\0${variableNames ? variableNames.join(',') : '-'}\0${expression}`;
+export function compilePolicyExpression(expression: string, kind: ExpressionKind, variableNames?: readonly string[], authorizer = true): Program | string {
+  const key = `${kind}\0${authorizer}\0${variableNames ? variableNames.join(',') : '-'}\0${expression}`;
   let c = cache.get(key);
   if (c === undefined) {
     const names = new Set(variableNames ?? []);
     try {
       c = compile(expression, {
-        variables: variableNames ? [...BASE, 'variables'] : BASE,
+        variables: [...BASE, ...(variableNames ? ['variables'] : []), ...(authorizer ? ['authorizer'] : [])],
+        ...(authorizer ? { methods: AUTHORIZER_METHODS } : {}),
         expectBool: kind === 'bool',
         resolveField: (v, path) => (v === 'variables' && path.length && !names.has(path[0]!) ? `undefined field '${path[0]}'` : undefined),
       });

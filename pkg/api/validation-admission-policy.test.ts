@@ -19,7 +19,9 @@ describe('ValidatingAdmissionPolicy validation', () => {
     const [e] = policyErrors({ validations: [{ expression: 'object.spec.replicas <= ' }] });
     expect(e).toMatch(/^spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas <=": compilation failed: ERROR: <input>:1:\d+: /);
     expect(policyErrors({ validations: [{ expression: "'a string'" }] })[0]).toMatch(/^spec\.validations\[0\]\.expression: Invalid value: "'a string'": compilation failed: /);
-    expect(policyErrors({ validations: [{ expression: 'authorizer.group("") != null' }] })[0]).toMatch(/compilation failed: ERROR: .*undeclared reference to 'authorizer'/);
+    // authorizer in validations, not in messageExpressions
+    expect(policyErrors({ validations: [{ expression: "authorizer.group('apps').resource('deployments').check('get').allowed()" }] })).toEqual([]);
+    expect(policyErrors({ validations: [{ expression: 'true', messageExpression: "authorizer.path('/').check('get').reason()" }] })[0]).toMatch(/^spec\.validations\[0\]\.messageExpression: Invalid value: .*compilation failed: ERROR: .*undeclared reference to 'authorizer'/);
   });
 
   it('lets variables refer only to earlier ones and keeps variables out of matchConditions', () => {

@@ -34,11 +34,11 @@ export function defaultValidatingAdmissionPolicyBinding(b: ValidatingAdmissionPo
   if (spec.matchResources) defaultMatchResources(spec.matchResources);
 }
 
-function validateExpression(expression: string | undefined, path: string, kind: ExpressionKind, variables?: readonly string[]): FieldError[] {
+function validateExpression(expression: string | undefined, path: string, kind: ExpressionKind, variables?: readonly string[], authorizer = true): FieldError[] {
   const expr = (expression ?? '').trim();
   if (!expr) return [required(path)];
   if (expr.length > MAX_EXPRESSION) return [{ type: 'FieldValueTooLong', field: path, badValue: '<value omitted>', detail: `may not be more than ${MAX_EXPRESSION} bytes` }];
-  const c = compilePolicyExpression(expr, kind, variables);
+  const c = compilePolicyExpression(expr, kind, variables, authorizer);
   return typeof c === 'string' ? [invalid(path, expr, c)] : [];
 }
 
@@ -128,7 +128,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
     if (msg.length > 1024) errs.push(invalid(`${path}.message`, msg, 'message must have a maximum length of 1024 characters'));
     if (v.messageExpression !== undefined) {
       if (!v.messageExpression.trim()) errs.push(required(`${path}.messageExpression`, 'if specified, messageExpression must not be empty'));
-      else errs.push(...validateExpression(v.messageExpression, `${path}.messageExpression`, 'any', variables));
+      else errs.push(...validateExpression(v.messageExpression, `${path}.messageExpression`, 'any', variables, false));
     }
     if (v.reason !== undefined && !VALIDATION_REASONS.includes(v.reason)) errs.push(notSupported(`${path}.reason`, v.reason, VALIDATION_REASONS));
   });
@@ -142,7 +142,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
       if (keys.has(a.key)) errs.push(duplicate(`${path}.key`, a.key));
       keys.add(a.key);
     }
-    errs.push(...validateExpression(a.valueExpression, `${path}.valueExpression`, 'any', variables));
+    errs.push(...validateExpression(a.valueExpression, `${path}.valueExpression`, 'any', variables, false));
   });
   return errs;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { celAuthorizer, checkKey, NeedDecision } from '../api/admission-policy-authorizer.js';
 import { evaluatePolicy } from './admission-policy.js';
 
 type Spec = Parameters<typeof evaluatePolicy>[0]['spec'];
@@ -77,5 +78,25 @@ describe('evaluatePolicy', () => {
     const spec = { validations: [{ expression: 'object == null && oldObject.spec.replicas == 0', message: 'scale to zero first' }] };
     expect(evaluatePolicy(policy(spec), input(null, { oldObject: deployment(3) }))?.failures[0]?.message).toBe('scale to zero first');
     expect(evaluatePolicy(policy(spec), input(null, { oldObject: deployment(0) }))?.failures).toEqual([]);
+  });
+
+  it('asks the authorizer for what it does not know yet, then answers from what it was told', () => {
+    const user = { name: 'alice', groups: ['devs'] };
+    const spec = { validations: [{ expression: "authorizer.group('apps').resource('deployments').namespace('ns').check('delete').allowed()", message: 'alice may not' }] };
+    const known = new Map();
+    let asked: unknown;
+    try {
+      evaluatePolicy(policy(spec), input(deployment(1), { authorizer: celAuthorizer(user, known, undefined) }));
+    } catch (e) {
+      expect(e).toBeInstanceOf(NeedDecision);
+      asked = (e as NeedDecision).check;
+      known.set((e as NeedDecision).key, { allowed: false, reason: 'no binding' });
+    }
+    expect(asked).toEqual({ user, verb: 'delete', group: 'apps', resource: 'deployments', namespace: 'ns' });
+    expect(evaluatePolicy(policy(spec), input(deployment(1), { authorizer: celAuthorizer(user, known, undefined) }))?.failures[0]?.message).toBe('alice may not');
+    const reason = { validations: [{ expression: 'false', messageExpression: 'variables.d' }], variables: [{ name: 'd', expression: "authorizer.path('/metrics').check('get').reason()" }] };
+    known.set(checkKey({ user, verb: 'get', path: '/metrics' }), { allowed: false, reason: 'not for you' });
+    // (messageExpressions do not see authorizer, but the variables they use do)
+    expect(evaluatePolicy(policy(reason), input(deployment(1), { authorizer: celAuthorizer(user, known, undefined) }))?.failures[0]?.message).toBe('not for you');
   });
 });

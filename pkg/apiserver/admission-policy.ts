@@ -9,6 +9,7 @@
 // follow the policy's failurePolicy. Policies and bindings are read from the watch caches.
 import type { KubeObject, LabelSelector, MatchResources, ParamRef, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../api/types.js';
 import { compilePolicyExpression, LazyVariables } from '../api/admission-policy-cel.js';
+import { celAuthorizer, NeedDecision, type AuthzCheck, type AuthzDecision } from '../api/admission-policy-authorizer.js';
 import { toCelValue } from '../api/crd-cel-values.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { CelCostError, CelEvalError } from '../cel/errors.js';
@@ -33,6 +34,8 @@ export interface PolicyAccess {
   /** The objects of a paramKind (undefined: no such kind is served). */
   params(apiVersion: string, kind: string): ParamSource | undefined;
   namespace(name: string): Promise<KubeObject | undefined>;
+  /** What the apiserver's authorizer says of a check (for the CEL `authorizer`). */
+  authorize(check: AuthzCheck): Promise<AuthzDecision>;
 }
 
 type Action = 'Deny' | 'Warn' | 'Audit';
@@ -90,14 +93,16 @@ function collectParams(policy: Policy, binding: Binding, req: AdmissionRequest, 
 }
 
 const evalError = (expression: string, e: unknown): Error => {
+  // (a pending authorization is not an error: the caller authorizes and evaluates again)
+  if (e instanceof NeedDecision) throw e;
   if (e instanceof CelCostError) return new Error('validation failed due to running out of cost budget, no further validation rules will be run');
   if (!(e instanceof CelEvalError)) throw e;
   return new Error(`expression '${expression}' resulted in error: ${e.message}`);
 };
 
 /** Runs one CEL expression of the policy (compiled when the policy was written; cached). */
-function run(expression: string, kind: 'bool' | 'any', variableNames: readonly string[] | undefined, vars: Record<string, CelValue>): CelValue {
-  const p = compilePolicyExpression(expression.trim(), kind, variableNames);
+function run(expression: string, kind: 'bool' | 'any', variableNames: readonly string[] | undefined, vars: Record<string, CelValue>, authorizer = true): CelValue {
+  const p = compilePolicyExpression(expression.trim(), kind, variableNames, authorizer);
   if (typeof p === 'string') throw new Error(`compilation error: ${p}`);
   try {
     return p.evaluate(vars).value;
@@ -113,7 +118,7 @@ function run(expression: string, kind: 'bool' | 'any', variableNames: readonly s
  */
 export function evaluatePolicy(
   policy: Policy,
-  input: { object: unknown; oldObject: unknown; request: unknown; params: unknown; namespaceObject: unknown },
+  input: { object: unknown; oldObject: unknown; request: unknown; params: unknown; namespaceObject: unknown; authorizer?: CelValue },
 ): { failures: PolicyFailure[]; annotations: Record<string, string> } | undefined {
   const spec = policy.spec;
   const ignore = spec.failurePolicy === 'Ignore';
@@ -123,9 +128,11 @@ export function evaluatePolicy(
     request: toCelValue(input.request, undefined),
     params: toCelValue(input.params, undefined),
     namespaceObject: toCelValue(input.namespaceObject, undefined),
+    ...(input.authorizer ? { authorizer: input.authorizer } : {}),
   };
   const failures: PolicyFailure[] = [];
   const errorFailure = (e: Error, expressionIndex: number) => {
+    if (e instanceof NeedDecision) throw e;
     if (ignore) log.info('policy expression failed, ignored (failurePolicy Ignore)', { policy: nameOf(policy), err: e.message });
     else failures.push({ message: e.message, reason: 'Invalid', expressionIndex });
   };
@@ -136,6 +143,7 @@ export function evaluatePolicy(
     try {
       v = run(c.expression ?? '', 'bool', undefined, base);
     } catch (e) {
+      if (e instanceof NeedDecision) throw e;
       conditionError ??= e as Error;
       continue;
     }
@@ -171,10 +179,11 @@ export function evaluatePolicy(
     if (v.messageExpression) {
       // (a messageExpression that fails or yields no usable string leaves the static message)
       try {
-        const m = run(v.messageExpression, 'any', declared, vars);
+        const m = run(v.messageExpression, 'any', declared, vars, false);
         if (typeof m === 'string' && m.trim() && !/[\r\n]/.test(m)) message = m.trim();
         else log.warn('messageExpression did not yield a single-line non-empty string', { policy: nameOf(policy), validation: i });
       } catch (e) {
+        if (e instanceof NeedDecision) throw e;
         log.warn('messageExpression failed', { policy: nameOf(policy), validation: i, err: (e as Error).message });
       }
     }
@@ -183,7 +192,7 @@ export function evaluatePolicy(
   const annotations: Record<string, string> = {};
   for (const a of spec.auditAnnotations ?? []) {
     try {
-      const v = run(a.valueExpression ?? '', 'any', declared, vars);
+      const v = run(a.valueExpression ?? '', 'any', declared, vars, false);
       // (an empty string or null leaves the annotation out)
       if (typeof v === 'string') {
         if (v.trim()) annotations[`${nameOf(policy)}/${a.key}`] = v.trim().slice(0, 10 * 1024);
@@ -193,6 +202,23 @@ export function evaluatePolicy(
     }
   }
   return { failures, annotations };
+}
+
+const MAX_AUTHZ_ROUNDS = 32;
+
+/** Evaluates with an `authorizer` for the requesting user, authorizing each check it asks for and evaluating again. */
+async function evaluateAuthorized<T>(req: AdmissionRequest, access: PolicyAccess, decisions: Map<string, AuthzDecision>, evaluate: (authorizer: CelValue) => T): Promise<T> {
+  const u = req.ctx.user;
+  const user = { name: u?.name ?? '', groups: u?.groups ?? [], ...(u?.uid ? { uid: u.uid } : {}), ...(u?.extra ? { extra: u.extra } : {}) };
+  const own = { group: req.resource.group, resource: req.resource.name, ...(req.subresource ? { subresource: req.subresource } : {}), ...(req.namespace ? { namespace: req.namespace } : {}), name: req.name || req.obj?.metadata?.name || '' };
+  for (let round = 0; ; round++) {
+    try {
+      return evaluate(celAuthorizer(user, decisions, own));
+    } catch (e) {
+      if (!(e instanceof NeedDecision) || round >= MAX_AUTHZ_ROUNDS) throw e;
+      decisions.set(e.key, await access.authorize(e.check));
+    }
+  }
 }
 
 /** The request's refusal, as Kubernetes words it: `deployments.apps "web" is forbidden: ValidatingAdmissionPolicy 'p' with binding 'b' denied request: ...`. */
@@ -210,6 +236,8 @@ async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<vo
   let denied: { policy: string; binding?: string; failure: PolicyFailure } | undefined;
   let request: Record<string, unknown> | undefined;
   let namespaceObject: KubeObject | null | undefined;
+  // (authorization decisions of the request's CEL checks, kept across policies as kube's caching authorizer keeps them)
+  const decisions = new Map<string, AuthzDecision>();
   for (const policy of [...policies].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     if (!policy.spec) continue;
     const mine = bindings.filter((b) => b.spec?.policyName === nameOf(policy));
@@ -237,7 +265,7 @@ async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<vo
       if (namespaceObject === undefined) namespaceObject = (req.resource.namespaced && req.namespace ? await access.namespace(req.namespace) : undefined) ?? null;
       const actions = new Set(binding.spec.validationActions ?? []) as Set<Action>;
       for (const param of params) {
-        const result = evaluatePolicy(policy, { object: request.object, oldObject: request.oldObject, request, params: param, namespaceObject });
+        const result = await evaluateAuthorized(req, access, decisions, (authorizer) => evaluatePolicy(policy, { object: request!.object, oldObject: request!.oldObject, request, params: param, namespaceObject, authorizer }));
         if (!result) continue;
         for (const [k, v] of Object.entries(result.annotations)) log.info('audit annotation', { key: k, value: v, resource: req.resource.name, namespace: req.namespace, name: req.name });
         for (const f of result.failures) {

@@ -512,6 +512,10 @@ export class ApiServer {
       policies: () => this.cachedIn('validatingadmissionpolicies') as ValidatingAdmissionPolicy[],
       bindings: () => this.cachedIn('validatingadmissionpolicybindings') as ValidatingAdmissionPolicyBinding[],
       namespace: (name) => this.lookup('namespaces', undefined, name),
+      authorize: async (c) => {
+        const d = c.path !== undefined ? this.authorizer.authorizePath(c.user, c.verb, c.path) : await this.authorizer.authorize(c.user, { verb: c.verb, group: c.group ?? '', resource: c.resource ?? '', subresource: c.subresource || undefined, namespace: c.namespace || undefined, name: c.name || undefined });
+        return { allowed: d.allowed, reason: d.reason ?? '' };
+      },
       params: (apiVersion, kind) => {
         const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
         const r = this.registry.all().find((x) => x.group === group && x.version === version && x.kind === kind && !x.view);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, CustomResourceDefinitions, Pods, Deployments, Namespaces, ValidatingAdmissionPolicies, ValidatingAdmissionPolicyBindings } from '../../pkg/client/rest-client.js';
+import { core, CustomResourceDefinitions, Pods, RoleBindings, Roles, Deployments, Namespaces, ValidatingAdmissionPolicies, ValidatingAdmissionPolicyBindings } from '../../pkg/client/rest-client.js';
 import { eventually, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
@@ -188,6 +188,26 @@ describe('ValidatingAdmissionPolicy', () => {
       const other = await failure(cp.admin.request('/api/v1/namespaces/default/pods/proxied/proxy/public'));
       expect(other.message).not.toContain('ValidatingAdmissionPolicy');
     });
+  });
+
+  it('asks the authorizer: the request resource, another user, a path; a grant counts at once', async () => {
+    const p = policy('authz', {
+      variables: [{ name: 'nobody', expression: "authorizer.serviceAccount('default', 'nobody').group('apps').resource('deployments').namespace(object.metadata.namespace)" }],
+      validations: [
+        { expression: "authorizer.requestResource.check('create').allowed() && authorizer.path('/healthz').check('get').allowed()", message: 'the requester may not' },
+        { expression: "variables.nobody.check('create').allowed()", messageExpression: "'nobody may not create deployments in ' + object.metadata.namespace" },
+      ],
+    });
+    await withPolicy(p, [binding('authz', 'authz')], async () => {
+      const e = await failure(cp.admin.create(Deployments, 'default', deployment('a1', 1)));
+      expect(e.message).toBe(`deployments.apps "a1" is forbidden: ValidatingAdmissionPolicy 'authz' with binding 'authz' denied request: nobody may not create deployments in default`);
+      await cp.admin.create(Roles, 'default', { metadata: { name: 'deployers' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }] });
+      await cp.admin.create(RoleBindings, 'default', { metadata: { name: 'nobody-deploys' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'ServiceAccount', name: 'nobody', namespace: 'default' }] });
+      await eventually(() => cp.admin.create(Deployments, 'default', deployment('a1', 1)));
+    });
+    // authorizer is not offered to messageExpressions
+    const bad = await failure(cp.admin.create(ValidatingAdmissionPolicies, undefined, policy('authz-msg', { validations: [{ expression: 'true', messageExpression: "authorizer.path('/').check('get').reason()" }] })));
+    expect(bad.message).toContain("spec.validations[0].messageExpression: Invalid value: \"authorizer.path('/').check('get').reason()\": compilation failed: ERROR: <input>:1:1: undeclared reference to 'authorizer'");
   });
 
   it('covers custom resources', async () => {
