@@ -4,7 +4,7 @@
 // its messages; expressions that do not compile are refused with the compiler's words.
 import { compilePolicyExpression, type ExpressionKind } from './admission-policy-cel.js';
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from './names.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from './names.js';
 import type { MatchResources, NamedRuleWithOperations, ParamKind, ParamRef, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './types.js';
 import { FAILURE_POLICIES, MATCH_POLICIES, validateRule } from './validation-admissionregistration.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -152,7 +152,7 @@ function validateParamRef(pr: ParamRef, path: string): FieldError[] {
   if (pr.name && pr.selector) errs.push(forbidden(`${path}.name`, 'name and selector are mutually exclusive'));
   if (!pr.name && !pr.selector) errs.push(required(path, 'one of name or selector must be specified'));
   if (pr.name) for (const m of isDNS1123Subdomain(pr.name)) errs.push(invalid(`${path}.name`, pr.name, m));
-  if (pr.namespace) for (const m of isDNS1123Subdomain(pr.namespace)) errs.push(invalid(`${path}.namespace`, pr.namespace, m));
+  if (pr.namespace) for (const m of isDNS1123Label(pr.namespace)) errs.push(invalid(`${path}.namespace`, pr.namespace, m));
   if (pr.selector) errs.push(...validateLabelSelector(pr.selector, `${path}.selector`));
   if (pr.parameterNotFoundAction === undefined) errs.push(required(`${path}.parameterNotFoundAction`));
   else if (!PARAMETER_NOT_FOUND_ACTIONS.includes(pr.parameterNotFoundAction)) errs.push(notSupported(`${path}.parameterNotFoundAction`, pr.parameterNotFoundAction, PARAMETER_NOT_FOUND_ACTIONS));
