@@ -16,7 +16,7 @@ import { CelCostError, CelEvalError } from '../cel/errors.js';
 import { typeName, type CelValue } from '../cel/values.js';
 import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
-import { celRequest, EXEMPT, ruleMatches, selectorsMatch } from './admission-webhook.js';
+import { celRequest, EXEMPT, headerSafe, ruleMatches, selectorsMatch } from './admission-webhook.js';
 import { admissionForbidden, ApiError } from './errors.js';
 
 const log = logger('admission-policy');
@@ -271,7 +271,7 @@ async function dispatch(req: AdmissionRequest, access: PolicyAccess): Promise<vo
         for (const f of result.failures) {
           const who = { policy: nameOf(policy), binding: nameOf(binding) };
           if (actions.has('Deny')) denied ??= { ...who, failure: f };
-          if (actions.has('Warn')) req.ctx.warnings.push(`Validation failed for ValidatingAdmissionPolicy '${who.policy}' with binding '${who.binding}': ${f.message}`);
+          if (actions.has('Warn')) req.ctx.warnings.push(headerSafe(`Validation failed for ValidatingAdmissionPolicy '${who.policy}' with binding '${who.binding}': ${f.message}`));
           if (actions.has('Audit')) {
             const value = JSON.stringify([{ message: f.message, policy: who.policy, binding: who.binding, expressionIndex: f.expressionIndex, validationActions: [...actions] }]);
             log.info('audit annotation', { key: 'validation.policy.admission.k8s.io/validation_failure', value, resource: req.resource.name, namespace: req.namespace, name: req.name || req.obj?.metadata?.name });

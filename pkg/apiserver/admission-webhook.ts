@@ -141,6 +141,9 @@ function reviewRequest(req: AdmissionRequest, version: string, uid: string): Rec
   };
 }
 
+/** A warning as it can go out in a Warning header: printable Latin-1 only, bounded, as kube truncates them. */
+export const headerSafe = (m: string): string => m.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 512);
+
 const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
 const callFailed = (name: string, why: string) => new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${name}": ${why}`);
 
@@ -228,8 +231,7 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess):
   }
   try {
     const res = await call(w, req, access);
-    // (warnings go out as HTTP headers: printable Latin-1 only, bounded, as kube truncates them)
-    for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(String(m).replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 512));
+    for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(headerSafe(String(m)));
     return res;
   } catch (e) {
     const why = (e as Error).message;

@@ -146,6 +146,18 @@ describe('ValidatingAdmissionPolicy', () => {
     });
   });
 
+  it('matches resourceNames, excludeResourceRules and objectSelectors', async () => {
+    const cmRule = (extra: Record<string, unknown> = {}) => ({ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'], ...extra });
+    const p = policy('cm-names', { matchConstraints: { resourceRules: [cmRule({ resourceNames: ['guarded-a', 'guarded-b', 'guarded-c'] })] }, validations: [{ expression: 'false', message: 'guarded' }] });
+    const b = binding('cm-names', 'cm-names', { matchResources: { excludeResourceRules: [cmRule({ resourceNames: ['guarded-b'] })], objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] } } });
+    await withPolicy(p, [b], async () => {
+      expect((await failure(cp.admin.create(ConfigMaps, 'default', { metadata: { name: 'guarded-a' } }))).message).toBe(`configmaps "guarded-a" is forbidden: ValidatingAdmissionPolicy 'cm-names' with binding 'cm-names' denied request: guarded`);
+      await cp.admin.create(ConfigMaps, 'default', { metadata: { name: 'unguarded' } });
+      await cp.admin.create(ConfigMaps, 'default', { metadata: { name: 'guarded-b' } });
+      await cp.admin.create(ConfigMaps, 'default', { metadata: { name: 'guarded-c', labels: { skip: 'yes' } } });
+    });
+  });
+
   it('failurePolicy decides on a runtime error: Fail refuses with the error, Ignore admits', async () => {
     const v = { validations: [{ expression: 'object.spec.paused == true' }] };
     await withPolicy(policy('err-fail', v), [binding('err-fail', 'err-fail')], async () => {
