@@ -76,6 +76,10 @@ describe.skipIf(!hasKubectl)('kubectl and ValidatingAdmissionPolicies', () => {
       return r;
     });
     expect(warned.err).toContain(`Warning: Validation failed for ValidatingAdmissionPolicy 'replicas-limit' with binding 'replicas-limit': failed expression: object.spec.replicas <= 5`);
+    const described = await kubectl('describe', 'validatingadmissionpolicy', 'replicas-limit');
+    expect(described.code, described.err).toBe(0);
+    expect(described.out).toMatch(/Expression:\s+object\.spec\.replicas <= 5/);
+    await eventually(async () => expect((await kubectl('get', 'validatingadmissionpolicy', 'replicas-limit', '-o', 'jsonpath={.status.observedGeneration}')).out).toBe('1'));
     const explain = await kubectl('explain', 'validatingadmissionpolicybinding.spec.paramRef');
     expect(explain.out).toContain('parameterNotFoundAction');
     expect(explain.out).toMatch(/GROUP:\s+admissionregistration\.k8s\.io/);
