@@ -55,11 +55,19 @@ const str = (v: CelValue | undefined): string => {
 
 type Decide = (c: AuthzCheck) => AuthzDecision;
 
-class Decision implements CelObject, CelReceiver {
-  readonly typeName = 'kubernetes.authorization.Decision';
-  constructor(private readonly d: AuthzDecision) {}
+/** The library's values: compared by identity, typed by name, with methods of their own. */
+abstract class LibraryValue implements CelObject, CelReceiver {
+  abstract readonly typeName: string;
   equals(o: unknown): boolean {
     return o === this;
+  }
+  abstract callMethod(fn: string, args: CelValue[]): CelValue;
+}
+
+class Decision extends LibraryValue {
+  readonly typeName = 'kubernetes.authorization.Decision';
+  constructor(private readonly d: AuthzDecision) {
+    super();
   }
   callMethod(fn: string, args: CelValue[]): CelValue {
     if (args.length) throw noSuchOverload();
@@ -71,55 +79,25 @@ class Decision implements CelObject, CelReceiver {
   }
 }
 
-class PathCheck implements CelObject, CelReceiver {
-  readonly typeName = 'kubernetes.authorization.PathCheck';
-  constructor(
-    private readonly user: AuthzUser,
-    private readonly path: string,
-    private readonly decide: Decide,
-  ) {}
-  equals(o: unknown): boolean {
-    return o === this;
-  }
-  callMethod(fn: string, args: CelValue[]): CelValue {
-    if (fn === 'check' && args.length === 1) return new Decision(this.decide({ user: this.user, verb: str(args[0]), path: this.path }));
-    throw noSuchOverload();
-  }
-}
-
 type ResourceAttrs = Pick<AuthzCheck, 'group' | 'resource' | 'subresource' | 'namespace' | 'name'>;
 
-class ResourceCheck implements CelObject, CelReceiver {
-  readonly typeName = 'kubernetes.authorization.ResourceCheck';
+/** A check being built for a user: a path, a group, or a resource within a group. */
+class CheckBuilder extends LibraryValue {
   constructor(
+    readonly typeName: 'kubernetes.authorization.PathCheck' | 'kubernetes.authorization.GroupCheck' | 'kubernetes.authorization.ResourceCheck',
     private readonly user: AuthzUser,
-    private readonly attrs: ResourceAttrs,
     private readonly decide: Decide,
-  ) {}
-  equals(o: unknown): boolean {
-    return o === this;
+    private readonly attrs: ResourceAttrs & { path?: string },
+  ) {
+    super();
   }
   callMethod(fn: string, args: CelValue[]): CelValue {
     if (args.length !== 1) throw noSuchOverload();
     const v = str(args[0]);
-    if (fn === 'subresource' || fn === 'namespace' || fn === 'name') return new ResourceCheck(this.user, { ...this.attrs, [fn]: v }, this.decide);
-    if (fn === 'check') return new Decision(this.decide({ user: this.user, verb: v, ...this.attrs }));
-    throw noSuchOverload();
-  }
-}
-
-class GroupCheck implements CelObject, CelReceiver {
-  readonly typeName = 'kubernetes.authorization.GroupCheck';
-  constructor(
-    private readonly user: AuthzUser,
-    private readonly group: string,
-    private readonly decide: Decide,
-  ) {}
-  equals(o: unknown): boolean {
-    return o === this;
-  }
-  callMethod(fn: string, args: CelValue[]): CelValue {
-    if (fn === 'resource' && args.length === 1) return new ResourceCheck(this.user, { group: this.group, resource: str(args[0]) }, this.decide);
+    const kind = this.typeName;
+    if (fn === 'check' && kind !== 'kubernetes.authorization.GroupCheck') return new Decision(this.decide({ user: this.user, verb: v, ...this.attrs }));
+    if (fn === 'resource' && kind === 'kubernetes.authorization.GroupCheck') return new CheckBuilder('kubernetes.authorization.ResourceCheck', this.user, this.decide, { ...this.attrs, resource: v });
+    if ((fn === 'subresource' || fn === 'namespace' || fn === 'name') && kind === 'kubernetes.authorization.ResourceCheck') return new CheckBuilder(kind, this.user, this.decide, { ...this.attrs, [fn]: v });
     throw noSuchOverload();
   }
 }
@@ -132,11 +110,11 @@ class Authorizer extends CelMap implements CelReceiver {
     request: ResourceAttrs | undefined,
   ) {
     super();
-    if (request) this.set('requestResource', new ResourceCheck(user, request, decide));
+    if (request) this.set('requestResource', new CheckBuilder('kubernetes.authorization.ResourceCheck', user, decide, request));
   }
   callMethod(fn: string, args: CelValue[]): CelValue {
-    if (fn === 'path' && args.length === 1) return new PathCheck(this.user, str(args[0]), this.decide);
-    if (fn === 'group' && args.length === 1) return new GroupCheck(this.user, str(args[0]), this.decide);
+    if (fn === 'path' && args.length === 1) return new CheckBuilder('kubernetes.authorization.PathCheck', this.user, this.decide, { path: str(args[0]) });
+    if (fn === 'group' && args.length === 1) return new CheckBuilder('kubernetes.authorization.GroupCheck', this.user, this.decide, { group: str(args[0]) });
     if (fn === 'serviceAccount' && args.length === 2) {
       const ns = str(args[0]);
       const name = str(args[1]);

@@ -204,7 +204,8 @@ export function evaluatePolicy(
   return { failures, annotations };
 }
 
-const MAX_AUTHZ_ROUNDS = 32;
+/** Distinct authorization checks one evaluation may ask for (each one costs a further evaluation). */
+const MAX_AUTHZ_ROUNDS = 100;
 
 /** Evaluates with an `authorizer` for the requesting user, authorizing each check it asks for and evaluating again. */
 async function evaluateAuthorized<T>(req: AdmissionRequest, access: PolicyAccess, decisions: Map<string, AuthzDecision>, evaluate: (authorizer: CelValue) => T): Promise<T> {
