@@ -40,6 +40,8 @@ export const API_KINDS: KindInfo[] = [
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, typeName: 'StorageClass', subresources: [] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration', resource: 'validatingwebhookconfigurations', namespaced: false, typeName: 'ValidatingWebhookConfiguration', subresources: [] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', resource: 'mutatingwebhookconfigurations', namespaced: false, typeName: 'MutatingWebhookConfiguration', subresources: [] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', resource: 'validatingadmissionpolicies', namespaced: false, typeName: 'ValidatingAdmissionPolicy', subresources: ['status'] },
+  { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', resource: 'validatingadmissionpolicybindings', namespaced: false, typeName: 'ValidatingAdmissionPolicyBinding', subresources: [] },
   { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests', namespaced: false, typeName: 'CertificateSigningRequest', subresources: ['status'] },
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false, typeName: 'RuntimeClass', subresources: [] },
@@ -90,6 +92,8 @@ const NODE_TYPES = new Set(['RuntimeClass', 'RuntimeClassList', 'Overhead', 'Sch
 const CERTIFICATES_TYPES = /^CertificateSigningRequest(List|Spec|Status|Condition)?$/;
 // admissionregistration.proto: every message is admissionregistration.k8s.io/v1.
 const ADMISSIONREGISTRATION_TYPES = /^((Validating|Mutating)Webhook(Configuration(List)?)?|ServiceReference|WebhookClientConfig|RuleWithOperations|MatchCondition)$/;
+// admissionregistration-policy.proto: admissionregistration.k8s.io/v1 too.
+const ADMISSION_POLICY_TYPES = /^(ValidatingAdmissionPolicy(Binding)?(List|Spec|Status)?|ValidatingAdmissionPolicyBindingSpec|ParamKind|ParamRef|NamedRuleWithOperations|MatchResources|Validation|Variable|AuditAnnotation|ExpressionWarning|TypeChecking)$/;
 const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 'PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus']);
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
 const AUTOSCALING_V2_TYPES = /^(HorizontalPodAutoscaler|CrossVersionObjectReference|MetricSpec|MetricStatus|MetricTarget|MetricValueStatus|MetricIdentifier|HPAScaling|(Object|Pods|Resource|ContainerResource|External)Metric(Source|Status))/;
@@ -114,7 +118,7 @@ export function definitionName(typeName: string): string {
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   if (NODE_TYPES.has(typeName)) return `io.k8s.api.node.v1.${typeName}`;
   if (CERTIFICATES_TYPES.test(typeName)) return `io.k8s.api.certificates.v1.${typeName}`;
-  if (ADMISSIONREGISTRATION_TYPES.test(typeName)) return `io.k8s.api.admissionregistration.v1.${typeName}`;
+  if (ADMISSIONREGISTRATION_TYPES.test(typeName) || ADMISSION_POLICY_TYPES.test(typeName)) return `io.k8s.api.admissionregistration.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.
   if (typeName === 'EndpointSlicePort') return 'io.k8s.api.discovery.v1.EndpointPort';
   if (typeName === 'Condition') return 'io.k8s.apimachinery.pkg.apis.meta.v1.Condition';

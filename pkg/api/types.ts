@@ -322,6 +322,19 @@ export type {
   ValidatingWebhookConfigurationList,
   WebhookClientConfig,
 } from './generated/tskube/api/v1/admissionregistration.js';
+export type {
+  AuditAnnotation,
+  MatchResources,
+  NamedRuleWithOperations,
+  ParamKind,
+  ParamRef,
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+  ValidatingAdmissionPolicyBindingList,
+  ValidatingAdmissionPolicyList,
+  Validation,
+  Variable,
+} from './generated/tskube/api/v1/admissionregistration-policy.js';
 export type { LimitRange, LimitRangeList, LimitRangeItem, LimitRangeSpec } from './generated/tskube/api/v1/policy-limits.js';
 export type { ResourceQuota, ResourceQuotaList, ResourceQuotaSpec, ResourceQuotaStatus } from './generated/tskube/api/v1/policy-quota.js';
 export type { PodDisruptionBudget, PodDisruptionBudgetList, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from './generated/tskube/api/v1/policy.js';

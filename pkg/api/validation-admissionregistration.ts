@@ -71,7 +71,7 @@ function validateClientConfig(cc: WebhookClientConfig | undefined, path: string)
   return errs;
 }
 
-function validateRule(r: RuleWithOperations, path: string): FieldError[] {
+export function validateRule(r: RuleWithOperations, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const ops = r.operations ?? [];
   if (!ops.length) errs.push(required(`${path}.operations`));

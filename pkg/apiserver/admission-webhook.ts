@@ -8,7 +8,7 @@
 // oldObject, request) narrow which requests a webhook is asked about.
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
-import type { KubeObject, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration } from '../api/types.js';
+import type { KubeObject, LabelSelector, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration } from '../api/types.js';
 import { applyJsonPatch } from '../api/patch.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { REVIEW_VERSIONS } from '../api/validation-admissionregistration.js';
@@ -31,8 +31,8 @@ export interface WebhookAccess {
   endpoints(namespace: string, name: string): Promise<KubeObject | undefined>;
 }
 
-/** Resources webhooks are never asked about, so that a broken webhook cannot lock its own repair out. */
-const EXEMPT = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']);
+/** Resources webhooks and policies are never asked about, so that a broken one cannot lock its own repair out. */
+export const EXEMPT = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings']);
 
 const matchesList = (list: string[] | undefined, value: string) => (list ?? []).some((x) => x === '*' || x === value);
 
@@ -55,9 +55,18 @@ export function ruleMatches(rule: RuleWithOperations, req: Pick<AdmissionRequest
   return scope === '*' || (scope === 'Namespaced') === req.resource.namespaced;
 }
 
-/** Whether a webhook's rules and its namespace and object selectors match the request. */
-async function selectorsMatch(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
-  if (!(w.rules ?? []).some((r) => ruleMatches(r, req))) return false;
+/** The selectors of a webhook, or of a ValidatingAdmissionPolicy's or binding's matchResources. */
+export interface Selectors {
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+}
+
+/**
+ * Whether a request's object and namespace match the selectors, as kube's generic matcher says:
+ * the object (or the old one) by its labels, a Namespace by its own labels, other cluster-scoped
+ * objects by any namespaceSelector.
+ */
+export async function selectorsMatch(w: Selectors, req: AdmissionRequest, namespaceLabels: WebhookAccess['namespaceLabels']): Promise<boolean> {
   const objSel = labelSelectorFromObject(w.objectSelector ?? {});
   const labelsOf = (o: KubeObject | undefined) => o?.metadata?.labels ?? {};
   // (an object that is not there, the new one of a DELETE, matches nothing, as in kube)
@@ -68,18 +77,18 @@ async function selectorsMatch(w: Webhook, req: AdmissionRequest, access: Webhook
   let labels: Record<string, string> | undefined;
   if (req.resource.name === 'namespaces' && !req.subresource) labels = labelsOf(req.obj ?? req.old);
   else if (!req.resource.namespaced || !req.namespace) return true;
-  else labels = (await access.namespaceLabels(req.namespace)) ?? {};
+  else labels = (await namespaceLabels(req.namespace)) ?? {};
   return matchesLabelSelector(labelSelectorFromObject(nsSel), labels);
 }
 
 /** Whether a webhook is asked about this request: rules, selectors, then its CEL matchConditions. */
 async function webhookMatches(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<boolean> {
-  if (!(await selectorsMatch(w, req, access))) return false;
+  if (!(w.rules ?? []).some((r) => ruleMatches(r, req)) || !(await selectorsMatch(w, req, access.namespaceLabels))) return false;
   const conditions = w.matchConditions ?? [];
   if (!conditions.length) return true;
   try {
-    const request = reviewRequest(req, 'v1', '').request;
-    return matchConditionsHold(conditions, { object: (request as Record<string, unknown>).object, oldObject: (request as Record<string, unknown>).oldObject, request });
+    const request = celRequest(req);
+    return matchConditionsHold(conditions, { object: request.object, oldObject: request.oldObject, request });
   } catch (e) {
     const why = (e as Error).message;
     // An expression that cannot be evaluated: the webhook is passed over under Ignore, the request refused under Fail.
@@ -99,6 +108,9 @@ interface ReviewResponse {
   patchType?: string;
   warnings?: string[];
 }
+
+/** The AdmissionRequest as CEL expressions see it (`request`). */
+export const celRequest = (req: AdmissionRequest): Record<string, unknown> => reviewRequest(req, 'v1', '').request as Record<string, unknown>;
 
 /** The AdmissionReview request kube-apiserver sends (admission.k8s.io/v1). */
 function reviewRequest(req: AdmissionRequest, version: string, uid: string): Record<string, unknown> {
@@ -128,6 +140,9 @@ function reviewRequest(req: AdmissionRequest, version: string, uid: string): Rec
     },
   };
 }
+
+/** A warning as it can go out in a Warning header: printable Latin-1 only, bounded, as kube truncates them. */
+export const headerSafe = (m: string): string => m.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 512);
 
 const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
 const callFailed = (name: string, why: string) => new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${name}": ${why}`);
@@ -216,8 +231,7 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess):
   }
   try {
     const res = await call(w, req, access);
-    // (warnings go out as HTTP headers: printable Latin-1 only, bounded, as kube truncates them)
-    for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(String(m).replace(/[^\x20-\x7e\xa0-\xff]/g, '?').slice(0, 512));
+    for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(headerSafe(String(m)));
     return res;
   } catch (e) {
     const why = (e as Error).message;
@@ -313,9 +327,9 @@ async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<v
 
 /**
  * CONNECT (exec, attach, port-forward, proxy), as kube-apiserver asks about it: every matching
- * webhook, mutating ones first, may refuse; there is no object to patch (the options are sent).
+ * webhook, mutating ones first, and every matching ValidatingAdmissionPolicy may refuse; there is no object to patch (the options are sent).
  */
-export async function admitConnect(req: AdmissionRequest, access: WebhookAccess): Promise<void> {
+export async function admitConnect(req: AdmissionRequest, access: WebhookAccess, policies?: AdmissionPlugin): Promise<void> {
   for (const c of [...access.mutating()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
     for (const w of c.webhooks ?? []) {
       if (!(await webhookMatches(w, req, access))) continue;
@@ -323,6 +337,8 @@ export async function admitConnect(req: AdmissionRequest, access: WebhookAccess)
       if (res && !res.allowed) throw denied(w.name ?? '', res);
     }
   }
+  // (ValidatingAdmissionPolicies between the mutating and the validating webhooks, as kube orders the plugins)
+  await policies?.validate?.(req);
   await validate(req, access);
 }
 

@@ -4,7 +4,9 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
-import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingWebhookConfiguration } from '../api/types.js';
+import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration } from '../api/types.js';
+import { validatingAdmissionPolicy, type PolicyAccess } from './admission-policy.js';
+import { reconcilePolicyStatus } from './admission-policy-status.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/validation-scheduling.js';
 import { AdmissionChain } from './admission.js';
 import { priorityAdmission, type PriorityClassLister } from './admission-priority.js';
@@ -222,6 +224,7 @@ export class ApiServer {
       ...storageAdmission(this.storageClassLister()),
       runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
+      validatingAdmissionPolicy(this.policyAccess()),
       webhooks,
       quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now())),
       defaultIngressClassAdmission(() => this.ingressClasses()),
@@ -243,7 +246,7 @@ export class ApiServer {
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
     // (custom resources meet the webhooks too, then quota, as in kube-apiserver)
-    const customAdmission = new AdmissionChain([webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
+    const customAdmission = new AdmissionChain([validatingAdmissionPolicy(this.policyAccess()), webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
     this.crdController = new CRDController({
       crds: this.store('customresourcedefinitions'),
       registry: this.registry,
@@ -281,10 +284,11 @@ export class ApiServer {
       tokenFile,
       reloadTokens: () => this.loadTokens(tokenFile),
     };
+    const connectPolicies = validatingAdmissionPolicy(this.policyAccess());
     const nodeProxy = {
       // exec, attach, port-forward and the proxy subresources are CONNECTs the webhooks hear of
       admitConnect: (user: UserInfo, a: ConnectAttributes) =>
-        admitConnect({ operation: 'CONNECT', resource: builtinResources.find((r) => r.group === '' && r.name === a.resource)!, subresource: a.subresource, name: a.name, namespace: a.namespace, obj: a.options as KubeObject, ctx: { user, dryRun: false, fieldValidation: 'Ignore', warnings: [] } }, webhookAccess),
+        admitConnect({ operation: 'CONNECT', resource: builtinResources.find((r) => r.group === '' && r.name === a.resource)!, subresource: a.subresource, name: a.name, namespace: a.namespace, obj: a.options as KubeObject, ctx: { user, dryRun: false, fieldValidation: 'Ignore', warnings: [] } }, webhookAccess, connectPolicies),
       authorizer: this.authorizer,
       pods: this.store('pods'),
       nodes: this.store('nodes'),
@@ -509,6 +513,33 @@ export class ApiServer {
     return obj;
   }
 
+  /** What ValidatingAdmissionPolicies read: policies, bindings and params from the watch caches, built-in kinds and custom ones. */
+  private policyAccess(): PolicyAccess {
+    return {
+      policies: () => this.cachedIn('validatingadmissionpolicies') as ValidatingAdmissionPolicy[],
+      bindings: () => this.cachedIn('validatingadmissionpolicybindings') as ValidatingAdmissionPolicyBinding[],
+      namespace: (name) => this.lookup('namespaces', undefined, name),
+      authorize: async (c) => {
+        const d = c.path !== undefined ? this.authorizer.authorizePath(c.user, c.verb, c.path) : await this.authorizer.authorize(c.user, { verb: c.verb, group: c.group ?? '', resource: c.resource ?? '', subresource: c.subresource || undefined, namespace: c.namespace || undefined, name: c.name || undefined });
+        return { allowed: d.allowed, reason: d.reason ?? '' };
+      },
+      params: (apiVersion, kind) => {
+        const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+        const r = this.registry.all().find((x) => x.group === group && x.version === version && x.kind === kind && !x.view);
+        const store = r && this.stores.get(storageOf(r));
+        if (!r || !store) return undefined;
+        return {
+          namespaced: r.namespaced,
+          get: (ns, name) => {
+            const raw = store.cache.peek(store.key(ns, name));
+            return raw && this.parsed(raw);
+          },
+          list: (ns) => store.cache.list({ keyPrefix: ns ? `${store.prefix}${ns}/` : store.prefix, matches: () => true }).items.map((raw) => this.parsed(raw)),
+        };
+      },
+    };
+  }
+
   /** When each quota (ns/name) was last charged by admission: its recount waits a moment after. */
   private quotaCharged = new Map<string, number>();
 
@@ -656,6 +687,7 @@ export class ApiServer {
     };
     loop(finalize, 1000);
     loop(() => this.recountQuotas(), 1000);
+    loop(() => reconcilePolicyStatus(this.store('validatingadmissionpolicies'), () => ({ ...systemCtx, warnings: [] })), 1000);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and

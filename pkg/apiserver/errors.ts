@@ -6,7 +6,7 @@ export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
-  causes?: { reason: string; message: string; field?: string }[];
+  causes?: { reason?: string; message: string; field?: string }[];
   retryAfterSeconds?: number;
 }
 

@@ -9,7 +9,7 @@ import { joinList, STRING_FUNCTIONS, STRING_METHODS, stringSize } from './lib-st
 import { TIME_METHODS } from './lib-time.js';
 import { cidrAddress, CelCIDR, NET_FUNCTIONS, NET_METHODS } from './lib-net.js';
 import { CelFormat, FORMAT_FUNCTIONS, validateFormat } from './lib-format.js';
-import { CelMap, CelOptional, celEquals, type CelValue } from './values.js';
+import { CelMap, CelOptional, celEquals, isReceiver, type CelValue } from './values.js';
 import { CelEvalError } from './errors.js';
 
 function size(v: CelValue): bigint {
@@ -69,6 +69,7 @@ export function callGlobal(fn: string, args: CelValue[]): CelValue {
 
 export function callMethod(fn: string, target: CelValue, args: CelValue[]): CelValue {
   const arity = (max: number) => args.length <= max;
+  if (isReceiver(target)) return target.callMethod(fn, args);
   if (fn === 'size' && args.length === 0) return size(target);
   if (target instanceof CelOptional && OPTIONAL_METHODS[fn]) return OPTIONAL_METHODS[fn](target, args);
   if (target instanceof CelCIDR && fn === 'ip' && !args.length) return cidrAddress(target);

@@ -25,6 +25,8 @@ export interface CompileOptions {
   resolveField?: (variable: string, path: PathStep[]) => string | undefined;
   /** Whether the result must be a bool (validation rules): the checkable cases fail to compile. */
   expectBool?: boolean;
+  /** Method names of the environment's extension values (the authorizer's `check`...), beyond the standard ones. */
+  methods?: ReadonlySet<string>;
 }
 
 /** Default step budget of one evaluation (Kubernetes' per-call cost limit). */
@@ -101,7 +103,7 @@ function check(c: Checker, e: Expr, locals: ReadonlySet<string>): void {
         delete e.target;
       }
       if (e.target) {
-        if (!METHOD_NAMES.has(e.fn)) issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);
+        if (!METHOD_NAMES.has(e.fn) && !c.opts.methods?.has(e.fn)) issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);
         check(c, e.target, locals);
       } else if (!GLOBAL_FUNCTIONS.has(e.fn)) {
         issue(e.offset, `undeclared reference to '${e.fn}' (in container '')`);

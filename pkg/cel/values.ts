@@ -48,6 +48,12 @@ export interface CelObject {
   equals(other: unknown): boolean;
 }
 
+/** An extension value with methods of its own (Kubernetes' authorizer): `callMethod` throws noSuchOverload for what it lacks. */
+export interface CelReceiver {
+  callMethod(fn: string, args: CelValue[]): CelValue;
+}
+export const isReceiver = (v: unknown): v is CelReceiver => typeof v === 'object' && v !== null && typeof (v as { callMethod?: unknown }).callMethod === 'function';
+
 export type CelValue = null | boolean | bigint | number | string | Uint8Array | CelUint | CelTimestamp | CelDuration | CelType | CelOptional | CelMap | CelValue[] | CelObject;
 
 /** A map with int, uint, bool or string keys (int and uint keys of equal value are one key). */

@@ -56,6 +56,7 @@ import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/va
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
 import { defaultRuntimeClass, validateRuntimeClass, validateRuntimeClassUpdate } from '../../api/validation-node.js';
 import { validateCertificateSigningRequest, validateCertificateSigningRequestApprovalUpdate, validateCertificateSigningRequestStatusUpdate, validateCertificateSigningRequestUpdate } from '../../api/validation-certificates.js';
+import { defaultValidatingAdmissionPolicy, defaultValidatingAdmissionPolicyBinding, validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from '../../api/validation-admission-policy.js';
 import { defaultMutatingWebhookConfiguration, defaultValidatingWebhookConfiguration, validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from '../../api/validation-admissionregistration.js';
 import type { Subresource } from './request-types.js';
 import type { PrinterColumn, ScaleSubresource } from '../../api/validation-crd.js';
@@ -679,6 +680,42 @@ export const mutatingwebhookconfigurations = base({
   validate: (obj) => validateMutatingWebhookConfiguration(obj as never),
 });
 
+/** admissionregistration.k8s.io/v1: CEL policies the admission chain evaluates (admission-policy.ts); status from its type checking. */
+export const validatingadmissionpolicies = base({
+  name: 'validatingadmissionpolicies',
+  singularName: 'validatingadmissionpolicy',
+  kind: 'ValidatingAdmissionPolicy',
+  typeName: 'ValidatingAdmissionPolicy',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    delete obj.status;
+    defaultValidatingAdmissionPolicy(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultValidatingAdmissionPolicy(obj as never);
+  },
+  validate: (obj) => validateValidatingAdmissionPolicy(obj as never),
+  writable: { status: statusSubresource() },
+});
+
+export const validatingadmissionpolicybindings = base({
+  name: 'validatingadmissionpolicybindings',
+  singularName: 'validatingadmissionpolicybinding',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  typeName: 'ValidatingAdmissionPolicyBinding',
+  group: 'admissionregistration.k8s.io',
+  namespaced: false,
+  categories: ['api-extensions'],
+  writable: {},
+  prepareForCreate: (obj) => defaultValidatingAdmissionPolicyBinding(obj as never),
+  prepareForUpdate: (obj) => defaultValidatingAdmissionPolicyBinding(obj as never),
+  validate: (obj) => validateValidatingAdmissionPolicyBinding(obj as never),
+});
+
 /** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
 export const poddisruptionbudgets = base({
   name: 'poddisruptionbudgets',
@@ -736,7 +773,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

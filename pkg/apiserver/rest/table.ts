@@ -1,6 +1,6 @@
 // Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
-import type { KubeObject, LabelSelector } from '../../api/types.js';
+import type { KubeObject, LabelSelector, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../api/types.js';
 import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
 import { cronJobCells, jobCells } from './batch-columns.js';
@@ -176,7 +176,29 @@ const webhookConfigurations: Printer = {
   columns: [col('Name'), col('Webhooks', 'integer'), col('Age')],
   row: (c, now) => [c.metadata?.name, ((c.webhooks as unknown[] | undefined) ?? []).length, age(c, now)],
 };
+// kubectl's columns for admission policies: PARAMKIND apiVersion/kind, PARAMREF ns/name, */name or the selector
+const admissionPolicyPrinter: Printer = {
+  columns: [col('Name'), col('Validations', 'integer'), col('ParamKind'), col('Age')],
+  row: (p, now) => {
+    const spec = (p.spec ?? {}) as ValidatingAdmissionPolicy['spec'] & object;
+    const pk = spec.paramKind;
+    return [p.metadata?.name, (spec.validations ?? []).length, pk ? `${pk.apiVersion ?? ''}/${pk.kind ?? ''}` : '<unset>', age(p, now)];
+  },
+};
+const admissionPolicyBindingPrinter: Printer = {
+  columns: [col('Name'), col('PolicyName'), col('ParamRef'), col('Age')],
+  row: (b, now) => {
+    const spec = (b.spec ?? {}) as ValidatingAdmissionPolicyBinding['spec'] & object;
+    const pr = spec.paramRef;
+    let param = '<unset>';
+    if (pr?.name) param = `${pr.namespace || '*'}/${pr.name}`;
+    else if (pr?.selector) param = selectorText(asLabelSelector(pr.selector));
+    return [b.metadata?.name, spec.policyName ?? '', param, age(b, now)];
+  },
+};
 const printers: Record<string, Printer> = {
+  validatingadmissionpolicies: admissionPolicyPrinter,
+  validatingadmissionpolicybindings: admissionPolicyBindingPrinter,
   customresourcedefinitions: { columns: [col('Name'), col('Created At', 'date')], row: (o) => [o.metadata?.name, o.metadata?.creationTimestamp] },
   roles: rolePrinter,
   clusterroles: rolePrinter,
