@@ -125,6 +125,19 @@ export function job(name: string, spec: Record<string, unknown> = {}): KubeObjec
 
 /** Ends a pod in `phase` (Succeeded or Failed) through the status subresource, as a node agent reports it. */
 export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  // A controller (the fake kubelet, the disruption controller's conditions) may write the pod in
+  // between: on a conflict, read it again and retry, as a node agent does.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await finishPodOnce(client, p, phase);
+    } catch (e) {
+      if (attempt >= 5 || (e as { code?: number }).code !== 409) throw e;
+      p = await client.get(Pods, p.metadata!.namespace, p.metadata!.name!);
+    }
+  }
+}
+
+async function finishPodOnce(client: RestClient, p: KubeObject, phase: 'Succeeded' | 'Failed'): Promise<void> {
   const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const exitCode = phase === 'Succeeded' ? 0 : 1;
   const status = {
