@@ -227,7 +227,7 @@ describe('CEL functions', () => {
       ['"abc".reverse()', '"cba"'],
       ['"a1b22".findAll("[0-9]+")', '[1, 22]'],
       ['"a1b22".find("[0-9]+")', '"1"'],
-      ['"x".matches("(")', 'error: error parsing regexp: Invalid regular expression: /(/u: Unterminated group'],
+      ['"x".matches("(")', 'error: error parsing regexp: missing closing ): `(`'],
     ]);
   });
 

@@ -94,7 +94,8 @@ export class Evaluation {
         const target = e.target ? this.eval(e.target, scope) : undefined;
         const args = e.args.map((a) => this.eval(a, scope));
         this.charge([target ?? null, ...args].reduce<number>((n, v) => n + sizeCost(v), 0));
-        return target === undefined ? callGlobal(e.fn, args) : callMethod(e.fn, target, args);
+        const charge = (n: number) => this.charge(n);
+        return target === undefined ? callGlobal(e.fn, args, charge) : callMethod(e.fn, target, args, charge);
       }
       case 'comprehension':
         return this.comprehension(e, scope);

@@ -1,9 +1,10 @@
 // String functions: the standard ones (contains, startsWith, endsWith, matches, size) and
 // cel-go's strings extension as Kubernetes enables it (charAt, indexOf, lastIndexOf, lowerAscii,
 // upperAscii, replace, split, substring, trim, join, reverse, format, strings.quote). Indexes count code
-// points. Regular expressions are RE2 syntax run by JavaScript's RegExp: the common subset
-// (classes, anchors, groups, (?i) flags anywhere, (?P<name>...)) behaves alike.
+// points. Regular expressions are RE2's, run in linear time by our own engine (re2-vm.ts); the
+// regex functions charge the step budget by input length × program size, as cel-go does.
 import { CelEvalError, noSuchOverload } from './errors.js';
+import { compileRE2, type RE2 } from './re2-vm.js';
 import { CelUint, checkInt, display, typeName, type CelValue } from './values.js';
 
 const str = (v: CelValue | undefined): string => {
@@ -16,63 +17,61 @@ const int = (v: CelValue | undefined): number => {
 };
 const cps = (s: string) => [...s];
 
-const regexCache = new Map<string, RegExp>();
+/** Charges the evaluation's step budget (the regex functions' work grows with input × pattern). */
+export type Charge = (steps: number) => void;
 
-/**
- * RE2 syntax JavaScript lacks, rewritten: flag groups `(?i)` / `(?i:...)` anywhere (their flags
- * then apply to the whole expression, which is exact where they lead it, as they usually do),
- * `(?P<name>`, `\z` and `\A`.
- */
-function translateRE2(pattern: string): { body: string; flags: string } {
-  let body = '';
-  let flags = '';
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const n = pattern[i + 1] ?? '';
-      body += n === 'z' ? '$(?![\\s\\S])' : n === 'A' ? '^' : c + n;
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      body += c;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    const group = c === '(' ? /^\(\?([imsU-]+)([):])/.exec(pattern.slice(i)) : null;
-    if (group) {
-      const on = group[1]!.split('-')[0]!;
-      for (const f of on) if (f !== 'U' && !flags.includes(f)) flags += f;
-      body += group[2] === ':' ? '(?:' : '';
-      i += group[0].length - 1;
-      continue;
-    }
-    if (pattern.startsWith('(?P<', i)) {
-      body += '(?<';
-      i += 3;
-      continue;
-    }
-    body += c;
-  }
-  return { body, flags };
+const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
+
+/** cel-go's cost of one pass of a regex over a string: ceil((1 + length) × 0.1) × ceil(program size × 0.25). */
+const regexCost = (length: number, re: RE2) => Math.ceil((1 + length) * 0.1) * Math.ceil(re.size * 0.25);
+
+/** s.matches(re): whether RE2 pattern `re` matches anywhere in `s` (linear time). */
+export function regexMatches(s: string, pattern: string, charge: Charge = () => {}): boolean {
+  const re = compileRE2(pattern);
+  const cps = codePoints(s);
+  charge(regexCost(cps.length, re));
+  return re.exec(cps, 0, true) !== undefined;
 }
 
-/** RE2 pattern → JavaScript RegExp (cached); invalid patterns are CEL errors. */
-export function compileRegex(pattern: string, global = false): RegExp {
-  const key = `${global ? 'g' : ''}${pattern}`;
-  let re = regexCache.get(key);
-  if (re) return re;
-  const { body, flags } = translateRE2(pattern);
-  try {
-    re = new RegExp(body, `${global ? 'g' : ''}u${flags}`);
-  } catch (e) {
-    throw new CelEvalError(`error parsing regexp: ${(e as Error).message}`);
+/**
+ * The leftmost-first matches of `pattern` in `s` as Go's FindAllString finds them (an empty match
+ * right after a match is skipped), at most `limit` (negative: all).
+ */
+export function regexFindAll(s: string, pattern: string, limit: number, charge: Charge = () => {}): string[] {
+  const re = compileRE2(pattern);
+  const cps = codePoints(s);
+  // UTF-16 offset of each code point, to cut substrings
+  const offsets: number[] = [];
+  for (let i = 0, o = 0; i <= cps.length; i++) {
+    offsets.push(o);
+    o += (cps[i] ?? 0) > 0xffff ? 2 : 1;
   }
-  if (regexCache.size > 512) regexCache.clear();
-  regexCache.set(key, re);
-  return re;
+  charge(regexCost(cps.length, re));
+  // Every position stepped through beyond one pass over the string is charged as it happens.
+  let allowance = cps.length + 1;
+  const scanned = (n: number) => {
+    allowance -= n;
+    if (allowance < 0) {
+      charge(regexCost(-allowance, re));
+      allowance = 0;
+    }
+  };
+  const out: string[] = [];
+  let prevEnd = -1;
+  for (let pos = 0; pos <= cps.length && (limit < 0 || out.length < limit); ) {
+    const m = re.exec(cps, pos, false, scanned);
+    if (!m) break;
+    let accept = true;
+    if (m[1] === m[0]) {
+      if (m[0] === prevEnd) accept = false; // no empty match right after a match
+      pos = m[1] + 1;
+    } else {
+      pos = m[1];
+    }
+    prevEnd = m[1];
+    if (accept) out.push(s.slice(offsets[m[0]], offsets[m[1]]));
+  }
+  return out;
 }
 
 function indexOf(s: string, sub: string, from: number, last: boolean): bigint {
@@ -175,7 +174,7 @@ export const STRING_METHODS: Record<string, Fn> = {
   contains: (s, x) => str(s).includes(str(x)),
   startsWith: (s, x) => str(s).startsWith(str(x)),
   endsWith: (s, x) => str(s).endsWith(str(x)),
-  matches: (s, re) => compileRegex(str(re)).test(str(s)),
+  matches: (s, re) => regexMatches(str(s), str(re)),
   charAt: (s, i) => {
     const a = cps(str(s));
     const n = int(i);
@@ -201,12 +200,8 @@ export const STRING_METHODS: Record<string, Fn> = {
   reverse: (s) => cps(str(s)).reverse().join(''),
   format: (s, args) => format(str(s), args ?? null),
   // Kubernetes' regex library.
-  find: (s, re) => str(s).match(compileRegex(str(re)))?.[0] ?? '',
-  findAll: (s, re, n) => {
-    const all = [...str(s).matchAll(compileRegex(str(re), true))].map((m) => m[0]);
-    const limit = n === undefined ? -1 : int(n);
-    return limit < 0 ? all : all.slice(0, limit);
-  },
+  find: (s, re) => regexFindAll(str(s), str(re), 1)[0] ?? '',
+  findAll: (s, re, n) => regexFindAll(str(s), str(re), n === undefined ? -1 : int(n)),
 };
 
 /** list(string).join([separator]). */
