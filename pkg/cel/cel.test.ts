@@ -381,9 +381,32 @@ describe('CEL functions', () => {
         ['ports == [{"name": "b", "port": 2}, {"name": "a", "port": 1}]', 'true'],
         ['ports == [{"name": "b", "port": 3}, {"name": "a", "port": 1}]', 'false'],
         ['[1, 2] == [2, 1]', 'false'],
+        ['(set + [4, 1]).size()', '4'],
+        ['set + [4, 1] == [1, 2, 3, 4]', 'true'],
+        ['(ports + [{"name": "b", "port": 9}, {"name": "c", "port": 3}]).map(p, p.port)', '[1, 9, 3]'],
+        ['[1, 2] + [2]', '[1, 2, 2]'],
       ],
       { set, ports },
     );
+    const strs = markUnordered(['x', 'y'], 'set');
+    table([['(self + ["y", "z"]).size()', '3']], { self: strs });
+  });
+
+  it('compares large set lists in linear time and charges list work by its size', () => {
+    const n = 50_000;
+    const a = markUnordered(Array.from({ length: n }, (_, i) => BigInt(i)), 'set');
+    const b = markUnordered(Array.from({ length: n }, (_, i) => BigInt(n - 1 - i)), 'set');
+    const t = performance.now();
+    const eq = compile('a == b', { variables: ['a', 'b'] }).evaluate({ a, b });
+    expect(eq.value).toBe(true);
+    expect(performance.now() - t).toBeLessThan(1000); // (pairwise: 2.5e9 comparisons)
+    expect(eq.cost).toBeGreaterThanOrEqual(n);
+    const list = Array.from({ length: 1000 }, (_, i) => BigInt(i));
+    // 1000 lookups in a list of 1000 are a million element comparisons: over the budget
+    expect(() => compile('l.exists(x, (x + 1000) in l)', { variables: ['l'] }).evaluate({ l: list })).toThrow(CelCostError);
+    expect(compile('1 in l', { variables: ['l'] }).evaluate({ l: list }).cost).toBeGreaterThanOrEqual(1000);
+    // concatenation grows with its operands: doubling a list 20 times is not free
+    expect(() => compile('[1].map(x, l + l + l + l).map(y, y + y + y + y + y + y + y + y).size() > 0', { variables: ['l'] }).evaluate({ l: list }, 20_000)).toThrow(CelCostError);
   });
 
   it('reports no such overload for a known function with wrong argument types', () => {

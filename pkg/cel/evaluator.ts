@@ -6,7 +6,7 @@ import type { Expr } from './ast.js';
 import { TYPE_NAMES } from './conversions.js';
 import { CelCostError, CelEvalError, noSuchKey, noSuchOverload } from './errors.js';
 import { callGlobal, callMethod } from './functions.js';
-import { binary, negate } from './operators.js';
+import { binary, binaryCost, negate } from './operators.js';
 import { CelMap, CelOptional, CelType, CelUint, type CelValue } from './values.js';
 
 export type Scope = Record<string, CelValue>;
@@ -83,8 +83,12 @@ export class Evaluation {
       }
       case 'negate':
         return negate(this.eval(e.operand, scope));
-      case 'binary':
-        return binary(e.op, this.eval(e.left, scope), this.eval(e.right, scope));
+      case 'binary': {
+        const l = this.eval(e.left, scope);
+        const r = this.eval(e.right, scope);
+        this.charge(binaryCost(e.op, l, r));
+        return binary(e.op, l, r);
+      }
       case 'conditional': {
         const c = this.eval(e.cond, scope);
         if (typeof c !== 'boolean') throw noSuchOverload();
