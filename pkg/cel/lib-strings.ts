@@ -138,7 +138,7 @@ function formatClause(verb: string, precision: number | undefined, v: CelValue):
     case 'f':
       return formatFixed(num(), precision ?? 6);
     case 'e':
-      return num().toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      return formatExponent(num(), precision ?? 6);
     case 'x':
     case 'X': {
       const t = typeof v === 'string' ? Buffer.from(v).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : int().toString(16);
@@ -153,7 +153,71 @@ function formatClause(verb: string, precision: number | undefined, v: CelValue):
   }
 }
 
-const formatFixed = (n: number, p: number) => (Number.isNaN(n) ? 'NaN' : !Number.isFinite(n) ? (n > 0 ? 'Infinity' : '-Infinity') : n.toFixed(p));
+/** Go's limit on a formatting precision (fmt's tooLarge). */
+const MAX_PRECISION = 1_000_000;
+
+/** A finite double as D × 10^-k exactly (D ≥ 0, k ≥ 0). */
+function exactDecimal(n: number): { d: bigint; k: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(n));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = biased - 1075;
+  if (biased === 0) exp = -1074;
+  else mant |= 1n << 52n;
+  return exp >= 0 ? { d: mant << BigInt(exp), k: 0 } : { d: mant * 5n ** BigInt(-exp), k: -exp };
+}
+
+/** round(d / 10^drop), halves to even (as Go's strconv rounds the exact value). */
+function roundDigits(d: bigint, drop: number): bigint {
+  if (drop <= 0) return d * 10n ** BigInt(-drop);
+  const div = 10n ** BigInt(drop);
+  const q = d / div;
+  const r2 = (d % div) * 2n;
+  return r2 > div || (r2 === div && q % 2n === 1n) ? q + 1n : q;
+}
+
+const nonFinite = (n: number) => (Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity');
+const signOf = (n: number) => (n < 0 || Object.is(n, -0) ? '-' : '');
+
+function checkPrecision(p: number): void {
+  if (p > MAX_PRECISION) throw new CelEvalError(`error during formatting: precision ${p} too large`);
+}
+
+/** %.<p>f of any precision, digits exact as Go prints them (0.5 → "0", 2.5 → "2" at %.0f). */
+function formatFixed(n: number, p: number): string {
+  if (!Number.isFinite(n)) return nonFinite(n);
+  checkPrecision(p);
+  const { d, k } = exactDecimal(n);
+  const digits = roundDigits(d, k - p).toString().padStart(p + 1, '0');
+  const int = digits.slice(0, digits.length - p);
+  return `${signOf(n)}${int}${p ? `.${digits.slice(digits.length - p)}` : ''}`;
+}
+
+/** %.<p>e of any precision: d.ddd…e±XX, digits exact as Go prints them. */
+function formatExponent(n: number, p: number): string {
+  if (!Number.isFinite(n)) return nonFinite(n);
+  checkPrecision(p);
+  const { d, k } = exactDecimal(n);
+  let q: bigint;
+  let e: number;
+  if (d === 0n) {
+    q = 0n;
+    e = 0;
+  } else {
+    const len = d.toString().length;
+    q = roundDigits(d, len - (p + 1));
+    e = len - 1 - k;
+    if (q.toString().length > p + 1) {
+      q /= 10n; // 9.99… rounded up to 10.0…
+      e++;
+    }
+  }
+  const digits = q.toString().padStart(p + 1, '0');
+  const exp = `${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return `${signOf(n)}${digits[0]}${p ? `.${digits.slice(1)}` : ''}e${exp}`;
+}
 
 /** cel-go's string.format(list): %s %d %f %e %x %X %o %b with an optional .precision, %% for %. */
 function format(template: string, args: CelValue): string {
