@@ -449,3 +449,57 @@ describe('CEL robustness', () => {
     expect(compiled).toBeGreaterThan(1000);
   });
 });
+
+describe('CEL limits: no rule crashes or freezes the server', () => {
+  const fails = (src: string, vars: Record<string, CelValue> = {}, budget?: number): Error => {
+    try {
+      compile(src, { variables: Object.keys(vars) }).evaluate(vars, budget);
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error(`${src.slice(0, 40)} did not fail`);
+  };
+
+  it('builds && and || chains as balanced trees: 2000 terms evaluate', () => {
+    const and = compile(Array(2000).fill('x').join(' && '), { variables: ['x'] });
+    expect(and.evaluate({ x: true }).value).toBe(true);
+    expect(compile(Array(2000).fill('x').join(' || '), { variables: ['x'] }).evaluate({ x: false }).value).toBe(false);
+    table([['false && (1 / 0 == 1) && true', 'false'], ['(1 / 0 == 1) || true || false', 'true'], ['true && true && (1 / 0 == 1)', 'error: division by zero']]);
+  });
+
+  it('limits nesting on member, index, call and operator chains, and the size of the source', () => {
+    const t = performance.now();
+    expect(fails(`self${'.b'.repeat(20_000)} == 1`, { self: 1n })).toBeInstanceOf(CelCompileError);
+    expect(performance.now() - t).toBeLessThan(1000); // (was 68 s, then a stack overflow)
+    expect(fails(`self${'.b'.repeat(300)} == 1`, { self: 1n }).message).toMatch(/recursion limit exceeded: 250/);
+    expect(fails(`self${'[0]'.repeat(300)} == 1`, { self: 1n }).message).toMatch(/recursion limit exceeded: 250/);
+    expect(fails(`"a"${'.lowerAscii()'.repeat(300)} == "a"`).message).toMatch(/recursion limit exceeded: 250/);
+    expect(fails(`1${' + 1'.repeat(300)} == 1`).message).toMatch(/recursion limit exceeded: 250/);
+    expect(run(`self${'.b'.repeat(100)}`, { self: 1n })).toBe('error: no such overload');
+    const big = fails(`"${'a'.repeat(100_001)}" == ""`);
+    expect(big).toBeInstanceOf(CelCompileError);
+    expect(big.message).toContain('expression code point size exceeds limit: size: 100009, limit 100000');
+  });
+
+  it('formats doubles at any precision Go accepts, rounding as Go does', () => {
+    table([
+      ['"%.200f".format([1.0]).size()', '202'],
+      ['"%.120f".format([0.1]).substring(0, 60)', '"0.1000000000000000055511151231257827021181583404541015625000"'],
+      ['"%.0f %.0f %.0f %.1f".format([0.5, 1.5, 2.5, 0.25])', '"0 2 2 0.2"'],
+      ['"%.3f".format([-1.0005])', '"-1.000"'],
+      ['"%f".format([1e21])', '"1000000000000000000000.000000"'],
+      ['"%.150e".format([1.0]).size()', '156'],
+      ['"%.2e %e %.0e".format([9.999, 0.0, 12345.0])', '"1.00e+01 0.000000e+00 1e+04"'],
+      ['"%.3e".format([1.0e-10])', '"1.000e-10"'],
+      ['"%.2f".format([double("NaN")])', '"NaN"'],
+      ['"%.9999999f".format([1.0])', 'error: error during formatting: precision 9999999 too large'],
+    ]);
+  });
+
+  it('turns any unexpected failure into a CEL error', () => {
+    // a string doubled past V8's length limit (within budget: a list of the same string joined)
+    const e = fails('l.join("").size() > 0', { l: Array(600).fill('x'.repeat(1_000_000)) }, 1e12);
+    expect(e).toBeInstanceOf(CelEvalError);
+    expect(e.message).toBe('string too long');
+  });
+});
