@@ -503,3 +503,31 @@ describe('CEL limits: no rule crashes or freezes the server', () => {
     expect(e.message).toBe('string too long');
   });
 });
+
+describe('CEL details as cel-go has them', () => {
+  it('replaces an empty string as Go does, compares strings by code point, refuses double map keys', () => {
+    table([
+      ['"abc".replace("", "-")', '"-a-b-c-"'],
+      ['"abc".replace("", "-", 2)', '"-a-bc"'],
+      ['"a😀".replace("", "-")', '"-a-😀-"'],
+      ['"".replace("", "-")', '"-"'],
+      ['"abc".replace("b", "x", 0)', '"abc"'],
+      ['"\\uffff" < "\\U00010000"', 'true'],
+      ['"\\U00010000" > "\\uffff"', 'true'],
+      ['"a" < "b" && "ab" > "a" && !("b" < "a")', 'true'],
+      ['{1.0: "x"}', 'error: unsupported key type: double'],
+      ['{1: "x"}[1.0]', '"x"'],
+    ]);
+  });
+
+  it('accepts the RE2 patterns JavaScript refused', () => {
+    table([
+      ['"a-b".matches("^a\\\\-b$")', 'true'],
+      ['"a@b".matches("^a\\\\@b$")', 'true'],
+      ['"a_b".matches("^a\\\\_b$")', 'true'],
+      ['"é".matches("^\\\\pL$")', 'true'],
+      ['"q".matches("^[[:alpha:]]+$")', 'true'],
+      ['"x1y".find("[[:digit:]]")', '"1"'],
+    ]);
+  });
+});

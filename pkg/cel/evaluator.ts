@@ -68,6 +68,7 @@ export class Evaluation {
         const m = new CelMap();
         for (const { key, value } of e.entries) {
           const k = this.eval(key, scope);
+          if (typeof k === 'number') throw new CelEvalError('unsupported key type: double');
           if (m.has(k)) throw new CelEvalError(`Failed with repeated key: ${String(k)}`);
           m.set(k, this.eval(value, scope));
         }

@@ -87,7 +87,16 @@ function indexOf(s: string, sub: string, from: number, last: boolean): bigint {
   return -1n;
 }
 
+/** Go's strings.Replace: at most n replacements (all when negative); an empty `from` matches before each code point and at the end. */
 function replace(s: string, from: string, to: string, n: number): string {
+  if (n === 0 || from === to) return s;
+  if (from === '') {
+    const chars = cps(s);
+    const m = n < 0 ? chars.length + 1 : n;
+    let out = '';
+    for (let i = 0; i <= chars.length; i++) out += (i < m ? to : '') + (chars[i] ?? '');
+    return out;
+  }
   if (n < 0) return s.split(from).join(to);
   let out = '';
   let rest = s;
@@ -96,10 +105,6 @@ function replace(s: string, from: string, to: string, n: number): string {
     if (at < 0) break;
     out += rest.slice(0, at) + to;
     rest = rest.slice(at + from.length);
-    if (from === '') {
-      out += rest.slice(0, 1);
-      rest = rest.slice(1);
-    }
   }
   return out + rest;
 }

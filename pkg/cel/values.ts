@@ -244,12 +244,31 @@ export function canonicalKey(v: CelValue): string | undefined {
   return undefined;
 }
 
+const isSurrogate = (u: number) => u >= 0xd800 && u <= 0xdfff;
+
+/**
+ * Strings ordered by code point, as Go orders them (by UTF-8 bytes): UTF-16 order differs where
+ * a surrogate pair (U+10000 and up) meets a code unit from U+E000 to U+FFFF.
+ */
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (isSurrogate(x) && !isSurrogate(y) && y >= 0xe000) return 1;
+  if (isSurrogate(y) && !isSurrogate(x) && x >= 0xe000) return -1;
+  return x < y ? -1 : 1;
+}
+
 /** Ordering for <, <=, >, >= (numbers across int/uint/double, strings, bytes, bools, times). */
 export function celCompare(a: CelValue, b: CelValue): number {
   const na = numeric(a);
   const nb = numeric(b);
   if (na && nb) return compareNumeric(na, nb);
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
