@@ -405,6 +405,12 @@ describe('CEL functions', () => {
     // 1000 lookups in a list of 1000 are a million element comparisons: over the budget
     expect(() => compile('l.exists(x, (x + 1000) in l)', { variables: ['l'] }).evaluate({ l: list })).toThrow(CelCostError);
     expect(compile('1 in l', { variables: ['l'] }).evaluate({ l: list }).cost).toBeGreaterThanOrEqual(1000);
+    // sets.* library functions: linear, not pairwise (20 000 × 20 000 comparisons took seconds)
+    const big = Array.from({ length: 20_000 }, (_, i) => `item-${i}`);
+    const t2 = performance.now();
+    expect(compile('sets.equivalent(a, b) && sets.contains(a, b) && sets.intersects(a, ["item-7"])', { variables: ['a', 'b'] }).evaluate({ a: big, b: [...big].reverse() }).value).toBe(true);
+    expect(performance.now() - t2).toBeLessThan(1000);
+    table([['sets.contains([1.0, 2u], [1, 2])', 'true'], ['sets.equivalent([[1], [2]], [[2], [1]])', 'true'], ['sets.intersects([double("NaN")], [double("NaN")])', 'false']]);
     // concatenation grows with its operands: doubling a list 20 times is not free
     expect(() => compile('[1].map(x, l + l + l + l).map(y, y + y + y + y + y + y + y + y).size() > 0', { variables: ['l'] }).evaluate({ l: list }, 20_000)).toThrow(CelCostError);
   });

@@ -4,7 +4,7 @@
 // `no such overload`, as in cel-go.
 import { CONVERSIONS } from './conversions.js';
 import { noSuchOverload } from './errors.js';
-import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf } from './lib-kubernetes.js';
+import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf, setFunction } from './lib-kubernetes.js';
 import { joinList, regexFindAll, regexMatches, STRING_FUNCTIONS, STRING_METHODS, stringSize, type Charge } from './lib-strings.js';
 import { TIME_METHODS } from './lib-time.js';
 import { cidrAddress, CelCIDR, NET_FUNCTIONS, NET_METHODS } from './lib-net.js';
@@ -73,6 +73,7 @@ function regexCall(fn: string, target: CelValue, args: CelValue[], charge: Charg
 }
 
 export function callGlobal(fn: string, args: CelValue[], charge: Charge = () => {}): CelValue {
+  if (fn.startsWith('sets.') && args.length === 2) return setFunction(fn, args[0]!, args[1]!, charge);
   if (fn === 'matches' && args.length === 2) {
     const r = regexCall(fn, args[0]!, args.slice(1), charge);
     if (r !== undefined) return r;
