@@ -67,8 +67,7 @@ function messageOf(c: CompiledRule, vars: Record<string, CelValue>, path: string
       w.budget = -1;
       return 'stop';
     }
-    if (e instanceof CelEvalError) return undefined;
-    throw e;
+    return undefined; // (a CEL error: Program.evaluate throws nothing else)
   }
 }
 
@@ -116,6 +115,7 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
         w.budget = -1;
         return false;
       }
+      // (only CEL errors reach here: Program.evaluate turns anything else into one)
       if (!(e instanceof CelEvalError)) throw e;
       const detail = e.message === 'no such overload' ? `'no such overload': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText(c.rule)}` : `${e.message} evaluating rule: ${ruleText(c.rule)}`;
       w.errs.push(invalid(where, s.type ?? '', detail));

@@ -187,6 +187,26 @@ describe('x-kubernetes-validations on custom resources', () => {
     expect(run(cr({ min: 4, max: 2 }), s, old)).toEqual(['spec: Invalid value: min (4) must not exceed max (2)']);
   });
 
+  it('answers hostile rules and values with field errors, quickly, never a crash', () => {
+    const hostile = schema({
+      type: 'object',
+      properties: { s: { type: 'string' }, xs: { type: 'array', items: { type: 'string' } } },
+      'x-kubernetes-validations': [
+        { rule: "self.s.matches('^(a+)+$')", message: 'only a' },
+        { rule: Array(2000).fill('self.s != ""').join(' && ') },
+        { rule: "'%.200f'.format([1.0]).size() == 202" },
+        { rule: 'self.xs.join("").size() > 0' },
+      ],
+    });
+    const t = performance.now();
+    const errs = run(cr({ s: `${'a'.repeat(40)}!`, xs: Array(600).fill('x'.repeat(1_000_000)) }), hostile);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(errs).toEqual([
+      'spec: Invalid value: "object": only a',
+      'spec: Invalid value: "object": \'operation cancelled: actual cost limit exceeded\': no further validation rules will be run due to call cost exceeds limit for rule: self.xs.join("").size() > 0',
+    ]);
+  });
+
   it('ratchets unchanged values whatever the order of their keys', () => {
     const small = schema({ type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a < 5' }] });
     expect(run(cr({ b: 1, a: 9 }), small, cr({ a: 9, b: 1 }))).toEqual([]);

@@ -411,6 +411,12 @@ describe('CEL functions', () => {
     expect(compile('sets.equivalent(a, b) && sets.contains(a, b) && sets.intersects(a, ["item-7"])', { variables: ['a', 'b'] }).evaluate({ a: big, b: [...big].reverse() }).value).toBe(true);
     expect(performance.now() - t2).toBeLessThan(1000);
     table([['sets.contains([1.0, 2u], [1, 2])', 'true'], ['sets.equivalent([[1], [2]], [[2], [1]])', 'true'], ['sets.intersects([double("NaN")], [double("NaN")])', 'false']]);
+    // reading a big value through many references is charged by what is read, before it is
+    // read: 400 references to a 1 MB string joined would be 400 MB
+    const s = 'x'.repeat(1_000_000);
+    expect(() => compile('l.map(x, s).join("").size() > 0', { variables: ['l', 's'] }).evaluate({ l: list.slice(0, 400), s })).toThrow(CelCostError);
+    expect(() => compile('l.map(x, l).map(y, l) == l.map(x, l).map(y, l)', { variables: ['l'] }).evaluate({ l: list })).toThrow(CelCostError);
+    expect(() => compile('[l, l, l, l, l, l, l, l, l, l].indexOf(l) >= 0', { variables: ['l'] }).evaluate({ l: list }, 5000)).toThrow(CelCostError);
     // concatenation grows with its operands: doubling a list 20 times is not free
     expect(() => compile('[1].map(x, l + l + l + l).map(y, y + y + y + y + y + y + y + y).size() > 0', { variables: ['l'] }).evaluate({ l: list }, 20_000)).toThrow(CelCostError);
   });

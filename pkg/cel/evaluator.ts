@@ -1,5 +1,6 @@
 // The CEL interpreter: evaluates an expression tree against variables, charging one step per
-// node, per comprehension iteration and per ten elements or characters a function reads; past
+// node, per comprehension iteration and per ten elements or characters a function reads (all of
+// what join, format, the sets library and == read, to any depth); past
 // the budget it stops with CelCostError. && and || are commutative over errors (an error on
 // one side is absorbed when the other side decides the result), as are the all/exists macros.
 import type { Expr } from './ast.js';
@@ -7,7 +8,7 @@ import { TYPE_NAMES } from './conversions.js';
 import { CelCostError, CelEvalError, noSuchKey, noSuchOverload } from './errors.js';
 import { callGlobal, callMethod } from './functions.js';
 import { binary, binaryCost, negate } from './operators.js';
-import { CelMap, CelOptional, CelType, CelUint, type CelValue } from './values.js';
+import { CelMap, CelOptional, CelType, CelUint, traversalCost, type CelValue } from './values.js';
 
 export type Scope = Record<string, CelValue>;
 
@@ -33,6 +34,23 @@ export class Evaluation {
   /** Steps taken so far; never more than budget + the last charge. */
   steps = 0;
   constructor(private readonly budget: number) {}
+
+  /** Steps left of the budget. */
+  private left(): number {
+    return this.budget - this.steps;
+  }
+
+  /**
+   * What functions that read their arguments through (join, format, the sets library, a list's
+   * indexOf) cost beyond the shallow size charge: the size of what they read, counted no
+   * further than the budget left.
+   */
+  private deepCallCost(fn: string, target: CelValue | undefined, args: CelValue[]): number {
+    const limit = this.left();
+    if (fn === 'join' || fn === 'format' || fn.startsWith('sets.')) return [target ?? null, ...args].reduce<number>((n, v) => n + traversalCost(v, limit), 0);
+    if ((fn === 'indexOf' || fn === 'lastIndexOf') && Array.isArray(target)) return target.length * (1 + traversalCost(args[0] ?? null, limit));
+    return 0;
+  }
 
   private charge(n: number): void {
     this.steps += n;
@@ -87,7 +105,7 @@ export class Evaluation {
       case 'binary': {
         const l = this.eval(e.left, scope);
         const r = this.eval(e.right, scope);
-        this.charge(binaryCost(e.op, l, r));
+        this.charge(binaryCost(e.op, l, r, this.left()));
         return binary(e.op, l, r);
       }
       case 'conditional': {
@@ -99,6 +117,7 @@ export class Evaluation {
         const target = e.target ? this.eval(e.target, scope) : undefined;
         const args = e.args.map((a) => this.eval(a, scope));
         this.charge([target ?? null, ...args].reduce<number>((n, v) => n + sizeCost(v), 0));
+        this.charge(this.deepCallCost(e.fn, target, args));
         const charge = (n: number) => this.charge(n);
         return target === undefined ? callGlobal(e.fn, args, charge) : callMethod(e.fn, target, args, charge);
       }

@@ -4,7 +4,7 @@
 import type { BinaryOp } from './ast.js';
 import { CelEvalError, noSuchOverload } from './errors.js';
 import { checkDuration, checkTimestamp } from './lib-time.js';
-import { canonicalKey, CelDuration, CelMap, CelTimestamp, CelUint, celCompare, celEquals, checkInt, checkUint, INT64_MIN, listKind, markUnordered, type CelValue } from './values.js';
+import { canonicalKey, CelDuration, CelMap, CelTimestamp, CelUint, celCompare, celEquals, checkInt, checkUint, INT64_MIN, listKind, markUnordered, traversalCost, type CelValue } from './values.js';
 
 function add(a: CelValue, b: CelValue): CelValue {
   if (typeof a === 'bigint' && typeof b === 'bigint') return checkInt(a + b);
@@ -52,21 +52,19 @@ function concatLists(a: CelValue[], b: CelValue[]): CelValue[] {
   return markUnordered(out, kind.type, kind.keys);
 }
 
-/** Size of a list or map (0 for other values). */
-const count = (v: CelValue): number => (Array.isArray(v) ? v.length : v instanceof CelMap ? v.size : 0);
-
 /**
  * The steps an operator's work takes beyond its one node, growing with the sizes involved (as
- * cel-go charges them): equality of lists and maps per element of the smaller, `in` a list per
- * element, concatenation per element (per ten characters or bytes for strings and bytes).
+ * cel-go charges them): equality per element (at every depth) and per ten characters of the
+ * smaller operand, `in` a list per element compared, concatenation per element (per ten
+ * characters or bytes for strings and bytes). Counting stops past `limit` (the budget left).
  */
-export function binaryCost(op: BinaryOp, a: CelValue, b: CelValue): number {
+export function binaryCost(op: BinaryOp, a: CelValue, b: CelValue, limit = Infinity): number {
   switch (op) {
     case '==':
     case '!=':
-      return Math.min(count(a), count(b));
+      return Math.min(traversalCost(a, limit), traversalCost(b, limit));
     case 'in':
-      return Array.isArray(b) ? b.length : 0;
+      return Array.isArray(b) ? b.length * (1 + traversalCost(a, limit)) : 0;
     case '+':
       if (Array.isArray(a) && Array.isArray(b)) return a.length + b.length;
       if ((typeof a === 'string' && typeof b === 'string') || (a instanceof Uint8Array && b instanceof Uint8Array)) return Math.ceil((a.length + b.length) / 10);

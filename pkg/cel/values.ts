@@ -189,6 +189,28 @@ function listsEqual(a: CelValue[], b: CelValue[]): boolean {
 }
 
 /**
+ * The work of reading all of `v` (comparing, hashing or printing it): one per list element and
+ * map entry at every depth, one per ten characters or bytes. Stops counting once past `limit`
+ * (values may share parts, so the full count can far exceed the memory they take).
+ */
+export function traversalCost(v: CelValue, limit = Infinity): number {
+  let n = 0;
+  const stack: CelValue[] = [v];
+  while (stack.length && n <= limit) {
+    const x = stack.pop()!;
+    if (typeof x === 'string' || x instanceof Uint8Array) n += Math.floor(x.length / 10);
+    else if (Array.isArray(x)) {
+      n += x.length;
+      for (const y of x) if (typeof y === 'object' || typeof y === 'string') stack.push(y);
+    } else if (x instanceof CelMap) {
+      n += x.size;
+      for (const [k, y] of x.pairs()) stack.push(k, y);
+    } else if (x instanceof CelOptional && x.value !== undefined) stack.push(x.value);
+  }
+  return n;
+}
+
+/**
  * A string that two values share exactly when they are equal by CEL's equality (1 == 1u == 1.0,
  * maps regardless of order), or undefined for values with no such key (NaN, extension objects,
  * set and map lists): used to compare and merge large lists in linear time.
