@@ -402,8 +402,8 @@ class ReParser {
       if (ch === ']' && !first) break;
       first = false;
       if (ch === '[' && this.c[this.pos + 1] === ':') {
-        const end = this.rest.indexOf(':]');
-        const m = end < 0 ? null : /^\[:(\^?)([a-z]+):\]$/.exec(this.rest.slice(0, end + 2));
+        // (a bounded look ahead: the longest name is 6 letters)
+        const m = /^\[:(\^?)([a-z]+):\]/.exec(this.c.slice(this.pos, this.pos + 12).join(''));
         if (m) {
           const cls = POSIX_CLASSES[m[2]!];
           if (!cls) throw regexpError('invalid character class range', m[0]);
