@@ -25,12 +25,31 @@ const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0
 /** cel-go's cost of one pass of a regex over a string: ceil((1 + length) × 0.1) × ceil(program size × 0.25). */
 const regexCost = (length: number, re: RE2) => Math.ceil((1 + length) * 0.1) * Math.ceil(re.size * 0.25);
 
+/** Thread steps of our engine one budget step pays for. */
+const THREAD_STEPS_PER_STEP = 8;
+
+/**
+ * Charges a regex search: cel-go's cost up front (input length × program size), then any work
+ * the engine does beyond what that paid for, as it goes (a budget stops a search midway).
+ */
+function regexMeter(length: number, re: RE2, charge: Charge): (threadSteps: number) => void {
+  const upfront = regexCost(length, re);
+  charge(upfront);
+  let allowance = upfront * THREAD_STEPS_PER_STEP;
+  return (steps) => {
+    allowance -= steps;
+    if (allowance < 0) {
+      charge(Math.ceil(-allowance / THREAD_STEPS_PER_STEP));
+      allowance = 0;
+    }
+  };
+}
+
 /** s.matches(re): whether RE2 pattern `re` matches anywhere in `s` (linear time). */
 export function regexMatches(s: string, pattern: string, charge: Charge = () => {}): boolean {
   const re = compileRE2(pattern);
   const cps = codePoints(s);
-  charge(regexCost(cps.length, re));
-  return re.exec(cps, 0, true) !== undefined;
+  return re.exec(cps, 0, true, regexMeter(cps.length, re, charge)) !== undefined;
 }
 
 /**
@@ -46,20 +65,11 @@ export function regexFindAll(s: string, pattern: string, limit: number, charge: 
     offsets.push(o);
     o += (cps[i] ?? 0) > 0xffff ? 2 : 1;
   }
-  charge(regexCost(cps.length, re));
-  // Every position stepped through beyond one pass over the string is charged as it happens.
-  let allowance = cps.length + 1;
-  const scanned = (n: number) => {
-    allowance -= n;
-    if (allowance < 0) {
-      charge(regexCost(-allowance, re));
-      allowance = 0;
-    }
-  };
+  const meter = regexMeter(cps.length, re, charge);
   const out: string[] = [];
   let prevEnd = -1;
   for (let pos = 0; pos <= cps.length && (limit < 0 || out.length < limit); ) {
-    const m = re.exec(cps, pos, false, scanned);
+    const m = re.exec(cps, pos, false, meter);
     if (!m) break;
     let accept = true;
     if (m[1] === m[0]) {

@@ -18,6 +18,23 @@ const enum Op {
 /** Programs larger than this are refused (RE2 refuses patterns that compile too large too). */
 const MAX_PROGRAM = 50_000;
 
+const fastTests = new WeakMap<CharTest, CharTest>();
+
+/** `test` answered from a table for ASCII code points (the common case), made once per test. */
+function withAsciiTable(test: CharTest): CharTest {
+  let fast = fastTests.get(test);
+  if (!fast) {
+    const table = new Uint8Array(128);
+    for (let cp = 0; cp < 128; cp++) table[cp] = test(cp) ? 1 : 0;
+    fast = (cp) => (cp < 128 ? table[cp] === 1 : test(cp));
+    fastTests.set(test, fast);
+  }
+  return fast;
+}
+
+/** How often (in thread steps) a search reports its work, so a budget can stop it midway. */
+const WORK_REPORT = 4096;
+
 export class RE2 {
   /** Instruction i: op[i], its targets x[i]/y[i] (Split prefers x), its test or assertion. */
   private readonly op: Op[] = [];
@@ -52,7 +69,7 @@ export class RE2 {
   private emitNode(n: ReNode): void {
     switch (n.t) {
       case 'char':
-        this.emit(Op.Char, 0, 0, n.test);
+        this.emit(Op.Char, 0, 0, withAsciiTable(n.test));
         return;
       case 'assert':
         this.emit(Op.Assert, 0, 0, undefined, n.kind);
@@ -123,9 +140,10 @@ export class RE2 {
   /**
    * The leftmost-first match in `cps` starting at or after `from`: [start, end) in code points,
    * or undefined. `firstOnly` stops at the first match found (enough to answer "does it match").
-   * `scanned` receives how many positions were stepped through.
+   * `work` hears of the thread steps taken (at most program size × positions), every few
+   * thousand and at the end; it may throw to stop the search.
    */
-  exec(cps: number[], from: number, firstOnly = false, scanned?: (n: number) => void): [number, number] | undefined {
+  exec(cps: number[], from: number, firstOnly = false, work?: (threadSteps: number) => void): [number, number] | undefined {
     const size = this.size;
     if (this.mark.length < size || this.gen > 0x3fff0000) {
       this.mark = new Int32Array(size);
@@ -167,7 +185,14 @@ export class RE2 {
     };
     const base = this.gen + 1;
     let pos = from;
+    let steps = 0;
     for (; pos <= cps.length; pos++) {
+      steps += clen;
+      if (steps >= WORK_REPORT && work) {
+        this.gen = base + (pos - from) + 2; // (if work throws, the next search starts clean)
+        work(steps);
+        steps = 0;
+      }
       const gen = base + (pos - from);
       if (!found) clen = add(cPc, cSt, clen, 0, pos, pos, gen);
       let nlen = 0;
@@ -190,7 +215,7 @@ export class RE2 {
       if (found && clen === 0) break;
     }
     this.gen = base + (pos - from) + 2;
-    scanned?.(Math.min(pos, cps.length) - from + 1);
+    work?.(steps + 1);
     return found;
   }
 }

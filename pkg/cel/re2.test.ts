@@ -141,6 +141,10 @@ describe('RE2 engine', () => {
     const big = p.evaluate({ s: 'x'.repeat(10_000), re: '[a-z]{100}' }).cost;
     expect(big).toBeGreaterThan(small + 10_000);
     expect(() => p.evaluate({ s: 'x'.repeat(100_000), re: '(x{1,999}){1,20}' })).toThrow(CelCostError);
+    // work beyond what cel-go's formula paid for is charged as the search goes, and stops it
+    const dense = { s: 'a'.repeat(100_000), re: '[a-q][^u-z]{13}x' };
+    expect(() => p.evaluate(dense, 100_000)).toThrow(CelCostError);
+    expect(p.evaluate(dense, 1_000_000).cost).toBeGreaterThan(150_000);
     // findAll pays for rescanning: many scans of a long tail cost more than one pass
     const fa = compile('s.findAll(re).size()', { variables: ['s', 're'] });
     expect(() => fa.evaluate({ s: 'a'.repeat(20_000), re: '(?:a*b)|a' })).toThrow(CelCostError);
