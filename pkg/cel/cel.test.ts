@@ -488,6 +488,13 @@ describe('CEL limits: no rule crashes or freezes the server', () => {
     expect(fails(`"a"${'.lowerAscii()'.repeat(300)} == "a"`).message).toMatch(/recursion limit exceeded: 250/);
     expect(fails(`1${' + 1'.repeat(300)} == 1`).message).toMatch(/recursion limit exceeded: 250/);
     expect(run(`self${'.b'.repeat(100)}`, { self: 1n })).toBe('error: no such overload');
+    // a compile error lists at most 100 issues (30 000, each with the 90 000-character source
+    // line, ran out of memory)
+    const t2 = performance.now();
+    const many = fails(`[${Array(30_000).fill('x').join(',')}] == []`);
+    expect(performance.now() - t2).toBeLessThan(2000);
+    expect(many.message.split('\n').filter((l) => l.startsWith('ERROR: '))).toHaveLength(100);
+    expect(many.message).toMatch(/\n29900 more errors were truncated$/);
     const big = fails(`"${'a'.repeat(100_001)}" == ""`);
     expect(big).toBeInstanceOf(CelCompileError);
     expect(big.message).toContain('expression code point size exceeds limit: size: 100009, limit 100000');
