@@ -119,7 +119,11 @@ export class Evaluation {
         this.charge([target ?? null, ...args].reduce<number>((n, v) => n + sizeCost(v), 0));
         this.charge(this.deepCallCost(e.fn, target, args));
         const charge = (n: number) => this.charge(n);
-        return target === undefined ? callGlobal(e.fn, args, charge) : callMethod(e.fn, target, args, charge);
+        const result = target === undefined ? callGlobal(e.fn, args, charge) : callMethod(e.fn, target, args, charge);
+        // what a call makes is charged too (replace and split can make far more than they read;
+        // V8 builds such strings as ropes, so this comes before anything reads them)
+        this.charge(sizeCost(result));
+        return result;
       }
       case 'comprehension':
         return this.comprehension(e, scope);

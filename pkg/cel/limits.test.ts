@@ -50,6 +50,9 @@ describe('CEL work proportional to sizes', () => {
     expect(() => compile('l.map(x, s).join("").size() > 0', { variables: ['l', 's'] }).evaluate({ l: list.slice(0, 400), s })).toThrow(CelCostError);
     expect(() => compile('l.map(x, l).map(y, l) == l.map(x, l).map(y, l)', { variables: ['l'] }).evaluate({ l: list })).toThrow(CelCostError);
     expect(() => compile('[l, l, l, l, l, l, l, l, l, l].indexOf(l) >= 0', { variables: ['l'] }).evaluate({ l: list }, 5000)).toThrow(CelCostError);
+    // what a call makes is charged: 20 000 copies of a 20 000-character string are 400 M characters
+    const w = 'y'.repeat(20_000);
+    expect(() => compile('w.replace("", w).size() > 0', { variables: ['w'] }).evaluate({ w })).toThrow(CelCostError);
     // concatenation grows with its operands: doubling a list 20 times is not free
     expect(() => compile('[1].map(x, l + l + l + l).map(y, y + y + y + y + y + y + y + y).size() > 0', { variables: ['l'] }).evaluate({ l: list }, 20_000)).toThrow(CelCostError);
   });
