@@ -241,3 +241,11 @@ export function compileRE2(pattern: string): RE2 {
   if (re instanceof CelEvalError) throw new CelEvalError(re.message);
   return re;
 }
+
+/**
+ * Whether RE2 pattern `pattern` matches anywhere in `s` (uncharged: for OpenAPI `pattern`,
+ * which Kubernetes also checks with RE2); throws CelEvalError for a pattern RE2 refuses.
+ */
+export function re2Test(pattern: string, s: string): boolean {
+  return compileRE2(pattern).exec(Array.from(s, (c) => c.codePointAt(0)!), 0, true) !== undefined;
+}
