@@ -38,6 +38,8 @@ export const AUTHORIZER_METHODS: ReadonlySet<string> = new Set(['path', 'group',
 
 /** Thrown by a check whose decision is not known yet. */
 export class NeedDecision extends Error {
+  /** Not a CEL error: pkg/cel lets it through to the policy plugin, which asks the authorizer. */
+  readonly celPassThrough = true;
   constructor(
     readonly key: string,
     readonly check: AuthzCheck,

@@ -14,6 +14,7 @@ import { CelOptional, type CelValue } from '../cel/values.js';
 import { compiledRules, OBJECT_COST_BUDGET, RULE_COST_LIMIT, schemaHasRules, type CompiledRule } from './crd-cel.js';
 import { resolveFieldPath, toCelValue } from './crd-cel-values.js';
 import type { JSONSchemaProps } from './crd-schema.js';
+import { deepEqual } from './fieldset-object.js';
 import { duplicate, forbidden, invalid, required, type FieldError } from './field-error.js';
 
 type Obj = Record<string, unknown>;
@@ -66,8 +67,7 @@ function messageOf(c: CompiledRule, vars: Record<string, CelValue>, path: string
       w.budget = -1;
       return 'stop';
     }
-    if (e instanceof CelEvalError) return undefined;
-    throw e;
+    return undefined; // (a CEL error: Program.evaluate throws nothing else)
   }
 }
 
@@ -82,7 +82,7 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
   }
   const hasOld = old !== undefined && old !== null;
   // Ratcheting: a value unchanged since the old object is not refused by rules that ignore oldSelf.
-  const unchanged = hasOld && JSON.stringify(v) === JSON.stringify(old);
+  const unchanged = hasOld && deepEqual(v, old); // (object keys in any order)
   let self: CelValue | undefined;
   let oldSelf: CelValue | undefined;
   for (const c of rules) {
@@ -115,6 +115,7 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
         w.budget = -1;
         return false;
       }
+      // (only CEL errors reach here: Program.evaluate turns anything else into one)
       if (!(e instanceof CelEvalError)) throw e;
       const detail = e.message === 'no such overload' ? `'no such overload': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText(c.rule)}` : `${e.message} evaluating rule: ${ruleText(c.rule)}`;
       w.errs.push(invalid(where, s.type ?? '', detail));
@@ -134,11 +135,27 @@ function runRules(v: unknown, old: unknown, s: JSONSchemaProps, path: string, re
   return true;
 }
 
+/** The identity of a list-type=map item: its key fields' values. */
+const mapItemKey = (item: Obj, keys: string[]) => keys.map((k) => JSON.stringify(item[k]) ?? '').join('\u0000');
+
+/** The items of old list-type=map lists by their keys, indexed once per list (first item wins). */
+const oldItemIndex = new WeakMap<unknown[], Map<string, Obj>>();
+
 /** The old item of an x-kubernetes-list-type=map list with the same keys as `item`. */
 function correlatedItem(item: unknown, old: unknown, s: JSONSchemaProps): unknown {
   if (s['x-kubernetes-list-type'] !== 'map' || !Array.isArray(old) || !isObj(item)) return undefined;
   const keys = s['x-kubernetes-list-map-keys'] ?? [];
-  return old.find((o) => isObj(o) && keys.every((k) => JSON.stringify(o[k]) === JSON.stringify(item[k])));
+  let index = oldItemIndex.get(old);
+  if (!index) {
+    index = new Map();
+    for (const o of old) {
+      if (!isObj(o)) continue;
+      const k = mapItemKey(o, keys);
+      if (!index.has(k)) index.set(k, o);
+    }
+    oldItemIndex.set(old, index);
+  }
+  return index.get(mapItemKey(item, keys));
 }
 
 function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resource: boolean, w: Walk): boolean {

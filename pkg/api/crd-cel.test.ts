@@ -187,6 +187,52 @@ describe('x-kubernetes-validations on custom resources', () => {
     expect(run(cr({ min: 4, max: 2 }), s, old)).toEqual(['spec: Invalid value: min (4) must not exceed max (2)']);
   });
 
+  it('answers hostile rules and values with field errors, quickly, never a crash', () => {
+    const hostile = schema({
+      type: 'object',
+      properties: { s: { type: 'string' }, xs: { type: 'array', items: { type: 'string' } } },
+      'x-kubernetes-validations': [
+        { rule: "self.s.matches('^(a+)+$')", message: 'only a' },
+        { rule: Array(2000).fill('self.s != ""').join(' && ') },
+        { rule: "'%.200f'.format([1.0]).size() == 202" },
+        { rule: 'self.xs.join("").size() > 0' },
+      ],
+    });
+    const t = performance.now();
+    const errs = run(cr({ s: `${'a'.repeat(40)}!`, xs: Array(600).fill('x'.repeat(1_000_000)) }), hostile);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(errs).toEqual([
+      'spec: Invalid value: "object": only a',
+      'spec: Invalid value: "object": \'operation cancelled: actual cost limit exceeded\': no further validation rules will be run due to call cost exceeds limit for rule: self.xs.join("").size() > 0',
+    ]);
+  });
+
+  it('ratchets unchanged values whatever the order of their keys', () => {
+    const small = schema({ type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a < 5' }] });
+    expect(run(cr({ b: 1, a: 9 }), small, cr({ a: 9, b: 1 }))).toEqual([]);
+    expect(run(cr({ b: 2, a: 9 }), small, cr({ a: 9, b: 1 }))).toEqual(['spec: Invalid value: "object": failed rule: self.a < 5']);
+  });
+
+  it('correlates the items of large list-type=map lists with their old items in linear time', () => {
+    const keyed = schema({
+      type: 'object',
+      properties: {
+        items: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+          items: { type: 'object', properties: { name: { type: 'string' }, v: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.v >= oldSelf.v', message: 'v may only grow' }] },
+        },
+      },
+    });
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ name: `n${i}`, v: i }));
+    const t = performance.now();
+    expect(run(cr({ items: [...items].reverse() }), keyed, cr({ items }))).toEqual([]);
+    expect(performance.now() - t).toBeLessThan(5000); // (O(N·M) took minutes)
+    const shrunk = items.map((x) => (x.name === 'n7' ? { name: 'n7', v: 6 } : x));
+    expect(run(cr({ items: shrunk }), keyed, cr({ items }))).toEqual(['spec.items[7]: Invalid value: "object": v may only grow']);
+  });
+
   it('names a rule at the resource root by a nil path, and sees only name and generateName of metadata', () => {
     const root: JSONSchemaProps = { type: 'object', properties: { spec: { type: 'object' } }, 'x-kubernetes-validations': [{ rule: "self.metadata.name.startsWith('x-')" }, { rule: '!has(self.metadata.namespace)' }] };
     expect(run(cr({}), root)).toEqual(['<nil>: Invalid value: "object": failed rule: self.metadata.name.startsWith(\'x-\')']);

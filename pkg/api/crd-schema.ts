@@ -3,6 +3,7 @@
 // then values validated (type, enum, pattern, bounds, lengths, required, ...) with Kubernetes'
 // field paths and wording (`spec.replicas: Invalid value: "string": spec.replicas in body must be
 // of type integer: "string"`, the bad value being the JSON type, as kube-openapi reports it).
+import { re2Test } from '../cel/re2-vm.js';
 import { invalid, notSupported, required, type FieldError } from './field-error.js';
 
 /** JSONSchemaProps (apiextensions.k8s.io/v1), the subset a structural schema uses. */
@@ -231,13 +232,15 @@ function validateString(v: string, s: JSONSchemaProps, where: string, errs: Fiel
   if (s.maxLength !== undefined && len > s.maxLength) errs.push({ type: 'FieldValueTooLong', field: where, badValue: v, detail: `may not be more than ${s.maxLength} bytes` });
   if (s.minLength !== undefined && len < s.minLength) errs.push(invalid(where, v, `${where} in body should be at least ${s.minLength} chars long`));
   if (s.pattern !== undefined) {
-    let re: RegExp | undefined;
+    // RE2, as Kubernetes matches patterns (linear time whatever the pattern; a pattern it
+    // refuses was refused with the CRD)
+    let ok = true;
     try {
-      re = new RegExp(s.pattern, 'u');
+      ok = re2Test(s.pattern, v);
     } catch {
-      re = undefined;
+      ok = true;
     }
-    if (re && !re.test(v)) errs.push(invalid(where, v, `${where} in body should match '${s.pattern}'`));
+    if (!ok) errs.push(invalid(where, v, `${where} in body should match '${s.pattern}'`));
   }
 }
 

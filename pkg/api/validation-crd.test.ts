@@ -63,6 +63,9 @@ describe('CustomResourceDefinition', () => {
     ]);
     expect(withSchema({ type: 'object', properties: { a: { type: 'object', properties: { x: { type: 'string' } }, additionalProperties: { type: 'string' } } } })).toEqual([
       'spec.validation.openAPIV3Schema.properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive',
+    ]);    // patterns are RE2, as Kubernetes compiles them: lookaround is refused in Go's words, \- and [[:alpha:]] are fine
+    expect(withSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^(?!x)' }, b: { type: 'string', pattern: '^[[:alpha:]]\\-$' } } })).toEqual([
+      'spec.validation.openAPIV3Schema.properties[a].pattern: Invalid value: "^(?!x)": must be a valid regular expression, but isn\'t: error parsing regexp: invalid or unsupported Perl syntax: `(?!`',
     ]);
   });
   it('scale paths and printer columns', () => {

@@ -1,6 +1,7 @@
 // CustomResourceDefinition (apiextensions.k8s.io/v1): its shape, defaulting and validation, as
 // apiextensions-apiserver's ValidateCustomResourceDefinition words it (names, scope, versions,
 // one storage version, structural schemas, subresources, printer columns, conversion).
+import { re2Test } from '../cel/re2-vm.js';
 import { duplicate, forbidden, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.js';
 import { validateAgainstSchema, type JSONSchemaProps } from './crd-schema.js';
@@ -165,7 +166,7 @@ export function validateStructural(s: JSONSchemaProps | undefined, path: string,
   if (s.type === 'array' && !s.items) errs.push(required(`${path}.items`, 'must be specified'));
   if (s.pattern !== undefined) {
     try {
-      new RegExp(s.pattern, 'u');
+      re2Test(s.pattern, ''); // (RE2 syntax, as Kubernetes compiles patterns)
     } catch (e) {
       errs.push(invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`));
     }

@@ -97,7 +97,8 @@ const evalError = (expression: string, e: unknown): Error => {
   if (e instanceof NeedDecision) throw e;
   if (e instanceof CelCostError) return new Error('validation failed due to running out of cost budget, no further validation rules will be run');
   if (!(e instanceof CelEvalError)) throw e;
-  return new Error(`expression '${expression}' resulted in error: ${e.message}`);
+  // (passes through an enclosing evaluation as it is: a lazy variable's error is the policy's error)
+  return Object.assign(new Error(`expression '${expression}' resulted in error: ${e.message}`), { celPassThrough: true });
 };
 
 /** Runs one CEL expression of the policy (compiled when the policy was written; cached). */

@@ -227,7 +227,7 @@ describe('CEL functions', () => {
       ['"abc".reverse()', '"cba"'],
       ['"a1b22".findAll("[0-9]+")', '[1, 22]'],
       ['"a1b22".find("[0-9]+")', '"1"'],
-      ['"x".matches("(")', 'error: error parsing regexp: Invalid regular expression: /(/u: Unterminated group'],
+      ['"x".matches("(")', 'error: error parsing regexp: missing closing ): `(`'],
     ]);
   });
 
@@ -381,9 +381,15 @@ describe('CEL functions', () => {
         ['ports == [{"name": "b", "port": 2}, {"name": "a", "port": 1}]', 'true'],
         ['ports == [{"name": "b", "port": 3}, {"name": "a", "port": 1}]', 'false'],
         ['[1, 2] == [2, 1]', 'false'],
+        ['(set + [4, 1]).size()', '4'],
+        ['set + [4, 1] == [1, 2, 3, 4]', 'true'],
+        ['(ports + [{"name": "b", "port": 9}, {"name": "c", "port": 3}]).map(p, p.port)', '[1, 9, 3]'],
+        ['[1, 2] + [2]', '[1, 2, 2]'],
       ],
       { set, ports },
     );
+    const strs = markUnordered(['x', 'y'], 'set');
+    table([['(self + ["y", "z"]).size()', '3']], { self: strs });
   });
 
   it('reports no such overload for a known function with wrong argument types', () => {

@@ -18,7 +18,7 @@ export class CelCompileError extends CelError {
     readonly issues: { offset: number; detail: string }[],
     readonly source: string,
   ) {
-    super([...issues].sort((a, b) => a.offset - b.offset).map((i) => formatIssue(source, i.offset, i.detail)).join('\n'));
+    super(formatIssues(issues, source));
     this.name = 'CelCompileError';
   }
 }
@@ -46,6 +46,16 @@ export function lineColumn(source: string, offset: number): { line: number; colu
   const start = before.lastIndexOf('\n') + 1;
   const end = source.indexOf('\n', offset);
   return { line, column: [...source.slice(start, offset)].length + 1, text: source.slice(start, end < 0 ? undefined : end) };
+}
+
+/** cel-go reports at most this many errors of an expression (`N more errors were truncated`). */
+const MAX_ERRORS_TO_REPORT = 100;
+
+function formatIssues(issues: { offset: number; detail: string }[], source: string): string {
+  const sorted = [...issues].sort((a, b) => a.offset - b.offset);
+  const shown = sorted.slice(0, MAX_ERRORS_TO_REPORT).map((i) => formatIssue(source, i.offset, i.detail));
+  if (sorted.length > MAX_ERRORS_TO_REPORT) shown.push(`${sorted.length - MAX_ERRORS_TO_REPORT} more errors were truncated`);
+  return shown.join('\n');
 }
 
 function formatIssue(source: string, offset: number, detail: string): string {

@@ -1,13 +1,14 @@
 // The CEL interpreter: evaluates an expression tree against variables, charging one step per
-// node, per comprehension iteration and per ten elements or characters a function reads; past
+// node, per comprehension iteration and per ten elements or characters a function reads (all of
+// what join, format, the sets library and == read, to any depth); past
 // the budget it stops with CelCostError. && and || are commutative over errors (an error on
 // one side is absorbed when the other side decides the result), as are the all/exists macros.
 import type { Expr } from './ast.js';
 import { TYPE_NAMES } from './conversions.js';
 import { CelCostError, CelEvalError, noSuchKey, noSuchOverload } from './errors.js';
 import { callGlobal, callMethod } from './functions.js';
-import { binary, negate } from './operators.js';
-import { CelMap, CelOptional, CelType, CelUint, type CelValue } from './values.js';
+import { binary, binaryCost, negate } from './operators.js';
+import { CelMap, CelOptional, CelType, CelUint, traversalCost, type CelValue } from './values.js';
 
 export type Scope = Record<string, CelValue>;
 
@@ -33,6 +34,23 @@ export class Evaluation {
   /** Steps taken so far; never more than budget + the last charge. */
   steps = 0;
   constructor(private readonly budget: number) {}
+
+  /** Steps left of the budget. */
+  private left(): number {
+    return this.budget - this.steps;
+  }
+
+  /**
+   * What functions that read their arguments through (join, format, the sets library, a list's
+   * indexOf) cost beyond the shallow size charge: the size of what they read, counted no
+   * further than the budget left.
+   */
+  private deepCallCost(fn: string, target: CelValue | undefined, args: CelValue[]): number {
+    const limit = this.left();
+    if (fn === 'join' || fn === 'format' || fn.startsWith('sets.')) return [target ?? null, ...args].reduce<number>((n, v) => n + traversalCost(v, limit), 0);
+    if ((fn === 'indexOf' || fn === 'lastIndexOf') && Array.isArray(target)) return target.length * (1 + traversalCost(args[0] ?? null, limit));
+    return 0;
+  }
 
   private charge(n: number): void {
     this.steps += n;
@@ -68,6 +86,7 @@ export class Evaluation {
         const m = new CelMap();
         for (const { key, value } of e.entries) {
           const k = this.eval(key, scope);
+          if (typeof k === 'number') throw new CelEvalError('unsupported key type: double');
           if (m.has(k)) throw new CelEvalError(`Failed with repeated key: ${String(k)}`);
           m.set(k, this.eval(value, scope));
         }
@@ -83,8 +102,12 @@ export class Evaluation {
       }
       case 'negate':
         return negate(this.eval(e.operand, scope));
-      case 'binary':
-        return binary(e.op, this.eval(e.left, scope), this.eval(e.right, scope));
+      case 'binary': {
+        const l = this.eval(e.left, scope);
+        const r = this.eval(e.right, scope);
+        this.charge(binaryCost(e.op, l, r, this.left()));
+        return binary(e.op, l, r);
+      }
       case 'conditional': {
         const c = this.eval(e.cond, scope);
         if (typeof c !== 'boolean') throw noSuchOverload();
@@ -94,7 +117,13 @@ export class Evaluation {
         const target = e.target ? this.eval(e.target, scope) : undefined;
         const args = e.args.map((a) => this.eval(a, scope));
         this.charge([target ?? null, ...args].reduce<number>((n, v) => n + sizeCost(v), 0));
-        return target === undefined ? callGlobal(e.fn, args) : callMethod(e.fn, target, args);
+        this.charge(this.deepCallCost(e.fn, target, args));
+        const charge = (n: number) => this.charge(n);
+        const result = target === undefined ? callGlobal(e.fn, args, charge) : callMethod(e.fn, target, args, charge);
+        // what a call makes is charged too (replace and split can make far more than they read;
+        // V8 builds such strings as ropes, so this comes before anything reads them)
+        this.charge(sizeCost(result));
+        return result;
       }
       case 'comprehension':
         return this.comprehension(e, scope);

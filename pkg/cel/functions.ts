@@ -4,8 +4,8 @@
 // `no such overload`, as in cel-go.
 import { CONVERSIONS } from './conversions.js';
 import { noSuchOverload } from './errors.js';
-import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf } from './lib-kubernetes.js';
-import { joinList, STRING_FUNCTIONS, STRING_METHODS, stringSize } from './lib-strings.js';
+import { KUBERNETES_FUNCTIONS, KUBERNETES_METHODS, listIndexOf, setFunction } from './lib-kubernetes.js';
+import { joinList, regexFindAll, regexMatches, STRING_FUNCTIONS, STRING_METHODS, stringSize, type Charge } from './lib-strings.js';
 import { TIME_METHODS } from './lib-time.js';
 import { cidrAddress, CelCIDR, NET_FUNCTIONS, NET_METHODS } from './lib-net.js';
 import { CelFormat, FORMAT_FUNCTIONS, validateFormat } from './lib-format.js';
@@ -61,15 +61,33 @@ export const GLOBAL_FUNCTIONS = new Set(Object.keys(GLOBALS));
 /** Names that are methods of some type (for the compile-time check). */
 export const METHOD_NAMES = new Set([...Object.keys(STRING_METHODS), ...Object.keys(TIME_METHODS), ...Object.keys(KUBERNETES_METHODS), 'size', 'join', 'indexOf', 'lastIndexOf', ...Object.keys(OPTIONAL_METHODS), ...Object.keys(NET_METHODS), 'ip', 'validate']);
 
-export function callGlobal(fn: string, args: CelValue[]): CelValue {
+/** The regex functions, which charge the budget by input length × program size. */
+function regexCall(fn: string, target: CelValue, args: CelValue[], charge: Charge): CelValue | undefined {
+  const [re, n] = args;
+  if (typeof target !== 'string' || typeof re !== 'string') return undefined;
+  if (fn === 'matches' && args.length === 1) return regexMatches(target, re, charge);
+  if (fn === 'find' && args.length === 1) return regexFindAll(target, re, 1, charge)[0] ?? '';
+  if (fn === 'findAll' && args.length === 1) return regexFindAll(target, re, -1, charge);
+  if (fn === 'findAll' && args.length === 2 && typeof n === 'bigint') return regexFindAll(target, re, Number(n), charge);
+  return undefined;
+}
+
+export function callGlobal(fn: string, args: CelValue[], charge: Charge = () => {}): CelValue {
+  if (fn.startsWith('sets.') && args.length === 2) return setFunction(fn, args[0]!, args[1]!, charge);
+  if (fn === 'matches' && args.length === 2) {
+    const r = regexCall(fn, args[0]!, args.slice(1), charge);
+    if (r !== undefined) return r;
+  }
   const f = GLOBALS[fn];
   if (!f) throw noSuchOverload();
   return f(...args);
 }
 
-export function callMethod(fn: string, target: CelValue, args: CelValue[]): CelValue {
+export function callMethod(fn: string, target: CelValue, args: CelValue[], charge: Charge = () => {}): CelValue {
   const arity = (max: number) => args.length <= max;
   if (isReceiver(target)) return target.callMethod(fn, args);
+  const r = regexCall(fn, target, args, charge);
+  if (r !== undefined) return r;
   if (fn === 'size' && args.length === 0) return size(target);
   if (target instanceof CelOptional && OPTIONAL_METHODS[fn]) return OPTIONAL_METHODS[fn](target, args);
   if (target instanceof CelCIDR && fn === 'ip' && !args.length) return cidrAddress(target);

@@ -5,7 +5,7 @@
 // getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery).
 import { compareQuantities, isValidQuantity, parseQuantity, quantityToMilli } from '../api/quantity.js';
 import { CelEvalError, noSuchOverload } from './errors.js';
-import { CelMap, celCompare, celEquals, checkInt, CelDuration, CelUint, type CelObject, type CelValue } from './values.js';
+import { canonicalKey, CelMap, celCompare, celEquals, checkInt, CelDuration, CelUint, type CelObject, type CelValue } from './values.js';
 import { checkDuration } from './lib-time.js';
 
 const list = (v: CelValue | undefined): CelValue[] => {
@@ -135,7 +135,43 @@ export const KUBERNETES_FUNCTIONS: Record<string, (...a: CelValue[]) => CelValue
       return false;
     }
   },
-  'sets.contains': (a, b) => list(b).every((x) => list(a).some((y) => celEquals(x, y))),
-  'sets.intersects': (a, b) => list(b).some((x) => list(a).some((y) => celEquals(x, y))),
-  'sets.equivalent': (a, b) => list(b).every((x) => list(a).some((y) => celEquals(x, y))) && list(a).every((x) => list(b).some((y) => celEquals(x, y))),
+  'sets.contains': (a, b) => setFunction('sets.contains', a, b),
+  'sets.intersects': (a, b) => setFunction('sets.intersects', a, b),
+  'sets.equivalent': (a, b) => setFunction('sets.equivalent', a, b),
 };
+
+/**
+ * Membership in list `l` in O(1) per lookup by canonical keys; values without one (NaN,
+ * quantities, nested set lists) are compared pairwise, each comparison charged.
+ */
+function membership(l: CelValue[], charge: (n: number) => void): (x: CelValue) => boolean {
+  const keys = new Set<string>();
+  const unkeyed: CelValue[] = [];
+  for (const y of l) {
+    const k = canonicalKey(y);
+    if (k === undefined) unkeyed.push(y);
+    else keys.add(k);
+  }
+  return (x) => {
+    const k = canonicalKey(x);
+    if (k !== undefined && keys.has(k)) return true;
+    const pool = k === undefined ? l : unkeyed;
+    charge(pool.length);
+    return pool.some((y) => celEquals(x, y));
+  };
+}
+
+/** sets.contains(a, b), sets.intersects(a, b), sets.equivalent(a, b) in linear time. */
+export function setFunction(fn: string, a: CelValue, b: CelValue, charge: (n: number) => void = () => {}): boolean {
+  const la = list(a);
+  const lb = list(b); // (their sizes are charged by the evaluator)
+  const inA = membership(la, charge);
+  switch (fn) {
+    case 'sets.contains':
+      return lb.every(inA);
+    case 'sets.intersects':
+      return lb.some(inA);
+    default:
+      return lb.every(inA) && la.every(membership(lb, charge));
+  }
+}

@@ -1,9 +1,10 @@
 // String functions: the standard ones (contains, startsWith, endsWith, matches, size) and
 // cel-go's strings extension as Kubernetes enables it (charAt, indexOf, lastIndexOf, lowerAscii,
 // upperAscii, replace, split, substring, trim, join, reverse, format, strings.quote). Indexes count code
-// points. Regular expressions are RE2 syntax run by JavaScript's RegExp: the common subset
-// (classes, anchors, groups, (?i) flags anywhere, (?P<name>...)) behaves alike.
+// points. Regular expressions are RE2's, run in linear time by our own engine (re2-vm.ts); the
+// regex functions charge the step budget by input length × program size, as cel-go does.
 import { CelEvalError, noSuchOverload } from './errors.js';
+import { compileRE2, type RE2 } from './re2-vm.js';
 import { CelUint, checkInt, display, typeName, type CelValue } from './values.js';
 
 const str = (v: CelValue | undefined): string => {
@@ -16,63 +17,71 @@ const int = (v: CelValue | undefined): number => {
 };
 const cps = (s: string) => [...s];
 
-const regexCache = new Map<string, RegExp>();
+/** Charges the evaluation's step budget (the regex functions' work grows with input × pattern). */
+export type Charge = (steps: number) => void;
+
+const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
+
+/** cel-go's cost of one pass of a regex over a string: ceil((1 + length) × 0.1) × ceil(program size × 0.25). */
+const regexCost = (length: number, re: RE2) => Math.ceil((1 + length) * 0.1) * Math.ceil(re.size * 0.25);
+
+/** Thread steps of our engine one budget step pays for. */
+const THREAD_STEPS_PER_STEP = 8;
 
 /**
- * RE2 syntax JavaScript lacks, rewritten: flag groups `(?i)` / `(?i:...)` anywhere (their flags
- * then apply to the whole expression, which is exact where they lead it, as they usually do),
- * `(?P<name>`, `\z` and `\A`.
+ * Charges a regex search: cel-go's cost up front (input length × program size), then any work
+ * the engine does beyond what that paid for, as it goes (a budget stops a search midway).
  */
-function translateRE2(pattern: string): { body: string; flags: string } {
-  let body = '';
-  let flags = '';
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const n = pattern[i + 1] ?? '';
-      body += n === 'z' ? '$(?![\\s\\S])' : n === 'A' ? '^' : c + n;
-      i++;
-      continue;
+function regexMeter(length: number, re: RE2, charge: Charge): (threadSteps: number) => void {
+  const upfront = regexCost(length, re);
+  charge(upfront);
+  let allowance = upfront * THREAD_STEPS_PER_STEP;
+  return (steps) => {
+    allowance -= steps;
+    if (allowance < 0) {
+      charge(Math.ceil(-allowance / THREAD_STEPS_PER_STEP));
+      allowance = 0;
     }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      body += c;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    const group = c === '(' ? /^\(\?([imsU-]+)([):])/.exec(pattern.slice(i)) : null;
-    if (group) {
-      const on = group[1]!.split('-')[0]!;
-      for (const f of on) if (f !== 'U' && !flags.includes(f)) flags += f;
-      body += group[2] === ':' ? '(?:' : '';
-      i += group[0].length - 1;
-      continue;
-    }
-    if (pattern.startsWith('(?P<', i)) {
-      body += '(?<';
-      i += 3;
-      continue;
-    }
-    body += c;
-  }
-  return { body, flags };
+  };
 }
 
-/** RE2 pattern → JavaScript RegExp (cached); invalid patterns are CEL errors. */
-export function compileRegex(pattern: string, global = false): RegExp {
-  const key = `${global ? 'g' : ''}${pattern}`;
-  let re = regexCache.get(key);
-  if (re) return re;
-  const { body, flags } = translateRE2(pattern);
-  try {
-    re = new RegExp(body, `${global ? 'g' : ''}u${flags}`);
-  } catch (e) {
-    throw new CelEvalError(`error parsing regexp: ${(e as Error).message}`);
+/** s.matches(re): whether RE2 pattern `re` matches anywhere in `s` (linear time). */
+export function regexMatches(s: string, pattern: string, charge: Charge = () => {}): boolean {
+  const re = compileRE2(pattern);
+  const cps = codePoints(s);
+  return re.exec(cps, 0, true, regexMeter(cps.length, re, charge)) !== undefined;
+}
+
+/**
+ * The leftmost-first matches of `pattern` in `s` as Go's FindAllString finds them (an empty match
+ * right after a match is skipped), at most `limit` (negative: all).
+ */
+export function regexFindAll(s: string, pattern: string, limit: number, charge: Charge = () => {}): string[] {
+  const re = compileRE2(pattern);
+  const cps = codePoints(s);
+  // UTF-16 offset of each code point, to cut substrings
+  const offsets: number[] = [];
+  for (let i = 0, o = 0; i <= cps.length; i++) {
+    offsets.push(o);
+    o += (cps[i] ?? 0) > 0xffff ? 2 : 1;
   }
-  if (regexCache.size > 512) regexCache.clear();
-  regexCache.set(key, re);
-  return re;
+  const meter = regexMeter(cps.length, re, charge);
+  const out: string[] = [];
+  let prevEnd = -1;
+  for (let pos = 0; pos <= cps.length && (limit < 0 || out.length < limit); ) {
+    const m = re.exec(cps, pos, false, meter);
+    if (!m) break;
+    let accept = true;
+    if (m[1] === m[0]) {
+      if (m[0] === prevEnd) accept = false; // no empty match right after a match
+      pos = m[1] + 1;
+    } else {
+      pos = m[1];
+    }
+    prevEnd = m[1];
+    if (accept) out.push(s.slice(offsets[m[0]], offsets[m[1]]));
+  }
+  return out;
 }
 
 function indexOf(s: string, sub: string, from: number, last: boolean): bigint {
@@ -88,7 +97,16 @@ function indexOf(s: string, sub: string, from: number, last: boolean): bigint {
   return -1n;
 }
 
+/** Go's strings.Replace: at most n replacements (all when negative); an empty `from` matches before each code point and at the end. */
 function replace(s: string, from: string, to: string, n: number): string {
+  if (n === 0 || from === to) return s;
+  if (from === '') {
+    const chars = cps(s);
+    const m = n < 0 ? chars.length + 1 : n;
+    let out = '';
+    for (let i = 0; i <= chars.length; i++) out += (i < m ? to : '') + (chars[i] ?? '');
+    return out;
+  }
   if (n < 0) return s.split(from).join(to);
   let out = '';
   let rest = s;
@@ -97,10 +115,6 @@ function replace(s: string, from: string, to: string, n: number): string {
     if (at < 0) break;
     out += rest.slice(0, at) + to;
     rest = rest.slice(at + from.length);
-    if (from === '') {
-      out += rest.slice(0, 1);
-      rest = rest.slice(1);
-    }
   }
   return out + rest;
 }
@@ -139,7 +153,7 @@ function formatClause(verb: string, precision: number | undefined, v: CelValue):
     case 'f':
       return formatFixed(num(), precision ?? 6);
     case 'e':
-      return num().toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      return formatExponent(num(), precision ?? 6);
     case 'x':
     case 'X': {
       const t = typeof v === 'string' ? Buffer.from(v).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : int().toString(16);
@@ -154,7 +168,71 @@ function formatClause(verb: string, precision: number | undefined, v: CelValue):
   }
 }
 
-const formatFixed = (n: number, p: number) => (Number.isNaN(n) ? 'NaN' : !Number.isFinite(n) ? (n > 0 ? 'Infinity' : '-Infinity') : n.toFixed(p));
+/** Go's limit on a formatting precision (fmt's tooLarge). */
+const MAX_PRECISION = 1_000_000;
+
+/** A finite double as D × 10^-k exactly (D ≥ 0, k ≥ 0). */
+function exactDecimal(n: number): { d: bigint; k: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(n));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp = biased - 1075;
+  if (biased === 0) exp = -1074;
+  else mant |= 1n << 52n;
+  return exp >= 0 ? { d: mant << BigInt(exp), k: 0 } : { d: mant * 5n ** BigInt(-exp), k: -exp };
+}
+
+/** round(d / 10^drop), halves to even (as Go's strconv rounds the exact value). */
+function roundDigits(d: bigint, drop: number): bigint {
+  if (drop <= 0) return d * 10n ** BigInt(-drop);
+  const div = 10n ** BigInt(drop);
+  const q = d / div;
+  const r2 = (d % div) * 2n;
+  return r2 > div || (r2 === div && q % 2n === 1n) ? q + 1n : q;
+}
+
+const nonFinite = (n: number) => (Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity');
+const signOf = (n: number) => (n < 0 || Object.is(n, -0) ? '-' : '');
+
+function checkPrecision(p: number): void {
+  if (p > MAX_PRECISION) throw new CelEvalError(`error during formatting: precision ${p} too large`);
+}
+
+/** %.<p>f of any precision, digits exact as Go prints them (0.5 → "0", 2.5 → "2" at %.0f). */
+function formatFixed(n: number, p: number): string {
+  if (!Number.isFinite(n)) return nonFinite(n);
+  checkPrecision(p);
+  const { d, k } = exactDecimal(n);
+  const digits = roundDigits(d, k - p).toString().padStart(p + 1, '0');
+  const int = digits.slice(0, digits.length - p);
+  return `${signOf(n)}${int}${p ? `.${digits.slice(digits.length - p)}` : ''}`;
+}
+
+/** %.<p>e of any precision: d.ddd…e±XX, digits exact as Go prints them. */
+function formatExponent(n: number, p: number): string {
+  if (!Number.isFinite(n)) return nonFinite(n);
+  checkPrecision(p);
+  const { d, k } = exactDecimal(n);
+  let q: bigint;
+  let e: number;
+  if (d === 0n) {
+    q = 0n;
+    e = 0;
+  } else {
+    const len = d.toString().length;
+    q = roundDigits(d, len - (p + 1));
+    e = len - 1 - k;
+    if (q.toString().length > p + 1) {
+      q /= 10n; // 9.99… rounded up to 10.0…
+      e++;
+    }
+  }
+  const digits = q.toString().padStart(p + 1, '0');
+  const exp = `${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return `${signOf(n)}${digits[0]}${p ? `.${digits.slice(1)}` : ''}e${exp}`;
+}
 
 /** cel-go's string.format(list): %s %d %f %e %x %X %o %b with an optional .precision, %% for %. */
 function format(template: string, args: CelValue): string {
@@ -175,7 +253,7 @@ export const STRING_METHODS: Record<string, Fn> = {
   contains: (s, x) => str(s).includes(str(x)),
   startsWith: (s, x) => str(s).startsWith(str(x)),
   endsWith: (s, x) => str(s).endsWith(str(x)),
-  matches: (s, re) => compileRegex(str(re)).test(str(s)),
+  matches: (s, re) => regexMatches(str(s), str(re)),
   charAt: (s, i) => {
     const a = cps(str(s));
     const n = int(i);
@@ -201,12 +279,8 @@ export const STRING_METHODS: Record<string, Fn> = {
   reverse: (s) => cps(str(s)).reverse().join(''),
   format: (s, args) => format(str(s), args ?? null),
   // Kubernetes' regex library.
-  find: (s, re) => str(s).match(compileRegex(str(re)))?.[0] ?? '',
-  findAll: (s, re, n) => {
-    const all = [...str(s).matchAll(compileRegex(str(re), true))].map((m) => m[0]);
-    const limit = n === undefined ? -1 : int(n);
-    return limit < 0 ? all : all.slice(0, limit);
-  },
+  find: (s, re) => regexFindAll(str(s), str(re), 1)[0] ?? '',
+  findAll: (s, re, n) => regexFindAll(str(s), str(re), n === undefined ? -1 : int(n)),
 };
 
 /** list(string).join([separator]). */

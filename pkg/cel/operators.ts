@@ -4,19 +4,74 @@
 import type { BinaryOp } from './ast.js';
 import { CelEvalError, noSuchOverload } from './errors.js';
 import { checkDuration, checkTimestamp } from './lib-time.js';
-import { CelDuration, CelMap, CelTimestamp, CelUint, celCompare, celEquals, checkInt, checkUint, INT64_MIN, type CelValue } from './values.js';
+import { canonicalKey, CelDuration, CelMap, CelTimestamp, CelUint, celCompare, celEquals, checkInt, checkUint, INT64_MIN, listKind, markUnordered, traversalCost, type CelValue } from './values.js';
 
 function add(a: CelValue, b: CelValue): CelValue {
   if (typeof a === 'bigint' && typeof b === 'bigint') return checkInt(a + b);
   if (a instanceof CelUint && b instanceof CelUint) return checkUint(a.v + b.v);
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (Array.isArray(a) && Array.isArray(b)) return concatLists(a, b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Uint8Array.from([...a, ...b]);
   if (a instanceof CelTimestamp && b instanceof CelDuration) return checkTimestamp(a.ns + b.ns);
   if (a instanceof CelDuration && b instanceof CelTimestamp) return checkTimestamp(a.ns + b.ns);
   if (a instanceof CelDuration && b instanceof CelDuration) return checkDuration(a.ns + b.ns);
   throw noSuchOverload();
+}
+
+/**
+ * `a + b` of lists. As in Kubernetes, a list-type=set list gains the items of `b` it lacks (a
+ * union), a list-type=map list has its items replaced by those of `b` with the same keys and
+ * gains the others (a merge); the result keeps the list type.
+ */
+function concatLists(a: CelValue[], b: CelValue[]): CelValue[] {
+  const kind = listKind(a);
+  if (!kind) return [...a, ...b];
+  const keyOf = (x: CelValue): string | undefined => {
+    if (kind.type === 'set') return canonicalKey(x);
+    if (!(x instanceof CelMap)) return undefined;
+    const parts = kind.keys.map((k) => canonicalKey(x.get(k) ?? null));
+    return parts.every((p) => p !== undefined) ? parts.join('\u0000') : undefined;
+  };
+  const out = [...a];
+  const at = new Map<string, number>();
+  a.forEach((x, i) => {
+    const k = keyOf(x);
+    if (k !== undefined && !at.has(k)) at.set(k, i);
+  });
+  for (const x of b) {
+    const k = keyOf(x);
+    const i = k === undefined ? undefined : at.get(k);
+    if (i === undefined) {
+      if (k !== undefined) at.set(k, out.length);
+      out.push(x);
+    } else if (kind.type === 'map') {
+      out[i] = x;
+    }
+  }
+  return markUnordered(out, kind.type, kind.keys);
+}
+
+/**
+ * The steps an operator's work takes beyond its one node, growing with the sizes involved (as
+ * cel-go charges them): equality per element (at every depth) and per ten characters of the
+ * smaller operand, `in` a list per element compared, concatenation per element (per ten
+ * characters or bytes for strings and bytes). Counting stops past `limit` (the budget left).
+ */
+export function binaryCost(op: BinaryOp, a: CelValue, b: CelValue, limit = Infinity): number {
+  switch (op) {
+    case '==':
+    case '!=':
+      return Math.min(traversalCost(a, limit), traversalCost(b, limit));
+    case 'in':
+      return Array.isArray(b) ? b.length * (1 + traversalCost(a, limit)) : 0;
+    case '+':
+      if (Array.isArray(a) && Array.isArray(b)) return a.length + b.length;
+      if ((typeof a === 'string' && typeof b === 'string') || (a instanceof Uint8Array && b instanceof Uint8Array)) return Math.ceil((a.length + b.length) / 10);
+      return 0;
+    default:
+      return 0;
+  }
 }
 
 function sub(a: CelValue, b: CelValue): CelValue {

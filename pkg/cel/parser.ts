@@ -75,15 +75,42 @@ class Parser {
   }
 
   private or(): Expr {
-    return this.chain(() => this.and(), ['||'], (_op, offset, left, right) => ({ kind: 'or', offset, left, right }));
+    return this.logicalChain('or', '||', () => this.and());
   }
 
   private and(): Expr {
-    return this.chain(() => this.relation(), ['&&'], (_op, offset, left, right) => ({ kind: 'and', offset, left, right }));
+    return this.logicalChain('and', '&&', () => this.relation());
   }
 
+  /**
+   * `a && b && c ...` as a balanced tree, as cel-go builds it (a left-deep one would make every
+   * evaluation of a long chain recurse once per term).
+   */
+  private logicalChain(kind: 'and' | 'or', op: string, next: () => Expr): Expr {
+    const terms = [next()];
+    const offsets: number[] = [];
+    while (this.isOp(op)) {
+      offsets.push(this.tok.offset);
+      this.pos++;
+      terms.push(next());
+    }
+    const balance = (lo: number, hi: number): Expr => {
+      if (lo === hi) return terms[lo]!;
+      const mid = (lo + hi) >> 1;
+      return { kind, offset: offsets[mid]!, left: balance(lo, mid), right: balance(mid + 1, hi) };
+    };
+    return balance(0, terms.length - 1);
+  }
+
+  /** A left-deep chain of binary operators: each operator nests one level deeper (as in cel-go's grammar). */
   private binaryChain(next: () => Expr, ops: string[]): Expr {
-    return this.chain(next, ops, (op, offset, left, right) => ({ kind: 'binary', offset, op: op as BinaryOp, left, right }));
+    const depth = this.depth;
+    const e = this.chain(next, ops, (op, offset, left, right) => {
+      this.enter();
+      return { kind: 'binary', offset, op: op as BinaryOp, left, right };
+    });
+    this.depth = depth;
+    return e;
   }
 
   private relation(): Expr {
@@ -125,9 +152,20 @@ class Parser {
     return this.member(this.primary());
   }
 
+  /** Selections, calls and indexes on `e`: each nests one level deeper (`a.b.c...` is depth-limited). */
   private member(e: Expr): Expr {
+    const depth = this.depth;
+    try {
+      return this.memberChain(e);
+    } finally {
+      this.depth = depth;
+    }
+  }
+
+  private memberChain(e: Expr): Expr {
     for (;;) {
       const t = this.tok;
+      if (this.isOp('.') || this.isOp('[')) this.enter();
       if (this.accept('.')) {
         const optional = this.accept('?');
         const name = this.tok;
@@ -252,7 +290,14 @@ class Parser {
   }
 }
 
+/** cel-go's (and Kubernetes') limit on the size of an expression, in code points. */
+export const MAX_SOURCE_CODE_POINTS = 100_000;
+
 /** Parses `src`; throws CelCompileError with the position of the first problem. */
 export function parse(src: string): Expr {
+  if (src.length > MAX_SOURCE_CODE_POINTS) {
+    const size = [...src].length;
+    if (size > MAX_SOURCE_CODE_POINTS) throw new CelCompileError([{ offset: 0, detail: `expression code point size exceeds limit: size: ${size}, limit ${MAX_SOURCE_CODE_POINTS}` }], '');
+  }
   return new Parser(src, tokenize(src)).parseAll();
 }

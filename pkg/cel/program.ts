@@ -6,7 +6,7 @@
 // Program.evaluate() runs it under a step budget.
 import type { Expr } from './ast.js';
 import { TYPE_NAMES } from './conversions.js';
-import { CelCompileError } from './errors.js';
+import { CelCompileError, CelError, CelEvalError } from './errors.js';
 import { Evaluation, type Scope } from './evaluator.js';
 import { GLOBAL_FUNCTIONS, METHOD_NAMES } from './functions.js';
 import { parse } from './parser.js';
@@ -44,8 +44,14 @@ export class Program {
   evaluate(vars: Record<string, CelValue>, budget = DEFAULT_BUDGET): { value: CelValue; cost: number } {
     const scope = Object.assign(Object.create(null) as Scope, vars);
     const ev = new Evaluation(budget);
-    const value = ev.eval(this.ast, scope);
-    return { value, cost: ev.steps };
+    try {
+      const value = ev.eval(this.ast, scope);
+      return { value, cost: ev.steps };
+    } catch (e) {
+      // Anything else (a string past V8's length limit, a stack overflow, a bug) is still a
+      // failure of this expression on this input, not of the server: a CEL error.
+      throw asCelError(e, (m) => new CelEvalError(m));
+    }
   }
 }
 
@@ -53,6 +59,7 @@ interface Checker {
   opts: CompileOptions;
   issues: { offset: number; detail: string }[];
   refs: Set<string>;
+  declared: ReadonlySet<string>;
 }
 
 /** The variable and path of `self.a[0].b` (undefined when the chain does not start at a declared variable). */
@@ -61,13 +68,13 @@ function chainOf(e: Expr, locals: ReadonlySet<string>, declared: ReadonlySet<str
   let cur = e;
   for (;;) {
     if (cur.kind === 'select' || cur.kind === 'has') {
-      path.unshift(cur.field);
+      path.push(cur.field);
       cur = cur.operand;
     } else if (cur.kind === 'index') {
-      path.unshift('[]');
+      path.push('[]');
       cur = cur.operand;
     } else if (cur.kind === 'ident' && declared.has(cur.name) && !locals.has(cur.name)) {
-      return { variable: cur.name, path };
+      return { variable: cur.name, path: path.reverse() };
     } else {
       return undefined;
     }
@@ -75,7 +82,7 @@ function chainOf(e: Expr, locals: ReadonlySet<string>, declared: ReadonlySet<str
 }
 
 function check(c: Checker, e: Expr, locals: ReadonlySet<string>): void {
-  const declared = new Set(c.opts.variables);
+  const declared = c.declared;
   const issue = (offset: number, detail: string) => c.issues.push({ offset, detail });
   switch (e.kind) {
     case 'ident':
@@ -169,8 +176,25 @@ function surelyNotBool(e: Expr): boolean {
 
 /** Parses and checks `source`; throws CelCompileError listing every problem with its position. */
 export function compile(source: string, opts: CompileOptions): Program {
+  try {
+    return compileChecked(source, opts);
+  } catch (e) {
+    throw asCelError(e, (m) => new CelCompileError([{ offset: 0, detail: m }], source));
+  }
+}
+
+/** `e` if it is a CEL error, else a CEL error made by `make` from its message. */
+function asCelError(e: unknown, make: (message: string) => CelError): CelError {
+  if (e instanceof CelError) return e;
+  // A host's own signal through an extension value (the policy authorizer's "ask first") goes through as it is.
+  if (e instanceof Error && (e as { celPassThrough?: boolean }).celPassThrough) return e as CelError;
+  const message = e instanceof RangeError && /string length/i.test(e.message) ? 'string too long' : e instanceof RangeError && /call stack/i.test(e.message) ? 'expression nests too deeply' : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+  return make(message);
+}
+
+function compileChecked(source: string, opts: CompileOptions): Program {
   const ast = parse(source);
-  const c: Checker = { opts, issues: [], refs: new Set() };
+  const c: Checker = { opts, issues: [], refs: new Set(), declared: new Set(opts.variables) };
   check(c, ast, new Set());
   if (!c.issues.length && opts.expectBool && surelyNotBool(ast)) c.issues.push({ offset: 0, detail: 'cel expression must evaluate to a bool' });
   if (c.issues.length) throw new CelCompileError(c.issues, source);

@@ -42,6 +42,9 @@ export function markUnordered(list: CelValue[], type: 'set' | 'map', keys: strin
   return list;
 }
 
+/** A list's x-kubernetes-list-type when it is set or map (with the map's key fields). */
+export const listKind = (list: CelValue[]): { type: 'set' | 'map'; keys: string[] } | undefined => unorderedLists.get(list);
+
 /** Implemented by extension values (quantity, url): compared with `equals`, typed by `typeName`. */
 export interface CelObject {
   readonly typeName: string;
@@ -178,14 +181,114 @@ function listsEqual(a: CelValue[], b: CelValue[]): boolean {
   if (a.length !== b.length) return false;
   const kind = unorderedLists.get(a) ?? unorderedLists.get(b);
   if (!kind) return a.every((x, i) => celEquals(x, b[i]!));
-  if (kind.type === 'set') return a.every((x) => b.some((y) => celEquals(x, y))) && b.every((y) => a.some((x) => celEquals(x, y)));
-  // map lists: each item equals the other list's item with the same keys
-  const keyOf = (item: CelValue) => kind.keys.map((k) => (item instanceof CelMap ? item.get(k) : undefined) ?? null);
-  return a.every((x) => {
-    const kx = keyOf(x);
-    const y = b.find((o) => keyOf(o).every((v, i) => celEquals(v, kx[i]!)));
-    return y !== undefined && celEquals(x, y);
-  });
+  // set and map lists: equal when each item equals an item of the other (map lists' items are
+  // unique by their keys, so this is their keyed comparison too), in O(N) by canonical keys
+  const ka = a.map(canonicalKey);
+  const kb = b.map(canonicalKey);
+  if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined)) {
+    const sa = new Set(ka);
+    const sb = new Set(kb);
+    return sa.size === sb.size && [...sa].every((k) => sb.has(k));
+  }
+  // values without a canonical key (NaN, quantities): pairwise, as before
+  return a.every((x) => b.some((y) => celEquals(x, y))) && b.every((y) => a.some((x) => celEquals(x, y)));
+}
+
+/**
+ * The work of reading all of `v` (comparing, hashing or printing it): one per list element and
+ * map entry at every depth, one per ten characters or bytes. Stops counting once past `limit`
+ * (values may share parts, so the full count can far exceed the memory they take).
+ */
+export function traversalCost(v: CelValue, limit = Infinity): number {
+  let n = 0;
+  const stack: CelValue[] = [v];
+  while (stack.length && n <= limit) {
+    const x = stack.pop()!;
+    if (typeof x === 'string' || x instanceof Uint8Array) n += Math.floor(x.length / 10);
+    else if (Array.isArray(x)) {
+      n += x.length;
+      for (const y of x) if (typeof y === 'object' || typeof y === 'string') stack.push(y);
+    } else if (x instanceof CelMap) {
+      n += x.size;
+      for (const [k, y] of x.pairs()) stack.push(k, y);
+    } else if (x instanceof CelOptional && x.value !== undefined) stack.push(x.value);
+  }
+  return n;
+}
+
+/**
+ * A string that two values share exactly when they are equal by CEL's equality (1 == 1u == 1.0,
+ * maps regardless of order), or undefined for values with no such key (NaN, extension objects,
+ * set and map lists): used to compare and merge large lists in linear time.
+ */
+export function canonicalKey(v: CelValue): string | undefined {
+  if (v === null) return 'z';
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'bigint':
+      return `n${v}`;
+    case 'number':
+      if (Number.isNaN(v)) return undefined;
+      return Number.isInteger(v) ? `n${BigInt(v)}` : `d${v}`;
+    case 'string':
+      return `s${JSON.stringify(v)}`;
+  }
+  if (v instanceof CelUint) return `n${v.v}`;
+  if (v instanceof Uint8Array) return `y${Buffer.from(v).toString('hex')}`;
+  if (v instanceof CelTimestamp) return `T${v.ns}`;
+  if (v instanceof CelDuration) return `D${v.ns}`;
+  if (v instanceof CelType) return `Y${v.name}`;
+  if (v instanceof CelOptional) {
+    if (v.value === undefined) return 'o';
+    const k = canonicalKey(v.value);
+    return k === undefined ? undefined : `O${k}`;
+  }
+  const all = (xs: CelValue[]): string[] | undefined => {
+    const out: string[] = [];
+    for (const x of xs) {
+      const k = canonicalKey(x);
+      if (k === undefined) return undefined;
+      out.push(k);
+    }
+    return out;
+  };
+  if (Array.isArray(v)) {
+    // (a set or map list equals a plain list in any order, a plain list only in its order: no
+    // one key can stand for both, so nested unordered lists take the pairwise path)
+    const items = unorderedLists.has(v) ? undefined : all(v);
+    return items && `[${items.join(',')}]`;
+  }
+  if (v instanceof CelMap) {
+    const entries: string[] = [];
+    for (const [k, x] of v.pairs()) {
+      const kk = canonicalKey(k);
+      const kx = canonicalKey(x);
+      if (kk === undefined || kx === undefined) return undefined;
+      entries.push(`${kk}:${kx}`);
+    }
+    return `{${entries.sort().join(',')}}`;
+  }
+  return undefined;
+}
+
+const isSurrogate = (u: number) => u >= 0xd800 && u <= 0xdfff;
+
+/**
+ * Strings ordered by code point, as Go orders them (by UTF-8 bytes): UTF-16 order differs where
+ * a surrogate pair (U+10000 and up) meets a code unit from U+E000 to U+FFFF.
+ */
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (isSurrogate(x) && !isSurrogate(y) && y >= 0xe000) return 1;
+  if (isSurrogate(y) && !isSurrogate(x) && x >= 0xe000) return -1;
+  return x < y ? -1 : 1;
 }
 
 /** Ordering for <, <=, >, >= (numbers across int/uint/double, strings, bytes, bools, times). */
@@ -193,7 +296,7 @@ export function celCompare(a: CelValue, b: CelValue): number {
   const na = numeric(a);
   const nb = numeric(b);
   if (na && nb) return compareNumeric(na, nb);
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
