@@ -6,6 +6,7 @@
 // (`unshare ... sh -c 'hostname X && ip link set lo up'`) per pod.
 import { openSync } from 'node:fs';
 import { checkErrno, openLibc } from '../util/libc.js';
+import { SOCK_CLOEXEC, socketCalls } from '../util/socket-calls.js';
 import { MNT_DETACH, MS_BIND, mount, umount } from './syscalls.js';
 
 export const CLONE_NEWUTS = 0x04000000;
@@ -14,7 +15,6 @@ export const CLONE_NEWNET = 0x40000000;
 
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0o2000000;
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
 const IFF_UP = 0x1;
@@ -22,21 +22,19 @@ const IFF_UP = 0x1;
 const IFREQ_SIZE = 40;
 
 type Fn = (...args: unknown[]) => number;
-let calls: { unshare: Fn; setns: Fn; sethostname: Fn; socket: Fn; ioctl: Fn; close: Fn } | undefined;
+let calls: { unshare: Fn; sethostname: Fn; ioctl: Fn } | undefined;
 
+/** unshare, sethostname and ioctl; socket, close and setns are socket-calls.ts's. */
 function lib() {
   if (!calls) {
     const l = openLibc();
     calls = {
       unshare: l.func('int unshare(int flags)') as Fn,
-      setns: l.func('int setns(int fd, int nstype)') as Fn,
       sethostname: l.func('int sethostname(const char *name, size_t len)') as Fn,
-      socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
       ioctl: l.func('int ioctl(int fd, unsigned long req, void *arg)') as Fn,
-      close: l.func('int close(int fd)') as Fn,
     };
   }
-  return calls;
+  return { ...calls, ...socketCalls() };
 }
 
 const KINDS = [
