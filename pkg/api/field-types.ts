@@ -26,7 +26,8 @@ const APPLY_LIST_OVERRIDES: Record<string, Record<string, { keys: string[]; defa
   NodeStatus: { addresses: 'atomic' },
 };
 
-const cache = new Map<string, FieldType>();
+/** Field types by struct, then field name (two lookups, no key string built per field). */
+const cache = new Map<string, Map<string, FieldType>>();
 
 /** Structs described by a schema rather than a proto message (custom resources), by name. */
 const described = new Map<string, Map<string, FieldType>>();
@@ -58,15 +59,16 @@ function listType(owner: string, f: FieldSchema): FieldType {
 export function fieldTypeOf(owner: string, key: string): FieldType {
   const d = described.get(owner);
   if (d) return d.get(key) ?? LEAF;
-  const ck = `${owner}.${key}`;
-  let t = cache.get(ck);
+  let byKey = cache.get(owner);
+  if (!byKey) cache.set(owner, (byKey = new Map()));
+  let t = byKey.get(key);
   if (t) return t;
   const f = messageSchema(owner) ? fieldsOfMessage(owner).get(key) : undefined;
   if (!f) t = LEAF;
   else if (f.kind === 'map') t = { kind: 'map', value: typeOfValue(f.value!.kind, f.value!.type) };
   else if (f.repeated) t = listType(owner, f);
   else t = typeOfValue(f.kind, f.type);
-  cache.set(ck, t);
+  byKey.set(key, t);
   return t;
 }
 

@@ -32,7 +32,16 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-export const fieldElement = (name: string): PathElement => `f:${name}`;
+/** Interned `f:` elements of field names seen so far (bounded: label keys and the like are open-ended). */
+const fieldElements = new Map<string, PathElement>();
+export function fieldElement(name: string): PathElement {
+  let e = fieldElements.get(name);
+  if (e === undefined) {
+    e = `f:${name}`;
+    if (fieldElements.size < 4096) fieldElements.set(name, e);
+  }
+  return e;
+}
 export const keyElement = (key: Record<string, Json>): PathElement => `k:${canonicalJson(key)}`;
 export const valueElement = (v: Json): PathElement => `v:${canonicalJson(v)}`;
 export const indexElement = (i: number): PathElement => `i:${i}`;

@@ -209,7 +209,7 @@ export class ApiServer {
     const webhookAccess: WebhookAccess = {
       validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
       mutating: () => this.cachedIn('mutatingwebhookconfigurations') as MutatingWebhookConfiguration[],
-      namespaceLabels: async (name) => (await this.lookup('namespaces', undefined, name))?.metadata?.labels ?? undefined,
+      namespaceLabels: async (name) => (await this.lookupShared('namespaces', undefined, name))?.metadata?.labels ?? undefined,
       service: (ns, name) => this.lookup('services', ns, name),
       endpoints: (ns, name) => this.lookup('endpoints', ns, name),
     };
@@ -217,10 +217,10 @@ export class ApiServer {
     const admission = new AdmissionChain([
       priorityAdmission(this.priorityClassLister()),
       limitRangerAdmission((ns) => this.cachedIn('limitranges', ns) as LimitRange[]),
-      serviceAccountAdmission((ns, name) => this.lookup('serviceaccounts', ns, name)),
+      serviceAccountAdmission((ns, name) => this.lookupShared('serviceaccounts', ns, name)),
       nodeRestrictionAdmission((name) => this.lookup('nodes', undefined, name)),
       // (PodSecurity follows ServiceAccount in kube-apiserver's plugin order, before Priority and the webhooks)
-      podSecurityAdmission({ namespace: (name) => this.lookup('namespaces', undefined, name), pods: (ns) => this.cachedIn('pods', ns) }, c.podSecurity),
+      podSecurityAdmission({ namespace: (name) => this.lookupShared('namespaces', undefined, name), pods: (ns) => this.cachedIn('pods', ns) }, c.podSecurity),
       ...storageAdmission(this.storageClassLister()),
       runtimeClassAdmission((name) => this.cachedOrStored('runtimeclasses', name) as Promise<RuntimeClass | undefined>),
       // (webhooks after the built-in plugins and before quota, as kube-apiserver orders them)
@@ -496,6 +496,16 @@ export class ApiServer {
     }
   }
 
+  /**
+   * lookup for readers that do not change what they get (admission reading a namespace's labels
+   * or a service account): a cached object is parsed once per stored version and shared.
+   */
+  private async lookupShared(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const store = this.store(resource);
+    const cached = store.cache.peek(store.key(namespace, name));
+    return cached ? this.parsed(cached) : this.lookup(resource, namespace, name);
+  }
+
   /** Parsed copies of cached objects, one parse per stored version (admission reads them per request). */
   private parsedCache = new WeakMap<RawObject, KubeObject>();
 
@@ -518,7 +528,7 @@ export class ApiServer {
     return {
       policies: () => this.cachedIn('validatingadmissionpolicies') as ValidatingAdmissionPolicy[],
       bindings: () => this.cachedIn('validatingadmissionpolicybindings') as ValidatingAdmissionPolicyBinding[],
-      namespace: (name) => this.lookup('namespaces', undefined, name),
+      namespace: (name) => this.lookupShared('namespaces', undefined, name),
       authorize: async (c) => {
         const d = c.path !== undefined ? this.authorizer.authorizePath(c.user, c.verb, c.path) : await this.authorizer.authorize(c.user, { verb: c.verb, group: c.group ?? '', resource: c.resource ?? '', subresource: c.subresource || undefined, namespace: c.namespace || undefined, name: c.name || undefined });
         return { allowed: d.allowed, reason: d.reason ?? '' };

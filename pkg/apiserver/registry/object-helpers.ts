@@ -28,8 +28,18 @@ export function deletePath(obj: unknown, path: string): void {
   if (cur && typeof cur === 'object') delete (cur as Record<string, unknown>)[parts[parts.length - 1]!];
 }
 
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+/** Random bytes drawn in blocks: one getrandom per 200 names, not one per name. */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+/** Five characters of Kubernetes' generateName alphabet (no vowels, no 0/1/3). */
 export function randomSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  const bytes = randomBytes(5);
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+  if (randomAt + 5 > randomPool.length) {
+    randomPool = randomBytes(1000);
+    randomAt = 0;
+  }
+  let out = '';
+  for (let i = 0; i < 5; i++) out += SUFFIX_ALPHABET[randomPool[randomAt++]! % SUFFIX_ALPHABET.length];
+  return out;
 }

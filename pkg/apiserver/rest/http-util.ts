@@ -8,15 +8,36 @@ import { ApiError } from '../errors.js';
 /** kube-apiserver's limit on a request body. */
 export const maxBodyBytes = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw errors.tooLarge(`the request body is too large: limit is ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The whole body: 413 past `limit` (the rest of an oversize body is drained, up to 8 times the limit, then the connection dropped). */
+export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed: Error | undefined;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (failed) {
+        if (size > 8 * limit) req.destroy();
+        return;
+      }
+      if (size > limit) {
+        failed = errors.tooLarge(`the request body is too large: limit is ${limit} bytes`);
+        chunks.length = 0;
+        return reject(failed);
+      }
+      chunks.push(chunk);
+    };
+    const done = (err?: Error) => {
+      req.off('data', onData).off('end', done).off('error', done).off('close', onClose);
+      if (failed) return;
+      if (err) return reject(err);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onClose = () => {
+      if (!req.complete) done(new Error('the client closed the connection before the request body was read'));
+    };
+    req.on('data', onData).on('end', done).on('error', done).on('close', onClose);
+  });
 }
 
 /** Decodes a JSON or YAML body into one object; errors name the line. */
