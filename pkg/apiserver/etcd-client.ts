@@ -26,42 +26,15 @@ import {
   WatchResponse,
 } from '../api/generated/etcd/rpc.js';
 import { logger } from '../util/log.js';
+import { EtcdCompactedError, EtcdError, GrpcCode } from './etcd-errors.js';
+import { UnaryConnection } from './etcd-h2-unary.js';
+
+export { EtcdCompactedError, EtcdError, GrpcCode } from './etcd-errors.js';
 
 export type { Compare, KeyValue, RangeRequest, RangeResponse, RequestOp, TxnRequest, TxnResponse, WatchCreateRequest, WatchResponse } from '../api/generated/etcd/rpc.js';
 export { Compare_CompareResult, Compare_CompareTarget, Event_EventType } from '../api/generated/etcd/rpc.js';
 
 const log = logger('etcd-client');
-
-/** gRPC status codes we act on. */
-export const GrpcCode = { OK: 0, CANCELLED: 1, DEADLINE_EXCEEDED: 4, OUT_OF_RANGE: 11, UNAVAILABLE: 14 } as const;
-
-/** A failed etcd call. `transport`: the connection failed, not etcd; `sent`: the request may have reached etcd. */
-export class EtcdError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-    readonly transport: boolean,
-    readonly sent: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'EtcdError';
-  }
-
-  /** Whether the same call may be made again (on another endpoint). */
-  retryable(idempotent: boolean): boolean {
-    if (this.transport) return idempotent || !this.sent;
-    return idempotent && this.code === GrpcCode.UNAVAILABLE;
-  }
-}
-
-/** A watch cancelled by etcd because its start revision was compacted away. */
-export class EtcdCompactedError extends EtcdError {
-  constructor(readonly compactRevision: number) {
-    super(`etcd watch: required revision has been compacted (compacted to ${compactRevision})`, GrpcCode.OUT_OF_RANGE, false, true);
-    this.name = 'EtcdCompactedError';
-  }
-}
 
 interface Codec<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
@@ -275,8 +248,13 @@ export interface EtcdWatch {
   cancel(): void;
 }
 
+/** How unary calls travel: the client's own HTTP/2 framing (plain http:// endpoints) or node:http2. */
+type Unary = Pick<UnaryConnection, 'call' | 'close'>;
+
 export class EtcdClient {
   private readonly conns: Connection[];
+  /** Unary calls of each endpoint (watches use conns). */
+  private readonly unaries: Unary[];
   private current = 0;
   private readonly timeoutMs: number;
   private closed = false;
@@ -285,6 +263,9 @@ export class EtcdClient {
     if (!endpoints.length) throw new Error('no etcd endpoints');
     const keepaliveMs = opts.keepaliveMs ?? 10_000;
     this.conns = endpoints.map((e) => new Connection(e.includes('://') ? e : `http://${e}`, keepaliveMs));
+    // TSKUBE_ETCD_TRANSPORT=node puts unary calls on node:http2 too (https:// endpoints always are).
+    const own = process.env.TSKUBE_ETCD_TRANSPORT !== 'node';
+    this.unaries = this.conns.map((c) => (own && c.url.startsWith('http:') ? new UnaryConnection(c.url, keepaliveMs) : { call: (path: string, payload: Uint8Array, timeoutMs: number) => c.unary(path, payload, timeoutMs), close: () => {} }));
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
@@ -356,12 +337,13 @@ export class EtcdClient {
   close(): void {
     this.closed = true;
     for (const c of this.conns) c.close();
+    for (const u of this.unaries) u.close();
   }
 
-  private failover(conn: Connection): void {
+  private failover(conn: Connection, err?: Error): void {
     if (this.conns[this.current] !== conn || this.conns.length === 1) return;
     this.current = (this.current + 1) % this.conns.length;
-    log.info('switching etcd endpoint', { from: conn.url, to: this.conns[this.current]!.url, err: conn.lastError?.message });
+    log.info('switching etcd endpoint', { from: conn.url, to: this.conns[this.current]!.url, err: (err ?? conn.lastError)?.message });
   }
 
   private async call<Req, Res>(path: string, reqCodec: Codec<Req>, resCodec: Codec<Res>, req: Req, idempotent: boolean): Promise<Res> {
@@ -371,10 +353,10 @@ export class EtcdClient {
     for (let attempt = 1; ; attempt++) {
       const conn = this.conns[this.current]!;
       try {
-        return resCodec.decode(await conn.unary(path, payload, this.timeoutMs));
+        return resCodec.decode(await this.unaries[this.current]!.call(path, payload, this.timeoutMs));
       } catch (e) {
         if (this.closed || !(e instanceof EtcdError) || !e.retryable(idempotent) || attempt >= maxAttempts) throw e;
-        if (e.transport) this.failover(conn);
+        if (e.transport) this.failover(conn, e);
         await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
       }
     }
