@@ -24,7 +24,8 @@ import { ContainerState } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import { runningContainers, runningPods } from './metrics.js';
 import { computeStatus } from './pod-status.js';
-import { PodWorker, podUidLabel, type NetworkPlugin } from './pod-worker.js';
+import { podUidLabel } from './container-labels.js';
+import { PodWorker, type NetworkPlugin } from './pod-worker.js';
 import { NodeServiceProxy } from './service-proxy.js';
 import { ServiceHealthServer } from '../network/service-health.js';
 import { NodeNetworkPolicy } from './network-policy.js';
@@ -364,7 +365,7 @@ export class NodeAgent {
         if (!p.metadata?.deletionTimestamp) return;
       }
       if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
-      w = new PodWorker(p, {
+      const worker: PodWorker = new PodWorker(p, {
         runtime: this.runtime,
         podsDir: join(this.cfg.dataDir, 'pods'),
         network: () => this.network(),
@@ -378,7 +379,7 @@ export class NodeAgent {
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message) => this.event(pod, type, reason, message),
-        statusChanged: (wk) => void this.reportStatus(wk),
+        statusChanged: () => void this.reportStatus(worker),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         serviceAccountToken: (pod, proj) => this.tokens.get(pod, proj),
@@ -393,7 +394,7 @@ export class NodeAgent {
           this.networkPolicy?.podGone(id);
         },
       });
-      this.workers.set(uid, w);
+      this.workers.set(uid, (w = worker));
     }
     w.update(p);
   }

@@ -4,7 +4,8 @@
 import { podQOSClass } from '../api/defaults.js';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
-import { restartCountOf, type PodWorker } from './pod-worker.js';
+import { restartCountOf } from './container-labels.js';
+import type { PodWorker } from './pod-worker.js';
 import { rfc3339Now } from '../util/time.js';
 import { isSidecar } from '../api/pod-resources.js';
 
