@@ -8,7 +8,9 @@ import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.
 /** Whether `c` may restart now after its attempt `st` exited; when not, CrashLoopBackOff and a retry once the back-off is up. */
 export function restartAllowed(d: Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'>, ctx: PodContext, c: Container, st: ContainerStatus, rec: ContainerRecord): boolean {
   const ran = st.startedAt && st.finishedAt ? Date.parse(st.finishedAt) - Date.parse(st.startedAt) : 0;
-  if (ran > 10 * 60_000) rec.delaySec = 0;
+  // (forgotten as a whole: with only the delay reset, the first-restart case below never came
+  // again and every later restart was allowed at once, for good)
+  if (ran > 10 * 60_000) Object.assign(rec, { delaySec: 0, notBefore: 0 });
   const now = Date.now();
   if (rec.notBefore === 0 && rec.delaySec === 0) {
     // First restart: now; from the next one on, wait.
