@@ -71,6 +71,8 @@ export class PodSandboxMaker {
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
     });
+    // (what was made is unmade, in reverse, when a later step fails)
+    const undo: (() => Promise<unknown>)[] = [() => rt.removePodSandbox(id), () => rt.stopPodSandbox(id)];
     try {
       const status = await rt.podSandboxStatus(id);
       if (!status.netnsPath) {
@@ -81,12 +83,13 @@ export class PodSandboxMaker {
       }
       const net = await this.d.network();
       const res = await timed(networkOps, 'setup', () => net.setupPod({ sandboxId: id, netnsPath: status.netnsPath, hostPorts: hostPortsOf(pod) }));
+      // (the address, the host ports' rules: released before the sandbox goes)
+      undo.push(() => net.teardownPod(id));
       await rt.setPodSandboxIP(id, res.ip);
       this.addressed(res.ip);
       await this.d.podAddressed?.(pod, res.ip);
     } catch (e) {
-      await rt.stopPodSandbox(id).catch(() => {});
-      await rt.removePodSandbox(id).catch(() => {});
+      for (const u of undo.reverse()) await u().catch(() => {});
       throw e;
     }
   }
