@@ -5,8 +5,7 @@ import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
-import { computeStatus } from './pod-status.js';
-import type { PodWorker } from './pod-worker.js';
+import { computeStatus, type PodView } from './pod-status.js';
 
 const log = logger('nodeagent');
 
@@ -14,6 +13,15 @@ const log = logger('nodeagent');
 function replaceList(status: object, key: string): Record<string, unknown[]> {
   const items = (status as Record<string, unknown>)[key];
   return Array.isArray(items) ? { [key]: [...items, { $patch: 'replace' }] } : {};
+}
+
+/** A pod whose status is reported: a pod worker's view (PodWorker is one). */
+export interface ReportedPod extends PodView {
+  readonly uid: string;
+  /** namespace/name, for logs. */
+  readonly key: string;
+  /** The pod is gone from the API. */
+  readonly deleted: boolean;
 }
 
 export class PodStatusManager {
@@ -29,7 +37,7 @@ export class PodStatusManager {
     private readonly statusTarget: (pod: Pod, uid: string) => string | undefined,
   ) {}
 
-  async report(w: PodWorker): Promise<void> {
+  async report(w: ReportedPod): Promise<void> {
     const uid = w.uid;
     if (this.inFlight.has(uid)) {
       this.pending.add(uid);
