@@ -59,6 +59,8 @@ export interface ContainerRecord {
   /** Restart backoff: the next start may not happen before this time (ms). */
   notBefore: number;
   delaySec: number;
+  /** Image pull back-off (ErrImagePull, ImagePullBackOff), apart from the restart back-off as the kubelet keeps it. */
+  pullBackoff?: { notBefore: number; delaySec: number };
   waiting?: { reason: string; message?: string };
   ready: boolean;
   started: boolean;

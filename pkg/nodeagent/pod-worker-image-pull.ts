@@ -21,10 +21,11 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
     ctx.event('Warning', 'ErrImageNeverPull', rec.waiting.message!);
     return false;
   }
+  const backoff = (rec.pullBackoff ??= { notBefore: 0, delaySec: 0 });
   if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
-    if (Date.now() < rec.notBefore) {
+    if (Date.now() < backoff.notBefore) {
       rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
-      ctx.retryIn(rec.notBefore - Date.now() + 50);
+      ctx.retryIn(backoff.notBefore - Date.now() + 50);
       return false;
     }
   }
@@ -38,11 +39,11 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
       ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`);
       return true;
     }
-    rec.delaySec = Math.min(Math.max(rec.delaySec * 2, d.backoffBaseSec), d.backoffMaxSec);
-    rec.notBefore = Date.now() + rec.delaySec * 1000;
+    backoff.delaySec = Math.min(Math.max(backoff.delaySec * 2, d.backoffBaseSec), d.backoffMaxSec);
+    backoff.notBefore = Date.now() + backoff.delaySec * 1000;
     rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
     ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
-    ctx.retryIn(rec.delaySec * 1000);
+    ctx.retryIn(backoff.delaySec * 1000);
     return false;
   }
   ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
