@@ -7,6 +7,7 @@ import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
 import { ConfigSources, envFromVars, keyRefValue } from './config-sources.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel, restartCountAnnotation } from './container-labels.js';
 
 export const cfsPeriod = 100_000;
 
@@ -185,8 +186,8 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     stdin: !!c.stdin,
     stdinOnce: !!c.stdinOnce,
     logPath: o.logPath,
-    labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.container.name': c.name ?? '', 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
-    annotations: { 'io.kubernetes.container.restartCount': String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log', ...(o.terminationLog ? { 'tskube.io/termination-log': o.terminationLog } : {}) },
+    labels: { [podUidLabel]: pod.metadata!.uid!, [containerNameLabel]: c.name ?? '', [podNameLabel]: pod.metadata!.name!, [podNamespaceLabel]: pod.metadata!.namespace! },
+    annotations: { [restartCountAnnotation]: String(o.attempt), 'io.kubernetes.container.terminationMessagePath': c.terminationMessagePath ?? '/dev/termination-log', ...(o.terminationLog ? { 'tskube.io/termination-log': o.terminationLog } : {}) },
   };
 }
 
@@ -236,7 +237,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     resources: podLinuxResources(pod),
     ...(o.runtimeHandler ? { runtimeHandler: o.runtimeHandler } : {}),
-    labels: { 'io.kubernetes.pod.uid': pod.metadata!.uid!, 'io.kubernetes.pod.name': pod.metadata!.name!, 'io.kubernetes.pod.namespace': pod.metadata!.namespace! },
+    labels: { [podUidLabel]: pod.metadata!.uid!, [podNameLabel]: pod.metadata!.name!, [podNamespaceLabel]: pod.metadata!.namespace! },
     emptyDirs,
   };
 }

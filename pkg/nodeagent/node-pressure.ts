@@ -15,7 +15,7 @@ import type { PodUsage } from './eviction-ranking.js';
 import { observe, realStatsReader, type NodeStatsReader } from './eviction-signals.js';
 import { parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 import { ImageGCManager } from './image-gc.js';
-import { containerNameLabel, podUidLabel } from './pod-worker.js';
+import { containerNameLabel, podUidLabel } from './container-labels.js';
 
 const log = logger('node-pressure');
 

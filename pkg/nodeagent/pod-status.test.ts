@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 import { computePhase, computeStatus } from './pod-status.js';
-import { containerNameLabel, PodWorker, type WorkerDeps } from './pod-worker.js';
+import { containerNameLabel } from './container-labels.js';
+import { PodWorker, type WorkerDeps } from './pod-worker.js';
 
 const pod = (restartPolicy: string): Pod => ({
   metadata: { name: 'p', namespace: 'default', uid: 'u' },

@@ -4,11 +4,29 @@
 import { podQOSClass } from '../api/defaults.js';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
-import { restartCountOf, type PodWorker } from './pod-worker.js';
+import { restartCountOf } from './container-labels.js';
+import type { ContainerRecord } from './pod-worker-deps.js';
 import { rfc3339Now } from '../util/time.js';
 import { isSidecar } from '../api/pod-resources.js';
 
 type Json = Record<string, unknown>;
+
+/** What the status is computed from: a pod worker's view of its pod (PodWorker is one). */
+export interface PodView {
+  readonly pod: Pod;
+  readonly sandbox: { readonly id: string } | undefined;
+  readonly podIP: string;
+  readonly startTime?: string;
+  /** The pod failed for good, and why. */
+  readonly failed?: { reason: string; message: string };
+  /** The DisruptionTarget condition, when the node agent ends the pod itself. */
+  readonly disruption?: { reason: string; message: string };
+  readonly records: ReadonlyMap<string, ContainerRecord>;
+  readonly terminationMessages: ReadonlyMap<string, string>;
+  /** The newest attempt of a container, and the one before it. */
+  latest(name: string): ContainerStatus | undefined;
+  previous(name: string): ContainerStatus | undefined;
+}
 
 const ts = (s?: string) => (s ? s.replace(/\.\d+Z$/, 'Z') : undefined);
 
@@ -36,7 +54,7 @@ function terminated(st: ContainerStatus, message: string | undefined): Json {
   };
 }
 
-function containerStatus(w: PodWorker, c: Container, init: boolean, initDone = true): Json {
+function containerStatus(w: PodView, c: Container, init: boolean, initDone = true): Json {
   const st = w.latest(c.name!);
   const rec = w.records.get(c.name!);
   const prev = w.previous(c.name!);
@@ -59,14 +77,14 @@ function containerStatus(w: PodWorker, c: Container, init: boolean, initDone = t
 }
 
 /** A sidecar counts as started while it runs with its startup probe passed (or none). */
-const sidecarStarted = (w: PodWorker, c: Container): boolean => w.latest(c.name!)?.state === ContainerState.Running && (w.records.get(c.name!)?.started ?? true);
+const sidecarStarted = (w: PodView, c: Container): boolean => w.latest(c.name!)?.state === ContainerState.Running && (w.records.get(c.name!)?.started ?? true);
 
 /**
  * The init containers that hold the pod's initialization: ordinary ones that have not exited 0 and
  * sidecars not started. None once an app container has been started (the pod was initialized; a
  * sidecar restarting later does not undo that, nor does a completed init container removed).
  */
-export function pendingInitContainers(w: PodWorker): string[] {
+export function pendingInitContainers(w: PodView): string[] {
   const spec = w.pod.spec!;
   if ((spec.containers ?? []).some((c) => w.latest(c.name!))) return [];
   return (spec.initContainers ?? [])
@@ -79,7 +97,7 @@ export function pendingInitContainers(w: PodWorker): string[] {
 }
 
 /** Kubernetes' getPhase over app containers, after init. */
-export function computePhase(w: PodWorker): string {
+export function computePhase(w: PodView): string {
   const spec = w.pod.spec!;
   if (w.failed) return 'Failed';
   // (sidecars' exits do not count: a pod whose app containers are done ends by them)
@@ -113,7 +131,7 @@ export function computePhase(w: PodWorker): string {
   return 'Succeeded';
 }
 
-export function computeStatus(w: PodWorker, hostIP: string): Json {
+export function computeStatus(w: PodView, hostIP: string): Json {
   const pod = w.pod;
   const spec = pod.spec!;
   const phase = computePhase(w);

@@ -5,10 +5,7 @@
 // samples twice, a second apart.
 import { readFile } from 'node:fs/promises';
 import { ContainerState, type RuntimeService } from '../runtime/types.js';
-import { containerNameLabel, podUidLabel } from './pod-worker.js';
-
-const podNameLabel = 'io.kubernetes.pod.name';
-const podNamespaceLabel = 'io.kubernetes.pod.namespace';
+import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './container-labels.js';
 
 interface Sample {
   at: number;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Status } from './framework.js';
 import { SchedulingQueue } from './queue.js';
 import { CycleState } from './framework.js';
-import { failureMessage, numFeasibleNodesToFind, Scheduler } from './scheduler.js';
+import { Scheduler } from './scheduler.js';
+import { failureMessage, numFeasibleNodesToFind } from './scheduler-find-node.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 

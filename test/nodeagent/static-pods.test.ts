@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../pkg/api/types.js';
 import { Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
-import { podUidLabel } from '../../pkg/nodeagent/pod-worker.js';
+import { podUidLabel } from '../../pkg/nodeagent/container-labels.js';
 import { ContainerState } from '../../pkg/runtime/types.js';
 import { eventually, failure } from '../helpers/control-plane.js';
 import { image, startCluster, staticPodManifest, type Cluster } from './harness.js';

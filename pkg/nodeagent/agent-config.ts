@@ -1,0 +1,79 @@
+// The node agent's settings (the kubelet's flags and config file) and their defaults.
+import { hostname } from 'node:os';
+import type { IngressListen } from './ingress-controller.js';
+import { defaultEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
+
+export interface AgentConfig {
+  nodeName: string;
+  nodeIP: string;
+  dataDir: string;
+  port: number;
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  podCIDR?: string;
+  clusterCIDR: string;
+  bridge: string;
+  maxPods: number;
+  backoffBaseSec: number;
+  backoffMaxSec: number;
+  leaseDurationSec: number;
+  leaseRenewSec: number;
+  statusReportSec: number;
+  relistMs: number;
+  /** How often ConfigMap, Secret and downward-API volumes are refreshed (the kubelet's sync frequency, 1 min). */
+  apiVolumeSyncSec: number;
+  importImages?: string;
+  /** Sets the network's nodeNetns (when the agent itself runs on the host for a lab node). */
+  nodeNetns?: string;
+  chainPrefix?: string;
+  /**
+   * The nameservers of ClusterFirst pods: 'serve' runs the cluster DNS on the pod bridge's
+   * gateway address (the role CoreDNS plays); 'none' gives pods the node's own resolvers; or
+   * the addresses of DNS servers run elsewhere (the kubelet's --cluster-dns).
+   */
+  clusterDNS: 'serve' | 'none' | string[];
+  clusterDomain: string;
+  /** Run the service proxy (kube-proxy's iptables mode) once the pod network is up; off: its chains are removed. */
+  serviceProxy: boolean;
+  /** Where the service proxy answers the health check node ports of LoadBalancer Services with externalTrafficPolicy Local (default: every address of the node). */
+  serviceHealthAddress?: string;
+  /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
+  networkPolicy: boolean;
+  /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
+  ingress?: IngressListen;
+  /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
+  localPathDir?: string;
+  /** Runtime handlers besides runc, by name: a runc-compatible binary each (RuntimeClasses name them). */
+  runtimeHandlers?: Record<string, string>;
+  /** Node-pressure eviction and image GC (the kubelet's --eviction-* and --image-gc-* flags). */
+  eviction: EvictionSettings;
+  /** The directory of static pod manifests (the kubelet's staticPodPath); undefined: no static pods. */
+  podManifestPath?: string;
+}
+
+export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
+  nodeName,
+  nodeIP: '127.0.0.1',
+  dataDir: '/var/lib/tskube',
+  port: 10250,
+  labels: {},
+  taints: [],
+  clusterCIDR: '10.244.0.0/16',
+  bridge: 'tsk0',
+  maxPods: 110,
+  backoffBaseSec: 10,
+  backoffMaxSec: 300,
+  leaseDurationSec: 40,
+  leaseRenewSec: 10,
+  statusReportSec: 60,
+  relistMs: 1000,
+  apiVolumeSyncSec: 60,
+  clusterDNS: 'serve',
+  clusterDomain: 'cluster.local',
+  serviceProxy: true,
+  networkPolicy: true,
+  ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
+  eviction: defaultEvictionSettings(),
+});
+
+export const defaultNodeName = () => hostname().toLowerCase();

@@ -1,0 +1,199 @@
+// The node's side of the cluster network, once it has a podCIDR: the pod network (bridge, NAT,
+// host-gw routes to the other nodes' pod ranges), then the cluster DNS on the bridge's gateway,
+// the service proxy and network policy enforcement, which write into the network's chains.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
+import type { ApiClient } from '../client/api-client.js';
+import type { Informer } from '../client/informer.js';
+import { ClusterRecords } from '../dns/cluster-records.js';
+import { DnsServer } from '../dns/server.js';
+import { removeNetpolRules } from '../network/netpol-syncer.js';
+import { PodNetwork } from '../network/pod-network.js';
+import { ServiceHealthServer } from '../network/service-health.js';
+import { removeServiceRules } from '../network/service-proxier.js';
+import { logger } from '../util/log.js';
+import type { AgentConfig } from './agent-config.js';
+import { NodeNetworkPolicy } from './network-policy.js';
+import type { NetworkPlugin } from './pod-worker-deps.js';
+import { NodeServiceProxy } from './service-proxy.js';
+
+const log = logger('nodeagent');
+
+/** The nameservers of the node's /etc/resolv.conf. */
+function nodeResolvers(): string[] {
+  try {
+    return [...readFileSync('/etc/resolv.conf', 'utf8').matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+  } catch {
+    return [];
+  }
+}
+
+export type NodeNetworkConfig = Pick<AgentConfig, 'nodeName' | 'dataDir' | 'podCIDR' | 'clusterCIDR' | 'bridge' | 'nodeNetns' | 'chainPrefix' | 'clusterDNS' | 'clusterDomain' | 'serviceProxy' | 'serviceHealthAddress' | 'networkPolicy'>;
+
+export interface NodeNetworkDeps {
+  client: ApiClient;
+  /** The other nodes, for the routes to their pod ranges. */
+  nodes(): (Node & KubeObject)[];
+  services: Informer<Service & KubeObject>;
+  /** Every EndpointSlice (undefined when neither the cluster DNS nor the service proxy is wanted). */
+  slices: Informer<EndpointSlice & KubeObject> | undefined;
+  stopped(): boolean;
+  /** The pod network is up (the Node's status says so). */
+  ready(): Promise<void>;
+}
+
+export class NodeNetwork {
+  private net: PodNetwork | undefined;
+  private readonly netReady: Promise<PodNetwork>;
+  private resolveNet!: (n: PodNetwork) => void;
+  private podCIDR: string | undefined;
+  /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the records the informers feed. */
+  private dns: { records: ClusterRecords; server?: DnsServer } | undefined;
+  private serviceProxy: NodeServiceProxy | undefined;
+  private networkPolicy: NodeNetworkPolicy | undefined;
+
+  constructor(
+    private readonly cfg: NodeNetworkConfig,
+    private readonly d: NodeNetworkDeps,
+  ) {
+    this.netReady = new Promise((r) => (this.resolveNet = r));
+    if (cfg.clusterDNS === 'serve') {
+      const records = new ClusterRecords(cfg.clusterDomain);
+      d.services.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
+      d.slices!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
+      this.dns = { records };
+    }
+  }
+
+  /** Whether the pod network is up. */
+  get up(): boolean {
+    return !!this.net;
+  }
+
+  /** The pod network, once it is up. */
+  plugin(): Promise<NetworkPlugin> {
+    return this.netReady;
+  }
+
+  /** A Node changed: our own may have its podCIDR now; the routes to the others follow. */
+  onNode(n: Node & KubeObject): void {
+    if (n.metadata?.name === this.cfg.nodeName) {
+      const cidr = this.cfg.podCIDR ?? n.spec?.podCIDR;
+      if (cidr && !this.net) void this.init(cidr);
+    }
+    void this.syncRoutes();
+  }
+
+  async init(podCIDR: string): Promise<void> {
+    if (this.podCIDR) return;
+    this.podCIDR = podCIDR;
+    const net = new PodNetwork({ clusterCIDR: this.cfg.clusterCIDR, podCIDR, bridgeName: this.cfg.bridge, stateDir: join(this.cfg.dataDir, 'network'), nodeNetns: this.cfg.nodeNetns, chainPrefix: this.cfg.chainPrefix });
+    for (;;) {
+      try {
+        await net.ensureNode();
+        break;
+      } catch (e) {
+        log.error('pod network set-up failed; retrying', { err: e });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    this.net = net;
+    await this.startDNS(net.gateway);
+    this.resolveNet(net);
+    log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
+    await this.startServiceProxy(net);
+    await this.startNetworkPolicy(net);
+    await this.syncRoutes();
+    await this.d.ready();
+  }
+
+  /** The service proxy writes into the node's chains (masquerade by its postrouting chain), so it starts after them. */
+  private async startServiceProxy(net: PodNetwork): Promise<void> {
+    if (this.d.stopped()) return;
+    if (!this.cfg.serviceProxy || !this.d.slices) {
+      await removeServiceRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing service proxy rules', { err: e.message }));
+      return;
+    }
+    this.serviceProxy = new NodeServiceProxy({ services: this.d.services, slices: this.d.slices }, {
+      clusterCIDR: net.clusterCIDR,
+      nodeNetns: net.nodeNetns,
+      chainPrefix: net.chainPrefix,
+      nodeName: this.cfg.nodeName,
+      health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0'),
+    });
+    // Not awaited: pods need not wait for services (the informers retry on their own).
+    void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
+  }
+
+  /** Policy chains hook in before the node's forward chain, so they start after it. */
+  private async startNetworkPolicy(net: PodNetwork): Promise<void> {
+    if (this.d.stopped()) return;
+    if (!this.cfg.networkPolicy) {
+      await removeNetpolRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing network policy rules', { err: e.message }));
+      return;
+    }
+    this.networkPolicy = new NodeNetworkPolicy(this.d.client, { nodeName: this.cfg.nodeName, nodeNetns: net.nodeNetns, chainPrefix: net.chainPrefix });
+    // Not awaited, as the service proxy: the informers retry on their own.
+    void this.networkPolicy.start().catch((e: Error) => log.error('network policy enforcement start failed', { err: e.message }));
+  }
+
+  async syncRoutes(): Promise<void> {
+    if (!this.net) return;
+    const peers = this.d
+      .nodes()
+      .filter((n) => n.metadata?.name !== this.cfg.nodeName && n.spec?.podCIDR)
+      .map((n) => ({ nodeName: n.metadata!.name!, nodeIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '', podCIDR: n.spec!.podCIDR! }))
+      .filter((p) => p.nodeIP);
+    await this.net.syncRoutes(peers).catch((e: Error) => log.warn('route sync failed', { err: e.message }));
+  }
+
+  /** The network's garbage collection of what sandboxes no longer there held (nothing before the network is up). */
+  async gc(liveSandboxIds: string[]): Promise<void> {
+    await this.net?.gc(liveSandboxIds);
+  }
+
+  /** A pod's containers wait (at most 5 s) for the network policy rules that know its address. */
+  async podAddressed(pod: Pod, ip: string): Promise<void> {
+    if (!this.networkPolicy) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(() => (log.warn('network policy rules for a new pod not written within 5 s; starting it anyway', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` }), r()), 5000)));
+    await Promise.race([this.networkPolicy.podAddressed(pod as Pod & KubeObject, ip).catch((e: Error) => log.warn('network policy rules for a new pod', { err: e.message })), late]).finally(() => clearTimeout(timer));
+  }
+
+  /** The pod is gone: its network policy state goes. */
+  podGone(uid: string): void {
+    this.networkPolicy?.podGone(uid);
+  }
+
+  /**
+   * Serves the cluster DNS on the bridge's gateway, port 53, forwarding other names to the
+   * node's resolvers. When the port cannot be had (another DNS server holds it), pods get the
+   * node's resolvers instead, and the agent says so.
+   */
+  private async startDNS(gateway: string): Promise<void> {
+    if (!this.dns || this.cfg.nodeNetns) return;
+    const server = new DnsServer(this.dns.records, { host: gateway, port: 53, upstreams: nodeResolvers() });
+    try {
+      await server.start();
+      this.dns.server = server;
+    } catch (e) {
+      log.warn('cannot serve the cluster DNS; pods get the node\'s resolvers', { address: `${gateway}:53`, err: (e as Error).message });
+    }
+  }
+
+  /** The nameservers of ClusterFirst pods (see AgentConfig.clusterDNS). */
+  dnsServers(): string[] {
+    if (Array.isArray(this.cfg.clusterDNS)) return this.cfg.clusterDNS;
+    if (this.dns?.server && this.net) return [this.net.gateway];
+    // Pods cannot reach the node's loopback resolvers (systemd-resolved's 127.0.0.53).
+    return nodeResolvers().filter((s) => !s.startsWith('127.'));
+  }
+
+  /** Stops the service proxy, network policy enforcement and the cluster DNS (the pod network stays, as the node's). */
+  async stop(): Promise<void> {
+    await this.serviceProxy?.stop();
+    await this.networkPolicy?.stop();
+    await this.dns?.server?.stop();
+  }
+}

@@ -1,0 +1,140 @@
+// The agent's Node in the API (the kubelet's node status manager and node lease controller):
+// registration with labels, taints and podCIDR, the status (capacity, allocatable, conditions,
+// addresses, node info) posted when it changes or every statusReportSec, and the Lease renewed
+// every leaseRenewSec.
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
+import type { Node } from '../api/types.js';
+import type { ApiClient } from '../client/api-client.js';
+import { Leases, Nodes, StatusError } from '../client/rest-client.js';
+import { logger } from '../util/log.js';
+import type { AgentConfig } from './agent-config.js';
+import { nodeResources, type NodePressure } from './node-pressure.js';
+
+const log = logger('nodeagent');
+
+const now3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const micro = () => new Date().toISOString().replace('Z', '000Z');
+const arch = () => (process.arch === 'x64' ? 'amd64' : process.arch);
+
+function osImage(): string {
+  try {
+    return /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export type NodeStatusConfig = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'port' | 'maxPods' | 'dataDir' | 'labels' | 'taints' | 'podCIDR' | 'leaseDurationSec' | 'statusReportSec'>;
+
+/** What the Node's status is made from, besides the settings. */
+export interface NodeStatusSources {
+  /** Where local-path volumes are made (announced on the Node). */
+  localPathDir: string;
+  /** Node-pressure eviction: the pressure conditions and reserved resources (undefined before the runtime is open). */
+  pressure(): NodePressure | undefined;
+  /** Whether the pod network is up (the NetworkUnavailable condition). */
+  networkReady(): boolean;
+  /** The Node as last seen from the API. */
+  node(): Node | undefined;
+  /** Registration retries for ever (static pods run meanwhile) rather than giving up after 30 attempts. */
+  retryRegistration: boolean;
+  stopped(): boolean;
+}
+
+export class NodeStatusManager {
+  private lastStatus = '';
+  private lastStatusAt = 0;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly cfg: NodeStatusConfig,
+    private readonly s: NodeStatusSources,
+  ) {}
+
+  private status(): Record<string, unknown> {
+    const pressure = this.s.pressure();
+    const net = this.s.networkReady();
+    const res = nodeResources(totalmem(), this.cfg.dataDir, pressure);
+    const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
+    const allocatable = { ...cap, ...res.allocatable };
+    const t = now3339();
+    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
+    return {
+      capacity: cap,
+      allocatable,
+      conditions: [
+        ...(pressure?.statusConditions(t) ?? []),
+        cond('NetworkUnavailable', net ? 'False' : 'True', net ? 'RouteCreated' : 'NoRouteCreated', net ? 'the pod network is set up' : 'waiting for a podCIDR'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: this.cfg.nodeIP },
+        { type: 'Hostname', address: this.cfg.nodeName },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.cfg.port } },
+      nodeInfo: {
+        machineID: readFileSync('/etc/machine-id', 'utf8').trim(),
+        systemUUID: '',
+        bootID: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        kernelVersion: release(),
+        osImage: osImage(),
+        containerRuntimeVersion: 'runc://1.1.5',
+        kubeletVersion: 'v1.32.0-tskube',
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: arch(),
+      },
+    };
+  }
+
+  /** Creates the Node (or, when it exists, merges our labels and annotations into it), then posts its status. */
+  async register(): Promise<void> {
+    const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch(), ...this.cfg.labels };
+    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.create(Nodes, undefined, body);
+        log.info('registered node', { node: this.cfg.nodeName });
+        break;
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 409) {
+          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
+          break;
+        }
+        // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)
+        if ((attempt > 30 && !this.s.retryRegistration) || this.s.stopped()) throw e;
+        log.warn('node registration failed; retrying', { err: e });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await this.post(true);
+  }
+
+  /** Posts the status when it changed, when statusReportSec have passed, or when `force`d. */
+  async post(force = false): Promise<void> {
+    const status = this.status();
+    const sig = JSON.stringify(status, (k, v) => (k === 'lastHeartbeatTime' || k === 'lastTransitionTime' ? undefined : v));
+    if (!force && sig === this.lastStatus && Date.now() - this.lastStatusAt < this.cfg.statusReportSec * 1000) return;
+    await this.client.patch(Nodes, undefined, this.cfg.nodeName, { status }, 'strategic', 'status');
+    this.lastStatus = sig;
+    this.lastStatusAt = Date.now();
+  }
+
+  async renewLease(): Promise<void> {
+    const ns = 'kube-node-lease';
+    const name = this.cfg.nodeName;
+    try {
+      const l = await this.client.get(Leases, ns, name);
+      await this.client.update(Leases, ns, name, { ...l, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+    }
+    // If the controller marked us Unknown meanwhile, say we are Ready again.
+    const ready = this.s.node()?.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready && ready.status !== 'True') await this.post(true);
+  }
+}

@@ -1,0 +1,89 @@
+// One new attempt of a container: its image, its config (volumes, env from ConfigMaps, Secrets
+// and Services, runAsNonRoot), create, start and the postStart hook. A step that fails leaves
+// the reason in the container's record (what its status shows as waiting) and a retry.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Container } from '../api/types.js';
+import { ContainerState, type ContainerConfig, type ContainerStatus } from '../runtime/types.js';
+import { ConfigSourceError, envFromVars, type ConfigSources } from './config-sources.js';
+import { containerConfig, requiresNonRoot, runAsNonRootError } from './container-config.js';
+import { containerNameLabel, restartCountOf } from './container-labels.js';
+import { runtimeOps, timed } from './metrics.js';
+import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
+import { ensureImage } from './pod-worker-image-pull.js';
+import type { PodMounts } from './pod-worker-volumes.js';
+import { runHandler } from './probes.js';
+import { serviceEnv } from './service-env.js';
+
+export type ContainerStartDeps = Pick<WorkerDeps, 'runtime' | 'podsDir' | 'nodeName' | 'hostIP' | 'services' | 'servicesSynced' | 'backoffBaseSec' | 'backoffMaxSec'>;
+
+/** What a start needs of the worker beyond the pod: its sandbox, its container attempts so far and its prepared volumes and sources. */
+export interface ContainerStartHost extends PodContext {
+  readonly sandboxId: string;
+  readonly containers: ContainerStatus[];
+  readonly sources: ConfigSources;
+  mounts(): PodMounts;
+}
+
+/** Creates and starts attempt `attempt` of `c` (with `pidNamespaceOf`: in that container's PID namespace). */
+export async function startContainer(d: ContainerStartDeps, h: ContainerStartHost, c: Container, rec: ContainerRecord, attempt: number, pidNamespaceOf?: string): Promise<void> {
+  const rt = d.runtime;
+  const pod = h.pod;
+  if (!(await ensureImage(d, h, h.sources, c, rec))) return;
+  const volumes = h.mounts();
+  const terminationLog = join(d.podsDir, h.uid, `${c.name}-${attempt}-termination-log`);
+  await mkdir(dirname(terminationLog), { recursive: true });
+  await writeFile(terminationLog, '');
+  // (the image's user is looked up only when runAsNonRoot asks for it)
+  const nonRoot = requiresNonRoot(pod, c) ? runAsNonRootError(pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
+  if (nonRoot) {
+    rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
+    h.event('Warning', 'Failed', `Error: ${nonRoot}`);
+    h.retryIn(5000);
+    return;
+  }
+  await d.servicesSynced?.();
+  let cfg: ContainerConfig;
+  try {
+    cfg = containerConfig(pod, c, { attempt, nodeName: d.nodeName, hostIP: d.hostIP, podIP: h.podIP, volumes, sources: h.sources, services: serviceEnv(d.services?.() ?? [], pod.metadata!.namespace!, pod.spec!.enableServiceLinks ?? true), terminationLog });
+    if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
+    const invalid = c.envFrom?.length ? envFromVars(pod, c, h.sources).invalid : [];
+    if (invalid.length) h.event('Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
+  } catch (e) {
+    if (!(e instanceof ConfigSourceError)) throw e;
+    return failed(h, rec, 'CreateContainerConfigError', e);
+  }
+  let id: string;
+  try {
+    id = await timed(runtimeOps, 'create_container', () => rt.createContainer(h.sandboxId, cfg));
+  } catch (e) {
+    return failed(h, rec, 'CreateContainerError', e as Error);
+  }
+  // Keep the newest exited attempt for logs --previous; older ones go.
+  for (const old of h.containers.filter((x) => x.labels[containerNameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
+    await rt.removeContainer(old.id).catch(() => {});
+  }
+  h.event('Normal', 'Created', `Created container ${c.name}`);
+  try {
+    await timed(runtimeOps, 'start_container', () => rt.startContainer(id));
+  } catch (e) {
+    return failed(h, rec, 'RunContainerError', e as Error);
+  }
+  rec.waiting = undefined;
+  rec.started = !c.startupProbe;
+  h.event('Normal', 'Started', `Started container ${c.name}`);
+  if (c.lifecycle?.postStart) {
+    const r = await runHandler(rt, id, c, c.lifecycle.postStart, h.podIP, 30);
+    if (!r.ok) {
+      h.event('Warning', 'FailedPostStartHook', r.message);
+      await rt.stopContainer(id, 0).catch(() => {});
+    }
+  }
+}
+
+/** A step of the start failed: the container waits with `reason`, an event says why, and the start is retried. */
+function failed(h: PodContext, rec: ContainerRecord, reason: string, e: Error): void {
+  rec.waiting = { reason, message: e.message };
+  h.event('Warning', 'Failed', `Error: ${e.message}`);
+  h.retryIn(5000);
+}

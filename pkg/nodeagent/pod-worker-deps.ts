@@ -1,0 +1,84 @@
+// What a pod worker is given by the node agent (WorkerDeps), what it keeps per container
+// (ContainerRecord), and the narrow view of the worker its parts get (PodContext).
+import type { KubeObject, Pod } from '../api/types.js';
+import type { ServiceLike } from '../dns/cluster-records.js';
+import type { HostPortMapping } from '../network/types.js';
+import type { ImageService, RuntimeService } from '../runtime/types.js';
+import type { ClaimVolumes } from './claim-volumes.js';
+import type { SourceKind } from './config-sources.js';
+import type { Prober } from './probes.js';
+import type { TokenProjection } from './token-manager.js';
+
+export interface NetworkPlugin {
+  setupPod(req: { sandboxId: string; netnsPath: string; hostPorts?: HostPortMapping[] }): Promise<{ ip: string }>;
+  teardownPod(sandboxId: string): Promise<void>;
+}
+
+export interface WorkerDeps {
+  runtime: RuntimeService & ImageService;
+  /** Per-pod agent files (termination message files) live under here, by pod UID. */
+  podsDir: string;
+  network(): Promise<NetworkPlugin>;
+  nodeName: string;
+  hostIP: string;
+  /** The nameservers of ClusterFirst pods (read when a sandbox is made: the cluster DNS starts with the network). */
+  dnsServers: () => string[];
+  clusterDomain?: string;
+  /** The cluster's Services, for the variables the kubelet gives containers (none when absent). */
+  services?: () => ServiceLike[];
+  /**
+   * Resolves once the Services have been listed: until then no container starts, or it would lack
+   * their variables for good (the kubelet refuses too: "services have not yet been read at least once").
+   */
+  servicesSynced?: () => Promise<void>;
+  backoffBaseSec: number;
+  backoffMaxSec: number;
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** The status changed: report it (coalesced by the status manager). */
+  statusChanged(): void;
+  /** Teardown is complete: confirm the deletion to the API (DELETE with grace 0). */
+  confirmDeleted(pod: Pod): Promise<void>;
+  /** The worker is done for good (pod gone and torn down). */
+  finished(uid: string): void;
+  /** A ConfigMap or Secret from the API; undefined when it does not exist (other failures throw). */
+  getSource(kind: SourceKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** The pod's service account token for a projected serviceAccountToken source (the token manager's, refreshed when due). */
+  serviceAccountToken(pod: Pod, p: TokenProjection): Promise<string>;
+  /** How often API volumes are refreshed while the pod runs. */
+  apiVolumeSyncMs: number;
+  /** The sandbox has its address (not for hostNetwork): resolves when the pod may start (its network policies in place). */
+  podAddressed?(pod: Pod, ip: string): Promise<void>;
+  /** Resolves persistentVolumeClaim volumes to host directories (none: such pods wait with FailedMount). */
+  claimVolumes?: ClaimVolumes;
+  /** The handler of a RuntimeClass (throws when there is no such class, with the kubelet's words). */
+  runtimeHandler?(runtimeClassName: string): Promise<string>;
+}
+
+/** What the worker knows of a container beyond the runtime's status. */
+export interface ContainerRecord {
+  /** Restart backoff: the next start may not happen before this time (ms). */
+  notBefore: number;
+  delaySec: number;
+  /** Image pull back-off (ErrImagePull, ImagePullBackOff), apart from the restart back-off as the kubelet keeps it. */
+  pullBackoff?: { notBefore: number; delaySec: number };
+  waiting?: { reason: string; message?: string };
+  ready: boolean;
+  started: boolean;
+  probers: Prober[];
+  probedId?: string;
+}
+
+/** What the parts of a pod worker see of it: its pod as now known, and how to ask for another sync. */
+export interface PodContext {
+  readonly pod: Pod;
+  readonly uid: string;
+  /** namespace/name, for logs. */
+  readonly key: string;
+  readonly podIP: string;
+  /** An event about the pod. */
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Sync again after `ms` (replacing an earlier retry). */
+  retryIn(ms: number): void;
+  /** Sync again now, or once the current sync ends. */
+  kick(): void;
+}

@@ -1,0 +1,69 @@
+// A container's image against a fake image service: pull policies, the pull back-off, and that
+// it stays apart from the restart back-off.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigSources } from './config-sources.js';
+import { restartAllowed } from './pod-worker-crash-loop.js';
+import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
+import { ensureImage, type ImagePullDeps } from './pod-worker-image-pull.js';
+import type { ContainerStatus } from '../runtime/types.js';
+
+function setup() {
+  const calls: string[] = [];
+  let registryUp = false;
+  const runtime = {
+    imageStatus: async () => null,
+    pullImage: async (image: string) => {
+      calls.push(`pull ${image}`);
+      if (!registryUp) throw new Error('connection refused');
+      return {};
+    },
+  } as unknown as ImagePullDeps['runtime'];
+  const d: ImagePullDeps = { runtime, backoffBaseSec: 10, backoffMaxSec: 300 };
+  const ctx: PodContext = {
+    pod: { metadata: { name: 'p', namespace: 'default', uid: 'u' } },
+    uid: 'u',
+    key: 'default/p',
+    podIP: '',
+    event: (_t, reason) => void calls.push(`event ${reason}`),
+    retryIn: (ms) => void calls.push(`retry ${Math.round(ms / 1000)}s`),
+    kick: () => {},
+  };
+  const rec: ContainerRecord = { notBefore: 0, delaySec: 0, ready: false, started: false, probers: [] };
+  return { d, ctx, rec, calls, up: () => (registryUp = true) };
+}
+
+describe('image pulls', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('back off after a failed pull (ErrImagePull, then ImagePullBackOff), and retry once it is up', async () => {
+    const t = setup();
+    const c = { name: 'app', image: 'registry.local/app:v1' };
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
+    expect(t.rec.waiting?.reason).toBe('ErrImagePull');
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
+    expect(t.rec.waiting?.reason).toBe('ImagePullBackOff');
+    expect(t.calls).toEqual(['event Pulling', 'pull registry.local/app:v1', 'event Failed', 'retry 10s', 'retry 10s']);
+    vi.advanceTimersByTime(10_000);
+    t.up();
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);
+  });
+
+  it('a pull back-off does not delay the first restart of the container once it runs', async () => {
+    const t = setup();
+    const c = { name: 'app', image: 'registry.local/app:v1' };
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
+    vi.advanceTimersByTime(10_000);
+    t.up();
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);
+    t.rec.waiting = undefined; // (as a successful start leaves it)
+    vi.advanceTimersByTime(1000);
+    const crashed = { startedAt: new Date(Date.now() - 500).toISOString(), finishedAt: new Date().toISOString() } as ContainerStatus;
+    expect(restartAllowed(t.d, t.ctx, c, crashed, t.rec)).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+// A container's image before it starts: the pull policy (Always, IfNotPresent, Never), pulls
+// with the pod's imagePullSecrets, and the image pull back-off (ErrImagePull, ImagePullBackOff).
+import type { Container, Pod } from '../api/types.js';
+import type { ImageService } from '../runtime/types.js';
+import type { ConfigSources } from './config-sources.js';
+import { runtimeOps, timed } from './metrics.js';
+import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
+import { pullCredentials } from './pull-secrets.js';
+
+export type ImagePullDeps = Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'> & { runtime: ImageService };
+
+/** Whether the image of `c` is there to start it with (pulled if the policy asks); false (the reason in `rec.waiting`) when not yet. */
+export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: ConfigSources, c: Container, rec: ContainerRecord): Promise<boolean> {
+  const rt = d.runtime;
+  const image = c.image!;
+  const present = await rt.imageStatus(image).catch(() => null);
+  const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
+  if (present && policy !== 'Always') return true;
+  if (policy === 'Never') {
+    rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
+    ctx.event('Warning', 'ErrImageNeverPull', rec.waiting.message!);
+    return false;
+  }
+  const backoff = (rec.pullBackoff ??= { notBefore: 0, delaySec: 0 });
+  if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
+    if (Date.now() < backoff.notBefore) {
+      rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      ctx.retryIn(backoff.notBefore - Date.now() + 50);
+      return false;
+    }
+  }
+  ctx.event('Normal', 'Pulling', `Pulling image "${image}"`);
+  const t0 = Date.now();
+  try {
+    await timed(runtimeOps, 'pull_image', () => pull(rt, ctx.pod, sources, image));
+  } catch (e) {
+    if (present) {
+      // Always, but the registry is unreachable: the local copy will do, as containerd would not; say so.
+      ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`);
+      return true;
+    }
+    backoff.delaySec = Math.min(Math.max(backoff.delaySec * 2, d.backoffBaseSec), d.backoffMaxSec);
+    backoff.notBefore = Date.now() + backoff.delaySec * 1000;
+    rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
+    ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+    ctx.retryIn(backoff.delaySec * 1000);
+    return false;
+  }
+  ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
+  return true;
+}
+
+/** Pulls with each credential the pod's imagePullSecrets offer for the image, in turn (none: anonymously). */
+async function pull(rt: ImageService, pod: Pod, sources: ConfigSources, image: string): Promise<void> {
+  const creds = pullCredentials(pod, image, sources);
+  if (!creds.length) return void (await rt.pullImage(image));
+  let last: unknown;
+  for (const auth of creds) {
+    try {
+      return void (await rt.pullImage(image, { auth }));
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}

@@ -1,0 +1,62 @@
+// The probes of one container attempt (the kubelet's prober manager, per container): a startup
+// probe first, then liveness and readiness. Readiness sets the record's ready flag; a startup
+// probe's success marks the container started; a failed liveness or startup probe stops the
+// container, and the next sync restarts it.
+import type { Container } from '../api/types.js';
+import { isSidecar } from '../api/pod-resources.js';
+import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
+import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
+import { Prober, runHandler } from './probes.js';
+
+export interface ProbeHost extends PodContext {
+  readonly runtime: RuntimeService;
+  /** A probe changed what the status says (ready, started). */
+  statusChanged(): void;
+}
+
+/** Starts the probers of the running attempt `st` of `c`, once per attempt (a new attempt replaces the old probers). */
+export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, rec: ContainerRecord): void {
+  if (rec.probedId === st.id) return;
+  stopProbers(rec);
+  rec.probedId = st.id;
+  rec.ready = !c.readinessProbe;
+  rec.started = !c.startupProbe;
+  const rt = h.runtime;
+  const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
+    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
+      if (kind === 'readiness') {
+        rec.ready = ok;
+        if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`);
+        h.statusChanged();
+        return;
+      }
+      if (kind === 'startup' && ok) {
+        rec.started = true;
+        startRest();
+        h.statusChanged();
+        if (isSidecar(c)) h.kick(); // the next init container may start
+        return;
+      }
+      const what = kind === 'liveness' ? 'Liveness' : 'Startup';
+      h.event('Warning', 'Unhealthy', `${what} probe failed: ${message}`);
+      h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
+      stopProbers(rec);
+      void rt.stopContainer(st.id, h.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => h.kick());
+    });
+  const startRest = () => {
+    if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
+    if (c.readinessProbe) rec.probers.push(mk('readiness', c.readinessProbe));
+    for (const p of rec.probers) if (p.kind !== 'startup') p.start();
+  };
+  if (c.startupProbe) {
+    const sp = mk('startup', c.startupProbe);
+    rec.probers.push(sp);
+    sp.start();
+  } else startRest();
+}
+
+export function stopProbers(rec: ContainerRecord): void {
+  for (const p of rec.probers) p.stop();
+  rec.probers = [];
+  rec.probedId = undefined;
+}

@@ -1,0 +1,67 @@
+// Ending a pod's containers and removing what the pod had on the node: graceful stops in the
+// kubelet's order (preStop hooks, SIGTERM, SIGKILL when the grace period is up; app containers
+// before sidecars), then the teardown of containers, volumes, network and sandbox.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Pod } from '../api/types.js';
+import { ContainerState, type ContainerStatus, type RuntimeService } from '../runtime/types.js';
+import { unmountAll } from '../runtime/syscalls.js';
+import { logger } from '../util/log.js';
+import { containerNameLabel, isActive, podUidLabel } from './container-labels.js';
+import { networkOps, runtimeOps, timed } from './metrics.js';
+import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
+import { runHandler } from './probes.js';
+import { stopInOrder } from './termination-order.js';
+
+const log = logger('pod-worker');
+
+/** The spec of a pod's app or init container by name. */
+export function containerSpecOf(pod: Pod, name: string | undefined) {
+  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
+}
+
+/**
+ * Stops every running container: preStop hooks, SIGTERM, SIGKILL once `grace` seconds are up.
+ * App containers first; sidecars once the app containers (and the sidecars declared after them)
+ * have exited, in reverse order, within the same grace period. (Probers are the caller's to stop.)
+ */
+export async function stopContainers(rt: RuntimeService, ctx: PodContext, containers: ContainerStatus[], grace: number): Promise<void> {
+  const pod = ctx.pod;
+  const deadline = Date.now() + grace * 1000;
+  const byName = new Map<string, ContainerStatus[]>();
+  for (const st of containers.filter(isActive)) {
+    const name = st.labels[containerNameLabel] ?? st.id;
+    byName.set(name, [...(byName.get(name) ?? []), st]);
+  }
+  const stopOne = async (name: string, st: ContainerStatus, turn: Promise<void>): Promise<void> => {
+    const c = containerSpecOf(pod, name);
+    ctx.event('Normal', 'Killing', `Stopping container ${name}`);
+    if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
+      const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
+      const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
+      if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message);
+    }
+    // (a sidecar waits for its turn, but no longer than the grace period)
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));
+  };
+  await stopInOrder(pod, [...byName.keys()], (name, turn) => Promise.all(byName.get(name)!.map((st) => stopOne(name, st, turn))).then(() => undefined));
+}
+
+/** Removes the pod's containers, volumes, network and sandboxes (idempotent). */
+export async function teardownPod(d: Pick<WorkerDeps, 'runtime' | 'podsDir' | 'network'>, pod: { uid: string; key: string }, containers: ContainerStatus[]): Promise<void> {
+  const rt = d.runtime;
+  for (const c of containers) await rt.removeContainer(c.id).catch((e) => log.warn('remove container failed', { pod: pod.key, err: e }));
+  // (secret and projected volumes are tmpfs mounts in there)
+  await unmountAll(join(d.podsDir, pod.uid)).catch((e) => log.warn('unmounting the pod\'s volumes failed', { pod: pod.key, err: e }));
+  await rm(join(d.podsDir, pod.uid), { recursive: true, force: true }).catch(() => {});
+  const sandboxes = await rt.listPodSandbox({ labelSelector: { [podUidLabel]: pod.uid } }).catch(() => []);
+  for (const s of sandboxes) {
+    if (s.netnsPath) await d.network().then((n) => timed(networkOps, 'teardown', () => n.teardownPod(s.id))).catch((e) => log.warn('network teardown failed', { pod: pod.key, err: e }));
+    await rt.stopPodSandbox(s.id).catch(() => {});
+    await rt.removePodSandbox(s.id).catch((e) => log.warn('remove sandbox failed', { pod: pod.key, err: e }));
+  }
+}

@@ -1,0 +1,137 @@
+// A pod's data on the node before its containers start: the ConfigMaps and Secrets it refers to
+// (for env, envFrom, imagePullSecrets and volumes), its API volumes (configMap, secret,
+// downwardAPI, projected) written and refreshed, and its persistentVolumeClaim volumes resolved
+// to host directories. What containerConfig needs to mount them comes from mounts().
+import { join } from 'node:path';
+import type { Pod } from '../api/types.js';
+import { podReferences } from '../api/pod-references.js';
+import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
+import { VolumeMountError, type MountedClaim } from './claim-volumes.js';
+import { ConfigSourceError, ConfigSources, decodeSource } from './config-sources.js';
+import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
+
+type Volume = NonNullable<NonNullable<Pod['spec']>['volumes']>[number];
+
+/** The volumes of a container's config: host directories by volume name, API volume directories, and the read-only ones. */
+export interface PodMounts {
+  hostPaths: Map<string, string>;
+  apiVolumes: Map<string, string>;
+  readOnly: Set<string>;
+}
+
+export class PodVolumes {
+  /** The ConfigMaps and Secrets the pod refers to, as last fetched. */
+  sources = new ConfigSources();
+  /** API volumes by name: their directories, and the digest last written. */
+  private apiVolumes = new Map<string, { dir: string; digest: string }>();
+  /** The pod's persistentVolumeClaim volumes, once resolved (kept while the pod lives, as the kubelet keeps them mounted). */
+  private claims = new Map<string, MountedClaim>();
+  /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly d: Pick<WorkerDeps, 'podsDir' | 'getSource' | 'serviceAccountToken' | 'apiVolumeSyncMs' | 'claimVolumes'>,
+    private readonly ctx: PodContext,
+  ) {}
+
+  /**
+   * Fetches the ConfigMaps and Secrets the pod refers to and writes its API volumes, as the
+   * kubelet does before it starts containers (and again every apiVolumeSyncMs, a minute by
+   * default, so that volumes follow changes). A volume whose source is missing stops the pod's start: a FailedMount event with
+   * the kubelet's message, and a retry. False when containers may not start yet.
+   */
+  async prepareApiData(): Promise<boolean> {
+    const pod = this.ctx.pod;
+    const ns = pod.metadata!.namespace!;
+    const refs = podReferences(pod);
+    const volumes = (pod.spec?.volumes ?? []).filter(isApiVolume);
+    if (!refs.length && !volumes.length) return true;
+    const sources = new ConfigSources();
+    for (const r of refs) {
+      try {
+        const obj = await this.d.getSource(r.kind, ns, r.name);
+        sources.set(r.kind, r.name, obj && decodeSource(r.kind, obj as Record<string, unknown>));
+      } catch (e) {
+        // The API is out of reach: what was fetched before still serves (as the kubelet's cache does).
+        if (!this.sources.has(r.kind, r.name)) throw e;
+        sources.set(r.kind, r.name, this.sources.get(r.kind, r.name));
+      }
+    }
+    this.sources = sources;
+    for (const v of volumes) {
+      const dir = join(this.d.podsDir, this.ctx.uid, 'volumes', v.name!);
+      try {
+        await this.fetchTokens(v, sources);
+        const payload = volumePayload(v, pod, sources);
+        const digest = payloadDigest(payload);
+        if (this.apiVolumes.get(v.name!)?.digest !== digest) {
+          if (isMemoryBacked(v)) await ensureTmpfs(dir);
+          await writeAtomic(dir, payload);
+        }
+        this.apiVolumes.set(v.name!, { dir, digest });
+      } catch (e) {
+        if (!(e instanceof ConfigSourceError)) throw e;
+        if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
+        this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
+        this.ctx.retryIn(5000);
+        return false;
+      }
+    }
+    if (volumes.length) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.ctx.kick(), this.d.apiVolumeSyncMs);
+    }
+    return true;
+  }
+
+  /** The service account tokens a projected volume holds, into `sources` (the kubelet's message when one cannot be had). */
+  private async fetchTokens(v: Volume, sources: ConfigSources): Promise<void> {
+    for (const s of v.projected?.sources ?? []) {
+      if (!s.serviceAccountToken) continue;
+      try {
+        sources.setToken(s.serviceAccountToken, await this.d.serviceAccountToken(this.ctx.pod, s.serviceAccountToken));
+      } catch (e) {
+        throw new ConfigSourceError(`failed to fetch token: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Resolves the pod's persistentVolumeClaim volumes to their directories, as the kubelet mounts
+   * them before starting containers. A claim that cannot be mounted yet (unbound, missing) holds
+   * the pod: a FailedMount event with the kubelet's message, and a retry. False until all are.
+   */
+  async prepareClaimVolumes(): Promise<boolean> {
+    const pod = this.ctx.pod;
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!v.persistentVolumeClaim || this.claims.has(v.name!)) continue;
+      try {
+        if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
+        this.claims.set(v.name!, await this.d.claimVolumes.resolve(pod, v));
+      } catch (e) {
+        if (!(e instanceof VolumeMountError)) throw e;
+        this.ctx.event('Warning', 'FailedMount', e.message);
+        this.ctx.retryIn(5000);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The pod's volumes as a container mounts them: hostPath and claim directories, API volume directories. */
+  mounts(): PodMounts {
+    const hostPaths = new Map<string, string>();
+    for (const v of this.ctx.pod.spec?.volumes ?? []) if (v.hostPath?.path && v.name) hostPaths.set(v.name, v.hostPath.path);
+    const readOnly = new Set<string>();
+    for (const [name, c] of this.claims) {
+      hostPaths.set(name, c.path);
+      if (c.readOnly) readOnly.add(name);
+    }
+    const apiVolumes = new Map([...this.apiVolumes].map(([name, v]) => [name, v.dir]));
+    return { hostPaths, apiVolumes, readOnly };
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,130 @@
+// The streams of running containers: exec (runc exec, or with a tty through a pty), attach to
+// conmon's socket with what the log already holds, and the container's log as it grows.
+import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
+import { FailedPreconditionError, InvalidArgumentError, RuntimeError } from './errors.js';
+import { startTtyExec, type BundleProcess } from './exec-tty.js';
+import { parseLogLine, readLogFile } from './logs.js';
+import { resizeConmonTerminal } from './monitor.js';
+import type { Runc } from './runc.js';
+import type { ContainerRecord } from './state.js';
+import { ContainerState, type AttachOptions, type AttachSession, type ExecOptions, type ExecSession, type ExecSyncResult, type ReadLogsOptions } from './types.js';
+
+/** What the streams need of the containers. */
+export interface StreamHost {
+  /** The container by id (NotFound when none). */
+  get(id: string): ContainerRecord;
+  /** The container, which must be running (FailedPrecondition otherwise). */
+  running(id: string): ContainerRecord;
+  /** Whether the container is still there (not removed). */
+  has(id: string): boolean;
+  /** Brings a record up to date (has it exited?). */
+  refresh(c: ContainerRecord): Promise<void>;
+  runcOf(sandboxId: string): Runc;
+}
+
+export class ContainerStreams {
+  constructor(private readonly h: StreamHost) {}
+
+  async execSync(id: string, cmd: string[], timeoutSec = 0): Promise<ExecSyncResult> {
+    const s = await this.exec(id, cmd);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    s.stdout.on('data', (b: Buffer) => out.push(b));
+    s.stderr.on('data', (b: Buffer) => err.push(b));
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutSec > 0) timer = setTimeout(() => s.kill('SIGKILL'), timeoutSec * 1000);
+    const exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
+    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode };
+  }
+
+  async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {
+    const c = await this.stillRunning(id);
+    if (!cmd.length) throw new InvalidArgumentError('exec: empty command');
+    if (opts.tty) {
+      try {
+        const bundle = JSON.parse(await fsp.readFile(join(c.dir, 'config.json'), 'utf8')) as { process: BundleProcess };
+        return startTtyExec({ runc: this.h.runcOf(c.sandboxId), containerId: c.id, bundleProcess: bundle.process, cmd, env: opts.env, user: opts.user, size: opts.size, stdin: !!opts.stdin, stateDir: c.dir });
+      } catch (e) {
+        throw new RuntimeError(`container "${c.config.name}" (${c.id}): exec with tty: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const options: string[] = [];
+    for (const e of opts.env ?? []) options.push('--env', e);
+    if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+    const runc = this.h.runcOf(c.sandboxId);
+    const child = spawn(runc.binary, [...runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const exitCode = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
+    });
+    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
+  }
+
+  async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {
+    const c = await this.stillRunning(id);
+    const what = `container "${c.config.name}" (${c.id})`;
+    if (opts.stdin && !c.config.stdin) throw new FailedPreconditionError(`${what}: stdin is not enabled for this container (stdin: true in its spec)`);
+    // The log's length just before the socket connects: conmon sends a new client only what is
+    // written after that, so the log's first `logged` bytes are what came before, none twice.
+    const logged = opts.fromStart ? await fsp.stat(c.logPath).then((st) => st.size, () => 0) : 0;
+    let conn: AttachConnection;
+    try {
+      conn = connectAttachSocket(c.dir);
+    } catch (e) {
+      throw new RuntimeError(`${what}: attach: ${(e as Error).message}`, { cause: e });
+    }
+    const earlier = logged ? await logPrefix(c.logPath, logged) : [];
+    const tty = !!c.config.tty;
+    return {
+      earlier,
+      tty,
+      stdin: opts.stdin ? conn.stdin : null,
+      stdout: conn.stdout,
+      stderr: conn.stderr,
+      closed: conn.closed,
+      detach: () => conn.close(),
+      resize: (size) => {
+        if (tty) resizeConmonTerminal(c.dir, size);
+      },
+    };
+  }
+
+  readLogs(id: string, opts: ReadLogsOptions = {}): AsyncIterable<string> {
+    const c = this.h.get(id);
+    return readLogFile(c.logPath, opts, async () => {
+      if (!this.h.has(c.id)) return true;
+      await this.h.refresh(c);
+      return c.state === ContainerState.Exited;
+    });
+  }
+
+  /** The container, running as its record says and still running once brought up to date. */
+  private async stillRunning(id: string): Promise<ContainerRecord> {
+    const c = this.h.running(id);
+    await this.h.refresh(c);
+    if (c.state !== ContainerState.Running) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): not running`);
+    return c;
+  }
+}
+
+/** The output in the first `bytes` of a CRI log file, as it was written: partial lines unjoined, full ones with their newline. */
+async function logPrefix(path: string, bytes: number): Promise<{ stream: 'stdout' | 'stderr'; data: Buffer }[]> {
+  const fh = await fsp.open(path, 'r').catch(() => undefined);
+  if (!fh) return [];
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const out: { stream: 'stdout' | 'stderr'; data: Buffer }[] = [];
+    for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+      const l = parseLogLine(line);
+      if (l) out.push({ stream: l.stream, data: Buffer.from(l.tag === 'F' ? `${l.message}\n` : l.message) });
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
