@@ -38,7 +38,7 @@ import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
-import { ensureJoinToken, handleJoin, type JoinDeps } from './join.js';
+import { ensureJoinToken, handleJoin, isJoinPath, type JoinDeps } from './join.js';
 import { protectedNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
@@ -297,7 +297,7 @@ export class ApiServer {
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     this.rest = new RestServer({
-      unauthenticated: (req, res, path) => handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path),
+      unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path) : false),
       stores: this.stores,
       registry: this.registry,
       authenticate: (token) => this.authenticate(token),

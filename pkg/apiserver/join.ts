@@ -44,6 +44,9 @@ export interface JoinDeps {
   reloadTokens(): void;
 }
 
+/** Whether handleJoin serves `path`. */
+export const isJoinPath = (path: string) => path === '/cacerts' || path === '/tskube/join';
+
 /** Unauthenticated endpoints: GET /cacerts and POST /tskube/join. Returns true when handled. */
 export async function handleJoin(deps: JoinDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
   if (path === '/cacerts' && req.method === 'GET') {

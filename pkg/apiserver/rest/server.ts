@@ -89,7 +89,8 @@ export interface RestServerDeps {
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
-  unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+  /** Endpoints served without credentials; false (at once, for every other path) when not one of them. */
+  unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
 }
 
 export interface ParsedPath {
@@ -271,7 +272,8 @@ export class RestServer {
     };
     res.on('finish', () => finish(res.statusCode));
     try {
-      if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
+      const unauthenticated = this.deps.unauthenticated?.(req, res, path);
+      if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -423,6 +425,8 @@ export class RestServer {
  * OpenAPI, and discovery down to a group-version (/api, /api/v1, /apis, /apis/apps/v1).
  */
 export function isNonResourcePath(path: string): boolean {
+  // (resource paths, most requests, start /api/v1/namespaces/ or /apis/<group>/<version>/<resource>: more segments than discovery has)
+  if (path.startsWith('/api/v1/namespaces/')) return false;
   if (/^\/(healthz|livez|readyz|version|metrics|openapi)(\/|$)/.test(path)) return true;
   const segs = path.split('/').filter(Boolean);
   return (segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3) || segs.length === 0;
