@@ -66,7 +66,7 @@ function containerStatus(w: PodView, c: Container, init: boolean, initDone = tru
     lastState: prev ? terminated(prev, w.terminationMessages.get(prev.id)) : {},
     ready: !init && running && !!rec?.ready,
     restartCount: st ? restartCountOf(st) : 0,
-    image: c.image,
+    image: st?.image || c.image, // (the running container's: the old image until a changed definition has restarted it)
     imageID: st?.imageRef ?? '',
     started: running && (rec?.started ?? true),
   };

@@ -33,22 +33,28 @@ export async function stopContainers(rt: RuntimeService, ctx: PodContext, contai
     const name = st.labels[containerNameLabel] ?? st.id;
     byName.set(name, [...(byName.get(name) ?? []), st]);
   }
-  const stopOne = async (name: string, st: ContainerStatus, turn: Promise<void>): Promise<void> => {
-    const c = containerSpecOf(pod, name);
-    ctx.event('Normal', 'Killing', `Stopping container ${name}`);
-    if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
-      const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
-      const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
-      if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message);
-    }
-    // (a sidecar waits for its turn, but no longer than the grace period)
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
-    clearTimeout(timer);
-    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-    await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));
-  };
+  const stopOne = (name: string, st: ContainerStatus, turn: Promise<void>) => stopContainer(rt, ctx, name, st, deadline, `Stopping container ${name}`, turn);
   await stopInOrder(pod, [...byName.keys()], (name, turn) => Promise.all(byName.get(name)!.map((st) => stopOne(name, st, turn))).then(() => undefined));
+}
+
+/**
+ * Stops one container by `deadline` (ms): its preStop hook, then (once `turn` has come, or the
+ * deadline) SIGTERM and SIGKILL when the time is up. `why` is the Killing event's message.
+ */
+export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: string, st: ContainerStatus, deadline: number, why: string, turn: Promise<void> = Promise.resolve()): Promise<void> {
+  const c = containerSpecOf(ctx.pod, name);
+  ctx.event('Normal', 'Killing', why);
+  if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
+    const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
+    const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
+    if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message);
+  }
+  // (a sidecar waits for its turn, but no longer than the grace period)
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+  const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));
 }
 
 /** Removes the pod's containers, volumes, network and sandboxes (idempotent). */

@@ -19,7 +19,8 @@ import type { ContainerRecord, WorkerDeps } from './pod-worker-deps.js';
 import { syncInitContainers, type InitContainerHost } from './pod-worker-init-containers.js';
 import { ensureProbers, stopProbers, type ProbeHost } from './pod-worker-probes.js';
 import { PodSandboxMaker } from './pod-worker-sandbox.js';
-import { containerSpecOf, stopContainers, teardownPod } from './pod-worker-termination.js';
+import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
+import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 
 export type { ContainerRecord, NetworkPlugin, WorkerDeps } from './pod-worker-deps.js';
@@ -200,6 +201,7 @@ export class PodWorker {
       return;
     }
     const policy = spec.restartPolicy ?? 'Always';
+    if (!this.finished() && !this.failed) await this.restartChanged();
     if (this.finished() || this.failed) {
       // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done,
       // or an init container failed under Never): its sidecars are stopped, in order, and not
@@ -267,6 +269,26 @@ export class PodWorker {
 
   private reportStatus(): void {
     this.d.statusChanged();
+  }
+
+  /**
+   * The kubelet's "definition changed" restart: an app container or sidecar that runs an image
+   * other than its spec's now (the one field of a container a pod update may change) is stopped
+   * with the pod's grace period and started from the new spec at once, whatever the restart
+   * policy and without back-off, its restart count one higher.
+   */
+  private async restartChanged(): Promise<void> {
+    const spec = this.pod.spec!;
+    for (const c of [...(spec.initContainers ?? []).filter(isSidecar), ...(spec.containers ?? [])]) {
+      const st = this.latest(c.name!);
+      if (!st || !isActive(st) || st.image === c.image) continue;
+      this.stopProbers(c.name!);
+      this.record(c.name!).ready = false;
+      const deadline = Date.now() + Number(spec.terminationGracePeriodSeconds ?? 30) * 1000;
+      await stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`);
+      await this.startContainer(c, restartCountOf(st) + 1);
+      await this.refresh();
+    }
   }
 
   /** Makes the pod's sandbox; a dead one is replaced, and its containers' restart counts go on in the new one (as the kubelet's do). */

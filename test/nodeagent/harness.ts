@@ -54,6 +54,8 @@ export interface ClusterOptions {
   agent?: Partial<AgentConfig>;
   /** The agent's static pod manifest directory (--pod-manifest-path). */
   podManifestPath?: string;
+  /** More busybox images to build into the node's store besides `image` (e.g. another tag for an image change). */
+  extraImages?: string[];
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -66,6 +68,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   await cm?.start();
   const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
   await rt.buildBusybox(image);
+  for (const extra of opts.extraImages ?? []) await rt.buildBusybox(extra);
   const nodeClient = cp.nodeClient('e2e-node');
   const token = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'e2e-node');
   const suffix = Math.random().toString(36).slice(2, 6);

@@ -10,13 +10,16 @@ import { Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { podStatusReason } from '../../pkg/apiserver/rest/table.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, type Cluster, type PodView } from './harness.js';
+import { busyboxPod, ctr, image, podStatus, startCluster, type Cluster, type PodView } from './harness.js';
+
+/** Another tag of the same busybox, for image changes. */
+const image2 = 'tskube.local/busybox:e2e-v2';
 
 let c: Cluster;
 let hostDir: string;
 
 beforeAll(async () => {
-  c = await startCluster({ podCIDR: '10.199.3.0/25' });
+  c = await startCluster({ podCIDR: '10.199.3.0/25', extraImages: [image2] });
   hostDir = mkdtempSync(join(tmpdir(), 'tskube-sidecars-'));
 }, 120_000);
 afterAll(async () => {
@@ -173,4 +176,34 @@ describe('sidecar containers', () => {
     await gone('ordered');
     expect(readFileSync(out, 'utf8').split('\n').filter(Boolean)).toEqual(['app', 'side-2', 'side-1']);
   });
+  it("restarts an app container and a sidecar whose image a pod update changed (the kubelet's 'definition changed'), whatever the restart policy", async () => {
+    await create('image-change', {
+      restartPolicy: 'Never',
+      initContainers: [sidecar('side', 'sleep 3600')],
+      containers: [ctr('app', 'sleep 3600'), ctr('steady', 'sleep 3600')],
+    });
+    const before = await waitFor('image-change', 'every container running', (st) => (st.containerStatuses?.every((s) => s.state.running) && st.initContainerStatuses?.[0]?.state.running ? st : undefined));
+    const pod = await c.cp.admin.get<{ spec: { containers: { name: string; image: string }[]; initContainers: { name: string; image: string }[] } }>(Pods, 'default', 'image-change');
+    pod.spec.containers[0]!.image = image2;
+    pod.spec.initContainers[0]!.image = image2;
+    await c.cp.admin.update(Pods, 'default', 'image-change', pod);
+    const after = await waitFor('image-change', 'app and sidecar restarted on the new image', (st) => {
+      const app = st.containerStatuses?.find((s) => s.name === 'app');
+      const side = st.initContainerStatuses?.[0];
+      return app?.state.running && app.image === image2 && side?.state.running && (side as { image?: string }).image === image2 ? st : undefined;
+    });
+    const byName = (st: Status) => Object.fromEntries([...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])].map((s) => [s.name, s]));
+    const a = byName(after);
+    const b = byName(before);
+    expect([a.app!.restartCount, a.side!.restartCount, a.steady!.restartCount]).toEqual([1, 1, 0]);
+    // The untouched container kept running in the same container; the changed ones are new ones.
+    expect(a.steady!.containerID).toBe(b.steady!.containerID);
+    expect(a.app!.containerID).not.toBe(b.app!.containerID);
+    expect((a.steady as { image?: string }).image).toBe(image);
+    expect(after.phase).toBe('Running');
+    const events = await tsctl('describe', 'pod', 'image-change');
+    expect(events).toContain('Container app definition changed, will be restarted');
+    expect(events).toContain('Container side definition changed, will be restarted');
+    await c.cp.admin.delete(Pods, 'default', 'image-change', { gracePeriodSeconds: 0 }).catch(() => {});
+  }, 120_000);
 });
