@@ -87,6 +87,7 @@ class Session {
   private readonly socket: net.Socket;
   private readonly timer: NodeJS.Timeout;
   private pingSentAt = 0;
+  /** When the last ping went out, or (for the first) when a call last started waiting with none out. */
   private lastPing = Date.now();
 
   constructor(
@@ -98,7 +99,7 @@ class Session {
     /** Told once when the session takes no more calls. */
     private readonly onFinished: (s: Session) => void,
   ) {
-    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepaliveMs });
     this.write(PREFACE);
     this.write(
       settingsFrame([
@@ -132,6 +133,7 @@ class Session {
     while (this.queued.length && this.calls.size < this.peerMaxStreams) {
       if (this.nextId > MAX_STREAM_ID) return this.goAway(0, 'stream ids exhausted');
       const c = this.queued.shift()!;
+      if (!this.calls.size && !this.pingSentAt) this.lastPing = Date.now();
       c.id = this.nextId;
       this.nextId += 2;
       c.sendWindow = this.peerInitialWindow;
@@ -359,7 +361,9 @@ class Session {
     });
     if (this.finished && !this.calls.size) return void this.socket.destroy();
     if (this.pingSentAt && now - this.pingSentAt > this.keepaliveMs) return this.destroy(new Error(`no ping answer from etcd at ${this.url}`));
-    if (!this.pingSentAt && this.peerSettings && now - this.lastPing >= this.keepaliveMs) {
+    // Pings only while calls wait: etcd (gRPC's server) counts pings on a connection without
+    // streams as abuse and sends GOAWAY after three. An idle connection is watched by TCP keepalive.
+    if (!this.pingSentAt && this.calls.size && now - this.lastPing >= this.keepaliveMs) {
       this.lastPing = this.pingSentAt = now;
       this.write(pingFrame(false, Buffer.alloc(8)));
     }
@@ -399,6 +403,8 @@ function decodeGrpcMessage(m: string | string[] | undefined): string {
 export class UnaryConnection {
   private session: Session | undefined;
   private closed = false;
+  /** Connections made so far. */
+  dials = 0;
   private readonly host: string;
   private readonly port: number;
   private readonly authority: string;
@@ -429,6 +435,7 @@ export class UnaryConnection {
   }
 
   private dial(): Session {
+    this.dials++;
     const s = new Session(this.url, this.host, this.port, (p) => this.headerBlock(p), this.keepaliveMs, (gone) => {
       if (this.session === gone) this.session = undefined;
     });

@@ -4,6 +4,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Compare_CompareResult, Compare_CompareTarget, EtcdClient, EtcdCompactedError, EtcdError, Event_EventType, type EtcdClientOptions, type EtcdWatch, type WatchCreateRequest, type WatchResponse } from '../../pkg/apiserver/etcd-client.js';
 import { prefixEnd } from '../../pkg/apiserver/storage.js';
+import { UnaryConnection } from '../../pkg/apiserver/etcd-h2-unary.js';
+import { RangeRequest } from '../../pkg/api/generated/etcd/rpc.js';
 import { EtcdCluster } from '../helpers/etcd-cluster.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -164,6 +166,19 @@ describe('one etcd member', () => {
     const e = await etcdError(c.put({ key: b('/big/huge'), value: Buffer.alloc(2 << 20) }));
     expect(e.message).toMatch(/^grpc: received message larger than max/);
     expect((await c.range({ key: b('/big/0'), count_only: true })).count).toBe('1');
+  });
+
+  it('keeps an idle connection: no pings without calls, which etcd answers with GOAWAY', async () => {
+    const u = new UnaryConnection(etcd.endpoints[0]!, 300);
+    try {
+      const range = RangeRequest.encode({ key: b('/idle/k') }).finish();
+      await u.call('/etcdserverpb.KV/Range', range, 5000);
+      await sleep(2500); // (etcd's gRPC server sends GOAWAY after the third ping on a connection without streams)
+      await u.call('/etcdserverpb.KV/Range', range, 5000);
+      expect(u.dials).toBe(1);
+    } finally {
+      u.close();
+    }
   });
 
   it("reports etcd's errors as EtcdError with etcd's message and gRPC code", async () => {
