@@ -36,6 +36,8 @@ describe('NodeRestriction: pod creates by a node', () => {
     expect(await refusal(mirror({ serviceAccountName: 'default' }))).toBe('node "n1" can not create pods that reference a service account');
     expect(await refusal(mirror({ imagePullSecrets: [{ name: 'reg' }] }))).toBe('node "n1" can not create pods that reference secrets');
     expect(await refusal(mirror({ volumes: [{ name: 'v', configMap: { name: 'cm' } }] }))).toBe('node "n1" can not create pods that reference configmaps');
+    // (ephemeral containers count too, as Kubernetes' AllContainers: the node authorizer would let the node read what they name)
+    expect(await refusal(mirror({ ephemeralContainers: [{ name: 'd', image: 'i', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'tok', key: 't' } } }] }] }))).toBe('node "n1" can not create pods that reference secrets');
     expect(await refusal(mirror({ volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }] }))).toBe('node "n1" can not create pods that reference persistentvolumeclaims');
     expect(await nodePodCreateRefusal('gone', { ...mirror({ nodeName: 'gone' }), metadata: { ...mirror().metadata, ownerReferences: [{ ...owner, name: 'gone' }] } }, nodes)).toMatchObject({ code: 404 });
   });

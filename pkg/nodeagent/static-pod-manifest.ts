@@ -12,7 +12,7 @@ import { defaultPod } from '../api/defaults.js';
 import { formatFieldError, type FieldError } from '../api/field-error.js';
 import { decodeStrict } from '../api/schema-validate.js';
 import type { Pod } from '../api/types.js';
-import { validatePod } from '../api/validation-pod.js';
+import { validatePodCreate } from '../api/validation-pod.js';
 
 export const ANN_CONFIG_SOURCE = 'kubernetes.io/config.source';
 export const ANN_CONFIG_HASH = 'kubernetes.io/config.hash';
@@ -91,7 +91,7 @@ export function staticPodFrom(obj: unknown, source: string, nodeName: string, se
   meta.namespace ||= 'default';
   pod.spec!.nodeName = nodeName;
   meta.annotations = { ...meta.annotations, [ANN_CONFIG_HASH]: meta.uid, [ANN_CONFIG_SOURCE]: 'file', [ANN_CONFIG_SEEN]: seen() };
-  const errs = validatePod(pod);
+  const errs = validatePodCreate(pod);
   if (errs.length) throw new ManifestError(fieldErrors(errs));
   return { pod, source, hash: meta.uid };
 }
