@@ -429,6 +429,7 @@ export class NodeAgent {
       nodeName: this.cfg.nodeName,
       dir,
       run: (uid, pod) => (pod ? this.onPod(pod as Pod & KubeObject) : this.workers.get(uid)?.update(undefined)),
+      running: (uid) => this.workers.has(uid),
       apiPod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
       apiPods: () => this.podInformer.list(),
       apiSynced: () => this.podInformer.hasSynced(),
