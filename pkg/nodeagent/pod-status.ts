@@ -135,7 +135,7 @@ export function computeStatus(w: PodWorker, hostIP: string): Json {
   const notReady = readiness.filter((s) => !s.ready).map((s) => s.name);
   const unready = `containers with unready status: [${notReady.join(' ')}]`;
   const conditions = [
-    cond('PodReadyToStartContainers', !!w.sandbox && !!w.podIP),
+    cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
     cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
     cond('Ready', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
     cond('ContainersReady', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),

@@ -1,0 +1,83 @@
+// Pods that have ended on a real node (run to completion, failed, past their deadline, evicted)
+// give their address back: once the containers have stopped, the agent tears down the pod's
+// network and stops its sandbox, as the kubelet's KillPodSandbox does for a terminal pod; the
+// status keeps its podIP and logs still read; PodReadyToStartContainers turns False; deleting
+// the pod removes the rest. Without it every completed Job pod or evicted pod held one of the
+// podCIDR's addresses until deleted, and a node ran out of them.
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pods } from '../../pkg/client/rest-client.js';
+import { HostLocalIpam } from '../../pkg/network/ipam.js';
+import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
+import { podUidLabel } from '../../pkg/nodeagent/pod-worker.js';
+import { SandboxState } from '../../pkg/runtime/types.js';
+import { eventually } from '../helpers/control-plane.js';
+import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+
+const podCIDR = '10.199.5.128/25';
+let c: Cluster;
+
+beforeAll(async () => {
+  c = await startCluster({ podCIDR, agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '1s' } } });
+}, 120_000);
+afterAll(async () => {
+  await c?.stop();
+});
+
+/** The addresses the node's IPAM has handed out, by sandbox id. */
+const allocated = async () => new Set((await new HostLocalIpam(join(c.cfg.dataDir, 'network'), podCIDR).list()).map((a) => a.sandboxId));
+const sandboxesOf = async (uid: string) => c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: uid } });
+const cond = (st: { conditions?: { type: string; status: string }[] }, type: string) => st.conditions?.find((x) => x.type === type)?.status;
+
+describe('ended pods', () => {
+  it.each([
+    ['done', { restartPolicy: 'Never', containers: [ctr('app', 'echo finished')] }, 'Succeeded'],
+    ['with-sidecar', { restartPolicy: 'OnFailure', initContainers: [ctr('log', 'sleep 3600', { restartPolicy: 'Always' })], containers: [ctr('app', 'echo finished; exit 0')] }, 'Succeeded'],
+    ['late', { restartPolicy: 'Always', activeDeadlineSeconds: 2, containers: [ctr('app', 'echo finished; sleep 3600')] }, 'Failed'],
+  ])('%s: its address goes back to the pool once it has ended; podIP and logs stay', async (name, spec, phase) => {
+    const created = await c.cp.admin.create(Pods, 'default', busyboxPod(name, spec));
+    const uid = created.metadata!.uid!;
+    const running = await eventually(async () => {
+      const s = await sandboxesOf(uid);
+      return s[0]?.ip ? s[0] : undefined;
+    }, { timeoutMs: 60_000, what: `${name}'s sandbox` });
+    expect((await allocated()).has(running!.id)).toBe(true);
+    const st = await eventually(async () => {
+      const s = await podStatus(c, name);
+      return s.phase === phase && cond(s, 'PodReadyToStartContainers') === 'False' ? s : undefined;
+    }, { timeoutMs: 60_000, what: `${name} ${phase} with its sandbox released` });
+    expect(st!.podIP).toBe(running!.ip);
+    expect((await allocated()).has(running!.id)).toBe(false);
+    expect((await sandboxesOf(uid)).map((s) => s.state)).toEqual([SandboxState.NotReady]);
+    expect(await c.cp.admin.request(`/api/v1/namespaces/default/pods/${name}/log?container=app`)).toBe('finished\n');
+    // (no new sandbox is made for it later)
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await sandboxesOf(uid)).length).toBe(1);
+    await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
+    await eventually(async () => (await sandboxesOf(uid)).length === 0, { timeoutMs: 30_000, what: `${name}'s sandbox removed` });
+  }, 120_000);
+
+  it('evicted: its address goes back to the pool once its containers have stopped', async () => {
+    const created = await c.cp.admin.create(Pods, 'default', busyboxPod('evicted', { containers: [ctr('app', 'echo finished; sleep 3600')] }));
+    const uid = created.metadata!.uid!;
+    const running = await eventually(async () => {
+      const s = await sandboxesOf(uid);
+      return s[0]?.ip && (await podStatus(c, 'evicted')).phase === 'Running' ? s[0] : undefined;
+    }, { timeoutMs: 60_000, what: 'evicted running' });
+    try {
+      c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: [`memory.available<${Math.floor(totalmem() / 1048576)}Mi`] });
+      const st = await eventually(async () => {
+        const s = await podStatus(c, 'evicted');
+        return s.reason === 'Evicted' && cond(s, 'PodReadyToStartContainers') === 'False' ? s : undefined;
+      }, { timeoutMs: 60_000, what: 'evicted with its sandbox released' });
+      expect(st!.phase).toBe('Failed');
+      expect(st!.podIP).toBe(running!.ip);
+      expect((await allocated()).has(running!.id)).toBe(false);
+    } finally {
+      c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
+    }
+    await c.cp.admin.delete(Pods, 'default', 'evicted', { gracePeriodSeconds: 0 });
+    await eventually(async () => (await sandboxesOf(uid)).length === 0, { timeoutMs: 30_000, what: 'evicted sandbox removed' });
+  }, 120_000);
+});
