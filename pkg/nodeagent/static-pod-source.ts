@@ -9,7 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from '../util/log.js';
-import { ANN_CONFIG_SEEN, ManifestError, readManifest, type StaticPod } from './static-pod-manifest.js';
+import { ANN_CONFIG_SEEN, ManifestError, MAX_MANIFEST_BYTES, readManifest, type StaticPod } from './static-pod-manifest.js';
 
 const log = logger('static-pods');
 
@@ -22,6 +22,19 @@ export interface StaticPodSourceOptions {
   onChange(pods: Map<string, StaticPod>): void;
   rescanMs?: number;
   debounceMs?: number;
+}
+
+/**
+ * A manifest file's text, or undefined when the path is not a regular file (a directory, a FIFO;
+ * a symlink counts as what it points to). A file over the kubelet's limit is refused before it is
+ * read (the kubelet reads at most maxConfigLength): a stray multi-gigabyte file would otherwise be
+ * read whole into memory on every pass.
+ */
+export async function readManifestFile(path: string): Promise<string | undefined> {
+  const st = await stat(path);
+  if (!st.isFile()) return undefined;
+  if (st.size > MAX_MANIFEST_BYTES) throw new ManifestError(`the file is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  return readFile(path, 'utf8');
 }
 
 export class StaticPodSource {
@@ -115,9 +128,8 @@ export class StaticPodSource {
       const path = join(this.o.dir, name);
       let pods: StaticPod[];
       try {
-        const st = await stat(path);
-        if (!st.isFile()) continue; // (the kubelet does not recurse into directories)
-        const text = await readFile(path, 'utf8');
+        const text = await readManifestFile(path);
+        if (text === undefined) continue; // (the kubelet does not recurse into directories)
         pods = readManifest(text, path, this.o.nodeName, () => new Date().toISOString());
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
