@@ -3,8 +3,8 @@
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
-import { node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
+import { core, Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { eventually, node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
@@ -81,6 +81,21 @@ describe('node authorization', () => {
     expect(stored.metadata?.labels?.['node-role.kubernetes.io/control-plane']).toBeUndefined();
     // (the admin may still change both)
     expect(await code(cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null }, metadata: { labels: { 'node-role.kubernetes.io/db': '' } } }, 'merge'))).toBe(200);
+  });
+
+  it('a mirror pod (no service account) does not let its node read the namespace\'s default ServiceAccount', async () => {
+    await cp.admin.create(core('namespaces', false), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mirror-ns' } });
+    await eventually(async () => (await cp.admin.get(core('serviceaccounts'), 'mirror-ns', 'default')).metadata?.name === 'default', { what: 'default account' });
+    const n1 = cp.nodeClient('n1');
+    const uid = (await cp.admin.get(Nodes, undefined, 'n1')).metadata!.uid;
+    const mirror = { ...pod('static-n1'), metadata: { name: 'static-n1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid, controller: true }] } };
+    (mirror as { spec: Record<string, unknown> }).spec = { ...(mirror as { spec: Record<string, unknown> }).spec, nodeName: 'n1' };
+    expect(await code(n1.create(Pods, 'mirror-ns', mirror))).toBe(200);
+    expect(await code(n1.get(core('serviceaccounts'), 'mirror-ns', 'default'))).toBe(403);
+    // (a pod of an account bound to the node does)
+    await cp.admin.create(Pods, 'mirror-ns', pod('with-sa'));
+    await cp.admin.bind('mirror-ns', 'with-sa', 'n1');
+    await eventually(async () => (await code(n1.get(core('serviceaccounts'), 'mirror-ns', 'default'))) === 200, { what: 'the node may read its pod\'s account' });
   });
 
   it('a node registers with the kubelet\'s labels, not with restricted ones', async () => {
