@@ -268,7 +268,8 @@ export class PodWorker {
         continue;
       }
       if (st.state === ContainerState.Running) {
-        this.ensureProbers(c, st);
+        if (st.image !== c.image) await this.replaceChanged(c, st);
+        else this.ensureProbers(c, st);
         continue;
       }
       allStarted = false;
@@ -331,6 +332,11 @@ export class PodWorker {
       const sidecar = isSidecar(c);
       if (initialized && !sidecar) continue;
       let st = this.latest(c.name!);
+      if (sidecar && st?.state === ContainerState.Running && st.image !== c.image) {
+        await this.replaceChanged(c, st);
+        await this.refresh();
+        st = this.latest(c.name!);
+      }
       if (!sidecar && st?.state === ContainerState.Exited && st.exitCode === 0) continue;
       if (st?.state === ContainerState.Created) {
         await this.d.runtime.startContainer(st.id).catch(async () => {
@@ -366,6 +372,19 @@ export class PodWorker {
       if (!initialized && !(st?.state === ContainerState.Running && this.record(c.name!).started)) return false;
     }
     return true;
+  }
+
+  /**
+   * A running container whose image the pod no longer names (an image update of the pod): killed
+   * within the pod's grace period and started again with the new image at once, as the kubelet
+   * restarts a container whose definition changed (its restart count goes on).
+   */
+  private async replaceChanged(c: Container, st: ContainerStatus): Promise<void> {
+    this.stopProbers(c.name!);
+    this.record(c.name!).ready = false;
+    this.d.event(this.pod, 'Normal', 'Killing', `Container ${c.name} definition changed, will be restarted`);
+    await timed(runtimeOps, 'stop_container', () => this.d.runtime.stopContainer(st.id, this.pod.spec?.terminationGracePeriodSeconds ?? 30)).catch((e) => log.warn('stop failed', { pod: this.key, err: e }));
+    await this.startContainer(c, restartCountOf(st) + 1);
   }
 
   private reportStatus(): void {

@@ -3,17 +3,19 @@
 // network and stops its sandbox, as the kubelet's KillPodSandbox does for a terminal pod; the
 // status keeps its podIP and logs still read; PodReadyToStartContainers turns False; deleting
 // the pod removes the rest. Without it every completed Job pod or evicted pod held one of the
-// podCIDR's addresses until deleted, and a node ran out of them.
+// podCIDR's addresses until deleted, and a node ran out of them. And a running pod whose
+// container image is updated (kubectl set image) gets that container restarted with the new
+// image, as the kubelet restarts a container whose definition changed.
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pods } from '../../pkg/client/rest-client.js';
+import { Events, Pods } from '../../pkg/client/rest-client.js';
 import { HostLocalIpam } from '../../pkg/network/ipam.js';
 import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { podUidLabel } from '../../pkg/nodeagent/pod-worker.js';
-import { SandboxState } from '../../pkg/runtime/types.js';
+import { ContainerState, SandboxState } from '../../pkg/runtime/types.js';
 import { eventually } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+import { busyboxPod, ctr, image, podStatus, startCluster, type Cluster } from './harness.js';
 
 const podCIDR = '10.199.5.128/25';
 let c: Cluster;
@@ -79,5 +81,33 @@ describe('ended pods', () => {
     }
     await c.cp.admin.delete(Pods, 'default', 'evicted', { gracePeriodSeconds: 0 });
     await eventually(async () => (await sandboxesOf(uid)).length === 0, { timeoutMs: 30_000, what: 'evicted sandbox removed' });
+  }, 120_000);
+});
+
+describe('image updates', () => {
+  it.each([
+    ['app', (img: string) => ({ containers: [ctr('app', 'sleep 3600', { image: img })] }), '/spec/containers/0/image'],
+    ['sidecar', (img: string) => ({ initContainers: [ctr('app', 'sleep 3600', { image: img, restartPolicy: 'Always' })], containers: [ctr('main', 'sleep 3600')] }), '/spec/initContainers/0/image'],
+  ])('a running %s container is restarted with the image the pod is updated to', async (kind, spec, path) => {
+    const next = 'tskube.local/busybox:e2e-next';
+    await c.agent.runtime.buildBusybox(next);
+    const name = `upd-${kind}`;
+    const created = await c.cp.admin.create(Pods, 'default', busyboxPod(name, spec(image)));
+    const uid = created.metadata!.uid!;
+    const statuses = async () => {
+      const s = (await podStatus(c, name)) as { containerStatuses?: { name: string; image: string; restartCount: number; state: { running?: unknown } }[]; initContainerStatuses?: { name: string; image: string; restartCount: number; state: { running?: unknown } }[] };
+      return [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])].find((x) => x.name === 'app');
+    };
+    await eventually(async () => (await statuses())?.state.running !== undefined, { timeoutMs: 60_000, what: `${name} running` });
+    await c.cp.admin.patch(Pods, 'default', name, [{ op: 'replace', path, value: next }], 'json');
+    const st = await eventually(async () => {
+      const x = await statuses();
+      return x?.restartCount === 1 && x.state.running !== undefined ? x : undefined;
+    }, { timeoutMs: 60_000, what: `${name} restarted with ${next}` });
+    expect(st!.image).toBe(next);
+    const running = (await c.agent.runtime.listContainers({ labelSelector: { [podUidLabel]: uid, 'io.kubernetes.container.name': 'app' } })).filter((x) => x.state === ContainerState.Running);
+    expect(running.map((x) => x.image)).toEqual([next]);
+    await eventually(async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=Killing` })).items.some((e) => (e as { message?: string }).message === 'Container app definition changed, will be restarted'), { what: 'Killing event' });
+    await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
   }, 120_000);
 });
