@@ -29,6 +29,8 @@ export interface StaticPod {
   source: string;
   /** The config hash (also the pod's UID and the value of the mirror pod's annotation). */
   hash: string;
+  /** The hash of the file's pod: the same as `hash` unless the manifest sets metadata.uid, whose edits it tells apart. */
+  contentHash: string;
 }
 
 export class ManifestError extends Error {}
@@ -93,7 +95,7 @@ export function staticPodFrom(obj: unknown, source: string, nodeName: string, se
   meta.annotations = { ...meta.annotations, [ANN_CONFIG_HASH]: meta.uid, [ANN_CONFIG_SOURCE]: 'file', [ANN_CONFIG_SEEN]: seen() };
   const errs = validatePodCreate(pod);
   if (errs.length) throw new ManifestError(fieldErrors(errs));
-  return { pod, source, hash: meta.uid };
+  return { pod, source, hash: meta.uid, contentHash: hash };
 }
 
 /** A whole file's static pods; ManifestError when the file (or any pod in it) is not valid, as the kubelet skips such a file whole. */

@@ -154,9 +154,10 @@ export class StaticPodSource {
     }
     this.logged = logged;
     for (const uid of this.seenAt.keys()) if (!next.has(uid)) this.seenAt.delete(uid);
-    const changed = next.size !== this.current.size || [...next.keys()].some((u) => !this.current.has(u));
+    // (a manifest that sets metadata.uid keeps it across edits: its content tells the edit)
+    const changed = next.size !== this.current.size || [...next].some(([u, sp]) => this.current.get(u)?.contentHash !== sp.contentHash);
     if (!changed || this.stopped) return;
-    for (const [uid, sp] of next) if (!this.current.has(uid)) log.info('static pod from manifest', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
+    for (const [uid, sp] of next) if (this.current.get(uid)?.contentHash !== sp.contentHash) log.info('static pod from manifest', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
     for (const [uid, sp] of this.current) if (!next.has(uid)) log.info('static pod gone from the manifests', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
     this.current = next;
     this.o.onChange(next);

@@ -9,7 +9,7 @@ import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { StaticPods } from './static-pods.js';
 
-const manifest = (name: string, image: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image }] } });
+const manifest = (name: string, image: string, uid?: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, uid }, spec: { containers: [{ name: 'c', image }] } });
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const f of cleanups.splice(0)) f();
@@ -74,5 +74,19 @@ describe('StaticPods', () => {
     t.workers.delete(old);
     await new Promise((r) => setTimeout(r, 500));
     expect(t.calls).toEqual(['run a:1', `stop ${old}`, 'run b:1']);
+  });
+
+  it('replaces a static pod whose manifest sets metadata.uid when the file is edited (same UID, new spec)', async () => {
+    const t = setup();
+    writeFileSync(join(t.dir, 'fixed.yaml'), manifest('fixed', 'f:1', 'fixed-uid'));
+    await t.sp.start();
+    expect(t.calls).toEqual(['run f:1']);
+    expect(t.uidOf('f:1')).toBe('fixed-uid');
+    writeFileSync(join(t.dir, 'fixed.yaml'), manifest('fixed', 'f:2', 'fixed-uid'));
+    await (t.sp as unknown as { source: { scan(): Promise<void> } }).source.scan();
+    expect(t.calls).toEqual(['run f:1', 'stop fixed-uid']);
+    t.workers.delete('fixed-uid');
+    await vi.waitFor(() => expect(t.calls).toEqual(['run f:1', 'stop fixed-uid', 'run f:2']), { timeout: 2000 });
+    expect(t.sp.get('fixed-uid')?.pod.spec?.containers?.[0]?.image).toBe('f:2');
   });
 });

@@ -142,14 +142,16 @@ export class StaticPods {
   private waitTimer: NodeJS.Timeout | undefined;
 
   private apply(pods: Map<string, StaticPod>): void {
+    // (an edit of a manifest that sets metadata.uid keeps the UID: that pod is replaced too)
+    const replaced = (uid: string) => this.previous.get(uid)?.contentHash !== pods.get(uid)?.contentHash;
     for (const [uid, sp] of this.previous) {
-      if (pods.has(uid)) continue;
+      if (!replaced(uid)) continue;
       this.announced.delete(uid);
       if (this.waiting.delete(uid)) continue; // (never started)
       this.stopping.set(uid, fullName(sp.pod));
       this.d.run(uid, undefined);
     }
-    for (const [uid, sp] of pods) if (!this.previous.has(uid)) this.waiting.set(uid, sp);
+    for (const [uid, sp] of pods) if (replaced(uid)) this.waiting.set(uid, sp);
     this.previous = new Map(pods);
     this.startWaiting();
     this.syncMirrors();
