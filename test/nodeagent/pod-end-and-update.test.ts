@@ -5,11 +5,12 @@
 // the pod removes the rest. Without it every completed Job pod or evicted pod held one of the
 // podCIDR's addresses until deleted, and a node ran out of them. And a running pod whose
 // container image is updated (kubectl set image) gets that container restarted with the new
-// image, as the kubelet restarts a container whose definition changed.
+// image, as the kubelet restarts a container whose definition changed. A mirror pod bound to a
+// node without static pods is an orphan: deleted, as the kubelet does.
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events, Pods } from '../../pkg/client/rest-client.js';
+import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { HostLocalIpam } from '../../pkg/network/ipam.js';
 import { DEFAULT_EVICTION_HARD, defaultEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { podUidLabel } from '../../pkg/nodeagent/pod-worker.js';
@@ -78,6 +79,8 @@ describe('ended pods', () => {
       expect((await allocated()).has(running!.id)).toBe(false);
     } finally {
       c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
+      // (until the condition clears, new BestEffort pods would be rejected)
+      await eventually(async () => ((await c.cp.admin.get(Nodes, undefined, 'e2e-node')).status as { conditions?: { type: string; status: string }[] }).conditions?.find((x) => x.type === 'MemoryPressure')?.status === 'False', { timeoutMs: 15_000, what: 'MemoryPressure False' });
     }
     await c.cp.admin.delete(Pods, 'default', 'evicted', { gracePeriodSeconds: 0 });
     await eventually(async () => (await sandboxesOf(uid)).length === 0, { timeoutMs: 30_000, what: 'evicted sandbox removed' });
@@ -110,4 +113,12 @@ describe('image updates', () => {
     await eventually(async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=Killing` })).items.some((e) => (e as { message?: string }).message === 'Container app definition changed, will be restarted'), { what: 'Killing event' });
     await c.cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
   }, 120_000);
+});
+
+describe('orphaned mirror pods', () => {
+  it('a mirror pod bound to a node without static pods is deleted, never run', async () => {
+    await c.cp.admin.create(Pods, 'default', { ...busyboxPod('copied-mirror', { nodeName: 'e2e-node', containers: [ctr('c', 'sleep 3600')] }), metadata: { name: 'copied-mirror', annotations: { 'kubernetes.io/config.mirror': 'x' } } });
+    await eventually(async () => !(await c.cp.admin.list(Pods, 'default')).items.some((p) => p.metadata?.name === 'copied-mirror'), { timeoutMs: 30_000, what: 'orphaned mirror pod deleted' });
+    expect((await c.agent.runtime.listContainers()).filter((x) => x.labels['io.kubernetes.pod.name'] === 'copied-mirror')).toEqual([]);
+  }, 60_000);
 });
