@@ -7,6 +7,7 @@
 // container image is updated (kubectl set image) gets that container restarted with the new
 // image, as the kubelet restarts a container whose definition changed. A mirror pod bound to a
 // node without static pods is an orphan: deleted, as the kubelet does.
+import { readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,7 +63,9 @@ describe('ended pods', () => {
   }, 120_000);
 
   it('evicted: its address goes back to the pool once its containers have stopped', async () => {
-    const created = await c.cp.admin.create(Pods, 'default', busyboxPod('evicted', { containers: [ctr('app', 'echo finished; sleep 3600')] }));
+    // (4 MiB in a memory-backed emptyDir: memory the eviction must give back)
+    const volumes = [{ name: 'mem', emptyDir: { medium: 'Memory' } }];
+    const created = await c.cp.admin.create(Pods, 'default', busyboxPod('evicted', { volumes, containers: [ctr('app', 'dd if=/dev/zero of=/mem/f bs=1M count=4 && echo finished; sleep 3600', { volumeMounts: [{ name: 'mem', mountPath: '/mem' }] })] }));
     const uid = created.metadata!.uid!;
     const running = await eventually(async () => {
       const s = await sandboxesOf(uid);
@@ -77,6 +80,8 @@ describe('ended pods', () => {
       expect(st!.phase).toBe('Failed');
       expect(st!.podIP).toBe(running!.ip);
       expect((await allocated()).has(running!.id)).toBe(false);
+      const memDir = c.agent.runtime.ephemeralStoragePaths().sandboxVolume(running!.id, 'mem');
+      await eventually(() => readdirSync(memDir).length === 0, { timeoutMs: 10_000, what: 'the memory-backed emptyDir emptied' });
     } finally {
       c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
       // (until the condition clears, new BestEffort pods would be rejected)
