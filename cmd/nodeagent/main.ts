@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tskube node agent: runs the pods bound to this node.
 import { hostname } from 'node:os';
+import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
@@ -92,9 +93,12 @@ async function main(): Promise<void> {
     if (e instanceof ThresholdError) throw new FlagError(e.message);
     throw e;
   }
+  const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
+  // (as the kubelet: labels the apiserver's NodeRestriction would refuse are refused at start)
+  const restricted = Object.keys(labels).filter(isNodeForbiddenLabel);
+  if (restricted.length) throw new FlagError(`unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [${restricted.join(' ')}]: --node-labels in the 'kubernetes.io' namespace must begin with an allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically allowed set (kubernetes.io/hostname, kubernetes.io/os, kubernetes.io/arch, topology.kubernetes.io/zone, topology.kubernetes.io/region, node.kubernetes.io/instance-type, ...)`);
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
-  const labels = Object.fromEntries(flags['node-labels'].map((l) => l.split('=') as [string, string]));
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
     if (!m) throw new FlagError(`invalid taint "${t}": want key=value:Effect`);

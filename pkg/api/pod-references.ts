@@ -1,5 +1,5 @@
-// The ConfigMaps and Secrets a pod refers to: volumes (plain and projected), env, envFrom and
-// imagePullSecrets. The node agent fetches them; the apiserver's node authorizer lets a node
+// The ConfigMaps and Secrets a pod refers to: volumes (plain and projected), env, envFrom (of
+// init, app and ephemeral containers, as Kubernetes' AllContainers) and imagePullSecrets. The node agent fetches them; the apiserver's node authorizer lets a node
 // read only these.
 import type { Container, Pod } from './types.js';
 
@@ -23,7 +23,7 @@ export function podReferences(pod: Pod): ObjectReference[] {
       add('secrets', s.secret?.name);
     }
   }
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Container[]) {
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])] as Container[]) {
     for (const e of c.envFrom ?? []) {
       add('configmaps', e.configMapRef?.name);
       add('secrets', e.secretRef?.name);

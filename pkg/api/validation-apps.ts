@@ -6,7 +6,7 @@ import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
-import { validatePodSpec } from './validation-pod.js';
+import { validateTemplatePodSpec } from './validation-pod.js';
 
 const isEmptySelector = (s: LabelSelector) => !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
 
@@ -40,7 +40,7 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
 /** ValidatePodTemplateSpecForReplicaSet (and ForRC, with its kind in the message): labels, annotations, the pod spec; restartPolicy Always only. */
 export function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: string, kind = 'ReplicaSet'): FieldError[] {
   const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
-  errs.push(...validatePodSpec(t.spec, `${path}.spec`));
+  errs.push(...validateTemplatePodSpec(t.spec, `${path}.spec`));
   const policy = t.spec?.restartPolicy;
   if (policy && policy !== 'Always') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['Always']));
   if (t.spec?.activeDeadlineSeconds != null) errs.push(forbidden(`${path}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kind} is not Supported`));

@@ -8,7 +8,7 @@ import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { CronJob, Job, JobSpec, PodTemplateSpec } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
-import { validatePodSpec } from './validation-pod.js';
+import { validateTemplatePodSpec } from './validation-pod.js';
 
 /** Job names become a label value (job-name): at most 63 characters; CronJob names leave 11 for the job's suffix. */
 const MAX_CRONJOB_NAME = 52;
@@ -17,7 +17,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 function validatePodTemplate(t: PodTemplateSpec, path: string): FieldError[] {
   const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
-  errs.push(...validatePodSpec(t.spec, `${path}.spec`));
+  errs.push(...validateTemplatePodSpec(t.spec, `${path}.spec`));
   const policy = t.spec?.restartPolicy ?? '';
   if (policy !== 'OnFailure' && policy !== 'Never') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['OnFailure', 'Never']));
   return errs;

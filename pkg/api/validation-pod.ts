@@ -180,6 +180,20 @@ export function validatePod(pod: Pod): FieldError[] {
   return [...validateObjectMeta(pod.metadata, true, 'metadata'), ...validateMirrorPodCreate(pod), ...validatePodSpec(pod.spec, 'spec')];
 }
 
+/** A pod template's spec (Kubernetes' ValidatePodTemplateSpec): its pods could not be created with ephemeral containers. */
+export function validateTemplatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
+  const errs = validatePodSpec(spec, path);
+  if (spec?.ephemeralContainers?.length) errs.push(forbidden(`${path}.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
+  return errs;
+}
+
+/** A pod create (Kubernetes' ValidatePodCreate): ephemeral containers come only through pods/ephemeralcontainers, never with the pod. */
+export function validatePodCreate(pod: Pod): FieldError[] {
+  const errs = validatePod(pod);
+  if (pod.spec?.ephemeralContainers?.length) errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  return errs;
+}
+
 const POD_UPDATE_MESSAGE =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 

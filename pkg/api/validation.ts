@@ -8,7 +8,7 @@ import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedNa
 import { TAINT_EFFECTS } from './validation-affinity.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
-export { validatePod, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validatePodEphemeralContainersUpdate, validateTolerations } from './validation-pod.js';
+export { validatePod, validatePodCreate, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validatePodEphemeralContainersUpdate, validateTolerations } from './validation-pod.js';
 export { validateContainer } from './validation-container.js';
 export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './validation-config.js';
 export { validateReplicaSet, validateReplicaSetUpdate, validateDeployment, validateDeploymentUpdate } from './validation-apps.js';

@@ -131,7 +131,8 @@ async function nodeServiceAccountRule(node: string, a: Attributes, podsOnNode: P
   if (!token && (a.verb !== 'get' || a.subresource)) return deny(`node "${node}" may only get service accounts of pods bound to it and create their tokens`);
   if (!a.name || !a.namespace) return deny(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
   const pods = await podsOnNode(node, a.namespace);
-  return pods.some((p) => ((p as Pod).spec?.serviceAccountName || 'default') === a.name) ? allow : deny(`no relationship found between node '${node}' and this object`);
+  // (a pod naming no account, a mirror pod, relates the node to none, as in the Node authorizer's graph)
+  return pods.some((p) => !!(p as Pod).spec?.serviceAccountName && (p as Pod).spec?.serviceAccountName === a.name) ? allow : deny(`no relationship found between node '${node}' and this object`);
 }
 
 /**

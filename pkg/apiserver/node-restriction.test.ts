@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../api/mirror-pods.js';
 import { formatFieldError } from '../api/field-error.js';
 import type { Pod } from '../api/types.js';
-import { nodePodCreateRefusal } from './node-restriction.js';
+import { forbiddenNodeLabels } from '../api/node-labels.js';
+import { nodePodCreateRefusal, nodeWriteRefusal } from './node-restriction.js';
 import { ServiceAccountAdmission } from './service-account-admission.js';
 
 const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
@@ -35,8 +36,33 @@ describe('NodeRestriction: pod creates by a node', () => {
     expect(await refusal(mirror({ serviceAccountName: 'default' }))).toBe('node "n1" can not create pods that reference a service account');
     expect(await refusal(mirror({ imagePullSecrets: [{ name: 'reg' }] }))).toBe('node "n1" can not create pods that reference secrets');
     expect(await refusal(mirror({ volumes: [{ name: 'v', configMap: { name: 'cm' } }] }))).toBe('node "n1" can not create pods that reference configmaps');
+    // (ephemeral containers count too, as Kubernetes' AllContainers: the node authorizer would let the node read what they name)
+    expect(await refusal(mirror({ ephemeralContainers: [{ name: 'd', image: 'i', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'tok', key: 't' } } }] }] }))).toBe('node "n1" can not create pods that reference secrets');
     expect(await refusal(mirror({ volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }] }))).toBe('node "n1" can not create pods that reference persistentvolumeclaims');
     expect(await nodePodCreateRefusal('gone', { ...mirror({ nodeName: 'gone' }), metadata: { ...mirror().metadata, ownerReferences: [{ ...owner, name: 'gone' }] } }, nodes)).toMatchObject({ code: 404 });
+  });
+});
+
+describe('NodeRestriction: node writes by a node', () => {
+  const n = (labels: Record<string, string>, taints?: unknown[]) => ({ metadata: { name: 'n1', labels }, spec: taints ? { taints } : {} });
+  const kubelet = { 'kubernetes.io/hostname': 'n1', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' };
+
+  it('lets a node register with the kubelet\'s labels and its own, and taints', () => {
+    expect(nodeWriteRefusal('n1', 'n1', n({ ...kubelet, 'node.kubernetes.io/exclude-from-external-load-balancers': '', 'x.kubelet.kubernetes.io/a': 'b', team: 'a', 'example.com/x': 'y' }, [{ key: 'k', effect: 'NoSchedule' }]), undefined)).toBeUndefined();
+  });
+
+  it('refuses restricted labels on create and any change of them or of taints on update, with Kubernetes\' messages', () => {
+    expect(nodeWriteRefusal('n1', 'n1', n({ ...kubelet, 'node-role.kubernetes.io/control-plane': '', 'node-restriction.kubernetes.io/pci': 'yes' }), undefined)).toBe('node "n1" is not allowed to set the following labels: node-restriction.kubernetes.io/pci, node-role.kubernetes.io/control-plane');
+    const old = n(kubelet, [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    expect(nodeWriteRefusal('n1', 'n1', n(kubelet), old)).toBe('node "n1" is not allowed to modify taints');
+    expect(nodeWriteRefusal('n1', 'n1', n(kubelet, []), old)).toBe('node "n1" is not allowed to modify taints');
+    expect(nodeWriteRefusal('n1', 'n1', n({ ...kubelet, 'sub.k8s.io/x': 'y' }, old.spec.taints), old)).toBe('is not allowed to modify labels: sub.k8s.io/x');
+    expect(nodeWriteRefusal('n1', 'n1', n({ 'kubernetes.io/hostname': 'n1' }, old.spec.taints), { ...old, metadata: { name: 'n1', labels: { ...kubelet, 'node-role.kubernetes.io/db': '' } } })).toBe('is not allowed to modify labels: node-role.kubernetes.io/db');
+    // (unchanged restricted labels an admin set, and changes of the kubelet's or unrestricted ones, are fine)
+    const adminSet = { ...kubelet, 'node-role.kubernetes.io/db': '' };
+    expect(nodeWriteRefusal('n1', 'n1', n({ ...adminSet, 'kubernetes.io/arch': 'arm64', team: 'b' }, old.spec.taints), { ...old, metadata: { name: 'n1', labels: adminSet } })).toBeUndefined();
+    expect(nodeWriteRefusal('n1', 'n2', n(kubelet), n(kubelet))).toBe('node "n1" is not allowed to modify node "n2"');
+    expect(forbiddenNodeLabels({ 'kubernetes.io/hostname': 'a', 'a.node-restriction.kubernetes.io/b': '' }, {})).toEqual(['a.node-restriction.kubernetes.io/b']);
   });
 });
 

@@ -3,8 +3,13 @@
 // bound to itself, owned by its own Node object (one controller reference, the Node's current
 // UID, no blockOwnerDeletion), that reference no other API object (service account, Secrets,
 // ConfigMaps, ClusterTrustBundles, PersistentVolumeClaims). Kubernetes' messages, as 403s.
+// Node writes (admitNode): a node may neither change its own taints nor set or change labels
+// in node-restriction.kubernetes.io or in kubernetes.io / k8s.io beyond the kubelet's own (a
+// node that could would steer to itself the workloads those labels and taints keep away).
 import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
+import { forbiddenNodeLabels } from '../api/node-labels.js';
 import { podReferences } from '../api/pod-references.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, Pod } from '../api/types.js';
 import type { AdmissionPlugin } from './admission.js';
 import { nodeNameOf } from './authz.js';
@@ -36,14 +41,36 @@ export async function nodePodCreateRefusal(node: string, pod: Pod, lookupNode: N
   return undefined;
 }
 
+type NodeObject = KubeObject & { metadata?: { labels?: Record<string, string> }; spec?: { taints?: unknown[] } };
+
+/** Why `node` may not write `obj` (its own Node; `old` on updates), or undefined when it may. */
+export function nodeWriteRefusal(node: string, name: string, obj: NodeObject, old: NodeObject | undefined): string | undefined {
+  if (name !== node) return `node "${node}" is not allowed to modify node "${name}"`;
+  if (!old) {
+    const bad = forbiddenNodeLabels(obj.metadata?.labels);
+    return bad.length ? `node "${node}" is not allowed to set the following labels: ${bad.join(', ')}` : undefined;
+  }
+  if (!isDeepStrictEqual(obj.spec?.taints ?? [], old.spec?.taints ?? [])) return `node "${node}" is not allowed to modify taints`;
+  const bad = forbiddenNodeLabels(obj.metadata?.labels, old.metadata?.labels);
+  return bad.length ? `is not allowed to modify labels: ${bad.join(', ')}` : undefined;
+}
+
 /** The plugin (validating, after the mutating ones: the ServiceAccount plugin leaves mirror pods alone). */
 export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    resources: ['pods'],
+    resources: ['pods', 'nodes'],
     async validate(req) {
       const node = req.ctx.user && nodeNameOf(req.ctx.user);
-      if (!node || req.operation !== 'CREATE' || req.subresource || !req.obj) return;
+      if (!node || !req.obj) return;
+      if (req.resource.name === 'nodes') {
+        if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
+        const name = req.operation === 'CREATE' ? (req.obj.metadata?.name ?? '') : req.name;
+        const why = nodeWriteRefusal(node, name, req.obj as NodeObject, req.operation === 'UPDATE' ? (req.old as NodeObject) : undefined);
+        if (why) throw admissionForbidden('', 'nodes', name, why);
+        return;
+      }
+      if (req.operation !== 'CREATE' || req.subresource) return;
       const why = await nodePodCreateRefusal(node, req.obj as Pod, lookupNode);
       if (why instanceof ApiError) throw why;
       if (why) throw admissionForbidden('', 'pods', req.obj.metadata?.name || req.name, why);

@@ -180,8 +180,9 @@ export class NodeAgent {
   }
 
   private onPod(p: Pod & KubeObject): void {
-    // (mirror pods stand for static pods in the API: never run as pods themselves)
-    if (isMirrorPod(p)) return this.staticPods?.mirrorChanged(p);
+    // (mirror pods stand for static pods in the API: never run as pods themselves; without a
+    // manifest directory there is no static pod behind one, and the kubelet deletes such orphans)
+    if (isMirrorPod(p)) return this.staticPods ? this.staticPods.mirrorChanged(p) : void this.podStatus.confirmDeleted(p).catch((e: Error) => log.warn('deleting an orphaned mirror pod failed', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     const uid = p.metadata!.uid!;
     let w = this.workers.get(uid);
     if (!w) {
@@ -254,6 +255,7 @@ export class NodeAgent {
       nodeName: this.cfg.nodeName,
       dir,
       run: (uid, pod) => (pod ? this.onPod(pod as Pod & KubeObject) : this.workers.get(uid)?.update(undefined)),
+      running: (uid) => this.workers.has(uid),
       apiPod: (ns, name) => this.podInformer.get(`${ns}/${name}`),
       apiPods: () => this.podInformer.list(),
       apiSynced: () => this.podInformer.hasSynced(),

@@ -127,9 +127,14 @@ describe('eviction manager', () => {
     expect(t.m.admit(pod('be'))).toBe('The node had condition: [MemoryPressure]. ');
     expect(t.m.admit(burstable)).toBeUndefined();
     expect(t.m.admit(tolerating)).toBeUndefined();
+    // (an Equal toleration of the taint with no value tolerates it too, as Kubernetes' ToleratesTaint)
+    tolerating.spec!.tolerations = [{ key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' }];
+    expect(t.m.admit(tolerating)).toBeUndefined();
+    tolerating.spec!.tolerations = [{ key: 'node.kubernetes.io/disk-pressure', operator: 'Exists' }];
+    expect(t.m.admit(tolerating)).toBe('The node had condition: [MemoryPressure]. ');
     t.state.avail.set('pid.available', 5);
     await t.m.synchronize();
-    expect(t.m.admit(burstable)).toBe('The node had condition: [MemoryPressure, PIDPressure]. ');
+    expect(t.m.admit(burstable)).toBe('The node had condition: [MemoryPressure PIDPressure]. ');
     expect(t.m.admit(pod('c', { priority: 2_000_000_000 }))).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@
 // ranks them, waiting for it to be gone before the next pass.
 import type { Pod } from '../api/types.js';
 import { podQOSClass } from '../api/defaults.js';
+import { toleratesTaint } from '../api/scheduling.js';
 import { logger } from '../util/log.js';
 import type { Observations } from './eviction-signals.js';
 import { thresholdQuantity, type Signal, type Threshold } from './eviction-thresholds.js';
@@ -107,10 +108,11 @@ export class EvictionManager {
     const active = (Object.keys(CONDITION_TEXT) as PressureCondition[]).filter((c) => this.hasCondition(c));
     if (!active.length || isCriticalPod(pod)) return undefined;
     if (active.length === 1 && active[0] === 'MemoryPressure') {
-      const tolerates = (pod.spec?.tolerations ?? []).some((t) => (t.operator === 'Exists' && (!t.key || t.key === 'node.kubernetes.io/memory-pressure')) && (!t.effect || t.effect === 'NoSchedule'));
+      const tolerates = (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' }));
       if (podQOSClass(pod) !== 'BestEffort' || tolerates) return undefined;
     }
-    return `The node had condition: [${active.join(', ')}]. `;
+    // (Go's %v of the condition list: space-separated)
+    return `The node had condition: [${active.join(' ')}]. `;
   }
 
   /** One pass; returns the pod evicted, if any. */

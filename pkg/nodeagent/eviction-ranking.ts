@@ -2,8 +2,9 @@
 // exceeds their requests first, then lower priority, then the larger usage above requests.
 // Disk: the same over ephemeral-storage usage. PIDs: lower priority first (then more processes).
 // Critical pods (static or mirror pods, priority >= 2000000000) are never evicted.
-import type { Pod } from '../api/types.js';
-import { formatQuantity, parseQuantity } from '../api/quantity.js';
+import { podTotalsMilli } from '../api/pod-resources.js';
+import type { Container, Pod } from '../api/types.js';
+import { formatQuantity, parseQuantity, quantityToMilli } from '../api/quantity.js';
 import type { Signal } from './eviction-thresholds.js';
 
 export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
@@ -42,20 +43,29 @@ export function isCriticalPod(pod: Pod): boolean {
   return (pod.spec?.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY;
 }
 
-const request = (pod: Pod, resource: string, container?: string) =>
-  (pod.spec?.containers ?? [])
-    .filter((c) => !container || c.name === container)
-    .reduce((sum, c) => {
-      const q = (c.resources?.requests as Record<string, string> | undefined)?.[resource];
-      return sum + (q ? parseQuantity(q) : 0);
-    }, 0);
+/**
+ * A pod's request for the ranking (the kubelet's GetResourceRequestQuantity): its effective
+ * request (app containers and sidecars summed, raised to what an init container needs), plus
+ * the RuntimeClass overhead when that is not zero.
+ */
+function podRequest(pod: Pod, resource: string): number {
+  const milli = podTotalsMilli(pod, 'requests').get(resource) ?? 0;
+  const overhead = (pod.spec?.overhead as Record<string, string> | undefined)?.[resource];
+  return (milli + (milli && overhead ? quantityToMilli(overhead) : 0)) / 1000;
+}
+
+/** One container's own request (init containers and sidecars among them). */
+const containerRequest = (c: Container, resource: string) => {
+  const q = (c.resources?.requests as Record<string, string> | undefined)?.[resource];
+  return q ? parseQuantity(q) : 0;
+};
 
 const memoryOf = (u: PodUsage | undefined) => [...(u?.memory.values() ?? [])].reduce((a, b) => a + b, 0);
 
 /** Usage and request of a pod for the resource being reclaimed (the ranking's measure). */
 function usageAndRequest(pod: Pod, u: PodUsage | undefined, resource: ReclaimResource): [number, number] {
-  if (resource === 'memory') return [memoryOf(u), request(pod, 'memory')];
-  if (resource === 'ephemeral-storage') return [u?.disk ?? 0, request(pod, 'ephemeral-storage')];
+  if (resource === 'memory') return [memoryOf(u), podRequest(pod, 'memory')];
+  if (resource === 'ephemeral-storage') return [u?.disk ?? 0, podRequest(pod, 'ephemeral-storage')];
   return [resource === 'pids' ? u?.processes ?? 0 : 0, 0];
 }
 
@@ -82,10 +92,11 @@ export function evictionMessage(pod: Pod, usage: PodUsage | undefined, signal: S
   const resource = resourceOf(signal);
   const fmt = (n: number) => formatQuantity(Math.round(n), resource === 'memory' || resource === 'ephemeral-storage' ? 'BinarySI' : 'DecimalSI');
   let msg = `The node was low on resource: ${resource}. Threshold quantity: ${fmt(thresholdQuantity)}, available: ${fmt(available)}. `;
-  if (resource === 'memory') {
-    for (const c of pod.spec?.containers ?? []) {
-      const used = usage?.memory.get(c.name!);
-      const req = request(pod, 'memory', c.name);
+  // (app and init containers, sidecars among them, as the kubelet: ephemeral containers have no requests to compare)
+  if (resource === 'memory' || resource === 'ephemeral-storage') {
+    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+      const used = resource === 'memory' ? usage?.memory.get(c.name!) : usage?.containerDisk?.get(c.name!);
+      const req = containerRequest(c, resource);
       if (used !== undefined && used > req) msg += `Container ${c.name} was using ${fmt(used)}, request is ${fmt(req)}, has larger consumption of ${resource}. `;
     }
   }

@@ -159,12 +159,14 @@ export class NodePressure {
   }
 
   /**
-   * An evicted pod's emptyDir data on disk goes once its containers have stopped, as the kubelet
-   * tears down a terminated pod's volumes (what a disk eviction is meant to free).
+   * An evicted pod's emptyDir data goes once its containers have stopped, as the kubelet tears
+   * down a terminated pod's volumes: on disk what a disk eviction is meant to free, and in a
+   * memory-backed (tmpfs) one the memory a memory eviction is: its pages stay charged until the
+   * files go, and the next pass would evict another pod for memory this one still holds.
    */
   private async releaseEmptyDirs(pod: Pod): Promise<void> {
     const paths = this.d.runtime.ephemeralStoragePaths();
-    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => v.name!);
+    const names = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name!);
     if (!names.length) return;
     for (const s of await this.d.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: pod.metadata!.uid! } })) {
       for (const name of names) {

@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 /** What the status is computed from: a pod worker's view of its pod (PodWorker is one). */
 export interface PodView {
   readonly pod: Pod;
-  readonly sandbox: { readonly id: string } | undefined;
+  readonly sandbox: { readonly id: string; readonly state?: string } | undefined;
   readonly podIP: string;
   readonly startTime?: string;
   /** The pod failed for good, and why. */
@@ -153,7 +153,7 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const notReady = readiness.filter((s) => !s.ready).map((s) => s.name);
   const unready = `containers with unready status: [${notReady.join(' ')}]`;
   const conditions = [
-    cond('PodReadyToStartContainers', !!w.sandbox && !!w.podIP),
+    cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
     cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
     cond('Ready', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
     cond('ContainersReady', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),

@@ -181,6 +181,9 @@ export class PodWorker {
     const pod = this.pod;
     if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
     if (this.eviction) return this.stopEvicted();
+    // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done, an
+    // init container failed under Never, its deadline passed) gets no new sandbox (endPod).
+    if (this.failed || this.finished()) return this.endPod();
     const spec = pod.spec!;
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
@@ -201,14 +204,7 @@ export class PodWorker {
       return;
     }
     const policy = spec.restartPolicy ?? 'Always';
-    if (!this.finished() && !this.failed) await this.restartChanged();
-    if (this.finished() || this.failed) {
-      // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done,
-      // or an init container failed under Never): its sidecars are stopped, in order, and not
-      // restarted (the kubelet's KillPod).
-      await this.stopActive(spec.terminationGracePeriodSeconds ?? 30);
-      return this.reportStatus();
-    }
+    await this.restartChanged();
     if (!(await syncInitContainers(this.ctx, policy))) return this.reportStatus();
     // App containers.
     let allStarted = true;
@@ -388,7 +384,29 @@ export class PodWorker {
     clearTimeout(this.deadlineTimer);
     this.reportStatus();
     if (await this.stopActive(ev.graceSec)) this.reportStatus();
+    await this.releaseSandbox();
     for (const w of ev.waiters.splice(0)) w();
+  }
+
+  /** A pod that has run to its end: its sidecars are stopped, in order, and not restarted (the kubelet's KillPod); then its sandbox is released. */
+  private async endPod(): Promise<void> {
+    await this.stopActive(this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await this.releaseSandbox();
+    return this.reportStatus();
+  }
+
+  /**
+   * The kubelet's KillPodSandbox for a pod that has ended (run to its end, failed, evicted): once
+   * its containers have stopped, its network goes (veth, address back to the node's pool) and its
+   * sandbox stops; the sandbox record, logs and volumes stay until the pod is deleted. Without it
+   * every evicted or completed pod held an address of the node's podCIDR until deleted.
+   */
+  private async releaseSandbox(): Promise<void> {
+    const s = this.sandbox;
+    if (!s || s.state !== 'SANDBOX_READY' || this.containers.some((c) => c.state === ContainerState.Running)) return;
+    if (s.netnsPath) await this.d.network().then((n) => n.teardownPod(s.id)).catch((e) => log.warn('network teardown of an ended pod failed', { pod: this.key, err: e }));
+    await this.d.runtime.stopPodSandbox(s.id).catch((e) => log.warn('stopping the sandbox of an ended pod failed', { pod: this.key, err: e }));
+    await this.refresh();
   }
 
   /** Removes the pod's containers, network and sandbox (idempotent). */

@@ -12,7 +12,7 @@ import { defaultPod } from '../api/defaults.js';
 import { formatFieldError, type FieldError } from '../api/field-error.js';
 import { decodeStrict } from '../api/schema-validate.js';
 import type { Pod } from '../api/types.js';
-import { validatePod } from '../api/validation-pod.js';
+import { validatePodCreate } from '../api/validation-pod.js';
 
 export const ANN_CONFIG_SOURCE = 'kubernetes.io/config.source';
 export const ANN_CONFIG_HASH = 'kubernetes.io/config.hash';
@@ -29,6 +29,8 @@ export interface StaticPod {
   source: string;
   /** The config hash (also the pod's UID and the value of the mirror pod's annotation). */
   hash: string;
+  /** The hash of the file's pod: the same as `hash` unless the manifest sets metadata.uid, whose edits it tells apart. */
+  contentHash: string;
 }
 
 export class ManifestError extends Error {}
@@ -91,9 +93,9 @@ export function staticPodFrom(obj: unknown, source: string, nodeName: string, se
   meta.namespace ||= 'default';
   pod.spec!.nodeName = nodeName;
   meta.annotations = { ...meta.annotations, [ANN_CONFIG_HASH]: meta.uid, [ANN_CONFIG_SOURCE]: 'file', [ANN_CONFIG_SEEN]: seen() };
-  const errs = validatePod(pod);
+  const errs = validatePodCreate(pod);
   if (errs.length) throw new ManifestError(fieldErrors(errs));
-  return { pod, source, hash: meta.uid };
+  return { pod, source, hash: meta.uid, contentHash: hash };
 }
 
 /** A whole file's static pods; ManifestError when the file (or any pod in it) is not valid, as the kubelet skips such a file whole. */

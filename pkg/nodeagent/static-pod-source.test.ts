@@ -1,10 +1,10 @@
 // The manifest directory reader against a real temporary directory (no agent).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANN_CONFIG_SEEN, type StaticPod } from './static-pod-manifest.js';
-import { StaticPodSource } from './static-pod-source.js';
+import { readManifestFile, StaticPodSource } from './static-pod-source.js';
 
 const pod = (name: string, image = 'busybox') => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image }] } });
 const dirs: string[] = [];
@@ -69,6 +69,23 @@ describe('StaticPodSource', () => {
     const deadline = Date.now() + 5000;
     while (!names().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(names()).toEqual(['web-n1']);
+    src.stop();
+  });
+
+  it('refuses a file over the kubelet\'s 10 MiB limit without reading it; follows a symlink to a file, skips one to a directory', async () => {
+    const { dir, src, names } = source();
+    writeFileSync(join(dir, 'huge.yaml'), '');
+    truncateSync(join(dir, 'huge.yaml'), 3 * 1024 ** 3); // (sparse: 3 GiB that take no room)
+    await expect(readManifestFile(join(dir, 'huge.yaml'))).rejects.toThrow('the file is larger than 10485760 bytes');
+    writeFileSync(join(dir, 'real.json'), pod('web'));
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(join(dir, 'real.json'), join(dir, 'link.json'));
+    symlinkSync(join(dir, 'sub'), join(dir, 'link-dir'));
+    expect(await readManifestFile(join(dir, 'link-dir'))).toBeUndefined();
+    await src.scan();
+    // (link.json names the same pod from another file: the first in order, link.json, wins)
+    expect(names()).toEqual(['web-n1']);
+    expect([...src.pods.values()][0]!.source).toBe(join(dir, 'link.json'));
     src.stop();
   });
 });

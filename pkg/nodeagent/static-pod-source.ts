@@ -9,7 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger } from '../util/log.js';
-import { ANN_CONFIG_SEEN, ManifestError, readManifest, type StaticPod } from './static-pod-manifest.js';
+import { ANN_CONFIG_SEEN, ManifestError, MAX_MANIFEST_BYTES, readManifest, type StaticPod } from './static-pod-manifest.js';
 
 const log = logger('static-pods');
 
@@ -22,6 +22,19 @@ export interface StaticPodSourceOptions {
   onChange(pods: Map<string, StaticPod>): void;
   rescanMs?: number;
   debounceMs?: number;
+}
+
+/**
+ * A manifest file's text, or undefined when the path is not a regular file (a directory, a FIFO;
+ * a symlink counts as what it points to). A file over the kubelet's limit is refused before it is
+ * read (the kubelet reads at most maxConfigLength): a stray multi-gigabyte file would otherwise be
+ * read whole into memory on every pass.
+ */
+export async function readManifestFile(path: string): Promise<string | undefined> {
+  const st = await stat(path);
+  if (!st.isFile()) return undefined;
+  if (st.size > MAX_MANIFEST_BYTES) throw new ManifestError(`the file is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  return readFile(path, 'utf8');
 }
 
 export class StaticPodSource {
@@ -115,9 +128,8 @@ export class StaticPodSource {
       const path = join(this.o.dir, name);
       let pods: StaticPod[];
       try {
-        const st = await stat(path);
-        if (!st.isFile()) continue; // (the kubelet does not recurse into directories)
-        const text = await readFile(path, 'utf8');
+        const text = await readManifestFile(path);
+        if (text === undefined) continue; // (the kubelet does not recurse into directories)
         pods = readManifest(text, path, this.o.nodeName, () => new Date().toISOString());
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
@@ -142,9 +154,10 @@ export class StaticPodSource {
     }
     this.logged = logged;
     for (const uid of this.seenAt.keys()) if (!next.has(uid)) this.seenAt.delete(uid);
-    const changed = next.size !== this.current.size || [...next.keys()].some((u) => !this.current.has(u));
+    // (a manifest that sets metadata.uid keeps it across edits: its content tells the edit)
+    const changed = next.size !== this.current.size || [...next].some(([u, sp]) => this.current.get(u)?.contentHash !== sp.contentHash);
     if (!changed || this.stopped) return;
-    for (const [uid, sp] of next) if (!this.current.has(uid)) log.info('static pod from manifest', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
+    for (const [uid, sp] of next) if (this.current.get(uid)?.contentHash !== sp.contentHash) log.info('static pod from manifest', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
     for (const [uid, sp] of this.current) if (!next.has(uid)) log.info('static pod gone from the manifests', { pod: `${sp.pod.metadata!.namespace}/${sp.pod.metadata!.name}`, uid, file: sp.source });
     this.current = next;
     this.o.onChange(next);

@@ -6,7 +6,10 @@
 // kubernetes.io/config.mirror = the config hash, owned by the Node), which carries the static
 // pod's status: a mirror pod that is deleted or outdated is deleted (grace 0) and made again,
 // a mirror pod whose static pod is gone is deleted. Logs and exec reach the static pod by its
-// namespace/name, which the mirror pod shares.
+// namespace/name, which the mirror pod shares. A static pod whose file was edited (a new UID)
+// starts only once the old one has stopped and been torn down, as the kubelet's
+// allowStaticPodStart: two instances of, say, an etcd with a hostPath data dir and host ports
+// must never run at once.
 import type { KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Pods, StatusError } from '../client/rest-client.js';
@@ -20,6 +23,8 @@ const log = logger('static-pods');
 const MIRROR_RESYNC_MS = 10_000;
 /** How long a mirror pod someone deleted stays away before it is made again. */
 const RECREATE_DELAY_MS = 1000;
+/** How often a static pod waiting for its earlier instance to stop checks again. */
+const START_WAIT_POLL_MS = 200;
 
 export interface StaticPodDeps {
   client: ApiClient;
@@ -28,6 +33,8 @@ export interface StaticPodDeps {
   dir: string;
   /** Runs a pod through the agent's pod workers, or (undefined) stops and removes the one of that UID. */
   run(uid: string, pod: Pod | undefined): void;
+  /** Whether the agent still has a pod worker for this UID (a removed static pod: until it is torn down). */
+  running(uid: string): boolean;
   /** The pods bound to this node as the agent's informer has them (mirror pods among them), by namespace/name. */
   apiPod(namespace: string, name: string): Pod | undefined;
   apiPods(): Pod[];
@@ -87,6 +94,7 @@ export class StaticPods {
     this.stopped = true;
     this.source.stop();
     clearInterval(this.timer);
+    clearTimeout(this.waitTimer);
   }
 
   /** The static pods by UID. */
@@ -127,15 +135,43 @@ export class StaticPods {
   }
 
   private previous = new Map<string, StaticPod>();
+  /** Removed static pods (UID → namespace/name) whose workers may still be stopping. */
+  private readonly stopping = new Map<string, string>();
+  /** New static pods not started yet: an earlier pod of the same namespace/name is still stopping. */
+  private readonly waiting = new Map<string, StaticPod>();
+  private waitTimer: NodeJS.Timeout | undefined;
+
   private apply(pods: Map<string, StaticPod>): void {
-    for (const uid of this.previous.keys()) {
-      if (pods.has(uid)) continue;
+    // (an edit of a manifest that sets metadata.uid keeps the UID: that pod is replaced too)
+    const replaced = (uid: string) => this.previous.get(uid)?.contentHash !== pods.get(uid)?.contentHash;
+    for (const [uid, sp] of this.previous) {
+      if (!replaced(uid)) continue;
       this.announced.delete(uid);
+      if (this.waiting.delete(uid)) continue; // (never started)
+      this.stopping.set(uid, fullName(sp.pod));
       this.d.run(uid, undefined);
     }
-    for (const [uid, sp] of pods) if (!this.previous.has(uid)) this.d.run(uid, sp.pod);
+    for (const [uid, sp] of pods) if (replaced(uid)) this.waiting.set(uid, sp);
     this.previous = new Map(pods);
+    this.startWaiting();
     this.syncMirrors();
+  }
+
+  /** Starts the new static pods whose namespace/name no earlier instance holds any more; checks again later for the others. */
+  private startWaiting(): void {
+    clearTimeout(this.waitTimer);
+    if (this.stopped) return;
+    for (const uid of [...this.stopping.keys()]) if (!this.d.running(uid)) this.stopping.delete(uid);
+    const busy = new Set(this.stopping.values());
+    for (const [uid, sp] of [...this.waiting]) {
+      if (busy.has(fullName(sp.pod))) continue;
+      this.waiting.delete(uid);
+      this.d.run(uid, sp.pod);
+    }
+    if (this.waiting.size) {
+      for (const sp of this.waiting.values()) log.debug('static pod waits for its earlier instance to stop', { pod: fullName(sp.pod) });
+      this.waitTimer = setTimeout(() => this.startWaiting(), START_WAIT_POLL_MS);
+    }
   }
 
   /** One mirror pass at a time; a request during one runs another after it. */

@@ -3,8 +3,8 @@
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
-import { node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
+import { core, Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { eventually, node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hasKubectl } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
+const withLabels = (o: Record<string, unknown>, labels: Record<string, string>) => ({ ...o, metadata: { ...(o.metadata as object), labels: { ...(o.metadata as { labels: object }).labels, ...labels } } });
 
 beforeAll(async () => {
   cp = await startControlPlane();
@@ -62,6 +63,47 @@ describe('node authorization', () => {
     expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } }))).toBe(200);
     expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2' }, spec: { holderIdentity: 'n1' } }))).toBe(403);
     expect(await code(n1.delete(Nodes, undefined, 'n2'))).toBe(403);
+  });
+
+  it('a node cannot change its own taints nor set restricted labels (NodeRestriction), but may set its own', async () => {
+    await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } }, 'merge');
+    const n1 = cp.nodeClient('n1');
+    const untaint = await n1.patch(Nodes, undefined, 'n1', { spec: { taints: null } }, 'merge').catch((x: StatusError) => x);
+    expect((untaint as StatusError).code).toBe(403);
+    expect((untaint as StatusError).message).toBe('nodes "n1" is forbidden: node "n1" is not allowed to modify taints');
+    const role = await n1.patch(Nodes, undefined, 'n1', { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } }, 'merge').catch((x: StatusError) => x);
+    expect((role as StatusError).code).toBe(403);
+    expect((role as StatusError).message).toBe('nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/control-plane');
+    expect(await code(n1.patch(Nodes, undefined, 'n1', { metadata: { labels: { team: 'a', 'topology.kubernetes.io/zone': 'z1' } } }, 'merge'))).toBe(200);
+    const stored = (await cp.admin.get(Nodes, undefined, 'n1')) as { spec?: { taints?: unknown[] }; metadata?: { labels?: Record<string, string> } };
+    expect(stored.spec?.taints).toEqual([{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    expect(stored.metadata?.labels).toMatchObject({ team: 'a', 'topology.kubernetes.io/zone': 'z1' });
+    expect(stored.metadata?.labels?.['node-role.kubernetes.io/control-plane']).toBeUndefined();
+    // (the admin may still change both)
+    expect(await code(cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null }, metadata: { labels: { 'node-role.kubernetes.io/db': '' } } }, 'merge'))).toBe(200);
+  });
+
+  it('a mirror pod (no service account) does not let its node read the namespace\'s default ServiceAccount', async () => {
+    await cp.admin.create(core('namespaces', false), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mirror-ns' } });
+    await eventually(async () => (await cp.admin.get(core('serviceaccounts'), 'mirror-ns', 'default')).metadata?.name === 'default', { what: 'default account' });
+    const n1 = cp.nodeClient('n1');
+    const uid = (await cp.admin.get(Nodes, undefined, 'n1')).metadata!.uid;
+    const mirror = { ...pod('static-n1'), metadata: { name: 'static-n1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid, controller: true }] } };
+    (mirror as { spec: Record<string, unknown> }).spec = { ...(mirror as { spec: Record<string, unknown> }).spec, nodeName: 'n1' };
+    expect(await code(n1.create(Pods, 'mirror-ns', mirror))).toBe(200);
+    expect(await code(n1.get(core('serviceaccounts'), 'mirror-ns', 'default'))).toBe(403);
+    // (a pod of an account bound to the node does)
+    await cp.admin.create(Pods, 'mirror-ns', pod('with-sa'));
+    await cp.admin.bind('mirror-ns', 'with-sa', 'n1');
+    await eventually(async () => (await code(n1.get(core('serviceaccounts'), 'mirror-ns', 'default'))) === 200, { what: 'the node may read its pod\'s account' });
+  });
+
+  it('a node registers with the kubelet\'s labels, not with restricted ones', async () => {
+    const n3 = cp.nodeClient('n3');
+    const bad = await n3.create(Nodes, undefined, withLabels(node('n3'), { 'node-restriction.kubernetes.io/secure': 'true' })).catch((x: StatusError) => x);
+    expect((bad as StatusError).code).toBe(403);
+    expect((bad as StatusError).message).toBe('nodes "n3" is forbidden: node "n3" is not allowed to set the following labels: node-restriction.kubernetes.io/secure');
+    expect(await code(n3.create(Nodes, undefined, withLabels(node('n3'), { 'kubernetes.io/os': 'linux' })))).toBe(200);
   });
 
   it('a node writes the status of pods bound to it only, and cannot create or bind pods', async () => {

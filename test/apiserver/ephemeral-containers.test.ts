@@ -10,11 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EphemeralContainer, KubeObject, Pod } from '../../pkg/api/types.js';
 import { tokenFor } from '../../pkg/apiserver/pki.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
-import { Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { core, Nodes, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
 import { failure, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
+const Secrets = core('secrets');
+const ConfigMaps = core('configmaps');
 let dir: string;
 
 const sub = (name: string) => `/api/v1/namespaces/default/pods/${name}/ephemeralcontainers`;
@@ -162,6 +164,28 @@ describe('pods/ephemeralcontainers', () => {
     expect(patched.message).toContain('pod updates may not change fields other than');
     const created = await failure(cp.admin.create(Pods, 'default', { ...pod('with-ec'), spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], ephemeralContainers: [debugger_('d', { ports: [{ containerPort: 1 }] })] } }));
     expect(created.message).toContain('spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container');
+  });
+
+  it('a pod cannot be created with ephemeral containers, nor a workload template hold them (Kubernetes\' ValidatePodCreate)', async () => {
+    const created = await failure(cp.admin.create(Pods, 'default', { ...pod('with-ec2'), spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], ephemeralContainers: [debugger_('d')] } }));
+    expect(created.code).toBe(422);
+    expect(created.message).toBe('Pod "with-ec2" is invalid: spec.ephemeralContainers: Forbidden: cannot be set on create');
+    const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], ephemeralContainers: [debugger_('d')] } };
+    const rs = await failure(cp.admin.create(ReplicaSets, 'default', { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs-ec' }, spec: { selector: { matchLabels: { app: 'x' } }, template } }));
+    expect(rs.code).toBe(422);
+    expect(rs.message).toBe('ReplicaSet.apps "rs-ec" is invalid: spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template');
+  });
+
+  it('a node may read the Secret and ConfigMap an ephemeral container of a pod bound to it refers to', async () => {
+    await runningPod('e-env');
+    await cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'debug-token' }, data: { t: 'eA==' } });
+    await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'debug-env' }, data: { a: 'b' } });
+    const n1 = cp.nodeClient('n1');
+    expect((await failure(n1.get(Secrets, 'default', 'debug-token'))).code).toBe(403);
+    const env = [{ name: 'T', valueFrom: { secretKeyRef: { name: 'debug-token', key: 't' } } }];
+    await cp.admin.patch(Pods, 'default', 'e-env', { spec: { ephemeralContainers: [debugger_('dbg-env', { env, envFrom: [{ configMapRef: { name: 'debug-env' } }] })] } }, 'strategic', 'ephemeralcontainers');
+    expect((await n1.get(Secrets, 'default', 'debug-token')).metadata?.name).toBe('debug-token');
+    expect((await n1.get(ConfigMaps, 'default', 'debug-env')).metadata?.name).toBe('debug-env');
   });
 
   it('a node gets 403, even for a pod bound to it; the admin may', async () => {

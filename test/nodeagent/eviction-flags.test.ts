@@ -19,6 +19,8 @@ describe('node agent eviction flags', () => {
     [['--eviction-soft=memory.available<1Gi'], 'error: invalid --eviction-soft: grace period must be specified for the soft eviction threshold memory.available'],
     [['--eviction-pressure-transition-period=soon'], 'error: invalid --eviction-pressure-transition-period "soon": not a duration'],
     [['--image-gc-high-threshold=70', '--image-gc-low-threshold=80'], 'error: invalid --image-gc-low-threshold 80: must be less than or equal to --image-gc-high-threshold 70'],
+    // (not an eviction flag: labels NodeRestriction would refuse the Node, refused at start as the kubelet does)
+    [['--node-labels=node-role.kubernetes.io/worker=,team=a'], "error: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [node-role.kubernetes.io/worker]"],
   ])('%j', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(2);

@@ -115,11 +115,39 @@ describe('static pods', () => {
     hash = next;
   }, 90_000);
 
+  it('starts the edited pod only once the old one has stopped (never two instances at once)', async () => {
+    // (the old container ignores SIGTERM, as a shell as PID 1 does: it lingers for its 3 s grace period)
+    const slow = (word: string) => manifest('solo', word).replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 3');
+    writeFileSync(join(dir, 'solo.yaml'), slow('one'));
+    const first = await eventually(async () => {
+      const p = await getPod('solo-e2e-node');
+      return running(p) ? p : undefined;
+    }, { timeoutMs: 60_000, what: 'mirror pod solo-e2e-node Running' });
+    const oldUid = first!.metadata!.annotations!['kubernetes.io/config.hash']!;
+    writeFileSync(join(dir, 'solo.yaml'), slow('two'));
+    let overlap = false;
+    let newUid = '';
+    await eventually(async () => {
+      const solo = (await c.agent.runtime.listContainers()).filter((x) => x.state === ContainerState.Running && x.labels['io.kubernetes.pod.name'] === 'solo-e2e-node');
+      const uids = new Set(solo.map((x) => x.labels[podUidLabel]));
+      const next = [...uids].find((u) => u && u !== oldUid);
+      if (next && uids.has(oldUid)) overlap = true;
+      newUid = next ?? '';
+      return !!next;
+    }, { timeoutMs: 60_000, intervalMs: 100, what: 'the edited static pod running' });
+    expect(overlap).toBe(false);
+    expect((await containersOf(oldUid)).length).toBe(0);
+    expect((await containersOf(newUid)).map((x) => x.running)).toEqual([true]);
+    rmSync(join(dir, 'solo.yaml'));
+    await eventually(async () => (await containersOf(newUid)).length === 0 && (await c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: newUid } })).length === 0, { timeoutMs: 30_000, what: 'solo removed' });
+  }, 120_000);
+
   it('removes the pod and its mirror pod when the file goes', async () => {
     rmSync(join(dir, 'web.yaml'));
     await eventually(async () => (await getPod('web-e2e-node')) === undefined, { timeoutMs: 30_000, what: 'mirror pod deleted' });
     await eventually(async () => (await containersOf(hash)).length === 0, { timeoutMs: 30_000, what: 'containers removed' });
-    expect((await c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: hash } })).length).toBe(0);
+    // (the teardown removes the containers first, then the volumes, the network and the sandbox)
+    await eventually(async () => (await c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: hash } })).length === 0, { timeoutMs: 30_000, what: 'sandbox removed' });
   }, 60_000);
 
   it('skips a bad file and runs the others', async () => {

@@ -10,7 +10,7 @@ import {
   validateLease,
   validateNamespace,
   validateNode,
-  validatePod,
+  validatePodCreate,
   validatePodUpdate,
   validatePodStatusUpdate,
   validatePodEphemeralContainersUpdate,
@@ -200,7 +200,7 @@ export const pods = base({
     obj.status = old.status;
     defaultPod(obj as never);
   },
-  validate: (obj) => validatePod(obj as never),
+  validate: (obj) => validatePodCreate(obj as never),
   validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
   writable: {
     status: statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never)),
