@@ -20,6 +20,7 @@ import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
+import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
 
 const log = logger('agent-server');
 
@@ -54,26 +55,29 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       const [ns, name, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
       const w = findWorker(agent, ns, name);
       if (!w) return void res.writeHead(404).end(`pod ${ns}/${name} not found on this node`);
-      const previous = url.searchParams.get('previous') === 'true';
-      const st = previous ? w.previous(container) : w.latest(container);
+      let logOpts: PodLogOptions;
+      try {
+        logOpts = parsePodLogOptions(url.searchParams);
+      } catch (e) {
+        return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end((e as Error).message);
+      }
+      const st = logOpts.previous ? w.previous(container) : w.latest(container);
       if (!st) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
-        return void res.end(previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
       }
-      const tail = url.searchParams.get('tailLines');
-      const since = url.searchParams.get('sinceSeconds');
       const ac = new AbortController();
       req.on('close', () => ac.abort());
       res.writeHead(200, { 'Content-Type': 'text/plain' });
+      // limitBytes: the output is cut at that many bytes (mid-line too), then the stream ends, follow or not.
+      let budget = logOpts.limitBytes ?? Infinity;
       try {
-        for await (const line of agent.runtime.readLogs(st.id, {
-          follow: url.searchParams.get('follow') === 'true',
-          tail: tail ? Number(tail) : undefined,
-          since: since ? new Date(Date.now() - Number(since) * 1000) : undefined,
-          timestamps: url.searchParams.get('timestamps') === 'true',
-          signal: ac.signal,
-        })) {
-          if (!res.write(line.endsWith('\n') ? line : line + '\n')) await new Promise((r) => res.once('drain', r));
+        for await (const line of agent.runtime.readLogs(st.id, { follow: logOpts.follow, tail: logOpts.tailLines, since: logsSince(logOpts), timestamps: logOpts.timestamps, signal: ac.signal })) {
+          let out = Buffer.from(line.endsWith('\n') ? line : line + '\n');
+          if (out.length >= budget) out = out.subarray(0, budget);
+          budget -= out.length;
+          if (!res.write(out)) await new Promise((r) => res.once('drain', r));
+          if (budget <= 0) break;
         }
       } catch (e) {
         if (!ac.signal.aborted) log.warn('log stream failed', { pod: `${ns}/${name}`, err: e });

@@ -1,0 +1,94 @@
+// kubectl logs against a real single-node cluster, for the options the node agent used to
+// ignore or answer wrongly: --timestamps in the kubelet's format (nine fraction digits, Z),
+// --limit-bytes, --since-time, --previous for a container that never restarted (a Status kubectl
+// prints, not "unknown reason") and for one that did, and bad options refused by the apiserver
+// with Kubernetes' messages.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
+
+let c: Cluster;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+
+beforeAll(async () => {
+  if (!hasKubectl) return;
+  c = await startCluster({ podCIDR: '10.199.3.0/25' });
+}, 180_000);
+afterAll(async () => {
+  await c?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
+const kubectlRun = (...args: string[]) => kubectlAt(c.cp.kubeconfig, cacheDir, args);
+
+const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: talker
+  labels: {app: talker}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: steady
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo first-line; sleep 2; echo second-line; sleep 3600']
+  - name: crasher
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo crashed-once; sleep 1; exit 3']
+`;
+
+describe.skipIf(!hasKubectl)('kubectl logs', () => {
+  beforeAll(async () => {
+    await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], pod);
+    await eventually(async () => (await kubectl('logs', 'talker', '-c', 'steady')).includes('second-line'), { timeoutMs: 60_000, what: 'both lines logged' });
+  }, 90_000);
+
+  it('--timestamps prints each line with the kubelet\'s RFC3339 time (nine digits, Z)', async () => {
+    const out = await kubectl('logs', 'talker', '-c', 'steady', '--timestamps');
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (first|second)-line$/);
+  });
+
+  it('--limit-bytes cuts the output at that many bytes', async () => {
+    expect(await kubectl('logs', 'talker', '-c', 'steady', '--limit-bytes=8')).toBe('first-li');
+    expect(await kubectl('logs', 'talker', '-c', 'steady', '--limit-bytes=11')).toBe('first-line\n');
+  });
+
+  it('--since-time leaves out the lines before it', async () => {
+    const out = await kubectl('logs', 'talker', '-c', 'steady', '--timestamps');
+    const second = out.trimEnd().split('\n')[1]!.split(' ')[0]!;
+    // a time between the two lines (they are two seconds apart)
+    const between = new Date(Date.parse(second) - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    expect(await kubectl('logs', 'talker', '-c', 'steady', `--since-time=${between}`)).toBe('second-line\n');
+  });
+
+  it('--previous: the last run of a restarted container, or Kubernetes\' error when there is none', async () => {
+    const r = await kubectlRun('logs', 'talker', '-c', 'steady', '--previous');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('Error from server (BadRequest): previous terminated container "steady" in pod "talker" not found\n');
+    const prev = await eventually(async () => {
+      const p = await kubectlRun('logs', 'talker', '-c', 'crasher', '--previous');
+      return p.code === 0 ? p.out : undefined;
+    }, { timeoutMs: 60_000, what: 'crasher restarted' });
+    expect(prev).toBe('crashed-once\n');
+  });
+
+  it('refuses bad log options with Kubernetes\' validation messages', async () => {
+    const base = '/api/v1/namespaces/default/pods/talker/log?container=steady';
+    const tail = await kubectlRun('get', '--raw', `${base}&tailLines=-2`);
+    expect(tail.code).toBe(1);
+    expect(tail.err).toContain('PodLogOptions "talker" is invalid: tailLines: Invalid value: -2: must be greater than or equal to 0');
+    const both = await kubectlRun('get', '--raw', `${base}&sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z`);
+    expect(both.err).toContain('at most one of `sinceTime` or `sinceSeconds` may be specified');
+    const garbled = await kubectlRun('get', '--raw', `${base}&limitBytes=lots`);
+    expect(garbled.err).toContain('Error from server (BadRequest)');
+  });
+});
