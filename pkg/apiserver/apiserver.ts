@@ -35,6 +35,7 @@ import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './regist
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
 import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
+import { apiserverHealthChecks } from './rest/health-checks.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
@@ -161,6 +162,8 @@ export class ApiServer {
   /** host:port of the gRPC frontend, once it listens. */
   grpcAddress: string | undefined;
   private isReady = false;
+  /** Set by stop(): /readyz's shutdown check fails from then on. */
+  private shuttingDown = false;
   private serviceAllocator: ServiceAllocator | undefined;
   private policyWatch: { stop(): void } | undefined;
   /** The fixed rules, then RBAC over the policy kept in memory. */
@@ -304,7 +307,7 @@ export class ApiServer {
       tokenRequests,
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
-      ready: () => this.isReady,
+      health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
       nodeProxy,
       componentStatus: { authorizer: this.authorizer, etcdHealth: async () => void (await storage.currentRevision()), lease: (name) => this.lookup('leases', 'kube-system', name) },
     });
@@ -715,6 +718,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     const wasReady = this.isReady;
     this.isReady = false;
+    this.shuttingDown = true;
     this.stopReducer?.();
     this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);

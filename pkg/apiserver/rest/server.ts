@@ -23,6 +23,7 @@ import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { decodeRequestBody } from './protobuf-body.js';
+import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
 import type { Duplex } from 'node:stream';
@@ -83,7 +84,8 @@ export interface RestServerDeps {
   authorizer: Authorizer;
   /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
   anonymous?: boolean;
-  ready(): boolean;
+  /** The named checks of /healthz, /livez and /readyz. */
+  health: HealthChecks;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
@@ -274,12 +276,8 @@ export class RestServer {
       if (this.deps.unauthenticated && (await this.deps.unauthenticated(req, res, path))) return;
       const user = await this.user(req);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
-      if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-        const ok = path !== '/readyz' || this.deps.ready();
-        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-        res.end(ok ? 'ok' : 'not ready');
-        return;
-      }
+      const health = matchHealthPath(path);
+      if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
       if (path === '/version') return sendJson(res, 200, serverVersion);
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
