@@ -160,6 +160,8 @@ export class NodeAgent {
   private lastNodeStatus = '';
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
+  /** spec.unschedulable as last announced (NodeNotSchedulable / NodeSchedulable events). */
+  private lastUnschedulable = false;
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the informers that feed it. */
   private dns: { records: ClusterRecords; server?: DnsServer } | undefined;
   /** Every Service: for the containers' service variables, the cluster DNS and the service proxy. */
@@ -223,6 +225,9 @@ export class NodeAgent {
     // Static pods start from the node's own state, before (and without) the API.
     if (this.staticPods) await this.startStaticPods();
     await this.registerNode();
+    this.nodeEvent('Normal', 'Starting', 'Starting kubelet.');
+    this.pressure.announceConditions();
+    this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
     this.timers.push(setInterval(() => void this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
     await this.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
@@ -274,6 +279,13 @@ export class NodeAgent {
     if (n.metadata?.name === this.cfg.nodeName) {
       const cidr = this.cfg.podCIDR ?? n.spec?.podCIDR;
       if (cidr && !this.net) void this.initNetwork(cidr);
+      // kubectl cordon / uncordon, announced as the kubelet does
+      const unschedulable = n.spec?.unschedulable === true;
+      if (unschedulable !== this.lastUnschedulable) {
+        const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';
+        this.nodeEvent('Normal', reason, `Node ${this.cfg.nodeName} status is now: ${reason}`);
+        this.lastUnschedulable = unschedulable;
+      }
     }
     void this.syncRoutes();
   }
@@ -693,7 +705,10 @@ export class NodeAgent {
     // If the controller marked us Unknown meanwhile, say we are Ready again.
     const me = this.nodeInformer.get(name);
     const ready = me?.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready && ready.status !== 'True') await this.postNodeStatus(true);
+    if (ready && ready.status !== 'True') {
+      await this.postNodeStatus(true);
+      this.nodeEvent('Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import { ContainerState, type ContainerConfig, type ContainerStatus, type Runtim
 import { unmountAll } from '../runtime/syscalls.js';
 import type { HostPortMapping } from '../network/types.js';
 import { rfc3339Now } from '../util/time.js';
+import { goDuration } from '../util/duration.js';
 
 const log = logger('pod-worker');
 
@@ -475,7 +476,10 @@ export class PodWorker {
     const rec = this.record(c.name!);
     const present = await rt.imageStatus(image).catch(() => null);
     const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
-    if (present && policy !== 'Always') return true;
+    if (present && policy !== 'Always') {
+      this.d.event(this.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      return true;
+    }
     if (policy === 'Never') {
       rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
       this.d.event(this.pod, 'Warning', 'ErrImageNeverPull', rec.waiting.message!);
@@ -505,7 +509,9 @@ export class PodWorker {
       this.retryIn(rec.delaySec * 1000);
       return false;
     }
-    this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
+    const took = goDuration(Date.now() - t0);
+    const size = (await rt.imageStatus(image).catch(() => null))?.size;
+    this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting).${size ? ` Image size: ${size} bytes.` : ''}`);
     return true;
   }
 

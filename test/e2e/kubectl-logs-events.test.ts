@@ -2,7 +2,9 @@
 // ignore or answer wrongly: --timestamps in the kubelet's format (nine fraction digits, Z),
 // --limit-bytes, --since-time, --previous for a container that never restarted (a Status kubectl
 // prints, not "unknown reason") and for one that did, and bad options refused by the apiserver
-// with Kubernetes' messages.
+// with Kubernetes' messages. And the events a user reads beside them: the node's own (Starting,
+// NodeHasSufficientMemory, NodeReady, RegisteredNode, NodeNotSchedulable on cordon) and a pod's
+// Pulled for an image already present.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   if (!hasKubectl) return;
-  c = await startCluster({ podCIDR: '10.199.3.0/25' });
+  c = await startCluster({ podCIDR: '10.199.3.0/25', controllers: {} });
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
@@ -90,5 +92,42 @@ describe.skipIf(!hasKubectl)('kubectl logs', () => {
     expect(both.err).toContain('at most one of `sinceTime` or `sinceSeconds` may be specified');
     const garbled = await kubectlRun('get', '--raw', `${base}&limitBytes=lots`);
     expect(garbled.err).toContain('Error from server (BadRequest)');
+  });
+});
+
+describe.skipIf(!hasKubectl)('kubectl events', () => {
+  const reasons = async (...args: string[]) => {
+    const out = await kubectl('get', 'events', '-o', 'jsonpath={range .items[*]}{.reason}={.message}{"\\n"}{end}', ...args);
+    return out.trimEnd().split('\n');
+  };
+
+  it('the node announces itself as the kubelet and the node controller do', async () => {
+    const nodeEvents = await eventually(async () => {
+      const got = await reasons('--field-selector', 'involvedObject.kind=Node');
+      return got.some((l) => l.startsWith('RegisteredNode=')) && got.some((l) => l.startsWith('NodeReady=')) ? got : undefined;
+    }, { timeoutMs: 30_000, what: 'the node events' });
+    expect(nodeEvents).toEqual(expect.arrayContaining([
+      'Starting=Starting kubelet.',
+      'NodeHasSufficientMemory=Node e2e-node status is now: NodeHasSufficientMemory',
+      'NodeHasNoDiskPressure=Node e2e-node status is now: NodeHasNoDiskPressure',
+      'NodeHasSufficientPID=Node e2e-node status is now: NodeHasSufficientPID',
+      'NodeReady=Node e2e-node status is now: NodeReady',
+      'RegisteredNode=Node e2e-node event: Registered Node e2e-node in Controller',
+    ]));
+    expect(await kubectl('events', '--for', 'node/e2e-node')).toContain('Starting kubelet.');
+  });
+
+  it('cordon and uncordon are announced on the node', async () => {
+    await kubectl('cordon', 'e2e-node');
+    await kubectl('uncordon', 'e2e-node');
+    const got = await eventually(async () => {
+      const l = await reasons('--field-selector', 'involvedObject.kind=Node');
+      return l.includes('NodeSchedulable=Node e2e-node status is now: NodeSchedulable') ? l : undefined;
+    }, { timeoutMs: 20_000, what: 'NodeSchedulable' });
+    expect(got).toContain('NodeNotSchedulable=Node e2e-node status is now: NodeNotSchedulable');
+  });
+
+  it('a pod whose image is present and not pulled says so (Pulled)', async () => {
+    expect(await reasons('--field-selector', 'involvedObject.name=talker')).toContain(`Pulled=Container image "${image}" already present on machine`);
   });
 });
