@@ -4,7 +4,8 @@
 // prints, not "unknown reason") and for one that did, and bad options refused by the apiserver
 // with Kubernetes' messages. And the events a user reads beside them: the node's own (Starting,
 // NodeHasSufficientMemory, NodeReady, RegisteredNode, NodeNotSchedulable on cordon) and a pod's
-// Pulled for an image already present.
+// Pulled for an image already present. And kubectl debug --copy-to, whose copy of a pod (with
+// its projected token volume, probes, env sources) kubectl sends in protobuf.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,5 +130,50 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
 
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {
     expect(await reasons('--field-selector', 'involvedObject.name=talker')).toContain(`Pulled=Container image "${image}" already present on machine`);
+  });
+});
+
+describe.skipIf(!hasKubectl)('kubectl debug', () => {
+  it('--copy-to makes a running copy of a pod with everything its spec has, plus the debug container', async () => {
+    const original = `apiVersion: v1
+kind: Pod
+metadata:
+  name: rich
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: scratch
+    emptyDir: {sizeLimit: 16Mi}
+  containers:
+  - name: app
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo $MY_IP; sleep 3600']
+    env:
+    - name: MY_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+    resources:
+      requests: {cpu: 10m, memory: 16Mi}
+      limits: {memory: 64Mi}
+    readinessProbe:
+      exec: {command: ["true"]}
+      periodSeconds: 1
+    lifecycle:
+      preStop: {exec: {command: ["true"]}}
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+    securityContext: {allowPrivilegeEscalation: false}
+`;
+    await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], original);
+    await kubectl('wait', '--for=condition=Ready', 'pod/rich', '--timeout=60s');
+    await kubectl('debug', 'rich', `--image=${image}`, '--copy-to=rich-copy', '--container=dbg', '--', 'sh', '-c', 'echo debugging; sleep 3600');
+    await kubectl('wait', '--for=condition=Ready', 'pod/rich-copy', '--timeout=60s');
+    const copy = JSON.parse(await kubectl('get', 'pod', 'rich-copy', '-o', 'json')) as { spec: { containers: { name: string; readinessProbe?: unknown; env?: unknown; resources?: unknown }[]; volumes: { name: string; projected?: unknown; emptyDir?: unknown }[] } };
+    expect(copy.spec.containers.map((x) => x.name)).toEqual(['app', 'dbg']);
+    expect(copy.spec.containers[0]!.readinessProbe).toMatchObject({ exec: { command: ['true'] }, periodSeconds: 1 });
+    expect(copy.spec.containers[0]!.env).toEqual([{ name: 'MY_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }]);
+    expect(copy.spec.containers[0]!.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } });
+    expect(copy.spec.volumes.find((v) => v.name === 'scratch')?.emptyDir).toEqual({ sizeLimit: '16Mi' });
+    expect(copy.spec.volumes.some((v) => v.projected)).toBe(true);
+    expect(await kubectl('logs', 'rich-copy', '-c', 'dbg')).toBe('debugging\n');
   });
 });
