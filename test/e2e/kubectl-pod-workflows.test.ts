@@ -177,3 +177,16 @@ spec:
     expect(await kubectl('logs', 'rich-copy', '-c', 'dbg')).toBe('debugging\n');
   });
 });
+
+describe.skipIf(!hasKubectl)('kubectl get --subresource', () => {
+  it('scale prints Kubernetes\' Scale columns (NAME DESIRED AVAILABLE AGE), status the object\'s own', async () => {
+    await kubectl('create', 'deployment', 'scaled', `--image=${image}`, '--replicas=2', '--', 'sleep', '3600');
+    await kubectl('rollout', 'status', 'deploy/scaled', '--timeout=60s');
+    const out = await kubectl('get', 'deploy', 'scaled', '--subresource=scale');
+    const [header, row] = out.trimEnd().split('\n');
+    expect(header!.split(/\s+/)).toEqual(['NAME', 'DESIRED', 'AVAILABLE', 'AGE']);
+    expect(row).toMatch(/^scaled\s+2\s+2\s+\d+s$/);
+    expect((await kubectl('get', 'deploy', 'scaled', '--subresource=status')).split('\n')[0]!.split(/\s+/)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    expect(JSON.parse(await kubectl('get', 'deploy', 'scaled', '--subresource=scale', '-o', 'json'))).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { replicas: 2, selector: 'app=scaled' } });
+  });
+});

@@ -412,6 +412,12 @@ const printers: Record<string, Printer> = {
   },
 };
 
+/** autoscaling/v1 Scale, the scale subresource (`kubectl get deploy web --subresource=scale`). */
+export const scalePrinter: Printer = {
+  columns: [col('Name'), col('Desired', 'integer'), col('Available', 'integer'), col('Age')],
+  row: (s, now) => [s.metadata?.name, (s.spec as { replicas?: number } | undefined)?.replicas ?? 0, (s.status as { replicas?: number } | undefined)?.replicas ?? 0, age(s, now)],
+};
+
 const keyCount = (m: unknown) => (m && typeof m === 'object' ? Object.keys(m).length : 0);
 
 const fallback: Printer = { columns: [col('Name'), col('Age')], row: (o, now) => [o.metadata?.name, age(o, now)] };
