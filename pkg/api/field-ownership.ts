@@ -13,7 +13,7 @@ import type { KubeObject } from './types.js';
 export interface Scope {
   typeName: string;
   apiVersion: string;
-  subresource: '' | 'status' | 'ephemeralcontainers' | 'approval';
+  subresource: '' | 'status' | 'ephemeralcontainers' | 'approval' | 'scale';
 }
 
 export interface Conflict {
@@ -33,6 +33,7 @@ const NEVER_OWNED = FieldSet.fromPaths([['f:apiVersion'], ['f:kind'], ['f:metada
  * The part of an object a scope manages: for the main resource everything but status (the
  * status subresource's reset fields) and server-owned metadata; for status only status; for
  * pods/ephemeralcontainers only spec.ephemeralContainers; for a CSR's approval its conditions.
+ * (A scale write changes the replicas field only, so the main resource's view serves it.)
  */
 function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> | undefined {
   if (!o) return undefined;

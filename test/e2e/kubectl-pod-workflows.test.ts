@@ -190,3 +190,27 @@ describe.skipIf(!hasKubectl)('kubectl get --subresource', () => {
     expect(JSON.parse(await kubectl('get', 'deploy', 'scaled', '--subresource=scale', '-o', 'json'))).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { replicas: 2, selector: 'app=scaled' } });
   });
 });
+
+describe.skipIf(!hasKubectl)('kubectl scale and field ownership', () => {
+  it('kubectl scale owns spec.replicas through the scale subresource, as Kubernetes records it', async () => {
+    await kubectl('create', 'deployment', 'owned', `--image=${image}`, '--', 'sleep', '3600');
+    await kubectl('scale', 'deploy/owned', '--replicas=0');
+    const obj = JSON.parse(await kubectl('get', 'deploy', 'owned', '-o', 'json', '--show-managed-fields')) as { metadata: { managedFields: { manager: string; operation: string; subresource?: string; fieldsV1: { 'f:spec'?: Record<string, unknown> } }[] } };
+    const byScale = obj.metadata.managedFields.find((m) => m.subresource === 'scale');
+    expect(byScale).toMatchObject({ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+    expect(obj.metadata.managedFields.find((m) => m.manager === 'kubectl-create')?.fieldsV1['f:spec']?.['f:replicas']).toBeUndefined();
+    const apply = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: owned}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: owned}}
+  template:
+    metadata: {labels: {app: owned}}
+    spec: {containers: [{name: busybox, image: ${image}}]}
+`;
+    const r = await kubectlAt(c.cp.kubeconfig, cacheDir, ['apply', '--server-side', '--field-manager=ops', '-f', '-'], apply);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
+  });
+});
