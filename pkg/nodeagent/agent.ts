@@ -160,6 +160,10 @@ export class NodeAgent {
   private lastNodeStatus = '';
   private lastNodeStatusAt = 0;
   private podCIDR: string | undefined;
+  /** The Node as it was stored when this agent registered, if it existed already. */
+  private registered: (Node & KubeObject) | undefined;
+  /** When each condition the agent sets (Ready, NetworkUnavailable) last changed status. */
+  private readonly conditionSince = new Map<string, { status: string; since: string }>();
   /** spec.unschedulable as last announced (NodeNotSchedulable / NodeSchedulable events). */
   private lastUnschedulable = false;
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the informers that feed it. */
@@ -631,7 +635,16 @@ export class NodeAgent {
     const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
     const allocatable = { ...cap, ...res.allocatable };
     const t = now3339();
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
+    // lastTransitionTime moves only when the status changes, as the kubelet's condition setters
+    // keep it (from the Node as stored, after a restart of the agent)
+    const stored = this.registered?.status?.conditions;
+    const cond = (type: string, status: string, reason: string, message: string) => {
+      const known = stored?.find((c) => c.type === type);
+      const prev = this.conditionSince.get(type) ?? (known?.lastTransitionTime ? { status: known.status, since: known.lastTransitionTime } : undefined);
+      const since = prev?.status === status ? prev.since : t;
+      this.conditionSince.set(type, { status, since });
+      return { type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: since };
+    };
     return {
       capacity: cap,
       allocatable,
@@ -671,7 +684,9 @@ export class NodeAgent {
         break;
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) {
-          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
+          // Registered before (a restart): its conditions keep their transition times.
+          this.registered = (await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge')) as Node & KubeObject;
+          this.conditionSince.clear();
           break;
         }
         // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)

@@ -214,3 +214,21 @@ spec:
     expect(r.err).toContain('conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
   });
 });
+
+describe.skipIf(!hasKubectl)('node conditions in kubectl describe node', () => {
+  type Cond = { type: string; status: string; lastHeartbeatTime: string; lastTransitionTime: string };
+  const ready = async () => (JSON.parse(await kubectl('get', 'node', 'e2e-node', '-o', 'json')) as { status: { conditions: Cond[] } }).status.conditions.find((x) => x.type === 'Ready')!;
+
+  it('Ready keeps its lastTransitionTime across status posts and a restart of the agent', async () => {
+    const before = await ready();
+    expect(before.status).toBe('True');
+    await new Promise((r) => setTimeout(r, 1100)); // the times have whole seconds
+    await c.restartAgent();
+    const after = await eventually(async () => {
+      const now = await ready();
+      return now.lastHeartbeatTime !== before.lastHeartbeatTime ? now : undefined;
+    }, { timeoutMs: 30_000, what: 'a new heartbeat' });
+    expect(after.status).toBe('True');
+    expect(after.lastTransitionTime).toBe(before.lastTransitionTime);
+  });
+});
