@@ -488,6 +488,9 @@ export class PodWorker {
     if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
       if (Date.now() < rec.notBefore) {
         rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+        // as the kubelet's image manager reports each back-off it waits out
+        this.d.event(this.pod, 'Normal', 'BackOff', rec.waiting.message!);
+        this.d.event(this.pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
         this.retryIn(rec.notBefore - Date.now() + 50);
         return false;
       }
@@ -506,6 +509,7 @@ export class PodWorker {
       rec.notBefore = Date.now() + rec.delaySec * 1000;
       rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
       this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+      this.d.event(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       this.retryIn(rec.delaySec * 1000);
       return false;
     }

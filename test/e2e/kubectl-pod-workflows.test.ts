@@ -136,6 +136,18 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
     expect(got).toContain('NodeNotSchedulable=Node e2e-node status is now: NodeNotSchedulable');
   });
 
+  it('an image that cannot be pulled: ErrImagePull, then BackOff and ImagePullBackOff, as the kubelet reports them', async () => {
+    const ref = '127.0.0.1:1/nosuch:1'; // a registry that refuses connections, on this machine
+    await kubectl('run', 'unpullable', `--image=${ref}`);
+    const got = await eventually(async () => {
+      const l = await reasons('--field-selector', 'involvedObject.name=unpullable');
+      return l.includes('Failed=Error: ImagePullBackOff') ? l : undefined;
+    }, { timeoutMs: 30_000, what: 'the back-off events' });
+    expect(got).toEqual(expect.arrayContaining([`Pulling=Pulling image "${ref}"`, 'Failed=Error: ErrImagePull', `BackOff=Back-off pulling image "${ref}"`]));
+    expect(got.some((l) => l.startsWith(`Failed=Failed to pull image "${ref}": `))).toBe(true);
+    await kubectl('delete', 'pod', 'unpullable', '--wait=false');
+  });
+
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {
     expect(await reasons('--field-selector', 'involvedObject.name=talker')).toContain(`Pulled=Container image "${image}" already present on machine`);
   });
