@@ -462,7 +462,7 @@ export class PodWorker {
     rec.notBefore = Math.max(rec.notBefore, finished + rec.delaySec * 1000);
     if (now < rec.notBefore) {
       rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})` };
-      this.d.event(this.pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+      this.d.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`);
       this.retryIn(rec.notBefore - now + 50);
       return false;
     }

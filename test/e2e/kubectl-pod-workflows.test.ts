@@ -148,6 +148,15 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
     await kubectl('delete', 'pod', 'unpullable', '--wait=false');
   });
 
+  it('a crash-looping container\'s BackOff event names the container and the pod, as the kubelet\'s', async () => {
+    const uid = (await kubectl('get', 'pod', 'talker', '-o', 'jsonpath={.metadata.uid}')).trim();
+    const got = await eventually(async () => {
+      const l = await reasons('--field-selector', 'involvedObject.name=talker,reason=BackOff');
+      return l.some((x) => x.startsWith('BackOff=')) ? l : undefined;
+    }, { timeoutMs: 30_000, what: 'a BackOff event' });
+    expect(got).toContain(`BackOff=Back-off restarting failed container crasher in pod talker_default(${uid})`);
+  });
+
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {
     expect(await reasons('--field-selector', 'involvedObject.name=talker')).toContain(`Pulled=Container image "${image}" already present on machine`);
   });
