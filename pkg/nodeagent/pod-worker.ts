@@ -183,6 +183,11 @@ export class PodWorker {
     return r;
   }
 
+  /** Why a container is waiting (ErrImagePull, CrashLoopBackOff, ...), if it is. */
+  waitingReason(name: string): string | undefined {
+    return this.records.get(name)?.waiting?.reason;
+  }
+
   /** Restart counts to go on from, by container name, when a lost sandbox's containers were removed. */
   private nextAttempt = new Map<string, number>();
 

@@ -33,6 +33,13 @@ function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | und
   return [...agent.workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name);
 }
 
+/** Why a container has no log yet, in the kubelet's words for the common pending failures. */
+function waitingText(reason: string | undefined): string {
+  if (reason === 'ErrImagePull') return "image can't be pulled";
+  if (reason === 'ImagePullBackOff') return 'trying and failing to pull image';
+  return reason ?? 'ContainerCreating';
+}
+
 export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
@@ -64,7 +71,7 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       const st = logOpts.previous ? w.previous(container) : w.latest(container);
       if (!st) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
-        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container))}`);
       }
       const ac = new AbortController();
       req.on('close', () => ac.abort());

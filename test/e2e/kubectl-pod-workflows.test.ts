@@ -145,6 +145,12 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
     }, { timeoutMs: 30_000, what: 'the back-off events' });
     expect(got).toEqual(expect.arrayContaining([`Pulling=Pulling image "${ref}"`, 'Failed=Error: ErrImagePull', `BackOff=Back-off pulling image "${ref}"`]));
     expect(got.some((l) => l.startsWith(`Failed=Failed to pull image "${ref}": `))).toBe(true);
+    // kubectl logs says why there is nothing to show, in the kubelet's words
+    const logs = await eventually(async () => {
+      const r = await kubectlRun('logs', 'unpullable');
+      return r.err.includes('trying and failing to pull image') ? r : undefined;
+    }, { timeoutMs: 20_000, what: 'kubectl logs of a pod backing off its image pull' });
+    expect(logs.err).toBe('Error from server (BadRequest): container "unpullable" in pod "unpullable" is waiting to start: trying and failing to pull image\n');
     await kubectl('delete', 'pod', 'unpullable', '--wait=false');
   });
 
