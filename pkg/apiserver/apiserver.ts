@@ -36,6 +36,8 @@ import { builtinResources, ResourceRegistry } from './registry/resource-registry
 import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { apiserverHealthChecks } from './rest/health-checks.js';
+import { finalizeNamespaces } from './namespace-finalizer.js';
+import { rfc3339Now } from '../util/time.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
@@ -652,32 +654,19 @@ export class ApiServer {
   }
 
   private startBackgroundLoops(storage: Storage): void {
-    // Namespace finalizer: empty a terminating namespace, then remove it.
-    const finalize = async () => {
-      const nsStore = this.store('namespaces');
-      const items = nsStore.cache
-        .list({ keyPrefix: nsStore.prefix, matches: () => true })
-        .items.map((r) => r.obj)
-        .filter((o) => !!o.metadata?.deletionTimestamp);
-      for (const ns of items) {
-        const name = ns.metadata!.name!;
-        let remaining = 0;
-        for (const [r, store] of this.stores) {
-          if (!r.namespaced) continue;
-          const objs = store.cache.list({ keyPrefix: `${store.prefix}${name}/`, matches: () => true }).items.map((x) => x.obj);
-          remaining += objs.length;
-          for (const o of objs) {
-            if (o.metadata?.deletionTimestamp) continue;
-            await store.delete(name, o.metadata!.name!, {}, { ...systemCtx, warnings: [] }).catch(() => {});
-          }
-        }
-        if (remaining === 0) {
-          const v = await storage.get(nsStore.key(undefined, name));
-          if (v) await storage.delete(nsStore.key(undefined, name), v.rev);
-          log.info('namespace finalized', { name });
-        }
-      }
-    };
+    // Namespace finalizer: empty a terminating namespace (its conditions say what remains), then remove it.
+    const finalize = () =>
+      finalizeNamespaces({
+        namespaces: this.store('namespaces'),
+        stores: this.stores,
+        remove: async (name) => {
+          const key = this.store('namespaces').key(undefined, name);
+          const v = await storage.get(key);
+          if (v) await storage.delete(key, v.rev);
+        },
+        ctx: () => ({ ...systemCtx, warnings: [] }),
+        now: rfc3339Now,
+      });
     const loop = (fn: () => Promise<void>, ms: number) => {
       const tick = () => {
         fn()

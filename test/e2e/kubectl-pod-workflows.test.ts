@@ -267,3 +267,28 @@ describe.skipIf(!hasKubectl)('node conditions in kubectl describe node', () => {
     expect(after.lastTransitionTime).toBe(before.lastTransitionTime);
   });
 });
+
+describe.skipIf(!hasKubectl)('kubectl delete namespace', () => {
+  it('a namespace held up by content says what remains in its conditions (kubectl describe ns), then goes', async () => {
+    await kubectl('create', 'namespace', 'held');
+    const cm = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: kept, namespace: held, finalizers: [example.com/hold]}
+data: {a: b}
+`;
+    await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], cm);
+    await kubectl('delete', 'namespace', 'held', '--wait=false');
+    type Cond = { type: string; status: string; reason: string; message: string };
+    const conds = await eventually(async () => {
+      const ns = JSON.parse(await kubectl('get', 'ns', 'held', '-o', 'json')) as { status: { phase: string; conditions?: Cond[] } };
+      // (the first pass finds the namespace's own ServiceAccount and root CA ConfigMap too)
+      return ns.status.conditions?.some((x) => x.type === 'NamespaceContentRemaining' && x.message === 'Some resources are remaining: configmaps. has 1 resource instances') ? ns.status.conditions : undefined;
+    }, { timeoutMs: 20_000, what: 'the namespace conditions' });
+    expect(conds.find((x) => x.type === 'NamespaceContentRemaining')).toMatchObject({ status: 'True', reason: 'SomeResourcesRemain', message: 'Some resources are remaining: configmaps. has 1 resource instances' });
+    expect(conds.find((x) => x.type === 'NamespaceFinalizersRemaining')).toMatchObject({ reason: 'SomeFinalizersRemain', message: 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances' });
+    expect(conds.find((x) => x.type === 'NamespaceDeletionContentFailure')).toMatchObject({ status: 'False', reason: 'ContentDeleted' });
+    expect(await kubectl('describe', 'ns', 'held')).toMatch(/NamespaceContentRemaining\s+True\s+.*\s+SomeResourcesRemain\s+Some resources are remaining: configmaps. has 1 resource instances/);
+    await kubectl('patch', 'configmap', 'kept', '-n', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    await kubectl('wait', '--for=delete', 'namespace/held', '--timeout=30s');
+  });
+});
