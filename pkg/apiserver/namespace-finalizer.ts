@@ -2,13 +2,18 @@
 // terminating namespace has its content deleted; while some remains, its status conditions say
 // what (NamespaceContentRemaining: "Some resources are remaining: pods. has 2 resource
 // instances", NamespaceFinalizersRemaining: which finalizers hold objects), as Kubernetes'
-// namespace controller writes them for `kubectl describe ns`; once empty, it is removed.
+// namespace controller writes them for `kubectl describe ns`; once empty, it is removed (or, if
+// other spec finalizers remain, only "kubernetes" leaves spec.finalizers). A namespace whose
+// spec.finalizers were cleared through namespaces/NAME/finalize goes at once, content or not.
 import type { KubeObject } from '../api/types.js';
 import { logger } from '../util/log.js';
 import type { ResourceInfo } from './registry/resources.js';
 import type { RequestContext, Store } from './registry/store.js';
 
 const log = logger('namespace-finalizer');
+
+/** The spec finalizer by which the namespace's content is this finalizer's to delete. */
+const KUBERNETES_FINALIZER = 'kubernetes';
 
 export interface NamespaceCondition {
   type: string;
@@ -81,6 +86,13 @@ export async function finalizeNamespaces(d: NamespaceFinalizerDeps): Promise<voi
   const terminating = ns.cache.list({ keyPrefix: ns.prefix, matches: () => true }).items.map((r) => r.obj).filter((o) => !!o.metadata?.deletionTimestamp);
   for (const namespace of terminating) {
     const name = namespace.metadata!.name!;
+    const specFinalizers = (namespace.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    if (!specFinalizers.includes(KUBERNETES_FINALIZER)) {
+      // Its content is no longer ours to delete (finalize took "kubernetes" away, as users do
+      // with a stuck namespace): it goes once no other finalizer holds it.
+      if (!specFinalizers.length && !namespace.metadata?.finalizers?.length) await removeNamespace(d, name);
+      continue;
+    }
     const found: RemainingContent = { resources: new Map(), finalizers: new Map() };
     for (const [r, store] of d.stores) {
       if (!r.namespaced) continue;
@@ -94,12 +106,27 @@ export async function finalizeNamespaces(d: NamespaceFinalizerDeps): Promise<voi
       }
     }
     if (found.resources.size === 0) {
-      await d.remove(name);
-      log.info('namespace finalized', { name });
+      if (specFinalizers.length === 1 && !namespace.metadata?.finalizers?.length) await removeNamespace(d, name);
+      else await dropKubernetesFinalizer(d, name);
       continue;
     }
     await writeConditions(d, namespace, found).catch((e) => log.warn('could not write the conditions of a terminating namespace', { name, err: e }));
   }
+}
+
+async function removeNamespace(d: NamespaceFinalizerDeps, name: string): Promise<void> {
+  await d.remove(name);
+  log.info('namespace finalized', { name });
+}
+
+/** Emptied, but other spec finalizers hold it: ours goes, theirs stay (it stays Terminating until they finish). */
+async function dropKubernetesFinalizer(d: NamespaceFinalizerDeps, name: string): Promise<void> {
+  await d.namespaces.guaranteedUpdate(undefined, name, d.ctx(), 'internal', (cur) => {
+    const spec = (cur.spec ??= {}) as { finalizers?: string[] };
+    spec.finalizers = (spec.finalizers ?? []).filter((f) => f !== KUBERNETES_FINALIZER);
+    if (!spec.finalizers.length) delete spec.finalizers;
+    return cur;
+  });
 }
 
 async function writeConditions(d: NamespaceFinalizerDeps, namespace: KubeObject, found: RemainingContent): Promise<void> {

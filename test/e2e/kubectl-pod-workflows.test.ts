@@ -291,4 +291,19 @@ data: {a: b}
     await kubectl('patch', 'configmap', 'kept', '-n', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
     await kubectl('wait', '--for=delete', 'namespace/held', '--timeout=30s');
   });
+
+  it('kubectl replace --raw .../finalize clearing spec.finalizers removes a stuck namespace at once', async () => {
+    await kubectl('create', 'namespace', 'stuck');
+    await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, namespace: stuck, finalizers: [example.com/hold]}\n');
+    await kubectl('delete', 'namespace', 'stuck', '--wait=false');
+    await eventually(async () => (await kubectl('get', 'ns', 'stuck', '-o', 'jsonpath={.status.conditions[*].type}')).includes('NamespaceContentRemaining'), { timeoutMs: 20_000, what: 'the namespace terminating' });
+    const ns = JSON.parse(await kubectl('get', 'ns', 'stuck', '-o', 'json')) as { spec: { finalizers?: string[] } };
+    expect(ns.spec.finalizers).toEqual(['kubernetes']);
+    ns.spec.finalizers = [];
+    const out = JSON.parse(await kubectlOk(c.cp.kubeconfig, cacheDir, ['replace', '--raw', '/api/v1/namespaces/stuck/finalize', '-f', '-'], JSON.stringify(ns))) as { spec: { finalizers?: string[] } };
+    expect(out.spec.finalizers ?? []).toEqual([]);
+    await kubectl('wait', '--for=delete', 'namespace/stuck', '--timeout=20s');
+    const r = await kubectlRun('get', 'ns', 'stuck');
+    expect(r.err).toContain('namespaces "stuck" not found');
+  });
 });

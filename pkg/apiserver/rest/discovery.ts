@@ -72,6 +72,7 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: 
   proxy: { kind: '', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
   approval: { kind: '', verbs: ['get', 'patch', 'update'] },
+  finalize: { kind: '', verbs: ['update'] },
   scale: { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
   token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };
