@@ -37,6 +37,7 @@ import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { apiserverHealthChecks } from './rest/health-checks.js';
 import { finalizeNamespaces } from './namespace-finalizer.js';
+import { tokenReviewer } from './token-review.js';
 import { rfc3339Now } from '../util/time.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
@@ -159,6 +160,8 @@ export class ApiServer {
   grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
   private serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
+  /** The audiences the API's own tokens are for (TokenReview's default). */
+  private apiAudiences: string[] = [];
   private timers: NodeJS.Timeout[] = [];
   private stopReducer: (() => void) | undefined;
   /** host:port of the gRPC frontend, once it listens. */
@@ -306,6 +309,7 @@ export class ApiServer {
       stores: this.stores,
       registry: this.registry,
       authenticate: (token) => this.authenticate(token),
+      reviewToken: tokenReviewer({ apiAudiences: this.apiAudiences, serviceAccounts: this.serviceAccountTokens, staticToken: (t) => this.authenticateStatic(t) }),
       tokenRequests,
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
@@ -373,6 +377,7 @@ export class ApiServer {
     const keys = [createPublicKey(signingKey), ...c.serviceAccountKeyFiles.flatMap((f) => loadPublicKeys(f))];
     const issuers = c.serviceAccountIssuers.length ? c.serviceAccountIssuers : [DEFAULT_ISSUER];
     const audiences = c.apiAudiences.length ? c.apiAudiences : [issuers[0]!];
+    this.apiAudiences = audiences;
     this.serviceAccountTokens = new ServiceAccountTokenAuthenticator({
       issuers,
       audiences,

@@ -19,6 +19,7 @@ import { handleResource } from './handlers.js';
 import { CustomOpenAPI } from './custom-openapi.js';
 import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
+import type { TokenReviewer } from '../token-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
@@ -81,6 +82,8 @@ export interface RestServerDeps {
   /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
   nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
+  /** Answers TokenReviews (authentication.k8s.io/v1). */
+  reviewToken?: TokenReviewer;
   authorizer: Authorizer;
   /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
   anonymous?: boolean;
@@ -346,7 +349,7 @@ export class RestServer {
           const r = a.name ? this.deps.registry.find(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
-        return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
+        return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load, reviewToken: this.deps.reviewToken }));
       }
       const proxied = this.deps.nodeProxy && matchProxyPath(path);
       if (proxied) {
