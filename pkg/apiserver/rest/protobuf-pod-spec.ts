@@ -1,5 +1,7 @@
-// Code generated from the field numbers of k8s.io/api core/v1 generated.proto and the pointers and
-// omitempty tags of its types.go (Kubernetes 1.32's fields). DO NOT EDIT by hand; regenerate.
+// Derived (by a one-off script, not kept) from the field numbers of k8s.io/api core/v1
+// generated.proto and the pointer and omitempty tags of its types.go, Kubernetes 1.32's fields:
+// an int that is not a pointer and omitempty leaves out 0, a pointer bool keeps false. Check both
+// sources when adding a field by hand.
 //
 // A pod spec in protobuf, as client-go's typed clients send one inside a Pod, a pod template or
 // an ephemeral container: kubectl debug --copy-to creates the copy of any pod this way, with every
@@ -7,6 +9,33 @@
 // those tskube serves (hostPath, emptyDir, secret, configMap, projected, downwardAPI,
 // persistentVolumeClaim, csi, ephemeral, image, nfs); others are refused (415, send JSON).
 import { f, type Field } from './protobuf-fields.js';
+
+const CONTAINER: Record<number, Field> = {
+  1: f('name', 'string'),
+  2: f('image', 'string'),
+  3: f('command', 'string', { repeated: true }),
+  4: f('args', 'string', { repeated: true }),
+  5: f('workingDir', 'string'),
+  6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
+  7: f('env', 'message', { type: 'EnvVar', repeated: true }),
+  8: f('resources', 'message', { type: 'ResourceRequirements' }),
+  9: f('volumeMounts', 'message', { type: 'VolumeMount', repeated: true }),
+  10: f('livenessProbe', 'message', { type: 'Probe' }),
+  11: f('readinessProbe', 'message', { type: 'Probe' }),
+  12: f('lifecycle', 'message', { type: 'Lifecycle' }),
+  13: f('terminationMessagePath', 'string'),
+  14: f('imagePullPolicy', 'string'),
+  15: f('securityContext', 'message', { type: 'SecurityContext' }),
+  16: f('stdin', 'bool'),
+  17: f('stdinOnce', 'bool'),
+  18: f('tty', 'bool'),
+  19: f('envFrom', 'message', { type: 'EnvFromSource', repeated: true }),
+  20: f('terminationMessagePolicy', 'string'),
+  21: f('volumeDevices', 'message', { type: 'VolumeDevice', repeated: true }),
+  22: f('startupProbe', 'message', { type: 'Probe' }),
+  23: f('resizePolicy', 'message', { type: 'ContainerResizePolicy', repeated: true }),
+  24: f('restartPolicy', 'string', { pointer: true }),
+};
 
 export const POD_SPEC_MESSAGES: Record<string, Record<number, Field>> = {
   PodSpec: {
@@ -56,32 +85,7 @@ export const POD_SPEC_MESSAGES: Record<string, Record<number, Field>> = {
     2: f('targetContainerName', 'string'),
   },
   Volume: { 1: f('name', 'string'), 2: f('volumeSource', 'message', { type: 'VolumeSource', inline: true }) },
-  Container: {
-    1: f('name', 'string'),
-    2: f('image', 'string'),
-    3: f('command', 'string', { repeated: true }),
-    4: f('args', 'string', { repeated: true }),
-    5: f('workingDir', 'string'),
-    6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
-    7: f('env', 'message', { type: 'EnvVar', repeated: true }),
-    8: f('resources', 'message', { type: 'ResourceRequirements' }),
-    9: f('volumeMounts', 'message', { type: 'VolumeMount', repeated: true }),
-    10: f('livenessProbe', 'message', { type: 'Probe' }),
-    11: f('readinessProbe', 'message', { type: 'Probe' }),
-    12: f('lifecycle', 'message', { type: 'Lifecycle' }),
-    13: f('terminationMessagePath', 'string'),
-    14: f('imagePullPolicy', 'string'),
-    15: f('securityContext', 'message', { type: 'SecurityContext' }),
-    16: f('stdin', 'bool'),
-    17: f('stdinOnce', 'bool'),
-    18: f('tty', 'bool'),
-    19: f('envFrom', 'message', { type: 'EnvFromSource', repeated: true }),
-    20: f('terminationMessagePolicy', 'string'),
-    21: f('volumeDevices', 'message', { type: 'VolumeDevice', repeated: true }),
-    22: f('startupProbe', 'message', { type: 'Probe' }),
-    23: f('resizePolicy', 'message', { type: 'ContainerResizePolicy', repeated: true }),
-    24: f('restartPolicy', 'string', { pointer: true }),
-  },
+  Container: CONTAINER,
   PodSecurityContext: {
     1: f('seLinuxOptions', 'message', { type: 'SELinuxOptions' }),
     2: f('runAsUser', 'int'),
@@ -133,32 +137,8 @@ export const POD_SPEC_MESSAGES: Record<string, Record<number, Field>> = {
     2: f('requests', 'map-quantity'),
     3: f('claims', 'message', { type: 'ResourceClaim', repeated: true }),
   },
-  EphemeralContainerCommon: {
-    1: f('name', 'string'),
-    2: f('image', 'string'),
-    3: f('command', 'string', { repeated: true }),
-    4: f('args', 'string', { repeated: true }),
-    5: f('workingDir', 'string'),
-    6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
-    7: f('env', 'message', { type: 'EnvVar', repeated: true }),
-    8: f('resources', 'message', { type: 'ResourceRequirements' }),
-    9: f('volumeMounts', 'message', { type: 'VolumeMount', repeated: true }),
-    10: f('livenessProbe', 'message', { type: 'Probe' }),
-    11: f('readinessProbe', 'message', { type: 'Probe' }),
-    12: f('lifecycle', 'message', { type: 'Lifecycle' }),
-    13: f('terminationMessagePath', 'string'),
-    14: f('imagePullPolicy', 'string'),
-    15: f('securityContext', 'message', { type: 'SecurityContext' }),
-    16: f('stdin', 'bool'),
-    17: f('stdinOnce', 'bool'),
-    18: f('tty', 'bool'),
-    19: f('envFrom', 'message', { type: 'EnvFromSource', repeated: true }),
-    20: f('terminationMessagePolicy', 'string'),
-    21: f('volumeDevices', 'message', { type: 'VolumeDevice', repeated: true }),
-    22: f('startupProbe', 'message', { type: 'Probe' }),
-    23: f('resizePolicy', 'message', { type: 'ContainerResizePolicy', repeated: true }),
-    24: f('restartPolicy', 'string', { pointer: true }),
-  },
+  // an ephemeral container has a container's fields, by the same numbers
+  EphemeralContainerCommon: CONTAINER,
   VolumeSource: {
     1: f('hostPath', 'message', { type: 'HostPathVolumeSource' }),
     2: f('emptyDir', 'message', { type: 'EmptyDirVolumeSource' }),
