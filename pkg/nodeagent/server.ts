@@ -113,7 +113,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
     const w = m ? findWorker(agent, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)) : undefined;
     const st = w?.latest(decodeURIComponent(m?.[4] ?? ''));
     if (!m || !w || !st) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found\n');
+      // the kubelet's words: `unable to upgrade connection: container not found ("web")`
+      socket.end(`HTTP/1.1 404 Not Found\r\n\r\ncontainer not found (${JSON.stringify(decodeURIComponent(m?.[4] ?? ''))})\n`);
       return;
     }
     // The first attach to a stdinOnce container (kubectl run -i) also gets what the container

@@ -151,6 +151,8 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
       return r.err.includes('trying and failing to pull image') ? r : undefined;
     }, { timeoutMs: 20_000, what: 'kubectl logs of a pod backing off its image pull' });
     expect(logs.err).toBe('Error from server (BadRequest): container "unpullable" in pod "unpullable" is waiting to start: trying and failing to pull image\n');
+    const exec = await kubectlRun('exec', 'unpullable', '--', 'true');
+    expect(exec.err).toBe('error: unable to upgrade connection: container not found ("unpullable")\n');
     await kubectl('delete', 'pod', 'unpullable', '--wait=false');
   });
 
