@@ -393,7 +393,7 @@ export class NodeAgent {
         servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.serviceInformer.hasSynced()),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
-        event: (pod, type, reason, message) => this.event(pod, type, reason, message),
+        event: (pod, type, reason, message, container) => this.event(pod, type, reason, message, container),
         statusChanged: (wk) => void this.reportStatus(wk),
         confirmDeleted: (pod) => this.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
@@ -618,8 +618,9 @@ export class NodeAgent {
   }
 
   /** Events go to one writer with a bounded queue, as the kubelet's event broadcaster (see EventSink). */
-  private event(pod: Pod, type: string, reason: string, message: string): void {
-    this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
+  private event(pod: Pod, type: string, reason: string, message: string, container?: string): void {
+    const fieldPath = container ? containerFieldPath(pod, container) : undefined;
+    this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message, fieldPath));
   }
 
   /** Events about the Node itself (kind Node, uid its name, as the kubelet's node reference). */
@@ -725,6 +726,14 @@ export class NodeAgent {
       this.nodeEvent('Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
     }
   }
+}
+
+/** Where a container's events point inside its pod, as the kubelet's container references do: `spec.containers{app}`. */
+export function containerFieldPath(pod: Pod, name: string): string {
+  const spec = pod.spec;
+  if (spec?.initContainers?.some((c) => c.name === name)) return `spec.initContainers{${name}}`;
+  if (spec?.ephemeralContainers?.some((c) => c.name === name)) return `spec.ephemeralContainers{${name}}`;
+  return `spec.containers{${name}}`;
 }
 
 export const defaultNodeName = () => hostname().toLowerCase();

@@ -51,7 +51,8 @@ export interface WorkerDeps {
   servicesSynced?: () => Promise<void>;
   backoffBaseSec: number;
   backoffMaxSec: number;
-  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** An event about the pod, or about one of its containers (the event's fieldPath names it). */
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void;
   /** The status changed: report it (coalesced by the status manager). */
   statusChanged(w: PodWorker): void;
   /** Teardown is complete: confirm the deletion to the API (DELETE with grace 0). */
@@ -290,7 +291,7 @@ export class PodWorker {
         // start it now; if that fails, drop it so the next sync creates a fresh attempt.
         try {
           await timed(runtimeOps, 'start_container', () => this.d.runtime.startContainer(st.id));
-          this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+          this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
         } catch (e) {
           log.warn('starting a created container failed; recreating it', { pod: this.key, container: c.name, err: (e as Error).message });
           await this.d.runtime.removeContainer(st.id).catch(() => {});
@@ -467,7 +468,7 @@ export class PodWorker {
     rec.notBefore = Math.max(rec.notBefore, finished + rec.delaySec * 1000);
     if (now < rec.notBefore) {
       rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})` };
-      this.d.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`);
+      this.d.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`, c.name);
       this.retryIn(rec.notBefore - now + 50);
       return false;
     }
@@ -482,45 +483,45 @@ export class PodWorker {
     const present = await rt.imageStatus(image).catch(() => null);
     const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
     if (present && policy !== 'Always') {
-      this.d.event(this.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      this.d.event(this.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
       return true;
     }
     if (policy === 'Never') {
       rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
-      this.d.event(this.pod, 'Warning', 'ErrImageNeverPull', rec.waiting.message!);
+      this.d.event(this.pod, 'Warning', 'ErrImageNeverPull', rec.waiting.message!, c.name);
       return false;
     }
     if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
       if (Date.now() < rec.notBefore) {
         rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
         // as the kubelet's image manager reports each back-off it waits out
-        this.d.event(this.pod, 'Normal', 'BackOff', rec.waiting.message!);
-        this.d.event(this.pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+        this.d.event(this.pod, 'Normal', 'BackOff', rec.waiting.message!, c.name);
+        this.d.event(this.pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', c.name);
         this.retryIn(rec.notBefore - Date.now() + 50);
         return false;
       }
     }
-    this.d.event(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    this.d.event(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, c.name);
     const t0 = Date.now();
     try {
       await timed(runtimeOps, 'pull_image', () => this.pull(image));
     } catch (e) {
       if (present) {
         // Always, but the registry is unreachable: the local copy will do, as containerd would not; say so.
-        this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`);
+        this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`, c.name);
         return true;
       }
       rec.delaySec = Math.min(Math.max(rec.delaySec * 2, this.d.backoffBaseSec), this.d.backoffMaxSec);
       rec.notBefore = Date.now() + rec.delaySec * 1000;
       rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
-      this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
-      this.d.event(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      this.d.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`, c.name);
+      this.d.event(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull', c.name);
       this.retryIn(rec.delaySec * 1000);
       return false;
     }
     const took = goDuration(Date.now() - t0);
     const size = (await rt.imageStatus(image).catch(() => null))?.size;
-    this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting).${size ? ` Image size: ${size} bytes.` : ''}`);
+    this.d.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting).${size ? ` Image size: ${size} bytes.` : ''}`, c.name);
     return true;
   }
 
@@ -557,7 +558,7 @@ export class PodWorker {
     const nonRoot = requiresNonRoot(this.pod, c) ? runAsNonRootError(this.pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
     if (nonRoot) {
       rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
-      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${nonRoot}`);
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${nonRoot}`, c.name);
       this.retryIn(5000);
       return;
     }
@@ -572,7 +573,7 @@ export class PodWorker {
     } catch (e) {
       if (!(e instanceof ConfigSourceError)) throw e;
       rec.waiting = { reason: 'CreateContainerConfigError', message: e.message };
-      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${e.message}`);
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${e.message}`, c.name);
       this.retryIn(5000);
       return;
     }
@@ -581,7 +582,7 @@ export class PodWorker {
       id = await timed(runtimeOps, 'create_container', () => rt.createContainer(this.sandbox!.id, cfg));
     } catch (e) {
       rec.waiting = { reason: 'CreateContainerError', message: (e as Error).message };
-      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`, c.name);
       this.retryIn(5000);
       return;
     }
@@ -589,22 +590,22 @@ export class PodWorker {
     for (const old of this.containers.filter((x) => x.labels[containerNameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
       await rt.removeContainer(old.id).catch(() => {});
     }
-    this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`);
+    this.d.event(this.pod, 'Normal', 'Created', `Created container ${c.name}`, c.name);
     try {
       await timed(runtimeOps, 'start_container', () => rt.startContainer(id));
     } catch (e) {
       rec.waiting = { reason: 'RunContainerError', message: (e as Error).message };
-      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+      this.d.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`, c.name);
       this.retryIn(5000);
       return;
     }
     rec.waiting = undefined;
     rec.started = !c.startupProbe;
-    this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+    this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
     if (c.lifecycle?.postStart) {
       const r = await runHandler(rt, id, c, c.lifecycle.postStart, this.podIP, 30);
       if (!r.ok) {
-        this.d.event(this.pod, 'Warning', 'FailedPostStartHook', r.message);
+        this.d.event(this.pod, 'Warning', 'FailedPostStartHook', r.message, c.name);
         await rt.stopContainer(id, 0).catch(() => {});
       }
     }
@@ -622,7 +623,7 @@ export class PodWorker {
       new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, this.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
         if (kind === 'readiness') {
           rec.ready = ok;
-          if (!ok) this.d.event(this.pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${message}`);
+          if (!ok) this.d.event(this.pod, 'Warning', 'Unhealthy', `Readiness probe failed: ${message}`, c.name);
           this.reportStatus();
           return;
         }
@@ -634,8 +635,8 @@ export class PodWorker {
           return;
         }
         const what = kind === 'liveness' ? 'Liveness' : 'Startup';
-        this.d.event(this.pod, 'Warning', 'Unhealthy', `${what} probe failed: ${message}`);
-        this.d.event(this.pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
+        this.d.event(this.pod, 'Warning', 'Unhealthy', `${what} probe failed: ${message}`, c.name);
+        this.d.event(this.pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
         this.stopProbers(c.name!);
         void rt.stopContainer(st.id, this.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => this.kick());
       });
@@ -687,11 +688,11 @@ export class PodWorker {
     }
     const stopOne = async (name: string, st: ContainerStatus, turn: Promise<void>): Promise<void> => {
       const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
-      this.d.event(pod, 'Normal', 'Killing', `Stopping container ${name}`);
+      this.d.event(pod, 'Normal', 'Killing', `Stopping container ${name}`, name);
       if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
         const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
         const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, this.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
-        if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message);
+        if (!r.ok) this.d.event(pod, 'Warning', 'FailedPreStopHook', r.message, name);
       }
       // (a sidecar waits for its turn, but no longer than the grace period)
       let timer: NodeJS.Timeout | undefined;

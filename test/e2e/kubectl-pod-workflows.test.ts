@@ -126,6 +126,13 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
     expect(narrow.split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
   });
 
+  it('a container\'s events point at it (SUBOBJECT spec.containers{NAME}), as the kubelet\'s', async () => {
+    const paths = (await kubectl('get', 'events', '--field-selector', 'involvedObject.name=talker,reason=Started', '-o', 'jsonpath={.items[*].involvedObject.fieldPath}')).split(' ').sort();
+    expect([...new Set(paths)]).toEqual(['spec.containers{crasher}', 'spec.containers{steady}']);
+    const wide = (await kubectl('get', 'events', '-o', 'wide', '--field-selector', 'involvedObject.name=talker,reason=Created')).trimEnd().split('\n');
+    expect(wide.slice(1).some((l) => /\spod\/talker\s+spec\.containers\{steady\}\s+kubelet, e2e-node\s+Created container steady/.test(l))).toBe(true);
+  });
+
   it('cordon and uncordon are announced on the node', async () => {
     await kubectl('cordon', 'e2e-node');
     await kubectl('uncordon', 'e2e-node');
