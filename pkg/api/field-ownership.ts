@@ -13,7 +13,7 @@ import type { KubeObject } from './types.js';
 export interface Scope {
   typeName: string;
   apiVersion: string;
-  subresource: '' | 'status' | 'ephemeralcontainers' | 'approval';
+  subresource: '' | 'status' | 'ephemeralcontainers' | 'approval' | 'finalize' | 'scale';
 }
 
 export interface Conflict {
@@ -32,7 +32,9 @@ const NEVER_OWNED = FieldSet.fromPaths([['f:apiVersion'], ['f:kind'], ['f:metada
 /**
  * The part of an object a scope manages: for the main resource everything but status (the
  * status subresource's reset fields) and server-owned metadata; for status only status; for
- * pods/ephemeralcontainers only spec.ephemeralContainers; for a CSR's approval its conditions.
+ * pods/ephemeralcontainers only spec.ephemeralContainers; for a CSR's approval its conditions;
+ * for namespaces/finalize spec.finalizers.
+ * (A scale write changes the replicas field only, so the main resource's view serves it.)
  */
 function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> | undefined {
   if (!o) return undefined;
@@ -40,6 +42,10 @@ function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> 
   if (scope.subresource === 'approval') {
     const conds = (o.status as { conditions?: unknown } | undefined)?.conditions;
     return { status: conds === undefined ? {} : { conditions: conds } };
+  }
+  if (scope.subresource === 'finalize') {
+    const fins = (o.spec as { finalizers?: unknown } | undefined)?.finalizers;
+    return { spec: fins === undefined ? {} : { finalizers: fins } };
   }
   if (scope.subresource === 'ephemeralcontainers') {
     // spec itself belongs to the main resource: it is there before and after.

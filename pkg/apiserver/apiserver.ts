@@ -35,6 +35,10 @@ import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './regist
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
 import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
+import { apiserverHealthChecks } from './rest/health-checks.js';
+import { finalizeNamespaces } from './namespace-finalizer.js';
+import { tokenReviewer } from './token-review.js';
+import { rfc3339Now } from '../util/time.js';
 import { RestServer, requestCount } from './rest/server.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
@@ -156,11 +160,15 @@ export class ApiServer {
   grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
   private serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
+  /** The audiences the API's own tokens are for (TokenReview's default). */
+  private apiAudiences: string[] = [];
   private timers: NodeJS.Timeout[] = [];
   private stopReducer: (() => void) | undefined;
   /** host:port of the gRPC frontend, once it listens. */
   grpcAddress: string | undefined;
   private isReady = false;
+  /** Set by stop(): /readyz's shutdown check fails from then on. */
+  private shuttingDown = false;
   private serviceAllocator: ServiceAllocator | undefined;
   private policyWatch: { stop(): void } | undefined;
   /** The fixed rules, then RBAC over the policy kept in memory. */
@@ -301,10 +309,11 @@ export class ApiServer {
       stores: this.stores,
       registry: this.registry,
       authenticate: (token) => this.authenticate(token),
+      reviewToken: tokenReviewer({ apiAudiences: this.apiAudiences, serviceAccounts: this.serviceAccountTokens, staticToken: (t) => this.authenticateStatic(t) }),
       tokenRequests,
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
-      ready: () => this.isReady,
+      health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
       nodeProxy,
       componentStatus: { authorizer: this.authorizer, etcdHealth: async () => void (await storage.currentRevision()), lease: (name) => this.lookup('leases', 'kube-system', name) },
     });
@@ -368,6 +377,7 @@ export class ApiServer {
     const keys = [createPublicKey(signingKey), ...c.serviceAccountKeyFiles.flatMap((f) => loadPublicKeys(f))];
     const issuers = c.serviceAccountIssuers.length ? c.serviceAccountIssuers : [DEFAULT_ISSUER];
     const audiences = c.apiAudiences.length ? c.apiAudiences : [issuers[0]!];
+    this.apiAudiences = audiences;
     this.serviceAccountTokens = new ServiceAccountTokenAuthenticator({
       issuers,
       audiences,
@@ -659,32 +669,19 @@ export class ApiServer {
   }
 
   private startBackgroundLoops(storage: Storage): void {
-    // Namespace finalizer: empty a terminating namespace, then remove it.
-    const finalize = async () => {
-      const nsStore = this.store('namespaces');
-      const items = nsStore.cache
-        .list({ keyPrefix: nsStore.prefix, matches: () => true })
-        .items.map((r) => r.obj)
-        .filter((o) => !!o.metadata?.deletionTimestamp);
-      for (const ns of items) {
-        const name = ns.metadata!.name!;
-        let remaining = 0;
-        for (const [r, store] of this.stores) {
-          if (!r.namespaced) continue;
-          const objs = store.cache.list({ keyPrefix: `${store.prefix}${name}/`, matches: () => true }).items.map((x) => x.obj);
-          remaining += objs.length;
-          for (const o of objs) {
-            if (o.metadata?.deletionTimestamp) continue;
-            await store.delete(name, o.metadata!.name!, {}, { ...systemCtx, warnings: [] }).catch(() => {});
-          }
-        }
-        if (remaining === 0) {
-          const v = await storage.get(nsStore.key(undefined, name));
-          if (v) await storage.delete(nsStore.key(undefined, name), v.rev);
-          log.info('namespace finalized', { name });
-        }
-      }
-    };
+    // Namespace finalizer: empty a terminating namespace (its conditions say what remains), then remove it.
+    const finalize = () =>
+      finalizeNamespaces({
+        namespaces: this.store('namespaces'),
+        stores: this.stores,
+        remove: async (name) => {
+          const key = this.store('namespaces').key(undefined, name);
+          const v = await storage.get(key);
+          if (v) await storage.delete(key, v.rev);
+        },
+        ctx: () => ({ ...systemCtx, warnings: [] }),
+        now: rfc3339Now,
+      });
     const loop = (fn: () => Promise<void>, ms: number) => {
       const tick = () => {
         fn()
@@ -725,6 +722,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     const wasReady = this.isReady;
     this.isReady = false;
+    this.shuttingDown = true;
     this.stopReducer?.();
     this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);

@@ -19,14 +19,14 @@ export interface EventSource {
 
 
 /** The Event body for `obj` (a pod when namespaced, otherwise a node unless kind says otherwise). */
-export function newEvent(obj: KubeObject, source: EventSource, type: string, reason: string, message: string): KubeObject {
+export function newEvent(obj: KubeObject, source: EventSource, type: string, reason: string, message: string, fieldPath?: string): KubeObject {
   const now = rfc3339Now();
   const name = obj.metadata?.name ?? 'object';
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: eventName(name), namespace: obj.metadata?.namespace ?? 'default' },
-    involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid },
+    involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid, ...(fieldPath ? { fieldPath } : {}) },
     reason,
     message,
     type,
@@ -51,10 +51,10 @@ const writing = new Map<string, Promise<unknown>>();
  * the first one's count goes up and its lastTimestamp moves, as client-go's recorder does, so
  * `kubectl describe` shows "(x6 over 20s)" instead of six lines.
  */
-export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string): Promise<KubeObject | undefined> {
-  const ev = newEvent(obj, source, type, reason, message);
-  const io = ev.involvedObject as { kind: string; namespace?: string; name: string; uid?: string };
-  const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', type, reason, message].join('\u0000');
+export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string, fieldPath?: string): Promise<KubeObject | undefined> {
+  const ev = newEvent(obj, source, type, reason, message, fieldPath);
+  const io = ev.involvedObject as { kind: string; namespace?: string; name: string; uid?: string; fieldPath?: string };
+  const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
   // The same event recorded again while its first write is in flight waits for that write, and
   // then counts on it, rather than creating a second one.
   const write = (writing.get(key) ?? Promise.resolve()).then(() => writeEvent(client, ev, key));

@@ -149,6 +149,8 @@ export class NodeLifecycleController {
       const leaseRv = lease?.metadata?.resourceVersion ?? '';
       const heartbeat = ready?.lastHeartbeatTime ?? '';
       let p = this.probe.get(name);
+      // A node seen for the first time (or again, after a restart of this controller) is announced, as Kubernetes' controller does.
+      if (!p) await this.event(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
       // Like kube-controller-manager, health is judged by our own clock: when did we last see a
       // renewal (the lease's resourceVersion or the Ready heartbeat) change?
       if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) {

@@ -41,11 +41,17 @@ export interface NodeStatusSources {
   /** Registration retries for ever (static pods run meanwhile) rather than giving up after 30 attempts. */
   retryRegistration: boolean;
   stopped(): boolean;
+  /** An event about the Node (NodeReady once the controller's Unknown is over). */
+  nodeEvent(type: string, reason: string, message: string): void;
 }
 
 export class NodeStatusManager {
   private lastStatus = '';
   private lastStatusAt = 0;
+  /** The Node as it was stored when this agent registered, if it existed already. */
+  private registered: Node | undefined;
+  /** When each condition the agent sets (Ready, NetworkUnavailable) last changed status. */
+  private readonly conditionSince = new Map<string, { status: string; since: string }>();
 
   constructor(
     private readonly client: ApiClient,
@@ -60,7 +66,16 @@ export class NodeStatusManager {
     const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
     const allocatable = { ...cap, ...res.allocatable };
     const t = now3339();
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
+    // lastTransitionTime moves only when the status changes, as the kubelet's condition setters
+    // keep it (from the Node as stored, after a restart of the agent)
+    const stored = this.registered?.status?.conditions;
+    const cond = (type: string, status: string, reason: string, message: string) => {
+      const known = stored?.find((c) => c.type === type);
+      const prev = this.conditionSince.get(type) ?? (known?.lastTransitionTime ? { status: known.status!, since: known.lastTransitionTime } : undefined);
+      const since = prev?.status === status ? prev.since : t;
+      this.conditionSince.set(type, { status, since });
+      return { type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: since };
+    };
     return {
       capacity: cap,
       allocatable,
@@ -101,7 +116,9 @@ export class NodeStatusManager {
         break;
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) {
-          await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge');
+          // Registered before (a restart): its conditions keep their transition times.
+          this.registered = (await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge')) as Node;
+          this.conditionSince.clear();
           break;
         }
         // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)
@@ -135,6 +152,9 @@ export class NodeStatusManager {
     }
     // If the controller marked us Unknown meanwhile, say we are Ready again.
     const ready = this.s.node()?.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready && ready.status !== 'True') await this.post(true);
+    if (ready && ready.status !== 'True') {
+      await this.post(true);
+      this.s.nodeEvent('Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+    }
   }
 }

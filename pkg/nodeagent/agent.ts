@@ -38,6 +38,8 @@ export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-c
 const log = logger('nodeagent');
 
 export class NodeAgent {
+  /** spec.unschedulable as last announced (NodeNotSchedulable / NodeSchedulable events). */
+  private lastUnschedulable = false;
   runtime!: Runtime;
   readonly workers = new Map<string, PodWorker>();
   private readonly events = new EventSink();
@@ -95,6 +97,7 @@ export class NodeAgent {
       node: () => this.nodeInformer.get(cfg.nodeName),
       retryRegistration: !!this.staticPods,
       stopped: () => this.stopped,
+      nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
     });
     // (a static pod's status goes to its mirror pod, once there is one)
     this.podStatus = new PodStatusManager(client, cfg.nodeIP, (pod, uid) => (isStaticPod(pod) ? this.staticPods?.statusTarget(uid) : uid));
@@ -125,10 +128,13 @@ export class NodeAgent {
     // Static pods start from the node's own state, before (and without) the API.
     if (this.staticPods) await this.startStaticPods();
     await this.nodeStatus.register();
+    this.nodeEvent('Normal', 'Starting', 'Starting kubelet.');
+    this.pressure.announceConditions();
+    this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
     this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
     await this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
-    this.nodeInformer.on({ add: (n) => this.net.onNode(n), update: (n) => this.net.onNode(n), delete: () => void this.net.syncRoutes() });
+    this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.net.syncRoutes() });
     this.nodeInformer.start();
     this.podInformer.on({
       add: (p) => this.onPod(p),
@@ -203,7 +209,7 @@ export class NodeAgent {
         servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.serviceInformer.hasSynced()),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
-        event: (pod, type, reason, message) => this.event(pod, type, reason, message),
+        event: (pod, type, reason, message, container) => this.event(pod, type, reason, message, container),
         statusChanged: () => void this.podStatus.report(worker),
         confirmDeleted: (pod) => this.podStatus.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
@@ -316,9 +322,21 @@ export class NodeAgent {
     }, known);
   }
 
-  /** Events go to one writer with a bounded queue, as the kubelet's event broadcaster (see EventSink). */
-  private event(pod: Pod, type: string, reason: string, message: string): void {
-    this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
+  private onNode(n: Node & KubeObject): void {
+    this.net.onNode(n);
+    // kubectl cordon / uncordon, announced as the kubelet does
+    if (n.metadata?.name !== this.cfg.nodeName) return;
+    const unschedulable = n.spec?.unschedulable === true;
+    if (unschedulable === this.lastUnschedulable) return;
+    const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';
+    this.nodeEvent('Normal', reason, `Node ${this.cfg.nodeName} status is now: ${reason}`);
+    this.lastUnschedulable = unschedulable;
+  }
+
+  /** Events go to one writer with a bounded queue, as the kubelet's event broadcaster (see EventSink); a container's name the event's fieldPath. */
+  private event(pod: Pod, type: string, reason: string, message: string, container?: string): void {
+    const fieldPath = container ? containerFieldPath(pod, container) : undefined;
+    this.events.enqueue(() => recordEvent(this.client, pod as KubeObject, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message, fieldPath));
   }
 
   /** Events about the Node itself (kind Node, uid its name, as the kubelet's node reference). */
@@ -326,4 +344,12 @@ export class NodeAgent {
     const ref = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, uid: this.cfg.nodeName } } as KubeObject;
     this.events.enqueue(() => recordEvent(this.client, ref, { component: 'kubelet', host: this.cfg.nodeName }, type, reason, message));
   }
+}
+
+/** Where a container's events point inside its pod, as the kubelet's container references do: `spec.containers{app}`. */
+export function containerFieldPath(pod: Pod, name: string): string {
+  const spec = pod.spec;
+  if (spec?.initContainers?.some((c) => c.name === name)) return `spec.initContainers{${name}}`;
+  if (spec?.ephemeralContainers?.some((c) => c.name === name)) return `spec.ephemeralContainers{${name}}`;
+  return `spec.containers{${name}}`;
 }

@@ -48,6 +48,13 @@ async function diskUsage(dir: string): Promise<number> {
   return total;
 }
 
+/** The event reasons of each pressure condition: [when True, when False]. */
+const PRESSURE_EVENTS: Record<PressureCondition, [string, string]> = {
+  MemoryPressure: ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory'],
+  DiskPressure: ['NodeHasDiskPressure', 'NodeHasNoDiskPressure'],
+  PIDPressure: ['NodeHasInsufficientPID', 'NodeHasSufficientPID'],
+};
+
 export class NodePressure {
   readonly eviction: EvictionManager;
   readonly imageGC: ImageGCManager;
@@ -143,16 +150,20 @@ export class NodePressure {
     return this.conditions().map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, lastHeartbeatTime: heartbeat, lastTransitionTime: rfc(c.since) }));
   }
 
+  /** The conditions as they stand, one event each, as the kubelet announces them when it first posts its status (NodeHasSufficientMemory, ...). */
+  announceConditions(): void {
+    for (const [type, c] of this.eviction.conditions) {
+      const reason = PRESSURE_EVENTS[type][c.status ? 0 : 1];
+      this.d.nodeEvent('Normal', reason, `Node ${this.d.nodeName} status is now: ${reason}`);
+      this.reported.set(type, c.status);
+    }
+  }
+
   private conditionsChanged(): void {
-    const events: Record<PressureCondition, [string, string]> = {
-      MemoryPressure: ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory'],
-      DiskPressure: ['NodeHasDiskPressure', 'NodeHasNoDiskPressure'],
-      PIDPressure: ['NodeHasInsufficientPID', 'NodeHasSufficientPID'],
-    };
     for (const [type, c] of this.eviction.conditions) {
       if (this.reported.get(type) === c.status) continue;
       this.reported.set(type, c.status);
-      const reason = events[type][c.status ? 0 : 1];
+      const reason = PRESSURE_EVENTS[type][c.status ? 0 : 1];
       this.d.nodeEvent('Normal', reason, `Node ${this.d.nodeName} status is now: ${reason}`);
     }
     this.d.conditionsChanged();

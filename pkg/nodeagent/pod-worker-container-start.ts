@@ -38,7 +38,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
   const nonRoot = requiresNonRoot(pod, c) ? runAsNonRootError(pod, c, (await rt.imageStatus(c.image!).catch(() => null))?.user) : undefined;
   if (nonRoot) {
     rec.waiting = { reason: 'CreateContainerConfigError', message: nonRoot };
-    h.event('Warning', 'Failed', `Error: ${nonRoot}`);
+    h.event('Warning', 'Failed', `Error: ${nonRoot}`, c.name);
     h.retryIn(5000);
     return;
   }
@@ -51,39 +51,39 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
     if (invalid.length) h.event('Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);
   } catch (e) {
     if (!(e instanceof ConfigSourceError)) throw e;
-    return failed(h, rec, 'CreateContainerConfigError', e);
+    return failed(h, rec, 'CreateContainerConfigError', e, c.name);
   }
   let id: string;
   try {
     id = await timed(runtimeOps, 'create_container', () => rt.createContainer(h.sandboxId, cfg));
   } catch (e) {
-    return failed(h, rec, 'CreateContainerError', e as Error);
+    return failed(h, rec, 'CreateContainerError', e as Error, c.name);
   }
   // Keep the newest exited attempt for logs --previous; older ones go.
   for (const old of h.containers.filter((x) => x.labels[containerNameLabel] === c.name && x.state === ContainerState.Exited).sort((a, b) => restartCountOf(b) - restartCountOf(a)).slice(1)) {
     await rt.removeContainer(old.id).catch(() => {});
   }
-  h.event('Normal', 'Created', `Created container ${c.name}`);
+  h.event('Normal', 'Created', `Created container ${c.name}`, c.name);
   try {
     await timed(runtimeOps, 'start_container', () => rt.startContainer(id));
   } catch (e) {
-    return failed(h, rec, 'RunContainerError', e as Error);
+    return failed(h, rec, 'RunContainerError', e as Error, c.name);
   }
   rec.waiting = undefined;
   rec.started = !c.startupProbe;
-  h.event('Normal', 'Started', `Started container ${c.name}`);
+  h.event('Normal', 'Started', `Started container ${c.name}`, c.name);
   if (c.lifecycle?.postStart) {
     const r = await runHandler(rt, id, c, c.lifecycle.postStart, h.podIP, 30);
     if (!r.ok) {
-      h.event('Warning', 'FailedPostStartHook', r.message);
+      h.event('Warning', 'FailedPostStartHook', r.message, c.name);
       await rt.stopContainer(id, 0).catch(() => {});
     }
   }
 }
 
 /** A step of the start failed: the container waits with `reason`, an event says why, and the start is retried. */
-function failed(h: PodContext, rec: ContainerRecord, reason: string, e: Error): void {
+function failed(h: PodContext, rec: ContainerRecord, reason: string, e: Error, container?: string): void {
   rec.waiting = { reason, message: e.message };
-  h.event('Warning', 'Failed', `Error: ${e.message}`);
+  h.event('Warning', 'Failed', `Error: ${e.message}`, container);
   h.retryIn(5000);
 }

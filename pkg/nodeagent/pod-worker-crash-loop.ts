@@ -22,7 +22,7 @@ export function restartAllowed(d: Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMa
   if (now < rec.notBefore) {
     const pod = ctx.pod;
     rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${pod.metadata!.name}_${pod.metadata!.namespace}(${ctx.uid})` };
-    ctx.event('Warning', 'BackOff', 'Back-off restarting failed container');
+    ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata!.name}_${pod.metadata!.namespace}(${ctx.uid})`, c.name);
     ctx.retryIn(rec.notBefore - now + 50);
     return false;
   }

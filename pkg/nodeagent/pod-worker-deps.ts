@@ -33,7 +33,8 @@ export interface WorkerDeps {
   servicesSynced?: () => Promise<void>;
   backoffBaseSec: number;
   backoffMaxSec: number;
-  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** An event about the pod, or about one of its containers (the event's fieldPath names it). */
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void;
   /** The status changed: report it (coalesced by the status manager). */
   statusChanged(): void;
   /** Teardown is complete: confirm the deletion to the API (DELETE with grace 0). */
@@ -76,7 +77,7 @@ export interface PodContext {
   readonly key: string;
   readonly podIP: string;
   /** An event about the pod. */
-  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void;
   /** Sync again after `ms` (replacing an earlier retry). */
   retryIn(ms: number): void;
   /** Sync again now, or once the current sync ends. */

@@ -48,7 +48,8 @@ describe('image pulls', () => {
     expect(t.rec.waiting?.reason).toBe('ErrImagePull');
     expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
     expect(t.rec.waiting?.reason).toBe('ImagePullBackOff');
-    expect(t.calls).toEqual(['event Pulling', 'pull registry.local/app:v1', 'event Failed', 'retry 10s', 'retry 10s']);
+    // (the kubelet's events: the failure and ErrImagePull, then each back-off waited out: BackOff and ImagePullBackOff)
+    expect(t.calls).toEqual(['event Pulling', 'pull registry.local/app:v1', 'event Failed', 'event Failed', 'retry 10s', 'event BackOff', 'event Failed', 'retry 10s']);
     vi.advanceTimersByTime(10_000);
     t.up();
     expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);

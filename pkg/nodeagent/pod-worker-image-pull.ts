@@ -6,6 +6,7 @@ import type { ConfigSources } from './config-sources.js';
 import { runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { pullCredentials } from './pull-secrets.js';
+import { goDuration } from '../util/duration.js';
 
 export type ImagePullDeps = Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'> & { runtime: ImageService };
 
@@ -15,38 +16,47 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
   const image = c.image!;
   const present = await rt.imageStatus(image).catch(() => null);
   const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
-  if (present && policy !== 'Always') return true;
+  if (present && policy !== 'Always') {
+    ctx.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
+    return true;
+  }
   if (policy === 'Never') {
     rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
-    ctx.event('Warning', 'ErrImageNeverPull', rec.waiting.message!);
+    ctx.event('Warning', 'ErrImageNeverPull', rec.waiting.message!, c.name);
     return false;
   }
   const backoff = (rec.pullBackoff ??= { notBefore: 0, delaySec: 0 });
   if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
     if (Date.now() < backoff.notBefore) {
       rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      // as the kubelet's image manager reports each back-off it waits out
+      ctx.event('Normal', 'BackOff', rec.waiting.message!, c.name);
+      ctx.event('Warning', 'Failed', 'Error: ImagePullBackOff', c.name);
       ctx.retryIn(backoff.notBefore - Date.now() + 50);
       return false;
     }
   }
-  ctx.event('Normal', 'Pulling', `Pulling image "${image}"`);
+  ctx.event('Normal', 'Pulling', `Pulling image "${image}"`, c.name);
   const t0 = Date.now();
   try {
     await timed(runtimeOps, 'pull_image', () => pull(rt, ctx.pod, sources, image));
   } catch (e) {
     if (present) {
       // Always, but the registry is unreachable: the local copy will do, as containerd would not; say so.
-      ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`);
+      ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}; using the local copy`, c.name);
       return true;
     }
     backoff.delaySec = Math.min(Math.max(backoff.delaySec * 2, d.backoffBaseSec), d.backoffMaxSec);
     backoff.notBefore = Date.now() + backoff.delaySec * 1000;
     rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
-    ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+    ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`, c.name);
+    ctx.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
     ctx.retryIn(backoff.delaySec * 1000);
     return false;
   }
-  ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
+  const took = goDuration(Date.now() - t0);
+  const size = (await rt.imageStatus(image).catch(() => null))?.size;
+  ctx.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting).${size ? ` Image size: ${size} bytes.` : ''}`, c.name);
   return true;
 }
 

@@ -26,7 +26,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
     new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
       if (kind === 'readiness') {
         rec.ready = ok;
-        if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`);
+        if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`, c.name);
         h.statusChanged();
         return;
       }
@@ -38,8 +38,8 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
         return;
       }
       const what = kind === 'liveness' ? 'Liveness' : 'Startup';
-      h.event('Warning', 'Unhealthy', `${what} probe failed: ${message}`);
-      h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
+      h.event('Warning', 'Unhealthy', `${what} probe failed: ${message}`, c.name);
+      h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
       stopProbers(rec);
       void rt.stopContainer(st.id, h.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => h.kick());
     });

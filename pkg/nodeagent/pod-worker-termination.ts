@@ -43,11 +43,11 @@ export async function stopContainers(rt: RuntimeService, ctx: PodContext, contai
  */
 export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: string, st: ContainerStatus, deadline: number, why: string, turn: Promise<void> = Promise.resolve()): Promise<void> {
   const c = containerSpecOf(ctx.pod, name);
-  ctx.event('Normal', 'Killing', why);
+  ctx.event('Normal', 'Killing', why, name);
   if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
     const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
     const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
-    if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message);
+    if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message, name);
   }
   // (a sidecar waits for its turn, but no longer than the grace period)
   let timer: NodeJS.Timeout | undefined;

@@ -51,6 +51,11 @@ export class PodWorker {
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
+  /** Why a container is waiting (ErrImagePull, CrashLoopBackOff, ...), if it is. */
+  waitingReason(name: string): string | undefined {
+    return this.records.get(name)?.waiting?.reason;
+  }
+
   /** Restart counts to go on from, by container name, when a lost sandbox's containers were removed. */
   private nextAttempt = new Map<string, number>();
   /** What the phases see of the worker. */
@@ -66,7 +71,7 @@ export class PodWorker {
       get uid() { return w.uid; },
       get key() { return w.key; },
       get podIP() { return w.podIP; },
-      event: (type, reason, message) => d.event(w.pod, type, reason, message),
+      event: (type, reason, message, container) => d.event(w.pod, type, reason, message, container),
       retryIn: (ms) => w.retryIn(ms),
       kick: () => w.kick(),
       get runtime() { return d.runtime; },
@@ -224,7 +229,7 @@ export class PodWorker {
         // start it now; if that fails, drop it so the next sync creates a fresh attempt.
         try {
           await timed(runtimeOps, 'start_container', () => this.d.runtime.startContainer(st.id));
-          this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+          this.d.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
         } catch (e) {
           log.warn('starting a created container failed; recreating it', { pod: this.key, container: c.name, err: (e as Error).message });
           await this.d.runtime.removeContainer(st.id).catch(() => {});

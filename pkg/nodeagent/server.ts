@@ -20,6 +20,7 @@ import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
+import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
 
 const log = logger('agent-server');
 
@@ -30,6 +31,13 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | undefined {
   return [...agent.workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name);
+}
+
+/** Why a container has no log yet, in the kubelet's words for the common pending failures. */
+function waitingText(reason: string | undefined): string {
+  if (reason === 'ErrImagePull') return "image can't be pulled";
+  if (reason === 'ImagePullBackOff') return 'trying and failing to pull image';
+  return reason ?? 'ContainerCreating';
 }
 
 export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string }): Promise<Server> {
@@ -54,26 +62,29 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       const [ns, name, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
       const w = findWorker(agent, ns, name);
       if (!w) return void res.writeHead(404).end(`pod ${ns}/${name} not found on this node`);
-      const previous = url.searchParams.get('previous') === 'true';
-      const st = previous ? w.previous(container) : w.latest(container);
+      let logOpts: PodLogOptions;
+      try {
+        logOpts = parsePodLogOptions(url.searchParams);
+      } catch (e) {
+        return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end((e as Error).message);
+      }
+      const st = logOpts.previous ? w.previous(container) : w.latest(container);
       if (!st) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
-        return void res.end(previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container))}`);
       }
-      const tail = url.searchParams.get('tailLines');
-      const since = url.searchParams.get('sinceSeconds');
       const ac = new AbortController();
       req.on('close', () => ac.abort());
       res.writeHead(200, { 'Content-Type': 'text/plain' });
+      // limitBytes: the output is cut at that many bytes (mid-line too), then the stream ends, follow or not.
+      let budget = logOpts.limitBytes ?? Infinity;
       try {
-        for await (const line of agent.runtime.readLogs(st.id, {
-          follow: url.searchParams.get('follow') === 'true',
-          tail: tail ? Number(tail) : undefined,
-          since: since ? new Date(Date.now() - Number(since) * 1000) : undefined,
-          timestamps: url.searchParams.get('timestamps') === 'true',
-          signal: ac.signal,
-        })) {
-          if (!res.write(line.endsWith('\n') ? line : line + '\n')) await new Promise((r) => res.once('drain', r));
+        for await (const line of agent.runtime.readLogs(st.id, { follow: logOpts.follow, tail: logOpts.tailLines, since: logsSince(logOpts), timestamps: logOpts.timestamps, signal: ac.signal })) {
+          let out = Buffer.from(line.endsWith('\n') ? line : line + '\n');
+          if (out.length >= budget) out = out.subarray(0, budget);
+          budget -= out.length;
+          if (!res.write(out)) await new Promise((r) => res.once('drain', r));
+          if (budget <= 0) break;
         }
       } catch (e) {
         if (!ac.signal.aborted) log.warn('log stream failed', { pod: `${ns}/${name}`, err: e });
@@ -102,7 +113,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
     const w = m ? findWorker(agent, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)) : undefined;
     const st = w?.latest(decodeURIComponent(m?.[4] ?? ''));
     if (!m || !w || !st) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found\n');
+      // the kubelet's words: `unable to upgrade connection: container not found ("web")`
+      socket.end(`HTTP/1.1 404 Not Found\r\n\r\ncontainer not found (${JSON.stringify(decodeURIComponent(m?.[4] ?? ''))})\n`);
       return;
     }
     // The first attach to a stdinOnce container (kubectl run -i) also gets what the container

@@ -43,8 +43,19 @@ export function assemble(lines: string[], opts: ReadLogsOptions, pending: Map<st
   return out;
 }
 
+/**
+ * A CRI log time as the kubelet prints it for --timestamps (Go's RFC3339NanoFixed): nine digits
+ * of fraction and "Z" for UTC (conmon writes "+00:00").
+ */
+export function kubeletLogTime(t: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(t);
+  if (!m) return t;
+  const zone = m[3]!.toUpperCase() === 'Z' || /^[+-]00:00$/.test(m[3]!) ? 'Z' : m[3]!;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${zone}`;
+}
+
 function render(c: LogChunk, timestamps: boolean | undefined): string {
-  return timestamps ? `${c.time} ${c.text}\n` : `${c.text}\n`;
+  return timestamps ? `${kubeletLogTime(c.time)} ${c.text}\n` : `${c.text}\n`;
 }
 
 /** Yield log lines (each ending in \n); with follow, keep reading until `isDone()` and the file is drained, or the signal aborts. */

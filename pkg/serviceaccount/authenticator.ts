@@ -54,6 +54,8 @@ const deletedBefore = (obj: KubeObject, limitMs: number) => {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
+const tokenAudiences = (claims: JwtClaims): string[] => (claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)]);
+
 export class ServiceAccountTokenAuthenticator {
   private readonly now: () => number;
 
@@ -66,7 +68,7 @@ export class ServiceAccountTokenAuthenticator {
    * (the request then gets 401); undefined for a token that is not one of ours (another
    * authenticator may know it).
    */
-  async authenticate(token: string): Promise<AuthenticationResult | undefined> {
+  async authenticate(token: string, audiences: string[] = this.o.audiences): Promise<AuthenticationResult | undefined> {
     const unverified = unverifiedClaims(token);
     if (!unverified) return undefined;
     const legacy = unverified.iss === LEGACY_ISSUER;
@@ -78,16 +80,23 @@ export class ServiceAccountTokenAuthenticator {
       if (e instanceof JwtError) return { error: e.message };
       throw e;
     }
-    const aud = this.checkAudience(claims);
+    const aud = this.checkAudience(claims, audiences);
     if (aud) return { error: aud };
     return legacy ? this.validateLegacy(token, claims) : this.validateBound(claims);
   }
 
-  /** A token without an audience counts for the API's own; otherwise one must be the API's. */
-  private checkAudience(claims: JwtClaims): string | undefined {
-    const auds = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!auds.length || auds.some((a) => this.o.audiences.includes(a))) return undefined;
-    return `token audiences ${JSON.stringify(auds)} is invalid for the target audiences ${JSON.stringify(this.o.audiences)}`;
+  /** A token without an audience counts for the API's own; otherwise one must be among `targets` (the API's, or a TokenReview's). */
+  private checkAudience(claims: JwtClaims, targets: string[]): string | undefined {
+    const auds = tokenAudiences(claims);
+    if (!auds.length || auds.some((a) => targets.includes(a))) return undefined;
+    return `token audiences ${JSON.stringify(auds)} is invalid for the target audiences ${JSON.stringify(targets)}`;
+  }
+
+  /** The audiences a valid token is good for among `targets` (TokenReview status.audiences). */
+  audiencesOf(token: string, targets: string[] = this.o.audiences): string[] {
+    const claims = unverifiedClaims(token);
+    const auds = claims ? tokenAudiences(claims) : [];
+    return auds.length ? targets.filter((t) => auds.includes(t)) : targets.filter((t) => this.o.audiences.includes(t));
   }
 
   private async validateBound(claims: JwtClaims): Promise<AuthenticationResult> {

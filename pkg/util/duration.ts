@@ -16,3 +16,16 @@ export function parseDuration(text: string): number {
   if (!t || at !== t.length) throw new Error(`invalid duration "${text}": use a number of seconds or units h, m, s, ms (e.g. 1h0m0s)`);
   return total;
 }
+
+/** Whole milliseconds as Go's time.Duration prints them: "0s", "512ms", "1.234s", "2m3.5s", "1h0m0s". */
+export function goDuration(ms: number): string {
+  const d = Math.max(0, Math.round(ms));
+  if (d === 0) return '0s';
+  if (d < 1000) return `${d}ms`;
+  const secs = (d % 60_000) / 1000;
+  const s = `${Number(secs.toFixed(3))}s`;
+  const h = Math.floor(d / 3_600_000);
+  const m = Math.floor((d % 3_600_000) / 60_000);
+  if (h) return `${h}h${m}m${s}`;
+  return m ? `${m}m${s}` : s;
+}

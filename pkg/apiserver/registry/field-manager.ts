@@ -46,9 +46,12 @@ export function managerFromUserAgent(ua: string | undefined): string {
   return out;
 }
 
+/** The subresources whose writers own fields: those the store writes, and scale (spec.replicas, written through scale.ts). */
+type TrackedSubresource = Subresource | 'scale';
+
 export const managerOf = (req: FieldManagerRequest) => req.fieldManager || managerFromUserAgent(req.userAgent);
 
-export const scopeOf = (r: ResourceInfo, subresource: Subresource | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
+export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
 
 function setManagedFields(obj: KubeObject, managers: Managers): void {
   const meta = (obj.metadata ??= {});
@@ -66,7 +69,7 @@ function invalidManagedFields(r: ResourceInfo, obj: KubeObject, e: ManagedFields
  * field), none when it sent `[]` or `[{}]`, the live object's when it sent nothing. A
  * subresource write never sets managedFields.
  */
-function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: Subresource | undefined): Managers {
+function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: TrackedSubresource | undefined): Managers {
   const live = decodeStoredManagedFields(old?.metadata?.managedFields);
   const sent = next.metadata?.managedFields as unknown;
   if (subresource || sent === undefined || sent === null) return live;
@@ -81,7 +84,7 @@ function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeOb
 }
 
 /** The tracker of creates, updates and non-apply patches. */
-export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: Subresource | undefined): FieldTracker {
+export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: TrackedSubresource | undefined): FieldTracker {
   const scope = scopeOf(r, subresource);
   return (old, next) => {
     const sent = next.metadata?.managedFields as unknown;

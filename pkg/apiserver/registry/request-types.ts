@@ -3,7 +3,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { Selectable } from '../raw-object.js';
 
 /** Subresources that write part of an object; the rest of a body sent to them is ignored. */
-export type Subresource = 'status' | 'ephemeralcontainers' | 'approval';
+export type Subresource = 'status' | 'ephemeralcontainers' | 'approval' | 'finalize';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 

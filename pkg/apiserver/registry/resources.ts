@@ -227,12 +227,25 @@ export const namespaces = base({
   typeName: 'Namespace',
   namespaced: false,
   shortNames: ['ns'],
-  subresources: ['status'],
+  subresources: ['status', 'finalize'],
   prepareForCreate: (obj) => {
     obj.status = {};
     defaultNamespace(obj as never);
   },
   validate: (obj) => validateNamespace(obj as never),
+  writable: {
+    status: statusSubresource(),
+    // PUT namespaces/NAME/finalize: spec.finalizers only (the namespace controller's, or a user
+    // clearing a stuck namespace's); the namespace finalizer removes one whose list is empty.
+    finalize: {
+      take: (body, kept) => {
+        const fins = (body.spec as { finalizers?: string[] } | undefined)?.finalizers;
+        kept.spec = { ...((kept.spec as Record<string, unknown> | undefined) ?? {}), finalizers: fins };
+        if (!fins?.length) delete (kept.spec as Record<string, unknown>).finalizers;
+      },
+      validateUpdate: (obj) => validateNamespace(obj as never),
+    },
+  },
 });
 
 export const events = base({

@@ -6,6 +6,7 @@ import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '.
 import type { KubeObject, LabelSelector } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { applyPatchBody, type PatchType } from './operations.js';
+import { updateTracker } from './field-manager.js';
 import type { RequestContext, Store } from './store.js';
 import type { ScaleSubresource } from '../../api/validation-crd.js';
 
@@ -89,7 +90,7 @@ async function writeScale(store: Store, namespace: string | undefined, name: str
       if (invalid.length) throw errors.invalid(store.resource.kind, store.resource.group, name, invalid, store.resource.version);
     }
     return current;
-  });
+  }, updateTracker(store.resource, ctx, 'scale'));
   return scaleOf(out, paths);
 }
 

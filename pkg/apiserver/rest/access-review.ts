@@ -4,19 +4,22 @@
 // - SubjectAccessReview: "may this user and these groups?" (as given: nothing is added);
 // - LocalSubjectAccessReview: the same, limited to the namespace in its path;
 // - SelfSubjectRulesReview: "what may I do in this namespace?" (`kubectl auth can-i --list`);
-// and authentication.k8s.io/v1 SelfSubjectReview: "who am I?" (`kubectl auth whoami`).
+// and authentication.k8s.io/v1 SelfSubjectReview: "who am I?" (`kubectl auth whoami`) and
+// TokenReview: "whose token is this?" (token-review.ts).
 // Creating one is itself authorized like any create (system:basic-user grants the self reviews).
 import { invalid, type FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Attributes, Authorizer, Decision } from '../authorizer.js';
 import * as errors from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
+import { answerTokenReview, type TokenReviewer } from '../token-review.js';
 
 const GROUP = 'authorization.k8s.io';
 const PREFIX = `/apis/${GROUP}/v1/`;
 const WHOAMI_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+const TOKEN_REVIEW_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 
-export type ReviewResource = 'selfsubjectaccessreviews' | 'subjectaccessreviews' | 'localsubjectaccessreviews' | 'selfsubjectrulesreviews' | 'selfsubjectreviews';
+export type ReviewResource = 'selfsubjectaccessreviews' | 'subjectaccessreviews' | 'localsubjectaccessreviews' | 'selfsubjectrulesreviews' | 'selfsubjectreviews' | 'tokenreviews';
 
 const KINDS: Record<ReviewResource, string> = {
   selfsubjectaccessreviews: 'SelfSubjectAccessReview',
@@ -24,14 +27,16 @@ const KINDS: Record<ReviewResource, string> = {
   localsubjectaccessreviews: 'LocalSubjectAccessReview',
   selfsubjectrulesreviews: 'SelfSubjectRulesReview',
   selfsubjectreviews: 'SelfSubjectReview',
+  tokenreviews: 'TokenReview',
 };
 
 /** The review a path names: /apis/authorization.k8s.io/v1/<resource> or .../namespaces/<ns>/localsubjectaccessreviews. */
 export function matchReviewPath(path: string): { resource: ReviewResource; namespace?: string } | undefined {
   if (path === WHOAMI_PATH) return { resource: 'selfsubjectreviews' };
+  if (path === TOKEN_REVIEW_PATH) return { resource: 'tokenreviews' };
   if (!path.startsWith(PREFIX)) return undefined;
   const segs = path.slice(PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
-  if (segs.length === 1 && segs[0] !== 'localsubjectaccessreviews' && segs[0] !== 'selfsubjectreviews' && segs[0]! in KINDS) return { resource: segs[0] as ReviewResource };
+  if (segs.length === 1 && segs[0] !== 'localsubjectaccessreviews' && segs[0] !== 'selfsubjectreviews' && segs[0] !== 'tokenreviews' && segs[0]! in KINDS) return { resource: segs[0] as ReviewResource };
   if (segs.length === 3 && segs[0] === 'namespaces' && segs[2] === 'localsubjectaccessreviews') return { resource: 'localsubjectaccessreviews', namespace: segs[1] };
   return undefined;
 }
@@ -61,6 +66,8 @@ export interface ReviewDeps {
   authorizer: Authorizer;
   /** The object resource attributes name, for rules that depend on it (a pod's node). */
   load(a: ResourceAttributes): Promise<KubeObject | undefined>;
+  /** TokenReviews (none: refused as not served). */
+  reviewToken?: TokenReviewer;
 }
 
 /** ValidateSubjectAccessReviewSpec: exactly one kind of attributes; a subject when the review names one. */
@@ -89,6 +96,10 @@ export async function answerReview(resource: ReviewResource, user: UserInfo, bod
   const spec = review.spec ?? {};
   const metadata: Record<string, unknown> = { creationTimestamp: null };
   const reply = (status: Record<string, unknown>): KubeObject => ({ apiVersion: `${GROUP}/v1`, kind, metadata: metadata as never, spec: spec as never, status: status as never });
+  if (resource === 'tokenreviews') {
+    if (!deps.reviewToken) throw errors.notFound('authentication.k8s.io', 'tokenreviews', '');
+    return answerTokenReview(body, deps.reviewToken);
+  }
   if (resource === 'selfsubjectreviews') {
     const userInfo = { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) };
     return { apiVersion: 'authentication.k8s.io/v1', kind, metadata: metadata as never, status: { userInfo } as never };
@@ -113,4 +124,4 @@ export async function answerReview(resource: ReviewResource, user: UserInfo, bod
 }
 
 /** What creating a review is authorized as. */
-export const reviewAttributes = (resource: ReviewResource, namespace: string | undefined): Attributes => ({ verb: 'create', group: resource === 'selfsubjectreviews' ? 'authentication.k8s.io' : GROUP, resource, namespace });
+export const reviewAttributes = (resource: ReviewResource, namespace: string | undefined): Attributes => ({ verb: 'create', group: resource === 'selfsubjectreviews' || resource === 'tokenreviews' ? 'authentication.k8s.io' : GROUP, resource, namespace });

@@ -29,6 +29,7 @@ const virtual = [
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] } },
+  { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
 ];
@@ -72,6 +73,7 @@ const subresourceKinds: Record<string, { kind: string; verbs: string[]; group?: 
   proxy: { kind: '', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   ephemeralcontainers: { kind: 'Pod', verbs: ['get', 'patch', 'update'] },
   approval: { kind: '', verbs: ['get', 'patch', 'update'] },
+  finalize: { kind: '', verbs: ['update'] },
   scale: { kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' },
   token: { kind: 'TokenRequest', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1' },
 };

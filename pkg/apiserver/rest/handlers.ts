@@ -16,7 +16,7 @@ import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
-import { toTable } from './table.js';
+import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
@@ -265,8 +265,11 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
 async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
   const reply = (obj: KubeObject) => sendJson(res, 200, obj, r.ctx.warnings);
   switch (r.verb) {
-    case 'get':
-      return reply(await getScale(r.store, r.namespace, r.name!));
+    case 'get': {
+      const obj = await getScale(r.store, r.namespace, r.name!);
+      if (wantsTable(req)) return sendJson(res, 200, toTable(scalePrinter, [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'));
+      return reply(obj);
+    }
     case 'update':
       return reply(await replaceScale(r.store, r.namespace, r.name!, await readObject(req), r.ctx));
     case 'patch': {

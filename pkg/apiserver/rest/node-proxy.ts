@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../api/types.js';
+import { LogOptionsParseError, parsePodLogOptions, validatePodLogOptions } from '../../api/pod-log-options.js';
 import { logger } from '../../util/log.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
@@ -112,10 +113,21 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
 
 /** GET pods/NAME/log: streams the agent's answer back. */
 export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL, namespace: string, name: string): Promise<void> {
+  checkLogOptions(url, name);
   const t = await resolveTarget(deps, user, namespace, name, 'log', url);
   await new Promise<void>((resolve, reject) => {
     const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: { Authorization: `Bearer ${t.token}` }, rejectUnauthorized: false }, (agentRes) => {
-      res.writeHead(agentRes.statusCode ?? 502, { 'Content-Type': agentRes.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
+      const code = agentRes.statusCode ?? 502;
+      if (code < 200 || code > 206) {
+        // As kube-apiserver's response checker: the node's refusal becomes a Status kubectl can print.
+        let text = '';
+        agentRes.setEncoding('utf8');
+        agentRes.on('data', (c: string) => (text.length < 4096 ? (text += c) : undefined));
+        agentRes.on('end', () => reject(agentLogError(code, text.trim(), name)));
+        agentRes.on('error', (e) => reject(agentLogError(502, e.message, name)));
+        return;
+      }
+      res.writeHead(code, { 'Content-Type': agentRes.headers['content-type'] ?? 'text/plain', 'Transfer-Encoding': 'chunked' });
       agentRes.pipe(res);
       agentRes.on('end', resolve);
       agentRes.on('error', resolve);
@@ -124,6 +136,27 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
     req.on('close', () => up.destroy());
     up.end();
   });
+}
+
+/** The query's PodLogOptions must parse (400) and be valid (422), as the pods/log REST handler checks. */
+function checkLogOptions(url: URL, name: string): void {
+  let opts;
+  try {
+    opts = parsePodLogOptions(url.searchParams);
+  } catch (e) {
+    if (e instanceof LogOptionsParseError) throw errors.badRequest(e.message);
+    throw e;
+  }
+  const invalid = validatePodLogOptions(opts);
+  if (invalid.length) throw errors.invalid('PodLogOptions', '', name, invalid);
+}
+
+/** Kubernetes' GenericHttpResponseChecker: 400 and 500 keep their code, others name pods/log. */
+function agentLogError(code: number, text: string, name: string): ApiError {
+  if (code === 400) return errors.badRequest(text);
+  if (code === 500) return errors.internal(text);
+  const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 503: 'ServiceUnavailable' };
+  return new ApiError(code, reasons[code] ?? 'InternalError', text || `the node answered ${code} for the logs of pod ${name}`, { name, kind: 'pods/log' });
 }
 
 /** An upgrade request for pods/NAME/exec, attach or portforward: replays it to the agent and pipes the sockets. */

@@ -120,16 +120,16 @@ describe('protobuf request bodies', () => {
       metadata: { name: 'web', namespace: 'default', labels: { app: 'web' }, creationTimestamp: '2023-11-14T22:13:20Z' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'busybox', image: 'busybox:1', command: ['sleep', '3600'], resources: {} }] } }, strategy: { rollingUpdate: { maxUnavailable: '30%' } } },
     });
-    // livenessProbe (10) is not decoded from protobuf: refused, not dropped.
+    // restartPolicyRules (25, newer than Kubernetes 1.32) is not decoded from protobuf: refused, not dropped.
     const e = (() => {
       try {
-        decodeProtobufObject(deployment(container((w) => w.uint32((10 << 3) | 2).fork().uint32(4 << 3).int32(5).join())));
+        decodeProtobufObject(deployment(container((w) => w.uint32((25 << 3) | 2).fork().uint32((1 << 3) | 2).string('Restart').join())));
       } catch (err) {
         return err as ApiError;
       }
     })();
     expect(e?.code).toBe(415);
-    expect(e?.message).toContain('field 10 of Container');
+    expect(e?.message).toContain('field 25 of Container');
   });
 
   it('decodes a core/v1 Service as kubectl create service sends it: an IntOrString targetPort, zero node ports left out', () => {
@@ -289,5 +289,125 @@ describe('protobuf request bodies', () => {
     entry(cr, 1, 'rbac.example.com/aggregate-to-agg', 'true');
     cr.join().join();
     expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', cr.finish()))).toMatchObject({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate-to-agg': 'true' } }] } });
+  });
+});
+
+describe('protobuf pod specs (kubectl debug --copy-to sends the copy of any pod)', () => {
+  // helpers: a length-delimited field holding a nested message, a string, a varint
+  const msg = (w: BinaryWriter, no: number, body: (w: BinaryWriter) => void) => {
+    w.uint32((no << 3) | 2).fork();
+    body(w);
+    w.join();
+  };
+  const str = (w: BinaryWriter, no: number, v: string) => w.uint32((no << 3) | 2).string(v);
+  const int = (w: BinaryWriter, no: number, v: number) => w.uint32(no << 3).int64(v);
+  const bool = (w: BinaryWriter, no: number, v: boolean) => w.uint32(no << 3).bool(v);
+  const quantity = (w: BinaryWriter, no: number, v: string) => msg(w, no, (q) => str(q, 1, v));
+  const qmap = (w: BinaryWriter, no: number, k: string, v: string) => msg(w, no, (e) => (str(e, 1, k), quantity(e, 2, v)));
+
+  it('decodes what a Deployment\'s pod has: probes, env sources, projected token volume, resources, affinity, pointers kept false', () => {
+    const w = new BinaryWriter();
+    msg(w, 1, (m) => (str(m, 1, 'web-copy'), str(m, 3, 'default')));
+    msg(w, 2, (spec) => {
+      // volumes: the service account's projected volume, an emptyDir with a size limit
+      msg(spec, 1, (v) => {
+        str(v, 1, 'kube-api-access-x');
+        msg(v, 2, (vs) => msg(vs, 26, (p) => {
+          msg(p, 1, (src) => msg(src, 4, (t) => (str(t, 1, ''), int(t, 2, 3607), str(t, 3, 'token'))));
+          msg(p, 1, (src) => msg(src, 3, (cm) => (msg(cm, 1, (r) => str(r, 1, 'kube-root-ca.crt')), msg(cm, 2, (k) => (str(k, 1, 'ca.crt'), str(k, 2, 'ca.crt'))))));
+          msg(p, 1, (src) => msg(src, 2, (d) => msg(d, 1, (file) => (str(file, 1, 'namespace'), msg(file, 2, (fr) => (str(fr, 1, 'v1'), str(fr, 2, 'metadata.namespace')))))));
+          int(p, 2, 420);
+        }));
+      });
+      msg(spec, 1, (v) => (str(v, 1, 'scratch'), msg(v, 2, (vs) => msg(vs, 2, (e) => (str(e, 1, ''), quantity(e, 2, '64Mi'))))));
+      msg(spec, 2, (c) => {
+        str(c, 1, 'app');
+        str(c, 2, 'busybox:1');
+        msg(c, 6, (p) => (str(p, 1, 'http'), int(p, 2, 0), int(p, 3, 8080), str(p, 4, 'TCP')));
+        msg(c, 7, (e) => (str(e, 1, 'POD_IP'), str(e, 2, ''), msg(e, 3, (src) => msg(src, 1, (fr) => (str(fr, 1, 'v1'), str(fr, 2, 'status.podIP'))))));
+        msg(c, 19, (ef) => (str(ef, 1, 'CFG_'), msg(ef, 2, (cm) => (msg(cm, 1, (r) => str(r, 1, 'settings')), bool(cm, 2, false)))));
+        msg(c, 8, (r) => (qmap(r, 1, 'memory', '128Mi'), qmap(r, 2, 'cpu', '100m')));
+        msg(c, 10, (p) => {
+          msg(p, 1, (h) => msg(h, 2, (g) => (str(g, 1, '/healthz'), msg(g, 2, (port) => (int(port, 1, 1), int(port, 2, 0), str(port, 3, 'http'))), str(g, 4, 'HTTP'))));
+          int(p, 2, 0);
+          int(p, 3, 1);
+          int(p, 4, 10);
+          int(p, 5, 1);
+          int(p, 6, 3);
+        });
+        msg(c, 12, (l) => msg(l, 2, (h) => msg(h, 1, (x) => (str(x, 1, 'sh'), str(x, 1, '-c'), str(x, 1, 'sleep 1')))));
+        str(c, 13, '/dev/termination-log');
+        str(c, 14, 'IfNotPresent');
+        msg(c, 15, (sc) => (bool(sc, 5, false), bool(sc, 7, false), msg(sc, 1, (cap) => str(cap, 2, 'ALL'))));
+        str(c, 20, 'File');
+      });
+      str(spec, 3, 'Always');
+      int(spec, 4, 30);
+      str(spec, 6, 'ClusterFirst');
+      str(spec, 8, 'default');
+      msg(spec, 14, (psc) => (int(psc, 2, 1000), int(psc, 5, 2000)));
+      msg(spec, 18, (a) => msg(a, 1, (na) => msg(na, 1, (sel) => msg(sel, 1, (term) => msg(term, 1, (req) => (str(req, 1, 'kubernetes.io/os'), str(req, 2, 'In'), str(req, 3, 'linux')))))));
+      str(spec, 19, 'default-scheduler');
+      msg(spec, 22, (t) => (str(t, 1, 'node.kubernetes.io/not-ready'), str(t, 2, 'Exists'), str(t, 4, 'NoExecute'), int(t, 5, 300)));
+      int(spec, 25, 0);
+      bool(spec, 30, true);
+      str(spec, 31, 'PreemptLowerPriority');
+    });
+    const pod = decodeProtobufObject(envelope('v1', 'Pod', w.finish()));
+    expect(pod).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-copy', namespace: 'default' },
+      spec: {
+        volumes: [
+          {
+            name: 'kube-api-access-x',
+            projected: {
+              sources: [
+                { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+              ],
+              defaultMode: 420,
+            },
+          },
+          { name: 'scratch', emptyDir: { sizeLimit: '64Mi' } },
+        ],
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox:1',
+            ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+            env: [{ name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }],
+            envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'settings', optional: false } }],
+            resources: { limits: { memory: '128Mi' }, requests: { cpu: '100m' } },
+            livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } } },
+            terminationMessagePath: '/dev/termination-log',
+            imagePullPolicy: 'IfNotPresent',
+            securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            terminationMessagePolicy: 'File',
+          },
+        ],
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: 'ClusterFirst',
+        serviceAccountName: 'default',
+        securityContext: { runAsUser: 1000, fsGroup: 2000 },
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }] } } },
+        schedulerName: 'default-scheduler',
+        tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+        priority: 0,
+        enableServiceLinks: true,
+        preemptionPolicy: 'PreemptLowerPriority',
+      },
+    });
+  });
+
+  it('refuses a volume source tskube does not serve rather than dropping it', () => {
+    const w = new BinaryWriter();
+    msg(w, 1, (m) => str(m, 1, 'old'));
+    msg(w, 2, (spec) => msg(spec, 1, (v) => (str(v, 1, 'disk'), msg(v, 2, (vs) => msg(vs, 3, (gce) => str(gce, 1, 'pd-1'))))));
+    expect(() => decodeProtobufObject(envelope('v1', 'Pod', w.finish()))).toThrow(/field 3 of VolumeSource/);
   });
 });

@@ -8,29 +8,15 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { decodeBody } from './http-util.js';
 import { rfc3339 } from '../../util/time.js';
+import { f, type Field } from './protobuf-fields.js';
+import { POD_SPEC_MESSAGES } from './protobuf-pod-spec.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
-/** string | bytes (a Buffer) | bytes as JSON has them (base64) | bool | varint integer | metav1.Time | nested message | map entries | raw JSON bytes (FieldsV1). */
-type Kind = 'string' | 'bytes' | 'base64' | 'bool' | 'int' | 'time' | 'message' | 'map-string' | 'map-bytes' | 'map-quantity' | 'json' | 'intstr';
-interface Field {
-  name: string;
-  kind: Kind;
-  type?: string;
-  repeated?: boolean;
-  /** Leave out a zero value, as Go's JSON does for an `omitempty` integer. */
-  omitZero?: boolean;
-  /** A pointer field (`*bool`): false is a value and is kept, where other fields leave it out. */
-  pointer?: boolean;
-  /** A message whose fields JSON holds in the parent (Go's `json:",inline"`: IngressRule's rule value). */
-  inline?: boolean;
-}
-
-const f = (name: string, kind: Kind, extra: Partial<Field> = {}): Field => ({ name, kind, ...extra });
-
 /** Field numbers from k8s.io/api/core/v1 and k8s.io/apimachinery/pkg/apis/meta/v1 generated.proto. */
 const MESSAGES: Record<string, Record<number, Field>> = {
+  ...POD_SPEC_MESSAGES,
   Unknown: { 1: f('typeMeta', 'message', { type: 'TypeMeta' }), 2: f('raw', 'bytes'), 3: f('contentEncoding', 'string'), 4: f('contentType', 'string') },
   TypeMeta: { 1: f('apiVersion', 'string'), 2: f('kind', 'string') },
   ObjectMeta: {
@@ -160,60 +146,9 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   LabelSelector: { 1: f('matchLabels', 'map-string'), 2: f('matchExpressions', 'message', { type: 'LabelSelectorRequirement', repeated: true }) },
   LabelSelectorRequirement: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('values', 'string', { repeated: true }) },
   PodTemplateSpec: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
-  // core/v1 Pod: what `kubectl debug node/NAME` creates (host namespaces, the node's root as a
-  // hostPath volume, a toleration of everything, the profile's securityContext).
+  // core/v1 Pod: what `kubectl debug node/NAME` and `kubectl debug --copy-to` create; the pod
+  // spec's messages are protobuf-pod-spec.ts's.
   Pod: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodSpec' }) },
-  // The part of a pod spec kubectl create deployment and kubectl debug node write (see STRICT).
-  PodSpec: {
-    1: f('volumes', 'message', { type: 'Volume', repeated: true }),
-    2: f('containers', 'message', { type: 'Container', repeated: true }),
-    3: f('restartPolicy', 'string'),
-    4: f('terminationGracePeriodSeconds', 'int'),
-    6: f('dnsPolicy', 'string'),
-    7: f('nodeSelector', 'map-string'),
-    8: f('serviceAccountName', 'string'),
-    10: f('nodeName', 'string'),
-    11: f('hostNetwork', 'bool'),
-    12: f('hostPID', 'bool'),
-    13: f('hostIPC', 'bool'),
-    14: f('securityContext', 'message', { type: 'PodSecurityContext' }),
-    19: f('schedulerName', 'string'),
-    20: f('initContainers', 'message', { type: 'Container', repeated: true }),
-    22: f('tolerations', 'message', { type: 'Toleration', repeated: true }),
-    // What the server's defaults put in a stored template (kubectl create job --from=cronjob/x sends it back).
-    9: f('serviceAccount', 'string'),
-    25: f('priority', 'int'),
-    30: f('enableServiceLinks', 'bool'),
-    31: f('preemptionPolicy', 'string'),
-  },
-  PodSecurityContext: {},
-  Toleration: { 1: f('key', 'string'), 2: f('operator', 'string'), 3: f('value', 'string'), 4: f('effect', 'string'), 5: f('tolerationSeconds', 'int') },
-  Volume: { 1: f('name', 'string'), 2: f('volumeSource', 'message', { type: 'VolumeSource', inline: true }) },
-  VolumeSource: { 1: f('hostPath', 'message', { type: 'HostPathVolumeSource' }), 2: f('emptyDir', 'message', { type: 'EmptyDirVolumeSource' }) },
-  HostPathVolumeSource: { 1: f('path', 'string'), 2: f('type', 'string') },
-  EmptyDirVolumeSource: { 1: f('medium', 'string') },
-  VolumeMount: { 1: f('name', 'string'), 2: f('readOnly', 'bool'), 3: f('mountPath', 'string'), 4: f('subPath', 'string'), 5: f('mountPropagation', 'string') },
-  SecurityContext: { 1: f('capabilities', 'message', { type: 'Capabilities' }), 2: f('privileged', 'bool', { pointer: true }), 4: f('runAsUser', 'int'), 5: f('readOnlyRootFilesystem', 'bool', { pointer: true }), 6: f('runAsNonRoot', 'bool', { pointer: true }), 7: f('allowPrivilegeEscalation', 'bool', { pointer: true }), 9: f('runAsGroup', 'int') },
-  Capabilities: { 1: f('add', 'string', { repeated: true }), 2: f('drop', 'string', { repeated: true }) },
-  Container: {
-    1: f('name', 'string'),
-    2: f('image', 'string'),
-    3: f('command', 'string', { repeated: true }),
-    4: f('args', 'string', { repeated: true }),
-    5: f('workingDir', 'string'),
-    6: f('ports', 'message', { type: 'ContainerPort', repeated: true }),
-    7: f('env', 'message', { type: 'EnvVar', repeated: true }),
-    8: f('resources', 'message', { type: 'ResourceRequirements' }),
-    9: f('volumeMounts', 'message', { type: 'VolumeMount', repeated: true }),
-    13: f('terminationMessagePath', 'string'),
-    14: f('imagePullPolicy', 'string'),
-    15: f('securityContext', 'message', { type: 'SecurityContext' }),
-    16: f('stdin', 'bool'),
-    17: f('stdinOnce', 'bool'),
-    18: f('tty', 'bool'),
-    20: f('terminationMessagePolicy', 'string'),
-  },
-  ContainerPort: { 1: f('name', 'string'), 2: f('hostPort', 'int'), 3: f('containerPort', 'int'), 4: f('protocol', 'string'), 5: f('hostIP', 'string') },
   // core/v1 Service (kubectl create service); status is the server's and not read. Zero ports
   // are left out, as Go's JSON does (omitempty), so an unset nodePort stays unset.
   Service: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'ServiceSpec' }) },
@@ -249,7 +184,6 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   },
   SessionAffinityConfig: { 1: f('clientIP', 'message', { type: 'ClientIPConfig' }) },
   ClientIPConfig: { 1: f('timeoutSeconds', 'int') },
-  EnvVar: { 1: f('name', 'string'), 2: f('value', 'string') },
   // core/v1 ServiceAccount (kubectl create serviceaccount)
   ServiceAccount: {
     1: f('metadata', 'message', { type: 'ObjectMeta' }),
@@ -258,12 +192,10 @@ const MESSAGES: Record<string, Record<number, Field>> = {
     4: f('automountServiceAccountToken', 'bool', { pointer: true }),
   },
   ObjectReference: { 1: f('kind', 'string'), 2: f('namespace', 'string'), 3: f('name', 'string'), 4: f('uid', 'string'), 5: f('apiVersion', 'string'), 6: f('resourceVersion', 'string'), 7: f('fieldPath', 'string') },
-  LocalObjectReference: { 1: f('name', 'string') },
   // k8s.io/api/authentication/v1 TokenRequest (kubectl create token)
   TokenRequest: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'TokenRequestSpec' }) },
   TokenRequestSpec: { 1: f('audiences', 'string', { repeated: true }), 3: f('boundObjectRef', 'message', { type: 'BoundObjectReference' }), 4: f('expirationSeconds', 'int') },
   BoundObjectReference: { 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') },
-  ResourceRequirements: {},
   // k8s.io/api/policy/v1 (kubectl create poddisruptionbudget); status is the controller's.
   PodDisruptionBudget: { 1: f('metadata', 'message', { type: 'ObjectMeta' }), 2: f('spec', 'message', { type: 'PodDisruptionBudgetSpec' }) },
   PodDisruptionBudgetSpec: { 1: f('minAvailable', 'intstr'), 2: f('selector', 'message', { type: 'LabelSelector' }), 3: f('maxUnavailable', 'intstr'), 4: f('unhealthyPodEvictionPolicy', 'string') },
@@ -282,7 +214,6 @@ const MESSAGES: Record<string, Record<number, Field>> = {
   IngressBackend: { 3: f('resource', 'message', { type: 'TypedLocalObjectReference' }), 4: f('service', 'message', { type: 'IngressServiceBackend' }) },
   IngressServiceBackend: { 1: f('name', 'string'), 2: f('port', 'message', { type: 'ServiceBackendPort' }) },
   ServiceBackendPort: { 1: f('name', 'string'), 2: f('number', 'int', { omitZero: true }) },
-  TypedLocalObjectReference: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
   IngressTLS: { 1: f('hosts', 'string', { repeated: true }), 2: f('secretName', 'string') },
   IngressRule: { 1: f('host', 'string'), 2: f('ingressRuleValue', 'message', { type: 'IngressRuleValue', inline: true }) },
   IngressRuleValue: { 1: f('http', 'message', { type: 'HTTPIngressRuleValue' }) },
@@ -294,7 +225,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
  * Messages decoded only in part: a field outside the table is refused (415, send JSON) rather
  * than silently dropped. (Other messages skip unknown fields, as protobuf readers do.)
  */
-const STRICT = new Set(['PodSpec', 'PodSecurityContext', 'Container', 'Toleration', 'Volume', 'VolumeSource', 'VolumeMount', 'SecurityContext', 'Capabilities', 'EnvVar', 'ResourceRequirements', 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1', 'IngressSpec', 'IngressBackend', 'IngressRule', 'IngressRuleValue', 'HTTPIngressPath']);
+const STRICT = new Set([...Object.keys(POD_SPEC_MESSAGES), 'ServiceSpec', 'ServicePort', 'JobSpec', 'CronJobSpec', 'PodDisruptionBudgetSpec', 'HorizontalPodAutoscalerSpecV1', 'IngressSpec', 'IngressBackend', 'IngressRule', 'IngressRuleValue', 'HTTPIngressPath']);
 
 /** The kinds whose protobuf bodies we decode. */
 const DECODABLE = new Map([
@@ -374,6 +305,8 @@ function readValue(r: BinaryReader, fd: Field): unknown {
     }
     case 'message':
       return readMessage(r.bytes(), fd.type!);
+    case 'quantity':
+      return String(readMessage(r.bytes(), 'Quantity').string ?? '');
     case 'intstr': {
       const v = readMessage(r.bytes(), 'IntOrString') as { type?: number; intVal?: number; strVal?: string };
       return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);

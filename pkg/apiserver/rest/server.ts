@@ -19,10 +19,12 @@ import { handleResource } from './handlers.js';
 import { CustomOpenAPI } from './custom-openapi.js';
 import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
+import type { TokenReviewer } from '../token-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { decodeRequestBody } from './protobuf-body.js';
+import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
 import type { Duplex } from 'node:stream';
@@ -80,10 +82,13 @@ export interface RestServerDeps {
   /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
   nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
+  /** Answers TokenReviews (authentication.k8s.io/v1). */
+  reviewToken?: TokenReviewer;
   authorizer: Authorizer;
   /** Requests without credentials run as system:anonymous (kube-apiserver's --anonymous-auth). */
   anonymous?: boolean;
-  ready(): boolean;
+  /** The named checks of /healthz, /livez and /readyz. */
+  health: HealthChecks;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
@@ -276,12 +281,8 @@ export class RestServer {
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
-      if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-        const ok = path !== '/readyz' || this.deps.ready();
-        res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-        res.end(ok ? 'ok' : 'not ready');
-        return;
-      }
+      const health = matchHealthPath(path);
+      if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
       if (path === '/version') return sendJson(res, 200, serverVersion);
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
@@ -350,7 +351,7 @@ export class RestServer {
           const r = a.name ? this.deps.registry.find(a.group ?? '', 'v1', a.resource ?? '') : undefined;
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
-        return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load }));
+        return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load, reviewToken: this.deps.reviewToken }));
       }
       const proxied = this.deps.nodeProxy && matchProxyPath(path);
       if (proxied) {

@@ -235,12 +235,37 @@ const printers: Record<string, Printer> = {
     row: (ns, now) => [ns.metadata?.name, (ns.status as { phase?: string } | undefined)?.phase ?? 'Active', age(ns, now)],
   },
   events: {
-    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message')],
+    // As Kubernetes' printEvent; the server always sends the -o wide cells (priority 1 columns).
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), col('Name', 'string', 1)],
     row: (ev, now) => {
-      const e = ev as KubeObject & { lastTimestamp?: string; eventTime?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string }; count?: number };
-      const last = e.lastTimestamp || e.eventTime || e.metadata?.creationTimestamp;
-      const seen = last ? humanDuration(now - Date.parse(last)) : '<unknown>';
-      return [seen, e.type ?? '', e.reason ?? '', `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`, e.message ?? ''];
+      const e = ev as KubeObject & {
+        firstTimestamp?: string;
+        lastTimestamp?: string;
+        eventTime?: string;
+        series?: { count?: number; lastObservedTime?: string };
+        type?: string;
+        reason?: string;
+        message?: string;
+        involvedObject?: { kind?: string; name?: string; fieldPath?: string };
+        count?: number;
+        source?: { component?: string; host?: string };
+        reportingComponent?: string;
+        reportingInstance?: string;
+      };
+      const since = (t: string | undefined) => (t ? humanDuration(now - Date.parse(t)) : '<unknown>');
+      const first = since(e.firstTimestamp || e.eventTime);
+      let last = e.lastTimestamp ? since(e.lastTimestamp) : first;
+      let count = e.count || 1;
+      if (e.series) {
+        last = since(e.series.lastObservedTime);
+        count = e.series.count ?? count;
+      }
+      const kind = (e.involvedObject?.kind ?? '').toLowerCase();
+      const target = e.involvedObject?.name ? `${kind}/${e.involvedObject.name}` : kind;
+      const component = e.source?.component || e.reportingComponent || '';
+      const instance = e.source?.host || e.reportingInstance || '';
+      const source = instance ? `${component}, ${instance}` : component;
+      return [last, e.type ?? '', e.reason ?? '', target, e.involvedObject?.fieldPath ?? '', source, (e.message ?? '').trim(), first, count, e.metadata?.name];
     },
   },
   leases: {
@@ -410,6 +435,12 @@ const printers: Record<string, Printer> = {
       return [s.metadata?.name, c.addressType, c.ports, c.endpoints, age(s, now)];
     },
   },
+};
+
+/** autoscaling/v1 Scale, the scale subresource (`kubectl get deploy web --subresource=scale`). */
+export const scalePrinter: Printer = {
+  columns: [col('Name'), col('Desired', 'integer'), col('Available', 'integer'), col('Age')],
+  row: (s, now) => [s.metadata?.name, (s.spec as { replicas?: number } | undefined)?.replicas ?? 0, (s.status as { replicas?: number } | undefined)?.replicas ?? 0, age(s, now)],
 };
 
 const keyCount = (m: unknown) => (m && typeof m === 'object' ? Object.keys(m).length : 0);
