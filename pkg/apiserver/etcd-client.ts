@@ -265,7 +265,10 @@ export class EtcdClient {
     this.conns = endpoints.map((e) => new Connection(e.includes('://') ? e : `http://${e}`, keepaliveMs));
     // TSKUBE_ETCD_TRANSPORT=node puts unary calls on node:http2 too (https:// endpoints always are).
     const own = process.env.TSKUBE_ETCD_TRANSPORT !== 'node';
-    this.unaries = this.conns.map((c) => (own && c.url.startsWith('http:') ? new UnaryConnection(c.url, keepaliveMs) : { call: (path: string, payload: Uint8Array, timeoutMs: number) => c.unary(path, payload, timeoutMs), close: () => {} }));
+    this.unaries = this.conns.map((c) => {
+      const viaNode = (path: string, payload: Uint8Array, timeoutMs: number) => c.unary(path, payload, timeoutMs);
+      return own && c.url.startsWith('http:') ? new UnaryConnection(c.url, keepaliveMs, viaNode) : { call: viaNode, close: () => {} };
+    });
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 

@@ -2,11 +2,12 @@
 // own HPACK encoder that Huffman-codes names and values): answers, gRPC errors with their text,
 // flow control with small windows and frames, GOAWAY, refused and reset streams, deadlines.
 import http2, { type Http2Server, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdError } from './etcd-errors.js';
 import { UnaryConnection } from './etcd-h2-unary.js';
 import { grpcRequestHeaders, summarizeBlock } from './etcd-h2-hpack.js';
+import { Flag, frame, FrameParser, FrameType, PREFACE, settingsAck, settingsFrame } from './etcd-h2-frames.js';
 
 const grpc = (payload: Buffer) => {
   const b = Buffer.alloc(5 + payload.length);
@@ -151,5 +152,34 @@ describe('UnaryConnection', () => {
     expect([e.transport, e.sent]).toEqual([true, false]);
     dead.close();
     expect((await rejection(dead.call('/x', Buffer.from('x'), 5000))).message).toMatch(/closed/);
+  });
+  it('hands the endpoint to its fallback for good when the peer answers with a dynamic-table header block it was asked not to use', async () => {
+    // A raw peer: SETTINGS, then every request answered with a header block naming dynamic entry 62.
+    const server = net.createServer((sock) => {
+      sock.on('error', () => {});
+      sock.write(Buffer.concat([settingsFrame([]), settingsAck()]));
+      let got = Buffer.alloc(0);
+      sock.on('data', (chunk: Buffer) => {
+        got = Buffer.concat([got, chunk]);
+        if (got.length < PREFACE.length) return;
+        const ids = new Set<number>();
+        new FrameParser(1 << 24).push(got.subarray(PREFACE.length), (f) => f.type === FrameType.HEADERS && ids.add(f.stream));
+        for (const id of ids) sock.write(frame(FrameType.HEADERS, Flag.END_HEADERS, id, Buffer.from([0xbe])));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const viaNode: string[] = [];
+    const c = new UnaryConnection(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 10_000, async (path) => (viaNode.push(path), Buffer.from('fallback')));
+    conns.push(c);
+    try {
+      const e = await rejection(c.call('/x', Buffer.from('one'), 5000));
+      expect(e.transport).toBe(true);
+      expect(e.message).toMatch(/HPACK: indexed field 62 outside the static table/);
+      expect((await c.call('/y', Buffer.from('two'), 5000)).toString()).toBe('fallback');
+      expect(viaNode).toEqual(['/y']);
+    } finally {
+      c.close();
+      server.close();
+    }
   });
 });

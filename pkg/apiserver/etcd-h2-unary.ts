@@ -33,7 +33,10 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from './etcd-h2-frames.js';
-import { type BlockSummary, decodeWithNodeHttp2, grpcRequestHeaders, summarizeBlock } from './etcd-h2-hpack.js';
+import { type BlockSummary, decodeWithNodeHttp2, grpcRequestHeaders, HpackError, summarizeBlock } from './etcd-h2-hpack.js';
+import { logger } from '../util/log.js';
+
+const log = logger('etcd-client');
 
 /** The connection-level receive window the client opens (topped up when half is used). */
 const RECV_WINDOW = 1 << 30;
@@ -96,8 +99,8 @@ class Session {
     port: number,
     private readonly headerBlocks: (path: string) => Buffer,
     private readonly keepaliveMs: number,
-    /** Told once when the session takes no more calls. */
-    private readonly onFinished: (s: Session) => void,
+    /** Told once when the session takes no more calls (with the protocol error that ended it, if one did). */
+    private readonly onFinished: (s: Session, protocolError?: Error) => void,
   ) {
     this.socket = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepaliveMs });
     this.write(PREFACE);
@@ -326,10 +329,10 @@ class Session {
     if (!this.calls.size) this.socket.destroy();
   }
 
-  private stopTaking(): void {
+  private stopTaking(protocolError?: Error): void {
     if (this.finished) return;
     this.finished = true;
-    this.onFinished(this);
+    this.onFinished(this, protocolError);
   }
 
   private rejectQueued(why: string): void {
@@ -338,7 +341,7 @@ class Session {
 
   /** Fails every call (those whose request went out as possibly applied) and closes the socket. */
   destroy(err: Error): void {
-    this.stopTaking();
+    this.stopTaking(err instanceof H2ProtocolError || err instanceof HpackError ? err : undefined);
     clearInterval(this.timer);
     const why = err.message;
     for (const c of [...this.calls.values()]) this.settle(c, new EtcdError(`connection to etcd at ${this.url} failed: ${why}`, GrpcCode.UNAVAILABLE, true, this.connected, { cause: err }));
@@ -399,10 +402,16 @@ function decodeGrpcMessage(m: string | string[] | undefined): string {
   }
 }
 
-/** Unary calls to one endpoint (http:// only), over a session made on first use and again after one ends. */
+/**
+ * Unary calls to one endpoint (http:// only), over a session made on first use and again after
+ * one ends. A peer that breaks this client's assumptions (a protocol error, a header block that
+ * uses a dynamic table though it was asked not to) sends the endpoint's later calls to `fallback`
+ * (node:http2) for good.
+ */
 export class UnaryConnection {
   private session: Session | undefined;
   private closed = false;
+  private fellBack = false;
   /** Connections made so far. */
   dials = 0;
   private readonly host: string;
@@ -413,6 +422,7 @@ export class UnaryConnection {
   constructor(
     readonly url: string,
     private readonly keepaliveMs: number,
+    private readonly fallback?: (path: string, payload: Uint8Array, timeoutMs: number) => Promise<Buffer>,
   ) {
     const u = new URL(url);
     if (u.protocol !== 'http:') throw new Error(`the unary etcd transport speaks plain HTTP/2 only, not ${u.protocol}`);
@@ -423,6 +433,7 @@ export class UnaryConnection {
 
   /** One request and its single response message. */
   call(path: string, payload: Uint8Array, timeoutMs: number): Promise<Buffer> {
+    if (this.fellBack && !this.closed) return this.fallback!(path, payload, timeoutMs);
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new EtcdError(`connection to etcd at ${this.url} failed: etcd client is closed`, GrpcCode.UNAVAILABLE, true, false));
       const message = Buffer.allocUnsafe(5 + payload.length);
@@ -436,8 +447,12 @@ export class UnaryConnection {
 
   private dial(): Session {
     this.dials++;
-    const s = new Session(this.url, this.host, this.port, (p) => this.headerBlock(p), this.keepaliveMs, (gone) => {
+    const s = new Session(this.url, this.host, this.port, (p) => this.headerBlock(p), this.keepaliveMs, (gone, protocolError) => {
       if (this.session === gone) this.session = undefined;
+      if (protocolError && this.fallback && !this.fellBack) {
+        this.fellBack = true;
+        log.warn('etcd broke the unary HTTP/2 transport; its calls go through node:http2 from now on', { endpoint: this.url, err: protocolError.message });
+      }
     });
     this.session = s;
     return s;
