@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually, node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { freePort } from '../helpers/ports.js';
+import { freePortPair } from '../helpers/ports.js';
 
 let cp: TestControlPlane;
 let dir: string;
@@ -161,8 +161,10 @@ describe('tsctl apply/get/describe/delete', () => {
 describe('tsctl up/down', () => {
   it('starts a control plane in the background, reports it when already up, and removes every trace', async () => {
     const dataDir = join(dir, 'cluster');
-    const port = await freePort();
-    const etcdPort = await freePort();
+    // (tsctl up takes port+1 for the apiserver's gRPC and etcdPort+1 for etcd's peers)
+    const port = await freePortPair();
+    let etcdPort = await freePortPair();
+    while (Math.abs(etcdPort - port) < 2) etcdPort = await freePortPair();
     const bin = resolve('dist/cmd/tsctl/main.js');
     const tsctlBin = (...args: string[]) =>
       new Promise<{ code: number; out: string }>((res) => {
