@@ -18,6 +18,7 @@ import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
 import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { NODE_DIR_PREFIX, recordNodeOwner } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/ports.js';
 
 export const image = 'tskube.local/busybox:e2e';
@@ -58,10 +59,26 @@ export interface ClusterOptions {
   extraImages?: string[];
 }
 
+/**
+ * The cluster's Service range: 10.200.N.0/24 for the podCIDR 10.199.N.0/24. Not the default
+ * 10.96.0.0/16: a `tsctl up` cluster beside the tests (the README's first command leaves one
+ * running) owns 10.96.0.1 on this host, and its DNAT would take this cluster's Service traffic.
+ */
+export function serviceRangeFor(podCIDR: string): string {
+  const m = /^10\.199\.(\d+)\.0\/24$/.exec(podCIDR);
+  return `10.200.${m?.[1] ?? '255'}.0/24`;
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tskube-node-'));
+  const dataDir = mkdtempSync(join(tmpdir(), NODE_DIR_PREFIX));
   if (opts.dataDirTmpfsBytes) mount('tmpfs', dataDir, 'tmpfs', 0, `size=${opts.dataDirTmpfsBytes},mode=0755`);
-  const cp = await startControlPlane(opts.apiserver);
+  const suffix = Math.random().toString(36).slice(2, 6);
+  const bridge = `tske2e${suffix}`;
+  const chainPrefix = `TE${suffix.toUpperCase()}`;
+  // Written before anything is made, so a killed run's next run can remove all of it.
+  recordNodeOwner(dataDir, { bridge, chainPrefix });
+  const podCIDR = opts.podCIDR ?? '10.199.0.0/24';
+  const cp = await startControlPlane({ serviceClusterIPRange: serviceRangeFor(podCIDR), ...opts.apiserver });
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await sched.start();
   const cm = opts.controllers ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...opts.controllers }) : undefined;
@@ -71,16 +88,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   for (const extra of opts.extraImages ?? []) await rt.buildBusybox(extra);
   const nodeClient = cp.nodeClient('e2e-node');
   const token = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'e2e-node');
-  const suffix = Math.random().toString(36).slice(2, 6);
   const cfg: AgentConfig = {
     ...defaultAgentConfig('e2e-node'),
     nodeIP: '127.0.0.1',
     dataDir,
     port: await freePort(),
-    podCIDR: opts.podCIDR ?? '10.199.0.0/24',
+    podCIDR,
     clusterCIDR: '10.199.0.0/16',
-    bridge: `tske2e${suffix}`,
-    chainPrefix: `TE${suffix.toUpperCase()}`,
+    bridge,
+    chainPrefix,
     backoffBaseSec: 1,
     apiVolumeSyncSec: 1,
     backoffMaxSec: 4,

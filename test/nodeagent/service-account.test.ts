@@ -82,7 +82,10 @@ describe('service account credentials in a pod', () => {
     // What client-go's in-cluster config checks: the serving certificate, verified with the pod's
     // ca.crt, is valid for the Service's cluster IP and for kubernetes.default.svc.
     const served = await servedCertificate(c.cp.server.config.advertiseAddress, c.cp.server.port, c.cp.server.caCert);
-    expect(checkServerIdentity('10.96.0.1', served)).toBeUndefined();
+    // (the harness gives this cluster 10.200.40.0/24 for Services: see serviceRangeFor)
+    const kubernetes = await c.cp.admin.get<{ spec: { clusterIP: string } }>({ group: '', version: 'v1', resource: 'services', namespaced: true }, 'default', 'kubernetes');
+    expect(kubernetes.spec.clusterIP).toBe('10.200.40.1');
+    expect(checkServerIdentity(kubernetes.spec.clusterIP, served)).toBeUndefined();
     expect(checkServerIdentity('kubernetes.default.svc', served)).toBeUndefined();
 
     const token = field(out, 'token')!;

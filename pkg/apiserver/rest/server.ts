@@ -405,7 +405,10 @@ export class RestServer {
       });
     } catch (e) {
       const err = e instanceof ApiError ? e : toApiError(e);
-      if (err.code >= 500) log.error('request failed', { method: req.method, path, err: e instanceof Error ? e.stack : String(e) });
+      // A 5xx the code chose (503: no endpoints, a webhook down) is the cluster's state, not a bug:
+      // its message says it all. Anything else that escaped is a bug, and its stack is wanted.
+      if (!(e instanceof ApiError)) log.error('request failed', { method: req.method, path, err: e instanceof Error ? e.stack : String(e) });
+      else if (err.code >= 500) log.warn('request failed', { method: req.method, path, code: err.code, err: err.message });
       if (res.headersSent) {
         res.end();
         return;

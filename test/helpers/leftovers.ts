@@ -1,0 +1,78 @@
+// What a killed test run leaves behind. A test cluster cleans up after itself in stop(), but a
+// run that is killed (a session's end, a CI timeout, ^C twice) never gets there: its bridge,
+// iptables chains (the `kubernetes` Service DNAT among them), pod namespaces, mounts and cgroups
+// stay, and the next run's pods can reach a dead apiserver through them. Each node cluster
+// writes an owner record into its data dir; before a run, vitest's global setup sweeps the data
+// dirs whose owner is gone, the way the cluster's own stop() would have.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupNode } from '../../pkg/network/pod-network.js';
+import { cleanupAll } from '../../pkg/runtime/cleanup.js';
+import { unmountAll } from '../../pkg/runtime/syscalls.js';
+import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
+
+const OWNER_FILE = '.tskube-test-owner.json';
+/** Where node clusters keep their data: mkdtemp(NODE_DIR_PREFIX). */
+export const NODE_DIR_PREFIX = 'tskube-node-';
+
+export interface NodeOwnerRecord {
+  pid: number;
+  /** The owner's start time in clock ticks since boot (/proc/PID/stat field 22): a reused pid does not pass for the owner. */
+  started: string;
+  bridge: string;
+  chainPrefix: string;
+}
+
+/** The start time of a process, or undefined when it is gone. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Marks `dir` as this process's node cluster data. */
+export function recordNodeOwner(dir: string, rec: Omit<NodeOwnerRecord, 'pid' | 'started'>): void {
+  const own: NodeOwnerRecord = { pid: process.pid, started: processStart(process.pid) ?? '', ...rec };
+  writeFileSync(join(dir, OWNER_FILE), JSON.stringify(own));
+}
+
+function readOwner(dir: string): NodeOwnerRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as NodeOwnerRecord;
+    return typeof r.pid === 'number' && typeof r.bridge === 'string' && typeof r.chainPrefix === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function ownerAlive(rec: NodeOwnerRecord): boolean {
+  return processStart(rec.pid) === rec.started;
+}
+
+/** Removes a dead owner's node cluster: containers, pod namespaces, cgroups, mounts, bridge, veths, iptables chains, files. */
+export async function removeNodeLeftovers(dir: string, rec: NodeOwnerRecord): Promise<void> {
+  await cleanupAll(join(dir, 'runtime')).catch(() => {});
+  await unmountAll(dir).catch(() => {});
+  removeEmptyCgroupParents();
+  await cleanupNode({ bridgeName: rec.bridge, stateDir: join(dir, 'network'), chainPrefix: rec.chainPrefix });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Sweeps the node clusters under `base` whose owner process is gone; returns the dirs it removed. */
+export async function sweepNodeLeftovers(base = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const dirs = existsSync(base) ? readdirSync(base).filter((d) => d.startsWith(NODE_DIR_PREFIX)) : [];
+  for (const d of dirs) {
+    const dir = join(base, d);
+    const rec = readOwner(dir);
+    if (!rec || ownerAlive(rec)) continue;
+    await removeNodeLeftovers(dir, rec);
+    removed.push(dir);
+  }
+  return removed;
+}

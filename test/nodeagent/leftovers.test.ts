@@ -1,0 +1,75 @@
+// The sweep of what a killed test run leaves: a node cluster's data dir whose owner process is
+// gone loses its bridge, its iptables chains (and the jumps into them) and its files; one whose
+// owner lives is left alone. Real iptables and a real bridge in the host namespace, named so
+// that nothing else owns them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupNode } from '../../pkg/network/pod-network.js';
+import { processStart, recordNodeOwner, sweepNodeLeftovers, NODE_DIR_PREFIX } from '../helpers/leftovers.js';
+
+const base = mkdtempSync(join(tmpdir(), 'tskube-sweep-'));
+const suffix = Math.random().toString(36).slice(2, 6);
+const dead = { bridge: `tsklfd${suffix}`, chainPrefix: `TLD${suffix.toUpperCase()}` };
+const live = { bridge: `tsklfl${suffix}`, chainPrefix: `TLL${suffix.toUpperCase()}` };
+
+function sh(cmd: string): string {
+  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A bridge and a Service-like chain with a jump from OUTPUT, as a node cluster makes them. */
+function makeNodeState(n: { bridge: string; chainPrefix: string }) {
+  sh(`ip link add ${n.bridge} type bridge`);
+  sh(`iptables -t nat -N ${n.chainPrefix}-SERVICES`);
+  sh(`iptables -t nat -A ${n.chainPrefix}-SERVICES -d 10.200.254.1/32 -p tcp --dport 443 -j DNAT --to-destination 127.0.0.1:9`);
+  sh(`iptables -t nat -A OUTPUT -m comment --comment "leftovers test" -j ${n.chainPrefix}-SERVICES`);
+}
+
+const natChains = () => sh('iptables-save -t nat');
+const linkExists = (name: string) => spawnSync('ip', ['link', 'show', name]).status === 0;
+
+afterAll(async () => {
+  for (const n of [dead, live]) await cleanupNode({ bridgeName: n.bridge, stateDir: join(base, 'none'), chainPrefix: n.chainPrefix }).catch(() => {});
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('leftovers of killed test runs', () => {
+  it('removes a dead owner\'s bridge, chains, jumps and data dir; keeps a live owner\'s', async () => {
+    const deadDir = join(base, `${NODE_DIR_PREFIX}dead`);
+    const liveDir = join(base, `${NODE_DIR_PREFIX}live`);
+    mkdirSync(join(deadDir, 'network'), { recursive: true });
+    mkdirSync(liveDir);
+    // The dead owner: a process that has exited (its pid may be reused: the start time tells).
+    const child = spawnSync('true');
+    expect(child.status).toBe(0);
+    writeFileSync(join(deadDir, '.tskube-test-owner.json'), JSON.stringify({ pid: child.pid, started: '1', ...dead }));
+    recordNodeOwner(liveDir, live);
+    // A dir without a record (another kind of test's) is not touched either.
+    const otherDir = join(base, `${NODE_DIR_PREFIX}other`);
+    mkdirSync(otherDir);
+    makeNodeState(dead);
+    makeNodeState(live);
+    expect(natChains()).toContain(`-j ${dead.chainPrefix}-SERVICES`);
+
+    expect(await sweepNodeLeftovers(base)).toEqual([deadDir]);
+
+    const nat = natChains();
+    expect(nat).not.toContain(dead.chainPrefix);
+    expect(linkExists(dead.bridge)).toBe(false);
+    expect(existsSync(deadDir)).toBe(false);
+    expect(nat).toContain(`-j ${live.chainPrefix}-SERVICES`);
+    expect(linkExists(live.bridge)).toBe(true);
+    expect(existsSync(liveDir)).toBe(true);
+    expect(existsSync(otherDir)).toBe(true);
+  });
+
+  it('tells a live process by its start time, not its pid alone', () => {
+    expect(processStart(process.pid)).toMatch(/^\d+$/);
+    expect(processStart(process.pid)).toBe(processStart(process.pid));
+    expect(processStart(2 ** 22 + 1)).toBeUndefined();
+  });
+});
