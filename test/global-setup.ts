@@ -1,8 +1,10 @@
 // Vitest global setup: before any test file runs, remove what killed earlier runs left behind
 // (see test/helpers/leftovers.ts), so that their iptables rules cannot take this run's traffic.
-import { sweepNodeLeftovers } from './helpers/leftovers.js';
+import { sweepLabLeftovers, sweepNodeLeftovers } from './helpers/leftovers.js';
+
+const warn = (msg: string, dir: string) => console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg, dir }));
 
 export async function setup(): Promise<void> {
-  const removed = await sweepNodeLeftovers();
-  for (const dir of removed) console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg: 'removed a node cluster whose test process is gone', dir }));
+  for (const dir of await sweepNodeLeftovers()) warn('removed a node cluster whose test process is gone', dir);
+  for (const dir of await sweepLabLeftovers()) warn('took down a lab whose test process is gone', dir);
 }

@@ -4,7 +4,7 @@
 // not move with the machine's drift. Writes bench/results/apiserver.json.
 //   npm run build && npx vite-node bench/apiserver/run.ts [--pods 10000] [--clients 8] [--watchers 100] [--rounds 3]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     });
     await new Promise<void>((res, rej) => {
       child.stdout.on('data', (b: Buffer) => b.toString().includes('"ready":true') && res());
+      if (process.env.BENCH_STDOUT) { const w = createWriteStream(process.env.BENCH_STDOUT); child.stdout.on('data', (b: Buffer) => w.write(b)); }
       child.once('exit', (c) => rej(new Error(`apiserver exited ${c}`)));
     });
     const kc = loadKubeconfig(join(dataDir, 'kubeconfig'));
@@ -87,8 +88,15 @@ async function main(): Promise<void> {
       const text = await (await fetch(`http://127.0.0.1:${etcdPort}/metrics`)).text();
       const v = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
       const txn = (part: string) => Number(new RegExp(`^grpc_server_handling_seconds_${part}\\{[^}]*grpc_method="Txn"[^}]*\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
-      return { fsyncs: v('etcd_disk_wal_fsync_duration_seconds_count'), fsyncSeconds: v('etcd_disk_wal_fsync_duration_seconds_sum'), txns: txn('count'), txnSeconds: txn('sum') };
+      // Unary calls handled by method (every code), and messages sent on watch streams.
+      const calls: Record<string, number> = {};
+      for (const m of text.matchAll(/^grpc_server_handled_total\{[^}]*grpc_method="(\w+)"[^}]*\} ([\d.e+-]+)$/gm)) calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
+      for (const m of text.matchAll(/^grpc_server_msg_sent_total\{[^}]*grpc_method="Watch"[^}]*\} ([\d.e+-]+)$/gm)) calls.WatchMessages = (calls.WatchMessages ?? 0) + Number(m[1]);
+      return { fsyncs: v('etcd_disk_wal_fsync_duration_seconds_count'), fsyncSeconds: v('etcd_disk_wal_fsync_duration_seconds_sum'), txns: txn('count'), txnSeconds: txn('sum'), calls };
     };
+    /** etcd calls per op between two readings, by method (methods with none left out). */
+    const callsPerOp = (a: EtcdCounters, b: EtcdCounters, ops: number) =>
+      Object.fromEntries(Object.entries(b.calls).map(([k, n]) => [k, round((n - (a.calls[k] ?? 0)) / ops)] as const).filter(([, n]) => n > 0));
     type EtcdCounters = Awaited<ReturnType<typeof etcdCounters>>;
     const etcdPerOp = (a: EtcdCounters, b: EtcdCounters, ops: number) => ({
       opsPerFsync: round(ops / (b.fsyncs - a.fsyncs)),
@@ -158,8 +166,10 @@ async function main(): Promise<void> {
     });
     const createSecs = (performance.now() - t1) / 1000;
     const cpuPerCreateMs = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuBefore[k]!) * 1000) / flags.pods)]));
-    const createWal = etcdPerOp(etcdBefore, await etcdCounters(), flags.pods);
-    console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall); etcd WAL ${JSON.stringify(createWal)}`);
+    const etcdAfter = await etcdCounters();
+    const createWal = etcdPerOp(etcdBefore, etcdAfter, flags.pods);
+    const etcdCallsPerCreate = callsPerOp(etcdBefore, etcdAfter, flags.pods);
+    console.error(`CPU ms per create: ${JSON.stringify(cpuPerCreateMs)} (${createSecs.toFixed(1)} s wall); etcd WAL ${JSON.stringify(createWal)}; etcd calls per create ${JSON.stringify(etcdCallsPerCreate)}`);
     const overallCreatesPerSec = flags.pods / createSecs;
     // Like the raw puts below the JIT line, the rate counts after the first 10% (warm-up: V8 compiles the hot paths).
     const warm = Math.floor(flags.pods / 10);
@@ -242,10 +252,12 @@ async function main(): Promise<void> {
           cpuWarm = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
         }
       });
+      console.error(`round creates started at t=${(tWarm - t0).toFixed(0)}`);
       const creates = (total - warm) / ((performance.now() - tWarm) / 1000);
       // (CPU over the same stretch as the rate, to compare with the first create phase's)
       const cpuMsPerCreate = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuWarm[k]!) * 1000) / (total - warm))]));
       rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln), cpuMsPerCreate });
+      console.error(`t=${(performance.now() - t0).toFixed(0)}`);
       console.error(`round ${r + 1}: raw puts/s ${e3.toFixed(0)} via etcd3, ${ln.toFixed(0)} via the apiserver's client; creates/s ${creates.toFixed(0)} (${(creates / e3).toFixed(2)}, ${(creates / ln).toFixed(2)})`);
     }
     lean.close();
@@ -259,6 +271,7 @@ async function main(): Promise<void> {
       etcdWalPerRawPut: viaEtcd3.etcdWal,
       etcdWalPerRawPutApiserverClient: viaLean.etcdWal,
       etcdWalPerCreate: createWal,
+      etcdCallsPerCreate,
       rawEtcdPutsPerSecApiserverClient: round(viaLean.perSec),
       cpuMsPerRawPutApiserverClient: viaLean.cpuMsPerPut,
       createsVsRawEtcdApiserverClient: round(createsPerSec / viaLean.perSec),

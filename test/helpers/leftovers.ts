@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { labDown } from '../../pkg/lab/lab.js';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { unmountAll } from '../../pkg/runtime/syscalls.js';
@@ -73,6 +74,24 @@ export async function sweepNodeLeftovers(base = tmpdir()): Promise<string[]> {
     if (!rec || ownerAlive(rec)) continue;
     await removeNodeLeftovers(dir, rec);
     removed.push(dir);
+  }
+  return removed;
+}
+
+/** The lab test's data dir: tmpdir()/LAB_DIR_PREFIX + the test process's pid. */
+export const LAB_DIR_PREFIX = 'tskube-lab-';
+
+/**
+ * Takes down labs (bridge, node namespaces, their components) left by lab tests whose process is
+ * gone; returns their dirs. A lab's dir names its test process (a reused pid keeps it, harmlessly).
+ */
+export async function sweepLabLeftovers(base = tmpdir(), log: (line: string) => void = () => {}): Promise<string[]> {
+  const removed: string[] = [];
+  for (const d of existsSync(base) ? readdirSync(base) : []) {
+    const pid = Number(/^tskube-lab-(\d+)$/.exec(d)?.[1]);
+    if (!pid || processStart(pid) !== undefined) continue;
+    await labDown({ dataDir: join(base, d), log });
+    removed.push(join(base, d));
   }
   return removed;
 }

@@ -13,11 +13,13 @@ import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { Events, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
 import { defaultLab, labDown, labUp, writePrometheusConfig, type LabState } from '../../pkg/lab/lab.js';
+import { LAB_DIR_PREFIX } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/ports.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually } from '../helpers/control-plane.js';
 
-const dataDir = join(tmpdir(), `tskube-lab-${process.pid}`);
+// (named for this process: a killed run's lab is taken down by the next run's global setup)
+const dataDir = join(tmpdir(), `${LAB_DIR_PREFIX}${process.pid}`);
 let state: LabState;
 let client: RestClient;
 /** The host's own TSK- rules before the lab (a `tsctl up` cluster's, when one runs beside the tests). */

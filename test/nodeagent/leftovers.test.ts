@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
-import { processStart, recordNodeOwner, sweepNodeLeftovers, NODE_DIR_PREFIX } from '../helpers/leftovers.js';
+import { LAB_DIR_PREFIX, NODE_DIR_PREFIX, processStart, recordNodeOwner, sweepLabLeftovers, sweepNodeLeftovers } from '../helpers/leftovers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tskube-sweep-'));
 const suffix = Math.random().toString(36).slice(2, 6);
@@ -65,6 +65,25 @@ describe('leftovers of killed test runs', () => {
     expect(linkExists(live.bridge)).toBe(true);
     expect(existsSync(liveDir)).toBe(true);
     expect(existsSync(otherDir)).toBe(true);
+  });
+
+  it('takes down a lab whose test process is gone (its bridge and dir), and not a live one', async () => {
+    const child = spawnSync('true');
+    const deadLab = join(base, `${LAB_DIR_PREFIX}${child.pid}`);
+    const liveLab = join(base, `${LAB_DIR_PREFIX}${process.pid}`);
+    const bridge = `tsklfb${suffix}`;
+    mkdirSync(deadLab);
+    mkdirSync(liveLab);
+    writeFileSync(join(deadLab, 'lab.json'), JSON.stringify({ bridge, hostIP: '172.31.250.1', nodes: [], etcdEndpoints: [], server: '' }));
+    sh(`ip link add ${bridge} type bridge`);
+    try {
+      expect(await sweepLabLeftovers(base)).toEqual([deadLab]);
+      expect(linkExists(bridge)).toBe(false);
+      expect(existsSync(deadLab)).toBe(false);
+      expect(existsSync(liveLab)).toBe(true);
+    } finally {
+      spawnSync('ip', ['link', 'del', bridge]);
+    }
   });
 
   it('tells a live process by its start time, not its pid alone', () => {
