@@ -65,7 +65,11 @@ async function main(): Promise<void> {
     });
     await new Promise<void>((res, rej) => {
       child.stdout.on('data', (b: Buffer) => b.toString().includes('"ready":true') && res());
-      if (process.env.BENCH_STDOUT) { const w = createWriteStream(process.env.BENCH_STDOUT); child.stdout.on('data', (b: Buffer) => w.write(b)); }
+      // BENCH_STDOUT=FILE keeps the apiserver's stdout (with BENCH_NODE_FLAGS=--trace-gc, its GC trace).
+      if (process.env.BENCH_STDOUT) {
+        const w = createWriteStream(process.env.BENCH_STDOUT);
+        child.stdout.on('data', (b: Buffer) => w.write(b));
+      }
       child.once('exit', (c) => rej(new Error(`apiserver exited ${c}`)));
     });
     const kc = loadKubeconfig(join(dataDir, 'kubeconfig'));
@@ -252,12 +256,10 @@ async function main(): Promise<void> {
           cpuWarm = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
         }
       });
-      console.error(`round creates started at t=${(tWarm - t0).toFixed(0)}`);
       const creates = (total - warm) / ((performance.now() - tWarm) / 1000);
       // (CPU over the same stretch as the rate, to compare with the first create phase's)
       const cpuMsPerCreate = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuSeconds(pid) - cpuWarm[k]!) * 1000) / (total - warm))]));
       rounds.push({ rawEtcd3: round(e3), rawApiserverClient: round(ln), creates: round(creates), createsVsRawEtcd: round(creates / e3), createsVsRawEtcdApiserverClient: round(creates / ln), cpuMsPerCreate });
-      console.error(`t=${(performance.now() - t0).toFixed(0)}`);
       console.error(`round ${r + 1}: raw puts/s ${e3.toFixed(0)} via etcd3, ${ln.toFixed(0)} via the apiserver's client; creates/s ${creates.toFixed(0)} (${(creates / e3).toFixed(2)}, ${(creates / ln).toFixed(2)})`);
     }
     lean.close();
