@@ -22,18 +22,14 @@ import { eventually } from '../helpers/control-plane.js';
 const dataDir = join(tmpdir(), `${LAB_DIR_PREFIX}${process.pid}`);
 let state: LabState;
 let client: RestClient;
-/** The host's own TSK- rules before the lab (a `tsctl up` cluster's, when one runs beside the tests). */
-let hostRulesBefore: string[];
-const hostTskRules = () =>
+/** The host's rules that name the lab (its bridge, its subnet, its pod network): none may outlive it. */
+const hostLabRules = () =>
   execFileSync('iptables-save', { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => l.includes('TSK-'))
-    .map((l) => l.replace(/\[\d+:\d+\]/, ''))
-    .sort();
+    .filter((l) => /tsklabt0|tsklabv\d|172\.31\.251\.|10\.245\./.test(l));
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  hostRulesBefore = hostTskRules();
   state = await labUp({ ...defaultLab(dataDir, (l) => logLines.push(l)), nodes: 3, etcdMembers: 3, apiserverPort: 16443, bridge: 'tsklabt0', subnetPrefix: '172.31.251', controllerArgs: ['--node-monitor-grace-period', '8', '--node-monitor-period', '1'] });
   client = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')));
 }, 180_000);
@@ -337,8 +333,9 @@ describe('lab down', () => {
     for (const n of state.nodes) expect(existsSync(`/run/netns/${n.netns}`)).toBe(false);
     const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
     expect(links).not.toMatch(/tsklabt0|tsklabv\d/);
-    // (only what the host had before the lab: a cluster that `tsctl up` runs beside the tests keeps its own)
-    expect(hostTskRules().filter((l) => !hostRulesBefore.includes(l))).toEqual([]);
+    // (TSK- chains of a `tsctl up` cluster running beside the tests are its own; the lab's name it)
+    expect(hostLabRules()).toEqual([]);
+    expect(execFileSync('ip', ['route'], { encoding: 'utf8' })).not.toMatch(/10\.245\.|172\.31\.251\./);
     const procs = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(procs).not.toContain(dataDir);
   });
