@@ -72,8 +72,11 @@ export async function sweepNodeLeftovers(base = tmpdir()): Promise<string[]> {
     const dir = join(base, d);
     const rec = readOwner(dir);
     if (!rec || ownerAlive(rec)) continue;
-    await removeNodeLeftovers(dir, rec);
-    removed.push(dir);
+    // (one dir that cannot be removed does not keep the others)
+    await removeNodeLeftovers(dir, rec).then(
+      () => removed.push(dir),
+      (e: Error) => console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg: 'could not remove a dead test cluster', dir, err: e.message })),
+    );
   }
   return removed;
 }
@@ -90,8 +93,10 @@ export async function sweepLabLeftovers(base = tmpdir(), log: (line: string) => 
   for (const d of existsSync(base) ? readdirSync(base) : []) {
     const pid = Number(/^tskube-lab-(\d+)$/.exec(d)?.[1]);
     if (!pid || processStart(pid) !== undefined) continue;
-    await labDown({ dataDir: join(base, d), log });
-    removed.push(join(base, d));
+    await labDown({ dataDir: join(base, d), log }).then(
+      () => removed.push(join(base, d)),
+      (e: Error) => console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg: 'could not take down a dead test lab', dir: join(base, d), err: e.message })),
+    );
   }
   return removed;
 }
