@@ -1,0 +1,44 @@
+// A pod in a terminal phase stays there across an agent restart, as the kubelet's pod workers
+// keep it: the agent that comes back finds the pod Failed (evicted, past its deadline) or
+// Succeeded in the API with nothing of it running, and starts nothing, though the containers'
+// restart policy is Always; the status it reports keeps the phase and the reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Pods } from '../../pkg/client/rest-client.js';
+import { ContainerState } from '../../pkg/runtime/types.js';
+import { eventually } from '../helpers/control-plane.js';
+import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+
+let c: Cluster;
+beforeAll(async () => {
+  c = await startCluster({ podCIDR: '10.199.46.0/24' });
+}, 180_000);
+afterAll(async () => {
+  await c?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function running(uid: string): Promise<number> {
+  return (await c.agent.runtime.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': uid } })).filter((x) => x.state === ContainerState.Running).length;
+}
+
+describe('terminal pods across an agent restart', () => {
+  it('an evicted pod and a pod past its deadline stay Failed, with nothing started again', async () => {
+    const ev = (await c.cp.admin.create(Pods, 'default', busyboxPod('evicted', { containers: [ctr('main', 'sleep 3600')] }))) as { metadata: { uid: string } };
+    const dl = (await c.cp.admin.create(Pods, 'default', busyboxPod('deadline', { activeDeadlineSeconds: 2, containers: [ctr('main', 'sleep 3600')] }))) as { metadata: { uid: string } };
+    await eventually(async () => (await podStatus(c, 'evicted')).phase === 'Running', { timeoutMs: 60_000, what: 'evicted to run' });
+    // What the node-pressure eviction manager does to the pod it picks.
+    await c.agent.workers.get(ev.metadata.uid)!.evict('The node was low on resource: ephemeral-storage.', 0);
+    await eventually(async () => (await podStatus(c, 'evicted')).reason === 'Evicted' && (await podStatus(c, 'deadline')).reason === 'DeadlineExceeded', { timeoutMs: 30_000, what: 'both pods Failed' });
+    await eventually(async () => (await running(ev.metadata.uid)) + (await running(dl.metadata.uid)) === 0, { timeoutMs: 15_000, what: 'their containers stopped' });
+
+    await c.restartAgent();
+    await sleep(4000);
+    for (const [name, uid, reason] of [['evicted', ev.metadata.uid, 'Evicted'], ['deadline', dl.metadata.uid, 'DeadlineExceeded']] as const) {
+      expect(await running(uid)).toBe(0);
+      const st = await podStatus(c, name);
+      expect(st).toMatchObject({ phase: 'Failed', reason });
+      expect(st.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: expect.anything() } });
+    }
+  }, 120_000);
+});
