@@ -311,12 +311,17 @@ export function pathsFor(k: KindInfo, opts: PathOptions = {}): Record<string, Sc
         requestBody: jsonBody(def),
         responses: responses({ '200': def, '201': def, '202': def }),
       }),
-      delete: op('deletecollection', opId('deleteCollection', k, scope), {
-        description: `delete collection of ${k.kind}`,
-        parameters: [...listParams.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
-        requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
-        responses: responses({ '200': definitionName('Status') }),
-      }),
+      // (namespaces have no deletecollection: each is finalized on its own)
+      ...(k.group === '' && k.resource === 'namespaces'
+        ? {}
+        : {
+            delete: op('deletecollection', opId('deleteCollection', k, scope), {
+              description: `delete collection of ${k.kind}`,
+              parameters: [...listParams.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
+              requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
+              responses: responses({ '200': definitionName('Status') }),
+            }),
+          }),
       parameters: common,
     },
     [`${coll}/{name}`]: {

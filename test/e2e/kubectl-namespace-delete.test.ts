@@ -1,0 +1,51 @@
+// Deleting namespaces with the stock kubectl: each namespace is finalized on its own, so the
+// collection has no DELETE (Kubernetes answers 405), and api-resources does not offer it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+
+let cp: TestControlPlane;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+
+beforeAll(async () => {
+  if (hasKubectl) cp = await startControlPlane();
+}, 60_000);
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
+
+describe.skipIf(!hasKubectl)('namespace deletion', () => {
+  it('DELETE of the namespace collection is 405 and deletes nothing (it deleted default and kube-system outright, content and all)', async () => {
+    await kubectl('create', 'namespace', 'keep-me');
+    await kubectl('-n', 'keep-me', 'create', 'configmap', 'c', '--from-literal=a=b');
+    for (const raw of ['/api/v1/namespaces', '/api/v1/namespaces?dryRun=All']) {
+      const r = await kubectlAt(cp.kubeconfig, cacheDir, ['delete', '--raw', raw]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource');
+    }
+    const names = (await kubectl('get', 'ns', '-o', 'name')).split('\n').filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system', 'namespace/keep-me']));
+    expect(await kubectl('-n', 'keep-me', 'get', 'cm', 'c', '-o', 'name')).toBe('configmap/c\n');
+  });
+
+  it('kubectl api-resources -o wide lists no deletecollection for namespaces (and does for configmaps)', async () => {
+    const rows = (await kubectl('api-resources', '-o', 'wide', '--api-group=')).split('\n');
+    const verbs = (name: string) => rows.find((l) => l.startsWith(`${name} `))?.trim().split(/\s+/)[5];
+    expect(verbs('namespaces')).toBe('create,delete,get,list,patch,update,watch');
+    expect(verbs('configmaps')).toBe('create,delete,deletecollection,get,list,patch,update,watch');
+  });
+
+  it('kubectl delete ns --all still deletes them one by one, protected ones refused', async () => {
+    await kubectl('create', 'namespace', 'gone-soon');
+    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['delete', 'ns', '--all', '--wait=false']);
+    expect(r.out).toContain('namespace "gone-soon" deleted');
+    expect(r.err).toContain('namespaces "default" is forbidden: this namespace may not be deleted');
+    expect(await kubectl('get', 'ns', 'default', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+  });
+});
