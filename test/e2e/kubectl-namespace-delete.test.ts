@@ -48,4 +48,19 @@ describe.skipIf(!hasKubectl)('namespace deletion', () => {
     expect(r.err).toContain('namespaces "default" is forbidden: this namespace may not be deleted');
     expect(await kubectl('get', 'ns', 'default', '-o', 'jsonpath={.status.phase}')).toBe('Active');
   });
+
+  it('creating in a Terminating namespace is refused naming what was created, as the NamespaceLifecycle plugin does', async () => {
+    await kubectl('create', 'namespace', 'closing');
+    await kubectl('-n', 'closing', 'create', 'configmap', 'held', '--from-literal=a=b');
+    await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+    await kubectl('delete', 'namespace', 'closing', '--wait=false');
+    expect(await kubectl('get', 'ns', 'closing', '--no-headers')).toMatch(/^closing\s+Terminating\s/);
+    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['-n', 'closing', 'create', 'configmap', 'x', '--from-literal=a=b']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('error: failed to create configmap: configmaps "x" is forbidden: unable to create new content in namespace closing because it is being terminated\n');
+    const pod = await kubectlAt(cp.kubeconfig, cacheDir, ['-n', 'closing', 'run', 'p', '--image=busybox']);
+    expect(pod.err).toContain('pods "p" is forbidden: unable to create new content in namespace closing because it is being terminated');
+    await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    await kubectl('wait', '--for=delete', 'namespace/closing', '--timeout=30s');
+  });
 });
