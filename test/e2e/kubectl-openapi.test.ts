@@ -55,6 +55,10 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(out).toContain('GROUP:      authorization.k8s.io');
     expect(out).toMatch(/verb\t<string>/);
     expect(await kubectl(['explain', 'tokenreview.status'])).toMatch(/authenticated\t<boolean>/);
+    // the Swagger 2.0 form kubectl still offers
+    const v2 = await kubectl(['explain', 'pods.spec.containers.name', '--output=plaintext-openapiv2']);
+    expect(v2).toContain('FIELD:    name <string>');
+    expect(v2).toContain('VERSION:  v1');
   });
 
   it('/openapi/v2 serves the definitions as JSON too', async () => {
