@@ -2,7 +2,10 @@
 // runc): a pod's image updated with kubectl set image to one that cannot be pulled waits in
 // ErrImagePull / ImagePullBackOff as under the kubelet, whose crash-loop back-off is keyed by
 // the container's definition; it showed CrashLoopBackOff ("back-off restarting failed container")
-// with no restart.
+// with no restart. kubectl delete --cascade=foreground returns once the deployment's ReplicaSets
+// and pods are gone; the garbage collector dropped the deployment's foregroundDeletion finalizer at
+// once (it looked at the owner between unlinking and relinking an updated dependent), so the
+// command returned with the pods still there.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,5 +70,34 @@ spec:
     await kubectl('set', 'image', 'pod/upd', `app=${image}`);
     await kubectl('wait', '--for=condition=Ready', 'pod/upd', '--timeout=60s');
     await kubectl('delete', 'pod', 'upd', '--grace-period=1');
+  }, 120_000);
+});
+
+describe.skipIf(!hasKubectl)('kubectl delete --cascade=foreground', () => {
+  it('keeps the deployment, Terminating, until its ReplicaSet and pods are gone', async () => {
+    await kubectlIn(
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: fg}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: fg}}
+  template:
+    metadata: {labels: {app: fg}}
+    spec:
+      terminationGracePeriodSeconds: 3
+      containers:
+      - {name: app, image: ${image}, imagePullPolicy: IfNotPresent, command: [sleep, '3600']}
+`,
+      'apply', '-f', '-',
+    );
+    await kubectl('rollout', 'status', 'deployment/fg', '--timeout=60s');
+    await kubectl('delete', 'deployment', 'fg', '--cascade=foreground', '--wait=false');
+    // sleep as PID 1 ignores SIGTERM: the pods take their 3 s grace period, and the deployment waits.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await kubectl('get', 'deployment', 'fg', '-o', 'jsonpath={.metadata.finalizers}')).toBe('["foregroundDeletion"]');
+    expect(await kubectl('get', 'pods', '-l', 'app=fg', '-o', 'name')).not.toBe('');
+    await kubectl('wait', '--for=delete', 'deployment/fg', '--timeout=60s');
+    expect(await kubectl('get', 'rs,pods', '-l', 'app=fg', '-o', 'name')).toBe('');
   }, 120_000);
 });
