@@ -1,31 +1,17 @@
 // Deleting namespaces with the stock kubectl: each namespace is finalized on its own, so the
 // collection has no DELETE (Kubernetes answers 405), and api-resources does not offer it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
 
-let cp: TestControlPlane;
-const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-
-beforeAll(async () => {
-  if (hasKubectl) cp = await startControlPlane();
-}, 60_000);
-afterAll(async () => {
-  await cp?.stop();
-  rmSync(cacheDir, { recursive: true, force: true });
-});
-
-const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
+const k = kubectlControlPlane();
+const kubectl = k.kubectl;
 
 describe.skipIf(!hasKubectl)('namespace deletion', () => {
   it('DELETE of the namespace collection is 405 and deletes nothing (it deleted default and kube-system outright, content and all)', async () => {
     await kubectl('create', 'namespace', 'keep-me');
     await kubectl('-n', 'keep-me', 'create', 'configmap', 'c', '--from-literal=a=b');
     for (const raw of ['/api/v1/namespaces', '/api/v1/namespaces?dryRun=All']) {
-      const r = await kubectlAt(cp.kubeconfig, cacheDir, ['delete', '--raw', raw]);
+      const r = await k.run(['delete', '--raw', raw]);
       expect(r.code).toBe(1);
       expect(r.err).toContain('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource');
     }
@@ -43,7 +29,7 @@ describe.skipIf(!hasKubectl)('namespace deletion', () => {
 
   it('kubectl delete ns --all still deletes them one by one, protected ones refused', async () => {
     await kubectl('create', 'namespace', 'gone-soon');
-    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['delete', 'ns', '--all', '--wait=false']);
+    const r = await k.run(['delete', 'ns', '--all', '--wait=false']);
     expect(r.out).toContain('namespace "gone-soon" deleted');
     expect(r.err).toContain('namespaces "default" is forbidden: this namespace may not be deleted');
     expect(await kubectl('get', 'ns', 'default', '-o', 'jsonpath={.status.phase}')).toBe('Active');
@@ -55,10 +41,10 @@ describe.skipIf(!hasKubectl)('namespace deletion', () => {
     await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
     await kubectl('delete', 'namespace', 'closing', '--wait=false');
     expect(await kubectl('get', 'ns', 'closing', '--no-headers')).toMatch(/^closing\s+Terminating\s/);
-    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['-n', 'closing', 'create', 'configmap', 'x', '--from-literal=a=b']);
+    const r = await k.run(['-n', 'closing', 'create', 'configmap', 'x', '--from-literal=a=b']);
     expect(r.code).toBe(1);
     expect(r.err).toBe('error: failed to create configmap: configmaps "x" is forbidden: unable to create new content in namespace closing because it is being terminated\n');
-    const pod = await kubectlAt(cp.kubeconfig, cacheDir, ['-n', 'closing', 'run', 'p', '--image=busybox']);
+    const pod = await k.run(['-n', 'closing', 'run', 'p', '--image=busybox']);
     expect(pod.err).toContain('pods "p" is forbidden: unable to create new content in namespace closing because it is being terminated');
     await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
     await kubectl('wait', '--for=delete', 'namespace/closing', '--timeout=30s');

@@ -1,25 +1,11 @@
 // The OpenAPI documents as the stock kubectl uses them: client-side validation of the create-only
 // review kinds (they have no PATCH operation, so kubectl cannot hand validation to the server and
 // reads /openapi/v2), and kubectl explain of their fields.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
 
-let cp: TestControlPlane;
-const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-
-beforeAll(async () => {
-  if (hasKubectl) cp = await startControlPlane();
-}, 60_000);
-afterAll(async () => {
-  await cp?.stop();
-  rmSync(cacheDir, { recursive: true, force: true });
-});
-
-const kubectl = (args: string[], input?: string) => kubectlOk(cp.kubeconfig, cacheDir, args, input);
+const k = kubectlControlPlane();
+const kubectl = (args: string[], input?: string) => (input === undefined ? k.kubectl(...args) : k.kubectlIn(input, ...args));
 
 const SAR = `apiVersion: authorization.k8s.io/v1
 kind: SubjectAccessReview
@@ -45,7 +31,7 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
   });
 
   it('an unknown field in a review is refused by kubectl\'s own validation, naming the field and its definition', async () => {
-    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['create', '-f', '-'], SAR.replace('  user: alice\n', '  user: alice\n  bogus: 1\n'));
+    const r = await k.run(['create', '-f', '-'], SAR.replace('  user: alice\n', '  user: alice\n  bogus: 1\n'));
     expect(r.code).toBe(1);
     expect(r.err).toContain('ValidationError(SubjectAccessReview.spec): unknown field "bogus" in io.k8s.api.authorization.v1.SubjectAccessReviewSpec');
   });
