@@ -36,6 +36,20 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(r.err).toContain('ValidationError(SubjectAccessReview.spec): unknown field "bogus" in io.k8s.api.authorization.v1.SubjectAccessReviewSpec');
   });
 
+  it('a kind: List (what kubectl get -o yaml writes) is created and applied with validation on', async () => {
+    await kubectl(['create', 'configmap', 'listed-a', '--from-literal=k=v']);
+    const list = await kubectl(['get', 'configmap', 'listed-a', '-o', 'yaml', '--show-managed-fields=false']);
+    expect(list).not.toContain('kind: List'); // one object; a list of them next
+    const yaml = await kubectl(['get', 'configmaps', '--field-selector', 'metadata.name=listed-a', '-o', 'yaml']);
+    expect(yaml).toContain('kind: List');
+    expect(await kubectl(['apply', '-f', '-'], yaml)).toContain('configmap/listed-a');
+    const fresh = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: listed-b}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: listed-c}\n';
+    expect(await kubectl(['create', '-f', '-'], fresh)).toBe('configmap/listed-b created\nconfigmap/listed-c created\n');
+    const bad = await k.run(['create', '-f', '-'], fresh.replace('listed-b}', 'listed-d}\n  bogus: 1').replace('listed-c', 'listed-e'));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('unknown field "bogus" in io.k8s.api.core.v1.ConfigMap');
+  });
+
   it('kubectl explain describes the review kinds', async () => {
     const out = await kubectl(['explain', 'subjectaccessreview.spec.resourceAttributes']);
     expect(out).toContain('GROUP:      authorization.k8s.io');
