@@ -5,8 +5,9 @@ import { openapiV3Doc, openapiV3Index } from './openapi.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    // Every group-version of a served kind, and no other.
-    expect(Object.keys(idx.paths).sort()).toEqual([...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))].sort());
+    // Every group-version of a served kind and of the review kinds, and no other.
+    const reviews = ['apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1'];
+    expect(Object.keys(idx.paths).sort()).toEqual([...new Set([...API_KINDS.map((k) => groupVersionPath(k.group, k.version)), ...reviews])].sort());
     expect(Object.keys(idx.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/policy/v1', 'apis/autoscaling/v2', 'apis/rbac.authorization.k8s.io/v1', 'apis/storage.k8s.io/v1']));
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
@@ -199,5 +200,21 @@ describe('openapi v3', () => {
     expect(s['io.k8s.api.networking.v1.IngressBackend'].properties.resource.allOf[0].$ref).toBe('#/components/schemas/io.k8s.api.core.v1.TypedLocalObjectReference');
     expect(doc.paths['/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}/status']).toBeDefined();
     expect(doc.paths['/apis/networking.k8s.io/v1/ingressclasses/{name}'].patch['x-kubernetes-group-version-kind'].kind).toBe('IngressClass');
+  });
+
+  it('serves the create-only review kinds of authentication.k8s.io and authorization.k8s.io', () => {
+    const authz = openapiV3Doc('apis/authorization.k8s.io/v1') as any;
+    const sar = authz.components.schemas['io.k8s.api.authorization.v1.SubjectAccessReview'];
+    expect(sar['x-kubernetes-group-version-kind']).toEqual([{ group: 'authorization.k8s.io', kind: 'SubjectAccessReview', version: 'v1' }]);
+    expect(sar.required).toEqual(['spec']);
+    expect(authz.components.schemas['io.k8s.api.authorization.v1.ResourceAttributes'].properties.verb.type).toBe('string');
+    expect(authz.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']).toBeDefined();
+    const post = authz.paths['/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews'].post;
+    expect(post['x-kubernetes-group-version-kind']).toEqual({ group: 'authorization.k8s.io', kind: 'LocalSubjectAccessReview', version: 'v1' });
+    // create only: no PATCH, so kubectl validates these on the client against /openapi/v2
+    expect(Object.values(authz.paths).some((p: any) => p.patch)).toBe(false);
+    const authn = openapiV3Doc('apis/authentication.k8s.io/v1') as any;
+    expect(Object.keys(authn.paths).sort()).toEqual(['/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1/tokenreviews']);
+    expect(authn.components.schemas['io.k8s.api.authentication.v1.TokenReviewSpec'].properties.audiences.type).toBe('array');
   });
 });

@@ -4,6 +4,7 @@
 // x-kubernetes-group-version-kind and, on PATCH, the fieldValidation parameter.
 import { createHash } from 'node:crypto';
 import { API_KINDS, definitionName, groupVersionPath, type KindInfo } from './kinds.js';
+import { REVIEW_KINDS, reviewDefinitionName, reviewSchemas, type ReviewKind } from './openapi-reviews.js';
 import { listPatchMeta } from './patch-meta.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
 
@@ -218,8 +219,10 @@ export function collectSchemas(roots: string[]): Record<string, Schema> {
     out[definitionName(t)] = messageToSchema(t, deps);
     queue.push(...deps);
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return sortedByName(out);
 }
+
+const sortedByName = (schemas: Record<string, Schema>) => Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 // ---- paths ----
 
@@ -308,12 +311,17 @@ export function pathsFor(k: KindInfo, opts: PathOptions = {}): Record<string, Sc
         requestBody: jsonBody(def),
         responses: responses({ '200': def, '201': def, '202': def }),
       }),
-      delete: op('deletecollection', opId('deleteCollection', k, scope), {
-        description: `delete collection of ${k.kind}`,
-        parameters: [...listParams.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
-        requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
-        responses: responses({ '200': definitionName('Status') }),
-      }),
+      // (namespaces have no deletecollection: each is finalized on its own)
+      ...(k.group === '' && k.resource === 'namespaces'
+        ? {}
+        : {
+            delete: op('deletecollection', opId('deleteCollection', k, scope), {
+              description: `delete collection of ${k.kind}`,
+              parameters: [...listParams.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
+              requestBody: { content: { '*/*': { schema: ref(definitionName('DeleteOptions')) } } },
+              responses: responses({ '200': definitionName('Status') }),
+            }),
+          }),
       parameters: common,
     },
     [`${coll}/{name}`]: {
@@ -398,7 +406,30 @@ export function pathsFor(k: KindInfo, opts: PathOptions = {}): Record<string, Sc
 // ---- documents ----
 
 function groupVersions(): string[] {
-  return [...new Set(API_KINDS.map((k) => groupVersionPath(k.group, k.version)))];
+  return [...new Set([...API_KINDS, ...REVIEW_KINDS.map((r) => ({ ...r, version: 'v1' }))].map((k) => groupVersionPath(k.group, k.version)))];
+}
+
+/** The create-only path of a review kind (its answer is the request with status filled in). */
+function reviewPaths(r: ReviewKind): Record<string, Schema> {
+  const def = reviewDefinitionName(r);
+  const prefix = `/${groupVersionPath(r.group, 'v1')}`;
+  const path = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.resource}` : `${prefix}/${r.resource}`;
+  const gvk = { group: r.group, kind: r.kind, version: 'v1' };
+  return {
+    [path]: {
+      post: {
+        tags: [`${r.group.split('.')[0]}_v1`],
+        description: `create a ${r.kind}`,
+        operationId: `create${r.group.charAt(0).toUpperCase()}${r.group.split('.')[0]!.slice(1)}V1${r.namespaced ? 'Namespaced' : ''}${r.kind}`,
+        parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
+        requestBody: jsonBody(def),
+        responses: responses({ '200': def, '201': def, '202': def }),
+        'x-kubernetes-action': 'post',
+        'x-kubernetes-group-version-kind': gvk,
+      },
+      parameters: [...(r.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []), P.pretty],
+    },
+  };
 }
 
 const docs = new Map<string, { doc: Schema; hash: string }>();
@@ -407,16 +438,19 @@ function build(gv: string): { doc: Schema; hash: string } | undefined {
   const cached = docs.get(gv);
   if (cached) return cached;
   const kinds = API_KINDS.filter((k) => groupVersionPath(k.group, k.version) === gv);
-  if (!kinds.length) return undefined;
+  const reviews = REVIEW_KINDS.filter((r) => groupVersionPath(r.group, 'v1') === gv);
+  if (!kinds.length && !reviews.length) return undefined;
   const roots = kinds.flatMap((k) => [k.typeName, `${k.typeName}List`, ...(k.subresources.includes('binding') ? ['Binding'] : []), ...(k.subresources.includes('scale') ? ['Scale'] : []), ...(k.subresources.includes('token') ? ['TokenRequest'] : [])]);
+  if (reviews.length) roots.push('ObjectMeta', 'LabelSelectorRequirement');
   const paths: Record<string, Schema> = {};
   for (const k of kinds) Object.assign(paths, pathsFor(k));
+  for (const r of reviews) Object.assign(paths, reviewPaths(r));
   const doc: Schema = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths,
     components: {
-      schemas: collectSchemas([...roots, 'Status', 'DeleteOptions', 'WatchEvent']),
+      schemas: sortedByName({ ...collectSchemas([...roots, 'Status', 'DeleteOptions', 'WatchEvent']), ...(reviews.length ? reviewSchemas(reviews[0]!.group) : {}) }),
       securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
     },
   };

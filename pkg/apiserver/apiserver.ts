@@ -245,7 +245,7 @@ export class ApiServer {
       this.caches.push(cache);
       const expiry = r.name === 'events' ? { ttlSeconds: c.eventTTLSeconds, leases } : undefined;
       const allocator = r.name === 'services' ? this.serviceAllocator : undefined;
-      this.stores.set(r, new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), expiry, allocator, admission));
+      this.stores.set(r, new Store(storage, r, cache, (ns, ctx, target) => this.checkNamespace(ns, ctx, target), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
     this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
@@ -265,7 +265,7 @@ export class ApiServer {
         return cache;
       },
       // (object count quotas only: the other admission plugins are about built-in kinds)
-      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx) => this.checkNamespace(ns, ctx), undefined, undefined, customAdmission),
+      makeStore: (r, cache) => new Store(storage, r, cache, (ns, ctx, target) => this.checkNamespace(ns, ctx, target), undefined, undefined, customAdmission),
       ctx: () => ({ ...systemCtx, warnings: [] }),
     });
     await this.crdController.start();
@@ -466,7 +466,7 @@ export class ApiServer {
     write('controller-manager.kubeconfig', 'system:kube-controller-manager');
   }
 
-  private async checkNamespace(ns: string, _ctx: RequestContext): Promise<void> {
+  private async checkNamespace(ns: string, _ctx: RequestContext, target: { group: string; resource: string; name?: string }): Promise<void> {
     // The watch cache answers for namespaces it knows; one it does not know may be brand new,
     // so ask etcd before refusing.
     const store = this.store('namespaces');
@@ -489,7 +489,8 @@ export class ApiServer {
       }
     }
     if (obj.metadata?.deletionTimestamp) {
-      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+      // (the NamespaceLifecycle plugin's NewForbidden names what was being created)
+      throw errors.admissionForbidden(target.group, target.resource, target.name, `unable to create new content in namespace ${ns} because it is being terminated`);
     }
   }
 

@@ -126,16 +126,18 @@ export class GarbageCollector {
     const uid = o.metadata!.uid!;
     const k = this.key(m, o);
     this.byUid.set(uid, { m, obj: o });
-    for (const r of old?.metadata?.ownerReferences ?? []) {
-      this.unlink(r.uid!, k);
-      // An owner in foreground deletion may have lost a blocking dependent.
-      this.enqueueUid(r.uid!);
-    }
+    const formerOwners = old?.metadata?.ownerReferences ?? [];
+    for (const r of formerOwners) this.unlink(r.uid!, k);
     for (const r of o.metadata?.ownerReferences ?? []) {
       let set = this.dependents.get(r.uid!);
       if (!set) this.dependents.set(r.uid!, (set = new Set()));
       set.add(k);
     }
+    // An owner in foreground deletion may have lost a blocking dependent. (Only once the graph
+    // is whole again: the queue may run the owner at once, and an owner looked at between the
+    // unlink and the relink saw no dependents and dropped its foregroundDeletion finalizer, so
+    // kubectl delete --cascade=foreground removed the owner before its dependents.)
+    for (const r of formerOwners) this.enqueueUid(r.uid!);
     if (o.metadata?.ownerReferences?.length || (o.metadata?.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN)))) this.queue.add(k);
     if (o.metadata?.deletionTimestamp) for (const r of o.metadata.ownerReferences ?? []) this.enqueueUid(r.uid!);
   }

@@ -70,6 +70,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
     return failed(h, rec, 'RunContainerError', e as Error, c.name);
   }
   rec.waiting = undefined;
+  rec.changedRestart = undefined;
   rec.started = !c.startupProbe;
   h.event('Normal', 'Started', `Started container ${c.name}`, c.name);
   if (c.lifecycle?.postStart) {

@@ -63,6 +63,8 @@ export interface ContainerRecord {
   /** Image pull back-off (ErrImagePull, ImagePullBackOff), apart from the restart back-off as the kubelet keeps it. */
   pullBackoff?: { notBefore: number; delaySec: number };
   waiting?: { reason: string; message?: string };
+  /** Stopped because its image changed ("definition changed"): restarted whatever the restart policy until a new attempt runs. */
+  changedRestart?: boolean;
   ready: boolean;
   started: boolean;
   probers: Prober[];

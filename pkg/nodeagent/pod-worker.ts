@@ -241,8 +241,13 @@ export class PodWorker {
         this.stopProbers(c.name!);
         const rec = this.record(c.name!);
         rec.ready = false;
-        const restart = policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
-        if (restart && this.ctx.restartAllowed(c, st)) await this.startContainer(c, restartCountOf(st) + 1);
+        // An attempt that ran another image than the spec names now is not the one to back off
+        // from (the kubelet keys its back-off by the container's definition): its restart was a
+        // definition change whose start failed (an image that cannot be pulled waits out the image
+        // pull back-off, ImagePullBackOff, not CrashLoopBackOff), or the image changed after it exited.
+        const changed = st.image !== c.image;
+        const restart = (changed && rec.changedRestart) || policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0);
+        if (restart && (changed || this.ctx.restartAllowed(c, st))) await this.startContainer(c, restartCountOf(st) + 1);
       }
     }
     // Ephemeral containers (kubectl debug): started once, never restarted, in the pod's
@@ -285,6 +290,7 @@ export class PodWorker {
       if (!st || !isActive(st) || st.image === c.image) continue;
       this.stopProbers(c.name!);
       this.record(c.name!).ready = false;
+      this.record(c.name!).changedRestart = true;
       const deadline = Date.now() + Number(spec.terminationGracePeriodSeconds ?? 30) * 1000;
       await stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`);
       await this.startContainer(c, restartCountOf(st) + 1);

@@ -1,6 +1,11 @@
 // Runs the stock kubectl asynchronously (the apiserver under test lives in the same process,
 // so a synchronous spawn would block it).
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startControlPlane, type TestControlPlane } from './control-plane.js';
 
 export const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
@@ -26,4 +31,34 @@ export async function kubectlOk(kubeconfig: string, cacheDir: string, args: stri
   const r = await kubectlAt(kubeconfig, cacheDir, args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
   return r.out;
+}
+
+/**
+ * A control plane (real apiserver and etcd) for a file of kubectl tests, started in beforeAll and
+ * stopped in afterAll with its kubectl cache: `kubectl(...)` must succeed, `run(args, input)`
+ * returns the exit code and both streams.
+ */
+export function kubectlControlPlane(): {
+  readonly cp: TestControlPlane;
+  kubectl(...args: string[]): Promise<string>;
+  kubectlIn(input: string, ...args: string[]): Promise<string>;
+  run(args: string[], input?: string): Promise<{ code: number; out: string; err: string }>;
+} {
+  let cp: TestControlPlane | undefined;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+  beforeAll(async () => {
+    if (hasKubectl) cp = await startControlPlane();
+  }, 60_000);
+  afterAll(async () => {
+    await cp?.stop();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+  return {
+    get cp() {
+      return cp!;
+    },
+    kubectl: (...args) => kubectlOk(cp!.kubeconfig, cacheDir, args),
+    kubectlIn: (input, ...args) => kubectlOk(cp!.kubeconfig, cacheDir, args, input),
+    run: (args, input) => kubectlAt(cp!.kubeconfig, cacheDir, args, input),
+  };
 }

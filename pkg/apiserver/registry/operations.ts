@@ -34,12 +34,28 @@ export async function patchObject(store: Store, namespace: string | undefined, n
   if (type === 'apply') return serverSideApply(store, namespace, name, patchBody, ctx, subresource);
   const apply = (current: KubeObject): KubeObject => {
     const obj = applyPatchBody(current, type, patchBody, store.resource.typeName);
+    checkPatchedName(obj, namespace, name);
     store.decode(obj, ctx);
     const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     return obj;
   };
   return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/**
+ * A patch may not rename or move its object (the apiserver's checkName): a patched name other
+ * than the URL's, or a namespace other than the URL's, is a 400 rather than a change dropped
+ * while kubectl reported the object patched.
+ */
+export function checkPatchedName(obj: KubeObject, namespace: string | undefined, name: string): void {
+  const meta = obj.metadata;
+  const objName = typeof meta?.name === 'string' ? meta.name : '';
+  if (objName !== name) throw errors.badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+  const objNamespace = typeof meta?.namespace === 'string' ? meta.namespace : '';
+  if (namespace && objNamespace && objNamespace !== namespace) {
+    throw errors.badRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the URL (${namespace})`);
+  }
 }
 
 /** A merge, JSON or strategic merge patch applied to `current` (a `typeName`); 422 if it cannot be. */

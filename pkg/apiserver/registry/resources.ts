@@ -137,7 +137,9 @@ export const storageOf = (r: ResourceInfo): ResourceInfo => r.view?.storage ?? r
 export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-export const verbsOf = (_r: ResourceInfo) => allVerbs;
+const noCollectionDelete = allVerbs.filter((v) => v !== 'deletecollection');
+/** The verbs of a resource. Namespaces have no deletecollection, as in Kubernetes: each is finalized on its own. */
+export const verbsOf = (r: ResourceInfo) => (r.name === 'namespaces' && !r.group ? noCollectionDelete : allVerbs);
 
 /** The status subresource: status from the body, everything else as stored. */
 const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate'] = () => []): SubresourceStrategy => ({

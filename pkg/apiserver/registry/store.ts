@@ -32,7 +32,7 @@ export class Store {
     readonly storage: Storage,
     readonly resource: ResourceInfo,
     readonly cache: WatchCache,
-    private readonly namespaceCheck: (ns: string, ctx: RequestContext) => Promise<void>,
+    private readonly namespaceCheck: (ns: string, ctx: RequestContext, target: { group: string; resource: string; name?: string }) => Promise<void>,
     /** Objects of this resource expire (events: --event-ttl): every write renews the TTL. */
     private readonly expiry?: { ttlSeconds: number; leases: LeaseManager },
     /** Objects of this resource hold allocations (Services: cluster IPs, node ports). */
@@ -147,7 +147,7 @@ export class Store {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
       meta.namespace = namespace ?? meta.namespace ?? 'default';
-      await this.namespaceCheck(meta.namespace, ctx);
+      await this.namespaceCheck(meta.namespace, ctx, { group: this.resource.group, resource: this.resource.name, name: meta.name });
     } else {
       delete meta.namespace;
     }

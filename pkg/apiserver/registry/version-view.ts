@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { RawObject } from '../raw-object.js';
-import { applyPatchBody, type PatchType } from './operations.js';
+import { applyPatchBody, checkPatchedName, type PatchType } from './operations.js';
 import type { ResourceInfo } from './resources.js';
 import { checkKindOf, decodeAs, type RequestContext, type Store, type Subresource } from './store.js';
 
@@ -37,6 +37,7 @@ export async function patchView(store: Store, r: ResourceInfo, namespace: string
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     const patched = applyPatchBody(view.fromStorage(current), type, patchBody, r.typeName);
+    checkPatchedName(patched, namespace, name);
     return viewIn(r, patched, ctx);
   });
   return view.fromStorage(obj);

@@ -5,6 +5,7 @@
 // server and patches custom resources with JSON merge patches (no strategic merge patch offered).
 import { createHash } from 'node:crypto';
 import { collectSchemas, openapiV3Doc, openapiV3Index, pathsFor } from '../../api/openapi.js';
+import { swaggerDoc, swaggerProto } from '../../api/openapi-v2.js';
 import type { JSONSchemaProps } from '../../api/crd-schema.js';
 import { groupVersionPath, type KindInfo } from '../../api/kinds.js';
 import type { ResourceInfo } from '../registry/resources.js';
@@ -65,6 +66,7 @@ interface Built {
  */
 export class CustomOpenAPI {
   private cache: { generation: number; docs: Map<string, Built> } | undefined;
+  private v2cache: { generation: number; json: string; proto: Buffer; etag: string } | undefined;
 
   constructor(
     private readonly source: {
@@ -132,6 +134,22 @@ export class CustomOpenAPI {
     const out = openapiV3Index();
     for (const [gv, b] of this.docs()) out.paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${b.hash}` };
     return out;
+  }
+
+  /** GET /openapi/v2: the schemas of every group-version's v3 document, as one Swagger 2.0 document (JSON and protobuf). */
+  v2(): { json: string; proto: Buffer; etag: string } {
+    const gen = this.source.generation;
+    if (this.v2cache?.generation === gen) return this.v2cache;
+    const schemas: Record<string, Schema> = {};
+    for (const gv of Object.keys(this.index().paths)) {
+      const doc = this.doc(gv) as { components?: { schemas?: Record<string, Schema> } } | undefined;
+      Object.assign(schemas, doc?.components?.schemas ?? {});
+    }
+    const doc = swaggerDoc(schemas, 'v1.32.0');
+    const json = JSON.stringify(doc);
+    const etag = createHash('sha512').update(json).digest('hex').toUpperCase();
+    this.v2cache = { generation: gen, json, proto: swaggerProto(doc), etag };
+    return this.v2cache;
   }
 
   /** GET /openapi/v3/<gv>. */

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { apiVersionOf, poddisruptionbudgets, type ResourceInfo } from '../registry/resources.js';
+import { apiVersionOf, poddisruptionbudgets, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
@@ -99,6 +99,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return respondObject(req, res, r, 200, viewOut(r.resource, await deleteObject(store, r.namespace, r.name!, opts, ctx)));
     }
     case 'deletecollection': {
+      if (!verbsOf(r.resource).includes('deletecollection')) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       const opts = await deleteOptions(req, query);
       const matches = buildMatcher(r.resource, query);
       const { items } = await store.list(r.namespace, { matches });

@@ -17,6 +17,7 @@ import type { FieldValidation, RequestContext, Store, UserInfo } from '../regist
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion, wantsAggregatedDiscovery } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { CustomOpenAPI } from './custom-openapi.js';
+import { OPENAPI_V2_PROTOBUF } from '../../api/openapi-v2.js';
 import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import type { TokenReviewer } from '../token-review.js';
@@ -309,7 +310,14 @@ export class RestServer {
         if (!doc) throw errors.notFound('', 'openapi', path);
         return sendJson(res, 200, doc);
       }
-      if (path === '/openapi/v2') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (path === '/openapi/v2') {
+        const v2 = this.openapi.v2();
+        const proto = /protobuf/.test(req.headers.accept ?? '');
+        const data = proto ? v2.proto : Buffer.from(v2.json);
+        res.writeHead(200, { 'Content-Type': proto ? OPENAPI_V2_PROTOBUF : 'application/json', 'Content-Length': String(data.length), ETag: `"${v2.etag}"`, Vary: 'Accept' });
+        res.end(data);
+        return;
+      }
       const segs = path.split('/').filter(Boolean);
       if (segs[0] === 'api' && segs.length === 2) {
         const list = apiResourceList('', segs[1]!, this.deps.registry.all());

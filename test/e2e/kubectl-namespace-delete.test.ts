@@ -1,0 +1,52 @@
+// Deleting namespaces with the stock kubectl: each namespace is finalized on its own, so the
+// collection has no DELETE (Kubernetes answers 405), and api-resources does not offer it.
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
+
+const k = kubectlControlPlane();
+const kubectl = k.kubectl;
+
+describe.skipIf(!hasKubectl)('namespace deletion', () => {
+  it('DELETE of the namespace collection is 405 and deletes nothing (it deleted default and kube-system outright, content and all)', async () => {
+    await kubectl('create', 'namespace', 'keep-me');
+    await kubectl('-n', 'keep-me', 'create', 'configmap', 'c', '--from-literal=a=b');
+    for (const raw of ['/api/v1/namespaces', '/api/v1/namespaces?dryRun=All']) {
+      const r = await k.run(['delete', '--raw', raw]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource');
+    }
+    const names = (await kubectl('get', 'ns', '-o', 'name')).split('\n').filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system', 'namespace/keep-me']));
+    expect(await kubectl('-n', 'keep-me', 'get', 'cm', 'c', '-o', 'name')).toBe('configmap/c\n');
+  });
+
+  it('kubectl api-resources -o wide lists no deletecollection for namespaces (and does for configmaps)', async () => {
+    const rows = (await kubectl('api-resources', '-o', 'wide', '--api-group=')).split('\n');
+    const verbs = (name: string) => rows.find((l) => l.startsWith(`${name} `))?.trim().split(/\s+/)[5];
+    expect(verbs('namespaces')).toBe('create,delete,get,list,patch,update,watch');
+    expect(verbs('configmaps')).toBe('create,delete,deletecollection,get,list,patch,update,watch');
+  });
+
+  it('kubectl delete ns --all still deletes them one by one, protected ones refused', async () => {
+    await kubectl('create', 'namespace', 'gone-soon');
+    const r = await k.run(['delete', 'ns', '--all', '--wait=false']);
+    expect(r.out).toContain('namespace "gone-soon" deleted');
+    expect(r.err).toContain('namespaces "default" is forbidden: this namespace may not be deleted');
+    expect(await kubectl('get', 'ns', 'default', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+  });
+
+  it('creating in a Terminating namespace is refused naming what was created, as the NamespaceLifecycle plugin does', async () => {
+    await kubectl('create', 'namespace', 'closing');
+    await kubectl('-n', 'closing', 'create', 'configmap', 'held', '--from-literal=a=b');
+    await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+    await kubectl('delete', 'namespace', 'closing', '--wait=false');
+    expect(await kubectl('get', 'ns', 'closing', '--no-headers')).toMatch(/^closing\s+Terminating\s/);
+    const r = await k.run(['-n', 'closing', 'create', 'configmap', 'x', '--from-literal=a=b']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('error: failed to create configmap: configmaps "x" is forbidden: unable to create new content in namespace closing because it is being terminated\n');
+    const pod = await k.run(['-n', 'closing', 'run', 'p', '--image=busybox']);
+    expect(pod.err).toContain('pods "p" is forbidden: unable to create new content in namespace closing because it is being terminated');
+    await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    await kubectl('wait', '--for=delete', 'namespace/closing', '--timeout=30s');
+  });
+});
