@@ -204,7 +204,7 @@ export class ApiServer {
       this.etcd = new EmbeddedEtcd({ dataDir: join(c.dataDir, 'etcd'), clientPort: c.etcdClientPort, peerPort: c.etcdPeerPort, logFile: join(c.dataDir, 'etcd.log') });
       await this.etcd.start();
     }
-    this.client = new EtcdClient(this.etcdEndpoints);
+    this.client = new EtcdClient(this.etcd ? [this.etcd.clientEndpoint] : this.etcdEndpoints);
     const storage = new Storage(this.client);
     this.storage = storage;
     await waitForEtcd(storage);

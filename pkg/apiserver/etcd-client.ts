@@ -9,6 +9,7 @@
 // this process (refused connection, refused stream). A write lost in flight is reported, not
 // replayed: it may have been applied.
 import http2, { type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import net from 'node:net';
 import type { BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
   CompactionRequest,
@@ -158,7 +159,10 @@ class Connection {
     clearInterval(this.pingTimer); // (a previous session's, if its close has not come yet)
     this.connected = false;
     this.lastError = undefined;
-    const s = http2.connect(this.url, { settings: { enablePush: false, initialWindowSize: 4 << 20 }, maxSessionMemory: 64 });
+    const u = new URL(this.url);
+    // A Unix socket endpoint (unix:///path) carries HTTP/2 without TLS, as http://localhost.
+    const viaSocket = u.protocol === 'unix:' ? { createConnection: () => net.connect({ path: decodeURIComponent(u.pathname) }) } : {};
+    const s = http2.connect(u.protocol === 'unix:' ? 'http://localhost' : this.url, { ...viaSocket, settings: { enablePush: false, initialWindowSize: 4 << 20 }, maxSessionMemory: 64 });
     this.session = s;
     s.on('connect', () => {
       this.connected = true;
@@ -267,7 +271,7 @@ export class EtcdClient {
     const own = process.env.TSKUBE_ETCD_TRANSPORT !== 'node';
     this.unaries = this.conns.map((c) => {
       const viaNode = (path: string, payload: Uint8Array, timeoutMs: number) => c.unary(path, payload, timeoutMs);
-      return own && c.url.startsWith('http:') ? new UnaryConnection(c.url, keepaliveMs, viaNode) : { call: viaNode, close: () => {} };
+      return own && /^(http|unix):/.test(c.url) ? new UnaryConnection(c.url, keepaliveMs, viaNode) : { call: viaNode, close: () => {} };
     });
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }

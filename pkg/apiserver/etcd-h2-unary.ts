@@ -95,14 +95,13 @@ class Session {
 
   constructor(
     private readonly url: string,
-    host: string,
-    port: number,
+    target: EtcdSocketTarget,
     private readonly headerBlocks: (path: string) => Buffer,
     private readonly keepaliveMs: number,
     /** Told once when the session takes no more calls (with the protocol error that ended it, if one did). */
     private readonly onFinished: (s: Session, protocolError?: Error) => void,
   ) {
-    this.socket = net.connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepaliveMs });
+    this.socket = 'path' in target ? net.connect({ path: target.path }) : net.connect({ ...target, noDelay: true, keepAlive: true, keepAliveInitialDelay: keepaliveMs });
     this.write(PREFACE);
     this.write(
       settingsFrame([
@@ -414,8 +413,7 @@ export class UnaryConnection {
   private fellBack = false;
   /** Connections made so far. */
   dials = 0;
-  private readonly host: string;
-  private readonly port: number;
+  private readonly target: EtcdSocketTarget;
   private readonly authority: string;
   private readonly blocks = new Map<string, Buffer>();
 
@@ -425,10 +423,9 @@ export class UnaryConnection {
     private readonly fallback?: (path: string, payload: Uint8Array, timeoutMs: number) => Promise<Buffer>,
   ) {
     const u = new URL(url);
-    if (u.protocol !== 'http:') throw new Error(`the unary etcd transport speaks plain HTTP/2 only, not ${u.protocol}`);
-    this.host = u.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(u.port || 2379);
-    this.authority = u.host;
+    if (u.protocol !== 'http:' && u.protocol !== 'unix:') throw new Error(`the unary etcd transport speaks plain HTTP/2 only, not ${u.protocol}`);
+    this.target = etcdSocketTarget(u);
+    this.authority = u.protocol === 'unix:' ? 'localhost' : u.host;
   }
 
   /** One request and its single response message. */
@@ -447,7 +444,7 @@ export class UnaryConnection {
 
   private dial(): Session {
     this.dials++;
-    const s = new Session(this.url, this.host, this.port, (p) => this.headerBlock(p), this.keepaliveMs, (gone, protocolError) => {
+    const s = new Session(this.url, this.target, (p) => this.headerBlock(p), this.keepaliveMs, (gone, protocolError) => {
       if (this.session === gone) this.session = undefined;
       if (protocolError && this.fallback && !this.fellBack) {
         this.fellBack = true;
@@ -469,4 +466,12 @@ export class UnaryConnection {
     this.session?.destroy(new Error('etcd client is closed'));
     this.session = undefined;
   }
+}
+
+/** Where an endpoint's socket connects: TCP host and port, or a Unix socket's path (unix:///path). */
+export type EtcdSocketTarget = { host: string; port: number } | { path: string };
+
+export function etcdSocketTarget(u: URL): EtcdSocketTarget {
+  if (u.protocol === 'unix:') return { path: decodeURIComponent(u.pathname) };
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 2379) };
 }

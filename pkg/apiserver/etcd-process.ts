@@ -1,10 +1,10 @@
 // The embedded etcd: with no --etcd-servers the apiserver runs Debian's etcd as a child, on
 // loopback only, with its data under the apiserver's data dir, and restarts it if it dies.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { logger } from '../util/log.js';
 
 const log = logger('etcd');
@@ -30,6 +30,11 @@ export function defaultEtcdMaxProcs(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
+/** The embedded etcd's Unix socket, in its working directory (etcd wants host:port). */
+const SOCKET_NAME = 'etcd.sock:0';
+/** sun_path holds 108 bytes with the terminating NUL. */
+const MAX_SOCKET_PATH = 108;
+
 enum State {
   Stopped,
   Running,
@@ -41,10 +46,21 @@ export class EmbeddedEtcd {
   private child: ChildProcess | undefined;
   private state = State.Stopped;
   private restarts = 0;
+  /** The loopback TCP endpoint: for tools (etcdctl) and tests. */
   readonly endpoint: string;
+  /**
+   * The endpoint the apiserver itself uses: a Unix socket beside the data dir when its path fits
+   * (a write or a watch event costs etcd and the apiserver less CPU than over TCP loopback), else
+   * the TCP one. etcd names a unix listener host:port and makes it in its working directory.
+   */
+  readonly clientEndpoint: string;
+  private readonly socketDir: string;
 
   constructor(private readonly opts: EmbeddedEtcdOptions) {
     this.endpoint = `http://127.0.0.1:${opts.clientPort}`;
+    this.socketDir = dirname(opts.dataDir);
+    const socketPath = join(this.socketDir, SOCKET_NAME);
+    this.clientEndpoint = Buffer.byteLength(socketPath) < MAX_SOCKET_PATH ? `unix://${encodeURI(socketPath)}` : this.endpoint;
   }
 
   get restartCount(): number {
@@ -69,10 +85,12 @@ export class EmbeddedEtcd {
     const o = this.opts;
     const logPath = o.logFile ?? join(o.dataDir, '..', 'etcd.log');
     const fd = openSync(logPath, 'a');
+    // etcd does not remove a socket file left by an etcd that was killed: bind would fail.
+    if (this.clientEndpoint !== this.endpoint) rmSync(join(this.socketDir, SOCKET_NAME), { force: true });
     const args = [
       '--name', 'tskube',
       '--data-dir', o.dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${o.clientPort}`,
+      '--listen-client-urls', [`http://127.0.0.1:${o.clientPort}`, ...(this.clientEndpoint === this.endpoint ? [] : [`unix://${SOCKET_NAME}`])].join(','),
       '--advertise-client-urls', `http://127.0.0.1:${o.clientPort}`,
       '--listen-peer-urls', `http://127.0.0.1:${o.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${o.peerPort}`,
@@ -82,7 +100,7 @@ export class EmbeddedEtcd {
       '--log-level', 'warn',
       '--logger', 'zap',
     ];
-    const child = spawn(o.binary ?? '/usr/bin/etcd', args, { stdio: ['ignore', fd, fd], env: { GOMAXPROCS: String(o.maxProcs ?? defaultEtcdMaxProcs()), ...process.env, ETCD_UNSUPPORTED_ARCH: '' } });
+    const child = spawn(o.binary ?? '/usr/bin/etcd', args, { cwd: this.socketDir, stdio: ['ignore', fd, fd], env: { GOMAXPROCS: String(o.maxProcs ?? defaultEtcdMaxProcs()), ...process.env, ETCD_UNSUPPORTED_ARCH: '' } });
     closeSync(fd);
     this.child = child;
     child.on('exit', (code, signal) => {

@@ -1,6 +1,7 @@
 // The apiserver against a real etcd: CRUD of every kind, optimistic concurrency, Status bodies,
 // selectors, graceful deletion, persistence across restarts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
@@ -294,8 +295,13 @@ describe('persistence', () => {
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });
 
-  it('the supervisor restarts an embedded etcd that dies', async () => {
-    const etcd = (cp.server as unknown as { etcd: { pid?: number; restartCount: number } }).etcd;
+  it('the supervisor restarts an embedded etcd that dies (its Unix socket left behind)', async () => {
+    const etcd = (cp.server as unknown as { etcd: { pid?: number; restartCount: number; clientEndpoint: string } }).etcd;
+    // The apiserver reaches its embedded etcd over a Unix socket; a killed etcd leaves the file,
+    // which the restarted one could not bind.
+    expect(etcd.clientEndpoint).toMatch(/^unix:\/\/\/.*etcd\.sock:0$/);
+    const socketPath = decodeURIComponent(new URL(etcd.clientEndpoint).pathname);
+    expect(statSync(socketPath).isSocket()).toBe(true);
     const pid = etcd.pid!;
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 20_000;
