@@ -1,13 +1,18 @@
 // The apiserver against a real etcd: CRUD of every kind, optimistic concurrency, Status bodies,
 // selectors, graceful deletion, persistence across restarts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
 let admin: RestClient;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 
 beforeAll(async () => {
   cp = await startControlPlane();
@@ -15,6 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cp?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
 });
 
 describe('bootstrap', () => {
@@ -167,6 +173,61 @@ describe('pods', () => {
       cont = page.metadata.continue;
     } while (cont);
     expect(seen).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6']);
+  });
+
+  it('a large list is streamed: chunked, an item per line, the same items as paging gives; kubectl reads it', async () => {
+    await admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'biglist' } });
+    // 400 pods of about 3.5 KB: past the 1 MB where lists stop being one string.
+    const note = 'x'.repeat(2500);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 400) {
+          const name = `big-${String(next++).padStart(3, '0')}`;
+          await admin.create(Pods, 'biglist', { ...pod(name), metadata: { name, annotations: { note, multiline: 'a\nb' } } });
+        }
+      }),
+    );
+    const raw = await new Promise<{ headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: '127.0.0.1', port: cp.server.port, path: '/api/v1/namespaces/biglist/pods', ca: cp.config.caCert, headers: { Authorization: `Bearer ${cp.config.token}` } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ headers: res.headers, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw.headers['content-length']).toBeUndefined();
+    expect(raw.headers['transfer-encoding']).toBe('chunked');
+    const lines = raw.body.split('\n');
+    expect(lines[0]).toMatch(/^\{"kind":"PodList","apiVersion":"v1","metadata":\{"resourceVersion":"\d+"\},"items":\[$/);
+    expect(lines.at(-1)).toBe(']}');
+    expect(lines).toHaveLength(402);
+    const whole = JSON.parse(raw.body) as { items: KubeObject[] };
+    expect(whole.items.map((p) => p.metadata?.name)).toEqual(Array.from({ length: 400 }, (_, i) => `big-${String(i).padStart(3, '0')}`));
+    expect(whole.items[7]!.metadata?.annotations?.multiline).toBe('a\nb');
+
+    const listed = await admin.list(Pods, 'biglist');
+    expect(listed.kind).toBe('PodList');
+    expect(Number(listed.metadata.resourceVersion)).toBeGreaterThan(0);
+    expect(listed.items).toEqual(whole.items);
+    const paged: KubeObject[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await admin.list(Pods, 'biglist', { limit: 150, continue: cont });
+      paged.push(...page.items);
+      cont = page.metadata.continue;
+    } while (cont);
+    expect(paged.map((p) => p.metadata?.uid)).toEqual(listed.items.map((p) => p.metadata?.uid));
+    if (hasKubectl) {
+      const names = await kubectlOk(cp.kubeconfig, cacheDir, ['get', 'pods', '-n', 'biglist', '-o', 'name']);
+      expect(names.trim().split('\n')).toHaveLength(400);
+    }
+    await admin.delete(Namespaces, undefined, 'biglist');
   });
 
   it('binding sets nodeName and PodScheduled once; a second bind is 409', async () => {

@@ -15,7 +15,7 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { decodeBody, readBody, sendJson, sendJsonText, successStatus, wantsTable } from './http-util.js';
+import { decodeBody, readBody, sendJson, sendJsonList, sendJsonText, successStatus, wantsTable } from './http-util.js';
 import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
@@ -154,9 +154,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
   // list without parsing or re-serialising them.
   const head = `{"kind":${JSON.stringify(r.resource.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.resource))},"metadata":${JSON.stringify(listMeta)},"items":[`;
-  const body = head + out.items.map((i) => i.json).join(',') + ']}';
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-cache, private' });
-  res.end(body);
+  await sendJsonList(res, head, out.items.map((i) => i.json), ']}');
 }
 
 function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): void {

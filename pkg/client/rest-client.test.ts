@@ -1,0 +1,72 @@
+// RestClient.list against a small HTTPS server that answers with whatever body a test gives, in
+// pieces of a chosen size: an apiserver's line-per-item list is parsed item by item, whatever the
+// pieces; any other body (compact, pretty-printed, an error Status) is parsed whole.
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePki } from '../apiserver/pki.js';
+import { Pods, RestClient, StatusError } from './rest-client.js';
+
+let server: Server;
+let client: RestClient;
+let reply: { code: number; body: string; piece: number } = { code: 200, body: '', piece: 1 };
+const dir = mkdtempSync(join(tmpdir(), 'rest-client-'));
+
+beforeAll(async () => {
+  const pki = await ensurePki(dir, ['127.0.0.1']);
+  server = createServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
+    res.writeHead(reply.code, { 'Content-Type': 'application/json' });
+    const { body, piece } = reply;
+    for (let i = 0; i < body.length; i += piece) res.write(body.slice(i, i + piece));
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  client = new RestClient({ server: `https://127.0.0.1:${port}`, caCert: pki.caCert, token: 't', namespace: 'default', source: 'test' });
+});
+
+afterAll(async () => {
+  client?.close();
+  await new Promise((r) => server?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const items = Array.from({ length: 5 }, (_, i) => ({ metadata: { name: `p${i}`, annotations: { text: `a\nb,\n${'z'.repeat(i * 300)}` } }, spec: { n: i } }));
+const head = '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[';
+
+describe('RestClient.list', () => {
+  it.each([1, 7, 64, 100_000])('parses a line-per-item list item by item, sent in pieces of %i characters', async (piece) => {
+    reply = { code: 200, body: `${head}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}`, piece };
+    const l = await client.list(Pods, 'default');
+    expect(l).toEqual({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '42' }, items });
+  });
+
+  it('parses an empty line-per-item list', async () => {
+    reply = { code: 200, body: `${head}\n\n]}`, piece: 3 };
+    expect((await client.list(Pods, 'default')).items).toEqual([]);
+  });
+
+  it('parses a compact list and a pretty-printed one whole', async () => {
+    const list = { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items };
+    for (const body of [JSON.stringify(list), JSON.stringify(list, null, 2)]) {
+      reply = { code: 200, body, piece: 50 };
+      expect(await client.list(Pods, 'default')).toEqual(list);
+    }
+  });
+
+  it('throws an error Status as StatusError, whatever its layout', async () => {
+    const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods is forbidden', reason: 'Forbidden', code: 403 };
+    reply = { code: 403, body: JSON.stringify(status, null, 1), piece: 10 };
+    const err = await client.list(Pods, 'default').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).code).toBe(403);
+    expect((err as StatusError).message).toBe('pods is forbidden');
+  });
+
+  it('rejects a broken line-per-item list with the JSON error', async () => {
+    reply = { code: 200, body: `${head}\n{"metadata":\n]}`, piece: 100 };
+    await expect(client.list(Pods, 'default')).rejects.toThrow(SyntaxError);
+  });
+});
