@@ -1,26 +1,13 @@
 // ValidatingAdmissionPolicies with the stock kubectl (apiserver and etcd; no node needed):
 // `kubectl apply` of a policy and its binding, `kubectl create deployment --replicas=6` refused
 // with the policy's message, the Warn action's warning printed by kubectl, and kube's columns.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
 
-let cp: TestControlPlane;
-const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-
-beforeAll(async () => {
-  if (hasKubectl) cp = await startControlPlane();
-}, 60_000);
-afterAll(async () => {
-  await cp?.stop(true);
-  rmSync(cacheDir, { recursive: true, force: true });
-});
-
-const kubectl = (...args: string[]) => kubectlAt(cp.kubeconfig, cacheDir, args);
-const apply = (yaml: string) => kubectlOk(cp.kubeconfig, cacheDir, ['apply', '-f', '-'], yaml);
+const ctl = kubectlControlPlane();
+const kubectl = (...args: string[]) => ctl.run(args);
+const apply = (yaml: string) => ctl.kubectlIn(yaml, 'apply', '-f', '-');
 
 const policy = `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -59,7 +46,7 @@ describe.skipIf(!hasKubectl)('kubectl and ValidatingAdmissionPolicies', () => {
     expect(ok.out).toBe('deployment.apps/web created\n');
     // kubectl apply prints a 422 as kube's: the cause without a field
     const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: eight}\nspec:\n  replicas: 8\n  selector: {matchLabels: {app: eight}}\n  template:\n    metadata: {labels: {app: eight}}\n    spec: {containers: [{name: c, image: busybox}]}\n';
-    const applied = await kubectlAt(cp.kubeconfig, cacheDir, ['apply', '-f', '-'], deployment);
+    const applied = await ctl.run(['apply', '-f', '-'], deployment);
     expect(applied.code).not.toBe(0);
     expect(applied.err.trim()).toBe(`The deployments "eight" is invalid: : ValidatingAdmissionPolicy 'replicas-limit' with binding 'replicas-limit' denied request: failed expression: object.spec.replicas <= 5`);
   });

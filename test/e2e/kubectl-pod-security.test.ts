@@ -3,28 +3,14 @@
 // `kubectl run` prints the forbidden error of an enforced level and the `Warning:` lines of a
 // warned one, `kubectl create deployment` is warned about but created, and a bad label value is
 // refused with Kubernetes' message.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceAccounts } from '../../pkg/client/rest-client.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { eventually } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
 
-let cp: TestControlPlane;
-const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-
-beforeAll(async () => {
-  if (!hasKubectl) return;
-  cp = await startControlPlane();
-}, 120_000);
-afterAll(async () => {
-  await cp?.stop(true);
-  rmSync(cacheDir, { recursive: true, force: true });
-});
-
-const kubectl = (...args: string[]) => kubectlAt(cp.kubeconfig, cacheDir, args);
-const ok = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
+const ctl = kubectlControlPlane();
+const kubectl = (...args: string[]) => ctl.run(args);
+const ok = ctl.kubectl;
 
 const RESTRICTED =
   'allowPrivilegeEscalation != false (container "web" must set securityContext.allowPrivilegeEscalation=false), ' +
@@ -35,7 +21,7 @@ const RESTRICTED =
 describe.skipIf(!hasKubectl)('kubectl and Pod Security admission', () => {
   it('prints warnings and forbidden errors as kubectl does against Kubernetes', async () => {
     expect(await ok('create', 'namespace', 'psa')).toBe('namespace/psa created\n');
-    await eventually(() => cp.admin.get(ServiceAccounts, 'psa', 'default'), { what: 'the default ServiceAccount' });
+    await eventually(() => ctl.cp.admin.get(ServiceAccounts, 'psa', 'default'), { what: 'the default ServiceAccount' });
     const overrides = JSON.stringify({ spec: { containers: [{ name: 'p1', image: 'busybox', securityContext: { privileged: true } }] } });
     expect(await ok('run', 'p1', '-n', 'psa', '--image=busybox', `--overrides=${overrides}`)).toBe('pod/p1 created\n');
 

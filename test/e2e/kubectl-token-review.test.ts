@@ -2,25 +2,12 @@
 // servers use it: a service account token from `kubectl create token` reviewed with the API's
 // audiences and with its own, a static token, an unknown one, and the system:auth-delegator role
 // that lets a service account ask.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
 
-let cp: TestControlPlane;
-const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-
-beforeAll(async () => {
-  if (hasKubectl) cp = await startControlPlane();
-}, 60_000);
-afterAll(async () => {
-  await cp?.stop();
-  rmSync(cacheDir, { recursive: true, force: true });
-});
-
-const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
+const ctl = kubectlControlPlane();
+const { kubectl, kubectlIn, run } = ctl;
 interface Status {
   authenticated: boolean;
   user: { username?: string; groups?: string[] };
@@ -29,7 +16,7 @@ interface Status {
 }
 const review = async (token: string, audiences?: string[]) => {
   const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } });
-  return (JSON.parse(await kubectlOk(cp.kubeconfig, cacheDir, ['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'], body)) as { status: Status }).status;
+  return (JSON.parse(await kubectlIn(body, 'create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-')) as { status: Status }).status;
 };
 
 describe.skipIf(!hasKubectl)('TokenReview', () => {
@@ -53,20 +40,20 @@ describe.skipIf(!hasKubectl)('TokenReview', () => {
   });
 
   it('a static token counts for the API\'s audiences only; an unknown token is not authenticated; no token is a 400', async () => {
-    const admin = /token: (\S+)/.exec(readFileSync(cp.kubeconfig, 'utf8'))?.[1];
+    const admin = /token: (\S+)/.exec(readFileSync(ctl.cp.kubeconfig, 'utf8'))?.[1];
     expect(admin).toBeTruthy();
     expect(await review(admin!)).toMatchObject({ authenticated: true, user: { groups: expect.arrayContaining(['system:authenticated']) } });
     expect((await review(admin!, ['foo'])).authenticated).toBe(false);
     expect(await review('not-a-token')).toEqual({ authenticated: false, user: {} });
-    const r = await kubectlAt(cp.kubeconfig, cacheDir, ['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'], '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}}');
+    const r = await run(['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'], '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}}');
     expect(r.err).toContain('token is required for TokenReview in authentication');
   });
 
   it('a service account may ask once bound to system:auth-delegator', async () => {
     const sa = 'system:serviceaccount:default:default';
-    expect((await kubectlAt(cp.kubeconfig, cacheDir, ['auth', 'can-i', 'create', 'tokenreviews', `--as=${sa}`])).out.trim()).toBe('no');
+    expect((await run(['auth', 'can-i', 'create', 'tokenreviews', `--as=${sa}`])).out.trim()).toBe('no');
     await kubectl('create', 'clusterrolebinding', 'delegate', '--clusterrole=system:auth-delegator', '--serviceaccount=default:default');
-    const yes = async () => (await kubectlAt(cp.kubeconfig, cacheDir, ['auth', 'can-i', 'create', 'tokenreviews', `--as=${sa}`])).out.trim();
+    const yes = async () => (await run(['auth', 'can-i', 'create', 'tokenreviews', `--as=${sa}`])).out.trim();
     for (let i = 0; i < 50 && (await yes()) !== 'yes'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await yes()).toBe('yes');
     expect(await kubectl('auth', 'can-i', 'create', 'subjectaccessreviews', `--as=${sa}`)).toBe('yes\n');

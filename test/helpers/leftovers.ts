@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown } from '../../pkg/lab/lab.js';
+import { run } from '../../pkg/util/exec.js';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { unmountAll } from '../../pkg/runtime/syscalls.js';
@@ -97,6 +98,39 @@ export async function sweepLabLeftovers(base = tmpdir(), log: (line: string) => 
       () => removed.push(join(base, d)),
       (e: Error) => console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg: 'could not take down a dead test lab', dir: join(base, d), err: e.message })),
     );
+  }
+  return removed;
+}
+
+/** A network test's namespace: tsknt-<pid of the test process>-<random>-<role> (test/network/lab.ts). */
+const NETWORK_TEST_NETNS = /^tsknt-(\d+)-[0-9a-f]+-/;
+
+/**
+ * Deletes the network namespaces of network tests whose process is gone, after killing what still
+ * runs in them (their echo servers outlive a killed test); returns the names it deleted.
+ */
+export async function sweepNetworkTestLeftovers(): Promise<string[]> {
+  const list = await run('ip', ['netns', 'list'], { allowFailure: true });
+  const dead = list.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => {
+      const pid = Number(NETWORK_TEST_NETNS.exec(n)?.[1]);
+      return pid > 0 && processStart(pid) === undefined;
+    });
+  const removed: string[] = [];
+  for (const name of dead) {
+    const pids = await run('ip', ['netns', 'pids', name], { allowFailure: true });
+    for (const pid of pids.stdout.split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    const del = await run('ip', ['netns', 'del', name], { allowFailure: true });
+    if (del.code === 0) removed.push(name);
+    else console.log(JSON.stringify({ level: 'warn', component: 'test-setup', msg: 'could not delete a dead network test namespace', netns: name, err: del.stderr.trim() }));
   }
   return removed;
 }

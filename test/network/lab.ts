@@ -1,5 +1,6 @@
-// A throwaway network lab for the network tests: namespaces named tsknt-<random>-<role>, every
-// process started in them tracked, everything removed by destroy() even when a test failed.
+// A throwaway network lab for the network tests: namespaces named tsknt-<pid>-<random>-<role>,
+// every process started in them tracked, everything removed by destroy() even when a test failed
+// (and by the next run's global setup when the test process was killed: the name says whose).
 // Nothing here touches the host's own namespace beyond creating and deleting netns files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { run, type RunResult } from '../../pkg/util/exec.js';
 export const echoScript = fileURLToPath(new URL('./fixtures/echo.mjs', import.meta.url));
 
 export class Lab {
-  readonly id = randomBytes(3).toString('hex');
+  readonly id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly namespaces: string[] = [];
   private readonly procs = new Set<ChildProcess>();
 

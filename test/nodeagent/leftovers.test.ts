@@ -2,13 +2,14 @@
 // gone loses its bridge, its iptables chains (and the jumps into them) and its files; one whose
 // owner lives is left alone. Real iptables and a real bridge in the host namespace, named so
 // that nothing else owns them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
-import { LAB_DIR_PREFIX, NODE_DIR_PREFIX, processStart, recordNodeOwner, sweepLabLeftovers, sweepNodeLeftovers } from '../helpers/leftovers.js';
+import { LAB_DIR_PREFIX, NODE_DIR_PREFIX, processStart, recordNodeOwner, sweepLabLeftovers, sweepNetworkTestLeftovers, sweepNodeLeftovers } from '../helpers/leftovers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tskube-sweep-'));
 const suffix = Math.random().toString(36).slice(2, 6);
@@ -83,6 +84,32 @@ describe('leftovers of killed test runs', () => {
       expect(existsSync(liveLab)).toBe(true);
     } finally {
       spawnSync('ip', ['link', 'del', bridge]);
+    }
+  });
+
+  it('deletes a network test namespace whose test process is gone, killing what runs in it; keeps a live one', async () => {
+    const child = spawnSync('true');
+    const hex = randomBytes(3).toString('hex');
+    const deadNs = `tsknt-${child.pid}-${hex}-node`;
+    const liveNs = `tsknt-${process.pid}-${hex}-node`;
+    sh(`ip netns add ${deadNs}`);
+    sh(`ip netns add ${liveNs}`);
+    // What a killed network test leaves running: an echo server, here a sleep.
+    const orphan = spawn('ip', ['netns', 'exec', deadNs, 'sleep', '300'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((r) => orphan.once('exit', (_c, sig) => r(sig)));
+    try {
+      await expect.poll(() => sh(`ip netns pids ${deadNs}`).trim()).toBe(String(orphan.pid));
+      const removed = await sweepNetworkTestLeftovers();
+      expect(removed).toContain(deadNs);
+      expect(removed).not.toContain(liveNs);
+      expect(await exited).toBe('SIGKILL');
+      const names = sh('ip netns list');
+      expect(names).not.toContain(deadNs);
+      expect(names).toContain(liveNs);
+    } finally {
+      orphan.kill('SIGKILL');
+      spawnSync('ip', ['netns', 'del', deadNs]);
+      spawnSync('ip', ['netns', 'del', liveNs]);
     }
   });
 
