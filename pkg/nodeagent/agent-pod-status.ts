@@ -1,6 +1,9 @@
 // The agent's status manager: a pod worker's status goes to the API as a strategic merge patch,
 // coalesced per pod (one in flight, the latest wins, unchanged ones skipped), and a pod torn
-// down after its deletion is deleted for good (grace 0, preconditioned on its UID).
+// down after its deletion is deleted for good (grace 0, preconditioned on its UID). A patch that
+// fails (the apiserver restarting) is tried again, 1 s doubling to 10 s, until it is written: a
+// pod that has nothing new to report would otherwise show its old status for good (the
+// kubelet's status manager resends every 10 s what the API does not have).
 import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Pods, StatusError } from '../client/rest-client.js';
@@ -8,6 +11,9 @@ import { logger } from '../util/log.js';
 import { computeStatus, type PodView } from './pod-status.js';
 
 const log = logger('nodeagent');
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 10_000;
 
 /** `{ [key]: [...items, {$patch: replace}] }` when status has that list: the list replaces the stored one. */
 function replaceList(status: object, key: string): Record<string, unknown[]> {
@@ -29,6 +35,9 @@ export class PodStatusManager {
   private sent = new Map<string, string>();
   private inFlight = new Set<string>();
   private pending = new Set<string>();
+  /** Retries of failed patches, by pod UID, with the delay of the next one. */
+  private retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
+  private stopped = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -39,6 +48,7 @@ export class PodStatusManager {
 
   async report(w: ReportedPod): Promise<void> {
     const uid = w.uid;
+    if (this.stopped) return;
     if (this.inFlight.has(uid)) {
       this.pending.add(uid);
       return;
@@ -56,17 +66,45 @@ export class PodStatusManager {
       const patch = { ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
       await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.sent.set(uid, text);
+      this.cancelRetry(uid);
     } catch (e) {
-      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('status update failed', { pod: w.key, err: e });
+      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) {
+        log.warn('status update failed', { pod: w.key, err: e, retryInMs: this.retryLater(w) });
+      }
     } finally {
       this.inFlight.delete(uid);
       if (this.pending.delete(uid)) void this.report(w);
     }
   }
 
+  /** Reports `w` again after a failed patch (one retry pending per pod); returns the delay. */
+  private retryLater(w: ReportedPod): number {
+    const prev = this.retries.get(w.uid);
+    if (prev) clearTimeout(prev.timer);
+    const delayMs = prev ? Math.min(prev.delayMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
+    const timer = setTimeout(() => void this.report(w), delayMs);
+    timer.unref();
+    this.retries.set(w.uid, { timer, delayMs });
+    return delayMs;
+  }
+
+  private cancelRetry(uid: string): void {
+    const r = this.retries.get(uid);
+    if (!r) return;
+    clearTimeout(r.timer);
+    this.retries.delete(uid);
+  }
+
   /** Forgets what was sent for a pod: the next report writes its status again. */
   forget(uid: string): void {
     this.sent.delete(uid);
+    this.cancelRetry(uid);
+  }
+
+  /** No more patches (the agent stops). */
+  stop(): void {
+    this.stopped = true;
+    for (const uid of [...this.retries.keys()]) this.cancelRetry(uid);
   }
 
   /** The worker has torn the pod down: delete it for good (already gone, or another pod by now: fine). */

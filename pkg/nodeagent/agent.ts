@@ -162,6 +162,7 @@ export class NodeAgent {
     for (const t of this.timers) clearInterval(t);
     this.staticPods?.stop();
     this.podInformer.stop();
+    this.podStatus.stop();
     this.nodeInformer.stop();
     this.serviceInformer.stop();
     this.sliceInformer?.stop();

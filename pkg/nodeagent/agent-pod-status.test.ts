@@ -1,0 +1,107 @@
+// The status manager resends a status whose patch failed (the apiserver was restarting) without
+// waiting for the pod to report something new, backing off 1 s doubling to 10 s; a 404 or 409 is
+// not retried; forget() and stop() end the retries.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Pod } from '../api/types.js';
+import type { ApiClient } from '../client/api-client.js';
+import { StatusError } from '../client/rest-client.js';
+import { PodStatusManager, type ReportedPod } from './agent-pod-status.js';
+
+const pod: Pod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'default', uid: 'u1' },
+  spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'busybox' }] },
+} as Pod;
+
+const view: ReportedPod = {
+  uid: 'u1',
+  key: 'default/web',
+  deleted: false,
+  pod,
+  sandbox: undefined,
+  podIP: '',
+  records: new Map(),
+  terminationMessages: new Map(),
+  latest: () => undefined,
+  previous: () => undefined,
+};
+
+/** A client whose status patches fail with `failures` errors first, then succeed; it counts them. */
+function flakyClient(failures: Error[]): { client: ApiClient; patches: () => number } {
+  let calls = 0;
+  const client = {
+    patch: async () => {
+      const e = failures[calls++];
+      if (e) throw e;
+      return {};
+    },
+  } as unknown as ApiClient;
+  return { client, patches: () => calls };
+}
+
+const unavailable = () => new Error('gRPC patch: 14 UNAVAILABLE: No connection established');
+
+describe('PodStatusManager', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('resends a failed status until it is written, backing off 1 s, 2 s, 4 s', async () => {
+    const { client, patches } = flakyClient([unavailable(), unavailable(), unavailable()]);
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await m.report(view);
+    expect(patches()).toBe(1);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(patches()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toBe(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(patches()).toBe(3);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(patches()).toBe(4); // written
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(patches()).toBe(4);
+    // Written once: the same status is not sent again.
+    await m.report(view);
+    expect(patches()).toBe(4);
+  });
+
+  it('waits at most 10 s between tries', async () => {
+    const { client, patches } = flakyClient(Array.from({ length: 8 }, unavailable));
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await m.report(view);
+    await vi.advanceTimersByTimeAsync(1000 + 2000 + 4000 + 8000);
+    expect(patches()).toBe(5);
+    await vi.advanceTimersByTimeAsync(9999);
+    expect(patches()).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(patches()).toBe(6);
+    m.stop();
+  });
+
+  it('does not retry a 404 or a 409 (the pod is gone or replaced)', async () => {
+    for (const code of [404, 409]) {
+      const { client, patches } = flakyClient([new StatusError(code, undefined, 'no')]);
+      const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+      await m.report(view);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(patches()).toBe(1);
+    }
+  });
+
+  it('stops retrying once the pod is forgotten, or the manager stopped', async () => {
+    const a = flakyClient(Array.from({ length: 5 }, unavailable));
+    const forgetting = new PodStatusManager(a.client, '10.0.0.1', (_p, uid) => uid);
+    await forgetting.report(view);
+    forgetting.forget('u1');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(a.patches()).toBe(1);
+
+    const b = flakyClient(Array.from({ length: 5 }, unavailable));
+    const stopping = new PodStatusManager(b.client, '10.0.0.1', (_p, uid) => uid);
+    await stopping.report(view);
+    stopping.stop();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(b.patches()).toBe(1);
+  });
+});
