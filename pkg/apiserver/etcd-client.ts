@@ -28,7 +28,7 @@ import {
 } from '../api/generated/etcd/rpc.js';
 import { logger } from '../util/log.js';
 import { EtcdCompactedError, EtcdError, GrpcCode } from './etcd-errors.js';
-import { UnaryConnection } from './etcd-h2-unary.js';
+import { etcdSocketTarget, UnaryConnection } from './etcd-h2-unary.js';
 
 export { EtcdCompactedError, EtcdError, GrpcCode } from './etcd-errors.js';
 
@@ -159,10 +159,10 @@ class Connection {
     clearInterval(this.pingTimer); // (a previous session's, if its close has not come yet)
     this.connected = false;
     this.lastError = undefined;
-    const u = new URL(this.url);
     // A Unix socket endpoint (unix:///path) carries HTTP/2 without TLS, as http://localhost.
-    const viaSocket = u.protocol === 'unix:' ? { createConnection: () => net.connect({ path: decodeURIComponent(u.pathname) }) } : {};
-    const s = http2.connect(u.protocol === 'unix:' ? 'http://localhost' : this.url, { ...viaSocket, settings: { enablePush: false, initialWindowSize: 4 << 20 }, maxSessionMemory: 64 });
+    const target = etcdSocketTarget(new URL(this.url));
+    const viaSocket = 'path' in target ? { createConnection: () => net.connect(target) } : {};
+    const s = http2.connect('path' in target ? 'http://localhost' : this.url, { ...viaSocket, settings: { enablePush: false, initialWindowSize: 4 << 20 }, maxSessionMemory: 64 });
     this.session = s;
     s.on('connect', () => {
       this.connected = true;

@@ -54,13 +54,17 @@ export class EmbeddedEtcd {
    * the TCP one. etcd names a unix listener host:port and makes it in its working directory.
    */
   readonly clientEndpoint: string;
+  /** etcd's working directory, where it makes the socket. */
   private readonly socketDir: string;
+  /** The socket's path, when it fits in sun_path (else etcd listens on TCP only). */
+  private readonly socketPath: string | undefined;
 
   constructor(private readonly opts: EmbeddedEtcdOptions) {
     this.endpoint = `http://127.0.0.1:${opts.clientPort}`;
     this.socketDir = dirname(opts.dataDir);
     const socketPath = join(this.socketDir, SOCKET_NAME);
-    this.clientEndpoint = Buffer.byteLength(socketPath) < MAX_SOCKET_PATH ? `unix://${encodeURI(socketPath)}` : this.endpoint;
+    this.socketPath = Buffer.byteLength(socketPath) < MAX_SOCKET_PATH ? socketPath : undefined;
+    this.clientEndpoint = this.socketPath ? `unix://${encodeURI(this.socketPath)}` : this.endpoint;
   }
 
   get restartCount(): number {
@@ -86,11 +90,11 @@ export class EmbeddedEtcd {
     const logPath = o.logFile ?? join(o.dataDir, '..', 'etcd.log');
     const fd = openSync(logPath, 'a');
     // etcd does not remove a socket file left by an etcd that was killed: bind would fail.
-    if (this.clientEndpoint !== this.endpoint) rmSync(join(this.socketDir, SOCKET_NAME), { force: true });
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
     const args = [
       '--name', 'tskube',
       '--data-dir', o.dataDir,
-      '--listen-client-urls', [`http://127.0.0.1:${o.clientPort}`, ...(this.clientEndpoint === this.endpoint ? [] : [`unix://${SOCKET_NAME}`])].join(','),
+      '--listen-client-urls', [`http://127.0.0.1:${o.clientPort}`, ...(this.socketPath ? [`unix://${SOCKET_NAME}`] : [])].join(','),
       '--advertise-client-urls', `http://127.0.0.1:${o.clientPort}`,
       '--listen-peer-urls', `http://127.0.0.1:${o.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${o.peerPort}`,

@@ -69,14 +69,15 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, warni
 
 /** Sends JSON already serialised. */
 export function sendJsonText(res: ServerResponse, code: number, data: string, warnings: string[] = []): void {
-  const headers: Record<string, string | string[]> = {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(data)),
-    'Cache-Control': 'no-cache, private',
-  };
-  if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
-  res.writeHead(code, headers);
+  res.writeHead(code, { ...jsonHeaders(warnings), 'Content-Length': String(Buffer.byteLength(data)) });
   res.end(data);
+}
+
+/** Headers of a JSON answer, with the warnings kubectl prints. */
+function jsonHeaders(warnings: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' };
+  if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  return headers;
 }
 
 /** A list whose items come to more than this is streamed (chunked) instead of joined into one string. */
@@ -95,9 +96,7 @@ export async function sendJsonList(res: ServerResponse, head: string, items: rea
   let chars = 0;
   for (const s of items) chars += s.length;
   if (chars < STREAMED_LIST_CHARS) return sendJsonText(res, 200, head + items.join(',') + tail, warnings);
-  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' };
-  if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
-  res.writeHead(200, headers);
+  res.writeHead(200, jsonHeaders(warnings));
   // Each item on a line of its own, so that a client can parse items as they come (RestClient.list).
   let piece = `${head}\n`;
   for (let i = 0; i < items.length; i++) {
