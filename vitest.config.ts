@@ -2,16 +2,36 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['pkg/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration suites start etcd, runc containers and network namespaces; running files
-    // one at a time keeps them from fighting over 2 cores and shared kernel state.
-    fileParallelism: false,
     pool: 'forks',
-    // Sweeps what killed earlier runs left (their iptables rules would catch this run's Service traffic).
-    globalSetup: ['test/global-setup.ts'],
+    // One file at a time, each in a fresh process, unless asked (scripts/test.sh).
+    fileParallelism: false,
     // Components log JSON at info; tests keep warnings and errors only (TSKUBE_LOG_LEVEL overrides).
     env: { TSKUBE_LOG_LEVEL: process.env.TSKUBE_LOG_LEVEL ?? 'warn' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Unit tests: fakes only, no etcd, runc or network namespaces. scripts/test.sh runs them
+          // two files at a time in reused workers (--no-isolate; a project's own isolate setting
+          // is not honoured by vitest 3.2's forks pool).
+          name: 'unit',
+          include: ['pkg/**/*.test.ts', 'cmd/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Integration suites start etcd, runc containers and network namespaces; running files
+          // one at a time, each in a fresh process, keeps them from fighting over 2 cores and
+          // shared kernel state.
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          // Sweeps what killed earlier runs left (their iptables rules would catch this run's Service traffic).
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

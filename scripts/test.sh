@@ -7,20 +7,31 @@ npm run --silent build || { echo "build failed"; echo "0 passed, 1 failed"; exit
 if ! npx madge --circular --extensions ts pkg cmd >/tmp/tskube-madge.log 2>&1; then
   cat /tmp/tskube-madge.log; echo "circular imports found"; echo "0 passed, 1 failed"; exit 1
 fi
-report="$(mktemp /tmp/tskube-vitest-XXXXXX.json)"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+# Unit tests first, two files at a time in workers reused from file to file (a fresh process per
+# file cost more than the tests: 101 s against 21 s here); then the integration suites one file
+# at a time, each in a fresh process (vitest.config.ts).
+unit="$(mktemp /tmp/tskube-vitest-unit-XXXXXX.json)"
+integration="$(mktemp /tmp/tskube-vitest-integration-XXXXXX.json)"
+npx vitest run --project unit --fileParallelism --maxWorkers=2 --no-isolate --passWithNoTests --reporter=default --reporter=json --outputFile.json="$unit" "$@"
+unit_status=$?
+npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile.json="$integration" "$@"
 status=$?
+[ $status -eq 0 ] && status=$unit_status
 node -e '
   const fs = require("fs");
-  let r = {};
-  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
-  const passed = r.numPassedTests ?? 0;
-  // A file that fails outside its tests (it does not parse, a hook throws) counts once, beside
-  // the failed tests of other files: it must not hide behind them.
-  const fileFailures = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")).length;
-  const failed = (r.numFailedTests ?? 0) + fileFailures + (r.testResults ? 0 : (r.numFailedTestSuites ?? 0));
-  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  let passed = 0, failed = 0, skipped = 0;
+  for (const path of process.argv.slice(1)) {
+    let r = {};
+    try { r = JSON.parse(fs.readFileSync(path, "utf8")); } catch {}
+    passed += r.numPassedTests ?? 0;
+    // A file that fails outside its tests (it does not parse, a hook throws) counts once, beside
+    // the failed tests of other files: it must not hide behind them. A run that wrote no report
+    // (vitest itself failed) counts as one failure.
+    const fileFailures = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")).length;
+    failed += (r.numFailedTests ?? 0) + fileFailures + (r.testResults ? 0 : Math.max(1, r.numFailedTestSuites ?? 0));
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$report"
-rm -f "$report"
+' "$unit" "$integration"
+rm -f "$unit" "$integration"
 exit $status

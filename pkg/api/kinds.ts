@@ -18,6 +18,8 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, typeName: 'Node', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, typeName: 'Namespace', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
+  // The same objects in their events.k8s.io/v1 form (messages prefixed Events).
+  { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'EventsEvent', subresources: [] },
   { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
   { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, typeName: 'ServiceAccount', subresources: ['token'] },
@@ -98,6 +100,8 @@ const POLICY_TYPES = new Set(['PodDisruptionBudget', 'PodDisruptionBudgetList', 
 // autoscaling/v2 messages; the autoscaling/v1 ones carry a V1 suffix (HorizontalPodAutoscalerSpecV1).
 const AUTOSCALING_V2_TYPES = /^(HorizontalPodAutoscaler|CrossVersionObjectReference|MetricSpec|MetricStatus|MetricTarget|MetricValueStatus|MetricIdentifier|HPAScaling|(Object|Pods|Resource|ContainerResource|External)Metric(Source|Status))/;
 const AUTOSCALING_V1_SUFFIX = /^(HorizontalPodAutoscaler(Spec|Status)?|CrossVersionObjectReference)V1(List)?$/;
+// events.k8s.io/v1 messages carry an Events prefix (EventsEventSeries is io.k8s.api.events.v1.EventSeries).
+const EVENTS_TYPES = /^Events(Event(List|Series)?)$/;
 const DISCOVERY_TYPES = new Set(['EndpointSlice', 'EndpointSliceList', 'Endpoint', 'EndpointConditions', 'EndpointHints', 'ForZone', 'ForNode']);
 
 /** The OpenAPI definition name Kubernetes uses for a message: `io.k8s.api.core.v1.Pod`. */
@@ -111,6 +115,7 @@ export function definitionName(typeName: string): string {
   if (NETWORKING_TYPES.test(typeName)) return `io.k8s.api.networking.v1.${typeName}`;
   if (AUTOSCALING_V1_SUFFIX.test(typeName)) return `io.k8s.api.autoscaling.v1.${typeName.replace('V1', '')}`;
   if (AUTOSCALING_V2_TYPES.test(typeName)) return `io.k8s.api.autoscaling.v2.${typeName}`;
+  if (EVENTS_TYPES.test(typeName)) return `io.k8s.api.events.v1.${typeName.slice('Events'.length)}`;
   if (POLICY_TYPES.has(typeName)) return `io.k8s.api.policy.v1.${typeName}`;
   if (STORAGE_TYPES.has(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;

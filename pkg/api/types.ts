@@ -133,7 +133,7 @@ export type {
   NamespaceCondition,
 } from './generated/tskube/api/v1/node.js';
 
-export type { Event, EventList, EventSource, EventSeries, Lease, LeaseList, LeaseSpec } from './generated/tskube/api/v1/event.js';
+export type { Event, EventList, EventSource, EventSeries, EventsEvent, EventsEventSeries, Lease, LeaseList, LeaseSpec } from './generated/tskube/api/v1/event.js';
 
 export type {
   Service,

@@ -1,15 +1,16 @@
 // Kubernetes validation for every kind tskube serves. Pod rules live in validation-pod.ts and
 // validation-container.ts, metadata rules in validation-meta.ts; this file holds the rest and is
 // the one entry point the apiserver imports.
-import { duplicate, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isValidCIDR, isValidIP } from './names.js';
-import type { Binding, Event, Lease, Namespace, Node } from './types.js';
+import type { Binding, Lease, Namespace, Node } from './types.js';
 import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateObjectMeta, validateResourceList } from './validation-meta.js';
 import { TAINT_EFFECTS } from './validation-affinity.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
 export { validatePod, validatePodCreate, validatePodSpec, validatePodUpdate, validatePodStatusUpdate, validatePodEphemeralContainersUpdate, validateTolerations } from './validation-pod.js';
 export { validateContainer } from './validation-container.js';
+export { validateEvent, validateEventsV1Create, validateEventsV1Update } from './validation-event.js';
 export { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './validation-config.js';
 export { validateReplicaSet, validateReplicaSetUpdate, validateDeployment, validateDeploymentUpdate } from './validation-apps.js';
 
@@ -65,23 +66,6 @@ export function validateNamespace(ns: Namespace): FieldError[] {
   return errs;
 }
 
-const maxLen = (v: string | undefined, n: number, path: string): FieldError[] => (v && v.length > n ? [tooLong(path, v, n)] : []);
-
-export function validateEvent(ev: Event): FieldError[] {
-  const errs = validateObjectMeta(ev.metadata, true, 'metadata');
-  const io = ev.involvedObject ?? {};
-  if (io.namespace && ev.metadata?.namespace && io.namespace !== ev.metadata.namespace) {
-    errs.push(invalid('involvedObject.namespace', io.namespace, 'does not match event.namespace'));
-  }
-  if (ev.type) errs.push(...oneOf(ev.type, ['Normal', 'Warning'], 'type'));
-  errs.push(...nonNegative(ev.count, 'count'));
-  errs.push(...maxLen(ev.reason, 128, 'reason'));
-  errs.push(...maxLen(ev.action, 128, 'action'));
-  errs.push(...maxLen(ev.reportingComponent, 128, 'reportingComponent'));
-  errs.push(...maxLen(ev.reportingInstance, 128, 'reportingInstance'));
-  if (ev.message && ev.message.length > 1024 * 4) errs.push(tooLong('message', undefined, 1024 * 4));
-  return errs;
-}
 
 export function validateLease(lease: Lease): FieldError[] {
   const errs = validateObjectMeta(lease.metadata, true, 'metadata');

@@ -1,4 +1,5 @@
 // What every registry operation is given: the caller, its options, and the shapes of results.
+import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Selectable } from '../raw-object.js';
 
@@ -34,6 +35,8 @@ export interface RequestContext extends FieldManagerRequest {
   warnings: string[];
   /** Set by authorization when a create is allowed only for this object name (a node's own Node). */
   requireName?: string;
+  /** Checks of the request's version in place of the storage strategy's (a VersionView's, as events.k8s.io/v1's); `old` on update. */
+  validateAs?: (obj: KubeObject, old: KubeObject | undefined) => FieldError[];
 }
 
 export interface ListOptions {

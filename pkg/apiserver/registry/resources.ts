@@ -7,6 +7,8 @@ import {
   validateConfigMap,
   validateConfigMapUpdate,
   validateEvent,
+  validateEventsV1Create,
+  validateEventsV1Update,
   validateLease,
   validateNamespace,
   validateNode,
@@ -66,6 +68,7 @@ import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validat
 import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
 import { hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
+import { eventFromEventsV1, eventsV1FieldLabel, eventToEventsV1 } from '../../api/event-conversion.js';
 
 /**
  * A resource served in a second version over the storage of another (autoscaling/v1
@@ -78,6 +81,10 @@ export interface VersionView {
   defaults(obj: KubeObject): void;
   toStorage(obj: KubeObject): KubeObject;
   fromStorage(obj: KubeObject): KubeObject;
+  /** Validation of a write through this version, in place of the storage strategy's (on stored forms; `old` on update). */
+  validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** A field-selector label of this version as the stored objects' fields name it (undefined: not supported). */
+  fieldLabel?(label: string): string | undefined;
 }
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -787,8 +794,23 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
   },
 };
 
+/** events.k8s.io/v1: the core/v1 Events under the newer API's field names, with its stricter rules for what it writes. */
+export const eventsV1: ResourceInfo = {
+  ...events,
+  group: 'events.k8s.io',
+  typeName: 'EventsEvent',
+  view: {
+    storage: events,
+    defaults: () => {},
+    toStorage: (obj) => eventFromEventsV1(obj as never),
+    fromStorage: (obj) => eventToEventsV1(obj as never),
+    validate: (obj, old) => (old ? validateEventsV1Update(obj as never, old as never) : validateEventsV1Create(obj as never)),
+    fieldLabel: eventsV1FieldLabel,
+  },
+};
+
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -165,13 +165,13 @@ export class Store {
       r.prepareForCreate(obj);
     } catch (e) {
       // Defaulting can trip over values validation rejects (a bad quantity): report those.
-      const errs = r.validate(obj);
+      const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
-    const errs = r.validate(obj);
+    const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     if (review) await this.admission!.validate(review);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
@@ -343,7 +343,7 @@ export class Store {
       r.prepareForUpdate(next, old);
       if (review) await this.admission!.admit(review);
       if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
-      errs = r.validateUpdate(next, old);
+      errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
     if (review) await this.admission!.validate(review);

@@ -25,11 +25,17 @@ export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selecta
     throw errors.badRequest(`invalid field selector: ${(e as Error).message}`);
   }
   if (fieldSel) {
-    // Reject unsupported field labels up front, as Kubernetes does.
+    // Reject unsupported field labels up front, as Kubernetes does; a version served over
+    // another's storage names them its own way (events.k8s.io/v1's regarding.name).
     const sample = r.fields({ metadata: {} } as KubeObject);
-    for (const req of fieldSel.requirements ?? []) {
-      if (!(req.field in sample)) throw errors.badRequest(`field label not supported: ${req.field}`);
-    }
+    const label = r.view?.fieldLabel;
+    fieldSel = {
+      requirements: fieldSel.requirements.map((req) => {
+        const field = label ? label(req.field) : req.field;
+        if (field === undefined || !(field in sample)) throw errors.badRequest(`field label not supported: ${req.field}`);
+        return { ...req, field };
+      }),
+    };
   }
   return (obj) => (!labelSel || matchesLabelSelector(labelSel, obj.labels)) && (!fieldSel || matchesFieldSelector(fieldSel, obj.fields));
 }

@@ -403,6 +403,7 @@ export class RestServer {
         fieldValidation: fv as FieldValidation,
         warnings: [],
         requireName: decision.requireName,
+        validateAs: resource.view?.validate,
         fieldManager,
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',

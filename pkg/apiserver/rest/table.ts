@@ -1,5 +1,6 @@
 // Server-side printing: meta.k8s.io/v1 Table responses, so `kubectl get` shows its usual
 // columns (NAME READY STATUS RESTARTS AGE for pods) and `tsctl get` prints the same.
+import { eventFromEventsV1 } from '../../api/event-conversion.js';
 import type { KubeObject, LabelSelector, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../api/types.js';
 import { asLabelSelector, formatLabelSelector, labelSelectorFromObject } from '../../api/selectors.js';
 import { endpointSliceCells, endpointsCell, serviceCells } from './service-columns.js';
@@ -238,7 +239,7 @@ const printers: Record<string, Printer> = {
     // As Kubernetes' printEvent; the server always sends the -o wide cells (priority 1 columns).
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'string', 1), col('Name', 'string', 1)],
     row: (ev, now) => {
-      const e = ev as KubeObject & {
+      const e = (ev.apiVersion === 'events.k8s.io/v1' ? eventFromEventsV1(ev as never) : ev) as KubeObject & {
         firstTimestamp?: string;
         lastTimestamp?: string;
         eventTime?: string;

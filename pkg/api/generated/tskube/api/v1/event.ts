@@ -56,6 +56,78 @@ export interface EventSeries {
 }
 
 /**
+ * events.k8s.io/v1 Event: the same objects as core/v1 Events (stored as those), in the newer
+ * API's field names (regarding, note, reportingController, deprecated*).
+ * Event is a report of an event somewhere in the cluster (events.k8s.io/v1).
+ */
+export interface EventsEvent {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The time at which this event was first observed (required). */
+  eventTime?: string | undefined;
+  series?:
+    | EventsEventSeries
+    | undefined;
+  /** The name of the controller that emitted this event, e.g. `kubernetes.io/kubelet`. */
+  reportingController?:
+    | string
+    | undefined;
+  /** The ID of the controller instance, e.g. `kubelet-xyzf`. */
+  reportingInstance?:
+    | string
+    | undefined;
+  /** What action was taken or failed regarding the object. */
+  action?:
+    | string
+    | undefined;
+  /** Why the action was taken (UpperCamelCase). */
+  reason?:
+    | string
+    | undefined;
+  /** The object this event is about. */
+  regarding?:
+    | ObjectReference
+    | undefined;
+  /** A secondary object for more complex actions. */
+  related?:
+    | ObjectReference
+    | undefined;
+  /** A human-readable description of the status of this operation (at most 1 kB). */
+  note?:
+    | string
+    | undefined;
+  /** Normal or Warning. */
+  type?:
+    | string
+    | undefined;
+  /** core/v1 Event's source. */
+  deprecatedSource?: EventSource | undefined;
+  deprecatedFirstTimestamp?: string | undefined;
+  deprecatedLastTimestamp?: string | undefined;
+  deprecatedCount?: number | undefined;
+}
+
+export interface EventsEventList {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata?: ListMeta | undefined;
+  items?: EventsEvent[] | undefined;
+}
+
+/** Data about a series of events happening continuously (events.k8s.io/v1). */
+export interface EventsEventSeries {
+  /** Occurrences in this series up to the last heartbeat time. */
+  count?:
+    | number
+    | undefined;
+  /** The time when the last event of the series was seen. */
+  lastObservedTime?: string | undefined;
+}
+
+/**
  * coordination.k8s.io/v1 Lease: node heartbeats and leader election.
  * Lease defines a lease concept: node heartbeats and leader election.
  */

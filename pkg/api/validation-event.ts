@@ -1,0 +1,129 @@
+// Event validation, as Kubernetes' ValidateEventCreate and ValidateEventUpdate: every event
+// passes the legacy rules, whichever API wrote it; one written through events.k8s.io/v1 also
+// passes the strict ones (eventTime required, no deprecated fields, a sane series, and an
+// update may change little more than the series). Rules are checked on the stored (core/v1)
+// form; errors name the fields of the version the request used.
+import { invalid, required, tooLong, type FieldError } from './field-error.js';
+import type { Event } from './types.js';
+import { nonNegative, oneOf, qualifiedName, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+
+const REPORTING_INSTANCE_LIMIT = 128;
+const ACTION_LIMIT = 128;
+const REASON_LIMIT = 128;
+const NOTE_LIMIT = 1024;
+/** What a core/v1 event without eventTime may carry as its message (the recorder truncates to 1 kB; old clients wrote more). */
+const LEGACY_MESSAGE_LIMIT = 4 * 1024;
+
+/** The core/v1 fields that events.k8s.io/v1 names differently, keyed by their core name. */
+export const EVENTS_V1_FIELD_NAMES = {
+  involvedObject: 'regarding',
+  message: 'note',
+  source: 'deprecatedSource',
+  firstTimestamp: 'deprecatedFirstTimestamp',
+  lastTimestamp: 'deprecatedLastTimestamp',
+  count: 'deprecatedCount',
+  reportingComponent: 'reportingController',
+} as const;
+
+type Renamed = keyof typeof EVENTS_V1_FIELD_NAMES;
+/** How a request's version names the renamed fields. */
+type Names = Record<Renamed, string>;
+const CORE_NAMES = Object.fromEntries(Object.keys(EVENTS_V1_FIELD_NAMES).map((k) => [k, k])) as Names;
+const V1_NAMES: Names = EVENTS_V1_FIELD_NAMES;
+
+const over = (v: string | undefined, n: number) => (v?.length ?? 0) > n;
+
+/** legacyValidateEvent: what every event must satisfy. */
+function legacyRules(ev: Event, n: Names): FieldError[] {
+  const errs: FieldError[] = [];
+  const ns = ev.metadata?.namespace ?? '';
+  const io = ev.involvedObject ?? {};
+  const ioNamespace = `${n.involvedObject}.namespace`;
+  if (!ev.eventTime) {
+    // Old-style events: the event lives in its object's namespace ("default" for cluster-scoped objects).
+    if (io.namespace ? ns !== io.namespace : ns !== '' && ns !== 'default') errs.push(invalid(ioNamespace, io.namespace ?? '', 'does not match event.namespace'));
+  } else {
+    // (a new-style event about a namespaced object may live elsewhere; one about a cluster-scoped object lives in default or kube-system)
+    if (!io.namespace && ns !== 'default' && ns !== 'kube-system') errs.push(invalid(ioNamespace, io.namespace ?? '', 'does not match event.namespace'));
+    if (!ev.reportingComponent) errs.push(required(n.reportingComponent));
+    else errs.push(...qualifiedName(ev.reportingComponent, n.reportingComponent));
+    if (!ev.reportingInstance) errs.push(required('reportingInstance'));
+    else if (over(ev.reportingInstance, REPORTING_INSTANCE_LIMIT)) errs.push(invalid('reportingInstance', '', `can have at most ${REPORTING_INSTANCE_LIMIT} characters`));
+    if (!ev.action) errs.push(required('action'));
+    if (!ev.reason) errs.push(required('reason'));
+    if (over(ev.message, NOTE_LIMIT)) errs.push(invalid(n.message, '', `can have at most ${NOTE_LIMIT} characters`));
+  }
+  if (over(ev.action, ACTION_LIMIT)) errs.push(invalid('action', '', `can have at most ${ACTION_LIMIT} characters`));
+  if (over(ev.reason, REASON_LIMIT)) errs.push(invalid('reason', '', `can have at most ${REASON_LIMIT} characters`));
+  return errs;
+}
+
+/** A core/v1 Event, created or updated through core/v1 (the legacy rules, plus the checks core/v1 always made here). */
+export function validateEvent(ev: Event): FieldError[] {
+  const errs = validateObjectMeta(ev.metadata, true, 'metadata');
+  errs.push(...legacyRules(ev, CORE_NAMES));
+  if (ev.type) errs.push(...oneOf(ev.type, ['Normal', 'Warning'], 'type'));
+  errs.push(...nonNegative(ev.count, 'count'));
+  if (over(ev.reportingInstance, REPORTING_INSTANCE_LIMIT) && !ev.eventTime) errs.push(tooLong('reportingInstance', ev.reportingInstance, REPORTING_INSTANCE_LIMIT));
+  if (over(ev.reportingComponent, 128) && !ev.eventTime) errs.push(tooLong('reportingComponent', ev.reportingComponent, 128));
+  if (over(ev.message, LEGACY_MESSAGE_LIMIT)) errs.push(tooLong('message', undefined, LEGACY_MESSAGE_LIMIT));
+  return errs;
+}
+
+function seriesRules(ev: Event): FieldError[] {
+  if (!ev.series) return [];
+  const errs: FieldError[] = [];
+  if ((ev.series.count ?? 0) < 2) errs.push(invalid('series.count', ev.series.count ?? 0, 'should be at least 2'));
+  if (!ev.series.lastObservedTime) errs.push(required('series.lastObservedTime'));
+  return errs;
+}
+
+/** An Event created through events.k8s.io/v1 (given in its stored core/v1 form). */
+export function validateEventsV1Create(ev: Event): FieldError[] {
+  const errs = validateObjectMeta(ev.metadata, true, 'metadata');
+  errs.push(...legacyRules(ev, V1_NAMES), ...seriesRules(ev));
+  if (!ev.eventTime) errs.push(required('eventTime'));
+  if (ev.type !== 'Normal' && ev.type !== 'Warning') errs.push(invalid('type', ev.type ?? '', `has invalid value: ${ev.type ?? ''}`));
+  if (ev.firstTimestamp) errs.push(invalid(V1_NAMES.firstTimestamp, '', 'needs to be unset'));
+  if (ev.lastTimestamp) errs.push(invalid(V1_NAMES.lastTimestamp, '', 'needs to be unset'));
+  if (ev.count) errs.push(invalid(V1_NAMES.count, '', 'needs to be unset'));
+  if (ev.source?.component || ev.source?.host) errs.push(invalid(V1_NAMES.source, '', 'needs to be unset'));
+  return errs;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Microseconds since the epoch, as MicroTime compares (a client may send nanoseconds). */
+const micros = (t: string | undefined) => {
+  if (!t) return '';
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
+  if (!m) return t;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  return `${ms}.${(m[2] ?? '').padEnd(6, '0').slice(0, 6)}`;
+};
+
+/**
+ * An Event updated through events.k8s.io/v1: the legacy rules, metadata update rules, a changed
+ * series checked, and everything that says what happened immutable.
+ */
+export function validateEventsV1Update(ev: Event, old: Event): FieldError[] {
+  const errs = [...validateObjectMetaUpdate(ev.metadata, old.metadata, true, 'metadata'), ...legacyRules(ev, V1_NAMES)];
+  if (!same(ev.series, old.series)) errs.push(...seriesRules(ev));
+  const immutable: [keyof Event, string][] = [
+    ['involvedObject', V1_NAMES.involvedObject],
+    ['reason', 'reason'],
+    ['message', V1_NAMES.message],
+    ['source', V1_NAMES.source],
+    ['firstTimestamp', V1_NAMES.firstTimestamp],
+    ['lastTimestamp', V1_NAMES.lastTimestamp],
+    ['count', V1_NAMES.count],
+    ['type', 'type'],
+    ['action', 'action'],
+    ['related', 'related'],
+    ['reportingComponent', V1_NAMES.reportingComponent],
+    ['reportingInstance', 'reportingInstance'],
+  ];
+  for (const [k, path] of immutable) if (!same(ev[k] || undefined, old[k] || undefined)) errs.push(invalid(path, ev[k] ?? '', 'field is immutable'));
+  // Sub-microsecond changes are tolerated (clients that truncate, or send nanoseconds).
+  if (micros(ev.eventTime) !== micros(old.eventTime)) errs.push(invalid('eventTime', ev.eventTime ?? '', 'field is immutable'));
+  return errs;
+}

@@ -1,0 +1,176 @@
+// events.k8s.io/v1 Events against apiserver+etcd and the stock kubectl: the core/v1 Events
+// served under the newer API's field names (regarding, note, reportingController, deprecated*),
+// both ways; its strict rules for what it writes (eventTime, reportingController,
+// reportingInstance, action and reason required, no deprecated fields, a series of at least
+// 2, and an update that changes only the series) with errors naming its own fields; its field
+// selectors; watch; tables; and the legacy rules core/v1 writes now meet too.
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../pkg/api/types.js';
+import { Events, type ResourceRef, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { eventually, failure } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
+
+const EventsV1: ResourceRef = { group: 'events.k8s.io', version: 'v1', resource: 'events', namespaced: true };
+const k = kubectlControlPlane();
+
+const micro = '2026-12-01T10:00:00.123456Z';
+const v1Event = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'events.k8s.io/v1',
+  kind: 'Event',
+  metadata: { name, namespace: 'default' },
+  eventTime: micro,
+  reportingController: 'example.com/operator',
+  reportingInstance: 'operator-7f9c',
+  action: 'Reconcile',
+  reason: 'Synced',
+  regarding: { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web-0', uid: 'u-1' },
+  note: 'synced the pod',
+  type: 'Normal',
+  ...extra,
+});
+
+describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
+  it('serves a core/v1 event under its own names, and stores what it is given as core/v1', async () => {
+    const cp = k.cp;
+    await cp.admin.create(Events, 'default', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'legacy' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-0' },
+      reason: 'Pulled',
+      message: 'pulled the image',
+      source: { component: 'kubelet', host: 'node-1' },
+      firstTimestamp: '2026-12-01T09:00:00Z',
+      lastTimestamp: '2026-12-01T09:05:00Z',
+      count: 3,
+      type: 'Normal',
+    });
+    const asV1 = await cp.admin.get(EventsV1, 'default', 'legacy');
+    expect(asV1).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      regarding: { kind: 'Pod', namespace: 'default', name: 'web-0' },
+      note: 'pulled the image',
+      reason: 'Pulled',
+      deprecatedSource: { component: 'kubelet', host: 'node-1' },
+      deprecatedFirstTimestamp: '2026-12-01T09:00:00Z',
+      deprecatedLastTimestamp: '2026-12-01T09:05:00Z',
+      deprecatedCount: 3,
+    });
+    for (const core of ['involvedObject', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count']) expect(asV1).not.toHaveProperty(core);
+
+    const created = await cp.admin.create(EventsV1, 'default', v1Event('fresh', { series: undefined }));
+    expect(created).toMatchObject({ apiVersion: 'events.k8s.io/v1', eventTime: micro, reportingController: 'example.com/operator', note: 'synced the pod', regarding: { name: 'web-0' } });
+    const stored = await cp.admin.get(Events, 'default', 'fresh');
+    expect(stored).toMatchObject({ apiVersion: 'v1', involvedObject: { name: 'web-0', uid: 'u-1' }, message: 'synced the pod', reportingComponent: 'example.com/operator', reportingInstance: 'operator-7f9c', action: 'Reconcile', eventTime: micro });
+    expect(stored).not.toHaveProperty('regarding');
+    expect(stored).not.toHaveProperty('note');
+  });
+
+  it('rejects what its strict rules forbid, naming its own fields', async () => {
+    const cp = k.cp;
+    const bare = await failure(cp.admin.create(EventsV1, 'default', { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bare' }, regarding: { kind: 'Pod', namespace: 'default', name: 'x' }, type: 'Normal' }));
+    expect(bare.code).toBe(422);
+    expect(bare.message).toBe('Event "bare" is invalid: eventTime: Required value');
+    // who reported it, and what and why, are required once eventTime is set (the legacy rule), as in Kubernetes
+    const anonymous = await failure(cp.admin.create(EventsV1, 'default', v1Event('nc', { reportingController: undefined, reportingInstance: undefined, action: undefined, reason: undefined })));
+    for (const f of ['reportingController', 'reportingInstance', 'action', 'reason']) expect(anonymous.message).toContain(`${f}: Required value`);
+    expect(anonymous.message).not.toContain('reportingComponent');
+
+    const deprecated = await failure(cp.admin.create(EventsV1, 'default', v1Event('dep', { deprecatedCount: 2, deprecatedSource: { component: 'kubelet' }, type: 'Info' })));
+    expect(deprecated.code).toBe(422);
+    expect(deprecated.message).toContain('deprecatedCount: Invalid value: "": needs to be unset');
+    expect(deprecated.message).toContain('deprecatedSource: Invalid value: "": needs to be unset');
+    expect(deprecated.message).toContain('type: Invalid value: "Info": has invalid value: Info');
+
+    const series = await failure(cp.admin.create(EventsV1, 'default', v1Event('series', { series: { count: 1 } })));
+    expect(series.message).toContain('series.count: Invalid value: 1: should be at least 2');
+    expect(series.message).toContain('series.lastObservedTime: Required value');
+
+    const long = await failure(cp.admin.create(EventsV1, 'default', v1Event('long', { note: 'n'.repeat(1025) })));
+    expect(long.message).toContain('note: Invalid value: "": can have at most 1024 characters');
+
+    const elsewhere = await failure(cp.admin.create(EventsV1, 'kube-node-lease', { ...v1Event('elsewhere', { regarding: { kind: 'Node', name: 'n1' } }), metadata: { name: 'elsewhere', namespace: 'kube-node-lease' } }));
+    expect(elsewhere.message).toContain('regarding.namespace: Invalid value: "": does not match event.namespace');
+
+    // strict decoding as events.k8s.io/v1: the core/v1 name of a field is unknown here
+    const unknown = await failure(cp.admin.create(EventsV1, 'default', v1Event('unknown', { message: 'core name' })));
+    expect(unknown.code).toBe(400);
+    expect(unknown.message).toContain('unknown field "message"');
+    // nothing of these was stored
+    const names = (await cp.admin.list(Events, 'default')).items.map((e) => e.metadata?.name);
+    for (const n of ['bare', 'nc', 'dep', 'series', 'long', 'elsewhere', 'unknown']) expect(names).not.toContain(n);
+  });
+
+  it('updates only the series through events.k8s.io/v1; core/v1 keeps its old freedom', async () => {
+    const cp = k.cp;
+    await cp.admin.create(EventsV1, 'default', v1Event('upd'));
+    const series = { count: 2, lastObservedTime: '2026-12-01T10:01:00.000000Z' };
+    const patched = await cp.admin.patch(EventsV1, 'default', 'upd', { series });
+    expect(patched.series).toEqual(series);
+    const note = await failure(cp.admin.patch(EventsV1, 'default', 'upd', { note: 'changed' }));
+    expect(note.code).toBe(422);
+    expect(note.message).toContain('note: Invalid value: "changed": field is immutable');
+    const got = await cp.admin.get(EventsV1, 'default', 'upd');
+    const put = await failure(cp.admin.update(EventsV1, 'default', 'upd', { ...got, regarding: { kind: 'Pod', namespace: 'default', name: 'other' }, eventTime: '2026-12-01T11:00:00.000000Z' }));
+    expect(put.message).toContain('regarding: Invalid value');
+    expect(put.message).toContain('eventTime: Invalid value: "2026-12-01T11:00:00.000000Z": field is immutable');
+    // a nanosecond-precision eventTime that truncates to the same microsecond is no change
+    await cp.admin.update(EventsV1, 'default', 'upd', { ...got, eventTime: '2026-12-01T10:00:00.123456789Z', series: { count: 3, lastObservedTime: '2026-12-01T10:02:00.000000Z' } });
+    // through core/v1 the message may change (Kubernetes keeps core/v1 updates as loose as they were)
+    const core = await cp.admin.patch(Events, 'default', 'upd', { message: 'changed through core' });
+    expect(core.message).toBe('changed through core');
+  });
+
+  it('selects by its own field labels, and watches in its own form', async () => {
+    const cp = k.cp;
+    const list = await cp.admin.list(EventsV1, 'default', { fieldSelector: 'regarding.name=web-0,reportingController=example.com/operator' });
+    expect(list.items.map((e) => e.metadata?.name).sort()).toEqual(['fresh', 'upd']);
+    expect(list.items[0]!.apiVersion).toBe('events.k8s.io/v1');
+    const unsupported = await failure(cp.admin.list(EventsV1, 'default', { fieldSelector: 'involvedObject.name=web-0' }));
+    expect(unsupported.code).toBe(400);
+    expect(unsupported.message).toContain('field label not supported: involvedObject.name');
+    // core/v1 keeps its own labels
+    expect((await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=web-0,reportingComponent=example.com/operator' })).items.map((e) => e.metadata?.name).sort()).toEqual(['fresh', 'upd']);
+
+    const seen: WatchEvent[] = [];
+    const w = await cp.admin.watch(EventsV1, 'default', { resourceVersion: list.metadata.resourceVersion, fieldSelector: 'regarding.name=watched' }, (e) => seen.push(e));
+    try {
+      await cp.admin.create(EventsV1, 'default', v1Event('w-other'));
+      await cp.admin.create(EventsV1, 'default', v1Event('w-1', { regarding: { kind: 'Pod', namespace: 'default', name: 'watched' } }));
+      await eventually(() => seen.some((e) => e.type === 'ADDED'));
+    } finally {
+      w.stop();
+    }
+    expect(seen.map((e) => (e.object as KubeObject).metadata?.name)).toEqual(['w-1']);
+    expect(seen[0]!.object).toMatchObject({ apiVersion: 'events.k8s.io/v1', regarding: { name: 'watched' }, note: 'synced the pod' });
+  });
+
+  it('core/v1 writes meet the legacy rules: an event with eventTime says who reported it', async () => {
+    const cp = k.cp;
+    const err = await failure(cp.admin.create(Events, 'default', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'half' }, involvedObject: { kind: 'Pod', namespace: 'default', name: 'x' }, eventTime: micro, type: 'Normal' }));
+    expect(err.code).toBe(422);
+    expect(err.message).toContain('reportingComponent: Required value');
+    expect(err.message).toContain('action: Required value');
+    const cluster = await failure(cp.admin.create(Events, 'kube-node-lease', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'node-ev' }, involvedObject: { kind: 'Node', name: 'n1' }, reason: 'Starting', type: 'Normal' }));
+    expect(cluster.message).toContain('involvedObject.namespace: Invalid value: "": does not match event.namespace');
+  });
+
+  it('works with kubectl: discovery, create -f (errors too), get with its columns; get ev stays core/v1', async () => {
+    const resources = await k.kubectl('api-resources', '--api-group=events.k8s.io', '--no-headers');
+    expect(resources.trim().split(/\s+/)).toEqual(['events', 'ev', 'events.k8s.io/v1', 'true', 'Event']);
+    const manifest = JSON.stringify(v1Event('from-kubectl', { note: 'created by kubectl' }));
+    expect((await k.kubectlIn(manifest, 'create', '-f', '-')).trim()).toBe('event.events.k8s.io/from-kubectl created');
+    const table = (await k.kubectl('get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.name=web-0', '-o', 'wide')).trimEnd().split('\n');
+    expect(table[0]!.split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME']);
+    const row = table.find((l) => l.includes('from-kubectl'))!;
+    expect(row).toContain('pod/web-0');
+    expect(row).toContain('example.com/operator, operator-7f9c');
+    expect(row).toContain('created by kubectl');
+    // `kubectl get ev` stays core/v1, as against Kubernetes
+    expect((await k.kubectl('get', 'ev', 'from-kubectl', '-o', 'jsonpath={.apiVersion} {.message}')).trim()).toBe('v1 created by kubectl');
+    const bad = await k.run(['create', '-f', '-'], JSON.stringify(v1Event('bad-kubectl', { deprecatedCount: 1 })));
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('deprecatedCount: Invalid value: "": needs to be unset');
+  });
+});
