@@ -20,6 +20,7 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'Event', subresources: [] },
   // The same objects in their events.k8s.io/v1 form (messages prefixed Events).
   { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true, typeName: 'EventsEvent', subresources: [] },
+  { group: '', version: 'v1', kind: 'PodTemplate', resource: 'podtemplates', namespaced: true, typeName: 'PodTemplate', subresources: [] },
   { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true, typeName: 'ConfigMap', subresources: [] },
   { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true, typeName: 'Secret', subresources: [] },
   { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true, typeName: 'ServiceAccount', subresources: ['token'] },

@@ -35,6 +35,7 @@ const REQUIRED: Record<string, string[]> = {
   Binding: ['target'],
   Event: ['metadata', 'involvedObject'],
   EventsEvent: ['metadata', 'eventTime'],
+  PodTemplateList: ['items'],
   EventsEventList: ['items'],
   EventsEventSeries: ['count', 'lastObservedTime'],
   KeyToPath: ['key', 'path'],

@@ -181,6 +181,8 @@ export interface KubeList<T = KubeObject> {
 }
 
 export type {
+  PodTemplate,
+  PodTemplateList,
   PodTemplateSpec,
   ReplicaSet,
   ReplicaSetList,

@@ -3,7 +3,7 @@
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
-import type { Deployment, LabelSelector, PodTemplateSpec, ReplicaSet } from './types.js';
+import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { validateTemplatePodSpec } from './validation-pod.js';
@@ -45,6 +45,20 @@ export function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: s
   if (policy && policy !== 'Always') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['Always']));
   if (t.spec?.activeDeadlineSeconds != null) errs.push(forbidden(`${path}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${kind} is not Supported`));
   return errs;
+}
+
+/** ValidatePodTemplateSpec: labels, annotations and the pod spec (any restartPolicy; no ephemeral containers). */
+function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: string): FieldError[] {
+  return [...validateLabels(t?.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t?.metadata?.annotations, `${path}.metadata.annotations`), ...validateTemplatePodSpec(t?.spec, `${path}.spec`)];
+}
+
+/** core/v1 PodTemplate (ValidatePodTemplate). */
+export function validatePodTemplate(pt: PodTemplate): FieldError[] {
+  return [...validateObjectMeta(pt.metadata, true, 'metadata'), ...validatePodTemplateSpec(pt.template, 'template')];
+}
+
+export function validatePodTemplateUpdate(pt: PodTemplate, old: PodTemplate): FieldError[] {
+  return [...validateObjectMetaUpdate(pt.metadata, old.metadata, true), ...validatePodTemplateSpec(pt.template, 'template')];
 }
 
 export function validateReplicaSet(rs: ReplicaSet): FieldError[] {

@@ -2,7 +2,7 @@
 // defaulting, validation, what the status subresource owns, and selectable fields.
 import { applyAffinityLabelKeys } from '../../api/pod-affinity-label-keys.js';
 import type { FieldError } from '../../api/field-error.js';
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, PodTemplate } from '../../api/types.js';
 import {
   validateConfigMap,
   validateConfigMapUpdate,
@@ -25,7 +25,8 @@ import {
   validateDeployment,
   validateDeploymentUpdate,
 } from '../../api/validation.js';
-import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from '../../api/defaults-apps.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController, defaultTemplate } from '../../api/defaults-apps.js';
+import { validatePodTemplate, validatePodTemplateUpdate } from '../../api/validation-apps.js';
 import { validateReplicationController, validateReplicationControllerStatus, validateReplicationControllerUpdate } from '../../api/validation-replication.js';
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
@@ -340,6 +341,19 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     ...extra,
   });
 }
+
+/** core/v1 PodTemplate: a pod template kept for others to use; its generation follows the template. */
+export const podtemplates = base({
+  name: 'podtemplates',
+  singularName: 'podtemplate',
+  kind: 'PodTemplate',
+  typeName: 'PodTemplate',
+  prepareForCreate: (obj) => defaultTemplate((obj as PodTemplate).template),
+  prepareForUpdate: (obj) => defaultTemplate((obj as PodTemplate).template),
+  validate: (obj) => validatePodTemplate(obj as never),
+  validateUpdate: (obj, old) => validatePodTemplateUpdate(obj as never, old as never),
+  generationChanged: (obj, old) => JSON.stringify((obj as PodTemplate).template ?? null) !== JSON.stringify((old as PodTemplate).template ?? null),
+});
 
 export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
 /** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable); its status validated. */
@@ -810,7 +824,7 @@ export const eventsV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, podtemplates, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {

@@ -269,6 +269,16 @@ const printers: Record<string, Printer> = {
       return [last, e.type ?? '', e.reason ?? '', target, e.involvedObject?.fieldPath ?? '', source, (e.message ?? '').trim(), first, count, e.metadata?.name];
     },
   },
+  podtemplates: {
+    // As Kubernetes' printPodTemplate: no AGE; the template's containers, images and labels.
+    columns: [col('Name'), col('Containers'), col('Images'), col('Pod Labels')],
+    row: (pt) => {
+      const t = (pt as { template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { name?: string; image?: string }[] } } }).template ?? {};
+      const containers = t.spec?.containers ?? [];
+      const labels = Object.entries(t.metadata?.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+      return [pt.metadata?.name, containers.map((c) => c.name ?? '').join(','), containers.map((c) => c.image ?? '').join(','), labels || '<none>'];
+    },
+  },
   leases: {
     columns: [col('Name'), col('Holder'), col('Age')],
     row: (l, now) => [l.metadata?.name, (l.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(l, now)],

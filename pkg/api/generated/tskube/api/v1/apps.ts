@@ -14,7 +14,7 @@ export const protobufPackage = "tskube.api.v1";
 export const protobufFileName = "tskube/api/v1/apps.proto";
 
 /**
- * apps/v1 ReplicaSet and Deployment, core/v1 PodTemplateSpec and autoscaling/v1 Scale (the
+ * apps/v1 ReplicaSet and Deployment, core/v1 PodTemplate and PodTemplateSpec, and autoscaling/v1 Scale (the
  * scale subresource of both).
  */
 
@@ -26,6 +26,24 @@ export interface PodTemplateSpec {
     | undefined;
   /** Specification of the desired behaviour of the pod. */
   spec?: PodSpec | undefined;
+}
+
+/** PodTemplate (core/v1) describes a template for creating copies of a predefined pod. */
+export interface PodTemplate {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The pods this template describes. */
+  template?: PodTemplateSpec | undefined;
+}
+
+export interface PodTemplateList {
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata?: ListMeta | undefined;
+  items?: PodTemplate[] | undefined;
 }
 
 /** ReplicaSet ensures that a specified number of pod replicas are running at any given time. */
