@@ -19,10 +19,11 @@ export function apiVersions(): Record<string, unknown> {
 }
 
 /**
- * Resources served without storage: reviews answered by the apiserver's authenticator and authorizer, and the
+ * Resources served without storage: pod bindings, reviews answered by the apiserver's authenticator and authorizer, and the
  * metrics API (kubectl top) answered from the node agents.
  */
 const virtual = [
+  { group: '', version: 'v1', resource: { name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] } },
   { group: '', version: 'v1', resource: { name: 'componentstatuses', singularName: 'componentstatus', namespaced: false, kind: 'ComponentStatus', verbs: ['get', 'list'], shortNames: ['cs'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] } },

@@ -11,7 +11,8 @@ import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
 import { checkFieldManager } from '../registry/field-manager.js';
-import { storageOf, type ResourceInfo } from '../registry/resources.js';
+import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
+import { matchBindingsPath, serveBinding } from './bindings.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion, wantsAggregatedDiscovery } from './discovery.js';
@@ -360,6 +361,11 @@ export class RestServer {
           return r ? ((await this.deps.stores.get(storageOf(r))!.get(r.namespaced ? a.namespace : undefined, a.name!).catch(() => undefined)) as KubeObject | undefined) : undefined;
         };
         return sendJson(res, 201, await answerReview(review.resource, user, body, review.namespace, { authorizer: this.deps.authorizer, load, reviewToken: this.deps.reviewToken }));
+      }
+      const binding = matchBindingsPath(path);
+      if (binding) {
+        Object.assign(labels, { verb: 'CREATE', resource: 'bindings' });
+        return await serveBinding(req, res, user, binding.namespace, fullUrl().searchParams, { authorizer: this.deps.authorizer, pods: this.deps.stores.get(pods)! });
       }
       const proxied = this.deps.nodeProxy && matchProxyPath(path);
       if (proxied) {
