@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_KINDS, groupVersionPath } from './kinds.js';
 import { openapiV3Doc, openapiV3Index } from './openapi.js';
+import { ENUMS } from './openapi-enums.js';
+import { fieldsOfMessage } from './schema.js';
 
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
@@ -219,5 +221,21 @@ describe('openapi v3', () => {
     const authn = openapiV3Doc('apis/authentication.k8s.io/v1') as any;
     expect(Object.keys(authn.paths).sort()).toEqual(['/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1/tokenreviews']);
     expect(authn.components.schemas['io.k8s.api.authentication.v1.TokenReviewSpec'].properties.audiences.type).toBe('array');
+  });
+});
+
+describe('enums', () => {
+  it('names only string fields that exist, and reaches the schemas (items for a list)', () => {
+    for (const key of Object.keys(ENUMS)) {
+      const [message, field] = key.split('.') as [string, string];
+      const f = fieldsOfMessage(message).get(field);
+      expect(f?.kind, key).toBe('string');
+    }
+    const core = openapiV3Doc('api/v1') as { components: { schemas: Record<string, { properties: Record<string, { enum?: string[]; items?: { enum?: string[] } }> }> } };
+    const podSpec = core.components.schemas['io.k8s.api.core.v1.PodSpec']!.properties;
+    expect(podSpec.restartPolicy!.enum).toEqual(['Always', 'Never', 'OnFailure']);
+    expect(podSpec.hostname!.enum).toBeUndefined();
+    const claim = core.components.schemas['io.k8s.api.core.v1.PersistentVolumeClaimSpec']!.properties;
+    expect(claim.accessModes!.items!.enum).toEqual(['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']);
   });
 });

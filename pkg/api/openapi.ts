@@ -4,6 +4,7 @@
 // x-kubernetes-group-version-kind and, on PATCH, the fieldValidation parameter.
 import { createHash } from 'node:crypto';
 import { API_KINDS, definitionName, groupVersionPath, type KindInfo } from './kinds.js';
+import { ENUMS } from './openapi-enums.js';
 import { REVIEW_KINDS, reviewDefinitionName, reviewSchemas, type ReviewKind } from './openapi-reviews.js';
 import { listPatchMeta } from './patch-meta.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
@@ -193,6 +194,11 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
       }
     } else {
       s = valueSchema(f.kind, f.format, f.type, deps);
+    }
+    const values = ENUMS[`${typeName}.${f.name}`];
+    if (values) {
+      if (s.type === 'array') s.items = { ...(s.items as Schema), enum: values };
+      else s = { ...s, enum: values };
     }
     if (f.description) {
       // Siblings of a bare $ref are ignored by OpenAPI 3.0 readers: wrap it in allOf first.

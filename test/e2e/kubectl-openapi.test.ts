@@ -61,6 +61,11 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(v2).toContain('VERSION:  v1');
   });
 
+  it('kubectl explain lists the values of an enum field', async () => {
+    expect(await kubectl(['explain', 'pod.spec.restartPolicy'])).toContain('FIELD: restartPolicy <string>\nENUM:\n    Always\n    Never\n    OnFailure\n');
+    expect(await kubectl(['explain', 'service.spec'])).toMatch(/type\t<string>\n  enum: ClusterIP, ExternalName, LoadBalancer, NodePort\n/);
+  });
+
   it('/openapi/v2 serves the definitions as JSON too', async () => {
     const doc = JSON.parse(await kubectl(['get', '--raw', '/openapi/v2'])) as { swagger: string; definitions: Record<string, { properties?: Record<string, unknown> }> };
     expect(doc.swagger).toBe('2.0');
