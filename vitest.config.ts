@@ -1,4 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Unit tests that measure the process they run in (heap, RSS, event-loop delay): they run with
+ * the integration suites, alone and in a fresh process.
+ */
+const ISOLATED_UNIT_FILES = ['pkg/util/memory-reducer.test.ts'];
 
 export default defineConfig({
   test: {
@@ -18,6 +24,7 @@ export default defineConfig({
           // is not honoured by vitest 3.2's forks pool).
           name: 'unit',
           include: ['pkg/**/*.test.ts', 'cmd/**/*.test.ts'],
+          exclude: [...ISOLATED_UNIT_FILES, ...configDefaults.exclude],
         },
       },
       {
@@ -27,7 +34,7 @@ export default defineConfig({
           // one at a time, each in a fresh process, keeps them from fighting over 2 cores and
           // shared kernel state.
           name: 'integration',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', ...ISOLATED_UNIT_FILES],
           // Sweeps what killed earlier runs left (their iptables rules would catch this run's Service traffic).
           globalSetup: ['test/global-setup.ts'],
         },

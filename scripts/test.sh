@@ -12,26 +12,34 @@ fi
 # at a time, each in a fresh process (vitest.config.ts).
 unit="$(mktemp /tmp/tskube-vitest-unit-XXXXXX.json)"
 integration="$(mktemp /tmp/tskube-vitest-integration-XXXXXX.json)"
-npx vitest run --project unit --fileParallelism --maxWorkers=2 --no-isolate --passWithNoTests --reporter=default --reporter=json --outputFile.json="$unit" "$@"
+# With files or filters given, one of the two runs may have nothing to run.
+none_ok=()
+[ $# -gt 0 ] && none_ok=(--passWithNoTests)
+npx vitest run --project unit --fileParallelism --maxWorkers=2 --no-isolate "${none_ok[@]}" --reporter=default --reporter=json --outputFile.json="$unit" "$@"
 unit_status=$?
-npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile.json="$integration" "$@"
-status=$?
-[ $status -eq 0 ] && status=$unit_status
+npx vitest run --project integration "${none_ok[@]}" --reporter=default --reporter=json --outputFile.json="$integration" "$@"
+integration_status=$?
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const path of process.argv.slice(1)) {
+  const args = process.argv.slice(1);
+  for (let i = 0; i < args.length; i += 2) {
+    const [path, status] = [args[i], Number(args[i + 1])];
     let r = {};
     try { r = JSON.parse(fs.readFileSync(path, "utf8")); } catch {}
     passed += r.numPassedTests ?? 0;
     // A file that fails outside its tests (it does not parse, a hook throws) counts once, beside
-    // the failed tests of other files: it must not hide behind them. A run that wrote no report
-    // (vitest itself failed) counts as one failure.
+    // the failed tests of other files: it must not hide behind them.
     const fileFailures = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")).length;
-    failed += (r.numFailedTests ?? 0) + fileFailures + (r.testResults ? 0 : Math.max(1, r.numFailedTestSuites ?? 0));
+    let runFailed = (r.numFailedTests ?? 0) + fileFailures;
+    // A run that failed with nothing counted (no report, an unhandled error, a worker that
+    // crashed: vitest leaves those out of its report) counts as one failure.
+    if (status !== 0 && runFailed === 0) runFailed = 1;
+    failed += runFailed;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$unit" "$integration"
+' "$unit" "$unit_status" "$integration" "$integration_status"
 rm -f "$unit" "$integration"
-exit $status
+[ $unit_status -ne 0 ] && exit $unit_status
+exit $integration_status

@@ -35,7 +35,7 @@ const REQUIRED: Record<string, string[]> = {
   NodeAddress: ['type', 'address'],
   Binding: ['target'],
   Event: ['metadata', 'involvedObject'],
-  EventsEvent: ['metadata', 'eventTime'],
+  EventsEvent: ['eventTime'],
   PodTemplateList: ['items'],
   EventsEventList: ['items'],
   EventsEventSeries: ['count', 'lastObservedTime'],

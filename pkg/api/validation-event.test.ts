@@ -83,6 +83,8 @@ describe('Event validation', () => {
     expect(validateEventsV1Update(strict({ metadata: old.metadata, eventTime: '2026-12-01T09:00:00.000001999Z' }), old)).toEqual([]);
     expect(fields(validateEventsV1Update(strict({ metadata: old.metadata, eventTime: '2026-12-01T09:00:00.000002Z', message: 'new', action: 'Other' }), old))).toEqual(['note', 'action', 'eventTime']);
     expect(fields(validateEventsV1Update(strict({ metadata: { ...old.metadata, name: 'renamed' } }), old))).toEqual(['metadata.name']);
+    // what a Go client sends back unchanged is no change: an empty deprecatedSource, keys in another order
+    expect(validateEventsV1Update(strict({ metadata: old.metadata, source: {}, involvedObject: { name: 'p', namespace: 'default', kind: 'Pod' } }), old)).toEqual([]);
     // an unchanged bad series is not re-checked; a changed one is
     const badOld = { ...old, series: { count: 1, lastObservedTime: 't' } };
     expect(validateEventsV1Update({ ...strict({ metadata: old.metadata }), series: { count: 1, lastObservedTime: 't' } }, badOld)).toEqual([]);

@@ -91,7 +91,18 @@ export function validateEventsV1Create(ev: Event): FieldError[] {
   return errs;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** A value as Kubernetes' typed comparison sees it: empty strings, zeros, nulls and empty objects are unset; key order does not matter. */
+function canonical(v: unknown): unknown {
+  if (v === null || v === undefined || v === '' || v === 0 || v === false) return undefined;
+  if (Array.isArray(v)) return v.length ? v.map(canonical) : undefined;
+  if (typeof v !== 'object') return v;
+  const entries = Object.keys(v)
+    .sort()
+    .map((k) => [k, canonical((v as Record<string, unknown>)[k])] as const)
+    .filter(([, x]) => x !== undefined);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a) ?? null) === JSON.stringify(canonical(b) ?? null);
 /** Microseconds since the epoch, as MicroTime compares (a client may send nanoseconds). */
 const micros = (t: string | undefined) => {
   if (!t) return '';
@@ -122,7 +133,7 @@ export function validateEventsV1Update(ev: Event, old: Event): FieldError[] {
     ['reportingComponent', V1_NAMES.reportingComponent],
     ['reportingInstance', 'reportingInstance'],
   ];
-  for (const [k, path] of immutable) if (!same(ev[k] || undefined, old[k] || undefined)) errs.push(invalid(path, ev[k] ?? '', 'field is immutable'));
+  for (const [k, path] of immutable) if (!same(ev[k], old[k])) errs.push(invalid(path, ev[k] ?? '', 'field is immutable'));
   // Sub-microsecond changes are tolerated (clients that truncate, or send nanoseconds).
   if (micros(ev.eventTime) !== micros(old.eventTime)) errs.push(invalid('eventTime', ev.eventTime ?? '', 'field is immutable'));
   return errs;

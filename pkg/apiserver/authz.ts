@@ -54,7 +54,7 @@ export async function authorize(user: UserInfo, a: Attributes, load: () => Promi
 
 function scheduler(a: Attributes): Decision {
   if (readVerbs.has(a.verb)) return allow;
-  if (((a.resource === 'pods' && a.subresource === 'binding') || a.resource === 'bindings') && a.verb === 'create') return allow;
+  if (!a.group && ((a.resource === 'pods' && a.subresource === 'binding') || a.resource === 'bindings') && a.verb === 'create') return allow;
   if (a.resource === 'pods' && a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
   // Preemption deletes the victims.
   if (a.resource === 'pods' && !a.subresource && a.verb === 'delete') return allow;

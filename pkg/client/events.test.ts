@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
-import { recordEvent } from './events.js';
+import { EVENT_RETRY, recordEvent } from './events.js';
+import { StatusError } from './rest-client.js';
 
 /** An ApiClient that keeps events in a map and logs each write. */
 function fakeClient() {
@@ -55,5 +56,50 @@ describe('recordEvent', () => {
     await recordEvent(client, pod, kubelet, 'Warning', 'Failed', 'm1');
     expect(writes.slice(-2)).toEqual(['patch count=2', 'create Failed']);
     expect(events.size).toBe(1);
+  });
+
+  describe('when the apiserver does not take it', () => {
+    afterEach(() => vi.useRealTimers());
+
+    /** A client whose creates fail with `errors` in turn, then succeed. */
+    function failing(...errors: Error[]) {
+      const f = fakeClient();
+      const create = f.client.create.bind(f.client);
+      let calls = 0;
+      f.client.create = (async (ref: never, ns: string, obj: KubeObject) => {
+        calls++;
+        const e = errors.shift();
+        if (e) throw e;
+        return create(ref, ns, obj);
+      }) as ApiClient['create'];
+      return { ...f, calls: () => calls };
+    }
+
+    it('tries a write the server never answered again in the background, 10 s apart, without holding the caller', async () => {
+      vi.useFakeTimers();
+      const f = failing(new Error('connect ECONNREFUSED'), new StatusError(503, undefined, 'gRPC create: 14 UNAVAILABLE'));
+      expect(await recordEvent(f.client, pod, kubelet, 'Normal', 'Scheduled', 'assigned')).toBeUndefined();
+      expect(f.calls()).toBe(1);
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY.intervalMs); // the first retry: within one interval
+      expect(f.calls()).toBe(2);
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY.intervalMs);
+      expect(f.calls()).toBe(3);
+      expect(f.writes).toEqual(['create Scheduled']);
+      // once written, the same event counts on it
+      await recordEvent(f.client, pod, kubelet, 'Normal', 'Scheduled', 'assigned');
+      expect(f.writes).toEqual(['create Scheduled', 'patch count=2']);
+    });
+
+    it('gives up after 12 tries, and never retries what the server refused', async () => {
+      vi.useFakeTimers();
+      const down = failing(...Array.from({ length: 20 }, () => new Error('socket hang up')));
+      await recordEvent(down.client, pod, kubelet, 'Normal', 'Pulled', 'pulled');
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY.intervalMs * 20);
+      expect(down.calls()).toBe(EVENT_RETRY.maxTries);
+      const refused = failing(new StatusError(422, undefined, 'invalid'));
+      await recordEvent(refused.client, pod, kubelet, 'Normal', 'Pulled', 'pulled');
+      await vi.advanceTimersByTimeAsync(EVENT_RETRY.intervalMs * 3);
+      expect(refused.calls()).toBe(1);
+    });
   });
 });

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
-import { Events } from './rest-client.js';
+import { Events, StatusError } from './rest-client.js';
+import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 
 export function eventName(objectName: string): string {
@@ -39,11 +40,22 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
   } as KubeObject;
 }
 
-/** Events recorded by this process, by what makes two the same (client-go's EventCorrelator cache). */
-const recorded = new Map<string, { name: string; namespace: string; count: number }>();
+/**
+ * What one client has recorded (client-go's EventCorrelator cache, one per recorder): events by
+ * what makes two the same, and the write in flight (the last one queued) for each.
+ */
+interface Correlator {
+  recorded: Map<string, { name: string; namespace: string; count: number }>;
+  writing: Map<string, Promise<unknown>>;
+}
+const correlators = new WeakMap<ApiClient, Correlator>();
 const MAX_RECORDED = 4096;
-/** The write in flight (the last one queued) for each event key. */
-const writing = new Map<string, Promise<unknown>>();
+const log = logger('events');
+function correlatorOf(client: ApiClient): Correlator {
+  let c = correlators.get(client);
+  if (!c) correlators.set(client, (c = { recorded: new Map(), writing: new Map() }));
+  return c;
+}
 
 /**
  * Records an event, best effort: a lost event never fails the caller. An event the same as
@@ -57,6 +69,7 @@ export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSou
   const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
   // The same event recorded again while its first write is in flight waits for that write, and
   // then counts on it, rather than creating a second one.
+  const { writing } = correlatorOf(client);
   const write = (writing.get(key) ?? Promise.resolve()).then(() => writeEvent(client, ev, key));
   writing.set(key, write);
   const done = () => writing.get(key) === write && writing.delete(key);
@@ -65,6 +78,7 @@ export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSou
 }
 
 async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promise<KubeObject | undefined> {
+  const { recorded } = correlatorOf(client);
   const prev = recorded.get(key);
   if (prev) {
     recorded.delete(key);
@@ -77,10 +91,41 @@ async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promi
       recorded.delete(key); // gone (expired, deleted): a new one below
     }
   }
-  const created = await client.create(Events, ev.metadata!.namespace, ev).catch(() => undefined);
-  if (created) {
-    recorded.set(key, { name: created.metadata!.name!, namespace: ev.metadata!.namespace!, count: 1 });
-    if (recorded.size > MAX_RECORDED) recorded.delete(recorded.keys().next().value!);
+  try {
+    return remember(client, key, await client.create(Events, ev.metadata!.namespace, ev));
+  } catch (e) {
+    if (retriable(e)) retryLater(client, ev, key, 1);
+    return undefined;
   }
+}
+
+function remember(client: ApiClient, key: string, created: KubeObject): KubeObject {
+  const { recorded } = correlatorOf(client);
+  recorded.set(key, { name: created.metadata!.name!, namespace: created.metadata!.namespace!, count: 1 });
+  if (recorded.size > MAX_RECORDED) recorded.delete(recorded.keys().next().value!);
   return created;
+}
+
+/** client-go's recordToSink: 12 tries, 10 s apart, the first retry after a random part of that (clients do not all return at once). */
+export const EVENT_RETRY = { maxTries: 12, intervalMs: 10_000 };
+
+/** A write the server never answered (down, restarting) or failed on its side is tried again; one it refused (4xx) is not. */
+const retriable = (e: unknown) => !(e instanceof StatusError) || e.code >= 500;
+
+/** Tries the create again in the background, without holding the caller or the process. */
+function retryLater(client: ApiClient, ev: KubeObject, key: string, tries: number): void {
+  if (tries >= EVENT_RETRY.maxTries) {
+    log.warn('event dropped: the apiserver did not take it', { reason: ev.reason, object: (ev.involvedObject as { name?: string } | undefined)?.name, tries });
+    return;
+  }
+  const delay = tries === 1 ? Math.random() * EVENT_RETRY.intervalMs : EVENT_RETRY.intervalMs;
+  const timer = setTimeout(() => {
+    client.create(Events, ev.metadata!.namespace, ev).then(
+      (created) => remember(client, key, created),
+      (e: unknown) => {
+        if (retriable(e)) retryLater(client, ev, key, tries + 1);
+      },
+    );
+  }, delay);
+  timer.unref();
 }

@@ -39,6 +39,14 @@ describe.skipIf(!hasKubectl)('core/v1 bindings', () => {
     const noTarget = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b2' } } }));
     expect(noTarget.code).toBe(422);
     expect(noTarget.message).toContain('target.name: Required value');
+    const numeric = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { ...binding('b2'), target: { name: 5 } } }));
+    expect(numeric.code).toBe(400); // a decoding error, as Kubernetes answers a number for a string
+    expect(numeric.message).toContain('target.name: Invalid value: 5: must be a string');
+    const badNode = await failure(cp.admin.request('/api/v1/namespaces/default/pods/b2/binding', { method: 'POST', body: binding('b2', 'Not_A_Node') }));
+    expect(badNode.code).toBe(422);
+    expect(badNode.message).toContain('target.name: Invalid value: "Not_A_Node"');
+    const toPod = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { ...binding('b2'), target: { kind: 'Pod', name: 'x' } } }));
+    expect(toPod.message).toContain('target.kind: Unsupported value: "Pod"');
     const wrongKind = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { ...binding('b2'), kind: 'Pod' } }));
     expect(wrongKind.code).toBe(400);
     expect((await failure(cp.admin.request('/api/v1/namespaces/default/bindings'))).code).toBe(405);

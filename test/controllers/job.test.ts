@@ -113,7 +113,8 @@ describe('Job controller', () => {
     await cp.admin.delete(Jobs, 'default', 'pi', { propagationPolicy: 'Background' });
     await eventually(async () => (await podsOf('pi')).length === 0, { timeoutMs: 15_000 });
     await cp.admin.create(Jobs, 'default', job('brief', { ttlSecondsAfterFinished: 1 }));
-    await finishAll('brief', 'Succeeded', async () => (await conditions('brief')).includes('Complete/CompletionsReached'));
+    // (finished, or already gone: ttlSecondsAfterFinished 1 may delete it between two looks)
+    await finishAll('brief', 'Succeeded', async () => conditions('brief').then((c) => c.includes('Complete/CompletionsReached'), (e) => e instanceof StatusError && e.code === 404));
     await eventually(async () => getJob('brief').then(() => false, (e) => e instanceof StatusError && e.code === 404), { timeoutMs: 15_000 });
     await eventually(async () => (await podsOf('brief')).length === 0, { timeoutMs: 15_000 });
   });

@@ -92,10 +92,14 @@ async function expectAllRunningOnce(names: string[], what: string): Promise<void
     const byName = new Map(list.items.map((p) => [p.metadata!.name!, p]));
     return names.every((n) => (byName.get(n)?.status as { phase?: string } | undefined)?.phase === 'Running');
   }, { timeoutMs: 90_000, what });
-  const evs = await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' });
-  for (const n of names) {
-    expect(evs.items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === n), n).toHaveLength(1);
-  }
+  // (an event the scheduler could not write while the apiserver was down is written on a later try, up to 10 s on)
+  const scheduled = async () => {
+    const evs = await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' });
+    return names.map((n) => evs.items.filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === n).length);
+  };
+  await eventually(async () => (await scheduled()).every((c) => c >= 1), { timeoutMs: 30_000, what: `a Scheduled event for each pod (${what})` });
+  const counts = await scheduled();
+  names.forEach((n, i) => expect(counts[i], n).toBe(1));
 }
 
 async function tsctl(...args: string[]): Promise<string> {

@@ -1,6 +1,8 @@
 // Verb logic shared by the REST and gRPC frontends: patching (merge, JSON, strategic, apply),
 // pod binding, namespace termination, and delete options.
-import type { KubeObject } from '../../api/types.js';
+import type { Binding, KubeObject } from '../../api/types.js';
+import { typeInvalid } from '../../api/field-error.js';
+import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -133,18 +135,23 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */
 export async function bindPod(store: Store, namespace: string | undefined, name: string, binding: KubeObject, ctx: RequestContext): Promise<void> {
   if (store.resource.name !== 'pods') throw errors.methodNotSupported(store.resource.name, 'bind');
-  const target = (binding as { target?: { name?: string; kind?: string } }).target;
-  if (!target?.name) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', detail: '' }]);
-  if (target.kind && target.kind !== 'Node') {
-    throw errors.invalid('Binding', '', name, [{ type: 'FieldValueNotSupported', field: 'target.kind', badValue: target.kind, detail: 'supported values: "Node"' }]);
+  const target = (binding as { target?: unknown }).target;
+  if (target !== undefined && (typeof target !== 'object' || target === null || Array.isArray(target))) throw errors.invalid('Binding', '', name, [typeInvalid('target', target, 'must be an object')]);
+  for (const f of ['name', 'kind'] as const) {
+    const v = (target as Record<string, unknown> | undefined)?.[f];
+    if (v !== undefined && typeof v !== 'string') throw errors.invalid('Binding', '', name, [typeInvalid(`target.${f}`, v, 'must be a string')]);
   }
+  // (ValidatePodBinding: a Node, named as a DNS subdomain)
+  const errs = validateBinding(binding as Binding);
+  if (errs.length) throw errors.invalid('Binding', '', name, errs);
+  const nodeName = (target as { name: string }).name;
   const wantUid = binding.metadata?.uid;
   await store.guaranteedUpdate(namespace, name, ctx, 'internal', (pod) => {
     const spec = (pod.spec ??= {}) as { nodeName?: string };
     if (wantUid && wantUid !== pod.metadata?.uid) throw errors.conflict('', 'pods', name, 'Precondition failed: UID mismatch');
     if (pod.metadata?.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
     if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    spec.nodeName = target.name;
+    spec.nodeName = nodeName;
     const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
     const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339Now() });

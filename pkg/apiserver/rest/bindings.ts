@@ -14,7 +14,12 @@ import { decodeRequestBody } from './protobuf-body.js';
 /** The namespace of /api/v1/namespaces/{namespace}/bindings. */
 export function matchBindingsPath(path: string): { namespace: string } | undefined {
   const m = /^\/api\/v1\/namespaces\/([^/]+)\/bindings\/?$/.exec(path);
-  return m ? { namespace: decodeURIComponent(m[1]!) } : undefined;
+  if (!m) return undefined;
+  try {
+    return { namespace: decodeURIComponent(m[1]!) };
+  } catch {
+    throw errors.badRequest(`malformed namespace in ${path}`);
+  }
 }
 
 export async function serveBinding(req: IncomingMessage, res: ServerResponse, user: UserInfo, namespace: string, query: URLSearchParams, deps: { authorizer: Authorizer; pods: Store }): Promise<void> {
