@@ -83,34 +83,39 @@ function jsonHeaders(warnings: string[]): Record<string, string | string[]> {
 /** A list whose items come to more than this is streamed (chunked) instead of joined into one string. */
 const STREAMED_LIST_CHARS = 1 << 20;
 /** How much of a streamed list goes out per write. */
-const LIST_PIECE_CHARS = 256 << 10;
+const LIST_PIECE_BYTES = 256 << 10;
 
 /**
  * Sends a list of items already serialised: `head`, the items joined by commas, `tail`. A large
  * list (10k pods: 25 MB) goes out in pieces as it is assembled, waiting for the socket to drain
- * between them: no 25 MB string is built and scanned for its length, the client receives while
- * the rest is encoded, and other requests are served meanwhile. Its items are on lines of their
- * own (`head` and `tail` too).
+ * between them: no 25 MB string is built, the client receives while the rest is encoded, and
+ * other requests are served meanwhile. Its items are on lines of their own (`head` and `tail`
+ * too). The pieces are buffers the items are encoded into: a piece built as a string by
+ * concatenation had to be flattened and scanned for its length on the way out, which took
+ * 20 times as long (190 ms of CPU per 10k pods).
  */
 export async function sendJsonList(res: ServerResponse, head: string, items: readonly string[], tail: string, warnings: string[] = []): Promise<void> {
   let chars = 0;
   for (const s of items) chars += s.length;
   if (chars < STREAMED_LIST_CHARS) return sendJsonText(res, 200, head + items.join(',') + tail, warnings);
   res.writeHead(200, jsonHeaders(warnings));
-  // Each item on a line of its own, so that a client can parse items as they come (RestClient.list).
-  let piece = `${head}\n`;
+  let piece = Buffer.allocUnsafe(LIST_PIECE_BYTES);
+  let at = piece.write(`${head}\n`);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     // (what this apiserver serialised has no raw newline; anything else is made compact)
-    const line = item.includes('\n') ? JSON.stringify(JSON.parse(item)) : item;
-    piece = i ? `${piece},\n${line}` : piece + line;
-    if (piece.length < LIST_PIECE_CHARS) continue;
-    const more = res.write(piece);
-    piece = '';
-    if (!more) await drained(res);
-    if (res.destroyed) return; // the client went away
+    const compact = item.includes('\n') ? JSON.stringify(JSON.parse(item)) : item;
+    const line = i ? `,\n${compact}` : compact;
+    // A UTF-16 unit is at most 3 bytes of UTF-8: write only what surely fits.
+    if (at + line.length * 3 > piece.length) {
+      if (at > 0 && !res.write(piece.subarray(0, at))) await drained(res);
+      if (res.destroyed) return; // the client went away
+      piece = Buffer.allocUnsafe(Math.max(LIST_PIECE_BYTES, line.length * 3));
+      at = 0;
+    }
+    at += piece.write(line, at);
   }
-  res.end(`${piece}\n${tail}`);
+  res.end(Buffer.concat([piece.subarray(0, at), Buffer.from(`\n${tail}`)]));
 }
 
 function drained(res: ServerResponse): Promise<void> {

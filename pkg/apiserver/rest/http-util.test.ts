@@ -1,0 +1,47 @@
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendJsonList } from './http-util.js';
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** Serves one list through sendJsonList on loopback and returns the raw answer. */
+async function served(items: string[]): Promise<{ body: string; headers: Record<string, unknown> }> {
+  server = createServer((_req, res) => void sendJsonList(res, '{"kind":"List","apiVersion":"v1","metadata":{},"items":[', items, ']}'));
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+
+describe('sendJsonList', () => {
+  it('streams a large list with each item on a line of its own, multi-byte text and oversized items intact', async () => {
+    const items: string[] = [];
+    for (let i = 0; i < 3000; i++) items.push(JSON.stringify({ name: `item-${i}`, note: i % 7 ? 'plain ascii text '.repeat(30) : 'grüße, 雪, 🚀 '.repeat(40) }));
+    // One item larger than a piece, in three-byte characters, and one pretty-printed (raw newlines).
+    items.splice(1500, 0, JSON.stringify({ name: 'huge', note: '雪'.repeat(300_000) }));
+    items.splice(10, 0, JSON.stringify({ name: 'pretty', nested: { a: [1, 2] } }, null, 2));
+    const { body, headers } = await served(items);
+    expect(headers['transfer-encoding']).toBe('chunked');
+    const parsed = JSON.parse(body) as { items: unknown[] };
+    expect(parsed.items).toEqual(items.map((s) => JSON.parse(s)));
+    const lines = body.split('\n');
+    expect(lines).toHaveLength(items.length + 2);
+    expect(lines[0]).toBe('{"kind":"List","apiVersion":"v1","metadata":{},"items":[');
+    expect(lines[11]).toBe('{"name":"pretty","nested":{"a":[1,2]}},');
+    expect(lines.at(-1)).toBe(']}');
+  });
+
+  it('sends a small list in one piece with its length', async () => {
+    const items = ['{"a":1}', '{"b":"ü"}'];
+    const { body, headers } = await served(items);
+    expect(body).toBe('{"kind":"List","apiVersion":"v1","metadata":{},"items":[{"a":1},{"b":"ü"}]}');
+    expect(headers['content-length']).toBe(String(Buffer.byteLength(body)));
+  });
+});
