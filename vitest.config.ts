@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
@@ -5,6 +6,22 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * the integration suites, alone and in a fresh process.
  */
 const ISOLATED_UNIT_FILES = ['pkg/util/memory-reducer.test.ts'];
+
+/** Where the suites that run nodes live: runc containers, network namespaces, iptables, the tsk0 bridge. */
+const NODE_DIRS = ['test/nodeagent', 'test/network', 'test/runtime', 'test/lab'];
+
+/**
+ * Integration files that start only control planes (etcd, apiserver, controllers, kubectl as a
+ * client) on loopback ports of their own: they share no kernel state, so scripts/test.sh runs them
+ * two at a time. A file elsewhere that starts a node (a test cluster, `tsctl up`) runs with the
+ * node suites, one at a time.
+ */
+const CONTROL_PLANE_FILES = (readdirSync('test', { recursive: true }) as string[])
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `test/${f}`)
+  .filter((f) => !NODE_DIRS.some((d) => f.startsWith(`${d}/`)))
+  .filter((f) => !/\bstartCluster\(|\['up'|'up',/.test(readFileSync(f, 'utf8')))
+  .sort();
 
 export default defineConfig({
   test: {
@@ -30,11 +47,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Integration suites start etcd, runc containers and network namespaces; running files
-          // one at a time, each in a fresh process, keeps them from fighting over 2 cores and
+          name: 'control-plane',
+          include: CONTROL_PLANE_FILES,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Integration suites that start etcd, runc containers and network namespaces; running
+          // files one at a time, each in a fresh process, keeps them from fighting over 2 cores and
           // shared kernel state.
           name: 'integration',
           include: ['test/**/*.test.ts', ...ISOLATED_UNIT_FILES],
+          exclude: [...CONTROL_PLANE_FILES, ...configDefaults.exclude],
           // Sweeps what killed earlier runs left (their iptables rules would catch this run's Service traffic).
           globalSetup: ['test/global-setup.ts'],
         },

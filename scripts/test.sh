@@ -8,15 +8,19 @@ if ! npx madge --circular --extensions ts pkg cmd >/tmp/tskube-madge.log 2>&1; t
   cat /tmp/tskube-madge.log; echo "circular imports found"; echo "0 passed, 1 failed"; exit 1
 fi
 # Unit tests first, two files at a time in workers reused from file to file (a fresh process per
-# file cost more than the tests: 101 s against 21 s here); then the integration suites one file
-# at a time, each in a fresh process (vitest.config.ts).
+# file cost more than the tests: 101 s against 21 s here); then the integration files that start
+# only control planes, two at a time, each in a fresh process; then those that run nodes (runc,
+# network namespaces, iptables), one at a time (vitest.config.ts).
 unit="$(mktemp /tmp/tskube-vitest-unit-XXXXXX.json)"
+control_plane="$(mktemp /tmp/tskube-vitest-control-plane-XXXXXX.json)"
 integration="$(mktemp /tmp/tskube-vitest-integration-XXXXXX.json)"
-# With files or filters given, one of the two runs may have nothing to run.
+# With files or filters given, one of the runs may have nothing to run.
 none_ok=()
 [ $# -gt 0 ] && none_ok=(--passWithNoTests)
 npx vitest run --project unit --fileParallelism --maxWorkers=2 --no-isolate "${none_ok[@]}" --reporter=default --reporter=json --outputFile.json="$unit" "$@"
 unit_status=$?
+npx vitest run --project control-plane --fileParallelism --maxWorkers=2 "${none_ok[@]}" --reporter=default --reporter=json --outputFile.json="$control_plane" "$@"
+control_plane_status=$?
 npx vitest run --project integration "${none_ok[@]}" --reporter=default --reporter=json --outputFile.json="$integration" "$@"
 integration_status=$?
 node -e '
@@ -39,7 +43,7 @@ node -e '
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$unit" "$unit_status" "$integration" "$integration_status"
-rm -f "$unit" "$integration"
-[ $unit_status -ne 0 ] && exit $unit_status
+' "$unit" "$unit_status" "$control_plane" "$control_plane_status" "$integration" "$integration_status"
+rm -f "$unit" "$control_plane" "$integration"
+for status in "$unit_status" "$control_plane_status"; do [ "$status" -ne 0 ] && exit "$status"; done
 exit $integration_status
