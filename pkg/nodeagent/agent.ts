@@ -16,6 +16,8 @@ import { SourceCache } from './source-cache.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { Runtime } from '../runtime/runtime.js';
+import { ContainerState } from '../runtime/types.js';
+import { podUidLabel } from './container-labels.js';
 import { logger } from '../util/log.js';
 import { PodWorker } from './pod-worker.js';
 import { NodeIngressController } from './ingress-controller.js';
@@ -121,6 +123,7 @@ export class NodeAgent {
       podsDir: join(this.cfg.dataDir, 'pods'),
       activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes(w.pod.status?.phase ?? '')).map((w) => w.pod),
       evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
+      removeDeadContainers: () => this.removeDeadContainers(),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
       conditionsChanged: () => void this.nodeStatus.post(true).catch((e) => log.warn('node status failed', { err: e })),
@@ -229,6 +232,26 @@ export class NodeAgent {
       this.workers.set(uid, (w = worker));
     }
     w.update(p);
+  }
+
+  /**
+   * Node-level reclaim under disk pressure: the containers of pods that have ended but are not
+   * deleted (their workers keep the statuses), and exited containers of ended pods that have no
+   * worker (they ended before this agent started). Returns how many containers were removed.
+   */
+  private async removeDeadContainers(): Promise<number> {
+    let removed = 0;
+    for (const w of [...this.workers.values()]) removed += await w.removeEndedContainers();
+    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')).map((p) => p.metadata!.uid!));
+    for (const c of await this.runtime.listContainers()) {
+      const uid = c.labels[podUidLabel];
+      if (!uid || this.workers.has(uid) || !ended.has(uid) || c.state !== ContainerState.Exited) continue;
+      await this.runtime.removeContainer(c.id).then(
+        () => removed++,
+        (e: Error) => log.warn('removing an ended pod\'s container failed', { podUid: uid, err: e.message }),
+      );
+    }
+    return removed;
   }
 
   /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */

@@ -29,6 +29,8 @@ export interface NodePressureDeps {
   podsDir: string;
   activePods(): Pod[];
   evict(pod: Pod, message: string, graceSec: number): Promise<void>;
+  /** Removes the containers of ended pods (node-level reclaim); resolves to how many went. */
+  removeDeadContainers(): Promise<number>;
   nodeEvent(type: string, reason: string, message: string): void;
   podEvent(pod: Pod, type: string, reason: string, message: string): void;
   conditionsChanged(): void;
@@ -90,9 +92,12 @@ export class NodePressure {
           await d.evict(pod, message, grace);
           await this.releaseEmptyDirs(pod);
         },
+        // The kubelet's order: dead containers (their writable layers and logs), then the images
+        // no container uses any more.
         reclaimNodeLevel: async () => {
+          const containers = await d.removeDeadContainers();
           const freed = await this.imageGC.deleteUnusedImages();
-          log.info('node-level reclaim: unused images removed', { bytes: freed });
+          log.info('node-level reclaim: dead containers and unused images removed', { containers, imageBytes: freed });
         },
         nodeEvent: d.nodeEvent,
         podEvent: d.podEvent,

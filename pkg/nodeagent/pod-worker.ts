@@ -51,6 +51,11 @@ export class PodWorker {
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
+  /**
+   * An ended pod's containers as they last were, once the node removed them under disk pressure
+   * (removeEndedContainers): the worker goes on seeing them, so its status stays as it was.
+   */
+  private reclaimed: ContainerStatus[] | undefined;
   /** Why a container is waiting (ErrImagePull, CrashLoopBackOff, ...), if it is. */
   waitingReason(name: string): string | undefined {
     return this.records.get(name)?.waiting?.reason;
@@ -176,7 +181,7 @@ export class PodWorker {
     const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
     this.sandbox = sandboxes[0];
     this.podIP = this.sandbox?.ip ?? '';
-    this.containers = await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } });
+    this.containers = this.reclaimed ?? (await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } }));
     await this.readTerminationMessages().catch(() => {});
   }
 
@@ -423,7 +428,30 @@ export class PodWorker {
   /** Removes the pod's containers, network and sandbox (idempotent). */
   async teardown(): Promise<void> {
     await this.refresh().catch(() => {});
-    await teardownPod(this.d, this, this.containers);
+    const left = this.reclaimed ? await this.d.runtime.listContainers({ labelSelector: { [podUidLabel]: this.uid } }).catch(() => []) : this.containers;
+    await teardownPod(this.d, this, left);
+  }
+
+  /**
+   * Node-level reclaim under disk pressure (the kubelet's DeleteAllUnusedContainers): the
+   * containers of a pod that has ended (run to its end, failed, evicted) and is not deleted go,
+   * with their writable layers and logs; the pod's status keeps what they last reported, and the
+   * pod is never started again. Returns how many were removed (0 for a pod still running, being
+   * synced, or already reclaimed).
+   */
+  async removeEndedContainers(): Promise<number> {
+    if (this.running || this.terminated || this.deleted || this.reclaimed || this.pod.metadata?.deletionTimestamp) return 0;
+    if (!(this.failed || this.finished()) || this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
+    const dead = this.containers;
+    this.reclaimed = dead;
+    let removed = 0;
+    for (const c of dead) {
+      await this.d.runtime
+        .removeContainer(c.id)
+        .then(() => removed++)
+        .catch((e: Error) => log.warn('removing an ended pod\'s container failed', { pod: this.key, container: c.labels[containerNameLabel], err: e.message }));
+    }
+    return removed;
   }
 
   stop(): void {

@@ -244,7 +244,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
   }, 90_000);
   // (a failure above leaves its fillers behind: the next test must not start under disk pressure)
   afterEach(() => {
-    for (const n of [1, 2]) rmSync(filler(n), { force: true });
+    for (const n of [1, 2, 3]) rmSync(filler(n), { force: true });
   });
   it('evicts pods over their emptyDir sizeLimit or ephemeral-storage limits, whatever the thresholds', async () => {
     const write = 'dd if=/dev/zero of=FILE bs=1M count=2 && sleep 3600';
@@ -261,4 +261,34 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     expect(await podStatus(c, 'within')).toMatchObject({ phase: 'Running' });
     expect((await condition('DiskPressure'))?.status).toBe('False');
   }, 60_000);
+
+  it('reclaims the containers of ended pods before evicting anything: their statuses stay, they never start again, and they can still be deleted', async () => {
+    // (the pods the test above evicted have ended too: their containers go as well, 2 MiB in one's /tmp)
+    const overLimitBefore = await podStatus(c, 'over-limit');
+    await c.cp.admin.create(Pods, 'default', busyboxPod('done', { restartPolicy: 'Never', containers: [ctr('c', 'dd if=/dev/zero of=/big bs=1M count=8 && echo finished')] }));
+    await c.cp.admin.create(Pods, 'default', busyboxPod('keeper', { containers: [ctr('c', 'sleep 3600')] }));
+    await eventually(async () => (await podStatus(c, 'done')).phase === 'Succeeded', { timeoutMs: 30_000, what: 'done Succeeded' });
+    await eventually(async () => (await podStatus(c, 'keeper')).phase === 'Running', { timeoutMs: 30_000, what: 'keeper running' });
+    const doneBefore = await podStatus(c, 'done');
+    const doneUid = (await c.cp.admin.get(Pods, 'default', 'done')).metadata!.uid!;
+    const containersOf = async (uid: string) => (await c.agent.runtime.listContainers()).filter((x) => x.labels['io.kubernetes.pod.uid'] === uid);
+    expect(await containersOf(doneUid)).toHaveLength(1);
+
+    // 8% left: the ended pods' writable layers (8 MiB in done's) are enough; no pod is evicted.
+    fillTo(3, 0.08);
+    await eventually(async () => (await containersOf(doneUid)).length === 0, { timeoutMs: 10_000, what: 'done\'s container removed' });
+    await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
+    expect(statfsSync(c.cfg.dataDir).bavail / statfsSync(c.cfg.dataDir).blocks).toBeGreaterThan(0.15);
+    expect((await podStatus(c, 'keeper')).phase).toBe('Running');
+    expect((await events('keeper', 'Evicted')).length).toBe(0);
+    // The statuses are what the containers last reported, and done is not started again.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await podStatus(c, 'done')).toEqual(doneBefore);
+    expect(doneBefore.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(await podStatus(c, 'over-limit')).toEqual(overLimitBefore);
+    expect(await containersOf(doneUid)).toHaveLength(0);
+
+    await c.cp.admin.delete(Pods, 'default', 'done');
+    await eventually(async () => !(await c.cp.admin.list(Pods, 'default')).items.some((p) => p.metadata?.name === 'done'), { timeoutMs: 15_000, what: 'done deleted' });
+  }, 90_000);
 });
