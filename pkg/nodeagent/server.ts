@@ -73,6 +73,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         res.writeHead(400, { 'Content-Type': 'text/plain' });
         return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container))}`);
       }
+      // (an ended pod's containers may have been removed under disk pressure, their logs with them)
+      if (!(await agent.runtime.containerStatus(st.id).then(() => true, () => false))) {
+        res.writeHead(400, { 'Content-Type': 'text/plain' });
+        return void res.end(`container "${container}" in pod "${name}" was removed from the node, and its logs with it`);
+      }
       const ac = new AbortController();
       req.on('close', () => ac.abort());
       res.writeHead(200, { 'Content-Type': 'text/plain' });
