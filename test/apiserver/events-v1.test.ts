@@ -120,6 +120,10 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     // through core/v1 the message may change (Kubernetes keeps core/v1 updates as loose as they were)
     const core = await cp.admin.patch(Events, 'default', 'upd', { message: 'changed through core' });
     expect(core.message).toBe('changed through core');
+    // Server-side apply through this version is refused, without listing apply among the accepted types.
+    const apply = await failure(cp.admin.patch(EventsV1, 'default', 'upd', v1Event('upd'), 'apply'));
+    expect(apply.code).toBe(415);
+    expect(apply.message).toMatch(/accepted media types include: [^;]*application\/strategic-merge-patch\+json; got application\/apply-patch\+yaml \(server-side apply of events\.k8s\.io\/v1 events is not supported; apply the v1 form\)$/);
   });
 
   it('selects by its own field labels, and watches in its own form', async () => {

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { RawObject } from '../raw-object.js';
 import { applyPatchBody, checkPatchedName, type PatchType } from './operations.js';
-import type { ResourceInfo } from './resources.js';
+import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { checkKindOf, decodeAs, type RequestContext, type Store, type Subresource } from './store.js';
 
 /** Objects as the request's version shows them (the stored ones for a resource that is no view). */
@@ -32,7 +32,11 @@ export function viewIn(r: ResourceInfo, body: KubeObject, ctx: RequestContext): 
 /** PATCH through a view: merge, JSON and strategic merge patches apply to the view's form. */
 export async function patchView(store: Store, r: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: Subresource): Promise<KubeObject> {
   const view = r.view!;
-  if (type === 'apply') throw errors.unsupportedMediaType(`application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name}; apply the ${view.storage.group}/${view.storage.version} form)`);
+  // (field ownership is kept in the stored version's paths: an apply in another version's is not supported)
+  if (type === 'apply') {
+    const accepted = errors.ALL_PATCH_MEDIA.filter((m) => m !== 'application/apply-patch+yaml');
+    throw errors.unsupportedMediaType(`application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`, accepted);
+  }
   const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
