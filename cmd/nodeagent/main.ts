@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
@@ -132,7 +133,10 @@ async function main(): Promise<void> {
     podManifestPath: flags['pod-manifest-path'] || undefined,
   });
   await agent.start();
-  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'] });
+  // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)
+  const reviewer = new RestClient(kc, { maxSockets: 2 });
+  const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
+  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews });
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {

@@ -91,6 +91,8 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   // (the system:node role names built-in resources only: custom resources are not a node's business)
   if (!BUILTIN_GROUPS.has(a.group)) return deny(`node "${node}" may not access ${a.resource}.${a.group}`);
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
+  // (system:node's delegated authentication and authorization: who may use the agent's endpoint)
+  if (a.verb === 'create' && ((a.group === 'authentication.k8s.io' && a.resource === 'tokenreviews') || (a.group === 'authorization.k8s.io' && a.resource === 'subjectaccessreviews'))) return allow;
   switch (a.resource) {
     case 'nodes':
       if (a.verb === 'create' && !a.name) return { allowed: true, requireName: node };

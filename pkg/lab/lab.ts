@@ -180,9 +180,10 @@ export async function labUp(o: LabOptions): Promise<LabState> {
 }
 
 /**
- * DATA_DIR/prometheus.yml: every component of the lab as a target. The apiserver wants the admin
- * token and the cluster CA; each agent wants its own node's token (agents serve a self-signed
- * certificate, as kubelets do).
+ * DATA_DIR/prometheus.yml: every component of the lab as a target, each agent three times (its
+ * /metrics, /metrics/cadvisor and /metrics/resource). The apiserver wants the admin token and the
+ * cluster CA; each agent wants its own node's token (agents serve a self-signed certificate, as
+ * kubelets do).
  */
 export function writePrometheusConfig(o: Pick<LabOptions, 'dataDir' | 'apiserverPort'>, state: LabState, scrapeInterval = '5s'): string {
   const admin = loadKubeconfig(join(o.dataDir, 'kubeconfig'));
@@ -195,7 +196,10 @@ export function writePrometheusConfig(o: Pick<LabOptions, 'dataDir' | 'apiserver
   for (const n of state.nodes) {
     const token = join(n.dataDir, 'prometheus.token');
     writeFileSync(token, loadKubeconfig(join(n.dataDir, 'kubeconfig')).token ?? '', { mode: 0o600 });
-    jobs.push(`  - job_name: nodeagent-${n.name}\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${token}}\n    static_configs: [{targets: ['${n.ip}:10250'], labels: {node: ${n.name}}}]`);
+    // (the agent's own metrics, cAdvisor's container metrics, and the resource metrics, as a kubelet's)
+    for (const [suffix, path] of [['', '/metrics'], ['-cadvisor', '/metrics/cadvisor'], ['-resource', '/metrics/resource']]) {
+      jobs.push(`  - job_name: nodeagent-${n.name}${suffix}\n    metrics_path: ${path}\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${token}}\n    static_configs: [{targets: ['${n.ip}:10250'], labels: {node: ${n.name}}}]`);
+    }
   }
   const path = join(o.dataDir, 'prometheus.yml');
   writeFileSync(path, `# Written by tsctl lab up: scrape every component of the lab.\nglobal:\n  scrape_interval: ${scrapeInterval}\nscrape_configs:\n${jobs.join('\n')}\n`);

@@ -1,8 +1,10 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
 // websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
-// resource usage for kubectl top (/stats/usage, usage.ts), /metrics and /healthz. Callers
-// present this node's own token: the apiserver proxies pods/log, pods/exec, pods/attach,
-// pods/portforward and the metrics API here with it.
+// resource usage for kubectl top (/stats/usage, usage.ts), /metrics, the container metrics of
+// /metrics/cadvisor and /metrics/resource (container-metrics.ts), and /healthz. The apiserver
+// proxies pods/log, pods/exec, pods/attach, pods/portforward and the metrics API here with this
+// node's own token; any other token is reviewed by the apiserver, and its user must be allowed
+// nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this Node (delegated-auth.ts).
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
@@ -19,6 +21,8 @@ import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
+import { cadvisorMetrics, resourceMetrics, sampleMetrics } from './container-metrics.js';
+import { DelegatedAuth, type AuthResult, type ReviewPoster } from './delegated-auth.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
 
@@ -40,14 +44,20 @@ function waitingText(reason: string | undefined): string {
   return reason ?? 'ContainerCreating';
 }
 
-export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string }): Promise<Server> {
+export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
+  // Other callers than the apiserver (Prometheus with a service account's token) are reviewed by it.
+  const auth = new DelegatedAuth(agent.cfg.nodeName, opts.token, opts.reviews ?? (() => Promise.reject(new Error('no apiserver to review tokens with'))));
   const server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
       if (url.pathname === '/healthz') return void res.writeHead(200).end('ok');
-      if (!authorized(req, opts.token)) return void res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Unauthorized');
+      const allowed = await auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname).catch((e: Error): AuthResult => {
+        log.warn('delegated authentication or authorization failed', { err: e.message });
+        return { ok: false, code: 401, message: 'Unauthorized' };
+      });
+      if (!allowed.ok) return void res.writeHead(allowed.code, { 'Content-Type': 'text/plain' }).end(allowed.message);
       if (url.pathname === '/stats/usage') {
         // CPU rates and working sets for the apiserver's metrics.k8s.io (kubectl top)
         res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -56,6 +66,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
         return void res.end(await register.metrics());
+      }
+      if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
+        const sample = await sampleMetrics(agent.runtime);
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        return void res.end(url.pathname === '/metrics/cadvisor' ? cadvisorMetrics(sample) : resourceMetrics(sample));
       }
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m) return void res.writeHead(404).end('not found');

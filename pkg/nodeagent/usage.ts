@@ -23,14 +23,14 @@ export interface UsageReport {
 }
 
 /** Busy CPU time of the whole node from /proc/stat (USER_HZ ticks are 10 ms). */
-async function nodeCpuNs(): Promise<number> {
+export async function nodeCpuNs(): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
   return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 10_000_000;
 }
 
 /** Memory in use on the node: total minus what the kernel reports available. */
-async function nodeMemoryBytes(): Promise<number> {
+export async function nodeMemoryBytes(): Promise<number> {
   const info = await readFile('/proc/meminfo', 'utf8');
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(info)?.[1] ?? 0) * 1024;
   return kb('MemTotal') - kb('MemAvailable');

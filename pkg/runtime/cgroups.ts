@@ -39,7 +39,7 @@ export function cgroupLayout(): { mode: CgroupMode; hierarchies: Hierarchy[] } {
   return cached;
 }
 
-function controllerMount(controller: string): string | undefined {
+export function controllerMount(controller: string): string | undefined {
   const { mode, hierarchies } = cgroupLayout();
   if (mode === 'v2') return '/sys/fs/cgroup';
   return hierarchies.find((h) => h.controllers.includes(controller))?.mount;

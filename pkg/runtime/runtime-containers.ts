@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../util/log.js';
 import { cgroupPids, cpuUsageNs, memoryWorkingSetBytes, oomKilled, removeCgroup } from './cgroups.js';
+import { cgroupStats, type CgroupStats } from './cgroup-stats.js';
 import { FailedPreconditionError, NotFoundError, RuntimeError } from './errors.js';
 import { alive, oomFile, readExit, waitExit } from './monitor.js';
 import type { Runc } from './runc.js';
@@ -224,6 +225,16 @@ export class ContainerManager {
     try {
       const [cpuNs, memory] = await Promise.all([cpuUsageNs(c.cgroupPath), memoryWorkingSetBytes(c.cgroupPath)]);
       return { cpuNs, memoryWorkingSetBytes: memory };
+    } catch (e) {
+      throw new RuntimeError(`container "${c.config.name}" (${c.id}): stats: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Everything cAdvisor reads of a running container's cgroup (the kubelet's /metrics/cadvisor). */
+  async cgroupStats(id: string): Promise<CgroupStats & { cgroupPath: string }> {
+    const c = this.running(id);
+    try {
+      return { ...(await cgroupStats(c.cgroupPath)), cgroupPath: c.cgroupPath };
     } catch (e) {
       throw new RuntimeError(`container "${c.config.name}" (${c.id}): stats: ${(e as Error).message}`, { cause: e });
     }

@@ -3,6 +3,7 @@
 // This is the facade and its wiring: sandboxes (runtime-sandboxes.ts), container creation
 // (runtime-container-create.ts), the containers' lifecycle (runtime-containers.ts) and their
 // streams (runtime-streams.ts), all sharing the runc of each runtime handler.
+import type { CgroupStats } from './cgroup-stats.js';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { ImageManager } from './image-service.js';
@@ -176,6 +177,11 @@ export class Runtime extends ImageManager implements RuntimeService {
 
   containerStats(id: string): Promise<ContainerStats> {
     return this.containers.stats(id);
+  }
+
+  /** CPU, throttling, memory and limits of a running container's cgroup, as cAdvisor reports them. */
+  containerCgroupStats(id: string): Promise<CgroupStats & { cgroupPath: string }> {
+    return this.containers.cgroupStats(id);
   }
 
   /** Where a container's writes land (its overlay upper dir) and a sandbox's emptyDir volumes: what counts as their ephemeral storage. */

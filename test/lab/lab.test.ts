@@ -1,9 +1,9 @@
 // A 3-node lab on this machine with a 3-member etcd cluster (nodes are network namespaces on a
 // lab bridge, each with its own agent, tsk0 and podCIDR): every node Ready, pods on every pair of
 // nodes reach each other by pod IP, the apiserver reaches them (pods/proxy), a hostPort answers at
-// its node's address, a wrong join token is refused, Prometheus scrapes every component, the
-// cluster survives the loss of an etcd member, the apiserver, an agent and the scheduler leader,
-// and `lab down` leaves no trace.
+// its node's address, a wrong join token is refused, Prometheus scrapes every component (the
+// agents' container metrics too), the cluster survives the loss of an etcd member, the apiserver,
+// an agent and the scheduler leader, and `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,7 +176,7 @@ describe('prometheus', () => {
       }
       const targets = await api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
       expect(targets.activeTargets.map((t) => `${t.labels.job}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
-        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.map((n) => `nodeagent-${n.name}`)].map((j) => `${j}:up`).sort(),
+        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.flatMap((n) => ['', '-cadvisor', '-resource'].map((x) => `nodeagent-${n.name}${x}`))].map((j) => `${j}:up`).sort(),
       );
       const value = async (q: string) => {
         const r = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
@@ -185,6 +185,13 @@ describe('prometheus', () => {
       expect(Math.max(...(await value('sum(rate(apiserver_request_total[1m]))')))).toBeGreaterThan(0);
       expect(Math.max(...(await value('increase(scheduler_pod_scheduling_sli_duration_seconds_count[1m])')))).toBeGreaterThan(0);
       expect(Math.max(...(await value('sum(increase(kubelet_pod_start_duration_seconds_count[1m]))')))).toBeGreaterThan(0);
+      // Container metrics, as a kubelet serves them (with the sample's time on each series).
+      // (the churn pods sleep: their CPU counters are above 0 from their start, but need not move)
+      expect(Math.max(...(await value('sum(container_cpu_usage_seconds_total{container!="",cpu="total"})')))).toBeGreaterThan(0);
+      expect((await value('count by (node) (count_over_time(container_memory_working_set_bytes{container!=""}[1m]))')).length).toBe(3);
+      expect(Math.max(...(await value('count(container_network_receive_bytes_total{interface="eth0"})')))).toBeGreaterThan(0);
+      expect(await value('node_memory_working_set_bytes')).toHaveLength(3);
+      expect(Math.max(...(await value('sum by (pod) (pod_memory_working_set_bytes)')))).toBeGreaterThan(0);
       const running = await value('kubelet_running_pods');
       expect(running).toHaveLength(3);
       expect(Math.max(...running)).toBeGreaterThan(0);

@@ -113,7 +113,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const startAgent = async () => {
     agent = new NodeAgent(nodeClient, cfg);
     await agent.start();
-    server = await startAgentServer(agent, { host: '127.0.0.1', port: cfg.port, token, dataDir, nodeIP: '127.0.0.1' });
+    server = await startAgentServer(agent, { host: '127.0.0.1', port: cfg.port, token, dataDir, nodeIP: '127.0.0.1', reviews: (path, body) => nodeClient.request(path, { method: 'POST', body }) });
   };
   const stopAgent = async () => {
     await agent.stop();

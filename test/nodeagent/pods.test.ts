@@ -3,6 +3,7 @@
 import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hostDevices } from '../../pkg/runtime/host-devices.js';
 import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
-import { core, Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { ClusterRoleBindings, ClusterRoles, core, Events, Pods, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { setWinSize } from '../../pkg/runtime/pty.js';
 import { MNT_DETACH, umount } from '../../pkg/runtime/syscalls.js';
@@ -406,6 +407,62 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     const missing = await kubectl(['top', 'pod', 'no-such-pod']);
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('podmetrics.metrics.k8s.io "no-such-pod" not found');
+  });
+
+  it('the agent serves cAdvisor\'s container metrics and the kubelet\'s resource metrics, through the apiserver\'s nodes/proxy too', async () => {
+    await create('metered', { containers: [ctr('spin', 'while :; do :; done', { resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '50m', memory: '64Mi' } } })] });
+    await phaseIs('metered', 'Running');
+    const scrape = (path: string) => c.cp.admin.request<string>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/metrics/${path}`, { accept: 'text/plain' });
+    /** The value of the one series of `name` whose labels include `match`. */
+    const value = (text: string, name: string, match: Record<string, string>) => {
+      const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) && Object.entries(match).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      expect(lines, `${name} ${JSON.stringify(match)}`).toHaveLength(1);
+      const [, v, ts] = /\} (\S+) (\d+)$/.exec(lines[0]!)!;
+      expect(Math.abs(Number(ts) - Date.now())).toBeLessThan(60_000); // (the sample's time, in ms)
+      return Number(v);
+    };
+    const spin = { container: 'spin', namespace: 'default', pod: 'metered' };
+    // A CPU-bound container held at 50m is throttled in most of its periods.
+    await eventually(async () => value(await scrape('cadvisor'), 'container_cpu_cfs_throttled_periods_total', spin) > 5, { timeoutMs: 15_000, what: 'throttled periods' });
+    const cadvisor = await scrape('cadvisor');
+    expect(cadvisor).toContain('# TYPE container_cpu_usage_seconds_total counter');
+    expect(value(cadvisor, 'container_cpu_usage_seconds_total', { ...spin, cpu: 'total' })).toBeGreaterThan(0);
+    expect(value(cadvisor, 'container_spec_cpu_quota', spin)).toBe(5000);
+    expect(value(cadvisor, 'container_spec_cpu_period', spin)).toBe(100000);
+    expect(value(cadvisor, 'container_spec_memory_limit_bytes', spin)).toBe(64 << 20);
+    expect(value(cadvisor, 'container_memory_working_set_bytes', spin)).toBeGreaterThan(0);
+    expect(value(cadvisor, 'container_start_time_seconds', spin)).toBeGreaterThan(Date.now() / 1000 - 600);
+    // The pod's network, on its own (container="") series.
+    expect(value(cadvisor, 'container_network_receive_bytes_total', { container: '', namespace: 'default', pod: 'metered', interface: 'eth0' })).toBeGreaterThanOrEqual(0);
+    const resource = await scrape('resource');
+    expect(value(resource, 'container_cpu_usage_seconds_total', spin)).toBeGreaterThan(0);
+    expect(value(resource, 'pod_memory_working_set_bytes', { namespace: 'default', pod: 'metered' })).toBeGreaterThan(0);
+    expect(resource).toMatch(/^node_cpu_usage_seconds_total \d+(\.\d+)?(e[+-]?\d+)? \d+$/m);
+    expect(resource).toMatch(/^resource_scrape_error 0 \d+$/m);
+    await c.cp.admin.delete(Pods, 'default', 'metered', { gracePeriodSeconds: 0 });
+  });
+
+  it('Prometheus scrapes the agent with a service account\'s token: RBAC\'s nodes/metrics lets it in; 403 without, 401 for a bad token', async () => {
+    const admin = c.cp.admin;
+    for (const name of ['prom', 'nobody']) await admin.create(ServiceAccounts, 'default', { metadata: { name } });
+    await admin.create(ClusterRoles, undefined, { metadata: { name: 'node-metrics-reader' }, rules: [{ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }] });
+    await admin.create(ClusterRoleBindings, undefined, { metadata: { name: 'prom-node-metrics' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'node-metrics-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'prom', namespace: 'default' }] });
+    const token = async (sa: string) => (await admin.createSubresource<{ status: { token: string } }>(ServiceAccounts, 'default', sa, 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} })).status.token;
+    const scrape = (path: string, bearer: string) =>
+      new Promise<{ code: number; body: string }>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port: c.cfg.port, path, headers: { Authorization: `Bearer ${bearer}` }, rejectUnauthorized: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    const prom = await token('prom');
+    const ok = await scrape('/metrics/resource', prom);
+    expect(ok.code).toBe(200);
+    expect(ok.body).toMatch(/^node_cpu_usage_seconds_total /m);
+    expect((await scrape('/metrics/cadvisor', prom)).code).toBe(200);
+    expect(await scrape('/stats/usage', prom)).toEqual({ code: 403, body: 'Forbidden (user=system:serviceaccount:default:prom, verb=get, resource=nodes, subresource=stats)' });
+    expect(await scrape('/metrics', await token('nobody'))).toEqual({ code: 403, body: 'Forbidden (user=system:serviceaccount:default:nobody, verb=get, resource=nodes, subresource=metrics)' });
+    expect(await scrape('/metrics', 'not-a-token')).toEqual({ code: 401, body: 'Unauthorized' });
   });
 });
 

@@ -1,0 +1,182 @@
+// The kubelet's container metrics for Prometheus: /metrics/cadvisor (cAdvisor's container_* series:
+// CPU, CFS throttling, memory, limits, start time, and each pod's network) and /metrics/resource
+// (the stable resource metrics metrics-server reads: node, pod and container CPU and working set).
+// Read from each running container's cgroup and its pod's network namespace at scrape time, with
+// the sample's time on every series, as the kubelet sends them.
+import { readFile } from 'node:fs/promises';
+import type { CgroupStats } from '../runtime/cgroup-stats.js';
+import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel } from './container-labels.js';
+import { nodeCpuNs, nodeMemoryBytes } from './usage.js';
+
+export interface MetricsRuntime {
+  listContainers(): Promise<ContainerStatus[]>;
+  listPodSandbox(): Promise<PodSandboxStatus[]>;
+  containerCgroupStats(id: string): Promise<CgroupStats & { cgroupPath: string }>;
+}
+
+/** One interface's counters from /proc/<pid>/net/dev. */
+export interface InterfaceCounters {
+  name: string;
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+}
+
+export interface MetricsSample {
+  /** When it was read, ms since the epoch. */
+  at: number;
+  node: { cpuNs: number; memoryWorkingSetBytes: number };
+  containers: { status: ContainerStatus; stats: CgroupStats & { cgroupPath: string } }[];
+  /** Each pod with its own network namespace: its interfaces (lo left out). */
+  pods: { namespace: string; name: string; cgroupPath: string; interfaces: InterfaceCounters[] }[];
+  /** A container whose stats could not be read (resource_scrape_error). */
+  errors: number;
+}
+
+/** /proc/net/dev: two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop ...`. */
+export function parseNetDev(text: string): InterfaceCounters[] {
+  const out: InterfaceCounters[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    if (f.length < 16) continue;
+    out.push({ name: m[1]!, rxBytes: f[0]!, rxPackets: f[1]!, rxErrors: f[2]!, rxDropped: f[3]!, txBytes: f[8]!, txPackets: f[9]!, txErrors: f[10]!, txDropped: f[11]! });
+  }
+  return out;
+}
+
+/** Reads every running container's cgroup, each pod's interfaces, and the node's CPU and memory. */
+export async function sampleMetrics(rt: MetricsRuntime): Promise<MetricsSample> {
+  const [containers, sandboxes, cpuNs, memory] = await Promise.all([rt.listContainers(), rt.listPodSandbox(), nodeCpuNs(), nodeMemoryBytes()]);
+  const running = containers.filter((c) => c.state === ContainerState.Running);
+  const failed: string[] = [];
+  const read = await Promise.all(
+    running.map(async (status) => {
+      try {
+        return { status, stats: await rt.containerCgroupStats(status.id) };
+      } catch {
+        failed.push(status.id);
+        return undefined;
+      }
+    }),
+  );
+  // (one that stopped between the list and the read is no error)
+  const stillRunning = failed.length ? new Set((await rt.listContainers().catch(() => [])).filter((c) => c.state === ContainerState.Running).map((c) => c.id)) : new Set();
+  const errors = failed.filter((id) => stillRunning.has(id)).length;
+  const sampled = read.filter((x) => x !== undefined);
+  const pods: MetricsSample['pods'] = [];
+  for (const s of sandboxes) {
+    if (!s.netnsPath) continue; // hostNetwork: the node's interfaces are not the pod's
+    const pid = running.find((c) => c.sandboxId === s.id && c.pid)?.pid;
+    if (!pid) continue;
+    const text = await readFile(`/proc/${pid}/net/dev`, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const cgroupPath = sampled.find((x) => x.status.sandboxId === s.id)?.stats.cgroupPath.replace(/\/[^/]+$/, '') ?? '';
+    pods.push({ namespace: s.metadata.namespace, name: s.metadata.name, cgroupPath, interfaces: parseNetDev(text).filter((i) => i.name !== 'lo') });
+  }
+  return { at: Date.now(), node: { cpuNs, memoryWorkingSetBytes: memory }, containers: sampled, pods, errors };
+}
+
+/** A label value in the text exposition format. */
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+const seconds = (ns: number) => String(ns / 1e9);
+
+/** Families in the exposition format: HELP, TYPE, then each series with the sample's time. */
+class Exposition {
+  private out: string[] = [];
+  constructor(private readonly at: number) {}
+
+  family(name: string, type: 'counter' | 'gauge', help: string, series: [Record<string, string>, string | number][]): void {
+    if (!series.length) return;
+    this.out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [l, v] of series) this.out.push(`${name}${Object.keys(l).length ? labels(l) : ''} ${v} ${this.at}`);
+  }
+
+  text(): string {
+    return this.out.length ? `${this.out.join('\n')}\n` : '';
+  }
+}
+
+/** What a container's series are labelled with in cAdvisor's output, as the kubelet serves it. */
+function cadvisorLabels(c: MetricsSample['containers'][number]): Record<string, string> {
+  const l = c.status.labels;
+  return { container: l[containerNameLabel] ?? c.status.metadata.name, id: c.stats.cgroupPath, image: c.status.image, name: c.status.id, namespace: l[podNamespaceLabel] ?? '', pod: l[podNameLabel] ?? '' };
+}
+
+const startSeconds = (c: ContainerStatus) => (c.startedAt ? Date.parse(c.startedAt) / 1000 : undefined);
+
+/** /metrics/cadvisor: the container_* series dashboards and `kubectl top`-like queries use. */
+export function cadvisorMetrics(s: MetricsSample): string {
+  const e = new Exposition(s.at);
+  const per = (f: (x: MetricsSample['containers'][number]) => number | string | undefined, extra: Record<string, string> = {}) =>
+    s.containers.flatMap((c) => {
+      const v = f(c);
+      return v === undefined ? [] : [[{ ...cadvisorLabels(c), ...extra }, v] as [Record<string, string>, string | number]];
+    });
+  e.family('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuNs), { cpu: 'total' }));
+  e.family('container_cpu_user_seconds_total', 'counter', 'Cumulative user cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuUserNs)));
+  e.family('container_cpu_system_seconds_total', 'counter', 'Cumulative system cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuSystemNs)));
+  e.family('container_cpu_cfs_periods_total', 'counter', 'Number of elapsed enforcement period intervals.', per((c) => (c.stats.cpuQuotaUs ? c.stats.cfsPeriods : undefined)));
+  e.family('container_cpu_cfs_throttled_periods_total', 'counter', 'Number of throttled period intervals.', per((c) => (c.stats.cpuQuotaUs ? c.stats.cfsThrottledPeriods : undefined)));
+  e.family('container_cpu_cfs_throttled_seconds_total', 'counter', 'Total time duration the container has been throttled.', per((c) => (c.stats.cpuQuotaUs ? seconds(c.stats.cfsThrottledNs) : undefined)));
+  e.family('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed', per((c) => c.stats.memoryUsageBytes));
+  e.family('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', per((c) => c.stats.memoryWorkingSetBytes));
+  e.family('container_memory_rss', 'gauge', 'Size of RSS in bytes.', per((c) => c.stats.memoryRssBytes));
+  e.family('container_memory_cache', 'gauge', 'Number of bytes of page cache memory.', per((c) => c.stats.memoryCacheBytes));
+  e.family('container_spec_memory_limit_bytes', 'gauge', 'Memory limit for the container.', per((c) => c.stats.memoryLimitBytes));
+  e.family('container_spec_cpu_quota', 'gauge', 'CPU quota of the container.', per((c) => c.stats.cpuQuotaUs || undefined));
+  e.family('container_spec_cpu_period', 'gauge', 'CPU period of the container.', per((c) => c.stats.cpuPeriodUs));
+  e.family('container_spec_cpu_shares', 'gauge', 'CPU share of the container.', per((c) => c.stats.cpuShares));
+  e.family('container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.', per((c) => startSeconds(c.status)));
+  e.family('container_last_seen', 'gauge', 'Last time a container was seen by the exporter', per(() => s.at / 1000));
+  // A pod's network is its sandbox's: cAdvisor reports it on the pod's own cgroup (container="").
+  const net = (f: (i: InterfaceCounters) => number) =>
+    s.pods.flatMap((p) => p.interfaces.map((i) => [{ container: '', id: p.cgroupPath, image: '', interface: i.name, name: '', namespace: p.namespace, pod: p.name }, f(i)] as [Record<string, string>, number]));
+  e.family('container_network_receive_bytes_total', 'counter', 'Cumulative count of bytes received', net((i) => i.rxBytes));
+  e.family('container_network_receive_packets_total', 'counter', 'Cumulative count of packets received', net((i) => i.rxPackets));
+  e.family('container_network_receive_errors_total', 'counter', 'Cumulative count of errors encountered while receiving', net((i) => i.rxErrors));
+  e.family('container_network_receive_packets_dropped_total', 'counter', 'Cumulative count of packets dropped while receiving', net((i) => i.rxDropped));
+  e.family('container_network_transmit_bytes_total', 'counter', 'Cumulative count of bytes transmitted', net((i) => i.txBytes));
+  e.family('container_network_transmit_packets_total', 'counter', 'Cumulative count of packets transmitted', net((i) => i.txPackets));
+  e.family('container_network_transmit_errors_total', 'counter', 'Cumulative count of errors encountered while transmitting', net((i) => i.txErrors));
+  e.family('container_network_transmit_packets_dropped_total', 'counter', 'Cumulative count of packets dropped while transmitting', net((i) => i.txDropped));
+  return e.text();
+}
+
+/** /metrics/resource: the kubelet's stable resource metrics (what metrics-server scrapes). */
+export function resourceMetrics(s: MetricsSample): string {
+  const e = new Exposition(s.at);
+  const byContainer = (f: (x: MetricsSample['containers'][number]) => number | string | undefined) =>
+    s.containers.flatMap((c) => {
+      const v = f(c);
+      const l = c.status.labels;
+      return v === undefined ? [] : [[{ container: l[containerNameLabel] ?? c.status.metadata.name, namespace: l[podNamespaceLabel] ?? '', pod: l[podNameLabel] ?? '' }, v] as [Record<string, string>, string | number]];
+    });
+  const pods = new Map<string, { namespace: string; pod: string; cpuNs: number; memory: number }>();
+  for (const c of s.containers) {
+    const namespace = c.status.labels[podNamespaceLabel] ?? '';
+    const pod = c.status.labels[podNameLabel] ?? '';
+    const p = pods.get(`${namespace}/${pod}`) ?? { namespace, pod, cpuNs: 0, memory: 0 };
+    p.cpuNs += c.stats.cpuNs;
+    p.memory += c.stats.memoryWorkingSetBytes;
+    pods.set(`${namespace}/${pod}`, p);
+  }
+  const byPod = (f: (p: { cpuNs: number; memory: number }) => string | number) => [...pods.values()].map((p) => [{ namespace: p.namespace, pod: p.pod }, f(p)] as [Record<string, string>, string | number]);
+  e.family('container_cpu_usage_seconds_total', 'counter', '[STABLE] Cumulative cpu time consumed by the container in core-seconds', byContainer((c) => seconds(c.stats.cpuNs)));
+  e.family('container_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the container in bytes', byContainer((c) => c.stats.memoryWorkingSetBytes));
+  e.family('container_start_time_seconds', 'gauge', '[STABLE] Start time of the container since unix epoch in seconds', byContainer((c) => startSeconds(c.status)));
+  e.family('node_cpu_usage_seconds_total', 'counter', '[STABLE] Cumulative cpu time consumed by the node in core-seconds', [[{}, seconds(s.node.cpuNs)]]);
+  e.family('node_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the node in bytes', [[{}, s.node.memoryWorkingSetBytes]]);
+  e.family('pod_cpu_usage_seconds_total', 'counter', '[STABLE] Cumulative cpu time consumed by the pod in core-seconds', byPod((p) => seconds(p.cpuNs)));
+  e.family('pod_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the pod in bytes', byPod((p) => p.memory));
+  e.family('resource_scrape_error', 'gauge', '[STABLE] 1 if there was an error while getting container metrics, 0 otherwise', [[{}, s.errors ? 1 : 0]]);
+  return e.text();
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { DelegatedAuth, subresourceOf } from './delegated-auth.js';
+
+/** A fake apiserver: tokens to users, and what each user may do on nodes. */
+function reviewer(users: Record<string, string>, allowed: Record<string, string[]>) {
+  const calls: string[] = [];
+  const post = async (path: string, body: unknown) => {
+    const b = body as { spec: { token?: string; user?: string; resourceAttributes?: { verb: string; subresource: string; name: string; resource: string } } };
+    calls.push(path.split('/').pop()!);
+    if (path.endsWith('/tokenreviews')) {
+      const username = users[b.spec.token!];
+      return { status: username ? { authenticated: true, user: { username, groups: ['system:authenticated'] } } : { authenticated: false } };
+    }
+    const a = b.spec.resourceAttributes!;
+    return { status: { allowed: a.resource === 'nodes' && a.name === 'n1' && (allowed[b.spec.user!] ?? []).includes(`${a.verb} ${a.subresource}`) } };
+  };
+  return { post, calls };
+}
+
+describe('DelegatedAuth', () => {
+  it('maps paths to the kubelet\'s subresources', () => {
+    expect(['/metrics', '/metrics/cadvisor', '/stats/usage', '/logs/', '/spec/', '/containerLogs/a/b/c', '/metricsx'].map(subresourceOf)).toEqual(['metrics', 'metrics', 'stats', 'log', 'spec', 'proxy', 'proxy']);
+  });
+
+  it('lets its own token in without asking; reviews others: 401 unknown, 403 in the kubelet\'s words, allowed per subresource and verb', async () => {
+    const r = reviewer({ 'prom-token': 'system:serviceaccount:mon:prom' }, { 'system:serviceaccount:mon:prom': ['get metrics'] });
+    const auth = new DelegatedAuth('n1', 'node-token', r.post);
+    expect(await auth.check('Bearer node-token', 'GET', '/containerLogs/a/b/c')).toEqual({ ok: true });
+    expect(r.calls).toEqual([]);
+    expect(await auth.check(undefined, 'GET', '/metrics')).toEqual({ ok: false, code: 401, message: 'Unauthorized' });
+    expect(await auth.check('Bearer nope', 'GET', '/metrics')).toEqual({ ok: false, code: 401, message: 'Unauthorized' });
+    expect(await auth.check('Bearer prom-token', 'GET', '/metrics/cadvisor')).toEqual({ ok: true, user: 'system:serviceaccount:mon:prom' });
+    expect(await auth.check('Bearer prom-token', 'GET', '/stats/usage')).toEqual({ ok: false, code: 403, message: 'Forbidden (user=system:serviceaccount:mon:prom, verb=get, resource=nodes, subresource=stats)' });
+    expect(await auth.check('Bearer prom-token', 'POST', '/metrics')).toMatchObject({ ok: false, code: 403, message: expect.stringContaining('verb=create') });
+  });
+
+  it('caches reviews: a token is reviewed once, a decision once', async () => {
+    const r = reviewer({ t: 'u' }, { u: ['get metrics'] });
+    const auth = new DelegatedAuth('n1', 'node-token', r.post);
+    for (let i = 0; i < 3; i++) expect((await auth.check('Bearer t', 'GET', '/metrics')).ok).toBe(true);
+    for (let i = 0; i < 2; i++) expect(await auth.check('Bearer bad', 'GET', '/metrics')).toMatchObject({ code: 401 });
+    expect(r.calls).toEqual(['tokenreviews', 'subjectaccessreviews', 'tokenreviews']);
+  });
+});

@@ -1,0 +1,106 @@
+// Who may use the agent's HTTPS endpoint, as the kubelet decides with webhook authentication and
+// authorization: its own node's token always (the apiserver proxies with it); any other bearer
+// token is reviewed by the apiserver (TokenReview), and the user it names must be allowed the
+// request on this Node (SubjectAccessReview): nodes/metrics for /metrics..., nodes/stats for
+// /stats/..., nodes/log for /logs/..., nodes/proxy for the rest, with the HTTP method's verb.
+// Answers are cached as the kubelet caches them (authenticated 2 min, authorized 5 min, denied 30 s).
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** POSTs a review object to the apiserver and returns the answer. */
+export type ReviewPoster = (path: string, body: unknown) => Promise<unknown>;
+
+export type AuthResult = { ok: true; user?: string } | { ok: false; code: 401 | 403; message: string };
+
+interface UserInfo {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+const AUTHN_TTL_MS = 2 * 60_000;
+const UNAUTHENTICATED_TTL_MS = 10_000;
+const AUTHORIZED_TTL_MS = 5 * 60_000;
+const UNAUTHORIZED_TTL_MS = 30_000;
+/** Past this many entries a cache is emptied (tokens are the client's to invent). */
+const MAX_ENTRIES = 1000;
+
+const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/** The kubelet's subresource for a path: metrics, stats, log, spec, or proxy. */
+export function subresourceOf(path: string): string {
+  const under = (p: string) => path === p || path.startsWith(`${p}/`);
+  if (under('/stats')) return 'stats';
+  if (under('/metrics')) return 'metrics';
+  if (under('/logs')) return 'log';
+  if (under('/spec')) return 'spec';
+  return 'proxy';
+}
+
+class TtlCache<T> {
+  private readonly m = new Map<string, { value: T; until: number }>();
+
+  get(k: string): T | undefined {
+    const e = this.m.get(k);
+    if (!e) return undefined;
+    if (e.until > Date.now()) return e.value;
+    this.m.delete(k);
+    return undefined;
+  }
+
+  set(k: string, value: T, ttlMs: number): void {
+    if (this.m.size >= MAX_ENTRIES) this.m.clear();
+    this.m.set(k, { value, until: Date.now() + ttlMs });
+  }
+}
+
+export class DelegatedAuth {
+  private readonly users = new TtlCache<UserInfo | null>();
+  private readonly decisions = new TtlCache<boolean>();
+
+  constructor(
+    private readonly nodeName: string,
+    private readonly ownToken: string,
+    private readonly post: ReviewPoster,
+  ) {}
+
+  /** Whether the request with this Authorization header may have `method path`. */
+  async check(authorization: string | undefined, method: string, path: string): Promise<AuthResult> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    if (!token) return { ok: false, code: 401, message: 'Unauthorized' };
+    if (this.ownToken && token.length === this.ownToken.length && timingSafeEqual(Buffer.from(token), Buffer.from(this.ownToken))) return { ok: true };
+    const user = await this.authenticate(token);
+    if (!user) return { ok: false, code: 401, message: 'Unauthorized' };
+    const verb = VERBS[method.toUpperCase()] ?? method.toLowerCase();
+    const subresource = subresourceOf(path);
+    if (!(await this.authorize(user, verb, subresource))) {
+      // (the kubelet's words)
+      return { ok: false, code: 403, message: `Forbidden (user=${user.username}, verb=${verb}, resource=nodes, subresource=${subresource})` };
+    }
+    return { ok: true, user: user.username };
+  }
+
+  private async authenticate(token: string): Promise<UserInfo | null> {
+    const key = createHash('sha256').update(token).digest('hex');
+    const cached = this.users.get(key);
+    if (cached !== undefined) return cached;
+    const review = (await this.post('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })) as { status?: { authenticated?: boolean; user?: UserInfo } };
+    const user = review.status?.authenticated && review.status.user?.username ? review.status.user : null;
+    this.users.set(key, user, user ? AUTHN_TTL_MS : UNAUTHENTICATED_TTL_MS);
+    return user;
+  }
+
+  private async authorize(user: UserInfo, verb: string, subresource: string): Promise<boolean> {
+    const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, verb, subresource]);
+    const cached = this.decisions.get(key);
+    if (cached !== undefined) return cached;
+    const review = (await this.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb, resource: 'nodes', subresource, name: this.nodeName, version: 'v1' } },
+    })) as { status?: { allowed?: boolean } };
+    const allowed = review.status?.allowed === true;
+    this.decisions.set(key, allowed, allowed ? AUTHORIZED_TTL_MS : UNAUTHORIZED_TTL_MS);
+    return allowed;
+  }
+}
