@@ -1,5 +1,5 @@
 // Node agent metrics, named as the kubelet's where one exists.
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const podStartDuration = new Histogram({
   name: 'kubelet_pod_start_duration_seconds',
@@ -30,3 +30,20 @@ export async function timed<T>(h: Histogram<'operation_type'>, op: string, fn: (
     end();
   }
 }
+
+/** The kubelet's /metrics/probes: probe results and durations, on a registry of their own. */
+export const probeRegistry = new Registry();
+const PROBE_LABELS = ['probe_type', 'container', 'pod', 'namespace', 'pod_uid'] as const;
+export const probeTotal = new Counter({
+  name: 'prober_probe_total',
+  help: 'Cumulative number of a liveness, readiness or startup probe for a container by result.',
+  labelNames: [...PROBE_LABELS, 'result'],
+  registers: [probeRegistry],
+});
+export const probeDuration = new Histogram({
+  name: 'prober_probe_duration_seconds',
+  help: 'Duration in seconds for a probe response.',
+  labelNames: PROBE_LABELS.filter((l) => l !== 'pod_uid'),
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [probeRegistry],
+});

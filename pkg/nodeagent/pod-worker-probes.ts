@@ -6,7 +6,8 @@ import type { Container } from '../api/types.js';
 import { isSidecar } from '../api/pod-resources.js';
 import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
 import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
-import { Prober, runHandler } from './probes.js';
+import { probeDuration, probeTotal } from './metrics.js';
+import { Prober, runHandler, type ProbeKind, type ProbeResult } from './probes.js';
 
 export interface ProbeHost extends PodContext {
   readonly runtime: RuntimeService;
@@ -23,7 +24,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
   rec.started = !c.startupProbe;
   const rt = h.runtime;
   const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
-    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
+    new Prober(kind, probe, () => measured(h, c, kind, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1)), (ok, message) => {
       if (kind === 'readiness') {
         rec.ready = ok;
         if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`, c.name);
@@ -53,6 +54,33 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
     rec.probers.push(sp);
     sp.start();
   } else startRest();
+}
+
+/** Labels of a container's probe series, by probe kind (the kubelet's ProbeType names). */
+function probeLabels(h: PodContext, c: Container, kind: ProbeKind) {
+  const meta = h.pod.metadata;
+  return { probe_type: kind[0]!.toUpperCase() + kind.slice(1), container: c.name!, pod: meta?.name ?? '', namespace: meta?.namespace ?? '' };
+}
+
+/** One probe attempt, counted by result (prober_probe_total) and timed when it succeeds, as the kubelet's are. */
+async function measured(h: PodContext, c: Container, kind: ProbeKind, attempt: () => Promise<ProbeResult>): Promise<ProbeResult> {
+  const labels = probeLabels(h, c, kind);
+  const t0 = performance.now();
+  const r = await attempt();
+  probeTotal.inc({ ...labels, pod_uid: h.uid, result: r.ok ? 'successful' : 'failed' });
+  if (r.ok) probeDuration.observe(labels, (performance.now() - t0) / 1000);
+  return r;
+}
+
+/** Drops the probe series of a pod's containers once the pod is gone, as the kubelet's probe workers do when they stop. */
+export function forgetProbeSeries(h: PodContext, containers: Container[]): void {
+  for (const c of containers) {
+    for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+      const labels = probeLabels(h, c, kind);
+      for (const result of ['successful', 'failed', 'unknown']) probeTotal.remove({ ...labels, pod_uid: h.uid, result });
+      probeDuration.remove(labels);
+    }
+  }
 }
 
 export function stopProbers(rec: ContainerRecord): void {

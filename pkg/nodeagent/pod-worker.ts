@@ -17,7 +17,7 @@ import { startContainer, type ContainerStartHost } from './pod-worker-container-
 import { restartAllowed } from './pod-worker-crash-loop.js';
 import type { ContainerRecord, WorkerDeps } from './pod-worker-deps.js';
 import { syncInitContainers, type InitContainerHost } from './pod-worker-init-containers.js';
-import { ensureProbers, stopProbers, type ProbeHost } from './pod-worker-probes.js';
+import { ensureProbers, forgetProbeSeries, stopProbers, type ProbeHost } from './pod-worker-probes.js';
 import { PodSandboxMaker } from './pod-worker-sandbox.js';
 import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
 import { isSidecar } from '../api/pod-resources.js';
@@ -377,6 +377,7 @@ export class PodWorker {
     await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
     await this.teardown();
     this.terminated = true;
+    forgetProbeSeries(this.ctx, [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]);
     if (!this.deleted && pod.metadata?.deletionTimestamp) await this.d.confirmDeleted(pod);
     this.d.finished(this.uid);
   }

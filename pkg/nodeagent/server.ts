@@ -1,10 +1,11 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
 // websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
 // resource usage for kubectl top (/stats/usage, usage.ts), /metrics, the container metrics of
-// /metrics/cadvisor and /metrics/resource (container-metrics.ts), and /healthz. The apiserver
-// proxies pods/log, pods/exec, pods/attach, pods/portforward and the metrics API here with this
-// node's own token; any other token is reviewed by the apiserver, and its user must be allowed
-// nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this Node (delegated-auth.ts).
+// /metrics/cadvisor and /metrics/resource (container-metrics.ts), /metrics/probes, and
+// /healthz. The apiserver proxies pods/log, pods/exec, pods/attach, pods/portforward and the
+// metrics API here with this node's own token; any other token is reviewed by the apiserver,
+// and its user must be allowed nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this
+// Node (delegated-auth.ts).
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
@@ -23,6 +24,7 @@ import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
 import { cadvisorMetrics, resourceMetrics, sampleMetrics } from './container-metrics.js';
 import { DelegatedAuth, type AuthResult, type ReviewPoster } from './delegated-auth.js';
+import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
 
@@ -66,6 +68,10 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
         return void res.end(await register.metrics());
+      }
+      if (url.pathname === '/metrics/probes') {
+        res.writeHead(200, { 'Content-Type': probeRegistry.contentType });
+        return void res.end(await probeRegistry.metrics());
       }
       if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
         const sample = await sampleMetrics(agent.runtime);

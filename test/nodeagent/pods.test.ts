@@ -211,7 +211,18 @@ describe('probes and hooks', () => {
       return st.containerStatuses?.find((x) => x.name === 'side')?.ready === false && st.conditions?.some((x) => x.type === 'Ready' && x.status === 'False');
     }, { timeoutMs: 15_000, what: 'Ready false while the readiness probe fails' });
     await eventually(async () => ((await podStatus(c, 'http-bad')).containerStatuses?.find((x) => x.name === 'web')?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, what: 'http liveness restart' });
+    // The kubelet's /metrics/probes counted them, by result; the series go with the pod.
+    const probes = () => c.cp.admin.request<string>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/metrics/probes`, { accept: 'text/plain' });
+    const count = (text: string, type: string, container: string, result: string) =>
+      Number(new RegExp(`^prober_probe_total\\{(?=[^}]*probe_type="${type}")(?=[^}]*container="${container}")(?=[^}]*pod="http-bad")(?=[^}]*result="${result}")[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const text = await probes();
+    expect(count(text, 'Liveness', 'web', 'successful')).toBeGreaterThan(0);
+    expect(count(text, 'Liveness', 'web', 'failed')).toBeGreaterThanOrEqual(2);
+    expect(count(text, 'Readiness', 'side', 'failed')).toBeGreaterThan(0);
+    expect(text).toMatch(/^prober_probe_duration_seconds_count\{[^}]*probe_type="Readiness"[^}]*container="side"[^}]*\} [1-9]/m);
     await c.cp.admin.delete(Pods, 'default', 'http-bad');
+    await gone('http-bad', 20_000);
+    await eventually(async () => !(await probes()).includes('pod="http-bad"'), { timeoutMs: 10_000, what: 'probe series removed' });
   });
 
   it('preStop runs on delete and the container is killed after the grace period', async () => {
