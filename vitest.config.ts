@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
@@ -16,11 +18,12 @@ const NODE_DIRS = ['test/nodeagent', 'test/network', 'test/runtime', 'test/lab']
  * two at a time. A file elsewhere that starts a node (a test cluster, `tsctl up`) runs with the
  * node suites, one at a time.
  */
-const CONTROL_PLANE_FILES = (readdirSync('test', { recursive: true }) as string[])
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const CONTROL_PLANE_FILES = (readdirSync(join(ROOT, 'test'), { recursive: true }) as string[])
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/${f}`)
   .filter((f) => !NODE_DIRS.some((d) => f.startsWith(`${d}/`)))
-  .filter((f) => !/\bstartCluster\(|\['up'|'up',/.test(readFileSync(f, 'utf8')))
+  .filter((f) => !/\bstartCluster\(|\['up'|'up',/.test(readFileSync(join(ROOT, f), 'utf8')))
   .sort();
 
 export default defineConfig({

@@ -40,6 +40,7 @@ import { finalizeNamespaces } from './namespace-finalizer.js';
 import { tokenReviewer } from './token-review.js';
 import { rfc3339Now } from '../util/time.js';
 import { RestServer, requestCount } from './rest/server.js';
+import { streamedListCount } from './rest/http-util.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, isJoinPath, type JoinDeps } from './join.js';
@@ -698,15 +699,18 @@ export class ApiServer {
     loop(() => reconcilePolicyStatus(this.store('validatingadmissionpolicies'), () => ({ ...systemCtx, warnings: [] })), 1000);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
-    // Hand memory back after bursts, once fewer than a handful of requests arrive per tick and
-    // the loop is mostly idle: a few LISTs of 10k pods are few requests but a busy loop, and a
-    // collection between two of them is undone by the next.
+    // Hand memory back after bursts, once fewer than a handful of requests arrive per tick, no
+    // large list was streamed, and the loop is mostly idle: a few LISTs of 10k pods are few
+    // requests, and a collection between two of them is undone by the next.
     let lastCount = requestCount();
+    let lastLists = streamedListCount();
     const loopBusy = eventLoopBusy(0.25);
     this.stopReducer = startMemoryReducer(() => {
       const n = requestCount();
-      const busy = loopBusy() || n - lastCount > 25;
+      const lists = streamedListCount();
+      const busy = loopBusy() || n - lastCount > 25 || lists > lastLists;
       lastCount = n;
+      lastLists = lists;
       return busy;
     });
     if (this.config.compactionIntervalMs > 0) {

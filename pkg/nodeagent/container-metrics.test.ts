@@ -12,7 +12,7 @@ const stats = (o: Partial<CgroupStats & { cgroupPath: string }> = {}): CgroupSta
 const status = (id: string, name: string, pod: string): ContainerStatus => ({
   id, sandboxId: 's1', metadata: { name, attempt: 0 }, state: ContainerState.Running, createdAt: '', startedAt: '2025-12-01T10:00:00Z',
   image: 'busybox:1.36', imageRef: '', logPath: '', pid: 42,
-  labels: { 'io.kubernetes.container.name': name, 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.namespace': 'ns"1' }, annotations: {},
+  labels: { 'io.kubernetes.container.name': name, 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.namespace': 'ns"1', 'io.kubernetes.pod.uid': 'u1' }, annotations: {},
 });
 
 const sample: MetricsSample = {
@@ -62,5 +62,14 @@ describe('container metrics', () => {
     expect(text).toContain('node_cpu_usage_seconds_total 10 1764583200000\n');
     expect(text).toContain('node_memory_working_set_bytes 5000 1764583200000\n');
     expect(text).toContain('# HELP resource_scrape_error [STABLE] 1 if there was an error while getting container metrics, 0 otherwise\n# TYPE resource_scrape_error gauge\nresource_scrape_error 1 1764583200000\n');
+  });
+
+  it('reports one pod per name in the resource metrics: the newer of two with the same name', () => {
+    const old = status('c0', 'app', 'web');
+    old.labels['io.kubernetes.pod.uid'] = 'old-uid';
+    old.startedAt = '2025-11-30T10:00:00Z';
+    const text = resourceMetrics({ ...sample, containers: [{ status: old, stats: stats({ cpuNs: 9e9 }) }, ...sample.containers] });
+    expect(text.match(/^container_cpu_usage_seconds_total\{container="app"/gm)).toHaveLength(1);
+    expect(text).toContain('pod_cpu_usage_seconds_total{namespace="ns\\"1",pod="web"} 3 1764583200000\n');
   });
 });

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CgroupStats } from '../runtime/cgroup-stats.js';
 import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
-import { containerNameLabel, podNameLabel, podNamespaceLabel } from './container-labels.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './container-labels.js';
 import { nodeCpuNs, nodeMemoryBytes } from './usage.js';
 
 export interface MetricsRuntime {
@@ -154,14 +154,15 @@ export function cadvisorMetrics(s: MetricsSample): string {
 /** /metrics/resource: the kubelet's stable resource metrics (what metrics-server scrapes). */
 export function resourceMetrics(s: MetricsSample): string {
   const e = new Exposition(s.at);
+  const containers = newestPodOfEachName(s.containers);
   const byContainer = (f: (x: MetricsSample['containers'][number]) => number | string | undefined) =>
-    s.containers.flatMap((c) => {
+    containers.flatMap((c) => {
       const v = f(c);
       const l = c.status.labels;
       return v === undefined ? [] : [[{ container: l[containerNameLabel] ?? c.status.metadata.name, namespace: l[podNamespaceLabel] ?? '', pod: l[podNameLabel] ?? '' }, v] as [Record<string, string>, string | number]];
     });
   const pods = new Map<string, { namespace: string; pod: string; cpuNs: number; memory: number }>();
-  for (const c of s.containers) {
+  for (const c of containers) {
     const namespace = c.status.labels[podNamespaceLabel] ?? '';
     const pod = c.status.labels[podNameLabel] ?? '';
     const p = pods.get(`${namespace}/${pod}`) ?? { namespace, pod, cpuNs: 0, memory: 0 };
@@ -179,4 +180,21 @@ export function resourceMetrics(s: MetricsSample): string {
   e.family('pod_memory_working_set_bytes', 'gauge', '[STABLE] Current working set of the pod in bytes', byPod((p) => p.memory));
   e.family('resource_scrape_error', 'gauge', '[STABLE] 1 if there was an error while getting container metrics, 0 otherwise', [[{}, s.errors ? 1 : 0]]);
   return e.text();
+}
+
+/**
+ * The containers of one pod per namespace and name: these series have no UID, and a pod force-
+ * deleted and made again under its name can still be stopping beside its successor. The newer
+ * (its latest container start) is the one reported.
+ */
+function newestPodOfEachName(containers: MetricsSample['containers']): MetricsSample['containers'] {
+  const newest = new Map<string, { uid: string; started: string }>();
+  for (const c of containers) {
+    const l = c.status.labels;
+    const key = `${l[podNamespaceLabel] ?? ''}/${l[podNameLabel] ?? ''}`;
+    const started = c.status.startedAt ?? '';
+    const cur = newest.get(key);
+    if (!cur || started > cur.started) newest.set(key, { uid: l[podUidLabel] ?? '', started });
+  }
+  return containers.filter((c) => newest.get(`${c.status.labels[podNamespaceLabel] ?? ''}/${c.status.labels[podNameLabel] ?? ''}`)?.uid === (c.status.labels[podUidLabel] ?? ''));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DelegatedAuth, subresourceOf } from './delegated-auth.js';
+import { DelegatedAuth, sameToken, subresourceOf } from './delegated-auth.js';
 
 /** A fake apiserver: tokens to users, and what each user may do on nodes. */
 function reviewer(users: Record<string, string>, allowed: Record<string, string[]>) {
@@ -40,5 +40,26 @@ describe('DelegatedAuth', () => {
     for (let i = 0; i < 3; i++) expect((await auth.check('Bearer t', 'GET', '/metrics')).ok).toBe(true);
     for (let i = 0; i < 2; i++) expect(await auth.check('Bearer bad', 'GET', '/metrics')).toMatchObject({ code: 401 });
     expect(r.calls).toEqual(['tokenreviews', 'subjectaccessreviews', 'tokenreviews']);
+  });
+
+  it('compares tokens of any bytes and length without throwing; the empty token is never its own', () => {
+    expect(sameToken('abc', 'abc')).toBe(true);
+    expect(sameToken('ÿÿÿ', 'abc')).toBe(false); // (same length in UTF-16 units, not in bytes)
+    expect(sameToken('a', 'abc')).toBe(false);
+    expect(sameToken('', '')).toBe(false);
+  });
+
+  it('shares one review among concurrent requests with the same token', async () => {
+    const r = reviewer({ t: 'u' }, { u: ['get metrics'] });
+    const auth = new DelegatedAuth('n1', 'node-token', r.post);
+    const results = await Promise.all(Array.from({ length: 5 }, () => auth.check('Bearer t', 'GET', '/metrics')));
+    expect(results.every((x) => x.ok)).toBe(true);
+    expect(r.calls).toEqual(['tokenreviews', 'subjectaccessreviews']);
+  });
+
+  it('an own token that is empty lets nobody in as the node', async () => {
+    const r = reviewer({}, {});
+    const auth = new DelegatedAuth('n1', '', r.post);
+    expect(await auth.check('Bearer x', 'GET', '/metrics')).toMatchObject({ ok: false, code: 401 });
   });
 });

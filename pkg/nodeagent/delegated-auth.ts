@@ -27,6 +27,22 @@ const MAX_ENTRIES = 1000;
 
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
+/**
+ * Whether a presented token is `expected`, in constant time: digests of both are compared (any
+ * bytes, any length; timingSafeEqual throws on buffers of different lengths). No token is ever
+ * the empty one.
+ */
+export function sameToken(presented: string, expected: string): boolean {
+  if (!expected) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The token of an `Authorization: Bearer` header, or '' without one. */
+export function bearerToken(authorization: string | undefined): string {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+}
+
 /** The kubelet's subresource for a path: metrics, stats, log, spec, or proxy. */
 export function subresourceOf(path: string): string {
   const under = (p: string) => path === p || path.startsWith(`${p}/`);
@@ -49,14 +65,32 @@ class TtlCache<T> {
   }
 
   set(k: string, value: T, ttlMs: number): void {
-    if (this.m.size >= MAX_ENTRIES) this.m.clear();
+    // (the oldest entry goes: a flood of invented tokens cannot flush what is cached for real callers at once)
+    this.m.delete(k);
+    if (this.m.size >= MAX_ENTRIES) this.m.delete(this.m.keys().next().value!);
     this.m.set(k, { value, until: Date.now() + ttlMs });
+  }
+}
+
+/** Concurrent asks for the same key share one review. */
+class Coalescer<T> {
+  private readonly inFlight = new Map<string, Promise<T>>();
+
+  run(k: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.inFlight.get(k);
+    if (!p) {
+      p = fn().finally(() => this.inFlight.delete(k));
+      this.inFlight.set(k, p);
+    }
+    return p;
   }
 }
 
 export class DelegatedAuth {
   private readonly users = new TtlCache<UserInfo | null>();
   private readonly decisions = new TtlCache<boolean>();
+  private readonly reviewing = new Coalescer<UserInfo | null>();
+  private readonly deciding = new Coalescer<boolean>();
 
   constructor(
     private readonly nodeName: string,
@@ -66,9 +100,9 @@ export class DelegatedAuth {
 
   /** Whether the request with this Authorization header may have `method path`. */
   async check(authorization: string | undefined, method: string, path: string): Promise<AuthResult> {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    const token = bearerToken(authorization);
     if (!token) return { ok: false, code: 401, message: 'Unauthorized' };
-    if (this.ownToken && token.length === this.ownToken.length && timingSafeEqual(Buffer.from(token), Buffer.from(this.ownToken))) return { ok: true };
+    if (sameToken(token, this.ownToken)) return { ok: true };
     const user = await this.authenticate(token);
     if (!user) return { ok: false, code: 401, message: 'Unauthorized' };
     const verb = VERBS[method.toUpperCase()] ?? method.toLowerCase();
@@ -84,6 +118,10 @@ export class DelegatedAuth {
     const key = createHash('sha256').update(token).digest('hex');
     const cached = this.users.get(key);
     if (cached !== undefined) return cached;
+    return this.reviewing.run(key, () => this.reviewToken(key, token));
+  }
+
+  private async reviewToken(key: string, token: string): Promise<UserInfo | null> {
     const review = (await this.post('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })) as { status?: { authenticated?: boolean; user?: UserInfo } };
     const user = review.status?.authenticated && review.status.user?.username ? review.status.user : null;
     this.users.set(key, user, user ? AUTHN_TTL_MS : UNAUTHENTICATED_TTL_MS);
@@ -94,6 +132,10 @@ export class DelegatedAuth {
     const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, verb, subresource]);
     const cached = this.decisions.get(key);
     if (cached !== undefined) return cached;
+    return this.deciding.run(key, () => this.reviewAccess(key, user, verb, subresource));
+  }
+
+  private async reviewAccess(key: string, user: UserInfo, verb: string, subresource: string): Promise<boolean> {
     const review = (await this.post('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',

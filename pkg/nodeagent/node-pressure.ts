@@ -95,7 +95,8 @@ export class NodePressure {
         // The kubelet's order: dead containers (their writable layers and logs), then the images
         // no container uses any more.
         reclaimNodeLevel: async () => {
-          const containers = await d.removeDeadContainers();
+          // (a failure here must not keep the images from going)
+          const containers = await d.removeDeadContainers().catch((e: Error) => (log.warn('removing dead containers failed', { err: e.message }), 0));
           const freed = await this.imageGC.deleteUnusedImages();
           log.info('node-level reclaim: dead containers and unused images removed', { containers, imageBytes: freed });
         },

@@ -24,7 +24,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
   rec.started = !c.startupProbe;
   const rt = h.runtime;
   const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
-    new Prober(kind, probe, () => measured(h, c, kind, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1)), (ok, message) => {
+    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
       if (kind === 'readiness') {
         rec.ready = ok;
         if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`, c.name);
@@ -43,7 +43,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
       h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
       stopProbers(rec);
       void rt.stopContainer(st.id, h.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => h.kick());
-    });
+    }, (r, seconds) => countProbe(h, c, kind, r, seconds));
   const startRest = () => {
     if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
     if (c.readinessProbe) rec.probers.push(mk('readiness', c.readinessProbe));
@@ -62,14 +62,11 @@ function probeLabels(h: PodContext, c: Container, kind: ProbeKind) {
   return { probe_type: kind[0]!.toUpperCase() + kind.slice(1), container: c.name!, pod: meta?.name ?? '', namespace: meta?.namespace ?? '' };
 }
 
-/** One probe attempt, counted by result (prober_probe_total) and timed when it succeeds, as the kubelet's are. */
-async function measured(h: PodContext, c: Container, kind: ProbeKind, attempt: () => Promise<ProbeResult>): Promise<ProbeResult> {
+/** One probe attempt, counted by result (prober_probe_total) and timed when it succeeded, as the kubelet's are. */
+function countProbe(h: PodContext, c: Container, kind: ProbeKind, r: ProbeResult, seconds: number): void {
   const labels = probeLabels(h, c, kind);
-  const t0 = performance.now();
-  const r = await attempt();
   probeTotal.inc({ ...labels, pod_uid: h.uid, result: r.ok ? 'successful' : 'failed' });
-  if (r.ok) probeDuration.observe(labels, (performance.now() - t0) / 1000);
-  return r;
+  if (r.ok) probeDuration.observe(labels, seconds);
 }
 
 /** Drops the probe series of a pod's containers once the pod is gone, as the kubelet's probe workers do when they stop. */

@@ -22,6 +22,7 @@ import { PodSandboxMaker } from './pod-worker-sandbox.js';
 import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
 import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
+import { isStaticPod } from './static-pod-manifest.js';
 
 export type { ContainerRecord, NetworkPlugin, WorkerDeps } from './pod-worker-deps.js';
 
@@ -443,6 +444,10 @@ export class PodWorker {
   async removeEndedContainers(): Promise<number> {
     if (this.running || this.terminated || this.deleted || this.reclaimed || this.pod.metadata?.deletionTimestamp) return 0;
     if (!(this.failed || this.finished()) || this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
+    // Only once the apiserver holds the pod's end: a restarted agent knows an ended pod by its
+    // phase there, and would otherwise find no containers and run it again. (A static pod's
+    // worker is made from its manifest, with no phase: its exited containers are what it knows.)
+    if (isStaticPod(this.pod) || !['Succeeded', 'Failed'].includes(this.pod.status?.phase ?? '')) return 0;
     const dead = this.containers;
     this.reclaimed = dead;
     let removed = 0;

@@ -84,6 +84,8 @@ export class Prober {
     private readonly probe: Probe,
     private readonly attempt: () => Promise<ProbeResult>,
     private readonly onChange: (ok: boolean, message: string) => void,
+    /** Hears each attempt's result and how long it took (not once the prober is stopped). */
+    private readonly observe?: (r: ProbeResult, seconds: number) => void,
   ) {
     this.verdict = kind !== 'readiness' && kind !== 'startup';
   }
@@ -100,8 +102,10 @@ export class Prober {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    const t0 = performance.now();
     const r = await this.attempt();
     if (this.stopped) return;
+    this.observe?.(r, (performance.now() - t0) / 1000);
     if (r.ok) {
       this.failures = 0;
       this.successes++;

@@ -12,7 +12,6 @@ import { dialLoopbackIn } from '../util/netns-dial.js';
 import type { Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
 import { register } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ensurePki } from '../apiserver/pki.js';
@@ -23,16 +22,16 @@ import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
 import { cadvisorMetrics, resourceMetrics, sampleMetrics } from './container-metrics.js';
-import { DelegatedAuth, type AuthResult, type ReviewPoster } from './delegated-auth.js';
+import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
 import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
 
 const log = logger('agent-server');
 
+/** Streams (exec, attach, port-forward) are the apiserver's to open, with this node's own token. */
 function authorized(req: IncomingMessage, token: string): boolean {
-  const got = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  return got.length === token.length && timingSafeEqual(Buffer.from(got), Buffer.from(token));
+  return sameToken(bearerToken(req.headers.authorization), token);
 }
 
 function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | undefined {

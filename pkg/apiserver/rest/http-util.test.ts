@@ -44,4 +44,18 @@ describe('sendJsonList', () => {
     expect(body).toBe('{"kind":"List","apiVersion":"v1","metadata":{},"items":[{"a":1},{"b":"ü"}]}');
     expect(headers['content-length']).toBe(String(Buffer.byteLength(body)));
   });
+
+  it('returns, writing nothing, when the client left while the list was read', async () => {
+    const items = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ name: `item-${i}`, pad: 'x'.repeat(1000) }));
+    let finished!: (v: string) => void;
+    const done = new Promise<string>((r) => (finished = r));
+    server = createServer((req, res) => {
+      // (the list is read after the client is gone)
+      res.on('close', () => void sendJsonList(res, '{"items":[', items, ']}').then(() => finished('returned'), (e: Error) => finished(e.message)));
+      req.socket.destroy();
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }).on('error', () => {});
+    expect(await Promise.race([done, new Promise((r) => setTimeout(() => r('hung'), 3000))])).toBe('returned');
+  });
 });

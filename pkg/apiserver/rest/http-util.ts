@@ -98,8 +98,10 @@ export async function sendJsonList(res: ServerResponse, head: string, items: rea
   let chars = 0;
   for (const s of items) chars += s.length;
   if (chars < STREAMED_LIST_CHARS) return sendJsonText(res, 200, head + items.join(',') + tail, warnings);
+  if (res.destroyed) return; // the client left while the list was read
+  streamedLists++;
   res.writeHead(200, jsonHeaders(warnings));
-  let piece = Buffer.allocUnsafe(LIST_PIECE_BYTES);
+  let piece = takePiece(0);
   let at = piece.write(`${head}\n`);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
@@ -108,17 +110,50 @@ export async function sendJsonList(res: ServerResponse, head: string, items: rea
     const line = i ? `,\n${compact}` : compact;
     // A UTF-16 unit is at most 3 bytes of UTF-8: write only what surely fits.
     if (at + line.length * 3 > piece.length) {
-      if (at > 0 && !res.write(piece.subarray(0, at))) await drained(res);
+      const full = piece;
+      // (the piece is taken again once it has left: until then the socket may hold it)
+      if (at > 0 && !res.write(full.subarray(0, at), () => givePiece(full))) await drained(res);
       if (res.destroyed) return; // the client went away
-      piece = Buffer.allocUnsafe(Math.max(LIST_PIECE_BYTES, line.length * 3));
+      piece = takePiece(line.length * 3);
       at = 0;
     }
     at += piece.write(line, at);
   }
-  res.end(Buffer.concat([piece.subarray(0, at), Buffer.from(`\n${tail}`)]));
+  const last = Buffer.concat([piece.subarray(0, at), Buffer.from(`\n${tail}`)]);
+  givePiece(piece);
+  res.end(last);
+}
+
+let streamedLists = 0;
+
+/**
+ * Large lists streamed so far. Streaming one takes little CPU but allocates its size again: the
+ * memory reducer counts them as activity (a collection between two LISTs of 10k pods is undone
+ * by the next one).
+ */
+export function streamedListCount(): number {
+  return streamedLists;
+}
+
+/**
+ * Written pieces of streamed lists, kept to be written into again: a fresh 256 KB buffer per
+ * piece (100 per LIST of 10k pods) left the allocator's heap fragmented, and the apiserver's
+ * RSS stayed about 25 MB higher after large LISTs.
+ */
+const freePieces: Buffer[] = [];
+const MAX_FREE_PIECES = 8;
+
+function takePiece(bytes: number): Buffer {
+  return (bytes <= LIST_PIECE_BYTES ? freePieces.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(LIST_PIECE_BYTES, bytes));
+}
+
+function givePiece(b: Buffer): void {
+  if (b.length === LIST_PIECE_BYTES && freePieces.length < MAX_FREE_PIECES) freePieces.push(b);
 }
 
 function drained(res: ServerResponse): Promise<void> {
+  // (a client gone already emits neither drain nor close again)
+  if (res.destroyed || !res.socket || res.socket.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
