@@ -178,3 +178,20 @@ export function hpaFromV1(v1: HorizontalPodAutoscalerV1 & KubeObject): Horizonta
     },
   };
 }
+
+/**
+ * A server-side apply configuration in autoscaling/v1, as the v2 configuration it stands for:
+ * only what it sets (no default metric, no status, which a main-resource apply does not write),
+ * so that field ownership follows what the applier named. The v1 CPU target becomes the v2 CPU
+ * Utilization metric; the round-trip annotations are not read.
+ */
+export function hpaApplyConfigFromV1(v1: HorizontalPodAutoscalerV1 & KubeObject): HorizontalPodAutoscaler & KubeObject {
+  const out: HorizontalPodAutoscaler & KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' };
+  if (v1.metadata) out.metadata = v1.metadata;
+  if (v1.spec) {
+    const { targetCPUUtilizationPercentage: cpu, ...rest } = v1.spec;
+    out.spec = { ...(rest as HorizontalPodAutoscaler['spec']) };
+    if (cpu != null) out.spec!.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } }];
+  }
+  return out;
+}

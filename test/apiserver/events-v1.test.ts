@@ -120,10 +120,18 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     // through core/v1 the message may change (Kubernetes keeps core/v1 updates as loose as they were)
     const core = await cp.admin.patch(Events, 'default', 'upd', { message: 'changed through core' });
     expect(core.message).toBe('changed through core');
-    // Server-side apply through this version is refused, without listing apply among the accepted types.
-    const apply = await failure(cp.admin.patch(EventsV1, 'default', 'upd', v1Event('upd'), 'apply'));
-    expect(apply.code).toBe(415);
-    expect(apply.message).toMatch(/accepted media types include: [^;]*application\/strategic-merge-patch\+json; got application\/apply-patch\+yaml \(server-side apply of events\.k8s\.io\/v1 events is not supported; apply the v1 form\)$/);
+    // Server-side apply through this version: checked as events.k8s.io/v1, stored as core/v1, its strict rules kept.
+    const applied = await cp.admin.patch(EventsV1, 'default', 'ssa', v1Event('ssa'), 'apply');
+    expect(applied).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'synced the pod', regarding: { name: 'web-0' } });
+    expect((await cp.admin.get(Events, 'default', 'ssa')).message).toBe('synced the pod');
+    const again = await cp.admin.patch(EventsV1, 'default', 'ssa', v1Event('ssa', { series: { count: 2, lastObservedTime: '2026-12-01T10:01:00.000000Z' } }), 'apply');
+    expect(again.series).toEqual({ count: 2, lastObservedTime: '2026-12-01T10:01:00.000000Z' });
+    expect((await failure(cp.admin.patch(EventsV1, 'default', 'ssa', v1Event('ssa', { note: 'other' }), 'apply'))).message).toContain('note: Invalid value: "other": field is immutable');
+    const unknown = await failure(cp.admin.patch(EventsV1, 'default', 'ssa2', v1Event('ssa2', { message: 'core name' }), 'apply'));
+    expect(unknown.code).toBe(400);
+    expect(unknown.message).toContain('unknown field "message"');
+    expect((await failure(cp.admin.patch(EventsV1, 'default', 'ssa2', { ...v1Event('ssa2'), apiVersion: 'v1' }, 'apply'))).message).toContain('Incorrect version specified in apply patch. Specified patch version: v1, kind Event; expected: events.k8s.io/v1, kind Event');
+    await cp.admin.delete(EventsV1, 'default', 'ssa');
   });
 
   it('selects by its own field labels, and watches in its own form', async () => {

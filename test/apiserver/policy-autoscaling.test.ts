@@ -102,7 +102,28 @@ describe('HorizontalPodAutoscaler', () => {
     expect(strict.code).toBe(400);
     expect(strict.message).toContain('unknown field "spec.metrics"');
     expect((await failure(cp.admin.patch(HPAv1, 'default', 'v1', { spec: { maxReplicas: 0 } }))).message).toContain('spec.maxReplicas: Invalid value: 0: must be greater than 0');
-    expect((await failure(cp.admin.patch(HPAv1, 'default', 'v1', { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'v1' } }, 'apply'))).code).toBe(415);
+  });
+
+  it('takes server-side apply through autoscaling/v1: what the configuration names is owned in the stored v2 paths', async () => {
+    const applied = await cp.admin.patch(HPAv1, 'default', 'ssa-v1', hpaV1('ssa-v1', { targetCPUUtilizationPercentage: 65 }), 'apply');
+    expect(applied).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 65 } });
+    const stored = await cp.admin.get<{ spec: { metrics: unknown[] }; metadata: { managedFields: { manager: string; operation: string; apiVersion: string; fieldsV1: Record<string, Record<string, unknown>> }[] } }>(HorizontalPodAutoscalers, 'default', 'ssa-v1');
+    expect(stored.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 65 } } }]);
+    const mine = stored.metadata.managedFields.find((m) => m.manager === 'tsctl')!;
+    expect(mine).toMatchObject({ operation: 'Apply', apiVersion: 'autoscaling/v2' });
+    expect(Object.keys(mine.fieldsV1['f:spec']!).sort()).toEqual(['f:maxReplicas', 'f:metrics', 'f:scaleTargetRef']);
+    // The target dropped from the configuration goes, and v2's default (80% CPU) takes its place.
+    const dropped = await cp.admin.patch(HPAv1, 'default', 'ssa-v1', hpaV1('ssa-v1', { maxReplicas: 7 }), 'apply');
+    expect(dropped.spec).toMatchObject({ maxReplicas: 7, targetCPUUtilizationPercentage: 80 });
+    // Another manager's change to an owned field conflicts, as in any version.
+    const conflict = await failure(cp.admin.request(`/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/ssa-v1?fieldManager=other`, { method: 'PATCH', contentType: 'application/apply-patch+yaml', body: hpaV1('ssa-v1', { maxReplicas: 9 }) }));
+    expect(conflict.code).toBe(409);
+    expect(conflict.message).toContain('.spec.maxReplicas');
+    // A v2 field is unknown in a v1 configuration.
+    const strict = await failure(cp.admin.patch(HPAv1, 'default', 'ssa-v1', hpaV1('ssa-v1', { metrics: [] }), 'apply'));
+    expect(strict.code).toBe(400);
+    expect(strict.message).toContain('unknown field "spec.metrics"');
+    await cp.admin.delete(HPAv1, 'default', 'ssa-v1');
   });
 
   it('lists, watches and deletes through v1 with v1 objects', async () => {

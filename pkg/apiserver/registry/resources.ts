@@ -68,7 +68,7 @@ import type { JSONSchemaProps } from '../../api/crd-schema.js';
 import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate } from '../../api/validation-policy.js';
 import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
-import { hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
+import { hpaApplyConfigFromV1, hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
 import { eventFromEventsV1, eventsV1FieldLabel, eventToEventsV1 } from '../../api/event-conversion.js';
 
 /**
@@ -86,6 +86,12 @@ export interface VersionView {
   validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
   /** A field-selector label of this version as the stored objects' fields name it (undefined: not supported). */
   fieldLabel?(label: string): string | undefined;
+  /**
+   * A server-side apply configuration of this version as the stored version's (what it sets and
+   * nothing more: no defaults); without it, apply through this version is refused (415).
+   * Ownership is kept in the stored version's field paths.
+   */
+  applyConfig?(obj: KubeObject): KubeObject;
 }
 
 /** A subresource that writes part of the object, as Kubernetes' per-subresource strategies do. */
@@ -805,6 +811,7 @@ export const horizontalpodautoscalersV1: ResourceInfo = {
     },
     toStorage: (obj) => hpaFromV1(obj as never),
     fromStorage: (obj) => hpaToV1(obj as never),
+    applyConfig: (obj) => hpaApplyConfigFromV1(obj as never),
   },
 };
 
@@ -818,6 +825,8 @@ export const eventsV1: ResourceInfo = {
     defaults: () => {},
     toStorage: (obj) => eventFromEventsV1(obj as never),
     fromStorage: (obj) => eventToEventsV1(obj as never),
+    // (a renaming: a partial configuration converts as it is)
+    applyConfig: (obj) => eventFromEventsV1(obj as never),
     validate: (obj, old) => (old ? validateEventsV1Update(obj as never, old as never) : validateEventsV1Create(obj as never)),
     fieldLabel: eventsV1FieldLabel,
   },

@@ -32,7 +32,7 @@ export function viewIn(r: ResourceInfo, body: KubeObject, ctx: RequestContext): 
 /** PATCH through a view: merge, JSON and strategic merge patches apply to the view's form. */
 export async function patchView(store: Store, r: ResourceInfo, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: Subresource): Promise<KubeObject> {
   const view = r.view!;
-  // (field ownership is kept in the stored version's paths: an apply in another version's is not supported)
+  // (server-side apply through a view that converts its configurations is handled before this)
   if (type === 'apply') {
     const accepted = errors.ALL_PATCH_MEDIA.filter((m) => m !== 'application/apply-patch+yaml');
     throw errors.unsupportedMediaType(`application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`, accepted);

@@ -10,7 +10,7 @@ import { apiVersionOf, poddisruptionbudgets, verbsOf, type ResourceInfo } from '
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
-import { Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
+import { decodeAs, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
@@ -249,7 +249,20 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   // (server-side apply goes to the store directly when versions differ only in apiVersion:
   // custom resources, whose store takes each version's bodies, in the URL's version only)
   const body = decodeBody(raw, media);
-  if (r.resource.view && (type !== 'apply' || (r.resource.view.storage !== r.resource && !r.resource.custom))) {
+  const view = r.resource.view;
+  if (type === 'apply' && view?.applyConfig && view.storage !== r.resource && !r.resource.custom) {
+    // Server-side apply through another version: the configuration is checked as that version's,
+    // then applied as the stored version's (ownership in its field paths).
+    const config = body as KubeObject | null;
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw errors.badRequest('an apply patch must be an object');
+    if (config.apiVersion !== apiVersionOf(r.resource) || config.kind !== r.resource.kind) {
+      throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${apiVersionOf(r.resource)}, kind ${r.resource.kind}`);
+    }
+    decodeAs(r.resource, config, r.ctx);
+    const out = await patchObject(r.store, r.namespace, r.name!, 'apply', view.applyConfig(config), r.ctx, sub);
+    return respondObject(req, res, r, out.created ? 201 : 200, viewOut(r.resource, out.obj));
+  }
+  if (view && (type !== 'apply' || (view.storage !== r.resource && !r.resource.custom))) {
     return respondObject(req, res, r, 200, await patchView(r.store, r.resource, r.namespace, r.name!, type, body, r.ctx, sub));
   }
   const applied = body as KubeObject | null;
