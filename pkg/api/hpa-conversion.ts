@@ -183,15 +183,25 @@ export function hpaFromV1(v1: HorizontalPodAutoscalerV1 & KubeObject): Horizonta
  * A server-side apply configuration in autoscaling/v1, as the v2 configuration it stands for:
  * only what it sets (no default metric, no status, which a main-resource apply does not write),
  * so that field ownership follows what the applier named. The v1 CPU target becomes the v2 CPU
- * Utilization metric; the round-trip annotations are not read.
+ * Utilization metric, after the metrics of Kubernetes' `autoscaling.alpha.kubernetes.io/metrics`
+ * annotation, and its behavior annotation becomes spec.behavior, as hpaFromV1 reads them; the
+ * round-trip annotations themselves are not stored.
  */
 export function hpaApplyConfigFromV1(v1: HorizontalPodAutoscalerV1 & KubeObject): HorizontalPodAutoscaler & KubeObject {
   const out: HorizontalPodAutoscaler & KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' };
-  if (v1.metadata) out.metadata = v1.metadata;
-  if (v1.spec) {
-    const { targetCPUUtilizationPercentage: cpu, ...rest } = v1.spec;
+  const given = v1.metadata?.annotations ?? {};
+  if (v1.metadata) out.metadata = v1.metadata.annotations ? withAnnotations(v1.metadata, withoutRoundTrip(given)) : v1.metadata;
+  const metrics: MetricSpec[] = [];
+  const other = parseAnnotation<Obj[]>(given, METRICS_ANNOTATION);
+  if (Array.isArray(other)) metrics.push(...other.map((m) => metricFromV1(m, 'target') as MetricSpec));
+  const { targetCPUUtilizationPercentage: cpu, ...rest } = v1.spec ?? {};
+  if (cpu != null) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });
+  const behavior = parseAnnotation<HorizontalPodAutoscalerBehavior>(given, BEHAVIOR_ANNOTATION);
+  const hasBehavior = !!behavior && typeof behavior === 'object' && Object.keys(behavior).length > 0;
+  if (v1.spec || metrics.length || hasBehavior) {
     out.spec = { ...(rest as HorizontalPodAutoscaler['spec']) };
-    if (cpu != null) out.spec!.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } }];
+    if (metrics.length) out.spec!.metrics = metrics;
+    if (hasBehavior) out.spec!.behavior = behavior;
   }
   return out;
 }

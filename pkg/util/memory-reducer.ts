@@ -2,7 +2,8 @@
 // and keeps the capacity afterwards; glibc keeps freed malloc chunks in its arenas. Neither is
 // handed back on its own in Node, which sends V8 no idle notifications. When the process has
 // gone quiet after growing, this runs one full, compacting GC and then malloc_trim(0) (and one
-// more GC 5 s later if the young generation is still large), so that
+// more GC 5 s later if the young generation is still large or the heap's capacity is still well
+// above its live data), so that
 // RSS follows the live data instead of the high-water mark. Cheap when idle: one
 // process.memoryUsage() per tick; at most one collection per `minGapMs`.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';

@@ -123,6 +123,9 @@ describe('HorizontalPodAutoscaler', () => {
     const strict = await failure(cp.admin.patch(HPAv1, 'default', 'ssa-v1', hpaV1('ssa-v1', { metrics: [] }), 'apply'));
     expect(strict.code).toBe(400);
     expect(strict.message).toContain('unknown field "spec.metrics"');
+    // The status subresource has no v1 configuration to convert: refused, not silently applied.
+    const status = await failure(cp.admin.request(`/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/ssa-v1/status?fieldManager=ctl`, { method: 'PATCH', contentType: 'application/apply-patch+yaml', body: { ...hpaV1('ssa-v1'), status: { currentReplicas: 1, desiredReplicas: 1 } } }));
+    expect(status.code).toBe(415);
     await cp.admin.delete(HPAv1, 'default', 'ssa-v1');
   });
 

@@ -250,7 +250,8 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   // custom resources, whose store takes each version's bodies, in the URL's version only)
   const body = decodeBody(raw, media);
   const view = r.resource.view;
-  if (type === 'apply' && view?.applyConfig && view.storage !== r.resource && !r.resource.custom) {
+  // (the main resource only: a view's configurations carry no status to apply to .../status)
+  if (type === 'apply' && view?.applyConfig && !sub && view.storage !== r.resource && !r.resource.custom) {
     // Server-side apply through another version: the configuration is checked as that version's,
     // then applied as the stored version's (ownership in its field paths).
     const config = body as KubeObject | null;
