@@ -88,8 +88,8 @@ describe('Job controller', () => {
     await eventually(async () => (await livePods('nap')).length === 0 && (await conditions('nap')).includes('Suspended/JobSuspended'));
     expect((await getJob('nap')).status).toMatchObject({ active: 0 });
     await cp.admin.patch(Jobs, 'default', 'nap', { spec: { suspend: false } }, 'merge');
-    await eventually(async () => (await livePods('nap')).length === 2);
-    expect(await conditions('nap')).not.toContain('Suspended/JobSuspended');
+    // (the pods and the job's status are written one after the other)
+    await eventually(async () => (await livePods('nap')).length === 2 && !(await conditions('nap')).includes('Suspended/JobSuspended'));
   });
 
   it('Indexed: pods per completion index with the annotation, env and hostname; completedIndexes', async () => {
