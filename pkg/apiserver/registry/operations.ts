@@ -98,13 +98,8 @@ function withoutNulls(v: unknown): unknown {
 async function serverSideApply(store: Store, namespace: string | undefined, name: string, body: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   const r = store.resource;
   if (!ctx.fieldManager) throw errors.badRequest('fieldManager: Required value: is required for apply patch');
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('an apply patch must be an object');
-  const config = withoutNulls(body) as KubeObject;
+  const config = withoutNulls(checkApplyConfig(r, body)) as KubeObject;
   if ((body as KubeObject).metadata?.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
-  const av = apiVersionOf(r);
-  if ((config.apiVersion !== av && !r.apiVersions?.includes(config.apiVersion ?? '')) || config.kind !== r.kind) {
-    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${av}, kind ${r.kind}`);
-  }
   const meta = (config.metadata ??= {});
   if (meta.name && meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
   if (r.namespaced && meta.namespace && namespace && meta.namespace !== namespace) {
@@ -130,6 +125,17 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
       if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
     }
   }
+}
+
+/** An apply patch's body: an object of `r`'s kind in one of the versions `r` takes (400 otherwise). */
+export function checkApplyConfig(r: ResourceInfo, body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('an apply patch must be an object');
+  const config = body as KubeObject;
+  const av = apiVersionOf(r);
+  if ((config.apiVersion !== av && !r.apiVersions?.includes(config.apiVersion ?? '')) || config.kind !== r.kind) {
+    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${av}, kind ${r.kind}`);
+  }
+  return config;
 }
 
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */

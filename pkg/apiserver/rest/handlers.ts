@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { apiVersionOf, poddisruptionbudgets, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
-import { bindPod, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
+import { bindPod, checkApplyConfig, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
 import { decodeAs, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
@@ -254,11 +254,7 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   if (type === 'apply' && view?.applyConfig && !sub && view.storage !== r.resource && !r.resource.custom) {
     // Server-side apply through another version: the configuration is checked as that version's,
     // then applied as the stored version's (ownership in its field paths).
-    const config = body as KubeObject | null;
-    if (!config || typeof config !== 'object' || Array.isArray(config)) throw errors.badRequest('an apply patch must be an object');
-    if (config.apiVersion !== apiVersionOf(r.resource) || config.kind !== r.resource.kind) {
-      throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${apiVersionOf(r.resource)}, kind ${r.resource.kind}`);
-    }
+    const config = checkApplyConfig(r.resource, body);
     decodeAs(r.resource, config, r.ctx);
     const out = await patchObject(r.store, r.namespace, r.name!, 'apply', view.applyConfig(config), r.ctx, sub);
     return respondObject(req, res, r, out.created ? 201 : 200, viewOut(r.resource, out.obj));
