@@ -19,6 +19,7 @@ export function defaultIngressClassAdmission(classes: IngressClassLister): Admis
   return {
     name: 'DefaultIngressClass',
     resources: ['ingresses'],
+    reads: ['ingressclasses'],
     async admit(req) {
       if (req.operation !== 'CREATE' || req.subresource) return;
       const ing = req.obj as Ingress;

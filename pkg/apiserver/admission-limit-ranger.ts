@@ -20,6 +20,7 @@ export function limitRangerAdmission(limitRanges: LimitRangeLister): AdmissionPl
   return {
     name: 'LimitRanger',
     resources: ['pods'],
+    reads: ['limitranges'],
     admit(req) {
       if (req.operation !== 'CREATE' || req.subresource || !req.namespace) return;
       const ranges = limitRanges(req.namespace);

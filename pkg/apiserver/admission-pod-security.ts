@@ -170,6 +170,7 @@ export function podSecurityAdmission(access: PodSecurityAccess, config: PodSecur
   return {
     name: 'PodSecurity',
     resources: ['pods', 'namespaces', ...Object.keys(TEMPLATE_OF)],
+    reads: ['namespaces'],
     async validate(req) {
       if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
       if (req.resource.group === '' && req.resource.name === 'namespaces') return validateNamespace(req);

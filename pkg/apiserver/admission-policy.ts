@@ -290,6 +290,7 @@ export function validatingAdmissionPolicy(access: PolicyAccess): AdmissionPlugin
   return {
     name: 'ValidatingAdmissionPolicy',
     resources: ['*'],
+    reads: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
     async validate(req) {
       if (EXEMPT.has(req.resource.name)) return;
       await dispatch(req, access);

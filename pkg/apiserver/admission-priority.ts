@@ -28,6 +28,7 @@ export function priorityAdmission(classes: PriorityClassLister): AdmissionPlugin
   return {
     name: 'Priority',
     resources: ['pods', 'priorityclasses'],
+    reads: ['priorityclasses'],
     async admit(req) {
       if (req.resource.name !== 'pods' || req.subresource) return;
       const spec = ((req.obj as Pod).spec ??= {});

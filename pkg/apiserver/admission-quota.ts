@@ -76,6 +76,7 @@ export function quotaAdmission(access: QuotaAccess, onCharged: (key: string) => 
     name: 'ResourceQuota',
     // Every namespaced kind can be counted (count/<resource>); the lookup is cheap when a namespace has no quota.
     resources: ['*'],
+    reads: ['resourcequotas'],
     async validate(req) {
       if (req.operation !== 'CREATE' || req.subresource || !req.namespace || !req.resource.namespaced) return;
       const quotas = access.quotas(req.namespace);

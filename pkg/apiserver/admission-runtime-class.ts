@@ -37,6 +37,7 @@ export function runtimeClassAdmission(get: RuntimeClassGetter): AdmissionPlugin 
   return {
     name: 'RuntimeClass',
     resources: ['pods'],
+    reads: ['runtimeclasses'],
     async admit(req) {
       const p = await prepare(req);
       if (!p?.rc) return;

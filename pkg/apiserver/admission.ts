@@ -26,16 +26,31 @@ export interface AdmissionPlugin {
   readonly name: string;
   /** Resource names (`pods`, `priorityclasses`) this plugin is asked about; `*` for every resource. */
   readonly resources: readonly string[];
+  /**
+   * The resources this plugin reads from the apiserver's watch caches (LimitRanges,
+   * PriorityClasses...). Before it runs, the chain waits until those caches hold this
+   * apiserver's own latest writes of them, so a write that follows one it depends on sees it.
+   */
+  readonly reads?: readonly string[];
   /** Mutating admission: may change req.obj; throws an ApiError to refuse. */
   admit?(req: AdmissionRequest): void | Promise<void>;
   /** Validating admission, after the strategy's validation: throws an ApiError to refuse. */
   validate?(req: AdmissionRequest): void | Promise<void>;
 }
 
+/**
+ * Waits until the watch caches of these resources hold this apiserver's own latest writes of them;
+ * undefined when they already do (the usual case: no await on the hot path).
+ */
+export type CacheSettler = (resources: readonly string[]) => Promise<void> | undefined;
+
 export class AdmissionChain {
   private readonly byResource = new Map<string, AdmissionPlugin[]>();
 
-  constructor(private readonly plugins: AdmissionPlugin[]) {}
+  constructor(
+    private readonly plugins: AdmissionPlugin[],
+    private readonly settle?: CacheSettler,
+  ) {}
 
   /** The plugins for a resource, in the chain's order. */
   private for(resource: string): AdmissionPlugin[] {
@@ -50,10 +65,24 @@ export class AdmissionChain {
   }
 
   async admit(req: AdmissionRequest): Promise<void> {
-    for (const p of this.for(req.resource.name)) if (p.admit) await p.admit(req);
+    for (const p of this.for(req.resource.name)) {
+      if (!p.admit) continue;
+      const lag = this.settled(p);
+      if (lag) await lag;
+      await p.admit(req);
+    }
   }
 
   async validate(req: AdmissionRequest): Promise<void> {
-    for (const p of this.for(req.resource.name)) if (p.validate) await p.validate(req);
+    for (const p of this.for(req.resource.name)) {
+      if (!p.validate) continue;
+      const lag = this.settled(p);
+      if (lag) await lag;
+      await p.validate(req);
+    }
+  }
+
+  private settled(p: AdmissionPlugin): Promise<void> | undefined {
+    return p.reads?.length && this.settle ? this.settle(p.reads) : undefined;
   }
 }

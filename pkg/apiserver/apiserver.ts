@@ -74,6 +74,8 @@ const MASTER_LEASES = '/registry/masterleases/';
 const MASTER_LEASE_TTL_SECONDS = 15;
 
 let metricsStarted = false;
+/** How long a read waits for the watch cache to hold this apiserver's own write before going on with what it has. */
+const SETTLE_TIMEOUT_MS = 3000;
 
 export interface ApiServerConfig {
   dataDir: string;
@@ -213,7 +215,7 @@ export class ApiServer {
     this.serviceAllocator = new ServiceAllocator(c.serviceClusterIPRange, parsePortRange(c.serviceNodePortRange), (prefix) => storage.keys(prefix));
     const policy = new PolicyIndex();
     const rbac = new RbacAuthorizer(policy);
-    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node).map((raw) => this.parsed(raw)), ingressTLSRefs(this.stores));
+    this.authorizer = new ChainAuthorizer(rbac, async (node, ns) => this.store('pods').cachedByField(ns, 'spec.nodeName', node).map((raw) => this.parsed(raw)), ingressTLSRefs(this.stores, this.settler));
     const escalation = this.escalationDeps(rbac);
     const webhookAccess: WebhookAccess = {
       validating: () => this.cachedIn('validatingwebhookconfigurations') as ValidatingWebhookConfiguration[],
@@ -239,7 +241,7 @@ export class ApiServer {
       defaultIngressClassAdmission(() => this.ingressClasses()),
       rbacEscalationAdmission(escalation),
       certificateAdmission(this.authorizer),
-    ]);
+    ], this.settler);
     for (const r of builtinResources) {
       if (r.view) continue; // served over its storage resource's store
       const cache = new WatchCache(storage, etcdPrefix(r), c.watchCacheSize, (o) => r.fields(o));
@@ -255,7 +257,7 @@ export class ApiServer {
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
     // (custom resources meet the webhooks too, then quota, as in kube-apiserver)
-    const customAdmission = new AdmissionChain([validatingAdmissionPolicy(this.policyAccess()), webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))]);
+    const customAdmission = new AdmissionChain([validatingAdmissionPolicy(this.policyAccess()), webhooks, quotaAdmission(this.quotaAccess(), (key) => this.quotaCharged.set(key, Date.now()))], this.settler);
     this.crdController = new CRDController({
       crds: this.store('customresourcedefinitions'),
       registry: this.registry,
@@ -605,12 +607,26 @@ export class ApiServer {
     }
   }
 
-  /** IngressClasses for the DefaultIngressClass plugin: from the watch cache, once it has this apiserver's own writes of them. */
+  /** IngressClasses for the DefaultIngressClass plugin, from the watch cache (the chain settled it). */
   private async ingressClasses(): Promise<IngressClass[]> {
-    const store = this.store('ingressclasses');
-    if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
     return this.cachedIn('ingressclasses') as IngressClass[];
   }
+
+  /**
+   * Read-your-writes for what reads the watch caches (admission plugins, the node authorizer's
+   * edges): waits until each resource's cache holds this apiserver's own latest write of it, as
+   * a client that just created a LimitRange expects its next pod to get the defaults. Kubernetes'
+   * informers give no such promise; its tests poll instead. Only writes made through this
+   * apiserver are waited for (another apiserver's are seen as its watch brings them).
+   */
+  private readonly settler = (resources: readonly string[]): Promise<void> | undefined => {
+    let waits: Promise<boolean>[] | undefined;
+    for (const name of resources) {
+      const store = this.store(name);
+      if (store.cache.revision < store.lastWriteRev) (waits ??= []).push(store.cache.waitFor(store.lastWriteRev, SETTLE_TIMEOUT_MS));
+    }
+    return waits && Promise.all(waits).then(() => undefined);
+  };
 
   /** A cluster-scoped object from the watch cache, or from etcd when the cache lags (one created a moment ago). */
   private async cachedOrStored(resource: string, name: string): Promise<KubeObject | undefined> {

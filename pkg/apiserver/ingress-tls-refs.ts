@@ -5,13 +5,16 @@
 import { servedBy, TSKUBE_INGRESS_CONTROLLER } from '../api/ingress-class.js';
 import type { Ingress, IngressClass } from '../api/types.js';
 import type { IngressTLSRefs } from './authz.js';
+import type { CacheSettler } from './admission.js';
 import type { Store } from './registry/store.js';
 import { ingressclasses, ingresses, type ResourceInfo } from './registry/resources.js';
 
 const cached = <T>(store: Store, prefix: string): T[] => store.cache.list({ keyPrefix: prefix, matches: () => true }).items.map((x) => x.obj as T);
 
-export function ingressTLSRefs(stores: ReadonlyMap<ResourceInfo, Store>): IngressTLSRefs {
+export function ingressTLSRefs(stores: ReadonlyMap<ResourceInfo, Store>, settle?: CacheSettler): IngressTLSRefs {
   return async (namespace, secret) => {
+    const lag = settle?.(['ingresses', 'ingressclasses']);
+    if (lag) await lag;
     const ing = stores.get(ingresses)!;
     const cls = stores.get(ingressclasses)!;
     const named = cached<Ingress>(ing, `${ing.prefix}${namespace}/`).filter((i) => i.spec?.tls?.some((t) => t.secretName === secret));

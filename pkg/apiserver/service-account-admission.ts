@@ -123,6 +123,7 @@ export function serviceAccountAdmission(lookup: ServiceAccountLookup): Admission
   return {
     name: 'ServiceAccount',
     resources: ['pods'],
+    reads: ['serviceaccounts'],
     async admit(req) {
       if (req.operation !== 'CREATE' || req.subresource || !req.obj) return;
       await plugin.admit(req.obj, req.namespace ?? 'default');

@@ -23,6 +23,7 @@ export function defaultStorageClassAdmission(classes: StorageClassLister): Admis
   return {
     name: 'DefaultStorageClass',
     resources: ['persistentvolumeclaims'],
+    reads: ['storageclasses'],
     admit(req) {
       if (req.operation !== 'CREATE') return;
       const pvc = req.obj as PersistentVolumeClaim;

@@ -233,10 +233,15 @@ export class Store {
 
   /** Bookkeeping after a successful write: the revision and the reply's JSON. */
   private written(obj: KubeObject, data: string, rev: number): KubeObject {
-    obj.metadata!.resourceVersion = String(rev);
-    this.lastWriteRev = Math.max(this.lastWriteRev, rev);
+    obj.metadata!.resourceVersion = this.noteWrite(rev);
     writtenJson.set(obj, withResourceVersion(data, rev));
     return obj;
+  }
+
+  /** Records a write of this resource at rev (what read-your-writes waits for); returns its resourceVersion. */
+  private noteWrite(rev: number): string {
+    if (rev > this.lastWriteRev) this.lastWriteRev = rev;
+    return String(rev);
   }
 
   /** PUT of the object or of a subresource that writes part of it. */
@@ -357,7 +362,7 @@ export class Store {
     if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
       if (encode(next) === (current.json !== undefined ? stripResourceVersion(current.json) : encode(old))) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
       const del = await this.storage.delete(key, current.rev, this.released(old));
-      if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: String(del.rev) } } };
+      if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: this.noteWrite(del.rev) } } };
       return { retryWith: del.current };
     }
     const lease = await this.lease();
@@ -421,7 +426,7 @@ export class Store {
         } else {
           const res = await this.storage.update(key, encode(next), current.rev, await this.lease());
           if (res.ok) {
-            nm.resourceVersion = String(res.rev);
+            nm.resourceVersion = this.noteWrite(res.rev);
             return { deleted: false, obj: next };
           }
           current = res.current;
@@ -431,7 +436,7 @@ export class Store {
       if (ctx.dryRun || opts.dryRun) return { deleted: true, obj };
       const res = await this.storage.delete(key, current.rev, this.released(obj));
       if (res.ok) {
-        return { deleted: true, obj: { ...obj, metadata: { ...meta, resourceVersion: String(res.rev) } } };
+        return { deleted: true, obj: { ...obj, metadata: { ...meta, resourceVersion: this.noteWrite(res.rev) } } };
       }
       current = res.current;
     }
