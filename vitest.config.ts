@@ -14,9 +14,9 @@ const NODE_DIRS = ['test/nodeagent', 'test/network', 'test/runtime', 'test/lab']
 
 /**
  * Integration files that start only control planes (etcd, apiserver, controllers, kubectl as a
- * client) on loopback ports of their own: they share no kernel state and could run two at a time
- * (`--fileParallelism --maxWorkers=2`), though scripts/test.sh runs them one at a time (see there).
- * A file elsewhere that starts a node (a test cluster, `tsctl up`) runs with the node suites.
+ * client) on loopback ports of their own: they share no kernel state, so scripts/test.sh runs them
+ * two at a time. A file elsewhere that starts a node (a test cluster, `tsctl up`) runs with the
+ * node suites, one at a time.
  */
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const CONTROL_PLANE_FILES = (readdirSync(join(ROOT, 'test'), { recursive: true }) as string[])

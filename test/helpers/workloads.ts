@@ -149,7 +149,7 @@ async function finishPodOnce(client: RestClient, p: KubeObject, phase: 'Succeede
 }
 /**
  * A fake kubelet for every node: pods bound to a node are marked Running and Ready (when
- * `ready(pod)` says so), and a bound pod being deleted is removed (when `confirmDelete(pod)`
+ * `ready(pod)` says so) unless they have ended, and a bound pod being deleted is removed (when `confirmDelete(pod)`
  * says so), as an agent confirms a graceful delete. Polls every 100 ms; stop() ends it.
  */
 export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolean = () => true, confirmDelete: (p: KubeObject) => boolean = () => true): { stop(): Promise<void> } {
@@ -163,6 +163,9 @@ export function fakeKubelet(client: RestClient, ready: (p: KubeObject) => boolea
           if (confirmDelete(p)) await client.delete(Pods, p.metadata.namespace, p.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }).catch(() => undefined);
           continue;
         }
+        // A pod that has run to its end stays ended (a real kubelet never runs it again).
+        const phase = (p.status as { phase?: string } | undefined)?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') continue;
         const isReady = ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
         if (!isReady && ready(p)) await markReady(client, p).catch(() => undefined);
       }
