@@ -7,6 +7,7 @@ import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
 import type { Pod, ResourceQuota } from './types.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { isTerminalPhase } from './pod-phase.js';
 
 /** Usage in milli-units by quota resource name. */
 export type Usage = Map<string, number>;
@@ -28,7 +29,7 @@ const OBJECT_COUNT_NAMES: Record<string, string> = {
 /** A pod that no longer uses its resources: terminal, or deleted with its grace period over. */
 export function podIsTerminal(p: Pod, now = Date.now()): boolean {
   const phase = p.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return true;
+  if (isTerminalPhase(phase)) return true;
   const del = p.metadata?.deletionTimestamp;
   return !!del && Date.parse(del) + (p.metadata?.deletionGracePeriodSeconds ?? 0) * 1000 < now;
 }

@@ -21,6 +21,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './validation-meta.js';
+import { isTerminalPhase } from './pod-phase.js';
 
 export { TAINT_EFFECTS, validateTolerations } from './validation-affinity.js';
 
@@ -290,7 +291,7 @@ export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const st = pod.status ?? {};
   const oldSt = old.status ?? {};
   errs.push(...oneOf(st.phase, POD_PHASES, 'status.phase'));
-  if ((oldSt.phase === 'Succeeded' || oldSt.phase === 'Failed') && st.phase !== oldSt.phase) {
+  if (isTerminalPhase(oldSt.phase) && st.phase !== oldSt.phase) {
     errs.push(forbidden('status.phase', `cannot transition from the terminal phase ${oldSt.phase} to ${st.phase ?? '""'}`));
   }
   errs.push(...dnsSubdomain(st.nominatedNodeName, 'status.nominatedNodeName'));

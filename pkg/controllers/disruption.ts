@@ -17,6 +17,7 @@ import { rfc3339Now } from '../util/time.js';
 import { controllerOf } from './controller-ref.js';
 import { budgetStatus, countHealthyPods, expectedPodCount, failSafeStatus, pendingDisruptions, type ControllerFinder } from './disruption-util.js';
 import { WorkQueue } from './work-queue.js';
+import { isTerminalPhase } from '../api/pod-phase.js';
 
 const log = logger('disruption-controller');
 const SOURCE = { component: 'controllermanager' };
@@ -189,7 +190,7 @@ export class DisruptionController {
     if (pod.metadata?.deletionTimestamp) return undefined;
     const c = pod.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
     const phase = pod.status?.phase;
-    if (c?.status !== 'True' || c.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return undefined;
+    if (c?.status !== 'True' || c.reason === 'TerminationByKubelet' || isTerminalPhase(phase)) return undefined;
     const since = c.lastTransitionTime ? Date.parse(c.lastTransitionTime) : this.now();
     return Math.max(0, this.staleTimeoutMs - (this.now() - since));
   }

@@ -21,6 +21,7 @@ import { Expectations } from './expectations.js';
 import { COMPLETION_INDEX, defaultJobBackoff, isJobFinished, planJob, type BackoffConfig, type JobPlan } from './job-status.js';
 import { podFromTemplate } from './pod-template.js';
 import { WorkQueue } from './work-queue.js';
+import { isTerminalPhase } from '../api/pod-phase.js';
 
 const log = logger('job-controller');
 const SOURCE = { component: 'job-controller' };
@@ -118,7 +119,7 @@ export class JobController {
     if (!key) return;
     if (added) this.expectations.creationObserved(key);
     const phase = p.status?.phase;
-    if ((phase === 'Succeeded' || phase === 'Failed') && !this.finishedSeen.has(p.metadata!.uid!)) this.finishedSeen.set(p.metadata!.uid!, this.now());
+    if (isTerminalPhase(phase) && !this.finishedSeen.has(p.metadata!.uid!)) this.finishedSeen.set(p.metadata!.uid!, this.now());
     this.queue.add(key);
   }
 

@@ -13,6 +13,7 @@ import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { recordEvent } from '../client/events.js';
 import { rfc3339 } from '../util/time.js';
+import { isTerminalPhase } from '../api/pod-phase.js';
 
 const log = logger('node-lifecycle');
 
@@ -220,7 +221,7 @@ export class NodeLifecycleController {
       const spec = (pod.spec ?? {}) as { nodeName?: string; tolerations?: Toleration[] };
       if (spec.nodeName !== nodeName || pod.metadata?.deletionTimestamp) continue;
       const status = (pod.status ?? {}) as { conditions?: Condition[]; phase?: string };
-      if (status.phase === 'Succeeded' || status.phase === 'Failed') continue;
+      if (isTerminalPhase(status.phase)) continue;
       const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
       const readyCond = status.conditions?.find((c) => c.type === 'Ready');
       if (readyCond?.status === 'True') {

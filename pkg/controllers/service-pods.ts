@@ -3,9 +3,10 @@
 // and a pod's readiness as endpoints report it.
 import type { KubeObject, ObjectReference, Pod, Service, ServicePort } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
+import { isPodTerminal } from '../api/pod-phase.js';
 
 export const isPodReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-const isTerminal = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+const isTerminal = (pod: Pod) => isPodTerminal(pod);
 export const podIP = (pod: Pod) => pod.status?.podIP || pod.status?.podIPs?.[0]?.ip || '';
 
 /** A Service with a non-empty selector: its endpoints are the controllers'; otherwise the user's. */

@@ -34,6 +34,7 @@ import { NodeStatusManager } from './agent-node-status.js';
 import { removeOrphanSandboxes } from './agent-orphans.js';
 import { Pleg } from './agent-pleg.js';
 import { PodStatusManager } from './agent-pod-status.js';
+import { isPodTerminal } from '../api/pod-phase.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
 
@@ -196,7 +197,7 @@ export class NodeAgent {
     const uid = p.metadata!.uid!;
     let w = this.workers.get(uid);
     if (!w) {
-      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') {
+      if (isPodTerminal(p)) {
         if (!p.metadata?.deletionTimestamp) return;
       }
       if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
@@ -242,7 +243,7 @@ export class NodeAgent {
   private async removeDeadContainers(): Promise<number> {
     let removed = 0;
     for (const w of [...this.workers.values()]) removed += await w.removeEndedContainers();
-    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')).map((p) => p.metadata!.uid!));
+    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && (isPodTerminal(p))).map((p) => p.metadata!.uid!));
     for (const c of await this.runtime.listContainers()) {
       const uid = c.labels[podUidLabel];
       if (!uid || this.workers.has(uid) || !ended.has(uid) || c.state !== ContainerState.Exited) continue;

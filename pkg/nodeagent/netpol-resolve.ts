@@ -7,6 +7,7 @@ import { labelSelectorFromObject, matchesLabelSelector, type ParsedLabelSelector
 import type { KubeObject, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../api/types.js';
 import { cidrSubtract, isIPv4 } from '../network/cidr.js';
 import type { IsolatedPod, PolicyAtom, PolicyPort, PolicyProtocol } from '../network/netpol-rules.js';
+import { isPodTerminal } from '../api/pod-phase.js';
 
 export interface PolicyInputs {
   /** This node's name: its pods are the ones isolated. */
@@ -19,7 +20,7 @@ export interface PolicyInputs {
 /** A pod that takes part in pod networking: an IPv4 address of its own, not finished. */
 function podIP(p: Pod): string | undefined {
   if (p.spec?.hostNetwork) return undefined;
-  if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return undefined;
+  if (isPodTerminal(p)) return undefined;
   const ip = p.status?.podIP;
   return ip && isIPv4(ip) ? ip : undefined;
 }

@@ -8,6 +8,7 @@ import { restartCountOf } from './container-labels.js';
 import type { ContainerRecord } from './pod-worker-deps.js';
 import { rfc3339Now } from '../util/time.js';
 import { isSidecar } from '../api/pod-resources.js';
+import { isTerminalPhase } from '../api/pod-phase.js';
 
 type Json = Record<string, unknown>;
 
@@ -155,8 +156,8 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const conditions = [
     cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
     cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
-    cond('Ready', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
-    cond('ContainersReady', containersReady, phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady', unready),
+    cond('Ready', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
+    cond('ContainersReady', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
     ...(prev.get('PodScheduled') ? [prev.get('PodScheduled') as unknown as Json] : [cond('PodScheduled', true)]),
   ];
   if (w.disruption) conditions.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: (prev.get('DisruptionTarget') as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? now, reason: w.disruption.reason, message: w.disruption.message });

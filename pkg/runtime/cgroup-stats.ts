@@ -3,7 +3,7 @@
 // and cache, and the limits the cgroup enforces. cgroup v1 (the controllers here) and v2.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupLayout, controllerMount } from './cgroups.js';
+import { cgroupLayout, controllerMount, workingSetOf } from './cgroups.js';
 
 export interface CgroupStats {
   cpuNs: number;
@@ -57,7 +57,7 @@ export function statsFromV1(f: Record<string, string | undefined>): CgroupStats 
     cfsThrottledPeriods: cpu.get('nr_throttled') ?? 0,
     cfsThrottledNs: cpu.get('throttled_time') ?? 0,
     memoryUsageBytes: usage,
-    memoryWorkingSetBytes: Math.max(0, usage - (mem.get('total_inactive_file') ?? 0)),
+    memoryWorkingSetBytes: workingSetOf(usage, f['memory.stat'] ?? '', false),
     memoryRssBytes: mem.get('total_rss') ?? 0,
     memoryCacheBytes: mem.get('total_cache') ?? 0,
     memoryLimitBytes: limit >= V1_UNLIMITED ? 0 : limit,
@@ -83,7 +83,7 @@ export function statsFromV2(f: Record<string, string | undefined>): CgroupStats 
     cfsThrottledPeriods: cpu.get('nr_throttled') ?? 0,
     cfsThrottledNs: (cpu.get('throttled_usec') ?? 0) * 1000,
     memoryUsageBytes: usage,
-    memoryWorkingSetBytes: Math.max(0, usage - (mem.get('inactive_file') ?? 0)),
+    memoryWorkingSetBytes: workingSetOf(usage, f['memory.stat'] ?? '', true),
     memoryRssBytes: mem.get('anon') ?? 0,
     memoryCacheBytes: mem.get('file') ?? 0,
     memoryLimitBytes: max === 'max' ? 0 : Number(max),

@@ -149,15 +149,20 @@ export async function cpuUsageNs(path: string): Promise<number> {
 }
 
 /**
- * The cgroup's memory working set, as the kubelet and metrics-server count it: usage minus the
- * inactive file cache (which the kernel reclaims first).
+ * The memory working set, as the kubelet and metrics-server count it: usage minus the inactive
+ * file cache (which the kernel reclaims first), from memory.stat's counter for the hierarchy.
  */
+export function workingSetOf(usage: number, memoryStat: string, v2: boolean): number {
+  const inactive = Number(new RegExp(`^${v2 ? 'inactive_file' : 'total_inactive_file'} (\\d+)$`, 'm').exec(memoryStat)?.[1] ?? 0);
+  return Math.max(0, usage - inactive);
+}
+
+/** The cgroup's memory working set (workingSetOf its usage and memory.stat). */
 export async function memoryWorkingSetBytes(path: string): Promise<number> {
   const v2 = cgroupLayout().mode === 'v2';
   const dir = v2 ? join('/sys/fs/cgroup', path) : join(controllerMount('memory') ?? '', path);
   const [usage, stat] = await Promise.all([fsp.readFile(join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes'), 'utf8'), fsp.readFile(join(dir, 'memory.stat'), 'utf8')]);
-  const inactive = Number(new RegExp(`^${v2 ? 'inactive_file' : 'total_inactive_file'} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
-  return Math.max(0, Number(usage.trim()) - inactive);
+  return workingSetOf(Number(usage.trim()), stat, v2);
 }
 
 /** PIDs of every process in the cgroup (pids controller, or unified). */

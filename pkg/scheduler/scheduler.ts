@@ -24,6 +24,7 @@ import { SchedulerEvents } from './scheduler-events.js';
 import { NodeFinder, postFilterKey } from './scheduler-find-node.js';
 import { Nominator } from './scheduler-nominator.js';
 import { volumeLister, volumeWriter } from './scheduler-volumes.js';
+import { isPodTerminal } from '../api/pod-phase.js';
 
 export { defaultSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
 
@@ -143,7 +144,7 @@ export class Scheduler {
 
   private onPod(p: Pod & KubeObject): void {
     const nodeName = p.spec?.nodeName;
-    const terminal = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+    const terminal = isPodTerminal(p);
     this.nominator.set(p, nodeName || p.metadata?.deletionTimestamp ? undefined : p.status?.nominatedNodeName);
     if (nodeName) {
       // Bound (by us or anyone): account for it on its node; an assumed pod is now confirmed.

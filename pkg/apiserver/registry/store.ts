@@ -22,6 +22,7 @@ import type { LeaseManager } from '../lease-manager.js';
 import type { Allocator } from './service-allocator.js';
 import type { AdmissionChain, AdmissionRequest } from '../admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
+import { isTerminalPhase } from '../../api/pod-phase.js';
 
 export class Store {
   readonly prefix: string;
@@ -448,7 +449,7 @@ export class Store {
     const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
     const phase = (obj.status as { phase?: string } | undefined)?.phase;
     if (!spec.nodeName) return 0;
-    if (phase === 'Succeeded' || phase === 'Failed') return 0;
+    if (isTerminalPhase(phase)) return 0;
     const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
     return Math.max(0, g);
   }
