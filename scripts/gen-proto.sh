@@ -32,6 +32,11 @@ TYPES=$(cd proto && ls tskube/api/v1/*.proto | grep -v '/api.proto$')
   --ts_proto_out="$OUT" --ts_proto_opt="${COMMON/forceLong=number/forceLong=string},outputServices=false,outputJsonMethods=false,outputPartialMethods=false,oneof=unions-value" \
   -I . etcd/rpc.proto)
 
+# The gRPC health checking protocol: codecs and the grpc-js client, for the node agent's gRPC probes.
+(cd proto && protoc --plugin=protoc-gen-ts_proto="$PLUGIN" \
+  --ts_proto_out="$OUT" --ts_proto_opt="$COMMON,outputServices=grpc-js,outputJsonMethods=false,outputPartialMethods=false" \
+  -I . grpc/health/v1/health.proto)
+
 # Generated code is fenced from the repo's lint-level compiler options (noUnusedLocals, ...).
 find "$OUT" -name '*.ts' | while read -r f; do
   { head -n 1 "$f"; echo '// @ts-nocheck'; tail -n +2 "$f"; } > "$f.tmp" && mv "$f.tmp" "$f"

@@ -1,13 +1,14 @@
-// Probes and lifecycle handlers: exec (in the container), httpGet and tcpSocket (to the pod's
-// IP from the node), with timeoutSeconds; a prober keeps periodSeconds, initialDelaySeconds and
+// Probes and lifecycle handlers: exec (in the container), httpGet, tcpSocket and grpc (to the
+// pod's IP from the node), with timeoutSeconds; a prober keeps periodSeconds, initialDelaySeconds and
 // the success/failure thresholds for one container.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { Container, LifecycleHandler, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
+import { grpcProbe, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
 
-export type ProbeResult = { ok: true } | { ok: false; message: string };
+export type { ProbeResult };
 
 function portOf(c: Container, port: unknown): number {
   if (typeof port === 'number') return port;
@@ -30,7 +31,7 @@ export async function runHandler(rt: RuntimeService, containerId: string, c: Con
       const host = g.host || podIP;
       const req = g.scheme === 'HTTPS' ? httpsRequest : httpRequest;
       return await new Promise<ProbeResult>((resolve) => {
-        const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
+        const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT };
         for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
         const r = req({ host, port, path: g.path || '/', method: 'GET', headers, timeout: timeoutSec * 1000, rejectUnauthorized: false }, (res) => {
           res.resume();
@@ -58,6 +59,8 @@ export async function runHandler(rt: RuntimeService, containerId: string, c: Con
         s.once('error', (e) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${e.message}` }));
       });
     }
+    const g = (h as Probe).grpc;
+    if (g) return await grpcProbe(podIP, g.port ?? 0, g.service ?? '', timeoutSec);
     if ((h as LifecycleHandler).sleep?.seconds) {
       await new Promise((r) => setTimeout(r, (h as LifecycleHandler).sleep!.seconds! * 1000));
       return { ok: true };

@@ -21,6 +21,7 @@ import { hasKubectl } from '../helpers/kubectl.js';
 import { eventually, sleep } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, image, podStatus, startCluster, watchPod, type Cluster } from './harness.js';
 import { startRegistry } from '../runtime/helpers.js';
+import { startGrpcHealthServer } from '../helpers/grpc-health.js';
 
 let c: Cluster;
 
@@ -228,6 +229,35 @@ describe('probes and hooks', () => {
     await c.cp.admin.delete(Pods, 'default', 'http-bad');
     await gone('http-bad', 20_000);
     await eventually(async () => !(await probes()).includes('pod="http-bad"'), { timeoutMs: 10_000, what: 'probe series removed' });
+  });
+
+  it('a gRPC readiness probe asks the pod\'s health service (grpc.health.v1) and follows its answers', async () => {
+    await create('grpc-probe', {
+      containers: [ctr('app', 'sleep 3600', { readinessProbe: { grpc: { port: 9555 }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 1 }, livenessProbe: { grpc: { port: 9555, service: 'liveness' }, initialDelaySeconds: 600 } })],
+    });
+    await phaseIs('grpc-probe', 'Running');
+    const podIP = (await podStatus(c, 'grpc-probe')).podIP!;
+    const unhealthy = async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=grpc-probe,reason=Unhealthy' })).items.map((e) => e.message ?? '');
+    // Nothing listens yet: the kubelet's connect timeout.
+    await eventually(async () => (await unhealthy()).includes(`Readiness probe failed: timeout: failed to connect service "${podIP}:9555" within 1s: context deadline exceeded`), { timeoutMs: 20_000, what: 'the connect-timeout event' });
+    // The app's health server, in the pod's network namespace as the app's own would be.
+    const netns = [...c.agent.workers.values()].find((w) => w.pod.metadata?.name === 'grpc-probe')?.sandbox?.netnsPath;
+    if (!netns) throw new Error('grpc-probe has no sandbox');
+    const server = await startGrpcHealthServer(9555, { netns });
+    const ready = async (want: boolean) => (await podStatus(c, 'grpc-probe')).conditions?.some((x) => x.type === 'Ready' && x.status === (want ? 'True' : 'False'));
+    try {
+      await server.set('', 'SERVING');
+      await eventually(() => ready(true), { timeoutMs: 15_000, what: 'Ready once the health service says SERVING' });
+      await server.set('', 'NOT_SERVING');
+      await eventually(() => ready(false), { timeoutMs: 15_000, what: 'not Ready on NOT_SERVING' });
+      await eventually(async () => (await unhealthy()).includes('Readiness probe failed: service unhealthy (responded with "NOT_SERVING")'), { timeoutMs: 10_000, what: 'the NOT_SERVING event' });
+      expect(server.checks.some((x) => x.startsWith('- ua=kube-probe/1.32'))).toBe(true);
+    } finally {
+      // (before the pod goes: the server holds its network namespace)
+      await server.stop();
+    }
+    await c.cp.admin.delete(Pods, 'default', 'grpc-probe');
+    await gone('grpc-probe', 20_000);
   });
 
   it('preStop runs on delete and the container is killed after the grace period', async () => {

@@ -1,0 +1,51 @@
+// gRPC probes, as the kubelet's (pkg/probe/grpc): a plaintext connection to the pod's IP and the
+// probe's port, then grpc.health.v1.Health/Check for the probe's service ("" when unset), all
+// within timeoutSeconds. Only SERVING passes. The failure messages are the kubelet's, so
+// `kubectl describe` reads the same: a server that cannot be reached in time, one that does not
+// implement the health protocol, an RPC error, or a status other than SERVING.
+import * as grpc from '@grpc/grpc-js';
+import { HealthCheckResponse_ServingStatus, HealthClient } from '../api/generated/grpc/health/v1/health.js';
+
+/** A probe's verdict, with the reason when it failed. */
+export type ProbeResult = { ok: true } | { ok: false; message: string };
+
+/** Go's names of the gRPC status codes (codes.Code.String()), as its errors print them. */
+const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/** The kubelet's user agent for probes (kube-probe/<major>.<minor>). */
+export const PROBE_USER_AGENT = 'kube-probe/1.32';
+
+/** host:port, with an IPv6 address in brackets (net.JoinHostPort). */
+const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** One gRPC health check of host:port for `service`, within timeoutSec. */
+export async function grpcProbe(host: string, port: number, service: string, timeoutSec: number): Promise<ProbeResult> {
+  const addr = joinHostPort(host, port);
+  const timeout = `${timeoutSec}s`;
+  const deadline = Date.now() + timeoutSec * 1000;
+  const client = new HealthClient(addr, grpc.credentials.createInsecure(), {
+    'grpc.primary_user_agent': PROBE_USER_AGENT,
+    // (a connection of its own, closed after the probe, as the kubelet dials each time)
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.enable_retries': 0,
+  });
+  try {
+    // As the kubelet's blocking dial: wait for the connection until the deadline.
+    const connectError = await new Promise<Error | undefined>((resolve) => client.waitForReady(deadline, (e) => resolve(e ?? undefined)));
+    if (connectError) return { ok: false, message: `timeout: failed to connect service "${addr}" within ${timeout}: context deadline exceeded` };
+    return await new Promise<ProbeResult>((resolve) => {
+      client.check({ service }, new grpc.Metadata(), { deadline }, (err, resp) => {
+        if (err) {
+          if (err.code === grpc.status.UNIMPLEMENTED) return resolve({ ok: false, message: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${err.details}` });
+          if (err.code === grpc.status.DEADLINE_EXCEEDED) return resolve({ ok: false, message: `timeout: health rpc did not complete within ${timeout}` });
+          return resolve({ ok: false, message: `error: health rpc probe failed: rpc error: code = ${CODE_NAMES[err.code] ?? `Code(${err.code})`} desc = ${err.details}` });
+        }
+        const st = resp?.status ?? HealthCheckResponse_ServingStatus.UNKNOWN;
+        if (st !== HealthCheckResponse_ServingStatus.SERVING) return resolve({ ok: false, message: `service unhealthy (responded with "${HealthCheckResponse_ServingStatus[st] ?? st}")` });
+        resolve({ ok: true });
+      });
+    });
+  } finally {
+    client.close();
+  }
+}
