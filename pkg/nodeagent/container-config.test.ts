@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { containerConfig, containerEnv, runAsNonRootError, sandboxConfig } from './container-config.js';
-import { hostsFile } from '../runtime/sandbox.js';
+import { hostsFile, nodenameForKernel } from '../runtime/sandbox.js';
 import { ConfigSources } from './config-sources.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined): Pod => ({
@@ -90,5 +90,16 @@ describe('sandboxConfig: hostname and subdomain (StatefulSet pods)', () => {
     expect(c.hostname).toBe('h');
     expect(c.hostDomain).toBeUndefined();
     expect(hostsFile(c, 'h', '10.244.0.8')).toContain('10.244.0.8\th\n');
+  });
+  it('with setHostnameAsFQDN gives the kernel the FQDN (when there is a domain), and refuses one over 64 characters', () => {
+    const p: Pod = { ...base, metadata: { ...base.metadata, name: 'web-0', namespace: 'shop' }, spec: { ...base.spec, hostname: 'web-0', subdomain: 'web', setHostnameAsFQDN: true } };
+    const c = sandboxConfig(p, { attempt: 0, dnsServers: [], clusterDomain: 'cluster.local' });
+    expect(nodenameForKernel('web-0', c)).toBe('web-0.web.shop.svc.cluster.local');
+    // /etc/hosts is unchanged: the FQDN, then the short name.
+    expect(hostsFile(c, 'web-0', '10.244.0.7')).toContain('10.244.0.7\tweb-0.web.shop.svc.cluster.local\tweb-0\n');
+    expect(nodenameForKernel('web-0', sandboxConfig({ ...p, spec: { ...p.spec, subdomain: undefined } }, { attempt: 0, dnsServers: [] }))).toBe('web-0');
+    expect(nodenameForKernel('web-0', sandboxConfig({ ...p, spec: { ...p.spec, setHostnameAsFQDN: false } }, { attempt: 0, dnsServers: [] }))).toBe('web-0');
+    const long = sandboxConfig({ ...p, spec: { ...p.spec, subdomain: 'a-rather-long-subdomain-for-this-stateful-set' } }, { attempt: 0, dnsServers: [] });
+    expect(() => nodenameForKernel('web-0', long)).toThrow('failed to construct FQDN from pod hostname and cluster domain, FQDN web-0.a-rather-long-subdomain-for-this-stateful-set.shop.svc.cluster.local is too long (64 characters is the max, 74 characters requested)');
   });
 });

@@ -231,6 +231,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     attempt: o.attempt,
     hostname: spec.hostname || pod.metadata!.name!,
     ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata!.namespace}.svc.${o.clusterDomain ?? 'cluster.local'}` } : {}),
+    ...(spec.setHostnameAsFQDN ? { hostnameAsFQDN: true } : {}),
     dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),

@@ -62,3 +62,33 @@ describe('pod status with sidecars', () => {
     expect(computePhase(w)).toBe('Failed');
   });
 });
+
+describe('pod status with readiness gates', () => {
+  const gated = (conditions: { type: string; status: string }[]) => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running)], { side: true, app: true });
+    w.pod = { ...w.pod, spec: { ...w.pod.spec, readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }] }, status: { conditions } };
+    return computeStatus(w, '10.0.0.1');
+  };
+
+  it('keeps Ready False, with the kubelet\'s message, until every gate\'s condition is True', () => {
+    let s = gated([]);
+    expect(cond(s, 'ContainersReady').status).toBe('True');
+    expect(cond(s, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+      message: 'corresponding condition of pod readiness gate "example.com/lb" does not exist., corresponding condition of pod readiness gate "example.com/dns" does not exist.',
+    });
+    s = gated([{ type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'False' }]);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', message: 'the status of pod readiness gate "example.com/dns" is not "True", but False' });
+    s = gated([{ type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'True' }]);
+    expect(cond(s, 'Ready').status).toBe('True');
+    // (the gates' own conditions are another controller's: the agent does not write them)
+    expect((s.conditions as Cond[]).some((c) => c.type.startsWith('example.com/'))).toBe(false);
+  });
+
+  it('says first what containers are not ready', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running)], { side: true, app: false });
+    w.pod = { ...w.pod, spec: { ...w.pod.spec, readinessGates: [{ conditionType: 'example.com/lb' }] } };
+    expect(cond(computeStatus(w, '10.0.0.1'), 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [app]' });
+  });
+});

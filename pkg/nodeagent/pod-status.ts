@@ -153,10 +153,17 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   };
   const notReady = readiness.filter((s) => !s.ready).map((s) => s.name);
   const unready = `containers with unready status: [${notReady.join(' ')}]`;
+  // Readiness gates (GeneratePodReadyCondition): Ready also waits for each gate's condition, which
+  // another controller (a load balancer's) sets on the pod; the kubelet only reads them.
+  const gates = (spec.readinessGates ?? []).flatMap((g) => {
+    const c = prev.get(g.conditionType ?? '');
+    if (!c) return [`corresponding condition of pod readiness gate "${g.conditionType}" does not exist.`];
+    return c.status === 'True' ? [] : [`the status of pod readiness gate "${g.conditionType}" is not "True", but ${c.status}`];
+  });
   const conditions = [
     cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
     cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
-    cond('Ready', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
+    containersReady && gates.length ? cond('Ready', false, 'ReadinessGatesNotReady', gates.join(', ')) : cond('Ready', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
     cond('ContainersReady', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
     ...(prev.get('PodScheduled') ? [prev.get('PodScheduled') as unknown as Json] : [cond('PodScheduled', true)]),
   ];

@@ -77,6 +77,20 @@ export function resolvConf(c: PodSandboxConfig, hostResolv: string): string {
 }
 
 /** Create the sandbox on disk and in the kernel. `nsDir` must be a private mount point. */
+/** The FQDN of a Linux nodename: 64 characters at most (the kernel's field, less its NUL). */
+const FQDN_MAX_LEN = 64;
+
+/**
+ * The hostname the pod's UTS namespace gets (the kubelet's GetNodenameForKernel): the short
+ * hostname, or with setHostnameAsFQDN and a domain, hostname.domain, refused when too long.
+ */
+export function nodenameForKernel(hostname: string, c: Pick<PodSandboxConfig, 'hostDomain' | 'hostnameAsFQDN'>): string {
+  if (!c.hostDomain || !c.hostnameAsFQDN) return hostname;
+  const fqdn = `${hostname}.${c.hostDomain}`;
+  if (fqdn.length > FQDN_MAX_LEN) throw new RuntimeError(`failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${FQDN_MAX_LEN} characters is the max, ${fqdn.length} characters requested)`);
+  return fqdn;
+}
+
 export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string, nsDir: string): Promise<SandboxRecord> {
   const undo: (() => Promise<void> | void)[] = [];
   try {
@@ -85,10 +99,11 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
     const host = c.hostNamespaces ?? {};
     // A pod on the node's network has the node's UTS namespace too, so the node's hostname.
     const hostname = host.network ? osHostname() : (c.hostname || c.name).slice(0, 63);
+    const kernelHostname = host.network ? hostname : nodenameForKernel(hostname, c);
     const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     const hostHosts = host.network ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : undefined;
     await fsp.writeFile(join(dir, 'hosts'), hostsFile(c, hostname, undefined, hostHosts));
-    await fsp.writeFile(join(dir, 'hostname'), hostname + '\n');
+    await fsp.writeFile(join(dir, 'hostname'), kernelHostname + '\n');
     await fsp.writeFile(join(dir, 'resolv.conf'), resolvConf(c, hostResolv));
 
     // One /dev/shm for the pod, as its containers share one IPC namespace (containerd's
@@ -136,7 +151,7 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
     }
     // Made in-process: named, loopback up, each bind-mounted onto its file.
     try {
-      createPodNamespaces({ net: netnsPath, ipc: ipcnsPath, uts: utsnsPath, hostname });
+      createPodNamespaces({ net: netnsPath, ipc: ipcnsPath, uts: utsnsPath, hostname: kernelHostname });
     } catch (e) {
       throw new RuntimeError(`pod "${c.namespace}/${c.name}": namespaces: ${(e as Error).message}`, { cause: e });
     }

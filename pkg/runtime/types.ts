@@ -56,6 +56,8 @@ export interface PodSandboxConfig {
   hostname?: string;
   /** The pod's domain when it has a subdomain (`<subdomain>.<ns>.svc.<cluster domain>`): /etc/hosts names its FQDN. */
   hostDomain?: string;
+  /** setHostnameAsFQDN: the kernel's hostname (uname -n, /etc/hostname) is the FQDN, hostname.hostDomain, when there is a domain. */
+  hostnameAsFQDN?: boolean;
   dnsConfig?: { servers?: string[]; searches?: string[]; options?: string[] };
   hostAliases?: { ip: string; hostnames: string[] }[];
   /** Cgroup parent of the pod cgroup path; default `/tskube`. */

@@ -260,6 +260,27 @@ describe('probes and hooks', () => {
     await gone('grpc-probe', 20_000);
   });
 
+  it('a readiness gate holds Ready until another controller sets its condition True', async () => {
+    await create('gated', { readinessGates: [{ conditionType: 'example.com/lb-registered' }], containers: [ctr('app', 'sleep 3600')] });
+    const conds = async () => new Map(((await podStatus(c, 'gated')).conditions ?? []).map((x) => [x.type, x]));
+    await eventually(async () => (await conds()).get('ContainersReady')?.status === 'True', { timeoutMs: 30_000, what: 'containers ready' });
+    expect((await conds()).get('Ready')).toMatchObject({ status: 'False', reason: 'ReadinessGatesNotReady', message: 'corresponding condition of pod readiness gate "example.com/lb-registered" does not exist.' });
+    // The load balancer's controller registers the pod (a status patch, as kubectl patch --subresource=status).
+    await c.cp.admin.patch(Pods, 'default', 'gated', { status: { conditions: [{ type: 'example.com/lb-registered', status: 'True' }] } }, 'strategic', 'status');
+    await eventually(async () => (await conds()).get('Ready')?.status === 'True', { timeoutMs: 15_000, what: 'Ready once the gate is True' });
+    expect((await conds()).get('example.com/lb-registered')?.status).toBe('True');
+    await c.cp.admin.delete(Pods, 'default', 'gated');
+    await gone('gated', 20_000);
+  });
+
+  it('setHostnameAsFQDN gives the pod\'s kernel hostname its FQDN', async () => {
+    await create('fqdn', { hostname: 'db', subdomain: 'sub', setHostnameAsFQDN: true, restartPolicy: 'Never', containers: [ctr('app', 'hostname; cat /etc/hostname')] });
+    await phaseIs('fqdn', 'Succeeded');
+    expect(await tsctl('logs', 'fqdn')).toBe('db.sub.default.svc.cluster.local\ndb.sub.default.svc.cluster.local\n');
+    await c.cp.admin.delete(Pods, 'default', 'fqdn');
+    await gone('fqdn', 20_000);
+  });
+
   it('preStop runs on delete and the container is killed after the grace period', async () => {
     await create('prestop', {
       terminationGracePeriodSeconds: 3,
