@@ -205,6 +205,7 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     }
     if (vm.subPath && vm.subPathExpr) errs.push(invalid(`${p}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
     errs.push(...oneOf(vm.mountPropagation, MOUNT_PROPAGATION, `${p}.mountPropagation`));
+    if (vm.mountPropagation === 'Bidirectional' && !c.securityContext?.privileged) errs.push(forbidden(`${p}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
     errs.push(...oneOf(vm.recursiveReadOnly, ['Disabled', 'IfPossible', 'Enabled'], `${p}.recursiveReadOnly`));
   });
 

@@ -103,3 +103,19 @@ describe('sandboxConfig: hostname and subdomain (StatefulSet pods)', () => {
     expect(() => nodenameForKernel('web-0', long)).toThrow('failed to construct FQDN from pod hostname and cluster domain, FQDN web-0.a-rather-long-subdomain-for-this-stateful-set.shop.svc.cluster.local is too long (64 characters is the max, 74 characters requested)');
   });
 });
+
+describe('containerConfig: mount propagation', () => {
+  const base = pod(undefined, undefined);
+  const withMount = (mountPropagation: string | undefined, privileged = false): Pod => ({
+    ...base,
+    spec: { ...base.spec, volumes: [{ name: 'host', hostPath: { path: '/mnt' } }], containers: [{ name: 'c', image: 'x', securityContext: { privileged }, volumeMounts: [{ name: 'host', mountPath: '/host', ...(mountPropagation ? { mountPropagation } : {}) }] }] },
+  });
+  const mountOf = (p: Pod) => containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map([['host', '/mnt']]) } }).mounts![0]!;
+  it('is the kubelet\'s: HostToContainer rslave, Bidirectional rshared (privileged only), None and unset private', () => {
+    expect(mountOf(withMount('HostToContainer')).propagation).toBe('rslave');
+    expect(mountOf(withMount('Bidirectional', true)).propagation).toBe('rshared');
+    expect(mountOf(withMount('None')).propagation).toBeUndefined();
+    expect(mountOf(withMount(undefined)).propagation).toBeUndefined();
+    expect(() => mountOf(withMount('Bidirectional'))).toThrow('privileged mount propagation is allowed only for privileged containers');
+  });
+});

@@ -143,6 +143,23 @@ export interface VolumePaths {
   readOnly?: Set<string>;
 }
 
+/**
+ * A mount's propagation (the kubelet's translateMountPropagation): HostToContainer is rslave
+ * (mounts made on the host under it show in the container), Bidirectional rshared (and the
+ * container's show on the host), only for privileged containers; None, or nothing, private.
+ */
+function propagationOf(vm: NonNullable<Container['volumeMounts']>[number], c: Container): Pick<Mount, 'propagation'> {
+  switch (vm.mountPropagation) {
+    case 'HostToContainer':
+      return { propagation: 'rslave' };
+    case 'Bidirectional':
+      if (!c.securityContext?.privileged) throw new Error(`container "${c.name}": volume "${vm.name}": privileged mount propagation is allowed only for privileged containers`);
+      return { propagation: 'rshared' };
+    default:
+      return {};
+  }
+}
+
 export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string }): ContainerConfig {
   const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services);
   const mounts: Mount[] = [];
@@ -152,7 +169,7 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     const path = vm.mountPath ?? '';
     const api = o.volumes.apiVolumes?.get(name);
     const host = api ?? o.volumes.hostPaths.get(name);
-    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name) });
+    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name), ...propagationOf(vm, c) });
     else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
   }
   // The termination message file: a host file bind-mounted at terminationMessagePath.

@@ -98,6 +98,13 @@ describe('buildSpec', () => {
     expect(by('/data')).toMatchObject({ source: '/s/volumes/data', options: ['rbind', 'rw'] });
     expect(by('/sub')).toMatchObject({ source: '/s/volumes/data/x', options: ['rbind', 'ro'] });
     expect(by('/h')).toMatchObject({ source: '/host', options: ['rbind', 'ro', 'rprivate'] });
+    expect(s.linux.rootfsPropagation).toBeUndefined();
+  });
+  it('gives host mounts their propagation, and a shared one a shared root', () => {
+    const s = buildSpec(input({ mounts: [{ hostPath: '/a', containerPath: '/a', propagation: 'rslave' }, { hostPath: '/b', containerPath: '/b', propagation: 'rshared' }] }));
+    expect(s.mounts.find((m) => m.destination === '/a')!.options).toEqual(['rbind', 'rw', 'rslave']);
+    expect(s.mounts.find((m) => m.destination === '/b')!.options).toEqual(['rbind', 'rw', 'rshared']);
+    expect(s.linux.rootfsPropagation).toBe('rshared');
   });
   it('rejects unknown volumes and escaping subPaths', () => {
     expect(() => buildSpec(input({ volumeMounts: [{ name: 'nope', containerPath: '/x' }] }))).toThrow(/not a volume/);

@@ -221,6 +221,9 @@ export function buildSpec(i: SpecInput): OciSpec {
         { type: 'mount' },
         ...(['network', 'ipc', 'uts'] as const).filter((t) => i.namespaces[t]).map((t) => ({ type: t, path: i.namespaces[t] })),
       ],
+      // A shared mount (Bidirectional) needs a shared root to propagate through (containerd's
+      // rule); runc's default, rslave, serves HostToContainer.
+      ...((c.mounts ?? []).some((m) => m.propagation === 'rshared') ? { rootfsPropagation: 'rshared' } : {}),
       cgroupsPath: i.cgroupsPath,
       resources: privileged ? { ...linuxResources(c.resources), devices: [{ allow: true, access: 'rwm' }] } : linuxResources(c.resources),
       ...(privileged && i.hostDevices?.length ? { devices: i.hostDevices } : {}),

@@ -1,6 +1,7 @@
 // The container half of the runtime conformance suite, against real runc, conmon, cgroups and
 // namespaces: run, exec, logs, stop, remove; pod-shared namespaces and volumes; limits and
 // security; and nothing left behind.
+import { execFileSync } from 'node:child_process';
 import { promises as fsp, readlinkSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -346,6 +347,32 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     const added = await run(sb, { command: ['sleep', '60'], securityContext: { capabilities: { add: ['NET_ADMIN'] } } });
     expect(await rt.execSync(added, ['ip', 'link', 'add', 'tsk0x', 'type', 'bridge'])).toMatchObject({ exitCode: 0, stderr: '' });
     await rt.removePodSandbox(sb);
+  });
+
+  it('propagates host mounts into an rslave mount (HostToContainer), and a privileged container\'s out of an rshared one (Bidirectional)', async () => {
+    const dir = await fsp.mkdtemp(join(root, 'propagation-'));
+    await fsp.mkdir(join(dir, 'in'));
+    await fsp.mkdir(join(dir, 'out'));
+    // The host side is a shared mount, as / is under systemd: mounts under it propagate to its peers and slaves.
+    const sh = (cmd: string) => execFileSync('sh', ['-c', cmd]);
+    sh(`mount --bind ${dir} ${dir} && mount --make-shared ${dir}`);
+    const sb = await rt.runPodSandbox(pod());
+    try {
+      const slave = await run(sb, { command: ['sleep', '60'], mounts: [{ containerPath: '/host', hostPath: dir, propagation: 'rslave' }] });
+      const isolated = await run(sb, { command: ['sleep', '60'], mounts: [{ containerPath: '/host', hostPath: dir }] });
+      sh(`mount -t tmpfs tmpfs ${dir}/in && echo from-the-host > ${dir}/in/marker`);
+      expect((await rt.execSync(slave, ['cat', '/host/in/marker'])).stdout).toBe('from-the-host\n');
+      expect((await rt.execSync(isolated, ['cat', '/host/in/marker'])).exitCode).not.toBe(0);
+      const shared = await run(sb, { command: ['sleep', '60'], securityContext: { privileged: true }, mounts: [{ containerPath: '/host', hostPath: dir, propagation: 'rshared' }] });
+      expect(await rt.execSync(shared, ['sh', '-c', 'mount -t tmpfs tmpfs /host/out && echo from-the-container > /host/out/marker'])).toMatchObject({ exitCode: 0 });
+      expect(await fsp.readFile(join(dir, 'out', 'marker'), 'utf8')).toBe('from-the-container\n');
+      // (and the host passes it on to the HostToContainer mount)
+      expect((await rt.execSync(slave, ['cat', '/host/out/marker'])).stdout).toBe('from-the-container\n');
+    } finally {
+      await rt.removePodSandbox(sb);
+      sh(`umount -l ${dir}/out 2>/dev/null; umount -l ${dir}/in 2>/dev/null; umount -l ${dir}; true`);
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends a memory hog OOMKilled', async () => {
