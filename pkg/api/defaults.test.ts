@@ -92,6 +92,15 @@ describe('defaultPod', () => {
   });
 });
 
+describe('defaultPod: generic ephemeral volumes', () => {
+  it('keeps the volume ephemeral (no emptyDir) and gives its claim spec a claim\'s defaults', () => {
+    const p = defaultPod({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1024Mi' } } } } } }] } });
+    const v = p.spec!.volumes![0]!;
+    expect(v.emptyDir).toBeUndefined();
+    expect(v.ephemeral!.volumeClaimTemplate!.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' });
+  });
+});
+
 describe('defaultNode and defaultNamespace', () => {
   it('copies capacity to allocatable and syncs podCIDRs', () => {
     const n = defaultNode({ metadata: { name: 'n' }, spec: { podCIDR: '10.244.1.0/24' }, status: { capacity: { cpu: '2', memory: '4Gi', pods: '110' } } });

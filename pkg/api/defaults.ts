@@ -65,8 +65,15 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
 }
 
 function defaultVolume(v: Volume): void {
-  const sources = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+  const sources = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral'] as const;
   if (!sources.some((s) => v[s] != null)) v.emptyDir = {};
+  // (an ephemeral volume's claim spec gets a claim's defaults, as defaultPersistentVolumeClaim gives them)
+  const claim = v.ephemeral?.volumeClaimTemplate?.spec;
+  if (claim) {
+    claim.volumeMode ||= 'Filesystem';
+    canonicalize(claim.resources?.requests);
+    canonicalize(claim.resources?.limits);
+  }
   if (v.emptyDir?.sizeLimit && isValidQuantity(v.emptyDir.sizeLimit)) v.emptyDir.sizeLimit = canonicalQuantity(v.emptyDir.sizeLimit);
   if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
   if (v.configMap) v.configMap.defaultMode ??= 0o644;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessModesString, defaultClassOf, findMatchingVolume, isVolumeBoundToClaim, volumeHostnames, volumeNodeAffinityMatches, volumeOfLocalPathDir } from './persistent-volumes.js';
-import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.js';
+import { accessModesString, defaultClassOf, ephemeralClaimError, findMatchingVolume, isVolumeBoundToClaim, podClaimNames, podEphemeralClaimNames, volumeClaimName, volumeHostnames, volumeNodeAffinityMatches, volumeOfLocalPathDir } from './persistent-volumes.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from './types.js';
 
 const pv = (name: string, size: string, extra: Partial<NonNullable<PersistentVolume['spec']>> = {}, phase = 'Available', labels: Record<string, string> = {}): PersistentVolume => ({
   metadata: { name, labels },
@@ -87,5 +87,23 @@ describe('volume helpers', () => {
     expect(volumeOfLocalPathDir('pvc-4b9e2c1a-0f3d-4d8e-9a41-2c7b5e6f1a2b_default_data-web-0')).toBe('pvc-4b9e2c1a-0f3d-4d8e-9a41-2c7b5e6f1a2b');
     expect(volumeOfLocalPathDir('pvc-x/../../etc_default_a')).toBeUndefined();
     expect(volumeOfLocalPathDir('lost+found')).toBeUndefined();
+  });
+});
+
+describe('generic ephemeral volumes', () => {
+  const pod: Pod = {
+    metadata: { name: 'web', namespace: 'default', uid: 'u1' },
+    spec: { containers: [], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'shared' } }, { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: {} } } }, { name: 'tmp', emptyDir: {} }] },
+  };
+  it('name their claim <pod>-<volume>, among the claims a pod uses', () => {
+    expect(podClaimNames(pod)).toEqual(['shared', 'web-scratch']);
+    expect(podEphemeralClaimNames(pod)).toEqual(['web-scratch']);
+    expect(volumeClaimName(pod, pod.spec!.volumes![2]!)).toBeUndefined();
+  });
+  it('must use the claim made for the pod (its controller owner)', () => {
+    const pvc = (uid?: string): PersistentVolumeClaim => ({ metadata: { name: 'web-scratch', namespace: 'default', ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'web', uid, controller: true }] } : {}) } });
+    expect(ephemeralClaimError(pod, pvc('u1'))).toBeUndefined();
+    expect(ephemeralClaimError(pod, pvc('u0'))).toBe('PVC default/web-scratch was not created for pod default/web (pod is not owner)');
+    expect(ephemeralClaimError(pod, pvc())).toBe('PVC default/web-scratch was not created for pod default/web (pod is not owner)');
   });
 });

@@ -6,7 +6,7 @@
 import { compareQuantities, isValidQuantity } from './quantity.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import { nodeSelectorTermsMatch } from './scheduling.js';
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from './types.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass, Volume } from './types.js';
 
 /** Set on a claim once the PV controller has finished binding it. */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
@@ -165,14 +165,38 @@ function safeSelector(pvc: PersistentVolumeClaim) {
   }
 }
 
-/** The claims a pod's volumes name, in order, without repeats. */
+/** The claim of a generic ephemeral volume: <pod>-<volume> (ephemeral.VolumeClaimName). */
+export const ephemeralClaimName = (pod: Pod, volume: Volume) => `${pod.metadata?.name ?? ''}-${volume.name ?? ''}`;
+
+/** The claim a volume uses: the one it names, or its ephemeral claim; undefined for other volumes. */
+export function volumeClaimName(pod: Pod, v: Volume): string | undefined {
+  if (v.persistentVolumeClaim) return v.persistentVolumeClaim.claimName || undefined;
+  if (v.ephemeral) return ephemeralClaimName(pod, v);
+  return undefined;
+}
+
+/** The claims a pod's volumes use (persistentVolumeClaim and ephemeral), in order, without repeats. */
 export function podClaimNames(pod: Pod): string[] {
   const out: string[] = [];
   for (const v of pod.spec?.volumes ?? []) {
-    const n = v.persistentVolumeClaim?.claimName;
+    const n = volumeClaimName(pod, v);
     if (n && !out.includes(n)) out.push(n);
   }
   return out;
+}
+
+/** The pod's ephemeral claims' names. */
+export const podEphemeralClaimNames = (pod: Pod) => (pod.spec?.volumes ?? []).filter((v) => v.ephemeral).map((v) => ephemeralClaimName(pod, v));
+
+/**
+ * ephemeral.VolumeIsForPod: an ephemeral volume's claim must be the one made for this pod (its
+ * controller owner), not a claim of that name someone else made; the error says so.
+ */
+export function ephemeralClaimError(pod: Pod, pvc: PersistentVolumeClaim): string | undefined {
+  const owner = pvc.metadata?.ownerReferences?.find((r) => r.controller);
+  if (owner?.uid === pod.metadata?.uid) return undefined;
+  const ns = pod.metadata?.namespace ?? '';
+  return `PVC ${ns}/${pvc.metadata?.name} was not created for pod ${ns}/${pod.metadata?.name} (pod is not owner)`;
 }
 
 /** A claim is fully bound: it names its volume and the PV controller finished the binding. */

@@ -72,6 +72,10 @@ export type {
   DownwardAPIProjection,
   ServiceAccountTokenProjection,
   PersistentVolumeClaimVolumeSource,
+  EphemeralVolumeSource,
+  PersistentVolumeClaimTemplate,
+  PersistentVolumeClaimSpec,
+  VolumeResourceRequirements,
 } from './generated/tskube/api/v1/volume.js';
 
 export type {
@@ -288,10 +292,8 @@ export type {
   VolumeNodeAffinity,
   PersistentVolumeClaim,
   PersistentVolumeClaimList,
-  PersistentVolumeClaimSpec,
   PersistentVolumeClaimStatus,
   PersistentVolumeClaimCondition,
-  VolumeResourceRequirements,
   StorageClass,
   StorageClassList,
 } from './generated/tskube/api/v1/storage.js';

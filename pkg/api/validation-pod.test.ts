@@ -48,6 +48,11 @@ spec:
     emptyDir: {}
   - name: host
     hostPath: {path: /var/log, type: Directory}
+  - name: scratch
+    ephemeral:
+      volumeClaimTemplate:
+        metadata: {labels: {type: scratch}}
+        spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
   initContainers:
   - name: init
     image: busybox
@@ -153,6 +158,9 @@ const cases: Case[] = [
   ['liveness successThreshold 2', mutate((p) => (p.spec.containers[0].livenessProbe = { exec: { command: ['true'] }, successThreshold: 2 })), 'spec.containers[0].livenessProbe.successThreshold', 'FieldValueInvalid', /must be 1/],
   ['probe port out of range', mutate((p) => (p.spec.containers[0].livenessProbe = { httpGet: { port: 0 } })), 'spec.containers[0].livenessProbe.httpGet.port', 'FieldValueInvalid'],
   ['Bidirectional propagation in an unprivileged container', mutate((p) => { p.spec.volumes = [{ name: 'data', hostPath: { path: '/mnt' } }]; p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/mnt', mountPropagation: 'Bidirectional' }]; }), 'spec.containers[0].volumeMounts[0].mountPropagation', 'FieldValueForbidden', /available only to privileged containers/],
+  ['ephemeral volume without a template', mutate((p) => (p.spec.volumes = [{ name: 'v', ephemeral: {} }])), 'spec.volumes[0].ephemeral.volumeClaimTemplate', 'FieldValueRequired'],
+  ['ephemeral volume whose claim asks no storage', mutate((p) => (p.spec.volumes = [{ name: 'v', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } }])), 'spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources[storage]', 'FieldValueRequired'],
+  ['ephemeral volume with a bad template label', mutate((p) => (p.spec.volumes = [{ name: 'v', ephemeral: { volumeClaimTemplate: { metadata: { labels: { 'bad key!': 'x' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }])), 'spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.labels', 'FieldValueInvalid'],
   ['probe port as bool', mutate((p) => (p.spec.containers[0].livenessProbe = { tcpSocket: { port: true } })), 'spec.containers[0].livenessProbe.tcpSocket.port', 'FieldValueTypeInvalid'],
   ['negative periodSeconds', mutate((p) => (p.spec.containers[0].readinessProbe = { exec: { command: ['true'] }, periodSeconds: -1 })), 'spec.containers[0].readinessProbe.periodSeconds', 'FieldValueInvalid'],
   ['bad env var name', mutate((p) => (p.spec.containers[0].env = [{ name: '1FOO', value: 'x' }])), 'spec.containers[0].env[0].name', 'FieldValueInvalid', /environment variable name/],

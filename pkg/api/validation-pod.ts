@@ -3,7 +3,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
-import type { Container, HostPathVolumeSource, Pod, PodSpec, Toleration, Volume } from './types.js';
+import type { Container, Pod, PodSpec, Toleration, Volume } from './types.js';
 import { isSidecar } from './pod-resources.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
@@ -17,31 +17,24 @@ import {
   nonNegative,
   oneOf,
   qualifiedName,
+  validateAnnotations,
   validateLabels,
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './validation-meta.js';
 import { isTerminalPhase } from './pod-phase.js';
+import { validateHostPathVolumeSource } from './validation-host-path.js';
+import { validatePersistentVolumeClaimSpec } from './validation-storage.js';
 
 export { TAINT_EFFECTS, validateTolerations } from './validation-affinity.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 export const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
-const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
 const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
-const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral'] as const;
 
 const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken'] as const;
-/** validateHostPathVolumeSource: a path without '..' components, a known type. */
-export function validateHostPathVolumeSource(hp: HostPathVolumeSource, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!hp.path) errs.push(required(`${path}.path`));
-  else if (hp.path.split('/').includes('..')) errs.push(invalid(`${path}.path`, hp.path, "must not contain '..'"));
-  if (hp.type != null && !HOST_PATH_TYPES.includes(hp.type)) errs.push(notSupported(`${path}.type`, hp.type, HOST_PATH_TYPES.filter(Boolean)));
-  return errs;
-}
-
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -64,6 +57,13 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
     if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
     if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
+    if (v.ephemeral) {
+      // validatePersistentVolumeClaimTemplate: the template's labels and annotations, and a claim spec.
+      const t = v.ephemeral.volumeClaimTemplate;
+      const tp = `${p}.ephemeral.volumeClaimTemplate`;
+      if (!t) errs.push(required(tp));
+      else errs.push(...validateLabels(t.metadata?.labels, `${tp}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${tp}.metadata.annotations`), ...validatePersistentVolumeClaimSpec(t.spec, `${tp}.spec`));
+    }
     (v.projected?.sources ?? []).forEach((src, si) => {
       const sp = `${p}.projected.sources[${si}]`;
       const kinds = PROJECTION_SOURCES.filter((k) => src[k] != null);

@@ -7,7 +7,7 @@ import { ACCESS_MODES } from './persistent-volumes.js';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StorageClass } from './types.js';
 import { validateLabelSelector, validateNodeSelector } from './validation-affinity.js';
 import { dnsLabel, dnsSubdomain, qualifiedName, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
-import { validateHostPathVolumeSource } from './validation-pod.js';
+import { validateHostPathVolumeSource } from './validation-host-path.js';
 
 const RECLAIM_POLICIES = ['Delete', 'Retain'];
 const VOLUME_MODES = ['Filesystem'];

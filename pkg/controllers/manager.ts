@@ -39,6 +39,7 @@ import { DisruptionController } from './disruption.js';
 import { HorizontalController, defaultHorizontalConfig, type HorizontalConfig } from './horizontal.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import { VolumeProtectionController } from './volume-protection.js';
+import { EphemeralVolumeController } from './ephemeral-volume.js';
 import { CsrSigningController, type SigningConfig } from './csr-signing.js';
 
 const log = logger('controller-manager');
@@ -161,6 +162,7 @@ export class ControllerManager {
     const stsController = new StatefulSetController(this.client, { statefulsets: informers.get('statefulsets')! as never, pods: pods as never, revisions, claims }, events);
     const pvController = new PersistentVolumeController(this.client, { volumes, claims, classes: informers.get('storageclasses')! as never, nodes: nodes as never }, events);
     const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
+    const ephemeral = new EphemeralVolumeController(this.client, { pods: pods as never, claims }, events);
     const gc = new GarbageCollector(this.client, informers);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
     const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicationcontrollers: informers.get('replicationcontrollers')! as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
@@ -186,7 +188,7 @@ export class ControllerManager {
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
-    const storage = [pvController, protection];
+    const storage = [pvController, protection, ephemeral];
     const certificates = signing ? [signing] : [];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
     this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
@@ -209,7 +211,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
   }
 
   private stopControllers(): void {

@@ -1,4 +1,5 @@
-// persistentVolumeClaim volumes on the node, as the kubelet's volume manager resolves them: the
+// persistentVolumeClaim and generic ephemeral volumes on the node (the ephemeral one's claim is
+// <pod>-<volume>, and must be owned by the pod), as the kubelet's volume manager resolves them: the
 // claim must exist, not be deleted, and be Bound; its volume must be bound to it; then the
 // volume's directory (hostPath or local) is bind-mounted into the containers. A hostPath of type
 // DirectoryOrCreate is made when missing; a local-path volume's directory (tskube's provisioner)
@@ -6,7 +7,7 @@
 // node always has a volume whose deletion waits for the node to remove it.
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath, sep } from 'node:path';
-import { ANN_PROVISIONED_BY, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER } from '../api/persistent-volumes.js';
+import { ANN_PROVISIONED_BY, ephemeralClaimError, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER, volumeClaimName } from '../api/persistent-volumes.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
@@ -44,7 +45,7 @@ export class ClaimVolumeResolver implements ClaimVolumes {
 
   async resolve(pod: Pod, v: Volume): Promise<MountedClaim> {
     const ns = pod.metadata!.namespace!;
-    const claimName = v.persistentVolumeClaim!.claimName!;
+    const claimName = volumeClaimName(pod, v)!;
     const unprocessed = (why: string) => new VolumeMountError(`Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[], failed to process volumes=[${v.name}]: error processing PVC ${ns}/${claimName}: ${why}`);
     let pvc: PersistentVolumeClaim;
     try {
@@ -53,6 +54,9 @@ export class ClaimVolumeResolver implements ClaimVolumes {
       if (notFound(e)) throw unprocessed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
       throw e;
     }
+    // (an ephemeral volume's claim must be the one made for this pod)
+    const notOurs = v.ephemeral ? ephemeralClaimError(pod, pvc) : undefined;
+    if (notOurs) throw unprocessed(notOurs);
     if (pvc.metadata?.deletionTimestamp) throw unprocessed('PVC is being deleted');
     if (pvc.status?.phase !== 'Bound') throw unprocessed('PVC is not bound');
     const pvName = pvc.spec?.volumeName;
@@ -69,7 +73,7 @@ export class ClaimVolumeResolver implements ClaimVolumes {
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
     if (!path) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${pvName}" : tskube mounts only hostPath and local volumes`);
     await this.prepare(pv, path);
-    return { path, readOnly: !!v.persistentVolumeClaim!.readOnly };
+    return { path, readOnly: !!v.persistentVolumeClaim?.readOnly };
   }
 
   /** The directory is there (made if the volume says so), as the hostPath and local plugins check. */

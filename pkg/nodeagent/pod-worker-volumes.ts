@@ -104,7 +104,7 @@ export class PodVolumes {
   async prepareClaimVolumes(): Promise<boolean> {
     const pod = this.ctx.pod;
     for (const v of pod.spec?.volumes ?? []) {
-      if (!v.persistentVolumeClaim || this.claims.has(v.name!)) continue;
+      if (!(v.persistentVolumeClaim || v.ephemeral) || this.claims.has(v.name!)) continue;
       try {
         if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
         this.claims.set(v.name!, await this.d.claimVolumes.resolve(pod, v));

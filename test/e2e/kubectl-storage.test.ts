@@ -126,6 +126,57 @@ spec:
     expect(volumeDirs().filter((d) => d.startsWith(pv))).toEqual([]);
   }, 60_000);
 
+  it('gives a pod a generic ephemeral volume: a claim of its own, provisioned on its node, deleted with it', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: scratch
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: ${image}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo scratch-data > /scratch/f && cat /scratch/f && grep " /scratch " /proc/mounts | wc -l']
+    volumeMounts:
+    - {name: work, mountPath: /scratch}
+  volumes:
+  - name: work
+    ephemeral:
+      volumeClaimTemplate:
+        metadata:
+          labels: {type: scratch}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources:
+            requests: {storage: 16Mi}
+`);
+    await eventually(async () => ((await phase('scratch')) === 'Succeeded' ? true : undefined), { timeoutMs: 60_000, what: 'the pod with an ephemeral volume to succeed' });
+    expect(await kubectl('logs', 'scratch')).toBe('scratch-data\n1\n');
+    // The claim <pod>-<volume>, from the template (labels, the default class), owned by the pod.
+    const claim = await c.cp.admin.get(PersistentVolumeClaims, 'default', 'scratch-work');
+    const pod = await c.cp.admin.get(Pods, 'default', 'scratch');
+    expect(claim.metadata?.labels).toEqual({ type: 'scratch' });
+    expect(claim.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'scratch', uid: pod.metadata?.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(await kubectl('get', 'pvc', 'scratch-work')).toMatch(/scratch-work\s+Bound\s+pvc-\S+\s+16Mi\s+RWO\s+local-path\s+/);
+    const pv = `pvc-${claim.metadata?.uid}`;
+    expect(readFileSync(join(storageDir(), `${pv}_default_scratch-work`, 'f'), 'utf8')).toBe('scratch-data\n');
+    // A claim of the name that the pod does not own is refused, by the scheduler as by Kubernetes'.
+    await apply(claimYaml.replace('name: data', 'name: squatter-data'));
+    await apply(podWithClaim('squatter', 'unused', 'true').replace('persistentVolumeClaim: {claimName: unused}', 'ephemeral: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}}}'));
+    await eventually(
+      async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=squatter,reason=FailedScheduling' })).items.some((e) => String(e.message).includes('PVC default/squatter-data was not created for pod default/squatter (pod is not owner)')),
+      { timeoutMs: 30_000, what: 'FailedScheduling naming the claim not made for the pod' },
+    );
+    // Deleting the pod deletes its claim (garbage collector), then the volume and its directory.
+    await kubectl('delete', 'pod', 'scratch', 'squatter');
+    await kubectl('delete', 'pvc', 'squatter-data');
+    await eventually(() => gone(c.cp.admin.get(PersistentVolumeClaims, 'default', 'scratch-work')), { timeoutMs: 30_000, what: 'the ephemeral claim to go with its pod' });
+    await eventually(() => gone(c.cp.admin.get(PersistentVolumes, undefined, pv)), { timeoutMs: 30_000, what: 'its volume to go' });
+    expect(volumeDirs().filter((d) => d.startsWith(pv))).toEqual([]);
+  }, 150_000);
+
   it('gives each StatefulSet ordinal its own claim, kept across pod deletion', async () => {
     await apply(`apiVersion: apps/v1
 kind: StatefulSet

@@ -73,6 +73,17 @@ describe('VolumeBinding PreFilter', () => {
     expect(run(plugin, pod('p', 'going'), []).pre).toBe('UnschedulableAndUnresolvable: persistentvolumeclaim "going" is being deleted');
     expect(run(plugin, pod('p', 'pending'), []).pre).toBe(`UnschedulableAndUnresolvable: ${ERR_UNBOUND_IMMEDIATE}`);
   });
+
+  it('takes an ephemeral volume\'s claim <pod>-<volume>: waits for it, refuses one the pod does not own', () => {
+    const eph = (name: string): Pod => ({ metadata: { name, namespace: 'default', uid: `pod-${name}` }, spec: { containers: [], volumes: [{ name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }] } });
+    const owned = claim('mine-scratch', 'local-path');
+    owned.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'pod-mine', controller: true }];
+    const { lister, writer } = fakes([owned, claim('other-scratch', 'local-path')], []);
+    const plugin = new VolumeBinding(lister, writer);
+    expect(run(plugin, eph('new'), []).pre).toBe('UnschedulableAndUnresolvable: waiting for ephemeral volume controller to create the persistentvolumeclaim "new-scratch"');
+    expect(run(plugin, eph('other'), []).pre).toBe('UnschedulableAndUnresolvable: PVC default/other-scratch was not created for pod default/other (pod is not owner)');
+    expect(run(plugin, eph('mine'), [node('a')])).toMatchObject({ pre: 'ok', byNode: { a: 'ok' } });
+  });
 });
 
 describe('VolumeBinding Filter', () => {

@@ -14,6 +14,8 @@ import {
   isClaimBound,
   LOCAL_PATH_PROVISIONER,
   podClaimNames,
+  podEphemeralClaimNames,
+  ephemeralClaimError,
   volumeNodeAffinityMatches,
 } from '../../api/persistent-volumes.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '../../api/types.js';
@@ -89,9 +91,12 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     }
     const ns = pod.metadata?.namespace ?? 'default';
     const v: PodVolumes = { bound: [], delayed: [], byNode: new Map() };
+    const ephemeral = new Set(podEphemeralClaimNames(pod));
     for (const name of names) {
       const pvc = this.lister.claim(ns, name);
-      if (!pvc) return Status.unresolvable(NAME, `persistentvolumeclaim "${name}" not found`);
+      if (!pvc) return Status.unresolvable(NAME, ephemeral.has(name) ? `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"` : `persistentvolumeclaim "${name}" not found`);
+      const notOurs = ephemeral.has(name) ? ephemeralClaimError(pod, pvc) : undefined;
+      if (notOurs) return Status.unresolvable(NAME, notOurs);
       if (pvc.metadata?.deletionTimestamp) return Status.unresolvable(NAME, `persistentvolumeclaim "${name}" is being deleted`);
       if (isClaimBound(pvc)) v.bound.push(pvc);
       else if (this.lister.storageClass(claimClass(pvc))?.volumeBindingMode === 'WaitForFirstConsumer') v.delayed.push(pvc);

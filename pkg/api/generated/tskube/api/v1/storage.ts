@@ -6,9 +6,9 @@
 // source: tskube/api/v1/storage.proto
 
 /* eslint-disable */
-import type { LabelSelector, ListMeta, ObjectMeta, ObjectReference } from "./meta.js";
+import type { ListMeta, ObjectMeta, ObjectReference } from "./meta.js";
 import type { NodeSelector } from "./pod.js";
-import type { HostPathVolumeSource } from "./volume.js";
+import type { HostPathVolumeSource, PersistentVolumeClaimSpec } from "./volume.js";
 
 export const protobufPackage = "tskube.api.v1";
 
@@ -126,46 +126,6 @@ export interface PersistentVolumeClaimList {
   kind?: string | undefined;
   metadata?: ListMeta | undefined;
   items?: PersistentVolumeClaim[] | undefined;
-}
-
-export interface PersistentVolumeClaimSpec {
-  /** The access modes the volume must offer (at least one). */
-  accessModes?:
-    | string[]
-    | undefined;
-  /** A label query over volumes to consider for binding. */
-  selector?:
-    | LabelSelector
-    | undefined;
-  /** The minimum resources the volume should have: requests["storage"] is required. */
-  resources?:
-    | VolumeResourceRequirements
-    | undefined;
-  /** The volume this claim is bound to (or asks to be bound to). */
-  volumeName?:
-    | string
-    | undefined;
-  /** The StorageClass: unset gets the default class; "" asks for a volume without a class. */
-  storageClassName?:
-    | string
-    | undefined;
-  /** Filesystem (default); Block is not supported by tskube. */
-  volumeMode?: string | undefined;
-}
-
-export interface VolumeResourceRequirements {
-  limits?: { [key: string]: string } | undefined;
-  requests?: { [key: string]: string } | undefined;
-}
-
-export interface VolumeResourceRequirements_LimitsEntry {
-  key: string;
-  value: string;
-}
-
-export interface VolumeResourceRequirements_RequestsEntry {
-  key: string;
-  value: string;
 }
 
 export interface PersistentVolumeClaimStatus {

@@ -7,6 +7,7 @@
 
 /* eslint-disable */
 import type { ObjectFieldSelector, ResourceFieldSelector } from "./container.js";
+import type { LabelSelector, ObjectMeta } from "./meta.js";
 
 export const protobufPackage = "tskube.api.v1";
 
@@ -14,7 +15,9 @@ export const protobufFileName = "tskube/api/v1/volume.proto";
 
 /**
  * core/v1 Volume and the sources tskube understands: emptyDir, hostPath, configMap, secret,
- * downwardAPI, projected, and persistentVolumeClaim (a claim's hostPath or local volume).
+ * downwardAPI, projected, persistentVolumeClaim (a claim's hostPath or local volume), and
+ * ephemeral (a claim made for the pod from a template, deleted with it). The claim's spec lives
+ * here, for the ephemeral volume's template (storage.proto has the claim itself).
  */
 
 export interface Volume {
@@ -25,7 +28,25 @@ export interface Volume {
   secret?: SecretVolumeSource | undefined;
   downwardAPI?: DownwardAPIVolumeSource | undefined;
   projected?: ProjectedVolumeSource | undefined;
-  persistentVolumeClaim?: PersistentVolumeClaimVolumeSource | undefined;
+  persistentVolumeClaim?:
+    | PersistentVolumeClaimVolumeSource
+    | undefined;
+  /**
+   * A generic ephemeral volume: the ephemeral volume controller makes the claim <pod>-<volume>
+   * from the template, owned by the pod, so that it goes with the pod.
+   */
+  ephemeral?: EphemeralVolumeSource | undefined;
+}
+
+export interface EphemeralVolumeSource {
+  /** The claim made for the pod (required): its labels, annotations and spec. */
+  volumeClaimTemplate?: PersistentVolumeClaimTemplate | undefined;
+}
+
+export interface PersistentVolumeClaimTemplate {
+  /** Labels and annotations copied to the claim; the other fields are not used. */
+  metadata?: ObjectMeta | undefined;
+  spec?: PersistentVolumeClaimSpec | undefined;
 }
 
 export interface EmptyDirVolumeSource {
@@ -107,4 +128,44 @@ export interface ServiceAccountTokenProjection {
 export interface PersistentVolumeClaimVolumeSource {
   claimName?: string | undefined;
   readOnly?: boolean | undefined;
+}
+
+export interface PersistentVolumeClaimSpec {
+  /** The access modes the volume must offer (at least one). */
+  accessModes?:
+    | string[]
+    | undefined;
+  /** A label query over volumes to consider for binding. */
+  selector?:
+    | LabelSelector
+    | undefined;
+  /** The minimum resources the volume should have: requests["storage"] is required. */
+  resources?:
+    | VolumeResourceRequirements
+    | undefined;
+  /** The volume this claim is bound to (or asks to be bound to). */
+  volumeName?:
+    | string
+    | undefined;
+  /** The StorageClass: unset gets the default class; "" asks for a volume without a class. */
+  storageClassName?:
+    | string
+    | undefined;
+  /** Filesystem (default); Block is not supported by tskube. */
+  volumeMode?: string | undefined;
+}
+
+export interface VolumeResourceRequirements {
+  limits?: { [key: string]: string } | undefined;
+  requests?: { [key: string]: string } | undefined;
+}
+
+export interface VolumeResourceRequirements_LimitsEntry {
+  key: string;
+  value: string;
+}
+
+export interface VolumeResourceRequirements_RequestsEntry {
+  key: string;
+  value: string;
 }
