@@ -24,10 +24,9 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
   rec.started = !c.startupProbe;
   const rt = h.runtime;
   const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
-    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok, message) => {
+    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok) => {
       if (kind === 'readiness') {
         rec.ready = ok;
-        if (!ok) h.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`, c.name);
         h.statusChanged();
         return;
       }
@@ -38,12 +37,16 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
         if (isSidecar(c)) h.kick(); // the next init container may start
         return;
       }
-      const what = kind === 'liveness' ? 'Liveness' : 'Startup';
-      h.event('Warning', 'Unhealthy', `${what} probe failed: ${message}`, c.name);
       h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
       stopProbers(rec);
       void rt.stopContainer(st.id, h.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => h.kick());
-    }, (r, seconds) => countProbe(h, c, kind, r, seconds));
+    }, (r, seconds) => {
+      countProbe(h, c, kind, r, seconds);
+      // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats
+      // aggregate into one event's count: "(x12 over 1m)"), whether or not it changes the verdict:
+      // a readiness probe that fails from the start says why the pod is not ready.
+      if (!r.ok) h.event('Warning', 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${r.message}`, c.name);
+    });
   const startRest = () => {
     if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
     if (c.readinessProbe) rec.probers.push(mk('readiness', c.readinessProbe));

@@ -24,7 +24,10 @@ export interface SandboxRecord {
   netnsPath: string;
   ipcnsPath: string;
   utsnsPath: string;
+  /** The pod's short hostname (/etc/hosts names it). */
   hostname: string;
+  /** The UTS namespace's hostname: the FQDN with setHostnameAsFQDN (absent in records from before it existed: the short one). */
+  kernelHostname?: string;
   cgroupPath: string;
   volumes: Record<string, string>;
   /** The pod's /dev/shm, a tmpfs every container binds (absent in records from before it existed). */
@@ -165,6 +168,7 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
       ipcnsPath,
       utsnsPath,
       hostname,
+      kernelHostname,
       cgroupPath,
       volumes,
       shmPath,
