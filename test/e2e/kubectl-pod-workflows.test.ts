@@ -6,7 +6,7 @@
 // NodeHasSufficientMemory, NodeReady, RegisteredNode, NodeNotSchedulable on cordon) and a pod's
 // Pulled for an image already present. And kubectl debug --copy-to, whose copy of a pod (with
 // its projected token volume, probes, env sources) kubectl sends in protobuf.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,25 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
 
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {
     expect(await reasons('--field-selector', 'involvedObject.name=talker')).toContain(`Pulled=Container image "${image}" already present on machine`);
+  });
+});
+
+describe.skipIf(!hasKubectl)('kubectl cp', () => {
+  it('copies a directory into a container and a file back out (tar over exec)', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'kubectl-cp-'));
+    try {
+      mkdirSync(join(local, 'in', 'sub'), { recursive: true });
+      writeFileSync(join(local, 'in', 'a.txt'), 'alpha\n');
+      writeFileSync(join(local, 'in', 'sub', 'b.bin'), Buffer.from([0, 1, 2, 255, 254]));
+      await kubectl('cp', join(local, 'in'), 'default/talker:/tmp/copied', '-c', 'steady');
+      expect(await kubectl('exec', 'talker', '-c', 'steady', '--', 'sh', '-c', 'cat /tmp/copied/a.txt; od -An -tx1 /tmp/copied/sub/b.bin')).toBe('alpha\n 00 01 02 ff fe\n');
+      await kubectl('exec', 'talker', '-c', 'steady', '--', 'sh', '-c', 'seq 1 5000 > /tmp/copied/out.txt');
+      await kubectl('cp', 'default/talker:/tmp/copied/out.txt', join(local, 'out.txt'), '-c', 'steady');
+      const lines = readFileSync(join(local, 'out.txt'), 'utf8').trimEnd().split('\n');
+      expect([lines.length, lines[0], lines[4999]]).toEqual([5000, '1', '5000']);
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
   });
 });
 
