@@ -207,6 +207,10 @@ export const pods = base({
   prepareForCreate(obj) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
+    // hostUsers (user namespaces) is behind a feature gate that Kubernetes 1.32 leaves off, so its
+    // apiserver drops the field from new pods; tskube runs no user namespaces and drops it too,
+    // rather than store a promise the node would not keep.
+    delete (obj.spec as { hostUsers?: boolean } | undefined)?.hostUsers;
     defaultPod(obj as never);
     applyAffinityLabelKeys(obj as never);
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
