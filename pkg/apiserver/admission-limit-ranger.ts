@@ -21,6 +21,7 @@ export function limitRangerAdmission(limitRanges: LimitRangeLister): AdmissionPl
     name: 'LimitRanger',
     resources: ['pods'],
     reads: ['limitranges'],
+    readsFor: (req) => req.operation === 'CREATE' && !req.subresource,
     admit(req) {
       if (req.operation !== 'CREATE' || req.subresource || !req.namespace) return;
       const ranges = limitRanges(req.namespace);

@@ -290,7 +290,7 @@ export function validatingAdmissionPolicy(access: PolicyAccess): AdmissionPlugin
   return {
     name: 'ValidatingAdmissionPolicy',
     resources: ['*'],
-    reads: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+    reads: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'namespaces'],
     async validate(req) {
       if (EXEMPT.has(req.resource.name)) return;
       await dispatch(req, access);

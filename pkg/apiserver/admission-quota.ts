@@ -7,7 +7,7 @@
 import type { KubeObject, Pod, ResourceQuota } from '../api/types.js';
 import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, usageOf, type Usage } from '../api/quota.js';
 import { quantityToMilli } from '../api/quantity.js';
-import type { AdmissionPlugin } from './admission.js';
+import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import * as errors from './errors.js';
 
 export interface QuotaAccess {
@@ -71,14 +71,18 @@ function exceeded(q: ResourceQuota, used: Usage, delta: Usage): string | undefin
   return `exceeded quota: ${q.metadata!.name}, requested: ${pretty(requested)}, used: ${pretty(usedOut)}, limited: ${pretty(limited)}`;
 }
 
+/** Quota is charged for creates of namespaced objects (not their subresources). */
+const charges = (req: AdmissionRequest) => req.operation === 'CREATE' && !req.subresource && !!req.namespace && req.resource.namespaced;
+
 export function quotaAdmission(access: QuotaAccess, onCharged: (key: string) => void = () => {}): AdmissionPlugin {
   return {
     name: 'ResourceQuota',
     // Every namespaced kind can be counted (count/<resource>); the lookup is cheap when a namespace has no quota.
     resources: ['*'],
     reads: ['resourcequotas'],
+    readsFor: (req) => charges(req),
     async validate(req) {
-      if (req.operation !== 'CREATE' || req.subresource || !req.namespace || !req.resource.namespaced) return;
+      if (!charges(req) || !req.namespace) return;
       const quotas = access.quotas(req.namespace);
       if (!quotas.length) return;
       const { name: resource, group } = req.resource;

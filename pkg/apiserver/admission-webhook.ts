@@ -347,7 +347,7 @@ export function webhookAdmission(access: WebhookAccess): AdmissionPlugin {
   return {
     name: 'AdmissionWebhook',
     resources: ['*'],
-    reads: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+    reads: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'namespaces'],
     async admit(req) {
       if (EXEMPT.has(req.resource.name)) return;
       await mutate(req, access);

@@ -35,4 +35,14 @@ describe('AdmissionChain', () => {
     await new AdmissionChain([reader]).validate(req());
     expect(order).toEqual(['reader', 'reader']);
   });
+
+  it('does not wait for a plugin that this request has read nothing', async () => {
+    const asked: string[][] = [];
+    const quota: AdmissionPlugin = { name: 'Quota', resources: ['*'], reads: ['resourcequotas'], readsFor: (r) => r.operation === 'CREATE', validate: () => {} };
+    const chain = new AdmissionChain([quota], (rs) => void asked.push([...rs]));
+    await chain.validate({ ...req(), operation: 'UPDATE' });
+    expect(asked).toEqual([]);
+    await chain.validate(req());
+    expect(asked).toEqual([['resourcequotas']]);
+  });
 });

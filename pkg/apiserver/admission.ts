@@ -32,6 +32,8 @@ export interface AdmissionPlugin {
    * apiserver's own latest writes of them, so a write that follows one it depends on sees it.
    */
   readonly reads?: readonly string[];
+  /** Whether this request has the plugin read those caches (default: every request it is asked about). */
+  readsFor?(req: AdmissionRequest): boolean;
   /** Mutating admission: may change req.obj; throws an ApiError to refuse. */
   admit?(req: AdmissionRequest): void | Promise<void>;
   /** Validating admission, after the strategy's validation: throws an ApiError to refuse. */
@@ -67,7 +69,7 @@ export class AdmissionChain {
   async admit(req: AdmissionRequest): Promise<void> {
     for (const p of this.for(req.resource.name)) {
       if (!p.admit) continue;
-      const lag = this.settled(p);
+      const lag = this.settled(p, req);
       if (lag) await lag;
       await p.admit(req);
     }
@@ -76,13 +78,14 @@ export class AdmissionChain {
   async validate(req: AdmissionRequest): Promise<void> {
     for (const p of this.for(req.resource.name)) {
       if (!p.validate) continue;
-      const lag = this.settled(p);
+      const lag = this.settled(p, req);
       if (lag) await lag;
       await p.validate(req);
     }
   }
 
-  private settled(p: AdmissionPlugin): Promise<void> | undefined {
-    return p.reads?.length && this.settle ? this.settle(p.reads) : undefined;
+  private settled(p: AdmissionPlugin, req: AdmissionRequest): Promise<void> | undefined {
+    if (!p.reads?.length || !this.settle || (p.readsFor && !p.readsFor(req))) return undefined;
+    return this.settle(p.reads);
   }
 }

@@ -620,13 +620,24 @@ export class ApiServer {
    * apiserver are waited for (another apiserver's are seen as its watch brings them).
    */
   private readonly settler = (resources: readonly string[]): Promise<void> | undefined => {
-    let waits: Promise<boolean>[] | undefined;
+    let waits: Promise<unknown>[] | undefined;
     for (const name of resources) {
       const store = this.store(name);
-      if (store.cache.revision < store.lastWriteRev) (waits ??= []).push(store.cache.waitFor(store.lastWriteRev, SETTLE_TIMEOUT_MS));
+      const rev = store.lastWriteRev;
+      if (store.cache.revision >= rev || (this.settleGaveUp.get(store) ?? 0) >= rev) continue;
+      // A cache whose watch stalls is not waited for again for the same write: one request
+      // pays the timeout, the next ones read what the cache has (as before read-your-writes).
+      const wait = store.cache.waitFor(rev, SETTLE_TIMEOUT_MS).then((ok) => {
+        if (ok || (this.settleGaveUp.get(store) ?? 0) >= rev) return;
+        this.settleGaveUp.set(store, rev);
+        log.warn('watch cache did not catch up with this apiserver\'s write; reading it as it is', { resource: name, revision: rev, cacheRevision: store.cache.revision });
+      });
+      (waits ??= []).push(wait);
     }
     return waits && Promise.all(waits).then(() => undefined);
   };
+  /** The write each cache was last waited for in vain (see settler). */
+  private readonly settleGaveUp = new WeakMap<Store, number>();
 
   /** A cluster-scoped object from the watch cache, or from etcd when the cache lags (one created a moment ago). */
   private async cachedOrStored(resource: string, name: string): Promise<KubeObject | undefined> {

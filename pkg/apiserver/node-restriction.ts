@@ -38,7 +38,6 @@ export async function nodePodCreateRefusal(node: string, pod: Pod, lookupNode: N
   const volumes = pod.spec?.volumes ?? [];
   if (volumes.some((v) => (v.projected?.sources ?? []).some((s) => (s as Record<string, unknown>).clusterTrustBundle))) return `node "${node}" can not create pods that reference clustertrustbundles`;
   if (volumes.some((v) => v.persistentVolumeClaim)) return `node "${node}" can not create pods that reference persistentvolumeclaims`;
-  if (volumes.some((v) => v.ephemeral)) return `node "${node}" can not create pods that use generic ephemeral volumes`;
   return undefined;
 }
 

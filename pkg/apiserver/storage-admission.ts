@@ -49,6 +49,7 @@ export function claimResizeAdmission(classes: StorageClassLister): AdmissionPlug
   return {
     name: 'PersistentVolumeClaimResize',
     resources: ['persistentvolumeclaims'],
+    reads: ['storageclasses'],
     validate(req) {
       if (req.operation !== 'UPDATE' || req.subresource) return;
       const pvc = req.obj as PersistentVolumeClaim;

@@ -60,4 +60,16 @@ describe('EphemeralVolumeController', () => {
     const { c } = setup([pod('web')], [], true);
     await expect(c.sync('default/web')).resolves.toBeUndefined();
   });
+
+  it('makes a claim again when the one of its name is deleted (its own, or a user\'s that held the name)', async () => {
+    let onDelete: ((c: PVC) => void) | undefined;
+    const claims = { on: (h: { delete?: (c: PVC) => void }) => ((onDelete = h.delete), claims), list: () => [], get: () => undefined };
+    const c = new EphemeralVolumeController({} as ApiClient, { pods: new StaticInformer([pod('web'), pod('other')]) as unknown as Informer<P>, claims: claims as unknown as Informer<PVC> }, new EventSink());
+    const queued: string[] = [];
+    (c.queue as unknown as { add: (k: string) => void }).add = (k) => void queued.push(k);
+    onDelete!({ metadata: { name: 'web-scratch', namespace: 'default' } });
+    onDelete!({ metadata: { name: 'web-scratch', namespace: 'elsewhere' } });
+    expect(queued).toEqual(['default/web']);
+    c.stop();
+  });
 });

@@ -4,7 +4,7 @@
 // and the PV controller treat it as any claim and the garbage collector deletes it with the pod.
 // A claim of that name that the pod does not own is left alone: the scheduler and the node agent
 // refuse it ("was not created for pod"). A claim deleted while its pod lives is made again.
-import { ephemeralClaimName } from '../api/persistent-volumes.js';
+import { ephemeralClaimName, podEphemeralClaimNames } from '../api/persistent-volumes.js';
 import type { KubeObject, PersistentVolumeClaim, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
@@ -36,11 +36,11 @@ export class EphemeralVolumeController {
       if (hasEphemeral(p)) this.queue.add(keyOf(p));
     };
     inf.pods.on({ add: podChanged, update: podChanged });
-    // A claim deleted under a live pod: its pod makes it again (owner found by the controller ref).
+    // A claim deleted under a live pod is made again; so is one whose name a user's claim held.
     inf.claims.on({
       delete: (c) => {
-        const owner = c.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Pod');
-        if (owner?.name) this.queue.add(`${c.metadata?.namespace}/${owner.name}`);
+        const ns = c.metadata?.namespace;
+        for (const p of inf.pods.list()) if (p.metadata?.namespace === ns && podEphemeralClaimNames(p).includes(c.metadata?.name ?? '')) this.queue.add(keyOf(p));
       },
     });
   }

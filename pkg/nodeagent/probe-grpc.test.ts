@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcHealthServer, type GrpcHealthServer } from '../../test/helpers/grpc-health.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { grpcProbe } from './probe-grpc.js';
+import { goDuration, grpcProbe } from './probe-grpc.js';
 import { createServer, type Server } from 'node:net';
 
 let server: GrpcHealthServer;
@@ -48,5 +48,9 @@ describe('gRPC probes (the kubelet\'s grpc prober)', () => {
     } finally {
       silent.close();
     }
+  });
+
+  it('print the timeout as Go prints a duration', () => {
+    expect([1, 59, 60, 90, 3723].map(goDuration)).toEqual(['1s', '59s', '1m0s', '1m30s', '1h2m3s']);
   });
 });

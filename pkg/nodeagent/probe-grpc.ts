@@ -15,19 +15,29 @@ const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExc
 /** The kubelet's user agent for probes (kube-probe/<major>.<minor>). */
 export const PROBE_USER_AGENT = 'kube-probe/1.32';
 
+/** Whole seconds as Go prints a time.Duration: 1s, 1m0s, 1h2m3s. */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
+}
+
 /** host:port, with an IPv6 address in brackets (net.JoinHostPort). */
 const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** One gRPC health check of host:port for `service`, within timeoutSec. */
 export async function grpcProbe(host: string, port: number, service: string, timeoutSec: number): Promise<ProbeResult> {
   const addr = joinHostPort(host, port);
-  const timeout = `${timeoutSec}s`;
+  const timeout = goDuration(timeoutSec);
   const deadline = Date.now() + timeoutSec * 1000;
   const client = new HealthClient(addr, grpc.credentials.createInsecure(), {
     'grpc.primary_user_agent': PROBE_USER_AGENT,
     // (a connection of its own, closed after the probe, as the kubelet dials each time)
     'grpc.use_local_subchannel_pool': 1,
     'grpc.enable_retries': 0,
+    // (straight to the pod, as the kubelet's own dialer goes, whatever proxy the environment names)
+    'grpc.enable_http_proxy': 0,
   });
   try {
     // As the kubelet's blocking dial: wait for the connection until the deadline.

@@ -52,6 +52,9 @@ describe('pods', () => {
     expect('hostUsers' in spec).toBe(false);
     const got = await admin.get(Pods, 'default', 'p1');
     expect(got.metadata?.resourceVersion).toBe(m.resourceVersion);
+    // Re-sent with the field (a manifest applied again), it is no change.
+    const again = await admin.update(Pods, 'default', 'p1', { ...got, spec: { ...(got.spec as object), hostUsers: false } });
+    expect(again.metadata?.resourceVersion).toBe(m.resourceVersion);
   });
 
   it('create of an existing name is 409 AlreadyExists with a Status body', async () => {

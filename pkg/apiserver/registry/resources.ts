@@ -218,6 +218,8 @@ export const pods = base({
   prepareForUpdate(obj, old) {
     // Kubernetes defaults every decoded object, so a PUT of a plain manifest compares equal.
     obj.status = old.status;
+    // (a re-applied manifest with hostUsers is not a change: the field was dropped on create)
+    if ((old.spec as { hostUsers?: boolean } | undefined)?.hostUsers === undefined) delete (obj.spec as { hostUsers?: boolean } | undefined)?.hostUsers;
     defaultPod(obj as never);
   },
   validate: (obj) => validatePodCreate(obj as never),
