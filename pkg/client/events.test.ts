@@ -29,6 +29,27 @@ const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace:
 const kubelet = { component: 'kubelet', host: 'n1' };
 
 describe('recordEvent', () => {
+  it('lets a source write 25 events about one object, then one per 5 minutes (client-go\'s spam filter)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { client, writes } = fakeClient();
+      for (let i = 0; i < 30; i++) await recordEvent(client, pod, kubelet, 'Warning', 'Unhealthy', 'Readiness probe failed');
+      expect(writes).toHaveLength(25);
+      // Another object, or another source, has buckets of its own.
+      await recordEvent(client, { ...pod, metadata: { ...pod.metadata, name: 'db', uid: 'u2' } }, kubelet, 'Normal', 'Pulled', 'pulled');
+      await recordEvent(client, pod, { component: 'default-scheduler' }, 'Normal', 'Scheduled', 'assigned');
+      expect(writes.slice(25)).toEqual(['create Pulled', 'create Scheduled']);
+      vi.advanceTimersByTime(299_000);
+      await recordEvent(client, pod, kubelet, 'Warning', 'Unhealthy', 'Readiness probe failed');
+      expect(writes).toHaveLength(27);
+      vi.advanceTimersByTime(2_000);
+      await recordEvent(client, pod, kubelet, 'Warning', 'Unhealthy', 'Readiness probe failed');
+      expect(writes.at(-1)).toBe('patch count=26');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('counts a repeated event on the first one instead of writing it again', async () => {
     const { client, events, writes } = fakeClient();
     for (let i = 0; i < 3; i++) await recordEvent(client, pod, kubelet, 'Warning', 'BackOff', 'Back-off restarting failed container');

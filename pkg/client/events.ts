@@ -47,13 +47,15 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
 interface Correlator {
   recorded: Map<string, { name: string; namespace: string; count: number }>;
   writing: Map<string, Promise<unknown>>;
+  /** Token buckets by source and object (client-go's EventSourceObjectSpamFilter). */
+  spam: Map<string, { tokens: number; atMs: number }>;
 }
 const correlators = new WeakMap<ApiClient, Correlator>();
 const MAX_RECORDED = 4096;
 const log = logger('events');
 function correlatorOf(client: ApiClient): Correlator {
   let c = correlators.get(client);
-  if (!c) correlators.set(client, (c = { recorded: new Map(), writing: new Map() }));
+  if (!c) correlators.set(client, (c = { recorded: new Map(), writing: new Map(), spam: new Map() }));
   return c;
 }
 
@@ -65,7 +67,14 @@ function correlatorOf(client: ApiClient): Correlator {
  */
 export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string, fieldPath?: string): Promise<KubeObject | undefined> {
   const ev = newEvent(obj, source, type, reason, message, fieldPath);
-  const io = ev.involvedObject as { kind: string; namespace?: string; name: string; uid?: string; fieldPath?: string };
+  const io = ev.involvedObject as { apiVersion?: string; kind: string; namespace?: string; name: string; uid?: string; fieldPath?: string };
+  // client-go's spam filter: a source may write 25 events (new ones or counts) about one object
+  // at once, then one every 5 minutes; the rest are dropped. A probe failing every second, or a
+  // crash loop, cannot flood the apiserver and etcd.
+  if (!spamAllowed(correlatorOf(client), [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? ''].join('\u0000'))) {
+    log.debug('event dropped by the spam filter', { reason, object: io.name });
+    return Promise.resolve(undefined);
+  }
   const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
   // The same event recorded again while its first write is in flight waits for that write, and
   // then counts on it, rather than creating a second one.
@@ -75,6 +84,23 @@ export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSou
   const done = () => writing.get(key) === write && writing.delete(key);
   write.then(done, done);
   return write;
+}
+
+/** client-go's defaults: a burst of 25, refilled at one per 300 s. */
+export const EVENT_SPAM = { burst: 25, perSecond: 1 / 300 };
+
+function spamAllowed(c: Correlator, key: string, nowMs = Date.now()): boolean {
+  let b = c.spam.get(key);
+  if (b) {
+    c.spam.delete(key); // most recently used last
+    b.tokens = Math.min(EVENT_SPAM.burst, b.tokens + ((nowMs - b.atMs) / 1000) * EVENT_SPAM.perSecond);
+    b.atMs = nowMs;
+  } else b = { tokens: EVENT_SPAM.burst, atMs: nowMs };
+  c.spam.set(key, b);
+  if (c.spam.size > MAX_RECORDED) c.spam.delete(c.spam.keys().next().value!);
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
 }
 
 async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promise<KubeObject | undefined> {
