@@ -136,7 +136,7 @@ function remember(client: ApiClient, key: string, created: KubeObject): KubeObje
 export const EVENT_RETRY = { maxTries: 12, intervalMs: 10_000 };
 
 /** A write the server never answered (down, restarting) or failed on its side is tried again; one it refused (4xx) is not. */
-const retriable = (e: unknown) => !(e instanceof StatusError) || e.code >= 500;
+export const retriable = (e: unknown) => !(e instanceof StatusError) || e.code >= 500;
 
 /** Tries the create again in the background, without holding the caller or the process. */
 function retryLater(client: ApiClient, ev: KubeObject, key: string, tries: number): void {

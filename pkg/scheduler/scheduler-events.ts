@@ -4,7 +4,7 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { EventSink } from '../client/event-sink.js';
-import { newEvent } from '../client/events.js';
+import { EVENT_RETRY, newEvent, retriable } from '../client/events.js';
 import { defaultIdentity } from '../client/leader-election.js';
 import { Events, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
@@ -23,11 +23,16 @@ export class SchedulerEvents {
     private readonly cfg: { schedulerName: string; identity?: string },
   ) {}
 
-  /** Events, best effort: queued to one writer (see EventSink); a flood of them must not slow binds. */
+  /**
+   * Events, best effort: queued to one writer (see EventSink); a flood of them must not slow binds.
+   * A write the apiserver did not take (down, restarting: a bind made just before it died) is
+   * tried again, as client-go's recorder tries: 12 times, 10 s apart, the first after a random
+   * part of that.
+   */
   event(pod: Pod, type: string, reason: string, message: string): void {
     const ns = pod.metadata!.namespace!;
     const dedup = `${podKey(pod)}/${reason}`;
-    this.sink.enqueue(async () => {
+    const write = async (tries: number): Promise<void> => {
       const now = rfc3339Now();
       try {
         const prev = reason === 'FailedScheduling' ? this.failedEvents.get(dedup) : undefined;
@@ -40,9 +45,32 @@ export class SchedulerEvents {
         if (reason === 'FailedScheduling') this.failedEvents.set(dedup, { name: ev.metadata!.name!, count: 1 });
       } catch (e) {
         if (reason === 'FailedScheduling') this.failedEvents.delete(dedup);
-        log.debug('event not recorded', { err: e });
+        if (!retriable(e) || tries >= EVENT_RETRY.maxTries || this.stopped) {
+          log.debug('event not recorded', { err: e, reason, pod: podKey(pod), tries });
+          return;
+        }
+        const timer: NodeJS.Timeout = setTimeout(
+          () => {
+            this.retries.delete(timer);
+            this.sink.enqueue(() => write(tries + 1));
+          },
+          tries === 1 ? Math.random() * EVENT_RETRY.intervalMs : EVENT_RETRY.intervalMs,
+        );
+        timer.unref();
+        this.retries.add(timer);
       }
-    });
+    };
+    this.sink.enqueue(() => write(1));
+  }
+
+  private stopped = false;
+  private readonly retries = new Set<NodeJS.Timeout>();
+
+  /** No more retries (the scheduler stops). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
   }
 
   /** The pod does not fit: PodScheduled=False (Unschedulable) with the message, when it says something new, and a FailedScheduling event. */

@@ -116,6 +116,7 @@ export class Scheduler {
     this.stopped = true;
     this.leading = false;
     this.queue.close();
+    this.events.stop();
     await this.elector?.stop(release);
     this.podInformer.stop();
     this.nodeInformer.stop();
