@@ -91,6 +91,23 @@ describe('writeAtomic (the kubelet\'s AtomicWriter layout)', () => {
     expect(readdirSync(dir).sort()).toEqual(['..data', readlinkSync(join(dir, '..data')), 'a', 'c'].sort());
   });
 
+  it.skipIf(process.getuid?.() !== 0)('with an fsGroup gives files and directories to the group, group-readable, directories setgid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-atomic-'));
+    dirs.push(dir);
+    await writeAtomic(dir, new Map([['key.pem', file('secret', 0o400)], ['sub/conf', file('c', 0o644)]]), 2000);
+    for (const f of ['key.pem', 'sub/conf']) expect(statSync(join(dir, f)).gid).toBe(2000);
+    expect(statSync(join(dir, 'key.pem')).mode & 0o7777).toBe(0o440);
+    expect(statSync(join(dir, 'sub/conf')).mode & 0o7777).toBe(0o644);
+    for (const [d, mode] of [[dir, 0o2750], [join(dir, '..data'), 0o2755], [join(dir, 'sub'), 0o2755]] as const) {
+      const st = statSync(d);
+      // (the test's own directory was 0700: the group may now read and search it)
+      expect([st.gid, st.mode & 0o7777]).toEqual([2000, mode]);
+    }
+    // Without one, nothing changes hands.
+    await writeAtomic(dir, new Map([['key.pem', file('secret', 0o400)]]));
+    expect(statSync(join(dir, 'key.pem')).mode & 0o7777).toBe(0o400);
+  });
+
   it('refuses paths that leave the volume', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tskube-atomic-'));
     dirs.push(dir);

@@ -152,11 +152,17 @@ async function readlinkOrUndefined(p: string): Promise<string | undefined> {
   return fsp.readlink(p).catch(() => undefined);
 }
 
+/** What SetVolumeOwnership adds to a read-only volume's files for the fsGroup (roMask). */
+const READ_ONLY_GROUP_MASK = 0o440;
+
 /**
- * Writes `payload` into `dir` atomically (see the top of this file). Paths are relative and
+ * Writes `payload` into `dir` atomically (see the top of this file). With the pod's fsGroup the
+ * files and directories are the group's, group-readable, the directories setgid (the kubelet's
+ * SetVolumeOwnership for configMap, secret, downwardAPI and projected volumes), so a non-root
+ * container reads a `defaultMode: 0400` secret through its fsGroup. Paths are relative and
  * were validated by the apiserver; one with a `..` component is refused here too.
  */
-export async function writeAtomic(dir: string, payload: Payload): Promise<void> {
+export async function writeAtomic(dir: string, payload: Payload, fsGroup?: number): Promise<void> {
   for (const path of payload.keys()) {
     const parts = path.split('/');
     if (!path || path.startsWith('/') || parts.includes('..') || parts[0]!.startsWith('..')) throw new ConfigSourceError(`volume path "${path}" is not allowed`);
@@ -167,12 +173,23 @@ export async function writeAtomic(dir: string, payload: Payload): Promise<void> 
   const ts = join(dir, stamp);
   await fsp.mkdir(ts, { mode: 0o755 });
   const top = new Set<string>();
+  const dirs = new Set([dir, ts]);
   for (const [path, f] of payload) {
     const file = join(ts, path);
+    for (let d = dirname(file); d.length > ts.length; d = dirname(d)) dirs.add(d);
     await fsp.mkdir(dirname(file), { recursive: true, mode: 0o755 });
     await fsp.writeFile(file, f.data, { mode: f.mode });
-    await fsp.chmod(file, f.mode); // (the umask may have taken bits away)
+    // (the umask may have taken bits away; with an fsGroup the group may read it, as the kubelet's SetVolumeOwnership lets it)
+    if (fsGroup !== undefined) await fsp.chown(file, 0, fsGroup);
+    await fsp.chmod(file, fsGroup !== undefined ? f.mode | READ_ONLY_GROUP_MASK : f.mode);
     top.add(path.split('/')[0]!);
+  }
+  // The volume's directories belong to the fsGroup too, setgid, readable and searchable by it.
+  if (fsGroup !== undefined) {
+    for (const d of dirs) {
+      await fsp.chown(d, 0, fsGroup);
+      await fsp.chmod(d, ((await fsp.stat(d)).mode & 0o7777) | 0o2000 | READ_ONLY_GROUP_MASK | 0o110);
+    }
   }
   const tmp = join(dir, '..data_tmp');
   await fsp.rm(tmp, { force: true });

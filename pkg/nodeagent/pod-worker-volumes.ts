@@ -66,7 +66,7 @@ export class PodVolumes {
         const digest = payloadDigest(payload);
         if (this.apiVolumes.get(v.name!)?.digest !== digest) {
           if (isMemoryBacked(v)) await ensureTmpfs(dir);
-          await writeAtomic(dir, payload);
+          await writeAtomic(dir, payload, pod.spec?.securityContext?.fsGroup ?? undefined);
         }
         this.apiVolumes.set(v.name!, { dir, digest });
       } catch (e) {

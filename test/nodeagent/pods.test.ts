@@ -561,9 +561,16 @@ describe('security context', () => {
     const waiting = (await podStatus(c, 'rootish')).containerStatuses![0]!.state!.waiting!;
     expect(waiting.message).toMatch(/^container has runAsNonRoot and image will run as root \(pod: "rootish_default\(.+\)", container: main\)$/);
     expect((await podStatus(c, 'rootish')).phase).toBe('Pending');
-    await create('nonroot', { securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 }, restartPolicy: 'Never', containers: [ctr('main', 'id -u; id -G')] });
+    // A secret of mode 0400 is the fsGroup's to read (the kubelet's volume ownership), not root's alone.
+    await c.cp.admin.create(core('secrets'), 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fsgroup-key' }, stringData: { 'key.pem': 'private' } });
+    await create('nonroot', {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
+      restartPolicy: 'Never',
+      volumes: [{ name: 'key', secret: { secretName: 'fsgroup-key', defaultMode: 0o400 } }],
+      containers: [ctr('main', 'id -u; id -G; cat /key/key.pem; echo; stat -L -c "%g %a" /key/key.pem', { volumeMounts: [{ name: 'key', mountPath: '/key' }] })],
+    });
     await phaseIs('nonroot', 'Succeeded');
-    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\n');
+    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n');
   });
 });
 
