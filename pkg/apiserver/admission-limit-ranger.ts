@@ -7,7 +7,7 @@ import type { Container, LimitRange, LimitRangeItem, Pod } from '../api/types.js
 import { podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { canonicalQuantity, quantityToMilli } from '../api/quantity.js';
-import type { AdmissionPlugin } from './admission.js';
+import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import * as errors from './errors.js';
 
 const ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -16,14 +16,17 @@ type Quantities = Record<string, string>;
 /** The LimitRanges of a namespace, from memory. */
 export type LimitRangeLister = (namespace: string) => LimitRange[];
 
+/** The plugin looks at pod creates only (a pod's resources cannot change after). */
+const applies = (req: AdmissionRequest) => req.operation === 'CREATE' && !req.subresource && !!req.namespace;
+
 export function limitRangerAdmission(limitRanges: LimitRangeLister): AdmissionPlugin {
   return {
     name: 'LimitRanger',
     resources: ['pods'],
     reads: ['limitranges'],
-    readsFor: (req) => req.operation === 'CREATE' && !req.subresource,
+    readsFor: applies,
     admit(req) {
-      if (req.operation !== 'CREATE' || req.subresource || !req.namespace) return;
+      if (!applies(req) || !req.namespace) return;
       const ranges = limitRanges(req.namespace);
       if (!ranges.length) return;
       const pod = req.obj as Pod;

@@ -80,7 +80,7 @@ export function quotaAdmission(access: QuotaAccess, onCharged: (key: string) => 
     // Every namespaced kind can be counted (count/<resource>); the lookup is cheap when a namespace has no quota.
     resources: ['*'],
     reads: ['resourcequotas'],
-    readsFor: (req) => charges(req),
+    readsFor: charges,
     async validate(req) {
       if (!charges(req) || !req.namespace) return;
       const quotas = access.quotas(req.namespace);

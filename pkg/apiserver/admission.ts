@@ -44,7 +44,7 @@ export interface AdmissionPlugin {
  * Waits until the watch caches of these resources hold this apiserver's own latest writes of them;
  * undefined when they already do (the usual case: no await on the hot path).
  */
-export type CacheSettler = (resources: readonly string[]) => Promise<void> | undefined;
+export type CacheSettler = (resources: readonly string[], timeoutMs?: number) => Promise<void> | undefined;
 
 export class AdmissionChain {
   private readonly byResource = new Map<string, AdmissionPlugin[]>();

@@ -451,7 +451,7 @@ export class ApiServer {
       },
       // This apiserver's own writes (a binding made a moment ago) are in the policy index once its caches have seen them.
       settle: async () => {
-        await Promise.all(POLICY_RESOURCES.map((r) => this.store(r)).map((st) => st.cache.waitFor(st.lastWriteRev, 3000)));
+        await this.settler(POLICY_RESOURCES);
       },
     };
   }
@@ -474,7 +474,8 @@ export class ApiServer {
     // so ask etcd before refusing.
     const store = this.store('namespaces');
     // A namespace this apiserver just marked Terminating must not look Active from a cache that lags.
-    if (store.cache.revision < store.lastWriteRev) await store.cache.waitFor(store.lastWriteRev, 1000);
+    const lag = this.settler(['namespaces'], 1000);
+    if (lag) await lag;
     const cached = store.cache.peek(store.key(undefined, ns));
     if (cached) {
       // (one parse per version of the namespace, not one per create in it)
@@ -619,7 +620,7 @@ export class ApiServer {
    * informers give no such promise; its tests poll instead. Only writes made through this
    * apiserver are waited for (another apiserver's are seen as its watch brings them).
    */
-  private readonly settler = (resources: readonly string[]): Promise<void> | undefined => {
+  private readonly settler = (resources: readonly string[], timeoutMs = SETTLE_TIMEOUT_MS): Promise<void> | undefined => {
     let waits: Promise<unknown>[] | undefined;
     for (const name of resources) {
       const store = this.store(name);
@@ -627,7 +628,7 @@ export class ApiServer {
       if (store.cache.revision >= rev || (this.settleGaveUp.get(store) ?? 0) >= rev) continue;
       // A cache whose watch stalls is not waited for again for the same write: one request
       // pays the timeout, the next ones read what the cache has (as before read-your-writes).
-      const wait = store.cache.waitFor(rev, SETTLE_TIMEOUT_MS).then((ok) => {
+      const wait = store.cache.waitFor(rev, timeoutMs).then((ok) => {
         if (ok || (this.settleGaveUp.get(store) ?? 0) >= rev) return;
         this.settleGaveUp.set(store, rev);
         log.warn('watch cache did not catch up with this apiserver\'s write; reading it as it is', { resource: name, revision: rev, cacheRevision: store.cache.revision });

@@ -135,6 +135,9 @@ function remember(client: ApiClient, key: string, created: KubeObject): KubeObje
 /** client-go's recordToSink: 12 tries, 10 s apart, the first retry after a random part of that (clients do not all return at once). */
 export const EVENT_RETRY = { maxTries: 12, intervalMs: 10_000 };
 
+/** How long before try number tries + 1 (EVENT_RETRY's schedule). */
+export const eventRetryDelayMs = (tries: number) => (tries === 1 ? Math.random() * EVENT_RETRY.intervalMs : EVENT_RETRY.intervalMs);
+
 /** A write the server never answered (down, restarting) or failed on its side is tried again; one it refused (4xx) is not. */
 export const retriable = (e: unknown) => !(e instanceof StatusError) || e.code >= 500;
 
@@ -144,7 +147,6 @@ function retryLater(client: ApiClient, ev: KubeObject, key: string, tries: numbe
     log.warn('event dropped: the apiserver did not take it', { reason: ev.reason, object: (ev.involvedObject as { name?: string } | undefined)?.name, tries });
     return;
   }
-  const delay = tries === 1 ? Math.random() * EVENT_RETRY.intervalMs : EVENT_RETRY.intervalMs;
   const timer = setTimeout(() => {
     client.create(Events, ev.metadata!.namespace, ev).then(
       (created) => remember(client, key, created),
@@ -152,6 +154,6 @@ function retryLater(client: ApiClient, ev: KubeObject, key: string, tries: numbe
         if (retriable(e)) retryLater(client, ev, key, tries + 1);
       },
     );
-  }, delay);
+  }, eventRetryDelayMs(tries));
   timer.unref();
 }

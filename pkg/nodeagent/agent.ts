@@ -243,7 +243,7 @@ export class NodeAgent {
   private async removeDeadContainers(): Promise<number> {
     let removed = 0;
     for (const w of [...this.workers.values()]) removed += await w.removeEndedContainers();
-    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && (isPodTerminal(p))).map((p) => p.metadata!.uid!));
+    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && isPodTerminal(p)).map((p) => p.metadata!.uid!));
     for (const c of await this.runtime.listContainers()) {
       const uid = c.labels[podUidLabel];
       if (!uid || this.workers.has(uid) || !ended.has(uid) || c.state !== ContainerState.Exited) continue;

@@ -45,7 +45,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
       // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats
       // aggregate into one event's count: "(x12 over 1m)"), whether or not it changes the verdict:
       // a readiness probe that fails from the start says why the pod is not ready.
-      if (!r.ok) h.event('Warning', 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${r.message}`, c.name);
+      if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe failed: ${r.message}`, c.name);
     });
   const startRest = () => {
     if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
@@ -59,10 +59,13 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
   } else startRest();
 }
 
+/** The kubelet's name of a probe kind: Liveness, Readiness, Startup. */
+const probeType = (kind: ProbeKind) => kind[0]!.toUpperCase() + kind.slice(1);
+
 /** Labels of a container's probe series, by probe kind (the kubelet's ProbeType names). */
 function probeLabels(h: PodContext, c: Container, kind: ProbeKind) {
   const meta = h.pod.metadata;
-  return { probe_type: kind[0]!.toUpperCase() + kind.slice(1), container: c.name!, pod: meta?.name ?? '', namespace: meta?.namespace ?? '' };
+  return { probe_type: probeType(kind), container: c.name!, pod: meta?.name ?? '', namespace: meta?.namespace ?? '' };
 }
 
 /** One probe attempt, counted by result (prober_probe_total) and timed when it succeeded, as the kubelet's are. */

@@ -4,7 +4,7 @@
 import type { KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { EventSink } from '../client/event-sink.js';
-import { EVENT_RETRY, newEvent, retriable } from '../client/events.js';
+import { EVENT_RETRY, eventRetryDelayMs, newEvent, retriable } from '../client/events.js';
 import { defaultIdentity } from '../client/leader-election.js';
 import { Events, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
@@ -54,7 +54,7 @@ export class SchedulerEvents {
             this.retries.delete(timer);
             this.sink.enqueue(() => write(tries + 1));
           },
-          tries === 1 ? Math.random() * EVENT_RETRY.intervalMs : EVENT_RETRY.intervalMs,
+          eventRetryDelayMs(tries),
         );
         timer.unref();
         this.retries.add(timer);
