@@ -1,7 +1,7 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendJsonList } from './http-util.js';
+import { jsonHeaders, sendJsonList } from './http-util.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -57,5 +57,12 @@ describe('sendJsonList', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }).on('error', () => {});
     expect(await Promise.race([done, new Promise((r) => setTimeout(() => r('hung'), 3000))])).toBe('returned');
+  });
+});
+
+describe('jsonHeaders', () => {
+  it('sends each warning once, in the order first given (a retried write warns again)', () => {
+    expect(jsonHeaders(['a "b"', 'c', 'a "b"'])['Warning']).toEqual(['299 - "a \\"b\\""', '299 - "c"']);
+    expect(jsonHeaders([])['Warning']).toBeUndefined();
   });
 });

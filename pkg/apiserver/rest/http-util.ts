@@ -73,10 +73,13 @@ export function sendJsonText(res: ServerResponse, code: number, data: string, wa
   res.end(data);
 }
 
-/** Headers of a JSON answer, with the warnings kubectl prints. */
-function jsonHeaders(warnings: string[]): Record<string, string | string[]> {
+/**
+ * Headers of a JSON answer, with the warnings kubectl prints: each once, as Kubernetes' warning
+ * recorder keeps them (a write retried after a conflict runs admission again and warns again).
+ */
+export function jsonHeaders(warnings: string[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' };
-  if (warnings.length) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  if (warnings.length) headers['Warning'] = [...new Set(warnings)].map((w) => `299 - ${JSON.stringify(w)}`);
   return headers;
 }
 
