@@ -29,10 +29,21 @@ node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
   const args = process.argv.slice(1);
+  const names = ["unit", "control-plane", "integration"];
+  // What failed is listed just above the summary line, so that the end of the log (all that a
+  // CI excerpt may show) says which tests failed and why, not only how many.
+  const lines = [];
+  const firstLine = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
   for (let i = 0; i < args.length; i += 2) {
     const [path, status] = [args[i], Number(args[i + 1])];
     let r = {};
     try { r = JSON.parse(fs.readFileSync(path, "utf8")); } catch {}
+    for (const f of r.testResults ?? []) {
+      const file = String(f.name ?? "").replace(process.cwd() + "/", "");
+      const failedTests = (f.assertionResults ?? []).filter((a) => a.status === "failed");
+      for (const a of failedTests) lines.push(`FAILED ${names[i / 2]} ${file} > ${a.fullName}: ${firstLine(a.failureMessages?.[0]).slice(0, 300)}`);
+      if (f.status === "failed" && !failedTests.length) lines.push(`FAILED ${names[i / 2]} ${file}: ${firstLine(f.message).slice(0, 300)}`);
+    }
     passed += r.numPassedTests ?? 0;
     // A file that fails outside its tests (it does not parse, a hook throws) counts once, beside
     // the failed tests of other files: it must not hide behind them.
@@ -40,10 +51,14 @@ node -e '
     let runFailed = (r.numFailedTests ?? 0) + fileFailures;
     // A run that failed with nothing counted (no report, an unhandled error, a worker that
     // crashed: vitest leaves those out of its report) counts as one failure.
-    if (status !== 0 && runFailed === 0) runFailed = 1;
+    if (status !== 0 && runFailed === 0) {
+      runFailed = 1;
+      lines.push(`FAILED ${names[i / 2]}: vitest exited ${status} with no failed test in its report (an unhandled error or a crashed worker: see its output above)`);
+    }
     failed += runFailed;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
+  for (const l of lines) console.log(l);
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$unit" "$unit_status" "$control_plane" "$control_plane_status" "$integration" "$integration_status"
 rm -f "$unit" "$control_plane" "$integration"
