@@ -238,9 +238,15 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string): PodSan
 
 export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string }): PodSandboxConfig {
   const spec = pod.spec!;
+  const fsGroup = spec.securityContext?.fsGroup;
   const emptyDirs = (spec.volumes ?? [])
     .filter((v) => v.emptyDir)
-    .map((v) => ({ name: v.name ?? '', medium: (v.emptyDir!.medium === 'Memory' ? 'Memory' : '') as '' | 'Memory', sizeLimit: v.emptyDir!.sizeLimit ? parseQuantity(v.emptyDir!.sizeLimit) : undefined }));
+    .map((v) => ({
+      name: v.name ?? '',
+      medium: (v.emptyDir!.medium === 'Memory' ? 'Memory' : '') as '' | 'Memory',
+      sizeLimit: v.emptyDir!.sizeLimit ? parseQuantity(v.emptyDir!.sizeLimit) : undefined,
+      ...(fsGroup !== undefined ? { fsGroup } : {}),
+    }));
   return {
     name: pod.metadata!.name!,
     namespace: pod.metadata!.namespace!,

@@ -130,6 +130,12 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
         mount('tmpfs', p, 'tmpfs', MS_NOSUID | MS_NODEV, `mode=1777${v.sizeLimit ? `,size=${v.sizeLimit}` : ''}`);
         undo.push(() => umount(p, MNT_DETACH));
       }
+      // With an fsGroup the directory is the group's and setgid (what is made in it inherits
+      // the group), as the kubelet's SetVolumeOwnership leaves it: 2777, or 3777 on tmpfs.
+      if (v.fsGroup !== undefined) {
+        await fsp.chown(p, 0, v.fsGroup);
+        await fsp.chmod(p, (v.medium === 'Memory' ? 0o1777 : 0o777) | 0o2000);
+      }
       volumes[v.name] = p;
     }
 

@@ -25,6 +25,11 @@ export interface EmptyDirVolume {
   medium?: '' | 'Memory';
   /** Bytes, for the tmpfs size of Memory-medium volumes. */
   sizeLimit?: number;
+  /**
+   * The pod's fsGroup: the volume's directory belongs to it, setgid, so what the containers
+   * write there is the group's (the kubelet's SetVolumeOwnership on an emptyDir).
+   */
+  fsGroup?: number;
 }
 
 export interface LinuxResources {

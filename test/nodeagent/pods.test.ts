@@ -555,7 +555,7 @@ describe('activeDeadlineSeconds', () => {
 });
 
 describe('security context', () => {
-  it('runAsNonRoot refuses a container that would run as root (CreateContainerConfigError); a non-root uid runs, with fsGroup among its groups', async () => {
+  it('runAsNonRoot refuses a container that would run as root (CreateContainerConfigError); a non-root uid runs, with fsGroup among its groups and owning its volumes', async () => {
     await create('rootish', { securityContext: { runAsNonRoot: true }, containers: [ctr('main', 'sleep 3600')] });
     await eventually(async () => (await podStatus(c, 'rootish')).containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', { what: 'CreateContainerConfigError' });
     const waiting = (await podStatus(c, 'rootish')).containerStatuses![0]!.state!.waiting!;
@@ -566,11 +566,16 @@ describe('security context', () => {
     await create('nonroot', {
       securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
       restartPolicy: 'Never',
-      volumes: [{ name: 'key', secret: { secretName: 'fsgroup-key', defaultMode: 0o400 } }],
-      containers: [ctr('main', 'id -u; id -G; cat /key/key.pem; echo; stat -L -c "%g %a" /key/key.pem', { volumeMounts: [{ name: 'key', mountPath: '/key' }] })],
+      volumes: [{ name: 'key', secret: { secretName: 'fsgroup-key', defaultMode: 0o400 } }, { name: 'data', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory' } }],
+      containers: [
+        ctr('main', 'id -u; id -G; cat /key/key.pem; echo; stat -L -c "%g %a" /key/key.pem; touch /data/f /mem/f; stat -c "%n %g %a" /data /data/f /mem /mem/f', {
+          volumeMounts: [{ name: 'key', mountPath: '/key' }, { name: 'data', mountPath: '/data' }, { name: 'mem', mountPath: '/mem' }],
+        }),
+      ],
     });
     await phaseIs('nonroot', 'Succeeded');
-    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n');
+    // emptyDirs are the fsGroup's too, setgid: what the container makes there is the group's, not its own gid 3000's.
+    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n/data 2000 2777\n/data/f 2000 644\n/mem 2000 3777\n/mem/f 2000 644\n');
   });
 });
 
