@@ -12,7 +12,7 @@ import { runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { ensureImage } from './pod-worker-image-pull.js';
 import type { PodMounts } from './pod-worker-volumes.js';
-import { runHandler } from './probes.js';
+import { runHook } from './probes.js';
 import { serviceEnv } from './service-env.js';
 
 export type ContainerStartDeps = Pick<WorkerDeps, 'runtime' | 'podsDir' | 'nodeName' | 'hostIP' | 'services' | 'servicesSynced' | 'backoffBaseSec' | 'backoffMaxSec'>;
@@ -74,7 +74,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
   rec.started = !c.startupProbe;
   h.event('Normal', 'Started', `Started container ${c.name}`, c.name);
   if (c.lifecycle?.postStart) {
-    const r = await runHandler(rt, id, c, c.lifecycle.postStart, h.podIP, 30);
+    const r = await runHook(rt, id, c, c.lifecycle.postStart, h.podIP, 30, h.pod);
     if (!r.ok) {
       h.event('Warning', 'FailedPostStartHook', r.message, c.name);
       await rt.stopContainer(id, 0).catch(() => {});

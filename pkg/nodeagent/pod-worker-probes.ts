@@ -7,7 +7,7 @@ import { isSidecar } from '../api/pod-resources.js';
 import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
 import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
 import { probeDuration, probeTotal } from './metrics.js';
-import { Prober, runHandler, type ProbeKind, type ProbeResult } from './probes.js';
+import { Prober, runProbe, type ProbeKind, type ProbeResult } from './probes.js';
 
 export interface ProbeHost extends PodContext {
   readonly runtime: RuntimeService;
@@ -24,7 +24,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
   rec.started = !c.startupProbe;
   const rt = h.runtime;
   const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
-    new Prober(kind, probe, () => runHandler(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok) => {
+    new Prober(kind, probe, () => runProbe(rt, st.id, c, probe, h.podIP, probe.timeoutSeconds ?? 1), (ok) => {
       if (kind === 'readiness') {
         rec.ready = ok;
         h.statusChanged();

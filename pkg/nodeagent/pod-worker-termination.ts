@@ -10,7 +10,7 @@ import { logger } from '../util/log.js';
 import { containerNameLabel, isActive, podUidLabel } from './container-labels.js';
 import { networkOps, runtimeOps, timed } from './metrics.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
-import { runHandler } from './probes.js';
+import { runHook } from './probes.js';
 import { stopInOrder } from './termination-order.js';
 
 const log = logger('pod-worker');
@@ -46,7 +46,7 @@ export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: s
   ctx.event('Normal', 'Killing', why, name);
   if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
     const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
-    const r = await Promise.race([runHandler(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
+    const r = await Promise.race([runHook(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left, ctx.pod), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
     if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message, name);
   }
   // (a sidecar waits for its turn, but no longer than the grace period)

@@ -4,7 +4,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { Container, LifecycleHandler, Probe } from '../api/types.js';
+import type { Container, LifecycleHandler, Pod, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { grpcProbe, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
 
@@ -18,35 +18,69 @@ function portOf(c: Container, port: unknown): number {
   return named.containerPort;
 }
 
-/** Runs one probe or handler attempt. */
-export async function runHandler(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler | Probe, podIP: string, timeoutSec: number): Promise<ProbeResult> {
+/**
+ * A network error as Go's net package words it, which the kubelet's messages carry (`dial tcp
+ * 10.244.0.3:8080: connect: connection refused`); Node's own (`connect ECONNREFUSED ...`) otherwise.
+ */
+export function goNetError(e: NodeJS.ErrnoException, host: string, port: number): string {
+  const dial = `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const connect: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
+  if (e.code && connect[e.code]) return `${dial}: connect: ${connect[e.code]}`;
+  if (e.code === 'ECONNRESET') return 'read: connection reset by peer';
+  if (e.message === 'socket hang up') return 'EOF';
+  return e.message;
+}
+
+/** What one run of a handler came to, before it is worded as a probe's or a hook's result. */
+type Outcome =
+  | { ok: true }
+  /** An exec that exited non-zero (output: stdout then stderr) or ran past its timeout. */
+  | { ok: false; exec: { command: string[]; exitCode: number; output: string; stderr: string; timedOut: boolean } }
+  /** An HTTP GET that got an answer of 400 or more. */
+  | { ok: false; status: number }
+  /** Anything else, worded already (a transport error, a gRPC health answer). */
+  | { ok: false; error: string };
+
+/** The kubelet reads at most this much of an exec probe's output. */
+const MAX_EXEC_OUTPUT = 10 * 1024;
+
+async function runOnce(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler | Probe, podIP: string, timeoutSec: number): Promise<Outcome> {
   try {
     if (h.exec?.command?.length) {
-      const r = await rt.execSync(containerId, h.exec.command, timeoutSec);
-      return r.exitCode === 0 ? { ok: true } : { ok: false, message: `command ${JSON.stringify(h.exec.command.join(' '))} exited with ${r.exitCode}: ${(r.stdout + r.stderr).trim().slice(0, 200)}` };
+      const command = h.exec.command;
+      const r = await rt.execSync(containerId, command, timeoutSec);
+      if (r.exitCode === 0 && !r.timedOut) return { ok: true };
+      return { ok: false, exec: { command, exitCode: r.exitCode, output: (r.stdout + r.stderr).slice(0, MAX_EXEC_OUTPUT), stderr: r.stderr, timedOut: !!r.timedOut } };
     }
     if (h.httpGet) {
       const g = h.httpGet;
       const port = portOf(c, g.port);
       const host = g.host || podIP;
-      const req = g.scheme === 'HTTPS' ? httpsRequest : httpRequest;
-      return await new Promise<ProbeResult>((resolve) => {
+      const scheme = g.scheme === 'HTTPS' ? 'https' : 'http';
+      const req = scheme === 'https' ? httpsRequest : httpRequest;
+      const path = g.path || '/';
+      const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
+      return await new Promise<Outcome>((resolve) => {
         const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT };
         for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
+        let timedOut = false;
         const r = req({ host, port, path: g.path || '/', method: 'GET', headers, timeout: timeoutSec * 1000, rejectUnauthorized: false }, (res) => {
           res.resume();
           const code = res.statusCode ?? 0;
-          resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+          resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, status: code });
         });
-        r.on('timeout', () => r.destroy(new Error('timeout')));
-        r.on('error', (e) => resolve({ ok: false, message: `Get "http://${host}:${port}${g.path || '/'}": ${e.message}` }));
+        r.on('timeout', () => {
+          timedOut = true;
+          r.destroy(new Error('timeout'));
+        });
+        r.on('error', (e) => resolve({ ok: false, error: `Get "${url}": ${timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : goNetError(e, host, port)}` }));
         r.end();
       });
     }
     if (h.tcpSocket) {
       const port = portOf(c, h.tcpSocket.port);
       const host = h.tcpSocket.host || podIP;
-      return await new Promise<ProbeResult>((resolve) => {
+      return await new Promise<Outcome>((resolve) => {
         const s = connect({ host, port, timeout: timeoutSec * 1000 });
         s.once('connect', () => {
           s.destroy();
@@ -54,21 +88,55 @@ export async function runHandler(rt: RuntimeService, containerId: string, c: Con
         });
         s.once('timeout', () => {
           s.destroy();
-          resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
+          resolve({ ok: false, error: `dial tcp ${host}:${port}: i/o timeout` });
         });
-        s.once('error', (e) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${e.message}` }));
+        s.once('error', (e) => resolve({ ok: false, error: goNetError(e, host, port) }));
       });
     }
     const g = (h as Probe).grpc;
-    if (g) return await grpcProbe(podIP, g.port ?? 0, g.service ?? '', timeoutSec);
+    if (g) {
+      const r = await grpcProbe(podIP, g.port ?? 0, g.service ?? '', timeoutSec);
+      return r.ok ? r : { ok: false, error: r.message };
+    }
     if ((h as LifecycleHandler).sleep?.seconds) {
       await new Promise((r) => setTimeout(r, (h as LifecycleHandler).sleep!.seconds! * 1000));
       return { ok: true };
     }
-    return { ok: false, message: 'no handler' };
+    return { ok: false, error: 'no handler' };
   } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/**
+ * One probe attempt, worded as the kubelet's prober words a failure (the Unhealthy event's
+ * "Liveness probe failed: <this>"): an exec probe's output, or `command "..." timed out`; `HTTP
+ * probe failed with statuscode: 503`; Go's transport error for HTTP and TCP.
+ */
+export async function runProbe(rt: RuntimeService, containerId: string, c: Container, probe: Probe, podIP: string, timeoutSec: number): Promise<ProbeResult> {
+  const r = await runOnce(rt, containerId, c, probe, podIP, timeoutSec);
+  if (r.ok) return r;
+  if ('exec' in r) return { ok: false, message: r.exec.timedOut ? `command ${JSON.stringify(r.exec.command.join(' '))} timed out` : r.exec.output };
+  if ('status' in r) return { ok: false, message: `HTTP probe failed with statuscode: ${r.status}` };
+  return { ok: false, message: r.error };
+}
+
+/**
+ * One run of a postStart or preStop handler, a failure worded as the kubelet's handler runner
+ * words it for the FailedPostStartHook and FailedPreStopHook events. As there, an HTTP hook fails
+ * only when no answer comes; its status code is not looked at.
+ */
+export async function runHook(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler, podIP: string, timeoutSec: number, pod: Pod): Promise<ProbeResult> {
+  const r = await runOnce(rt, containerId, c, h, podIP, timeoutSec);
+  if (r.ok || 'status' in r) return { ok: true };
+  const where = `for Container ${JSON.stringify(c.name)} in Pod ${JSON.stringify(`${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`)} failed`;
+  if ('exec' in r) {
+    const cmd = r.exec.command.join(' ');
+    const err = r.exec.timedOut ? `command ${JSON.stringify(cmd)} timed out` : `command '${cmd}' exited with ${r.exec.exitCode}: ${r.exec.stderr}`;
+    return { ok: false, message: `Exec lifecycle hook ([${cmd}]) ${where} - error: ${err}, message: ${JSON.stringify(r.exec.output)}` };
+  }
+  if (h.httpGet) return { ok: false, message: `HTTP lifecycle hook (${h.httpGet.path ?? ''}) ${where} - error: ${r.error}` };
+  return { ok: false, message: `${h.tcpSocket ? 'TCP' : 'Sleep'} lifecycle hook ${where} - error: ${r.error}` };
 }
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

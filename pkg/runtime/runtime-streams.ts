@@ -35,9 +35,15 @@ export class ContainerStreams {
     s.stdout.on('data', (b: Buffer) => out.push(b));
     s.stderr.on('data', (b: Buffer) => err.push(b));
     let timer: NodeJS.Timeout | undefined;
-    if (timeoutSec > 0) timer = setTimeout(() => s.kill('SIGKILL'), timeoutSec * 1000);
+    let timedOut = false;
+    if (timeoutSec > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        s.kill('SIGKILL');
+      }, timeoutSec * 1000);
+    }
     const exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
-    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode };
+    return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, ...(timedOut ? { timedOut } : {}) };
   }
 
   async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecSession> {

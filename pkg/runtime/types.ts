@@ -189,6 +189,8 @@ export interface ExecSyncResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The command ran past its timeout and was killed (exitCode is then the kill's). */
+  timedOut?: boolean;
 }
 
 /** A terminal's size in character cells (remotecommand's TerminalSize). */

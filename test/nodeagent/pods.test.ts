@@ -173,6 +173,8 @@ describe('probes and hooks', () => {
     await eventually(async () => ((await podStatus(c, 'live-exec')).containerStatuses?.[0]?.restartCount ?? 0) > first, { timeoutMs: 30_000 });
     const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=live-exec,reason=Unhealthy' });
     expect(evs.items.length).toBeGreaterThan(0);
+    // Worded as the kubelet words it (the probe's output), as in Kubernetes' own liveness tutorial.
+    expect(evs.items.map((e) => (e as { message?: string }).message)).toContain("Liveness probe failed: cat: can't open '/tmp/health': No such file or directory\n");
     await c.cp.admin.delete(Pods, 'default', 'live-exec');
   });
 

@@ -1,0 +1,70 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Container, Pod } from '../api/types.js';
+import type { ExecSyncResult, RuntimeService } from '../runtime/types.js';
+import { runHook, runProbe } from './probes.js';
+
+/** A runtime whose only use here is execSync, answering with `result`. */
+const runtime = (result: ExecSyncResult) => ({ execSync: async () => result }) as unknown as RuntimeService;
+const idle = runtime({ stdout: '', stderr: '', exitCode: 0 });
+const container: Container = { name: 'app', image: 'x' };
+const pod: Pod = { metadata: { name: 'web', namespace: 'default', uid: 'u-1' } };
+/** Nothing listens on port 1 of loopback. */
+const CLOSED = 1;
+
+let server: Server;
+let port = 0;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+    res.writeHead(req.url === '/healthz' ? 200 : 503).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe('probe results, worded as the kubelet words them', () => {
+  it('exec: the output alone, or that the command timed out', async () => {
+    const failed = runtime({ stdout: '', stderr: "cat: can't open '/tmp/healthy': No such file or directory\n", exitCode: 1 });
+    expect(await runProbe(failed, 'c1', container, { exec: { command: ['cat', '/tmp/healthy'] } }, '127.0.0.1', 1)).toEqual({ ok: false, message: "cat: can't open '/tmp/healthy': No such file or directory\n" });
+    const slow = runtime({ stdout: 'partial', stderr: '', exitCode: 137, timedOut: true });
+    expect(await runProbe(slow, 'c1', container, { exec: { command: ['sh', '-c', 'sleep 10'] } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'command "sh -c sleep 10" timed out' });
+    expect(await runProbe(idle, 'c1', container, { exec: { command: ['true'] } }, '127.0.0.1', 1)).toEqual({ ok: true });
+  });
+
+  it('httpGet: the status code, or Go\'s transport error with the URL', async () => {
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/healthz', port } }, '127.0.0.1', 1)).toEqual({ ok: true });
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/down', port } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'HTTP probe failed with statuscode: 503' });
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/x', port: CLOSED } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused' });
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/x', port: CLOSED, scheme: 'HTTPS' } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'Get "https://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused' });
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/slow', port }, timeoutSeconds: 1 }, '127.0.0.1', 1)).toEqual({ ok: false, message: `Get "http://127.0.0.1:${port}/slow": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+  });
+
+  it('tcpSocket: Go\'s dial error', async () => {
+    expect(await runProbe(idle, 'c1', container, { tcpSocket: { port } }, '127.0.0.1', 1)).toEqual({ ok: true });
+    expect(await runProbe(idle, 'c1', container, { tcpSocket: { port: CLOSED } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'dial tcp 127.0.0.1:1: connect: connection refused' });
+  });
+});
+
+describe('lifecycle hook results, worded as the kubelet\'s handler runner words them', () => {
+  it('exec: the command, the container, the pod, the exit and the output', async () => {
+    const failed = runtime({ stdout: 'starting\n', stderr: 'no config\n', exitCode: 2 });
+    expect(await runHook(failed, 'c1', container, { exec: { command: ['sh', '-c', 'setup'] } }, '127.0.0.1', 30, pod)).toEqual({
+      ok: false,
+      message: 'Exec lifecycle hook ([sh -c setup]) for Container "app" in Pod "web_default(u-1)" failed - error: command \'sh -c setup\' exited with 2: no config\n, message: "starting\\nno config\\n"',
+    });
+  });
+
+  it('httpGet: only a request that gets no answer fails; the status code is not looked at', async () => {
+    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/down', port } }, '127.0.0.1', 30, pod)).toEqual({ ok: true });
+    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/stop', port: CLOSED } }, '127.0.0.1', 30, pod)).toEqual({
+      ok: false,
+      message: 'HTTP lifecycle hook (/stop) for Container "app" in Pod "web_default(u-1)" failed - error: Get "http://127.0.0.1:1/stop": dial tcp 127.0.0.1:1: connect: connection refused',
+    });
+  });
+});
