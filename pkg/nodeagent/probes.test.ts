@@ -18,6 +18,8 @@ let port = 0;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
+    const to = { '/moved': '/healthz', '/moved-down': 'down', '/loop': '/loop', '/away': `http://localhost:${port}/down` }[req.url ?? ''];
+    if (to) return void res.writeHead(302, { Location: to }).end();
     res.writeHead(req.url === '/healthz' ? 200 : 503).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -43,6 +45,14 @@ describe('probe results, worded as the kubelet words them', () => {
     expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/x', port: CLOSED } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused' });
     expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/x', port: CLOSED, scheme: 'HTTPS' } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'Get "https://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused' });
     expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/slow', port }, timeoutSeconds: 1 }, '127.0.0.1', 1)).toEqual({ ok: false, message: `Get "http://127.0.0.1:${port}/slow": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+  });
+
+  it('httpGet follows redirects to the same host, at most 10; one to another host ends the probe as a success', async () => {
+    const probe = (path: string) => runProbe(idle, 'c1', container, { httpGet: { path, port } }, '127.0.0.1', 2);
+    expect(await probe('/moved')).toEqual({ ok: true });
+    expect(await probe('/moved-down')).toEqual({ ok: false, message: 'HTTP probe failed with statuscode: 503' });
+    expect(await probe('/loop')).toEqual({ ok: false, message: `Get "http://127.0.0.1:${port}/loop": stopped after 10 redirects` });
+    expect(await probe('/away')).toEqual({ ok: true });
   });
 
   it('tcpSocket: Go\'s dial error', async () => {

@@ -52,31 +52,7 @@ async function runOnce(rt: RuntimeService, containerId: string, c: Container, h:
       if (r.exitCode === 0 && !r.timedOut) return { ok: true };
       return { ok: false, exec: { command, exitCode: r.exitCode, output: (r.stdout + r.stderr).slice(0, MAX_EXEC_OUTPUT), stderr: r.stderr, timedOut: !!r.timedOut } };
     }
-    if (h.httpGet) {
-      const g = h.httpGet;
-      const port = portOf(c, g.port);
-      const host = g.host || podIP;
-      const scheme = g.scheme === 'HTTPS' ? 'https' : 'http';
-      const req = scheme === 'https' ? httpsRequest : httpRequest;
-      const path = g.path || '/';
-      const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
-      return await new Promise<Outcome>((resolve) => {
-        const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT };
-        for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
-        let timedOut = false;
-        const r = req({ host, port, path: g.path || '/', method: 'GET', headers, timeout: timeoutSec * 1000, rejectUnauthorized: false }, (res) => {
-          res.resume();
-          const code = res.statusCode ?? 0;
-          resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, status: code });
-        });
-        r.on('timeout', () => {
-          timedOut = true;
-          r.destroy(new Error('timeout'));
-        });
-        r.on('error', (e) => resolve({ ok: false, error: `Get "${url}": ${timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : goNetError(e, host, port)}` }));
-        r.end();
-      });
-    }
+    if (h.httpGet) return await httpGet(h.httpGet, c, podIP, timeoutSec);
     if (h.tcpSocket) {
       const port = portOf(c, h.tcpSocket.port);
       const host = h.tcpSocket.host || podIP;
@@ -106,6 +82,58 @@ async function runOnce(rt: RuntimeService, containerId: string, c: Container, h:
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** Redirects an HTTP probe follows, as Go's client (the kubelet's) does. */
+const MAX_REDIRECTS = 10;
+
+/**
+ * An httpGet handler, as the kubelet's HTTP prober runs it: redirects to the same host are
+ * followed (up to 10), one to another host ends the probe as a success (the kubelet's "Probe
+ * terminated redirects" warning); the timeout covers the whole chain.
+ */
+async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: string, timeoutSec: number): Promise<Outcome> {
+  const port = portOf(c, g.port);
+  const host = g.host || podIP;
+  const scheme = g.scheme === 'HTTPS' ? 'https' : 'http';
+  const path = g.path || '/';
+  // (written out rather than taken from URL.href, which drops a scheme's default port: Go keeps it)
+  let shown = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
+  let url = new URL(shown);
+  const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
+  for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
+  const deadline = Date.now() + timeoutSec * 1000;
+  for (let redirects = 0; ; redirects++) {
+    const r = await getOnce(url, headers, deadline);
+    if ('error' in r) return { ok: false, error: `Get "${shown}": ${r.error}` };
+    if (r.status < 200 || r.status >= 400) return { ok: false, status: r.status };
+    if (r.status < 300 || !r.location) return { ok: true };
+    const next = new URL(r.location, url);
+    if (next.hostname !== url.hostname) return { ok: true };
+    shown = next.href;
+    if (redirects + 1 >= MAX_REDIRECTS) return { ok: false, error: `Get "${shown}": stopped after ${MAX_REDIRECTS} redirects` };
+    url = next;
+  }
+}
+
+/** One GET: its status and Location, or Go's wording of why no answer came. */
+function getOnce(url: URL, headers: Record<string, string>, deadline: number): Promise<{ status: number; location?: string } | { error: string }> {
+  const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const r = req({ host, port, path: url.pathname + url.search, method: 'GET', headers, timeout: Math.max(1, deadline - Date.now()), rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+    });
+    r.on('timeout', () => {
+      timedOut = true;
+      r.destroy(new Error('timeout'));
+    });
+    r.on('error', (e) => resolve({ error: timedOut ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : goNetError(e, host, port) }));
+    r.end();
+  });
 }
 
 /**
