@@ -55,6 +55,18 @@ describe('image pulls', () => {
     expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);
   });
 
+  it('an image built on the node (tskube.local) is never pulled again, even with Always', async () => {
+    const t = setup();
+    const d = { ...t.d, runtime: { ...t.d.runtime, imageStatus: async () => ({ id: 'sha256:1' }) } } as unknown as ImagePullDeps;
+    expect(await ensureImage(d, t.ctx, new ConfigSources(), { name: 'app', image: 'tskube.local/busybox:latest' }, t.rec)).toBe(true);
+    expect(await ensureImage(d, t.ctx, new ConfigSources(), { name: 'app', image: 'tskube.local/busybox', imagePullPolicy: 'Always' }, t.rec)).toBe(true);
+    expect(t.calls).toEqual(['event Pulled', 'event Pulled']);
+    // (another registry's :latest image is pulled each time, as the kubelet does)
+    t.up();
+    expect(await ensureImage(d, t.ctx, new ConfigSources(), { name: 'app', image: 'registry.local/app:latest' }, t.rec)).toBe(true);
+    expect(t.calls.slice(2)).toEqual(['event Pulling', 'pull registry.local/app:latest', 'event Pulled']);
+  });
+
   it('a pull back-off does not delay the first restart of the container once it runs', async () => {
     const t = setup();
     const c = { name: 'app', image: 'registry.local/app:v1' };

@@ -7,6 +7,7 @@ import { runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { pullCredentials } from './pull-secrets.js';
 import { goDuration } from '../util/duration.js';
+import { isNodeLocalImage } from '../runtime/image-ref.js';
 
 export type ImagePullDeps = Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'> & { runtime: ImageService };
 
@@ -16,7 +17,9 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
   const image = c.image!;
   const present = await rt.imageStatus(image).catch(() => null);
   const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
-  if (present && policy !== 'Always') {
+  // An image built on the node (tskube.local) has no registry to pull it from again: Always
+  // pulls none, as IfNotPresent (the kubelet's pull would fail, and hold the pod, for nothing).
+  if (present && (policy !== 'Always' || isNodeLocalImage(image))) {
     ctx.event('Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
     return true;
   }

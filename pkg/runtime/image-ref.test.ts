@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { familiarName, formatImageRef, isInsecureRegistry, parseImageRef } from './image-ref.js';
+import { familiarName, formatImageRef, isInsecureRegistry, isNodeLocalImage, parseImageRef } from './image-ref.js';
+import { ImageManager } from './image-service.js';
 
 describe('parseImageRef (Docker normalization)', () => {
   const cases: [string, string][] = [
@@ -33,6 +37,21 @@ describe('parseImageRef (Docker normalization)', () => {
     expect(familiarName(parseImageRef('busybox'))).toBe('busybox:latest');
     expect(familiarName(parseImageRef('team/app:v1'))).toBe('team/app:v1');
     expect(familiarName(parseImageRef('127.0.0.1:5000/x:y'))).toBe('127.0.0.1:5000/x:y');
+  });
+
+  it('knows images built on the node by their registry name, tskube.local', async () => {
+    expect(isNodeLocalImage('tskube.local/busybox:latest')).toBe(true);
+    expect(isNodeLocalImage('tskube.local/busybox')).toBe(true);
+    expect(isNodeLocalImage('busybox:latest')).toBe(false);
+    expect(isNodeLocalImage('127.0.0.1:5000/tskube.local/busybox')).toBe(false);
+    expect(isNodeLocalImage('Not A Reference')).toBe(false);
+    // and never asks the network for one
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-imgref-'));
+    try {
+      await expect(new ImageManager(dir).pullImage('tskube.local/app:v1')).rejects.toThrow('tskube.local names images built on a node (tsctl up builds tskube.local/busybox:latest), not a registry: "tskube.local/app:v1" is not on this node and cannot be pulled');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('treats only loopback registries as plain HTTP', () => {

@@ -84,6 +84,21 @@ export function normalizeImageName(input: string): string {
   return formatImageRef(parseImageRef(input));
 }
 
+/**
+ * The registry name of images built on the node itself (`tsctl up` builds tskube.local/busybox
+ * from the machine's busybox-static): there is no such registry, so they are never pulled.
+ */
+export const LOCAL_IMAGE_DOMAIN = 'tskube.local';
+
+/** Whether `image` names one built on the node (see LOCAL_IMAGE_DOMAIN); false for what does not parse. */
+export function isNodeLocalImage(image: string): boolean {
+  try {
+    return parseImageRef(image).domain === LOCAL_IMAGE_DOMAIN;
+  } catch {
+    return false;
+  }
+}
+
 /** Registries reached over plain HTTP: loopback hosts (the tests' and labs' docker-registry). */
 export function isInsecureRegistry(domain: string): boolean {
   const host = domain.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');

@@ -2,12 +2,12 @@
 // layer snapshots containers are built from.
 import { ContentStore } from './content-store.js';
 import { buildBusyboxImage } from './image-build.js';
-import { familiarName, formatImageRef, parseImageRef } from './image-ref.js';
+import { familiarName, formatImageRef, LOCAL_IMAGE_DOMAIN, parseImageRef } from './image-ref.js';
 import { ImageStore, type ImageRecord } from './image-store.js';
 import { importOciLayout, exportOciLayout } from './oci-layout.js';
 import { RegistryClient, type RegistryAuth } from './registry-client.js';
 import { Snapshotter } from './snapshots.js';
-import { isNotFound } from './errors.js';
+import { isNotFound, NotFoundError } from './errors.js';
 import type { Image, ImageService, ImageStatusResult, PullImageOptions } from './types.js';
 
 export class ImageManager implements ImageService {
@@ -36,6 +36,9 @@ export class ImageManager implements ImageService {
 
   async pullImage(ref: string, opts: PullImageOptions = {}): Promise<string> {
     const parsed = parseImageRef(ref);
+    if (parsed.domain === LOCAL_IMAGE_DOMAIN) {
+      throw new NotFoundError(`${LOCAL_IMAGE_DOMAIN} names images built on a node (tsctl up builds ${LOCAL_IMAGE_DOMAIN}/busybox:latest), not a registry: "${formatImageRef(parsed)}" is not on this node and cannot be pulled`);
+    }
     const client = new RegistryClient(parsed, opts.auth);
     const res = await client.pull(this.content, opts.onProgress);
     const rec = await this.images.put(formatImageRef(parsed), res.manifestDigest, res.manifestMediaType, res.indexDigest);
