@@ -14,6 +14,9 @@ import { ensureImage } from './pod-worker-image-pull.js';
 import type { PodMounts } from './pod-worker-volumes.js';
 import { runHook } from './probes.js';
 import { serviceEnv } from './service-env.js';
+import { logger } from '../util/log.js';
+
+const log = logger('pod-worker');
 
 export type ContainerStartDeps = Pick<WorkerDeps, 'runtime' | 'podsDir' | 'nodeName' | 'hostIP' | 'services' | 'servicesSynced' | 'backoffBaseSec' | 'backoffMaxSec'>;
 
@@ -74,10 +77,18 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
   rec.started = !c.startupProbe;
   h.event('Normal', 'Started', `Started container ${c.name}`, c.name);
   if (c.lifecycle?.postStart) {
-    const r = await runHook(rt, id, c, c.lifecycle.postStart, h.podIP, 30, h.pod);
+    // No time limit, as the kubelet's: a hook that waits for something to come up may take long
+    // (an exec ends at the latest with the container).
+    const r = await runHook(rt, id, c, c.lifecycle.postStart, h.podIP, h.pod);
     if (!r.ok) {
-      h.event('Warning', 'FailedPostStartHook', r.message, c.name);
+      // As the kubelet: the handler's words go to the log and the container's waiting state
+      // (PostStartHookError, while it waits to start again); the event says only that it failed,
+      // so that what the command printed (secrets, perhaps) does not reach the API's events.
+      log.warn('postStart hook failed', { pod: h.key, container: c.name, message: r.message });
+      h.event('Warning', 'FailedPostStartHook', 'PostStartHook failed', c.name);
+      h.event('Normal', 'Killing', 'FailedPostStartHook', c.name);
       await rt.stopContainer(id, 0).catch(() => {});
+      if (c.restartPolicy === 'Always' || h.pod.spec?.restartPolicy !== 'Never') rec.waiting = { reason: 'PostStartHookError', message: r.message };
     }
   }
 }

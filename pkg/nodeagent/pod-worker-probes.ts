@@ -8,6 +8,7 @@ import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
 import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
 import { probeDuration, probeTotal } from './metrics.js';
 import { Prober, runProbe, type ProbeKind, type ProbeResult } from './probes.js';
+import { stopContainer } from './pod-worker-termination.js';
 
 export interface ProbeHost extends PodContext {
   readonly runtime: RuntimeService;
@@ -37,15 +38,17 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
         if (isSidecar(c)) h.kick(); // the next init container may start
         return;
       }
-      h.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
       stopProbers(rec);
-      void rt.stopContainer(st.id, h.pod.spec?.terminationGracePeriodSeconds ?? 30).finally(() => h.kick());
+      // As the kubelet's killContainer: the preStop hook, then the probe's own grace period if it
+      // has one (probe-level terminationGracePeriodSeconds), else the pod's.
+      const grace = probe.terminationGracePeriodSeconds ?? h.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      void stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, `Container ${c.name} failed ${kind} probe, will be restarted`).finally(() => h.kick());
     }, (r, seconds) => {
       countProbe(h, c, kind, r, seconds);
       // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats
       // aggregate into one event's count: "(x12 over 1m)"), whether or not it changes the verdict:
       // a readiness probe that fails from the start says why the pod is not ready.
-      if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe failed: ${r.message}`, c.name);
+      if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe ${r.errored ? 'errored' : 'failed'}: ${r.message}`, c.name);
     });
   const startRest = () => {
     if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));
@@ -71,7 +74,7 @@ function probeLabels(h: PodContext, c: Container, kind: ProbeKind) {
 /** One probe attempt, counted by result (prober_probe_total) and timed when it succeeded, as the kubelet's are. */
 function countProbe(h: PodContext, c: Container, kind: ProbeKind, r: ProbeResult, seconds: number): void {
   const labels = probeLabels(h, c, kind);
-  probeTotal.inc({ ...labels, pod_uid: h.uid, result: r.ok ? 'successful' : 'failed' });
+  probeTotal.inc({ ...labels, pod_uid: h.uid, result: r.ok ? 'successful' : r.errored ? 'unknown' : 'failed' });
   if (r.ok) probeDuration.observe(labels, seconds);
 }
 

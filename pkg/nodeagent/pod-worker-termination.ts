@@ -15,6 +15,11 @@ import { stopInOrder } from './termination-order.js';
 
 const log = logger('pod-worker');
 
+/** The kubelet's minimumGracePeriodInSeconds: after a preStop hook, SIGTERM comes at least this long before SIGKILL. */
+const MIN_GRACE_AFTER_PRESTOP = 2;
+/** A preStop hook still running this long after the grace period is given up (its outcome matters to no one by then). */
+const PRESTOP_SLACK_SEC = 5;
+
 /** The spec of a pod's app or init container by name. */
 export function containerSpecOf(pod: Pod, name: string | undefined) {
   return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
@@ -44,16 +49,30 @@ export async function stopContainers(rt: RuntimeService, ctx: PodContext, contai
 export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: string, st: ContainerStatus, deadline: number, why: string, turn: Promise<void> = Promise.resolve()): Promise<void> {
   const c = containerSpecOf(ctx.pod, name);
   ctx.event('Normal', 'Killing', why, name);
-  if (c?.lifecycle?.preStop && st.state === ContainerState.Running) {
-    const left = Math.max(1, Math.floor((deadline - Date.now()) / 1000));
-    const r = await Promise.race([runHook(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, left, ctx.pod), new Promise<{ ok: false; message: string }>((res) => setTimeout(() => res({ ok: false, message: 'timed out' }), left * 1000))]);
-    if (!r.ok) ctx.event('Warning', 'FailedPreStopHook', r.message, name);
+  // As the kubelet's killContainer: the preStop hook only when there is time for it, for no
+  // longer than the grace period (a hook still running then is only logged); whatever it left,
+  // SIGTERM still comes MIN_GRACE_AFTER_PRESTOP seconds before SIGKILL.
+  let hookRan = false;
+  if (c?.lifecycle?.preStop && st.state === ContainerState.Running && deadline > Date.now()) {
+    hookRan = true;
+    let inTime = true;
+    const hook = runHook(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, ctx.pod, Math.ceil((deadline - Date.now()) / 1000) + PRESTOP_SLACK_SEC).then((r) => {
+      if (r.ok) return;
+      log.warn('preStop hook failed', { pod: ctx.key, container: name, message: r.message, inGracePeriod: inTime });
+      // (the event does not carry the handler's words, which may hold secrets, as the kubelet's)
+      if (inTime) ctx.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', name);
+    });
+    let hookTimer: NodeJS.Timeout | undefined;
+    await Promise.race([hook, new Promise<void>((res) => (hookTimer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(hookTimer);
+    inTime = false;
   }
   // (a sidecar waits for its turn, but no longer than the grace period)
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
   clearTimeout(timer);
-  const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  let left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+  if (hookRan) left = Math.max(left, MIN_GRACE_AFTER_PRESTOP);
   await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));
 }
 

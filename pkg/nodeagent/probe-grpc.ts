@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../api/generated/grpc/health/v1/health.js';
 
 /** A probe's verdict, with the reason when it failed. */
-export type ProbeResult = { ok: true } | { ok: false; message: string };
+/** A probe's result; `errored`: it could not be run at all (the kubelet's probe error: recorded, not counted). */
+export type ProbeResult = { ok: true } | { ok: false; message: string; errored?: boolean };
 
 /** Go's names of the gRPC status codes (codes.Code.String()), as its errors print them. */
 const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];

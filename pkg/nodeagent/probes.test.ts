@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Container, Pod } from '../api/types.js';
 import type { ExecSyncResult, RuntimeService } from '../runtime/types.js';
-import { runHook, runProbe } from './probes.js';
+import { Prober, runHook, runProbe, type ProbeResult } from './probes.js';
 
 /** A runtime whose only use here is execSync, answering with `result`. */
 const runtime = (result: ExecSyncResult) => ({ execSync: async () => result }) as unknown as RuntimeService;
@@ -51,8 +51,14 @@ describe('probe results, worded as the kubelet words them', () => {
     const probe = (path: string) => runProbe(idle, 'c1', container, { httpGet: { path, port } }, '127.0.0.1', 2);
     expect(await probe('/moved')).toEqual({ ok: true });
     expect(await probe('/moved-down')).toEqual({ ok: false, message: 'HTTP probe failed with statuscode: 503' });
-    expect(await probe('/loop')).toEqual({ ok: false, message: `Get "http://127.0.0.1:${port}/loop": stopped after 10 redirects` });
+    expect(await probe('/loop')).toEqual({ ok: false, message: 'Get "/loop": stopped after 10 redirects' });
     expect(await probe('/away')).toEqual({ ok: true });
+  });
+
+  it('a probe that cannot be run at all (an unknown named port, the container gone) errored: neither passed nor failed', async () => {
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/', port: 'web' } }, '127.0.0.1', 1)).toEqual({ ok: false, errored: true, message: 'port "web" is not a port of the container' });
+    const gone = { execSync: async () => { throw new Error('container "app" is not running'); } } as unknown as RuntimeService;
+    expect(await runProbe(gone, 'c1', container, { exec: { command: ['true'] } }, '127.0.0.1', 1)).toEqual({ ok: false, errored: true, message: 'container "app" is not running' });
   });
 
   it('tcpSocket: Go\'s dial error', async () => {
@@ -64,17 +70,52 @@ describe('probe results, worded as the kubelet words them', () => {
 describe('lifecycle hook results, worded as the kubelet\'s handler runner words them', () => {
   it('exec: the command, the container, the pod, the exit and the output', async () => {
     const failed = runtime({ stdout: 'starting\n', stderr: 'no config\n', exitCode: 2 });
-    expect(await runHook(failed, 'c1', container, { exec: { command: ['sh', '-c', 'setup'] } }, '127.0.0.1', 30, pod)).toEqual({
+    expect(await runHook(failed, 'c1', container, { exec: { command: ['sh', '-c', 'setup'] } }, '127.0.0.1', pod)).toEqual({
       ok: false,
       message: 'Exec lifecycle hook ([sh -c setup]) for Container "app" in Pod "web_default(u-1)" failed - error: command \'sh -c setup\' exited with 2: no config\n, message: "starting\\nno config\\n"',
     });
   });
 
+  it('an exec hook that cannot be run, and a tcpSocket hook (which the kubelet does not run), fail', async () => {
+    const gone = { execSync: async () => { throw new Error('container "app" is not running'); } } as unknown as RuntimeService;
+    expect(await runHook(gone, 'c1', container, { exec: { command: ['sh', '-c', 'setup'] } }, '127.0.0.1', pod)).toEqual({
+      ok: false,
+      message: 'Exec lifecycle hook ([sh -c setup]) for Container "app" in Pod "web_default(u-1)" failed - error: container "app" is not running, message: ""',
+    });
+    expect(await runHook(idle, 'c1', container, { tcpSocket: { port } }, '127.0.0.1', pod)).toEqual({ ok: false, message: 'Cannot run handler: invalid handler: tcpSocket is not supported in lifecycle hooks' });
+  });
+
   it('httpGet: only a request that gets no answer fails; the status code is not looked at', async () => {
-    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/down', port } }, '127.0.0.1', 30, pod)).toEqual({ ok: true });
-    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/stop', port: CLOSED } }, '127.0.0.1', 30, pod)).toEqual({
+    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/down', port } }, '127.0.0.1', pod)).toEqual({ ok: true });
+    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/stop', port: CLOSED } }, '127.0.0.1', pod)).toEqual({
       ok: false,
       message: 'HTTP lifecycle hook (/stop) for Container "app" in Pod "web_default(u-1)" failed - error: Get "http://127.0.0.1:1/stop": dial tcp 127.0.0.1:1: connect: connection refused',
     });
+  });
+});
+
+describe('Prober', () => {
+  it('does not count an errored attempt: it neither fails a live container nor passes a readiness probe', async () => {
+    vi.useFakeTimers();
+    try {
+      const results: ProbeResult[] = [
+        { ok: false, message: 'port "web" is not a port of the container', errored: true },
+        { ok: false, message: 'port "web" is not a port of the container', errored: true },
+        { ok: false, message: 'refused' },
+        { ok: false, message: 'refused' },
+      ];
+      const changes: [boolean, string][] = [];
+      const p = new Prober('liveness', { periodSeconds: 1, failureThreshold: 2 }, async () => results.shift() ?? { ok: true }, (ok, m) => void changes.push([ok, m]));
+      p.start();
+      // two errored attempts: still live
+      await vi.advanceTimersByTimeAsync(1100);
+      expect(changes).toEqual([]);
+      // two real failures: the threshold is met
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(changes).toEqual([[false, 'refused']]);
+      p.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -38,49 +38,57 @@ type Outcome =
   | { ok: false; exec: { command: string[]; exitCode: number; output: string; stderr: string; timedOut: boolean } }
   /** An HTTP GET that got an answer of 400 or more. */
   | { ok: false; status: number }
-  /** Anything else, worded already (a transport error, a gRPC health answer). */
-  | { ok: false; error: string };
+  /** No answer, worded already (a transport error, a gRPC health answer). */
+  | { ok: false; error: string }
+  /** The handler could not be run at all (an unknown named port, the container gone): the kubelet's probe "errored". */
+  | { ok: false; errored: string };
 
 /** The kubelet reads at most this much of an exec probe's output. */
 const MAX_EXEC_OUTPUT = 10 * 1024;
 
-async function runOnce(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler | Probe, podIP: string, timeoutSec: number): Promise<Outcome> {
+/** How a run is made: its timeout (0: none, as for hooks) and the user agent of HTTP requests. */
+interface RunOptions {
+  timeoutSec: number;
+  userAgent: string;
+}
+
+async function runOnce(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler | Probe, podIP: string, o: RunOptions): Promise<Outcome> {
   try {
     if (h.exec?.command?.length) {
       const command = h.exec.command;
-      const r = await rt.execSync(containerId, command, timeoutSec);
+      const r = await rt.execSync(containerId, command, o.timeoutSec);
       if (r.exitCode === 0 && !r.timedOut) return { ok: true };
       return { ok: false, exec: { command, exitCode: r.exitCode, output: (r.stdout + r.stderr).slice(0, MAX_EXEC_OUTPUT), stderr: r.stderr, timedOut: !!r.timedOut } };
     }
-    if (h.httpGet) return await httpGet(h.httpGet, c, podIP, timeoutSec);
+    if (h.httpGet) return await httpGet(h.httpGet, c, podIP, o);
     if (h.tcpSocket) {
       const port = portOf(c, h.tcpSocket.port);
       const host = h.tcpSocket.host || podIP;
       return await new Promise<Outcome>((resolve) => {
-        const s = connect({ host, port, timeout: timeoutSec * 1000 });
+        const s = connect({ host, port, timeout: o.timeoutSec * 1000 });
         s.once('connect', () => {
           s.destroy();
           resolve({ ok: true });
         });
         s.once('timeout', () => {
           s.destroy();
-          resolve({ ok: false, error: `dial tcp ${host}:${port}: i/o timeout` });
+          resolve({ ok: false, error: `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}: i/o timeout` });
         });
         s.once('error', (e) => resolve({ ok: false, error: goNetError(e, host, port) }));
       });
     }
     const g = (h as Probe).grpc;
     if (g) {
-      const r = await grpcProbe(podIP, g.port ?? 0, g.service ?? '', timeoutSec);
+      const r = await grpcProbe(podIP, g.port ?? 0, g.service ?? '', o.timeoutSec);
       return r.ok ? r : { ok: false, error: r.message };
     }
     if ((h as LifecycleHandler).sleep?.seconds) {
       await new Promise((r) => setTimeout(r, (h as LifecycleHandler).sleep!.seconds! * 1000));
       return { ok: true };
     }
-    return { ok: false, error: 'no handler' };
+    return { ok: false, errored: 'no handler' };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, errored: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -90,9 +98,10 @@ const MAX_REDIRECTS = 10;
 /**
  * An httpGet handler, as the kubelet's HTTP prober runs it: redirects to the same host are
  * followed (up to 10), one to another host ends the probe as a success (the kubelet's "Probe
- * terminated redirects" warning); the timeout covers the whole chain.
+ * terminated redirects" warning); the timeout covers the whole chain; no connection is kept
+ * alive (the kubelet's DisableKeepAlives), so each probe connects anew.
  */
-async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: string, timeoutSec: number): Promise<Outcome> {
+async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: string, o: RunOptions): Promise<Outcome> {
   const port = portOf(c, g.port);
   const host = g.host || podIP;
   const scheme = g.scheme === 'HTTPS' ? 'https' : 'http';
@@ -100,9 +109,9 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
   // (written out rather than taken from URL.href, which drops a scheme's default port: Go keeps it)
   let shown = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
   let url = new URL(shown);
-  const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
+  const headers: Record<string, string> = { 'User-Agent': o.userAgent, Accept: '*/*' };
   for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
-  const deadline = Date.now() + timeoutSec * 1000;
+  const deadline = o.timeoutSec > 0 ? Date.now() + o.timeoutSec * 1000 : Infinity;
   for (let redirects = 0; ; redirects++) {
     const r = await getOnce(url, headers, deadline);
     if ('error' in r) return { ok: false, error: `Get "${shown}": ${r.error}` };
@@ -110,20 +119,25 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
     if (r.status < 300 || !r.location) return { ok: true };
     const next = new URL(r.location, url);
     if (next.hostname !== url.hostname) return { ok: true };
-    shown = next.href;
+    // (Go's error names the Location as the server sent it)
+    shown = r.location;
     if (redirects + 1 >= MAX_REDIRECTS) return { ok: false, error: `Get "${shown}": stopped after ${MAX_REDIRECTS} redirects` };
     url = next;
   }
 }
+
+/** A hook's HTTP request with no timeout still gives up on a connection silent this long (ms), so that none is held for ever. */
+const HOOK_IDLE_LIMIT_MS = 10 * 60_000;
 
 /** One GET: its status and Location, or Go's wording of why no answer came. */
 function getOnce(url: URL, headers: Record<string, string>, deadline: number): Promise<{ status: number; location?: string } | { error: string }> {
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  const timeout = Number.isFinite(deadline) ? Math.max(1, deadline - Date.now()) : HOOK_IDLE_LIMIT_MS;
   return new Promise((resolve) => {
     let timedOut = false;
-    const r = req({ host, port, path: url.pathname + url.search, method: 'GET', headers, timeout: Math.max(1, deadline - Date.now()), rejectUnauthorized: false }, (res) => {
+    const r = req({ host, port, path: url.pathname + url.search, method: 'GET', headers, timeout, agent: false, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve({ status: res.statusCode ?? 0, location: res.headers.location });
     });
@@ -139,32 +153,44 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number): P
 /**
  * One probe attempt, worded as the kubelet's prober words a failure (the Unhealthy event's
  * "Liveness probe failed: <this>"): an exec probe's output, or `command "..." timed out`; `HTTP
- * probe failed with statuscode: 503`; Go's transport error for HTTP and TCP.
+ * probe failed with statuscode: 503`; Go's transport error for HTTP and TCP. A probe that could
+ * not be run (an unknown named port, the container gone) is `errored`: the kubelet records
+ * "probe errored" and does not count it.
  */
 export async function runProbe(rt: RuntimeService, containerId: string, c: Container, probe: Probe, podIP: string, timeoutSec: number): Promise<ProbeResult> {
-  const r = await runOnce(rt, containerId, c, probe, podIP, timeoutSec);
+  const r = await runOnce(rt, containerId, c, probe, podIP, { timeoutSec, userAgent: PROBE_USER_AGENT });
   if (r.ok) return r;
   if ('exec' in r) return { ok: false, message: r.exec.timedOut ? `command ${JSON.stringify(r.exec.command.join(' '))} timed out` : r.exec.output };
   if ('status' in r) return { ok: false, message: `HTTP probe failed with statuscode: ${r.status}` };
+  if ('errored' in r) return { ok: false, message: r.errored, errored: true };
   return { ok: false, message: r.error };
 }
 
+/** The user agent of HTTP hooks (the kubelet's "kube-lifecycle/<version>"). */
+export const HOOK_USER_AGENT = PROBE_USER_AGENT.replace('kube-probe', 'kube-lifecycle');
+
 /**
- * One run of a postStart or preStop handler, a failure worded as the kubelet's handler runner
- * words it for the FailedPostStartHook and FailedPreStopHook events. As there, an HTTP hook fails
- * only when no answer comes; its status code is not looked at.
+ * One run of a postStart or preStop handler (no timeout unless given, as the kubelet's), a
+ * failure worded as the kubelet's handler runner words it for its logs and the container's
+ * PostStartHookError. As there, an HTTP hook fails only when no answer comes (its status code is
+ * not looked at), and a tcpSocket handler is not run: it fails.
  */
-export async function runHook(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler, podIP: string, timeoutSec: number, pod: Pod): Promise<ProbeResult> {
-  const r = await runOnce(rt, containerId, c, h, podIP, timeoutSec);
+export async function runHook(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler, podIP: string, pod: Pod, timeoutSec = 0): Promise<ProbeResult> {
+  if (h.tcpSocket) return { ok: false, message: 'Cannot run handler: invalid handler: tcpSocket is not supported in lifecycle hooks' };
+  const r = await runOnce(rt, containerId, c, h, podIP, { timeoutSec, userAgent: HOOK_USER_AGENT });
   if (r.ok || 'status' in r) return { ok: true };
   const where = `for Container ${JSON.stringify(c.name)} in Pod ${JSON.stringify(`${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`)} failed`;
-  if ('exec' in r) {
-    const cmd = r.exec.command.join(' ');
-    const err = r.exec.timedOut ? `command ${JSON.stringify(cmd)} timed out` : `command '${cmd}' exited with ${r.exec.exitCode}: ${r.exec.stderr}`;
-    return { ok: false, message: `Exec lifecycle hook ([${cmd}]) ${where} - error: ${err}, message: ${JSON.stringify(r.exec.output)}` };
+  const err = 'exec' in r ? undefined : 'errored' in r ? r.errored : r.error;
+  if (h.exec?.command?.length) {
+    const cmd = h.exec.command.join(' ');
+    if ('exec' in r) {
+      const e = r.exec.timedOut ? `command ${JSON.stringify(cmd)} timed out` : `command '${cmd}' exited with ${r.exec.exitCode}: ${r.exec.stderr}`;
+      return { ok: false, message: `Exec lifecycle hook ([${cmd}]) ${where} - error: ${e}, message: ${JSON.stringify(r.exec.output)}` };
+    }
+    return { ok: false, message: `Exec lifecycle hook ([${cmd}]) ${where} - error: ${err}, message: ""` };
   }
-  if (h.httpGet) return { ok: false, message: `HTTP lifecycle hook (${h.httpGet.path ?? ''}) ${where} - error: ${r.error}` };
-  return { ok: false, message: `${h.tcpSocket ? 'TCP' : 'Sleep'} lifecycle hook ${where} - error: ${r.error}` };
+  if (h.httpGet) return { ok: false, message: `HTTP lifecycle hook (${h.httpGet.path ?? ''}) ${where} - error: ${err}` };
+  return { ok: false, message: `Cannot run handler: ${err}` };
 }
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -205,7 +231,9 @@ export class Prober {
     const r = await this.attempt();
     if (this.stopped) return;
     this.observe?.(r, (performance.now() - t0) / 1000);
-    if (r.ok) {
+    if (!r.ok && r.errored) {
+      // (the kubelet's probe worker throws an errored result away: it neither passes nor fails)
+    } else if (r.ok) {
       this.failures = 0;
       this.successes++;
       if (!this.verdict && this.successes >= (this.kind === 'readiness' ? (this.probe.successThreshold ?? 1) : 1)) {

@@ -298,6 +298,17 @@ describe('probes and hooks', () => {
     const evs = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=prestop,reason=Killing' });
     expect(evs.items.length).toBeGreaterThan(0);
   });
+
+  it('a failing postStart hook kills the container, which starts again; its events do not carry what the hook printed', async () => {
+    await create('hookfail', { containers: [ctr('main', 'sleep 3600', { lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo secret-token; exit 3'] } } } })] });
+    await eventually(async () => ((await podStatus(c, 'hookfail')).containerStatuses?.[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, what: 'a restart after the failed hook' });
+    const evs = (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=hookfail' })).items as { reason?: string; message?: string }[];
+    // As the kubelet's: the hook's output stays out of the API (it may hold secrets).
+    expect(evs.filter((e) => e.reason === 'FailedPostStartHook').map((e) => e.message)).toContain('PostStartHook failed');
+    expect(evs.filter((e) => e.reason === 'Killing').map((e) => e.message)).toContain('FailedPostStartHook');
+    expect(evs.some((e) => e.message?.includes('secret-token'))).toBe(false);
+    await c.cp.admin.delete(Pods, 'default', 'hookfail', { gracePeriodSeconds: 0 });
+  });
 });
 
 describe('ConfigMaps and Secrets in pods', () => {
