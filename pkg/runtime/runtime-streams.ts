@@ -25,15 +25,29 @@ export interface StreamHost {
   runcOf(sandboxId: string): Runc;
 }
 
+/** Output an execSync keeps, stdout and stderr together (the kubelet reads 10 KiB of a probe's). */
+const EXEC_SYNC_OUTPUT_LIMIT = 1 << 20;
+
+/** Execs started by this process, naming their pid files. */
+let execCount = 0;
+
 export class ContainerStreams {
   constructor(private readonly h: StreamHost) {}
 
   async execSync(id: string, cmd: string[], timeoutSec = 0): Promise<ExecSyncResult> {
     const s = await this.exec(id, cmd);
+    // (read to the end, but kept only up to a limit: a chatty probe command must not fill the agent's heap)
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    s.stdout.on('data', (b: Buffer) => out.push(b));
-    s.stderr.on('data', (b: Buffer) => err.push(b));
+    let kept = 0;
+    const keep = (into: Buffer[]) => (b: Buffer) => {
+      if (kept >= EXEC_SYNC_OUTPUT_LIMIT) return;
+      const part = b.subarray(0, EXEC_SYNC_OUTPUT_LIMIT - kept);
+      kept += part.length;
+      into.push(part);
+    };
+    s.stdout.on('data', keep(out));
+    s.stderr.on('data', keep(err));
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     if (timeoutSec > 0) {
@@ -60,13 +74,24 @@ export class ContainerStreams {
     const options: string[] = [];
     for (const e of opts.env ?? []) options.push('--env', e);
     if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
+    // runc writes the exec'd process's pid here: a kill goes to it, not only to runc, which
+    // cannot pass SIGKILL on (a timed-out probe command would otherwise run on in the container).
+    const pidFile = join(c.dir, `exec-${process.pid}-${++execCount}.pid`);
+    options.push('--pid-file', pidFile);
     const runc = this.h.runcOf(c.sandboxId);
     const child = spawn(runc.binary, [...runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
-    });
-    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill: (sig = 'SIGKILL') => child.kill(sig), resize: () => {} };
+    }).finally(() => fsp.rm(pidFile, { force: true }).catch(() => {}));
+    const kill = (sig: NodeJS.Signals = 'SIGKILL') => {
+      void fsp
+        .readFile(pidFile, 'utf8')
+        .then((pid) => process.kill(Number(pid.trim()), sig))
+        .catch(() => {}) // not started yet, or gone already
+        .finally(() => child.kill(sig));
+    };
+    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill, resize: () => {} };
   }
 
   async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {

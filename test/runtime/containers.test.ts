@@ -72,6 +72,10 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     expect((await rt.execSync(id, ['cat', '/etc/hostname'])).stdout).toBe(`${st.metadata.name}\n`);
     // Own pid namespace: the container's command is pid 1.
     expect((await rt.execSync(id, ['cat', '/proc/1/cmdline'])).stdout).toBe('sleep\x0060\x00');
+    // A command past its timeout is killed in the container, not only its runc client.
+    const slow = await rt.execSync(id, ['sleep', '47'], 1);
+    expect(slow).toMatchObject({ timedOut: true, exitCode: 137 });
+    await waitFor(async () => !(await rt.execSync(id, ['ps', '-o', 'args'])).stdout.includes('sleep 47'), 5000, 'the timed-out command gone');
 
     const session = await rt.exec(id, ['sh', '-c', 'read line; echo got:$line'], { stdin: true });
     let out = '';
