@@ -49,6 +49,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
       // aggregate into one event's count: "(x12 over 1m)"), whether or not it changes the verdict:
       // a readiness probe that fails from the start says why the pod is not ready.
       if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe ${r.errored ? 'errored' : 'failed'}: ${r.message}`, c.name);
+      else if (r.warning) h.event('Warning', 'ProbeWarning', `${probeType(kind)} probe warning: ${r.warning}`, c.name);
     });
   const startRest = () => {
     if (c.livenessProbe) rec.probers.push(mk('liveness', c.livenessProbe));

@@ -7,8 +7,11 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../api/generated/grpc/health/v1/health.js';
 
 /** A probe's verdict, with the reason when it failed. */
-/** A probe's result; `errored`: it could not be run at all (the kubelet's probe error: recorded, not counted). */
-export type ProbeResult = { ok: true } | { ok: false; message: string; errored?: boolean };
+/**
+ * A probe's result; `warning`: passed, but the kubelet would say why it looked (an HTTP probe
+ * redirected to another host); `errored`: it could not be run at all (recorded, not counted).
+ */
+export type ProbeResult = { ok: true; warning?: string } | { ok: false; message: string; errored?: boolean };
 
 /** Go's names of the gRPC status codes (codes.Code.String()), as its errors print them. */
 const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];

@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/slow') return void setTimeout(() => res.end('late'), 3000);
     const to = { '/moved': '/healthz', '/moved-down': 'down', '/loop': '/loop', '/away': `http://localhost:${port}/down` }[req.url ?? ''];
-    if (to) return void res.writeHead(302, { Location: to }).end();
+    if (to) return void res.writeHead(302, { Location: to }).end(req.url === '/away' ? 'see the other host' : undefined);
     res.writeHead(req.url === '/healthz' ? 200 : 503).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -52,7 +52,8 @@ describe('probe results, worded as the kubelet words them', () => {
     expect(await probe('/moved')).toEqual({ ok: true });
     expect(await probe('/moved-down')).toEqual({ ok: false, message: 'HTTP probe failed with statuscode: 503' });
     expect(await probe('/loop')).toEqual({ ok: false, message: 'Get "/loop": stopped after 10 redirects' });
-    expect(await probe('/away')).toEqual({ ok: true });
+    // (passed, with the kubelet's warning, which becomes a ProbeWarning event)
+    expect(await probe('/away')).toEqual({ ok: true, warning: 'Probe terminated redirects, Response body: see the other host' });
   });
 
   it('a probe that cannot be run at all (an unknown named port, the container gone) errored: neither passed nor failed', async () => {

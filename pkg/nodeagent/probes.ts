@@ -33,7 +33,8 @@ export function goNetError(e: NodeJS.ErrnoException, host: string, port: number)
 
 /** What one run of a handler came to, before it is worded as a probe's or a hook's result. */
 type Outcome =
-  | { ok: true }
+  /** Passed; with a warning when an HTTP probe was redirected to another host (the kubelet's probe.Warning). */
+  | { ok: true; warning?: string }
   /** An exec that exited non-zero (output: stdout then stderr) or ran past its timeout. */
   | { ok: false; exec: { command: string[]; exitCode: number; output: string; stderr: string; timedOut: boolean } }
   /** An HTTP GET that got an answer of 400 or more. */
@@ -116,9 +117,10 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
     const r = await getOnce(url, headers, deadline);
     if ('error' in r) return { ok: false, error: `Get "${shown}": ${r.error}` };
     if (r.status < 200 || r.status >= 400) return { ok: false, status: r.status };
-    if (r.status < 300 || !r.location) return { ok: true };
+    if (r.status < 300) return { ok: true };
+    if (!r.location) return { ok: true, warning: `Probe terminated redirects, Response body: ${r.body}` };
     const next = new URL(r.location, url);
-    if (next.hostname !== url.hostname) return { ok: true };
+    if (next.hostname !== url.hostname) return { ok: true, warning: `Probe terminated redirects, Response body: ${r.body}` };
     // (Go's error names the Location as the server sent it)
     shown = r.location;
     if (redirects + 1 >= MAX_REDIRECTS) return { ok: false, error: `Get "${shown}": stopped after ${MAX_REDIRECTS} redirects` };
@@ -129,8 +131,11 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
 /** A hook's HTTP request with no timeout still gives up on a connection silent this long (ms), so that none is held for ever. */
 const HOOK_IDLE_LIMIT_MS = 10 * 60_000;
 
-/** One GET: its status and Location, or Go's wording of why no answer came. */
-function getOnce(url: URL, headers: Record<string, string>, deadline: number): Promise<{ status: number; location?: string } | { error: string }> {
+/** The kubelet reads at most this much of an HTTP probe's answer. */
+const MAX_HTTP_BODY = 10 * 1024;
+
+/** One GET: its status, Location and the start of its body, or Go's wording of why no answer came. */
+function getOnce(url: URL, headers: Record<string, string>, deadline: number): Promise<{ status: number; location?: string; body: string } | { error: string }> {
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
@@ -138,8 +143,19 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number): P
   return new Promise((resolve) => {
     let timedOut = false;
     const r = req({ host, port, path: url.pathname + url.search, method: 'GET', headers, timeout, agent: false, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: Buffer.concat(chunks).toString('utf8', 0, Math.min(size, MAX_HTTP_BODY)) });
+      res.on('data', (b: Buffer) => {
+        if (size < MAX_HTTP_BODY) chunks.push(b);
+        size += b.length;
+        if (size >= MAX_HTTP_BODY) {
+          done();
+          res.destroy();
+        }
+      });
+      res.once('end', done);
+      res.once('error', done);
     });
     r.on('timeout', () => {
       timedOut = true;
@@ -159,7 +175,7 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number): P
  */
 export async function runProbe(rt: RuntimeService, containerId: string, c: Container, probe: Probe, podIP: string, timeoutSec: number): Promise<ProbeResult> {
   const r = await runOnce(rt, containerId, c, probe, podIP, { timeoutSec, userAgent: PROBE_USER_AGENT });
-  if (r.ok) return r;
+  if (r.ok) return r.warning ? { ok: true, warning: r.warning } : { ok: true };
   if ('exec' in r) return { ok: false, message: r.exec.timedOut ? `command ${JSON.stringify(r.exec.command.join(' '))} timed out` : r.exec.output };
   if ('status' in r) return { ok: false, message: `HTTP probe failed with statuscode: ${r.status}` };
   if ('errored' in r) return { ok: false, message: r.errored, errored: true };
