@@ -80,6 +80,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
     // No time limit, as the kubelet's: a hook that waits for something to come up may take long
     // (an exec ends at the latest with the container).
     const r = await runHook(rt, id, c, c.lifecycle.postStart, h.podIP, h.pod);
+    if (r.ok && r.warning) h.event('Warning', 'LifecycleHTTPFallback', r.warning);
     if (!r.ok) {
       // As the kubelet: the handler's words go to the log and the container's waiting state
       // (PostStartHookError, while it waits to start again); the event says only that it failed,

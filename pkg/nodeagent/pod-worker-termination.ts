@@ -57,7 +57,7 @@ export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: s
     hookRan = true;
     let inTime = true;
     const hook = runHook(rt, st.id, c, c.lifecycle.preStop, ctx.podIP, ctx.pod, Math.ceil((deadline - Date.now()) / 1000) + PRESTOP_SLACK_SEC).then((r) => {
-      if (r.ok) return;
+      if (r.ok) return void (r.warning && ctx.event('Warning', 'LifecycleHTTPFallback', r.warning));
       log.warn('preStop hook failed', { pod: ctx.key, container: name, message: r.message, inGracePeriod: inTime });
       // (the event does not carry the handler's words, which may hold secrets, as the kubelet's)
       if (inTime) ctx.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', name);

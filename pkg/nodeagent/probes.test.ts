@@ -62,6 +62,10 @@ describe('probe results, worded as the kubelet words them', () => {
     expect(await runProbe(gone, 'c1', container, { exec: { command: ['true'] } }, '127.0.0.1', 1)).toEqual({ ok: false, errored: true, message: 'container "app" is not running' });
   });
 
+  it('httpGet over HTTPS to a plain HTTP server: Go\'s error', async () => {
+    expect(await runProbe(idle, 'c1', container, { httpGet: { path: '/healthz', port, scheme: 'HTTPS' } }, '127.0.0.1', 1)).toEqual({ ok: false, message: `Get "https://127.0.0.1:${port}/healthz": http: server gave HTTP response to HTTPS client` });
+  });
+
   it('tcpSocket: Go\'s dial error', async () => {
     expect(await runProbe(idle, 'c1', container, { tcpSocket: { port } }, '127.0.0.1', 1)).toEqual({ ok: true });
     expect(await runProbe(idle, 'c1', container, { tcpSocket: { port: CLOSED } }, '127.0.0.1', 1)).toEqual({ ok: false, message: 'dial tcp 127.0.0.1:1: connect: connection refused' });
@@ -84,6 +88,10 @@ describe('lifecycle hook results, worded as the kubelet\'s handler runner words 
       message: 'Exec lifecycle hook ([sh -c setup]) for Container "app" in Pod "web_default(u-1)" failed - error: container "app" is not running, message: ""',
     });
     expect(await runHook(idle, 'c1', container, { tcpSocket: { port } }, '127.0.0.1', pod)).toEqual({ ok: false, message: 'Cannot run handler: invalid handler: tcpSocket is not supported in lifecycle hooks' });
+  });
+
+  it('httpGet over HTTPS answered in plain HTTP: tried again over HTTP, a success with the kubelet\'s fallback warning', async () => {
+    expect(await runHook(idle, 'c1', container, { httpGet: { path: '/down', port, scheme: 'HTTPS' } }, '127.0.0.1', pod)).toEqual({ ok: true, warning: `request to HTTPS lifecycle hook 127.0.0.1:${port} got HTTP response, retry with HTTP succeeded` });
   });
 
   it('httpGet: only a request that gets no answer fails; the status code is not looked at', async () => {

@@ -18,6 +18,9 @@ function portOf(c: Container, port: unknown): number {
   return named.containerPort;
 }
 
+/** Go's error when a plain HTTP server answers a TLS client. */
+const HTTP_TO_HTTPS = 'http: server gave HTTP response to HTTPS client';
+
 /**
  * A network error as Go's net package words it, which the kubelet's messages carry (`dial tcp
  * 10.244.0.3:8080: connect: connection refused`); Node's own (`connect ECONNREFUSED ...`) otherwise.
@@ -27,6 +30,8 @@ export function goNetError(e: NodeJS.ErrnoException, host: string, port: number)
   const connect: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
   if (e.code && connect[e.code]) return `${dial}: connect: ${connect[e.code]}`;
   if (e.code === 'ECONNRESET') return 'read: connection reset by peer';
+  // (TLS spoken to a plain HTTP server: OpenSSL reads the answer as a record of a bad version)
+  if (e.code === 'EPROTO' && /wrong version number/.test(e.message)) return HTTP_TO_HTTPS;
   if (e.message === 'socket hang up') return 'EOF';
   return e.message;
 }
@@ -193,8 +198,19 @@ export const HOOK_USER_AGENT = PROBE_USER_AGENT.replace('kube-probe', 'kube-life
  */
 export async function runHook(rt: RuntimeService, containerId: string, c: Container, h: LifecycleHandler, podIP: string, pod: Pod, timeoutSec = 0): Promise<ProbeResult> {
   if (h.tcpSocket) return { ok: false, message: 'Cannot run handler: invalid handler: tcpSocket is not supported in lifecycle hooks' };
-  const r = await runOnce(rt, containerId, c, h, podIP, { timeoutSec, userAgent: HOOK_USER_AGENT });
+  const o = { timeoutSec, userAgent: HOOK_USER_AGENT };
+  const r = await runOnce(rt, containerId, c, h, podIP, o);
   if (r.ok || 'status' in r) return { ok: true };
+  // An HTTPS hook answered in plain HTTP is tried again over HTTP (without Authorization), as the
+  // kubelet does; success then is a warning (its LifecycleHTTPFallback event).
+  if (h.httpGet?.scheme === 'HTTPS' && 'error' in r && r.error.endsWith(HTTP_TO_HTTPS)) {
+    const headers = (h.httpGet.httpHeaders ?? []).filter((x) => x.name?.toLowerCase() !== 'authorization');
+    const plain = await runOnce(rt, containerId, c, { httpGet: { ...h.httpGet, scheme: 'HTTP', httpHeaders: headers } }, podIP, o);
+    if (plain.ok || 'status' in plain) {
+      const host = h.httpGet.host || podIP;
+      return { ok: true, warning: `request to HTTPS lifecycle hook ${host.includes(':') ? `[${host}]` : host}:${portOf(c, h.httpGet.port)} got HTTP response, retry with HTTP succeeded` };
+    }
+  }
   const where = `for Container ${JSON.stringify(c.name)} in Pod ${JSON.stringify(`${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`)} failed`;
   const err = 'exec' in r ? undefined : 'errored' in r ? r.errored : r.error;
   if (h.exec?.command?.length) {
