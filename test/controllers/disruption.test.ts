@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, Jobs, Nodes, PodDisruptionBudgets, Pods, StatefulSets, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { eventually, failure, node, sleep, type TestControlPlane } from '../helpers/control-plane.js';
-import { deployment, finishPod, job, startWithScheduler, statefulSet } from '../helpers/workloads.js';
+import { deployment, finishPod, job, markReady, startWithScheduler, statefulSet } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
 let env: Awaited<ReturnType<typeof startWithScheduler>> | undefined;
@@ -238,6 +238,8 @@ describe('eviction', () => {
 
   it('deletes a pod that has finished without asking its budget', async () => {
     const done = await cp.admin.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'done', labels: { app: 'done' } }, spec: { nodeName: 'n1', restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox:1.36' }] } });
+    // (as the fake kubelet may have it first: Running and Ready, then ended)
+    await markReady(cp.admin, await cp.admin.get(Pods, 'default', 'done')).catch(() => undefined);
     await finishPod(cp.admin, await cp.admin.get(Pods, 'default', 'done'), 'Succeeded');
     await cp.admin.create(PodDisruptionBudgets, 'default', pdb('done', { minAvailable: 1, selector: { matchLabels: { app: 'done' } } }));
     await untilStatus('done', { expectedPods: 1, currentHealthy: 0, disruptionsAllowed: 0 });

@@ -140,9 +140,15 @@ export async function finishPod(client: RestClient, p: KubeObject, phase: 'Succe
 async function finishPodOnce(client: RestClient, p: KubeObject, phase: 'Succeeded' | 'Failed'): Promise<void> {
   const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const exitCode = phase === 'Succeeded' ? 0 : 1;
+  // An ended pod is not Ready, as the kubelet reports it (reason PodCompleted): the fake kubelet
+  // may have marked it Ready first, and a stale Ready condition made the pod count as healthy.
+  const conditions = ((p.status as { conditions?: { type: string }[] } | undefined)?.conditions ?? [])
+    .filter((c) => c.type !== 'Ready' && c.type !== 'ContainersReady')
+    .concat(['Ready', 'ContainersReady'].map((type) => ({ type, status: 'False', reason: 'PodCompleted', lastTransitionTime: t })));
   const status = {
     ...(p.status as object),
     phase,
+    conditions,
     containerStatuses: [{ name: 'main', image: 'busybox:1.36', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: t, finishedAt: t } } }],
   };
   await client.update(Pods, p.metadata!.namespace, p.metadata!.name!, { ...p, status }, 'status');
