@@ -80,7 +80,7 @@ describe('RuntimeClass on the node', () => {
     expect(log).toMatch(new RegExp(`start ${id}`));
     // exec goes through the pod's handler too
     expect((await c.agent.runtime.execSync(id, ['echo', 'hi'])).stdout).toBe('hi\n');
-    expect(readFileSync(calls, 'utf8')).toMatch(new RegExp(`exec ${id} echo hi`));
+    expect(readFileSync(calls, 'utf8')).toMatch(new RegExp(`exec --pid-file \\S+ ${id} echo hi`));
     await c.cp.admin.delete(Pods, 'default', 'logged');
     await eventually(async () => (await failure(c.cp.admin.get(Pods, 'default', 'logged'))).code === 404, { timeoutMs: 30_000, what: 'logged pod gone' });
   });
