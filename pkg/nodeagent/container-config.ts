@@ -7,7 +7,7 @@ import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
 import { ConfigSources, envFromVars, keyRefValue } from './config-sources.js';
-import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel, restartCountAnnotation } from './container-labels.js';
+import { containerNameLabel, formatPod, podNameLabel, podNamespaceLabel, podUidLabel, restartCountAnnotation } from './container-labels.js';
 
 export const cfsPeriod = 100_000;
 
@@ -125,7 +125,7 @@ export function runAsNonRootError(pod: Pod, c: Container, imageUser: string | un
   const sc = c.securityContext ?? {};
   const psc = pod.spec?.securityContext ?? {};
   if (!requiresNonRoot(pod, c)) return undefined;
-  const where = `(pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name})`;
+  const where = `(pod: "${formatPod(pod)}", container: ${c.name})`;
   const runAsUser = sc.runAsUser ?? psc.runAsUser;
   if (runAsUser != null) return Number(runAsUser) === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   const user = (imageUser ?? '').split(':')[0]!;

@@ -1,5 +1,6 @@
 // How the node agent labels its runtime sandboxes and containers (the kubelet's label and
 // annotation keys), and how the attempts of one container are told apart by their restart count.
+import type { Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 
 export const podUidLabel = 'io.kubernetes.pod.uid';
@@ -7,6 +8,11 @@ export const podNameLabel = 'io.kubernetes.pod.name';
 export const podNamespaceLabel = 'io.kubernetes.pod.namespace';
 export const containerNameLabel = 'io.kubernetes.container.name';
 export const restartCountAnnotation = 'io.kubernetes.container.restartCount';
+
+/** A pod as the kubelet's messages name it (format.Pod): `name_namespace(uid)`. */
+export function formatPod(pod: Pod): string {
+  return `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+}
 
 export function restartCountOf(c: ContainerStatus): number {
   return Number(c.annotations?.[restartCountAnnotation] ?? c.metadata.attempt ?? 0);

@@ -3,6 +3,7 @@
 // an attempt ran for 10 minutes.
 import type { Container } from '../api/types.js';
 import type { ContainerStatus } from '../runtime/types.js';
+import { formatPod } from './container-labels.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 
 /** Whether `c` may restart now after its attempt `st` exited; when not, CrashLoopBackOff and a retry once the back-off is up. */
@@ -21,8 +22,8 @@ export function restartAllowed(d: Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMa
   rec.notBefore = Math.max(rec.notBefore, finished + rec.delaySec * 1000);
   if (now < rec.notBefore) {
     const pod = ctx.pod;
-    rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${pod.metadata!.name}_${pod.metadata!.namespace}(${ctx.uid})` };
-    ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata!.name}_${pod.metadata!.namespace}(${ctx.uid})`, c.name);
+    rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${rec.delaySec}s restarting failed container=${c.name} pod=${formatPod(pod)}` };
+    ctx.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${formatPod(pod)}`, c.name);
     ctx.retryIn(rec.notBefore - now + 50);
     return false;
   }

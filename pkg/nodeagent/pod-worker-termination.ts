@@ -20,6 +20,13 @@ const MIN_GRACE_AFTER_PRESTOP = 2;
 /** A preStop hook still running this long after the grace period is given up (its outcome matters to no one by then). */
 const PRESTOP_SLACK_SEC = 5;
 
+/** Waits for `p`, but not past `deadline` (ms). */
+async function untilDeadline(p: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+}
+
 /** The spec of a pod's app or init container by name. */
 export function containerSpecOf(pod: Pod, name: string | undefined) {
   return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
@@ -62,15 +69,11 @@ export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: s
       // (the event does not carry the handler's words, which may hold secrets, as the kubelet's)
       if (inTime) ctx.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', name);
     });
-    let hookTimer: NodeJS.Timeout | undefined;
-    await Promise.race([hook, new Promise<void>((res) => (hookTimer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
-    clearTimeout(hookTimer);
+    await untilDeadline(hook, deadline);
     inTime = false;
   }
   // (a sidecar waits for its turn, but no longer than the grace period)
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([turn, new Promise<void>((res) => (timer = setTimeout(res, Math.max(0, deadline - Date.now()))))]);
-  clearTimeout(timer);
+  await untilDeadline(turn, deadline);
   let left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
   if (hookRan) left = Math.max(left, MIN_GRACE_AFTER_PRESTOP);
   await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));

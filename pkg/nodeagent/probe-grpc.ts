@@ -28,7 +28,8 @@ export function goDuration(seconds: number): string {
 }
 
 /** host:port, with an IPv6 address in brackets (net.JoinHostPort). */
-const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+/** host:port, an IPv6 host in brackets (Go's net.JoinHostPort). */
+export const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** One gRPC health check of host:port for `service`, within timeoutSec. */
 export async function grpcProbe(host: string, port: number, service: string, timeoutSec: number): Promise<ProbeResult> {

@@ -6,7 +6,8 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { Container, LifecycleHandler, Pod, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
-import { grpcProbe, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
+import { formatPod } from './container-labels.js';
+import { grpcProbe, joinHostPort, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
 
 export type { ProbeResult };
 
@@ -26,7 +27,7 @@ const HTTP_TO_HTTPS = 'http: server gave HTTP response to HTTPS client';
  * 10.244.0.3:8080: connect: connection refused`); Node's own (`connect ECONNREFUSED ...`) otherwise.
  */
 export function goNetError(e: NodeJS.ErrnoException, host: string, port: number): string {
-  const dial = `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const dial = `dial tcp ${joinHostPort(host, port)}`;
   const connect: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
   if (e.code && connect[e.code]) return `${dial}: connect: ${connect[e.code]}`;
   if (e.code === 'ECONNRESET') return 'read: connection reset by peer';
@@ -78,7 +79,7 @@ async function runOnce(rt: RuntimeService, containerId: string, c: Container, h:
         });
         s.once('timeout', () => {
           s.destroy();
-          resolve({ ok: false, error: `dial tcp ${host.includes(':') ? `[${host}]` : host}:${port}: i/o timeout` });
+          resolve({ ok: false, error: `dial tcp ${joinHostPort(host, port)}: i/o timeout` });
         });
         s.once('error', (e) => resolve({ ok: false, error: goNetError(e, host, port) }));
       });
@@ -113,7 +114,7 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
   const scheme = g.scheme === 'HTTPS' ? 'https' : 'http';
   const path = g.path || '/';
   // (written out rather than taken from URL.href, which drops a scheme's default port: Go keeps it)
-  let shown = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path.startsWith('/') ? '' : '/'}${path}`;
+  let shown = `${scheme}://${joinHostPort(host, port)}${path.startsWith('/') ? '' : '/'}${path}`;
   let url = new URL(shown);
   const headers: Record<string, string> = { 'User-Agent': o.userAgent, Accept: '*/*' };
   for (const hh of g.httpHeaders ?? []) if (hh.name) headers[hh.name] = hh.value ?? '';
@@ -123,11 +124,10 @@ async function httpGet(g: NonNullable<Probe['httpGet']>, c: Container, podIP: st
     if ('error' in r) return { ok: false, error: `Get "${shown}": ${r.error}` };
     if (r.status < 200 || r.status >= 400) return { ok: false, status: r.status };
     if (r.status < 300) return { ok: true };
-    if (!r.location) return { ok: true, warning: `Probe terminated redirects, Response body: ${r.body}` };
-    const next = new URL(r.location, url);
-    if (next.hostname !== url.hostname) return { ok: true, warning: `Probe terminated redirects, Response body: ${r.body}` };
+    const next = r.location ? new URL(r.location, url) : undefined;
+    if (!next || next.hostname !== url.hostname) return { ok: true, warning: `Probe terminated redirects, Response body: ${r.body}` };
     // (Go's error names the Location as the server sent it)
-    shown = r.location;
+    shown = r.location!;
     if (redirects + 1 >= MAX_REDIRECTS) return { ok: false, error: `Get "${shown}": stopped after ${MAX_REDIRECTS} redirects` };
     url = next;
   }
@@ -180,7 +180,7 @@ function getOnce(url: URL, headers: Record<string, string>, deadline: number): P
  */
 export async function runProbe(rt: RuntimeService, containerId: string, c: Container, probe: Probe, podIP: string, timeoutSec: number): Promise<ProbeResult> {
   const r = await runOnce(rt, containerId, c, probe, podIP, { timeoutSec, userAgent: PROBE_USER_AGENT });
-  if (r.ok) return r.warning ? { ok: true, warning: r.warning } : { ok: true };
+  if (r.ok) return r;
   if ('exec' in r) return { ok: false, message: r.exec.timedOut ? `command ${JSON.stringify(r.exec.command.join(' '))} timed out` : r.exec.output };
   if ('status' in r) return { ok: false, message: `HTTP probe failed with statuscode: ${r.status}` };
   if ('errored' in r) return { ok: false, message: r.errored, errored: true };
@@ -207,11 +207,10 @@ export async function runHook(rt: RuntimeService, containerId: string, c: Contai
     const headers = (h.httpGet.httpHeaders ?? []).filter((x) => x.name?.toLowerCase() !== 'authorization');
     const plain = await runOnce(rt, containerId, c, { httpGet: { ...h.httpGet, scheme: 'HTTP', httpHeaders: headers } }, podIP, o);
     if (plain.ok || 'status' in plain) {
-      const host = h.httpGet.host || podIP;
-      return { ok: true, warning: `request to HTTPS lifecycle hook ${host.includes(':') ? `[${host}]` : host}:${portOf(c, h.httpGet.port)} got HTTP response, retry with HTTP succeeded` };
+      return { ok: true, warning: `request to HTTPS lifecycle hook ${joinHostPort(h.httpGet.host || podIP, portOf(c, h.httpGet.port))} got HTTP response, retry with HTTP succeeded` };
     }
   }
-  const where = `for Container ${JSON.stringify(c.name)} in Pod ${JSON.stringify(`${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`)} failed`;
+  const where = `for Container ${JSON.stringify(c.name)} in Pod ${JSON.stringify(formatPod(pod))} failed`;
   const err = 'exec' in r ? undefined : 'errored' in r ? r.errored : r.error;
   if (h.exec?.command?.length) {
     const cmd = h.exec.command.join(' ');
