@@ -31,6 +31,8 @@ describe('terminal pods across an agent restart', () => {
     await c.agent.workers.get(ev.metadata.uid)!.evict('The node was low on resource: ephemeral-storage.', 0);
     await eventually(async () => (await podStatus(c, 'evicted')).reason === 'Evicted' && (await podStatus(c, 'deadline')).reason === 'DeadlineExceeded', { timeoutMs: 30_000, what: 'both pods Failed' });
     await eventually(async () => (await running(ev.metadata.uid)) + (await running(dl.metadata.uid)) === 0, { timeoutMs: 15_000, what: 'their containers stopped' });
+    // (and reported so: an agent restarted before it wrote the terminated state leaves the last one it wrote)
+    await eventually(async () => (await Promise.all(['evicted', 'deadline'].map(async (n) => !!(await podStatus(c, n)).containerStatuses?.[0]?.state?.terminated))).every(Boolean), { timeoutMs: 15_000, what: 'their containers reported terminated' });
 
     await c.restartAgent();
     await sleep(4000);
