@@ -6,6 +6,7 @@ import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
 import { PodStatusManager, type ReportedPod } from './agent-pod-status.js';
+import { computeStatus } from './pod-status.js';
 
 const pod: Pod = {
   apiVersion: 'v1',
@@ -103,5 +104,18 @@ describe('PodStatusManager', () => {
     stopping.stop();
     await vi.advanceTimersByTimeAsync(30_000);
     expect(b.patches()).toBe(1);
+  });
+
+  it('does not send a first status the API already holds (a restarted agent), but sends one that differs', async () => {
+    const { client, patches } = flakyClient([]);
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    const held = JSON.parse(JSON.stringify(computeStatus(view, '10.0.0.1'))) as Record<string, unknown>;
+    // as the API returns it: keys in another order, transition times of its own
+    const reordered = Object.fromEntries(Object.entries(held).reverse().map(([k, v]) => [k, k === 'conditions' ? (v as object[]).map((c) => ({ ...c, lastTransitionTime: '2020-01-01T00:00:00Z' })) : v]));
+    await m.report({ ...view, pod: { ...pod, status: reordered } as Pod });
+    expect(patches()).toBe(0);
+    const other = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await other.report({ ...view, pod: { ...pod, status: { ...reordered, phase: 'Pending', podIP: '10.0.0.9' } } as Pod });
+    expect(patches()).toBe(1);
   });
 });

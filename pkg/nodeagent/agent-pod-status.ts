@@ -21,6 +21,22 @@ function replaceList(status: object, key: string): Record<string, unknown[]> {
   return Array.isArray(items) ? { [key]: [...items, { $patch: 'replace' }] } : {};
 }
 
+const withoutTimes = (k: string, v: unknown) => (k === 'lastTransitionTime' || k === 'lastProbeTime' ? undefined : v);
+
+/** JSON with keys in order, and no transition or probe times: equal for statuses that say the same. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (k, x: unknown) => {
+    if (withoutTimes(k, x) === undefined) return undefined;
+    if (!x || typeof x !== 'object' || Array.isArray(x)) return x;
+    return Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined && y !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+}
+
+/** Whether the status computed says what the API holds already. */
+export function sameStatus(computed: object, held: object | undefined): boolean {
+  return !!held && canonical(computed) === canonical(held);
+}
+
 /** A pod whose status is reported: a pod worker's view (PodWorker is one). */
 export interface ReportedPod extends PodView {
   readonly uid: string;
@@ -57,8 +73,15 @@ export class PodStatusManager {
     const target = this.statusTarget(w.pod, uid);
     if (!target) return;
     const status = computeStatus(w, this.nodeIP);
-    const text = JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' || k === 'lastProbeTime' ? undefined : v));
+    const text = JSON.stringify(status, withoutTimes);
     if (this.sent.get(uid) === text) return;
+    // The first report of a pod (this agent just started, or the pod is new to it) is not sent
+    // when the API already holds it, as the kubelet's status manager compares with the pod it
+    // has: a restarted agent does not rewrite every pod of the node.
+    if (!this.sent.has(uid) && target === uid && sameStatus(status, w.pod.status)) {
+      this.sent.set(uid, text);
+      return;
+    }
     this.inFlight.add(uid);
     try {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made

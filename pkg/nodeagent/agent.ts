@@ -16,8 +16,6 @@ import { SourceCache } from './source-cache.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
 import { Runtime } from '../runtime/runtime.js';
-import { ContainerState } from '../runtime/types.js';
-import { podUidLabel } from './container-labels.js';
 import { logger } from '../util/log.js';
 import { PodWorker } from './pod-worker.js';
 import { NodeIngressController } from './ingress-controller.js';
@@ -197,10 +195,13 @@ export class NodeAgent {
     const uid = p.metadata!.uid!;
     let w = this.workers.get(uid);
     if (!w) {
-      if (isPodTerminal(p)) {
-        if (!p.metadata?.deletionTimestamp) return;
-      }
-      if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
+      if (isPodTerminal(p) && !p.metadata?.deletionTimestamp) {
+        // A pod that has ended gets a worker too (it ended before this agent started, or after
+        // the agent last saw it): it stops what may still run of the pod, releases its sandbox
+        // and reports its containers' last states. One that never started (rejected at
+        // admission) has nothing on the node.
+        if (this.rejected.has(uid) || !p.status?.startTime) return;
+      } else if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
       const worker: PodWorker = new PodWorker(p, {
         runtime: this.runtime,
         podsDir: join(this.cfg.dataDir, 'pods'),
@@ -237,21 +238,12 @@ export class NodeAgent {
 
   /**
    * Node-level reclaim under disk pressure: the containers of pods that have ended but are not
-   * deleted (their workers keep the statuses), and exited containers of ended pods that have no
-   * worker (they ended before this agent started). Returns how many containers were removed.
+   * deleted (their workers keep the statuses; a pod that ended before this agent started has a
+   * worker too). Returns how many containers were removed.
    */
   private async removeDeadContainers(): Promise<number> {
     let removed = 0;
     for (const w of [...this.workers.values()]) removed += await w.removeEndedContainers();
-    const ended = new Set(this.podInformer.list().filter((p) => !p.metadata?.deletionTimestamp && isPodTerminal(p)).map((p) => p.metadata!.uid!));
-    for (const c of await this.runtime.listContainers()) {
-      const uid = c.labels[podUidLabel];
-      if (!uid || this.workers.has(uid) || !ended.has(uid) || c.state !== ContainerState.Exited) continue;
-      await this.runtime.removeContainer(c.id).then(
-        () => removed++,
-        (e: Error) => log.warn('removing an ended pod\'s container failed', { podUid: uid, err: e.message }),
-      );
-    }
     return removed;
   }
 

@@ -92,3 +92,57 @@ describe('pod status with readiness gates', () => {
     expect(cond(computeStatus(w, '10.0.0.1'), 'Ready')).toMatchObject({ status: 'False', message: 'containers with unready status: [app]' });
   });
 });
+
+describe('a pod whose end the API holds', () => {
+  const ended = (phase: string, status: Record<string, unknown>, restartPolicy = 'Always') => {
+    const w = worker(restartPolicy, []);
+    w.pod = { ...w.pod, status: { phase, startTime: '2026-01-01T00:00:00Z', ...status } } as Pod;
+    return w;
+  };
+  const statusOf = (s: Record<string, unknown>, key: string, name: string) => (s[key] as { name: string; state: Record<string, unknown>; restartCount: number }[]).find((x) => x.name === name)!;
+
+  it('keeps its phase, whatever its containers and restart policy say', () => {
+    const w = ended('Failed', { reason: 'Evicted' });
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 137)];
+    expect(computePhase(w)).toBe('Failed'); // (restartPolicy Always: a live pod would count as Running, to restart)
+    expect(computePhase(ended('Succeeded', {}))).toBe('Succeeded');
+    expect(computePhase(worker('Always', w.containers))).toBe('Running');
+  });
+
+  it('reports a container the runtime no longer has as the kubelet\'s TerminatePod: terminated stays, running turns ContainerStatusUnknown', () => {
+    const w = ended('Failed', {
+      conditions: [{ type: 'Initialized', status: 'True' }],
+      initContainerStatuses: [
+        { name: 'init', state: { terminated: { exitCode: 0, reason: 'Completed' } }, restartCount: 0 },
+        { name: 'side', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, restartCount: 2, containerID: 'tskube://s' },
+      ],
+      containerStatuses: [{ name: 'app', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: { terminated: { exitCode: 1 } }, restartCount: 3, containerID: 'tskube://a', image: 'x', imageID: 'sha256:1' }],
+    });
+    const s = computeStatus(w, '10.0.0.1');
+    expect(s.phase).toBe('Failed');
+    expect(statusOf(s, 'initContainerStatuses', 'init').state).toEqual({ terminated: { exitCode: 0, reason: 'Completed' } });
+    const lost = { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } };
+    expect(statusOf(s, 'initContainerStatuses', 'side')).toMatchObject({ state: lost, restartCount: 2, ready: false });
+    expect(statusOf(s, 'containerStatuses', 'app')).toMatchObject({ state: lost, lastState: { terminated: { exitCode: 1 } }, restartCount: 3, containerID: 'tskube://a', imageID: 'sha256:1', ready: false, started: false });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+  });
+
+  it('reports what the runtime still has of an ended pod, not what the API last held', () => {
+    const w = ended('Failed', { containerStatuses: [{ name: 'app', state: { running: {} }, restartCount: 0 }] });
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 143)];
+    expect(statusOf(computeStatus(w, '10.0.0.1'), 'containerStatuses', 'app').state).toMatchObject({ terminated: { exitCode: 143, reason: 'Error' } });
+  });
+
+  it('leaves waiting the containers of a pod that failed in initialization, but for init containers with a later one started', () => {
+    const w = ended('Failed', {
+      initContainerStatuses: [
+        { name: 'init', state: { waiting: { reason: 'PodInitializing' } }, restartCount: 0 },
+        { name: 'side', state: { terminated: { exitCode: 1, reason: 'Error' } }, restartCount: 0 },
+      ],
+      containerStatuses: [{ name: 'app', state: { waiting: { reason: 'PodInitializing' } }, restartCount: 0 }],
+    }, 'Never');
+    const s = computeStatus(w, '10.0.0.1');
+    expect(statusOf(s, 'initContainerStatuses', 'init').state).toMatchObject({ terminated: { reason: 'ContainerStatusUnknown' } });
+    expect(statusOf(s, 'containerStatuses', 'app').state).toEqual({ waiting: { reason: 'PodInitializing' } });
+  });
+});

@@ -20,6 +20,8 @@ export interface PodView {
   readonly startTime?: string;
   /** The pod failed for good, and why. */
   readonly failed?: { reason: string; message: string };
+  /** The pod's terminal phase as the API holds it: it stays (no phase leaves Succeeded or Failed). */
+  readonly endedInApi?: 'Succeeded' | 'Failed';
   /** The DisruptionTarget condition, when the node agent ends the pod itself. */
   readonly disruption?: { reason: string; message: string };
   readonly records: ReadonlyMap<string, ContainerRecord>;
@@ -55,8 +57,44 @@ function terminated(st: ContainerStatus, message: string | undefined): Json {
   };
 }
 
+/** What the kubelet's TerminatePod reports of a container it cannot find once its pod has ended. */
+export const LOST_CONTAINER = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+
+/**
+ * The status of a container of an ended pod that the runtime no longer has (removed, or lost
+ * with the node's runtime state while the agent was down), from what the API holds: the
+ * kubelet's TerminatePod. A terminated state stays; any other turns into ContainerStatusUnknown
+ * (exit code 137: whether it succeeded is not known), for an app container once the pod was
+ * initialized and for an init container some later container of which was started; a container
+ * that never started stays waiting (the failed init container says why the pod failed).
+ */
+function lostContainerStatus(w: PodView, c: Container, init: boolean): Json | undefined {
+  const old = [...(w.pod.status?.initContainerStatuses ?? []), ...(w.pod.status?.containerStatuses ?? [])];
+  const prev = old.find((s) => s.name === c.name) as Json | undefined;
+  if ((prev?.state as Json | undefined)?.terminated) return { ...prev, ready: false, started: false };
+  const begun = (s: { state?: { waiting?: unknown } }) => !!s.state && !s.state.waiting;
+  const initialized = (w.pod.status?.conditions ?? []).some((x) => x.type === 'Initialized' && x.status === 'True') || (w.pod.status?.containerStatuses ?? []).some(begun);
+  const specInits = w.pod.spec?.initContainers ?? [];
+  const after = new Set(specInits.slice(specInits.findIndex((x) => x.name === c.name) + 1).map((x) => x.name));
+  const later = init && (w.pod.status?.initContainerStatuses ?? []).some((s) => after.has(s.name) && begun(s));
+  if (!(initialized || later || (prev && begun(prev)))) return prev ? { ...prev, ready: false, started: false } : undefined;
+  return {
+    name: c.name,
+    state: { terminated: { ...LOST_CONTAINER } },
+    lastState: prev?.lastState ?? {},
+    ready: false,
+    restartCount: prev?.restartCount ?? 0,
+    image: prev?.image ?? c.image,
+    imageID: prev?.imageID ?? '',
+    started: false,
+    ...(prev?.containerID ? { containerID: prev.containerID } : {}),
+  };
+}
+
 function containerStatus(w: PodView, c: Container, init: boolean, initDone = true): Json {
   const st = w.latest(c.name!);
+  const lost = !st && w.endedInApi ? lostContainerStatus(w, c, init) : undefined;
+  if (lost) return lost;
   const rec = w.records.get(c.name!);
   const prev = w.previous(c.name!);
   const waiting = rec?.waiting && (!st || st.state !== ContainerState.Running) ? rec.waiting : undefined;
@@ -101,6 +139,7 @@ export function pendingInitContainers(w: PodView): string[] {
 export function computePhase(w: PodView): string {
   const spec = w.pod.spec!;
   if (w.failed) return 'Failed';
+  if (w.endedInApi) return w.endedInApi;
   // (sidecars' exits do not count: a pod whose app containers are done ends by them)
   if (pendingInitContainers(w).length) return 'Pending';
   let running = 0;

@@ -104,6 +104,18 @@ export class PodWorker {
     return this.pod.metadata!.uid!;
   }
 
+  /**
+   * The pod's terminal phase as the API holds it (Succeeded or Failed), or undefined. A pod whose
+   * phase is terminal there stays so (no phase leaves Succeeded or Failed): its containers are
+   * not started again whatever their restart policy, and what still runs of it is stopped, as
+   * the kubelet's pod workers end such a pod. That is how an agent restarted after a pod ended
+   * knows it. (A static pod's worker is made from its manifest and has no phase of its own.)
+   */
+  get endedInApi(): 'Succeeded' | 'Failed' | undefined {
+    const phase = this.pod.status?.phase;
+    return (phase === 'Succeeded' || phase === 'Failed') && !isStaticPod(this.pod) ? phase : undefined;
+  }
+
   get key(): string {
     return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
   }
@@ -194,7 +206,7 @@ export class PodWorker {
     if (this.eviction) return this.stopEvicted();
     // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done, an
     // init container failed under Never, its deadline passed) gets no new sandbox (endPod).
-    if (this.failed || this.finished()) return this.endPod();
+    if (this.failed || this.endedInApi || this.finished()) return this.endPod();
     const spec = pod.spec!;
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
@@ -443,11 +455,11 @@ export class PodWorker {
    */
   async removeEndedContainers(): Promise<number> {
     if (this.running || this.terminated || this.deleted || this.reclaimed || this.pod.metadata?.deletionTimestamp) return 0;
-    if (!(this.failed || this.finished()) || this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
+    if (this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
     // Only once the apiserver holds the pod's end: a restarted agent knows an ended pod by its
     // phase there, and would otherwise find no containers and run it again. (A static pod's
     // worker is made from its manifest, with no phase: its exited containers are what it knows.)
-    if (isStaticPod(this.pod) || !['Succeeded', 'Failed'].includes(this.pod.status?.phase ?? '')) return 0;
+    if (!this.endedInApi) return 0;
     const dead = this.containers;
     this.reclaimed = dead;
     let removed = 0;

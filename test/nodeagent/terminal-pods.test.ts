@@ -1,10 +1,15 @@
 // A pod in a terminal phase stays there across an agent restart, as the kubelet's pod workers
 // keep it: the agent that comes back finds the pod Failed (evicted, past its deadline) or
 // Succeeded in the API with nothing of it running, and starts nothing, though the containers'
-// restart policy is Always; the status it reports keeps the phase and the reason.
+// restart policy is Always; the status it reports keeps the phase and the reason. A pod that
+// ended in the API while the agent was away is ended on the node when it comes back: what still
+// runs of it is stopped, and its containers' states are reported from the runtime, or as the
+// kubelet's ContainerStatusUnknown when the runtime no longer has them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pods } from '../../pkg/client/rest-client.js';
 import { ContainerState } from '../../pkg/runtime/types.js';
+import { Runtime } from '../../pkg/runtime/runtime.js';
+import { join } from 'node:path';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
@@ -42,5 +47,37 @@ describe('terminal pods across an agent restart', () => {
       expect(st).toMatchObject({ phase: 'Failed', reason });
       expect(st.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: expect.anything() } });
     }
+  }, 120_000);
+
+  it('a pod that ended in the API while the agent was away is stopped, and its containers reported terminated', async () => {
+    const a = (await c.cp.admin.create(Pods, 'default', busyboxPod('away-a', { containers: [ctr('main', 'sleep 3600')] }))) as { metadata: { uid: string } };
+    const b = (await c.cp.admin.create(Pods, 'default', busyboxPod('away-b', { containers: [ctr('main', 'sleep 3600')] }))) as { metadata: { uid: string } };
+    await eventually(async () => (await podStatus(c, 'away-a')).containerStatuses?.[0]?.state?.running !== undefined && (await podStatus(c, 'away-b')).containerStatuses?.[0]?.state?.running !== undefined, { timeoutMs: 60_000, what: 'both running' });
+    await c.stopAgent();
+    // While the agent is down: both pods end in the API (what an agent that died between writing
+    // an eviction and stopping the containers leaves), and b's container leaves the runtime.
+    for (const name of ['away-a', 'away-b']) await c.cp.admin.patch(Pods, 'default', name, { status: { phase: 'Failed', reason: 'Evicted', message: 'gone while away' } }, 'merge', 'status');
+    const rt = await Runtime.open({ root: join(c.cfg.dataDir, 'runtime') });
+    for (const x of await rt.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': b.metadata.uid } })) {
+      await rt.stopContainer(x.id, 0);
+      await rt.removeContainer(x.id);
+    }
+    expect(await running(a.metadata.uid)).toBe(1);
+
+    await c.startAgent();
+    await eventually(async () => (await running(a.metadata.uid)) === 0, { timeoutMs: 30_000, what: 'a\'s container stopped' });
+    await eventually(async () => !!(await podStatus(c, 'away-a')).containerStatuses?.[0]?.state?.terminated, { timeoutMs: 15_000, what: 'a\'s container reported terminated' });
+    const sa = await podStatus(c, 'away-a');
+    expect(sa).toMatchObject({ phase: 'Failed', reason: 'Evicted', message: 'gone while away' });
+    expect(sa.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    // its sandbox is released: no address held any more
+    await eventually(async () => (await c.agent.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': a.metadata.uid } })).every((s) => s.state !== 'SANDBOX_READY'), { timeoutMs: 15_000, what: 'a\'s sandbox released' });
+    await eventually(async () => !!(await podStatus(c, 'away-b')).containerStatuses?.[0]?.state?.terminated, { timeoutMs: 15_000, what: 'b\'s container reported terminated' });
+    const sb = await podStatus(c, 'away-b');
+    expect(sb).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+    expect(sb.containerStatuses?.[0]).toMatchObject({ ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } } });
+    await sleep(2000);
+    expect(await running(a.metadata.uid)).toBe(0);
+    expect(await running(b.metadata.uid)).toBe(0);
   }, 120_000);
 });
