@@ -111,11 +111,16 @@ describe('PodStatusManager', () => {
     const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
     const held = JSON.parse(JSON.stringify(computeStatus(view, '10.0.0.1'))) as Record<string, unknown>;
     // as the API returns it: keys in another order, transition times of its own
-    const reordered = Object.fromEntries(Object.entries(held).reverse().map(([k, v]) => [k, k === 'conditions' ? (v as object[]).map((c) => ({ ...c, lastTransitionTime: '2020-01-01T00:00:00Z' })) : v]));
+    // conditions in the order merged patches leave them (PodScheduled first, from the binding), one set by another controller
+    const conditions = [...(held.conditions as { type: string }[])].reverse().map((c) => ({ ...c, lastTransitionTime: '2020-01-01T00:00:00Z' }));
+    const reordered = Object.fromEntries(Object.entries({ ...held, conditions: [...conditions, { type: 'example.com/gate', status: 'True' }] }).reverse());
     await m.report({ ...view, pod: { ...pod, status: reordered } as Pod });
     expect(patches()).toBe(0);
     const other = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
     await other.report({ ...view, pod: { ...pod, status: { ...reordered, phase: 'Pending', podIP: '10.0.0.9' } } as Pod });
     expect(patches()).toBe(1);
+    const third = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await third.report({ ...view, pod: { ...pod, status: { ...reordered, conditions: conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'True' } : c)) } } as Pod });
+    expect(patches()).toBe(2);
   });
 });

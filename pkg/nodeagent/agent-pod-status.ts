@@ -32,9 +32,22 @@ function canonical(v: unknown): string {
   });
 }
 
-/** Whether the status computed says what the API holds already. */
+type Condition = { type?: string; status?: string; reason?: string; message?: string };
+
+/**
+ * Whether the status computed says what the API holds already, as the kubelet's
+ * isPodStatusByKubeletEqual judges it: each condition the agent reports, looked up by type
+ * (order, times and conditions others set do not count), says the same; all else is equal.
+ */
 export function sameStatus(computed: object, held: object | undefined): boolean {
-  return !!held && canonical(computed) === canonical(held);
+  if (!held) return false;
+  const mine = ((computed as { conditions?: Condition[] }).conditions ?? []);
+  const theirs = ((held as { conditions?: Condition[] }).conditions ?? []);
+  for (const c of mine) {
+    const h = theirs.find((x) => x.type === c.type);
+    if (!h || h.status !== c.status || (h.reason ?? '') !== (c.reason ?? '') || (h.message ?? '') !== (c.message ?? '')) return false;
+  }
+  return canonical({ ...computed, conditions: undefined }) === canonical({ ...held, conditions: undefined });
 }
 
 /** A pod whose status is reported: a pod worker's view (PodWorker is one). */

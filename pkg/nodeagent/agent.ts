@@ -329,7 +329,10 @@ export class NodeAgent {
 
   /** Sandboxes of pods the API no longer binds here (deleted while we were down) are removed. */
   private cleanupOrphans(): Promise<void> {
-    const known = new Set([...this.podInformer.list().map((p) => p.metadata!.uid!), ...this.workers.keys()]);
+    // (a pod that ended before it ever started has no worker: what of it is on the node, if the
+    // agent died between making its sandbox and reporting, goes as an orphan's would)
+    const neverStarted = (p: Pod) => isPodTerminal(p) && !p.status?.startTime && !p.metadata?.deletionTimestamp;
+    const known = new Set([...this.podInformer.list().filter((p) => !neverStarted(p)).map((p) => p.metadata!.uid!), ...this.workers.keys()]);
     return removeOrphanSandboxes({
       runtime: this.runtime,
       podsDir: join(this.cfg.dataDir, 'pods'),

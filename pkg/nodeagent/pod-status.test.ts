@@ -109,22 +109,35 @@ describe('a pod whose end the API holds', () => {
     expect(computePhase(worker('Always', w.containers))).toBe('Running');
   });
 
-  it('reports a container the runtime no longer has as the kubelet\'s TerminatePod: terminated stays, running turns ContainerStatusUnknown', () => {
+  it('reports a container the runtime no longer has as the kubelet does: terminated stays, running turns ContainerStatusUnknown, restarted as far as anyone knows', () => {
     const w = ended('Failed', {
       conditions: [{ type: 'Initialized', status: 'True' }],
       initContainerStatuses: [
         { name: 'init', state: { terminated: { exitCode: 0, reason: 'Completed' } }, restartCount: 0 },
-        { name: 'side', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, restartCount: 2, containerID: 'tskube://s' },
+        { name: 'side', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: { terminated: { exitCode: 1 } }, restartCount: 2, containerID: 'tskube://s', started: true },
       ],
-      containerStatuses: [{ name: 'app', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: { terminated: { exitCode: 1 } }, restartCount: 3, containerID: 'tskube://a', image: 'x', imageID: 'sha256:1' }],
+      containerStatuses: [{ name: 'app', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: {}, restartCount: 3, containerID: 'tskube://a', image: 'x', imageID: 'sha256:1' }],
     });
     const s = computeStatus(w, '10.0.0.1');
     expect(s.phase).toBe('Failed');
     expect(statusOf(s, 'initContainerStatuses', 'init').state).toEqual({ terminated: { exitCode: 0, reason: 'Completed' } });
     const lost = { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' } };
-    expect(statusOf(s, 'initContainerStatuses', 'side')).toMatchObject({ state: lost, restartCount: 2, ready: false });
-    expect(statusOf(s, 'containerStatuses', 'app')).toMatchObject({ state: lost, lastState: { terminated: { exitCode: 1 } }, restartCount: 3, containerID: 'tskube://a', imageID: 'sha256:1', ready: false, started: false });
+    // (a last state of its own stays, and so does the count)
+    expect(statusOf(s, 'initContainerStatuses', 'side')).toMatchObject({ state: lost, lastState: { terminated: { exitCode: 1 } }, restartCount: 2, ready: false });
+    // as a kubelet reports an evicted pod whose container is gone: the ID goes with the container
+    expect(statusOf(s, 'containerStatuses', 'app')).toEqual({
+      name: 'app',
+      state: lost,
+      lastState: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.  The container used to be Running' } },
+      ready: false,
+      restartCount: 4,
+      image: 'x',
+      imageID: '',
+      started: false,
+    });
     expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    // (still initialized, though no init container is left on the node)
+    expect(cond(s, 'Initialized').status).toBe('True');
   });
 
   it('reports what the runtime still has of an ended pod, not what the API last held', () => {
@@ -133,7 +146,7 @@ describe('a pod whose end the API holds', () => {
     expect(statusOf(computeStatus(w, '10.0.0.1'), 'containerStatuses', 'app').state).toMatchObject({ terminated: { exitCode: 143, reason: 'Error' } });
   });
 
-  it('leaves waiting the containers of a pod that failed in initialization, but for init containers with a later one started', () => {
+  it('leaves waiting the containers of a pod that failed in initialization, but for init containers up to the last one started', () => {
     const w = ended('Failed', {
       initContainerStatuses: [
         { name: 'init', state: { waiting: { reason: 'PodInitializing' } }, restartCount: 0 },
@@ -141,8 +154,32 @@ describe('a pod whose end the API holds', () => {
       ],
       containerStatuses: [{ name: 'app', state: { waiting: { reason: 'PodInitializing' } }, restartCount: 0 }],
     }, 'Never');
-    const s = computeStatus(w, '10.0.0.1');
+    let s = computeStatus(w, '10.0.0.1');
     expect(statusOf(s, 'initContainerStatuses', 'init').state).toMatchObject({ terminated: { reason: 'ContainerStatusUnknown' } });
     expect(statusOf(s, 'containerStatuses', 'app').state).toEqual({ waiting: { reason: 'PodInitializing' } });
+    // none ever started: the first init container is the one that failed
+    w.pod = { ...w.pod, status: { phase: 'Failed', containerStatuses: [], initContainerStatuses: [] } } as Pod;
+    s = computeStatus(w, '10.0.0.1');
+    expect(statusOf(s, 'initContainerStatuses', 'init').state).toMatchObject({ terminated: { reason: 'ContainerStatusUnknown' } });
+    expect(statusOf(s, 'initContainerStatuses', 'side').state).toEqual({ waiting: { reason: 'PodInitializing' } });
+  });
+
+  it('reports an ended pod\'s crashed container as it ended, not waiting to restart; nothing is defaulted while a container still runs', () => {
+    const w = ended('Failed', { reason: 'Evicted', message: 'low on memory' });
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Exited, 2)];
+    w.record('app').waiting = { reason: 'CrashLoopBackOff', message: 'back-off' };
+    let s = computeStatus(w, '10.0.0.1');
+    expect(s).toMatchObject({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' });
+    expect(statusOf(s, 'containerStatuses', 'app').state).toMatchObject({ terminated: { exitCode: 2, reason: 'Error' } });
+    expect(statusOf(s, 'initContainerStatuses', 'side').state).toHaveProperty('running');
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 2)];
+    s = computeStatus(w, '10.0.0.1');
+    expect(statusOf(s, 'initContainerStatuses', 'side').state).toMatchObject({ terminated: { exitCode: 143 } });
+  });
+
+  it('keeps an ephemeral container\'s status as the API holds it', () => {
+    const w = ended('Succeeded', { ephemeralContainerStatuses: [{ name: 'dbg', state: { terminated: { exitCode: 5, reason: 'Error' } }, restartCount: 0 }] });
+    w.pod = { ...w.pod, spec: { ...w.pod.spec!, ephemeralContainers: [{ name: 'dbg', image: 'x' }] } } as Pod;
+    expect((computeStatus(w, '10.0.0.1').ephemeralContainerStatuses as { state: unknown }[])[0]!.state).toEqual({ terminated: { exitCode: 5, reason: 'Error' } });
   });
 });

@@ -57,47 +57,75 @@ function terminated(st: ContainerStatus, message: string | undefined): Json {
   };
 }
 
-/** What the kubelet's TerminatePod reports of a container it cannot find once its pod has ended. */
+/** What the kubelet reports of a container it cannot find once its pod has ended (TerminatePod). */
 export const LOST_CONTAINER = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+/** ... and as the last state of one that was running before (convertToAPIContainerStatuses). */
+const LOST_RUNNING = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.  The container used to be Running' };
+
+type HeldStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
+const heldStatus = (list: HeldStatus[] | undefined, name: string) => list?.find((s) => s.name === name);
+/** Whether a container has ever left waiting (the kubelet's evidence of a start). */
+const begun = (s: HeldStatus | Json | undefined) => !!s && (!(s.state as Json | undefined)?.waiting || !!(s.lastState as Json | undefined)?.terminated);
 
 /**
  * The status of a container of an ended pod that the runtime no longer has (removed, or lost
  * with the node's runtime state while the agent was down), from what the API holds: the
- * kubelet's TerminatePod. A terminated state stays; any other turns into ContainerStatusUnknown
- * (exit code 137: whether it succeeded is not known), for an app container once the pod was
- * initialized and for an init container some later container of which was started; a container
- * that never started stays waiting (the failed init container says why the pod failed).
+ * kubelet's convertToAPIContainerStatuses. A terminated state stays. A container that was
+ * running was restarted as far as anyone knows: its last state says it could not be located,
+ * its restart count goes one up. The container ID goes with the container.
  */
-function lostContainerStatus(w: PodView, c: Container, init: boolean): Json | undefined {
-  const old = [...(w.pod.status?.initContainerStatuses ?? []), ...(w.pod.status?.containerStatuses ?? [])];
-  const prev = old.find((s) => s.name === c.name) as Json | undefined;
-  if ((prev?.state as Json | undefined)?.terminated) return { ...prev, ready: false, started: false };
-  const begun = (s: { state?: { waiting?: unknown } }) => !!s.state && !s.state.waiting;
-  const initialized = (w.pod.status?.conditions ?? []).some((x) => x.type === 'Initialized' && x.status === 'True') || (w.pod.status?.containerStatuses ?? []).some(begun);
-  const specInits = w.pod.spec?.initContainers ?? [];
-  const after = new Set(specInits.slice(specInits.findIndex((x) => x.name === c.name) + 1).map((x) => x.name));
-  const later = init && (w.pod.status?.initContainerStatuses ?? []).some((s) => after.has(s.name) && begun(s));
-  if (!(initialized || later || (prev && begun(prev)))) return prev ? { ...prev, ready: false, started: false } : undefined;
-  return {
-    name: c.name,
-    state: { terminated: { ...LOST_CONTAINER } },
-    lastState: prev?.lastState ?? {},
-    ready: false,
-    restartCount: prev?.restartCount ?? 0,
-    image: prev?.image ?? c.image,
-    imageID: prev?.imageID ?? '',
-    started: false,
-    ...(prev?.containerID ? { containerID: prev.containerID } : {}),
-  };
+function formerStatus(w: PodView, c: Container, held: HeldStatus | undefined, waiting: { reason: string }): Json {
+  if (held?.state?.terminated) return { ...held, ready: false, started: false };
+  const out: Json = { name: c.name, state: { waiting }, lastState: held?.lastState ?? {}, ready: false, restartCount: held?.restartCount ?? 0, image: c.image, imageID: '', started: false };
+  if (held?.state?.running && !held.lastState?.terminated) {
+    out.lastState = { terminated: { ...LOST_RUNNING } };
+    if (!w.pod.metadata?.deletionTimestamp) out.restartCount = (held.restartCount ?? 0) + 1;
+  }
+  return out;
 }
 
-function containerStatus(w: PodView, c: Container, init: boolean, initDone = true): Json {
+/**
+ * The kubelet's TerminatePod, once an ended pod has nothing running: whether a container that is
+ * not terminated succeeded is not known, so it is reported as failed (ContainerStatusUnknown,
+ * exit code 137) rather than let the pod read as successful: every app container once the pod
+ * had initialized, and the init containers up to the last that was ever started (or the first).
+ */
+function terminatePod(pod: Pod, inits: Json[], apps: Json[]): void {
+  const unknown = (s: Json) => {
+    if (!(s.state as Json | undefined)?.terminated) s.state = { terminated: { ...LOST_CONTAINER } };
+  };
+  if (hasPodInitialized(pod)) apps.forEach(unknown);
+  let last = inits.length ? 0 : -1;
+  inits.forEach((s, i) => void (begun(s) && (last = i)));
+  inits.slice(0, last + 1).forEach(unknown);
+}
+
+/** The kubelet's hasPodInitialized, from the status the API holds. */
+function hasPodInitialized(pod: Pod): boolean {
+  const inits = pod.spec?.initContainers ?? [];
+  if (!inits.length) return true;
+  if ((pod.status?.containerStatuses ?? []).some(begun)) return true;
+  const held = pod.status?.initContainerStatuses ?? [];
+  const last = held[held.length - 1];
+  const c = last && inits.find((x) => x.name === last.name);
+  if (!last || !c) return false;
+  if (isSidecar(c)) return !!last.state?.running && last.started === true;
+  return last.lastState?.terminated?.exitCode === 0 || last.state?.terminated?.exitCode === 0;
+}
+
+function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephemeral', initDone = true): Json {
+  const init = kind === 'init';
   const st = w.latest(c.name!);
-  const lost = !st && w.endedInApi ? lostContainerStatus(w, c, init) : undefined;
-  if (lost) return lost;
+  if (!st && w.endedInApi) {
+    const held = w.pod.status;
+    // (an ephemeral container's status is kept as it was: TerminatePod does not touch them)
+    if (kind === 'ephemeral') return { ...(heldStatus(held?.ephemeralContainerStatuses, c.name!) ?? { name: c.name, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, restartCount: 0, image: c.image, imageID: '' }), ready: false };
+    return formerStatus(w, c, heldStatus(init ? held?.initContainerStatuses : held?.containerStatuses, c.name!), { reason: (w.pod.spec?.initContainers ?? []).length ? 'PodInitializing' : 'ContainerCreating' });
+  }
   const rec = w.records.get(c.name!);
   const prev = w.previous(c.name!);
-  const waiting = rec?.waiting && (!st || st.state !== ContainerState.Running) ? rec.waiting : undefined;
+  // (a container of an ended pod is not restarted: it reads as what it ended with, not as waiting for a restart)
+  const waiting = rec?.waiting && (!st || (st.state !== ContainerState.Running && !w.endedInApi)) ? rec.waiting : undefined;
   const running = st?.state === ContainerState.Running;
   const out: Json = {
     name: c.name,
@@ -126,6 +154,8 @@ const sidecarStarted = (w: PodView, c: Container): boolean => w.latest(c.name!)?
 export function pendingInitContainers(w: PodView): string[] {
   const spec = w.pod.spec!;
   if ((spec.containers ?? []).some((c) => w.latest(c.name!))) return [];
+  // (nor for an ended pod the API holds initialized, whose containers the node no longer has)
+  if (w.endedInApi && w.pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True')) return [];
   return (spec.initContainers ?? [])
     .filter((c) => {
       if (isSidecar(c)) return !sidecarStarted(w, c);
@@ -138,8 +168,9 @@ export function pendingInitContainers(w: PodView): string[] {
 /** Kubernetes' getPhase over app containers, after init. */
 export function computePhase(w: PodView): string {
   const spec = w.pod.spec!;
-  if (w.failed) return 'Failed';
+  // (no phase leaves Succeeded or Failed: the API's wins over what the worker makes of its containers)
   if (w.endedInApi) return w.endedInApi;
+  if (w.failed) return 'Failed';
   // (sidecars' exits do not count: a pod whose app containers are done ends by them)
   if (pendingInitContainers(w).length) return 'Pending';
   let running = 0;
@@ -177,8 +208,13 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const phase = computePhase(w);
   const pendingInit = pendingInitContainers(w);
   const initialized = pendingInit.length === 0;
-  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, true));
-  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, false, initialized));
+  const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, 'init'));
+  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, 'app', initialized));
+  const active = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => {
+    const st = w.latest(c.name!);
+    return st?.state === ContainerState.Running || st?.state === ContainerState.Created;
+  });
+  if (w.endedInApi && !active) terminatePod(pod as Pod, initStatuses, statuses);
   // Sidecars are part of readiness (Kubernetes' GenerateContainersReadyCondition), listed first.
   const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(spec.initContainers![i]!));
   const readiness = [...sidecarStatuses, ...statuses];
@@ -220,8 +256,10 @@ export function computeStatus(w: PodView, hostIP: string): Json {
     containerStatuses: statuses,
   };
   // Ephemeral containers are never ready and never restarted; they do not count for the phase.
-  const ephemeral = (spec.ephemeralContainers ?? []).map((c) => ({ ...containerStatus(w, c as Container, false), ready: false }));
+  const ephemeral = (spec.ephemeralContainers ?? []).map((c) => ({ ...containerStatus(w, c as Container, 'ephemeral'), ready: false }));
   if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral;
-  if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message });
+  // (an ended pod's reason and message are the API's: eviction, deadline, or whoever ended it)
+  if (w.endedInApi) Object.assign(status, { reason: pod.status?.reason, message: pod.status?.message });
+  else if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message });
   return status;
 }

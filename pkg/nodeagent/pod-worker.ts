@@ -204,6 +204,8 @@ export class PodWorker {
     const pod = this.pod;
     if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
     if (this.eviction) return this.stopEvicted();
+    // (kept from the pod's status across a restart of the agent, as the kubelet does)
+    this.startTime ??= pod.status?.startTime;
     // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done, an
     // init container failed under Never, its deadline passed) gets no new sandbox (endPod).
     if (this.failed || this.endedInApi || this.finished()) return this.endPod();
@@ -217,8 +219,7 @@ export class PodWorker {
       if (!(await this.createSandbox())) return this.reportStatus();
       await this.refresh();
     }
-    // (kept from the pod's status across a restart of the agent, as the kubelet does)
-    this.startTime ??= pod.status?.startTime ?? rfc3339Now();
+    this.startTime ??= rfc3339Now();
     if (!(await this.volumes.prepareApiData())) return this.reportStatus();
     if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
     if (this.deadlineExceeded()) {

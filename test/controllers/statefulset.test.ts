@@ -79,7 +79,11 @@ describe('StatefulSet controller', () => {
     expect(names(await deleting())).toEqual(['web-2']);
     confirmDelete = () => true;
     await eventually(async () => (names(await allPods('app=web')).join() === 'web-0' ? true : undefined), { timeoutMs: 15_000 });
-    expect(await status('web')).toMatchObject({ replicas: 1, readyReplicas: 1 });
+    // (the status follows once the controller has seen the deletion: under load, a moment later)
+    await eventually(async () => {
+      const s = await status('web');
+      return s.replicas === 1 && s.readyReplicas === 1 ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'status: replicas 1, readyReplicas 1' });
     await cp.admin.patch(StatefulSets, 'default', 'web', { spec: { replicas: 3 } }, 'merge', 'scale');
     await eventually(async () => ((await status('web')).readyReplicas === 3 ? true : undefined), { timeoutMs: 15_000 });
   });
