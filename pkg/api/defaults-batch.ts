@@ -27,7 +27,10 @@ export function defaultJob(job: Job): Job {
   if (labels && !Object.keys(meta.labels ?? {}).length) meta.labels = { ...labels };
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
-  spec.podReplacementPolicy ??= 'TerminatingOrFailed';
+  // (with a pod failure policy a pod is replaced only once it has failed: whether its failure
+  // counts is known only then)
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
+  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const c of rule.onPodConditions ?? []) c.status ??= 'True';
   defaultTemplate(spec.template);
   return job;
 }

@@ -219,6 +219,8 @@ export type {
   JobStatus,
   JobCondition,
   JobTemplateSpec,
+  PodFailurePolicy,
+  PodFailurePolicyRule,
   CronJob,
   CronJobList,
   CronJobSpec,

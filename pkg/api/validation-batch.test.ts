@@ -56,6 +56,54 @@ describe('Job defaults and validation', () => {
   });
 });
 
+describe('Job podFailurePolicy validation', () => {
+  const rules = (...r: unknown[]) => ({ podFailurePolicy: { rules: r } });
+  it('accepts a policy of the documented examples, defaulting the pod condition status and the replacement policy', () => {
+    const j = job(rules({ action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [1, 42] } }, { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }));
+    expect(validateJob(j)).toEqual([]);
+    expect(j.spec!.podFailurePolicy!.rules![1]!.onPodConditions![0]!.status).toBe('True');
+    expect(j.spec!.podReplacementPolicy).toBe('Failed');
+    expect(job().spec!.podReplacementPolicy).toBe('TerminatingOrFailed');
+  });
+
+  it('rejects bad rules with the apiserver\'s messages', () => {
+    expect(messages(validateJob(job({ ...rules({ action: 'FailJob', onExitCodes: { operator: 'In', values: [1] } }), template: template('OnFailure') })))).toEqual([
+      'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified',
+    ]);
+    expect(messages(validateJob(job(rules(
+      { action: 'Retry', onExitCodes: { operator: 'Is', values: [0, 3, 3, 1], containerName: 'nope' } },
+      { onExitCodes: { operator: 'In', values: [] }, onPodConditions: [{ type: 'Bad Type', status: 'Maybe' }] },
+      { action: 'Ignore' },
+      { action: 'FailIndex', onPodConditions: [{ type: 'DisruptionTarget' }] },
+    ))))).toEqual([
+      'spec.podFailurePolicy.rules[0].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+      'spec.podFailurePolicy.rules[0].onExitCodes.operator: Unsupported value: "Is": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Duplicate value: 3',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,3,3,1]: must be ordered',
+      'spec.podFailurePolicy.rules[1].action: Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]',
+      'spec.podFailurePolicy.rules[1].onExitCodes.values: Invalid value: []: at least one value is required',
+      expect.stringMatching(/^spec\.podFailurePolicy\.rules\[1\]\.onPodConditions\[0\]\.type: Invalid value: "Bad Type": name part must consist of/),
+      'spec.podFailurePolicy.rules[1].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+      'spec.podFailurePolicy.rules[1]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+      'spec.podFailurePolicy.rules[2]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+      'spec.podFailurePolicy.rules[3].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+    ]);
+    expect(messages(validateJob(job({ ...rules({ action: 'Ignore', onExitCodes: { operator: 'In', values: [0] } }), podReplacementPolicy: 'TerminatingOrFailed' })))).toEqual([
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+      'spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"',
+    ]);
+    expect(messages(validateJob(job(rules(...Array.from({ length: 21 }, () => ({ action: 'Count', onExitCodes: { operator: 'NotIn', values: [0] } }))))))).toEqual(['spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items']);
+  });
+
+  it('keeps the policy of a job immutable', () => {
+    const old = job(rules({ action: 'Count', onExitCodes: { operator: 'NotIn', values: [0] } }));
+    const next = structuredClone(old);
+    next.spec!.podFailurePolicy!.rules![0]!.action = 'Ignore';
+    expect(messages(validateJobUpdate(next, old)).some((e) => e.startsWith('spec.podFailurePolicy: Invalid value:') && e.endsWith('field is immutable'))).toBe(true);
+  });
+});
+
 function cronJob(spec: Record<string, unknown>): CronJob {
   const cj: CronJob = { metadata: { name: 'hello', namespace: 'default' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: template('OnFailure') } }, ...spec } as never };
   return defaultCronJob(cj);

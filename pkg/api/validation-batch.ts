@@ -3,9 +3,10 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
-import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { isQualifiedName } from './names.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
-import type { CronJob, Job, JobSpec, PodTemplateSpec } from './types.js';
+import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { validateTemplatePodSpec } from './validation-pod.js';
@@ -35,8 +36,11 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
   const mode = s.completionMode;
   if (mode != null && mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(`${path}.completionMode`, mode, ['NonIndexed', 'Indexed']));
   if (mode === 'Indexed' && s.completions == null) errs.push(required(`${path}.completions`, 'when completion mode is Indexed'));
+  if (s.podFailurePolicy) errs.push(...validatePodFailurePolicy(s.podFailurePolicy, s, `${path}.podFailurePolicy`));
   const prp = s.podReplacementPolicy;
-  if (prp != null && prp !== 'TerminatingOrFailed' && prp !== 'Failed') errs.push(notSupported(`${path}.podReplacementPolicy`, prp, ['Failed', 'TerminatingOrFailed']));
+  // (with a pod failure policy, a pod counts as failed only once it has ended: only Failed)
+  if (prp != null && s.podFailurePolicy && prp !== 'Failed') errs.push(notSupported(`${path}.podReplacementPolicy`, prp, ['Failed']));
+  else if (prp != null && prp !== 'TerminatingOrFailed' && prp !== 'Failed') errs.push(notSupported(`${path}.podReplacementPolicy`, prp, ['Failed', 'TerminatingOrFailed']));
   if (s.managedBy != null && s.managedBy !== 'kubernetes.io/job-controller' && !/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/.test(s.managedBy)) {
     errs.push(invalid(`${path}.managedBy`, s.managedBy, 'must be a domain-prefixed path (such as "acme.io/foo")'));
   }
@@ -57,6 +61,55 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
     if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplate(s.template, `${path}.template`));
+  const policy = s.template.spec?.restartPolicy;
+  if (s.podFailurePolicy && policy === 'OnFailure') errs.push(invalid(`${path}.template.spec.restartPolicy`, policy, 'only "Never" is supported when podFailurePolicy is specified'));
+  return errs;
+}
+
+const tooMany = (field: string, n: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field, badValue: n, detail: `must have at most ${max} items` });
+const PFP_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+
+/** validatePodFailurePolicy: at most 20 rules, each with an action and exactly one of onExitCodes and onPodConditions. */
+function validatePodFailurePolicy(pfp: PodFailurePolicy, s: JobSpec, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules = pfp.rules ?? [];
+  if (rules.length > 20) errs.push(tooMany(`${path}.rules`, rules.length, 20));
+  const names = new Set([...(s.template?.spec?.containers ?? []), ...(s.template?.spec?.initContainers ?? [])].map((c) => c.name));
+  rules.forEach((rule, i) => {
+    const rp = `${path}.rules[${i}]`;
+    const action = rule.action ?? '';
+    if (!action) errs.push(required(`${rp}.action`, 'valid values: ["Count" "FailIndex" "FailJob" "Ignore"]'));
+    else if (action === 'FailIndex') errs.push(invalid(`${rp}.action`, action, 'requires the backoffLimitPerIndex to be set'));
+    else if (!PFP_ACTIONS.includes(action)) errs.push(notSupported(`${rp}.action`, action, PFP_ACTIONS));
+    const ec = rule.onExitCodes;
+    const conds = rule.onPodConditions ?? [];
+    if (ec) {
+      const ep = `${rp}.onExitCodes`;
+      const op = ec.operator ?? '';
+      if (!op) errs.push(required(`${ep}.operator`, 'valid values: ["In" "NotIn"]'));
+      else if (op !== 'In' && op !== 'NotIn') errs.push(notSupported(`${ep}.operator`, op, ['In', 'NotIn']));
+      if (ec.containerName != null && !names.has(ec.containerName)) errs.push(invalid(`${ep}.containerName`, ec.containerName, 'must be one of the container or initContainer names in the pod template'));
+      const values = ec.values ?? [];
+      if (!values.length) errs.push(invalid(`${ep}.values`, values, 'at least one value is required'));
+      else if (values.length > 255) errs.push(tooMany(`${ep}.values`, values.length, 255));
+      const seen = new Set<number>();
+      values.forEach((v, j) => {
+        if (op === 'In' && v === 0) errs.push(invalid(`${ep}.values[${j}]`, v, 'must not be 0 for the In operator'));
+        if (seen.has(v)) errs.push(duplicate(`${ep}.values[${j}]`, v));
+        seen.add(v);
+      });
+      if (values.some((v, j) => j > 0 && values[j - 1]! > v)) errs.push(invalid(`${ep}.values`, values, 'must be ordered'));
+    }
+    if (conds.length > 20) errs.push(tooMany(`${rp}.onPodConditions`, conds.length, 20));
+    conds.forEach((c, j) => {
+      const cp = `${rp}.onPodConditions[${j}]`;
+      errs.push(...isQualifiedName(c.type ?? '').map((m) => invalid(`${cp}.type`, c.type ?? '', m)));
+      if (!c.status) errs.push(required(`${cp}.status`, 'valid values: ["False" "True" "Unknown"]'));
+      else if (!['False', 'True', 'Unknown'].includes(c.status)) errs.push(notSupported(`${cp}.status`, c.status, ['False', 'True', 'Unknown']));
+    });
+    if (ec && conds.length) errs.push(invalid(rp, undefined, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    if (!ec && !conds.length) errs.push(invalid(rp, undefined, 'specifying one of OnExitCodes and OnPodConditions is required'));
+  });
   return errs;
 }
 
@@ -84,6 +137,7 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   const errs = [...validateObjectMetaUpdate(job.metadata, old.metadata, true), ...validateJob(job).filter((e) => !e.field.startsWith('metadata'))];
   if (!same(s.selector, o.selector)) errs.push(immutable('spec.selector', s.selector));
   if (s.completionMode !== o.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
+  if (!same(s.podFailurePolicy, o.podFailurePolicy)) errs.push(immutable('spec.podFailurePolicy', s.podFailurePolicy));
   // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not.
   if (s.completions !== o.completions && !(s.completionMode === 'Indexed' && s.completions === s.parallelism)) errs.push(immutable('spec.completions', s.completions));
   // The template may change only while the job is suspended and has not started.

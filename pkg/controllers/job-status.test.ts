@@ -96,3 +96,53 @@ describe('job status arithmetic', () => {
     expect(formatIndexes([7, 1, 2, 3, 5])).toBe('1-3,5,7');
   });
 });
+
+describe('pod failure policy', () => {
+  const failedWith = (name: string, exitCode: number, conditions: { type: string; status: string }[] = [], init = false) => {
+    const cs = [{ name, state: { terminated: { exitCode, finishedAt: new Date(T0).toISOString() } } }];
+    return { metadata: { name: `f${++n}`, namespace: 'default', uid: `f${n}` }, status: { phase: 'Failed', conditions, ...(init ? { initContainerStatuses: cs, containerStatuses: [{ name: 'main', state: { waiting: { reason: 'PodInitializing' } } }] } : { containerStatuses: cs }) } } as P;
+  };
+  const pfp = {
+    rules: [
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } },
+      { action: 'Count', onExitCodes: { operator: 'NotIn', values: [7] } },
+      { action: 'Ignore', onExitCodes: { operator: 'In', values: [7] } },
+    ],
+  };
+
+  it('FailJob: the job fails at once, with the kubelet-style message naming the container, pod, code and rule', () => {
+    const j = job({ completions: 3, parallelism: 2, backoffLimit: 6, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' });
+    const running = pod('Running');
+    const p = plan(j, [failedWith('main', 42), running]);
+    expect(types(p)).toEqual(['FailureTarget/PodFailurePolicy']);
+    expect(p.status.conditions?.[0]?.message).toMatch(/^Container main for pod default\/f\d+ failed with exit code 42 matching FailJob rule at index 1$/);
+    expect(p.delete).toEqual([running]);
+    // Failed once the running pod is gone, with a Warning event of the same reason.
+    const after = plan(job({ ...j.spec }, p.status), [failedWith('main', 42)]);
+    expect(types(after)).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
+    expect(after.events[0]).toMatchObject({ type: 'Warning', reason: 'PodFailurePolicy' });
+  });
+
+  it('Ignore: a disrupted pod or an ignored exit code is not counted and is replaced; Count and unmatched failures count', () => {
+    const j = job({ completions: 1, parallelism: 1, backoffLimit: 0, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' });
+    const ignored = plan(j, [failedWith('main', 137, [{ type: 'DisruptionTarget', status: 'True' }]), failedWith('side', 7)], T0 + 60_000);
+    expect(types(ignored)).toEqual([]);
+    expect(ignored.status.failed).toBe(0);
+    expect(ignored.create).toHaveLength(1);
+    // (a container that exited 42 is not 'main': the FailJob rule does not match; Count does)
+    const counted = plan(j, [failedWith('side', 42)], T0 + 60_000);
+    expect(types(counted)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
+    expect(counted.status.failed).toBe(1);
+    // init containers are looked at after the app containers
+    expect(types(plan(j, [failedWith('main', 42, [], true)]))).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
+  });
+
+  it('podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended', () => {
+    const deleting = pod('Running', { deleting: true });
+    expect(plan(job({ podReplacementPolicy: 'Failed' }), [deleting]).create).toHaveLength(0);
+    expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]).create).toHaveLength(1);
+    const idx = pod('Running', { deleting: true, index: 0 });
+    expect(plan(job({ completions: 2, parallelism: 2, completionMode: 'Indexed', podReplacementPolicy: 'Failed' }), [idx]).create).toEqual([1]);
+  });
+});

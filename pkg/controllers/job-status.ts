@@ -4,7 +4,7 @@
 // limit or the active deadline is passed; SuccessCriteriaMet/Complete when enough pods
 // succeeded; Suspended while suspended; how many pods to create (after the pod-failure backoff)
 // and which to delete; for Indexed jobs, which completion indexes still need a pod.
-import type { Job, JobCondition, JobStatus, KubeObject, Pod } from '../api/types.js';
+import type { Job, JobCondition, JobStatus, KubeObject, Pod, PodFailurePolicy } from '../api/types.js';
 import { rfc3339 } from '../util/time.js';
 import { isPodActive, isPodReady, podsToDelete } from './pod-ranking.js';
 
@@ -89,6 +89,49 @@ export interface PlanInput {
   firstSeen: (p: P) => number;
 }
 
+type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
+
+/** What the pod failure policy makes of a failed pod: the rule's action, whether it counts towards backoffLimit, and, for FailJob, why the job fails. */
+export interface PolicyMatch {
+  action?: 'FailJob' | 'Ignore' | 'Count' | 'FailIndex';
+  counts: boolean;
+  failJobMessage?: string;
+}
+
+/**
+ * The job controller's matchPodFailurePolicy: the first rule whose requirement the failed pod
+ * meets decides. onExitCodes looks at the terminated containers (app containers first, then init
+ * containers) that exited non-zero, of the named container or any; onPodConditions at the pod's
+ * conditions. No rule matched: the failure counts, as without a policy.
+ */
+export function matchPodFailurePolicy(pfp: PodFailurePolicy | undefined, pod: P): PolicyMatch {
+  const st = pod.status ?? {};
+  for (const [i, rule] of (pfp?.rules ?? []).entries()) {
+    const action = rule.action as PolicyMatch['action'];
+    let failJobMessage: string | undefined;
+    if (rule.onExitCodes) {
+      const req = rule.onExitCodes;
+      const exited = (list: ContainerStatus[] | undefined) =>
+        list?.find((c) => {
+          const code = c.state?.terminated?.exitCode;
+          if (code === undefined || code === 0 || (req.containerName != null && req.containerName !== c.name)) return false;
+          return (req.values ?? []).includes(code) === (req.operator === 'In');
+        });
+      const c = exited(st.containerStatuses) ?? exited(st.initContainerStatuses);
+      if (!c) continue;
+      failJobMessage = `Container ${c.name} for pod ${pod.metadata?.namespace}/${pod.metadata?.name} failed with exit code ${c.state!.terminated!.exitCode} matching ${action} rule at index ${i}`;
+    } else if (rule.onPodConditions?.length) {
+      const cond = (st.conditions ?? []).find((c) => rule.onPodConditions!.some((p) => p.type === c.type && (p.status ?? 'True') === c.status));
+      if (!cond) continue;
+      failJobMessage = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name} has condition ${cond.type} matching ${action} rule at index ${i}`;
+    } else continue;
+    if (action === 'Ignore') return { action, counts: false };
+    if (action === 'FailJob') return { action, counts: true, failJobMessage };
+    if (action === 'Count' || action === 'FailIndex') return { action, counts: true };
+  }
+  return { counts: true };
+}
+
 const MESSAGES: Record<string, string> = {
   BackoffLimitExceeded: 'Job has reached the specified backoff limit',
   DeadlineExceeded: 'Job was active longer than specified deadline',
@@ -105,6 +148,9 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
   const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const succeededPods = pods.filter((p) => p.status?.phase === 'Succeeded');
   const failedPods = pods.filter((p) => p.status?.phase === 'Failed');
+  // With a pod failure policy, a failed pod may not count (Ignore), or may fail the job (FailJob).
+  const matches = new Map(failedPods.map((p) => [p, matchPodFailurePolicy(spec.podFailurePolicy, p)]));
+  const countedFailed = failedPods.filter((p) => matches.get(p)!.counts);
   const events: JobEvent[] = [];
   const plan: JobPlan = { status: {}, create: [], delete: [], events };
   let conditions = [...(prev.conditions ?? [])];
@@ -117,7 +163,7 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     if (i !== undefined && i < (completions ?? 0)) succeededIndexes.add(i);
   }
   const succeeded = indexed ? succeededIndexes.size : Math.max(prev.succeeded ?? 0, succeededPods.length);
-  let failed = Math.max(prev.failed ?? 0, failedPods.length);
+  let failed = Math.max(prev.failed ?? 0, countedFailed.length);
 
   // Resumed (or never suspended): the deadline runs from now.
   const wasSuspended = !!condTrue(conditions, 'Suspended');
@@ -133,7 +179,11 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     const restarts = spec.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)), 0) : 0;
     const deadline = spec.activeDeadlineSeconds != null && startTime && !suspended ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     let reason: string | undefined;
-    if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
+    const failJob = failedPods.map((p) => matches.get(p)!.failJobMessage).find((m) => m !== undefined);
+    if (failJob !== undefined) {
+      conditions = setCondition(conditions, 'FailureTarget', 'True', 'PodFailurePolicy', failJob, now);
+      failureTarget = conditions.find((c) => c.type === 'FailureTarget');
+    } else if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
     else if (deadline !== undefined && now >= deadline) reason = 'DeadlineExceeded';
     else if (deadline !== undefined) plan.requeueAfterMs = deadline - now;
     if (reason) {
@@ -171,7 +221,9 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     plan.delete = active;
     activeCount = 0;
   } else {
-    manage(plan, { indexed, completions, parallelism, succeeded, active, succeededIndexes, failedPods, succeededPods, now, backoff, firstSeen });
+    // podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended
+    const pendingEnd = spec.podReplacementPolicy === 'Failed' ? terminating : [];
+    manage(plan, { indexed, completions, parallelism, succeeded, active, pendingEnd, succeededIndexes, failedPods, succeededPods, now, backoff, firstSeen });
     activeCount = active.length - plan.delete.length + plan.create.length;
   }
 
@@ -198,6 +250,8 @@ interface ManageInput {
   parallelism: number;
   succeeded: number;
   active: P[];
+  /** Pods being deleted that still hold their place (podReplacementPolicy Failed). */
+  pendingEnd: P[];
   succeededIndexes: Set<number>;
   failedPods: P[];
   succeededPods: P[];
@@ -225,11 +279,12 @@ function manage(plan: JobPlan, m: ManageInput): void {
       return;
     }
   }
-  const n = want - m.active.length;
+  const n = want - m.active.length - m.pendingEnd.length;
+  if (n <= 0) return;
   if (!m.indexed) {
     plan.create = Array.from({ length: n }, () => undefined);
     return;
   }
-  const taken = new Set([...m.succeededIndexes, ...m.active.map(podIndex).filter((i): i is number => i !== undefined)]);
+  const taken = new Set([...m.succeededIndexes, ...[...m.active, ...m.pendingEnd].map(podIndex).filter((i): i is number => i !== undefined)]);
   for (let i = 0; i < (m.completions ?? 0) && plan.create.length < n; i++) if (!taken.has(i)) plan.create.push(i);
 }

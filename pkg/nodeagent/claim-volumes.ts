@@ -5,6 +5,7 @@
 // DirectoryOrCreate is made when missing; a local-path volume's directory (tskube's provisioner)
 // is made only after the volume carries this node's cleanup finalizer, so that a directory on the
 // node always has a volume whose deletion waits for the node to remove it.
+import { HostPathError, setUpHostPath } from './host-path.js';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath, sep } from 'node:path';
 import { ANN_PROVISIONED_BY, ephemeralClaimError, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER, volumeClaimName } from '../api/persistent-volumes.js';
@@ -86,21 +87,16 @@ export class ClaimVolumeResolver implements ClaimVolumes {
       return;
     }
     const type = pv.spec?.hostPath?.type ?? '';
-    if (type === 'Directory' && !st?.isDirectory()) throw setUpFailed(`hostPath type check failed: ${path} is not a directory`);
-    if (type !== 'DirectoryOrCreate') return;
-    if (st) {
-      if (!st.isDirectory()) throw setUpFailed(`hostPath type check failed: ${path} is not a directory`);
-      return;
-    }
     const ours = pv.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER && isInside(path, this.localPathDir);
-    if (ours) {
-      if (pv.metadata?.deletionTimestamp) throw setUpFailed('the volume is being deleted');
-      await this.holdForCleanup(pv);
-      await mkdir(path, { recursive: true, mode: 0o777 });
-      await chmod(path, 0o777); // (as k3s's provisioner: any user of the pod may write; the umask took bits away)
+    if (!(ours && type === 'DirectoryOrCreate' && !st)) {
+      await setUpHostPath(path, type).catch((e: Error) => Promise.reject(e instanceof HostPathError ? setUpFailed(e.message) : e));
       return;
     }
-    await mkdir(path, { recursive: true, mode: 0o755 });
+    // A local-path volume's directory, made once its cleanup is sure to come.
+    if (pv.metadata?.deletionTimestamp) throw setUpFailed('the volume is being deleted');
+    await this.holdForCleanup(pv);
+    await mkdir(path, { recursive: true, mode: 0o777 });
+    await chmod(path, 0o777); // (as k3s's provisioner: any user of the pod may write; the umask took bits away)
   }
 
   /** Adds this node's cleanup finalizer to a local-path volume (before its directory exists). */

@@ -5,7 +5,7 @@ import type { Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 import { computePhase, computeStatus } from './pod-status.js';
 import { containerNameLabel } from './container-labels.js';
-import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { PodWorker, differsForSync, type WorkerDeps } from './pod-worker.js';
 
 const pod = (restartPolicy: string): Pod => ({
   metadata: { name: 'p', namespace: 'default', uid: 'u' },
@@ -181,5 +181,26 @@ describe('a pod whose end the API holds', () => {
     const w = ended('Succeeded', { ephemeralContainerStatuses: [{ name: 'dbg', state: { terminated: { exitCode: 5, reason: 'Error' } }, restartCount: 0 }] });
     w.pod = { ...w.pod, spec: { ...w.pod.spec!, ephemeralContainers: [{ name: 'dbg', image: 'x' }] } } as Pod;
     expect((computeStatus(w, '10.0.0.1').ephemeralContainerStatuses as { state: unknown }[])[0]!.state).toEqual({ terminated: { exitCode: 5, reason: 'Error' } });
+  });
+});
+
+describe('which updates of a pod run a sync', () => {
+  const base = { metadata: { uid: 'u', labels: { a: '1' } }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', restartCount: 0 }] } } as unknown as Pod;
+  const w = (f: (p: Pod) => void) => {
+    const p = structuredClone(base);
+    f(p);
+    return differsForSync(base, p);
+  };
+  it('not the agent\'s own status coming back (a failed start\'s message, container states, its conditions)', () => {
+    expect(w((p) => ((p.status as { containerStatuses: unknown[] }).containerStatuses = [{ name: 'c', state: { waiting: { reason: 'CreateContainerError', message: 'container 1234: …' } } }]))).toBe(false);
+    expect(w((p) => (p.status!.conditions![0]!.status = 'False'))).toBe(false);
+    expect(w((p) => (p.metadata!.resourceVersion = '9'))).toBe(false);
+  });
+  it('a change of spec, labels, deletion, the phase, or a condition another controller sets', () => {
+    expect(w((p) => (p.spec!.containers![0]!.image = 'y'))).toBe(true);
+    expect(w((p) => (p.metadata!.labels = { a: '2' }))).toBe(true);
+    expect(w((p) => (p.metadata!.deletionTimestamp = '2026-01-01T00:00:00Z'))).toBe(true);
+    expect(w((p) => (p.status!.phase = 'Failed'))).toBe(true);
+    expect(w((p) => p.status!.conditions!.push({ type: 'example.com/gate', status: 'True' }))).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import type { Pod } from '../api/types.js';
 import { podReferences } from '../api/pod-references.js';
 import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { VolumeMountError, type MountedClaim } from './claim-volumes.js';
+import { HostPathError, setUpHostPath } from './host-path.js';
 import { ConfigSourceError, ConfigSources, decodeSource } from './config-sources.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
 
@@ -26,6 +27,8 @@ export class PodVolumes {
   private apiVolumes = new Map<string, { dir: string; digest: string }>();
   /** The pod's persistentVolumeClaim volumes, once resolved (kept while the pod lives, as the kubelet keeps them mounted). */
   private claims = new Map<string, MountedClaim>();
+  /** The pod's hostPath volumes that passed their type check. */
+  private hostPathsReady = new Set<string>();
   /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
   private timer: NodeJS.Timeout | undefined;
 
@@ -103,6 +106,19 @@ export class PodVolumes {
    */
   async prepareClaimVolumes(): Promise<boolean> {
     const pod = this.ctx.pod;
+    // hostPath volumes: the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!v.hostPath?.path || this.hostPathsReady.has(v.name!)) continue;
+      try {
+        await setUpHostPath(v.hostPath.path, v.hostPath.type);
+        this.hostPathsReady.add(v.name!);
+      } catch (e) {
+        if (!(e instanceof HostPathError)) throw e;
+        this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
+        this.ctx.retryIn(5000);
+        return false;
+      }
+    }
     for (const v of pod.spec?.volumes ?? []) {
       if (!(v.persistentVolumeClaim || v.ephemeral) || this.claims.has(v.name!)) continue;
       try {

@@ -52,6 +52,8 @@ export class PodWorker {
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
+  /** A sync was asked for at least once. */
+  private kicked = false;
   /**
    * An ended pod's containers as they last were, once the node removed them under disk pressure
    * (removeEndedContainers): the worker goes on seeing them, so its status stays as it was.
@@ -120,14 +122,26 @@ export class PodWorker {
     return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
   }
 
+  /**
+   * The pod as the API has it now (undefined: deleted). A change of its status alone does not
+   * run a sync, as the kubelet's pod config passes on only what differs semantically: most are
+   * the agent's own reports coming back, and a start that failed would otherwise be tried again
+   * at once on its own report, in a loop, instead of after its retry delay. A status change that
+   * matters here still does: the phase (an end the API holds), or a condition another controller
+   * sets (a readiness gate's).
+   */
   update(pod: Pod | undefined): void {
-    if (pod) this.pod = pod;
-    else this.deleted = true;
+    if (pod) {
+      const quiet = this.kicked && !differsForSync(this.pod, pod);
+      this.pod = pod;
+      if (quiet) return;
+    } else this.deleted = true;
     this.kick();
   }
 
   /** Run a sync now, or once the current one ends (coalescing). */
   kick(): void {
+    this.kicked = true;
     if (this.running) {
       this.dirty = true;
       return;
@@ -480,4 +494,14 @@ export class PodWorker {
     this.volumes.stop();
     for (const name of this.records.keys()) this.stopProbers(name);
   }
+}
+
+/** The conditions the agent itself reports; a change of any other is another controller's. */
+const OWN_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled', 'DisruptionTarget']);
+
+/** Whether an update of the pod is one a sync must see: not only the agent's own status coming back. */
+export function differsForSync(a: Pod, b: Pod): boolean {
+  const meta = (p: Pod) => [p.metadata?.uid, p.metadata?.labels, p.metadata?.annotations, p.metadata?.deletionTimestamp, p.metadata?.deletionGracePeriodSeconds];
+  const others = (p: Pod) => (p.status?.conditions ?? []).filter((c) => !OWN_CONDITIONS.has(c.type ?? '')).map((c) => [c.type, c.status]);
+  return JSON.stringify([meta(a), a.spec, a.status?.phase, others(a)]) !== JSON.stringify([meta(b), b.spec, b.status?.phase, others(b)]);
 }

@@ -62,6 +62,50 @@ spec:
     expect((await podsOf('bad')).length).toBe(2);
   }, 120_000);
 
+  it('podFailurePolicy: an ignored exit code is replaced and not counted; a FailJob exit code fails the job at once', async () => {
+    const file = join(cacheDir, 'pfp.yaml');
+    // The first pod exits 7 (ignored), the next 42 (FailJob), though backoffLimit 0 would have
+    // ended the job at the first failure without the policy.
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: pfp}
+spec:
+  backoffLimit: 0
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {containerName: main, operator: In, values: [42]}
+    - action: Ignore
+      onExitCodes: {operator: In, values: [7]}
+    - action: Ignore
+      onPodConditions: [{type: DisruptionTarget}]
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      volumes: [{name: state, hostPath: {path: "${join(cacheDir, 'pfp-state')}", type: DirectoryOrCreate}}]
+      containers:
+      - name: main
+        image: "${image}"
+        imagePullPolicy: IfNotPresent
+        volumeMounts: [{name: state, mountPath: /state}]
+        command: [sh, -c, "if [ -e /state/ran ]; then exit 42; fi; touch /state/ran; exit 7"]
+`,
+    );
+    expect(await kubectl('apply', '-f', file)).toContain('job.batch/pfp created');
+    await kubectl('wait', '--for=condition=failed', 'job/pfp', '--timeout=90s');
+    const out = await kubectl('get', 'job', 'pfp', '-o', 'jsonpath={.spec.podReplacementPolicy}|{.status.failed}|{.status.conditions[?(@.type=="Failed")].reason}|{.status.conditions[?(@.type=="Failed")].message}');
+    const [prp, failed, reason, message] = out.split('|');
+    expect({ prp, failed, reason }).toEqual({ prp: 'Failed', failed: '1', reason: 'PodFailurePolicy' });
+    const pods = await podsOf('pfp');
+    expect(pods).toHaveLength(2);
+    const fj = pods.find((p) => (p.status as { containerStatuses?: { state?: { terminated?: { exitCode?: number } } }[] }).containerStatuses?.[0]?.state?.terminated?.exitCode === 42)!;
+    expect(message).toBe(`Container main for pod default/${fj.metadata!.name} failed with exit code 42 matching FailJob rule at index 0`);
+    expect(await kubectl('get', 'events', '--field-selector', 'involvedObject.name=pfp,reason=PodFailurePolicy', '-o', 'jsonpath={.items[0].message}')).toBe(message);
+  }, 120_000);
+
   it('create cronjob, get cronjobs, create job --from=cronjob', async () => {
     expect(await kubectl('create', 'cronjob', 'hello', `--image=${image}`, '--schedule=*/30 9-17 * * MON-FRI', '--', 'echo', 'hi')).toContain('cronjob.batch/hello created');
     const table = await kubectl('get', 'cronjobs');

@@ -77,7 +77,61 @@ export interface JobSpec {
     | string
     | undefined;
   /** The controller that manages the job; unset or "kubernetes.io/job-controller" for the built-in one. */
-  managedBy?: string | undefined;
+  managedBy?:
+    | string
+    | undefined;
+  /** How failed pods count towards backoffLimit, or end the job at once; only with restartPolicy Never. */
+  podFailurePolicy?: PodFailurePolicy | undefined;
+}
+
+/** PodFailurePolicy describes how failed pods influence the backoffLimit. */
+export interface PodFailurePolicy {
+  /** Tried in order: the first rule that matches a failed pod decides what its failure does (at most 20). */
+  rules?: PodFailurePolicyRule[] | undefined;
+}
+
+/**
+ * PodFailurePolicyRule describes how a pod failure is handled when its requirements are met.
+ * Exactly one of onExitCodes and onPodConditions is set.
+ */
+export interface PodFailurePolicyRule {
+  /**
+   * "FailJob" (the job fails at once), "Ignore" (not counted, replaced), "Count" (counted as usual)
+   * or "FailIndex" (the pod's index fails; with backoffLimitPerIndex).
+   */
+  action?:
+    | string
+    | undefined;
+  /** Matches a failed pod by the exit codes of its terminated containers. */
+  onExitCodes?:
+    | PodFailurePolicyOnExitCodesRequirement
+    | undefined;
+  /** Matches a failed pod by its conditions (any pattern). */
+  onPodConditions?: PodFailurePolicyOnPodConditionsPattern[] | undefined;
+}
+
+/** PodFailurePolicyOnExitCodesRequirement matches the exit codes of a pod's terminated containers. */
+export interface PodFailurePolicyOnExitCodesRequirement {
+  /** Only the container (or init container) of this name; unset: any. */
+  containerName?:
+    | string
+    | undefined;
+  /** "In" or "NotIn": whether the exit code is among the values. */
+  operator?:
+    | string
+    | undefined;
+  /** Exit codes, in increasing order, without repeats (at most 255; not 0 with In). */
+  values?: number[] | undefined;
+}
+
+/** PodFailurePolicyOnPodConditionsPattern matches a pod condition by type and status. */
+export interface PodFailurePolicyOnPodConditionsPattern {
+  /** The condition's type. */
+  type?:
+    | string
+    | undefined;
+  /** The condition's status ("True" by default). */
+  status?: string | undefined;
 }
 
 export interface JobStatus {
