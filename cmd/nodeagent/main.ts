@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // tskube node agent: runs the pods bound to this node.
+import { normalizeSysctl, sysctlNamespace } from '../../pkg/nodeagent/sysctls.js';
 import { hostname } from 'node:os';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -47,6 +48,7 @@ const spec = {
   'image-gc-high-threshold': { type: 'number', default: 85, help: 'image filesystem usage percent at which unused images are garbage collected' },
   'image-gc-low-threshold': { type: 'number', default: 80, help: 'image filesystem usage percent image garbage collection frees down to' },
   'image-minimum-gc-age': { type: 'string', default: '2m', help: 'the youngest an unused image may be to be garbage collected' },
+  'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
   'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
   help: { type: 'boolean', default: false, help: 'show this help' },
@@ -70,6 +72,8 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
   }
+  const notNamespaced = flags['allowed-unsafe-sysctls'].filter((s) => !sysctlNamespace(normalizeSysctl(s.replace(/\*$/, ''))));
+  if (notNamespaced.length) throw new FlagError(`--allowed-unsafe-sysctls: the sysctls ${JSON.stringify(notNamespaced)} are not known to be namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* may be set per pod)`);
   let ingress: ReturnType<typeof parseIngressFlag>;
   try {
     ingress = parseIngressFlag(flags.ingress);
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
     runtimeHandlers: parseRuntimeHandlers(flags['runtime-handlers']),
     eviction,
     podManifestPath: flags['pod-manifest-path'] || undefined,
+    allowedUnsafeSysctls: flags['allowed-unsafe-sysctls'],
   });
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)

@@ -49,6 +49,8 @@ export interface AgentConfig {
   eviction: EvictionSettings;
   /** The directory of static pod manifests (the kubelet's staticPodPath); undefined: no static pods. */
   podManifestPath?: string;
+  /** Sysctls allowed beyond the safe set (the kubelet's --allowed-unsafe-sysctls: names, or prefixes ending in *). */
+  allowedUnsafeSysctls?: string[];
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({

@@ -5,6 +5,7 @@
 // the sandboxes of pods deleted while it was down (agent-orphans.ts), runs static pods, admits
 // and evicts pods under node pressure, mounts the volumes of pods' claims and removes deleted
 // local-path volumes. (server.ts serves logs, exec and metrics.)
+import { forbiddenSysctl } from './sysctls.js';
 import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
@@ -201,7 +202,7 @@ export class NodeAgent {
         // and reports its containers' last states. One that never started (rejected at
         // admission) has nothing on the node.
         if (this.rejected.has(uid) || !p.status?.startTime) return;
-      } else if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedByEviction(p)) return;
+      } else if (!p.metadata?.deletionTimestamp && !p.status?.startTime && this.rejectedAtAdmission(p)) return;
       const worker: PodWorker = new PodWorker(p, {
         runtime: this.runtime,
         podsDir: join(this.cfg.dataDir, 'pods'),
@@ -255,19 +256,23 @@ export class NodeAgent {
   }
 
   /**
-   * The eviction manager's admission of a new pod: under pressure it fails (phase Failed, reason
-   * Evicted) instead of starting, as the kubelet rejects it. True when rejected.
+   * The admission of a new pod, as the kubelet's admit handlers: a sysctl not allowed here fails
+   * it (phase Failed, reason SysctlForbidden), and so does node pressure (the eviction manager's,
+   * reason Evicted), instead of its start. True when rejected.
    */
-  private rejectedByEviction(p: Pod & KubeObject): boolean {
+  private rejectedAtAdmission(p: Pod & KubeObject): boolean {
     const uid = p.metadata!.uid!;
     if (this.rejected.has(uid)) return true;
-    const message = this.pressure?.eviction.admit(p);
+    // (the kubelet's admit handlers: the sysctl allowlist, then the eviction manager's)
+    const sysctl = forbiddenSysctl(p, this.cfg.allowedUnsafeSysctls ?? []);
+    const pressure = sysctl ? undefined : this.pressure?.eviction.admit(p);
+    const [reason, message] = sysctl ? ['SysctlForbidden', sysctl] : ['Evicted', pressure];
     if (!message) return false;
     this.rejected.add(uid);
-    log.info('pod rejected under node pressure', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, message });
-    this.event(p, 'Warning', 'Evicted', message);
+    log.info('pod rejected at admission', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, reason, message });
+    this.event(p, 'Warning', reason, message);
     void this.client
-      .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason: 'Evicted', message } }, 'strategic', 'status')
+      .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason, message } }, 'strategic', 'status')
       .catch((e: Error) => log.warn('cannot record the rejection of a pod', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     return true;
   }

@@ -1,6 +1,7 @@
 // From a Kubernetes container to the runtime's container config: command and args (the runtime
 // merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
+import { podSysctls } from './sysctls.js';
 import { effectivePodRequests, podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
@@ -257,6 +258,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     ...(spec.setHostnameAsFQDN ? { hostnameAsFQDN: true } : {}),
     dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
+    ...(podSysctls(pod) ? { sysctls: podSysctls(pod) } : {}),
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     resources: podLinuxResources(pod),

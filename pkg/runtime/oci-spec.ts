@@ -57,6 +57,7 @@ export interface OciSpec {
     maskedPaths?: string[];
     readonlyPaths?: string[];
     seccomp?: OciSeccomp;
+    sysctl?: Record<string, string>;
   };
 }
 
@@ -68,6 +69,8 @@ export interface SpecInput {
   user: { uid: number; gid: number; additionalGids?: number[] };
   hostname?: string;
   namespaces: { network: string; ipc: string; uts: string; hostPid?: boolean; /** a PID namespace to join (a target container's) */ pid?: string };
+  /** The pod's sysctls. */
+  sysctls?: Record<string, string>;
   cgroupsPath: string;
   /** Bind mounts of the pod's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etcFiles: { hosts?: string; hostname?: string; resolvConf?: string };
@@ -229,6 +232,8 @@ export function buildSpec(i: SpecInput): OciSpec {
       ...(privileged && i.hostDevices?.length ? { devices: i.hostDevices } : {}),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
       ...(i.seccomp && !privileged ? { seccomp: i.seccomp } : {}),
+      // (the pod's sysctls, in every container: they share its network and IPC namespaces, as containerd passes them)
+      ...(i.sysctls && Object.keys(i.sysctls).length ? { sysctl: i.sysctls } : {}),
     },
   };
 }

@@ -78,6 +78,7 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
       shmPath: s.shmPath,
       seccomp: await seccompFor(d.seccompDir, config),
       hostDevices: config.securityContext?.privileged ? await hostDevices() : undefined,
+      sysctls: s.config.sysctls,
     });
     await writeJson(join(dir, 'config.json'), spec);
     const ownsLog = !config.logPath;

@@ -84,6 +84,8 @@ export interface PodSandboxConfig {
    * The rest are the pod's; the PID namespace is each container's unless sharedPid.
    */
   hostNamespaces?: { network?: boolean; ipc?: boolean; pid?: boolean };
+  /** Sysctls of the pod's namespaces (CRI's LinuxPodSandboxConfig.sysctls), written as each container starts. */
+  sysctls?: Record<string, string>;
   /**
    * One PID namespace for the whole pod (shareProcessNamespace; CRI's NamespaceMode POD): the
    * sandbox runs an init that is its PID 1 and reaps zombies; every container joins it.

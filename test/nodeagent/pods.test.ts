@@ -592,6 +592,27 @@ describe('security context', () => {
   });
 });
 
+describe('sysctls', () => {
+  it('a safe sysctl is set in the pod\'s namespaces, in every container; an unsafe one rejects the pod (SysctlForbidden)', async () => {
+    await create('sysctl-safe', {
+      restartPolicy: 'Never',
+      securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }, { name: 'kernel.shm_rmid_forced', value: '1' }] },
+      containers: [ctr('a', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shm_rmid_forced'), ctr('b', 'sleep 1; cat /proc/sys/net/ipv4/ip_unprivileged_port_start')],
+    });
+    await phaseIs('sysctl-safe', 'Succeeded');
+    expect(await tsctl('logs', 'sysctl-safe', '-c', 'a')).toBe('80\n1\n');
+    expect(await tsctl('logs', 'sysctl-safe', '-c', 'b')).toBe('80\n');
+    // (the node's own stays as it was)
+    expect(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()).not.toBe('80');
+    await create('sysctl-unsafe', { securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] }, containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('sysctl-unsafe', 'Failed');
+    expect(await podStatus(c, 'sysctl-unsafe')).toMatchObject({ reason: 'SysctlForbidden', message: 'forbidden sysctl: "net.core.somaxconn" not allowlisted' });
+    await create('sysctl-hostnet', { hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('sysctl-hostnet', 'Failed');
+    expect((await podStatus(c, 'sysctl-hostnet')).message).toBe('forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled');
+  });
+});
+
 describe('host namespaces', () => {
   it('hostNetwork, hostIPC and hostPID: the node\'s namespaces and hostname, the node\'s address as the pod IP', async () => {
     await create('hostns', { hostNetwork: true, hostIPC: true, hostPID: true, restartPolicy: 'Never', containers: [ctr('main', 'for n in net ipc pid uts; do readlink /proc/self/ns/$n; done; hostname; grep -c "^nameserver" /etc/resolv.conf')] });
