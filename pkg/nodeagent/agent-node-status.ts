@@ -59,12 +59,17 @@ export class NodeStatusManager {
     private readonly s: NodeStatusSources,
   ) {}
 
+  /** The node's capacity and allocatable resources, as the Node's status reports them. */
+  resources(): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+    const res = nodeResources(totalmem(), this.cfg.dataDir, this.s.pressure());
+    const capacity = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
+    return { capacity, allocatable: { ...capacity, ...res.allocatable } };
+  }
+
   private status(): Record<string, unknown> {
     const pressure = this.s.pressure();
     const net = this.s.networkReady();
-    const res = nodeResources(totalmem(), this.cfg.dataDir, pressure);
-    const cap = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
-    const allocatable = { ...cap, ...res.allocatable };
+    const { capacity: cap, allocatable } = this.resources();
     const t = now3339();
     // lastTransitionTime moves only when the status changes, as the kubelet's condition setters
     // keep it (from the Node as stored, after a restart of the agent)

@@ -209,6 +209,7 @@ export class NodeAgent {
         network: () => this.net.plugin(),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,
+        nodeAllocatable: () => this.nodeStatus.resources().allocatable,
         dnsServers: () => this.net.dnsServers(),
         clusterDomain: this.cfg.clusterDomain,
         services: () => this.serviceInformer.list(),

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseQuantity, quantityToMilli } from '../api/quantity.js';
+import { resourceFieldValue } from './downward-resources.js';
 import type { Container, Pod } from '../api/types.js';
 import { mount, mountsUnder, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../runtime/syscalls.js';
 import { ConfigSourceError, type ConfigSources, type SourceKind } from './config-sources.js';
@@ -75,7 +75,7 @@ function formatMap(m: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-function downwardValue(pod: Pod, f: DownwardFile): string {
+function downwardValue(pod: Pod, f: DownwardFile, allocatable?: Record<string, string>): string {
   const path = f.fieldRef?.fieldPath;
   if (path) {
     const meta = pod.metadata ?? {};
@@ -97,37 +97,32 @@ function downwardValue(pod: Pod, f: DownwardFile): string {
   }
   const r = f.resourceFieldRef;
   if (r?.resource) {
-    const c = (pod.spec?.containers ?? []).find((x) => x.name === r.containerName) as Container | undefined;
+    const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === r.containerName) as Container | undefined;
     if (!c) throw new ConfigSourceError(`downwardAPI: container "${r.containerName}" not found`);
-    const [kind, name] = r.resource.split('.') as [string, string];
-    const q = ((kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {}) as Record<string, string>;
-    if (!q[name]) return '0';
-    const divisor = r.divisor && r.divisor !== '0' ? r.divisor : '1';
-    if (name === 'cpu') return String(Math.ceil(quantityToMilli(q[name]) / quantityToMilli(divisor)));
-    return String(Math.ceil(parseQuantity(q[name]) / parseQuantity(divisor)));
+    return resourceFieldValue(c, r.resource, r.divisor, allocatable);
   }
   throw new ConfigSourceError(`downwardAPI: item ${f.path} has neither fieldRef nor resourceFieldRef`);
 }
 
-function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number): void {
-  for (const f of items ?? []) out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f)), mode: f.mode ?? mode });
+function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number, allocatable?: Record<string, string>): void {
+  for (const f of items ?? []) out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f, allocatable)), mode: f.mode ?? mode });
 }
 
 /**
  * The files of an API volume. Throws ConfigSourceError with the kubelet's message when a
  * source it needs is missing (the caller reports `MountVolume.SetUp failed for volume ...`).
  */
-export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources): Payload {
+export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, allocatable?: Record<string, string>): Payload {
   const out: Payload = new Map();
   if (v.configMap) addKeys(out, 'configmaps', v.configMap.name, v.configMap.items, v.configMap.optional, v.configMap.defaultMode ?? DEFAULT_MODE, sources);
   else if (v.secret) addKeys(out, 'secrets', v.secret.secretName, v.secret.items, v.secret.optional, v.secret.defaultMode ?? DEFAULT_MODE, sources);
-  else if (v.downwardAPI) addDownward(out, pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE);
+  else if (v.downwardAPI) addDownward(out, pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, allocatable);
   else if (v.projected) {
     const mode = v.projected.defaultMode ?? DEFAULT_MODE;
     for (const s of v.projected.sources ?? []) {
       if (s.configMap) addKeys(out, 'configmaps', s.configMap.name, s.configMap.items, s.configMap.optional, mode, sources);
       else if (s.secret) addKeys(out, 'secrets', s.secret.name, s.secret.items, s.secret.optional, mode, sources);
-      else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode);
+      else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode, allocatable);
       else if (s.serviceAccountToken) {
         const token = sources.token(s.serviceAccountToken);
         if (token === undefined) throw new ConfigSourceError('failed to fetch token: no token requested');

@@ -1,6 +1,7 @@
 // From a Kubernetes container to the runtime's container config: command and args (the runtime
 // merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
+import { resourceFieldValue } from './downward-resources.js';
 import { podSysctls } from './sysctls.js';
 import { effectivePodRequests, podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
@@ -89,7 +90,7 @@ export function expand(s: string, vars: Map<string, string>, fallback?: Map<stri
  * ConfigMap and Secret references read `sources` (fetched beforehand); a missing one that is
  * not optional throws ConfigSourceError with the kubelet's message.
  */
-export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources(), services: Map<string, string> = new Map()): Map<string, string> {
+export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources(), services: Map<string, string> = new Map(), allocatable?: Record<string, string>): Map<string, string> {
   const vars = c.envFrom?.length ? envFromVars(pod, c, sources).vars : new Map<string, string>();
   const p = { ...pod, status: { ...pod.status, podIP } } as Pod;
   const ns = pod.metadata?.namespace ?? '';
@@ -101,10 +102,10 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
       if (v !== undefined) vars.set(e.name, v);
     } else if (e.valueFrom?.fieldRef?.fieldPath) vars.set(e.name, fieldRef(p, e.valueFrom.fieldRef.fieldPath, nodeName, hostIP));
     else if (e.valueFrom?.resourceFieldRef?.resource) {
-      const res = e.valueFrom.resourceFieldRef.resource;
-      const [kind, name] = res.split('.') as [string, string];
-      const q = ((kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {}) as Record<string, string>;
-      vars.set(e.name, q[name] ? String(name === 'cpu' ? Math.ceil(quantityToMilli(q[name]) / 1000) : parseQuantity(q[name])) : '');
+      // (of this container unless it names another)
+      const ref = e.valueFrom.resourceFieldRef;
+      const of = ref.containerName ? [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName) ?? c : c;
+      vars.set(e.name, resourceFieldValue(of, ref.resource!, ref.divisor, allocatable));
     } else vars.set(e.name, '');
   }
   // Service variables come last and never replace the container's own.
@@ -161,8 +162,8 @@ function propagationOf(vm: NonNullable<Container['volumeMounts']>[number], c: Co
   }
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string }): ContainerConfig {
-  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services);
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: Record<string, string> }): ContainerConfig {
+  const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services, o.allocatable);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
   for (const vm of c.volumeMounts ?? []) {

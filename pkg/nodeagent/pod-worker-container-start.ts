@@ -18,7 +18,7 @@ import { logger } from '../util/log.js';
 
 const log = logger('pod-worker');
 
-export type ContainerStartDeps = Pick<WorkerDeps, 'runtime' | 'podsDir' | 'nodeName' | 'hostIP' | 'services' | 'servicesSynced' | 'backoffBaseSec' | 'backoffMaxSec'>;
+export type ContainerStartDeps = Pick<WorkerDeps, 'runtime' | 'podsDir' | 'nodeName' | 'hostIP' | 'nodeAllocatable' | 'services' | 'servicesSynced' | 'backoffBaseSec' | 'backoffMaxSec'>;
 
 /** What a start needs of the worker beyond the pod: its sandbox, its container attempts so far and its prepared volumes and sources. */
 export interface ContainerStartHost extends PodContext {
@@ -48,7 +48,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
   await d.servicesSynced?.();
   let cfg: ContainerConfig;
   try {
-    cfg = containerConfig(pod, c, { attempt, nodeName: d.nodeName, hostIP: d.hostIP, podIP: h.podIP, volumes, sources: h.sources, services: serviceEnv(d.services?.() ?? [], pod.metadata!.namespace!, pod.spec!.enableServiceLinks ?? true), terminationLog });
+    cfg = containerConfig(pod, c, { attempt, nodeName: d.nodeName, hostIP: d.hostIP, podIP: h.podIP, volumes, sources: h.sources, services: serviceEnv(d.services?.() ?? [], pod.metadata!.namespace!, pod.spec!.enableServiceLinks ?? true), terminationLog, allocatable: d.nodeAllocatable?.() });
     if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
     const invalid = c.envFrom?.length ? envFromVars(pod, c, h.sources).invalid : [];
     if (invalid.length) h.event('Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);

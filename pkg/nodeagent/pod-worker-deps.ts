@@ -21,6 +21,8 @@ export interface WorkerDeps {
   network(): Promise<NetworkPlugin>;
   nodeName: string;
   hostIP: string;
+  /** The node's allocatable resources (the downward API's value of a limit a container does not set). */
+  nodeAllocatable?: () => Record<string, string>;
   /** The nameservers of ClusterFirst pods (read when a sandbox is made: the cluster DNS starts with the network). */
   dnsServers: () => string[];
   clusterDomain?: string;
