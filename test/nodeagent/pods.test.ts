@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { hostDevices } from '../../pkg/runtime/host-devices.js';
 import { Channel, frame, parseFrame, resizeFrame, STREAM_PROTOCOLS, type TerminalSize } from '../../pkg/client/remote-command.js';
 import { ClusterRoleBindings, ClusterRoles, core, Events, Pods, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
+import { parseQuantity } from '../../pkg/api/quantity.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { setWinSize } from '../../pkg/runtime/pty.js';
 import { MNT_DETACH, umount } from '../../pkg/runtime/syscalls.js';
@@ -318,7 +319,7 @@ describe('ConfigMaps and Secrets in pods', () => {
   it('env, envFrom and volumes (configMap, secret, downwardAPI) reach the container; API volumes are read-only', async () => {
     await c.cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { LEVEL: 'debug', 'app.conf': 'x=1\n', '1st': 'not a variable name' } });
     await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret' }, stringData: { password: 'hunter2' } });
-    const script = 'echo "$LEVEL $PASS $CM_LEVEL"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only; stat -fc %T /etc/sec /etc/cfg';
+    const script = 'echo "$LEVEL $PASS $CM_LEVEL $CPU_M $MEM_MI"; cat /etc/cfg/app.conf /etc/sec/password; echo; stat -Lc %a /etc/sec/password; cat /etc/pod/name; echo; touch /etc/cfg/new 2>/dev/null || echo read-only; stat -fc %T /etc/sec /etc/cfg';
     await create('cfgpod', {
       restartPolicy: 'Never',
       volumes: [
@@ -331,7 +332,11 @@ describe('ConfigMaps and Secrets in pods', () => {
           env: [
             { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'LEVEL' } } },
             { name: 'PASS', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'password' } } },
+            // (the downward API: a limit the container does not set is the node's allocatable amount)
+            { name: 'CPU_M', valueFrom: { resourceFieldRef: { resource: 'requests.cpu', divisor: '1m' } } },
+            { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
           ],
+          resources: { requests: { cpu: '250m' } },
           envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CM_' }, { configMapRef: { name: 'app-config' } }],
           volumeMounts: [
             { name: 'cfg', mountPath: '/etc/cfg' },
@@ -343,7 +348,8 @@ describe('ConfigMaps and Secrets in pods', () => {
     });
     await phaseIs('cfgpod', 'Succeeded');
     // The secret volume is a tmpfs, as the kubelet mounts it (the secret never reaches the node's disk); the ConfigMap's is not.
-    expect(await tsctl('logs', 'cfgpod')).toBe('debug hunter2 debug\nx=1\nhunter2\n400\ncfgpod\nread-only\ntmpfs\next2/ext3\n');
+    const allocatableMi = Math.ceil(parseQuantity(((await c.cp.admin.get(core('nodes'), undefined, 'e2e-node')).status as { allocatable: { memory: string } }).allocatable.memory) / 2 ** 20);
+    expect(await tsctl('logs', 'cfgpod')).toBe(`debug hunter2 debug 250 ${allocatableMi}\nx=1\nhunter2\n400\ncfgpod\nread-only\ntmpfs\next2/ext3\n`);
     const uid = (await c.cp.admin.get(Pods, 'default', 'cfgpod')).metadata!.uid!;
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(`${uid}/volumes/sec `);
     // '1st' is a good ConfigMap key but not a variable name: skipped, with an event.
