@@ -72,8 +72,9 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
   }
-  const notNamespaced = flags['allowed-unsafe-sysctls'].filter((s) => !sysctlNamespace(normalizeSysctl(s.replace(/\*$/, ''))));
-  if (notNamespaced.length) throw new FlagError(`--allowed-unsafe-sysctls: the sysctls ${JSON.stringify(notNamespaced)} are not known to be namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* may be set per pod)`);
+  // (the kubelet's NewAllowlist: only sysctls of the pod's own namespaces)
+  const notNamespaced = flags['allowed-unsafe-sysctls'].map((s) => normalizeSysctl(s.replace(/\*$/, ''))).find((s) => !sysctlNamespace(s));
+  if (notNamespaced !== undefined) throw new FlagError(`--allowed-unsafe-sysctls: the sysctls "${notNamespaced}" are not known to be namespaced`);
   let ingress: ReturnType<typeof parseIngressFlag>;
   try {
     ingress = parseIngressFlag(flags.ingress);

@@ -30,7 +30,7 @@ export function defaultJob(job: Job): Job {
   // (with a pod failure policy a pod is replaced only once it has failed: whether its failure
   // counts is known only then)
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
-  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const c of rule.onPodConditions ?? []) c.status ??= 'True';
+  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const c of rule.onPodConditions ?? []) if (!c.status) c.status = 'True';
   defaultTemplate(spec.template);
   return job;
 }

@@ -138,6 +138,14 @@ describe('pod failure policy', () => {
     expect(types(plan(j, [failedWith('main', 42, [], true)]))).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
   });
 
+  it('a job that met its success criteria is not failed by a pod that fails afterwards', () => {
+    const j = job({ completions: 1, parallelism: 2, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' });
+    const met = plan(j, [pod('Succeeded'), pod('Running')]);
+    expect(types(met)).toEqual(['SuccessCriteriaMet/CompletionsReached']);
+    const after = plan(job({ ...j.spec }, met.status), [pod('Succeeded'), failedWith('main', 42)]);
+    expect(types(after)).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+  });
+
   it('podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended', () => {
     const deleting = pod('Running', { deleting: true });
     expect(plan(job({ podReplacementPolicy: 'Failed' }), [deleting]).create).toHaveLength(0);

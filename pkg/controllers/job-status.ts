@@ -175,7 +175,8 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
   if (!suspended && !startTime) startTime = rfc3339(now);
 
   let failureTarget = condTrue(conditions, 'FailureTarget');
-  if (!failureTarget) {
+  // (a job that met its success criteria ends Complete: failures after that do not fail it)
+  if (!failureTarget && !condTrue(conditions, 'SuccessCriteriaMet')) {
     const restarts = spec.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)), 0) : 0;
     const deadline = spec.activeDeadlineSeconds != null && startTime && !suspended ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     let reason: string | undefined;

@@ -5,6 +5,7 @@
 // the sandboxes of pods deleted while it was down (agent-orphans.ts), runs static pods, admits
 // and evicts pods under node pressure, mounts the volumes of pods' claims and removes deleted
 // local-path volumes. (server.ts serves logs, exec and metrics.)
+import { podQOSClass } from '../api/defaults.js';
 import { forbiddenSysctl } from './sysctls.js';
 import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
@@ -264,16 +265,17 @@ export class NodeAgent {
   private rejectedAtAdmission(p: Pod & KubeObject): boolean {
     const uid = p.metadata!.uid!;
     if (this.rejected.has(uid)) return true;
-    // (the kubelet's admit handlers: the sysctl allowlist, then the eviction manager's)
-    const sysctl = forbiddenSysctl(p, this.cfg.allowedUnsafeSysctls ?? []);
-    const pressure = sysctl ? undefined : this.pressure?.eviction.admit(p);
-    const [reason, message] = sysctl ? ['SysctlForbidden', sysctl] : ['Evicted', pressure];
+    // (the kubelet's admit handlers, in its order: the eviction manager's, then the sysctl allowlist)
+    const pressure = this.pressure?.eviction.admit(p);
+    const sysctl = pressure ? undefined : forbiddenSysctl(p, this.cfg.allowedUnsafeSysctls ?? []);
+    const [reason, message] = pressure ? ['Evicted', pressure] : ['SysctlForbidden', sysctl];
     if (!message) return false;
     this.rejected.add(uid);
     log.info('pod rejected at admission', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, reason, message });
+    // (the kubelet's rejectPod: the event has the handler's message, the status says it was rejected)
     this.event(p, 'Warning', reason, message);
     void this.client
-      .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason, message } }, 'strategic', 'status')
+      .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason, message: `Pod was rejected: ${message}`, qosClass: podQOSClass(p) } }, 'strategic', 'status')
       .catch((e: Error) => log.warn('cannot record the rejection of a pod', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     return true;
   }

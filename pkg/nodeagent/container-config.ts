@@ -8,7 +8,7 @@ import { podTotalsMilli } from '../api/pod-resources.js';
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerConfig, LinuxResources, Mount, PodSandboxConfig, SecurityContext, VolumeMount } from '../runtime/types.js';
-import { ConfigSources, envFromVars, keyRefValue } from './config-sources.js';
+import { ConfigSourceError, ConfigSources, envFromVars, keyRefValue } from './config-sources.js';
 import { containerNameLabel, formatPod, podNameLabel, podNamespaceLabel, podUidLabel, restartCountAnnotation } from './container-labels.js';
 
 export const cfsPeriod = 100_000;
@@ -104,7 +104,8 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
     else if (e.valueFrom?.resourceFieldRef?.resource) {
       // (of this container unless it names another)
       const ref = e.valueFrom.resourceFieldRef;
-      const of = ref.containerName ? [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName) ?? c : c;
+      const of = ref.containerName ? [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName) : c;
+      if (!of) throw new ConfigSourceError(`container ${ref.containerName} not found`);
       vars.set(e.name, resourceFieldValue(of, ref.resource!, ref.divisor, allocatable));
     } else vars.set(e.name, '');
   }

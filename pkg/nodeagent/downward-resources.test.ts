@@ -34,3 +34,14 @@ describe('the downward API\'s resourceFieldRef (the kubelet\'s values)', () => {
     expect([env.get('CPU_M'), env.get('MEM_MI'), env.get('SIDE_MEM')]).toEqual(['500', '32', '8064']);
   });
 });
+
+describe('resourceFieldRef edge cases', () => {
+  it('a zero limit is the allocatable amount too (cpu, memory, ephemeral-storage only); a zero divisor counts as 1; a container named but missing is an error', () => {
+    const zero: Container = { name: 'z', image: 'x', resources: { limits: { memory: '0', 'hugepages-2Mi': '0' } } };
+    expect(resourceFieldValue(zero, 'limits.memory', '1Mi', allocatable)).toBe('8064');
+    expect(resourceFieldValue(zero, 'limits.hugepages-2Mi', undefined, { ...allocatable, 'hugepages-2Mi': '1Gi' })).toBe('0');
+    expect(resourceFieldValue(c, 'requests.memory', '0Mi')).toBe(String(32 * 1024 * 1024));
+    const pod = { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [c] } } as Pod;
+    expect(() => containerEnv(pod, { ...c, env: [{ name: 'X', valueFrom: { resourceFieldRef: { containerName: 'nope', resource: 'limits.cpu' } } }] }, 'n1', '10.0.0.1', '10.1.0.2')).toThrow('container nope not found');
+  });
+});

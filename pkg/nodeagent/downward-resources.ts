@@ -5,13 +5,18 @@
 import { parseQuantity, quantityToMilli } from '../api/quantity.js';
 import type { Container } from '../api/types.js';
 
+const DEFAULTED = ['cpu', 'memory', 'ephemeral-storage'];
+
 export function resourceFieldValue(c: Container, resource: string, divisor: string | undefined, allocatable: Record<string, string> = {}): string {
   const dot = resource.indexOf('.');
   const kind = resource.slice(0, dot);
   const name = resource.slice(dot + 1);
   const set = ((kind === 'limits' ? c.resources?.limits : c.resources?.requests) ?? {}) as Record<string, string>;
-  const value = set[name] ?? (kind === 'limits' ? allocatable[name] : undefined) ?? '0';
-  const d = divisor && divisor !== '0' ? divisor : '1';
+  // (the kubelet's MergeContainerResourceLimits: an unset or zero limit of cpu, memory or
+  // ephemeral-storage is the node's allocatable amount)
+  const unset = !set[name] || parseQuantity(set[name]) === 0;
+  const value = (kind === 'limits' && unset && DEFAULTED.includes(name) ? allocatable[name] : set[name]) ?? '0';
+  const d = divisor && parseQuantity(divisor) !== 0 ? divisor : '1';
   // (cpu in millicores, so that 500m over a divisor of 1 is 1 and over 1m is 500)
   if (name === 'cpu') return String(Math.ceil(quantityToMilli(value) / quantityToMilli(d)));
   return String(Math.ceil(parseQuantity(value) / parseQuantity(d)));

@@ -39,3 +39,11 @@ describe('hostPath type checks (the kubelet\'s checkType)', () => {
     await setUpHostPath(join(dir, 'file'), 'File');
   });
 });
+
+describe('hostPath errors', () => {
+  it('reads as Go\'s path errors', async () => {
+    writeFileSync(join(dir, 'plainfile'), '');
+    await expect(setUpHostPath(join(dir, 'none2/f'), 'FileOrCreate')).rejects.toThrow(`open ${join(dir, 'none2/f')}: no such file or directory`);
+    await expect(setUpHostPath(join(dir, 'plainfile/sub'), 'DirectoryOrCreate')).rejects.toThrow(`mkdir ${join(dir, 'plainfile/sub')}: not a directory`);
+  });
+});

@@ -24,18 +24,19 @@ const KINDS: Record<string, [check: (s: Stats) => boolean, what: string]> = {
 export async function setUpHostPath(path: string, type: string | undefined): Promise<void> {
   // (through a symbolic link, as the kubelet's checks)
   const st = await stat(path).catch(() => undefined);
+  const makeDir = () => mkdir(path, { recursive: true, mode: 0o755 }).catch((e: NodeJS.ErrnoException) => Promise.reject(pathError(e)));
   switch (type ?? '') {
     case '':
-      if (!st) await mkdir(path, { recursive: true, mode: 0o755 });
+      if (!st) await makeDir();
       return;
     case 'DirectoryOrCreate':
-      if (!st) return void (await mkdir(path, { recursive: true, mode: 0o755 }));
+      if (!st) return void (await makeDir());
       return expectKind(path, st, 'Directory');
     case 'FileOrCreate':
       if (!st) {
         await open(path, 'a', 0o644).then(
           (f) => f.close(),
-          (e: Error) => Promise.reject(new HostPathError(e.message)),
+          (e: NodeJS.ErrnoException) => Promise.reject(pathError(e)),
         );
         return;
       }
@@ -49,4 +50,11 @@ export async function setUpHostPath(path: string, type: string | undefined): Pro
 function expectKind(path: string, st: Stats | undefined, kind: string): void {
   const [check, what] = KINDS[kind]!;
   if (!st || !check(st)) throw new HostPathError(`hostPath type check failed: ${path} is not ${what}`);
+}
+
+/** A failed mkdir or open in Go's words (`open /x/f: no such file or directory`), as the kubelet reports it. */
+function pathError(e: NodeJS.ErrnoException): HostPathError {
+  if (!e.syscall || !e.path) return new HostPathError(e.message);
+  const what = e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new HostPathError(`${e.syscall} ${e.path}: ${what}`);
 }

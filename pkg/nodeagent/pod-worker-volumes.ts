@@ -107,8 +107,11 @@ export class PodVolumes {
   async prepareClaimVolumes(): Promise<boolean> {
     const pod = this.ctx.pod;
     // hostPath volumes: the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
+    const mounted = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
     for (const v of pod.spec?.volumes ?? []) {
       if (!v.hostPath?.path || this.hostPathsReady.has(v.name!)) continue;
+      // (without a type nothing is checked, and only a source a container mounts is made, as containerd's)
+      if (!v.hostPath.type && !mounted.has(v.name)) continue;
       try {
         await setUpHostPath(v.hostPath.path, v.hostPath.type);
         this.hostPathsReady.add(v.name!);

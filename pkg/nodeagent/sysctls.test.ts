@@ -15,8 +15,8 @@ describe('pod sysctls (the kubelet\'s allowlist)', () => {
   });
 
   it('refuses a namespace\'s sysctl when the pod shares the node\'s namespace', () => {
-    expect(forbiddenSysctl(pod([{ name: 'net.ipv4.tcp_syncookies', value: '1' }], { hostNetwork: true }), [])).toBe('forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled');
-    expect(forbiddenSysctl(pod([{ name: 'kernel.shm_rmid_forced', value: '1' }], { hostIPC: true }), [])).toBe('forbidden sysctl: "kernel.shm_rmid_forced" not allowed with host ipc enabled');
+    expect(forbiddenSysctl(pod([{ name: 'net.ipv4.tcp_syncookies', value: '1' }], { hostNetwork: true }), [])).toBe('forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host Net enabled');
+    expect(forbiddenSysctl(pod([{ name: 'kernel.shm_rmid_forced', value: '1' }], { hostIPC: true }), [])).toBe('forbidden sysctl: "kernel.shm_rmid_forced" not allowed with host IPC enabled');
     expect(forbiddenSysctl(pod([{ name: 'kernel.shm_rmid_forced', value: '1' }], { hostNetwork: true }), [])).toBeUndefined();
   });
 
@@ -25,7 +25,9 @@ describe('pod sysctls (the kubelet\'s allowlist)', () => {
     expect(normalizeSysctl('net/ipv4/conf/eno2.100/rp_filter')).toBe('net.ipv4.conf.eno2/100.rp_filter');
     expect(forbiddenSysctl(pod([{ name: 'net/ipv4/ip_unprivileged_port_start', value: '0' }]), [])).toBeUndefined();
     expect(podSysctls(pod([{ name: 'net/ipv4/ip_unprivileged_port_start', value: '0' }]))).toEqual({ 'net.ipv4.ip_unprivileged_port_start': '0' });
-    expect(['net.core.somaxconn', 'kernel.sem', 'kernel.shmmax', 'kernel.msgmnb', 'fs.mqueue.msg_max', 'vm.swappiness', 'kernel.pid_max'].map(sysctlNamespace)).toEqual(['net', 'ipc', 'ipc', 'ipc', 'ipc', undefined, undefined]);
+    expect(['net.core.somaxconn', 'kernel.sem', 'kernel.shmmax', 'kernel.msgmnb', 'fs.mqueue.msg_max', 'vm.swappiness', 'kernel.pid_max', 'kernel.shm_next_id'].map(sysctlNamespace)).toEqual(['Net', 'IPC', 'IPC', 'IPC', 'IPC', undefined, undefined, undefined]);
+    expect(forbiddenSysctl(pod([{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }]), [])).toBeUndefined();
+    expect(forbiddenSysctl(pod([{ name: 'net.core.somaxconn', value: '1' }]), ['net/core/somaxconn'])).toBeUndefined();
   });
 
   it('go into every container\'s OCI spec as linux.sysctl', () => {

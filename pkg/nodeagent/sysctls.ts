@@ -17,6 +17,8 @@ export const SAFE_SYSCTLS = [
   'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
 ];
 
 /** The kubelet's NormalizeName: a name given with slashes (net/ipv4/...) reads with dots. */
@@ -26,10 +28,16 @@ export function normalizeSysctl(name: string): string {
   return name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/'));
 }
 
-/** The namespace a sysctl belongs to ('net', 'ipc') or undefined when it is the node's: the kubelet's NamespacedBy. */
-export function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
-  if (name.startsWith('net.')) return 'net';
-  if (name.startsWith('fs.mqueue.') || name.startsWith('kernel.msg') || name.startsWith('kernel.shm') || name === 'kernel.sem') return 'ipc';
+const IPC_SYSCTLS = ['kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced', 'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem'];
+
+/**
+ * The namespace a sysctl belongs to, or undefined when it is the node's: the kubelet's
+ * NamespacedBy (names of the IPC namespace, and the prefixes net., fs.mqueue., and, as the
+ * kubelet keeps them, kernel.shm and kernel.msg).
+ */
+export function sysctlNamespace(name: string): 'Net' | 'IPC' | undefined {
+  if (name.startsWith('net.')) return 'Net';
+  if (IPC_SYSCTLS.includes(name) || name.startsWith('fs.mqueue.') || name === 'kernel.shm' || name === 'kernel.msg') return 'IPC';
   return undefined;
 }
 
@@ -38,13 +46,13 @@ export function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
  * allowlisted`), or undefined when its sysctls are allowed.
  */
 export function forbiddenSysctl(pod: Pod, allowedUnsafe: string[]): string | undefined {
-  const allowed = [...SAFE_SYSCTLS, ...allowedUnsafe];
+  const allowed = [...SAFE_SYSCTLS, ...allowedUnsafe.map(normalizeSysctl)];
   for (const s of pod.spec?.securityContext?.sysctls ?? []) {
     const name = normalizeSysctl(s.name ?? '');
     const ok = allowed.some((a) => (a.endsWith('*') ? name.startsWith(a.slice(0, -1)) : a === name));
     if (!ok) return `forbidden sysctl: "${name}" not allowlisted`;
     const ns = sysctlNamespace(name);
-    if ((ns === 'net' && pod.spec?.hostNetwork) || (ns === 'ipc' && pod.spec?.hostIPC)) return `forbidden sysctl: "${name}" not allowed with host ${ns} enabled`;
+    if ((ns === 'Net' && pod.spec?.hostNetwork) || (ns === 'IPC' && pod.spec?.hostIPC)) return `forbidden sysctl: "${name}" not allowed with host ${ns} enabled`;
   }
   return undefined;
 }

@@ -127,7 +127,7 @@ describe('node-pressure eviction', () => {
     // A pod bound straight to the node is rejected by the agent's admission.
     await c.cp.admin.create(Pods, 'default', busyboxPod('bound', { nodeName: 'e2e-node', containers: [ctr('c', 'sleep 3600')] }));
     await eventually(async () => (await podStatus(c, 'bound')).phase === 'Failed', { timeoutMs: 10_000, what: 'bound pod rejected' });
-    expect(await podStatus(c, 'bound')).toMatchObject({ reason: 'Evicted', message: 'The node had condition: [DiskPressure]. ' });
+    expect(await podStatus(c, 'bound')).toMatchObject({ reason: 'Evicted', message: 'Pod was rejected: The node had condition: [DiskPressure]. ' });
     c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
     await eventually(async () => (await condition('DiskPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'DiskPressure False' });
     await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });

@@ -612,10 +612,10 @@ describe('sysctls', () => {
     expect(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()).not.toBe('80');
     await create('sysctl-unsafe', { securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] }, containers: [ctr('main', 'sleep 3600')] });
     await phaseIs('sysctl-unsafe', 'Failed');
-    expect(await podStatus(c, 'sysctl-unsafe')).toMatchObject({ reason: 'SysctlForbidden', message: 'forbidden sysctl: "net.core.somaxconn" not allowlisted' });
+    expect(await podStatus(c, 'sysctl-unsafe')).toMatchObject({ reason: 'SysctlForbidden', message: 'Pod was rejected: forbidden sysctl: "net.core.somaxconn" not allowlisted' });
     await create('sysctl-hostnet', { hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [ctr('main', 'sleep 3600')] });
     await phaseIs('sysctl-hostnet', 'Failed');
-    expect((await podStatus(c, 'sysctl-hostnet')).message).toBe('forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled');
+    expect((await podStatus(c, 'sysctl-hostnet')).message).toBe('Pod was rejected: forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host Net enabled');
   });
 });
 
