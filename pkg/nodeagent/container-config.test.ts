@@ -119,3 +119,15 @@ describe('containerConfig: mount propagation', () => {
     expect(() => mountOf(withMount('Bidirectional'))).toThrow('privileged mount propagation is allowed only for privileged containers');
   });
 });
+
+describe('subPathExpr (the kubelet\'s ExpandContainerVolumeMounts)', () => {
+  it('expands the container\'s variables; refuses one without a value, an absolute path and ..', async () => {
+    const { subPathOf } = await import('./container-config.js');
+    const vars = new Map([['POD_NAME', 'web-0'], ['EMPTY', '']]);
+    expect(subPathOf({ name: 'v', mountPath: '/m', subPathExpr: 'logs/$(POD_NAME)' }, vars)).toBe('logs/web-0');
+    expect(subPathOf({ name: 'v', mountPath: '/m', subPath: 'plain' }, vars)).toBe('plain');
+    expect(() => subPathOf({ name: 'v', mountPath: '/m', subPathExpr: '$(NOPE)/$(EMPTY)' }, vars)).toThrow('missing value for EMPTY, NOPE');
+    expect(() => subPathOf({ name: 'v', mountPath: '/m', subPathExpr: '/$(POD_NAME)' }, vars)).toThrow('error SubPath `/web-0` must not be an absolute path');
+    expect(() => subPathOf({ name: 'v', mountPath: '/m', subPathExpr: '../$(POD_NAME)' }, vars)).toThrow("unable to provision SubPath `../web-0`: must not contain '..'");
+  });
+});

@@ -163,6 +163,28 @@ function propagationOf(vm: NonNullable<Container['volumeMounts']>[number], c: Co
   }
 }
 
+type VolumeMountSpec = NonNullable<Container['volumeMounts']>[number];
+
+/**
+ * The subPath of a volume mount: subPath as given, or subPathExpr expanded with the container's
+ * environment (the kubelet's ExpandContainerVolumeMounts: a variable without a value is an
+ * error). Not absolute, no '..': ConfigSourceError (CreateContainerConfigError) otherwise.
+ */
+export function subPathOf(vm: VolumeMountSpec, vars: Map<string, string>): string {
+  if (!vm.subPathExpr) return vm.subPath ?? '';
+  const missing = new Set<string>();
+  const sub = vm.subPathExpr.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    const v = vars.get(name!);
+    if (!v) missing.add(name!);
+    return v ?? '';
+  });
+  if (missing.size) throw new ConfigSourceError(`missing value for ${[...missing].sort().join(', ')}`);
+  if (sub.startsWith('/')) throw new ConfigSourceError(`error SubPath \`${sub}\` must not be an absolute path`);
+  if (sub.split('/').includes('..')) throw new ConfigSourceError(`unable to provision SubPath \`${sub}\`: must not contain '..'`);
+  return sub;
+}
+
 export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: Record<string, string> }): ContainerConfig {
   const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services, o.allocatable);
   const mounts: Mount[] = [];
@@ -172,8 +194,9 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     const path = vm.mountPath ?? '';
     const api = o.volumes.apiVolumes?.get(name);
     const host = api ?? o.volumes.hostPaths.get(name);
-    if (host) mounts.push({ containerPath: path, hostPath: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name), ...propagationOf(vm, c) });
-    else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: vm.subPath || undefined });
+    const sub = subPathOf(vm, vars);
+    if (host) mounts.push({ containerPath: path, hostPath: sub ? `${host}/${sub}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name), ...propagationOf(vm, c), ...(sub ? { subPathOf: { volume: name, dir: host } } : {}) });
+    else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: sub || undefined });
   }
   // The termination message file: a host file bind-mounted at terminationMessagePath.
   if (o.terminationLog) mounts.push({ containerPath: c.terminationMessagePath || '/dev/termination-log', hostPath: o.terminationLog });

@@ -3,7 +3,7 @@
 // runc create under conmon. Every step pushes its undo; a failure unwinds them all.
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AlreadyExistsError, FailedPreconditionError, RuntimeError } from './errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, RuntimeError } from './errors.js';
 import { hostDevices } from './host-devices.js';
 import type { ImageRecord } from './image-store.js';
 import { alive, conmonPidFile, createWithConmon, readPid } from './monitor.js';
@@ -64,6 +64,7 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
       if (sc.runAsGroup !== undefined) user.gid = sc.runAsGroup;
     }
     if (sc.supplementalGroups?.length) user.additionalGids = sc.supplementalGroups;
+    await makeSubPaths(config, s.volumes);
     const cgroupPath = `${s.cgroupPath}/${id}`;
     const spec = buildSpec({
       image: imageConfig,
@@ -147,4 +148,27 @@ function imageRefOf(name: string, digest: string): string {
   const at = name.indexOf('@');
   const base = at >= 0 ? name.slice(0, at) : name.replace(/:[^:/]+$/, '');
   return `${base}@${digest}`;
+}
+
+/**
+ * The subPaths the container mounts, made when missing (the kubelet's makeMounts: with the
+ * volume's own mode, so that a group may write where it may write in the volume), and refused
+ * when one leads out of its volume (a symbolic link inside it): the kubelet's words.
+ */
+async function makeSubPaths(config: ContainerConfig, volumes: Record<string, string>): Promise<void> {
+  const subPaths = [
+    ...(config.volumeMounts ?? []).filter((v) => v.subPath && volumes[v.name]).map((v) => ({ name: v.name, root: volumes[v.name]!, path: join(volumes[v.name]!, v.subPath!) })),
+    ...(config.mounts ?? []).filter((m) => m.subPathOf).map((m) => ({ name: m.subPathOf!.volume, root: m.subPathOf!.dir, path: m.hostPath })),
+  ];
+  for (const sp of subPaths) {
+    const failed = () => new InvalidArgumentError(`failed to create subPath directory for volumeMount "${sp.name}" of container "${config.name}"`);
+    const root = await fsp.realpath(sp.root).catch(() => sp.root);
+    if (!(await fsp.stat(sp.path).catch(() => undefined))) {
+      const mode = ((await fsp.stat(root).catch(() => undefined))?.mode ?? 0o755) & 0o7777;
+      await fsp.mkdir(sp.path, { recursive: true, mode }).catch(() => Promise.reject(failed()));
+      await fsp.chmod(sp.path, mode).catch(() => undefined); // (the umask took bits away)
+    }
+    const real = await fsp.realpath(sp.path).catch(() => sp.path);
+    if (real !== root && !real.startsWith(`${root}/`)) throw failed();
+  }
 }

@@ -10,6 +10,8 @@ export interface Mount {
   readonly?: boolean;
   /** rprivate (default), rslave or rshared bind propagation. */
   propagation?: 'private' | 'rslave' | 'rshared';
+  /** hostPath is a subPath of this volume's directory: made (with the volume's mode) when missing, and kept inside it. */
+  subPathOf?: { volume: string; dir: string };
 }
 
 /** A pod-level volume the runtime manages itself (emptyDir); containers mount it by name. */

@@ -1,11 +1,11 @@
 // Pod behaviours Kubernetes' own node conformance tests check, on a real single-node cluster
 // (apiserver + etcd, scheduler, node agent with runc and kernel networking).
-import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -595,6 +595,33 @@ describe('security context', () => {
     await phaseIs('nonroot', 'Succeeded');
     // emptyDirs are the fsGroup's too, setgid: what the container makes there is the group's, not its own gid 3000's.
     expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n/data 2000 2777\n/data/f 2000 644\n/mem 2000 3777\n/mem/f 2000 644\n');
+  });
+});
+
+describe('subPath and subPathExpr', () => {
+  it('mount a volume\'s subdirectory, made when missing; subPathExpr expands the container\'s variables', async () => {
+    const logs = mkdtempSync(join(tmpdir(), 'tskube-subpath-'));
+    try {
+      await create('subpaths', {
+        restartPolicy: 'Never',
+        volumes: [{ name: 'data', emptyDir: {} }, { name: 'logs', hostPath: { path: logs, type: 'Directory' } }],
+        initContainers: [ctr('writer', 'echo in-sub > /sub/f; echo in-logs > /logs/f', {
+          env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+          volumeMounts: [{ name: 'data', mountPath: '/sub', subPath: 'a/b' }, { name: 'logs', mountPath: '/logs', subPathExpr: '$(POD_NAME)/app' }],
+        })],
+        containers: [ctr('reader', 'cat /data/a/b/f', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })],
+      });
+      await phaseIs('subpaths', 'Succeeded');
+      expect(await tsctl('logs', 'subpaths', '-c', 'reader')).toBe('in-sub\n');
+      expect(readFileSync(join(logs, 'subpaths/app/f'), 'utf8')).toBe('in-logs\n');
+      // A variable without a value: CreateContainerConfigError, with the kubelet's message.
+      await create('subpath-missing', { containers: [ctr('main', 'sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/x', subPathExpr: '$(NOPE)' }] })], volumes: [{ name: 'data', emptyDir: {} }] });
+      await eventually(async () => (await podStatus(c, 'subpath-missing')).containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', { what: 'CreateContainerConfigError' });
+      expect((await podStatus(c, 'subpath-missing')).containerStatuses![0]!.state.waiting!.message).toBe('missing value for NOPE');
+      await c.cp.admin.delete(Pods, 'default', 'subpath-missing', { gracePeriodSeconds: 0 }).catch(() => undefined);
+    } finally {
+      rmSync(logs, { recursive: true, force: true });
+    }
   });
 });
 
