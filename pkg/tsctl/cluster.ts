@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
 import { hostname } from 'node:os';
-import { RestClient } from '../client/rest-client.js';
+import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
@@ -159,7 +159,31 @@ export async function up(o: UpOptions): Promise<void> {
       client.close();
     }
   }
+  // The node too: until it has registered and is Ready, a pod applied at once meets "no nodes
+  // available to schedule pods" (kind's --wait, k3s's agents: the cluster is up with its node).
+  if (readPid(o.dataDir, 'nodeagent')) await waitNodeReady(o, t0, 60_000);
   o.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+}
+
+/** Waits for the local Node to be registered and Ready; says so, or, past `timeoutMs`, that it is not (the cluster stays up). */
+async function waitNodeReady(o: UpOptions, t0: number, timeoutMs: number): Promise<void> {
+  const client = new RestClient(loadKubeconfig(join(o.dataDir, 'kubeconfig')));
+  const name = localNodeName();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const node = await client.get(Nodes, undefined, name).catch(() => undefined);
+      const ready = (node?.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'True') {
+        o.log(`- node ${name}: Ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    o.log(`- node ${name}: not Ready after ${timeoutMs / 1000} s (see ${join(o.dataDir, 'logs', 'nodeagent.log')})`);
+  } finally {
+    client.close();
+  }
 }
 
 export const localNodeName = () => hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
