@@ -4,7 +4,7 @@
 // field paths and wording (`spec.replicas: Invalid value: "string": spec.replicas in body must be
 // of type integer: "string"`, the bad value being the JSON type, as kube-openapi reports it).
 import { re2Test } from '../cel/re2-vm.js';
-import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
 
 /** JSONSchemaProps (apiextensions.k8s.io/v1), the subset a structural schema uses. */
 export interface JSONSchemaProps {
@@ -172,7 +172,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
   if (typeof v === 'string') validateString(v, s, where, errs);
   if (typeof v === 'number') validateNumber(v, s, where, errs);
   if (Array.isArray(v)) {
-    if (s.maxItems !== undefined && v.length > s.maxItems) errs.push({ type: 'FieldValueTooMany', field: where, badValue: v.length, detail: `must have at most ${s.maxItems} items` });
+    if (s.maxItems !== undefined && v.length > s.maxItems) errs.push(tooMany(where, v.length, s.maxItems));
     if (s.minItems !== undefined && v.length < s.minItems) errs.push(invalid(where, v.length, `${where} in body should have at least ${s.minItems} items`));
     if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push({ type: 'FieldValueDuplicate', field: where, badValue: v, detail: '' });
     listDuplicates(v, s, path, errs);
@@ -180,7 +180,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
   }
   if (isObj(v)) {
     const n = Object.keys(v).length;
-    if (s.maxProperties !== undefined && n > s.maxProperties) errs.push({ type: 'FieldValueTooMany', field: where, badValue: n, detail: `must have at most ${s.maxProperties} items` });
+    if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(tooMany(where, n, s.maxProperties));
     if (s.minProperties !== undefined && n < s.minProperties) errs.push(invalid(where, n, `${where} in body should have at least ${s.minProperties} properties`));
     for (const k of s.required ?? []) if (v[k] === undefined) errs.push(required(join(path, k)));
     if (s['x-kubernetes-embedded-resource']) {

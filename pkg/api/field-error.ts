@@ -71,6 +71,8 @@ export const notSupported = (field: string, badValue: unknown, supported: string
 });
 export const notFound = (field: string, badValue: unknown, detail = ''): FieldError => ({ type: 'FieldValueNotFound', field, badValue, detail });
 export const duplicate = (field: string, badValue: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, badValue, detail: '' });
+/** Go's field.TooMany: `n` items where at most `max` may be. */
+export const tooMany = (field: string, n: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field, badValue: n, detail: `must have at most ${max} items` });
 export const forbidden = (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, detail });
 export const tooLong = (field: string, badValue: unknown, max: number): FieldError => ({ type: 'FieldValueTooLong', field, badValue, detail: `must have at most ${max} bytes` });
 export const typeInvalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, badValue, detail });

@@ -6,7 +6,7 @@ import { CelCompileError, CelCostError, CelEvalError } from '../cel/errors.js';
 import { compile, type Program } from '../cel/program.js';
 import type { MatchCondition } from './generated/tskube/api/v1/admissionregistration.js';
 import { toCelValue } from './crd-cel-values.js';
-import { duplicate, invalid, required, type FieldError } from './field-error.js';
+import { duplicate, invalid, required, tooMany, type FieldError } from './field-error.js';
 import { isQualifiedName } from './names.js';
 
 const VARIABLES = ['object', 'oldObject', 'request'];
@@ -32,7 +32,7 @@ export function compileMatchCondition(expression: string): Program | string {
 /** Validation of a webhook's matchConditions, in Kubernetes' words. */
 export function validateMatchConditions(conditions: MatchCondition[], path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (conditions.length > MAX_CONDITIONS) errs.push({ type: 'FieldValueTooMany', field: path, badValue: conditions.length, detail: `must have at most ${MAX_CONDITIONS} items` });
+  if (conditions.length > MAX_CONDITIONS) errs.push(tooMany(path, conditions.length, MAX_CONDITIONS));
   const names = new Set<string>();
   conditions.forEach((c, i) => {
     const p = `${path}[${i}]`;

@@ -3,7 +3,7 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
-import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
 import { isQualifiedName } from './names.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec } from './types.js';
@@ -66,7 +66,6 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
   return errs;
 }
 
-const tooMany = (field: string, n: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field, badValue: n, detail: `must have at most ${max} items` });
 const PFP_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 
 /** validatePodFailurePolicy: at most 20 rules, each with an action and exactly one of onExitCodes and onPodConditions. */

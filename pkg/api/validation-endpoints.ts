@@ -4,7 +4,7 @@
 // One departure: loopback addresses are accepted. Kubernetes refuses them (ValidateNonSpecialIP),
 // but a single-machine tskube apiserver advertises 127.0.0.1 and its own `kubernetes` Endpoints
 // and EndpointSlice name that address.
-import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortNum } from './names.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSlice } from './types.js';
 import { PROTOCOLS } from './validation-container.js';
@@ -17,7 +17,6 @@ const MAX_ADDRESSES = 100;
 const MAX_PORTS = 20000;
 const MAX_TOPOLOGY_LABELS = 16;
 
-const tooMany = (field: string, n: number, max: number): FieldError => ({ type: 'FieldValueTooMany', field, badValue: n, detail: `must have at most ${max} items` });
 const nodeNameErrors = (name: string, path: string) => isDNS1123Subdomain(name).map((m) => invalid(path, name, m));
 
 export function validateEndpoints(ep: Endpoints): FieldError[] {

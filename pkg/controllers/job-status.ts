@@ -91,24 +91,25 @@ export interface PlanInput {
 
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
 
-/** What the pod failure policy makes of a failed pod: the rule's action, whether it counts towards backoffLimit, and, for FailJob, why the job fails. */
+/** What the pod failure policy makes of a failed pod: whether it counts towards backoffLimit, and, for FailJob, why the job fails. */
 export interface PolicyMatch {
-  action?: 'FailJob' | 'Ignore' | 'Count' | 'FailIndex';
   counts: boolean;
   failJobMessage?: string;
 }
 
 /**
  * The job controller's matchPodFailurePolicy: the first rule whose requirement the failed pod
- * meets decides. onExitCodes looks at the terminated containers (app containers first, then init
- * containers) that exited non-zero, of the named container or any; onPodConditions at the pod's
+ * meets decides (Ignore: not counted; FailJob: the job fails; Count and the rest: counted).
+ * onExitCodes looks at the terminated containers (app containers first, then init containers)
+ * that exited non-zero, of the named container or any; onPodConditions at the pod's
  * conditions. No rule matched: the failure counts, as without a policy.
  */
 export function matchPodFailurePolicy(pfp: PodFailurePolicy | undefined, pod: P): PolicyMatch {
   const st = pod.status ?? {};
+  const podName = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
   for (const [i, rule] of (pfp?.rules ?? []).entries()) {
-    const action = rule.action as PolicyMatch['action'];
-    let failJobMessage: string | undefined;
+    // what matched, as the FailJob message says it
+    let matched: string | undefined;
     if (rule.onExitCodes) {
       const req = rule.onExitCodes;
       const exited = (list: ContainerStatus[] | undefined) =>
@@ -118,16 +119,14 @@ export function matchPodFailurePolicy(pfp: PodFailurePolicy | undefined, pod: P)
           return (req.values ?? []).includes(code) === (req.operator === 'In');
         });
       const c = exited(st.containerStatuses) ?? exited(st.initContainerStatuses);
-      if (!c) continue;
-      failJobMessage = `Container ${c.name} for pod ${pod.metadata?.namespace}/${pod.metadata?.name} failed with exit code ${c.state!.terminated!.exitCode} matching ${action} rule at index ${i}`;
+      if (c) matched = `Container ${c.name} for pod ${podName} failed with exit code ${c.state!.terminated!.exitCode}`;
     } else if (rule.onPodConditions?.length) {
       const cond = (st.conditions ?? []).find((c) => rule.onPodConditions!.some((p) => p.type === c.type && (p.status ?? 'True') === c.status));
-      if (!cond) continue;
-      failJobMessage = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name} has condition ${cond.type} matching ${action} rule at index ${i}`;
-    } else continue;
-    if (action === 'Ignore') return { action, counts: false };
-    if (action === 'FailJob') return { action, counts: true, failJobMessage };
-    if (action === 'Count' || action === 'FailIndex') return { action, counts: true };
+      if (cond) matched = `Pod ${podName} has condition ${cond.type}`;
+    }
+    if (matched === undefined) continue;
+    if (rule.action === 'Ignore') return { counts: false };
+    return rule.action === 'FailJob' ? { counts: true, failJobMessage: `${matched} matching FailJob rule at index ${i}` } : { counts: true };
   }
   return { counts: true };
 }
@@ -181,14 +180,12 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     const deadline = spec.activeDeadlineSeconds != null && startTime && !suspended ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     let reason: string | undefined;
     const failJob = failedPods.map((p) => matches.get(p)!.failJobMessage).find((m) => m !== undefined);
-    if (failJob !== undefined) {
-      conditions = setCondition(conditions, 'FailureTarget', 'True', 'PodFailurePolicy', failJob, now);
-      failureTarget = conditions.find((c) => c.type === 'FailureTarget');
-    } else if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
+    if (failJob !== undefined) reason = 'PodFailurePolicy';
+    else if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
     else if (deadline !== undefined && now >= deadline) reason = 'DeadlineExceeded';
     else if (deadline !== undefined) plan.requeueAfterMs = deadline - now;
     if (reason) {
-      conditions = setCondition(conditions, 'FailureTarget', 'True', reason, MESSAGES[reason]!, now);
+      conditions = setCondition(conditions, 'FailureTarget', 'True', reason, failJob ?? MESSAGES[reason]!, now);
       failureTarget = conditions.find((c) => c.type === 'FailureTarget');
     }
   }

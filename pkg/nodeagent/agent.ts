@@ -5,9 +5,9 @@
 // the sandboxes of pods deleted while it was down (agent-orphans.ts), runs static pods, admits
 // and evicts pods under node pressure, mounts the volumes of pods' claims and removes deleted
 // local-path volumes. (server.ts serves logs, exec and metrics.)
+import { join, resolve } from 'node:path';
 import { podQOSClass } from '../api/defaults.js';
 import { forbiddenSysctl } from './sysctls.js';
-import { join, resolve } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
@@ -122,7 +122,7 @@ export class NodeAgent {
       dataDir: this.cfg.dataDir,
       imageDir: join(this.cfg.dataDir, 'runtime'),
       podsDir: join(this.cfg.dataDir, 'pods'),
-      activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes(w.pod.status?.phase ?? '')).map((w) => w.pod),
+      activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !isPodTerminal(w.pod)).map((w) => w.pod),
       evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
       removeDeadContainers: () => this.removeDeadContainers(),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
@@ -195,7 +195,7 @@ export class NodeAgent {
     // manifest directory there is no static pod behind one, and the kubelet deletes such orphans)
     if (isMirrorPod(p)) return this.staticPods ? this.staticPods.mirrorChanged(p) : void this.podStatus.confirmDeleted(p).catch((e: Error) => log.warn('deleting an orphaned mirror pod failed', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     const uid = p.metadata!.uid!;
-    let w = this.workers.get(uid);
+    const w = this.workers.get(uid);
     if (!w) {
       if (isPodTerminal(p) && !p.metadata?.deletionTimestamp) {
         // A pod that has ended gets a worker too (it ended before this agent started, or after
@@ -234,7 +234,8 @@ export class NodeAgent {
           this.net.podGone(id);
         },
       });
-      this.workers.set(uid, (w = worker));
+      this.workers.set(uid, worker);
+      return worker.kick();
     }
     w.update(p);
   }
@@ -258,9 +259,9 @@ export class NodeAgent {
   }
 
   /**
-   * The admission of a new pod, as the kubelet's admit handlers: a sysctl not allowed here fails
-   * it (phase Failed, reason SysctlForbidden), and so does node pressure (the eviction manager's,
-   * reason Evicted), instead of its start. True when rejected.
+   * The admission of a new pod, as the kubelet's admit handlers: node pressure fails it (the
+   * eviction manager's, reason Evicted), and so does a sysctl not allowed here (reason
+   * SysctlForbidden), instead of its start. True when rejected.
    */
   private rejectedAtAdmission(p: Pod & KubeObject): boolean {
     const uid = p.metadata!.uid!;

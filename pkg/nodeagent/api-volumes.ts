@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resourceFieldValue } from './downward-resources.js';
-import type { Container, Pod } from '../api/types.js';
+import { containerNamed, resourceFieldValue } from './downward-resources.js';
+import type { Pod } from '../api/types.js';
 import { mount, mountsUnder, MS_NODEV, MS_NOEXEC, MS_NOSUID } from '../runtime/syscalls.js';
 import { ConfigSourceError, type ConfigSources, type SourceKind } from './config-sources.js';
 
@@ -75,7 +75,7 @@ function formatMap(m: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-function downwardValue(pod: Pod, f: DownwardFile, allocatable?: Record<string, string>): string {
+function downwardValue(pod: Pod, f: DownwardFile, allocatable?: () => Record<string, string>): string {
   const path = f.fieldRef?.fieldPath;
   if (path) {
     const meta = pod.metadata ?? {};
@@ -97,14 +97,14 @@ function downwardValue(pod: Pod, f: DownwardFile, allocatable?: Record<string, s
   }
   const r = f.resourceFieldRef;
   if (r?.resource) {
-    const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === r.containerName) as Container | undefined;
+    const c = containerNamed(pod, r.containerName);
     if (!c) throw new ConfigSourceError(`downwardAPI: container "${r.containerName}" not found`);
-    return resourceFieldValue(c, r.resource, r.divisor, allocatable);
+    return resourceFieldValue(c, r.resource, r.divisor, allocatable?.());
   }
   throw new ConfigSourceError(`downwardAPI: item ${f.path} has neither fieldRef nor resourceFieldRef`);
 }
 
-function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number, allocatable?: Record<string, string>): void {
+function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number, allocatable?: () => Record<string, string>): void {
   for (const f of items ?? []) out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f, allocatable)), mode: f.mode ?? mode });
 }
 
@@ -112,7 +112,7 @@ function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, 
  * The files of an API volume. Throws ConfigSourceError with the kubelet's message when a
  * source it needs is missing (the caller reports `MountVolume.SetUp failed for volume ...`).
  */
-export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, allocatable?: Record<string, string>): Payload {
+export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, allocatable?: () => Record<string, string>): Payload {
   const out: Payload = new Map();
   if (v.configMap) addKeys(out, 'configmaps', v.configMap.name, v.configMap.items, v.configMap.optional, v.configMap.defaultMode ?? DEFAULT_MODE, sources);
   else if (v.secret) addKeys(out, 'secrets', v.secret.secretName, v.secret.items, v.secret.optional, v.secret.defaultMode ?? DEFAULT_MODE, sources);

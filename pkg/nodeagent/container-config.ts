@@ -1,7 +1,7 @@
 // From a Kubernetes container to the runtime's container config: command and args (the runtime
 // merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
-import { resourceFieldValue } from './downward-resources.js';
+import { containerNamed, resourceFieldValue } from './downward-resources.js';
 import { podSysctls } from './sysctls.js';
 import { effectivePodRequests, podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
@@ -79,10 +79,12 @@ function fieldRef(pod: Pod, path: string, nodeName: string, hostIP: string): str
 
 /** $(VAR) references expand to earlier variables (then to `fallback`'s: the services'); $$(VAR) escapes. */
 export function expand(s: string, vars: Map<string, string>, fallback?: Map<string, string>): string {
-  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
-    if (m === '$$') return '$';
-    return vars.get(name!) ?? fallback?.get(name!) ?? m;
-  });
+  return expandVars(s, (name, ref) => vars.get(name) ?? fallback?.get(name) ?? ref);
+}
+
+/** Kubernetes' $(VAR) expansion ($$ is a literal $): `value` gives each name's value, and decides what an unknown one becomes (`ref` is its $(NAME)). */
+function expandVars(s: string, value: (name: string, ref: string) => string): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : value(name!, m)));
 }
 
 /**
@@ -90,7 +92,7 @@ export function expand(s: string, vars: Map<string, string>, fallback?: Map<stri
  * ConfigMap and Secret references read `sources` (fetched beforehand); a missing one that is
  * not optional throws ConfigSourceError with the kubelet's message.
  */
-export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources(), services: Map<string, string> = new Map(), allocatable?: Record<string, string>): Map<string, string> {
+export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: string, podIP: string, sources: ConfigSources = new ConfigSources(), services: Map<string, string> = new Map(), allocatable?: () => Record<string, string>): Map<string, string> {
   const vars = c.envFrom?.length ? envFromVars(pod, c, sources).vars : new Map<string, string>();
   const p = { ...pod, status: { ...pod.status, podIP } } as Pod;
   const ns = pod.metadata?.namespace ?? '';
@@ -104,9 +106,9 @@ export function containerEnv(pod: Pod, c: Container, nodeName: string, hostIP: s
     else if (e.valueFrom?.resourceFieldRef?.resource) {
       // (of this container unless it names another)
       const ref = e.valueFrom.resourceFieldRef;
-      const of = ref.containerName ? [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName) : c;
+      const of = ref.containerName ? containerNamed(p, ref.containerName) : c;
       if (!of) throw new ConfigSourceError(`container ${ref.containerName} not found`);
-      vars.set(e.name, resourceFieldValue(of, ref.resource!, ref.divisor, allocatable));
+      vars.set(e.name, resourceFieldValue(of, ref.resource!, ref.divisor, allocatable?.()));
     } else vars.set(e.name, '');
   }
   // Service variables come last and never replace the container's own.
@@ -173,10 +175,9 @@ type VolumeMountSpec = NonNullable<Container['volumeMounts']>[number];
 export function subPathOf(vm: VolumeMountSpec, vars: Map<string, string>): string {
   if (!vm.subPathExpr) return vm.subPath ?? '';
   const missing = new Set<string>();
-  const sub = vm.subPathExpr.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
-    if (m === '$$') return '$';
-    const v = vars.get(name!);
-    if (!v) missing.add(name!);
+  const sub = expandVars(vm.subPathExpr, (name) => {
+    const v = vars.get(name);
+    if (!v) missing.add(name);
     return v ?? '';
   });
   if (missing.size) throw new ConfigSourceError(`missing value for ${[...missing].sort().join(', ')}`);
@@ -185,7 +186,7 @@ export function subPathOf(vm: VolumeMountSpec, vars: Map<string, string>): strin
   return sub;
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: Record<string, string> }): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: () => Record<string, string> }): ContainerConfig {
   const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services, o.allocatable);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
@@ -283,7 +284,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     ...(spec.setHostnameAsFQDN ? { hostnameAsFQDN: true } : {}),
     dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
-    ...(podSysctls(pod) ? { sysctls: podSysctls(pod) } : {}),
+    sysctls: podSysctls(pod),
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     resources: podLinuxResources(pod),

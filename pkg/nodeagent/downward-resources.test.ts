@@ -30,7 +30,7 @@ describe('the downward API\'s resourceFieldRef (the kubelet\'s values)', () => {
       { name: 'CPU_M', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
       { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'requests.memory', divisor: '1Mi' } } },
       { name: 'SIDE_MEM', valueFrom: { resourceFieldRef: { containerName: 'side', resource: 'limits.memory', divisor: '1Mi' } } },
-    ] }, 'n1', '10.0.0.1', '10.1.0.2', undefined, undefined, allocatable);
+    ] }, 'n1', '10.0.0.1', '10.1.0.2', undefined, undefined, () => allocatable);
     expect([env.get('CPU_M'), env.get('MEM_MI'), env.get('SIDE_MEM')]).toEqual(['500', '32', '8064']);
   });
 });

@@ -3,9 +3,13 @@
 // divided by the divisor (default 1) and rounded up; a limit the container does not set is the
 // node's allocatable amount (the kubelet's defaultPodLimitsForDownwardAPI).
 import { parseQuantity, quantityToMilli } from '../api/quantity.js';
-import type { Container } from '../api/types.js';
+import type { Container, Pod } from '../api/types.js';
 
 const DEFAULTED = ['cpu', 'memory', 'ephemeral-storage'];
+
+/** The container a resourceFieldRef's containerName names (an app or init container of the pod). */
+export const containerNamed = (pod: Pod, name: string | undefined): Container | undefined =>
+  [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === name);
 
 export function resourceFieldValue(c: Container, resource: string, divisor: string | undefined, allocatable: Record<string, string> = {}): string {
   const dot = resource.indexOf('.');

@@ -4,7 +4,7 @@
 import { podQOSClass } from '../api/defaults.js';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
-import { restartCountOf } from './container-labels.js';
+import { isActive, restartCountOf } from './container-labels.js';
 import type { ContainerRecord } from './pod-worker-deps.js';
 import { rfc3339Now } from '../util/time.js';
 import { isSidecar } from '../api/pod-resources.js';
@@ -58,7 +58,7 @@ function terminated(st: ContainerStatus, message: string | undefined): Json {
 }
 
 /** What the kubelet reports of a container it cannot find once its pod has ended (TerminatePod). */
-export const LOST_CONTAINER = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+const LOST_CONTAINER = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
 /** ... and as the last state of one that was running before (convertToAPIContainerStatuses). */
 const LOST_RUNNING = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.  The container used to be Running' };
 
@@ -212,7 +212,7 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, 'app', initialized));
   const active = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => {
     const st = w.latest(c.name!);
-    return st?.state === ContainerState.Running || st?.state === ContainerState.Created;
+    return !!st && isActive(st);
   });
   if (w.endedInApi && !active) terminatePod(pod as Pod, initStatuses, statuses);
   // Sidecars are part of readiness (Kubernetes' GenerateContainersReadyCondition), listed first.

@@ -48,7 +48,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
   await d.servicesSynced?.();
   let cfg: ContainerConfig;
   try {
-    cfg = containerConfig(pod, c, { attempt, nodeName: d.nodeName, hostIP: d.hostIP, podIP: h.podIP, volumes, sources: h.sources, services: serviceEnv(d.services?.() ?? [], pod.metadata!.namespace!, pod.spec!.enableServiceLinks ?? true), terminationLog, allocatable: d.nodeAllocatable?.() });
+    cfg = containerConfig(pod, c, { attempt, nodeName: d.nodeName, hostIP: d.hostIP, podIP: h.podIP, volumes, sources: h.sources, services: serviceEnv(d.services?.() ?? [], pod.metadata!.namespace!, pod.spec!.enableServiceLinks ?? true), terminationLog, allocatable: d.nodeAllocatable });
     if (pidNamespaceOf) cfg.pidNamespaceOf = pidNamespaceOf;
     const invalid = c.envFrom?.length ? envFromVars(pod, c, h.sources).invalid : [];
     if (invalid.length) h.event('Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalid.join(', ')}] from the EnvFrom of container ${c.name} were skipped since they are considered invalid environment variable names.`);

@@ -65,7 +65,7 @@ export class PodVolumes {
       const dir = join(this.d.podsDir, this.ctx.uid, 'volumes', v.name!);
       try {
         await this.fetchTokens(v, sources);
-        const payload = volumePayload(v, pod, sources, this.d.nodeAllocatable?.());
+        const payload = volumePayload(v, pod, sources, this.d.nodeAllocatable);
         const digest = payloadDigest(payload);
         if (this.apiVolumes.get(v.name!)?.digest !== digest) {
           if (isMemoryBacked(v)) await ensureTmpfs(dir);

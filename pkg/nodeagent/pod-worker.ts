@@ -23,6 +23,7 @@ import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './p
 import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 import { isStaticPod } from './static-pod-manifest.js';
+import { isTerminalPhase } from '../api/pod-phase.js';
 
 export type { ContainerRecord, NetworkPlugin, WorkerDeps } from './pod-worker-deps.js';
 
@@ -52,8 +53,6 @@ export class PodWorker {
   private retryTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
-  /** A sync was asked for at least once. */
-  private kicked = false;
   /**
    * An ended pod's containers as they last were, once the node removed them under disk pressure
    * (removeEndedContainers): the worker goes on seeing them, so its status stays as it was.
@@ -115,7 +114,7 @@ export class PodWorker {
    */
   get endedInApi(): 'Succeeded' | 'Failed' | undefined {
     const phase = this.pod.status?.phase;
-    return (phase === 'Succeeded' || phase === 'Failed') && !isStaticPod(this.pod) ? phase : undefined;
+    return isTerminalPhase(phase) && !isStaticPod(this.pod) ? (phase as 'Succeeded' | 'Failed') : undefined;
   }
 
   get key(): string {
@@ -132,16 +131,15 @@ export class PodWorker {
    */
   update(pod: Pod | undefined): void {
     if (pod) {
-      const quiet = this.kicked && !differsForSync(this.pod, pod);
+      const changed = differsForSync(this.pod, pod);
       this.pod = pod;
-      if (quiet) return;
+      if (!changed) return;
     } else this.deleted = true;
     this.kick();
   }
 
   /** Run a sync now, or once the current one ends (coalescing). */
   kick(): void {
-    this.kicked = true;
     if (this.running) {
       this.dirty = true;
       return;
