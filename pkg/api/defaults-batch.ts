@@ -21,7 +21,8 @@ export function defaultJob(job: Job): Job {
     spec.parallelism = 1;
   }
   spec.parallelism ??= 1;
-  spec.backoffLimit ??= 6;
+  // (with a per-index limit, only the indexes' limits count unless a job-wide one is given)
+  spec.backoffLimit ??= spec.backoffLimitPerIndex != null ? 2 ** 31 - 1 : 6;
   const labels = spec.template?.metadata?.labels;
   const meta = (job.metadata ??= {});
   if (labels && !Object.keys(meta.labels ?? {}).length) meta.labels = { ...labels };

@@ -221,6 +221,8 @@ export type {
   JobTemplateSpec,
   PodFailurePolicy,
   PodFailurePolicyRule,
+  SuccessPolicy,
+  SuccessPolicyRule,
   CronJob,
   CronJobList,
   CronJobSpec,

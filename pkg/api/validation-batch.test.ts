@@ -104,6 +104,49 @@ describe('Job podFailurePolicy validation', () => {
   });
 });
 
+describe('Indexed job limits and success policy', () => {
+  const indexed = (extra: Record<string, unknown> = {}) => job({ completionMode: 'Indexed', completions: 4, parallelism: 2, ...extra });
+  it('backoffLimitPerIndex: backoffLimit defaults to the int32 maximum; Indexed only; maxFailedIndexes needs it and stays within completions', () => {
+    expect(indexed({ backoffLimitPerIndex: 1 }).spec!.backoffLimit).toBe(2147483647);
+    expect(validateJob(indexed({ backoffLimitPerIndex: 1, maxFailedIndexes: 2 }))).toEqual([]);
+    expect(messages(validateJob(job({ backoffLimitPerIndex: 1, maxFailedIndexes: 1 })))).toEqual([
+      'spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode',
+      'spec.maxFailedIndexes: Invalid value: 1: requires indexed completion mode',
+    ]);
+    expect(messages(validateJob(indexed({ maxFailedIndexes: 5 })))).toEqual([
+      'spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified',
+      'spec.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions',
+    ]);
+    expect(messages(validateJob(indexed({ backoffLimitPerIndex: -1 })))).toEqual(['spec.backoffLimitPerIndex: Invalid value: -1: must be greater than or equal to 0']);
+    // FailIndex is allowed with a per-index limit
+    expect(validateJob(indexed({ backoffLimitPerIndex: 0, podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }] } }))).toEqual([]);
+  });
+
+  it('successPolicy: Indexed only, 1-20 rules, valid index texts and counts', () => {
+    expect(validateJob(indexed({ successPolicy: { rules: [{ succeededIndexes: '0,2-3', succeededCount: 2 }, { succeededCount: 4 }] } }))).toEqual([]);
+    expect(messages(validateJob(job({ successPolicy: { rules: [{ succeededCount: 1 }] } })))).toEqual(['spec.successPolicy: Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode']);
+    expect(messages(validateJob(indexed({ successPolicy: { rules: [] } })))).toEqual(['spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified']);
+    expect(messages(validateJob(indexed({ successPolicy: { rules: [{}, { succeededIndexes: '3-1' }, { succeededIndexes: '0-1', succeededCount: 3 }, { succeededCount: 5 }] } })))).toEqual([
+      'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+      'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "3-1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+      'spec.successPolicy.rules[2].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[3].succeededCount: Invalid value: 5: must be less than or equal to 4 (the number of specified completions)',
+    ]);
+  });
+
+  it('an Indexed job name must leave room for the last index in a DNS label; the policies are immutable', () => {
+    const long = indexed();
+    long.metadata!.name = 'x'.repeat(62);
+    expect(messages(validateJob(long))).toContain(`metadata.name: Invalid value: "${'x'.repeat(62)}": will not able to create pod with invalid DNS label: ${'x'.repeat(62)}-3`);
+    const old = indexed({ backoffLimitPerIndex: 1, successPolicy: { rules: [{ succeededCount: 1 }] } });
+    const next = structuredClone(old);
+    next.spec!.backoffLimitPerIndex = 2;
+    next.spec!.successPolicy = { rules: [{ succeededCount: 2 }] };
+    const errs = messages(validateJobUpdate(next, old));
+    expect(errs.filter((e) => e.endsWith('field is immutable')).map((e) => e.split(':')[0])).toEqual(['spec.backoffLimitPerIndex', 'spec.successPolicy']);
+  });
+});
+
 function cronJob(spec: Record<string, unknown>): CronJob {
   const cj: CronJob = { metadata: { name: 'hello', namespace: 'default' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: template('OnFailure') } }, ...spec } as never };
   return defaultCronJob(cj);

@@ -3,10 +3,11 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
-import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
-import { isQualifiedName } from './names.js';
+import { duplicate, invalid, notSupported, required, tooLong, tooMany, type FieldError } from './field-error.js';
+import { countIndexes } from './job-indexes.js';
+import { isDNS1123Label, isQualifiedName } from './names.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
-import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec } from './types.js';
+import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec, SuccessPolicy } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { validateTemplatePodSpec } from './validation-pod.js';
@@ -32,11 +33,22 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
     ...nonNegative(s.activeDeadlineSeconds, `${path}.activeDeadlineSeconds`),
     ...nonNegative(s.backoffLimit, `${path}.backoffLimit`),
     ...nonNegative(s.ttlSecondsAfterFinished, `${path}.ttlSecondsAfterFinished`),
+    ...nonNegative(s.backoffLimitPerIndex, `${path}.backoffLimitPerIndex`),
+    ...nonNegative(s.maxFailedIndexes, `${path}.maxFailedIndexes`),
   ];
+  if (s.maxFailedIndexes != null && s.backoffLimitPerIndex == null) errs.push(required(`${path}.backoffLimitPerIndex`, 'when maxFailedIndexes is specified'));
   const mode = s.completionMode;
   if (mode != null && mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(`${path}.completionMode`, mode, ['NonIndexed', 'Indexed']));
-  if (mode === 'Indexed' && s.completions == null) errs.push(required(`${path}.completions`, 'when completion mode is Indexed'));
+  if (mode === 'Indexed') errs.push(...validateIndexedLimits(s, path));
+  else {
+    if (s.backoffLimitPerIndex != null) errs.push(invalid(`${path}.backoffLimitPerIndex`, s.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (s.maxFailedIndexes != null) errs.push(invalid(`${path}.maxFailedIndexes`, s.maxFailedIndexes, 'requires indexed completion mode'));
+  }
   if (s.podFailurePolicy) errs.push(...validatePodFailurePolicy(s.podFailurePolicy, s, `${path}.podFailurePolicy`));
+  if (s.successPolicy) {
+    if (mode !== 'Indexed') errs.push(invalid(`${path}.successPolicy`, s.successPolicy, 'requires indexed completion mode'));
+    else errs.push(...validateSuccessPolicy(s.successPolicy, s.completions ?? 0, `${path}.successPolicy`));
+  }
   const prp = s.podReplacementPolicy;
   // (with a pod failure policy, a pod counts as failed only once it has ended: only Failed)
   if (prp != null && s.podFailurePolicy && prp !== 'Failed') errs.push(notSupported(`${path}.podReplacementPolicy`, prp, ['Failed']));
@@ -66,6 +78,49 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
   return errs;
 }
 
+/** Indexed jobs: completions, parallelism and failed indexes within what status texts can hold. */
+function validateIndexedLimits(s: JobSpec, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (s.completions == null) errs.push(required(`${path}.completions`, 'when completion mode is Indexed'));
+  if (s.parallelism != null && s.parallelism > 100_000) errs.push(invalid(`${path}.parallelism`, s.parallelism, 'must be less than or equal to 100000 when completion mode is Indexed'));
+  if (s.completions != null && s.maxFailedIndexes != null && s.maxFailedIndexes > s.completions) errs.push(invalid(`${path}.maxFailedIndexes`, s.maxFailedIndexes, 'must be less than or equal to completions'));
+  if (s.maxFailedIndexes != null && s.maxFailedIndexes > 100_000) errs.push(invalid(`${path}.maxFailedIndexes`, s.maxFailedIndexes, 'must be less than or equal to 100000'));
+  if (s.completions != null && s.completions > 100_000 && s.backoffLimitPerIndex != null) {
+    const high = 'when completions are above 100000 and used with backoff limit per index';
+    if (s.maxFailedIndexes == null) errs.push(required(`${path}.maxFailedIndexes`, 'must be specified when completions is above 100000'));
+    if (s.parallelism != null && s.parallelism > 10_000) errs.push(invalid(`${path}.parallelism`, s.parallelism, `must be less than or equal to 10000 ${high}`));
+    if (s.maxFailedIndexes != null && s.maxFailedIndexes > 10_000) errs.push(invalid(`${path}.maxFailedIndexes`, s.maxFailedIndexes, `must be less than or equal to 10000 ${high}`));
+  }
+  return errs;
+}
+
+/** validateSuccessPolicy: 1 to 20 rules, each with succeededIndexes (a valid index text) or succeededCount, neither past what can succeed. */
+function validateSuccessPolicy(sp: SuccessPolicy, completions: number, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules = sp.rules ?? [];
+  if (!rules.length) errs.push(required(`${path}.rules`, 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > 20) errs.push(tooMany(`${path}.rules`, rules.length, 20));
+  rules.forEach((rule, i) => {
+    const rp = `${path}.rules[${i}]`;
+    if (rule.succeededCount == null && rule.succeededIndexes == null) errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
+    let total = 0;
+    if (rule.succeededIndexes != null) {
+      const ip = `${rp}.succeededIndexes`;
+      if (rule.succeededIndexes.length > 64 * 1024) errs.push(tooLong(ip, rule.succeededIndexes, 64 * 1024));
+      const n = countIndexes(rule.succeededIndexes, completions);
+      if ('error' in n) errs.push(invalid(ip, rule.succeededIndexes, `error parsing succeededIndexes: ${n.error}`));
+      else total = n.total;
+    }
+    if (rule.succeededCount != null) {
+      const cp = `${rp}.succeededCount`;
+      errs.push(...nonNegative(rule.succeededCount, cp));
+      if (rule.succeededCount > completions) errs.push(invalid(cp, rule.succeededCount, `must be less than or equal to ${completions} (the number of specified completions)`));
+      if (rule.succeededIndexes != null && rule.succeededCount > total) errs.push(invalid(cp, rule.succeededCount, `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`));
+    }
+  });
+  return errs;
+}
+
 const PFP_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 
 /** validatePodFailurePolicy: at most 20 rules, each with an action and exactly one of onExitCodes and onPodConditions. */
@@ -78,7 +133,7 @@ function validatePodFailurePolicy(pfp: PodFailurePolicy, s: JobSpec, path: strin
     const rp = `${path}.rules[${i}]`;
     const action = rule.action ?? '';
     if (!action) errs.push(required(`${rp}.action`, 'valid values: ["Count" "FailIndex" "FailJob" "Ignore"]'));
-    else if (action === 'FailIndex') errs.push(invalid(`${rp}.action`, action, 'requires the backoffLimitPerIndex to be set'));
+    else if (action === 'FailIndex' && s.backoffLimitPerIndex == null) errs.push(invalid(`${rp}.action`, action, 'requires the backoffLimitPerIndex to be set'));
     else if (!PFP_ACTIONS.includes(action)) errs.push(notSupported(`${rp}.action`, action, PFP_ACTIONS));
     const ec = rule.onExitCodes;
     const conds = rule.onPodConditions ?? [];
@@ -127,7 +182,14 @@ function validateGeneratedSelector(job: Job): FieldError[] {
 }
 
 export function validateJob(job: Job): FieldError[] {
-  return [...validateObjectMeta(job.metadata, true, 'metadata'), ...validateGeneratedSelector(job), ...validateJobSpec(job.spec ?? {}, 'spec', true)];
+  const errs = [...validateObjectMeta(job.metadata, true, 'metadata'), ...validateGeneratedSelector(job), ...validateJobSpec(job.spec ?? {}, 'spec', true)];
+  // An Indexed job's pods are named and hostnamed <job>-<index>: the last index must make a DNS label.
+  const { completions, completionMode } = job.spec ?? {};
+  if (completionMode === 'Indexed' && completions != null && completions > 0) {
+    const host = `${job.metadata?.name ?? ''}-${completions - 1}`;
+    if (isDNS1123Label(host).length) errs.push(invalid('metadata.name', job.metadata?.name ?? '', `will not able to create pod with invalid DNS label: ${host}`));
+  }
+  return errs;
 }
 
 export function validateJobUpdate(job: Job, old: Job): FieldError[] {
@@ -137,6 +199,9 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   if (!same(s.selector, o.selector)) errs.push(immutable('spec.selector', s.selector));
   if (s.completionMode !== o.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
   if (!same(s.podFailurePolicy, o.podFailurePolicy)) errs.push(immutable('spec.podFailurePolicy', s.podFailurePolicy));
+  if (!same(s.backoffLimitPerIndex, o.backoffLimitPerIndex)) errs.push(immutable('spec.backoffLimitPerIndex', s.backoffLimitPerIndex));
+  if (!same(s.successPolicy, o.successPolicy)) errs.push(immutable('spec.successPolicy', s.successPolicy));
+  if (!same(s.managedBy, o.managedBy)) errs.push(immutable('spec.managedBy', s.managedBy));
   // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not.
   if (s.completions !== o.completions && !(s.completionMode === 'Indexed' && s.completions === s.parallelism)) errs.push(immutable('spec.completions', s.completions));
   // The template may change only while the job is suspended and has not started.

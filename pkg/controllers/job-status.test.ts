@@ -94,6 +94,8 @@ describe('job status arithmetic', () => {
     expect(p.create).toEqual([1, 4]);
     expect(p.status).toMatchObject({ succeeded: 2, completedIndexes: '0,3' });
     expect(formatIndexes([7, 1, 2, 3, 5])).toBe('1-3,5,7');
+    // (a pair is written as two indexes, as the controller's orderedIntervals.String does)
+    expect(formatIndexes([4, 5, 9])).toBe('4,5,9');
   });
 });
 
@@ -152,5 +154,77 @@ describe('pod failure policy', () => {
     expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]).create).toHaveLength(1);
     const idx = pod('Running', { deleting: true, index: 0 });
     expect(plan(job({ completions: 2, parallelism: 2, completionMode: 'Indexed', podReplacementPolicy: 'Failed' }), [idx]).create).toEqual([1]);
+  });
+});
+
+describe('backoffLimitPerIndex', () => {
+  const counts = (failures: number, ignored = 0) => ({ 'batch.kubernetes.io/job-index-failure-count': String(failures), ...(ignored ? { 'batch.kubernetes.io/job-index-ignored-failure-count': String(ignored) } : {}) });
+  const idxPod = (phase: string, index: number, annotations: Record<string, string>, finishedAt?: number, exitCode = 1) =>
+    ({
+      metadata: { name: `i${++n}`, namespace: 'default', uid: `i${n}`, annotations: { 'batch.kubernetes.io/job-completion-index': String(index), ...annotations } },
+      status: { phase, ...(finishedAt !== undefined ? { containerStatuses: [{ name: 'main', state: { terminated: { exitCode, finishedAt: new Date(finishedAt).toISOString() } } }] } : {}) },
+    }) as P;
+  const spec = { completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimit: 2 ** 31 - 1, backoffLimitPerIndex: 1 };
+
+  it('a new index pod carries failure count 0; a failed index waits its own backoff and its replacement counts one more', () => {
+    const first = plan(job(spec), []);
+    expect(first.create).toEqual([0, 1, 2]);
+    expect(first.indexAnnotations?.get(1)).toEqual(counts(0));
+    expect(first.status.failedIndexes).toBe('');
+    const f = idxPod('Failed', 1, counts(0), T0);
+    const others = [idxPod('Running', 0, counts(0)), idxPod('Running', 2, counts(0))];
+    // 10 s after the index's first failure, not before; the other indexes do not wait
+    expect(plan(job(spec), [f, ...others], T0 + 4000)).toMatchObject({ create: [], requeueAfterMs: 6000 });
+    const again = plan(job(spec), [f, ...others], T0 + 10_000);
+    expect(again.create).toEqual([1]);
+    expect(again.indexAnnotations?.get(1)).toEqual(counts(1));
+    expect(again.status).toMatchObject({ failed: 1, failedIndexes: '' });
+  });
+
+  it('an index past its limit fails; the job fails with FailedIndexes once every index ended, or MaxFailedIndexesExceeded at once', () => {
+    const f0 = idxPod('Failed', 1, counts(0), T0);
+    const f1 = idxPod('Failed', 1, counts(1), T0 + 20_000);
+    const running = [idxPod('Running', 0, counts(0)), idxPod('Running', 2, counts(0))];
+    const p = plan(job(spec), [f0, f1, ...running], T0 + 60_000);
+    expect(p.create).toEqual([]);
+    expect(p.status).toMatchObject({ failed: 2, failedIndexes: '1', active: 2 });
+    expect(types(p)).toEqual([]);
+    const done = plan(job(spec), [f0, f1, idxPod('Succeeded', 0, counts(0)), idxPod('Succeeded', 2, counts(0))], T0 + 60_000);
+    expect(types(done)).toEqual(['FailureTarget/FailedIndexes', 'Failed/FailedIndexes']);
+    expect(done.status).toMatchObject({ completedIndexes: '0,2', failedIndexes: '1', succeeded: 2 });
+    expect(done.status.conditions?.[0]?.message).toBe('Job has failed indexes');
+    const max = plan(job({ ...spec, maxFailedIndexes: 0 }), [f0, f1, ...running], T0 + 60_000);
+    expect(types(max)).toEqual(['FailureTarget/MaxFailedIndexesExceeded']);
+    expect(max.delete).toHaveLength(2);
+    expect(max.status.conditions?.[0]?.message).toBe('Job has exceeded the specified maximal number of failed indexes');
+  });
+
+  it('FailIndex fails the index at once; Ignore keeps it and counts the failure as ignored', () => {
+    const pfp = { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }, { action: 'Ignore', onExitCodes: { operator: 'In', values: [7] } }] };
+    const s2 = { ...spec, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' };
+    const failIndex = plan(job(s2), [idxPod('Failed', 0, counts(0), T0, 42)], T0 + 60_000);
+    expect(failIndex.status.failedIndexes).toBe('0');
+    expect(failIndex.create).toEqual([1, 2]);
+    const ignored = plan(job(s2), [idxPod('Failed', 0, counts(0), T0, 7)], T0 + 60_000);
+    expect(ignored.status).toMatchObject({ failedIndexes: '', failed: 0 });
+    expect(ignored.indexAnnotations?.get(0)).toEqual(counts(0, 1));
+  });
+});
+
+describe('successPolicy', () => {
+  const ix = (phase: string, index: number) => pod(phase, { index });
+  it('a rule met ends the job with reason SuccessPolicy before every index succeeded; running pods are stopped first', () => {
+    const j = job({ completionMode: 'Indexed', completions: 4, parallelism: 4, successPolicy: { rules: [{ succeededIndexes: '0-1', succeededCount: 2 }, { succeededCount: 3 }] } });
+    expect(types(plan(j, [ix('Succeeded', 0), ix('Running', 1), ix('Running', 2), ix('Running', 3)]))).toEqual([]);
+    const met = plan(j, [ix('Succeeded', 0), ix('Succeeded', 1), ix('Running', 2), ix('Running', 3)]);
+    expect(types(met)).toEqual(['SuccessCriteriaMet/SuccessPolicy']);
+    expect(met.status.conditions?.[0]?.message).toBe('Matched rules at index 0');
+    expect(met.delete).toHaveLength(2);
+    const done = plan(job({ ...j.spec }, met.status), [ix('Succeeded', 0), ix('Succeeded', 1)]);
+    expect(types(done)).toEqual(['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
+    expect(done.status.completionTime).toBeDefined();
+    // the count-only rule: any three indexes
+    const three = plan(j, [ix('Succeeded', 1), ix('Succeeded', 2), ix('Succeeded', 3), ix('Running', 0)]);
+    expect(three.status.conditions?.[0]?.message).toBe('Matched rules at index 1');
   });
 });

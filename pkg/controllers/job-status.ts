@@ -7,6 +7,9 @@
 import type { Job, JobCondition, JobStatus, KubeObject, Pod, PodFailurePolicy } from '../api/types.js';
 import { rfc3339 } from '../util/time.js';
 import { isPodActive, isPodReady, podsToDelete } from './pod-ranking.js';
+import { formatIndexes, indexAbsoluteFailureCount, indexFailureCount, matchSuccessPolicy, parseIndexes, replacementAnnotations } from '../api/job-indexes.js';
+
+export { formatIndexes } from '../api/job-indexes.js';
 
 type P = Pod & KubeObject;
 
@@ -31,6 +34,8 @@ export interface JobPlan {
   status: JobStatus;
   /** Pods to create now: one entry per pod, its completion index for Indexed jobs. */
   create: (number | undefined)[];
+  /** With backoffLimitPerIndex: the failure-count annotations of each index's new pod. */
+  indexAnnotations?: Map<number, Record<string, string>>;
   delete: P[];
   events: JobEvent[];
   /** Look at the job again after this long (backoff or deadline), if set. */
@@ -56,19 +61,6 @@ export const podIndex = (p: P): number | undefined => {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 };
 
-/** "0-2,4,6-7": the text form of a set of indexes (status.completedIndexes). */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
 function setCondition(conditions: JobCondition[], type: string, status: 'True' | 'False', reason: string, message: string, now: number): JobCondition[] {
   const t = rfc3339(now);
   const existing = conditions.find((c) => c.type === type);
@@ -91,15 +83,17 @@ export interface PlanInput {
 
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
 
-/** What the pod failure policy makes of a failed pod: whether it counts towards backoffLimit, and, for FailJob, why the job fails. */
+/** What the pod failure policy makes of a failed pod: whether it counts towards backoffLimit; for FailJob, why the job fails; for FailIndex, that its index fails. */
 export interface PolicyMatch {
   counts: boolean;
   failJobMessage?: string;
+  failIndex?: boolean;
 }
 
 /**
  * The job controller's matchPodFailurePolicy: the first rule whose requirement the failed pod
- * meets decides (Ignore: not counted; FailJob: the job fails; Count and the rest: counted).
+ * meets decides (Ignore: not counted; FailJob: the job fails; FailIndex: the pod's index fails;
+ * Count: counted).
  * onExitCodes looks at the terminated containers (app containers first, then init containers)
  * that exited non-zero, of the named container or any; onPodConditions at the pod's
  * conditions. No rule matched: the failure counts, as without a policy.
@@ -126,6 +120,7 @@ export function matchPodFailurePolicy(pfp: PodFailurePolicy | undefined, pod: P)
     }
     if (matched === undefined) continue;
     if (rule.action === 'Ignore') return { counts: false };
+    if (rule.action === 'FailIndex') return { counts: true, failIndex: true };
     return rule.action === 'FailJob' ? { counts: true, failJobMessage: `${matched} matching FailJob rule at index ${i}` } : { counts: true };
   }
   return { counts: true };
@@ -135,6 +130,8 @@ const MESSAGES: Record<string, string> = {
   BackoffLimitExceeded: 'Job has reached the specified backoff limit',
   DeadlineExceeded: 'Job was active longer than specified deadline',
   CompletionsReached: 'Reached expected number of succeeded pods',
+  MaxFailedIndexesExceeded: 'Job has exceeded the specified maximal number of failed indexes',
+  FailedIndexes: 'Job has failed indexes',
 };
 
 export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobPlan {
@@ -156,10 +153,19 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
   let startTime = prev.startTime;
   const suspended = spec.suspend === true;
 
-  const succeededIndexes = new Set<number>();
+  // Indexes that succeeded, those of the status too (a succeeded pod may be gone since).
+  const succeededIndexes = indexed ? parseIndexes(prev.completedIndexes, completions ?? 0) : new Set<number>();
   if (indexed) for (const p of succeededPods) {
     const i = podIndex(p);
     if (i !== undefined && i < (completions ?? 0)) succeededIndexes.add(i);
+  }
+  // backoffLimitPerIndex: an index fails when a pod of it fails past the limit, or by a FailIndex rule.
+  const perIndex = indexed && spec.backoffLimitPerIndex != null;
+  const failedIndexes = perIndex ? parseIndexes(prev.failedIndexes, completions ?? 0) : new Set<number>();
+  if (perIndex) for (const p of failedPods) {
+    const i = podIndex(p);
+    const m = matches.get(p)!;
+    if (i !== undefined && i < (completions ?? 0) && (m.failIndex || (m.counts && indexFailureCount(p) >= spec.backoffLimitPerIndex!))) failedIndexes.add(i);
   }
   const succeeded = indexed ? succeededIndexes.size : Math.max(prev.succeeded ?? 0, succeededPods.length);
   let failed = Math.max(prev.failed ?? 0, countedFailed.length);
@@ -184,13 +190,25 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     else if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
     else if (deadline !== undefined && now >= deadline) reason = 'DeadlineExceeded';
     else if (deadline !== undefined) plan.requeueAfterMs = deadline - now;
+    if (!reason && perIndex) {
+      if (spec.maxFailedIndexes != null && failedIndexes.size > spec.maxFailedIndexes) reason = 'MaxFailedIndexesExceeded';
+      else if (failedIndexes.size > 0 && failedIndexes.size + succeededIndexes.size >= (completions ?? 0)) reason = 'FailedIndexes';
+    }
     if (reason) {
       conditions = setCondition(conditions, 'FailureTarget', 'True', reason, failJob ?? MESSAGES[reason]!, now);
       failureTarget = conditions.find((c) => c.type === 'FailureTarget');
     }
   }
-  // With completions: that many succeeded (indexes, for Indexed); without: one succeeded and none left running.
-  const successReached = !failureTarget && (!!condTrue(conditions, 'SuccessCriteriaMet') || (completions != null ? succeeded >= completions : succeeded > 0 && active.length === 0));
+  // With completions: that many succeeded (indexes, for Indexed); without: one succeeded and none
+  // left running; for Indexed, a success policy's rule met.
+  let successCriteria = condTrue(conditions, 'SuccessCriteriaMet');
+  if (!failureTarget && !successCriteria) {
+    const policyMet = indexed ? matchSuccessPolicy(spec.successPolicy, completions ?? 0, succeededIndexes) : undefined;
+    if (policyMet !== undefined) conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', policyMet, now);
+    else if (completions != null ? succeeded >= completions : succeeded > 0 && active.length === 0) conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'CompletionsReached', MESSAGES.CompletionsReached!, now);
+    successCriteria = condTrue(conditions, 'SuccessCriteriaMet');
+  }
+  const successReached = !failureTarget && !!successCriteria;
 
   let activeCount = active.length;
   if (failureTarget) {
@@ -203,11 +221,10 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
       events.push({ type: 'Warning', reason: failureTarget.reason!, message: failureTarget.message! });
     }
   } else if (successReached) {
-    conditions = setCondition(conditions, 'SuccessCriteriaMet', 'True', 'CompletionsReached', MESSAGES.CompletionsReached!, now);
     plan.delete = active;
     activeCount = 0;
     if (!terminating.length && !active.length) {
-      conditions = setCondition(conditions, 'Complete', 'True', 'CompletionsReached', MESSAGES.CompletionsReached!, now);
+      conditions = setCondition(conditions, 'Complete', 'True', successCriteria!.reason!, successCriteria!.message!, now);
       plan.status.completionTime = rfc3339(now);
       events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
     }
@@ -221,7 +238,7 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
   } else {
     // podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended
     const pendingEnd = spec.podReplacementPolicy === 'Failed' ? terminating : [];
-    manage(plan, { indexed, completions, parallelism, succeeded, active, pendingEnd, succeededIndexes, failedPods, succeededPods, now, backoff, firstSeen });
+    manage(plan, { indexed, completions, parallelism, succeeded, active, pendingEnd, succeededIndexes, failedIndexes: perIndex ? failedIndexes : undefined, matches, failedPods, succeededPods, now, backoff, firstSeen });
     activeCount = active.length - plan.delete.length + plan.create.length;
   }
 
@@ -236,6 +253,7 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     terminating: terminating.length + (failureTarget || successReached || suspended ? plan.delete.length : 0),
     ready: active.filter(isPodReady).length,
     ...(indexed ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
+    ...(perIndex ? { failedIndexes: formatIndexes(failedIndexes) } : {}),
     uncountedTerminatedPods: {},
   };
   if (plan.status.completionTime === undefined) delete plan.status.completionTime;
@@ -251,6 +269,9 @@ interface ManageInput {
   /** Pods being deleted that still hold their place (podReplacementPolicy Failed). */
   pendingEnd: P[];
   succeededIndexes: Set<number>;
+  /** With backoffLimitPerIndex: the indexes that failed (no pod is made for them again). */
+  failedIndexes: Set<number> | undefined;
+  matches: Map<P, PolicyMatch>;
   failedPods: P[];
   succeededPods: P[];
   now: number;
@@ -266,6 +287,7 @@ function manage(plan: JobPlan, m: ManageInput): void {
     return;
   }
   if (m.active.length === want) return;
+  if (m.failedIndexes) return managePerIndex(plan, m, want);
   // Pod-failure backoff: failures since the last success double the delay after the last failure.
   const lastSuccess = Math.max(0, ...m.succeededPods.map((p) => podFinishTime(p, m.firstSeen(p))));
   const failures = m.failedPods.map((p) => podFinishTime(p, m.firstSeen(p))).filter((t) => t > lastSuccess);
@@ -283,6 +305,48 @@ function manage(plan: JobPlan, m: ManageInput): void {
     plan.create = Array.from({ length: n }, () => undefined);
     return;
   }
-  const taken = new Set([...m.succeededIndexes, ...[...m.active, ...m.pendingEnd].map(podIndex).filter((i): i is number => i !== undefined)]);
-  for (let i = 0; i < (m.completions ?? 0) && plan.create.length < n; i++) if (!taken.has(i)) plan.create.push(i);
+  plan.create = firstPendingIndexes(m, n);
+}
+
+/** firstPendingIndexes: the first `n` indexes with no active, held, succeeded or failed pod. */
+function firstPendingIndexes(m: ManageInput, n: number): number[] {
+  const taken = new Set([...m.succeededIndexes, ...(m.failedIndexes ?? []), ...[...m.active, ...m.pendingEnd].map(podIndex).filter((i): i is number => i !== undefined)]);
+  const out: number[] = [];
+  for (let i = 0; i < (m.completions ?? 0) && out.length < n; i++) if (!taken.has(i)) out.push(i);
+  return out;
+}
+
+/** The backoff delay after `failures` failures, the last at `last` (getRemainingTimeForFailuresCount). */
+const backoffLeft = (b: BackoffConfig, failures: number, last: number, now: number) => (failures === 0 ? 0 : Math.max(0, Math.min(b.baseMs * 2 ** (failures - 1), b.maxMs) - (now - last)));
+
+/**
+ * manageJob with backoffLimitPerIndex: each index waits its own backoff, doubled with each failure
+ * of the index (counted in its last failed pod's annotations), and its new pod carries the index's
+ * failure counts. The indexes whose backoff has passed are created; if none has, the job is
+ * looked at again when the first one's has.
+ */
+function managePerIndex(plan: JobPlan, m: ManageInput, want: number): void {
+  const n = want - m.active.length - m.pendingEnd.length;
+  if (n <= 0) return;
+  // getPodsWithDelayedDeletionPerIndex: per pending index, its failed pod of most failures, the later on a tie
+  const lastFailed = new Map<number, P>();
+  for (const p of m.failedPods) {
+    const i = podIndex(p);
+    if (i === undefined) continue;
+    const q = lastFailed.get(i);
+    if (!q || (indexAbsoluteFailureCount(q) <= indexAbsoluteFailureCount(p) && podFinishTime(p, m.firstSeen(p)) >= podFinishTime(q, m.firstSeen(q)))) lastFailed.set(i, p);
+  }
+  let wait = Infinity;
+  plan.indexAnnotations = new Map();
+  for (const i of firstPendingIndexes(m, n)) {
+    const failed = lastFailed.get(i);
+    const left = failed ? backoffLeft(m.backoff, indexAbsoluteFailureCount(failed) + 1, podFinishTime(failed, m.firstSeen(failed)), m.now) : 0;
+    if (left > 0) {
+      wait = Math.min(wait, left);
+      continue;
+    }
+    plan.create.push(i);
+    plan.indexAnnotations.set(i, replacementAnnotations(failed, failed ? m.matches.get(failed)!.counts : true));
+  }
+  if (!plan.create.length && wait < Infinity) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
 }

@@ -2,11 +2,12 @@
 // completion. It creates pods from the template (generateName `<job>-`, controlled by the Job;
 // for Indexed jobs `<job>-<index>-` with the completion index as annotation, label, env
 // JOB_COMPLETION_INDEX and hostname), up to parallelism while completions remain; counts
-// succeeded and failed pods; waits a doubling delay after pod failures; fails the job past its
-// backoffLimit or activeDeadlineSeconds and completes it once enough pods succeeded; deletes the
-// active pods of a suspended job. The arithmetic is planJob's (job-status.ts); this file reads the
-// informers, claims pods, carries out the plan and writes status. Expectations keep a lagging
-// informer from causing a second create or delete.
+// succeeded and failed pods; waits a doubling delay after pod failures (per index, with
+// backoffLimitPerIndex); fails the job past its backoffLimit, activeDeadlineSeconds, a FailJob
+// rule or its failed indexes, and completes it once enough pods succeeded or a success policy's
+// rule is met; deletes the active pods of a suspended job. The arithmetic is planJob's
+// (job-status.ts); this file reads the informers, claims pods, carries out the plan and writes
+// status. Expectations keep a lagging informer from causing a second create or delete.
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { Job, KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -40,18 +41,19 @@ export interface JobControllerOptions {
   backoff?: BackoffConfig;
 }
 
-/** A pod of `job`; for an Indexed job, the pod of completion index `index`. */
-export function jobPod(job: J, index: number | undefined): P {
+/** A pod of `job`; for an Indexed job, the pod of completion index `index` (with `annotations`: its index's failure counts). */
+export function jobPod(job: J, index: number | undefined, annotations?: Record<string, string>): P {
   const name = job.metadata!.name!;
   const pod = podFromTemplate(job, job.spec?.template, 'batch/v1', 'Job', index === undefined ? `${name}-` : `${name}-${index}-`);
   if (index === undefined) return pod;
   const m = pod.metadata!;
-  m.annotations = { ...(m.annotations ?? {}), [COMPLETION_INDEX]: String(index) };
+  m.annotations = { ...(m.annotations ?? {}), [COMPLETION_INDEX]: String(index), ...annotations };
   m.labels = { ...(m.labels ?? {}), [COMPLETION_INDEX]: String(index) };
   const spec = pod.spec!;
   spec.hostname ??= `${name}-${index}`;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    c.env = [...(c.env ?? []).filter((e) => e.name !== 'JOB_COMPLETION_INDEX'), { name: 'JOB_COMPLETION_INDEX', value: String(index) }];
+    // (a variable of that name the template sets is kept, as upstream's addCompletionIndexEnvVariable)
+    if (!c.env?.some((e) => e.name === 'JOB_COMPLETION_INDEX')) c.env = [...(c.env ?? []), { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${COMPLETION_INDEX}']` } } }];
   }
   return pod;
 }
@@ -130,6 +132,9 @@ export class JobController {
       return;
     }
     if (isJobFinished(cached) || cached.metadata?.deletionTimestamp) return;
+    // A job another controller manages (spec.managedBy) is left to it, status and pods alike.
+    const managedBy = cached.spec?.managedBy;
+    if (managedBy != null && managedBy !== 'kubernetes.io/job-controller') return;
     // Creates or deletes not yet seen: their watch events bring the job back.
     if (!this.expectations.satisfied(key)) return;
     const job = structuredClone(cached);
@@ -154,7 +159,7 @@ export class JobController {
     const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: job.metadata!.namespace!, event: (type, reason, message) => this.event(job, type, reason, message) };
     if (plan.delete.length) await deletePods(ctl, plan.delete);
     if (!plan.create.length) return;
-    await createPods(ctl, plan.create.map((i) => jobPod(job, i)));
+    await createPods(ctl, plan.create.map((i) => jobPod(job, i, i === undefined ? undefined : plan.indexAnnotations?.get(i))));
     log.debug('created pods', { job: key, count: plan.create.length });
   }
 

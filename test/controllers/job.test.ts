@@ -102,7 +102,7 @@ describe('Job controller', () => {
     expect(p1.metadata?.labels?.['batch.kubernetes.io/job-completion-index']).toBe('1');
     const spec = p1.spec as { hostname?: string; containers: { env?: { name: string; value: string }[] }[] };
     expect(spec.hostname).toBe('idx-1');
-    expect(spec.containers[0]!.env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', value: '1' });
+    expect(spec.containers[0]!.env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } });
     await finishPod(cp.admin, p1, 'Succeeded');
     await eventually(async () => ((await getJob('idx')).status as { completedIndexes?: string }).completedIndexes === '1');
     await finishAll('idx', 'Succeeded', async () => (await conditions('idx')).includes('Complete/CompletionsReached'));

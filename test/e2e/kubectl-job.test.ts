@@ -106,6 +106,73 @@ spec:
     expect(await kubectl('get', 'events', '--field-selector', 'involvedObject.name=pfp,reason=PodFailurePolicy', '-o', 'jsonpath={.items[0].message}')).toBe(message);
   }, 120_000);
 
+  it('backoffLimitPerIndex: a failing index is retried with its failure count, then fails alone; the job ends Failed with FailedIndexes', async () => {
+    const file = join(cacheDir, 'per-index.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: perindex}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  backoffLimitPerIndex: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: "${image}"
+        imagePullPolicy: IfNotPresent
+        command: [sh, -c, "test $JOB_COMPLETION_INDEX != 1"]
+`,
+    );
+    expect(await kubectl('apply', '-f', file)).toContain('job.batch/perindex created');
+    await kubectl('wait', '--for=condition=failed', 'job/perindex', '--timeout=90s');
+    const out = await kubectl('get', 'job', 'perindex', '-o', 'jsonpath={.spec.backoffLimit}|{.status.completedIndexes}|{.status.failedIndexes}|{.status.failed}|{.status.conditions[?(@.type=="Failed")].reason}');
+    expect(out).toBe('2147483647|0,2|1|2|FailedIndexes');
+    // index 1 ran twice, its second pod counting the first failure
+    const counts = (await podsOf('perindex'))
+      .filter((p) => p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'] === '1')
+      .map((p) => p.metadata!.annotations!['batch.kubernetes.io/job-index-failure-count'])
+      .sort();
+    expect(counts).toEqual(['0', '1']);
+  }, 120_000);
+
+  it('successPolicy: the job completes when its rule is met, stopping the indexes still running', async () => {
+    const file = join(cacheDir, 'success-policy.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1
+kind: Job
+metadata: {name: leader}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  successPolicy:
+    rules:
+    - succeededIndexes: "0"
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: "${image}"
+        imagePullPolicy: IfNotPresent
+        command: [sh, -c, "if [ $JOB_COMPLETION_INDEX = 0 ]; then exit 0; fi; exec sleep 300"]
+`,
+    );
+    expect(await kubectl('apply', '-f', file)).toContain('job.batch/leader created');
+    await kubectl('wait', '--for=condition=complete', 'job/leader', '--timeout=90s');
+    const out = await kubectl('get', 'job', 'leader', '-o', 'jsonpath={.status.conditions[?(@.type=="Complete")].reason}|{.status.conditions[?(@.type=="Complete")].message}|{.status.completedIndexes}|{.status.succeeded}|{.status.active}');
+    expect(out).toBe('SuccessPolicy|Matched rules at index 0|0|1|0');
+    // the stopped indexes' pods were deleted; index 0's stays
+    await eventually(async () => JSON.stringify((await podsOf('leader')).map((p) => p.status?.phase)) === '["Succeeded"]', { timeoutMs: 30_000 });
+  }, 120_000);
+
   it('create cronjob, get cronjobs, create job --from=cronjob', async () => {
     expect(await kubectl('create', 'cronjob', 'hello', `--image=${image}`, '--schedule=*/30 9-17 * * MON-FRI', '--', 'echo', 'hi')).toContain('cronjob.batch/hello created');
     const table = await kubectl('get', 'cronjobs');

@@ -81,7 +81,35 @@ export interface JobSpec {
     | string
     | undefined;
   /** How failed pods count towards backoffLimit, or end the job at once; only with restartPolicy Never. */
-  podFailurePolicy?: PodFailurePolicy | undefined;
+  podFailurePolicy?:
+    | PodFailurePolicy
+    | undefined;
+  /** Indexed jobs: retries of each index before the index is marked failed (backoffLimit then defaults to 2147483647). */
+  backoffLimitPerIndex?:
+    | number
+    | undefined;
+  /** Indexed jobs with backoffLimitPerIndex: failed indexes past which the whole job fails. */
+  maxFailedIndexes?:
+    | number
+    | undefined;
+  /** Indexed jobs: when the job may be declared succeeded before every index has (its first matching rule). */
+  successPolicy?: SuccessPolicy | undefined;
+}
+
+/** SuccessPolicy describes when a Job can be declared succeeded by the indexes that succeeded. */
+export interface SuccessPolicy {
+  /** Tried in order; the first rule met makes the job succeed (1 to 20 rules). */
+  rules?: SuccessPolicyRule[] | undefined;
+}
+
+/** SuccessPolicyRule: a set of indexes that must succeed, or how many of them (or of all indexes). */
+export interface SuccessPolicyRule {
+  /** Indexes as intervals ("0,2-4"), below completions, in increasing order. */
+  succeededIndexes?:
+    | string
+    | undefined;
+  /** How many indexes (of succeededIndexes, or of all) must succeed. */
+  succeededCount?: number | undefined;
 }
 
 /** PodFailurePolicy describes how failed pods influence the backoffLimit. */
