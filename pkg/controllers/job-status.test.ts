@@ -151,7 +151,12 @@ describe('pod failure policy', () => {
   it('podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended', () => {
     const deleting = pod('Running', { deleting: true });
     expect(plan(job({ podReplacementPolicy: 'Failed' }), [deleting]).create).toHaveLength(0);
-    expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]).create).toHaveLength(1);
+    // TerminatingOrFailed: a pod deleted before it ended is a failure (isPodFailed), replaced after the backoff
+    const tof = plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]);
+    expect(tof).toMatchObject({ create: [], requeueAfterMs: 10_000, status: { failed: 1, terminating: 1 } });
+    expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0 + 10_000).create).toHaveLength(1);
+    // one the controller stopped itself is not
+    expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0, { stoppedByJob: () => true })).toMatchObject({ create: [undefined], status: { failed: 0 } });
     const idx = pod('Running', { deleting: true, index: 0 });
     expect(plan(job({ completions: 2, parallelism: 2, completionMode: 'Indexed', podReplacementPolicy: 'Failed' }), [idx]).create).toEqual([1]);
   });
@@ -208,6 +213,19 @@ describe('backoffLimitPerIndex', () => {
     const ignored = plan(job(s2), [idxPod('Failed', 0, counts(0), T0, 7)], T0 + 60_000);
     expect(ignored.status).toMatchObject({ failedIndexes: '', failed: 0 });
     expect(ignored.indexAnnotations?.get(0)).toEqual(counts(0, 1));
+  });
+});
+
+describe('pods the job stopped', () => {
+  it('do not count as failed, nor fail their index, once the job is ending', () => {
+    const spec = { completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimit: 2 ** 31 - 1, backoffLimitPerIndex: 0, successPolicy: { rules: [{ succeededIndexes: '0' }] } };
+    const idx = (phase: string, index: number, deleting = false) => pod(phase, { index, deleting, finishedAt: T0 });
+    const met = plan(job(spec), [idx('Succeeded', 0), idx('Running', 1), idx('Running', 2)]);
+    expect(met.delete).toHaveLength(2);
+    // (a restarted controller: no record of what it deleted; the condition says the pods were stopped)
+    const after = plan(job(spec, met.status), [idx('Succeeded', 0), idx('Failed', 1, true), idx('Failed', 2, true)]);
+    expect(types(after)).toEqual(['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
+    expect(after.status).toMatchObject({ failed: 0, failedIndexes: '', completedIndexes: '0' });
   });
 });
 

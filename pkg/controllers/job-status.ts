@@ -46,13 +46,18 @@ const condTrue = (cs: JobCondition[] | undefined, type: string) => cs?.find((c) 
 export const isJobFinished = (job: Job) => !!(condTrue(job.status?.conditions, 'Complete') || condTrue(job.status?.conditions, 'Failed'));
 export const isJobSucceeded = (job: Job) => !!condTrue(job.status?.conditions, 'Complete');
 
-/** When a finished pod finished: its containers' last finishedAt, else when the controller first saw it finished. */
+/**
+ * When a finished pod finished: its containers' last finishedAt; for a pod deleted before it
+ * ended, its deletion time less the grace period (getFinishedTime); else when the controller
+ * first saw it finished.
+ */
 export function podFinishTime(p: P, firstSeen: number): number {
   let t = 0;
   for (const c of p.status?.containerStatuses ?? []) {
     const f = c.state?.terminated?.finishedAt;
     if (f) t = Math.max(t, Date.parse(f));
   }
+  if (!t && p.metadata?.deletionTimestamp) t = Date.parse(p.metadata.deletionTimestamp) - (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
   return t || firstSeen;
 }
 
@@ -79,6 +84,8 @@ export interface PlanInput {
   backoff: BackoffConfig;
   /** When the controller first saw a finished pod (for pods without container finish times). */
   firstSeen: (p: P) => number;
+  /** Whether the controller itself deleted the pod (a pod it stopped never counts as failed). */
+  stoppedByJob?: (p: P) => boolean;
 }
 
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
@@ -134,7 +141,7 @@ const MESSAGES: Record<string, string> = {
   FailedIndexes: 'Job has failed indexes',
 };
 
-export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobPlan {
+export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: PlanInput): JobPlan {
   const spec = job.spec ?? {};
   const prev = job.status ?? {};
   const indexed = spec.completionMode === 'Indexed';
@@ -143,7 +150,14 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
   const active = pods.filter(isPodActive);
   const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   const succeededPods = pods.filter((p) => p.status?.phase === 'Succeeded');
-  const failedPods = pods.filter((p) => p.status?.phase === 'Failed');
+  // isPodFailed: a pod that failed, or, unless only failed pods are replaced, one deleted before it
+  // succeeded (an orphan may never reach Failed). Not the pods the controller stopped itself
+  // (suspended, ended, or past parallelism): upstream drops their tracking finalizer first, so
+  // they are never counted; after a restart, those deleted since the job was suspended or ending.
+  const onlyReplaceFailed = spec.podReplacementPolicy === 'Failed' || !!spec.podFailurePolicy;
+  const stopping = !!(condTrue(prev.conditions, 'FailureTarget') || condTrue(prev.conditions, 'SuccessCriteriaMet') || condTrue(prev.conditions, 'Suspended'));
+  const stopped = (p: P) => !!p.metadata?.deletionTimestamp && (stopping || !!stoppedByJob?.(p));
+  const failedPods = pods.filter((p) => !stopped(p) && (p.status?.phase === 'Failed' || (!onlyReplaceFailed && !!p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded')));
   // With a pod failure policy, a failed pod may not count (Ignore), or may fail the job (FailJob).
   const matches = new Map(failedPods.map((p) => [p, matchPodFailurePolicy(spec.podFailurePolicy, p)]));
   const countedFailed = failedPods.filter((p) => matches.get(p)!.counts);
@@ -252,7 +266,7 @@ export function planJob({ job, pods, now, backoff, firstSeen }: PlanInput): JobP
     failed,
     terminating: terminating.length + (failureTarget || successReached || suspended ? plan.delete.length : 0),
     ready: active.filter(isPodReady).length,
-    ...(indexed ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
+    ...(indexed && succeededIndexes.size ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
     ...(perIndex ? { failedIndexes: formatIndexes(failedIndexes) } : {}),
     uncountedTerminatedPods: {},
   };

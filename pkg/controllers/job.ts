@@ -50,7 +50,7 @@ export function jobPod(job: J, index: number | undefined, annotations?: Record<s
   m.annotations = { ...(m.annotations ?? {}), [COMPLETION_INDEX]: String(index), ...annotations };
   m.labels = { ...(m.labels ?? {}), [COMPLETION_INDEX]: String(index) };
   const spec = pod.spec!;
-  spec.hostname ??= `${name}-${index}`;
+  spec.hostname = `${name}-${index}`;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     // (a variable of that name the template sets is kept, as upstream's addCompletionIndexEnvVariable)
     if (!c.env?.some((e) => e.name === 'JOB_COMPLETION_INDEX')) c.env = [...(c.env ?? []), { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.labels['${COMPLETION_INDEX}']` } } }];
@@ -65,6 +65,8 @@ export class JobController {
   private readonly backoff: BackoffConfig;
   /** uid -> when a finished pod was first seen (its finish time when the pod carries none). */
   private readonly finishedSeen = new Map<string, number>();
+  /** uids of the pods this controller deleted (suspend, end, excess): their end is not a failure. */
+  private readonly stopped = new Set<string>();
 
   constructor(
     private readonly client: ApiClient,
@@ -94,6 +96,7 @@ export class JobController {
       },
       delete: (p) => {
         this.finishedSeen.delete(p.metadata?.uid ?? '');
+        this.stopped.delete(p.metadata?.uid ?? '');
         const key = this.ownerKey(p);
         if (!key) return;
         this.expectations.deletionObserved(key, p.metadata!.uid!);
@@ -141,7 +144,7 @@ export class JobController {
     const ns = job.metadata!.namespace!;
     const candidates = this.informers.pods.list().filter((p) => p.metadata?.namespace === ns);
     const pods = (await claimObjects(this.client, candidates, { owner: job, apiVersion: 'batch/v1', kind: 'Job', matches: (o) => selects(job, o as P), ref: Pods })) as P[];
-    const plan = planJob({ job, pods, now: this.now(), backoff: this.backoff, firstSeen: (p) => this.finishedSeen.get(p.metadata!.uid!) ?? this.now() });
+    const plan = planJob({ job, pods, now: this.now(), backoff: this.backoff, firstSeen: (p) => this.finishedSeen.get(p.metadata!.uid!) ?? this.now(), stoppedByJob: (p) => this.stopped.has(p.metadata!.uid!) });
     let manageError: unknown;
     try {
       await this.carryOut(key, job, plan);
@@ -157,7 +160,10 @@ export class JobController {
 
   private async carryOut(key: string, job: J, plan: JobPlan): Promise<void> {
     const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: job.metadata!.namespace!, event: (type, reason, message) => this.event(job, type, reason, message) };
-    if (plan.delete.length) await deletePods(ctl, plan.delete);
+    if (plan.delete.length) {
+      for (const p of plan.delete) this.stopped.add(p.metadata!.uid!);
+      await deletePods(ctl, plan.delete);
+    }
     if (!plan.create.length) return;
     await createPods(ctl, plan.create.map((i) => jobPod(job, i, i === undefined ? undefined : plan.indexAnnotations?.get(i))));
     log.debug('created pods', { job: key, count: plan.create.length });

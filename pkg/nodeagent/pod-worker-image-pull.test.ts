@@ -55,6 +55,22 @@ describe('image pulls', () => {
     expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);
   });
 
+  it('within a longer pull back-off the pod is synced every 10 s, so ErrImagePull turns into ImagePullBackOff', async () => {
+    const t = setup();
+    const c = { name: 'app', image: 'registry.local/app:v1' };
+    await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec);
+    vi.advanceTimersByTime(10_000);
+    t.calls.length = 0;
+    // the second failure backs off 20 s; the next sync is in 10 s, and reports ImagePullBackOff
+    await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec);
+    expect(t.calls).toEqual(['event Pulling', 'pull registry.local/app:v1', 'event Failed', 'event Failed', 'retry 10s']);
+    vi.advanceTimersByTime(10_000);
+    t.calls.length = 0;
+    await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec);
+    expect(t.rec.waiting?.reason).toBe('ImagePullBackOff');
+    expect(t.calls).toEqual(['event BackOff', 'event Failed', 'retry 10s']);
+  });
+
   it('an image built on the node (tskube.local) is never pulled again, even with Always', async () => {
     const t = setup();
     const d = { ...t.d, runtime: { ...t.d.runtime, imageStatus: async () => ({ id: 'sha256:1' }) } } as unknown as ImagePullDeps;

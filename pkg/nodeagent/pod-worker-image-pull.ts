@@ -9,6 +9,13 @@ import { pullCredentials } from './pull-secrets.js';
 import { goDuration } from '../util/duration.js';
 import { isNodeLocalImage } from '../runtime/image-ref.js';
 
+/**
+ * How soon a pod whose image could not be pulled is synced again (the kubelet's pod worker
+ * backOffPeriod after a failed sync): within a longer pull back-off, its status turns from
+ * ErrImagePull to ImagePullBackOff, as users expect to see it.
+ */
+const SYNC_BACKOFF_MS = 10_000;
+
 export type ImagePullDeps = Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'> & { runtime: ImageService };
 
 /** Whether the image of `c` is there to start it with (pulled if the policy asks); false (the reason in `rec.waiting`) when not yet. */
@@ -35,7 +42,7 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
       // as the kubelet's image manager reports each back-off it waits out
       ctx.event('Normal', 'BackOff', rec.waiting.message!, c.name);
       ctx.event('Warning', 'Failed', 'Error: ImagePullBackOff', c.name);
-      ctx.retryIn(backoff.notBefore - Date.now() + 50);
+      ctx.retryIn(Math.min(backoff.notBefore - Date.now() + 50, SYNC_BACKOFF_MS));
       return false;
     }
   }
@@ -54,7 +61,7 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
     rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
     ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`, c.name);
     ctx.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
-    ctx.retryIn(backoff.delaySec * 1000);
+    ctx.retryIn(Math.min(backoff.delaySec * 1000, SYNC_BACKOFF_MS));
     return false;
   }
   const took = goDuration(Date.now() - t0);

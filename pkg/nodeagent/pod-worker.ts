@@ -51,6 +51,7 @@ export class PodWorker {
   private running = false;
   private dirty = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
   /**
@@ -162,9 +163,16 @@ export class PodWorker {
     this.running = false;
   }
 
+  /** Syncs again in `ms`, or at the earlier time a retry is already set for (two containers' back-offs: the first due wins). */
   private retryIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.retryTimer && this.retryAt > Date.now() && this.retryAt <= at) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.kick(), ms);
+    this.retryAt = at;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick();
+    }, ms);
   }
 
   record(name: string): ContainerRecord {

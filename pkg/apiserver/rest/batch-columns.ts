@@ -1,5 +1,6 @@
 // The cells of `kubectl get jobs` and `kubectl get cronjobs` as Kubernetes' printers compute
-// them (printJob, printCronJob): a job's STATUS from its conditions, COMPLETIONS, DURATION from
+// them (printJob, printCronJob): a job's STATUS from its conditions (1.32's: SuccessCriteriaMet
+// still reads Running), COMPLETIONS, DURATION from
 // start to completion (or now); a CronJob's time zone, suspend flag, active jobs, last schedule.
 import type { CronJob, Job, JobCondition } from '../../api/types.js';
 
@@ -14,7 +15,6 @@ export function jobStatusCell(job: Job): string {
   if (job.metadata?.deletionTimestamp) return 'Terminating';
   if (hasCondition(cs, 'Suspended')) return 'Suspended';
   if (hasCondition(cs, 'FailureTarget')) return 'FailureTarget';
-  if (hasCondition(cs, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
   return 'Running';
 }
 
