@@ -123,4 +123,22 @@ describe('PodStatusManager', () => {
     await third.report({ ...view, pod: { ...pod, status: { ...reordered, conditions: conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'True' } : c)) } } as Pod });
     expect(patches()).toBe(2);
   });
+
+  it('reconcile writes the status again when the API holds another (someone overwrote it), and leaves it when it is the same', async () => {
+    const { client, patches } = flakyClient([]);
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await m.report(view);
+    expect(patches()).toBe(1);
+    const written = JSON.parse(JSON.stringify(computeStatus(view, '10.0.0.1'))) as Pod['status'];
+    m.reconcile([{ ...view, pod: { ...pod, status: written } }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toBe(1);
+    m.reconcile([{ ...view, pod: { ...pod, status: { ...written, message: 'tampered' } } }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toBe(2);
+    // a pod not reported yet, or being deleted, is not reconciled
+    m.reconcile([{ ...view, uid: 'u2', pod: { ...pod, status: {} } }, { ...view, pod: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: 'x' }, status: {} } }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(patches()).toBe(2);
+  });
 });

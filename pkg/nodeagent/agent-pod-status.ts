@@ -34,10 +34,33 @@ function canonical(v: unknown): string {
 
 type Condition = { type?: string; status?: string; reason?: string; message?: string };
 
+/** The status fields the node writes (others, such as nominatedNodeName, are the scheduler's or a controller's). */
+const NODE_FIELDS = ['phase', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'qosClass', 'initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses'];
+
+/** The node's fields of a status, and any other the computed status has. */
+function nodeFields(status: object, computed: object): Record<string, unknown> {
+  const keys = new Set([...NODE_FIELDS, ...Object.keys(computed)]);
+  keys.delete('conditions');
+  return Object.fromEntries(Object.entries(status).filter(([k]) => keys.has(k)));
+}
+
+/**
+ * Null for the pod's message and reason when the API holds one and the computed status has none:
+ * the merge patch removes it (a pod no longer evicted, or a status someone else wrote). Other
+ * fields are left: one the node does not know yet (an address before the sandbox is found again)
+ * is not taken away.
+ */
+function removals(computed: object, held: object | undefined): Record<string, null> {
+  const c = computed as Record<string, unknown>;
+  const h = (held ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(['message', 'reason'].filter((k) => h[k] != null && c[k] === undefined).map((k) => [k, null]));
+}
+
 /**
  * Whether the status computed says what the API holds already, as the kubelet's
  * isPodStatusByKubeletEqual judges it: each condition the agent reports, looked up by type
- * (order, times and conditions others set do not count), says the same; all else is equal.
+ * (order, times and conditions others set do not count), says the same; the node's other fields
+ * are equal (what the scheduler or a controller set beside them does not count).
  */
 export function sameStatus(computed: object, held: object | undefined): boolean {
   if (!held) return false;
@@ -47,7 +70,7 @@ export function sameStatus(computed: object, held: object | undefined): boolean 
     const h = theirs.find((x) => x.type === c.type);
     if (!h || h.status !== c.status || (h.reason ?? '') !== (c.reason ?? '') || (h.message ?? '') !== (c.message ?? '')) return false;
   }
-  return canonical({ ...computed, conditions: undefined }) === canonical({ ...held, conditions: undefined });
+  return canonical(nodeFields(computed, computed)) === canonical(nodeFields(held, computed));
 }
 
 /** A pod whose status is reported: a pod worker's view (PodWorker is one). */
@@ -99,7 +122,7 @@ export class PodStatusManager {
     try {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
       // anew (after a reboot) has a new address, which must replace the old, not join it.
-      const patch = { ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
+      const patch = { ...removals(status, w.pod.status), ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
       await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.sent.set(uid, text);
       this.cancelRetry(uid);
@@ -129,6 +152,26 @@ export class PodStatusManager {
     if (!r) return;
     clearTimeout(r.timer);
     this.retries.delete(uid);
+  }
+
+  /**
+   * The kubelet status manager's reconcile (every 10 s): a pod whose status in the API is not the
+   * one last written (someone else wrote it, or the write was lost) has it written again. A
+   * static pod's mirror is left out (its pod here is the manifest's, not the API's).
+   */
+  reconcile(workers: Iterable<ReportedPod>): void {
+    if (this.stopped) return;
+    for (const w of workers) {
+      const uid = w.uid;
+      const sent = this.sent.get(uid);
+      if (sent === undefined || this.inFlight.has(uid) || this.retries.has(uid) || w.deleted || w.pod.metadata?.deletionTimestamp) continue;
+      if (this.statusTarget(w.pod, uid) !== uid) continue;
+      const status = computeStatus(w, this.nodeIP);
+      if (JSON.stringify(status, withoutTimes) !== sent || sameStatus(status, w.pod.status)) continue;
+      log.info('pod status in the API differs from the node\'s; writing it again', { pod: w.key });
+      this.sent.delete(uid);
+      void this.report(w);
+    }
   }
 
   /** Forgets what was sent for a pod: the next report writes its status again. */

@@ -39,6 +39,8 @@ import { isPodTerminal } from '../api/pod-phase.js';
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
 
 const log = logger('nodeagent');
+/** How often the status of each pod in the API is checked against the one the agent last wrote (the kubelet status manager's syncPeriod). */
+const STATUS_RECONCILE_MS = 10_000;
 
 export class NodeAgent {
   /** spec.unschedulable as last announced (NodeNotSchedulable / NodeSchedulable events). */
@@ -158,6 +160,7 @@ export class NodeAgent {
     this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
     this.timers.push(setInterval(() => void this.nodeStatus.post().catch((e) => log.warn('node status failed', { err: e })), 10_000));
+    this.timers.push(setInterval(() => this.podStatus.reconcile(this.workers.values()), STATUS_RECONCILE_MS));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
   }
 
