@@ -46,7 +46,8 @@ export function formatFieldError(e: FieldError): string {
 export function fieldErrorBody(e: FieldError): string {
   if (e.type === 'FieldValueUnknown') return `unknown field "${e.field}"`;
   let s = typeText[e.type];
-  if (e.badValue !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden') {
+  // (Go's ErrorBody leaves the value out of Required, Forbidden and TooLong errors)
+  if (e.badValue !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden' && e.type !== 'FieldValueTooLong') {
     s += `: ${e.badValue instanceof VerbatimValue ? e.badValue.text : JSON.stringify(e.badValue)}`;
   }
   if (e.detail) s += `: ${e.detail}`;

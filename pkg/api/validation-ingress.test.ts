@@ -93,7 +93,7 @@ describe('IngressClass validation and defaults', () => {
     expect(msgs(cls({}))).toEqual(['spec.controller: Required value']);
     expect(msgs(cls({ controller: 'nginx' }))).toEqual(['spec.controller: Invalid value: "nginx": must be a domain-prefixed path (such as "acme.io/foo")']);
     expect(msgs(cls({ controller: 'acme.io/a b' }))).toEqual([`spec.controller: Invalid value: "a b": Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')`]);
-    expect(msgs(cls({ controller: `acme.io/${'x'.repeat(250)}` }))[0]).toBe('spec.controller: Too long: "": must have at most 250 bytes');
+    expect(msgs(cls({ controller: `acme.io/${'x'.repeat(250)}` }))[0]).toBe('spec.controller: Too long: must have at most 250 bytes');
   });
 
   it('defaults a parameters scope to Cluster and checks namespace scoping', () => {
