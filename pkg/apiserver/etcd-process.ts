@@ -1,7 +1,7 @@
 // The embedded etcd: with no --etcd-servers the apiserver runs Debian's etcd as a child, on
 // loopback only, with its data under the apiserver's data dir, and restarts it if it dies.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, fstatSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -112,7 +112,9 @@ export class EmbeddedEtcd {
       this.child = undefined;
       if (this.state !== State.Running) return;
       this.restarts++;
-      log.warn('embedded etcd exited; restarting', { code, signal, restarts: this.restarts });
+      // (why, from its own log: a port taken, a data dir it cannot use)
+      const why = code ? lastEtcdError(logPath) : undefined;
+      log.warn('embedded etcd exited; restarting', { code, signal, restarts: this.restarts, ...(why ? { err: why } : {}) });
       setTimeout(() => {
         if (this.state === State.Running) this.spawnChild();
       }, Math.min(5000, 200 * this.restarts));
@@ -169,6 +171,31 @@ export async function stopStaleEtcd(dataDir: string): Promise<void> {
       // exited
     }
   }
+}
+
+/** The last error etcd logged (its zap JSON lines' msg and error), from the tail of its log. */
+function lastEtcdError(logPath: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(logPath, 'r');
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 8192));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    for (const line of buf.toString('utf8').split('\n').reverse()) {
+      if (!/"level":"(error|fatal|panic)"/.test(line)) continue;
+      try {
+        const e = JSON.parse(line) as { msg?: string; error?: string };
+        return [e.msg, e.error].filter(Boolean).join(': ');
+      } catch {
+        return line.slice(0, 300);
+      }
+    }
+  } catch {
+    // no log to read
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return undefined;
 }
 
 export function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
