@@ -2,7 +2,9 @@
 // (40 s) gets Ready=Unknown and the taint node.kubernetes.io/unreachable:NoExecute (not-ready
 // when Ready=False); pods on it are marked not ready, and evicted once their toleration of the
 // taint runs out (DefaultTolerationSeconds gives 300 s). When the node reports Ready again the
-// taint goes. As TaintNodesByCondition, a node reporting MemoryPressure, DiskPressure or
+// taint goes. As the taint eviction controller, any NoExecute taint of a node, Ready or not (one
+// a user set too), evicts the pods that do not tolerate it, those with tolerationSeconds once
+// they have run out. As TaintNodesByCondition, a node reporting MemoryPressure, DiskPressure or
 // PIDPressure gets the matching node.kubernetes.io/*-pressure:NoSchedule taint (at once, on the
 // node's update), removed when the condition goes back to False.
 import type { KubeObject } from '../api/types.js';
@@ -17,7 +19,7 @@ import { isTerminalPhase } from '../api/pod-phase.js';
 
 const log = logger('node-lifecycle');
 
-const evictions = new Counter({ name: 'node_lifecycle_evictions_total', help: 'Pods evicted from unhealthy nodes by the taint manager.' });
+const evictions = new Counter({ name: 'node_lifecycle_evictions_total', help: 'Pods evicted for NoExecute taints by the taint manager.' });
 const unhealthyNodes = new Gauge({ name: 'node_lifecycle_unhealthy_nodes', help: 'Nodes whose Ready condition is not True.' });
 
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
@@ -101,6 +103,8 @@ export class NodeLifecycleController {
   private leases: Informer;
   private pods: Informer;
   private probe = new Map<string, { leaseRv: string; heartbeat: string; at: number }>();
+  /** node, key, value, effect -> when a NoExecute taint without timeAdded was first seen. */
+  private taintSeen = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private now: () => number;
@@ -165,10 +169,32 @@ export class NodeLifecycleController {
       }
       if (readyStatus !== 'True') unhealthy++;
       const taints = await this.reconcileTaints(node, readyStatus, now);
-      if (readyStatus !== 'True') await this.handlePods(name, taints, now);
+      if (readyStatus !== 'True') await this.markPodsNotReady(name, now);
+      // The taint eviction controller: any NoExecute taint, the node's own or one a user set
+      // (kubectl taint nodes n key=value:NoExecute), evicts the pods that do not tolerate it.
+      await this.evictByTaints(name, this.withTimesAdded(name, taints, now), now);
     }
     unhealthyNodes.set(unhealthy);
     for (const name of this.probe.keys()) if (!this.nodes.get(name)) this.probe.delete(name);
+    for (const k of this.taintSeen.keys()) if (!this.nodes.get(k.split('\0')[0]!)) this.taintSeen.delete(k);
+  }
+
+  /**
+   * NoExecute taints with the time they were added: their timeAdded, or, for one set without it,
+   * when this controller first saw it (as the taint manager times a toleration from when it sees
+   * the pod on the tainted node).
+   */
+  private withTimesAdded(nodeName: string, taints: Taint[], now: number): Taint[] {
+    const keys = new Set<string>();
+    const out = taints.map((t) => {
+      if (t.effect !== 'NoExecute' || t.timeAdded) return t;
+      const k = [nodeName, t.key, t.value ?? '', t.effect].join('\0');
+      keys.add(k);
+      if (!this.taintSeen.has(k)) this.taintSeen.set(k, now);
+      return { ...t, timeAdded: rfc3339(this.taintSeen.get(k)!) };
+    });
+    for (const k of this.taintSeen.keys()) if (k.startsWith(`${nodeName}\0`) && !keys.has(k)) this.taintSeen.delete(k);
+    return out;
   }
 
   private async markUnknown(node: KubeObject, now: number): Promise<void> {
@@ -216,22 +242,34 @@ export class NodeLifecycleController {
     return true;
   }
 
-  private async handlePods(nodeName: string, taints: Taint[], now: number): Promise<void> {
-    for (const pod of this.pods.list()) {
-      const spec = (pod.spec ?? {}) as { nodeName?: string; tolerations?: Toleration[] };
-      if (spec.nodeName !== nodeName || pod.metadata?.deletionTimestamp) continue;
-      const status = (pod.status ?? {}) as { conditions?: Condition[]; phase?: string };
-      if (isTerminalPhase(status.phase)) continue;
+  /** The running pods of a node, with their tolerations and status. */
+  private podsOn(nodeName: string) {
+    return this.pods.list().filter((pod) => {
+      const spec = (pod.spec ?? {}) as { nodeName?: string };
+      return spec.nodeName === nodeName && !pod.metadata?.deletionTimestamp && !isTerminalPhase((pod.status as { phase?: string } | undefined)?.phase);
+    });
+  }
+
+  /** MarkPodsNotReady: the node cannot vouch for its pods any more. */
+  private async markPodsNotReady(nodeName: string, now: number): Promise<void> {
+    for (const pod of this.podsOn(nodeName)) {
+      const status = (pod.status ?? {}) as { conditions?: Condition[] };
+      if (status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
+      const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+      await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status').catch((e) => log.warn('could not mark pod not ready', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, err: e }));
+    }
+  }
+
+  /** Deletes the pods on the node whose tolerations of its NoExecute taints have run out (or that have none). */
+  private async evictByTaints(nodeName: string, taints: Taint[], now: number): Promise<void> {
+    if (!taints.some((t) => t.effect === 'NoExecute')) return;
+    for (const pod of this.podsOn(nodeName)) {
+      const spec = (pod.spec ?? {}) as { tolerations?: Toleration[] };
+      const status = (pod.status ?? {}) as { conditions?: Condition[] };
       const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
-      const readyCond = status.conditions?.find((c) => c.type === 'Ready');
-      if (readyCond?.status === 'True') {
-        // MarkPodsNotReady: the node cannot vouch for them any more.
-        const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
-        await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status').catch((e) => log.warn('could not mark pod not ready', { pod: ref, err: e }));
-      }
       const at = evictionTime(taints, spec.tolerations ?? [], now);
       if (at === undefined || at > now) continue;
-      log.info('evicting pod from unhealthy node', { pod: ref, node: nodeName });
+      log.info('evicting pod for a NoExecute taint', { pod: ref, node: nodeName });
       const conds = (status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
       conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(now) });
       try {

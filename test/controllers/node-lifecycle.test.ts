@@ -120,6 +120,32 @@ describe('controller manager', () => {
     await eventually(async () => !taintsOf(await cp.admin.get(Nodes, undefined, 'n1')).some((x) => x.includes('pressure')), { timeoutMs: 5000, what: 'pressure taints removed' });
   });
 
+  it('a NoExecute taint a user sets on a Ready node evicts the pods that do not tolerate it, the tolerating ones once their seconds run out', async () => {
+    const mk = async (name: string, tolerations?: unknown[]) => {
+      const p = pod(name);
+      if (tolerations) (p.spec as Record<string, unknown>).tolerations = tolerations;
+      await cp.admin.create(Pods, 'default', p);
+      await cp.admin.bind('default', name, 'n1');
+    };
+    await mk('untolerating');
+    await mk('for-a-while', [{ key: 'maint', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }]);
+    await mk('always', [{ key: 'maint', operator: 'Equal', value: 'now', effect: 'NoExecute' }]);
+    const n = await cp.admin.get(Nodes, undefined, 'n1');
+    expect(readyOf(n)).toBe('True');
+    // as kubectl taint nodes n1 maint=now:NoExecute writes it: no timeAdded
+    await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: [...((n.spec as { taints?: unknown[] }).taints ?? []), { key: 'maint', value: 'now', effect: 'NoExecute' }] } }, 'merge');
+    const taintedAt = Date.now();
+    const deleting = async (name: string) => !!(await cp.admin.get(Pods, 'default', name)).metadata?.deletionTimestamp;
+    await eventually(() => deleting('untolerating'), { timeoutMs: 5000, what: 'untolerating evicted' });
+    expect(await deleting('for-a-while')).toBe(false);
+    await eventually(() => deleting('for-a-while'), { timeoutMs: 8000, what: 'for-a-while evicted' });
+    expect(Date.now() - taintedAt).toBeGreaterThanOrEqual(1500);
+    expect(await deleting('always')).toBe(false);
+    const evicted = await cp.admin.get(Pods, 'default', 'untolerating');
+    expect((evicted.status as { conditions?: { type: string; reason?: string }[] }).conditions).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', reason: 'DeletionByTaintManager' }));
+    await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null } }, 'merge');
+  });
+
   it('pods of a deleted node are garbage-collected', async () => {
     await cp.admin.create(Pods, 'default', pod('orphan'));
     await cp.admin.bind('default', 'orphan', 'n2');
