@@ -65,6 +65,10 @@ describe('ClusterRecords', () => {
     expect(r.answer('_http._udp.web.default.svc.cluster.local', RecordType.SRV)!.rcode).toBe(Rcode.NXDomain);
     const srv = r.answer('_pg._tcp.db.default.svc.cluster.local', RecordType.SRV)!.answers;
     expect(srv.map((a) => 'target' in a && a.target)).toEqual(['db-0.db.default.svc.cluster.local', '10-244-0-6.db.default.svc.cluster.local']);
+    // at the service's own name, every port (as CoreDNS answers `nslookup -type=SRV web.default.svc.cluster.local`)
+    expect(r.answer('web.default.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ type: RecordType.SRV, port: 80, target: 'web.default.svc.cluster.local' }, { port: 9090 }]);
+    expect(r.answer('db.default.svc.cluster.local', RecordType.SRV)!.answers.map((a) => 'target' in a && a.target)).toEqual(['db-0.db.default.svc.cluster.local', '10-244-0-6.db.default.svc.cluster.local']);
+    expect(r.answer('web.default.svc.cluster.local', RecordType.A)!.answers.every((a) => a.type === RecordType.A)).toBe(true);
   });
 
   it('answers an ExternalName service with a CNAME, and pods by dashed address', () => {

@@ -4,6 +4,7 @@
 //   <svc>.<ns>.svc.<zone>          A      the ClusterIP; for a headless service its ready endpoints;
 //                                  CNAME  for an ExternalName service
 //   _<port>._<proto>.<svc>.<ns>.svc.<zone>  SRV  per named port (per endpoint when headless)
+//   <svc>.<ns>.svc.<zone>          SRV    every port (CoreDNS's answer)
 //   <host>.<svc>.<ns>.svc.<zone>   A      a headless endpoint, by its hostname or dashed address
 //   <a-b-c-d>.<ns>.pod.<zone>      A      a.b.c.d (CoreDNS's "pods insecure")
 //   reverse names                  PTR    ClusterIPs and named headless endpoints
@@ -112,6 +113,8 @@ export class ClusterRecords {
     const endpoints = headless ? this.endpoints(svc) : [];
     if (rest.length === 0) {
       if (svc.spec?.type === 'ExternalName') return svc.spec.externalName ? [{ type: RecordType.CNAME, target: svc.spec.externalName.replace(/\.$/, '') }] : [];
+      // SRV at the service's own name: every port, as CoreDNS answers it (per endpoint when headless)
+      if (qtype === RecordType.SRV) return this.srv(svc, target, endpoints, headless, () => true);
       if (headless) return unique(endpoints.map((e) => e.address)).map((address) => ({ type: RecordType.A, address }));
       return clusterIPs(svc).map((address) => ({ type: RecordType.A, address }));
     }
@@ -127,16 +130,20 @@ export class ClusterRecords {
       if (!proto.startsWith('_') || !port.startsWith('_')) return undefined;
       const portName = port.slice(1);
       const protocol = proto.slice(1).toUpperCase();
-      if (!headless) {
-        const p = (svc.spec?.ports ?? []).find((x) => x.name === portName && (x.protocol ?? 'TCP') === protocol);
-        return p ? [{ type: RecordType.SRV, priority: 0, weight: 100, port: p.port ?? 0, target }] : undefined;
-      }
-      const hits = endpoints.flatMap((e) => e.ports.filter((p) => p.name === portName && p.protocol === protocol).map((p) => ({ e, p })));
-      if (!hits.length) return undefined;
-      const weight = Math.floor(100 / hits.length);
-      return hits.map(({ e, p }) => ({ type: RecordType.SRV, priority: 0, weight, port: p.port, target: `${e.hostname}.${target}` }));
+      const records = this.srv(svc, target, endpoints, headless, (p) => p.name === portName && p.protocol === protocol);
+      return records.length ? records : undefined;
     }
     return undefined;
+  }
+
+  /** SRV records of a service's ports that `wanted` picks: the service's own, or each endpoint's when headless (weights shared). */
+  private srv(svc: ServiceLike, target: string, endpoints: Endpoint[], headless: boolean, wanted: (p: { name: string; protocol: string }) => boolean): RecordLike[] {
+    if (!headless) {
+      return (svc.spec?.ports ?? []).filter((x) => wanted({ name: x.name ?? '', protocol: x.protocol ?? 'TCP' })).map((p) => ({ type: RecordType.SRV, priority: 0, weight: 100, port: p.port ?? 0, target }));
+    }
+    const hits = endpoints.flatMap((e) => e.ports.filter(wanted).map((p) => ({ e, p })));
+    const weight = hits.length ? Math.floor(100 / hits.length) : 0;
+    return hits.map(({ e, p }) => ({ type: RecordType.SRV, priority: 0, weight, port: p.port, target: `${e.hostname}.${target}` }));
   }
 
   private answerReverse(name: string, qtype: number): Response | undefined {
