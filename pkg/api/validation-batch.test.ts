@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCronJob, defaultJob, generateJobSelector } from './defaults-batch.js';
 import { formatFieldError } from './field-error.js';
 import type { CronJob, Job } from './types.js';
-import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from './validation-batch.js';
+import { validateCronJob, validateCronJobUpdate, validateJob, validateJobStatusUpdate, validateJobUpdate } from './validation-batch.js';
 
 const template = (restartPolicy = 'Never') => ({ spec: { restartPolicy, containers: [{ name: 'pi', image: 'busybox' }] } });
 function job(spec: Record<string, unknown> = {}): Job {
@@ -144,6 +144,48 @@ describe('Indexed job limits and success policy', () => {
     next.spec!.successPolicy = { rules: [{ succeededCount: 2 }] };
     const errs = messages(validateJobUpdate(next, old));
     expect(errs.filter((e) => e.endsWith('field is immutable')).map((e) => e.split(':')[0])).toEqual(['spec.backoffLimitPerIndex', 'spec.successPolicy']);
+  });
+});
+
+describe('Job status updates', () => {
+  const t0 = '2026-01-01T00:00:00Z';
+  const t1 = '2026-01-01T00:01:00Z';
+  const cond = (type: string) => ({ type, status: 'True' });
+  const withStatus = (j: Job, status: Job['status']) => ({ ...j, status });
+  it('accepts what the job controller writes on the way to Complete', () => {
+    const j = job();
+    const running = withStatus(j, { startTime: t0, active: 1, succeeded: 0, failed: 0 });
+    expect(validateJobStatusUpdate(running, j)).toEqual([]);
+    const met = withStatus(j, { startTime: t0, active: 0, succeeded: 1, failed: 0, conditions: [cond('SuccessCriteriaMet')] });
+    expect(validateJobStatusUpdate(met, running)).toEqual([]);
+    const done = withStatus(j, { ...met.status, completionTime: t1, conditions: [cond('SuccessCriteriaMet'), cond('Complete')] });
+    expect(validateJobStatusUpdate(done, met)).toEqual([]);
+  });
+
+  it('refuses what upstream refuses, with its messages', () => {
+    const j = job();
+    const done = withStatus(j, { startTime: t1, active: 0, succeeded: 1, failed: 2, completionTime: t1, conditions: [cond('SuccessCriteriaMet'), cond('Complete')] });
+    expect(messages(validateJobStatusUpdate(withStatus(j, { ...done.status, conditions: [cond('SuccessCriteriaMet')], completionTime: undefined, failed: 1 }), done))).toEqual([
+      'status.conditions: Invalid value: cannot disable the terminal Complete=True condition',
+      'status.failed: Invalid value: 1: cannot decrease the failed counter',
+    ]);
+    const bad = withStatus(j, { startTime: t1, active: 1, succeeded: 1, completionTime: t0, completedIndexes: '0', uncountedTerminatedPods: { failed: ['a', 'a'] }, conditions: [cond('Complete'), cond('Failed')] });
+    expect(messages(validateJobStatusUpdate(bad, j))).toEqual([
+      'status.uncountedTerminatedPods.failed[1]: Duplicate value: "a"',
+      'status.completedIndexes: Invalid value: "0": cannot set non-empty completedIndexes when non-indexed completion mode',
+      'status.active: Invalid value: 1: active>0 is invalid for finished job',
+      'status.uncountedTerminatedPods: Invalid value: {"failed":["a","a"]}: uncountedTerminatedPods needs to be empty for finished job',
+      'status.completionTime: Invalid value: "2026-01-01T00:00:00Z": completionTime cannot be set before startTime',
+      'status.conditions: Invalid value: cannot set Complete=True and Failed=true conditions',
+    ]);
+    const indexed = job({ completionMode: 'Indexed', completions: 4, parallelism: 2, backoffLimitPerIndex: 1 });
+    expect(messages(validateJobStatusUpdate(withStatus(indexed, { completedIndexes: '0-2', failedIndexes: '2,7' }), indexed))).toEqual([
+      'status.failedIndexes: Invalid value: "2,7": error parsing failedIndexes: too large index: "7"',
+      'status.failedIndexes: Invalid value: "2,7": failedIndexes and completedIndexes overlap at index: 2',
+    ]);
+    // (an unrelated update of a job whose status is already wrong goes through)
+    const wrong = withStatus(j, { completedIndexes: '0' });
+    expect(validateJobStatusUpdate(withStatus(j, { completedIndexes: '0', active: 1 }), wrong)).toEqual([]);
   });
 });
 

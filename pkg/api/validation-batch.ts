@@ -4,7 +4,7 @@
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
 import { duplicate, invalid, notSupported, required, tooLong, tooMany, type FieldError } from './field-error.js';
-import { countIndexes } from './job-indexes.js';
+import { countIndexes, parseIndexes } from './job-indexes.js';
 import { isDNS1123Label, isQualifiedName } from './names.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec, SuccessPolicy } from './types.js';
@@ -207,6 +207,94 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   // The template may change only while the job is suspended and has not started.
   const mayChangeTemplate = o.suspend === true && !old.status?.startTime;
   if (!mayChangeTemplate && !same(s.template, o.template)) errs.push(immutable('spec.template', s.template));
+  return errs;
+}
+
+const condTrue = (job: Job, type: string) => !!job.status?.conditions?.some((c) => c.type === type && c.status === 'True');
+const OMIT = undefined;
+
+/**
+ * A Job's status as its status subresource accepts it (1.32's validateJobStatus and
+ * ValidateJobStatusUpdate, with the checks JobManagedBy turns on): counters that do not go
+ * negative or back, index texts the controller can read, terminal conditions that stay and
+ * agree with each other, completion and start times that fit them. As upstream, most checks run
+ * only when the fields they judge change, so an update unrelated to a bad field goes through.
+ */
+export function validateJobStatusUpdate(job: Job, old: Job): FieldError[] {
+  const st = job.status ?? {};
+  const os = old.status ?? {};
+  const spec = job.spec ?? {};
+  const errs: FieldError[] = [
+    ...validateObjectMetaUpdate(job.metadata, old.metadata, true),
+    ...nonNegative(st.active, 'status.active'),
+    ...nonNegative(st.succeeded, 'status.succeeded'),
+    ...nonNegative(st.failed, 'status.failed'),
+    ...nonNegative(st.ready, 'status.ready'),
+    ...nonNegative(st.terminating, 'status.terminating'),
+  ];
+  const seen = new Set<string>();
+  for (const kind of ['succeeded', 'failed'] as const) {
+    (st.uncountedTerminatedPods?.[kind] ?? []).forEach((uid, i) => {
+      const path = `status.uncountedTerminatedPods.${kind}[${i}]`;
+      if (!uid) errs.push(invalid(path, uid, 'must not be empty'));
+      else if (seen.has(uid)) errs.push(duplicate(path, uid));
+      else seen.add(uid);
+    });
+  }
+  const finished = (j: Job) => condTrue(j, 'Complete') || condTrue(j, 'Failed');
+  const changed = {
+    finished: finished(old) !== finished(job),
+    complete: condTrue(old, 'Complete') !== condTrue(job, 'Complete'),
+    failed: condTrue(old, 'Failed') !== condTrue(job, 'Failed'),
+    failureTarget: condTrue(old, 'FailureTarget') !== condTrue(job, 'FailureTarget'),
+    completedIndexes: (os.completedIndexes ?? '') !== (st.completedIndexes ?? ''),
+    failedIndexes: os.failedIndexes !== st.failedIndexes,
+    active: (os.active ?? 0) !== (st.active ?? 0),
+    startTime: os.startTime !== st.startTime,
+    completionTime: os.completionTime !== st.completionTime,
+    uncounted: !same(os.uncountedTerminatedPods ?? {}, st.uncountedTerminatedPods ?? {}),
+  };
+  const conditions = (detail: string) => invalid('status.conditions', OMIT, detail);
+  const indexed = spec.completionMode === 'Indexed';
+  const completions = spec.completions ?? 0;
+  if (changed.completedIndexes && spec.completions != null) {
+    const n = countIndexes(st.completedIndexes ?? '', completions);
+    if ('error' in n) errs.push(invalid('status.completedIndexes', st.completedIndexes, `error parsing completedIndexes: ${n.error}`));
+  }
+  if (changed.failedIndexes && spec.completions != null && spec.backoffLimitPerIndex != null && st.failedIndexes != null) {
+    const n = countIndexes(st.failedIndexes, completions);
+    if ('error' in n) errs.push(invalid('status.failedIndexes', st.failedIndexes, `error parsing failedIndexes: ${n.error}`));
+  }
+  if (changed.completedIndexes && st.completedIndexes && !indexed) errs.push(invalid('status.completedIndexes', st.completedIndexes, 'cannot set non-empty completedIndexes when non-indexed completion mode'));
+  if (changed.failedIndexes && spec.backoffLimitPerIndex == null && st.failedIndexes != null) errs.push(invalid('status.failedIndexes', st.failedIndexes, 'cannot set non-null failedIndexes when backoffLimitPerIndex is null'));
+  if ((changed.failedIndexes || changed.completedIndexes) && spec.completions != null && st.failedIndexes) {
+    const done = parseIndexes(st.completedIndexes, completions);
+    const overlap = [...parseIndexes(st.failedIndexes, completions)].find((i) => done.has(i));
+    if (overlap !== undefined) errs.push(invalid('status.failedIndexes', st.failedIndexes, `failedIndexes and completedIndexes overlap at index: ${overlap}`));
+  }
+  const isFinished = finished(job);
+  const isComplete = condTrue(job, 'Complete');
+  if ((changed.finished || changed.active) && isFinished && (st.active ?? 0) > 0) errs.push(invalid('status.active', st.active, 'active>0 is invalid for finished job'));
+  if ((changed.finished || changed.startTime) && isFinished && !st.startTime) errs.push(required('status.startTime', 'startTime is required for finished job'));
+  if ((changed.finished || changed.uncounted) && isFinished && ((st.uncountedTerminatedPods?.succeeded?.length ?? 0) + (st.uncountedTerminatedPods?.failed?.length ?? 0)) > 0) {
+    errs.push(invalid('status.uncountedTerminatedPods', st.uncountedTerminatedPods, 'uncountedTerminatedPods needs to be empty for finished job'));
+  }
+  if ((changed.startTime || changed.completionTime) && st.startTime && st.completionTime && Date.parse(st.completionTime) < Date.parse(st.startTime)) errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be set before startTime'));
+  if ((changed.complete || changed.completionTime) && st.completionTime && !isComplete) errs.push(invalid('status.completionTime', st.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
+  if ((changed.complete || changed.completionTime) && !st.completionTime && isComplete) errs.push(required('status.completionTime', 'completionTime is required for Complete jobs'));
+  if ((changed.complete || changed.failed) && isComplete && condTrue(job, 'Failed')) errs.push(conditions('cannot set Complete=True and Failed=true conditions'));
+  if ((changed.complete || changed.failureTarget) && isComplete && condTrue(job, 'FailureTarget')) errs.push(conditions('cannot set Complete=True and FailureTarget=true conditions'));
+  const met = condTrue(job, 'SuccessCriteriaMet');
+  if (met && condTrue(job, 'Failed')) errs.push(conditions('cannot set SuccessCriteriaMet=True and Failed=true conditions'));
+  if (met && condTrue(job, 'FailureTarget')) errs.push(conditions('cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
+  if (spec.successPolicy && !met && isComplete) errs.push(conditions('cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
+  for (const type of ['Failed', 'Complete', 'FailureTarget']) if (condTrue(old, type) && !condTrue(job, type)) errs.push(conditions(`cannot disable the terminal ${type}=True condition`));
+  if ((st.failed ?? 0) < (os.failed ?? 0)) errs.push(invalid('status.failed', st.failed ?? 0, 'cannot decrease the failed counter'));
+  // (an Indexed job scaled down with completions and parallelism in tandem may lose succeeded indexes)
+  if ((!indexed || spec.completions !== spec.parallelism) && (st.succeeded ?? 0) < (os.succeeded ?? 0)) errs.push(invalid('status.succeeded', st.succeeded ?? 0, 'cannot decrease the succeeded counter'));
+  if (st.completionTime && os.completionTime && st.completionTime !== os.completionTime) errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be mutated'));
+  if (condTrue(old, 'SuccessCriteriaMet') && !met) errs.push(conditions('cannot disable the SuccessCriteriaMet=True condition'));
+  if (condTrue(old, 'Complete') && !condTrue(old, 'SuccessCriteriaMet') && met) errs.push(conditions('cannot set SuccessCriteriaMet=True for Job already has Complete=true conditions'));
   return errs;
 }
 

@@ -129,5 +129,12 @@ describe('Job controller', () => {
     const upd = await cp.admin.patch(Jobs, 'default', 'bad', { spec: { completions: 4 } }, 'merge').catch((e: StatusError) => e);
     expect((upd as StatusError).code).toBe(422);
     expect((upd as StatusError).message).toContain('spec.completions: Invalid value: 4: field is immutable');
+    // the status subresource: a terminal condition cannot be taken back, nor a counter decreased
+    const done = await cp.admin.get(Jobs, 'default', 'bad');
+    expect((done.status as { conditions?: { type: string }[] }).conditions?.map((c) => c.type)).toContain('Failed');
+    const st = await cp.admin.patch(Jobs, 'default', 'bad', { status: { failed: 0, conditions: null } }, 'merge', 'status').catch((e: StatusError) => e);
+    expect((st as StatusError).code).toBe(422);
+    expect((st as StatusError).message).toContain('status.conditions: Invalid value: cannot disable the terminal Failed=True condition');
+    expect((st as StatusError).message).toContain('status.failed: Invalid value: 0: cannot decrease the failed counter');
   });
 });

@@ -36,7 +36,7 @@ import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceU
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
-import { validateCronJob, validateCronJobUpdate, validateJob, validateJobUpdate } from '../../api/validation-batch.js';
+import { validateCronJob, validateCronJobUpdate, validateJob, validateJobStatusUpdate, validateJobUpdate } from '../../api/validation-batch.js';
 import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/validation-serviceaccount.js';
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
@@ -376,7 +376,7 @@ export const replicationcontrollers = workloadResource('replicationcontrollers',
 export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
-function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
+function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], validateStatusUpdate?: SubresourceStrategy['validateUpdate']): ResourceInfo {
   return base({
     name,
     singularName: kind.toLowerCase(),
@@ -396,6 +396,7 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
     },
     validate,
     validateUpdate,
+    writable: { status: statusSubresource(validateStatusUpdate) },
   });
 }
 
@@ -409,6 +410,7 @@ export const jobs = batchResource(
   },
   (o) => validateJob(o as never),
   (o, old) => validateJobUpdate(o as never, old as never),
+  (o, old) => validateJobStatusUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
 export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
