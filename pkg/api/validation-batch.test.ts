@@ -174,6 +174,8 @@ describe('Job status updates', () => {
       'status.uncountedTerminatedPods.failed[1]: Duplicate value: "a"',
       'status.completedIndexes: Invalid value: "0": cannot set non-empty completedIndexes when non-indexed completion mode',
       'status.active: Invalid value: 1: active>0 is invalid for finished job',
+      'status.conditions: Invalid value: cannot set Failed=True condition without the FailureTarget=true condition',
+      'status.conditions: Invalid value: cannot set Complete=True condition without the SuccessCriteriaMet=true condition',
       'status.uncountedTerminatedPods: Invalid value: {"failed":["a","a"]}: uncountedTerminatedPods needs to be empty for finished job',
       'status.completionTime: Invalid value: "2026-01-01T00:00:00Z": completionTime cannot be set before startTime',
       'status.conditions: Invalid value: cannot set Complete=True and Failed=true conditions',
@@ -183,6 +185,7 @@ describe('Job status updates', () => {
       'status.failedIndexes: Invalid value: "2,7": error parsing failedIndexes: too large index: "7"',
       'status.failedIndexes: Invalid value: "2,7": failedIndexes and completedIndexes overlap at index: 2',
     ]);
+    expect(messages(validateJobStatusUpdate(withStatus(j, { active: 1, ready: 2 }), j))).toEqual(['status.ready: Invalid value: 2: cannot set more ready pods than active']);
     // (an unrelated update of a job whose status is already wrong goes through)
     const wrong = withStatus(j, { completedIndexes: '0' });
     expect(validateJobStatusUpdate(withStatus(j, { completedIndexes: '0', active: 1 }), wrong)).toEqual([]);

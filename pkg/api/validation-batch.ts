@@ -214,8 +214,8 @@ const condTrue = (job: Job, type: string) => !!job.status?.conditions?.some((c) 
 const OMIT = undefined;
 
 /**
- * A Job's status as its status subresource accepts it (1.32's validateJobStatus and
- * ValidateJobStatusUpdate, with the checks JobManagedBy turns on): counters that do not go
+ * A Job's status as its status subresource accepts it (validateJobStatus and
+ * ValidateJobStatusUpdate, with the checks JobManagedBy turns on, 1.31's four added): counters that do not go
  * negative or back, index texts the controller can read, terminal conditions that stay and
  * agree with each other, completion and start times that fit them. As upstream, most checks run
  * only when the fields they judge change, so an update unrelated to a bad field goes through.
@@ -250,6 +250,9 @@ export function validateJobStatusUpdate(job: Job, old: Job): FieldError[] {
     completedIndexes: (os.completedIndexes ?? '') !== (st.completedIndexes ?? ''),
     failedIndexes: os.failedIndexes !== st.failedIndexes,
     active: (os.active ?? 0) !== (st.active ?? 0),
+    ready: (os.ready ?? 0) !== (st.ready ?? 0),
+    terminating: (os.terminating ?? 0) !== (st.terminating ?? 0),
+    successCriteriaMet: condTrue(old, 'SuccessCriteriaMet') !== condTrue(job, 'SuccessCriteriaMet'),
     startTime: os.startTime !== st.startTime,
     completionTime: os.completionTime !== st.completionTime,
     uncounted: !same(os.uncountedTerminatedPods ?? {}, st.uncountedTerminatedPods ?? {}),
@@ -275,6 +278,10 @@ export function validateJobStatusUpdate(job: Job, old: Job): FieldError[] {
   const isFinished = finished(job);
   const isComplete = condTrue(job, 'Complete');
   if ((changed.finished || changed.active) && isFinished && (st.active ?? 0) > 0) errs.push(invalid('status.active', st.active, 'active>0 is invalid for finished job'));
+  if ((changed.finished || changed.terminating) && isFinished && (st.terminating ?? 0) > 0) errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
+  if ((changed.ready || changed.active) && (st.ready ?? 0) > (st.active ?? 0)) errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
+  if ((changed.failed || changed.failureTarget) && condTrue(job, 'Failed') && !condTrue(job, 'FailureTarget')) errs.push(conditions('cannot set Failed=True condition without the FailureTarget=true condition'));
+  if ((changed.complete || changed.successCriteriaMet) && isComplete && !condTrue(job, 'SuccessCriteriaMet')) errs.push(conditions('cannot set Complete=True condition without the SuccessCriteriaMet=true condition'));
   if ((changed.finished || changed.startTime) && isFinished && !st.startTime) errs.push(required('status.startTime', 'startTime is required for finished job'));
   if ((changed.finished || changed.uncounted) && isFinished && ((st.uncountedTerminatedPods?.succeeded?.length ?? 0) + (st.uncountedTerminatedPods?.failed?.length ?? 0)) > 0) {
     errs.push(invalid('status.uncountedTerminatedPods', st.uncountedTerminatedPods, 'uncountedTerminatedPods needs to be empty for finished job'));

@@ -265,7 +265,8 @@ export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: Pl
     succeeded,
     failed,
     terminating: terminating.length + (failureTarget || successReached || suspended ? plan.delete.length : 0),
-    ready: active.filter(isPodReady).length,
+    // (pods being stopped are neither active nor ready any more)
+    ready: active.filter((p) => isPodReady(p) && !plan.delete.includes(p)).length,
     ...(indexed && succeededIndexes.size ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
     ...(perIndex ? { failedIndexes: formatIndexes(failedIndexes) } : {}),
     uncountedTerminatedPods: {},

@@ -87,12 +87,12 @@ export function evictionTime(taints: Taint[], tolerations: Toleration[], now: nu
   let at: number | undefined;
   for (const taint of taints) {
     if (taint.effect !== 'NoExecute') continue;
-    const matching = tolerations.filter((t) => tolerates(t, taint));
-    if (!matching.length) return 0;
-    const secs = matching.map((t) => t.tolerationSeconds).filter((s): s is number => s !== undefined && s !== null);
-    if (secs.length < matching.length) continue; // one tolerates it forever
+    // (the first toleration that matches a taint is the one used, as GetMatchingTolerations picks it)
+    const used = tolerations.find((t) => tolerates(t, taint));
+    if (!used) return 0;
+    if (used.tolerationSeconds === undefined || used.tolerationSeconds === null) continue; // tolerated for ever
     const added = taint.timeAdded ? Date.parse(taint.timeAdded) : now;
-    const due = added + Math.max(0, Math.min(...secs)) * 1000;
+    const due = added + Math.max(0, used.tolerationSeconds) * 1000;
     at = at === undefined ? due : Math.min(at, due);
   }
   return at;
@@ -242,17 +242,17 @@ export class NodeLifecycleController {
     return true;
   }
 
-  /** The running pods of a node, with their tolerations and status. */
-  private podsOn(nodeName: string) {
+  /** The pods of a node not being deleted already; with `running`, only those that have not ended. */
+  private podsOn(nodeName: string, running: boolean) {
     return this.pods.list().filter((pod) => {
       const spec = (pod.spec ?? {}) as { nodeName?: string };
-      return spec.nodeName === nodeName && !pod.metadata?.deletionTimestamp && !isTerminalPhase((pod.status as { phase?: string } | undefined)?.phase);
+      return spec.nodeName === nodeName && !pod.metadata?.deletionTimestamp && (!running || !isTerminalPhase((pod.status as { phase?: string } | undefined)?.phase));
     });
   }
 
   /** MarkPodsNotReady: the node cannot vouch for its pods any more. */
   private async markPodsNotReady(nodeName: string, now: number): Promise<void> {
-    for (const pod of this.podsOn(nodeName)) {
+    for (const pod of this.podsOn(nodeName, true)) {
       const status = (pod.status ?? {}) as { conditions?: Condition[] };
       if (status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
       const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
@@ -263,7 +263,8 @@ export class NodeLifecycleController {
   /** Deletes the pods on the node whose tolerations of its NoExecute taints have run out (or that have none). */
   private async evictByTaints(nodeName: string, taints: Taint[], now: number): Promise<void> {
     if (!taints.some((t) => t.effect === 'NoExecute')) return;
-    for (const pod of this.podsOn(nodeName)) {
+    // (ended pods too: the taint eviction controller deletes every pod bound to the node)
+    for (const pod of this.podsOn(nodeName, false)) {
       const spec = (pod.spec ?? {}) as { tolerations?: Toleration[] };
       const status = (pod.status ?? {}) as { conditions?: Condition[] };
       const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;

@@ -66,7 +66,7 @@ describe('ClusterRecords', () => {
     const srv = r.answer('_pg._tcp.db.default.svc.cluster.local', RecordType.SRV)!.answers;
     expect(srv.map((a) => 'target' in a && a.target)).toEqual(['db-0.db.default.svc.cluster.local', '10-244-0-6.db.default.svc.cluster.local']);
     // at the service's own name, every port (as CoreDNS answers `nslookup -type=SRV web.default.svc.cluster.local`)
-    expect(r.answer('web.default.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ type: RecordType.SRV, port: 80, target: 'web.default.svc.cluster.local' }, { port: 9090 }]);
+    expect(r.answer('web.default.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ type: RecordType.SRV, port: 80, weight: 50, target: 'web.default.svc.cluster.local' }, { port: 9090, weight: 50 }]);
     expect(r.answer('db.default.svc.cluster.local', RecordType.SRV)!.answers.map((a) => 'target' in a && a.target)).toEqual(['db-0.db.default.svc.cluster.local', '10-244-0-6.db.default.svc.cluster.local']);
     expect(r.answer('web.default.svc.cluster.local', RecordType.A)!.answers.every((a) => a.type === RecordType.A)).toBe(true);
   });

@@ -138,12 +138,14 @@ export class ClusterRecords {
 
   /** SRV records of a service's ports that `wanted` picks: the service's own, or each endpoint's when headless (weights shared). */
   private srv(svc: ServiceLike, target: string, endpoints: Endpoint[], headless: boolean, wanted: (p: { name: string; protocol: string }) => boolean): RecordLike[] {
+    // (CoreDNS shares a weight of 100 among the records, at least 1 each)
+    const weightOf = (n: number) => Math.max(1, Math.floor(100 / n));
     if (!headless) {
-      return (svc.spec?.ports ?? []).filter((x) => wanted({ name: x.name ?? '', protocol: x.protocol ?? 'TCP' })).map((p) => ({ type: RecordType.SRV, priority: 0, weight: 100, port: p.port ?? 0, target }));
+      const ports = (svc.spec?.ports ?? []).filter((x) => wanted({ name: x.name ?? '', protocol: x.protocol ?? 'TCP' }));
+      return ports.map((p) => ({ type: RecordType.SRV, priority: 0, weight: weightOf(ports.length), port: p.port ?? 0, target }));
     }
     const hits = endpoints.flatMap((e) => e.ports.filter(wanted).map((p) => ({ e, p })));
-    const weight = hits.length ? Math.floor(100 / hits.length) : 0;
-    return hits.map(({ e, p }) => ({ type: RecordType.SRV, priority: 0, weight, port: p.port, target: `${e.hostname}.${target}` }));
+    return hits.map(({ e, p }) => ({ type: RecordType.SRV, priority: 0, weight: weightOf(hits.length), port: p.port, target: `${e.hostname}.${target}` }));
   }
 
   private answerReverse(name: string, qtype: number): Response | undefined {

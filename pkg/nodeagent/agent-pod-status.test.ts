@@ -141,4 +141,22 @@ describe('PodStatusManager', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(patches()).toBe(2);
   });
+
+  it('answers each differing API status once (a field no write can mend does not make it write every 10 s); True conditions drop a reason left behind', async () => {
+    const bodies: { status: { conditions?: { type: string; reason?: unknown }[] } }[] = [];
+    const client = { patch: async (_r: unknown, _ns: unknown, _n: unknown, body: never) => void bodies.push(body) } as unknown as ApiClient;
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    await m.report(view);
+    const written = JSON.parse(JSON.stringify(computeStatus(view, '10.0.0.1'))) as Pod['status'];
+    // the node's conditions in the patch carry null reasons, so a merge by type removes an old one
+    for (const c of bodies[0]!.status.conditions ?? []) if (['Initialized', 'Ready', 'ContainersReady', 'PodReadyToStartContainers'].includes(c.type)) expect(c).toHaveProperty('reason');
+    const stuck = { ...view, pod: { ...pod, status: { ...written, nominatedNodeName: 'x', podIP: '10.9.9.9' } } };
+    m.reconcile([stuck]);
+    await vi.advanceTimersByTimeAsync(0);
+    m.reconcile([stuck]);
+    await vi.advanceTimersByTimeAsync(0);
+    m.reconcile([stuck]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(bodies).toHaveLength(2);
+  });
 });

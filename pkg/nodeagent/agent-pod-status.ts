@@ -44,6 +44,20 @@ function nodeFields(status: object, computed: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(status).filter(([k]) => keys.has(k)));
 }
 
+/** The conditions the node sets (the kubelet's own). */
+const NODE_CONDITIONS = new Set(['Initialized', 'Ready', 'ContainersReady', 'PodReadyToStartContainers']);
+
+/**
+ * The node's conditions as the patch carries them: one without a reason or message (True ones)
+ * says so with null, so the merge by type removes the reason a False one left (Ready True with
+ * reason ContainersNotReady stayed in the API after the pod became ready).
+ */
+function conditionsPatch(status: object): Record<string, unknown> {
+  const conds = (status as { conditions?: Condition[] }).conditions;
+  if (!conds) return {};
+  return { conditions: conds.map((c) => (NODE_CONDITIONS.has(c.type ?? '') ? { reason: null, message: null, ...c } : c)) };
+}
+
 /**
  * Null for the pod's message and reason when the API holds one and the computed status has none:
  * the merge patch removes it (a pod no longer evicted, or a status someone else wrote). Other
@@ -90,6 +104,8 @@ export class PodStatusManager {
   /** Retries of failed patches, by pod UID, with the delay of the next one. */
   private retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   private stopped = false;
+  /** By pod UID, the API's status (canonical) that a reconcile last answered: each is answered once, so no write repeats for ever. */
+  private reconciled = new Map<string, string>();
 
   constructor(
     private readonly client: ApiClient,
@@ -122,7 +138,7 @@ export class PodStatusManager {
     try {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
       // anew (after a reboot) has a new address, which must replace the old, not join it.
-      const patch = { ...removals(status, w.pod.status), ...status, ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
+      const patch = { ...removals(status, w.pod.status), ...status, ...conditionsPatch(status), ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
       await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.sent.set(uid, text);
       this.cancelRetry(uid);
@@ -168,6 +184,10 @@ export class PodStatusManager {
       if (this.statusTarget(w.pod, uid) !== uid) continue;
       const status = computeStatus(w, this.nodeIP);
       if (JSON.stringify(status, withoutTimes) !== sent || sameStatus(status, w.pod.status)) continue;
+      // (a difference a write cannot mend, a field the node does not report, is answered once)
+      const held = canonical(w.pod.status ?? {});
+      if (this.reconciled.get(uid) === held) continue;
+      this.reconciled.set(uid, held);
       log.info('pod status in the API differs from the node\'s; writing it again', { pod: w.key });
       this.sent.delete(uid);
       void this.report(w);
@@ -177,6 +197,7 @@ export class PodStatusManager {
   /** Forgets what was sent for a pod: the next report writes its status again. */
   forget(uid: string): void {
     this.sent.delete(uid);
+    this.reconciled.delete(uid);
     this.cancelRetry(uid);
   }
 
