@@ -229,7 +229,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
 
     // 8% left again, nothing left to reclaim: the pod goes, with the kubelet's message.
     fillTo(2, 0.08);
-    await eventually(async () => (await podStatus(c, 'writer')).reason === 'Evicted', { timeoutMs: 15_000, what: 'writer evicted' });
+    await eventually(async () => (await podStatus(c, 'writer')).reason === 'Evicted', { timeoutMs: 30_000, what: 'writer evicted' });
     const st = await podStatus(c, 'writer');
     expect(st.phase).toBe('Failed');
     expect(st.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.( Container c was using \d+\w*, request is 0, has larger consumption of ephemeral-storage\.)?$/);
