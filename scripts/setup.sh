@@ -12,7 +12,9 @@ if [ -f manifests/demo.yaml ]; then
     echo "[setup] waiting for the demo pod to be Ready"
     if KUBECONFIG="$data_dir/kubeconfig" kubectl wait --for=condition=Ready pod/demo --timeout=120s >/dev/null; then
       ip=$(KUBECONFIG="$data_dir/kubeconfig" kubectl get pod demo -o jsonpath='{.status.podIP}')
-      echo "[setup] demo is serving on its pod IP: busybox wget -qO- http://$ip:8080/index.html"
+      # (fetched with node: Debian's busybox-static wget crashes on some machines)
+      page=$(node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => console.log(t.trim().split("\n")[0])).catch((e) => console.log(`not answering: ${e.message}`))' "http://$ip:8080/index.html")
+      echo "[setup] demo on its pod IP, http://$ip:8080/index.html: $page"
     else
       echo "[setup] the demo pod is not Ready yet: node dist/cmd/tsctl/main.js describe pod demo"
     fi
