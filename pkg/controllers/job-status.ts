@@ -306,13 +306,10 @@ function manage(plan: JobPlan, m: ManageInput): void {
   // Pod-failure backoff: failures since the last success double the delay after the last failure.
   const lastSuccess = Math.max(0, ...m.succeededPods.map((p) => podFinishTime(p, m.firstSeen(p))));
   const failures = m.failedPods.map((p) => podFinishTime(p, m.firstSeen(p))).filter((t) => t > lastSuccess);
-  if (failures.length) {
-    const delay = Math.min(m.backoff.baseMs * 2 ** (failures.length - 1), m.backoff.maxMs);
-    const wait = Math.max(...failures) + delay - m.now;
-    if (wait > 0) {
-      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
-      return;
-    }
+  const wait = failures.length ? backoffLeft(m.backoff, failures.length, Math.max(...failures), m.now) : 0;
+  if (wait > 0) {
+    plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, wait);
+    return;
   }
   const n = want - m.active.length - m.pendingEnd.length;
   if (n <= 0) return;

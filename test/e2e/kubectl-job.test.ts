@@ -27,6 +27,33 @@ afterAll(async () => {
 const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
 const podsOf = async (job: string) => (await c.cp.admin.list(Pods, 'default', { labelSelector: `job-name=${job}` })).items;
 
+/** Applies an Indexed Job of 3 completions run 3 at a time, with `policy` (YAML under spec) and a shell `command`; returns kubectl's output. */
+async function applyIndexedJob(name: string, policy: string, command: string): Promise<string> {
+  const file = join(cacheDir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: batch/v1
+kind: Job
+metadata: {name: ${name}}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 3
+  ${policy}
+  template:
+    spec:
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: "${image}"
+        imagePullPolicy: IfNotPresent
+        command: [sh, -c, ${JSON.stringify(command)}]
+`,
+  );
+  return kubectl('apply', '-f', file);
+}
+
 describe.skipIf(!hasKubectl)('kubectl with Jobs and CronJobs', () => {
   it('create job, wait --for=condition=complete, logs job/pi, get jobs', async () => {
     expect(await kubectl('create', 'job', 'pi', `--image=${image}`, '--', 'sh', '-c', 'echo done')).toContain('job.batch/pi created');
@@ -107,28 +134,7 @@ spec:
   }, 120_000);
 
   it('backoffLimitPerIndex: a failing index is retried with its failure count, then fails alone; the job ends Failed with FailedIndexes', async () => {
-    const file = join(cacheDir, 'per-index.yaml');
-    writeFileSync(
-      file,
-      `apiVersion: batch/v1
-kind: Job
-metadata: {name: perindex}
-spec:
-  completionMode: Indexed
-  completions: 3
-  parallelism: 3
-  backoffLimitPerIndex: 1
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: "${image}"
-        imagePullPolicy: IfNotPresent
-        command: [sh, -c, "test $JOB_COMPLETION_INDEX != 1"]
-`,
-    );
-    expect(await kubectl('apply', '-f', file)).toContain('job.batch/perindex created');
+    expect(await applyIndexedJob('perindex', 'backoffLimitPerIndex: 1', 'test $JOB_COMPLETION_INDEX != 1')).toContain('job.batch/perindex created');
     await kubectl('wait', '--for=condition=failed', 'job/perindex', '--timeout=90s');
     const out = await kubectl('get', 'job', 'perindex', '-o', 'jsonpath={.spec.backoffLimit}|{.status.completedIndexes}|{.status.failedIndexes}|{.status.failed}|{.status.conditions[?(@.type=="Failed")].reason}');
     expect(out).toBe('2147483647|0,2|1|2|FailedIndexes');
@@ -141,31 +147,8 @@ spec:
   }, 120_000);
 
   it('successPolicy: the job completes when its rule is met, stopping the indexes still running', async () => {
-    const file = join(cacheDir, 'success-policy.yaml');
-    writeFileSync(
-      file,
-      `apiVersion: batch/v1
-kind: Job
-metadata: {name: leader}
-spec:
-  completionMode: Indexed
-  completions: 3
-  parallelism: 3
-  successPolicy:
-    rules:
-    - succeededIndexes: "0"
-  template:
-    spec:
-      restartPolicy: Never
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: main
-        image: "${image}"
-        imagePullPolicy: IfNotPresent
-        command: [sh, -c, "if [ $JOB_COMPLETION_INDEX = 0 ]; then exit 0; fi; exec sleep 300"]
-`,
-    );
-    expect(await kubectl('apply', '-f', file)).toContain('job.batch/leader created');
+    const policy = 'successPolicy:\n    rules:\n    - succeededIndexes: "0"';
+    expect(await applyIndexedJob('leader', policy, 'if [ $JOB_COMPLETION_INDEX = 0 ]; then exit 0; fi; exec sleep 300')).toContain('job.batch/leader created');
     await kubectl('wait', '--for=condition=complete', 'job/leader', '--timeout=90s');
     const out = await kubectl('get', 'job', 'leader', '-o', 'jsonpath={.status.conditions[?(@.type=="Complete")].reason}|{.status.conditions[?(@.type=="Complete")].message}|{.status.completedIndexes}|{.status.succeeded}|{.status.active}');
     expect(out).toBe('SuccessPolicy|Matched rules at index 0|0|1|0');
