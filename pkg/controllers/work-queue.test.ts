@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WorkQueue } from './work-queue.js';
 
 describe('WorkQueue', () => {
@@ -41,5 +41,24 @@ describe('WorkQueue', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(9);
     expect(gaps[2]).toBeGreaterThanOrEqual(39);
     q.stop();
+  });
+
+  it('addAfter of a waiting key keeps the earlier time: a later one does not delay it, an earlier one brings it forward', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: number[] = [];
+      const t0 = Date.now();
+      const q = new WorkQueue('t', async () => void calls.push(Date.now() - t0));
+      q.addAfter('k', 600_000);
+      q.addAfter('k', 10_000);
+      q.addAfter('k', 20_000);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(calls).toEqual([10_000]);
+      await vi.advanceTimersByTimeAsync(600_000);
+      expect(calls).toEqual([10_000]);
+      q.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -24,7 +24,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private state = State.Running;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
@@ -46,18 +46,25 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Adds `key` after `ms` (a later addAfter of the same key does not delay an earlier one). */
+  /**
+   * Adds `key` after `ms`. A key already waiting is added at the earlier of the two times, as
+   * client-go's delaying queue: a later addAfter does not delay it, an earlier one brings it
+   * forward (a deadline shortened by an edit is not held up by the old one).
+   */
   addAfter(key: string, ms: number): void {
     if (this.state !== State.Running) return;
     if (ms <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    const due = Date.now() + ms;
+    const waiting = this.timers.get(key);
+    if (waiting) {
+      if (waiting.due <= due) return;
+      clearTimeout(waiting.timer);
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    this.timers.set(key, { timer, due });
   }
 
   /** Re-adds a failed key after its backoff. */
@@ -84,7 +91,7 @@ export class WorkQueue {
 
   stop(): void {
     this.state = State.Stopped;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.queued.clear();
     this.dirty.clear();

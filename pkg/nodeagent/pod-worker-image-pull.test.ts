@@ -96,3 +96,19 @@ describe('image pulls', () => {
     expect(restartAllowed(t.d, t.ctx, c, crashed, t.rec)).toBe(true);
   });
 });
+
+describe('pull policy Never', () => {
+  it('an absent image holds the container (ErrImageNeverPull), is never pulled, and is looked for again after the back-off', async () => {
+    const t = setup();
+    let present = false;
+    const d = { ...t.d, runtime: { ...t.d.runtime, imageStatus: async () => (present ? { id: 'sha256:1' } : null) } } as unknown as ImagePullDeps;
+    const c = { name: 'app', image: 'registry.local/app:v1', imagePullPolicy: 'Never' };
+    expect(await ensureImage(d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
+    expect(t.rec.waiting).toEqual({ reason: 'ErrImageNeverPull', message: 'Container image "registry.local/app:v1" is not present with pull policy of Never' });
+    // (the kubelet's two events, then its pod worker's back-off)
+    expect(t.calls).toEqual(['event ErrImageNeverPull', 'event Failed', 'retry 10s']);
+    present = true;
+    expect(await ensureImage(d, t.ctx, new ConfigSources(), c, t.rec)).toBe(true);
+    expect(t.calls.filter((x) => x.startsWith('pull'))).toEqual([]);
+  });
+});

@@ -33,6 +33,10 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
   if (policy === 'Never') {
     rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
     ctx.event('Warning', 'ErrImageNeverPull', rec.waiting.message!, c.name);
+    ctx.event('Warning', 'Failed', 'Error: ErrImageNeverPull', c.name);
+    // Looked at again after the pod worker's back-off, as the kubelet's failed sync: an image
+    // loaded onto the node meanwhile then starts the container.
+    ctx.retryIn(SYNC_BACKOFF_MS);
     return false;
   }
   const backoff = (rec.pullBackoff ??= { notBefore: 0, delaySec: 0 });

@@ -90,6 +90,8 @@ describe('services', () => {
       ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }, { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }],
     });
     expect(s.spec?.externalTrafficPolicy).toBeUndefined();
+    // (status.loadBalancer is a Go struct, never omitted: Kubernetes serves `loadBalancer: {}`)
+    expect(s.status).toEqual({ loadBalancer: {} });
     const ip = s.spec!.clusterIP!;
     expect(s.spec?.clusterIPs).toEqual([ip]);
     expect(ipNumber(ip)).toBeGreaterThan(ipNumber('10.96.0.0'));
@@ -237,6 +239,8 @@ describe('services', () => {
     expect(kept.status?.loadBalancer?.ingress).toEqual([{ ip: '192.0.2.7' }]);
     const badStatus = await failure(admin.patch(Services, 'default', 'lb', { status: { loadBalancer: { ingress: [{ ip: 'nope' }] } } }, 'merge', 'status'));
     expect(badStatus.message).toContain('status.loadBalancer.ingress[0].ip: Invalid value: "nope"');
+    const cleared = await admin.patch<Service>(Services, 'default', 'lb', { status: { loadBalancer: null } }, 'merge', 'status');
+    expect(cleared.status).toEqual({ loadBalancer: {} });
     const byType = await admin.list<Service>(Services, undefined, { fieldSelector: 'spec.type=LoadBalancer' });
     expect(byType.items.map((s) => s.metadata?.name)).toEqual(['lb']);
     const byName = await admin.list<Service>(Services, 'default', { fieldSelector: 'metadata.name=kubernetes' });

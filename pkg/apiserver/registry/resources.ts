@@ -163,6 +163,19 @@ const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']
   validateUpdate,
 });
 
+/**
+ * The status of a Service or an Ingress: its loadBalancer is a Go struct, neither a pointer nor
+ * omitted, so Kubernetes always serves it (`loadBalancer: {}`), whatever a status write left out.
+ */
+const loadBalancerStatusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']): SubresourceStrategy => ({
+  take: (body, kept) => {
+    const status = (body.status ?? {}) as { loadBalancer?: unknown };
+    status.loadBalancer ??= {};
+    kept.status = status;
+  },
+  validateUpdate,
+});
+
 /** pods/ephemeralcontainers: spec.ephemeralContainers from the body (dropNonEphemeralContainerUpdates), defaulted. */
 const ephemeralContainersSubresource: SubresourceStrategy = {
   take: (body, kept) => {
@@ -436,7 +449,7 @@ export const services = base({
   categories: ['all'],
   subresources: ['status', 'proxy'],
   prepareForCreate(obj) {
-    obj.status = {};
+    obj.status = { loadBalancer: {} };
     defaultService(obj as never);
   },
   prepareForUpdate(obj, old) {
@@ -445,7 +458,7 @@ export const services = base({
   },
   validate: (obj) => validateService(obj as never),
   validateUpdate: (obj, old) => validateServiceUpdate(obj as never, old as never),
-  writable: { status: statusSubresource((obj, old) => validateServiceStatusUpdate(obj as never, old as never)) },
+  writable: { status: loadBalancerStatusSubresource((obj, old) => validateServiceStatusUpdate(obj as never, old as never)) },
 });
 
 export const endpoints = base({
@@ -484,12 +497,11 @@ export const ingresses = base({
   shortNames: ['ing'],
   subresources: ['status'],
   prepareForCreate(obj) {
-    // As Kubernetes serves it: a non-pointer, non-omitted loadBalancer.
     obj.status = { loadBalancer: {} };
   },
   validate: (obj) => validateIngress(obj as never),
   validateUpdate: (obj, old) => validateIngressUpdate(obj as never, old as never),
-  writable: { status: statusSubresource((obj, old) => validateIngressStatusUpdate(obj as never, old as never)) },
+  writable: { status: loadBalancerStatusSubresource((obj, old) => validateIngressStatusUpdate(obj as never, old as never)) },
 });
 
 export const ingressclasses = base({
