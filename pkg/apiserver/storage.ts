@@ -116,7 +116,8 @@ export class Storage {
    * Lists every object under prefix, in key order, from `startAfter` (exclusive) up to `limit`
    * items, at `revision` (0: the latest). Returns the revision read at and whether more remain.
    */
-  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string }> {
+  /** A range of keys; `count` is how many objects the whole range holds from startKey (etcd's count, bookkeeping keys left out). */
+  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string; count: number }> {
     return this.timed('list', prefix, async () => {
       const end = prefixEnd(prefix);
       const res = await this.client.range({
@@ -129,7 +130,9 @@ export class Storage {
       // Keys with a NUL are bookkeeping (watch-cache sync markers), never objects.
       const items = kvs.filter((kv) => !kv.key!.includes(0)).map(decodeRaw);
       const lastKv = kvs[kvs.length - 1];
-      return { items, rev: Number(res.header!.revision), more: res.more ?? false, lastKey: lastKv ? lastKv.key!.toString() : undefined };
+      // (a bookkeeping key sorts first in its prefix: if the range holds one, this page has it)
+      const count = Number(res.count ?? kvs.length) - (kvs.length - items.length);
+      return { items, rev: Number(res.header!.revision), more: res.more ?? false, lastKey: lastKv ? lastKv.key!.toString() : undefined, count };
     });
   }
 

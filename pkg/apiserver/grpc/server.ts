@@ -97,7 +97,7 @@ export class GrpcServer {
         continueToken: req.continue || undefined,
         resourceVersion: req.resourceVersion || undefined,
       });
-      return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: 0 };
+      return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: out.remaining ?? 0 };
     });
     this.server.addService(ApiService, {
       get: this.unary<GetRequest>('get', async (req, t) => {

@@ -81,13 +81,19 @@ export class Store {
     return this.cache.list({ keyPrefix: `${this.prefix}${namespace}/`, matches: (o) => o.fields[field] === value }).items;
   }
 
-  async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: RawObject[]; rev: number; continueToken?: string }> {
+  /**
+   * A page that does not hold the rest says how many objects remain (remainingItemCount) when
+   * nothing is selected, as Kubernetes does: with a selector the count is not known.
+   */
+  async list(namespace: string | undefined, opts: ListOptions): Promise<{ items: RawObject[]; rev: number; continueToken?: string; remaining?: number }> {
     const scope = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
+    const selectsAll = opts.matches === matchAll;
     if (!opts.resourceVersion && !opts.continueToken && (await this.cache.syncToLatest())) {
       const snap = this.cache.list({ keyPrefix: scope, matches: opts.matches });
       const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
       if (!limit || snap.items.length <= limit) return snap;
-      return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken: encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope) };
+      const continueToken = encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope);
+      return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken, remaining: selectsAll ? snap.items.length - limit : undefined };
     }
     if (opts.resourceVersion && !opts.continueToken && !opts.limit) {
       const rv = Number(opts.resourceVersion);
@@ -108,7 +114,6 @@ export class Store {
     const items: RawObject[] = [];
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const fieldsOf = (o: KubeObject) => this.resource.fields(o);
-    const selectsAll = opts.matches === matchAll;
     let rev = revision;
     for (;;) {
       const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
@@ -125,7 +130,9 @@ export class Store {
           const lastKey = this.key(f['metadata.namespace'] || undefined, f['metadata.name']!);
           const more = page.more || v !== page.items[page.items.length - 1];
           if (!more) return { items, rev };
-          return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope) };
+          // (selecting all, this page's items are the first `limit` of the range etcd counted)
+          const remaining = selectsAll ? page.count - limit : undefined;
+          return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope), remaining };
         }
       }
       if (!page.more || !page.lastKey) return { items, rev };

@@ -149,6 +149,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   });
   const listMeta: Record<string, unknown> = { resourceVersion: String(out.rev) };
   if (out.continueToken) listMeta.continue = out.continueToken;
+  if (out.remaining !== undefined) listMeta.remainingItemCount = out.remaining;
   if (r.resource.view) out.items = out.items.map((i) => viewOutRaw(r.resource, i));
   if (wantsTable(req)) return sendJson(res, 200, toTable(printerOf(r.resource), out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
   // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
