@@ -199,8 +199,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
           io.err('error: you must specify the type of resource to get\n');
           return 2;
         }
-        const [what, ...names] = rest[0].includes('/') ? [rest[0].split('/')[0]!, rest[0].split('/')[1]!, ...rest.slice(1)] : rest;
-        return await get(client, disco, what!, names, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, signal: opts.signal }, io);
+        return await get(client, disco, rest, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, signal: opts.signal }, io);
       }
       case 'describe': {
         const [what, name] = rest[0]?.includes('/') ? rest[0].split('/') : rest;

@@ -31,22 +31,128 @@ function listPath(client: RestClient, r: ApiResource, o: GetOptions, name?: stri
   return client.path(r, r.namespaced && !o.allNamespaces ? o.namespace : undefined, name);
 }
 
-export async function get(client: RestClient, disco: Discovery, what: string, names: string[], o: GetOptions, io: Out): Promise<number> {
-  const r = await disco.resolve(what);
-  const query = { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector };
+/** A resource type and the names asked for (none: all of them). */
+interface GetTarget {
+  r: ApiResource;
+  names: string[];
+}
+
+/**
+ * Gets each name, leaving out the ones not found: those are said after the rest is printed,
+ * and the command fails, as kubectl does.
+ */
+class NamedGets {
+  readonly missing: StatusError[] = [];
+
+  async each<T>(names: string[], one: (name: string) => Promise<T>): Promise<T[]> {
+    const out: T[] = [];
+    for (const n of names) {
+      try {
+        out.push(await one(n));
+      } catch (e) {
+        if (!(e instanceof StatusError && e.code === 404)) throw e;
+        this.missing.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** Says what was not found; the command's exit code. */
+  report(io: Out): number {
+    for (const e of this.missing) io.err(`Error from server (NotFound): ${e.message}\n`);
+    return this.missing.length ? 1 : 0;
+  }
+}
+
+/**
+ * What `get` was asked for, as kubectl reads its arguments: `TYPE[,TYPE...] [NAME...]` (a type
+ * may be a category such as `all`), or only `TYPE/NAME` arguments, which may name several types.
+ */
+export async function getTargets(disco: Discovery, args: string[]): Promise<GetTarget[]> {
+  const slashed = args.filter((a) => a.includes('/'));
+  if (slashed.length && slashed.length !== args.length) {
+    throw new Error(args[0]!.includes('/') ? `arguments in resource/name form must have a single resource and name` : `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'tsctl get resource/<resource_name>' instead of 'tsctl get resource resource/<resource_name>'`);
+  }
+  const targets: GetTarget[] = [];
+  const add = (r: ApiResource, names: string[]) => {
+    const t = targets.find((x) => x.r.resource === r.resource && x.r.group === r.group);
+    if (t) t.names.push(...names.filter((n) => !t.names.includes(n)));
+    else targets.push({ r, names: [...names] });
+  };
+  if (slashed.length) {
+    for (const a of args) {
+      const [what, name, ...more] = a.split('/');
+      if (!what || !name || more.length) throw new Error(`arguments in resource/name form must have a single resource and name`);
+      add(await disco.resolve(what), [name]);
+    }
+    return targets;
+  }
+  const [types, ...names] = args;
+  for (const what of types!.split(',').filter(Boolean)) for (const r of await disco.expand(what)) add(r, names);
+  return targets;
+}
+
+const noneFound = (o: GetOptions, namespaced: boolean) => (namespaced && !o.allNamespaces ? `No resources found in ${o.namespace} namespace.\n` : 'No resources found\n');
+
+export async function get(client: RestClient, disco: Discovery, args: string[], o: GetOptions, io: Out): Promise<number> {
+  const targets = await getTargets(disco, args);
+  const gets = new NamedGets();
+  if (targets.length === 1) {
+    const code = await getOne(client, targets[0]!, o, io, gets);
+    return gets.report(io) || code;
+  }
+  if (o.watch) throw new Error('you may only specify a single resource type');
+  // Several types: one List, or a table per type whose names carry their kind (pod/web,
+  // deployment.apps/web), blank lines between, as kubectl prints them.
+  if (o.output === 'yaml' || o.output === 'json') {
+    const items: unknown[] = [];
+    for (const t of targets) items.push(...(await objectsOf(client, t, o, gets)));
+    io.out(o.output === 'json' ? toJson(listOf(items)) : toYaml(listOf(items)));
+    return gets.report(io);
+  }
+  const printed: string[] = [];
+  for (const t of targets) {
+    const tables = await tablesOf(client, t, o, gets);
+    const rows = tables.flatMap((x) => x.rows);
+    if (!rows.length) continue;
+    const columns = tables[0]!.columnDefinitions;
+    const nameAt = columns.findIndex((c) => c.name === 'Name');
+    const prefix = `${t.r.kind.toLowerCase()}${t.r.group ? `.${t.r.group}` : ''}/`;
+    const named = rows.map((row) => ({ ...row, cells: row.cells.map((c, i) => (i === nameAt ? `${prefix}${String(c)}` : c)) }));
+    const v = tableView({ columnDefinitions: columns, rows: named }, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.r.namespaced });
+    printed.push(formatTable(v.headers, v.rows));
+  }
+  if (printed.length) io.out(printed.join('\n'));
+  else if (!gets.missing.length) io.err(noneFound(o, targets.some((t) => t.r.namespaced)));
+  return gets.report(io);
+}
+
+const listOf = (items: unknown[]) => ({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
+
+/** The objects of a target, each with its apiVersion and kind. */
+async function objectsOf(client: RestClient, t: GetTarget, o: GetOptions, gets: NamedGets): Promise<KubeObject[]> {
+  const { r, names } = t;
+  const typed = (i: KubeObject) => ({ apiVersion: r.apiVersion, kind: r.kind, ...i });
+  if (names.length) return gets.each(names, async (n) => typed(await client.get(r, r.namespaced ? o.namespace : undefined, n)));
+  const list = await client.request<{ items: KubeObject[] }>(listPath(client, r, o), { query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } });
+  return list.items.map(typed);
+}
+
+/** The server's tables of a target: one per name, or the list's (its resourceVersion in metadata). */
+async function tablesOf(client: RestClient, t: GetTarget, o: GetOptions, gets: NamedGets): Promise<(Table & { metadata?: { resourceVersion?: string } })[]> {
+  const { r, names } = t;
+  if (names.length) return gets.each(names, (n) => client.request<Table>(listPath(client, r, o, n), { accept: tableAccept }));
+  return [await client.request<Table>(listPath(client, r, o), { accept: tableAccept, query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } })];
+}
+
+async function getOne(client: RestClient, t: GetTarget, o: GetOptions, io: Out, gets: NamedGets): Promise<number> {
+  const { r, names } = t;
   const structured = o.output === 'yaml' || o.output === 'json';
   const render = (obj: unknown) => io.out(o.output === 'json' ? toJson(obj) : toYaml(obj));
   if (structured) {
-    if (names.length === 1) {
-      render(await client.get(r, r.namespaced ? o.namespace : undefined, names[0]!));
-    } else if (names.length > 1) {
-      const items = [];
-      for (const n of names) items.push(await client.get(r, r.namespaced ? o.namespace : undefined, n));
-      render({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
-    } else {
-      const list = await client.request<{ items: KubeObject[] }>(listPath(client, r, o), { query });
-      render({ apiVersion: 'v1', kind: 'List', items: list.items.map((i) => ({ apiVersion: r.apiVersion, kind: r.kind, ...i })), metadata: { resourceVersion: '' } });
-    }
+    const items = await objectsOf(client, t, o, gets);
+    if (names.length === 1 && items.length) render(items[0]);
+    else if (names.length !== 1) render(listOf(items));
     if (!o.watch) return 0;
   }
   const wide = o.output === 'wide';
@@ -54,18 +160,12 @@ export async function get(client: RestClient, disco: Discovery, what: string, na
   let rv = '';
   let columns: Table['columnDefinitions'] | undefined;
   if (!structured) {
-    const tables: Table[] = [];
-    if (names.length) {
-      for (const n of names) tables.push(await client.request<Table>(listPath(client, r, o, n), { accept: tableAccept }));
-    } else {
-      const t = await client.request<Table & { metadata?: { resourceVersion?: string } }>(listPath(client, r, o), { accept: tableAccept, query });
-      rv = t.metadata?.resourceVersion ?? '';
-      tables.push(t);
-    }
+    const tables = await tablesOf(client, t, o, gets);
+    if (!names.length) rv = tables[0]?.metadata?.resourceVersion ?? '';
     columns = tables[0]?.columnDefinitions;
-    const rows = tables.flatMap((t) => t.rows);
+    const rows = tables.flatMap((x) => x.rows);
     if (!rows.length && !o.watch) {
-      io.err(r.namespaced && !o.allNamespaces ? `No resources found in ${o.namespace} namespace.\n` : 'No resources found\n');
+      if (!gets.missing.length) io.err(noneFound(o, r.namespaced));
       return 0;
     }
     if (rows.length) {

@@ -8,6 +8,7 @@ export interface ApiResource extends ResourceRef {
   singularName: string;
   shortNames: string[];
   apiVersion: string;
+  categories: string[];
 }
 
 interface RawResource {
@@ -16,6 +17,7 @@ interface RawResource {
   namespaced: boolean;
   kind: string;
   shortNames?: string[];
+  categories?: string[];
 }
 
 export class Discovery {
@@ -29,7 +31,7 @@ export class Discovery {
     const add = (group: string, version: string, list: { resources: RawResource[] }) => {
       for (const r of list.resources) {
         if (r.name.includes('/')) continue;
-        out.push({ group, version, resource: r.name, namespaced: r.namespaced, kind: r.kind, singularName: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], apiVersion: group ? `${group}/${version}` : version });
+        out.push({ group, version, resource: r.name, namespaced: r.namespaced, kind: r.kind, singularName: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], apiVersion: group ? `${group}/${version}` : version, categories: r.categories ?? [] });
       }
     };
     add('', 'v1', await this.client.request('/api/v1'));
@@ -47,6 +49,20 @@ export class Discovery {
     const found = all.find((r) => (!group || r.group === group) && (r.resource === base || r.singularName === base || r.kind.toLowerCase() === base || r.shortNames.includes(base!)));
     if (!found) throw new Error(`the server doesn't have a resource type "${name}"`);
     return found;
+  }
+
+  /**
+   * What a user typed as a resource type: one resource, or the resources of a category
+   * (`all`) in discovery's order, as kubectl expands it when no resource has that name.
+   */
+  async expand(name: string): Promise<ApiResource[]> {
+    try {
+      return [await this.resolve(name)];
+    } catch (e) {
+      const members = (await this.all()).filter((r) => r.categories.includes(name.toLowerCase()));
+      if (!members.length) throw e;
+      return members;
+    }
   }
 
   async forKind(apiVersion: string, kind: string): Promise<ApiResource> {

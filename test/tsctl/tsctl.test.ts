@@ -108,6 +108,28 @@ describe('tsctl apply/get/describe/delete', () => {
     expect(bad.err).toContain('the server doesn\'t have a resource type "widgets"');
   });
 
+  it('gets several types, a category (all), or TYPE/NAME arguments, as kubectl reads them; a missing name is said and fails the command', async () => {
+    const several = await tsctl(['get', 'pods,services', '-l', 'app=a']);
+    expect(several.code).toBe(0);
+    // (each type's table, its names prefixed with the kind; types with nothing are left out)
+    expect(several.out).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\npod\/a\s+0\/1\s+Pending/);
+    const all = await tsctl(['get', 'all']);
+    expect(all.out).toMatch(/\npod\/good\s/);
+    expect(all.out).toMatch(/\n\nNAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nservice\/kubernetes\s+ClusterIP\s+10\.96\.0\.1\s/);
+    const named = await tsctl(['get', 'pod/a', 'pod/b', 'svc/nope']);
+    expect(named.code).toBe(1);
+    expect(named.out.trimEnd().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'pod/a', 'pod/b']);
+    expect(named.err).toBe('Error from server (NotFound): services "nope" not found\n');
+    const one = await tsctl(['get', 'pod/a', 'pod/b']);
+    expect(one.out.trimEnd().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'a', 'b']);
+    const list = yaml.load((await tsctl(['get', 'pod/a', 'service/kubernetes', '-o', 'yaml'])).out) as { kind: string; items: { kind: string }[] };
+    expect(list).toMatchObject({ kind: 'List', items: [{ kind: 'Pod' }, { kind: 'Service' }] });
+    const mixed = await tsctl(['get', 'pods', 'pod/a']);
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.err).toContain('there is no need to specify a resource type as a separate argument');
+    expect((await tsctl(['get', 'pods,svc', '-w'])).err).toBe('error: you may only specify a single resource type\n');
+  });
+
   it('get -w prints changes as they happen', async () => {
     const ac = new AbortController();
     let out = '';
