@@ -101,9 +101,12 @@ export interface PostFilterResult {
   victims: Pod[];
 }
 
-/** Runs when no node fits (kube-scheduler's preemption): a dry run; the scheduler acts on its result. */
+/**
+ * Runs when no node fits (kube-scheduler's preemption): a dry run; the scheduler acts on its
+ * result. A string says why it cannot help; it ends the pod's FailedScheduling message.
+ */
 export interface PostFilterPlugin extends Plugin {
-  postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): PostFilterResult | undefined;
+  postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, handle: PostFilterHandle): PostFilterResult | string;
 }
 
 export interface PreScorePlugin extends Plugin {

@@ -112,6 +112,13 @@ describe('eligibleToPreempt and the plugin', () => {
     const res = defaultPreemption.postFilter(prepared(high), high, statuses, h);
     expect(res?.nominatedNode).toBe('b');
     expect(res?.victims.map((v) => v.metadata?.name)).toHaveLength(1);
-    expect(defaultPreemption.postFilter(prepared(pod('low', 0, '500m')), pod('low', 0, '500m'), statuses, h)).toBeUndefined();
+    // (no candidate: why, per node, in kube-scheduler's words)
+    expect(defaultPreemption.postFilter(prepared(pod('low', 0, '500m')), pod('low', 0, '500m'), statuses, h)).toBe('preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.');
+    // A node where removing every lower-priority pod is not enough says its filter's reason.
+    const d = nodeWith('d', [pod('d1', 0, '300m'), pod('d2', 20, '600m')]);
+    const only: PostFilterHandle = { nodes: new Map([['d', d]]), nodeList: [d], ...plugins, nominated: () => [] };
+    expect(defaultPreemption.postFilter(prepared(high), high, new Map([['d', Status.unschedulable('NodeResourcesFit', 'Insufficient cpu')]]), only)).toBe('preemption: 0/1 nodes are available: 1 Insufficient cpu.');
+    const never = { ...high, spec: { ...high.spec, preemptionPolicy: 'Never' } };
+    expect(defaultPreemption.postFilter(prepared(never), never, statuses, h)).toBe('preemption: not eligible due to preemptionPolicy=Never.');
   });
 });

@@ -42,26 +42,34 @@ export interface DryRunPlugins {
 }
 
 /**
- * Whether `pod` may preempt at all: not with preemptionPolicy Never, and not again while pods it
- * preempted on its nominated node are still terminating (podEligibleToPreemptOthers).
+ * Why `pod` may not preempt at all, in kube-scheduler's words (podEligibleToPreemptOthers): not
+ * with preemptionPolicy Never, and not again while pods it preempted on its nominated node are
+ * still terminating. Undefined when it may.
  */
-export function eligibleToPreempt(pod: Pod, nodes: ReadonlyMap<string, NodeInfo>, statuses: ReadonlyMap<string, Status>): boolean {
-  if (pod.spec?.preemptionPolicy === 'Never') return false;
+export function notEligibleToPreempt(pod: Pod, nodes: ReadonlyMap<string, NodeInfo>, statuses: ReadonlyMap<string, Status>): string | undefined {
+  if (pod.spec?.preemptionPolicy === 'Never') return 'not eligible due to preemptionPolicy=Never.';
   const nominated = pod.status?.nominatedNodeName;
-  if (!nominated) return true;
-  if (statuses.get(nominated)?.code === Code.UnschedulableAndUnresolvable) return true;
+  if (!nominated) return undefined;
+  if (statuses.get(nominated)?.code === Code.UnschedulableAndUnresolvable) return undefined;
   const info = nodes.get(nominated);
-  if (!info) return true;
+  if (!info) return undefined;
   const prio = podPriority(pod);
-  for (const { pod: p } of info.pods.values()) if (podPriority(p) < prio && terminatingByPreemption(p)) return false;
-  return true;
+  for (const { pod: p } of info.pods.values()) if (podPriority(p) < prio && terminatingByPreemption(p)) return 'not eligible due to a terminating pod on the nominated node.';
+  return undefined;
 }
+
+export const eligibleToPreempt = (pod: Pod, nodes: ReadonlyMap<string, NodeInfo>, statuses: ReadonlyMap<string, Status>): boolean => !notEligibleToPreempt(pod, nodes, statuses);
+
+/** A node's verdict in a preemption that found no candidate (kube-scheduler's words). */
+export const NO_VICTIMS = 'No preemption victims found for incoming pod';
+export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 
 /**
  * The fewest pods to remove from `node` so that `pod` fits, or undefined when removing every
- * lower-priority pod is not enough (selectVictimsOnNode, without PodDisruptionBudgets).
+ * lower-priority pod is not enough (selectVictimsOnNode, without PodDisruptionBudgets); then
+ * `why` hears the node's reasons, as upstream's status for the node.
  */
-export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo, plugins: DryRunPlugins): Pod[] | undefined {
+export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo, plugins: DryRunPlugins, why?: (reasons: string[]) => void): Pod[] | undefined {
   const s = state.clone();
   const n = node.clone();
   const prio = podPriority(pod);
@@ -77,9 +85,16 @@ export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo,
   // Pods nominated here with a priority at least this pod's keep their room in the dry run too.
   for (const p of plugins.nominated?.(n.name, pod) ?? []) add(p);
   const potential = [...n.pods.values()].map((e) => e.pod).filter((p) => podPriority(p) < prio);
-  if (!potential.length) return undefined;
+  if (!potential.length) {
+    why?.([NO_VICTIMS]);
+    return undefined;
+  }
   for (const p of potential) remove(p);
-  if (!runFilters(filters, s, pod, n).ok) return undefined;
+  const without = runFilters(filters, s, pod, n);
+  if (!without.ok) {
+    why?.(without.reasons);
+    return undefined;
+  }
   // Give back the most important pods first; what no longer lets the pod fit stays a victim.
   potential.sort((a, b) => (moreImportant(a, b) ? -1 : moreImportant(b, a) ? 1 : 0));
   const victims: Pod[] = [];
@@ -93,12 +108,18 @@ export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo,
   return victims;
 }
 
-/** Candidates on every node that failed for a reason preemption can help with (Unschedulable). */
-export function findCandidates(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, plugins: DryRunPlugins): Candidate[] {
+/**
+ * Candidates on every node that failed for a reason preemption can help with (Unschedulable);
+ * `verdicts`, when given, hears why each other node is none.
+ */
+export function findCandidates(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, plugins: DryRunPlugins, verdicts?: Map<string, string[]>): Candidate[] {
   const out: Candidate[] = [];
   for (const n of nodes) {
-    if (statuses.get(n.name)?.code !== Code.Unschedulable) continue;
-    const victims = selectVictimsOnNode(state, pod, n, plugins);
+    if (statuses.get(n.name)?.code !== Code.Unschedulable) {
+      verdicts?.set(n.name, [NOT_HELPFUL]);
+      continue;
+    }
+    const victims = selectVictimsOnNode(state, pod, n, plugins, (reasons) => verdicts?.set(n.name, reasons));
     if (victims?.length) out.push({ node: n.name, victims });
   }
   return out;
@@ -132,12 +153,22 @@ export function pickCandidate(cands: Candidate[]): Candidate | undefined {
   return best;
 }
 
-/** The DefaultPreemption PostFilter plugin. */
+/**
+ * The DefaultPreemption PostFilter plugin: the node to nominate and its victims, or why
+ * preemption cannot help (`preemption: 0/3 nodes are available: 1 Preemption is not helpful for
+ * scheduling, 2 No preemption victims found for incoming pod.`), as its status message.
+ */
 export const defaultPreemption: PostFilterPlugin = {
   name: 'DefaultPreemption',
   postFilter(state, pod, statuses, h) {
-    if (!eligibleToPreempt(pod, h.nodes, statuses)) return undefined;
-    const best = pickCandidate(findCandidates(state, pod, h.nodeList, statuses, h));
-    return best && { nominatedNode: best.node, victims: best.victims };
+    const refused = notEligibleToPreempt(pod, h.nodes, statuses);
+    if (refused) return `preemption: ${refused}`;
+    const verdicts = new Map<string, string[]>();
+    const best = pickCandidate(findCandidates(state, pod, h.nodeList, statuses, h, verdicts));
+    if (best) return { nominatedNode: best.node, victims: best.victims };
+    const counts = new Map<string, number>();
+    for (const reasons of verdicts.values()) for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+    const parts = [...counts].map(([v, n]) => `${n} ${v}`).sort();
+    return `preemption: 0/${h.nodeList.length} nodes are available: ${parts.join(', ')}.`;
   },
 };

@@ -65,14 +65,17 @@ export class NodeFinder {
     this.nextStart = start + visited;
     if (!feasible.length) {
       const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod) };
+      // (kube-scheduler's FitError: the filters' reasons, then what the PostFilter said when it could not help)
+      let why = failureMessage(all.length, statuses);
       for (const pl of p.postFilter) {
         const res = pl.postFilter(state, pod, statuses, handle);
-        if (res) {
+        if (typeof res !== 'string') {
           state.write(postFilterKey, res);
           break;
         }
+        if (res) why += ` ${res}`;
       }
-      return new Status(Code.Unschedulable, [failureMessage(all.length, statuses)]);
+      return new Status(Code.Unschedulable, [why]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
     return this.score(state, pod, feasible, all);

@@ -42,7 +42,8 @@ export function volumeWriter(client: ApiClient): VolumeWriter {
       await client.update(PersistentVolumes, undefined, pv.metadata!.name!, next);
     },
     selectNode: async (claim, node) => {
-      await client.patch(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, { metadata: { annotations: { [ANN_SELECTED_NODE]: node } } }, 'merge');
+      const out = await client.patch<PersistentVolumeClaim>(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, { metadata: { annotations: { [ANN_SELECTED_NODE]: node } } }, 'merge');
+      return out.metadata?.resourceVersion;
     },
   };
 }

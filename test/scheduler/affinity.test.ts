@@ -65,7 +65,8 @@ describe('InterPodAffinity', () => {
     const anti = { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: host }] } } };
     const names = ['web-0', 'web-1', 'web-2', 'web-3'];
     await Promise.all(names.map((n) => cp.admin.create(Pods, 'default', replica(n, { app: 'web' }, anti))));
-    const message = '0/3 nodes are available: 3 node(s) didn\'t match pod anti-affinity rules.';
+    // (preemption cannot help: the pods in the way are of the same priority)
+    const message = "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
     // Three land, on three different nodes; the fourth is refused everywhere.
     const pending = await eventually(async () => {
       const cond = await Promise.all(names.map(scheduledCondition));
@@ -155,7 +156,7 @@ describe('PodTopologySpread', () => {
     await createNodes({ lone: {} });
     const spread = { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: zone, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'z' } } }] };
     await cp.admin.create(Pods, 'default', replica('z', { app: 'z' }, spread));
-    const message = "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label).";
+    const message = "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
     await eventually(async () => (await scheduledCondition('z'))?.message === message, { timeoutMs: 10_000, what: 'PodScheduled=False with the spread reason' });
     await sleep(200);
     expect(await nodeOf('z')).toBeUndefined();

@@ -94,7 +94,7 @@ describe('plugins', () => {
     await eventually(async () => {
       const p = await cp.admin.get(Pods, 'default', 'hp-3');
       const c = (p.status as { conditions?: { type: string; status: string; message?: string }[] }).conditions?.find((x) => x.type === 'PodScheduled');
-      return c?.status === 'False' && c.message === "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.";
+      return c?.status === 'False' && c.message === "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.";
     });
     await clearNodes();
   });
@@ -104,7 +104,8 @@ describe('plugins', () => {
     await createNode('small-1', { cpu: '1' });
     await createNode('small-2', { cpu: '1' });
     await cp.admin.create(Pods, 'default', withSpec('big', { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '2' } } }] }));
-    const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu.';
+    // (then why preemption cannot help, per node: the taint is not for it to undo; the small nodes hold no pod to remove)
+    const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.';
     await eventually(async () => {
       const p = await cp.admin.get(Pods, 'default', 'big');
       const c = (p.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] }).conditions?.find((x) => x.type === 'PodScheduled');
@@ -208,7 +209,7 @@ describe('capacity accounting', () => {
     await cp.admin.create(Pods, 'default', withSpec('one-too-many', specOf()));
     await eventually(async () => {
       const c = ((await cp.admin.get(Pods, 'default', 'one-too-many')).status as { conditions?: { type: string; message?: string }[] }).conditions?.find((x) => x.type === 'PodScheduled');
-      return c?.message === '0/50 nodes are available: 50 Insufficient cpu.';
+      return c?.message === '0/50 nodes are available: 50 Insufficient cpu. preemption: 0/50 nodes are available: 50 No preemption victims found for incoming pod.';
     });
     await cp.admin.request(cp.admin.path(Pods, 'default'), { method: 'DELETE', body: { gracePeriodSeconds: 0 } });
     await clearNodes();

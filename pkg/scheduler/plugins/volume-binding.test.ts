@@ -47,10 +47,16 @@ function fakes(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], use
     selectNode: async (c, n) => {
       writes.push(`select ${n} for ${c.metadata?.name}`);
       const i = claims.findIndex((x) => x.metadata?.name === c.metadata?.name);
-      claims[i] = { ...claims[i]!, metadata: { ...claims[i]!.metadata, annotations: { ...claims[i]!.metadata?.annotations, 'volume.kubernetes.io/selected-node': n } } };
+      const written: PersistentVolumeClaim = { ...claims[i]!, metadata: { ...claims[i]!.metadata, resourceVersion: String(++rv), annotations: { ...claims[i]!.metadata?.annotations, 'volume.kubernetes.io/selected-node': n } } };
+      // (a lagging lister sees the write only when told to catch up)
+      if (lag.on) lag.pending.push(() => (claims[i] = written));
+      else claims[i] = written;
+      return written.metadata!.resourceVersion;
     },
   };
-  return { lister, writer, writes, deleted };
+  const lag = { on: false, pending: [] as (() => void)[], catchUp: () => lag.pending.splice(0).forEach((f) => f()) };
+  let rv = 100;
+  return { lister, writer, writes, deleted, lag };
 }
 
 /** PreFilter, then Filter on each node: the reasons, or 'ok', per node. */
@@ -128,6 +134,22 @@ describe('VolumeBinding PreBind', () => {
     // The PV controller binds both (the selected node annotation stays).
     claims[0] = claim('static', 'local', 'pv-b');
     claims[1] = { ...claim('dyn', 'local-path', 'pvc-uid-dyn'), metadata: { ...claim('dyn', 'local-path', 'pvc-uid-dyn').metadata, annotations: { 'pv.kubernetes.io/bind-completed': 'yes', 'volume.kubernetes.io/selected-node': 'b' } } };
+    expect((await done).code).toBe(Code.Success);
+  });
+
+  it('a lister that has not yet seen the node choice is not taken for the choice undone', async () => {
+    const claims = [{ ...claim('dyn', 'local-path'), metadata: { ...claim('dyn', 'local-path').metadata, resourceVersion: '100' } }];
+    const fake = fakes(claims, []);
+    fake.lag.on = true;
+    const plugin = new VolumeBinding(fake.lister, fake.writer, { bindTimeoutMs: 5000, pollMs: 5 });
+    const p = pod('p', 'dyn');
+    const { state } = run(plugin, p, [node('a')]);
+    const done = plugin.preBind(state, p, 'a');
+    await new Promise((r) => setTimeout(r, 30));
+    fake.lag.catchUp();
+    await new Promise((r) => setTimeout(r, 20));
+    const selected = claims[0]!;
+    claims[0] = { ...claim('dyn', 'local-path', 'pvc-uid-dyn'), metadata: { ...selected.metadata, resourceVersion: '102', annotations: { ...selected.metadata?.annotations, 'pv.kubernetes.io/bind-completed': 'yes' } } };
     expect((await done).code).toBe(Code.Success);
   });
 

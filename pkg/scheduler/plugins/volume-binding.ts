@@ -38,8 +38,8 @@ export interface VolumeLister {
 export interface VolumeWriter {
   /** Pre-binds `pv` to `claim` (its claimRef); the PV controller completes the binding. */
   bindVolume(pv: PersistentVolume, claim: PersistentVolumeClaim): Promise<void>;
-  /** Names the node whose provisioner is to make the claim's volume. */
-  selectNode(claim: PersistentVolumeClaim, node: string): Promise<void>;
+  /** Names the node whose provisioner is to make the claim's volume; the claim's resourceVersion after the write. */
+  selectNode(claim: PersistentVolumeClaim, node: string): Promise<string | undefined>;
 }
 
 export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
@@ -152,8 +152,13 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     const b = v.byNode.get(node) ?? { static: [], provision: [] };
     try {
       for (const s of b.static) await this.writer.bindVolume(s.volume, s.claim);
-      for (const c of b.provision) if (c.metadata?.annotations?.[ANN_SELECTED_NODE] !== node) await this.writer.selectNode(c, node);
-      return await this.waitBound(pod, v.delayed, b, node);
+      // Each claim's version with the node selected: the lister may not have seen the write yet.
+      const selectedAt = new Map<string, number>();
+      for (const c of b.provision) {
+        const rv = c.metadata?.annotations?.[ANN_SELECTED_NODE] !== node ? await this.writer.selectNode(c, node) : c.metadata?.resourceVersion;
+        selectedAt.set(claimKey(c), Number(rv ?? 0));
+      }
+      return await this.waitBound(pod, v.delayed, node, selectedAt);
     } catch (e) {
       return Status.error(NAME, `binding volumes: ${(e as Error).message}`);
     } finally {
@@ -161,10 +166,13 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     }
   }
 
-  /** Until every claim is bound (checkBindings), or one cannot be (deleted, its node choice undone), or the pod is gone. */
-  private async waitBound(pod: Pod, claims: PersistentVolumeClaim[], b: NodeBindings, node: string): Promise<Status> {
+  /**
+   * Until every claim is bound (checkBindings), or one cannot be (deleted, its node choice
+   * undone), or the pod is gone. A choice counts as undone only in a version of the claim at or
+   * after the one that made it (upstream assumes its own write in the claim cache).
+   */
+  private async waitBound(pod: Pod, claims: PersistentVolumeClaim[], node: string, selectedAt: Map<string, number>): Promise<Status> {
     const deadline = Date.now() + (this.opts.bindTimeoutMs ?? 600_000);
-    const provisioned = new Set(b.provision.map(claimKey));
     for (;;) {
       const now = this.lister.pod(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
       if (!now || now.metadata?.uid !== pod.metadata?.uid || now.metadata?.deletionTimestamp) return Status.unresolvable(NAME, 'binding volumes: the pod was deleted');
@@ -173,7 +181,9 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
         const now = this.lister.claim(c.metadata!.namespace!, c.metadata!.name!);
         if (!now || now.metadata?.uid !== c.metadata?.uid) return Status.error(NAME, `binding volumes: persistentvolumeclaim "${c.metadata?.name}" was deleted`);
         if (isClaimBound(now)) continue;
-        if (provisioned.has(claimKey(c)) && now.metadata?.annotations?.[ANN_SELECTED_NODE] !== node) return Status.error(NAME, `binding volumes: selectedNode annotation reset for PVC "${c.metadata?.name}"`);
+        const selected = selectedAt.get(claimKey(c));
+        const undone = selected !== undefined && Number(now.metadata?.resourceVersion ?? 0) >= selected && now.metadata?.annotations?.[ANN_SELECTED_NODE] !== node;
+        if (undone) return Status.error(NAME, `binding volumes: selectedNode annotation reset for PVC "${c.metadata?.name}"`);
         pending++;
       }
       if (!pending) return Status.success;
