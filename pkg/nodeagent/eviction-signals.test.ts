@@ -12,14 +12,14 @@ describe('eviction signals', () => {
     const read = files({
       '/proc/meminfo': meminfo,
       '/sys/fs/cgroup/memory/memory.usage_in_bytes': '1000000000\n',
-      '/sys/fs/cgroup/memory/memory.stat': 'cache 5\ninactive_file 1\ntotal_inactive_file 200000000\n',
+      '/sys/fs/cgroup/memory/memory.stat': 'cache 5\ninactive_file 1\ntotal_rss 300000000\ntotal_inactive_file 200000000\n',
     });
-    expect(await readNodeMemory(read, false)).toEqual({ capacity: 2048000 * 1024, workingSet: 800_000_000 });
+    expect(await readNodeMemory(read, false)).toEqual({ capacity: 2048000 * 1024, workingSet: 800_000_000, usage: 1_000_000_000, rss: 300_000_000 });
   });
 
   it('memory.available on cgroup v2: MemTotal - MemFree minus the root inactive_file', async () => {
     const read = files({ '/proc/meminfo': meminfo, '/sys/fs/cgroup/memory.stat': 'anon 1\ninactive_file 102400000\n' });
-    expect(await readNodeMemory(read, true)).toEqual({ capacity: 2048000 * 1024, workingSet: (2048000 - 512000) * 1024 - 102400000 });
+    expect(await readNodeMemory(read, true)).toEqual({ capacity: 2048000 * 1024, workingSet: (2048000 - 512000) * 1024 - 102400000, usage: (2048000 - 512000) * 1024, rss: 1 });
   });
 
   it('pid.available: the smaller of pid_max and threads-max, minus the tasks', async () => {

@@ -21,7 +21,8 @@ export interface FsStats {
 
 /** What the signals are read from; the real one reads cgroupfs, /proc and statfs, tests fake it. */
 export interface NodeStatsReader {
-  memory(): Promise<{ capacity: number; workingSet: number }>;
+  /** usage and rss too for the Summary API (fakes may leave them out). */
+  memory(): Promise<{ capacity: number; workingSet: number; usage?: number; rss?: number }>;
   fs(path: string): Promise<FsStats>;
   pids(): Promise<{ max: number; running: number }>;
 }
@@ -36,16 +37,17 @@ const meminfoBytes = (info: string, key: string) => Number(new RegExp(`^${key}:\
  * minus total_inactive_file; v2 (no usage file at the root): MemTotal - MemFree minus the root's
  * inactive_file, as cAdvisor computes it.
  */
-export async function readNodeMemory(read: ReadText, v2: boolean, memoryMount = '/sys/fs/cgroup/memory'): Promise<{ capacity: number; workingSet: number }> {
+export async function readNodeMemory(read: ReadText, v2: boolean, memoryMount = '/sys/fs/cgroup/memory'): Promise<{ capacity: number; workingSet: number; usage: number; rss: number }> {
   const info = await read('/proc/meminfo');
   const capacity = meminfoBytes(info, 'MemTotal');
   if (v2) {
     const stat = await read('/sys/fs/cgroup/memory.stat');
     const usage = capacity - meminfoBytes(info, 'MemFree');
-    return { capacity, workingSet: Math.max(0, usage - statValue(stat, 'inactive_file')) };
+    return { capacity, workingSet: Math.max(0, usage - statValue(stat, 'inactive_file')), usage, rss: statValue(stat, 'anon') };
   }
-  const [usage, stat] = await Promise.all([read(`${memoryMount}/memory.usage_in_bytes`), read(`${memoryMount}/memory.stat`)]);
-  return { capacity, workingSet: Math.max(0, Number(usage.trim()) - statValue(stat, 'total_inactive_file')) };
+  const [usageText, stat] = await Promise.all([read(`${memoryMount}/memory.usage_in_bytes`), read(`${memoryMount}/memory.stat`)]);
+  const usage = Number(usageText.trim());
+  return { capacity, workingSet: Math.max(0, usage - statValue(stat, 'total_inactive_file')), usage, rss: statValue(stat, 'total_rss') };
 }
 
 /** The PID limit (the smaller of pid_max and threads-max) and the tasks that exist (/proc/loadavg's total). */

@@ -1,6 +1,7 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
 // websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
-// resource usage for kubectl top (/stats/usage, usage.ts), /metrics, the container metrics of
+// resource usage for kubectl top (/stats/usage, usage.ts), the Summary API (/stats/summary,
+// stats-summary.ts), the node's pods (/pods), /metrics, the container metrics of
 // /metrics/cadvisor and /metrics/resource (container-metrics.ts), /metrics/probes, and
 // /healthz. The apiserver proxies pods/log, pods/exec, pods/attach, pods/portforward and the
 // metrics API here with this node's own token; any other token is reviewed by the apiserver,
@@ -21,7 +22,11 @@ import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
-import { cadvisorMetrics, resourceMetrics, sampleMetrics } from './container-metrics.js';
+import { cadvisorMetrics, parseNetDev, resourceMetrics, sampleMetrics } from './container-metrics.js';
+import { realStatsReader } from './eviction-signals.js';
+import { statsSummary, type Summary } from './stats-summary.js';
+import { readFile } from 'node:fs/promises';
+import { isHostVethName } from '../network/veth.js';
 import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
 import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
@@ -45,6 +50,33 @@ function waitingText(reason: string | undefined): string {
   return reason ?? 'ContainerCreating';
 }
 
+/** /stats/summary: the containers' sample and CPU rates, and what the node reports of itself. */
+async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string): Promise<Summary> {
+  const reader = realStatsReader();
+  const [sample, rates, memory, nodeFs, imageFs, pids, stat, netDev] = await Promise.all([
+    sampleMetrics(agent.runtime),
+    usage.report(),
+    reader.memory(),
+    reader.fs(dataDir),
+    reader.fs(join(dataDir, 'runtime')),
+    reader.pids(),
+    readFile('/proc/stat', 'utf8'),
+    readFile('/proc/net/dev', 'utf8'),
+  ]);
+  const boot = Number(/^btime (\d+)$/m.exec(stat)?.[1] ?? 0);
+  // (the node's own interfaces: not loopback, nor the host ends of the pods' veth pairs)
+  const interfaces = parseNetDev(netDev).filter((i) => i.name !== 'lo' && !isHostVethName(i.name));
+  return statsSummary(sample, rates, {
+    nodeName: agent.cfg.nodeName,
+    bootTime: new Date(boot * 1000).toISOString(),
+    memory: { capacity: memory.capacity, workingSet: memory.workingSet, usage: memory.usage ?? memory.workingSet, rss: memory.rss ?? 0 },
+    nodeFs,
+    imageFs,
+    pids,
+    interfaces,
+  });
+}
+
 export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
@@ -63,6 +95,16 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         // CPU rates and working sets for the apiserver's metrics.k8s.io (kubectl top)
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end(JSON.stringify(await usage.report()));
+      }
+      if (url.pathname === '/stats/summary') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return void res.end(JSON.stringify(await summaryOf(agent, usage, opts.dataDir)));
+      }
+      if (url.pathname === '/pods') {
+        // The pods this node runs, as the kubelet lists them (a v1 PodList).
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const items = [...agent.workers.values()].map((w) => ({ apiVersion: 'v1', kind: 'Pod', ...w.pod }));
+        return void res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }));
       }
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });

@@ -525,6 +525,24 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     expect(value(resource, 'pod_memory_working_set_bytes', { namespace: 'default', pod: 'metered' })).toBeGreaterThan(0);
     expect(resource).toMatch(/^node_cpu_usage_seconds_total \d+(\.\d+)?(e[+-]?\d+)? \d+$/m);
     expect(resource).toMatch(/^resource_scrape_error 0 \d+$/m);
+    // The Summary API (/stats/summary) and the node's pods (/pods), as the kubelet serves them.
+    type Summary = { node: { nodeName: string; cpu: { usageNanoCores: number }; memory: { workingSetBytes: number }; fs: { capacityBytes: number; usedBytes: number }; rlimit: { maxpid: number } }; pods: { podRef: { name: string; uid: string }; containers: { name: string; cpu: { usageNanoCores: number; usageCoreNanoSeconds: number }; memory: { workingSetBytes: number; availableBytes: number } }[]; network?: { name: string } }[] };
+    const summary = await c.cp.admin.request<Summary>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/stats/summary`);
+    expect(summary.node.nodeName).toBe(c.cfg.nodeName);
+    expect(summary.node.cpu.usageNanoCores).toBeGreaterThan(0);
+    expect(summary.node.fs.capacityBytes).toBeGreaterThan(summary.node.fs.usedBytes);
+    const metered = summary.pods.find((p) => p.podRef.name === 'metered')!;
+    expect(metered.podRef.uid).toBe((await c.cp.admin.get(Pods, 'default', 'metered')).metadata?.uid);
+    expect(metered.network?.name).toBe('eth0');
+    const spinStats = metered.containers.find((x) => x.name === 'spin')!;
+    // (held at 50m: a rate between 20m and 100m, its memory under its 64Mi limit)
+    expect(spinStats.cpu.usageNanoCores).toBeGreaterThan(20e6);
+    expect(spinStats.cpu.usageNanoCores).toBeLessThan(100e6);
+    expect(spinStats.cpu.usageCoreNanoSeconds).toBeGreaterThan(0);
+    expect(spinStats.memory.workingSetBytes + spinStats.memory.availableBytes).toBe(64 << 20);
+    const nodePods = await c.cp.admin.request<{ kind: string; items: { metadata: { name: string } }[] }>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/pods`);
+    expect(nodePods.kind).toBe('PodList');
+    expect(nodePods.items.map((p) => p.metadata.name)).toContain('metered');
     await c.cp.admin.delete(Pods, 'default', 'metered', { gracePeriodSeconds: 0 });
   });
 
