@@ -204,3 +204,26 @@ describe('which updates of a pod run a sync', () => {
     expect(w((p) => p.status!.conditions!.push({ type: 'example.com/gate', status: 'True' }))).toBe(true);
   });
 });
+
+describe('container readiness and last state', () => {
+  it('an app container that has not passed its startup probe is not ready, even without a readiness probe', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running)], { side: true });
+    Object.assign(w.record('app'), { started: false, ready: true });
+    let s = computeStatus(w, '10.0.0.1');
+    expect((s.containerStatuses as { started: boolean; ready: boolean }[])[0]).toMatchObject({ started: false, ready: false });
+    expect(cond(s, 'Ready').status).toBe('False');
+    w.record('app').started = true;
+    s = computeStatus(w, '10.0.0.1');
+    expect((s.containerStatuses as { started: boolean; ready: boolean }[])[0]).toMatchObject({ started: true, ready: true });
+  });
+
+  it('a crashed container waiting for its restart (CrashLoopBackOff) has its own exit as the last state, not the one before', () => {
+    const older = ctr('app', ContainerState.Exited, 1);
+    const latest = { ...ctr('app', ContainerState.Exited, 2), metadata: { name: 'app', attempt: 1 }, finishedAt: '2026-01-01T00:05:00Z' } as ContainerStatus;
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), older, latest], { side: true });
+    w.record('app').waiting = { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app pod=p_default(u)' };
+    const app = (computeStatus(w, '10.0.0.1').containerStatuses as { state: unknown; lastState: { terminated?: { exitCode: number; finishedAt: string; containerID: string } } }[])[0]!;
+    expect(app.state).toEqual({ waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app pod=p_default(u)' } });
+    expect(app.lastState.terminated).toMatchObject({ exitCode: 2, finishedAt: '2026-01-01T00:05:00Z', containerID: `tskube://${latest.id}` });
+  });
+});

@@ -127,18 +127,23 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
   // (a container of an ended pod is not restarted: it reads as what it ended with, not as waiting for a restart)
   const waiting = rec?.waiting && (!st || (st.state !== ContainerState.Running && !w.endedInApi)) ? rec.waiting : undefined;
   const running = st?.state === ContainerState.Running;
+  // A container that has not passed its startup probe is not ready, whatever readiness says (the prober manager's UpdatePodStatus).
+  const started = running && (rec?.started ?? true);
+  // An exited container shown as waiting for its restart is the last state (the kubelet moves
+  // Terminated to LastTerminationState before it says Waiting): the one before it is older.
+  const last = waiting && st?.state === ContainerState.Exited ? st : prev;
   const out: Json = {
     name: c.name,
     state: stateOf(st, !st && (init || !initDone) ? { reason: 'PodInitializing' } : waiting, st ? w.terminationMessages.get(st.id) : undefined),
-    lastState: prev ? terminated(prev, w.terminationMessages.get(prev.id)) : {},
-    ready: !init && running && !!rec?.ready,
+    lastState: last ? terminated(last, w.terminationMessages.get(last.id)) : {},
+    ready: !init && started && !!rec?.ready,
     restartCount: st ? restartCountOf(st) : 0,
     image: st?.image || c.image, // (the running container's: the old image until a changed definition has restarted it)
     imageID: st?.imageRef ?? '',
-    started: running && (rec?.started ?? true),
+    started,
   };
   if (st) out.containerID = `tskube://${st.id}`;
-  if (init && isSidecar(c)) out.ready = running && !!rec?.ready && (rec?.started ?? true);
+  if (init && isSidecar(c)) out.ready = started && !!rec?.ready;
   else if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
   return out;
 }

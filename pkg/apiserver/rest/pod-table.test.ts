@@ -1,7 +1,7 @@
 // kubectl get pods' READY, STATUS and RESTARTS columns (printPod) for pods with sidecars.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../api/types.js';
-import { podStatusReason } from './table.js';
+import { podStatusReason, toTable } from './table.js';
 
 const running = { running: { startedAt: '2026-01-01T00:00:00Z' } };
 const pod = (sidecar: Record<string, unknown>, app: Record<string, unknown> | undefined, initialized: boolean): KubeObject => ({
@@ -27,5 +27,38 @@ describe('podStatusReason with sidecars', () => {
   it('does not count an unready sidecar; a sidecar not yet started holds the pod in Init', () => {
     expect(podStatusReason(pod({ ready: false, started: true, restartCount: 0, state: running }, { ready: true, restartCount: 0, state: running }, true))).toMatchObject({ reason: 'Running', ready: 1, total: 2 });
     expect(podStatusReason(pod({ ready: false, started: false, restartCount: 0, state: running }, undefined, false))).toMatchObject({ reason: 'Init:1/2', ready: 0, total: 2, restarts: 1 });
+  });
+});
+
+describe('printPod: deletion, scheduling gates, readiness gates', () => {
+  const done = (phase: string, deleting: boolean, extra: Record<string, unknown> = {}): KubeObject => ({
+    metadata: { name: 'j', ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:09Z' } : {}) },
+    spec: { containers: [{ name: 'c', image: 'x' }] },
+    status: { phase, containerStatuses: [{ name: 'c', ready: false, restartCount: 0, state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, reason: phase === 'Succeeded' ? 'Completed' : 'Error' } } }], ...extra },
+  });
+
+  it('an ended pod being deleted keeps its end (Completed, Error); one still running reads Terminating', () => {
+    expect(podStatusReason(done('Succeeded', true)).reason).toBe('Completed');
+    expect(podStatusReason(done('Failed', true)).reason).toBe('Error');
+    const runningPod: KubeObject = { metadata: { name: 'r', deletionTimestamp: '2026-01-01T00:00:09Z' }, spec: { containers: [{ name: 'c' }] }, status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: running }] } };
+    expect(podStatusReason(runningPod).reason).toBe('Terminating');
+    expect(podStatusReason({ ...runningPod, status: { ...(runningPod.status as object), reason: 'NodeLost' } }).reason).toBe('Unknown');
+  });
+
+  it('a pod held by scheduling gates reads SchedulingGated', () => {
+    const gated: KubeObject = { metadata: { name: 'g' }, spec: { containers: [{ name: 'c' }], schedulingGates: [{ name: 'x' }] }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] } };
+    expect(podStatusReason(gated).reason).toBe('SchedulingGated');
+  });
+});
+
+describe('printPod: the READINESS GATES column', () => {
+  it('counts the gates whose condition is True', () => {
+    const p: KubeObject = {
+      metadata: { name: 'g', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { containers: [{ name: 'c' }], readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }] },
+      status: { phase: 'Running', conditions: [{ type: 'example.com/lb', status: 'True' }, { type: 'example.com/dns', status: 'False' }] },
+    };
+    const t = toTable('pods', [p], {}, 'None') as { rows: { cells: unknown[] }[] };
+    expect(t.rows[0]!.cells[8]).toBe('1/2');
   });
 });

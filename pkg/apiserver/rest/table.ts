@@ -71,6 +71,7 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
   const sidecars = new Set((spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   const total = (spec.containers?.length ?? 0) + sidecars.size;
   let reason = status.reason || status.phase || 'Pending';
+  if (status.conditions?.some((c) => c.type === 'PodScheduled' && (c as { reason?: string }).reason === 'SchedulingGated')) reason = 'SchedulingGated';
   let restarts = 0;
   let ready = 0;
   let lastRestart: string | undefined;
@@ -129,7 +130,10 @@ export function podStatusReason(pod: KubeObject): { reason: string; ready: numbe
       reason = isReady ? 'Running' : 'NotReady';
     }
   }
-  if (pod.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  // (a pod that has ended keeps what it ended as while it is deleted)
+  const ended = status.phase === 'Succeeded' || status.phase === 'Failed';
+  if (pod.metadata?.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata?.deletionTimestamp && !ended) reason = 'Terminating';
   return { reason, ready, total, restarts, lastRestart };
 }
 
@@ -210,9 +214,13 @@ const printers: Record<string, Printer> = {
     row: (pod, now) => {
       const s = podStatusReason(pod);
       const status = (pod.status ?? {}) as { podIP?: string; nominatedNodeName?: string };
-      const spec = (pod.spec ?? {}) as { nodeName?: string; readinessGates?: unknown[] };
+      const spec = (pod.spec ?? {}) as { nodeName?: string; readinessGates?: { conditionType?: string }[] };
       const restarts = s.lastRestart ? `${s.restarts} (${humanDuration(now - Date.parse(s.lastRestart))} ago)` : String(s.restarts);
-      return [pod.metadata?.name, `${s.ready}/${s.total}`, s.reason, restarts, age(pod, now), status.podIP || '<none>', spec.nodeName || '<none>', status.nominatedNodeName || '<none>', spec.readinessGates?.length ? `0/${spec.readinessGates.length}` : '<none>'];
+      // READINESS GATES: how many of the gates' conditions are True
+      const conditions = ((pod.status ?? {}) as { conditions?: { type?: string; status?: string }[] }).conditions ?? [];
+      const gates = spec.readinessGates ?? [];
+      const open = gates.filter((g) => conditions.find((c) => c.type === g.conditionType)?.status === 'True').length;
+      return [pod.metadata?.name, `${s.ready}/${s.total}`, s.reason, restarts, age(pod, now), status.podIP || '<none>', spec.nodeName || '<none>', status.nominatedNodeName || '<none>', gates.length ? `${open}/${gates.length}` : '<none>'];
     },
   },
   nodes: {
