@@ -172,7 +172,13 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   if (s.overhead && Object.keys(s.overhead).length) errs.push(...validateOverhead(s.overhead, `${path}.overhead`));
   errs.push(...validateTopologySpreadConstraints(s.topologySpreadConstraints ?? [], `${path}.topologySpreadConstraints`));
   if (s.os) errs.push(...oneOf(s.os.name, ['linux', 'windows'], `${path}.os.name`));
-  (s.schedulingGates ?? []).forEach((g, i) => errs.push(...qualifiedName(g.name, `${path}.schedulingGates[${i}].name`)));
+  // (validatePodSchedulingGates: qualified names, no duplicates)
+  const gates = new Set<string>();
+  (s.schedulingGates ?? []).forEach((g, i) => {
+    errs.push(...qualifiedName(g.name, `${path}.schedulingGates[${i}]`));
+    if (gates.has(g.name ?? '')) errs.push(duplicate(`${path}.schedulingGates[${i}]`, g.name ?? ''));
+    gates.add(g.name ?? '');
+  });
   return errs;
 }
 
@@ -192,6 +198,7 @@ export function validateTemplatePodSpec(spec: PodSpec | undefined, path: string)
 export function validatePodCreate(pod: Pod): FieldError[] {
   const errs = validatePod(pod);
   if (pod.spec?.ephemeralContainers?.length) errs.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  if (pod.spec?.schedulingGates?.length && pod.spec.nodeName) errs.push(forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
   return errs;
 }
 
@@ -256,9 +263,10 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
     diffPaths(JSON.parse(canonical(munged)), JSON.parse(canonical(spec)), 'spec', changed);
     errs.push(forbidden('spec', `${POD_UPDATE_MESSAGE}${changed.length ? `\n  changed: ${changed.join(', ')}` : ''}`));
   }
-  const newGates = new Set((spec.schedulingGates ?? []).map((g) => g.name));
   const oldGates = new Set((oldSpec.schedulingGates ?? []).map((g) => g.name));
-  if ([...newGates].some((g) => !oldGates.has(g))) errs.push(forbidden('spec.schedulingGates', 'only deletion is allowed, but found new scheduling gate'));
+  (spec.schedulingGates ?? []).forEach((g, i) => {
+    if (!oldGates.has(g.name)) errs.push(forbidden(`spec.schedulingGates[${i}].name`, `only deletion is allowed, but found new scheduling gate '${g.name}'`));
+  });
   return errs;
 }
 

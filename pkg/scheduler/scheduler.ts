@@ -34,6 +34,8 @@ export class Scheduler {
   private readonly cache = new SchedulerCache();
   /** Pending pods nominated to a node by preemption: their room is kept for them. */
   private readonly nominator = new Nominator();
+  /** Pods held by their scheduling gates (the gated pods of the queue's metrics). */
+  private readonly gated = new Set<string>();
   private podInformer: Informer<Pod & KubeObject>;
   private nodeInformer: Informer<Node & KubeObject>;
   /** Namespaces, Services, ReplicaSets and StatefulSets for inter-pod affinity and topology spread. */
@@ -157,10 +159,18 @@ export class Scheduler {
     }
     if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) return;
     if (this.cache.isAssumed(p)) return; // bind in flight
+    // The SchedulingGates PreEnqueue plugin: a gated pod waits outside the queue until its gates are removed.
+    if (p.spec?.schedulingGates?.length) {
+      this.gated.add(podKey(p));
+      this.queue.delete(p);
+      return;
+    }
+    this.gated.delete(podKey(p));
     this.queue.add(p);
   }
 
   private onPodDeleted(p: Pod & KubeObject): void {
+    this.gated.delete(podKey(p));
     this.nominator.set(p, undefined);
     this.cache.podDeleted(p);
     this.queue.delete(p);
@@ -175,6 +185,7 @@ export class Scheduler {
         pendingPods.set({ queue: 'active' }, c.active);
         pendingPods.set({ queue: 'backoff' }, c.backoff);
         pendingPods.set({ queue: 'unschedulable' }, c.unschedulable);
+        pendingPods.set({ queue: 'gated' }, this.gated.size);
         const item = await this.queue.pop();
         if (this.stopped) return;
         if (!this.leading) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Events, Nodes, Pods, PriorityClasses, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
-import { eventually, node, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, node, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let sched: Scheduler;
@@ -120,6 +120,31 @@ describe('plugins', () => {
     await sleep(300);
     await createNode('big-node', { cpu: '4' });
     expect(await boundNode('big', 15_000)).toBe('big-node');
+    await clearNodes();
+  });
+});
+
+describe('scheduling gates', () => {
+  it('a gated pod is SchedulingGated and left alone (a binding is refused); gates can only be removed, and then it is scheduled', async () => {
+    await createNode('g1');
+    const created = await cp.admin.create<KubeObject>(Pods, 'default', withSpec('gated', { schedulingGates: [{ name: 'example.com/quota' }, { name: 'example.com/data' }] }));
+    type Cond = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: unknown };
+    expect((created.status as { conditions: Cond[] }).conditions).toEqual([{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }]);
+    const t = await cp.admin.request<{ rows: { cells: unknown[] }[] }>('/api/v1/namespaces/default/pods/gated', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    expect(t.rows[0]!.cells[2]).toBe('SchedulingGated');
+    const bind = await failure(cp.admin.createSubresource(Pods, 'default', 'gated', 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'gated' }, target: { apiVersion: 'v1', kind: 'Node', name: 'g1' } }));
+    expect([bind.code, bind.message]).toEqual([409, 'Operation cannot be fulfilled on pods "gated": pod gated has non-empty .spec.schedulingGates']);
+    const added = await failure(cp.admin.patch(Pods, 'default', 'gated', { spec: { schedulingGates: [{ name: 'example.com/quota' }, { name: 'example.com/data' }, { name: 'example.com/more' }] } }, 'merge'));
+    expect(added.message).toContain(`spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/more'`);
+    const pinned = await failure(cp.admin.create(Pods, 'default', withSpec('pinned', { nodeName: 'g1', schedulingGates: [{ name: 'x' }] })));
+    expect(pinned.message).toContain('spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared');
+    await cp.admin.patch(Pods, 'default', 'gated', { spec: { schedulingGates: [{ name: 'example.com/data' }] } }, 'merge');
+    await sleep(500);
+    expect(await nodeOf('gated')).toBeUndefined();
+    await cp.admin.patch(Pods, 'default', 'gated', { spec: { schedulingGates: null } }, 'merge');
+    expect(await boundNode('gated')).toBe('g1');
+    const conds = ((await cp.admin.get(Pods, 'default', 'gated')).status as { conditions: Cond[] }).conditions;
+    expect(conds.filter((c) => c.type === 'PodScheduled')).toEqual([expect.objectContaining({ status: 'True' })]);
     await clearNodes();
   });
 });

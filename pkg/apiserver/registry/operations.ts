@@ -157,6 +157,7 @@ export async function bindPod(store: Store, namespace: string | undefined, name:
     if (wantUid && wantUid !== pod.metadata?.uid) throw errors.conflict('', 'pods', name, 'Precondition failed: UID mismatch');
     if (pod.metadata?.deletionTimestamp) throw errors.conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
     if (spec.nodeName) throw errors.conflict('', 'pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    if ((pod.spec as { schedulingGates?: unknown[] }).schedulingGates?.length) throw errors.conflict('', 'pods', name, `pod ${name} has non-empty .spec.schedulingGates`);
     spec.nodeName = nodeName;
     const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
     const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');

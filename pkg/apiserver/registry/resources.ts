@@ -227,6 +227,10 @@ export const pods = base({
     defaultPod(obj as never);
     applyAffinityLabelKeys(obj as never);
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
+    // A pod held by scheduling gates says so (applySchedulingGatedCondition); the scheduler leaves it until they are removed.
+    if ((obj.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates?.length) {
+      (obj.status as Record<string, unknown>).conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
+    }
   },
   prepareForUpdate(obj, old) {
     // Kubernetes defaults every decoded object, so a PUT of a plain manifest compares equal.
