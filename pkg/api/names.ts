@@ -9,7 +9,6 @@ const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const qualifiedNameRe = new RegExp(`^${qualifiedNameFmt}$`);
 const labelValueRe = new RegExp(`^(${qualifiedNameFmt})?$`);
 const cIdentifierRe = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const envVarNameRe = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const configMapKeyRe = /^[-._a-zA-Z0-9]+$/;
 
 export const DNS1123_LABEL_MAX = 63;
@@ -123,23 +122,17 @@ export function isCIdentifier(value: string): string[] {
     : [regexError("a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'", '[A-Za-z_][A-Za-z0-9_]*', 'my_name', 'MY_NAME', 'MyName')];
 }
 
-/** Environment variable names: any printable name without '=' that does not start with a digit. */
-export function isEnvVarName(value: string): string[] {
+/**
+ * Environment variable names as Kubernetes 1.32 checks them (RelaxedEnvironmentVariableValidation,
+ * beta and on): any printable ASCII characters but '='.
+ */
+export function isRelaxedEnvVarName(value: string): string[] {
   const errs: string[] = [];
-  if (!envVarNameRe.test(value)) {
-    errs.push(
-      regexError(
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
-        '[-._a-zA-Z][-._a-zA-Z0-9]*',
-        'my.env-name',
-        'MY_ENV.NAME',
-        'MyEnvName1',
-      ),
-    );
-  }
-  errs.push(...chDirPrefixErrors(value));
+  if (!value.length) errs.push('environment variable name must be non-empty');
+  if (/[^\x20-\x7e]|=/.test(value)) errs.push("a valid environment variable name must consist only of printable ASCII characters other than '='");
   return errs;
 }
+
 
 /** Names used as file names may not be `.`, `..` or start with `..`. */
 function chDirPrefixErrors(value: string): string[] {

@@ -1,7 +1,7 @@
 // Container validation (pkg/apis/core/validation: validateContainers and friends): ports, env,
 // resources, volume mounts, probes, lifecycle hooks, security context, enums.
 import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './field-error.js';
-import { isDNS1123Label, isEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
+import { isDNS1123Label, isRelaxedEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import { compareQuantities, isValidQuantity } from './quantity.js';
 import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
 import { nonNegative, oneOf, validateResourceList } from './validation-meta.js';
@@ -86,7 +86,7 @@ function validateEnv(env: EnvVar[], path: string): FieldError[] {
   env.forEach((e, i) => {
     const p = `${path}[${i}]`;
     if (!e.name) errs.push(required(`${p}.name`));
-    else for (const m of isEnvVarName(e.name)) errs.push(invalid(`${p}.name`, e.name, m));
+    else for (const m of isRelaxedEnvVarName(e.name)) errs.push(invalid(`${p}.name`, e.name, m));
     const vf = e.valueFrom;
     if (!vf) return;
     const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] != null);
@@ -169,7 +169,7 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
 
   (c.envFrom ?? []).forEach((ef, i) => {
     const p = `${path}.envFrom[${i}]`;
-    if (ef.prefix) for (const m of isEnvVarName(ef.prefix)) errs.push(invalid(`${p}.prefix`, ef.prefix, m));
+    if (ef.prefix) for (const m of isRelaxedEnvVarName(ef.prefix)) errs.push(invalid(`${p}.prefix`, ef.prefix, m));
     const n = (ef.configMapRef ? 1 : 0) + (ef.secretRef ? 1 : 0);
     if (n === 0) errs.push(invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
     if (n > 1) errs.push(invalid(p, '', 'may not have more than one field specified at a time'));

@@ -163,7 +163,8 @@ const cases: Case[] = [
   ['ephemeral volume with a bad template label', mutate((p) => (p.spec.volumes = [{ name: 'v', ephemeral: { volumeClaimTemplate: { metadata: { labels: { 'bad key!': 'x' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }])), 'spec.volumes[0].ephemeral.volumeClaimTemplate.metadata.labels', 'FieldValueInvalid'],
   ['probe port as bool', mutate((p) => (p.spec.containers[0].livenessProbe = { tcpSocket: { port: true } })), 'spec.containers[0].livenessProbe.tcpSocket.port', 'FieldValueTypeInvalid'],
   ['negative periodSeconds', mutate((p) => (p.spec.containers[0].readinessProbe = { exec: { command: ['true'] }, periodSeconds: -1 })), 'spec.containers[0].readinessProbe.periodSeconds', 'FieldValueInvalid'],
-  ['bad env var name', mutate((p) => (p.spec.containers[0].env = [{ name: '1FOO', value: 'x' }])), 'spec.containers[0].env[0].name', 'FieldValueInvalid', /environment variable name/],
+  // (1.32's relaxed names: '1FOO' or 'has space' are fine, '=' is not)
+  ['bad env var name', mutate((p) => (p.spec.containers[0].env = [{ name: '1FOO', value: 'x' }, { name: 'A=B', value: 'x' }])), 'spec.containers[0].env[1].name', 'FieldValueInvalid', /printable ASCII characters other than '='/],
   ['env with value and valueFrom', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }])), 'spec.containers[0].env[0].valueFrom', 'FieldValueInvalid', /may not be specified when `value` is not empty/],
   ['env fieldRef unsupported', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }])), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueNotSupported'],
   ['bad toleration operator', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Matches', value: 'v' }])), 'spec.tolerations[0].operator', 'FieldValueNotSupported'],

@@ -5,6 +5,7 @@
 // by the token manager, travel with them.
 import type { ReferencedKind } from '../api/pod-references.js';
 import type { Container, Pod } from '../api/types.js';
+import { isRelaxedEnvVarName } from '../api/names.js';
 
 export type SourceKind = ReferencedKind;
 
@@ -64,8 +65,8 @@ export class ConfigSourceError extends Error {
   override name = 'ConfigSourceError';
 }
 
-/** A C identifier-ish name the kubelet accepts from envFrom (IsEnvVarName: no '=', not empty). */
-const envNameOk = (n: string) => /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(n);
+/** A name the kubelet accepts from envFrom (1.32's IsRelaxedEnvVarName: printable ASCII but '=', not empty). */
+const envNameOk = (n: string) => isRelaxedEnvVarName(n).length === 0;
 
 /**
  * The variables a container's envFrom gives (in order, later sources win), and the names it

@@ -68,6 +68,10 @@ describe('env from ConfigMaps and Secrets', () => {
     expect(envOf({ envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'sec' }, prefix: 'S_' }] })).toEqual({ LEVEL: 'debug', MODE: 'cm', S_password: 'hunter2', S_MODE: 'secret' });
     expect(envOf({ envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 'sec' } }], env: [{ name: 'LEVEL', value: 'info' }, { name: 'X', value: '$(MODE)' }] })).toMatchObject({ LEVEL: 'info', MODE: 'secret', X: 'secret' });
   });
+  it('fieldRef to the pod\'s and the node\'s IPs, one or all of them', () => {
+    const ref = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    expect(envOf({ env: [ref('A', 'status.podIP'), ref('B', 'status.podIPs'), ref('C', 'status.hostIP'), ref('D', 'status.hostIPs')] })).toEqual({ A: '10.244.0.2', B: '10.244.0.2', C: '10.0.0.1', D: '10.0.0.1' });
+  });
   it('configMapKeyRef and secretKeyRef, with the kubelet\'s errors and optional', () => {
     expect(envOf({ env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } }, { name: 'L', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'LEVEL' } } }] })).toEqual({ P: 'hunter2', L: 'debug' });
     expect(() => envOf({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k' } } }] })).toThrow('configmap "absent" not found');

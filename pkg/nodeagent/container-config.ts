@@ -71,6 +71,11 @@ function fieldRef(pod: Pod, path: string, nodeName: string, hostIP: string): str
       return hostIP;
     case 'status.podIP':
       return pod.status?.podIP ?? '';
+    // (every IP, comma-separated: one family here, so the one address)
+    case 'status.hostIPs':
+      return hostIP;
+    case 'status.podIPs':
+      return pod.status?.podIP ?? '';
   }
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (m) return ((m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations) ?? {})[m[2]!] ?? '';

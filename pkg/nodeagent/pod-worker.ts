@@ -203,7 +203,8 @@ export class PodWorker {
       if (!msg && c.exitCode !== 0 && spec?.terminationMessagePolicy === 'FallbackToLogsOnError') {
         const lines: string[] = [];
         for await (const l of this.d.runtime.readLogs(c.id, { tail: 80 })) lines.push(l);
-        msg = lines.join('\n').slice(-2048);
+        // (the log's own bytes: each full line carries its newline, a partial last one none)
+        msg = lines.join('').slice(-2048);
       }
       this.terminationMessages.set(c.id, msg);
     }
