@@ -135,7 +135,10 @@ describe('a pod whose end the API holds', () => {
       imageID: '',
       started: false,
     });
-    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    // (an ended pod's readiness says how it ended, and nothing more)
+    expect(cond(s, 'Ready')).toEqual({ type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: expect.any(String), reason: 'PodFailed' });
+    expect(cond(s, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(cond(s, 'ContainersReady')).not.toHaveProperty('message');
     // (still initialized, though no init container is left on the node)
     expect(cond(s, 'Initialized').status).toBe('True');
   });
@@ -175,6 +178,13 @@ describe('a pod whose end the API holds', () => {
     w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 2)];
     s = computeStatus(w, '10.0.0.1');
     expect(statusOf(s, 'initContainerStatuses', 'side').state).toMatchObject({ terminated: { exitCode: 143 } });
+  });
+
+  it('a pod that succeeded is Initialized with reason PodCompleted, and not ready for the same reason', () => {
+    const s = computeStatus(ended('Succeeded', {}), '10.0.0.1');
+    expect(cond(s, 'Initialized')).toMatchObject({ status: 'True', reason: 'PodCompleted' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    expect(cond(s, 'Ready')).not.toHaveProperty('message');
   });
 
   it('keeps an ephemeral container\'s status as the API holds it', () => {

@@ -8,7 +8,6 @@ import { isActive, restartCountOf } from './container-labels.js';
 import type { ContainerRecord } from './pod-worker-deps.js';
 import { rfc3339Now } from '../util/time.js';
 import { isSidecar } from '../api/pod-resources.js';
-import { isTerminalPhase } from '../api/pod-phase.js';
 
 type Json = Record<string, unknown>;
 
@@ -240,11 +239,15 @@ export function computeStatus(w: PodView, hostIP: string): Json {
     if (!c) return [`corresponding condition of pod readiness gate "${g.conditionType}" does not exist.`];
     return c.status === 'True' ? [] : [`the status of pod readiness gate "${g.conditionType}" is not "True", but ${c.status}`];
   });
+  // An ended pod's readiness says how it ended and nothing more (generateContainersReadyConditionForTerminalPhase);
+  // a pod that succeeded was initialized, and says so (PodCompleted).
+  const ended = phase === 'Succeeded' ? 'PodCompleted' : phase === 'Failed' ? 'PodFailed' : undefined;
+  const initializedCond = phase === 'Succeeded' ? { ...cond('Initialized', true), reason: 'PodCompleted' } : cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`);
   const conditions = [
     cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
-    cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
-    containersReady && gates.length ? cond('Ready', false, 'ReadinessGatesNotReady', gates.join(', ')) : cond('Ready', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
-    cond('ContainersReady', containersReady, isTerminalPhase(phase) ? 'PodCompleted' : 'ContainersNotReady', unready),
+    initializedCond,
+    ended ? cond('Ready', false, ended) : containersReady && gates.length ? cond('Ready', false, 'ReadinessGatesNotReady', gates.join(', ')) : cond('Ready', containersReady, 'ContainersNotReady', unready),
+    cond('ContainersReady', containersReady, ended ?? 'ContainersNotReady', ended ? undefined : unready),
     ...(prev.get('PodScheduled') ? [prev.get('PodScheduled') as unknown as Json] : [cond('PodScheduled', true)]),
   ];
   if (w.disruption) conditions.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: (prev.get('DisruptionTarget') as { lastTransitionTime?: string } | undefined)?.lastTransitionTime ?? now, reason: w.disruption.reason, message: w.disruption.message });
