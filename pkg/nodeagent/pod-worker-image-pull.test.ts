@@ -112,3 +112,13 @@ describe('pull policy Never', () => {
     expect(t.calls.filter((x) => x.startsWith('pull'))).toEqual([]);
   });
 });
+
+describe('an image reference that does not parse', () => {
+  it('holds the container (InvalidImageName) with the kubelet\'s events, and is never pulled', async () => {
+    const t = setup();
+    expect(await ensureImage(t.d, t.ctx, new ConfigSources(), { name: 'app', image: 'Bad_Image::x' }, t.rec)).toBe(false);
+    expect(t.rec.waiting?.reason).toBe('InvalidImageName');
+    expect(t.rec.waiting?.message).toMatch(/^Failed to apply default image tag "Bad_Image::x": couldn't parse image name "Bad_Image::x": invalid reference format/);
+    expect(t.calls).toEqual(['event InspectFailed', 'event Failed', 'retry 10s']);
+  });
+});

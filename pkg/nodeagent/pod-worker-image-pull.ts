@@ -7,7 +7,7 @@ import { runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { pullCredentials } from './pull-secrets.js';
 import { goDuration } from '../util/duration.js';
-import { isNodeLocalImage } from '../runtime/image-ref.js';
+import { isNodeLocalImage, parseImageRef } from '../runtime/image-ref.js';
 
 /**
  * How soon a pod whose image could not be pulled is synced again (the kubelet's pod worker
@@ -22,6 +22,17 @@ export type ImagePullDeps = Pick<WorkerDeps, 'backoffBaseSec' | 'backoffMaxSec'>
 export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: ConfigSources, c: Container, rec: ContainerRecord): Promise<boolean> {
   const rt = d.runtime;
   const image = c.image!;
+  // A reference that does not parse is never pulled (the image manager's applyDefaultImageTag).
+  try {
+    parseImageRef(image);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^image reference "[^"]*": /, '');
+    rec.waiting = { reason: 'InvalidImageName', message: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format: ${why}` };
+    ctx.event('Warning', 'InspectFailed', rec.waiting.message!, c.name);
+    ctx.event('Warning', 'Failed', 'Error: InvalidImageName', c.name);
+    ctx.retryIn(SYNC_BACKOFF_MS);
+    return false;
+  }
   const present = await rt.imageStatus(image).catch(() => null);
   const policy = c.imagePullPolicy ?? (image.endsWith(':latest') || !/:[^/]+$/.test(image) ? 'Always' : 'IfNotPresent');
   // An image built on the node (tskube.local) has no registry to pull it from again: Always

@@ -43,6 +43,13 @@ function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | und
   return [...agent.workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name);
 }
 
+/** The waiting reason the pod's status gives a container (PodInitializing behind init containers). */
+function reportedWaiting(w: PodWorker, container: string): string | undefined {
+  const st = w.pod.status;
+  const all = [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? [])];
+  return all.find((c) => c.name === container)?.state?.waiting?.reason;
+}
+
 /** Why a container has no log yet, in the kubelet's words for the common pending failures. */
 function waitingText(reason: string | undefined): string {
   if (reason === 'ErrImagePull') return "image can't be pulled";
@@ -133,7 +140,7 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       const st = logOpts.previous ? w.previous(container) : w.latest(container);
       if (!st) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
-        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container))}`);
+        return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container) ?? reportedWaiting(w, container))}`);
       }
       // (an ended pod's containers may have been removed under disk pressure, their logs with them)
       if (!(await agent.runtime.containerStatus(st.id).then(() => true, () => false))) {

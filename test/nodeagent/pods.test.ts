@@ -301,9 +301,12 @@ describe('probes and hooks', () => {
     expect(evs.items.length).toBeGreaterThan(0);
   });
 
-  it('a failing postStart hook kills the container, which starts again; its events do not carry what the hook printed', async () => {
-    await create('hookfail', { containers: [ctr('main', 'sleep 3600', { lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo secret-token; exit 3'] } } } })] });
+  it('a failing postStart hook kills the container (gracefully, as killContainer), which starts again; its events do not carry what the hook printed', async () => {
+    const main = 'trap "echo got TERM; exit 0" TERM; echo up; while true; do sleep 1; done';
+    await create('hookfail', { terminationGracePeriodSeconds: 5, containers: [ctr('main', main, { lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 1; echo secret-token; exit 3'] } } } })] });
     await eventually(async () => ((await podStatus(c, 'hookfail')).containerStatuses?.[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, what: 'a restart after the failed hook' });
+    // (SIGTERM first: the killed container had time to say so)
+    expect(await tsctl('logs', 'hookfail', '--previous')).toBe('up\ngot TERM\n');
     const evs = (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=hookfail' })).items as { reason?: string; message?: string }[];
     // As the kubelet's: the hook's output stays out of the API (it may hold secrets).
     expect(evs.filter((e) => e.reason === 'FailedPostStartHook').map((e) => e.message)).toContain('PostStartHook failed');
