@@ -153,6 +153,30 @@ export function recordApply(scope: Scope, managers: Managers, live: KubeObject |
   return { managers: capUpdateManagers(out), conflicts };
 }
 
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The fields kubectl's server-side apply may take over from a client-side apply without a
+ * conflict (apimachinery's lastAppliedManager): those of the live object's last-applied
+ * configuration that still hold the value it gave them. Undefined without the annotation, or
+ * with one that does not parse.
+ */
+export function fieldsFromLastApplied(live: KubeObject | undefined, scope: Scope): FieldSet | undefined {
+  const text = live?.metadata?.annotations?.[LAST_APPLIED];
+  if (!text || scope.subresource) return undefined;
+  try {
+    const last = JSON.parse(text) as KubeObject;
+    const t = structType(scope.typeName);
+    const lastView = view(last, scope);
+    const liveView = view(live, scope);
+    const lastSet = fieldSetOf(lastView, t);
+    const c = compareObjects(lastView, liveView, t);
+    return lastSet.intersection(fieldSetOf(liveView, t)).difference(c.modified);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `"kubectl"`, `"kubelet" with subresource "status" using v1`: how a conflict names a manager. */
 export function describeManager(m: ManagerEntry): string {
   let s = JSON.stringify(m.manager);

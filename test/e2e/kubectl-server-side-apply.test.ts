@@ -81,4 +81,28 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side', () => {
     const del = await kubectl('delete', 'pod', 'ssa');
     expect(del.out.trim()).toBe('pod "ssa" deleted');
   });
+
+  it('takes over a client-side apply (kubectl apply, then --server-side): no conflict on fields still as last applied, a conflict on one changed since; the annotation follows', async () => {
+    const cm = (x: string, b: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: upgrade\ndata:\n  x: "${x}"\n  b: "${b}"\n`;
+    const file = join(dir, 'cm.yaml');
+    writeFileSync(file, cm('1', '2'));
+    expect((await kubectl('apply', '-f', file)).out.trim()).toBe('configmap/upgrade created');
+    writeFileSync(file, cm('10', '2'));
+    const upgraded = await kubectl('apply', '--server-side', '-f', file);
+    expect(upgraded.err).toBe('');
+    expect(upgraded.out.trim()).toBe('configmap/upgrade serverside-applied');
+    const got = JSON.parse((await kubectl('get', 'configmap', 'upgrade', '-o', 'json')).out) as { data: Record<string, string>; metadata: { annotations: Record<string, string> } };
+    expect(got.data).toEqual({ x: '10', b: '2' });
+    // (the client-side apply's annotation now says what was applied, keys sorted as Go writes them)
+    expect(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"apiVersion":"v1","data":{"b":"2","x":"10"},"kind":"ConfigMap","metadata":{"name":"upgrade","namespace":"default"}}');
+    // A field someone else changed since is still a conflict.
+    writeFileSync(file, cm('1', '2'));
+    await kubectl('apply', '-f', file);
+    await kubectl('patch', 'configmap', 'upgrade', '-p', '{"data":{"b":"3"}}');
+    writeFileSync(file, cm('1', '20'));
+    const refused = await kubectl('apply', '--server-side', '-f', file);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .data.b');
+    await kubectl('delete', 'configmap', 'upgrade');
+  });
 });

@@ -3,9 +3,9 @@
 // fails with 409 on conflicts. The store calls a FieldTracker once the new object has been
 // defaulted and validated, so ownership follows what is really written (and dryRun computes
 // the same answer, conflicts included).
-import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
+import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, fieldsFromLastApplied, LAST_APPLIED, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
-import { pathString } from '../../api/fieldpath.js';
+import { canonicalJson, pathString } from '../../api/fieldpath.js';
 import {
   decodeManagedFields,
   decodeStoredManagedFields,
@@ -101,6 +101,14 @@ export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subreso
   };
 }
 
+/** `obj` with the last-applied annotation set to `value` (removed when undefined), the rest shared. */
+function withLastApplied(obj: KubeObject, value: string | undefined): KubeObject {
+  const annotations = { ...(obj.metadata?.annotations ?? {}) };
+  if (value === undefined) delete annotations[LAST_APPLIED];
+  else annotations[LAST_APPLIED] = value;
+  return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
+
 function conflictError(message: string, causes: { reason: string; message: string; field: string }[]): ApiError {
   return new ApiError(409, 'Conflict', message, { causes });
 }
@@ -118,6 +126,8 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
   const scope = scopeOf(r, subresource);
   const manager = req.fieldManager!;
   const name = config.metadata?.name ?? '';
+  // Only kubectl's own manager upgrades a client-side apply (other managers opt out by their name).
+  const upgradesClientSideApply = manager === 'kubectl' && !scope.subresource;
   let pending: { managers: Managers; set: ReturnType<typeof appliedFieldSet> } | undefined;
   const guard = <T>(fn: () => T): T => {
     try {
@@ -128,8 +138,19 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
     }
   };
   const finish = (managers: Managers, set: ReturnType<typeof appliedFieldSet>, old: KubeObject | undefined, next: KubeObject) => {
-    const res = recordApply(scope, managers, old, next, manager, set, !!req.force, rfc3339Now());
-    if (res.conflicts.length && !req.force) {
+    // (the last-applied annotation kubectl's apply refreshes is nobody's change: see mutate)
+    const heldLastApplied = old?.metadata?.annotations?.[LAST_APPLIED];
+    const tracked = upgradesClientSideApply && heldLastApplied !== undefined ? withLastApplied(next, heldLastApplied) : next;
+    let force = !!req.force;
+    let res = recordApply(scope, managers, old, tracked, manager, set, force, rfc3339Now());
+    // kubectl's server-side apply over a client-side apply (lastAppliedManager): conflicts on
+    // fields that still hold what the last client-side apply gave them are taken over.
+    if (res.conflicts.length && !force && upgradesClientSideApply) {
+      const allowed = fieldsFromLastApplied(old, scope);
+      force = !!allowed && res.conflicts.every((c) => allowed.has(c.path));
+      if (force) res = recordApply(scope, managers, old, tracked, manager, set, true, rfc3339Now());
+    }
+    if (res.conflicts.length && !force) {
       throw conflictError(
         conflictMessage(res.conflicts),
         res.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathString(c.path) })),
@@ -142,6 +163,15 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
       const managers = decodeStoredManagedFields(live.metadata?.managedFields);
       const plan = guard(() => planApply(scope, managers, live, config, manager));
       pending = { managers, set: plan.set };
+      // kubectl's server-side apply keeps a client-side apply's annotation in step with what it
+      // applied (lastAppliedUpdater), so that a later client-side apply computes from it.
+      if (upgradesClientSideApply && live.metadata?.annotations?.[LAST_APPLIED]) {
+        const { [LAST_APPLIED]: _drop, ...annotations } = config.metadata?.annotations ?? {};
+        const applied = { ...config, metadata: { ...config.metadata, annotations } };
+        if (!Object.keys(annotations).length) delete (applied.metadata as { annotations?: unknown }).annotations;
+        // (encoded as Go encodes an unstructured object: keys sorted)
+        return withLastApplied(plan.merged, canonicalJson(applied));
+      }
       return plan.merged;
     },
     track: ((old, next) => {
