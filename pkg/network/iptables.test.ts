@@ -43,10 +43,12 @@ describe('iptables helpers', () => {
     ]);
     expect(lines).toEqual([
       '-A TSK-HOSTPORTS -s 10.244.1.0/24 -p tcp -m tcp --dport 80 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
+      '-A TSK-HOSTPORTS -s 127.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
       '-A TSK-HOSTPORTS -p tcp -m tcp --dport 80 -m comment --comment "tsk-hp:p1" -j DNAT --to-destination 10.244.1.9:8080',
       '-A TSK-HOSTPORTS -s 10.244.1.0/24 -d 192.168.1.5/32 -p udp -m udp --dport 5353 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
       '-A TSK-HOSTPORTS -d 192.168.1.5/32 -p udp -m udp --dport 5353 -m comment --comment "tsk-hp:p1" -j DNAT --to-destination 10.244.1.9:53',
       '-A TSK-HOSTPORTS -s 10.244.1.0/24 -p tcp -m tcp --dport 2 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
+      '-A TSK-HOSTPORTS -s 127.0.0.0/8 -p tcp -m tcp --dport 2 -m comment --comment "tsk-hp:p1" -j MARK --set-xmark 0x2000/0x2000',
       '-A TSK-HOSTPORTS -p tcp -m tcp --dport 2 -m comment --comment "tsk-hp:p1" -j DNAT --to-destination 10.244.1.9:1',
     ]);
     expect(chainNames('X')).toEqual({ postrouting: 'X-POSTROUTING', hostports: 'X-HOSTPORTS', forward: 'X-FORWARD', input: 'X-INPUT' });

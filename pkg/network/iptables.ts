@@ -139,6 +139,9 @@ export function hostPortRuleLines(prefix: string | undefined, sandboxId: string,
     const dst = m.hostIP && m.hostIP !== '0.0.0.0' ? `-d ${m.hostIP}/32 ` : '';
     const match = `${dst}-p ${proto} -m ${proto} --dport ${m.hostPort} -m comment --comment "${HOSTPORT_TAG}${sandboxId}"`;
     lines.push(`-A ${c.hostports} -s ${formatCidr(parseCidr(podCIDR))} ${match} -j MARK --set-xmark ${HAIRPIN_MARK}`);
+    // From the node's loopback (the portmap plugin's snat): masqueraded, as a loopback source
+    // cannot reach the pod (the bridge's route_localnet lets the DNATed packet out).
+    if (!m.hostIP || m.hostIP === '0.0.0.0' || m.hostIP.startsWith('127.')) lines.push(`-A ${c.hostports} -s 127.0.0.0/8 ${match} -j MARK --set-xmark ${HAIRPIN_MARK}`);
     lines.push(`-A ${c.hostports} ${match} -j DNAT --to-destination ${podIP}:${m.containerPort}`);
   }
   return lines;

@@ -128,6 +128,8 @@ describe('pod network wiring', () => {
     expect(await lab.echo(out, 'tcp', N1_IP, 30081)).toBe(OUT_IP);
     // From the node itself (nat OUTPUT).
     expect(await lab.echo(n1, 'tcp', N1_IP, 30080)).toBe(N1_IP);
+    // ... and at its loopback (the portmap plugin's snat): masqueraded behind the bridge's address.
+    expect(await lab.echo(n1, 'tcp', '127.0.0.1', 30080)).toBe('10.244.1.1');
     // From a pod on another node, and hairpin from a pod on the same node.
     expect(await lab.echo(pods.c!.netns, 'tcp', N1_IP, 30080)).toBe(N2_IP);
     expect(await lab.echo(pods.a!.netns, 'tcp', N1_IP, 30080)).toBe('10.244.1.1');
