@@ -260,7 +260,7 @@ export function calculateStatus(d: D, all: RS[], newRS: RS | undefined, now: str
 /** DeploymentComplete: every replica updated and available, and the latest spec observed. */
 export function deploymentComplete(d: D, s: DeploymentStatus): boolean {
   const r = replicas(d);
-  return s.updatedReplicas === r && s.replicas === r && s.availableReplicas === r && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
 }
 
 /** DeploymentProgressing: more updated, fewer old, or more ready or available pods than before. */

@@ -4,6 +4,7 @@
 // deployment.kubernetes.io/revision annotation (what kubectl rollout history and undo read),
 // old ReplicaSets pruned past revisionHistoryLimit, pause, proportional scaling, and the
 // Available and Progressing conditions with the progress deadline.
+import { omitZero } from '../api/omitempty.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { DeploymentStatus, KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -357,7 +358,9 @@ export class DeploymentController {
     }
   }
 
-  private async updateStatus(d: D, s: DeploymentStatus): Promise<void> {
+  private async updateStatus(d: D, computed: DeploymentStatus): Promise<void> {
+    // (the counts are omitempty, as the status a Kubernetes controller writes)
+    const s = omitZero(computed, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration']);
     if (JSON.stringify(s) === JSON.stringify(d.status ?? {})) return;
     const out = await this.client.update<D>(Deployments, d.metadata!.namespace, d.metadata!.name!, { ...d, status: s }, 'status');
     d.metadata = out.metadata;

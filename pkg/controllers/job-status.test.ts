@@ -25,7 +25,10 @@ describe('job status arithmetic', () => {
   it('starts parallelism pods while completions remain, and sets startTime', () => {
     const p = plan(job({ completions: 5, parallelism: 2 }), []);
     expect(p.create).toHaveLength(2);
-    expect(p.status).toMatchObject({ startTime: '2024-01-01T00:00:00Z', active: 2, succeeded: 0, failed: 0 });
+    expect(p.status).toMatchObject({ startTime: '2024-01-01T00:00:00Z', active: 2, ready: 0, terminating: 0 });
+    // (the counts are omitempty in Go: zero is left out; ready and terminating are pointers, always there)
+    expect(p.status).not.toHaveProperty('succeeded');
+    expect(p.status).not.toHaveProperty('failed');
     // 4 succeeded, 2 running: the one still needed runs; one is deleted.
     const q = plan(job({ completions: 5, parallelism: 2 }), [pod('Succeeded'), pod('Succeeded'), pod('Succeeded'), pod('Succeeded'), pod('Running', { ready: true }), pod('Pending')]);
     expect(q.create).toHaveLength(0);
@@ -36,7 +39,8 @@ describe('job status arithmetic', () => {
   it('SuccessCriteriaMet, then Complete with completionTime once no pod runs', () => {
     const p = plan(job({}), [pod('Succeeded')]);
     expect(types(p)).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
-    expect(p.status).toMatchObject({ succeeded: 1, active: 0, completionTime: '2024-01-01T00:00:00Z' });
+    expect(p.status).toMatchObject({ succeeded: 1, completionTime: '2024-01-01T00:00:00Z' });
+    expect(p.status.active).toBeUndefined();
     expect(p.events.map((e) => e.reason)).toEqual(['Completed']);
     // A work-queue job (no completions): done when one succeeded and the rest finished.
     const wq = job({ completions: undefined, parallelism: 3 });
@@ -57,7 +61,8 @@ describe('job status arithmetic', () => {
     const f3 = pod('Failed', { finishedAt: T0 + 40_000 });
     const failed = plan(j, [f1, f2, f3], T0 + 41_000);
     expect(types(failed)).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
-    expect(failed.status).toMatchObject({ failed: 3, active: 0 });
+    expect(failed.status).toMatchObject({ failed: 3 });
+    expect(failed.status.active).toBeUndefined();
     expect(failed.status.completionTime).toBeUndefined();
     expect(failed.events).toEqual([{ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }]);
   });
@@ -73,7 +78,8 @@ describe('job status arithmetic', () => {
     const p = plan(j, [pod('Running')], T0 + 30_000);
     expect(types(p)).toEqual(['FailureTarget/DeadlineExceeded']);
     expect(p.delete).toHaveLength(1);
-    expect(p.status).toMatchObject({ active: 0, failed: 1, terminating: 1 });
+    expect(p.status).toMatchObject({ failed: 1, terminating: 1 });
+    expect(p.status.active).toBeUndefined();
     const after = plan({ ...j, status: p.status }, [], T0 + 31_000);
     expect(types(after)).toEqual(['FailureTarget/DeadlineExceeded', 'Failed/DeadlineExceeded']);
   });
@@ -130,7 +136,7 @@ describe('pod failure policy', () => {
     const j = job({ completions: 1, parallelism: 1, backoffLimit: 0, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' });
     const ignored = plan(j, [failedWith('main', 137, [{ type: 'DisruptionTarget', status: 'True' }]), failedWith('side', 7)], T0 + 60_000);
     expect(types(ignored)).toEqual([]);
-    expect(ignored.status.failed).toBe(0);
+    expect(ignored.status.failed).toBeUndefined();
     expect(ignored.create).toHaveLength(1);
     // (a container that exited 42 is not 'main': the FailJob rule does not match; Count does)
     const counted = plan(j, [failedWith('side', 42)], T0 + 60_000);
@@ -156,7 +162,9 @@ describe('pod failure policy', () => {
     expect(tof).toMatchObject({ create: [], requeueAfterMs: 10_000, status: { failed: 1, terminating: 1 } });
     expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0 + 10_000).create).toHaveLength(1);
     // one the controller stopped itself is not
-    expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0, { stoppedByJob: () => true })).toMatchObject({ create: [undefined], status: { failed: 0 } });
+    const stopped = plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0, { stoppedByJob: () => true });
+    expect(stopped.create).toEqual([undefined]);
+    expect(stopped.status.failed).toBeUndefined();
     const idx = pod('Running', { deleting: true, index: 0 });
     expect(plan(job({ completions: 2, parallelism: 2, completionMode: 'Indexed', podReplacementPolicy: 'Failed' }), [idx]).create).toEqual([1]);
   });
@@ -211,7 +219,8 @@ describe('backoffLimitPerIndex', () => {
     expect(failIndex.status.failedIndexes).toBe('0');
     expect(failIndex.create).toEqual([1, 2]);
     const ignored = plan(job(s2), [idxPod('Failed', 0, counts(0), T0, 7)], T0 + 60_000);
-    expect(ignored.status).toMatchObject({ failedIndexes: '', failed: 0 });
+    expect(ignored.status).toMatchObject({ failedIndexes: '' });
+    expect(ignored.status.failed).toBeUndefined();
     expect(ignored.indexAnnotations?.get(0)).toEqual(counts(0, 1));
   });
 });
@@ -225,7 +234,8 @@ describe('pods the job stopped', () => {
     // (a restarted controller: no record of what it deleted; the condition says the pods were stopped)
     const after = plan(job(spec, met.status), [idx('Succeeded', 0), idx('Failed', 1, true), idx('Failed', 2, true)]);
     expect(types(after)).toEqual(['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
-    expect(after.status).toMatchObject({ failed: 0, failedIndexes: '', completedIndexes: '0' });
+    expect(after.status).toMatchObject({ failedIndexes: '', completedIndexes: '0' });
+    expect(after.status.failed).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@
 // limit or the active deadline is passed; SuccessCriteriaMet/Complete when enough pods
 // succeeded; Suspended while suspended; how many pods to create (after the pod-failure backoff)
 // and which to delete; for Indexed jobs, which completion indexes still need a pod.
+import { omitZero } from '../api/omitempty.js';
 import type { Job, JobCondition, JobStatus, KubeObject, Pod, PodFailurePolicy } from '../api/types.js';
 import { rfc3339 } from '../util/time.js';
 import { isPodActive, isPodReady, podsToDelete } from './pod-ranking.js';
@@ -272,6 +273,8 @@ export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: Pl
     uncountedTerminatedPods: {},
   };
   if (plan.status.completionTime === undefined) delete plan.status.completionTime;
+  // (ready and terminating are pointers, always written; the counts are omitempty)
+  plan.status = omitZero(plan.status, ['active', 'succeeded', 'failed']);
   return plan;
 }
 

@@ -6,6 +6,7 @@
 // matching, and writes status, with a ReplicaFailure condition while creating or deleting fails.
 // Expectations keep a lagging informer from causing a second create or delete. What differs
 // between the two kinds (API group, selector shape) is a ReplicatedKind.
+import { omitZero } from '../api/omitempty.js';
 import type { KubeObject, Pod, PodTemplateSpec, ReplicaSetCondition, ReplicaSetStatus } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
@@ -93,7 +94,8 @@ export function replicaStatus(rs: Replicated, pods: P[], now: number, manageErro
     conditions = conditions.filter((c) => c.type !== REPLICA_FAILURE);
   }
   if (conditions.length) status.conditions = conditions;
-  return status;
+  // (replicas is always there; the other counts are omitempty)
+  return omitZero(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']);
 }
 
 export class ReplicaManager<T extends Replicated> {
