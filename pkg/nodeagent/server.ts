@@ -17,7 +17,7 @@ import { register } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ensurePki } from '../apiserver/pki.js';
 import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
-import type { AttachSession, ExecSession } from '../runtime/types.js';
+import { ContainerState, type AttachSession, type ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
@@ -186,7 +186,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
     const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const w = m ? findWorker(agent, decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)) : undefined;
     const st = w?.latest(decodeURIComponent(m?.[4] ?? ''));
-    if (!m || !w || !st) {
+    // (the kubelet finds only running containers: one that exited is not found)
+    if (!m || !w || !st || st.state !== ContainerState.Running) {
       // the kubelet's words: `unable to upgrade connection: container not found ("web")`
       socket.end(`HTTP/1.1 404 Not Found\r\n\r\ncontainer not found (${JSON.stringify(decodeURIComponent(m?.[4] ?? ''))})\n`);
       return;

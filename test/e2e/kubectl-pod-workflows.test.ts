@@ -170,6 +170,12 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
       return l.some((x) => x.startsWith('BackOff=')) ? l : undefined;
     }, { timeoutMs: 30_000, what: 'a BackOff event' });
     expect(got).toContain(`BackOff=Back-off restarting failed container crasher in pod talker_default(${uid})`);
+    // exec into it while it waits out its back-off: the kubelet finds only running containers
+    const exec = await eventually(async () => {
+      const r = await kubectlRun('exec', 'talker', '-c', 'crasher', '--', 'true');
+      return r.err.includes('container not found') ? r : undefined;
+    }, { timeoutMs: 20_000, what: 'exec refused while the container waits' });
+    expect(exec.err).toBe('error: unable to upgrade connection: container not found ("crasher")\n');
   });
 
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {
