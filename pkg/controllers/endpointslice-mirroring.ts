@@ -1,6 +1,6 @@
 // The EndpointSlice mirroring controller (pkg/controller/endpointslicemirroring): for a Service
 // without a selector, whose Endpoints its user writes, EndpointSlices that mirror those Endpoints
-// (ready addresses ready and serving, notReadyAddresses neither), so that readers of slices (the
+// (ready addresses ready, notReadyAddresses not), so that readers of slices (the
 // service proxy, the cluster DNS) see them too. Endpoints labelled
 // endpointslice.kubernetes.io/skip-mirror=true (the apiserver's own `kubernetes` ones) are not
 // mirrored; slices are owned by the Endpoints and go when the Endpoints or the Service go, or
@@ -15,7 +15,8 @@ import { WorkQueue } from './work-queue.js';
 export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
 
 function mirrored(a: EndpointAddress, ready: boolean): Endpoint {
-  const ep: Endpoint = { addresses: [a.ip ?? ''], conditions: { ready, serving: ready, terminating: false } };
+  // (ready only, as addressToEndpoint sets it: readers take serving from ready when it is absent)
+  const ep: Endpoint = { addresses: [a.ip ?? ''], conditions: { ready } };
   if (a.hostname) ep.hostname = a.hostname;
   if (a.nodeName) ep.nodeName = a.nodeName;
   if (a.targetRef) ep.targetRef = a.targetRef;

@@ -78,11 +78,11 @@ describe('mirrored slices', () => {
       {
         ports: [{ name: 'p', port: 80, protocol: 'UDP' }],
         endpoints: [
-          { addresses: ['192.0.2.1'], conditions: { ready: true, serving: true, terminating: false }, hostname: 'a', nodeName: 'n1' },
-          { addresses: ['192.0.2.2'], conditions: { ready: false, serving: false, terminating: false } },
+          { addresses: ['192.0.2.1'], conditions: { ready: true }, hostname: 'a', nodeName: 'n1' },
+          { addresses: ['192.0.2.2'], conditions: { ready: false } },
         ],
       },
-      { ports: [{ name: '', port: 81, protocol: 'TCP' }], endpoints: [{ addresses: ['192.0.2.3'], conditions: { ready: true, serving: true, terminating: false } }] },
+      { ports: [{ name: '', port: 81, protocol: 'TCP' }], endpoints: [{ addresses: ['192.0.2.3'], conditions: { ready: true } }] },
     ]);
     expect(mirroredSlices({ metadata: { name: 'x' } })).toEqual([]);
   });

@@ -63,7 +63,8 @@ export interface ContainerRecord {
   notBefore: number;
   delaySec: number;
   /** Image pull back-off (ErrImagePull, ImagePullBackOff), apart from the restart back-off as the kubelet keeps it. */
-  pullBackoff?: { notBefore: number; delaySec: number };
+  /** The image pull back-off, and what the last failed pull said (the back-off's message carries it). */
+  pullBackoff?: { notBefore: number; delaySec: number; lastError?: string };
   waiting?: { reason: string; message?: string };
   /** Stopped because its image changed ("definition changed"): restarted whatever the restart policy until a new attempt runs. */
   changedRestart?: boolean;

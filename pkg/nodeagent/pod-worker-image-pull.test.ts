@@ -48,6 +48,8 @@ describe('image pulls', () => {
     expect(t.rec.waiting?.reason).toBe('ErrImagePull');
     expect(await ensureImage(t.d, t.ctx, new ConfigSources(), c, t.rec)).toBe(false);
     expect(t.rec.waiting?.reason).toBe('ImagePullBackOff');
+    // (1.32: the waiting message carries the last pull's error)
+    expect(t.rec.waiting?.message).toBe('Back-off pulling image "registry.local/app:v1": ErrImagePull: failed to pull image "registry.local/app:v1": connection refused');
     // (the kubelet's events: the failure and ErrImagePull, then each back-off waited out: BackOff and ImagePullBackOff)
     expect(t.calls).toEqual(['event Pulling', 'pull registry.local/app:v1', 'event Failed', 'event Failed', 'retry 10s', 'event BackOff', 'event Failed', 'retry 10s']);
     vi.advanceTimersByTime(10_000);

@@ -53,9 +53,11 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
   const backoff = (rec.pullBackoff ??= { notBefore: 0, delaySec: 0 });
   if (rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff') {
     if (Date.now() < backoff.notBefore) {
-      rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      const backingOff = `Back-off pulling image "${image}"`;
+      // (the waiting message carries the last pull's error, as 1.32's image manager; the event does not)
+      rec.waiting = { reason: 'ImagePullBackOff', message: backoff.lastError ? `${backingOff}: ErrImagePull: ${backoff.lastError}` : backingOff };
       // as the kubelet's image manager reports each back-off it waits out
-      ctx.event('Normal', 'BackOff', rec.waiting.message!, c.name);
+      ctx.event('Normal', 'BackOff', backingOff, c.name);
       ctx.event('Warning', 'Failed', 'Error: ImagePullBackOff', c.name);
       ctx.retryIn(Math.min(backoff.notBefore - Date.now() + 50, SYNC_BACKOFF_MS));
       return false;
@@ -74,6 +76,7 @@ export async function ensureImage(d: ImagePullDeps, ctx: PodContext, sources: Co
     backoff.delaySec = Math.min(Math.max(backoff.delaySec * 2, d.backoffBaseSec), d.backoffMaxSec);
     backoff.notBefore = Date.now() + backoff.delaySec * 1000;
     rec.waiting = { reason: 'ErrImagePull', message: `failed to pull image "${image}": ${(e as Error).message}` };
+    backoff.lastError = rec.waiting.message;
     ctx.event('Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`, c.name);
     ctx.event('Warning', 'Failed', 'Error: ErrImagePull', c.name);
     ctx.retryIn(Math.min(backoff.delaySec * 1000, SYNC_BACKOFF_MS));

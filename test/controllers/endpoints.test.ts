@@ -162,8 +162,9 @@ describe('endpoints controllers', () => {
     expect(mirror.metadata?.labels).toEqual({ team: 'data', 'kubernetes.io/service-name': 'external-db', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' });
     expect(mirror.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Endpoints', name: 'external-db', uid: ep.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
     expect(mirror.endpoints).toEqual([
-      { addresses: ['192.0.2.10'], conditions: { ready: true, serving: true, terminating: false } },
-      { addresses: ['192.0.2.11'], conditions: { ready: false, serving: false, terminating: false } },
+      // (ready only, as the mirroring controller's addressToEndpoint)
+      { addresses: ['192.0.2.10'], conditions: { ready: true } },
+      { addresses: ['192.0.2.11'], conditions: { ready: false } },
     ]);
     expect(mirror.ports).toEqual([{ name: 'pg', port: 5432, protocol: 'TCP' }]);
     // A pod carrying a label like the Service's name changes nothing: there is no selector.
