@@ -493,6 +493,11 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     const nodes = await kubectl(['top', 'node']);
     expect(nodes.code).toBe(0);
     expect(nodes.out).toMatch(new RegExp(`${c.cfg.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+    // (times as metav1.Time writes them: whole seconds)
+    const raw = JSON.parse((await kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busy'])).out) as { timestamp: string; window: string; metadata: { creationTimestamp: string } };
+    expect(raw.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(raw.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(raw.window).toMatch(/^\d+(\.\d+)?s$/);
     const missing = await kubectl(['top', 'pod', 'no-such-pod']);
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('podmetrics.metrics.k8s.io "no-such-pod" not found');

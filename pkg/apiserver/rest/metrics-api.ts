@@ -8,6 +8,7 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
 import { agentEndpoint, type NodeProxyDeps } from './node-proxy.js';
+import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
 const prefix = `/apis/${METRICS_GROUP_VERSION}/`;
@@ -61,6 +62,8 @@ function fetchUsage(deps: NodeProxyDeps, node: KubeObject): Promise<UsageReport>
 const cpu = (nanoCores: number) => `${nanoCores}n`;
 const memory = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
 const window = (r: UsageReport) => `${r.windowSeconds}s`;
+/** When the usage was sampled, as a metav1.Time serializes (whole seconds); creationTimestamp is when the answer is made, as metrics-server's. */
+const sampledAt = (r: UsageReport) => rfc3339(Date.parse(r.timestamp));
 
 /**
  * Answers a metrics API GET. Nodes whose agent cannot be reached are left out, as
@@ -77,7 +80,7 @@ export async function serveMetrics(deps: NodeProxyDeps, user: UserInfo, m: Metri
   if (m.resource === 'nodes') {
     for (const { node, report } of reports) {
       if (!report || (m.name && node.metadata?.name !== m.name) || !matchesLabelSelector(selector, node.metadata?.labels)) continue;
-      items.push({ metadata: { name: node.metadata?.name, labels: node.metadata?.labels, creationTimestamp: report.timestamp }, timestamp: report.timestamp, window: window(report), usage: { cpu: cpu(report.node.cpuNanoCores), memory: memory(report.node.memoryWorkingSetBytes) } });
+      items.push({ metadata: { name: node.metadata?.name, labels: node.metadata?.labels, creationTimestamp: rfc3339Now() }, timestamp: sampledAt(report), window: window(report), usage: { cpu: cpu(report.node.cpuNanoCores), memory: memory(report.node.memoryWorkingSetBytes) } });
     }
   } else {
     const pods = (await deps.pods.list(m.namespace, { matches: () => true })).items.map((x) => x.obj);
@@ -87,8 +90,8 @@ export async function serveMetrics(deps: NodeProxyDeps, user: UserInfo, m: Metri
         const pod = byKey.get(`${p.namespace}/${p.name}`);
         if (!pod || (m.name && p.name !== m.name) || !matchesLabelSelector(selector, pod.metadata?.labels)) continue;
         items.push({
-          metadata: { name: p.name, namespace: p.namespace, labels: pod.metadata?.labels, creationTimestamp: report!.timestamp },
-          timestamp: report!.timestamp,
+          metadata: { name: p.name, namespace: p.namespace, labels: pod.metadata?.labels, creationTimestamp: rfc3339Now() },
+          timestamp: sampledAt(report!),
           window: window(report!),
           containers: p.containers.map((c) => ({ name: c.name, usage: { cpu: cpu(c.cpuNanoCores), memory: memory(c.memoryWorkingSetBytes) } })),
         });
