@@ -178,8 +178,8 @@ export class CronJobController {
     for (const j of jobs) {
       const found = inActive(j.metadata?.uid);
       if (!found && !isJobFinished(j)) {
-        // Created just before a crash (or by someone else): it counts as active.
-        status.active = [...(status.active ?? []), refTo(j)];
+        // Created by someone else (kubectl create job --from=cronjob/x), or just before a crash:
+        // said, but not adopted, as syncCronJob: it does not count for the concurrency policy.
         this.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata!.name}`);
       } else if (found && isJobFinished(j)) {
         status.active = status.active!.filter((r) => r.uid !== j.metadata?.uid);

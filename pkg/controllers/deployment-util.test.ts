@@ -67,9 +67,12 @@ describe('rolling update arithmetic', () => {
     expect(u.maxScaledDown(strict, [rs('old', 3), rs('new', 1, 1)], rs('new', 1, 1))).toBe(1);
   });
 
-  it('spreads a change of replicas mid-rollout over the active ReplicaSets by size', () => {
+  it('spreads a change of replicas mid-rollout over the active ReplicaSets in proportion to the ceiling they were sized for', () => {
+    const sized = (r: u.RS, max: number): u.RS => ({ ...r, metadata: { ...r.metadata, annotations: { [u.MAX_REPLICAS]: String(max) } } });
+    // 10 replicas, maxSurge 3: old 8 and new 5 (ceiling 13); scaled to 20 (ceiling 23): 8·23/13 = 14.2 → 14, 5·23/13 = 8.8 → 9
+    expect(u.proportionalScale(d(20, 3, 2), [sized(rs('old', 8), 13), sized(rs('new', 5, 0, '2026-02-01T00:00:00Z'), 13)])).toEqual(new Map([['old', 14], ['new', 9]]));
     const dep = d(8, 2, 0);
-    expect(u.proportionalScale(dep, [rs('old', 4), rs('new', 2, 0, '2026-02-01T00:00:00Z')])).toEqual(new Map([['old', 7], ['new', 3]]));
+    expect(u.proportionalScale(dep, [sized(rs('old', 4), 6), sized(rs('new', 2, 0, '2026-02-01T00:00:00Z'), 6)])).toEqual(new Map([['old', 7], ['new', 3]]));
     const down = d(2, 0, 1);
     const out = u.proportionalScale(down, [rs('old', 4), rs('new', 2, 0, '2026-02-01T00:00:00Z')]);
     expect([...out.values()].reduce((a, b) => a + b, 0)).toBe(2);

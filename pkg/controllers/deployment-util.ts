@@ -171,8 +171,9 @@ export function rollingScaleDowns(d: D, all: RS[], old: RS[]): Map<string, numbe
 
 /**
  * Proportional scaling (DeploymentController.scale) when the desired count changes mid-rollout:
- * the difference to `replicas + maxSurge` spread over the active ReplicaSets by their size,
- * the largest (then newest) taking the remainder.
+ * each active ReplicaSet grows (or shrinks) in the ratio of the new `replicas + maxSurge` to
+ * the one it was sized for (its max-replicas annotation), the first in size order taking the
+ * leftover.
  */
 export function proportionalScale(d: D, active: RS[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -180,25 +181,42 @@ export function proportionalScale(d: D, active: RS[]): Map<string, number> {
   const allowed = replicas(d) > 0 ? replicas(d) + maxSurge(d) : 0;
   const toAdd = allowed - current;
   if (toAdd === 0 || !active.length) return out;
-  const ordered = [...active].sort((a, b) => (toAdd > 0 ? replicas(b) - replicas(a) || byCreation(b, a) : replicas(a) - replicas(b) || byCreation(a, b)));
+  // Larger first; among equals the newer first when scaling up, the older first when down
+  // (ReplicaSetsBySizeNewer / BySizeOlder).
+  const ordered = [...active].sort((a, b) => replicas(b) - replicas(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)));
   let added = 0;
   for (const rs of ordered) {
-    const share = current > 0 ? Math.trunc((replicas(rs) * toAdd) / current) : 0;
-    const bounded = toAdd > 0 ? share : Math.max(share, -replicas(rs));
-    out.set(rs.metadata!.name!, replicas(rs) + bounded);
-    added += bounded;
+    const p = proportion(rs, d, toAdd, added);
+    out.set(rs.metadata!.name!, replicas(rs) + p);
+    added += p;
   }
-  // The remainder goes to the largest ReplicaSet (or comes off it), never below zero.
-  let rest = toAdd - added;
-  const largest = [...active].sort((a, b) => replicas(b) - replicas(a) || byCreation(b, a));
-  for (const rs of largest) {
-    if (rest === 0) break;
-    const n = out.get(rs.metadata!.name!)!;
-    const next = Math.max(0, n + rest);
-    rest -= next - n;
-    out.set(rs.metadata!.name!, next);
-  }
+  // The leftover goes to (or comes off) the first, never below zero.
+  const first = ordered[0]!.metadata!.name!;
+  out.set(first, Math.max(0, out.get(first)! + toAdd - added));
   return out;
+}
+
+/** GetProportion: a ReplicaSet's share of `toAdd`, within what is left of it. */
+function proportion(rs: RS, d: D, toAdd: number, added: number): number {
+  if (replicas(rs) === 0 || toAdd === added) return 0;
+  const left = toAdd - added;
+  const fraction = replicaSetFraction(rs, d);
+  return toAdd > 0 ? Math.min(fraction, left) : Math.max(fraction, left);
+}
+
+/**
+ * getReplicaSetFraction: the replicas a ReplicaSet gains (or loses) when its deployment's
+ * ceiling (replicas + maxSurge) moves from the one it was sized for (its max-replicas
+ * annotation, else the deployment's status.replicas), rounded half away from zero.
+ */
+function replicaSetFraction(rs: RS, d: D): number {
+  if (replicas(d) === 0) return -replicas(rs);
+  const ceiling = replicas(d) + maxSurge(d);
+  const annotated = Number(rs.metadata?.annotations?.[MAX_REPLICAS]);
+  const before = Number.isInteger(annotated) && rs.metadata?.annotations?.[MAX_REPLICAS] !== undefined ? annotated : (d.status?.replicas ?? 0);
+  if (before === 0) return 0;
+  const size = (replicas(rs) * ceiling) / before;
+  return Math.sign(size) * Math.round(Math.abs(size)) - replicas(rs);
 }
 
 // ---- status and conditions ----

@@ -22,6 +22,22 @@ const plan = (j: Job & KubeObject, pods: P[], now = T0, extra: Partial<PlanInput
 const types = (p: ReturnType<typeof plan>) => (p.status.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
 
 describe('job status arithmetic', () => {
+  it('restartPolicy OnFailure: restarts summed over the running pods\' containers reach backoffLimit (pastBackoffLimitOnFailure)', () => {
+    const restarting = (counts: number[], init: number[] = []): P => {
+      const p = pod('Running');
+      p.status!.containerStatuses = counts.map((r, i) => ({ name: `c${i}`, restartCount: r, ready: false, image: 'x', imageID: '' }));
+      p.status!.initContainerStatuses = init.map((r, i) => ({ name: `i${i}`, restartCount: r, ready: true, image: 'x', imageID: '' }));
+      return p;
+    };
+    const onFailure = (backoffLimit: number) => job({ backoffLimit, template: { spec: { restartPolicy: 'OnFailure', containers: [] } } });
+    expect(types(plan(onFailure(1), [restarting([1])]))).toContain('FailureTarget/BackoffLimitExceeded');
+    expect(types(plan(onFailure(3), [restarting([1, 1], [1])]))).toContain('FailureTarget/BackoffLimitExceeded');
+    expect(types(plan(onFailure(3), [restarting([1, 1])]))).not.toContain('FailureTarget/BackoffLimitExceeded');
+    // (a limit of 0: any restart)
+    expect(types(plan(onFailure(0), [restarting([1])]))).toContain('FailureTarget/BackoffLimitExceeded');
+    expect(types(plan(onFailure(0), [restarting([0])]))).not.toContain('FailureTarget/BackoffLimitExceeded');
+  });
+
   it('starts parallelism pods while completions remain, and sets startTime', () => {
     const p = plan(job({ completions: 5, parallelism: 2 }), []);
     expect(p.create).toHaveLength(2);

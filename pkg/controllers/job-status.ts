@@ -197,12 +197,17 @@ export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: Pl
   let failureTarget = condTrue(conditions, 'FailureTarget');
   // (a job that met its success criteria ends Complete: failures after that do not fail it)
   if (!failureTarget && !condTrue(conditions, 'SuccessCriteriaMet')) {
-    const restarts = spec.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0)), 0) : 0;
+    // pastBackoffLimitOnFailure: restarts of every container of the running and pending pods,
+    // summed, reach the limit (any restart when the limit is 0).
+    const limit = spec.backoffLimit ?? 6;
+    const onFailure = spec.template?.spec?.restartPolicy === 'OnFailure';
+    const restarts = onFailure ? active.filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending').reduce((n, p) => n + [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].reduce((m, c) => m + (c.restartCount ?? 0), 0), 0) : 0;
+    const pastOnFailure = onFailure && (limit === 0 ? restarts > 0 : restarts >= limit);
     const deadline = spec.activeDeadlineSeconds != null && startTime && !suspended ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     let reason: string | undefined;
     const failJob = failedPods.map((p) => matches.get(p)!.failJobMessage).find((m) => m !== undefined);
     if (failJob !== undefined) reason = 'PodFailurePolicy';
-    else if (failed + restarts > (spec.backoffLimit ?? 6)) reason = 'BackoffLimitExceeded';
+    else if (failed > limit || pastOnFailure) reason = 'BackoffLimitExceeded';
     else if (deadline !== undefined && now >= deadline) reason = 'DeadlineExceeded';
     else if (deadline !== undefined) plan.requeueAfterMs = deadline - now;
     if (!reason && perIndex) {

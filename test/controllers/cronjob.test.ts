@@ -121,6 +121,20 @@ describe('CronJob controller', () => {
     expect(st.active).toHaveLength(1);
   });
 
+  it('a job made from the CronJob by hand (kubectl create job --from=cronjob/x) is said but not adopted: Forbid still runs its schedule', async () => {
+    const boundary = justBeforeMinute();
+    const cj = await cp.admin.create(CronJobs, 'default', cronJob('byhand', { concurrencyPolicy: 'Forbid', schedule: '0 0 1 1 *' }));
+    // (what kubectl creates: the template, owned by the CronJob, named by the user)
+    const tpl = (cj.spec as { jobTemplate: { metadata: Record<string, unknown>; spec: Record<string, unknown> } }).jobTemplate;
+    await cp.admin.create(Jobs, 'default', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'manual', labels: tpl.metadata.labels as Record<string, string>, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' }, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'byhand', uid: cj.metadata!.uid!, controller: true }] }, spec: tpl.spec });
+    await cp.admin.patch(CronJobs, 'default', 'byhand', { spec: { schedule: '* * * * *' } }, 'merge');
+    const m = boundary / 60_000;
+    await eventually(async () => (await jobNames('byhand')).includes(`byhand-${m}`), { timeoutMs: 10_000, what: 'the scheduled job, beside the manual one' });
+    expect(await reasons('byhand')).toContain('UnexpectedJob');
+    expect(await reasons('byhand')).not.toContain('JobAlreadyActive');
+    expect((await statusOf('byhand')).active?.map((a) => a.name)).toEqual([`byhand-${m}`]);
+  });
+
   it('suspend: no jobs; after many missed times only the most recent starts, with a warning', async () => {
     justBeforeMinute();
     await cp.admin.create(CronJobs, 'default', cronJob('idle', { suspend: true }));
