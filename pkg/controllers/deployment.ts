@@ -117,7 +117,10 @@ export class DeploymentController {
     const newRevision = String(u.maxRevision(oldRSs) + 1);
     if (newRS) {
       const ann = (newRS.metadata!.annotations ??= {});
-      const want = { ...u.copiedAnnotations(d), [u.REVISION]: u.revisionOf(newRS) < Number(newRevision) ? newRevision : ann[u.REVISION]!, [u.DESIRED_REPLICAS]: String(replicas(d)), [u.MAX_REPLICAS]: String(replicas(d) + u.maxSurge(d)) };
+      // (SetNewReplicaSetAnnotations: the revision and the deployment's own annotations; the
+      // desired and max replicas it was sized for change only when it is scaled, so that a
+      // scaling event is still seen, and spread in proportion, afterwards)
+      const want = { ...u.copiedAnnotations(d), [u.REVISION]: u.revisionOf(newRS) < Number(newRevision) ? newRevision : ann[u.REVISION]! };
       const minReady = d.spec?.minReadySeconds ?? 0;
       if (Object.entries(want).some(([k, v]) => ann[k] !== v) || (newRS.spec!.minReadySeconds ?? 0) !== minReady) {
         Object.assign(ann, want);
