@@ -179,15 +179,20 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resour
   return true;
 }
 
+/** Schema errors after which rules are not evaluated (hasBlockingErr): a rule could not trust the object. */
+const BLOCKING = new Set(['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
+
 /**
  * The CEL rule failures of custom resource `obj` (and `old` on update) under its version's
- * schema. Kubernetes evaluates no rule when the schema check found a value of the wrong type:
- * then a single error says so.
+ * schema. Kubernetes evaluates no rule when the schema check found a value of the wrong type,
+ * a missing required field, one not in its enum, or one too long or with too many items: then
+ * a single error says so.
  */
 export function validateObjectRules(obj: unknown, old: unknown, schema: JSONSchemaProps | undefined, schemaErrors: FieldError[] = []): FieldError[] {
   if (!schema || !schemaHasRules(schema)) return [];
-  if (schemaErrors.some((e) => e.type === 'FieldValueTypeInvalid' || / must be of type /.test(e.detail))) {
-    return [invalid('<nil>', null, 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation')];
+  if (schemaErrors.some((e) => BLOCKING.has(e.type) || / must be of type /.test(e.detail))) {
+    // (field.Invalid(nil, nil, ...): a nil value prints as the string "null")
+    return [invalid('<nil>', 'null', 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation')];
   }
   const w: Walk = { errs: [], budget: OBJECT_COST_BUDGET };
   walk(obj, old, schema, '', true, w);

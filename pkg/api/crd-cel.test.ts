@@ -259,9 +259,13 @@ describe('x-kubernetes-validations on custom resources', () => {
     ]);
   });
 
-  it('evaluates no rule when a value has the wrong type', () => {
-    expect(validateObjectRules(cr({ min: 'x' }), undefined, s, [{ type: 'FieldValueTypeInvalid', field: 'spec.min', detail: 'spec.min in body must be of type integer: "string"' }]).map(formatFieldError)).toEqual([
-      '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-    ]);
+  it('evaluates no rule when a value has the wrong type, or a required field is missing, a value is not in its enum, too long or with too many items', () => {
+    const notChecked = '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+    expect(validateObjectRules(cr({ min: 'x' }), undefined, s, [{ type: 'FieldValueTypeInvalid', field: 'spec.min', detail: 'spec.min in body must be of type integer: "string"' }]).map(formatFieldError)).toEqual([notChecked]);
+    for (const type of ['FieldValueRequired', 'FieldValueNotSupported', 'FieldValueTooLong', 'FieldValueTooMany'] as const) {
+      expect(validateObjectRules(cr({}), undefined, s, [{ type, field: 'spec.min', detail: 'x' }]).map(formatFieldError)).toEqual([notChecked]);
+    }
+    // (a plain Invalid one, such as a value above its maximum, does not stop them)
+    expect(validateObjectRules(cr({ min: 1, max: 0 }), undefined, s, [{ type: 'FieldValueInvalid', field: 'spec.min', detail: 'spec.min in body should be less than or equal to 10' }]).map(formatFieldError)).not.toContain(notChecked);
   });
 });
