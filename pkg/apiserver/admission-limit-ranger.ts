@@ -2,8 +2,9 @@
 // containers) that name no request or limit get the defaults of the LimitRanges of their
 // namespace (noted in the kubernetes.io/limit-ranger annotation), then every Container and Pod
 // item's min, max and maxLimitRequestRatio is enforced; a breach is a 403 naming each one.
-// Pod updates are not looked at: containers' resources cannot change.
-import type { Container, LimitRange, LimitRangeItem, Pod } from '../api/types.js';
+// Pod updates are not looked at: containers' resources cannot change. A claim's storage request
+// (on create and update) is held to the PersistentVolumeClaim items' min and max.
+import type { Container, LimitRange, LimitRangeItem, PersistentVolumeClaim, Pod } from '../api/types.js';
 import { podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { canonicalQuantity, quantityToMilli } from '../api/quantity.js';
@@ -16,26 +17,43 @@ type Quantities = Record<string, string>;
 /** The LimitRanges of a namespace, from memory. */
 export type LimitRangeLister = (namespace: string) => LimitRange[];
 
-/** The plugin looks at pod creates only (a pod's resources cannot change after). */
-const applies = (req: AdmissionRequest) => req.operation === 'CREATE' && !req.subresource && !!req.namespace;
+/**
+ * The plugin looks at pod creates (a pod's resources cannot change after) and at claim creates
+ * and updates (a claim may grow).
+ */
+const applies = (req: AdmissionRequest) =>
+  !req.subresource && !!req.namespace && (req.resource.name === 'pods' ? req.operation === 'CREATE' : req.operation === 'CREATE' || req.operation === 'UPDATE');
 
 export function limitRangerAdmission(limitRanges: LimitRangeLister): AdmissionPlugin {
   return {
     name: 'LimitRanger',
-    resources: ['pods'],
+    resources: ['pods', 'persistentvolumeclaims'],
     reads: ['limitranges'],
     readsFor: applies,
+    // Defaults while admitting (mutating), the checks after the object's own validation, as
+    // Kubernetes' Admit and Validate: an invalid object is a 422 before it is a 403.
     admit(req) {
+      if (!applies(req) || !req.namespace || req.resource.name !== 'pods') return;
+      const pod = req.obj as Pod;
+      for (const lr of limitRanges(req.namespace)) {
+        // The QoS class was worked out before admission: it follows the defaults set here.
+        if (applyDefaults(pod, lr.spec?.limits ?? [])) (pod.status ??= {}).qosClass = podQOSClass(pod);
+      }
+    },
+    validate(req) {
       if (!applies(req) || !req.namespace) return;
       const ranges = limitRanges(req.namespace);
       if (!ranges.length) return;
+      if (req.resource.name === 'persistentvolumeclaims') {
+        // PersistentVolumeClaimValidateLimitFunc: min and max of the claim's storage request.
+        const requests = ((req.obj as PersistentVolumeClaim).spec?.resources?.requests ?? {}) as Quantities;
+        const problems = ranges.flatMap((lr) => (lr.spec?.limits ?? []).filter((i) => i.type === 'PersistentVolumeClaim').flatMap((i) => checkClaim(requests, i)));
+        if (problems.length) throw errors.admissionForbidden('', 'persistentvolumeclaims', req.name, problems.length === 1 ? problems[0]! : `[${problems.join(', ')}]`);
+        return;
+      }
       const pod = req.obj as Pod;
       const problems: string[] = [];
-      for (const lr of ranges) {
-        // The QoS class was worked out before admission: it follows the defaults set here.
-        if (applyDefaults(pod, lr.spec?.limits ?? [])) (pod.status ??= {}).qosClass = podQOSClass(pod);
-        for (const item of lr.spec?.limits ?? []) problems.push(...check(pod, item));
-      }
+      for (const lr of ranges) for (const item of lr.spec?.limits ?? []) problems.push(...check(pod, item));
       if (problems.length) throw errors.admissionForbidden('', 'pods', req.name, problems.length === 1 ? problems[0]! : `[${problems.join(', ')}]`);
     },
   };
@@ -79,6 +97,23 @@ function fill(into: Quantities, from: Quantities): string[] {
 /** A pod's requests or limits, as quantities. */
 function podTotal(pod: Pod, which: 'requests' | 'limits'): Quantities {
   return Object.fromEntries([...podTotalsMilli(pod, which)].map(([k, m]) => [k, canonicalQuantity(`${m}m`)]));
+}
+
+/** A claim against a PersistentVolumeClaim item: its requests only (minConstraint, maxRequestConstraint). */
+function checkClaim(requests: Quantities, item: LimitRangeItem): string[] {
+  const out: string[] = [];
+  const type = 'PersistentVolumeClaim';
+  for (const [k, min] of Object.entries(item.min ?? {})) {
+    const req = requests[k];
+    if (req === undefined) out.push(`minimum ${k} usage per ${type} is ${canonicalQuantity(min)}.  No request is specified`);
+    else if (quantityToMilli(req) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${canonicalQuantity(min)}, but request is ${canonicalQuantity(req)}`);
+  }
+  for (const [k, max] of Object.entries(item.max ?? {})) {
+    const req = requests[k];
+    if (req === undefined) out.push(`maximum ${k} usage per ${type} is ${canonicalQuantity(max)}.  No request is specified`);
+    else if (quantityToMilli(req) > quantityToMilli(max)) out.push(`maximum ${k} usage per ${type} is ${canonicalQuantity(max)}, but request is ${canonicalQuantity(req)}`);
+  }
+  return out;
 }
 
 function check(pod: Pod, item: LimitRangeItem): string[] {

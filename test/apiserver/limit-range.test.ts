@@ -3,7 +3,7 @@
 // the 403 that names each breached constraint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LimitRange, Pod } from '../../pkg/api/types.js';
-import { LimitRanges, Namespaces, Pods, type RestClient } from '../../pkg/client/rest-client.js';
+import { LimitRanges, Namespaces, PersistentVolumeClaims, Pods, type RestClient } from '../../pkg/client/rest-client.js';
 import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
@@ -82,5 +82,20 @@ describe('limit ranges', () => {
     const table = await admin.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>(`/api/v1/namespaces/${ns}/limitranges`, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     expect(table.columnDefinitions.map((x) => x.name)).toEqual(['Name', 'Created At']);
     expect(table.rows.map((r) => r.cells[0])).toEqual(['bounds']);
+  });
+
+  it('holds a claim\'s storage request to a PersistentVolumeClaim item\'s min and max, on create and on update', async () => {
+    await admin.create(Namespaces, undefined, { metadata: { name: 'claims' } });
+    await admin.create(LimitRanges, 'claims', lr('storage', [{ type: 'PersistentVolumeClaim', min: { storage: '1Mi' }, max: { storage: '1Gi' } }]));
+    const pvc = (name: string, storage: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
+    const big = await failure(admin.create(PersistentVolumeClaims, 'claims', pvc('big', '2Gi')));
+    expect([big.code, big.message]).toEqual([403, 'persistentvolumeclaims "big" is forbidden: maximum storage usage per PersistentVolumeClaim is 1Gi, but request is 2Gi']);
+    const tiny = await failure(admin.create(PersistentVolumeClaims, 'claims', pvc('tiny', '1Ki')));
+    expect(tiny.message).toBe('persistentvolumeclaims "tiny" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Mi, but request is 1Ki');
+    await admin.create(PersistentVolumeClaims, 'claims', pvc('fits', '100Mi'));
+    // (an unbound claim cannot grow: the object's validation speaks first, as the limits are checked after it)
+    const grown = await failure(admin.patch(PersistentVolumeClaims, 'claims', 'fits', { spec: { resources: { requests: { storage: '5Gi' } } } }, 'merge'));
+    expect(grown.code).toBe(422);
+    expect(grown.message).toContain('spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims');
   });
 });
