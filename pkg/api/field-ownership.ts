@@ -166,6 +166,8 @@ export function fieldsFromLastApplied(live: KubeObject | undefined, scope: Scope
   if (!text || scope.subresource) return undefined;
   try {
     const last = JSON.parse(text) as KubeObject;
+    // (the annotation must be of the version applied: otherwise nothing is taken over)
+    if (last.apiVersion !== scope.apiVersion) return undefined;
     const t = structType(scope.typeName);
     const lastView = view(last, scope);
     const liveView = view(live, scope);

@@ -61,4 +61,21 @@ describe('WorkQueue', () => {
       vi.useRealTimers();
     }
   });
+
+  it('addAfter beyond what a Node timer holds (a yearly CronJob) waits the whole time, not a millisecond', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: number[] = [];
+      const q = new WorkQueue('t', async () => void calls.push(Date.now()));
+      const day = 86_400_000;
+      q.addAfter('k', 40 * day);
+      await vi.advanceTimersByTimeAsync(30 * day);
+      expect(calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(10 * day);
+      expect(calls).toHaveLength(1);
+      q.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

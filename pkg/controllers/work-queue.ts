@@ -19,6 +19,9 @@ enum State {
 }
 
 /** Invariants: a key is in at most one of `queued` and `processing`, except when re-added (`dirty`) during processing. */
+/** The longest delay a Node timer keeps (2^31-1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
@@ -60,10 +63,19 @@ export class WorkQueue {
       if (waiting.due <= due) return;
       clearTimeout(waiting.timer);
     }
+    this.arm(key, due);
+  }
+
+  /**
+   * A timer for `key` at `due`. Node's setTimeout takes at most 2^31-1 ms (about 24.8 days; more
+   * fires at once): a later time (a yearly CronJob) is reached in steps.
+   */
+  private arm(key: string, due: number): void {
     const timer = setTimeout(() => {
+      if (Date.now() < due) return this.arm(key, due);
       this.timers.delete(key);
       this.add(key);
-    }, ms);
+    }, Math.min(due - Date.now(), MAX_TIMER_MS));
     this.timers.set(key, { timer, due });
   }
 

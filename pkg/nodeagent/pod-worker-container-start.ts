@@ -92,6 +92,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
       const grace = h.pod.metadata?.deletionGracePeriodSeconds ?? h.pod.spec?.terminationGracePeriodSeconds ?? 30;
       const st = await rt.containerStatus(id).catch(() => undefined);
       if (st) await stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, 'FailedPostStartHook');
+      else await rt.stopContainer(id, 0).catch(() => {});
       if (c.restartPolicy === 'Always' || h.pod.spec?.restartPolicy !== 'Never') rec.waiting = { reason: 'PostStartHookError', message: r.message };
     }
   }

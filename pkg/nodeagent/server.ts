@@ -104,8 +104,10 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         return void res.end(JSON.stringify(await usage.report()));
       }
       if (url.pathname === '/stats/summary') {
+        // (made before the answer starts, so that a failure is a 500, not an empty 200)
+        const body = JSON.stringify(await summaryOf(agent, usage, opts.dataDir));
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        return void res.end(JSON.stringify(await summaryOf(agent, usage, opts.dataDir)));
+        return void res.end(body);
       }
       if (url.pathname === '/pods') {
         // The pods this node runs, as the kubelet lists them (a v1 PodList).

@@ -119,14 +119,15 @@ export function statsSummary(sample: MetricsSample, usage: UsageReport, node: No
     const l = status.labels;
     const namespace = l[podNamespaceLabel] ?? '';
     const name = l[podNameLabel] ?? '';
-    const key = `${namespace}/${name}`;
+    // (by UID: a pod made again under its name is another pod)
+    const key = `${namespace}/${name}/${l[podUidLabel] ?? ''}`;
     let pod = pods.get(key);
     if (!pod) {
       pod = { podRef: { name, namespace, uid: l[podUidLabel] ?? '' }, startTime: status.startedAt ?? status.createdAt, containers: [], cpu: { time, usageCoreNanoSeconds: 0 }, memory: { time, usageBytes: 0, workingSetBytes: 0, rssBytes: 0 } };
       pods.set(key, pod);
     }
     const cname = l[containerNameLabel] ?? status.metadata.name;
-    const rate = rates.get(`${key}/${cname}`);
+    const rate = rates.get(`${namespace}/${name}/${cname}`);
     pod.containers.push({
       name: cname,
       startTime: status.startedAt ?? status.createdAt,

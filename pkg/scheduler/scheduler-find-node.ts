@@ -43,12 +43,16 @@ export class NodeFinder {
   /** Filter and score over `all` (the nodes of `nodes`): the chosen node's name, or a Status saying why none fits. */
   find(state: CycleState, pod: Pod, nodes: ReadonlyMap<string, NodeInfo>, all: NodeInfo[]): string | Status {
     const p = this.profile;
+    if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     for (const pl of p.preFilter) {
       const st = pl.preFilter(state, pod, all);
       if (st.code === Code.Skip) state.skipFilter.add(pl.name);
-      else if (!st.ok) return new Status(st.code, [`0/${nodes.size} nodes are available: ${st.reasons.join(', ')}.`], pl.name);
+      else if (!st.ok) {
+        // (every node carries the PreFilter's verdict; preemption still says its word)
+        const statuses = new Map(all.map((n) => [n.name, st]));
+        return new Status(st.code, [`0/${nodes.size} nodes are available: ${st.reasons.join(', ')}.${this.postFilter(state, pod, statuses, nodes, all)}`], pl.name);
+      }
     }
-    if (!all.length) return Status.unschedulable('', 'no nodes available to schedule pods');
     const want = numFeasibleNodesToFind(all.length, this.percentageOfNodesToScore);
     const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
     const feasible: NodeInfo[] = [];
@@ -64,21 +68,31 @@ export class NodeFinder {
     }
     this.nextStart = start + visited;
     if (!feasible.length) {
-      const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod) };
       // (kube-scheduler's FitError: the filters' reasons, then what the PostFilter said when it could not help)
-      let why = failureMessage(all.length, statuses);
-      for (const pl of p.postFilter) {
-        const res = pl.postFilter(state, pod, statuses, handle);
-        if (typeof res !== 'string') {
-          state.write(postFilterKey, res);
-          break;
-        }
-        if (res) why += ` ${res}`;
-      }
-      return new Status(Code.Unschedulable, [why]);
+      return new Status(Code.Unschedulable, [failureMessage(all.length, statuses) + this.postFilter(state, pod, statuses, nodes, all)]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
     return this.score(state, pod, feasible, all);
+  }
+
+  /**
+   * Runs the PostFilter plugins (preemption) once no node fits: a nomination is left in the
+   * cycle state for the scheduler to act on; otherwise what they said, to end the message with.
+   */
+  private postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, nodes: ReadonlyMap<string, NodeInfo>, all: NodeInfo[]): string {
+    const p = this.profile;
+    const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
+    const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod) };
+    let said = '';
+    for (const pl of p.postFilter) {
+      const res = pl.postFilter(state, pod, statuses, handle);
+      if (typeof res !== 'string') {
+        state.write(postFilterKey, res);
+        break;
+      }
+      if (res) said += ` ${res}`;
+    }
+    return said;
   }
 
   /**

@@ -157,7 +157,10 @@ export class Scheduler {
       if (newlyBound && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
       return;
     }
-    if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) return;
+    if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) {
+      this.gated.delete(podKey(p));
+      return;
+    }
     if (this.cache.isAssumed(p)) return; // bind in flight
     // The SchedulingGates PreEnqueue plugin: a gated pod waits outside the queue until its gates are removed.
     if (p.spec?.schedulingGates?.length) {

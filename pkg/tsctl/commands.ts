@@ -71,7 +71,7 @@ class NamedGets {
 export async function getTargets(disco: Discovery, args: string[]): Promise<GetTarget[]> {
   const slashed = args.filter((a) => a.includes('/'));
   if (slashed.length && slashed.length !== args.length) {
-    throw new Error(args[0]!.includes('/') ? `arguments in resource/name form must have a single resource and name` : `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'tsctl get resource/<resource_name>' instead of 'tsctl get resource resource/<resource_name>'`);
+    throw new Error(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'tsctl get resource/<resource_name>' instead of 'tsctl get resource resource/<resource_name>'`);
   }
   const targets: GetTarget[] = [];
   const add = (r: ApiResource, names: string[]) => {
@@ -88,7 +88,9 @@ export async function getTargets(disco: Discovery, args: string[]): Promise<GetT
     return targets;
   }
   const [types, ...names] = args;
-  for (const what of types!.split(',').filter(Boolean)) for (const r of await disco.expand(what)) add(r, names);
+  const kinds = types!.split(',').filter(Boolean);
+  if (!kinds.length) throw new Error('you must specify the type of resource to get');
+  for (const what of kinds) for (const r of await disco.expand(what)) add(r, names);
   return targets;
 }
 

@@ -234,6 +234,12 @@ describe('pods', () => {
     } while (cont);
     // Without a selector each page but the last says how many remain (remainingItemCount).
     expect(remaining).toEqual([250, 100, undefined]);
+    // ... from etcd too (a list at a resourceVersion with a limit), across namespaces, where the
+    // watch cache's bookkeeping key sorts first and is no object
+    const everywhere = await admin.list(Pods, undefined);
+    const atRv = await admin.list(Pods, undefined, { limit: 150, resourceVersion: everywhere.metadata.resourceVersion });
+    expect(atRv.items).toHaveLength(150);
+    expect((atRv.metadata as { remainingItemCount?: number }).remainingItemCount).toBe(everywhere.items.length - 150);
     expect(paged.map((p) => p.metadata?.uid)).toEqual(listed.items.map((p) => p.metadata?.uid));
     if (hasKubectl) {
       const names = await kubectlOk(cp.kubeconfig, cacheDir, ['get', 'pods', '-n', 'biglist', '-o', 'name']);

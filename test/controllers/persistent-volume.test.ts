@@ -129,9 +129,9 @@ describe('scheduling', () => {
 
   it('refuses a pod whose claim is missing or unbound and Immediate, with kube-scheduler\'s messages', async () => {
     await cp.admin.create(Pods, 'default', withClaim('no-claim', 'nope'));
-    expect(await unschedulable('no-claim')).toBe('0/2 nodes are available: persistentvolumeclaim "nope" not found.');
+    expect(await unschedulable('no-claim')).toBe('0/2 nodes are available: persistentvolumeclaim "nope" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
     await cp.admin.create(Pods, 'default', withClaim('unbound', 'huge'));
-    expect(await unschedulable('unbound')).toBe('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
+    expect(await unschedulable('unbound')).toBe('0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
     // The claim comes: the pod is scheduled.
     await cp.admin.create(PersistentVolumes, undefined, manualVolume('pv-for-nope', '1Gi'));
     await cp.admin.create(PersistentVolumeClaims, 'default', claim('nope', '1Gi', { storageClassName: 'manual' }));
@@ -145,7 +145,7 @@ describe('scheduling', () => {
     await cp.admin.create(Pods, 'default', withClaim('solo-1', 'solo'));
     await eventually(async () => ((await cp.admin.get(Pods, 'default', 'solo-1')).spec as { nodeName?: string }).nodeName, { timeoutMs: 15_000 });
     await cp.admin.create(Pods, 'default', withClaim('solo-2', 'solo'));
-    expect(await unschedulable('solo-2')).toBe('0/2 nodes are available: node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode.');
+    expect(await unschedulable('solo-2')).toBe('0/2 nodes are available: node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.');
     await cp.admin.delete(Pods, 'default', 'solo-1');
     await eventually(async () => ((await cp.admin.get(Pods, 'default', 'solo-2')).spec as { nodeName?: string }).nodeName, { timeoutMs: 15_000, what: 'solo-2 scheduled once solo-1 is gone' });
   });

@@ -93,8 +93,8 @@ describe.skipIf(!hasKubectl)('kubectl apply --server-side', () => {
     expect(upgraded.out.trim()).toBe('configmap/upgrade serverside-applied');
     const got = JSON.parse((await kubectl('get', 'configmap', 'upgrade', '-o', 'json')).out) as { data: Record<string, string>; metadata: { annotations: Record<string, string> } };
     expect(got.data).toEqual({ x: '10', b: '2' });
-    // (the client-side apply's annotation now says what was applied, keys sorted as Go writes them)
-    expect(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"apiVersion":"v1","data":{"b":"2","x":"10"},"kind":"ConfigMap","metadata":{"name":"upgrade","namespace":"default"}}');
+    // (the client-side apply's annotation now says what was applied, as Go's json.Encoder writes it: keys sorted, a newline)
+    expect(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"apiVersion":"v1","data":{"b":"2","x":"10"},"kind":"ConfigMap","metadata":{"name":"upgrade","namespace":"default"}}\n');
     // A field someone else changed since is still a conflict.
     writeFileSync(file, cm('1', '2'));
     await kubectl('apply', '-f', file);

@@ -101,6 +101,15 @@ export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subreso
   };
 }
 
+/**
+ * JSON as Go's json.Encoder writes an unstructured object: keys sorted, <, >, & and the line
+ * and paragraph separators escaped, a newline at the end.
+ */
+function goJsonEncode(v: unknown): string {
+  const escapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  return `${canonicalJson(v).replace(/[<>&\u2028\u2029]/g, (c) => escapes[c]!)}\n`;
+}
+
 /** `obj` with the last-applied annotation set to `value` (removed when undefined), the rest shared. */
 function withLastApplied(obj: KubeObject, value: string | undefined): KubeObject {
   const annotations = { ...(obj.metadata?.annotations ?? {}) };
@@ -145,15 +154,20 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
     let res = recordApply(scope, managers, old, tracked, manager, set, force, rfc3339Now());
     // kubectl's server-side apply over a client-side apply (lastAppliedManager): conflicts on
     // fields that still hold what the last client-side apply gave them are taken over.
-    if (res.conflicts.length && !force && upgradesClientSideApply) {
+    // Otherwise only the conflicts it does not cover are reported (conflictsDifference).
+    let conflicts = res.conflicts;
+    if (conflicts.length && !force && upgradesClientSideApply) {
       const allowed = fieldsFromLastApplied(old, scope);
-      force = !!allowed && res.conflicts.every((c) => allowed.has(c.path));
-      if (force) res = recordApply(scope, managers, old, tracked, manager, set, true, rfc3339Now());
+      if (allowed) {
+        conflicts = conflicts.filter((c) => !allowed.has(c.path));
+        force = !conflicts.length;
+        if (force) res = recordApply(scope, managers, old, tracked, manager, set, true, rfc3339Now());
+      }
     }
-    if (res.conflicts.length && !force) {
+    if (conflicts.length && !force) {
       throw conflictError(
-        conflictMessage(res.conflicts),
-        res.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathString(c.path) })),
+        conflictMessage(conflicts),
+        conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathString(c.path) })),
       );
     }
     setManagedFields(next, res.managers);
@@ -169,8 +183,7 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
         const { [LAST_APPLIED]: _drop, ...annotations } = config.metadata?.annotations ?? {};
         const applied = { ...config, metadata: { ...config.metadata, annotations } };
         if (!Object.keys(annotations).length) delete (applied.metadata as { annotations?: unknown }).annotations;
-        // (encoded as Go encodes an unstructured object: keys sorted)
-        return withLastApplied(plan.merged, canonicalJson(applied));
+        return withLastApplied(plan.merged, goJsonEncode(applied));
       }
       return plan.merged;
     },

@@ -130,8 +130,8 @@ export class Store {
           const lastKey = this.key(f['metadata.namespace'] || undefined, f['metadata.name']!);
           const more = page.more || v !== page.items[page.items.length - 1];
           if (!more) return { items, rev };
-          // (selecting all, this page's items are the first `limit` of the range etcd counted)
-          const remaining = selectsAll ? page.count - limit : undefined;
+          // (selecting all: what etcd counted from this page's start, less what was taken from it)
+          const remaining = selectsAll ? page.count - (page.items.indexOf(v) + 1) : undefined;
           return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope), remaining };
         }
       }
