@@ -2,6 +2,7 @@
 // nodes should run a daemon pod, the pod for one node (the tolerations Kubernetes adds to daemon
 // pods, a required node affinity on the node's name that the scheduler honours), what a node's
 // pods need (create, delete), which old pods a rolling update replaces now, and the status.
+import { omitZero } from '../api/omitempty.js';
 import { isSchedulingTaint, findUntoleratedTaint, podMatchesNodeSelectorAndAffinity } from '../api/scheduling.js';
 import { scaledValue, type IntOrString } from '../api/int-or-percent.js';
 import type { DaemonSet, KubeObject, Node, Pod, PodSpec, Toleration } from '../api/types.js';
@@ -216,5 +217,6 @@ export function daemonSetStatus(ds: DS, placements: Map<string, Placement>, node
   };
   if (ds.status?.collisionCount !== undefined) status.collisionCount = ds.status.collisionCount;
   if (ds.status?.conditions?.length) status.conditions = ds.status.conditions;
-  return status;
+  // (the first four counts are always there; these are omitempty)
+  return omitZero(status, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable']);
 }

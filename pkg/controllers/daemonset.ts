@@ -139,7 +139,7 @@ export class DaemonSetController {
     if (JSON.stringify(status) !== JSON.stringify(ds.status ?? {})) await updateStatus(this.client, DaemonSets, ds, status);
     if (manageError) throw manageError;
     const min = ds.spec?.minReadySeconds ?? 0;
-    if (min > 0 && status.numberReady !== status.numberAvailable) this.queue.addAfter(key, min * 1000);
+    if (min > 0 && status.numberReady !== (status.numberAvailable ?? 0)) this.queue.addAfter(key, min * 1000);
   }
 
   /** Creates and deletes what the nodes need; then, with nothing else to do, one rolling-update step. */
