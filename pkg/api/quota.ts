@@ -7,6 +7,7 @@ import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
 import type { Pod, ResourceQuota } from './types.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { isQualifiedName } from './names.js';
 import { isTerminalPhase } from './pod-phase.js';
 
 /** Usage in milli-units by quota resource name. */
@@ -131,17 +132,52 @@ export function parseUsage(used: Record<string, string> | undefined): Usage {
   return u;
 }
 
+/** Resource names as core/v1's helper knows them (IsStandardResourceName), and those a quota counts (IsStandardQuotaResourceName). */
+const STANDARD_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers']);
+const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES].filter((r) => r !== 'storage'));
+const isHugePages = (r: string) => r.startsWith('hugepages-') || r.startsWith('requests.hugepages-');
+/** The resources scoped quotas may count: pod counts, and pods' compute resources for the scopes other than BestEffort. */
+const POD_COUNT = new Set(['pods']);
+const POD_COMPUTE = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+
+/** ValidateResourceQuotaResourceName: a qualified name; unqualified, a standard resource, and one a quota counts. */
+function quotaResourceNameErrors(k: string, path: string): FieldError[] {
+  const errs = isQualifiedName(k).map((m) => invalid(path, k, m));
+  if (errs.length || k.includes('/')) return errs;
+  if (!STANDARD_RESOURCES.has(k) && !isHugePages(k)) errs.push(invalid(path, k, 'must be a standard resource type or fully qualified'));
+  if (!STANDARD_QUOTA_RESOURCES.has(k) && !isHugePages(k)) errs.push(invalid(path, k, 'must be a standard resource for quota'));
+  return errs;
+}
+
+/** validateResourceQuotaScopes: known scopes, each valid for every standard resource counted, no conflicting pair. */
+function quotaScopeErrors(q: ResourceQuota): FieldError[] {
+  const scopes = q.spec?.scopes ?? [];
+  if (!scopes.length) return [];
+  const errs: FieldError[] = [];
+  const hard = Object.keys(q.spec?.hard ?? {}).sort();
+  for (const scope of scopes) {
+    if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid('spec.scopes', scopes, 'unsupported scope'));
+    for (const k of hard) {
+      if (!STANDARD_QUOTA_RESOURCES.has(k) && !isHugePages(k)) continue;
+      const valid = scope === 'BestEffort' ? POD_COUNT.has(k) : QUOTA_SCOPES.includes(scope) ? POD_COUNT.has(k) || POD_COMPUTE.has(k) : true;
+      if (!valid) errs.push(invalid('spec.scopes', scopes, 'unsupported scope applied to resource'));
+    }
+  }
+  for (const [a, b] of [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']]) {
+    if (scopes.includes(a!) && scopes.includes(b!)) errs.push(invalid('spec.scopes', scopes, 'conflicting scopes'));
+  }
+  return errs;
+}
+
 export function validateResourceQuota(q: ResourceQuota): FieldError[] {
   const errs = validateObjectMeta(q.metadata, true, 'metadata');
   for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
     const path = `spec.hard[${k}]`;
+    errs.push(...quotaResourceNameErrors(k, path));
     if (!isValidQuantity(v)) errs.push(invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
     else if (quantityToMilli(v) < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?$/.test(k)) errs.push(invalid(path, k, 'must be a standard resource type or fully qualified'));
   }
-  (q.spec?.scopes ?? []).forEach((s, i) => {
-    if (!QUOTA_SCOPES.includes(s)) errs.push(notSupported(`spec.scopes[${i}]`, s, QUOTA_SCOPES));
-  });
+  errs.push(...quotaScopeErrors(q));
   (q.spec?.scopeSelector?.matchExpressions ?? []).forEach((e, i) => {
     const path = `spec.scopeSelector.matchExpressions[${i}]`;
     if (!e.scopeName) errs.push(required(`${path}.scopeName`));
