@@ -14,7 +14,7 @@ function fakeClient() {
       events.set(obj.metadata!.name!, structuredClone(obj));
       return obj;
     },
-    async patch(_ref: unknown, _ns: string, name: string, patch: { count: number; lastTimestamp: string }) {
+    async patch(_ref: unknown, _ns: string, name: string, patch: { count: number; lastTimestamp: string; message?: string }) {
       writes.push(`patch count=${patch.count}`);
       const e = events.get(name);
       if (!e) throw Object.assign(new Error('not found'), { code: 404 });
@@ -48,6 +48,19 @@ describe('recordEvent', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('combines the 10th and later different messages of one object and reason into one event (client-go\'s aggregator)', async () => {
+    const { client, events, writes } = fakeClient();
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', uid: 'r1' } } as KubeObject;
+    const controller = { component: 'replicaset-controller' };
+    for (let i = 1; i <= 12; i++) await recordEvent(client, rs, controller, 'Normal', 'SuccessfulCreate', `Created pod: web-1-${i}`);
+    // nine on their own, then one combined event counted for the rest, saying the latest message
+    expect(writes).toEqual([...Array.from({ length: 10 }, () => 'create SuccessfulCreate'), 'patch count=2', 'patch count=3']);
+    const messages = [...events.values()].map((e) => (e as { message?: string }).message);
+    expect(messages.slice(0, 9)).toEqual(Array.from({ length: 9 }, (_, i) => `Created pod: web-1-${i + 1}`));
+    expect(messages[9]).toBe('(combined from similar events): Created pod: web-1-12');
+    expect([...events.values()][9]!.count).toBe(3);
   });
 
   it('counts a repeated event on the first one instead of writing it again', async () => {

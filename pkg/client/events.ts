@@ -49,13 +49,15 @@ interface Correlator {
   writing: Map<string, Promise<unknown>>;
   /** Token buckets by source and object (client-go's EventSourceObjectSpamFilter). */
   spam: Map<string, { tokens: number; atMs: number }>;
+  /** The messages seen lately of each source, object, type and reason (client-go's EventAggregator). */
+  similar: Map<string, { messages: Set<string>; atMs: number }>;
 }
 const correlators = new WeakMap<ApiClient, Correlator>();
 const MAX_RECORDED = 4096;
 const log = logger('events');
 function correlatorOf(client: ApiClient): Correlator {
   let c = correlators.get(client);
-  if (!c) correlators.set(client, (c = { recorded: new Map(), writing: new Map(), spam: new Map() }));
+  if (!c) correlators.set(client, (c = { recorded: new Map(), writing: new Map(), spam: new Map(), similar: new Map() }));
   return c;
 }
 
@@ -75,7 +77,13 @@ export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSou
     log.debug('event dropped by the spam filter', { reason, object: io.name });
     return Promise.resolve(undefined);
   }
-  const key = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
+  // client-go's aggregator: from the 10th different message of one source, object, type and
+  // reason within 10 minutes, they go into one event, "(combined from similar events): <the
+  // latest>", counted as they come.
+  const similarKey = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? '', type, reason].join('\u0000');
+  const combined = aggregated(correlatorOf(client), similarKey, message);
+  if (combined) ev.message = `(combined from similar events): ${message}`;
+  const key = combined ? `similar\u0000${similarKey}` : [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
   // The same event recorded again while its first write is in flight waits for that write, and
   // then counts on it, rather than creating a second one.
   const { writing } = correlatorOf(client);
@@ -84,6 +92,24 @@ export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSou
   const done = () => writing.get(key) === write && writing.delete(key);
   write.then(done, done);
   return write;
+}
+
+/** client-go's aggregator defaults: 10 different messages within 600 s. */
+export const EVENT_AGGREGATE = { maxMessages: 10, intervalMs: 600_000 };
+
+/** Whether `message` joins (or makes) the combined event of its kind (EventAggregate). */
+function aggregated(c: Correlator, key: string, message: string, nowMs = Date.now()): boolean {
+  let r = c.similar.get(key);
+  if (!r || nowMs - r.atMs > EVENT_AGGREGATE.intervalMs) r = { messages: new Set(), atMs: nowMs };
+  c.similar.delete(key); // most recently used last
+  r.messages.add(message);
+  r.atMs = nowMs;
+  c.similar.set(key, r);
+  if (c.similar.size > MAX_RECORDED) c.similar.delete(c.similar.keys().next().value!);
+  if (r.messages.size < EVENT_AGGREGATE.maxMessages) return false;
+  // (the set does not grow past the threshold: one is let go)
+  r.messages.delete(r.messages.values().next().value!);
+  return true;
 }
 
 /** client-go's defaults: a burst of 25, refilled at one per 300 s. */
@@ -110,7 +136,8 @@ async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promi
     recorded.delete(key);
     recorded.set(key, prev); // most recently used last
     try {
-      const patched = await client.patch(Events, prev.namespace, prev.name, { count: prev.count + 1, lastTimestamp: ev.lastTimestamp }, 'merge');
+      // (the message too: a combined event says the latest one)
+      const patched = await client.patch(Events, prev.namespace, prev.name, { count: prev.count + 1, lastTimestamp: ev.lastTimestamp, message: ev.message }, 'merge');
       prev.count++;
       return patched;
     } catch {
