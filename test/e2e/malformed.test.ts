@@ -59,7 +59,8 @@ const cases: Case[] = [
   { name: 'volumeMount of a missing volume', yaml: podWith('bad-27', '    volumeMounts:\n    - name: data\n      mountPath: /data\n'), expect: /spec\.containers\[0\]\.volumeMounts\[0\]\.name: (Not found|Invalid value): "data"/ },
   { name: 'probe without a handler', yaml: podWith('bad-28', '    livenessProbe:\n      periodSeconds: 5\n'), expect: /spec\.containers\[0\]\.livenessProbe/ },
   { name: 'invalid label key', yaml: `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad-29\n  labels:\n    "-bad key": x\nspec:\n  containers:\n  - name: c\n    image: busybox\n`, expect: /metadata\.labels: Invalid value: "-bad key"/ },
-  { name: 'invalid env var name', yaml: podWith('bad-30', '    env:\n    - name: "1BAD"\n      value: x\n'), expect: /spec\.containers\[0\]\.env\[0\]\.name: Invalid value: "1BAD"/ },
+  // (1.32's relaxed names: anything printable but '=')
+  { name: 'invalid env var name', yaml: podWith('bad-30', '    env:\n    - name: "BAD=1"\n      value: x\n'), expect: /spec\.containers\[0\]\.env\[0\]\.name: Invalid value: "BAD=1": a valid environment variable name must consist only of printable ASCII characters other than '='/ },
   { name: 'bad toleration operator', yaml: podWith('bad-31', '', '  tolerations:\n  - key: k\n    operator: Maybe\n'), expect: /spec\.tolerations\[0\]\.operator/ },
   { name: 'wrong apiVersion for Pod', yaml: `apiVersion: v2\nkind: Pod\nmetadata:\n  name: bad-32\nspec:\n  containers:\n  - name: c\n    image: busybox\n`, expect: /v2|no matches for kind/ , clientSide: true },
   { name: 'oversize document', yaml: `${head('bad-33')}  annotations:\n    blob: "${big}"\nspec:\n  containers:\n  - name: c\n    image: busybox\n`, expect: /too large|Too long|must have at most/i },

@@ -73,7 +73,8 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
       // A changed request (now with a hostPort) re-wires the pod but keeps its address.
       const third = await net.setupPod({ sandboxId: id, netnsPath, hostPorts: [{ containerPort: 80, hostPort: 31080 }] });
       expect(third.ip).toBe(first.ip);
-      expect((await leftovers()).rules).toHaveLength(2);
+      // (a mapping's rules: the pods' hairpin mark, the loopback mark, the DNAT)
+      expect((await leftovers()).rules).toHaveLength(3);
       await net.teardownPod(id);
       await net.teardownPod(id);
       await net.teardownPod(`${lab.id}-never-existed`);
@@ -146,7 +147,7 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
     const crashPoints = [
       { at: 'host-veth', veth: false, rules: 0 },
       { at: 'pod-interface', veth: true, rules: 0 },
-      { at: 'commit', veth: true, rules: 2 },
+      { at: 'commit', veth: true, rules: 3 },
     ] as const;
     it.each(crashPoints)('after a setup process is SIGKILLed at $at, gc frees what it left and keeps live pods', async ({ at, veth, rules }) => {
       const n = crashPoints.findIndex((c) => c.at === at);
@@ -181,7 +182,7 @@ describe.each(['netlink', 'iproute2'] as const)('pod network lifecycle (%s backe
       expect(res.removedVeths).toEqual(veth ? [hostVethName(id)] : []);
       expect(res.releasedIPs).toHaveLength(1);
       expect(res.removedHostPortRules).toBe(rules);
-      expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: [expect.stringContaining(`tsk-hp:${liveId}`), expect.stringContaining(`tsk-hp:${liveId}`)], ips: [`${liveId}=${liveStatus.ip}`] });
+      expect(await leftovers()).toEqual({ veths: [hostVethName(liveId)], rules: [expect.stringContaining(`tsk-hp:${liveId}`), expect.stringContaining(`tsk-hp:${liveId}`), expect.stringContaining(`tsk-hp:${liveId}`)], ips: [`${liveId}=${liveStatus.ip}`] });
       // A retry of the crashed pod after gc works from scratch.
       const retried = await afterRestart.setupPod({ sandboxId: id, netnsPath: victim });
       expect(retried.ip).toMatch(/^10\.244\.7\./);
