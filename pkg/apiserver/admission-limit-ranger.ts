@@ -99,15 +99,24 @@ function podTotal(pod: Pod, which: 'requests' | 'limits'): Quantities {
   return Object.fromEntries([...podTotalsMilli(pod, which)].map(([k, m]) => [k, canonicalQuantity(`${m}m`)]));
 }
 
+/** minConstraint: each minimum against the request, then the limit. */
+function minProblems(type: string, mins: Quantities, requests: Quantities, limits: Quantities): string[] {
+  const out: string[] = [];
+  for (const [k, min] of Object.entries(mins)) {
+    const m = canonicalQuantity(min);
+    const req = requests[k];
+    const lim = limits[k];
+    if (req === undefined) out.push(`minimum ${k} usage per ${type} is ${m}.  No request is specified`);
+    else if (quantityToMilli(req) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${m}, but request is ${canonicalQuantity(req)}`);
+    else if (lim !== undefined && quantityToMilli(lim) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${m}, but limit is ${canonicalQuantity(lim)}`);
+  }
+  return out;
+}
+
 /** A claim against a PersistentVolumeClaim item: its requests only (minConstraint, maxRequestConstraint). */
 function checkClaim(requests: Quantities, item: LimitRangeItem): string[] {
-  const out: string[] = [];
   const type = 'PersistentVolumeClaim';
-  for (const [k, min] of Object.entries(item.min ?? {})) {
-    const req = requests[k];
-    if (req === undefined) out.push(`minimum ${k} usage per ${type} is ${canonicalQuantity(min)}.  No request is specified`);
-    else if (quantityToMilli(req) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${canonicalQuantity(min)}, but request is ${canonicalQuantity(req)}`);
-  }
+  const out = minProblems(type, item.min ?? {}, requests, {});
   for (const [k, max] of Object.entries(item.max ?? {})) {
     const req = requests[k];
     if (req === undefined) out.push(`maximum ${k} usage per ${type} is ${canonicalQuantity(max)}.  No request is specified`);
@@ -125,14 +134,7 @@ function check(pod: Pod, item: LimitRangeItem): string[] {
   else return [];
   const out: string[] = [];
   for (const { requests, limits } of subjects) {
-    for (const [k, min] of Object.entries(item.min ?? {})) {
-      const m = canonicalQuantity(min);
-      const req = requests[k];
-      const lim = limits[k];
-      if (req === undefined) out.push(`minimum ${k} usage per ${type} is ${m}.  No request is specified`);
-      else if (quantityToMilli(req) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${m}, but request is ${canonicalQuantity(req)}`);
-      else if (lim !== undefined && quantityToMilli(lim) < quantityToMilli(min)) out.push(`minimum ${k} usage per ${type} is ${m}, but limit is ${canonicalQuantity(lim)}`);
-    }
+    out.push(...minProblems(type, item.min ?? {}, requests, limits));
     for (const [k, max] of Object.entries(item.max ?? {})) {
       const m = canonicalQuantity(max);
       const req = requests[k];

@@ -121,17 +121,17 @@ export class Store {
         throw e;
       });
       rev = rev || page.rev; // a continuation reads at its token's revision and reports that one
-      for (const v of page.items) {
+      for (const [i, v] of page.items.entries()) {
         if (!selectsAll && !opts.matches(v.selectable(fieldsOf))) continue;
         items.push(v.compact());
         if (limit && items.length === limit) {
           const f = v.selectable(fieldsOf).fields;
           v.compact();
           const lastKey = this.key(f['metadata.namespace'] || undefined, f['metadata.name']!);
-          const more = page.more || v !== page.items[page.items.length - 1];
+          const more = page.more || i < page.items.length - 1;
           if (!more) return { items, rev };
           // (selecting all: what etcd counted from this page's start, less what was taken from it)
-          const remaining = selectsAll ? page.count - (page.items.indexOf(v) + 1) : undefined;
+          const remaining = selectsAll ? page.count - (i + 1) : undefined;
           return { items, rev, continueToken: encodeContinue(rev, lastKey + '\0', scope), remaining };
         }
       }
