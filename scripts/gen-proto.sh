@@ -74,12 +74,18 @@ function walk(ns) {
   for (const obj of ns.nestedArray) {
     if (obj instanceof protobuf.Type && obj.fullName.startsWith('.tskube.')) {
       const fields = obj.fieldsArray.sort((a, b) => a.id - b.id).map((f) => {
-        const doc = f.comment ? { description: f.comment } : {};
+        // A `+quantity` line in a field's comment marks a string (or a map's string values) as a
+        // resource.Quantity: format quantity. The marker is not part of the description.
+        const lines = (f.comment ?? '').split('\n');
+        const quantity = lines.some((l) => l.trim() === '+quantity');
+        const comment = lines.filter((l) => l.trim() !== '+quantity').join('\n').trim();
+        const doc = comment ? { description: comment } : {};
+        const kind = (k) => (quantity && k.kind === 'string' ? { ...k, format: 'quantity' } : k);
         if (f.map) {
-          const v = kindOf(f.type, f.resolvedType);
+          const v = kind(kindOf(f.type, f.resolvedType));
           return { name: f.name, kind: 'map', value: v, ...doc };
         }
-        return { name: f.name, ...kindOf(f.type, f.resolvedType), ...(f.repeated ? { repeated: true } : {}), ...doc };
+        return { name: f.name, ...kind(kindOf(f.type, f.resolvedType)), ...(f.repeated ? { repeated: true } : {}), ...doc };
       });
       messages[obj.name] = { ...(obj.comment ? { description: obj.comment } : {}), fields };
     }

@@ -12,6 +12,7 @@ import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
 type Schema = Record<string, unknown>;
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const PATCH = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -139,6 +140,7 @@ const REQUIRED: Record<string, string[]> = {
 function valueSchema(kind: FieldSchema['kind'], format: string | undefined, type: string | undefined, deps: Set<string>): Schema {
   switch (kind) {
     case 'string':
+      if (format === 'quantity') return ref(QUANTITY);
       return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
     case 'int':
       return { type: 'integer', format: format ?? 'int64' };
@@ -217,6 +219,8 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
 export function collectSchemas(roots: string[]): Record<string, Schema> {
   const out: Record<string, Schema> = {
     [INT_OR_STRING]: { type: 'string', format: 'int-or-string' },
+    // (Quantity's OpenAPIV3OneOfTypes: a string, or a number such as `cpu: 1`)
+    [QUANTITY]: { description: 'Quantity is a fixed-point representation of a number: a signed decimal number with an optional SI (k, M, G, T, P, E, m, u, n), binary (Ki, Mi, Gi, Ti, Pi, Ei) or decimal exponent (e3) suffix, such as 100m, 1.5 or 512Mi.', oneOf: [{ type: 'string' }, { type: 'number' }] },
     [PATCH]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },
   };
   const queue = [...roots];

@@ -38,25 +38,44 @@ describe('decodeStrict', () => {
     const errs = decodeStrict('Pod', { spec: { containers: [{ name: 'c', ports: [{ containerPort: 'abc' }] }] } });
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatchObject({ type: 'FieldValueTypeInvalid', field: 'spec.containers[0].ports[0].containerPort' });
-    expect(formatFieldError(errs[0])).toBe('spec.containers[0].ports[0].containerPort: Invalid value: "abc": expected integer, got string');
+    expect(formatFieldError(errs[0])).toBe('spec.containers[0].ports[0].containerPort: Invalid value: "abc": json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
+  });
+
+  it('takes a number for a quantity and keeps it as a string, as resource.Quantity does', () => {
+    const pod = { spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1Gi' }, requests: { cpu: 0.5 } } }], volumes: [{ name: 'v', emptyDir: { sizeLimit: 1024 } }] } };
+    expect(decodeStrict('Pod', pod)).toEqual([]);
+    expect(pod.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '0.5' } });
+    expect(pod.spec.volumes[0].emptyDir.sizeLimit).toBe('1024');
+    expect(decodeStrict('Pod', { spec: { containers: [{ resources: { limits: { cpu: true } } }] } })[0]?.detail).toMatch(/^quantities must match the regular expression/);
+    // (a string that is no quantity is left to validation, which names the field)
+    expect(decodeStrict('Pod', { spec: { containers: [{ resources: { limits: { cpu: 'lots' } } }] } })).toEqual([]);
   });
 
   it.each([
-    [{ spec: 'x' }, 'spec', /expected object/],
-    [{ spec: { containers: {} } }, 'spec.containers', /expected array/],
-    [{ spec: { hostNetwork: 'true' } }, 'spec.hostNetwork', /expected boolean/],
-    [{ metadata: { labels: { a: 1 } } }, 'metadata.labels[a]', /expected string/],
-    [{ metadata: { labels: ['a'] } }, 'metadata.labels', /expected object/],
-    [{ spec: { containers: [{ livenessProbe: { httpGet: { port: true } } }] } }, 'spec.containers[0].livenessProbe.httpGet.port', /integer or string/],
-    [{ spec: { containers: [{ ports: [{ containerPort: 1.5 }] }] } }, 'spec.containers[0].ports[0].containerPort', /expected integer, got number/],
-    [{ spec: { priority: 2 ** 40 } }, 'spec.priority', /32-bit/],
-    [{ spec: { containers: ['busybox'] } }, 'spec.containers[0]', /expected object, got string/],
-  ])('%j → %s', (obj, field, re) => {
+    [{ spec: 'x' }, 'spec', 'string into Go struct field Pod.spec of type v1.PodSpec'],
+    [{ spec: { containers: {} } }, 'spec.containers', 'object into Go struct field PodSpec.spec.containers of type []v1.Container'],
+    [{ spec: { hostNetwork: 'true' } }, 'spec.hostNetwork', 'string into Go struct field PodSpec.spec.hostNetwork of type bool'],
+    [{ metadata: { labels: { a: 1 } } }, 'metadata.labels[a]', 'number into Go struct field ObjectMeta.metadata.labels of type string'],
+    [{ metadata: { labels: ['a'] } }, 'metadata.labels', 'array into Go struct field ObjectMeta.metadata.labels of type map[string]string'],
+    [{ spec: { containers: [{ livenessProbe: { httpGet: { port: true } } }] } }, 'spec.containers[0].livenessProbe.httpGet.port', 'bool into Go struct field HTTPGetAction.spec.containers.livenessProbe.httpGet.port of type int32'],
+    [{ spec: { containers: [{ ports: [{ containerPort: 1.5 }] }] } }, 'spec.containers[0].ports[0].containerPort', 'number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32'],
+    [{ spec: { priority: 2 ** 40 } }, 'spec.priority', 'number 1099511627776 into Go struct field PodSpec.spec.priority of type int32'],
+    [{ spec: { containers: ['busybox'] } }, 'spec.containers[0]', 'string into Go struct field PodSpec.spec.containers of type v1.Container'],
+    [{ spec: { containers: [{ command: 'sleep 1' }] } }, 'spec.containers[0].command', 'string into Go struct field Container.spec.containers.command of type []string'],
+  ])('%j → %s', (obj, field, text) => {
     const errs = decodeStrict('Pod', obj);
     expect(errs).toHaveLength(1);
     expect(errs[0].type).toBe('FieldValueTypeInvalid');
     expect(errs[0].field).toBe(field);
-    expect(errs[0].detail).toMatch(re);
+    expect(errs[0].detail).toBe(`json: cannot unmarshal ${text}`);
+  });
+
+  it("names Go's types for the other groups", () => {
+    expect(decodeStrict('Deployment', { spec: { replicas: '3' } })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+    expect(decodeStrict('HorizontalPodAutoscaler', { spec: { metrics: 'x' } })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscalerSpec.spec.metrics of type []v2.MetricSpec');
+    expect(decodeStrict('HorizontalPodAutoscalerV1', { spec: 'x' })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscaler.spec of type v1.HorizontalPodAutoscalerSpec');
+    expect(decodeStrict('Secret', { data: { a: 5 } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field Secret.data of type []uint8');
+    expect(decodeStrict('ObjectMeta', { labels: 'x' }, 'metadata')[0]).toMatchObject({ field: 'metadata.labels', detail: 'json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string' });
   });
 
   it('accepts int64 values beyond 32 bits and the Port spelling of daemon endpoints', () => {

@@ -1,16 +1,24 @@
 // Strict decoding: walks a JSON object against the proto-generated schema and reports unknown
 // fields (`unknown field "spec.containers[0].foo"`) and values of the wrong JSON type, the way
 // the Kubernetes apiserver does with fieldValidation=Strict. null is accepted anywhere (unset).
+//
+// A value of the wrong type is told as Go's encoding/json tells it (sigs.k8s.io/json's
+// UnmarshalTypeError): `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas
+// of type int32`, naming the innermost struct, the path of JSON names from the root (no indices, no
+// map keys) and the Go type. Quantities (fields marked `+quantity` in proto/) take a string or a
+// number, as resource.Quantity's UnmarshalJSON does; a number becomes its string here.
 import { base64Error } from './base64.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
+const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
-function jsonType(v: unknown): string {
-  if (v === null) return 'null';
+/** A JSON value as Go's decoder names it in an UnmarshalTypeError. */
+function goValue(v: unknown): string {
   if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
@@ -18,56 +26,107 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 
 const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
 
-/** Checks one scalar-ish value; pushes at most one error. */
-function checkValue(kind: FieldKind, format: string | undefined, type: string | undefined, v: unknown, path: string, errs: FieldError[]): void {
-  if (v === null) return;
-  switch (kind) {
+// Our message names where they are not k8s.io/api's Go type names, and the Go package of each.
+const AUTOSCALING_V2 = new Set([
+  'HorizontalPodAutoscaler', 'HorizontalPodAutoscalerList', 'HorizontalPodAutoscalerSpec', 'CrossVersionObjectReference', 'MetricSpec', 'ObjectMetricSource',
+  'PodsMetricSource', 'ResourceMetricSource', 'ContainerResourceMetricSource', 'ExternalMetricSource', 'MetricIdentifier', 'MetricTarget',
+  'HorizontalPodAutoscalerBehavior', 'HPAScalingRules', 'HPAScalingPolicy', 'HorizontalPodAutoscalerStatus', 'HorizontalPodAutoscalerCondition',
+  'MetricStatus', 'ObjectMetricStatus', 'PodsMetricStatus', 'ResourceMetricStatus', 'ContainerResourceMetricStatus', 'ExternalMetricStatus', 'MetricValueStatus',
+]);
+
+/** The Go struct name of one of our messages: HorizontalPodAutoscalerSpecV1 is autoscaling/v1's HorizontalPodAutoscalerSpec, EventsEvent events/v1's Event. */
+export function goStructName(message: string): string {
+  return message.replace(/V1(?=List$|$)/, '').replace(/^Events(?=Event)/, '');
+}
+
+/** The Go type of a message as reflect prints it: `v1.PodSpec`, `v2.MetricSpec`. */
+const goMessageType = (message: string) => `${AUTOSCALING_V2.has(message) ? 'v2' : 'v1'}.${goStructName(message)}`;
+
+interface ScalarSchema {
+  kind: FieldKind;
+  format?: string;
+  type?: string;
+}
+
+/** The Go type of one value of a field (no slice or map around it). */
+function goType(s: ScalarSchema): string {
+  switch (s.kind) {
     case 'string':
-      if (typeof v !== 'string') errs.push(typeInvalid(path, v, `expected string, got ${jsonType(v)}`));
-      else if (format === 'byte') {
+      return s.format === 'byte' ? '[]uint8' : s.format === 'quantity' ? 'resource.Quantity' : 'string';
+    case 'bool':
+      return 'bool';
+    case 'double':
+      return 'float64';
+    case 'int':
+      return s.format === 'int64' ? 'int64' : 'int32';
+    case 'value':
+      return 'intstr.IntOrString';
+    case 'object':
+      return 'map[string]interface {}';
+    case 'message':
+      return goMessageType(s.type!);
+    case 'map':
+      return 'map[string]string';
+  }
+}
+
+/** Where a value sits, for Go's message: the innermost struct and the JSON names from the root. */
+interface GoContext {
+  struct: string;
+  path: string;
+}
+
+function goTypeError(path: string, v: unknown, at: GoContext, type: string, value = goValue(v)): FieldError {
+  return typeInvalid(path, v, `json: cannot unmarshal ${value} into Go struct field ${goStructName(at.struct)}.${at.path} of type ${type}`);
+}
+
+/** Checks one value; pushes at most one error. Returns the value to keep (a number given for a quantity becomes its string). */
+function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, errs: FieldError[]): unknown {
+  if (v === null) return v;
+  switch (s.kind) {
+    case 'string':
+      if (s.format === 'quantity') {
+        if (typeof v === 'number') return String(v);
+        // (ParseQuantity of the raw JSON: neither a string nor a number is ever one)
+        if (typeof v !== 'string') errs.push(typeInvalid(path, v, QUANTITY_PATTERN));
+      } else if (typeof v !== 'string') {
+        errs.push(goTypeError(path, v, at, goType(s)));
+      } else if (s.format === 'byte') {
         // proto bytes: base64 in JSON, decoded strictly as Kubernetes does (a 400 when it is not).
         const bad = base64Error(v);
         if (bad) errs.push(typeInvalid(path, v, bad));
       }
-      return;
+      return v;
     case 'bool':
-      if (typeof v !== 'boolean') errs.push(typeInvalid(path, v, `expected boolean, got ${jsonType(v)}`));
-      return;
+      if (typeof v !== 'boolean') errs.push(goTypeError(path, v, at, 'bool'));
+      return v;
     case 'double':
-      if (typeof v !== 'number') errs.push(typeInvalid(path, v, `expected number, got ${jsonType(v)}`));
-      return;
+      if (typeof v !== 'number') errs.push(goTypeError(path, v, at, 'float64'));
+      return v;
     case 'int':
-      if (typeof v !== 'number' || !Number.isInteger(v)) {
-        errs.push(typeInvalid(path, v, `expected integer, got ${typeof v === 'number' ? 'number' : jsonType(v)}`));
-      } else if (format === 'int32' && (v < INT32_MIN || v > INT32_MAX)) {
-        errs.push(typeInvalid(path, v, 'value out of range for a 32-bit integer'));
-      } else if (!Number.isSafeInteger(v)) {
-        errs.push(typeInvalid(path, v, 'value out of range for a 64-bit integer'));
+    case 'value': {
+      // IntOrString's UnmarshalJSON takes a string, else decodes an int32 (and says so).
+      if (s.kind === 'value' && typeof v === 'string') return v;
+      const type = s.kind === 'value' ? 'int32' : goType(s);
+      if (typeof v !== 'number') errs.push(goTypeError(path, v, at, type));
+      else if (!Number.isInteger(v) || (type === 'int32' && (v < INT32_MIN || v > INT32_MAX)) || !Number.isSafeInteger(v)) {
+        errs.push(goTypeError(path, v, at, type, `number ${String(v)}`));
       }
-      return;
-    case 'value':
-      // google.protobuf.Value is used only for IntOrString fields.
-      if (typeof v === 'string') return;
-      if (typeof v === 'number' && Number.isInteger(v)) return;
-      errs.push(typeInvalid(path, v, `expected integer or string, got ${jsonType(v)}`));
-      return;
+      return v;
+    }
     case 'object':
-      if (!isPlainObject(v)) errs.push(typeInvalid(path, v, `expected object, got ${jsonType(v)}`));
-      return;
+      if (!isPlainObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
+      return v;
     case 'message':
-      walk(type!, v, path, errs);
-      return;
+      if (!isPlainObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
+      else walk(s.type!, v, path, at.path, errs);
+      return v;
     case 'map':
-      return; // handled by the caller, which knows the value schema
+      return v; // handled by the caller, which knows the value schema
   }
 }
 
-function walk(typeName: string, obj: unknown, path: string, errs: FieldError[]): void {
-  if (obj === null) return;
-  if (!isPlainObject(obj)) {
-    errs.push(typeInvalid(path || '<root>', obj, `expected object, got ${jsonType(obj)}`));
-    return;
-  }
+function walk(typeName: string, obj: Record<string, unknown>, path: string, goPath: string, errs: FieldError[]): void {
   const fields = fieldsOfMessage(typeName);
   for (const [key, v] of Object.entries(obj)) {
     const f = fields.get(key);
@@ -77,34 +136,49 @@ function walk(typeName: string, obj: unknown, path: string, errs: FieldError[]):
       continue;
     }
     if (v === null || v === undefined) continue;
+    const at: GoContext = { struct: typeName, path: join(goPath, key) };
     if (f.kind === 'map') {
+      const vs = f.value!;
       if (!isPlainObject(v)) {
-        errs.push(typeInvalid(p, v, `expected object, got ${jsonType(v)}`));
+        errs.push(goTypeError(p, v, at, `map[string]${goType(vs)}`));
         continue;
       }
-      const vs = f.value!;
-      for (const [mk, mv] of Object.entries(v)) checkValue(vs.kind, vs.format, vs.type, mv, `${p}[${mk}]`, errs);
+      for (const [mk, mv] of Object.entries(v)) {
+        const nv = checkValue(vs, mv, `${p}[${mk}]`, at, errs);
+        if (nv !== mv) v[mk] = nv;
+      }
       continue;
     }
     if (f.repeated) {
       if (!Array.isArray(v)) {
-        errs.push(typeInvalid(p, v, `expected array, got ${jsonType(v)}`));
+        errs.push(goTypeError(p, v, at, `[]${goType(f)}`));
         continue;
       }
-      v.forEach((item, i) => checkValue(f.kind, f.format, f.type, item, `${p}[${i}]`, errs));
+      v.forEach((item, i) => {
+        const nv = checkValue(f, item, `${p}[${i}]`, at, errs);
+        if (nv !== item) v[i] = nv;
+      });
       continue;
     }
-    checkValue(f.kind, f.format, f.type, v, p, errs);
+    const nv = checkValue(f, v, p, at, errs);
+    if (nv !== v) obj[key] = nv;
   }
 }
 
 /**
  * Strictly decodes `obj` as message `typeName` (Pod, Node, ...): unknown fields come back as
- * FieldValueUnknown, mistyped values as FieldValueTypeInvalid, each with its path.
+ * FieldValueUnknown, mistyped values as FieldValueTypeInvalid (detail: Go's message), each with
+ * its path, `prefix` before it when `obj` sits at that path of a larger object. Numbers given for
+ * quantities are turned into strings in place.
  */
-export function decodeStrict(typeName: string, obj: unknown): FieldError[] {
+export function decodeStrict(typeName: string, obj: unknown, prefix = ''): FieldError[] {
   if (!messageSchema(typeName)) throw new Error(`decodeStrict: unknown type ${typeName}`);
   const errs: FieldError[] = [];
-  walk(typeName, obj, '', errs);
+  if (obj === null) return errs;
+  if (!isPlainObject(obj)) {
+    errs.push(typeInvalid(prefix || '<root>', obj, `json: cannot unmarshal ${goValue(obj)} into Go value of type ${goMessageType(typeName)}`));
+    return errs;
+  }
+  walk(typeName, obj, prefix, prefix, errs);
   return errs;
 }

@@ -111,6 +111,6 @@ describe('base64 of bytes fields', () => {
     expect(decodeStrict('Secret', { data: { p: 'cQ==' }, stringData: { s: 'not base64!' } })).toEqual([]);
     expect(decodeStrict('Secret', { data: { p: 'q' } })).toEqual([{ type: 'FieldValueTypeInvalid', field: 'data[p]', badValue: 'q', detail: 'illegal base64 data at input byte 0' }]);
     expect(decodeStrict('ConfigMap', { data: { t: 'plain text' }, binaryData: { b: 'x y' } }).map((e) => e.field)).toEqual(['binaryData[b]']);
-    expect(decodeStrict('ConfigMap', { data: { t: 1 } })[0]).toMatchObject({ field: 'data[t]', detail: 'expected string, got number' });
+    expect(decodeStrict('ConfigMap', { data: { t: 1 } })[0]).toMatchObject({ field: 'data[t]', detail: 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string' });
   });
 });

@@ -84,9 +84,13 @@ export function invalid(kind: string, group: string, name: string, errs: FieldEr
   const causes = errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
   const onlyDecoding = errs.every((e) => e.type === 'FieldValueUnknown' || e.type === 'FieldValueTypeInvalid');
   if (onlyDecoding) {
-    // Kubernetes reports strict-decoding failures as 400 BadRequest: `.spec.containers[0].foo: field not declared in schema`.
-    const msg = `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${errs.map(formatFieldError).join(', ')}`;
-    return new ApiError(400, 'BadRequest', msg, { name, group, kind, causes });
+    // Decoding failures are 400 BadRequest. A value of the wrong type stops Go's decoder, which
+    // tells the first (`json: cannot unmarshal string into Go struct field ...`); unknown fields
+    // are told together (`strict decoding error: unknown field "spec.foo", unknown field ...`).
+    // Go's other decoding errors (base64, quantities) do not name the field: ours do.
+    const typeErr = errs.find((e) => e.type === 'FieldValueTypeInvalid');
+    const why = !typeErr ? `strict decoding error: ${errs.map(formatFieldError).join(', ')}` : typeErr.detail.startsWith('json: ') ? typeErr.detail : formatFieldError(typeErr);
+    return new ApiError(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${why}`, { name, group, kind, causes });
   }
   // Kubernetes qualifies the kind by its group: Deployment.apps "web" is invalid.
   const msg = `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${errs.length === 1 ? formatFieldError(errs[0]!) : `[${errs.map(formatFieldError).join(', ')}]`}`;

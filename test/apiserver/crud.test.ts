@@ -123,10 +123,20 @@ describe('pods', () => {
     (body.spec as { containers: Record<string, unknown>[] }).containers[0]!.ports = [{ containerPort: 'eighty' }];
     const e = await failure(admin.create(Pods, 'default', body));
     expect(e.code).toBe(400);
-    expect(e.message).toContain('spec.containers[0].ports[0].containerPort');
+    // Go's decoder's words (the first wrong value stops it); the cause keeps our indexed path.
+    expect(e.message).toBe('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32');
+    expect(e.status?.details?.causes?.[0]).toMatchObject({ field: 'spec.containers[0].ports[0].containerPort', reason: 'FieldValueTypeInvalid' });
     const e2 = await failure(admin.request(admin.path(Pods, 'default'), { method: 'POST', body: '{"apiVersion": "v1", "kind": ', contentType: 'application/json' }));
     expect(e2.code).toBe(400);
     expect(e2.status).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+  });
+
+  it('takes numbers for quantities (cpu: 1) and stores them as strings', async () => {
+    const body = pod('p-numeric-quantity');
+    (body.spec as { containers: Record<string, unknown>[] }).containers[0]!.resources = { limits: { cpu: 1, memory: 134217728 }, requests: { cpu: 0.5 } };
+    const created = await admin.create<KubeObject & { spec: { containers: { resources: unknown }[] } }>(Pods, 'default', body);
+    expect(created.spec.containers[0]!.resources).toEqual({ limits: { cpu: '1', memory: '134217728' }, requests: { cpu: '500m', memory: '134217728' } });
+    await admin.delete(Pods, 'default', 'p-numeric-quantity', { gracePeriodSeconds: 0 });
   });
 
   it('creating in a missing namespace is 404', async () => {

@@ -21,8 +21,8 @@ const CRD_GROUP = 'apiextensions.k8s.io';
 
 /** ObjectMeta decoding of `obj.metadata`, paths prefixed. */
 function metadataErrors(obj: KubeObject): FieldError[] {
-  if (obj.metadata === undefined || obj.metadata === null) return [];
-  return decodeStrict('ObjectMeta', obj.metadata).map((e) => ({ ...e, field: `metadata.${e.field}` }));
+  if (obj.metadata === undefined) return [];
+  return decodeStrict('ObjectMeta', obj.metadata, 'metadata');
 }
 
 const metaFields = (namespaced: boolean) => (obj: KubeObject): Record<string, string> =>

@@ -1,7 +1,7 @@
 // Verb logic shared by the REST and gRPC frontends: patching (merge, JSON, strategic, apply),
 // pod binding, namespace termination, and delete options.
 import type { Binding, KubeObject } from '../../api/types.js';
-import { typeInvalid } from '../../api/field-error.js';
+import { decodeStrict } from '../../api/schema-validate.js';
 import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
@@ -141,12 +141,10 @@ export function checkApplyConfig(r: ResourceInfo, body: unknown): KubeObject {
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */
 export async function bindPod(store: Store, namespace: string | undefined, name: string, binding: KubeObject, ctx: RequestContext): Promise<void> {
   if (store.resource.name !== 'pods') throw errors.methodNotSupported(store.resource.name, 'bind');
+  // (a target that is not an ObjectReference is a decoding error, as Go's decoder says it)
+  const typeErrs = decodeStrict('Binding', binding).filter((e) => e.type === 'FieldValueTypeInvalid');
+  if (typeErrs.length) throw errors.invalid('Binding', '', name, typeErrs);
   const target = (binding as { target?: unknown }).target;
-  if (target !== undefined && (typeof target !== 'object' || target === null || Array.isArray(target))) throw errors.invalid('Binding', '', name, [typeInvalid('target', target, 'must be an object')]);
-  for (const f of ['name', 'kind'] as const) {
-    const v = (target as Record<string, unknown> | undefined)?.[f];
-    if (v !== undefined && typeof v !== 'string') throw errors.invalid('Binding', '', name, [typeInvalid(`target.${f}`, v, 'must be a string')]);
-  }
   // (ValidatePodBinding: a Node, named as a DNS subdomain)
   const errs = validateBinding(binding as Binding);
   if (errs.length) throw errors.invalid('Binding', '', name, errs);

@@ -108,11 +108,17 @@ export interface MetricTarget {
   type?:
     | string
     | undefined;
-  /** Quantity: the target value of the metric. */
+  /**
+   * Quantity: the target value of the metric.
+   * +quantity
+   */
   value?:
     | string
     | undefined;
-  /** Quantity: the target value of the metric averaged over the pods. */
+  /**
+   * Quantity: the target value of the metric averaged over the pods.
+   * +quantity
+   */
   averageValue?:
     | string
     | undefined;
@@ -205,11 +211,17 @@ export interface ExternalMetricStatus {
 }
 
 export interface MetricValueStatus {
-  /** Quantity. */
+  /**
+   * Quantity.
+   * +quantity
+   */
   value?:
     | string
     | undefined;
-  /** Quantity. */
+  /**
+   * Quantity.
+   * +quantity
+   */
   averageValue?: string | undefined;
   averageUtilization?: number | undefined;
 }

@@ -151,7 +151,10 @@ export interface ObjectFieldSelector {
 
 export interface ResourceFieldSelector {
   containerName?: string | undefined;
-  resource?: string | undefined;
+  resource?:
+    | string
+    | undefined;
+  /** +quantity */
   divisor?: string | undefined;
 }
 
@@ -169,7 +172,11 @@ export interface SecretKeySelector {
 
 /** Quantities (cpu: "100m", memory: "512Mi") keyed by resource name. */
 export interface ResourceRequirements {
-  limits?: { [key: string]: string } | undefined;
+  /** +quantity */
+  limits?:
+    | { [key: string]: string }
+    | undefined;
+  /** +quantity */
   requests?: { [key: string]: string } | undefined;
   claims?: ResourceClaim[] | undefined;
 }

@@ -44,7 +44,10 @@ export interface RuntimeClass {
 
 /** Overhead structure represents the resource overhead associated with running a pod. */
 export interface Overhead {
-  /** The fixed resource overhead of a pod of this class (cpu, memory...). */
+  /**
+   * The fixed resource overhead of a pod of this class (cpu, memory...).
+   * +quantity
+   */
   podFixed?: { [key: string]: string } | undefined;
 }
 

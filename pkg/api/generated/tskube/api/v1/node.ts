@@ -54,7 +54,11 @@ export interface Taint {
 }
 
 export interface NodeStatus {
-  capacity?: { [key: string]: string } | undefined;
+  /** +quantity */
+  capacity?:
+    | { [key: string]: string }
+    | undefined;
+  /** +quantity */
   allocatable?: { [key: string]: string } | undefined;
   phase?: string | undefined;
   conditions?: NodeCondition[] | undefined;

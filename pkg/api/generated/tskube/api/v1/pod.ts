@@ -106,7 +106,10 @@ export interface PodSpec {
   readinessGates?: PodReadinessGate[] | undefined;
   runtimeClassName?: string | undefined;
   enableServiceLinks?: boolean | undefined;
-  preemptionPolicy?: string | undefined;
+  preemptionPolicy?:
+    | string
+    | undefined;
+  /** +quantity */
   overhead?: { [key: string]: string } | undefined;
   topologySpreadConstraints?: TopologySpreadConstraint[] | undefined;
   setHostnameAsFQDN?: boolean | undefined;
@@ -296,7 +299,10 @@ export interface ContainerStatus {
   image?: string | undefined;
   imageID?: string | undefined;
   containerID?: string | undefined;
-  started?: boolean | undefined;
+  started?:
+    | boolean
+    | undefined;
+  /** +quantity */
   allocatedResources?: { [key: string]: string } | undefined;
   resources?: ResourceRequirements | undefined;
   volumeMounts?: VolumeMountStatus[] | undefined;

@@ -23,25 +23,38 @@ export interface LimitRangeItem {
   type?:
     | string
     | undefined;
-  /** Max usage constraints on this kind by resource name. */
+  /**
+   * Max usage constraints on this kind by resource name.
+   * +quantity
+   */
   max?:
     | { [key: string]: string }
     | undefined;
-  /** Min usage constraints on this kind by resource name. */
+  /**
+   * Min usage constraints on this kind by resource name.
+   * +quantity
+   */
   min?:
     | { [key: string]: string }
     | undefined;
-  /** Default resource requirement limit value by resource name if resource limit is omitted. */
+  /**
+   * Default resource requirement limit value by resource name if resource limit is omitted.
+   * +quantity
+   */
   default?:
     | { [key: string]: string }
     | undefined;
-  /** DefaultRequest is the default resource requirement request value by resource name if resource request is omitted. */
+  /**
+   * DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
+   * +quantity
+   */
   defaultRequest?:
     | { [key: string]: string }
     | undefined;
   /**
    * MaxLimitRequestRatio if specified, the named resource must have a request and limit that are
    * both non-zero where limit divided by request is less than or equal to the enumerated value.
+   * +quantity
    */
   maxLimitRequestRatio?: { [key: string]: string } | undefined;
 }

@@ -35,7 +35,10 @@ export interface ScopeSelector {
 
 /** ResourceQuotaSpec defines the desired hard limits to enforce for Quota. */
 export interface ResourceQuotaSpec {
-  /** The set of desired hard limits for each named resource. */
+  /**
+   * The set of desired hard limits for each named resource.
+   * +quantity
+   */
   hard?:
     | { [key: string]: string }
     | undefined;
@@ -57,7 +60,11 @@ export interface ResourceQuotaSpec_HardEntry {
 
 /** ResourceQuotaStatus defines the enforced hard limits and observed use. */
 export interface ResourceQuotaStatus {
-  hard?: { [key: string]: string } | undefined;
+  /** +quantity */
+  hard?:
+    | { [key: string]: string }
+    | undefined;
+  /** +quantity */
   used?: { [key: string]: string } | undefined;
 }
 

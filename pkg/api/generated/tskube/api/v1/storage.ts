@@ -40,7 +40,10 @@ export interface PersistentVolumeList {
 }
 
 export interface PersistentVolumeSpec {
-  /** The volume's resources: only "storage" (a quantity). */
+  /**
+   * The volume's resources: only "storage" (a quantity).
+   * +quantity
+   */
   capacity?:
     | { [key: string]: string }
     | undefined;
@@ -137,7 +140,10 @@ export interface PersistentVolumeClaimStatus {
   accessModes?:
     | string[]
     | undefined;
-  /** The capacity of the bound volume. */
+  /**
+   * The capacity of the bound volume.
+   * +quantity
+   */
   capacity?: { [key: string]: string } | undefined;
   conditions?: PersistentVolumeClaimCondition[] | undefined;
 }

@@ -50,7 +50,10 @@ export interface PersistentVolumeClaimTemplate {
 }
 
 export interface EmptyDirVolumeSource {
-  medium?: string | undefined;
+  medium?:
+    | string
+    | undefined;
+  /** +quantity */
   sizeLimit?: string | undefined;
 }
 
@@ -156,7 +159,11 @@ export interface PersistentVolumeClaimSpec {
 }
 
 export interface VolumeResourceRequirements {
-  limits?: { [key: string]: string } | undefined;
+  /** +quantity */
+  limits?:
+    | { [key: string]: string }
+    | undefined;
+  /** +quantity */
   requests?: { [key: string]: string } | undefined;
 }
 
