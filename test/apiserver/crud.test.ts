@@ -139,6 +139,14 @@ describe('pods', () => {
     await admin.delete(Pods, 'default', 'p-numeric-quantity', { gracePeriodSeconds: 0 });
   });
 
+  it('a subresource the resource does not have is 404, as an unknown route', async () => {
+    for (const path of ['/api/v1/namespaces/default/pods/p1/resize', '/api/v1/namespaces/default/configmaps/x/status', '/api/v1/nodes/n/binding']) {
+      const e = await failure(admin.request(path));
+      expect(e.code).toBe(404);
+      expect(e.message).toBe('the server could not find the requested resource');
+    }
+  });
+
   it('creating in a missing namespace is 404', async () => {
     const e = await failure(admin.create(Pods, 'nowhere', pod('p2')));
     expect(e.code).toBe(404);

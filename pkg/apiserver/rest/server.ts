@@ -382,6 +382,8 @@ export class RestServer {
       const resource = p && this.deps.registry.find(p.group, p.version, p.resource);
       if (!p || !resource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      // (a subresource the resource does not have, such as pods/resize with its gate off, is no route)
+      if (p.subresource && !resource.subresources.includes(p.subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
       const store = this.deps.stores.get(storageOf(resource));
