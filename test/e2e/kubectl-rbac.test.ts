@@ -125,4 +125,26 @@ describe.skipIf(!hasKubectl)('kubectl with RBAC', () => {
     expect(bind.code).toBe(1);
     expect(bind.err).toMatch(/rolebindings\.rbac\.authorization\.k8s\.io "root" is forbidden: user "alice" .* is attempting to grant RBAC permissions not currently held:/);
   });
+
+  it('auth reconcile creates, then updates roles and re-creates a binding whose roleRef changed (protobuf updates with managedFields, rbac DeleteOptions)', async () => {
+    const file = join(dir, 'reconcile.yaml');
+    const write = (verbs: string, roleRef: string) =>
+      writeFileSync(
+        file,
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: rec, namespace: a}\nrules: [{apiGroups: [""], resources: [configmaps], verbs: [${verbs}]}]\n---\n` +
+          `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: rec-cluster}\nrules: [{apiGroups: [""], resources: [nodes], verbs: [get]}]\n---\n` +
+          `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: rec-binding, namespace: a}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleRef}}\nsubjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]\n`,
+      );
+    await kubectl('create', 'namespace', 'a');
+    write('get', 'Role, name: rec');
+    const first = await kubectl('auth', 'reconcile', '-f', file);
+    expect(first).toMatchObject({ code: 0, out: 'role.rbac.authorization.k8s.io/rec reconciled\nclusterrole.rbac.authorization.k8s.io/rec-cluster reconciled\nrolebinding.rbac.authorization.k8s.io/rec-binding reconciled\n' });
+    expect(first.err).toContain('\treconciliation required create\n\tmissing rules added:\n\t\t{Verbs:[get] APIGroups:[] Resources:[configmaps] ResourceNames:[] NonResourceURLs:[]}\n');
+    write('get, list', 'ClusterRole, name: rec-cluster');
+    const second = await kubectl('auth', 'reconcile', '-f', file);
+    expect(second).toMatchObject({ code: 0, out: 'role.rbac.authorization.k8s.io/rec reconciled\nclusterrole.rbac.authorization.k8s.io/rec-cluster reconciled\nrolebinding.rbac.authorization.k8s.io/rec-binding reconciled\n' });
+    expect(second.err).toContain('\treconciliation required recreate\n');
+    expect((await kubectl('get', 'rolebinding', 'rec-binding', '-n', 'a', '-o', 'jsonpath={.roleRef.kind}/{.roleRef.name}')).out).toBe('ClusterRole/rec-cluster');
+    expect((await kubectl('get', 'role', 'rec', '-n', 'a', '-o', 'jsonpath={.rules[*].verbs}')).out).toBe('["get"] ["list"]');
+  });
 });

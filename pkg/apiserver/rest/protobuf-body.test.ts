@@ -77,7 +77,10 @@ describe('protobuf request bodies', () => {
     del.uint32(1 << 3).int64(0);
     del.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('uid-1').join();
     del.uint32((4 << 3) | 2).string('Background');
-    expect(decodeProtobufObject(envelope('v1', 'DeleteOptions', del.finish()))).toMatchObject({ kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' }, propagationPolicy: 'Background' });
+    const delBody = del.finish();
+    expect(decodeProtobufObject(envelope('v1', 'DeleteOptions', delBody))).toMatchObject({ kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' }, propagationPolicy: 'Background' });
+    // (as client-go labels it for a client of another group: kubectl auth reconcile)
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'DeleteOptions', delBody))).toMatchObject({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
     const other = (() => {
       try {
         return decodeProtobufObject(envelope('v1', 'Node', new Uint8Array()));
@@ -289,6 +292,17 @@ describe('protobuf request bodies', () => {
     entry(cr, 1, 'rbac.example.com/aggregate-to-agg', 'true');
     cr.join().join();
     expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', cr.finish()))).toMatchObject({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate-to-agg': 'true' } }] } });
+    // An update's managedFields (kubectl auth reconcile sends the object it read): fieldsV1 is the Raw JSON itself.
+    const withFields = new BinaryWriter();
+    withFields.uint32((1 << 3) | 2).fork();
+    withFields.uint32((1 << 3) | 2).string('r');
+    withFields.uint32((17 << 3) | 2).fork();
+    withFields.uint32((1 << 3) | 2).string('kubectl').uint32((2 << 3) | 2).string('Update').uint32((6 << 3) | 2).string('FieldsV1');
+    withFields.uint32((7 << 3) | 2).fork().uint32((1 << 3) | 2).bytes(Buffer.from('{"f:rules":{}}')).join();
+    withFields.join().join();
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'Role', withFields.finish()))).toMatchObject({
+      metadata: { name: 'r', managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:rules': {} } }] },
+    });
   });
 });
 

@@ -318,8 +318,11 @@ function readValue(r: BinaryReader, fd: Field): unknown {
       const t = readMessage(b, 'Time') as { seconds?: number };
       return rfc3339((t.seconds ?? 0) * 1000);
     }
-    case 'message':
-      return readMessage(r.bytes(), fd.type!);
+    case 'message': {
+      const m = readMessage(r.bytes(), fd.type!);
+      // (FieldsV1's JSON is its Raw bytes' JSON, not an object holding them)
+      return fd.type === 'FieldsV1' ? (m.Raw ?? {}) : m;
+    }
     case 'quantity':
       return String(readMessage(r.bytes(), 'Quantity').string ?? '');
     case 'intstr': {
@@ -375,7 +378,10 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
     throw errors.badRequest(`error decoding request body as protobuf: ${(e as Error).message}`);
   }
   const tm = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  if (!tm.kind || DECODABLE.get(tm.kind) !== (tm.apiVersion || 'v1') || (envelope.contentEncoding as string | undefined)) {
+  // DeleteOptions is registered in every group version: client-go labels it with its client's
+  // (kubectl auth reconcile deletes a RoleBinding with rbac.authorization.k8s.io/v1 DeleteOptions).
+  const versionOk = tm.kind === 'DeleteOptions' ? /^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(tm.apiVersion || 'v1') : DECODABLE.get(tm.kind ?? '') === (tm.apiVersion || 'v1');
+  if (!tm.kind || !versionOk || (envelope.contentEncoding as string | undefined)) {
     throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (kind ${tm.apiVersion ?? ''}/${tm.kind ?? ''})`);
   }
   try {
