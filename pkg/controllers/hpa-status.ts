@@ -18,7 +18,8 @@ export function setCondition(hpa: HPA, type: string, status: 'True' | 'False', r
 export function setStatus(hpa: HPA, current: number, desired: number, metrics: MetricStatus[], rescaled: boolean): void {
   const st = hpa.status ?? {};
   hpa.status = {
-    observedGeneration: hpa.metadata?.generation ?? 1,
+    // (1.32's HorizontalPodAutoscalers keep no generation, so none is observed)
+    ...(hpa.metadata?.generation !== undefined ? { observedGeneration: hpa.metadata.generation } : {}),
     ...(current ? { currentReplicas: current } : {}),
     desiredReplicas: desired,
     ...(rescaled ? { lastScaleTime: rfc3339Now() } : st.lastScaleTime ? { lastScaleTime: st.lastScaleTime } : {}),

@@ -33,13 +33,13 @@ describe('bootstrap', () => {
 });
 
 describe('pods', () => {
-  it('create fills uid, creationTimestamp, generation, resourceVersion, defaults and clears status', async () => {
+  it('create fills uid, creationTimestamp, resourceVersion, defaults and clears status (no generation: 1.32 keeps none for pods)', async () => {
     const base = pod('p1') as { spec: Record<string, unknown> };
     const created = await admin.create(Pods, 'default', { ...base, spec: { ...base.spec, hostUsers: false }, status: { phase: 'Running', podIP: '1.2.3.4' } });
     const m = created.metadata!;
     expect(m.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(m.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(m.generation).toBe(1);
+    expect(m.generation).toBeUndefined();
     expect(Number(m.resourceVersion)).toBeGreaterThan(0);
     expect((created.status as { phase?: string; podIP?: string }).phase).toBe('Pending');
     expect((created.status as { podIP?: string }).podIP).toBeUndefined();
@@ -70,10 +70,10 @@ describe('pods', () => {
     expect(e.status).toMatchObject({ kind: 'Status', reason: 'NotFound', message: 'pods "nope" not found', code: 404 });
   });
 
-  it('update with a stale resourceVersion is 409 Conflict; a fresh one bumps generation only on spec change', async () => {
+  it('update with a stale resourceVersion is 409 Conflict; a pod gets no generation from a request', async () => {
     const cur = await admin.get(Pods, 'default', 'p1');
-    const labelled = await admin.update(Pods, 'default', 'p1', { ...cur, metadata: { ...cur.metadata, labels: { app: 'p1', tier: 'web' } } });
-    expect(labelled.metadata?.generation).toBe(1);
+    const labelled = await admin.update(Pods, 'default', 'p1', { ...cur, metadata: { ...cur.metadata, labels: { app: 'p1', tier: 'web' }, generation: 7 } });
+    expect(labelled.metadata?.generation).toBeUndefined();
     expect(Number(labelled.metadata?.resourceVersion)).toBeGreaterThan(Number(cur.metadata?.resourceVersion));
     const e = await failure(admin.update(Pods, 'default', 'p1', { ...cur, metadata: { ...cur.metadata, labels: { app: 'stale' } } }));
     expect(e.code).toBe(409);
@@ -82,7 +82,30 @@ describe('pods', () => {
     const spec = structuredClone(labelled.spec) as { containers: { image: string }[] };
     spec.containers[0]!.image = 'busybox:1.37';
     const imaged = await admin.update(Pods, 'default', 'p1', { ...labelled, spec });
-    expect(imaged.metadata?.generation).toBe(2);
+    expect(imaged.metadata?.generation).toBeUndefined();
+  });
+
+  it('metadata.generation as 1.32 keeps it: only kinds whose strategy tracks it; a client\'s kept on create elsewhere, never taken on update; bumped by a deletion request', async () => {
+    const deployments = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gen', labels: { app: 'gen' }, generation: 9, finalizers: ['example.com/hold'] }, spec: { replicas: 1, selector: { matchLabels: { app: 'gen' } }, template: { metadata: { labels: { app: 'gen' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } };
+    const made = await admin.create(deployments, 'default', d);
+    expect(made.metadata?.generation).toBe(1);
+    // (a deployment's annotations count too: kubectl rollout's change-cause; labels do not)
+    const annotated = await admin.patch(deployments, 'default', 'gen', { metadata: { annotations: { 'kubernetes.io/change-cause': 'x' } } });
+    expect(annotated.metadata?.generation).toBe(2);
+    const labelled = await admin.patch(deployments, 'default', 'gen', { metadata: { labels: { tier: 'web' } } });
+    expect(labelled.metadata?.generation).toBe(2);
+    // The first deletion request is a new generation; the object stays for its finalizer.
+    const deleting = await admin.delete(deployments, 'default', 'gen');
+    expect(deleting.metadata?.generation).toBe(3);
+    await admin.patch(deployments, 'default', 'gen', { metadata: { finalizers: null } });
+    // A ConfigMap keeps none, but one a client gives on create stays (BeforeCreate leaves it).
+    const cm = await admin.create({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gen', generation: 4 }, data: { a: 'b' } });
+    expect(cm.metadata?.generation).toBe(4);
+    const plain = await admin.create({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gen-plain' }, data: { a: 'b' } });
+    expect(plain.metadata?.generation).toBeUndefined();
+    const changed = await admin.patch({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, 'default', 'gen-plain', { metadata: { generation: 3 }, data: { a: 'c' } });
+    expect(changed.metadata?.generation).toBeUndefined();
   });
 
   it('an update changing an immutable pod field is 422 Invalid naming spec', async () => {

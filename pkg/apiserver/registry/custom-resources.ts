@@ -15,7 +15,7 @@ import { unknownField } from '../../api/field-error.js';
 import type { RequestContext } from './request-types.js';
 import { reportDecoding } from './store.js';
 import { ApiError } from '../errors.js';
-import type { ResourceInfo } from './resources.js';
+import { specChanged, type ResourceInfo } from './resources.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 
@@ -30,6 +30,7 @@ const metaFields = (namespaced: boolean) => (obj: KubeObject): Record<string, st
 
 /** apiextensions.k8s.io/v1 CustomResourceDefinitions (cluster-scoped; status written by the apiserver's CRD controller). */
 export const customresourcedefinitions: ResourceInfo = {
+  generationChanged: specChanged,
   name: 'customresourcedefinitions',
   singularName: 'customresourcedefinition',
   kind: 'CustomResourceDefinition',

@@ -137,7 +137,11 @@ export interface ResourceInfo {
   scalePaths?: ScaleSubresource;
   /** The version's openAPIV3Schema (custom resources), published in OpenAPI. */
   schema?: JSONSchemaProps;
-  /** Whether an update bumps metadata.generation (default: spec changed). */
+  /**
+   * Kinds whose registry strategy keeps metadata.generation (1.32's PrepareForCreate sets 1,
+   * PrepareForUpdate bumps it): whether an update changed what it counts. Other kinds leave a
+   * client's generation on create and keep the stored one on update.
+   */
   generationChanged?(obj: KubeObject, old: KubeObject): boolean;
   /** apiVersions the store accepts in bodies besides its own (a CRD's other versions, checked by their views). */
   apiVersions?: string[];
@@ -149,6 +153,12 @@ export interface ResourceInfo {
 export const storageOf = (r: ResourceInfo): ResourceInfo => r.view?.storage ?? r;
 
 export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
+
+const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+/** The usual generation rule: the spec changed. */
+export const specChanged = (obj: KubeObject, old: KubeObject): boolean => differs(obj.spec, old.spec);
+/** A field other than spec changed (webhooks, template). */
+const fieldChanged = (field: string) => (obj: KubeObject, old: KubeObject): boolean => differs(obj[field], old[field]);
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const noCollectionDelete = allVerbs.filter((v) => v !== 'deletecollection');
@@ -357,6 +367,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     subresources: ['status', 'scale'],
     shortNames,
     categories: ['all'],
+    generationChanged: specChanged,
     prepareForCreate(obj) {
       obj.status = {};
       defaults(obj);
@@ -381,7 +392,7 @@ export const podtemplates = base({
   prepareForUpdate: (obj) => defaultTemplate((obj as PodTemplate).template),
   validate: (obj) => validatePodTemplate(obj as never),
   validateUpdate: (obj, old) => validatePodTemplateUpdate(obj as never, old as never),
-  generationChanged: (obj, old) => JSON.stringify((obj as PodTemplate).template ?? null) !== JSON.stringify((old as PodTemplate).template ?? null),
+  generationChanged: fieldChanged('template'),
 });
 
 export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
@@ -390,7 +401,10 @@ export const replicationcontrollers = workloadResource('replicationcontrollers',
   group: '',
   writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
 });
-export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never));
+export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never), {
+  // (deployment's PrepareForUpdate: a spec or annotations change, kubectl rollout's change-cause and rollback included)
+  generationChanged: (obj, old) => specChanged(obj, old) || differs(obj.metadata?.annotations, old.metadata?.annotations),
+});
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
 function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], validateStatusUpdate?: SubresourceStrategy['validateUpdate']): ResourceInfo {
@@ -403,6 +417,7 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
     shortNames,
     categories: ['all'],
     subresources: ['status'],
+    generationChanged: specChanged,
     prepareForCreate(obj) {
       obj.status = {};
       prepare(obj, true);
@@ -479,6 +494,8 @@ export const endpoints = base({
 });
 
 export const endpointslices = base({
+  // (anything outside metadata, or the labels: endpointSliceStrategy.PrepareForUpdate)
+  generationChanged: (obj, old) => differs({ ...obj, metadata: undefined }, { ...old, metadata: undefined }) || differs(obj.metadata?.labels, old.metadata?.labels),
   name: 'endpointslices',
   singularName: 'endpointslice',
   kind: 'EndpointSlice',
@@ -493,6 +510,7 @@ export const endpointslices = base({
 
 /** networking.k8s.io/v1: status written by the ingress status controller; the class comes from admission. */
 export const ingresses = base({
+  generationChanged: specChanged,
   name: 'ingresses',
   singularName: 'ingress',
   kind: 'Ingress',
@@ -509,6 +527,7 @@ export const ingresses = base({
 });
 
 export const ingressclasses = base({
+  generationChanged: specChanged,
   name: 'ingressclasses',
   singularName: 'ingressclass',
   kind: 'IngressClass',
@@ -633,6 +652,7 @@ export const limitranges = base({
 
 /** networking.k8s.io/v1 NetworkPolicy: enforced by each node agent. */
 export const networkpolicies = base({
+  generationChanged: specChanged,
   name: 'networkpolicies',
   singularName: 'networkpolicy',
   kind: 'NetworkPolicy',
@@ -648,6 +668,8 @@ export const networkpolicies = base({
 
 /** scheduling.k8s.io/v1: pod priorities by name; value and preemptionPolicy are fixed once created. */
 export const priorityclasses = base({
+  // (1 on create, never bumped: its PrepareForUpdate is empty)
+  generationChanged: () => false,
   name: 'priorityclasses',
   singularName: 'priorityclass',
   kind: 'PriorityClass',
@@ -719,6 +741,7 @@ export const certificatesigningrequests = base({
 
 /** admissionregistration.k8s.io/v1: the webhooks the admission chain calls (admission-webhook.ts). */
 export const validatingwebhookconfigurations = base({
+  generationChanged: fieldChanged('webhooks'),
   name: 'validatingwebhookconfigurations',
   singularName: 'validatingwebhookconfiguration',
   kind: 'ValidatingWebhookConfiguration',
@@ -733,6 +756,7 @@ export const validatingwebhookconfigurations = base({
 });
 
 export const mutatingwebhookconfigurations = base({
+  generationChanged: fieldChanged('webhooks'),
   name: 'mutatingwebhookconfigurations',
   singularName: 'mutatingwebhookconfiguration',
   kind: 'MutatingWebhookConfiguration',
@@ -748,6 +772,7 @@ export const mutatingwebhookconfigurations = base({
 
 /** admissionregistration.k8s.io/v1: CEL policies the admission chain evaluates (admission-policy.ts); status from its type checking. */
 export const validatingadmissionpolicies = base({
+  generationChanged: specChanged,
   name: 'validatingadmissionpolicies',
   singularName: 'validatingadmissionpolicy',
   kind: 'ValidatingAdmissionPolicy',
@@ -769,6 +794,7 @@ export const validatingadmissionpolicies = base({
 });
 
 export const validatingadmissionpolicybindings = base({
+  generationChanged: specChanged,
   name: 'validatingadmissionpolicybindings',
   singularName: 'validatingadmissionpolicybinding',
   kind: 'ValidatingAdmissionPolicyBinding',
@@ -784,6 +810,7 @@ export const validatingadmissionpolicybindings = base({
 
 /** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
 export const poddisruptionbudgets = base({
+  generationChanged: specChanged,
   name: 'poddisruptionbudgets',
   singularName: 'poddisruptionbudget',
   kind: 'PodDisruptionBudget',

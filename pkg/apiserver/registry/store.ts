@@ -165,7 +165,8 @@ export class Store {
     }
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339Now();
-    meta.generation = 1;
+    // (kinds that keep no generation leave the client's, as BeforeCreate does)
+    if (r.generationChanged) meta.generation = 1;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -332,7 +333,9 @@ export class Store {
     }
     if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
-    meta.generation = oldMeta.generation ?? 1;
+    // (BeforeUpdate: requests cannot set generation)
+    if (oldMeta.generation === undefined) delete meta.generation;
+    else meta.generation = oldMeta.generation;
     let errs: FieldError[];
     const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
     if (subresource === 'internal') {
@@ -350,12 +353,12 @@ export class Store {
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
       if (review) await this.admission!.admit(review);
-      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
       if (review) await this.admission!.admit(review);
-      if (specChanged(r, next, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
+      if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
@@ -426,6 +429,9 @@ export class Store {
         if (nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace && !finalizersChange) {
           return { deleted: false, obj };
         }
+        // The first deletion request bumps a generation there is (BeforeDelete, markAsDeleting):
+        // controllers see their object is going.
+        if (!nm.deletionTimestamp && (nm.generation ?? 0) > 0) nm.generation! += 1;
         nm.deletionTimestamp = nm.deletionTimestamp && prevGrace !== undefined && prevGrace <= grace ? nm.deletionTimestamp : requested;
         nm.deletionGracePeriodSeconds = grace;
         if (ctx.dryRun || opts.dryRun) return { deleted: false, obj: next };
@@ -534,5 +540,3 @@ export function deletionFinalizers(current: string[], policy: PropagationPolicy 
 
 type Attempt = { done: KubeObject } | { retryWith: Versioned | undefined };
 
-/** Whether an update changes what metadata.generation counts: spec, or what the resource says. */
-const specChanged = (r: ResourceInfo, next: KubeObject, old: KubeObject): boolean => (r.generationChanged ? r.generationChanged(next, old) : JSON.stringify(next.spec) !== JSON.stringify(old.spec));
