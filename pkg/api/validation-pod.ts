@@ -8,7 +8,7 @@ import { isSidecar } from './pod-resources.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
 import { validateContainer } from './validation-container.js';
 import { validateOverhead } from './validation-node.js';
-import { validateTokenProjection } from './validation-serviceaccount.js';
+import { validateConfigMapVolumeSource, validateDownwardAPIVolumeSource, validateProjectedVolumeSource, validateSecretVolumeSource } from './validation-volume-files.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
 import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from './mirror-pods.js';
 import {
@@ -34,7 +34,6 @@ export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown
 const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
 const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral'] as const;
 
-const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken'] as const;
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -54,8 +53,10 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
       if (v.emptyDir.medium != null && !STORAGE_MEDIA.includes(v.emptyDir.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir.medium, STORAGE_MEDIA.filter(Boolean)));
       if (v.emptyDir.sizeLimit && !isValidQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));
     }
-    if (v.configMap && !v.configMap.name) errs.push(required(`${p}.configMap.name`));
-    if (v.secret && !v.secret.secretName) errs.push(required(`${p}.secret.secretName`));
+    if (v.configMap) errs.push(...validateConfigMapVolumeSource(v.configMap, `${p}.configMap`));
+    if (v.secret) errs.push(...validateSecretVolumeSource(v.secret, `${p}.secret`));
+    if (v.downwardAPI) errs.push(...validateDownwardAPIVolumeSource(v.downwardAPI, `${p}.downwardAPI`));
+    if (v.projected) errs.push(...validateProjectedVolumeSource(v.projected, `${p}.projected`));
     if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
     if (v.ephemeral) {
       // validatePersistentVolumeClaimTemplate: the template's labels and annotations, and a claim spec.
@@ -64,12 +65,6 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
       if (!t) errs.push(required(tp));
       else errs.push(...validateLabels(t.metadata?.labels, `${tp}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${tp}.metadata.annotations`), ...validatePersistentVolumeClaimSpec(t.spec, `${tp}.spec`));
     }
-    (v.projected?.sources ?? []).forEach((src, si) => {
-      const sp = `${p}.projected.sources[${si}]`;
-      const kinds = PROJECTION_SOURCES.filter((k) => src[k] != null);
-      if (kinds.length > 1) errs.push(forbidden(sp, 'may not specify more than 1 volume type per source'));
-      if (src.serviceAccountToken) errs.push(...validateTokenProjection(src.serviceAccountToken, `${sp}.serviceAccountToken`));
-    });
   });
   return { errs, names };
 }

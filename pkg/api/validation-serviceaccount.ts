@@ -38,9 +38,9 @@ export function validateTokenRequest(tr: TokenRequest): FieldError[] {
   return validateExpirationSeconds(tr.spec?.expirationSeconds, 'spec.expirationSeconds');
 }
 
-/** A projected volume's serviceAccountToken source, at `path`. */
-export function validateTokenProjection(p: { expirationSeconds?: number; path?: string }, path: string): FieldError[] {
+/** A projected volume's serviceAccountToken source, at `path`; a missing path is told at `pathField`. */
+export function validateTokenProjection(p: { expirationSeconds?: number; path?: string }, path: string, pathField = `${path}.path`): FieldError[] {
   const errs = validateExpirationSeconds(p.expirationSeconds, `${path}.expirationSeconds`);
-  if (!p.path) errs.push(required(`${path}.path`));
+  if (!p.path) errs.push(required(pathField));
   return errs;
 }
