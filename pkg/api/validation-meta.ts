@@ -143,5 +143,10 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, ol
   if (typeof o.deletionGracePeriodSeconds === 'number' && typeof n.deletionGracePeriodSeconds === 'number' && n.deletionGracePeriodSeconds !== o.deletionGracePeriodSeconds) {
     errs.push(immutable(`${path}.deletionGracePeriodSeconds`, n.deletionGracePeriodSeconds));
   }
+  // (ValidateNoNewFinalizers: an object being deleted takes no new finalizer)
+  if (o.deletionTimestamp) {
+    const extra = [...new Set((n.finalizers ?? []).filter((f) => !(o.finalizers ?? []).includes(f)))].sort();
+    if (extra.length) errs.push(forbidden(`${path}.finalizers`, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${extra.map((f) => JSON.stringify(f)).join(', ')}}`));
+  }
   return errs;
 }

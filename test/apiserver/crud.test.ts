@@ -170,6 +170,43 @@ describe('pods', () => {
     }
   });
 
+  it('routes as kube-apiserver installs them: 405 for a method a path has no route for, 404 for extra segments', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const cm = (name: string, namespace = 'default') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { a: 'b' } });
+    await admin.create(cms, 'default', cm('routed'));
+    for (const [method, path] of [['POST', '/api/v1/configmaps'], ['POST', '/api/v1/namespaces/default/configmaps/routed'], ['PUT', '/api/v1/namespaces/default/configmaps'], ['PATCH', '/api/v1/namespaces/default/configmaps'], ['DELETE', '/api/v1/configmaps']] as const) {
+      const e = await failure(admin.request(path, { method, body: cm('other'), contentType: method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }));
+      expect([method, path, e.code, e.message]).toEqual([method, path, 405, 'the server does not allow this method on the requested resource']);
+    }
+    const extra = await failure(admin.request('/api/v1/namespaces/default/pods/p1/status/extra'));
+    expect(extra.code).toBe(404);
+    // Dry runs: an existing name conflicts; dryRun takes only All.
+    const again = await failure(admin.create(cms, 'default', cm('routed'), { dryRun: 'All' }));
+    expect(again.code).toBe(409);
+    const bad = await failure(admin.create(cms, 'default', cm('never'), { dryRun: 'Foo' }));
+    expect([bad.code, bad.message]).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Foo"}: supported values: "All"']);
+    await failure(admin.get(cms, 'default', 'never'));
+    // An update's body in another namespace is refused, not moved.
+    const cur = await admin.get(cms, 'default', 'routed');
+    const moved = await failure(admin.update(cms, 'default', 'routed', { ...cur, metadata: { ...cur.metadata, namespace: 'kube-system' } }));
+    expect([moved.code, moved.message]).toEqual([400, 'the namespace of the provided object does not match the namespace sent on the request']);
+    // A body whose kind is another's, or whose media type has no decoder.
+    const secret = await failure(admin.create(cms, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }));
+    expect(secret.message).toBe('Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion');
+    const text = await failure(admin.request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify(cm('t')), contentType: 'text/plain' }));
+    expect([text.code, text.status?.reason]).toEqual([415, 'UnsupportedMediaType']);
+    await admin.delete(cms, 'default', 'routed');
+  });
+
+  it('an object being deleted takes no new finalizer', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });
+    await admin.delete(cms, 'default', 'held');
+    const e = await failure(admin.patch(cms, 'default', 'held', { metadata: { finalizers: ['example.com/a', 'example.com/b'] } }));
+    expect([e.code, e.message]).toEqual([422, 'ConfigMap "held" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/b"}']);
+    await admin.patch(cms, 'default', 'held', { metadata: { finalizers: null } });
+  });
+
   it('creating in a missing namespace is 404', async () => {
     const e = await failure(admin.create(Pods, 'nowhere', pod('p2')));
     expect(e.code).toBe(404);

@@ -185,11 +185,13 @@ export class Store {
     if (review) await this.admission!.validate(review);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
+    const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
+      // (DryRunnableStorage.Create: a dry run of an existing name conflicts as the real one would)
+      if (await this.storage.get(key)) throw errors.alreadyExists(r.group, r.name, meta.name!);
       await this.dryRunHolding(obj, undefined);
       return obj;
     }
-    const key = this.key(meta.namespace, meta.name!);
     const lease = await this.lease();
     let data = '';
     const res = await this.writeHolding(obj, undefined, (holdings) => {
@@ -260,6 +262,10 @@ export class Store {
     this.decode(obj, ctx);
     if (obj.metadata?.name && obj.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    // (EnsureObjectNamespaceMatchesRequestNamespace: a body's other namespace is refused)
+    if (this.resource.namespaced && namespace && obj.metadata?.namespace && obj.metadata.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     const wantRv = obj.metadata?.resourceVersion;
     if (!wantRv && !this.resource.allowUnconditionalUpdate) {
@@ -517,12 +523,15 @@ export function reportDecoding(r: Pick<ResourceInfo, 'kind' | 'group'> & { versi
 
 /** A body's kind and apiVersion, when given, must be `r`'s. */
 export function checkKindOf(r: Pick<ResourceInfo, 'kind' | 'group' | 'version'>, obj: KubeObject): void {
+  // (transformDecodeError: the body's kind and version, then the kind it was to be decoded as)
+  const version = (obj.apiVersion ?? '').split('/').pop() || r.version;
   if (obj.kind && obj.kind !== r.kind) {
-    throw errors.badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${obj.kind}: the object provided is unrecognized (kind ${obj.kind}, expected ${r.kind})`);
+    const internal = r.group ? r.group.split('.')[0] : 'core';
+    throw errors.badRequest(`${obj.kind} in version "${version}" cannot be handled as a ${r.kind}: converting (${version}.${obj.kind}) to (${internal}.${r.kind}): unknown conversion`);
   }
   const av = r.group ? `${r.group}/${r.version}` : r.version;
   if (obj.apiVersion && obj.apiVersion !== av) {
-    throw errors.badRequest(`${r.kind} in version "${obj.apiVersion}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}"`);
+    throw errors.badRequest(`${r.kind} in version "${version}" cannot be handled as a ${r.kind}: no kind "${r.kind}" is registered for version "${obj.apiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`);
   }
 }
 

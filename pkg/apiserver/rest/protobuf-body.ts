@@ -393,7 +393,12 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   }
 }
 
+const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE];
+
 /** A request body in whichever form it came: Kubernetes protobuf, JSON or YAML. */
 export function decodeRequestBody(body: Buffer, contentType: string): unknown {
-  return contentType.startsWith(PROTOBUF_MEDIA_TYPE) ? decodeProtobufObject(body) : decodeBody(body, contentType);
+  // (NegotiateInputSerializer: no Content-Type is JSON; one kube-apiserver has no serializer for is a 415)
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  if (media && !OBJECT_MEDIA_TYPES.includes(media)) throw errors.unsupportedMediaType(media, OBJECT_MEDIA_TYPES);
+  return media === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(body) : decodeBody(body, contentType);
 }

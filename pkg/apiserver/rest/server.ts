@@ -10,6 +10,7 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
+import { VerbatimValue } from '../../api/field-error.js';
 import { checkFieldManager } from '../registry/field-manager.js';
 import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
 import { matchBindingsPath, serveBinding } from './bindings.js';
@@ -108,6 +109,8 @@ export interface ParsedPath {
   name?: string;
   subresource?: string;
   watchPrefix: boolean;
+  /** Segments after the subresource (a proxy's path; no route for anything else). */
+  rest?: string[];
 }
 
 /** Splits /api/v1/namespaces/ns/pods/name/status and /apis/g/v/... into their parts. */
@@ -133,9 +136,21 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
   }
   if (!rest.length) return undefined;
   if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
-    return { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4], watchPrefix };
+    return { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4], watchPrefix, ...(rest.length > 5 ? { rest: rest.slice(5) } : {}) };
   }
-  return { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2], watchPrefix };
+  return { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2], watchPrefix, ...(rest.length > 3 ? { rest: rest.slice(3) } : {}) };
+}
+
+/**
+ * Whether kube-apiserver has a route for `method` on this path (its installer registers LIST and
+ * WATCH only on the all-namespaces path of a namespaced resource, POST, GET and DELETE on a
+ * collection, GET, PUT, PATCH and DELETE on an object): a 405 otherwise.
+ */
+function methodRouted(method: string, p: ParsedPath, namespaced: boolean): boolean {
+  if (p.subresource) return true; // (each subresource's handler says which verbs it takes)
+  if (namespaced && !p.namespace) return method === 'GET' || method === 'HEAD';
+  if (p.name) return method !== 'POST';
+  return method !== 'PUT' && method !== 'PATCH';
 }
 
 function verbOf(method: string, p: ParsedPath, q: URLSearchParams): string {
@@ -384,6 +399,8 @@ export class RestServer {
       if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       // (a subresource the resource does not have, such as pods/resize with its gate off, is no route)
       if (p.subresource && !resource.subresources.includes(p.subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (p.rest && p.subresource !== 'proxy') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!methodRouted(req.method ?? 'GET', p, resource.namespaced)) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
       const store = this.deps.stores.get(storageOf(resource));
@@ -405,9 +422,15 @@ export class RestServer {
       if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
       const fieldManager = q.get('fieldManager') || undefined;
       if (['create', 'update', 'patch'].includes(verb)) checkFieldManager(fieldManager);
+      // (ValidateDryRun: "All" is the one value)
+      const dryRun = q.getAll('dryRun');
+      if (dryRun.some((v) => v !== 'All') && ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(verb)) {
+        const kind = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' }[verb as 'create'] ?? 'DeleteOptions';
+        throw errors.invalid(kind, 'meta.k8s.io', '', [{ type: 'FieldValueNotSupported', field: 'dryRun', badValue: new VerbatimValue(`[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`), detail: 'supported values: "All"' }]);
+      }
       const ctx: RequestContext = {
         user,
-        dryRun: q.getAll('dryRun').includes('All'),
+        dryRun: dryRun.includes('All'),
         fieldValidation: fv as FieldValidation,
         warnings: [],
         requireName: decision.requireName,
