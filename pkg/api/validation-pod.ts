@@ -1,7 +1,7 @@
 // Pod validation (pkg/apis/core/validation: ValidatePodCreate, ValidatePodSpec,
 // ValidatePodUpdate, ValidatePodStatusUpdate), in Kubernetes' wording where it is known.
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { isDNS1123Label, isQualifiedName, isValidIP } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
 import type { Container, Pod, PodSpec, Toleration, Volume } from './types.js';
 import { isSidecar } from './pod-resources.js';
@@ -69,6 +69,14 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
   return { errs, names };
 }
 
+/** The kernel namespace a sysctl belongs to (utilsysctl.GetNamespace), '/'-separated names too. */
+function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
+  const n = name.includes('/') && (!name.includes('.') || name.indexOf('/') < name.indexOf('.')) ? name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/')) : name;
+  if (n.startsWith('net.')) return 'net';
+  if (n === 'kernel.sem' || n.startsWith('kernel.shm') || n.startsWith('kernel.msg') || n.startsWith('fs.mqueue.')) return 'ipc';
+  return undefined;
+}
+
 export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec'): FieldError[] {
   const s = spec ?? {};
   const { errs, names: volumes } = validateVolumes(s.volumes ?? [], `${path}.volumes`);
@@ -118,7 +126,14 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
       if (!isValidIP(n)) errs.push(invalid(`${path}.dnsConfig.nameservers[${i}]`, n, 'must be valid IP address'));
     });
     if (s.dnsPolicy === 'None' && !ns.length) errs.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
-    if ((s.dnsConfig.searches ?? []).length > 32) errs.push(invalid(`${path}.dnsConfig.searches`, s.dnsConfig.searches, 'must not have more than 32 search paths'));
+    const searches = s.dnsConfig.searches ?? [];
+    if (searches.length > 32) errs.push(invalid(`${path}.dnsConfig.searches`, searches, 'must not have more than 32 search paths'));
+    if (searches.join(' ').length > 2048) errs.push(invalid(`${path}.dnsConfig.searches`, searches, 'must not have more than 2048 characters (including spaces) in the search list'));
+    // (a trailing dot is fine)
+    searches.forEach((d, i) => {
+      const name = d.replace(/\.$/, '');
+      for (const m of isDNS1123Subdomain(name)) errs.push(invalid(`${path}.dnsConfig.searches[${i}]`, name, m));
+    });
     (s.dnsConfig.options ?? []).forEach((o, i) => {
       if (!o.name) errs.push(required(`${path}.dnsConfig.options[${i}]`, 'must not be empty'));
     });
@@ -144,9 +159,17 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
     (psc.supplementalGroups ?? []).forEach((g, i) => {
       if (g < 0 || g > 2147483647) errs.push(invalid(`${path}.securityContext.supplementalGroups[${i}]`, g, 'must be between 0 and 2147483647, inclusive'));
     });
+    const sysctlNames = new Set<string>();
     (psc.sysctls ?? []).forEach((sc, i) => {
-      if (!sc.name) errs.push(required(`${path}.securityContext.sysctls[${i}].name`));
-      else if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(sc.name)) errs.push(invalid(`${path}.securityContext.sysctls[${i}].name`, sc.name, 'must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$'));
+      const p = `${path}.securityContext.sysctls[${i}].name`;
+      if (!sc.name) errs.push(required(p));
+      else if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(sc.name)) errs.push(invalid(p, sc.name, 'must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$'));
+      else if (sysctlNames.has(sc.name)) errs.push(duplicate(p, sc.name));
+      // (ValidateHostSysctl: a namespaced sysctl of a namespace the pod shares with the node)
+      const ns = sysctlNamespace(sc.name ?? '');
+      if (s.hostNetwork && ns === 'net') errs.push(invalid(p, sc.name, "may not be specified when 'hostNetwork' is true"));
+      else if (s.hostIPC && ns === 'ipc') errs.push(invalid(p, sc.name, "may not be specified when 'hostIPC' is true"));
+      sysctlNames.add(sc.name ?? '');
     });
     errs.push(...oneOf(psc.fsGroupChangePolicy, ['OnRootMismatch', 'Always'], `${path}.securityContext.fsGroupChangePolicy`));
   }

@@ -34,3 +34,22 @@ describe('volume files stay inside their volume (ValidateLocalNonReservedPath)',
     expect(errors({ projected: { sources: [{ configMap: { name: 'cm' }, secret: { name: 's' } }] } } as Volume)).toEqual(['spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type']);
   });
 });
+
+describe('pod DNS and sysctl validation (validatePodDNSConfig, validateSysctls)', () => {
+  const pod = (spec: Record<string, unknown>): Pod => ({ ...podWith({ emptyDir: {} } as Volume), spec: { ...podWith({ emptyDir: {} } as Volume).spec, ...spec } }) as Pod;
+  it('checks each search domain as a DNS subdomain (a trailing dot is fine)', () => {
+    expect(validatePod(pod({ dnsConfig: { searches: ['ok.example.', 'a..b', 'UPPER.case'] } })).map(formatFieldError)).toEqual([
+      expect.stringMatching(/^spec\.dnsConfig\.searches\[1\]: Invalid value: "a\.\.b": a lowercase RFC 1123 subdomain/),
+      expect.stringMatching(/^spec\.dnsConfig\.searches\[2\]: Invalid value: "UPPER\.case": a lowercase RFC 1123 subdomain/),
+    ]);
+  });
+  it('refuses a sysctl of a namespace shared with the node, and a duplicate', () => {
+    expect(validatePod(pod({ hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }, { name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'kernel.shm_rmid_forced', value: '1' }] } })).map(formatFieldError)).toEqual([
+      `spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.ip_local_port_range": may not be specified when 'hostNetwork' is true`,
+      'spec.securityContext.sysctls[2].name: Duplicate value: "kernel.shm_rmid_forced"',
+    ]);
+    expect(validatePod(pod({ hostIPC: true, securityContext: { sysctls: [{ name: 'kernel/shm_rmid_forced', value: '1' }] } })).map(formatFieldError)).toEqual([
+      `spec.securityContext.sysctls[0].name: Invalid value: "kernel/shm_rmid_forced": may not be specified when 'hostIPC' is true`,
+    ]);
+  });
+});

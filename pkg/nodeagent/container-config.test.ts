@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { containerConfig, containerEnv, runAsNonRootError, sandboxConfig } from './container-config.js';
-import { hostsFile, nodenameForKernel } from '../runtime/sandbox.js';
+import { containerConfig, containerEnv, parseResolvConf, runAsNonRootError, sandboxConfig } from './container-config.js';
+import { hostsFile, nodenameForKernel, podHostname, resolvConf } from '../runtime/sandbox.js';
 import { ConfigSources } from './config-sources.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<string, unknown> | undefined): Pod => ({
@@ -105,6 +105,34 @@ describe('sandboxConfig: hostname and subdomain (StatefulSet pods)', () => {
     expect(nodenameForKernel('web-0', sandboxConfig({ ...p, spec: { ...p.spec, setHostnameAsFQDN: false } }, { attempt: 0, dnsServers: [] }))).toBe('web-0');
     const long = sandboxConfig({ ...p, spec: { ...p.spec, subdomain: 'a-rather-long-subdomain-for-this-stateful-set' } }, { attempt: 0, dnsServers: [] });
     expect(() => nodenameForKernel('web-0', long)).toThrow('failed to construct FQDN from pod hostname and cluster domain, FQDN web-0.a-rather-long-subdomain-for-this-stateful-set.shop.svc.cluster.local is too long (64 characters is the max, 74 characters requested)');
+  });
+});
+
+describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
+  const base = pod(undefined, undefined);
+  const host = parseResolvConf('# host\nnameserver 10.255.255.53\nsearch lab.example\noptions timeout:2\n');
+  const dns = (spec: Record<string, unknown>) => {
+    const p: Pod = { ...base, metadata: { ...base.metadata, namespace: 'shop' }, spec: { ...base.spec, ...spec } };
+    return resolvConf(sandboxConfig(p, { attempt: 0, dnsServers: ['10.96.0.10'], clusterDomain: 'cluster.local', hostResolv: host }), 'HOST FILE\n');
+  };
+  it('ClusterFirst: the cluster\'s server, the namespace\'s search list then the node\'s, ndots:5; dnsConfig appended, options set by name', () => {
+    expect(dns({})).toBe('search shop.svc.cluster.local svc.cluster.local cluster.local lab.example\nnameserver 10.96.0.10\noptions ndots:5\n');
+    expect(dns({ dnsConfig: { nameservers: ['1.2.3.4'], searches: ['my.suffix', 'svc.cluster.local'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } })).toBe(
+      'search shop.svc.cluster.local svc.cluster.local cluster.local lab.example my.suffix\nnameserver 10.96.0.10\nnameserver 1.2.3.4\noptions ndots:2 edns0\n',
+    );
+  });
+  it('Default: the node\'s file, or its settings with dnsConfig after them; None: dnsConfig alone; at most 3 servers', () => {
+    expect(dns({ dnsPolicy: 'Default' })).toBe('HOST FILE\n');
+    expect(dns({ dnsPolicy: 'Default', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['x.y'] } })).toBe('search lab.example x.y\nnameserver 10.255.255.53\nnameserver 1.2.3.4\noptions timeout:2\n');
+    expect(dns({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3', '4.4.4.4'] } })).toBe('nameserver 1.1.1.1\nnameserver 2.2.2.2\nnameserver 3.3.3.3\n');
+    // (on the node's network ClusterFirst means Default)
+    expect(dns({ hostNetwork: true })).toBe('HOST FILE\n');
+  });
+  it('/etc/hosts has one HostAliases header; a long pod name is cut to 63 characters without a trailing - or .', () => {
+    const c = sandboxConfig({ ...base, spec: { ...base.spec, hostAliases: [{ ip: '1.2.3.4', hostnames: ['a', 'b'] }, { ip: '5.6.7.8', hostnames: ['c'] }] } }, { attempt: 0, dnsServers: [] });
+    expect(hostsFile(c, 'h', '10.244.0.9')).toMatch(/10\.244\.0\.9\th\n\n# Entries added by HostAliases\.\n1\.2\.3\.4\ta\tb\n5\.6\.7\.8\tc\n$/);
+    expect(podHostname(`${'a'.repeat(62)}-bcd`)).toBe('a'.repeat(62));
+    expect(podHostname('short')).toBe('short');
   });
 });
 

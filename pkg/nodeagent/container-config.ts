@@ -245,30 +245,68 @@ function seccompOf(p: { type?: string; localhostProfile?: string } | undefined):
   return { type: p.type, ...(p.localhostProfile ? { localhostProfile: p.localhostProfile } : {}) };
 }
 
-/**
- * The pod's resolv.conf by its dnsPolicy: ClusterFirst (the default) uses the cluster's servers
- * and search list, except on the node's network where it means Default unless asked for by
- * ClusterFirstWithHostNet; Default is the node's own file (no config; with a dnsConfig, its
- * servers come first); None is dnsConfig alone. dnsConfig's fields replace ClusterFirst's.
- */
-function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string): PodSandboxConfig['dnsConfig'] {
-  const spec = pod.spec!;
-  const d = spec.dnsConfig;
-  const options = (d?.options ?? []).map((x) => (x.value ? `${x.name}:${x.value}` : x.name ?? ''));
-  const policy = spec.dnsPolicy ?? 'ClusterFirst';
-  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
-  if (cluster) {
-    // The kubelet's ndots:5, unless dnsConfig sets its own: "web" and "web.ns" try the search list first.
-    const withNdots = options.some((o) => o.startsWith('ndots:')) ? options : ['ndots:5', ...options];
-    return { servers: d?.nameservers ?? clusterServers, searches: d?.searches ?? [`${pod.metadata!.namespace}.svc.${domain}`, `svc.${domain}`, domain], options: withNdots };
-  }
-  if (policy === 'None') return { servers: d?.nameservers ?? [], searches: d?.searches ?? [], options };
-  // Default: the node's file, or (with dnsConfig) the node's servers after dnsConfig's.
-  if (!d) return undefined;
-  return { servers: [...(d.nameservers ?? []), ...clusterServers], searches: d.searches ?? [], options };
+/** The servers, search list and options of a resolv.conf (the kubelet's parseResolvConf). */
+export interface ResolvConf {
+  servers: string[];
+  searches: string[];
+  options: string[];
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string }): PodSandboxConfig {
+export function parseResolvConf(text: string): ResolvConf {
+  const out: ResolvConf = { servers: [], searches: [], options: [] };
+  for (const line of text.split('\n')) {
+    const f = line.replace(/[#;].*/, '').trim().split(/\s+/);
+    if (f[0] === 'nameserver' && f[1]) out.servers.push(f[1]);
+    // (the last search line wins, as the resolver reads it)
+    else if (f[0] === 'search') out.searches = f.slice(1).filter((x) => x !== '.');
+    else if (f[0] === 'options') out.options.push(...f.slice(1));
+  }
+  return out;
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+/** mergeDNSOptions: dnsConfig's options set or override the base's by name. */
+function mergeDNSOptions(base: string[], extra: { name?: string; value?: string }[]): string[] {
+  const opts = new Map<string, string>();
+  for (const o of base) {
+    const i = o.indexOf(':');
+    opts.set(i < 0 ? o : o.slice(0, i), i < 0 ? '' : o.slice(i + 1));
+  }
+  for (const o of extra) opts.set(o.name ?? '', o.value ?? '');
+  return [...opts].map(([k, v]) => (v ? `${k}:${v}` : k));
+}
+
+/**
+ * The pod's resolv.conf as the kubelet's GetPodDNS builds it: a base by dnsPolicy — ClusterFirst
+ * (the default; on the node's network only as ClusterFirstWithHostNet) the cluster's servers, the
+ * namespace's search list then the node's, ndots:5; Default the node's file; None nothing — and
+ * dnsConfig appended to it (servers and searches after the base's, duplicates dropped; options
+ * set by name), then cut to 3 servers and 32 search paths. Default without dnsConfig is the node's
+ * file as it is (undefined).
+ */
+function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: ResolvConf): PodSandboxConfig['dnsConfig'] {
+  const spec = pod.spec!;
+  const d = spec.dnsConfig;
+  const policy = spec.dnsPolicy ?? 'ClusterFirst';
+  const cluster = (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork)) && clusterServers.length > 0;
+  let base: ResolvConf;
+  if (policy === 'None') base = { servers: [], searches: [], options: [] };
+  else if (cluster) base = { servers: clusterServers, searches: unique([`${pod.metadata!.namespace}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches]), options: ['ndots:5'] };
+  else if (!d) return undefined;
+  else base = host;
+  if (d) {
+    base = {
+      servers: unique([...base.servers, ...(d.nameservers ?? [])]),
+      searches: unique([...base.searches, ...(d.searches ?? [])]),
+      options: mergeDNSOptions(base.options, d.options ?? []),
+    };
+  }
+  // (formDNSConfigFitsLimits)
+  return { servers: base.servers.slice(0, 3), searches: base.searches.slice(0, 32), options: base.options };
+}
+
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf }): PodSandboxConfig {
   const spec = pod.spec!;
   const fsGroup = spec.securityContext?.fsGroup;
   const emptyDirs = (spec.volumes ?? [])
@@ -287,7 +325,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     hostname: spec.hostname || pod.metadata!.name!,
     ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata!.namespace}.svc.${o.clusterDomain ?? 'cluster.local'}` } : {}),
     ...(spec.setHostnameAsFQDN ? { hostnameAsFQDN: true } : {}),
-    dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local'),
+    dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local', o.hostResolv ?? { servers: [], searches: [], options: [] }),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     sysctls: podSysctls(pod),
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),

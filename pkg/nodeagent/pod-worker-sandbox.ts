@@ -1,10 +1,11 @@
 // The pod's sandbox: made (runtime handler, namespaces, pod cgroup, network with host ports),
 // remade when it died, and retried with a steady back-off when making it fails.
+import { readFile } from 'node:fs/promises';
 import { isSidecar } from '../api/pod-resources.js';
 import type { HostPortMapping } from '../network/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
-import { sandboxConfig } from './container-config.js';
+import { parseResolvConf, sandboxConfig } from './container-config.js';
 import { networkOps, runtimeOps, timed } from './metrics.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
 
@@ -66,7 +67,9 @@ export class PodSandboxMaker {
     }
     const rcName = pod.spec?.runtimeClassName;
     const runtimeHandler = rcName && this.d.runtimeHandler ? await this.d.runtimeHandler(rcName) : '';
-    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler });
+    // (the node's resolv.conf: the base of a Default pod's, and its search list after a ClusterFirst pod's)
+    const hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv });
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });

@@ -65,7 +65,8 @@ export function hostsFile(c: PodSandboxConfig, hostname: string, ip?: string, no
     // With a subdomain the kubelet writes the pod's FQDN first: <hostname>.<subdomain>.<ns>.svc.<domain>.
     if (ip) s += c.hostDomain ? `${ip}\t${hostname}.${c.hostDomain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
   }
-  for (const a of c.hostAliases ?? []) s += `\n# Entries added by HostAliases.\n${a.ip}\t${a.hostnames.join('\t')}\n`;
+  // (hostsEntriesFromHostAliases: one header, then a line per alias)
+  if (c.hostAliases?.length) s += `\n# Entries added by HostAliases.\n${c.hostAliases.map((a) => `${a.ip}\t${a.hostnames.join('\t')}\n`).join('')}`;
   return s;
 }
 
@@ -78,6 +79,9 @@ export function resolvConf(c: PodSandboxConfig, hostResolv: string): string {
   if (d.options?.length) s += `options ${d.options.join(' ')}\n`;
   return s;
 }
+
+/** truncatePodHostnameIfNeeded: 63 characters at most, not ending in '-' or '.'. */
+export const podHostname = (name: string): string => (name.length > 63 ? name.slice(0, 63).replace(/[-.]+$/, '') : name);
 
 /** Create the sandbox on disk and in the kernel. `nsDir` must be a private mount point. */
 /** The FQDN of a Linux nodename: 64 characters at most (the kernel's field, less its NUL). */
@@ -101,7 +105,7 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
     undo.push(() => fsp.rm(dir, { recursive: true, force: true }));
     const host = c.hostNamespaces ?? {};
     // A pod on the node's network has the node's UTS namespace too, so the node's hostname.
-    const hostname = host.network ? osHostname() : (c.hostname || c.name).slice(0, 63);
+    const hostname = host.network ? osHostname() : podHostname(c.hostname || c.name);
     const kernelHostname = host.network ? hostname : nodenameForKernel(hostname, c);
     const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     const hostHosts = host.network ? await fsp.readFile('/etc/hosts', 'utf8').catch(() => '') : undefined;

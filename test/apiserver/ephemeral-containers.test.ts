@@ -222,9 +222,9 @@ describe('pods/ephemeralcontainers', () => {
     expect(list.resources.find((r) => r.name === 'pods/ephemeralcontainers')).toEqual({ name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
   });
 
-  it('other resources have no ephemeralcontainers subresource (405)', async () => {
+  it('other resources have no ephemeralcontainers subresource (404: no route)', async () => {
     const e = await failure(cp.admin.patch(Nodes, undefined, 'n1', { spec: {} }, 'merge', 'ephemeralcontainers'));
-    expect(e.code).toBe(405);
+    expect(e.code).toBe(404);
   });
 
   it('the gRPC frontend serves the subresource too', async () => {
