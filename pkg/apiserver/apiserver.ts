@@ -272,7 +272,7 @@ export class ApiServer {
       ctx: () => ({ ...systemCtx, warnings: [] }),
     });
     await this.crdController.start();
-    await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings') }, systemCtx);
+    await reconcileBootstrapPolicy({ clusterroles: this.store('clusterroles'), clusterrolebindings: this.store('clusterrolebindings'), roles: this.store('roles'), rolebindings: this.store('rolebindings') }, systemCtx);
 
     // Pods reach the apiserver as the `kubernetes` Service (its cluster IP, kubernetes.default.svc...):
     // in-cluster clients verify those names, as kube-apiserver's self-made certificate carries them.

@@ -45,7 +45,10 @@ describe.skipIf(!hasKubectl)('kubectl with RBAC', () => {
     const roles = await kubectl('get', 'clusterroles');
     expect(roles.code).toBe(0);
     expect(roles.out).toMatch(/^NAME\s+CREATED AT\n/);
-    for (const name of ['admin', 'cluster-admin', 'edit', 'view', 'system:basic-user', 'system:discovery', 'system:public-info-viewer']) expect(roles.out).toMatch(new RegExp(`\\n${name}\\s+\\d{4}-\\d\\d-\\d\\dT`));
+    for (const name of ['admin', 'cluster-admin', 'edit', 'view', 'system:basic-user', 'system:discovery', 'system:public-info-viewer', 'system:node-proxier', 'system:kube-scheduler', 'system:controller:replicaset-controller', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient']) expect(roles.out).toMatch(new RegExp(`\\n${name}\\s+\\d{4}-\\d\\d-\\d\\dT`));
+    // (and the namespaced defaults of kube-system and kube-public)
+    expect((await kubectl('get', 'roles', '-n', 'kube-system', '-o', 'name')).out).toContain('role.rbac.authorization.k8s.io/extension-apiserver-authentication-reader\n');
+    expect((await kubectl('get', 'rolebindings', '-n', 'kube-public', '-o', 'name')).out).toBe('rolebinding.rbac.authorization.k8s.io/system:controller:bootstrap-signer\n');
     const bindings = await kubectl('get', 'clusterrolebindings', '-o', 'wide');
     expect(bindings.out).toMatch(/^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\n/);
     expect(bindings.out).toMatch(/\ncluster-admin\s+ClusterRole\/cluster-admin\s+\d+s\s+system:masters\s*\n/);

@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import type { RequestContext } from '../registry/request-types.js';
 import type { Store } from '../registry/store.js';
 import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy.js';
+import { systemClusterRoleBindings, systemClusterRoles, systemNamespacedRoleBindings, systemNamespacedRoles } from './bootstrap-system-roles.js';
 import { covers } from './policy-compare.js';
 
 const log = logger('rbac');
@@ -57,9 +58,9 @@ export function reconcileBinding(existing: ClusterRoleBinding, expected: Cluster
   return { binding: JSON.stringify(next) === JSON.stringify(existing) ? undefined : next, recreate: false };
 }
 
-async function getOrUndefined(store: Store, name: string): Promise<KubeObject | undefined> {
+async function getOrUndefined(store: Store, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
   try {
-    return await store.get(undefined, name);
+    return await store.get(namespace, name);
   } catch (e) {
     if (e instanceof ApiError && e.code === 404) return undefined;
     throw e;
@@ -68,33 +69,45 @@ async function getOrUndefined(store: Store, name: string): Promise<KubeObject | 
 
 const protectedFromUpdate = (o: KubeObject) => o.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] === 'false';
 
-/** Brings the default cluster roles and bindings up to date; `ctx` must be a privileged (system:masters) context. */
-export async function reconcileBootstrapPolicy(stores: { clusterroles: Store; clusterrolebindings: Store }, ctx: RequestContext): Promise<void> {
+/**
+ * Brings the default cluster roles and bindings up to date, and the default Roles and
+ * RoleBindings of kube-system and kube-public (the components', controllers' and
+ * bootstrap-signer's, as kube-apiserver keeps them); `ctx` must be a privileged (system:masters)
+ * context, and those namespaces must exist.
+ */
+export async function reconcileBootstrapPolicy(stores: { clusterroles: Store; clusterrolebindings: Store; roles: Store; rolebindings: Store }, ctx: RequestContext): Promise<void> {
   const write = { ...ctx, warnings: [] };
   // Each default on its own: their etcd round trips overlap.
-  await Promise.all([...BOOTSTRAP_CLUSTER_ROLES.map((r) => reconcileOneRole(stores.clusterroles, r, write)), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) => reconcileOneBinding(stores.clusterrolebindings, b, write))]);
+  await Promise.all([
+    ...[...BOOTSTRAP_CLUSTER_ROLES, ...systemClusterRoles()].map((r) => reconcileOneRole(stores.clusterroles, r, write)),
+    ...[...BOOTSTRAP_CLUSTER_ROLE_BINDINGS, ...systemClusterRoleBindings()].map((b) => reconcileOneBinding(stores.clusterrolebindings, b, write)),
+    ...systemNamespacedRoles().map((r) => reconcileOneRole(stores.roles, r as ClusterRole, write)),
+    ...systemNamespacedRoleBindings().map((b) => reconcileOneBinding(stores.rolebindings, b as ClusterRoleBinding, write)),
+  ]);
 }
 
 async function reconcileOneRole(store: Store, expected: ClusterRole, write: RequestContext): Promise<void> {
   const name = expected.metadata!.name!;
-  const existing = (await getOrUndefined(store, name)) as ClusterRole | undefined;
+  const namespace = expected.metadata!.namespace;
+  const existing = (await getOrUndefined(store, namespace, name)) as ClusterRole | undefined;
   if (!existing) {
-    await store.create(undefined, clone(expected), write).catch((e) => {
+    await store.create(namespace, clone(expected), write).catch((e) => {
       if (!(e instanceof ApiError && e.code === 409)) throw e; // another apiserver made it
     });
     log.info('created clusterrole', { name });
     return;
   }
   if (protectedFromUpdate(existing) || !reconcileRole(existing, expected)) return;
-  await store.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileRole(current as ClusterRole, expected) ?? current);
+  await store.guaranteedUpdate(namespace, name, write, undefined, (current) => reconcileRole(current as ClusterRole, expected) ?? current);
   log.info('reconciled clusterrole', { name });
 }
 
 async function reconcileOneBinding(store: Store, expected: ClusterRoleBinding, write: RequestContext): Promise<void> {
   const name = expected.metadata!.name!;
-  const existing = (await getOrUndefined(store, name)) as ClusterRoleBinding | undefined;
+  const namespace = expected.metadata!.namespace;
+  const existing = (await getOrUndefined(store, namespace, name)) as ClusterRoleBinding | undefined;
   if (!existing) {
-    await store.create(undefined, clone(expected), write).catch((e) => {
+    await store.create(namespace, clone(expected), write).catch((e) => {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
     });
     log.info('created clusterrolebinding', { name });
@@ -104,12 +117,12 @@ async function reconcileOneBinding(store: Store, expected: ClusterRoleBinding, w
   const r = reconcileBinding(existing, expected);
   if (!r.binding) return;
   if (r.recreate) {
-    await store.delete(undefined, name, { preconditions: { uid: existing.metadata?.uid } }, write);
+    await store.delete(namespace, name, { preconditions: { uid: existing.metadata?.uid } }, write);
     const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, ...meta } = r.binding.metadata ?? {};
-    await store.create(undefined, { ...r.binding, metadata: meta }, write);
+    await store.create(namespace, { ...r.binding, metadata: meta }, write);
     log.info('recreated clusterrolebinding with the default roleRef', { name });
   } else {
-    await store.guaranteedUpdate(undefined, name, write, undefined, (current) => reconcileBinding(current as ClusterRoleBinding, expected).binding ?? current);
+    await store.guaranteedUpdate(namespace, name, write, undefined, (current) => reconcileBinding(current as ClusterRoleBinding, expected).binding ?? current);
     log.info('reconciled clusterrolebinding', { name });
   }
 }
