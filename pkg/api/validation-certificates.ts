@@ -11,7 +11,7 @@ export const KEY_USAGES = [
 export const CONDITION_TYPES = ['Approved', 'Denied', 'Failed'];
 const CONDITION_STATUSES = ['True', 'False', 'Unknown'];
 /** A signer name: a DNS-like domain, a slash, a path (kubernetes.io/kube-apiserver-client). */
-const signerNameRe = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?(\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)*$/;
+const signerNameRe = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const MIN_EXPIRATION_SECONDS = 600;
 
 /** JSON with object keys sorted: equal for equal values whatever order a client wrote them in. */
@@ -37,8 +37,10 @@ function validateSpec(spec: Spec | undefined): FieldError[] {
   if (!s.request || !text(s.request as Bytes)) errs.push(required('spec.request'));
   else if (!pemBlock(text(s.request as Bytes), 'CERTIFICATE REQUEST')) errs.push(invalid('spec.request', '<omitted>', 'PEM block type must be CERTIFICATE REQUEST'));
   if (!s.signerName) errs.push(required('spec.signerName'));
-  else if (!signerNameRe.test(s.signerName)) errs.push(invalid('spec.signerName', s.signerName, 'must be a fully qualified domain and path of the form \'example.com/signer-name\''));
-  if (s.expirationSeconds !== undefined && s.expirationSeconds < MIN_EXPIRATION_SECONDS) errs.push(invalid('spec.expirationSeconds', s.expirationSeconds, `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds`));
+  // (ValidateSignerName: exactly one '/', between a domain and a path)
+  else if (s.signerName.split('/').length !== 2 || !signerNameRe.test(s.signerName)) errs.push(invalid('spec.signerName', s.signerName, 'must be a fully qualified domain and path of the form \'example.com/signer-name\''));
+  else if (s.signerName === 'kubernetes.io/legacy-unknown') errs.push(invalid('spec.signerName', s.signerName, 'the legacy signerName is not allowed via this API version'));
+  if (s.expirationSeconds !== undefined && s.expirationSeconds < MIN_EXPIRATION_SECONDS) errs.push(invalid('spec.expirationSeconds', s.expirationSeconds, `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds (10 minutes)`));
   const seen = new Set<string>();
   (s.usages ?? []).forEach((u, i) => {
     if (!KEY_USAGES.includes(u)) errs.push(notSupported(`spec.usages[${i}]`, u, KEY_USAGES));

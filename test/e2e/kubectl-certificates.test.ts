@@ -123,10 +123,17 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
     }, { timeoutMs: 20_000, what: 'the Failed condition' });
     expect(failed.message).toBe('missing required usage "client auth"');
     expect(await kubectl('get', 'csr', 'server-one')).toMatch(/Approved,Failed\n$/);
+    // (populateConditionTimestamps: the approval's condition gets its times)
+    const approved = (await cp.admin.get<{ status: { conditions: { type: string; lastTransitionTime?: string; lastUpdateTime?: string }[] } }>(CertificateSigningRequests, undefined, 'server-one')).status.conditions.find((c) => c.type === 'Approved')!;
+    expect(approved.lastTransitionTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(approved.lastUpdateTime).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const bad = await failure(cp.admin.create(CertificateSigningRequests, undefined, { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'bad' }, spec: { request: Buffer.from('not a csr').toString('base64'), signerName: 'nodomain', expirationSeconds: 60, usages: ['flying'] } }));
     expect(bad.code).toBe(422);
-    for (const m of ['spec.request: Invalid value: "<omitted>": PEM block type must be CERTIFICATE REQUEST', 'spec.signerName: Invalid value: "nodomain"', 'spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds', 'spec.usages[0]: Unsupported value: "flying"']) expect(bad.message).toContain(m);
+    for (const m of ['spec.request: Invalid value: "<omitted>": PEM block type must be CERTIFICATE REQUEST', 'spec.signerName: Invalid value: "nodomain"', 'spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds (10 minutes)', 'spec.usages[0]: Unsupported value: "flying"']) expect(bad.message).toContain(m);
+    const csrWith = (signerName: string) => ({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'signer' }, spec: { request: keyAndRequest('sig', '/CN=sig'), signerName, usages: ['client auth'] } });
+    expect((await failure(cp.admin.create(CertificateSigningRequests, undefined, csrWith('example.com/foo/bar')))).message).toContain(`spec.signerName: Invalid value: "example.com/foo/bar": must be a fully qualified domain and path of the form 'example.com/signer-name'`);
+    expect((await failure(cp.admin.create(CertificateSigningRequests, undefined, csrWith('kubernetes.io/legacy-unknown')))).message).toContain('spec.signerName: Invalid value: "kubernetes.io/legacy-unknown": the legacy signerName is not allowed via this API version');
     // kubectl refuses to deny what is approved; the API refuses it too, and the removal of a decision.
     expect((await kubectlAt(cp.kubeconfig, cache, ['certificate', 'deny', 'jane'])).err).toContain('certificate signing request "jane" is already Approved');
     const jane = await cp.admin.get<{ status: { conditions: object[] } }>(CertificateSigningRequests, undefined, 'jane');

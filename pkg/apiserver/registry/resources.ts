@@ -701,6 +701,18 @@ export const runtimeclasses = base({
   validateUpdate: (obj, old) => validateRuntimeClassUpdate(obj as never, old as never),
 });
 
+type CsrCondition = { type?: string; status?: string; lastUpdateTime?: string | null; lastTransitionTime?: string | null };
+const csrConditions = (o: KubeObject): CsrCondition[] => (o.status as { conditions?: CsrCondition[] } | undefined)?.conditions ?? [];
+/** populateConditionTimestamps: a condition without times gets now, its transition time kept from the same type and status before. */
+function withConditionTimes(conditions: CsrCondition[], old: CsrCondition[]): CsrCondition[] {
+  const now = rfc3339Now();
+  return conditions.map((c) => ({
+    ...c,
+    lastUpdateTime: c.lastUpdateTime || now,
+    lastTransitionTime: c.lastTransitionTime || old.find((o) => o.type === c.type && o.status === c.status && o.lastTransitionTime)?.lastTransitionTime || now,
+  }));
+}
+
 /** certificates.k8s.io/v1: requests made by their users, approved through `approval`, signed through `status`. */
 export const certificatesigningrequests = base({
   name: 'certificatesigningrequests',
@@ -724,15 +736,18 @@ export const certificatesigningrequests = base({
       take: (body, kept) => {
         const decided = ((kept.status as { conditions?: { type?: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type === 'Approved' || c.type === 'Denied');
         const others = ((body.status as { conditions?: { type?: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
-        kept.status = { ...((body.status as Record<string, unknown> | undefined) ?? {}), conditions: [...decided, ...others] };
+        const old = csrConditions(kept);
+        kept.status = { ...((body.status as Record<string, unknown> | undefined) ?? {}), conditions: withConditionTimes([...decided, ...others], old) };
         if (!(kept.status as { conditions: unknown[] }).conditions.length) delete (kept.status as Record<string, unknown>).conditions;
       },
       validateUpdate: (obj, old) => validateCertificateSigningRequestStatusUpdate(obj as never, old as never),
     },
     approval: {
       take: (body, kept) => {
+        const old = csrConditions(kept);
         (kept.status ??= {}) as Record<string, unknown>;
-        (kept.status as Record<string, unknown>).conditions = (body.status as Record<string, unknown> | undefined)?.conditions;
+        const next = (body.status as { conditions?: CsrCondition[] } | undefined)?.conditions;
+        (kept.status as Record<string, unknown>).conditions = next && withConditionTimes(next, old);
       },
       validateUpdate: (obj, old) => validateCertificateSigningRequestApprovalUpdate(obj as never, old as never),
     },
