@@ -198,6 +198,25 @@ describe('pods', () => {
     await admin.delete(cms, 'default', 'routed');
   });
 
+  it('lists at exactly a resourceVersion (Exact, or a page of one) and validates the list options', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const made = await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'then' } });
+    const rv = made.metadata!.resourceVersion!;
+    await admin.delete(cms, 'default', 'then');
+    const names = (l: { items: KubeObject[] }) => l.items.map((i) => i.metadata?.name);
+    expect(names(await admin.list(cms, 'default', { resourceVersion: rv, resourceVersionMatch: 'Exact' }))).toContain('then');
+    expect(names(await admin.list(cms, 'default', { resourceVersion: rv, limit: 10 }))).toContain('then');
+    expect(names(await admin.list(cms, 'default', { resourceVersion: rv, resourceVersionMatch: 'NotOlderThan' }))).not.toContain('then');
+    const invalid = async (q: Record<string, string>, message: string) => {
+      const e = await failure(admin.list(cms, 'default', q));
+      expect([e.code, e.message]).toEqual([422, `ListOptions.meta.k8s.io "" is invalid: ${message}`]);
+    };
+    await invalid({ resourceVersionMatch: 'Exact' }, 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    await invalid({ resourceVersion: '0', resourceVersionMatch: 'Exact' }, 'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    await invalid({ resourceVersion: '1', resourceVersionMatch: 'Foo' }, 'resourceVersionMatch: Unsupported value: "Foo": supported values: "Exact", "NotOlderThan", ""');
+    await invalid({ sendInitialEvents: 'true' }, 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
+  });
+
   it('an object being deleted takes no new finalizer', async () => {
     const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });

@@ -95,7 +95,11 @@ export class Store {
       const continueToken = encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope);
       return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken, remaining: selectsAll ? snap.items.length - limit : undefined };
     }
-    if (opts.resourceVersion && !opts.continueToken && !opts.limit) {
+    if (opts.continueToken && opts.resourceVersion && opts.resourceVersion !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
+    // A list at exactly a resourceVersion (resourceVersionMatch=Exact, or a page of one given
+    // without a match: the legacy semantics) is read from etcd at that revision.
+    const exact = opts.resourceVersion && opts.resourceVersion !== '0' && !opts.continueToken && (opts.resourceVersionMatch === 'Exact' || (!opts.resourceVersionMatch && opts.limit)) ? Number(opts.resourceVersion) : 0;
+    if (opts.resourceVersion && !opts.continueToken && (!opts.limit || opts.resourceVersion === '0') && !exact) {
       const rv = Number(opts.resourceVersion);
       if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
       if (rv > 0 && !(await this.cache.waitFor(rv))) {
@@ -106,6 +110,13 @@ export class Store {
     }
     let startKey: string | undefined;
     let revision = 0;
+    if (exact) {
+      if (!Number.isInteger(exact) || exact < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
+      if (exact > this.cache.revision && !(await this.cache.waitFor(exact))) {
+        throw new ApiError(504, 'Timeout', `Too large resource version: ${exact}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
+      }
+      revision = exact;
+    }
     if (opts.continueToken) {
       const c = decodeContinue(opts.continueToken, scope);
       startKey = c.start;
@@ -117,6 +128,7 @@ export class Store {
     let rev = revision;
     for (;;) {
       const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
+        if (e instanceof CompactedError && exact) throw errors.gone(`too old resource version: ${exact} (${e.compactRevision})`);
         if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
         throw e;
       });

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
+import { forbidden, notSupported, type FieldError } from '../../api/field-error.js';
 import { ApiError } from '../errors.js';
 import { apiVersionOf, poddisruptionbudgets, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
@@ -137,8 +138,41 @@ function respondObject(req: IncomingMessage, res: ServerResponse, r: ResourceReq
   sendJson(res, code, obj, r.ctx.warnings);
 }
 
+/**
+ * ValidateListOptions (and validateWatchOptions): resourceVersionMatch needs a resourceVersion
+ * and no continue, and is Exact or NotOlderThan (not Exact at 0); sendInitialEvents is for
+ * watches, which tskube serves without the WatchList feature (client-go then lists and watches).
+ */
+function validateListOptions(q: URLSearchParams, watch: boolean): void {
+  const errs: FieldError[] = [];
+  const match = q.get('resourceVersionMatch') ?? '';
+  const rv = q.get('resourceVersion') ?? '';
+  const sendInitialEvents = q.has('sendInitialEvents');
+  if (watch) {
+    if (sendInitialEvents) {
+      if (match !== 'NotOlderThan') errs.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+      errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'));
+    }
+    if (match) {
+      if (!sendInitialEvents) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (match !== 'NotOlderThan') errs.push(notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+      if (q.get('continue')) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    }
+  } else {
+    if (match) {
+      if (!rv) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+      if (q.get('continue')) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+      if (match !== 'Exact' && match !== 'NotOlderThan') errs.push(notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+      if (match === 'Exact' && rv === '0') errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+    }
+    if (sendInitialEvents) errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  }
+  if (errs.length) throw errors.invalid('ListOptions', 'meta.k8s.io', '', errs);
+}
+
 async function list(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
   const q = r.query;
+  validateListOptions(q, false);
   const matches = buildMatcher(r.resource, q);
   const out = await r.store.list(r.namespace, {
     matches,
@@ -160,6 +194,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
 
 function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): void {
   const q = r.query;
+  validateListOptions(q, true);
   const matches = buildMatcher(r.resource, q);
   const table = wantsTable(req);
   const includeObject = q.get('includeObject') ?? 'Metadata';
