@@ -217,6 +217,38 @@ describe('pods', () => {
     await invalid({ sendInitialEvents: 'true' }, 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list');
   });
 
+  it('answers in the form Accept asks: PartialObjectMetadata(List) for metadata clients, YAML, and 406 for none it can make', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meta-only', labels: { a: 'b' } }, data: { secret: 'x' } });
+    // client-go's metadata client: protobuf first (not made here), then JSON
+    const listAccept = 'application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+    const list = await admin.request<{ kind: string; apiVersion: string; metadata: { resourceVersion: string }; items: Record<string, unknown>[] }>('/api/v1/namespaces/default/configmaps', { accept: listAccept });
+    expect(list).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+    const item = list.items.find((i) => (i.metadata as { name: string }).name === 'meta-only')!;
+    expect(item).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'meta-only', labels: { a: 'b' } }) });
+    const one = await admin.request<Record<string, unknown>>('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1' });
+    expect(one).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1beta1' });
+    expect(one.data).toBeUndefined();
+    const mismatch = await failure(admin.request('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' }));
+    expect(mismatch.code).toBe(406);
+    const asYaml = await admin.request<string>('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'application/yaml' });
+    expect(asYaml).toMatch(/^apiVersion: v1\n(.*\n)*kind: ConfigMap\n/);
+    const html = await failure(admin.request('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'text/html' }));
+    expect([html.code, html.message]).toEqual([406, 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf']);
+    // A 406 is settled before the write.
+    const refused = await failure(admin.request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-made' } }, accept: 'text/html' }));
+    expect(refused.code).toBe(406);
+    expect((await failure(admin.get(cms, 'default', 'not-made'))).code).toBe(404);
+    // A metadata-only watch gets each object as PartialObjectMetadata.
+    const seen: Record<string, unknown>[] = [];
+    const w = await admin.watch(cms, 'default', { resourceVersion: list.metadata.resourceVersion, fieldSelector: 'metadata.name=meta-only' }, (e) => seen.push(e.object as unknown as Record<string, unknown>), 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
+    await admin.delete(cms, 'default', 'meta-only');
+    await eventually(async () => seen.length > 0 || undefined, { what: 'the DELETED event' });
+    w.stop();
+    expect(seen[0]).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'meta-only' } });
+    expect(seen[0]!.data).toBeUndefined();
+  });
+
   it('an object being deleted takes no new finalizer', async () => {
     const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });

@@ -16,7 +16,7 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { decodeBody, readBody, sendJson, sendJsonList, sendJsonText, successStatus, wantsTable } from './http-util.js';
+import { decodeBody, partialMismatch, partialObjectMetadata, readBody, responseShape, sendJson, sendJsonList, sendJsonText, sendYaml, successStatus, wantsTable } from './http-util.js';
 import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
@@ -60,6 +60,8 @@ function intParam(q: URLSearchParams, k: string): number | undefined {
 
 export async function handleResource(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): Promise<void> {
   const { store, ctx, query } = r;
+  // (the answer's form is settled before anything is done: a 406 writes nothing)
+  responseShape(req);
   if (r.subresource === 'scale' && r.resource.subresources.includes('scale')) return scale(req, res, r);
   switch (r.verb) {
     case 'get': {
@@ -131,8 +133,15 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
   return obj as KubeObject;
 }
 
+/** A meta.k8s.io answer (Table...) in the version asked for. */
+const inVersion = (o: Record<string, unknown>, version: string) => (version === 'v1' ? o : { ...o, apiVersion: `meta.k8s.io/${version}` });
+
 function respondObject(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, code: number, obj: KubeObject): void {
-  if (wantsTable(req)) return sendJson(res, code, toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'), r.ctx.warnings);
+  const shape = responseShape(req);
+  if (shape.as === 'Table') return sendJson(res, code, inVersion(toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, r.query.get('includeObject') ?? 'Metadata'), shape.version), r.ctx.warnings);
+  if (shape.as === 'PartialObjectMetadata') return sendJson(res, code, partialObjectMetadata(obj, shape.version), r.ctx.warnings);
+  if (shape.as === 'PartialObjectMetadataList') throw partialMismatch(shape.as, r.resource.kind, false);
+  if (shape.as === 'Object' && shape.yaml) return sendYaml(res, code, obj, r.ctx.warnings);
   const written = writtenJson.get(obj);
   if (written !== undefined) return sendJsonText(res, code, written, r.ctx.warnings);
   sendJson(res, code, obj, r.ctx.warnings);
@@ -185,7 +194,13 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   if (out.continueToken) listMeta.continue = out.continueToken;
   if (out.remaining !== undefined) listMeta.remainingItemCount = out.remaining;
   if (r.resource.view) out.items = out.items.map((i) => viewOutRaw(r.resource, i));
-  if (wantsTable(req)) return sendJson(res, 200, toTable(printerOf(r.resource), out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'));
+  const shape = responseShape(req);
+  if (shape.as === 'Table') return sendJson(res, 200, inVersion(toTable(printerOf(r.resource), out.items.map((i) => i.obj), listMeta, q.get('includeObject') ?? 'Metadata'), shape.version));
+  if (shape.as === 'PartialObjectMetadata') throw partialMismatch(shape.as, r.resource.listKind, true);
+  if (shape.as === 'PartialObjectMetadataList') {
+    return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${shape.version}`, metadata: listMeta, items: out.items.map((i) => partialObjectMetadata(i.obj, shape.version)) });
+  }
+  if (shape.as === 'Object' && shape.yaml) return sendYaml(res, 200, { kind: r.resource.listKind, apiVersion: apiVersionOf(r.resource), metadata: listMeta, items: out.items.map((i) => i.obj) });
   // Items are sent as stored (with apiVersion and kind, which clients accept), spliced into the
   // list without parsing or re-serialising them.
   const head = `{"kind":${JSON.stringify(r.resource.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(r.resource))},"metadata":${JSON.stringify(listMeta)},"items":[`;
@@ -196,7 +211,10 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
   const q = r.query;
   validateListOptions(q, true);
   const matches = buildMatcher(r.resource, q);
-  const table = wantsTable(req);
+  const shape = responseShape(req);
+  const table = shape.as === 'Table';
+  // (a metadata-only watch sends each object as PartialObjectMetadata)
+  const partial = shape.as === 'PartialObjectMetadata' || shape.as === 'PartialObjectMetadataList' ? shape.version : undefined;
   const includeObject = q.get('includeObject') ?? 'Metadata';
   let name = r.name;
   const fs = q.get('fieldSelector') ?? '';
@@ -230,6 +248,8 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
       const obj = raw.obj;
       const payload = toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first);
       res.write(JSON.stringify({ type, object: payload }) + '\n');
+    } else if (partial && type !== 'BOOKMARK' && type !== 'ERROR') {
+      res.write(JSON.stringify({ type, object: partialObjectMetadata(raw.obj, partial) }) + '\n');
     } else {
       res.write(`{"type":"${type}","object":${raw.json}}\n`);
     }

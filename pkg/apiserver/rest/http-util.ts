@@ -176,10 +176,54 @@ export function successStatus(code: number, details?: Record<string, unknown>): 
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', ...(details ? { details } : {}), code };
 }
 
+/** The form a response takes: the object(s) as JSON or YAML, or a meta.k8s.io Table or PartialObjectMetadata(List). */
+export type ResponseShape = { as: 'Object'; yaml?: boolean } | { as: 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList'; version: string };
+
+const SERVED_MEDIA = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+const notAcceptable = (message: string) => new ApiError(406, 'NotAcceptable', message);
+
+/**
+ * The first form of the Accept header that can be served, as kube-apiserver's negotiation picks
+ * it for resource endpoints: `as=Table`, `as=PartialObjectMetadata` or `as=PartialObjectMetadataList`
+ * with g=meta.k8s.io and v=v1 or v1beta1, or plain JSON or YAML. (Protobuf answers are not
+ * made: those entries are passed over, and client-go's JSON entry after them is taken.) 406 when
+ * none can be.
+ */
+export function responseShape(req: IncomingMessage): ResponseShape {
+  const accept = req.headers.accept;
+  if (!accept) return { as: 'Object' };
+  for (const entry of accept.split(',')) {
+    const [type = '', ...params] = entry.split(';').map((x) => x.trim());
+    const p = Object.fromEntries(params.map((x) => x.split('=').map((y) => y.trim()) as [string, string]));
+    const media = type.toLowerCase();
+    if (p.q === '0') continue;
+    if (p.as) {
+      if (media !== 'application/json' || p.g !== 'meta.k8s.io' || (p.v !== 'v1' && p.v !== 'v1beta1')) continue;
+      if (p.as === 'Table' || p.as === 'PartialObjectMetadata' || p.as === 'PartialObjectMetadataList') return { as: p.as, version: p.v };
+      continue;
+    }
+    if (media === 'application/json' || media === 'application/*' || media === '*/*') return { as: 'Object' };
+    if (media === 'application/yaml') return { as: 'Object', yaml: true };
+  }
+  throw notAcceptable(`only the following media types are accepted: ${SERVED_MEDIA.join(', ')}`);
+}
+
 export function wantsTable(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  const first = accept.split(',')[0] ?? '';
-  return /as=Table/.test(first) && /g=meta\.k8s\.io/.test(first);
+  return responseShape(req).as === 'Table';
+}
+
+/** The metadata-only form of an object (asPartialObjectMetadata). */
+export const partialObjectMetadata = (obj: { metadata?: unknown }, version: string) => ({ kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata ?? {} });
+
+/** asPartialObjectMetadata(List)'s 406 when one asked the other form: a list for one object, or one for a list. */
+export function partialMismatch(asked: string, kind: string, isList: boolean): ApiError {
+  return notAcceptable(isList ? `you requested ${asked}, but the requested object is a list (*v1.${kind})` : `you requested ${asked}, but the requested object is not a list (*v1.${kind})`);
+}
+
+export function sendYaml(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+  const data = yaml.dump(body, { noRefs: true, lineWidth: -1 });
+  res.writeHead(code, { ...jsonHeaders(warnings), 'Content-Type': 'application/yaml', 'Content-Length': String(Buffer.byteLength(data)) });
+  res.end(data);
 }
 
 /**
