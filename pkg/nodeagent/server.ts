@@ -351,7 +351,8 @@ async function runExec(agent: NodeAgent, ws: WebSocket, containerId: string, url
     await new Promise((r) => setImmediate(r));
     send(Channel.Error, JSON.stringify(exitStatus(code, cmd)));
   } catch (e) {
-    send(Channel.Error, JSON.stringify({ metadata: {}, status: 'Failure', message: (e as Error).message, reason: 'InternalError' }));
+    // (the kubelet's ServeExec: an error that is no exit code is an InternalError; kubectl exits 1)
+    send(Channel.Error, JSON.stringify({ metadata: {}, status: 'Failure', message: `Internal error occurred: error executing command in container: ${(e as Error).message}`, reason: 'InternalError', code: 500 }));
   }
   ws.close(1000);
 }

@@ -23,13 +23,14 @@
 // sets on its terminal do not reach this translation.
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { constants } from 'node:os';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { ReadStream } from 'node:tty';
 import { logger } from '../util/log.js';
 import { openPty, setWinSize } from './pty.js';
 import type { Runc } from './runc.js';
+import { execStartFailure } from './errors.js';
 import { newId } from './state.js';
 import type { ExecSession, TerminalSize } from './types.js';
 
@@ -77,9 +78,11 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
   const base = join(p.stateDir, `exec-${newId().slice(0, 16)}`);
   const specFile = `${base}.json`;
   const pidFile = `${base}.pid`;
+  const logFile = `${pidFile}.log`;
   const removeFiles = () => {
     rmSync(specFile, { force: true });
     rmSync(pidFile, { force: true });
+    rmSync(logFile, { force: true });
   };
   writeFileSync(specFile, JSON.stringify(ttyProcessSpec(p.bundleProcess, p.cmd, p)));
   let pty;
@@ -89,7 +92,7 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
     removeFiles();
     throw e;
   }
-  const args = [...p.runc.globalArgs(), 'exec', '--tty', '--pid-file', pidFile, '--process', specFile, p.containerId];
+  const args = [...p.runc.globalArgs(), '--log', logFile, '--log-format', 'json', 'exec', '--tty', '--pid-file', pidFile, '--process', specFile, p.containerId];
   let child;
   try {
     child = spawn(p.runc.binary, args, { stdio: [pty.slave, pty.slave, 'pipe'] });
@@ -141,7 +144,9 @@ export function startTtyExec(p: TtyExecParams): ExecSession {
     const timer = setTimeout(() => master.destroy(), 2000);
     await drained;
     clearTimeout(timer);
+    const failed = code === 255 ? await execStartFailure(logFile, basename(pidFile, '.pid')) : undefined;
     removeFiles();
+    if (failed) throw failed;
     return code;
   });
 

@@ -3,8 +3,9 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { connectAttachSocket, type AttachConnection } from './attach-socket.js';
-import { FailedPreconditionError, InvalidArgumentError, RuntimeError } from './errors.js';
+import { ExecStartError, execStartFailure, FailedPreconditionError, InvalidArgumentError, RuntimeError } from './errors.js';
 import { startTtyExec, type BundleProcess } from './exec-tty.js';
 import { parseLogLine, readLogFile } from './logs.js';
 import { resizeConmonTerminal } from './monitor.js';
@@ -56,7 +57,14 @@ export class ContainerStreams {
         s.kill('SIGKILL');
       }, timeoutSec * 1000);
     }
-    const exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
+    let exitCode: number;
+    try {
+      exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
+    } catch (e) {
+      // (a command that could not be started: its reason is the output, as runc wrote it to stderr before)
+      if (!(e instanceof ExecStartError)) throw e;
+      return { stdout: '', stderr: e.message, exitCode: 255 };
+    }
     return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, ...(timedOut ? { timedOut } : {}) };
   }
 
@@ -76,14 +84,24 @@ export class ContainerStreams {
     if (opts.user) options.push('--user', `${opts.user.uid}:${opts.user.gid}`);
     // runc writes the exec'd process's pid here: a kill goes to it, not only to runc, which
     // cannot pass SIGKILL on (a timed-out probe command would otherwise run on in the container).
-    const pidFile = join(c.dir, `exec-${process.pid}-${++execCount}.pid`);
+    const execId = `exec-${process.pid}-${++execCount}`;
+    const pidFile = join(c.dir, `${execId}.pid`);
     options.push('--pid-file', pidFile);
+    // runc's own errors go to a log of their own, so stderr is the process's alone, and a
+    // command that could not be started is told apart from one that exited.
+    const logFile = join(c.dir, `${execId}.log`);
     const runc = this.h.runcOf(c.sandboxId);
-    const child = spawn(runc.binary, [...runc.globalArgs(), 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(runc.binary, [...runc.globalArgs(), '--log', logFile, '--log-format', 'json', 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));
-    }).finally(() => fsp.rm(pidFile, { force: true }).catch(() => {}));
+    })
+      .then(async (code) => {
+        const failed = code === 255 ? await execStartFailure(logFile, execId) : undefined;
+        if (failed) throw failed;
+        return code;
+      })
+      .finally(() => Promise.all([fsp.rm(pidFile, { force: true }), fsp.rm(logFile, { force: true })]).catch(() => {}));
     const kill = (sig: NodeJS.Signals = 'SIGKILL') => {
       void fsp
         .readFile(pidFile, 'utf8')
@@ -91,7 +109,26 @@ export class ContainerStreams {
         .catch(() => {}) // not started yet, or gone already
         .finally(() => child.kill(sig));
     };
-    return { stdin: child.stdin, stdout: child.stdout!, stderr: child.stderr!, exitCode, kill, resize: () => {} };
+    // runc also prints its reason on stderr (`exec failed: ...`) when the command could not be
+    // started: such a chunk is held until the exit says whether it was runc's (dropped) or the process's.
+    const stderr = new PassThrough();
+    let held: Buffer | undefined;
+    child.stderr!.on('data', (b: Buffer) => {
+      if (held) {
+        stderr.write(Buffer.concat([held, b]));
+        held = undefined;
+      } else if (b.subarray(0, 12).toString() === 'exec failed:') held = b;
+      else stderr.write(b);
+    });
+    child.stderr!.on('end', () => {
+      void exitCode
+        .then(
+          () => held && stderr.write(held),
+          () => {},
+        )
+        .finally(() => stderr.end());
+    });
+    return { stdin: child.stdin, stdout: child.stdout!, stderr, exitCode, kill, resize: () => {} };
   }
 
   async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {

@@ -68,6 +68,9 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
 
     const ex = await rt.execSync(id, ['sh', '-c', 'echo $GREETING; hostname; echo oops >&2; exit 4']);
     expect(ex).toEqual({ stdout: `hi\n${st.metadata.name}\n`, stderr: 'oops\n', exitCode: 4 });
+    // A command that cannot be started is no exit code of its own: runc's reason, in containerd's words.
+    await expect(rt.exec(id, ['nosuchcmd']).then((x) => x.exitCode)).rejects.toThrow(/^failed to exec in container: failed to start exec "exec-\d+-\d+": OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in \$PATH: unknown$/);
+    expect(await rt.execSync(id, ['sh', '-c', 'exit 255'])).toEqual({ stdout: '', stderr: '', exitCode: 255 });
     expect((await rt.execSync(id, ['cat', '/etc/hosts'])).stdout).toMatch(/127\.0\.0\.1\s+localhost/);
     expect((await rt.execSync(id, ['cat', '/etc/hostname'])).stdout).toBe(`${st.metadata.name}\n`);
     // Own pid namespace: the container's command is pid 1.
