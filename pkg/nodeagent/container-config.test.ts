@@ -136,6 +136,23 @@ describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
   });
 });
 
+describe('sandboxConfig: memory-backed emptyDir size (calculateEmptyDirMemorySize)', () => {
+  const base = pod(undefined, undefined);
+  const sizes = (limits: Record<string, string> | undefined, volumes: object[], nodeAllocatableMemory?: number) => {
+    const p: Pod = { ...base, spec: { ...base.spec, containers: [{ name: 'c', image: 'x', ...(limits ? { resources: { limits, requests: limits } } : {}) }], volumes } as Pod['spec'] };
+    return sandboxConfig(p, { attempt: 0, dnsServers: [], nodeAllocatableMemory }).emptyDirs!.map((v) => v.sizeLimit);
+  };
+  it('is the smallest of node allocatable, the pod memory limit and the sizeLimit; a disk emptyDir keeps its sizeLimit', () => {
+    const mem = { name: 'm', emptyDir: { medium: 'Memory' } };
+    const mem1g = { name: 'g', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } };
+    const mem1m = { name: 's', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } };
+    const disk = { name: 'd', emptyDir: { sizeLimit: '1Gi' } };
+    expect(sizes({ cpu: '100m', memory: '64Mi' }, [mem, mem1g, mem1m, disk], 8 * 2 ** 30)).toEqual([64 * 2 ** 20, 64 * 2 ** 20, 2 ** 20, 2 ** 30]);
+    // no pod limit: the node's allocatable memory
+    expect(sizes(undefined, [mem, mem1g], 8 * 2 ** 30)).toEqual([8 * 2 ** 30, 2 ** 30]);
+  });
+});
+
 describe('containerConfig: mount propagation', () => {
   const base = pod(undefined, undefined);
   const withMount = (mountPropagation: string | undefined, privileged = false): Pod => ({

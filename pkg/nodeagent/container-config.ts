@@ -306,17 +306,27 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: R
   return { servers: base.servers.slice(0, 3), searches: base.searches.slice(0, 32), options: base.options };
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf }): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf; nodeAllocatableMemory?: number }): PodSandboxConfig {
   const spec = pod.spec!;
   const fsGroup = spec.securityContext?.fsGroup;
+  const resources = podLinuxResources(pod);
+  // A memory-backed emptyDir is as large as the smallest of the node's allocatable memory, the
+  // pod's memory limit and its own sizeLimit (calculateEmptyDirMemorySize, SizeMemoryBackedVolumes):
+  // never the kernel's default of half the machine.
+  const memoryBound = (limit: number | undefined) =>
+    [o.nodeAllocatableMemory, resources.memoryLimitInBytes, limit].filter((x): x is number => x !== undefined && x > 0).reduce<number | undefined>((a, b) => (a === undefined ? b : Math.min(a, b)), undefined);
   const emptyDirs = (spec.volumes ?? [])
     .filter((v) => v.emptyDir)
-    .map((v) => ({
-      name: v.name ?? '',
-      medium: (v.emptyDir!.medium === 'Memory' ? 'Memory' : '') as '' | 'Memory',
-      sizeLimit: v.emptyDir!.sizeLimit ? parseQuantity(v.emptyDir!.sizeLimit) : undefined,
-      ...(fsGroup !== undefined ? { fsGroup } : {}),
-    }));
+    .map((v) => {
+      const sizeLimit = v.emptyDir!.sizeLimit ? parseQuantity(v.emptyDir!.sizeLimit) : undefined;
+      const memory = v.emptyDir!.medium === 'Memory';
+      return {
+        name: v.name ?? '',
+        medium: (memory ? 'Memory' : '') as '' | 'Memory',
+        sizeLimit: memory ? memoryBound(sizeLimit) : sizeLimit,
+        ...(fsGroup !== undefined ? { fsGroup } : {}),
+      };
+    });
   return {
     name: pod.metadata!.name!,
     namespace: pod.metadata!.namespace!,
@@ -330,7 +340,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     sysctls: podSysctls(pod),
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
-    resources: podLinuxResources(pod),
+    resources,
     ...(o.runtimeHandler ? { runtimeHandler: o.runtimeHandler } : {}),
     labels: { [podUidLabel]: pod.metadata!.uid!, [podNameLabel]: pod.metadata!.name!, [podNamespaceLabel]: pod.metadata!.namespace! },
     emptyDirs,

@@ -2,6 +2,7 @@
 // remade when it died, and retried with a steady back-off when making it fails.
 import { readFile } from 'node:fs/promises';
 import { isSidecar } from '../api/pod-resources.js';
+import { parseQuantity } from '../api/quantity.js';
 import type { HostPortMapping } from '../network/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -15,7 +16,7 @@ const log = logger('pod-worker');
 const SANDBOX_RETRY_FIRST_SEC = 2;
 const SANDBOX_RETRY_MAX_SEC = 10;
 
-export type SandboxDeps = Pick<WorkerDeps, 'runtime' | 'network' | 'hostIP' | 'dnsServers' | 'clusterDomain' | 'podAddressed' | 'runtimeHandler'>;
+export type SandboxDeps = Pick<WorkerDeps, 'runtime' | 'network' | 'hostIP' | 'dnsServers' | 'clusterDomain' | 'podAddressed' | 'runtimeHandler' | 'nodeAllocatable'>;
 
 export class PodSandboxMaker {
   /** Back-off after a failure (FailedCreatePodSandBox): no new attempt before notBefore (ms). */
@@ -69,7 +70,8 @@ export class PodSandboxMaker {
     const runtimeHandler = rcName && this.d.runtimeHandler ? await this.d.runtimeHandler(rcName) : '';
     // (the node's resolv.conf: the base of a Default pod's, and its search list after a ClusterFirst pod's)
     const hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv });
+    const allocatableMemory = this.d.nodeAllocatable?.().memory;
+    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined });
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
