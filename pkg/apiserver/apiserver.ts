@@ -30,7 +30,8 @@ import { TokenRequests } from './token-request.js';
 import { serviceAccountAdmission } from './service-account-admission.js';
 import { nodeRestrictionAdmission } from './node-restriction.js';
 import { podSecurityAdmission, type PodSecurityConfig } from './admission-pod-security.js';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { JWKS_PATH, jwks, openIDConfiguration } from '../serviceaccount/issuer-discovery.js';
 import { allResources, etcdPrefix, storageOf, type ResourceInfo } from './registry/resources.js';
 import { builtinResources, ResourceRegistry } from './registry/resource-registry.js';
 import { CRDController } from './crd-controller.js';
@@ -165,6 +166,8 @@ export class ApiServer {
   private serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
   /** The audiences the API's own tokens are for (TokenReview's default). */
   private apiAudiences: string[] = [];
+  /** The issuer of service account tokens and the keys that verify them (issuer discovery). */
+  private serviceAccountIssuer: { issuer: string; keys: KeyObject[] } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopReducer: (() => void) | undefined;
   /** host:port of the gRPC frontend, once it listens. */
@@ -314,6 +317,11 @@ export class ApiServer {
       authenticate: (token) => this.authenticate(token),
       reviewToken: tokenReviewer({ apiAudiences: this.apiAudiences, serviceAccounts: this.serviceAccountTokens, staticToken: (t) => this.authenticateStatic(t) }),
       tokenRequests,
+      // (the JWK set's URL is this apiserver's, as kube-apiserver derives it from its external address)
+      issuerDiscovery: () => {
+        const { issuer, keys } = this.serviceAccountIssuer!;
+        return { configuration: openIDConfiguration(issuer, `https://${c.advertiseAddress}:${this.port}${JWKS_PATH}`, keys), jwks: jwks(keys) };
+      },
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
       health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
@@ -381,6 +389,7 @@ export class ApiServer {
     const issuers = c.serviceAccountIssuers.length ? c.serviceAccountIssuers : [DEFAULT_ISSUER];
     const audiences = c.apiAudiences.length ? c.apiAudiences : [issuers[0]!];
     this.apiAudiences = audiences;
+    this.serviceAccountIssuer = { issuer: issuers[0]!, keys };
     this.serviceAccountTokens = new ServiceAccountTokenAuthenticator({
       issuers,
       audiences,

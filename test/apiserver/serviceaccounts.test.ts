@@ -127,6 +127,24 @@ describe('service account tokens authenticate', () => {
     expect((await failure(client.list(Pods, 'kube-system'))).code).toBe(403);
   });
 
+  it('issuer discovery: the OIDC configuration and the JWK set that verifies the tokens, readable by service accounts', async () => {
+    await sa('verifier');
+    const token = (await tokenFor('verifier')).status!.token!;
+    const client = cp.clientWithToken(token);
+    const config = await client.request<Record<string, unknown>>('/.well-known/openid-configuration');
+    expect(config).toEqual({ issuer: ISSUER, jwks_uri: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/openid\/v1\/jwks$/), response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: [expect.stringMatching(/^(RS|ES)256$/)] });
+    const set = await client.request<{ keys: (Record<string, string> & { kid: string })[] }>('/openid/v1/jwks');
+    // The token's signature verifies with the published key of its kid.
+    const [head, body, sig] = token.split('.');
+    const kid = (JSON.parse(Buffer.from(head!, 'base64url').toString()) as { kid: string }).kid;
+    const jwk = set.keys.find((k) => k.kid === kid)!;
+    expect(jwk).toMatchObject({ use: 'sig', alg: config.id_token_signing_alg_values_supported && (config.id_token_signing_alg_values_supported as string[])[0] });
+    const { createPublicKey, verify } = await import('node:crypto');
+    const key = createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' });
+    const ok = verify(jwk.alg === 'RS256' ? 'sha256' : null, Buffer.from(`${head}.${body}`), jwk.alg === 'RS256' ? key : { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
+    expect(ok).toBe(true);
+  });
+
   it('until their ServiceAccount is deleted, even if one of the same name is made again', async () => {
     await sa('doomed');
     const token = (await tokenFor('doomed')).status!.token!;

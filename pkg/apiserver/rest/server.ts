@@ -11,6 +11,7 @@ import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
 import { VerbatimValue } from '../../api/field-error.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { checkFieldManager } from '../registry/field-manager.js';
 import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
 import { matchBindingsPath, serveBinding } from './bindings.js';
@@ -94,6 +95,8 @@ export interface RestServerDeps {
   health: HealthChecks;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
+  /** Service account issuer discovery: the OIDC provider configuration and the JWK set. */
+  issuerDiscovery?: () => { configuration: Record<string, unknown>; jwks: Record<string, unknown> };
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
@@ -301,6 +304,14 @@ export class RestServer {
       const health = matchHealthPath(path);
       if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
       if (path === '/version') return sendJson(res, 200, serverVersion);
+      const discovery = this.deps.issuerDiscovery && issuerDiscoveryPath(path);
+      if (discovery && this.deps.issuerDiscovery) {
+        const d = this.deps.issuerDiscovery();
+        const data = JSON.stringify(discovery === 'configuration' ? d.configuration : d.jwks);
+        res.writeHead(200, { 'Content-Type': discovery === 'configuration' ? 'application/json' : 'application/jwk-set+json', 'Content-Length': String(Buffer.byteLength(data)), 'Cache-Control': 'public, max-age=3600' });
+        res.end(data);
+        return;
+      }
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
         res.end(await register.metrics());
@@ -468,9 +479,16 @@ export class RestServer {
  * Paths that name no resource, authorized by path (nonResourceURLs): health, version, metrics,
  * OpenAPI, and discovery down to a group-version (/api, /api/v1, /apis, /apis/apps/v1).
  */
+/** Which issuer discovery document a path asks for (the trailing slash is served too, as kube-apiserver does). */
+function issuerDiscoveryPath(path: string): 'configuration' | 'jwks' | undefined {
+  const p = path.endsWith('/') ? path.slice(0, -1) : path;
+  return p === OPENID_CONFIGURATION_PATH ? 'configuration' : p === JWKS_PATH ? 'jwks' : undefined;
+}
+
 export function isNonResourcePath(path: string): boolean {
   // (resource paths, most requests, start /api/v1/namespaces/ or /apis/<group>/<version>/<resource>: more segments than discovery has)
   if (path.startsWith('/api/v1/namespaces/')) return false;
+  if (issuerDiscoveryPath(path)) return true;
   if (/^\/(healthz|livez|readyz|version|metrics|openapi)(\/|$)/.test(path)) return true;
   const segs = path.split('/').filter(Boolean);
   return (segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3) || segs.length === 0;
