@@ -398,6 +398,7 @@ export class ApiServer {
         serviceAccount: (ns, name) => this.lookup('serviceaccounts', ns, name),
         pod: (ns, name) => this.lookup('pods', ns, name),
         secret: (ns, name) => this.lookup('secrets', ns, name),
+        node: (name) => this.lookup('nodes', undefined, name),
       },
     });
     return new TokenRequests({

@@ -79,6 +79,11 @@ export class TokenRequests {
         uid = p.metadata!.uid!;
         pod = { name: p.metadata!.name!, uid };
         if (p.spec?.nodeName) nodeRef = await this.nodeOf(p.spec.nodeName);
+      } else if (group === '' && ref.kind === 'Node') {
+        // (ServiceAccountTokenNodeBinding, beta and on in 1.32)
+        const n = await this.d.store('nodes').get(undefined, ref.name ?? '');
+        uid = n.metadata!.uid!;
+        nodeRef = { name: n.metadata!.name!, uid };
       } else if (group === '' && ref.kind === 'Secret') {
         const s = await this.d.store('secrets').get(namespace, ref.name ?? '');
         uid = s.metadata!.uid!;

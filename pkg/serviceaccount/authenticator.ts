@@ -14,6 +14,7 @@ export interface ServiceAccountTokenGetter {
   serviceAccount(namespace: string, name: string): Promise<KubeObject | undefined>;
   pod(namespace: string, name: string): Promise<KubeObject | undefined>;
   secret(namespace: string, name: string): Promise<KubeObject | undefined>;
+  node?(name: string): Promise<KubeObject | undefined>;
 }
 
 /** A service account user: system:serviceaccount:NS:NAME with the SA's uid. */
@@ -131,6 +132,12 @@ export class ServiceAccountTokenAuthenticator {
         extra[EXTRA.nodeName] = [k.node.name];
         if (k.node.uid) extra[EXTRA.nodeUID] = [k.node.uid];
       }
+    } else if (k.node) {
+      // A token bound to a Node lives as long as that Node (ServiceAccountTokenNodeBindingValidation).
+      const node = await this.o.getter.node?.(k.node.name);
+      if (!node || (k.node.uid && node.metadata?.uid !== k.node.uid) || deletedBefore(node, invalidIfDeletedBefore)) return { error: 'service account token has been invalidated' };
+      extra[EXTRA.nodeName] = [k.node.name];
+      extra[EXTRA.nodeUID] = [node.metadata!.uid!];
     }
     if (typeof claims.jti === 'string' && claims.jti) extra[EXTRA.credentialID] = [`JTI=${claims.jti}`];
     return { user: { name: makeUsername(ns, k.serviceaccount.name), uid: k.serviceaccount.uid, groups: serviceAccountGroups(ns), extra } };

@@ -57,7 +57,7 @@ export interface KubernetesClaim {
 export interface BoundTokenOptions {
   issuer: string;
   serviceAccount: { namespace: string; name: string; uid: string };
-  /** The object the token is bound to: a pod (and the node it runs on) or a secret. */
+  /** The object the token is bound to: a pod (and the node it runs on), a secret or a node. */
   pod?: ObjectRef;
   node?: ObjectRef;
   secret?: ObjectRef;
@@ -81,6 +81,7 @@ export function boundClaims(o: BoundTokenOptions): JwtClaims {
     k8s.pod = o.pod;
     if (o.node) k8s.node = o.node;
   } else if (o.secret) k8s.secret = o.secret;
+  else if (o.node) k8s.node = o.node;
   if (o.warnAfterSeconds) k8s.warnafter = now + o.warnAfterSeconds;
   return {
     aud: o.audiences,

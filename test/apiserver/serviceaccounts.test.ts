@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigMap, KubeObject, Pod, Secret, ServiceAccount, TokenRequest } from '../../pkg/api/types.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
-import { core, Namespaces, Pods, RoleBindings, Roles, ServiceAccounts, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
+import { core, Namespaces, Nodes, Pods, RoleBindings, Roles, ServiceAccounts, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import { unverifiedClaims } from '../../pkg/serviceaccount/jwt.js';
-import { eventually, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 const ConfigMaps = core('configmaps');
 const Secrets = core('secrets');
@@ -165,6 +165,16 @@ describe('service account tokens authenticate', () => {
     await eventually(async () => (await apiCode(tr.status!.token!)) === 401, { what: '401 once the pod is gone' });
     const vault = (await tokenFor('worker', { audiences: ['vault'] })).status!.token!;
     expect(await apiCode(vault)).toBe(401);
+  });
+
+  it('bound to a Node (ServiceAccountTokenNodeBinding), until the Node is deleted', async () => {
+    await sa('node-bound');
+    const n = await admin.create(Nodes, undefined, node('token-node'));
+    const tr = await tokenFor('node-bound', { boundObjectRef: { apiVersion: 'v1', kind: 'Node', name: 'token-node' } });
+    expect(unverifiedClaims(tr.status!.token!)).toMatchObject({ 'kubernetes.io': { node: { name: 'token-node', uid: n.metadata!.uid } } });
+    expect(await apiCode(tr.status!.token!)).toBe(200);
+    await admin.delete(Nodes, undefined, 'token-node');
+    await eventually(async () => (await apiCode(tr.status!.token!)) === 401, { what: '401 once the Node is gone' });
   });
 
   it('over gRPC too, where the node agents ask for them', async () => {
