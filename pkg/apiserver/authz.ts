@@ -95,10 +95,9 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   if (a.verb === 'create' && ((a.group === 'authentication.k8s.io' && a.resource === 'tokenreviews') || (a.group === 'authorization.k8s.io' && a.resource === 'subjectaccessreviews'))) return allow;
   switch (a.resource) {
     case 'nodes':
-      if (a.verb === 'create' && !a.name) return { allowed: true, requireName: node };
-      if (a.verb === 'create' || ((a.verb === 'update' || a.verb === 'patch') && (!a.subresource || a.subresource === 'status'))) {
-        return a.name === node ? allow : deny(`node "${node}" may only modify its own Node object`);
-      }
+      // (the node authorizer's rules allow these on any Node; NodeRestriction admission then keeps
+      // a node to its own: `node "a" is not allowed to modify node "b"`)
+      if (a.verb === 'create' || ((a.verb === 'update' || a.verb === 'patch') && (!a.subresource || a.subresource === 'status'))) return allow;
       return deny(`node "${node}" may not ${a.verb} nodes`);
     case 'leases':
       if (a.namespace === 'kube-node-lease' && a.verb === 'create' && !a.name) return { allowed: true, requireName: node };
