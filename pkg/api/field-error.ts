@@ -62,6 +62,9 @@ export class VerbatimValue {
   }
 }
 
+/** A []string bad value as Go's %#v prints it: []string{"a", "b"}. */
+export const goStrings = (xs: string[] | undefined): VerbatimValue => new VerbatimValue(`[]string{${(xs ?? []).map((x) => JSON.stringify(x)).join(', ')}}`);
+
 export const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail });
 export const invalid = (field: string, badValue: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, badValue, detail });
 export const notSupported = (field: string, badValue: unknown, supported: string[]): FieldError => ({

@@ -25,10 +25,10 @@ describe('roles', () => {
   });
 
   it('non-resource URLs belong to cluster roles, and never beside resources', () => {
-    expect(messages(validateRole({ metadata: ns, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] }))).toEqual(['rules[0].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs']);
+    expect(messages(validateRole({ metadata: ns, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] }))).toEqual(['rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs']);
     expect(validateClusterRole({ metadata: { name: 'c' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/api/*'] }] })).toEqual([]);
     expect(messages(validateClusterRole({ metadata: { name: 'c' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/x'], resources: ['pods'] }] }))).toEqual([
-      'rules[0].nonResourceURLs: Invalid value: ["/x"]: rules cannot apply to both regular resources and non-resource URLs',
+      'rules[0].nonResourceURLs: Invalid value: []string{"/x"}: rules cannot apply to both regular resources and non-resource URLs',
     ]);
   });
 
@@ -97,7 +97,7 @@ describe('bindings', () => {
     const old = binding();
     expect(validateRoleBindingUpdate(binding({ subjects: [{ kind: 'Group', name: 'g' }] }), old)).toEqual([]);
     expect(messages(validateRoleBindingUpdate(binding({ roleRef: { kind: 'ClusterRole', name: 'edit' } }), old))).toEqual([
-      'roleRef: Invalid value: {"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"}: cannot change roleRef',
+      'roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef',
     ]);
   });
 });

@@ -2,7 +2,7 @@
 // validation (pkg/apis/rbac/validation): names are path segments, rules need verbs and either
 // apiGroups+resources or nonResourceURLs (cluster roles only), bindings refer to a role of this
 // group that cannot change, subjects are Users, Groups or ServiceAccounts.
-import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { goStrings, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { isDNS1123Subdomain } from './names.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from './validation-meta.js';
@@ -32,9 +32,9 @@ export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, path: 
   const errs: FieldError[] = [];
   if (!rule.verbs?.length) errs.push(required(`${path}.verbs`, 'verbs must contain at least one value'));
   if (rule.nonResourceURLs?.length) {
-    if (namespaced) errs.push(invalid(`${path}.nonResourceURLs`, rule.nonResourceURLs, 'namespaced rules cannot apply to non-resource URLs'));
+    if (namespaced) errs.push(invalid(`${path}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'namespaced rules cannot apply to non-resource URLs'));
     if (rule.apiGroups?.length || rule.resources?.length || rule.resourceNames?.length) {
-      errs.push(invalid(`${path}.nonResourceURLs`, rule.nonResourceURLs, 'rules cannot apply to both regular resources and non-resource URLs'));
+      errs.push(invalid(`${path}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
     }
     return errs;
   }
@@ -112,7 +112,10 @@ function validateBindingUpdate(b: RoleBinding | ClusterRoleBinding, old: RoleBin
   const errs = [...metaUpdate(b.metadata, old.metadata, namespaced), ...notMeta(validateBinding(b, namespaced))];
   const ref = (r: RoleRef | undefined) => ({ apiGroup: r?.apiGroup ?? '', kind: r?.kind ?? '', name: r?.name ?? '' });
   const [now, was] = [ref(b.roleRef), ref(old.roleRef)];
-  if (now.apiGroup !== was.apiGroup || now.kind !== was.kind || now.name !== was.name) errs.push(invalid('roleRef', now, 'cannot change roleRef'));
+  // (field.Invalid prints a struct as Go's %#v does)
+  if (now.apiGroup !== was.apiGroup || now.kind !== was.kind || now.name !== was.name) {
+    errs.push(invalid('roleRef', new VerbatimValue(`rbac.RoleRef{APIGroup:${JSON.stringify(now.apiGroup ?? '')}, Kind:${JSON.stringify(now.kind ?? '')}, Name:${JSON.stringify(now.name ?? '')}}`), 'cannot change roleRef'));
+  }
   return errs;
 }
 
