@@ -23,7 +23,7 @@ import { ApiError } from './errors.js';
 import * as errors from './errors.js';
 import { ensurePki, ensureServiceAccountKey, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
 import { DEFAULT_ISSUER } from '../serviceaccount/claims.js';
-import { ServiceAccountTokenAuthenticator } from '../serviceaccount/authenticator.js';
+import { LEGACY_TOKEN_LAST_USED_LABEL, ServiceAccountTokenAuthenticator } from '../serviceaccount/authenticator.js';
 import { looksLikeJwt } from '../serviceaccount/jwt.js';
 import { loadPrivateKey, loadPublicKeys } from '../serviceaccount/keys.js';
 import { TokenRequests } from './token-request.js';
@@ -399,6 +399,12 @@ export class ApiServer {
         pod: (ns, name) => this.lookup('pods', ns, name),
         secret: (ns, name) => this.lookup('secrets', ns, name),
         node: (name) => this.lookup('nodes', undefined, name),
+        markLegacyTokenUsed: async (ns, name, uid, day) => {
+          await this.store('secrets').guaranteedUpdate(ns, name, { ...systemCtx, warnings: [] }, 'internal', (cur) => {
+            if (cur.metadata?.uid !== uid) throw errors.conflict('', 'secrets', name, 'the Secret was replaced');
+            return { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata?.labels, [LEGACY_TOKEN_LAST_USED_LABEL]: day } } };
+          });
+        },
       },
     });
     return new TokenRequests({

@@ -15,7 +15,12 @@ export interface ServiceAccountTokenGetter {
   pod(namespace: string, name: string): Promise<KubeObject | undefined>;
   secret(namespace: string, name: string): Promise<KubeObject | undefined>;
   node?(name: string): Promise<KubeObject | undefined>;
+  /** Sets the legacy-token-last-used label of a Secret (its uid as a precondition). */
+  markLegacyTokenUsed?(namespace: string, name: string, uid: string, day: string): Promise<void>;
 }
+
+/** The label the apiserver keeps on a legacy token Secret: the day (UTC) its token was last used (LegacyServiceAccountTokenTracking, GA). */
+export const LEGACY_TOKEN_LAST_USED_LABEL = 'kubernetes.io/legacy-token-last-used';
 
 /** A service account user: system:serviceaccount:NS:NAME with the SA's uid. */
 export interface ServiceAccountUser {
@@ -164,6 +169,13 @@ export class ServiceAccountTokenAuthenticator {
     if (!sa) return { error: `serviceaccounts "${saName}" not found` };
     if (sa.metadata?.deletionTimestamp) return { error: `ServiceAccount ${ns}/${saName} has been deleted` };
     if (sa.metadata?.uid !== saUID) return { error: `ServiceAccount UID (${sa.metadata?.uid}) does not match claim (${saUID})` };
+    // The Secret says the day its token was last used (today or, across midnight, tomorrow is left as it is).
+    const now = Date.now();
+    const [today, tomorrow] = [now, now + 86_400_000].map((t) => new Date(t).toISOString().slice(0, 10));
+    const lastUsed = secret.metadata?.labels?.[LEGACY_TOKEN_LAST_USED_LABEL];
+    if (lastUsed !== today && lastUsed !== tomorrow && this.o.getter.markLegacyTokenUsed) {
+      void this.o.getter.markLegacyTokenUsed(ns, secretName, secret.metadata!.uid!, today!).catch(() => {});
+    }
     return { user: { name: makeUsername(ns, saName), uid: saUID, groups: serviceAccountGroups(ns), extra: {} } };
   }
 }

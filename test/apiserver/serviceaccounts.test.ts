@@ -219,6 +219,8 @@ describe('legacy token secrets', () => {
       sub: 'system:serviceaccount:default:legacy',
     });
     expect(await apiCode(data.token!)).toBe(200);
+    // (its use is recorded on the Secret: the day, UTC)
+    await eventually(async () => (await admin.get(Secrets, 'default', 'legacy-token')).metadata?.labels?.['kubernetes.io/legacy-token-last-used'] === new Date().toISOString().slice(0, 10) || undefined, { what: 'the legacy-token-last-used label' });
     await admin.delete(Secrets, 'default', 'legacy-token');
     await eventually(async () => (await apiCode(data.token!)) === 401, { what: '401 once the secret is gone' });
 
