@@ -249,6 +249,17 @@ describe('pods', () => {
     expect(seen[0]!.data).toBeUndefined();
   });
 
+  it('an empty map or list of metadata is not kept (omitempty), nor owned', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empties', labels: { a: 'b' } } });
+    const patched = await admin.patch(cms, 'default', 'empties', { metadata: { annotations: {}, labels: null, finalizers: [] } });
+    expect(patched.metadata).not.toHaveProperty('annotations');
+    expect(patched.metadata).not.toHaveProperty('labels');
+    expect(patched.metadata).not.toHaveProperty('finalizers');
+    expect(JSON.stringify(patched.metadata?.managedFields ?? [])).not.toContain('f:annotations');
+    await admin.delete(cms, 'default', 'empties');
+  });
+
   it('an object being deleted takes no new finalizer', async () => {
     const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });

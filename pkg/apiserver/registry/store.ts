@@ -514,9 +514,21 @@ export class Store {
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
 export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'> & { version?: string }, obj: KubeObject, ctx: RequestContext): void {
+  dropEmptyMetadata(obj);
   if (r.decode) return r.decode(obj, ctx);
   const errs = decodeStrict(r.typeName, obj);
   reportDecoding(r, obj, errs, ctx);
+}
+
+/** ObjectMeta's maps and lists are omitempty in Go: an empty one given is not kept (nor owned). */
+function dropEmptyMetadata(obj: KubeObject): void {
+  const m = obj.metadata as Record<string, unknown> | undefined;
+  if (!m || typeof m !== 'object') return;
+  // (managedFields: [] stays: it asks for field ownership to be reset)
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
+    const v = m[k];
+    if (v && typeof v === 'object' && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0)) delete m[k];
+  }
 }
 
 /** Decoding errors: wrong types always fail; unknown fields fail (Strict), warn (Warn) or are dropped. */
