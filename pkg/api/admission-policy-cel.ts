@@ -5,11 +5,12 @@
 // validations also see `authorizer` (admission-policy-authorizer.ts); messageExpressions and
 // auditAnnotations do not, as in Kubernetes.
 import { CelCompileError } from '../cel/errors.js';
-import { compile, type Program } from '../cel/program.js';
+import { compile, sureKind, type Program } from '../cel/program.js';
 import { CelMap, type CelValue } from '../cel/values.js';
 import { AUTHORIZER_METHODS } from './admission-policy-authorizer.js';
 
-export type ExpressionKind = 'bool' | 'any';
+/** What an expression must evaluate to: a validation's expression bool, a messageExpression string, an audit annotation's value string or null. */
+export type ExpressionKind = 'bool' | 'string' | 'string-or-null' | 'any';
 
 const BASE = ['object', 'oldObject', 'request', 'params', 'namespaceObject'];
 const cache = new Map<string, Program | string>();
@@ -28,9 +29,12 @@ export function compilePolicyExpression(expression: string, kind: ExpressionKind
       c = compile(expression, {
         variables: [...BASE, ...(variableNames ? ['variables'] : []), ...(authorizer ? ['authorizer'] : [])],
         ...(authorizer ? { methods: AUTHORIZER_METHODS } : {}),
-        expectBool: kind === 'bool',
         resolveField: (v, path) => (v === 'variables' && path.length && !names.has(path[0]!) ? `undefined field '${path[0]}'` : undefined),
       });
+      // (CompileCELExpression's return type check, as far as an expression's shape tells it)
+      const sure = sureKind(c.ast);
+      const wrong = sure && ((kind === 'bool' && sure !== 'bool') || (kind === 'string' && sure !== 'string') || (kind === 'string-or-null' && sure !== 'string' && sure !== 'null'));
+      if (wrong) c = kind === 'string-or-null' ? 'must evaluate to one of [string null_type]' : `must evaluate to ${kind}`;
     } catch (e) {
       if (!(e instanceof CelCompileError)) throw e;
       c = `compilation failed: ${e.message}`;

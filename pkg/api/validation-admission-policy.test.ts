@@ -18,7 +18,11 @@ describe('ValidatingAdmissionPolicy validation', () => {
   it('names expressions that do not compile, with the compiler error', () => {
     const [e] = policyErrors({ validations: [{ expression: 'object.spec.replicas <= ' }] });
     expect(e).toMatch(/^spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas <=": compilation failed: ERROR: <input>:1:\d+: /);
-    expect(policyErrors({ validations: [{ expression: "'a string'" }] })[0]).toMatch(/^spec\.validations\[0\]\.expression: Invalid value: "'a string'": compilation failed: /);
+    // (the result type, as CompileCELExpression checks it)
+    expect(policyErrors({ validations: [{ expression: "'a string'" }] })).toEqual([`spec.validations[0].expression: Invalid value: "'a string'": must evaluate to bool`]);
+    expect(policyErrors({ validations: [{ expression: 'true', messageExpression: '1' }] })).toEqual(['spec.validations[0].messageExpression: Invalid value: "1": must evaluate to string']);
+    expect(policyErrors({ validations: [{ expression: 'true', messageExpression: "'n=' + string(1)" }], auditAnnotations: [{ key: 'k', valueExpression: 'null' }] })).toEqual([]);
+    expect(policyErrors({ auditAnnotations: [{ key: 'k', valueExpression: '1 + 2' }] })).toEqual(['spec.auditAnnotations[0].valueExpression: Invalid value: "1 + 2": must evaluate to one of [string null_type]']);
     // authorizer in validations, not in messageExpressions
     expect(policyErrors({ validations: [{ expression: "authorizer.group('apps').resource('deployments').check('get').allowed()" }] })).toEqual([]);
     expect(policyErrors({ validations: [{ expression: 'true', messageExpression: "authorizer.path('/').check('get').reason()" }] })[0]).toMatch(/^spec\.validations\[0\]\.messageExpression: Invalid value: .*compilation failed: ERROR: .*undeclared reference to 'authorizer'/);

@@ -128,7 +128,7 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
     if (msg.length > 1024) errs.push(invalid(`${path}.message`, msg, 'message must have a maximum length of 1024 characters'));
     if (v.messageExpression !== undefined) {
       if (!v.messageExpression.trim()) errs.push(required(`${path}.messageExpression`, 'if specified, messageExpression must not be empty'));
-      else errs.push(...validateExpression(v.messageExpression, `${path}.messageExpression`, 'any', variables, false));
+      else errs.push(...validateExpression(v.messageExpression, `${path}.messageExpression`, 'string', variables, false));
     }
     if (v.reason !== undefined && !VALIDATION_REASONS.includes(v.reason)) errs.push(notSupported(`${path}.reason`, v.reason, VALIDATION_REASONS));
   });
@@ -138,11 +138,12 @@ export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy):
     if (!a.key) errs.push(required(`${path}.key`));
     else {
       // (the key becomes "<policy name>/<key>": a qualified name)
-      for (const m of isQualifiedName(`${p.metadata?.name ?? ''}/${a.key}`)) errs.push(invalid(`${path}.key`, a.key, m));
+      const qualified = `${p.metadata?.name ?? ''}/${a.key}`;
+      for (const m of isQualifiedName(qualified)) errs.push(invalid(`${path}.key`, qualified, m));
       if (keys.has(a.key)) errs.push(duplicate(`${path}.key`, a.key));
       keys.add(a.key);
     }
-    errs.push(...validateExpression(a.valueExpression, `${path}.valueExpression`, 'any', variables, false));
+    errs.push(...validateExpression(a.valueExpression, `${path}.valueExpression`, 'string-or-null', variables, false));
   });
   return errs;
 }

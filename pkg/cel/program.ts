@@ -174,6 +174,46 @@ function surelyNotBool(e: Expr): boolean {
   }
 }
 
+/** What an expression surely evaluates to, when its shape alone says (no type checker): for the result-type checks. */
+export type SureKind = 'bool' | 'string' | 'number' | 'list' | 'map' | 'null' | undefined;
+
+export function sureKind(e: Expr): SureKind {
+  switch (e.kind) {
+    case 'literal':
+      if (e.value === null) return 'null';
+      if (typeof e.value === 'boolean') return 'bool';
+      if (typeof e.value === 'string') return 'string';
+      if (typeof e.value === 'number' || typeof e.value === 'bigint') return 'number';
+      return undefined;
+    case 'list':
+      return 'list';
+    case 'map':
+      return 'map';
+    case 'not':
+    case 'and':
+    case 'or':
+    case 'has':
+      return 'bool';
+    case 'negate':
+      return 'number';
+    case 'binary':
+      if (['==', '!=', '<', '<=', '>', '>=', 'in'].includes(e.op)) return 'bool';
+      if (e.op === '+') {
+        const l = sureKind(e.left);
+        return l && l === sureKind(e.right) ? l : undefined;
+      }
+      return 'number';
+    case 'conditional': {
+      const t = sureKind(e.then);
+      return t && t === sureKind(e.otherwise) ? t : undefined;
+    }
+    case 'comprehension':
+      return e.macro === 'map' || e.macro === 'filter' ? 'list' : e.macro === 'all' || e.macro === 'exists' || e.macro === 'exists_one' ? 'bool' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses and checks `source`; throws CelCompileError listing every problem with its position. */
 export function compile(source: string, opts: CompileOptions): Program {
   try {

@@ -514,8 +514,9 @@ export class Store {
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
 export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'> & { version?: string }, obj: KubeObject, ctx: RequestContext): void {
-  dropEmptyMetadata(obj);
+  // (custom resources are unstructured: their empty maps stay, as upstream)
   if (r.decode) return r.decode(obj, ctx);
+  dropEmptyMetadata(obj);
   const errs = decodeStrict(r.typeName, obj);
   reportDecoding(r, obj, errs, ctx);
 }
