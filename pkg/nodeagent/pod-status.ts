@@ -141,7 +141,13 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
     imageID: st?.imageRef ?? '',
     started,
   };
-  if (st) out.containerID = `tskube://${st.id}`;
+  if (st) {
+    out.containerID = `tskube://${st.id}`;
+    // (RecursiveReadOnlyMounts, beta and on in 1.32: the mounts of a container the runtime has, read-only ones not recursively so)
+    if (c.volumeMounts?.length) {
+      out.volumeMounts = c.volumeMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}) }));
+    }
+  }
   if (init && isSidecar(c)) out.ready = started && !!rec?.ready;
   else if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
   return out;
