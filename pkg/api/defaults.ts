@@ -114,6 +114,8 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork);
   for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, hostNetwork);
+  // (dropDisabledPodLevelResources: the PodLevelResources gate is off in 1.32)
+  delete spec.resources;
   // (dropDisabledProcMountField: ProcMountType is off in 1.32, so a procMount given is Default)
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) if (c.securityContext?.procMount) c.securityContext.procMount = 'Default';
   for (const v of spec.volumes ?? []) defaultVolume(v);

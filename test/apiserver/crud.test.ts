@@ -269,6 +269,14 @@ describe('pods', () => {
     await admin.patch(cms, 'default', 'held', { metadata: { finalizers: null } });
   });
 
+  it('takes pod-level resources and drops them, as 1.32 with PodLevelResources off', async () => {
+    const body = pod('p-pod-resources');
+    (body.spec as Record<string, unknown>).resources = { limits: { cpu: '1' } };
+    const made = await admin.create(Pods, 'default', body);
+    expect(made.spec).not.toHaveProperty('resources');
+    await admin.delete(Pods, 'default', 'p-pod-resources', { gracePeriodSeconds: 0 });
+  });
+
   it('creating in a missing namespace is 404', async () => {
     const e = await failure(admin.create(Pods, 'nowhere', pod('p2')));
     expect(e.code).toBe(404);

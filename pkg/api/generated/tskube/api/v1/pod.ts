@@ -115,7 +115,11 @@ export interface PodSpec {
   setHostnameAsFQDN?: boolean | undefined;
   os?: PodOS | undefined;
   hostUsers?: boolean | undefined;
-  schedulingGates?: PodSchedulingGate[] | undefined;
+  schedulingGates?:
+    | PodSchedulingGate[]
+    | undefined;
+  /** Pod-level resources (alpha, the PodLevelResources gate is off in 1.32: taken and dropped). */
+  resources?: ResourceRequirements | undefined;
 }
 
 export interface PodSpec_NodeSelectorEntry {
