@@ -44,8 +44,12 @@ describe('decodeStrict', () => {
   it('takes a number for a quantity and keeps it as a string, as resource.Quantity does', () => {
     const pod = { spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1Gi' }, requests: { cpu: 0.5 } } }], volumes: [{ name: 'v', emptyDir: { sizeLimit: 1024 } }] } };
     expect(decodeStrict('Pod', pod)).toEqual([]);
-    expect(pod.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '0.5' } });
+    // (in canonical form, as Quantity re-encodes it)
+    expect(pod.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } });
     expect(pod.spec.volumes[0].emptyDir.sizeLimit).toBe('1024');
+    const quota = { spec: { hard: { 'requests.storage': 1e9, pods: '10' } } };
+    decodeStrict('ResourceQuota', quota);
+    expect(quota.spec.hard).toEqual({ 'requests.storage': '1G', pods: '10' });
     expect(decodeStrict('Pod', { spec: { containers: [{ resources: { limits: { cpu: true } } }] } })[0]?.detail).toMatch(/^quantities must match the regular expression/);
     // (a string that is no quantity is left to validation, which names the field)
     expect(decodeStrict('Pod', { spec: { containers: [{ resources: { limits: { cpu: 'lots' } } }] } })).toEqual([]);

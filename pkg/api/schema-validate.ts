@@ -8,6 +8,7 @@
 // map keys) and the Go type. Quantities (fields marked `+quantity` in proto/) take a string or a
 // number, as resource.Quantity's UnmarshalJSON does; a number becomes its string here.
 import { base64Error } from './base64.js';
+import { canonicalQuantity, isValidQuantity } from './quantity.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
 
@@ -86,9 +87,12 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
   switch (s.kind) {
     case 'string':
       if (s.format === 'quantity') {
-        if (typeof v === 'number') return String(v);
         // (ParseQuantity of the raw JSON: neither a string nor a number is ever one)
-        if (typeof v !== 'string') errs.push(typeInvalid(path, v, QUANTITY_PATTERN));
+        if (typeof v !== 'string' && typeof v !== 'number') errs.push(typeInvalid(path, v, QUANTITY_PATTERN));
+        // A quantity is kept in its canonical form, as resource.Quantity re-encodes it (0.5 → 500m,
+        // 1e9 → 1G); one that does not parse is left to validation, which names it.
+        const q = String(v);
+        return isValidQuantity(q) ? canonicalQuantity(q) : v;
       } else if (typeof v !== 'string') {
         errs.push(goTypeError(path, v, at, goType(s)));
       } else if (s.format === 'byte') {

@@ -69,11 +69,14 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
   return { errs, names };
 }
 
+const IPC_SYSCTLS = new Set(['kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced', 'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni']);
+
 /** The kernel namespace a sysctl belongs to (utilsysctl.GetNamespace), '/'-separated names too. */
 function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
   const n = name.includes('/') && (!name.includes('.') || name.indexOf('/') < name.indexOf('.')) ? name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/')) : name;
+  // (component-helpers' sysctl table: these names and prefixes)
   if (n.startsWith('net.')) return 'net';
-  if (n === 'kernel.sem' || n.startsWith('kernel.shm') || n.startsWith('kernel.msg') || n.startsWith('fs.mqueue.')) return 'ipc';
+  if (IPC_SYSCTLS.has(n) || n.startsWith('fs.mqueue.')) return 'ipc';
   return undefined;
 }
 

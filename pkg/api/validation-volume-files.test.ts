@@ -28,6 +28,7 @@ describe('volume files stay inside their volume (ValidateLocalNonReservedPath)',
       'spec.volumes[0].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
     ]);
     expect(errors({ downwardAPI: { items: [{ path: 'l', fieldRef: { fieldPath: "metadata.labels['app']" } }] } } as Volume)).toEqual([]);
+    expect(errors({ downwardAPI: { items: [{ path: 'cpu', resourceFieldRef: { resource: 'limits.cpu' } }] } } as Volume)).toEqual(['spec.volumes[0].downwardAPI.resourceFieldRef.containerName: Required value']);
     expect(errors({ projected: { sources: [{ configMap: { name: 'cm', items: [{ key: 'a', path: 'x' }] } }, { secret: { name: 's', items: [{ key: 'b', path: 'x' }] } }] } } as Volume)).toEqual([
       'spec.volumes[0].projected: Invalid value: "s": conflicting duplicate paths',
     ]);
@@ -48,6 +49,7 @@ describe('pod DNS and sysctl validation (validatePodDNSConfig, validateSysctls)'
       `spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.ip_local_port_range": may not be specified when 'hostNetwork' is true`,
       'spec.securityContext.sysctls[2].name: Duplicate value: "kernel.shm_rmid_forced"',
     ]);
+    expect(validatePod(pod({ hostIPC: true, securityContext: { sysctls: [{ name: 'kernel.msg_next_id', value: '1' }] } }))).toEqual([]);
     expect(validatePod(pod({ hostIPC: true, securityContext: { sysctls: [{ name: 'kernel/shm_rmid_forced', value: '1' }] } })).map(formatFieldError)).toEqual([
       `spec.securityContext.sysctls[0].name: Invalid value: "kernel/shm_rmid_forced": may not be specified when 'hostIPC' is true`,
     ]);

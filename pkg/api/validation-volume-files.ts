@@ -11,6 +11,8 @@ const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccoun
 /** The fields a downwardAPI volume file may name (validVolumeDownwardAPIFieldPathExpressions). */
 const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 
+const VOLUME_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
+
 const mode = (m: number | undefined, path: string): FieldError[] => (m != null && (m < 0 || m > 0o777) ? [invalid(path, m, FILE_MODE)] : []);
 
 /** ValidateLocalNonReservedPath: a path that stays inside the volume. */
@@ -41,7 +43,13 @@ function validateDownwardAPIFile(f: DownwardAPIVolumeFile, path: string): FieldE
     if (!fp) errs.push(required(`${path}.fieldRef.fieldPath`));
     else if (!VOLUME_FIELD_PATHS.includes(base) || (base !== fp && base !== 'metadata.labels' && base !== 'metadata.annotations')) errs.push(notSupported(`${path}.fieldRef.fieldPath`, base, VOLUME_FIELD_PATHS));
     if (f.resourceFieldRef) errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
-  } else if (!f.resourceFieldRef) {
+  } else if (f.resourceFieldRef) {
+    // (validateContainerResourceFieldSelector for a volume: the container must be named)
+    const r = f.resourceFieldRef;
+    if (!r.containerName) errs.push(required(`${path}.resourceFieldRef.containerName`));
+    if (!r.resource) errs.push(required(`${path}.resourceFieldRef.resource`));
+    else if (!VOLUME_RESOURCES.includes(r.resource) && !/^(limits|requests)\.hugepages-/.test(r.resource)) errs.push(notSupported(`${path}.resourceFieldRef.resource`, r.resource, VOLUME_RESOURCES));
+  } else {
     errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
   }
   errs.push(...mode(f.mode, `${path}.mode`));

@@ -110,7 +110,7 @@ describe('sandboxConfig: hostname and subdomain (StatefulSet pods)', () => {
 
 describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
   const base = pod(undefined, undefined);
-  const host = parseResolvConf('# host\nnameserver 10.255.255.53\nsearch lab.example\noptions timeout:2\n');
+  const host = parseResolvConf('# host\nnameserver 10.255.255.53\nsearch lab.example.\noptions timeout:2\n');
   const dns = (spec: Record<string, unknown>) => {
     const p: Pod = { ...base, metadata: { ...base.metadata, namespace: 'shop' }, spec: { ...base.spec, ...spec } };
     return resolvConf(sandboxConfig(p, { attempt: 0, dnsServers: ['10.96.0.10'], clusterDomain: 'cluster.local', hostResolv: host }), 'HOST FILE\n');

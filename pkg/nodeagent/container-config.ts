@@ -255,10 +255,12 @@ export interface ResolvConf {
 export function parseResolvConf(text: string): ResolvConf {
   const out: ResolvConf = { servers: [], searches: [], options: [] };
   for (const line of text.split('\n')) {
-    const f = line.replace(/[#;].*/, '').trim().split(/\s+/);
+    // (whole-line comments only, as the kubelet skips them)
+    if (/^\s*[#;]/.test(line)) continue;
+    const f = line.trim().split(/\s+/);
     if (f[0] === 'nameserver' && f[1]) out.servers.push(f[1]);
-    // (the last search line wins, as the resolver reads it)
-    else if (f[0] === 'search') out.searches = f.slice(1).filter((x) => x !== '.');
+    // (the last search line wins, as the resolver reads it; a trailing dot is trimmed)
+    else if (f[0] === 'search') out.searches = f.slice(1).map((x) => x.replace(/\.$/, '')).filter(Boolean);
     else if (f[0] === 'options') out.options.push(...f.slice(1));
   }
   return out;

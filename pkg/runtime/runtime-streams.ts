@@ -61,9 +61,10 @@ export class ContainerStreams {
     try {
       exitCode = await s.exitCode.finally(() => timer && clearTimeout(timer));
     } catch (e) {
-      // (a command that could not be started: its reason is the output, as runc wrote it to stderr before)
-      if (!(e instanceof ExecStartError)) throw e;
-      return { stdout: '', stderr: e.message, exitCode: 255 };
+      // A command that could not be started has no exit code: ExecSync's gRPC error, which an
+      // exec probe reports as errored (not counted) and a hook as its failure.
+      if (e instanceof ExecStartError) throw new ExecStartError(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
+      throw e;
     }
     return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode, ...(timedOut ? { timedOut } : {}) };
   }

@@ -95,6 +95,7 @@ export class Store {
       const continueToken = encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope);
       return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken, remaining: selectsAll ? snap.items.length - limit : undefined };
     }
+    if (opts.resourceVersion && !/^\d+$/.test(opts.resourceVersion)) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
     if (opts.continueToken && opts.resourceVersion && opts.resourceVersion !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
     // A list at exactly a resourceVersion (resourceVersionMatch=Exact, or a page of one given
     // without a match: the legacy semantics) is read from etcd at that revision.
@@ -128,7 +129,7 @@ export class Store {
     let rev = revision;
     for (;;) {
       const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
-        if (e instanceof CompactedError && exact) throw errors.gone(`too old resource version: ${exact} (${e.compactRevision})`);
+        if (e instanceof CompactedError && exact) throw errors.gone('The resourceVersion for the provided list is too old.');
         if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
         throw e;
       });
