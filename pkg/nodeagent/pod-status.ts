@@ -274,6 +274,6 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral;
   // (an ended pod's reason and message are the API's: eviction, deadline, or whoever ended it)
   if (w.endedInApi) Object.assign(status, { reason: pod.status?.reason, message: pod.status?.message });
-  else if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message });
+  else if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message || undefined });
   return status;
 }

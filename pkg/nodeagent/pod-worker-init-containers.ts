@@ -56,7 +56,8 @@ export async function syncInitContainers(h: InitContainerHost, policy: string): 
           return false;
         }
       } else if (policy === 'Never') {
-        h.fail('Failed', `init container ${c.name} failed`);
+        // (generateAPIPodStatus: phase Failed from the init container's status, no reason or message)
+        h.fail('Failed', '');
         h.kick(); // (its sidecars are to be stopped)
         return false;
       } else if (!h.restartAllowed(c, st)) return false;
