@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageConfig } from './media-types.js';
-import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, buildSpec, capabilities, capabilitiesInBoundingSet, mergeEnv, processArgs, resolveUser, type SpecInput } from './oci-spec.js';
+import { ALL_CAPABILITIES, DEFAULT_CAPABILITIES, buildSpec, capabilities, capabilitiesInBoundingSet, mergeEnv, processArgs, processGroups, resolveUser, type SpecInput } from './oci-spec.js';
 
 const image: ImageConfig = {
   rootfs: { type: 'layers', diff_ids: [] },
@@ -109,6 +109,13 @@ describe('buildSpec', () => {
   it('rejects unknown volumes and escaping subPaths', () => {
     expect(() => buildSpec(input({ volumeMounts: [{ name: 'nope', containerPath: '/x' }] }))).toThrow(/not a volume/);
     expect(() => buildSpec(input({ volumeMounts: [{ name: 'data', containerPath: '/x', subPath: '../etc' }] }))).toThrow(/subPath/);
+  });
+});
+
+describe('processGroups', () => {
+  it('puts the primary group first among the supplementary ones, as containerd does', () => {
+    expect(processGroups(0, undefined)).toEqual([0]);
+    expect(processGroups(3000, [2000, 4000, 3000])).toEqual([3000, 2000, 4000]);
   });
 });
 

@@ -239,6 +239,14 @@ export function buildSpec(i: SpecInput): OciSpec {
 }
 
 /** Resolve an image USER (`uid`, `uid:gid`, `name`, `name:group`) against the rootfs' passwd/group. */
+/**
+ * The process's supplementary groups, as containerd's CRI gives them: the pod's
+ * supplementalGroups, with the primary group first (ensureAdditionalGids, since CVE-2023-25173).
+ */
+export function processGroups(gid: number, supplemental: number[] | undefined): number[] {
+  return [...new Set([gid, ...(supplemental ?? [])])];
+}
+
 export function resolveUser(user: string | undefined, passwd: string, group: string): { uid: number; gid: number } {
   if (!user) return { uid: 0, gid: 0 };
   const [u, g] = user.split(':');

@@ -8,7 +8,7 @@ import { hostDevices } from './host-devices.js';
 import type { ImageRecord } from './image-store.js';
 import { alive, conmonPidFile, createWithConmon, readPid } from './monitor.js';
 import type { ImageConfig } from './media-types.js';
-import { buildSpec, capabilities, resolveUser } from './oci-spec.js';
+import { buildSpec, capabilities, processGroups, resolveUser } from './oci-spec.js';
 import { podInitAlive, podPidNamespace } from './pod-init.js';
 import type { Runc } from './runc.js';
 import type { SandboxRecord } from './sandbox.js';
@@ -63,7 +63,7 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
       user = resolveUser(imageConfig.config?.User, passwd, group);
       if (sc.runAsGroup !== undefined) user.gid = sc.runAsGroup;
     }
-    if (sc.supplementalGroups?.length) user.additionalGids = sc.supplementalGroups;
+    user.additionalGids = processGroups(user.gid, sc.supplementalGroups);
     await makeSubPaths(config, s.volumes);
     const cgroupPath = `${s.cgroupPath}/${id}`;
     const spec = buildSpec({

@@ -260,6 +260,24 @@ describe('pods', () => {
     await admin.delete(cms, 'default', 'empties');
   });
 
+  it('WatchList: sendInitialEvents=true gives the state, then a bookmark marking its end, then what follows', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wl-1' } });
+    const events: { type: string; name?: string; annotations?: Record<string, string> }[] = [];
+    const q = { allowWatchBookmarks: true, sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', labelSelector: '' } as unknown as Parameters<RestClient['watch']>[2];
+    const w = await admin.watch(cms, 'default', q, (e) => events.push({ type: e.type, name: e.object.metadata?.name, annotations: e.object.metadata?.annotations }));
+    await eventually(async () => events.some((e) => e.type === 'BOOKMARK') || undefined, { what: 'the initial-events-end bookmark' });
+    const end = events.findIndex((e) => e.type === 'BOOKMARK');
+    expect(events.slice(0, end).map((e) => `${e.type} ${e.name}`)).toContain('ADDED wl-1');
+    expect(events[end]!.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wl-2' } });
+    await eventually(async () => events.slice(end).some((e) => e.type === 'ADDED' && e.name === 'wl-2') || undefined, { what: 'a later event' });
+    w.stop();
+    const bad = await failure(admin.request('/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true'));
+    expect(bad.message).toBe('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    for (const n of ['wl-1', 'wl-2']) await admin.delete(cms, 'default', n);
+  });
+
   it('an object being deleted takes no new finalizer', async () => {
     const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });

@@ -150,8 +150,7 @@ function respondObject(req: IncomingMessage, res: ServerResponse, r: ResourceReq
 /**
  * ValidateListOptions (and validateWatchOptions): resourceVersionMatch needs a resourceVersion
  * and no continue, and is Exact or NotOlderThan (not Exact at 0); sendInitialEvents is for
- * watches, and refused there as with the WatchList gate off: 1.32 has it on, tskube does not serve
- * it yet (client-go then lists and watches).
+ * watches (WatchList, on in 1.32), with resourceVersionMatch=NotOlderThan.
  */
 function validateListOptions(q: URLSearchParams, watch: boolean): void {
   const errs: FieldError[] = [];
@@ -159,11 +158,7 @@ function validateListOptions(q: URLSearchParams, watch: boolean): void {
   const rv = q.get('resourceVersion') ?? '';
   const sendInitialEvents = q.has('sendInitialEvents');
   if (watch) {
-    if (sendInitialEvents) {
-      if (match !== 'NotOlderThan') errs.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
-      // (1.32 has WatchList on; tskube does not serve it yet and answers as with the gate off)
-      errs.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'));
-    }
+    if (sendInitialEvents && match !== 'NotOlderThan') errs.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
     if (match) {
       if (!sendInitialEvents) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
       if (match !== 'NotOlderThan') errs.push(notSupported('resourceVersionMatch', match, ['NotOlderThan']));
@@ -209,9 +204,27 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
   await sendJsonList(res, head, out.items.map((i) => i.json), ']}');
 }
 
-function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): void {
+/**
+ * A watch. With sendInitialEvents=true (WatchList): the state at a revision not older than the one
+ * asked for, as ADDED events, then (with bookmarks allowed) a bookmark annotated
+ * `k8s.io/initial-events-end: "true"` at that revision, then what follows; with
+ * sendInitialEvents=false and no resourceVersion, what follows only.
+ */
+async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): Promise<void> {
   const q = r.query;
   validateListOptions(q, true);
+  const sendInitialEvents = q.get('sendInitialEvents');
+  let fromRv = q.get('resourceVersion') ?? undefined;
+  if (sendInitialEvents === 'true') {
+    const want = Number(fromRv || 0);
+    if (!Number.isInteger(want) || want < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
+    if (want > r.store.cache.revision && !(await r.store.cache.waitFor(want))) {
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${want}, current: ${r.store.cache.revision}`, { retryAfterSeconds: 1 });
+    }
+    fromRv = undefined;
+  } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
+    fromRv = String(r.store.cache.revision);
+  }
   const matches = buildMatcher(r.resource, q);
   const shape = responseShape(req);
   const table = shape.as === 'Table';
@@ -271,13 +284,17 @@ function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, ho
     res.end();
   };
   // A resourceVersion that is too old fails here, before any header: HTTP 410 with a Status.
-  stop = r.store.watch(r.namespace, q.get('resourceVersion') ?? undefined, { matches, name }, {
+  stop = r.store.watch(r.namespace, fromRv, { matches, name }, {
     send: (type, obj) => write(type, obj),
     close: () => close(),
   });
   if (closed) {
     stop();
     return;
+  }
+  // (the snapshot was sent as the watch began: its revision is the cache's now)
+  if (sendInitialEvents === 'true' && boolParam(q, 'allowWatchBookmarks')) {
+    write('BOOKMARK', RawObject.fromObject({ kind: r.resource.kind, apiVersion: apiVersionOf(r.resource), metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } }, r.store.cache.revision));
   }
   ensureHead();
   res.flushHeaders();
