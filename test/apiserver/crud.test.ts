@@ -278,6 +278,16 @@ describe('pods', () => {
     for (const n of ['wl-1', 'wl-2']) await admin.delete(cms, 'default', n);
   });
 
+  it('deletecollection with a limit deletes one page and answers its continue token', async () => {
+    const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    for (const n of ['dc-1', 'dc-2', 'dc-3']) await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, labels: { grp: 'dc' } } });
+    const page = await admin.request<{ metadata: { continue?: string }; items: KubeObject[] }>('/api/v1/namespaces/default/configmaps?labelSelector=grp%3Ddc&limit=1', { method: 'DELETE' });
+    expect(page.items.map((i) => i.metadata?.name)).toEqual(['dc-1']);
+    expect(page.metadata.continue).toBeTruthy();
+    expect((await admin.list(cms, 'default', { labelSelector: 'grp=dc' })).items.map((i) => i.metadata?.name)).toEqual(['dc-2', 'dc-3']);
+    await admin.request('/api/v1/namespaces/default/configmaps?labelSelector=grp%3Ddc', { method: 'DELETE' });
+  });
+
   it('an object being deleted takes no new finalizer', async () => {
     const cms = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/a'] } });
