@@ -135,7 +135,8 @@ export class ContainerStreams {
   async attach(id: string, opts: AttachOptions = {}): Promise<AttachSession> {
     const c = await this.stillRunning(id);
     const what = `container "${c.config.name}" (${c.id})`;
-    if (opts.stdin && !c.config.stdin) throw new FailedPreconditionError(`${what}: stdin is not enabled for this container (stdin: true in its spec)`);
+    // (stdin asked of a container made without it is not wired, as containerd's ContainerIO.Attach: output still streams)
+    const withStdin = !!opts.stdin && !!c.config.stdin;
     // The log's length just before the socket connects: conmon sends a new client only what is
     // written after that, so the log's first `logged` bytes are what came before, none twice.
     const logged = opts.fromStart ? await fsp.stat(c.logPath).then((st) => st.size, () => 0) : 0;
@@ -150,7 +151,7 @@ export class ContainerStreams {
     return {
       earlier,
       tty,
-      stdin: opts.stdin ? conn.stdin : null,
+      stdin: withStdin ? conn.stdin : null,
       stdout: conn.stdout,
       stderr: conn.stderr,
       closed: conn.closed,
