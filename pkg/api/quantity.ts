@@ -3,9 +3,12 @@
 // not 100.00000000000001; results are plain numbers, rounded up as Kubernetes' Value() and
 // MilliValue() do.
 
+/** ParseQuantity's error (ErrFormatWrong), which decoding and validation report. */
+export const QUANTITY_FORMAT_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
 export class QuantityError extends Error {
   constructor(public readonly input: string) {
-    super(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+    super(QUANTITY_FORMAT_MESSAGE);
     this.name = 'QuantityError';
   }
 }

@@ -8,13 +8,12 @@
 // map keys) and the Go type. Quantities (fields marked `+quantity` in proto/) take a string or a
 // number, as resource.Quantity's UnmarshalJSON does; a number becomes its string here.
 import { base64Error } from './base64.js';
-import { canonicalQuantity, isValidQuantity } from './quantity.js';
+import { canonicalQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 /** A JSON value as Go's decoder names it in an UnmarshalTypeError. */
 function goValue(v: unknown): string {
@@ -88,7 +87,7 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
     case 'string':
       if (s.format === 'quantity') {
         // (ParseQuantity of the raw JSON: neither a string nor a number is ever one)
-        if (typeof v !== 'string' && typeof v !== 'number') errs.push(typeInvalid(path, v, QUANTITY_PATTERN));
+        if (typeof v !== 'string' && typeof v !== 'number') errs.push(typeInvalid(path, v, QUANTITY_FORMAT_MESSAGE));
         // A quantity is kept in its canonical form, as resource.Quantity re-encodes it (0.5 → 500m,
         // 1e9 → 1G); one that does not parse is left to validation, which names it.
         const q = String(v);

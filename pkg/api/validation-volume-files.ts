@@ -56,21 +56,18 @@ function validateDownwardAPIFile(f: DownwardAPIVolumeFile, path: string): FieldE
   return errs;
 }
 
-export function validateConfigMapVolumeSource(s: ConfigMapVolumeSource, path: string): FieldError[] {
+/** A configMap or secret volume: the object it names (at `nameField`), its default mode and its items. */
+function validateKeyedSource(name: string | undefined, nameField: string, s: { items?: KeyToPath[]; defaultMode?: number }, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!s.name) errs.push(required(`${path}.name`));
+  if (!name) errs.push(required(`${path}.${nameField}`));
   errs.push(...mode(s.defaultMode, `${path}.defaultMode`));
   (s.items ?? []).forEach((kp, i) => errs.push(...validateKeyToPath(kp, `${path}.items[${i}]`)));
   return errs;
 }
 
-export function validateSecretVolumeSource(s: SecretVolumeSource, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!s.secretName) errs.push(required(`${path}.secretName`));
-  errs.push(...mode(s.defaultMode, `${path}.defaultMode`));
-  (s.items ?? []).forEach((kp, i) => errs.push(...validateKeyToPath(kp, `${path}.items[${i}]`)));
-  return errs;
-}
+export const validateConfigMapVolumeSource = (s: ConfigMapVolumeSource, path: string): FieldError[] => validateKeyedSource(s.name, 'name', s, path);
+
+export const validateSecretVolumeSource = (s: SecretVolumeSource, path: string): FieldError[] => validateKeyedSource(s.secretName, 'secretName', s, path);
 
 export function validateDownwardAPIVolumeSource(s: { items?: DownwardAPIVolumeFile[]; defaultMode?: number }, path: string): FieldError[] {
   const errs = mode(s.defaultMode, `${path}.defaultMode`);

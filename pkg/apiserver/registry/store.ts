@@ -95,6 +95,7 @@ export class Store {
       const continueToken = encodeContinue(snap.rev, snap.keys[limit - 1]! + '\0', scope);
       return { items: snap.items.slice(0, limit), rev: snap.rev, continueToken, remaining: selectsAll ? snap.items.length - limit : undefined };
     }
+    // (a resourceVersion is digits: checked once here for every path below)
     if (opts.resourceVersion && !/^\d+$/.test(opts.resourceVersion)) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
     if (opts.continueToken && opts.resourceVersion && opts.resourceVersion !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
     // A list at exactly a resourceVersion (resourceVersionMatch=Exact, or a page of one given
@@ -102,7 +103,6 @@ export class Store {
     const exact = opts.resourceVersion && opts.resourceVersion !== '0' && !opts.continueToken && (opts.resourceVersionMatch === 'Exact' || (!opts.resourceVersionMatch && opts.limit)) ? Number(opts.resourceVersion) : 0;
     if (opts.resourceVersion && !opts.continueToken && (!opts.limit || opts.resourceVersion === '0') && !exact) {
       const rv = Number(opts.resourceVersion);
-      if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
       if (rv > 0 && !(await this.cache.waitFor(rv))) {
         throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
       }
@@ -112,7 +112,6 @@ export class Store {
     let startKey: string | undefined;
     let revision = 0;
     if (exact) {
-      if (!Number.isInteger(exact) || exact < 0) throw errors.badRequest(`invalid resourceVersion: "${opts.resourceVersion}"`);
       if (exact > this.cache.revision && !(await this.cache.waitFor(exact))) {
         throw new ApiError(504, 'Timeout', `Too large resource version: ${exact}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
       }
