@@ -2,7 +2,7 @@
 // evaluators for pods, services and object counts), which quotas' scopes select it, the usage of
 // a namespace, and ValidateResourceQuota.
 import { invalid, notSupported, required, type FieldError } from './field-error.js';
-import { formatMilli, formatQuantity, isValidQuantity, quantityFormat, quantityToMilli } from './quantity.js';
+import { formatMilli, formatQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityFormat, quantityToMilli } from './quantity.js';
 import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
 import type { Pod, ResourceQuota } from './types.js';
@@ -174,7 +174,7 @@ export function validateResourceQuota(q: ResourceQuota): FieldError[] {
   for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
     const path = `spec.hard[${k}]`;
     errs.push(...quotaResourceNameErrors(k, path));
-    if (!isValidQuantity(v)) errs.push(invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    if (!isValidQuantity(v)) errs.push(invalid(path, v, QUANTITY_FORMAT_MESSAGE));
     else if (quantityToMilli(v) < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
   }
   errs.push(...quotaScopeErrors(q));

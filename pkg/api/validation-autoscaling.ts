@@ -3,7 +3,7 @@
 // version): scale target, replica bounds, each metric source with its target, and the behavior.
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isQualifiedName } from './names.js';
-import { isValidQuantity, parseQuantity } from './quantity.js';
+import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import type { CrossVersionObjectReference, HPAScalingRules, HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, MetricIdentifier, MetricSpec, MetricTarget } from './types.js';
 import { dnsLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 
@@ -38,7 +38,7 @@ function resourceName(name: string | undefined, path: string): FieldError[] {
 
 const positiveQuantity = (q: string | undefined, path: string): FieldError[] => {
   if (q === undefined || q === '') return [];
-  if (!isValidQuantity(q)) return [invalid(path, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")];
+  if (!isValidQuantity(q)) return [invalid(path, q, QUANTITY_FORMAT_MESSAGE)];
   return parseQuantity(q) > 0 ? [] : [invalid(path, q, 'must be positive')];
 };
 

@@ -1,6 +1,6 @@
 // core/v1 LimitRange: defaults (SetDefaults_LimitRangeItem) and Kubernetes' ValidateLimitRange.
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { compareQuantities, isValidQuantity, quantityToMilli } from './quantity.js';
+import { compareQuantities, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityToMilli } from './quantity.js';
 import type { LimitRange, LimitRangeItem } from './types.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 
@@ -35,7 +35,7 @@ function quantities(map: Quantities | undefined, type: string, path: string, err
   for (const [k, v] of Object.entries(map ?? {})) {
     errs.push(...resourceNameErrors(type, k, `${path}[${k}]`));
     if (!isValidQuantity(v)) {
-      errs.push(invalid(`${path}[${k}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      errs.push(invalid(`${path}[${k}]`, v, QUANTITY_FORMAT_MESSAGE));
       continue;
     }
     if (v.startsWith('-')) errs.push(invalid(`${path}[${k}]`, v, 'must be greater than or equal to 0'));

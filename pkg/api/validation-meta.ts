@@ -2,7 +2,7 @@
 // field checks every kind shares.
 import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
-import { isValidQuantity, parseQuantity } from './quantity.js';
+import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import type { ObjectMeta } from './types.js';
 
 export type NameValidator = (name: string, prefix: boolean) => string[];
@@ -77,7 +77,7 @@ export function validateResourceList(list: Record<string, string> | undefined | 
       for (const m of isQualifiedName(name)) errs.push(invalid(p, name, m));
     }
     if (!isValidQuantity(q)) {
-      errs.push(invalid(p, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      errs.push(invalid(p, q, QUANTITY_FORMAT_MESSAGE));
     } else if (parseQuantity(q) < 0) {
       errs.push(invalid(p, q, 'must be greater than or equal to 0'));
     }

@@ -2,7 +2,7 @@
 // StorageClasses (pkg/apis/storage/validation), in Kubernetes' wording, for what tskube
 // supports: hostPath and local volumes of Filesystem mode, reclaimed by Delete or Retain.
 import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
-import { isValidQuantity, compareQuantities, parseQuantity } from './quantity.js';
+import { compareQuantities, isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { ACCESS_MODES } from './persistent-volumes.js';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StorageClass } from './types.js';
 import { validateLabelSelector, validateNodeSelector } from './validation-affinity.js';
@@ -14,7 +14,6 @@ const VOLUME_MODES = ['Filesystem'];
 const BINDING_MODES = ['Immediate', 'WaitForFirstConsumer'];
 const PV_PHASES = ['Pending', 'Available', 'Bound', 'Released', 'Failed'];
 const PVC_PHASES = ['Pending', 'Bound', 'Lost'];
-const QUANTITY_PATTERN = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 /** Access modes: at least one (when `need`), each known, ReadWriteOncePod alone. */
 function validateAccessModes(modes: string[] | undefined, path: string, requiredDetail: string): FieldError[] {
@@ -33,7 +32,7 @@ function validateAccessModes(modes: string[] | undefined, path: string, required
 
 /** A quantity that must be valid and greater than zero. */
 function positiveQuantity(q: string, path: string): FieldError[] {
-  if (!isValidQuantity(q)) return [invalid(path, q, QUANTITY_PATTERN)];
+  if (!isValidQuantity(q)) return [invalid(path, q, QUANTITY_FORMAT_MESSAGE)];
   return parseQuantity(q) > 0 ? [] : [invalid(path, q, 'must be greater than zero')];
 }
 
@@ -155,7 +154,7 @@ export function validatePersistentVolumeClaimStatusUpdate(pvc: PersistentVolumeC
   const errs = validateObjectMetaUpdate(pvc.metadata, old.metadata, true);
   const phase = pvc.status?.phase;
   if (phase && !PVC_PHASES.includes(phase)) errs.push(notSupported('status.phase', phase, PVC_PHASES));
-  for (const [k, q] of Object.entries(pvc.status?.capacity ?? {})) if (!isValidQuantity(q)) errs.push(invalid(`status.capacity[${k}]`, q, QUANTITY_PATTERN));
+  for (const [k, q] of Object.entries(pvc.status?.capacity ?? {})) if (!isValidQuantity(q)) errs.push(invalid(`status.capacity[${k}]`, q, QUANTITY_FORMAT_MESSAGE));
   return errs;
 }
 

@@ -3,7 +3,7 @@
 // sets.intersects), quantities (quantity(), isQuantity(), compareTo, isGreaterThan, isLessThan,
 // asInteger, asApproximateFloat, sign, isInteger, add, sub) and urls (url(), isURL(),
 // getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery).
-import { compareQuantities, isValidQuantity, parseQuantity, quantityToMilli } from '../api/quantity.js';
+import { compareQuantities, isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE, quantityToMilli } from '../api/quantity.js';
 import { CelEvalError, noSuchOverload } from './errors.js';
 import { canonicalKey, CelMap, celCompare, celEquals, checkInt, CelDuration, CelUint, type CelObject, type CelValue } from './values.js';
 import { checkDuration } from './lib-time.js';
@@ -121,7 +121,7 @@ export function listIndexOf(l: CelValue[], x: CelValue, last: boolean): bigint {
 export const KUBERNETES_FUNCTIONS: Record<string, (...a: CelValue[]) => CelValue> = {
   quantity: (s) => {
     if (typeof s !== 'string') return bad();
-    if (!isValidQuantity(s)) throw new CelEvalError('quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'');
+    if (!isValidQuantity(s)) throw new CelEvalError(QUANTITY_FORMAT_MESSAGE);
     return new CelQuantity(s);
   },
   isQuantity: (s) => (typeof s === 'string' ? isValidQuantity(s) : bad()),
