@@ -113,9 +113,19 @@ describe('buildSpec', () => {
 });
 
 describe('processGroups', () => {
-  it('puts the primary group first among the supplementary ones, as containerd does', () => {
+  it('has the primary group among the supplementary ones, merged in ascending order as containerd does', () => {
     expect(processGroups(0, undefined)).toEqual([0]);
-    expect(processGroups(3000, [2000, 4000, 3000])).toEqual([3000, 2000, 4000]);
+    expect(processGroups(3000, [2000, 4000, 3000])).toEqual([2000, 3000, 4000]);
+  });
+  it("adds the groups the image's /etc/group lists the user in, by name or by uid through /etc/passwd", () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n';
+    const group = 'root:x:0:\nwheel:x:10:root,app\naudio:x:29:app\napp:x:1000:app\nvideo:x:44:other,app\nstaff:x:50: app\nbroken\n';
+    expect(processGroups(0, undefined, { user: '0', passwd, group })).toEqual([0, 10]);
+    // (its own group, where it is listed too, is not supplementary; a name with a space before it is another name, as Go's user package parses)
+    expect(processGroups(1000, [5], { user: 'app', passwd, group })).toEqual([5, 10, 29, 44, 1000]);
+    expect(processGroups(1000, undefined, { user: '1000', passwd, group })).toEqual([10, 29, 44, 1000]);
+    // A uid /etc/passwd does not know has no memberships.
+    expect(processGroups(7, undefined, { user: '4242', passwd, group })).toEqual([7]);
   });
 });
 

@@ -238,15 +238,28 @@ export function buildSpec(i: SpecInput): OciSpec {
   };
 }
 
-/** Resolve an image USER (`uid`, `uid:gid`, `name`, `name:group`) against the rootfs' passwd/group. */
 /**
- * The process's supplementary groups, as containerd's CRI gives them: the pod's
- * supplementalGroups, with the primary group first (ensureAdditionalGids, since CVE-2023-25173).
+ * The process's supplementary groups, as containerd's CRI gives them: the groups the image's
+ * /etc/group lists the user as a member of (oci.WithAdditionalGIDs: the user named, or found by
+ * uid in /etc/passwd; not its own group), the primary group (ensureAdditionalGids, since
+ * CVE-2023-25173) and the pod's supplementalGroups, merged without repeats in ascending order
+ * (WithSupplementalGroups' mergeGids). `user` is runAsUser, else the image USER's user part, else "0".
  */
-export function processGroups(gid: number, supplemental: number[] | undefined): number[] {
-  return [...new Set([gid, ...(supplemental ?? [])])];
+export function processGroups(gid: number, supplemental: number[] | undefined, image?: { user: string; passwd: string; group: string }): number[] {
+  const member: number[] = [];
+  if (image) {
+    const name = /^\d+$/.test(image.user) ? image.passwd.split('\n').map((l) => l.split(':')).find((f) => f.length > 2 && f[2] === image.user)?.[0] : image.user;
+    if (name) {
+      for (const f of image.group.split('\n').map((l) => l.split(':'))) {
+        if (f.length < 4 || f[0] === name || !/^\d+$/.test(f[2]!)) continue;
+        if (f[3]!.split(',').includes(name)) member.push(Number(f[2]));
+      }
+    }
+  }
+  return [...new Set([gid, ...member, ...(supplemental ?? [])])].sort((a, b) => a - b);
 }
 
+/** Resolve an image USER (`uid`, `uid:gid`, `name`, `name:group`) against the rootfs' passwd/group. */
 export function resolveUser(user: string | undefined, passwd: string, group: string): { uid: number; gid: number } {
   if (!user) return { uid: 0, gid: 0 };
   const [u, g] = user.split(':');

@@ -57,13 +57,15 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
     undo.push(() => unmountRootfs(dir));
     const sc = config.securityContext ?? {};
     let user: { uid: number; gid: number; additionalGids?: number[] };
+    const [passwd, group] = await Promise.all(['etc/passwd', 'etc/group'].map((f) => fsp.readFile(join(rootfs.merged, f), 'utf8').catch(() => '')));
     if (sc.runAsUser !== undefined) user = { uid: sc.runAsUser, gid: sc.runAsGroup ?? 0 };
     else {
-      const [passwd, group] = await Promise.all(['etc/passwd', 'etc/group'].map((f) => fsp.readFile(join(rootfs.merged, f), 'utf8').catch(() => '')));
       user = resolveUser(imageConfig.config?.User, passwd, group);
       if (sc.runAsGroup !== undefined) user.gid = sc.runAsGroup;
     }
-    user.additionalGids = processGroups(user.gid, sc.supplementalGroups);
+    // (the user whose /etc/group memberships count: runAsUser, else the image's USER, else root)
+    const groupsOf = sc.runAsUser !== undefined ? String(sc.runAsUser) : imageConfig.config?.User?.split(':')[0] || '0';
+    user.additionalGids = processGroups(user.gid, sc.supplementalGroups, { user: groupsOf, passwd, group });
     await makeSubPaths(config, s.volumes);
     const cgroupPath = `${s.cgroupPath}/${id}`;
     const spec = buildSpec({
