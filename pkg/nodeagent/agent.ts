@@ -164,6 +164,11 @@ export class NodeAgent {
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
   }
 
+  /** The cluster DNS servers ClusterFirst pods are given (none when the agent gives them the node's resolvers). */
+  clusterDNSServers(): string[] {
+    return this.cfg.clusterDNS === 'none' ? [] : this.net.dnsServers();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);

@@ -1,7 +1,7 @@
 // The agent's own HTTPS endpoint (the kubelet's :10250): container logs, exec and attach over
 // websockets (v5.channel.k8s.io, v4 accepted), port forwarding over SPDY/3.1 (port-forward.ts),
 // resource usage for kubectl top (/stats/usage, usage.ts), the Summary API (/stats/summary,
-// stats-summary.ts), the node's pods (/pods), /metrics, the container metrics of
+// stats-summary.ts), the node's pods (/pods), its configuration (/configz, configz.ts), /metrics, the container metrics of
 // /metrics/cadvisor and /metrics/resource (container-metrics.ts), /metrics/probes, and
 // /healthz. The apiserver proxies pods/log, pods/exec, pods/attach, pods/portforward and the
 // metrics API here with this node's own token; any other token is reviewed by the apiserver,
@@ -25,6 +25,7 @@ import { UsageSampler } from './usage.js';
 import { cadvisorMetrics, parseNetDev, resourceMetrics, sampleMetrics } from './container-metrics.js';
 import { realStatsReader } from './eviction-signals.js';
 import { statsSummary, type Summary } from './stats-summary.js';
+import { kubeletConfigz } from './configz.js';
 import { readFile } from 'node:fs/promises';
 import { isHostVethName } from '../network/veth.js';
 import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
@@ -108,6 +109,10 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         const body = JSON.stringify(await summaryOf(agent, usage, opts.dataDir));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end(body);
+      }
+      if (url.pathname === '/configz') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return void res.end(JSON.stringify(kubeletConfigz(agent.cfg, { address: opts.host, port: opts.port, clusterDNS: agent.clusterDNSServers() })));
       }
       if (url.pathname === '/pods') {
         // The pods this node runs, as the kubelet lists them (a v1 PodList).

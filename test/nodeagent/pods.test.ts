@@ -551,6 +551,9 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     const nodePods = await c.cp.admin.request<{ kind: string; items: { metadata: { name: string } }[] }>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/pods`);
     expect(nodePods.kind).toBe('PodList');
     expect(nodePods.items.map((p) => p.metadata.name)).toContain('metered');
+    // Its configuration (/configz), in KubeletConfiguration's names.
+    const configz = await c.cp.admin.request<{ kubeletconfig: Record<string, unknown> }>(`/api/v1/nodes/${c.cfg.nodeName}/proxy/configz`);
+    expect(configz.kubeletconfig).toMatchObject({ enableServer: true, maxPods: c.cfg.maxPods, clusterDomain: 'cluster.local', evictionPressureTransitionPeriod: expect.stringMatching(/^\d+(m\d+)?s$/) });
     await c.cp.admin.delete(Pods, 'default', 'metered', { gracePeriodSeconds: 0 });
   });
 
