@@ -47,9 +47,14 @@ export function isResetManagedFields(raw: unknown): boolean {
 /** Problems with a field manager name (too long, unprintable characters). */
 export function fieldManagerErrors(name: string, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (name.length > FIELD_MANAGER_MAX_LENGTH) errs.push({ type: 'FieldValueTooLong', field, badValue: name, detail: `may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes` });
-  const bad = [...name].findIndex((c) => /[\p{C}]/u.test(c));
-  if (bad >= 0) errs.push(invalid(field, name, `invalid character at position ${bad}`));
+  if (Buffer.byteLength(name) > FIELD_MANAGER_MAX_LENGTH) errs.push({ type: 'FieldValueTooLong', field, badValue: name, detail: `may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes` });
+  // (one error per character unicode.IsPrint refuses — only letters, marks, numbers, punctuation,
+  // symbols and the ASCII space are printable — at its byte offset, as Go's range gives it)
+  let at = 0;
+  for (const c of name) {
+    if (c !== ' ' && !/[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(c)) errs.push(invalid(field, name, `invalid character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`));
+    at += Buffer.byteLength(c);
+  }
   return errs;
 }
 

@@ -186,6 +186,16 @@ describe('pods', () => {
     const bad = await failure(admin.create(cms, 'default', cm('never'), { dryRun: 'Foo' }));
     expect([bad.code, bad.message]).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Foo"}: supported values: "All"']);
     await failure(admin.get(cms, 'default', 'never'));
+    // The other options of a write are validated alike (every problem at once); a read takes none of them.
+    const opts = await failure(admin.create(cms, 'default', cm('never'), { fieldManager: 'a\tb', fieldValidation: 'Bogus' }));
+    expect([opts.code, opts.message]).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "a\\tb": invalid character U+0009 (at position 1), fieldValidation: Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"]']);
+    const long = await failure(admin.request('/api/v1/namespaces/default/configmaps/routed', { method: 'PUT', body: await admin.get(cms, 'default', 'routed'), query: { fieldManager: 'é'.repeat(65) } }));
+    expect([long.code, long.message]).toEqual([422, 'UpdateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes']);
+    const forced = await failure(admin.request('/api/v1/namespaces/default/configmaps/routed', { method: 'PATCH', body: { data: { c: 'd' } }, contentType: 'application/merge-patch+json', query: { force: 'false' } }));
+    expect([forced.code, forced.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch']);
+    const unmanaged = await failure(admin.request('/api/v1/namespaces/default/configmaps/routed', { method: 'PATCH', body: cm('routed'), contentType: 'application/apply-patch+yaml' }));
+    expect([unmanaged.code, unmanaged.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch']);
+    expect((await admin.request<KubeObject>('/api/v1/namespaces/default/configmaps/routed', { query: { fieldValidation: 'Bogus', fieldManager: 'a\tb' } })).metadata?.name).toBe('routed');
     // An update's body in another namespace is refused, not moved.
     const cur = await admin.get(cms, 'default', 'routed');
     const moved = await failure(admin.update(cms, 'default', 'routed', { ...cur, metadata: { ...cur.metadata, namespace: 'kube-system' } }));

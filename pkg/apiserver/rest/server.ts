@@ -10,9 +10,8 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
-import { VerbatimValue } from '../../api/field-error.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
-import { checkFieldManager } from '../registry/field-manager.js';
+import { writeOptionErrors } from './write-options.js';
 import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
 import { matchBindingsPath, serveBinding } from './bindings.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
@@ -429,16 +428,11 @@ export class RestServer {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }
       const q = url.searchParams;
-      const fv = q.get('fieldValidation') ?? 'Warn';
-      if (!['Strict', 'Warn', 'Ignore'].includes(fv)) throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
+      const fv = q.get('fieldValidation') || 'Warn';
       const fieldManager = q.get('fieldManager') || undefined;
-      if (['create', 'update', 'patch'].includes(verb)) checkFieldManager(fieldManager);
-      // (ValidateDryRun: "All" is the one value)
       const dryRun = q.getAll('dryRun');
-      if (dryRun.some((v) => v !== 'All') && ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(verb)) {
-        const kind = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' }[verb as 'create'] ?? 'DeleteOptions';
-        throw errors.invalid(kind, 'meta.k8s.io', '', [{ type: 'FieldValueNotSupported', field: 'dryRun', badValue: new VerbatimValue(`[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`), detail: 'supported values: "All"' }]);
-      }
+      const optionErrors = writeOptionErrors(verb, q, req.headers['content-type']);
+      if (optionErrors) throw errors.invalid(optionErrors.kind, 'meta.k8s.io', '', optionErrors.errs);
       const ctx: RequestContext = {
         user,
         dryRun: dryRun.includes('All'),
@@ -499,3 +493,4 @@ function toApiError(e: unknown): ApiError {
   if (err?.name === 'StorageError' || err?.name === 'CompactedError') return errors.unavailable(`storage unavailable: ${err.message}`, e);
   return errors.internal(err?.message ?? String(e), e);
 }
+
