@@ -205,7 +205,13 @@ describe('pods', () => {
     expect(secret.message).toBe('Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion');
     const text = await failure(admin.request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify(cm('t')), contentType: 'text/plain' }));
     expect([text.code, text.status?.reason]).toEqual([415, 'UnsupportedMediaType']);
-    await admin.delete(cms, 'default', 'routed');
+    // A removed ConfigMap is answered with finalizeDelete's Status (its store does not return
+    // the object); a Service, whose store does, with the object.
+    const uid = (await admin.get(cms, 'default', 'routed')).metadata?.uid;
+    expect(await admin.delete<Record<string, unknown>>(cms, 'default', 'routed')).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'routed', kind: 'configmaps', uid } });
+    const svcs = { group: '', version: 'v1', resource: 'services', namespaced: true };
+    await admin.create(svcs, 'default', { metadata: { name: 'returned' }, spec: { ports: [{ port: 80 }] } });
+    expect(await admin.delete(svcs, 'default', 'returned')).toMatchObject({ kind: 'Service', metadata: { name: 'returned' } });
   });
 
   it('lists at exactly a resourceVersion (Exact, or a page of one) and validates the list options', async () => {

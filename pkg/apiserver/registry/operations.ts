@@ -8,7 +8,7 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { applyOperation } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
-import { clone, Store, type DeleteOptions, type RequestContext, type Subresource } from './store.js';
+import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
 import { rfc3339Now } from '../../util/time.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -183,9 +183,9 @@ export async function terminateNamespace(store: Store, name: string, ctx: Reques
 }
 
 /** DELETE of any object, namespaces included. */
-export async function deleteObject(store: Store, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<KubeObject> {
-  if (store.resource.name === 'namespaces') return terminateNamespace(store, name, ctx);
-  return (await store.delete(namespace, name, opts, ctx)).obj;
+export async function deleteObject(store: Store, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<DeleteResult> {
+  if (store.resource.name === 'namespaces') return { deleted: false, obj: await terminateNamespace(store, name, ctx) };
+  return store.delete(namespace, name, opts, ctx);
 }
 
 export function deleteOptionsFrom(body: Record<string, unknown> | undefined, queryGrace: number | undefined, queryPolicy?: string): DeleteOptions {

@@ -154,6 +154,18 @@ export const storageOf = (r: ResourceInfo): ResourceInfo => r.view?.storage ?? r
 
 export const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
 
+/**
+ * The resources whose 1.32 store sets ReturnDeletedObject: a DELETE that removes one answers the
+ * object; any other answers a Status naming what went (finalizeDelete). One not yet removed
+ * (grace period, finalizers) is answered with the object either way.
+ */
+const RETURNS_DELETED_OBJECT = new Set([
+  '/pods', '/podtemplates', '/namespaces', '/persistentvolumes', '/persistentvolumeclaims', '/resourcequotas', '/serviceaccounts', '/services',
+  'storage.k8s.io/storageclasses', 'storage.k8s.io/volumeattachments', 'storage.k8s.io/csidrivers', 'storage.k8s.io/csinodes', 'storage.k8s.io/volumeattributesclasses',
+  'resource.k8s.io/deviceclasses', 'resource.k8s.io/resourceclaims', 'resource.k8s.io/resourceclaimtemplates', 'resource.k8s.io/resourceslices',
+]);
+export const returnsDeletedObject = (r: ResourceInfo): boolean => RETURNS_DELETED_OBJECT.has(`${storageOf(r).group}/${storageOf(r).name}`);
+
 const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
 /** The usual generation rule: the spec changed. */
 export const specChanged = (obj: KubeObject, old: KubeObject): boolean => differs(obj.spec, old.spec);

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { forbidden, notSupported, type FieldError } from '../../api/field-error.js';
 import { ApiError } from '../errors.js';
-import { apiVersionOf, poddisruptionbudgets, verbsOf, type ResourceInfo } from '../registry/resources.js';
+import { apiVersionOf, poddisruptionbudgets, returnsDeletedObject, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
 import { bindPod, checkApplyConfig, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
@@ -99,7 +99,15 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return patch(req, res, r);
     case 'delete': {
       const opts = await deleteOptions(req, query);
-      return respondObject(req, res, r, 200, viewOut(r.resource, await deleteObject(store, r.namespace, r.name!, opts, ctx)));
+      const { deleted, obj } = await deleteObject(store, r.namespace, r.name!, opts, ctx);
+      if (deleted && !returnsDeletedObject(r.resource)) {
+        // (finalizeDelete's Status: its details' kind is the resource, and it is never a Table)
+        const m = obj.metadata ?? {};
+        const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: m.name, ...(r.resource.group ? { group: r.resource.group } : {}), kind: r.resource.name, uid: m.uid } };
+        const shape = responseShape(req);
+        return shape.as === 'Object' && shape.yaml ? sendYaml(res, 200, status, ctx.warnings) : sendJson(res, 200, status, ctx.warnings);
+      }
+      return respondObject(req, res, r, 200, viewOut(r.resource, obj));
     }
     case 'deletecollection': {
       if (!verbsOf(r.resource).includes('deletecollection')) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
