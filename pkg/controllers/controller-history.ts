@@ -48,7 +48,9 @@ export async function syncHistory(client: ApiClient, revisions: Informer<CR>, ow
   const candidates = revisions.list().filter((r) => r.metadata?.namespace === ns);
   const claimed = (await claimObjects(client, candidates, { owner: o, apiVersion: 'apps/v1', kind: owner.kind, matches: (r) => selectorMatches(o.spec?.selector, r), ref: ControllerRevisions })) as CR[];
   claimed.sort((a, b) => revisionNumber(a) - revisionNumber(b));
-  const hash = computeHash(o.spec?.template, o.status?.collisionCount);
+  // (a StatefulSet's status always has a collisionCount, 0 until a collision: 0 hashes as none,
+  // so that revisions keep their names whether or not the count was written yet)
+  const hash = computeHash(o.spec?.template, o.status?.collisionCount || undefined);
   const name = `${o.metadata!.name}-${hash}`;
   const max = claimed.reduce((m, r) => Math.max(m, revisionNumber(r)), 0);
   let update = claimed.find((r) => r.metadata?.name === name);

@@ -100,3 +100,15 @@ describe('deployment status', () => {
     expect(u.deploymentTimedOut(dep, s, Date.parse('2026-01-01T00:00:11Z'))).toBe(true);
   });
 });
+
+describe('revisionHistory', () => {
+  it('appends the revision a rollback replaced, dropping the oldest past 2000 characters', () => {
+    expect(u.revisionHistory(undefined, '1')).toBe('1');
+    expect(u.revisionHistory('1,3', '5')).toBe('1,3,5');
+    const long = Array.from({ length: 400 }, (_, i) => String(1000 + i)).join(',');
+    const next = u.revisionHistory(long, '9999');
+    expect(next.length).toBeLessThanOrEqual(2000);
+    expect(next.endsWith(',9999')).toBe(true);
+    expect(next.startsWith('1001,')).toBe(true);
+  });
+});

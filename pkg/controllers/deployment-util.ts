@@ -300,6 +300,23 @@ export function deploymentTimedOut(d: D, s: DeploymentStatus, nowMs: number): bo
 }
 
 /** The Deployment's annotations a new ReplicaSet carries (change-cause and the like). */
+/** The longest revision-history annotation (maxRevHistoryLengthInChars). */
+const MAX_REVISION_HISTORY_CHARS = 2000;
+
+/**
+ * A ReplicaSet's revision-history annotation once `oldRevision` is added to it
+ * (SetNewReplicaSetAnnotations): the oldest entries dropped to stay within 2000 characters, and
+ * left as it was if even then the new one would not fit.
+ */
+export function revisionHistory(history: string | undefined, oldRevision: string): string {
+  if (!history) return oldRevision;
+  const old = history.split(',');
+  let total = history.length + oldRevision.length + 1;
+  let start = 0;
+  while (total > MAX_REVISION_HISTORY_CHARS && start < old.length) total -= old[start++]!.length + 1;
+  return total <= MAX_REVISION_HISTORY_CHARS ? [...old.slice(start), oldRevision].join(',') : history;
+}
+
 export function copiedAnnotations(d: D): Record<string, string> {
   return Object.fromEntries(Object.entries(d.metadata?.annotations ?? {}).filter(([k]) => !SKIPPED_ANNOTATIONS.has(k)));
 }

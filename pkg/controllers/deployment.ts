@@ -120,7 +120,9 @@ export class DeploymentController {
       // (SetNewReplicaSetAnnotations: the revision and the deployment's own annotations; the
       // desired and max replicas it was sized for change only when it is scaled, so that a
       // scaling event is still seen, and spread in proportion, afterwards)
-      const want = { ...u.copiedAnnotations(d), [u.REVISION]: u.revisionOf(newRS) < Number(newRevision) ? newRevision : ann[u.REVISION]! };
+      const want: Record<string, string> = { ...u.copiedAnnotations(d), [u.REVISION]: u.revisionOf(newRS) < Number(newRevision) ? newRevision : ann[u.REVISION]! };
+      // A ReplicaSet given a newer revision is a rollback to it: its earlier revisions are kept.
+      if (ann[u.REVISION] && u.revisionOf(newRS) < Number(newRevision)) want[u.REVISION_HISTORY] = u.revisionHistory(ann[u.REVISION_HISTORY], ann[u.REVISION]);
       const minReady = d.spec?.minReadySeconds ?? 0;
       if (Object.entries(want).some(([k, v]) => ann[k] !== v) || (newRS.spec!.minReadySeconds ?? 0) !== minReady) {
         Object.assign(ann, want);
@@ -180,11 +182,15 @@ export class DeploymentController {
     return created;
   }
 
-  /** The Deployment carries its newest ReplicaSet's revision. */
+  /**
+   * The Deployment carries its newest ReplicaSet's revision, written through the status
+   * subresource as getNewReplicaSet's UpdateStatus does: no new generation (the main resource
+   * would count an annotation change), so `kubectl rollout status` does not wait again.
+   */
   private async syncRevision(d: D, newRS: RS): Promise<void> {
     const rev = newRS.metadata?.annotations?.[u.REVISION];
     if (!rev || d.metadata?.annotations?.[u.REVISION] === rev) return;
-    const out = await this.client.patch<D>(Deployments, d.metadata!.namespace, d.metadata!.name!, { metadata: { annotations: { [u.REVISION]: rev } } }, 'merge');
+    const out = await this.client.update<D>(Deployments, d.metadata!.namespace, d.metadata!.name!, { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata?.annotations, [u.REVISION]: rev } } }, 'status');
     d.metadata = out.metadata;
   }
 

@@ -152,7 +152,8 @@ export function statefulSetStatus(set: STS, pods: P[], rev: Revisions, now: numb
     status.currentReplicas = status.updatedReplicas;
     status.currentRevision = status.updateRevision;
   }
-  if (set.status?.collisionCount !== undefined) status.collisionCount = set.status.collisionCount;
+  // (updateStatefulSet always sets it, a non-nil pointer: collisionCount: 0 is served)
+  status.collisionCount = set.status?.collisionCount ?? 0;
   if (set.status?.conditions?.length) status.conditions = set.status.conditions;
   return status;
 }

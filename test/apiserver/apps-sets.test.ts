@@ -76,6 +76,12 @@ describe('StatefulSet', () => {
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     });
     expect(spec(got).template.spec.restartPolicy).toBe('Always');
+    // MaxUnavailableStatefulSet is off in 1.32: a maxUnavailable given is dropped.
+    const mu = statefulSet('sts-max-unavailable');
+    spec(mu).updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 2 } };
+    expect(spec(await cp.admin.create(StatefulSets, 'default', mu)).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });
+    const patched = await cp.admin.patch(StatefulSets, 'default', 'sts-max-unavailable', { spec: { updateStrategy: { rollingUpdate: { maxUnavailable: 2 } } } });
+    expect(spec(patched).updateStrategy.rollingUpdate).toEqual({ partition: 1 });
   });
 
   it('rejects bad specs with 422, bad volumeClaimTemplates included', async () => {

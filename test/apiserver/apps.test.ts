@@ -72,6 +72,10 @@ describe('apps/v1 kinds', () => {
     const st = await cp.admin.update(Deployments, 'default', 'gen', { ...scaled, status: { replicas: 2, observedGeneration: 2 } }, 'status');
     expect(st.status).toMatchObject({ replicas: 2, observedGeneration: 2 });
     expect(d.metadata?.uid).toBe(st.metadata?.uid);
+    // A status write takes the body's annotations (deploymentStatusStrategy resets only spec and
+    // labels) without a new generation; its spec and labels are the stored ones.
+    const annotated = await cp.admin.patch(Deployments, 'default', 'gen', { metadata: { annotations: { note: 'by status' }, labels: { x: 'z' } }, spec: { replicas: 9 } }, 'merge', 'status');
+    expect([annotated.metadata?.annotations?.note, annotated.metadata?.labels?.x, (annotated.spec as { replicas: number }).replicas, annotated.metadata?.generation]).toEqual(['by status', 'y', 3, 2]);
   });
 
   it('serves the scale subresource as autoscaling/v1 Scale (GET, PUT, merge PATCH)', async () => {

@@ -53,6 +53,9 @@ describe('Deployment controller', () => {
     expect(rs!.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'web', uid: created.metadata?.uid, controller: true, blockOwnerDeletion: true });
     expect(revision(rs!)).toBe('1');
     expect(revision(d)).toBe('1');
+    // The revision is written through the status subresource (UpdateStatus): the Deployment's
+    // first generation stays its only one.
+    expect([d.metadata?.generation, (d.status as { observedGeneration: number }).observedGeneration]).toEqual([1, 1]);
     const pods = await activePods('web');
     expect(pods).toHaveLength(2);
     for (const p of pods) expect(p.metadata?.labels).toEqual({ app: 'web', 'pod-template-hash': hash });
@@ -95,10 +98,13 @@ describe('Deployment controller', () => {
     await cp.admin.patch(Deployments, 'default', 'roll', [{ op: 'replace', path: '/spec/template', value: oldTemplate }], 'json');
     const back = await rolloutComplete('roll', 20_000);
     expect(revision(back)).toBe('3');
+    // One generation per template change (1, the new image, the rollback), none per revision.
+    expect(back.metadata?.generation).toBe(3);
     const after = await rsOf('roll');
     expect(after).toHaveLength(2);
     const reused = after.find((rs) => rs.metadata?.uid === byRev['1']!.metadata?.uid)!;
     expect(revision(reused)).toBe('3');
+    expect(reused.metadata?.annotations?.['deployment.kubernetes.io/revision-history']).toBe('1');
     expect(spec(reused).replicas).toBe(3);
   });
 

@@ -62,7 +62,7 @@ describe('StatefulSet controller', () => {
       return s.readyReplicas === 3 ? s : undefined;
     });
     expect(names(await allPods('app=web'))).toEqual(['web-0', 'web-1', 'web-2']);
-    expect(st).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3, currentReplicas: 3, updatedReplicas: 3, observedGeneration: 1 });
+    expect(st).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3, currentReplicas: 3, updatedReplicas: 3, observedGeneration: 1, collisionCount: 0 });
     expect(st.currentRevision).toBe(st.updateRevision);
     expect(st.updateRevision).toBe(rev(p0!));
     expect(st.updateRevision).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]+$/);

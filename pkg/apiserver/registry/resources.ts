@@ -177,13 +177,26 @@ const noCollectionDelete = allVerbs.filter((v) => v !== 'deletecollection');
 /** The verbs of a resource. Namespaces have no deletecollection, as in Kubernetes: each is finalized on its own. */
 export const verbsOf = (r: ResourceInfo) => (r.name === 'namespaces' && !r.group ? noCollectionDelete : allVerbs);
 
-/** The status subresource: status from the body, everything else as stored. */
-const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate'] = () => []): SubresourceStrategy => ({
+/**
+ * The status subresource: status from the body, everything else as stored — or, for the kinds
+ * whose 1.32 status strategy resets only spec (and maybe labels), the body's `metadata` fields
+ * named too (the deployment controller writes its revision annotation with UpdateStatus).
+ */
+const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate'] = () => [], metadataFromBody: string[] = []): SubresourceStrategy => ({
   take: (body, kept) => {
     kept.status = body.status;
+    const from = (body.metadata ?? {}) as Record<string, unknown>;
+    const to = kept.metadata as Record<string, unknown>;
+    for (const f of metadataFromBody) {
+      if (from[f] === undefined) delete to[f];
+      else to[f] = from[f];
+    }
   },
   validateUpdate,
 });
+/** What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec and labels (DaemonSets: spec only). */
+const APPS_STATUS_METADATA = ['annotations', 'finalizers', 'ownerReferences'];
+const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statusSubresource((obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata, true), metadata);
 
 /**
  * The status of a Service or an Ingress: its loadBalancer is a Go struct, neither a pointer nor
@@ -390,6 +403,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     },
     validate,
     validateUpdate,
+    writable: { status: appsStatusSubresource(APPS_STATUS_METADATA) },
     ...extra,
   });
 }
@@ -457,8 +471,26 @@ export const jobs = batchResource(
   (o, old) => validateJobStatusUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
-export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never));
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'], writable: { status: appsStatusSubresource(['labels', ...APPS_STATUS_METADATA]) } });
+/** dropStatefulSetDisabledFields: MaxUnavailableStatefulSet is off in 1.32, so a new maxUnavailable is dropped (one stored already is kept). */
+function dropStatefulSetMaxUnavailable(obj: KubeObject, old: KubeObject | undefined): void {
+  const inUse = (o: KubeObject | undefined) => (o?.spec as { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } } | undefined)?.updateStrategy?.rollingUpdate?.maxUnavailable != null;
+  if (inUse(old)) return;
+  const ru = (obj.spec as { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } } | undefined)?.updateStrategy?.rollingUpdate;
+  if (ru) delete ru.maxUnavailable;
+}
+export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never), {
+  prepareForCreate(obj) {
+    obj.status = {};
+    dropStatefulSetMaxUnavailable(obj, undefined);
+    defaultStatefulSet(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    dropStatefulSetMaxUnavailable(obj, old);
+    defaultStatefulSet(obj as never);
+  },
+});
 /** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
 export const controllerrevisions = base({
   name: 'controllerrevisions',

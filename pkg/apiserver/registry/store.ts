@@ -371,7 +371,8 @@ export class Store {
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
       if (review) await this.admission!.admit(review);
-      if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
+      // (a status strategy's PrepareForUpdate never bumps the generation)
+      if (subresource !== 'status' && r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
