@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultNamespace, defaultNode, defaultPod, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
+import { defaultNamespace, defaultNode, defaultPod, defaultPodSpec, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
 import type { Container, Pod } from './types.js';
 
 const pod = (containers: Container[], init: Container[] = []): Pod => ({ metadata: { name: 'p' }, spec: { containers, initContainers: init } });
@@ -73,6 +73,16 @@ describe('defaultPod', () => {
     const p = defaultPod({ spec: { containers: [{ name: 'c', image: 'x:1', resources: { limits: { cpu: '0.5', memory: '1.5Gi' }, requests: { memory: 'lots' } } }], overhead: { cpu: '1000m' } } });
     expect(p.spec!.containers![0].resources).toEqual({ limits: { cpu: '500m', memory: '1536Mi' }, requests: { cpu: '500m', memory: 'lots' } });
     expect(p.spec!.overhead).toEqual({ cpu: '1' });
+  });
+
+  it("copies limits into missing requests for a Pod's containers and init containers, never a template's", () => {
+    const spec = () => ({ initContainers: [{ name: 'i', image: 'x:1', resources: { limits: { memory: '32Mi' } } }], containers: [{ name: 'c', image: 'x:1', resources: { limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m' } } }] });
+    const p = defaultPod({ spec: spec() });
+    expect(p.spec!.initContainers![0].resources?.requests).toEqual({ memory: '32Mi' });
+    expect(p.spec!.containers![0].resources?.requests).toEqual({ cpu: '10m', memory: '64Mi' });
+    const template = defaultPodSpec(spec());
+    expect(template.initContainers![0].resources?.requests).toBeUndefined();
+    expect(template.containers![0].resources?.requests).toEqual({ cpu: '10m' });
   });
 
   it('sets hostPort from containerPort on hostNetwork pods', () => {

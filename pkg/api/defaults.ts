@@ -54,12 +54,6 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
   for (const e of c.env ?? []) {
     if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
   }
-  // Requests default to limits, resource by resource.
-  const limits = c.resources?.limits;
-  if (limits && Object.keys(limits).length) {
-    const requests = (c.resources!.requests ??= {});
-    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
-  }
   canonicalize(c.resources?.limits);
   canonicalize(c.resources?.requests);
 }
@@ -88,6 +82,15 @@ const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.
 /** Mutates `pod` with the defaults Kubernetes applies on create. */
 export function defaultPod(pod: Pod): Pod {
   const spec = defaultPodSpec((pod.spec ??= {}));
+  // Requests default to limits, resource by resource — for a Pod's containers and init
+  // containers only, never a template's (SetDefaults_Pod: "we only want this defaulting semantic
+  // to take place on a v1.Pod and not a v1.PodTemplate").
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    const limits = c.resources?.limits;
+    if (!limits) continue;
+    const requests = (c.resources!.requests ??= {});
+    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
+  }
   const tolerations = (spec.tolerations ??= []);
   for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
     if (!toleratesNoExecute(tolerations, key)) {

@@ -57,6 +57,16 @@ describe('validatePodUpdate', () => {
     expect(validatePodUpdate(rn, old)[0]).toMatchObject({ field: 'metadata.name', detail: 'field is immutable' });
   });
 
+  it('forbids changing terminationGracePeriodSeconds, but from a negative value to 1', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.spec!.terminationGracePeriodSeconds = 7;
+    expect(validatePodUpdate(next, old).map((e) => `${e.field} ${e.type}`)).toEqual(['spec FieldValueForbidden']);
+    old.spec!.terminationGracePeriodSeconds = -1;
+    next.spec!.terminationGracePeriodSeconds = 1;
+    expect(validatePodUpdate(next, old).filter((e) => e.field === 'spec')).toEqual([]);
+  });
+
   it('allows changing tolerationSeconds of an existing toleration', () => {
     const old = created();
     const next = structuredClone(old);

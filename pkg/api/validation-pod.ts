@@ -276,7 +276,8 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   munged.containers = withImages(munged.containers, spec.containers);
   munged.initContainers = withImages(munged.initContainers, spec.initContainers);
   munged.activeDeadlineSeconds = spec.activeDeadlineSeconds;
-  munged.terminationGracePeriodSeconds = spec.terminationGracePeriodSeconds;
+  // (only from a negative value, to 1)
+  if ((oldSpec.terminationGracePeriodSeconds ?? 0) < 0 && spec.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = 1;
   munged.tolerations = spec.tolerations;
   if ((oldSpec.schedulingGates ?? []).length) munged.schedulingGates = spec.schedulingGates; // gates may only be removed
   if (canonical(munged) !== canonical(spec)) {

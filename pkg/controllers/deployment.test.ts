@@ -42,7 +42,8 @@ function fakeClient(store: FakeStore): ApiClient {
       const cur = store.of(ref.resource).get(key(ns, name))!;
       const o = obj as KubeObject;
       if (o.metadata?.resourceVersion && o.metadata.resourceVersion !== cur.metadata!.resourceVersion) throw Object.assign(new Error('conflict'), { code: 409 });
-      const next = sub === 'status' ? { ...cur, status: o.status } : { ...o, status: cur.status };
+      // (an apps/v1 status write takes the status and the body's annotations, as the apiserver's)
+      const next = sub === 'status' ? { ...cur, metadata: { ...cur.metadata, annotations: o.metadata?.annotations }, status: o.status } : { ...o, status: cur.status };
       return store.put(ref.resource, next) as never;
     },
     async patch(ref: ResourceRef, ns: string | undefined, name: string, patch: unknown) {

@@ -112,6 +112,7 @@ describe('statefulSetStatus', () => {
       updatedReplicas: 2,
       currentRevision: 'web-new',
       updateRevision: 'web-new',
+      collisionCount: 0,
     });
     expect(statefulSetStatus(s, [pod(0, 'web-old'), pod(1, 'web-new', 'pending')], rev, Date.now())).toMatchObject({ replicas: 2, readyReplicas: 1, currentReplicas: 1, updatedReplicas: 1, currentRevision: 'web-old' });
     // Terminating pods count as replicas but at no revision.
