@@ -1,20 +1,19 @@
 // The Endpoints controller (pkg/controller/endpoint): for every Service with a selector, one
 // Endpoints object of the same name listing the selected pods' IPs, ready ones under
 // `addresses` and the others under `notReadyAddresses` (all under `addresses` with
-// publishNotReadyAddresses), with each Service port resolved on each pod. Services without a
-// selector are left to their users.
+// publishNotReadyAddresses), with each Service port resolved on each pod (no `subsets` when there
+// is none). Services without a selector are left to their users, ExternalName Services too
+// (issues.k8s.io/105986: an Endpoints object made before the Service became one is left as it is).
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { EndpointsRef, StatusError } from '../client/rest-client.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
-import { rfc3339Now } from '../util/time.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
+import { TRIGGER_TIME_ANNOTATION, TriggerTimeTracker } from './trigger-time-tracker.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('endpoints-controller');
-
-export const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 
 interface Entry {
   addr: EndpointAddress;
@@ -75,6 +74,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 export class EndpointsController {
   private readonly queue: WorkQueue;
+  private readonly triggerTimes = new TriggerTimeTracker();
 
   constructor(
     private readonly client: ApiClient,
@@ -96,12 +96,14 @@ export class EndpointsController {
 
   /**
    * Queues every Service (after the informers' first lists), and the Endpoints this controller
-   * wrote whose Service went while it was not watching (checkLeftoverEndpoints).
+   * wrote whose Service went while it was not watching (checkLeftoverEndpoints; Kubernetes takes
+   * every Endpoints without a Service, we only those that look like ours: a trigger time or a pod
+   * address).
    */
   resyncAll(): void {
     for (const s of this.services.list()) this.queue.add(keyOf(s));
     for (const e of this.endpoints.list()) {
-      if (e.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION] && !this.services.get(keyOf(e))) this.queue.add(keyOf(e));
+      if (!this.services.get(keyOf(e)) && looksManaged(e)) this.queue.add(keyOf(e));
     }
   }
 
@@ -120,19 +122,30 @@ export class EndpointsController {
     if (!svc) {
       // The Service is gone: so are its endpoints (as Kubernetes' controller does).
       if (current) await this.client.delete(EndpointsRef, namespace, name).catch(ignore404);
+      this.triggerTimes.deleteService(key);
       return;
     }
-    if (!hasSelector(svc)) return;
-    const subsets = desiredSubsets(svc, this.pods.list());
+    if (svc.spec?.type === 'ExternalName' || !hasSelector(svc)) return;
+    const pods = this.pods.list().filter((p) => selects(svc, p));
+    // Computed before the comparison, so that a sync that writes nothing still records the times.
+    const triggerTime = this.triggerTimes.compute(key, svc, pods);
+    const subsets = desiredSubsets(svc, pods);
     const labels = endpointLabels(svc);
     if (current && same(current.subsets ?? [], subsets) && same(current.metadata?.labels ?? {}, labels)) return;
-    // The annotation marks the object as this controller's (Kubernetes sets it to the time of the change it reflects).
-    const annotations = { ...(current?.metadata?.annotations ?? {}), [TRIGGER_TIME_ANNOTATION]: rfc3339Now() };
-    const body: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...(current?.metadata ?? {}), name, namespace, labels, annotations }, subsets };
+    const { [TRIGGER_TIME_ANNOTATION]: _old, ...annotations } = current?.metadata?.annotations ?? {};
+    if (triggerTime) annotations[TRIGGER_TIME_ANNOTATION] = triggerTime;
+    // No addresses: no subsets at all (the field is omitempty).
+    const body: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...(current?.metadata ?? {}), name, namespace, labels, annotations }, ...(subsets.length ? { subsets } : {}) };
     if (current) await this.client.update(EndpointsRef, namespace, name, body);
     else await this.client.create(EndpointsRef, namespace, body);
     log.debug('endpoints synced', { service: key, subsets: subsets.length });
   }
+}
+
+/** Whether an Endpoints object seems this controller's: it has a trigger time or lists pods. */
+function looksManaged(e: Endpoints): boolean {
+  if (e.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION]) return true;
+  return (e.subsets ?? []).some((ss) => [...(ss.addresses ?? []), ...(ss.notReadyAddresses ?? [])].some((a) => a.targetRef?.kind === 'Pod'));
 }
 
 function ignore404(e: unknown): void {

@@ -1,6 +1,7 @@
 // The EndpointSlice mirroring controller (pkg/controller/endpointslicemirroring): for a Service
 // without a selector, whose Endpoints its user writes, EndpointSlices that mirror those Endpoints
-// (ready addresses ready, notReadyAddresses not), so that readers of slices (the
+// (ready addresses ready, notReadyAddresses not; the Endpoints' labels and annotations but the
+// trigger time and kubectl's last-applied configuration), so that readers of slices (the
 // service proxy, the cluster DNS) see them too. Endpoints labelled
 // endpointslice.kubernetes.io/skip-mirror=true (the apiserver's own `kubernetes` ones) are not
 // mirrored; slices are owned by the Endpoints and go when the Endpoints or the Service go, or
@@ -9,7 +10,8 @@ import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import type { Endpoint, EndpointAddress, Endpoints, EndpointSlicePort, KubeObject, Service } from '../api/types.js';
 import { hasSelector } from './service-pods.js';
-import { chunked, MIRRORING_CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
+import { MIRRORING_CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
+import { TRIGGER_TIME_ANNOTATION } from './trigger-time-tracker.js';
 import { WorkQueue } from './work-queue.js';
 
 export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
@@ -23,15 +25,19 @@ function mirrored(a: EndpointAddress, ready: boolean): Endpoint {
   return ep;
 }
 
-/** The slices mirroring an Endpoints object: one group per subset (IPv4 addresses only). */
+/** The endpoints mirroring an Endpoints object: one group per subset (IPv4 addresses only). */
 export function mirroredSlices(ep: Endpoints): DesiredSlice[] {
   const v4 = (a: EndpointAddress) => Boolean(a.ip) && !a.ip!.includes(':');
-  return chunked(
-    (ep.subsets ?? []).map((ss) => ({
-      ports: (ss.ports ?? []).map((p): EndpointSlicePort => ({ name: p.name ?? '', port: p.port, protocol: p.protocol || 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
-      endpoints: [...(ss.addresses ?? []).filter(v4).map((a) => mirrored(a, true)), ...(ss.notReadyAddresses ?? []).filter(v4).map((a) => mirrored(a, false))],
-    })),
-  );
+  return (ep.subsets ?? []).map((ss) => ({
+    ports: (ss.ports ?? []).map((p): EndpointSlicePort => ({ name: p.name ?? '', port: p.port, protocol: p.protocol || 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+    endpoints: [...(ss.addresses ?? []).filter(v4).map((a) => mirrored(a, true)), ...(ss.notReadyAddresses ?? []).filter(v4).map((a) => mirrored(a, false))],
+  }));
+}
+
+/** Annotations a mirrored slice carries: the Endpoints' own but the trigger time and kubectl's last-applied configuration. */
+function mirroredAnnotations(ep: Endpoints): Record<string, string> {
+  const { [TRIGGER_TIME_ANNOTATION]: _t, 'kubectl.kubernetes.io/last-applied-configuration': _l, ...rest } = ep.metadata?.annotations ?? {};
+  return rest;
 }
 
 /** Labels a mirrored slice carries: the Endpoints' own, but never the Endpoints-only ones. */
@@ -78,6 +84,6 @@ export class EndpointSliceMirroringController {
     const mirror = svc && !hasSelector(svc) && ep && ep.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true';
     const desired = mirror ? mirroredSlices(ep) : [];
     const owner = mirror ? { apiVersion: 'v1', kind: 'Endpoints', name, uid: ep.metadata!.uid! } : undefined;
-    await this.writer.reconcile(namespace, name, desired, mirror ? mirroredLabels(ep) : {}, owner);
+    await this.writer.reconcile(namespace, name, desired, { labels: mirror ? mirroredLabels(ep) : {}, owner, annotations: { fixed: mirror ? mirroredAnnotations(ep) : {} } });
   }
 }

@@ -1,16 +1,19 @@
 // The EndpointSlice controller (pkg/controller/endpointslice): for every Service with a selector,
 // EndpointSlices labelled kubernetes.io/service-name and managed-by this controller, owned by the
 // Service, listing the selected pods with ready / serving / terminating conditions, node and
-// target reference. Pods whose Service ports resolve to the same numbers share slices of at most
-// 100 endpoints; a Service with no pods gets one empty placeholder slice. Services without a
-// selector are left to their users; a deleted Service's slices are deleted.
+// target reference, and the last-change-trigger-time annotation. Pods whose Service ports resolve
+// to the same numbers share slices of at most 100 endpoints, placed as the 1.32 reconciler does
+// (slice-writer.ts); a Service with no pods gets one empty placeholder slice. Services without a
+// selector are left to their users; ExternalName Services get nothing (issues.k8s.io/105986: the
+// slices of a Service that became one are left as they are); a deleted Service's slices are deleted.
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import type { Endpoint, EndpointSlicePort, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
-import { chunked, CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
+import { CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
+import { TriggerTimeTracker } from './trigger-time-tracker.js';
 
 export { CONTROLLER_NAME, MANAGED_BY_LABEL, MAX_ENDPOINTS_PER_SLICE, SERVICE_NAME_LABEL } from './slice-writer.js';
 
@@ -28,7 +31,7 @@ function podEndpoint(svc: Service, pod: Pod): Endpoint {
   return ep;
 }
 
-/** The slices a Service should have over its selected pods, in a stable order. */
+/** The endpoints a Service should have over its selected pods, by set of ports, in a stable order. */
 export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
   const groups = new Map<string, DesiredSlice>();
   const selected = pods.filter((p) => selects(svc, p) && shouldBeInEndpoints(p, true)).sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
@@ -46,14 +49,13 @@ export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
     g.endpoints.push(podEndpoint(svc, pod));
     groups.set(sig, g);
   }
-  const out = chunked([...groups.values()]);
-  if (!out.length) out.push({ ports: [], endpoints: [] });
-  return out;
+  return [...groups.values()];
 }
 
 export class EndpointSliceController {
   private readonly queue: WorkQueue;
   private readonly writer: SliceWriter;
+  private readonly triggerTimes = new TriggerTimeTracker();
 
   constructor(
     client: ApiClient,
@@ -89,10 +91,21 @@ export class EndpointSliceController {
   private async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const svc = this.services.get(key);
-    const desired = svc && hasSelector(svc) ? desiredSlices(svc, this.pods.list()) : [];
-    const labels = svc ? endpointLabels(svc) : {};
-    const owner = svc ? { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid! } : undefined;
-    await this.writer.reconcile(namespace, name, desired, labels, owner);
-    log.debug('endpointslices synced', { service: key, slices: desired.length });
+    if (!svc) {
+      this.triggerTimes.deleteService(key);
+      await this.writer.reconcile(namespace, name, [], { labels: {}, owner: undefined, annotations: { triggerTime: undefined } });
+      return;
+    }
+    if (svc.spec?.type === 'ExternalName') return;
+    if (!hasSelector(svc)) {
+      await this.writer.reconcile(namespace, name, [], { labels: {}, owner: undefined, annotations: { triggerTime: undefined } });
+      return;
+    }
+    const pods = this.pods.list().filter((p) => selects(svc, p));
+    const triggerTime = this.triggerTimes.compute(key, svc, pods);
+    const desired = desiredSlices(svc, pods);
+    const owner = { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid! };
+    await this.writer.reconcile(namespace, name, desired, { labels: endpointLabels(svc), owner, annotations: { triggerTime }, placeholder: true });
+    log.debug('endpointslices synced', { service: key, ports: desired.length });
   }
 }

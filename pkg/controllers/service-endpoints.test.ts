@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod, Service } from '../api/types.js';
 import { desiredSubsets } from './endpoints.js';
-import { desiredSlices, MAX_ENDPOINTS_PER_SLICE } from './endpointslice.js';
+import { desiredSlices } from './endpointslice.js';
 import { mirroredSlices } from './endpointslice-mirroring.js';
 
 const service = (spec: Service['spec']): Service => ({ metadata: { name: 'web', namespace: 'd', uid: 'u1' }, spec: { selector: { app: 'web' }, ...spec } });
@@ -46,7 +46,7 @@ describe('desired endpoints', () => {
     expect(subsets[0]!.addresses?.[0]?.hostname).toBe('web-0');
   });
 
-  it('EndpointSlices: conditions, terminating pods, grouping by ports, 100 per slice, a placeholder when empty', () => {
+  it('EndpointSlices: conditions, terminating pods, grouping by ports (cut into slices by the writer)', () => {
     const svc = service({ ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
     const slices = desiredSlices(svc, [pod('a', '10.0.0.2', { port: 8080 }), pod('b', '10.0.0.3', { port: 8080, deleting: true }), pod('c', '10.0.0.4', { port: 9090, ready: false })]);
     expect(slices).toEqual([
@@ -60,8 +60,8 @@ describe('desired endpoints', () => {
       { ports: [{ name: 'http', port: 9090, protocol: 'TCP' }], endpoints: [expect.objectContaining({ addresses: ['10.0.0.4'], conditions: { ready: false, serving: false, terminating: false } })] },
     ]);
     const many = Array.from({ length: 250 }, (_, i) => pod(`p${String(i).padStart(3, '0')}`, `10.1.${Math.floor(i / 200)}.${(i % 200) + 1}`, { port: 8080 }));
-    expect(desiredSlices(svc, many).map((s) => s.endpoints.length)).toEqual([MAX_ENDPOINTS_PER_SLICE, MAX_ENDPOINTS_PER_SLICE, 50]);
-    expect(desiredSlices(svc, [])).toEqual([{ ports: [], endpoints: [] }]);
+    expect(desiredSlices(svc, many).map((s) => s.endpoints.length)).toEqual([250]);
+    expect(desiredSlices(svc, [])).toEqual([]);
   });
 });
 

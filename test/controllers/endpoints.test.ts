@@ -35,18 +35,20 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-/** A pod of app `app` with a container port named http (8080), bound to n1 and given `ip`. */
-async function runningPod(name: string, app: string, ip: string, ready: boolean): Promise<void> {
+/** A pod of app `app` with a container port named http (8080 unless told), bound to n1 and given `ip`. */
+async function runningPod(name: string, app: string, ip: string, ready: boolean, opts: { port?: number; since?: string } = {}): Promise<void> {
   const p = pod(name);
   (p.metadata as Record<string, unknown>).labels = { app };
-  (p.spec as { containers: Record<string, unknown>[] }).containers[0]!.ports = [{ name: 'http', containerPort: 8080 }];
+  (p.spec as { containers: Record<string, unknown>[] }).containers[0]!.ports = [{ name: 'http', containerPort: opts.port ?? 8080 }];
   await cp.admin.create(Pods, 'default', p);
   await cp.admin.bind('default', name, 'n1');
-  await setReady(name, ip, ready);
+  await setReady(name, ip, ready, opts.since);
 }
 
-async function setReady(name: string, ip: string, ready: boolean): Promise<void> {
-  await n1.patch(Pods, 'default', name, { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } }, 'merge', 'status');
+/** Sets the pod Running with `ip`, its Ready condition as told (changed at `since`, if given). */
+async function setReady(name: string, ip: string, ready: boolean, since?: string): Promise<void> {
+  const condition = { type: 'Ready', status: ready ? 'True' : 'False', ...(since ? { lastTransitionTime: since } : {}) };
+  await n1.patch(Pods, 'default', name, { status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [condition] } }, 'merge', 'status');
 }
 
 const getEndpoints = (name: string) => cp.admin.get<Endpoints>(EndpointsRef, 'default', name).catch((e) => (e instanceof StatusError && e.code === 404 ? undefined : Promise.reject(e)));
@@ -99,22 +101,94 @@ describe('endpoints controllers', () => {
 
     // web-2 is deleted (gracefully: it is bound, so it stays terminating until its node confirms).
     await cp.admin.delete(Pods, 'default', 'web-2', { gracePeriodSeconds: 30 });
-    await eventually(async () => (await getEndpoints('web'))?.subsets?.length === 0, { what: 'terminating pod out of Endpoints' });
+    // (no addresses: no subsets at all, as the field is omitempty)
+    await eventually(async () => {
+      const e = await getEndpoints('web');
+      return e && !('subsets' in e);
+    }, { what: 'terminating pod out of Endpoints' });
     const terminating = await eventually(async () => {
       const e = (await slicesOf('web'))[0]?.endpoints?.[0];
       return e?.conditions?.terminating ? e : undefined;
     }, { what: 'terminating endpoint in the slice' });
     expect(terminating.conditions).toEqual({ ready: false, serving: true, terminating: true });
     await cp.admin.delete(Pods, 'default', 'web-2', { gracePeriodSeconds: 0 });
-    await eventually(async () => {
+    const placeholder = await eventually(async () => {
       const s = await slicesOf('web');
-      return s.length === 1 && !s[0]!.endpoints?.length ? s : undefined;
+      return s.length === 1 && !s[0]!.endpoints?.length ? s[0] : undefined;
     }, { what: 'an empty placeholder slice' });
+    // The placeholder is the slice that held web-2 (updated, not replaced); its lists are null, as 1.32 serves them.
+    expect(placeholder.metadata?.name).toBe(slice.metadata?.name);
+    expect(placeholder.endpoints).toBeNull();
+    expect(placeholder.ports).toBeNull();
 
     // The Service goes: so do its Endpoints and slices.
     await cp.admin.delete(Services, 'default', 'web');
     await eventually(async () => !(await getEndpoints('web')) && (await slicesOf('web')).length === 0, { what: 'endpoints of a deleted service removed' });
     for (const p of ['web-1', 'other']) await cp.admin.delete(Pods, 'default', p, { gracePeriodSeconds: 0 });
+  });
+
+  it('slices carry the last-change-trigger-time; a pod whose port resolves to another number gets a slice of its own', async () => {
+    const TRIGGER = 'endpoints.kubernetes.io/last-change-trigger-time';
+    const svc = await cp.admin.create<{ metadata: { creationTimestamp: string } }>(Services, 'default', { metadata: { name: 'tt' }, spec: { selector: { app: 'tt' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+    // A Service seen for the first time: its creation time, on both kinds; no pods: no subsets.
+    const placeholder = await eventually(async () => (await slicesOf('tt'))[0], { what: 'a placeholder slice for tt' });
+    expect(placeholder.metadata?.annotations?.[TRIGGER]).toBe(svc.metadata.creationTimestamp);
+    const empty = await eventually(() => getEndpoints('tt'), { what: 'Endpoints tt' });
+    expect(empty.metadata?.annotations?.[TRIGGER]).toBe(svc.metadata.creationTimestamp);
+    expect(empty).not.toHaveProperty('subsets');
+
+    // A pod becomes ready: the time of its Ready condition.
+    await runningPod('tt-1', 'tt', '10.244.0.50', true, { since: '2026-01-02T03:04:05Z' });
+    const s8080 = await eventually(async () => (await slicesOf('tt')).find((s) => s.endpoints?.length), { what: 'tt-1 in a slice' });
+    expect(s8080.metadata?.name).toBe(placeholder.metadata?.name);
+    expect(s8080.metadata?.annotations?.[TRIGGER]).toBe('2026-01-02T03:04:05Z');
+    expect((await getEndpoints('tt'))?.metadata?.annotations?.[TRIGGER]).toBe('2026-01-02T03:04:05Z');
+
+    // A pod whose http port is 9090: a new slice; the 8080 one is left as it was.
+    await runningPod('tt-2', 'tt', '10.244.0.51', true, { port: 9090, since: '2026-01-02T03:04:06Z' });
+    const s9090 = await eventually(async () => (await slicesOf('tt')).find((s) => s.ports?.[0]?.port === 9090), { what: 'a slice for port 9090' });
+    expect(s9090.endpoints?.map((e) => e.addresses?.[0])).toEqual(['10.244.0.51']);
+    expect(s9090.metadata?.annotations?.[TRIGGER]).toBe('2026-01-02T03:04:06Z');
+    const kept = (await slicesOf('tt')).find((s) => s.metadata?.name === s8080.metadata?.name);
+    expect(kept?.metadata?.resourceVersion).toBe(s8080.metadata?.resourceVersion);
+    expect(kept?.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+
+    // tt-1 goes: its slice goes (no placeholder beside the 9090 one); no new trigger time, so the
+    // Endpoints written lose the annotation.
+    await cp.admin.delete(Pods, 'default', 'tt-1', { gracePeriodSeconds: 0 });
+    await eventually(async () => same((await slicesOf('tt')).map((s) => s.metadata?.name), [s9090.metadata?.name]), { what: 'only the 9090 slice left' });
+    const after = await eventually(async () => {
+      const e = await getEndpoints('tt');
+      return e?.subsets?.length === 1 && same(ips(e.subsets[0]!.addresses), ['10.244.0.51']) ? e : undefined;
+    }, { what: 'Endpoints tt without tt-1' });
+    expect(after.metadata?.annotations?.[TRIGGER]).toBeUndefined();
+    await cp.admin.delete(Services, 'default', 'tt');
+    await cp.admin.delete(Pods, 'default', 'tt-2', { gracePeriodSeconds: 0 });
+  });
+
+  it('ExternalName Services get no endpoints; one that becomes ExternalName keeps those it had, unchanged', async () => {
+    await runningPod('ext-1', 'ext', '10.244.0.60', true);
+    // (kubectl create service externalname sets a selector)
+    await cp.admin.create(Services, 'default', { metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'db.example.com', selector: { app: 'ext' } } });
+    await cp.admin.create(Services, 'default', { metadata: { name: 'ext-ip' }, spec: { selector: { app: 'ext' }, ports: [{ port: 80 }] } });
+    await cp.admin.create(Services, 'default', { metadata: { name: 'ext-watch' }, spec: { selector: { app: 'ext' }, ports: [{ port: 80 }] } });
+    await eventually(async () => (await getEndpoints('ext-ip'))?.subsets?.length && (await slicesOf('ext-ip'))[0]?.endpoints?.length && (await getEndpoints('ext-watch'))?.subsets?.length && (await slicesOf('ext-watch'))[0]?.endpoints?.length, { what: 'endpoints of the ClusterIP services' });
+    expect(await getEndpoints('ext')).toBeUndefined();
+    expect(await slicesOf('ext')).toEqual([]);
+
+    const before = { ep: await getEndpoints('ext-ip'), slices: await slicesOf('ext-ip') };
+    await cp.admin.patch(Services, 'default', 'ext-ip', { spec: { type: 'ExternalName', externalName: 'db.example.com', clusterIP: null, clusterIPs: null, ipFamilies: null, ipFamilyPolicy: null, internalTrafficPolicy: null } }, 'merge');
+    await setReady('ext-1', '10.244.0.60', false);
+    // ext-watch follows the pod; ext-ip's Endpoints and slices stay as they were (1.32 returns early for ExternalName).
+    await eventually(async () => (await getEndpoints('ext-watch'))?.subsets?.[0]?.notReadyAddresses?.length && (await slicesOf('ext-watch'))[0]?.endpoints?.[0]?.conditions?.ready === false, { what: 'ext-watch follows the pod' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await getEndpoints('ext-ip'))?.metadata?.resourceVersion).toBe(before.ep?.metadata?.resourceVersion);
+    expect((await slicesOf('ext-ip')).map((s) => s.metadata?.resourceVersion)).toEqual(before.slices.map((s) => s.metadata?.resourceVersion));
+
+    // Deleted, it loses them.
+    for (const name of ['ext', 'ext-ip', 'ext-watch']) await cp.admin.delete(Services, 'default', name);
+    await eventually(async () => !(await getEndpoints('ext-ip')) && (await slicesOf('ext-ip')).length === 0, { what: 'ext-ip endpoints removed' });
+    await cp.admin.delete(Pods, 'default', 'ext-1', { gracePeriodSeconds: 0 });
   });
 
   it('publishNotReadyAddresses lists pods that are not ready; unresolvable named ports and pods without an IP are skipped', async () => {
@@ -157,9 +231,11 @@ describe('endpoints controllers', () => {
 
   it('leaves the endpoints of a Service without a selector to its user, and mirrors them into EndpointSlices', async () => {
     await cp.admin.create(Services, 'default', { metadata: { name: 'external-db' }, spec: { ports: [{ name: 'pg', port: 5432 }] } });
-    const ep = await cp.admin.create<Endpoints>(EndpointsRef, 'default', { metadata: { name: 'external-db', labels: { team: 'data' } }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], notReadyAddresses: [{ ip: '192.0.2.11' }], ports: [{ name: 'pg', port: 5432 }] }] });
+    const ep = await cp.admin.create<Endpoints>(EndpointsRef, 'default', { metadata: { name: 'external-db', labels: { team: 'data' }, annotations: { note: 'primary', 'endpoints.kubernetes.io/last-change-trigger-time': '2026-01-01T00:00:00Z' } }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], notReadyAddresses: [{ ip: '192.0.2.11' }], ports: [{ name: 'pg', port: 5432 }] }] });
     const mirror = await eventually(async () => (await slicesOf('external-db'))[0], { what: 'a mirrored slice' });
     expect(mirror.metadata?.labels).toEqual({ team: 'data', 'kubernetes.io/service-name': 'external-db', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' });
+    // The Endpoints' annotations, but their trigger time.
+    expect(mirror.metadata?.annotations).toEqual({ note: 'primary' });
     expect(mirror.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Endpoints', name: 'external-db', uid: ep.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
     expect(mirror.endpoints).toEqual([
       // (ready only, as the mirroring controller's addressToEndpoint)
