@@ -1,7 +1,7 @@
 // core/v1 ResourceQuota: what an object counts for against a quota (Kubernetes' quota
 // evaluators for pods, services and object counts), which quotas' scopes select it, the usage of
 // a namespace, and ValidateResourceQuota.
-import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { formatMilli, formatQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityFormat, quantityToMilli } from './quantity.js';
 import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
@@ -155,16 +155,18 @@ function quotaScopeErrors(q: ResourceQuota): FieldError[] {
   if (!scopes.length) return [];
   const errs: FieldError[] = [];
   const hard = Object.keys(q.spec?.hard ?? {}).sort();
+  // (the bad value is the scope list, printed by Go's %#v)
+  const value = new VerbatimValue(`[]core.ResourceQuotaScope{${scopes.map((x) => JSON.stringify(x)).join(', ')}}`);
   for (const scope of scopes) {
-    if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid('spec.scopes', scopes, 'unsupported scope'));
+    if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid('spec.scopes', value, 'unsupported scope'));
     for (const k of hard) {
       if (!STANDARD_QUOTA_RESOURCES.has(k) && !isHugePages(k)) continue;
       const valid = scope === 'BestEffort' ? POD_COUNT.has(k) : QUOTA_SCOPES.includes(scope) ? POD_COUNT.has(k) || POD_COMPUTE.has(k) : true;
-      if (!valid) errs.push(invalid('spec.scopes', scopes, 'unsupported scope applied to resource'));
+      if (!valid) errs.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'));
     }
   }
   for (const [a, b] of [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']]) {
-    if (scopes.includes(a!) && scopes.includes(b!)) errs.push(invalid('spec.scopes', scopes, 'conflicting scopes'));
+    if (scopes.includes(a!) && scopes.includes(b!)) errs.push(invalid('spec.scopes', value, 'conflicting scopes'));
   }
   return errs;
 }

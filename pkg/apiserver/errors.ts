@@ -93,6 +93,8 @@ export function invalid(kind: string, group: string, name: string, errs: FieldEr
     return new ApiError(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${why}`, { name, group, kind, causes });
   }
   // Kubernetes qualifies the kind by its group: Deployment.apps "web" is invalid.
-  const msg = `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${errs.length === 1 ? formatFieldError(errs[0]!) : `[${errs.map(formatFieldError).join(', ')}]`}`;
+  // (ErrorList.ToAggregate: a message told twice is told once; the causes keep every error)
+  const told = [...new Set(errs.map(formatFieldError))];
+  const msg = `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${told.length === 1 ? told[0] : `[${told.join(', ')}]`}`;
   return new ApiError(422, 'Invalid', msg, { name, group, kind, causes });
 }

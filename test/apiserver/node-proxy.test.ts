@@ -74,7 +74,7 @@ beforeAll(async () => {
   await cp.admin.create(Nodes, undefined, n);
   await cp.admin.create(Pods, 'default', pod('web', { spec: { containers: [{ name: 'main', image: 'busybox', command: ['sleep', '1d'] }] } }));
   await cp.admin.bind('default', 'web', 'agent-node');
-  await cp.admin.create(Pods, 'default', pod('two', { spec: { containers: [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }] } }));
+  await cp.admin.create(Pods, 'default', pod('two', { spec: { initContainers: [{ name: 'setup', image: 'busybox' }], containers: [{ name: 'a', image: 'busybox' }, { name: 'b', image: 'busybox' }] } }));
   await cp.admin.bind('default', 'two', 'agent-node');
 });
 
@@ -106,7 +106,7 @@ describe('pods/log', () => {
   it('asks for a container when the pod has several, and rejects unknown ones', async () => {
     const r = await tsctl(['logs', 'two']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('a container name must be specified for pod two, choose one of: [a b]');
+    expect(r.err).toContain('a container name must be specified for pod two, choose one of: [setup a b]');
     expect((await tsctl(['logs', 'web', '-c', 'nope'])).err).toContain('container nope is not valid for pod web');
   });
 

@@ -78,7 +78,7 @@ describe('resource quotas', () => {
     expect(bad.code).toBe(422);
     expect(bad.message).toContain('spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0');
     expect(bad.message).toContain('spec.hard[pods]: Invalid value: "lots"');
-    expect(bad.message).toContain('spec.scopes: Invalid value: ["Sometimes"]: unsupported scope');
+    expect(bad.message).toContain('spec.scopes: Invalid value: []core.ResourceQuotaScope{"Sometimes"}: unsupported scope');
     // (ValidateResourceQuotaResourceName, validateResourceQuotaScopes)
     const names = await failure(admin.create(ResourceQuotas, 'q1', quota('names', { foo: '1', storage: '1Gi', 'count/widgets.example.com': '3' })));
     expect(names.message).toContain('spec.hard[foo]: Invalid value: "foo": must be a standard resource type or fully qualified');
@@ -86,9 +86,12 @@ describe('resource quotas', () => {
     expect(names.message).toContain('spec.hard[storage]: Invalid value: "storage": must be a standard resource for quota');
     expect(names.message).not.toContain('count/widgets');
     const conflicting = await failure(admin.create(ResourceQuotas, 'q1', quota('both', { pods: '1' }, { scopes: ['BestEffort', 'NotBestEffort'] })));
-    expect(conflicting.message).toContain('spec.scopes: Invalid value: ["BestEffort","NotBestEffort"]: conflicting scopes');
+    expect(conflicting.message).toContain('spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes');
     const misapplied = await failure(admin.create(ResourceQuotas, 'q1', quota('misapplied', { 'requests.cpu': '1' }, { scopes: ['BestEffort'] })));
-    expect(misapplied.message).toContain('spec.scopes: Invalid value: ["BestEffort"]: unsupported scope applied to resource');
+    // (one error per resource the scope cannot count, told once: ErrorList.ToAggregate)
+    const twice = await failure(admin.create(ResourceQuotas, 'q1', quota('misapplied', { 'requests.cpu': '1', 'requests.memory': '1G' }, { scopes: ['BestEffort'] })));
+    expect(twice.message).toBe('ResourceQuota "misapplied" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource');
+    expect(twice.status?.details?.causes).toHaveLength(2);
     const table = await admin.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>('/api/v1/namespaces/q2/resourcequotas', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     expect(table.columnDefinitions.map((x) => x.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
     expect(table.rows.find((r) => r.cells[0] === 'limits')?.cells.slice(2)).toEqual(['', 'limits.cpu: 1/2, limits.memory: 512Mi/1Gi']);

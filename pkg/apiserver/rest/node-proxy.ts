@@ -62,12 +62,17 @@ export function matchPodSubresource(path: string): { namespace: string; name: st
 
 type Containers = { name: string }[] | undefined;
 
-/** The container a request names: any of the pod's containers, init or ephemeral ones (kubectl debug attaches to its own). */
+/**
+ * The container a request names: any of the pod's containers, init or ephemeral ones (kubectl
+ * debug attaches to its own). With none named, the pod's only container; else the pod
+ * strategy's validateContainer lists them all, as VisitContainers goes: init, app, ephemeral.
+ */
 function pickContainer(spec: { containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers }, pod: string, container: string): string {
-  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
+  const all = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
   if (!container) {
+    if (!(spec.containers ?? []).length) throw errors.badRequest(`a container name must be specified for pod ${pod}`);
     if ((spec.containers ?? []).length !== 1) {
-      throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
+      throw errors.badRequest(`a container name must be specified for pod ${pod}, choose one of: [${all.join(' ')}]`);
     }
     return spec.containers![0]!.name;
   }
