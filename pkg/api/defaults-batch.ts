@@ -23,9 +23,11 @@ export function defaultJob(job: Job): Job {
   spec.parallelism ??= 1;
   // (with a per-index limit, only the indexes' limits count unless a job-wide one is given)
   spec.backoffLimit ??= spec.backoffLimitPerIndex != null ? 2 ** 31 - 1 : 6;
+  // A Job without labels takes its template's: the same map, as SetDefaults_Job's
+  // `obj.Labels = labels`, so the labels generateJobSelector adds on create are the Job's too.
   const labels = spec.template?.metadata?.labels;
   const meta = (job.metadata ??= {});
-  if (labels && !Object.keys(meta.labels ?? {}).length) meta.labels = { ...labels };
+  if (labels && !Object.keys(meta.labels ?? {}).length) meta.labels = labels;
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
   // (with a pod failure policy a pod is replaced only once it has failed: whether its failure
@@ -36,17 +38,24 @@ export function defaultJob(job: Job): Job {
   return job;
 }
 
-/** On create, unless spec.manualSelector: the job's name and uid labels on the template, and a selector of its uid. */
+/** On create, unless spec.manualSelector: the job's name and uid labels on the template (and the Job's, when it has none of its own), and a selector of its uid. */
 export function generateJobSelector(job: Job): void {
   const spec = (job.spec ??= {});
-  if (spec.manualSelector) return;
+  if (spec.manualSelector) {
+    if (job.metadata?.labels && job.metadata.labels === spec.template?.metadata?.labels) job.metadata.labels = { ...job.metadata.labels };
+    return;
+  }
   const template = (spec.template ??= {});
   const tm = (template.metadata ??= {});
   const labels = (tm.labels ??= {});
-  const { name, uid } = job.metadata ?? {};
+  const meta = (job.metadata ??= {});
+  const { name, uid } = meta;
   // A label the user set is kept; validation rejects it if it is wrong.
   for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) labels[k] ??= name ?? '';
   for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) labels[k] ??= uid ?? '';
+  // A Job without labels of its own serves its template's, the generated ones included (defaulting
+  // on read copies them when the template had none); a copy from here on.
+  if (meta.labels === labels || !Object.keys(meta.labels ?? {}).length) meta.labels = { ...labels };
   const selector = (spec.selector ??= {});
   const match = (selector.matchLabels ??= {});
   match[CONTROLLER_UID_LABEL] ??= uid ?? '';

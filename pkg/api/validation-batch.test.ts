@@ -18,7 +18,21 @@ describe('Job defaults and validation', () => {
     const j = job();
     expect(j.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false, selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } } });
     expect(j.spec!.template!.metadata!.labels).toEqual({ 'batch.kubernetes.io/controller-uid': 'u-1', 'controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' });
-    expect(j.metadata!.labels).toBeUndefined();
+    // A Job without labels gets its template's, the generated ones included (SetDefaults_Job's
+    // shared map, then generateSelector); one with labels keeps its own.
+    expect(j.metadata!.labels).toEqual(j.spec!.template!.metadata!.labels);
+    expect(j.metadata!.labels).not.toBe(j.spec!.template!.metadata!.labels);
+    const fromTemplate = job({ template: { metadata: { labels: { app: 'pi' } }, ...template() } });
+    expect(fromTemplate.metadata!.labels).toEqual({ app: 'pi', 'batch.kubernetes.io/controller-uid': 'u-1', 'controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' });
+    const own: Job = { metadata: { name: 'pi', uid: 'u-1', labels: { team: 'a' } }, spec: { template: { metadata: { labels: { app: 'pi' } }, ...template() } } as never };
+    defaultJob(own);
+    generateJobSelector(own);
+    expect(own.metadata!.labels).toEqual({ team: 'a' });
+    // (the same labels given by the user are the user's: not the template's map)
+    const same: Job = { metadata: { name: 'pi', uid: 'u-1', labels: { app: 'pi' } }, spec: { template: { metadata: { labels: { app: 'pi' } }, ...template() } } as never };
+    defaultJob(same);
+    generateJobSelector(same);
+    expect(same.metadata!.labels).toEqual({ app: 'pi' });
     expect(validateJob(j)).toEqual([]);
     // Only parallelism set: completions stay unset (a work queue job).
     expect(job({ parallelism: 3 }).spec).toMatchObject({ parallelism: 3 });

@@ -22,10 +22,14 @@ export function controllerRefTo(owner: KubeObject, apiVersion: string, kind: str
   return { apiVersion, kind, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true };
 }
 
-/** Adds or drops one owner reference with a merge patch pinned to the object's resourceVersion (a 409 means: look again). */
-async function patchOwners(client: ApiClient, ref: ResourceRef, obj: KubeObject, owners: OwnerReference[]): Promise<void> {
+/**
+ * Adds or drops one owner reference with a merge patch pinned to the object's resourceVersion (a
+ * 409 means: look again); with `finalizers`, the object's finalizers too (the Job's tracking one).
+ */
+async function patchOwners(client: ApiClient, ref: ResourceRef, obj: KubeObject, owners: OwnerReference[], finalizers?: string[]): Promise<void> {
   const m = obj.metadata!;
-  await client.patch(ref, m.namespace, m.name!, { metadata: { resourceVersion: m.resourceVersion, ownerReferences: owners.length ? owners : null } }, 'merge');
+  const fin = finalizers === undefined ? {} : { finalizers: finalizers.length ? finalizers : null };
+  await client.patch(ref, m.namespace, m.name!, { metadata: { resourceVersion: m.resourceVersion, ownerReferences: owners.length ? owners : null, ...fin } }, 'merge');
 }
 
 export interface ClaimSpec {
@@ -34,6 +38,8 @@ export interface ClaimSpec {
   kind: string;
   matches(o: KubeObject): boolean;
   ref: ResourceRef;
+  /** A finalizer adoption adds and release removes (NewPodControllerRefManager's finalizers: the Job's batch.kubernetes.io/job-tracking). */
+  finalizer?: string;
 }
 
 /**
@@ -44,6 +50,9 @@ export async function claimObjects(client: ApiClient, candidates: KubeObject[], 
   const uid = spec.owner.metadata!.uid!;
   const deleting = !!spec.owner.metadata?.deletionTimestamp;
   const claimed: KubeObject[] = [];
+  const fin = spec.finalizer;
+  const finalizers = (o: KubeObject) => o.metadata?.finalizers ?? [];
+  const has = (o: KubeObject) => fin !== undefined && finalizers(o).includes(fin);
   for (const o of candidates) {
     const ctl = controllerOf(o);
     const owners = o.metadata?.ownerReferences ?? [];
@@ -51,12 +60,14 @@ export async function claimObjects(client: ApiClient, candidates: KubeObject[], 
       if (ctl) {
         if (ctl.uid !== uid) continue;
         if (spec.matches(o)) claimed.push(o);
-        else if (!deleting && !o.metadata?.deletionTimestamp) await patchOwners(client, spec.ref, o, owners.filter((r) => r.uid !== uid));
+        else if (!deleting && !o.metadata?.deletionTimestamp) await patchOwners(client, spec.ref, o, owners.filter((r) => r.uid !== uid), fin && has(o) ? finalizers(o).filter((f) => f !== fin) : undefined);
         continue;
       }
       if (deleting || o.metadata?.deletionTimestamp || !spec.matches(o)) continue;
-      await patchOwners(client, spec.ref, o, [...owners, controllerRefTo(spec.owner, spec.apiVersion, spec.kind)]);
-      claimed.push(o);
+      const added = fin && !has(o) ? [...finalizers(o), fin] : undefined;
+      await patchOwners(client, spec.ref, o, [...owners, controllerRefTo(spec.owner, spec.apiVersion, spec.kind)], added);
+      // (the adopted object as the patch left it, for the rest of the sync)
+      claimed.push(added ? { ...o, metadata: { ...o.metadata, finalizers: added } } : o);
     } catch (e) {
       // Gone meanwhile: nothing to claim. A 409 (changed under us) fails the sync, which is retried.
       if (e instanceof StatusError && e.code === 404) continue;

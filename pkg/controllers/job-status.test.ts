@@ -5,9 +5,12 @@ import { formatIndexes, planJob, type PlanInput } from './job-status.js';
 type P = Pod & KubeObject;
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 let n = 0;
+// (the pods carry the controller's tracking finalizer: not yet counted; `counted` is one whose finalizer is gone)
+const TRACKING = ['batch.kubernetes.io/job-tracking'];
+const counted = (p: P): P => ({ ...p, metadata: { ...p.metadata, finalizers: [] } });
 function pod(phase: string, extra: { finishedAt?: number; deleting?: boolean; index?: number; ready?: boolean } = {}): P {
   return {
-    metadata: { name: `p${++n}`, uid: `u${n}`, ...(extra.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}), ...(extra.index !== undefined ? { annotations: { 'batch.kubernetes.io/job-completion-index': String(extra.index) } } : {}) },
+    metadata: { name: `p${++n}`, uid: `u${n}`, finalizers: TRACKING, ...(extra.deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}), ...(extra.index !== undefined ? { annotations: { 'batch.kubernetes.io/job-completion-index': String(extra.index) } } : {}) },
     status: {
       phase,
       ...(extra.finishedAt ? { containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt: new Date(extra.finishedAt).toISOString() } } }] } : {}),
@@ -80,7 +83,19 @@ describe('job status arithmetic', () => {
     expect(failed.status).toMatchObject({ failed: 3 });
     expect(failed.status.active).toBeUndefined();
     expect(failed.status.completionTime).toBeUndefined();
-    expect(failed.events).toEqual([{ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }]);
+    expect(failed.events).toEqual([{ type: 'Warning', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', finish: true }]);
+    // each failed pod is counted once: its uid is written to uncountedTerminatedPods, its finalizer removed, then it is counted
+    expect(failed.interim).toMatchObject({ uncountedTerminatedPods: { failed: [f1, f2, f3].map((p) => p.metadata!.uid) } });
+    expect(failed.interim.failed).toBeUndefined();
+    expect(failed.removeFinalizers).toEqual([f1, f2, f3]);
+    expect(failed.status.uncountedTerminatedPods).toEqual({});
+    // counted ones are not counted again; the failed ones that are not tracked still make the backoff
+    const later = plan(job({ backoffLimit: 5 }, { failed: 2 }), [counted(f1), counted(f2), f3], T0 + 41_000);
+    expect(later.status).toMatchObject({ failed: 3 });
+    expect(later).toMatchObject({ create: [], requeueAfterMs: 39_000 });
+    // a pod force-deleted before it ended stays, by its finalizer, until it is counted as failed
+    const forced = { ...pod('Running', { deleting: true }), metadata: { ...pod('Running', { deleting: true }).metadata, deletionGracePeriodSeconds: 0 } } as P;
+    expect(plan(job({ backoffLimit: 0 }), [forced]).status).toMatchObject({ failed: 1 });
   });
 
   it('the backoff is capped at 6 minutes', () => {
@@ -124,7 +139,7 @@ describe('job status arithmetic', () => {
 describe('pod failure policy', () => {
   const failedWith = (name: string, exitCode: number, conditions: { type: string; status: string }[] = [], init = false) => {
     const cs = [{ name, state: { terminated: { exitCode, finishedAt: new Date(T0).toISOString() } } }];
-    return { metadata: { name: `f${++n}`, namespace: 'default', uid: `f${n}` }, status: { phase: 'Failed', conditions, ...(init ? { initContainerStatuses: cs, containerStatuses: [{ name: 'main', state: { waiting: { reason: 'PodInitializing' } } }] } : { containerStatuses: cs }) } } as P;
+    return { metadata: { name: `f${++n}`, namespace: 'default', uid: `f${n}`, finalizers: TRACKING }, status: { phase: 'Failed', conditions, ...(init ? { initContainerStatuses: cs, containerStatuses: [{ name: 'main', state: { waiting: { reason: 'PodInitializing' } } }] } : { containerStatuses: cs }) } } as P;
   };
   const pfp = {
     rules: [
@@ -143,7 +158,7 @@ describe('pod failure policy', () => {
     expect(p.status.conditions?.[0]?.message).toMatch(/^Container main for pod default\/f\d+ failed with exit code 42 matching FailJob rule at index 1$/);
     expect(p.delete).toEqual([running]);
     // Failed once the running pod is gone, with a Warning event of the same reason.
-    const after = plan(job({ ...j.spec }, p.status), [failedWith('main', 42)]);
+    const after = plan(job({ ...j.spec }, p.status), [counted(failedWith('main', 42))]);
     expect(types(after)).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
     expect(after.events[0]).toMatchObject({ type: 'Warning', reason: 'PodFailurePolicy' });
   });
@@ -166,19 +181,24 @@ describe('pod failure policy', () => {
     const j = job({ completions: 1, parallelism: 2, podFailurePolicy: pfp, podReplacementPolicy: 'Failed' });
     const met = plan(j, [pod('Succeeded'), pod('Running')]);
     expect(types(met)).toEqual(['SuccessCriteriaMet/CompletionsReached']);
-    const after = plan(job({ ...j.spec }, met.status), [pod('Succeeded'), failedWith('main', 42)]);
+    const after = plan(job({ ...j.spec }, met.status), [counted(pod('Succeeded')), failedWith('main', 42)]);
     expect(types(after)).toEqual(['SuccessCriteriaMet/CompletionsReached', 'Complete/CompletionsReached']);
+    expect(after.status).toMatchObject({ succeeded: 1, failed: 1 });
   });
 
   it('podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended', () => {
     const deleting = pod('Running', { deleting: true });
     expect(plan(job({ podReplacementPolicy: 'Failed' }), [deleting]).create).toHaveLength(0);
+    expect(plan(job({ podReplacementPolicy: 'Failed' }), [deleting]).removeFinalizers).toEqual([]);
+    // (its deletion final, as the node agent makes it once the pod is torn down: it ended, failed)
+    const ended = { ...deleting, metadata: { ...deleting.metadata, deletionGracePeriodSeconds: 0 } } as P;
+    expect(plan(job({ podReplacementPolicy: 'Failed' }), [ended])).toMatchObject({ removeFinalizers: [ended], status: { failed: 1, terminating: 0 } });
     // TerminatingOrFailed: a pod deleted before it ended is a failure (isPodFailed), replaced after the backoff
     const tof = plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting]);
     expect(tof).toMatchObject({ create: [], requeueAfterMs: 10_000, status: { failed: 1, terminating: 1 } });
     expect(plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0 + 10_000).create).toHaveLength(1);
-    // one the controller stopped itself is not
-    const stopped = plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [deleting], T0, { stoppedByJob: () => true });
+    // one the controller stopped itself is not: it removed the finalizer before deleting it
+    const stopped = plan(job({ podReplacementPolicy: 'TerminatingOrFailed' }), [counted(deleting)], T0);
     expect(stopped.create).toEqual([undefined]);
     expect(stopped.status.failed).toBeUndefined();
     const idx = pod('Running', { deleting: true, index: 0 });
@@ -190,7 +210,7 @@ describe('backoffLimitPerIndex', () => {
   const counts = (failures: number, ignored = 0) => ({ 'batch.kubernetes.io/job-index-failure-count': String(failures), ...(ignored ? { 'batch.kubernetes.io/job-index-ignored-failure-count': String(ignored) } : {}) });
   const idxPod = (phase: string, index: number, annotations: Record<string, string>, finishedAt?: number, exitCode = 1) =>
     ({
-      metadata: { name: `i${++n}`, namespace: 'default', uid: `i${n}`, annotations: { 'batch.kubernetes.io/job-completion-index': String(index), ...annotations } },
+      metadata: { name: `i${++n}`, namespace: 'default', uid: `i${n}`, finalizers: TRACKING, annotations: { 'batch.kubernetes.io/job-completion-index': String(index), ...annotations } },
       status: { phase, ...(finishedAt !== undefined ? { containerStatuses: [{ name: 'main', state: { terminated: { exitCode, finishedAt: new Date(finishedAt).toISOString() } } }] } : {}) },
     }) as P;
   const spec = { completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimit: 2 ** 31 - 1, backoffLimitPerIndex: 1 };
@@ -207,7 +227,13 @@ describe('backoffLimitPerIndex', () => {
     const again = plan(job(spec), [f, ...others], T0 + 10_000);
     expect(again.create).toEqual([1]);
     expect(again.indexAnnotations?.get(1)).toEqual(counts(1));
-    expect(again.status).toMatchObject({ failed: 1, failedIndexes: '' });
+    // the index's failed pod keeps its finalizer until its replacement exists (getPodsWithDelayedDeletionPerIndex), then is counted
+    expect(again.removeFinalizers).toEqual([]);
+    expect(again.status).toMatchObject({ failedIndexes: '' });
+    expect(again.status.failed).toBeUndefined();
+    const replaced = plan(job(spec), [f, idxPod('Pending', 1, counts(1)), ...others], T0 + 10_000);
+    expect(replaced.removeFinalizers).toEqual([f]);
+    expect(replaced.status).toMatchObject({ failed: 1, failedIndexes: '' });
   });
 
   it('an index past its limit fails; the job fails with FailedIndexes once every index ended, or MaxFailedIndexesExceeded at once', () => {
@@ -247,8 +273,10 @@ describe('pods the job stopped', () => {
     const idx = (phase: string, index: number, deleting = false) => pod(phase, { index, deleting, finishedAt: T0 });
     const met = plan(job(spec), [idx('Succeeded', 0), idx('Running', 1), idx('Running', 2)]);
     expect(met.delete).toHaveLength(2);
-    // (a restarted controller: no record of what it deleted; the condition says the pods were stopped)
-    const after = plan(job(spec, met.status), [idx('Succeeded', 0), idx('Failed', 1, true), idx('Failed', 2, true)]);
+    // (deleted keeping their finalizers, which go in the same sync, uncounted)
+    expect(met.removeFinalizers).toHaveLength(3);
+    expect(met.status.failed).toBeUndefined();
+    const after = plan(job(spec, met.status), [idx('Succeeded', 0), idx('Failed', 1, true), idx('Failed', 2, true)].map(counted));
     expect(types(after)).toEqual(['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
     expect(after.status).toMatchObject({ failedIndexes: '', completedIndexes: '0' });
     expect(after.status.failed).toBeUndefined();

@@ -3,14 +3,20 @@
 // terminating, succeeded and failed pods; the FailureTarget/Failed conditions when the backoff
 // limit or the active deadline is passed; SuccessCriteriaMet/Complete when enough pods
 // succeeded; Suspended while suspended; how many pods to create (after the pod-failure backoff)
-// and which to delete; for Indexed jobs, which completion indexes still need a pod.
+// and which to delete; for Indexed jobs, which completion indexes still need a pod. Pods are
+// counted as 1.32 tracks them with the batch.kubernetes.io/job-tracking finalizer
+// (trackJobStatusAndRemoveFinalizers): a finished pod that still carries it is not yet counted;
+// its uid goes to status.uncountedTerminatedPods, its finalizer is removed, then it moves into
+// status.succeeded/failed. A pod without it was counted already (or stopped by the controller).
 import { omitZero } from '../api/omitempty.js';
 import type { Job, JobCondition, JobStatus, KubeObject, Pod, PodFailurePolicy } from '../api/types.js';
 import { rfc3339 } from '../util/time.js';
 import { isPodActive, isPodReady, podsToDelete } from './pod-ranking.js';
+import { hasTrackingFinalizer, isPodFailed, settleUncounted } from './job-tracking.js';
 import { formatIndexes, indexAbsoluteFailureCount, indexFailureCount, matchSuccessPolicy, parseIndexes, replacementAnnotations } from '../api/job-indexes.js';
 
 export { formatIndexes } from '../api/job-indexes.js';
+export { JOB_TRACKING_FINALIZER, hasTrackingFinalizer, settleUncounted } from './job-tracking.js';
 
 type P = Pod & KubeObject;
 
@@ -29,6 +35,8 @@ export interface JobEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** Said only once the Complete or Failed condition is written. */
+  finish?: boolean;
 }
 
 export interface JobPlan {
@@ -38,6 +46,14 @@ export interface JobPlan {
   /** With backoffLimitPerIndex: the failure-count annotations of each index's new pod. */
   indexAnnotations?: Map<number, Record<string, string>>;
   delete: P[];
+  /** The pods in `delete` are stopped, not failed (suspend, past parallelism): their finalizer goes first (deleteJobPods). */
+  deleteUntracked?: boolean;
+  /** Pods whose tracking finalizer is removed now: their uids are in `interim`'s uncountedTerminatedPods. */
+  removeFinalizers: P[];
+  /** The status to write before removing those finalizers (the uids to count, the interim conditions). */
+  interim: JobStatus;
+  /** The uids of the pods that keep their finalizer (whatever of uncountedTerminatedPods is not among them is counted). */
+  keepsFinalizer: Set<string>;
   events: JobEvent[];
   /** Look at the job again after this long (backoff or deadline), if set. */
   requeueAfterMs?: number;
@@ -85,8 +101,8 @@ export interface PlanInput {
   backoff: BackoffConfig;
   /** When the controller first saw a finished pod (for pods without container finish times). */
   firstSeen: (p: P) => number;
-  /** Whether the controller itself deleted the pod (a pod it stopped never counts as failed). */
-  stoppedByJob?: (p: P) => boolean;
+  /** Whether the removal of the pod's tracking finalizer was sent but not yet seen (finalizerExpectations): it counts as removed. */
+  finalizerRemovalPending?: (p: P) => boolean;
 }
 
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
@@ -142,52 +158,59 @@ const MESSAGES: Record<string, string> = {
   FailedIndexes: 'Job has failed indexes',
 };
 
-export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: PlanInput): JobPlan {
+export function planJob({ job, pods, now, backoff, firstSeen, finalizerRemovalPending }: PlanInput): JobPlan {
   const spec = job.spec ?? {};
   const prev = job.status ?? {};
   const indexed = spec.completionMode === 'Indexed';
   const completions = spec.completions;
   const parallelism = spec.parallelism ?? 1;
-  const active = pods.filter(isPodActive);
-  const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-  const succeededPods = pods.filter((p) => p.status?.phase === 'Succeeded');
-  // isPodFailed: a pod that failed, or, unless only failed pods are replaced, one deleted before it
-  // succeeded (an orphan may never reach Failed). Not the pods the controller stopped itself
-  // (suspended, ended, or past parallelism): upstream drops their tracking finalizer first, so
-  // they are never counted; after a restart, those deleted since the job was suspended or ending.
+  const deleting = !!job.metadata?.deletionTimestamp;
   const onlyReplaceFailed = spec.podReplacementPolicy === 'Failed' || !!spec.podFailurePolicy;
-  const stopping = !!(condTrue(prev.conditions, 'FailureTarget') || condTrue(prev.conditions, 'SuccessCriteriaMet') || condTrue(prev.conditions, 'Suspended'));
-  const stopped = (p: P) => !!p.metadata?.deletionTimestamp && (stopping || !!stoppedByJob?.(p));
-  const failedPods = pods.filter((p) => !stopped(p) && (p.status?.phase === 'Failed' || (!onlyReplaceFailed && !!p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded')));
+  const isFailed = (p: P) => isPodFailed(p, onlyReplaceFailed);
+  const active = pods.filter(isPodActive);
+  // (a pod whose end only isPodFailed's stand-in for the kubelet's Failed phase says is not terminating)
+  const terminating = pods.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !(onlyReplaceFailed && isFailed(p)));
+  // The pods not yet counted: those with the finalizer whose removal is not on its way.
+  const tracked = pods.filter((p) => hasTrackingFinalizer(p) && !finalizerRemovalPending?.(p));
+  const validIndex = (p: P) => {
+    const i = podIndex(p);
+    return i !== undefined && i < (completions ?? 0);
+  };
+  const prevUncounted = { succeeded: new Set(prev.uncountedTerminatedPods?.succeeded ?? []), failed: new Set(prev.uncountedTerminatedPods?.failed ?? []) };
+  // getNewFinishedPods: tracked pods not in the uncounted lists (Indexed: of a valid index).
+  const uncountable = (p: P, set: Set<string>) => !set.has(p.metadata!.uid!) && (!indexed || validIndex(p));
+  const newSucceededPods = tracked.filter((p) => p.status?.phase === 'Succeeded' && uncountable(p, prevUncounted.succeeded));
+  const newFailedPods = tracked.filter((p) => isFailed(p) && uncountable(p, prevUncounted.failed));
+  // The failed pods in sight (the backoff, the failure policy, each index's last failure): the
+  // ones not yet counted and those that reached Failed; not pods the controller stopped (their
+  // finalizer was dropped first, as deleteJobPods does) nor counted ones on their way out.
+  const failedPods = pods.filter((p) => isFailed(p) && (p.status?.phase === 'Failed' || tracked.includes(p)));
+  const succeededPods = pods.filter((p) => p.status?.phase === 'Succeeded');
   // With a pod failure policy, a failed pod may not count (Ignore), or may fail the job (FailJob).
-  const matches = new Map(failedPods.map((p) => [p, matchPodFailurePolicy(spec.podFailurePolicy, p)]));
-  const countedFailed = failedPods.filter((p) => matches.get(p)!.counts);
+  const matches = new Map([...failedPods, ...tracked].map((p) => [p, matchPodFailurePolicy(spec.podFailurePolicy, p)]));
   const events: JobEvent[] = [];
-  const plan: JobPlan = { status: {}, create: [], delete: [], events };
+  const plan: JobPlan = { status: {}, create: [], delete: [], removeFinalizers: [], interim: {}, keepsFinalizer: new Set(), events };
   let conditions = [...(prev.conditions ?? [])];
   let startTime = prev.startTime;
   const suspended = spec.suspend === true;
 
-  // Indexes that succeeded, those of the status too (a succeeded pod may be gone since).
+  // calculateSucceededIndexes: those of the status and of the tracked succeeded pods.
   const succeededIndexes = indexed ? parseIndexes(prev.completedIndexes, completions ?? 0) : new Set<number>();
-  if (indexed) for (const p of succeededPods) {
-    const i = podIndex(p);
-    if (i !== undefined && i < (completions ?? 0)) succeededIndexes.add(i);
-  }
+  if (indexed) for (const p of newSucceededPods) succeededIndexes.add(podIndex(p)!);
   // backoffLimitPerIndex: an index fails when a pod of it fails past the limit, or by a FailIndex rule.
   const perIndex = indexed && spec.backoffLimitPerIndex != null;
   const failedIndexes = perIndex ? parseIndexes(prev.failedIndexes, completions ?? 0) : new Set<number>();
-  if (perIndex) for (const p of failedPods) {
-    const i = podIndex(p);
+  if (perIndex) for (const p of tracked) {
+    if (!isFailed(p) || !validIndex(p)) continue;
     const m = matches.get(p)!;
-    if (i !== undefined && i < (completions ?? 0) && (m.failIndex || (m.counts && indexFailureCount(p) >= spec.backoffLimitPerIndex!))) failedIndexes.add(i);
+    if (m.failIndex || (m.counts && indexFailureCount(p) >= spec.backoffLimitPerIndex!)) failedIndexes.add(podIndex(p)!);
   }
-  const succeeded = indexed ? succeededIndexes.size : Math.max(prev.succeeded ?? 0, succeededPods.length);
-  let failed = Math.max(prev.failed ?? 0, countedFailed.length);
+  const succeeded = indexed ? succeededIndexes.size : (prev.succeeded ?? 0) + prevUncounted.succeeded.size + newSucceededPods.length;
+  const failed = (prev.failed ?? 0) + prevUncounted.failed.size + newFailedPods.filter((p) => matches.get(p)!.counts).length;
 
   // Resumed (or never suspended): the deadline runs from now.
   const wasSuspended = !!condTrue(conditions, 'Suspended');
-  if (!suspended && wasSuspended) {
+  if (!suspended && wasSuspended && !deleting) {
     conditions = setCondition(conditions, 'Suspended', 'False', 'JobResumed', 'Job resumed', now);
     events.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
     startTime = rfc3339(now);
@@ -231,56 +254,101 @@ export function planJob({ job, pods, now, backoff, firstSeen, stoppedByJob }: Pl
   const successReached = !failureTarget && !!successCriteria;
 
   let activeCount = active.length;
+  // The Complete or Failed condition, once every pod is counted and none is left running.
+  let finish: { type: 'Complete' | 'Failed'; reason: string; message: string } | undefined;
   if (failureTarget) {
-    // The active pods are terminated and counted as failed; Failed once none is left running.
+    // The active pods are deleted, keeping their finalizer: they are counted as failed below.
     plan.delete = active;
-    failed += active.length;
     activeCount = 0;
-    if (!terminating.length && !active.length && !condTrue(conditions, 'Failed')) {
-      conditions = setCondition(conditions, 'Failed', 'True', failureTarget.reason!, failureTarget.message!, now);
-      events.push({ type: 'Warning', reason: failureTarget.reason!, message: failureTarget.message! });
-    }
+    if (!terminating.length && !active.length) finish = { type: 'Failed', reason: failureTarget.reason!, message: failureTarget.message! };
   } else if (successReached) {
     plan.delete = active;
     activeCount = 0;
-    if (!terminating.length && !active.length) {
-      conditions = setCondition(conditions, 'Complete', 'True', successCriteria!.reason!, successCriteria!.message!, now);
-      plan.status.completionTime = rfc3339(now);
-      events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
-    }
+    if (!terminating.length && !active.length) finish = { type: 'Complete', reason: successCriteria!.reason!, message: successCriteria!.message! };
+  } else if (deleting) {
+    // A job being deleted (foreground) makes and deletes no pods; its pods' finalizers go below.
   } else if (suspended) {
     if (!wasSuspended) {
       conditions = setCondition(conditions, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now);
       events.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
     }
     plan.delete = active;
+    plan.deleteUntracked = true;
     activeCount = 0;
   } else {
     // podReplacementPolicy Failed: a pod being deleted is replaced only once it has ended
     const pendingEnd = spec.podReplacementPolicy === 'Failed' ? terminating : [];
     manage(plan, { indexed, completions, parallelism, succeeded, active, pendingEnd, succeededIndexes, failedIndexes: perIndex ? failedIndexes : undefined, matches, failedPods, succeededPods, now, backoff, firstSeen });
+    plan.deleteUntracked = true;
     activeCount = active.length - plan.delete.length + plan.create.length;
   }
 
-  plan.status = {
-    ...plan.status,
+  // trackJobStatusAndRemoveFinalizers: which tracked pods give up their finalizer now
+  // (canRemoveFinalizer), and the uids to count once they have.
+  const finished = !!failureTarget || successReached;
+  const delayed = perIndex && !finished && !deleting ? delayedPerIndex(tracked.filter((p) => isFailed(p) && validIndex(p)), succeededIndexes, failedIndexes, active, firstSeen) : new Set<P>();
+  const uncounted = { succeeded: [...prevUncounted.succeeded], failed: [...prevUncounted.failed] };
+  for (const p of tracked) {
+    const uid = p.metadata!.uid!;
+    const failedNow = isFailed(p);
+    if (!(deleting || finished || p.status?.phase === 'Succeeded' || (failedNow && !delayed.has(p)))) {
+      plan.keepsFinalizer.add(uid);
+      continue;
+    }
+    plan.removeFinalizers.push(p);
+    if (p.status?.phase === 'Succeeded' && !prevUncounted.failed.has(uid)) {
+      // (Indexed: the completion index is enough not to count it twice)
+      if (!indexed && !prevUncounted.succeeded.has(uid)) uncounted.succeeded.push(uid);
+    } else if (failedNow || failureTarget) {
+      // When the job fails, every pod not ended counts as failed.
+      if (!prevUncounted.failed.has(uid) && (!indexed || validIndex(p)) && matches.get(p)!.counts) uncounted.failed.push(uid);
+    }
+  }
+
+  const counts = {
     ...(conditions.length ? { conditions } : {}),
     ...(startTime ? { startTime } : {}),
     ...(prev.completionTime ? { completionTime: prev.completionTime } : {}),
     active: activeCount,
-    succeeded,
-    failed,
+    succeeded: indexed ? succeeded : prev.succeeded ?? 0,
+    failed: prev.failed ?? 0,
     terminating: terminating.length + (failureTarget || successReached || suspended ? plan.delete.length : 0),
     // (pods being stopped are neither active nor ready any more)
     ready: active.filter((p) => isPodReady(p) && !plan.delete.includes(p)).length,
     ...(indexed && succeededIndexes.size ? { completedIndexes: formatIndexes(succeededIndexes) } : {}),
     ...(perIndex ? { failedIndexes: formatIndexes(failedIndexes) } : {}),
-    uncountedTerminatedPods: {},
   };
-  if (plan.status.completionTime === undefined) delete plan.status.completionTime;
+  const uncountedStatus = { ...(uncounted.succeeded.length ? { succeeded: uncounted.succeeded } : {}), ...(uncounted.failed.length ? { failed: uncounted.failed } : {}) };
   // (ready and terminating are pointers, always written; the counts are omitempty)
-  plan.status = omitZero(plan.status, ['active', 'succeeded', 'failed']);
+  plan.interim = omitZero({ ...counts, uncountedTerminatedPods: uncountedStatus }, ['active', 'succeeded', 'failed']);
+  // As it will be once the finalizers are gone (the controller settles again with what it removed).
+  plan.status = settleUncounted(plan.interim, plan.keepsFinalizer);
+  const settled = !plan.status.uncountedTerminatedPods?.succeeded && !plan.status.uncountedTerminatedPods?.failed;
+  if (finish && settled && !condTrue(conditions, finish.type)) {
+    plan.status.conditions = setCondition(plan.status.conditions ?? [], finish.type, 'True', finish.reason, finish.message, now);
+    if (finish.type === 'Complete') {
+      plan.status.completionTime = rfc3339(now);
+      events.push({ type: 'Normal', reason: 'Completed', message: 'Job completed', finish: true });
+    } else events.push({ type: 'Warning', reason: finish.reason, message: finish.message, finish: true });
+  }
   return plan;
+}
+
+/**
+ * getPodsWithDelayedDeletionPerIndex: per index that has no active, succeeded or failed-index pod,
+ * its tracked failed pod of most failures (the later on a tie) keeps its finalizer until the
+ * index's next pod exists, so the failure counts reach that pod.
+ */
+function delayedPerIndex(failed: P[], succeeded: Set<number>, failedIndexes: Set<number>, active: P[], firstSeen: (p: P) => number): Set<P> {
+  const activeIndexes = new Set(active.map(podIndex));
+  const last = new Map<number, P>();
+  for (const p of failed) {
+    const i = podIndex(p)!;
+    if (succeeded.has(i) || failedIndexes.has(i) || activeIndexes.has(i)) continue;
+    const q = last.get(i);
+    if (!q || (indexAbsoluteFailureCount(q) <= indexAbsoluteFailureCount(p) && podFinishTime(p, firstSeen(p)) >= podFinishTime(q, firstSeen(q)))) last.set(i, p);
+  }
+  return new Set(last.values());
 }
 
 interface ManageInput {

@@ -8,6 +8,10 @@
 // rule is met; deletes the active pods of a suspended job. The arithmetic is planJob's
 // (job-status.ts); this file reads the informers, claims pods, carries out the plan and writes
 // status. Expectations keep a lagging informer from causing a second create or delete.
+// Every pod it makes carries the batch.kubernetes.io/job-tracking finalizer (manageJob's
+// appendJobCompletionFinalizerIfNotFound): a finished or deleted pod stays until it is counted,
+// through status.uncountedTerminatedPods, and its finalizer removed; the finalizer of a pod whose
+// Job is gone, finished or no longer its controller is removed by the orphan queue (syncOrphanPod).
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { Job, KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -19,7 +23,7 @@ import { createPods, deletePods, type PodControl } from './pod-control.js';
 import { logger } from '../util/log.js';
 import { claimObjects, controllerOf } from './controller-ref.js';
 import { Expectations } from './expectations.js';
-import { COMPLETION_INDEX, defaultJobBackoff, isJobFinished, planJob, type BackoffConfig, type JobPlan } from './job-status.js';
+import { COMPLETION_INDEX, JOB_TRACKING_FINALIZER, defaultJobBackoff, hasTrackingFinalizer, isJobFinished, planJob, settleUncounted, type BackoffConfig, type JobPlan } from './job-status.js';
 import { podFromTemplate } from './pod-template.js';
 import { WorkQueue } from './work-queue.js';
 import { isTerminalPhase } from '../api/pod-phase.js';
@@ -45,8 +49,9 @@ export interface JobControllerOptions {
 export function jobPod(job: J, index: number | undefined, annotations?: Record<string, string>): P {
   const name = job.metadata!.name!;
   const pod = podFromTemplate(job, job.spec?.template, 'batch/v1', 'Job', index === undefined ? `${name}-` : `${name}-${index}-`);
-  if (index === undefined) return pod;
   const m = pod.metadata!;
+  if (!m.finalizers?.includes(JOB_TRACKING_FINALIZER)) m.finalizers = [...(m.finalizers ?? []), JOB_TRACKING_FINALIZER];
+  if (index === undefined) return pod;
   m.annotations = { ...(m.annotations ?? {}), [COMPLETION_INDEX]: String(index), ...annotations };
   m.labels = { ...(m.labels ?? {}), [COMPLETION_INDEX]: String(index) };
   const spec = pod.spec!;
@@ -65,8 +70,10 @@ export class JobController {
   private readonly backoff: BackoffConfig;
   /** uid -> when a finished pod was first seen (its finish time when the pod carries none). */
   private readonly finishedSeen = new Map<string, number>();
-  /** uids of the pods this controller deleted (suspend, end, excess): their end is not a failure. */
-  private readonly stopped = new Set<string>();
+  /** uids of the pods whose finalizer removal was sent and not yet seen (finalizerExpectations): they are not counted again. */
+  private readonly finalizerRemovals = new Set<string>();
+  /** namespace/name of pods whose tracking finalizer may have to go (orphanQueue). */
+  readonly orphans: WorkQueue;
 
   constructor(
     private readonly client: ApiClient,
@@ -77,12 +84,18 @@ export class JobController {
     this.now = opts.now ?? Date.now;
     this.backoff = opts.backoff ?? defaultJobBackoff;
     this.queue = new WorkQueue('job', (key) => this.sync(key));
+    this.orphans = new WorkQueue('job_orphan_pod', (key) => this.syncOrphanPod(key));
     informers.jobs.on({
       add: (j) => this.queue.add(keyOf(j)),
-      update: (j) => this.queue.add(keyOf(j)),
+      update: (j) => {
+        this.queue.add(keyOf(j));
+        // (a backup: a job is finished only once its pods' finalizers are gone)
+        if (isJobFinished(j)) this.cleanupPodFinalizers(j);
+      },
       delete: (j) => {
         this.expectations.delete(keyOf(j));
         this.queue.add(keyOf(j));
+        this.cleanupPodFinalizers(j);
       },
     });
     informers.pods.on({
@@ -92,14 +105,16 @@ export class JobController {
           const key = this.ownerKey(p);
           if (key) this.expectations.deletionObserved(key, p.metadata.uid!);
         }
+        if (!hasTrackingFinalizer(p)) this.finalizerRemovals.delete(p.metadata!.uid!);
         this.podChanged(p, false);
       },
       delete: (p) => {
-        this.finishedSeen.delete(p.metadata?.uid ?? '');
-        this.stopped.delete(p.metadata?.uid ?? '');
+        const uid = p.metadata?.uid ?? '';
+        this.finishedSeen.delete(uid);
+        this.finalizerRemovals.delete(uid);
         const key = this.ownerKey(p);
         if (!key) return;
-        this.expectations.deletionObserved(key, p.metadata!.uid!);
+        this.expectations.deletionObserved(key, uid);
         this.queue.add(key);
       },
     });
@@ -111,6 +126,7 @@ export class JobController {
 
   stop(): void {
     this.queue.stop();
+    this.orphans.stop();
   }
 
   private ownerKey(p: P): string | undefined {
@@ -119,7 +135,21 @@ export class JobController {
     return `${p.metadata!.namespace}/${ref.name}`;
   }
 
+  /** The live Job a pod's controller reference names (resolveControllerRef), if any. */
+  private controllingJob(p: P): J | undefined {
+    const ref = controllerOf(p);
+    if (!ref || ref.kind !== 'Job') return undefined;
+    const job = this.informers.jobs.get(`${p.metadata!.namespace}/${ref.name}`);
+    return job?.metadata?.uid === ref.uid ? job : undefined;
+  }
+
   private podChanged(p: P, added: boolean): void {
+    // addPod, updatePod, deletePod: a pod with the finalizer and no controller, or being deleted
+    // with its Job gone or finished (syncJob will not remove it), goes to the orphan queue.
+    if (hasTrackingFinalizer(p)) {
+      const job = this.controllingJob(p);
+      if (!controllerOf(p) || (p.metadata?.deletionTimestamp && (!job || isJobFinished(job)))) this.orphans.add(keyOf(p));
+    }
     const key = this.ownerKey(p);
     if (!key) return;
     if (added) this.expectations.creationObserved(key);
@@ -134,7 +164,7 @@ export class JobController {
       this.expectations.delete(key);
       return;
     }
-    if (isJobFinished(cached) || cached.metadata?.deletionTimestamp) return;
+    if (isJobFinished(cached)) return;
     // A job another controller manages (spec.managedBy) is left to it, status and pods alike.
     const managedBy = cached.spec?.managedBy;
     if (managedBy != null && managedBy !== 'kubernetes.io/job-controller') return;
@@ -143,25 +173,106 @@ export class JobController {
     const job = structuredClone(cached);
     const ns = job.metadata!.namespace!;
     const candidates = this.informers.pods.list().filter((p) => p.metadata?.namespace === ns);
-    const pods = (await claimObjects(this.client, candidates, { owner: job, apiVersion: 'batch/v1', kind: 'Job', matches: (o) => selects(job, o as P), ref: Pods })) as P[];
-    const plan = planJob({ job, pods, now: this.now(), backoff: this.backoff, firstSeen: (p) => this.finishedSeen.get(p.metadata!.uid!) ?? this.now(), stoppedByJob: (p) => this.stopped.has(p.metadata!.uid!) });
+    const pods = (await claimObjects(this.client, candidates, { owner: job, apiVersion: 'batch/v1', kind: 'Job', matches: (o) => selects(job, o as P), ref: Pods, finalizer: JOB_TRACKING_FINALIZER })) as P[];
+    const plan = planJob({ job, pods, now: this.now(), backoff: this.backoff, firstSeen: (p) => this.finishedSeen.get(p.metadata!.uid!) ?? this.now(), finalizerRemovalPending: (p) => this.finalizerRemovals.has(p.metadata!.uid!) });
     let manageError: unknown;
     try {
       await this.carryOut(key, job, plan);
     } catch (e) {
       manageError = e;
     }
+    // trackJobStatusAndRemoveFinalizers: the uids to count are written first, then the finalizers
+    // removed, then what was removed is counted (and the job finished, if it is).
+    let current: J = job;
+    let status = plan.status;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b ?? {});
+    if (plan.removeFinalizers.length) {
+      if (!same(plan.interim, current.status)) current = await this.updateStatus(current, plan.interim);
+      const kept = await this.removeFinalizers(plan.removeFinalizers);
+      if (kept.size) {
+        // Some removals failed: count what was removed and try again later.
+        status = settleUncounted(plan.interim, new Set([...plan.keepsFinalizer, ...kept]));
+        if (!same(status, current.status)) await this.updateStatus(current, status);
+        for (const ev of plan.events) if (!ev.finish) this.event(job, ev.type, ev.reason, ev.message);
+        throw new Error(`job ${key}: removing the tracking finalizer of ${kept.size} pod(s) failed`);
+      }
+    }
     // Events of a transition only once its status is written (a conflict plans again).
-    if (JSON.stringify(plan.status) !== JSON.stringify(job.status ?? {})) await this.updateStatus(job, plan.status);
+    if (!same(status, current.status)) await this.updateStatus(current, status);
     for (const ev of plan.events) this.event(job, ev.type, ev.reason, ev.message);
     if (manageError) throw manageError;
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(key, plan.requeueAfterMs + 50);
   }
 
+  /** removeTrackingFinalizerFromPods: the uids whose finalizer could not be removed (a pod already gone counts as removed). */
+  private async removeFinalizers(pods: P[]): Promise<Set<string>> {
+    const kept = new Set<string>();
+    await Promise.all(
+      pods.map(async (p) => {
+        const uid = p.metadata!.uid!;
+        this.finalizerRemovals.add(uid);
+        try {
+          // (gone: no update will say so)
+          if (!(await this.removeFinalizer(p))) this.finalizerRemovals.delete(uid);
+        } catch (e) {
+          this.finalizerRemovals.delete(uid);
+          log.warn('could not remove the tracking finalizer', { pod: keyOf(p), err: e });
+          kept.add(uid);
+        }
+      }),
+    );
+    return kept;
+  }
+
+  /** removeTrackingFinalizerPatch: a strategic merge patch deleting the finalizer from the list; false when the pod is gone. */
+  private async removeFinalizer(p: P): Promise<boolean> {
+    if (!hasTrackingFinalizer(p)) return true;
+    try {
+      await this.client.patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { '$deleteFromPrimitiveList/finalizers': [JOB_TRACKING_FINALIZER] } }, 'strategic');
+      return true;
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return false;
+      throw e;
+    }
+  }
+
+  /** cleanupPodFinalizers: the pods of a deleted or finished job that still have the finalizer go to the orphan queue. */
+  private cleanupPodFinalizers(job: J): void {
+    for (const p of this.informers.pods.list()) {
+      if (p.metadata?.namespace === job.metadata?.namespace && controllerOf(p)?.uid === job.metadata?.uid && hasTrackingFinalizer(p)) this.orphans.add(keyOf(p));
+    }
+  }
+
+  /**
+   * syncOrphanPod: removes the tracking finalizer of a pod no live Job controls: no controller
+   * reference, or one to a Job gone or finished. A pod another kind controls, or whose Job
+   * another controller manages, keeps it.
+   */
+  private async syncOrphanPod(key: string): Promise<void> {
+    // (an informer not yet filled would make every pod look orphaned)
+    await this.informers.jobs.hasSynced();
+    const pod = this.informers.pods.get(key);
+    if (!pod || !hasTrackingFinalizer(pod)) return;
+    const ref = controllerOf(pod);
+    if (ref) {
+      if (ref.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
+      const job = this.controllingJob(pod);
+      const managedBy = job?.spec?.managedBy;
+      if (job && managedBy != null && managedBy !== 'kubernetes.io/job-controller') return;
+      if (job && !isJobFinished(job)) return;
+    }
+    await this.removeFinalizer(pod);
+  }
+
   private async carryOut(key: string, job: J, plan: JobPlan): Promise<void> {
     const ctl: PodControl = { client: this.client, expectations: this.expectations, key, namespace: job.metadata!.namespace!, event: (type, reason, message) => this.event(job, type, reason, message) };
     if (plan.delete.length) {
-      for (const p of plan.delete) this.stopped.add(p.metadata!.uid!);
+      // deleteJobPods (suspend, past parallelism): the finalizer goes first, so the pod is not
+      // counted as failed; deleteActivePods (the job ending) keeps it: the pod is counted.
+      if (plan.deleteUntracked) {
+        const kept = await this.removeFinalizers(plan.delete);
+        if (kept.size) throw new Error(`job ${key}: removing the tracking finalizer of ${kept.size} pod(s) failed`);
+      }
       await deletePods(ctl, plan.delete);
     }
     if (!plan.create.length) return;
@@ -170,11 +281,11 @@ export class JobController {
   }
 
   /** A conflict fails the sync: it is retried against the newer job, as conditions and times must not be overwritten. */
-  private async updateStatus(job: J, status: NonNullable<Job['status']>): Promise<void> {
+  private async updateStatus(job: J, status: NonNullable<Job['status']>): Promise<J> {
     try {
-      await this.client.update(Jobs, job.metadata!.namespace!, job.metadata!.name!, { ...job, status }, 'status');
+      return await this.client.update<J>(Jobs, job.metadata!.namespace!, job.metadata!.name!, { ...job, status }, 'status');
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
+      if (e instanceof StatusError && e.code === 404) return { ...job, status };
       throw e;
     }
   }

@@ -22,6 +22,7 @@ afterAll(async () => {
 type Cond = { type: string; status: string; reason?: string };
 const podsOf = async (name: string) => (await cp.admin.list(Pods, 'default', { labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
 const livePods = async (name: string) => (await podsOf(name)).filter((p) => !p.metadata?.deletionTimestamp && !['Succeeded', 'Failed'].includes((p.status as { phase?: string }).phase ?? ''));
+const TRACKING = 'batch.kubernetes.io/job-tracking';
 const getJob = (name: string) => cp.admin.get(Jobs, 'default', name);
 const conditions = async (name: string) => (((await getJob(name)).status as { conditions?: Cond[] }).conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
 const reasons = async (name: string) => (await cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name}` })).items.map((e) => String(e.reason));
@@ -120,6 +121,45 @@ describe('Job controller', () => {
     await finishAll('brief', 'Succeeded', async () => conditions('brief').then((c) => c.includes('Complete/CompletionsReached'), (e) => e instanceof StatusError && e.code === 404));
     await eventually(async () => getJob('brief').then(() => false, (e) => e instanceof StatusError && e.code === 404), { timeoutMs: 15_000 });
     await eventually(async () => (await podsOf('brief')).length === 0, { timeoutMs: 15_000 });
+  });
+
+  it('pods carry the job-tracking finalizer until counted; a force-deleted pod counts as failed (backoffLimit)', async () => {
+    const created = await cp.admin.create(Jobs, 'default', job('forced', { backoffLimit: 1 }));
+    // A Job made without labels serves its template's, the generated ones included (kubectl get jobs -l job-name=forced).
+    expect(created.metadata?.labels).toMatchObject({ 'job-name': 'forced', 'batch.kubernetes.io/job-name': 'forced', 'controller-uid': created.metadata!.uid });
+    expect((await cp.admin.list(Jobs, 'default', { labelSelector: 'job-name=forced' })).items.map((j) => j.metadata?.name)).toEqual(['forced']);
+    const first = await eventually(async () => (await livePods('forced'))[0]);
+    expect(first.metadata?.finalizers).toEqual([TRACKING]);
+    // kubectl delete pod --grace-period=0 --force: the pod stays, by its finalizer, until counted
+    await cp.admin.delete(Pods, 'default', first.metadata!.name!, { gracePeriodSeconds: 0 });
+    await eventually(async () => ((await getJob('forced')).status as { failed?: number }).failed === 1);
+    await eventually(async () => !(await podsOf('forced')).some((p) => p.metadata?.uid === first.metadata?.uid));
+    // the replacement (after the backoff) is force-deleted too: past backoffLimit 1
+    const second = await eventually(async () => (await livePods('forced')).find((p) => p.metadata?.uid !== first.metadata?.uid));
+    await cp.admin.delete(Pods, 'default', second.metadata!.name!, { gracePeriodSeconds: 0 });
+    await eventually(async () => (await conditions('forced')).includes('Failed/BackoffLimitExceeded'));
+    const st = (await getJob('forced')).status as { failed?: number; uncountedTerminatedPods?: unknown };
+    expect(st).toMatchObject({ failed: 2, uncountedTerminatedPods: {} });
+    expect(await podsOf('forced')).toEqual([]);
+  });
+
+  it('a finished pod loses the finalizer once counted; no pod is left Terminating when its job is deleted, whatever the propagation', async () => {
+    await cp.admin.create(Jobs, 'default', job('tracked', { completions: 2, parallelism: 1 }));
+    await finishAll('tracked', 'Succeeded', async () => ((await getJob('tracked')).status as { succeeded?: number }).succeeded === 1);
+    await eventually(async () => (await podsOf('tracked')).some((p) => p.status?.phase === 'Succeeded' && !p.metadata?.finalizers?.length));
+    for (const propagationPolicy of ['Orphan', 'Background', 'Foreground'] as const) {
+      const name = `gone-${propagationPolicy.toLowerCase()}`;
+      await cp.admin.create(Jobs, 'default', job(name, { parallelism: 2, completions: 2 }));
+      await eventually(async () => (await livePods(name)).length === 2);
+      await cp.admin.delete(Jobs, 'default', name, { propagationPolicy });
+      await eventually(async () => getJob(name).then(() => false, (e) => e instanceof StatusError && e.code === 404), { timeoutMs: 15_000 });
+      if (propagationPolicy === 'Orphan') {
+        // orphans keep running, without the finalizer (syncOrphanPod), and can be deleted for good
+        await eventually(async () => (await podsOf(name)).every((p) => !p.metadata?.finalizers?.length && !p.metadata?.ownerReferences?.length));
+        for (const p of await podsOf(name)) await cp.admin.delete(Pods, 'default', p.metadata!.name!);
+      }
+      await eventually(async () => (await podsOf(name)).length === 0, { timeoutMs: 15_000 });
+    }
   });
 
   it('refuses restartPolicy Always and a changed completions with 422', async () => {
