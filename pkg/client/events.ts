@@ -1,6 +1,5 @@
 // Events as client-go's recorder writes them: named after the object with a hex timestamp (a
 // valid DNS subdomain, where a generateName ending in "." is not), core/v1 fields filled in.
-import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
 import { Events, StatusError } from './rest-client.js';
@@ -8,9 +7,24 @@ import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 
 export function eventName(objectName: string): string {
-  const ns = process.hrtime.bigint().toString(16);
-  return `${objectName}.${ns}${randomBytes(2).toString('hex')}`;
+  return `${objectName}.${unixNano().toString(16)}`;
 }
+
+const hrtimeAtStart = process.hrtime.bigint();
+const unixNanoAtStart = BigInt(Date.now()) * 1_000_000n;
+let lastNano = 0n;
+/** Nanoseconds since the epoch (the wall clock at start, advanced by the monotonic clock), never the same twice in a process. */
+export function unixNano(): bigint {
+  let n = unixNanoAtStart + (process.hrtime.bigint() - hrtimeAtStart);
+  if (n <= lastNano) n = lastNano + 1n;
+  return (lastNano = n);
+}
+
+/** A metav1.MicroTime: RFC 3339 with microseconds. */
+export const microTimeNow = (): string => {
+  const n = unixNano();
+  return `${new Date(Number(n / 1_000_000n)).toISOString().slice(0, 19)}.${String((n / 1000n) % 1_000_000n).padStart(6, '0')}Z`;
+};
 
 export interface EventSource {
   component: string;

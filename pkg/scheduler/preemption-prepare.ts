@@ -18,7 +18,8 @@ export interface PreemptionDeps {
   client: ApiClient;
   schedulerName: string;
   nominator: Nominator;
-  event(pod: Pod, type: string, reason: string, message: string): void;
+  /** `related`: the preemptor, of a Preempted event. */
+  event(pod: Pod, type: string, reason: string, message: string, related?: Pod): void;
 }
 
 export async function prepareCandidate(d: PreemptionDeps, pod: Pod, res: PostFilterResult): Promise<void> {
@@ -41,7 +42,7 @@ export async function prepareCandidate(d: PreemptionDeps, pod: Pod, res: PostFil
       try {
         await d.client.patch(Pods, ns, name, { status: { conditions } }, 'merge', 'status');
         await d.client.delete(Pods, ns, name, { preconditions: { uid: v.metadata!.uid } });
-        d.event(v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata?.uid} on node ${node}`);
+        d.event(v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata?.uid} on node ${node}`, pod);
       } catch (e) {
         if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) log.warn('could not preempt', { victim: `${ns}/${name}`, err: e });
       }

@@ -248,7 +248,7 @@ export class Scheduler {
     return this.finder.find(state, pod, this.cache.nodes, this.cache.nodeList());
   }
 
-  private readonly event = (pod: Pod, type: string, reason: string, message: string): void => this.events.event(pod, type, reason, message);
+  private readonly event = (pod: Pod, type: string, reason: string, message: string, related?: Pod): void => this.events.event(pod, type, reason, message, undefined, related);
 }
 
 /** The pod's placement depends on other pods (pod affinity, topology spread). */

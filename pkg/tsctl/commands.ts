@@ -241,9 +241,12 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
       else {
         lines.push('Events:');
         const rows = evs.items.map((e) => {
-          const ev = e as KubeObject & { type?: string; reason?: string; message?: string; source?: { component?: string }; lastTimestamp?: string; count?: number; reportingComponent?: string };
-          const ago = ev.lastTimestamp ? `${Math.round((Date.now() - Date.parse(ev.lastTimestamp)) / 1000)}s` : '';
-          return [ev.type ?? '', ev.reason ?? '', ev.count && ev.count > 1 ? `${ago} (x${ev.count})` : ago, ev.source?.component ?? ev.reportingComponent ?? '', ev.message ?? ''];
+          const ev = e as KubeObject & { type?: string; reason?: string; message?: string; source?: { component?: string }; lastTimestamp?: string; eventTime?: string; count?: number; series?: { count?: number; lastObservedTime?: string }; reportingComponent?: string };
+          // (an events.k8s.io-style event has an eventTime and, repeated, a series instead of timestamps and a count)
+          const last = ev.series?.lastObservedTime ?? ev.lastTimestamp ?? ev.eventTime;
+          const count = ev.series?.count ?? ev.count;
+          const ago = last ? `${Math.round((Date.now() - Date.parse(last)) / 1000)}s` : '';
+          return [ev.type ?? '', ev.reason ?? '', count && count > 1 ? `${ago} (x${count})` : ago, ev.source?.component || ev.reportingComponent || '', ev.message ?? ''];
         });
         lines.push(...formatTable(['Type', 'Reason', 'Age', 'From', 'Message'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
       }
