@@ -62,6 +62,10 @@ export class VerbatimValue {
   }
 }
 
+/** A map[string]string bad value as Go's %#v prints it, keys sorted: map[string]string{"a":"b", "c":"d"}. */
+export const goStringMap = (m: Record<string, string> | undefined): VerbatimValue =>
+  new VerbatimValue(m ? `map[string]string{${Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(m[k])}`).join(', ')}}` : 'map[string]string(nil)');
+
 /** A []string bad value as Go's %#v prints it: []string{"a", "b"}. */
 export const goStrings = (xs: string[] | undefined): VerbatimValue => new VerbatimValue(`[]string{${(xs ?? []).map((x) => JSON.stringify(x)).join(', ')}}`);
 

@@ -36,7 +36,7 @@ describe('validateDeployment', () => {
   it('reports selector, template, strategy and deadline errors with Kubernetes paths and messages', () => {
     expect(messages(validateDeployment(dep({ selector: undefined })))).toEqual(['spec.selector: Required value']);
     expect(messages(validateDeployment(dep({ selector: {} })))).toEqual(['spec.selector: Invalid value: {}: empty selector is invalid for deployment']);
-    expect(messages(validateDeployment(dep({ selector: { matchLabels: { app: 'x' } } })))).toEqual(['spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`']);
+    expect(messages(validateDeployment(dep({ selector: { matchLabels: { app: 'x' } } })))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']);
     expect(messages(validateDeployment(dep({ selector: { matchExpressions: [{ key: 'app', operator: 'In' }] } })))).toEqual(["spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"]);
     expect(messages(validateDeployment(dep({ replicas: -2, minReadySeconds: -1, revisionHistoryLimit: -1 })))).toEqual([
       'spec.replicas: Invalid value: -2: must be greater than or equal to 0',
@@ -75,7 +75,7 @@ describe('validateDeployment', () => {
 describe('validateReplicaSet', () => {
   it('needs a selector matching the template', () => {
     const rs: ReplicaSet = { metadata: { name: 'r', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'c' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
-    expect(messages(validateReplicaSet(rs))).toEqual(['spec.template.metadata.labels: Invalid value: {"a":"c"}: `selector` does not match template `labels`']);
+    expect(messages(validateReplicaSet(rs))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match template `labels`']);
   });
 });
 

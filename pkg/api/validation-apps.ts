@@ -1,6 +1,6 @@
 // apps/v1 validation (pkg/apis/apps/validation): ReplicaSet and Deployment specs, their pod
 // templates (validated as pods, under spec.template), selectors and rolling-update parameters.
-import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { forbidden, invalid, notSupported, required, goStringMap, type FieldError } from './field-error.js';
 import { percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
@@ -31,7 +31,7 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
     } catch {
       // reported by validateLabelSelector
     }
-    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, goStringMap(labels), '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplateSpecForReplicaSet(template, `${path}.template`));
   return errs;

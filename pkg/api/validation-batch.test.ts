@@ -49,7 +49,7 @@ describe('Job defaults and validation', () => {
     expect(messages(validateJob(own))[0]).toMatch(/^spec\.selector: Invalid value: .*`selector` not auto-generated$/);
     expect(messages(validateJob(job({ completionMode: 'Indexed', completions: null, parallelism: 2 })))).toEqual(['spec.completions: Required value: when completion mode is Indexed']);
     const manual = job({ manualSelector: true, selector: { matchLabels: { app: 'y' } } });
-    expect(messages(validateJob(manual))).toEqual(['spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`']);
+    expect(messages(validateJob(manual))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{}: `selector` does not match template `labels`']);
   });
 
   it('keeps selector, completions (NonIndexed) and the template of a running job immutable', () => {

@@ -3,7 +3,7 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
-import { duplicate, invalid, notSupported, required, tooLong, tooMany, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, tooLong, tooMany, goStringMap, type FieldError } from './field-error.js';
 import { countIndexes, parseIndexes } from './job-indexes.js';
 import { isDNS1123Label, isQualifiedName } from './names.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
@@ -70,7 +70,7 @@ function validateJobSpec(s: JobSpec, path: string, selectorRequired: boolean): F
     } catch {
       // reported by validateLabelSelector
     }
-    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, labels, '`selector` does not match template `labels`'));
+    if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, goStringMap(labels), '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplate(s.template, `${path}.template`));
   const policy = s.template.spec?.restartPolicy;

@@ -2,7 +2,7 @@
 // a non-empty map selector that selects the template's labels, a template valid for a
 // controller (restartPolicy Always, no activeDeadlineSeconds), non-negative counts; the selector
 // may change on update (unlike apps/v1's).
-import { invalid, required, type FieldError } from './field-error.js';
+import { invalid, required, goStringMap, type FieldError } from './field-error.js';
 import type { ReplicationController } from './types.js';
 import { validatePodTemplateSpecForReplicaSet } from './validation-apps.js';
 import { nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -20,7 +20,7 @@ export function validateReplicationController(rc: ReplicationController): FieldE
   }
   const labels = t.metadata?.labels ?? {};
   if (Object.keys(selector).length && !Object.entries(selector).every(([k, v]) => labels[k] === v)) {
-    errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+    errs.push(invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
   }
   errs.push(...validatePodTemplateSpecForReplicaSet(t, 'spec.template', 'ReplicationController'));
   return errs;

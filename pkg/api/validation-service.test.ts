@@ -71,7 +71,7 @@ describe('service validation', () => {
     expect(messages(svc({ type: 'ExternalName', externalName: 'x.example', clusterIP: '10.96.0.3', ports: [{ port: 1 }] }))).toContain('spec.clusterIPs: Forbidden: may not be set for ExternalName services');
     expect(messages(svc({ type: 'LoadBalancer', ports: [{ port: 10250 }] }))).toEqual(['spec.ports[0]: Invalid value: 10250: may not expose port 10250 externally since it is used by kubelet']);
     expect(messages(svc({ externalTrafficPolicy: 'Local', ports: [{ port: 1 }] }))).toEqual(['spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services']);
-    expect(messages(svc({ clusterIP: '10.96.0.3', clusterIPs: ['10.96.0.4'], ports: [{ port: 1 }] }))).toEqual(['spec.clusterIPs: Invalid value: ["10.96.0.4"]: first value must match `clusterIP`']);
+    expect(messages(svc({ clusterIP: '10.96.0.3', clusterIPs: ['10.96.0.4'], ports: [{ port: 1 }] }))).toEqual(['spec.clusterIPs: Invalid value: []string{"10.96.0.4"}: first value must match `clusterIP`']);
     expect(messages(svc({ ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 1 }] }))).toEqual(['spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services']);
     expect(messages(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 90000 } }, ports: [{ port: 1 }] }))).toEqual([
       'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less than 86400',
@@ -82,7 +82,7 @@ describe('service validation', () => {
   it('refuses a changed cluster IP on update, except to or from ExternalName', () => {
     const old = svc({ clusterIP: '10.96.0.3', ports: [{ port: 1 }] });
     const moved = svc({ clusterIP: '10.96.0.4', ports: [{ port: 1 }] });
-    expect(validateServiceUpdate(moved, old).map(formatFieldError)).toEqual(['spec.clusterIPs[0]: Invalid value: ["10.96.0.4"]: may not change once set']);
+    expect(validateServiceUpdate(moved, old).map(formatFieldError)).toEqual(['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.4"}: may not change once set']);
   });
 
   it('load balancers: a health check node port kept when left out, immutable, dropped with the Local policy; source ranges checked', () => {

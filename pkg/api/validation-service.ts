@@ -2,7 +2,7 @@
 // ValidateServiceClusterIPsRelatedFields, ValidateServiceUpdate, ValidateServiceStatusUpdate),
 // with Kubernetes' messages and field paths. The cluster is single-stack IPv4.
 import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStrings, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import type { Service, ServicePort } from './types.js';
 import { PROTOCOLS } from './validation-container.js';
@@ -130,9 +130,9 @@ function validateClusterIPs(svc: Service): FieldError[] {
   const ips = spec.clusterIPs ?? [];
   if (spec.clusterIP) {
     if (!ips.length) errs.push(required('spec.clusterIPs'));
-    else if (ips[0] !== spec.clusterIP) errs.push(invalid('spec.clusterIPs', ips, 'first value must match `clusterIP`'));
+    else if (ips[0] !== spec.clusterIP) errs.push(invalid('spec.clusterIPs', goStrings(ips), 'first value must match `clusterIP`'));
   } else if (ips.length) {
-    errs.push(invalid('spec.clusterIPs', ips, 'must be empty when `clusterIP` is not specified'));
+    errs.push(invalid('spec.clusterIPs', goStrings(ips), 'must be empty when `clusterIP` is not specified'));
   }
   const seen = new Set<string>();
   (spec.ipFamilies ?? []).forEach((f, i) => {
@@ -148,7 +148,7 @@ function validateClusterIPs(svc: Service): FieldError[] {
     if (i === 0 && ip === CLUSTER_IP_NONE) {
       if (ips.length > 1) {
         badIPs = true;
-        errs.push(invalid('spec.clusterIPs', ips, "'None' must be the first and only value"));
+        errs.push(invalid('spec.clusterIPs', goStrings(ips), "'None' must be the first and only value"));
       }
       return;
     }
@@ -157,9 +157,9 @@ function validateClusterIPs(svc: Service): FieldError[] {
       errs.push(invalid(`spec.clusterIPs[${i}]`, ip, VALID_IP_MESSAGE));
     }
   });
-  if (ips.length > 2) errs.push(invalid('spec.clusterIPs', ips, 'may only hold up to 2 values'));
+  if (ips.length > 2) errs.push(invalid('spec.clusterIPs', goStrings(ips), 'may only hold up to 2 values'));
   if (badIPs) return errs;
-  if (ips.length > 1) errs.push(invalid('spec.clusterIPs', ips, 'may specify no more than one IP for each IP family'));
+  if (ips.length > 1) errs.push(invalid('spec.clusterIPs', goStrings(ips), 'may specify no more than one IP for each IP family'));
   if (!isHeadless(svc)) {
     ips.forEach((ip, i) => {
       if (spec.ipFamilies?.[i] === 'IPv4' && ip.includes(':')) errs.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
@@ -191,9 +191,9 @@ export function validateServiceUpdate(svc: Service, old: Service): FieldError[] 
     const now = svc.spec?.clusterIPs ?? [];
     const was = old.spec?.clusterIPs ?? [];
     was.forEach((ip, i) => {
-      if (i < now.length && ip !== now[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, now, 'may not change once set'));
+      if (i < now.length && ip !== now[i]) errs.push(invalid(`spec.clusterIPs[${i}]`, goStrings(now), 'may not change once set'));
     });
-    if (was.length > now.length && now.length === 0) errs.push(invalid('spec.clusterIPs[0]', now, 'primary clusterIP can not be unset'));
+    if (was.length > now.length && now.length === 0) errs.push(invalid('spec.clusterIPs[0]', goStrings(now), 'primary clusterIP can not be unset'));
   }
   // validateServiceExternalTrafficFieldsUpdate
   if (needsHealthCheckNodePort(old) && needsHealthCheckNodePort(svc) && (old.spec?.healthCheckNodePort ?? 0) !== (svc.spec?.healthCheckNodePort ?? 0)) {

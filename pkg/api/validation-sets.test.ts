@@ -24,7 +24,7 @@ describe('DaemonSet validation', () => {
   it('accepts the defaults and refuses a missing or mismatched selector, zero limits and an unknown strategy', () => {
     expect(validateDaemonSet(ds())).toEqual([]);
     expect(messages(validateDaemonSet(ds({ selector: undefined })))).toContain('spec.selector: Required value');
-    expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: {"app":"x"}: `selector` does not match template `labels`');
+    expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`');
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']);
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } } }))).toEqual([]);
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy.type: Unsupported value: "Nope": supported values: "OnDelete", "RollingUpdate"']);

@@ -37,7 +37,7 @@ describe('DaemonSet', () => {
     const never = daemonSet('never', { restartPolicy: 'Never' });
     const cases: [KubeObject, string][] = [
       [noSel, 'spec.selector: Required value'],
-      [mismatch, 'DaemonSet.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: {"app":"mismatch"}: `selector` does not match template `labels`'],
+      [mismatch, 'DaemonSet.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"mismatch"}: `selector` does not match template `labels`'],
       [never, 'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"'],
       [daemonSet('zero', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0'],
       [daemonSet('pct', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150%' } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%'],

@@ -34,7 +34,7 @@ describe('apps/v1 kinds', () => {
   it('rejects bad specs with 422 and Kubernetes field paths', async () => {
     const cases: [KubeObject, string][] = [
       [{ ...deployment('nosel'), spec: { ...spec(deployment('nosel')), selector: undefined } }, 'spec.selector: Required value'],
-      [{ ...deployment('mismatch'), spec: { ...spec(deployment('mismatch')), selector: { matchLabels: { app: 'other' } } } }, 'Deployment.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: {"app":"mismatch"}: `selector` does not match template `labels`'],
+      [{ ...deployment('mismatch'), spec: { ...spec(deployment('mismatch')), selector: { matchLabels: { app: 'other' } } } }, 'Deployment.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"mismatch"}: `selector` does not match template `labels`'],
       [deployment('neg', -1), 'spec.replicas: Invalid value: -1: must be greater than or equal to 0'],
       [deployment('surge', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0'],
       [deployment('pct', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '120%' } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "120%": must not be greater than 100%'],

@@ -46,7 +46,7 @@ describe('ReplicationControllers', () => {
     const cases: [KubeObject, string[]][] = [
       [noLabels, ['ReplicationController "nolabels" is invalid', 'spec.selector: Required value']],
       [{ ...rc('notpl'), spec: { selector: { app: 'x' } } }, ['spec.template: Required value']],
-      [rc('mismatch', { selector: { app: 'other' } }), ['spec.template.metadata.labels: Invalid value: {"app":"mismatch"}: `selector` does not match template `labels`']],
+      [rc('mismatch', { selector: { app: 'other' } }), ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"mismatch"}: `selector` does not match template `labels`']],
       [rc('neg', { replicas: -1 }), ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
       [rc('minready', { minReadySeconds: -5 }), ['spec.minReadySeconds: Invalid value: -5: must be greater than or equal to 0']],
     ];

@@ -105,7 +105,7 @@ describe('services', () => {
     expect(put.spec).toMatchObject({ clusterIP: ip, clusterIPs: [ip], sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } } });
     const moved = await failure(admin.patch(Services, 'default', 'web', { spec: { clusterIP: '10.96.0.5' } }, 'merge'));
     expect(moved.code).toBe(422);
-    expect(moved.message).toBe(`Service "web" is invalid: spec.clusterIPs[0]: Invalid value: ["10.96.0.5"]: may not change once set`);
+    expect(moved.message).toBe(`Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.5"}: may not change once set`);
     await admin.delete(Services, 'default', 'web');
     expect(await etcdKeys('/registry/ranges/serviceips/')).not.toContain(`/registry/ranges/serviceips/${ip}`);
   });
@@ -140,7 +140,7 @@ describe('services', () => {
     expect(first.spec?.clusterIPs).toEqual(['10.96.0.10']);
     const taken = await failure(admin.create(Services, 'default', svc('fixed2', { clusterIP: '10.96.0.10' })));
     expect(taken.code).toBe(422);
-    expect(taken.message).toBe('Service "fixed2" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.10"]: failed to allocate IP 10.96.0.10: provided IP is already allocated');
+    expect(taken.message).toBe('Service "fixed2" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated');
     // A dry run checks the same, and holds nothing.
     const dry = await failure(admin.create(Services, 'default', svc('fixed2', { clusterIP: '10.96.0.10' }), { dryRun: 'All' }));
     expect(dry.message).toBe(taken.message);
@@ -149,7 +149,7 @@ describe('services', () => {
     expect(dryOk.spec?.ports?.[0]?.nodePort).toBeGreaterThanOrEqual(30000);
     expect(await etcdKeys('/registry/ranges/serviceips/')).not.toContain(`/registry/ranges/serviceips/${dryOk.spec!.clusterIP}`);
     const outside = await failure(admin.create(Services, 'default', svc('far', { clusterIP: '10.97.0.1' })));
-    expect(outside.message).toBe('Service "far" is invalid: spec.clusterIPs: Invalid value: ["10.97.0.1"]: failed to allocate IP 10.97.0.1: the provided IP (10.97.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/27');
+    expect(outside.message).toBe('Service "far" is invalid: spec.clusterIPs: Invalid value: []string{"10.97.0.1"}: failed to allocate IP 10.97.0.1: the provided IP (10.97.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/27');
     const before = await etcdKeys('/registry/ranges/');
     const headless = await admin.create<Service>(Services, 'default', svc('headless', { clusterIP: 'None' }));
     expect(headless.spec?.clusterIPs).toEqual(['None']);

@@ -91,7 +91,7 @@ describe('service allocator', () => {
   it('checks requested values against the ranges with Kubernetes messages', async () => {
     const a = allocator();
     const far = await rejection(a.allocate(svc({ clusterIP: '10.96.0.15', clusterIPs: ['10.96.0.15'] }), undefined, new Set()));
-    expect(far.message).toBe('Service "s" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.15"]: failed to allocate IP 10.96.0.15: the provided IP (10.96.0.15) is not in the valid range. The range of valid IPs is 10.96.0.0/28');
+    expect(far.message).toBe('Service "s" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.15"}: failed to allocate IP 10.96.0.15: the provided IP (10.96.0.15) is not in the valid range. The range of valid IPs is 10.96.0.0/28');
     const port = await rejection(a.allocate(svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }), undefined, new Set()));
     expect(port.message).toBe('Service "s" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-30009');
     const taken = a.takenError(svc({ type: 'NodePort', ports: [{ port: 1, nodePort: 30001 }, { port: 2, nodePort: 30002 }] }), NODE_PORT_PREFIX + 30002, false);

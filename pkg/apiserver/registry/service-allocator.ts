@@ -4,7 +4,7 @@
 // crash leaves either both or neither, and etcd refuses a second claim of the same key. Kubernetes
 // keeps a bitmap per range instead; the errors are Kubernetes' (pkg/registry/core/service).
 import type { FieldError } from '../../api/field-error.js';
-import { invalid } from '../../api/field-error.js';
+import { goStrings, invalid } from '../../api/field-error.js';
 import { CLUSTER_IP_NONE, needsClusterIP, needsHealthCheckNodePort, needsNodePorts } from '../../api/defaults-service.js';
 import type { KubeObject, Service } from '../../api/types.js';
 import { cidrContains, cidrSize, formatCidr, formatIPv4, isIPv4, parseCidr, parseIPv4, type Cidr } from '../../network/cidr.js';
@@ -119,7 +119,7 @@ export class ServiceAllocator implements Allocator {
     // Values the client asked for (not already this Service's) must be in range.
     const ip = spec.clusterIP;
     if (needsClusterIP(svc) && ip && ip !== CLUSTER_IP_NONE && !held.has(SERVICE_IP_PREFIX + ip) && !avoid.has(SERVICE_IP_PREFIX + ip) && !this.ipInRange(ip)) {
-      errs.push(invalid('spec.clusterIPs', spec.clusterIPs ?? [ip], `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.serviceCIDR}`));
+      errs.push(invalid('spec.clusterIPs', goStrings(spec.clusterIPs ?? [ip]), `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.serviceCIDR}`));
     }
     (spec.ports ?? []).forEach((p, i) => {
       const n = p.nodePort;
@@ -179,7 +179,7 @@ export class ServiceAllocator implements Allocator {
     if (key.startsWith(SERVICE_IP_PREFIX)) {
       const ip = key.slice(SERVICE_IP_PREFIX.length);
       if (picked) return errors.internal(`failed to allocate a serviceIP: ${ip} was taken while allocating`);
-      return errors.invalid('Service', '', name, [invalid('spec.clusterIPs', svc.spec?.clusterIPs ?? [ip], `failed to allocate IP ${ip}: provided IP is already allocated`)]);
+      return errors.invalid('Service', '', name, [invalid('spec.clusterIPs', goStrings(svc.spec?.clusterIPs ?? [ip]), `failed to allocate IP ${ip}: provided IP is already allocated`)]);
     }
     const port = Number(key.slice(NODE_PORT_PREFIX.length));
     if (picked) return errors.internal(`failed to allocate a nodePort: ${port} was taken while allocating`);
