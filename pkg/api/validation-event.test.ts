@@ -61,18 +61,23 @@ describe('Event validation', () => {
     expect(validateEvent(strict({ metadata: { name: 'n.2', namespace: 'kube-system' }, involvedObject: { kind: 'Node', name: 'n' } }))).toEqual([]);
   });
 
-  it('core/v1: an event with eventTime names its reporter, action and reason', () => {
+  it('core/v1: an event with eventTime names its reporter, action and reason, in the internal names', () => {
     expect(validateEvent(strict())).toEqual([]);
-    expect(fields(validateEvent(strict({ reportingComponent: undefined, reportingInstance: undefined, action: undefined, reason: undefined })))).toEqual(['reportingComponent', 'reportingInstance', 'action', 'reason']);
-    expect(fields(validateEvent(strict({ reportingComponent: 'not a name!' })))).toEqual(['reportingComponent']);
+    // (IsQualifiedName runs on an empty reporter too: "name part must be non-empty")
+    expect(fields(validateEvent(strict({ reportingComponent: undefined, reportingInstance: undefined, action: undefined, reason: undefined })))).toEqual(['reportingController', 'reportingController', 'reportingInstance', 'action', 'reason']);
+    expect(fields(validateEvent(strict({ reportingComponent: 'not a name!' })))).toEqual(['reportingController']);
   });
 
-  it('events.k8s.io/v1 create: eventTime and a type required, deprecated fields unset, errors in its own names', () => {
+  it('core/v1 takes any type and count ("no further validation for backwards compatibility")', () => {
+    expect(validateEvent({ metadata: { name: 'p.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', type: 'Bogus', count: -1 })).toEqual([]);
+  });
+
+  it('events.k8s.io/v1 create: eventTime and a type required, deprecated fields unset, errors in the internal names', () => {
     expect(validateEventsV1Create(strict())).toEqual([]);
     expect(fields(validateEventsV1Create(strict({ eventTime: undefined, type: undefined })))).toEqual(['eventTime', 'type']);
-    expect(fields(validateEventsV1Create(strict({ reportingComponent: undefined, message: 'x'.repeat(1025) })))).toEqual(['reportingController', 'note']);
-    expect(fields(validateEventsV1Create(strict({ firstTimestamp: 'a', lastTimestamp: 'b', count: 1, source: { host: 'h' } })))).toEqual(['deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'deprecatedSource']);
-    expect(fields(validateEventsV1Create(strict({ involvedObject: { kind: 'Node', name: 'n' }, metadata: { name: 'e.2', namespace: 'team' } })))).toEqual(['regarding.namespace']);
+    expect(fields(validateEventsV1Create(strict({ reportingComponent: undefined, message: 'x'.repeat(1025) })))).toEqual(['reportingController', 'reportingController', 'message']);
+    expect(fields(validateEventsV1Create(strict({ firstTimestamp: 'a', lastTimestamp: 'b', count: 1, source: { host: 'h' } })))).toEqual(['firstTimestamp', 'lastTimestamp', 'count', 'source']);
+    expect(fields(validateEventsV1Create(strict({ involvedObject: { kind: 'Node', name: 'n' }, metadata: { name: 'e.2', namespace: 'team' } })))).toEqual(['involvedObject.namespace']);
     expect(validateEventsV1Create(strict({ involvedObject: { kind: 'Pod', namespace: 'other', name: 'p' } }))).toEqual([]);
     expect(fields(validateEventsV1Create(strict({ series: { count: 1 } })))).toEqual(['series.count', 'series.lastObservedTime']);
   });
@@ -81,7 +86,7 @@ describe('Event validation', () => {
     const old = strict({ metadata: { name: 'e.2', namespace: 'default', uid: 'u' } });
     expect(validateEventsV1Update(strict({ metadata: old.metadata, series: { count: 2, lastObservedTime: '2026-12-01T09:00:01.000000Z' } }), old)).toEqual([]);
     expect(validateEventsV1Update(strict({ metadata: old.metadata, eventTime: '2026-12-01T09:00:00.000001999Z' }), old)).toEqual([]);
-    expect(fields(validateEventsV1Update(strict({ metadata: old.metadata, eventTime: '2026-12-01T09:00:00.000002Z', message: 'new', action: 'Other' }), old))).toEqual(['note', 'action', 'eventTime']);
+    expect(fields(validateEventsV1Update(strict({ metadata: old.metadata, eventTime: '2026-12-01T09:00:00.000002Z', message: 'new', action: 'Other' }), old))).toEqual(['message', 'action', 'eventTime']);
     expect(fields(validateEventsV1Update(strict({ metadata: { ...old.metadata, name: 'renamed' } }), old))).toEqual(['metadata.name']);
     // what a Go client sends back unchanged is no change: an empty deprecatedSource, keys in another order
     expect(validateEventsV1Update(strict({ metadata: old.metadata, source: {}, involvedObject: { name: 'p', namespace: 'default', kind: 'Pod' } }), old)).toEqual([]);

@@ -2,17 +2,16 @@
 // passes the legacy rules, whichever API wrote it; one written through events.k8s.io/v1 also
 // passes the strict ones (eventTime required, no deprecated fields, a sane series, and an
 // update may change little more than the series). Rules are checked on the stored (core/v1)
-// form; errors name the fields of the version the request used.
-import { invalid, required, tooLong, type FieldError } from './field-error.js';
+// form and, as upstream validates its internal object, errors name the internal fields
+// (message, count, involvedObject, reportingController) whichever version the request used.
+import { invalid, required, type FieldError } from './field-error.js';
 import type { Event } from './types.js';
-import { nonNegative, oneOf, qualifiedName, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
+import { qualifiedName, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 
 const REPORTING_INSTANCE_LIMIT = 128;
 const ACTION_LIMIT = 128;
 const REASON_LIMIT = 128;
 const NOTE_LIMIT = 1024;
-/** What a core/v1 event without eventTime may carry as its message (the recorder truncates to 1 kB; old clients wrote more). */
-const LEGACY_MESSAGE_LIMIT = 4 * 1024;
 
 /** The core/v1 fields that events.k8s.io/v1 names differently, keyed by their core name. */
 export const EVENTS_V1_FIELD_NAMES = {
@@ -28,8 +27,10 @@ export const EVENTS_V1_FIELD_NAMES = {
 type Renamed = keyof typeof EVENTS_V1_FIELD_NAMES;
 /** How a request's version names the renamed fields. */
 type Names = Record<Renamed, string>;
-const CORE_NAMES = Object.fromEntries(Object.keys(EVENTS_V1_FIELD_NAMES).map((k) => [k, k])) as Names;
-const V1_NAMES: Names = EVENTS_V1_FIELD_NAMES;
+/** The internal type's field names: the core/v1 ones, but ReportingController. */
+const NAMES = { ...(Object.fromEntries(Object.keys(EVENTS_V1_FIELD_NAMES).map((k) => [k, k])) as Names), reportingComponent: 'reportingController' };
+const CORE_NAMES: Names = NAMES;
+const V1_NAMES: Names = NAMES;
 
 const over = (v: string | undefined, n: number) => (v?.length ?? 0) > n;
 
@@ -45,8 +46,9 @@ function legacyRules(ev: Event, n: Names): FieldError[] {
   } else {
     // (a new-style event about a namespaced object may live elsewhere; one about a cluster-scoped object lives in default or kube-system)
     if (!io.namespace && ns !== 'default' && ns !== 'kube-system') errs.push(invalid(ioNamespace, io.namespace ?? '', 'does not match event.namespace'));
+    // (IsQualifiedName runs on an empty one too)
     if (!ev.reportingComponent) errs.push(required(n.reportingComponent));
-    else errs.push(...qualifiedName(ev.reportingComponent, n.reportingComponent));
+    errs.push(...qualifiedName(ev.reportingComponent ?? '', n.reportingComponent));
     if (!ev.reportingInstance) errs.push(required('reportingInstance'));
     else if (over(ev.reportingInstance, REPORTING_INSTANCE_LIMIT)) errs.push(invalid('reportingInstance', '', `can have at most ${REPORTING_INSTANCE_LIMIT} characters`));
     if (!ev.action) errs.push(required('action'));
@@ -58,22 +60,20 @@ function legacyRules(ev: Event, n: Names): FieldError[] {
   return errs;
 }
 
-/** A core/v1 Event, created or updated through core/v1 (the legacy rules, plus the checks core/v1 always made here). */
+/**
+ * A core/v1 Event, created or updated through core/v1: the legacy rules only ("no further
+ * validation for backwards compatibility": any type or count is taken), and the metadata.
+ */
 export function validateEvent(ev: Event): FieldError[] {
   const errs = validateObjectMeta(ev.metadata, true, 'metadata');
   errs.push(...legacyRules(ev, CORE_NAMES));
-  if (ev.type) errs.push(...oneOf(ev.type, ['Normal', 'Warning'], 'type'));
-  errs.push(...nonNegative(ev.count, 'count'));
-  if (over(ev.reportingInstance, REPORTING_INSTANCE_LIMIT) && !ev.eventTime) errs.push(tooLong('reportingInstance', ev.reportingInstance, REPORTING_INSTANCE_LIMIT));
-  if (over(ev.reportingComponent, 128) && !ev.eventTime) errs.push(tooLong('reportingComponent', ev.reportingComponent, 128));
-  if (over(ev.message, LEGACY_MESSAGE_LIMIT)) errs.push(tooLong('message', undefined, LEGACY_MESSAGE_LIMIT));
   return errs;
 }
 
 function seriesRules(ev: Event): FieldError[] {
   if (!ev.series) return [];
   const errs: FieldError[] = [];
-  if ((ev.series.count ?? 0) < 2) errs.push(invalid('series.count', ev.series.count ?? 0, 'should be at least 2'));
+  if ((ev.series.count ?? 0) < 2) errs.push(invalid('series.count', '', 'should be at least 2'));
   if (!ev.series.lastObservedTime) errs.push(required('series.lastObservedTime'));
   return errs;
 }
@@ -83,7 +83,7 @@ export function validateEventsV1Create(ev: Event): FieldError[] {
   const errs = validateObjectMeta(ev.metadata, true, 'metadata');
   errs.push(...legacyRules(ev, V1_NAMES), ...seriesRules(ev));
   if (!ev.eventTime) errs.push(required('eventTime'));
-  if (ev.type !== 'Normal' && ev.type !== 'Warning') errs.push(invalid('type', ev.type ?? '', `has invalid value: ${ev.type ?? ''}`));
+  if (ev.type !== 'Normal' && ev.type !== 'Warning') errs.push(invalid('type', '', `has invalid value: ${ev.type ?? ''}`));
   if (ev.firstTimestamp) errs.push(invalid(V1_NAMES.firstTimestamp, '', 'needs to be unset'));
   if (ev.lastTimestamp) errs.push(invalid(V1_NAMES.lastTimestamp, '', 'needs to be unset'));
   if (ev.count) errs.push(invalid(V1_NAMES.count, '', 'needs to be unset'));
