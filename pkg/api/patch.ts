@@ -5,6 +5,14 @@ import { listPatchMeta, type ListPatchMeta } from './patch-meta.js';
 import { messageSchema, fieldsOfMessage } from './schema.js';
 import type { KubeObject } from './types.js';
 
+/** A decoded JSON value as Go's %v prints it: map[k:v k2:v2] (keys sorted), [a b], <nil>. */
+export function goValue(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (typeof v === 'object') return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue((v as Record<string, unknown>)[k])}`).join(' ')}]`;
+  return String(v);
+}
+
 export class PatchError extends Error {
   constructor(message: string) {
     super(message);
@@ -183,7 +191,7 @@ function smpMap(original: JsonObject, patch: JsonObject, typeName: string | unde
   const directive = patch[DIRECTIVE];
   if (directive === 'delete') return undefined;
   if (directive === 'replace') return stripDirectives(patch, typeName) as JsonObject;
-  if (directive !== undefined && directive !== 'merge') throw new PatchError(`unknown patch type: ${JSON.stringify(directive)} in map`);
+  if (directive !== undefined && directive !== 'merge') throw new PatchError(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
   let out: JsonObject = { ...original };
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
@@ -258,7 +266,7 @@ function smpList(original: Json[], patch: Json[], meta: ListPatchMeta | undefine
   const out = [...original];
   for (const p of patch) {
     if (!isObject(p)) throw new PatchError(`${field}: list items must be objects with merge key "${key}"`);
-    if (!(key in p)) throw new PatchError(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    if (!(key in p)) throw new PatchError(`map: ${goValue(p)} does not contain declared merge key: ${key}`);
     const idx = out.findIndex((o) => isObject(o) && deepEqual(o[key], p[key]));
     if (p[DIRECTIVE] === 'delete') {
       if (idx >= 0) {

@@ -118,6 +118,19 @@ describe('pods', () => {
     expect(e.message).toContain('spec: Forbidden: pod updates may not change fields');
   });
 
+  it("a patch that cannot be applied fails as patch.go's: 400 for a malformed one, a bare 422 for a JSON patch, the merge library's 500 for a strategic one", async () => {
+    const notList = await failure(admin.patch(Pods, 'default', 'p1', { op: 'add' }, 'json'));
+    expect([notList.code, notList.message]).toEqual([400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch']);
+    const test = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'test', path: '/metadata/name', value: 'other' }], 'json'));
+    expect([test.code, test.reason, test.message]).toEqual([422, 'Invalid', 'the server rejected our request due to an error in our request']);
+    const merge = await failure(admin.patch(Pods, 'default', 'p1', [1], 'merge'));
+    expect([merge.code, merge.message]).toEqual([400, 'Invalid JSON Patch']);
+    const noKey = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ image: 'x' }] } }, 'strategic'));
+    expect([noKey.code, noKey.message]).toEqual([500, 'map: map[image:x] does not contain declared merge key: name']);
+    const directive = await failure(admin.patch(Pods, 'default', 'p1', { metadata: { labels: { $patch: 'bogus' } } }, 'strategic'));
+    expect([directive.code, directive.message]).toEqual([500, 'unknown patch type: bogus in map: map[$patch:bogus]']);
+  });
+
   it('an invalid pod is 422 with one cause per field', async () => {
     const bad = pod('Bad_Name');
     (bad.spec as { containers: unknown[] }).containers = [];

@@ -60,17 +60,27 @@ export function checkPatchedName(obj: KubeObject, namespace: string | undefined,
   }
 }
 
-/** A merge, JSON or strategic merge patch applied to `current` (a `typeName`); 422 if it cannot be. */
+/**
+ * A merge, JSON or strategic merge patch applied to `current` (a `typeName`), failing as
+ * patch.go's: a merge patch that is not an object is 400 "Invalid JSON Patch"; a JSON patch that
+ * is not a list is the decoder's 400, one that cannot be applied a bare 422 (NewGenericServerResponse
+ * keeps no reason); a strategic merge patch that cannot be applied is the merge library's error
+ * itself, which the apiserver serves as a 500.
+ */
 export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string): KubeObject {
   let next: unknown;
+  const goType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+  if (type === 'merge' && (patchBody === null || typeof patchBody !== 'object' || Array.isArray(patchBody))) throw errors.badRequest('Invalid JSON Patch');
+  if (type === 'json' && !Array.isArray(patchBody) && patchBody !== null) throw errors.badRequest(`json: cannot unmarshal ${goType(patchBody)} into Go value of type jsonpatch.Patch`);
+  const notOp = type === 'json' && Array.isArray(patchBody) ? patchBody.find((op) => op === null || typeof op !== 'object' || Array.isArray(op)) : undefined;
+  if (notOp !== undefined && notOp !== null) throw errors.badRequest(`json: cannot unmarshal ${goType(notOp)} into Go value of type jsonpatch.Operation`);
   try {
     switch (type) {
       case 'merge':
         next = applyMergePatch(current, patchBody);
         break;
       case 'json':
-        if (!Array.isArray(patchBody)) throw errors.badRequest('a JSON patch must be an array of operations');
-        next = applyJsonPatch(current, patchBody);
+        next = applyJsonPatch(current, (patchBody ?? []) as unknown[]);
         break;
       case 'strategic':
         next = applyStrategicMergePatch(current, patchBody, typeName);
@@ -78,6 +88,8 @@ export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'ap
     }
   } catch (e) {
     if (e instanceof ApiError) throw e;
+    if (type === 'json') throw new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+    if (type === 'strategic') throw new ApiError(500, '', (e as Error).message);
     throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
   }
   if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
