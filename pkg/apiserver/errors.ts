@@ -54,8 +54,12 @@ export const methodNotSupported = (resource: string, verb: string) =>
   new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${resource}"`);
 
 export const ALL_PATCH_MEDIA = ['application/json', 'application/yaml', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
-// (negotiation.errUnsupportedMediaType: the accepted types, not the one sent)
-export const unsupportedMediaType = (_type: string, accepted = ALL_PATCH_MEDIA) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+/**
+ * 415, as negotiation's errUnsupportedMediaType: the accepted types, not the one sent; `why`
+ * adds what tskube cannot take of a type it otherwise serves (a protobuf field it does not decode).
+ */
+export const unsupportedMediaType = (accepted = ALL_PATCH_MEDIA, why?: string) =>
+  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}${why ? `; got ${why}` : ''}`);
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 

@@ -131,7 +131,7 @@ export class GrpcServer {
       patch: this.unary<PatchRequest>('patch', async (req, t, ctx) => {
         const type = req.patchType as PatchType;
         if (!['merge', 'json', 'strategic', 'apply'].includes(type)) throw errors.badRequest(`unknown patchType "${req.patchType}"`);
-        if (type === 'strategic' && t.store.resource.custom) throw errors.unsupportedMediaType('application/strategic-merge-patch+json', ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+        if (type === 'strategic' && t.store.resource.custom) throw errors.unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
         let body: unknown;
         try {
           body = JSON.parse(req.patchJson ?? '');

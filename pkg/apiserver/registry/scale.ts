@@ -105,7 +105,7 @@ export function replaceScale(store: Store, namespace: string | undefined, name: 
 
 /** PATCH .../scale: the patch applies to the Scale (merge, JSON or strategic merge). */
 export function patchScale(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext): Promise<KubeObject> {
-  if (type === 'apply') throw errors.unsupportedMediaType('application/apply-patch+yaml');
+  if (type === 'apply') throw errors.unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
   return writeScale(store, namespace, name, ctx, (current) => {
     const next = applyPatchBody(current, type, patchBody, 'Scale');
     // A resourceVersion the patch does not state is not a precondition.

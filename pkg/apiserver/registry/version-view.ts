@@ -35,7 +35,7 @@ export async function patchView(store: Store, r: ResourceInfo, namespace: string
   // (server-side apply through a view that converts its configurations is handled before this)
   if (type === 'apply') {
     const accepted = errors.ALL_PATCH_MEDIA.filter((m) => m !== 'application/apply-patch+yaml');
-    throw errors.unsupportedMediaType(`application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`, accepted);
+    throw errors.unsupportedMediaType(accepted, `application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`);
   }
   const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {

@@ -325,9 +325,9 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
 async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
   const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   const type = patchTypeOfMedia[media];
-  if (!type) throw errors.unsupportedMediaType(media || '(none)');
+  if (!type) throw errors.unsupportedMediaType();
   // Custom resources have no patch strategies to merge lists by (as apiextensions-apiserver: 415).
-  if (type === 'strategic' && r.resource.custom) throw errors.unsupportedMediaType(media, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+  if (type === 'strategic' && r.resource.custom) throw errors.unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
   const sub = writableSubresource(r.resource, r.subresource, r.verb);
@@ -369,7 +369,7 @@ async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceReque
     case 'patch': {
       const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       const type = patchTypeOfMedia[media];
-      if (!type) throw errors.unsupportedMediaType(media || '(none)');
+      if (!type) throw errors.unsupportedMediaType();
       const raw = await readBody(req);
       return reply(await patchScale(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx));
     }

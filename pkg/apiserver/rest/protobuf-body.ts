@@ -347,7 +347,7 @@ function readMessage(buf: Uint8Array, type: string): Obj {
       // Go's generated marshallers write every non-pointer field, zero or not: only a value counts.
       const raw = r.skip(wt, no);
       const zero = raw.length === 1 && raw[0] === 0;
-      if (STRICT.has(type) && !zero) throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (field ${no} of ${type} is not decoded from protobuf; send JSON)`);
+      if (STRICT.has(type) && !zero) throw errors.unsupportedMediaType(undefined, `${PROTOBUF_MEDIA_TYPE} (field ${no} of ${type} is not decoded from protobuf; send JSON)`);
       continue;
     }
     if (fd.kind === 'map-string' || fd.kind === 'map-bytes' || fd.kind === 'map-quantity') {
@@ -382,7 +382,7 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
   // (kubectl auth reconcile deletes a RoleBinding with rbac.authorization.k8s.io/v1 DeleteOptions).
   const versionOk = tm.kind === 'DeleteOptions' ? /^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(tm.apiVersion || 'v1') : DECODABLE.get(tm.kind ?? '') === (tm.apiVersion || 'v1');
   if (!tm.kind || !versionOk || (envelope.contentEncoding as string | undefined)) {
-    throw errors.unsupportedMediaType(`${PROTOBUF_MEDIA_TYPE} (kind ${tm.apiVersion ?? ''}/${tm.kind ?? ''})`);
+    throw errors.unsupportedMediaType(undefined, `${PROTOBUF_MEDIA_TYPE} (kind ${tm.apiVersion ?? ''}/${tm.kind ?? ''})`);
   }
   try {
     const obj = readMessage((envelope.raw as Buffer | undefined) ?? new Uint8Array(), tm.kind);
@@ -399,6 +399,6 @@ const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', PROTOBUF_MED
 export function decodeRequestBody(body: Buffer, contentType: string): unknown {
   // (NegotiateInputSerializer: no Content-Type is JSON; one kube-apiserver has no serializer for is a 415)
   const media = contentType.split(';')[0]!.trim().toLowerCase();
-  if (media && !OBJECT_MEDIA_TYPES.includes(media)) throw errors.unsupportedMediaType(media, OBJECT_MEDIA_TYPES);
+  if (media && !OBJECT_MEDIA_TYPES.includes(media)) throw errors.unsupportedMediaType(OBJECT_MEDIA_TYPES);
   return media === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(body) : decodeBody(body, contentType);
 }
