@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { formatFieldError } from './field-error.js';
 import { defaultNamespace, defaultNode } from './defaults.js';
-import { validateBinding, validateEvent, validateLease, validateNamespace, validateNode, validateObjectMeta } from './validation.js';
+import { validateBinding, validateEvent, validateLease, validateNamespace, validateNode, validateNodeUpdate, validateObjectMeta } from './validation.js';
 
 const fields = (errs: { field: string }[]) => errs.map((e) => e.field);
 
@@ -41,6 +42,22 @@ describe('validateNode', () => {
       status: { capacity: { cpu: 'two' }, addresses: [{ type: 'Office', address: 'x' }] },
     });
     expect(fields(errs)).toEqual(['spec.podCIDR', 'spec.taints[0].effect', 'spec.taints[1].key', 'spec.taints[3]', 'status.capacity[cpu]', 'status.addresses[0].type']);
+  });
+  it("checks a taint's value as a label value and tells a repeated key and effect as Go does", () => {
+    const errs = validateNode({ metadata: { name: 'n' }, spec: { taints: [{ key: 'a', value: 'bad value!', effect: 'NoSchedule' }, { key: 'b', value: '1', effect: 'NoSchedule' }, { key: 'b', value: '2', effect: 'NoSchedule' }] } });
+    expect(errs.map(formatFieldError)).toEqual([
+      expect.stringMatching(/^spec\.taints\[0\]\.value: Invalid value: "bad value!": a valid label must be an empty string or consist of/),
+      'spec.taints[2]: Duplicate value: core.Taint{Key:"b", Value:"2", Effect:"NoSchedule", TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair',
+    ]);
+  });
+  it('keeps a podCIDR and providerID once set (ValidateNodeUpdate)', () => {
+    const old = { metadata: { name: 'n' }, spec: { podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'], providerID: 'lab://n' } };
+    expect(validateNodeUpdate(structuredClone(old), old)).toEqual([]);
+    expect(validateNodeUpdate({ ...old, spec: { podCIDR: '10.99.0.0/24', podCIDRs: ['10.99.0.0/24'], providerID: 'other' } }, old).map(formatFieldError)).toEqual([
+      'spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid',
+      'spec.providerID: Forbidden: node updates may not change providerID except from "" to valid',
+    ]);
+    expect(validateNodeUpdate({ metadata: { name: 'n' }, spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] } }, { metadata: { name: 'n' }, spec: {} })).toEqual([]);
   });
 });
 

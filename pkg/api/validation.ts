@@ -1,8 +1,8 @@
 // Kubernetes validation for every kind tskube serves. Pod rules live in validation-pod.ts and
 // validation-container.ts, metadata rules in validation-meta.ts; this file holds the rest and is
 // the one entry point the apiserver imports.
-import { duplicate, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { isValidCIDR, isValidIP } from './names.js';
+import { duplicate, forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
+import { isValidCIDR, isValidIP, isValidLabelValue } from './names.js';
 import type { Binding, Lease, Namespace, Node } from './types.js';
 import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateObjectMeta, validateResourceList } from './validation-meta.js';
 import { TAINT_EFFECTS } from './validation-affinity.js';
@@ -27,15 +27,20 @@ export function validateNode(node: Node): FieldError[] {
   if (cidrs.length > 2) errs.push(invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
   if (new Set(cidrs).size !== cidrs.length) errs.push(duplicate('spec.podCIDRs', cidrs));
   if (spec.podCIDR && cidrs.length && cidrs[0] !== spec.podCIDR) errs.push(invalid('spec.podCIDRs[0]', cidrs[0], 'must match spec.podCIDR'));
+  // (validateNodeTaints: the key a label name, the value a label value, an effect, each key and effect once)
   const seen = new Set<string>();
   (spec.taints ?? []).forEach((t, i) => {
     const p = `spec.taints[${i}]`;
-    if (!t.key) errs.push(required(`${p}.key`));
-    else errs.push(...qualifiedName(t.key, `${p}.key`));
+    errs.push(...qualifiedName(t.key ?? '', `${p}.key`));
+    const valueErrs = isValidLabelValue(t.value ?? '');
+    if (valueErrs.length) errs.push(invalid(`${p}.value`, t.value ?? '', valueErrs.join(';')));
     if (!t.effect) errs.push(required(`${p}.effect`));
     else errs.push(...oneOf(t.effect, TAINT_EFFECTS, `${p}.effect`));
     const id = `${t.key}:${t.effect}`;
-    if (seen.has(id)) errs.push(duplicate(p, t));
+    if (seen.has(id)) {
+      const v = new VerbatimValue(`core.Taint{Key:${JSON.stringify(t.key ?? '')}, Value:${JSON.stringify(t.value ?? '')}, Effect:${JSON.stringify(t.effect ?? '')}, TimeAdded:${t.timeAdded ? `(*v1.Time)(${JSON.stringify(t.timeAdded)})` : '(*v1.Time)(nil)'}}`);
+      errs.push({ ...duplicate(p, v), detail: 'taints must be unique by key and effect pair' });
+    }
     seen.add(id);
   });
   const st = node.status ?? {};
@@ -55,6 +60,18 @@ export function validateNode(node: Node): FieldError[] {
   });
   const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
   if (port != null && (port < 0 || port > 65535)) errs.push(invalid('status.daemonEndpoints.kubeletEndpoint.Port', port, 'must be between 0 and 65535, inclusive'));
+  return errs;
+}
+
+/** ValidateNodeUpdate: a podCIDR or providerID, once set, stays (the node IPAM sets them from ""). */
+export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
+  const errs = validateNode(node);
+  const was = old.spec?.podCIDRs ?? [];
+  const now = node.spec?.podCIDRs ?? [];
+  const msg = 'node updates may not change podCIDR except from "" to valid';
+  if (was.length && (was.length !== now.length || was.some((c, i) => c !== now[i]))) errs.push(forbidden('spec.podCIDRs', msg));
+  const oldProvider = (old.spec as { providerID?: string } | undefined)?.providerID;
+  if (oldProvider && oldProvider !== (node.spec as { providerID?: string } | undefined)?.providerID) errs.push(forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
   return errs;
 }
 

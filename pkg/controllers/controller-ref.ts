@@ -60,7 +60,8 @@ export async function claimObjects(client: ApiClient, candidates: KubeObject[], 
       if (ctl) {
         if (ctl.uid !== uid) continue;
         if (spec.matches(o)) claimed.push(o);
-        else if (!deleting && !o.metadata?.deletionTimestamp) await patchOwners(client, spec.ref, o, owners.filter((r) => r.uid !== uid), fin && has(o) ? finalizers(o).filter((f) => f !== fin) : undefined);
+        // (released even while it is being deleted, as ClaimObject: only the owner's deletion stops it)
+        else if (!deleting) await patchOwners(client, spec.ref, o, owners.filter((r) => r.uid !== uid), fin && has(o) ? finalizers(o).filter((f) => f !== fin) : undefined);
         continue;
       }
       if (deleting || o.metadata?.deletionTimestamp || !spec.matches(o)) continue;

@@ -25,18 +25,32 @@ const unhealthyNodes = new Gauge({ name: 'node_lifecycle_unhealthy_nodes', help:
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
 export const notReadyTaint = 'node.kubernetes.io/not-ready';
 
-/** The NoSchedule taint of each pressure condition (Kubernetes' nodeConditionToTaintKeyStatusMap). */
+/** The NoSchedule taint of each pressure condition (part of Kubernetes' nodeConditionToTaintKeyStatusMap). */
 export const PRESSURE_TAINTS: Record<string, string> = {
   MemoryPressure: 'node.kubernetes.io/memory-pressure',
   DiskPressure: 'node.kubernetes.io/disk-pressure',
   PIDPressure: 'node.kubernetes.io/pid-pressure',
 };
-const pressureKeys = new Set(Object.values(PRESSURE_TAINTS));
+export const unschedulableTaint = 'node.kubernetes.io/unschedulable';
+/** nodeConditionToTaintKeyStatusMap: the NoSchedule taint of a condition in a status. */
+const CONDITION_TAINTS: Record<string, Record<string, string>> = {
+  Ready: { False: notReadyTaint, Unknown: unreachableTaint },
+  MemoryPressure: { True: PRESSURE_TAINTS.MemoryPressure! },
+  DiskPressure: { True: PRESSURE_TAINTS.DiskPressure! },
+  NetworkUnavailable: { True: 'node.kubernetes.io/network-unavailable' },
+  PIDPressure: { True: PRESSURE_TAINTS.PIDPressure! },
+};
+const noScheduleKeys = new Set([unschedulableTaint, ...Object.values(CONDITION_TAINTS).flatMap((m) => Object.values(m))]);
 
-/** `current` with the pressure taints the conditions call for, and no others. */
-export function conditionTaints(current: Taint[], conditions: Condition[], now: number): Taint[] {
-  const want = new Set(Object.entries(PRESSURE_TAINTS).filter(([type]) => conditions.some((c) => c.type === type && c.status === 'True')).map(([, key]) => key));
-  const kept = current.filter((t) => !(pressureKeys.has(t.key) && t.effect === 'NoSchedule' && !want.has(t.key)));
+/**
+ * doNoScheduleTaintingPass: `current` with the NoSchedule taints the node's conditions call for
+ * (not-ready, unreachable, pressure, network-unavailable) and node.kubernetes.io/unschedulable
+ * while it is cordoned, and none of those it does not call for; others kept as they are.
+ */
+export function conditionTaints(current: Taint[], conditions: Condition[], now: number, unschedulable = false): Taint[] {
+  const want = new Set(conditions.map((c) => CONDITION_TAINTS[c.type]?.[c.status]).filter((k): k is string => !!k));
+  if (unschedulable) want.add(unschedulableTaint);
+  const kept = current.filter((t) => !(noScheduleKeys.has(t.key) && t.effect === 'NoSchedule' && !want.has(t.key)));
   for (const key of want) if (!kept.some((t) => t.key === key && t.effect === 'NoSchedule')) kept.push({ key, effect: 'NoSchedule', timeAdded: rfc3339(now) });
   return kept;
 }
@@ -80,31 +94,51 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
 }
 
 /**
- * When a pod on a node with these NoExecute taints must go: undefined if it tolerates them all
- * forever, otherwise the earliest deadline (ms since epoch; 0 means now).
+ * How long a pod on a node with these NoExecute taints may stay: undefined if it tolerates them
+ * all forever, otherwise the shortest tolerationSeconds in ms (0: it must go now). As the taint
+ * eviction controller's processPodOnNode, the time counts from when the pod was first seen under
+ * them, not from the taints' timeAdded.
  */
-export function evictionTime(taints: Taint[], tolerations: Toleration[], now: number): number | undefined {
-  let at: number | undefined;
+export function tolerationMs(taints: Taint[], tolerations: Toleration[]): number | undefined {
+  let min: number | undefined;
   for (const taint of taints) {
     if (taint.effect !== 'NoExecute') continue;
     // (the first toleration that matches a taint is the one used, as GetMatchingTolerations picks it)
     const used = tolerations.find((t) => tolerates(t, taint));
     if (!used) return 0;
     if (used.tolerationSeconds === undefined || used.tolerationSeconds === null) continue; // tolerated for ever
-    const added = taint.timeAdded ? Date.parse(taint.timeAdded) : now;
-    const due = added + Math.max(0, used.tolerationSeconds) * 1000;
-    at = at === undefined ? due : Math.min(at, due);
+    const ms = Math.max(0, used.tolerationSeconds) * 1000;
+    min = min === undefined ? ms : Math.min(min, ms);
   }
-  return at;
+  return min;
 }
+
+/** A zone's state (ComputeZoneState): every node not Ready is a full disruption; more than 2 and at least 55% a partial one. */
+export function zoneState(readyStatuses: string[]): 'Normal' | 'PartialDisruption' | 'FullDisruption' {
+  const notReady = readyStatuses.filter((s) => s !== 'True').length;
+  if (notReady > 0 && notReady === readyStatuses.length) return 'FullDisruption';
+  if (notReady > 2 && notReady / readyStatuses.length >= UNHEALTHY_ZONE_THRESHOLD) return 'PartialDisruption';
+  return 'Normal';
+}
+const UNHEALTHY_ZONE_THRESHOLD = 0.55;
+/** Zones of more nodes than this keep tainting, slowly, in a partial disruption (largeClusterThreshold); smaller ones stop. */
+const LARGE_CLUSTER_THRESHOLD = 50;
+
+/** The zone a node is in (GetZoneKey: region and zone labels). */
+const zoneOf = (n: KubeObject) => {
+  const l = n.metadata?.labels ?? {};
+  return `${l['topology.kubernetes.io/region'] ?? l['failure-domain.beta.kubernetes.io/region'] ?? ''}:\0:${l['topology.kubernetes.io/zone'] ?? l['failure-domain.beta.kubernetes.io/zone'] ?? ''}`;
+};
 
 export class NodeLifecycleController {
   private nodes: Informer;
   private leases: Informer;
   private pods: Informer;
-  private probe = new Map<string, { leaseRv: string; heartbeat: string; at: number }>();
-  /** node, key, value, effect -> when a NoExecute taint without timeAdded was first seen. */
-  private taintSeen = new Map<string, number>();
+  private probe = new Map<string, { leaseRv: string; heartbeat: string; at: number; node: KubeObject }>();
+  /** Pods under NoExecute taints they tolerate for a while: when each was first seen so (the taint eviction queue's CreatedAt). */
+  private scheduled = new Map<string, { since: number; pod: KubeObject }>();
+  /** Whether every node is not Ready (the "master disruption mode": no taint-based eviction). */
+  private allDisrupted = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private now: () => number;
@@ -142,11 +176,13 @@ export class NodeLifecycleController {
     this.pods.stop();
   }
 
-  /** One pass over every node: health, taints, pod readiness and evictions. */
+  /** One pass over every node: health, zone disruption, taints, pod readiness and evictions. */
   async monitor(): Promise<void> {
     const now = this.now();
     let unhealthy = 0;
-    for (const node of this.nodes.list()) {
+    const nodes = this.nodes.list();
+    const health: { node: KubeObject; readyStatus: string }[] = [];
+    for (const node of nodes) {
       const name = node.metadata!.name!;
       const status = (node.status ?? {}) as { conditions?: Condition[] };
       const ready = status.conditions?.find((c) => c.type === 'Ready');
@@ -158,72 +194,98 @@ export class NodeLifecycleController {
       if (!p) await this.event(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
       // Like kube-controller-manager, health is judged by our own clock: when did we last see a
       // renewal (the lease's resourceVersion or the Ready heartbeat) change?
-      if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) {
-        p = { leaseRv, heartbeat, at: now };
-        this.probe.set(name, p);
-      }
+      if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) p = { leaseRv, heartbeat, at: now, node };
+      p.node = node;
+      this.probe.set(name, p);
       let readyStatus = ready?.status ?? 'Unknown';
       if (now - p.at > this.cfg.gracePeriodMs && readyStatus !== 'Unknown') {
         await this.markUnknown(node, now);
         readyStatus = 'Unknown';
       }
       if (readyStatus !== 'True') unhealthy++;
-      const taints = await this.reconcileTaints(node, readyStatus, now);
+      health.push({ node, readyStatus });
+    }
+    // handleDisruption: with every node of every zone not Ready (one node down on a single-node
+    // cluster, or the control plane cut off from all of them) the fault is more likely ours than
+    // theirs: NoExecute taints are lifted and nobody is evicted until a node is Ready again. A
+    // small zone mostly down (partial disruption) gets no new ones.
+    const byZone = new Map<string, string[]>();
+    for (const h of health) byZone.set(zoneOf(h.node), [...(byZone.get(zoneOf(h.node)) ?? []), h.readyStatus]);
+    const states = new Map([...byZone].map(([z, st]) => [z, zoneState(st)]));
+    const allDisrupted = states.size > 0 && [...states.values()].every((st) => st === 'FullDisruption');
+    if (allDisrupted !== this.allDisrupted) {
+      log.warn(allDisrupted ? 'Controller detected that all Nodes are not-Ready. Entering master disruption mode.' : 'Controller detected that some Nodes are Ready. Exiting master disruption mode.');
+      this.allDisrupted = allDisrupted;
+    }
+    for (const { node, readyStatus } of health) {
+      const name = node.metadata!.name!;
+      const zone = zoneOf(node);
+      const noExecute = allDisrupted ? 'lift' : states.get(zone) === 'PartialDisruption' && (byZone.get(zone)?.length ?? 0) <= LARGE_CLUSTER_THRESHOLD ? 'hold' : 'normal';
+      const taints = await this.reconcileTaints(node, readyStatus, now, noExecute);
       if (readyStatus !== 'True') await this.markPodsNotReady(name, now);
       // The taint eviction controller: any NoExecute taint, the node's own or one a user set
       // (kubectl taint nodes n key=value:NoExecute), evicts the pods that do not tolerate it.
-      await this.evictByTaints(name, this.withTimesAdded(name, taints, now), now);
+      await this.evictByTaints(name, taints, now);
     }
     unhealthyNodes.set(unhealthy);
-    for (const name of this.probe.keys()) if (!this.nodes.get(name)) this.probe.delete(name);
-    for (const k of this.taintSeen.keys()) if (!this.nodes.get(k.split('\0')[0]!)) this.taintSeen.delete(k);
+    for (const [name, p] of this.probe) {
+      if (this.nodes.get(name)) continue;
+      this.probe.delete(name);
+      await this.event(p.node, 'Normal', 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
+    }
+    // (pods no longer on a tainted node: their scheduled eviction is cancelled, and said so)
+    for (const [key, s] of this.scheduled) {
+      if (this.seen.has(key)) continue;
+      this.scheduled.delete(key);
+      if (this.pods.get(key) && !this.pods.get(key)!.metadata?.deletionTimestamp) await this.taintEvent(s.pod, 'Normal', 'TaintManagerEviction', `Cancelling deletion of Pod ${key}`);
+    }
+    this.seen.clear();
   }
+
+  /** Pods under NoExecute taints they tolerate for a while, in this pass. */
+  private seen = new Set<string>();
 
   /**
-   * NoExecute taints with the time they were added: their timeAdded, or, for one set without it,
-   * when this controller first saw it (as the taint manager times a toleration from when it sees
-   * the pod on the tainted node).
+   * tryUpdateNodeHealth past the grace period: Ready and the pressure conditions become Unknown
+   * (NetworkUnavailable is the control plane's, left alone); those the kubelet never posted are
+   * added as Unknown.
    */
-  private withTimesAdded(nodeName: string, taints: Taint[], now: number): Taint[] {
-    const keys = new Set<string>();
-    const out = taints.map((t) => {
-      if (t.effect !== 'NoExecute' || t.timeAdded) return t;
-      const k = [nodeName, t.key, t.value ?? '', t.effect].join('\0');
-      keys.add(k);
-      if (!this.taintSeen.has(k)) this.taintSeen.set(k, now);
-      return { ...t, timeAdded: rfc3339(this.taintSeen.get(k)!) };
-    });
-    for (const k of this.taintSeen.keys()) if (k.startsWith(`${nodeName}\0`) && !keys.has(k)) this.taintSeen.delete(k);
-    return out;
-  }
-
   private async markUnknown(node: KubeObject, now: number): Promise<void> {
     const name = node.metadata!.name!;
-    const conds = ((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map((c) =>
-      c.status === 'Unknown'
-        ? c
-        : { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(now) },
-    );
-    if (!conds.some((c) => c.type === 'Ready')) conds.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastTransitionTime: rfc3339(now) });
+    const conds = [...((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [])];
+    for (const type of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']) {
+      const i = conds.findIndex((c) => c.type === type);
+      if (i < 0) conds.push({ type, status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: node.metadata?.creationTimestamp, lastTransitionTime: rfc3339(now) });
+      else if (conds[i]!.status !== 'Unknown') conds[i] = { ...conds[i]!, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(now) };
+    }
     log.warn('node stopped renewing its lease; marking it Unknown', { node: name });
     await this.client.patch(Nodes, undefined, name, { status: { conditions: conds } }, 'strategic', 'status').catch((e) => log.warn('could not mark node unknown', { node: name, err: e }));
     await this.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
   }
 
-  private async reconcileTaints(node: KubeObject, readyStatus: string, now: number): Promise<Taint[]> {
-    const spec = (node.spec ?? {}) as { taints?: Taint[] };
+  /**
+   * The node's taints for its state: the NoExecute not-ready/unreachable taint (unless eviction
+   * is held: none added; or lifted: none kept), and doNoScheduleTaintingPass's NoSchedule ones.
+   */
+  private async reconcileTaints(node: KubeObject, readyStatus: string, now: number, noExecute: 'normal' | 'hold' | 'lift'): Promise<Taint[]> {
+    const spec = (node.spec ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
     const current = spec.taints ?? [];
-    const want = readyStatus === 'Unknown' ? unreachableTaint : readyStatus === 'False' ? notReadyTaint : undefined;
-    const kept = current.filter((t) => !((t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute' && t.key !== want));
-    if (want && !kept.some((t) => t.key === want && t.effect === 'NoExecute')) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
-    const all = conditionTaints(kept, (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [], now);
+    const isNodeTaint = (t: Taint) => (t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute';
+    const want = noExecute === 'lift' ? undefined : readyStatus === 'Unknown' ? unreachableTaint : readyStatus === 'False' ? notReadyTaint : undefined;
+    const kept = current.filter((t) => !(isNodeTaint(t) && t.key !== want));
+    if (want && noExecute === 'normal' && !kept.some((t) => t.key === want && t.effect === 'NoExecute')) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
+    // (the conditions as this pass judged them: Ready may have just gone Unknown)
+    const conditions = ((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).filter((c) => c.type !== 'Ready');
+    conditions.push({ type: 'Ready', status: readyStatus });
+    const all = conditionTaints(kept, conditions, now, !!spec.unschedulable);
     return (await this.patchTaints(node, current, all)) ? all : current;
   }
 
-  /** TaintNodesByCondition's pass for one node: only the pressure taints change. */
+  /** doNoScheduleTaintingPass for one node, on its update: only the NoSchedule taints of its conditions and cordon change. */
   private async taintByConditions(node: KubeObject): Promise<void> {
-    const current = ((node.spec ?? {}) as { taints?: Taint[] }).taints ?? [];
-    await this.patchTaints(node, current, conditionTaints(current, (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [], this.now()));
+    const spec = (node.spec ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
+    const current = spec.taints ?? [];
+    await this.patchTaints(node, current, conditionTaints(current, (node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [], this.now(), !!spec.unschedulable));
   }
 
   /** Writes the node's taints when they changed; false on a conflict (retried with the fresh object). */
@@ -250,17 +312,26 @@ export class NodeLifecycleController {
     });
   }
 
-  /** MarkPodsNotReady: the node cannot vouch for its pods any more. */
+  /** MarkPodsNotReady: the node cannot vouch for its pods any more: Ready goes False, and each pod is told. */
   private async markPodsNotReady(nodeName: string, now: number): Promise<void> {
     for (const pod of this.podsOn(nodeName, true)) {
       const status = (pod.status ?? {}) as { conditions?: Condition[] };
       if (status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
-      const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
-      await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status').catch((e) => log.warn('could not mark pod not ready', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, err: e }));
+      const conds = (status.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339(now) } : c));
+      try {
+        await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status');
+        await this.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+      } catch (e) {
+        log.warn('could not mark pod not ready', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, err: e });
+      }
     }
   }
 
-  /** Deletes the pods on the node whose tolerations of its NoExecute taints have run out (or that have none). */
+  /**
+   * The taint eviction controller: deletes the pods on the node that do not tolerate its
+   * NoExecute taints, and those that tolerate them for a while once that has run out since they
+   * were first seen so.
+   */
   private async evictByTaints(nodeName: string, taints: Taint[], now: number): Promise<void> {
     if (!taints.some((t) => t.effect === 'NoExecute')) return;
     // (ended pods too: the taint eviction controller deletes every pod bound to the node)
@@ -268,8 +339,16 @@ export class NodeLifecycleController {
       const spec = (pod.spec ?? {}) as { tolerations?: Toleration[] };
       const status = (pod.status ?? {}) as { conditions?: Condition[] };
       const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
-      const at = evictionTime(taints, spec.tolerations ?? [], now);
-      if (at === undefined || at > now) continue;
+      const allowed = tolerationMs(taints, spec.tolerations ?? []);
+      if (allowed === undefined) continue;
+      if (allowed > 0) {
+        this.seen.add(ref);
+        const since = this.scheduled.get(ref)?.since ?? now;
+        this.scheduled.set(ref, { since, pod });
+        if (since + allowed > now) continue;
+      }
+      this.scheduled.delete(ref);
+      this.seen.delete(ref);
       log.info('evicting pod for a NoExecute taint', { pod: ref, node: nodeName });
       const conds = (status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
       conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(now) });
@@ -277,11 +356,15 @@ export class NodeLifecycleController {
         await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status');
         await this.client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!);
         evictions.inc();
-        await this.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
+        await this.taintEvent(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
       } catch (e) {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('eviction failed', { pod: ref, err: e });
       }
     }
+  }
+
+  private async taintEvent(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {
+    await recordEvent(this.client, obj, { component: 'taint-eviction-controller' }, type, reason, message);
   }
 
   private async event(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {

@@ -1,5 +1,6 @@
 // Pod garbage collection: pods bound to a Node that no longer exists are deleted at once
 // (kube-controller-manager's PodGC for orphaned pods).
+import { rfc3339Now } from '../util/time.js';
 import type { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Pods, StatusError } from '../client/rest-client.js';
@@ -20,6 +21,13 @@ export async function collectOrphanedPods(client: ApiClient, pods: Informer, nod
       if (!(e instanceof StatusError && e.code === 404)) continue;
     }
     try {
+      // markFailedAndDeletePodWithCondition: Failed first (no kubelet is left to end it), with
+      // why; then gone at once.
+      const st = (pod.status ?? {}) as { phase?: string; conditions?: { type: string }[] };
+      if (st.phase !== 'Succeeded' && st.phase !== 'Failed') {
+        const conditions = [...(st.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: rfc3339Now() }];
+        await client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { metadata: { uid: pod.metadata!.uid }, status: { phase: 'Failed', conditions } }, 'merge', 'status');
+      }
       await client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0 });
       log.info('deleted orphaned pod', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, node: nodeName });
       n++;

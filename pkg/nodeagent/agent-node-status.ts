@@ -111,7 +111,8 @@ export class NodeStatusManager {
 
   /** Creates the Node (or, when it exists, merges our labels and annotations into it), then posts its status. */
   async register(): Promise<void> {
-    const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch(), ...this.cfg.labels };
+    // (initialNode: the beta os and arch labels too, which old nodeSelectors still name)
+    const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch(), 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch(), ...this.cfg.labels };
     const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir };
     const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status() };
     for (let attempt = 0; ; attempt++) {
@@ -148,12 +149,16 @@ export class NodeStatusManager {
   async renewLease(): Promise<void> {
     const ns = 'kube-node-lease';
     const name = this.cfg.nodeName;
+    // (SetNodeOwnerFunc: the lease is owned by the Node, so that it goes with it; set once the Node's uid is known)
+    const uid = this.s.node()?.metadata?.uid;
+    const owners = uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid }] : undefined;
     try {
       const l = await this.client.get(Leases, ns, name);
-      await this.client.update(Leases, ns, name, { ...l, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+      const metadata = !l.metadata?.ownerReferences?.length && owners ? { ...l.metadata, ownerReferences: owners } : l.metadata;
+      await this.client.update(Leases, ns, name, { ...l, metadata, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 404)) throw e;
-      await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+      await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns, ...(owners ? { ownerReferences: owners } : {}) }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
     }
     // If the controller marked us Unknown meanwhile, say we are Ready again.
     const ready = this.s.node()?.status?.conditions?.find((c) => c.type === 'Ready');

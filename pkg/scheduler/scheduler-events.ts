@@ -27,6 +27,8 @@ interface Recorded {
   namespace: string;
   name: string;
   eventTimeMs: number;
+  /** Whether the create went through (a series is written only onto an event that exists). */
+  created?: boolean;
   series?: { count: number; lastObservedTime: string; lastObservedMs: number };
 }
 
@@ -65,7 +67,10 @@ export class SchedulerEvents {
    */
   event(pod: Pod, type: string, reason: string, message: string, action = ACTIONS[reason] ?? reason, related?: Pod): void {
     const ns = pod.metadata!.namespace!;
-    const key = [pod.metadata?.uid, ns, pod.metadata?.name, action, reason, related?.metadata?.uid ?? ''].join('\u0000');
+    // (getKey: the exact references, resourceVersion included — a pod whose condition the
+    // scheduler rewrote for a new message is another object version, so another event — and
+    // the action, reason, type and reporter)
+    const key = [pod.metadata?.uid, ns, pod.metadata?.name, pod.metadata?.resourceVersion, action, reason, type, related?.metadata?.uid ?? '', related?.metadata?.resourceVersion ?? ''].join('\u0000');
     const seen = this.cache.get(key);
     if (seen) {
       const now = Date.now();
@@ -76,7 +81,8 @@ export class SchedulerEvents {
         return;
       }
       seen.series = { count: 2, lastObservedTime: microTimeNow(), lastObservedMs: now };
-      this.writeSeries(seen);
+      // (not before the event exists: its create may be waiting for a retry; then it is written with it)
+      if (seen.created) this.writeSeries(seen);
       return;
     }
     const ev = {
@@ -98,6 +104,8 @@ export class SchedulerEvents {
     const write = async (tries: number): Promise<void> => {
       try {
         await this.client.create(Events, ns, ev);
+        recorded.created = true;
+        if (recorded.series) this.writeSeries(recorded);
       } catch (e) {
         if (!retriable(e) || tries >= EVENT_RETRY.maxTries || this.stopped) {
           if (this.cache.get(key) === recorded) this.cache.delete(key);
@@ -130,13 +138,13 @@ export class SchedulerEvents {
   }
 
   private refreshSeries(): void {
-    for (const r of this.cache.values()) if (r.series) this.writeSeries(r);
+    for (const r of this.cache.values()) if (r.series && r.created) this.writeSeries(r);
   }
 
   private finishSeries(now = Date.now()): void {
     for (const [key, r] of this.cache) {
       if (r.series ? now - r.series.lastObservedMs > EVENT_SERIES.finishMs : now - r.eventTimeMs > EVENT_SERIES.finishMs) {
-        if (r.series) this.writeSeries(r);
+        if (r.series && r.created) this.writeSeries(r);
         this.cache.delete(key);
       }
     }

@@ -4,7 +4,7 @@
 // deleted nodes are garbage-collected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Leases, Nodes, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { Events, Leases, Nodes, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -16,10 +16,12 @@ let n1: RestClient;
 
 const micro = () => new Date().toISOString().replace('Z', '000Z');
 
-async function renew(): Promise<void> {
-  const l = await n1.get(Leases, 'kube-node-lease', 'n1');
-  await n1.update(Leases, 'kube-node-lease', 'n1', { ...l, spec: { ...(l.spec as object), renewTime: micro() } });
+async function renew(name = 'n1'): Promise<void> {
+  const l = await cp.admin.get(Leases, 'kube-node-lease', name);
+  await cp.admin.update(Leases, 'kube-node-lease', name, { ...l, spec: { ...(l.spec as object), renewTime: micro() } });
 }
+/** n2 renews too while it exists and `n2Renewing` holds: n1 alone down is not every node down. */
+let n2Renewing = true;
 
 beforeAll(async () => {
   cp = await startControlPlane();
@@ -28,6 +30,7 @@ beforeAll(async () => {
   await n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 3, renewTime: micro() } });
   const tick = async () => {
     if (renewing) await renew().catch(() => {});
+    if (n2Renewing) await renew('n2').catch(() => {});
     renewTimer = setTimeout(() => void tick(), 500);
   };
   void tick();
@@ -53,6 +56,7 @@ describe('controller manager', () => {
     });
     expect((n.spec as { podCIDR: string }).podCIDR).toBe('10.244.0.0/24');
     await cp.admin.create(Nodes, undefined, node('n2'));
+    await cp.admin.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2' }, spec: { holderIdentity: 'n2', leaseDurationSeconds: 3, renewTime: micro() } });
     const n2 = await eventually(async () => {
       const got = await cp.admin.get(Nodes, undefined, 'n2');
       return (got.spec as { podCIDR?: string }).podCIDR ? got : undefined;
@@ -89,6 +93,10 @@ describe('controller manager', () => {
     const conds = (marked.status as { conditions: { type: string; status: string; reason?: string }[] }).conditions;
     expect(conds).toContainEqual(expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }));
     expect(conds).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));
+    // The node is also tainted NoSchedule (doNoScheduleTaintingPass), and each pod told it is no longer ready.
+    expect(taintsOf(unknown)).toContain('node.kubernetes.io/unreachable:NoSchedule');
+    const told = await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=tolerant,reason=NodeNotReady' });
+    expect(told.items.map((e) => (e as { message?: string }).message)).toEqual(['Node is not ready']);
     const kept = await cp.admin.get(Pods, 'default', 'forever');
     expect(kept.metadata?.deletionTimestamp).toBeUndefined();
   });
@@ -100,6 +108,31 @@ describe('controller manager', () => {
       const n = await cp.admin.get(Nodes, undefined, 'n1');
       return readyOf(n) === 'True' && !taintsOf(n).some((t) => t.startsWith('node.kubernetes.io/unreachable'));
     }, { timeoutMs: 10_000 });
+  });
+
+  it('with every node down, nothing is evicted (the disruption mode) until one is Ready again; a cordoned node is tainted unschedulable', async () => {
+    await cp.admin.create(Pods, 'default', pod('survivor'));
+    await cp.admin.bind('default', 'survivor', 'n1');
+    renewing = false;
+    n2Renewing = false;
+    await eventually(async () => {
+      const [a, b] = await Promise.all(['n1', 'n2'].map((n) => cp.admin.get(Nodes, undefined, n)));
+      return readyOf(a!) === 'Unknown' && readyOf(b!) === 'Unknown' && taintsOf(a!).includes('node.kubernetes.io/unreachable:NoSchedule');
+    }, { timeoutMs: 15_000, what: 'both nodes Unknown' });
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const n of ['n1', 'n2']) expect(taintsOf(await cp.admin.get(Nodes, undefined, n))).not.toContain('node.kubernetes.io/unreachable:NoExecute');
+    expect((await cp.admin.get(Pods, 'default', 'survivor')).metadata?.deletionTimestamp).toBeUndefined();
+    n2Renewing = true;
+    renewing = true;
+    await n1.patch(Nodes, undefined, 'n1', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'strategic', 'status');
+    await cp.admin.patch(Nodes, undefined, 'n2', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, 'strategic', 'status');
+    await eventually(async () => !taintsOf(await cp.admin.get(Nodes, undefined, 'n1')).some((t) => t.startsWith('node.kubernetes.io/unreachable')), { timeoutMs: 10_000, what: 'n1 untainted' });
+    // kubectl cordon n1: the unschedulable taint comes and goes with spec.unschedulable.
+    await cp.admin.patch(Nodes, undefined, 'n1', { spec: { unschedulable: true } }, 'merge');
+    await eventually(async () => taintsOf(await cp.admin.get(Nodes, undefined, 'n1')).includes('node.kubernetes.io/unschedulable:NoSchedule'), { timeoutMs: 5000, what: 'unschedulable taint' });
+    await cp.admin.patch(Nodes, undefined, 'n1', { spec: { unschedulable: null } }, 'merge');
+    await eventually(async () => !taintsOf(await cp.admin.get(Nodes, undefined, 'n1')).includes('node.kubernetes.io/unschedulable:NoSchedule'), { timeoutMs: 5000, what: 'unschedulable taint removed' });
+    await cp.admin.delete(Pods, 'default', 'survivor', { gracePeriodSeconds: 0 });
   });
 
   it('a pressure condition taints the node NoSchedule (TaintNodesByCondition) until it is False again', async () => {
@@ -146,7 +179,8 @@ describe('controller manager', () => {
     await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null } }, 'merge');
   });
 
-  it('pods of a deleted node are garbage-collected', async () => {
+  it('pods of a deleted node are garbage-collected (Failed, DeletionByPodGC, then deleted), and the node is said to be removed', async () => {
+    n2Renewing = false;
     await cp.admin.create(Pods, 'default', pod('orphan'));
     await cp.admin.bind('default', 'orphan', 'n2');
     await cp.admin.delete(Nodes, undefined, 'n2');
@@ -158,5 +192,7 @@ describe('controller manager', () => {
         return e instanceof StatusError && e.code === 404;
       }
     }, { timeoutMs: 10_000 });
+    // The controller says the node went.
+    await eventually(async () => (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=n2,reason=RemovingNode' })).items.some((e) => (e as { message?: string }).message === 'Node n2 event: Removing Node n2 from Controller'), { timeoutMs: 5000, what: 'RemovingNode' });
   });
 });

@@ -151,7 +151,8 @@ export class GrpcServer {
           },
           undefined,
         );
-        return json(await deleteObject(t.store, t.namespace, req.name ?? '', opts, ctx));
+        // (our components read the object back, deleted or not; the REST frontend's Status is kubectl's)
+        return json((await deleteObject(t.store, t.namespace, req.name ?? '', opts, ctx)).obj);
       }),
       watch: (call: grpc.ServerWritableStream<WatchRequest, WatchResponse>) => void this.watch(call),
     });

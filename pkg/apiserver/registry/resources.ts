@@ -12,6 +12,7 @@ import {
   validateLease,
   validateNamespace,
   validateNode,
+  validateNodeUpdate,
   validatePodCreate,
   validatePodUpdate,
   validatePodStatusUpdate,
@@ -194,8 +195,8 @@ const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']
   },
   validateUpdate,
 });
-/** What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec and labels (DaemonSets: spec only). */
-const APPS_STATUS_METADATA = ['annotations', 'finalizers', 'ownerReferences'];
+/** What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec (Deployments': and labels). */
+const APPS_STATUS_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
 const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statusSubresource((obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata, true), metadata);
 
 /**
@@ -292,6 +293,7 @@ export const nodes = base({
   subresources: ['status', 'proxy'],
   prepareForCreate: (obj) => defaultNode(obj as never),
   validate: (obj) => validateNode(obj as never),
+  validateUpdate: (obj, old) => validateNodeUpdate(obj as never, old as never),
 });
 
 export const namespaces = base({
@@ -428,6 +430,8 @@ export const replicationcontrollers = workloadResource('replicationcontrollers',
   writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
 });
 export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never), {
+  // (deploymentStatusStrategy resets the labels too)
+  writable: { status: appsStatusSubresource(APPS_STATUS_METADATA.filter((f) => f !== 'labels')) },
   // (deployment's PrepareForUpdate: a spec or annotations change, kubectl rollout's change-cause and rollback included)
   generationChanged: (obj, old) => specChanged(obj, old) || differs(obj.metadata?.annotations, old.metadata?.annotations),
 });
@@ -471,7 +475,7 @@ export const jobs = batchResource(
   (o, old) => validateJobStatusUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'], writable: { status: appsStatusSubresource(['labels', ...APPS_STATUS_METADATA]) } });
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
 /** dropStatefulSetDisabledFields: MaxUnavailableStatefulSet is off in 1.32, so a new maxUnavailable is dropped (one stored already is kept). */
 function dropStatefulSetMaxUnavailable(obj: KubeObject, old: KubeObject | undefined): void {
   const inUse = (o: KubeObject | undefined) => (o?.spec as { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } } | undefined)?.updateStrategy?.rollingUpdate?.maxUnavailable != null;

@@ -62,3 +62,19 @@ describe('printPod: the READINESS GATES column', () => {
     expect(t.rows[0]!.cells[8]).toBe('1/2');
   });
 });
+
+describe('printNode', () => {
+  const row = (n: KubeObject) => (toTable('nodes', [n], {}, 'None') as { rows: { cells: unknown[] }[] }).rows[0]!.cells;
+  it('is NotReady for any Ready status but True, Unknown only without the condition; roles from both labels, sorted; <unknown> for empty node info', () => {
+    const n = (status: string | undefined, extra: Partial<KubeObject> = {}): KubeObject => ({
+      metadata: { name: 'n', creationTimestamp: '2026-01-01T00:00:00Z', labels: { 'node-role.kubernetes.io/worker': '', 'kubernetes.io/role': 'edge' } },
+      spec: { unschedulable: true },
+      status: { conditions: status ? [{ type: 'Ready', status }] : [], nodeInfo: { kubeletVersion: 'v1.32.0', osImage: 'Debian' } },
+      ...extra,
+    });
+    expect(row(n('Unknown')).slice(1, 3)).toEqual(['NotReady,SchedulingDisabled', 'edge,worker']);
+    expect(row(n('False'))[1]).toBe('NotReady,SchedulingDisabled');
+    expect(row(n(undefined))[1]).toBe('Unknown,SchedulingDisabled');
+    expect(row(n('True')).slice(7)).toEqual(['Debian', '<unknown>', '<unknown>']);
+  });
+});

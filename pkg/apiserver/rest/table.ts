@@ -229,14 +229,18 @@ const printers: Record<string, Printer> = {
       const st = (node.status ?? {}) as { conditions?: { type: string; status: string }[]; nodeInfo?: Record<string, string>; addresses?: { type: string; address: string }[] };
       const spec = (node.spec ?? {}) as { unschedulable?: boolean };
       const ready = st.conditions?.find((c) => c.type === 'Ready');
-      let status = ready ? (ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown';
+      // (printNode: Ready when True, NotReady for any other status; Unknown only with no Ready condition)
+      let status = ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown';
       if (spec.unschedulable) status += ',SchedulingDisabled';
-      const roles = Object.keys(node.metadata?.labels ?? {})
-        .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-        .map((k) => k.slice('node-role.kubernetes.io/'.length))
-        .join(',');
+      // (findNodeRoles: node-role.kubernetes.io/<role> and kubernetes.io/role=<role>, sorted)
+      const roles = new Set<string>();
+      for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) {
+        if (k.startsWith('node-role.kubernetes.io/') && k.length > 'node-role.kubernetes.io/'.length) roles.add(k.slice('node-role.kubernetes.io/'.length));
+        else if (k === 'kubernetes.io/role' && v) roles.add(v);
+      }
       const addr = (t: string) => st.addresses?.find((a) => a.type === t)?.address ?? '<none>';
-      return [node.metadata?.name, status, roles || '<none>', age(node, now), st.nodeInfo?.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), st.nodeInfo?.osImage ?? '', st.nodeInfo?.kernelVersion ?? '', st.nodeInfo?.containerRuntimeVersion ?? ''];
+      const info = (k: string) => st.nodeInfo?.[k] || '<unknown>';
+      return [node.metadata?.name, status, [...roles].sort().join(',') || '<none>', age(node, now), st.nodeInfo?.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), info('osImage'), info('kernelVersion'), info('containerRuntimeVersion')];
     },
   },
   namespaces: {
