@@ -18,10 +18,29 @@ export const protobufFileName = "tskube/api/v1/apps-sets.proto";
 
 /** DaemonSet runs a copy of a pod on every eligible node. */
 export interface DaemonSet {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: DaemonSetSpec | undefined;
+  /**
+   * The versioned schema of this object (apps/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (DaemonSet); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired behaviour of the DaemonSet. */
+  spec?:
+    | DaemonSetSpec
+    | undefined;
+  /** The most recently observed status of the DaemonSet; written by the system. */
   status?: DaemonSetStatus | undefined;
 }
 
@@ -105,24 +124,59 @@ export interface DaemonSetStatus {
     | number
     | undefined;
   /** Count of hash collisions for the DaemonSet. */
-  collisionCount?: number | undefined;
+  collisionCount?:
+    | number
+    | undefined;
+  /** The latest observations of the DaemonSet's state. */
   conditions?: DaemonSetCondition[] | undefined;
 }
 
 export interface DaemonSetCondition {
-  type?: string | undefined;
-  status?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  /** The condition type. */
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 
 /** StatefulSet manages pods with stable names (<set>-<ordinal>) and a stable network identity. */
 export interface StatefulSet {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: StatefulSetSpec | undefined;
+  /**
+   * The versioned schema of this object (apps/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (StatefulSet); inferred from the endpoint when
+   * omitted. Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired pods and claims of the StatefulSet. */
+  spec?:
+    | StatefulSetSpec
+    | undefined;
+  /** The most recently observed status of the StatefulSet; written by the system. */
   status?: StatefulSetStatus | undefined;
 }
 
@@ -240,7 +294,10 @@ export interface StatefulSetStatus {
     | string
     | undefined;
   /** Count of hash collisions for the StatefulSet. */
-  collisionCount?: number | undefined;
+  collisionCount?:
+    | number
+    | undefined;
+  /** The latest observations of the StatefulSet's state. */
   conditions?:
     | StatefulSetCondition[]
     | undefined;
@@ -249,10 +306,23 @@ export interface StatefulSetStatus {
 }
 
 export interface StatefulSetCondition {
-  type?: string | undefined;
-  status?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  /** The condition type. */
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 

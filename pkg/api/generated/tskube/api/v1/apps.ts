@@ -48,10 +48,29 @@ export interface PodTemplateList {
 
 /** ReplicaSet ensures that a specified number of pod replicas are running at any given time. */
 export interface ReplicaSet {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: ReplicaSetSpec | undefined;
+  /**
+   * The versioned schema of this object (apps/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (ReplicaSet); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata; its labels are usually the pod template's. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired number of pods and the template they are made from. */
+  spec?:
+    | ReplicaSetSpec
+    | undefined;
+  /** The most recently observed status of the ReplicaSet; written by the system. */
   status?: ReplicaSetStatus | undefined;
 }
 
@@ -97,24 +116,59 @@ export interface ReplicaSetStatus {
     | number
     | undefined;
   /** The generation most recently observed by the controller. */
-  observedGeneration?: number | undefined;
+  observedGeneration?:
+    | number
+    | undefined;
+  /** The latest observations of the ReplicaSet's state. */
   conditions?: ReplicaSetCondition[] | undefined;
 }
 
 export interface ReplicaSetCondition {
-  type?: string | undefined;
-  status?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  /** The condition type, e.g. ReplicaFailure. */
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 
 /** Deployment enables declarative updates for Pods and ReplicaSets. */
 export interface Deployment {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: DeploymentSpec | undefined;
+  /**
+   * The versioned schema of this object (apps/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (Deployment); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired behaviour of the Deployment. */
+  spec?:
+    | DeploymentSpec
+    | undefined;
+  /** The most recently observed status of the Deployment; written by the system. */
   status?: DeploymentStatus | undefined;
 }
 
@@ -210,11 +264,27 @@ export interface DeploymentStatus {
 }
 
 export interface DeploymentCondition {
-  type?: string | undefined;
-  status?: string | undefined;
-  lastUpdateTime?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  /** The condition type: Available, Progressing or ReplicaFailure. */
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition was last updated. */
+  lastUpdateTime?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition, e.g. NewReplicaSetAvailable. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 

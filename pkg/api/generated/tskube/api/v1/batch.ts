@@ -17,10 +17,29 @@ export const protobufFileName = "tskube/api/v1/batch.proto";
 
 /** Job represents the configuration of a single job. */
 export interface Job {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: JobSpec | undefined;
+  /**
+   * The versioned schema of this object (batch/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (Job); inferred from the endpoint when omitted. Cannot
+   * be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired behaviour of the Job. */
+  spec?:
+    | JobSpec
+    | undefined;
+  /** The most recently observed status of the Job; written by the system. */
   status?: JobStatus | undefined;
 }
 
@@ -208,32 +227,74 @@ export interface JobStatus {
 }
 
 export interface UncountedTerminatedPods {
-  succeeded?: string[] | undefined;
+  /** UIDs of succeeded pods the controller has not yet counted in status.succeeded. */
+  succeeded?:
+    | string[]
+    | undefined;
+  /** UIDs of failed pods the controller has not yet counted in status.failed. */
   failed?: string[] | undefined;
 }
 
 export interface JobCondition {
   /** Complete, Failed, Suspended, FailureTarget or SuccessCriteriaMet. */
-  type?: string | undefined;
-  status?: string | undefined;
-  lastProbeTime?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition was last checked. */
+  lastProbeTime?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition, e.g. BackoffLimitExceeded. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 
 /** JobTemplateSpec describes the Jobs a CronJob creates. */
 export interface JobTemplateSpec {
-  metadata?: ObjectMeta | undefined;
+  /** Metadata of the Jobs created from this template. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The spec of the Jobs created from this template. */
   spec?: JobSpec | undefined;
 }
 
 /** CronJob represents the configuration of a single cron job. */
 export interface CronJob {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: CronJobSpec | undefined;
+  /**
+   * The versioned schema of this object (batch/v1); servers convert objects to the version a client
+   * asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (CronJob); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The schedule and the Job template of the CronJob. */
+  spec?:
+    | CronJobSpec
+    | undefined;
+  /** The most recently observed status of the CronJob; written by the system. */
   status?: CronJobStatus | undefined;
 }
 

@@ -19,8 +19,21 @@ export const protobufFileName = "tskube/api/v1/config.proto";
 
 /** ConfigMap holds configuration data for pods to consume. */
 export interface ConfigMap {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
+  /**
+   * The versioned schema of this object (v1 for ConfigMaps); servers convert objects to the version
+   * a client asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (ConfigMap); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
   metadata?:
     | ObjectMeta
     | undefined;
@@ -58,8 +71,21 @@ export interface ConfigMapList {
  * than 1 MiB.
  */
 export interface Secret {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
+  /**
+   * The versioned schema of this object (v1 for Secrets); servers convert objects to the version a
+   * client asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (Secret); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
   metadata?:
     | ObjectMeta
     | undefined;

@@ -31,12 +31,24 @@ export interface Container {
     | string[]
     | undefined;
   /** Arguments to the entrypoint; the image's CMD is used if not provided. */
-  args?: string[] | undefined;
+  args?:
+    | string[]
+    | undefined;
+  /**
+   * The container's working directory; the runtime's default (usually the image's) when unset.
+   * Cannot be updated.
+   */
   workingDir?:
     | string
     | undefined;
   /** Ports the container exposes (informational, and used for hostPort mappings). */
-  ports?: ContainerPort[] | undefined;
+  ports?:
+    | ContainerPort[]
+    | undefined;
+  /**
+   * Sources (ConfigMaps or Secrets) whose keys all become environment variables; explicit env
+   * entries win over them, and later sources over earlier ones.
+   */
   envFrom?:
     | EnvFromSource[]
     | undefined;
@@ -45,10 +57,28 @@ export interface Container {
     | EnvVar[]
     | undefined;
   /** Compute resources (cpu, memory) requested and limited. */
-  resources?: ResourceRequirements | undefined;
-  resizePolicy?: ContainerResizePolicy[] | undefined;
-  restartPolicy?: string | undefined;
-  volumeMounts?: VolumeMount[] | undefined;
+  resources?:
+    | ResourceRequirements
+    | undefined;
+  /**
+   * Whether resizing each resource in place needs a container restart (InPlacePodVerticalScaling
+   * feature).
+   */
+  resizePolicy?:
+    | ContainerResizePolicy[]
+    | undefined;
+  /**
+   * Only for init containers: Always makes the init container a sidecar that starts before the app
+   * containers and runs for the pod's lifetime.
+   */
+  restartPolicy?:
+    | string
+    | undefined;
+  /** Volumes of the pod to mount into the container's filesystem. Cannot be updated. */
+  volumeMounts?:
+    | VolumeMount[]
+    | undefined;
+  /** Block devices from the pod's volumes to expose in the container. */
   volumeDevices?:
     | VolumeDevice[]
     | undefined;
@@ -57,52 +87,180 @@ export interface Container {
     | Probe
     | undefined;
   /** The container is marked not ready if this probe fails. */
-  readinessProbe?: Probe | undefined;
-  startupProbe?: Probe | undefined;
-  lifecycle?: Lifecycle | undefined;
-  terminationMessagePath?: string | undefined;
+  readinessProbe?:
+    | Probe
+    | undefined;
+  /**
+   * Checks that the container has started; the other probes wait until it succeeds, and the
+   * container is restarted if it fails. Cannot be updated.
+   */
+  startupProbe?:
+    | Probe
+    | undefined;
+  /**
+   * Hooks the node agent runs right after the container starts and just before it is stopped.
+   * Cannot be updated.
+   */
+  lifecycle?:
+    | Lifecycle
+    | undefined;
+  /**
+   * File in the container whose contents become the termination message (default
+   * /dev/termination-log, at most 4096 bytes). Cannot be updated.
+   */
+  terminationMessagePath?:
+    | string
+    | undefined;
+  /**
+   * File (default, use terminationMessagePath) or FallbackToLogsOnError (use the end of the log
+   * when the file is empty and the container failed). Cannot be updated.
+   */
   terminationMessagePolicy?:
     | string
     | undefined;
   /** Always, Never or IfNotPresent. Defaults to Always for :latest or untagged images, IfNotPresent otherwise. */
-  imagePullPolicy?: string | undefined;
-  securityContext?: SecurityContext | undefined;
-  stdin?: boolean | undefined;
-  stdinOnce?: boolean | undefined;
+  imagePullPolicy?:
+    | string
+    | undefined;
+  /** Security settings for this container; they override the pod's securityContext. */
+  securityContext?:
+    | SecurityContext
+    | undefined;
+  /**
+   * Allocate a buffer for stdin so it can be attached to; otherwise reads from stdin get EOF
+   * (default false).
+   */
+  stdin?:
+    | boolean
+    | undefined;
+  /**
+   * Close stdin after the first attached session ends, so the container sees EOF; only with stdin
+   * (default false).
+   */
+  stdinOnce?:
+    | boolean
+    | undefined;
+  /** Allocate a TTY for the container; needs stdin (default false). */
   tty?: boolean | undefined;
 }
 
 /** EphemeralContainer: a Container plus the container whose namespaces it targets. */
 export interface EphemeralContainer {
-  name?: string | undefined;
-  image?: string | undefined;
-  command?: string[] | undefined;
-  args?: string[] | undefined;
-  workingDir?: string | undefined;
-  ports?: ContainerPort[] | undefined;
-  envFrom?: EnvFromSource[] | undefined;
-  env?: EnvVar[] | undefined;
-  resources?: ResourceRequirements | undefined;
-  resizePolicy?: ContainerResizePolicy[] | undefined;
-  restartPolicy?: string | undefined;
-  volumeMounts?: VolumeMount[] | undefined;
-  volumeDevices?: VolumeDevice[] | undefined;
-  livenessProbe?: Probe | undefined;
-  readinessProbe?: Probe | undefined;
-  startupProbe?: Probe | undefined;
-  lifecycle?: Lifecycle | undefined;
-  terminationMessagePath?: string | undefined;
-  terminationMessagePolicy?: string | undefined;
-  imagePullPolicy?: string | undefined;
-  securityContext?: SecurityContext | undefined;
-  stdin?: boolean | undefined;
-  stdinOnce?: boolean | undefined;
-  tty?: boolean | undefined;
+  /** DNS-1123 label, unique among all containers of the pod. */
+  name?:
+    | string
+    | undefined;
+  /** Container image reference. */
+  image?:
+    | string
+    | undefined;
+  /** Entrypoint array; the image's ENTRYPOINT is used if not provided. */
+  command?:
+    | string[]
+    | undefined;
+  /** Arguments to the entrypoint; the image's CMD is used if not provided. */
+  args?:
+    | string[]
+    | undefined;
+  /** The container's working directory; the runtime's default when unset. */
+  workingDir?:
+    | string
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  ports?:
+    | ContainerPort[]
+    | undefined;
+  /** Sources (ConfigMaps or Secrets) whose keys all become environment variables. */
+  envFrom?:
+    | EnvFromSource[]
+    | undefined;
+  /** Environment variables to set in the container. */
+  env?:
+    | EnvVar[]
+    | undefined;
+  /** Not allowed for ephemeral containers: they use the pod's existing resources. */
+  resources?:
+    | ResourceRequirements
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  resizePolicy?:
+    | ContainerResizePolicy[]
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  restartPolicy?:
+    | string
+    | undefined;
+  /** Volumes of the pod to mount; subPath and subPathExpr are not allowed. */
+  volumeMounts?:
+    | VolumeMount[]
+    | undefined;
+  /** Block devices from the pod's volumes to expose in the container. */
+  volumeDevices?:
+    | VolumeDevice[]
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  livenessProbe?:
+    | Probe
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  readinessProbe?:
+    | Probe
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  startupProbe?:
+    | Probe
+    | undefined;
+  /** Not allowed for ephemeral containers. */
+  lifecycle?:
+    | Lifecycle
+    | undefined;
+  /** File whose contents become the termination message (default /dev/termination-log). */
+  terminationMessagePath?:
+    | string
+    | undefined;
+  /** File (default) or FallbackToLogsOnError. */
+  terminationMessagePolicy?:
+    | string
+    | undefined;
+  /**
+   * Always, Never or IfNotPresent. Defaults to Always for :latest or untagged images, IfNotPresent
+   * otherwise.
+   */
+  imagePullPolicy?:
+    | string
+    | undefined;
+  /** Security settings for this container; they override the pod's securityContext. */
+  securityContext?:
+    | SecurityContext
+    | undefined;
+  /** Allocate a buffer for stdin so it can be attached to (default false). */
+  stdin?:
+    | boolean
+    | undefined;
+  /** Close stdin after the first attached session ends; only with stdin (default false). */
+  stdinOnce?:
+    | boolean
+    | undefined;
+  /** Allocate a TTY for the container; needs stdin (default false). */
+  tty?:
+    | boolean
+    | undefined;
+  /**
+   * Name of a container of the pod whose namespaces (IPC, PID and so on) this container joins;
+   * unset means the pod's shared namespaces.
+   */
   targetContainerName?: string | undefined;
 }
 
 export interface ContainerPort {
-  name?: string | undefined;
+  /** An IANA_SVC_NAME, unique within the pod, by which Services and probes can refer to the port. */
+  name?:
+    | string
+    | undefined;
+  /**
+   * Port number on the node to forward to containerPort (1-65535); most pods do not need one.
+   * Equals containerPort with hostNetwork.
+   */
   hostPort?:
     | number
     | undefined;
@@ -111,62 +269,136 @@ export interface ContainerPort {
     | number
     | undefined;
   /** TCP (default), UDP or SCTP. */
-  protocol?: string | undefined;
+  protocol?:
+    | string
+    | undefined;
+  /** Node IP address the hostPort is bound to. */
   hostIP?: string | undefined;
 }
 
 export interface EnvFromSource {
-  prefix?: string | undefined;
-  configMapRef?: ConfigMapEnvSource | undefined;
+  /** A C_IDENTIFIER prepended to every key of the source to form the variable names. */
+  prefix?:
+    | string
+    | undefined;
+  /** The ConfigMap whose keys become variables. */
+  configMapRef?:
+    | ConfigMapEnvSource
+    | undefined;
+  /** The Secret whose keys become variables. */
   secretRef?: SecretEnvSource | undefined;
 }
 
 export interface ConfigMapEnvSource {
-  name?: string | undefined;
+  /** Name of the ConfigMap, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** If true, a missing ConfigMap is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface SecretEnvSource {
-  name?: string | undefined;
+  /** Name of the Secret, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** If true, a missing Secret is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface EnvVar {
-  name?: string | undefined;
-  value?: string | undefined;
+  /** Name of the environment variable. */
+  name?:
+    | string
+    | undefined;
+  /**
+   * The variable's value (default ""); $(VAR_NAME) references to earlier variables are expanded and
+   * $$ escapes a literal $.
+   */
+  value?:
+    | string
+    | undefined;
+  /** Where the value comes from instead; cannot be used when value is set. */
   valueFrom?: EnvVarSource | undefined;
 }
 
 export interface EnvVarSource {
-  fieldRef?: ObjectFieldSelector | undefined;
-  resourceFieldRef?: ResourceFieldSelector | undefined;
-  configMapKeyRef?: ConfigMapKeySelector | undefined;
+  /**
+   * A field of the pod: metadata.name, metadata.namespace, metadata.uid, metadata.labels['<key>'],
+   * metadata.annotations['<key>'], spec.nodeName, spec.serviceAccountName, status.hostIP(s) or
+   * status.podIP(s).
+   */
+  fieldRef?:
+    | ObjectFieldSelector
+    | undefined;
+  /**
+   * A container's resource limit or request: limits.cpu, limits.memory, limits.ephemeral-storage,
+   * requests.cpu, requests.memory or requests.ephemeral-storage.
+   */
+  resourceFieldRef?:
+    | ResourceFieldSelector
+    | undefined;
+  /** A key of a ConfigMap in the pod's namespace. */
+  configMapKeyRef?:
+    | ConfigMapKeySelector
+    | undefined;
+  /** A key of a Secret in the pod's namespace. */
   secretKeyRef?: SecretKeySelector | undefined;
 }
 
 export interface ObjectFieldSelector {
-  apiVersion?: string | undefined;
+  /** Version of the schema fieldPath is written in (default v1). */
+  apiVersion?:
+    | string
+    | undefined;
+  /** Path of the field to select, e.g. metadata.name. */
   fieldPath?: string | undefined;
 }
 
 export interface ResourceFieldSelector {
-  containerName?: string | undefined;
+  /**
+   * The container whose resources are read; required in volumes, the current container by default
+   * for env.
+   */
+  containerName?:
+    | string
+    | undefined;
+  /** The resource to expose, e.g. limits.cpu or requests.memory. */
   resource?:
     | string
     | undefined;
-  /** +quantity */
+  /**
+   * Unit the value is divided by and rounded up to (default 1); e.g. 1m for millicores or 1Mi for
+   * mebibytes.
+   * +quantity
+   */
   divisor?: string | undefined;
 }
 
 export interface ConfigMapKeySelector {
-  name?: string | undefined;
-  key?: string | undefined;
+  /** Name of the ConfigMap, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** The key to take the value from. */
+  key?:
+    | string
+    | undefined;
+  /** If true, a missing ConfigMap or key is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface SecretKeySelector {
-  name?: string | undefined;
-  key?: string | undefined;
+  /** Name of the Secret, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** The key to take the value from. */
+  key?:
+    | string
+    | undefined;
+  /** If true, a missing Secret or key is not an error. */
   optional?: boolean | undefined;
 }
 
@@ -176,8 +408,18 @@ export interface ResourceRequirements {
   limits?:
     | { [key: string]: string }
     | undefined;
-  /** +quantity */
-  requests?: { [key: string]: string } | undefined;
+  /**
+   * The least of each compute resource the container needs, used for scheduling; defaults to limits
+   * for a resource that has a limit but no request, and must not exceed the limit.
+   * +quantity
+   */
+  requests?:
+    | { [key: string]: string }
+    | undefined;
+  /**
+   * Names of entries of spec.resourceClaims this container uses (DynamicResourceAllocation
+   * feature). Immutable.
+   */
   claims?: ResourceClaim[] | undefined;
 }
 
@@ -192,130 +434,345 @@ export interface ResourceRequirements_RequestsEntry {
 }
 
 export interface ResourceClaim {
-  name?: string | undefined;
+  /** Name of an entry in the pod's spec.resourceClaims. */
+  name?:
+    | string
+    | undefined;
+  /** Name of one request in the claim to use; empty means the whole claim. */
   request?: string | undefined;
 }
 
 export interface ContainerResizePolicy {
-  resourceName?: string | undefined;
+  /** The resource the policy is about: cpu or memory. */
+  resourceName?:
+    | string
+    | undefined;
+  /** NotRequired (default: resize without a restart) or RestartContainer. */
   restartPolicy?: string | undefined;
 }
 
 export interface VolumeMount {
-  name?: string | undefined;
-  readOnly?: boolean | undefined;
-  recursiveReadOnly?: string | undefined;
-  mountPath?: string | undefined;
-  subPath?: string | undefined;
-  mountPropagation?: string | undefined;
+  /** Name of a volume of the pod. */
+  name?:
+    | string
+    | undefined;
+  /** Mount the volume read-only (default false). */
+  readOnly?:
+    | boolean
+    | undefined;
+  /**
+   * Whether a read-only mount also makes submounts read-only: Disabled (default), IfPossible or
+   * Enabled; only with readOnly.
+   */
+  recursiveReadOnly?:
+    | string
+    | undefined;
+  /** Absolute path in the container at which the volume is mounted; must not contain ':'. */
+  mountPath?:
+    | string
+    | undefined;
+  /** Path within the volume to mount instead of its root (default ""). */
+  subPath?:
+    | string
+    | undefined;
+  /**
+   * How mounts propagate between host and container: None (default), HostToContainer or
+   * Bidirectional (privileged containers only).
+   */
+  mountPropagation?:
+    | string
+    | undefined;
+  /**
+   * Like subPath, but $(VAR_NAME) references to the container's environment are expanded; cannot be
+   * used with subPath.
+   */
   subPathExpr?: string | undefined;
 }
 
 export interface VolumeDevice {
-  name?: string | undefined;
+  /** Name of a persistentVolumeClaim volume of the pod. */
+  name?:
+    | string
+    | undefined;
+  /** Path in the container at which the device is exposed. */
   devicePath?: string | undefined;
 }
 
 export interface Probe {
-  exec?: ExecAction | undefined;
-  httpGet?: HTTPGetAction | undefined;
-  tcpSocket?: TCPSocketAction | undefined;
-  grpc?: GRPCAction | undefined;
-  initialDelaySeconds?: number | undefined;
-  timeoutSeconds?: number | undefined;
-  periodSeconds?: number | undefined;
-  successThreshold?: number | undefined;
-  failureThreshold?: number | undefined;
+  /** Run a command in the container; exit status 0 is success. */
+  exec?:
+    | ExecAction
+    | undefined;
+  /** Send an HTTP GET; a status from 200 to 399 is success. */
+  httpGet?:
+    | HTTPGetAction
+    | undefined;
+  /** Open a TCP connection; success if it connects. */
+  tcpSocket?:
+    | TCPSocketAction
+    | undefined;
+  /** Call the gRPC health checking service; SERVING is success. */
+  grpc?:
+    | GRPCAction
+    | undefined;
+  /** Seconds after the container starts before the first probe (default 0). */
+  initialDelaySeconds?:
+    | number
+    | undefined;
+  /** Seconds after which a probe attempt times out (default 1, minimum 1). */
+  timeoutSeconds?:
+    | number
+    | undefined;
+  /** Seconds between probes (default 10, minimum 1). */
+  periodSeconds?:
+    | number
+    | undefined;
+  /**
+   * Consecutive successes needed after a failure to count as passing (default 1; must be 1 for
+   * liveness and startup probes).
+   */
+  successThreshold?:
+    | number
+    | undefined;
+  /** Consecutive failures after which the probe counts as failed (default 3, minimum 1). */
+  failureThreshold?:
+    | number
+    | undefined;
+  /**
+   * Grace period used instead of the pod's when the container is killed for failing this probe;
+   * only for liveness and startup probes, minimum 1.
+   */
   terminationGracePeriodSeconds?: number | undefined;
 }
 
 export interface ExecAction {
+  /**
+   * The command line to run in the container, not in a shell (so pipes need an explicit shell);
+   * exit status 0 is success.
+   */
   command?: string[] | undefined;
 }
 
 export interface HTTPGetAction {
+  /** Path to request on the HTTP server. */
   path?:
     | string
     | undefined;
   /** IntOrString: a port number or a named container port. */
-  port?: any | undefined;
-  host?: string | undefined;
-  scheme?: string | undefined;
+  port?:
+    | any
+    | undefined;
+  /**
+   * Host to connect to; defaults to the pod IP. Set a Host header in httpHeaders instead to name a
+   * virtual host.
+   */
+  host?:
+    | string
+    | undefined;
+  /** HTTP (default) or HTTPS; certificates are not verified. */
+  scheme?:
+    | string
+    | undefined;
+  /** Custom headers to send; repeated headers are allowed. */
   httpHeaders?: HTTPHeader[] | undefined;
 }
 
 export interface HTTPHeader {
-  name?: string | undefined;
+  /** The header field name; it is canonicalised when sent. */
+  name?:
+    | string
+    | undefined;
+  /** The header field value. */
   value?: string | undefined;
 }
 
 export interface TCPSocketAction {
   /** IntOrString: a port number or a named container port. */
-  port?: any | undefined;
+  port?:
+    | any
+    | undefined;
+  /** Host to connect to; defaults to the pod IP. */
   host?: string | undefined;
 }
 
 export interface GRPCAction {
-  port?: number | undefined;
+  port?:
+    | number
+    | undefined;
+  /** The service name passed in the health check request; empty asks about the server as a whole. */
   service?: string | undefined;
 }
 
 export interface SleepAction {
+  /** How long to sleep, in seconds. */
   seconds?: number | undefined;
 }
 
 export interface LifecycleHandler {
-  exec?: ExecAction | undefined;
-  httpGet?: HTTPGetAction | undefined;
-  tcpSocket?: TCPSocketAction | undefined;
+  /** Run a command in the container. */
+  exec?:
+    | ExecAction
+    | undefined;
+  /** Send an HTTP GET request. */
+  httpGet?:
+    | HTTPGetAction
+    | undefined;
+  /** Deprecated and not supported as a lifecycle handler; kept for compatibility only. */
+  tcpSocket?:
+    | TCPSocketAction
+    | undefined;
+  /** Sleep for a number of seconds. */
   sleep?: SleepAction | undefined;
 }
 
 export interface Lifecycle {
-  postStart?: LifecycleHandler | undefined;
+  /**
+   * Runs right after the container is created; if it fails, the container is killed and restarted
+   * as its restart policy says. The container cannot reach the running state until it completes.
+   */
+  postStart?:
+    | LifecycleHandler
+    | undefined;
+  /**
+   * Runs before the container is stopped by an API request or a management event (not when it exits
+   * on its own); the grace period keeps counting while it runs.
+   */
   preStop?: LifecycleHandler | undefined;
 }
 
 export interface Capabilities {
-  add?: string[] | undefined;
+  /** Linux capabilities to add to the runtime's default set, e.g. NET_ADMIN. */
+  add?:
+    | string[]
+    | undefined;
+  /** Linux capabilities to remove, e.g. ALL. */
   drop?: string[] | undefined;
 }
 
 export interface SELinuxOptions {
-  user?: string | undefined;
-  role?: string | undefined;
-  type?: string | undefined;
+  /** SELinux user label. */
+  user?:
+    | string
+    | undefined;
+  /** SELinux role label. */
+  role?:
+    | string
+    | undefined;
+  /** SELinux type label. */
+  type?:
+    | string
+    | undefined;
+  /** SELinux level label. */
   level?: string | undefined;
 }
 
 export interface WindowsSecurityContextOptions {
-  gmsaCredentialSpecName?: string | undefined;
-  gmsaCredentialSpec?: string | undefined;
-  runAsUserName?: string | undefined;
+  /** Name of the GMSA credential spec to use. */
+  gmsaCredentialSpecName?:
+    | string
+    | undefined;
+  /**
+   * The contents of the GMSA credential spec named by gmsaCredentialSpecName, inlined by the GMSA
+   * admission webhook.
+   */
+  gmsaCredentialSpec?:
+    | string
+    | undefined;
+  /** The Windows user name the entrypoint runs as; defaults to the image's user. */
+  runAsUserName?:
+    | string
+    | undefined;
+  /**
+   * Run the container as a Windows HostProcess container; all containers of the pod must agree, and
+   * hostNetwork must be true.
+   */
   hostProcess?: boolean | undefined;
 }
 
 export interface SeccompProfile {
-  type?: string | undefined;
+  /**
+   * RuntimeDefault (the runtime's default profile), Unconfined (no profile) or Localhost (a file on
+   * the node).
+   */
+  type?:
+    | string
+    | undefined;
+  /**
+   * With type Localhost only (and then required): the profile's path, relative to the node agent's
+   * seccomp profile directory.
+   */
   localhostProfile?: string | undefined;
 }
 
 export interface AppArmorProfile {
-  type?: string | undefined;
+  /**
+   * RuntimeDefault (the runtime's default profile), Unconfined (no profile) or Localhost (a profile
+   * loaded on the node).
+   */
+  type?:
+    | string
+    | undefined;
+  /** With type Localhost only (and then required): the name of the profile loaded on the node. */
   localhostProfile?: string | undefined;
 }
 
 export interface SecurityContext {
-  capabilities?: Capabilities | undefined;
-  privileged?: boolean | undefined;
-  seLinuxOptions?: SELinuxOptions | undefined;
-  windowsOptions?: WindowsSecurityContextOptions | undefined;
-  runAsUser?: number | undefined;
-  runAsGroup?: number | undefined;
-  runAsNonRoot?: boolean | undefined;
-  readOnlyRootFilesystem?: boolean | undefined;
-  allowPrivilegeEscalation?: boolean | undefined;
-  procMount?: string | undefined;
-  seccompProfile?: SeccompProfile | undefined;
+  /** Linux capabilities to add to or drop from the runtime's default set. Not used on Windows. */
+  capabilities?:
+    | Capabilities
+    | undefined;
+  /**
+   * Run the container as privileged, with nearly the same access as root processes on the host
+   * (default false). Not used on Windows.
+   */
+  privileged?:
+    | boolean
+    | undefined;
+  /** SELinux context for the container; overrides the pod's. Not used on Windows. */
+  seLinuxOptions?:
+    | SELinuxOptions
+    | undefined;
+  /** Windows-specific settings; override the pod's. Not used on Linux. */
+  windowsOptions?:
+    | WindowsSecurityContextOptions
+    | undefined;
+  /**
+   * UID the entrypoint runs as; overrides the pod's, defaults to the image's user. Not used on
+   * Windows.
+   */
+  runAsUser?:
+    | number
+    | undefined;
+  /** Primary GID the entrypoint runs as; overrides the pod's. Not used on Windows. */
+  runAsGroup?:
+    | number
+    | undefined;
+  /**
+   * If true, the node agent refuses to start the container if it would run as UID 0; overrides the
+   * pod's.
+   */
+  runAsNonRoot?:
+    | boolean
+    | undefined;
+  /** Mount the container's root filesystem read-only (default false). Not used on Windows. */
+  readOnlyRootFilesystem?:
+    | boolean
+    | undefined;
+  /**
+   * Whether a process may gain more privileges than its parent (the no_new_privs flag); always true
+   * when privileged or with CAP_SYS_ADMIN. Not used on Windows.
+   */
+  allowPrivilegeEscalation?:
+    | boolean
+    | undefined;
+  /** Default (the runtime's masked and read-only /proc paths) or Unmasked. Not used on Windows. */
+  procMount?:
+    | string
+    | undefined;
+  /** The seccomp profile of this container; overrides the pod's. Not used on Windows. */
+  seccompProfile?:
+    | SeccompProfile
+    | undefined;
+  /** The AppArmor profile of this container; overrides the pod's. Not used on Windows. */
   appArmorProfile?: AppArmorProfile | undefined;
 }

@@ -28,7 +28,10 @@ export interface ObjectMeta {
     | string
     | undefined;
   /** The namespace the object lives in; empty for cluster-scoped kinds. Must be a DNS-1123 label. */
-  namespace?: string | undefined;
+  namespace?:
+    | string
+    | undefined;
+  /** Deprecated and no longer set by the server; always empty. */
   selfLink?:
     | string
     | undefined;
@@ -49,7 +52,13 @@ export interface ObjectMeta {
     | string
     | undefined;
   /** RFC 3339 time after which the object will be deleted; set by the server on a graceful delete. Read-only. */
-  deletionTimestamp?: string | undefined;
+  deletionTimestamp?:
+    | string
+    | undefined;
+  /**
+   * Seconds the object is given to terminate gracefully before it is removed; set with
+   * deletionTimestamp and may only be shortened. Read-only.
+   */
   deletionGracePeriodSeconds?:
     | number
     | undefined;
@@ -58,12 +67,21 @@ export interface ObjectMeta {
     | { [key: string]: string }
     | undefined;
   /** Unstructured key/value data for tools; not used for selection. At most 256 KiB in total. */
-  annotations?: { [key: string]: string } | undefined;
+  annotations?:
+    | { [key: string]: string }
+    | undefined;
+  /**
+   * Objects this one depends on; once all owners are gone, the garbage collector deletes it. At
+   * most one may be the managing controller.
+   */
   ownerReferences?:
     | OwnerReference[]
     | undefined;
   /** Must be empty before the object is deleted from the registry. */
-  finalizers?: string[] | undefined;
+  finalizers?:
+    | string[]
+    | undefined;
+  /** Which manager owns which fields, as tracked by server-side apply; mostly for internal use. */
   managedFields?: ManagedFieldsEntry[] | undefined;
 }
 
@@ -78,21 +96,56 @@ export interface ObjectMeta_AnnotationsEntry {
 }
 
 export interface OwnerReference {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  name?: string | undefined;
-  uid?: string | undefined;
-  controller?: boolean | undefined;
+  /** API version of the owner. */
+  apiVersion?:
+    | string
+    | undefined;
+  /** Kind of the owner. */
+  kind?:
+    | string
+    | undefined;
+  /** Name of the owner. */
+  name?:
+    | string
+    | undefined;
+  /** UID of the owner. */
+  uid?:
+    | string
+    | undefined;
+  /** Whether this owner is the managing controller; at most one owner reference may set it. */
+  controller?:
+    | boolean
+    | undefined;
+  /** If true, foreground deletion of the owner waits until this object is deleted. */
   blockOwnerDeletion?: boolean | undefined;
 }
 
 export interface ManagedFieldsEntry {
-  manager?: string | undefined;
-  operation?: string | undefined;
-  apiVersion?: string | undefined;
-  time?: string | undefined;
-  fieldsType?: string | undefined;
-  fieldsV1?: { [key: string]: any } | undefined;
+  /** Name of the workflow (field manager) that manages these fields. */
+  manager?:
+    | string
+    | undefined;
+  /** The kind of write that recorded the entry: Apply or Update. */
+  operation?:
+    | string
+    | undefined;
+  /** API version the fields are expressed in; versions differ in field names and layout. */
+  apiVersion?:
+    | string
+    | undefined;
+  /** RFC 3339 time of the entry's last change of fields. */
+  time?:
+    | string
+    | undefined;
+  /** The format of fieldsV1; only "FieldsV1" exists. */
+  fieldsType?:
+    | string
+    | undefined;
+  /** The set of fields managed, in the FieldsV1 format. */
+  fieldsV1?:
+    | { [key: string]: any }
+    | undefined;
+  /** The subresource the object was written through; empty for the main resource. */
   subresource?: string | undefined;
 }
 
@@ -104,7 +157,14 @@ export interface ListMeta {
 }
 
 export interface LabelSelector {
-  matchLabels?: { [key: string]: string } | undefined;
+  /**
+   * Label key/value pairs that must all match; each is like a matchExpressions entry with operator
+   * In and one value.
+   */
+  matchLabels?:
+    | { [key: string]: string }
+    | undefined;
+  /** Label requirements that must all hold. */
   matchExpressions?: LabelSelectorRequirement[] | undefined;
 }
 
@@ -114,8 +174,15 @@ export interface LabelSelector_MatchLabelsEntry {
 }
 
 export interface LabelSelectorRequirement {
-  key?: string | undefined;
-  operator?: string | undefined;
+  /** The label key the requirement applies to. */
+  key?:
+    | string
+    | undefined;
+  /** In, NotIn, Exists or DoesNotExist. */
+  operator?:
+    | string
+    | undefined;
+  /** Values to compare against: non-empty for In and NotIn, empty for Exists and DoesNotExist. */
   values?: string[] | undefined;
 }
 
@@ -180,5 +247,6 @@ export interface ObjectReference {
 }
 
 export interface LocalObjectReference {
+  /** Name of the referenced object, in the same namespace. */
   name?: string | undefined;
 }

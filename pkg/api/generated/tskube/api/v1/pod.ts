@@ -26,8 +26,21 @@ export const protobufFileName = "tskube/api/v1/pod.proto";
 
 /** Pod is a collection of containers that can run on a host, sharing a network namespace. */
 export interface Pod {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
+  /**
+   * The versioned schema of this object (v1 for Pods); servers convert objects to the version a
+   * client asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (Pod); inferred from the endpoint when omitted. Cannot
+   * be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
   metadata?:
     | ObjectMeta
     | undefined;
@@ -56,7 +69,13 @@ export interface PodSpec {
     | Container[]
     | undefined;
   /** The containers of the pod. At least one is required. Cannot be added or removed after creation. */
-  containers?: Container[] | undefined;
+  containers?:
+    | Container[]
+    | undefined;
+  /**
+   * Debugging containers added to a running pod through the ephemeralcontainers subresource; they
+   * cannot be given at creation or removed, and are never restarted.
+   */
   ephemeralContainers?:
     | EphemeralContainer[]
     | undefined;
@@ -65,7 +84,13 @@ export interface PodSpec {
     | string
     | undefined;
   /** Seconds between SIGTERM and SIGKILL on graceful deletion. Defaults to 30. */
-  terminationGracePeriodSeconds?: number | undefined;
+  terminationGracePeriodSeconds?:
+    | number
+    | undefined;
+  /**
+   * How long, in seconds from startTime, the pod may run on its node before it is marked Failed and
+   * its containers are killed. Must be a positive integer.
+   */
   activeDeadlineSeconds?:
     | number
     | undefined;
@@ -74,9 +99,21 @@ export interface PodSpec {
     | string
     | undefined;
   /** Labels a node must have for the pod to be scheduled on it. */
-  nodeSelector?: { [key: string]: string } | undefined;
-  serviceAccountName?: string | undefined;
-  serviceAccount?: string | undefined;
+  nodeSelector?:
+    | { [key: string]: string }
+    | undefined;
+  /** Name of the ServiceAccount the pod runs as, in the pod's namespace (default "default"). */
+  serviceAccountName?:
+    | string
+    | undefined;
+  /** Deprecated alias of serviceAccountName; use serviceAccountName instead. */
+  serviceAccount?:
+    | string
+    | undefined;
+  /**
+   * Whether a service account token is mounted into the pod automatically; overrides the
+   * ServiceAccount's own setting when set.
+   */
   automountServiceAccountToken?:
     | boolean
     | undefined;
@@ -85,36 +122,152 @@ export interface PodSpec {
     | string
     | undefined;
   /** Use the node's network namespace. */
-  hostNetwork?: boolean | undefined;
-  hostPID?: boolean | undefined;
-  hostIPC?: boolean | undefined;
-  shareProcessNamespace?: boolean | undefined;
-  securityContext?: PodSecurityContext | undefined;
-  imagePullSecrets?: LocalObjectReference[] | undefined;
-  hostname?: string | undefined;
-  subdomain?: string | undefined;
-  affinity?: Affinity | undefined;
+  hostNetwork?:
+    | boolean
+    | undefined;
+  /** Use the node's process ID namespace (default false). */
+  hostPID?:
+    | boolean
+    | undefined;
+  /** Use the node's IPC namespace (default false). */
+  hostIPC?:
+    | boolean
+    | undefined;
+  /**
+   * Run all containers of the pod in one shared process namespace, so they can see and signal each
+   * other's processes. Cannot be set together with hostPID; default false.
+   */
+  shareProcessNamespace?:
+    | boolean
+    | undefined;
+  /**
+   * Pod-level security attributes and common container settings (user and group IDs, fsGroup,
+   * seccomp, sysctls); container-level settings take precedence.
+   */
+  securityContext?:
+    | PodSecurityContext
+    | undefined;
+  /** Secrets in the pod's namespace holding registry credentials used to pull the pod's images. */
+  imagePullSecrets?:
+    | LocalObjectReference[]
+    | undefined;
+  /** The pod's hostname; defaults to the pod's name. Must be a DNS-1123 label. */
+  hostname?:
+    | string
+    | undefined;
+  /**
+   * When set, the pod's fully qualified name is
+   * <hostname>.<subdomain>.<namespace>.svc.<cluster-domain>; usually the name of a headless Service.
+   */
+  subdomain?:
+    | string
+    | undefined;
+  /** Node affinity, pod affinity and pod anti-affinity rules the scheduler honours. */
+  affinity?:
+    | Affinity
+    | undefined;
+  /** The scheduler responsible for placing the pod; defaults to "default-scheduler". */
   schedulerName?:
     | string
     | undefined;
   /** Taints the pod tolerates. */
-  tolerations?: Toleration[] | undefined;
-  hostAliases?: HostAlias[] | undefined;
-  priorityClassName?: string | undefined;
-  priority?: number | undefined;
-  dnsConfig?: PodDNSConfig | undefined;
-  readinessGates?: PodReadinessGate[] | undefined;
-  runtimeClassName?: string | undefined;
-  enableServiceLinks?: boolean | undefined;
+  tolerations?:
+    | Toleration[]
+    | undefined;
+  /** Extra IP-to-hostname entries written into the pod's /etc/hosts file. */
+  hostAliases?:
+    | HostAlias[]
+    | undefined;
+  /**
+   * Name of a PriorityClass giving the pod its priority; system-node-critical and
+   * system-cluster-critical are the built-in highest ones. Empty uses the global default class, or
+   * priority 0 when there is none.
+   */
+  priorityClassName?:
+    | string
+    | undefined;
+  /**
+   * The pod's priority value, filled in at admission from priorityClassName; higher is more
+   * important. Should not be set by users.
+   */
+  priority?:
+    | number
+    | undefined;
+  /**
+   * DNS resolver settings (nameservers, searches, options) merged into the configuration generated
+   * from dnsPolicy; required when dnsPolicy is None.
+   */
+  dnsConfig?:
+    | PodDNSConfig
+    | undefined;
+  /**
+   * Extra pod conditions that must all be True, besides every container being ready, for the pod to
+   * be Ready.
+   */
+  readinessGates?:
+    | PodReadinessGate[]
+    | undefined;
+  /**
+   * Name of the RuntimeClass used to run the pod; when unset, the node's default runtime handler is
+   * used.
+   */
+  runtimeClassName?:
+    | string
+    | undefined;
+  /**
+   * Whether Docker-link-style environment variables describing the Services of the namespace are
+   * injected into the containers (default true).
+   */
+  enableServiceLinks?:
+    | boolean
+    | undefined;
+  /**
+   * Whether the pod may preempt lower-priority pods: PreemptLowerPriority (default) or Never.
+   * Filled in at admission from the PriorityClass.
+   */
   preemptionPolicy?:
     | string
     | undefined;
-  /** +quantity */
-  overhead?: { [key: string]: string } | undefined;
-  topologySpreadConstraints?: TopologySpreadConstraint[] | undefined;
-  setHostnameAsFQDN?: boolean | undefined;
-  os?: PodOS | undefined;
-  hostUsers?: boolean | undefined;
+  /**
+   * Resources used by the pod's sandbox beyond its containers, added to their requests for
+   * scheduling and quota. Set at admission from the RuntimeClass; not to be given by users.
+   * +quantity
+   */
+  overhead?:
+    | { [key: string]: string }
+    | undefined;
+  /**
+   * Rules for spreading matching pods evenly across topology domains such as zones or nodes; all
+   * constraints are ANDed.
+   */
+  topologySpreadConstraints?:
+    | TopologySpreadConstraint[]
+    | undefined;
+  /**
+   * Set the kernel hostname of the containers to the pod's fully qualified domain name rather than
+   * its short name (default false).
+   */
+  setHostnameAsFQDN?:
+    | boolean
+    | undefined;
+  /**
+   * The operating system the pod's containers run on; when set, fields that do not apply to that OS
+   * are refused.
+   */
+  os?:
+    | PodOS
+    | undefined;
+  /**
+   * Whether the pod uses the node's user namespace (default true); false gives the pod its own user
+   * namespace (UserNamespacesSupport feature).
+   */
+  hostUsers?:
+    | boolean
+    | undefined;
+  /**
+   * Gates that keep the pod from being scheduled while any remains; they can only be set at
+   * creation and removed afterwards.
+   */
   schedulingGates?:
     | PodSchedulingGate[]
     | undefined;
@@ -133,182 +286,521 @@ export interface PodSpec_OverheadEntry {
 }
 
 export interface PodSecurityContext {
-  seLinuxOptions?: SELinuxOptions | undefined;
-  windowsOptions?: WindowsSecurityContextOptions | undefined;
-  runAsUser?: number | undefined;
-  runAsGroup?: number | undefined;
-  runAsNonRoot?: boolean | undefined;
-  supplementalGroups?: number[] | undefined;
-  supplementalGroupsPolicy?: string | undefined;
-  fsGroup?: number | undefined;
-  sysctls?: Sysctl[] | undefined;
-  fsGroupChangePolicy?: string | undefined;
-  seccompProfile?: SeccompProfile | undefined;
-  appArmorProfile?: AppArmorProfile | undefined;
+  /**
+   * SELinux context applied to all containers; the runtime assigns a random one when unset. Not
+   * used on Windows.
+   */
+  seLinuxOptions?:
+    | SELinuxOptions
+    | undefined;
+  /** Windows-specific settings applied to all containers. Not used on Linux. */
+  windowsOptions?:
+    | WindowsSecurityContextOptions
+    | undefined;
+  /**
+   * UID used to run the entrypoint of every container; defaults to the user set in the image.
+   * Containers' own securityContext wins.
+   */
+  runAsUser?:
+    | number
+    | undefined;
+  /**
+   * Primary GID used to run the entrypoint of every container; defaults to the runtime's default.
+   * Containers' own securityContext wins.
+   */
+  runAsGroup?:
+    | number
+    | undefined;
+  /** If true, the node agent refuses to start any container that would run as UID 0. */
+  runAsNonRoot?:
+    | boolean
+    | undefined;
+  /** GIDs added to the first process of each container, on top of its primary GID and fsGroup. */
+  supplementalGroups?:
+    | number[]
+    | undefined;
+  /**
+   * How supplemental groups are computed: Merge (default, also keeps the groups the image's
+   * /etc/group gives the user) or Strict (only the ones listed here). Alpha in 1.32.
+   */
+  supplementalGroupsPolicy?:
+    | string
+    | undefined;
+  /**
+   * A supplemental group applied to all containers; volumes that support it are made owned by this
+   * GID and group-writable.
+   */
+  fsGroup?:
+    | number
+    | undefined;
+  /**
+   * Namespaced kernel parameters set for the pod; a sysctl the runtime does not support may keep the
+   * pod from starting.
+   */
+  sysctls?:
+    | Sysctl[]
+    | undefined;
+  /**
+   * When volume ownership and permissions are changed to fsGroup: Always (default) or
+   * OnRootMismatch (only if the volume's root does not already match).
+   */
+  fsGroupChangePolicy?:
+    | string
+    | undefined;
+  /** The seccomp profile used by all containers unless a container sets its own. */
+  seccompProfile?:
+    | SeccompProfile
+    | undefined;
+  /** The AppArmor profile used by all containers unless a container sets its own. */
+  appArmorProfile?:
+    | AppArmorProfile
+    | undefined;
+  /**
+   * How the SELinux label is applied to volumes: MountOption (default, as a mount option where
+   * possible) or Recursive (relabel every file). Alpha in 1.32.
+   */
   seLinuxChangePolicy?: string | undefined;
 }
 
 export interface Sysctl {
-  name?: string | undefined;
+  /** Name of the kernel parameter, e.g. net.ipv4.ip_local_port_range. */
+  name?:
+    | string
+    | undefined;
+  /** Value to set it to. */
   value?: string | undefined;
 }
 
 export interface Affinity {
-  nodeAffinity?: NodeAffinity | undefined;
-  podAffinity?: PodAffinity | undefined;
+  /** Rules restricting or preferring the nodes the pod can be scheduled on, by node labels. */
+  nodeAffinity?:
+    | NodeAffinity
+    | undefined;
+  /** Rules for placing the pod in the same topology domain as other pods. */
+  podAffinity?:
+    | PodAffinity
+    | undefined;
+  /** Rules for keeping the pod out of topology domains that hold certain other pods. */
   podAntiAffinity?: PodAntiAffinity | undefined;
 }
 
 export interface NodeAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector | undefined;
+  /**
+   * A node must satisfy these terms for the pod to be scheduled there; a pod already running is not
+   * evicted if its node stops satisfying them.
+   */
+  requiredDuringSchedulingIgnoredDuringExecution?:
+    | NodeSelector
+    | undefined;
+  /**
+   * Weighted preferences: the scheduler favours nodes whose matching terms add up to the largest
+   * weight, but may pick others.
+   */
   preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[] | undefined;
 }
 
 export interface NodeSelector {
+  /** Terms that are ORed: a node matches if it meets any one of them. Required. */
   nodeSelectorTerms?: NodeSelectorTerm[] | undefined;
 }
 
 export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[] | undefined;
+  /** Requirements on the node's labels, all of which must hold. */
+  matchExpressions?:
+    | NodeSelectorRequirement[]
+    | undefined;
+  /** Requirements on the node's fields (only metadata.name is supported), all of which must hold. */
   matchFields?: NodeSelectorRequirement[] | undefined;
 }
 
 export interface NodeSelectorRequirement {
-  key?: string | undefined;
-  operator?: string | undefined;
+  /** The label key (or field name) the requirement applies to. */
+  key?:
+    | string
+    | undefined;
+  /** In, NotIn, Exists, DoesNotExist, Gt or Lt. */
+  operator?:
+    | string
+    | undefined;
+  /**
+   * Values to compare against: non-empty for In and NotIn, empty for Exists and DoesNotExist, a
+   * single integer for Gt and Lt.
+   */
   values?: string[] | undefined;
 }
 
 export interface PreferredSchedulingTerm {
-  weight?: number | undefined;
+  /** How much matching this term counts, 1 to 100. */
+  weight?:
+    | number
+    | undefined;
+  /** The node selector term a node should match. */
   preference?: NodeSelectorTerm | undefined;
 }
 
 export interface PodAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] | undefined;
+  /**
+   * Terms that must all be met for the pod to be scheduled onto a node; not re-checked once the pod
+   * runs.
+   */
+  requiredDuringSchedulingIgnoredDuringExecution?:
+    | PodAffinityTerm[]
+    | undefined;
+  /**
+   * Weighted terms the scheduler tries to satisfy, favouring nodes with the highest total weight of
+   * matched terms.
+   */
   preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[] | undefined;
 }
 
 export interface PodAntiAffinity {
-  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] | undefined;
+  /**
+   * Terms that must all be met (no matching pod in the topology domain) for the pod to be scheduled
+   * onto a node; not re-checked once the pod runs.
+   */
+  requiredDuringSchedulingIgnoredDuringExecution?:
+    | PodAffinityTerm[]
+    | undefined;
+  /**
+   * Weighted terms the scheduler tries to satisfy, avoiding nodes in domains with the highest total
+   * weight of matched terms.
+   */
   preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[] | undefined;
 }
 
 export interface PodAffinityTerm {
-  labelSelector?: LabelSelector | undefined;
-  namespaces?: string[] | undefined;
-  topologyKey?: string | undefined;
-  namespaceSelector?: LabelSelector | undefined;
-  matchLabelKeys?: string[] | undefined;
+  /** Selects the pods this term is about; when unset, it matches no pods. */
+  labelSelector?:
+    | LabelSelector
+    | undefined;
+  /**
+   * Namespaces the selected pods are looked for in, together with namespaceSelector; both empty
+   * means the pod's own namespace.
+   */
+  namespaces?:
+    | string[]
+    | undefined;
+  /**
+   * Node label key defining the topology domain (e.g. kubernetes.io/hostname or
+   * topology.kubernetes.io/zone). Required.
+   */
+  topologyKey?:
+    | string
+    | undefined;
+  /**
+   * Label query over namespaces whose pods are considered, added to those in namespaces; an empty
+   * selector ({}) means every namespace.
+   */
+  namespaceSelector?:
+    | LabelSelector
+    | undefined;
+  /**
+   * Label keys whose values are taken from the incoming pod and added to labelSelector as key In
+   * (value); needs labelSelector.
+   */
+  matchLabelKeys?:
+    | string[]
+    | undefined;
+  /**
+   * Label keys whose values are taken from the incoming pod and added to labelSelector as key NotIn
+   * (value); needs labelSelector.
+   */
   mismatchLabelKeys?: string[] | undefined;
 }
 
 export interface WeightedPodAffinityTerm {
-  weight?: number | undefined;
+  /** How much matching this term counts, 1 to 100. */
+  weight?:
+    | number
+    | undefined;
+  /** The pod affinity term itself. */
   podAffinityTerm?: PodAffinityTerm | undefined;
 }
 
 export interface Toleration {
-  key?: string | undefined;
-  operator?: string | undefined;
-  value?: string | undefined;
-  effect?: string | undefined;
+  /**
+   * The taint key the toleration applies to; empty matches every key, and then operator must be
+   * Exists.
+   */
+  key?:
+    | string
+    | undefined;
+  /** Equal (default) to match the value, or Exists to match any value of the key. */
+  operator?:
+    | string
+    | undefined;
+  /** The taint value to match; must be empty with the Exists operator. */
+  value?:
+    | string
+    | undefined;
+  /**
+   * The taint effect to match: NoSchedule, PreferNoSchedule or NoExecute; empty matches all
+   * effects.
+   */
+  effect?:
+    | string
+    | undefined;
+  /**
+   * For NoExecute taints only: how long the pod stays bound after the taint appears before it is
+   * evicted. Unset means forever; zero or less means at once.
+   */
   tolerationSeconds?: number | undefined;
 }
 
 export interface HostAlias {
-  ip?: string | undefined;
+  /** IP address of the /etc/hosts entry. */
+  ip?:
+    | string
+    | undefined;
+  /** Hostnames for that IP address. */
   hostnames?: string[] | undefined;
 }
 
 export interface PodDNSConfig {
-  nameservers?: string[] | undefined;
-  searches?: string[] | undefined;
+  /** DNS server IPs added to those generated from dnsPolicy (at most 3 in total). */
+  nameservers?:
+    | string[]
+    | undefined;
+  /** DNS search domains added to those generated from dnsPolicy (at most 32). */
+  searches?:
+    | string[]
+    | undefined;
+  /** Resolver options; they override generated options of the same name. */
   options?: PodDNSConfigOption[] | undefined;
 }
 
 export interface PodDNSConfigOption {
-  name?: string | undefined;
+  /** The resolver option's name (e.g. ndots). Required. */
+  name?:
+    | string
+    | undefined;
+  /** The option's value, if it takes one. */
   value?: string | undefined;
 }
 
 export interface PodReadinessGate {
+  /** The type of a pod condition that must be True for the pod to be Ready. */
   conditionType?: string | undefined;
 }
 
 export interface TopologySpreadConstraint {
-  maxSkew?: number | undefined;
-  topologyKey?: string | undefined;
-  whenUnsatisfiable?: string | undefined;
-  labelSelector?: LabelSelector | undefined;
-  minDomains?: number | undefined;
-  nodeAffinityPolicy?: string | undefined;
-  nodeTaintsPolicy?: string | undefined;
+  /**
+   * The largest allowed difference between the number of matching pods in a topology domain and the
+   * lowest such number over all eligible domains (the global minimum). Must be greater than 0.
+   */
+  maxSkew?:
+    | number
+    | undefined;
+  /**
+   * Node label key whose values define the topology domains; nodes without the label are not
+   * counted. Required.
+   */
+  topologyKey?:
+    | string
+    | undefined;
+  /**
+   * What to do when the pod cannot satisfy the constraint: DoNotSchedule (default) or
+   * ScheduleAnyway (only prefer domains that reduce the skew).
+   */
+  whenUnsatisfiable?:
+    | string
+    | undefined;
+  /** Selects the pods counted in each domain. */
+  labelSelector?:
+    | LabelSelector
+    | undefined;
+  /**
+   * Minimum number of eligible domains; with fewer, the global minimum is taken as 0. Only with
+   * whenUnsatisfiable DoNotSchedule; must be greater than 0.
+   */
+  minDomains?:
+    | number
+    | undefined;
+  /**
+   * Whether the pod's nodeAffinity and nodeSelector limit the nodes counted: Honor (default) or
+   * Ignore.
+   */
+  nodeAffinityPolicy?:
+    | string
+    | undefined;
+  /**
+   * Whether node taints limit the nodes counted: Ignore (default) or Honor (only nodes whose taints
+   * the pod tolerates).
+   */
+  nodeTaintsPolicy?:
+    | string
+    | undefined;
+  /**
+   * Label keys whose values are taken from the incoming pod and ANDed into labelSelector; keys must
+   * not also appear in labelSelector.
+   */
   matchLabelKeys?: string[] | undefined;
 }
 
 export interface PodOS {
+  /** The operating system: linux or windows. */
   name?: string | undefined;
 }
 
 export interface PodSchedulingGate {
+  /** Name of the gate; unique among the pod's gates. */
   name?: string | undefined;
 }
 
 export interface PodStatus {
   /** Pending, Running, Succeeded, Failed or Unknown. */
-  phase?: string | undefined;
-  conditions?: PodCondition[] | undefined;
-  message?: string | undefined;
-  reason?: string | undefined;
-  nominatedNodeName?: string | undefined;
-  hostIP?: string | undefined;
-  hostIPs?: HostIP[] | undefined;
-  podIP?: string | undefined;
-  podIPs?: PodIP[] | undefined;
-  startTime?: string | undefined;
-  initContainerStatuses?: ContainerStatus[] | undefined;
+  phase?:
+    | string
+    | undefined;
+  /** The pod's current conditions (PodScheduled, Initialized, ContainersReady, Ready and others). */
+  conditions?:
+    | PodCondition[]
+    | undefined;
+  /** A human-readable message on why the pod is in its current state. */
+  message?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the pod's state, e.g. Evicted. */
+  reason?:
+    | string
+    | undefined;
+  /**
+   * The node the pod is expected to go to after preempting pods there; set by the scheduler and not
+   * a guarantee.
+   */
+  nominatedNodeName?:
+    | string
+    | undefined;
+  /** IP address of the node the pod is bound to; empty until the pod is scheduled. */
+  hostIP?:
+    | string
+    | undefined;
+  /** IP addresses of the node (at most one per family); hostIPs[0] equals hostIP. */
+  hostIPs?:
+    | HostIP[]
+    | undefined;
+  /** IP address allocated to the pod; empty until one is allocated. */
+  podIP?:
+    | string
+    | undefined;
+  /** IP addresses of the pod (at most one per family); podIPs[0] equals podIP. */
+  podIPs?:
+    | PodIP[]
+    | undefined;
+  /** RFC 3339 time the node agent acknowledged the pod, before pulling images. */
+  startTime?:
+    | string
+    | undefined;
+  /** Status of each init container, in spec order. */
+  initContainerStatuses?:
+    | ContainerStatus[]
+    | undefined;
+  /** Status of each app container. */
   containerStatuses?:
     | ContainerStatus[]
     | undefined;
   /** Guaranteed, Burstable or BestEffort, from the containers' requests and limits. */
-  qosClass?: string | undefined;
-  ephemeralContainerStatuses?: ContainerStatus[] | undefined;
+  qosClass?:
+    | string
+    | undefined;
+  /** Status of each ephemeral container. */
+  ephemeralContainerStatuses?:
+    | ContainerStatus[]
+    | undefined;
+  /**
+   * State of a requested in-place resource resize: Proposed, InProgress, Deferred or Infeasible
+   * (InPlacePodVerticalScaling feature).
+   */
   resize?: string | undefined;
 }
 
 export interface PodCondition {
-  type?: string | undefined;
-  status?: string | undefined;
-  lastProbeTime?: string | undefined;
-  lastTransitionTime?: string | undefined;
-  reason?: string | undefined;
+  /** The condition type, e.g. PodScheduled, Initialized, ContainersReady, Ready or DisruptionTarget. */
+  type?:
+    | string
+    | undefined;
+  /** True, False or Unknown. */
+  status?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition was last probed. */
+  lastProbeTime?:
+    | string
+    | undefined;
+  /** RFC 3339 time the condition last changed status. */
+  lastTransitionTime?:
+    | string
+    | undefined;
+  /** A brief CamelCase reason for the last transition. */
+  reason?:
+    | string
+    | undefined;
+  /** A human-readable message about the last transition. */
   message?: string | undefined;
 }
 
 export interface HostIP {
+  /** An IP address of the node. */
   ip?: string | undefined;
 }
 
 export interface PodIP {
+  /** An IP address of the pod. */
   ip?: string | undefined;
 }
 
 export interface ContainerStatus {
-  name?: string | undefined;
-  state?: ContainerState | undefined;
-  lastState?: ContainerState | undefined;
-  ready?: boolean | undefined;
-  restartCount?: number | undefined;
-  image?: string | undefined;
-  imageID?: string | undefined;
-  containerID?: string | undefined;
+  /** The container's name, as in the pod spec. */
+  name?:
+    | string
+    | undefined;
+  /** The container's current state: waiting, running or terminated. */
+  state?:
+    | ContainerState
+    | undefined;
+  /**
+   * The state of the container's previous run, usually its termination; empty if it has not
+   * restarted.
+   */
+  lastState?:
+    | ContainerState
+    | undefined;
+  /** Whether the container passes its readiness probe (true when it has none and is running). */
+  ready?:
+    | boolean
+    | undefined;
+  /** How many times the container has been restarted. */
+  restartCount?:
+    | number
+    | undefined;
+  /** The image the container runs (as in the spec, or as resolved by the runtime). */
+  image?:
+    | string
+    | undefined;
+  /** The image's ID as the runtime reports it, usually a digest. */
+  imageID?:
+    | string
+    | undefined;
+  /** The container's ID in the form <runtime>://<id>. */
+  containerID?:
+    | string
+    | undefined;
+  /** Whether the container has passed its startup probe (true when it has none and is running). */
   started?:
     | boolean
     | undefined;
-  /** +quantity */
-  allocatedResources?: { [key: string]: string } | undefined;
-  resources?: ResourceRequirements | undefined;
+  /**
+   * Resources the node has allocated to the container (InPlacePodVerticalScaling feature).
+   * +quantity
+   */
+  allocatedResources?:
+    | { [key: string]: string }
+    | undefined;
+  /** Resource requests and limits actually configured for the running container. */
+  resources?:
+    | ResourceRequirements
+    | undefined;
+  /** Status of the container's volume mounts. */
   volumeMounts?: VolumeMountStatus[] | undefined;
 }
 
@@ -318,34 +810,75 @@ export interface ContainerStatus_AllocatedResourcesEntry {
 }
 
 export interface VolumeMountStatus {
-  name?: string | undefined;
-  mountPath?: string | undefined;
-  readOnly?: boolean | undefined;
+  /** Name of the mounted volume, matching a VolumeMount. */
+  name?:
+    | string
+    | undefined;
+  /** Path within the container where the volume is mounted. */
+  mountPath?:
+    | string
+    | undefined;
+  /** Whether the volume is mounted read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Whether read-only applies to submounts: Disabled, Enabled or empty. */
   recursiveReadOnly?: string | undefined;
 }
 
 export interface ContainerState {
-  waiting?: ContainerStateWaiting | undefined;
-  running?: ContainerStateRunning | undefined;
+  /** Set while the container is not yet running. */
+  waiting?:
+    | ContainerStateWaiting
+    | undefined;
+  /** Set while the container is running. */
+  running?:
+    | ContainerStateRunning
+    | undefined;
+  /** Set when the container has exited. */
   terminated?: ContainerStateTerminated | undefined;
 }
 
 export interface ContainerStateWaiting {
-  reason?: string | undefined;
+  /** Why the container is not running yet, e.g. ContainerCreating, ErrImagePull or CrashLoopBackOff. */
+  reason?:
+    | string
+    | undefined;
+  /** Details of why the container is not running yet. */
   message?: string | undefined;
 }
 
 export interface ContainerStateRunning {
+  /** RFC 3339 time the container was last (re)started. */
   startedAt?: string | undefined;
 }
 
 export interface ContainerStateTerminated {
-  exitCode?: number | undefined;
-  signal?: number | undefined;
-  reason?: string | undefined;
-  message?: string | undefined;
-  startedAt?: string | undefined;
-  finishedAt?: string | undefined;
+  /** The exit status of the container's last termination. */
+  exitCode?:
+    | number
+    | undefined;
+  /** The signal that ended the container, if any. */
+  signal?:
+    | number
+    | undefined;
+  /** A brief reason for the termination, e.g. Completed, Error or OOMKilled. */
+  reason?:
+    | string
+    | undefined;
+  /** Details of the termination, such as the termination message. */
+  message?:
+    | string
+    | undefined;
+  /** RFC 3339 time the container's last run started. */
+  startedAt?:
+    | string
+    | undefined;
+  /** RFC 3339 time the container's last run ended. */
+  finishedAt?:
+    | string
+    | undefined;
+  /** The container's ID in the form <runtime>://<id>. */
   containerID?: string | undefined;
 }
 

@@ -23,10 +23,29 @@ export const protobufFileName = "tskube/api/v1/service.proto";
  * will answer requests sent through the proxy.
  */
 export interface Service {
-  apiVersion?: string | undefined;
-  kind?: string | undefined;
-  metadata?: ObjectMeta | undefined;
-  spec?: ServiceSpec | undefined;
+  /**
+   * The versioned schema of this object (v1 for Services); servers convert objects to the version a
+   * client asks for.
+   */
+  apiVersion?:
+    | string
+    | undefined;
+  /**
+   * The kind of object this is, in CamelCase (Service); inferred from the endpoint when omitted.
+   * Cannot be updated.
+   */
+  kind?:
+    | string
+    | undefined;
+  /** Standard object metadata: name, namespace, labels, annotations and server-maintained fields. */
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The desired behaviour of the service. */
+  spec?:
+    | ServiceSpec
+    | undefined;
+  /** The most recently observed status of the service; written by the system. */
   status?: ServiceStatus | undefined;
 }
 
@@ -73,7 +92,13 @@ export interface ServiceSpec {
     | string
     | undefined;
   /** Deprecated: the load balancer's IP (for type LoadBalancer). */
-  loadBalancerIP?: string | undefined;
+  loadBalancerIP?:
+    | string
+    | undefined;
+  /**
+   * For type LoadBalancer: client CIDRs allowed through the load balancer, where the provider
+   * supports it.
+   */
   loadBalancerSourceRanges?:
     | string[]
     | undefined;
@@ -90,7 +115,10 @@ export interface ServiceSpec {
     | number
     | undefined;
   /** Publish addresses of pods that are not ready as well. */
-  publishNotReadyAddresses?: boolean | undefined;
+  publishNotReadyAddresses?:
+    | boolean
+    | undefined;
+  /** Settings of session affinity. */
   sessionAffinityConfig?:
     | SessionAffinityConfig
     | undefined;
@@ -103,12 +131,24 @@ export interface ServiceSpec {
     | string
     | undefined;
   /** Whether node ports are allocated for a LoadBalancer service (default true). */
-  allocateLoadBalancerNodePorts?: boolean | undefined;
+  allocateLoadBalancerNodePorts?:
+    | boolean
+    | undefined;
+  /**
+   * For type LoadBalancer: the load balancer implementation to use (a prefixed name); unset uses
+   * the default one. Cannot be changed once set.
+   */
   loadBalancerClass?:
     | string
     | undefined;
   /** Cluster (default) or Local: how traffic from inside the cluster is routed. */
-  internalTrafficPolicy?: string | undefined;
+  internalTrafficPolicy?:
+    | string
+    | undefined;
+  /**
+   * How traffic is distributed over the endpoints, e.g. PreferClose to favour topologically close
+   * ones; a preference, not a guarantee.
+   */
   trafficDistribution?: string | undefined;
 }
 
@@ -143,6 +183,7 @@ export interface ServicePort {
 }
 
 export interface SessionAffinityConfig {
+  /** Settings of ClientIP session affinity. */
   clientIP?: ClientIPConfig | undefined;
 }
 
@@ -152,24 +193,49 @@ export interface ClientIPConfig {
 }
 
 export interface ServiceStatus {
-  loadBalancer?: LoadBalancerStatus | undefined;
+  /** The current status of the load balancer, if there is one. */
+  loadBalancer?:
+    | LoadBalancerStatus
+    | undefined;
+  /** The current conditions of the service. */
   conditions?: Condition[] | undefined;
 }
 
 export interface LoadBalancerStatus {
+  /** The load balancer's ingress points. */
   ingress?: LoadBalancerIngress[] | undefined;
 }
 
 export interface LoadBalancerIngress {
-  ip?: string | undefined;
-  hostname?: string | undefined;
-  ipMode?: string | undefined;
+  /** IP address of the ingress point (IP-based load balancers). */
+  ip?:
+    | string
+    | undefined;
+  /** Hostname of the ingress point (DNS-based load balancers). */
+  hostname?:
+    | string
+    | undefined;
+  /**
+   * How traffic for ip reaches the service: VIP (delivered with ip as its destination) or Proxy
+   * (delivered to the node or pod by the load balancer).
+   */
+  ipMode?:
+    | string
+    | undefined;
+  /** Status of each of the service's ports. */
   ports?: PortStatus[] | undefined;
 }
 
 export interface PortStatus {
-  port?: number | undefined;
-  protocol?: string | undefined;
+  /** The port number of the service port. */
+  port?:
+    | number
+    | undefined;
+  /** TCP, UDP or SCTP. */
+  protocol?:
+    | string
+    | undefined;
+  /** A CamelCase problem with this port, e.g. PortAllocated; empty when none. */
   error?: string | undefined;
 }
 

@@ -21,13 +21,41 @@ export const protobufFileName = "tskube/api/v1/volume.proto";
  */
 
 export interface Volume {
-  name?: string | undefined;
-  emptyDir?: EmptyDirVolumeSource | undefined;
-  hostPath?: HostPathVolumeSource | undefined;
-  configMap?: ConfigMapVolumeSource | undefined;
-  secret?: SecretVolumeSource | undefined;
-  downwardAPI?: DownwardAPIVolumeSource | undefined;
-  projected?: ProjectedVolumeSource | undefined;
+  /** The volume's name, a DNS-1123 label unique within the pod; volumeMounts refer to it. */
+  name?:
+    | string
+    | undefined;
+  /** A directory that starts empty and lives as long as the pod does on its node. */
+  emptyDir?:
+    | EmptyDirVolumeSource
+    | undefined;
+  /**
+   * A file or directory on the node, mapped into the pod; for system agents, not ordinary
+   * workloads.
+   */
+  hostPath?:
+    | HostPathVolumeSource
+    | undefined;
+  /** A ConfigMap's keys, projected as files. */
+  configMap?:
+    | ConfigMapVolumeSource
+    | undefined;
+  /** A Secret's keys, projected as files. */
+  secret?:
+    | SecretVolumeSource
+    | undefined;
+  /** Fields of the pod, written as files. */
+  downwardAPI?:
+    | DownwardAPIVolumeSource
+    | undefined;
+  /**
+   * Several sources (secrets, configMaps, downward API, service account tokens) combined into one
+   * directory.
+   */
+  projected?:
+    | ProjectedVolumeSource
+    | undefined;
+  /** A PersistentVolumeClaim in the pod's namespace, and the volume bound to it. */
   persistentVolumeClaim?:
     | PersistentVolumeClaimVolumeSource
     | undefined;
@@ -45,91 +73,205 @@ export interface EphemeralVolumeSource {
 
 export interface PersistentVolumeClaimTemplate {
   /** Labels and annotations copied to the claim; the other fields are not used. */
-  metadata?: ObjectMeta | undefined;
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** The spec of the claim made for the pod, copied unchanged. */
   spec?: PersistentVolumeClaimSpec | undefined;
 }
 
 export interface EmptyDirVolumeSource {
+  /**
+   * Storage medium: "" (default, the node's disk) or Memory (a tmpfs, counted against the
+   * containers' memory).
+   */
   medium?:
     | string
     | undefined;
-  /** +quantity */
+  /**
+   * The most local storage the volume may use; exceeding it gets the pod evicted. Unset means no
+   * limit beyond the node's (or, for Memory, the pod's memory limit).
+   * +quantity
+   */
   sizeLimit?: string | undefined;
 }
 
 export interface HostPathVolumeSource {
-  path?: string | undefined;
+  /** Path of the file or directory on the node; symbolic links are followed. */
+  path?:
+    | string
+    | undefined;
+  /**
+   * The check made before mounting: "" (none, default), DirectoryOrCreate, Directory, FileOrCreate,
+   * File, Socket, CharDevice or BlockDevice.
+   */
   type?: string | undefined;
 }
 
 export interface KeyToPath {
-  key?: string | undefined;
-  path?: string | undefined;
+  /** The key to project. */
+  key?:
+    | string
+    | undefined;
+  /** Relative path of the file to write the key to; must not contain '..' elements. */
+  path?:
+    | string
+    | undefined;
+  /**
+   * Permission bits of the file, 0000 to 0777 (octal; decimal in JSON); defaults to the volume's
+   * defaultMode.
+   */
   mode?: number | undefined;
 }
 
 export interface ConfigMapVolumeSource {
-  name?: string | undefined;
-  items?: KeyToPath[] | undefined;
-  defaultMode?: number | undefined;
+  /** Name of the ConfigMap, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /**
+   * The keys to project and their paths; when empty, every key becomes a file named after it. A
+   * listed key that is missing is an error unless optional.
+   */
+  items?:
+    | KeyToPath[]
+    | undefined;
+  /** Permission bits of the created files, 0000 to 0777 (default 0644); items may set their own. */
+  defaultMode?:
+    | number
+    | undefined;
+  /** If true, a missing ConfigMap or key is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface SecretVolumeSource {
-  secretName?: string | undefined;
-  items?: KeyToPath[] | undefined;
-  defaultMode?: number | undefined;
+  /** Name of the Secret, in the pod's namespace. */
+  secretName?:
+    | string
+    | undefined;
+  /**
+   * The keys to project and their paths; when empty, every key becomes a file named after it. A
+   * listed key that is missing is an error unless optional.
+   */
+  items?:
+    | KeyToPath[]
+    | undefined;
+  /** Permission bits of the created files, 0000 to 0777 (default 0644); items may set their own. */
+  defaultMode?:
+    | number
+    | undefined;
+  /** If true, a missing Secret or key is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface DownwardAPIVolumeFile {
-  path?: string | undefined;
-  fieldRef?: ObjectFieldSelector | undefined;
-  resourceFieldRef?: ResourceFieldSelector | undefined;
+  /** Relative path of the file to create; must not contain '..' elements. */
+  path?:
+    | string
+    | undefined;
+  /**
+   * A field of the pod; only metadata.name, metadata.namespace, metadata.uid, metadata.labels and
+   * metadata.annotations are supported.
+   */
+  fieldRef?:
+    | ObjectFieldSelector
+    | undefined;
+  /** A container's resource limit or request (cpu, memory or ephemeral-storage). */
+  resourceFieldRef?:
+    | ResourceFieldSelector
+    | undefined;
+  /** Permission bits of the file, 0000 to 0777; defaults to the volume's defaultMode. */
   mode?: number | undefined;
 }
 
 export interface DownwardAPIVolumeSource {
-  items?: DownwardAPIVolumeFile[] | undefined;
+  /** The files to create. */
+  items?:
+    | DownwardAPIVolumeFile[]
+    | undefined;
+  /** Permission bits of the created files, 0000 to 0777 (default 0644); items may set their own. */
   defaultMode?: number | undefined;
 }
 
 export interface ProjectedVolumeSource {
-  sources?: VolumeProjection[] | undefined;
+  /** The sources whose files are combined. */
+  sources?:
+    | VolumeProjection[]
+    | undefined;
+  /** Permission bits of the created files, 0000 to 0777 (default 0644); items may set their own. */
   defaultMode?: number | undefined;
 }
 
 export interface VolumeProjection {
-  secret?: SecretProjection | undefined;
-  downwardAPI?: DownwardAPIProjection | undefined;
-  configMap?: ConfigMapProjection | undefined;
+  /** Keys of a Secret. */
+  secret?:
+    | SecretProjection
+    | undefined;
+  /** Fields of the pod. */
+  downwardAPI?:
+    | DownwardAPIProjection
+    | undefined;
+  /** Keys of a ConfigMap. */
+  configMap?:
+    | ConfigMapProjection
+    | undefined;
+  /** A token of the pod's service account, refreshed before it expires. */
   serviceAccountToken?: ServiceAccountTokenProjection | undefined;
 }
 
 export interface SecretProjection {
-  name?: string | undefined;
-  items?: KeyToPath[] | undefined;
+  /** Name of the Secret, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** The keys to project and their paths; when empty, every key becomes a file named after it. */
+  items?:
+    | KeyToPath[]
+    | undefined;
+  /** If true, a missing Secret or key is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface ConfigMapProjection {
-  name?: string | undefined;
-  items?: KeyToPath[] | undefined;
+  /** Name of the ConfigMap, in the pod's namespace. */
+  name?:
+    | string
+    | undefined;
+  /** The keys to project and their paths; when empty, every key becomes a file named after it. */
+  items?:
+    | KeyToPath[]
+    | undefined;
+  /** If true, a missing ConfigMap or key is not an error. */
   optional?: boolean | undefined;
 }
 
 export interface DownwardAPIProjection {
+  /** The files to create. */
   items?: DownwardAPIVolumeFile[] | undefined;
 }
 
 export interface ServiceAccountTokenProjection {
-  audience?: string | undefined;
-  expirationSeconds?: number | undefined;
+  /** The audience the token is meant for; defaults to the API server's identifier. */
+  audience?:
+    | string
+    | undefined;
+  /**
+   * Requested lifetime of the token, at least 600 (default 3600); the node agent renews it when 80%
+   * of its lifetime has passed or it is older than 24 hours.
+   */
+  expirationSeconds?:
+    | number
+    | undefined;
+  /** Relative path of the file the token is written to. */
   path?: string | undefined;
 }
 
 export interface PersistentVolumeClaimVolumeSource {
-  claimName?: string | undefined;
+  /** Name of the PersistentVolumeClaim, in the pod's namespace. */
+  claimName?:
+    | string
+    | undefined;
+  /** Mount the volume read-only (default false). */
   readOnly?: boolean | undefined;
 }
 
@@ -159,11 +301,17 @@ export interface PersistentVolumeClaimSpec {
 }
 
 export interface VolumeResourceRequirements {
-  /** +quantity */
+  /**
+   * The most storage the volume may have.
+   * +quantity
+   */
   limits?:
     | { [key: string]: string }
     | undefined;
-  /** +quantity */
+  /**
+   * The least storage the volume must have; requests.storage is required.
+   * +quantity
+   */
   requests?: { [key: string]: string } | undefined;
 }
 
