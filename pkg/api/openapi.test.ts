@@ -30,10 +30,10 @@ describe('openapi v3', () => {
     expect(s['io.k8s.api.core.v1.Container'].properties.args['x-kubernetes-patch-strategy']).toBeUndefined();
     expect(s['io.k8s.api.core.v1.PodSpec'].properties.volumes['x-kubernetes-patch-strategy']).toBe('merge,retainKeys');
     expect(s['io.k8s.api.core.v1.HTTPGetAction'].properties.port.allOf[0].$ref).toBe('#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
-    expect(s['io.k8s.api.core.v1.GRPCAction'].properties.port).toEqual({ type: 'integer', format: 'int32' });
+    expect(s['io.k8s.api.core.v1.GRPCAction'].properties.port).toMatchObject({ type: 'integer', format: 'int32' });
     expect(s['io.k8s.api.core.v1.Pod'].description).toMatch(/collection of containers/);
     expect(s['io.k8s.api.core.v1.Container'].properties.image.description).toMatch(/image reference/);
-    expect(s['io.k8s.api.core.v1.ResourceRequirements'].properties.limits).toEqual({ type: 'object', additionalProperties: { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity' } });
+    expect(s['io.k8s.api.core.v1.ResourceRequirements'].properties.limits).toMatchObject({ type: 'object', additionalProperties: { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity' } });
     expect(s['io.k8s.apimachinery.pkg.api.resource.Quantity'].oneOf).toEqual([{ type: 'string' }, { type: 'number' }]);
     expect(s['io.k8s.api.core.v1.PodSpec'].properties.terminationGracePeriodSeconds).toMatchObject({ type: 'integer', format: 'int64' });
     expect(s['io.k8s.api.core.v1.Container'].required).toEqual(['name']);

@@ -404,13 +404,17 @@ export interface SecretKeySelector {
 
 /** Quantities (cpu: "100m", memory: "512Mi") keyed by resource name. */
 export interface ResourceRequirements {
-  /** +quantity */
+  /**
+   * The most of each compute resource the container may use.
+   * +quantity
+   */
   limits?:
     | { [key: string]: string }
     | undefined;
   /**
-   * The least of each compute resource the container needs, used for scheduling; defaults to limits
-   * for a resource that has a limit but no request, and must not exceed the limit.
+   * The least of each compute resource the container needs, used for scheduling; in a Pod (not a
+   * template) it defaults to the limit for a resource that has a limit but no request, and it must
+   * not exceed the limit.
    * +quantity
    */
   requests?:
@@ -596,6 +600,7 @@ export interface TCPSocketAction {
 }
 
 export interface GRPCAction {
+  /** Port number of the gRPC service, 1-65535. */
   port?:
     | number
     | undefined;
