@@ -1,18 +1,22 @@
 // IntOrString values that are a count or a percentage of a total (maxSurge, maxUnavailable):
 // validation and scaling as k8s.io/apimachinery/pkg/util/intstr does.
-import { invalid, type FieldError } from './field-error.js';
+import { invalid, type FieldError, VerbatimValue } from './field-error.js';
 
 export type IntOrString = number | string;
 
 const PERCENT = /^[0-9]+%$/;
 
 /** ValidatePositiveIntOrPercent: a non-negative integer or a `N%` string. */
+/** An IntOrString bad value as Go's %#v prints it (its String method has a pointer receiver): intstr.IntOrString{Type:1, IntVal:0, StrVal:"0%"}. */
+export const goIntOrString = (v: unknown): VerbatimValue =>
+  new VerbatimValue(typeof v === 'string' ? `intstr.IntOrString{Type:1, IntVal:0, StrVal:${JSON.stringify(v)}}` : `intstr.IntOrString{Type:0, IntVal:${typeof v === 'number' ? v : 0}, StrVal:""}`);
+
 export function validateIntOrPercent(v: unknown, path: string): FieldError[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? [] : [invalid(path, v, 'must be greater than or equal to 0')];
   if (typeof v === 'string') {
     if (PERCENT.test(v)) return [];
-    return [invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+    return [invalid(path, goIntOrString(v), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
   }
   return [invalid(path, v, 'must be an integer or percentage (e.g \'5%\')')];
 }

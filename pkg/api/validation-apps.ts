@@ -1,7 +1,7 @@
 // apps/v1 validation (pkg/apis/apps/validation): ReplicaSet and Deployment specs, their pod
 // templates (validated as pods, under spec.template), selectors and rolling-update parameters.
 import { forbidden, invalid, notSupported, required, goStringMap, type FieldError } from './field-error.js';
-import { percentOf, validateIntOrPercent } from './int-or-percent.js';
+import { goIntOrString, percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -95,9 +95,9 @@ function validateStrategy(d: Deployment): FieldError[] {
   const p = `${path}.rollingUpdate`;
   errs.push(...validateIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`), ...validateIntOrPercent(ru.maxSurge, `${p}.maxSurge`));
   if (errs.length) return errs;
-  if ((percentOf(ru.maxUnavailable) ?? 0) > 100) errs.push(invalid(`${p}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+  if ((percentOf(ru.maxUnavailable) ?? 0) > 100) errs.push(invalid(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable), 'must not be greater than 100%'));
   const isZero = (v: unknown) => v === undefined || v === 0 || percentOf(v as string) === 0;
-  if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) errs.push(invalid(`${p}.maxUnavailable`, ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
+  if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) errs.push(invalid(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable ?? 0), 'may not be 0 when `maxSurge` is 0'));
   return errs;
 }
 

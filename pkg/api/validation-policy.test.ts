@@ -20,9 +20,9 @@ describe('PodDisruptionBudget validation', () => {
   it('refuses both fields, negative counts, bad or over-100% percentages, unknown policies, bad selectors', () => {
     expect(messages(validatePodDisruptionBudget(pdb({ minAvailable: 1, maxUnavailable: 1 })))[0]).toMatch(/^spec: Invalid value: .*: minAvailable and maxUnavailable cannot be both set$/);
     expect(messages(validatePodDisruptionBudget(pdb({ minAvailable: -1 })))).toEqual(['spec.minAvailable: Invalid value: -1: must be greater than or equal to 0']);
-    expect(messages(validatePodDisruptionBudget(pdb({ maxUnavailable: '120%' })))).toEqual(['spec.maxUnavailable: Invalid value: "120%": must not be greater than 100%']);
+    expect(messages(validatePodDisruptionBudget(pdb({ maxUnavailable: '120%' })))).toEqual(['spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%']);
     expect(messages(validatePodDisruptionBudget(pdb({ minAvailable: 'half' })))).toEqual([
-      `spec.minAvailable: Invalid value: "half": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
+      `spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"half"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
     ]);
     expect(messages(validatePodDisruptionBudget(pdb({ unhealthyPodEvictionPolicy: 'Sometimes' })))).toEqual(['spec.unhealthyPodEvictionPolicy: Unsupported value: "Sometimes": supported values: "AlwaysAllow", "IfHealthyBudget"']);
     expect(messages(validatePodDisruptionBudget(pdb({ selector: { matchExpressions: [{ key: 'app', operator: 'Near' }] } })))).toEqual(['spec.selector.matchExpressions[0].operator: Unsupported value: "Near": supported values: "In", "NotIn", "Exists", "DoesNotExist"']);

@@ -2,7 +2,7 @@
 // maxUnavailable (never both; counts or percentages up to 100%), its selector and
 // unhealthyPodEvictionPolicy; its status (non-negative counts, meta/v1 conditions).
 import { invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
-import { percentOf, validateIntOrPercent } from './int-or-percent.js';
+import { goIntOrString, percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { isQualifiedName } from './names.js';
 import type { Condition, PodDisruptionBudget, PodDisruptionBudgetStatus } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -14,7 +14,7 @@ export const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'
 function budget(v: unknown, path: string): FieldError[] {
   if (v === undefined || v === null) return [];
   const errs = validateIntOrPercent(v, path);
-  if (!errs.length && (percentOf(v as string) ?? 0) > 100) errs.push(invalid(path, v, 'must not be greater than 100%'));
+  if (!errs.length && (percentOf(v as string) ?? 0) > 100) errs.push(invalid(path, goIntOrString(v), 'must not be greater than 100%'));
   return errs;
 }
 

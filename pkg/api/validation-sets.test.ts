@@ -25,7 +25,7 @@ describe('DaemonSet validation', () => {
     expect(validateDaemonSet(ds())).toEqual([]);
     expect(messages(validateDaemonSet(ds({ selector: undefined })))).toContain('spec.selector: Required value');
     expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`');
-    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']);
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0']);
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } } }))).toEqual([]);
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy.type: Unsupported value: "Nope": supported values: "OnDelete", "RollingUpdate"']);
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: {} } })))).toEqual(["spec.updateStrategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'OnDelete'"]);
@@ -44,7 +44,7 @@ describe('StatefulSet validation', () => {
     expect(validateStatefulSet(sts())).toEqual([]);
     expect(messages(validateStatefulSet(sts({ podManagementPolicy: 'Any' })))).toEqual([`spec.podManagementPolicy: Invalid value: "Any": must be 'OrderedReady' or 'Parallel'`]);
     expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0']);
-    expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: must be greater than 0']);
+    expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: must be greater than 0']);
     expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] })))).toEqual(['spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required', 'spec.volumeClaimTemplates[0].spec.resources[storage]: Required value']);
     const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
     expect(validateStatefulSet(sts({ volumeClaimTemplates: [claim] }))).toEqual([]);

@@ -3,7 +3,7 @@
 // A StatefulSet's pod template is validated with the volumes its claim templates add (as
 // Kubernetes' TODO there asks: the union of the template's volumes and the claims).
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
-import { percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
+import { goIntOrString, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
 import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
 import { validateVolumeClaimTemplates } from './validation-storage.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
@@ -18,9 +18,9 @@ function validateRollingUpdateDaemonSet(ru: NonNullable<NonNullable<DaemonSet['s
   const ms = ru.maxSurge as IntOrString | undefined;
   const errs = [...validateIntOrPercent(mu, `${path}.maxUnavailable`), ...validateIntOrPercent(ms, `${path}.maxSurge`)];
   if (errs.length) return errs;
-  if ((percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.maxUnavailable`, mu, 'must not be greater than 100%'));
-  if ((percentOf(ms) ?? 0) > 100) errs.push(invalid(`${path}.maxSurge`, ms, 'must not be greater than 100%'));
-  if (isZero(mu) && isZero(ms)) errs.push(invalid(`${path}.maxUnavailable`, mu ?? 0, 'may not be 0 when `maxSurge` is 0'));
+  if ((percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.maxUnavailable`, goIntOrString(mu), 'must not be greater than 100%'));
+  if ((percentOf(ms) ?? 0) > 100) errs.push(invalid(`${path}.maxSurge`, goIntOrString(ms), 'must not be greater than 100%'));
+  if (isZero(mu) && isZero(ms)) errs.push(invalid(`${path}.maxUnavailable`, goIntOrString(mu ?? 0), 'may not be 0 when `maxSurge` is 0'));
   return errs;
 }
 
@@ -53,8 +53,8 @@ function validateStatefulSetStrategy(sts: StatefulSet): FieldError[] {
       const mu = ru.maxUnavailable as IntOrString | undefined;
       if (mu !== undefined && mu !== null) {
         errs.push(...validateIntOrPercent(mu, `${path}.rollingUpdate.maxUnavailable`));
-        if (!errs.length && isZero(mu)) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, mu, 'must be greater than 0'));
-        if (!errs.length && (percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, mu, 'must not be greater than 100%'));
+        if (!errs.length && isZero(mu)) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, goIntOrString(mu), 'must be greater than 0'));
+        if (!errs.length && (percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.rollingUpdate.maxUnavailable`, goIntOrString(mu), 'must not be greater than 100%'));
       }
       return errs;
     }

@@ -36,8 +36,8 @@ describe('apps/v1 kinds', () => {
       [{ ...deployment('nosel'), spec: { ...spec(deployment('nosel')), selector: undefined } }, 'spec.selector: Required value'],
       [{ ...deployment('mismatch'), spec: { ...spec(deployment('mismatch')), selector: { matchLabels: { app: 'other' } } } }, 'Deployment.apps "mismatch" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"mismatch"}: `selector` does not match template `labels`'],
       [deployment('neg', -1), 'spec.replicas: Invalid value: -1: must be greater than or equal to 0'],
-      [deployment('surge', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0'],
-      [deployment('pct', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '120%' } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "120%": must not be greater than 100%'],
+      [deployment('surge', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0'],
+      [deployment('pct', 1, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '120%' } } }), 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%'],
       [deployment('recreate', 1, { strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } }), "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"],
       [deployment('deadline', 1, { minReadySeconds: 10, progressDeadlineSeconds: 5 }), 'spec.progressDeadlineSeconds: Invalid value: 5: must be greater than minReadySeconds'],
     ];

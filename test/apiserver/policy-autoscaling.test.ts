@@ -37,7 +37,7 @@ describe('policy/v1 PodDisruptionBudget', () => {
     expect(both.code).toBe(422);
     expect(both.message).toMatch(/^PodDisruptionBudget.policy "both" is invalid: spec: Invalid value: .*: minAvailable and maxUnavailable cannot be both set$/);
     const pct = await failure(cp.admin.create(PodDisruptionBudgets, 'default', pdb('pct', { maxUnavailable: '101%' })));
-    expect(pct.message).toBe('PodDisruptionBudget.policy "pct" is invalid: spec.maxUnavailable: Invalid value: "101%": must not be greater than 100%');
+    expect(pct.message).toBe('PodDisruptionBudget.policy "pct" is invalid: spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"101%"}: must not be greater than 100%');
     const unknown = await failure(cp.admin.create(PodDisruptionBudgets, 'default', pdb('unknown', { minAvailabe: 1 })));
     expect(unknown.code).toBe(400);
     expect(unknown.message).toContain('unknown field "spec.minAvailabe"');
