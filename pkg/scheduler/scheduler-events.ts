@@ -47,7 +47,7 @@ export class SchedulerEvents {
 
   constructor(
     private readonly client: ApiClient,
-    private readonly cfg: { schedulerName: string; identity?: string },
+    private readonly cfg: { schedulerName: string },
   ) {
     this.instance = `${cfg.schedulerName}-${hostname()}`;
     const every = (ms: number, f: () => void) => {
