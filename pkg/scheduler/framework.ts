@@ -138,9 +138,12 @@ export interface BindPlugin extends Plugin {
   bind(pod: Pod, node: string): Promise<Status>;
 }
 
-/** A node's filter verdict: NotReady nodes first, then each plugin until one refuses. */
+/**
+ * A node's filter verdict: each plugin until one refuses. (A node's readiness reaches the
+ * scheduler only as the taints the node lifecycle controller gives it, as in Kubernetes since
+ * 1.17: a pod that tolerates them may go to a node that is not Ready.)
+ */
 export function runFilters(filters: FilterPlugin[], state: CycleState, pod: Pod, n: NodeInfo): Status {
-  if (!n.isReady()) return Status.unresolvable('NodeReady', 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
   for (const pl of filters) {
     const st = pl.filter(state, pod, n);
     if (!st.ok) return st;

@@ -62,11 +62,9 @@ export class NodeInfo {
   usedPorts: HostPort[] = [];
 
   /** Ready=True, worked out once per node object (not once per pod and node). */
-  private ready = false;
 
   constructor(public node: Node) {
     this.allocatable = allocatableOf(node);
-    this.ready = readyOf(node);
   }
 
   get name(): string {
@@ -76,7 +74,6 @@ export class NodeInfo {
   setNode(node: Node): void {
     this.node = node;
     this.allocatable = allocatableOf(node);
-    this.ready = readyOf(node);
   }
 
   addPod(pod: Pod, assumed: boolean): void {
@@ -110,10 +107,6 @@ export class NodeInfo {
     return true;
   }
 
-  isReady(): boolean {
-    return this.ready;
-  }
-
   /** A copy whose pods can be added and removed without touching this one (dry runs). */
   clone(): NodeInfo {
     const c = new NodeInfo(this.node);
@@ -126,4 +119,3 @@ export class NodeInfo {
   }
 }
 
-const readyOf = (node: Node): boolean => (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

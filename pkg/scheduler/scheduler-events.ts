@@ -169,7 +169,8 @@ export class SchedulerEvents {
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (!cond || cond.status !== 'False' || cond.message !== message) {
       const conditions = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: undefined, lastTransitionTime: rfc3339Now() });
+      // (UpdatePodCondition: the transition time stays while the status does)
+      conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: undefined, lastTransitionTime: cond?.status === 'False' && cond.lastTransitionTime ? cond.lastTransitionTime : rfc3339Now() });
       await this.client.patch(Pods, ns, name, { status: { conditions } }, 'merge', 'status').catch((e) => {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set PodScheduled=False', { pod: key, err: e });
       });

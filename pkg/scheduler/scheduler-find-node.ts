@@ -53,10 +53,21 @@ export class NodeFinder {
         return new Status(st.code, [`0/${nodes.size} nodes are available: ${st.reasons.join(', ')}.${this.postFilter(state, pod, statuses, nodes, all)}`], pl.name);
       }
     }
-    const want = numFeasibleNodesToFind(all.length, this.percentageOfNodesToScore);
     const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
     const feasible: NodeInfo[] = [];
     const statuses = new Map<string, Status>();
+    // NodeAffinity's PreFilterResult: a pod pinned to nodes by name (a DaemonSet's pods) is
+    // filtered on those only; the others are told "didn't satisfy plugin(s) [NodeAffinity]"
+    // (SetAbsentNodesStatus), so the message counts them as one reason.
+    const pinned = pinnedNodeNames(pod);
+    if (pinned) {
+      if (!pinned.size) return Status.unresolvable('NodeAffinity', `0/${nodes.size} nodes are available: pod affinity terms conflict.${this.postFilter(state, pod, new Map(all.map((n) => [n.name, Status.unresolvable('NodeAffinity', 'pod affinity terms conflict')])), nodes, all)}`);
+      const absent = Status.unresolvable('NodeAffinity', "node(s) didn't satisfy plugin(s) [NodeAffinity]");
+      for (const n of all) if (!pinned.has(n.name)) statuses.set(n.name, absent);
+      all = all.filter((n) => pinned.has(n.name));
+      if (!all.length) return new Status(Code.UnschedulableAndUnresolvable, [failureMessage(nodes.size, statuses) + this.postFilter(state, pod, statuses, nodes, [...nodes.values()])]);
+    }
+    const want = numFeasibleNodesToFind(all.length, this.percentageOfNodesToScore);
     const start = this.nextStart % all.length;
     let visited = 0;
     for (let i = 0; i < all.length && feasible.length < want; i++) {
@@ -69,7 +80,7 @@ export class NodeFinder {
     this.nextStart = start + visited;
     if (!feasible.length) {
       // (kube-scheduler's FitError: the filters' reasons, then what the PostFilter said when it could not help)
-      return new Status(Code.Unschedulable, [failureMessage(all.length, statuses) + this.postFilter(state, pod, statuses, nodes, all)]);
+      return new Status(Code.Unschedulable, [failureMessage(nodes.size, statuses) + this.postFilter(state, pod, statuses, nodes, pinned ? [...nodes.values()] : all)]);
     }
     if (feasible.length === 1) return feasible[0]!.name;
     return this.score(state, pod, feasible, all);
@@ -151,4 +162,26 @@ export class NodeFinder {
     this.scoreBuf.length = n;
     return this.scoreBuf;
   }
+}
+
+/**
+ * NodeAffinity's PreFilter result: the node names every required term pins by
+ * `matchFields metadata.name In` (ORed across terms, ANDed within one); undefined when some term
+ * does not pin (every node may do), an empty set when the terms contradict themselves.
+ */
+export function pinnedNodeNames(pod: Pod): Set<string> | undefined {
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return undefined;
+  let names: Set<string> | undefined;
+  for (const t of terms) {
+    let term: Set<string> | undefined;
+    for (const r of t.matchFields ?? []) {
+      if (r.key !== 'metadata.name' || r.operator !== 'In') continue;
+      const s = new Set(r.values ?? []);
+      term = term ? new Set([...term].filter((x) => s.has(x))) : s;
+    }
+    if (!term) return undefined;
+    names = new Set([...(names ?? []), ...term]);
+  }
+  return names;
 }

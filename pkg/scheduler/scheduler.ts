@@ -84,7 +84,10 @@ export class Scheduler {
     this.nodeInformer.on({
       add: (n) => this.upsertNode(n),
       update: (n) => this.upsertNode(n),
-      delete: (n) => this.removeNode(n.metadata!.name!),
+      delete: (n) => {
+        this.nodeSignatures.delete(n.metadata!.name!);
+        this.removeNode(n.metadata!.name!);
+      },
     });
     this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
     // A claim, volume or class that comes or changes may make a waiting pod schedulable.
@@ -136,10 +139,20 @@ export class Scheduler {
     this.cache.removeNode(name);
   }
 
+  /**
+   * A node added, or changed in what scheduling reads (NodeSchedulingPropertiesChange: cordon,
+   * allocatable, labels, taints, annotations, conditions' statuses), sends the waiting pods back
+   * to the queue; a status post that only moves heartbeats does not.
+   */
   private upsertNode(n: Node & KubeObject): void {
     this.cache.upsertNode(n);
+    const name = n.metadata!.name!;
+    const sig = JSON.stringify([n.spec?.unschedulable ?? false, n.status?.allocatable ?? {}, n.metadata?.labels ?? {}, n.spec?.taints ?? [], n.metadata?.annotations ?? {}, (n.status?.conditions ?? []).map((c) => [c.type, c.status])]);
+    if (this.nodeSignatures.get(name) === sig) return;
+    this.nodeSignatures.set(name, sig);
     this.queue.moveAllToActiveOrBackoff();
   }
+  private readonly nodeSignatures = new Map<string, string>();
 
   private responsible(p: Pod): boolean {
     return (p.spec?.schedulerName ?? 'default-scheduler') === this.cfg.schedulerName;

@@ -27,7 +27,11 @@ async function createNode(name: string, o: { cpu?: string; memory?: string; pods
   Object.assign(n.metadata.labels, o.labels ?? {});
   if (o.taints) n.spec.taints = o.taints;
   if (o.unschedulable) n.spec.unschedulable = true;
-  if (o.ready === false) n.status.conditions[0]!.status = 'False';
+  // (a node not Ready carries the taint the node lifecycle controller gives it: that is what the scheduler sees)
+  if (o.ready === false) {
+    n.status.conditions[0]!.status = 'False';
+    n.spec.taints = [...((n.spec.taints as unknown[]) ?? []), { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }];
+  }
   await cp.admin.create(Nodes, undefined, n);
 }
 
@@ -68,14 +72,17 @@ describe('plugins', () => {
     expect(await boundNode('sel')).toBe('plain-b');
     await cp.admin.create(Pods, 'default', withSpec('gpu-pod', { nodeSelector: { accel: 'gpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }));
     expect(await boundNode('gpu-pod')).toBe('gpu');
+    // Readiness reaches the scheduler as a taint only: a pod that tolerates it may go there.
+    await cp.admin.create(Pods, 'default', withSpec('tolerant', { nodeSelector: { 'kubernetes.io/hostname': 'notready' }, tolerations: [{ operator: 'Exists' }] }));
+    expect(await boundNode('tolerant')).toBe('notready');
     await cp.admin.create(Pods, 'default', withSpec('aff', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } } }));
     expect(await boundNode('aff')).toBe('plain-a');
     for (let i = 0; i < 6; i++) {
       await cp.admin.create(Pods, 'default', withSpec(`pref-${i}`, { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } }] } } }));
     }
     for (let i = 0; i < 6; i++) expect(await boundNode(`pref-${i}`)).toBe('plain-b');
-    // Nothing ever lands on the cordoned or not-ready node.
-    const placed = (await cp.admin.list(Pods, 'default')).items.map((p) => (p.spec as { nodeName?: string }).nodeName);
+    // Nothing else ever lands on the cordoned or not-ready node.
+    const placed = (await cp.admin.list(Pods, 'default')).items.filter((p) => p.metadata?.name !== 'tolerant').map((p) => (p.spec as { nodeName?: string }).nodeName);
     expect(placed).not.toContain('cordoned');
     expect(placed).not.toContain('notready');
     await clearNodes();
@@ -96,6 +103,16 @@ describe('plugins', () => {
       const c = (p.status as { conditions?: { type: string; status: string; message?: string }[] }).conditions?.find((x) => x.type === 'PodScheduled');
       return c?.status === 'False' && c.message === "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.";
     });
+    // A pod pinned to a node by name (as a DaemonSet's) is filtered there only: the other
+    // nodes are NodeAffinity's PreFilterResult's absent ones.
+    const pinned = hp('hp-pinned');
+    (pinned.spec as Record<string, unknown>).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['h1'] }] }] } } };
+    await cp.admin.create(Pods, 'default', pinned);
+    await eventually(async () => {
+      const p = await cp.admin.get(Pods, 'default', 'hp-pinned');
+      const c = (p.status as { conditions?: { type: string; status: string; message?: string }[] }).conditions?.find((x) => x.type === 'PodScheduled');
+      return c?.status === 'False' && c.message === "0/2 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 1 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.";
+    }, { what: 'the pinned pod told why' });
     await clearNodes();
   });
 
