@@ -70,6 +70,11 @@ describe('applyDefaults', () => {
     applyDefaults(obj, schema);
     expect(obj.spec).toMatchObject({ count: 3, opt: null });
   });
+  it('drops a null where null is not allowed and no default replaces it (PruneNonNullableNullsWithoutDefaults), and defaults one that has a default', () => {
+    const obj = { spec: { name: null, count: null, list: [{ n: null }] } } as Record<string, unknown>;
+    applyDefaults(obj, schema);
+    expect(obj.spec).toEqual({ count: 2, nested: { mode: 'auto' }, list: [{ n: 7 }] });
+  });
 });
 
 describe('validateAgainstSchema', () => {

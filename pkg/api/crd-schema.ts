@@ -107,6 +107,8 @@ export function applyDefaults(v: unknown, s: JSONSchemaProps | undefined): void 
   if (!isObj(v)) return;
   for (const [key, ps] of Object.entries(s.properties ?? {})) {
     if (ps.default !== undefined && (v[key] === undefined || (v[key] === null && !ps.nullable))) v[key] = structuredClone(ps.default);
+    // (PruneNonNullableNullsWithoutDefaults: a null where null is not allowed and nothing replaces it is dropped, not refused)
+    else if (v[key] === null && !ps.nullable && ps.default === undefined) delete v[key];
   }
   for (const [key, child] of Object.entries(v)) {
     const cs = propertySchema(s, key);

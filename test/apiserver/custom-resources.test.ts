@@ -8,6 +8,8 @@ import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
 import { core, CustomResourceDefinitions, Namespaces, RestClient, RoleBindings, Roles, type ResourceRef } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+import { join } from 'node:path';
 
 let cp: TestControlPlane;
 let admin: RestClient;
@@ -287,7 +289,7 @@ describe('CustomResourceDefinitions', () => {
   it('serves a second version over the same storage (conversion None), storedVersions kept', async () => {
     const current = await admin.get<KubeObject & { spec: { versions: unknown[] } }>(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`);
     const versions = crontabCRD([
-      { name: 'v1', served: true, storage: false },
+      { name: 'v1', served: true, storage: false, deprecated: true } as { name: string; served: boolean; storage: boolean },
       { name: 'v2', served: true, storage: true },
     ]).spec.versions;
     // v2 knows a color, which v1 does not.
@@ -320,6 +322,13 @@ describe('CustomResourceDefinitions', () => {
     expect(crd.status.storedVersions).toEqual(['v1', 'v2']);
     const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
     expect(groups.groups.find((g) => g.name === GROUP)?.preferredVersion.version).toBe('v2');
+    // A deprecated version warns every request to it (defaultDeprecationWarning), kubectl shows it.
+    if (hasKubectl) {
+      const got = await kubectlAt(cp.kubeconfig, join(cp.dataDir, 'kubectl-cache'), ['get', `crontabs.v1.${GROUP}`, '-n', 'default', 'a']);
+      expect(got.err).toContain(`Warning: ${GROUP}/v1 CronTab is deprecated; use ${GROUP}/v2 CronTab`);
+      const v2got = await kubectlAt(cp.kubeconfig, join(cp.dataDir, 'kubectl-cache'), ['get', `crontabs.v2.${GROUP}`, '-n', 'default', 'a']);
+      expect(v2got.err).not.toContain('deprecated');
+    }
   });
 
   it('are served again after an apiserver restart, before it is ready', async () => {

@@ -158,6 +158,7 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
     // Anything but metadata (and status, when the status subresource has it) is what generation counts.
     generationChanged: (obj, old) => JSON.stringify(generationBasis(obj, hasStatus)) !== JSON.stringify(generationBasis(old, hasStatus)),
     scalePaths: v.subresources?.scale,
+    ...(v.deprecated ? { warning: v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name) } : {}),
     schema,
     printerColumns: v.additionalPrinterColumns ?? [],
     apiVersions: [...schemas.keys()],
@@ -199,6 +200,14 @@ export function customResourcesOf(crd: CustomResourceDefinition, terminating = f
 }
 
 /** Kubernetes' version priority: GA before beta before alpha, higher numbers first, then other names alphabetically. */
+/** defaultDeprecationWarning: `<group>/<version> <Kind> is deprecated`, and the newest served version not deprecated to use instead. */
+function defaultDeprecationWarning(crd: CustomResourceDefinition, version: string): string {
+  const kind = crd.spec.names.kind;
+  const msg = `${crd.spec.group}/${version} ${kind} is deprecated`;
+  const newer = crd.spec.versions.filter((x) => x.served && !x.deprecated && compareKubeVersions(x.name, version) < 0).map((x) => x.name).sort(compareKubeVersions);
+  return newer.length ? `${msg}; use ${crd.spec.group}/${newer[0]} ${kind}` : msg;
+}
+
 export function compareKubeVersions(a: string, b: string): number {
   const parse = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);

@@ -148,6 +148,8 @@ export interface ResourceInfo {
   apiVersions?: string[];
   /** Table columns (a CRD's additionalPrinterColumns), in place of the built-in printers. */
   printerColumns?: PrinterColumn[];
+  /** A warning every request to this resource carries (a deprecated CRD version's). */
+  warning?: string;
 }
 
 /** The resource whose store holds the objects of `r`. */

@@ -437,7 +437,8 @@ export class RestServer {
         user,
         dryRun: dryRun.includes('All'),
         fieldValidation: fv as FieldValidation,
-        warnings: [],
+        // (a deprecated CRD version's warning, on every request to it)
+        warnings: resource.warning ? [resource.warning] : [],
         requireName: decision.requireName,
         validateAs: resource.view?.validate,
         fieldManager,
