@@ -77,6 +77,17 @@ describe('applyDefaults', () => {
   });
 });
 
+describe('validateAgainstSchema with an old object (ratcheting)', () => {
+  it('refuses only what changed: values stored before the schema tightened pass while unchanged', () => {
+    const old = { spec: { name: 'waytoolong', count: 9, tags: ['ok', 'BAD'] } };
+    const next = { spec: { name: 'waytoolong', count: 9, tags: ['ok', 'BAD'], kind: 'A' } };
+    expect(validateAgainstSchema(next, schema, '', true, old)).toEqual([]);
+    // (the same values on create, or a changed one, are refused)
+    expect(validateAgainstSchema(next, schema).map((e) => e.field)).toEqual(['spec.name', 'spec.count', 'spec.tags[1]']);
+    expect(validateAgainstSchema({ spec: { name: 'waytoolong', count: 10, tags: ['ok', 'BAD'] } }, schema, '', true, old).map((e) => e.field)).toEqual(['spec.count']);
+  });
+});
+
 describe('validateAgainstSchema', () => {
   it('accepts a valid object', () => {
     expect(messages({ spec: { name: 'abc', count: 2, ratio: 1.5, tags: ['a'], port: 'http', opt: null, kind: 'A' } })).toEqual([]);

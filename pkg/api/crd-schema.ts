@@ -149,13 +149,31 @@ const fmtEnum = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
  * Validates `v` (a custom resource, or part of one at `path`) against `s`; the root's
  * apiVersion, kind and metadata are the generic object checks' business.
  */
-export function validateAgainstSchema(v: unknown, s: JSONSchemaProps | undefined, path = '', isResource = true): FieldError[] {
+/**
+ * `old` (an update's stored object) ratchets, as CRDValidationRatcheting (on in 1.32): a value
+ * unchanged since the old object — correlated by property, by key in a list of type map, by value
+ * in a set — is not refused, so that a schema tightened after objects were stored does not
+ * block updates of their other fields.
+ */
+export function validateAgainstSchema(v: unknown, s: JSONSchemaProps | undefined, path = '', isResource = true, old?: unknown): FieldError[] {
   const errs: FieldError[] = [];
-  if (s) validateNode(v, s, path, isResource, errs);
+  if (s) validateNode(v, s, path, isResource, errs, old === undefined ? undefined : { v: old });
   return errs;
 }
 
-function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: boolean, errs: FieldError[]): void {
+/** The old value correlated with an item of a list: by its keys in a list of type map, by value in a set. */
+function correlatedItem(item: unknown, s: JSONSchemaProps, old: unknown): { v: unknown } | undefined {
+  if (!Array.isArray(old)) return undefined;
+  if (s['x-kubernetes-list-type'] === 'set') return old.some((o) => deepEqual(o, item)) ? { v: item } : undefined;
+  const keys = s['x-kubernetes-list-map-keys'];
+  if (s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isObj(item)) return undefined;
+  const found = old.find((o) => isObj(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  return found === undefined ? undefined : { v: found };
+}
+
+function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: boolean, errs: FieldError[], old?: { v: unknown }): void {
+  // (ratcheting: nothing unchanged is refused)
+  if (old && deepEqual(v, old.v)) return;
   const where = path || '<root>';
   if (v === null) {
     if (!s.nullable && s.type && !s['x-kubernetes-preserve-unknown-fields']) errs.push(invalid(where, 'null', `${where} in body must be of type ${s.type}: "null"`));
@@ -178,7 +196,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     if (s.minItems !== undefined && v.length < s.minItems) errs.push(invalid(where, v.length, `${where} in body should have at least ${s.minItems} items`));
     if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push({ type: 'FieldValueDuplicate', field: where, badValue: v, detail: '' });
     listDuplicates(v, s, path, errs);
-    if (s.items) v.forEach((item, i) => validateNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, errs));
+    if (s.items) v.forEach((item, i) => validateNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, errs, old ? correlatedItem(item, s, old.v) : undefined));
   }
   if (isObj(v)) {
     const n = Object.keys(v).length;
@@ -192,10 +210,11 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     for (const [k, child] of Object.entries(v)) {
       if (isResource && ROOT_META.has(k)) continue;
       const cs = propertySchema(s, k);
-      if (cs && child !== undefined) validateNode(child, cs, join(path, k), cs['x-kubernetes-embedded-resource'] === true, errs);
+      const oldChild = old && isObj(old.v) && k in old.v ? { v: old.v[k] } : undefined;
+      if (cs && child !== undefined) validateNode(child, cs, join(path, k), cs['x-kubernetes-embedded-resource'] === true, errs, oldChild);
     }
   }
-  for (const sub of s.allOf ?? []) validateNode(v, sub, path, isResource, errs);
+  for (const sub of s.allOf ?? []) validateNode(v, sub, path, isResource, errs, old);
   const passes = (sub: JSONSchemaProps) => {
     const e: FieldError[] = [];
     validateNode(v, sub, path, isResource, e);

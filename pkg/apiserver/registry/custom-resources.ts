@@ -77,7 +77,7 @@ export const customresourcedefinitions: ResourceInfo = {
 
 /** The schema's checks, then its CEL rules (`old` on update, for transition rules), as Kubernetes orders them. */
 function validateWithRules(obj: KubeObject, old: KubeObject | undefined, schema: JSONSchemaProps | undefined): FieldError[] {
-  const errs = validateAgainstSchema(obj, schema);
+  const errs = validateAgainstSchema(obj, schema, '', true, old);
   return [...errs, ...validateObjectRules(obj, old, schema, errs)];
 }
 
