@@ -42,6 +42,8 @@ export interface CRDVersion {
   schema?: { openAPIV3Schema?: JSONSchemaProps };
   subresources?: { status?: Record<string, never>; scale?: ScaleSubresource };
   additionalPrinterColumns?: PrinterColumn[];
+  /** Fields a field selector may name (CustomResourceFieldSelectors, GA in 1.32): simple JSON paths to scalars. */
+  selectableFields?: { jsonPath?: string }[];
 }
 
 export interface CRDCondition {
@@ -222,6 +224,35 @@ function validateVersion(v: CRDVersion, path: string, shared: boolean): FieldErr
     if (!c.type) errs.push(required(`${cp}.type`));
     else if (!['integer', 'number', 'string', 'boolean', 'date'].includes(c.type)) errs.push(notSupported(`${cp}.type`, c.type, ['integer', 'number', 'string', 'boolean', 'date']));
     if (!c.jsonPath) errs.push(required(`${cp}.JSONPath`));
+  });
+  errs.push(...validateSelectableFields(v.selectableFields, v.schema?.openAPIV3Schema, `${path}.selectableFields`));
+  return errs;
+}
+
+/** A simple JSON path's fields (`.spec.color` → spec, color); undefined when it is not one. */
+export function simpleJsonPath(p: string): string[] | undefined {
+  if (!/^(\.[A-Za-z0-9_-]+)+$/.test(p)) return undefined;
+  return p.slice(1).split('.');
+}
+
+/** ValidateCustomResourceSelectableFields: at most 8, each a simple path, once, to a string, boolean or integer of the schema. */
+function validateSelectableFields(fields: CRDVersion['selectableFields'], schema: JSONSchemaProps | undefined, path: string): FieldError[] {
+  if (!fields?.length) return [];
+  const errs: FieldError[] = [];
+  if (fields.length > 8) errs.push({ type: 'FieldValueTooMany', field: path, badValue: fields.length, detail: 'must have at most 8 items' });
+  const seen = new Set<string>();
+  fields.forEach((f, i) => {
+    const fp = `${path}[${i}].jsonPath`;
+    if (!f.jsonPath) return void errs.push(required(fp));
+    const parts = simpleJsonPath(f.jsonPath);
+    if (!parts) return void errs.push(invalid(fp, f.jsonPath, 'is an invalid path: must be a simple json path starting with .'));
+    if (seen.has(f.jsonPath)) errs.push({ type: 'FieldValueDuplicate', field: fp, badValue: f.jsonPath, detail: '' });
+    seen.add(f.jsonPath);
+    if (!schema) return;
+    let s: JSONSchemaProps | undefined = schema;
+    for (const part of parts) s = s?.properties?.[part];
+    if (!s) errs.push(invalid(fp, f.jsonPath, 'is an invalid path: does not refer to a valid field'));
+    else if (!['string', 'boolean', 'integer'].includes(s.type ?? '')) errs.push(invalid(fp, f.jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
   });
   return errs;
 }

@@ -35,6 +35,8 @@ interface Served {
   storage: ResourceInfo;
   /** What the resources were built from (spec, accepted names, terminating): unchanged, they are kept. */
   basis: string;
+  /** The versions' selectableFields the cache computes field-selector fields by. */
+  selectable: string;
 }
 
 const condition = (type: string, status: CRDCondition['status'], reason: string, message: string): CRDCondition => ({ type, status, reason, message });
@@ -179,14 +181,17 @@ export class CRDController {
     const storage = resources[0];
     if (!storage) return;
     const prefix = etcdPrefix(storage);
-    if (s && s.prefix !== prefix) {
+    // (the watch cache computes each object's field-selector fields once: a change of the
+    // selectable fields takes a new cache, as a change of the storage prefix does)
+    const selectable = JSON.stringify(crd.spec.versions.map((v) => v.selectableFields ?? []));
+    if (s && (s.prefix !== prefix || s.selectable !== selectable)) {
       await this.unserve(name);
       s = undefined;
     }
     const cache = s?.cache ?? (await this.deps.openCache(storage));
     if (s) this.deps.stores.delete(s.storage);
     this.deps.stores.set(storage, this.deps.makeStore(storage, cache));
-    this.served.set(name, { cache, prefix, storage, basis });
+    this.served.set(name, { cache, prefix, storage, basis, selectable });
     const served = resources.filter((r) => crd.spec.versions.some((v) => v.name === r.version && v.served));
     this.deps.registry.setCustom(name, served, storage);
     if (!s) log.info('serving custom resources', { crd: name, versions: served.map((r) => r.version) });

@@ -298,6 +298,11 @@ describe('CustomResourceDefinitions', () => {
     // A default added to the storage version shows on objects stored before it.
     (v2Schema.properties.spec.properties.mode as Record<string, unknown>).default = 'Slow';
     versions[1]!.schema = { openAPIV3Schema: v2Schema };
+    // A field selector may name spec.mode (selectableFields, GA in 1.32); a path to nothing is refused.
+    const bad = structuredClone(versions);
+    (bad[1] as Record<string, unknown>).selectableFields = [{ jsonPath: '.spec.missing' }];
+    expect((await failure(admin.update(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`, { ...current, spec: { ...current.spec, versions: bad } }))).message).toContain('spec.versions[1].selectableFields[0].jsonPath: Invalid value: ".spec.missing": is an invalid path: does not refer to a valid field');
+    (versions[1] as Record<string, unknown>).selectableFields = [{ jsonPath: '.spec.mode' }];
     await admin.update(CustomResourceDefinitions, undefined, `crontabs.${GROUP}`, { ...current, spec: { ...current.spec, versions } });
     const v2 = await eventually(() => admin.get<KubeObject>(CronTabsV2, 'default', 'a'));
     expect(v2.apiVersion).toBe(`${GROUP}/v2`);
@@ -322,6 +327,11 @@ describe('CustomResourceDefinitions', () => {
     expect(crd.status.storedVersions).toEqual(['v1', 'v2']);
     const groups = await admin.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
     expect(groups.groups.find((g) => g.name === GROUP)?.preferredVersion.version).toBe('v2');
+    await eventually(async () => (await admin.list<KubeObject>(CronTabsV2, 'default', { fieldSelector: 'spec.mode=Slow' }).catch(() => ({ items: [] }))).items.length > 0, { what: 'spec.mode selectable' });
+    const slow = await admin.list<KubeObject>(CronTabsV2, 'default', { fieldSelector: 'spec.mode=Slow' });
+    expect(slow.items.length).toBeGreaterThan(0);
+    for (const o of slow.items) expect((o.spec as { mode?: string }).mode).toBe('Slow');
+    expect((await failure(admin.list(CronTabsV2, 'default', { fieldSelector: 'spec.image=busybox' }))).message).toContain('field label not supported: spec.image');
     // A deprecated version warns every request to it (defaultDeprecationWarning), kubectl shows it.
     if (hasKubectl) {
       const got = await kubectlAt(cp.kubeconfig, join(cp.dataDir, 'kubectl-cache'), ['get', `crontabs.v1.${GROUP}`, '-n', 'default', 'a']);

@@ -9,7 +9,7 @@ import { decodeStrict } from '../../api/schema-validate.js';
 import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
-import { storageVersionOf, unknownCRDFields, validateCRD, validateCRDUpdate, defaultCRD, CRD_CLEANUP_FINALIZER, type CRDVersion, type CustomResourceDefinition } from '../../api/validation-crd.js';
+import { simpleJsonPath, storageVersionOf, unknownCRDFields, validateCRD, validateCRDUpdate, defaultCRD, CRD_CLEANUP_FINALIZER, type CRDVersion, type CustomResourceDefinition } from '../../api/validation-crd.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation-meta.js';
 import { unknownField } from '../../api/field-error.js';
 import type { RequestContext } from './request-types.js';
@@ -27,6 +27,26 @@ function metadataErrors(obj: KubeObject): FieldError[] {
 
 const metaFields = (namespaced: boolean) => (obj: KubeObject): Record<string, string> =>
   namespaced ? { 'metadata.name': obj.metadata?.name ?? '', 'metadata.namespace': obj.metadata?.namespace ?? '' } : { 'metadata.name': obj.metadata?.name ?? '' };
+
+/**
+ * A custom resource's field-selector fields: its metadata's, and the `selectableFields` of its
+ * CRD's versions (CustomResourceFieldSelectors, GA in 1.32), read from the stored object:
+ * `spec.color` is the value at `.spec.color` as a string, "" where absent.
+ */
+function crFields(crd: CustomResourceDefinition, namespaced: boolean): (obj: KubeObject) => Record<string, string> {
+  const paths = [...new Set(crd.spec.versions.flatMap((v) => (v.selectableFields ?? []).map((f) => f.jsonPath ?? '')))].map((p) => [p.slice(1), simpleJsonPath(p)] as const).filter((x): x is readonly [string, string[]] => !!x[1]);
+  const meta = metaFields(namespaced);
+  if (!paths.length) return meta;
+  return (obj) => {
+    const out = meta(obj);
+    for (const [label, parts] of paths) {
+      let v: unknown = obj;
+      for (const part of parts) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+      out[label] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+    }
+    return out;
+  };
+}
 
 /** apiextensions.k8s.io/v1 CustomResourceDefinitions (cluster-scoped; status written by the apiserver's CRD controller). */
 export const customresourcedefinitions: ResourceInfo = {
@@ -154,7 +174,7 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
           },
         }
       : {},
-    fields: metaFields(namespaced),
+    fields: crFields(crd, namespaced),
     // Anything but metadata (and status, when the status subresource has it) is what generation counts.
     generationChanged: (obj, old) => JSON.stringify(generationBasis(obj, hasStatus)) !== JSON.stringify(generationBasis(old, hasStatus)),
     scalePaths: v.subresources?.scale,
