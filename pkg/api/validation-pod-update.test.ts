@@ -97,3 +97,32 @@ describe('validatePodStatusUpdate', () => {
     expect(fields).toContain('status.containerStatuses[0].state');
   });
 });
+
+describe('validatePodUpdate of a gated pod (mutable scheduling directives)', () => {
+  const gated = () => {
+    const p = created();
+    p.spec!.schedulingGates = [{ name: 'example.com/wait' }];
+    p.spec!.nodeSelector = { zone: 'a' };
+    p.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } };
+    return p;
+  };
+  it('takes nodeSelector additions and narrower required node affinity, not mutations or deletions', () => {
+    const old = gated();
+    const next = structuredClone(old);
+    next.spec!.nodeSelector = { zone: 'a', rack: '7' };
+    next.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms![0]!.matchExpressions!.push({ key: 'gpu', operator: 'Exists' });
+    expect(validatePodUpdate(next, old)).toEqual([]);
+    const changed = structuredClone(old);
+    changed.spec!.nodeSelector = { zone: 'b' };
+    expect(validatePodUpdate(changed, old).map((e) => e.detail)).toContain('only additions to spec.nodeSelector are allowed (no mutations or deletions)');
+    const dropped = structuredClone(old);
+    dropped.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms = [];
+    expect(validatePodUpdate(dropped, old).map((e) => e.detail)).toContain('no additions/deletions to non-empty NodeSelectorTerms list are allowed');
+    // Once ungated, nothing of them may change.
+    const open = structuredClone(old);
+    open.spec!.schedulingGates = [];
+    const later = structuredClone(open);
+    later.spec!.nodeSelector = { zone: 'a', rack: '7' };
+    expect(validatePodUpdate(later, open).map((e) => e.field)).toEqual(['spec']);
+  });
+});

@@ -1,6 +1,6 @@
 // Pod validation (pkg/apis/core/validation: ValidatePodCreate, ValidatePodSpec,
 // ValidatePodUpdate, ValidatePodStatusUpdate), in Kubernetes' wording where it is known.
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStringMap, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP } from './names.js';
 import { isValidQuantity } from './quantity.js';
 import type { Container, Pod, PodSpec, Toleration, Volume } from './types.js';
@@ -254,6 +254,31 @@ function validateOnlyAddedTolerations(next: Toleration[], old: Toleration[], pat
   return [];
 }
 
+/**
+ * What a gated pod's update may do to its scheduling directives: nodeSelector only gains entries;
+ * a non-empty list of required node selector terms keeps its length, each term only gaining
+ * match expressions (its old ones first, unchanged) and keeping its match fields.
+ */
+function validateGatedSchedulingDirectives(spec: PodSpec, oldSpec: PodSpec): FieldError[] {
+  const errs: FieldError[] = [];
+  const sel = spec.nodeSelector ?? {};
+  if (Object.entries(oldSpec.nodeSelector ?? {}).some(([k, v]) => sel[k] !== v)) {
+    errs.push(invalid('spec.nodeSelector', goStringMap(spec.nodeSelector), 'only additions to spec.nodeSelector are allowed (no mutations or deletions)'));
+  }
+  const oldTerms = oldSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (!oldTerms.length) return errs;
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const path = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
+  if (terms.length !== oldTerms.length) return [...errs, invalid(path, terms, 'no additions/deletions to non-empty NodeSelectorTerms list are allowed')];
+  oldTerms.forEach((o, i) => {
+    const t = terms[i]!;
+    const was = JSON.stringify(o.matchExpressions ?? []);
+    if (JSON.stringify((t.matchExpressions ?? []).slice(0, (o.matchExpressions ?? []).length)) !== was) errs.push(invalid(`${path}[${i}].matchExpressions`, t.matchExpressions ?? [], 'only additions are allowed (no mutations or deletions)'));
+    if (JSON.stringify(t.matchFields ?? []) !== JSON.stringify(o.matchFields ?? [])) errs.push(invalid(`${path}[${i}].matchFields`, t.matchFields ?? [], 'no updates are allowed'));
+  });
+  return errs;
+}
+
 /** Kubernetes' ValidatePodUpdate: only images, activeDeadlineSeconds, grace period and added tolerations may change. */
 export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
@@ -279,7 +304,16 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   // (only from a negative value, to 1)
   if ((oldSpec.terminationGracePeriodSeconds ?? 0) < 0 && spec.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = 1;
   munged.tolerations = spec.tolerations;
-  if ((oldSpec.schedulingGates ?? []).length) munged.schedulingGates = spec.schedulingGates; // gates may only be removed
+  if ((oldSpec.schedulingGates ?? []).length) {
+    munged.schedulingGates = spec.schedulingGates; // gates may only be removed
+    // Pod Mutable Scheduling Directives (GA in 1.30): while gated, nodeSelector may gain entries
+    // and required node affinity may narrow; what a controller steering the pod needs.
+    errs.push(...validateGatedSchedulingDirectives(spec, oldSpec));
+    munged.nodeSelector = spec.nodeSelector;
+    const affinity: Record<string, unknown> = { ...(oldSpec.affinity ?? {}), nodeAffinity: spec.affinity?.nodeAffinity };
+    if (affinity.nodeAffinity === undefined) delete affinity.nodeAffinity;
+    munged.affinity = Object.keys(affinity).length ? (affinity as PodSpec['affinity']) : spec.affinity;
+  }
   if (canonical(munged) !== canonical(spec)) {
     const changed: string[] = [];
     diffPaths(JSON.parse(canonical(munged)), JSON.parse(canonical(spec)), 'spec', changed);
