@@ -44,6 +44,9 @@ export function isResetManagedFields(raw: unknown): boolean {
   return raw.length === 1 && typeof only === 'object' && only !== null && !Array.isArray(only) && Object.values(only).every((v) => v === undefined);
 }
 
+/** What Go's unicode.IsPrint takes besides the ASCII space: letters, marks, numbers, punctuation, symbols. */
+const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
+
 /** Problems with a field manager name (too long, unprintable characters). */
 export function fieldManagerErrors(name: string, field: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -52,7 +55,7 @@ export function fieldManagerErrors(name: string, field: string): FieldError[] {
   // symbols and the ASCII space are printable — at its byte offset, as Go's range gives it)
   let at = 0;
   for (const c of name) {
-    if (c !== ' ' && !/[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(c)) errs.push(invalid(field, name, `invalid character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`));
+    if (c !== ' ' && !PRINTABLE.test(c)) errs.push(invalid(field, name, `invalid character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`));
     at += Buffer.byteLength(c);
   }
   return errs;

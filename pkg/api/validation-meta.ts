@@ -1,6 +1,6 @@
 // ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) and the small
 // field checks every kind shares.
-import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStrings, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import type { ObjectMeta } from './types.js';
@@ -146,7 +146,7 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, ol
   // (ValidateNoNewFinalizers: an object being deleted takes no new finalizer)
   if (o.deletionTimestamp) {
     const extra = [...new Set((n.finalizers ?? []).filter((f) => !(o.finalizers ?? []).includes(f)))].sort();
-    if (extra.length) errs.push(forbidden(`${path}.finalizers`, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${extra.map((f) => JSON.stringify(f)).join(', ')}}`));
+    if (extra.length) errs.push(forbidden(`${path}.finalizers`, `no new finalizers can be added if the object is being deleted, found new finalizers ${goStrings(extra).text}`));
   }
   return errs;
 }

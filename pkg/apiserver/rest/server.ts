@@ -494,4 +494,3 @@ function toApiError(e: unknown): ApiError {
   if (err?.name === 'StorageError' || err?.name === 'CompactedError') return errors.unavailable(`storage unavailable: ${err.message}`, e);
   return errors.internal(err?.message ?? String(e), e);
 }
-

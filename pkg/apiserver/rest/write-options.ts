@@ -1,6 +1,6 @@
 // The query options of a write (create, update, patch, delete), validated as apimachinery's
 // ValidateCreateOptions, ValidateUpdateOptions, ValidatePatchOptions and ValidateDeleteOptions do.
-import { VerbatimValue, type FieldError } from '../../api/field-error.js';
+import { goStrings, type FieldError } from '../../api/field-error.js';
 import { fieldManagerErrors } from '../../api/managed-fields.js';
 import { patchTypeOfMedia } from '../registry/operations.js';
 
@@ -24,7 +24,7 @@ export function writeOptionErrors(verb: string, q: URLSearchParams, contentType:
   if (kind !== 'DeleteOptions') errs.push(...fieldManagerErrors(fieldManager, 'fieldManager'));
   // (ValidateDryRun: "All" is the one value)
   const dryRun = q.getAll('dryRun');
-  if (dryRun.some((v) => v !== 'All')) errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', badValue: new VerbatimValue(`[]string{${dryRun.map((v) => JSON.stringify(v)).join(', ')}}`), detail: 'supported values: "All"' });
+  if (dryRun.some((v) => v !== 'All')) errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', badValue: goStrings(dryRun), detail: 'supported values: "All"' });
   const fv = q.get('fieldValidation') ?? '';
   if (kind !== 'DeleteOptions' && !['', 'Ignore', 'Strict', 'Warn'].includes(fv)) errs.push({ type: 'FieldValueNotSupported', field: 'fieldValidation', badValue: fv, detail: 'supported values: "", "Ignore", "Strict", "Warn"' });
   return errs.length ? { kind, errs } : undefined;
