@@ -371,12 +371,16 @@ class Session {
     }
   }
 
-  /** Frames written in one turn of the event loop leave in one write. */
+  /**
+   * Frames written in one turn of the event loop leave in one write: the calls started by every
+   * request read in one poll phase go to etcd together (setImmediate runs after that phase), so
+   * under load there are fewer writes, and etcd commits more of them per fsync.
+   */
   private write(b: Buffer): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         this.socket.uncork();
       });
