@@ -112,10 +112,10 @@ describe.skipIf(!hasKubectl)('kubectl with HorizontalPodAutoscalers and PodDisru
     expect(before).toHaveLength(2);
 
     // Refused: kubectl retries every 5 s until its timeout; the pods stay.
-    const refused = await kubectlAt(c.cp.kubeconfig, cacheDir, ['drain', 'e2e-node', '--ignore-daemonsets', '--timeout=12s']);
+    const refused = await kubectlAt(c.cp.kubeconfig, cacheDir, ['drain', 'e2e-node', '--ignore-daemonsets', '--timeout=6s']);
     expect(refused.code).not.toBe(0);
     expect(refused.err).toMatch(/error when evicting pods\/"guarded-[a-z0-9-]+" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
-    expect(refused.err).toContain('global timeout reached: 12s');
+    expect(refused.err).toContain('global timeout reached: 6s');
     expect(refused.err).toContain('There are pending pods in node "e2e-node"');
     expect((await runningPods('guarded')).map((p) => p.metadata!.uid).sort()).toEqual(before);
     expect((await c.cp.admin.get(Nodes, undefined, 'e2e-node')).spec).toMatchObject({ unschedulable: true });

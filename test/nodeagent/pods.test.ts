@@ -714,7 +714,7 @@ describe('pod networking and volumes', () => {
   it('qosClass and an OOMKilled container are reported', async () => {
     await create('oom', {
       restartPolicy: 'Never',
-      containers: [ctr('hog', 'head -c 200m /dev/zero | tail', { resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '100m', memory: '32Mi' } } })],
+      containers: [ctr('hog', 'head -c 200m /dev/zero | tail', { resources: { requests: { cpu: '500m', memory: '32Mi' }, limits: { cpu: '500m', memory: '32Mi' } } })],
     });
     await phaseIs('oom', 'Failed', 60_000);
     await eventually(async () => (await podStatus(c, 'oom')).containerStatuses?.[0]?.state.terminated?.reason === 'OOMKilled', { timeoutMs: 10_000, what: 'OOMKilled reported' });
