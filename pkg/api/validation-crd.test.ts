@@ -43,6 +43,7 @@ describe('CustomResourceDefinition', () => {
     expect(messages(crd({ versions: [v, { ...v, name: 'v2' }] }))).toEqual(['spec.versions: Invalid value: ["v1","v2"]: must have exactly one version marked as storage version']);
     expect(messages(crd({ versions: [v, { ...v, storage: false }] }))).toEqual(['spec.versions[1].name: Duplicate value: "v1"']);
     expect(messages(crd({ versions: [{ ...v, schema: undefined }] }))).toEqual(['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);
+    expect(messages(crd({ versions: [{ ...v, schema: {} }] }))).toEqual(['spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required']);
     expect(messages(crd({ conversion: { strategy: 'Webhook' } }))).toEqual(['spec.conversion.strategy: Invalid value: "Webhook": webhook conversion is not supported by this server; use None']);
   });
   it('schemas must be structural', () => {
@@ -66,6 +67,15 @@ describe('CustomResourceDefinition', () => {
     ]);    // patterns are RE2, as Kubernetes compiles them: lookaround is refused in Go's words, \- and [[:alpha:]] are fine
     expect(withSchema({ type: 'object', properties: { a: { type: 'string', pattern: '^(?!x)' }, b: { type: 'string', pattern: '^[[:alpha:]]\\-$' } } })).toEqual([
       'spec.validation.openAPIV3Schema.properties[a].pattern: Invalid value: "^(?!x)": must be a valid regular expression, but isn\'t: error parsing regexp: invalid or unsupported Perl syntax: `(?!`',
+    ]);
+  });
+  it('tells a shared schema\'s errors after the names, and the API approval last, as ValidateCustomResourceDefinition orders them', () => {
+    const v = crd().spec.versions[0]!;
+    const c = crd({ group: 'x.k8s.io', names: { plural: 'foos', kind: 'Foo', listKind: 'Foo' }, versions: [{ ...v, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'array', items: { type: 'string' }, uniqueItems: true } } } } }] }, 'foos.x.k8s.io');
+    expect(messages(c)).toEqual([
+      'spec.names.listKind: Invalid value: "Foo": kind and listKind may not be the same',
+      'spec.validation.openAPIV3Schema.properties[spec].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic',
+      'metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111',
     ]);
   });
   it('scale paths and printer columns', () => {

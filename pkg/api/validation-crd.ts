@@ -1,11 +1,11 @@
 // CustomResourceDefinition (apiextensions.k8s.io/v1): its shape, defaulting and validation, as
 // apiextensions-apiserver's ValidateCustomResourceDefinition words it (names, scope, versions,
 // one storage version, structural schemas, subresources, printer columns, conversion).
-import { re2Test } from '../cel/re2-vm.js';
-import { duplicate, forbidden, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.js';
-import { validateAgainstSchema, type JSONSchemaProps } from './crd-schema.js';
+import type { JSONSchemaProps } from './crd-schema.js';
 import { validateSchemaRules } from './crd-cel.js';
+import { STRICT_SCHEMA_OPTIONS, schemaOptionsForUpdate, validateCRDSchema, type SchemaOptions } from './validation-crd-structural.js';
 import type { KubeObject } from './types.js';
 import { validateObjectMeta } from './validation.js';
 
@@ -154,44 +154,13 @@ function validateNames(n: CRDNames | undefined, path: string): FieldError[] {
   return errs;
 }
 
-/** A structural schema: types everywhere (or preserve-unknown-fields / int-or-string), no properties beside additionalProperties. */
-export function validateStructural(s: JSONSchemaProps | undefined, path: string, root = true): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!s || typeof s !== 'object' || Array.isArray(s)) return [required(path, 'schemas are required')];
-  const free = s['x-kubernetes-preserve-unknown-fields'] === true || s['x-kubernetes-int-or-string'] === true;
-  if (root && s.type !== 'object') errs.push(s.type ? invalid(`${path}.type`, s.type, 'must be object at the root') : required(`${path}.type`, 'must not be empty at the root'));
-  else if (!root && !s.type && !free) errs.push(required(`${path}.type`, 'must not be empty for specified object fields'));
-  if (s.type && !['object', 'array', 'string', 'integer', 'number', 'boolean'].includes(s.type)) errs.push(notSupported(`${path}.type`, s.type, ['array', 'boolean', 'integer', 'number', 'object', 'string']));
-  if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
-    errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
-  }
-  if (s.type === 'array' && !s.items) errs.push(required(`${path}.items`, 'must be specified'));
-  if (s.pattern !== undefined) {
-    try {
-      re2Test(s.pattern, ''); // (RE2 syntax, as Kubernetes compiles patterns)
-    } catch (e) {
-      errs.push(invalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`));
-    }
-  }
-  // A default must be valid against its own schema, as it is what objects will get.
-  if (!root && s.default !== undefined && s.default !== null) errs.push(...validateAgainstSchema(s.default, s, `${path}.default`, false));
-  for (const [k, p] of Object.entries(s.properties ?? {})) {
-    if (root && k === 'metadata') {
-      const extra = Object.keys(p?.properties ?? {}).filter((x) => x !== 'name' && x !== 'generateName');
-      if (extra.length) errs.push(forbidden(`${path}.properties[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
-      continue;
-    }
-    errs.push(...validateStructural(p, `${path}.properties[${k}]`, false));
-  }
-  if (isObj(s.items)) errs.push(...validateStructural(s.items, `${path}.items`, false));
-  if (isObj(s.additionalProperties)) errs.push(...validateStructural(s.additionalProperties, `${path}.additionalProperties`, false));
-  return errs;
-}
-
-/** A version's schema: structural, and its CEL rules compile. */
-function validateSchema(s: JSONSchemaProps | undefined, path: string): FieldError[] {
-  const errs = validateStructural(s, path);
-  return errs.length ? errs : validateSchemaRules(s, path);
+/**
+ * A version's schema (at `path`, `spec.validation` or `spec.versions[i].schema`): the OpenAPI
+ * subset, structural, valid defaults; then, when it is all that, its CEL rules compile.
+ */
+function validateSchema(s: JSONSchemaProps, path: string, statusEnabled: boolean, opts: SchemaOptions): FieldError[] {
+  const { errs, structural } = validateCRDSchema(s, path, statusEnabled, opts);
+  return errs.length || !structural ? errs : validateSchemaRules(s, `${path}.openAPIV3Schema`);
 }
 
 /**
@@ -203,11 +172,12 @@ function sharedSchema(versions: CRDVersion[]): boolean {
   return versions.length > 0 && versions.every((v) => v.schema != null && JSON.stringify(v.schema) === first);
 }
 
-function validateVersion(v: CRDVersion, path: string, shared: boolean): FieldError[] {
+function validateVersion(v: CRDVersion, path: string, shared: boolean, opts: SchemaOptions): FieldError[] {
   const errs: FieldError[] = [];
   if (!v.name) errs.push(required(`${path}.name`));
   else errs.push(...dns1035(v.name, `${path}.name`));
-  if (!shared) errs.push(...validateSchema(v.schema?.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  const schema = v.schema?.openAPIV3Schema;
+  if (!shared && schema) errs.push(...validateSchema(schema, `${path}.schema`, v.subresources?.status != null, opts));
   const scale = v.subresources?.scale;
   if (scale) {
     const sp = `${path}.subresources.scale`;
@@ -258,6 +228,11 @@ function validateSelectableFields(fields: CRDVersion['selectableFields'], schema
 }
 
 export function validateCRD(crd: CustomResourceDefinition): FieldError[] {
+  return validateCRDWith(crd, { schema: STRICT_SCHEMA_OPTIONS, requireOpenAPISchema: true });
+}
+
+/** ValidateCustomResourceDefinition's checks, in its order (metadata, spec, then the API approval and preserveUnknownFields). */
+function validateCRDWith(crd: CustomResourceDefinition, opts: { schema: SchemaOptions; requireOpenAPISchema: boolean }): FieldError[] {
   const errs = validateObjectMeta(crd.metadata ?? {}, false, 'metadata');
   const spec = crd.spec ?? ({} as CustomResourceDefinition['spec']);
   const name = crd.metadata?.name ?? '';
@@ -269,34 +244,46 @@ export function validateCRD(crd: CustomResourceDefinition): FieldError[] {
     errs.push(...isDNS1123Subdomain(spec.group).map((m) => invalid('spec.group', spec.group, m)));
     if (!spec.group.includes('.')) errs.push(invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
   }
+  if (!spec.scope) errs.push(required('spec.scope'));
+  else if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errs.push(notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
+  const versions = spec.versions ?? [];
+  // Without a schema every field would be pruned; a definition stored without one keeps that for its unserved versions.
+  versions.forEach((v, i) => {
+    if (v.schema?.openAPIV3Schema) return;
+    if (opts.requireOpenAPISchema) errs.push(required(`spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
+    else if (v.served) errs.push(required(`spec.versions[${i}].schema.openAPIV3Schema`, 'because otherwise all fields are pruned'));
+  });
+  const seen = new Set<string>();
+  const shared = sharedSchema(versions);
+  versions.forEach((v, i) => {
+    if (v.name && seen.has(v.name)) errs.push(duplicate(`spec.versions[${i}].name`, v.name));
+    seen.add(v.name);
+    errs.push(...validateVersion(v, `spec.versions[${i}]`, shared, opts.schema));
+  });
+  if (!versions.length) errs.push(invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
+  else if (versions.filter((v) => v.storage).length !== 1) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version'));
+  if (versions.length && !versions.some((v) => v.served)) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have at least one served version'));
+  errs.push(...validateNames(spec.names, 'spec.names'));
+  // (a shared schema is the internal form's spec.validation, told after the names; its status check is any version's)
+  const sharedOne = shared ? versions[0]!.schema?.openAPIV3Schema : undefined;
+  if (sharedOne) errs.push(...validateSchema(sharedOne, 'spec.validation', versions.some((v) => v.subresources?.status != null), opts.schema));
+  const strategy = spec.conversion?.strategy;
+  if (strategy === 'Webhook') errs.push(invalid('spec.conversion.strategy', strategy, 'webhook conversion is not supported by this server; use None'));
+  else if (strategy && strategy !== 'None') errs.push(notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
   const g = spec.group ?? '';
   if (/(^|\.)(k8s\.io|kubernetes\.io)$/.test(g) && !crd.metadata?.annotations?.['api-approved.kubernetes.io']) {
     errs.push(required('metadata.annotations[api-approved.kubernetes.io]', 'protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111'));
   }
-  if (!spec.scope) errs.push(required('spec.scope'));
-  else if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errs.push(notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
-  errs.push(...validateNames(spec.names, 'spec.names'));
-  const versions = spec.versions ?? [];
-  if (!versions.length) errs.push(invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
-  else if (versions.filter((v) => v.storage).length !== 1) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version'));
-  if (versions.length && !versions.some((v) => v.served)) errs.push(invalid('spec.versions', versions.map((v) => v.name), 'must have at least one served version'));
-  const seen = new Set<string>();
-  const shared = sharedSchema(versions);
-  if (shared) errs.push(...validateSchema(versions[0]!.schema?.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
-  versions.forEach((v, i) => {
-    if (v.name && seen.has(v.name)) errs.push(duplicate(`spec.versions[${i}].name`, v.name));
-    seen.add(v.name);
-    errs.push(...validateVersion(v, `spec.versions[${i}]`, shared));
-  });
-  const strategy = spec.conversion?.strategy;
-  if (strategy === 'Webhook') errs.push(invalid('spec.conversion.strategy', strategy, 'webhook conversion is not supported by this server; use None'));
-  else if (strategy && strategy !== 'None') errs.push(notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
   if (spec.preserveUnknownFields) errs.push(invalid('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'));
   return errs;
 }
 
 export function validateCRDUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldError[] {
-  const errs = validateCRD(crd);
+  const oldVersions = old.spec?.versions ?? [];
+  const errs = validateCRDWith(crd, {
+    schema: schemaOptionsForUpdate(oldVersions.map((v) => v.schema?.openAPIV3Schema)),
+    requireOpenAPISchema: oldVersions.every((v) => v.schema?.openAPIV3Schema != null),
+  });
   if (old.spec?.scope && crd.spec?.scope !== old.spec.scope) errs.push(invalid('spec.scope', crd.spec?.scope, 'field is immutable'));
   if (old.spec?.group && crd.spec?.group !== old.spec.group) errs.push(invalid('spec.group', crd.spec?.group, 'field is immutable'));
   // A version whose objects may still be in etcd cannot be dropped.

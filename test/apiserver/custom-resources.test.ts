@@ -102,6 +102,16 @@ describe('CustomResourceDefinitions', () => {
     expect((await failure(admin.create(CustomResourceDefinitions, undefined, unknown))).message).toContain('unknown field "spec.bogus"');
   });
 
+  it('with a schema outside the OpenAPI subset Kubernetes takes are refused with every reason, as 1.32 words them', async () => {
+    const bad = crontabCRD();
+    bad.spec.versions[0]!.schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', uniqueItems: true, 'x-kubernetes-preserve-unknown-fields': false } } } as never };
+    const err = await failure(admin.create(CustomResourceDefinitions, undefined, bad));
+    expect(err.status?.code).toBe(422);
+    expect(err.message).toBe(
+      `CustomResourceDefinition.apiextensions.k8s.io "crontabs.${GROUP}" is invalid: [spec.validation.openAPIV3Schema.properties[spec].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic, spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined]`,
+    );
+  });
+
   it('are defaulted, Established, and their resources served at once', async () => {
     const created = await admin.create<KubeObject>(CustomResourceDefinitions, undefined, crontabCRD());
     expect(created.metadata?.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
