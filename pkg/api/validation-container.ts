@@ -1,10 +1,10 @@
 // Container validation (pkg/apis/core/validation: validateContainers and friends): ports, env,
 // resources, volume mounts, probes, lifecycle hooks, security context, enums.
 import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './field-error.js';
-import { isDNS1123Label, isRelaxedEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
+import { isConfigMapKey, isDNS1123Label, isRelaxedEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import { compareQuantities, isValidQuantity } from './quantity.js';
 import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
-import { nonNegative, oneOf, validateResourceList } from './validation-meta.js';
+import { nameIsDNSSubdomain, nonNegative, oneOf, validateResourceList } from './validation-meta.js';
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
@@ -89,10 +89,8 @@ function validateEnv(env: EnvVar[], path: string): FieldError[] {
     else for (const m of isRelaxedEnvVarName(e.name)) errs.push(invalid(`${p}.name`, e.name, m));
     const vf = e.valueFrom;
     if (!vf) return;
+    // validateEnvVarValueFrom: each source's own errors, then how many sources there are.
     const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] != null);
-    if (e.value) errs.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
-    if (sources.length === 0) errs.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
-    if (sources.length > 1) errs.push(invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
     if (vf.fieldRef) {
       const fp = vf.fieldRef.fieldPath ?? '';
       if (!fp) errs.push(required(`${p}.valueFrom.fieldRef.fieldPath`));
@@ -109,12 +107,30 @@ function validateEnv(env: EnvVar[], path: string): FieldError[] {
     }
     for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
       const ref = vf[k];
-      if (!ref) continue;
-      if (!ref.name) errs.push(required(`${p}.valueFrom.${k}.name`));
-      if (!ref.key) errs.push(required(`${p}.valueFrom.${k}.key`));
+      if (ref) errs.push(...validateKeySelector(ref, `${p}.valueFrom.${k}`));
     }
+    if (sources.length === 0) errs.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    else if (e.value) errs.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+    else if (sources.length > 1) errs.push(invalid(`${p}.valueFrom`, '', 'may not have more than one field specified at a time'));
   });
   return errs;
+}
+
+/**
+ * A configMapKeyRef or secretKeyRef (validateConfigMapKeySelector, validateSecretKeySelector): the
+ * name a DNS subdomain (an empty one is invalid, not missing), the key a config key.
+ */
+function validateKeySelector(ref: { name?: string; key?: string }, path: string): FieldError[] {
+  const errs = nameIsDNSSubdomain(ref.name ?? '', false).map((m) => invalid(`${path}.name`, ref.name ?? '', m));
+  if (!ref.key) errs.push(required(`${path}.key`));
+  else for (const m of isConfigMapKey(ref.key)) errs.push(invalid(`${path}.key`, ref.key, m));
+  return errs;
+}
+
+/** A configMapRef or secretRef of envFrom (validateConfigMapEnvSource, validateSecretEnvSource): a name, valid as a prefix. */
+function validateEnvSourceName(name: string | undefined, path: string): FieldError[] {
+  if (!name) return [required(`${path}.name`)];
+  return nameIsDNSSubdomain(name, true).map((m) => invalid(`${path}.name`, name, m));
 }
 
 function validateSecurityContext(sc: SecurityContext, path: string): FieldError[] {
@@ -170,11 +186,12 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   (c.envFrom ?? []).forEach((ef, i) => {
     const p = `${path}.envFrom[${i}]`;
     if (ef.prefix) for (const m of isRelaxedEnvVarName(ef.prefix)) errs.push(invalid(`${p}.prefix`, ef.prefix, m));
+    if (ef.configMapRef) errs.push(...validateEnvSourceName(ef.configMapRef.name, `${p}.configMapRef`));
+    if (ef.secretRef) errs.push(...validateEnvSourceName(ef.secretRef.name, `${p}.secretRef`));
+    // (ValidateEnvFrom reports these at the list, not the entry)
     const n = (ef.configMapRef ? 1 : 0) + (ef.secretRef ? 1 : 0);
-    if (n === 0) errs.push(invalid(p, '', 'must specify one of: `configMapRef` or `secretRef`'));
-    if (n > 1) errs.push(invalid(p, '', 'may not have more than one field specified at a time'));
-    if (ef.configMapRef && !ef.configMapRef.name) errs.push(required(`${p}.configMapRef.name`));
-    if (ef.secretRef && !ef.secretRef.name) errs.push(required(`${p}.secretRef.name`));
+    if (n === 0) errs.push(invalid(`${path}.envFrom`, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    else if (n > 1) errs.push(invalid(`${path}.envFrom`, '', 'may not have more than one field specified at a time'));
   });
   errs.push(...validateEnv(c.env ?? [], `${path}.env`));
 

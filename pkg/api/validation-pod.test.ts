@@ -229,6 +229,36 @@ describe('messages', () => {
   });
 });
 
+describe('env and envFrom references (validateEnvVarValueFrom, ValidateEnvFrom)', () => {
+  const subdomain = 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')';
+  const errs = (env: unknown[], envFrom?: unknown[]) => admit(mutate((p) => Object.assign(p.spec.containers[0], { env, ...(envFrom ? { envFrom } : {}) }))).map(formatFieldError);
+
+  it('checks the names and keys a pod refers to, so a typo is refused instead of holding the pod', () => {
+    expect(errs([{ name: 'K', valueFrom: { configMapKeyRef: { name: 'Bad_Name', key: 'bad key' } } }, { name: 'S', valueFrom: { secretKeyRef: { name: '', key: 'k/x' } } }])).toEqual([
+      `spec.containers[0].env[0].valueFrom.configMapKeyRef.name: Invalid value: "Bad_Name": ${subdomain}`,
+      expect.stringMatching(/^spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef\.key: Invalid value: "bad key": a valid config key must consist of alphanumeric characters/),
+      `spec.containers[0].env[1].valueFrom.secretKeyRef.name: Invalid value: "": ${subdomain}`,
+      expect.stringMatching(/^spec\.containers\[0\]\.env\[1\]\.valueFrom\.secretKeyRef\.key: Invalid value: "k\/x": a valid config key/),
+    ]);
+    expect(errs([{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cm' } } }])).toEqual(['spec.containers[0].env[0].valueFrom.configMapKeyRef.key: Required value']);
+  });
+
+  it('reports a value beside several sources once, after the sources\' own errors', () => {
+    expect(errs([{ name: 'K', value: 'v', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' }, secretKeyRef: { name: 's', key: '' } } }])).toEqual([
+      'spec.containers[0].env[0].valueFrom.secretKeyRef.key: Required value',
+      'spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+    ]);
+  });
+
+  it('checks envFrom names (a trailing dash allowed, as for a prefix) and reports an empty entry at the list', () => {
+    expect(errs([], [{ configMapRef: { name: 'Bad_Name' } }, { secretRef: { name: '' } }, { prefix: 'P_' }, { configMapRef: { name: 'ok-' } }])).toEqual([
+      `spec.containers[0].envFrom[0].configMapRef.name: Invalid value: "Bad_Name": ${subdomain}`,
+      'spec.containers[0].envFrom[1].secretRef.name: Required value',
+      'spec.containers[0].envFrom: Invalid value: "": must specify one of: `configMapRef` or `secretRef`',
+    ]);
+  });
+});
+
 describe('sidecar containers (init containers with restartPolicy Always)', () => {
   const withInit = (init: Record<string, any>) => mutate((p) => (p.spec.initContainers = [{ name: 'side', image: 'busybox', ...init }]));
   const probe = { exec: { command: ['true'] } };
