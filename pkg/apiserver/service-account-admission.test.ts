@@ -113,4 +113,48 @@ describe('ServiceAccount admission', () => {
     applyServiceAccount(q, { imagePullSecrets: [{ name: 'registry' }] }, gen);
     expect(q.spec!.imagePullSecrets).toEqual([{ name: 'mine' }]);
   });
+
+  describe('kubernetes.io/enforce-mountable-secrets', () => {
+    const enforcing = (annotation = 'true'): ServiceAccount => ({ metadata: { name: 'enf', annotations: { 'kubernetes.io/enforce-mountable-secrets': annotation } }, secrets: [{ name: 'ok' }], imagePullSecrets: [{ name: 'pull' }] });
+    const refusal = async (sa: ServiceAccount, spec: Record<string, unknown>) => {
+      const { a } = admission({ enf: sa });
+      return a.admit(pod({ serviceAccountName: 'enf', ...spec }), 'team').then(
+        () => undefined,
+        (e: ApiError) => `${e.code} ${e.message}`,
+      );
+    };
+    const env = (secret: string) => ({ containers: [{ name: 'main', image: 'busybox', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: secret, key: 'k' } } }] }] });
+
+    it('lets an account limit its pods to the secrets it lists: volumes, env, envFrom, imagePullSecrets (limitSecretReferences\' words)', async () => {
+      expect(await refusal(enforcing(), { volumes: [{ name: 'v', secret: { secretName: 'g4' } }] })).toBe(
+        '403 pods "web" is forbidden: volume with secret.secretName="g4" is not allowed because service account enf does not reference that secret',
+      );
+      expect(await refusal(enforcing(), { initContainers: [{ name: 'i', image: 'busybox', envFrom: [{ secretRef: { name: 'g2' } }] }] })).toBe(
+        '403 pods "web" is forbidden: init container i with envFrom referencing secret.secretName="g2" is not allowed because service account enf does not reference that secret',
+      );
+      expect(await refusal(enforcing(), env('g3'))).toBe(
+        '403 pods "web" is forbidden: container main with envVar X referencing secret.secretName="g3" is not allowed because service account enf does not reference that secret',
+      );
+      expect(await refusal(enforcing(), { imagePullSecrets: [{ name: 'pull' }, { name: 'other' }] })).toBe(
+        '403 pods "web" is forbidden: imagePullSecrets[1].name="other" is not allowed because service account enf does not reference that imagePullSecret',
+      );
+    });
+
+    it('admits what the account lists, the pull secrets it gives, and anything when the annotation is not a true boolean', async () => {
+      expect(await refusal(enforcing(), { ...env('ok'), volumes: [{ name: 'v', secret: { secretName: 'ok' } }] })).toBeUndefined();
+      expect(await refusal(enforcing('1'), env('g3'))).toMatch(/^403 /);
+      expect(await refusal(enforcing('false'), env('g3'))).toBeUndefined();
+      expect(await refusal(enforcing('yes'), env('g3'))).toBeUndefined();
+    });
+
+    it('holds ephemeral containers added later to the same rule (limitEphemeralContainerSecretReferences)', async () => {
+      const { a } = admission({ enf: enforcing(), default: {} });
+      const p = pod({ serviceAccountName: 'enf', ephemeralContainers: [{ name: 'debugger', image: 'busybox', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'g5', key: 'k' } } }] }] });
+      await expect(a.admitEphemeral(p, 'team')).rejects.toThrow(
+        'pods "web" is forbidden: ephemeral container debugger with envVar T referencing secret.secretName="g5" is not allowed because service account enf does not reference that secret',
+      );
+      await expect(a.admitEphemeral(pod({ serviceAccountName: 'default', ephemeralContainers: p.spec!.ephemeralContainers }), 'team')).resolves.toBeUndefined();
+      await expect(a.admitEphemeral(pod({ serviceAccountName: 'gone' }), 'team')).rejects.toThrow('pods "web" is forbidden: error looking up service account team/gone: serviceaccount "gone" not found');
+    });
+  });
 });

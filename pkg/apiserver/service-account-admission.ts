@@ -3,7 +3,9 @@
 // unless automountServiceAccountToken is false (on the pod, or on the account when the pod does
 // not say), every container and init container gets the projected volume kube-api-access-XXXXX
 // (a bound token, the cluster CA, the namespace) read-only at /var/run/secrets/kubernetes.io/serviceaccount;
-// and a pod without imagePullSecrets gets the account's.
+// and a pod without imagePullSecrets gets the account's. An account annotated
+// kubernetes.io/enforce-mountable-secrets=true limits the secrets its pods may name (volumes, env,
+// envFrom, imagePullSecrets; and ephemeral containers added later) to those it lists.
 import type { KubeObject, Pod, ServiceAccount, Volume } from '../api/types.js';
 import { ROOT_CA_CONFIGMAP, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS } from '../serviceaccount/claims.js';
 import type { AdmissionPlugin } from './admission.js';
@@ -71,6 +73,50 @@ function validateMirrorPod(pod: Pod): void {
   if ((pod.spec?.volumes ?? []).some((v) => (v.projected?.sources ?? []).some((s) => s.serviceAccountToken))) throw refuse('a mirror pod may not use service account token volume projection');
 }
 
+/** The annotation by which an account limits its pods' secrets to its own `secrets` and `imagePullSecrets`. */
+export const ENFORCE_MOUNTABLE_SECRETS = 'kubernetes.io/enforce-mountable-secrets';
+
+/** enforceMountableSecrets: Go's strconv.ParseBool of the annotation (1, t, T, TRUE, true, True). */
+function enforcesMountableSecrets(sa: ServiceAccount): boolean {
+  const v = sa.metadata?.annotations?.[ENFORCE_MOUNTABLE_SECRETS];
+  return v !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+}
+
+type EnvContainer = { name?: string; env?: { name?: string; valueFrom?: { secretKeyRef?: { name?: string } } }[]; envFrom?: { secretRef?: { name?: string } }[] };
+
+/** The first env or envFrom secret the account does not list, in limitSecretReferences' words. */
+function containerSecretRefused(containers: EnvContainer[] | undefined, what: string, allowed: Set<string>, account: string): string | undefined {
+  const why = (ref: string) => `referencing secret.secretName="${ref}" is not allowed because service account ${account} does not reference that secret`;
+  for (const c of containers ?? []) {
+    for (const e of c.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref && !allowed.has(ref.name ?? '')) return `${what} ${c.name} with envVar ${e.name} ${why(ref.name ?? '')}`;
+    }
+    for (const ef of c.envFrom ?? []) {
+      if (ef.secretRef && !allowed.has(ef.secretRef.name ?? '')) return `${what} ${c.name} with envFrom ${why(ef.secretRef.name ?? '')}`;
+    }
+  }
+  return undefined;
+}
+
+/** limitSecretReferences: why a new pod of an enforcing account is refused, if it is. */
+export function secretReferenceRefused(pod: Pod, sa: ServiceAccount): string | undefined {
+  const account = sa.metadata?.name ?? '';
+  const allowed = new Set((sa.secrets ?? []).map((r) => r.name ?? ''));
+  const spec = pod.spec ?? {};
+  for (const v of spec.volumes ?? []) {
+    if (v.secret && !allowed.has(v.secret.secretName ?? '')) {
+      return `volume with secret.secretName="${v.secret.secretName ?? ''}" is not allowed because service account ${account} does not reference that secret`;
+    }
+  }
+  const refused = containerSecretRefused(spec.initContainers, 'init container', allowed, account) ?? containerSecretRefused(spec.containers, 'container', allowed, account);
+  if (refused) return refused;
+  const pullable = new Set((sa.imagePullSecrets ?? []).map((r) => r.name ?? ''));
+  const i = (spec.imagePullSecrets ?? []).findIndex((r) => !pullable.has(r.name ?? ''));
+  if (i >= 0) return `imagePullSecrets[${i}].name="${spec.imagePullSecrets![i]!.name ?? ''}" is not allowed because service account ${account} does not reference that imagePullSecret`;
+  return undefined;
+}
+
 export type ServiceAccountLookup = (namespace: string, name: string) => Promise<KubeObject | undefined>;
 
 /** The admission plugin, over a lookup of service accounts (the watch cache, then etcd). */
@@ -98,6 +144,26 @@ export class ServiceAccountAdmission {
       throw new ApiError(403, 'Forbidden', `pods "${podName}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`, { name: podName, kind: 'pods' });
     }
     applyServiceAccount(pod, sa as ServiceAccount);
+    // (upstream checks this in Validate, after the mutation above: the account's pull secrets given to the pod count as its own)
+    const refused = enforcesMountableSecrets(sa as ServiceAccount) ? secretReferenceRefused(pod, sa as ServiceAccount) : undefined;
+    if (refused) throw admissionForbidden('', 'pods', pod.metadata?.generateName || pod.metadata?.name || '', refused);
+  }
+
+  /**
+   * An update of pods/ephemeralcontainers (limitEphemeralContainerSecretReferences): the pod's
+   * account must exist, and if it enforces mountable secrets, the ephemeral containers may name
+   * only the secrets it lists.
+   */
+  async admitEphemeral(pod: Pod, namespace: string): Promise<void> {
+    const podName = pod.metadata?.name ?? '';
+    const name = pod.spec?.serviceAccountName;
+    if (!name) throw admissionForbidden('', 'pods', podName, `no service account specified for pod ${namespace}/${podName}`);
+    const sa = (await this.lookup(namespace, name)) as ServiceAccount | undefined;
+    if (!sa) throw admissionForbidden('', 'pods', podName, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
+    if (!enforcesMountableSecrets(sa)) return;
+    const allowed = new Set((sa.secrets ?? []).map((r) => r.name ?? ''));
+    const refused = containerSecretRefused(pod.spec?.ephemeralContainers as EnvContainer[] | undefined, 'ephemeral container', allowed, name);
+    if (refused) throw admissionForbidden('', 'pods', podName, refused);
   }
 
   /**
@@ -117,7 +183,10 @@ export class ServiceAccountAdmission {
   }
 }
 
-/** The plugin in the apiserver's admission chain: pod creates only (updates keep the account, which validation freezes). */
+/**
+ * The plugin in the apiserver's admission chain: pod creates, and ephemeral containers added
+ * (other updates keep the account, which validation freezes).
+ */
 export function serviceAccountAdmission(lookup: ServiceAccountLookup): AdmissionPlugin {
   const plugin = new ServiceAccountAdmission(lookup);
   return {
@@ -125,7 +194,9 @@ export function serviceAccountAdmission(lookup: ServiceAccountLookup): Admission
     resources: ['pods'],
     reads: ['serviceaccounts'],
     async admit(req) {
-      if (req.operation !== 'CREATE' || req.subresource || !req.obj) return;
+      if (!req.obj) return;
+      if (req.operation === 'UPDATE' && req.subresource === 'ephemeralcontainers') return plugin.admitEphemeral(req.obj as Pod, req.namespace ?? 'default');
+      if (req.operation !== 'CREATE' || req.subresource) return;
       await plugin.admit(req.obj, req.namespace ?? 'default');
     },
   };
