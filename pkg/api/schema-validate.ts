@@ -96,8 +96,10 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
         errs.push(goTypeError(path, v, at, goType(s)));
       } else if (s.format === 'byte') {
         // proto bytes: base64 in JSON, decoded strictly as Kubernetes does (a 400 when it is not).
+        // The value is not echoed (Go's CorruptInputError names only the byte): it is most often
+        // a Secret's.
         const bad = base64Error(v);
-        if (bad) errs.push(typeInvalid(path, v, bad));
+        if (bad) errs.push(typeInvalid(path, undefined, bad));
       }
       return v;
     case 'bool':

@@ -33,7 +33,7 @@ describe('validateConfigMap', () => {
   it('limits data plus decoded binaryData to 1 MiB', () => {
     const half = 'x'.repeat(512 * 1024);
     expect(validateConfigMap({ metadata: meta, data: { a: half }, binaryData: { b: b64(half) } })).toEqual([]);
-    expect(messages(validateConfigMap({ metadata: meta, data: { a: half, c: 'x' }, binaryData: { b: b64(half) } }))).toEqual([': Too long: must have at most 1048576 bytes']);
+    expect(messages(validateConfigMap({ metadata: meta, data: { a: half, c: 'x' }, binaryData: { b: b64(half) } }))).toEqual(['[]: Too long: must have at most 1048576 bytes']);
     // Multi-byte characters count as their UTF-8 bytes.
     expect(validateConfigMap({ metadata: meta, data: { a: 'é'.repeat(512 * 1024 + 1) } })).toHaveLength(1);
   });
@@ -58,6 +58,9 @@ describe('validateSecret', () => {
     expect(req({ type: 'kubernetes.io/dockerconfigjson' })).toEqual(['FieldValueRequired data[.dockerconfigjson]']);
     expect(req({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('{"auths":{}}') } })).toEqual([]);
     expect(req({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('[1]') } })).toEqual(['FieldValueInvalid data[.dockerconfigjson]']);
+    // json.Unmarshal into a map: null is no error; a bool is Go's "bool"
+    expect(req({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('null') } })).toEqual([]);
+    expect(validateSecret({ metadata: meta, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64('true') } }).map((e) => e.detail)).toEqual(['json: cannot unmarshal bool into Go value of type map[string]interface {}']);
     expect(req({ type: 'kubernetes.io/basic-auth', data: {} })).toEqual(['FieldValueRequired data[username]', 'FieldValueRequired data[password]']);
     expect(req({ type: 'kubernetes.io/basic-auth', data: { password: '' } })).toEqual([]);
     expect(req({ type: 'kubernetes.io/ssh-auth', data: { 'ssh-privatekey': '' } })).toEqual(['FieldValueRequired data[ssh-privatekey]']);
@@ -109,7 +112,7 @@ describe('base64 of bytes fields', () => {
   });
   it('is checked by strict decoding of Secret.data and ConfigMap.binaryData, not of text maps', () => {
     expect(decodeStrict('Secret', { data: { p: 'cQ==' }, stringData: { s: 'not base64!' } })).toEqual([]);
-    expect(decodeStrict('Secret', { data: { p: 'q' } })).toEqual([{ type: 'FieldValueTypeInvalid', field: 'data[p]', badValue: 'q', detail: 'illegal base64 data at input byte 0' }]);
+    expect(decodeStrict('Secret', { data: { p: 'q' } })).toEqual([{ type: 'FieldValueTypeInvalid', field: 'data[p]', badValue: undefined, detail: 'illegal base64 data at input byte 0' }]);
     expect(decodeStrict('ConfigMap', { data: { t: 'plain text' }, binaryData: { b: 'x y' } }).map((e) => e.field)).toEqual(['binaryData[b]']);
     expect(decodeStrict('ConfigMap', { data: { t: 1 } })[0]).toMatchObject({ field: 'data[t]', detail: 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string' });
   });

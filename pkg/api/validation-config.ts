@@ -49,7 +49,7 @@ function validateConfigMapData(cm: ConfigMap): FieldError[] {
   }
   errs.push(...validateKeys(cm.binaryData, 'binaryData'));
   // Kubernetes names no field here: the limit is on the whole collection.
-  if (textSize(cm.data) + binarySize(cm.binaryData) > MAX_CONFIG_SIZE) errs.push(tooLong('', undefined, MAX_CONFIG_SIZE));
+  if (textSize(cm.data) + binarySize(cm.binaryData) > MAX_CONFIG_SIZE) errs.push(tooLong('[]', undefined, MAX_CONFIG_SIZE)); // (field.NewPath(""), which Go prints as [])
   return errs;
 }
 
@@ -105,8 +105,10 @@ function validateSecretType(type: string, data: Record<string, string>, meta: Ob
 function jsonObjectErrors(base64: string, path: string): FieldError[] {
   try {
     const v: unknown = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return [];
-    return [invalid(path, '<secret contents redacted>', `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type map[string]interface {}`)];
+    // (json.Unmarshal into a map: null leaves it nil, without error)
+    if (v === null || (typeof v === 'object' && !Array.isArray(v))) return [];
+    const goKind = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v;
+    return [invalid(path, '<secret contents redacted>', `json: cannot unmarshal ${goKind} into Go value of type map[string]interface {}`)];
   } catch {
     // JSON.parse quotes the text it choked on: say only that it is not JSON.
     return [invalid(path, '<secret contents redacted>', 'invalid JSON: not a JSON object')];
