@@ -45,7 +45,7 @@ import { streamedListCount } from './rest/http-util.js';
 import { eventLoopBusy, startMemoryReducer } from '../util/memory-reducer.js';
 import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, isJoinPath, type JoinDeps } from './join.js';
-import { protectedNamespaces } from './registry/operations.js';
+import { systemNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
 import { reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
@@ -100,6 +100,8 @@ export interface ApiServerConfig {
   grpcPort: number;
   /** Compact etcd history older than this, every interval (0 disables). */
   compactionIntervalMs: number;
+  /** How often missing system namespaces (a deleted kube-node-lease) are made again. */
+  systemNamespacesIntervalMs: number;
   /** How long events are kept (kube-apiserver's --event-ttl). */
   eventTTLSeconds: number;
   /** Cluster IPs of Services (--service-cluster-ip-range); must not overlap the pod CIDR. */
@@ -137,6 +139,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   eventTTLSeconds: 3600,
   grpcPort: 6444,
   compactionIntervalMs: 5 * 60_000,
+  systemNamespacesIntervalMs: 60_000,
   serviceClusterIPRange: DEFAULT_SERVICE_CIDR,
   serviceNodePortRange: '30000-32767',
   serviceAccountIssuers: [DEFAULT_ISSUER],
@@ -675,14 +678,17 @@ export class ApiServer {
     };
   }
 
+  /** Creates the system namespaces that are missing (at start, then every minute: kube-node-lease may be deleted). */
   private async bootstrapNamespaces(): Promise<void> {
     const store = this.store('namespaces');
-    for (const name of protectedNamespaces) {
+    for (const name of systemNamespaces) {
+      if (store.cache.peek(store.key(undefined, name))) continue;
       try {
         await store.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { ...systemCtx, warnings: [] });
         log.info('created namespace', { name });
       } catch (e) {
-        if (!(e instanceof ApiError && e.code === 409)) throw e;
+        // (409: there, or another apiserver made it; 403: still terminating, made at a later round)
+        if (!(e instanceof ApiError && (e.code === 409 || e.code === 403))) throw e;
       }
     }
   }
@@ -741,6 +747,8 @@ export class ApiServer {
     loop(finalize, 1000);
     loop(() => this.recountQuotas(), 1000);
     loop(() => reconcilePolicyStatus(this.store('validatingadmissionpolicies'), () => ({ ...systemCtx, warnings: [] })), 1000);
+    // As kube-apiserver's system namespaces controller: recreate a deleted kube-node-lease.
+    loop(() => this.bootstrapNamespaces(), this.config.systemNamespacesIntervalMs);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick, no

@@ -568,6 +568,31 @@ describe('other kinds', () => {
     const forbidden = await failure(admin.delete(Namespaces, undefined, 'kube-system'));
     expect(forbidden.code).toBe(403);
   });
+
+  it('namespaces: the kubernetes finalizer is added after the user\'s on create, and spec.finalizers change only through /finalize', async () => {
+    const ns = await admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-a' }, spec: { finalizers: ['example.com/x'] } });
+    expect(ns.spec).toEqual({ finalizers: ['example.com/x', 'kubernetes'] });
+    const patched = await admin.patch(Namespaces, undefined, 'fin-a', { spec: { finalizers: ['foo.io/bar'] }, metadata: { labels: { a: 'b' } } });
+    expect(patched.spec).toEqual({ finalizers: ['example.com/x', 'kubernetes'] });
+    expect(patched.metadata?.labels).toMatchObject({ a: 'b' });
+    await admin.delete(Namespaces, undefined, 'fin-a');
+  });
+});
+
+describe('system namespaces', () => {
+  it('kube-node-lease may be deleted, and comes back (the system namespaces controller); default, kube-system and kube-public may not', async () => {
+    const quick = await startControlPlane({ systemNamespacesIntervalMs: 300 });
+    try {
+      const c = quick.admin;
+      const del = await c.delete(Namespaces, undefined, 'kube-node-lease');
+      expect((del.status as { phase: string }).phase).toBe('Terminating');
+      const old = del.metadata!.uid;
+      await eventually(async () => (await c.get(Namespaces, undefined, 'kube-node-lease').catch(() => undefined))?.metadata?.uid !== old && (await c.get(Namespaces, undefined, 'kube-node-lease')).status, { timeoutMs: 15_000, what: 'kube-node-lease made again' });
+      for (const name of ['default', 'kube-system', 'kube-public']) expect((await failure(c.delete(Namespaces, undefined, name))).message).toBe(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    } finally {
+      await quick.stop(true);
+    }
+  });
 });
 
 describe('persistence', () => {

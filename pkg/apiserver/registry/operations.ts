@@ -177,7 +177,14 @@ export async function bindPod(store: Store, namespace: string | undefined, name:
   });
 }
 
-export const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+/** The namespaces that may not be deleted (the NamespaceLifecycle plugin's immortal ones). */
+export const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public']);
+
+/**
+ * The namespaces the apiserver keeps in existence (the system namespaces controller): the immortal
+ * ones, and kube-node-lease, which may be deleted and comes back within a minute.
+ */
+export const systemNamespaces = [...protectedNamespaces, 'kube-node-lease'];
 
 /** DELETE of a namespace: Terminating; the namespace finalizer empties it, then removes it. */
 export async function terminateNamespace(store: Store, name: string, ctx: RequestContext): Promise<KubeObject> {
