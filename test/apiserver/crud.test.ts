@@ -579,6 +579,21 @@ describe('other kinds', () => {
   });
 });
 
+describe('DeleteOptions', () => {
+  it('are refused as meta.k8s.io DeleteOptions, naming the group as upstream\'s delete handler does', async () => {
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'del-opts' } });
+    const path = `${admin.path(ConfigMaps, 'default')}/del-opts`;
+    const both = await failure(admin.request(path, { method: 'DELETE', body: JSON.stringify({ orphanDependents: true, propagationPolicy: 'Foreground' }), contentType: 'application/json' }));
+    expect(both.code).toBe(422);
+    expect(both.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Foreground": orphanDependents and deletionPropagation cannot be both set');
+    expect(both.status?.details).toMatchObject({ group: 'meta.k8s.io', kind: 'DeleteOptions' });
+    const bogus = await failure(admin.request(`${path}?propagationPolicy=Bogus`, { method: 'DELETE' }));
+    expect(bogus.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", nil');
+    await admin.delete(ConfigMaps, 'default', 'del-opts');
+  });
+});
+
 describe('system namespaces', () => {
   it('kube-node-lease may be deleted, and comes back (the system namespaces controller); default, kube-system and kube-public may not', async () => {
     const quick = await startControlPlane({ systemNamespacesIntervalMs: 300 });

@@ -220,10 +220,10 @@ export function deleteOptionsFrom(body: Record<string, unknown> | undefined, que
     const policy = body.propagationPolicy;
     if (policy !== undefined && policy !== null && policy !== '') {
       if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-        throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' }]);
+        throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' }]);
       }
       if (typeof body.orphanDependents === 'boolean') {
-        throw errors.invalid('DeleteOptions', '', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: policy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
+        throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: policy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
       }
       opts.propagationPolicy = policy;
     } else if (typeof body.orphanDependents === 'boolean') {
