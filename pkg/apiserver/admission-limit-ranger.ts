@@ -70,7 +70,8 @@ function applyDefaults(pod: Pod, items: LimitRangeItem[]): boolean {
   }
   if (!Object.keys(limits).length && !Object.keys(requests).length) return false;
   const notes: string[] = [];
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+  // (mergePodResourceRequirements: containers, then init containers)
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
     const res = (c.resources ??= {});
     const setLimits = fill((res.limits ??= {}), limits);
     const setRequests = fill((res.requests ??= {}), requests);
@@ -129,7 +130,7 @@ function check(pod: Pod, item: LimitRangeItem): string[] {
   const type = item.type;
   const subjects: { requests: Quantities; limits: Quantities }[] = [];
   if (type === 'Container') {
-    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) subjects.push({ requests: (c.resources?.requests ?? {}) as Quantities, limits: (c.resources?.limits ?? {}) as Quantities });
+    for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) subjects.push({ requests: (c.resources?.requests ?? {}) as Quantities, limits: (c.resources?.limits ?? {}) as Quantities });
   } else if (type === 'Pod') subjects.push({ requests: podTotal(pod, 'requests'), limits: podTotal(pod, 'limits') });
   else return [];
   const out: string[] = [];

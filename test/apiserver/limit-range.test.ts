@@ -47,7 +47,7 @@ describe('limit ranges', () => {
     expect(side!.resources).toEqual({ limits: { cpu: '800m', memory: '256Mi' }, requests: { cpu: '200m', memory: '256Mi' } });
     expect(p.spec!.initContainers![0]!.resources?.requests).toEqual({ cpu: '100m', memory: '256Mi' });
     expect(p.metadata?.annotations?.['kubernetes.io/limit-ranger']).toBe(
-      'LimitRanger plugin set: cpu, memory request for init container init; cpu, memory limit for init container init; cpu, memory request for container app; cpu, memory limit for container app; memory request for container side; memory limit for container side',
+      'LimitRanger plugin set: cpu, memory request for container app; cpu, memory limit for container app; memory request for container side; memory limit for container side; cpu, memory request for init container init; cpu, memory limit for init container init',
     );
     // The QoS class follows the resources the pod ends up with.
     expect(p.status?.qosClass).toBe('Burstable');
