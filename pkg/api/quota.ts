@@ -5,7 +5,7 @@ import { invalid, notSupported, required, VerbatimValue, type FieldError } from 
 import { formatMilli, formatQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityFormat, quantityToMilli } from './quantity.js';
 import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
-import type { Pod, ResourceQuota } from './types.js';
+import type { PersistentVolumeClaim, Pod, ResourceQuota } from './types.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { isQualifiedName } from './names.js';
 import { isTerminalPhase } from './pod-phase.js';
@@ -82,10 +82,37 @@ export function usageOf(resource: string, group: string, obj: object): Usage {
       if (k === 'cpu' || k === 'memory' || k === 'ephemeral-storage') u.set(k, m);
     }
     for (const [k, m] of podTotalsMilli(pod, 'limits', { overhead: true })) u.set(`limits.${k}`, m);
+  } else if (resource === 'persistentvolumeclaims' && !group) {
+    for (const [k, v] of pvcUsage(obj as PersistentVolumeClaim)) u.set(k, v);
   } else if (resource === 'services' && !group) {
     const spec = ((obj as { spec?: unknown }).spec ?? {}) as { type?: string; ports?: { nodePort?: number }[] };
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') u.set('services.nodeports', (spec.ports ?? []).length * 1000);
     if (spec.type === 'LoadBalancer') u.set('services.loadbalancers', 1000);
+  }
+  return u;
+}
+
+/** <class>.storageclass.storage.k8s.io/<resource>: a claim's usage charged to its StorageClass too. */
+export const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
+
+/**
+ * pvcEvaluator.Usage: the claim, by its class too, and its storage request rounded up to whole
+ * bytes (status.allocatedResources when a resize made it larger, as RecoverVolumeExpansionFailure,
+ * on by default in 1.32, has it). The class is the beta annotation's, else spec.storageClassName,
+ * which DefaultStorageClass admission has set by the time quota sees a create.
+ */
+function pvcUsage(pvc: PersistentVolumeClaim): Usage {
+  const u: Usage = new Map();
+  const annotations = pvc.metadata?.annotations ?? {};
+  const cls = 'volume.beta.kubernetes.io/storage-class' in annotations ? annotations['volume.beta.kubernetes.io/storage-class']! : (pvc.spec?.storageClassName ?? '');
+  if (cls) u.set(`${cls}${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`, 1000);
+  const wholeBytes = (q: string | undefined) => (q !== undefined && isValidQuantity(q) ? Math.ceil(quantityToMilli(q) / 1000) * 1000 : undefined);
+  let storage = wholeBytes(pvc.spec?.resources?.requests?.storage);
+  const allocated = wholeBytes((pvc.status as { allocatedResources?: Record<string, string> } | undefined)?.allocatedResources?.storage);
+  if (storage !== undefined && allocated !== undefined && allocated > storage) storage = allocated;
+  if (storage !== undefined) {
+    u.set('requests.storage', storage);
+    if (cls) u.set(`${cls}${STORAGE_CLASS_SUFFIX}requests.storage`, storage);
   }
   return u;
 }

@@ -5,7 +5,7 @@
 // 403 ("exceeded quota: ..."), as is a pod that does not name a resource a quota limits. Usage is
 // recounted from the objects that exist (the quota controller's part) so that deletions give it back.
 import type { KubeObject, Pod, ResourceQuota } from '../api/types.js';
-import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, usageOf, type Usage } from '../api/quota.js';
+import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, STORAGE_CLASS_SUFFIX, usageOf, type Usage } from '../api/quota.js';
 import { quantityToMilli } from '../api/quantity.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import * as errors from './errors.js';
@@ -26,6 +26,7 @@ export function trackedResources(hard: Record<string, string>): { resource: stri
   for (const key of Object.keys(hard)) {
     const count = /^count\/([^.]+)(?:\.(.+))?$/.exec(key);
     if (count) add(count[1]!, count[2] ?? '');
+    else if (key === 'requests.storage' || key.endsWith(`${STORAGE_CLASS_SUFFIX}persistentvolumeclaims`) || key.endsWith(`${STORAGE_CLASS_SUFFIX}requests.storage`)) add('persistentvolumeclaims');
     else if (/^(pods|cpu|memory|ephemeral-storage|requests\.|limits\.)/.test(key)) add('pods');
     else if (key.startsWith('services')) add('services');
     else if (['configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas'].includes(key)) add(key);
@@ -49,7 +50,8 @@ export function currentUsage(q: ResourceQuota, access: Pick<QuotaAccess, 'object
   return total;
 }
 
-const pretty = (m: Map<string, string>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
+/** prettyPrint: name=value pairs in Go's byte order of the names (sort.Strings), not the locale's. */
+const pretty = (m: Map<string, string>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** Why adding `delta` to `used` passes a hard limit of `q`, or undefined. */
 function exceeded(q: ResourceQuota, used: Usage, delta: Usage): string | undefined {

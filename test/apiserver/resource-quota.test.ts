@@ -10,11 +10,12 @@ import { eventually, failure, startControlPlane, type TestControlPlane } from '.
 let cp: TestControlPlane;
 let admin: RestClient;
 const ConfigMaps = core('configmaps');
+const Claims = core('persistentvolumeclaims');
 
 beforeAll(async () => {
   cp = await startControlPlane();
   admin = cp.admin;
-  for (const name of ['q1', 'q2', 'q3']) await admin.create(Namespaces, undefined, { metadata: { name } });
+  for (const name of ['q1', 'q2', 'q3', 'q4']) await admin.create(Namespaces, undefined, { metadata: { name } });
   // Every namespace gets kube-root-ca.crt from the root CA publisher; it counts, as in Kubernetes.
   for (const name of ['q1', 'q3']) await eventually(() => admin.get(ConfigMaps, name, 'kube-root-ca.crt'), { what: `kube-root-ca.crt in ${name}` });
 });
@@ -71,6 +72,22 @@ describe('resource quotas', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     expect((await admin.list(ConfigMaps, 'q3')).items).toHaveLength(6);
     expect(await used('q3', 'count')).toEqual({ 'count/configmaps': '6' });
+  });
+
+  it('counts claims and their storage, by StorageClass too, and refuses a claim past a limit', async () => {
+    const sc = 'local-path.storageclass.storage.k8s.io/requests.storage';
+    await admin.create(ResourceQuotas, 'q4', quota('sc', { [sc]: '100Mi', 'requests.storage': '1Gi', 'local-path.storageclass.storage.k8s.io/persistentvolumeclaims': '3' }));
+    await eventually(async () => (await used('q4', 'sc'))[sc] === '0');
+    const claim = (name: string, storage: string) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
+    // (no storageClassName: DefaultStorageClass gives it local-path before quota counts it)
+    await admin.create(Claims, 'q4', claim('small', '50Mi'));
+    expect(await used('q4', 'sc')).toEqual({ 'local-path.storageclass.storage.k8s.io/persistentvolumeclaims': '1', [sc]: '50Mi', 'requests.storage': '50Mi' });
+    const big = await failure(admin.create(Claims, 'q4', claim('big', '600Mi')));
+    expect(big.code).toBe(403);
+    expect(big.message).toBe(`persistentvolumeclaims "big" is forbidden: exceeded quota: sc, requested: ${sc}=600Mi, used: ${sc}=50Mi, limited: ${sc}=100Mi`);
+    // A quota made after the claim gets its usage from the controller's count alone.
+    await admin.create(ResourceQuotas, 'q4', quota('later', { [sc]: '1Gi', 'requests.storage': '1Gi' }));
+    expect(await eventually(async () => ((await used('q4', 'later'))[sc] ? used('q4', 'later') : undefined))).toEqual({ [sc]: '50Mi', 'requests.storage': '50Mi' });
   });
 
   it('validates hard quantities and scopes, and lists as kubectl shows it', async () => {
