@@ -90,6 +90,15 @@ describe('defaultPod', () => {
     expect(p.spec!.containers![0].ports![0].hostPort).toBe(8080);
   });
 
+  it('gives a template neither enableServiceLinks nor host ports (SetDefaults_Pod only), a pod both', () => {
+    const spec = defaultPodSpec({ hostNetwork: true, containers: [{ name: 'c', image: 'x:1', ports: [{ containerPort: 8080 }] }] });
+    expect(spec.enableServiceLinks).toBeUndefined();
+    expect(spec.containers![0].ports).toEqual([{ containerPort: 8080, protocol: 'TCP' }]);
+    const p = defaultPod({ spec: structuredClone(spec) });
+    expect(p.spec!.enableServiceLinks).toBe(true);
+    expect(p.spec!.containers![0].ports).toEqual([{ containerPort: 8080, hostPort: 8080, protocol: 'TCP' }]);
+  });
+
   it.each([
     ['nginx', 'Always'],
     ['nginx:latest', 'Always'],

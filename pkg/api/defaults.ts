@@ -38,14 +38,11 @@ function defaultProbe(p: Probe | undefined): void {
   defaultHandler(p as LifecycleHandler);
 }
 
-function defaultContainer(c: Container, hostNetwork: boolean): void {
+function defaultContainer(c: Container): void {
   if (c.image && !c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
   c.terminationMessagePath ||= '/dev/termination-log';
   c.terminationMessagePolicy ||= 'File';
-  for (const port of c.ports ?? []) {
-    port.protocol ||= 'TCP';
-    if (hostNetwork && !port.hostPort) port.hostPort = port.containerPort;
-  }
+  for (const port of c.ports ?? []) port.protocol ||= 'TCP';
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
@@ -91,6 +88,12 @@ export function defaultPod(pod: Pod): Pod {
     const requests = (c.resources!.requests ??= {});
     for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v;
   }
+  // Also a Pod's only (SetDefaults_Pod; host ports of pod templates stay as given since
+  // DefaultHostNetworkHostPortsInPodTemplates went off in 1.28).
+  spec.enableServiceLinks ??= true;
+  if (spec.hostNetwork) {
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) for (const port of c.ports ?? []) if (!port.hostPort) port.hostPort = port.containerPort;
+  }
   const tolerations = (spec.tolerations ??= []);
   for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
     if (!toleratesNoExecute(tolerations, key)) {
@@ -110,13 +113,11 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ||= 'default-scheduler';
   spec.securityContext ??= {};
-  spec.enableServiceLinks ??= true;
   if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;
   else if (spec.serviceAccount && !spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount;
-  const hostNetwork = spec.hostNetwork === true;
-  for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork);
-  for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork);
-  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c, hostNetwork);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
   // (dropDisabledPodLevelResources: the PodLevelResources gate is off in 1.32)
   delete spec.resources;
   // (dropDisabledProcMountField: ProcMountType is off in 1.32, so a procMount given is Default)
