@@ -85,9 +85,14 @@ export function usageOf(resource: string, group: string, obj: object): Usage {
   } else if (resource === 'persistentvolumeclaims' && !group) {
     for (const [k, v] of pvcUsage(obj as PersistentVolumeClaim)) u.set(k, v);
   } else if (resource === 'services' && !group) {
-    const spec = ((obj as { spec?: unknown }).spec ?? {}) as { type?: string; ports?: { nodePort?: number }[] };
-    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') u.set('services.nodeports', (spec.ports ?? []).length * 1000);
-    if (spec.type === 'LoadBalancer') u.set('services.loadbalancers', 1000);
+    const spec = ((obj as { spec?: unknown }).spec ?? {}) as { type?: string; ports?: { nodePort?: number }[]; allocateLoadBalancerNodePorts?: boolean };
+    const ports = spec.ports ?? [];
+    if (spec.type === 'NodePort') u.set('services.nodeports', ports.length * 1000);
+    if (spec.type === 'LoadBalancer') {
+      // (a load balancer that allocates no node ports uses only those it names)
+      u.set('services.nodeports', (spec.allocateLoadBalancerNodePorts === false ? ports.filter((p) => p.nodePort).length : ports.length) * 1000);
+      u.set('services.loadbalancers', 1000);
+    }
   }
   return u;
 }
@@ -115,6 +120,13 @@ function pvcUsage(pvc: PersistentVolumeClaim): Usage {
     if (cls) u.set(`${cls}${STORAGE_CLASS_SUFFIX}requests.storage`, storage);
   }
   return u;
+}
+
+/** What an update adds: the growth of each resource from the old object's usage (quota.SubtractWithNonNegativeResult), zeros left out. */
+export function usageGrowth(now: Usage, before: Usage): Usage {
+  const out: Usage = new Map();
+  for (const [k, v] of now) if (v > (before.get(k) ?? 0)) out.set(k, v - (before.get(k) ?? 0));
+  return out;
 }
 
 /** Quota resources a pod must name for each container (a quota on limits.cpu needs every container to set it). */

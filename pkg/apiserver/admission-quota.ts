@@ -1,11 +1,12 @@
 // The ResourceQuota admission plugin and the quotas' status, as Kubernetes keeps them: a create
-// in a namespace with quotas is charged to each quota whose scopes select it, in the quota's
+// in a namespace with quotas (and an update of a service or claim, for what it adds) is charged
+// to each quota whose scopes select it, in the quota's
 // status.used, with an optimistic-concurrency update of the quota, so concurrent creates cannot
 // both take the last of it; a create that would pass a hard limit is refused with Kubernetes'
 // 403 ("exceeded quota: ..."), as is a pod that does not name a resource a quota limits. Usage is
 // recounted from the objects that exist (the quota controller's part) so that deletions give it back.
 import type { KubeObject, Pod, ResourceQuota } from '../api/types.js';
-import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, STORAGE_CLASS_SUFFIX, usageOf, type Usage } from '../api/quota.js';
+import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, STORAGE_CLASS_SUFFIX, usageGrowth, usageOf, type Usage } from '../api/quota.js';
 import { quantityToMilli } from '../api/quantity.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import * as errors from './errors.js';
@@ -73,8 +74,16 @@ function exceeded(q: ResourceQuota, used: Usage, delta: Usage): string | undefin
   return `exceeded quota: ${q.metadata!.name}, requested: ${pretty(requested)}, used: ${pretty(usedOut)}, limited: ${pretty(limited)}`;
 }
 
-/** Quota is charged for creates of namespaced objects (not their subresources). */
-const charges = (req: AdmissionRequest) => req.operation === 'CREATE' && !req.subresource && !!req.namespace && req.resource.namespaced;
+/**
+ * The kinds whose evaluators charge updates too (Handles): a service's type can change to
+ * NodePort or LoadBalancer, a claim's request can grow. 1.32's pod evaluator handles creates
+ * only (in-place resize is alpha there), and object counts cannot change on update.
+ */
+const CHARGED_ON_UPDATE = new Set(['services', 'persistentvolumeclaims']);
+
+/** Quota is charged for creates of namespaced objects, and updates of the kinds above (not their subresources). */
+const charges = (req: AdmissionRequest) =>
+  !req.subresource && !!req.namespace && req.resource.namespaced && (req.operation === 'CREATE' || (req.operation === 'UPDATE' && !req.resource.group && CHARGED_ON_UPDATE.has(req.resource.name)));
 
 export function quotaAdmission(access: QuotaAccess, onCharged: (key: string) => void = () => {}): AdmissionPlugin {
   return {
@@ -90,23 +99,28 @@ export function quotaAdmission(access: QuotaAccess, onCharged: (key: string) => 
       const { name: resource, group } = req.resource;
       const obj = req.obj!;
       const selected = quotas.filter((q) => Object.keys(q.spec?.hard ?? {}).length && quotaSelects(q, resource, obj));
-      const delta = usageOf(resource, group, obj);
+      const usage = usageOf(resource, group, obj);
+      // An update is charged what it adds to the stored object's usage, by the quotas that counted
+      // that object already; a quota that did not is charged the whole usage (CheckRequest).
+      const old = req.operation === 'UPDATE' && req.old?.metadata?.resourceVersion ? req.old : undefined;
+      const growth = old && usageGrowth(usage, usageOf(resource, group, old));
       const refuse = (why: string) => errors.admissionForbidden(group, resource, req.name, why);
-      const charged: ResourceQuota[] = [];
+      const charged: { q: ResourceQuota; delta: Usage }[] = [];
       for (const q of selected) {
         if (resource === 'pods' && !group) {
           const missing = missingPodResources(q, obj as Pod);
           if (missing.length) throw refuse(`failed quota: ${q.metadata!.name}: must specify ${missing.join('; ')}`);
         }
         const hard = q.spec?.hard ?? {};
-        if (!Object.keys(hard).some((k) => delta.has(k))) continue;
-        // Checked against what is known now first, so that no quota is charged for a create another refuses.
+        const delta = growth && quotaSelects(q, resource, old) ? growth : usage;
+        if (!Object.keys(hard).some((k) => delta.get(k))) continue;
+        // Checked against what is known now first, so that no quota is charged for a write another refuses.
         const why = exceeded(q, q.status?.used ? parseUsage(q.status.used) : currentUsage(q, access), delta);
         if (why) throw refuse(why);
-        charged.push(q);
+        charged.push({ q, delta });
       }
       if (req.ctx.dryRun) return;
-      for (const q of charged) {
+      for (const { q, delta } of charged) {
         const hard = q.spec?.hard ?? {};
         const key = `${q.metadata!.namespace}/${q.metadata!.name}`;
         // (before and after: a recount that started before this charge must not overwrite it)

@@ -11,11 +11,12 @@ let cp: TestControlPlane;
 let admin: RestClient;
 const ConfigMaps = core('configmaps');
 const Claims = core('persistentvolumeclaims');
+const Services = core('services');
 
 beforeAll(async () => {
   cp = await startControlPlane();
   admin = cp.admin;
-  for (const name of ['q1', 'q2', 'q3', 'q4']) await admin.create(Namespaces, undefined, { metadata: { name } });
+  for (const name of ['q1', 'q2', 'q3', 'q4', 'q5']) await admin.create(Namespaces, undefined, { metadata: { name } });
   // Every namespace gets kube-root-ca.crt from the root CA publisher; it counts, as in Kubernetes.
   for (const name of ['q1', 'q3']) await eventually(() => admin.get(ConfigMaps, name, 'kube-root-ca.crt'), { what: `kube-root-ca.crt in ${name}` });
 });
@@ -88,6 +89,19 @@ describe('resource quotas', () => {
     // A quota made after the claim gets its usage from the controller's count alone.
     await admin.create(ResourceQuotas, 'q4', quota('later', { [sc]: '1Gi', 'requests.storage': '1Gi' }));
     expect(await eventually(async () => ((await used('q4', 'later'))[sc] ? used('q4', 'later') : undefined))).toEqual({ [sc]: '50Mi', 'requests.storage': '50Mi' });
+  });
+
+  it('charges a service update what it adds: a ClusterIP service turned NodePort needs a node port', async () => {
+    await admin.create(ResourceQuotas, 'q5', quota('q1', { 'services.nodeports': '0', 'services.loadbalancers': '1' }));
+    await eventually(async () => (await used('q5', 'q1'))['services.nodeports'] === '0');
+    await admin.create(Services, 'q5', { metadata: { name: 'cip' }, spec: { ports: [{ port: 80 }] } });
+    const np = await failure(admin.patch(Services, 'q5', 'cip', { spec: { type: 'NodePort' } }));
+    expect(np.code).toBe(403);
+    expect(np.message).toBe('services "cip" is forbidden: exceeded quota: q1, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0');
+    // A load balancer that allocates no node ports fits; changing what adds nothing is not refused.
+    await admin.patch(Services, 'q5', 'cip', { spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false } });
+    expect(await used('q5', 'q1')).toEqual({ 'services.loadbalancers': '1', 'services.nodeports': '0' });
+    await admin.patch(Services, 'q5', 'cip', { metadata: { labels: { tier: 'web' } } });
   });
 
   it('validates hard quantities and scopes, and lists as kubectl shows it', async () => {
