@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
+import { EventSink } from '../client/event-sink.js';
 import { keyOf, type Informer, type InformerHandlers } from '../client/informer.js';
 import { GarbageCollector, defaultMonitored } from './garbage-collector.js';
 
@@ -28,8 +29,8 @@ class FakeInformer {
   }
 }
 
-const obj = (name: string, uid: string, owners: { kind: string; apiVersion: string; name: string; uid: string }[] = []): KubeObject =>
-  ({ metadata: { name, namespace: 'default', uid, ...(owners.length ? { ownerReferences: owners } : {}) } }) as KubeObject;
+const obj = (name: string, uid: string, owners: { kind: string; apiVersion: string; name: string; uid: string }[] = [], namespace = 'default'): KubeObject =>
+  ({ metadata: { name, namespace, uid, ...(owners.length ? { ownerReferences: owners } : {}) } }) as KubeObject;
 
 describe('GarbageCollector graph', () => {
   it('forgets an owner once it and its dependents are gone (no entry per deleted owner kept for good)', () => {
@@ -50,5 +51,28 @@ describe('GarbageCollector graph', () => {
     }
     expect(graph.byUid.size).toBe(0);
     expect(graph.dependents.size).toBe(0);
+  });
+
+  it('warns once per reference to a namespaced owner of another namespace, whichever of the two is seen first', async () => {
+    const informers = new Map(defaultMonitored.map((m) => [m.ref.resource, new FakeInformer()]));
+    const created: KubeObject[] = [];
+    const client = { create: async (_ref: unknown, _ns: string, ev: KubeObject) => (created.push(ev), { ...ev, metadata: { ...ev.metadata, name: `e${created.length}` } }) } as unknown as ApiClient;
+    const sink = new EventSink();
+    const gc = new GarbageCollector(client, informers as unknown as Map<string, Informer>, defaultMonitored, sink);
+    gc.stop();
+    const cms = informers.get('configmaps')!;
+    const ref = { kind: 'ConfigMap', apiVersion: 'v1', name: 'other', uid: 'owner-uid' };
+    cms.add(obj('early', 'early-uid', [ref], 'ns-g'));
+    cms.add(obj('same-ns', 'same-uid', [ref], 'ns-o'));
+    expect(created).toHaveLength(0);
+    const owner = obj('other', 'owner-uid', [], 'ns-o');
+    cms.add(owner); // first seen after two dependents: only the one elsewhere is wrong
+    cms.add(owner); // seen again: nothing new
+    cms.add(obj('late', 'late-uid', [ref], 'ns-h')); // a dependent added once the owner is known
+    await sink.flush();
+    expect(created.map((e) => [e.type, e.reason, (e.involvedObject as { kind: string; name: string }).kind, (e.involvedObject as { name: string }).name, e.message])).toEqual([
+      ['Warning', 'OwnerRefInvalidNamespace', 'ConfigMap', 'early', 'ownerRef [v1/ConfigMap, namespace: ns-g, name: other, uid: owner-uid] does not exist in namespace "ns-g"'],
+      ['Warning', 'OwnerRefInvalidNamespace', 'ConfigMap', 'late', 'ownerRef [v1/ConfigMap, namespace: ns-h, name: other, uid: owner-uid] does not exist in namespace "ns-h"'],
+    ]);
   });
 });

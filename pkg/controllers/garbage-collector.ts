@@ -4,15 +4,21 @@
 // with propagationPolicy Orphan carries the `orphan` finalizer: its dependents lose their
 // references to it, then the finalizer goes (and so does the owner). With Foreground it
 // carries `foregroundDeletion`: its dependents are deleted (foreground too), and the finalizer
-// goes once no dependent that blocks owner deletion is left.
+// goes once no dependent that blocks owner deletion is left. A namespaced owner can only own
+// dependents of its own namespace: a reference to one elsewhere gets a Warning on the dependent
+// and is looked up in the dependent's namespace, where it does not exist.
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { Informer, keyOf } from '../client/informer.js';
+import { EventSink } from '../client/event-sink.js';
+import { recordEvent } from '../client/events.js';
 import { CustomResourceDefinitions, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('garbage-collector');
+/** The garbage collector's event source in kube-controller-manager. */
+const SOURCE = { component: 'garbage-collector-controller' };
 
 export const FOREGROUND = 'foregroundDeletion';
 export const ORPHAN = 'orphan';
@@ -49,7 +55,8 @@ export const defaultMonitored: Monitored[] = [
 /** Owners the collector can look up without watching them. */
 const lookupOnly: Monitored[] = [core('nodes', 'Node', false), core('namespaces', 'Namespace', false)];
 
-type OwnerState = 'absent' | 'solid' | 'waiting';
+/** `invalid`: a cluster-scoped dependent names a namespaced owner; it is left alone (upstream's namespacedOwnerOfClusterScopedObjectErr). */
+type OwnerState = 'absent' | 'solid' | 'waiting' | 'invalid';
 
 /** How often dependents of owners the collector does not watch (custom resources) are checked again. */
 const UNWATCHED_OWNER_RECHECK_MS = 10_000;
@@ -72,6 +79,7 @@ export class GarbageCollector {
     private readonly client: ApiClient,
     private readonly informers: Map<string, Informer>,
     private readonly monitored: Monitored[] = defaultMonitored,
+    private readonly events: EventSink = new EventSink(),
   ) {
     this.queue = new WorkQueue('garbage-collector', (key) => this.process(key));
     for (const m of monitored) {
@@ -125,8 +133,20 @@ export class GarbageCollector {
   private observe(m: Monitored, o: KubeObject, old: KubeObject | undefined): void {
     const uid = o.metadata!.uid!;
     const k = this.key(m, o);
+    const seen = this.byUid.get(uid)?.obj;
     this.byUid.set(uid, { m, obj: o });
     const formerOwners = old?.metadata?.ownerReferences ?? [];
+    // Like the graph builder, a reference to a namespaced owner of another namespace is reported
+    // once: when the reference is added and its owner is known (addDependentToOwners), or when
+    // the owner is first seen after its dependents (processGraphChanges).
+    const known = new Set((seen ?? old)?.metadata?.ownerReferences?.map((r) => r.uid));
+    for (const r of o.metadata?.ownerReferences ?? []) {
+      const owner = this.byUid.get(r.uid!)?.obj;
+      if (!known.has(r.uid) && owner && this.foreignOwner(owner, o)) this.reportInvalidNamespaceOwnerRef(m, o, r);
+    }
+    if (!seen && o.metadata?.namespace) {
+      for (const d of this.dependentsOf(uid)) if (this.foreignOwner(o, d.obj)) this.reportInvalidNamespaceOwnerRef(d.m, d.obj, d.ref);
+    }
     for (const r of formerOwners) this.unlink(r.uid!, k);
     for (const r of o.metadata?.ownerReferences ?? []) {
       let set = this.dependents.get(r.uid!);
@@ -140,6 +160,21 @@ export class GarbageCollector {
     for (const r of formerOwners) this.enqueueUid(r.uid!);
     if (o.metadata?.ownerReferences?.length || (o.metadata?.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN)))) this.queue.add(k);
     if (o.metadata?.deletionTimestamp) for (const r of o.metadata.ownerReferences ?? []) this.enqueueUid(r.uid!);
+  }
+
+  /** Whether `owner` is namespaced and in a namespace other than its dependent's (only cluster-scoped owners may be named from anywhere). */
+  private foreignOwner(owner: KubeObject, dependent: KubeObject): boolean {
+    const ns = owner.metadata?.namespace;
+    return !!ns && ns !== dependent.metadata?.namespace;
+  }
+
+  /** graph_builder.go's reportInvalidNamespaceOwnerRef: a Warning on the dependent, naming the owner as if in the dependent's namespace. */
+  private reportInvalidNamespaceOwnerRef(m: Monitored, dependent: KubeObject, r: OwnerReference): void {
+    const ns = dependent.metadata?.namespace ?? '';
+    const message = `ownerRef [${r.apiVersion ?? ''}/${r.kind ?? ''}, namespace: ${ns}, name: ${r.name ?? ''}, uid: ${r.uid ?? ''}] does not exist in namespace ${JSON.stringify(ns)}`;
+    log.info('item references an owner but does not match namespaces', { item: `${m.kind} ${keyOf(dependent)}`, owner: r.uid });
+    const involved = { ...dependent, apiVersion: m.apiVersion, kind: m.kind } as KubeObject;
+    this.events.enqueue(() => recordEvent(this.client, involved, SOURCE, 'Warning', 'OwnerRefInvalidNamespace', message));
   }
 
   private forget(m: Monitored, o: KubeObject): void {
@@ -198,6 +233,8 @@ export class GarbageCollector {
     if (obj.metadata?.deletionTimestamp) return;
     const owners = obj.metadata?.ownerReferences ?? [];
     const states = await Promise.all(owners.map((r) => this.ownerState(r, obj.metadata?.namespace)));
+    // (a cluster-scoped object naming a namespaced owner: an error a retry will not mend; the item is kept as it is)
+    if (states.includes('invalid')) return;
     const dangling = owners.filter((_, i) => states[i] === 'absent');
     const waiting = owners.filter((_, i) => states[i] === 'waiting');
     const solid = owners.filter((_, i) => states[i] === 'solid');
@@ -217,10 +254,15 @@ export class GarbageCollector {
   /** Whether the owner a reference names exists with that uid, and whether it waits for its dependents. */
   private async ownerState(r: OwnerReference, namespace: string | undefined): Promise<OwnerState> {
     const cached = this.byUid.get(r.uid!)?.obj;
-    if (cached) return cached.metadata?.deletionTimestamp && hasFinalizer(cached, FOREGROUND) ? 'waiting' : 'solid';
+    // An owner seen in another namespace is not the dependent's: like isDangling, the name is
+    // looked up in the dependent's namespace, where it is absent (or another object, by uid).
+    if (cached && (!cached.metadata?.namespace || cached.metadata.namespace === namespace)) {
+      return cached.metadata?.deletionTimestamp && hasFinalizer(cached, FOREGROUND) ? 'waiting' : 'solid';
+    }
     const m = [...this.monitored, ...lookupOnly].find((x) => x.kind === r.kind && groupOf(x.apiVersion) === groupOf(r.apiVersion ?? '')) ?? (groupOf(r.apiVersion ?? '').includes('.') ? await this.customKind(r.apiVersion ?? '', r.kind ?? '') : undefined);
     // A kind the collector does not know cannot be looked up: never delete on its account.
     if (!m) return 'solid';
+    if (m.ref.namespaced && !namespace) return 'invalid';
     try {
       const live = await this.client.get(m.ref, m.ref.namespaced ? namespace : undefined, r.name!);
       if (live.metadata?.uid !== r.uid) return 'absent';

@@ -2,10 +2,11 @@
 // removes its ReplicaSets and pods; Foreground keeps the owner (finalizer foregroundDeletion)
 // until its blocking dependents are gone; Orphan strips the dependents' references and keeps
 // them; a dependent whose owner no longer exists (by uid) is deleted, and one with a live owner
-// left only loses the dangling reference; a custom resource's dependents go with it.
+// left only loses the dangling reference; a custom resource's dependents go with it; a
+// dependent naming an owner of another namespace gets a Warning and is collected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { core, CustomResourceDefinitions, Deployments, EndpointSlices, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
+import { core, CustomResourceDefinitions, Deployments, EndpointSlices, Events, Namespaces, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
@@ -97,6 +98,32 @@ describe('garbage collector', () => {
     expect(await gone(EndpointSlices as typeof Pods, 'owner-svc-manual')).toBe(false);
     await cp.admin.delete(Services, 'default', 'owner-svc');
     await eventually(async () => (await gone(EndpointSlices as typeof Pods, 'owner-svc-manual')) && (await gone(ConfigMaps, 'svc-dependent')), { what: 'the Service\'s dependents collected' });
+  });
+
+  it('a dependent whose owner lives in another namespace gets an OwnerRefInvalidNamespace Warning and is collected', async () => {
+    for (const name of ['gc-owner-ns', 'gc-dep-ns']) await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    const owner = await cp.admin.create(ConfigMaps, 'gc-owner-ns', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } });
+    const dep = await cp.admin.create(ConfigMaps, 'gc-dep-ns', ownedConfigMap('cross', [{ ...owner, apiVersion: 'v1', kind: 'ConfigMap' } as KubeObject]));
+    await eventually(async () => {
+      try {
+        await cp.admin.get(ConfigMaps, 'gc-dep-ns', 'cross');
+        return false;
+      } catch (e) {
+        return e instanceof StatusError && e.code === 404;
+      }
+    }, { what: 'the cross-namespace dependent collected' });
+    const ev = await eventually(async () => (await cp.admin.list(Events, 'gc-dep-ns', { fieldSelector: 'involvedObject.name=cross' })).items.find((e) => e.reason === 'OwnerRefInvalidNamespace'), { what: 'the OwnerRefInvalidNamespace event' });
+    const io = ev.involvedObject as Record<string, string>;
+    expect([ev.type, ev.message, (ev.source as { component: string }).component, io.kind, io.apiVersion, io.uid]).toEqual([
+      'Warning',
+      `ownerRef [v1/ConfigMap, namespace: gc-dep-ns, name: other, uid: ${owner.metadata!.uid}] does not exist in namespace "gc-dep-ns"`,
+      'garbage-collector-controller',
+      'ConfigMap',
+      'v1',
+      dep.metadata!.uid,
+    ]);
+    // The owner itself is untouched.
+    expect((await cp.admin.get(ConfigMaps, 'gc-owner-ns', 'other')).metadata?.uid).toBe(owner.metadata!.uid);
   });
 
   it('a custom resource owns what refers to it: deleting it collects its dependents', async () => {
