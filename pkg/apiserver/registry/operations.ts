@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import { applyOperation } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
+import type { FieldValidation } from './request-types.js';
 import { rfc3339Now } from '../../util/time.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -35,7 +36,7 @@ export function writableSubresource(r: ResourceInfo, subresource: string | undef
 export async function patchObject(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   if (type === 'apply') return serverSideApply(store, namespace, name, patchBody, ctx, subresource);
   const apply = (current: KubeObject): KubeObject => {
-    const obj = applyPatchBody(current, type, patchBody, store.resource.typeName);
+    const obj = applyPatchBody(current, type, patchBody, store.resource.typeName, ctx.fieldValidation);
     checkPatchedName(obj, namespace, name);
     store.decode(obj, ctx);
     const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
@@ -67,13 +68,18 @@ export function checkPatchedName(obj: KubeObject, namespace: string | undefined,
  * keeps no reason); a strategic merge patch that cannot be applied is the merge library's error
  * itself, which the apiserver serves as a 500.
  */
-export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string): KubeObject {
+export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string, fieldValidation: FieldValidation = 'Warn'): KubeObject {
   let next: unknown;
   const goType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
   if (type === 'merge' && (patchBody === null || typeof patchBody !== 'object' || Array.isArray(patchBody))) throw errors.badRequest('Invalid JSON Patch');
-  if (type === 'json' && !Array.isArray(patchBody) && patchBody !== null) throw errors.badRequest(`json: cannot unmarshal ${goType(patchBody)} into Go value of type jsonpatch.Patch`);
+  // A JSON patch is decoded strictly into patch.go's own []jsonPatchOp first, unless field
+  // validation is Ignore, when only the JSON patch library reads it.
+  const strict = fieldValidation !== 'Ignore';
+  const decodeError = (v: unknown, one: boolean) =>
+    errors.badRequest(strict ? `error decoding patch: json: cannot unmarshal ${goType(v)} into Go value of type ${one ? 'handlers.jsonPatchOp' : '[]handlers.jsonPatchOp'}` : `json: cannot unmarshal ${goType(v)} into Go value of type ${one ? 'jsonpatch.Operation' : 'jsonpatch.Patch'}`);
+  if (type === 'json' && !Array.isArray(patchBody) && patchBody !== null) throw decodeError(patchBody, false);
   const notOp = type === 'json' && Array.isArray(patchBody) ? patchBody.find((op) => op === null || typeof op !== 'object' || Array.isArray(op)) : undefined;
-  if (notOp !== undefined && notOp !== null) throw errors.badRequest(`json: cannot unmarshal ${goType(notOp)} into Go value of type jsonpatch.Operation`);
+  if (notOp !== undefined && notOp !== null) throw decodeError(notOp, true);
   try {
     switch (type) {
       case 'merge':

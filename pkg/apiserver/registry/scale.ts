@@ -107,7 +107,7 @@ export function replaceScale(store: Store, namespace: string | undefined, name: 
 export function patchScale(store: Store, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, ctx: RequestContext): Promise<KubeObject> {
   if (type === 'apply') throw errors.unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']);
   return writeScale(store, namespace, name, ctx, (current) => {
-    const next = applyPatchBody(current, type, patchBody, 'Scale');
+    const next = applyPatchBody(current, type, patchBody, 'Scale', ctx.fieldValidation);
     // A resourceVersion the patch does not state is not a precondition.
     const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
     if (next.metadata) next.metadata.resourceVersion = pinned;

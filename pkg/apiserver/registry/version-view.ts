@@ -40,7 +40,7 @@ export async function patchView(store: Store, r: ResourceInfo, namespace: string
   const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
     if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
-    const patched = applyPatchBody(view.fromStorage(current), type, patchBody, r.typeName);
+    const patched = applyPatchBody(view.fromStorage(current), type, patchBody, r.typeName, ctx.fieldValidation);
     checkPatchedName(patched, namespace, name);
     return viewIn(r, patched, ctx);
   });
