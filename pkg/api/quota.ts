@@ -70,12 +70,15 @@ export function quotaSelects(q: ResourceQuota, resource: string, obj: object): b
 }
 
 /** What one object counts for, in milli-units (counts are 1000 per object). */
-export function usageOf(resource: string, group: string, obj: object): Usage {
+export function usageOf(resource: string, group: string, obj: object, now = Date.now()): Usage {
   const u: Usage = new Map();
+  u.set(`count/${resource}${group ? `.${group}` : ''}`, 1000);
+  // PodUsageFunc: count/pods counts every pod in storage; `pods` and compute resources only
+  // those not yet at the end of their life.
+  if (resource === 'pods' && !group && podIsTerminal(obj as Pod, now)) return u;
   const countName = OBJECT_COUNT_NAMES[resource];
   if (countName && !group) u.set(countName, 1000);
-  u.set(`count/${resource}${group ? `.${group}` : ''}`, 1000);
-  if (resource === 'pods') {
+  if (resource === 'pods' && !group) {
     const pod = obj as Pod;
     for (const [k, m] of podTotalsMilli(pod, 'requests', { overhead: true })) {
       u.set(`requests.${k}`, m);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, ResourceQuota } from '../api/types.js';
 import type { AdmissionRequest } from './admission.js';
-import { quotaAdmission, type QuotaAccess } from './admission-quota.js';
+import { currentUsage, quotaAdmission, type QuotaAccess } from './admission-quota.js';
 import type { ResourceInfo } from './registry/resources.js';
 
 /** Quotas and objects in memory; status writes go to the quota in place. */
@@ -56,5 +56,15 @@ describe('ResourceQuota admission of updates', () => {
     const full = [storageQuota('10Gi')];
     await quotaAdmission(fakeAccess(full)).validate!(write('UPDATE', 'persistentvolumeclaims', claim('20Gi'), claim('10Gi'), 'status'));
     expect(quotas[0]!.status?.used).toEqual({ 'requests.cpu': '1' });
+  });
+});
+
+describe('the quota controller\'s count', () => {
+  it('counts every pod in count/pods, terminal ones too, and only live pods in pods and compute resources', () => {
+    const pod = (name: string, phase: string, cpu = '100m') => ({ metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu } } }] }, status: { phase } }) as unknown as KubeObject;
+    const hard = { pods: '10', 'count/pods': '10', 'requests.cpu': '2' };
+    const q: ResourceQuota = { metadata: { name: 'q', namespace: 'ns' }, spec: { hard } };
+    const used = currentUsage(q, fakeAccess([q], { pods: [pod('run', 'Running'), pod('done', 'Succeeded'), pod('bad', 'Failed')] }));
+    expect(Object.fromEntries(used)).toEqual({ pods: 1000, 'count/pods': 3000, 'requests.cpu': 100 });
   });
 });

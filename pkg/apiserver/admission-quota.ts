@@ -6,7 +6,7 @@
 // 403 ("exceeded quota: ..."), as is a pod that does not name a resource a quota limits. Usage is
 // recounted from the objects that exist (the quota controller's part) so that deletions give it back.
 import type { KubeObject, Pod, ResourceQuota } from '../api/types.js';
-import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, podIsTerminal, quotaSelects, STORAGE_CLASS_SUFFIX, usageGrowth, usageOf, type Usage } from '../api/quota.js';
+import { addUsage, formatAmount, formatUsage, missingPodResources, parseUsage, quotaSelects, STORAGE_CLASS_SUFFIX, usageGrowth, usageOf, type Usage } from '../api/quota.js';
 import { quantityToMilli } from '../api/quantity.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import * as errors from './errors.js';
@@ -43,9 +43,8 @@ export function currentUsage(q: ResourceQuota, access: Pick<QuotaAccess, 'object
   const now = Date.now();
   for (const { resource, group } of trackedResources(hard)) {
     for (const obj of access.objects(resource, group, ns) ?? []) {
-      if (resource === 'pods' && !group && podIsTerminal(obj as Pod, now)) continue;
       if (!quotaSelects(q, resource, obj)) continue;
-      addUsage(total, usageOf(resource, group, obj), hard);
+      addUsage(total, usageOf(resource, group, obj, now), hard);
     }
   }
   return total;
