@@ -109,14 +109,15 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
   errs.push(...validateLabels(m.labels, `${path}.labels`));
   errs.push(...validateAnnotations(m.annotations, `${path}.annotations`));
   let controllers = 0;
-  (m.ownerReferences ?? []).forEach((o, i) => {
-    const p = `${path}.ownerReferences[${i}]`;
-    if (!o.apiVersion) errs.push(invalid(`${p}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
+  for (const o of m.ownerReferences ?? []) {
+    // (validateOwnerReference is handed the list's path: its errors name no index)
+    const p = `${path}.ownerReferences`;
+    if (!parseGroupVersion(o.apiVersion ?? '').version) errs.push(invalid(`${p}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
     if (!o.kind) errs.push(invalid(`${p}.kind`, o.kind ?? '', 'kind must not be empty'));
     if (!o.name) errs.push(invalid(`${p}.name`, o.name ?? '', 'name must not be empty'));
     if (!o.uid) errs.push(invalid(`${p}.uid`, o.uid ?? '', 'uid must not be empty'));
     if (o.controller) controllers++;
-  });
+  }
   if (controllers > 1) errs.push(invalid(`${path}.ownerReferences`, m.ownerReferences, 'Only one reference can have Controller set to true'));
   const seen = new Set<string>();
   (m.finalizers ?? []).forEach((f, i) => {
@@ -125,6 +126,15 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
     seen.add(f);
   });
   return errs;
+}
+
+/** schema.ParseGroupVersion: "" and "/" are empty, "v1" the legacy group, "g/v" a group; more slashes parse to nothing. */
+function parseGroupVersion(gv: string): { group: string; version: string } {
+  if (gv === '' || gv === '/') return { group: '', version: '' };
+  const parts = gv.split('/');
+  if (parts.length === 1) return { group: '', version: gv };
+  if (parts.length === 2) return { group: parts[0]!, version: parts[1]! };
+  return { group: '', version: '' };
 }
 
 const immutable = (path: string, v: unknown) => invalid(path, v, 'field is immutable');

@@ -19,6 +19,17 @@ describe('validateObjectMeta', () => {
     expect(fields(validateObjectMeta({ name: 'a', labels: { 'a/b/c': 'x' }, finalizers: ['ok', 'ok'] }, false))).toEqual(['metadata.labels', 'metadata.finalizers[1]']);
     expect(fields(validateObjectMeta({ name: 'a', labels: { k: 'x'.repeat(64) } }, false))).toEqual(['metadata.labels']);
   });
+  it("reports an owner reference's missing fields at the list's path, not at an index (validateOwnerReference is handed the list's path)", () => {
+    const refs = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ok', uid: '1' }, { apiVersion: '', kind: '', name: '', uid: '' }, { apiVersion: 'a/b/c', kind: 'K', name: 'n', uid: '2' }];
+    expect(validateObjectMeta({ name: 'a', namespace: 'd', ownerReferences: refs }, true).map(formatFieldError)).toEqual([
+      'metadata.ownerReferences.apiVersion: Invalid value: "": version must not be empty',
+      'metadata.ownerReferences.kind: Invalid value: "": kind must not be empty',
+      'metadata.ownerReferences.name: Invalid value: "": name must not be empty',
+      'metadata.ownerReferences.uid: Invalid value: "": uid must not be empty',
+      // (an apiVersion that does not parse has no version)
+      'metadata.ownerReferences.apiVersion: Invalid value: "a/b/c": version must not be empty',
+    ]);
+  });
 });
 
 describe('validateNode', () => {

@@ -1,0 +1,31 @@
+// ObjectMeta's owner references and finalizers through the API, with 1.32's 422 texts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, type RestClient } from '../../pkg/client/rest-client.js';
+import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let admin: RestClient;
+const ConfigMaps = core('configmaps');
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  admin = cp.admin;
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+const configMap = (name: string, metadata: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...metadata } });
+const refused = async (p: Promise<unknown>) => {
+  const e = await failure(p);
+  return [e.code, e.message];
+};
+
+describe('owner references', () => {
+  it('names a reference field without an index', async () => {
+    expect(await refused(admin.create(ConfigMaps, 'default', configMap('nameless-owner', { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: '', uid: 'u1' }] })))).toEqual([
+      422,
+      'ConfigMap "nameless-owner" is invalid: metadata.ownerReferences.name: Invalid value: "": name must not be empty',
+    ]);
+  });
+});
