@@ -59,7 +59,7 @@ describe('configmaps', () => {
     expect(bad.message).toContain("a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
     const big = await failure(admin.create(ConfigMaps, 'default', { metadata: { name: 'big' }, data: { a: 'x'.repeat(1024 * 1024 + 1) } }));
     expect(big.code).toBe(422);
-    expect(big.message).toBe('ConfigMap "big" is invalid: : Too long: must have at most 1048576 bytes');
+    expect(big.message).toBe('ConfigMap "big" is invalid: []: Too long: must have at most 1048576 bytes');
     const b = await failure(admin.create(ConfigMaps, 'default', { metadata: { name: 'b64' }, binaryData: { k: 'not base64!' } }));
     expect(b.code).toBe(400);
     expect(b.status?.details).toMatchObject({ causes: [{ field: 'binaryData[k]' }] });
