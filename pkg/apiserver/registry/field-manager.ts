@@ -1,8 +1,9 @@
 // Field management for the registry: every create, update and patch records an Update entry in
 // metadata.managedFields for its field manager; server-side apply records an Apply entry and
 // fails with 409 on conflicts. The store calls a FieldTracker once the new object has been
-// defaulted and validated, so ownership follows what is really written (and dryRun computes
-// the same answer, conflicts included).
+// defaulted, before mutating admission (as the handlers call Kubernetes' field manager first:
+// what admission plugins and webhooks add belongs to nobody); dryRun computes the same answer,
+// conflicts included.
 import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, fieldsFromLastApplied, LAST_APPLIED, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
 import { canonicalJson, pathString } from '../../api/fieldpath.js';
