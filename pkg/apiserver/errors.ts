@@ -63,6 +63,17 @@ export const unsupportedMediaType = (accepted = ALL_PATCH_MEDIA, why?: string) =
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
+/**
+ * storage.NewTooLargeResourceVersionError: a read at a revision the cache has not reached within
+ * its wait. A Timeout with a cause naming it, which client-go's reflector recognises (and falls
+ * back from), retried after a second.
+ */
+export const tooLargeResourceVersion = (requested: number, current: number) =>
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 /** `resource` may name a subresource (`pods/status`): the message says so, the object is the resource's (`pods "web"`), as Kubernetes'. */

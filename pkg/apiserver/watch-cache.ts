@@ -328,6 +328,11 @@ export class WatchCache {
     });
   }
 
+  /** Whether the cache holds the resource's objects (it may still be behind etcd). */
+  get isReady(): boolean {
+    return this.state === State.Ready;
+  }
+
   /** The cached object at `key`, if any: possibly behind etcd, so only a hint for a write. */
   peek(key: string): RawObject | undefined {
     return this.state === State.Ready ? this.items.get(key) : undefined;

@@ -71,6 +71,26 @@ export class Store {
   }
 
   /**
+   * GET with the request's resourceVersion, as Cacher.Get serves it: none reads etcd; one is
+   * read from the watch cache once the cache has reached it (waiting up to 3 s, then 504 Too
+   * large resource version), so 0 or an older one gets what the cache holds now.
+   */
+  async getAt(namespace: string | undefined, name: string, resourceVersion: string | undefined): Promise<KubeObject> {
+    // (a cache still being built hands every GET to etcd: ResilientWatchCacheInitialization)
+    if (!resourceVersion || !this.cache.isReady) return this.get(namespace, name);
+    // (APIObjectVersioner.ParseResourceVersion's error reaches the client unconverted: a 500 with no reason)
+    if (!/^\d+$/.test(resourceVersion)) {
+      throw new ApiError(500, '', `resourceVersion: Invalid value: ${JSON.stringify(resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(resourceVersion)}: invalid syntax`);
+    }
+    const rv = Number(resourceVersion);
+    if (rv > this.cache.revision && !(await this.cache.waitFor(rv))) throw errors.tooLargeResourceVersion(rv, this.cache.revision);
+    const key = this.key(namespace, name);
+    const found = this.cache.list({ keyPrefix: key, exactKey: key, matches: matchAll }).items[0];
+    if (!found) throw this.notFound(name);
+    return found.obj;
+  }
+
+  /**
    * LIST. Without resourceVersion: a consistent read, served from the watch cache once it has
    * caught up with etcd (see WatchCache.syncToLatest), or from etcd if it cannot; a limit gives
    * the first page from the cache and a continue token for the rest, which etcd serves at the
@@ -104,7 +124,7 @@ export class Store {
     if (opts.resourceVersion && !opts.continueToken && (!opts.limit || opts.resourceVersion === '0') && !exact) {
       const rv = Number(opts.resourceVersion);
       if (rv > 0 && !(await this.cache.waitFor(rv))) {
-        throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
+        throw errors.tooLargeResourceVersion(rv, this.cache.revision);
       }
       await this.cache.waitReady();
       return this.cache.list({ keyPrefix: scope, matches: opts.matches });
@@ -113,7 +133,7 @@ export class Store {
     let revision = 0;
     if (exact) {
       if (exact > this.cache.revision && !(await this.cache.waitFor(exact))) {
-        throw new ApiError(504, 'Timeout', `Too large resource version: ${exact}, current: ${this.cache.revision}`, { retryAfterSeconds: 1 });
+        throw errors.tooLargeResourceVersion(exact, this.cache.revision);
       }
       revision = exact;
     }
@@ -190,14 +210,12 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
-    // Ownership is recorded before mutating admission, as create.go calls the field manager
-    // first: what admission adds (a token volume, default tolerations) belongs to nobody.
-    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
     const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     if (review) await this.admission!.validate(review);
+    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
@@ -372,21 +390,19 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
-      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       // (a status strategy's PrepareForUpdate never bumps the generation)
       if (subresource !== 'status' && r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
-      // (the field manager runs before mutating admission: update.go's first transformer)
-      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
     if (review) await this.admission!.validate(review);
+    if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
       await this.dryRunHolding(next, old);

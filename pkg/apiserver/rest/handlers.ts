@@ -66,7 +66,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   switch (r.verb) {
     case 'get': {
       writableSubresource(r.resource, r.subresource, 'get');
-      const obj = await store.get(r.namespace, r.name!);
+      const obj = await store.getAt(r.namespace, r.name!, query.get('resourceVersion') ?? undefined);
       return respondObject(req, res, r, 200, viewOut(r.resource, obj));
     }
     case 'list':
@@ -228,7 +228,7 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
     const want = Number(fromRv || 0);
     if (!Number.isInteger(want) || want < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
     if (want > r.store.cache.revision && !(await r.store.cache.waitFor(want))) {
-      throw new ApiError(504, 'Timeout', `Too large resource version: ${want}, current: ${r.store.cache.revision}`, { retryAfterSeconds: 1 });
+      throw errors.tooLargeResourceVersion(want, r.store.cache.revision);
     }
     fromRv = undefined;
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
@@ -245,7 +245,8 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   const byName = /^metadata\.name==?([^,]+)$/.exec(fs);
   // (a name alone is a key only within one namespace, or for cluster-scoped kinds)
   if (!name && byName && (r.namespace || !r.resource.namespaced)) name = byName[1];
-  const timeoutSec = intParam(q, 'timeoutSeconds') ?? 1800 + Math.floor(Math.random() * 1800);
+  // (ListResource: 0 is no timeout given, so the server's own 30 to 60 minutes; a negative one ends the watch at once)
+  const timeoutSec = intParam(q, 'timeoutSeconds') || 1800 + Math.floor(Math.random() * 1800);
   let closed = false;
   let first = true;
   let lastRv = '';

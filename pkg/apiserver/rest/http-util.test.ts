@@ -1,7 +1,9 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jsonHeaders, sendJsonList } from './http-util.js';
+import * as errors from '../errors.js';
+import { ApiError } from '../errors.js';
+import { jsonHeaders, sendJsonList, sendStatus } from './http-util.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -64,5 +66,45 @@ describe('jsonHeaders', () => {
   it('sends each warning once, in the order first given (a retried write warns again)', () => {
     expect(jsonHeaders(['a "b"', 'c', 'a "b"'])['Warning']).toEqual(['299 - "a \\"b\\""', '299 - "c"']);
     expect(jsonHeaders([])['Warning']).toBeUndefined();
+  });
+});
+
+describe('sendStatus', () => {
+  /** The headers and Status of one error answered through sendStatus. */
+  async function answered(err: ApiError): Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, unknown> }> {
+    server = createServer((_req, res) => sendStatus(res, err));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    return new Promise((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> }));
+      }).on('error', reject);
+    });
+  }
+
+  it('says when to retry in Retry-After, as client-go reads it, whenever the Status does', async () => {
+    const tooLarge = await answered(errors.tooLargeResourceVersion(90, 12));
+    expect(tooLarge.status).toBe(504);
+    expect(tooLarge.headers['retry-after']).toBe('1');
+    expect(tooLarge.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Timeout: Too large resource version: 90, current: 12',
+      reason: 'Timeout',
+      details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+      code: 504,
+    });
+    const storageDown = await answered(errors.unavailable('storage unavailable: etcd is down'));
+    expect([storageDown.status, storageDown.headers['retry-after']]).toEqual([503, '1']);
+    const budget = await answered(new ApiError(429, 'TooManyRequests', 'Cannot evict pod', { retryAfterSeconds: 10 }));
+    expect([budget.status, budget.headers['retry-after']]).toEqual([429, '10']);
+    const notFound = await answered(errors.notFound('', 'pods', 'web'));
+    expect(notFound.headers['retry-after']).toBeUndefined();
+    const noWait = await answered(new ApiError(429, 'TooManyRequests', 'Cannot evict pod', { retryAfterSeconds: 0 }));
+    expect(noWait.headers['retry-after']).toBeUndefined();
   });
 });

@@ -168,8 +168,20 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * An error's Status. One that says when to retry says it in Retry-After too (ErrorNegotiated):
+ * client-go waits and retries on the header alone, never on details.retryAfterSeconds.
+ */
 export function sendStatus(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.code, err.toStatus());
+  const data = JSON.stringify(err.toStatus());
+  res.writeHead(err.code, { ...jsonHeaders([]), ...retryAfter(err), 'Content-Length': String(Buffer.byteLength(data)) });
+  res.end(data);
+}
+
+/** The Retry-After header of an error whose Status asks for a retry after some seconds. */
+export function retryAfter(err: ApiError): Record<string, string> {
+  const after = err.details?.retryAfterSeconds;
+  return after && after > 0 ? { 'Retry-After': String(after) } : {};
 }
 
 export function successStatus(code: number, details?: Record<string, unknown>): Record<string, unknown> {

@@ -14,6 +14,7 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { Store, UserInfo } from '../registry/store.js';
+import { retryAfter } from './http-util.js';
 
 const log = logger('node-proxy');
 
@@ -194,5 +195,6 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
 
 export function writeUpgradeError(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());
-  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const after = Object.entries(retryAfter(err)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\n${after}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
