@@ -1,10 +1,13 @@
 // How server-side apply sees each field of a type: a struct (fields known from the schema), a
-// map (every key its own field: labels, annotations, nodeSelector, resources.limits), a list
-// keyed by merge keys (containers by name, ports by containerPort+protocol), a list used as a
-// set (finalizers), or an atomic leaf (scalars, and every list patch-meta.ts does not name:
+// map (every key its own field: labels, annotations, resources.limits), a list keyed by merge
+// keys (containers by name, ports by containerPort+protocol), a list used as a set (finalizers),
+// or an atomic leaf (scalars, `+structType=atomic` structs such as label selectors,
+// `+mapType=atomic` maps such as nodeSelector, and every list patch-meta.ts does not merge:
 // command, args, tolerations, containerStatuses, ...). Derived from the proto schema and the
-// strategic-merge metadata, with the few list keys Kubernetes declares differently for apply.
-import { listPatchMeta } from './patch-meta.js';
+// strategic-merge metadata, with the `+listType` markers of the Kubernetes 1.32 types where they
+// say otherwise. The OpenAPI documents publish these types (x-kubernetes-list-type,
+// -list-map-keys, -map-type), so what kubectl reads is what the server does.
+import { mergesItems, patchMeta } from './patch-meta.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
 import type { Json } from './fieldpath.js';
 
@@ -17,14 +20,74 @@ export type FieldType =
 
 export const LEAF: FieldType = { kind: 'leaf' };
 
-/** `+listType=map` keys (or atomic lists) where Kubernetes' apply schema differs from patchMergeKey. */
-const APPLY_LIST_OVERRIDES: Record<string, Record<string, { keys: string[]; defaults?: Record<string, Json> } | 'atomic'>> = {
+type ListOverride = { keys: string[]; defaults?: Record<string, Json> } | 'atomic' | 'set';
+
+/** `+listType` where Kubernetes' apply schema differs from the patchMergeKey (or there is none). */
+const APPLY_LIST_OVERRIDES: Record<string, Record<string, ListOverride>> = {
+  // (an item without protocol is TCP's: the key's default in the apply schema)
   Container: { ports: { keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } } },
   EphemeralContainer: { ports: { keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } } },
+  // Port 53 over UDP and over TCP (CoreDNS) are two ports, not a duplicate.
+  ServiceSpec: { ports: { keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } } },
   PodSpec: { topologySpreadConstraints: { keys: ['topologyKey', 'whenUnsatisfiable'] } },
-  // Several addresses may share a type (two InternalIPs): Kubernetes keeps the list atomic.
+  // Several addresses may share a type (two InternalIPs). 1.32's apply schema keys them by type
+  // and owns duplicates together; ours would lose the second from ownership, so the list stays one value.
   NodeStatus: { addresses: 'atomic' },
+  // Merged by ip or type in a strategic patch, one value to apply (`+listType=atomic`).
+  PodStatus: { hostIPs: 'atomic' },
+  JobStatus: { conditions: 'atomic' },
+  // `+listType=map` without a patch strategy.
+  CertificateSigningRequestStatus: { conditions: { keys: ['type'] } },
+  ValidatingAdmissionPolicyStatus: { conditions: { keys: ['type'] } },
+  ResourceRequirements: { claims: { keys: ['name'] } },
+  // `+listType=set` without a patch strategy.
+  Endpoint: { addresses: 'set' },
+  UncountedTerminatedPods: { succeeded: 'set', failed: 'set' },
+  PodFailurePolicyOnExitCodesRequirement: { values: 'set' },
+  ValidatingAdmissionPolicyBindingSpec: { validationActions: 'set' },
 };
+
+/**
+ * `+structType=atomic`: structs set, owned and merged as one value wherever they appear (a
+ * selector's matchLabels and matchExpressions go together), recorded as `f:selector: {}`.
+ */
+const ATOMIC_STRUCTS = new Set([
+  'LabelSelector',
+  'OwnerReference',
+  'ObjectReference',
+  'LocalObjectReference',
+  'TypedLocalObjectReference',
+  'ConfigMapKeySelector',
+  'SecretKeySelector',
+  'ObjectFieldSelector',
+  'ResourceFieldSelector',
+  'NodeSelector',
+  'NodeSelectorTerm',
+  'ScopeSelector',
+  'EndpointAddress',
+  'EndpointPort',
+  'EndpointSlicePort',
+  'ServiceBackendPort',
+  'CrossVersionObjectReferenceV1',
+  'RoleRef',
+  'Subject',
+  'MatchResources',
+  'NamedRuleWithOperations',
+  'ParamKind',
+  'ParamRef',
+  'Variable',
+]);
+
+/** `+mapType=atomic`: maps replaced whole, not key by key (a pod's nodeSelector, a service's selector). */
+const ATOMIC_MAPS: Record<string, ReadonlySet<string>> = {
+  PodSpec: new Set(['nodeSelector']),
+  ServiceSpec: new Set(['selector']),
+  ReplicationControllerSpec: new Set(['selector']),
+  Scheduling: new Set(['nodeSelector']),
+};
+
+/** Whether a struct of the schema is `+structType=atomic` (published as x-kubernetes-map-type: atomic). */
+export const isAtomicStruct = (name: string): boolean => ATOMIC_STRUCTS.has(name);
 
 /** Field types by struct, then field name (two lookups, no key string built per field). */
 const cache = new Map<string, Map<string, FieldType>>();
@@ -41,16 +104,17 @@ export function describeStruct(name: string, fields: Map<string, FieldType>): Fi
 export const structType = (name: string): FieldType => ({ kind: 'struct', name });
 
 function typeOfValue(kind: string, type: string | undefined): FieldType {
-  return kind === 'message' && type && messageSchema(type) ? structType(type) : LEAF;
+  return kind === 'message' && type && messageSchema(type) && !ATOMIC_STRUCTS.has(type) ? structType(type) : LEAF;
 }
 
 function listType(owner: string, f: FieldSchema): FieldType {
   const item = typeOfValue(f.kind, f.type);
   const o = APPLY_LIST_OVERRIDES[owner]?.[f.name];
   if (o === 'atomic') return LEAF;
+  if (o === 'set') return { kind: 'set' };
   if (o) return { kind: 'keyed', keys: o.keys, defaults: o.defaults ?? {}, item };
-  const meta = listPatchMeta(owner, f.name);
-  if (!meta) return LEAF;
+  const meta = patchMeta(owner, f.name);
+  if (!mergesItems(meta)) return LEAF;
   if (meta.mergeKey) return { kind: 'keyed', keys: [meta.mergeKey], defaults: {}, item };
   return f.kind === 'message' ? LEAF : { kind: 'set' };
 }
@@ -65,7 +129,7 @@ export function fieldTypeOf(owner: string, key: string): FieldType {
   if (t) return t;
   const f = messageSchema(owner) ? fieldsOfMessage(owner).get(key) : undefined;
   if (!f) t = LEAF;
-  else if (f.kind === 'map') t = { kind: 'map', value: typeOfValue(f.value!.kind, f.value!.type) };
+  else if (f.kind === 'map') t = ATOMIC_MAPS[owner]?.has(key) ? LEAF : { kind: 'map', value: typeOfValue(f.value!.kind, f.value!.type) };
   else if (f.repeated) t = listType(owner, f);
   else t = typeOfValue(f.kind, f.type);
   byKey.set(key, t);

@@ -5,6 +5,8 @@ import { swaggerDoc, swaggerProto, toV2Schema } from './openapi-v2.js';
 describe('openapi v2', () => {
   it('turns v3 schemas into Swagger 2.0 definitions', () => {
     expect(toV2Schema({ description: 'd', allOf: [{ $ref: '#/components/schemas/a.B' }], default: {} })).toEqual({ $ref: '#/definitions/a.B', description: 'd' });
+    // (kubectl reads a struct's patch strategy beside its $ref, as kube-openapi writes DeploymentSpec.strategy)
+    expect(toV2Schema({ description: 'd', allOf: [{ $ref: '#/components/schemas/a.B' }], default: {}, 'x-kubernetes-patch-strategy': 'retainKeys' })).toEqual({ $ref: '#/definitions/a.B', description: 'd', 'x-kubernetes-patch-strategy': 'retainKeys' });
     expect(toV2Schema({ type: 'array', items: { allOf: [{ $ref: '#/components/schemas/a.C' }], default: {} }, 'x-kubernetes-list-type': 'atomic' })).toEqual({
       type: 'array',
       items: { $ref: '#/definitions/a.C' },

@@ -10,12 +10,20 @@ type Schema = Record<string, unknown>;
 
 const V3_REF = '#/components/schemas/';
 
-/** A v3 schema as Swagger 2.0: `#/definitions/` references, a lone allOf reference as $ref, no defaults. */
+/** Keys that may sit beside a lone allOf reference and still make it a plain v2 $ref. */
+const besideRef = (k: string) => k === 'allOf' || k === 'description' || k === 'default' || k.startsWith('x-kubernetes-');
+
+/**
+ * A v3 schema as Swagger 2.0: `#/definitions/` references, a lone allOf reference as $ref (with
+ * its description and extensions beside it, as kube-openapi publishes DeploymentSpec.strategy's
+ * x-kubernetes-patch-strategy: kubectl reads them there), no defaults.
+ */
 export function toV2Schema(s: Schema): Schema {
   const out: Schema = {};
   const allOf = s.allOf as Schema[] | undefined;
-  if (allOf?.length === 1 && typeof allOf[0]!.$ref === 'string' && Object.keys(s).every((k) => k === 'allOf' || k === 'description' || k === 'default')) {
-    return { $ref: (allOf[0]!.$ref as string).replace(V3_REF, '#/definitions/'), ...(s.description ? { description: s.description } : {}) };
+  if (allOf?.length === 1 && typeof allOf[0]!.$ref === 'string' && Object.keys(s).every(besideRef)) {
+    const ext = Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith('x-kubernetes-')));
+    return { $ref: (allOf[0]!.$ref as string).replace(V3_REF, '#/definitions/'), ...(s.description ? { description: s.description } : {}), ...ext };
   }
   for (const [k, v] of Object.entries(s)) {
     if (k === 'default' || k === 'nullable' || k === 'anyOf' || k === 'oneOf' || k === 'not') continue;

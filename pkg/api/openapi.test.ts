@@ -45,6 +45,33 @@ describe('openapi v3', () => {
     expect(s['io.k8s.api.coordination.v1.Lease']).toBeUndefined();
   });
 
+  it('publishes the list, map and struct types and patch strategies 1.32 declares (+listType, +mapType, +structType, patchStrategy)', () => {
+    const core = (openapiV3Doc('api/v1') as any).components.schemas;
+    const apps = (openapiV3Doc('apis/apps/v1') as any).components.schemas;
+    const batch = (openapiV3Doc('apis/batch/v1') as any).components.schemas;
+    const policy = (openapiV3Doc('apis/policy/v1') as any).components.schemas;
+    // Apply keys may differ from the patch's merge key: a Service's 53/UDP and 53/TCP are two ports.
+    expect(core['io.k8s.api.core.v1.ServiceSpec'].properties.ports).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['port', 'protocol'], 'x-kubernetes-patch-merge-key': 'port', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(core['io.k8s.api.core.v1.Container'].properties.ports).toMatchObject({ 'x-kubernetes-list-map-keys': ['containerPort', 'protocol'], 'x-kubernetes-patch-merge-key': 'containerPort' });
+    // kubectl sends $retainKeys with a struct only where the schema says retainKeys.
+    expect(apps['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy).toMatchObject({ allOf: [{ $ref: '#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy' }], 'x-kubernetes-patch-strategy': 'retainKeys' });
+    expect(apps['io.k8s.api.apps.v1.DaemonSetSpec'].properties.updateStrategy['x-kubernetes-patch-strategy']).toBeUndefined();
+    expect(policy['io.k8s.api.policy.v1.PodDisruptionBudgetSpec'].properties.selector['x-kubernetes-patch-strategy']).toBe('replace');
+    expect(apps['io.k8s.api.apps.v1.DeploymentStatus'].properties.conditions).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge' });
+    // Merged by key in a strategic patch, atomic to apply.
+    expect(batch['io.k8s.api.batch.v1.JobStatus'].properties.conditions).toMatchObject({ 'x-kubernetes-list-type': 'atomic', 'x-kubernetes-patch-merge-key': 'type', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(core['io.k8s.api.core.v1.PodStatus'].properties.hostIPs).toMatchObject({ 'x-kubernetes-list-type': 'atomic', 'x-kubernetes-patch-merge-key': 'ip' });
+    expect(core['io.k8s.api.core.v1.ServiceAccount'].properties.secrets).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], 'x-kubernetes-patch-merge-key': 'name' });
+    // +mapType=atomic on the field, +structType=atomic on the definition (as the same extension).
+    expect(core['io.k8s.api.core.v1.PodSpec'].properties.nodeSelector['x-kubernetes-map-type']).toBe('atomic');
+    expect(core['io.k8s.api.core.v1.ServiceSpec'].properties.selector['x-kubernetes-map-type']).toBe('atomic');
+    expect(core['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'].properties.labels['x-kubernetes-map-type']).toBeUndefined();
+    for (const d of ['io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector', 'io.k8s.api.core.v1.ConfigMapKeySelector', 'io.k8s.api.core.v1.NodeSelector', 'io.k8s.api.core.v1.ObjectReference', 'io.k8s.api.core.v1.LocalObjectReference']) {
+      expect(core[d]?.['x-kubernetes-map-type'], d).toBe('atomic');
+    }
+    expect(core['io.k8s.api.core.v1.PodSpec']['x-kubernetes-map-type']).toBeUndefined();
+  });
+
   it('has the pod PATCH operation kubectl looks for', () => {
     const doc = openapiV3Doc('api/v1') as any;
     const patch = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'].patch;

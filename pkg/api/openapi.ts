@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { API_KINDS, definitionName, groupVersionPath, type KindInfo } from './kinds.js';
 import { ENUMS } from './openapi-enums.js';
 import { REVIEW_KINDS, reviewDefinitionName, reviewSchemas, type ReviewKind } from './openapi-reviews.js';
-import { listPatchMeta } from './patch-meta.js';
+import { fieldTypeOf, isAtomicStruct } from './field-types.js';
+import { patchMeta } from './patch-meta.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
 
 type Schema = Record<string, unknown>;
@@ -178,24 +179,25 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
     let s: Schema;
     if (f.kind === 'map') {
       s = { type: 'object', additionalProperties: valueSchema(f.value!.kind, f.value!.format, f.value!.type, deps) };
+      if (fieldTypeOf(typeName, f.name).kind === 'leaf') s['x-kubernetes-map-type'] = 'atomic';
     } else if (f.repeated) {
       const item = valueSchema(f.kind, f.format, f.type, deps);
       s = { type: 'array', items: f.kind === 'message' ? { ...item } : item };
-      const meta = listPatchMeta(typeName, f.name);
-      if (meta) {
-        s['x-kubernetes-patch-strategy'] = meta.strategy;
-        if (meta.mergeKey) s['x-kubernetes-patch-merge-key'] = meta.mergeKey;
-        if (meta.mergeKey) {
-          s['x-kubernetes-list-type'] = 'map';
-          s['x-kubernetes-list-map-keys'] = [meta.mergeKey];
-        } else {
-          s['x-kubernetes-list-type'] = 'set';
-        }
+      // The list type is the one server-side apply uses (which may differ from the patch's merge key).
+      const t = fieldTypeOf(typeName, f.name);
+      if (t.kind === 'keyed') {
+        s['x-kubernetes-list-type'] = 'map';
+        s['x-kubernetes-list-map-keys'] = t.keys;
       } else {
-        s['x-kubernetes-list-type'] = 'atomic';
+        s['x-kubernetes-list-type'] = t.kind === 'set' ? 'set' : 'atomic';
       }
     } else {
       s = valueSchema(f.kind, f.format, f.type, deps);
+    }
+    const meta = patchMeta(typeName, f.name);
+    if (meta) {
+      s['x-kubernetes-patch-strategy'] = meta.strategy;
+      if (meta.mergeKey) s['x-kubernetes-patch-merge-key'] = meta.mergeKey;
     }
     const values = ENUMS[`${typeName}.${f.name}`];
     if (values) {
@@ -212,6 +214,8 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
   const description = messageSchema(typeName)?.description;
   const out: Schema = { ...(description ? { description } : {}), type: 'object', properties };
   if (REQUIRED[typeName]) out.required = REQUIRED[typeName];
+  // (upstream publishes `+structType=atomic` with the map extension: a struct is a map to apply)
+  if (isAtomicStruct(typeName)) out['x-kubernetes-map-type'] = 'atomic';
   return { ...out, ...(gvkOf(typeName) ?? {}) };
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PatchError, applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
+import { PATCH_META } from './patch-meta.js';
+import { fieldsOfMessage } from './schema.js';
 import type { KubeObject } from './types.js';
 
 const live = (): KubeObject => ({
@@ -100,6 +102,25 @@ describe('strategic merge patch, as kubectl apply sends it', () => {
   it('honours $retainKeys when a volume changes its source', () => {
     const out = smp({ spec: { volumes: [{ $retainKeys: ['hostPath', 'name'], name: 'v', hostPath: { path: '/srv' } }] } });
     expect(out.spec.volumes).toEqual([{ name: 'v', hostPath: { path: '/srv' } }]);
+  });
+
+  it("clears a Deployment strategy's rollingUpdate with $retainKeys, as kubectl sends it for Recreate", () => {
+    const d: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } } };
+    expect((applyStrategicMergePatch(d, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }, 'Deployment') as any).spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  it("replaces a PodDisruptionBudget's selector whole (patchStrategy replace) and merges workload conditions by type", () => {
+    const pdb: KubeObject = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'b' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } };
+    expect((applyStrategicMergePatch(pdb, { spec: { selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } } }, 'PodDisruptionBudget') as any).spec).toEqual({ minAvailable: 1, selector: { matchExpressions: [{ key: 'tier', operator: 'Exists' }] } });
+    const d: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, status: { conditions: [{ type: 'Available', status: 'True' }, { type: 'Progressing', status: 'True' }] } };
+    expect((applyStrategicMergePatch(d, { status: { conditions: [{ type: 'Available', status: 'False' }] } }, 'Deployment') as any).status.conditions).toEqual([
+      { type: 'Available', status: 'False' },
+      { type: 'Progressing', status: 'True' },
+    ]);
+  });
+
+  it('names only fields of the schema in its patch metadata', () => {
+    for (const [type, fields] of Object.entries(PATCH_META)) for (const f of Object.keys(fields)) expect(fieldsOfMessage(type).has(f), `${type}.${f}`).toBe(true);
   });
 
   it('deletes from a primitive list and unions merge-strategy primitive lists', () => {

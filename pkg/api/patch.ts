@@ -1,7 +1,7 @@
 // The three PATCH dialects of the Kubernetes API: JSON merge patch (RFC 7386), JSON patch
-// (RFC 6902) and strategic merge patch, the last driven by the list metadata in patch-meta.ts.
+// (RFC 6902) and strategic merge patch, the last driven by the field metadata in patch-meta.ts.
 // Every function returns a new object and leaves its inputs alone.
-import { listPatchMeta, type ListPatchMeta } from './patch-meta.js';
+import { mergesItems, patchMeta, type PatchMeta } from './patch-meta.js';
 import { messageSchema, fieldsOfMessage } from './schema.js';
 import type { KubeObject } from './types.js';
 
@@ -221,9 +221,14 @@ function smpMap(original: JsonObject, patch: JsonObject, typeName: string | unde
     }
     const sub = childType(typeName, k);
     const cur = out[k];
+    const meta = typeName ? patchMeta(typeName, k) : undefined;
     if (Array.isArray(v)) {
-      const meta = typeName ? listPatchMeta(typeName, k) : undefined;
       out[k] = smpList(Array.isArray(cur) ? cur : [], v, meta, sub, k);
+    } else if (isObject(v) && meta?.strategy === 'replace') {
+      // (a PodDisruptionBudget's selector: the patch's selector is the new one, not merged into the old)
+      const replaced = stripDirectives(v, sub);
+      if (replaced === undefined) delete out[k];
+      else out[k] = replaced;
     } else if (isObject(v)) {
       const merged = smpMap(isObject(cur) ? cur : {}, v, sub);
       if (merged === undefined) delete out[k];
@@ -234,7 +239,7 @@ function smpMap(original: JsonObject, patch: JsonObject, typeName: string | unde
   }
   for (const [field, order] of orders) {
     const cur = out[field];
-    if (Array.isArray(cur)) out[field] = applyOrder(cur, order, typeName ? listPatchMeta(typeName, field)?.mergeKey : undefined);
+    if (Array.isArray(cur)) out[field] = applyOrder(cur, order, typeName ? patchMeta(typeName, field)?.mergeKey : undefined);
   }
   return out;
 }
@@ -248,12 +253,12 @@ function stripDirectives(v: Json, typeName: string | undefined): Json | undefine
   return v;
 }
 
-function smpList(original: Json[], patch: Json[], meta: ListPatchMeta | undefined, itemType: string | undefined, field: string): Json[] {
+function smpList(original: Json[], patch: Json[], meta: PatchMeta | undefined, itemType: string | undefined, field: string): Json[] {
   // A `{"$patch": "replace"}` item replaces the whole list with the other items.
   if (patch.some((p) => isObject(p) && p[DIRECTIVE] === 'replace' && Object.keys(p).length === 1)) {
     return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'replace')).map((p) => stripDirectives(p, itemType) as Json);
   }
-  if (!meta) {
+  if (!mergesItems(meta)) {
     return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'delete')).map((p) => (isObject(p) ? (stripDirectives(p, itemType) as Json) : p));
   }
   const key = meta.mergeKey;
@@ -307,8 +312,9 @@ function applyOrder(list: Json[], order: Json[], mergeKey: string | undefined): 
 
 /**
  * Strategic merge patch (application/strategic-merge-patch+json) of an object of schema type
- * `typeName` (Pod, Node, ...): lists merge by key where PATCH_META says so, `$patch`,
- * `$retainKeys`, `$deleteFromPrimitiveList/<f>` and `$setElementOrder/<f>` directives apply.
+ * `typeName` (Pod, Node, ...): lists merge by key where PATCH_META says so (and structs it marks
+ * `replace` are replaced whole); `$patch`, `$retainKeys`, `$deleteFromPrimitiveList/<f>` and
+ * `$setElementOrder/<f>` directives apply.
  */
 export function applyStrategicMergePatch(current: KubeObject, patch: unknown, typeName: string): KubeObject {
   if (!isObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
