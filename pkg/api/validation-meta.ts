@@ -1,9 +1,9 @@
 // ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) and the small
 // field checks every kind shares.
-import { duplicate, forbidden, goStrings, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStrings, invalid, notSupported, required, tooLong, VerbatimValue, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
-import type { ObjectMeta } from './types.js';
+import type { ObjectMeta, OwnerReference } from './types.js';
 
 export type NameValidator = (name: string, prefix: boolean) => string[];
 
@@ -108,23 +108,42 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
   errs.push(...nonNegative(m.deletionGracePeriodSeconds, `${path}.deletionGracePeriodSeconds`));
   errs.push(...validateLabels(m.labels, `${path}.labels`));
   errs.push(...validateAnnotations(m.annotations, `${path}.annotations`));
-  let controllers = 0;
-  for (const o of m.ownerReferences ?? []) {
-    // (validateOwnerReference is handed the list's path: its errors name no index)
-    const p = `${path}.ownerReferences`;
-    if (!parseGroupVersion(o.apiVersion ?? '').version) errs.push(invalid(`${p}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
-    if (!o.kind) errs.push(invalid(`${p}.kind`, o.kind ?? '', 'kind must not be empty'));
-    if (!o.name) errs.push(invalid(`${p}.name`, o.name ?? '', 'name must not be empty'));
-    if (!o.uid) errs.push(invalid(`${p}.uid`, o.uid ?? '', 'uid must not be empty'));
-    if (o.controller) controllers++;
-  }
-  if (controllers > 1) errs.push(invalid(`${path}.ownerReferences`, m.ownerReferences, 'Only one reference can have Controller set to true'));
+  errs.push(...validateOwnerReferences(m.ownerReferences, `${path}.ownerReferences`));
   const seen = new Set<string>();
   (m.finalizers ?? []).forEach((f, i) => {
     errs.push(...qualifiedName(f, `${path}.finalizers[${i}]`));
     if (seen.has(f)) errs.push(duplicate(`${path}.finalizers[${i}]`, f));
     seen.add(f);
   });
+  return errs;
+}
+
+/** Kinds no object may be owned by (BannedOwners), as `group/version, Kind=kind`. */
+const BANNED_OWNERS = new Set(['/v1, Kind=Event']);
+
+/** A *bool as %#v prints it (the address shown as the value it points to, as crd-cel.ts does). */
+const goBoolPointer = (b: boolean | undefined | null) => (b === undefined || b === null ? '(*bool)(nil)' : `(*bool)(${b})`);
+const goOwnerReference = (o: OwnerReference) =>
+  `v1.OwnerReference{APIVersion:${JSON.stringify(o.apiVersion ?? '')}, Kind:${JSON.stringify(o.kind ?? '')}, Name:${JSON.stringify(o.name ?? '')}, UID:${JSON.stringify(o.uid ?? '')}, Controller:${goBoolPointer(o.controller)}, BlockOwnerDeletion:${goBoolPointer(o.blockOwnerDeletion)}}`;
+
+/**
+ * ValidateOwnerReferences: each reference's errors are reported at the list's path, not at its
+ * index (validateOwnerReference is handed fldPath); a core v1 Event owns nothing.
+ */
+export function validateOwnerReferences(refs: OwnerReference[] | undefined | null, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  let controllers = 0;
+  for (const o of refs ?? []) {
+    const gv = parseGroupVersion(o.apiVersion ?? '');
+    const gvk = `${gv.group}/${gv.version}, Kind=${o.kind ?? ''}`;
+    if (!gv.version) errs.push(invalid(`${path}.apiVersion`, o.apiVersion ?? '', 'version must not be empty'));
+    if (!o.kind) errs.push(invalid(`${path}.kind`, o.kind ?? '', 'kind must not be empty'));
+    if (!o.name) errs.push(invalid(`${path}.name`, o.name ?? '', 'name must not be empty'));
+    if (!o.uid) errs.push(invalid(`${path}.uid`, o.uid ?? '', 'uid must not be empty'));
+    if (BANNED_OWNERS.has(gvk)) errs.push(invalid(path, new VerbatimValue(goOwnerReference(o)), `${gvk} is disallowed from being an owner`));
+    if (o.controller) controllers++;
+  }
+  if (controllers > 1) errs.push(invalid(path, refs, 'Only one reference can have Controller set to true'));
   return errs;
 }
 

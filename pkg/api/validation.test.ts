@@ -30,6 +30,14 @@ describe('validateObjectMeta', () => {
       'metadata.ownerReferences.apiVersion: Invalid value: "a/b/c": version must not be empty',
     ]);
   });
+  it('refuses a core v1 Event as an owner, printing the reference as Go does (BannedOwners)', () => {
+    const event = { apiVersion: 'v1', kind: 'Event', name: 'e', uid: 'u1', controller: true };
+    expect(validateObjectMeta({ name: 'a', namespace: 'd', ownerReferences: [event] }, true).map(formatFieldError)).toEqual([
+      'metadata.ownerReferences: Invalid value: v1.OwnerReference{APIVersion:"v1", Kind:"Event", Name:"e", UID:"u1", Controller:(*bool)(true), BlockOwnerDeletion:(*bool)(nil)}: /v1, Kind=Event is disallowed from being an owner',
+    ]);
+    // Only the core group's: an events.k8s.io Event may own.
+    expect(validateObjectMeta({ name: 'a', namespace: 'd', ownerReferences: [{ ...event, apiVersion: 'events.k8s.io/v1' }] }, true)).toEqual([]);
+  });
 });
 
 describe('validateNode', () => {

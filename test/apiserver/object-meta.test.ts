@@ -28,4 +28,12 @@ describe('owner references', () => {
       'ConfigMap "nameless-owner" is invalid: metadata.ownerReferences.name: Invalid value: "": name must not be empty',
     ]);
   });
+
+  it('refuses an Event as an owner', async () => {
+    const ref = { apiVersion: 'v1', kind: 'Event', name: 'ev', uid: 'u2', blockOwnerDeletion: false };
+    expect(await refused(admin.create(ConfigMaps, 'default', configMap('event-owned', { ownerReferences: [ref] })))).toEqual([
+      422,
+      'ConfigMap "event-owned" is invalid: metadata.ownerReferences: Invalid value: v1.OwnerReference{APIVersion:"v1", Kind:"Event", Name:"ev", UID:"u2", Controller:(*bool)(nil), BlockOwnerDeletion:(*bool)(false)}: /v1, Kind=Event is disallowed from being an owner',
+    ]);
+  });
 });
