@@ -58,6 +58,16 @@ describe('server-side apply', () => {
     expect(stored.metadata?.managedFields).toEqual(created.metadata?.managedFields);
   });
 
+  it('leaves what mutating admission adds to nobody: a created pod\'s creator owns its own fields and their defaults, not the token volume', async () => {
+    const created = await cp.admin.request<KubeObject>('/api/v1/namespaces/default/pods', { method: 'POST', body: config('made', { app: 'made' }), contentType: 'application/json', query: { fieldManager: 'kubectl-create' } });
+    expect((created.spec as { volumes?: unknown[] }).volumes).toHaveLength(1); // the kube-api-access volume, from admission
+    const spec = entry(created, 'kubectl-create', 'Update')!.fieldsV1!['f:spec'] as Record<string, unknown>;
+    expect(spec).toHaveProperty('f:restartPolicy'); // a default: decoded with the request, so the creator's
+    expect(spec).not.toHaveProperty('f:volumes');
+    // (the not-ready/unreachable tolerations stay the creator's: tskube adds them in defaulting, not in a DefaultTolerationSeconds plugin)
+    expect(spec).not.toHaveProperty('f:serviceAccountName');
+  });
+
   it('re-applying without a label removes it; applying the same config again writes nothing', async () => {
     const again = await applyPod('web', config('web', { app: 'web' }), { fieldManager: 'kubectl' });
     expect(again.metadata?.labels).toEqual({ app: 'web' });
