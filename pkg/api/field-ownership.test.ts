@@ -57,6 +57,14 @@ describe('recordUpdate', () => {
     const [e] = encodeManagedFields(ms);
     expect(e).toMatchObject({ manager: 'tsk-nodeagent', subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {}, 'f:podIP': {} } } });
   });
+
+  it('through /scale records no time, as scalehandler.ToParent leaves a new scale manager\'s time nil', () => {
+    const scale: Scope = { typeName: 'Deployment', apiVersion: 'apps/v1', subresource: 'scale' };
+    const d = (replicas: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas } });
+    const ms = recordUpdate(scale, new Map(), d(1), d(3), 'kubectl', T1);
+    const [e] = encodeManagedFields(ms);
+    expect(e).toEqual({ manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', subresource: 'scale', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  });
 });
 
 describe('apply', () => {

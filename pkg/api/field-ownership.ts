@@ -105,7 +105,9 @@ export function recordUpdate(scope: Scope, managers: Managers, old: KubeObject |
   const prev = managers.get(id);
   const set = (prev ? prev.set.difference(c.removed) : new FieldSet()).union(changed);
   if (!set.isEmpty()) {
-    const time = changed.isEmpty() ? prev?.time : now;
+    // (an entry made through /scale has no time: scalehandler.ToParent copies the parent's time
+    // for the manager, which a new one does not have)
+    const time = scope.subresource === 'scale' || changed.isEmpty() ? prev?.time : now;
     out.set(id, { manager, operation: 'Update', apiVersion: scope.apiVersion, ...(time ? { time } : {}), ...(scope.subresource ? { subresource: scope.subresource } : {}), set });
   }
   return capUpdateManagers(out);
