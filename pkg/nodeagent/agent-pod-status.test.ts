@@ -159,4 +159,48 @@ describe('PodStatusManager', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(bodies).toHaveLength(2);
   });
+
+  describe('a deleted pod\'s terminal status', () => {
+    const deleting: ReportedPod = { ...view, pod: { ...pod, metadata: { ...pod.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } } };
+
+    it('is written (reports of a pod being deleted are not skipped), tried again until it is, and resolves once the API holds it', async () => {
+      const { client, patches } = flakyClient([unavailable(), unavailable()]);
+      const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+      let written: boolean | undefined;
+      void m.reportTerminal(deleting).then((r) => (written = r));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(patches()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(patches()).toBe(2);
+      expect(written).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(patches()).toBe(3);
+      expect(written).toBe(true);
+    });
+
+    it('stops quietly when the pod is gone or replaced (404, 409), or the agent stops', async () => {
+      for (const code of [404, 409]) {
+        const { client, patches } = flakyClient([new StatusError(code, undefined, 'no')]);
+        const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+        await expect(m.reportTerminal(deleting)).resolves.toBe(false);
+        await vi.advanceTimersByTimeAsync(30_000);
+        expect(patches()).toBe(1);
+      }
+      const { client } = flakyClient(Array.from({ length: 5 }, unavailable));
+      const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+      const r = m.reportTerminal(deleting);
+      await vi.advanceTimersByTimeAsync(0);
+      m.stop();
+      await vi.advanceTimersByTimeAsync(30_000);
+      await expect(r).resolves.toBe(false);
+    });
+
+    it('is not written over once the pod is torn down (its worker without containers says nothing)', async () => {
+      const { client, patches } = flakyClient([]);
+      const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+      await m.report({ ...deleting, tornDown: true });
+      expect(patches()).toBe(0);
+    });
+  });
+
 });

@@ -1,6 +1,7 @@
 // The agent's status manager: a pod worker's status goes to the API as a strategic merge patch,
-// coalesced per pod (one in flight, the latest wins, unchanged ones skipped), and a pod torn
-// down after its deletion is deleted for good (grace 0, preconditioned on its UID). A patch that
+// coalesced per pod (one in flight, the latest wins, unchanged ones skipped). A deleted pod's
+// terminal status is written once its containers have stopped, and only then, torn down, is the
+// pod deleted for good (grace 0, preconditioned on its UID), as the kubelet's. A patch that
 // fails (the apiserver restarting) is tried again, 1 s doubling to 10 s, until it is written: a
 // pod that has nothing new to report would otherwise show its old status for good (the
 // kubelet's status manager resends every 10 s what the API does not have).
@@ -94,12 +95,15 @@ export interface ReportedPod extends PodView {
   readonly key: string;
   /** The pod is gone from the API. */
   readonly deleted: boolean;
+  /** The pod's worker has torn it down after its deletion: its status was written, nothing more is. */
+  readonly tornDown?: boolean;
 }
 
 export class PodStatusManager {
   /** The status last written, by pod UID (without transition and probe times). */
   private sent = new Map<string, string>();
-  private inFlight = new Set<string>();
+  /** The write under way of each pod, by UID. */
+  private inFlight = new Map<string, Promise<unknown>>();
   private pending = new Set<string>();
   /** Retries of failed patches, by pod UID, with the delay of the next one. */
   private retries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
@@ -121,46 +125,83 @@ export class PodStatusManager {
       this.pending.add(uid);
       return;
     }
-    if (w.deleted || w.pod.metadata?.deletionTimestamp) return;
-    const target = this.statusTarget(w.pod, uid);
-    if (!target) return;
-    const status = computeStatus(w, this.nodeIP);
-    const text = JSON.stringify(status, withoutTimes);
-    if (this.sent.get(uid) === text) return;
-    // The first report of a pod (this agent just started, or the pod is new to it) is not sent
-    // when the API already holds it, as the kubelet's status manager compares with the pod it
-    // has: a restarted agent does not rewrite every pod of the node.
-    if (!this.sent.has(uid) && target === uid && sameStatus(status, w.pod.status)) {
-      this.sent.set(uid, text);
-      return;
-    }
-    this.inFlight.add(uid);
+    const done = this.write(w);
+    this.inFlight.set(uid, done);
     try {
-      // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
-      // anew (after a reboot) has a new address, which must replace the old, not join it.
-      const patch = { ...removals(status, w.pod.status), ...status, ...conditionsPatch(status), ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
-      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
-      this.sent.set(uid, text);
-      this.cancelRetry(uid);
-    } catch (e) {
-      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) {
-        log.warn('status update failed', { pod: w.key, err: e, retryInMs: this.retryLater(w) });
-      }
+      const r = await done;
+      if (r === 'failed') this.retryLater(w);
+      else this.cancelRetry(uid);
     } finally {
       this.inFlight.delete(uid);
       if (this.pending.delete(uid)) void this.report(w);
     }
   }
 
-  /** Reports `w` again after a failed patch (one retry pending per pod); returns the delay. */
-  private retryLater(w: ReportedPod): number {
+  /**
+   * Writes the status of a pod whose containers have stopped after its deletion, and resolves
+   * once the API holds it: the kubelet deletes a pod for good only when the API has its terminal
+   * phase (canBeDeleted), so a pod held by a finalizer keeps it. Tried again (1 s doubling to
+   * 10 s) until written; false when the pod is gone (or replaced) or the agent stops first.
+   */
+  async reportTerminal(w: ReportedPod): Promise<boolean> {
+    const uid = w.uid;
+    let delayMs = FIRST_RETRY_MS;
+    for (;;) {
+      // (a report under way finishes first: its answer may be what is written now)
+      while (this.inFlight.has(uid)) await this.inFlight.get(uid);
+      if (this.stopped) return false;
+      this.cancelRetry(uid);
+      const done = this.write(w);
+      this.inFlight.set(uid, done);
+      const r = await done.finally(() => this.inFlight.delete(uid));
+      this.pending.delete(uid);
+      if (r !== 'failed') return r !== 'gone';
+      await new Promise((res) => setTimeout(res, delayMs).unref());
+      delayMs = Math.min(delayMs * 2, MAX_RETRY_MS);
+    }
+  }
+
+  /** Computes the status of `w` and patches it when the API may not have it: 'same' when not needed. */
+  private async write(w: ReportedPod): Promise<'same' | 'written' | 'gone' | 'failed'> {
+    const uid = w.uid;
+    // (a pod gone from the API, or torn down after its deletion, has nothing more to say: what a
+    // torn-down worker would compute, without its containers, is not how the pod ended)
+    if (w.deleted || w.tornDown) return 'gone';
+    const target = this.statusTarget(w.pod, uid);
+    if (!target) return 'same';
+    const status = computeStatus(w, this.nodeIP);
+    const text = JSON.stringify(status, withoutTimes);
+    if (this.sent.get(uid) === text) return 'same';
+    // The first report of a pod (this agent just started, or the pod is new to it) is not sent
+    // when the API already holds it, as the kubelet's status manager compares with the pod it
+    // has: a restarted agent does not rewrite every pod of the node.
+    if (!this.sent.has(uid) && target === uid && sameStatus(status, w.pod.status)) {
+      this.sent.set(uid, text);
+      return 'same';
+    }
+    try {
+      // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
+      // anew (after a reboot) has a new address, which must replace the old, not join it.
+      const patch = { ...removals(status, w.pod.status), ...status, ...conditionsPatch(status), ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
+      await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
+      this.sent.set(uid, text);
+      return 'written';
+    } catch (e) {
+      // (404: the pod is gone; 409: another pod of that name by now)
+      if (e instanceof StatusError && (e.code === 404 || e.code === 409)) return 'gone';
+      log.warn('status update failed', { pod: w.key, err: e });
+      return 'failed';
+    }
+  }
+
+  /** Reports `w` again after a failed patch (one retry pending per pod). */
+  private retryLater(w: ReportedPod): void {
     const prev = this.retries.get(w.uid);
     if (prev) clearTimeout(prev.timer);
     const delayMs = prev ? Math.min(prev.delayMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
     const timer = setTimeout(() => void this.report(w), delayMs);
     timer.unref();
     this.retries.set(w.uid, { timer, delayMs });
-    return delayMs;
   }
 
   private cancelRetry(uid: string): void {

@@ -74,6 +74,12 @@ export class NodeAgent {
   private pressure: NodePressure | undefined;
   /** Pods the eviction manager's admission turned away (their Failed status may not be back yet). */
   private readonly rejected = new Set<string>();
+  /**
+   * Pods torn down after their deletion that the API still has (a finalizer holds them), by UID:
+   * their updates start no new worker, as the kubelet's pod workers ignore a finished pod until it
+   * leaves the API (a new worker would find nothing and write their status again).
+   */
+  private readonly terminatedPods = new Set<string>();
   /** The pods of the manifest directory and their mirror pods (static-pods.ts). */
   private readonly staticPods: StaticPods | undefined;
 
@@ -148,6 +154,7 @@ export class NodeAgent {
       delete: (p) => {
         if (isMirrorPod(p)) return void this.staticPods?.mirrorDeleted(p);
         this.rejected.delete(p.metadata!.uid!);
+        this.terminatedPods.delete(p.metadata!.uid!);
         this.workers.get(p.metadata!.uid!)?.update(undefined);
       },
     });
@@ -205,6 +212,7 @@ export class NodeAgent {
     const uid = p.metadata!.uid!;
     const w = this.workers.get(uid);
     if (!w) {
+      if (this.terminatedPods.has(uid)) return;
       if (isPodTerminal(p) && !p.metadata?.deletionTimestamp) {
         // A pod that has ended gets a worker too (it ended before this agent started, or after
         // the agent last saw it): it stops what may still run of the pod, releases its sandbox
@@ -228,6 +236,7 @@ export class NodeAgent {
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message, container) => this.event(pod, type, reason, message, container),
         statusChanged: () => void this.podStatus.report(worker),
+        reportTerminal: () => this.podStatus.reportTerminal(worker),
         confirmDeleted: (pod) => this.podStatus.confirmDeleted(pod),
         getSource: (kind, namespace, name) => this.getSource(kind, namespace, name),
         serviceAccountToken: (pod, proj) => this.tokens.get(pod, proj),
@@ -237,6 +246,7 @@ export class NodeAgent {
         runtimeHandler: (name) => this.runtimeHandler(name),
         finished: (id) => {
           this.workers.delete(id);
+          if (!worker.deleted) this.terminatedPods.add(id);
           this.podStatus.forget(id);
           this.tokens.forgetPod(id);
           this.net.podGone(id);

@@ -203,6 +203,43 @@ describe('a pod whose end the API holds', () => {
   });
 });
 
+describe('a deleted pod whose containers have stopped (terminal)', () => {
+  const terminal = (restartPolicy: string, containers: ContainerStatus[]) => {
+    const w = worker(restartPolicy, containers, { side: true, app: true });
+    w.pod = { ...w.pod, metadata: { ...w.pod.metadata, deletionTimestamp: '2026-01-01T00:00:05Z' }, status: { phase: 'Running', initContainerStatuses: [{ name: 'init', state: { terminated: { exitCode: 0 } } }] } } as Pod;
+    w.sandbox = { id: 's', state: 'SANDBOX_READY' };
+    w.podIP = '10.0.0.7';
+    w.terminal = true;
+    return w;
+  };
+  const app = (s: Record<string, unknown>) => (s.containerStatuses as { state: Record<string, unknown> }[])[0]!;
+
+  it('fails when a container was killed (a stopped sleep: 137, Error), whatever the restart policy; not ready because it failed', () => {
+    const w = terminal('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 143), ctr('app', ContainerState.Exited, 137)]);
+    w.record('app').waiting = { reason: 'CrashLoopBackOff', message: 'back-off' };
+    const s = computeStatus(w, '10.0.0.1');
+    expect(s.phase).toBe('Failed');
+    expect(app(s).state).toMatchObject({ terminated: { exitCode: 137, reason: 'Error' } });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(cond(s, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(cond(s, 'PodReadyToStartContainers').status).toBe('False');
+    expect(s.podIP).toBe('10.0.0.7'); // (kept, as the kubelet's PLEG keeps a dead pod's address)
+  });
+
+  it('succeeds when every app container exited 0 (sidecars do not count): Completed', () => {
+    const s = computeStatus(terminal('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 0)]), '10.0.0.1');
+    expect(s.phase).toBe('Succeeded');
+    expect(app(s).state).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+  });
+
+  it('fails when an app container never started; once the pod had initialized it reads as not located (TerminatePod)', () => {
+    const s = computeStatus(terminal('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137)]), '10.0.0.1');
+    expect(s.phase).toBe('Failed');
+    expect(app(s).state).toMatchObject({ terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } });
+  });
+});
+
 describe('which updates of a pod run a sync', () => {
   const base = { metadata: { uid: 'u', labels: { a: '1' } }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', restartCount: 0 }] } } as unknown as Pod;
   const w = (f: (p: Pod) => void) => {

@@ -23,6 +23,11 @@ export interface PodView {
   readonly endedInApi?: 'Succeeded' | 'Failed';
   /** The DisruptionTarget condition, when the node agent ends the pod itself. */
   readonly disruption?: { reason: string; message: string };
+  /**
+   * The pod was deleted and its containers have stopped (the kubelet's podIsTerminal, in
+   * SyncTerminatingPod): its phase is terminal by its containers' ends, and none waits for a restart.
+   */
+  readonly terminal?: boolean;
   readonly records: ReadonlyMap<string, ContainerRecord>;
   readonly terminationMessages: ReadonlyMap<string, string>;
   /** The newest attempt of a container, and the one before it. */
@@ -123,8 +128,10 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
   }
   const rec = w.records.get(c.name!);
   const prev = w.previous(c.name!);
-  // (a container of an ended pod is not restarted: it reads as what it ended with, not as waiting for a restart)
-  const waiting = rec?.waiting && (!st || (st.state !== ContainerState.Running && !w.endedInApi)) ? rec.waiting : undefined;
+  // (a container of an ended or deleted pod is not restarted: it reads as what it ended with, not as
+  // waiting for a restart, as ShouldContainerBeRestarted says no once the pod is deleted)
+  const ended = w.endedInApi || w.terminal;
+  const waiting = rec?.waiting && (!st || (st.state !== ContainerState.Running && !ended)) ? rec.waiting : undefined;
   const running = st?.state === ContainerState.Running;
   // A container that has not passed its startup probe is not ready, whatever readiness says (the prober manager's UpdatePodStatus).
   const started = running && (rec?.started ?? true);
@@ -181,6 +188,16 @@ export function computePhase(w: PodView): string {
   // (no phase leaves Succeeded or Failed: the API's wins over what the worker makes of its containers)
   if (w.endedInApi) return w.endedInApi;
   if (w.failed) return 'Failed';
+  // A deleted pod whose containers have stopped (getPhase with podIsTerminal, then TerminatePod):
+  // Succeeded when every app container exited 0, whatever the restart policy; otherwise, one
+  // never started or still initializing included, Failed.
+  if (w.terminal) {
+    const ok = (spec.containers ?? []).every((c) => {
+      const st = w.latest(c.name!);
+      return st?.state === ContainerState.Exited && st.exitCode === 0;
+    });
+    return ok ? 'Succeeded' : 'Failed';
+  }
   // (sidecars' exits do not count: a pod whose app containers are done ends by them)
   if (pendingInitContainers(w).length) return 'Pending';
   let running = 0;
@@ -224,7 +241,7 @@ export function computeStatus(w: PodView, hostIP: string): Json {
     const st = w.latest(c.name!);
     return !!st && isActive(st);
   });
-  if (w.endedInApi && !active) terminatePod(pod as Pod, initStatuses, statuses);
+  if ((w.endedInApi || w.terminal) && !active) terminatePod(pod as Pod, initStatuses, statuses);
   // Sidecars are part of readiness (Kubernetes' GenerateContainersReadyCondition), listed first.
   const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(spec.initContainers![i]!));
   const readiness = [...sidecarStatuses, ...statuses];
@@ -250,7 +267,8 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const ended = phase === 'Succeeded' ? 'PodCompleted' : phase === 'Failed' ? 'PodFailed' : undefined;
   const initializedCond = phase === 'Succeeded' ? { ...cond('Initialized', true), reason: 'PodCompleted' } : cond('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`);
   const conditions = [
-    cond('PodReadyToStartContainers', w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
+    // (a terminal pod's sandbox is as good as gone: the kubelet's killPod stops it with the containers)
+    cond('PodReadyToStartContainers', !w.terminal && w.sandbox?.state === 'SANDBOX_READY' && !!w.podIP),
     initializedCond,
     ended ? cond('Ready', false, ended) : containersReady && gates.length ? cond('Ready', false, 'ReadinessGatesNotReady', gates.join(', ')) : cond('Ready', containersReady, 'ContainersNotReady', unready),
     cond('ContainersReady', containersReady, ended ?? 'ContainersNotReady', ended ? undefined : unready),

@@ -39,6 +39,11 @@ export interface WorkerDeps {
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void;
   /** The status changed: report it (coalesced by the status manager). */
   statusChanged(): void;
+  /**
+   * Writes the status of the deleted pod whose containers have stopped (its terminal phase);
+   * resolves once the API holds it: true, or false when the pod is gone or the agent stops.
+   */
+  reportTerminal(): Promise<boolean>;
   /** Teardown is complete: confirm the deletion to the API (DELETE with grace 0). */
   confirmDeleted(pod: Pod): Promise<void>;
   /** The worker is done for good (pod gone and torn down). */

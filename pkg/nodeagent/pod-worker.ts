@@ -54,6 +54,8 @@ export class PodWorker {
   private retryAt = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private terminated = false;
+  /** The pod was deleted and its containers have stopped: its status is terminal (see PodView). */
+  terminal = false;
   /**
    * An ended pod's containers as they last were, once the node removed them under disk pressure
    * (removeEndedContainers): the worker goes on seeing them, so its status stays as it was.
@@ -223,14 +225,20 @@ export class PodWorker {
     if (this.terminated) return;
     await this.refresh();
     const pod = this.pod;
-    if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
-    if (this.eviction) return this.stopEvicted();
     // (kept from the pod's status across a restart of the agent, as the kubelet does)
     this.startTime ??= pod.status?.startTime;
+    if (this.deleted || pod.metadata?.deletionTimestamp) return this.terminate();
+    if (this.eviction) return this.stopEvicted();
     // A pod that has run to its end (restartPolicy Never/OnFailure, every app container done, an
     // init container failed under Never, its deadline passed) gets no new sandbox (endPod).
     if (this.failed || this.endedInApi || this.finished()) return this.endPod();
     const spec = pod.spec!;
+    // As the kubelet's SyncPod, the status goes out before the sandbox and containers are made: a
+    // pod whose image pulls or whose postStart hook runs long shows Pending meanwhile, its
+    // containers waiting (ContainerCreating, PodInitializing), with its host IP, start time and
+    // conditions, not the bare status of its creation. (Unchanged, it is not written again.)
+    this.startTime ??= rfc3339Now();
+    this.reportStatus();
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
       if (wait > 0) {
@@ -240,7 +248,6 @@ export class PodWorker {
       if (!(await this.createSandbox())) return this.reportStatus();
       await this.refresh();
     }
-    this.startTime ??= rfc3339Now();
     if (!(await this.volumes.prepareApiData())) return this.reportStatus();
     if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
     if (this.deadlineExceeded()) {
@@ -406,15 +413,33 @@ export class PodWorker {
     await stopContainers(this.d.runtime, this.ctx, this.containers, grace);
   }
 
-  /** Graceful termination: preStop, stop with the grace period, teardown, confirm. */
+  /**
+   * Graceful termination: preStop, stop with the grace period, the terminal status, teardown,
+   * confirm. As the kubelet's SyncTerminatingPod and status manager: once the containers have
+   * stopped, the pod's final status (Succeeded when every app container exited 0, otherwise
+   * Failed; containers terminated, not ready) is written, and the pod is deleted for good only
+   * when the API holds it (canBeDeleted), so a pod a finalizer holds keeps how it ended. (A static
+   * pod gets no terminal phase, nor one already gone from the API.)
+   */
   private async terminate(): Promise<void> {
     const pod = this.pod;
     await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
-    await this.teardown();
+    let confirm = !this.deleted && !!pod.metadata?.deletionTimestamp;
+    if (confirm && !isStaticPod(pod)) {
+      await this.refresh().catch(() => {});
+      this.terminal = true;
+      confirm = await this.d.reportTerminal();
+    }
     this.terminated = true;
+    await this.teardown();
     forgetProbeSeries(this.ctx, [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]);
-    if (!this.deleted && pod.metadata?.deletionTimestamp) await this.d.confirmDeleted(pod);
+    if (confirm && !this.deleted) await this.d.confirmDeleted(pod);
     this.d.finished(this.uid);
+  }
+
+  /** Torn down after its deletion: its status is written for good (the status manager's ReportedPod). */
+  get tornDown(): boolean {
+    return this.terminated;
   }
 
   /**

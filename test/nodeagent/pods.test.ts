@@ -583,7 +583,9 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
 
 describe('activeDeadlineSeconds', () => {
   it('fails a pod active longer than its deadline (DeadlineExceeded) and stops its containers; a pod that ends first keeps its phase', async () => {
-    await create('deadline', { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
+    // (counted from the start time, which the node sets before it makes the sandbox, as the kubelet's
+    // status manager: long enough for the container to be seen running first)
+    await create('deadline', { activeDeadlineSeconds: 6, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
     await phaseIs('deadline', 'Running');
     await phaseIs('deadline', 'Failed', 15_000);
     const st = await podStatus(c, 'deadline');
