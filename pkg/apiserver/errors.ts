@@ -74,6 +74,9 @@ export const tooLargeResourceVersion = (requested: number, current: number) =>
     retryAfterSeconds: 1,
   });
 
+/** NewTooManyRequests: the message as given (no prefix), with when to retry. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) => new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds });
+
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 /** `resource` may name a subresource (`pods/status`): the message says so, the object is the resource's (`pods "web"`), as Kubernetes'. */

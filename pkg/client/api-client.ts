@@ -63,7 +63,7 @@ export interface ApiClient {
   createSubresource<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource: string, obj: unknown): Promise<T>;
   /** POST pods/NAME/eviction (policy/v1 Eviction): a 429 StatusError when a disruption budget forbids it. */
   evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown>;
-  /** Starts a watch: rejects with a StatusError (410 when too old) if it cannot start. */
+  /** Starts a watch: rejects with a StatusError if it cannot start; a resourceVersion too old is an ERROR event with a 410 Status. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
   close(): void;
 }

@@ -1,7 +1,8 @@
 // A client of the gRPC frontend (tskube.api.v1.Api) implementing ApiClient, as RestClient does:
 // objects travel as Kubernetes JSON, errors carry the server's Status (metadata k8s-status), and
 // a watch resolves once the server has accepted it (its response headers), or rejects with the
-// Status (410 when the resourceVersion is too old), so informers treat both frontends alike.
+// Status; once accepted, a failure (410 when the resourceVersion is too old) is an ERROR event
+// carrying the Status, as over REST, so informers treat both frontends alike.
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { ApiClient as GeneratedClient, type ListResponse, type ObjectResponse, type WatchResponse } from '../api/generated/tskube/api/v1/api.js';

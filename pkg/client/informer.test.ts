@@ -48,3 +48,40 @@ describe('informer', () => {
     keep.stop();
   });
 });
+
+describe('informer after an ERROR event', () => {
+  it('relists when its watch ends with a 410 Status event (a resourceVersion too old), then watches from the new list', async () => {
+    const lists: string[] = [];
+    const watchedFrom: string[] = [];
+    let listRv = 10;
+    const client = {
+      ...fakeClient([], []),
+      list: async <T>() => {
+        lists.push(String(listRv));
+        return { items: [withFields(`p${listRv}`, String(listRv))], metadata: { resourceVersion: String(listRv++) } } as unknown as ListResult<T>;
+      },
+      watch: async <T>(_r: unknown, _n: unknown, q: { resourceVersion?: string }, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> => {
+        watchedFrom.push(q.resourceVersion ?? '');
+        let stop!: () => void;
+        const done = new Promise<void>((r) => (stop = r));
+        if (watchedFrom.length === 1) {
+          // As the apiserver's cache answers a resume from too far back: 200, one ERROR event, the end.
+          const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 10 (15)', reason: 'Expired', code: 410 };
+          queueMicrotask(() => {
+            onEvent({ type: 'ERROR', object: status } as unknown as WatchEvent<T>);
+            stop();
+          });
+        }
+        return { done, stop };
+      },
+    } as ApiClient;
+    const inf = new Informer(client, Pods).start();
+    await inf.hasSynced();
+    for (let i = 0; i < 100 && watchedFrom.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    inf.stop();
+    expect(lists).toEqual(['10', '11']);
+    expect(inf.relists).toBe(2);
+    expect(watchedFrom).toEqual(['10', '11']);
+    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['p11']);
+  });
+});

@@ -220,8 +220,9 @@ export class RestClient implements ApiClient {
   }
 
   /**
-   * Streams watch events to `onEvent`. A 410 on start is thrown as StatusError; an ERROR event
-   * is delivered to onEvent. `done` resolves when the server ends the stream.
+   * Streams watch events to `onEvent`. A watch the server refuses is thrown as StatusError; one
+   * it accepted and cannot serve (410: the resourceVersion is too old) is an ERROR event with the
+   * Status, delivered to onEvent. `done` resolves when the server ends the stream.
    */
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
     const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q }, accept });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { connect } from '../../pkg/client/connect.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { Nodes, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Informer } from '../../pkg/client/informer.js';
 import { tokenFor, ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -83,15 +84,27 @@ describe('gRPC frontend', () => {
     expect(seen).toEqual(['ADDED g2', 'MODIFIED g2 gn']);
   });
 
-  it('a watch from a resourceVersion older than the window fails to start with 410, as over REST', async () => {
+  it('a watch from a resourceVersion older than the window ends with one ERROR event carrying the 410 Status, as over REST; an informer relists on it', async () => {
     const old = (await admin.create(Pods, 'default', pod('old-0'))).metadata!.resourceVersion!;
     for (let i = 1; i <= 25; i++) await admin.create(Pods, 'default', pod(`old-${i}`));
-    const err = await admin.watch(Pods, 'default', { resourceVersion: old }, () => {}).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(StatusError);
-    expect((err as StatusError).code).toBe(410);
+    const events: WatchEvent[] = [];
+    const w = await admin.watch(Pods, 'default', { resourceVersion: old }, (e) => events.push(e));
+    await w.done;
+    expect(events).toEqual([{ type: 'ERROR', object: expect.objectContaining({ kind: 'Status', reason: 'Expired', code: 410, message: expect.stringMatching(/^too old resource version: /) }) }]);
+
+    // An informer whose first watch resumes from that far back relists, then watches on.
+    let watches = 0;
+    const stale = Object.create(admin) as GrpcApiClient;
+    stale.watch = (ref, ns, q, onEvent) => admin.watch(ref, ns, watches++ === 0 ? { ...q, resourceVersion: old } : q, onEvent);
+    const inf = new Informer(stale, Pods, { namespace: 'default' }).start();
+    try {
+      await inf.hasSynced();
+      await eventually(() => inf.relists === 2 && watches >= 2);
+      await admin.create(Pods, 'default', pod('old-late'));
+      await eventually(() => inf.get('default/old-late') !== undefined);
+    } finally {
+      inf.stop();
+    }
   });
 
   it('the kubeconfigs the apiserver writes name the gRPC frontend; connect() uses it', async () => {

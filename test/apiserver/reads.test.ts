@@ -1,8 +1,10 @@
 // Reading the API as kube-apiserver 1.32 answers it: watch timeouts, GET at a resourceVersion,
-// and "too large resource version" with Retry-After.
+// "too large resource version" with Retry-After, and failures of an accepted watch as an ERROR
+// event (and clients relisting on it).
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { core, type RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Informer } from '../../pkg/client/informer.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { eventually, failure, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -10,7 +12,8 @@ const ConfigMaps = core('configmaps');
 let cp: TestControlPlane;
 
 beforeAll(async () => {
-  cp = await startControlPlane();
+  // (a small window, so a resume from a little way back is already too old)
+  cp = await startControlPlane({ watchCacheSize: 30 });
 });
 afterAll(async () => {
   await cp?.stop();
@@ -33,6 +36,11 @@ function raw(path: string): Promise<{ code: number; headers: Record<string, stri
 }
 
 const rvOf = (o: KubeObject) => Number(o.metadata!.resourceVersion);
+
+/** Creates enough configmaps that the cache's window no longer reaches back to `rv`. */
+async function pushOutOfWindow(prefix: string): Promise<void> {
+  for (let i = 0; i < 40; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => cp.admin.create(ConfigMaps, 'default', cm(`${prefix}-${i + j}`, { flood: prefix }))));
+}
 
 const tooLargeStatus = (requested: number) => ({
   kind: 'Status',
@@ -91,5 +99,47 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     const res = await raw(`/api/v1/namespaces/default/configmaps?resourceVersion=${future}`);
     expect([res.code, res.headers['retry-after']]).toEqual([504, '1']);
     expect(JSON.parse(res.body)).toEqual(tooLargeStatus(future));
+  });
+});
+
+describe('an accepted watch that cannot be served', () => {
+  it('from a resourceVersion older than the window: HTTP 200, one ERROR event with the 410 Status, the end', async () => {
+    const old = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion);
+    await pushOutOfWindow('old');
+    const res = await raw(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${old}`);
+    expect(res.code).toBe(200);
+    const lines = res.body.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      type: 'ERROR',
+      object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: expect.stringMatching(new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`)), reason: 'Expired', code: 410 },
+    });
+  });
+
+  it('with sendInitialEvents from a revision not reached: HTTP 200, one ERROR event with the 504 Status', async () => {
+    const future = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion) + 100_000;
+    const res = await raw(`/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=${future}`);
+    expect(res.code).toBe(200);
+    const lines = res.body.trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ type: 'ERROR', object: tooLargeStatus(future) }]);
+  });
+
+  it('an informer whose watch gets that 410 event relists and goes on watching', async () => {
+    const old = (await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion!;
+    await pushOutOfWindow('inf');
+    // Its first watch resumes from far back, as after a long disconnection.
+    let watches = 0;
+    const stale = Object.create(cp.admin) as RestClient;
+    stale.watch = (ref, ns, q, onEvent, accept) => cp.admin.watch(ref, ns, watches++ === 0 ? { ...q, resourceVersion: old } : q, onEvent, accept);
+    const inf = new Informer(stale, ConfigMaps, { namespace: 'default', labelSelector: 'flood=inf' }).start();
+    try {
+      await inf.hasSynced();
+      await eventually(() => inf.relists === 2 && watches >= 2, { what: 'a relist after the 410 event' });
+      await cp.admin.create(ConfigMaps, 'default', cm('inf-late', { flood: 'inf' }));
+      await eventually(() => inf.get('default/inf-late') !== undefined, { what: 'the watch after the relist' });
+      expect(inf.list()).toHaveLength(41);
+    } finally {
+      inf.stop();
+    }
   });
 });

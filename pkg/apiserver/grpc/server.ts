@@ -279,7 +279,8 @@ export class GrpcServer {
         },
         close: end,
       });
-      // Headers now tell the client the watch has started (a 410 would have come as an error).
+      // Headers now tell the client the watch has started. (A resourceVersion that is too old
+      // has started it too, as over REST: its 410 Status came as an ERROR event, and the stream ended.)
       if (!closed) call.sendMetadata(new grpc.Metadata());
       call.on('cancelled', end);
       call.on('close', end);

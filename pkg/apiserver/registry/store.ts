@@ -7,7 +7,7 @@ import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, encode, Storage, type Holdings, type Versioned, type WriteResult } from '../storage.js';
-import { stripResourceVersion, withResourceVersion, writtenJson, type RawObject } from '../raw-object.js';
+import { RawObject, stripResourceVersion, withResourceVersion, writtenJson } from '../raw-object.js';
 import { matchAll } from '../rest/selection.js';
 import { TooOldError, WatchCache, type WatchFilter, type WatchSink } from '../watch-cache.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -210,14 +210,12 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
-    // Ownership is recorded before mutating admission, as create.go calls the field manager
-    // first: what admission adds (a token volume, default tolerations) belongs to nobody.
-    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
     const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     if (review) await this.admission!.validate(review);
+    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
@@ -392,21 +390,19 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
-      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       // (a status strategy's PrepareForUpdate never bumps the generation)
       if (subresource !== 'status' && r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
-      // (the field manager runs before mutating admission: update.go's first transformer)
-      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
     if (review) await this.admission!.validate(review);
+    if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
       await this.dryRunHolding(next, old);
@@ -510,6 +506,11 @@ export class Store {
     return Math.max(0, g);
   }
 
+  /**
+   * WATCH. Once a watch is accepted, what the cache cannot serve (a resourceVersion older than
+   * its window) is told as Cacher.Watch tells it: one ERROR event carrying the Status, then the
+   * end of the stream (newErrWatcher), not as an error of the request.
+   */
   watch(namespace: string | undefined, fromRv: string | undefined, filter: Omit<WatchFilter, 'keyPrefix'> & { name?: string }, sink: WatchSink): () => void {
     const keyPrefix = namespace && this.resource.namespaced ? `${this.prefix}${namespace}/` : this.prefix;
     const exactKey = filter.name ? this.key(namespace, filter.name) : undefined;
@@ -518,11 +519,14 @@ export class Store {
       rv = Number(fromRv);
       if (!Number.isInteger(rv) || rv < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
     }
+    // (ResilientWatchCacheInitialization: a cache being (re)built turns watches away, to come back in a second)
+    if (!this.cache.isReady) throw errors.tooManyRequests('storage is (re)initializing', 1);
     try {
       return this.cache.watch(rv, { keyPrefix, exactKey, matches: filter.matches }, sink);
     } catch (e) {
-      if (e instanceof TooOldError) throw errors.gone(e.message);
-      throw e;
+      if (!(e instanceof TooOldError)) throw e;
+      failWatch(sink, errors.gone(e.message));
+      return () => {};
     }
   }
 
@@ -535,6 +539,12 @@ export class Store {
     if (obj.apiVersion && obj.kind === this.resource.kind && this.resource.apiVersions?.includes(obj.apiVersion)) return;
     checkKindOf(this.resource, obj);
   }
+}
+
+/** Ends a watch with one ERROR event whose object is the error's Status (newErrWatcher). */
+export function failWatch(sink: WatchSink, err: ApiError): void {
+  sink.send('ERROR', new RawObject(JSON.stringify(err.toStatus()), 0));
+  sink.close();
 }
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */

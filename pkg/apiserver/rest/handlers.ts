@@ -11,7 +11,7 @@ import { apiVersionOf, poddisruptionbudgets, returnsDeletedObject, verbsOf, type
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
 import { bindPod, checkApplyConfig, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
-import { decodeAs, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
+import { decodeAs, failWatch, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
@@ -224,12 +224,12 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   validateListOptions(q, true);
   const sendInitialEvents = q.get('sendInitialEvents');
   let fromRv = q.get('resourceVersion') ?? undefined;
+  // (what fails once the watch is accepted is an ERROR event of a 200 stream, as from Cacher.Watch)
+  let failure: ApiError | undefined;
   if (sendInitialEvents === 'true') {
     const want = Number(fromRv || 0);
     if (!Number.isInteger(want) || want < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
-    if (want > r.store.cache.revision && !(await r.store.cache.waitFor(want))) {
-      throw errors.tooLargeResourceVersion(want, r.store.cache.revision);
-    }
+    if (want > r.store.cache.revision && !(await r.store.cache.waitFor(want))) failure = errors.tooLargeResourceVersion(want, r.store.cache.revision);
     fromRv = undefined;
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
     fromRv = String(r.store.cache.revision);
@@ -285,15 +285,17 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   };
   let stop: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let opened = false;
   const close = () => {
     if (closed) return;
     closed = true;
     stop?.();
     for (const t of timers) clearTimeout(t);
-    hooks.closed(r.resource.name);
+    if (opened) hooks.closed(r.resource.name);
     res.end();
   };
-  // A resourceVersion that is too old fails here, before any header: HTTP 410 with a Status.
+  if (failure) return failWatch({ send: write, close }, failure);
+  // (a resourceVersion older than the cache's window is an ERROR event too, sent from here)
   stop = r.store.watch(r.namespace, fromRv, { matches, name }, {
     send: (type, obj) => write(type, obj),
     close: () => close(),
@@ -309,6 +311,7 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   ensureHead();
   res.flushHeaders();
   hooks.opened(r.resource.name);
+  opened = true;
   req.on('close', close);
   res.on('error', close);
   timers.push(setTimeout(close, timeoutSec * 1000));
