@@ -128,11 +128,12 @@ const goOwnerReference = (o: OwnerReference) =>
 
 /**
  * ValidateOwnerReferences: each reference's errors are reported at the list's path, not at its
- * index (validateOwnerReference is handed fldPath); a core v1 Event owns nothing.
+ * index (validateOwnerReference is handed fldPath); a core v1 Event owns nothing; each
+ * controller after the first is named beside the first.
  */
 export function validateOwnerReferences(refs: OwnerReference[] | undefined | null, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  let controllers = 0;
+  let firstController = '';
   for (const o of refs ?? []) {
     const gv = parseGroupVersion(o.apiVersion ?? '');
     const gvk = `${gv.group}/${gv.version}, Kind=${o.kind ?? ''}`;
@@ -141,9 +142,16 @@ export function validateOwnerReferences(refs: OwnerReference[] | undefined | nul
     if (!o.name) errs.push(invalid(`${path}.name`, o.name ?? '', 'name must not be empty'));
     if (!o.uid) errs.push(invalid(`${path}.uid`, o.uid ?? '', 'uid must not be empty'));
     if (BANNED_OWNERS.has(gvk)) errs.push(invalid(path, new VerbatimValue(goOwnerReference(o)), `${gvk} is disallowed from being an owner`));
-    if (o.controller) controllers++;
+    if (o.controller) {
+      const current = `${o.kind ?? ''}/${o.name ?? ''}`;
+      if (firstController) {
+        const all = new VerbatimValue(`[]v1.OwnerReference{${(refs ?? []).map(goOwnerReference).join(', ')}}`);
+        errs.push(invalid(path, all, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`));
+      } else {
+        firstController = current;
+      }
+    }
   }
-  if (controllers > 1) errs.push(invalid(path, refs, 'Only one reference can have Controller set to true'));
   return errs;
 }
 

@@ -202,7 +202,7 @@ const cases: Case[] = [
   ['privileged without escalation', mutate((p) => (p.spec.containers[0].securityContext = { privileged: true, allowPrivilegeEscalation: false })), 'spec.containers[0].securityContext', 'FieldValueInvalid'],
   ['negative runAsUser', mutate((p) => (p.spec.containers[0].securityContext = { runAsUser: -1 })), 'spec.containers[0].securityContext.runAsUser', 'FieldValueInvalid'],
   ['bad hostAlias ip', mutate((p) => (p.spec.hostAliases = [{ ip: '999.1.1.1', hostnames: ['a'] }])), 'spec.hostAliases[0].ip', 'FieldValueInvalid'],
-  ['two controllers', mutate((p) => (p.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'A', name: 'a', uid: '1', controller: true }, { apiVersion: 'v1', kind: 'B', name: 'b', uid: '2', controller: true }])), 'metadata.ownerReferences', 'FieldValueInvalid', /Only one reference/],
+  ['two controllers', mutate((p) => (p.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'A', name: 'a', uid: '1', controller: true }, { apiVersion: 'v1', kind: 'B', name: 'b', uid: '2', controller: true }])), 'metadata.ownerReferences', 'FieldValueInvalid', /^Only one reference can have Controller set to true\. Found "true" in references for A\/a and B\/b$/],
 ];
 
 describe('malformed pods', () => {

@@ -38,6 +38,16 @@ describe('validateObjectMeta', () => {
     // Only the core group's: an events.k8s.io Event may own.
     expect(validateObjectMeta({ name: 'a', namespace: 'd', ownerReferences: [{ ...event, apiVersion: 'events.k8s.io/v1' }] }, true)).toEqual([]);
   });
+  it('names the first controller beside each further one', () => {
+    const ref = (name: string, controller?: boolean) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: name, ...(controller === undefined ? {} : { controller }) });
+    const refs = [ref('a', true), ref('x', false), ref('b', true), ref('c', true)];
+    const all =
+      '[]v1.OwnerReference{v1.OwnerReference{APIVersion:"v1", Kind:"ConfigMap", Name:"a", UID:"a", Controller:(*bool)(true), BlockOwnerDeletion:(*bool)(nil)}, v1.OwnerReference{APIVersion:"v1", Kind:"ConfigMap", Name:"x", UID:"x", Controller:(*bool)(false), BlockOwnerDeletion:(*bool)(nil)}, v1.OwnerReference{APIVersion:"v1", Kind:"ConfigMap", Name:"b", UID:"b", Controller:(*bool)(true), BlockOwnerDeletion:(*bool)(nil)}, v1.OwnerReference{APIVersion:"v1", Kind:"ConfigMap", Name:"c", UID:"c", Controller:(*bool)(true), BlockOwnerDeletion:(*bool)(nil)}}';
+    expect(validateObjectMeta({ name: 'o', namespace: 'd', ownerReferences: refs }, true).map(formatFieldError)).toEqual([
+      `metadata.ownerReferences: Invalid value: ${all}: Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and ConfigMap/b`,
+      `metadata.ownerReferences: Invalid value: ${all}: Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and ConfigMap/c`,
+    ]);
+  });
 });
 
 describe('validateNode', () => {

@@ -36,4 +36,11 @@ describe('owner references', () => {
       'ConfigMap "event-owned" is invalid: metadata.ownerReferences: Invalid value: v1.OwnerReference{APIVersion:"v1", Kind:"Event", Name:"ev", UID:"u2", Controller:(*bool)(nil), BlockOwnerDeletion:(*bool)(false)}: /v1, Kind=Event is disallowed from being an owner',
     ]);
   });
+
+  it('names both controllers when two claim the object', async () => {
+    const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: `uid-${name}`, controller: true });
+    const e = await failure(admin.create(ConfigMaps, 'default', configMap('two-controllers', { ownerReferences: [ref('a'), ref('b')] })));
+    expect(e.code).toBe(422);
+    expect(e.message).toMatch(/^ConfigMap "two-controllers" is invalid: metadata\.ownerReferences: Invalid value: \[\]v1\.OwnerReference\{.*\}: Only one reference can have Controller set to true\. Found "true" in references for ConfigMap\/a and ConfigMap\/b$/);
+  });
 });
