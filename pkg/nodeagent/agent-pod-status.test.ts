@@ -7,6 +7,8 @@ import type { ApiClient } from '../client/api-client.js';
 import { StatusError } from '../client/rest-client.js';
 import { PodStatusManager, type ReportedPod } from './agent-pod-status.js';
 import { computeStatus } from './pod-status.js';
+import { applyStrategicMergePatch } from '../api/patch.js';
+import type { KubeObject } from '../api/types.js';
 
 const pod: Pod = {
   apiVersion: 'v1',
@@ -203,4 +205,22 @@ describe('PodStatusManager', () => {
     });
   });
 
+  it('orders the conditions as 1.32 stores them ($setElementOrder/conditions), and leaves the lastProbeTime of those the API has', async () => {
+    const bodies: { status: Record<string, unknown> }[] = [];
+    const client = { patch: async (_r: unknown, _ns: unknown, _n: unknown, body: never) => void bodies.push(body) } as unknown as ApiClient;
+    const m = new PodStatusManager(client, '10.0.0.1', (_p, uid) => uid);
+    // as the binding and a load balancer's controller left it, and an earlier kubelet's write
+    const held = { phase: 'Pending', conditions: [
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' },
+      { type: 'example.com/lb', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:01Z' },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:02Z' },
+    ] };
+    const stored = { ...pod, status: held } as Pod;
+    await m.report({ ...view, pod: stored });
+    const patched = applyStrategicMergePatch(stored as KubeObject, bodies[0], 'Pod') as Pod;
+    const conditions = patched.status!.conditions!;
+    expect(conditions.map((c) => c.type)).toEqual(['example.com/lb', 'PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+    for (const type of ['PodScheduled', 'example.com/lb', 'Ready']) expect(conditions.find((c) => c.type === type)).toHaveProperty('lastProbeTime', null);
+    expect(conditions.find((c) => c.type === 'PodScheduled')).toMatchObject({ status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' });
+  });
 });

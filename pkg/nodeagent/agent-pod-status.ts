@@ -47,16 +47,31 @@ function nodeFields(status: object, computed: object): Record<string, unknown> {
 
 /** The conditions the node sets (the kubelet's own). */
 const NODE_CONDITIONS = new Set(['Initialized', 'Ready', 'ContainersReady', 'PodReadyToStartContainers']);
+/** ... and PodScheduled: the conditions the kubelet owns (kubetypes.PodConditionByKubelet). */
+const KUBELET_CONDITIONS = new Set([...NODE_CONDITIONS, 'PodScheduled']);
 
 /**
- * The node's conditions as the patch carries them: one without a reason or message (True ones)
+ * The node's conditions as the patch carries them. One without a reason or message (True ones)
  * says so with null, so the merge by type removes the reason a False one left (Ready True with
- * reason ContainersNotReady stayed in the API after the pod became ready).
+ * reason ContainersNotReady stayed in the API after the pod became ready). One the API has
+ * already goes without its lastProbeTime: the node never sets it, and a null in a strategic merge
+ * patch deletes the key (upstream's two-way patch leaves out what did not change). The order is
+ * 1.32's mergePodStatus's, as `$setElementOrder/conditions` of its CreateTwoWayMergePatch says:
+ * the conditions others set first, as the API has them, then the kubelet's, PodScheduled (the
+ * binding's) last of these.
  */
-function conditionsPatch(status: object): Record<string, unknown> {
+function conditionsPatch(status: object, held: object | undefined): Record<string, unknown> {
   const conds = (status as { conditions?: Condition[] }).conditions;
   if (!conds) return {};
-  return { conditions: conds.map((c) => (NODE_CONDITIONS.has(c.type ?? '') ? { reason: null, message: null, ...c } : c)) };
+  const heldConds = (held as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  const has = new Set(heldConds.map((c) => c.type));
+  const conditions = conds.map((c) => {
+    const { lastProbeTime, ...rest } = c as Condition & { lastProbeTime?: unknown };
+    const item = has.has(c.type) ? rest : { ...rest, lastProbeTime };
+    return NODE_CONDITIONS.has(c.type ?? '') ? { reason: null, message: null, ...item } : item;
+  });
+  const order = [...new Set([...heldConds.filter((c) => !KUBELET_CONDITIONS.has(c.type ?? '')).map((c) => c.type), ...conds.map((c) => c.type)])];
+  return { conditions, '$setElementOrder/conditions': order.map((type) => ({ type })) };
 }
 
 /**
@@ -182,7 +197,7 @@ export class PodStatusManager {
     try {
       // podIPs and hostIPs merge by ip in a strategic merge patch: a pod whose sandbox was made
       // anew (after a reboot) has a new address, which must replace the old, not join it.
-      const patch = { ...removals(status, w.pod.status), ...status, ...conditionsPatch(status), ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
+      const patch = { ...removals(status, w.pod.status), ...status, ...conditionsPatch(status, w.pod.status), ...replaceList(status, 'podIPs'), ...replaceList(status, 'hostIPs') };
       await this.client.patch(Pods, w.pod.metadata!.namespace, w.pod.metadata!.name!, { metadata: { uid: target }, status: patch }, 'strategic', 'status');
       this.sent.set(uid, text);
       return 'written';

@@ -53,13 +53,14 @@ describe('pod status with sidecars', () => {
     expect(s.phase).toBe('Running');
   });
 
-  it('lists the volume mounts of a container the runtime has (RecursiveReadOnlyMounts), none of one still being created', () => {
+  it('lists the volume mounts of a container (RecursiveReadOnlyMounts), one still being created too', () => {
     const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running)], { side: true });
     w.pod.spec!.containers![0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
     w.pod.spec!.initContainers![1]!.volumeMounts = [{ name: 'data', mountPath: '/data' }, { name: 'conf', mountPath: '/etc/conf', readOnly: true }];
     const s = computeStatus(w, '10.0.0.1') as { initContainerStatuses: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] };
     expect(s.initContainerStatuses[1]!.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'conf', mountPath: '/etc/conf', readOnly: true, recursiveReadOnly: 'Disabled' }]);
-    expect(s.containerStatuses[0]!.volumeMounts).toBeUndefined();
+    // (not created yet: its default waiting status has them, as convertToAPIContainerStatuses's)
+    expect(s.containerStatuses[0]).toMatchObject({ state: { waiting: { reason: 'ContainerCreating' } }, volumeMounts: [{ name: 'data', mountPath: '/data' }] });
   });
 
   it('ends Succeeded or Failed by the app containers of a Never pod once its sidecars have stopped, whatever their exit codes', () => {

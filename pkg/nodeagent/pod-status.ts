@@ -80,7 +80,7 @@ const begun = (s: HeldStatus | Json | undefined) => !!s && (!(s.state as Json | 
  */
 function formerStatus(w: PodView, c: Container, held: HeldStatus | undefined, waiting: { reason: string }): Json {
   if (held?.state?.terminated) return { ...held, ready: false, started: false };
-  const out: Json = { name: c.name, state: { waiting }, lastState: held?.lastState ?? {}, ready: false, restartCount: held?.restartCount ?? 0, image: c.image, imageID: '', started: false };
+  const out: Json = { name: c.name, state: { waiting }, lastState: held?.lastState ?? {}, ready: false, restartCount: held?.restartCount ?? 0, image: c.image, imageID: '', started: false, ...mountStatuses(c) };
   if (held?.state?.running && !held.lastState?.terminated) {
     out.lastState = { terminated: { ...LOST_RUNNING } };
     if (!w.pod.metadata?.deletionTimestamp) out.restartCount = (held.restartCount ?? 0) + 1;
@@ -117,6 +117,16 @@ function hasPodInitialized(pod: Pod): boolean {
   return last.lastState?.terminated?.exitCode === 0 || last.state?.terminated?.exitCode === 0;
 }
 
+/**
+ * RecursiveReadOnlyMounts (beta, on in 1.32): a container's mounts, read-only ones not recursively
+ * so. From the spec, as convertToAPIContainerStatuses fills them in the default waiting status of
+ * every container, so one not created yet lists them too.
+ */
+function mountStatuses(c: Container): Json {
+  if (!c.volumeMounts?.length) return {};
+  return { volumeMounts: c.volumeMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}) })) };
+}
+
 function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephemeral', initDone = true): Json {
   const init = kind === 'init';
   const st = w.latest(c.name!);
@@ -148,13 +158,8 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
     imageID: st?.imageRef ?? '',
     started,
   };
-  if (st) {
-    out.containerID = `tskube://${st.id}`;
-    // (RecursiveReadOnlyMounts, beta and on in 1.32: the mounts of a container the runtime has, read-only ones not recursively so)
-    if (c.volumeMounts?.length) {
-      out.volumeMounts = c.volumeMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}) }));
-    }
-  }
+  if (st) out.containerID = `tskube://${st.id}`;
+  Object.assign(out, mountStatuses(c));
   if (init && isSidecar(c)) out.ready = started && !!rec?.ready;
   else if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
   return out;
