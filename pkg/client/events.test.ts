@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
-import { EVENT_RETRY, recordEvent } from './events.js';
+import { EVENT_RETRY, newEvent, recordEvent } from './events.js';
 import { StatusError } from './rest-client.js';
 
 /** An ApiClient that keeps events in a map and logs each write. */
@@ -137,3 +137,13 @@ describe('recordEvent', () => {
     });
   });
 });
+
+describe('newEvent', () => {
+  it('names the resourceVersion of the object it is about (ref.GetReference), and none of a reference without one (the kubelet\'s node)', () => {
+    const at = { ...pod, metadata: { ...pod.metadata, resourceVersion: '42' } } as KubeObject;
+    expect(newEvent(at, kubelet, 'Normal', 'Pulled', 'pulled', 'spec.containers{main}').involvedObject).toEqual({ apiVersion: 'v1', kind: 'Pod', name: 'web', namespace: 'default', uid: 'u1', resourceVersion: '42', fieldPath: 'spec.containers{main}' });
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'n1' } } as KubeObject;
+    expect(newEvent(node, kubelet, 'Normal', 'Starting', 'Starting kubelet.').involvedObject).not.toHaveProperty('resourceVersion');
+  });
+});
+

@@ -33,15 +33,21 @@ export interface EventSource {
 }
 
 
-/** The Event body for `obj` (a pod when namespaced, otherwise a node unless kind says otherwise). */
+/**
+ * The Event body for `obj` (a pod when namespaced, otherwise a node unless kind says otherwise).
+ * Its involvedObject names the object's resourceVersion when it has one, as client-go's
+ * ref.GetReference and the kubelet's container references (GetPartialReference) do: the version
+ * of the object the event was about.
+ */
 export function newEvent(obj: KubeObject, source: EventSource, type: string, reason: string, message: string, fieldPath?: string): KubeObject {
   const now = rfc3339Now();
   const name = obj.metadata?.name ?? 'object';
+  const rv = obj.metadata?.resourceVersion;
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: eventName(name), namespace: obj.metadata?.namespace ?? 'default' },
-    involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid, ...(fieldPath ? { fieldPath } : {}) },
+    involvedObject: { apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? (obj.metadata?.namespace ? 'Pod' : 'Node'), name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid, ...(rv ? { resourceVersion: rv } : {}), ...(fieldPath ? { fieldPath } : {}) },
     reason,
     message,
     type,
