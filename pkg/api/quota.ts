@@ -1,7 +1,7 @@
 // core/v1 ResourceQuota: what an object counts for against a quota (Kubernetes' quota
 // evaluators for pods, services and object counts), which quotas' scopes select it, the usage of
 // a namespace, and ValidateResourceQuota.
-import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
+import { invalid, required, VerbatimValue, type FieldError } from './field-error.js';
 import { formatMilli, formatQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityFormat, quantityToMilli } from './quantity.js';
 import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
@@ -14,7 +14,6 @@ import { isTerminalPhase } from './pod-phase.js';
 export type Usage = Map<string, number>;
 
 export const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
-const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /** Resources with their own counting names (the rest are counted as count/<resource>[.<group>]). */
 const OBJECT_COUNT_NAMES: Record<string, string> = {
@@ -191,48 +190,143 @@ function quotaResourceNameErrors(k: string, path: string): FieldError[] {
   return errs;
 }
 
+/** A []core.ResourceQuotaScope bad value as Go's %#v prints it (nil when the field is absent). */
+const goScopes = (scopes: string[] | undefined) => new VerbatimValue(scopes ? `[]core.ResourceQuotaScope{${scopes.map((x) => JSON.stringify(x)).join(', ')}}` : '[]core.ResourceQuotaScope(nil)');
+const goStringSlice = (xs: string[] | undefined) => (xs ? `[]string{${xs.map((x) => JSON.stringify(x)).join(', ')}}` : '[]string(nil)');
+
+/** The spec.scopeSelector bad value: Go's %#v of the core.ScopeSelector (ErrorBody dereferences the pointer). */
+function goScopeSelector(sel: NonNullable<NonNullable<ResourceQuota['spec']>['scopeSelector']>): VerbatimValue {
+  const exprs = sel.matchExpressions;
+  const req = (e: NonNullable<typeof exprs>[number]) => `core.ScopedResourceSelectorRequirement{ScopeName:${JSON.stringify(e.scopeName ?? '')}, Operator:${JSON.stringify(e.operator ?? '')}, Values:${goStringSlice(e.values)}}`;
+  return new VerbatimValue(`core.ScopeSelector{MatchExpressions:${exprs ? `[]core.ScopedResourceSelectorRequirement{${exprs.map(req).join(', ')}}` : '[]core.ScopedResourceSelectorRequirement(nil)'}}`);
+}
+
+/**
+ * A resource.Quantity bad value as Go's %#v prints it (ValidateResourceQuantityValue passes the
+ * Quantity itself, whose String has a pointer receiver): ParseQuantity's fast path keeps an
+ * int64Amount, and the text only when it is already canonical. A value off the fast path is an
+ * inf.Dec behind a pointer, whose address Go prints and we cannot.
+ */
+function goQuantity(text: string): VerbatimValue {
+  const m = /^([+-]?)0*(\d*)(?:\.(\d*))?(.*)$/.exec(text)!;
+  const [, sign, intDigits, denom = '', suffix] = m;
+  const num = intDigits || '0';
+  const binary: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+  const decimal: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+  const format = suffix! in binary ? 'BinarySI' : /^[eE]/.test(suffix!) ? 'DecimalExponent' : 'DecimalSI';
+  const exponent = format === 'BinarySI' ? binary[suffix!]! : format === 'DecimalExponent' ? Number(suffix!.slice(1)) : decimal[suffix!]!;
+  let scale = format === 'BinarySI' ? 0 : exponent;
+  let mantissa = 1n;
+  let precision = 18 - (num.length + denom.length);
+  if (format === 'BinarySI') {
+    if (denom.length === 0) {
+      mantissa = 1n << BigInt(exponent);
+      precision = 15 - num.length - Math.trunc((exponent * 3) / 10) - 1;
+    } else precision = -1;
+  }
+  const slow = (f: string) => new VerbatimValue(`resource.Quantity{i:resource.int64Amount{value:0, scale:0}, d:resource.infDecAmount{Dec:(*inf.Dec)(0xc000000000)}, s:"", Format:"${f}"}`);
+  if (precision < 0 || (scale -= denom.length) < -9) return slow(format);
+  const shifted = num + denom;
+  const value = BigInt(shifted);
+  let result = value * mantissa;
+  if (value > 2n ** 63n - 1n || result > 2n ** 63n - 1n) return slow(format);
+  if (sign === '-') result = -result;
+  const canonical = format === 'BinarySI' ? exponent % 10 === 0 && (value & 7n) !== 0n : scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
+  return new VerbatimValue(`resource.Quantity{i:resource.int64Amount{value:${result}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${JSON.stringify(canonical ? text : '')}, Format:"${format}"}`);
+}
+
+/** Counts, and extended resources (IsIntegerResourceName): what a quota may only hold whole numbers of. */
+const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
+/** IsExtendedResourceName: qualified, outside kubernetes.io, not requests.*; count/pods and <class>.storageclass.storage.k8s.io/requests.storage are ones. */
+const isExtendedResourceName = (k: string) => k.includes('/') && !k.includes('kubernetes.io/') && !k.startsWith('requests.') && !isQualifiedName(`requests.${k}`).length;
+const isIntegerResourceName = (k: string) => INTEGER_RESOURCES.has(k) || isExtendedResourceName(k);
+
 /** validateResourceQuotaScopes: known scopes, each valid for every standard resource counted, no conflicting pair. */
 function quotaScopeErrors(q: ResourceQuota): FieldError[] {
   const scopes = q.spec?.scopes ?? [];
   if (!scopes.length) return [];
   const errs: FieldError[] = [];
   const hard = Object.keys(q.spec?.hard ?? {}).sort();
-  // (the bad value is the scope list, printed by Go's %#v)
-  const value = new VerbatimValue(`[]core.ResourceQuotaScope{${scopes.map((x) => JSON.stringify(x)).join(', ')}}`);
+  const value = goScopes(scopes);
   for (const scope of scopes) {
     if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid('spec.scopes', value, 'unsupported scope'));
-    for (const k of hard) {
-      if (!STANDARD_QUOTA_RESOURCES.has(k) && !isHugePages(k)) continue;
-      const valid = scope === 'BestEffort' ? POD_COUNT.has(k) : QUOTA_SCOPES.includes(scope) ? POD_COUNT.has(k) || POD_COMPUTE.has(k) : true;
-      if (!valid) errs.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'));
-    }
+    for (const k of hard) if (!scopeValidFor(scope, k)) errs.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'));
   }
-  for (const [a, b] of [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']]) {
-    if (scopes.includes(a!) && scopes.includes(b!)) errs.push(invalid('spec.scopes', value, 'conflicting scopes'));
+  for (const [a, b] of CONFLICTING_SCOPES) {
+    if (scopes.includes(a) && scopes.includes(b)) errs.push(invalid('spec.scopes', value, 'conflicting scopes'));
   }
   return errs;
 }
 
-export function validateResourceQuota(q: ResourceQuota): FieldError[] {
-  const errs = validateObjectMeta(q.metadata, true, 'metadata');
+const CONFLICTING_SCOPES = [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']] as const;
+
+/** IsResourceQuotaScopeValidForResource, for the standard quota resources a scope is checked against. */
+function scopeValidFor(scope: string, k: string): boolean {
+  if (!STANDARD_QUOTA_RESOURCES.has(k) && !isHugePages(k)) return true;
+  return scope === 'BestEffort' ? POD_COUNT.has(k) : QUOTA_SCOPES.includes(scope) ? POD_COUNT.has(k) || POD_COMPUTE.has(k) : true;
+}
+
+/** Scopes a selector may only ask to exist (they are yes/no properties of a pod). */
+const EXISTS_ONLY_SCOPES = ['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity'];
+
+/**
+ * validateScopedResourceSelectorRequirement: every expression is reported at the unindexed
+ * spec.scopeSelector.matchExpressions path, as 1.32 reports it.
+ */
+function scopeSelectorErrors(q: ResourceQuota): FieldError[] {
+  const sel = q.spec?.scopeSelector;
+  if (!sel) return [];
+  const path = 'spec.scopeSelector.matchExpressions';
+  const errs: FieldError[] = [];
+  const hard = Object.keys(q.spec?.hard ?? {}).sort();
+  const names: string[] = [];
+  for (const e of sel.matchExpressions ?? []) {
+    const scope = e.scopeName ?? '';
+    const op = e.operator ?? '';
+    const values = e.values ?? [];
+    if (!QUOTA_SCOPES.includes(scope)) errs.push(invalid(`${path}.scopeName`, scope, 'unsupported scope'));
+    for (const k of hard) if (!scopeValidFor(scope, k)) errs.push(invalid(path, goScopeSelector(sel), 'unsupported scope applied to resource'));
+    if (EXISTS_ONLY_SCOPES.includes(scope) && op !== 'Exists') {
+      errs.push(invalid(`${path}.operator`, op, "must be 'Exists' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity"));
+    }
+    if (op === 'In' || op === 'NotIn') {
+      if (!values.length) errs.push(required(`${path}.values`, "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
+    } else if (op === 'Exists' || op === 'DoesNotExist') {
+      if (values.length) errs.push(invalid(`${path}.values`, new VerbatimValue(goStringSlice(values)), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+    } else errs.push(invalid(`${path}.operator`, op, 'not a valid selector operator'));
+    names.push(scope);
+  }
+  // (upstream names spec.scopes as the bad value here, not the selector)
+  for (const [a, b] of CONFLICTING_SCOPES) if (names.includes(a) && names.includes(b)) errs.push(invalid(path, goScopes(q.spec?.scopes), 'conflicting scopes'));
+  return errs;
+}
+
+/** ValidateResourceQuotaSpec: each hard limit (ValidateResourceQuotaResourceName, ValidateResourceQuantityValue), the scopes, the scope selector. */
+function quotaSpecErrors(q: ResourceQuota): FieldError[] {
+  const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
     const path = `spec.hard[${k}]`;
     errs.push(...quotaResourceNameErrors(k, path));
-    if (!isValidQuantity(v)) errs.push(invalid(path, v, QUANTITY_FORMAT_MESSAGE));
-    else if (quantityToMilli(v) < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
+    if (!isValidQuantity(v)) {
+      errs.push(invalid(path, v, QUANTITY_FORMAT_MESSAGE));
+      continue;
+    }
+    const milli = quantityToMilli(v);
+    if (milli < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
+    if (isIntegerResourceName(k) && milli % 1000 !== 0) errs.push(invalid(path, goQuantity(v), 'must be an integer'));
   }
-  errs.push(...quotaScopeErrors(q));
-  (q.spec?.scopeSelector?.matchExpressions ?? []).forEach((e, i) => {
-    const path = `spec.scopeSelector.matchExpressions[${i}]`;
-    if (!e.scopeName) errs.push(required(`${path}.scopeName`));
-    else if (!QUOTA_SCOPES.includes(e.scopeName)) errs.push(notSupported(`${path}.scopeName`, e.scopeName, QUOTA_SCOPES));
-    if (!SELECTOR_OPERATORS.includes(e.operator ?? '')) errs.push(notSupported(`${path}.operator`, e.operator ?? '', SELECTOR_OPERATORS));
-    else if ((e.operator === 'In' || e.operator === 'NotIn') && !(e.values ?? []).length) errs.push(required(`${path}.values`, 'must be at least one value when `operator` is \'In\' or \'NotIn\' for scope selector'));
-    else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && (e.values ?? []).length) errs.push(invalid(`${path}.values`, e.values, 'must be no value when `operator` is \'Exist\' or \'DoesNotExist\' for scope selector'));
-  });
-  return errs;
+  return [...errs, ...quotaScopeErrors(q), ...scopeSelectorErrors(q)];
 }
 
+export function validateResourceQuota(q: ResourceQuota): FieldError[] {
+  return [...validateObjectMeta(q.metadata, true, 'metadata'), ...quotaSpecErrors(q)];
+}
+
+/** ValidateResourceQuotaUpdate: the spec as on create, and spec.scopes (as a set) may not change; the scope selector may. */
 export function validateResourceQuotaUpdate(q: ResourceQuota, old: ResourceQuota): FieldError[] {
-  return [...validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata'), ...validateResourceQuota(q).filter((e) => !e.field.startsWith('metadata'))];
+  const errs = [...validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata'), ...quotaSpecErrors(q)];
+  const now = new Set(q.spec?.scopes ?? []);
+  const before = new Set(old.spec?.scopes ?? []);
+  if (now.size !== before.size || [...now].some((x) => !before.has(x))) errs.push(invalid('spec.scopes', goScopes(q.spec?.scopes), 'field is immutable'));
+  return errs;
 }

@@ -123,6 +123,14 @@ describe('resource quotas', () => {
     const twice = await failure(admin.create(ResourceQuotas, 'q1', quota('misapplied', { 'requests.cpu': '1', 'requests.memory': '1G' }, { scopes: ['BestEffort'] })));
     expect(twice.message).toBe('ResourceQuota "misapplied" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource');
     expect(twice.status?.details?.causes).toHaveLength(2);
+    // (1.32: count resources are whole numbers; spec.scopes cannot change)
+    const fraction = await failure(admin.create(ResourceQuotas, 'q1', quota('fraction', { pods: '1500m' })));
+    expect(fraction.message).toBe('ResourceQuota "fraction" is invalid: spec.hard[pods]: Invalid value: resource.Quantity{i:resource.int64Amount{value:1500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1500m", Format:"DecimalSI"}: must be an integer');
+    await admin.create(ResourceQuotas, 'q1', quota('scoped', { pods: '3' }, { scopes: ['NotTerminating', 'NotBestEffort'] }));
+    const rescoped = await failure(admin.patch(ResourceQuotas, 'q1', 'scoped', { spec: { scopes: ['NotTerminating'] } }));
+    expect(rescoped.code).toBe(422);
+    expect(rescoped.message).toBe('ResourceQuota "scoped" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"NotTerminating"}: field is immutable');
+    await admin.patch(ResourceQuotas, 'q1', 'scoped', { spec: { hard: { pods: '4' } } });
     const table = await admin.request<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>('/api/v1/namespaces/q2/resourcequotas', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
     expect(table.columnDefinitions.map((x) => x.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
     expect(table.rows.find((r) => r.cells[0] === 'limits')?.cells.slice(2)).toEqual(['', 'limits.cpu: 1/2, limits.memory: 512Mi/1Gi']);
