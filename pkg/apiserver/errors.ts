@@ -11,6 +11,9 @@ export interface StatusDetails {
 }
 
 export class ApiError extends Error {
+  /** The Status's ListMeta: a continue token the client may use instead (an expired continue's). */
+  listMeta?: { continue?: string };
+
   constructor(
     readonly code: number,
     readonly reason: string,
@@ -26,7 +29,7 @@ export class ApiError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta ?? {},
       status: 'Failure',
       message: this.message,
       // (a Status a handler returns as its result, such as an eviction's 500, has no reason)

@@ -1,11 +1,13 @@
 // Reading the API as kube-apiserver 1.32 answers it: watch timeouts, GET at a resourceVersion,
-// "too large resource version" with Retry-After, and failures of an accepted watch as an ERROR
-// event (and clients relisting on it).
+// "too large resource version" with Retry-After, failures of an accepted watch as an ERROR
+// event (and clients relisting on it), and continue tokens (bad, compacted, at the latest revision).
 import { request as httpsRequest } from 'node:https';
+import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, type RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Informer } from '../../pkg/client/informer.js';
 import type { KubeObject } from '../../pkg/api/types.js';
+import type { ListResult } from '../../pkg/client/api-client.js';
 import { eventually, failure, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 const ConfigMaps = core('configmaps');
@@ -141,5 +143,51 @@ describe('an accepted watch that cannot be served', () => {
     } finally {
       inf.stop();
     }
+  });
+});
+
+describe('continue tokens', () => {
+  it('one the server cannot decode is 400, in the words of storage.DecodeContinue', async () => {
+    const bad = await failure(cp.admin.request('/api/v1/namespaces/default/configmaps?limit=1&continue=garbage!!'));
+    expect([bad.code, bad.status?.reason, bad.message]).toEqual([400, 'BadRequest', 'invalid continue token: continue key is not valid: illegal base64 data at input byte 7']);
+    const traversal = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 5, start: '../x' })).toString('base64url');
+    expect((await failure(cp.admin.request(`/api/v1/namespaces/default/configmaps?limit=1&continue=${traversal}`))).message).toBe('invalid continue token: continue key is not valid: ../x');
+  });
+
+  it('one whose revision was compacted is 410 with a token that goes on at the latest revision, which that page reports', async () => {
+    for (let i = 0; i < 5; i++) await cp.admin.create(ConfigMaps, 'default', cm(`page-${i}`, { paged: 'yes' }));
+    const first = await cp.admin.list(ConfigMaps, 'default', { labelSelector: 'paged=yes', limit: 2 });
+    const start = (JSON.parse(Buffer.from(first.metadata.continue!, 'base64url').toString()) as { start: string }).start;
+    await cp.admin.create(ConfigMaps, 'default', cm('page-5', { paged: 'yes' }));
+    const latest = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion);
+    const etcd = new Etcd3({ hosts: cp.server.etcdEndpoints });
+    try {
+      await etcd.kv.compact({ revision: String(latest) });
+    } finally {
+      etcd.close();
+    }
+    const expired = await failure(cp.admin.list(ConfigMaps, 'default', { labelSelector: 'paged=yes', limit: 2, continue: first.metadata.continue }));
+    expect(expired.code).toBe(410);
+    expect(expired.status).toMatchObject({
+      reason: 'Expired',
+      message:
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+    });
+    const offered = (expired.status?.metadata as { continue?: string }).continue!;
+    expect(JSON.parse(Buffer.from(offered, 'base64url').toString())).toEqual({ v: 'meta.k8s.io/v1', rv: -1, start });
+
+    // The rest, as it is now (page-5 included), at a real revision that its own token carries on.
+    const names: string[] = [];
+    let cont: string | undefined = offered;
+    const revisions = new Set<string>();
+    while (cont) {
+      const page: ListResult<KubeObject> = await cp.admin.list(ConfigMaps, 'default', { labelSelector: 'paged=yes', limit: 2, continue: cont });
+      names.push(...page.items.map((o) => o.metadata!.name!));
+      revisions.add(page.metadata.resourceVersion!);
+      cont = page.metadata.continue;
+    }
+    expect(names).toEqual(['page-2', 'page-3', 'page-4', 'page-5']);
+    expect([...revisions]).toHaveLength(1);
+    expect(Number([...revisions][0])).toBeGreaterThanOrEqual(latest);
   });
 });

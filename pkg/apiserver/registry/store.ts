@@ -140,7 +140,8 @@ export class Store {
     if (opts.continueToken) {
       const c = decodeContinue(opts.continueToken, scope);
       startKey = c.start;
-      revision = c.rv;
+      // (-1: at the latest revision, which the answer and its own token then carry)
+      revision = c.rv > 0 ? c.rv : 0;
     }
     const items: RawObject[] = [];
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -149,7 +150,7 @@ export class Store {
     for (;;) {
       const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
         if (e instanceof CompactedError && exact) throw errors.gone('The resourceVersion for the provided list is too old.');
-        if (e instanceof CompactedError) throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        if (e instanceof CompactedError) throw expiredContinue(encodeContinue(-1, startKey!, scope));
         throw e;
       });
       rev = rev || page.rev; // a continuation reads at its token's revision and reports that one
@@ -539,6 +540,21 @@ export class Store {
     if (obj.apiVersion && obj.kind === this.resource.kind && this.resource.apiVersions?.includes(obj.apiVersion)) return;
     checkKindOf(this.resource, obj);
   }
+}
+
+/**
+ * handleCompactedErrorForPaging: a continuation whose revision was compacted away is 410, with a
+ * token that goes on from the same key at the latest revision, for a client that accepts an
+ * inconsistent list.
+ */
+function expiredContinue(token: string): ApiError {
+  const err = errors.gone(
+    'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, ' +
+      'or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an ' +
+      'inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+  );
+  err.listMeta = { continue: token };
+  return err;
 }
 
 /** Ends a watch with one ERROR event whose object is the error's Status (newErrWatcher). */
