@@ -1,6 +1,6 @@
 // ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go) and the small
 // field checks every kind shares.
-import { duplicate, forbidden, goStrings, invalid, notSupported, required, tooLong, VerbatimValue, type FieldError } from './field-error.js';
+import { forbidden, goStrings, invalid, notSupported, required, tooLong, VerbatimValue, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import type { ObjectMeta, OwnerReference } from './types.js';
@@ -109,13 +109,16 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
   errs.push(...validateLabels(m.labels, `${path}.labels`));
   errs.push(...validateAnnotations(m.annotations, `${path}.annotations`));
   errs.push(...validateOwnerReferences(m.ownerReferences, `${path}.ownerReferences`));
-  const seen = new Set<string>();
-  (m.finalizers ?? []).forEach((f, i) => {
-    errs.push(...qualifiedName(f, `${path}.finalizers[${i}]`));
-    if (seen.has(f)) errs.push(duplicate(`${path}.finalizers[${i}]`, f));
-    seen.add(f);
-  });
+  errs.push(...validateFinalizers(m.finalizers, `${path}.finalizers`));
   return errs;
+}
+
+/**
+ * ValidateFinalizers: names are qualified names, reported at the list's path (each is handed
+ * fldPath). Duplicates are allowed, as in 1.32.
+ */
+export function validateFinalizers(finalizers: string[] | undefined | null, path: string): FieldError[] {
+  return (finalizers ?? []).flatMap((f) => qualifiedName(f, path));
 }
 
 /** Kinds no object may be owned by (BannedOwners), as `group/version, Kind=kind`. */

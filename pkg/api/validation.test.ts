@@ -16,7 +16,7 @@ describe('validateObjectMeta', () => {
   });
   it('checks labels, finalizers and annotations', () => {
     expect(validateObjectMeta({ name: 'a', labels: { 'example.com/app': 'v1.2_x' }, annotations: { 'Example.com/Note': 'anything at all' } }, false)).toEqual([]);
-    expect(fields(validateObjectMeta({ name: 'a', labels: { 'a/b/c': 'x' }, finalizers: ['ok', 'ok'] }, false))).toEqual(['metadata.labels', 'metadata.finalizers[1]']);
+    expect(fields(validateObjectMeta({ name: 'a', labels: { 'a/b/c': 'x' }, finalizers: ['example.com/a b'] }, false))).toEqual(['metadata.labels', 'metadata.finalizers']);
     expect(fields(validateObjectMeta({ name: 'a', labels: { k: 'x'.repeat(64) } }, false))).toEqual(['metadata.labels']);
   });
   it("reports an owner reference's missing fields at the list's path, not at an index (validateOwnerReference is handed the list's path)", () => {
@@ -37,6 +37,11 @@ describe('validateObjectMeta', () => {
     ]);
     // Only the core group's: an events.k8s.io Event may own.
     expect(validateObjectMeta({ name: 'a', namespace: 'd', ownerReferences: [{ ...event, apiVersion: 'events.k8s.io/v1' }] }, true)).toEqual([]);
+  });
+  it('reports a finalizer that is not a qualified name at the list, as ValidateFinalizers does, and takes duplicates', () => {
+    expect(validateObjectMeta({ name: 'a', finalizers: ['example.com/ok', 'example.com/a b', 'example.com/ok'] }, false).map(formatFieldError)).toEqual([
+      'metadata.finalizers: Invalid value: "example.com/a b": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
+    ]);
   });
   it('names the first controller beside each further one', () => {
     const ref = (name: string, controller?: boolean) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: name, ...(controller === undefined ? {} : { controller }) });

@@ -44,3 +44,15 @@ describe('owner references', () => {
     expect(e.message).toMatch(/^ConfigMap "two-controllers" is invalid: metadata\.ownerReferences: Invalid value: \[\]v1\.OwnerReference\{.*\}: Only one reference can have Controller set to true\. Found "true" in references for ConfigMap\/a and ConfigMap\/b$/);
   });
 });
+
+describe('finalizers', () => {
+  it('takes a finalizer twice, and reports one that is not a qualified name at the list', async () => {
+    const twice = await admin.create(ConfigMaps, 'default', configMap('finalized-twice', { finalizers: ['example.com/a', 'example.com/a'] }));
+    expect(twice.metadata?.finalizers).toEqual(['example.com/a', 'example.com/a']);
+    await admin.patch(ConfigMaps, 'default', 'finalized-twice', { metadata: { finalizers: null } });
+    await admin.delete(ConfigMaps, 'default', 'finalized-twice');
+    const [code, message] = await refused(admin.create(ConfigMaps, 'default', configMap('bad-finalizer', { finalizers: ['example.com/a b'] })));
+    expect(code).toBe(422);
+    expect(message).toMatch(/^ConfigMap "bad-finalizer" is invalid: metadata\.finalizers: Invalid value: "example\.com\/a b": name part must consist of /);
+  });
+});
