@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { collectSchemas } from './openapi.js';
 import { swaggerDoc, swaggerProto, toV2Schema } from './openapi-v2.js';
 
 describe('openapi v2', () => {
@@ -13,6 +14,13 @@ describe('openapi v2', () => {
       'x-kubernetes-list-type': 'atomic',
     });
     expect(toV2Schema({ type: 'object', nullable: true, additionalProperties: { type: 'string', default: '' } })).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+  });
+
+  it('publishes IntOrString as v3 oneOf without a type (kubectl explain: <IntOrString>) and as v2 type string', () => {
+    const v3 = collectSchemas(['DeploymentSpec'])['io.k8s.apimachinery.pkg.util.intstr.IntOrString']!;
+    expect(v3).toMatchObject({ format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] });
+    expect(v3.type).toBeUndefined();
+    expect(toV2Schema(v3)).toEqual({ description: v3.description, type: 'string', format: 'int-or-string' });
   });
 
   it('encodes gnostic openapi.v2.Document protobuf: definitions with properties, types, required and vendor extensions', () => {

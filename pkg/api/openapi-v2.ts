@@ -34,9 +34,10 @@ export function toV2Schema(s: Schema): Schema {
     else if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([n, p]) => [n, toV2Schema(p)]));
     else out[k] = v;
   }
-  // (a oneOf of scalars, Quantity's string or number, is its first type in v2, as kube-openapi publishes it)
+  // (a oneOf of scalars is its OpenAPISchemaType in v2, as kube-openapi publishes it: Quantity's
+  // first, string; IntOrString's string, though its v3 oneOf lists integer first)
   const oneOf = s.oneOf as Schema[] | undefined;
-  if (!out.type && !out.$ref && oneOf?.length && typeof oneOf[0]!.type === 'string') out.type = oneOf[0]!.type;
+  if (!out.type && !out.$ref && oneOf?.length && typeof oneOf[0]!.type === 'string') out.type = out.format === 'int-or-string' ? 'string' : oneOf[0]!.type;
   return out;
 }
 

@@ -222,7 +222,12 @@ function messageToSchema(typeName: string, deps: Set<string>): Schema {
 /** Schemas of `roots` and everything they reference, keyed by definition name. */
 export function collectSchemas(roots: string[]): Record<string, Schema> {
   const out: Record<string, Schema> = {
-    [INT_OR_STRING]: { type: 'string', format: 'int-or-string' },
+    // (IntOrString's OpenAPIV3OneOfTypes: no type of its own, so kubectl explain names it <IntOrString>)
+    [INT_OR_STRING]: {
+      description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+      format: 'int-or-string',
+      oneOf: [{ type: 'integer' }, { type: 'string' }],
+    },
     // (Quantity's OpenAPIV3OneOfTypes: a string, or a number such as `cpu: 1`)
     [QUANTITY]: { description: 'Quantity is a fixed-point representation of a number: a signed decimal number with an optional SI (k, M, G, T, P, E, m, u, n), binary (Ki, Mi, Gi, Ti, Pi, Ei) or decimal exponent (e3) suffix, such as 100m, 1.5 or 512Mi.', oneOf: [{ type: 'string' }, { type: 'number' }] },
     [PATCH]: { type: 'object', description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.' },

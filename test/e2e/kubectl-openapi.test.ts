@@ -61,6 +61,11 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(v2).toContain('VERSION:  v1');
   });
 
+  it('kubectl explain names int-or-string fields <IntOrString>', async () => {
+    expect(await kubectl(['explain', 'service.spec.ports.targetPort'])).toContain('FIELD: targetPort <IntOrString>');
+    expect(await kubectl(['explain', 'deployment.spec.strategy.rollingUpdate'])).toMatch(/maxSurge\t<IntOrString>/);
+  });
+
   it('kubectl explain lists the values of an enum field', async () => {
     expect(await kubectl(['explain', 'pod.spec.restartPolicy'])).toContain('FIELD: restartPolicy <string>\nENUM:\n    Always\n    Never\n    OnFailure\n');
     expect(await kubectl(['explain', 'service.spec'])).toMatch(/type\t<string>\n  enum: ClusterIP, ExternalName, LoadBalancer, NodePort\n/);
