@@ -53,8 +53,8 @@ export const conflict = (group: string, resource: string, name: string, why: str
 
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 
-export const methodNotSupported = (resource: string, verb: string) =>
-  new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${resource}"`);
+export const methodNotSupported = (resource: string, verb: string, group = '') =>
+  new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(group, resource)}"`, { ...(group ? { group } : {}), kind: resource });
 
 export const ALL_PATCH_MEDIA = ['application/json', 'application/yaml', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 /**

@@ -1,6 +1,7 @@
 // Reading the API as kube-apiserver 1.32 answers it: watch timeouts, GET at a resourceVersion,
 // "too large resource version" with Retry-After, failures of an accepted watch as an ERROR
-// event (and clients relisting on it), and continue tokens (bad, compacted, at the latest revision).
+// event (and clients relisting on it), continue tokens (bad, compacted, at the latest
+// revision), and watches of what cannot be watched.
 import { request as httpsRequest } from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,5 +190,25 @@ describe('continue tokens', () => {
     expect(names).toEqual(['page-2', 'page-3', 'page-4', 'page-5']);
     expect([...revisions]).toHaveLength(1);
     expect(Number([...revisions][0])).toBeGreaterThanOrEqual(latest);
+  });
+});
+
+describe('watches 1.32 does not serve', () => {
+  it('of a resource whose storage cannot watch: 405 MethodNotSupported', async () => {
+    const cs = await failure(cp.admin.request('/api/v1/componentstatuses?watch=1'));
+    expect(cs.status).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'watch is not supported on resources of kind "componentstatuses"', reason: 'MethodNotAllowed', details: { kind: 'componentstatuses' }, code: 405 });
+    const metrics = await failure(cp.admin.request('/apis/metrics.k8s.io/v1beta1/nodes?watch=true'));
+    expect(metrics.status).toMatchObject({ message: 'watch is not supported on resources of kind "nodes.metrics.k8s.io"', reason: 'MethodNotAllowed', details: { group: 'metrics.k8s.io', kind: 'nodes' }, code: 405 });
+  });
+
+  it('of one name with a field selector for another: 400', async () => {
+    await cp.admin.create(ConfigMaps, 'default', cm('cm-1'));
+    const other = await failure(cp.admin.request('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.name%3Dcm-2'));
+    expect([other.code, other.message]).toEqual([400, "fieldSelector metadata.name doesn't match requested name"]);
+    const notName = await failure(cp.admin.request('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.namespace%3Ddefault'));
+    expect(notName.code).toBe(400);
+    const same = await raw('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.name%3Dcm-1&timeoutSeconds=1');
+    expect(same.code).toBe(200);
+    expect(JSON.parse(same.body.trim().split('\n')[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'cm-1' } } });
   });
 });

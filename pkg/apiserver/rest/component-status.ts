@@ -58,11 +58,14 @@ const printer: Printer = {
   },
 };
 
-export async function serveComponentStatuses(deps: ComponentStatusDeps, user: UserInfo, method: string, name: string | undefined, asTable: boolean, res: ServerResponse): Promise<void> {
-  const verb = name ? 'get' : 'list';
+export async function serveComponentStatuses(deps: ComponentStatusDeps, user: UserInfo, method: string, name: string | undefined, asTable: boolean, res: ServerResponse, query = new URLSearchParams()): Promise<void> {
+  // (a list with ?watch is a watch, which this storage does not serve: ListResource's 405, once authorized)
+  const watch = !name && ['1', 'true'].includes(query.get('watch') ?? '');
+  const verb = name ? 'get' : watch ? 'watch' : 'list';
   if (method !== 'GET') throw errors.methodNotSupported('componentstatuses', method.toLowerCase());
   const d = await deps.authorizer.authorize(user, { verb, group: '', resource: 'componentstatuses', name });
   if (!d.allowed) throw errors.forbidden(user.name, verb, '', 'componentstatuses', undefined, name, d.reason);
+  if (watch) throw errors.methodNotSupported('componentstatuses', 'watch');
   const items = await all(deps);
   if (name) {
     const one = items.find((i) => i.metadata?.name === name);

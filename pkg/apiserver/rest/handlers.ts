@@ -21,6 +21,7 @@ import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
+import { parseFieldSelector } from '../../api/selectors.js';
 
 /** Who writes a budget's status for the eviction subresource (kube-apiserver's loopback client). */
 const evictionCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
@@ -222,6 +223,12 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
 async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, hooks: WatchHooks): Promise<void> {
   const q = r.query;
   validateListOptions(q, true);
+  const matches = buildMatcher(r.resource, q);
+  const fs = q.get('fieldSelector') ?? '';
+  // (ListResource: a watch of one name takes a field selector only if it selects that name)
+  if (r.name && fs && parseFieldSelector(fs).requirements.find((t) => t.field === 'metadata.name' && t.op === '=')?.value !== r.name) {
+    throw errors.badRequest("fieldSelector metadata.name doesn't match requested name");
+  }
   const sendInitialEvents = q.get('sendInitialEvents');
   let fromRv = q.get('resourceVersion') ?? undefined;
   // (what fails once the watch is accepted is an ERROR event of a 200 stream, as from Cacher.Watch)
@@ -234,14 +241,12 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
     fromRv = String(r.store.cache.revision);
   }
-  const matches = buildMatcher(r.resource, q);
   const shape = responseShape(req);
   const table = shape.as === 'Table';
   // (a metadata-only watch sends each object as PartialObjectMetadata)
   const partial = shape.as === 'PartialObjectMetadata' || shape.as === 'PartialObjectMetadataList' ? shape.version : undefined;
   const includeObject = q.get('includeObject') ?? 'Metadata';
   let name = r.name;
-  const fs = q.get('fieldSelector') ?? '';
   const byName = /^metadata\.name==?([^,]+)$/.exec(fs);
   // (a name alone is a key only within one namespace, or for cluster-scoped kinds)
   if (!name && byName && (r.namespace || !r.resource.namespaced)) name = byName[1];

@@ -70,9 +70,12 @@ const sampledAt = (r: UsageReport) => rfc3339(Date.parse(r.timestamp));
  * metrics-server leaves out nodes it could not scrape; a named object with no metrics is a 404.
  */
 export async function serveMetrics(deps: NodeProxyDeps, user: UserInfo, m: MetricsRequest, query: URLSearchParams): Promise<Record<string, unknown>> {
-  const verb = m.name ? 'get' : 'list';
+  // (a list with ?watch is a watch, which metrics-server's storage does not serve: ListResource's 405, once authorized)
+  const watch = !m.name && ['1', 'true'].includes(query.get('watch') ?? '');
+  const verb = m.name ? 'get' : watch ? 'watch' : 'list';
   const decision = await deps.authorizer.authorize(user, { verb, group: 'metrics.k8s.io', resource: m.resource, namespace: m.namespace, name: m.name });
   if (!decision.allowed) throw errors.forbidden(user.name, verb, 'metrics.k8s.io', m.resource, m.namespace, m.name, decision.reason);
+  if (watch) throw errors.methodNotSupported(m.resource, 'watch', 'metrics.k8s.io');
   const selector = parseLabelSelector(query.get('labelSelector') ?? '');
   const nodes = (await deps.nodes.list(undefined, { matches: () => true })).items.map((x) => x.obj);
   const reports = await Promise.all(nodes.map(async (n) => ({ node: n, report: await fetchUsage(deps, n).catch(() => undefined) })));

@@ -365,7 +365,7 @@ export class RestServer {
       const cs = this.deps.componentStatus && matchComponentStatusPath(path);
       if (cs) {
         Object.assign(labels, { verb: cs.name ? 'GET' : 'LIST', resource: 'componentstatuses' });
-        return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res);
+        return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res, url.searchParams);
       }
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
