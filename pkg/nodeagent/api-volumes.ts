@@ -61,7 +61,8 @@ function addKeys(out: Payload, kind: SourceKind, name: string | undefined, items
     const v = d.get(it.key ?? '');
     if (v === undefined) {
       if (optional) continue;
-      throw new ConfigSourceError(`${what} references non-existent ${kind === 'configmaps' ? 'config' : 'secret'} key: ${it.key}`);
+      // (the volume plugins' own words: configmap.MakePayload names itself, secret.MakePayload does not)
+      throw new ConfigSourceError(kind === 'configmaps' ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}`);
     }
     out.set(it.path ?? it.key ?? '', { data: v, mode: it.mode ?? mode });
   }

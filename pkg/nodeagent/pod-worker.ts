@@ -22,6 +22,7 @@ import { PodSandboxMaker } from './pod-worker-sandbox.js';
 import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
 import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
+import { missingPullSecrets, missingPullSecretsMessage } from './pull-secrets.js';
 import { isStaticPod } from './static-pod-manifest.js';
 import { isTerminalPhase } from '../api/pod-phase.js';
 
@@ -250,6 +251,10 @@ export class PodWorker {
     }
     if (!(await this.volumes.prepareApiData())) return this.reportStatus();
     if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
+    // (the kubelet's getPullSecretsForPod, once the volumes are in place: on every sync, the
+    // recorder counting the repeats on one event)
+    const missing = missingPullSecrets(pod, this.volumes.sources);
+    if (missing.length) this.d.event(pod, 'Warning', 'FailedToRetrieveImagePullSecret', missingPullSecretsMessage(missing));
     if (this.deadlineExceeded()) {
       this.reportStatus();
       if (await this.stopActive(spec.terminationGracePeriodSeconds ?? 30)) this.reportStatus();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { ConfigSources } from './config-sources.js';
-import { keyMatches, pullCredentials } from './pull-secrets.js';
+import { keyMatches, missingPullSecrets, missingPullSecretsMessage, pullCredentials } from './pull-secrets.js';
 
 describe('imagePullSecrets', () => {
   it('matches docker config keys the way the kubelet does', () => {
@@ -23,5 +23,15 @@ describe('imagePullSecrets', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { imagePullSecrets: [{ name: 'missing' }, { name: 'broken' }, { name: 'a' }, { name: 'b' }], containers: [] } } as Pod;
     expect(pullCredentials(pod, 'reg.lab:5000/team/app:1', sources)).toEqual([{ username: 'u1', password: 'p1' }, { username: 'u2', password: 'p:2' }]);
     expect(pullCredentials(pod, 'busybox', sources)).toEqual([]);
+  });
+
+  it('names the ones that could not be had, in the kubelet\'s words (empty names skipped)', () => {
+    const sources = new ConfigSources();
+    sources.set('secrets', 'there', new Map());
+    sources.set('secrets', 'nosuchpull', undefined);
+    const pod = { metadata: { name: 'p', namespace: 'default' }, spec: { imagePullSecrets: [{ name: 'there' }, { name: '' }, { name: 'nosuchpull' }, { name: 'other' }], containers: [] } } as Pod;
+    expect(missingPullSecrets(pod, sources)).toEqual(['nosuchpull', 'other']);
+    expect(missingPullSecretsMessage(['nosuchpull'])).toBe('Unable to retrieve some image pull secrets (nosuchpull); attempting to pull the image may not succeed.');
+    expect(missingPullSecrets({ ...pod, spec: { containers: [] } } as Pod, sources)).toEqual([]);
   });
 });

@@ -64,3 +64,15 @@ export function pullCredentials(pod: Pod, image: string, sources: ConfigSources)
   }
   return out;
 }
+
+/**
+ * The pod's imagePullSecrets that could not be had (missing from the API), by name: the kubelet's
+ * getPullSecretsForPod says so on every sync, in a FailedToRetrieveImagePullSecret warning, even
+ * when no image is to be pulled. Entries without a name are skipped (validation lets them in).
+ */
+export function missingPullSecrets(pod: Pod, sources: ConfigSources): string[] {
+  return (pod.spec?.imagePullSecrets ?? []).flatMap((s) => (s.name && !sources.get('secrets', s.name) ? [s.name] : []));
+}
+
+/** The kubelet's words for missing pull secrets. */
+export const missingPullSecretsMessage = (names: string[]) => `Unable to retrieve some image pull secrets (${names.join(', ')}); attempting to pull the image may not succeed.`;

@@ -1,8 +1,9 @@
 // What the node agent writes of a pod, and when, as 1.32's kubelet: a status when a sync starts
-// (before the sandbox and containers), the conditions in the kubelet's order, and a deleted pod's
-// terminal status before it goes. On a real single-node cluster (runc, kernel networking).
+// (before the sandbox and containers), the conditions in the kubelet's order, a deleted pod's
+// terminal status before it goes, and the events of a sync. On a real single-node cluster (runc,
+// kernel networking).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { core, Events, Pods, StatusError } from '../../pkg/client/rest-client.js';
 import type { WatchEvent } from '../../pkg/client/api-client.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/control-plane.js';
@@ -94,5 +95,31 @@ describe('the status while a pod starts', () => {
     expect(cond(running, 'PodScheduled')).toHaveProperty('lastProbeTime', null);
     expect(running.startTime).toBe(st.startTime);
     await c.cp.admin.delete(Pods, 'default', 'slow-hook');
+  });
+});
+
+describe('the events of a sync', () => {
+  type Ev = { type?: string; reason?: string; message?: string; count?: number; involvedObject?: { resourceVersion?: string; fieldPath?: string } };
+  const eventsOf = async (name: string) => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name}` })).items as Ev[];
+
+  it('warn of a missing imagePullSecret though the image is present (FailedToRetrieveImagePullSecret), naming the pod\'s resourceVersion as every kubelet event', async () => {
+    await create('nopull', { imagePullSecrets: [{ name: 'nosuchpull' }], containers: [ctr('main', 'sleep 3600')] });
+    await phaseIs('nopull', 'Running');
+    const events = await eventually(async () => {
+      const evs = await eventsOf('nopull');
+      return evs.some((e) => e.reason === 'FailedToRetrieveImagePullSecret') && evs.some((e) => e.reason === 'Started') ? evs : undefined;
+    }, { what: 'the pull secret warning' });
+    expect(events.find((e) => e.reason === 'FailedToRetrieveImagePullSecret')).toMatchObject({ type: 'Warning', message: 'Unable to retrieve some image pull secrets (nosuchpull); attempting to pull the image may not succeed.' });
+    for (const e of events.filter((x) => x.reason !== 'Scheduled')) expect(e.involvedObject?.resourceVersion, e.reason).toMatch(/^\d+$/);
+    expect(events.find((e) => e.reason === 'Started')!.involvedObject).toMatchObject({ fieldPath: 'spec.containers{main}' });
+    await c.cp.admin.delete(Pods, 'default', 'nopull');
+  });
+
+  it('say a secret volume item names a key the Secret lacks in the secret plugin\'s words', async () => {
+    await c.cp.admin.create(core('secrets'), 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'onekey' }, stringData: { user: 'u' } });
+    await create('nokey', { volumes: [{ name: 's', secret: { secretName: 'onekey', items: [{ key: 'nokey', path: 'k' }] } }], containers: [ctr('main', 'sleep 3600', { volumeMounts: [{ name: 's', mountPath: '/s' }] })] });
+    const mount = await eventually(async () => (await eventsOf('nokey')).find((e) => e.reason === 'FailedMount'), { what: 'FailedMount' });
+    expect(mount.message).toBe('MountVolume.SetUp failed for volume "s" : references non-existent secret key: nokey');
+    await c.cp.admin.delete(Pods, 'default', 'nokey');
   });
 });
