@@ -115,10 +115,14 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
 
 /**
  * ValidateFinalizers: names are qualified names, reported at the list's path (each is handed
- * fldPath). Duplicates are allowed, as in 1.32.
+ * fldPath); orphan and foregroundDeletion ask for opposite deletions. Duplicates are allowed, as in 1.32.
  */
 export function validateFinalizers(finalizers: string[] | undefined | null, path: string): FieldError[] {
-  return (finalizers ?? []).flatMap((f) => qualifiedName(f, path));
+  const errs = (finalizers ?? []).flatMap((f) => qualifiedName(f, path));
+  if (finalizers?.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    errs.push(invalid(path, goStrings(finalizers), 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return errs;
 }
 
 /** Kinds no object may be owned by (BannedOwners), as `group/version, Kind=kind`. */

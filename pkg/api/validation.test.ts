@@ -43,6 +43,11 @@ describe('validateObjectMeta', () => {
       'metadata.finalizers: Invalid value: "example.com/a b": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character (e.g. \'MyName\',  or \'my.name\',  or \'123-abc\', regex used for validation is \'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\')',
     ]);
   });
+  it('refuses orphan with foregroundDeletion, printing the list as Go does', () => {
+    expect(validateObjectMeta({ name: 'a', finalizers: ['orphan', 'foregroundDeletion'] }, false).map(formatFieldError)).toEqual([
+      'metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
+    ]);
+  });
   it('names the first controller beside each further one', () => {
     const ref = (name: string, controller?: boolean) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: name, ...(controller === undefined ? {} : { controller }) });
     const refs = [ref('a', true), ref('x', false), ref('b', true), ref('c', true)];

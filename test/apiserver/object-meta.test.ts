@@ -55,4 +55,11 @@ describe('finalizers', () => {
     expect(code).toBe(422);
     expect(message).toMatch(/^ConfigMap "bad-finalizer" is invalid: metadata\.finalizers: Invalid value: "example\.com\/a b": name part must consist of /);
   });
+
+  it('refuses orphan with foregroundDeletion', async () => {
+    expect(await refused(admin.create(ConfigMaps, 'default', configMap('both-ways', { finalizers: ['orphan', 'foregroundDeletion'] })))).toEqual([
+      422,
+      'ConfigMap "both-ways" is invalid: metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
+    ]);
+  });
 });
