@@ -70,6 +70,16 @@ function kindOf(type, resolved) {
   return { kind: 'message', type: resolved.name };
 }
 const messages = {};
+// A comment as Kubernetes' descriptions read: a paragraph's lines joined by spaces (clients such
+// as kubectl explain wrap the text themselves), paragraphs and list items kept on lines of their own.
+function reflow(text) {
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) => p.split('\n').map((l) => l.trim()).reduce((acc, l) => (!acc ? l : /^([-*]|\d+\.)\s/.test(l) ? `${acc}\n${l}` : `${acc} ${l}`), ''))
+    .join('\n\n');
+}
+
 function walk(ns) {
   for (const obj of ns.nestedArray) {
     if (obj instanceof protobuf.Type && obj.fullName.startsWith('.tskube.')) {
@@ -78,7 +88,7 @@ function walk(ns) {
         // resource.Quantity: format quantity. The marker is not part of the description.
         const lines = (f.comment ?? '').split('\n');
         const quantity = lines.some((l) => l.trim() === '+quantity');
-        const comment = lines.filter((l) => l.trim() !== '+quantity').join('\n').trim();
+        const comment = reflow(lines.filter((l) => l.trim() !== '+quantity').join('\n'));
         const doc = comment ? { description: comment } : {};
         const kind = (k) => (quantity && k.kind === 'string' ? { ...k, format: 'quantity' } : k);
         if (f.map) {
@@ -87,7 +97,7 @@ function walk(ns) {
         }
         return { name: f.name, ...kind(kindOf(f.type, f.resolvedType)), ...(f.repeated ? { repeated: true } : {}), ...doc };
       });
-      messages[obj.name] = { ...(obj.comment ? { description: obj.comment } : {}), fields };
+      messages[obj.name] = { ...(obj.comment ? { description: reflow(obj.comment) } : {}), fields };
     }
     if (obj.nestedArray) walk(obj);
   }
