@@ -584,6 +584,31 @@ describe('other kinds', () => {
   });
 });
 
+describe('aggregated discovery', () => {
+  const get = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: cp.server.port, path, ca: cp.config.caCert, headers: { Authorization: `Bearer ${cp.config.token}`, ...headers } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('serves v2 and v2beta1 with an ETag, and 304 to a client that has the document (ServeHTTPWithETag)', async () => {
+    const beta = await get('/apis', { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' });
+    expect(beta.status).toBe(200);
+    expect(beta.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
+    expect(JSON.parse(beta.body).apiVersion).toBe('apidiscovery.k8s.io/v2beta1');
+    const v2 = await get('/api', { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+    expect(v2.headers).toMatchObject({ etag: expect.stringMatching(/^"[0-9A-F]{64}"$/), vary: 'Accept', 'cache-control': 'public' });
+    const again = await get('/api', { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList', 'If-None-Match': v2.headers.etag as string });
+    expect([again.status, again.body]).toEqual([304, '']);
+  });
+});
+
 describe('DeleteOptions', () => {
   it('are refused as meta.k8s.io DeleteOptions, naming the group as upstream\'s delete handler does', async () => {
     const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { builtinResources } from '../registry/resource-registry.js';
-import { aggregatedDiscovery, wantsAggregatedDiscovery } from './discovery.js';
+import { aggregatedDiscovery, wantedAggregatedDiscovery } from './discovery.js';
 
 describe('aggregated discovery', () => {
   it("is what kubectl's Accept asks for first", () => {
-    expect(wantsAggregatedDiscovery('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json')).toBe(true);
-    expect(wantsAggregatedDiscovery('application/json')).toBe(false);
-    expect(wantsAggregatedDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList')).toBe(false);
+    expect(wantedAggregatedDiscovery('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json')).toBe('v2');
+    expect(wantedAggregatedDiscovery('application/json')).toBeUndefined();
+    // (1.32 still serves v2beta1: AggregatedDiscoveryRemoveBetaType is off until 1.33)
+    expect(wantedAggregatedDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList')).toBe('v2beta1');
+    expect(aggregatedDiscovery(true, builtinResources, 'v2beta1')).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2beta1' });
   });
   it('lists the legacy group for /api and the named groups for /apis, subresources under their resource', () => {
     const api = aggregatedDiscovery(true, builtinResources) as { items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string; subresources: { subresource: string; responseKind: { group: string; kind: string } }[] }[] }[] }[] };

@@ -105,12 +105,23 @@ export function resourceLabel(r: ResourceInfo): string {
   return `${apiVersionOf(r)}/${r.name}`;
 }
 
-/** The media type of aggregated discovery (kube-apiserver's, v2), which kubectl 1.32 asks for first. */
-export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+/** The media type of aggregated discovery in a version (kube-apiserver 1.32 serves v2 and v2beta1). */
+export const aggregatedDiscoveryType = (version: AggregatedDiscoveryVersion) => `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
 
-/** Whether an Accept header takes aggregated discovery v2 (kubectl offers it first, then plain JSON). */
-export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((t) => /g=apidiscovery\.k8s\.io/.test(t) && /v=v2(;|$)/.test(t.replace(/\s/g, '')) && /as=APIGroupDiscoveryList/.test(t));
+export type AggregatedDiscoveryVersion = 'v2' | 'v2beta1';
+
+/**
+ * The aggregated discovery version an Accept header asks for first, if any (kubectl offers v2,
+ * then v2beta1, then plain JSON; v2beta1 goes with AggregatedDiscoveryRemoveBetaType in 1.33).
+ */
+export function wantedAggregatedDiscovery(accept: string | undefined): AggregatedDiscoveryVersion | undefined {
+  for (const t of (accept ?? '').split(',')) {
+    const params = t.replace(/\s/g, '');
+    if (!/g=apidiscovery\.k8s\.io/.test(params) || !/as=APIGroupDiscoveryList/.test(params)) continue;
+    const v = /v=(v2beta1|v2)(;|$)/.exec(params)?.[1];
+    if (v) return v as AggregatedDiscoveryVersion;
+  }
+  return undefined;
 }
 
 /**
@@ -119,7 +130,7 @@ export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
  * legacy group alone for /api, every named group for /apis. kubectl then needs no request per
  * group version.
  */
-export function aggregatedDiscovery(legacy: boolean, all: ResourceInfo[]): Record<string, unknown> {
+export function aggregatedDiscovery(legacy: boolean, all: ResourceInfo[], version: AggregatedDiscoveryVersion = 'v2'): Record<string, unknown> {
   const groupVersions: [string, string[]][] = legacy ? [['', ['v1']]] : [...groups(all)];
   const items = groupVersions.map(([group, versions]) => ({
     metadata: { name: group, creationTimestamp: null },
@@ -144,5 +155,5 @@ export function aggregatedDiscovery(legacy: boolean, all: ResourceInfo[]): Recor
       return [{ version, resources, freshness: 'Current' }];
     }),
   }));
-  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
 }

@@ -1,5 +1,6 @@
 // The REST frontend: HTTPS in the Kubernetes dialect, bearer-token authentication,
 // authorization, discovery, OpenAPI, /metrics and health endpoints, routed to the registry.
+import { createHash } from 'node:crypto';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +17,7 @@ import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
 import { matchBindingsPath, serveBinding } from './bindings.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
-import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion, wantsAggregatedDiscovery } from './discovery.js';
+import { aggregatedDiscovery, aggregatedDiscoveryType, apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion, wantedAggregatedDiscovery } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { CustomOpenAPI } from './custom-openapi.js';
 import { OPENAPI_V2_PROTOBUF } from '../../api/openapi-v2.js';
@@ -319,14 +320,23 @@ export class RestServer {
       if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') {
         const legacy = path.startsWith('/api/') || path === '/api';
         // Aggregated discovery when the client takes it (kubectl 1.32 asks for it first), else the legacy documents.
-        if (wantsAggregatedDiscovery(req.headers.accept)) {
-          const data = JSON.stringify(aggregatedDiscovery(legacy, this.deps.registry.all()));
-          res.writeHead(200, { 'Content-Type': AGGREGATED_DISCOVERY_TYPE, 'Content-Length': String(Buffer.byteLength(data)), 'Cache-Control': 'no-cache, private', Vary: 'Accept' });
+        const aggregated = wantedAggregatedDiscovery(req.headers.accept);
+        if (aggregated) {
+          // (ServeHTTPWithETag: a quoted hash of the document, and 304 to a client that has it)
+          const data = JSON.stringify(aggregatedDiscovery(legacy, this.deps.registry.all(), aggregated));
+          const etag = JSON.stringify(createHash('sha256').update(data).digest('hex').toUpperCase());
+          const headers = { ETag: etag, Vary: 'Accept', 'Cache-Control': 'public' };
+          if (req.headers['if-none-match'] === etag) {
+            res.writeHead(304, headers);
+            res.end();
+            return;
+          }
+          res.writeHead(200, { ...headers, 'Content-Type': aggregatedDiscoveryType(aggregated), 'Content-Length': String(Buffer.byteLength(data)) });
           res.end(data);
           return;
         }
         if (/apidiscovery\.k8s\.io/.test(req.headers.accept ?? '') && !/application\/json(,|$)/.test(req.headers.accept ?? '')) {
-          throw new ApiError(406, 'NotAcceptable', 'only application/json discovery (plain, or aggregated apidiscovery.k8s.io/v2) is served');
+          throw new ApiError(406, 'NotAcceptable', 'only application/json discovery (plain, or aggregated apidiscovery.k8s.io/v2 or v2beta1) is served');
         }
         return sendJson(res, 200, legacy ? apiVersions() : apiGroupList(this.deps.registry.all()));
       }
