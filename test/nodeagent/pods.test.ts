@@ -597,9 +597,9 @@ describe('activeDeadlineSeconds', () => {
     const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=deadline' });
     expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain('DeadlineExceeded');
     // A pod that succeeded before its deadline stays Succeeded after it.
-    await create('quick', { activeDeadlineSeconds: 2, restartPolicy: 'Never', containers: [ctr('main', 'true')] });
+    await create('quick', { activeDeadlineSeconds: 5, restartPolicy: 'Never', containers: [ctr('main', 'true')] });
     await phaseIs('quick', 'Succeeded');
-    await sleep(2500);
+    await sleep(5500);
     expect((await podStatus(c, 'quick')).phase).toBe('Succeeded');
   });
 });
