@@ -259,6 +259,7 @@ export class ApiServer {
     await Promise.all(this.caches.map((x) => x.start()));
     this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
     await this.bootstrapNamespaces();
+    await this.trackLegacyTokens();
     await this.bootstrapPriorityClasses();
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
@@ -678,6 +679,31 @@ export class ApiServer {
     };
   }
 
+  /**
+   * The legacytokentracking controller's ConfigMap, kube-system/kube-apiserver-legacy-service-account-token-tracking:
+   * `since` is the day (UTC) from which this apiserver has labelled legacy tokens with their last
+   * use (kubernetes.io/legacy-token-last-used), which the legacy token cleaner reads. Made when
+   * missing, its date put right when it is not one.
+   */
+  private async trackLegacyTokens(): Promise<void> {
+    const store = this.store('configmaps');
+    const name = 'kube-apiserver-legacy-service-account-token-tracking';
+    const today = new Date().toISOString().slice(0, 10);
+    const since = (store.cache.peek(store.key('kube-system', name))?.obj as { data?: Record<string, string> } | undefined)?.data?.since;
+    if (since !== undefined && /^\d{4}-\d\d-\d\d$/.test(since) && !Number.isNaN(Date.parse(since))) return;
+    const ctx = { ...systemCtx, warnings: [] };
+    try {
+      if (since === undefined && !store.cache.peek(store.key('kube-system', name))) {
+        await store.create('kube-system', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { since: today } } as KubeObject, ctx);
+      } else {
+        await store.guaranteedUpdate('kube-system', name, ctx, undefined, (cm) => ({ ...cm, data: { ...((cm as { data?: Record<string, string> }).data ?? {}), since: today } }));
+      }
+    } catch (e) {
+      // (409: another apiserver made it first; 404: kube-system is being made)
+      if (!(e instanceof ApiError && (e.code === 409 || e.code === 404))) throw e;
+    }
+  }
+
   /** Creates the system namespaces that are missing (at start, then every minute: kube-node-lease may be deleted). */
   private async bootstrapNamespaces(): Promise<void> {
     const store = this.store('namespaces');
@@ -748,7 +774,10 @@ export class ApiServer {
     loop(() => this.recountQuotas(), 1000);
     loop(() => reconcilePolicyStatus(this.store('validatingadmissionpolicies'), () => ({ ...systemCtx, warnings: [] })), 1000);
     // As kube-apiserver's system namespaces controller: recreate a deleted kube-node-lease.
-    loop(() => this.bootstrapNamespaces(), this.config.systemNamespacesIntervalMs);
+    loop(async () => {
+      await this.bootstrapNamespaces();
+      await this.trackLegacyTokens();
+    }, this.config.systemNamespacesIntervalMs);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick, no

@@ -221,6 +221,9 @@ describe('legacy token secrets', () => {
     expect(await apiCode(data.token!)).toBe(200);
     // (its use is recorded on the Secret: the day, UTC)
     await eventually(async () => (await admin.get(Secrets, 'default', 'legacy-token')).metadata?.labels?.['kubernetes.io/legacy-token-last-used'] === new Date().toISOString().slice(0, 10) || undefined, { what: 'the legacy-token-last-used label' });
+    // (and since when that has been done, in the legacytokentracking controller's ConfigMap)
+    const tracking = await admin.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, 'kube-system', 'kube-apiserver-legacy-service-account-token-tracking');
+    expect(tracking.data).toEqual({ since: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) });
     await admin.delete(Secrets, 'default', 'legacy-token');
     await eventually(async () => (await apiCode(data.token!)) === 401, { what: '401 once the secret is gone' });
 
