@@ -8,7 +8,7 @@ import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } f
 import type { MatchResources, NamedRuleWithOperations, ParamKind, ParamRef, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './types.js';
 import { FAILURE_POLICIES, MATCH_POLICIES, validateRule } from './validation-admissionregistration.js';
 import { validateLabelSelector } from './validation-affinity.js';
-import { validateObjectMeta } from './validation-meta.js';
+import { validateGenericObjectMeta } from './validation-meta.js';
 
 export const VALIDATION_REASONS = ['Unauthorized', 'Forbidden', 'Invalid', 'RequestEntityTooLarge'];
 export const VALIDATION_ACTIONS = ['Audit', 'Deny', 'Warn'];
@@ -91,7 +91,8 @@ function validateParamKind(pk: ParamKind, path: string): FieldError[] {
 }
 
 export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy): FieldError[] {
-  const errs = validateObjectMeta(p.metadata, false, 'metadata');
+  // (admissionregistration validation uses apimachinery's ObjectMeta checks, not core's)
+  const errs = validateGenericObjectMeta(p.metadata, false, 'metadata');
   const spec = p.spec ?? {};
   if (spec.failurePolicy !== undefined && !FAILURE_POLICIES.includes(spec.failurePolicy)) errs.push(notSupported('spec.failurePolicy', spec.failurePolicy, FAILURE_POLICIES));
   if (spec.paramKind) errs.push(...validateParamKind(spec.paramKind, 'spec.paramKind'));
@@ -161,7 +162,7 @@ function validateParamRef(pr: ParamRef, path: string): FieldError[] {
 }
 
 export function validateValidatingAdmissionPolicyBinding(b: ValidatingAdmissionPolicyBinding): FieldError[] {
-  const errs = validateObjectMeta(b.metadata, false, 'metadata');
+  const errs = validateGenericObjectMeta(b.metadata, false, 'metadata');
   const spec = b.spec ?? {};
   if (!spec.policyName) errs.push(required('spec.policyName'));
   else for (const m of isDNS1123Subdomain(spec.policyName)) errs.push(invalid('spec.policyName', spec.policyName, m));

@@ -6,7 +6,7 @@ import { duplicate, invalid, notSupported, required, type FieldError } from './f
 import { isDNS1123Subdomain } from './names.js';
 import type { MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
-import { validateObjectMeta } from './validation-meta.js';
+import { validateGenericObjectMeta } from './validation-meta.js';
 
 export const FAILURE_POLICIES = ['Fail', 'Ignore'];
 export const MATCH_POLICIES = ['Exact', 'Equivalent'];
@@ -132,7 +132,8 @@ function validateWebhook(w: Webhook, path: string, mutating: boolean): FieldErro
 }
 
 function validateConfiguration(c: ValidatingWebhookConfiguration | MutatingWebhookConfiguration, mutating: boolean): FieldError[] {
-  const errs = validateObjectMeta(c.metadata, false, 'metadata');
+  // (admissionregistration validation uses apimachinery's ObjectMeta checks, not core's)
+  const errs = validateGenericObjectMeta(c.metadata, false, 'metadata');
   const names = new Set<string>();
   (c.webhooks ?? []).forEach((w: Webhook, i) => {
     errs.push(...validateWebhook(w, `webhooks[${i}]`, mutating));

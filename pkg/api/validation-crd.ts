@@ -7,7 +7,7 @@ import type { JSONSchemaProps } from './crd-schema.js';
 import { validateSchemaRules } from './crd-cel.js';
 import { STRICT_SCHEMA_OPTIONS, schemaOptionsForUpdate, validateCRDSchema, type SchemaOptions } from './validation-crd-structural.js';
 import type { KubeObject } from './types.js';
-import { validateObjectMeta } from './validation.js';
+import { validateGenericObjectMeta } from './validation-meta.js';
 
 export interface CRDNames {
   plural?: string;
@@ -233,7 +233,8 @@ export function validateCRD(crd: CustomResourceDefinition): FieldError[] {
 
 /** ValidateCustomResourceDefinition's checks, in its order (metadata, spec, then the API approval and preserveUnknownFields). */
 function validateCRDWith(crd: CustomResourceDefinition, opts: { schema: SchemaOptions; requireOpenAPISchema: boolean }): FieldError[] {
-  const errs = validateObjectMeta(crd.metadata ?? {}, false, 'metadata');
+  // (apiextensions validates metadata with apimachinery's checks: no standard-finalizer rule)
+  const errs = validateGenericObjectMeta(crd.metadata ?? {}, false, 'metadata');
   const spec = crd.spec ?? ({} as CustomResourceDefinition['spec']);
   const name = crd.metadata?.name ?? '';
   if (spec.names?.plural && spec.group && name !== `${spec.names.plural}.${spec.group}`) {

@@ -86,10 +86,12 @@ export function validateResourceList(list: Record<string, string> | undefined | 
 }
 
 /**
- * Kubernetes' ValidateObjectMeta: name (or generateName) per `nameFn`, namespace required for
- * namespaced kinds and forbidden otherwise, labels, annotations, owner references, finalizers.
+ * apimachinery's ValidateObjectMeta (ValidateObjectMetaAccessor): name (or generateName) per
+ * `nameFn`, namespace required for namespaced kinds and forbidden otherwise, labels,
+ * annotations, owner references, finalizers. What custom resources, CRDs, Leases,
+ * RuntimeClasses and the admissionregistration kinds get; core-validated kinds use validateObjectMeta.
  */
-export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+export function validateGenericObjectMeta(meta: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
   const errs: FieldError[] = [];
   const m = meta ?? {};
   if (m.generateName) for (const msg of nameFn(m.generateName, true)) errs.push(invalid(`${path}.generateName`, m.generateName, msg));
@@ -111,6 +113,15 @@ export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespac
   errs.push(...validateOwnerReferences(m.ownerReferences, `${path}.ownerReferences`));
   errs.push(...validateFinalizers(m.finalizers, `${path}.finalizers`));
   return errs;
+}
+
+/**
+ * pkg/apis/core/validation's ValidateObjectMeta, which every core kind and most groups (apps,
+ * batch, rbac, storage, networking...) use: the generic checks, then an unqualified finalizer
+ * name must be a standard one.
+ */
+export function validateObjectMeta(meta: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+  return [...validateGenericObjectMeta(meta, namespaced, path, nameFn), ...kubeFinalizerNames(meta?.finalizers, `${path}.finalizers`)];
 }
 
 /**
@@ -171,13 +182,28 @@ function parseGroupVersion(gv: string): { group: string; version: string } {
   return { group: '', version: '' };
 }
 
+/** The finalizers core validation knows without a domain (standardFinalizers). */
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+
+/** validateKubeFinalizerName: a name without a '/' must be a standard finalizer. */
+export function kubeFinalizerName(f: string, path: string): FieldError[] {
+  return !f.includes('/') && !STANDARD_FINALIZERS.has(f) ? [invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified')] : [];
+}
+
+/** Core validation's extra check of metadata.finalizers, one index at a time. */
+const kubeFinalizerNames = (finalizers: string[] | undefined | null, path: string): FieldError[] => (finalizers ?? []).flatMap((f, i) => kubeFinalizerName(f, `${path}[${i}]`));
+
 const immutable = (path: string, v: unknown) => invalid(path, v, 'field is immutable');
 
-/** Kubernetes' ValidateObjectMetaUpdate: the new metadata is valid and identity fields did not change. */
-export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, old: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+/**
+ * An update as the generic registry checks it (rest.BeforeUpdate's validateCommonFields): the
+ * new metadata is valid (ValidateObjectMetaAccessor) and identity fields did not change
+ * (ValidateObjectMetaAccessorUpdate). What the kinds of validateGenericObjectMeta get.
+ */
+export function validateGenericObjectMetaUpdate(meta: ObjectMeta | undefined | null, old: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
   const n = meta ?? {};
   const o = old ?? {};
-  const errs = validateObjectMeta(n, namespaced, path, nameFn);
+  const errs = validateGenericObjectMeta(n, namespaced, path, nameFn);
   if ((n.name ?? '') !== (o.name ?? '')) errs.push(immutable(`${path}.name`, n.name));
   if ((n.namespace ?? '') !== (o.namespace ?? '')) errs.push(immutable(`${path}.namespace`, n.namespace));
   if (o.uid && n.uid && n.uid !== o.uid) errs.push(immutable(`${path}.uid`, n.uid));
@@ -193,4 +219,9 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, ol
     if (extra.length) errs.push(forbidden(`${path}.finalizers`, `no new finalizers can be added if the object is being deleted, found new finalizers ${goStrings(extra).text}`));
   }
   return errs;
+}
+
+/** The generic update checks, then core validation's ValidateObjectMetaUpdate adds its finalizer-name check. */
+export function validateObjectMetaUpdate(meta: ObjectMeta | undefined | null, old: ObjectMeta | undefined | null, namespaced: boolean, path = 'metadata', nameFn: NameValidator = nameIsDNSSubdomain): FieldError[] {
+  return [...validateGenericObjectMetaUpdate(meta, old, namespaced, path, nameFn), ...kubeFinalizerNames(meta?.finalizers, `${path}.finalizers`)];
 }

@@ -6,7 +6,7 @@ import { duplicate, invalid, type FieldError } from './field-error.js';
 import { isDNS1123Label } from './names.js';
 import type { RuntimeClass, Toleration } from './types.js';
 import { validateTolerations } from './validation-affinity.js';
-import { validateLabels, validateObjectMeta, validateObjectMetaUpdate, validateResourceList } from './validation-meta.js';
+import { validateGenericObjectMeta, validateGenericObjectMetaUpdate, validateLabels, validateResourceList } from './validation-meta.js';
 
 /** The handler the node agent runs pods with when they name no RuntimeClass (containerd's default). */
 export const DEFAULT_RUNTIME_HANDLER = 'runc';
@@ -25,8 +25,9 @@ function goToleration(t: Toleration): string {
   return `core.Toleration{Key:${JSON.stringify(t.key ?? '')}, Operator:${JSON.stringify(t.operator ?? '')}, Value:${JSON.stringify(t.value ?? '')}, Effect:${JSON.stringify(t.effect ?? '')}, TolerationSeconds:${secs}}`;
 }
 
+/** RuntimeClasses take apimachinery's lax ObjectMeta checks (node.k8s.io validation does not import core's). */
 export function validateRuntimeClass(rc: RuntimeClass): FieldError[] {
-  const errs = validateObjectMeta(rc.metadata, false, 'metadata');
+  const errs = validateGenericObjectMeta(rc.metadata, false, 'metadata');
   // Required in the schema, and an empty handler fails the label check (no "Required value").
   const handler = rc.handler ?? '';
   for (const m of isDNS1123Label(handler)) errs.push(invalid('handler', handler, m));
@@ -48,7 +49,7 @@ export function validateRuntimeClass(rc: RuntimeClass): FieldError[] {
 
 export function validateRuntimeClassUpdate(rc: RuntimeClass, old: RuntimeClass): FieldError[] {
   // The strategy validates the new object whole, then what an update may not change.
-  const errs = [...validateObjectMetaUpdate(rc.metadata, old.metadata, false, 'metadata'), ...validateRuntimeClass(rc).filter((e) => !e.field.startsWith('metadata'))];
+  const errs = [...validateGenericObjectMetaUpdate(rc.metadata, old.metadata, false, 'metadata'), ...validateRuntimeClass(rc).filter((e) => !e.field.startsWith('metadata'))];
   if ((rc.handler ?? '') !== (old.handler ?? '')) errs.push(invalid('handler', rc.handler ?? '', 'field is immutable'));
   return errs;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatFieldError } from './field-error.js';
 import { defaultNamespace, defaultNode } from './defaults.js';
-import { validateBinding, validateEvent, validateLease, validateNamespace, validateNode, validateNodeUpdate, validateObjectMeta } from './validation.js';
+import { validateBinding, validateEvent, validateLease, validateNamespace, validateNamespaceFinalize, validateNode, validateNodeUpdate, validateObjectMeta, validateObjectMetaUpdate } from './validation.js';
+import { validateGenericObjectMeta } from './validation-meta.js';
 
 const fields = (errs: { field: string }[]) => errs.map((e) => e.field);
 
@@ -47,6 +48,14 @@ describe('validateObjectMeta', () => {
     expect(validateObjectMeta({ name: 'a', finalizers: ['orphan', 'foregroundDeletion'] }, false).map(formatFieldError)).toEqual([
       'metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
     ]);
+  });
+  it('requires an unqualified finalizer of a core-validated kind to be a standard one, after the generic checks; the generic checks alone do not', () => {
+    const finalizers = ['nodomain', 'kubernetes', 'orphan', 'example.com/x', 'Bad!'];
+    const unqualified = (i: number, f: string) => `metadata.finalizers[${i}]: Invalid value: "${f}": name is neither a standard finalizer name nor is it fully qualified`;
+    const generic = validateGenericObjectMeta({ name: 'a', finalizers }, false).map(formatFieldError);
+    expect(generic).toEqual([expect.stringMatching(/^metadata\.finalizers: Invalid value: "Bad!": name part must consist of /)]);
+    expect(validateObjectMeta({ name: 'a', finalizers }, false).map(formatFieldError)).toEqual([...generic, unqualified(0, 'nodomain'), unqualified(4, 'Bad!')]);
+    expect(validateObjectMetaUpdate({ name: 'a', finalizers: ['nodomain'] }, { name: 'a' }, false).map(formatFieldError)).toEqual([unqualified(0, 'nodomain')]);
   });
   it('names the first controller beside each further one', () => {
     const ref = (name: string, controller?: boolean) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: name, ...(controller === undefined ? {} : { controller }) });
@@ -107,6 +116,12 @@ describe('validateNamespace', () => {
     expect(validateNamespace({ metadata: { name: 'a', namespace: 'b' } })[0]).toMatchObject({ field: 'metadata.namespace', type: 'FieldValueForbidden' });
     expect(fields(validateNamespace({ metadata: { name: 'a' }, status: { phase: 'Gone' } }))).toEqual(['status.phase']);
   });
+  it('requires spec.finalizers to be qualified or standard, reported at the list; /finalize reports them at their index', () => {
+    const ns = { metadata: { name: 'a' }, spec: { finalizers: ['kubernetes', 'nodomain', 'example.com/x'] } };
+    const msg = 'Invalid value: "nodomain": name is neither a standard finalizer name nor is it fully qualified';
+    expect(validateNamespace(ns).map(formatFieldError)).toEqual([`spec.finalizers: ${msg}`]);
+    expect(validateNamespaceFinalize(ns).map(formatFieldError)).toEqual([`spec.finalizers[1]: ${msg}`]);
+  });
 });
 
 describe('validateEvent, validateLease, validateBinding', () => {
@@ -118,6 +133,8 @@ describe('validateEvent, validateLease, validateBinding', () => {
   });
   it('checks leases', () => {
     expect(validateLease({ metadata: { name: 'node-1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40 } })).toEqual([]);
+    // (coordination validation takes apimachinery's lax ObjectMeta checks: an unqualified finalizer passes)
+    expect(validateLease({ metadata: { name: 'l', namespace: 'kube-system', finalizers: ['nodomain'] } })).toEqual([]);
     expect(fields(validateLease({ metadata: { name: 'l', namespace: 'kube-system' }, spec: { leaseDurationSeconds: 0, leaseTransitions: -1 } }))).toEqual(['spec.leaseDurationSeconds', 'spec.leaseTransitions']);
   });
   it('checks bindings', () => {

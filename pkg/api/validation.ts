@@ -4,7 +4,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { isValidCIDR, isValidIP, isValidLabelValue } from './names.js';
 import type { Binding, Lease, Namespace, Node } from './types.js';
-import { dnsSubdomain, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateObjectMeta, validateResourceList } from './validation-meta.js';
+import { dnsSubdomain, kubeFinalizerName, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateGenericObjectMeta, validateObjectMeta, validateResourceList } from './validation-meta.js';
 import { TAINT_EFFECTS } from './validation-affinity.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
@@ -75,17 +75,29 @@ export function validateNodeUpdate(node: Node, old: Node): FieldError[] {
   return errs;
 }
 
-/** Namespaces: RFC 1123 label names, cluster-scoped, finalizers are qualified names. */
+/**
+ * Namespaces: RFC 1123 label names, cluster-scoped; spec.finalizers are qualified names, and
+ * standard ones when unqualified, reported at the list (ValidateNamespace hands each the
+ * unindexed path; only /finalize indexes them, validateNamespaceFinalize).
+ */
 export function validateNamespace(ns: Namespace): FieldError[] {
   const errs = validateObjectMeta(ns.metadata, false, 'metadata', nameIsDNSLabel);
-  (ns.spec?.finalizers ?? []).forEach((f, i) => errs.push(...qualifiedName(f, `spec.finalizers[${i}]`)));
+  for (const f of ns.spec?.finalizers ?? []) errs.push(...namespaceFinalizerName(f, 'spec.finalizers'));
   errs.push(...oneOf(ns.status?.phase, ['Active', 'Terminating'], 'status.phase'));
   return errs;
 }
 
+/** validateFinalizerName of a namespace's spec.finalizers: qualified, and standard when unqualified. */
+const namespaceFinalizerName = (f: string, path: string): FieldError[] => [...qualifiedName(f, path), ...kubeFinalizerName(f, path)];
 
+/** ValidateNamespaceFinalizeUpdate's spec check (PUT namespaces/NAME/finalize): each finalizer at its index. */
+export function validateNamespaceFinalize(ns: Namespace): FieldError[] {
+  return (ns.spec?.finalizers ?? []).flatMap((f, i) => namespaceFinalizerName(f, `spec.finalizers[${i}]`));
+}
+
+/** Leases take apimachinery's lax ObjectMeta checks (coordination validation does not import core's). */
 export function validateLease(lease: Lease): FieldError[] {
-  const errs = validateObjectMeta(lease.metadata, true, 'metadata');
+  const errs = validateGenericObjectMeta(lease.metadata, true, 'metadata');
   const spec = lease.spec ?? {};
   errs.push(...positive(spec.leaseDurationSeconds, 'spec.leaseDurationSeconds'));
   errs.push(...nonNegative(spec.leaseTransitions, 'spec.leaseTransitions'));

@@ -10,7 +10,7 @@ import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
 import { simpleJsonPath, storageVersionOf, unknownCRDFields, validateCRD, validateCRDUpdate, defaultCRD, CRD_CLEANUP_FINALIZER, type CRDVersion, type CustomResourceDefinition } from '../../api/validation-crd.js';
-import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation-meta.js';
+import { validateGenericObjectMeta, validateGenericObjectMetaUpdate } from '../../api/validation-meta.js';
 import { unknownField } from '../../api/field-error.js';
 import type { RequestContext } from './request-types.js';
 import { reportDecoding } from './store.js';
@@ -83,7 +83,7 @@ export const customresourcedefinitions: ResourceInfo = {
     if (storage && !stored.includes(storage)) crd.status.storedVersions = [...stored, storage];
   },
   validate: (obj) => validateCRD(obj as CustomResourceDefinition),
-  validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, false), ...validateCRDUpdate(obj as CustomResourceDefinition, old as CustomResourceDefinition)],
+  validateUpdate: (obj, old) => [...validateGenericObjectMetaUpdate(obj.metadata, old.metadata, false), ...validateCRDUpdate(obj as CustomResourceDefinition, old as CustomResourceDefinition)],
   writable: {
     status: {
       take: (body, kept) => {
@@ -162,8 +162,9 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
         else obj.status = old.status;
       }
     },
-    validate: (obj) => [...validateObjectMeta(obj.metadata, namespaced), ...validateWithRules(obj, undefined, schemaFor(obj))],
-    validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateWithRules(obj, old, schemaFor(obj))],
+    // (custom resources get apimachinery's ObjectMeta checks: an unqualified finalizer is allowed)
+    validate: (obj) => [...validateGenericObjectMeta(obj.metadata, namespaced), ...validateWithRules(obj, undefined, schemaFor(obj))],
+    validateUpdate: (obj, old) => [...validateGenericObjectMetaUpdate(obj.metadata, old.metadata, namespaced), ...validateWithRules(obj, old, schemaFor(obj))],
     writable: hasStatus
       ? {
           status: {
