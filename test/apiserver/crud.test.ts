@@ -580,6 +580,10 @@ describe('other kinds', () => {
     const patched = await admin.patch(Namespaces, undefined, 'fin-a', { spec: { finalizers: ['foo.io/bar'] }, metadata: { labels: { a: 'b' } } });
     expect(patched.spec).toEqual({ finalizers: ['example.com/x', 'kubernetes'] });
     expect(patched.metadata?.labels).toMatchObject({ a: 'b' });
+    // /finalize takes them, each checked at its index (ValidateNamespaceFinalizeUpdate)
+    const finalize = (finalizers: string[]) => admin.request<KubeObject>('/api/v1/namespaces/fin-a/finalize', { method: 'PUT', body: { ...patched, spec: { finalizers } }, contentType: 'application/json' });
+    expect((await failure(finalize(['kubernetes', 'nodomain']))).message).toBe('Namespace "fin-a" is invalid: spec.finalizers[1]: Invalid value: "nodomain": name is neither a standard finalizer name nor is it fully qualified');
+    expect((await finalize(['kubernetes'])).spec).toEqual({ finalizers: ['kubernetes'] });
     await admin.delete(Namespaces, undefined, 'fin-a');
   });
 });

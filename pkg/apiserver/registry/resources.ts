@@ -11,6 +11,7 @@ import {
   validateEventsV1Update,
   validateLease,
   validateNamespace,
+  validateNamespaceFinalize,
   validateNode,
   validateNodeUpdate,
   validatePodCreate,
@@ -334,7 +335,8 @@ export const namespaces = base({
         kept.spec = { ...((kept.spec as Record<string, unknown> | undefined) ?? {}), finalizers: fins };
         if (!fins?.length) delete (kept.spec as Record<string, unknown>).finalizers;
       },
-      validateUpdate: (obj) => validateNamespace(obj as never),
+      // (ValidateNamespaceFinalizeUpdate: each finalizer at its index)
+      validateUpdate: (obj) => validateNamespaceFinalize(obj as never),
     },
   },
 });
