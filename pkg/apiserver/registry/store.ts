@@ -211,12 +211,14 @@ export class Store {
       if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
       throw e;
     }
+    // Ownership is recorded before mutating admission, as create.go calls the field manager
+    // first: what admission adds (a token volume, default tolerations) belongs to nobody.
+    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
     const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     if (review) await this.admission!.validate(review);
-    (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
@@ -391,19 +393,21 @@ export class Store {
       Object.assign(next, kept);
       for (const k of Object.keys(next)) if (!(k in kept)) delete next[k];
       meta = next.metadata!;
+      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       // (a status strategy's PrepareForUpdate never bumps the generation)
       if (subresource !== 'status' && r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = strategy.validateUpdate(next, old);
     } else {
       r.prepareForUpdate(next, old);
+      // (the field manager runs before mutating admission: update.go's first transformer)
+      (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
       if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
     if (review) await this.admission!.validate(review);
-    if (subresource !== 'internal') (track ?? updateTracker(r, ctx, subresource))(old, next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
       await this.dryRunHolding(next, old);
