@@ -139,10 +139,14 @@ export function defaultNode(node: Node): Node {
   return node;
 }
 
-/** Namespace defaults: the `kubernetes` finalizer, phase Active and the metadata.name label. */
+/**
+ * A new namespace's defaults: the `kubernetes` finalizer after any the user gave
+ * (namespaceStrategy.PrepareForCreate; only /finalize may take it away later), phase Active and
+ * the metadata.name label.
+ */
 export function defaultNamespace(ns: Namespace): Namespace {
   const spec = (ns.spec ??= {});
-  if (!(spec.finalizers ?? []).length) spec.finalizers = ['kubernetes'];
+  if (!spec.finalizers?.includes('kubernetes')) spec.finalizers = [...(spec.finalizers ?? []), 'kubernetes'];
   const status = (ns.status ??= {});
   status.phase ||= 'Active';
   const meta = (ns.metadata ??= {});

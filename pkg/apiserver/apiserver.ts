@@ -689,11 +689,12 @@ export class ApiServer {
     const store = this.store('configmaps');
     const name = 'kube-apiserver-legacy-service-account-token-tracking';
     const today = new Date().toISOString().slice(0, 10);
-    const since = (store.cache.peek(store.key('kube-system', name))?.obj as { data?: Record<string, string> } | undefined)?.data?.since;
+    const existing = store.cache.peek(store.key('kube-system', name))?.obj as { data?: Record<string, string> } | undefined;
+    const since = existing?.data?.since;
     if (since !== undefined && /^\d{4}-\d\d-\d\d$/.test(since) && !Number.isNaN(Date.parse(since))) return;
     const ctx = { ...systemCtx, warnings: [] };
     try {
-      if (since === undefined && !store.cache.peek(store.key('kube-system', name))) {
+      if (!existing) {
         await store.create('kube-system', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { since: today } } as KubeObject, ctx);
       } else {
         await store.guaranteedUpdate('kube-system', name, ctx, undefined, (cm) => ({ ...cm, data: { ...((cm as { data?: Record<string, string> }).data ?? {}), since: today } }));

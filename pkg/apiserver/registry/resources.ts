@@ -310,18 +310,12 @@ export const namespaces = base({
   prepareForCreate: (obj) => {
     obj.status = {};
     defaultNamespace(obj as never);
-    // (namespaceStrategy.PrepareForCreate: the kubernetes finalizer is always there at first,
-    // after any the user gave; only /finalize may take it away)
-    const spec = obj.spec as { finalizers?: string[] };
-    if (!spec.finalizers!.includes('kubernetes')) spec.finalizers = [...spec.finalizers!, 'kubernetes'];
   },
   // (PrepareForUpdate: spec.finalizers change only through /finalize, status only through /status)
   prepareForUpdate: (obj, old) => {
     const fins = (old.spec as { finalizers?: string[] } | undefined)?.finalizers;
-    const spec = ((obj.spec as Record<string, unknown> | undefined) ?? {}) as { finalizers?: string[] };
-    if (fins) spec.finalizers = fins;
-    else delete spec.finalizers;
-    if (Object.keys(spec).length || obj.spec) obj.spec = spec;
+    if (fins) obj.spec = { ...(obj.spec as Record<string, unknown> | undefined), finalizers: fins };
+    else if (obj.spec) delete (obj.spec as { finalizers?: string[] }).finalizers;
     if ('status' in old || 'status' in obj) obj.status = old.status;
   },
   validate: (obj) => validateNamespace(obj as never),
