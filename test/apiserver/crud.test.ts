@@ -307,6 +307,21 @@ describe('pods', () => {
     await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wl-2' } });
     await eventually(async () => events.slice(end).some((e) => e.type === 'ADDED' && e.name === 'wl-2') || undefined, { what: 'a later event' });
     w.stop();
+    // (a consistent start: an object written just before the request is always in the initial
+    // events, not only once the cache's etcd watch has caught up)
+    for (let i = 0; i < 20; i++) {
+      await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `wl-r${i}` } });
+      const seen: string[] = [];
+      let done = false;
+      const w2 = await admin.watch(cms, 'default', q, (e) => {
+        if (e.type === 'BOOKMARK') done = true;
+        else if (!done) seen.push(e.object.metadata?.name ?? '');
+      });
+      await eventually(async () => done || undefined, { what: 'the initial-events-end bookmark' });
+      w2.stop();
+      expect(seen).toContain(`wl-r${i}`);
+    }
+    for (let i = 0; i < 20; i++) await admin.delete(cms, 'default', `wl-r${i}`);
     const bad = await failure(admin.request('/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true'));
     expect(bad.message).toBe('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
     for (const n of ['wl-1', 'wl-2']) await admin.delete(cms, 'default', n);
