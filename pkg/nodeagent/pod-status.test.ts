@@ -60,7 +60,7 @@ describe('pod status with sidecars', () => {
     const s = computeStatus(w, '10.0.0.1') as { initContainerStatuses: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] };
     expect(s.initContainerStatuses[1]!.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'conf', mountPath: '/etc/conf', readOnly: true, recursiveReadOnly: 'Disabled' }]);
     // (not created yet: its default waiting status has them, as convertToAPIContainerStatuses's)
-    expect(s.containerStatuses[0]).toMatchObject({ state: { waiting: { reason: 'ContainerCreating' } }, volumeMounts: [{ name: 'data', mountPath: '/data' }] });
+    expect(s.containerStatuses[0]).toMatchObject({ state: { waiting: { reason: 'PodInitializing' } }, volumeMounts: [{ name: 'data', mountPath: '/data' }] });
   });
 
   it('ends Succeeded or Failed by the app containers of a Never pod once its sidecars have stopped, whatever their exit codes', () => {
@@ -70,6 +70,26 @@ describe('pod status with sidecars', () => {
     expect(computePhase(w)).toBe('Running'); // the sidecar is still being stopped
     w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 2)];
     expect(computePhase(w)).toBe('Failed');
+  });
+});
+
+describe('containers not created yet', () => {
+  const statusOfName = (s: Record<string, unknown>, list: string, name: string) => (s[list] as { name: string; state: unknown }[]).find((c) => c.name === name)!.state;
+  it('wait as PodInitializing in a pod with init containers, even once those are done (convertToAPIContainerStatuses)', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running)], { side: true });
+    const s = computeStatus(w, '10.0.0.1');
+    expect(cond(s, 'Initialized').status).toBe('True');
+    expect(statusOfName(s, 'containerStatuses', 'app')).toEqual({ waiting: { reason: 'PodInitializing' } });
+  });
+  it('wait as ContainerCreating in a pod without; a failed start says its own reason, init containers too', () => {
+    const w = worker('Always', []);
+    w.pod.spec!.initContainers = [];
+    expect(statusOfName(computeStatus(w, '10.0.0.1'), 'containerStatuses', 'app')).toEqual({ waiting: { reason: 'ContainerCreating' } });
+    const v = worker('Always', []);
+    v.record('init').waiting = { reason: 'ErrImagePull', message: 'failed to pull image "x"' };
+    const s = computeStatus(v, '10.0.0.1');
+    expect(statusOfName(s, 'initContainerStatuses', 'init')).toEqual({ waiting: { reason: 'ErrImagePull', message: 'failed to pull image "x"' } });
+    expect(statusOfName(s, 'initContainerStatuses', 'side')).toEqual({ waiting: { reason: 'PodInitializing' } });
   });
 });
 

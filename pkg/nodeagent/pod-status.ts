@@ -127,7 +127,7 @@ function mountStatuses(c: Container): Json {
   return { volumeMounts: c.volumeMounts.map((m) => ({ name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Disabled' } : {}) })) };
 }
 
-function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephemeral', initDone = true): Json {
+function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephemeral'): Json {
   const init = kind === 'init';
   const st = w.latest(c.name!);
   if (!st && w.endedInApi) {
@@ -150,7 +150,10 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
   const last = waiting && st?.state === ContainerState.Exited ? st : prev;
   const out: Json = {
     name: c.name,
-    state: stateOf(st, !st && (init || !initDone) ? { reason: 'PodInitializing' } : waiting, st ? w.terminationMessages.get(st.id) : undefined),
+    // (convertToAPIContainerStatuses: a container not created yet waits as PodInitializing in a pod
+    // with init containers, init, app and ephemeral ones alike, even once the init containers are
+    // done, unless its last start failed for a reason of its own)
+    state: stateOf(st, !st && !waiting && w.pod.spec?.initContainers?.length ? { reason: 'PodInitializing' } : waiting, st ? w.terminationMessages.get(st.id) : undefined),
     lastState: last ? terminated(last, w.terminationMessages.get(last.id)) : {},
     ready: !init && started && !!rec?.ready,
     restartCount: st ? restartCountOf(st) : 0,
@@ -241,7 +244,7 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   const pendingInit = pendingInitContainers(w);
   const initialized = pendingInit.length === 0;
   const initStatuses = (spec.initContainers ?? []).map((c) => containerStatus(w, c, 'init'));
-  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, 'app', initialized));
+  const statuses = (spec.containers ?? []).map((c) => containerStatus(w, c, 'app'));
   const active = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => {
     const st = w.latest(c.name!);
     return !!st && isActive(st);
