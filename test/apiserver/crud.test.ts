@@ -493,6 +493,11 @@ describe('pods', () => {
     expect((viaMain.status as { phase: string }).phase).toBe('Running');
     const patched = await admin.patch(Pods, 'default', 'bindme', { status: { podIP: '10.244.0.6' } }, 'merge', 'status');
     expect((patched.status as { podIP: string }).podIP).toBe('10.244.0.6');
+    // (PodCondition's times are metav1.Time values: a condition written without them is stored with nulls, as Go encodes them)
+    const conditioned = await admin.patch(Pods, 'default', 'bindme', { status: { conditions: [{ type: 'example.com/gate', status: 'True' }] } }, 'strategic', 'status');
+    const conds = (conditioned.status as { conditions: Record<string, unknown>[] }).conditions;
+    expect(conds.find((c) => c.type === 'example.com/gate')).toEqual({ type: 'example.com/gate', status: 'True', lastProbeTime: null, lastTransitionTime: null });
+    expect(conds.find((c) => c.type === 'PodScheduled')).toMatchObject({ lastProbeTime: null });
   });
 
   it('deleting a bound pod is graceful until the node confirms with grace 0', async () => {

@@ -198,6 +198,28 @@ const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']
   },
   validateUpdate,
 });
+/**
+ * A pod's status as Go stores it: PodCondition's lastProbeTime and lastTransitionTime are
+ * metav1.Time values, not pointers, so a condition written without them is stored with
+ * `lastProbeTime: null` (omitempty leaves structs alone), whoever wrote it and however.
+ */
+const podStatusSubresource: SubresourceStrategy = (() => {
+  const plain = statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never));
+  return {
+    ...plain,
+    take: (body, kept) => {
+      plain.take(body, kept);
+      const conds = (kept.status as { conditions?: unknown } | undefined)?.conditions;
+      if (!Array.isArray(conds)) return;
+      for (const c of conds) {
+        if (!c || typeof c !== 'object') continue;
+        const cond = c as Record<string, unknown>;
+        cond.lastProbeTime ??= null;
+        cond.lastTransitionTime ??= null;
+      }
+    },
+  };
+})();
 /** What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec (Deployments': and labels). */
 const APPS_STATUS_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
 const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statusSubresource((obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata, true), metadata);
@@ -281,7 +303,7 @@ export const pods = base({
   validate: (obj) => validatePodCreate(obj as never),
   validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
   writable: {
-    status: statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never)),
+    status: podStatusSubresource,
     ephemeralcontainers: ephemeralContainersSubresource,
   },
 });
