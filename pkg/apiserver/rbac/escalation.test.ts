@@ -10,13 +10,24 @@ import { RbacAuthorizer } from './rbac-authorizer.js';
 
 describe('covers', () => {
   it('breaks the servant rules down and reports the pieces no owner rule covers', () => {
-    const owner: PolicyRule[] = [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', 'pods/*'] }];
+    const owner: PolicyRule[] = [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', '*/log'] }];
     expect(covers(owner, [{ verbs: ['get'], apiGroups: [''], resources: ['pods', 'pods/log'] }])).toEqual({ covered: true, missing: [] });
     expect(covers(owner, [{ verbs: ['get', 'delete'], apiGroups: ['', 'apps'], resources: ['pods'] }]).missing).toEqual([
       { verbs: ['delete'], apiGroups: [''], resources: ['pods'] },
       { verbs: ['get'], apiGroups: ['apps'], resources: ['pods'] },
       { verbs: ['delete'], apiGroups: ['apps'], resources: ['pods'] },
     ]);
+  });
+
+  it('a subresource is covered by itself or */subresource; pods/* covers nothing but pods/* (resourceCoversAll)', () => {
+    // The authorizer grants pods/exec for `*/exec` and not for `pods/*`, so holding `pods/*`
+    // must not let one grant pods/exec, and holding `*/scale` must let one grant deployments/scale.
+    const podsStar: PolicyRule[] = [{ verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }];
+    expect(covers(podsStar, [{ verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] }]).covered).toBe(false);
+    expect(covers(podsStar, [{ verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }]).covered).toBe(true);
+    const anyScale: PolicyRule[] = [{ verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] }];
+    expect(covers(anyScale, [{ verbs: ['get'], apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'] }]).covered).toBe(true);
+    expect(covers(anyScale, [{ verbs: ['get'], apiGroups: ['apps'], resources: ['deployments'] }]).covered).toBe(false);
   });
 
   it('names: an owner without names covers any; one with names only those. URLs by prefix', () => {

@@ -1,7 +1,8 @@
 // Whether one set of rules covers another (pkg/registry/rbac/validation/policy_comparator.go):
 // the covered rules are broken down to one verb, group, resource and name (or URL) each, and
-// each piece must be covered by a single owner rule, where '*' covers everything, `pods/*`
-// covers every subresource of pods and a URL ending in '*' covers the URLs it prefixes. Used by
+// each piece must be covered by a single owner rule, where '*' covers everything, `*/scale`
+// covers the scale subresource of every resource (resourceCoversAll: `pods/*` covers only itself,
+// as the authorizer grants nothing else by it) and a URL ending in '*' covers the URLs it prefixes. Used by
 // escalation checks and by the reconciliation of the bootstrap policy.
 import type { PolicyRule } from '../../api/types.js';
 
@@ -25,7 +26,7 @@ const hasAll = (set: string[] | undefined, wanted: string[] | undefined) => (wan
 function resourcesCover(owner: string[] | undefined, wanted: string[] | undefined): boolean {
   const set = owner ?? [];
   if (set.includes('*')) return true;
-  return (wanted ?? []).every((r) => set.includes(r) || (r.includes('/') && set.includes(`${r.split('/')[0]}/*`)));
+  return (wanted ?? []).every((r) => set.includes(r) || (r.includes('/') && set.includes(`*/${r.slice(r.indexOf('/') + 1)}`)));
 }
 
 const urlCovers = (owner: string, url: string) => owner === url || (owner.endsWith('*') && url.startsWith(owner.replace(/\*+$/, '')));
