@@ -112,9 +112,31 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
     await d.save(rec);
     return id;
   } catch (e) {
+    const rec = d.containers.get(id);
+    const startError = rec && processStartFailure((e as Error).message);
+    if (rec && startError) {
+      // (containerd creates the task, and so runs runc create, only when the container is
+      // started: the container exists, and its start fails)
+      await d.runcOf(sandboxId).delete(id, true).catch(() => {});
+      rec.startError = startError;
+      await d.save(rec);
+      return id;
+    }
     for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => {});
     throw new RuntimeError(`pod "${s.config.namespace}/${s.config.name}": container "${config.name}": ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * runc create's error when the container's process cannot be started (no such executable, not
+ * executable, a bad working directory), in containerd's words for the task it could not create;
+ * undefined for other failures, which are the container's creation failing.
+ */
+export function processStartFailure(text: string): string | undefined {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
+  const inner = m ? m[1]!.replace(/\\(.)/g, '$1') : text;
+  if (!inner.includes('unable to start container process')) return undefined;
+  return `failed to create containerd task: failed to create shim task: OCI runtime create failed: ${inner}: unknown`;
 }
 
 /** The container's seccomp filter: none for Unconfined (the default) and for privileged containers. */

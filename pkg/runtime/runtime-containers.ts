@@ -65,6 +65,12 @@ export class ContainerManager {
     const c = this.get(id);
     if (c.state !== ContainerState.Created) throw new FailedPreconditionError(`container "${c.config.name}" (${c.id}): is ${c.state}, not created`);
     const startedAt = new Date().toISOString();
+    if (c.startError) {
+      // (as containerd reports a task that could not be created: exited 128, never started)
+      Object.assign(c, { state: ContainerState.Exited, exitCode: 128, reason: 'StartError', message: c.startError, startedAt: new Date(0).toISOString(), finishedAt: startedAt });
+      await this.save(c);
+      throw new RuntimeError(c.startError);
+    }
     // (runc's exec FIFO is read in-process; another handler's binary starts its containers itself)
     const runc = this.d.runcOf(c.sandboxId);
     if (runc === this.d.runc) await runc.start(c.id, c.pid);

@@ -31,6 +31,12 @@ export interface ContainerRecord {
   conmonPid?: number;
   cgroupPath: string;
   stopSignal: string;
+  /**
+   * Why its process could not be started (runc create found no executable, say): the record
+   * stays Created, and starting it fails with this, leaving it exited 128 (StartError), as
+   * containerd leaves a task that could not be created.
+   */
+  startError?: string;
 }
 
 export async function writeJson(file: string, v: unknown): Promise<void> {

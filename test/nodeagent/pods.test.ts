@@ -138,6 +138,23 @@ describe('pod lifecycle', () => {
     for (const n of ['never-ok', 'onfailure', 'always', 'echo']) await c.cp.admin.delete(Pods, 'default', n);
   });
 
+  it('a command that does not exist is a StartError (exit 128): a Never pod fails, an Always pod backs off', async () => {
+    await create('no-cmd-never', { restartPolicy: 'Never', containers: [ctr('main', '', { command: ['no-such-command'] })] });
+    await create('no-cmd-always', { restartPolicy: 'Always', containers: [ctr('main', '', { command: ['no-such-command'] })] });
+    await phaseIs('no-cmd-never', 'Failed');
+    const want = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "no-such-command": executable file not found in $PATH: unknown';
+    const t = (await podStatus(c, 'no-cmd-never')).containerStatuses![0]!.state.terminated;
+    expect(t).toMatchObject({ exitCode: 128, reason: 'StartError', message: want, startedAt: '1970-01-01T00:00:00Z' });
+    const evs = (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=no-cmd-never' })).items.map((e) => `${e.reason}: ${e.message}`);
+    expect(evs).toContain('Created: Created container main');
+    expect(evs).toContain(`Failed: Error: ${want}`);
+    await eventually(async () => ((await podStatus(c, 'no-cmd-always')).containerStatuses?.[0]?.restartCount ?? 0) >= 1, { timeoutMs: 30_000, what: 'a second attempt' });
+    const always = (await podStatus(c, 'no-cmd-always')).containerStatuses![0]!;
+    expect(always.lastState.terminated?.reason).toBe('StartError');
+    expect(['RunContainerError', 'CrashLoopBackOff']).toContain(always.state.waiting?.reason);
+    for (const n of ['no-cmd-never', 'no-cmd-always']) await c.cp.admin.delete(Pods, 'default', n);
+  });
+
   it('init containers run in order before app containers', async () => {
     await create('init-ok', {
       volumes: [{ name: 'work', emptyDir: {} }],
