@@ -80,6 +80,8 @@ describe('writeAtomic (the kubelet\'s AtomicWriter layout)', () => {
     dirs.push(dir);
     await writeAtomic(dir, new Map([['a', file('1')], ['sub/b', file('2', 0o600)]]));
     const first = readlinkSync(join(dir, '..data'));
+    // (named as AtomicWriter's os.MkdirTemp names it: ..2006_01_02_15_04_05.<random digits>)
+    expect(first).toMatch(/^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+$/);
     expect(readlinkSync(join(dir, 'a'))).toBe('..data/a');
     expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('1');
     expect(readFileSync(join(dir, 'sub/b'), 'utf8')).toBe('2');

@@ -5,7 +5,7 @@
 // an update: the files live in a timestamped directory `..<time>`, `..data` is a symlink to it,
 // and each top-level name is a symlink through `..data`. An update writes a new directory and
 // swaps `..data` with one rename. Secret and projected volumes are written to a tmpfs.
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { containerNamed, resourceFieldValue } from './downward-resources.js';
@@ -165,9 +165,17 @@ export async function writeAtomic(dir: string, payload: Payload, fsGroup?: numbe
   }
   await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
   const old = await readlinkOrUndefined(join(dir, '..data'));
-  const stamp = `..${new Date().toISOString().replace(/[-:.TZ]/g, '_')}${process.hrtime.bigint() % 1_000_000n}`;
+  // (AtomicWriter's os.MkdirTemp with the pattern "..2006_01_02_15_04_05.": the UTC second, then random digits)
+  let stamp = '';
+  for (;;) {
+    stamp = `..${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '_')}.${randomInt(2 ** 32)}`;
+    const made = await fsp.mkdir(join(dir, stamp), { mode: 0o755 }).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+      return false;
+    });
+    if (made) break;
+  }
   const ts = join(dir, stamp);
-  await fsp.mkdir(ts, { mode: 0o755 });
   const top = new Set<string>();
   const dirs = new Set([dir, ts]);
   for (const [path, f] of payload) {
