@@ -210,5 +210,9 @@ describe('watches 1.32 does not serve', () => {
     const same = await raw('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.name%3Dcm-1&timeoutSeconds=1');
     expect(same.code).toBe(200);
     expect(JSON.parse(same.body.trim().split('\n')[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'cm-1' } } });
+    // (an object's own path is a get whatever ?watch says: RequestInfo makes a watch only of a collection)
+    const got = await raw('/api/v1/namespaces/default/configmaps/cm-1?watch=1');
+    expect(got.code).toBe(200);
+    expect(JSON.parse(got.body)).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm-1' } });
   });
 });

@@ -157,7 +157,9 @@ function methodRouted(method: string, p: ParsedPath, namespaced: boolean): boole
 }
 
 function verbOf(method: string, p: ParsedPath, q: URLSearchParams): string {
-  const watch = p.watchPrefix || ['1', 'true'].includes(q.get('watch') ?? '');
+  // (RequestInfo: ?watch turns a GET of a collection into a watch; an object's own path stays a
+  // get, and only the legacy /watch/ prefix watches one name)
+  const watch = p.watchPrefix || (!p.name && ['1', 'true'].includes(q.get('watch') ?? ''));
   switch (method) {
     case 'GET':
     case 'HEAD':
