@@ -63,8 +63,11 @@ describe('job status arithmetic', () => {
     expect(p.events.map((e) => e.reason)).toEqual(['Completed']);
     // A work-queue job (no completions): done when one succeeded and the rest finished.
     const wq = job({ completions: undefined, parallelism: 3 });
-    const running = plan(wq, [pod('Succeeded'), pod('Running')]);
+    const running = plan(wq, [pod('Succeeded'), pod('Running'), pod('Pending')]);
     expect(running.create).toEqual([]);
+    // (the pods still running are left to finish, as manageJob's wantActive = active)
+    expect(running.delete).toEqual([]);
+    expect(running.status).toMatchObject({ active: 2 });
     expect(types(running)).toEqual([]);
     expect(types(plan(wq, [pod('Succeeded'), pod('Succeeded')]))).toContain('Complete/CompletionsReached');
   });

@@ -372,7 +372,9 @@ interface ManageInput {
 
 /** manageJob: as many active pods as parallelism allows and completions still need; none before the failure backoff has passed. */
 function manage(plan: JobPlan, m: ManageInput): void {
-  const want = m.completions == null ? (m.succeeded > 0 ? 0 : m.parallelism) : Math.max(0, Math.min(m.completions - m.succeeded, m.parallelism));
+  // Without completions (a work queue), once a pod succeeded the ones still running are left to
+  // finish, none made nor deleted (wantActive = active): the job completes when they have.
+  const want = m.completions == null ? (m.succeeded > 0 ? m.active.length : m.parallelism) : Math.max(0, Math.min(m.completions - m.succeeded, m.parallelism));
   if (m.active.length > want) {
     plan.delete = podsToDelete(m.active, m.active.length - want);
     return;
