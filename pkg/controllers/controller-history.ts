@@ -66,16 +66,34 @@ export async function syncHistory(client: ApiClient, revisions: Informer<CR>, ow
   return { revisions: claimed, update, hash };
 }
 
-async function createRevision(client: ApiClient, owner: HistoryOwner, name: string, hash: string, revision: number): Promise<CR> {
+/**
+ * The revision of the owner's current template (the DaemonSet controller's snapshot, the
+ * StatefulSet controller's newRevision): the template's labels and the hash label, and the
+ * owner's annotations at that moment — kubectl rollout history reads its CHANGE-CAUSE column
+ * from a revision's kubernetes.io/change-cause.
+ */
+export function newRevision(owner: HistoryOwner, name: string, hash: string, revision: number): CR {
   const o = owner.obj;
   const template = o.spec?.template ?? {};
-  const cr: CR = {
+  const annotations = o.metadata?.annotations;
+  return {
     apiVersion: 'apps/v1',
     kind: 'ControllerRevision',
-    metadata: { name, namespace: o.metadata!.namespace, labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash }, ownerReferences: [controllerRefTo(o, 'apps/v1', owner.kind)] },
+    metadata: {
+      name,
+      namespace: o.metadata!.namespace,
+      labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash },
+      ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+      ownerReferences: [controllerRefTo(o, 'apps/v1', owner.kind)],
+    },
     data: { spec: { template: { ...structuredClone(template), $patch: 'replace' } } },
     revision,
   };
+}
+
+async function createRevision(client: ApiClient, owner: HistoryOwner, name: string, hash: string, revision: number): Promise<CR> {
+  const o = owner.obj;
+  const cr = newRevision(owner, name, hash, revision);
   try {
     return await client.create<CR>(ControllerRevisions, o.metadata!.namespace, cr);
   } catch (e) {
