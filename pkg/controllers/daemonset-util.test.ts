@@ -80,14 +80,20 @@ describe('podsShouldBeOnNode', () => {
   const yes = { shouldRun: true, shouldContinueRunning: true };
   it('creates a missing pod, replaces a failed one, keeps the oldest of several, removes pods from nodes that stop qualifying', () => {
     expect(podsShouldBeOnNode(yes, [], 'h', false)).toEqual({ create: true, delete: [] });
+    // A failed pod goes; its replacement is made once it is being deleted (with surge, at once).
     const failed = pod('n1', 'h', 'failed');
-    expect(podsShouldBeOnNode(yes, [failed], 'h', false)).toEqual({ create: true, delete: [failed] });
+    expect(podsShouldBeOnNode(yes, [failed], 'h', false)).toEqual({ create: false, delete: [failed] });
+    expect(podsShouldBeOnNode(yes, [failed], 'h', true)).toEqual({ create: true, delete: [failed] });
     const [a, b] = [pod('n1', 'h'), pod('n1', 'h')];
     expect(podsShouldBeOnNode(yes, [b, a], 'h', false)).toEqual({ create: false, delete: [b] });
     expect(podsShouldBeOnNode({ shouldRun: false, shouldContinueRunning: false }, [a], 'h', false)).toEqual({ create: false, delete: [a] });
     expect(podsShouldBeOnNode({ shouldRun: false, shouldContinueRunning: true }, [a], 'h', false)).toEqual({ create: false, delete: [] });
-    // A pod being deleted does not count: a new one is made beside it.
-    expect(podsShouldBeOnNode(yes, [pod('n1', 'h', 'deleting')], 'h', false)).toEqual({ create: true, delete: [] });
+    // A pod still terminating holds the node (its ports, its volumes): the new pod waits for it
+    // to go, unless surge allows two; one that has ended and is being deleted is gone already.
+    const terminating = pod('n1', 'old', 'deleting');
+    expect(podsShouldBeOnNode(yes, [terminating], 'h', false)).toEqual({ create: false, delete: [] });
+    expect(podsShouldBeOnNode(yes, [terminating], 'h', true)).toEqual({ create: true, delete: [] });
+    expect(podsShouldBeOnNode(yes, [{ ...pod('n1', 'h', 'failed'), metadata: { ...pod('n1', 'h').metadata, deletionTimestamp: '2026-01-02T00:00:00Z' } } as P], 'h', false)).toEqual({ create: true, delete: [] });
     // With surge an old and a new pod may share the node.
     const [old, fresh] = [pod('n1', 'old'), pod('n1', 'h')];
     expect(podsShouldBeOnNode(yes, [old, fresh], 'h', true)).toEqual({ create: false, delete: [] });
@@ -150,6 +156,33 @@ describe('daemonSetStatus', () => {
       numberAvailable: 1,
       numberUnavailable: 2,
       updatedNumberScheduled: 1,
+      observedGeneration: 3,
+    });
+  });
+
+  it('counts a pod still terminating, and of several pods the oldest bound one', () => {
+    const run = { shouldRun: true, shouldContinueRunning: true };
+    const placements = new Map<string, Placement>([
+      ['n1', run],
+      ['n2', run],
+      ['n3', { shouldRun: false, shouldContinueRunning: false }],
+    ]);
+    // n1: the old pod shuts down during a rolling update, its replacement not made yet; n2 (surge):
+    // the old pod is the oldest, the new one ready beside it; n3: a misscheduled pod terminating.
+    const n2old = pod('n2', 'old', 'pending');
+    const nodeToPods = new Map([
+      ['n1', [pod('n1', 'old', 'deleting')]],
+      ['n2', [pod('n2', 'new'), n2old].reverse()],
+      ['n3', [pod('n3', 'new', 'deleting')]],
+    ]);
+    n2old.metadata!.creationTimestamp = '2025-12-31T00:00:00Z';
+    expect(daemonSetStatus(ds(), placements, nodeToPods, 'new', Date.now())).toEqual({
+      desiredNumberScheduled: 2,
+      currentNumberScheduled: 2,
+      numberMisscheduled: 1,
+      numberReady: 1,
+      numberAvailable: 1,
+      numberUnavailable: 1,
       observedGeneration: 3,
     });
   });

@@ -84,20 +84,35 @@ export function nodeShouldRunDaemonPod(node: N, ds: DS): Placement {
 const created = (p: P) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
 export const isUpdated = (p: P, hash: string) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash;
 
+/** podByCreationTimestampAndPhase: pods bound to their node first, then the oldest, then by name. */
+export const byCreationTimestampAndPhase = (a: P, b: P) =>
+  Number(!a.spec?.nodeName) - Number(!b.spec?.nodeName) || created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+
+/**
+ * The daemon pods a node has for the controller (getNodesToDaemonPods with includeDeletedTerminal
+ * false): a pod that has ended and is being deleted is gone already; one still shutting down is
+ * not — it still holds the node's ports and counts in the status until it is gone.
+ */
+export const presentPods = (pods: P[]) => pods.filter((p) => !(p.metadata?.deletionTimestamp && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')));
+
 export interface NodeActions {
   create: boolean;
   delete: P[];
 }
 
 /**
- * podsShouldBeOnNode: what a node's (not deleting) daemon pods need. Failed pods go (and are
- * replaced); of several, the oldest stays — with surge, the oldest old and oldest new pod.
+ * podsShouldBeOnNode: what a node's daemon pods need. A node gets a pod only when it has none
+ * (a pod still terminating is waited for, unless surge allows a second pod); failed pods go, and
+ * the next sync replaces them; of several, the oldest stays — with surge, the oldest old and the
+ * oldest new pod.
  */
 export function podsShouldBeOnNode(placement: Placement, pods: P[], hash: string, surge: boolean): NodeActions {
-  const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+  const present = presentPods(pods);
+  if (!present.length) return { create: placement.shouldRun, delete: [] };
+  const live = present.filter((p) => !p.metadata?.deletionTimestamp);
   if (!placement.shouldContinueRunning) return { create: false, delete: live };
   const failed = live.filter((p) => p.status?.phase === 'Failed');
-  const running = live.filter((p) => p.status?.phase !== 'Failed').sort((a, b) => created(a) - created(b));
+  const running = live.filter((p) => p.status?.phase !== 'Failed').sort(byCreationTimestampAndPhase);
   const del = [...failed];
   let keep: P[];
   if (surge) {
@@ -105,7 +120,8 @@ export function podsShouldBeOnNode(placement: Placement, pods: P[], hash: string
     keep = [...oldest(running.filter((p) => !isUpdated(p, hash))), ...oldest(running.filter((p) => isUpdated(p, hash)))];
   } else keep = running.slice(0, 1);
   del.push(...running.filter((p) => !keep.includes(p)));
-  return { create: placement.shouldRun && keep.length === 0, delete: del };
+  // (without surge a node whose pods are all failing or terminating waits for them to go)
+  return { create: surge && placement.shouldRun && keep.length === 0, delete: del };
 }
 
 export interface RollingLimits {
@@ -189,7 +205,9 @@ export function daemonSetStatus(ds: DS, placements: Map<string, Placement>, node
   let updated = 0;
   const minReady = ds.spec?.minReadySeconds ?? 0;
   for (const [node, placement] of placements) {
-    const pods = (nodeToPods.get(node) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
+    // (a pod still terminating counts, as in updateDaemonSetStatus: while an old pod shuts
+    // down its node is scheduled, and still misscheduled)
+    const pods = presentPods(nodeToPods.get(node) ?? []);
     if (placement.shouldRun) desired++;
     if (!pods.length) continue;
     if (!placement.shouldRun) {
@@ -197,8 +215,8 @@ export function daemonSetStatus(ds: DS, placements: Map<string, Placement>, node
       continue;
     }
     current++;
-    // The pod that counts: a ready one first, then the oldest.
-    const pod = [...pods].sort((a, b) => Number(isPodReady(b)) - Number(isPodReady(a)) || created(a) - created(b))[0]!;
+    // The pod that counts: the first bound, oldest one.
+    const pod = [...pods].sort(byCreationTimestampAndPhase)[0]!;
     if (isPodReady(pod)) {
       ready++;
       if (isPodAvailable(pod, minReady, now)) available++;
