@@ -35,7 +35,7 @@ describe('validateDeployment', () => {
 
   it('reports selector, template, strategy and deadline errors with Kubernetes paths and messages', () => {
     expect(messages(validateDeployment(dep({ selector: undefined })))).toEqual(['spec.selector: Required value']);
-    expect(messages(validateDeployment(dep({ selector: {} })))).toEqual(['spec.selector: Invalid value: {}: empty selector is invalid for deployment']);
+    expect(messages(validateDeployment(dep({ selector: {} })))).toEqual(['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment']);
     expect(messages(validateDeployment(dep({ selector: { matchLabels: { app: 'x' } } })))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']);
     expect(messages(validateDeployment(dep({ selector: { matchExpressions: [{ key: 'app', operator: 'In' }] } })))).toEqual(["spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"]);
     expect(messages(validateDeployment(dep({ replicas: -2, minReadySeconds: -1, revisionHistoryLimit: -1 })))).toEqual([
@@ -69,6 +69,15 @@ describe('validateDeployment', () => {
     const next = dep({ selector: { matchLabels: { app: 'web', v: '2' } } });
     next.spec!.template!.metadata!.labels = { app: 'web', v: '2' };
     expect(validateDeploymentUpdate(next, old).map((e) => `${e.field}: ${e.detail}`)).toEqual(['spec.selector: field is immutable']);
+    // (the bad value as Go's %#v prints the dereferenced *metav1.LabelSelector, as kubectl shows it)
+    expect(messages(validateDeploymentUpdate(next, old))).toEqual([
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "v":"2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    ]);
+    const exprs = dep({ selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] } });
+    exprs.spec!.template!.metadata!.labels = { app: 'web', tier: 'a' };
+    expect(messages(validateDeploymentUpdate(exprs, old))).toEqual([
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:"tier", Operator:"In", Values:[]string{"a", "b"}}, v1.LabelSelectorRequirement{Key:"x", Operator:"DoesNotExist", Values:[]string(nil)}}}: field is immutable',
+    ]);
   });
 });
 
@@ -76,6 +85,11 @@ describe('validateReplicaSet', () => {
   it('needs a selector matching the template', () => {
     const rs: ReplicaSet = { metadata: { name: 'r', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'c' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
     expect(messages(validateReplicaSet(rs))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match template `labels`']);
+  });
+
+  it('says an empty selector is invalid "for deployment", as ValidateReplicaSetSpec does', () => {
+    const rs: ReplicaSet = { metadata: { name: 'r', namespace: 'default' }, spec: { replicas: 1, selector: {}, template: { metadata: { labels: { a: 'c' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
+    expect(messages(validateReplicaSet(rs))).toContain('spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment');
   });
 });
 

@@ -1,6 +1,6 @@
 // apps/v1 validation (pkg/apis/apps/validation): ReplicaSet and Deployment specs, their pod
 // templates (validated as pods, under spec.template), selectors and rolling-update parameters.
-import { forbidden, invalid, notSupported, required, goStringMap, type FieldError } from './field-error.js';
+import { forbidden, invalid, notSupported, required, goStringMap, goStrings, VerbatimValue, type FieldError } from './field-error.js';
 import { goIntOrString, percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
@@ -17,7 +17,7 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
     errs.push(required(`${path}.selector`));
   } else {
     errs.push(...validateLabelSelector(selector, `${path}.selector`));
-    if (isEmptySelector(selector)) errs.push(invalid(`${path}.selector`, selector, `empty selector is invalid for ${kind}`));
+    if (isEmptySelector(selector)) errs.push(invalid(`${path}.selector`, goLabelSelector(selector), `empty selector is invalid for ${kind}`));
   }
   if (!template) {
     errs.push(required(`${path}.template`));
@@ -67,12 +67,27 @@ export function validateReplicaSet(rs: ReplicaSet): FieldError[] {
     ...validateObjectMeta(rs.metadata, true, 'metadata'),
     ...nonNegative(s.replicas, 'spec.replicas'),
     ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'),
-    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'replicaset'),
+    // (ValidateReplicaSetSpec says "empty selector is invalid for deployment" too)
+    ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'deployment'),
   ];
 }
 
+/**
+ * A *metav1.LabelSelector bad value as Kubernetes prints it: ErrorBody dereferences the pointer
+ * and LabelSelector's String has a pointer receiver, so Go's %#v of the struct is what users see
+ * (v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}).
+ */
+export function goLabelSelector(s: LabelSelector | undefined | null): VerbatimValue | null {
+  if (!s) return null;
+  const values = (v: string[] | undefined) => (v ? goStrings(v).text : '[]string(nil)');
+  const exprs = s.matchExpressions
+    ? `[]v1.LabelSelectorRequirement{${s.matchExpressions.map((e) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(e.key ?? '')}, Operator:${JSON.stringify(e.operator ?? '')}, Values:${values(e.values)}}`).join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return new VerbatimValue(`v1.LabelSelector{MatchLabels:${goStringMap(s.matchLabels).text}, MatchExpressions:${exprs}}`);
+}
+
 export const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
-  JSON.stringify(next ?? null) === JSON.stringify(old ?? null) ? [] : [invalid('spec.selector', next ?? null, 'field is immutable')];
+  JSON.stringify(next ?? null) === JSON.stringify(old ?? null) ? [] : [invalid('spec.selector', goLabelSelector(next), 'field is immutable')];
 
 export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {
   return [...validateObjectMetaUpdate(rs.metadata, old.metadata, true), ...validateReplicaSet(rs).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(rs.spec?.selector, old.spec?.selector)];

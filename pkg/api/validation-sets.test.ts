@@ -35,7 +35,7 @@ describe('DaemonSet validation', () => {
     const next = ds({ selector: { matchLabels: { app: 'x', tier: 't' } }, template: { ...template, metadata: { labels: { app: 'x', tier: 't' } } } });
     next.metadata = { ...old.metadata, resourceVersion: '1' };
     old.metadata!.resourceVersion = '1';
-    expect(messages(validateDaemonSetUpdate(next, old))).toEqual(['spec.selector: Invalid value: {"matchLabels":{"app":"x","tier":"t"}}: field is immutable']);
+    expect(messages(validateDaemonSetUpdate(next, old))).toEqual(['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x", "tier":"t"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable']);
   });
 });
 
