@@ -90,7 +90,48 @@ describe('ClusterRecords', () => {
     expect(r.answer('web.default.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
     expect(r.answer('20.0.96.10.in-addr.arpa', RecordType.PTR)).toBeUndefined();
     r.setSlice(slice('db-abcde', 'other', [{ addresses: ['10.244.0.5'] }]));
-    expect(r.answer('db.default.svc.cluster.local', RecordType.A)!.answers).toEqual([]);
+    expect(r.answer('db.default.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
     r.deleteSlice(slice('db-abcde', 'other', []));
+  });
+
+  it('gives NXDOMAIN for a headless service while it has no ready endpoint, as CoreDNS does', () => {
+    const r = records();
+    r.setService(svc('empty', { clusterIP: 'None', ports: [{ name: 'http', port: 80 }] }));
+    for (const type of [RecordType.A, RecordType.AAAA, RecordType.SRV]) {
+      const res = r.answer('empty.default.svc.cluster.local', type)!;
+      expect(res.rcode).toBe(Rcode.NXDomain);
+      expect(res.authority[0]).toMatchObject({ type: RecordType.SOA });
+    }
+    // only not-ready endpoints: still nothing to answer
+    r.setSlice(slice('empty-x', 'empty', [{ addresses: ['10.244.0.9'], conditions: { ready: false } }]));
+    expect(r.answer('empty.default.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    r.setSlice(slice('empty-x', 'empty', [{ addresses: ['10.244.0.9'], conditions: { ready: true } }]));
+    expect(r.answer('empty.default.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.244.0.9' }]);
+    expect(r.answer('empty.default.svc.cluster.local', RecordType.AAAA)!.rcode).toBe(Rcode.NoError);
+  });
+
+  it('answers endpoint names of a ClusterIP service too, but not of an ExternalName one', () => {
+    const r = records();
+    r.setSlice(slice('web-x', 'web', [{ addresses: ['10.244.0.8'], hostname: 'w0', conditions: { ready: true } }, { addresses: ['10.244.0.9'] }], [{ name: 'http', port: 8080, protocol: 'TCP' }]));
+    expect(r.answer('w0.web.default.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.244.0.8' }]);
+    expect(r.answer('10-244-0-9.web.default.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.244.0.9' }]);
+    // the service's own name still is its ClusterIP, and its SRV the service's port
+    expect(r.answer('web.default.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.96.0.20' }]);
+    expect(r.answer('_http._tcp.web.default.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ port: 80, target: 'web.default.svc.cluster.local' }]);
+    r.setSlice(slice('ext-x', 'ext', [{ addresses: ['10.244.0.10'] }], [], 'other'));
+    expect(r.answer('10-244-0-10.ext.other.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+  });
+
+  it('has a PTR record for each service a ready pod address is an endpoint of, headless or not', () => {
+    const r = records();
+    r.setService(svc('api', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ports: [{ port: 80 }] }));
+    r.setSlice(slice('api-x', 'api', [{ addresses: ['10.244.0.5'] }, { addresses: ['10.244.0.11'], conditions: { ready: true } }, { addresses: ['10.244.0.12'], conditions: { ready: false } }]));
+    expect(r.answer('11.0.244.10.in-addr.arpa', RecordType.PTR)!.answers).toEqual([{ name: '11.0.244.10.in-addr.arpa', ttl: 5, type: RecordType.PTR, target: '10-244-0-11.api.default.svc.cluster.local' }]);
+    // db-0 is in db (headless, with its hostname) and in api (by its dashed address)
+    expect(r.answer('5.0.244.10.in-addr.arpa', RecordType.PTR)!.answers.map((a) => 'target' in a && a.target)).toEqual(['10-244-0-5.api.default.svc.cluster.local', 'db-0.db.default.svc.cluster.local']);
+    // a not-ready endpoint has none: the name goes upstream
+    expect(r.answer('12.0.244.10.in-addr.arpa', RecordType.PTR)).toBeUndefined();
+    // a ClusterIP names its service alone
+    expect(r.answer('30.0.96.10.in-addr.arpa', RecordType.PTR)!.answers).toMatchObject([{ target: 'api.default.svc.cluster.local' }]);
   });
 });

@@ -1,13 +1,13 @@
 // The cluster's DNS records, as Kubernetes' DNS specification defines them
 // (github.com/kubernetes/dns, docs/specification.md) and CoreDNS's kubernetes plugin answers them,
 // computed from Services and EndpointSlices:
-//   <svc>.<ns>.svc.<zone>          A      the ClusterIP; for a headless service its ready endpoints;
-//                                  CNAME  for an ExternalName service
+//   <svc>.<ns>.svc.<zone>          A      the ClusterIP; for a headless service its ready endpoints
+//                                         (NXDOMAIN while it has none); CNAME for an ExternalName service
 //   _<port>._<proto>.<svc>.<ns>.svc.<zone>  SRV  per named port (per endpoint when headless)
 //   <svc>.<ns>.svc.<zone>          SRV    every port (CoreDNS's answer)
-//   <host>.<svc>.<ns>.svc.<zone>   A      a headless endpoint, by its hostname or dashed address
+//   <host>.<svc>.<ns>.svc.<zone>   A      an endpoint, by its hostname or dashed address
 //   <a-b-c-d>.<ns>.pod.<zone>      A      a.b.c.d (CoreDNS's "pods insecure")
-//   reverse names                  PTR    ClusterIPs and named headless endpoints
+//   reverse names                  PTR    ClusterIPs, and every service's ready endpoints
 // `answer` says whether a name is ours at all: names outside the zone (and reverse names of
 // addresses we do not know) go to the upstream servers.
 import { RecordType, Rcode, type ResourceRecord, type Response } from './wire.js';
@@ -47,7 +47,7 @@ export class ClusterRecords {
   private services = new Map<string, ServiceLike>();
   /** ns/service → slice name → slice. */
   private slices = new Map<string, Map<string, EndpointSliceLike>>();
-  private reverse: Map<string, string> | undefined;
+  private reverse: Map<string, string[]> | undefined;
 
   constructor(readonly zone = 'cluster.local') {}
 
@@ -110,24 +110,30 @@ export class ClusterRecords {
     if (!svc) return undefined;
     const target = `${svcName}.${ns}.svc.${this.zone}`;
     const headless = svc.spec?.clusterIP === 'None';
+    const externalName = svc.spec?.type === 'ExternalName';
     const endpoints = headless ? this.endpoints(svc) : [];
     if (rest.length === 0) {
-      if (svc.spec?.type === 'ExternalName') return svc.spec.externalName ? [{ type: RecordType.CNAME, target: svc.spec.externalName.replace(/\.$/, '') }] : [];
+      if (externalName) return svc.spec!.externalName ? [{ type: RecordType.CNAME, target: svc.spec!.externalName.replace(/\.$/, '') }] : [];
+      // A headless service without a ready endpoint is no name at all (NXDOMAIN, as CoreDNS's
+      // findServices answers it: only records it finds make the name exist), not an empty one.
+      if (headless && !endpoints.length) return undefined;
       // SRV at the service's own name: every port, as CoreDNS answers it (per endpoint when headless)
       if (qtype === RecordType.SRV) return this.srv(svc, target, endpoints, headless, () => true);
       if (headless) return unique(endpoints.map((e) => e.address)).map((address) => ({ type: RecordType.A, address }));
       return clusterIPs(svc).map((address) => ({ type: RecordType.A, address }));
     }
     if (rest.length === 1) {
-      // <host>.<svc>: a headless endpoint by its hostname or its dashed address.
+      // <host>.<svc>: an endpoint by its hostname or its dashed address. CoreDNS answers these for
+      // any service but an ExternalName one, not only headless ones (findServices' endpoint query).
+      if (externalName) return undefined;
       const host = rest[0]!;
-      const hits = endpoints.filter((e) => e.hostname === host);
+      const hits = (headless ? endpoints : this.endpoints(svc)).filter((e) => e.hostname === host);
       return hits.length ? unique(hits.map((e) => e.address)).map((address) => ({ type: RecordType.A, address })) : undefined;
     }
     if (rest.length === 2) {
       // _<port>._<proto>.<svc>
       const [proto, port] = rest as [string, string];
-      if (!proto.startsWith('_') || !port.startsWith('_')) return undefined;
+      if (externalName || !proto.startsWith('_') || !port.startsWith('_')) return undefined;
       const portName = port.slice(1);
       const protocol = proto.slice(1).toUpperCase();
       const records = this.srv(svc, target, endpoints, headless, (p) => p.name === portName && p.protocol === protocol);
@@ -152,20 +158,35 @@ export class ClusterRecords {
     const parts = name.slice(0, -'.in-addr.arpa'.length).split('.');
     if (parts.length !== 4) return undefined;
     const ip = parts.reverse().join('.');
-    const target = this.reverseMap().get(ip);
-    if (!target) return undefined;
+    const targets = this.reverseMap().get(ip);
+    if (!targets) return undefined;
     if (qtype !== RecordType.PTR && qtype !== RecordType.ANY) return this.negative(Rcode.NoError);
-    return { rcode: Rcode.NoError, authoritative: true, answers: [{ name, ttl: TTL, type: RecordType.PTR, target }], authority: [] };
+    return { rcode: Rcode.NoError, authoritative: true, answers: targets.map((target) => ({ name, ttl: TTL, type: RecordType.PTR, target })), authority: [] };
   }
 
-  private reverseMap(): Map<string, string> {
+  /**
+   * CoreDNS's serviceRecordForIP: a ClusterIP names its service alone; any other address names
+   * every ready endpoint that has it, in every service (headless or not), so a pod behind two
+   * services has two PTR records, `<hostname or dashed address>.<svc>.<ns>.svc.<zone>`.
+   */
+  private reverseMap(): Map<string, string[]> {
     if (this.reverse) return this.reverse;
-    const m = new Map<string, string>();
-    for (const svc of this.services.values()) {
+    const byClusterIP = new Map<string, string>();
+    const byEndpoint = new Map<string, string[]>();
+    const services = [...this.services.values()].sort((a, b) => (serviceKey(a) < serviceKey(b) ? -1 : serviceKey(a) > serviceKey(b) ? 1 : 0));
+    for (const svc of services) {
       const base = `${svc.metadata?.name}.${svc.metadata?.namespace}.svc.${this.zone}`;
-      for (const ip of clusterIPs(svc)) m.set(ip, base);
-      if (svc.spec?.clusterIP === 'None') for (const e of this.endpoints(svc)) if (!m.has(e.address)) m.set(e.address, `${e.hostname}.${base}`);
+      for (const ip of clusterIPs(svc)) if (!byClusterIP.has(ip)) byClusterIP.set(ip, base);
+      if (svc.spec?.type === 'ExternalName') continue;
+      for (const e of this.endpoints(svc)) {
+        const names = byEndpoint.get(e.address) ?? [];
+        const name = `${e.hostname}.${base}`;
+        if (!names.includes(name)) names.push(name);
+        byEndpoint.set(e.address, names);
+      }
     }
+    const m = new Map<string, string[]>(byEndpoint);
+    for (const [ip, name] of byClusterIP) m.set(ip, [name]);
     return (this.reverse = m);
   }
 
@@ -208,5 +229,6 @@ function clusterIPs(svc: ServiceLike): string[] {
 }
 
 const unique = (xs: string[]) => [...new Set(xs)];
+const serviceKey = (s: ServiceLike) => `${s.metadata?.namespace}/${s.metadata?.name}`;
 
 export { TTL as DNS_TTL };
