@@ -32,6 +32,13 @@ describe('impersonation', () => {
     expect(asked.map((a) => `${a.verb} ${a.group}/${a.resource} ${a.name}`)).toEqual(['impersonate /users alice', 'impersonate /groups g1', 'impersonate /groups g2', 'impersonate authentication.k8s.io/uids 42']);
   });
 
+  it('extras are authorized as userextras/<key> and become the user extra, values in order', async () => {
+    const { authz, asked } = authorizer(() => true);
+    const u = await impersonate(bob, { 'impersonate-user': 'alice', 'impersonate-extra-scopes': ['a', 'b'], 'impersonate-extra-acme.com%2fproject': 'p' }, authz);
+    expect(u).toEqual({ name: 'alice', groups: ['system:authenticated'], extra: { scopes: ['a', 'b'], 'acme.com/project': ['p'] } });
+    expect(asked.filter((a) => a.resource === 'userextras').map((a) => `${a.subresource} ${a.name}`)).toEqual(['scopes a', 'scopes b', 'acme.com/project p']);
+  });
+
   it('a service account user is checked as serviceaccounts in its namespace and gets its groups', async () => {
     const { authz, asked } = authorizer((a) => a.resource === 'serviceaccounts' && a.namespace === 'ns' && a.name === 'x');
     expect(await impersonate(bob, { 'impersonate-user': 'system:serviceaccount:ns:x' }, authz)).toEqual({

@@ -4,8 +4,12 @@
 // separately as the verb `impersonate`: users, groups and service accounts in the core group
 // (a service account by namespace and name), uids and userextras/<key> in
 // authentication.k8s.io. The impersonated user gets system:authenticated added, unless it is
-// system:anonymous or names system:authenticated or system:unauthenticated itself.
-import type { IncomingHttpHeaders } from 'node:http';
+// system:anonymous or names system:authenticated or system:unauthenticated itself, and the
+// extras named (`Impersonate-Extra-Scopes: a` and `Impersonate-Extra-Scopes: b` are extra {scopes: [a, b]}).
+//
+// The headers must be given as received, one value per header line (IncomingMessage's
+// headersDistinct): Node joins repeated lines of most headers with ", " in `headers`, which would
+// turn `--as-group g1 --as-group g2` into the single group "g1, g2" where Go's http.Header keeps two.
 import type { Authorizer } from './authorizer.js';
 import * as errors from './errors.js';
 import { SERVICE_ACCOUNT_PREFIX, serviceAccountUser } from './rbac/policy-index.js';
@@ -21,6 +25,9 @@ interface ImpersonationRequest {
   namespace?: string;
   extraKey?: string;
 }
+
+/** Request headers by lower-cased name, a list where the header came more than once. */
+export type ImpersonationHeaders = Record<string, string | string[] | undefined>;
 
 const values = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -41,7 +48,7 @@ function unescapeKey(key: string): string {
   }
 }
 
-function impersonationRequests(headers: IncomingHttpHeaders): ImpersonationRequest[] {
+function impersonationRequests(headers: ImpersonationHeaders): ImpersonationRequest[] {
   const out: ImpersonationRequest[] = [];
   const user = values(headers['impersonate-user'])[0] ?? '';
   if (user) {
@@ -67,12 +74,13 @@ function impersonationRequests(headers: IncomingHttpHeaders): ImpersonationReque
  * The user the request runs as: `requestor` itself without impersonation headers, else the
  * impersonated user once every part is authorized (403 naming the first part refused).
  */
-export async function impersonate(requestor: UserInfo, headers: IncomingHttpHeaders, authorizer: Authorizer): Promise<UserInfo> {
+export async function impersonate(requestor: UserInfo, headers: ImpersonationHeaders, authorizer: Authorizer): Promise<UserInfo> {
   const requests = impersonationRequests(headers);
   if (!requests.length) return requestor;
   let name = '';
   let uid: string | undefined;
   let groups: string[] = [];
+  const extra: Record<string, string[]> = {};
   const groupsGiven = requests.some((r) => r.kind === 'Group');
   for (const r of requests) {
     let group = '';
@@ -102,6 +110,7 @@ export async function impersonate(requestor: UserInfo, headers: IncomingHttpHead
         group = 'authentication.k8s.io';
         resource = 'userextras';
         subresource = r.extraKey;
+        (extra[r.extraKey!] ??= []).push(r.name);
         break;
     }
     const a = { verb: 'impersonate', group, resource, subresource, namespace: r.namespace, name: r.name };
@@ -111,5 +120,5 @@ export async function impersonate(requestor: UserInfo, headers: IncomingHttpHead
   if (name !== ANONYMOUS_USER) {
     if (!groups.includes(AUTHENTICATED_GROUP) && !groups.includes(UNAUTHENTICATED_GROUP)) groups.push(AUTHENTICATED_GROUP);
   } else if (!groups.includes(UNAUTHENTICATED_GROUP)) groups.push(UNAUTHENTICATED_GROUP);
-  return { name, groups, ...(uid ? { uid } : {}) };
+  return { name, groups, ...(uid ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
 }

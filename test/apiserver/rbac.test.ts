@@ -209,6 +209,16 @@ describe('impersonation', () => {
     expect(await code(as('bob', { 'Impersonate-User': 'system:serviceaccount:a:robot' }).list(Pods, 'a'))).toBe(200);
     expect(await code(as('alice', { 'Impersonate-User': 'admin' }).list(Pods, 'a'))).toBe(403);
   });
+
+  it('repeated Impersonate-Group and Impersonate-Extra lines are separate values (kubectl --as-group g1 --as-group g2)', async () => {
+    await cp.admin.create(ClusterRoles, undefined, clusterRole('extra-impersonator', [{ apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes'], verbs: ['impersonate'] }]));
+    await cp.admin.create(ClusterRoleBindings, undefined, crb('bob-impersonates-extras', 'extra-impersonator', [user('bob')]));
+    const c = as('bob', { 'Impersonate-User': 'alice', 'Impersonate-Group': ['g1', 'g2'], 'Impersonate-Extra-Scopes': ['s1', 's2'] });
+    type Review = { status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } };
+    const whoami = () => c.request<Review>('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    await eventually(async () => (await whoami().then(() => 200, (e: { code?: number }) => e.code ?? 0)) === 200, { what: 'bob may impersonate extras' });
+    expect((await whoami()).status.userInfo).toEqual({ username: 'alice', groups: ['g1', 'g2', 'system:authenticated'], extra: { scopes: ['s1', 's2'] } });
+  });
 });
 
 describe('access reviews', () => {

@@ -275,7 +275,8 @@ export class RestServer {
       if (!found) throw errors.unauthorized();
       user = { ...found, groups: [...found.groups, AUTHENTICATED_GROUP] };
     }
-    return impersonate(user, req.headers, this.deps.authorizer);
+    // (headersDistinct: each Impersonate-Group line is its own group, not joined with ", ")
+    return impersonate(user, req.headersDistinct ?? req.headers, this.deps.authorizer);
   }
 
   /** A non-resource request (discovery, OpenAPI, health, version, metrics) must be allowed its path. */
