@@ -42,8 +42,9 @@ export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
       if (port === undefined) continue;
       ports.push({ name: sp.name ?? '', port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
     }
-    // Kubernetes skips a pod none of whose ports resolve, unless the Service has no ports.
-    if (!ports.length && svc.spec?.ports?.length) continue;
+    // A pod none of whose ports resolve (a named targetPort it does not declare) is still an
+    // endpoint, in a slice of no ports: the 1.32 reconciler groups pods by whatever
+    // getEndpointPorts gives, empty included. (The Endpoints controller leaves such a pod out.)
     const sig = JSON.stringify(ports);
     const g = groups.get(sig) ?? { ports, endpoints: [] };
     g.endpoints.push(podEndpoint(svc, pod));

@@ -63,6 +63,16 @@ describe('desired endpoints', () => {
     expect(desiredSlices(svc, many).map((s) => s.endpoints.length)).toEqual([250]);
     expect(desiredSlices(svc, [])).toEqual([]);
   });
+
+  it('EndpointSlices: a pod that lacks the named targetPort is an endpoint in a slice of no ports (Endpoints leave it out)', () => {
+    const svc = service({ ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
+    const pods = [pod('a', '10.0.0.2', { port: 8080 }), pod('d', '10.0.0.4')];
+    expect(desiredSlices(svc, pods)).toEqual([
+      { ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], endpoints: [expect.objectContaining({ addresses: ['10.0.0.2'] })] },
+      { ports: [], endpoints: [expect.objectContaining({ addresses: ['10.0.0.4'], conditions: { ready: true, serving: true, terminating: false } })] },
+    ]);
+    expect(desiredSubsets(svc, pods)).toEqual([{ ports: [{ name: 'http', port: 8080, protocol: 'TCP' }], addresses: [expect.objectContaining({ ip: '10.0.0.2' })] }]);
+  });
 });
 
 describe('mirrored slices', () => {
