@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../api/types.js';
 import { Expectations } from './expectations.js';
-import { isPodAvailable, podsToDelete } from './pod-ranking.js';
+import { deletionCost, isPodAvailable, podsToDelete } from './pod-ranking.js';
 
 type P = Pod & KubeObject;
 function p(name: string, o: { node?: string; phase?: string; readySince?: string; created?: string; restarts?: number } = {}): P {
@@ -41,6 +41,25 @@ describe('podsToDelete', () => {
     expect(podsToDelete(flaky, 1)[0]!.metadata!.name).toBe('flaky');
     const ages = [p('old', { created: '2026-01-01T00:00:00Z' }), p('new', { created: '2026-01-03T00:00:00Z' })];
     expect(podsToDelete(ages, 1)[0]!.metadata!.name).toBe('new');
+  });
+
+  it('with deletionCost, deletes a lower pod-deletion-cost first, after readiness and before anything else (ActivePodsWithRanks)', () => {
+    const t = (d: number) => `2026-01-0${d}T00:00:00Z`;
+    const cost = (x: P, v: string) => ({ ...x, metadata: { ...x.metadata, annotations: { 'controller.kubernetes.io/pod-deletion-cost': v } } });
+    const pods = [
+      cost(p('ready-long-cheap', { node: 'a', phase: 'Running', readySince: t(1) }), '-5'),
+      p('ready-new', { node: 'b', phase: 'Running', readySince: t(3) }),
+      cost(p('ready-dear', { node: 'c', phase: 'Running', readySince: t(4) }), '10'),
+      cost(p('not-ready-dear', { node: 'd', phase: 'Running' }), '1000'),
+    ];
+    expect(podsToDelete(pods, 4, { deletionCost: true }).map((x) => x.metadata!.name)).toEqual(['not-ready-dear', 'ready-long-cheap', 'ready-new', 'ready-dear']);
+    // A Job's ActivePods order has no cost step.
+    expect(podsToDelete(pods, 4).map((x) => x.metadata!.name)).toEqual(['not-ready-dear', 'ready-dear', 'ready-new', 'ready-long-cheap']);
+    // Values GetDeletionCostFromPodAnnotations does not take count as 0.
+    for (const bad of ['+1', '007', '1.5', '2147483648', 'x', '']) expect(deletionCost(cost(p('x'), bad))).toBe(0);
+    expect(deletionCost(cost(p('x'), '-2147483648'))).toBe(-2147483648);
+    expect(deletionCost(cost(p('x'), '0'))).toBe(0);
+    expect(deletionCost(p('x'))).toBe(0);
   });
 
   it('counts a pod available only after minReadySeconds of readiness', () => {

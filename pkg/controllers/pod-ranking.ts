@@ -25,12 +25,28 @@ const phaseRank: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 }
 const time = (t: string | undefined) => (t ? Date.parse(t) : 0);
 const restarts = (p: P) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
 
+/** The annotation by which a user says which of a ReplicaSet's pods should go first on scale-down. */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+/**
+ * GetDeletionCostFromPodAnnotations: the pod's deletion cost, an int32; 0 when it has none or
+ * the value is not one (a leading "+" or zero as in "+1" and "007", a fraction, past int32).
+ */
+export function deletionCost(p: P): number {
+  const v = p.metadata?.annotations?.[POD_DELETION_COST];
+  if (v === undefined || !/^(-|0$|[1-9])/.test(v) || !/^-?[0-9]+$/.test(v)) return 0;
+  const n = Number(v);
+  return n >= -2147483648 && n <= 2147483647 ? n + 0 : 0;
+}
+
 /**
  * Negative when `a` should be deleted before `b` (ActivePodsWithRanks.Less): unscheduled before
- * scheduled; Pending < Unknown < Running; not ready before ready; more pods of the set on the
- * same node first (`rank`); ready for less time first; more restarts first; newer first.
+ * scheduled; Pending < Unknown < Running; not ready before ready; with `withCost`, a lower
+ * pod-deletion-cost first (the ReplicaSet controller's order; a Job's ActivePods has no such
+ * step); more pods of the set on the same node first (`rank`); ready for less time first; more
+ * restarts first; newer first.
  */
-export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () => 0): number {
+export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () => 0, withCost = false): number {
   const an = a.spec?.nodeName ? 1 : 0;
   const bn = b.spec?.nodeName ? 1 : 0;
   if (an !== bn) return an - bn;
@@ -40,6 +56,11 @@ export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () =
   const ar = isPodReady(a) ? 1 : 0;
   const br = isPodReady(b) ? 1 : 0;
   if (ar !== br) return ar - br;
+  if (withCost) {
+    const ac = deletionCost(a);
+    const bc = deletionCost(b);
+    if (ac !== bc) return ac - bc;
+  }
   const ak = rank(a);
   const bk = rank(b);
   if (ak !== bk) return bk - ak;
@@ -53,10 +74,13 @@ export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () =
   return time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp);
 }
 
-/** The `n` pods to delete first; pods that share a node with more of `pods` rank as less valuable. */
-export function podsToDelete(pods: P[], n: number): P[] {
+/**
+ * The `n` pods to delete first; pods that share a node with more of `pods` rank as less valuable.
+ * `deletionCost` orders by the pods' pod-deletion-cost too, as a ReplicaSet scaling down does.
+ */
+export function podsToDelete(pods: P[], n: number, opts: { deletionCost?: boolean } = {}): P[] {
   const perNode = new Map<string, number>();
   for (const p of pods) if (p.spec?.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
   const rank = (p: P) => (p.spec?.nodeName ? perNode.get(p.spec.nodeName)! : 0);
-  return [...pods].sort((a, b) => comparePodsForDeletion(a, b, rank)).slice(0, Math.max(0, n));
+  return [...pods].sort((a, b) => comparePodsForDeletion(a, b, rank, opts.deletionCost)).slice(0, Math.max(0, n));
 }

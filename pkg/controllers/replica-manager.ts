@@ -234,7 +234,8 @@ export class ReplicaManager<T extends Replicated> {
       await createPods(ctl, Array.from({ length: n }, () => podFromTemplate(this.kind, rs)));
       this.log.debug('created pods', { owner: key, count: n });
     } else if (diff > 0) {
-      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS));
+      // (getPodsToDelete sorts by ActivePodsWithRanks, whose order honours pod-deletion-cost)
+      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), { deletionCost: true });
       await deletePods(ctl, victims);
       this.log.debug('deleted pods', { owner: `${ns}/${name}`, count: victims.length });
     }

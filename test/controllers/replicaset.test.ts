@@ -89,6 +89,22 @@ describe('ReplicaSet controller', () => {
     await eventually(async () => (await podsOf('app=adopt')).length === 2);
   });
 
+  it('on scale down deletes the pod with the lowest pod-deletion-cost first, however long it has been ready', async () => {
+    await cp.admin.create(ReplicaSets, 'default', replicaSet('cost', 3));
+    const pods = await eventually(async () => ((await podsOf('app=cost')).length === 3 ? podsOf('app=cost') : undefined));
+    // Ready for an hour, half an hour and a minute: without a cost the newest-ready would go.
+    const hour = 3600_000;
+    for (const [i, ago] of [hour, hour / 2, 60_000].entries()) await markReady(cp.admin, pods[i]!, new Date(Date.now() - ago));
+    await eventually(async () => (await status('cost')).readyReplicas === 3);
+    await cp.admin.patch(Pods, 'default', pods[0]!.metadata!.name!, { metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-100' } } });
+    await cp.admin.patch(ReplicaSets, 'default', 'cost', { spec: { replicas: 2 } }, 'merge', 'scale');
+    const left = await eventually(async () => {
+      const ps = await podsOf('app=cost');
+      return ps.length === 2 ? ps : undefined;
+    });
+    expect(left.map((p) => p.metadata!.uid).sort()).toEqual([pods[1]!.metadata!.uid, pods[2]!.metadata!.uid].sort());
+  });
+
   it('never creates more pods than asked for while the informer lags (expectations)', async () => {
     await cp.admin.create(ReplicaSets, 'default', replicaSet('burst', 20));
     // Poke the ReplicaSet repeatedly while its pods are being created (each poke is a sync with
