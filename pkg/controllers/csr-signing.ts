@@ -2,7 +2,8 @@
 // signer): an approved CertificateSigningRequest for that signer gets a client certificate from
 // the cluster CA (--cluster-signing-cert-file / --cluster-signing-key-file) in status.certificate,
 // valid from 5 minutes ago for its expirationSeconds (at most --cluster-signing-duration, a year
-// by default). Requests the signer will not sign get a Failed condition saying why.
+// by default), with the key usages the request asks for. Requests the signer will not sign get a
+// Failed condition saying why.
 // Certificates are made with `openssl ca`, whose -startdate/-enddate give exact validity.
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** The key usages the kube-apiserver-client signer allows; "client auth" is required. */
 const CLIENT_USAGES = ['digital signature', 'key encipherment', 'client auth'];
 const BACKDATE_MS = 5 * 60_000;
+/** Certificates shorter than this are not cut short by the backdate (the signer's Short). */
+const SHORT_MS = 8 * 3600_000;
 
 export interface SigningConfig {
   caCertFile: string;
@@ -35,18 +38,36 @@ type Csr = CertificateSigningRequest & KubeObject;
 const has = (csr: Csr, type: string) => (csr.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 const b64text = (b: unknown) => (typeof b === 'string' ? Buffer.from(b, 'base64').toString() : Buffer.isBuffer(b) ? b.toString() : '');
 
-/** Why the client signer refuses a request's usages, or undefined. */
+/** Why the client signer refuses a request's usages, or undefined (validAPIServerClientUsages: the first usage it does not allow, else a missing client auth). */
 export function usageProblem(usages: string[] | undefined): string | undefined {
   const u = usages ?? [];
-  if (!u.includes('client auth')) return 'missing required usage "client auth"';
-  const bad = u.filter((x) => !CLIENT_USAGES.includes(x));
-  return bad.length ? `invalid usage for client certificate: ${bad.join(', ')}` : undefined;
+  const bad = u.find((x) => !CLIENT_USAGES.includes(x));
+  if (bad !== undefined) return `invalid usage for client certificate: ${bad}`;
+  if (!u.includes('client auth')) return 'missing required usage for client certificate: client auth';
+  return undefined;
+}
+
+/**
+ * When a certificate of `durationMs` signed at `now` is valid (PermissiveSigningPolicy): from 5
+ * minutes ago, so that clocks a little behind take it; one of 8 hours or more ends 5 minutes early
+ * too, so that it lives its duration in all; a shorter one ends its full duration from now.
+ */
+export function validity(now: number, durationMs: number): { notBefore: Date; notAfter: Date } {
+  return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + durationMs - (durationMs < SHORT_MS ? 0 : BACKDATE_MS)) };
+}
+
+/** The keyUsage extension for the usages asked (keyUsagesFromStrings; none when none is asked, as Go's x509 then writes none). */
+export function keyUsageLine(usages: string[] | undefined): string | undefined {
+  const u = usages ?? [];
+  const names = [...(u.includes('digital signature') || u.includes('signing') ? ['digitalSignature'] : []), ...(u.includes('key encipherment') ? ['keyEncipherment'] : [])];
+  return names.length ? `keyUsage = critical, ${names.join(', ')}` : undefined;
 }
 
 const asn1Time = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 
 /** Signs a PEM CSR with the CA as a client certificate valid from `notBefore` to `notAfter`; returns the PEM certificate. */
-export async function signClientCertificate(csrPem: string, cfg: SigningConfig, notBefore: Date, notAfter: Date): Promise<string> {
+export async function signClientCertificate(csrPem: string, cfg: SigningConfig, notBefore: Date, notAfter: Date, usages: string[] = CLIENT_USAGES): Promise<string> {
+  const keyUsage = keyUsageLine(usages);
   const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-'));
   try {
     writeFileSync(join(dir, 'index.txt'), '');
@@ -58,7 +79,7 @@ export async function signClientCertificate(csrPem: string, cfg: SigningConfig, 
         '[ca]', 'default_ca = tsk',
         '[tsk]', `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`, 'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = none', 'email_in_dn = no',
         '[any]', 'commonName = supplied', 'organizationName = optional',
-        '[client]', 'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid',
+        '[client]', 'basicConstraints = critical, CA:FALSE', ...(keyUsage ? [keyUsage] : []), 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid',
       ].join('\n') + '\n',
     );
     const res = await run('openssl', ['ca', '-batch', '-config', join(dir, 'ca.cnf'), '-cert', cfg.caCertFile, '-keyfile', cfg.caKeyFile, '-in', join(dir, 'csr.pem'), '-out', join(dir, 'cert.pem'), '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter), '-extensions', 'client', '-notext', '-preserveDN'], { allowFailure: true });
@@ -107,7 +128,8 @@ export class CsrSigningController {
     let failure = problem;
     if (!failure) {
       try {
-        cert = await signClientCertificate(pem, this.cfg, new Date(now - BACKDATE_MS), new Date(now + duration));
+        const { notBefore, notAfter } = validity(now, duration);
+        cert = await signClientCertificate(pem, this.cfg, notBefore, notAfter, csr.spec.usages);
       } catch (e) {
         failure = `error auto signing csr: ${(e as Error).message}`;
       }

@@ -121,7 +121,7 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
       const c = await cp.admin.get<{ status?: { conditions?: { type: string; message: string }[] } }>(CertificateSigningRequests, undefined, 'server-one');
       return c.status?.conditions?.find((x) => x.type === 'Failed');
     }, { timeoutMs: 20_000, what: 'the Failed condition' });
-    expect(failed.message).toBe('missing required usage "client auth"');
+    expect(failed.message).toBe('invalid usage for client certificate: server auth');
     expect(await kubectl('get', 'csr', 'server-one')).toMatch(/Approved,Failed\n$/);
     // (populateConditionTimestamps: the approval's condition gets its times)
     const approved = (await cp.admin.get<{ status: { conditions: { type: string; lastTransitionTime?: string; lastUpdateTime?: string }[] } }>(CertificateSigningRequests, undefined, 'server-one')).status.conditions.find((c) => c.type === 'Approved')!;

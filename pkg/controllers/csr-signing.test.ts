@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { keyUsageLine, signClientCertificate, usageProblem, validity } from './csr-signing.js';
+
+describe('the kube-apiserver-client signer', () => {
+  it('names the first usage it does not allow, else a missing client auth, in validAPIServerClientUsages words', () => {
+    expect(usageProblem(['client auth', 'server auth', 'code signing'])).toBe('invalid usage for client certificate: server auth');
+    expect(usageProblem(['server auth'])).toBe('invalid usage for client certificate: server auth');
+    expect(usageProblem(['digital signature'])).toBe('missing required usage for client certificate: client auth');
+    expect(usageProblem(['digital signature', 'key encipherment', 'client auth'])).toBeUndefined();
+  });
+
+  it('backdates 5 minutes; a certificate of 8 hours or more also ends 5 minutes early (PermissiveSigningPolicy)', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(validity(now, 3600_000)).toEqual({ notBefore: new Date('2025-12-31T23:55:00Z'), notAfter: new Date('2026-01-01T01:00:00Z') });
+    expect(validity(now, 24 * 3600_000)).toEqual({ notBefore: new Date('2025-12-31T23:55:00Z'), notAfter: new Date('2026-01-01T23:55:00Z') });
+  });
+
+  it('writes the key usages asked for, and no keyUsage extension when none is', () => {
+    expect(keyUsageLine(['client auth'])).toBeUndefined();
+    expect(keyUsageLine(['key encipherment', 'client auth', 'digital signature'])).toBe('keyUsage = critical, digitalSignature, keyEncipherment');
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-signing-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs a request asking only for client auth without a keyUsage extension', async () => {
+    const f = (n: string) => join(dir, n);
+    const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-subj', '/CN=test-ca', '-days', '2');
+    ossl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('u.key'), '-out', f('u.csr'), '-subj', '/CN=jane/O=devs');
+    const now = Date.now();
+    const { notBefore, notAfter } = validity(now, 3600_000);
+    const cfg = { caCertFile: f('ca.crt'), caKeyFile: f('ca.key') };
+    writeFileSync(f('only.crt'), await signClientCertificate(readFileSync(f('u.csr'), 'utf8'), cfg, notBefore, notAfter, ['client auth']));
+    const only = ossl('x509', '-in', f('only.crt'), '-noout', '-text');
+    expect(only).not.toContain('X509v3 Key Usage');
+    expect(only).toMatch(/X509v3 Extended Key Usage: *\n *TLS Web Client Authentication/);
+    writeFileSync(f('all.crt'), await signClientCertificate(readFileSync(f('u.csr'), 'utf8'), cfg, notBefore, notAfter, ['digital signature', 'client auth']));
+    expect(ossl('x509', '-in', f('all.crt'), '-noout', '-text')).toMatch(/X509v3 Key Usage: critical\n *Digital Signature\n/);
+  });
+});
