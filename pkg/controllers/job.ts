@@ -83,8 +83,12 @@ export class JobController {
   ) {
     this.now = opts.now ?? Date.now;
     this.backoff = opts.backoff ?? defaultJobBackoff;
-    this.queue = new WorkQueue('job', (key) => this.sync(key));
-    this.orphans = new WorkQueue('job_orphan_pod', (key) => this.syncOrphanPod(key));
+    // A failed sync (a pod the apiserver refused: quota, a missing service account) is retried
+    // after 1 s doubling to 1 min (DefaultJobApiBackOff, MaxJobApiBackOff), not the default
+    // controller's 5 ms: one FailedCreate a retry, not ten in the first seconds.
+    const apiBackoff = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+    this.queue = new WorkQueue('job', (key) => this.sync(key), apiBackoff);
+    this.orphans = new WorkQueue('job_orphan_pod', (key) => this.syncOrphanPod(key), apiBackoff);
     informers.jobs.on({
       add: (j) => this.queue.add(keyOf(j)),
       update: (j) => {

@@ -162,6 +162,21 @@ describe('Job controller', () => {
     }
   });
 
+  it('a pod the apiserver refuses is tried again after 1 s doubling (DefaultJobApiBackOff), one FailedCreate a try', async () => {
+    const j = job('nosa');
+    (j.spec as { template: { spec: Record<string, unknown> } }).template.spec.serviceAccountName = 'nosuch';
+    await cp.admin.create(Jobs, 'default', j);
+    const failedCreates = async () => (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=nosa' })).items.filter((e) => e.reason === 'FailedCreate').reduce((n, e) => n + Number(e.count ?? 1), 0);
+    await eventually(async () => (await failedCreates()) > 0);
+    await sleep(2500);
+    // tries at 0, 1 s and 3 s: at most three by now (the 5 ms default of other controllers made about ten)
+    const n = await failedCreates();
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBeLessThanOrEqual(3);
+    expect(await podsOf('nosa')).toHaveLength(0);
+    await cp.admin.delete(Jobs, 'default', 'nosa');
+  });
+
   it('refuses restartPolicy Always and a changed completions with 422', async () => {
     const bad = job('always');
     (bad.spec as { template: { spec: { restartPolicy: string } } }).template.spec.restartPolicy = 'Always';
