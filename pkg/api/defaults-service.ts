@@ -21,6 +21,8 @@ export const needsNodePorts = (svc: Service) =>
 /** LoadBalancer with externalTrafficPolicy Local: a health check node port for the load balancer to probe. */
 export const needsHealthCheckNodePort = (svc: Service) => svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
 export const isHeadless = (svc: Service) => svc.spec?.clusterIP === CLUSTER_IP_NONE;
+/** Headless and selectorless: the one kind of Service whose IP families are not the cluster's to decide. */
+export const isHeadlessWithoutSelector = (svc: Service) => isHeadless(svc) && Object.keys(svc.spec?.selector ?? {}).length === 0;
 
 /** An IntOrString that is unset: absent, 0 or "". */
 const unsetPort = (v: unknown) => v === undefined || v === null || v === 0 || v === '';
@@ -42,8 +44,20 @@ export function defaultService(svc: Service): Service {
   if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
   // The single-stack IPv4 cluster's families (the allocator's initIPFamilyFields).
   if (spec.type !== 'ExternalName') {
-    spec.ipFamilyPolicy ||= 'SingleStack';
-    if (!spec.ipFamilies?.length) spec.ipFamilies = ['IPv4'];
+    if (isHeadlessWithoutSelector(svc)) {
+      // Its special case: such a Service has no IPs of its own and its endpoints are the user's,
+      // of either family, so it defaults to RequireDualStack and gets both families (the
+      // cluster's first), even on a single-stack cluster; only SingleStack keeps one.
+      spec.ipFamilyPolicy ||= 'RequireDualStack';
+      if (!spec.ipFamilies?.length) spec.ipFamilies = ['IPv4'];
+      const [first] = spec.ipFamilies;
+      if (spec.ipFamilies.length === 1 && spec.ipFamilyPolicy !== 'SingleStack' && (first === 'IPv4' || first === 'IPv6')) {
+        spec.ipFamilies = [first, first === 'IPv4' ? 'IPv6' : 'IPv4'];
+      }
+    } else {
+      spec.ipFamilyPolicy ||= 'SingleStack';
+      if (!spec.ipFamilies?.length) spec.ipFamilies = ['IPv4'];
+    }
   }
   // A client that sets only clusterIP (an old one) gets clusterIPs from it.
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
@@ -90,6 +104,9 @@ export function prepareServiceUpdate(svc: Service, old: Service): void {
     if (!spec.clusterIPs?.length && oldSpec.clusterIPs?.length) spec.clusterIPs = oldSpec.clusterIPs;
   }
   if (needsHealthCheckNodePort(old) && needsHealthCheckNodePort(svc) && !spec.healthCheckNodePort && oldSpec.healthCheckNodePort) spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
+  // initIPFamilyFields: an update that leaves ipFamilyPolicy out keeps the Service's (a PUT of a
+  // PreferDualStack or RequireDualStack Service without it stays so), rather than the default.
+  if (!spec.ipFamilyPolicy && oldSpec.ipFamilyPolicy && needsClusterIP(svc)) spec.ipFamilyPolicy = oldSpec.ipFamilyPolicy;
   if (needsNodePorts(old) && needsNodePorts(svc)) {
     const inNew = new Set((spec.ports ?? []).map((p) => p.nodePort).filter(Boolean));
     const byName = new Map((oldSpec.ports ?? []).map((p) => [p.name ?? '', p.nodePort]));

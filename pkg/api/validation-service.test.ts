@@ -49,6 +49,35 @@ describe('service defaults', () => {
     expect(ext.spec?.ipFamilies).toBeUndefined();
     expect(validateServiceUpdate(ext, old)).toEqual([]);
   });
+
+  it('gives a headless Service without a selector both families and RequireDualStack, as initIPFamilyFields does', () => {
+    const bare = svc({ clusterIP: 'None', ports: [{ port: 80 }] });
+    expect(bare.spec).toMatchObject({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+    expect(messages(bare)).toEqual([]);
+    expect(svc({ clusterIP: 'None', ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 80 }] }).spec?.ipFamilies).toEqual(['IPv4', 'IPv6']);
+    expect(svc({ clusterIP: 'None', ipFamilies: ['IPv6'], ports: [{ port: 80 }] }).spec?.ipFamilies).toEqual(['IPv6', 'IPv4']);
+    const single = svc({ clusterIP: 'None', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], ports: [{ port: 80 }] });
+    expect(single.spec?.ipFamilies).toEqual(['IPv6']);
+    expect(messages(single)).toEqual([]);
+    expect(messages(svc({ clusterIP: 'None', ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80 }] }))).toEqual([
+      `spec.ipFamilyPolicy: Invalid value: "SingleStack": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified`,
+    ]);
+    // With a selector, a headless Service is the cluster's: single-stack IPv4 here.
+    const selected = svc({ clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] });
+    expect(selected.spec).toMatchObject({ ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv4'] });
+    expect(messages(svc({ clusterIP: 'None', selector: { app: 'x' }, ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 80 }] }))).toEqual([
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    ]);
+    // An update that leaves the policy out keeps the Service's.
+    const put: Service = { metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: 'None', clusterIPs: ['None'], ports: [{ port: 80 }] } };
+    prepareServiceUpdate(put, bare);
+    expect(put.spec).toMatchObject({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] });
+    expect(validateServiceUpdate(put, bare)).toEqual([]);
+    const pref = svc({ selector: { app: 'x' }, ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 80 }] });
+    const put2: Service = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }] } };
+    prepareServiceUpdate(put2, pref);
+    expect(put2.spec?.ipFamilyPolicy).toBe('PreferDualStack');
+  });
 });
 
 describe('service validation', () => {

@@ -1,7 +1,7 @@
 // Validation of Services (pkg/apis/core/validation: ValidateService, validateServicePort,
 // ValidateServiceClusterIPsRelatedFields, ValidateServiceUpdate, ValidateServiceStatusUpdate),
 // with Kubernetes' messages and field paths. The cluster is single-stack IPv4.
-import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
+import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, isHeadlessWithoutSelector, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
 import { duplicate, forbidden, goStrings, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import type { Service, ServicePort } from './types.js';
@@ -134,15 +134,21 @@ function validateClusterIPs(svc: Service): FieldError[] {
   } else if (ips.length) {
     errs.push(invalid('spec.clusterIPs', goStrings(ips), 'must be empty when `clusterIP` is not specified'));
   }
+  // What the cluster is configured for does not bind a headless, selectorless Service
+  // (initIPFamilyFields returns before those checks: it may hold both families, or IPv6 alone),
+  // but SingleStack with two families is refused first for every Service.
+  const singleStackWithTwo = spec.ipFamilyPolicy === 'SingleStack' && (spec.ipFamilies?.length ?? 0) === 2;
+  const clusterBound = !isHeadlessWithoutSelector(svc) && !singleStackWithTwo;
+  if (singleStackWithTwo) errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
   const seen = new Set<string>();
   (spec.ipFamilies ?? []).forEach((f, i) => {
     if (!IP_FAMILIES.includes(f)) errs.push(notSupported(`spec.ipFamilies[${i}]`, f, IP_FAMILIES));
-    else if (f === 'IPv6') errs.push(invalid(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
+    else if (f === 'IPv6' && clusterBound) errs.push(invalid(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
     if (seen.has(f)) errs.push(duplicate(`spec.ipFamilies[${i}]`, f));
     seen.add(f);
   });
   if (spec.ipFamilyPolicy && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) errs.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
-  if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+  if (spec.ipFamilyPolicy === 'RequireDualStack' && clusterBound) errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
   let badIPs = false;
   ips.forEach((ip, i) => {
     if (i === 0 && ip === CLUSTER_IP_NONE) {
