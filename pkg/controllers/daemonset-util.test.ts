@@ -6,7 +6,7 @@ import { daemonSetStatus, daemonTolerations, newDaemonPod, nodeShouldRunDaemonPo
 
 const ds = (podSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): DS =>
   ({
-    metadata: { name: 'agent', namespace: 'd', uid: 'ds-uid', generation: 3 },
+    metadata: { name: 'agent', namespace: 'd', uid: 'ds-uid', generation: 3, annotations: { 'deprecated.daemonset.template.generation': '2' } },
     spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...podSpec } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, ...spec },
   }) as DS;
 
@@ -44,7 +44,9 @@ describe('daemon pods', () => {
     const p = newDaemonPod(d, 'n1', 'h1');
     expect(p.spec?.affinity?.nodeAffinity).toEqual({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] }, preferredDuringSchedulingIgnoredDuringExecution: preferred });
     expect(p.spec?.nodeName).toBeUndefined();
-    expect(p.metadata).toMatchObject({ generateName: 'agent-', labels: { app: 'agent', 'controller-revision-hash': 'h1', 'pod-template-generation': '3' } });
+    // pod-template-generation is the template generation (metadata.generation also counts strategy changes); none without it.
+    expect(p.metadata).toMatchObject({ generateName: 'agent-', labels: { app: 'agent', 'controller-revision-hash': 'h1', 'pod-template-generation': '2' } });
+    expect(newDaemonPod({ ...d, metadata: { ...d.metadata, annotations: {} } }, 'n1', 'h1').metadata?.labels).toEqual({ app: 'agent', 'controller-revision-hash': 'h1' });
     expect(targetNode(p)).toBe('n1');
     expect(targetNode({ ...p, spec: { ...p.spec, nodeName: 'n2' } } as P)).toBe('n2');
     // The template is untouched.

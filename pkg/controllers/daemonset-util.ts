@@ -3,6 +3,7 @@
 // pods, a required node affinity on the node's name that the scheduler honours), what a node's
 // pods need (create, delete), which old pods a rolling update replaces now, and the status.
 import { omitZero } from '../api/omitempty.js';
+import { templateGeneration } from '../api/daemonset-template-generation.js';
 import { isSchedulingTaint, findUntoleratedTaint, podMatchesNodeSelectorAndAffinity } from '../api/scheduling.js';
 import { scaledValue, type IntOrString } from '../api/int-or-percent.js';
 import type { DaemonSet, KubeObject, Node, Pod, PodSpec, Toleration } from '../api/types.js';
@@ -14,7 +15,7 @@ export type DS = DaemonSet & KubeObject;
 export type P = Pod & KubeObject;
 export type N = Node & KubeObject;
 
-/** The deprecated label daemon pods still carry: the DaemonSet's generation when they were made. */
+/** The deprecated label daemon pods still carry: the DaemonSet's template generation when they were made. */
 export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
 
 const exists = (key: string, effect: string): Toleration => ({ key, operator: 'Exists', effect });
@@ -44,7 +45,9 @@ export function daemonTolerations(spec: PodSpec): Toleration[] {
 export function newDaemonPod(ds: DS, nodeName: string, hash: string): P {
   const pod = podFromTemplate(ds, ds.spec?.template, 'apps/v1', 'DaemonSet');
   const spec = pod.spec!;
-  pod.metadata!.labels = { ...pod.metadata!.labels, [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: String(ds.metadata?.generation ?? 1) };
+  // (CreatePodTemplate: the template generation, not metadata.generation, which moves with any spec change)
+  const generation = templateGeneration(ds);
+  pod.metadata!.labels = { ...pod.metadata!.labels, [CONTROLLER_REVISION_HASH]: hash, ...(generation !== undefined ? { [POD_TEMPLATE_GENERATION]: String(generation) } : {}) };
   spec.tolerations = daemonTolerations(spec);
   const nodeAffinity = ((spec.affinity ??= {}).nodeAffinity ??= {});
   // ReplaceDaemonSetPodNodeNameNodeAffinity: the node's name replaces any required terms (the controller checked them).

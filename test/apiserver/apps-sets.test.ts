@@ -61,6 +61,34 @@ describe('DaemonSet', () => {
     const scale = await failure(cp.admin.request(cp.admin.path(DaemonSets, 'default', 'ds-imm', 'scale')));
     expect(scale.code).toBe(404);
   });
+
+  it('serves its template generation as deprecated.daemonset.template.generation, moved only by template changes', async () => {
+    const gen = (o: KubeObject) => o.metadata?.annotations?.['deprecated.daemonset.template.generation'];
+    const created = await cp.admin.create(DaemonSets, 'default', daemonSet('ds-tgen'));
+    expect(gen(created)).toBe('1');
+    // A strategy change moves metadata.generation only.
+    const strategy = await cp.admin.patch(DaemonSets, 'default', 'ds-tgen', { spec: { updateStrategy: { rollingUpdate: { maxUnavailable: 2 } } } });
+    expect([strategy.metadata?.generation, gen(strategy)]).toEqual([2, '1']);
+    const template = await cp.admin.patch(DaemonSets, 'default', 'ds-tgen', { spec: { template: { metadata: { annotations: { v: '2' } } } } });
+    expect([template.metadata?.generation, gen(template)]).toEqual([3, '2']);
+    // Neither an update nor a status write sets it.
+    const annotated = await cp.admin.patch(DaemonSets, 'default', 'ds-tgen', { metadata: { annotations: { 'deprecated.daemonset.template.generation': '7', other: 'x' } } });
+    expect([gen(annotated), annotated.metadata?.annotations?.other]).toEqual(['2', 'x']);
+    const status = await cp.admin.patch(DaemonSets, 'default', 'ds-tgen', { metadata: { annotations: { 'deprecated.daemonset.template.generation': '9' } }, status: { numberReady: 0 } }, 'merge', 'status');
+    expect(gen(status)).toBe('2');
+    // A creating client's value is taken (one below 1 becomes 1).
+    const given = daemonSet('ds-tgen-given');
+    given.metadata!.annotations = { 'deprecated.daemonset.template.generation': '5' };
+    expect(gen(await cp.admin.create(DaemonSets, 'default', given))).toBe('5');
+    // Server-side apply: applying, then applying the same config again, keeps it.
+    const apply = (config: KubeObject) =>
+      cp.admin.request<KubeObject>(cp.admin.path(DaemonSets, 'default', 'ds-tgen-ssa'), { method: 'PATCH', body: config, contentType: 'application/apply-patch+yaml', query: { fieldManager: 'kubectl' } });
+    const config = { apiVersion: 'apps/v1', kind: 'DaemonSet', ...daemonSet('ds-tgen-ssa') };
+    expect(gen(await apply(config))).toBe('1');
+    expect(gen(await apply(config))).toBe('1');
+    spec(config).template.metadata.annotations = { v: '2' };
+    expect(gen(await apply(config))).toBe('2');
+  });
 });
 
 describe('StatefulSet', () => {

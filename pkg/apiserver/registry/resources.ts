@@ -31,6 +31,7 @@ import { defaultDeployment, defaultReplicaSet, defaultReplicationController, def
 import { validatePodTemplate, validatePodTemplateUpdate } from '../../api/validation-apps.js';
 import { validateReplicationController, validateReplicationControllerStatus, validateReplicationControllerUpdate } from '../../api/validation-replication.js';
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
+import { DEPRECATED_TEMPLATE_GENERATION, prepareTemplateGeneration } from '../../api/daemonset-template-generation.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
 import { fieldsOf } from '../../api/selectors.js';
@@ -508,7 +509,33 @@ export const jobs = batchResource(
   (o, old) => validateJobStatusUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
-export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), { subresources: ['status'] });
+/** A DaemonSet's status write keeps its template generation annotation whatever the body says (the status PrepareForUpdate keeps the old spec). */
+const daemonSetStatusSubresource: SubresourceStrategy = (() => {
+  const plain = appsStatusSubresource(APPS_STATUS_METADATA);
+  return {
+    ...plain,
+    take: (body, kept) => {
+      const was = kept.metadata?.annotations?.[DEPRECATED_TEMPLATE_GENERATION];
+      plain.take(body, kept);
+      if (was !== undefined) kept.metadata!.annotations = { ...kept.metadata!.annotations, [DEPRECATED_TEMPLATE_GENERATION]: was };
+    },
+  };
+})();
+export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o) => defaultDaemonSet(o as never), (o) => validateDaemonSet(o as never), (o, old) => validateDaemonSetUpdate(o as never, old as never), {
+  subresources: ['status'],
+  prepareForCreate(obj) {
+    obj.status = {};
+    defaultDaemonSet(obj as never);
+    prepareTemplateGeneration(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultDaemonSet(obj as never);
+    const template = (o: KubeObject) => (o.spec as { template?: unknown } | undefined)?.template;
+    prepareTemplateGeneration(obj as never, old as never, differs(template(obj), template(old)));
+  },
+  writable: { status: daemonSetStatusSubresource },
+});
 /** dropStatefulSetDisabledFields: MaxUnavailableStatefulSet is off in 1.32, so a new maxUnavailable is dropped (one stored already is kept). */
 function dropStatefulSetMaxUnavailable(obj: KubeObject, old: KubeObject | undefined): void {
   const inUse = (o: KubeObject | undefined) => (o?.spec as { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } } | undefined)?.updateStrategy?.rollingUpdate?.maxUnavailable != null;
