@@ -66,6 +66,13 @@ describe('decodeStrict', () => {
     [{ spec: { priority: 2 ** 40 } }, 'spec.priority', 'number 1099511627776 into Go struct field PodSpec.spec.priority of type int32'],
     [{ spec: { containers: ['busybox'] } }, 'spec.containers[0]', 'string into Go struct field PodSpec.spec.containers of type v1.Container'],
     [{ spec: { containers: [{ command: 'sleep 1' }] } }, 'spec.containers[0].command', 'string into Go struct field Container.spec.containers.command of type []string'],
+    // (named types as reflect prints them: the field's, or a slice's or map's element's)
+    [{ spec: { containers: [{ ports: [{ protocol: 6 }] }] } }, 'spec.containers[0].ports[0].protocol', 'number into Go struct field ContainerPort.spec.containers.ports.protocol of type v1.Protocol'],
+    [{ spec: { restartPolicy: true } }, 'spec.restartPolicy', 'bool into Go struct field PodSpec.spec.restartPolicy of type v1.RestartPolicy'],
+    [{ spec: { containers: [{ securityContext: { capabilities: { drop: 'ALL' } } }] } }, 'spec.containers[0].securityContext.capabilities.drop', 'string into Go struct field Capabilities.spec.containers.securityContext.capabilities.drop of type []v1.Capability'],
+    [{ spec: { containers: [{ securityContext: { capabilities: { add: [1] } } }] } }, 'spec.containers[0].securityContext.capabilities.add[0]', 'number into Go struct field Capabilities.spec.containers.securityContext.capabilities.add of type v1.Capability'],
+    [{ spec: { containers: [{ resources: { limits: ['1'] } }] } }, 'spec.containers[0].resources.limits', 'array into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList'],
+    [{ spec: { tolerations: [{ operator: 1 }] } }, 'spec.tolerations[0].operator', 'number into Go struct field Toleration.spec.tolerations.operator of type v1.TolerationOperator'],
   ])('%j → %s', (obj, field, text) => {
     const errs = decodeStrict('Pod', obj);
     expect(errs).toHaveLength(1);
@@ -75,6 +82,10 @@ describe('decodeStrict', () => {
   });
 
   it("names Go's types for the other groups", () => {
+    expect(decodeStrict('Service', { spec: { type: 1 } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field ServiceSpec.spec.type of type v1.ServiceType');
+    expect(decodeStrict('NetworkPolicy', { spec: { policyTypes: [1] } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field NetworkPolicySpec.spec.policyTypes of type v1.PolicyType');
+    expect(decodeStrict('HorizontalPodAutoscaler', { spec: { metrics: [{ type: 1 }] } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field MetricSpec.spec.metrics.type of type v2.MetricSourceType');
+    expect(decodeStrict('Deployment', { spec: { selector: { matchExpressions: [{ operator: 1 }] } } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field LabelSelectorRequirement.spec.selector.matchExpressions.operator of type v1.LabelSelectorOperator');
     expect(decodeStrict('Deployment', { spec: { replicas: '3' } })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
     expect(decodeStrict('HorizontalPodAutoscaler', { spec: { metrics: 'x' } })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscalerSpec.spec.metrics of type []v2.MetricSpec');
     expect(decodeStrict('HorizontalPodAutoscalerV1', { spec: 'x' })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscaler.spec of type v1.HorizontalPodAutoscalerSpec');

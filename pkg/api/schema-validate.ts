@@ -11,6 +11,14 @@ import { base64Error } from './base64.js';
 import { canonicalQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
+import goTypesJson from './go-types.json' with { type: 'json' };
+
+/**
+ * Fields whose Go type is a named one (v1.Protocol, v1.ResourceList, []v1.Capability), keyed
+ * `Message.jsonName`: the type as reflect prints it and, for a slice or map, its element's
+ * (scripts/gen-go-types.ts, from k8s.io/api's types.go).
+ */
+const GO_TYPES = goTypesJson as Record<string, { type: string; element?: string } | undefined>;
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -80,8 +88,11 @@ function goTypeError(path: string, v: unknown, at: GoContext, type: string, valu
   return typeInvalid(path, v, `json: cannot unmarshal ${value} into Go struct field ${goStructName(at.struct)}.${at.path} of type ${type}`);
 }
 
-/** Checks one value; pushes at most one error. Returns the value to keep (a number given for a quantity becomes its string). */
-function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, errs: FieldError[]): unknown {
+/**
+ * Checks one value; pushes at most one error. Returns the value to keep (a number given for a
+ * quantity becomes its string). `named` is the value's Go type when it is a named one.
+ */
+function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, errs: FieldError[], named?: string): unknown {
   if (v === null) return v;
   switch (s.kind) {
     case 'string':
@@ -93,7 +104,7 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
         const q = String(v);
         return isValidQuantity(q) ? canonicalQuantity(q) : v;
       } else if (typeof v !== 'string') {
-        errs.push(goTypeError(path, v, at, goType(s)));
+        errs.push(goTypeError(path, v, at, named ?? goType(s)));
       } else if (s.format === 'byte') {
         // proto bytes: base64 in JSON, decoded strictly as Kubernetes does (a 400 when it is not).
         // The value is not echoed (Go's CorruptInputError names only the byte): it is most often
@@ -142,30 +153,31 @@ function walk(typeName: string, obj: Record<string, unknown>, path: string, goPa
     }
     if (v === null || v === undefined) continue;
     const at: GoContext = { struct: typeName, path: join(goPath, key) };
+    const named = GO_TYPES[`${typeName}.${key}`];
     if (f.kind === 'map') {
       const vs = f.value!;
       if (!isPlainObject(v)) {
-        errs.push(goTypeError(p, v, at, `map[string]${goType(vs)}`));
+        errs.push(goTypeError(p, v, at, named?.type ?? `map[string]${goType(vs)}`));
         continue;
       }
       for (const [mk, mv] of Object.entries(v)) {
-        const nv = checkValue(vs, mv, `${p}[${mk}]`, at, errs);
+        const nv = checkValue(vs, mv, `${p}[${mk}]`, at, errs, named?.element);
         if (nv !== mv) v[mk] = nv;
       }
       continue;
     }
     if (f.repeated) {
       if (!Array.isArray(v)) {
-        errs.push(goTypeError(p, v, at, `[]${goType(f)}`));
+        errs.push(goTypeError(p, v, at, named?.type ?? `[]${goType(f)}`));
         continue;
       }
       v.forEach((item, i) => {
-        const nv = checkValue(f, item, `${p}[${i}]`, at, errs);
+        const nv = checkValue(f, item, `${p}[${i}]`, at, errs, named?.element);
         if (nv !== item) v[i] = nv;
       });
       continue;
     }
-    const nv = checkValue(f, v, p, at, errs);
+    const nv = checkValue(f, v, p, at, errs, named?.type);
     if (nv !== v) obj[key] = nv;
   }
 }
