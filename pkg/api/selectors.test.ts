@@ -9,6 +9,7 @@ import {
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
+  unsupportedFieldLabel,
 } from './selectors.js';
 
 const m = (sel: string, labels: Record<string, string>) => matchesLabels(parseLabelSelector(sel), labels);
@@ -49,20 +50,42 @@ describe('label selectors', () => {
     expect(m('app=', { app: '' })).toBe(true);
   });
 
+  // labels.Parse's words: errors inside a requirement are prefixed, the ones between requirements not
   it.each([
-    ['a in (x', /expected/],
-    ['a in x', /'\(' after set operator/],
-    ['a b', /expected: in, notin/],
-    ['=b', /expected: identifier/],
-    ['!', /identifier after '!'/],
-    ['a=b,', /expected: identifier/],
-    ['a=b c', /expected: ','/],
-    ['-bad=x', /key: Invalid value: "-bad"/],
-    ['a=-bad-', /Invalid value: "-bad-"/],
-    ['a>x', /must be an integer/],
-  ])('rejects %j', (s, re) => {
+    ['a in (x', "unable to parse requirement: found '', expected: ',' or ')'"],
+    ['a in x', "unable to parse requirement: found 'x' expected: '('"],
+    ['a in (b,=)', "unable to parse requirement: found '=', expected: ',', or identifier"],
+    ['a in (=)', "unable to parse requirement: found '=', expected: ',', ')' or identifier"],
+    ['a b', "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"],
+    ['!', "unable to parse requirement: found '', expected: identifier"],
+    ['a=!', "unable to parse requirement: found '!', expected: identifier"],
+    ['=b', "found '=', expected: !, identifier, or 'end of string'"],
+    [',a', "found ',', expected: !, identifier, or 'end of string'"],
+    ['a=b,', "found '', expected: identifier after ','"],
+    ['a=b c', "found 'c', expected: ',' or 'end of string'"],
+    ['a=b=c', "found '=', expected: ',' or 'end of string'"],
+    ['!a=b', "found '=', expected: ',' or 'end of string'"],
+    ['-bad=x', /^unable to parse requirement: <nil>: Invalid value: "-bad": name part must consist of/],
+    ['a=-bad-', /^unable to parse requirement: values\[0\]\[a\]: Invalid value: "-bad-": a valid label must be/],
+    ['a in (ok,-z-)', /^unable to parse requirement: values\[0\]\[a\]: Invalid value: "-z-"/],
+    ['a>x', "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer"],
+  ])('rejects %j', (s, want) => {
     expect(() => parseLabelSelector(s)).toThrow(SelectorError);
-    expect(() => parseLabelSelector(s)).toThrow(re);
+    if (typeof want === 'string') expect(() => parseLabelSelector(s)).toThrow(new SelectorError(want));
+    else expect(() => parseLabelSelector(s)).toThrow(want);
+  });
+
+  it('reads in and notin as values and takes the empty value in sets', () => {
+    expect(parseLabelSelector('a in (in,notin)').requirements).toEqual([{ key: 'a', operator: 'In', values: ['in', 'notin'] }]);
+    expect(parseLabelSelector('a in (,x),b notin ()').requirements).toEqual([
+      { key: 'a', operator: 'In', values: ['', 'x'] },
+      { key: 'b', operator: 'NotIn', values: [''] },
+    ]);
+    expect(parseLabelSelector('a==,!b,c!=d').requirements).toEqual([
+      { key: 'a', operator: 'In', values: [''] },
+      { key: 'b', operator: 'DoesNotExist', values: [] },
+      { key: 'c', operator: 'NotIn', values: ['d'] },
+    ]);
   });
 
   it('converts LabelSelector objects', () => {
@@ -97,9 +120,32 @@ describe('field selectors', () => {
     expect(parseFieldSelector('').requirements).toEqual([]);
   });
 
-  it('rejects malformed selectors', () => {
-    expect(() => parseFieldSelector('metadata.name')).toThrow(/can't understand/);
-    expect(() => parseFieldSelector('=x')).toThrow(/can't understand/);
+  it('rejects malformed selectors in fields.ParseSelector\'s words', () => {
+    expect(() => parseFieldSelector('metadata.name')).toThrow(new SelectorError("invalid selector: 'metadata.name'; can't understand 'metadata.name'"));
+    expect(() => parseFieldSelector('a=1,b')).toThrow(new SelectorError("invalid selector: 'a=1,b'; can't understand 'b'"));
+    // (UnescapedRune prints the rune as Go's %v does: its number)
+    expect(() => parseFieldSelector('metadata.name=a=b')).toThrow(new SelectorError('invalid field selector: unescaped character in value: 61'));
+    expect(() => parseFieldSelector('metadata.name=a\\x')).toThrow(new SelectorError('invalid field selector: invalid escape sequence: \\x'));
+    expect(() => parseFieldSelector('metadata.name=a\\')).toThrow(new SelectorError('invalid field selector: invalid escape sequence: \\'));
+  });
+
+  it('splits a term at its first operator and skips empty terms, as splitTerm and parseSelector do', () => {
+    expect(parseFieldSelector('metadata.name=a,').requirements).toEqual([{ field: 'metadata.name', op: '=', value: 'a' }]);
+    expect(parseFieldSelector(',spec.nodeName!=n1').requirements).toEqual([{ field: 'spec.nodeName', op: '!=', value: 'n1' }]);
+    expect(parseFieldSelector('=x').requirements).toEqual([{ field: '', op: '=', value: 'x' }]);
+    expect(parseFieldSelector('a!b=c').requirements).toEqual([{ field: 'a!b', op: '=', value: 'c' }]);
+  });
+
+  it("says what each kind's field-label conversion says of a label it does not take", () => {
+    expect(unsupportedFieldLabel('pods', 'foo')).toBe('field label not supported: foo');
+    expect(unsupportedFieldLabel('jobs', 'foo')).toBe('field label "foo" not supported for Job');
+    expect(unsupportedFieldLabel('configmaps', 'status.phase')).toBe('"status.phase" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(unsupportedFieldLabel('deployments', 'spec.replicas')).toBe('"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(() => checkFieldSelector('serviceaccounts', parseFieldSelector('secrets=x'))).toThrow('"secrets" is not a known field selector');
+    // the default conversion takes metadata.namespace of cluster-scoped kinds too; Node's and CSR's do not
+    expect(() => checkFieldSelector('persistentvolumes', parseFieldSelector('metadata.namespace='))).not.toThrow();
+    expect(() => checkFieldSelector('nodes', parseFieldSelector('metadata.namespace='))).toThrow('field label not supported: metadata.namespace');
+    expect(() => checkFieldSelector('certificatesigningrequests', parseFieldSelector('spec.signerName=x'))).not.toThrow();
   });
 
   it('selects unscheduled pods and pods on a node', () => {

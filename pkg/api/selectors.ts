@@ -25,36 +25,171 @@ export class SelectorError extends Error {
   }
 }
 
-type Token = { kind: 'id' | 'op' | '(' | ')' | ',' | '!' | 'end'; text: string };
+// The lexer and parser of k8s.io/apimachinery/pkg/labels (selector.go), error for error: the
+// apiserver answers a bad ?labelSelector with labels.Parse's own words, and kubectl shows them.
+type TokenKind = 'id' | 'in' | 'notin' | '!' | '=' | '==' | '!=' | '>' | '<' | '(' | ')' | ',' | 'end';
+type Token = { kind: TokenKind; text: string };
+
+const isLabelWhitespace = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+const isSpecialSymbol = (c: string) => '=!(),><'.includes(c);
+const specialTokens = new Set(['!', '!=', '=', '==', '(', ')', ',', '>', '<']);
 
 function lex(s: string): Token[] {
   const out: Token[] = [];
   let i = 0;
-  while (i < s.length) {
-    const c = s[i];
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === '(' || c === ')' || c === ',') {
-      out.push({ kind: c, text: c });
-      i++;
-    } else if (s.startsWith('==', i) || s.startsWith('!=', i)) {
-      out.push({ kind: 'op', text: s.slice(i, i + 2) });
-      i += 2;
-    } else if (c === '=' || c === '>' || c === '<') {
-      out.push({ kind: 'op', text: c });
-      i++;
-    } else if (c === '!') {
-      out.push({ kind: '!', text: c });
-      i++;
+  for (;;) {
+    while (i < s.length && isLabelWhitespace(s[i])) i++;
+    if (i >= s.length) break;
+    if (isSpecialSymbol(s[i])) {
+      // (the longest run of special symbols that is still an operator: `!=` and `==`, else one)
+      const two = s.slice(i, i + 2);
+      const text = specialTokens.has(two) ? two : s[i];
+      out.push({ kind: text as TokenKind, text });
+      i += text.length;
     } else {
       let j = i;
-      while (j < s.length && !/[\s(),=!<>]/.test(s[j])) j++;
-      out.push({ kind: 'id', text: s.slice(i, j) });
+      while (j < s.length && !isSpecialSymbol(s[j]) && !isLabelWhitespace(s[j])) j++;
+      const text = s.slice(i, j);
+      out.push({ kind: text === 'in' || text === 'notin' ? text : 'id', text });
       i = j;
     }
   }
   out.push({ kind: 'end', text: '' });
   return out;
+}
+
+/** Field errors as NewRequirement aggregates them: one is itself, several `[a, b]` without repeats. */
+function aggregate(errs: string[]): string {
+  const seen = [...new Set(errs)];
+  return seen.length === 1 ? seen[0] : `[${seen.join(', ')}]`;
+}
+
+/** Parses a label selector string; the empty string selects everything. Throws SelectorError. */
+export function parseLabelSelector(s: string): ParsedLabelSelector {
+  const toks = lex(s);
+  let p = 0;
+  // In the Values context `in` and `notin` are identifiers (`a in (in)`), as the parser's lookahead(Values).
+  const peek = (values = true): Token => {
+    const t = toks[p];
+    return values && (t.kind === 'in' || t.kind === 'notin') ? { kind: 'id', text: t.text } : t;
+  };
+  const next = (values = true): Token => {
+    const t = peek(values);
+    p++;
+    return t;
+  };
+  const fail = (message: string): never => {
+    throw new SelectorError(message);
+  };
+
+  // parseRequirement: its errors are the ones labels.Parse prefixes with "unable to parse requirement: "
+  const requirement = (): LabelRequirement => {
+    let t = next();
+    let operator: LabelOperator | undefined;
+    if (t.kind === '!') {
+      operator = 'DoesNotExist';
+      t = next();
+    }
+    if (t.kind !== 'id') fail(`found '${t.text}', expected: identifier`);
+    const key = t.text;
+    // (validateLabelKey with the parser's path, which labels.Parse leaves nil)
+    const keyErrs = isQualifiedName(key);
+    if (keyErrs.length) fail(`<nil>: Invalid value: "${key}": ${keyErrs.join('; ')}`);
+    if (operator === 'DoesNotExist') return { key, operator, values: [] };
+    const after = peek();
+    if (after.kind === 'end' || after.kind === ',') return { key, operator: 'Exists', values: [] };
+    const op = next(false);
+    let values: string[];
+    switch (op.kind) {
+      case 'in':
+      case 'notin': {
+        const open = next();
+        if (open.kind !== '(') fail(`found '${open.text}' expected: '('`);
+        const first = peek();
+        if (first.kind === ')') {
+          next();
+          values = [''];
+        } else if (first.kind === 'id' || first.kind === ',') {
+          // parseIdentifiersList: `(,x)`, `(x,)` and `(x,,y)` hold the empty value too
+          const set = new Set<string>();
+          for (;;) {
+            const v = next();
+            if (v.kind === 'id') {
+              set.add(v.text);
+              const sep = peek();
+              if (sep.kind === ',') continue;
+              if (sep.kind === ')') break;
+              fail(`found '${sep.text}', expected: ',' or ')'`);
+            } else if (v.kind === ',') {
+              if (set.size === 0) set.add('');
+              const sep = peek();
+              if (sep.kind === ')') {
+                set.add('');
+                break;
+              }
+              if (sep.kind === ',') set.add('');
+            } else {
+              fail(`found '${v.text}', expected: ',', or identifier`);
+            }
+          }
+          next(); // the ')'
+          values = [...set];
+        } else {
+          fail(`found '${first.text}', expected: ',', ')' or identifier`);
+        }
+        break;
+      }
+      case '=':
+      case '==':
+      case '!=':
+      case '>':
+      case '<': {
+        const v = peek();
+        if (v.kind === 'end' || v.kind === ',') values = [''];
+        else {
+          next();
+          if (v.kind !== 'id') fail(`found '${v.text}', expected: identifier`);
+          values = [v.text];
+        }
+        break;
+      }
+      default:
+        fail(`found '${op.text}', expected: in, notin, =, ==, !=, gt, lt`);
+    }
+    // NewRequirement's checks, on the values as a sorted set
+    values = [...new Set(values!)].sort();
+    const errs: string[] = [];
+    if (op.kind === '>' || op.kind === '<') {
+      values.forEach((v, i) => {
+        if (!/^[+-]?\d+$/.test(v)) errs.push(`values[${i}]: Invalid value: "${v}": for 'Gt', 'Lt' operators, the value must be an integer`);
+      });
+    }
+    values.forEach((v, i) => {
+      const valueErrs = isValidLabelValue(v);
+      if (valueErrs.length) errs.push(`values[${i}][${key}]: Invalid value: "${v}": ${valueErrs.join('; ')}`);
+    });
+    if (errs.length) fail(aggregate(errs));
+    const operators: Record<string, LabelOperator> = { in: 'In', notin: 'NotIn', '=': 'In', '==': 'In', '!=': 'NotIn', '>': 'Gt', '<': 'Lt' };
+    return { key, operator: operators[op.kind], values };
+  };
+
+  const requirements: LabelRequirement[] = [];
+  for (;;) {
+    const t = peek();
+    if (t.kind === 'end') break;
+    if (t.kind !== 'id' && t.kind !== '!') fail(`found '${t.text}', expected: !, identifier, or 'end of string'`);
+    try {
+      requirements.push(requirement());
+    } catch (e) {
+      throw new SelectorError(`unable to parse requirement: ${(e as Error).message}`);
+    }
+    const sep = next();
+    if (sep.kind === 'end') break;
+    if (sep.kind !== ',') fail(`found '${sep.text}', expected: ',' or 'end of string'`);
+    const after = peek();
+    if (after.kind !== 'id' && after.kind !== '!') fail(`found '${after.text}', expected: identifier after ','`);
+  }
+  return { requirements };
 }
 
 function checkKey(key: string): void {
@@ -65,74 +200,6 @@ function checkKey(key: string): void {
 function checkValue(key: string, v: string): void {
   const errs = isValidLabelValue(v);
   if (errs.length) throw new SelectorError(`values[0][${key}]: Invalid value: "${v}": ${errs.join('; ')}`);
-}
-
-/** Parses a label selector string; the empty string selects everything. Throws SelectorError. */
-export function parseLabelSelector(s: string): ParsedLabelSelector {
-  const toks = lex(s);
-  let p = 0;
-  const peek = () => toks[p];
-  const next = () => toks[p++];
-  const expect = (kind: Token['kind'], what: string) => {
-    const t = next();
-    if (t.kind !== kind) throw new SelectorError(`found '${t.text}', expected: ${what}`);
-    return t;
-  };
-  const requirements: LabelRequirement[] = [];
-  if (peek().kind === 'end') return { requirements };
-  for (;;) {
-    if (peek().kind === '!') {
-      next();
-      const key = expect('id', 'identifier after \'!\'').text;
-      checkKey(key);
-      requirements.push({ key, operator: 'DoesNotExist', values: [] });
-    } else {
-      const key = expect('id', 'identifier').text;
-      checkKey(key);
-      const t = peek();
-      if (t.kind === ',' || t.kind === 'end') {
-        requirements.push({ key, operator: 'Exists', values: [] });
-      } else if (t.kind === 'op') {
-        next();
-        const vt = peek();
-        const value = vt.kind === 'id' ? (next(), vt.text) : '';
-        if (vt.kind !== 'id' && vt.kind !== ',' && vt.kind !== 'end') throw new SelectorError(`found '${vt.text}', expected: identifier`);
-        if (t.text === '>' || t.text === '<') {
-          if (!/^-?\d+$/.test(value)) throw new SelectorError(`for 'Gt', 'Lt' operators, the value must be an integer`);
-          requirements.push({ key, operator: t.text === '>' ? 'Gt' : 'Lt', values: [value] });
-        } else {
-          checkValue(key, value);
-          requirements.push({ key, operator: t.text === '!=' ? 'NotIn' : 'In', values: [value] });
-        }
-      } else if (t.kind === 'id' && (t.text === 'in' || t.text === 'notin')) {
-        next();
-        expect('(', "'(' after set operator");
-        const values: string[] = [];
-        for (;;) {
-          const v = peek();
-          if (v.kind === 'id') {
-            next();
-            checkValue(key, v.text);
-            values.push(v.text);
-          } else if (v.kind === ',' || v.kind === ')') {
-            values.push(''); // `a in (,x)` and `a in ()` mean the empty value, as in Kubernetes
-          } else {
-            throw new SelectorError(`found '${v.text}', expected: ',', ')' or identifier`);
-          }
-          const sep = next();
-          if (sep.kind === ')') break;
-          if (sep.kind !== ',') throw new SelectorError(`found '${sep.text}', expected: ',' or ')'`);
-        }
-        requirements.push({ key, operator: t.text === 'in' ? 'In' : 'NotIn', values: [...new Set(values)].sort() });
-      } else {
-        throw new SelectorError(`found '${t.text}', expected: in, notin, =, ==, !=, gt, lt`);
-      }
-    }
-    const sep = next();
-    if (sep.kind === 'end') break;
-    if (sep.kind !== ',') throw new SelectorError(`found '${sep.text}', expected: ','`);
-  }
-  return { requirements };
 }
 
 /** Converts a LabelSelector object; `undefined`/null selects nothing, `{}` everything (as Kubernetes). */
@@ -242,7 +309,12 @@ export interface ParsedFieldSelector {
   requirements: FieldRequirement[];
 }
 
-/** Splits on unescaped commas and unescapes `\,` `\=` `\\` in values, as fields.ParseSelector does. */
+/**
+ * Splits on unescaped commas and unescapes `\,` `\=` `\\` in values, as fields.ParseSelector
+ * does, in its words: an empty term is skipped (`a=b,`), a term splits at its first `!=`, `==` or
+ * `=` with nothing trimmed, and an unescaped `,` or `=` in a value is an UnescapedRune error,
+ * which Go prints with the rune's number (`unescaped character in value: 61`).
+ */
 export function parseFieldSelector(s: string): ParsedFieldSelector {
   const requirements: FieldRequirement[] = [];
   if (s.trim() === '') return { requirements };
@@ -259,10 +331,10 @@ export function parseFieldSelector(s: string): ParsedFieldSelector {
   }
   parts.push(cur);
   for (const part of parts) {
-    const m = /^([^=!]*?)\s*(!=|==|=)(.*)$/.exec(part);
+    if (part === '') continue;
+    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(part);
     if (!m) throw new SelectorError(`invalid selector: '${s}'; can't understand '${part}'`);
-    const field = m[1].trim();
-    if (!field) throw new SelectorError(`invalid selector: '${s}'; can't understand '${part}'`);
+    const field = m[1];
     let value = '';
     const raw = m[3];
     for (let i = 0; i < raw.length; i++) {
@@ -273,9 +345,9 @@ export function parseFieldSelector(s: string): ParsedFieldSelector {
           i++;
           continue;
         }
-        throw new SelectorError(`invalid field selector: invalid escape sequence in '${raw}'`);
+        throw new SelectorError(`invalid field selector: invalid escape sequence: \\${n ?? ''}`);
       }
-      if (raw[i] === '=') throw new SelectorError(`invalid field selector: unescaped '=' in '${raw}'`);
+      if (raw[i] === '=' || raw[i] === ',') throw new SelectorError(`invalid field selector: unescaped character in value: ${raw.codePointAt(i)}`);
       value += raw[i];
     }
     requirements.push({ field, op: m[2] === '!=' ? '!=' : '=', value });
@@ -340,8 +412,10 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
       type: str(obj.type),
     };
   },
-  persistentvolumes: (obj) => metaFields(obj, false),
-  storageclasses: (obj) => metaFields(obj, false),
+  // (PersistentVolumes and StorageClasses have no conversion func: DefaultMetaV1FieldSelectorConversion
+  // takes metadata.namespace of them too, and it selects as "", as the default below does)
+  // CertificateSigningRequest's conversion func: metadata.name and spec.signerName, no namespace.
+  certificatesigningrequests: (obj) => ({ 'metadata.name': str(obj.metadata?.name), 'spec.signerName': str(sub(obj, 'spec').signerName) }),
   leases: (obj) => metaFields(obj, true),
   configmaps: (obj) => metaFields(obj, true),
   secrets: (obj) => ({ ...metaFields(obj, true), type: str(obj.type) }),
@@ -359,10 +433,24 @@ export function fieldsOf(resource: string, obj: KubeObject): Record<string, stri
   return fn ? fn(obj) : metaFields(obj, true);
 }
 
-/** Throws `field label not supported: foo` for a selector that names a field `resource` lacks. */
+/**
+ * What a built-in kind's field-label conversion says of a label it does not take. The kinds whose
+ * 1.32 version registers a conversion func (AddFieldLabelConversionFunc in pkg/apis/<group>/<version>/
+ * conversion.go) say `field label not supported: foo` (batch/v1 Job its own sentence); every other
+ * kind falls back to runtime.DefaultMetaV1FieldSelectorConversion, which names the two it takes.
+ */
+export function unsupportedFieldLabel(resource: string, label: string): string {
+  if (resource === 'jobs') return `field label ${JSON.stringify(label)} not supported for Job`;
+  if (convertedFieldLabels.has(resource)) return `field label not supported: ${label}`;
+  return `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`;
+}
+
+const convertedFieldLabels = new Set(['pods', 'nodes', 'replicationcontrollers', 'events', 'namespaces', 'secrets', 'services', 'certificatesigningrequests']);
+
+/** Throws the kind's conversion error for a selector that names a field `resource` does not take. */
 export function checkFieldSelector(resource: string, sel: ParsedFieldSelector): void {
   const supported = fieldsOf(resource, { metadata: {} });
   for (const r of sel.requirements) {
-    if (!(r.field in supported)) throw new SelectorError(`field label not supported: ${r.field}`);
+    if (!(r.field in supported)) throw new SelectorError(unsupportedFieldLabel(resource, r.field));
   }
 }

@@ -391,6 +391,16 @@ describe('pods', () => {
     expect(e.message).toContain('field label not supported: spec.bogus');
     const e2 = await failure(admin.list(Pods, 'default', { labelSelector: 'a in (b' }));
     expect(e2.code).toBe(400);
+    expect(e2.message).toBe("unable to parse requirement: found '', expected: ',' or ')'");
+    // labels.Parse's and fields.ParseSelector's own words, with no prefix of ours
+    expect((await failure(admin.list(Pods, 'default', { labelSelector: 'a=b=c' }))).message).toBe("found '=', expected: ',' or 'end of string'");
+    expect((await failure(admin.list(Pods, 'default', { fieldSelector: 'bogus' }))).message).toBe("invalid selector: 'bogus'; can't understand 'bogus'");
+    expect(await names({ fieldSelector: 'metadata.name=sel-b,' })).toEqual(['sel-b']);
+    // a kind with no field-label conversion func: DefaultMetaV1FieldSelectorConversion's words
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const e3 = await failure(admin.list(ConfigMaps, 'default', { fieldSelector: 'status.phase=Running' }));
+    expect(e3.code).toBe(400);
+    expect(e3.message).toBe('"status.phase" is not a known field selector: only "metadata.name", "metadata.namespace"');
   });
 
   it('lists page with limit and continue', async () => {
@@ -578,6 +588,8 @@ describe('other kinds', () => {
     expect((del.status as { phase: string }).phase).toBe('Terminating');
     const e = await failure(admin.create(Pods, 'team-a', pod('late')));
     expect(e.code).toBe(403);
+    // (NamespaceLifecycle's cause, by which a controller tells this refusal from others)
+    expect((e.status?.details as { causes?: unknown[] }).causes).toEqual([{ reason: 'NamespaceTerminating', message: 'namespace team-a is being terminated', field: 'metadata.namespace' }]);
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {

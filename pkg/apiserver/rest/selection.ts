@@ -1,7 +1,7 @@
 // Label and field selectors from query parameters, turned into one predicate.
 import type { KubeObject } from '../../api/types.js';
 import type { Selectable } from '../raw-object.js';
-import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from '../../api/selectors.js';
+import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector, unsupportedFieldLabel } from '../../api/selectors.js';
 import * as errors from '../errors.js';
 import type { ResourceInfo } from '../registry/resources.js';
 
@@ -14,15 +14,13 @@ export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selecta
   if (!ls && !fs) return matchAll;
   let labelSel: ReturnType<typeof parseLabelSelector> | undefined;
   let fieldSel: ReturnType<typeof parseFieldSelector> | undefined;
+  // (the parsers' errors are labels.Parse's and fields.ParseSelector's words, which ListResource
+  // serves as they are in its 400)
   try {
     if (ls) labelSel = parseLabelSelector(ls);
-  } catch (e) {
-    throw errors.badRequest(`unable to parse requirement: ${(e as Error).message}`);
-  }
-  try {
     if (fs) fieldSel = parseFieldSelector(fs);
   } catch (e) {
-    throw errors.badRequest(`invalid field selector: ${(e as Error).message}`);
+    throw errors.badRequest((e as Error).message);
   }
   if (fieldSel) {
     // Reject unsupported field labels up front, as Kubernetes does; a version served over
@@ -32,7 +30,8 @@ export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selecta
     fieldSel = {
       requirements: fieldSel.requirements.map((req) => {
         const field = label ? label(req.field) : req.field;
-        if (field === undefined || !(field in sample)) throw errors.badRequest(`field label not supported: ${req.field}`);
+        // (a custom resource's and events.k8s.io's conversion funcs say "field label not supported")
+        if (field === undefined || !(field in sample)) throw errors.badRequest(r.custom || label ? `field label not supported: ${req.field}` : unsupportedFieldLabel(r.name, req.field));
         return { ...req, field };
       }),
     };
