@@ -513,8 +513,11 @@ export class ApiServer {
       }
     }
     if (obj.metadata?.deletionTimestamp) {
-      // (the NamespaceLifecycle plugin's NewForbidden names what was being created)
-      throw errors.admissionForbidden(target.group, target.resource, target.name, `unable to create new content in namespace ${ns} because it is being terminated`);
+      // (the NamespaceLifecycle plugin's NewForbidden names what was being created, and carries
+      // the NamespaceTerminating cause by which controllers tell this refusal from others)
+      const err = errors.admissionForbidden(target.group, target.resource, target.name, `unable to create new content in namespace ${ns} because it is being terminated`);
+      err.details!.causes = [...(err.details!.causes ?? []), { reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }];
+      throw err;
     }
   }
 

@@ -228,6 +228,7 @@ export const RS_UPDATED = 'ReplicaSetUpdated';
 export const TIMED_OUT = 'ProgressDeadlineExceeded';
 export const NEW_RS_CREATED = 'NewReplicaSetCreated';
 export const FOUND_NEW_RS = 'FoundNewReplicaSet';
+export const FAILED_RS_CREATE = 'ReplicaSetCreateError';
 export const PAUSED = 'DeploymentPaused';
 export const RESUMED = 'DeploymentResumed';
 
@@ -289,10 +290,19 @@ export function deploymentProgressing(d: D, s: DeploymentStatus): boolean {
   return (s.updatedReplicas ?? 0) > (old.updatedReplicas ?? 0) || newOld < oldOld || (s.readyReplicas ?? 0) > (old.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (old.availableReplicas ?? 0);
 }
 
+/**
+ * HasProgressDeadline: whether the Deployment reports Progressing (and times out). A deadline of
+ * MaxInt32 means none, as a Deployment converted from extensions/v1beta1 without one has.
+ */
+export function hasProgressDeadline(d: D): boolean {
+  const deadline = d.spec?.progressDeadlineSeconds;
+  return deadline !== undefined && deadline !== null && deadline !== 2147483647;
+}
+
 /** DeploymentTimedOut: no progress for progressDeadlineSeconds since the Progressing condition's last update. */
 export function deploymentTimedOut(d: D, s: DeploymentStatus, nowMs: number): boolean {
   const deadline = d.spec?.progressDeadlineSeconds;
-  if (deadline === undefined || deadline === null) return false;
+  if (!hasProgressDeadline(d) || deadline == null) return false;
   const c = conditionOf(s, PROGRESSING);
   if (!c || c.reason === NEW_RS_AVAILABLE) return false;
   if (c.reason === TIMED_OUT) return true;

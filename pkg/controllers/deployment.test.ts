@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { EventSink } from '../client/event-sink.js';
 import type { Informer } from '../client/informer.js';
+import { StatusError } from '../client/rest-client.js';
 import { DeploymentController } from './deployment.js';
 import type { D, RS } from './deployment-util.js';
 
@@ -124,5 +125,63 @@ describe('DeploymentController rolling update (fake client)', () => {
     const final = store.of('deployments').get('default/web')!;
     expect(final.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
     expect(final.status).toMatchObject({ replicas: 4, updatedReplicas: 4, availableReplicas: 4, observedGeneration: 2 });
+  });
+});
+
+describe('DeploymentController progress reporting (fake client)', () => {
+  const setup = (progressDeadlineSeconds: number, refuse?: Error) => {
+    const store = new FakeStore();
+    const client = fakeClient(store);
+    if (refuse) {
+      const create = client.create.bind(client);
+      client.create = (async (ref: ResourceRef, ns: string | undefined, obj: unknown) => {
+        if (ref.resource === 'replicasets') throw refuse;
+        return create(ref, ns, obj as never);
+      }) as typeof client.create;
+    }
+    const informers = { deployments: fakeInformer<D>(store, 'deployments'), replicasets: fakeInformer<RS>(store, 'replicasets'), pods: fakeInformer(store, 'pods') };
+    const events = new EventSink();
+    const ctl = new DeploymentController(client, informers as never, events);
+    ctl.queue.stop();
+    store.put('deployments', {
+      metadata: { name: 'web', namespace: 'default', generation: 1 },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'v1' }] } }, progressDeadlineSeconds },
+    });
+    const conditions = () => ((store.of('deployments').get('default/web') as D).status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
+    return { store, ctl, events, conditions };
+  };
+
+  it('reports no Progressing condition when progressDeadlineSeconds is MaxInt32 (HasProgressDeadline)', async () => {
+    for (const [deadline, want] of [
+      [600, ['Available', 'Progressing']],
+      [2147483647, ['Available']],
+    ] as const) {
+      const { store, ctl, conditions } = setup(deadline);
+      for (let i = 0; i < 4; i++) {
+        await ctl.sync('default/web');
+        settleReplicaSets(store, true);
+      }
+      expect(conditions().map((c) => c.type).sort()).toEqual(want);
+    }
+  });
+
+  it('says a refused ReplicaSet create with Progressing False ReplicaSetCreateError and a Warning event, but not a terminating namespace', async () => {
+    const why = 'replicasets.apps "web-x" is forbidden: exceeded quota: q, requested: count/replicasets.apps=1, used: count/replicasets.apps=0, limited: count/replicasets.apps=0';
+    const refused = setup(600, new StatusError(403, { kind: 'Status', reason: 'Forbidden', message: why }, why));
+    await expect(refused.ctl.sync('default/web')).rejects.toThrow('exceeded quota');
+    await refused.events.flush();
+    const progressing = refused.conditions().find((c) => c.type === 'Progressing');
+    expect(progressing).toMatchObject({ status: 'False', reason: 'ReplicaSetCreateError' });
+    expect(progressing!.message).toMatch(/^Failed to create new replica set "web-[a-z0-9]+": replicasets\.apps "web-x" is forbidden: exceeded quota/);
+    const events = [...refused.store.of('events').values()] as { type?: string; reason?: string; message?: string }[];
+    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'ReplicaSetCreateError', message: progressing!.message })]);
+
+    const msg = 'replicasets.apps "web-x" is forbidden: unable to create new content in namespace default because it is being terminated';
+    const status = { kind: 'Status', reason: 'Forbidden', message: msg, details: { causes: [{ reason: 'NamespaceTerminating', message: 'namespace default is being terminated', field: 'metadata.namespace' }] } };
+    const closing = setup(600, new StatusError(403, status, msg));
+    await expect(closing.ctl.sync('default/web')).rejects.toThrow('being terminated');
+    await closing.events.flush();
+    expect(closing.conditions().some((c) => c.reason === 'ReplicaSetCreateError')).toBe(false);
+    expect([...closing.store.of('events').values()]).toEqual([]);
   });
 });

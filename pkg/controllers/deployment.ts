@@ -28,6 +28,10 @@ export interface DeploymentInformers {
 }
 
 const replicas = (o: { spec?: { replicas?: number } }) => o.spec?.replicas ?? 0;
+
+/** errors.HasStatusCause(err, NamespaceTerminatingCause): NamespaceLifecycle's refusal in a namespace being deleted. */
+const namespaceTerminating = (e: unknown) =>
+  e instanceof StatusError && ((e.status?.details as { causes?: { reason?: string }[] } | undefined)?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 const active = (sets: RS[]) => sets.filter((rs) => replicas(rs) > 0);
 
 function selects(d: D, o: KubeObject): boolean {
@@ -130,7 +134,7 @@ export class DeploymentController {
         Object.assign(newRS, await this.client.update<RS>(ReplicaSets, newRS.metadata!.namespace, newRS.metadata!.name!, newRS));
       }
       await this.syncRevision(d, newRS);
-      if (!u.conditionOf(d.status, u.PROGRESSING) && d.spec?.progressDeadlineSeconds != null) {
+      if (!u.conditionOf(d.status, u.PROGRESSING) && u.hasProgressDeadline(d)) {
         const s = { ...(d.status ?? {}) };
         u.setCondition(s, u.newCondition(u.PROGRESSING, 'True', u.FOUND_NEW_RS, `Found new replica set "${newRS.metadata!.name}"`, rfc3339Now()));
         await this.updateStatus(d, s);
@@ -164,7 +168,12 @@ export class DeploymentController {
     try {
       created = await this.client.create<RS>(ReplicaSets, d.metadata!.namespace, draft);
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 409)) throw e;
+      if (!(e instanceof StatusError && e.code === 409)) {
+        // A refusal (a quota, an admission webhook or policy) is said on the Deployment; a
+        // namespace being deleted refuses every create, and is not.
+        if (!namespaceTerminating(e)) await this.replicaSetCreateFailed(d, draft.metadata!.name!, e);
+        throw e;
+      }
       // Ours already (an informer that lags), or a hash collision: count it and try another name.
       const existing = await this.client.get<RS>(ReplicaSets, d.metadata!.namespace, draft.metadata!.name!);
       if (controllerOf(existing)?.uid === d.metadata!.uid && u.equalIgnoreHash(existing.spec?.template, d.spec?.template)) return existing;
@@ -174,12 +183,27 @@ export class DeploymentController {
     }
     if (replicas(created) > 0) this.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata!.name} from 0 to ${replicas(created)}`);
     await this.syncRevision(d, created);
-    if (d.spec?.progressDeadlineSeconds != null) {
+    if (u.hasProgressDeadline(d)) {
       const s = { ...(d.status ?? {}) };
       u.setCondition(s, u.newCondition(u.PROGRESSING, 'True', u.NEW_RS_CREATED, `Created new replica set "${created.metadata!.name}"`, rfc3339Now()));
       await this.updateStatus(d, s);
     }
     return created;
+  }
+
+  /**
+   * getNewReplicaSet when the create is refused: Progressing False with ReplicaSetCreateError
+   * (when the Deployment has a progress deadline) and a Warning event, both saying why.
+   */
+  private async replicaSetCreateFailed(d: D, name: string, e: unknown): Promise<void> {
+    const msg = `Failed to create new replica set "${name}": ${e instanceof Error ? e.message : String(e)}`;
+    if (u.hasProgressDeadline(d)) {
+      const s = { ...(d.status ?? {}) };
+      u.setCondition(s, u.newCondition(u.PROGRESSING, 'False', u.FAILED_RS_CREATE, msg, rfc3339Now()));
+      // (the refusal is the error to report; a failed status write is not)
+      await this.updateStatus(d, s).catch(() => undefined);
+    }
+    this.event(d, 'Warning', u.FAILED_RS_CREATE, msg);
   }
 
   /**
@@ -317,7 +341,7 @@ export class DeploymentController {
   // ---- status ----
 
   private async checkPausedConditions(d: D): Promise<void> {
-    if (d.spec?.progressDeadlineSeconds == null) return;
+    if (!u.hasProgressDeadline(d)) return;
     const cond = u.conditionOf(d.status, u.PROGRESSING);
     const pausedCond = cond?.reason === u.PAUSED;
     const now = rfc3339Now();
@@ -338,7 +362,7 @@ export class DeploymentController {
     const nowMs = Date.now();
     const now = rfc3339Now();
     const s = u.calculateStatus(d, all, newRS, now);
-    const deadline = d.spec?.progressDeadlineSeconds;
+    const deadline = u.hasProgressDeadline(d) ? d.spec?.progressDeadlineSeconds : undefined;
     if (deadline == null) s.conditions = (s.conditions ?? []).filter((c) => c.type !== u.PROGRESSING);
     const cur = u.conditionOf(s, u.PROGRESSING);
     const complete = s.replicas === s.updatedReplicas && cur?.reason === u.NEW_RS_AVAILABLE;

@@ -4,7 +4,7 @@
 // and the progress deadline. A fake kubelet marks pods Ready through the status subresource.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Deployments, Namespaces, Pods, ReplicaSets, ResourceQuotas } from '../../pkg/client/rest-client.js';
+import { Deployments, Events, Namespaces, Pods, ReplicaSets, ResourceQuotas } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, readyAll, startWithControllers } from '../helpers/workloads.js';
 
@@ -191,5 +191,23 @@ describe('Deployment controller', () => {
     expect(failing).toMatchObject({ status: 'True', reason: 'FailedCreate' });
     await cp.admin.patch(ResourceQuotas, 'deploy-quota', 'pods', { spec: { hard: { pods: '10' } } });
     await eventually(async () => (await failureOf()) === undefined, { timeoutMs: 20_000, what: 'ReplicaFailure cleared' });
+  });
+
+  it('says a ReplicaSet the quota refuses with Progressing False ReplicaSetCreateError and a Warning event, until it fits', async () => {
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'deploy-rsquota' } });
+    await cp.admin.create(ResourceQuotas, 'deploy-rsquota', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'sets' }, spec: { hard: { 'count/replicasets.apps': '0' } } });
+    await cp.admin.create(Deployments, 'deploy-rsquota', deployment('refused', 1));
+    const progressingOf = async () => ((await cp.admin.get(Deployments, 'deploy-rsquota', 'refused')).status as { conditions?: (Cond & { message: string })[] }).conditions?.find((c) => c.type === 'Progressing');
+    const failed = await eventually(async () => ((await progressingOf())?.reason === 'ReplicaSetCreateError' ? progressingOf() : undefined), { timeoutMs: 15_000, what: 'ReplicaSetCreateError' });
+    expect(failed).toMatchObject({ status: 'False' });
+    expect(failed!.message).toMatch(/^Failed to create new replica set "refused-[a-z0-9]+": replicasets\.apps "refused-[a-z0-9]+" is forbidden: exceeded quota: sets, requested: count\/replicasets\.apps=1, used: count\/replicasets\.apps=0, limited: count\/replicasets\.apps=0$/);
+    const events = await eventually(async () => {
+      const evs = (await cp.admin.list(Events, 'deploy-rsquota', { fieldSelector: 'involvedObject.name=refused,reason=ReplicaSetCreateError' })).items;
+      return evs.length ? evs : undefined;
+    });
+    expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Deployment', name: 'refused' }, message: failed!.message });
+    await cp.admin.patch(ResourceQuotas, 'deploy-rsquota', 'sets', { spec: { hard: { 'count/replicasets.apps': '5' } } });
+    const created = await eventually(async () => ((await progressingOf())?.status === 'True' ? progressingOf() : undefined), { timeoutMs: 30_000, what: 'the ReplicaSet created' });
+    expect(['NewReplicaSetCreated', 'ReplicaSetUpdated', 'NewReplicaSetAvailable']).toContain(created!.reason);
   });
 });
