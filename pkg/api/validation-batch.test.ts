@@ -68,6 +68,39 @@ describe('Job defaults and validation', () => {
     scaled.spec!.suspend = true;
     expect(validateJobUpdate(scaled, old)).toEqual([]);
   });
+
+  it('a suspended job that never started may change only its scheduling directives (validatePodTemplateUpdate)', () => {
+    const old = job({ suspend: true });
+    const directives = structuredClone(old);
+    const t = directives.spec!.template!;
+    t.metadata!.labels = { ...t.metadata!.labels, queue: 'a' };
+    t.metadata!.annotations = { note: 'x' };
+    t.spec!.nodeSelector = { zone: 'a' };
+    t.spec!.tolerations = [{ key: 'k', operator: 'Exists' }];
+    t.spec!.schedulingGates = [{ name: 'example.com/gate' }];
+    t.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } };
+    expect(validateJobUpdate(directives, old)).toEqual([]);
+    // The rest of the template (image, activeDeadlineSeconds, pod affinity) stays as it was.
+    for (const change of [(j: Job) => (j.spec!.template!.spec!.containers![0]!.image = 'other'), (j: Job) => (j.spec!.template!.spec!.activeDeadlineSeconds = 5), (j: Job) => (j.spec!.template!.spec!.affinity = { podAffinity: {} })]) {
+      const next = structuredClone(old);
+      change(next);
+      expect(messages(validateJobUpdate(next, old)).filter((e) => e.startsWith('spec.template: Invalid value:') && e.endsWith('field is immutable'))).toHaveLength(1);
+    }
+    // Once started, the directives are fixed too.
+    const started = { ...structuredClone(old), status: { startTime: '2024-01-01T00:00:00Z' } };
+    expect(messages(validateJobUpdate({ ...directives, status: started.status }, started)).some((e) => e.startsWith('spec.template: Invalid value:'))).toBe(true);
+  });
+
+  it('an Indexed job changes completions only in tandem with parallelism (validateCompletions)', () => {
+    const old = job({ completionMode: 'Indexed', completions: 2, parallelism: 2 });
+    const both = structuredClone(old);
+    both.spec!.completions = 4;
+    both.spec!.parallelism = 4;
+    expect(validateJobUpdate(both, old)).toEqual([]);
+    const alone = structuredClone(old);
+    alone.spec!.completions = 5;
+    expect(messages(validateJobUpdate(alone, old))).toEqual(['spec.completions: Invalid value: 5: can only be modified in tandem with spec.parallelism']);
+  });
 });
 
 describe('Job podFailurePolicy validation', () => {

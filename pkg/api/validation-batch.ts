@@ -3,6 +3,7 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
+import { deepEqual } from './fieldset-object.js';
 import { duplicate, invalid, notSupported, required, tooLong, tooMany, goStringMap, type FieldError } from './field-error.js';
 import { countIndexes, parseIndexes } from './job-indexes.js';
 import { isDNS1123Label, isQualifiedName } from './names.js';
@@ -192,6 +193,29 @@ export function validateJob(job: Job): FieldError[] {
   return errs;
 }
 
+/**
+ * The old template with the new one's scheduling directives (validatePodTemplateUpdate with
+ * AllowMutableSchedulingDirectives): nodeSelector, tolerations, schedulingGates, labels and
+ * annotations, and node affinity (an affinity may be dropped whole only when node affinity was
+ * all it held).
+ */
+function withSchedulingDirectivesOf(old: PodTemplateSpec | undefined, next: PodTemplateSpec | undefined): PodTemplateSpec {
+  const t: PodTemplateSpec = structuredClone(old ?? {});
+  const spec = (t.spec ??= {} as NonNullable<PodTemplateSpec['spec']>);
+  const nextSpec = next?.spec;
+  if (!nextSpec?.affinity && spec.affinity) {
+    delete spec.affinity.nodeAffinity;
+    if (!Object.values(spec.affinity).some((v) => v != null)) delete spec.affinity;
+  } else if (nextSpec?.affinity) {
+    spec.affinity = { ...(spec.affinity ?? {}), nodeAffinity: nextSpec.affinity.nodeAffinity };
+  }
+  spec.nodeSelector = nextSpec?.nodeSelector;
+  spec.tolerations = nextSpec?.tolerations;
+  spec.schedulingGates = nextSpec?.schedulingGates;
+  t.metadata = { ...(t.metadata ?? {}), labels: next?.metadata?.labels, annotations: next?.metadata?.annotations };
+  return t;
+}
+
 export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   const s = job.spec ?? {};
   const o = old.spec ?? {};
@@ -202,11 +226,20 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   if (!same(s.backoffLimitPerIndex, o.backoffLimitPerIndex)) errs.push(immutable('spec.backoffLimitPerIndex', s.backoffLimitPerIndex));
   if (!same(s.successPolicy, o.successPolicy)) errs.push(immutable('spec.successPolicy', s.successPolicy));
   if (!same(s.managedBy, o.managedBy)) errs.push(immutable('spec.managedBy', s.managedBy));
-  // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not.
-  if (s.completions !== o.completions && !(s.completionMode === 'Indexed' && s.completions === s.parallelism)) errs.push(immutable('spec.completions', s.completions));
-  // The template may change only while the job is suspended and has not started.
-  const mayChangeTemplate = o.suspend === true && !old.status?.startTime;
-  if (!mayChangeTemplate && !same(s.template, o.template)) errs.push(immutable('spec.template', s.template));
+  // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not
+  // (validateCompletions; an Indexed job's completions set to null is refused above already).
+  if (s.completions !== o.completions) {
+    if (s.completionMode !== 'Indexed') errs.push(immutable('spec.completions', s.completions));
+    else if (s.completions != null && s.completions !== s.parallelism) errs.push(invalid('spec.completions', s.completions, 'can only be modified in tandem with spec.parallelism'));
+  }
+  // validatePodTemplateUpdate: while the job is suspended and has not started, only the
+  // scheduling directives may change (node affinity, nodeSelector, tolerations, schedulingGates,
+  // the template's labels and annotations); the rest of the template never.
+  if (!same(s.template, o.template)) {
+    const mayChangeDirectives = o.suspend === true && !old.status?.startTime;
+    const oldTemplate = mayChangeDirectives ? withSchedulingDirectivesOf(o.template, s.template) : o.template;
+    if (!deepEqual(s.template, oldTemplate)) errs.push(immutable('spec.template', s.template));
+  }
   return errs;
 }
 
