@@ -189,8 +189,9 @@ export function planSlices(existing: readonly Slice[], groups: readonly DesiredS
       continue;
     }
     const s = create.pop()!;
-    const { generateName: _g, ...meta } = s.metadata ?? {};
-    update.push({ ...s, metadata: { ...meta, name: gone.metadata!.name!, resourceVersion: gone.metadata!.resourceVersion } });
+    // Only the name is set on the new slice (its generateName stays, and is stored by the update,
+    // as upstream's slice.Name = sliceToDelete.Name leaves it).
+    update.push({ ...s, metadata: { ...s.metadata, name: gone.metadata!.name!, resourceVersion: gone.metadata!.resourceVersion } });
     remove.splice(i, 1);
   }
   return { create, update, remove };
