@@ -45,10 +45,21 @@ export interface JobControllerOptions {
   backoff?: BackoffConfig;
 }
 
+/**
+ * The generateName of an Indexed job's pod, `<job>-<index>-`, cut to the 58 characters a
+ * generated name's base may have (names.MaxGeneratedNameLength) by shortening the job's name, so
+ * that the index stays in the pod's name (podGenerateNameWithIndex).
+ */
+export function podGenerateNameWithIndex(jobName: string, index: number): string {
+  const suffix = `-${index}-`;
+  const prefix = jobName + suffix;
+  return prefix.length > 58 ? prefix.slice(0, 58 - suffix.length) + suffix : prefix;
+}
+
 /** A pod of `job`; for an Indexed job, the pod of completion index `index` (with `annotations`: its index's failure counts). */
 export function jobPod(job: J, index: number | undefined, annotations?: Record<string, string>): P {
   const name = job.metadata!.name!;
-  const pod = podFromTemplate(job, job.spec?.template, 'batch/v1', 'Job', index === undefined ? `${name}-` : `${name}-${index}-`);
+  const pod = podFromTemplate(job, job.spec?.template, 'batch/v1', 'Job', index === undefined ? `${name}-` : podGenerateNameWithIndex(name, index));
   const m = pod.metadata!;
   if (!m.finalizers?.includes(JOB_TRACKING_FINALIZER)) m.finalizers = [...(m.finalizers ?? []), JOB_TRACKING_FINALIZER];
   if (index === undefined) return pod;

@@ -162,6 +162,20 @@ describe('Job controller', () => {
     }
   });
 
+  it('pods of a long-named job get names of 63 characters at most, the index kept (SimpleNameGenerator, podGenerateNameWithIndex)', async () => {
+    const plain = 'p'.repeat(60);
+    const indexed = 'i'.repeat(56);
+    await cp.admin.create(Jobs, 'default', job(plain));
+    await cp.admin.create(Jobs, 'default', job(indexed, { completionMode: 'Indexed', completions: 2, parallelism: 2 }));
+    const [p] = await eventually(async () => ((await podsOf(plain)).length ? podsOf(plain) : undefined));
+    // the base cut to 58, then five random characters
+    expect(p!.metadata!.name).toMatch(new RegExp(`^${'p'.repeat(58)}[a-z0-9]{5}$`));
+    const ip = await eventually(async () => ((await podsOf(indexed)).length === 2 ? podsOf(indexed) : undefined));
+    // the job's name shortened so that <job>-<index>- is 58
+    expect(ip.map((x) => x.metadata!.name!.replace(/[a-z0-9]{5}$/, '')).sort()).toEqual([`${'i'.repeat(55)}-0-`, `${'i'.repeat(55)}-1-`]);
+    for (const name of [plain, indexed]) await cp.admin.delete(Jobs, 'default', name, { propagationPolicy: 'Background' });
+  });
+
   it('a pod the apiserver refuses is tried again after 1 s doubling (DefaultJobApiBackOff), one FailedCreate a try', async () => {
     const j = job('nosa');
     (j.spec as { template: { spec: Record<string, unknown> } }).template.spec.serviceAccountName = 'nosuch';

@@ -192,7 +192,8 @@ export class Store {
     } else {
       delete meta.namespace;
     }
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    // (the base is cut to 58 characters, so the name fits a DNS label: SimpleNameGenerator)
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     if (ctx.requireName !== undefined && meta.name !== ctx.requireName) {
       throw errors.forbidden(ctx.user.name, 'create', r.group, r.name, meta.namespace, meta.name, `may only create the object named "${ctx.requireName}"`);
     }
