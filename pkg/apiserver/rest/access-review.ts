@@ -7,8 +7,10 @@
 // and authentication.k8s.io/v1 SelfSubjectReview: "who am I?" (`kubectl auth whoami`) and
 // TokenReview: "whose token is this?" (token-review.ts).
 // Creating one is itself authorized like any create (system:basic-user grants the self reviews).
-import { invalid, type FieldError } from '../../api/field-error.js';
+import { forbidden, invalid, required, VerbatimValue, type FieldError } from '../../api/field-error.js';
+import { isValidLabelValue } from '../../api/names.js';
 import type { KubeObject } from '../../api/types.js';
+import { qualifiedName } from '../../api/validation-meta.js';
 import type { Attributes, Authorizer, Decision } from '../authorizer.js';
 import * as errors from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
@@ -41,6 +43,16 @@ export function matchReviewPath(path: string): { resource: ReviewResource; names
   return undefined;
 }
 
+interface SelectorRequirement {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+/** A list's selector a review may ask about (AuthorizeWithSelectors, beta and on in 1.32). */
+interface SelectorAttributes {
+  rawSelector?: string;
+  requirements?: SelectorRequirement[];
+}
 interface ResourceAttributes {
   namespace?: string;
   verb?: string;
@@ -48,6 +60,8 @@ interface ResourceAttributes {
   resource?: string;
   subresource?: string;
   name?: string;
+  fieldSelector?: SelectorAttributes;
+  labelSelector?: SelectorAttributes;
 }
 interface NonResourceAttributes {
   path?: string;
@@ -70,12 +84,47 @@ export interface ReviewDeps {
   reviewToken?: TokenReviewer;
 }
 
-/** ValidateSubjectAccessReviewSpec: exactly one kind of attributes; a subject when the review names one. */
+/** The non-resource attributes as Go's %#v prints the internal struct in a field error (null when absent). */
+const goNonResourceAttributes = (a: NonResourceAttributes | undefined): VerbatimValue =>
+  new VerbatimValue(a ? `authorization.NonResourceAttributes{Path:${JSON.stringify(a.path ?? '')}, Verb:${JSON.stringify(a.verb ?? '')}}` : 'null');
+
+const IN_OPS = "must be specified when `operator` is 'In' or 'NotIn'";
+const EXISTS_OPS = "may not be specified when `operator` is 'Exists' or 'DoesNotExist'";
+
+/**
+ * validateFieldSelectorAttributes / validateLabelSelectorAttributes: a raw selector or
+ * requirements, not both; each requirement as ValidateFieldSelectorRequirement (a key) or
+ * ValidateLabelSelectorRequirement (a label key, label values) checks it, where an operator this
+ * server does not know is taken (AllowUnknownOperatorInRequirement, for newer clients). A raw
+ * selector that does not parse is not refused: the authorizer is handed the parse error.
+ */
+function validateSelectorAttributes(sel: SelectorAttributes | undefined, path: string, labels: boolean): FieldError[] {
+  if (!sel) return [];
+  const errs: FieldError[] = [];
+  const reqs = sel.requirements ?? [];
+  if (sel.rawSelector && reqs.length) errs.push(invalid(`${path}.rawSelector`, sel.rawSelector, 'may not specified at the same time as requirements'));
+  if (!sel.rawSelector && !reqs.length) errs.push(required(`${path}.requirements`, `when ${path} is specified, requirements or rawSelector is required`));
+  reqs.forEach((r, i) => {
+    const p = `${path}.requirements[${i}]`;
+    if (!labels && !r.key) errs.push(required(`${p}.key`, 'must be specified'));
+    if ((r.operator === 'In' || r.operator === 'NotIn') && !r.values?.length) errs.push(required(`${p}.values`, IN_OPS));
+    if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && r.values?.length) errs.push(forbidden(`${p}.values`, EXISTS_OPS));
+    if (labels) {
+      errs.push(...qualifiedName(r.key ?? '', `${p}.key`));
+      (r.values ?? []).forEach((v, j) => errs.push(...isValidLabelValue(v).map((m) => invalid(`${p}.values[${j}]`, v, m))));
+    }
+  });
+  return errs;
+}
+
+/** ValidateSubjectAccessReviewSpec: exactly one kind of attributes; a subject when the review names one; well-formed selectors. */
 function validateSpec(spec: ReviewSpec, needsSubject: boolean): FieldError[] {
   const errs: FieldError[] = [];
-  if (spec.resourceAttributes && spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
-  if (!spec.resourceAttributes && !spec.nonResourceAttributes) errs.push(invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+  if (spec.resourceAttributes && spec.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', goNonResourceAttributes(spec.nonResourceAttributes), 'cannot be specified in combination with resourceAttributes'));
+  if (!spec.resourceAttributes && !spec.nonResourceAttributes) errs.push(invalid('spec.resourceAttributes', goNonResourceAttributes(undefined), 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
   if (needsSubject && !spec.user && !spec.groups?.length) errs.push(invalid('spec.user', spec.user ?? '', 'at least one of user or group must be specified'));
+  errs.push(...validateSelectorAttributes(spec.resourceAttributes?.fieldSelector, 'spec.resourceAttributes.fieldSelector', false));
+  errs.push(...validateSelectorAttributes(spec.resourceAttributes?.labelSelector, 'spec.resourceAttributes.labelSelector', true));
   return errs;
 }
 
