@@ -62,8 +62,11 @@ describe('the proxy subresources', () => {
   });
 
   it('reaches a ready endpoint of a Service port; a Service without endpoints is 503', async () => {
-    expect(await raw('/api/v1/namespaces/default/services/web/proxy/index.html')).toBe('hello-proxy\n');
+    expect(await raw('/api/v1/namespaces/default/services/web:http/proxy/index.html')).toBe('hello-proxy\n');
     expect(await raw('/api/v1/namespaces/default/services/web:80/proxy/sub/x.txt')).toBe('in-sub\n');
+    // Its only port is named: without the name there is no endpoint port to match (as upstream).
+    await expect(raw('/api/v1/namespaces/default/services/web/proxy/index.html')).rejects.toThrow('no endpoints available for service "web"');
+    await expect(raw('/api/v1/namespaces/default/services/web:8080/proxy/')).rejects.toThrow('no service port 8080 found for service "web"');
     const e = await raw('/api/v1/namespaces/default/services/nobody/proxy/').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StatusError);
     expect(e).toMatchObject({ code: 503 });

@@ -37,6 +37,18 @@ describe('upstreams', () => {
     expect(() => serviceUpstream(svc, { subsets: [] }, s('http'))).toThrow(/no endpoints available/);
     expect(() => serviceUpstream({ spec: { type: 'ExternalName' } }, undefined, s(''))).toThrow(/ExternalName/);
   });
+  it("says what the service's ResourceLocation says: no such port number, no endpoints, or none for the port asked", () => {
+    const svc = { spec: { ports: [{ name: 'http', port: 80 }] } };
+    const eps = { subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ name: 'http', port: 8080 }] }] };
+    const s = (port: string, scheme: '' | 'http' | 'https' = '') => ({ ...req(port, scheme), resource: 'services' as const, name: 'web' });
+    expect(() => serviceUpstream(svc, eps, s('8080'))).toThrow('no service port 8080 found for service "web"');
+    // a single named port is not taken when no port is asked: the endpoints' unnamed port is
+    expect(() => serviceUpstream(svc, eps, s(''))).toThrow('no endpoints available for service "web"');
+    expect(() => serviceUpstream(svc, eps, s('metrics', 'https'))).toThrow('no endpoints available for service "https:web:metrics"');
+    expect(serviceUpstream(svc, eps, s('http', 'http'))).toMatchObject({ host: '10.0.0.1', port: 8080 });
+    const unnamed = { spec: { ports: [{ port: 80 }] } };
+    expect(serviceUpstream(unnamed, { subsets: [{ addresses: [{ ip: '10.0.0.2' }], ports: [{ port: 8080 }] }] }, s(''))).toMatchObject({ host: '10.0.0.2', port: 8080 });
+  });
   it('never dials loopback or link-local addresses for pods and Services (kube\'s IsProxyableIP)', () => {
     expect(['127.0.0.1', '127.1.2.3', '169.254.169.254', '224.0.0.1', '0.0.0.0'].filter(proxyable)).toEqual([]);
     expect(['10.244.0.5', '192.168.1.10'].every(proxyable)).toBe(true);

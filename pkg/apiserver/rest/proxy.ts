@@ -117,15 +117,26 @@ export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r:
   const s = svc as ServiceLike;
   if (s.spec?.type === 'ExternalName') throw errors.badRequest(`service "${r.name}" is of type ExternalName: not proxied`);
   const ports = s.spec?.ports ?? [];
-  const sp = r.port ? ports.find((p) => (p.name ?? '') === r.port || String(p.port) === r.port) : ports.length === 1 ? ports[0] : ports.find((p) => !p.name);
-  if (!sp) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
+  // The service's ResourceLocation: a port number names the Service port of that number (503 when
+  // there is none); a name, or nothing, is matched against the endpoints' port names as given, so
+  // a Service whose only port is named must be asked by that name (http:web:http), as upstream.
+  let portName = r.port;
+  if (/^\d+$/.test(r.port)) {
+    const sp = ports.find((p) => String(p.port) === r.port);
+    if (!sp) throw new ApiError(503, 'ServiceUnavailable', `no service port ${Number(r.port)} found for service "${r.name}"`);
+    portName = sp.name ?? '';
+  }
+  const subsets = (eps as EndpointsLike | undefined)?.subsets ?? [];
+  if (!subsets.length) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
   const candidates: { ip: string; port: number }[] = [];
-  for (const ss of (eps as EndpointsLike | undefined)?.subsets ?? []) {
-    const ep = (ss.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP'));
+  for (const ss of subsets) {
+    const ep = (ss.ports ?? []).find((p) => (p.name ?? '') === portName);
     if (!ep) continue;
     for (const a of ss.addresses ?? []) candidates.push({ ip: a.ip, port: ep.port });
   }
-  if (!candidates.length) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${r.name}"`);
+  // (upstream names the request's whole id here: scheme:name:port as asked)
+  const id = r.scheme ? `${r.scheme}:${r.name}:${r.port}` : r.port ? `${r.name}:${r.port}` : r.name;
+  if (!candidates.length) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${id}"`);
   const pick = candidates[Math.floor(random() * candidates.length)]!;
   if (!anyAddress && !proxyable(pick.ip)) throw notProxyable(pick.ip);
   return { scheme: r.scheme || 'http', host: pick.ip, port: pick.port };
