@@ -367,6 +367,13 @@ describe('pods', () => {
     expect(jsonPatched.metadata?.annotations).toEqual({ note: 'x' });
     const e = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'test', path: '/metadata/name', value: 'other' }], 'json'));
     expect(e.code).toBe(422);
+    // the patched object's resourceVersion is the precondition, whatever kind of patch set it
+    const stale = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'replace', path: '/metadata/resourceVersion', value: '1' }, { op: 'add', path: '/metadata/annotations/lost', value: 'y' }], 'json'));
+    expect(stale.code).toBe(409);
+    expect((await admin.get(Pods, 'default', 'p1')).metadata?.annotations).toEqual({ note: 'x' });
+    const rv = jsonPatched.metadata?.resourceVersion;
+    const pinned = await admin.patch(Pods, 'default', 'p1', [{ op: 'replace', path: '/metadata/resourceVersion', value: rv }, { op: 'add', path: '/metadata/annotations/kept', value: 'y' }], 'json');
+    expect(pinned.metadata?.annotations).toEqual({ note: 'x', kept: 'y' });
     const sm = await admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ name: 'main', image: 'busybox:1.38' }] } }, 'strategic');
     const cs = (sm.spec as { containers: { name: string; image: string; command: string[] }[] }).containers;
     expect(cs).toHaveLength(1);

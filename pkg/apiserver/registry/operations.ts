@@ -38,12 +38,22 @@ export async function patchObject(store: Store, namespace: string | undefined, n
   const apply = (current: KubeObject): KubeObject => {
     const obj = applyPatchBody(current, type, patchBody, store.resource.typeName, ctx.fieldValidation);
     checkPatchedName(obj, namespace, name);
+    checkPatchedResourceVersion(store, obj, current, name);
     store.decode(obj, ctx);
-    const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
-    if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     return obj;
   };
   return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/**
+ * The patched object's resourceVersion is the update's precondition, as the registry's Update
+ * takes it: a patch that sets one (`metadata.resourceVersion` in a merge patch, a JSON patch's
+ * replace of /metadata/resourceVersion) other than the current object's is a 409 Conflict; one
+ * that leaves it as it is, or drops it, writes unconditionally.
+ */
+export function checkPatchedResourceVersion(store: Store, patched: KubeObject, current: KubeObject, name: string): void {
+  const rv = patched.metadata?.resourceVersion;
+  if (rv && rv !== current.metadata?.resourceVersion) throw store.conflict(name);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { RawObject } from '../raw-object.js';
-import { applyPatchBody, checkPatchedName, type PatchType } from './operations.js';
+import { applyPatchBody, checkPatchedName, checkPatchedResourceVersion, type PatchType } from './operations.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { checkKindOf, decodeAs, type RequestContext, type Store, type Subresource } from './store.js';
 
@@ -37,11 +37,10 @@ export async function patchView(store: Store, r: ResourceInfo, namespace: string
     const accepted = errors.ALL_PATCH_MEDIA.filter((m) => m !== 'application/apply-patch+yaml');
     throw errors.unsupportedMediaType(accepted, `application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`);
   }
-  const pinned = !Array.isArray(patchBody) ? (patchBody as KubeObject | null)?.metadata?.resourceVersion : undefined;
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
-    if (pinned && pinned !== current.metadata?.resourceVersion) throw store.conflict(name);
     const patched = applyPatchBody(view.fromStorage(current), type, patchBody, r.typeName, ctx.fieldValidation);
     checkPatchedName(patched, namespace, name);
+    checkPatchedResourceVersion(store, patched, current, name);
     return viewIn(r, patched, ctx);
   });
   return view.fromStorage(obj);
