@@ -3,7 +3,8 @@ import { defaultDeployment, defaultReplicaSet } from './defaults-apps.js';
 import { formatFieldError } from './field-error.js';
 import { scaledValue, validateIntOrPercent } from './int-or-percent.js';
 import type { Deployment, ReplicaSet } from './types.js';
-import { validateDeployment, validateDeploymentUpdate, validateReplicaSet } from './validation.js';
+import { defaultPod } from './defaults.js';
+import { validateDeployment, validateDeploymentUpdate, validatePodCreate, validateReplicaSet } from './validation.js';
 
 const messages = (errs: Parameters<typeof formatFieldError>[0][]) => errs.map(formatFieldError);
 
@@ -62,6 +63,21 @@ describe('validateDeployment', () => {
       'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
       'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported',
     ]);
+  });
+
+  it('reports template labels and annotations at spec.template.labels/annotations, and checks pod-deletion-cost there (ValidatePodTemplateSpec)', () => {
+    const d = dep();
+    d.spec!.template!.metadata = { labels: { app: 'web', '-bad': 'x' }, annotations: { 'controller.kubernetes.io/pod-deletion-cost': '+10' } };
+    expect(messages(validateDeployment(d))).toEqual([
+      `spec.template.labels: Invalid value: "-bad": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+      'spec.template.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "+10": must be a 32bit integer',
+    ]);
+    for (const ok of ['-100', '0', '2147483647', '-0']) {
+      d.spec!.template!.metadata = { labels: { app: 'web' }, annotations: { 'controller.kubernetes.io/pod-deletion-cost': ok } };
+      expect(validateDeployment(d)).toEqual([]);
+    }
+    const pod = { metadata: { name: 'p', namespace: 'default', annotations: { 'controller.kubernetes.io/pod-deletion-cost': '2147483648' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    expect(messages(validatePodCreate(defaultPod(pod as never)))).toEqual(['metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "2147483648": must be a 32bit integer']);
   });
 
   it('keeps the selector immutable on update', () => {

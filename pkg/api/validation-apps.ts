@@ -6,7 +6,7 @@ import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
-import { validateTemplatePodSpec } from './validation-pod.js';
+import { validatePodDeletionCost, validateTemplatePodSpec } from './validation-pod.js';
 
 const isEmptySelector = (s: LabelSelector) => !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
 
@@ -37,9 +37,19 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
   return errs;
 }
 
+/**
+ * ValidatePodTemplateSpec's checks of the template's metadata. Its labels and annotations are
+ * reported at <template>.labels and <template>.annotations, not under metadata, as
+ * ValidatePodTemplateSpec names them (fldPath.Child("labels")); the pod-specific annotations
+ * (ValidatePodSpecificAnnotations) are checked as on a pod.
+ */
+function validateTemplateMeta(t: PodTemplateSpec | undefined, path: string): FieldError[] {
+  return [...validateLabels(t?.metadata?.labels, `${path}.labels`), ...validateAnnotations(t?.metadata?.annotations, `${path}.annotations`), ...validatePodDeletionCost(t?.metadata?.annotations, `${path}.annotations`)];
+}
+
 /** ValidatePodTemplateSpecForReplicaSet (and ForRC, with its kind in the message): labels, annotations, the pod spec; restartPolicy Always only. */
 export function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: string, kind = 'ReplicaSet'): FieldError[] {
-  const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
+  const errs = validateTemplateMeta(t, path);
   errs.push(...validateTemplatePodSpec(t.spec, `${path}.spec`));
   const policy = t.spec?.restartPolicy;
   if (policy && policy !== 'Always') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['Always']));
@@ -49,7 +59,7 @@ export function validatePodTemplateSpecForReplicaSet(t: PodTemplateSpec, path: s
 
 /** ValidatePodTemplateSpec: labels, annotations and the pod spec (any restartPolicy; no ephemeral containers). */
 function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: string): FieldError[] {
-  return [...validateLabels(t?.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t?.metadata?.annotations, `${path}.metadata.annotations`), ...validateTemplatePodSpec(t?.spec, `${path}.spec`)];
+  return [...validateTemplateMeta(t, path), ...validateTemplatePodSpec(t?.spec, `${path}.spec`)];
 }
 
 /** core/v1 PodTemplate (ValidatePodTemplate). */

@@ -203,9 +203,28 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   return errs;
 }
 
+/**
+ * ValidatePodSpecificAnnotations' check of controller.kubernetes.io/pod-deletion-cost (what a
+ * ReplicaSet scaling down orders its pods by): an int32 in canonical form, as
+ * GetDeletionCostFromPodAnnotations reads it.
+ */
+export function validatePodDeletionCost(annotations: Record<string, string> | undefined, path: string): FieldError[] {
+  const key = 'controller.kubernetes.io/pod-deletion-cost';
+  const v = annotations?.[key];
+  if (v === undefined) return [];
+  const n = Number(v);
+  const ok = /^(-|0$|[1-9])/.test(v) && /^-?[0-9]+$/.test(v) && n >= -2147483648 && n <= 2147483647;
+  return ok ? [] : [invalid(`${path}[${key}]`, v, 'must be a 32bit integer')];
+}
+
 /** A new pod: metadata (namespaced, DNS-1123 subdomain name) and spec. */
 export function validatePod(pod: Pod): FieldError[] {
-  return [...validateObjectMeta(pod.metadata, true, 'metadata'), ...validateMirrorPodCreate(pod), ...validatePodSpec(pod.spec, 'spec')];
+  return [
+    ...validateObjectMeta(pod.metadata, true, 'metadata'),
+    ...validateMirrorPodCreate(pod),
+    ...validatePodDeletionCost(pod.metadata?.annotations, 'metadata.annotations'),
+    ...validatePodSpec(pod.spec, 'spec'),
+  ];
 }
 
 /** A pod template's spec (Kubernetes' ValidatePodTemplateSpec): its pods could not be created with ephemeral containers. */

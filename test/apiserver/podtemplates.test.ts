@@ -38,7 +38,9 @@ describe.skipIf(!hasKubectl)('core/v1 PodTemplate', () => {
     const ephemeral = await failure(cp.admin.create(PodTemplates, 'default', template('eph', { containers: [{ name: 'a', image: 'busybox' }], ephemeralContainers: [{ name: 'dbg', image: 'busybox' }] })));
     expect(ephemeral.message).toContain('template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template');
     const badLabel = await failure(cp.admin.create(PodTemplates, 'default', { ...template('lbl'), template: { metadata: { labels: { 'a b': 'x' } }, spec: { containers: [{ name: 'a', image: 'busybox' }] } } }));
-    expect(badLabel.message).toContain('template.metadata.labels: Invalid value: "a b"');
+    // (ValidatePodTemplateSpec reports a template's labels at template.labels, not under metadata)
+    expect(badLabel.message).toContain('template.labels: Invalid value: "a b"');
+    expect(badLabel.message).not.toContain('template.metadata.labels');
     const unknown = await failure(cp.admin.create(PodTemplates, 'default', { ...template('unk'), spec: {} }));
     expect(unknown.code).toBe(400);
     expect(unknown.message).toContain('unknown field "spec"');
