@@ -2,7 +2,7 @@
 // order of creates and deletes under OrderedReady and Parallel, and rolling updates that honour
 // the partition; the status with its revisions.
 import { describe, expect, it } from 'vitest';
-import { isHealthy, newStatefulSetPod, ordinalOf, planSync, revisionForOrdinal, statefulSetStatus, type P, type STS } from './statefulset-util.js';
+import { identityLabels, isHealthy, newStatefulSetPod, ordinalOf, planSync, revisionForOrdinal, statefulSetStatus, type P, type STS } from './statefulset-util.js';
 
 const set = (replicas: number, spec: Record<string, unknown> = {}, status: Record<string, unknown> = {}): STS =>
   ({
@@ -56,6 +56,26 @@ describe('planSync', () => {
     expect(summary(planSync(s, [pod(0, 'web-new', 'failed'), pod(1, 'web-new')], rev, healthy(s)))).toEqual({ create: [], delete: ['web-0'] });
     // A missing pod below a ready one is made again first.
     expect(summary(planSync(s, [pod(1, 'web-new'), pod(2, 'web-new')], rev, healthy(s)))).toEqual({ create: ['0@web-new'], delete: [] });
+  });
+
+  it('puts back a pod-name label a user removed or changed, once the pod is reached (identityMatches, updateIdentity)', () => {
+    const own = (o: number, state: Parameters<typeof pod>[2] = 'ready', podName = `web-${o}`) => {
+      const p = pod(o, 'web-new', state);
+      p.metadata!.labels = { ...p.metadata!.labels, 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(o) };
+      return p;
+    };
+    const s = set(3);
+    const wrong = own(1, 'ready', 'other');
+    const bare = own(2);
+    delete bare.metadata!.labels!['statefulset.kubernetes.io/pod-name'];
+    const plan = planSync(s, [own(0), wrong, bare], rev, healthy(s));
+    expect(plan.update.map((p) => p.metadata!.name)).toEqual(['web-1', 'web-2']);
+    expect(identityLabels(s, wrong)).toEqual({ 'statefulset.kubernetes.io/pod-name': 'web-1', 'apps.kubernetes.io/pod-index': '1' });
+    expect(planSync(s, [own(0), own(1), own(2)], rev, healthy(s)).update).toEqual([]);
+    // OrderedReady stops at the first pod that is not ready: the ones after it wait.
+    expect(planSync(s, [own(0, 'pending'), wrong, bare], rev, healthy(s)).update).toEqual([]);
+    const parallel = set(3, { podManagementPolicy: 'Parallel' });
+    expect(planSync(parallel, [own(0, 'pending'), wrong, bare], rev, healthy(parallel)).update.map((p) => p.metadata!.name)).toEqual(['web-1', 'web-2']);
   });
 
   it('Parallel: creates every missing ordinal and removes every condemned pod at once', () => {

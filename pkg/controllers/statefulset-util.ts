@@ -59,6 +59,21 @@ export function revisionForOrdinal(set: STS, ordinal: number, rev: Revisions): s
 export interface Plan {
   create: { ordinal: number; revision: string }[];
   delete: P[];
+  /** Pods whose identity labels are to be put back (UpdateStatefulPod). */
+  update: P[];
+}
+
+/**
+ * The pod still carries its identity (identityMatches): its statefulset.kubernetes.io/pod-name
+ * label names it. A user who removes or changes that label — the one a per-pod Service selects —
+ * gets it back, with the pod-index label (updateIdentity).
+ */
+export const identityMatches = (set: STS, p: P) => p.metadata?.labels?.[POD_NAME_LABEL] === p.metadata?.name && p.metadata?.namespace === set.metadata?.namespace;
+
+/** The labels updateIdentity puts back on a pod of the set. */
+export function identityLabels(set: STS, p: P): Record<string, string> {
+  const name = p.metadata!.name!;
+  return { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinalOf(set.metadata!.name!, name)) };
 }
 
 /**
@@ -66,7 +81,7 @@ export interface Plan {
  * Pods of the set are those named `<set>-<n>`; the others are left alone.
  */
 export function planSync(set: STS, pods: P[], rev: Revisions, healthy: (p: P) => boolean): Plan {
-  const plan: Plan = { create: [], delete: [] };
+  const plan: Plan = { create: [], delete: [], update: [] };
   const setName = set.metadata!.name!;
   const start = startOrdinal(set);
   const end = start + (set.spec?.replicas ?? 1);
@@ -94,6 +109,8 @@ export function planSync(set: STS, pods: P[], rev: Revisions, healthy: (p: P) =>
       continue;
     }
     if (monotonic && (terminating(p) || !healthy(p))) return plan;
+    // (processReplica: once the pod is waited for, its identity is checked)
+    if (!identityMatches(set, p)) plan.update.push(p);
   }
 
   // Condemned pods go from the highest ordinal; in order, only when the rest is healthy.

@@ -16,7 +16,7 @@ import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, templateOf, type CR } from './controller-history.js';
 import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
 import { isPodReady } from './pod-ranking.js';
-import { isHealthy, newStatefulSetPod, ordinalOf, planSync, statefulSetStatus, type P, type Plan, type STS } from './statefulset-util.js';
+import { identityLabels, isHealthy, newStatefulSetPod, ordinalOf, planSync, statefulSetStatus, type P, type Plan, type STS } from './statefulset-util.js';
 import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -130,7 +130,18 @@ export class StatefulSetController {
         throw e;
       }
     });
-    const results = await Promise.allSettled([...creates, ...deletes]);
+    // (UpdateStatefulPod: the identity labels put back — the same for any pod of that name; events as recordPodEvent's)
+    const updates = plan.update.map(async (p) => {
+      try {
+        await this.client.patch(Pods, ns, p.metadata!.name!, { metadata: { labels: identityLabels(set, p) } }, 'strategic');
+        this.event(set, 'Normal', 'SuccessfulUpdate', `update Pod ${p.metadata!.name} in StatefulSet ${setName} successful`);
+      } catch (e) {
+        if (e instanceof StatusError && (e.code === 404 || e.code === 409)) return;
+        this.event(set, 'Warning', 'FailedUpdate', `update Pod ${p.metadata!.name} in StatefulSet ${setName} failed error: ${(e as Error).message}`);
+        throw e;
+      }
+    });
+    const results = await Promise.allSettled([...creates, ...deletes, ...updates]);
     if (plan.create.length || plan.delete.length) log.debug('synced pods', { statefulset: `${ns}/${setName}`, created: plan.create.map((c) => c.ordinal), deleted: plan.delete.map((p) => p.metadata?.name) });
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;

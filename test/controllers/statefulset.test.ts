@@ -5,7 +5,7 @@
 // rolling update from the highest ordinal down honouring the partition; revisions in status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { ControllerRevisions, Nodes, Pods, StatefulSets } from '../../pkg/client/rest-client.js';
+import { ControllerRevisions, Events, Nodes, Pods, StatefulSets } from '../../pkg/client/rest-client.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { fakeKubelet, startWithControllers, statefulSet } from '../helpers/workloads.js';
@@ -135,4 +135,22 @@ describe('StatefulSet controller', () => {
     await eventually(async () => ((await allPods('app=par')).length === 0 ? true : undefined), { timeoutMs: 20_000, what: 'the garbage collector to delete the pods' });
     await eventually(async () => ((await cp.admin.list(ControllerRevisions, 'default', { labelSelector: 'app=par' })).items.length === 0 ? true : undefined));
   }, 40_000);
+
+  it("puts back a pod's identity labels when a user changes them, and says so in an event", async () => {
+    ready = () => true;
+    await cp.admin.create(StatefulSets, 'default', statefulSet('ident', 1));
+    await eventually(async () => ((await allPods('app=ident')).some(isReady) ? true : undefined));
+    await cp.admin.patch(Pods, 'default', 'ident-0', { metadata: { labels: { 'statefulset.kubernetes.io/pod-name': 'other', 'apps.kubernetes.io/pod-index': null } } }, 'merge');
+    const fixed = await eventually(async () => {
+      const p = await cp.admin.get(Pods, 'default', 'ident-0');
+      return p.metadata?.labels?.['statefulset.kubernetes.io/pod-name'] === 'ident-0' ? p : undefined;
+    });
+    expect(fixed.metadata?.labels).toMatchObject({ 'statefulset.kubernetes.io/pod-name': 'ident-0', 'apps.kubernetes.io/pod-index': '0' });
+    const events = await eventually(async () => {
+      const es = (await cp.admin.list(Events, 'default')).items as (KubeObject & { reason?: string; message?: string })[];
+      const e = es.find((x) => x.reason === 'SuccessfulUpdate' && (x as { involvedObject?: { name?: string } }).involvedObject?.name === 'ident');
+      return e;
+    });
+    expect(events.message).toBe('update Pod ident-0 in StatefulSet ident successful');
+  }, 30_000);
 });
