@@ -2,7 +2,7 @@
 // ValidateServiceClusterIPsRelatedFields, ValidateServiceUpdate, ValidateServiceStatusUpdate),
 // with Kubernetes' messages and field paths. The cluster is single-stack IPv4.
 import { CLUSTER_IP_NONE, externallyAccessible, isHeadless, isHeadlessWithoutSelector, MAX_CLIENT_IP_AFFINITY_SECONDS, needsHealthCheckNodePort, SERVICE_TYPES } from './defaults-service.js';
-import { duplicate, forbidden, goStrings, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStrings, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidCIDR, isValidIP, isValidPortName, isValidPortNum } from './names.js';
 import type { Service, ServicePort } from './types.js';
 import { PROTOCOLS } from './validation-container.js';
@@ -75,7 +75,9 @@ export function validateService(svc: Service): FieldError[] {
       nodePorts.add(k);
     }
     const k = `${p.protocol}/${p.port}`;
-    if (portKeys.has(k)) errs.push(duplicate(`spec.ports[${i}]`, { port: p.port, protocol: p.protocol }));
+    // The key is an internal core.ServicePort of just those two, printed as Go's %#v prints it.
+    const key = `core.ServicePort{Name:"", Protocol:${JSON.stringify(p.protocol ?? '')}, AppProtocol:(*string)(nil), Port:${p.port ?? 0}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
+    if (portKeys.has(k)) errs.push(duplicate(`spec.ports[${i}]`, new VerbatimValue(key)));
     portKeys.add(k);
   });
   errs.push(...validateTrafficPolicies(svc));

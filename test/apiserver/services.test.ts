@@ -202,7 +202,7 @@ describe('services', () => {
       [svc('Bad_Name'), 'metadata.name: Invalid value: "Bad_Name": a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character'],
       [svc('ports', { ports: [{ port: 80 }, { port: 81 }] }), 'spec.ports[0].name: Required value'],
       [svc('dupname', { ports: [{ name: 'a', port: 80 }, { name: 'a', port: 81 }] }), 'spec.ports[1].name: Duplicate value: "a"'],
-      [svc('dupport', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }), 'spec.ports[1]: Duplicate value: {"port":80,"protocol":"TCP"}'],
+      [svc('dupport', { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 80 }] }), 'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'],
       [svc('range', { ports: [{ port: 70000 }] }), 'spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive'],
       [svc('proto', { ports: [{ port: 80, protocol: 'ICMP' }] }), 'spec.ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"'],
       [svc('tgt', { ports: [{ port: 80, targetPort: 'Http_Port' }] }), 'spec.ports[0].targetPort: Invalid value: "Http_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)'],
