@@ -149,6 +149,16 @@ describe('non-resource URLs', () => {
     expect(await anon.request('/healthz')).toBe('ok');
     expect(await code(anon.request('/version'))).toBe(200);
     expect((await failure(anon.request('/api'))).message).toBe('forbidden: User "system:anonymous" cannot get path "/api"');
+    // A header that is not a bearer token is no credential (bearertoken passes it by): anonymous, not 401.
+    for (const authorization of ['Basic YWRtaW46YWRtaW4=', 'Bearer']) {
+      const c = new RestClient({ ...cp.config, token: undefined }, { headers: { Authorization: authorization } });
+      clients.push(c);
+      expect(await c.request('/healthz')).toBe('ok');
+      expect((await failure(c.request('/api'))).message).toBe('forbidden: User "system:anonymous" cannot get path "/api"');
+    }
+    const bad = new RestClient({ ...cp.config, token: 'not-a-token' });
+    clients.push(bad);
+    expect(await code(bad.request('/healthz'))).toBe(401);
     expect((await failure(carol.request('/metrics'))).message).toBe('forbidden: User "carol" cannot get path "/metrics"');
     await cp.admin.create(ClusterRoles, undefined, clusterRole('metrics-reader', [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]));
     // Non-resource URLs are granted by ClusterRoleBindings only: a RoleBinding does nothing.

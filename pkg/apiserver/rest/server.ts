@@ -259,19 +259,21 @@ export class RestServer {
   /**
    * Who the request is from: its bearer token's user (401 for a token nobody has), or
    * system:anonymous without credentials when anonymous requests are enabled; then whoever it
-   * impersonates, if it may. Authenticated users are in system:authenticated.
+   * impersonates, if it may. Authenticated users are in system:authenticated. An Authorization
+   * header that is not `Bearer <token>` (Basic, an empty Bearer) is no credential at all, as
+   * Kubernetes' bearertoken authenticator passes it by: the request is anonymous, not 401.
    */
   private async user(req: IncomingMessage): Promise<UserInfo> {
-    const h = req.headers.authorization;
+    const parts = (req.headers.authorization ?? '').trim().split(' ');
+    const token = parts.length >= 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : '';
     let user: UserInfo;
-    const fromCert = h === undefined ? certificateUser(req) : undefined;
+    const fromCert = !token ? certificateUser(req) : undefined;
     if (fromCert) {
       user = { ...fromCert, groups: [...fromCert.groups, AUTHENTICATED_GROUP] };
-    } else if (h === undefined && this.deps.anonymous) {
+    } else if (!token && this.deps.anonymous) {
       user = { name: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
     } else {
-      const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');
-      const found = m ? await this.deps.authenticate(m[1]!) : undefined;
+      const found = token ? await this.deps.authenticate(token) : undefined;
       if (!found) throw errors.unauthorized();
       user = { ...found, groups: [...found.groups, AUTHENTICATED_GROUP] };
     }
