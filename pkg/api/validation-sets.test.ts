@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultDaemonSet, defaultStatefulSet } from './defaults-sets.js';
 import { formatFieldError } from './field-error.js';
 import type { DaemonSet, StatefulSet } from './types.js';
-import { validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validation-sets.js';
+import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './validation-sets.js';
 
 const messages = (errs: Parameters<typeof formatFieldError>[0][]) => errs.map(formatFieldError);
 const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
@@ -83,5 +83,9 @@ describe('ControllerRevision validation', () => {
     const old = { metadata: { name: 'r', namespace: 'default', resourceVersion: '1' }, data: { a: 1 }, revision: 1 };
     expect(validateControllerRevisionUpdate({ ...old, revision: 2 }, old)).toEqual([]);
     expect(messages(validateControllerRevisionUpdate({ ...old, data: { a: 2 } }, old))).toEqual(['data: Invalid value: {"a":2}: field is immutable']);
+  });
+
+  it('requires data, before the revision is checked', () => {
+    expect(messages(validateControllerRevision({ metadata: { name: 'r', namespace: 'default' }, revision: -1 }))).toEqual(['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
   });
 });

@@ -124,8 +124,10 @@ export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): F
 }
 
 export function validateControllerRevision(cr: ControllerRevision): FieldError[] {
-  const errs = [...validateObjectMeta(cr.metadata, true, 'metadata'), ...nonNegative(cr.revision, 'revision')];
-  if (cr.data === undefined || cr.data === null) errs.push(required('data'));
+  // (ValidateControllerRevision: data before revision, with its detail)
+  const errs = validateObjectMeta(cr.metadata, true, 'metadata');
+  if (cr.data === undefined || cr.data === null) errs.push(required('data', 'data is mandatory'));
+  errs.push(...nonNegative(cr.revision, 'revision'));
   return errs;
 }
 
