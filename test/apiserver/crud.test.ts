@@ -223,6 +223,11 @@ describe('pods', () => {
     expect(secret.message).toBe('Secret in version "v1" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion');
     const text = await failure(admin.request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify(cm('t')), contentType: 'text/plain' }));
     expect([text.code, text.status?.reason]).toEqual([415, 'UnsupportedMediaType']);
+    // A PATCH in a media type that is not a patch type names the patch types, as PatchResource does.
+    for (const contentType of ['application/json', 'text/plain']) {
+      const notPatch = await failure(admin.request('/api/v1/namespaces/default/configmaps/routed', { method: 'PATCH', body: { data: { c: 'd' } }, contentType }));
+      expect([notPatch.code, notPatch.message]).toEqual([415, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml']);
+    }
     // A removed ConfigMap is answered with finalizeDelete's Status (its store does not return
     // the object); a Service, whose store does, with the object.
     const uid = (await admin.get(cms, 'default', 'routed')).metadata?.uid;

@@ -334,12 +334,21 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   }
 }
 
+/**
+ * The patch types a resource takes, in the order PatchResource's 415 lists them (the installer's
+ * supportedTypes): custom resources have no patch strategies to merge lists by, so no strategic
+ * merge patch (as apiextensions-apiserver).
+ */
+function patchMediaTypes(r: ResourceRequest): string[] {
+  return r.resource.custom
+    ? ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']
+    : ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+}
+
 async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceRequest): Promise<void> {
   const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   const type = patchTypeOfMedia[media];
-  if (!type) throw errors.unsupportedMediaType();
-  // Custom resources have no patch strategies to merge lists by (as apiextensions-apiserver: 415).
-  if (type === 'strategic' && r.resource.custom) throw errors.unsupportedMediaType(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
+  if (!type || !patchMediaTypes(r).includes(media)) throw errors.unsupportedMediaType(patchMediaTypes(r));
   const raw = await readBody(req);
   if (raw.length > maxObjectBytes) throw errors.tooLarge(`Request entity too large: limit is ${maxObjectBytes}`);
   const sub = writableSubresource(r.resource, r.subresource, r.verb);
@@ -381,7 +390,7 @@ async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceReque
     case 'patch': {
       const media = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       const type = patchTypeOfMedia[media];
-      if (!type) throw errors.unsupportedMediaType();
+      if (!type || !patchMediaTypes(r).includes(media)) throw errors.unsupportedMediaType(patchMediaTypes(r));
       const raw = await readBody(req);
       return reply(await patchScale(r.store, r.namespace, r.name!, type, decodeBody(raw, media), r.ctx));
     }
