@@ -105,6 +105,8 @@ describe('service validation', () => {
     expect(messages(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 90000 } }, ports: [{ port: 1 }] }))).toEqual([
       'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less than 86400',
     ]);
+    expect(messages(svc({ trafficDistribution: 'Foo', ports: [{ port: 1 }] }))).toEqual(['spec.trafficDistribution: Unsupported value: "Foo": supported values: "PreferClose"']);
+    expect(messages(svc({ trafficDistribution: 'PreferClose', ports: [{ port: 1 }] }))).toEqual([]);
     expect(messages(svc({ ports: [{ port: 1 }] }, '1abc'))[0]).toMatch(/^metadata\.name: Invalid value: "1abc": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character/);
   });
 

@@ -81,6 +81,11 @@ export function validateService(svc: Service): FieldError[] {
     portKeys.add(k);
   });
   errs.push(...validateTrafficPolicies(svc));
+  // validateServiceTrafficDistribution: 1.32 knows PreferClose alone (PreferSameZone and
+  // PreferSameNode came in 1.33).
+  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== 'PreferClose') {
+    errs.push(notSupported('spec.trafficDistribution', spec.trafficDistribution, ['PreferClose']));
+  }
   if (spec.type !== 'LoadBalancer' && spec.loadBalancerClass) errs.push(forbidden('spec.loadBalancerClass', 'may only be used when `type` is \'LoadBalancer\''));
   if (spec.type !== 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== undefined) {
     errs.push(forbidden('spec.allocateLoadBalancerNodePorts', 'may only be used when `type` is \'LoadBalancer\''));
