@@ -52,7 +52,7 @@ describe('podsToDelete', () => {
       cost(p('ready-dear', { node: 'c', phase: 'Running', readySince: t(4) }), '10'),
       cost(p('not-ready-dear', { node: 'd', phase: 'Running' }), '1000'),
     ];
-    expect(podsToDelete(pods, 4, { deletionCost: true }).map((x) => x.metadata!.name)).toEqual(['not-ready-dear', 'ready-long-cheap', 'ready-new', 'ready-dear']);
+    expect(podsToDelete(pods, 4, { ranked: true }).map((x) => x.metadata!.name)).toEqual(['not-ready-dear', 'ready-long-cheap', 'ready-new', 'ready-dear']);
     // A Job's ActivePods order has no cost step.
     expect(podsToDelete(pods, 4).map((x) => x.metadata!.name)).toEqual(['not-ready-dear', 'ready-dear', 'ready-new', 'ready-long-cheap']);
     // Values GetDeletionCostFromPodAnnotations does not take count as 0.
@@ -60,6 +60,22 @@ describe('podsToDelete', () => {
     expect(deletionCost(cost(p('x'), '-2147483648'))).toBe(-2147483648);
     expect(deletionCost(cost(p('x'), '0'))).toBe(0);
     expect(deletionCost(p('x'))).toBe(0);
+  });
+
+  it('ranked, compares ready and creation times by their power-of-two age, the UID deciding within one (LogarithmicScaleDown)', () => {
+    const now = Date.parse('2026-01-01T01:00:00Z');
+    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const withUid = (x: P, uid: string) => ({ ...x, metadata: { ...x.metadata, uid } });
+    // 100 s and 120 s ago share a power of two (2^36 ns): the smaller UID goes, though it is the older.
+    const same = [withUid(p('newer', { node: 'a', phase: 'Running', readySince: at(100) }), 'uid-b'), withUid(p('older', { node: 'b', phase: 'Running', readySince: at(120) }), 'uid-a')];
+    expect(podsToDelete(same, 1, { ranked: true, now })[0]!.metadata!.name).toBe('older');
+    expect(podsToDelete(same, 1)[0]!.metadata!.name).toBe('newer');
+    // 100 s and 1000 s ago do not: the newer goes whatever the UIDs.
+    const apart = [withUid(p('newer', { node: 'a', phase: 'Running', readySince: at(100) }), 'uid-b'), withUid(p('older', { node: 'b', phase: 'Running', readySince: at(1000) }), 'uid-a')];
+    expect(podsToDelete(apart, 1, { ranked: true, now })[0]!.metadata!.name).toBe('newer');
+    // Not ready: creation times, the same way.
+    const created = [withUid(p('new', { created: at(100) }), 'uid-z'), withUid(p('old', { created: at(110) }), 'uid-y')];
+    expect(podsToDelete(created, 1, { ranked: true, now })[0]!.metadata!.name).toBe('old');
   });
 
   it('counts a pod available only after minReadySeconds of readiness', () => {

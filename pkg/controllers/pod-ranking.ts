@@ -40,13 +40,37 @@ export function deletionCost(p: P): number {
 }
 
 /**
- * Negative when `a` should be deleted before `b` (ActivePodsWithRanks.Less): unscheduled before
- * scheduled; Pending < Unknown < Running; not ready before ready; with `withCost`, a lower
- * pod-deletion-cost first (the ReplicaSet controller's order; a Job's ActivePods has no such
- * step); more pods of the set on the same node first (`rank`); ready for less time first; more
- * restarts first; newer first.
+ * logarithmicRankDiff: how two times compare at `now` when only the power of two of their age
+ * (in nanoseconds, as Go's time.Duration) counts; negative when `t1` is the younger.
  */
-export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () => 0, withCost = false): number {
+function logarithmicRankDiff(t1: number, t2: number, now: number): number {
+  const r = (t: number) => (now - t > 0 ? Math.floor(Math.log2((now - t) * 1e6)) : -1);
+  return r(t1) - r(t2);
+}
+
+/**
+ * Two times, newer (or unset) first, as afterOrZero; with `now` (LogarithmicScaleDown, on by
+ * default) times of the same power-of-two age are equal and the pods' UIDs decide, so that a
+ * scale-down does not always take the very newest of pods started together.
+ */
+function newerFirst(a: P, b: P, at: number, bt: number, now: number | undefined): number {
+  if (!at || !bt || now === undefined) return !at || !bt ? (at ? 1 : -1) : bt - at;
+  const diff = logarithmicRankDiff(at, bt, now);
+  if (diff !== 0) return diff;
+  const au = a.metadata?.uid ?? '';
+  const bu = b.metadata?.uid ?? '';
+  return au < bu ? -1 : au > bu ? 1 : 0;
+}
+
+/**
+ * Negative when `a` should be deleted before `b`. With `ranked` (ActivePodsWithRanks.Less, the
+ * ReplicaSet controller's order): unscheduled before scheduled; Pending < Unknown < Running; not
+ * ready before ready; a lower pod-deletion-cost first; more pods of the set on the same node
+ * first (`rank`); ready for less time first; more restarts first; newer first, the two ages
+ * compared by their power of two at `ranked.now`. Without it (a Job's ActivePods.Less): no cost
+ * step, and exact times.
+ */
+export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () => 0, ranked?: { now: number }): number {
   const an = a.spec?.nodeName ? 1 : 0;
   const bn = b.spec?.nodeName ? 1 : 0;
   if (an !== bn) return an - bn;
@@ -56,7 +80,7 @@ export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () =
   const ar = isPodReady(a) ? 1 : 0;
   const br = isPodReady(b) ? 1 : 0;
   if (ar !== br) return ar - br;
-  if (withCost) {
+  if (ranked) {
     const ac = deletionCost(a);
     const bc = deletionCost(b);
     if (ac !== bc) return ac - bc;
@@ -67,20 +91,24 @@ export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () =
   if (ar && br) {
     const at = time(readyCondition(a)?.lastTransitionTime);
     const bt = time(readyCondition(b)?.lastTransitionTime);
-    if (at !== bt) return bt - at;
+    if (at !== bt) return newerFirst(a, b, at, bt, ranked?.now);
   }
   const rs = restarts(b) - restarts(a);
   if (rs !== 0) return rs;
-  return time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp);
+  const ac = time(a.metadata?.creationTimestamp);
+  const bc = time(b.metadata?.creationTimestamp);
+  return ac === bc ? 0 : newerFirst(a, b, ac, bc, ranked?.now);
 }
 
 /**
  * The `n` pods to delete first; pods that share a node with more of `pods` rank as less valuable.
- * `deletionCost` orders by the pods' pod-deletion-cost too, as a ReplicaSet scaling down does.
+ * `ranked` sorts as a ReplicaSet scaling down does (ActivePodsWithRanks at `now`: pod-deletion-cost,
+ * logarithmic ages); without it, as a Job does (ActivePods).
  */
-export function podsToDelete(pods: P[], n: number, opts: { deletionCost?: boolean } = {}): P[] {
+export function podsToDelete(pods: P[], n: number, opts: { ranked?: boolean; now?: number } = {}): P[] {
   const perNode = new Map<string, number>();
   for (const p of pods) if (p.spec?.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
   const rank = (p: P) => (p.spec?.nodeName ? perNode.get(p.spec.nodeName)! : 0);
-  return [...pods].sort((a, b) => comparePodsForDeletion(a, b, rank, opts.deletionCost)).slice(0, Math.max(0, n));
+  const ranked = opts.ranked ? { now: opts.now ?? Date.now() } : undefined;
+  return [...pods].sort((a, b) => comparePodsForDeletion(a, b, rank, ranked)).slice(0, Math.max(0, n));
 }

@@ -234,8 +234,8 @@ export class ReplicaManager<T extends Replicated> {
       await createPods(ctl, Array.from({ length: n }, () => podFromTemplate(this.kind, rs)));
       this.log.debug('created pods', { owner: key, count: n });
     } else if (diff > 0) {
-      // (getPodsToDelete sorts by ActivePodsWithRanks, whose order honours pod-deletion-cost)
-      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), { deletionCost: true });
+      // (getPodsToDelete sorts by ActivePodsWithRanks: pod-deletion-cost, logarithmic ages)
+      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), { ranked: true });
       await deletePods(ctl, victims);
       this.log.debug('deleted pods', { owner: `${ns}/${name}`, count: victims.length });
     }
