@@ -221,7 +221,8 @@ export class CronJobController {
     if (spec.startingDeadlineSeconds != null) earliest = Math.max(earliest, now - spec.startingDeadlineSeconds * 1000);
     const { time, missed } = mostRecentScheduleTime(sched, earliest, now);
     if (missed > MAX_MISSED) {
-      this.event(cj, 'Warning', 'TooManyMissedTimes', `too many missed start times: ${missed}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`);
+      // (1.32 says no count: mostRecentScheduleTime only tells none, few or many missed)
+      this.event(cj, 'Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
     }
     const untilNext = () => {
       const next = sched.next(now);
