@@ -2,7 +2,8 @@
 // families and IPs, then per port its target port, node port and endpoints.
 import type { Endpoints, Service } from '../api/types.js';
 
-const field = (k: string, v: unknown) => `${`${k}:`.padEnd(18)}${v === undefined || v === '' ? '<none>' : v}`;
+// (a key longer than the column still gets a space, as the common describe's kv: "Internal Traffic Policy: Cluster")
+const field = (k: string, v: unknown) => `${`${k}:`.padEnd(Math.max(18, k.length + 2))}${v === undefined || v === '' ? '<none>' : v}`;
 
 /** `ip:port,...` of the ready addresses serving the port named `name`. */
 function endpointsFor(ep: Endpoints | undefined, name: string): string {
