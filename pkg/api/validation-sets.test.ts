@@ -27,8 +27,9 @@ describe('DaemonSet validation', () => {
     expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`');
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0']);
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } } }))).toEqual([]);
-    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy.type: Unsupported value: "Nope": supported values: "OnDelete", "RollingUpdate"']);
-    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: {} } })))).toEqual(["spec.updateStrategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'OnDelete'"]);
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:"Nope", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"']);
+    // A rollingUpdate left from before is kept with OnDelete (kubectl patch of the type alone).
+    expect(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } }))).toEqual([]);
   });
   it('keeps the selector immutable', () => {
     const old = ds();
@@ -61,7 +62,7 @@ describe('StatefulSet validation', () => {
     expect(messages(validateStatefulSet(sts({ ordinals: { start: -1 } })))).toEqual(['spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0']);
     const dotted = sts();
     dotted.metadata!.name = 'a.b';
-    expect(messages(validateStatefulSet(dotted))[0]).toMatch(/^metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label/);
+    expect(messages(validateStatefulSet(dotted))[0]).toMatch(/^metadata.name: Invalid value: "a.b": must not contain dots$/);
   });
   it('lets an update change replicas, template, strategy, ordinals, retention and minReadySeconds only', () => {
     const old = sts();

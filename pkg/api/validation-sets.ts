@@ -2,7 +2,7 @@
 // selectors and templates as for ReplicaSets, update strategies, and what an update may change.
 // A StatefulSet's pod template is validated with the volumes its claim templates add (as
 // Kubernetes' TODO there asks: the union of the template's volumes and the claims).
-import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { goIntOrString, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
 import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
 import { validateVolumeClaimTemplates } from './validation-storage.js';
@@ -28,10 +28,14 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
   const s = ds.spec ?? {};
   const errs = [...validateObjectMeta(ds.metadata, true, 'metadata'), ...validateSelectorAndTemplate(s.selector, s.template, 'spec', 'daemonset')];
   const st = s.updateStrategy ?? {};
+  // (ValidateDaemonSetUpdateStrategy: OnDelete takes a rollingUpdate left from before, so that
+  // `kubectl patch ds -p '{"spec":{"updateStrategy":{"type":"OnDelete"}}}'` works; another type
+  // is reported on the whole strategy, printed as Go's %#v of the internal struct)
   if (st.type === 'RollingUpdate') errs.push(...validateRollingUpdateDaemonSet(st.rollingUpdate, 'spec.updateStrategy.rollingUpdate'));
-  else if (st.type === 'OnDelete') {
-    if (st.rollingUpdate) errs.push(forbidden('spec.updateStrategy.rollingUpdate', "may not be specified when strategy `type` is 'OnDelete'"));
-  } else errs.push(notSupported('spec.updateStrategy.type', st.type ?? '', ['OnDelete', 'RollingUpdate']));
+  else if (st.type !== 'OnDelete') {
+    const value = new VerbatimValue(`apps.DaemonSetUpdateStrategy{Type:${JSON.stringify(st.type ?? '')}, RollingUpdate:${goPointer('apps.RollingUpdateDaemonSet', st.rollingUpdate)}}`);
+    errs.push(notSupported('spec.updateStrategy', value, ['RollingUpdate', 'OnDelete']));
+  }
   errs.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'), ...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   return errs;
 }
@@ -45,7 +49,7 @@ function validateStatefulSetStrategy(sts: StatefulSet): FieldError[] {
   const path = 'spec.updateStrategy';
   switch (st.type) {
     case 'OnDelete':
-      return st.rollingUpdate ? [invalid(`${path}.rollingUpdate`, st.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'")] : [];
+      return st.rollingUpdate ? [invalid(`${path}.rollingUpdate`, goRollingUpdateStatefulSet(st.rollingUpdate), "only allowed for updateStrategy 'RollingUpdate'")] : [];
     case 'RollingUpdate': {
       const ru = st.rollingUpdate;
       if (!ru) return [];
@@ -60,10 +64,25 @@ function validateStatefulSetStrategy(sts: StatefulSet): FieldError[] {
     }
     case undefined:
     case '':
-      return [required(`${path}.type`)];
-    default:
-      return [invalid(`${path}.type`, st.type, "must be 'RollingUpdate' or 'OnDelete'")];
+      return [required(path)];
+    default: {
+      const ru = st.rollingUpdate ? goRollingUpdateStatefulSet(st.rollingUpdate).text : null;
+      const value = new VerbatimValue(`apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(st.type)}, RollingUpdate:${ru === null ? '(*apps.RollingUpdateStatefulSetStrategy)(nil)' : `(*apps.RollingUpdateStatefulSetStrategy)(${GO_ADDRESS})`}}`);
+      return [invalid(path, value, "must be 'RollingUpdate' or 'OnDelete'")];
+    }
   }
+}
+
+/**
+ * Where Go's %#v prints a pointer inside a struct, the address of what it points to — a
+ * different one on every run, so any will do; nil is printed as nil.
+ */
+const GO_ADDRESS = '0xc000010000';
+const goPointer = (type: string, v: unknown) => `(*${type})(${v === undefined || v === null ? 'nil' : GO_ADDRESS})`;
+
+/** A StatefulSet's rollingUpdate as Go's %#v prints the internal struct (Partition is an int32 there). */
+function goRollingUpdateStatefulSet(ru: { partition?: number | null; maxUnavailable?: unknown }): VerbatimValue {
+  return new VerbatimValue(`apps.RollingUpdateStatefulSetStrategy{Partition:${ru.partition ?? 0}, MaxUnavailable:${goPointer('intstr.IntOrString', ru.maxUnavailable)}}`);
 }
 
 export function validateStatefulSet(sts: StatefulSet): FieldError[] {

@@ -41,7 +41,7 @@ describe('DaemonSet', () => {
       [never, 'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"'],
       [daemonSet('zero', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0'],
       [daemonSet('pct', {}, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150%' } } }), 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%'],
-      [daemonSet('kind', {}, { updateStrategy: { type: 'Sometimes' } }), 'spec.updateStrategy.type: Unsupported value: "Sometimes": supported values: "OnDelete", "RollingUpdate"'],
+      [daemonSet('kind', {}, { updateStrategy: { type: 'Sometimes' } }), 'spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:"Sometimes", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"'],
     ];
     for (const [obj, message] of cases) {
       const e = await failure(cp.admin.create(DaemonSets, 'default', obj));
@@ -60,6 +60,12 @@ describe('DaemonSet', () => {
     // (DaemonSets have no scale subresource: no route)
     const scale = await failure(cp.admin.request(cp.admin.path(DaemonSets, 'default', 'ds-imm', 'scale')));
     expect(scale.code).toBe(404);
+  });
+
+  it('switches to OnDelete by a merge patch of the type alone, keeping the rollingUpdate', async () => {
+    await cp.admin.create(DaemonSets, 'default', daemonSet('ds-to-ondelete'));
+    const patched = await cp.admin.patch(DaemonSets, 'default', 'ds-to-ondelete', { spec: { updateStrategy: { type: 'OnDelete' } } }, 'merge');
+    expect(spec(patched).updateStrategy).toEqual({ type: 'OnDelete', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   });
 
   it('serves its template generation as deprecated.daemonset.template.generation, moved only by template changes', async () => {
@@ -115,9 +121,9 @@ describe('StatefulSet', () => {
   it('rejects bad specs with 422, bad volumeClaimTemplates included', async () => {
     const cases: [KubeObject, string][] = [
       [statefulSet('policy', 1, { podManagementPolicy: 'Random' }), `spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'`],
-      [statefulSet('strategy', 1, { updateStrategy: { type: 'Sometimes' } }), `spec.updateStrategy.type: Invalid value: "Sometimes": must be 'RollingUpdate' or 'OnDelete'`],
+      [statefulSet('strategy', 1, { updateStrategy: { type: 'Sometimes' } }), `spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Sometimes", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be 'RollingUpdate' or 'OnDelete'`],
       [statefulSet('partition', 1, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } }), 'spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0'],
-      [statefulSet('ondelete', 1, { updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } }), `spec.updateStrategy.rollingUpdate: Invalid value: {"partition":1}: only allowed for updateStrategy 'RollingUpdate'`],
+      [statefulSet('ondelete', 1, { updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } }), `spec.updateStrategy.rollingUpdate: Invalid value: apps.RollingUpdateStatefulSetStrategy{Partition:1, MaxUnavailable:(*intstr.IntOrString)(nil)}: only allowed for updateStrategy 'RollingUpdate'`],
       [statefulSet('neg', -2), 'spec.replicas: Invalid value: -2: must be greater than or equal to 0'],
       [statefulSet('svc', 1, { serviceName: 'Bad.Name' }), 'spec.serviceName: Invalid value: "Bad.Name"'],
       [statefulSet('retain', 1, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Keep' } }), 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": supported values: "Retain", "Delete"'],
