@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyUsageLine, signClientCertificate, usageProblem, validity } from './csr-signing.js';
+import { keyUsageLine, kubeletClientProblem, readRequest, signClientCertificate, usageProblem, validity } from './csr-signing.js';
 
 describe('the kube-apiserver-client signer', () => {
   it('names the first usage it does not allow, else a missing client auth, in validAPIServerClientUsages words', () => {
@@ -26,6 +26,24 @@ describe('the kube-apiserver-client signer', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-signing-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the kubelet client signer takes system:node:<name> of system:nodes alone, without subjectAltNames (ValidateKubeletClientCSR)', async () => {
+    const f = (n: string) => join(dir, n);
+    writeFileSync(f('san.cnf'), '[req]\ndistinguished_name=dn\nreq_extensions=ext\n[dn]\n[ext]\nsubjectAltName=DNS:a.example,IP:10.0.0.1\n');
+    execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('n.key'), '-subj', '/O=system:nodes/O=other/CN=system:node:n1', '-config', f('san.cnf'), '-out', f('n.csr')], { stdio: 'ignore' });
+    const read = await readRequest(readFileSync(f('n.csr'), 'utf8'));
+    expect(read).toEqual({ organizations: ['system:nodes', 'other'], commonName: 'system:node:n1', dns: 1, email: 0, ip: 1, uri: 0 });
+    const usages = ['digital signature', 'key encipherment', 'client auth'];
+    expect(kubeletClientProblem(read, usages)).toBe('subject organization is not system:nodes');
+    const node = { ...read, organizations: ['system:nodes'] };
+    expect(kubeletClientProblem(node, usages)).toBe('DNS subjectAltNames are not allowed');
+    expect(kubeletClientProblem({ ...node, dns: 0 }, usages)).toBe('IP subjectAltNames are not allowed');
+    const plain = { ...node, dns: 0, ip: 0 };
+    expect(kubeletClientProblem({ ...plain, commonName: 'n1' }, usages)).toBe('subject common name does not begin with system:node:');
+    expect(kubeletClientProblem(plain, ['client auth'])).toBe('usages did not match [client auth digital signature key encipherment]');
+    expect(kubeletClientProblem(plain, usages)).toBeUndefined();
+    expect(kubeletClientProblem(plain, ['client auth', 'digital signature'])).toBeUndefined();
+  });
 
   it('signs a request asking only for client auth without a keyUsage extension', async () => {
     const f = (n: string) => join(dir, n);

@@ -1,5 +1,6 @@
-// The CSR signing controller (kube-controller-manager's csrsigning, kubernetes.io/kube-apiserver-client
-// signer): an approved CertificateSigningRequest for that signer gets a client certificate from
+// The CSR signing controller (kube-controller-manager's csrsigning, the kubernetes.io/kube-apiserver-client
+// and kubernetes.io/kube-apiserver-client-kubelet signers): an approved CertificateSigningRequest
+// for one of them gets a client certificate from
 // the cluster CA (--cluster-signing-cert-file / --cluster-signing-key-file) in status.certificate,
 // valid from 5 minutes ago for its expirationSeconds (at most --cluster-signing-duration, a year
 // by default), with the key usages the request asks for. Requests the signer will not sign get a
@@ -21,6 +22,9 @@ import { WorkQueue } from './work-queue.js';
 const log = logger('csr-signing-controller');
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+/** A node's client certificate: system:node:<name> of system:nodes, nothing else (ValidateKubeletClientCSR). */
+export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+const SIGNERS = [CLIENT_SIGNER, KUBELET_CLIENT_SIGNER];
 /** The key usages the kube-apiserver-client signer allows; "client auth" is required. */
 const CLIENT_USAGES = ['digital signature', 'key encipherment', 'client auth'];
 const BACKDATE_MS = 5 * 60_000;
@@ -44,6 +48,53 @@ export function usageProblem(usages: string[] | undefined): string | undefined {
   const bad = u.find((x) => !CLIENT_USAGES.includes(x));
   if (bad !== undefined) return `invalid usage for client certificate: ${bad}`;
   if (!u.includes('client auth')) return 'missing required usage for client certificate: client auth';
+  return undefined;
+}
+
+/** What a request asks to be, as far as the signers look: its subject and how many subjectAltNames of each kind. */
+export interface RequestedName {
+  organizations: string[];
+  commonName: string;
+  dns: number;
+  email: number;
+  ip: number;
+  uri: number;
+}
+
+/** Reads a PEM certificate request's subject and subjectAltNames (`openssl req -text`). */
+export async function readRequest(csrPem: string): Promise<RequestedName> {
+  const res = await run('openssl', ['req', '-noout', '-text', '-nameopt', 'sep_multiline,utf8,sname', '-reqopt', 'no_pubkey,no_sigdump'], { input: csrPem, allowFailure: true });
+  if (res.code !== 0) throw new Error(`unable to parse csr: ${res.stderr.trim()}`);
+  const lines = res.stdout.split('\n');
+  const out: RequestedName = { organizations: [], commonName: '', dns: 0, email: 0, ip: 0, uri: 0 };
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const at = lines.findIndex((l) => l.trim() === 'Subject:');
+  for (let i = at + 1; at >= 0 && i < lines.length && indent(lines[i]!) > indent(lines[at]!); i++) {
+    const [k, ...v] = lines[i]!.trim().split('=');
+    if (k === 'O') out.organizations.push(v.join('='));
+    if (k === 'CN') out.commonName = v.join('=');
+  }
+  const san = lines.findIndex((l) => l.includes('X509v3 Subject Alternative Name'));
+  for (const name of san >= 0 ? (lines[san + 1] ?? '').split(',').map((x) => x.trim()) : []) {
+    if (name.startsWith('DNS:')) out.dns++;
+    else if (name.startsWith('email:')) out.email++;
+    else if (name.startsWith('IP Address:')) out.ip++;
+    else if (name.startsWith('URI:')) out.uri++;
+  }
+  return out;
+}
+
+/** Why the kube-apiserver-client-kubelet signer refuses a request, or undefined (ValidateKubeletClientCSR, checks in its order). */
+export function kubeletClientProblem(req: RequestedName, usages: string[] | undefined): string | undefined {
+  if (req.organizations.length !== 1 || req.organizations[0] !== 'system:nodes') return 'subject organization is not system:nodes';
+  if (req.dns) return 'DNS subjectAltNames are not allowed';
+  if (req.email) return 'Email subjectAltNames are not allowed';
+  if (req.ip) return 'IP subjectAltNames are not allowed';
+  if (req.uri) return 'URI subjectAltNames are not allowed';
+  if (!req.commonName.startsWith('system:node:')) return 'subject common name does not begin with system:node:';
+  const set = [...new Set(usages ?? [])].sort().join(',');
+  // (with or without key encipherment, which an ECDSA key has no use for)
+  if (set !== 'client auth,digital signature,key encipherment' && set !== 'client auth,digital signature') return 'usages did not match [client auth digital signature key encipherment]';
   return undefined;
 }
 
@@ -112,15 +163,19 @@ export class CsrSigningController {
   }
 
   private enqueue(c: Csr): void {
-    if (c.spec?.signerName === CLIENT_SIGNER && has(c, 'Approved') && !has(c, 'Failed') && !c.status?.certificate) this.queue.add(keyOf(c));
+    if (SIGNERS.includes(c.spec?.signerName ?? '') && has(c, 'Approved') && !has(c, 'Failed') && !c.status?.certificate) this.queue.add(keyOf(c));
   }
 
   async sync(key: string): Promise<void> {
     const csr = this.csrs.get(key);
-    if (!csr || csr.spec?.signerName !== CLIENT_SIGNER || !has(csr, 'Approved') || has(csr, 'Failed') || csr.status?.certificate) return;
+    if (!csr?.spec || !SIGNERS.includes(csr.spec.signerName ?? '') || !has(csr, 'Approved') || has(csr, 'Failed') || csr.status?.certificate) return;
     const name = csr.metadata!.name!;
     const pem = b64text(csr.spec.request);
-    const problem = !pemBlock(pem, 'CERTIFICATE REQUEST') ? 'the request is not a PEM CERTIFICATE REQUEST' : usageProblem(csr.spec.usages);
+    const problem = !pemBlock(pem, 'CERTIFICATE REQUEST')
+      ? 'the request is not a PEM CERTIFICATE REQUEST'
+      : csr.spec.signerName === KUBELET_CLIENT_SIGNER
+        ? kubeletClientProblem(await readRequest(pem), csr.spec.usages)
+        : usageProblem(csr.spec.usages);
     const max = this.cfg.maxDurationMs ?? 365 * 24 * 3600_000;
     const duration = Math.min(max, csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : max);
     const now = this.now();

@@ -4,7 +4,8 @@
 // who asked; approving needs `approve` on the signer; `kubectl certificate approve` gets it signed
 // by the cluster CA for the requested hour; a kubeconfig with that certificate is jane
 // (`kubectl auth whoami`), whom RBAC then governs; a certificate of another CA is a 401; a request
-// the signer will not sign gets a Failed condition; bad requests are 422s.
+// the signer will not sign gets a Failed condition; bad requests are 422s. A node's client request
+// (kube-apiserver-client-kubelet) is signed when it is system:node:<name> of system:nodes.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
@@ -141,5 +142,20 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
     expect(both.message).toContain('Approved and Denied conditions are mutually exclusive');
     const undone = await failure(cp.admin.update(CertificateSigningRequests, undefined, 'jane', { ...jane, status: { ...jane.status, conditions: [] } }, 'approval'));
     expect(undone.message).toContain('updates may not remove a condition of type "Approved"');
+  });
+
+  it('the kube-apiserver-client-kubelet signer signs a node client request and refuses one not of system:nodes', async () => {
+    const kubeletCsr = (name: string, subject: string) =>
+      csrYaml(name, keyAndRequest(name, subject), ['digital signature', 'client auth']).replace('kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet');
+    await kubectlOk(cp.kubeconfig, cache, ['apply', '-f', '-'], kubeletCsr('node-n1', '/O=system:nodes/CN=system:node:n1'));
+    await kubectlOk(cp.kubeconfig, cache, ['apply', '-f', '-'], kubeletCsr('not-a-node', '/O=devs/CN=system:node:n2'));
+    await kubectl('certificate', 'approve', 'node-n1', 'not-a-node');
+    const certB64 = await eventually(async () => (await kubectl('get', 'csr', 'node-n1', '-o', 'jsonpath={.status.certificate}')) || undefined, { timeoutMs: 20_000, what: 'the node certificate' });
+    expect(new X509Certificate(Buffer.from(certB64, 'base64').toString()).subject).toBe('O=system:nodes\nCN=system:node:n1');
+    const failed = await eventually(async () => {
+      const c = await cp.admin.get<{ status?: { conditions?: { type: string; reason: string; message: string }[] } }>(CertificateSigningRequests, undefined, 'not-a-node');
+      return c.status?.conditions?.find((x) => x.type === 'Failed');
+    }, { timeoutMs: 20_000, what: 'the Failed condition' });
+    expect(failed).toMatchObject({ reason: 'SignerValidationFailure', message: 'subject organization is not system:nodes' });
   });
 });
