@@ -219,6 +219,13 @@ export class CronJobController {
     const status = cj.status!;
     let earliest = Date.parse(status.lastScheduleTime ?? cj.metadata!.creationTimestamp!);
     if (spec.startingDeadlineSeconds != null) earliest = Math.max(earliest, now - spec.startingDeadlineSeconds * 1000);
+    // A schedule that valid syntax never fires within five years (0 0 31 2 *: robfig's Next gives
+    // the zero time) is an error to mostRecentScheduleTime: said on each sync, never scheduled.
+    const first = sched.next(earliest);
+    if (first === undefined || (first <= now && sched.next(first) === undefined)) {
+      this.event(cj, 'Warning', 'InvalidSchedule', `invalid schedule: ${spec.schedule} : time difference between two schedules is less than 1 second`);
+      return undefined;
+    }
     const { time, missed } = mostRecentScheduleTime(sched, earliest, now);
     if (missed > MAX_MISSED) {
       // (1.32 says no count: mostRecentScheduleTime only tells none, few or many missed)

@@ -168,6 +168,17 @@ describe('CronJob controller', () => {
     await eventually(async () => JSON.stringify(await jobNames('late')) === JSON.stringify([`late-${boundary / 60_000 + 1}`]));
   });
 
+  it('a schedule that never fires (the 31st of February) is an InvalidSchedule warning, no job', async () => {
+    await cp.admin.create(CronJobs, 'default', cronJob('never', { schedule: '0 0 31 2 *' }));
+    const warned = await eventually(async () => {
+      const evs = (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=never,reason=InvalidSchedule' })).items;
+      return evs.length ? evs : undefined;
+    });
+    expect(warned[0]!.type).toBe('Warning');
+    expect(warned[0]!.message).toBe('invalid schedule: 0 0 31 2 * : time difference between two schedules is less than 1 second');
+    expect(await jobsOf('never')).toHaveLength(0);
+  });
+
   it('refuses bad schedules and unknown time zones with 422', async () => {
     const bad = await cp.admin.create(CronJobs, 'default', cronJob('bad', { schedule: '*/0 * * * *' })).catch((e: Error) => e);
     expect(String((bad as Error).message)).toContain('spec.schedule: Invalid value: "*/0 * * * *": step of range should be a positive number: */0');
