@@ -397,6 +397,7 @@ describe('pods', () => {
     expect(await names({ fieldSelector: 'metadata.namespace=default,status.phase=Pending,metadata.name=sel-a' })).toEqual(['sel-a']);
     await admin.bind('default', 'sel-a', 'node-x');
     expect(await names({ fieldSelector: 'spec.nodeName=node-x' })).toEqual(['sel-a']);
+    expect(await names({ fieldSelector: 'spec.host=node-x' })).toEqual(['sel-a']);
     expect(await names({ fieldSelector: 'spec.nodeName=', labelSelector: 'app=sel' })).toEqual(['sel-b']);
     const e = await failure(admin.list(Pods, 'default', { fieldSelector: 'spec.bogus=1' }));
     expect(e.code).toBe(400);

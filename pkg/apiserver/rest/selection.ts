@@ -29,7 +29,8 @@ export function buildMatcher(r: ResourceInfo, q: URLSearchParams): (obj: Selecta
     const label = r.view?.fieldLabel;
     fieldSel = {
       requirements: fieldSel.requirements.map((req) => {
-        const field = label ? label(req.field) : req.field;
+        // (the Pod conversion func still takes old v1 clients' spec.host, as spec.nodeName)
+        const field = label ? label(req.field) : !r.custom && r.name === 'pods' && req.field === 'spec.host' ? 'spec.nodeName' : req.field;
         // (a custom resource's and events.k8s.io's conversion funcs say "field label not supported")
         if (field === undefined || !(field in sample)) throw errors.badRequest(r.custom || label ? `field label not supported: ${req.field}` : unsupportedFieldLabel(r.name, req.field));
         return { ...req, field };
