@@ -18,6 +18,8 @@ export function externallyAccessible(spec: ServiceSpec | undefined): boolean {
 export const needsClusterIP = (svc: Service) => svc.spec?.type !== 'ExternalName';
 export const needsNodePorts = (svc: Service) =>
   svc.spec?.type === 'NodePort' || (svc.spec?.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
+/** NodePort or LoadBalancer: node ports apply (allocated or not), the strategy's needsNodePort. */
+const nodePortType = (svc: Service) => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
 /** LoadBalancer with externalTrafficPolicy Local: a health check node port for the load balancer to probe. */
 export const needsHealthCheckNodePort = (svc: Service) => svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
 export const isHeadless = (svc: Service) => svc.spec?.clusterIP === CLUSTER_IP_NONE;
@@ -90,7 +92,9 @@ export function prepareServiceUpdate(svc: Service, old: Service): void {
     if (sameList(oldSpec.ipFamilies, spec.ipFamilies)) delete spec.ipFamilies;
     if (oldSpec.ipFamilyPolicy === spec.ipFamilyPolicy) delete spec.ipFamilyPolicy;
   }
-  if (needsNodePorts(old) && !needsNodePorts(svc) && sameNodePorts(oldSpec.ports, spec.ports)) {
+  // (by type, as the strategy's needsNodePort: a LoadBalancer switched to
+  // allocateLoadBalancerNodePorts: false keeps the node ports it has until they are removed)
+  if (nodePortType(old) && !nodePortType(svc) && sameNodePorts(oldSpec.ports, spec.ports)) {
     for (const p of spec.ports ?? []) delete p.nodePort;
   }
   if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && oldSpec.externalTrafficPolicy === spec.externalTrafficPolicy) {

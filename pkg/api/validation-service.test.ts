@@ -50,6 +50,15 @@ describe('service defaults', () => {
     expect(validateServiceUpdate(ext, old)).toEqual([]);
   });
 
+  it('keeps the node ports of a LoadBalancer switched to allocateLoadBalancerNodePorts: false (they go only when removed)', () => {
+    const old = svc({ type: 'LoadBalancer', clusterIP: '10.96.0.9', ports: [{ name: 'a', port: 80, nodePort: 30001 }] });
+    const off: Service = structuredClone(old);
+    off.spec!.allocateLoadBalancerNodePorts = false;
+    prepareServiceUpdate(off, old);
+    expect(off.spec?.ports?.map((p) => p.nodePort)).toEqual([30001]);
+    expect(validateServiceUpdate(off, old)).toEqual([]);
+  });
+
   it('gives a headless Service without a selector both families and RequireDualStack, as initIPFamilyFields does', () => {
     const bare = svc({ clusterIP: 'None', ports: [{ port: 80 }] });
     expect(bare.spec).toMatchObject({ ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] });
