@@ -24,7 +24,9 @@ const regexError = (msg: string, fmt: string, ...examples: string[]) =>
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > DNS1123_LABEL_MAX) errs.push(maxLenError(DNS1123_LABEL_MAX));
-  if (!dns1123LabelRe.test(value)) {
+  // (a valid subdomain that is no label can only have dots: said so, as 1.32's IsDNS1123Label)
+  if (!dns1123LabelRe.test(value) && dns1123SubdomainRe.test(value)) errs.push('must not contain dots');
+  else if (!dns1123LabelRe.test(value)) {
     errs.push(
       regexError(
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",

@@ -120,7 +120,7 @@ const cases: Case[] = [
   ['upper-case name', mutate((p) => (p.metadata.name = 'Web')), 'metadata.name', 'FieldValueInvalid', /RFC 1123 subdomain/],
   ['name with underscore', mutate((p) => (p.metadata.name = 'web_1')), 'metadata.name', 'FieldValueInvalid', /RFC 1123 subdomain/],
   ['name too long', mutate((p) => (p.metadata.name = 'a'.repeat(254))), 'metadata.name', 'FieldValueInvalid', /no more than 253/],
-  ['bad namespace', mutate((p) => (p.metadata.namespace = 'my.ns')), 'metadata.namespace', 'FieldValueInvalid', /RFC 1123 label/],
+  ['bad namespace', mutate((p) => (p.metadata.namespace = 'my.ns')), 'metadata.namespace', 'FieldValueInvalid', /^must not contain dots$/],
   ['bad label key', mutate((p) => (p.metadata.labels = { 'bad key': 'x' })), 'metadata.labels', 'FieldValueInvalid', /name part must consist/],
   ['bad label value', mutate((p) => (p.metadata.labels = { app: '-web' })), 'metadata.labels', 'FieldValueInvalid', /valid label must be/],
   ['annotations too large', mutate((p) => (p.metadata.annotations = { big: 'x'.repeat(256 * 1024) })), 'metadata.annotations', 'FieldValueTooLong'],

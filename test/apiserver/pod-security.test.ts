@@ -3,10 +3,9 @@
 // messages, workloads get warnings only, invalid labels are refused, version labels pick the
 // checks of that version, and a namespace whose enforce level gets stricter warns about the pods
 // already in it (dry-run too). Warning headers are read from raw HTTP responses.
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Namespaces, Pods, ServiceAccounts, type RestClient } from '../../pkg/client/rest-client.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { callWithWarnings, eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let admin: RestClient;
@@ -19,45 +18,8 @@ afterAll(async () => {
   await cp?.stop(true);
 });
 
-interface Reply {
-  code: number;
-  body: { message?: string; metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
-  warnings: string[];
-}
-
 /** One request as the admin, with the response's Warning headers decoded. */
-function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
-  const c = cp.config;
-  const url = new URL(c.server);
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path,
-        method,
-        ca: c.caCert,
-        cert: c.clientCert,
-        key: c.clientKey,
-        headers: { Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...(data ? { 'Content-Type': contentType } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (b: Buffer) => (text += b.toString()));
-        res.on('end', () => {
-          const raw = res.headers['warning'];
-          const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-          // (`299 - "text"`; node joins repeated headers with ", ")
-          const warnings = list.flatMap((h) => [...h.matchAll(/299 - ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string));
-          resolve({ code: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, warnings });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const call = (method: string, path: string, body?: unknown, contentType = 'application/json') => callWithWarnings(cp, method, path, body, contentType);
 
 const PSA = 'pod-security.kubernetes.io/';
 

@@ -1,6 +1,7 @@
 // Starts a real apiserver with its embedded etcd (Debian etcd-server) in a temp dir, for
 // integration tests, and tears it down (processes and files) afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, defaultConfig, type ApiServerConfig } from '../../pkg/apiserver/apiserver.js';
@@ -172,4 +173,45 @@ export async function statusCode(p: Promise<unknown>): Promise<number> {
     if (e instanceof StatusError) return e.code;
     throw e;
   }
+}
+
+/** A response with its Warning headers decoded (`299 - "text"`, each header once). */
+export interface WarnedReply {
+  code: number;
+  body: { message?: string; metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
+  warnings: string[];
+}
+
+/** One request with the control plane's admin credentials, read raw so that its Warning headers can be seen. */
+export function callWithWarnings(cp: TestControlPlane, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<WarnedReply> {
+  const c = cp.config;
+  const url = new URL(c.server);
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path,
+        method,
+        ca: c.caCert,
+        cert: c.clientCert,
+        key: c.clientKey,
+        headers: { Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...(data ? { 'Content-Type': contentType } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (b: Buffer) => (text += b.toString()));
+        res.on('end', () => {
+          const raw = res.headers['warning'];
+          const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+          // (`299 - "text"`; node joins repeated headers with ", ")
+          const warnings = list.flatMap((h) => [...h.matchAll(/299 - ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string));
+          resolve({ code: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, warnings });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
 }

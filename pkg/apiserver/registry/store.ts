@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
+import { warningsOnCreate, warningsOnUpdate } from './warnings.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -219,6 +220,8 @@ export class Store {
     if (review) await this.admission!.admit(review);
     const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
+    // (BeforeCreate: the strategy's WarningsOnCreate once the object is valid, dry runs too)
+    ctx.warnings.push(...warningsOnCreate(r, obj));
     if (review) await this.admission!.validate(review);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
@@ -408,6 +411,8 @@ export class Store {
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
     if (errs.length) throw errors.invalid(r.kind, r.group, name, errs);
+    // (BeforeUpdate: the strategy's WarningsOnUpdate; a subresource's strategy has none)
+    if (!subresource) ctx.warnings.push(...warningsOnUpdate(r, next, old));
     if (review) await this.admission!.validate(review);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
