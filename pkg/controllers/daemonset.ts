@@ -122,7 +122,10 @@ export class DaemonSetController {
     for (const p of pods) {
       const n = targetNode(p);
       if (n && nodeNames.has(n)) nodeToPods.set(n, [...(nodeToPods.get(n) ?? []), p]);
-      else if (!p.metadata?.deletionTimestamp) strays.push(p);
+      // (getUnscheduledPodsWithoutNode: only a pod not bound yet, whose node is gone, is ours to
+      // delete; one bound to a vanished node is PodGC's, which marks it Failed with
+      // DeletionByPodGC first; a pod with no node at all is left alone)
+      else if (n && !p.spec?.nodeName && !p.metadata?.deletionTimestamp) strays.push(p);
     }
     const placements = new Map<string, Placement>(nodes.map((n) => [n.metadata!.name!, nodeShouldRunDaemonPod(n, ds)]));
 

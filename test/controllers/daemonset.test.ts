@@ -5,7 +5,7 @@
 // added and deleted; a template change rolled out one node at a time; ControllerRevisions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { ControllerRevisions, DaemonSets, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { ControllerRevisions, DaemonSets, Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { eventually, node, type TestControlPlane } from '../helpers/control-plane.js';
 import { daemonSet, fakeKubelet, startWithControllers } from '../helpers/workloads.js';
@@ -18,7 +18,8 @@ let kubelet: { stop(): Promise<void> } | undefined;
 let holdBack: (p: KubeObject) => boolean = () => false;
 
 beforeAll(async () => {
-  env = await startWithControllers('rest', { nodeMonitorGracePeriodMs: 600_000 });
+  // (a pod bound to a deleted node is PodGC's to remove: it runs every second here)
+  env = await startWithControllers('rest', { nodeMonitorGracePeriodMs: 600_000, podGCPeriodMs: 1000 });
   cp = env.cp;
   sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
   await sched.start();
@@ -76,10 +77,13 @@ describe('DaemonSet controller', () => {
 
   it('follows node additions and deletions, and cordoned nodes keep their pod', async () => {
     await cp.admin.create(Nodes, undefined, node('n4'));
-    await podsOn('app=agent', ['n1', 'n2', 'n3', 'n4'], 'a pod on the new node');
+    const onN4 = (await podsOn('app=agent', ['n1', 'n2', 'n3', 'n4'], 'a pod on the new node')).find((p) => p.spec?.nodeName === 'n4')!;
     await cp.admin.patch(Nodes, undefined, 'n2', { spec: { unschedulable: true } });
     await cp.admin.delete(Nodes, undefined, 'n4');
     await podsOn('app=agent', ['n1', 'n2', 'n3'], 'the deleted node losing its pod');
+    // PodGC removed it (getUnscheduledPodsWithoutNode leaves bound pods alone): no DaemonSet delete.
+    const deletes = ((await cp.admin.list(Events, 'default')).items as { reason?: string; message?: string }[]).filter((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted pod: ${onN4.metadata!.name}`);
+    expect(deletes).toEqual([]);
     await eventually(async () => ((await status('agent')).desiredNumberScheduled === 3 ? true : undefined));
     await cp.admin.patch(Nodes, undefined, 'n2', { spec: { unschedulable: null } });
   });
