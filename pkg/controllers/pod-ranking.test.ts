@@ -29,14 +29,20 @@ describe('podsToDelete', () => {
     expect(podsToDelete(pods, 2).map((x) => x.metadata!.name)).toEqual(['unscheduled', 'pending']);
   });
 
-  it('prefers pods doubled up on a node, then restarts, then the newest', () => {
+  it('ranked, prefers pods doubled up on a node with the pods of every ReplicaSet of the same owner; then restarts, then the newest', () => {
     const t = '2026-01-01T00:00:00Z';
     const pods = [
       p('alone', { node: 'a', phase: 'Running', readySince: t }),
       p('shared-1', { node: 'b', phase: 'Running', readySince: t }),
       p('shared-2', { node: 'b', phase: 'Running', readySince: t }),
     ];
-    expect(podsToDelete(pods, 3).map((x) => x.metadata!.name).at(-1)).toBe('alone');
+    expect(podsToDelete(pods, 3, { ranked: true, related: pods }).map((x) => x.metadata!.name).at(-1)).toBe('alone');
+    // Two pods of the new ReplicaSet beside 'alone' on node a: now it is the crowded one.
+    const newer = [p('new-1', { node: 'a', phase: 'Running' }), p('new-2', { node: 'a', phase: 'Running' })];
+    expect(podsToDelete(pods, 1, { ranked: true, related: [...pods, ...newer] })[0]!.metadata!.name).toBe('alone');
+    // A ReplicaSet with no owner has no related pods, and a Job's order has no node rank: no pod is preferred for its node.
+    expect(podsToDelete(pods, 3, { ranked: true }).map((x) => x.metadata!.name)).toEqual(['alone', 'shared-1', 'shared-2']);
+    expect(podsToDelete(pods, 3).map((x) => x.metadata!.name)).toEqual(['alone', 'shared-1', 'shared-2']);
     const flaky = [p('steady', { phase: 'Running', node: 'x', restarts: 0 }), p('flaky', { phase: 'Running', node: 'y', restarts: 5 })];
     expect(podsToDelete(flaky, 1)[0]!.metadata!.name).toBe('flaky');
     const ages = [p('old', { created: '2026-01-01T00:00:00Z' }), p('new', { created: '2026-01-03T00:00:00Z' })];

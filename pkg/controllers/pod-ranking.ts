@@ -101,14 +101,16 @@ export function comparePodsForDeletion(a: P, b: P, rank: (p: P) => number = () =
 }
 
 /**
- * The `n` pods to delete first; pods that share a node with more of `pods` rank as less valuable.
- * `ranked` sorts as a ReplicaSet scaling down does (ActivePodsWithRanks at `now`: pod-deletion-cost,
- * logarithmic ages); without it, as a Job does (ActivePods).
+ * The `n` pods to delete first. `ranked` sorts as a ReplicaSet scaling down does
+ * (getPodsToDelete's ActivePodsWithRanks at `now`: pod-deletion-cost, logarithmic ages, and a pod
+ * ranked by how many of the `related` pods, those of every ReplicaSet with the same owner, are
+ * active on its node, more first; a ReplicaSet with no owner has none, so no pod ranks above
+ * another); without it as a Job does (ActivePods: no cost, no node rank, exact times).
  */
-export function podsToDelete(pods: P[], n: number, opts: { ranked?: boolean; now?: number } = {}): P[] {
+export function podsToDelete(pods: P[], n: number, opts: { ranked?: boolean; now?: number; related?: P[] } = {}): P[] {
   const perNode = new Map<string, number>();
-  for (const p of pods) if (p.spec?.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
-  const rank = (p: P) => (p.spec?.nodeName ? perNode.get(p.spec.nodeName)! : 0);
+  if (opts.ranked) for (const p of opts.related ?? []) if (isPodActive(p)) perNode.set(p.spec?.nodeName ?? '', (perNode.get(p.spec?.nodeName ?? '') ?? 0) + 1);
+  const rank = (p: P) => perNode.get(p.spec?.nodeName ?? '') ?? 0;
   const ranked = opts.ranked ? { now: opts.now ?? Date.now() } : undefined;
   return [...pods].sort((a, b) => comparePodsForDeletion(a, b, rank, ranked)).slice(0, Math.max(0, n));
 }

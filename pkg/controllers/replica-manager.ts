@@ -234,11 +234,34 @@ export class ReplicaManager<T extends Replicated> {
       await createPods(ctl, Array.from({ length: n }, () => podFromTemplate(this.kind, rs)));
       this.log.debug('created pods', { owner: key, count: n });
     } else if (diff > 0) {
-      // (getPodsToDelete sorts by ActivePodsWithRanks: pod-deletion-cost, logarithmic ages)
-      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), { ranked: true });
+      // (getPodsToDelete sorts by ActivePodsWithRanks: pod-deletion-cost, the pods of the
+      // owner's other ReplicaSets on the same node, logarithmic ages)
+      const victims = podsToDelete(pods, Math.min(diff, BURST_REPLICAS), { ranked: true, related: this.relatedPods(rs) });
       await deletePods(ctl, victims);
       this.log.debug('deleted pods', { owner: `${ns}/${name}`, count: victims.length });
     }
+  }
+
+  /**
+   * getIndirectlyRelatedPods: the pods selected by each ReplicaSet with the same owner as `owner`
+   * (itself too), each once; none when it has no owner.
+   */
+  private relatedPods(owner: T): P[] {
+    const ref = controllerOf(owner);
+    if (!ref) return [];
+    const ns = owner.metadata!.namespace;
+    const sets = this.informers.owners.list().filter((o) => o.metadata?.namespace === ns && controllerOf(o)?.uid === ref.uid);
+    const pods = this.informers.pods.list().filter((p) => p.metadata?.namespace === ns);
+    const seen = new Set<string | undefined>();
+    const out: P[] = [];
+    for (const set of sets) {
+      for (const p of pods) {
+        if (seen.has(p.metadata?.uid) || !this.kind.selects(set, p)) continue;
+        seen.add(p.metadata?.uid);
+        out.push(p);
+      }
+    }
+    return out;
   }
 
   private event(rs: T, type: string, reason: string, message: string): void {

@@ -4,8 +4,8 @@
 // adoption of matching orphans and release of pods whose labels stop matching.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Events, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { eventually, pod, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { Events, Nodes, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
+import { eventually, node, pod, sleep, type TestControlPlane } from '../helpers/control-plane.js';
 import { markReady, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
@@ -103,6 +103,33 @@ describe('ReplicaSet controller', () => {
       return ps.length === 2 ? ps : undefined;
     });
     expect(left.map((p) => p.metadata!.uid).sort()).toEqual([pods[1]!.metadata!.uid, pods[2]!.metadata!.uid].sort());
+  });
+
+  it("on scale down prefers the pod on the node most crowded with the pods of its owner's other ReplicaSets", async () => {
+    for (const n of ['rel-n1', 'rel-n2']) await cp.admin.create(Nodes, undefined, node(n));
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const owner = await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rel-owner' } });
+    const ownedBy = { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'rel-owner', uid: owner.metadata!.uid!, controller: true }] };
+    const hour = 3600_000;
+    // The old set's pods: one on each node, the one on rel-n1 ready for longer (without the rank, the newer-ready one on rel-n2 would go).
+    const old: KubeObject[] = [];
+    for (const [name, nodeName, ago] of [['rel-old-1', 'rel-n1', hour], ['rel-old-2', 'rel-n2', 60_000]] as const) {
+      const p = await cp.admin.create(Pods, 'default', pod(name, { metadata: { name, labels: { app: 'rel', v: 'old' } }, spec: { nodeName, containers: [{ name: 'main', image: 'busybox:1.36' }] } }));
+      await markReady(cp.admin, p, new Date(Date.now() - ago));
+      old.push(p);
+    }
+    // The new set's two pods, both on rel-n1.
+    for (const name of ['rel-new-1', 'rel-new-2']) await cp.admin.create(Pods, 'default', pod(name, { metadata: { name, labels: { app: 'rel', v: 'new' } }, spec: { nodeName: 'rel-n1', containers: [{ name: 'main', image: 'busybox:1.36' }] } }));
+    await cp.admin.create(ReplicaSets, 'default', { ...replicaSet('rel-new', 2, { app: 'rel', v: 'new' }), metadata: { name: 'rel-new', ...ownedBy } });
+    await cp.admin.create(ReplicaSets, 'default', { ...replicaSet('rel-old', 2, { app: 'rel', v: 'old' }), metadata: { name: 'rel-old', ...ownedBy } });
+    await eventually(async () => (await podsOf('app=rel')).filter((p) => p.metadata?.ownerReferences?.length).length === 4);
+    await eventually(async () => (await status('rel-old')).readyReplicas === 2);
+    await cp.admin.patch(ReplicaSets, 'default', 'rel-old', { spec: { replicas: 1 } }, 'merge', 'scale');
+    const left = await eventually(async () => {
+      const ps = await podsOf('app=rel,v=old');
+      return ps.length === 1 ? ps : undefined;
+    });
+    expect(left[0]!.metadata?.name).toBe('rel-old-2');
   });
 
   it('never creates more pods than asked for while the informer lags (expectations)', async () => {
