@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyUsageLine, kubeletClientProblem, readRequest, signClientCertificate, usageProblem, validity } from './csr-signing.js';
+import { keyUsageLine, kubeletClientProblem, kubeletServingProblem, readRequest, signClientCertificate, usageProblem, validity } from './csr-signing.js';
 
-describe('the kube-apiserver-client signer', () => {
+describe('the CSR signers', () => {
   it('names the first usage it does not allow, else a missing client auth, in validAPIServerClientUsages words', () => {
     expect(usageProblem(['client auth', 'server auth', 'code signing'])).toBe('invalid usage for client certificate: server auth');
     expect(usageProblem(['server auth'])).toBe('invalid usage for client certificate: server auth');
@@ -32,7 +32,7 @@ describe('the kube-apiserver-client signer', () => {
     writeFileSync(f('san.cnf'), '[req]\ndistinguished_name=dn\nreq_extensions=ext\n[dn]\n[ext]\nsubjectAltName=DNS:a.example,IP:10.0.0.1\n');
     execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('n.key'), '-subj', '/O=system:nodes/O=other/CN=system:node:n1', '-config', f('san.cnf'), '-out', f('n.csr')], { stdio: 'ignore' });
     const read = await readRequest(readFileSync(f('n.csr'), 'utf8'));
-    expect(read).toEqual({ organizations: ['system:nodes', 'other'], commonName: 'system:node:n1', dns: 1, email: 0, ip: 1, uri: 0 });
+    expect(read).toEqual({ organizations: ['system:nodes', 'other'], commonName: 'system:node:n1', dns: 1, email: 0, ip: 1, uri: 0, sans: ['DNS:a.example', 'IP:10.0.0.1'] });
     const usages = ['digital signature', 'key encipherment', 'client auth'];
     expect(kubeletClientProblem(read, usages)).toBe('subject organization is not system:nodes');
     const node = { ...read, organizations: ['system:nodes'] };
@@ -43,6 +43,25 @@ describe('the kube-apiserver-client signer', () => {
     expect(kubeletClientProblem(plain, ['client auth'])).toBe('usages did not match [client auth digital signature key encipherment]');
     expect(kubeletClientProblem(plain, usages)).toBeUndefined();
     expect(kubeletClientProblem(plain, ['client auth', 'digital signature'])).toBeUndefined();
+  });
+
+  it('the kubelet-serving signer wants a DNS name or IP and server auth (ValidateKubeletServingCSR); the names go into the certificate', async () => {
+    const f = (n: string) => join(dir, n);
+    const serving = ['digital signature', 'key encipherment', 'server auth'];
+    const node = { organizations: ['system:nodes'], commonName: 'system:node:n1', dns: 1, email: 0, ip: 1, uri: 0, sans: ['DNS:a.example', 'IP:10.0.0.1'] };
+    expect(kubeletServingProblem({ ...node, organizations: [] }, serving)).toBe('subject organization is not system:nodes');
+    expect(kubeletServingProblem({ ...node, dns: 0, ip: 0 }, serving)).toBe('DNS or IP subjectAltName is required');
+    expect(kubeletServingProblem({ ...node, uri: 1 }, serving)).toBe('URI subjectAltNames are not allowed');
+    expect(kubeletServingProblem(node, ['digital signature', 'client auth'])).toBe('usages did not match [digital signature key encipherment server auth]');
+    expect(kubeletServingProblem({ ...node, commonName: 'n1' }, serving)).toBe('subject common name does not begin with system:node:');
+    expect(kubeletServingProblem(node, ['server auth', 'digital signature'])).toBeUndefined();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('sca.key'), '-out', f('sca.crt'), '-subj', '/CN=test-ca', '-days', '2'], { stdio: 'ignore' });
+    const now = Date.now();
+    const { notBefore, notAfter } = validity(now, 3600_000);
+    writeFileSync(f('serving.crt'), await signClientCertificate(readFileSync(f('n.csr'), 'utf8'), { caCertFile: f('sca.crt'), caKeyFile: f('sca.key') }, notBefore, notAfter, serving, node.sans));
+    const text = execFileSync('openssl', ['x509', '-in', f('serving.crt'), '-noout', '-text']).toString();
+    expect(text).toMatch(/X509v3 Subject Alternative Name: *\n *DNS:a.example, IP Address:10.0.0.1/);
+    expect(text).toMatch(/X509v3 Extended Key Usage: *\n *TLS Web Server Authentication\n/);
   });
 
   it('signs a request asking only for client auth without a keyUsage extension', async () => {

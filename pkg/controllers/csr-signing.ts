@@ -1,7 +1,8 @@
-// The CSR signing controller (kube-controller-manager's csrsigning, the kubernetes.io/kube-apiserver-client
-// and kubernetes.io/kube-apiserver-client-kubelet signers): an approved CertificateSigningRequest
-// for one of them gets a client certificate from
-// the cluster CA (--cluster-signing-cert-file / --cluster-signing-key-file) in status.certificate,
+// The CSR signing controller (kube-controller-manager's csrsigning, the kubernetes.io/kube-apiserver-client,
+// kubernetes.io/kube-apiserver-client-kubelet and kubernetes.io/kubelet-serving signers): an
+// approved CertificateSigningRequest for one of them gets a certificate, with the request's
+// subjectAltNames, from the cluster CA (--cluster-signing-cert-file / --cluster-signing-key-file)
+// in status.certificate,
 // valid from 5 minutes ago for its expirationSeconds (at most --cluster-signing-duration, a year
 // by default), with the key usages the request asks for. Requests the signer will not sign get a
 // Failed condition saying why.
@@ -24,7 +25,9 @@ const log = logger('csr-signing-controller');
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** A node's client certificate: system:node:<name> of system:nodes, nothing else (ValidateKubeletClientCSR). */
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
-const SIGNERS = [CLIENT_SIGNER, KUBELET_CLIENT_SIGNER];
+/** A node's serving certificate: system:node:<name> of system:nodes for its DNS names and IPs (ValidateKubeletServingCSR). */
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
+const SIGNERS = [CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER];
 /** The key usages the kube-apiserver-client signer allows; "client auth" is required. */
 const CLIENT_USAGES = ['digital signature', 'key encipherment', 'client auth'];
 const BACKDATE_MS = 5 * 60_000;
@@ -59,6 +62,8 @@ export interface RequestedName {
   email: number;
   ip: number;
   uri: number;
+  /** The subjectAltNames in openssl's configuration form (DNS:a, IP:10.0.0.1, email:x@y, URI:u), copied to the certificate. */
+  sans: string[];
 }
 
 /** Reads a PEM certificate request's subject and subjectAltNames (`openssl req -text`). */
@@ -66,7 +71,7 @@ export async function readRequest(csrPem: string): Promise<RequestedName> {
   const res = await run('openssl', ['req', '-noout', '-text', '-nameopt', 'sep_multiline,utf8,sname', '-reqopt', 'no_pubkey,no_sigdump'], { input: csrPem, allowFailure: true });
   if (res.code !== 0) throw new Error(`unable to parse csr: ${res.stderr.trim()}`);
   const lines = res.stdout.split('\n');
-  const out: RequestedName = { organizations: [], commonName: '', dns: 0, email: 0, ip: 0, uri: 0 };
+  const out: RequestedName = { organizations: [], commonName: '', dns: 0, email: 0, ip: 0, uri: 0, sans: [] };
   const indent = (l: string) => l.length - l.trimStart().length;
   const at = lines.findIndex((l) => l.trim() === 'Subject:');
   for (let i = at + 1; at >= 0 && i < lines.length && indent(lines[i]!) > indent(lines[at]!); i++) {
@@ -80,6 +85,8 @@ export async function readRequest(csrPem: string): Promise<RequestedName> {
     else if (name.startsWith('email:')) out.email++;
     else if (name.startsWith('IP Address:')) out.ip++;
     else if (name.startsWith('URI:')) out.uri++;
+    else continue;
+    out.sans.push(name.replace(/^IP Address:/, 'IP:'));
   }
   return out;
 }
@@ -95,6 +102,18 @@ export function kubeletClientProblem(req: RequestedName, usages: string[] | unde
   const set = [...new Set(usages ?? [])].sort().join(',');
   // (with or without key encipherment, which an ECDSA key has no use for)
   if (set !== 'client auth,digital signature,key encipherment' && set !== 'client auth,digital signature') return 'usages did not match [client auth digital signature key encipherment]';
+  return undefined;
+}
+
+/** Why the kubelet-serving signer refuses a request, or undefined (ValidateKubeletServingCSR, checks in its order). */
+export function kubeletServingProblem(req: RequestedName, usages: string[] | undefined): string | undefined {
+  if (req.organizations.length !== 1 || req.organizations[0] !== 'system:nodes') return 'subject organization is not system:nodes';
+  if (!req.dns && !req.ip) return 'DNS or IP subjectAltName is required';
+  if (req.email) return 'Email subjectAltNames are not allowed';
+  if (req.uri) return 'URI subjectAltNames are not allowed';
+  const set = [...new Set(usages ?? [])].sort().join(',');
+  if (set !== 'digital signature,key encipherment,server auth' && set !== 'digital signature,server auth') return 'usages did not match [digital signature key encipherment server auth]';
+  if (!req.commonName.startsWith('system:node:')) return 'subject common name does not begin with system:node:';
   return undefined;
 }
 
@@ -117,8 +136,10 @@ export function keyUsageLine(usages: string[] | undefined): string | undefined {
 const asn1Time = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 
 /** Signs a PEM CSR with the CA as a client certificate valid from `notBefore` to `notAfter`; returns the PEM certificate. */
-export async function signClientCertificate(csrPem: string, cfg: SigningConfig, notBefore: Date, notAfter: Date, usages: string[] = CLIENT_USAGES): Promise<string> {
+export async function signClientCertificate(csrPem: string, cfg: SigningConfig, notBefore: Date, notAfter: Date, usages: string[] = CLIENT_USAGES, sans: string[] = []): Promise<string> {
   const keyUsage = keyUsageLine(usages);
+  // (Go orders extended key usages by their number: server auth before client auth)
+  const extKeyUsage = [...(usages.includes('server auth') ? ['serverAuth'] : []), ...(usages.includes('client auth') ? ['clientAuth'] : [])];
   const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-'));
   try {
     writeFileSync(join(dir, 'index.txt'), '');
@@ -130,7 +151,7 @@ export async function signClientCertificate(csrPem: string, cfg: SigningConfig, 
         '[ca]', 'default_ca = tsk',
         '[tsk]', `database = ${dir}/index.txt`, `new_certs_dir = ${dir}`, `serial = ${dir}/serial`, 'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = none', 'email_in_dn = no',
         '[any]', 'commonName = supplied', 'organizationName = optional',
-        '[client]', 'basicConstraints = critical, CA:FALSE', ...(keyUsage ? [keyUsage] : []), 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid',
+        '[client]', 'basicConstraints = critical, CA:FALSE', ...(keyUsage ? [keyUsage] : []), ...(extKeyUsage.length ? [`extendedKeyUsage = ${extKeyUsage.join(', ')}`] : []), ...(sans.length ? [`subjectAltName = ${sans.join(', ')}`] : []), 'authorityKeyIdentifier = keyid',
       ].join('\n') + '\n',
     );
     const res = await run('openssl', ['ca', '-batch', '-config', join(dir, 'ca.cnf'), '-cert', cfg.caCertFile, '-keyfile', cfg.caKeyFile, '-in', join(dir, 'csr.pem'), '-out', join(dir, 'cert.pem'), '-startdate', asn1Time(notBefore), '-enddate', asn1Time(notAfter), '-extensions', 'client', '-notext', '-preserveDN'], { allowFailure: true });
@@ -171,11 +192,14 @@ export class CsrSigningController {
     if (!csr?.spec || !SIGNERS.includes(csr.spec.signerName ?? '') || !has(csr, 'Approved') || has(csr, 'Failed') || csr.status?.certificate) return;
     const name = csr.metadata!.name!;
     const pem = b64text(csr.spec.request);
-    const problem = !pemBlock(pem, 'CERTIFICATE REQUEST')
+    const request = pemBlock(pem, 'CERTIFICATE REQUEST') ? await readRequest(pem) : undefined;
+    const problem = !request
       ? 'the request is not a PEM CERTIFICATE REQUEST'
       : csr.spec.signerName === KUBELET_CLIENT_SIGNER
-        ? kubeletClientProblem(await readRequest(pem), csr.spec.usages)
-        : usageProblem(csr.spec.usages);
+        ? kubeletClientProblem(request, csr.spec.usages)
+        : csr.spec.signerName === KUBELET_SERVING_SIGNER
+          ? kubeletServingProblem(request, csr.spec.usages)
+          : usageProblem(csr.spec.usages);
     const max = this.cfg.maxDurationMs ?? 365 * 24 * 3600_000;
     const duration = Math.min(max, csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : max);
     const now = this.now();
@@ -184,7 +208,7 @@ export class CsrSigningController {
     if (!failure) {
       try {
         const { notBefore, notAfter } = validity(now, duration);
-        cert = await signClientCertificate(pem, this.cfg, notBefore, notAfter, csr.spec.usages);
+        cert = await signClientCertificate(pem, this.cfg, notBefore, notAfter, csr.spec.usages, request!.sans);
       } catch (e) {
         failure = `error auto signing csr: ${(e as Error).message}`;
       }

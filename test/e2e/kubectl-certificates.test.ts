@@ -5,7 +5,8 @@
 // by the cluster CA for the requested hour; a kubeconfig with that certificate is jane
 // (`kubectl auth whoami`), whom RBAC then governs; a certificate of another CA is a 401; a request
 // the signer will not sign gets a Failed condition; bad requests are 422s. A node's client request
-// (kube-apiserver-client-kubelet) is signed when it is system:node:<name> of system:nodes.
+// (kube-apiserver-client-kubelet) and serving request (kubelet-serving) are signed when they are
+// system:node:<name> of system:nodes.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
@@ -144,7 +145,7 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
     expect(undone.message).toContain('updates may not remove a condition of type "Approved"');
   });
 
-  it('the kube-apiserver-client-kubelet signer signs a node client request and refuses one not of system:nodes', async () => {
+  it('the kubelet signers sign a node client request and a node serving request, and refuse one not of system:nodes', async () => {
     const kubeletCsr = (name: string, subject: string) =>
       csrYaml(name, keyAndRequest(name, subject), ['digital signature', 'client auth']).replace('kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet');
     await kubectlOk(cp.kubeconfig, cache, ['apply', '-f', '-'], kubeletCsr('node-n1', '/O=system:nodes/CN=system:node:n1'));
@@ -157,5 +158,14 @@ describe.skipIf(!hasKubectl)('users by certificate', () => {
       return c.status?.conditions?.find((x) => x.type === 'Failed');
     }, { timeoutMs: 20_000, what: 'the Failed condition' });
     expect(failed).toMatchObject({ reason: 'SignerValidationFailure', message: 'subject organization is not system:nodes' });
+
+    // kubelet-serving: a node's serving certificate for the names it asks
+    writeFileSync(join(dir, 'san.cnf'), '[req]\ndistinguished_name=dn\nreq_extensions=ext\n[dn]\n[ext]\nsubjectAltName=DNS:n1.example,IP:10.0.0.1\n');
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'serve.key', '-out', 'serve.csr', '-subj', '/O=system:nodes/CN=system:node:n1', '-config', 'san.cnf');
+    const serveYaml = csrYaml('serve-n1', readFileSync(join(dir, 'serve.csr')).toString('base64'), ['digital signature', 'server auth']).replace('kubernetes.io/kube-apiserver-client', 'kubernetes.io/kubelet-serving');
+    await kubectlOk(cp.kubeconfig, cache, ['apply', '-f', '-'], serveYaml);
+    await kubectl('certificate', 'approve', 'serve-n1');
+    const servingB64 = await eventually(async () => (await kubectl('get', 'csr', 'serve-n1', '-o', 'jsonpath={.status.certificate}')) || undefined, { timeoutMs: 20_000, what: 'the serving certificate' });
+    expect(new X509Certificate(Buffer.from(servingB64, 'base64').toString()).subjectAltName).toBe('DNS:n1.example, IP Address:10.0.0.1');
   });
 });
