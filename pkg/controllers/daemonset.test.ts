@@ -1,6 +1,6 @@
 // The DaemonSet controller's sync against fake informers and a recording fake client: nothing is
 // deleted before the nodes have listed (a restarted controller manager must not take every
-// daemon pod for one on a vanished node), pods on deleted nodes go, a new node gets a pod.
+// daemon pod for one on a vanished node), unbound pods for deleted nodes go, a new node gets a pod.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
@@ -66,16 +66,20 @@ function controller(nodes: FakeInformer, pods: KubeObject[], calls: string[]): D
 }
 
 describe('DaemonSetController.sync', () => {
-  it('does nothing before the nodes have listed, then deletes the pod of a vanished node and creates one for a new node', async () => {
+  it('does nothing before the nodes have listed, then deletes the unbound pod of a vanished node and creates one for a new node', async () => {
     const calls: string[] = [];
     const nodes = new FakeInformer([node('n2')], false);
-    const c = controller(nodes, [pod('agent-a', 'n1')], calls);
+    // agent-a is bound to the vanished n1: PodGC's to remove (getUnscheduledPodsWithoutNode takes
+    // only agent-b, not bound yet).
+    const unbound = pod('agent-b', '');
+    unbound.spec = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] } } } };
+    const c = controller(nodes, [pod('agent-a', 'n1'), unbound], calls);
     await c.sync('d/agent');
     expect(calls).toEqual([]);
     nodes.markListed();
     await nodes.hasSynced();
     await c.sync('d/agent');
-    expect(calls.filter((x) => x.includes(' pods '))).toEqual(['delete pods agent-a', 'create pods agent-']);
+    expect(calls.filter((x) => x.includes(' pods '))).toEqual(['delete pods agent-b', 'create pods agent-']);
     expect(calls.filter((x) => x.startsWith('create controllerrevisions'))).toEqual([expect.stringMatching(/^create controllerrevisions agent-[bcdfghjklmnpqrstvwxz2456789]+$/)]);
     expect(calls.some((x) => x.startsWith('update daemonsets/status'))).toBe(true);
   });
