@@ -2,7 +2,7 @@
 // and the tolerations daemon pods get), the pod for a node, what a node's pods need, rolling
 // update steps within maxUnavailable and maxSurge, and the status.
 import { describe, expect, it } from 'vitest';
-import { daemonSetStatus, daemonTolerations, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNode, rollingLimits, rollingUpdateStep, targetNode, type DS, type N, type P, type Placement } from './daemonset-util.js';
+import { daemonSetStatus, daemonTolerations, FailedPodBackoff, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNode, rollingLimits, rollingUpdateStep, targetNode, type DS, type N, type P, type Placement } from './daemonset-util.js';
 
 const ds = (podSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): DS =>
   ({
@@ -187,5 +187,25 @@ describe('daemonSetStatus', () => {
       numberUnavailable: 1,
       observedGeneration: 3,
     });
+  });
+});
+
+describe('FailedPodBackoff', () => {
+  it('backs off 1 s after a failed pod is deleted, doubling to 15 min, per DaemonSet generation and node', () => {
+    const b = new FailedPodBackoff();
+    const key = FailedPodBackoff.key({ ...ds(), status: { observedGeneration: 3 } } as DS, 'n1');
+    expect(key).toBe('ds-uid/3/n1');
+    expect(b.remaining(key, 0)).toBe(0);
+    b.next(key, 0);
+    expect([b.remaining(key, 0), b.remaining(key, 999), b.remaining(key, 1000)]).toEqual([1000, 1, 0]);
+    b.next(key, 1000);
+    expect(b.remaining(key, 1000)).toBe(2000);
+    let t = 1000;
+    for (let i = 0; i < 20; i++) b.next(key, (t += 1000));
+    expect(b.remaining(key, t)).toBe(15 * 60_000);
+    // Another node, or the next generation, starts afresh; a long quiet time forgets it.
+    expect(b.remaining(FailedPodBackoff.key(ds(), 'n2'), t)).toBe(0);
+    b.next(key, t + 31 * 60_000);
+    expect(b.remaining(key, t + 31 * 60_000)).toBe(1000);
   });
 });

@@ -127,6 +127,38 @@ export function podsShouldBeOnNode(placement: Placement, pods: P[], hash: string
   return { create: surge && placement.shouldRun && keep.length === 0, delete: del };
 }
 
+/**
+ * failedPodsBackoff (flowcontrol.Backoff, 1 s doubling to 15 min): deleting a node's failed
+ * daemon pod starts or doubles its back-off, and until it has passed the next failed pod there
+ * is left alone — a kubelet that rejects every pod is not fought in a hot loop. Keyed as
+ * failedPodsBackoffKey: the DaemonSet's uid, its observed generation and the node.
+ */
+export class FailedPodBackoff {
+  private readonly entries = new Map<string, { delayMs: number; at: number }>();
+
+  constructor(
+    private readonly initialMs = 1000,
+    private readonly maxMs = 15 * 60_000,
+  ) {}
+
+  static key(ds: DS, node: string): string {
+    return `${ds.metadata?.uid}/${ds.status?.observedGeneration ?? 0}/${node}`;
+  }
+
+  /** How long the key is still backing off at `now` (IsInBackOffSinceUpdate), 0 when not. */
+  remaining(key: string, now: number): number {
+    const e = this.entries.get(key);
+    return e ? Math.max(0, e.at + e.delayMs - now) : 0;
+  }
+
+  /** A failed pod is deleted now (Next): the back-off starts, or doubles while recent. */
+  next(key: string, now: number): void {
+    for (const [k, e] of this.entries) if (now - e.at > 2 * this.maxMs) this.entries.delete(k);
+    const e = this.entries.get(key);
+    this.entries.set(key, { delayMs: e ? Math.min(e.delayMs * 2, this.maxMs) : this.initialMs, at: now });
+  }
+}
+
 export interface RollingLimits {
   maxUnavailable: number;
   maxSurge: number;

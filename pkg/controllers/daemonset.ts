@@ -13,7 +13,7 @@ import { DaemonSets, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, type CR } from './controller-history.js';
 import { claimObjects, controllerOf, selectorMatches } from './controller-ref.js';
-import { daemonSetStatus, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNode, rollingLimits, rollingUpdateStep, targetNode, type DS, type N, type P, type Placement } from './daemonset-util.js';
+import { daemonSetStatus, FailedPodBackoff, newDaemonPod, nodeShouldRunDaemonPod, podsShouldBeOnNode, rollingLimits, rollingUpdateStep, targetNode, type DS, type N, type P, type Placement } from './daemonset-util.js';
 import { Expectations } from './expectations.js';
 import { isPodAvailable, isPodReady } from './pod-ranking.js';
 import { updateStatus } from './status-update.js';
@@ -37,6 +37,7 @@ const nodeChanged = (n: N, old: N) =>
 export class DaemonSetController {
   readonly queue: WorkQueue;
   private readonly expectations = new Expectations();
+  private readonly failedBackoff = new FailedPodBackoff();
   /** Until the nodes have listed, a sync would take every daemon pod for one on a vanished node. */
   private nodesListed = false;
 
@@ -152,17 +153,26 @@ export class DaemonSetController {
     const limits = rolling ? rollingLimits(ds, desired) : { maxSurge: 0, maxUnavailable: 0 };
     const createOn: string[] = [];
     const toDelete: P[] = [...strays];
+    const now = Date.now();
     for (const [node, placement] of placements) {
       const actions = podsShouldBeOnNode(placement, nodeToPods.get(node) ?? [], hash, limits.maxSurge > 0);
       if (actions.create) createOn.push(node);
-      toDelete.push(...actions.delete);
-      for (const p of actions.delete.filter((x) => x.status?.phase === 'Failed')) {
-        this.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${p.metadata!.namespace}/${p.metadata!.name} on node ${node}, will try to kill it`);
+      for (const p of actions.delete) {
+        if (p.status?.phase === 'Failed' && placement.shouldContinueRunning) {
+          const backoffKey = FailedPodBackoff.key(ds, node);
+          const wait = this.failedBackoff.remaining(backoffKey, now);
+          if (wait > 0) {
+            this.queue.addAfter(key, wait);
+            continue;
+          }
+          this.failedBackoff.next(backoffKey, now);
+          this.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${p.metadata!.namespace}/${p.metadata!.name} on node ${node}, will try to kill it`);
+        }
+        toDelete.push(p);
       }
     }
     if (!createOn.length && !toDelete.length && rolling) {
       const minReady = ds.spec?.minReadySeconds ?? 0;
-      const now = Date.now();
       const eligible = new Map([...nodeToPods].filter(([n]) => placements.get(n)?.shouldRun));
       const step = rollingUpdateStep(eligible, hash, limits, (p) => isPodAvailable(p, minReady, now));
       createOn.push(...step.createOn);
