@@ -17,7 +17,9 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
     errs.push(required(`${path}.selector`));
   } else {
     errs.push(...validateLabelSelector(selector, `${path}.selector`));
-    if (isEmptySelector(selector)) errs.push(invalid(`${path}.selector`, goLabelSelector(selector), `empty selector is invalid for ${kind}`));
+    // (ValidateStatefulSetSpec words it otherwise, with a full stop)
+    const why = kind === 'statefulset' ? 'empty selector is not valid for statefulset.' : `empty selector is invalid for ${kind}`;
+    if (isEmptySelector(selector)) errs.push(invalid(`${path}.selector`, goLabelSelector(selector), why));
   }
   if (!template) {
     errs.push(required(`${path}.template`));

@@ -44,6 +44,7 @@ describe('StatefulSet validation', () => {
   it('checks policy, strategy, names and volumeClaimTemplates', () => {
     expect(validateStatefulSet(sts())).toEqual([]);
     expect(messages(validateStatefulSet(sts({ podManagementPolicy: 'Any' })))).toEqual([`spec.podManagementPolicy: Invalid value: "Any": must be 'OrderedReady' or 'Parallel'`]);
+    expect(messages(validateStatefulSet(sts({ selector: {} })))).toContain('spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is not valid for statefulset.');
     expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0']);
     expect(messages(validateStatefulSet(sts({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: must be greater than 0']);
     expect(messages(validateStatefulSet(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] })))).toEqual(['spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required', 'spec.volumeClaimTemplates[0].spec.resources[storage]: Required value']);
