@@ -45,7 +45,7 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
  * ValidatePodTemplateSpec names them (fldPath.Child("labels")); the pod-specific annotations
  * (ValidatePodSpecificAnnotations) are checked as on a pod.
  */
-function validateTemplateMeta(t: PodTemplateSpec | undefined, path: string): FieldError[] {
+export function validateTemplateMeta(t: PodTemplateSpec | undefined, path: string): FieldError[] {
   return [...validateLabels(t?.metadata?.labels, `${path}.labels`), ...validateAnnotations(t?.metadata?.annotations, `${path}.annotations`), ...validatePodDeletionCost(t?.metadata?.annotations, `${path}.annotations`)];
 }
 

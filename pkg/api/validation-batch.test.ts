@@ -52,6 +52,12 @@ describe('Job defaults and validation', () => {
     expect(messages(validateJob(manual))).toEqual(['spec.template.metadata.labels: Invalid value: map[string]string{}: `selector` does not match template `labels`']);
   });
 
+  it("reports the template's labels and annotations at spec.template.labels and .annotations (ValidatePodTemplateSpec)", () => {
+    const j = job();
+    j.spec!.template!.metadata = { ...j.spec!.template!.metadata, annotations: { 'controller.kubernetes.io/pod-deletion-cost': 'x', 'bad key!': 'v' } };
+    expect(messages(validateJob(j)).map((m) => m.split(':')[0])).toEqual(['spec.template.annotations', 'spec.template.annotations[controller.kubernetes.io/pod-deletion-cost]']);
+  });
+
   it('keeps selector, completions (NonIndexed) and the template of a running job immutable', () => {
     const old = job();
     const next = structuredClone(old);

@@ -12,6 +12,7 @@ import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec, SuccessP
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { validateTemplatePodSpec } from './validation-pod.js';
+import { validateTemplateMeta } from './validation-apps.js';
 
 /** Job names become a label value (job-name): at most 63 characters; CronJob names leave 11 for the job's suffix. */
 const MAX_CRONJOB_NAME = 52;
@@ -19,7 +20,8 @@ const immutable = (path: string, v: unknown) => invalid(path, v ?? null, 'field 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function validatePodTemplate(t: PodTemplateSpec, path: string): FieldError[] {
-  const errs = [...validateLabels(t.metadata?.labels, `${path}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${path}.metadata.annotations`)];
+  // (ValidatePodTemplateSpec: labels and annotations at <template>.labels and .annotations)
+  const errs = validateTemplateMeta(t, path);
   errs.push(...validateTemplatePodSpec(t.spec, `${path}.spec`));
   const policy = t.spec?.restartPolicy ?? '';
   if (policy !== 'OnFailure' && policy !== 'Never') errs.push(notSupported(`${path}.spec.restartPolicy`, policy, ['OnFailure', 'Never']));
