@@ -185,9 +185,12 @@ function parseGroupVersion(gv: string): { group: string; version: string } {
 /** The finalizers core validation knows without a domain (standardFinalizers). */
 const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
 
+/** A finalizer name without a '/' that is not a standard one (core validation refuses it, custom resources warn of it). */
+export const isUnqualifiedFinalizer = (f: string) => !f.includes('/') && !STANDARD_FINALIZERS.has(f);
+
 /** validateKubeFinalizerName: a name without a '/' must be a standard finalizer. */
 export function kubeFinalizerName(f: string, path: string): FieldError[] {
-  return !f.includes('/') && !STANDARD_FINALIZERS.has(f) ? [invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified')] : [];
+  return isUnqualifiedFinalizer(f) ? [invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified')] : [];
 }
 
 /** Core validation's extra check of metadata.finalizers, one index at a time. */

@@ -2,8 +2,8 @@
 // validation is warned of (a `Warning` header kubectl prints), by kind as 1.32's strategies do.
 import { claimSpecWarnings, podCreateWarnings, podTemplateWarnings } from '../../api/pod-warnings.js';
 import { isDNS1123Label, isQualifiedName } from '../../api/names.js';
-import type { PodTemplateSpec } from '../../api/types.js';
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
+import { isUnqualifiedFinalizer } from '../../api/validation-meta.js';
 import { storageOf, type ResourceInfo } from './resources.js';
 
 type Obj = KubeObject & { spec?: Record<string, unknown> };
@@ -32,15 +32,13 @@ function claimWarnings(o: Obj): string[] {
   return [...w, ...claimSpecWarnings((o.spec ?? {}) as never, 'spec')];
 }
 
-const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
-
 /** A custom resource's finalizers added by this write (generateWarningsFromObj, validateKubeFinalizerName). */
 function finalizerWarnings(obj: Obj, old?: Obj): string[] {
   const before = new Set(old?.metadata?.finalizers ?? []);
   const added = [...new Set(obj.metadata?.finalizers ?? [])].filter((f) => !before.has(f)).sort();
   return added.flatMap((f) => {
     const w = isQualifiedName(f).map((m) => `metadata.finalizers: ${JSON.stringify(f)}: ${m}`);
-    if (!f.includes('/') && !STANDARD_FINALIZERS.has(f)) {
+    if (isUnqualifiedFinalizer(f)) {
       w.push(`metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name${f.includes('.') ? ' including a path (/)' : ''} to avoid accidental conflicts with other finalizer writers`);
     }
     return w;
