@@ -21,7 +21,45 @@ function renamed(from: Obj, names: Record<string, string>, apiVersion: string): 
 }
 
 export function eventToEventsV1(ev: Event & KubeObject): EventsEvent & KubeObject {
-  return renamed(ev as Obj, EVENTS_V1_FIELD_NAMES, 'events.k8s.io/v1') as EventsEvent & KubeObject;
+  const out = renamed(ev as Obj, EVENTS_V1_FIELD_NAMES, 'events.k8s.io/v1');
+  // events/v1's json tags differ from core/v1's: eventTime has no omitempty (null when unset),
+  // the struct-valued regarding and deprecatedSource are always there, as are the deprecated
+  // timestamps (metav1.Time writes null), and reportingController and reportingInstance are
+  // omitempty here (always there in core/v1).
+  out.regarding ??= {};
+  out.eventTime ??= null;
+  out.deprecatedSource ??= {};
+  out.deprecatedFirstTimestamp ??= null;
+  out.deprecatedLastTimestamp ??= null;
+  dropEmpty(out, ['reportingController', 'reportingInstance', 'action', 'reason', 'note', 'type', 'deprecatedCount', 'series', 'related']);
+  return out as EventsEvent & KubeObject;
+}
+
+/** Deletes the omitempty `keys` that hold their zero value ("", 0, null). */
+function dropEmpty(ev: Obj, keys: readonly string[]): void {
+  for (const k of keys) if (ev[k] === '' || ev[k] === 0 || ev[k] === null) delete ev[k];
+}
+
+/**
+ * A core/v1 Event as Go writes it, whoever sent it (kube-apiserver decodes every write into
+ * the Go struct and encodes that): involvedObject and source (structs) always there,
+ * firstTimestamp, lastTimestamp and eventTime null when unset (metav1.Time and MicroTime are
+ * no omitempty-able values), reportingComponent and reportingInstance "" when unset (no
+ * omitempty); the omitempty fields (reason, message, count, type, series, action, related)
+ * left out at their zero value. So a kubelet's event reads `eventTime: null` and the
+ * scheduler's `firstTimestamp: null`, `source: {}`. It runs before the field manager, as
+ * decoding does upstream: the nulls and empty structs it adds are owned by nobody, so what the
+ * creator wrote keeps its managedFields.
+ */
+export function withGoEventFields(ev: Obj): void {
+  ev.involvedObject ??= {};
+  ev.source ??= {};
+  ev.firstTimestamp ??= null;
+  ev.lastTimestamp ??= null;
+  ev.eventTime ??= null;
+  ev.reportingComponent ??= '';
+  ev.reportingInstance ??= '';
+  dropEmpty(ev, ['reason', 'message', 'count', 'type', 'series', 'action', 'related']);
 }
 
 export function eventFromEventsV1(ev: EventsEvent & KubeObject): Event & KubeObject {

@@ -67,6 +67,50 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     expect(stored).not.toHaveProperty('note');
   });
 
+  it('serves the fields Go always writes, in each version, and leaves managedFields as the creator wrote them', async () => {
+    const cp = k.cp;
+    // a kubelet-style core/v1 event (no eventTime) and a scheduler-style one (no count, source or timestamps)
+    await cp.admin.create(Events, 'default', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'go-legacy' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-0' },
+      reason: 'Pulled',
+      message: 'pulled',
+      source: { component: 'kubelet', host: 'node-1' },
+      firstTimestamp: '2026-12-01T09:00:00Z',
+      lastTimestamp: '2026-12-01T09:00:00Z',
+      count: 1,
+      type: 'Normal',
+      action: '',
+      related: null,
+    });
+    await cp.admin.create(EventsV1, 'default', v1Event('go-new'));
+    const legacy = (await cp.admin.get(Events, 'default', 'go-legacy')) as Record<string, unknown>;
+    expect(legacy).toMatchObject({ eventTime: null, reportingComponent: '', reportingInstance: '' });
+    // (omitempty fields at their zero value are not written)
+    expect(legacy).not.toHaveProperty('action');
+    expect(legacy).not.toHaveProperty('related');
+    expect((legacy.metadata as KubeObject['metadata'])!.managedFields![0]!.fieldsV1).not.toHaveProperty(['f:eventTime']);
+    const fresh = (await cp.admin.get(Events, 'default', 'go-new')) as Record<string, unknown>;
+    expect(fresh).toMatchObject({ firstTimestamp: null, lastTimestamp: null, source: {}, eventTime: micro });
+    expect(fresh).not.toHaveProperty('count');
+    const owned = Object.keys((fresh.metadata as KubeObject['metadata'])!.managedFields![0]!.fieldsV1 as object);
+    for (const f of ['f:firstTimestamp', 'f:lastTimestamp', 'f:source']) expect(owned).not.toContain(f);
+
+    // events.k8s.io/v1: eventTime always, regarding, deprecatedSource and the deprecated
+    // timestamps always; reportingController/reportingInstance omitted when empty
+    const legacyV1 = (await cp.admin.get(EventsV1, 'default', 'go-legacy')) as Record<string, unknown>;
+    expect(legacyV1).toMatchObject({ eventTime: null, deprecatedCount: 1 });
+    expect(legacyV1).not.toHaveProperty('reportingController');
+    expect(legacyV1).not.toHaveProperty('reportingInstance');
+    const freshV1 = (await cp.admin.get(EventsV1, 'default', 'go-new')) as Record<string, unknown>;
+    expect(freshV1).toMatchObject({ deprecatedSource: {}, deprecatedFirstTimestamp: null, deprecatedLastTimestamp: null, reportingController: 'example.com/operator' });
+    expect(freshV1).not.toHaveProperty('deprecatedCount');
+    await cp.admin.delete(Events, 'default', 'go-legacy');
+    await cp.admin.delete(Events, 'default', 'go-new');
+  });
+
   it('rejects what its strict rules forbid, naming the internal fields as upstream does', async () => {
     const cp = k.cp;
     const bare = await failure(cp.admin.create(EventsV1, 'default', { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bare' }, regarding: { kind: 'Pod', namespace: 'default', name: 'x' }, type: 'Normal' }));

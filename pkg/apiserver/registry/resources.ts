@@ -72,7 +72,7 @@ import { validatePodDisruptionBudget, validatePodDisruptionBudgetStatus, validat
 import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
 import { hpaApplyConfigFromV1, hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
-import { eventFromEventsV1, eventsV1FieldLabel, eventToEventsV1 } from '../../api/event-conversion.js';
+import { eventFromEventsV1, eventsV1FieldLabel, eventToEventsV1, withGoEventFields } from '../../api/event-conversion.js';
 
 /**
  * A resource served in a second version over the storage of another (autoscaling/v1
@@ -365,7 +365,8 @@ export const events = base({
   typeName: 'Event',
   shortNames: ['ev'],
   validate: (obj) => validateEvent(obj as never),
-  prepareForUpdate: () => {},
+  prepareForCreate: (obj) => withGoEventFields(obj),
+  prepareForUpdate: (obj) => withGoEventFields(obj),
 });
 
 export const leases = base({
