@@ -52,6 +52,9 @@ enum State {
   Stopped,
 }
 
+/** How long a wait for a revision goes before the cache asks for etcd's latest (see WatchCache.waitFor). */
+const PROGRESS_AFTER_MS = 100;
+
 /** How long a write hint generation lasts (see WatchCache.expected). */
 const hintGenerationMs = 5_000;
 
@@ -307,25 +310,41 @@ export class WatchCache {
           await this.ready;
           // (an etcd failure here sends the caller to etcd, which reports it as a storage error)
           const rev = await this.storage.put(this.markerKey, 'sync').catch(() => undefined);
-          return rev ? this.waitFor(rev, timeoutMs) : false;
+          return rev ? this.waitFor(rev, timeoutMs, false) : false;
         });
       this.nextSync = mine;
     }
     return this.nextSync;
   }
 
-  /** Resolves once the cache has seen revision `rev` (or times out). */
-  async waitFor(rev: number, timeoutMs = 3000): Promise<boolean> {
+  /**
+   * Resolves once the cache has seen revision `rev` (or times out). The revision may be another
+   * resource's (a client's resourceVersion from a different list): this cache sees no event at
+   * it, and would wait for its own next write. So, as the cacher asks etcd for a progress
+   * notification while it waits (waitUntilFreshAndBlock), a cache that has not got there after
+   * a moment syncs to etcd's latest revision, when etcd has reached `rev` at all: a
+   * resourceVersion from the future still waits, and times out.
+   */
+  async waitFor(rev: number, timeoutMs = 3000, requestProgress = true): Promise<boolean> {
     await this.ready;
     if (this.rev >= rev) return true;
+    const progress = requestProgress ? setTimeout(() => void this.progressTo(rev), PROGRESS_AFTER_MS) : undefined;
     return new Promise((resolve) => {
-      const waiter = { rev, resolve: () => { clearTimeout(timer); resolve(true); } };
+      const waiter = { rev, resolve: () => { clearTimeout(timer); clearTimeout(progress); resolve(true); } };
       const timer = setTimeout(() => {
+        clearTimeout(progress);
         this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve(false);
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /** Brings the cache to etcd's latest revision if that is `rev` or later (see waitFor). */
+  private async progressTo(rev: number): Promise<void> {
+    if (this.rev >= rev || this.state !== State.Ready) return;
+    const latest = await this.storage.currentRevision().catch(() => 0);
+    if (latest >= rev && this.rev < rev) await this.syncToLatest();
   }
 
   /** Whether the cache holds the resource's objects (it may still be behind etcd). */

@@ -327,6 +327,16 @@ describe('pods', () => {
       expect(seen).toContain(`wl-r${i}`);
     }
     for (let i = 0; i < 20; i++) await admin.delete(cms, 'default', `wl-r${i}`);
+    // A later write of another resource takes etcd past every configmap revision: the start is
+    // still prompt (it timed out with a 504 ERROR event, waiting for a configmap event at that revision).
+    await admin.create(Leases, 'default', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'wl-later-write' } });
+    const types: string[] = [];
+    const started = Date.now();
+    const w3 = await admin.watch(cms, 'default', q, (e) => types.push(e.type));
+    await eventually(async () => types.includes('BOOKMARK') || types.includes('ERROR') || undefined, { what: 'the initial-events-end bookmark' });
+    w3.stop();
+    expect([types.includes('ERROR'), Date.now() - started < 1500]).toEqual([false, true]);
+    await admin.delete(Leases, 'default', 'wl-later-write');
     const bad = await failure(admin.request('/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true'));
     expect(bad.message).toBe('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
     for (const n of ['wl-1', 'wl-2']) await admin.delete(cms, 'default', n);

@@ -5,7 +5,7 @@
 import { request as httpsRequest } from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, type RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { core, Leases, type RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Informer } from '../../pkg/client/informer.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import type { ListResult } from '../../pkg/client/api-client.js';
@@ -95,6 +95,20 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     expect(res.code).toBe(504);
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.parse(res.body)).toEqual(tooLargeStatus(future));
+  });
+
+  it("a resourceVersion from another resource's list is served at once, though this cache has no event at it", async () => {
+    await cp.admin.create(ConfigMaps, 'default', cm('other-rv'));
+    // A later write of another resource: etcd's revision moves on, the configmap cache sees nothing.
+    // (a lease: nothing follows from it, as a namespace's root CA configmap follows from a namespace)
+    const rv = rvOf(await cp.admin.create(Leases, 'default', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'reads-other-rv' } }));
+    for (const path of [`/api/v1/namespaces/default/configmaps?resourceVersion=${rv}`, `/api/v1/namespaces/default/configmaps/other-rv?resourceVersion=${rv}`]) {
+      const started = Date.now();
+      const res = await raw(path);
+      expect([path, res.code]).toEqual([path, 200]);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(Number((JSON.parse(res.body) as KubeObject).metadata!.resourceVersion)).toBeGreaterThanOrEqual(path.includes('/other-rv') ? 1 : rv);
+    }
   });
 
   it('a LIST at a revision not reached is the same 504, with Retry-After', async () => {

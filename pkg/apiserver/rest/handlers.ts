@@ -234,12 +234,17 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   // (what fails once the watch is accepted is an ERROR event of a 200 stream, as from Cacher.Watch)
   let failure: ApiError | undefined;
   if (sendInitialEvents === 'true') {
-    let want = Number(fromRv || 0);
+    const want = Number(fromRv || 0);
     if (!Number.isInteger(want) || want < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
-    // (no resourceVersion: a consistent start, as the cacher's with ConsistentListFromCache: the
-    // state at etcd's current revision at least, so an object written before the request is in it)
-    if (!fromRv) want = await r.store.storage.currentRevision();
-    if (want > r.store.cache.revision && !(await r.store.cache.waitFor(want))) failure = errors.tooLargeResourceVersion(want, r.store.cache.revision);
+    const cache = r.store.cache;
+    if (!fromRv) {
+      // (no resourceVersion: a consistent start, as the cacher's with ConsistentListFromCache: the
+      // cache is brought to etcd's current revision first, as for a consistent LIST, so an object
+      // written before the request is in it)
+      if (!(await cache.syncToLatest())) failure = errors.tooLargeResourceVersion(await r.store.storage.currentRevision().catch(() => cache.revision + 1), cache.revision);
+    } else if (want > cache.revision && !(await cache.waitFor(want))) {
+      failure = errors.tooLargeResourceVersion(want, cache.revision);
+    }
     fromRv = undefined;
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
     fromRv = String(r.store.cache.revision);
