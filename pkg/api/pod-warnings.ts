@@ -24,8 +24,13 @@ const DEPRECATED_ANNOTATIONS: [string, string][] = [
   ['security.alpha.kubernetes.io/unsafe-sysctls', 'non-functional in v1.11+; use the "sysctls" field instead'],
 ];
 
-/** Volume plugins gone or going, and since when: the JSON field, the name the warning gives it, the words. */
-const REMOVED_VOLUMES: [string, string, string][] = [
+/**
+ * Volume plugins gone or going, and since when: the JSON field, the name the warning gives it,
+ * the words. Two tables, as upstream checks an ephemeral volume's claim between them and the
+ * warnings keep its order.
+ */
+type RemovedVolume = [field: string, named: string, message: string];
+const REMOVED_VOLUMES_BEFORE_EPHEMERAL: RemovedVolume[] = [
   ['photonPersistentDisk', 'photonPersistentDisk', 'deprecated in v1.11, non-functional in v1.16+'],
   ['gitRepo', 'gitRepo', 'deprecated in v1.11'],
   ['scaleIO', 'scaleIO', 'deprecated in v1.16, non-functional in v1.22+'],
@@ -33,6 +38,8 @@ const REMOVED_VOLUMES: [string, string, string][] = [
   ['storageos', 'storageOS', 'deprecated in v1.22, non-functional in v1.25+'],
   ['quobyte', 'quobyte', 'deprecated in v1.22, non-functional in v1.25+'],
   ['glusterfs', 'glusterfs', 'deprecated in v1.25, non-functional in v1.26+'],
+];
+const REMOVED_VOLUMES_AFTER_EPHEMERAL: RemovedVolume[] = [
   ['cephfs', 'cephfs', 'deprecated in v1.28, non-functional in v1.31+'],
   ['rbd', 'rbd', 'deprecated in v1.28, non-functional in v1.31+'],
 ];
@@ -113,10 +120,13 @@ export function podSpecWarnings(spec: PodSpec | undefined, meta: Meta | undefine
   // deprecated and removed volume plugins
   (spec.volumes ?? []).forEach((v, i) => {
     const vol = v as unknown as Record<string, unknown>;
-    for (const [plugin, named, message] of REMOVED_VOLUMES.slice(0, 7)) if (vol[plugin]) w.push(`${specPath}.volumes[${i}].${named}: ${message}`);
+    const removed = (table: RemovedVolume[]) => {
+      for (const [plugin, named, message] of table) if (vol[plugin]) w.push(`${specPath}.volumes[${i}].${named}: ${message}`);
+    };
+    removed(REMOVED_VOLUMES_BEFORE_EPHEMERAL);
     const claim = v.ephemeral?.volumeClaimTemplate?.spec;
     if (claim) w.push(...claimSpecWarnings(claim, `${specPath}.volumes[${i}].ephemeral.volumeClaimTemplate.spec`));
-    for (const [plugin, named, message] of REMOVED_VOLUMES.slice(7)) if (vol[plugin]) w.push(`${specPath}.volumes[${i}].${named}: ${message}`);
+    removed(REMOVED_VOLUMES_AFTER_EPHEMERAL);
   });
 
   // projected files that would land on a service account token's path
