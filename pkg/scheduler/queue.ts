@@ -2,6 +2,7 @@
 // failed attempt) and unschedulable pools. Unschedulable pods come back when a cluster event
 // could help them (node added or updated, pod deleted), or after a minute at the latest.
 import type { Pod } from '../api/types.js';
+import { deepEqual } from '../api/fieldset-object.js';
 import { podKey } from './node-info.js';
 
 interface Entry {
@@ -20,6 +21,23 @@ export interface QueueOptions {
 }
 
 export const defaultQueueOptions: QueueOptions = { initialBackoffMs: 1000, maxBackoffMs: 10_000, unschedulableFlushMs: 60_000 };
+
+/**
+ * Whether a pending pod changed in a way that may make it schedulable, as kube-scheduler's
+ * isPodUpdated judges: anything but its resourceVersion, generation, managedFields, finalizers and
+ * status (bar resourceClaimStatuses). The scheduler's own PodScheduled=False write or a
+ * nominatedNodeName is not such a change: upstream's queue leaves the pod in unschedulablePods
+ * (with queueing hints too, no plugin registers for a status-only update), so a pod that does not
+ * fit gets one FailedScheduling, not a second attempt and event a backoff later.
+ */
+export function isPodUpdated(old: Pod, pod: Pod): boolean {
+  const strip = (p: Pod) => ({
+    ...p,
+    metadata: { ...p.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined, finalizers: undefined },
+    status: { resourceClaimStatuses: (p.status as { resourceClaimStatuses?: unknown } | undefined)?.resourceClaimStatuses },
+  });
+  return !deepEqual(strip(old), strip(pod));
+}
 
 export class SchedulingQueue {
   private active: Entry[] = [];
@@ -62,8 +80,11 @@ export class SchedulingQueue {
     this.activeKeys.add(key);
   }
 
-  /** A new or changed pending pod. */
-  add(pod: Pod): void {
+  /**
+   * A new or changed pending pod. `mayHelp` is false for a change that cannot make it schedulable
+   * (see isPodUpdated): a parked pod takes the new version and stays parked.
+   */
+  add(pod: Pod, mayHelp = true): void {
     const key = podKey(pod);
     const flying = this.inFlight.get(key);
     if (flying) {
@@ -77,9 +98,10 @@ export class SchedulingQueue {
     }
     const u = this.unschedulable.get(key);
     if (u) {
+      u.e.pod = pod;
+      if (!mayHelp) return;
       // An update may make it schedulable: try again (after its backoff).
       this.unschedulable.delete(key);
-      u.e.pod = pod;
       this.toBackoffOrActive(u.e);
       return;
     }

@@ -1,7 +1,7 @@
 // Unit tests: the failure message form, the adaptive node search, node choice, the queue's backoff.
 import { describe, expect, it } from 'vitest';
 import { Status } from './framework.js';
-import { SchedulingQueue } from './queue.js';
+import { isPodUpdated, SchedulingQueue } from './queue.js';
 import { CycleState } from './framework.js';
 import { Scheduler } from './scheduler.js';
 import { failureMessage, numFeasibleNodesToFind } from './scheduler-find-node.js';
@@ -73,6 +73,31 @@ describe('SchedulingQueue', () => {
     q.delete(pod('a'));
     expect(q.counts.active).toBe(1);
     q.close();
+  });
+});
+
+describe('pending pod updates', () => {
+  const p1 = { metadata: { name: 'p', namespace: 'default', resourceVersion: '1' }, spec: { containers: [{ name: 'c', image: 'x' }] } } as Pod;
+  const conditionWritten = { ...p1, metadata: { ...p1.metadata, resourceVersion: '2', managedFields: [{ manager: 'kube-scheduler' }] }, status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }], nominatedNodeName: 'n' } } as Pod;
+  const relabelled = { ...conditionWritten, metadata: { ...conditionWritten.metadata, resourceVersion: '3', labels: { a: 'b' } } } as Pod;
+
+  it('counts only changes outside the status, resourceVersion, generation, managedFields and finalizers (isPodUpdated)', () => {
+    expect(isPodUpdated(p1, conditionWritten)).toBe(false);
+    expect(isPodUpdated(p1, { ...p1, metadata: { ...p1.metadata, finalizers: ['f'], generation: 2 } } as Pod)).toBe(false);
+    expect(isPodUpdated(conditionWritten, relabelled)).toBe(true);
+    expect(isPodUpdated(p1, { ...p1, spec: { ...p1.spec!, tolerations: [{ operator: 'Exists' }] } } as Pod)).toBe(true);
+  });
+
+  it("leaves a parked pod parked when only its status changed (the scheduler's own PodScheduled=False), so it gets no second attempt and FailedScheduling", async () => {
+    const s = new Scheduler({} as ApiClient);
+    const h = s as unknown as { onPod(p: Pod, old?: Pod): void; queue: SchedulingQueue };
+    h.onPod(p1);
+    h.queue.unschedulableAgain((await h.queue.pop()).pod);
+    h.onPod(conditionWritten, p1);
+    expect(h.queue.counts).toEqual({ active: 0, backoff: 0, unschedulable: 1 });
+    h.onPod(relabelled, conditionWritten);
+    expect(h.queue.counts.unschedulable).toBe(0);
+    h.queue.close();
   });
 });
 

@@ -16,7 +16,7 @@ import { podKey, type NodeInfo } from './node-info.js';
 import { prepareCandidate } from './preemption-prepare.js';
 import { defaultProfile } from './profile.js';
 import { InformerClusterLister } from './cluster-lister.js';
-import { SchedulingQueue } from './queue.js';
+import { isPodUpdated, SchedulingQueue } from './queue.js';
 import { bindPod } from './scheduler-binding.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { defaultSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
@@ -89,7 +89,7 @@ export class Scheduler {
         this.removeNode(n.metadata!.name!);
       },
     });
-    this.podInformer.on({ add: (p) => this.onPod(p), update: (p) => this.onPod(p), delete: (p) => this.onPodDeleted(p) });
+    this.podInformer.on({ add: (p) => this.onPod(p), update: (p, old) => this.onPod(p, old), delete: (p) => this.onPodDeleted(p) });
     // A claim, volume or class that comes or changes may make a waiting pod schedulable.
     const retry = () => this.queue.moveAllToActiveOrBackoff();
     for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer[]) inf.on({ add: retry, update: retry, delete: retry });
@@ -158,7 +158,7 @@ export class Scheduler {
     return (p.spec?.schedulerName ?? 'default-scheduler') === this.cfg.schedulerName;
   }
 
-  private onPod(p: Pod & KubeObject): void {
+  private onPod(p: Pod & KubeObject, old?: Pod): void {
     const nodeName = p.spec?.nodeName;
     const terminal = isPodTerminal(p);
     this.nominator.set(p, nodeName || p.metadata?.deletionTimestamp ? undefined : p.status?.nominatedNodeName);
@@ -182,7 +182,8 @@ export class Scheduler {
       return;
     }
     this.gated.delete(podKey(p));
-    this.queue.add(p);
+    // (an update only to its status — our own PodScheduled=False among them — leaves a parked pod parked)
+    this.queue.add(p, !old || isPodUpdated(old, p));
   }
 
   private onPodDeleted(p: Pod & KubeObject): void {
