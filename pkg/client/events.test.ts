@@ -44,7 +44,15 @@ describe('recordEvent', () => {
       expect(writes).toHaveLength(27);
       vi.advanceTimersByTime(2_000);
       await recordEvent(client, pod, kubelet, 'Warning', 'Unhealthy', 'Readiness probe failed');
-      expect(writes.at(-1)).toBe('patch count=26');
+      // The dropped ones were counted all the same (EventCorrelate counts before it filters):
+      // this is the 32nd time it happened.
+      expect(writes.at(-1)).toBe('patch count=32');
+      // An event first seen while the bucket is empty is created, once let through, with the
+      // count it has reached.
+      await recordEvent(client, pod, kubelet, 'Warning', 'BackOff', 'Back-off restarting failed container');
+      vi.advanceTimersByTime(300_000);
+      await recordEvent(client, pod, kubelet, 'Warning', 'BackOff', 'Back-off restarting failed container');
+      expect(writes.slice(-2)).toEqual(['patch count=2', 'create BackOff']);
     } finally {
       vi.useRealTimers();
     }
@@ -61,6 +69,8 @@ describe('recordEvent', () => {
     expect(messages.slice(0, 9)).toEqual(Array.from({ length: 9 }, (_, i) => `Created pod: web-1-${i + 1}`));
     expect(messages[9]).toBe('(combined from similar events): Created pod: web-1-12');
     expect([...events.values()][9]!.count).toBe(3);
+    // (EventAggregate builds the combined event afresh: no reporting fields)
+    expect([...events.values()][9]).toMatchObject({ reportingComponent: '', reportingInstance: '', source: { component: 'replicaset-controller' } });
   });
 
   it('counts a repeated event on the first one instead of writing it again', async () => {
@@ -86,10 +96,14 @@ describe('recordEvent', () => {
     await recordEvent(client, pod, { component: 'kubelet', host: 'n2' }, 'Warning', 'Failed', 'm1');
     await recordEvent(client, { ...pod, metadata: { ...pod.metadata, uid: 'u2' } }, kubelet, 'Warning', 'Failed', 'm1');
     expect(writes.filter((w) => w.startsWith('create'))).toHaveLength(4);
+    const first = [...events.keys()][0];
     events.clear(); // expired by the apiserver
     await recordEvent(client, pod, kubelet, 'Warning', 'Failed', 'm1');
     expect(writes.slice(-2)).toEqual(['patch count=2', 'create Failed']);
     expect(events.size).toBe(1);
+    // (recreated under its name with its count, as client-go's recordEvent does after a 404)
+    expect([...events.keys()]).toEqual([first]);
+    expect([...events.values()][0]!.count).toBe(2);
   });
 
   describe('when the apiserver does not take it', () => {

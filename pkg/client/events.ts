@@ -65,7 +65,8 @@ export function newEvent(obj: KubeObject, source: EventSource, type: string, rea
  * what makes two the same, and the write in flight (the last one queued) for each.
  */
 interface Correlator {
-  recorded: Map<string, { name: string; namespace: string; count: number }>;
+  /** Each event as last observed (client-go's eventLogger): counted whether or not its write was let through. */
+  recorded: Map<string, { name: string; namespace: string; count: number; firstTimestamp: string }>;
   writing: Map<string, Promise<unknown>>;
   /** Token buckets by source and object (client-go's EventSourceObjectSpamFilter). */
   spam: Map<string, { tokens: number; atMs: number }>;
@@ -86,32 +87,53 @@ function correlatorOf(client: ApiClient): Correlator {
  * one recorded before (same source, object, type, reason and message) is not written again:
  * the first one's count goes up and its lastTimestamp moves, as client-go's recorder does, so
  * `kubectl describe` shows "(x6 over 20s)" instead of six lines.
+ *
+ * The steps are client-go's EventCorrelate, in its order: aggregate, count, then the spam
+ * filter. An occurrence the filter drops is still counted, so the next one let through says how
+ * often it really happened ("(x40 over 30m)" for a container crashing all along, not 26).
  */
 export function recordEvent(client: ApiClient, obj: KubeObject, source: EventSource, type: string, reason: string, message: string, fieldPath?: string): Promise<KubeObject | undefined> {
   const ev = newEvent(obj, source, type, reason, message, fieldPath);
   const io = ev.involvedObject as { apiVersion?: string; kind: string; namespace?: string; name: string; uid?: string; fieldPath?: string };
+  const c = correlatorOf(client);
+  // client-go's aggregator: from the 10th different message of one source, object, type and
+  // reason within 10 minutes, they go into one event, "(combined from similar events): <the
+  // latest>", counted as they come. (EventAggregate makes that event afresh, without the
+  // reporting fields the recorder filled in: they read "".)
+  const similarKey = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? '', type, reason].join('\u0000');
+  const combined = aggregated(c, similarKey, message);
+  if (combined) Object.assign(ev, { message: `(combined from similar events): ${message}`, reportingComponent: '', reportingInstance: '' });
+  const key = combined ? `similar\u0000${similarKey}` : [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
+  observe(c, key, ev);
   // client-go's spam filter: a source may write 25 events (new ones or counts) about one object
   // at once, then one every 5 minutes; the rest are dropped. A probe failing every second, or a
   // crash loop, cannot flood the apiserver and etcd.
-  if (!spamAllowed(correlatorOf(client), [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? ''].join('\u0000'))) {
+  if (!spamAllowed(c, [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? ''].join('\u0000'))) {
     log.debug('event dropped by the spam filter', { reason, object: io.name });
     return Promise.resolve(undefined);
   }
-  // client-go's aggregator: from the 10th different message of one source, object, type and
-  // reason within 10 minutes, they go into one event, "(combined from similar events): <the
-  // latest>", counted as they come.
-  const similarKey = [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.apiVersion ?? '', type, reason].join('\u0000');
-  const combined = aggregated(correlatorOf(client), similarKey, message);
-  if (combined) ev.message = `(combined from similar events): ${message}`;
-  const key = combined ? `similar\u0000${similarKey}` : [source.component, source.host ?? '', io.kind, io.namespace ?? '', io.name, io.uid ?? '', io.fieldPath ?? '', type, reason, message].join('\u0000');
   // The same event recorded again while its first write is in flight waits for that write, and
   // then counts on it, rather than creating a second one.
-  const { writing } = correlatorOf(client);
-  const write = (writing.get(key) ?? Promise.resolve()).then(() => writeEvent(client, ev, key));
+  const { writing } = c;
+  const write = (writing.get(key) ?? Promise.resolve()).then(() => writeEvent(client, ev));
   writing.set(key, write);
   const done = () => writing.get(key) === write && writing.delete(key);
   write.then(done, done);
   return write;
+}
+
+/**
+ * client-go's eventObserve: an event seen before under `key` takes the first one's name and
+ * firstTimestamp and the next count; either way it is remembered as seen, written or not.
+ */
+function observe(c: Correlator, key: string, ev: KubeObject): void {
+  const meta = ev.metadata!;
+  const e = ev as KubeObject & { count: number; firstTimestamp: string };
+  const prev = c.recorded.get(key);
+  c.recorded.delete(key); // most recently used last
+  if (prev) Object.assign(e, { count: prev.count + 1, firstTimestamp: prev.firstTimestamp }, { metadata: { ...meta, name: prev.name } });
+  c.recorded.set(key, { name: e.metadata!.name!, namespace: meta.namespace!, count: e.count, firstTimestamp: e.firstTimestamp });
+  if (c.recorded.size > MAX_RECORDED) c.recorded.delete(c.recorded.keys().next().value!);
 }
 
 /** client-go's aggregator defaults: 10 different messages within 600 s. */
@@ -149,34 +171,27 @@ function spamAllowed(c: Correlator, key: string, nowMs = Date.now()): boolean {
   return true;
 }
 
-async function writeEvent(client: ApiClient, ev: KubeObject, key: string): Promise<KubeObject | undefined> {
-  const { recorded } = correlatorOf(client);
-  const prev = recorded.get(key);
-  if (prev) {
-    recorded.delete(key);
-    recorded.set(key, prev); // most recently used last
+/**
+ * client-go's recordEvent: a count past 1 is a patch of the event (count, lastTimestamp,
+ * message); if that event is gone (expired, deleted, or never written because the spam filter
+ * dropped it) it is created under its name with the count it has reached.
+ */
+async function writeEvent(client: ApiClient, ev: KubeObject): Promise<KubeObject | undefined> {
+  const e = ev as KubeObject & { count: number; lastTimestamp: string; message: string };
+  if (e.count > 1) {
     try {
       // (the message too: a combined event says the latest one)
-      const patched = await client.patch(Events, prev.namespace, prev.name, { count: prev.count + 1, lastTimestamp: ev.lastTimestamp, message: ev.message }, 'merge');
-      prev.count++;
-      return patched;
+      return await client.patch(Events, ev.metadata!.namespace, ev.metadata!.name!, { count: e.count, lastTimestamp: e.lastTimestamp, message: e.message }, 'merge');
     } catch {
-      recorded.delete(key); // gone (expired, deleted): a new one below
+      // gone: created below
     }
   }
   try {
-    return remember(client, key, await client.create(Events, ev.metadata!.namespace, ev));
+    return await client.create(Events, ev.metadata!.namespace, ev);
   } catch (e) {
-    if (retriable(e)) retryLater(client, ev, key, 1);
+    if (retriable(e)) retryLater(client, ev, 1);
     return undefined;
   }
-}
-
-function remember(client: ApiClient, key: string, created: KubeObject): KubeObject {
-  const { recorded } = correlatorOf(client);
-  recorded.set(key, { name: created.metadata!.name!, namespace: created.metadata!.namespace!, count: 1 });
-  if (recorded.size > MAX_RECORDED) recorded.delete(recorded.keys().next().value!);
-  return created;
 }
 
 /** client-go's recordToSink: 12 tries, 10 s apart, the first retry after a random part of that (clients do not all return at once). */
@@ -189,16 +204,16 @@ export const eventRetryDelayMs = (tries: number) => (tries === 1 ? Math.random()
 export const retriable = (e: unknown) => !(e instanceof StatusError) || e.code >= 500;
 
 /** Tries the create again in the background, without holding the caller or the process. */
-function retryLater(client: ApiClient, ev: KubeObject, key: string, tries: number): void {
+function retryLater(client: ApiClient, ev: KubeObject, tries: number): void {
   if (tries >= EVENT_RETRY.maxTries) {
     log.warn('event dropped: the apiserver did not take it', { reason: ev.reason, object: (ev.involvedObject as { name?: string } | undefined)?.name, tries });
     return;
   }
   const timer = setTimeout(() => {
     client.create(Events, ev.metadata!.namespace, ev).then(
-      (created) => remember(client, key, created),
+      () => undefined,
       (e: unknown) => {
-        if (retriable(e)) retryLater(client, ev, key, tries + 1);
+        if (retriable(e)) retryLater(client, ev, tries + 1);
       },
     );
   }, eventRetryDelayMs(tries));
