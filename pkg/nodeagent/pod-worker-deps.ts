@@ -77,6 +77,12 @@ export interface ContainerRecord {
   started: boolean;
   probers: Prober[];
   probedId?: string;
+  /**
+   * The attempt a failed liveness or startup probe is stopping: it gets no new probers while it
+   * stops (a sync meanwhile would probe it, fail it and stop it again, hooks and events anew),
+   * as the kubelet's probe worker holds off a container it has failed until a new one runs.
+   */
+  probeKilledId?: string;
 }
 
 /** What the parts of a pod worker see of it: its pod as now known, and how to ask for another sync. */

@@ -2,9 +2,9 @@
 // probe first, then liveness and readiness. Readiness sets the record's ready flag; a startup
 // probe's success marks the container started; a failed liveness or startup probe stops the
 // container, and the next sync restarts it.
-import type { Container } from '../api/types.js';
+import type { Container, Pod } from '../api/types.js';
 import { isSidecar } from '../api/pod-resources.js';
-import type { ContainerStatus, RuntimeService } from '../runtime/types.js';
+import { ContainerState, type ContainerStatus, type RuntimeService } from '../runtime/types.js';
 import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
 import { probeDuration, probeTotal } from './metrics.js';
 import { Prober, runProbe, type ProbeKind, type ProbeResult } from './probes.js';
@@ -14,11 +14,39 @@ export interface ProbeHost extends PodContext {
   readonly runtime: RuntimeService;
   /** A probe changed what the status says (ready, started). */
   statusChanged(): void;
+  /** The newest attempt of a container, by name. */
+  latest(name: string): ContainerStatus | undefined;
+  /** What the worker keeps of a container, by name. */
+  record(name: string): ContainerRecord;
+}
+
+/**
+ * The Killing event's message when `c` failed its liveness or startup probe, in the kubelet's
+ * words: computeInitContainerActions says "Init container sc failed liveness probe" of a sidecar
+ * (restarted whatever the pod's restart policy); computePodActions says of an app container
+ * "Container c failed liveness probe", with ", will be restarted" only when the restart policy is
+ * not Never. Under Never, when no other app container is left running, it kills the whole pod
+ * (KillPod) and each container's event is killContainer's plain "Stopping container c".
+ */
+export function probeKillMessage(pod: Pod, c: Container, kind: 'liveness' | 'startup', otherAppContainerRunning: boolean): string {
+  if (isSidecar(c)) return `Init container ${c.name} failed ${kind} probe`;
+  if ((pod.spec?.restartPolicy ?? 'Always') !== 'Never') return `Container ${c.name} failed ${kind} probe, will be restarted`;
+  return otherAppContainerRunning ? `Container ${c.name} failed ${kind} probe` : `Stopping container ${c.name}`;
+}
+
+/** Whether an app container other than `name` runs and is not being stopped for a failed probe (the kubelet's keepCount). */
+function otherAppContainerRunning(h: ProbeHost, name: string): boolean {
+  return (h.pod.spec?.containers ?? []).some((o) => {
+    if (o.name === name) return false;
+    const st = h.latest(o.name!);
+    return st?.state === ContainerState.Running && h.record(o.name!).probeKilledId !== st.id;
+  });
 }
 
 /** Starts the probers of the running attempt `st` of `c`, once per attempt (a new attempt replaces the old probers). */
 export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, rec: ContainerRecord): void {
-  if (rec.probedId === st.id) return;
+  // (an attempt being stopped for a failed probe is probed no more)
+  if (rec.probedId === st.id || rec.probeKilledId === st.id) return;
   stopProbers(rec);
   rec.probedId = st.id;
   rec.ready = !c.readinessProbe;
@@ -39,10 +67,14 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
         return;
       }
       stopProbers(rec);
+      rec.probeKilledId = st.id;
+      const why = probeKillMessage(h.pod, c, kind, otherAppContainerRunning(h, c.name!));
       // As the kubelet's killContainer: the preStop hook, then the probe's own grace period if it
-      // has one (probe-level terminationGracePeriodSeconds), else the pod's.
-      const grace = probe.terminationGracePeriodSeconds ?? h.pod.spec?.terminationGracePeriodSeconds ?? 30;
-      void stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, `Container ${c.name} failed ${kind} probe, will be restarted`).finally(() => h.kick());
+      // has one (probe-level terminationGracePeriodSeconds), else the pod's; a pod killed whole
+      // (KillPod) stops its containers with the pod's.
+      const podGrace = h.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const grace = why.startsWith('Stopping') ? podGrace : (probe.terminationGracePeriodSeconds ?? podGrace);
+      void stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, why).finally(() => h.kick());
     }, (r, seconds) => {
       countProbe(h, c, kind, r, seconds);
       // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats
