@@ -6,7 +6,6 @@
 // (pod-worker-init-containers.ts), the app and ephemeral containers (started by
 // pod-worker-container-start.ts, restarted under pod-worker-crash-loop.ts, probed by
 // pod-worker-probes.ts), and the end (pod-worker-termination.ts).
-import { readFile } from 'node:fs/promises';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -24,6 +23,7 @@ import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 import { missingPullSecrets, missingPullSecretsMessage } from './pull-secrets.js';
 import { isStaticPod } from './static-pod-manifest.js';
+import { capForPod, MAX_MESSAGE_LOG_LINES, messageFromLog, readMessageFile } from './termination-message.js';
 import { isTerminalPhase } from '../api/pod-phase.js';
 
 export type { ContainerRecord, NetworkPlugin, WorkerDeps } from './pod-worker-deps.js';
@@ -45,7 +45,7 @@ export class PodWorker {
   /** An eviction under way: its grace period and who waits for the containers to stop. */
   private eviction?: { graceSec: number; waiters: (() => void)[] };
   startTime?: string;
-  /** Termination messages of exited containers, by container id (read once, capped at 4 KiB). */
+  /** Termination messages of exited containers, by container id (read once, cut as the kubelet cuts them: termination-message.ts). */
   readonly terminationMessages = new Map<string, string>();
   private seenAt = Date.now();
   private startReported = false;
@@ -200,16 +200,16 @@ export class PodWorker {
     for (const c of this.containers) {
       if (c.state !== ContainerState.Exited || this.terminationMessages.has(c.id)) continue;
       const file = c.annotations?.['tskube.io/termination-log'];
-      let msg = file ? await readFile(file, 'utf8').catch(() => '') : '';
-      msg = msg.slice(0, 4096);
+      // (the file's end: what a program writes last is what it died of)
+      let msg = file ? await readMessageFile(file).catch(() => '') : '';
       const spec = containerSpecOf(this.pod, c.labels[containerNameLabel]);
       if (!msg && c.exitCode !== 0 && spec?.terminationMessagePolicy === 'FallbackToLogsOnError') {
         const lines: string[] = [];
-        for await (const l of this.d.runtime.readLogs(c.id, { tail: 80 })) lines.push(l);
+        for await (const l of this.d.runtime.readLogs(c.id, { tail: MAX_MESSAGE_LOG_LINES })) lines.push(l);
         // (the log's own bytes: each full line carries its newline, a partial last one none)
-        msg = lines.join('').slice(-2048);
+        msg = messageFromLog(lines);
       }
-      this.terminationMessages.set(c.id, msg);
+      this.terminationMessages.set(c.id, capForPod(msg, this.pod));
     }
   }
 

@@ -121,6 +121,22 @@ describe('pod lifecycle', () => {
     await c.cp.admin.delete(Pods, 'default', 'term-logs');
   });
 
+  it('a long termination message keeps the file\'s last 4096 bytes, each of the pod\'s messages its share of 12 KiB', async () => {
+    // (10 bytes a line: 600 lines are 6000 bytes; of a pod of four containers each keeps 3072)
+    const lines = 'i=0; while [ $i -lt 600 ]; do printf "line %04d\\n" $i; i=$((i+1)); done > /dev/termination-log; exit 1';
+    await create('term-big', { restartPolicy: 'Never', containers: [ctr('main', lines)] });
+    await create('term-shared', { restartPolicy: 'Never', containers: ['a', 'b', 'c', 'd'].map((n) => ctr(n, lines)) });
+    await phaseIs('term-big', 'Failed');
+    await phaseIs('term-shared', 'Failed');
+    const big = (await podStatus(c, 'term-big')).containerStatuses![0]!.state.terminated!.message!;
+    expect(big.length).toBe(4096);
+    expect(big.endsWith('line 0599\n')).toBe(true);
+    const shared = (await podStatus(c, 'term-shared')).containerStatuses!.map((s) => s.state.terminated?.message);
+    expect(shared).toEqual(Array(4).fill(big.slice(0, 3072)));
+    await c.cp.admin.delete(Pods, 'default', 'term-big');
+    await c.cp.admin.delete(Pods, 'default', 'term-shared');
+  });
+
   it('restart policies: Never ends Succeeded, OnFailure restarts failures, Always restarts exits', async () => {
     await create('never-ok', { restartPolicy: 'Never', containers: [ctr('main', 'exit 0')] });
     await create('onfailure', { restartPolicy: 'OnFailure', containers: [ctr('main', 'exit 1')] });
