@@ -1,9 +1,10 @@
 // tsctl get, describe and delete.
-import type { Endpoints, Ingress, KubeObject } from '../api/types.js';
+import type { Endpoints, Event, Ingress, KubeObject } from '../api/types.js';
 import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
+import { describeEvents } from './describe-events.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import { ingressDescription } from './describe-ingress.js';
@@ -237,19 +238,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   if (meta.uid) {
     try {
       const evs = await client.list(Events, r.namespaced ? namespace : undefined, { fieldSelector: `involvedObject.name=${meta.name},involvedObject.uid=${meta.uid}` });
-      if (!evs.items.length) lines.push('Events:            <none>');
-      else {
-        lines.push('Events:');
-        const rows = evs.items.map((e) => {
-          const ev = e as KubeObject & { type?: string; reason?: string; message?: string; source?: { component?: string }; lastTimestamp?: string; eventTime?: string; count?: number; series?: { count?: number; lastObservedTime?: string }; reportingComponent?: string };
-          // (an events.k8s.io-style event has an eventTime and, repeated, a series instead of timestamps and a count)
-          const last = ev.series?.lastObservedTime ?? ev.lastTimestamp ?? ev.eventTime;
-          const count = ev.series?.count ?? ev.count;
-          const ago = last ? `${Math.round((Date.now() - Date.parse(last)) / 1000)}s` : '';
-          return [ev.type ?? '', ev.reason ?? '', count && count > 1 ? `${ago} (x${count})` : ago, ev.source?.component || ev.reportingComponent || '', ev.message ?? ''];
-        });
-        lines.push(...formatTable(['Type', 'Reason', 'Age', 'From', 'Message'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
-      }
+      lines.push(...describeEvents(evs.items as Event[]));
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 403)) throw e;
     }

@@ -155,6 +155,8 @@ describe('tsctl apply/get/describe/delete', () => {
       type: 'Normal',
       source: { component: 'default-scheduler' },
       count: 1,
+      // (kubectl's describer ages a single event by its firstTimestamp)
+      firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
     const d = await tsctl(['describe', 'pod', 'w']);
