@@ -35,7 +35,10 @@ export function validateSelectorAndTemplate(selector: LabelSelector | undefined,
     }
     if (!matches) errs.push(invalid(`${path}.template.metadata.labels`, goStringMap(labels), '`selector` does not match template `labels`'));
   }
-  errs.push(...validatePodTemplateSpecForReplicaSet(template, `${path}.template`));
+  // (a Deployment's template is checked as its ReplicaSets' is; ValidateDaemonSetSpec and
+  // ValidateStatefulSetSpec name their own kind in the activeDeadlineSeconds message)
+  const named = kind === 'daemonset' ? 'DaemonSet' : kind === 'statefulset' ? 'StatefulSet' : 'ReplicaSet';
+  errs.push(...validatePodTemplateSpecForReplicaSet(template, `${path}.template`, named));
   return errs;
 }
 

@@ -31,6 +31,11 @@ describe('DaemonSet validation', () => {
     // A rollingUpdate left from before is kept with OnDelete (kubectl patch of the type alone).
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } }))).toEqual([]);
   });
+  it('names its own kind when the template has an activeDeadlineSeconds (a StatefulSet too)', () => {
+    const withDeadline = () => ({ ...structuredClone(template), spec: { ...template.spec, activeDeadlineSeconds: 10 } });
+    expect(messages(validateDaemonSet(ds({ template: withDeadline() })))).toEqual(['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in DaemonSet is not Supported']);
+    expect(messages(validateStatefulSet(sts({ template: withDeadline() })))).toEqual(['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported']);
+  });
   it('keeps the selector immutable', () => {
     const old = ds();
     const next = ds({ selector: { matchLabels: { app: 'x', tier: 't' } }, template: { ...template, metadata: { labels: { app: 'x', tier: 't' } } } });
