@@ -29,6 +29,24 @@ describe('decodeStrict', () => {
     expect(decodeStrict('Pod', pod)).toEqual([]);
   });
 
+  it('makes a null element of a list or value of a map its Go zero value, as encoding/json leaves it', () => {
+    const pod = {
+      metadata: { name: 'p', labels: { a: null } },
+      spec: {
+        containers: [null, { name: 'c', args: ['x', null], ports: [{ containerPort: null }], resources: { limits: { cpu: null } } }],
+        volumes: [{ name: 'v', projected: { sources: [null] } }],
+      },
+    };
+    expect(decodeStrict('Pod', pod)).toEqual([]);
+    expect(pod).toEqual({
+      metadata: { name: 'p', labels: { a: '' } },
+      spec: {
+        containers: [{}, { name: 'c', args: ['x', ''], ports: [{ containerPort: null }], resources: { limits: { cpu: '0' } } }],
+        volumes: [{ name: 'v', projected: { sources: [{}] } }],
+      },
+    });
+  });
+
   it('reports unknown fields with their path', () => {
     const errs = decodeStrict('Pod', { metadata: { name: 'p', labelz: {} }, spec: { containers: [{ name: 'c', image: 'i', imagePullPolicyy: 'Always' }] } });
     expect(errs.map(formatFieldError)).toEqual(['unknown field "metadata.labelz"', 'unknown field "spec.containers[0].imagePullPolicyy"']);

@@ -1,6 +1,7 @@
 // Strict decoding: walks a JSON object against the proto-generated schema and reports unknown
 // fields (`unknown field "spec.containers[0].foo"`) and values of the wrong JSON type, the way
-// the Kubernetes apiserver does with fieldValidation=Strict. null is accepted anywhere (unset).
+// the Kubernetes apiserver does with fieldValidation=Strict. null is accepted anywhere: a field
+// left unset, an element of a list or map the zero value of its type.
 //
 // A value of the wrong type is told as Go's encoding/json tells it (sigs.k8s.io/json's
 // UnmarshalTypeError): `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas
@@ -142,6 +143,29 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
   }
 }
 
+/**
+ * What Go's decoder leaves for a null element of a slice or value of a map: the element's zero
+ * value (json.Unmarshal of null into a struct, string or number does nothing). So `containers:
+ * [null]` is an empty container, which validation then finds wanting, not a hole in the list.
+ */
+function zeroValue(s: ScalarSchema): unknown {
+  switch (s.kind) {
+    case 'string':
+      return s.format === 'quantity' ? '0' : s.format === 'byte' ? null : '';
+    case 'bool':
+      return false;
+    case 'double':
+    case 'int':
+    case 'value':
+      return 0;
+    case 'message':
+      return {};
+    case 'map':
+    case 'object':
+      return null;
+  }
+}
+
 function walk(typeName: string, obj: Record<string, unknown>, path: string, goPath: string, errs: FieldError[]): void {
   const fields = fieldsOfMessage(typeName);
   for (const [key, v] of Object.entries(obj)) {
@@ -161,6 +185,10 @@ function walk(typeName: string, obj: Record<string, unknown>, path: string, goPa
         continue;
       }
       for (const [mk, mv] of Object.entries(v)) {
+        if (mv === null) {
+          v[mk] = zeroValue(vs);
+          continue;
+        }
         const nv = checkValue(vs, mv, `${p}[${mk}]`, at, errs, named?.element);
         if (nv !== mv) v[mk] = nv;
       }
@@ -172,6 +200,10 @@ function walk(typeName: string, obj: Record<string, unknown>, path: string, goPa
         continue;
       }
       v.forEach((item, i) => {
+        if (item === null) {
+          v[i] = zeroValue(f);
+          return;
+        }
         const nv = checkValue(f, item, `${p}[${i}]`, at, errs, named?.element);
         if (nv !== item) v[i] = nv;
       });
