@@ -1,10 +1,11 @@
 // tsctl get, describe and delete.
-import type { Endpoints, Event, Ingress, KubeObject } from '../api/types.js';
+import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject } from '../api/types.js';
 import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
+import { containerStateRows, rfc1123z } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import { ingressDescription } from './describe-ingress.js';
@@ -218,7 +219,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   if (r.namespaced) kv('Namespace', meta.namespace);
   map('Labels', meta.labels);
   map('Annotations', meta.annotations);
-  kv('CreationTimestamp', meta.creationTimestamp);
+  kv('CreationTimestamp', meta.creationTimestamp ? rfc1123z(meta.creationTimestamp) : undefined);
   if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
   if (r.resource === 'pods') describePod(obj, kv, lines);
   else if (r.resource === 'nodes') describeNode(obj, kv, lines);
@@ -253,7 +254,7 @@ function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): voi
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[] }[]; initContainers?: { name: string; image?: string }[]; restartPolicy?: string };
   const status = (pod.status ?? {}) as { phase?: string; podIP?: string; hostIP?: string; qosClass?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: Record<string, unknown>[]; initContainerStatuses?: Record<string, unknown>[]; reason?: string; message?: string };
   kv('Node', spec.nodeName ? `${spec.nodeName}/${status.hostIP ?? ''}` : '<none>');
-  kv('Start Time', status.startTime);
+  kv('Start Time', status.startTime ? rfc1123z(status.startTime) : undefined);
   kv('Status', status.phase);
   if (status.reason) kv('Reason', status.reason);
   if (status.message) kv('Message', status.message);
@@ -270,18 +271,7 @@ function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): voi
       if (c.ports?.length) kv('Port', c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', '), 4);
       if (c.command) kv('Command', c.command.join(' '), 4);
       if (c.args) kv('Args', c.args.join(' '), 4);
-      const stateName = st?.state ? Object.keys(st.state)[0] : undefined;
-      if (stateName) {
-        kv('State', stateName[0]!.toUpperCase() + stateName.slice(1), 4);
-        for (const [k, v] of Object.entries(st!.state![stateName] ?? {})) kv(k[0]!.toUpperCase() + k.slice(1), v, 6);
-      }
-      const lastName = st?.lastState ? Object.keys(st.lastState)[0] : undefined;
-      if (lastName) {
-        kv('Last State', lastName[0]!.toUpperCase() + lastName.slice(1), 4);
-        for (const [k, v] of Object.entries(st!.lastState![lastName] ?? {})) kv(k[0]!.toUpperCase() + k.slice(1), v, 6);
-      }
-      kv('Ready', st?.ready ? 'True' : 'False', 4);
-      kv('Restart Count', st?.restartCount ?? 0, 4);
+      for (const [k, v, indent] of containerStateRows(st as ContainerStatus | undefined)) kv(k, v, indent);
     }
   };
   containers('Init Containers', spec.initContainers, status.initContainerStatuses);
