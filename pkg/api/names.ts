@@ -93,7 +93,8 @@ export function isQualifiedName(value: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > QUALIFIED_NAME_MAX) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX)}`);
-  if (name.length > 0 && !qualifiedNameRe.test(name)) {
+  // (an empty name fails the regex too: upstream's IsQualifiedName then gives both messages)
+  if (!qualifiedNameRe.test(name)) {
     errs.push(
       `name part ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`,
     );

@@ -1,6 +1,6 @@
 // Scheduling constraints of a pod spec: node affinity (node selector terms), pod (anti-)affinity
 // terms, topology spread constraints and tolerations, validated as pkg/apis/core/validation does.
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { isDNS1123Label, isValidLabelValue } from './names.js';
 import type { Affinity, LabelSelector, NodeSelector, NodeSelectorTerm, PodAffinityTerm, Toleration, TopologySpreadConstraint } from './types.js';
 import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
@@ -14,10 +14,13 @@ function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): FieldError
   (t.matchExpressions ?? []).forEach((r, i) => {
     const p = `${path}.matchExpressions[${i}]`;
     const values = r.values ?? [];
-    if (!r.operator || !NODE_SELECTOR_OPS.includes(r.operator)) errs.push(notSupported(`${p}.operator`, r.operator ?? '', NODE_SELECTOR_OPS));
+    // (ValidateNodeSelectorRequirement: an unknown operator is Invalid, not Unsupported; a Gt or Lt
+    // value that is no integer passes — 1.32 checks neither it nor In values, the scheduler then
+    // finds the term matches no node)
+    if (!r.operator || !NODE_SELECTOR_OPS.includes(r.operator)) errs.push(invalid(`${p}.operator`, r.operator ?? '', 'not a valid selector operator'));
     else if ((r.operator === 'In' || r.operator === 'NotIn') && !values.length) errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
     else if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length) errs.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-    else if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?\d+$/.test(values[0]))) {
+    else if ((r.operator === 'Gt' || r.operator === 'Lt') && values.length !== 1) {
       errs.push(required(`${p}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"));
     }
     errs.push(...qualifiedName(r.key, `${p}.key`));
@@ -65,8 +68,10 @@ function validatePodAffinityTerm(t: PodAffinityTerm, path: string): FieldError[]
   (t.matchLabelKeys ?? []).forEach((k, i) => {
     if (mismatch.has(k)) errs.push(invalid(`${path}.matchLabelKeys[${i}]`, k, 'exists in both matchLabelKeys and mismatchLabelKeys'));
   });
+  // (an empty key is also checked as a label name, as validatePodAffinityTerm does: Required, then
+  // the two Invalid messages of an empty name part)
   if (!t.topologyKey) errs.push(required(`${path}.topologyKey`, 'can not be empty'));
-  else errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
+  errs.push(...qualifiedName(t.topologyKey, `${path}.topologyKey`));
   return errs;
 }
 
@@ -101,15 +106,23 @@ export function validateTopologySpreadConstraints(cs: TopologySpreadConstraint[]
   return errs;
 }
 
-/** ValidateLabelSelector: label keys and values, operators, and values only where the operator takes them. */
+/**
+ * ValidateLabelSelector: label keys and values, operators, and values only where the operator
+ * takes them. As ValidateLabelSelectorRequirement: an unknown operator is Invalid ("not a valid
+ * selector operator"), and each value must be a label value (AllowInvalidLabelValueInSelector is
+ * false for a new object).
+ */
 export function validateLabelSelector(sel: LabelSelector, path: string): FieldError[] {
   const errs = validateLabels(sel.matchLabels, `${path}.matchLabels`);
   (sel.matchExpressions ?? []).forEach((e, i) => {
     const p = `${path}.matchExpressions[${i}]`;
-    if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(notSupported(`${p}.operator`, e.operator ?? '', LABEL_SELECTOR_OPS));
+    if (!e.operator || !LABEL_SELECTOR_OPS.includes(e.operator)) errs.push(invalid(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
     else if ((e.operator === 'In' || e.operator === 'NotIn') && !e.values?.length) errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
     else if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values?.length) errs.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     errs.push(...qualifiedName(e.key, `${p}.key`));
+    (e.values ?? []).forEach((v, j) => {
+      for (const m of isValidLabelValue(v)) errs.push(invalid(`${p}.values[${j}]`, v, m));
+    });
   });
   return errs;
 }
@@ -144,6 +157,12 @@ export function validateAffinity(a: Affinity, path: string): FieldError[] {
   return errs;
 }
 
+/** Go's %#v of an internal core.Toleration (the bad value of a Duplicate or an Exists with a value). */
+export function goToleration(t: Toleration): string {
+  const secs = t.tolerationSeconds == null ? '(*int64)(nil)' : `(*int64)(${t.tolerationSeconds})`;
+  return `core.Toleration{Key:${JSON.stringify(t.key ?? '')}, Operator:${JSON.stringify(t.operator ?? '')}, Value:${JSON.stringify(t.value ?? '')}, Effect:${JSON.stringify(t.effect ?? '')}, TolerationSeconds:${secs}}`;
+}
+
 export function validateTolerations(tolerations: Toleration[], path: string): FieldError[] {
   const errs: FieldError[] = [];
   tolerations.forEach((t, i) => {
@@ -154,7 +173,8 @@ export function validateTolerations(tolerations: Toleration[], path: string): Fi
     if (t.tolerationSeconds != null && t.effect !== 'NoExecute') errs.push(invalid(`${p}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     if (op === 'Equal') for (const m of isValidLabelValue(t.value ?? '')) errs.push(invalid(`${p}.operator`, t.value, m));
     else if (op === 'Exists') {
-      if (t.value) errs.push(invalid(`${p}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
+      // (the bad value is the whole toleration, as ValidateTolerations passes it)
+      if (t.value) errs.push(invalid(`${p}.operator`, new VerbatimValue(goToleration(t)), "value must be empty when `operator` is 'Exists'"));
     } else errs.push(notSupported(`${p}.operator`, t.operator, ['Equal', 'Exists']));
     errs.push(...oneOf(t.effect, TAINT_EFFECTS, `${p}.effect`));
   });

@@ -4,8 +4,8 @@
 import { canonicalize } from './defaults.js';
 import { duplicate, invalid, type FieldError } from './field-error.js';
 import { isDNS1123Label } from './names.js';
-import type { RuntimeClass, Toleration } from './types.js';
-import { validateTolerations } from './validation-affinity.js';
+import type { RuntimeClass } from './types.js';
+import { goToleration, validateTolerations } from './validation-affinity.js';
 import { validateGenericObjectMeta, validateGenericObjectMetaUpdate, validateLabels, validateResourceList } from './validation-meta.js';
 
 /** The handler the node agent runs pods with when they name no RuntimeClass (containerd's default). */
@@ -17,12 +17,6 @@ export const validateOverhead = (overhead: Record<string, string> | undefined, p
 /** Quantities as Kubernetes writes them back (1000m → 1), so the admission plugin copies canonical ones into pods. */
 export function defaultRuntimeClass(rc: RuntimeClass): void {
   canonicalize(rc.overhead?.podFixed);
-}
-
-/** Go's %#v of an internal core.Toleration: what a Duplicate error shows. */
-function goToleration(t: Toleration): string {
-  const secs = t.tolerationSeconds == null ? '(*int64)(nil)' : `(*int64)(${t.tolerationSeconds})`;
-  return `core.Toleration{Key:${JSON.stringify(t.key ?? '')}, Operator:${JSON.stringify(t.operator ?? '')}, Value:${JSON.stringify(t.value ?? '')}, Effect:${JSON.stringify(t.effect ?? '')}, TolerationSeconds:${secs}}`;
 }
 
 /** RuntimeClasses take apimachinery's lax ObjectMeta checks (node.k8s.io validation does not import core's). */

@@ -173,7 +173,7 @@ const cases: Case[] = [
   ['Exists toleration with value', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', value: 'v' }])), 'spec.tolerations[0].operator', 'FieldValueInvalid', /value must be empty/],
   ['bad nodeSelector key', mutate((p) => (p.spec.nodeSelector = { 'disk type': 'ssd' })), 'spec.nodeSelector', 'FieldValueInvalid'],
   ['empty nodeSelectorTerms', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', 'FieldValueRequired'],
-  ['bad node selector operator', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] }] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator', 'FieldValueNotSupported'],
+  ['bad node selector operator', mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] }] } } })), 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator', 'FieldValueInvalid', /^not a valid selector operator$/],
   ['preferred weight 0', mutate((p) => (p.spec.affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } })), 'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight', 'FieldValueInvalid'],
   ['pod affinity term without topologyKey', mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } } }] } })), 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey', 'FieldValueRequired', /can not be empty/],
   ['preferred anti-affinity term without topologyKey', mutate((p) => (p.spec.affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: { labelSelector: {} } }] } })), 'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey', 'FieldValueRequired'],
@@ -225,6 +225,41 @@ describe('messages', () => {
     ]);
     expect(admit(mutate((p) => (p.spec.restartPolicy = 'X'))).map(formatFieldError)).toEqual([
       'spec.restartPolicy: Unsupported value: "X": supported values: "Always", "OnFailure", "Never"',
+    ]);
+  });
+});
+
+describe('scheduling constraints in pkg/apis/core/validation\'s words', () => {
+  const nodeTerm = (e: unknown) => mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [e] }] } } }));
+  const expr = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]';
+
+  it('an unknown node selector operator is Invalid (ValidateNodeSelectorRequirement), and a Gt or Lt value is not checked for an integer', () => {
+    expect(admit(nodeTerm({ key: 'a', operator: 'Equals', values: ['b'] })).map(formatFieldError)).toEqual([`${expr}.operator: Invalid value: "Equals": not a valid selector operator`]);
+    expect(admit(nodeTerm({ key: 'gen', operator: 'Gt', values: ['x'] }))).toEqual([]);
+    expect(admit(nodeTerm({ key: 'gen', operator: 'Lt', values: ['1', '2'] })).map(formatFieldError)).toEqual([`${expr}.values: Required value: must be specified single value when \`operator\` is 'Lt' or 'Gt'`]);
+  });
+
+  it('a pod affinity labelSelector with an unknown operator is Invalid, and its values must be label values (ValidateLabelSelectorRequirement)', () => {
+    const sel = 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector';
+    const term = { topologyKey: 'zone', labelSelector: { matchExpressions: [{ key: 'a', operator: 'Near', values: ['x'] }, { key: 'b', operator: 'In', values: ['ok', 'bad value!'] }] } };
+    expect(admit(mutate((p) => (p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }))).map(formatFieldError)).toEqual([
+      `${sel}.matchExpressions[0].operator: Invalid value: "Near": not a valid selector operator`,
+      expect.stringMatching(/^spec\.affinity\.podAffinity\.requiredDuringSchedulingIgnoredDuringExecution\[0\]\.labelSelector\.matchExpressions\[1\]\.values\[1\]: Invalid value: "bad value!": a valid label must be an empty string or consist of/),
+    ]);
+  });
+
+  it('an Exists toleration with a value shows the whole toleration as the bad value (ValidateTolerations)', () => {
+    expect(admit(mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', value: 'v', effect: 'NoSchedule' }]))).map(formatFieldError)).toEqual([
+      'spec.tolerations[0].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"NoSchedule", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is \'Exists\'',
+    ]);
+  });
+
+  it('an empty pod affinity topologyKey is Required and also fails as a label name (validatePodAffinityTerm)', () => {
+    const path = 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey';
+    expect(admit(mutate((p) => (p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: '' }] } }))).map(formatFieldError)).toEqual([
+      `${path}: Required value: can not be empty`,
+      `${path}: Invalid value: "": name part must be non-empty`,
+      `${path}: Invalid value: "": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
     ]);
   });
 });

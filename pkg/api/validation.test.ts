@@ -89,7 +89,8 @@ describe('validateNode', () => {
       spec: { podCIDR: '10.244.1.0/33', taints: [{ key: 'a', effect: 'Never' }, { effect: 'NoSchedule' }, { key: 'b', effect: 'NoExecute' }, { key: 'b', effect: 'NoExecute' }] },
       status: { capacity: { cpu: 'two' }, addresses: [{ type: 'Office', address: 'x' }] },
     });
-    expect(fields(errs)).toEqual(['spec.podCIDR', 'spec.taints[0].effect', 'spec.taints[1].key', 'spec.taints[3]', 'status.capacity[cpu]', 'status.addresses[0].type']);
+    // (an empty taint key fails IsQualifiedName twice: empty, and not matching the name regex)
+    expect(fields(errs)).toEqual(['spec.podCIDR', 'spec.taints[0].effect', 'spec.taints[1].key', 'spec.taints[1].key', 'spec.taints[3]', 'status.capacity[cpu]', 'status.addresses[0].type']);
   });
   it("checks a taint's value as a label value and tells a repeated key and effect as Go does", () => {
     const errs = validateNode({ metadata: { name: 'n' }, spec: { taints: [{ key: 'a', value: 'bad value!', effect: 'NoSchedule' }, { key: 'b', value: '1', effect: 'NoSchedule' }, { key: 'b', value: '2', effect: 'NoSchedule' }] } });
