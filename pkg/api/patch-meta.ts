@@ -34,6 +34,7 @@ export const PATCH_META: Record<string, Record<string, PatchMeta>> = {
     hostAliases: { strategy: 'merge', mergeKey: 'ip' },
     topologySpreadConstraints: { strategy: 'merge', mergeKey: 'topologyKey' },
     schedulingGates: MERGE_BY_NAME,
+    resourceClaims: { strategy: 'merge,retainKeys', mergeKey: 'name' },
   },
   Container: {
     ports: { strategy: 'merge', mergeKey: 'containerPort' },
@@ -49,11 +50,13 @@ export const PATCH_META: Record<string, Record<string, PatchMeta>> = {
   },
   ContainerStatus: {
     volumeMounts: { strategy: 'merge', mergeKey: 'mountPath' },
+    allocatedResourcesStatus: MERGE_BY_NAME,
   },
   PodStatus: {
     conditions: MERGE_BY_TYPE,
     podIPs: { strategy: 'merge', mergeKey: 'ip' },
     hostIPs: { strategy: 'merge', mergeKey: 'ip' },
+    resourceClaimStatuses: { strategy: 'merge,retainKeys', mergeKey: 'name' },
   },
   NodeSpec: {
     podCIDRs: { strategy: 'merge' },

@@ -39,7 +39,14 @@ export interface CertificateSigningRequestSpec {
   /** Who asked: set by the apiserver from the requesting user, never by the client. */
   username?: string | undefined;
   uid?: string | undefined;
-  groups?: string[] | undefined;
+  groups?:
+    | string[]
+    | undefined;
+  /**
+   * Extra attributes of the requesting user (a list of strings per key), set by the apiserver
+   * like username.
+   */
+  extra?: { [key: string]: any } | undefined;
 }
 
 export interface CertificateSigningRequestCondition {

@@ -43,7 +43,41 @@ export interface NodeSpec {
     | undefined;
   /** Taints repel pods that do not tolerate them. */
   taints?: Taint[] | undefined;
-  externalID?: string | undefined;
+  externalID?:
+    | string
+    | undefined;
+  /**
+   * Deprecated: dynamic kubelet configuration was removed; the field is kept for old clients
+   * and not used.
+   */
+  configSource?: NodeConfigSource | undefined;
+}
+
+/** Where a node's kubelet configuration comes from (dynamic kubelet configuration, removed). */
+export interface NodeConfigSource {
+  /** A ConfigMap holding the configuration. */
+  configMap?: ConfigMapNodeConfigSource | undefined;
+}
+
+export interface ConfigMapNodeConfigSource {
+  /** Namespace of the ConfigMap (required). */
+  namespace?:
+    | string
+    | undefined;
+  /** Name of the ConfigMap (required). */
+  name?:
+    | string
+    | undefined;
+  /** UID of the ConfigMap. */
+  uid?:
+    | string
+    | undefined;
+  /** resourceVersion of the ConfigMap. */
+  resourceVersion?:
+    | string
+    | undefined;
+  /** The key of the ConfigMap that holds the configuration (required). */
+  kubeletConfigKey?: string | undefined;
 }
 
 export interface Taint {
@@ -68,7 +102,15 @@ export interface NodeStatus {
   images?: ContainerImage[] | undefined;
   volumesInUse?: string[] | undefined;
   runtimeHandlers?: NodeRuntimeHandler[] | undefined;
-  features?: NodeFeatures | undefined;
+  features?:
+    | NodeFeatures
+    | undefined;
+  /** Volumes attached to the node by the attach/detach controller (tskube attaches none). */
+  volumesAttached?:
+    | AttachedVolume[]
+    | undefined;
+  /** Deprecated: the state of dynamic kubelet configuration, which was removed. */
+  config?: NodeConfigStatus | undefined;
 }
 
 export interface NodeStatus_CapacityEntry {
@@ -79,6 +121,32 @@ export interface NodeStatus_CapacityEntry {
 export interface NodeStatus_AllocatableEntry {
   key: string;
   value: string;
+}
+
+export interface AttachedVolume {
+  /** The volume's unique name. */
+  name?:
+    | string
+    | undefined;
+  /** Where the volume's device appears on the node. */
+  devicePath?: string | undefined;
+}
+
+export interface NodeConfigStatus {
+  /** The configuration the node was asked to use. */
+  assigned?:
+    | NodeConfigSource
+    | undefined;
+  /** The configuration the node uses. */
+  active?:
+    | NodeConfigSource
+    | undefined;
+  /** The configuration the node falls back to. */
+  lastKnownGood?:
+    | NodeConfigSource
+    | undefined;
+  /** Why the asked-for configuration is not in use. */
+  error?: string | undefined;
 }
 
 export interface NodeCondition {

@@ -272,7 +272,15 @@ export interface PodSpec {
     | PodSchedulingGate[]
     | undefined;
   /** Pod-level resources (alpha, the PodLevelResources gate is off in 1.32: taken and dropped). */
-  resources?: ResourceRequirements | undefined;
+  resources?:
+    | ResourceRequirements
+    | undefined;
+  /**
+   * ResourceClaims (resource.k8s.io) the pod's containers may use, each under a name the
+   * containers' resources.claims refer to (DynamicResourceAllocation feature, beta in 1.32 but
+   * off by default: dropped from new pods).
+   */
+  resourceClaims?: PodResourceClaim[] | undefined;
 }
 
 export interface PodSpec_NodeSelectorEntry {
@@ -283,6 +291,23 @@ export interface PodSpec_NodeSelectorEntry {
 export interface PodSpec_OverheadEntry {
   key: string;
   value: string;
+}
+
+/** A ResourceClaim of the pod, by name or made for it from a template (exactly one of the two). */
+export interface PodResourceClaim {
+  /** The name containers use for it, a DNS label unique within the pod. */
+  name?:
+    | string
+    | undefined;
+  /** Name of an existing ResourceClaim in the pod's namespace. */
+  resourceClaimName?:
+    | string
+    | undefined;
+  /**
+   * Name of a ResourceClaimTemplate in the pod's namespace; a claim is made from it for the pod
+   * and deleted with it.
+   */
+  resourceClaimTemplateName?: string | undefined;
 }
 
 export interface PodSecurityContext {
@@ -711,7 +736,23 @@ export interface PodStatus {
    * State of a requested in-place resource resize: Proposed, InProgress, Deferred or Infeasible
    * (InPlacePodVerticalScaling feature).
    */
-  resize?: string | undefined;
+  resize?:
+    | string
+    | undefined;
+  /**
+   * The names of the ResourceClaims made from templates for the pod's resourceClaims
+   * (DynamicResourceAllocation feature, off in 1.32).
+   */
+  resourceClaimStatuses?: PodResourceClaimStatus[] | undefined;
+}
+
+export interface PodResourceClaimStatus {
+  /** The name of the entry in spec.resourceClaims. */
+  name?:
+    | string
+    | undefined;
+  /** Name of the ResourceClaim made for it; unset when none was needed. */
+  resourceClaimName?: string | undefined;
 }
 
 export interface PodCondition {
@@ -801,12 +842,62 @@ export interface ContainerStatus {
     | ResourceRequirements
     | undefined;
   /** Status of the container's volume mounts. */
-  volumeMounts?: VolumeMountStatus[] | undefined;
+  volumeMounts?:
+    | VolumeMountStatus[]
+    | undefined;
+  /**
+   * The identity the container's first process runs with (SupplementalGroupsPolicy feature,
+   * alpha in 1.32 and off).
+   */
+  user?:
+    | ContainerUser
+    | undefined;
+  /**
+   * Health of the devices allocated to the container, per resource (ResourceHealthStatus
+   * feature, alpha in 1.32 and off).
+   */
+  allocatedResourcesStatus?: ResourceStatus[] | undefined;
 }
 
 export interface ContainerStatus_AllocatedResourcesEntry {
   key: string;
   value: string;
+}
+
+export interface ContainerUser {
+  /** The Linux user and groups. */
+  linux?: LinuxContainerUser | undefined;
+}
+
+export interface LinuxContainerUser {
+  /** The user ID. */
+  uid?:
+    | number
+    | undefined;
+  /** The primary group ID. */
+  gid?:
+    | number
+    | undefined;
+  /** The supplementary group IDs. */
+  supplementalGroups?: number[] | undefined;
+}
+
+export interface ResourceStatus {
+  /** The resource name, as in the container's resources (a claim is claim:<name>/<request>). */
+  name?:
+    | string
+    | undefined;
+  /** Each allocated device and its health. */
+  resources?: ResourceHealth[] | undefined;
+}
+
+export interface ResourceHealth {
+  /** ID of the device, unique for the resource. */
+  resourceID?:
+    | string
+    | undefined;
+  /** Healthy, Unhealthy or Unknown. */
+  health?: string | undefined;
 }
 
 export interface VolumeMountStatus {

@@ -8,7 +8,21 @@
 /* eslint-disable */
 import type { ListMeta, ObjectMeta, ObjectReference } from "./meta.js";
 import type { NodeSelector } from "./pod.js";
-import type { HostPathVolumeSource, PersistentVolumeClaimSpec } from "./volume.js";
+import type {
+  AWSElasticBlockStoreVolumeSource,
+  AzureDiskVolumeSource,
+  FCVolumeSource,
+  FlockerVolumeSource,
+  GCEPersistentDiskVolumeSource,
+  HostPathVolumeSource,
+  NFSVolumeSource,
+  PersistentVolumeClaimSpec,
+  PhotonPersistentDiskVolumeSource,
+  PortworxVolumeSource,
+  QuobyteVolumeSource,
+  SecretReference,
+  VsphereVirtualDiskVolumeSource,
+} from "./volume.js";
 
 export const protobufPackage = "tskube.api.v1";
 
@@ -17,7 +31,8 @@ export const protobufFileName = "tskube/api/v1/storage.proto";
 /**
  * Persistent storage: core/v1 PersistentVolume and PersistentVolumeClaim, storage.k8s.io/v1
  * StorageClass. tskube's volumes are directories on a node: hostPath and local sources, the ones
- * its local-path provisioner makes (what k3s ships) and the ones an administrator declares.
+ * its local-path provisioner makes (what k3s ships) and the ones an administrator declares. The
+ * other sources of 1.32 (nfs, csi, iscsi, ...) are accepted and validated, not mounted.
  */
 
 /**
@@ -76,10 +91,395 @@ export interface PersistentVolumeSpec {
     | string
     | undefined;
   /** The nodes this volume can be used from. */
-  nodeAffinity?: VolumeNodeAffinity | undefined;
+  nodeAffinity?:
+    | VolumeNodeAffinity
+    | undefined;
+  /**
+   * Options for mounting the volume (nfsvers=4.1, hard, ...), passed to mount unchecked; a
+   * mount that does not take one fails.
+   */
+  mountOptions?:
+    | string[]
+    | undefined;
+  /**
+   * The VolumeAttributesClass of the volume (VolumeAttributesClass feature, beta in 1.32 but off
+   * by default: dropped from new volumes).
+   */
+  volumeAttributesClassName?:
+    | string
+    | undefined;
+  /** Deprecated: a GCE persistent disk (the in-tree plugin is gone; use the CSI driver). */
+  gcePersistentDisk?:
+    | GCEPersistentDiskVolumeSource
+    | undefined;
+  /** Deprecated: an AWS EBS volume (the in-tree plugin is gone; use the CSI driver). */
+  awsElasticBlockStore?:
+    | AWSElasticBlockStoreVolumeSource
+    | undefined;
+  /** Deprecated: a GlusterFS volume (the in-tree plugin is gone). */
+  glusterfs?:
+    | GlusterfsPersistentVolumeSource
+    | undefined;
+  /** An export of an NFS server, mounted by the node that runs the pod. */
+  nfs?:
+    | NFSVolumeSource
+    | undefined;
+  /** Deprecated: a Ceph RBD image (the in-tree plugin is gone). */
+  rbd?:
+    | RBDPersistentVolumeSource
+    | undefined;
+  /** An iSCSI disk, attached to the node and then mounted. */
+  iscsi?:
+    | ISCSIPersistentVolumeSource
+    | undefined;
+  /** Deprecated: an OpenStack Cinder volume (the in-tree plugin is gone; use the CSI driver). */
+  cinder?:
+    | CinderPersistentVolumeSource
+    | undefined;
+  /** Deprecated: a CephFS file system mounted from the node. */
+  cephfs?:
+    | CephFSPersistentVolumeSource
+    | undefined;
+  /** A Fibre Channel disk, attached to the node and then mounted. */
+  fc?:
+    | FCVolumeSource
+    | undefined;
+  /** Deprecated: a Flocker dataset (the plugin is gone). */
+  flocker?:
+    | FlockerVolumeSource
+    | undefined;
+  /** Deprecated: a volume mounted by an exec-based FlexVolume driver installed on the node. */
+  flexVolume?:
+    | FlexPersistentVolumeSource
+    | undefined;
+  /** Deprecated: an Azure File share (the in-tree plugin is gone; use the CSI driver). */
+  azureFile?:
+    | AzureFilePersistentVolumeSource
+    | undefined;
+  /** Deprecated: a vSphere virtual disk (the in-tree plugin is gone; use the CSI driver). */
+  vsphereVolume?:
+    | VsphereVirtualDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Quobyte volume (the plugin is gone). */
+  quobyte?:
+    | QuobyteVolumeSource
+    | undefined;
+  /** Deprecated: an Azure data disk (the in-tree plugin is gone; use the CSI driver). */
+  azureDisk?:
+    | AzureDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Photon Controller persistent disk (the plugin is gone). */
+  photonPersistentDisk?:
+    | PhotonPersistentDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Portworx volume (served by its CSI driver when migration is on). */
+  portworxVolume?:
+    | PortworxVolumeSource
+    | undefined;
+  /** Deprecated: a ScaleIO volume (the plugin is gone). */
+  scaleIO?:
+    | ScaleIOPersistentVolumeSource
+    | undefined;
+  /** Deprecated: a StorageOS volume (the plugin is gone). */
+  storageos?:
+    | StorageOSPersistentVolumeSource
+    | undefined;
+  /** A volume managed by an external CSI driver. */
+  csi?: CSIPersistentVolumeSource | undefined;
 }
 
 export interface PersistentVolumeSpec_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface GlusterfsPersistentVolumeSource {
+  /** Name of the Endpoints object listing the Gluster servers (required). */
+  endpoints?:
+    | string
+    | undefined;
+  /** Name of the Gluster volume (required). */
+  path?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Namespace of the Endpoints object (default the claim's namespace). */
+  endpointsNamespace?: string | undefined;
+}
+
+export interface RBDPersistentVolumeSource {
+  /** Ceph monitor addresses (required). */
+  monitors?:
+    | string[]
+    | undefined;
+  /** Name of the RBD image (required). */
+  image?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** RADOS pool (default rbd). */
+  pool?:
+    | string
+    | undefined;
+  /** RADOS user (default admin). */
+  user?:
+    | string
+    | undefined;
+  /** Path of the keyring on the node (default /etc/ceph/keyring). */
+  keyring?:
+    | string
+    | undefined;
+  /** The Secret holding the user's key; overrides keyring. */
+  secretRef?:
+    | SecretReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface ISCSIPersistentVolumeSource {
+  /** The target's address, IP or host name, with a port when not 3260 (required). */
+  targetPortal?:
+    | string
+    | undefined;
+  /** iSCSI Qualified Name of the target (required): iqn..., eui... or naa.... */
+  iqn?:
+    | string
+    | undefined;
+  /** Logical unit number on the target, 0 to 255. */
+  lun?:
+    | number
+    | undefined;
+  /** The iSCSI interface to use (default "default", the tcp transport). */
+  iscsiInterface?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Further target portals, tried when the first is unreachable. */
+  portals?:
+    | string[]
+    | undefined;
+  /** Use CHAP authentication for discovery. */
+  chapAuthDiscovery?:
+    | boolean
+    | undefined;
+  /** The Secret holding the CHAP credentials; required when CHAP is used. */
+  secretRef?:
+    | SecretReference
+    | undefined;
+  /** Use CHAP authentication for the session. */
+  chapAuthSession?:
+    | boolean
+    | undefined;
+  /**
+   * Initiator name to use instead of the node's; a new interface <portal>:<volume name> is made
+   * for it.
+   */
+  initiatorName?: string | undefined;
+}
+
+export interface CinderPersistentVolumeSource {
+  /** ID of the Cinder volume (required). */
+  volumeID?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** A Secret with parameters for connecting to OpenStack. */
+  secretRef?: SecretReference | undefined;
+}
+
+export interface CephFSPersistentVolumeSource {
+  /** Ceph monitor addresses (required). */
+  monitors?:
+    | string[]
+    | undefined;
+  /** Path within the file system to mount (default /). */
+  path?:
+    | string
+    | undefined;
+  /** RADOS user (default admin). */
+  user?:
+    | string
+    | undefined;
+  /** Path of the user's key file on the node (default /etc/ceph/user.secret). */
+  secretFile?:
+    | string
+    | undefined;
+  /** The Secret holding the user's key; overrides secretFile. */
+  secretRef?:
+    | SecretReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface FlexPersistentVolumeSource {
+  /** Name of the driver (required). */
+  driver?:
+    | string
+    | undefined;
+  /** Filesystem to mount; the driver's default when unset. */
+  fsType?:
+    | string
+    | undefined;
+  /** A Secret passed to the driver's scripts. */
+  secretRef?:
+    | SecretReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Options passed to the driver; keys under kubernetes.io and k8s.io are reserved. */
+  options?: { [key: string]: string } | undefined;
+}
+
+export interface FlexPersistentVolumeSource_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface AzureFilePersistentVolumeSource {
+  /** Name of the Secret holding the storage account's name and key (required). */
+  secretName?:
+    | string
+    | undefined;
+  /** Name of the file share (required). */
+  shareName?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Namespace of the Secret (default the pod's namespace). */
+  secretNamespace?: string | undefined;
+}
+
+export interface ScaleIOPersistentVolumeSource {
+  /** Address of the ScaleIO API gateway (required). */
+  gateway?:
+    | string
+    | undefined;
+  /** Name of the storage system (required). */
+  system?:
+    | string
+    | undefined;
+  /** The Secret holding the ScaleIO user's credentials (required). */
+  secretRef?:
+    | SecretReference
+    | undefined;
+  /** Talk to the gateway over SSL. */
+  sslEnabled?:
+    | boolean
+    | undefined;
+  /** Name of the protection domain. */
+  protectionDomain?:
+    | string
+    | undefined;
+  /** Name of the storage pool. */
+  storagePool?:
+    | string
+    | undefined;
+  /** ThickProvisioned or ThinProvisioned (default). */
+  storageMode?:
+    | string
+    | undefined;
+  /** Name of a volume already made in the system (required). */
+  volumeName?:
+    | string
+    | undefined;
+  /** Filesystem to mount (default xfs). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface StorageOSPersistentVolumeSource {
+  /** Name of the StorageOS volume, a DNS label (required). */
+  volumeName?:
+    | string
+    | undefined;
+  /** StorageOS namespace of the volume (default the pod's namespace). */
+  volumeNamespace?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** The Secret holding the StorageOS API credentials. */
+  secretRef?: ObjectReference | undefined;
+}
+
+export interface CSIPersistentVolumeSource {
+  /** Name of the CSI driver (required). */
+  driver?:
+    | string
+    | undefined;
+  /** The driver's ID of the volume (required). */
+  volumeHandle?:
+    | string
+    | undefined;
+  /** Mount read-only (default false). */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Filesystem to mount, e.g. ext4. */
+  fsType?:
+    | string
+    | undefined;
+  /** Driver-specific attributes of the volume. */
+  volumeAttributes?:
+    | { [key: string]: string }
+    | undefined;
+  /** A Secret passed to the driver's ControllerPublishVolume and ControllerUnpublishVolume calls. */
+  controllerPublishSecretRef?:
+    | SecretReference
+    | undefined;
+  /** A Secret passed to the driver's NodeStageVolume and NodeUnstageVolume calls. */
+  nodeStageSecretRef?:
+    | SecretReference
+    | undefined;
+  /** A Secret passed to the driver's NodePublishVolume and NodeUnpublishVolume calls. */
+  nodePublishSecretRef?:
+    | SecretReference
+    | undefined;
+  /** A Secret passed to the driver's ControllerExpandVolume call. */
+  controllerExpandSecretRef?:
+    | SecretReference
+    | undefined;
+  /** A Secret passed to the driver's NodeExpandVolume call. */
+  nodeExpandSecretRef?: SecretReference | undefined;
+}
+
+export interface CSIPersistentVolumeSource_VolumeAttributesEntry {
   key: string;
   value: string;
 }
@@ -145,12 +545,57 @@ export interface PersistentVolumeClaimStatus {
    * +quantity
    */
   capacity?: { [key: string]: string } | undefined;
-  conditions?: PersistentVolumeClaimCondition[] | undefined;
+  conditions?:
+    | PersistentVolumeClaimCondition[]
+    | undefined;
+  /**
+   * The size the resize controller and the node agent are working to, per resource; may be more
+   * than the request while a resize that failed is recovered from.
+   * +quantity
+   */
+  allocatedResources?:
+    | { [key: string]: string }
+    | undefined;
+  /**
+   * Where a resize of each resource stands: ControllerResizeInProgress, NodeResizePending,
+   * NodeResizeInProgress, ControllerResizeInfeasible or NodeResizeInfeasible.
+   */
+  allocatedResourceStatuses?:
+    | { [key: string]: string }
+    | undefined;
+  /** The VolumeAttributesClass the volume has now (VolumeAttributesClass feature, off in 1.32). */
+  currentVolumeAttributesClassName?:
+    | string
+    | undefined;
+  /**
+   * Where a change of the volume's VolumeAttributesClass stands (VolumeAttributesClass feature,
+   * off in 1.32).
+   */
+  modifyVolumeStatus?: ModifyVolumeStatus | undefined;
 }
 
 export interface PersistentVolumeClaimStatus_CapacityEntry {
   key: string;
   value: string;
+}
+
+export interface PersistentVolumeClaimStatus_AllocatedResourcesEntry {
+  key: string;
+  value: string;
+}
+
+export interface PersistentVolumeClaimStatus_AllocatedResourceStatusesEntry {
+  key: string;
+  value: string;
+}
+
+export interface ModifyVolumeStatus {
+  /** The VolumeAttributesClass being applied. */
+  targetVolumeAttributesClassName?:
+    | string
+    | undefined;
+  /** Pending, InProgress or Infeasible. */
+  status?: string | undefined;
 }
 
 export interface PersistentVolumeClaimCondition {
@@ -190,12 +635,34 @@ export interface StorageClass {
     | boolean
     | undefined;
   /** Immediate (default) binds and provisions at once; WaitForFirstConsumer waits for a pod to be scheduled. */
-  volumeBindingMode?: string | undefined;
+  volumeBindingMode?:
+    | string
+    | undefined;
+  /**
+   * Where volumes of this class may be provisioned: terms of label requirements on the topology
+   * (zone, node, ...), any one of which may hold. Empty means anywhere.
+   */
+  allowedTopologies?: TopologySelectorTerm[] | undefined;
 }
 
 export interface StorageClass_ParametersEntry {
   key: string;
   value: string;
+}
+
+/** A topology domain: requirements on labels, all of which must hold. */
+export interface TopologySelectorTerm {
+  /** The label requirements. */
+  matchLabelExpressions?: TopologySelectorLabelRequirement[] | undefined;
+}
+
+export interface TopologySelectorLabelRequirement {
+  /** The label key. */
+  key?:
+    | string
+    | undefined;
+  /** The values the label may have (at least one). */
+  values?: string[] | undefined;
 }
 
 export interface StorageClassList {

@@ -7,7 +7,8 @@
 
 /* eslint-disable */
 import type { ObjectFieldSelector, ResourceFieldSelector } from "./container.js";
-import type { LabelSelector, ObjectMeta } from "./meta.js";
+import type { LabelSelector, LocalObjectReference, ObjectMeta } from "./meta.js";
+import type { TypedLocalObjectReference } from "./networking-ingress.js";
 
 export const protobufPackage = "tskube.api.v1";
 
@@ -16,7 +17,8 @@ export const protobufFileName = "tskube/api/v1/volume.proto";
 /**
  * core/v1 Volume and the sources tskube understands: emptyDir, hostPath, configMap, secret,
  * downwardAPI, projected, persistentVolumeClaim (a claim's hostPath or local volume), and
- * ephemeral (a claim made for the pod from a template, deleted with it). The claim's spec lives
+ * ephemeral (a claim made for the pod from a template, deleted with it); the other sources of
+ * 1.32 (nfs, iscsi, csi, ...) are accepted and validated but not mounted. The claim's spec lives
  * here, for the ephemeral volume's template (storage.proto has the claim itself).
  */
 
@@ -63,7 +65,580 @@ export interface Volume {
    * A generic ephemeral volume: the ephemeral volume controller makes the claim <pod>-<volume>
    * from the template, owned by the pod, so that it goes with the pod.
    */
-  ephemeral?: EphemeralVolumeSource | undefined;
+  ephemeral?:
+    | EphemeralVolumeSource
+    | undefined;
+  /** Deprecated: a GCE persistent disk (the in-tree plugin is gone; use the CSI driver). */
+  gcePersistentDisk?:
+    | GCEPersistentDiskVolumeSource
+    | undefined;
+  /** Deprecated: an AWS EBS volume (the in-tree plugin is gone; use the CSI driver). */
+  awsElasticBlockStore?:
+    | AWSElasticBlockStoreVolumeSource
+    | undefined;
+  /**
+   * Deprecated: a directory cloned from a git repository when the pod starts; use an init
+   * container that clones into an emptyDir instead.
+   */
+  gitRepo?:
+    | GitRepoVolumeSource
+    | undefined;
+  /** An export of an NFS server, mounted from the node. */
+  nfs?:
+    | NFSVolumeSource
+    | undefined;
+  /** An iSCSI disk, attached to the node and then mounted. */
+  iscsi?:
+    | ISCSIVolumeSource
+    | undefined;
+  /** Deprecated: a GlusterFS volume (the in-tree plugin is gone). */
+  glusterfs?:
+    | GlusterfsVolumeSource
+    | undefined;
+  /** Deprecated: a Ceph RBD image (the in-tree plugin is gone). */
+  rbd?:
+    | RBDVolumeSource
+    | undefined;
+  /** Deprecated: a volume mounted by an exec-based FlexVolume driver installed on the node. */
+  flexVolume?:
+    | FlexVolumeSource
+    | undefined;
+  /** Deprecated: an OpenStack Cinder volume (the in-tree plugin is gone; use the CSI driver). */
+  cinder?:
+    | CinderVolumeSource
+    | undefined;
+  /** Deprecated: a CephFS file system mounted from the node. */
+  cephfs?:
+    | CephFSVolumeSource
+    | undefined;
+  /** Deprecated: a Flocker dataset (the plugin is gone). */
+  flocker?:
+    | FlockerVolumeSource
+    | undefined;
+  /** A Fibre Channel disk, attached to the node and then mounted. */
+  fc?:
+    | FCVolumeSource
+    | undefined;
+  /** Deprecated: an Azure File share (the in-tree plugin is gone; use the CSI driver). */
+  azureFile?:
+    | AzureFileVolumeSource
+    | undefined;
+  /** Deprecated: a vSphere virtual disk (the in-tree plugin is gone; use the CSI driver). */
+  vsphereVolume?:
+    | VsphereVirtualDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Quobyte volume (the plugin is gone). */
+  quobyte?:
+    | QuobyteVolumeSource
+    | undefined;
+  /** Deprecated: an Azure data disk (the in-tree plugin is gone; use the CSI driver). */
+  azureDisk?:
+    | AzureDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Photon Controller persistent disk (the plugin is gone). */
+  photonPersistentDisk?:
+    | PhotonPersistentDiskVolumeSource
+    | undefined;
+  /** Deprecated: a Portworx volume (served by its CSI driver when migration is on). */
+  portworxVolume?:
+    | PortworxVolumeSource
+    | undefined;
+  /** Deprecated: a ScaleIO volume (the plugin is gone). */
+  scaleIO?:
+    | ScaleIOVolumeSource
+    | undefined;
+  /** Deprecated: a StorageOS volume (the plugin is gone). */
+  storageos?:
+    | StorageOSVolumeSource
+    | undefined;
+  /** An ephemeral inline volume provided by a CSI driver that supports it. */
+  csi?:
+    | CSIVolumeSource
+    | undefined;
+  /**
+   * An OCI image or artifact mounted read-only (ImageVolume feature, alpha in 1.32 and off by
+   * default: dropped from new pods).
+   */
+  image?: ImageVolumeSource | undefined;
+}
+
+export interface GCEPersistentDiskVolumeSource {
+  /** Name of the persistent disk in GCE (required). */
+  pdName?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Partition to mount, 1 to 255; 0 or unset mounts the whole disk. */
+  partition?:
+    | number
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface AWSElasticBlockStoreVolumeSource {
+  /** ID of the EBS volume (required). */
+  volumeID?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Partition to mount, 1 to 255; 0 or unset mounts the whole volume. */
+  partition?:
+    | number
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface GitRepoVolumeSource {
+  /** URL of the repository (required). */
+  repository?:
+    | string
+    | undefined;
+  /** Commit to check out. */
+  revision?:
+    | string
+    | undefined;
+  /** Relative directory to clone into; "." clones into the volume's root. Must not contain '..'. */
+  directory?: string | undefined;
+}
+
+export interface NFSVolumeSource {
+  /** Host name or IP address of the NFS server (required). */
+  server?:
+    | string
+    | undefined;
+  /** Absolute path of the export on the server (required). */
+  path?:
+    | string
+    | undefined;
+  /** Mount the export read-only (default false). */
+  readOnly?: boolean | undefined;
+}
+
+export interface ISCSIVolumeSource {
+  /** The target's address, IP or host name, with a port when not 3260 (required). */
+  targetPortal?:
+    | string
+    | undefined;
+  /** iSCSI Qualified Name of the target (required): iqn..., eui... or naa.... */
+  iqn?:
+    | string
+    | undefined;
+  /** Logical unit number on the target, 0 to 255. */
+  lun?:
+    | number
+    | undefined;
+  /** The iSCSI interface to use (default "default", the tcp transport). */
+  iscsiInterface?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Further target portals, tried when the first is unreachable. */
+  portals?:
+    | string[]
+    | undefined;
+  /** Use CHAP authentication for discovery. */
+  chapAuthDiscovery?:
+    | boolean
+    | undefined;
+  /** The Secret holding the CHAP credentials; required when CHAP is used. */
+  secretRef?:
+    | LocalObjectReference
+    | undefined;
+  /** Use CHAP authentication for the session. */
+  chapAuthSession?:
+    | boolean
+    | undefined;
+  /**
+   * Initiator name to use instead of the node's; a new interface <portal>:<volume name> is made
+   * for it.
+   */
+  initiatorName?: string | undefined;
+}
+
+export interface GlusterfsVolumeSource {
+  /** Name of the Endpoints object listing the Gluster servers (required). */
+  endpoints?:
+    | string
+    | undefined;
+  /** Name of the Gluster volume (required). */
+  path?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface RBDVolumeSource {
+  /** Ceph monitor addresses (required). */
+  monitors?:
+    | string[]
+    | undefined;
+  /** Name of the RBD image (required). */
+  image?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** RADOS pool (default rbd). */
+  pool?:
+    | string
+    | undefined;
+  /** RADOS user (default admin). */
+  user?:
+    | string
+    | undefined;
+  /** Path of the keyring on the node (default /etc/ceph/keyring). */
+  keyring?:
+    | string
+    | undefined;
+  /** The Secret holding the user's key; overrides keyring. */
+  secretRef?:
+    | LocalObjectReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface FlexVolumeSource {
+  /** Name of the driver (required). */
+  driver?:
+    | string
+    | undefined;
+  /** Filesystem to mount; the driver's default when unset. */
+  fsType?:
+    | string
+    | undefined;
+  /** A Secret passed to the driver's scripts. */
+  secretRef?:
+    | LocalObjectReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Options passed to the driver; keys under kubernetes.io and k8s.io are reserved. */
+  options?: { [key: string]: string } | undefined;
+}
+
+export interface FlexVolumeSource_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CinderVolumeSource {
+  /** ID of the Cinder volume (required). */
+  volumeID?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** A Secret with parameters for connecting to OpenStack. */
+  secretRef?: LocalObjectReference | undefined;
+}
+
+export interface CephFSVolumeSource {
+  /** Ceph monitor addresses (required). */
+  monitors?:
+    | string[]
+    | undefined;
+  /** Path within the file system to mount (default /). */
+  path?:
+    | string
+    | undefined;
+  /** RADOS user (default admin). */
+  user?:
+    | string
+    | undefined;
+  /** Path of the user's key file on the node (default /etc/ceph/user.secret). */
+  secretFile?:
+    | string
+    | undefined;
+  /** The Secret holding the user's key; overrides secretFile. */
+  secretRef?:
+    | LocalObjectReference
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface FlockerVolumeSource {
+  /** Name of the dataset (one of datasetName and datasetUUID). */
+  datasetName?:
+    | string
+    | undefined;
+  /** UUID of the dataset (one of datasetName and datasetUUID). */
+  datasetUUID?: string | undefined;
+}
+
+export interface FCVolumeSource {
+  /** World wide names of the target ports (or give wwids instead). */
+  targetWWNs?:
+    | string[]
+    | undefined;
+  /** Logical unit number, 0 to 255; required with targetWWNs. */
+  lun?:
+    | number
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** World wide identifiers of the volume (or give targetWWNs and lun instead). */
+  wwids?: string[] | undefined;
+}
+
+export interface AzureFileVolumeSource {
+  /** Name of the Secret holding the storage account's name and key (required). */
+  secretName?:
+    | string
+    | undefined;
+  /** Name of the file share (required). */
+  shareName?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface VsphereVirtualDiskVolumeSource {
+  /** Path of the disk in the datastore (required). */
+  volumePath?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Name of the storage policy based management (SPBM) profile. */
+  storagePolicyName?:
+    | string
+    | undefined;
+  /** ID of the SPBM profile. */
+  storagePolicyID?: string | undefined;
+}
+
+export interface QuobyteVolumeSource {
+  /** Registry addresses, host:port pairs separated by commas (required). */
+  registry?:
+    | string
+    | undefined;
+  /** Name of the Quobyte volume (required). */
+  volume?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** User to map volume access to (default the service account user). */
+  user?:
+    | string
+    | undefined;
+  /** Group to map volume access to. */
+  group?:
+    | string
+    | undefined;
+  /** Tenant owning the volume, at most 64 characters. */
+  tenant?: string | undefined;
+}
+
+export interface AzureDiskVolumeSource {
+  /** Name of the data disk in blob storage (required). */
+  diskName?:
+    | string
+    | undefined;
+  /** URI of the data disk in blob storage (required). */
+  diskURI?:
+    | string
+    | undefined;
+  /** Host caching: None, ReadOnly or ReadWrite. */
+  cachingMode?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Shared, Dedicated or Managed (the default). */
+  kind?: string | undefined;
+}
+
+export interface PhotonPersistentDiskVolumeSource {
+  /** ID of the persistent disk (required). */
+  pdID?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?: string | undefined;
+}
+
+export interface PortworxVolumeSource {
+  /** ID of the Portworx volume (required). */
+  volumeID?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface ScaleIOVolumeSource {
+  /** Address of the ScaleIO API gateway (required). */
+  gateway?:
+    | string
+    | undefined;
+  /** Name of the storage system (required). */
+  system?:
+    | string
+    | undefined;
+  /** The Secret holding the ScaleIO user's credentials (required). */
+  secretRef?:
+    | LocalObjectReference
+    | undefined;
+  /** Talk to the gateway over SSL. */
+  sslEnabled?:
+    | boolean
+    | undefined;
+  /** Name of the protection domain. */
+  protectionDomain?:
+    | string
+    | undefined;
+  /** Name of the storage pool. */
+  storagePool?:
+    | string
+    | undefined;
+  /** ThickProvisioned or ThinProvisioned (default). */
+  storageMode?:
+    | string
+    | undefined;
+  /** Name of a volume already made in the system (required). */
+  volumeName?:
+    | string
+    | undefined;
+  /** Filesystem to mount (default xfs). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?: boolean | undefined;
+}
+
+export interface StorageOSVolumeSource {
+  /** Name of the StorageOS volume, a DNS label (required). */
+  volumeName?:
+    | string
+    | undefined;
+  /** StorageOS namespace of the volume (default the pod's namespace). */
+  volumeNamespace?:
+    | string
+    | undefined;
+  /** Filesystem to mount, e.g. ext4 (ext4 when unset). */
+  fsType?:
+    | string
+    | undefined;
+  /** Mount read-only. */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** The Secret holding the StorageOS API credentials. */
+  secretRef?: LocalObjectReference | undefined;
+}
+
+export interface CSIVolumeSource {
+  /** Name of the CSI driver, as it registered itself on the node (required). */
+  driver?:
+    | string
+    | undefined;
+  /** Mount read-only (default false). */
+  readOnly?:
+    | boolean
+    | undefined;
+  /** Filesystem to mount; the driver chooses when unset. */
+  fsType?:
+    | string
+    | undefined;
+  /** Driver-specific attributes passed to the driver. */
+  volumeAttributes?:
+    | { [key: string]: string }
+    | undefined;
+  /** A Secret passed to the driver's NodePublishVolume call. */
+  nodePublishSecretRef?: LocalObjectReference | undefined;
+}
+
+export interface CSIVolumeSource_VolumeAttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface ImageVolumeSource {
+  /** The image or artifact reference, as a container's image is written. */
+  reference?:
+    | string
+    | undefined;
+  /** Always, Never or IfNotPresent, as for containers. */
+  pullPolicy?: string | undefined;
+}
+
+/** A reference to a Secret in any namespace. */
+export interface SecretReference {
+  /** Name of the Secret. */
+  name?:
+    | string
+    | undefined;
+  /** Namespace of the Secret. */
+  namespace?: string | undefined;
+}
+
+/** An object of a kind and API group, in the claim's namespace unless one is given. */
+export interface TypedObjectReference {
+  /** The group of the referenced kind; absent for the core API group. */
+  apiGroup?:
+    | string
+    | undefined;
+  /** Kind of the referenced object. */
+  kind?:
+    | string
+    | undefined;
+  /** Name of the referenced object. */
+  name?:
+    | string
+    | undefined;
+  /** Namespace of the referenced object (CrossNamespaceVolumeDataSource, alpha in 1.32 and off). */
+  namespace?: string | undefined;
 }
 
 export interface EphemeralVolumeSource {
@@ -216,7 +791,35 @@ export interface VolumeProjection {
     | ConfigMapProjection
     | undefined;
   /** A token of the pod's service account, refreshed before it expires. */
-  serviceAccountToken?: ServiceAccountTokenProjection | undefined;
+  serviceAccountToken?:
+    | ServiceAccountTokenProjection
+    | undefined;
+  /**
+   * The certificates of ClusterTrustBundles, written to one PEM file (ClusterTrustBundleProjection
+   * feature, alpha in 1.32 and off by default: dropped from new pods).
+   */
+  clusterTrustBundle?: ClusterTrustBundleProjection | undefined;
+}
+
+export interface ClusterTrustBundleProjection {
+  /** The ClusterTrustBundle to read, by name (or use signerName). */
+  name?:
+    | string
+    | undefined;
+  /** Read every ClusterTrustBundle of this signer that labelSelector selects. */
+  signerName?:
+    | string
+    | undefined;
+  /** With signerName: which bundles to read; unset selects none, {} selects all. */
+  labelSelector?:
+    | LabelSelector
+    | undefined;
+  /** Relative path of the file to write. */
+  path?:
+    | string
+    | undefined;
+  /** If true, a bundle that is missing is an empty file rather than an error. */
+  optional?: boolean | undefined;
 }
 
 export interface SecretProjection {
@@ -297,7 +900,28 @@ export interface PersistentVolumeClaimSpec {
     | string
     | undefined;
   /** Filesystem (default); Block is not supported by tskube. */
-  volumeMode?: string | undefined;
+  volumeMode?:
+    | string
+    | undefined;
+  /**
+   * An existing object to fill the new volume from: a PersistentVolumeClaim or a VolumeSnapshot
+   * (snapshot.storage.k8s.io). Kept equal to dataSourceRef when that names no namespace.
+   */
+  dataSource?:
+    | TypedLocalObjectReference
+    | undefined;
+  /**
+   * The object to fill the new volume from: any kind a volume populator handles, or what
+   * dataSource allows. tskube's provisioner fills no volume from a source.
+   */
+  dataSourceRef?:
+    | TypedObjectReference
+    | undefined;
+  /**
+   * The VolumeAttributesClass of the claim (VolumeAttributesClass feature, beta in 1.32 but off
+   * by default: dropped from new claims).
+   */
+  volumeAttributesClassName?: string | undefined;
 }
 
 export interface VolumeResourceRequirements {
