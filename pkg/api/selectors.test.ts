@@ -163,6 +163,8 @@ describe('field selectors', () => {
     const ev = fieldsOf('events', { metadata: { name: 'e', namespace: 'ns' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'Started', source: { component: 'kubelet' } } as never);
     expect(ev['involvedObject.kind']).toBe('Pod');
     expect(ev.source).toBe('kubelet');
+    // the scheduler's events.k8s.io-style event: source is its reportingController
+    expect(fieldsOf('events', { metadata: { name: 'e', namespace: 'ns' }, source: {}, reportingComponent: 'default-scheduler', reportingInstance: 'default-scheduler-vm' } as never).source).toBe('default-scheduler');
     expect(ev['involvedObject.uid']).toBe('');
     expect(Object.keys(fieldsOf('leases', {}))).toEqual(['metadata.name', 'metadata.namespace']);
     expect(Object.keys(fieldsOf('configmaps', {}))).toEqual(['metadata.name', 'metadata.namespace']);

@@ -408,7 +408,9 @@ const selectable: Record<string, (obj: KubeObject) => Record<string, string>> = 
       'involvedObject.fieldPath': str(io.fieldPath),
       reason: str(obj.reason),
       reportingComponent: str(obj.reportingComponent),
-      source: str(sub(obj, 'source').component),
+      // (an events.k8s.io-style event has no source: it selects by its reportingController, as
+      // ToSelectableFields falls back since 1.19, so source=default-scheduler finds the scheduler's)
+      source: str(sub(obj, 'source').component) || str(obj.reportingComponent),
       type: str(obj.type),
     };
   },
