@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { ensureNodeToken, ensurePki } from '../../pkg/apiserver/pki.js';
 import { Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
-import { node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { callWithWarnings, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -114,6 +114,26 @@ describe('pods/log', () => {
     await cp.admin.patch(Pods, 'default', 'web', { spec: { ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'main' }] } }, 'strategic', 'ephemeralcontainers');
     await tsctl(['logs', 'web', '-c', 'dbg']);
     expect(requests.at(-1)!.path).toBe('/containerLogs/default/web/dbg');
+  });
+
+  it('a pod not scheduled yet has no logs: 204 with nothing, which kubectl prints as nothing', async () => {
+    // (LogLocation gives no location for a pod with no node, and the streamer answers 204)
+    await cp.admin.create(Pods, 'default', pod('pending'));
+    const r = await callWithWarnings(cp, 'GET', '/api/v1/namespaces/default/pods/pending/log');
+    expect(r).toMatchObject({ code: 204, body: {} });
+    expect(await tsctl(['logs', 'pending'])).toMatchObject({ code: 0, out: '' });
+    // the container is still checked first, as validateContainer runs before the node is looked at
+    expect((await callWithWarnings(cp, 'GET', '/api/v1/namespaces/default/pods/pending/log?container=nope')).body).toMatchObject({ code: 400, message: 'container nope is not valid for pod pending' });
+    if (hasKubectl) {
+      expect(await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['logs', 'pending'])).toMatchObject({ code: 0, out: '' });
+    }
+    // exec has nowhere to run: streamLocation's BadRequest
+    expect((await tsctl(['exec', 'pending', '--', 'true'])).err).toContain('pod pending does not have a host assigned');
+  });
+
+  it('pods/log is read with GET alone', async () => {
+    const r = await callWithWarnings(cp, 'POST', '/api/v1/namespaces/default/pods/web/log');
+    expect(r).toMatchObject({ code: 405, body: { reason: 'MethodNotAllowed', message: 'the server does not allow this method on the requested resource' } });
   });
 
   it('a node may not read another pod\'s logs', async () => {

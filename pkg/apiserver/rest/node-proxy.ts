@@ -93,7 +93,12 @@ export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): { host: st
   return { host, port, token };
 }
 
-async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target> {
+/**
+ * The agent endpoint and path a request goes to; undefined for a pod not bound to a node yet,
+ * which each caller answers as the pod strategy does (LogLocation gives no location, the other
+ * subresources a BadRequest).
+ */
+async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: string, name: string, sub: string, url: URL): Promise<Target | undefined> {
   const verb = sub === 'log' ? 'get' : 'create';
   const decision = await deps.authorizer.authorize(user, { verb, group: '', resource: 'pods', subresource: sub, namespace, name }, () => deps.pods.get(namespace, name).catch(() => undefined));
   if (!decision.allowed) throw errors.forbidden(user.name, verb, '', `pods/${sub}`, namespace, name, decision.reason);
@@ -102,7 +107,7 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Containers; initContainers?: Containers; ephemeralContainers?: Containers };
   // port forwarding reaches the pod's network, not one container
   const container = sub === 'portforward' ? '' : pickContainer(spec, name, url.searchParams.get('container') ?? '');
-  if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  if (!spec.nodeName) return undefined;
   let node: KubeObject;
   try {
     node = await deps.nodes.get(undefined, spec.nodeName);
@@ -121,6 +126,9 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
 export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL, namespace: string, name: string): Promise<void> {
   checkLogOptions(url, name);
   const t = await resolveTarget(deps, user, namespace, name, 'log', url);
+  // (LogLocation has no location for a pod not scheduled yet, and the streamer answers that
+  // with 204 No Content: kubectl logs of a Pending pod prints nothing and succeeds)
+  if (!t) return void res.writeHead(204).end();
   await new Promise<void>((resolve, reject) => {
     const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: { Authorization: `Bearer ${t.token}` }, rejectUnauthorized: false }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
@@ -168,6 +176,7 @@ function agentLogError(code: number, text: string, name: string): ApiError {
 /** An upgrade request for pods/NAME/exec, attach or portforward: replays it to the agent and pipes the sockets. */
 export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<void> {
   const t = await resolveTarget(deps, user, namespace, name, sub, url);
+  if (!t) throw errors.badRequest(`pod ${name} does not have a host assigned`);
   const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
   up.once('secureConnect', () => {
     const skip = new Set(['authorization', 'host']);

@@ -416,6 +416,8 @@ export class RestServer {
       if (podSub && this.deps.nodeProxy) {
         Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
         if (podSub.sub !== 'log') throw new ApiError(400, 'BadRequest', `pods/${podSub.sub} needs a websocket (v5.channel.k8s.io) upgrade`);
+        // (pods/log is a getter: its route has GET alone, and go-restful answers any other method 405)
+        if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return await proxyLogs(this.deps.nodeProxy, req, res, user, fullUrl(), podSub.namespace, podSub.name);
       }
       const p = parseResourcePath(path);
