@@ -104,4 +104,29 @@ describe('CustomResourceDefinition', () => {
     rules.spec.versions[0]!.schema.openAPIV3Schema['x-kubernetes-validations'] = [{ rule: 'true', mesage: 'typo' }];
     expect(unknownCRDFields(rules as never).map((e) => e.field)).toEqual(['spec.versions[0].schema.openAPIV3Schema.x-kubernetes-validations[0].mesage']);
   });
+  it("tells a mistyped value as Go's decoder does (these crashed validation), and makes null elements empty", () => {
+    const typed = (edit: (spec: Record<string, any>) => void) => {
+      const c = crd() as unknown as { spec: Record<string, any> };
+      edit(c.spec);
+      return unknownCRDFields(c as never).map((e) => `${e.type} ${e.field}: ${e.detail}`);
+    };
+    expect(typed((s) => (s.names.kind = []))).toEqual(['FieldValueTypeInvalid spec.names.kind: json: cannot unmarshal array into Go struct field CustomResourceDefinitionNames.spec.names.kind of type string']);
+    expect(typed((s) => (s.versions = '*'))).toEqual(['FieldValueTypeInvalid spec.versions: json: cannot unmarshal string into Go struct field CustomResourceDefinitionSpec.spec.versions of type []v1.CustomResourceDefinitionVersion']);
+    expect(typed((s) => (s.names.shortNames = true))).toEqual(['FieldValueTypeInvalid spec.names.shortNames: json: cannot unmarshal bool into Go struct field CustomResourceDefinitionNames.spec.names.shortNames of type []string']);
+    expect(typed((s) => (s.names.shortNames = ['ok', 7]))).toEqual(['FieldValueTypeInvalid spec.names.shortNames[1]: json: cannot unmarshal number into Go struct field CustomResourceDefinitionNames.spec.names.shortNames of type string']);
+    expect(typed((s) => (s.versions[0].storage = {}))).toEqual(['FieldValueTypeInvalid spec.versions[0].storage: json: cannot unmarshal object into Go struct field CustomResourceDefinitionVersion.spec.versions.storage of type bool']);
+    expect(typed((s) => (s.versions[0].schema.openAPIV3Schema = []))).toEqual(['FieldValueTypeInvalid spec.versions[0].schema.openAPIV3Schema: json: cannot unmarshal array into Go struct field CustomResourceValidation.spec.versions.schema.openAPIV3Schema of type v1.JSONSchemaProps']);
+    expect(typed((s) => (s.versions[0].schema.openAPIV3Schema.properties.spec.properties = { n: { type: 'integer', maximum: 'ten' } }))).toEqual([
+      'FieldValueTypeInvalid spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.n.maximum: json: cannot unmarshal string into Go struct field JSONSchemaProps.spec.versions.schema.openAPIV3Schema.properties.properties.maximum of type float64',
+    ]);
+    expect(typed((s) => (s.versions[0].additionalPrinterColumns = [{ name: 'a', type: 'integer', jsonPath: '.a', priority: 1.5 }]))).toEqual([
+      'FieldValueTypeInvalid spec.versions[0].additionalPrinterColumns[0].priority: json: cannot unmarshal number 1.5 into Go struct field CustomResourceColumnDefinition.spec.versions.additionalPrinterColumns.priority of type int32',
+    ]);
+    // additionalProperties takes a bool or a schema, items a schema or a list of them
+    expect(typed((s) => (s.versions[0].schema.openAPIV3Schema.properties.spec = { type: 'object', additionalProperties: false, properties: { l: { type: 'array', items: [{ type: 'string' }] } } }))).toEqual([]);
+    const c = crd() as unknown as { spec: Record<string, any> };
+    c.spec.versions = [c.spec.versions[0], null];
+    expect(unknownCRDFields(c as never)).toEqual([]);
+    expect(c.spec.versions[1]).toEqual({});
+  });
 });

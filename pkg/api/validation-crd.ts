@@ -1,7 +1,7 @@
 // CustomResourceDefinition (apiextensions.k8s.io/v1): its shape, defaulting and validation, as
 // apiextensions-apiserver's ValidateCustomResourceDefinition words it (names, scope, versions,
 // one storage version, structural schemas, subresources, printer columns, conversion).
-import { duplicate, invalid, notSupported, required, unknownField, type FieldError } from './field-error.js';
+import { duplicate, invalid, notSupported, required, typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.js';
 import type { JSONSchemaProps } from './crd-schema.js';
 import { validateSchemaRules } from './crd-cel.js';
@@ -70,56 +70,130 @@ export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io
 
 // ---- strict decoding ----
 
-type Shape = { [k: string]: Shape | 'leaf' | 'schema' | 'schemas' | 'schemaMap' | [Shape] };
-const NAMES: Shape = { plural: 'leaf', singular: 'leaf', kind: 'leaf', listKind: 'leaf', shortNames: 'leaf', categories: 'leaf' };
-const CONDITION: Shape = { type: 'leaf', status: 'leaf', lastTransitionTime: 'leaf', reason: 'leaf', message: 'leaf', observedGeneration: 'leaf' };
+/**
+ * The Go shape of a CRD body, as apiextensions/v1's types.go has it: a struct (its Go name in
+ * `$go`, its fields by JSON name), a list of one (`[struct]`), a JSON schema ('schema', a list
+ * 'schemas', a map 'schemaMap') or a value of a Go type. A value of the wrong JSON type is told
+ * as encoding/json tells it (`json: cannot unmarshal array into Go struct field
+ * CustomResourceDefinitionNames.spec.names.kind of type string`): it was a crash further on.
+ */
+type Leaf = 'string' | 'bool' | 'int32' | 'int64' | 'float64' | '[]string' | '[]uint8' | 'json' | 'v1.Time' | `v1.${string}`;
+type Shape = { $go: string } & { [k: string]: Shape | Leaf | 'schema' | 'schemas' | 'schemaMap' | 'schemaOrBool' | 'schemaOrArray' | [Shape] | string };
+const NAMES: Shape = { $go: 'CustomResourceDefinitionNames', plural: 'string', singular: 'string', kind: 'string', listKind: 'string', shortNames: '[]string', categories: '[]string' };
+const CONDITION: Shape = { $go: 'CustomResourceDefinitionCondition', type: 'v1.CustomResourceDefinitionConditionType', status: 'v1.ConditionStatus', lastTransitionTime: 'v1.Time', reason: 'string', message: 'string', observedGeneration: 'int64' };
 const VERSION: Shape = {
-  name: 'leaf',
-  served: 'leaf',
-  storage: 'leaf',
-  deprecated: 'leaf',
-  deprecationWarning: 'leaf',
-  schema: { openAPIV3Schema: 'schema' },
-  subresources: { status: {}, scale: { specReplicasPath: 'leaf', statusReplicasPath: 'leaf', labelSelectorPath: 'leaf' } },
-  additionalPrinterColumns: [{ name: 'leaf', type: 'leaf', format: 'leaf', description: 'leaf', priority: 'leaf', jsonPath: 'leaf' }],
-  selectableFields: [{ jsonPath: 'leaf' }],
+  $go: 'CustomResourceDefinitionVersion',
+  name: 'string',
+  served: 'bool',
+  storage: 'bool',
+  deprecated: 'bool',
+  deprecationWarning: 'string',
+  schema: { $go: 'CustomResourceValidation', openAPIV3Schema: 'schema' },
+  subresources: { $go: 'CustomResourceSubresources', status: { $go: 'CustomResourceSubresourceStatus' }, scale: { $go: 'CustomResourceSubresourceScale', specReplicasPath: 'string', statusReplicasPath: 'string', labelSelectorPath: 'string' } },
+  additionalPrinterColumns: [{ $go: 'CustomResourceColumnDefinition', name: 'string', type: 'string', format: 'string', description: 'string', priority: 'int32', jsonPath: 'string' }],
+  selectableFields: [{ $go: 'SelectableField', jsonPath: 'string' }],
 };
-const WEBHOOK_CONFIG: Shape = { clientConfig: { url: 'leaf', caBundle: 'leaf', service: { namespace: 'leaf', name: 'leaf', path: 'leaf', port: 'leaf' } }, conversionReviewVersions: 'leaf' };
+const WEBHOOK_CONFIG: Shape = {
+  $go: 'WebhookConversion',
+  clientConfig: { $go: 'WebhookClientConfig', url: 'string', caBundle: '[]uint8', service: { $go: 'ServiceReference', namespace: 'string', name: 'string', path: 'string', port: 'int32' } },
+  conversionReviewVersions: '[]string',
+};
 const CRD_SHAPE: Shape = {
-  spec: { group: 'leaf', names: NAMES, scope: 'leaf', versions: [VERSION], conversion: { strategy: 'leaf', webhook: WEBHOOK_CONFIG }, preserveUnknownFields: 'leaf' },
-  status: { conditions: [CONDITION], acceptedNames: NAMES, storedVersions: 'leaf' },
+  $go: 'CustomResourceDefinition',
+  spec: { $go: 'CustomResourceDefinitionSpec', group: 'string', names: NAMES, scope: 'v1.ResourceScope', versions: [VERSION], conversion: { $go: 'CustomResourceConversion', strategy: 'v1.ConversionStrategyType', webhook: WEBHOOK_CONFIG }, preserveUnknownFields: 'bool' },
+  status: { $go: 'CustomResourceDefinitionStatus', conditions: [CONDITION], acceptedNames: NAMES, storedVersions: '[]string' },
 };
-const SCHEMA_LEAVES = [
-  'id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
-  'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'example', 'nullable', 'externalDocs',
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-list-type',
-  'x-kubernetes-map-type', 'x-kubernetes-validations',
-];
-const SCHEMA: Shape = Object.fromEntries(SCHEMA_LEAVES.map((k) => [k, 'leaf' as const]));
-const RULE: Shape = { rule: 'leaf', message: 'leaf', messageExpression: 'leaf', reason: 'leaf', fieldPath: 'leaf', optionalOldSelf: 'leaf' };
-Object.assign(SCHEMA, { 'x-kubernetes-validations': [RULE], properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'leaf', items: 'schema', additionalProperties: 'schema', additionalItems: 'schema', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema' });
+const SCHEMA: Shape = {
+  $go: 'JSONSchemaProps',
+  id: 'string', $schema: 'v1.JSONSchemaURL', $ref: 'string', description: 'string', type: 'string', format: 'string', title: 'string', default: 'json',
+  maximum: 'float64', exclusiveMaximum: 'bool', minimum: 'float64', exclusiveMinimum: 'bool', maxLength: 'int64', minLength: 'int64', pattern: 'string',
+  maxItems: 'int64', minItems: 'int64', uniqueItems: 'bool', multipleOf: 'float64', enum: 'json', maxProperties: 'int64', minProperties: 'int64', required: '[]string',
+  example: 'json', nullable: 'bool', externalDocs: { $go: 'ExternalDocumentation', description: 'string', url: 'string' },
+  'x-kubernetes-preserve-unknown-fields': 'bool', 'x-kubernetes-embedded-resource': 'bool', 'x-kubernetes-int-or-string': 'bool', 'x-kubernetes-list-map-keys': '[]string',
+  'x-kubernetes-list-type': 'string', 'x-kubernetes-map-type': 'string',
+  'x-kubernetes-validations': [{ $go: 'ValidationRule', rule: 'string', message: 'string', messageExpression: 'string', reason: 'v1.FieldValueErrorReason', fieldPath: 'string', optionalOldSelf: 'bool' }],
+  properties: 'schemaMap', patternProperties: 'schemaMap', definitions: 'schemaMap', dependencies: 'json',
+  items: 'schemaOrArray', additionalProperties: 'schemaOrBool', additionalItems: 'schemaOrBool', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema',
+};
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function walkShape(v: unknown, shape: Shape, path: string, errs: FieldError[]): void {
+/** A JSON value as Go's decoder names it in an UnmarshalTypeError. */
+const goValue = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'object' : typeof v);
+
+/**
+ * Whether a JSON value decodes into a Go value of type `t` (null always does): undefined if it
+ * does, else how Go's decoder names the value (a number that is no int32: `number 1.5`).
+ */
+function misfit(v: unknown, t: Leaf): string | undefined {
+  if (v === null || t === 'json') return undefined;
+  if (t === 'bool') return typeof v === 'boolean' ? undefined : goValue(v);
+  if (t === 'int32' || t === 'int64') {
+    if (typeof v !== 'number') return goValue(v);
+    return Number.isSafeInteger(v) && (t === 'int64' || (v >= -(2 ** 31) && v < 2 ** 31)) ? undefined : `number ${String(v)}`;
+  }
+  if (t === 'float64') return typeof v === 'number' ? undefined : goValue(v);
+  return typeof v === 'string' ? undefined : goValue(v);
+}
+
+function walkShape(v: unknown, shape: Shape, path: string, goPath: string, errs: FieldError[]): void {
   if (!isObj(v)) return;
+  const typeError = (p: string, value: unknown, gp: string, type: string, named = goValue(value)) =>
+    errs.push(typeInvalid(p, value, `json: cannot unmarshal ${named} into Go struct field ${shape.$go}.${gp} of type ${type}`));
+  // (a null element of a list is its Go zero value, as in decodeStrict)
+  const zeroNulls = (list: unknown[], zero: unknown) => list.forEach((c, i) => c === null && (list[i] = structuredClone(zero)));
   for (const [k, child] of Object.entries(v)) {
     const p = path ? `${path}.${k}` : k;
-    const s = shape[k];
-    if (s === undefined) errs.push(unknownField(p));
-    else if (s === 'schema') walkShape(child, SCHEMA, p, errs);
-    else if (s === 'schemas') (Array.isArray(child) ? child : []).forEach((c, i) => walkShape(c, SCHEMA, `${p}[${i}]`, errs));
-    else if (s === 'schemaMap') for (const [mk, mv] of Object.entries(isObj(child) ? child : {})) walkShape(mv, SCHEMA, `${p}.${mk}`, errs);
-    else if (Array.isArray(s)) (Array.isArray(child) ? child : []).forEach((c, i) => walkShape(c, s[0], `${p}[${i}]`, errs));
-    else if (s !== 'leaf') walkShape(child, s, p, errs);
+    const gp = goPath ? `${goPath}.${k}` : k;
+    const s = k === '$go' ? undefined : shape[k];
+    if (s === undefined) {
+      errs.push(unknownField(p));
+      continue;
+    }
+    if (child === null) continue;
+    if (s === 'schema' || s === 'schemaOrBool' || s === 'schemaOrArray') {
+      // (JSONSchemaPropsOrBool and OrArray unmarshal a bool, or a list of schemas, as well)
+      if (s === 'schemaOrBool' && typeof child === 'boolean') continue;
+      if (s === 'schemaOrArray' && Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
+      else if (isObj(child)) walkShape(child, SCHEMA, p, gp, errs);
+      else typeError(p, child, gp, s === 'schema' ? 'v1.JSONSchemaProps' : s === 'schemaOrBool' ? 'v1.JSONSchemaPropsOrBool' : 'v1.JSONSchemaPropsOrArray');
+    } else if (s === 'schemas') {
+      if (!Array.isArray(child)) typeError(p, child, gp, '[]v1.JSONSchemaProps');
+      else zeroNulls(child, {});
+      if (Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
+    } else if (s === 'schemaMap') {
+      if (!isObj(child)) typeError(p, child, gp, 'map[string]v1.JSONSchemaProps');
+      else {
+        for (const [mk, mv] of Object.entries(child)) {
+          if (mv === null) child[mk] = {};
+          else if (isObj(mv)) walkShape(mv, SCHEMA, `${p}.${mk}`, gp, errs);
+          else typeError(`${p}.${mk}`, mv, gp, 'v1.JSONSchemaProps');
+        }
+      }
+    } else if (Array.isArray(s)) {
+      const item = s[0];
+      if (!Array.isArray(child)) typeError(p, child, gp, `[]v1.${item.$go}`);
+      else zeroNulls(child, {});
+      if (Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, item, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, `v1.${item.$go}`)));
+    } else if (typeof s === 'object') {
+      if (!isObj(child)) typeError(p, child, gp, `v1.${s.$go}`);
+      else walkShape(child, s, p, gp, errs);
+    } else if (s === '[]string') {
+      if (!Array.isArray(child)) typeError(p, child, gp, s);
+      else zeroNulls(child, '');
+      if (Array.isArray(child)) child.forEach((c, i) => typeof c !== 'string' && typeError(`${p}[${i}]`, c, gp, 'string'));
+    } else {
+      const named = misfit(child, s as Leaf);
+      if (named) typeError(p, child, gp, s, named);
+    }
   }
 }
 
-/** Unknown fields of a CustomResourceDefinition body outside metadata (which ObjectMeta decoding checks). */
+/** Unknown fields and mistyped values of a CustomResourceDefinition body outside metadata (which ObjectMeta decoding checks). */
 export function unknownCRDFields(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
-  walkShape(rest, CRD_SHAPE, '', errs);
+  walkShape(rest, CRD_SHAPE, '', '', errs);
   return errs;
 }
 

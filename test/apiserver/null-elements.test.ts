@@ -49,3 +49,25 @@ describe('null elements in lists', () => {
     });
   }
 });
+
+describe('a CustomResourceDefinition with a value of the wrong type', () => {
+  it("is a 400 in Go's words, not a 500 from validation tripping over it", async () => {
+    const crd = (names: Record<string, unknown>) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.null.example.com' },
+      spec: { group: 'null.example.com', scope: 'Namespaced', names: { plural: 'things', kind: 'Thing', ...names }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }, null] },
+    });
+    const post = (body: unknown) =>
+      cp.admin.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions?dryRun=All', { method: 'POST', body }).then(
+        () => ({ code: 201, message: '' }),
+        (e: { code?: number; message?: string }) => ({ code: e.code, message: e.message ?? '' }),
+      );
+    expect(await post(crd({ kind: [] }))).toEqual({
+      code: 400,
+      message: 'CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: json: cannot unmarshal array into Go struct field CustomResourceDefinitionNames.spec.names.kind of type string',
+    });
+    const nullVersion = await post(crd({}));
+    expect([nullVersion.code, nullVersion.message]).toEqual([422, expect.stringContaining('spec.versions[1].name: Required value')]);
+  });
+});
