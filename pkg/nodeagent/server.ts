@@ -31,7 +31,8 @@ import { isHostVethName } from '../network/veth.js';
 import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
 import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
-import { logsSince, parsePodLogOptions, type PodLogOptions } from '../api/pod-log-options.js';
+import { logsSince } from '../api/pod-log-options.js';
+import { readContainerLogsRequest } from './container-logs-request.js';
 
 const log = logger('agent-server');
 
@@ -136,14 +137,9 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m) return void res.writeHead(404).end('not found');
       const [ns, name, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
-      const w = findWorker(agent, ns, name);
-      if (!w) return void res.writeHead(404).end(`pod ${ns}/${name} not found on this node`);
-      let logOpts: PodLogOptions;
-      try {
-        logOpts = parsePodLogOptions(url.searchParams);
-      } catch (e) {
-        return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end((e as Error).message);
-      }
+      const read = readContainerLogsRequest(url.searchParams, name, container, findWorker(agent, ns, name));
+      if (!read.ok) return void res.writeHead(read.code, { 'Content-Type': 'text/plain' }).end(read.body);
+      const { options: logOpts, holder: w } = read;
       const st = logOpts.previous ? w.previous(container) : w.latest(container);
       if (!st) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
