@@ -111,6 +111,27 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     await cp.admin.delete(Events, 'default', 'go-new');
   });
 
+  it('records a write through events.k8s.io/v1 in managedFields under that version and its names, whichever version reads it', async () => {
+    const cp = k.cp;
+    type Entry = { manager: string; operation: string; apiVersion: string; fieldsV1: Record<string, unknown> };
+    const entries = (o: KubeObject) => (o.metadata!.managedFields ?? []) as unknown as Entry[];
+    const created = await cp.admin.request<KubeObject>('/apis/events.k8s.io/v1/namespaces/default/events?fieldManager=operator', { method: 'POST', body: v1Event('owned') });
+    const v1Fields = ['f:action', 'f:eventTime', 'f:note', 'f:reason', 'f:regarding', 'f:reportingController', 'f:reportingInstance', 'f:type'];
+    expect(entries(created).map((e) => [e.manager, e.operation, e.apiVersion, Object.keys(e.fieldsV1).sort()])).toEqual([['operator', 'Update', 'events.k8s.io/v1', v1Fields]]);
+    // core/v1 serves the same entry, as written
+    expect(entries(await cp.admin.get(Events, 'default', 'owned'))).toEqual(entries(created));
+    // a core/v1 write takes the field it changes (message is note) and is recorded in core/v1's names
+    const core = await cp.admin.request<KubeObject>('/api/v1/namespaces/default/events/owned?fieldManager=editor', { method: 'PATCH', body: { message: 'edited' }, contentType: 'application/merge-patch+json' });
+    expect(entries(core).map((e) => [e.manager, e.apiVersion, Object.keys(e.fieldsV1).sort()]).sort()).toEqual([
+      ['editor', 'v1', ['f:message']],
+      ['operator', 'events.k8s.io/v1', v1Fields.filter((f) => f !== 'f:note')],
+    ]);
+    // and the operator's series update through events.k8s.io/v1 adds to its own entry
+    const series = await cp.admin.request<KubeObject>('/apis/events.k8s.io/v1/namespaces/default/events/owned?fieldManager=operator', { method: 'PATCH', body: { series: { count: 2, lastObservedTime: micro } }, contentType: 'application/merge-patch+json' });
+    expect(Object.keys(entries(series).find((e) => e.manager === 'operator')!.fieldsV1)).toContain('f:series');
+    await cp.admin.delete(Events, 'default', 'owned');
+  });
+
   it('rejects what its strict rules forbid, naming the internal fields as upstream does', async () => {
     const cp = k.cp;
     const bare = await failure(cp.admin.create(EventsV1, 'default', { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'bare' }, regarding: { kind: 'Pod', namespace: 'default', name: 'x' }, type: 'Normal' }));
@@ -168,6 +189,8 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     // Server-side apply through this version: checked as events.k8s.io/v1, stored as core/v1, its strict rules kept.
     const applied = await cp.admin.patch(EventsV1, 'default', 'ssa', v1Event('ssa'), 'apply');
     expect(applied).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'synced the pod', regarding: { name: 'web-0' } });
+    // (its Apply entry in the version it applied, under that version's names)
+    expect(applied.metadata!.managedFields).toEqual([expect.objectContaining({ operation: 'Apply', apiVersion: 'events.k8s.io/v1', fieldsV1: expect.objectContaining({ 'f:note': {}, 'f:regarding': expect.anything() }) })]);
     expect((await cp.admin.get(Events, 'default', 'ssa')).message).toBe('synced the pod');
     const again = await cp.admin.patch(EventsV1, 'default', 'ssa', v1Event('ssa', { series: { count: 2, lastObservedTime: '2026-12-01T10:01:00.000000Z' } }), 'apply');
     expect(again.series).toEqual({ count: 2, lastObservedTime: '2026-12-01T10:01:00.000000Z' });

@@ -6,7 +6,7 @@
 // conflicts included.
 import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, fieldsFromLastApplied, LAST_APPLIED, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
-import { canonicalJson, pathString } from '../../api/fieldpath.js';
+import { canonicalJson, fieldElement, FieldSet, pathString } from '../../api/fieldpath.js';
 import {
   decodeManagedFields,
   decodeStoredManagedFields,
@@ -52,11 +52,39 @@ type TrackedSubresource = Subresource | 'scale';
 
 export const managerOf = (req: FieldManagerRequest) => req.fieldManager || managerFromUserAgent(req.userAgent);
 
-export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined): Scope => ({ typeName: r.typeName, apiVersion: apiVersionOf(r), subresource: subresource ?? '' });
+/** Where a write lands; its apiVersion is the request's when that version keeps its own names in managedFields (req.apiVersion). */
+export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined, req?: FieldManagerRequest): Scope => ({ typeName: r.typeName, apiVersion: req?.apiVersion ?? apiVersionOf(r), subresource: subresource ?? '' });
 
-function setManagedFields(obj: KubeObject, managers: Managers): void {
+/** A field set with its top-level field names renamed by `names` (the others kept). */
+function renamedTop(set: FieldSet, names: Record<string, string>): FieldSet {
+  const el = (e: string) => (e.startsWith('f:') && names[e.slice(2)] !== undefined ? fieldElement(names[e.slice(2)]!) : e);
+  const out = new FieldSet();
+  for (const m of set.members) out.members.add(el(m));
+  for (const [k, c] of set.children) out.children.set(el(k), c);
+  return out;
+}
+
+const inverted = (names: Record<string, string>) => Object.fromEntries(Object.entries(names).map(([k, v]) => [v, k]));
+
+/**
+ * Managers whose entries were written through a version with names of its own
+ * (ResourceInfo.managedFieldNames), in the stored version's names (`toStorage`) or back in
+ * their own: ownership is computed on stored objects, and each entry kept as it was written.
+ */
+function inNames(r: ResourceInfo, ms: Managers, toStorage: boolean): Managers {
+  const byVersion = r.managedFieldNames;
+  if (!byVersion || ![...ms.values()].some((m) => byVersion[m.apiVersion])) return ms;
+  const out: Managers = new Map();
+  for (const [id, m] of ms) {
+    const names = byVersion[m.apiVersion];
+    out.set(id, names ? { ...m, set: renamedTop(m.set, toStorage ? inverted(names) : names) } : m);
+  }
+  return out;
+}
+
+function setManagedFields(r: ResourceInfo, obj: KubeObject, managers: Managers): void {
   const meta = (obj.metadata ??= {});
-  const entries = encodeManagedFields(managers);
+  const entries = encodeManagedFields(inNames(r, managers, false));
   if (entries.length) meta.managedFields = entries;
   else delete meta.managedFields;
 }
@@ -71,13 +99,13 @@ function invalidManagedFields(r: ResourceInfo, obj: KubeObject, e: ManagedFields
  * subresource write never sets managedFields.
  */
 function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeObject, subresource: TrackedSubresource | undefined): Managers {
-  const live = decodeStoredManagedFields(old?.metadata?.managedFields);
+  const live = inNames(r, decodeStoredManagedFields(old?.metadata?.managedFields), true);
   const sent = next.metadata?.managedFields as unknown;
   if (subresource || sent === undefined || sent === null) return live;
   if (isResetManagedFields(sent)) return new Map();
   if (JSON.stringify(sent) === JSON.stringify(old?.metadata?.managedFields)) return live;
   try {
-    return decodeManagedFields(sent);
+    return inNames(r, decodeManagedFields(sent), true);
   } catch (e) {
     if (e instanceof ManagedFieldsError) throw invalidManagedFields(r, next, e);
     throw e;
@@ -86,19 +114,22 @@ function baseManagers(r: ResourceInfo, old: KubeObject | undefined, next: KubeOb
 
 /** The tracker of creates, updates and non-apply patches. */
 export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subresource: TrackedSubresource | undefined): FieldTracker {
-  const scope = scopeOf(r, subresource);
+  const scope = scopeOf(r, subresource, req);
+  const names = r.managedFieldNames?.[scope.apiVersion];
   return (old, next) => {
     const sent = next.metadata?.managedFields as unknown;
     if (!old && !subresource && (sent === undefined || sent === null || isResetManagedFields(sent))) {
-      // A create that brings no managers: one Update entry owning what the object sets.
-      const fieldsV1 = createdFieldsV1Scoped(next, scope);
+      // A create that brings no managers: one Update entry owning what the object sets (in
+      // the names of the version it was written in).
+      let fieldsV1 = createdFieldsV1Scoped(next, scope);
+      if (names) fieldsV1 = Object.fromEntries(Object.entries(fieldsV1).map(([k, v]) => [k.startsWith('f:') && names[k.slice(2)] !== undefined ? `f:${names[k.slice(2)]}` : k, v]));
       const meta = (next.metadata ??= {});
       if (Object.keys(fieldsV1).length) meta.managedFields = [{ manager: managerOf(req), operation: 'Update', apiVersion: scope.apiVersion, time: rfc3339Now(), fieldsType: 'FieldsV1', fieldsV1 }];
       else delete meta.managedFields;
       return;
     }
     const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), rfc3339Now());
-    setManagedFields(next, managers);
+    setManagedFields(r, next, managers);
   };
 }
 
@@ -133,7 +164,7 @@ function invalidConfig(r: ResourceInfo, name: string, e: FieldSetError): ApiErro
  * `createTracker` serves the create of an object that does not exist yet.
  */
 export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subresource: Subresource | undefined, config: KubeObject) {
-  const scope = scopeOf(r, subresource);
+  const scope = scopeOf(r, subresource, req);
   const manager = req.fieldManager!;
   const name = config.metadata?.name ?? '';
   // Only kubectl's own manager upgrades a client-side apply (other managers opt out by their name).
@@ -171,11 +202,11 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
         conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: pathString(c.path) })),
       );
     }
-    setManagedFields(next, res.managers);
+    setManagedFields(r, next, res.managers);
   };
   return {
     mutate(live: KubeObject): KubeObject {
-      const managers = decodeStoredManagedFields(live.metadata?.managedFields);
+      const managers = inNames(r, decodeStoredManagedFields(live.metadata?.managedFields), true);
       const plan = guard(() => planApply(scope, managers, live, config, manager));
       pending = { managers, set: plan.set };
       // kubectl's server-side apply keeps a client-side apply's annotation in step with what it

@@ -25,6 +25,11 @@ export interface FieldManagerRequest {
   userAgent?: string;
   /** force=true: an Apply takes conflicting fields. */
   force?: boolean;
+  /**
+   * The version a write was made in when its managedFields entry is kept in that version's
+   * names (ResourceInfo.managedFieldNames: events.k8s.io/v1); unset, the stored version's.
+   */
+  apiVersion?: string;
 }
 
 export interface RequestContext extends FieldManagerRequest {

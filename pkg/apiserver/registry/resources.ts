@@ -73,6 +73,7 @@ import { defaultHorizontalPodAutoscaler } from '../../api/defaults-autoscaling.j
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate } from '../../api/validation-autoscaling.js';
 import { hpaApplyConfigFromV1, hpaFromV1, hpaToV1 } from '../../api/hpa-conversion.js';
 import { eventFromEventsV1, eventsV1FieldLabel, eventToEventsV1, withGoEventFields } from '../../api/event-conversion.js';
+import { EVENTS_V1_FIELD_NAMES } from '../../api/validation-event.js';
 
 /**
  * A resource served in a second version over the storage of another (autoscaling/v1
@@ -92,7 +93,8 @@ export interface VersionView {
   /**
    * A server-side apply configuration of this version as the stored version's (what it sets and
    * nothing more: no defaults); without it, apply through this version is refused (415).
-   * Ownership is kept in the stored version's field paths.
+   * Ownership is computed in the stored version's field paths (and recorded in this version's
+   * names where the storage's managedFieldNames has them).
    */
   applyConfig?(obj: KubeObject): KubeObject;
 }
@@ -152,6 +154,13 @@ export interface ResourceInfo {
   printerColumns?: PrinterColumn[];
   /** A warning every request to this resource carries (a deprecated CRD version's). */
   warning?: string;
+  /**
+   * The versions served over this storage whose objects differ from it only in top-level field
+   * names (events.k8s.io/v1 over core/v1 Events), each with its names by the stored ones: a
+   * write through such a version is recorded in managedFields under that apiVersion and its
+   * names, as Kubernetes records every manager in the version it wrote.
+   */
+  managedFieldNames?: Record<string, Record<string, string>>;
 }
 
 /** The resource whose store holds the objects of `r`. */
@@ -367,6 +376,7 @@ export const events = base({
   validate: (obj) => validateEvent(obj as never),
   prepareForCreate: (obj) => withGoEventFields(obj),
   prepareForUpdate: (obj) => withGoEventFields(obj),
+  managedFieldNames: { 'events.k8s.io/v1': EVENTS_V1_FIELD_NAMES },
 });
 
 export const leases = base({

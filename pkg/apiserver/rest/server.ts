@@ -13,7 +13,7 @@ import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate
 import { ApiError } from '../errors.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
-import { pods, storageOf, type ResourceInfo } from '../registry/resources.js';
+import { apiVersionOf, pods, storageOf, type ResourceInfo } from '../registry/resources.js';
 import { matchBindingsPath, serveBinding } from './bindings.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
@@ -458,6 +458,8 @@ export class RestServer {
         warnings: resource.warning ? [resource.warning] : [],
         requireName: decision.requireName,
         validateAs: resource.view?.validate,
+        // (an events.k8s.io/v1 write owns its fields under that version, in its names)
+        apiVersion: storageOf(resource).managedFieldNames?.[apiVersionOf(resource)] ? apiVersionOf(resource) : undefined,
         fieldManager,
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',
