@@ -35,6 +35,7 @@ import { removeOrphanSandboxes } from './agent-orphans.js';
 import { Pleg } from './agent-pleg.js';
 import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
+import { admitPredicatesFailure } from './admit-predicates.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
 
@@ -279,16 +280,23 @@ export class NodeAgent {
   /**
    * The admission of a new pod, as the kubelet's admit handlers: node pressure fails it (the
    * eviction manager's, reason Evicted), and so does a sysctl not allowed here (reason
-   * SysctlForbidden), instead of its start. True when rejected.
+   * SysctlForbidden), and a pod the scheduler's checks would have kept off this node (the
+   * predicate admit handler: OutOfcpu, NodeAffinity, NodePorts, ...), instead of its start. True
+   * when rejected.
    */
   private rejectedAtAdmission(p: Pod & KubeObject): boolean {
     const uid = p.metadata!.uid!;
     if (this.rejected.has(uid)) return true;
-    // (the kubelet's admit handlers, in its order: the eviction manager's, then the sysctl allowlist)
+    // (the kubelet's admit handlers, in its order: the eviction manager's, the sysctl allowlist,
+    // then the predicates — against the active pods, terminating ones included, as
+    // filterOutInactivePods keeps them)
     const pressure = this.pressure?.eviction.admit(p);
     const sysctl = pressure ? undefined : forbiddenSysctl(p, this.cfg.allowedUnsafeSysctls ?? []);
-    const [reason, message] = pressure ? ['Evicted', pressure] : ['SysctlForbidden', sysctl];
-    if (!message) return false;
+    const node = pressure || sysctl ? undefined : this.nodeInformer.get(this.cfg.nodeName);
+    const others = () => [...this.workers.values()].filter((w) => w.uid !== uid && !w.deleted && !w.failed && !isPodTerminal(w.pod)).map((w) => w.pod);
+    const predicates = node ? admitPredicatesFailure(p, node, others()) : undefined;
+    const [reason, message] = pressure ? ['Evicted', pressure] : sysctl ? ['SysctlForbidden', sysctl] : [predicates?.reason, predicates?.message];
+    if (!message || !reason) return false;
     this.rejected.add(uid);
     log.info('pod rejected at admission', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, reason, message });
     // (the kubelet's rejectPod: the event has the handler's message, the status says it was rejected)
