@@ -134,7 +134,10 @@ describe('plugins', () => {
     });
     expect((evs[0] as KubeObject & { message?: string; type?: string }).message).toBe(msg);
     expect((evs[0] as KubeObject & { type?: string }).type).toBe('Warning');
-    await sleep(300);
+    // (the scheduler's own PodScheduled=False write is no reason to try again: one attempt, one
+    // event, however many backoffs pass, until the cluster changes)
+    await sleep(1000);
+    expect((await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=big,reason=FailedScheduling' })).items).toHaveLength(1);
     await createNode('big-node', { cpu: '4' });
     expect(await boundNode('big', 15_000)).toBe('big-node');
     await clearNodes();
