@@ -2,7 +2,7 @@
 // pkg/apis/core/v1 and pkg/apis/storage/v1): manually created volumes are retained, both kinds
 // are Filesystem volumes, quantities are stored in canonical form; a class deletes what it
 // provisions and binds at once unless it says otherwise.
-import { canonicalize } from './defaults.js';
+import { canonicalize, defaultUnmountedVolumeSources } from './defaults.js';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.js';
 
 export function defaultPersistentVolume(pv: PersistentVolume): PersistentVolume {
@@ -10,6 +10,7 @@ export function defaultPersistentVolume(pv: PersistentVolume): PersistentVolume 
   spec.persistentVolumeReclaimPolicy ||= 'Retain';
   spec.volumeMode ||= 'Filesystem';
   if (spec.hostPath && spec.hostPath.type === undefined) spec.hostPath.type = '';
+  defaultUnmountedVolumeSources(spec);
   canonicalize(spec.capacity);
   return pv;
 }

@@ -2,7 +2,8 @@
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
 import { DEFAULT_TOKEN_EXPIRATION_SECONDS } from './validation-serviceaccount.js';
-import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
+import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, PersistentVolumeSpec, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
+import { POD_VOLUME_SOURCES } from './validation-volume-sources.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -55,9 +56,41 @@ function defaultContainer(c: Container): void {
   canonicalize(c.resources?.requests);
 }
 
+/**
+ * The defaults of the volume sources tskube validates but does not mount, in pods and
+ * PersistentVolumes alike (SetDefaults_ISCSIVolumeSource, _RBDVolumeSource, _ScaleIOVolumeSource,
+ * _AzureDiskVolumeSource, _ImageVolumeSource and their PersistentVolume twins).
+ */
+export function defaultUnmountedVolumeSources(v: Volume | PersistentVolumeSpec): void {
+  if (v.iscsi) v.iscsi.iscsiInterface ||= 'default';
+  if (v.rbd) {
+    v.rbd.pool ||= 'rbd';
+    v.rbd.user ||= 'admin';
+    v.rbd.keyring ||= '/etc/ceph/keyring';
+  }
+  if (v.scaleIO) {
+    v.scaleIO.storageMode ||= 'ThinProvisioned';
+    v.scaleIO.fsType ||= 'xfs';
+  }
+  if (v.azureDisk) {
+    v.azureDisk.cachingMode ??= 'ReadWrite';
+    v.azureDisk.kind ??= 'Shared';
+    v.azureDisk.fsType ??= 'ext4';
+    v.azureDisk.readOnly ??= false;
+  }
+  const image = 'image' in v ? v.image : undefined;
+  if (image && !image.pullPolicy) {
+    // (Always for the tag latest, which ParseImageName gives a reference with neither tag nor digest)
+    const [name, digest] = (image.reference ?? '').split('@');
+    const tag = /:([^/:]+)$/.exec(name!)?.[1] ?? (digest ? '' : 'latest');
+    image.pullPolicy = tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+}
+
 function defaultVolume(v: Volume): void {
-  const sources = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral'] as const;
-  if (!sources.some((s) => v[s] != null)) v.emptyDir = {};
+  // (SetDefaults_Volume: a volume without any source is an emptyDir)
+  if (!POD_VOLUME_SOURCES.some((s) => v[s] != null)) v.emptyDir = {};
+  defaultUnmountedVolumeSources(v);
   // (an ephemeral volume's claim spec gets a claim's defaults, as defaultPersistentVolumeClaim gives them)
   const claim = v.ephemeral?.volumeClaimTemplate?.spec;
   if (claim) {

@@ -25,6 +25,7 @@ import {
 import { isTerminalPhase } from './pod-phase.js';
 import { validateHostPathVolumeSource } from './validation-host-path.js';
 import { validatePersistentVolumeClaimSpec } from './validation-storage.js';
+import { moreThanOne, POD_VOLUME_SOURCES, secondSourcePath, validateISCSIInterfaceName, validateUnmountedVolumeSource, type PodVolumeSource } from './validation-volume-sources.js';
 
 export { TAINT_EFFECTS, validateTolerations } from './validation-affinity.js';
 
@@ -32,7 +33,6 @@ export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 export const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
-const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'ephemeral'] as const;
 
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
@@ -45,28 +45,50 @@ function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[];
       if (names.has(v.name)) errs.push(duplicate(`${p}.name`, v.name));
       names.add(v.name);
     }
-    const set = VOLUME_SOURCES.filter((k) => v[k] != null);
-    if (set.length === 0) errs.push(required(p, 'must specify a volume type'));
-    if (set.length > 1) errs.push(forbidden(`${p}.${set[1]}`, 'may not specify more than 1 volume type'));
-    if (v.hostPath) errs.push(...validateHostPathVolumeSource(v.hostPath, `${p}.hostPath`));
-    if (v.emptyDir) {
-      if (v.emptyDir.medium != null && !STORAGE_MEDIA.includes(v.emptyDir.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir.medium, STORAGE_MEDIA.filter(Boolean)));
-      if (v.emptyDir.sizeLimit && !isValidQuantity(v.emptyDir.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, 'must be a valid quantity'));
+    // validateVolumeSource: the sources in upstream's order; the first one set is validated, each
+    // later one is "more than 1" (and not validated).
+    let sources = 0;
+    for (const kind of POD_VOLUME_SOURCES) {
+      if (v[kind] == null) continue;
+      if (sources++) errs.push(moreThanOne(`${p}.${secondSourcePath(kind)}`));
+      else errs.push(...validateVolumeSource(v, kind, p));
     }
-    if (v.configMap) errs.push(...validateConfigMapVolumeSource(v.configMap, `${p}.configMap`));
-    if (v.secret) errs.push(...validateSecretVolumeSource(v.secret, `${p}.secret`));
-    if (v.downwardAPI) errs.push(...validateDownwardAPIVolumeSource(v.downwardAPI, `${p}.downwardAPI`));
-    if (v.projected) errs.push(...validateProjectedVolumeSource(v.projected, `${p}.projected`));
-    if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${p}.persistentVolumeClaim.claimName`));
-    if (v.ephemeral) {
-      // validatePersistentVolumeClaimTemplate: the template's labels and annotations, and a claim spec.
-      const t = v.ephemeral.volumeClaimTemplate;
-      const tp = `${p}.ephemeral.volumeClaimTemplate`;
-      if (!t) errs.push(required(tp));
-      else errs.push(...validateLabels(t.metadata?.labels, `${tp}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${tp}.metadata.annotations`), ...validatePersistentVolumeClaimSpec(t.spec, `${tp}.spec`));
-    }
+    if (!sources) errs.push(required(p, 'must specify a volume type'));
+    errs.push(...validateISCSIInterfaceName(v, p));
   });
   return { errs, names };
+}
+
+/** The validation of a volume's one source (`kind`, set in `v`); `p` is the volume's path. */
+function validateVolumeSource(v: Volume, kind: PodVolumeSource, p: string): FieldError[] {
+  const errs: FieldError[] = [];
+  switch (kind) {
+    case 'hostPath':
+      return validateHostPathVolumeSource(v.hostPath!, `${p}.hostPath`);
+    case 'emptyDir':
+      if (v.emptyDir!.medium != null && !STORAGE_MEDIA.includes(v.emptyDir!.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir!.medium, STORAGE_MEDIA.filter(Boolean)));
+      if (v.emptyDir!.sizeLimit && !isValidQuantity(v.emptyDir!.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, 'must be a valid quantity'));
+      return errs;
+    case 'configMap':
+      return validateConfigMapVolumeSource(v.configMap!, `${p}.configMap`);
+    case 'secret':
+      return validateSecretVolumeSource(v.secret!, `${p}.secret`);
+    case 'downwardAPI':
+      return validateDownwardAPIVolumeSource(v.downwardAPI!, `${p}.downwardAPI`);
+    case 'projected':
+      return validateProjectedVolumeSource(v.projected!, `${p}.projected`);
+    case 'persistentVolumeClaim':
+      return v.persistentVolumeClaim!.claimName ? [] : [required(`${p}.persistentVolumeClaim.claimName`)];
+    case 'ephemeral': {
+      // validatePersistentVolumeClaimTemplate: the template's labels and annotations, and a claim spec.
+      const t = v.ephemeral!.volumeClaimTemplate;
+      const tp = `${p}.ephemeral.volumeClaimTemplate`;
+      if (!t) return [required(tp)];
+      return [...validateLabels(t.metadata?.labels, `${tp}.metadata.labels`), ...validateAnnotations(t.metadata?.annotations, `${tp}.metadata.annotations`), ...validatePersistentVolumeClaimSpec(t.spec, `${tp}.spec`)];
+    }
+    default:
+      return validateUnmountedVolumeSource(kind, v[kind] as Record<string, unknown>, p);
+  }
 }
 
 const IPC_SYSCTLS = new Set(['kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced', 'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni']);

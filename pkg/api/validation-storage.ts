@@ -8,6 +8,7 @@ import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec
 import { validateLabelSelector, validateNodeSelector } from './validation-affinity.js';
 import { dnsLabel, dnsSubdomain, qualifiedName, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 import { validateHostPathVolumeSource } from './validation-host-path.js';
+import { moreThanOne, PV_SOURCES, secondSourcePath, validateAllowedTopologies, validateMountOptionsAnnotation, validateOtherPersistentVolumeSource } from './validation-volume-sources.js';
 
 const RECLAIM_POLICIES = ['Delete', 'Retain'];
 const VOLUME_MODES = ['Filesystem'];
@@ -58,22 +59,26 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
     if (s.nodeAffinity.required) errs.push(...validateNodeSelector(s.nodeAffinity.required, 'spec.nodeAffinity.required'));
     else errs.push(required('spec.nodeAffinity.required', 'must specify required node constraints'));
   }
+  // ValidatePersistentVolumeSpec's sources, in its order: the first one set is validated, each
+  // later one is "more than 1" (a flexVolume never is, as upstream counts it without checking).
   let sources = 0;
-  if (s.hostPath) {
-    sources++;
-    errs.push(...validateHostPathVolumeSource(s.hostPath, 'spec.hostPath'));
-  }
-  if (s.local) {
-    if (sources++) errs.push(forbidden('spec.local', 'may not specify more than 1 volume type'));
-    else {
-      const p = s.local.path;
+  for (const kind of PV_SOURCES) {
+    if (s[kind] == null) continue;
+    if (sources++ && kind !== 'flexVolume') {
+      errs.push(moreThanOne(`spec.${secondSourcePath(kind)}`));
+      continue;
+    }
+    if (kind === 'hostPath') errs.push(...validateHostPathVolumeSource(s.hostPath!, 'spec.hostPath'));
+    else if (kind === 'local') {
+      const p = s.local!.path;
       if (!p) errs.push(required('spec.local.path'));
       else if (p.split('/').includes('..')) errs.push(invalid('spec.local.path', p, "must not contain '..'"));
       else if (!p.startsWith('/')) errs.push(invalid('spec.local.path', p, 'must be an absolute path'));
       if (!affinity) errs.push(required('spec.nodeAffinity', 'Local volume requires node affinity'));
-    }
+    } else errs.push(...validateOtherPersistentVolumeSource(kind, s[kind] as Record<string, unknown>, pv.metadata?.name ?? ''));
   }
   if (!sources) errs.push(required('spec', 'must specify a volume type'));
+  errs.push(...validateMountOptionsAnnotation(s, pv.metadata?.annotations));
   errs.push(...className(s.storageClassName, 'spec.storageClassName'), ...volumeMode(s.volumeMode, 'spec.volumeMode'));
   if (s.claimRef) {
     if (!s.claimRef.name) errs.push(required('spec.claimRef.name'));
@@ -87,8 +92,11 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: PersistentVolume): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pv.metadata, old.metadata, false), ...validatePersistentVolume(pv).filter((e) => !e.field.startsWith('metadata'))];
-  const source = (v: PersistentVolume) => ({ hostPath: v.spec?.hostPath, local: v.spec?.local });
-  if (!same(source(pv), source(old))) errs.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
+  const source = (v: PersistentVolume) => Object.fromEntries(PV_SOURCES.map((k) => [k, normal(v.spec?.[k])]));
+  // (a CSI volume made without a controllerExpandSecretRef may be given one, as 1.32 allows)
+  const next = structuredClone(pv);
+  if (old.spec?.csi && !old.spec.csi.controllerExpandSecretRef && next.spec?.csi) delete next.spec.csi.controllerExpandSecretRef;
+  if (!same(source(next), source(old))) errs.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
   if ((pv.spec?.volumeMode ?? '') !== (old.spec?.volumeMode ?? '')) errs.push(invalid('volumeMode', pv.spec?.volumeMode ?? null, 'field is immutable'));
   if (old.spec?.nodeAffinity && !same(pv.spec?.nodeAffinity, old.spec.nodeAffinity)) errs.push(invalid('nodeAffinity', pv.spec?.nodeAffinity ?? null, 'field is immutable'));
   return errs;
@@ -110,8 +118,38 @@ export function validatePersistentVolumeClaimSpec(s: PersistentVolumeClaimSpec |
   if (storage === undefined || storage === null) errs.push(required(`${path}.resources[storage]`));
   else errs.push(...positiveQuantity(storage, `${path}.resources[storage]`));
   errs.push(...className(spec.storageClassName, `${path}.storageClassName`), ...volumeMode(spec.volumeMode, `${path}.volumeMode`));
+  if (spec.dataSource) errs.push(...validateDataSource(spec.dataSource, `${path}.dataSource`));
+  const ref = spec.dataSourceRef;
+  if (ref) {
+    errs.push(...validateDataSource(ref, `${path}.dataSourceRef`));
+    if (ref.namespace) errs.push(...dnsLabel(ref.namespace, `${path}.dataSourceRef.namespace`));
+  }
+  // (the bad value of these two is the path of dataSource, as 1.32 words it)
+  if (ref?.namespace) {
+    if (spec.dataSource) errs.push(invalid(path, `${path}.dataSource`, 'may not be specified when dataSourceRef.namespace is specified'));
+  } else if (spec.dataSource && ref && !sameDataSource(spec.dataSource, ref)) errs.push(invalid(path, `${path}.dataSource`, 'must match dataSourceRef'));
+  // (only reached when the stored claim has one: the VolumeAttributesClass gate is off, so a new one is dropped)
+  if (spec.volumeAttributesClassName) errs.push(...className(spec.volumeAttributesClassName, `${path}.volumeAttributesClassName`));
   return errs;
 }
+
+/**
+ * validateDataSource and validateDataSourceRef: a kind and a name; the core group only for a
+ * PersistentVolumeClaim; another group a DNS subdomain.
+ */
+function validateDataSource(ref: { apiGroup?: string; kind?: string; name?: string }, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!ref.name) errs.push(required(`${path}.name`));
+  if (!ref.kind) errs.push(required(`${path}.kind`));
+  const group = ref.apiGroup ?? '';
+  if (!group && ref.kind !== 'PersistentVolumeClaim') errs.push(invalid(path, ref.kind ?? '', "must be 'PersistentVolumeClaim' when referencing the default apiGroup"));
+  if (group) errs.push(...dnsSubdomain(group, `${path}.apiGroup`));
+  return errs;
+}
+
+/** isDataSourceEqualDataSourceRef. */
+const sameDataSource = (a: { apiGroup?: string; kind?: string; name?: string }, b: { apiGroup?: string; kind?: string; name?: string }) =>
+  (a.apiGroup ?? '') === (b.apiGroup ?? '') && (a.kind ?? '') === (b.kind ?? '') && (a.name ?? '') === (b.name ?? '');
 
 export function validatePersistentVolumeClaim(pvc: PersistentVolumeClaim): FieldError[] {
   return [...validateObjectMeta(pvc.metadata, true, 'metadata'), ...validatePersistentVolumeClaimSpec(pvc.spec, 'spec')];
@@ -197,6 +235,7 @@ export function validateStorageClass(sc: StorageClass): FieldError[] {
   if (sc.reclaimPolicy && !RECLAIM_POLICIES.includes(sc.reclaimPolicy)) errs.push(notSupported('reclaimPolicy', sc.reclaimPolicy, RECLAIM_POLICIES));
   if (!sc.volumeBindingMode) errs.push(required('volumeBindingMode'));
   else if (!BINDING_MODES.includes(sc.volumeBindingMode)) errs.push(notSupported('volumeBindingMode', sc.volumeBindingMode, BINDING_MODES));
+  errs.push(...validateAllowedTopologies(sc.allowedTopologies, 'allowedTopologies'));
   return errs;
 }
 

@@ -7,7 +7,7 @@ import type { ConfigMapVolumeSource, DownwardAPIVolumeFile, KeyToPath, Projected
 import { validateTokenProjection } from './validation-serviceaccount.js';
 
 const FILE_MODE = 'must be a number between 0 and 0777 (octal), both inclusive';
-const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken'] as const;
+const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken', 'clusterTrustBundle'] as const;
 /** The fields a downwardAPI volume file may name (validVolumeDownwardAPIFieldPathExpressions). */
 const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 
