@@ -1,11 +1,11 @@
 // tsctl get, describe and delete.
-import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject } from '../api/types.js';
+import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Toleration, VolumeMount } from '../api/types.js';
 import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
-import { containerStateRows, rfc1123z } from './describe-pod.js';
+import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import { ingressDescription } from './describe-ingress.js';
@@ -251,15 +251,23 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
 type Kv = (k: string, v: unknown, indent?: number) => void;
 
 function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): void {
-  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[] }[]; initContainers?: { name: string; image?: string }[]; restartPolicy?: string };
+  type C = { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[]; volumeMounts?: VolumeMount[] };
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: C[]; initContainers?: C[]; restartPolicy?: string; priority?: number; priorityClassName?: string; serviceAccountName?: string; nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
   const status = (pod.status ?? {}) as { phase?: string; podIP?: string; hostIP?: string; qosClass?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: Record<string, unknown>[]; initContainerStatuses?: Record<string, unknown>[]; reason?: string; message?: string };
+  // (kubectl's describePod: each line only when the pod has it)
+  if (spec.priority !== undefined) kv('Priority', spec.priority);
+  if (spec.priorityClassName) kv('Priority Class Name', spec.priorityClassName);
+  if (spec.serviceAccountName) kv('Service Account', spec.serviceAccountName);
   kv('Node', spec.nodeName ? `${spec.nodeName}/${status.hostIP ?? ''}` : '<none>');
   kv('Start Time', status.startTime ? rfc1123z(status.startTime) : undefined);
   kv('Status', status.phase);
   if (status.reason) kv('Reason', status.reason);
   if (status.message) kv('Message', status.message);
   kv('IP', status.podIP);
-  const containers = (title: string, list: { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[] }[] | undefined, statuses: Record<string, unknown>[] | undefined) => {
+  const owner = (pod.metadata as KubeObject['metadata'])?.ownerReferences?.find((o) => o.controller);
+  if (owner) kv('Controlled By', `${owner.kind}/${owner.name}`);
+  const list = (k: string, items: string[] | undefined, indent = 0) => (items ? items.forEach((l, i) => (i ? lines.push(`${' '.repeat(Math.max(18, k.length + 2))}${l}`) : kv(k, l, indent))) : kv(k, '<none>', indent));
+  const containers = (title: string, list: C[] | undefined, statuses: Record<string, unknown>[] | undefined) => {
     if (!list?.length) return;
     lines.push(`${title}:`);
     for (const c of list) {
@@ -272,6 +280,9 @@ function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): voi
       if (c.command) kv('Command', c.command.join(' '), 4);
       if (c.args) kv('Args', c.args.join(' '), 4);
       for (const [k, v, indent] of containerStateRows(st as ContainerStatus | undefined)) kv(k, v, indent);
+      const mounts = mountLines(c.volumeMounts);
+      if (!mounts) kv('Mounts', '<none>', 4);
+      else lines.push('    Mounts:', ...mounts.map((m) => `      ${m}`));
     }
   };
   containers('Init Containers', spec.initContainers, status.initContainerStatuses);
@@ -281,6 +292,8 @@ function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): voi
     lines.push(...formatTable(['Type', 'Status'], status.conditions.map((c) => [c.type, c.status])).trimEnd().split('\n').map((l) => `  ${l}`));
   }
   kv('QoS Class', status.qosClass);
+  list('Node-Selectors', spec.nodeSelector && Object.keys(spec.nodeSelector).length ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`) : undefined);
+  list('Tolerations', tolerationLines(spec.tolerations));
 }
 
 function describeNode(node: Record<string, unknown>, kv: Kv, lines: string[]): void {

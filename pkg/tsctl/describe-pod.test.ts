@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerStateRows, rfc1123z } from './describe-pod.js';
+import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 
 describe('tsctl describe pod: container state as kubectl describeContainerState', () => {
   it('formats times as Go time.RFC1123Z', () => {
@@ -35,5 +35,21 @@ describe('tsctl describe pod: container state as kubectl describeContainerState'
     expect(signalled.slice(0, 6).map(([k, v]) => `${k}=${v}`)).toEqual(['State=Terminated', 'Reason=OOMKilled', 'Message=out of memory', 'Exit Code=137', 'Signal=9', 'Started=Mon, 01 Jan 0001 00:00:00 +0000']);
     // no status yet: Waiting, as kubectl's default case
     expect(containerStateRows(undefined).map(([k, v]) => `${k}=${v}`)).toEqual(['State=Waiting', 'Ready=False', 'Restart Count=0']);
+  });
+
+  it('lists Mounts by path with ro/rw and a subPath, and Tolerations by key as printTolerationsMultilineWithIndent', () => {
+    expect(mountLines([{ name: 'token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }, { name: 'data', mountPath: '/data', subPath: 'app' }])).toEqual([
+      '/data from data (rw,path="app")',
+      '/var/run/secrets/kubernetes.io/serviceaccount from token (ro)',
+    ]);
+    expect(mountLines([])).toBeUndefined();
+    expect(
+      tolerationLines([
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' },
+        { operator: 'Exists' },
+      ]),
+    ).toEqual(['op=Exists', 'dedicated=gpu:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute op=Exists for 300s']);
+    expect(tolerationLines(undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 // Pieces of tsctl describe that follow kubectl 1.32's describers word for word: times as
 // RFC 1123 with a numeric zone (Go's time.RFC1123Z, in the local zone as metav1.Time decodes),
-// and a container's State and Last State as describeContainerState writes them.
-import type { ContainerState, ContainerStatus } from '../api/types.js';
+// a container's State and Last State as describeContainerState writes them, its Mounts, and a
+// pod's Tolerations.
+import type { ContainerState, ContainerStatus, Toleration, VolumeMount } from '../api/types.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -41,4 +42,26 @@ export function containerStateRows(st: ContainerStatus | undefined): [string, st
     ['Ready', st?.ready ? 'True' : 'False', 4],
     ['Restart Count', String(st?.restartCount ?? 0), 4],
   ];
+}
+
+/** describeContainerVolumes: each mount, by mountPath, as "<path> from <volume> (ro|rw[,path=\"<subPath>\"])"; undefined for none. */
+export function mountLines(mounts: VolumeMount[] | undefined): string[] | undefined {
+  if (!mounts?.length) return undefined;
+  return [...mounts]
+    .sort((a, b) => ((a.mountPath ?? '') < (b.mountPath ?? '') ? -1 : (a.mountPath ?? '') > (b.mountPath ?? '') ? 1 : 0))
+    .map((m) => `${m.mountPath} from ${m.name} (${[m.readOnly ? 'ro' : 'rw', ...(m.subPath ? [`path=${JSON.stringify(m.subPath)}`] : [])].join(',')})`);
+}
+
+/** printTolerationsMultilineWithIndent: by key, "key[=value][:effect][ op=Exists][ for Ns]"; undefined for none. */
+export function tolerationLines(tolerations: Toleration[] | undefined): string[] | undefined {
+  if (!tolerations?.length) return undefined;
+  return [...tolerations]
+    .sort((a, b) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0))
+    .map((t) => {
+      let line = `${t.key ?? ''}${t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`;
+      // (operator Exists with no key and no effect tolerates everything: just "op=Exists")
+      if (t.operator === 'Exists' && !t.value) line += t.key || t.effect ? ' op=Exists' : 'op=Exists';
+      if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) line += ` for ${t.tolerationSeconds}s`;
+      return line;
+    });
 }
