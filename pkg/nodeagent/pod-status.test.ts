@@ -304,3 +304,27 @@ describe('container readiness and last state', () => {
     expect(app.lastState.terminated).toMatchObject({ exitCode: 2, finishedAt: '2026-01-01T00:05:00Z', containerID: `tskube://${latest.id}` });
   });
 });
+
+describe('a container whose start failed (StartError, exit 128)', () => {
+  const failedStart = (restartPolicy: string) => {
+    const start = ctr('app', ContainerState.Exited, 128);
+    // (under Never the sidecar has been stopped too: the pod's end is its app container's)
+    const side = restartPolicy === 'Never' ? ctr('side', ContainerState.Exited, 137) : ctr('side', ContainerState.Running);
+    const w = worker(restartPolicy, [ctr('init', ContainerState.Exited, 0), side, start], { side: true });
+    w.record('app').waiting = { reason: 'RunContainerError', message: 'failed to create containerd task' };
+    return { s: computeStatus(w, '10.0.0.1'), id: start.id };
+  };
+  it('waits with RunContainerError when it will start again, its attempt the last state', () => {
+    const { s, id } = failedStart('Always');
+    const app = (s.containerStatuses as { state: unknown; lastState: { terminated?: { exitCode: number; containerID: string } } }[])[0]!;
+    expect(app.state).toEqual({ waiting: { reason: 'RunContainerError', message: 'failed to create containerd task' } });
+    expect(app.lastState.terminated).toMatchObject({ exitCode: 128, containerID: `tskube://${id}` });
+  });
+  it('stays terminated under restartPolicy Never, as ShouldContainerBeRestarted says no (the pod is Failed at once)', () => {
+    const { s } = failedStart('Never');
+    expect(s.phase).toBe('Failed');
+    const app = (s.containerStatuses as { state: { terminated?: { exitCode: number } }; lastState: unknown }[])[0]!;
+    expect(app.state.terminated).toMatchObject({ exitCode: 128 });
+    expect(app.lastState).toEqual({});
+  });
+});

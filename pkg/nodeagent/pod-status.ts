@@ -141,7 +141,15 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
   // (a container of an ended or deleted pod is not restarted: it reads as what it ended with, not as
   // waiting for a restart, as ShouldContainerBeRestarted says no once the pod is deleted)
   const ended = w.endedInApi || w.terminal;
-  const waiting = rec?.waiting && (!st || (st.state !== ContainerState.Running && !ended)) ? rec.waiting : undefined;
+  // (convertToAPIContainerStatuses: an exited container waits, with why its start failed
+  // (RunContainerError, PostStartHookError, CrashLoopBackOff), only when ShouldContainerBeRestarted
+  // says it starts again: not under the pod's restartPolicy Never, nor OnFailure once it exited 0,
+  // nor an init container that completed; a sidecar always starts again. Otherwise it stays
+  // terminated: a Never pod's StartError is never shown as waiting, not even until its phase is written.)
+  const policy = w.pod.spec?.restartPolicy ?? 'Always';
+  const exited = st?.state === ContainerState.Exited;
+  const restarts = !exited || (init && isSidecar(c)) || (!(init && st.exitCode === 0) && (policy === 'Always' || (policy === 'OnFailure' && st.exitCode !== 0)));
+  const waiting = rec?.waiting && restarts && (!st || (st.state !== ContainerState.Running && !ended)) ? rec.waiting : undefined;
   const running = st?.state === ContainerState.Running;
   // A container that has not passed its startup probe is not ready, whatever readiness says (the prober manager's UpdatePodStatus).
   const started = running && (rec?.started ?? true);
