@@ -164,10 +164,15 @@ export class Scheduler {
     this.nominator.set(p, nodeName || p.metadata?.deletionTimestamp ? undefined : p.status?.nominatedNodeName);
     if (nodeName) {
       // Bound (by us or anyone): account for it on its node; an assumed pod is now confirmed.
+      const counted = this.cache.nodes.get(nodeName)?.pods.has(podKey(p)) ?? false;
       const newlyBound = this.cache.podBound(p, nodeName, terminal);
       this.queue.delete(p);
       // A pod newly on a node can satisfy pending pods' pod affinity or even out their spread.
       if (newlyBound && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
+      // One that has just ended frees its node's room: kube-scheduler's pod informer watches only
+      // pods not Succeeded or Failed, so it sees this as the pod's deletion (AssignedPodDelete) and
+      // sends the waiting pods back at once, not at the next unschedulable flush.
+      if (terminal && counted) this.queue.moveAllToActiveOrBackoff();
       return;
     }
     if (!this.responsible(p) || p.metadata?.deletionTimestamp || terminal) {

@@ -142,6 +142,20 @@ describe('plugins', () => {
     expect(await boundNode('big', 15_000)).toBe('big-node');
     await clearNodes();
   });
+
+  it('sends a pod waiting for room back at once when a bound pod ends, which kube-scheduler sees as its deletion', async () => {
+    await createNode('one', { cpu: '1' });
+    const wants = (name: string) => withSpec(name, { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '800m' } } }] });
+    await cp.admin.create(Pods, 'default', wants('runner'));
+    expect(await boundNode('runner')).toBe('one');
+    await cp.admin.create(Pods, 'default', wants('waiter'));
+    await eventually(async () => (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=waiter,reason=FailedScheduling' })).items.length === 1);
+    await sleep(500);
+    // (the unschedulable flush is a minute away: only the ended pod can bring the waiter back this soon)
+    await cp.admin.patch(Pods, 'default', 'runner', { status: { phase: 'Succeeded' } }, 'merge', 'status');
+    expect(await boundNode('waiter', 5_000)).toBe('one');
+    await clearNodes();
+  });
 });
 
 describe('scheduling gates', () => {
