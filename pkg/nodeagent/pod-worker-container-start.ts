@@ -11,7 +11,7 @@ import { containerNameLabel, restartCountOf } from './container-labels.js';
 import { runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { ensureImage } from './pod-worker-image-pull.js';
-import { stopContainer } from './pod-worker-termination.js';
+import { MINIMUM_GRACE_PERIOD_SEC, stopContainer } from './pod-worker-termination.js';
 import type { PodMounts } from './pod-worker-volumes.js';
 import { runHook } from './probes.js';
 import { serviceEnv } from './service-env.js';
@@ -91,7 +91,7 @@ export async function startContainer(d: ContainerStartDeps, h: ContainerStartHos
       // killContainer: its preStop hook, SIGTERM, SIGKILL when the pod's grace period is up.
       const grace = h.pod.metadata?.deletionGracePeriodSeconds ?? h.pod.spec?.terminationGracePeriodSeconds ?? 30;
       const st = await rt.containerStatus(id).catch(() => undefined);
-      if (st) await stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, 'FailedPostStartHook');
+      if (st) await stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, 'FailedPostStartHook', undefined, MINIMUM_GRACE_PERIOD_SEC);
       else await rt.stopContainer(id, 0).catch(() => {});
       if (c.restartPolicy === 'Always' || h.pod.spec?.restartPolicy !== 'Never') rec.waiting = { reason: 'PostStartHookError', message: r.message };
     }

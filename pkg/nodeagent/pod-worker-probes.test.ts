@@ -38,6 +38,26 @@ describe('a container that failed its liveness probe', () => {
     expect(events).toEqual(['Unhealthy: Liveness probe failed: ', 'Killing: Container app failed liveness probe, will be restarted']);
     expect(stops).toEqual(['c1']);
   });
+
+  it('gets SIGTERM at least 2 seconds before SIGKILL, though its grace period is 0 (killContainer\'s minimumGracePeriodInSeconds)', async () => {
+    const c: Container = { name: 'app', image: 'x', livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 } };
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [c], terminationGracePeriodSeconds: 0 } };
+    const timeouts: number[] = [];
+    const rt = {
+      execSync: async () => ({ stdout: '', stderr: '', exitCode: 1 }),
+      stopContainer: async (_id: string, timeoutSec: number) => void timeouts.push(timeoutSec),
+    } as unknown as RuntimeService;
+    const rec = newRecord();
+    const st = running('c1', 'app');
+    const h: ProbeHost = {
+      pod, uid: 'u', key: 'ns/p', podIP: '10.0.0.1', runtime: rt,
+      event: () => {}, retryIn: () => {}, kick: () => {}, statusChanged: () => {},
+      latest: () => st, record: () => rec,
+    };
+    ensureProbers(h, c, st, rec);
+    await sleep(100);
+    expect(timeouts).toEqual([2]);
+  });
 });
 
 describe('the Killing message of a failed probe, as computePodActions and computeInitContainerActions word it', () => {

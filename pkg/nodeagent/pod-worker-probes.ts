@@ -8,7 +8,7 @@ import { ContainerState, type ContainerStatus, type RuntimeService } from '../ru
 import type { ContainerRecord, PodContext } from './pod-worker-deps.js';
 import { probeDuration, probeTotal } from './metrics.js';
 import { Prober, runProbe, type ProbeKind, type ProbeResult } from './probes.js';
-import { stopContainer } from './pod-worker-termination.js';
+import { MINIMUM_GRACE_PERIOD_SEC, stopContainer } from './pod-worker-termination.js';
 
 export interface ProbeHost extends PodContext {
   readonly runtime: RuntimeService;
@@ -74,7 +74,7 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
       // (KillPod) stops its containers with the pod's.
       const podGrace = h.pod.spec?.terminationGracePeriodSeconds ?? 30;
       const grace = why.startsWith('Stopping') ? podGrace : (probe.terminationGracePeriodSeconds ?? podGrace);
-      void stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, why).finally(() => h.kick());
+      void stopContainer(rt, h, c.name!, st, Date.now() + grace * 1000, why, undefined, MINIMUM_GRACE_PERIOD_SEC).finally(() => h.kick());
     }, (r, seconds) => {
       countProbe(h, c, kind, r, seconds);
       // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats

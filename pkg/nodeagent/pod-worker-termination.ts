@@ -15,8 +15,13 @@ import { stopInOrder } from './termination-order.js';
 
 const log = logger('pod-worker');
 
-/** The kubelet's minimumGracePeriodInSeconds: after a preStop hook, SIGTERM comes at least this long before SIGKILL. */
-const MIN_GRACE_AFTER_PRESTOP = 2;
+/**
+ * The kubelet's minimumGracePeriodInSeconds: after a preStop hook, SIGTERM comes at least this
+ * long before SIGKILL; and a container killed on its own (a failed probe, a failed postStart
+ * hook, a definition change) gets at least this long whatever its grace period, as
+ * killContainer's floor applies whenever no grace period override is given.
+ */
+export const MINIMUM_GRACE_PERIOD_SEC = 2;
 /** A preStop hook still running this long after the grace period is given up (its outcome matters to no one by then). */
 const PRESTOP_SLACK_SEC = 5;
 
@@ -52,13 +57,14 @@ export async function stopContainers(rt: RuntimeService, ctx: PodContext, contai
 /**
  * Stops one container by `deadline` (ms): its preStop hook, then (once `turn` has come, or the
  * deadline) SIGTERM and SIGKILL when the time is up. `why` is the Killing event's message.
+ * `minGraceSec`: SIGTERM comes at least this long before SIGKILL, even past the deadline.
  */
-export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: string, st: ContainerStatus, deadline: number, why: string, turn: Promise<void> = Promise.resolve()): Promise<void> {
+export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: string, st: ContainerStatus, deadline: number, why: string, turn: Promise<void> = Promise.resolve(), minGraceSec = 0): Promise<void> {
   const c = containerSpecOf(ctx.pod, name);
   ctx.event('Normal', 'Killing', why, name);
   // As the kubelet's killContainer: the preStop hook only when there is time for it, for no
   // longer than the grace period (a hook still running then is only logged); whatever it left,
-  // SIGTERM still comes MIN_GRACE_AFTER_PRESTOP seconds before SIGKILL.
+  // SIGTERM still comes MINIMUM_GRACE_PERIOD_SEC seconds before SIGKILL.
   let hookRan = false;
   if (c?.lifecycle?.preStop && st.state === ContainerState.Running && deadline > Date.now()) {
     hookRan = true;
@@ -75,7 +81,8 @@ export async function stopContainer(rt: RuntimeService, ctx: PodContext, name: s
   // (a sidecar waits for its turn, but no longer than the grace period)
   await untilDeadline(turn, deadline);
   let left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-  if (hookRan) left = Math.max(left, MIN_GRACE_AFTER_PRESTOP);
+  if (hookRan) left = Math.max(left, MINIMUM_GRACE_PERIOD_SEC);
+  left = Math.max(left, minGraceSec);
   await timed(runtimeOps, 'stop_container', () => rt.stopContainer(st.id, left)).catch((e) => log.warn('stop failed', { pod: ctx.key, err: e }));
 }
 

@@ -18,7 +18,7 @@ import type { ContainerRecord, WorkerDeps } from './pod-worker-deps.js';
 import { syncInitContainers, type InitContainerHost } from './pod-worker-init-containers.js';
 import { ensureProbers, forgetProbeSeries, stopProbers, type ProbeHost } from './pod-worker-probes.js';
 import { PodSandboxMaker } from './pod-worker-sandbox.js';
-import { containerSpecOf, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
+import { containerSpecOf, MINIMUM_GRACE_PERIOD_SEC, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
 import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 import { missingPullSecrets, missingPullSecretsMessage } from './pull-secrets.js';
@@ -240,6 +240,11 @@ export class PodWorker {
     // conditions, not the bare status of its creation. (Unchanged, it is not written again.)
     this.startTime ??= rfc3339Now();
     this.reportStatus();
+    // The volumes come before the sandbox, as the kubelet's SyncPod waits for them
+    // (WaitForAttachAndMount) before the runtime makes one: a pod whose secret or claim is
+    // missing has no sandbox, and so PodReadyToStartContainers False, while it waits.
+    if (!(await this.volumes.prepareApiData())) return this.reportStatus();
+    if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
       if (wait > 0) {
@@ -249,8 +254,6 @@ export class PodWorker {
       if (!(await this.createSandbox())) return this.reportStatus();
       await this.refresh();
     }
-    if (!(await this.volumes.prepareApiData())) return this.reportStatus();
-    if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
     // (the kubelet's getPullSecretsForPod, once the volumes are in place: on every sync, the
     // recorder counting the repeats on one event)
     const missing = missingPullSecrets(pod, this.volumes.sources);
@@ -344,7 +347,7 @@ export class PodWorker {
       this.record(c.name!).ready = false;
       this.record(c.name!).changedRestart = true;
       const deadline = Date.now() + Number(spec.terminationGracePeriodSeconds ?? 30) * 1000;
-      await stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`);
+      await stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`, undefined, MINIMUM_GRACE_PERIOD_SEC);
       await this.startContainer(c, restartCountOf(st) + 1);
       await this.refresh();
     }

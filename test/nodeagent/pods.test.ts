@@ -423,9 +423,14 @@ describe('ConfigMaps and Secrets in pods', () => {
       return evs.items.some((e) => (e as { reason?: string; message?: string }).reason === 'FailedMount' && (e as { message?: string }).message === 'MountVolume.SetUp failed for volume "v" : configmap "later" not found');
     }, { what: 'a FailedMount event' });
     expect((await podStatus(c, 'waits')).phase).toBe('Pending');
+    // (the volumes come before the sandbox, as the kubelet waits for them: no sandbox yet)
+    const readyToStart = async (name: string) => (await podStatus(c, name)).conditions?.find((x) => x.type === 'PodReadyToStartContainers')?.status;
+    expect(await readyToStart('waits')).toBe('False');
     await create('envwaits', { restartPolicy: 'Never', containers: [ctr('main', 'echo $K', { env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'later-secret', key: 'k' } } }] })] });
     await eventually(async () => (await podStatus(c, 'envwaits')).containerStatuses?.[0]?.state?.waiting?.message === 'secret "later-secret" not found', { what: 'CreateContainerConfigError' });
     expect((await podStatus(c, 'envwaits')).containerStatuses?.[0]?.state?.waiting?.reason).toBe('CreateContainerConfigError');
+    // (a variable's missing Secret is found when the container is made, in the sandbox)
+    expect(await readyToStart('envwaits')).toBe('True');
     // The node's own credentials: a Secret its pods refer to, yes; another, no.
     await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'later-secret' }, stringData: { k: 'v' } });
     await c.cp.admin.create(Secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated' }, stringData: { k: 'v' } });
