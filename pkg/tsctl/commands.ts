@@ -1,10 +1,11 @@
 // tsctl get, describe and delete.
-import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Toleration, VolumeMount } from '../api/types.js';
-import { EndpointsRef, Events, RestClient, StatusError } from '../client/rest-client.js';
+import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
+import { EndpointsRef, Events, Pods, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
+import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
@@ -222,7 +223,12 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   kv('CreationTimestamp', meta.creationTimestamp ? rfc1123z(meta.creationTimestamp) : undefined);
   if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
   if (r.resource === 'pods') describePod(obj, kv, lines);
-  else if (r.resource === 'nodes') describeNode(obj, kv, lines);
+  else if (r.resource === 'nodes') {
+    describeNode(obj, kv, lines);
+    // (as kubectl: the pods bound to it that have not ended, from every namespace)
+    const pods = await client.list<Pod>(Pods, undefined, { fieldSelector: nodeNonTerminatedPods(meta.name ?? '') }).catch(() => undefined);
+    if (pods) lines.push(...nodeResourceLines(obj as Node, pods.items));
+  }
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
   else if (r.resource === 'networkpolicies') lines.push(...describeNetworkPolicy(obj));

@@ -12,7 +12,7 @@ type DescribedEvent = { [K in keyof Event]?: Event[K] | null };
 const since = (t: string | null | undefined, now: number) => (t ? humanDuration(now - Date.parse(t)) : '<unknown>');
 
 /** Cells laid out as Go's tabwriter with padding 2: each column as wide as its widest cell plus two, the last not padded. */
-function tabbed(rows: string[][]): string[] {
+export function tabbed(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]! + 2) : c)).join(''));
