@@ -17,6 +17,7 @@ import { prepareCandidate } from './preemption-prepare.js';
 import { defaultProfile } from './profile.js';
 import { InformerClusterLister } from './cluster-lister.js';
 import { isPodUpdated, SchedulingQueue } from './queue.js';
+import { deepEqual } from '../api/fieldset-object.js';
 import { bindPod } from './scheduler-binding.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { defaultSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
@@ -167,8 +168,10 @@ export class Scheduler {
       const counted = this.cache.nodes.get(nodeName)?.pods.has(podKey(p)) ?? false;
       const newlyBound = this.cache.podBound(p, nodeName, terminal);
       this.queue.delete(p);
-      // A pod newly on a node can satisfy pending pods' pod affinity or even out their spread.
-      if (newlyBound && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
+      // A pod newly on a node, or one there whose labels changed (AssignedPodUpdated with
+      // UpdatePodLabel), can satisfy pending pods' pod affinity or even out their spread.
+      const relabelled = !!old && !deepEqual(old.metadata?.labels ?? {}, p.metadata?.labels ?? {});
+      if ((newlyBound || relabelled) && !terminal) this.queue.moveToActiveOrBackoffIf(waitsForOtherPods);
       // One that has just ended frees its node's room: kube-scheduler's pod informer watches only
       // pods not Succeeded or Failed, so it sees this as the pod's deletion (AssignedPodDelete) and
       // sends the waiting pods back at once, not at the next unschedulable flush.

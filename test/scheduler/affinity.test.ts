@@ -113,6 +113,19 @@ describe('InterPodAffinity', () => {
     expect(new Set([first, ...rest]).size).toBe(2);
   });
 
+  it('a pod waiting for required affinity is tried again at once when a bound pod is relabelled to match (AssignedPodUpdated)', async () => {
+    await createNodes({ r1: {} });
+    await cp.admin.create(Pods, 'default', replica('db', { app: 'staging' }, {}));
+    await placements(['db']);
+    const aff = { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: host }] } } };
+    await cp.admin.create(Pods, 'default', replica('client', { app: 'client' }, aff));
+    await eventually(async () => (await scheduledCondition('client'))?.status === 'False', { what: 'client Unschedulable' });
+    await sleep(500);
+    // (the unschedulable flush is a minute away: only the relabelling can bring it back this soon)
+    await cp.admin.patch(Pods, 'default', 'db', { metadata: { labels: { app: 'db' } } }, 'merge');
+    expect(await eventually(() => nodeOf('client'), { timeoutMs: 5_000, what: 'client bound' })).toBe('r1');
+  });
+
   it('namespaceSelector reads the labels of Namespace objects', async () => {
     await createNodes({ m1: {}, m2: {} });
     await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { team: 'a' } } });
