@@ -3,10 +3,12 @@
 // are Filesystem volumes, quantities are stored in canonical form; a class deletes what it
 // provisions and binds at once unless it says otherwise.
 import { canonicalize, defaultUnmountedVolumeSources } from './defaults.js';
+import { dropDisabledClaimSpecFields, dropDisabledPersistentVolumeFields } from './gated-fields.js';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from './types.js';
 
-export function defaultPersistentVolume(pv: PersistentVolume): PersistentVolume {
+export function defaultPersistentVolume(pv: PersistentVolume, old?: PersistentVolume | null): PersistentVolume {
   const spec = (pv.spec ??= {});
+  dropDisabledPersistentVolumeFields(spec, old?.spec);
   spec.persistentVolumeReclaimPolicy ||= 'Retain';
   spec.volumeMode ||= 'Filesystem';
   if (spec.hostPath && spec.hostPath.type === undefined) spec.hostPath.type = '';
@@ -15,8 +17,9 @@ export function defaultPersistentVolume(pv: PersistentVolume): PersistentVolume 
   return pv;
 }
 
-export function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): PersistentVolumeClaim {
+export function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim, old?: PersistentVolumeClaim | null): PersistentVolumeClaim {
   const spec = (pvc.spec ??= {});
+  dropDisabledClaimSpecFields(spec, old?.spec);
   spec.volumeMode ||= 'Filesystem';
   canonicalize(spec.resources?.requests);
   canonicalize(spec.resources?.limits);

@@ -4,6 +4,7 @@ import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } 
 import { DEFAULT_TOKEN_EXPIRATION_SECONDS } from './validation-serviceaccount.js';
 import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, PersistentVolumeSpec, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
 import { POD_VOLUME_SOURCES } from './validation-volume-sources.js';
+import { dropDisabledPodSpecFields } from './gated-fields.js';
 
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -110,8 +111,8 @@ function defaultVolume(v: Volume): void {
 const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
 
 /** Mutates `pod` with the defaults Kubernetes applies on create. */
-export function defaultPod(pod: Pod): Pod {
-  const spec = defaultPodSpec((pod.spec ??= {}));
+export function defaultPod(pod: Pod, old?: Pod | null): Pod {
+  const spec = defaultPodSpec((pod.spec ??= {}), old?.spec);
   // Requests default to limits, resource by resource — for a Pod's containers and init
   // containers only, never a template's (SetDefaults_Pod: "we only want this defaulting semantic
   // to take place on a v1.Pod and not a v1.PodTemplate").
@@ -140,7 +141,7 @@ export function defaultPod(pod: Pod): Pod {
  * SetDefaults_PodSpec and its containers and volumes: what a pod template gets too (the
  * tolerations defaultPod adds come from an admission plugin, which templates do not pass).
  */
-export function defaultPodSpec(spec: PodSpec): PodSpec {
+export function defaultPodSpec(spec: PodSpec, old?: PodSpec | null): PodSpec {
   spec.restartPolicy ||= 'Always';
   spec.dnsPolicy ||= 'ClusterFirst';
   spec.terminationGracePeriodSeconds ??= 30;
@@ -155,6 +156,8 @@ export function defaultPodSpec(spec: PodSpec): PodSpec {
   delete spec.resources;
   // (dropDisabledProcMountField: ProcMountType is off in 1.32, so a procMount given is Default)
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) if (c.securityContext?.procMount) c.securityContext.procMount = 'Default';
+  // (dropDisabledFields: the gated fields 1.32 leaves off, unless the stored spec `old` uses them)
+  dropDisabledPodSpecFields(spec, old);
   for (const v of spec.volumes ?? []) defaultVolume(v);
   canonicalize(spec.overhead);
   return spec;

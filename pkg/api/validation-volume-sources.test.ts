@@ -227,7 +227,8 @@ describe('defaults of the sources tskube does not mount', () => {
         { name: 'f', image: { reference: 'tskube.local/busybox' } },
         { name: 'g', image: { reference: 'tskube.local/busybox:1.36' } },
       ],
-    });
+      // (a stored spec with an image volume, which keeps the ImageVolume fields from being dropped)
+    }, { containers: [], volumes: [{ name: 'f', image: { reference: 'r' } }] });
     expect(spec.volumes).toEqual([
       { name: 'a', nfs: { server: 's', path: '/' } },
       { name: 'b', rbd: { monitors: ['m'], image: 'i', pool: 'rbd', user: 'admin', keyring: '/etc/ceph/keyring' } },

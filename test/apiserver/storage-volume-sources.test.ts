@@ -58,9 +58,10 @@ describe('volume sources tskube does not mount', () => {
     expect(spec(csi).csi).toMatchObject({ driver: 'csi.example.com', volumeHandle: 'vol-1' });
   });
 
-  it('takes a claim with a dataSource, and refuses bad ones', async () => {
+  it('takes a claim with a dataSource, copied to dataSourceRef, and refuses bad ones', async () => {
     const got = await cp.admin.create(PersistentVolumeClaims, 'default', claim('clone', '1Gi', { dataSource: { kind: 'PersistentVolumeClaim', name: 'src' } }));
-    expect(spec(got)).toMatchObject({ dataSource: { kind: 'PersistentVolumeClaim', name: 'src' } });
+    // (AnyVolumeDataSource is on in 1.32: NormalizeDataSources copies dataSource to dataSourceRef)
+    expect(spec(got)).toMatchObject({ dataSource: { kind: 'PersistentVolumeClaim', name: 'src' }, dataSourceRef: { kind: 'PersistentVolumeClaim', name: 'src' } });
     await refused(cp.admin.create(PersistentVolumeClaims, 'default', claim('from-secret', '1Gi', { dataSource: { kind: 'Secret', name: 's' } })), 422, `spec.dataSource: Invalid value: "Secret": must be 'PersistentVolumeClaim' when referencing the default apiGroup`);
     await refused(
       cp.admin.create(PersistentVolumeClaims, 'default', claim('mismatch', '1Gi', { dataSource: { kind: 'PersistentVolumeClaim', name: 'a' }, dataSourceRef: { kind: 'PersistentVolumeClaim', name: 'b' } })),
@@ -75,5 +76,35 @@ describe('volume sources tskube does not mount', () => {
     expect((got as { allowedTopologies?: unknown }).allowedTopologies).toEqual(topologies);
     await refused(cp.admin.create(StorageClasses, undefined, storageClass('zoned-bad', { allowedTopologies: [{ matchLabelExpressions: [{ key: 'zone', values: [] }] }] })), 422, 'allowedTopologies[0].matchLabelExpressions[0].values: Required value');
     await refused(cp.admin.create(StorageClasses, undefined, storageClass('zoned-dup', { allowedTopologies: [...topologies, ...topologies] })), 422, 'allowedTopologies[1].matchLabelExpressions: Duplicate value: ""');
+  });
+});
+
+describe('fields behind gates 1.32 leaves off', () => {
+  it('drops image volumes, clusterTrustBundle projections and resourceClaims from a new pod', async () => {
+    const body = pod('gated', {
+      spec: {
+        containers: [{ name: 'main', image: 'busybox:1.36' }],
+        resourceClaims: [{ name: 'gpu', resourceClaimTemplateName: 'gpu' }],
+        volumes: [
+          { name: 'img', image: { reference: 'tskube.local/busybox:latest' } },
+          { name: 'ca', projected: { sources: [{ clusterTrustBundle: { signerName: 'example.com/s', labelSelector: {}, path: 'ca.pem' } }, { configMap: { name: 'c' } }] } },
+        ],
+      },
+    });
+    const got = spec(await cp.admin.create(Pods, 'default', body));
+    expect(got.resourceClaims).toBeUndefined();
+    expect(got.volumes.find((v: { name: string }) => v.name === 'img')).toBeUndefined();
+    expect(got.volumes.find((v: { name: string }) => v.name === 'ca').projected.sources).toEqual([{}, { configMap: { name: 'c' } }]);
+    // A mount of the dropped image volume names a volume the pod no longer has, as in 1.32.
+    const mounted = pod('gated-mount', { spec: { containers: [{ name: 'main', image: 'busybox:1.36', volumeMounts: [{ name: 'img', mountPath: '/img' }] }], volumes: [{ name: 'img', image: { reference: 'r:1' } }] } });
+    await refused(cp.admin.create(Pods, 'default', mounted), 422, 'spec.containers[0].volumeMounts[0].name: Not found: "img"');
+  });
+
+  it('drops volumeAttributesClassName and a cross-namespace dataSourceRef', async () => {
+    const pvc = spec(await cp.admin.create(PersistentVolumeClaims, 'default', claim('vac', '1Gi', { volumeAttributesClassName: 'gold', dataSourceRef: { kind: 'PersistentVolumeClaim', name: 's', namespace: 'other' } })));
+    expect(pvc.volumeAttributesClassName).toBeUndefined();
+    expect(pvc.dataSourceRef).toBeUndefined();
+    const pv = spec(await cp.admin.create(PersistentVolumes, undefined, nfsVolume('nfs-vac', { server: 's', path: '/' }, { volumeAttributesClassName: 'gold' })));
+    expect(pv.volumeAttributesClassName).toBeUndefined();
   });
 });

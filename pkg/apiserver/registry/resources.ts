@@ -44,6 +44,7 @@ import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
+import { dropDisabledClaimStatusFields, dropDisabledPodStatusFields } from '../../api/gated-fields.js';
 import {
   validatePersistentVolume,
   validatePersistentVolumeClaim,
@@ -218,7 +219,9 @@ const podStatusSubresource: SubresourceStrategy = (() => {
   return {
     ...plain,
     take: (body, kept) => {
+      const old = kept.status;
       plain.take(body, kept);
+      dropDisabledPodStatusFields(kept.status as never, old as never, kept.spec as never);
       const conds = (kept.status as { conditions?: unknown } | undefined)?.conditions;
       if (!Array.isArray(conds)) return;
       for (const c of conds) {
@@ -308,7 +311,7 @@ export const pods = base({
     obj.status = old.status;
     // (a re-applied manifest with hostUsers is not a change: the field was dropped on create)
     if ((old.spec as { hostUsers?: boolean } | undefined)?.hostUsers === undefined) delete (obj.spec as { hostUsers?: boolean } | undefined)?.hostUsers;
-    defaultPod(obj as never);
+    defaultPod(obj as never, old as never);
   },
   validate: (obj) => validatePodCreate(obj as never),
   validateUpdate: (obj, old) => validatePodUpdate(obj as never, old as never),
@@ -675,7 +678,7 @@ export const persistentvolumes = base({
   },
   prepareForUpdate(obj, old) {
     obj.status = old.status;
-    defaultPersistentVolume(obj as never);
+    defaultPersistentVolume(obj as never, old as never);
   },
   validate: (obj) => validatePersistentVolume(obj as never),
   validateUpdate: (obj, old) => validatePersistentVolumeUpdate(obj as never, old as never),
@@ -704,11 +707,17 @@ export const persistentvolumeclaims = base({
   },
   prepareForUpdate(obj, old) {
     obj.status = old.status;
-    defaultPersistentVolumeClaim(obj as never);
+    defaultPersistentVolumeClaim(obj as never, old as never);
   },
   validate: (obj) => validatePersistentVolumeClaim(obj as never),
   validateUpdate: (obj, old) => validatePersistentVolumeClaimUpdate(obj as never, old as never),
-  writable: { status: statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never)) },
+  writable: {
+    status: (() => {
+      const plain = statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never));
+      // (PrepareForUpdate of the status: DropDisabledFieldsFromStatus against the stored status)
+      return { ...plain, take: (body, kept) => { const old = kept.status; plain.take(body, kept); dropDisabledClaimStatusFields(kept.status as never, old as never); } };
+    })(),
+  },
 });
 
 export const storageclasses = base({
