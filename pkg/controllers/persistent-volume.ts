@@ -33,11 +33,19 @@ import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
+import { hostname } from 'node:os';
 import { localPathRefusal, localPathVolume, provisionedVolumeName, selectedNode } from './local-path-provisioner.js';
 import { WorkQueue } from './work-queue.js';
 
 const log = logger('persistentvolume-controller');
 const SOURCE = { component: 'persistentvolume-controller' };
+/**
+ * The local-path provisioner's own events (Provisioning, ProvisioningSucceeded, ProvisioningFailed)
+ * come from it, as an external provisioner's do (sig-storage-lib-external-provisioner records
+ * them as "<provisioner>_<identity>"): they have a spam-filter budget of their own, so a claim that
+ * waited long for its first consumer (a WaitForFirstConsumer every resync) still shows them.
+ */
+const PROVISIONER_SOURCE = { component: `${LOCAL_PATH_PROVISIONER}_${hostname()}` };
 
 type PV = PersistentVolume & KubeObject;
 type PVC = PersistentVolumeClaim & KubeObject;
@@ -240,20 +248,20 @@ export class PersistentVolumeController {
     const node = nodeName ? this.inf.nodes.get(nodeName) : undefined;
     const refusal = localPathRefusal(c, node, nodeName);
     if (refusal) {
-      this.event(c, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${keyOf(cls)}": ${refusal}`);
+      this.event(c, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${keyOf(cls)}": ${refusal}`, PROVISIONER_SOURCE);
       // A node that is gone: let the scheduler choose another (rescheduleProvisioning).
       if (nodeName && !node) await this.client.patch(PersistentVolumeClaims, c.metadata!.namespace, c.metadata!.name!, { metadata: { annotations: { [ANN_SELECTED_NODE]: null } } }, 'merge');
       return;
     }
-    this.event(c, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${claimKey(c)}"`);
+    this.event(c, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${claimKey(c)}"`, PROVISIONER_SOURCE);
     try {
       await this.client.create(PersistentVolumes, undefined, localPathVolume(c, cls, node!));
     } catch (e) {
       if (e instanceof StatusError && e.code === 409) return;
-      this.event(c, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${keyOf(cls)}": ${(e as Error).message}`);
+      this.event(c, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${keyOf(cls)}": ${(e as Error).message}`, PROVISIONER_SOURCE);
       throw e;
     }
-    this.event(c, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${provisionedVolumeName(c)}`);
+    this.event(c, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${provisionedVolumeName(c)}`, PROVISIONER_SOURCE);
     log.info('provisioned volume', { claim: claimKey(c), volume: provisionedVolumeName(c), node: nodeName });
   }
 
@@ -369,9 +377,9 @@ export class PersistentVolumeController {
     });
   }
 
-  private event(obj: PV | PVC, type: string, reason: string, message: string): void {
+  private event(obj: PV | PVC, type: string, reason: string, message: string, source = SOURCE): void {
     const o = { ...obj, apiVersion: 'v1', kind: obj.metadata?.namespace ? 'PersistentVolumeClaim' : 'PersistentVolume' } as KubeObject;
-    this.events.enqueue(() => recordEvent(this.client, o, SOURCE, type, reason, message));
+    this.events.enqueue(() => recordEvent(this.client, o, source, type, reason, message));
   }
 }
 

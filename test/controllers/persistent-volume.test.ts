@@ -6,6 +6,7 @@
 // unbound Immediate and ReadWriteOncePod claims in use) and its
 // WaitForFirstConsumer binding and provisioning, expansion, and StatefulSet claims with their
 // retention policies.
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Events, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StatefulSets, StatusError, StorageClasses } from '../../pkg/client/rest-client.js';
@@ -183,6 +184,10 @@ describe('scheduling', () => {
       claimRef: { name: 'dyn', namespace: 'default', uid: c.metadata?.uid },
     });
     await eventually(async () => (await eventsOf('dyn')).includes(`ProvisioningSucceeded: Successfully provisioned volume ${pvName}`), { what: 'ProvisioningSucceeded event' });
+    // (from the provisioner, as an external provisioner's events are, not from the PV controller:
+    // a spam-filter budget of their own that the claim's WaitForFirstConsumer events cannot use up)
+    const provisioned = (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=dyn,reason=ProvisioningSucceeded' })).items[0] as { source?: { component?: string } };
+    expect(provisioned.source?.component).toBe(`tskube.io/local-path_${hostname()}`);
     // Expansion: the class allows it; the volume and the claim's capacity follow the request.
     await cp.admin.patch(PersistentVolumeClaims, 'default', 'dyn', { spec: { resources: { requests: { storage: '3Gi' } } } });
     await eventually(async () => (await getClaim('dyn')).status.capacity?.storage === '3Gi', { timeoutMs: 15_000, what: 'expanded' });
