@@ -1,6 +1,7 @@
 // The scheduling queue: active (by priority, then arrival), backoff (1 s doubling to 10 s per
 // failed attempt) and unschedulable pools. Unschedulable pods come back when a cluster event
-// could help them (node added or updated, pod deleted), or after a minute at the latest.
+// could help them (node added or updated, pod deleted or ended, a bound pod relabelled, the pod
+// itself changed), or after five minutes at the latest.
 import type { Pod } from '../api/types.js';
 import { deepEqual } from '../api/fieldset-object.js';
 import { podKey } from './node-info.js';
@@ -20,7 +21,13 @@ export interface QueueOptions {
   unschedulableFlushMs: number;
 }
 
-export const defaultQueueOptions: QueueOptions = { initialBackoffMs: 1000, maxBackoffMs: 10_000, unschedulableFlushMs: 60_000 };
+/**
+ * kube-scheduler's defaults: podInitialBackoffSeconds 1, podMaxBackoffSeconds 10, and
+ * DefaultPodMaxInUnschedulablePodsDuration, 5 minutes, after which flushUnschedulablePodsLeftover
+ * tries a parked pod again without an event (so a pod that cannot fit gets its next
+ * FailedScheduling then, not every minute).
+ */
+export const defaultQueueOptions: QueueOptions = { initialBackoffMs: 1000, maxBackoffMs: 10_000, unschedulableFlushMs: 5 * 60_000 };
 
 /**
  * Whether a pending pod changed in a way that may make it schedulable, as kube-scheduler's

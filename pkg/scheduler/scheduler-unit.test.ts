@@ -1,7 +1,7 @@
 // Unit tests: the failure message form, the adaptive node search, node choice, the queue's backoff.
 import { describe, expect, it } from 'vitest';
 import { Status } from './framework.js';
-import { isPodUpdated, SchedulingQueue } from './queue.js';
+import { defaultQueueOptions, isPodUpdated, SchedulingQueue } from './queue.js';
 import { CycleState } from './framework.js';
 import { Scheduler } from './scheduler.js';
 import { failureMessage, numFeasibleNodesToFind } from './scheduler-find-node.js';
@@ -64,6 +64,10 @@ describe('SchedulingQueue', () => {
     const back = await q.pop();
     expect(back.attempts).toBe(3);
     q.close();
+  });
+
+  it("defaults to kube-scheduler's backoff (1 s to 10 s) and its five minutes in the unschedulable pool", () => {
+    expect(defaultQueueOptions).toEqual({ initialBackoffMs: 1000, maxBackoffMs: 10_000, unschedulableFlushMs: 300_000 });
   });
 
   it('forgets deleted pods wherever they are', () => {
