@@ -31,6 +31,8 @@ export interface ContainerContext {
   volumes: Set<string>;
   /** True for spec.initContainers. */
   init: boolean;
+  /** The pod's terminationGracePeriodSeconds: a sleep hook may not outlast it. */
+  gracePeriod?: number | null;
 }
 
 /** IntOrString ports (probes, httpGet, tcpSocket): a number 1..65535 or an IANA port name. */
@@ -44,7 +46,7 @@ function validatePortNumOrName(port: unknown, path: string): FieldError[] {
   return [required(path)];
 }
 
-function validateHandler(h: LifecycleHandler & { grpc?: unknown }, path: string, kind: 'probe' | 'lifecycle'): FieldError[] {
+function validateHandler(h: LifecycleHandler & { grpc?: unknown }, path: string, kind: 'probe' | 'lifecycle', gracePeriod?: number | null): FieldError[] {
   const errs: FieldError[] = [];
   const set = (['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const).filter((k) => (h as Record<string, unknown>)[k] != null);
   if (set.length === 0) return [required(path, 'must specify a handler type')];
@@ -62,7 +64,14 @@ function validateHandler(h: LifecycleHandler & { grpc?: unknown }, path: string,
   if (grpc) errs.push(...isValidPortNum(grpc.port ?? 0).map((m) => invalid(`${path}.grpc.port`, grpc.port ?? 0, m)));
   if (h.sleep) {
     if (kind === 'probe') errs.push(forbidden(`${path}.sleep`, 'may not be set for probes'));
-    else if ((h.sleep.seconds ?? 0) <= 0) errs.push(invalid(`${path}.sleep.seconds`, h.sleep.seconds ?? 0, 'must be greater than 0'));
+    else {
+      // validateSleepAction, with PodLifecycleSleepActionAllowZero (alpha in 1.32) off: more than
+      // 0 and no longer than the pod's grace period, reported on the sleep action itself
+      const secs = h.sleep.seconds ?? 0;
+      if (gracePeriod != null && (secs <= 0 || secs > gracePeriod)) {
+        errs.push(invalid(`${path}.sleep`, secs, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`));
+      }
+    }
   }
   return errs;
 }
@@ -78,6 +87,8 @@ function validateProbe(p: Probe, path: string, mustSucceedOnce: boolean): FieldE
     errs.push(invalid(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must be greater than 0'));
   }
   if (mustSucceedOnce && p.successThreshold != null && p.successThreshold !== 1) errs.push(invalid(`${path}.successThreshold`, p.successThreshold, 'must be 1'));
+  // (validateReadinessProbe: a readiness probe kills nothing, so it has no grace period of its own)
+  if (!mustSucceedOnce && p.terminationGracePeriodSeconds != null) errs.push(invalid(`${path}.terminationGracePeriodSeconds`, p.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
   return errs;
 }
 
@@ -240,8 +251,8 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   }
   if (ordinaryInit && c.lifecycle) errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
   else {
-    if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, `${path}.lifecycle.postStart`, 'lifecycle'));
-    if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, `${path}.lifecycle.preStop`, 'lifecycle'));
+    if (c.lifecycle?.postStart) errs.push(...validateHandler(c.lifecycle.postStart, `${path}.lifecycle.postStart`, 'lifecycle', ctx.gracePeriod));
+    if (c.lifecycle?.preStop) errs.push(...validateHandler(c.lifecycle.preStop, `${path}.lifecycle.preStop`, 'lifecycle', ctx.gracePeriod));
   }
 
   if (c.restartPolicy) {

@@ -108,8 +108,9 @@ export function validatePodSpec(spec: PodSpec | undefined | null, path = 'spec')
   const containers = s.containers ?? [];
   if (!containers.length) errs.push(required(`${path}.containers`));
   const names = new Set<string>();
-  (s.initContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { volumes, init: true }, names)));
-  containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false }, names)));
+  const gracePeriod = s.terminationGracePeriodSeconds;
+  (s.initContainers ?? []).forEach((c, i) => errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, { volumes, init: true, gracePeriod }, names)));
+  containers.forEach((c, i) => errs.push(...validateContainer(c, `${path}.containers[${i}]`, { volumes, init: false, gracePeriod }, names)));
   errs.push(...validateEphemeralContainers(s.ephemeralContainers ?? [], `${path}.ephemeralContainers`, volumes, names));
 
   // Host ports may not be claimed twice by containers that run at the same time
