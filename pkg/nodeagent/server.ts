@@ -145,10 +145,12 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         res.writeHead(400, { 'Content-Type': 'text/plain' });
         return void res.end(logOpts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start: ${waitingText(w.waitingReason(container) ?? reportedWaiting(w, container))}`);
       }
-      // (an ended pod's containers may have been removed under disk pressure, their logs with them)
+      // (an ended pod's containers may have been removed under disk pressure, their logs with them.
+      // The kubelet has answered 200 by the time it asks the runtime, with its zero-byte write
+      // before GetContainerLogs, so the refusal is the body: kubectl logs prints it and exits 0)
       if (!(await agent.runtime.containerStatus(st.id).then(() => true, () => false))) {
-        res.writeHead(400, { 'Content-Type': 'text/plain' });
-        return void res.end(`container "${container}" in pod "${name}" was removed from the node, and its logs with it`);
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return void res.end(`unable to retrieve container logs for tskube://${st.id}`);
       }
       const ac = new AbortController();
       req.on('close', () => ac.abort());
