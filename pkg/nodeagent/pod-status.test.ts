@@ -222,6 +222,17 @@ describe('a pod whose end the API holds', () => {
     w.pod = { ...w.pod, spec: { ...w.pod.spec!, ephemeralContainers: [{ name: 'dbg', image: 'x' }] } } as Pod;
     expect((computeStatus(w, '10.0.0.1').ephemeralContainerStatuses as { state: unknown }[])[0]!.state).toEqual({ terminated: { exitCode: 5, reason: 'Error' } });
   });
+
+  it('an ephemeral container\'s status has no started field, running or not yet created', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running), ctr('dbg', ContainerState.Running)], { side: true, app: true });
+    w.pod.spec!.ephemeralContainers = [{ name: 'dbg', image: 'x' }, { name: 'later', image: 'x' }];
+    const s = computeStatus(w, '10.0.0.1') as { ephemeralContainerStatuses: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] };
+    expect(statusOf(s, 'ephemeralContainerStatuses', 'dbg')).toMatchObject({ state: { running: {} }, ready: false });
+    expect(statusOf(s, 'ephemeralContainerStatuses', 'dbg')).not.toHaveProperty('started');
+    expect(statusOf(s, 'ephemeralContainerStatuses', 'later')).not.toHaveProperty('started');
+    // (an app container's is the prober manager's: there, as before)
+    expect(statusOf(s, 'containerStatuses', 'app')).toMatchObject({ started: true });
+  });
 });
 
 describe('a deleted pod whose containers have stopped (terminal)', () => {

@@ -170,6 +170,9 @@ function containerStatus(w: PodView, c: Container, kind: 'init' | 'app' | 'ephem
     started,
   };
   if (st) out.containerID = `tskube://${st.id}`;
+  // (started is the prober manager's, and its UpdatePodStatus sets it for app and init containers
+  // alone: an ephemeral container's status has none)
+  if (kind === 'ephemeral') delete out.started;
   Object.assign(out, mountStatuses(c));
   if (init && isSidecar(c)) out.ready = started && !!rec?.ready;
   else if (init && st?.state === ContainerState.Exited) out.ready = st.exitCode === 0;
