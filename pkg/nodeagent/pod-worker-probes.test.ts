@@ -60,6 +60,30 @@ describe('a container that failed its liveness probe', () => {
   });
 });
 
+describe('a probe that cannot be run (a named port the container does not have)', () => {
+  it('is an Unhealthy event saying it errored and resulted in unknown state, and kills nothing', async () => {
+    const c: Container = { name: 'app', image: 'x', readinessProbe: { httpGet: { path: '/', port: 'web' }, periodSeconds: 1 }, livenessProbe: { tcpSocket: { port: 'web' }, periodSeconds: 1, failureThreshold: 1 } };
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [c] } };
+    const events: string[] = [];
+    const rt = { stopContainer: async () => void events.push('stopped') } as unknown as RuntimeService;
+    const rec = newRecord();
+    const st = running('c1', 'app');
+    const h: ProbeHost = {
+      pod, uid: 'u', key: 'ns/p', podIP: '127.0.0.1', runtime: rt,
+      event: (_t, reason, message) => void events.push(`${reason}: ${message}`),
+      retryIn: () => {}, kick: () => {}, statusChanged: () => {},
+      latest: () => st, record: () => rec,
+    };
+    ensureProbers(h, c, st, rec);
+    await sleep(100);
+    for (const p of rec.probers) p.stop();
+    expect(events.sort()).toEqual([
+      'Unhealthy: Liveness probe errored and resulted in unknown state: port "web" is not a port of the container',
+      'Unhealthy: Readiness probe errored and resulted in unknown state: port "web" is not a port of the container',
+    ]);
+  });
+});
+
 describe('the Killing message of a failed probe, as computePodActions and computeInitContainerActions word it', () => {
   const app: Container = { name: 'app', image: 'x' };
   const sidecar: Container = { name: 'sc', image: 'x', restartPolicy: 'Always' };

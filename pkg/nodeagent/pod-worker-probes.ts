@@ -79,8 +79,10 @@ export function ensureProbers(h: ProbeHost, c: Container, st: ContainerStatus, r
       countProbe(h, c, kind, r, seconds);
       // Every failed probe is an Unhealthy event, as the kubelet's prober records them (repeats
       // aggregate into one event's count: "(x12 over 1m)"), whether or not it changes the verdict:
-      // a readiness probe that fails from the start says why the pod is not ready.
-      if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe ${r.errored ? 'errored' : 'failed'}: ${r.message}`, c.name);
+      // a readiness probe that fails from the start says why the pod is not ready. One that could
+      // not be run says what it came to, as the prober's "%s probe errored and resulted in %s
+      // state: %s" does (the probe.Unknown result of a prober error).
+      if (!r.ok) h.event('Warning', 'Unhealthy', `${probeType(kind)} probe ${r.errored ? 'errored and resulted in unknown state' : 'failed'}: ${r.message}`, c.name);
       else if (r.warning) h.event('Warning', 'ProbeWarning', `${probeType(kind)} probe warning: ${r.warning}`, c.name);
     });
   const startRest = () => {
