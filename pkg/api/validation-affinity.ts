@@ -1,7 +1,7 @@
 // Scheduling constraints of a pod spec: node affinity (node selector terms), pod (anti-)affinity
 // terms, topology spread constraints and tolerations, validated as pkg/apis/core/validation does.
 import { duplicate, forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
-import { isDNS1123Label, isValidLabelValue } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidLabelValue } from './names.js';
 import type { Affinity, LabelSelector, NodeSelector, NodeSelectorTerm, PodAffinityTerm, Toleration, TopologySpreadConstraint } from './types.js';
 import { oneOf, qualifiedName, validateLabels } from './validation-meta.js';
 
@@ -25,11 +25,14 @@ function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): FieldError
     }
     errs.push(...qualifiedName(r.key, `${p}.key`));
   });
+  // (ValidateNodeFieldSelectorRequirement, in its order: the operator (and for In or NotIn the one
+  // value), then the key, whose values must be node names)
   (t.matchFields ?? []).forEach((r, i) => {
     const p = `${path}.matchFields[${i}]`;
-    if (r.key !== 'metadata.name') errs.push(invalid(`${p}.key`, r.key ?? '', 'not a valid field selector key'));
     if (r.operator !== 'In' && r.operator !== 'NotIn') errs.push(invalid(`${p}.operator`, r.operator ?? '', 'not a valid selector operator'));
-    if ((r.values ?? []).length !== 1) errs.push(required(`${p}.values`, 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+    else if ((r.values ?? []).length !== 1) errs.push(required(`${p}.values`, 'must be only one value when `operator` is \'In\' or \'NotIn\' for node field selector'));
+    if (r.key !== 'metadata.name') errs.push(invalid(`${p}.key`, r.key ?? '', 'not a valid field selector key'));
+    else (r.values ?? []).forEach((v, j) => isDNS1123Subdomain(v).forEach((m) => errs.push(invalid(`${p}.values[${j}]`, v, m))));
   });
   return errs;
 }

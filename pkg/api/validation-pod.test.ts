@@ -251,6 +251,21 @@ describe('scheduling constraints in pkg/apis/core/validation\'s words', () => {
     ]);
   });
 
+  it('a matchFields requirement is checked operator first, then its key, whose values must be node names (ValidateNodeFieldSelectorRequirement)', () => {
+    const fieldTerm = (f: unknown) => mutate((p) => (p.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [f] }] } } }));
+    const f = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0]';
+    expect(admit(fieldTerm({ key: 'metadata.label', operator: 'Exists' })).map(formatFieldError)).toEqual([
+      `${f}.operator: Invalid value: "Exists": not a valid selector operator`,
+      `${f}.key: Invalid value: "metadata.label": not a valid field selector key`,
+    ]);
+    expect(admit(fieldTerm({ key: 'metadata.name', operator: 'In', values: ['Node_1'] })).map(formatFieldError)).toEqual([
+      expect.stringMatching(/^spec\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchFields\[0\]\.values\[0\]: Invalid value: "Node_1": a lowercase RFC 1123 subdomain must consist of/),
+    ]);
+    expect(admit(fieldTerm({ key: 'metadata.name', operator: 'NotIn', values: ['a', 'b'] })).map(formatFieldError)).toEqual([
+      `${f}.values: Required value: must be only one value when \`operator\` is 'In' or 'NotIn' for node field selector`,
+    ]);
+  });
+
   it('an Exists toleration with a value shows the whole toleration as the bad value (ValidateTolerations)', () => {
     expect(admit(mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', value: 'v', effect: 'NoSchedule' }]))).map(formatFieldError)).toEqual([
       'spec.tolerations[0].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"NoSchedule", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is \'Exists\'',
