@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
+import { Events } from '../client/rest-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
 import { removeNetpolRules } from '../network/netpol-syncer.js';
@@ -16,7 +17,7 @@ import { logger } from '../util/log.js';
 import type { AgentConfig } from './agent-config.js';
 import { NodeNetworkPolicy } from './network-policy.js';
 import type { NetworkPlugin } from './pod-worker-deps.js';
-import { NodeServiceProxy } from './service-proxy.js';
+import { kubeProxyStarting, NodeServiceProxy } from './service-proxy.js';
 
 const log = logger('nodeagent');
 
@@ -124,6 +125,8 @@ export class NodeNetwork {
     });
     // Not awaited: pods need not wait for services (the informers retry on their own).
     void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
+    // (its informers are running: kube-proxy's birth cry, best effort)
+    void this.d.client.create(Events, 'default', kubeProxyStarting(this.cfg.nodeName)).catch((e: Error) => log.debug('kube-proxy Starting event not recorded', { err: e.message }));
   }
 
   /** Policy chains hook in before the node's forward chain, so they start after it. */

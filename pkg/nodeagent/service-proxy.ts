@@ -3,7 +3,9 @@
 // ServiceProxier, which rewrites the service chains after each change. Until both informers have
 // listed, nothing is written, so a restarted agent never briefly programs services without their
 // endpoints (or deletes the chains of services it has not seen yet).
+import { hostname } from 'node:os';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
+import { eventName, microTimeNow } from '../client/events.js';
 import type { Informer } from '../client/informer.js';
 import { ServiceProxier, type ServiceProxierConfig, type SyncResult } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
@@ -14,6 +16,27 @@ const log = logger('service-proxy');
 export interface ServiceSources {
   services: Informer<Service & KubeObject>;
   slices: Informer<EndpointSlice & KubeObject>;
+}
+
+/**
+ * kube-proxy's birth cry, the event it records once its informers are started (ProxyServer.birthCry):
+ * Normal Starting, action StartKubeProxy, no note, about its Node (a reference whose uid is the
+ * node's name), from its events.k8s.io recorder (reportingController kube-proxy, instance
+ * kube-proxy-<hostname>). kubectl describe node lists it as "Starting ... kube-proxy".
+ */
+export function kubeProxyStarting(nodeName: string, host = hostname()): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: eventName(nodeName), namespace: 'default' },
+    involvedObject: { kind: 'Node', name: nodeName, uid: nodeName },
+    reason: 'Starting',
+    type: 'Normal',
+    eventTime: microTimeNow(),
+    action: 'StartKubeProxy',
+    reportingComponent: 'kube-proxy',
+    reportingInstance: `kube-proxy-${host}`,
+  } as KubeObject;
 }
 
 export class NodeServiceProxy {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../pkg/client/api-client.js';
 import { connect } from '../../pkg/client/connect.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { EndpointSlices, Pods, Services } from '../../pkg/client/rest-client.js';
+import { EndpointSlices, Events, Pods, Services } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
@@ -50,6 +50,13 @@ const webPod = (name: string) =>
   });
 
 describe('service proxy', () => {
+  it('records kube-proxy\'s Starting event about its node, as ProxyServer.birthCry', async () => {
+    const node = c.cfg.nodeName;
+    const started = async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.kind=Node,involvedObject.name=${node},reason=Starting,source=kube-proxy` })).items;
+    await eventually(async () => (await started()).length === 1, { timeoutMs: 20_000, what: 'kube-proxy Starting event' });
+    expect((await started())[0]).toMatchObject({ action: 'StartKubeProxy', type: 'Normal', reportingComponent: 'kube-proxy', eventTime: expect.any(String), source: {}, firstTimestamp: null });
+  });
+
   it('spreads a pod\'s requests to a Service\'s cluster IP over the pods behind it', async () => {
     for (const name of ['svc-web-1', 'svc-web-2']) {
       const pod = webPod(name) as { metadata: Record<string, unknown> };
