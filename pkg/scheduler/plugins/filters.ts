@@ -1,16 +1,19 @@
 // Filter plugins: NodeUnschedulable, NodeName, NodeResourcesFit, NodeAffinity (nodeSelector and
 // required affinity), TaintToleration, NodePorts. Reasons read as kube-scheduler's do, because
 // they are counted into the FailedScheduling message.
-import { findUntoleratedTaint, isSchedulingTaint, podMatchesNodeSelectorAndAffinity } from '../../api/scheduling.js';
+import { findUntoleratedTaint, isSchedulingTaint, podMatchesNodeSelectorAndAffinity, toleratesTaint } from '../../api/scheduling.js';
 import { CycleState, StateKey, Status, type FilterPlugin, type PreFilterPlugin } from '../framework.js';
 import type { Pod } from '../framework.js';
 import { podHostPorts, podRequests, type HostPort, type NodeInfo, type Resources } from '../node-info.js';
+
+const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
 
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter(_s, pod, n) {
     if (!n.node.spec?.unschedulable) return Status.success;
-    const tolerated = (pod.spec?.tolerations ?? []).some((t) => (t.key === 'node.kubernetes.io/unschedulable' || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoSchedule'));
+    // (TolerationsTolerateTaint against the taint a cordon stands for: key, effect, operator and value all count)
+    const tolerated = (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, UNSCHEDULABLE_TAINT));
     return tolerated ? Status.success : Status.unresolvable('NodeUnschedulable', 'node(s) were unschedulable');
   },
 };
