@@ -6,6 +6,7 @@
 // is made only after the volume carries this node's cleanup finalizer, so that a directory on the
 // node always has a volume whose deletion waits for the node to remove it.
 import { HostPathError, setUpHostPath } from './host-path.js';
+import { unmountableMessage, unmountablePersistentVolumeSource } from './unmounted-volumes.js';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { resolve as resolvePath, sep } from 'node:path';
 import { ANN_PROVISIONED_BY, ephemeralClaimError, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER, volumeClaimName } from '../api/persistent-volumes.js';
@@ -72,7 +73,10 @@ export class ClaimVolumeResolver implements ClaimVolumes {
     const refUid = pv.spec?.claimRef?.uid;
     if (refUid !== pvc.metadata?.uid) throw unprocessed(`found bound PV ${pvName} with claimRef uid ${refUid ?? '""'} which does not match the claim's uid ${pvc.metadata?.uid}`);
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    if (!path) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${pvName}" : tskube mounts only hostPath and local volumes`);
+    if (!path) {
+      const kind = unmountablePersistentVolumeSource(pv);
+      throw new VolumeMountError(kind ? unmountableMessage(pvName, kind, pv.spec?.[kind as keyof typeof pv.spec] as Record<string, unknown>, true) : `MountVolume.SetUp failed for volume "${pvName}" : tskube mounts only hostPath and local volumes`);
+    }
     await this.prepare(pv, path);
     return { path, readOnly: !!v.persistentVolumeClaim?.readOnly };
   }

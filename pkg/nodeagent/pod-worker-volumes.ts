@@ -8,6 +8,7 @@ import { podReferences } from '../api/pod-references.js';
 import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { VolumeMountError, type MountedClaim } from './claim-volumes.js';
 import { HostPathError, setUpHostPath } from './host-path.js';
+import { mountRetryMs, unmountableMessage, unmountableSource } from './unmounted-volumes.js';
 import { ConfigSourceError, ConfigSources, decodeSource } from './config-sources.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
 
@@ -29,6 +30,8 @@ export class PodVolumes {
   private claims = new Map<string, MountedClaim>();
   /** The pod's hostPath volumes that passed their type check. */
   private hostPathsReady = new Set<string>();
+  /** Volumes of a source the node agent does not mount: failed attempts, and when the next is due. */
+  private unmountable = new Map<string, { failures: number; nextAt: number }>();
   /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
   private timer: NodeJS.Timeout | undefined;
 
@@ -106,6 +109,28 @@ export class PodVolumes {
    */
   async prepareClaimVolumes(): Promise<boolean> {
     const pod = this.ctx.pod;
+    // Sources tskube does not mount (nfs, iscsi, csi, ...) hold the pod for good: a FailedMount
+    // per volume each time the kubelet's back-off lets it try again.
+    const now = Date.now();
+    let due = Infinity;
+    for (const v of pod.spec?.volumes ?? []) {
+      const kind = unmountableSource(v);
+      if (!kind) continue;
+      const state = this.unmountable.get(v.name!) ?? { failures: 0, nextAt: 0 };
+      if (now >= state.nextAt) {
+        this.ctx.event('Warning', 'FailedMount', unmountableMessage(v.name!, kind, v[kind as keyof typeof v] as Record<string, unknown>, false));
+        state.failures++;
+        state.nextAt = now + mountRetryMs(state.failures);
+        this.unmountable.set(v.name!, state);
+      }
+      due = Math.min(due, state.nextAt - now);
+    }
+    if (due !== Infinity) {
+      // (no "Unable to attach or mount volumes" when the sync's 2 min 3 s wait runs out: 1.32's
+      // syncPod says nothing of an interrupted wait)
+      this.ctx.retryIn(due);
+      return false;
+    }
     // hostPath volumes: the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
     const mounted = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
     for (const v of pod.spec?.volumes ?? []) {
