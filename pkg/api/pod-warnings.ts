@@ -67,7 +67,7 @@ export function claimSpecWarnings(spec: { resources?: { requests?: Record<string
   return [...fractionalBytes(`${path}.resources.requests[storage]`, r?.requests?.storage), ...fractionalBytes(`${path}.resources.limits[storage]`, r?.limits?.storage)];
 }
 
-function nodeSelectorTermWarnings(term: NodeSelectorTerm | undefined, path: string): string[] {
+export function nodeSelectorTermWarnings(term: NodeSelectorTerm | undefined, path: string): string[] {
   return (term?.matchExpressions ?? []).flatMap((e, i) => {
     const msg = e.key !== undefined ? DEPRECATED_NODE_LABELS[e.key] : undefined;
     return msg ? [`${path}.matchExpressions[${i}].key: ${e.key} is ${msg}`] : [];

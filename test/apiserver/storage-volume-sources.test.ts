@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../pkg/client/rest-client.js';
-import { failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { callWithWarnings, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { claim, storageClass } from '../helpers/storage.js';
 
 let cp: TestControlPlane;
@@ -56,6 +56,17 @@ describe('volume sources tskube does not mount', () => {
     await refused(cp.admin.patch(PersistentVolumes, undefined, 'nfs-share', { spec: { nfs: { path: '/srv/other' } } }), 422, 'spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation');
     const csi = await cp.admin.create(PersistentVolumes, undefined, { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'csi-pv' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'csi.example.com', volumeHandle: 'vol-1', nodePublishSecretRef: { name: 's', namespace: 'default' } } } });
     expect(spec(csi).csi).toMatchObject({ driver: 'csi.example.com', volumeHandle: 'vol-1' });
+  });
+
+  it('warns of a PersistentVolume of a removed plugin, as GetWarningsForPersistentVolume, and of a pod volume of one', async () => {
+    const made = await callWithWarnings(cp, 'POST', '/api/v1/persistentvolumes', nfsVolume('ceph-pv', {}, { nfs: undefined, cephfs: { monitors: ['10.0.0.1:6789'] }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'failure-domain.beta.kubernetes.io/zone', operator: 'In', values: ['a'] }] }] } } }));
+    expect(made.code).toBe(201);
+    expect(made.warnings).toEqual([
+      'spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].key: failure-domain.beta.kubernetes.io/zone is deprecated since v1.17; use "topology.kubernetes.io/zone" instead',
+      'spec.cephfs: deprecated in v1.28, non-functional in v1.31+',
+    ]);
+    const p = await callWithWarnings(cp, 'POST', '/api/v1/namespaces/default/pods', pod('rbd-pod', { spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], volumes: [{ name: 'r', rbd: { monitors: ['m'], image: 'i' } }] } }));
+    expect([p.code, p.warnings]).toEqual([201, ['spec.volumes[0].rbd: deprecated in v1.28, non-functional in v1.31+']]);
   });
 
   it('takes a claim with a dataSource, copied to dataSourceRef, and refuses bad ones', async () => {

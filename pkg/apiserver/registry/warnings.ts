@@ -1,6 +1,6 @@
 // The registry strategies' WarningsOnCreate and WarningsOnUpdate: what a write that passed
 // validation is warned of (a `Warning` header kubectl prints), by kind as 1.32's strategies do.
-import { claimSpecWarnings, podCreateWarnings, podTemplateWarnings } from '../../api/pod-warnings.js';
+import { claimSpecWarnings, nodeSelectorTermWarnings, podCreateWarnings, podTemplateWarnings } from '../../api/pod-warnings.js';
 import { isDNS1123Label, isQualifiedName } from '../../api/names.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 import { isUnqualifiedFinalizer } from '../../api/validation-meta.js';
@@ -30,6 +30,26 @@ const BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
 function claimWarnings(o: Obj): string[] {
   const w = o.metadata?.annotations && BETA_STORAGE_CLASS in o.metadata.annotations ? [`metadata.annotations[${BETA_STORAGE_CLASS}]: deprecated since v1.8; use "storageClassName" attribute instead`] : [];
   return [...w, ...claimSpecWarnings((o.spec ?? {}) as never, 'spec')];
+}
+
+/** The volume plugins gone from 1.32's kubelet, in the order GetWarningsForPersistentVolume checks them (and its spellings). */
+const REMOVED_PV_SOURCES: [field: string, named: string, message: string][] = [
+  ['cephfs', 'cephfs', 'deprecated in v1.28, non-functional in v1.31+'],
+  ['photonPersistentDisk', 'photonPersistentDisk', 'deprecated in v1.11, non-functional in v1.16+'],
+  ['scaleIO', 'scaleIO', 'deprecated in v1.16, non-functional in v1.22+'],
+  ['storageos', 'storageOS', 'deprecated in v1.22, non-functional in v1.25+'],
+  ['glusterfs', 'glusterfs', 'deprecated in v1.25, non-functional in v1.26+'],
+  ['rbd', 'rbd', 'deprecated in v1.28, non-functional in v1.31+'],
+];
+
+/** GetWarningsForPersistentVolume: the beta class annotation, Recycle, deprecated node labels, removed plugins. */
+function persistentVolumeWarnings(o: Obj): string[] {
+  const w = o.metadata?.annotations && BETA_STORAGE_CLASS in o.metadata.annotations ? [`metadata.annotations[${BETA_STORAGE_CLASS}]: deprecated since v1.8; use "storageClassName" attribute instead`] : [];
+  const spec = (o.spec ?? {}) as Record<string, any>;
+  if (spec.persistentVolumeReclaimPolicy === 'Recycle') w.push('spec.persistentVolumeReclaimPolicy: The Recycle reclaim policy is deprecated. Instead, the recommended approach is to use dynamic provisioning.');
+  ((spec.nodeAffinity?.required?.nodeSelectorTerms ?? []) as never[]).forEach((t, i) => w.push(...nodeSelectorTermWarnings(t, `spec.nodeAffinity.required.nodeSelectorTerms[${i}]`)));
+  for (const [field, named, message] of REMOVED_PV_SOURCES) if (spec[field] != null) w.push(`spec.${named}: ${message}`);
+  return w;
 }
 
 /** A custom resource's finalizers added by this write (generateWarningsFromObj, validateKubeFinalizerName). */
@@ -71,6 +91,8 @@ export function warningsOnCreate(r: ResourceInfo, obj: Obj): string[] {
       return [...nameWarning(obj), ...jobSpecWarnings(get(obj, 'spec', 'jobTemplate', 'spec'), 'spec.jobTemplate.spec')];
     case '/persistentvolumeclaims':
       return claimWarnings(obj);
+    case '/persistentvolumes':
+      return persistentVolumeWarnings(obj);
     default:
       return [];
   }
@@ -98,6 +120,8 @@ export function warningsOnUpdate(r: ResourceInfo, obj: Obj, old: Obj): string[] 
       return sameSpec(obj, old) ? [] : jobSpecWarnings(get(obj, 'spec', 'jobTemplate', 'spec'), 'spec.jobTemplate.spec', get(old, 'spec', 'jobTemplate', 'spec') ?? {});
     case '/persistentvolumeclaims':
       return claimWarnings(obj);
+    case '/persistentvolumes':
+      return persistentVolumeWarnings(obj);
     default:
       return [];
   }
