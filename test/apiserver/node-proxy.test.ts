@@ -44,6 +44,8 @@ beforeAll(async () => {
   agent.on('upgrade', (req, socket, head) => {
     requests.push({ path: req.url ?? '', auth: req.headers.authorization ?? '' });
     if (req.headers.authorization !== `Bearer ${nodeToken}`) return socket.destroy();
+    // (a pod whose container is not running: the kubelet's refusal, before any upgrade)
+    if (req.url?.includes('/default/stopped/')) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found ("main")\n');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const url = new URL(req.url ?? '/', 'https://x');
       const command = url.searchParams.getAll('command');
@@ -150,6 +152,19 @@ describe('pods/exec', () => {
     const failed = await tsctl(['exec', 'web', '--', 'sh', '-c', 'fail']);
     expect(failed.code).toBe(3);
     expect(requests.at(-1)!.path).toBe('/exec/default/web/main?command=sh&command=-c&command=fail&stdout=true&stderr=true');
+  });
+
+  it('a container the node will not exec into is an InternalError status in the session, as the stream translator reports it', async () => {
+    await cp.admin.create(Pods, 'default', pod('stopped'));
+    await cp.admin.bind('default', 'stopped', 'agent-node');
+    const t = await tsctl(['exec', 'stopped', '--', 'true']);
+    expect(t.code).toBe(1);
+    expect(t.err).toContain('Internal error occurred: unable to upgrade connection: container not found ("main")');
+    if (!hasKubectl) return;
+    const k = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'stopped', '--', 'true']);
+    expect(k).toMatchObject({ code: 1, err: 'error: Internal error occurred: unable to upgrade connection: container not found ("main")\n' });
+    const a = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['attach', 'stopped', '-q']);
+    expect(a).toMatchObject({ code: 1, err: 'error: Internal error occurred: unable to upgrade connection: container not found ("main")\n' });
   });
 
   it('kubectl exec works through the proxy, with stdin', async () => {

@@ -160,7 +160,7 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
     }, { timeoutMs: 20_000, what: 'kubectl logs of a pod backing off its image pull' });
     expect(logs.err).toBe('Error from server (BadRequest): container "unpullable" in pod "unpullable" is waiting to start: trying and failing to pull image\n');
     const exec = await kubectlRun('exec', 'unpullable', '--', 'true');
-    expect(exec.err).toBe('error: unable to upgrade connection: container not found ("unpullable")\n');
+    expect(exec.err).toBe('error: Internal error occurred: unable to upgrade connection: container not found ("unpullable")\n');
     await kubectl('delete', 'pod', 'unpullable', '--wait=false');
   });
 
@@ -171,12 +171,13 @@ describe.skipIf(!hasKubectl)('kubectl events', () => {
       return l.some((x) => x.startsWith('BackOff=')) ? l : undefined;
     }, { timeoutMs: 30_000, what: 'a BackOff event' });
     expect(got).toContain(`BackOff=Back-off restarting failed container crasher in pod talker_default(${uid})`);
-    // exec into it while it waits out its back-off: the kubelet finds only running containers
+    // exec into it while it waits out its back-off: the kubelet finds only running containers, and
+    // the apiserver's stream translator reports its refusal as an InternalError in the session
     const exec = await eventually(async () => {
       const r = await kubectlRun('exec', 'talker', '-c', 'crasher', '--', 'true');
       return r.err.includes('container not found') ? r : undefined;
     }, { timeoutMs: 20_000, what: 'exec refused while the container waits' });
-    expect(exec.err).toBe('error: unable to upgrade connection: container not found ("crasher")\n');
+    expect(exec.err).toBe('error: Internal error occurred: unable to upgrade connection: container not found ("crasher")\n');
   });
 
   it('a pod whose image is present and not pulled says so (Pulled)', async () => {

@@ -15,6 +15,8 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { Store, UserInfo } from '../registry/store.js';
 import { retryAfter } from './http-util.js';
+import { WebSocketServer } from 'ws';
+import { Channel, frame } from '../../client/remote-command.js';
 
 const log = logger('node-proxy');
 
@@ -177,6 +179,12 @@ function agentLogError(code: number, text: string, name: string): ApiError {
 export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<void> {
   const t = await resolveTarget(deps, user, namespace, name, sub, url);
   if (!t) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  // 1.32's apiserver translates exec and attach over v5.channel.k8s.io (TranslateStreamCloseWebsocketRequests):
+  // it completes the client's websocket handshake, then dials the kubelet, so a node that refuses
+  // (a container not running) is reported as an InternalError status on the error channel, which
+  // kubectl prints as 'Internal error occurred: unable to upgrade connection: ...' and exits 1.
+  const translated = (sub === 'exec' || sub === 'attach') && isV5WebSocket(req);
+  let answered = false;
   const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
   up.once('secureConnect', () => {
     const skip = new Set(['authorization', 'host']);
@@ -186,8 +194,35 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
     }
     up.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) up.write(head);
-    up.pipe(socket);
-    socket.pipe(up);
+    if (!translated) {
+      up.pipe(socket);
+      socket.pipe(up);
+      return;
+    }
+    // The agent's answer is read before anything reaches the client: its 101 opens the pipe; a
+    // refusal becomes the status of a websocket session of our own.
+    let got = Buffer.alloc(0);
+    let code: number | undefined;
+    const onData = (b: Buffer) => {
+      got = Buffer.concat([got, b]);
+      const end = got.indexOf('\r\n\r\n');
+      if (code !== undefined || end < 0) return;
+      code = Number(/^HTTP\/1\.[01] (\d{3})/.exec(got.toString('latin1'))?.[1] ?? 502);
+      if (code !== 101) return;
+      up.pause();
+      up.off('data', onData);
+      socket.write(got);
+      up.pipe(socket);
+      socket.pipe(up);
+    };
+    up.on('data', onData);
+    up.once('end', () => {
+      if (code === 101) return;
+      const end = got.indexOf('\r\n\r\n');
+      const body = end < 0 ? '' : got.subarray(end + 4, end + 4 + 64 * 1024).toString('utf8').trim();
+      answered = true;
+      refuseInStream(req, socket, head, body || `the node agent answered ${code ?? 'nothing'}`);
+    });
   });
   const close = () => {
     up.destroy();
@@ -195,11 +230,40 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   };
   up.on('error', (e) => {
     log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err: e });
-    if (socket.writable) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
+    if (socket.writable && !answered) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
     close();
   });
   socket.on('error', close);
   socket.on('close', () => up.destroy());
+}
+
+function isV5WebSocket(req: IncomingMessage): boolean {
+  const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' && protocols.includes(V5);
+}
+
+const V5 = 'v5.channel.k8s.io';
+const translatorSessions = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has(V5) ? V5 : false) });
+
+/**
+ * The stream translator's answer to a node's refusal: the handshake completes, the error channel
+ * carries the Status (the node's own, when it sent one; else NewInternalError of SPDY's
+ * `unable to upgrade connection: BODY`), and the session closes.
+ */
+function refuseInStream(req: IncomingMessage, socket: Duplex, head: Buffer, body: string): void {
+  let status: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    if (parsed.kind !== 'Status') throw new Error('not a Status');
+    status = parsed;
+  } catch {
+    const cause = `unable to upgrade connection: ${body}`;
+    status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${cause}`, reason: 'InternalError', details: { causes: [{ message: cause }] }, code: 500 };
+  }
+  translatorSessions.handleUpgrade(req, socket, head, (ws) => {
+    ws.send(frame(Channel.Error, JSON.stringify(status)));
+    ws.close(1000);
+  });
 }
 
 export function writeUpgradeError(socket: Duplex, err: ApiError): void {
