@@ -30,6 +30,9 @@ export function certificateAdmission(authorizer: Authorizer): AdmissionPlugin {
       spec.groups = user?.groups ?? [];
       if (user?.uid) spec.uid = user.uid;
       else delete spec.uid;
+      // (the user's extra attributes too, as 1.32's PrepareForCreate copies user.GetExtra())
+      if (user?.extra && Object.keys(user.extra).length) spec.extra = { ...user.extra };
+      else delete spec.extra;
     },
     async validate(req) {
       if (req.operation !== 'UPDATE' || !req.ctx.user) return;

@@ -1,9 +1,13 @@
 // The volume sources tskube does not mount (nfs, iscsi, csi, ...), claim data sources and
 // StorageClass topologies against apiserver+etcd: 1.32 takes and validates them, so tskube does
 // (it refused them as unknown fields), with 1.32's 422 messages for bad ones.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../pkg/client/rest-client.js';
+import { CertificateSigningRequests, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../pkg/client/rest-client.js';
 import { callWithWarnings, failure, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { claim, storageClass } from '../helpers/storage.js';
 
@@ -117,5 +121,16 @@ describe('fields behind gates 1.32 leaves off', () => {
     expect(pvc.dataSourceRef).toBeUndefined();
     const pv = spec(await cp.admin.create(PersistentVolumes, undefined, nfsVolume('nfs-vac', { server: 's', path: '/' }, { volumeAttributesClassName: 'gold' })));
     expect(pv.volumeAttributesClassName).toBeUndefined();
+  });
+});
+
+describe('a CertificateSigningRequest', () => {
+  it('takes spec.extra, and records the requester\'s own extra attributes in it, as 1.32 PrepareForCreate does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-csr-'));
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.key'), '-out', join(dir, 'r.csr'), '-subj', '/CN=alice'], { stdio: 'ignore' });
+    const request = Buffer.from(readFileSync(join(dir, 'r.csr'))).toString('base64');
+    const csr = await cp.admin.create(CertificateSigningRequests, undefined, { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'extra' }, spec: { request, signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], extra: { 'scopes.example.com': ['forged'] } } });
+    // (the admin has no extra attributes: what the client wrote is not kept)
+    expect((csr.spec as { extra?: unknown; username?: string }).extra).toBeUndefined();
   });
 });
