@@ -239,11 +239,11 @@ export class PersistentVolumeController {
       Object.assign((next.metadata!.annotations ??= {}), { [ANN_STORAGE_PROVISIONER]: provisioner, [ANN_BETA_STORAGE_PROVISIONER]: provisioner });
       c = await this.client.update<PVC>(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, next);
     }
-    if (provisioner !== LOCAL_PATH_PROVISIONER) {
-      this.event(c, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
-      return;
-    }
-    if (this.inf.volumes.get(provisionedVolumeName(c))) return; // made earlier: the volume's sync binds it
+    if (provisioner === LOCAL_PATH_PROVISIONER && this.inf.volumes.get(provisionedVolumeName(c))) return; // made earlier: the volume's sync binds it
+    // (local-path is no in-tree plugin either: as for any external provisioner, the controller
+    // says it waits for it, and the provisioner then tells of its own work)
+    this.event(c, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
+    if (provisioner !== LOCAL_PATH_PROVISIONER) return;
     const nodeName = selectedNode(c);
     const node = nodeName ? this.inf.nodes.get(nodeName) : undefined;
     const refusal = localPathRefusal(c, node, nodeName);

@@ -188,6 +188,8 @@ describe('scheduling', () => {
     // a spam-filter budget of their own that the claim's WaitForFirstConsumer events cannot use up)
     const provisioned = (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=dyn,reason=ProvisioningSucceeded' })).items[0] as { source?: { component?: string } };
     expect(provisioned.source?.component).toBe(`tskube.io/local-path_${hostname()}`);
+    // and the controller said first that it waits for that provisioner, as for any external one
+    expect(await eventsOf('dyn')).toContain("ExternalProvisioning: Waiting for a volume to be created either by the external provisioner 'tskube.io/local-path' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.");
     // Expansion: the class allows it; the volume and the claim's capacity follow the request.
     await cp.admin.patch(PersistentVolumeClaims, 'default', 'dyn', { spec: { resources: { requests: { storage: '3Gi' } } } });
     await eventually(async () => (await getClaim('dyn')).status.capacity?.storage === '3Gi', { timeoutMs: 15_000, what: 'expanded' });
