@@ -3,10 +3,10 @@
 // ReplicationController, ReplicaSet or StatefulSet of a pod (kube-scheduler's DefaultSelector, for the system default
 // spreading). The scheduler feeds it from informers; unit tests use a fake.
 import { labelSelectorFromObject, matchesLabelSelector, type LabelRequirement, type ParsedLabelSelector } from '../api/selectors.js';
-import type { KubeObject, Namespace, Pod, ReplicaSet, ReplicationController, Service, StatefulSet } from '../api/types.js';
+import type { KubeObject, Namespace, Pod, PodDisruptionBudget, ReplicaSet, ReplicationController, Service, StatefulSet } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
-import { Namespaces, ReplicaSets, ReplicationControllers, Services, StatefulSets } from '../client/rest-client.js';
+import { Namespaces, PodDisruptionBudgets, ReplicaSets, ReplicationControllers, Services, StatefulSets } from '../client/rest-client.js';
 
 export interface ClusterLister {
   /** The namespace's labels; undefined when it is not known. */
@@ -29,9 +29,13 @@ export function mergeDefaultSelector(serviceSelectors: Record<string, string>[],
   return requirements.length ? { requirements } : undefined;
 }
 
-/** The lister over informers of Namespaces, Services, ReplicationControllers, ReplicaSets and StatefulSets. */
+/**
+ * The lister over informers of Namespaces, Services, ReplicationControllers, ReplicaSets and
+ * StatefulSets, and of PodDisruptionBudgets (which preemption reads, as kube-scheduler's does).
+ */
 export class InformerClusterLister implements ClusterLister {
   private readonly namespaces: Informer<Namespace & KubeObject>;
+  private readonly pdbs: Informer<PodDisruptionBudget & KubeObject>;
   private readonly services: Informer<Service & KubeObject>;
   private readonly replicaSets: Informer<ReplicaSet & KubeObject>;
   private readonly replicationControllers: Informer<ReplicationController & KubeObject>;
@@ -45,6 +49,7 @@ export class InformerClusterLister implements ClusterLister {
     this.replicaSets = new Informer(client, ReplicaSets);
     this.replicationControllers = new Informer(client, ReplicationControllers);
     this.statefulSets = new Informer(client, StatefulSets);
+    this.pdbs = new Informer(client, PodDisruptionBudgets);
     const put = (s: Service & KubeObject) => {
       const ns = s.metadata!.namespace!;
       const sel = s.spec?.selector;
@@ -60,13 +65,17 @@ export class InformerClusterLister implements ClusterLister {
   }
 
   start(): Promise<void> {
-    const all = [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets];
+    const all = [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets, this.pdbs];
     for (const i of all) i.start();
     return Promise.all(all.map((i) => i.hasSynced())).then(() => undefined);
   }
 
   stop(): void {
-    for (const i of [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets]) i.stop();
+    for (const i of [this.namespaces, this.services, this.replicaSets, this.replicationControllers, this.statefulSets, this.pdbs]) i.stop();
+  }
+
+  podDisruptionBudgets(): PodDisruptionBudget[] {
+    return this.pdbs.list();
   }
 
   namespaceLabels(ns: string): Record<string, string> | undefined {

@@ -1,6 +1,6 @@
 // The scheduling framework in kube-scheduler's shape: one small interface per extension point,
 // plugins returning a Status instead of throwing, and a typed CycleState per scheduling cycle.
-import type { Node, Pod } from '../api/types.js';
+import type { Node, Pod, PodDisruptionBudget } from '../api/types.js';
 import type { NodeInfo } from './node-info.js';
 
 export enum Code {
@@ -93,6 +93,8 @@ export interface PostFilterHandle {
   filter: FilterPlugin[];
   /** Pods nominated to `node` that `pod` must leave room for (of its priority or higher). */
   nominated(node: string, pod: Pod): Pod[];
+  /** The PodDisruptionBudgets, whose victims preemption spares first. */
+  pdbs?(): PodDisruptionBudget[];
 }
 
 /** A PostFilter's answer: nominate the pod to this node once these pods are gone. */

@@ -1,7 +1,7 @@
 // Preemption's dry runs with the real filter plugins on fake nodes: who is eligible, which pods
 // become victims on a node, and which node is picked.
 import { describe, expect, it } from 'vitest';
-import type { Node, Pod } from '../api/types.js';
+import type { Node, Pod, PodDisruptionBudget } from '../api/types.js';
 import { CycleState, Status, type PostFilterHandle } from './framework.js';
 import { NodeInfo } from './node-info.js';
 import { defaultPreemption, eligibleToPreempt, pickCandidate, PREEMPTION_REASON, selectVictimsOnNode } from './preemption.js';
@@ -65,6 +65,40 @@ describe('selectVictimsOnNode', () => {
     const nominated = pod('first', 20, '600m');
     expect(selectVictimsOnNode(prepared(high), high, n, { ...plugins, nominated: () => [nominated] })).toBeUndefined();
     expect(selectVictimsOnNode(prepared(high), high, n, { ...plugins, nominated: () => [] })?.length).toBe(1);
+  });
+});
+
+describe('PodDisruptionBudgets in preemption', () => {
+  const labelled = (name: string, priority: number, cpu: string, app: string) => {
+    const p = pod(name, priority, cpu);
+    p.metadata!.labels = { app };
+    return p;
+  };
+  const pdb = (app: string, allowed: number, disrupted: Record<string, string> = {}) => ({ metadata: { name: app, namespace: 'default' }, spec: { selector: { matchLabels: { app } } }, status: { disruptionsAllowed: allowed, disruptedPods: disrupted } }) as PodDisruptionBudget;
+
+  it('gives back the pods a budget protects first, so an unprotected pod goes instead, and counts the violations left (filterPodsWithPDBViolation)', () => {
+    // Two 400m pods of equal priority, 200m free, 500m wanted: one must go. By importance the
+    // newer one (guarded) would go; its budget allows no disruption, so the older one goes.
+    const guarded = labelled('guarded', 1, '400m', 'db');
+    const n = nodeWith('n', [labelled('older', 1, '400m', 'web'), guarded]);
+    n.pods.get('default/older')!.pod.metadata!.creationTimestamp = '2025-01-01T00:00:00Z';
+    const high = pod('high', 10, '500m');
+    const counted = { pdbViolations: -1 };
+    expect(selectVictimsOnNode(prepared(high), high, n, { ...plugins, pdbs: () => [pdb('db', 0)] }, undefined, counted)?.map((v) => v.metadata?.name)).toEqual(['older']);
+    expect(counted.pdbViolations).toBe(0);
+    // (without budgets, the least important goes)
+    expect(selectVictimsOnNode(prepared(high), high, n, plugins)?.map((v) => v.metadata?.name)).toEqual(['guarded']);
+    // A budget with a disruption to spare, or that already counts the pod as disrupted, protects nothing.
+    expect(selectVictimsOnNode(prepared(high), high, n, { ...plugins, pdbs: () => [pdb('db', 1)] })?.map((v) => v.metadata?.name)).toEqual(['guarded']);
+    expect(selectVictimsOnNode(prepared(high), high, n, { ...plugins, pdbs: () => [pdb('db', 0, { guarded: '2026-01-01T00:00:00Z' })] })?.map((v) => v.metadata?.name)).toEqual(['guarded']);
+    // When every pod must go, the protected one is a victim all the same, and counted.
+    const all = pod('all', 10, '1000m');
+    expect(selectVictimsOnNode(prepared(all), all, n, { ...plugins, pdbs: () => [pdb('db', 0)] }, undefined, counted)?.length).toBe(2);
+    expect(counted.pdbViolations).toBe(1);
+  });
+
+  it('picks the node with the fewest budget violations first (pickOneNodeForPreemption)', () => {
+    expect(pickCandidate([{ node: 'a', victims: [pod('x', 1, '1m')], pdbViolations: 1 }, { node: 'b', victims: [pod('y', 5, '1m')], pdbViolations: 0 }])?.node).toBe('b');
   });
 });
 

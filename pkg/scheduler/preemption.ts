@@ -1,9 +1,11 @@
 // Preemption, as kube-scheduler's DefaultPreemption plugin decides it: when no node fits a pod,
 // find the nodes where removing pods of lower priority would make it fit (dry runs on copies of
-// the node and the cycle state), keep on each node as few victims as possible (the most
-// important pods are given back first), then pick the node whose victims matter least. The
+// the node and the cycle state), keep on each node as few victims as possible (the pods a
+// PodDisruptionBudget protects are given back first, then the most important), then pick the
+// node with the fewest budget violations and whose victims matter least. The
 // scheduler then nominates the pod to that node and deletes the victims.
-import type { Pod } from '../api/types.js';
+import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
+import type { Pod, PodDisruptionBudget } from '../api/types.js';
 import { Code, runFilters, type CycleState, type FilterPlugin, type PostFilterPlugin, type PreFilterPlugin, type Status } from './framework.js';
 import { podKey, type NodeInfo } from './node-info.js';
 
@@ -32,13 +34,46 @@ export interface Candidate {
   node: string;
   /** Most important first. */
   victims: Pod[];
+  /** How many victims a PodDisruptionBudget would not let go (NumPDBViolations). */
+  pdbViolations?: number;
 }
 
-/** What a dry run needs: the profile's plugins, and the pods nominated to a node. */
+/** What a dry run needs: the profile's plugins, the pods nominated to a node, and the PodDisruptionBudgets. */
 export interface DryRunPlugins {
   preFilter: PreFilterPlugin[];
   filter: FilterPlugin[];
   nominated?(node: string, pod: Pod): Pod[];
+  pdbs?(): PodDisruptionBudget[];
+}
+
+/**
+ * kube's filterPodsWithPDBViolation: walking `pods` (most important first), each one a budget of
+ * its namespace selects (not already in its disruptedPods) takes one of the disruptions it
+ * allows; a pod that takes more than a budget has left would violate it.
+ */
+export function podsViolatingPDBs(pods: Pod[], pdbs: PodDisruptionBudget[]): Set<Pod> {
+  const allowed = pdbs.map((b) => b.status?.disruptionsAllowed ?? 0);
+  const selectors = pdbs.map((b) => {
+    try {
+      return labelSelectorFromObject(b.spec?.selector);
+    } catch {
+      return undefined; // (an invalid selector matches no pod)
+    }
+  });
+  const violating = new Set<Pod>();
+  for (const p of pods) {
+    const labels = p.metadata?.labels ?? {};
+    // (a pod without labels matches no budget)
+    if (!Object.keys(labels).length) continue;
+    pdbs.forEach((b, i) => {
+      const sel = selectors[i];
+      // (a nil or empty selector matches nothing here)
+      if (b.metadata?.namespace !== p.metadata?.namespace || !sel || sel.nothing || !sel.requirements.length || !matchesLabelSelector(sel, labels)) return;
+      if (Object.prototype.hasOwnProperty.call(b.status?.disruptedPods ?? {}, p.metadata?.name ?? '')) return;
+      if (--allowed[i]! < 0) violating.add(p);
+    });
+  }
+  return violating;
 }
 
 /**
@@ -66,10 +101,11 @@ export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 
 /**
  * The fewest pods to remove from `node` so that `pod` fits, or undefined when removing every
- * lower-priority pod is not enough (selectVictimsOnNode, without PodDisruptionBudgets); then
- * `why` hears the node's reasons, as upstream's status for the node.
+ * lower-priority pod is not enough (selectVictimsOnNode); then `why` hears the node's reasons, as
+ * upstream's status for the node. Pods whose removal would violate a PodDisruptionBudget are
+ * given back first; `out` hears how many of them stay victims.
  */
-export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo, plugins: DryRunPlugins, why?: (reasons: string[]) => void): Pod[] | undefined {
+export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo, plugins: DryRunPlugins, why?: (reasons: string[]) => void, out?: { pdbViolations: number }): Pod[] | undefined {
   const s = state.clone();
   const n = node.clone();
   const prio = podPriority(pod);
@@ -95,16 +131,24 @@ export function selectVictimsOnNode(state: CycleState, pod: Pod, node: NodeInfo,
     why?.(without.reasons);
     return undefined;
   }
-  // Give back the most important pods first; what no longer lets the pod fit stays a victim.
-  potential.sort((a, b) => (moreImportant(a, b) ? -1 : moreImportant(b, a) ? 1 : 0));
+  // Give back the most important pods first, those a budget protects before the others; what
+  // no longer lets the pod fit stays a victim.
+  const byImportance = (a: Pod, b: Pod) => (moreImportant(a, b) ? -1 : moreImportant(b, a) ? 1 : 0);
+  potential.sort(byImportance);
+  const violating = podsViolatingPDBs(potential, plugins.pdbs?.() ?? []);
   const victims: Pod[] = [];
-  for (const p of potential) {
+  let violations = 0;
+  for (const p of [...potential.filter((v) => violating.has(v)), ...potential.filter((v) => !violating.has(v))]) {
     add(p);
     if (!runFilters(filters, s, pod, n).ok) {
       remove(p);
       victims.push(p);
+      if (violating.has(p)) violations++;
     }
   }
+  if (out) out.pdbViolations = violations;
+  // (most important first again, when the two groups interleave)
+  if (violating.size && violating.size < potential.length) victims.sort(byImportance);
   return victims;
 }
 
@@ -119,23 +163,24 @@ export function findCandidates(state: CycleState, pod: Pod, nodes: readonly Node
       verdicts?.set(n.name, [NOT_HELPFUL]);
       continue;
     }
-    const victims = selectVictimsOnNode(state, pod, n, plugins, (reasons) => verdicts?.set(n.name, reasons));
-    if (victims?.length) out.push({ node: n.name, victims });
+    const counted = { pdbViolations: 0 };
+    const victims = selectVictimsOnNode(state, pod, n, plugins, (reasons) => verdicts?.set(n.name, reasons), counted);
+    if (victims?.length) out.push({ node: n.name, victims, pdbViolations: counted.pdbViolations });
   }
   return out;
 }
 
 /**
- * kube's pickOneNodeForPreemption (no PodDisruptionBudgets here): the lowest highest-priority
- * victim, then the lowest sum of priorities, then the fewest victims, then the node whose
- * highest-priority victims started last.
+ * kube's pickOneNodeForPreemption: the fewest PodDisruptionBudget violations, then the lowest
+ * highest-priority victim, then the lowest sum of priorities, then the fewest victims, then the
+ * node whose highest-priority victims started last.
  */
 export function pickCandidate(cands: Candidate[]): Candidate | undefined {
   const keys = (c: Candidate): number[] => {
     const top = podPriority(c.victims[0]!);
     const sum = c.victims.reduce((s, v) => s + podPriority(v) + 2 ** 31, 0);
     const earliestTop = Math.min(...c.victims.filter((v) => podPriority(v) === top).map(startTime));
-    return [top, sum, c.victims.length, -earliestTop];
+    return [c.pdbViolations ?? 0, top, sum, c.victims.length, -earliestTop];
   };
   const compare = (a: number[], b: number[]) => {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;

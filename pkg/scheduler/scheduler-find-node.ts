@@ -2,7 +2,7 @@
 // enough feasible nodes (from a rotating start, nominated pods counted), PostFilter (preemption)
 // when none fits, then PreScore, Score with normalisation and weights, and a uniform pick among
 // the best.
-import type { Pod } from '../api/types.js';
+import type { Pod, PodDisruptionBudget } from '../api/types.js';
 import { Code, CycleState, runFilters, StateKey, Status, type FilterPlugin, type PostFilterHandle, type PostFilterResult, type Profile } from './framework.js';
 import type { NodeInfo } from './node-info.js';
 import type { Nominator } from './scheduler-nominator.js';
@@ -38,6 +38,8 @@ export class NodeFinder {
     /** kube-scheduler's percentageOfNodesToScore; 0 means adaptive. */
     private readonly percentageOfNodesToScore: number,
     private readonly nominator: Nominator,
+    /** The PodDisruptionBudgets, for preemption. */
+    private readonly pdbs: () => PodDisruptionBudget[] = () => [],
   ) {}
 
   /** Filter and score over `all` (the nodes of `nodes`): the chosen node's name, or a Status saying why none fits. */
@@ -93,7 +95,7 @@ export class NodeFinder {
   private postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>, nodes: ReadonlyMap<string, NodeInfo>, all: NodeInfo[]): string {
     const p = this.profile;
     const filters = p.filter.filter((pl) => !state.skipFilter.has(pl.name));
-    const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod) };
+    const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod), pdbs: this.pdbs };
     let said = '';
     for (const pl of p.postFilter) {
       const res = pl.postFilter(state, pod, statuses, handle);

@@ -68,7 +68,7 @@ export class Scheduler {
     this.classInformer = new Informer(client, StorageClasses);
     const volumes = { claims: this.claimInformer, volumes: this.volumeInformer, classes: this.classInformer, pods: this.podInformer, nodes: this.cache.nodes };
     this.profile = profile ?? defaultProfile(client, this.lister, { lister: volumeLister(volumes), writer: volumeWriter(client) });
-    this.finder = new NodeFinder(this.profile, this.cfg.percentageOfNodesToScore, this.nominator);
+    this.finder = new NodeFinder(this.profile, this.cfg.percentageOfNodesToScore, this.nominator, () => this.lister.podDisruptionBudgets());
     this.events = new SchedulerEvents(client, this.cfg);
   }
 
