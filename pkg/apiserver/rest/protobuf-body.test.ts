@@ -418,10 +418,17 @@ describe('protobuf pod specs (kubectl debug --copy-to sends the copy of any pod)
     });
   });
 
-  it('refuses a volume source tskube does not serve rather than dropping it', () => {
+  it('decodes the volume sources tskube validates but does not mount (a GCE disk, an iSCSI disk with its lun 0)', () => {
     const w = new BinaryWriter();
     msg(w, 1, (m) => str(m, 1, 'old'));
-    msg(w, 2, (spec) => msg(spec, 1, (v) => (str(v, 1, 'disk'), msg(v, 2, (vs) => msg(vs, 3, (gce) => str(gce, 1, 'pd-1'))))));
-    expect(() => decodeProtobufObject(envelope('v1', 'Pod', w.finish()))).toThrow(/field 3 of VolumeSource/);
+    msg(w, 2, (spec) => {
+      msg(spec, 1, (v) => (str(v, 1, 'disk'), msg(v, 2, (vs) => msg(vs, 3, (gce) => str(gce, 1, 'pd-1')))));
+      msg(spec, 1, (v) => (str(v, 1, 'lun'), msg(v, 2, (vs) => msg(vs, 8, (iscsi) => (str(iscsi, 1, '10.0.0.1:3260'), str(iscsi, 2, 'iqn.2001-04.com.example:x'), iscsi.uint32(3 << 3).int32(0))))));
+    });
+    const pod = decodeProtobufObject(envelope('v1', 'Pod', w.finish())) as { spec: { volumes: unknown[] } };
+    expect(pod.spec.volumes).toEqual([
+      { name: 'disk', gcePersistentDisk: { pdName: 'pd-1' } },
+      { name: 'lun', iscsi: { targetPortal: '10.0.0.1:3260', iqn: 'iqn.2001-04.com.example:x', lun: 0 } },
+    ]);
   });
 });

@@ -5,9 +5,9 @@
 //
 // A pod spec in protobuf, as client-go's typed clients send one inside a Pod, a pod template or
 // an ephemeral container: kubectl debug --copy-to creates the copy of any pod this way, with every
-// field that pod has (probes, env sources, projected volumes, affinity, ...). Volume sources are
-// those tskube serves (hostPath, emptyDir, secret, configMap, projected, downwardAPI,
-// persistentVolumeClaim, csi, ephemeral, image, nfs); others are refused (415, send JSON).
+// field that pod has (probes, env sources, projected volumes, affinity, ...), every volume source
+// of 1.32 included (the ones tskube does not mount were added from generated.proto's numbers and
+// types.go's pointers and omitempty tags).
 import { f, type Field } from './protobuf-fields.js';
 
 const CONTAINER: Record<number, Field> = {
@@ -142,12 +142,31 @@ export const POD_SPEC_MESSAGES: Record<string, Record<number, Field>> = {
   VolumeSource: {
     1: f('hostPath', 'message', { type: 'HostPathVolumeSource' }),
     2: f('emptyDir', 'message', { type: 'EmptyDirVolumeSource' }),
+    3: f('gcePersistentDisk', 'message', { type: 'GCEPersistentDiskVolumeSource' }),
+    4: f('awsElasticBlockStore', 'message', { type: 'AWSElasticBlockStoreVolumeSource' }),
+    5: f('gitRepo', 'message', { type: 'GitRepoVolumeSource' }),
     6: f('secret', 'message', { type: 'SecretVolumeSource' }),
     7: f('nfs', 'message', { type: 'NFSVolumeSource' }),
+    8: f('iscsi', 'message', { type: 'ISCSIVolumeSource' }),
+    9: f('glusterfs', 'message', { type: 'GlusterfsVolumeSource' }),
     10: f('persistentVolumeClaim', 'message', { type: 'PersistentVolumeClaimVolumeSource' }),
+    11: f('rbd', 'message', { type: 'RBDVolumeSource' }),
+    12: f('flexVolume', 'message', { type: 'FlexVolumeSource' }),
+    13: f('cinder', 'message', { type: 'CinderVolumeSource' }),
+    14: f('cephfs', 'message', { type: 'CephFSVolumeSource' }),
+    15: f('flocker', 'message', { type: 'FlockerVolumeSource' }),
     16: f('downwardAPI', 'message', { type: 'DownwardAPIVolumeSource' }),
+    17: f('fc', 'message', { type: 'FCVolumeSource' }),
+    18: f('azureFile', 'message', { type: 'AzureFileVolumeSource' }),
     19: f('configMap', 'message', { type: 'ConfigMapVolumeSource' }),
+    20: f('vsphereVolume', 'message', { type: 'VsphereVirtualDiskVolumeSource' }),
+    21: f('quobyte', 'message', { type: 'QuobyteVolumeSource' }),
+    22: f('azureDisk', 'message', { type: 'AzureDiskVolumeSource' }),
+    23: f('photonPersistentDisk', 'message', { type: 'PhotonPersistentDiskVolumeSource' }),
+    24: f('portworxVolume', 'message', { type: 'PortworxVolumeSource' }),
+    25: f('scaleIO', 'message', { type: 'ScaleIOVolumeSource' }),
     26: f('projected', 'message', { type: 'ProjectedVolumeSource' }),
+    27: f('storageos', 'message', { type: 'StorageOSVolumeSource' }),
     28: f('csi', 'message', { type: 'CSIVolumeSource' }),
     29: f('ephemeral', 'message', { type: 'EphemeralVolumeSource' }),
     30: f('image', 'message', { type: 'ImageVolumeSource' }),
@@ -253,6 +272,25 @@ export const POD_SPEC_MESSAGES: Record<string, Record<number, Field>> = {
     5: f('defaultUser', 'int'),
   },
   ProjectedVolumeSource: { 1: f('sources', 'message', { type: 'VolumeProjection', repeated: true }), 2: f('defaultMode', 'int'), 3: f('defaultUser', 'int') },
+  AWSElasticBlockStoreVolumeSource: { 1: f('volumeID', 'string'), 2: f('fsType', 'string'), 3: f('partition', 'int', { omitZero: true }), 4: f('readOnly', 'bool') },
+  AzureDiskVolumeSource: { 1: f('diskName', 'string'), 2: f('diskURI', 'string'), 3: f('cachingMode', 'string', { pointer: true }), 4: f('fsType', 'string', { pointer: true }), 5: f('readOnly', 'bool', { pointer: true }), 6: f('kind', 'string', { pointer: true }) },
+  AzureFileVolumeSource: { 1: f('secretName', 'string'), 2: f('shareName', 'string'), 3: f('readOnly', 'bool') },
+  CephFSVolumeSource: { 1: f('monitors', 'string', { repeated: true }), 2: f('path', 'string'), 3: f('user', 'string'), 4: f('secretFile', 'string'), 5: f('secretRef', 'message', { type: 'LocalObjectReference' }), 6: f('readOnly', 'bool') },
+  CinderVolumeSource: { 1: f('volumeID', 'string'), 2: f('fsType', 'string'), 3: f('readOnly', 'bool'), 4: f('secretRef', 'message', { type: 'LocalObjectReference' }) },
+  FCVolumeSource: { 1: f('targetWWNs', 'string', { repeated: true }), 2: f('lun', 'int', { pointer: true }), 3: f('fsType', 'string'), 4: f('readOnly', 'bool'), 5: f('wwids', 'string', { repeated: true }) },
+  FlexVolumeSource: { 1: f('driver', 'string'), 2: f('fsType', 'string'), 3: f('secretRef', 'message', { type: 'LocalObjectReference' }), 4: f('readOnly', 'bool'), 5: f('options', 'map-string') },
+  FlockerVolumeSource: { 1: f('datasetName', 'string'), 2: f('datasetUUID', 'string') },
+  GCEPersistentDiskVolumeSource: { 1: f('pdName', 'string'), 2: f('fsType', 'string'), 3: f('partition', 'int', { omitZero: true }), 4: f('readOnly', 'bool') },
+  GitRepoVolumeSource: { 1: f('repository', 'string'), 2: f('revision', 'string'), 3: f('directory', 'string') },
+  GlusterfsVolumeSource: { 1: f('endpoints', 'string'), 2: f('path', 'string'), 3: f('readOnly', 'bool') },
+  ISCSIVolumeSource: { 1: f('targetPortal', 'string'), 2: f('iqn', 'string'), 3: f('lun', 'int'), 4: f('iscsiInterface', 'string'), 5: f('fsType', 'string'), 6: f('readOnly', 'bool'), 7: f('portals', 'string', { repeated: true }), 8: f('chapAuthDiscovery', 'bool'), 11: f('chapAuthSession', 'bool'), 10: f('secretRef', 'message', { type: 'LocalObjectReference' }), 12: f('initiatorName', 'string', { pointer: true }) },
+  PhotonPersistentDiskVolumeSource: { 1: f('pdID', 'string'), 2: f('fsType', 'string') },
+  PortworxVolumeSource: { 1: f('volumeID', 'string'), 2: f('fsType', 'string'), 3: f('readOnly', 'bool') },
+  QuobyteVolumeSource: { 1: f('registry', 'string'), 2: f('volume', 'string'), 3: f('readOnly', 'bool'), 4: f('user', 'string'), 5: f('group', 'string'), 6: f('tenant', 'string') },
+  RBDVolumeSource: { 1: f('monitors', 'string', { repeated: true }), 2: f('image', 'string'), 3: f('fsType', 'string'), 4: f('pool', 'string'), 5: f('user', 'string'), 6: f('keyring', 'string'), 7: f('secretRef', 'message', { type: 'LocalObjectReference' }), 8: f('readOnly', 'bool') },
+  ScaleIOVolumeSource: { 1: f('gateway', 'string'), 2: f('system', 'string'), 3: f('secretRef', 'message', { type: 'LocalObjectReference' }), 4: f('sslEnabled', 'bool'), 5: f('protectionDomain', 'string'), 6: f('storagePool', 'string'), 7: f('storageMode', 'string'), 8: f('volumeName', 'string'), 9: f('fsType', 'string'), 10: f('readOnly', 'bool') },
+  StorageOSVolumeSource: { 1: f('volumeName', 'string'), 2: f('volumeNamespace', 'string'), 3: f('fsType', 'string'), 4: f('readOnly', 'bool'), 5: f('secretRef', 'message', { type: 'LocalObjectReference' }) },
+  VsphereVirtualDiskVolumeSource: { 1: f('volumePath', 'string'), 2: f('fsType', 'string'), 3: f('storagePolicyName', 'string'), 4: f('storagePolicyID', 'string') },
   CSIVolumeSource: {
     1: f('driver', 'string'),
     2: f('readOnly', 'bool', { pointer: true }),
