@@ -16,10 +16,11 @@ import { stopInOrder } from './termination-order.js';
 const log = logger('pod-worker');
 
 /**
- * The kubelet's minimumGracePeriodInSeconds: after a preStop hook, SIGTERM comes at least this
- * long before SIGKILL; and a container killed on its own (a failed probe, a failed postStart
- * hook, a definition change) gets at least this long whatever its grace period, as
- * killContainer's floor applies whenever no grace period override is given.
+ * The kubelet's minimumGracePeriodInSeconds: every container killContainer stops gets SIGTERM at
+ * least this long before SIGKILL, whatever its grace period (a pod deleted with
+ * --grace-period=1, a probe's kill with terminationGracePeriodSeconds 0) and whatever its preStop
+ * hook and its turn among sidecars took of it: 1.32 applies the floor after a grace period
+ * override too (the pod worker's, on deletion and eviction).
  */
 export const MINIMUM_GRACE_PERIOD_SEC = 2;
 /** A preStop hook still running this long after the grace period is given up (its outcome matters to no one by then). */
@@ -38,7 +39,8 @@ export function containerSpecOf(pod: Pod, name: string | undefined) {
 }
 
 /**
- * Stops every running container: preStop hooks, SIGTERM, SIGKILL once `grace` seconds are up.
+ * Stops every running container: preStop hooks, SIGTERM, SIGKILL once `grace` seconds are up
+ * (at least MINIMUM_GRACE_PERIOD_SEC after SIGTERM).
  * App containers first; sidecars once the app containers (and the sidecars declared after them)
  * have exited, in reverse order, within the same grace period. (Probers are the caller's to stop.)
  */
@@ -50,7 +52,7 @@ export async function stopContainers(rt: RuntimeService, ctx: PodContext, contai
     const name = st.labels[containerNameLabel] ?? st.id;
     byName.set(name, [...(byName.get(name) ?? []), st]);
   }
-  const stopOne = (name: string, st: ContainerStatus, turn: Promise<void>) => stopContainer(rt, ctx, name, st, deadline, `Stopping container ${name}`, turn);
+  const stopOne = (name: string, st: ContainerStatus, turn: Promise<void>) => stopContainer(rt, ctx, name, st, deadline, `Stopping container ${name}`, turn, MINIMUM_GRACE_PERIOD_SEC);
   await stopInOrder(pod, [...byName.keys()], (name, turn) => Promise.all(byName.get(name)!.map((st) => stopOne(name, st, turn))).then(() => undefined));
 }
 
