@@ -55,4 +55,8 @@ export const ENUMS: Record<string, string[]> = {
   'NetworkPolicySpec.policyTypes': ['Egress', 'Ingress'],
   'ResourceQuotaSpec.scopes': ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'],
   'LimitRangeItem.type': ['Container', 'PersistentVolumeClaim', 'Pod'],
+  'AzureDiskVolumeSource.cachingMode': ['None', 'ReadOnly', 'ReadWrite'],
+  'AzureDiskVolumeSource.kind': ['Dedicated', 'Managed', 'Shared'],
+  'ImageVolumeSource.pullPolicy': ['Always', 'IfNotPresent', 'Never'],
+  'ModifyVolumeStatus.status': ['InProgress', 'Infeasible', 'Pending'],
 };

@@ -262,6 +262,9 @@ describe('enums', () => {
     const core = openapiV3Doc('api/v1') as { components: { schemas: Record<string, { properties: Record<string, { enum?: string[]; items?: { enum?: string[] } }> }> } };
     const podSpec = core.components.schemas['io.k8s.api.core.v1.PodSpec']!.properties;
     expect(podSpec.restartPolicy!.enum).toEqual(['Always', 'Never', 'OnFailure']);
+    // (the volume sources tskube does not mount are documented as 1.32 documents them)
+    expect(core.components.schemas['io.k8s.api.core.v1.AzureDiskVolumeSource']!.properties.cachingMode!.enum).toEqual(['None', 'ReadOnly', 'ReadWrite']);
+    expect(core.components.schemas['io.k8s.api.core.v1.NFSVolumeSource']!.properties.server).toBeDefined();
     expect(podSpec.hostname!.enum).toBeUndefined();
     const claim = core.components.schemas['io.k8s.api.core.v1.PersistentVolumeClaimSpec']!.properties;
     expect(claim.accessModes!.items!.enum).toEqual(['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']);
