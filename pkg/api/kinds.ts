@@ -41,6 +41,10 @@ export const API_KINDS: KindInfo[] = [
   { group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, typeName: 'PersistentVolume', subresources: ['status'] },
   { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', namespaced: true, typeName: 'PersistentVolumeClaim', subresources: ['status'] },
   { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, typeName: 'StorageClass', subresources: [] },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'CSIDriver', resource: 'csidrivers', namespaced: false, typeName: 'CSIDriver', subresources: [] },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'CSINode', resource: 'csinodes', namespaced: false, typeName: 'CSINode', subresources: [] },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'CSIStorageCapacity', resource: 'csistoragecapacities', namespaced: true, typeName: 'CSIStorageCapacity', subresources: [] },
+  { group: 'storage.k8s.io', version: 'v1', kind: 'VolumeAttachment', resource: 'volumeattachments', namespaced: false, typeName: 'VolumeAttachment', subresources: ['status'] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration', resource: 'validatingwebhookconfigurations', namespaced: false, typeName: 'ValidatingWebhookConfiguration', subresources: [] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration', resource: 'mutatingwebhookconfigurations', namespaced: false, typeName: 'MutatingWebhookConfiguration', subresources: [] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', resource: 'validatingadmissionpolicies', namespaced: false, typeName: 'ValidatingAdmissionPolicy', subresources: ['status'] },
@@ -88,6 +92,8 @@ const AUTHENTICATION_TYPES = new Set(['TokenRequest', 'TokenRequestSpec', 'Token
 // networking.proto and networking-ingress.proto: every message but TypedLocalObjectReference (core/v1) is networking.k8s.io/v1.
 const NETWORKING_TYPES = /^(NetworkPolicy|IPBlock|Ingress|HTTPIngress|ServiceBackendPort)/;
 const STORAGE_TYPES = new Set(['StorageClass', 'StorageClassList']);
+// storage-csi.proto: every message is storage.k8s.io/v1 (StorageTokenRequest is its TokenRequest, apart from authentication's).
+const STORAGE_CSI_TYPES = /^(CSIDriver(List|Spec)?|CSINode(List|Spec|Driver)?|VolumeNodeResources|CSIStorageCapacity(List)?|VolumeAttachment(List|Spec|Source|Status)?|VolumeError)$/;
 const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding)(List)?$|^(PolicyRule|AggregationRule|Subject|RoleRef)$/;
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 // node-runtimeclass.proto: node.k8s.io/v1.
@@ -119,6 +125,8 @@ export function definitionName(typeName: string): string {
   if (EVENTS_TYPES.test(typeName)) return `io.k8s.api.events.v1.${typeName.slice('Events'.length)}`;
   if (POLICY_TYPES.has(typeName)) return `io.k8s.api.policy.v1.${typeName}`;
   if (STORAGE_TYPES.has(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
+  if (STORAGE_CSI_TYPES.test(typeName)) return `io.k8s.api.storage.v1.${typeName}`;
+  if (typeName === 'StorageTokenRequest') return 'io.k8s.api.storage.v1.TokenRequest';
   if (DISCOVERY_TYPES.has(typeName)) return `io.k8s.api.discovery.v1.${typeName}`;
   if (RBAC_TYPES.test(typeName)) return `io.k8s.api.rbac.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;

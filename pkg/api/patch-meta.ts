@@ -61,6 +61,10 @@ export const PATCH_META: Record<string, Record<string, PatchMeta>> = {
   NodeSpec: {
     podCIDRs: { strategy: 'merge' },
   },
+  // storage.k8s.io/v1 CSINode: drivers merge by name (patchStrategy:"merge" patchMergeKey:"name").
+  CSINodeSpec: {
+    drivers: MERGE_BY_NAME,
+  },
   NodeStatus: {
     conditions: MERGE_BY_TYPE,
     addresses: MERGE_BY_TYPE,

@@ -301,6 +301,24 @@ export type {
   StorageClass,
   StorageClassList,
 } from './generated/tskube/api/v1/storage.js';
+export type {
+  CSIDriver,
+  CSIDriverList,
+  CSIDriverSpec,
+  StorageTokenRequest,
+  CSINode,
+  CSINodeList,
+  CSINodeSpec,
+  CSINodeDriver,
+  CSIStorageCapacity,
+  CSIStorageCapacityList,
+  VolumeAttachment,
+  VolumeAttachmentList,
+  VolumeAttachmentSpec,
+  VolumeAttachmentSource,
+  VolumeAttachmentStatus,
+  VolumeError,
+} from './generated/tskube/api/v1/storage-csi.js';
 
 export type {
   PolicyRule,

@@ -107,6 +107,11 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       return deny(`node "${node}" may only use its own Lease in kube-node-lease`);
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny(`node "${node}" may not ${a.verb} events`);
+    case 'csinodes':
+      // (system:node's create delete get patch update on csinodes; NodeRestriction admission then
+      // keeps a node to the CSINode of its own name, as it keeps it to its own Node)
+      if (a.group === 'storage.k8s.io' && ['create', 'update', 'patch', 'delete'].includes(a.verb) && !a.subresource) return allow;
+      return deny(`node "${node}" may not ${a.verb} csinodes`);
     case 'pods': {
       // (creates: mirror pods, which NodeRestriction admission checks on the body)
       if (a.verb === 'create' && !a.subresource) return allow;

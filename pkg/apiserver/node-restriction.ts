@@ -6,6 +6,7 @@
 // Node writes (admitNode): a node may neither change its own taints nor set or change labels
 // in node-restriction.kubernetes.io or in kubernetes.io / k8s.io beyond the kubelet's own (a
 // node that could would steer to itself the workloads those labels and taints keep away).
+// CSINodes (admitCSINode): a node may write only the one named after it.
 import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
 import { podReferences } from '../api/pod-references.js';
@@ -59,9 +60,15 @@ export function nodeWriteRefusal(node: string, name: string, obj: NodeObject, ol
 export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    resources: ['pods', 'nodes'],
+    resources: ['pods', 'nodes', 'csinodes'],
     async validate(req) {
       const node = req.ctx.user && nodeNameOf(req.ctx.user);
+      // admitCSINode: whatever the operation, a node may only touch the CSINode named after it.
+      if (node && req.resource.name === 'csinodes' && req.resource.group === 'storage.k8s.io') {
+        const name = req.operation === 'CREATE' ? (req.obj?.metadata?.name ?? '') : req.name;
+        if (name !== node) throw admissionForbidden('storage.k8s.io', 'csinodes', name, 'can only access CSINode with the same name as the requesting node');
+        return;
+      }
       if (!node || !req.obj) return;
       if (req.resource.name === 'nodes') {
         if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;

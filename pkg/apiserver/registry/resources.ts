@@ -44,6 +44,8 @@ import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
+import { defaultCSIDriver, defaultCSIStorageCapacity, defaultVolumeAttachment } from '../../api/defaults-storage-csi.js';
+import { validateCSIDriver, validateCSIDriverUpdate, validateCSINode, validateCSINodeUpdate, validateCSIStorageCapacity, validateCSIStorageCapacityUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from '../../api/validation-storage-csi.js';
 import { dropDisabledClaimStatusFields, dropDisabledPodStatusFields } from '../../api/gated-fields.js';
 import {
   validatePersistentVolume,
@@ -735,6 +737,89 @@ export const storageclasses = base({
   validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
 });
 
+// The CSI kinds of storage.k8s.io/v1, stored and validated as 1.32's registry does; no short
+// names (kubectl api-resources lists none for them). tskube runs no CSI driver itself.
+export const csidrivers = base({
+  name: 'csidrivers',
+  singularName: 'csidriver',
+  kind: 'CSIDriver',
+  typeName: 'CSIDriver',
+  group: 'storage.k8s.io',
+  namespaced: false,
+  writable: {},
+  allowUnconditionalUpdate: false,
+  prepareForCreate: (obj) => defaultCSIDriver(obj as never),
+  prepareForUpdate: (obj) => defaultCSIDriver(obj as never),
+  validate: (obj) => validateCSIDriver(obj as never),
+  validateUpdate: (obj, old) => validateCSIDriverUpdate(obj as never, old as never),
+});
+
+export const csinodes = base({
+  name: 'csinodes',
+  singularName: 'csinode',
+  kind: 'CSINode',
+  typeName: 'CSINode',
+  group: 'storage.k8s.io',
+  namespaced: false,
+  writable: {},
+  allowUnconditionalUpdate: false,
+  prepareForUpdate: () => {},
+  validate: (obj) => validateCSINode(obj as never),
+  validateUpdate: (obj, old) => validateCSINodeUpdate(obj as never, old as never),
+});
+
+export const csistoragecapacities = base({
+  name: 'csistoragecapacities',
+  singularName: 'csistoragecapacity',
+  kind: 'CSIStorageCapacity',
+  typeName: 'CSIStorageCapacity',
+  group: 'storage.k8s.io',
+  writable: {},
+  allowUnconditionalUpdate: false,
+  prepareForCreate: (obj) => defaultCSIStorageCapacity(obj as never),
+  prepareForUpdate: (obj) => defaultCSIStorageCapacity(obj as never),
+  validate: (obj) => validateCSIStorageCapacity(obj as never),
+  validateUpdate: (obj, old) => validateCSIStorageCapacityUpdate(obj as never, old as never),
+});
+
+/**
+ * A v1 VolumeAttachment's status belongs to its attacher: cleared on create, kept on a main
+ * update, written only through volumeattachments/status (which keeps spec and metadata).
+ * VolumeAttachmentStatus is a struct with a non-omitempty `attached`, so it is always served.
+ */
+export const volumeattachments = base({
+  name: 'volumeattachments',
+  singularName: 'volumeattachment',
+  kind: 'VolumeAttachment',
+  typeName: 'VolumeAttachment',
+  group: 'storage.k8s.io',
+  namespaced: false,
+  subresources: ['status'],
+  allowUnconditionalUpdate: false,
+  prepareForCreate(obj) {
+    obj.status = { attached: false };
+    defaultVolumeAttachment(obj as never);
+  },
+  prepareForUpdate(obj, old) {
+    obj.status = old.status;
+    defaultVolumeAttachment(obj as never);
+  },
+  validate: (obj) => validateVolumeAttachment(obj as never),
+  validateUpdate: (obj, old) => validateVolumeAttachmentUpdate(obj as never, old as never),
+  writable: {
+    status: (() => {
+      const plain = statusSubresource((obj, old) => validateVolumeAttachmentUpdate(obj as never, old as never));
+      return {
+        ...plain,
+        take: (body, kept) => {
+          plain.take(body, kept);
+          ((kept.status ??= {}) as { attached?: boolean }).attached ??= false;
+        },
+      };
+    })(),
+  },
+});
+
 /** rbac.authorization.k8s.io/v1: no status; bindings get their subjects' and roleRef's apiGroup defaulted. */
 function rbacResource(name: string, kind: string, namespaced: boolean, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[]): ResourceInfo {
   const binding = kind.endsWith('Binding');
@@ -1027,7 +1112,7 @@ export const eventsV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, podtemplates, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, podtemplates, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -1042,6 +1127,10 @@ const ETCD_PREFIXES: Record<string, string> = {
   clusterrolebindings: '/registry/clusterrolebindings/',
   priorityclasses: '/registry/priorityclasses/',
   runtimeclasses: '/registry/runtimeclasses/',
+  csidrivers: '/registry/csidrivers/',
+  csinodes: '/registry/csinodes/',
+  csistoragecapacities: '/registry/csistoragecapacities/',
+  volumeattachments: '/registry/volumeattachments/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

@@ -3,7 +3,7 @@
 // deleted, a claim's capacity and access modes only once it names its volume, `(default)` after
 // the default class's name.
 import { accessModesString, claimClass, isDefaultClass, volumeClass } from '../../api/persistent-volumes.js';
-import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../api/types.js';
+import type { CSIDriver, CSIStorageCapacity, PersistentVolume, PersistentVolumeClaim, StorageClass, VolumeAttachment } from '../../api/types.js';
 
 export function persistentVolumeCells(pv: PersistentVolume): { capacity: string; accessModes: string; reclaimPolicy: string; status: string; claim: string; storageClass: string; volumeAttributesClass: string; reason: string; volumeMode: string } {
   const spec = pv.spec ?? {};
@@ -44,3 +44,24 @@ export function storageClassCells(sc: StorageClass): { name: string; provisioner
     allowVolumeExpansion: String(sc.allowVolumeExpansion ?? false),
   };
 }
+
+/**
+ * printCSIDriver: ATTACHREQUIRED, PODINFOONMOUNT, STORAGECAPACITY, TOKENREQUESTS (audiences,
+ * <unset> without the list), REQUIRESREPUBLISH, MODES (<none> when empty); unset switches print
+ * as their defaults.
+ */
+export function csiDriverCells(d: CSIDriver): unknown[] {
+  const s = d.spec ?? {};
+  const modes = (s.volumeLifecycleModes ?? []).join(',');
+  const tokens = s.tokenRequests ? s.tokenRequests.map((t) => t.audience ?? '').join(',') : '<unset>';
+  return [s.attachRequired ?? true, s.podInfoOnMount ?? false, s.storageCapacity ?? false, tokens, s.requiresRepublish ?? false, modes || '<none>'];
+}
+
+/** printVolumeAttachment: ATTACHER, PV (empty for an inline volume), NODE, ATTACHED. */
+export function volumeAttachmentCells(va: VolumeAttachment): unknown[] {
+  const s = va.spec ?? {};
+  return [s.attacher ?? '', s.source?.persistentVolumeName ?? '', s.nodeName ?? '', va.status?.attached ?? false];
+}
+
+/** printCSIStorageCapacity: STORAGECLASSNAME, CAPACITY (<unset> when unknown); it has no AGE column. */
+export const csiStorageCapacityCells = (c: CSIStorageCapacity): unknown[] => [c.storageClassName ?? '', c.capacity ?? '<unset>'];

@@ -7,7 +7,7 @@ import { endpointSliceCells, endpointsCell, serviceCells } from './service-colum
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
 import { ingressCells, ingressClassParameters } from './ingress-columns.js';
-import { persistentVolumeCells, persistentVolumeClaimCells, storageClassCells } from './storage-columns.js';
+import { csiDriverCells, csiStorageCapacityCells, persistentVolumeCells, persistentVolumeClaimCells, storageClassCells, volumeAttachmentCells } from './storage-columns.js';
 import { bindingCells } from './rbac-columns.js';
 
 export interface Column {
@@ -450,6 +450,22 @@ const printers: Record<string, Printer> = {
       const c = storageClassCells(sc as never);
       return [c.name, c.provisioner, c.reclaimPolicy, c.volumeBindingMode, c.allowVolumeExpansion, age(sc, now)];
     },
+  },
+  csidrivers: {
+    columns: [col('Name'), col('AttachRequired', 'boolean'), col('PodInfoOnMount', 'boolean'), col('StorageCapacity', 'boolean'), col('TokenRequests'), col('RequiresRepublish', 'boolean'), col('Modes'), col('Age')],
+    row: (d, now) => [d.metadata?.name, ...csiDriverCells(d as never), age(d, now)],
+  },
+  csinodes: {
+    columns: [col('Name'), col('Drivers', 'integer'), col('Age')],
+    row: (n, now) => [n.metadata?.name, ((n.spec as { drivers?: unknown[] } | undefined)?.drivers ?? []).length, age(n, now)],
+  },
+  csistoragecapacities: {
+    columns: [col('Name'), col('StorageClassName'), col('Capacity')],
+    row: (c) => [c.metadata?.name, ...csiStorageCapacityCells(c as never)],
+  },
+  volumeattachments: {
+    columns: [col('Name'), col('Attacher'), col('PV'), col('Node'), col('Attached', 'boolean'), col('Age')],
+    row: (va, now) => [va.metadata?.name, ...volumeAttachmentCells(va as never), age(va, now)],
   },
   endpointslices: {
     columns: [col('Name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
