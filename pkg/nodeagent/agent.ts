@@ -7,6 +7,7 @@
 // local-path volumes. (server.ts serves logs, exec and metrics.)
 import { join, resolve } from 'node:path';
 import { podQOSClass } from '../api/defaults.js';
+import { initializeCSINodeWithRetries } from './csi-node.js';
 import { forbiddenSysctl } from './sysctls.js';
 import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
@@ -141,6 +142,8 @@ export class NodeAgent {
     // Static pods start from the node's own state, before (and without) the API.
     if (this.staticPods) await this.startStaticPods();
     await this.nodeStatus.register();
+    // (the kubelet's CSI volume plugin: the node's CSINode, once its Node exists)
+    void initializeCSINodeWithRetries(this.client, this.cfg.nodeName, () => this.stopped, (msg, fields) => log.warn(msg, fields));
     this.nodeEvent('Normal', 'Starting', 'Starting kubelet.');
     this.pressure.announceConditions();
     this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);

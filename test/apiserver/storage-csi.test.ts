@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CSIDriver, CSINode, CSIStorageCapacity, VolumeAttachment } from '../../pkg/api/types.js';
-import { CSIDrivers, CSINodes, CSIStorageCapacities, Namespaces, VolumeAttachments, type RestClient } from '../../pkg/client/rest-client.js';
+import type { CSIDriver, CSINode, CSIStorageCapacity, Node, VolumeAttachment } from '../../pkg/api/types.js';
+import { CSIDrivers, CSINodes, CSIStorageCapacities, Namespaces, Nodes, VolumeAttachments, type RestClient } from '../../pkg/client/rest-client.js';
+import { initializeCSINode, MIGRATED_PLUGINS_ANNOTATION } from '../../pkg/nodeagent/csi-node.js';
 import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
@@ -65,6 +66,9 @@ describe('storage.k8s.io/v1 CSI kinds', () => {
     // mutable since 1.29: podInfoOnMount, fsGroupPolicy; storageCapacity since 1.23
     const updated = await admin.update<CSIDriver>(CSIDrivers, undefined, 'hostpath.csi.k8s.io', { ...created, spec: { ...created.spec, podInfoOnMount: false, fsGroupPolicy: 'File', storageCapacity: true } });
     expect(updated.spec).toMatchObject({ podInfoOnMount: false, fsGroupPolicy: 'File', storageCapacity: true });
+    // no generation on create (PrepareForCreate sets none); each spec change bumps it
+    expect(created.metadata?.generation).toBeUndefined();
+    expect(updated.metadata?.generation).toBe(1);
     const immutable = await failure(admin.update(CSIDrivers, undefined, 'hostpath.csi.k8s.io', { ...updated, spec: { ...updated.spec, attachRequired: false, volumeLifecycleModes: ['Persistent', 'Ephemeral'] } }));
     expect(immutable.code).toBe(422);
     expect(immutable.message).toBe(
@@ -163,5 +167,28 @@ describe('storage.k8s.io/v1 CSI kinds', () => {
     expect(await kubectl('explain', 'csidriver.spec.fsGroupPolicy')).toContain('ReadWriteOnceWithFSType');
     expect(await kubectl('api-resources', '--api-group=storage.k8s.io', '--no-headers')).toMatch(/^csidrivers\s+storage\.k8s\.io\/v1\s+false\s+CSIDriver$/m);
     await kubectl('delete', 'csidriver/nfs.csi.k8s.io', 'csinode/kubectl-node');
+  });
+
+  it('the node agent makes its CSINode as the kubelet does: named after its Node, owned by it, no drivers, the migrated plugins named', async () => {
+    const node = cp.nodeClient('csi-agent-node');
+    const registered = await node.create<Node>(Nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'csi-agent-node' } });
+    expect(await initializeCSINode(node, 'csi-agent-node')).toBe('created');
+    const made = await admin.get<CSINode>(CSINodes, undefined, 'csi-agent-node');
+    expect(made.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'csi-agent-node', uid: registered.metadata?.uid }]);
+    expect(made.metadata?.annotations).toEqual({
+      [MIGRATED_PLUGINS_ANNOTATION]: 'kubernetes.io/aws-ebs,kubernetes.io/azure-disk,kubernetes.io/azure-file,kubernetes.io/cinder,kubernetes.io/gce-pd,kubernetes.io/portworx-volume,kubernetes.io/vsphere-volume',
+    });
+    expect(made.spec).toEqual({ drivers: [] });
+    // a restart leaves it alone, or fixes only the annotation
+    expect(await initializeCSINode(node, 'csi-agent-node')).toBe('unchanged');
+    await admin.patch(CSINodes, undefined, 'csi-agent-node', { metadata: { annotations: { [MIGRATED_PLUGINS_ANNOTATION]: 'kubernetes.io/gce-pd' } } }, 'merge');
+    expect(await initializeCSINode(node, 'csi-agent-node')).toBe('updated');
+    expect((await admin.get<CSINode>(CSINodes, undefined, 'csi-agent-node')).metadata?.annotations?.[MIGRATED_PLUGINS_ANNOTATION]).toContain('kubernetes.io/vsphere-volume');
+    // another node's agent may not make it for this one
+    await admin.delete(CSINodes, undefined, 'csi-agent-node');
+    const other = await failure(initializeCSINode(cp.nodeClient('csi-agent-other'), 'csi-agent-node'));
+    expect(other.code).toBe(403);
+    expect(other.message).toBe('csinodes.storage.k8s.io "csi-agent-node" is forbidden: can only access CSINode with the same name as the requesting node');
+    await admin.delete(Nodes, undefined, 'csi-agent-node');
   });
 });

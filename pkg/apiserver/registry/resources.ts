@@ -749,7 +749,12 @@ export const csidrivers = base({
   writable: {},
   allowUnconditionalUpdate: false,
   prepareForCreate: (obj) => defaultCSIDriver(obj as never),
-  prepareForUpdate: (obj) => defaultCSIDriver(obj as never),
+  // (csiDriverStrategy.PrepareForUpdate bumps the generation when the spec changes, but its
+  // PrepareForCreate does not set one: a new CSIDriver has none, its first spec change makes it 1)
+  prepareForUpdate(obj, old) {
+    defaultCSIDriver(obj as never);
+    if (specChanged(obj, old)) (obj.metadata ??= {}).generation = (old.metadata?.generation ?? 0) + 1;
+  },
   validate: (obj) => validateCSIDriver(obj as never),
   validateUpdate: (obj, old) => validateCSIDriverUpdate(obj as never, old as never),
 });
