@@ -3,7 +3,7 @@
 // switch it left unset, so `kubectl get csidrivers` and the kubelet read the same answer.
 import { canonicalize, defaultUnmountedVolumeSources } from './defaults.js';
 import { canonicalQuantity, isValidQuantity } from './quantity.js';
-import type { CSIDriver, CSIStorageCapacity, VolumeAttachment } from './types.js';
+import type { CSIDriver, CSINode, CSINodeDriver, CSIStorageCapacity, VolumeAttachment } from './types.js';
 
 /**
  * SetDefaults_CSIDriver: attachRequired true, podInfoOnMount, storageCapacity and
@@ -42,4 +42,16 @@ export function defaultVolumeAttachment(va: VolumeAttachment): VolumeAttachment 
     canonicalize(inline.capacity);
   }
   return va;
+}
+
+/**
+ * A CSINode as kube-apiserver serves it: CSINodeSpec.drivers and CSINodeDriver.topologyKeys are
+ * lists without omitempty, so a CSINode stored without them reads back `drivers: null` and a
+ * driver without topology keys `topologyKeys: null` (what `kubectl get csinode -o yaml` shows).
+ */
+export function defaultCSINode(n: CSINode): CSINode {
+  const spec = (n.spec ??= {}) as { drivers?: CSINodeDriver[] | null };
+  if (spec.drivers === undefined) spec.drivers = null;
+  for (const d of spec.drivers ?? []) if (d && d.topologyKeys === undefined) (d as { topologyKeys?: string[] | null }).topologyKeys = null;
+  return n;
 }

@@ -97,6 +97,8 @@ describe('validateCSINode', () => {
     const old = csiNode([{ name: 'a.csi', nodeID: 'n1' }]);
     expect(validateCSINodeUpdate(csiNode([{ name: 'a.csi', nodeID: 'n1' }, { name: 'b.csi', nodeID: 'n1' }]), old)).toEqual([]);
     expect(validateCSINodeUpdate(csiNode([]), old)).toEqual([]);
+    // (Semantic.DeepEqual: an empty list is a nil one)
+    expect(validateCSINodeUpdate(csiNode([{ name: 'a.csi', nodeID: 'n1', topologyKeys: [] }]), old)).toEqual([]);
     expect(msgs(validateCSINodeUpdate(csiNode([{ name: 'a.csi', nodeID: 'n2' }]), old))).toEqual([
       'CSINodeDriver: Invalid value: storage.CSINodeDriver{Name:"a.csi", NodeID:"n2", TopologyKeys:[]string(nil), Allocatable:(*storage.VolumeNodeResources)(nil)}: field is immutable',
     ]);

@@ -17,8 +17,24 @@ const LIFECYCLE_MODES = ['Persistent', 'Ephemeral'];
 const MIN_TOKEN_SECONDS = 10 * 60;
 const MAX_TOKEN_SECONDS = 2 ** 32;
 
-// (key order aside: a PUT's body need not list fields in the stored order)
-const differs = (a: unknown, b: unknown) => canonicalJson(a ?? null) !== canonicalJson(b ?? null);
+/**
+ * apiequality.Semantic.DeepEqual on JSON forms: key order aside (a PUT's body need not list
+ * fields in the stored order), and an empty list equal to an absent or null one, as the forked
+ * reflect.DeepEqual holds an empty slice equal to a nil one.
+ */
+function semantic(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length ? v.map(semantic) : undefined;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const s = semantic(x);
+      if (s !== undefined && s !== null) out[k] = s;
+    }
+    return out;
+  }
+  return v ?? undefined;
+}
+const differs = (a: unknown, b: unknown) => canonicalJson(semantic(a) ?? null) !== canonicalJson(semantic(b) ?? null);
 const withoutMetadata = (errs: FieldError[]) => errs.filter((e) => !e.field.startsWith('metadata'));
 
 /** validateCSIDriverSpec: the switches SetDefaults_CSIDriver fills must be set, the enums known, token audiences distinct. */
@@ -121,13 +137,11 @@ export function validateCSINodeUpdate(n: CSINode, old: CSINode): FieldError[] {
   const errs = [...validateObjectMetaUpdate(n.metadata, old.metadata, false), ...withoutMetadata(validateCSINode(n, allowLong))];
   for (const was of old.spec?.drivers ?? []) {
     for (const now of n.spec?.drivers ?? []) {
-      if (was.name === now.name && differs(normalDriver(now), normalDriver(was))) errs.push(invalid('CSINodeDriver', goCSINodeDriver(now), 'field is immutable'));
+      if (was.name === now.name && differs(now, was)) errs.push(invalid('CSINodeDriver', goCSINodeDriver(now), 'field is immutable'));
     }
   }
   return errs;
 }
-// (Semantic.DeepEqual: an empty list and an absent one differ, so only key order is normalized)
-const normalDriver = (d: CSINodeDriver) => ({ name: d.name ?? '', nodeID: d.nodeID ?? '', topologyKeys: d.topologyKeys ?? null, allocatable: d.allocatable ? { count: d.allocatable.count ?? null } : null });
 
 /** ValidateCSIStorageCapacity: a namespaced object naming a class, selecting nodes, with no negative capacity. */
 export function validateCSIStorageCapacity(c: CSIStorageCapacity): FieldError[] {

@@ -91,6 +91,12 @@ describe('storage.k8s.io/v1 CSI kinds', () => {
     );
     const added = await admin.update<CSINode>(CSINodes, undefined, 'csi-node-a', { ...created, spec: { drivers: [...(created.spec?.drivers ?? []), { name: 'nfs.csi.k8s.io', nodeID: 'csi-node-a' }] } });
     expect(added.spec?.drivers?.map((d) => d.name)).toEqual(['hostpath.csi.k8s.io', 'nfs.csi.k8s.io']);
+    // lists without omitempty read back as null when left out
+    expect(added.spec?.drivers?.[1]).toEqual({ name: 'nfs.csi.k8s.io', nodeID: 'csi-node-a', topologyKeys: null });
+    const bare = await admin.create<CSINode>(CSINodes, undefined, { metadata: { name: 'csi-node-e' }, spec: {} });
+    expect(bare.spec).toEqual({ drivers: null });
+    expect((await table('/apis/storage.k8s.io/v1/csinodes')).rows.map((r) => r.cells.slice(0, 2))).toContainEqual(['csi-node-e', 0]);
+    await admin.delete(CSINodes, undefined, 'csi-node-e');
     const dup = await failure(admin.create(CSINodes, undefined, { metadata: { name: 'csi-node-b' }, spec: { drivers: [{ name: 'a.csi', nodeID: 'x' }, { name: 'a.csi', nodeID: '' }] } }));
     expect(dup.message).toBe('CSINode.storage.k8s.io "csi-node-b" is invalid: [spec.drivers[1].nodeID: Required value, spec.drivers[1].name: Duplicate value: "a.csi"]');
 

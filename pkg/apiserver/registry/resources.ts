@@ -44,7 +44,7 @@ import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
-import { defaultCSIDriver, defaultCSIStorageCapacity, defaultVolumeAttachment } from '../../api/defaults-storage-csi.js';
+import { defaultCSIDriver, defaultCSINode, defaultCSIStorageCapacity, defaultVolumeAttachment } from '../../api/defaults-storage-csi.js';
 import { validateCSIDriver, validateCSIDriverUpdate, validateCSINode, validateCSINodeUpdate, validateCSIStorageCapacity, validateCSIStorageCapacityUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from '../../api/validation-storage-csi.js';
 import { dropDisabledClaimStatusFields, dropDisabledPodStatusFields } from '../../api/gated-fields.js';
 import {
@@ -768,7 +768,8 @@ export const csinodes = base({
   namespaced: false,
   writable: {},
   allowUnconditionalUpdate: false,
-  prepareForUpdate: () => {},
+  prepareForCreate: (obj) => defaultCSINode(obj as never),
+  prepareForUpdate: (obj) => defaultCSINode(obj as never),
   validate: (obj) => validateCSINode(obj as never),
   validateUpdate: (obj, old) => validateCSINodeUpdate(obj as never, old as never),
 });
