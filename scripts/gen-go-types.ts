@@ -1,7 +1,8 @@
 // Regenerates pkg/api/go-types.json: for each field of our schema whose Go type is not
 // the plain one its JSON kind gives (a named string such as v1.Protocol, a named map such as
 // v1.ResourceList, a slice of named strings), the Go type as reflect prints it, so that strict
-// decoding words a mistyped value as kube-apiserver's encoding/json does ("of type v1.Protocol").
+// decoding words a mistyped value as kube-apiserver's encoding/json does ("of type v1.Protocol");
+// and the time stamps (metav1.Time, metav1.MicroTime), which strict decoding parses as Go does.
 //
 // Reads the types.go files of a k8s.io/api checkout at the release we follow:
 //   git clone https://github.com/kubernetes/api && git -C api checkout v0.32.9
@@ -103,6 +104,12 @@ for (const message of Object.keys(messages).sort()) {
   const goFields = found.pkg.structs.get(found.go)!;
   for (const f of messages[message]!.fields) {
     const t = goFields.get(f.name);
+    // metav1.Time and MicroTime: strings that must parse as their layouts (see go-time.ts)
+    const time = t && /^(?:metav1\.)?(Micro)?Time$/.exec(t);
+    if (time) {
+      out[`${message}.${f.name}`] = { type: time[1] ? 'v1.MicroTime' : 'v1.Time' };
+      continue;
+    }
     if (!t || !mentionsNamed(t, found.pkg)) continue;
     const el = elementOf(t, found.pkg);
     out[`${message}.${f.name}`] = { type: printed(t, found.pkg), ...(el ? { element: printed(el, found.pkg) } : {}) };
@@ -114,6 +121,10 @@ Object.assign(out, {
   'DeleteOptions.propagationPolicy': { type: 'v1.DeletionPropagation' },
   'ManagedFieldsEntry.operation': { type: 'v1.ManagedFieldsOperationType' },
   'Condition.status': { type: 'v1.ConditionStatus' },
+  'Condition.lastTransitionTime': { type: 'v1.Time' },
+  'ObjectMeta.creationTimestamp': { type: 'v1.Time' },
+  'ObjectMeta.deletionTimestamp': { type: 'v1.Time' },
+  'ManagedFieldsEntry.time': { type: 'v1.Time' },
 });
 const sorted = Object.fromEntries(Object.entries(out).filter(([k]) => messages[k.split('.')[0]!]).sort(([a], [b]) => (a < b ? -1 : 1)));
 writeFileSync('pkg/api/go-types.json', `${JSON.stringify(sorted, null, 1)}\n`);

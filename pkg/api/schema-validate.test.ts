@@ -29,6 +29,16 @@ describe('decodeStrict', () => {
     expect(decodeStrict('Pod', pod)).toEqual([]);
   });
 
+  it("parses time stamps as metav1.Time and MicroTime do, with Go's errors", () => {
+    const detail = (type: string, obj: unknown) => decodeStrict(type, obj).map((e) => `${e.field}: ${e.detail}`);
+    expect(detail('Event', { firstTimestamp: 'yesterday', lastTimestamp: '2026-01-02T03:04:05Z', eventTime: null })).toEqual(['firstTimestamp: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"']);
+    expect(detail('Lease', { spec: { renewTime: '2026-01-02T03:04:05Z', acquireTime: '2026-01-02T03:04:05.000000Z' } })).toEqual(['spec.renewTime: parsing time "2026-01-02T03:04:05Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000"']);
+    expect(detail('Pod', { metadata: { creationTimestamp: 5 }, status: { conditions: [{ type: 'Ready', lastTransitionTime: '2026-02-30T00:00:00Z' }] } })).toEqual([
+      'metadata.creationTimestamp: json: cannot unmarshal number into Go value of type string',
+      'status.conditions[0].lastTransitionTime: parsing time "2026-02-30T00:00:00Z": day out of range',
+    ]);
+  });
+
   it('makes a null element of a list or value of a map its Go zero value, as encoding/json leaves it', () => {
     const pod = {
       metadata: { name: 'p', labels: { a: null } },

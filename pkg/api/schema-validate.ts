@@ -9,6 +9,7 @@
 // map keys) and the Go type. Quantities (fields marked `+quantity` in proto/) take a string or a
 // number, as resource.Quantity's UnmarshalJSON does; a number becomes its string here.
 import { base64Error } from './base64.js';
+import { goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
 import { canonicalQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
@@ -104,6 +105,10 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
         // 1e9 → 1G); one that does not parse is left to validation, which names it.
         const q = String(v);
         return isValidQuantity(q) ? canonicalQuantity(q) : v;
+      } else if (named === 'v1.Time' || named === 'v1.MicroTime') {
+        // (metav1.Time's UnmarshalJSON: a string of its own, then time.Parse; either error is Go's own)
+        const why = typeof v !== 'string' ? `json: cannot unmarshal ${goValue(v)} into Go value of type string` : goTimeParseError(v, named === 'v1.Time' ? RFC3339 : RFC3339_MICRO);
+        if (why) errs.push(typeInvalid(path, v, why));
       } else if (typeof v !== 'string') {
         errs.push(goTypeError(path, v, at, named ?? goType(s)));
       } else if (s.format === 'byte') {

@@ -111,7 +111,8 @@ export function invalid(kind: string, group: string, name: string, errs: FieldEr
     // are told together (`strict decoding error: unknown field "spec.foo", unknown field ...`).
     // Go's other decoding errors (base64, quantities) do not name the field: ours do.
     const typeErr = errs.find((e) => e.type === 'FieldValueTypeInvalid');
-    const why = !typeErr ? `strict decoding error: ${errs.map(formatFieldError).join(', ')}` : typeErr.detail.startsWith('json: ') ? typeErr.detail : formatFieldError(typeErr);
+    // (a time stamp's error is time.Parse's own, also without the field)
+    const why = !typeErr ? `strict decoding error: ${errs.map(formatFieldError).join(', ')}` : /^(json: |parsing time )/.test(typeErr.detail) ? typeErr.detail : formatFieldError(typeErr);
     return new ApiError(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${why}`, { name, group, kind, causes });
   }
   // Kubernetes qualifies the kind by its group: Deployment.apps "web" is invalid.

@@ -181,8 +181,10 @@ describe.skipIf(!hasKubectl)('events.k8s.io/v1', () => {
     const put = await failure(cp.admin.update(EventsV1, 'default', 'upd', { ...got, regarding: { kind: 'Pod', namespace: 'default', name: 'other' }, eventTime: '2026-12-01T11:00:00.000000Z' }));
     expect(put.message).toContain('involvedObject: Invalid value');
     expect(put.message).toContain('eventTime: Invalid value: "2026-12-01T11:00:00.000000Z": field is immutable');
-    // a nanosecond-precision eventTime that truncates to the same microsecond is no change
-    await cp.admin.update(EventsV1, 'default', 'upd', { ...got, eventTime: '2026-12-01T10:00:00.123456789Z', series: { count: 3, lastObservedTime: '2026-12-01T10:02:00.000000Z' } });
+    // an eventTime in nanoseconds does not decode: metav1.MicroTime parses exactly six digits
+    const nanos = await failure(cp.admin.update(EventsV1, 'default', 'upd', { ...got, eventTime: '2026-12-01T10:00:00.123456789Z' }));
+    expect([nanos.code, nanos.message]).toEqual([400, 'Event in version "v1" cannot be handled as a Event: parsing time "2026-12-01T10:00:00.123456789Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "789Z" as "Z07:00"']);
+    await cp.admin.update(EventsV1, 'default', 'upd', { ...got, series: { count: 3, lastObservedTime: '2026-12-01T10:02:00.000000Z' } });
     // through core/v1 the message may change (Kubernetes keeps core/v1 updates as loose as they were)
     const core = await cp.admin.patch(Events, 'default', 'upd', { message: 'changed through core' });
     expect(core.message).toBe('changed through core');
