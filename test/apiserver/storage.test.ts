@@ -142,7 +142,7 @@ describe('PersistentVolumeClaim', () => {
       [claim('no-size', '1Gi', { resources: {} }), 'spec.resources[storage]: Required value'],
       [claim('zero', '0'), 'spec.resources[storage]: Invalid value: "0": must be greater than zero'],
       [claim('rwop', '1Gi', { accessModes: ['ReadWriteOncePod', 'ReadOnlyMany'] }), 'spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes'],
-      [claim('sel', '1Gi', { selector: { matchExpressions: [{ key: 'tier', operator: 'Near' }] } }), 'spec.selector.matchExpressions[0].operator: Unsupported value: "Near"'],
+      [claim('sel', '1Gi', { selector: { matchExpressions: [{ key: 'tier', operator: 'Near' }] } }), 'spec.selector.matchExpressions[0].operator: Invalid value: "Near": not a valid selector operator'],
       [claim('block', '1Gi', { volumeMode: 'Block' }), 'spec.volumeMode: Unsupported value: "Block": supported values: "Filesystem"'],
     ];
     for (const [obj, message] of cases) await refused(cp.admin.create(PersistentVolumeClaims, 'default', obj), 422, message);
