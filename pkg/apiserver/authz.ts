@@ -90,6 +90,7 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   if (a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') return nodeVolumeRules(node, a, load, podsOnNode);
   // (the system:node role names built-in resources only: custom resources are not a node's business)
   if (!BUILTIN_GROUPS.has(a.group)) return deny(`node "${node}" may not access ${a.resource}.${a.group}`);
+  if (a.group === 'storage.k8s.io' && (a.resource === 'csinodes' || a.resource === 'volumeattachments')) return nodeCSIRules(node, a, load);
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   // (system:node's delegated authentication and authorization: who may use the agent's endpoint)
   if (a.verb === 'create' && ((a.group === 'authentication.k8s.io' && a.resource === 'tokenreviews') || (a.group === 'authorization.k8s.io' && a.resource === 'subjectaccessreviews'))) return allow;
@@ -107,11 +108,6 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       return deny(`node "${node}" may only use its own Lease in kube-node-lease`);
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny(`node "${node}" may not ${a.verb} events`);
-    case 'csinodes':
-      // (system:node's create delete get patch update on csinodes; NodeRestriction admission then
-      // keeps a node to the CSINode of its own name, as it keeps it to its own Node)
-      if (a.group === 'storage.k8s.io' && ['create', 'update', 'patch', 'delete'].includes(a.verb) && !a.subresource) return allow;
-      return deny(`node "${node}" may not ${a.verb} csinodes`);
     case 'pods': {
       // (creates: mirror pods, which NodeRestriction admission checks on the body)
       if (a.verb === 'create' && !a.subresource) return allow;
@@ -125,6 +121,25 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
     default:
       return deny(`node "${node}" may not ${a.verb} ${a.resource}`);
   }
+}
+
+/**
+ * The Node authorizer's authorizeCSINode and its graph for VolumeAttachments: a node may get,
+ * update, patch and delete only the CSINode of its own name and create one (NodeRestriction
+ * admission checks the new one's name), but list or watch none; it may get a VolumeAttachment
+ * only when the attachment is to that node, one by one.
+ */
+async function nodeCSIRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>): Promise<Decision> {
+  if (a.resource === 'csinodes') {
+    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return deny('can only get, create, update, patch, or delete a CSINode');
+    if (a.subresource) return deny('cannot authorize CSINode subresources');
+    if (a.verb !== 'create' && a.name !== node) return deny('can only access CSINode with the same name as the requesting node');
+    return allow;
+  }
+  if (a.verb !== 'get' || !a.name) return deny('can only get individual resources of this type');
+  if (a.subresource) return deny('cannot get subresource');
+  const va = await load();
+  return (va?.spec as { nodeName?: string } | undefined)?.nodeName === node ? allow : deny(`no relationship found between node '${node}' and this object`);
 }
 
 /**
