@@ -44,6 +44,8 @@ const APPLY_LIST_OVERRIDES: Record<string, Record<string, ListOverride>> = {
   Endpoint: { addresses: 'set' },
   UncountedTerminatedPods: { succeeded: 'set', failed: 'set' },
   PodFailurePolicyOnExitCodesRequirement: { values: 'set' },
+  // storage.k8s.io/v1 CSIDriver: `+listType=set` without a patch strategy.
+  CSIDriverSpec: { volumeLifecycleModes: 'set' },
   ValidatingAdmissionPolicyBindingSpec: { validationActions: 'set' },
 };
 

@@ -46,6 +46,9 @@ describe('storage.k8s.io/v1 CSI kinds', () => {
     expect(s['io.k8s.api.storage.v1.TokenRequest']?.required).toEqual(['audience']);
     expect(s['io.k8s.api.storage.v1.VolumeAttachmentSpec']?.required).toEqual(['attacher', 'source', 'nodeName']);
     expect(s['io.k8s.api.storage.v1.CSINodeDriver']?.required).toEqual(['name', 'nodeID']);
+    // apply schema: modes a set, drivers a map keyed by name (patchMergeKey name too)
+    expect(s['io.k8s.api.storage.v1.CSIDriverSpec']?.properties?.volumeLifecycleModes).toMatchObject({ 'x-kubernetes-list-type': 'set' });
+    expect(s['io.k8s.api.storage.v1.CSINodeSpec']?.properties?.drivers).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
   });
 
   it('CSIDriver: defaulted, NAME ATTACHREQUIRED ... MODES AGE, attachRequired and volumeLifecycleModes immutable', async () => {
