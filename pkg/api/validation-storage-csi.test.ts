@@ -160,6 +160,11 @@ describe('VolumeAttachment', () => {
       'spec.source.inlineVolumeSpec.csi: Required value: has to be specified in the context of inline volumes',
       'spec.source.inlineVolumeSpec.accessModes: Required value',
     ]);
+    const inline = { csi: { driver: 'ebs.csi.aws.com', volumeHandle: '' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete' };
+    expect(msgs(validateVolumeAttachment(attachment({ ...good, source: { inlineVolumeSpec: inline } })))).toEqual([
+      'spec.source.inlineVolumeSpec.persistentVolumeReclaimPolicy: Forbidden: may only be Retain in the context of inline volumes',
+      'spec.source.inlineVolumeSpec.csi.volumeHandle: Required value',
+    ]);
   });
 
   it('keeps the spec immutable and, as the strategy runs the object checks twice, reports each status error twice', () => {

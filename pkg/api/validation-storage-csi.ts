@@ -10,7 +10,7 @@ import type { CSIDriver, CSINode, CSINodeDriver, CSIStorageCapacity, VolumeAttac
 import { validateLabelSelector } from './validation-affinity.js';
 import { goLabelSelector } from './validation-apps.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
-import { validateCSIDriverName } from './validation-volume-sources.js';
+import { validateCSIDriverName, validateOtherPersistentVolumeSource } from './validation-volume-sources.js';
 
 const FS_GROUP_POLICIES = ['File', 'None', 'ReadWriteOnceWithFSType'];
 const LIFECYCLE_MODES = ['Persistent', 'Ephemeral'];
@@ -178,14 +178,22 @@ function validateVolumeAttachmentSource(src: VolumeAttachmentSpec['source'], pat
   if (inline == null && pv == null) return [required(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
   if (inline != null && pv != null) return [forbidden(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
   if (pv != null) return pv ? [] : [required(`${path}.persistentVolumeName`, 'must specify non empty persistentVolumeName')];
-  // ValidatePersistentVolumeSpec in its inline-volume mode: a CSI volume without a claim or a
-  // capacity, with access modes. (The source's own checks are not repeated here.)
+  // ValidatePersistentVolumeSpec in its inline-volume mode: a CSI volume without a claim, a
+  // capacity or node affinity, retained, with access modes; the csi source checked as a
+  // PersistentVolume's. (The other sources' checks and their count are not repeated here.)
   const p = `${path}.inlineVolumeSpec`;
+  const spec = inline!;
   const errs: FieldError[] = [];
-  if (inline!.claimRef) errs.push(forbidden(`${p}.claimRef`, 'may not be specified in the context of inline volumes'));
-  if (Object.keys(inline!.capacity ?? {}).length) errs.push(forbidden(`${p}.capacity`, 'may not be specified in the context of inline volumes'));
-  if (!inline!.csi) errs.push(required(`${p}.csi`, 'has to be specified in the context of inline volumes'));
-  if (!inline!.accessModes?.length) errs.push(required(`${p}.accessModes`));
+  if (spec.claimRef) errs.push(forbidden(`${p}.claimRef`, 'may not be specified in the context of inline volumes'));
+  if (Object.keys(spec.capacity ?? {}).length) errs.push(forbidden(`${p}.capacity`, 'may not be specified in the context of inline volumes'));
+  if (!spec.csi) errs.push(required(`${p}.csi`, 'has to be specified in the context of inline volumes'));
+  if (!spec.accessModes?.length) errs.push(required(`${p}.accessModes`));
+  if (spec.persistentVolumeReclaimPolicy && spec.persistentVolumeReclaimPolicy !== 'Retain') errs.push(forbidden(`${p}.persistentVolumeReclaimPolicy`, 'may only be Retain in the context of inline volumes'));
+  if (spec.nodeAffinity) errs.push(forbidden(`${p}.nodeAffinity`, 'may not be specified in the context of inline volumes'));
+  if (spec.csi) {
+    // (the PersistentVolume checks name their fields spec.csi...; here they sit under the source)
+    for (const e of validateOtherPersistentVolumeSource('csi', spec.csi as never, '')) errs.push({ ...e, field: e.field.replace(/^spec\./, `${p}.`) });
+  }
   return errs;
 }
 
