@@ -3,7 +3,7 @@
 // deleted, a claim's capacity and access modes only once it names its volume, `(default)` after
 // the default class's name.
 import { accessModesString, claimClass, isDefaultClass, volumeClass } from '../../api/persistent-volumes.js';
-import type { CSIDriver, CSIStorageCapacity, PersistentVolume, PersistentVolumeClaim, StorageClass, VolumeAttachment } from '../../api/types.js';
+import type { CSIDriver, PersistentVolume, PersistentVolumeClaim, StorageClass, VolumeAttachment } from '../../api/types.js';
 
 export function persistentVolumeCells(pv: PersistentVolume): { capacity: string; accessModes: string; reclaimPolicy: string; status: string; claim: string; storageClass: string; volumeAttributesClass: string; reason: string; volumeMode: string } {
   const spec = pv.spec ?? {};
@@ -62,6 +62,3 @@ export function volumeAttachmentCells(va: VolumeAttachment): unknown[] {
   const s = va.spec ?? {};
   return [s.attacher ?? '', s.source?.persistentVolumeName ?? '', s.nodeName ?? '', va.status?.attached ?? false];
 }
-
-/** printCSIStorageCapacity: STORAGECLASSNAME, CAPACITY (<unset> when unknown); it has no AGE column. */
-export const csiStorageCapacityCells = (c: CSIStorageCapacity): unknown[] => [c.storageClassName ?? '', c.capacity ?? '<unset>'];

@@ -7,7 +7,7 @@ import { endpointSliceCells, endpointsCell, serviceCells } from './service-colum
 import { cronJobCells, jobCells } from './batch-columns.js';
 import { hpaCells, pdbCells } from './policy-columns.js';
 import { ingressCells, ingressClassParameters } from './ingress-columns.js';
-import { csiDriverCells, csiStorageCapacityCells, persistentVolumeCells, persistentVolumeClaimCells, storageClassCells, volumeAttachmentCells } from './storage-columns.js';
+import { csiDriverCells, persistentVolumeCells, persistentVolumeClaimCells, storageClassCells, volumeAttachmentCells } from './storage-columns.js';
 import { bindingCells } from './rbac-columns.js';
 
 export interface Column {
@@ -459,10 +459,8 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Drivers', 'integer'), col('Age')],
     row: (n, now) => [n.metadata?.name, ((n.spec as { drivers?: unknown[] } | undefined)?.drivers ?? []).length, age(n, now)],
   },
-  csistoragecapacities: {
-    columns: [col('Name'), col('StorageClassName'), col('Capacity')],
-    row: (c) => [c.metadata?.name, ...csiStorageCapacityCells(c as never)],
-  },
+  // (1.32's store gives CSIStorageCapacities the default table convertor, not printers.go's columns)
+  csistoragecapacities: rolePrinter,
   volumeattachments: {
     columns: [col('Name'), col('Attacher'), col('PV'), col('Node'), col('Attached', 'boolean'), col('Age')],
     row: (va, now) => [va.metadata?.name, ...volumeAttachmentCells(va as never), age(va, now)],
