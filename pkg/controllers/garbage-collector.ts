@@ -6,7 +6,8 @@
 // carries `foregroundDeletion`: its dependents are deleted (foreground too), and the finalizer
 // goes once no dependent that blocks owner deletion is left. A namespaced owner can only own
 // dependents of its own namespace: a reference to one elsewhere gets a Warning on the dependent
-// and is looked up in the dependent's namespace, where it does not exist.
+// and is looked up in the dependent's namespace, where it does not exist. Every deletable kind
+// is watched (built-in ones and, from their CRDs, custom ones), as upstream's monitors are.
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { Informer, keyOf } from '../client/informer.js';
@@ -31,18 +32,36 @@ export interface Monitored {
 }
 
 const core = (resource: string, kind: string, namespaced = true): Monitored => ({ ref: { group: '', version: 'v1', resource, namespaced }, apiVersion: 'v1', kind });
-const apps = (resource: string, kind: string): Monitored => ({ ref: { group: 'apps', version: 'v1', resource, namespaced: true }, apiVersion: 'apps/v1', kind });
+const grouped = (group: string, version: string) => (resource: string, kind: string, namespaced = true): Monitored => ({ ref: { group, version, resource, namespaced }, apiVersion: `${group}/${version}`, kind });
+const apps = grouped('apps', 'v1');
+const batch = grouped('batch', 'v1');
+const discovery = grouped('discovery.k8s.io', 'v1');
+const rbac = grouped('rbac.authorization.k8s.io', 'v1');
+const networking = grouped('networking.k8s.io', 'v1');
+const storage = grouped('storage.k8s.io', 'v1');
+const admission = grouped('admissionregistration.k8s.io', 'v1');
 
-const batch = (resource: string, kind: string): Monitored => ({ ref: { group: 'batch', version: 'v1', resource, namespaced: true }, apiVersion: 'batch/v1', kind });
-const discovery = (resource: string, kind: string): Monitored => ({ ref: { group: 'discovery.k8s.io', version: 'v1', resource, namespaced: true }, apiVersion: 'discovery.k8s.io/v1', kind });
-
+/**
+ * Every built-in resource that can be listed, watched and deleted, as kube-controller-manager's
+ * collector monitors every such resource discovery reports (GetDeletableResources), events aside
+ * (DefaultIgnoredResources): a ServiceAccount, Role or Ingress owned by a custom resource is
+ * collected as a pod owned by a ReplicaSet is. Custom resources are added from their CRDs.
+ */
 export const defaultMonitored: Monitored[] = [
   core('pods', 'Pod'),
   core('configmaps', 'ConfigMap'),
   core('secrets', 'Secret'),
   core('services', 'Service'),
+  core('endpoints', 'Endpoints'),
   core('persistentvolumeclaims', 'PersistentVolumeClaim'),
+  core('persistentvolumes', 'PersistentVolume', false),
   core('replicationcontrollers', 'ReplicationController'),
+  core('serviceaccounts', 'ServiceAccount'),
+  core('podtemplates', 'PodTemplate'),
+  core('limitranges', 'LimitRange'),
+  core('resourcequotas', 'ResourceQuota'),
+  core('namespaces', 'Namespace', false),
+  core('nodes', 'Node', false),
   apps('replicasets', 'ReplicaSet'),
   apps('deployments', 'Deployment'),
   batch('jobs', 'Job'),
@@ -51,9 +70,30 @@ export const defaultMonitored: Monitored[] = [
   apps('statefulsets', 'StatefulSet'),
   apps('controllerrevisions', 'ControllerRevision'),
   discovery('endpointslices', 'EndpointSlice'),
+  grouped('autoscaling', 'v2')('horizontalpodautoscalers', 'HorizontalPodAutoscaler'),
+  grouped('policy', 'v1')('poddisruptionbudgets', 'PodDisruptionBudget'),
+  grouped('coordination.k8s.io', 'v1')('leases', 'Lease'),
+  networking('ingresses', 'Ingress'),
+  networking('networkpolicies', 'NetworkPolicy'),
+  networking('ingressclasses', 'IngressClass', false),
+  rbac('roles', 'Role'),
+  rbac('rolebindings', 'RoleBinding'),
+  rbac('clusterroles', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'ClusterRoleBinding', false),
+  storage('storageclasses', 'StorageClass', false),
+  storage('csidrivers', 'CSIDriver', false),
+  storage('csinodes', 'CSINode', false),
+  storage('csistoragecapacities', 'CSIStorageCapacity'),
+  storage('volumeattachments', 'VolumeAttachment', false),
+  grouped('scheduling.k8s.io', 'v1')('priorityclasses', 'PriorityClass', false),
+  grouped('node.k8s.io', 'v1')('runtimeclasses', 'RuntimeClass', false),
+  grouped('certificates.k8s.io', 'v1')('certificatesigningrequests', 'CertificateSigningRequest', false),
+  admission('mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
+  admission('validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false),
+  admission('validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false),
+  admission('validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false),
+  grouped('apiextensions.k8s.io', 'v1')('customresourcedefinitions', 'CustomResourceDefinition', false),
 ];
-/** Owners the collector can look up without watching them. */
-const lookupOnly: Monitored[] = [core('nodes', 'Node', false), core('namespaces', 'Namespace', false)];
 
 /** `invalid`: a cluster-scoped dependent names a namespaced owner; it is left alone (upstream's namespacedOwnerOfClusterScopedObjectErr). */
 type OwnerState = 'absent' | 'solid' | 'waiting' | 'invalid';
@@ -66,39 +106,58 @@ type CRDLite = { spec: { group: string; scope: string; names: { plural: string; 
 const hasFinalizer = (o: KubeObject, f: string) => !!o.metadata?.finalizers?.includes(f);
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
+/** A monitor's key, and the first half of its items' queue keys: `group/Kind`. */
+const kindKey = (apiVersion: string, kind: string) => `${groupOf(apiVersion)}/${kind}`;
+
 export class GarbageCollector {
   readonly queue: WorkQueue;
-  /** owner uid -> dependents' queue keys (`kind|ns/name`). */
+  /** owner uid -> dependents' queue keys (`group/Kind|ns/name`). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly byUid = new Map<string, { m: Monitored; obj: KubeObject }>();
+  /** The watched resources by `group/Kind`; `own`: an informer the collector made (and starts and stops). */
+  private readonly monitors = new Map<string, { m: Monitored; inf: Informer; own: boolean }>();
   private recheck: NodeJS.Timeout | undefined;
+  /** Items are processed once the collector's own informers have listed (as upstream's workers wait for every monitor to sync): a foreground owner must not take a dependent not yet listed for none. */
+  private ready: Promise<unknown> = Promise.resolve();
   /** The resources of custom kinds, by `group/Kind`, from the CRDs (refreshed at most every few seconds). */
   private customKinds: { at: number; byKind: Map<string, Monitored> } | undefined;
 
   constructor(
     private readonly client: ApiClient,
-    private readonly informers: Map<string, Informer>,
-    private readonly monitored: Monitored[] = defaultMonitored,
+    informers: Map<string, Informer>,
+    monitored: Monitored[] = defaultMonitored,
     private readonly events: EventSink = new EventSink(),
   ) {
-    this.queue = new WorkQueue('garbage-collector', (key) => this.process(key));
-    for (const m of monitored) {
-      const inf = informers.get(m.ref.resource);
-      if (!inf) throw new Error(`garbage collector: no informer for ${m.ref.resource}`);
-      inf.on({
-        add: (o) => this.observe(m, o, undefined),
-        update: (o, old) => this.observe(m, o, old),
-        delete: (o) => this.forget(m, o),
-      });
-    }
+    this.queue = new WorkQueue('garbage-collector', async (key) => {
+      await this.ready;
+      await this.process(key);
+    });
+    // Resources the other controllers do not watch get an informer of the collector's own.
+    for (const m of monitored) this.monitor(m, informers.get(m.ref.resource));
+  }
+
+  private monitor(m: Monitored, shared: Informer | undefined): Informer {
+    const inf = shared ?? new Informer(this.client, m.ref);
+    inf.on({
+      add: (o) => this.observe(m, o, undefined),
+      update: (o, old) => this.observe(m, o, old),
+      delete: (o) => this.forget(m, o),
+    });
+    this.monitors.set(kindKey(m.apiVersion, m.kind), { m, inf, own: !shared });
+    return inf;
   }
 
   start(): void {
-    for (const m of this.monitored) for (const o of this.informers.get(m.ref.resource)!.list()) this.observe(m, o, undefined);
-    // Owners of kinds not watched here (custom resources) give no delete event: their
-    // dependents are looked at again from time to time, the owner fetched by kind.
+    for (const { m, inf, own } of this.monitors.values()) if (!own) for (const o of inf.list()) this.observe(m, o, undefined);
+    const own = [...this.monitors.values()].filter((x) => x.own).map((x) => x.inf.start());
+    this.ready = Promise.all(own.map((i) => i.hasSynced()));
+    void this.syncCustomMonitors();
+    // Owners of kinds not watched here give no delete event: their dependents are looked at
+    // again from time to time, the owner fetched by kind. New custom kinds are monitored
+    // (upstream's resyncMonitors, every 30 s there).
     this.recheck = setInterval(() => {
       for (const [uid, keys] of this.dependents) if (!this.byUid.has(uid)) for (const k of keys) this.queue.add(k);
+      void this.syncCustomMonitors();
     }, UNWATCHED_OWNER_RECHECK_MS);
     this.recheck.unref();
   }
@@ -106,28 +165,49 @@ export class GarbageCollector {
   stop(): void {
     clearInterval(this.recheck);
     this.queue.stop();
+    for (const { inf, own } of this.monitors.values()) if (own) inf.stop();
+  }
+
+  /** Watches the custom resources of every CRD (their objects may be dependents too), and stops watching those whose CRD is gone. */
+  private async syncCustomMonitors(): Promise<void> {
+    const kinds = await this.customKindsNow();
+    if (!kinds) return;
+    for (const [key, m] of kinds) if (!this.monitors.has(key)) this.monitor(m, undefined).start();
+    for (const [key, { m, inf, own }] of this.monitors) {
+      if (!own || !m.apiVersion.includes('.') || kinds.has(key) || defaultMonitored.some((d) => kindKey(d.apiVersion, d.kind) === key)) continue;
+      this.monitors.delete(key);
+      inf.stop();
+      for (const o of inf.list()) this.forget(m, o);
+    }
+  }
+
+  /** The CRDs' kinds, read afresh (undefined when they cannot be listed). */
+  private async customKindsNow(): Promise<Map<string, Monitored> | undefined> {
+    const byKind = new Map<string, Monitored>();
+    try {
+      for (const crd of (await this.client.list<KubeObject & CRDLite>(CustomResourceDefinitions)).items) {
+        const { group, scope, names, versions } = crd.spec;
+        const version = versions.find((v) => v.served)?.name;
+        if (version) byKind.set(kindKey(`${group}/${version}`, names.kind), { ref: { group, version, resource: names.plural, namespaced: scope === 'Namespaced' }, apiVersion: `${group}/${version}`, kind: names.kind });
+      }
+    } catch (e) {
+      log.warn('could not list CustomResourceDefinitions', { err: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    }
+    this.customKinds = { at: Date.now(), byKind };
+    return byKind;
   }
 
   /** The resource of a custom kind (`group/Kind`, any served version), from the CRDs. */
   private async customKind(apiVersion: string, kind: string): Promise<Monitored | undefined> {
     if (!this.customKinds || Date.now() - this.customKinds.at > 5000) {
-      const byKind = new Map<string, Monitored>();
-      try {
-        for (const crd of (await this.client.list<KubeObject & CRDLite>(CustomResourceDefinitions)).items) {
-          const { group, scope, names, versions } = crd.spec;
-          const version = versions.find((v) => v.served)?.name;
-          if (version) byKind.set(`${group}/${names.kind}`, { ref: { group, version, resource: names.plural, namespaced: scope === 'Namespaced' }, apiVersion: `${group}/${version}`, kind: names.kind });
-        }
-      } catch (e) {
-        log.warn('could not list CustomResourceDefinitions', { err: e instanceof Error ? e.message : String(e) });
-      }
-      this.customKinds = { at: Date.now(), byKind };
+      if (!(await this.customKindsNow())) this.customKinds = { at: Date.now(), byKind: new Map() };
     }
-    return this.customKinds.byKind.get(`${groupOf(apiVersion)}/${kind}`);
+    return this.customKinds!.byKind.get(kindKey(apiVersion, kind));
   }
 
   private key(m: Monitored, o: KubeObject): string {
-    return `${m.kind}|${keyOf(o)}`;
+    return `${kindKey(m.apiVersion, m.kind)}|${keyOf(o)}`;
   }
 
   private observe(m: Monitored, o: KubeObject, old: KubeObject | undefined): void {
@@ -202,9 +282,9 @@ export class GarbageCollector {
 
   private lookup(key: string): { m: Monitored; obj: KubeObject } | undefined {
     const [kind, rest] = key.split('|') as [string, string];
-    const m = this.monitored.find((x) => x.kind === kind);
-    const obj = m && this.informers.get(m.ref.resource)!.get(rest);
-    return m && obj ? { m, obj } : undefined;
+    const mon = this.monitors.get(kind);
+    const obj = mon?.inf.get(rest);
+    return mon && obj ? { m: mon.m, obj } : undefined;
   }
 
   private dependentsOf(uid: string): { m: Monitored; obj: KubeObject; ref: OwnerReference }[] {
@@ -259,7 +339,7 @@ export class GarbageCollector {
     if (cached && (!cached.metadata?.namespace || cached.metadata.namespace === namespace)) {
       return cached.metadata?.deletionTimestamp && hasFinalizer(cached, FOREGROUND) ? 'waiting' : 'solid';
     }
-    const m = [...this.monitored, ...lookupOnly].find((x) => x.kind === r.kind && groupOf(x.apiVersion) === groupOf(r.apiVersion ?? '')) ?? (groupOf(r.apiVersion ?? '').includes('.') ? await this.customKind(r.apiVersion ?? '', r.kind ?? '') : undefined);
+    const m = this.monitors.get(kindKey(r.apiVersion ?? '', r.kind ?? ''))?.m ?? (groupOf(r.apiVersion ?? '').includes('.') ? await this.customKind(r.apiVersion ?? '', r.kind ?? '') : undefined);
     // A kind the collector does not know cannot be looked up: never delete on its account.
     if (!m) return 'solid';
     if (m.ref.namespaced && !namespace) return 'invalid';

@@ -139,4 +139,31 @@ describe('garbage collector', () => {
     await cp.admin.delete(Apps as typeof Pods, 'default', 'shop');
     await eventually(() => gone(ConfigMaps, 'shop-config'), { what: 'the App\'s ConfigMap collected', timeoutMs: 25_000 });
   }, 40_000);
+
+  it('dependents of every deletable kind are collected: a ServiceAccount, Role and Ingress of a ConfigMap, a custom resource of a custom resource', async () => {
+    // 1.32's collector monitors every resource discovery lists with list, watch and delete
+    // (events aside), custom resources included; tskube watched a fixed dozen kinds and left
+    // the others' dependents in place for good.
+    const owner = await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kinds-owner' } });
+    const ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'kinds-owner', uid: owner.metadata!.uid }];
+    const ServiceAccounts = core('serviceaccounts');
+    const Roles = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', namespaced: true };
+    const Ingresses = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespaced: true };
+    await cp.admin.create(ServiceAccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'owned-sa', ownerReferences } });
+    await cp.admin.create(Roles, 'default', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'owned-role', ownerReferences }, rules: [] });
+    await cp.admin.create(Ingresses, 'default', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'owned-ing', ownerReferences }, spec: { defaultBackend: { service: { name: 'x', port: { number: 80 } } } } });
+    await cp.admin.create(CustomResourceDefinitions, undefined, {
+      metadata: { name: 'widgets.parts.example.com' },
+      spec: { group: 'parts.example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    });
+    const Widgets = { group: 'parts.example.com', version: 'v1', resource: 'widgets', namespaced: true };
+    const parent = await eventually(() => cp.admin.create(Widgets, 'default', { apiVersion: 'parts.example.com/v1', kind: 'Widget', metadata: { name: 'parent' } }), { what: 'Widgets served' });
+    await cp.admin.create(Widgets, 'default', { apiVersion: 'parts.example.com/v1', kind: 'Widget', metadata: { name: 'child', ownerReferences: [{ apiVersion: 'parts.example.com/v1', kind: 'Widget', name: 'parent', uid: parent.metadata!.uid }] } });
+    await sleep(500);
+    expect(await gone(ServiceAccounts as typeof Pods, 'owned-sa')).toBe(false);
+    await cp.admin.delete(ConfigMaps, 'default', 'kinds-owner');
+    await cp.admin.delete(Widgets as typeof Pods, 'default', 'parent');
+    await eventually(async () => (await gone(ServiceAccounts as typeof Pods, 'owned-sa')) && (await gone(Roles as typeof Pods, 'owned-role')) && (await gone(Ingresses as typeof Pods, 'owned-ing')), { what: 'the ConfigMap\'s dependents of other kinds collected' });
+    await eventually(() => gone(Widgets as typeof Pods, 'child'), { what: 'the Widget owned by a Widget collected', timeoutMs: 25_000 });
+  }, 40_000);
 });
