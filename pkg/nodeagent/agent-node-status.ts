@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 import type { Node } from '../api/types.js';
+import { isExtendedResourceName } from '../api/resource-names.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Leases, Nodes, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
@@ -45,6 +46,21 @@ export interface NodeStatusSources {
   nodeEvent(type: string, reason: string, message: string): void;
 }
 
+/**
+ * Extended resources advertised by patching the Node's status.capacity (example.com/dongle: 4,
+ * as the extended-resource task does): the kubelet's MachineInfo setter leaves them in capacity
+ * and makes allocatable follow every capacity entry, and drops from allocatable an extended
+ * resource no longer in capacity. The allocatable entries the stored Node calls for, null for
+ * one to remove.
+ */
+export function extendedAllocatable(stored: Node | undefined): Record<string, string | null> {
+  const capacity = (stored?.status?.capacity ?? {}) as Record<string, string>;
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(capacity)) if (isExtendedResourceName(k)) out[k] = v;
+  for (const k of Object.keys(stored?.status?.allocatable ?? {})) if (isExtendedResourceName(k) && !(k in capacity)) out[k] = null;
+  return out;
+}
+
 export class NodeStatusManager {
   private lastStatus = '';
   private lastStatusAt = 0;
@@ -63,7 +79,9 @@ export class NodeStatusManager {
   resources(): { capacity: Record<string, string>; allocatable: Record<string, string> } {
     const res = nodeResources(totalmem(), this.cfg.dataDir, this.s.pressure());
     const capacity = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
-    return { capacity, allocatable: { ...capacity, ...res.allocatable } };
+    const allocatable: Record<string, string> = { ...capacity, ...res.allocatable };
+    for (const [k, v] of Object.entries(extendedAllocatable(this.s.node()))) if (v !== null) allocatable[k] = v;
+    return { capacity, allocatable };
   }
 
   private status(): Record<string, unknown> {
@@ -83,7 +101,8 @@ export class NodeStatusManager {
     };
     return {
       capacity: cap,
-      allocatable,
+      // (null removes, in the merge patch, an extended resource gone from capacity)
+      allocatable: { ...allocatable, ...extendedAllocatable(this.s.node()) },
       conditions: [
         ...(pressure?.statusConditions(t) ?? []),
         cond('NetworkUnavailable', net ? 'False' : 'True', net ? 'RouteCreated' : 'NoRouteCreated', net ? 'the pod network is set up' : 'waiting for a podCIDR'),
