@@ -207,7 +207,7 @@ function goScopeSelector(sel: NonNullable<NonNullable<ResourceQuota['spec']>['sc
  * int64Amount, and the text only when it is already canonical. A value off the fast path is an
  * inf.Dec behind a pointer, whose address Go prints and we cannot.
  */
-function goQuantity(text: string): VerbatimValue {
+export function goQuantity(text: string): VerbatimValue {
   const m = /^([+-]?)0*(\d*)(?:\.(\d*))?(.*)$/.exec(text)!;
   const [, sign, intDigits, denom = '', suffix] = m;
   const num = intDigits || '0';

@@ -2,7 +2,9 @@
 // resources, volume mounts, probes, lifecycle hooks, security context, enums.
 import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './field-error.js';
 import { isConfigMapKey, isDNS1123Label, isRelaxedEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
-import { compareQuantities, isValidQuantity } from './quantity.js';
+import { canonicalQuantity, compareQuantities, isValidQuantity, quantityToMilli } from './quantity.js';
+import { goQuantity } from './quota.js';
+import { isExtendedResourceName, isHugePageResourceName, isNativeResource, isOvercommitAllowed, isStandardContainerResourceName } from './resource-names.js';
 import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
 import { nameIsDNSSubdomain, nonNegative, oneOf, validateResourceList } from './validation-meta.js';
 
@@ -167,6 +169,37 @@ function validateSecurityContext(sc: SecurityContext, path: string): FieldError[
   return errs;
 }
 
+/**
+ * What ValidateResourceRequirements checks of a container's resources beyond any resource list:
+ * names a container may have (validateContainerResourceName), whole numbers of extended
+ * resources (ValidateResourceQuantityValue), a request no more than its limit, and equal to it
+ * for what cannot be overcommitted (extended resources and huge pages, which need a limit), and
+ * huge pages only beside cpu or memory. `quantitiesValid`: the lists' quantities all parse.
+ */
+function containerResourceErrors(limits: Record<string, string>, requests: Record<string, string>, path: string, quantitiesValid: boolean): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [which, list] of [['limits', limits], ['requests', requests]] as const) {
+    for (const [name, q] of Object.entries(list)) {
+      const p = `${path}.${which}[${name}]`;
+      if (!name.includes('/')) {
+        if (!isStandardContainerResourceName(name)) errs.push(invalid(p, name, 'must be a standard resource for containers'));
+      } else if (!isNativeResource(name) && !isExtendedResourceName(name)) errs.push(invalid(p, name, "doesn't follow extended resource name standard"));
+      if (quantitiesValid && isExtendedResourceName(name) && quantityToMilli(q) % 1000 !== 0) errs.push(invalid(p, goQuantity(q), 'must be an integer'));
+    }
+  }
+  for (const [name, req] of Object.entries(requests)) {
+    const lim = limits[name];
+    if (lim === undefined) {
+      if (!isOvercommitAllowed(name)) errs.push(required(`${path}.limits`, 'Limit must be set for non overcommitable resources'));
+    } else if (!quantitiesValid) continue;
+    else if (!isOvercommitAllowed(name) && compareQuantities(req, lim) !== 0) errs.push(invalid(`${path}.requests`, canonicalQuantity(req), `must be equal to ${name} limit of ${canonicalQuantity(lim)}`));
+    else if (compareQuantities(req, lim) > 0) errs.push(invalid(`${path}.requests`, req, `must be less than or equal to ${name} limit of ${lim}`));
+  }
+  const names = [...Object.keys(limits), ...Object.keys(requests)];
+  if (names.some(isHugePageResourceName) && !names.some((n) => n === 'cpu' || n === 'memory')) errs.push(forbidden(path, 'HugePages require cpu or memory'));
+  return errs;
+}
+
 /** Validates one container; `names` collects names across containers and init containers. */
 export function validateContainer(c: Container, path: string, ctx: ContainerContext, names: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
@@ -210,14 +243,7 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
   const requests = c.resources?.requests ?? {};
   const resErrs = [...validateResourceList(limits, `${path}.resources.limits`), ...validateResourceList(requests, `${path}.resources.requests`)];
   errs.push(...resErrs);
-  if (!resErrs.length) {
-    for (const [name, req] of Object.entries(requests)) {
-      const lim = limits[name];
-      if (lim !== undefined && compareQuantities(req, lim) > 0) {
-        errs.push(invalid(`${path}.resources.requests`, req, `must be less than or equal to ${name} limit of ${lim}`));
-      }
-    }
-  }
+  errs.push(...containerResourceErrors(limits, requests, `${path}.resources`, !resErrs.length));
 
   const mountPaths = new Set<string>();
   (c.volumeMounts ?? []).forEach((vm, i) => {

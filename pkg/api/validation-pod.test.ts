@@ -348,3 +348,29 @@ describe('sidecar containers (init containers with restartPolicy Always)', () =>
     expect(admit(q).map(formatFieldError)).toEqual(['spec.initContainers[1].ports[1].hostPort: Duplicate value: "/TCP/8080"']);
   });
 });
+
+describe('extended resources and huge pages of a container (ValidateResourceRequirements)', () => {
+  const withResources = (resources: Record<string, any>) => mutate((p) => (p.spec.containers[0].resources = resources));
+  const errs = (resources: Record<string, any>) => admit(withResources(resources)).map(formatFieldError);
+  it('takes a limit alone (the request defaults to it) and a request equal to the limit', () => {
+    expect(errs({ limits: { 'example.com/dongle': '2' } })).toEqual([]);
+    expect(errs({ requests: { 'example.com/dongle': '1', cpu: '100m' }, limits: { 'example.com/dongle': '1' } })).toEqual([]);
+    expect(errs({ requests: { memory: '10Mi', 'hugepages-2Mi': '4Mi' }, limits: { 'hugepages-2Mi': '4Mi' } })).toEqual([]);
+  });
+  it('refuses what cannot be overcommitted without a limit, or with another one', () => {
+    expect(errs({ requests: { 'example.com/dongle': '1' } })).toEqual(['spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources']);
+    expect(errs({ requests: { 'example.com/dongle': '1' }, limits: { 'example.com/dongle': '2' } })).toEqual(['spec.containers[0].resources.requests: Invalid value: "1": must be equal to example.com/dongle limit of 2']);
+  });
+  it('counts extended resources in whole numbers', () => {
+    expect(errs({ limits: { 'example.com/dongle': '500m' } })).toEqual([
+      'spec.containers[0].resources.limits[example.com/dongle]: Invalid value: resource.Quantity{i:resource.int64Amount{value:500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"500m", Format:"DecimalSI"}: must be an integer',
+      'spec.containers[0].resources.requests[example.com/dongle]: Invalid value: resource.Quantity{i:resource.int64Amount{value:500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"500m", Format:"DecimalSI"}: must be an integer',
+    ]);
+  });
+  it('names what a container may have', () => {
+    expect(errs({ limits: { pods: '1' } })).toEqual(['spec.containers[0].resources.limits[pods]: Invalid value: "pods": must be a standard resource for containers', 'spec.containers[0].resources.requests[pods]: Invalid value: "pods": must be a standard resource for containers']);
+  });
+  it('wants cpu or memory beside huge pages', () => {
+    expect(errs({ limits: { 'hugepages-2Mi': '2Mi' } })).toEqual(['spec.containers[0].resources: Forbidden: HugePages require cpu or memory']);
+  });
+});
