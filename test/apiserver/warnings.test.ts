@@ -78,4 +78,17 @@ describe('warnings on write', () => {
     const again = await call('PATCH', '/apis/warn.example.com/v1/namespaces/default/gadgets/g', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
     expect([again.code, again.warnings]).toEqual([200, []]);
   });
+
+  it('duplicate owner references are dropped with a warning: before admission on create and update, after it on a patch', async () => {
+    // (dedupOwnerReferencesAndAddWarning: the same reference twice is stored once; the same uid with another field is kept)
+    const ns = await call('GET', '/api/v1/namespaces/default');
+    const ref = { apiVersion: 'v1', kind: 'Namespace', name: 'default', uid: (ns.body.metadata as { uid: string }).uid };
+    const before = `.metadata.ownerReferences contains duplicate entries; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${ref.uid}`;
+    const made = await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dup-owners', ownerReferences: [ref, ref, { ...ref, controller: false }] } });
+    expect([made.code, made.warnings, (made.body.metadata as { ownerReferences: unknown[] }).ownerReferences]).toEqual([201, [before], [ref, { ...ref, controller: false }]]);
+    const put = await call('PUT', '/api/v1/namespaces/default/configmaps/dup-owners', { ...made.body, metadata: { ...(made.body.metadata as object), ownerReferences: [ref, ref] } });
+    expect([put.code, put.warnings, (put.body.metadata as { ownerReferences: unknown[] }).ownerReferences]).toEqual([200, [before], [ref]]);
+    const patched = await call('PATCH', '/api/v1/namespaces/default/configmaps/dup-owners', { metadata: { ownerReferences: [ref, ref] } }, 'application/merge-patch+json');
+    expect([patched.code, patched.warnings, (patched.body.metadata as { ownerReferences: unknown[] }).ownerReferences]).toEqual([200, [before.replace('duplicate entries;', 'duplicate entries after mutating admission happens;')], [ref]]);
+  });
 });

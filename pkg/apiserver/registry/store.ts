@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../../api/field-error.js';
 import type { KubeObject } from '../../api/types.js';
 import { warningsOnCreate, warningsOnUpdate } from './warnings.js';
+import { dedupOwnerReferences } from './owner-references.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -215,9 +216,13 @@ export class Store {
     }
     // Ownership is recorded before mutating admission, as create.go calls the field manager
     // first: what admission adds (a token volume, default tolerations) belongs to nobody.
+    // Duplicate owner references go before it and again after admission (a server-side
+    // apply's create is a PATCH: after admission only).
+    if (!track) dedupOwnerReferences(obj, ctx.warnings, false);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
+    dedupOwnerReferences(obj, ctx.warnings, true);
     const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);
     if (errs.length) throw errors.invalid(r.kind, r.group, meta.name ?? '', errs);
     // (BeforeCreate: the strategy's WarningsOnCreate once the object is valid, dry runs too)
@@ -306,6 +311,8 @@ export class Store {
     if (this.resource.namespaced && namespace && obj.metadata?.namespace && obj.metadata.namespace !== namespace) {
       throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
+    // (a PUT drops duplicate owner references before admission too; a PATCH after it only)
+    if (!subresource) dedupOwnerReferences(obj, ctx.warnings, false);
     const wantRv = obj.metadata?.resourceVersion;
     if (!wantRv && !this.resource.allowUnconditionalUpdate) {
       throw errors.invalid(this.resource.kind, this.resource.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '', detail: 'must be specified for an update' }]);
@@ -407,6 +414,7 @@ export class Store {
       // (the field manager runs before mutating admission: update.go's first transformer)
       (track ?? updateTracker(r, ctx, subresource))(old, next);
       if (review) await this.admission!.admit(review);
+      dedupOwnerReferences(next, ctx.warnings, true);
       if (r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
       errs = ctx.validateAs ? ctx.validateAs(next, old) : r.validateUpdate(next, old);
     }
