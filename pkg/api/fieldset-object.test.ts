@@ -96,10 +96,27 @@ describe('removeFields', () => {
   };
   const set = (...ps: string[][]) => FieldSet.fromPaths(ps);
 
-  it('removes dropped fields nobody keeps, and maps they leave empty', () => {
+  it('removes dropped fields nobody keeps, and the maps and structs they leave empty', () => {
     const remove = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image']);
     expect(removeFields(live, remove, new FieldSet(), Pod)).toEqual({ metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'a', image: 'v1' }] } });
-    expect(removeFields({ metadata: { labels: { tier: 't' } } }, remove, new FieldSet(), Pod)).toEqual({ metadata: {} });
+    expect(removeFields({ metadata: { labels: { tier: 't' } } }, remove, new FieldSet(), Pod)).toEqual({});
+  });
+
+  it('removes the lists and structs it leaves empty, as structured-merge-diff gives them back null', () => {
+    const c = 'k:{"name":"a"}';
+    const obj = { spec: { containers: [{ name: 'a', image: 'v1', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }], securityContext: { runAsUser: 1 } }], tolerations: [] } };
+    const remove = set(
+      ['f:spec', 'f:containers', c, 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}'],
+      ['f:spec', 'f:containers', c, 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}', 'f:containerPort'],
+      ['f:spec', 'f:containers', c, 'f:env', 'k:{"name":"A"}'],
+      ['f:spec', 'f:containers', c, 'f:env', 'k:{"name":"A"}', 'f:value'],
+      ['f:spec', 'f:containers', c, 'f:securityContext', 'f:runAsUser'],
+    );
+    // (a list that was empty already is nobody's removal: it stays)
+    expect(removeFields(obj, remove, new FieldSet(), Pod)).toEqual({ spec: { containers: [{ name: 'a', image: 'v1' }], tolerations: [] } });
+    // Another manager's port keeps the list, its own item and nothing more.
+    const keep = set(['f:spec', 'f:containers', c, 'f:ports', 'k:{"containerPort":80,"protocol":"TCP"}', 'f:containerPort']);
+    expect(removeFields(obj, remove, keep, Pod)).toEqual({ spec: { containers: [{ name: 'a', image: 'v1', ports: [{ containerPort: 80 }] }], tolerations: [] } });
   });
 
   it('keeps what another manager owns, at or below the dropped path', () => {

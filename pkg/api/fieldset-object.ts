@@ -268,7 +268,7 @@ export function mergeApplied(live: unknown, config: unknown, t: FieldType, path:
 
 /**
  * Removes from `v` the members of `remove` that `keep` does not hold (at or below them), and
- * the maps left empty by that removal (labels after the last label goes). The key fields of a
+ * the maps, lists and structs left empty by that removal (labels after the last label goes). The key fields of a
  * list item that stays are never removed. Returns undefined when `v` itself should go.
  */
 export function removeFields(v: unknown, remove: FieldSet, keep: FieldSet, t: FieldType): Json | undefined {
@@ -279,7 +279,12 @@ export function removeFields(v: unknown, remove: FieldSet, keep: FieldSet, t: Fi
       const sub = remove.child(e);
       if (!sub || absent(child)) return child;
       const pruned = prune(child, sub, keep?.child(e), ct, []);
-      if (ct.kind === 'map' && pruned !== undefined && isEmpty(pruned) && !isEmpty(child) && !keep?.members.has(e)) return undefined;
+      // A field the removal leaves empty goes with it, whatever its shape: structured-merge-diff
+      // removes every field it no longer finds an owner beneath (the applier's named fields are
+      // members of its last set: EnsureNamedFieldsAreMembers), and its removing walker gives an
+      // emptied map or list back as null. So the last port dropped leaves no `ports: []`, nor
+      // the last runAsUser a `securityContext: {}`.
+      if (ct.kind !== 'leaf' && pruned !== undefined && isEmpty(pruned) && !isEmpty(child) && !keep?.members.has(e)) return undefined;
       return pruned;
     };
     if ((t.kind === 'struct' || t.kind === 'map') && isObject(v)) {
