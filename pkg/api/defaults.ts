@@ -40,6 +40,38 @@ function defaultProbe(p: Probe | undefined): void {
   defaultHandler(p as LifecycleHandler);
 }
 
+/**
+ * A resourceFieldRef's divisor is a resource.Quantity that is no pointer: one left out reads back
+ * as "0" (omitempty does not drop a struct), and one given in its canonical form ("1000m" → "1").
+ */
+function defaultDivisor(r: { divisor?: string } | undefined | null): void {
+  if (!r) return;
+  if (r.divisor == null || r.divisor === '') r.divisor = '0';
+  else if (isValidQuantity(r.divisor)) r.divisor = canonicalQuantity(r.divisor);
+}
+
+/** A downwardAPI volume's (or projection's) files: SetDefaults_ObjectFieldSelector and the divisors, as for env. */
+function defaultDownwardAPIFiles(items: { fieldRef?: { apiVersion?: string } | null; resourceFieldRef?: { divisor?: string } | null }[] | undefined | null): void {
+  for (const f of items ?? []) {
+    if (f.fieldRef) f.fieldRef.apiVersion ||= 'v1';
+    defaultDivisor(f.resourceFieldRef);
+  }
+}
+
+/** The downward API selector defaults of every container's env and every volume of `spec`. */
+function defaultSelectors(spec: PodSpec): void {
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
+      defaultDivisor(e.valueFrom?.resourceFieldRef);
+    }
+  }
+  for (const v of spec.volumes ?? []) {
+    defaultDownwardAPIFiles(v.downwardAPI?.items);
+    for (const src of v.projected?.sources ?? []) defaultDownwardAPIFiles(src.downwardAPI?.items);
+  }
+}
+
 function defaultContainer(c: Container): void {
   if (c.image && !c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
   c.terminationMessagePath ||= '/dev/termination-log';
@@ -52,6 +84,7 @@ function defaultContainer(c: Container): void {
   defaultHandler(c.lifecycle?.preStop);
   for (const e of c.env ?? []) {
     if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
+    defaultDivisor(e.valueFrom?.resourceFieldRef);
   }
   canonicalize(c.resources?.limits);
   canonicalize(c.resources?.requests);
@@ -105,6 +138,8 @@ function defaultVolume(v: Volume): void {
   if (v.secret) v.secret.defaultMode ??= 0o644;
   if (v.downwardAPI) v.downwardAPI.defaultMode ??= 0o644;
   if (v.projected) v.projected.defaultMode ??= 0o644;
+  defaultDownwardAPIFiles(v.downwardAPI?.items);
+  for (const src of v.projected?.sources ?? []) defaultDownwardAPIFiles(src.downwardAPI?.items);
   for (const src of v.projected?.sources ?? []) if (src.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= DEFAULT_TOKEN_EXPIRATION_SECONDS;
 }
 
@@ -112,6 +147,9 @@ const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.
 
 /** Mutates `pod` with the defaults Kubernetes applies on create. */
 export function defaultPod(pod: Pod, old?: Pod | null): Pod {
+  // A pod stored before tskube gave its selectors their defaults gets them as kube-apiserver
+  // defaults what it reads, so that an update (a label, an owner reference) is no spec change.
+  if (old?.spec) defaultSelectors(old.spec);
   const spec = defaultPodSpec((pod.spec ??= {}), old?.spec);
   // Requests default to limits, resource by resource — for a Pod's containers and init
   // containers only, never a template's (SetDefaults_Pod: "we only want this defaulting semantic

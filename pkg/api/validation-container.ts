@@ -2,10 +2,11 @@
 // resources, volume mounts, probes, lifecycle hooks, security context, enums.
 import { duplicate, forbidden, invalid, notFound, notSupported, required, type FieldError } from './field-error.js';
 import { isConfigMapKey, isDNS1123Label, isRelaxedEnvVarName, isValidIP, isValidPortName, isValidPortNum } from './names.js';
-import { canonicalQuantity, compareQuantities, isValidQuantity, quantityToMilli } from './quantity.js';
+import { canonicalQuantity, compareQuantities, quantityToMilli } from './quantity.js';
 import { goQuantity } from './quota.js';
 import { isExtendedResourceName, isHugePageResourceName, isNativeResource, isOvercommitAllowed, isStandardContainerResourceName } from './resource-names.js';
 import type { Container, EnvVar, LifecycleHandler, Probe, SecurityContext } from './types.js';
+import { ENV_FIELD_PATHS, validateObjectFieldSelector, validateResourceFieldSelector } from './validation-downward-api.js';
 import { nameIsDNSSubdomain, nonNegative, oneOf, validateResourceList } from './validation-meta.js';
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -15,18 +16,6 @@ const MOUNT_PROPAGATION = ['None', 'HostToContainer', 'Bidirectional'];
 const PROC_MOUNT = ['Default', 'Unmasked'];
 const SECCOMP_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'];
 const URI_SCHEMES = ['HTTP', 'HTTPS'];
-const FIELD_REF_PATHS = [
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.uid',
-  'spec.nodeName',
-  'spec.serviceAccountName',
-  'status.hostIP',
-  'status.hostIPs',
-  'status.podIP',
-  'status.podIPs',
-];
-const RESOURCE_FIELD_REFS = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
 
 export interface ContainerContext {
   /** Volume names defined by the pod. */
@@ -104,20 +93,8 @@ function validateEnv(env: EnvVar[], path: string): FieldError[] {
     if (!vf) return;
     // validateEnvVarValueFrom: each source's own errors, then how many sources there are.
     const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((k) => vf[k] != null);
-    if (vf.fieldRef) {
-      const fp = vf.fieldRef.fieldPath ?? '';
-      if (!fp) errs.push(required(`${p}.valueFrom.fieldRef.fieldPath`));
-      else if (!FIELD_REF_PATHS.includes(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp)) {
-        errs.push(notSupported(`${p}.valueFrom.fieldRef.fieldPath`, fp, [...FIELD_REF_PATHS, "metadata.labels['<KEY>']", "metadata.annotations['<KEY>']"]));
-      }
-    }
-    if (vf.resourceFieldRef) {
-      const r = vf.resourceFieldRef.resource ?? '';
-      if (!r) errs.push(required(`${p}.valueFrom.resourceFieldRef.resource`));
-      else if (!RESOURCE_FIELD_REFS.includes(r) && !/^(limits|requests)\.hugepages-/.test(r)) errs.push(notSupported(`${p}.valueFrom.resourceFieldRef.resource`, r, RESOURCE_FIELD_REFS));
-      const d = vf.resourceFieldRef.divisor;
-      if (d && !isValidQuantity(d)) errs.push(invalid(`${p}.valueFrom.resourceFieldRef.divisor`, d, 'must be a valid quantity'));
-    }
+    if (vf.fieldRef) errs.push(...validateObjectFieldSelector(vf.fieldRef, ENV_FIELD_PATHS, `${p}.valueFrom.fieldRef`));
+    if (vf.resourceFieldRef) errs.push(...validateResourceFieldSelector(vf.resourceFieldRef, `${p}.valueFrom.resourceFieldRef`, false));
     for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
       const ref = vf[k];
       if (ref) errs.push(...validateKeySelector(ref, `${p}.valueFrom.${k}`));

@@ -166,7 +166,9 @@ const cases: Case[] = [
   // (1.32's relaxed names: '1FOO' or 'has space' are fine, '=' is not)
   ['bad env var name', mutate((p) => (p.spec.containers[0].env = [{ name: '1FOO', value: 'x' }, { name: 'A=B', value: 'x' }])), 'spec.containers[0].env[1].name', 'FieldValueInvalid', /printable ASCII characters other than '='/],
   ['env with value and valueFrom', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }])), 'spec.containers[0].env[0].valueFrom', 'FieldValueInvalid', /may not be specified when `value` is not empty/],
-  ['env fieldRef unsupported', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }])), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueNotSupported'],
+  // (a path ConvertDownwardAPIFieldLabel does not know is refused before the list of supported ones)
+  ['env fieldRef unconvertible', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }])), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueInvalid', /error converting fieldPath: field label not supported: spec.containers/],
+  ['env fieldRef unsupported', mutate((p) => (p.spec.containers[0].env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } }])), 'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath', 'FieldValueNotSupported'],
   ['bad toleration operator', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Matches', value: 'v' }])), 'spec.tolerations[0].operator', 'FieldValueNotSupported'],
   ['bad toleration effect', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoRun' }])), 'spec.tolerations[0].effect', 'FieldValueNotSupported'],
   ['tolerationSeconds without NoExecute', mutate((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 5 }])), 'spec.tolerations[0].effect', 'FieldValueInvalid', /must be 'NoExecute'/],

@@ -2,16 +2,13 @@
 // projected), as pkg/apis/core/validation does it: each file's path stays inside the volume
 // (ValidateLocalNonReservedPath: relative, no '..' element, not starting with '..'), modes are
 // 0..0777, keys and paths are required, and a projected volume's paths do not collide.
-import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { forbidden, invalid, required, type FieldError } from './field-error.js';
 import type { ConfigMapVolumeSource, DownwardAPIVolumeFile, KeyToPath, ProjectedVolumeSource, SecretVolumeSource } from './generated/tskube/api/v1/volume.js';
+import { VOLUME_FIELD_PATHS, validateObjectFieldSelector, validateResourceFieldSelector } from './validation-downward-api.js';
 import { validateTokenProjection } from './validation-serviceaccount.js';
 
 const FILE_MODE = 'must be a number between 0 and 0777 (octal), both inclusive';
 const PROJECTION_SOURCES = ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken', 'clusterTrustBundle'] as const;
-/** The fields a downwardAPI volume file may name (validVolumeDownwardAPIFieldPathExpressions). */
-const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
-
-const VOLUME_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 
 const mode = (m: number | undefined, path: string): FieldError[] => (m != null && (m < 0 || m > 0o777) ? [invalid(path, m, FILE_MODE)] : []);
 
@@ -38,17 +35,11 @@ function validateDownwardAPIFile(f: DownwardAPIVolumeFile, path: string): FieldE
   if (!f.path) errs.push(required(`${path}.path`));
   errs.push(...validateLocalNonReservedPath(f.path ?? '', `${path}.path`));
   if (f.fieldRef) {
-    const fp = f.fieldRef.fieldPath ?? '';
-    const base = fp.replace(/\[.*\]$/, '');
-    if (!fp) errs.push(required(`${path}.fieldRef.fieldPath`));
-    else if (!VOLUME_FIELD_PATHS.includes(base) || (base !== fp && base !== 'metadata.labels' && base !== 'metadata.annotations')) errs.push(notSupported(`${path}.fieldRef.fieldPath`, base, VOLUME_FIELD_PATHS));
+    errs.push(...validateObjectFieldSelector(f.fieldRef, VOLUME_FIELD_PATHS, `${path}.fieldRef`));
     if (f.resourceFieldRef) errs.push(invalid(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
   } else if (f.resourceFieldRef) {
-    // (validateContainerResourceFieldSelector for a volume: the container must be named)
-    const r = f.resourceFieldRef;
-    if (!r.containerName) errs.push(required(`${path}.resourceFieldRef.containerName`));
-    if (!r.resource) errs.push(required(`${path}.resourceFieldRef.resource`));
-    else if (!VOLUME_RESOURCES.includes(r.resource) && !/^(limits|requests)\.hugepages-/.test(r.resource)) errs.push(notSupported(`${path}.resourceFieldRef.resource`, r.resource, VOLUME_RESOURCES));
+    // (for a volume the container must be named; its resource is then checked only when it is)
+    errs.push(...validateResourceFieldSelector(f.resourceFieldRef, `${path}.resourceFieldRef`, true));
   } else {
     errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
   }

@@ -64,6 +64,7 @@ function fieldRef(pod: Pod, path: string, nodeName: string, hostIP: string): str
     case 'metadata.uid':
       return pod.metadata?.uid ?? '';
     case 'spec.nodeName':
+    case 'spec.host': // (its old name, which ConvertDownwardAPIFieldLabel still takes)
       return nodeName;
     case 'spec.serviceAccountName':
       return pod.spec?.serviceAccountName ?? '';
