@@ -629,6 +629,28 @@ describe('other kinds', () => {
     expect(forbidden.code).toBe(403);
   });
 
+  it('namespaces: a delete checks its preconditions, writes nothing in a dry run, sets no deletionGracePeriodSeconds, and puts Foreground\'s finalizer on', async () => {
+    // (1.32's namespace REST Delete; tskube ignored the DeleteOptions, so kubectl delete ns --dry-run=server deleted the namespace)
+    const ns = await admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'opts-a' } });
+    const uid = ns.metadata!.uid!;
+    expect((await failure(admin.delete(Namespaces, undefined, 'opts-a', { preconditions: { uid: 'abc' } }))).message).toBe(`Operation cannot be fulfilled on namespaces "opts-a": Precondition failed: UID in precondition: abc, UID in object meta: ${uid}`);
+    expect((await failure(admin.delete(Namespaces, undefined, 'opts-a', { preconditions: { resourceVersion: '1' } }))).message).toBe(`Operation cannot be fulfilled on namespaces "opts-a": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${ns.metadata!.resourceVersion}`);
+    const dry = await admin.request<KubeObject>('/api/v1/namespaces/opts-a', { method: 'DELETE', body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] }, contentType: 'application/json' });
+    expect((dry.status as { phase: string }).phase).toBe('Terminating');
+    const after = await admin.get(Namespaces, undefined, 'opts-a');
+    expect([after.metadata?.deletionTimestamp, (after.status as { phase: string }).phase]).toEqual([undefined, 'Active']);
+    await admin.create(Pods, 'opts-a', pod('held'));
+    const del = await admin.delete(Namespaces, undefined, 'opts-a', { preconditions: { uid }, propagationPolicy: 'Foreground' });
+    expect([del.metadata?.deletionGracePeriodSeconds, del.metadata?.finalizers, !!del.metadata?.deletionTimestamp]).toEqual([undefined, ['foregroundDeletion'], true]);
+    // (a second delete changes nothing)
+    const again = await admin.delete(Namespaces, undefined, 'opts-a', { propagationPolicy: 'Background' });
+    expect([again.metadata?.deletionTimestamp, again.metadata?.finalizers]).toEqual([del.metadata?.deletionTimestamp, ['foregroundDeletion']]);
+    // (no garbage collector runs here: the finalizer holds the emptied namespace until it goes)
+    await eventually(async () => (await failure(admin.get(Pods, 'opts-a', 'held'))).code === 404);
+    await admin.patch(Namespaces, undefined, 'opts-a', { metadata: { finalizers: null } });
+    await eventually(async () => (await failure(admin.get(Namespaces, undefined, 'opts-a'))).code === 404, { what: 'opts-a finalized' });
+  });
+
   it('namespaces: the kubernetes finalizer is added after the user\'s on create, and spec.finalizers change only through /finalize', async () => {
     const ns = await admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fin-a' }, spec: { finalizers: ['example.com/x'] } });
     expect(ns.spec).toEqual({ finalizers: ['example.com/x', 'kubernetes'] });

@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { applyOperation } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
-import type { FieldValidation } from './request-types.js';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type FieldValidation } from './request-types.js';
 import { rfc3339Now } from '../../util/time.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
@@ -202,24 +202,44 @@ export const protectedNamespaces = new Set(['default', 'kube-system', 'kube-publ
  */
 export const systemNamespaces = [...protectedNamespaces, 'kube-node-lease'];
 
-/** DELETE of a namespace: Terminating; the namespace finalizer empties it, then removes it. */
-export async function terminateNamespace(store: Store, name: string, ctx: RequestContext): Promise<KubeObject> {
+/**
+ * DELETE of a namespace: Terminating; the namespace finalizer empties it, then removes it. As
+ * 1.32's namespace REST Delete: the preconditions are checked (uid and resourceVersion, 409 in
+ * its words), a dry run writes nothing, only deletionTimestamp is set (no
+ * deletionGracePeriodSeconds), and a propagationPolicy of Orphan or Foreground puts the
+ * garbage collector's finalizer on it (shouldHaveOrphanFinalizer, shouldHaveDeleteDependentsFinalizer).
+ */
+export async function terminateNamespace(store: Store, name: string, ctx: RequestContext, opts: DeleteOptions = {}): Promise<KubeObject> {
   if (protectedNamespaces.has(name)) {
     throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
   }
-  const obj = await store.guaranteedUpdate(undefined, name, ctx, 'internal', (ns) => {
+  const pre = opts.preconditions;
+  let terminating: KubeObject | undefined;
+  const obj = await store.guaranteedUpdate(undefined, name, { ...ctx, dryRun: ctx.dryRun || !!opts.dryRun }, 'internal', (ns) => {
     const meta = ns.metadata!;
-    meta.deletionTimestamp ??= rfc3339Now();
-    meta.deletionGracePeriodSeconds = 0;
+    if (pre?.uid && pre.uid !== meta.uid) throw errors.conflict('', 'namespaces', name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid}`);
+    if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+      throw errors.conflict('', 'namespaces', name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+    }
+    // (a namespace already terminating is returned as it is)
+    if (meta.deletionTimestamp) return (terminating = ns);
+    meta.deletionTimestamp = rfc3339Now();
     ns.status = { ...(ns.status as object), phase: 'Terminating' };
+    if (opts.propagationPolicy) {
+      const keep = (meta.finalizers ?? []).filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+      if (opts.propagationPolicy === 'Orphan') keep.push(ORPHAN_FINALIZER);
+      if (opts.propagationPolicy === 'Foreground') keep.push(FOREGROUND_FINALIZER);
+      if (keep.length) meta.finalizers = keep;
+      else delete meta.finalizers;
+    }
     return ns;
   });
-  return clone(obj);
+  return clone(terminating ?? obj);
 }
 
 /** DELETE of any object, namespaces included. */
 export async function deleteObject(store: Store, namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<DeleteResult> {
-  if (store.resource.name === 'namespaces') return { deleted: false, obj: await terminateNamespace(store, name, ctx) };
+  if (store.resource.name === 'namespaces') return { deleted: false, obj: await terminateNamespace(store, name, ctx, opts) };
   return store.delete(namespace, name, opts, ctx);
 }
 
