@@ -64,6 +64,9 @@ export class PodVolumes {
       }
     }
     this.sources = sources;
+    // Each volume is set up on its own, as the kubelet's volume manager mounts them one by one:
+    // every one that cannot be has its FailedMount, not only the first.
+    let failed = false;
     for (const v of volumes) {
       const dir = join(this.d.podsDir, this.ctx.uid, 'volumes', v.name!);
       try {
@@ -79,9 +82,12 @@ export class PodVolumes {
         if (!(e instanceof ConfigSourceError)) throw e;
         if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
         this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
-        this.ctx.retryIn(5000);
-        return false;
+        failed = true;
       }
+    }
+    if (failed) {
+      this.ctx.retryIn(5000);
+      return false;
     }
     if (volumes.length) {
       clearTimeout(this.timer);
