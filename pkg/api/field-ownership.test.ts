@@ -58,6 +58,14 @@ describe('recordUpdate', () => {
     expect(e).toMatchObject({ manager: 'tsk-nodeagent', subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {}, 'f:podIP': {} } } });
   });
 
+  it('on a Deployment\'s status owns the annotations it changes too, as its status strategy resets only spec and labels', () => {
+    const deploy: Scope = { typeName: 'Deployment', apiVersion: 'apps/v1', subresource: 'status', statusMetadata: ['annotations', 'finalizers', 'ownerReferences'] };
+    const old: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', labels: { app: 'd' }, annotations: { note: 'x' } }, spec: { replicas: 1 } };
+    const next: KubeObject = { ...old, metadata: { ...old.metadata, annotations: { note: 'x', 'deployment.kubernetes.io/revision': '1' } }, status: { replicas: 1 } };
+    const [e] = encodeManagedFields(recordUpdate(deploy, new Map(), old, next, 'kube-controller-manager', T1));
+    expect(e).toMatchObject({ subresource: 'status', fieldsV1: { 'f:metadata': { 'f:annotations': { 'f:deployment.kubernetes.io/revision': {} } }, 'f:status': { 'f:replicas': {} } } });
+  });
+
   it('through /scale records no time, as scalehandler.ToParent leaves a new scale manager\'s time nil', () => {
     const scale: Scope = { typeName: 'Deployment', apiVersion: 'apps/v1', subresource: 'scale' };
     const d = (replicas: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas } });

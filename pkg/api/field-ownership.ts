@@ -14,6 +14,12 @@ export interface Scope {
   typeName: string;
   apiVersion: string;
   subresource: '' | 'status' | 'ephemeralcontainers' | 'approval' | 'finalize' | 'scale';
+  /**
+   * The metadata fields a write to the status subresource carries (a Deployment's annotations,
+   * where the deployment controller writes its revision): its manager owns those it changes, as
+   * 1.32's status field manager owns all but the strategy's reset fields.
+   */
+  statusMetadata?: readonly string[];
 }
 
 export interface Conflict {
@@ -38,7 +44,13 @@ const NEVER_OWNED = FieldSet.fromPaths([['f:apiVersion'], ['f:kind'], ['f:metada
  */
 function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> | undefined {
   if (!o) return undefined;
-  if (scope.subresource === 'status') return o.status === undefined ? {} : { status: o.status };
+  if (scope.subresource === 'status') {
+    const meta: Record<string, unknown> = {};
+    for (const k of scope.statusMetadata ?? []) if (o.metadata?.[k as keyof typeof o.metadata] !== undefined) meta[k] = o.metadata[k as keyof typeof o.metadata];
+    const out: Record<string, unknown> = Object.keys(meta).length ? { metadata: meta } : {};
+    if (o.status !== undefined) out.status = o.status;
+    return out;
+  }
   if (scope.subresource === 'approval') {
     const conds = (o.status as { conditions?: unknown } | undefined)?.conditions;
     return { status: conds === undefined ? {} : { conditions: conds } };

@@ -130,6 +130,24 @@ describe('server-side apply', () => {
     expect((again.status as { phase: string }).phase).toBe('Succeeded');
   });
 
+  it('a Deployment\'s status write owns the revision annotation it sets (kubectl get -o yaml --show-managed-fields shows it in the status entry)', async () => {
+    const deploy = (sub = '') => `/apis/apps/v1/namespaces/default/deployments/rev${sub}`;
+    const labels = { app: 'rev' };
+    await cp.admin.request<KubeObject>(deploy(), {
+      method: 'PATCH',
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: 'kubectl' },
+      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rev' }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] } } } },
+    });
+    const body = { metadata: { annotations: { 'deployment.kubernetes.io/revision': '1' } }, status: { observedGeneration: 1 } };
+    const d = await cp.admin.request<KubeObject>(deploy('/status'), { method: 'PATCH', body, contentType: 'application/merge-patch+json', query: { fieldManager: 'kube-controller-manager' } });
+    expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
+    expect(entry(d, 'kube-controller-manager', 'Update', 'status')?.fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:deployment.kubernetes.io/revision': {} } },
+      'f:status': { 'f:observedGeneration': {} },
+    });
+  });
+
   it('dryRun=All reports conflicts and writes nothing', async () => {
     const before = await cp.admin.get(Pods, 'default', 'st');
     const e = await failure(applyPod('st', config('st', { app: 'dry' }), { fieldManager: 'someone', dryRun: 'All' }));

@@ -53,7 +53,10 @@ type TrackedSubresource = Subresource | 'scale';
 export const managerOf = (req: FieldManagerRequest) => req.fieldManager || managerFromUserAgent(req.userAgent);
 
 /** Where a write lands; its apiVersion is the request's when that version keeps its own names in managedFields (req.apiVersion). */
-export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined, req?: FieldManagerRequest): Scope => ({ typeName: r.typeName, apiVersion: req?.apiVersion ?? apiVersionOf(r), subresource: subresource ?? '' });
+export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined, req?: FieldManagerRequest): Scope => {
+  const statusMetadata = subresource === 'status' ? r.writable.status?.metadata : undefined;
+  return { typeName: r.typeName, apiVersion: req?.apiVersion ?? apiVersionOf(r), subresource: subresource ?? '', ...(statusMetadata ? { statusMetadata } : {}) };
+};
 
 /** A field set with its top-level field names renamed by `names` (the others kept). */
 function renamedTop(set: FieldSet, names: Record<string, string>): FieldSet {

@@ -107,6 +107,8 @@ export interface SubresourceStrategy {
   /** Copies the part of `body` this subresource owns into `kept`, a copy of the stored object. */
   take(body: KubeObject, kept: KubeObject): void;
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** The metadata fields `take` copies from the body too (owned by the subresource's managers). */
+  metadata?: readonly string[];
 }
 
 export interface ResourceInfo {
@@ -210,6 +212,7 @@ const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']
     }
   },
   validateUpdate,
+  ...(metadataFromBody.length ? { metadata: metadataFromBody } : {}),
 });
 /**
  * A pod's status as Go stores it: PodCondition's lastProbeTime and lastTransitionTime are
