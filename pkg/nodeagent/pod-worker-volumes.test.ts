@@ -48,4 +48,27 @@ describe('PodVolumes.prepareApiData', () => {
     expect(retry).toBe(5000);
     expect(readFileSync(join(podsDir, 'u1', 'volumes', 'here', 'k'), 'utf8')).toBe('v');
   });
+
+  it('keeps what a running pod sees when its ConfigMap goes, and says so each time the volume is set up again', async () => {
+    const podsDir = mkdtempSync(join(tmpdir(), 'tskube-volumes-'));
+    dirs.push(podsDir);
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u2' }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'v', configMap: { name: 'cm' } }] } };
+    let exists = true;
+    const events: string[] = [];
+    const volumes = new PodVolumes(
+      {
+        podsDir,
+        getSource: async (_kind, _ns, name) => (exists ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined),
+        apiVolumeSyncMs: 60_000,
+        nodeAllocatable: () => ({}),
+      } as never,
+      { pod, uid: 'u2', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: () => {}, kick: () => {} },
+    );
+    expect(await volumes.prepareApiData()).toBe(true);
+    exists = false;
+    expect(await volumes.prepareApiData()).toBe(true);
+    volumes.stop();
+    expect(events).toEqual(['Warning FailedMount MountVolume.SetUp failed for volume "v" : configmap "cm" not found']);
+    expect(readFileSync(join(podsDir, 'u2', 'volumes', 'v', 'k'), 'utf8')).toBe('v');
+  });
 });

@@ -80,8 +80,9 @@ export class PodVolumes {
         this.apiVolumes.set(v.name!, { dir, digest });
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
-        if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
+        // (a remount of a running pod's volume fails with its event too, as the kubelet's does)
         this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
+        if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
         failed = true;
       }
     }
