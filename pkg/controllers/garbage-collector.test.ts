@@ -53,6 +53,33 @@ describe('GarbageCollector graph', () => {
     expect(graph.dependents.size).toBe(0);
   });
 
+  it('monitors the custom resources of every CRD, again in the new version when the served one changes, and no more once the CRD is gone', async () => {
+    const informers = new Map(defaultMonitored.map((m) => [m.ref.resource, new FakeInformer()]));
+    let served = ['v1'];
+    const watched: string[] = [];
+    const crd = () => ({ metadata: { name: 'widgets.parts.example.com' }, spec: { group: 'parts.example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: served.map((name) => ({ name, served: true })) } });
+    const client = {
+      list: async (ref: { resource: string; version: string }) => (ref.resource === 'customresourcedefinitions' ? { items: served.length ? [crd()] : [], metadata: {} } : (watched.push(`${ref.resource}/${ref.version}`), { items: [], metadata: { resourceVersion: '1' } })),
+      watch: async () => ({ done: new Promise<void>(() => {}), stop: () => {} }),
+    } as unknown as ApiClient;
+    const gc = new GarbageCollector(client, informers as unknown as Map<string, Informer>);
+    const sync = () => (gc as unknown as { syncCustomMonitors(): Promise<void> }).syncCustomMonitors();
+    const monitors = (gc as unknown as { monitors: Map<string, { m: { apiVersion: string } }> }).monitors;
+    await sync();
+    expect(monitors.get('parts.example.com/Widget')?.m.apiVersion).toBe('parts.example.com/v1');
+    served = ['v2'];
+    await sync();
+    expect(monitors.get('parts.example.com/Widget')?.m.apiVersion).toBe('parts.example.com/v2');
+    served = [];
+    await sync();
+    expect(monitors.has('parts.example.com/Widget')).toBe(false);
+    // (the built-in kinds stay)
+    expect(monitors.has('/Pod')).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(watched).toEqual(['widgets/v1', 'widgets/v2']);
+    gc.stop();
+  });
+
   it('warns once per reference to a namespaced owner of another namespace, whichever of the two is seen first', async () => {
     const informers = new Map(defaultMonitored.map((m) => [m.ref.resource, new FakeInformer()]));
     const created: KubeObject[] = [];

@@ -114,9 +114,10 @@ export class GarbageCollector {
   /** owner uid -> dependents' queue keys (`group/Kind|ns/name`). */
   private readonly dependents = new Map<string, Set<string>>();
   private readonly byUid = new Map<string, { m: Monitored; obj: KubeObject }>();
-  /** The watched resources by `group/Kind`; `own`: an informer the collector made (and starts and stops). */
-  private readonly monitors = new Map<string, { m: Monitored; inf: Informer; own: boolean }>();
+  /** The watched resources by `group/Kind`; `own`: an informer the collector made (and starts and stops); `custom`: one of a CRD's. */
+  private readonly monitors = new Map<string, { m: Monitored; inf: Informer; own: boolean; custom?: boolean }>();
   private recheck: NodeJS.Timeout | undefined;
+  private stopped = false;
   /** Items are processed once the collector's own informers have listed (as upstream's workers wait for every monitor to sync): a foreground owner must not take a dependent not yet listed for none. */
   private ready: Promise<unknown> = Promise.resolve();
   /** The resources of custom kinds, by `group/Kind`, from the CRDs (refreshed at most every few seconds). */
@@ -136,14 +137,14 @@ export class GarbageCollector {
     for (const m of monitored) this.monitor(m, informers.get(m.ref.resource));
   }
 
-  private monitor(m: Monitored, shared: Informer | undefined): Informer {
+  private monitor(m: Monitored, shared: Informer | undefined, custom = false): Informer {
     const inf = shared ?? new Informer(this.client, m.ref);
     inf.on({
       add: (o) => this.observe(m, o, undefined),
       update: (o, old) => this.observe(m, o, old),
       delete: (o) => this.forget(m, o),
     });
-    this.monitors.set(kindKey(m.apiVersion, m.kind), { m, inf, own: !shared });
+    this.monitors.set(kindKey(m.apiVersion, m.kind), { m, inf, own: !shared, custom });
     return inf;
   }
 
@@ -163,6 +164,7 @@ export class GarbageCollector {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.recheck);
     this.queue.stop();
     for (const { inf, own } of this.monitors.values()) if (own) inf.stop();
@@ -171,14 +173,16 @@ export class GarbageCollector {
   /** Watches the custom resources of every CRD (their objects may be dependents too), and stops watching those whose CRD is gone. */
   private async syncCustomMonitors(): Promise<void> {
     const kinds = await this.customKindsNow();
-    if (!kinds) return;
-    for (const [key, m] of kinds) if (!this.monitors.has(key)) this.monitor(m, undefined).start();
-    for (const [key, { m, inf, own }] of this.monitors) {
-      if (!own || !m.apiVersion.includes('.') || kinds.has(key) || defaultMonitored.some((d) => kindKey(d.apiVersion, d.kind) === key)) continue;
+    if (!kinds || this.stopped) return;
+    // (a CRD gone, or now served in another version or scope: its monitor is made again)
+    for (const [key, { m, inf, custom }] of this.monitors) {
+      const now = kinds.get(key);
+      if (!custom || (now && now.apiVersion === m.apiVersion && now.ref.namespaced === m.ref.namespaced)) continue;
       this.monitors.delete(key);
       inf.stop();
       for (const o of inf.list()) this.forget(m, o);
     }
+    for (const [key, m] of kinds) if (!this.monitors.has(key)) this.monitor(m, undefined, true).start();
   }
 
   /** The CRDs' kinds, read afresh (undefined when they cannot be listed). */
