@@ -162,6 +162,21 @@ describe('server-side apply', () => {
     expect((await failure(cp.admin.get(Pods, 'default', 'dry-new'))).code).toBe(404);
   });
 
+  it('refuses a configuration of another kind or version, or no object, in 1.32\'s words (versionCheckManager, the patcher\'s decoding)', async () => {
+    const q = { fieldManager: 'kubectl' };
+    const said = async (body: unknown) => {
+      const e = await failure(applyPod('web', body as Record<string, unknown>, q));
+      return [e.code, e.message];
+    };
+    expect(await said({ ...config('web', {}), kind: 'Secret' })).toEqual([400, 'invalid object type: /v1, Kind=Secret']);
+    expect(await said({ ...config('web', {}), apiVersion: undefined })).toEqual([400, 'invalid object type: /, Kind=Pod']);
+    expect(await said({ ...config('web', {}), kind: undefined })).toEqual([400, 'invalid object type: /v1, Kind=']);
+    expect(await said({ ...config('web', {}), apiVersion: 'apps/v1' })).toEqual([400, 'invalid object type: apps/v1, Kind=Pod']);
+    expect(await said([config('web', {})])).toEqual([400, 'error decoding YAML: error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}']);
+    // (the name is checked once the configuration is applied)
+    expect(await said(config('other', {}))).toEqual([400, 'the name of the object (other) does not match the name on the URL (web)']);
+  });
+
   it('refuses an apply without a fieldManager, a fieldManager over 128 characters, and managedFields in the config', async () => {
     // (ValidatePatchOptions: 422 on PatchOptions.meta.k8s.io)
     const none = await failure(applyPod('web', config('web', { app: 'web' })));

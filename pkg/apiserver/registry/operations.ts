@@ -155,15 +155,35 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
   }
 }
 
-/** An apply patch's body: an object of `r`'s kind in one of the versions `r` takes (400 otherwise). */
+/**
+ * An apply patch's body: an object of `r`'s kind in one of the versions `r` takes (400 otherwise,
+ * in 1.32's words: the applyPatcher's decoding into a map, then the versionCheckManager).
+ */
 export function checkApplyConfig(r: ResourceInfo, body: unknown): KubeObject {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('an apply patch must be an object');
-  const config = body as KubeObject;
-  const av = apiVersionOf(r);
-  if ((config.apiVersion !== av && !r.apiVersions?.includes(config.apiVersion ?? '')) || config.kind !== r.kind) {
-    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? '(none)'}, kind ${config.kind ?? '(none)'}; expected: ${av}, kind ${r.kind}`);
+  if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    // (json.Unmarshal's UnmarshalTypeError, behind sigs.k8s.io/yaml's and the patcher's prefixes)
+    const got = Array.isArray(body) ? 'array' : typeof body === 'boolean' ? 'bool' : typeof body;
+    throw errors.badRequest(`error decoding YAML: error unmarshaling JSON: json: cannot unmarshal ${got} into Go value of type map[string]interface {}`);
   }
+  const config = (body ?? {}) as KubeObject;
+  const av = apiVersionOf(r);
+  if ((config.apiVersion !== av && !r.apiVersions?.includes(config.apiVersion ?? '')) || config.kind !== r.kind) throw invalidApplyType(config);
   return config;
+}
+
+/**
+ * 1.32's versionCheckManager refusing an apply configuration of another kind or version than the
+ * request's: 'invalid object type: /v1, Kind=Secret', the configuration's GroupVersionKind as
+ * unstructured reads it (empty altogether when its apiVersion has more than one slash).
+ */
+export function invalidApplyType(config: KubeObject): ApiError {
+  const av = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+  const kind = typeof config.kind === 'string' ? config.kind : '';
+  const slashes = av.split('/').length - 1;
+  let gvk = `/, Kind=${kind}`;
+  if (slashes > 1 && av !== '/') gvk = '/, Kind=';
+  else if (av && av !== '/') gvk = `${slashes ? av : `/${av}`}, Kind=${kind}`;
+  return errors.badRequest(`invalid object type: ${gvk}`);
 }
 
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */

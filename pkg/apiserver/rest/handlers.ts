@@ -10,7 +10,7 @@ import { ApiError } from '../errors.js';
 import { apiVersionOf, poddisruptionbudgets, returnsDeletedObject, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
-import { bindPod, checkApplyConfig, deleteObject, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
+import { bindPod, checkApplyConfig, deleteObject, invalidApplyType, deleteOptionsFrom, patchObject, patchTypeOfMedia, writableSubresource } from '../registry/operations.js';
 import { decodeAs, failWatch, Store, type DeleteOptions, type RequestContext } from '../registry/store.js';
 import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
@@ -375,7 +375,7 @@ async function patch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   }
   const applied = body as KubeObject | null;
   if (type === 'apply' && r.resource.custom && applied?.apiVersion && applied.apiVersion !== apiVersionOf(r.resource)) {
-    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${applied.apiVersion}, expected: ${apiVersionOf(r.resource)}`);
+    throw invalidApplyType(applied);
   }
   const out = await patchObject(r.store, r.namespace, r.name!, type, body, r.ctx, sub);
   respondObject(req, res, r, out.created ? 201 : 200, viewOut(r.resource, out.obj));
