@@ -165,5 +165,12 @@ describe('garbage collector', () => {
     await cp.admin.delete(Widgets as typeof Pods, 'default', 'parent');
     await eventually(async () => (await gone(ServiceAccounts as typeof Pods, 'owned-sa')) && (await gone(Roles as typeof Pods, 'owned-role')) && (await gone(Ingresses as typeof Pods, 'owned-ing')), { what: 'the ConfigMap\'s dependents of other kinds collected' });
     await eventually(() => gone(Widgets as typeof Pods, 'child'), { what: 'the Widget owned by a Widget collected', timeoutMs: 25_000 });
+    // Foreground deletion of those kinds ends too: their foregroundDeletion finalizer is the
+    // collector's to take off (a ServiceAccount or custom resource deleted so stayed for good).
+    await cp.admin.create(ServiceAccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'fg-sa' } });
+    await cp.admin.create(Widgets, 'default', { apiVersion: 'parts.example.com/v1', kind: 'Widget', metadata: { name: 'fg-widget' } });
+    expect((await cp.admin.delete(ServiceAccounts, 'default', 'fg-sa', { propagationPolicy: 'Foreground' })).metadata?.finalizers).toEqual(['foregroundDeletion']);
+    await cp.admin.delete(Widgets, 'default', 'fg-widget', { propagationPolicy: 'Foreground' });
+    await eventually(async () => (await gone(ServiceAccounts as typeof Pods, 'fg-sa')) && (await gone(Widgets as typeof Pods, 'fg-widget')), { what: 'the foreground deletions done' });
   }, 40_000);
 });
