@@ -557,8 +557,10 @@ describe('pods', () => {
   });
 
   it('deletecollection deletes what matches', async () => {
-    const res = await admin.request<{ items: KubeObject[] }>(admin.path(Pods, 'default'), { method: 'DELETE', query: { labelSelector: 'page=yes' } });
+    const res = await admin.request<{ metadata: { resourceVersion?: string }; items: KubeObject[] }>(admin.path(Pods, 'default'), { method: 'DELETE', query: { labelSelector: 'page=yes' } });
     expect(res.items).toHaveLength(7);
+    // (Store.DeleteCollection answers the list it deleted from, resourceVersion and all)
+    expect(Number(res.metadata.resourceVersion)).toBeGreaterThan(0);
     expect((await admin.list(Pods, 'default', { labelSelector: 'page=yes' })).items).toHaveLength(0);
   });
 });

@@ -114,8 +114,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (!verbsOf(r.resource).includes('deletecollection')) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       const opts = await deleteOptions(req, query);
       const matches = buildMatcher(r.resource, query);
-      // (DeleteCollection lists with the request's options: a limit deletes one page, its continue token answered)
-      const { items, continueToken } = await store.list(r.namespace, { matches, limit: intParam(query, 'limit'), continueToken: query.get('continue') ?? undefined });
+      // (DeleteCollection lists with the request's options: a limit deletes one page, its continue
+      // token answered; the answer is the first page's list, with its resourceVersion)
+      const { items, rev, continueToken } = await store.list(r.namespace, { matches, limit: intParam(query, 'limit'), continueToken: query.get('continue') ?? undefined });
       const deleted: KubeObject[] = [];
       for (const raw of items) {
         const item = raw.obj;
@@ -125,7 +126,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
           if (!(e instanceof ApiError && e.code === 404)) throw e;
         }
       }
-      return sendJson(res, 200, { kind: r.resource.listKind, apiVersion: apiVersionOf(r.resource), metadata: continueToken ? { continue: continueToken } : {}, items: deleted }, ctx.warnings);
+      return sendJson(res, 200, { kind: r.resource.listKind, apiVersion: apiVersionOf(r.resource), metadata: { resourceVersion: String(rev), ...(continueToken ? { continue: continueToken } : {}) }, items: deleted }, ctx.warnings);
     }
     default:
       throw errors.methodNotSupported(r.resource.name, r.verb);
