@@ -45,6 +45,13 @@ describe('fieldSetOf', () => {
   it('refuses, when strict, list items without their key or with duplicate keys', () => {
     expect(() => fieldSetOf({ spec: { containers: [{ image: 'x' }] } }, Pod, { strict: true })).toThrow(FieldSetError);
     expect(() => fieldSetOf({ spec: { containers: [{ name: 'a' }, { name: 'a' }] } }, Pod, { strict: true })).toThrow(/duplicate entries/);
+    // (in structured-merge-diff's words: the list's path, then the item's index or key)
+    expect(() => fieldSetOf({ spec: { containers: [{ name: 'a', env: [{ name: 'A' }, { name: 'B' }, { name: 'A', value: '2' }] }] } }, Pod, { strict: true })).toThrow(
+      new FieldSetError('.spec.containers[name="a"].env', 'duplicate entries for key [name="A"]'),
+    );
+    expect(() => fieldSetOf({ spec: { containers: [{ name: 'a' }, { image: 'x' }] } }, Pod, { strict: true })).toThrow(
+      new FieldSetError('.spec.containers', 'element 1: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)'),
+    );
     expect(paths(fieldSetOf({ spec: { containers: [{ image: 'x' }] } }, Pod))).toContain('.spec.containers[0]');
   });
 });

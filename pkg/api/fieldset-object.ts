@@ -44,7 +44,8 @@ function itemElement(t: FieldType, item: Json, index: number, path: Path, strict
   for (const k of t.keys) {
     const v = isObject(item) && !absent(item[k]) ? item[k]! : t.defaults[k];
     if (v === undefined) {
-      if (strict) throw new FieldSetError(pathString(path), `associative list with keys has an element that omits key field "${k}"`);
+      // (structured-merge-diff's words: the list's path, the item's index, then the key)
+      if (strict) throw new FieldSetError(pathString(path), `element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`);
       return indexElement(index);
     }
     key[k] = v;
@@ -58,7 +59,7 @@ function itemsByElement(t: FieldType, list: Json[], path: Path, strict: boolean)
   list.forEach((item, i) => {
     const e = itemElement(t, item, i, path, strict);
     if (out.has(e)) {
-      if (strict) throw new FieldSetError(pathString([...path, e]), 'duplicate entries for key');
+      if (strict) throw new FieldSetError(pathString(path), `duplicate entries for key ${pathString([e])}`);
       return;
     }
     out.set(e, item);

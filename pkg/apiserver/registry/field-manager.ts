@@ -157,8 +157,29 @@ function conflictError(message: string, causes: { reason: string; message: strin
   return new ApiError(409, 'Conflict', message, { causes });
 }
 
-function invalidConfig(r: ResourceInfo, name: string, e: FieldSetError): ApiError {
-  return errors.invalid(r.kind, r.group, name, [{ type: 'FieldValueInvalid', field: e.path.replace(/^\./, ''), detail: e.message.slice(e.path.length + 2) }]);
+/**
+ * An object's GroupVersionKind as Go prints it (`apps/v1, Kind=Deployment`, `/v1, Kind=Secret`),
+ * read as unstructured reads it: all empty when its apiVersion has more than one slash.
+ */
+export function gvkString(obj: KubeObject): string {
+  const av = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const slashes = av.split('/').length - 1;
+  if (!av || av === '/') return `/, Kind=${kind}`;
+  if (slashes > 1) return '/, Kind=';
+  return `${slashes ? av : `/${av}`}, Kind=${kind}`;
+}
+
+/**
+ * A configuration structured-merge-diff cannot type (a list item without its key, two items of
+ * one key): 1.32's structuredMergeManager wraps the error in no API status, so the apiserver
+ * answers 500 with no reason and kubectl prints 'Error from server: failed to create typed
+ * patch object (default/web; apps/v1, Kind=Deployment): .spec...env: duplicate entries for key
+ * [name="A"]' (Helm charts with a duplicated env var meet it under server-side apply).
+ */
+function invalidConfig(config: KubeObject, e: FieldSetError): ApiError {
+  const meta = config.metadata ?? {};
+  return new ApiError(500, '', `failed to create typed patch object (${meta.namespace ?? ''}/${meta.name ?? ''}; ${gvkString(config)}): ${e.message}`);
 }
 
 /**
@@ -169,7 +190,6 @@ function invalidConfig(r: ResourceInfo, name: string, e: FieldSetError): ApiErro
 export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subresource: Subresource | undefined, config: KubeObject) {
   const scope = scopeOf(r, subresource, req);
   const manager = req.fieldManager!;
-  const name = config.metadata?.name ?? '';
   // Only kubectl's own manager upgrades a client-side apply (other managers opt out by their name).
   const upgradesClientSideApply = manager === 'kubectl' && !scope.subresource;
   let pending: { managers: Managers; set: ReturnType<typeof appliedFieldSet> } | undefined;
@@ -177,7 +197,7 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
     try {
       return fn();
     } catch (e) {
-      if (e instanceof FieldSetError) throw invalidConfig(r, name, e);
+      if (e instanceof FieldSetError) throw invalidConfig(config, e);
       throw e;
     }
   };

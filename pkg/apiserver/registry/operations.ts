@@ -6,7 +6,7 @@ import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { applyOperation } from './field-manager.js';
+import { applyOperation, gvkString } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type FieldValidation } from './request-types.js';
@@ -177,13 +177,7 @@ export function checkApplyConfig(r: ResourceInfo, body: unknown): KubeObject {
  * unstructured reads it (empty altogether when its apiVersion has more than one slash).
  */
 export function invalidApplyType(config: KubeObject): ApiError {
-  const av = typeof config.apiVersion === 'string' ? config.apiVersion : '';
-  const kind = typeof config.kind === 'string' ? config.kind : '';
-  const slashes = av.split('/').length - 1;
-  let gvk = `/, Kind=${kind}`;
-  if (slashes > 1 && av !== '/') gvk = '/, Kind=';
-  else if (av && av !== '/') gvk = `${slashes ? av : `/${av}`}, Kind=${kind}`;
-  return errors.badRequest(`invalid object type: ${gvk}`);
+  return errors.badRequest(`invalid object type: ${gvkString(config)}`);
 }
 
 /** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */
