@@ -180,3 +180,32 @@ describe('subPathExpr (the kubelet\'s ExpandContainerVolumeMounts)', () => {
     expect(() => subPathOf({ name: 'v', mountPath: '/m', subPathExpr: '../$(POD_NAME)' }, vars)).toThrow("unable to provision SubPath `../web-0`: must not contain '..'");
   });
 });
+
+describe('oom_score_adj (GetContainerOOMScoreAdjust)', () => {
+  const gi = 1024 ** 3;
+  const ctr = (name: string, requests?: Record<string, string>, limits?: Record<string, string>, restartPolicy?: string) => ({ name, image: 'busybox', ...(restartPolicy ? { restartPolicy } : {}), resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } });
+  const podOf = (containers: ReturnType<typeof ctr>[], initContainers: ReturnType<typeof ctr>[] = [], extra: Record<string, unknown> = {}): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers, initContainers, ...extra } });
+  const adj = (p: Pod, i = 0) => containerConfig(p, p.spec!.containers![i]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: {}, memoryCapacity: 10 * gi }).resources?.oomScoreAdj;
+
+  it('is -997 for Guaranteed, 1000 for BestEffort', () => {
+    expect(adj(podOf([ctr('c', { cpu: '100m', memory: '32Mi' }, { cpu: '100m', memory: '32Mi' })]))).toBe(-997);
+    expect(adj(podOf([ctr('c')]))).toBe(1000);
+  });
+
+  it('falls with the memory a Burstable container requests, within 3..999', () => {
+    expect(adj(podOf([ctr('c', { memory: '1Gi' })]))).toBe(900);
+    expect(adj(podOf([ctr('c', { cpu: '100m' })]))).toBe(999);
+    expect(adj(podOf([ctr('c', { memory: '10Gi' }, { memory: '20Gi' })]))).toBe(3);
+    // two containers, each its own request
+    const two = podOf([ctr('a', { memory: '2Gi' }), ctr('b', { cpu: '10m' })]);
+    expect([adj(two, 0), adj(two, 1)]).toEqual([800, 999]);
+  });
+
+  it("keeps a sidecar no higher than the smallest app container, and node-critical pods at -997", () => {
+    const p = podOf([ctr('app', { memory: '5Gi' })], [ctr('side', { memory: '1Gi' }, undefined, 'Always')]);
+    const side = containerConfig(p, p.spec!.initContainers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: {}, memoryCapacity: 10 * gi });
+    expect(side.resources?.oomScoreAdj).toBe(500);
+    const critical = podOf([ctr('c')], [], { priority: 2_000_001_000, priorityClassName: 'system-node-critical' });
+    expect(adj(critical)).toBe(-997);
+  });
+});

@@ -1,8 +1,10 @@
 // From a Kubernetes container to the runtime's container config: command and args (the runtime
 // merges them with the image's entrypoint and cmd as Kubernetes does), env with $(VAR)
 // expansion and downward-API fields, resources as cgroup values, security context, volumes.
+import { totalmem } from 'node:os';
 import { containerNamed, resourceFieldValue } from './downward-resources.js';
 import { podSysctls } from './sysctls.js';
+import { isCriticalPod } from './eviction-ranking.js';
 import { effectivePodRequests, podQOSClass } from '../api/defaults.js';
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { quantityToMilli, parseQuantity } from '../api/quantity.js';
@@ -26,6 +28,40 @@ export function linuxResources(c: Container): LinuxResources {
   }
   if (lim.memory) r.memoryLimitInBytes = parseQuantity(lim.memory);
   return r;
+}
+
+/** qos/policy.go's guaranteedOOMScoreAdj and besteffortOOMScoreAdj. */
+const guaranteedOOMScoreAdj = -997;
+const besteffortOOMScoreAdj = 1000;
+
+/**
+ * The oom_score_adj of a container's processes, as 1.32's GetContainerOOMScoreAdjust: so that
+ * when the node runs out of memory the kernel kills BestEffort containers first (1000), then
+ * Burstable ones by how little memory they requested (1000 - 1000 * request / node memory,
+ * kept within 3..999; a sidecar no higher than the pod's smallest app container), and
+ * node-critical and Guaranteed ones last (-997).
+ */
+export function containerOOMScoreAdjust(pod: Pod, c: Container, memoryCapacity: number): number {
+  if (isNodeCriticalPod(pod)) return guaranteedOOMScoreAdj;
+  const qos = podQOSClass(pod);
+  if (qos === 'Guaranteed') return guaranteedOOMScoreAdj;
+  if (qos === 'BestEffort') return besteffortOOMScoreAdj;
+  const memoryRequest = (x: Container) => {
+    const m = (x.resources?.requests as Record<string, string> | undefined)?.memory;
+    return m === undefined ? 0 : Math.ceil(parseQuantity(m));
+  };
+  const adjust = (request: number) => 1000 - Math.floor((1000 * request) / memoryCapacity);
+  let oomScoreAdjust = adjust(memoryRequest(c));
+  const sidecar = c.restartPolicy === 'Always' && (pod.spec?.initContainers ?? []).some((i) => i.name === c.name);
+  if (sidecar) oomScoreAdjust = Math.min(oomScoreAdjust, adjust(Math.min(...(pod.spec?.containers ?? []).map(memoryRequest))));
+  if (oomScoreAdjust < 1000 + guaranteedOOMScoreAdj) return 1000 + guaranteedOOMScoreAdj;
+  if (oomScoreAdjust === besteffortOOMScoreAdj) return oomScoreAdjust - 1;
+  return oomScoreAdjust;
+}
+
+/** IsNodeCriticalPod: a critical pod (static, mirror, or of system-critical priority) of the system-node-critical class. */
+function isNodeCriticalPod(pod: Pod): boolean {
+  return isCriticalPod(pod) && pod.spec?.priorityClassName === 'system-node-critical';
 }
 
 /**
@@ -192,7 +228,7 @@ export function subPathOf(vm: VolumeMountSpec, vars: Map<string, string>): strin
   return sub;
 }
 
-export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: () => Record<string, string> }): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, o: { attempt: number; nodeName: string; hostIP: string; podIP: string; volumes: VolumePaths; sources?: ConfigSources; services?: Map<string, string>; logPath?: string; terminationLog?: string; /** The node's allocatable resources: the limits a container does not set, for the downward API. */ allocatable?: () => Record<string, string>; /** The node's memory (the kubelet's machine info MemoryCapacity), for the oom_score_adj; default the machine's. */ memoryCapacity?: number }): ContainerConfig {
   const vars = containerEnv(pod, c, o.nodeName, o.hostIP, o.podIP, o.sources, o.services, o.allocatable);
   const mounts: Mount[] = [];
   const volumeMounts: VolumeMount[] = [];
@@ -219,7 +255,7 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     workingDir: c.workingDir || undefined,
     mounts,
     volumeMounts,
-    resources: linuxResources(c),
+    resources: { ...linuxResources(c), oomScoreAdj: containerOOMScoreAdjust(pod, c, o.memoryCapacity ?? totalmem()) },
     securityContext: {
       privileged: !!sc.privileged,
       capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },

@@ -84,6 +84,14 @@ describe('buildSpec', () => {
     const s = buildSpec(input({ resources: { cpuShares: 512, cpuQuota: 50_000, cpuPeriod: 100_000, memoryLimitInBytes: 64 << 20, pidsLimit: 50 } }));
     expect(s.linux.resources).toMatchObject({ cpu: { shares: 512, quota: 50_000, period: 100_000 }, memory: { limit: 64 << 20, swap: 64 << 20 }, pids: { limit: 50 } });
   });
+  it("gives the process the container's oom_score_adj, or leaves runc's", () => {
+    expect(buildSpec(input({ resources: { oomScoreAdj: 1000 } })).process.oomScoreAdj).toBe(1000);
+    expect(buildSpec(input({ resources: { oomScoreAdj: -997 } })).process.oomScoreAdj).toBe(-997);
+    expect(buildSpec(input()).process).not.toHaveProperty('oomScoreAdj');
+    // (a runtime that cannot lower its children's score gives its own instead)
+    expect(buildSpec({ ...input({ resources: { oomScoreAdj: -997 } }), minOomScoreAdj: 0 }).process.oomScoreAdj).toBe(0);
+    expect(buildSpec({ ...input({ resources: { oomScoreAdj: 999 } }), minOomScoreAdj: 0 }).process.oomScoreAdj).toBe(999);
+  });
   it('read-only root, user, working dir', () => {
     const s = buildSpec({ ...input({ securityContext: { readOnlyRootFilesystem: true } }), user: { uid: 1000, gid: 1000 } });
     expect(s.root).toEqual({ path: '/r', readonly: true });

@@ -45,6 +45,7 @@ export interface OciSpec {
     cwd: string;
     capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
     noNewPrivileges: boolean;
+    oomScoreAdj?: number;
   };
   root: { path: string; readonly: boolean };
   hostname?: string;
@@ -82,6 +83,11 @@ export interface SpecInput {
   seccomp?: OciSeccomp;
   /** The node's devices (host-devices.ts), given to a privileged container. */
   hostDevices?: LinuxDevice[];
+  /**
+   * The lowest oom_score_adj the runtime can give (its own, without CAP_SYS_RESOURCE): a lower
+   * one is raised to it, as containerd's restrict_oom_score_adj does, rather than failing runc.
+   */
+  minOomScoreAdj?: number;
 }
 
 /** Kubernetes' rule: command replaces ENTRYPOINT, args replace CMD. */
@@ -210,6 +216,8 @@ export function buildSpec(i: SpecInput): OciSpec {
       cwd: c.workingDir || i.image.config?.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: !privileged && sc.allowPrivilegeEscalation === false,
+      // (runc writes it to /proc/<pid>/oom_score_adj, as containerd passes the CRI's on)
+      ...(c.resources?.oomScoreAdj !== undefined ? { oomScoreAdj: Math.max(c.resources.oomScoreAdj, i.minOomScoreAdj ?? -1000) } : {}),
     },
     root: { path: i.rootfs, readonly: !!sc.readOnlyRootFilesystem },
     // (runc can set a hostname only in a UTS namespace of the container's own; the node's keeps the node's name)

@@ -19,6 +19,18 @@ import { ContainerState, SandboxState, type ContainerConfig } from './types.js';
 
 const DEFAULT_LOG_SIZE_MAX = 10 << 20;
 
+/**
+ * How low a container's oom_score_adj can go: anywhere with CAP_SYS_RESOURCE, else no lower
+ * than this process's own (the kernel refuses runc the rest, and the container would not start).
+ */
+async function oomScoreAdjFloor(): Promise<number> {
+  const status = await fsp.readFile('/proc/self/status', 'utf8').catch(() => '');
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  const CAP_SYS_RESOURCE = 24n;
+  if (capEff && (BigInt(`0x${capEff}`) >> CAP_SYS_RESOURCE) & 1n) return -1000;
+  return Number((await fsp.readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim()) || 0;
+}
+
 export interface ContainerCreateDeps {
   /** Container records live under here, one directory each. */
   containerDir: string;
@@ -82,6 +94,7 @@ export async function createContainer(d: ContainerCreateDeps, s: SandboxRecord, 
       seccomp: await seccompFor(d.seccompDir, config),
       hostDevices: config.securityContext?.privileged ? await hostDevices() : undefined,
       sysctls: s.config.sysctls,
+      minOomScoreAdj: await oomScoreAdjFloor(),
     });
     await writeJson(join(dir, 'config.json'), spec);
     const ownsLog = !config.logPath;

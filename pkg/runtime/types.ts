@@ -40,6 +40,8 @@ export interface LinuxResources {
   cpuPeriod?: number;
   memoryLimitInBytes?: number;
   pidsLimit?: number;
+  /** The container's processes' oom_score_adj (CRI's LinuxContainerResources.oom_score_adj); unset, the runtime's own. */
+  oomScoreAdj?: number;
 }
 
 export interface SecurityContext {
