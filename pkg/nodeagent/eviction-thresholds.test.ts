@@ -12,6 +12,8 @@ describe('eviction thresholds', () => {
     expect(ts.every((t) => t.gracePeriodMs === 0)).toBe(true);
     expect(thresholdQuantity(ts[1]!.value, 1000)).toBe(100);
     expect(thresholdQuantity(ts[0]!.value, 1000)).toBe(100 * 1024 * 1024);
+    // (GetThresholdQuantity: int64(float64(capacity) * float64(float32(0.1))), so a disk of 264212084Ki reserves 27055317804 bytes)
+    expect(thresholdQuantity(ts[1]!.value, 264212084 * 1024)).toBe(27055317804);
   });
 
   it('a given --eviction-hard replaces the whole default set (Kubernetes 1.32)', () => {

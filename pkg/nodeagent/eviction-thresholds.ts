@@ -110,9 +110,12 @@ export function parseThresholds(f: EvictionFlags): Threshold[] {
   return out;
 }
 
-/** The threshold in absolute units given the signal's capacity. */
+/**
+ * The threshold in absolute units given the signal's capacity, as GetThresholdQuantity works it
+ * out: the percentage is a float32 (ThresholdValue.Percentage), the product truncated to int64.
+ */
 export function thresholdQuantity(v: ThresholdValue, capacity: number): number {
-  return 'percentage' in v ? Math.round(capacity * v.percentage) : v.quantity;
+  return 'percentage' in v ? Math.trunc(capacity * Math.fround(v.percentage)) : v.quantity;
 }
 
 export interface ImageGCPolicy {

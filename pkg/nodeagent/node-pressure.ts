@@ -261,10 +261,17 @@ export function nodeResources(memoryBytes: number, dataDir: string, pressure: No
   } catch {
     // keep the default
   }
-  const ki = (n: number) => `${Math.floor(Math.max(0, n) / 1024)}Ki`;
+  const bytes = (n: number) => {
+    // (Quantity's CanonicalizeBytes: the largest power of 1024 that divides it, else plain bytes)
+    let v = Math.max(0, Math.floor(n));
+    let i = 0;
+    while (v >= 1024 && v % 1024 === 0 && i < 6) [v, i] = [v / 1024, i + 1];
+    return `${v}${['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'][i]}`;
+  };
   const hard = (signal: 'memory.available' | 'nodefs.available', total: number) => pressure?.eviction.hardThreshold(signal, total) ?? 0;
   return {
-    capacity: { memory: ki(memory), 'ephemeral-storage': ki(storage) },
-    allocatable: { memory: ki(memory - hard('memory.available', memory)), 'ephemeral-storage': ki(storage - hard('nodefs.available', storage)) },
+    capacity: { memory: bytes(memory), 'ephemeral-storage': bytes(storage) },
+    // (capacity less the reservation, a BinarySI quantity: Ki when it divides, else bytes, as 243497856212)
+    allocatable: { memory: bytes(memory - hard('memory.available', memory)), 'ephemeral-storage': bytes(storage - hard('nodefs.available', storage)) },
   };
 }
