@@ -21,6 +21,7 @@ import { PodSandboxMaker } from './pod-worker-sandbox.js';
 import { containerSpecOf, MINIMUM_GRACE_PERIOD_SEC, stopContainer, stopContainers, teardownPod } from './pod-worker-termination.js';
 import { isSidecar } from '../api/pod-resources.js';
 import { PodVolumes } from './pod-worker-volumes.js';
+import { rfc3339Nano, withLocalAnnotations } from './local-annotations.js';
 import { missingPullSecrets, missingPullSecretsMessage } from './pull-secrets.js';
 import { isStaticPod } from './static-pod-manifest.js';
 import { capForPod, MAX_MESSAGE_LOG_LINES, messageFromLog, readMessageFile } from './termination-message.js';
@@ -78,7 +79,8 @@ export class PodWorker {
     this.pod = pod;
     const w = this;
     this.ctx = {
-      get pod() { return w.pod; },
+      // (what runs the pod on the node reads the kubelet's copy of it, local annotations and all)
+      get pod() { return w.localPod; },
       get uid() { return w.uid; },
       get key() { return w.key; },
       get podIP() { return w.podIP; },
@@ -107,6 +109,16 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata!.uid!;
+  }
+
+  /** When this worker first saw the pod: its kubernetes.io/config.seen. */
+  private readonly seen = rfc3339Nano(new Date());
+  private local: { from: Pod; pod: Pod } | undefined;
+
+  /** The pod with the annotations the kubelet's pod config adds (withLocalAnnotations), made again only when the pod changes. */
+  private get localPod(): Pod {
+    if (this.local?.from !== this.pod) this.local = { from: this.pod, pod: withLocalAnnotations(this.pod, this.seen) };
+    return this.local.pod;
   }
 
   /**

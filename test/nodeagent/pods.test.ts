@@ -404,12 +404,14 @@ describe('ConfigMaps and Secrets in pods', () => {
     await create('follows', {
       volumes: [
         { name: 'cfg', configMap: { name: 'live' } },
-        { name: 'pod', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        { name: 'pod', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
       ],
       containers: [ctr('main', 'sleep 3600', { volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'pod', mountPath: '/pod' }] })],
     });
     await phaseIs('follows', 'Running');
     expect(await tsctl('exec', 'follows', '--', 'cat', '/cfg/mode')).toBe('one');
+    // (the kubelet's own annotations of its copy of the pod, which the downward API reads)
+    expect(await tsctl('exec', 'follows', '--', 'cat', '/pod/annotations')).toMatch(/^kubernetes\.io\/config\.seen="\d{4}-\d\d-\d\dT[\d:.]+Z"\nkubernetes\.io\/config\.source="api"$/);
     await c.cp.admin.patch(ConfigMaps, 'default', 'live', { data: { mode: 'two', added: 'yes' } }, 'merge');
     await eventually(async () => (await tsctl('exec', 'follows', '--', 'cat', '/cfg/mode', '/cfg/added')) === 'twoyes', { what: 'the new ConfigMap data in the volume' });
     await c.cp.admin.patch(Pods, 'default', 'follows', { metadata: { labels: { tier: 'gold' } } }, 'merge');
