@@ -80,6 +80,12 @@ export interface RequestOptions {
 
 export class RestClient implements ApiClient {
   private agent: Agent;
+  /**
+   * Watches hold their connection for as long as they run: they get an agent of their own with
+   * no socket limit, or a client with many informers (the garbage collector watches every kind)
+   * would use up the pool and its ordinary requests would wait for good.
+   */
+  private watchAgent: Agent;
   readonly url: URL;
 
   /** Sent as User-Agent; its part before `/` is the default field manager of this client's writes. */
@@ -100,10 +106,12 @@ export class RestClient implements ApiClient {
       key: config.clientKey,
       rejectUnauthorized: !config.insecureSkipTLSVerify,
     });
+    this.watchAgent = new Agent({ keepAlive: false, ca: config.caCert, cert: config.clientCert, key: config.clientKey, rejectUnauthorized: !config.insecureSkipTLSVerify });
   }
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   path(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
@@ -129,7 +137,7 @@ export class RestClient implements ApiClient {
     }
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method: o.method ?? 'GET', headers, agent: this.agent, timeout: o.timeoutMs },
+        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method: o.method ?? 'GET', headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
         resolve,
       );
       req.on('error', (e) => reject(new Error(`${o.method ?? 'GET'} ${this.url.origin}${path}: ${e.message}`, { cause: e })));
