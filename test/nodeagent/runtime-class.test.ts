@@ -108,12 +108,12 @@ describe('RuntimeClass on the node', () => {
 
   it('reports a class deleted after the pod was admitted, as the kubelet does', async () => {
     await c.cp.admin.create(RuntimeClasses, undefined, rc('fleeting', 'runc'));
-    // an unschedulable selector keeps the scheduler away until the class is gone
-    await c.cp.admin.create(Pods, 'default', busyboxPod('orphan', { runtimeClassName: 'fleeting', nodeSelector: { wait: 'yes' }, containers: [ctr('main', 'exec sleep 3600')] }));
+    // a scheduling gate keeps the scheduler away until the class is gone (admission wanted it then)
+    await c.cp.admin.create(Pods, 'default', busyboxPod('orphan', { runtimeClassName: 'fleeting', schedulingGates: [{ name: 'example.com/wait' }], containers: [ctr('main', 'exec sleep 3600')] }));
     await c.cp.admin.delete(RuntimeClasses, undefined, 'fleeting');
     await sleep(200);
-    // bind it by hand now that the class is gone (the agent, unlike the kubelet, does not recheck the selector)
-    await c.cp.admin.bind('default', 'orphan', 'e2e-node');
+    // the gate lifted, the pod is scheduled and bound to a node whose agent finds no class
+    await c.cp.admin.patch(Pods, 'default', 'orphan', [{ op: 'remove', path: '/spec/schedulingGates' }], 'json');
     const ev = await eventually(
       async () => (await c.cp.admin.list<Event>(Events, 'default', { fieldSelector: 'involvedObject.name=orphan,reason=FailedCreatePodSandBox' })).items[0],
       { timeoutMs: 30_000, what: 'FailedCreatePodSandBox for a missing class' },
