@@ -264,9 +264,10 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
 
   it('reclaims the containers of ended pods before evicting anything: their statuses stay, they never start again, and they can still be deleted', async () => {
     // (the pods the test above evicted have ended too: their containers go as well, 2 MiB in one's /tmp)
-    // (when that test ran; once its container has stopped: an evicted container gets the
-    // kubelet's 2-second minimum grace, so it may still be running as this test starts)
-    const stopped = (s: Awaited<ReturnType<typeof podStatus>> | undefined) => !s || (s.containerStatuses ?? []).every((x) => x.state?.terminated);
+    // (when that test ran; once it has stopped: an evicted container gets the kubelet's 2-second
+    // minimum grace, so it may still be running as this test starts, and its sandbox goes after it)
+    const stopped = (s: Awaited<ReturnType<typeof podStatus>> | undefined) =>
+      !s || ((s.containerStatuses ?? []).every((x) => x.state?.terminated) && !(s.conditions ?? []).some((x) => x.type === 'PodReadyToStartContainers' && x.status === 'True'));
     await eventually(async () => stopped(await podStatus(c, 'over-limit').catch(() => undefined)) || undefined, { timeoutMs: 15_000, what: "over-limit's container stopped" });
     const overLimitBefore = await podStatus(c, 'over-limit').catch(() => undefined);
     await c.cp.admin.create(Pods, 'default', busyboxPod('done', { restartPolicy: 'Never', containers: [ctr('c', 'dd if=/dev/zero of=/big bs=1M count=8 && echo finished')] }));
