@@ -2,6 +2,7 @@
 // evaluators for pods, services and object counts), which quotas' scopes select it, the usage of
 // a namespace, and ValidateResourceQuota.
 import { invalid, required, VerbatimValue, type FieldError } from './field-error.js';
+import { isExtendedResourceName } from './resource-names.js';
 import { formatMilli, formatQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE, quantityFormat, quantityToMilli } from './quantity.js';
 import { podTotalsMilli } from './pod-resources.js';
 import { podQOSClass } from './defaults.js';
@@ -238,7 +239,6 @@ export function goQuantity(text: string): VerbatimValue {
 /** Counts, and extended resources (IsIntegerResourceName): what a quota may only hold whole numbers of. */
 const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
 /** IsExtendedResourceName: qualified, outside kubernetes.io, not requests.*; count/pods and <class>.storageclass.storage.k8s.io/requests.storage are ones. */
-const isExtendedResourceName = (k: string) => k.includes('/') && !k.includes('kubernetes.io/') && !k.startsWith('requests.') && !isQualifiedName(`requests.${k}`).length;
 const isIntegerResourceName = (k: string) => INTEGER_RESOURCES.has(k) || isExtendedResourceName(k);
 
 /** validateResourceQuotaScopes: known scopes, each valid for every standard resource counted, no conflicting pair. */

@@ -4,6 +4,7 @@
 // the active pods already admitted, nodeSelector and required node affinity, host ports, and
 // untolerated NoExecute taints — and failed at admission with the first reason, not run.
 import { findUntoleratedTaint, podMatchesNodeSelectorAndAffinity } from '../api/scheduling.js';
+import { isExtendedResourceName } from '../api/resource-names.js';
 import type { Node, Pod } from '../api/types.js';
 import { NodeInfo, podHostPorts, podRequests } from '../scheduler/node-info.js';
 import { isCriticalPod } from './eviction-ranking.js';
@@ -27,7 +28,6 @@ const insufficient = (resource: string, requested: number, used: number, capacit
 const predicate = (name: string, desc: string): AdmitFailure => ({ reason: name, message: `Predicate ${name} failed: ${desc}` });
 
 /** v1helper.IsExtendedResourceName: a qualified name outside kubernetes.io (not requests.*). */
-const isExtendedResourceName = (name: string): boolean => name.includes('/') && !name.includes('kubernetes.io/') && !name.startsWith('requests.');
 
 /**
  * Why the kubelet would refuse to admit `pod` on `node` beside `otherPods` (the active pods it
