@@ -66,7 +66,8 @@ export function goTimeParseError(value: string, layout: string): string | undefi
     let ok = true;
     switch (e.std) {
       case 'year':
-        if (rest.length < 4 || !isDigit(rest, 0) || !/^\d{4}/.test(rest)) ok = false;
+        // (four characters, the first a digit, that atoi reads: four digits)
+        if (!/^\d{4}/.test(rest)) ok = false;
         else [year, rest] = [Number(rest.slice(0, 4)), rest.slice(4)];
         break;
       case 'month':
