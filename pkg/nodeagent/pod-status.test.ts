@@ -123,6 +123,27 @@ describe('pod status with readiness gates', () => {
   });
 });
 
+describe('a pod the agent ends itself (eviction, deadline)', () => {
+  it('stays in the API\'s phase, reason and message until its containers have stopped; its DisruptionTarget and Ready False go out at once (mergePodStatus)', () => {
+    const w = worker('Always', [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Running)], { side: true, app: true });
+    w.pod = { ...w.pod, status: { phase: 'Running' } } as Pod;
+    w.failed = { reason: 'Evicted', message: 'low on memory' };
+    w.disruption = { reason: 'TerminationByKubelet', message: 'low on memory' };
+    let s = computeStatus(w, '10.0.0.1');
+    expect(s.phase).toBe('Running');
+    expect(s.reason).toBeUndefined();
+    expect(s.message).toBeUndefined();
+    expect(cond(s, 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'TerminationByKubelet' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    // the sidecar still stopping holds it too
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Running), ctr('app', ContainerState.Exited, 137)];
+    expect(computeStatus(w, '10.0.0.1').phase).toBe('Running');
+    w.containers = [ctr('init', ContainerState.Exited, 0), ctr('side', ContainerState.Exited, 137), ctr('app', ContainerState.Exited, 137)];
+    s = computeStatus(w, '10.0.0.1');
+    expect(s).toMatchObject({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' });
+  });
+});
+
 describe('a pod whose end the API holds', () => {
   const ended = (phase: string, status: Record<string, unknown>, restartPolicy = 'Always') => {
     const w = worker(restartPolicy, []);

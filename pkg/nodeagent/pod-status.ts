@@ -312,5 +312,13 @@ export function computeStatus(w: PodView, hostIP: string): Json {
   // (an ended pod's reason and message are the API's: eviction, deadline, or whoever ended it)
   if (w.endedInApi) Object.assign(status, { reason: pod.status?.reason, message: pod.status?.message });
   else if (w.failed) Object.assign(status, { reason: w.failed.reason === 'Failed' ? undefined : w.failed.reason, message: w.failed.message || undefined });
+  // The status manager's mergePodStatus: a pod does not turn Failed or Succeeded in the API while
+  // its containers could still be running (an eviction's or a deadline's kill takes up to the
+  // grace period). It keeps the phase, reason and message the API holds until they have stopped;
+  // the conditions (DisruptionTarget, Ready False) go out at once.
+  const isEnd = (p?: string) => p === 'Failed' || p === 'Succeeded';
+  if (isEnd(phase) && active && !isEnd(pod.status?.phase)) {
+    Object.assign(status, { phase: pod.status?.phase ?? 'Pending', reason: pod.status?.reason, message: pod.status?.message });
+  }
   return status;
 }
