@@ -69,19 +69,67 @@ export function serviceRangeFor(podCIDR: string): string {
   return `10.200.${m?.[1] ?? '255'}.0/24`;
 }
 
+/**
+ * How long startCluster may take before it gives up and removes what it made: under the callers'
+ * beforeAll timeouts (120 s and more), so a start that hangs under load does not leave its etcd,
+ * bridge or mounts behind when the hook's timeout abandons it.
+ */
+const START_DEADLINE_MS = 110_000;
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  // What has been made so far, undone in reverse on stop() or when the start fails. Once the
+  // start has been abandoned, whatever its still-running steps make is undone as they make it.
+  const undo: (() => unknown)[] = [];
+  let abandoned = false;
+  const made = async (fn: () => unknown) => {
+    if (abandoned) await Promise.resolve().then(fn).catch(() => {});
+    else undo.push(fn);
+  };
+  const unwind = async () => {
+    abandoned = true;
+    for (const fn of undo.splice(0).reverse()) await Promise.resolve().then(fn).catch(() => {});
+  };
+  const building = buildCluster(opts, made, unwind);
+  building.catch(() => {}); // (awaited below; after the deadline nobody awaits it)
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`startCluster did not finish within ${START_DEADLINE_MS / 1000} s`)), START_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([building, deadline]);
+  } catch (e) {
+    await unwind();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function buildCluster(opts: ClusterOptions, made: (undo: () => unknown) => Promise<void>, unwind: () => Promise<void>): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), NODE_DIR_PREFIX));
+  await made(() => rmSync(dataDir, { recursive: true, force: true }));
   if (opts.dataDirTmpfsBytes) mount('tmpfs', dataDir, 'tmpfs', 0, `size=${opts.dataDirTmpfsBytes},mode=0755`);
+  await made(() => unmountAll(dataDir));
   const suffix = Math.random().toString(36).slice(2, 6);
   const bridge = `tske2e${suffix}`;
   const chainPrefix = `TE${suffix.toUpperCase()}`;
   // Written before anything is made, so a killed run's next run can remove all of it.
   recordNodeOwner(dataDir, { bridge, chainPrefix });
+  // (the agent makes the bridge, chains and pod cgroups; removing them is harmless before it has)
+  const net = { bridge, chainPrefix }; // (the agent's, once its settings are known)
+  await made(async () => {
+    removeEmptyCgroupParents();
+    await cleanupNode({ bridgeName: net.bridge, stateDir: join(dataDir, 'network'), chainPrefix: net.chainPrefix });
+  });
   const podCIDR = opts.podCIDR ?? '10.199.0.0/24';
   const cp = await startControlPlane({ serviceClusterIPRange: serviceRangeFor(podCIDR), ...opts.apiserver });
+  await made(() => cp.stop());
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
+  await made(() => sched.stop());
   await sched.start();
+  await made(() => cleanupAll(join(dataDir, 'runtime')));
   const cm = opts.controllers ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...opts.controllers }) : undefined;
+  if (cm) await made(() => cm.stop());
   await cm?.start();
   const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
   await rt.buildBusybox(image);
@@ -108,6 +156,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     serviceHealthAddress: '127.0.0.1',
     ...opts.agent,
   };
+  Object.assign(net, { bridge: cfg.bridge, chainPrefix: cfg.chainPrefix });
   let agent = new NodeAgent(nodeClient, cfg);
   let server: Server | undefined;
   const startAgent = async () => {
@@ -120,6 +169,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     server?.closeAllConnections();
     server?.close();
   };
+  // (first undone: the agent stops before the controllers, the runtime's leftovers and the control plane go)
+  await made(() => stopAgent());
   await startAgent();
   await eventually(async () => (await cp.admin.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, 'e2e-node')) !== undefined);
   return {
@@ -135,17 +186,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       await stopAgent();
       await startAgent();
     },
-    async stop() {
-      await cm?.stop();
-      await stopAgent().catch(() => {});
-      await sched.stop();
-      await cleanupAll(join(dataDir, 'runtime')).catch(() => {});
-      await unmountAll(dataDir).catch(() => {});
-      removeEmptyCgroupParents();
-      await cleanupNode({ bridgeName: cfg.bridge, stateDir: join(dataDir, 'network'), chainPrefix: cfg.chainPrefix }).catch(() => {});
-      await cp.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: unwind,
   };
 }
 
