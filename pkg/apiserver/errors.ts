@@ -71,8 +71,9 @@ export const gone = (message: string) => new ApiError(410, 'Expired', message);
  * its wait. A Timeout with a cause naming it, which client-go's reflector recognises (and falls
  * back from), retried after a second.
  */
-export const tooLargeResourceVersion = (requested: number, current: number) =>
-  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+export const tooLargeResourceVersion = (requested: number | string, current: number) =>
+  // (given as the request's digits, it is printed as the uint64 it parses to, not a double rounded past 2^53)
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${typeof requested === 'string' ? BigInt(requested).toString() : requested}, current: ${current}`, {
     causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
     retryAfterSeconds: 1,
   });

@@ -45,7 +45,7 @@ async function pushOutOfWindow(prefix: string): Promise<void> {
   for (let i = 0; i < 40; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => cp.admin.create(ConfigMaps, 'default', cm(`${prefix}-${i + j}`, { flood: prefix }))));
 }
 
-const tooLargeStatus = (requested: number) => ({
+const tooLargeStatus = (requested: number | string) => ({
   kind: 'Status',
   apiVersion: 'v1',
   metadata: {},
@@ -116,6 +116,9 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     const res = await raw(`/api/v1/namespaces/default/configmaps?resourceVersion=${future}`);
     expect([res.code, res.headers['retry-after']]).toEqual([504, '1']);
     expect(JSON.parse(res.body)).toEqual(tooLargeStatus(future));
+    // (a uint64 past 2^53 is printed as given, not as the double it rounds to: 18446744073709551615 is not ...1616)
+    const huge = await raw('/api/v1/namespaces/default/configmaps?resourceVersion=18446744073709551615');
+    expect((JSON.parse(huge.body) as { message: string }).message).toMatch(/^Timeout: Too large resource version: 18446744073709551615, current: \d+$/);
   });
 });
 

@@ -85,7 +85,7 @@ export class Store {
       throw new ApiError(500, '', `resourceVersion: Invalid value: ${JSON.stringify(resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(resourceVersion)}: invalid syntax`);
     }
     const rv = Number(resourceVersion);
-    if (rv > this.cache.revision && !(await this.cache.waitFor(rv))) throw errors.tooLargeResourceVersion(rv, this.cache.revision);
+    if (rv > this.cache.revision && !(await this.cache.waitFor(rv))) throw errors.tooLargeResourceVersion(resourceVersion, this.cache.revision);
     const key = this.key(namespace, name);
     const found = this.cache.list({ keyPrefix: key, exactKey: key, matches: matchAll }).items[0];
     if (!found) throw this.notFound(name);
@@ -126,7 +126,7 @@ export class Store {
     if (opts.resourceVersion && !opts.continueToken && (!opts.limit || opts.resourceVersion === '0') && !exact) {
       const rv = Number(opts.resourceVersion);
       if (rv > 0 && !(await this.cache.waitFor(rv))) {
-        throw errors.tooLargeResourceVersion(rv, this.cache.revision);
+        throw errors.tooLargeResourceVersion(opts.resourceVersion, this.cache.revision);
       }
       await this.cache.waitReady();
       return this.cache.list({ keyPrefix: scope, matches: opts.matches });
@@ -135,7 +135,7 @@ export class Store {
     let revision = 0;
     if (exact) {
       if (exact > this.cache.revision && !(await this.cache.waitFor(exact))) {
-        throw errors.tooLargeResourceVersion(exact, this.cache.revision);
+        throw errors.tooLargeResourceVersion(opts.resourceVersion!, this.cache.revision);
       }
       revision = exact;
     }

@@ -235,8 +235,9 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   // (what fails once the watch is accepted is an ERROR event of a 200 stream, as from Cacher.Watch)
   let failure: ApiError | undefined;
   if (sendInitialEvents === 'true') {
+    // (digits only, as strconv.ParseUint takes them: not "1e5" or "0x10", which Number would)
+    if (fromRv && !/^\d+$/.test(fromRv)) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
     const want = Number(fromRv || 0);
-    if (!Number.isInteger(want) || want < 0) throw errors.badRequest(`invalid resourceVersion: "${fromRv}"`);
     const cache = r.store.cache;
     if (!fromRv) {
       // (no resourceVersion: a consistent start, as the cacher's with ConsistentListFromCache: the
@@ -244,7 +245,7 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
       // written before the request is in it)
       if (!(await cache.syncToLatest())) failure = errors.tooLargeResourceVersion(await r.store.storage.currentRevision().catch(() => cache.revision + 1), cache.revision);
     } else if (want > cache.revision && !(await cache.waitFor(want))) {
-      failure = errors.tooLargeResourceVersion(want, cache.revision);
+      failure = errors.tooLargeResourceVersion(fromRv, cache.revision);
     }
     fromRv = undefined;
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
