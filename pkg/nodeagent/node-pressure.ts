@@ -2,7 +2,7 @@
 // the image GC manager from the real runtime, cgroupfs and statfs, runs their loops, and tells
 // the agent when the pressure conditions change (the Node's status, and the kubelet's
 // NodeHas... events).
-import { statfsSync } from 'node:fs';
+import { readFileSync, readdirSync, statfsSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
@@ -249,10 +249,38 @@ export class NodePressure {
 }
 
 /**
- * The Node's memory and ephemeral-storage (the data dir's filesystem; 100Gi when unreadable):
- * capacity, and allocatable as the kubelet has it, capacity less the hard eviction thresholds.
+ * The machine's huge page pools, as cAdvisor's MachineInfo.HugePages reads them from
+ * /sys/kernel/mm/hugepages: one per page size the kernel offers (hugepages-2048kB), with the
+ * pages reserved in it (nr_hugepages, often 0). In bytes.
  */
-export function nodeResources(memoryBytes: number, dataDir: string, pressure: NodePressure | undefined): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+export function hugePagePools(dir = '/sys/kernel/mm/hugepages'): { pageSize: number; total: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const m = /^hugepages-(\d+)kB$/.exec(n);
+    if (!m) return [];
+    let pages = 0;
+    try {
+      pages = Number(readFileSync(join(dir, n, 'nr_hugepages'), 'utf8').trim()) || 0;
+    } catch {
+      // (unreadable: none reserved)
+    }
+    const pageSize = Number(m[1]) * 1024;
+    return [{ pageSize, total: pages * pageSize }];
+  });
+}
+
+/**
+ * The Node's memory, ephemeral-storage (the data dir's filesystem; 100Gi when unreadable) and
+ * huge pages: capacity, and allocatable as the kubelet has it, capacity less the hard eviction
+ * thresholds. Each page size is a resource of its own (hugepages-2Mi: "0" on most machines), and
+ * the pages reserved are not allocatable memory (the MachineInfo setter subtracts them).
+ */
+export function nodeResources(memoryBytes: number, dataDir: string, pressure: NodePressure | undefined, hugePages = hugePagePools()): { capacity: Record<string, string>; allocatable: Record<string, string> } {
   const memory = Math.floor(memoryBytes / 1024) * 1024;
   let storage = 100 * 1024 ** 3;
   try {
@@ -269,9 +297,11 @@ export function nodeResources(memoryBytes: number, dataDir: string, pressure: No
     return `${v}${['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'][i]}`;
   };
   const hard = (signal: 'memory.available' | 'nodefs.available', total: number) => pressure?.eviction.hardThreshold(signal, total) ?? 0;
+  const pages = Object.fromEntries(hugePages.map((h) => [`hugepages-${bytes(h.pageSize)}`, bytes(h.total)]));
+  const reservedPages = hugePages.reduce((a, h) => a + h.total, 0);
   return {
-    capacity: { memory: bytes(memory), 'ephemeral-storage': bytes(storage) },
+    capacity: { memory: bytes(memory), 'ephemeral-storage': bytes(storage), ...pages },
     // (capacity less the reservation, a BinarySI quantity: Ki when it divides, else bytes, as 243497856212)
-    allocatable: { memory: bytes(memory - hard('memory.available', memory)), 'ephemeral-storage': bytes(storage - hard('nodefs.available', storage)) },
+    allocatable: { memory: bytes(memory - hard('memory.available', memory) - reservedPages), 'ephemeral-storage': bytes(storage - hard('nodefs.available', storage)), ...pages },
   };
 }
