@@ -159,7 +159,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       let budget = logOpts.limitBytes ?? Infinity;
       try {
         for await (const line of agent.runtime.readLogs(st.id, { follow: logOpts.follow, tail: logOpts.tailLines, since: logsSince(logOpts), timestamps: logOpts.timestamps, signal: ac.signal })) {
-          let out = Buffer.from(line.endsWith('\n') ? line : line + '\n');
+          // (as the runtime wrote it: a partial line's part has no newline of its own)
+          let out = Buffer.from(line);
           if (out.length >= budget) out = out.subarray(0, budget);
           budget -= out.length;
           if (!res.write(out)) await new Promise((r) => res.once('drain', r));

@@ -18,27 +18,27 @@ export function logTime(t: string): number {
   return Date.parse(t.replace(/\.(\d{3})\d*/, '.$1'));
 }
 
-export interface LogChunk {
-  text: string;
-  stream: 'stdout' | 'stderr';
-  time: string;
+/**
+ * One CRI log line as the kubelet's ReadLogs writes it: its message, with a newline only when it
+ * is a full (F) line, each line under its own timestamp with --timestamps. A line written in
+ * parts (printf abc; sleep; echo def: conmon writes P abc, then F def) comes out as its parts,
+ * so --timestamps puts a time before each part ("T1 abcT2 def"), and --tail and --since count
+ * and filter file lines, parts included; a last part never finished keeps no newline.
+ */
+function render(l: LogLine, timestamps: boolean | undefined): string {
+  const text = l.tag === 'F' ? `${l.message}\n` : l.message;
+  return timestamps ? `${kubeletLogTime(l.time)} ${text}` : text;
 }
 
-/** Join partial (P) lines into whole lines and filter them. */
-export function assemble(lines: string[], opts: ReadLogsOptions, pending: Map<string, LogChunk>): LogChunk[] {
-  const out: LogChunk[] = [];
+/** The file lines (each without its newline) that parse, older than `since` dropped, rendered. */
+function renderLines(lines: string[], opts: ReadLogsOptions): string[] {
   const since = opts.since ? opts.since.getTime() : undefined;
+  const out: string[] = [];
   for (const raw of lines) {
     const l = parseLogLine(raw);
     if (!l) continue;
-    const prev = pending.get(l.stream);
-    if (l.tag === 'P') {
-      pending.set(l.stream, { text: (prev?.text ?? '') + l.message, stream: l.stream, time: prev?.time ?? l.time });
-      continue;
-    }
-    pending.delete(l.stream);
     if (since !== undefined && logTime(l.time) < since) continue;
-    out.push({ text: (prev?.text ?? '') + l.message, stream: l.stream, time: l.time });
+    out.push(render(l, opts.timestamps));
   }
   return out;
 }
@@ -54,17 +54,15 @@ export function kubeletLogTime(t: string): string {
   return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${zone}`;
 }
 
-function render(c: LogChunk, timestamps: boolean | undefined): string {
-  return timestamps ? `${kubeletLogTime(c.time)} ${c.text}\n` : `${c.text}\n`;
-}
-
-/** Yield log lines (each ending in \n); with follow, keep reading until `isDone()` and the file is drained, or the signal aborts. */
+/**
+ * Yield the log's lines as `render` writes them, each part of a partial line as soon as the file
+ * has it; with follow, keep reading until `isDone()` and the file is drained, or the signal aborts.
+ */
 export async function* readLogFile(path: string, opts: ReadLogsOptions, isDone: () => Promise<boolean>): AsyncGenerator<string> {
-  const pending = new Map<string, LogChunk>();
-  // At the end, a last line that never got its newline (printf abc) is shown as it is, as the
-  // kubelet shows it.
-  const partials = function* (): Generator<string> {
-    for (const c of pending.values()) yield render(c, opts.timestamps).slice(0, -1);
+  // (a file line cut short at the end, the runtime mid-write, is read as it is when the reading
+  // ends, as ReadLogs parses an incomplete last line)
+  const leftover = function* (): Generator<string> {
+    if (rest) yield* renderLines([rest], opts);
   };
   let offset = 0;
   let ino: number | undefined;
@@ -94,17 +92,18 @@ export async function* readLogFile(path: string, opts: ReadLogsOptions, isDone: 
       }
       const parts = rest.split('\n');
       rest = parts.pop() ?? '';
-      let chunks = assemble(parts, opts, pending);
-      if (first && opts.tail !== undefined && opts.tail >= 0) chunks = opts.tail === 0 ? [] : chunks.slice(-opts.tail);
-      for (const c of chunks) yield render(c, opts.timestamps);
+      // (tail counts the file's last lines before since filters them, as ReadLogs seeks to
+      // FindTailLineStartIndex and then skips the older ones)
+      const lines = first && opts.tail !== undefined && opts.tail >= 0 ? (opts.tail === 0 ? [] : parts.slice(-opts.tail)) : parts;
+      for (const out of renderLines(lines, opts)) yield out;
     } else if (first && opts.tail === 0) {
       // nothing to print
     }
     first = false;
-    if (!opts.follow || opts.signal?.aborted) return yield* partials();
+    if (!opts.follow || opts.signal?.aborted) return yield* leftover();
     if (await isDone()) {
       const again = await fsp.stat(path).catch(() => undefined);
-      if (!again || (again.ino === ino && again.size <= offset)) return yield* partials();
+      if (!again || (again.ino === ino && again.size <= offset)) return yield* leftover();
       continue;
     }
     await new Promise<void>((resolve) => {
