@@ -49,4 +49,36 @@ describe.skipIf(!hasKubectl)('namespace deletion', () => {
     await kubectl('-n', 'closing', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
     await kubectl('wait', '--for=delete', 'namespace/closing', '--timeout=30s');
   });
+
+  it('creating a namespace again while it is still Terminating says the old one is being deleted, as Store.Create does', async () => {
+    await kubectl('create', 'namespace', 'again');
+    await kubectl('-n', 'again', 'create', 'configmap', 'held', '--from-literal=a=b');
+    await kubectl('-n', 'again', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+    await kubectl('delete', 'namespace', 'again', '--wait=false');
+    for (const dry of [[], ['--dry-run=server']]) {
+      const r = await k.run(['create', 'namespace', 'again', ...dry]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe('Error from server (AlreadyExists): object is being deleted: namespaces "again" already exists\n');
+    }
+    // (an object held by its own finalizer alike; one not being deleted keeps the plain message)
+    await kubectl('-n', 'default', 'create', 'configmap', 'cm-again', '--from-literal=a=b');
+    expect((await k.run(['-n', 'default', 'create', 'configmap', 'cm-again'])).err).toBe('error: failed to create configmap: configmaps "cm-again" already exists\n');
+    await kubectl('-n', 'default', 'patch', 'configmap', 'cm-again', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+    await kubectl('-n', 'default', 'delete', 'configmap', 'cm-again', '--wait=false');
+    expect((await k.run(['-n', 'default', 'create', 'configmap', 'cm-again'])).err).toBe('error: failed to create configmap: object is being deleted: configmaps "cm-again" already exists\n');
+    await kubectl('-n', 'default', 'patch', 'configmap', 'cm-again', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    await kubectl('-n', 'again', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    await kubectl('wait', '--for=delete', 'namespace/again', '--timeout=30s');
+  });
+});
+
+describe.skipIf(!hasKubectl)('the kubernetes.io/metadata.name label', () => {
+  it('stays the namespace name whatever an update does to it, as SetDefaults_Namespace sets it on every decode', async () => {
+    await kubectl('create', 'namespace', 'named');
+    expect(await kubectl('label', 'namespace', 'named', 'kubernetes.io/metadata.name-')).toBe('namespace/named unlabeled\n');
+    await kubectl('label', 'namespace', 'named', '--overwrite', 'kubernetes.io/metadata.name=other', 'team=a');
+    const ns = JSON.parse(await kubectl('get', 'namespace', 'named', '-o', 'json'));
+    expect(ns.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'named', team: 'a' });
+    expect(await kubectl('get', 'namespace', '-l', 'kubernetes.io/metadata.name=named', '-o', 'name')).toBe('namespace/named\n');
+  });
 });

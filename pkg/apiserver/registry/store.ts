@@ -232,7 +232,8 @@ export class Store {
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
       // (DryRunnableStorage.Create: a dry run of an existing name conflicts as the real one would)
-      if (await this.storage.get(key)) throw errors.alreadyExists(r.group, r.name, meta.name!);
+      const existing = await this.storage.get(key);
+      if (existing) throw this.alreadyExists(meta.name!, existing);
       await this.dryRunHolding(obj, undefined);
       return obj;
     }
@@ -243,8 +244,19 @@ export class Store {
       this.cache.expectWrite(key, data, obj);
       return this.storage.create(key, data, lease, holdings);
     });
-    if (!res.ok) throw errors.alreadyExists(r.group, r.name, meta.name!);
+    if (!res.ok) throw this.alreadyExists(meta.name!, await this.storage.get(key).catch(() => undefined));
     return this.written(obj, data, res.rev);
+  }
+
+  /**
+   * 409 AlreadyExists, as Store.Create reports it: when the object in the way is being deleted
+   * (a namespace still Terminating, an object held by a finalizer) the message starts with
+   * `object is being deleted: `, so `kubectl create ns x` right after deleting x says why.
+   */
+  private alreadyExists(name: string, existing: Versioned | undefined): ApiError {
+    const e = errors.alreadyExists(this.resource.group, this.resource.name, name);
+    if (existing?.obj.metadata?.deletionTimestamp) e.message = `object is being deleted: ${e.message}`;
+    return e;
   }
 
   /**
