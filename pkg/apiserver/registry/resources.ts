@@ -357,6 +357,11 @@ export const namespaces = base({
     if (fins) obj.spec = { ...(obj.spec as Record<string, unknown> | undefined), finalizers: fins };
     else if (obj.spec) delete (obj.spec as { finalizers?: string[] }).finalizers;
     if ('status' in old || 'status' in obj) obj.status = old.status;
+    // (SetDefaults_Namespace runs on every decoded body, updates and patches too: the
+    // kubernetes.io/metadata.name label cannot be taken off or given another value, which
+    // namespaceSelectors rely on)
+    const meta = (obj.metadata ??= {});
+    if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
   },
   validate: (obj) => validateNamespace(obj as never),
   writable: {
