@@ -6,6 +6,8 @@
 // conflicts included.
 import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, fieldsFromLastApplied, LAST_APPLIED, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
+import { applyTypingErrors, typingErrorText } from '../../api/apply-typing.js';
+import { messageSchema } from '../../api/schema.js';
 import { canonicalJson, fieldElement, FieldSet, pathString } from '../../api/fieldpath.js';
 import {
   decodeManagedFields,
@@ -177,9 +179,24 @@ export function gvkString(obj: KubeObject): string {
  * patch object (default/web; apps/v1, Kind=Deployment): .spec...env: duplicate entries for key
  * [name="A"]' (Helm charts with a duplicated env var meet it under server-side apply).
  */
-function invalidConfig(config: KubeObject, e: FieldSetError): ApiError {
+function invalidConfig(config: KubeObject, e: FieldSetError | string): ApiError {
   const meta = config.metadata ?? {};
-  return new ApiError(500, '', `failed to create typed patch object (${meta.namespace ?? ''}/${meta.name ?? ''}; ${gvkString(config)}): ${e.message}`);
+  return new ApiError(500, '', `failed to create typed patch object (${meta.namespace ?? ''}/${meta.name ?? ''}; ${gvkString(config)}): ${typeof e === 'string' ? e : e.message}`);
+}
+
+/**
+ * Types an apply configuration of a built-in kind before anything else reads it, as the
+ * structuredMergeManager does: a field its schema does not declare, a value of the wrong kind, a
+ * list item without its key are the 500 above, every one of them named (custom resources are
+ * typed by their own schema when merged). fieldValidation has no say: 1.32's applyPatcher decodes
+ * strictly only once the apply has succeeded, so a typo under kubectl apply --server-side reads
+ * '.spec.foo: field not declared in schema', not a strict decoding error, and is not dropped
+ * silently with fieldValidation=Ignore.
+ */
+export function checkApplyTyping(r: ResourceInfo, config: KubeObject): void {
+  if (r.decode || !messageSchema(r.typeName)) return;
+  const errs = applyTypingErrors(r.typeName, config);
+  if (errs.length) throw invalidConfig(config, typingErrorText(errs));
 }
 
 /**

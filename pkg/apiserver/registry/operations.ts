@@ -6,7 +6,7 @@ import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { applyOperation, gvkString } from './field-manager.js';
+import { applyOperation, checkApplyTyping, gvkString } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type FieldValidation } from './request-types.js';
@@ -134,6 +134,7 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   meta.name = name;
+  checkApplyTyping(r, config);
   store.decode(config, ctx);
   const op = applyOperation(r, ctx, subresource, config);
   for (let attempt = 0; ; attempt++) {
