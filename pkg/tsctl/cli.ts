@@ -32,7 +32,7 @@ Cluster:
 
 Objects (kubectl-style):
   apply -f FILE|DIR|-        create or update objects from YAML/JSON manifests
-  get TYPE [NAME...]         list objects (-o wide|yaml|json, -l SELECTOR, --field-selector, -w, -A, -n NS)
+  get TYPE [NAME...]         list objects (-o wide|yaml|json|name, -l SELECTOR, --field-selector, --show-labels, -w, -A, -n NS)
   describe TYPE NAME         show an object in detail, with its events
   logs POD [-c C] [-f] [--tail N] [--since S] [--previous] [--timestamps]
   exec POD [-c C] [-i] [-t] -- COMMAND [ARGS...]
@@ -52,6 +52,7 @@ const spec = {
   selector: { type: 'string', default: '', help: 'label selector' },
   'field-selector': { type: 'string', default: '', help: 'field selector' },
   watch: { type: 'boolean', default: false, help: 'watch for changes' },
+  'show-labels': { type: 'boolean', default: false, help: 'a LABELS column' },
   'grace-period': { type: 'number', default: -1, help: 'grace period seconds' },
   now: { type: 'boolean', default: false, help: 'grace period 1' },
   force: { type: 'boolean', default: false, help: 'immediate deletion' },
@@ -199,7 +200,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
           io.err('error: you must specify the type of resource to get\n');
           return 2;
         }
-        return await get(client, disco, rest, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, signal: opts.signal }, io);
+        return await get(client, disco, rest, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, showLabels: flags['show-labels'], signal: opts.signal }, io);
       }
       case 'describe': {
         const [what, name] = rest[0]?.includes('/') ? rest[0].split('/') : rest;

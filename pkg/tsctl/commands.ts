@@ -1,7 +1,7 @@
 // tsctl get, describe and delete.
 import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
 import { EndpointsRef, Events, Pods, RestClient, StatusError } from '../client/rest-client.js';
-import { formatTable, tableView, toJson, toYaml, type Table } from './output.js';
+import { formatTable, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
@@ -26,6 +26,8 @@ export interface GetOptions {
   labelSelector?: string;
   fieldSelector?: string;
   watch: boolean;
+  /** A LABELS column (--show-labels). */
+  showLabels?: boolean;
   /** Stops a watch (tests); by default it runs until interrupted. */
   signal?: AbortSignal;
 }
@@ -99,7 +101,51 @@ export async function getTargets(disco: Discovery, args: string[]): Promise<GetT
 
 const noneFound = (o: GetOptions, namespaced: boolean) => (namespaced && !o.allNamespaces ? `No resources found in ${o.namespace} namespace.\n` : 'No resources found\n');
 
+/** The -o values tsctl prints; the empty one is the table. */
+const outputFormats = ['json', 'name', 'wide', 'yaml'];
+
+/** The kind and group of an object as kubectl's NamePrinter says them: pod, deployment.apps. */
+export function kindAndGroup(apiVersion: string | undefined, kind: string | undefined): string {
+  const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : '';
+  return `${(kind ?? '').toLowerCase()}${group ? `.${group}` : ''}`;
+}
+
+/** An object (or a List's items) without metadata.managedFields, as kubectl's OmitManagedFieldsPrinter shows it unless --show-managed-fields. */
+function withoutManagedFields(obj: unknown): unknown {
+  if (!obj || typeof obj !== 'object') return obj;
+  const o = obj as { metadata?: Record<string, unknown>; items?: unknown[] };
+  const out: Record<string, unknown> = { ...o };
+  if (o.metadata && 'managedFields' in o.metadata) {
+    const { managedFields: _, ...rest } = o.metadata;
+    out.metadata = rest;
+  }
+  if (Array.isArray(o.items)) out.items = o.items.map(withoutManagedFields);
+  return out;
+}
+
+/**
+ * The printer of -o yaml, json or name, as kubectl's: each YAML document after the first begins
+ * with `---` (its YAMLPrinter), and a name is kind.group/name (its NamePrinter, `<unknown>` for
+ * an object without one, such as a watch's ERROR Status); a List's items are named one by one.
+ */
+export function objectPrinter(format: string): (obj: unknown) => string {
+  let printed = 0;
+  return (obj) => {
+    const o = obj as KubeObject & { items?: KubeObject[] };
+    if (format === 'name') {
+      if (Array.isArray(o.items) && o.kind?.endsWith('List')) return o.items.map((i) => `${kindAndGroup(i.apiVersion, i.kind)}/${i.metadata?.name || '<unknown>'}\n`).join('');
+      return `${kindAndGroup(o.apiVersion, o.kind)}/${o.metadata?.name || '<unknown>'}\n`;
+    }
+    const shown = withoutManagedFields(obj);
+    if (format === 'json') return toJson(shown);
+    return (printed++ ? '---\n' : '') + toYaml(shown);
+  };
+}
+
 export async function get(client: RestClient, disco: Discovery, args: string[], o: GetOptions, io: Out): Promise<number> {
+  // (kubectl's PrintFlags.ToPrinter and GetOptions.Validate, before any request)
+  if (o.output && !outputFormats.includes(o.output)) throw new Error(`unable to match a printer suitable for the output format "${o.output}", allowed formats are: ${outputFormats.join(',')}`);
+  if (o.showLabels && o.output && o.output !== 'wide') throw new Error(`--show-labels option cannot be used with ${o.output} printer`);
   const targets = await getTargets(disco, args);
   const gets = new NamedGets();
   if (targets.length === 1) {
@@ -109,10 +155,10 @@ export async function get(client: RestClient, disco: Discovery, args: string[], 
   if (o.watch) throw new Error('you may only specify a single resource type');
   // Several types: one List, or a table per type whose names carry their kind (pod/web,
   // deployment.apps/web), blank lines between, as kubectl prints them.
-  if (o.output === 'yaml' || o.output === 'json') {
+  if (o.output === 'yaml' || o.output === 'json' || o.output === 'name') {
     const items: unknown[] = [];
-    for (const t of targets) items.push(...(await objectsOf(client, t, o, gets)));
-    io.out(o.output === 'json' ? toJson(listOf(items)) : toYaml(listOf(items)));
+    for (const t of targets) items.push(...(await objectsOf(client, t, o, gets)).items);
+    io.out(objectPrinter(o.output)(listOf(items)));
     return gets.report(io);
   }
   const printed: string[] = [];
@@ -124,7 +170,7 @@ export async function get(client: RestClient, disco: Discovery, args: string[], 
     const nameAt = columns.findIndex((c) => c.name === 'Name');
     const prefix = `${t.r.kind.toLowerCase()}${t.r.group ? `.${t.r.group}` : ''}/`;
     const named = rows.map((row) => ({ ...row, cells: row.cells.map((c, i) => (i === nameAt ? `${prefix}${String(c)}` : c)) }));
-    const v = tableView({ columnDefinitions: columns, rows: named }, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.r.namespaced });
+    const v = tableView({ columnDefinitions: columns, rows: named }, { wide: o.output === 'wide', withNamespace: o.allNamespaces && t.r.namespaced, showLabels: o.showLabels });
     printed.push(formatTable(v.headers, v.rows));
   }
   if (printed.length) io.out(printed.join('\n'));
@@ -134,13 +180,13 @@ export async function get(client: RestClient, disco: Discovery, args: string[], 
 
 const listOf = (items: unknown[]) => ({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
 
-/** The objects of a target, each with its apiVersion and kind. */
-async function objectsOf(client: RestClient, t: GetTarget, o: GetOptions, gets: NamedGets): Promise<KubeObject[]> {
+/** The objects of a target, each with its apiVersion and kind, and the list's resourceVersion (none for names). */
+async function objectsOf(client: RestClient, t: GetTarget, o: GetOptions, gets: NamedGets): Promise<{ items: KubeObject[]; resourceVersion: string }> {
   const { r, names } = t;
   const typed = (i: KubeObject) => ({ apiVersion: r.apiVersion, kind: r.kind, ...i });
-  if (names.length) return gets.each(names, async (n) => typed(await client.get(r, r.namespaced ? o.namespace : undefined, n)));
-  const list = await client.request<{ items: KubeObject[] }>(listPath(client, r, o), { query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } });
-  return list.items.map(typed);
+  if (names.length) return { items: await gets.each(names, async (n) => typed(await client.get(r, r.namespaced ? o.namespace : undefined, n))), resourceVersion: '' };
+  const list = await client.request<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }>(listPath(client, r, o), { query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } });
+  return { items: list.items.map(typed), resourceVersion: list.metadata?.resourceVersion ?? '' };
 }
 
 /** The server's tables of a target: one per name, or the list's (its resourceVersion in metadata). */
@@ -152,18 +198,31 @@ async function tablesOf(client: RestClient, t: GetTarget, o: GetOptions, gets: N
 
 async function getOne(client: RestClient, t: GetTarget, o: GetOptions, io: Out, gets: NamedGets): Promise<number> {
   const { r, names } = t;
-  const structured = o.output === 'yaml' || o.output === 'json';
-  const render = (obj: unknown) => io.out(o.output === 'json' ? toJson(obj) : toYaml(obj));
-  if (structured) {
-    const items = await objectsOf(client, t, o, gets);
-    if (names.length === 1 && items.length) render(items[0]);
-    else if (names.length !== 1) render(listOf(items));
-    if (!o.watch) return 0;
-  }
-  const wide = o.output === 'wide';
-  const withNamespace = o.allNamespaces && r.namespaced;
+  const structured = o.output === 'yaml' || o.output === 'json' || o.output === 'name';
+  const print = objectPrinter(o.output);
   let rv = '';
+  if (structured) {
+    const list = await objectsOf(client, t, o, gets);
+    if (!o.watch) {
+      if (names.length === 1) io.out(list.items.map(print).join(''));
+      else io.out(print(listOf(list.items)));
+      return 0;
+    }
+    // (kubectl's watch prints a list's items one by one, then each change from the list's resourceVersion)
+    for (const i of list.items) io.out(print(i));
+    rv = list.resourceVersion;
+  }
+  const view = { wide: o.output === 'wide', withNamespace: o.allNamespaces && r.namespaced, showLabels: o.showLabels };
+  // (one tabwriter for the whole watch, as kubectl's: later rows line up under earlier ones)
+  const writer = new TableWriter();
   let columns: Table['columnDefinitions'] | undefined;
+  let printedHeaders = false;
+  const printRows = (rows: Table['rows']) => {
+    if (!rows.length || !columns) return;
+    const v = tableView({ columnDefinitions: columns, rows }, view);
+    io.out(writer.format(printedHeaders ? v.rows : [v.headers, ...v.rows]));
+    printedHeaders = true;
+  };
   if (!structured) {
     const tables = await tablesOf(client, t, o, gets);
     if (!names.length) rv = tables[0]?.metadata?.resourceVersion ?? '';
@@ -173,24 +232,36 @@ async function getOne(client: RestClient, t: GetTarget, o: GetOptions, io: Out, 
       if (!gets.missing.length) io.err(noneFound(o, r.namespaced));
       return 0;
     }
-    if (rows.length) {
-      const v = tableView({ columnDefinitions: columns!, rows }, { wide, withNamespace });
-      io.out(formatTable(v.headers, v.rows));
-    }
+    printRows(rows);
   }
   if (!o.watch) return 0;
   const fieldSelector = names.length === 1 ? `metadata.name=${names[0]}` : o.fieldSelector;
   const ns = r.namespaced && !o.allNamespaces ? o.namespace : undefined;
+  // A watch of named objects starts with their synthetic ADDED event, which kubectl does not
+  // print (it printed the objects already); a list's resourceVersion starts after its items.
+  let skip = names.length > 0;
   const handle = await watchTable(client, r, ns, { resourceVersion: rv, labelSelector: o.labelSelector, fieldSelector }, structured, (ev) => {
+    if (skip) {
+      skip = false;
+      if (ev.type !== 'ERROR') return;
+    }
     if (structured) {
-      render(ev.object);
+      io.out(print(ev.object));
       return;
     }
-    const t = ev.object as Table;
-    columns = t.columnDefinitions?.length ? t.columnDefinitions : columns;
-    if (!columns) return;
-    const v = tableView({ columnDefinitions: columns, rows: t.rows }, { wide, withNamespace });
-    io.out(formatTable(v.headers, v.rows, false));
+    if (ev.type === 'ERROR') {
+      // The Status the server ends the watch with (410 Expired, for one), in the columns of
+      // kubectl's status print handler, headed, through the same tabwriter.
+      const s = ev.object as { status?: string; reason?: string; message?: string };
+      io.out(writer.format([[...(view.withNamespace ? ['NAMESPACE'] : []), 'STATUS', 'REASON', 'MESSAGE'], [...(view.withNamespace ? [''] : []), s.status ?? '', s.reason ?? '', s.message ?? '']]));
+      return;
+    }
+    const table = ev.object as Table;
+    if (table.columnDefinitions?.length) {
+      if (columns && JSON.stringify(table.columnDefinitions) !== JSON.stringify(columns)) printedHeaders = false;
+      columns = table.columnDefinitions;
+    }
+    printRows(table.rows ?? []);
   });
   o.signal?.addEventListener('abort', () => handle.stop());
   await handle.done;

@@ -8,7 +8,7 @@ export interface TableColumn {
 
 export interface Table {
   columnDefinitions: TableColumn[];
-  rows: { cells: unknown[]; object?: { metadata?: { namespace?: string; name?: string } } }[];
+  rows: { cells: unknown[]; object?: { metadata?: { namespace?: string; name?: string; labels?: Record<string, string> } } }[];
 }
 
 /** Formats rows the way kubectl does: upper-case headers, columns padded to width + 3. */
@@ -23,19 +23,54 @@ export interface TableView {
   rows: string[][];
 }
 
-export function tableView(t: Table, opts: { wide: boolean; withNamespace: boolean }, columns = t.columnDefinitions): TableView {
+export function tableView(t: Table, opts: { wide: boolean; withNamespace: boolean; showLabels?: boolean }, columns = t.columnDefinitions): TableView {
   const idx = columns.map((c, i) => ({ c, i })).filter(({ c }) => opts.wide || c.priority === 0);
-  const headers = [...(opts.withNamespace ? ['NAMESPACE'] : []), ...idx.map(({ c }) => c.name.toUpperCase())];
-  const rows = t.rows.map((r) => [...(opts.withNamespace ? [r.object?.metadata?.namespace ?? ''] : []), ...idx.map(({ i }) => cell(r.cells[i]))]);
+  const headers = [...(opts.withNamespace ? ['NAMESPACE'] : []), ...idx.map(({ c }) => c.name.toUpperCase()), ...(opts.showLabels ? ['LABELS'] : [])];
+  const rows = t.rows.map((r) => [...(opts.withNamespace ? [r.object?.metadata?.namespace ?? ''] : []), ...idx.map(({ i }) => cell(r.cells[i])), ...(opts.showLabels ? [formatLabels(r.object?.metadata?.labels)] : [])]);
   return { headers, rows };
+}
+
+/** Labels as labels.FormatLabels writes them for --show-labels: k=v by sorted key, comma-separated; `<none>` without any. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
 }
 
 const cell = (v: unknown) => (v === undefined || v === null ? '<none>' : String(v));
 
-export function toYaml(obj: unknown): string {
-  return yaml.dump(obj, { noRefs: true, lineWidth: -1, sortKeys: false });
+/**
+ * Rows laid out as kubectl's tabwriter lays out a watch (its RememberWidths flag): a column is as
+ * wide as the widest cell printed in it so far, plus 3, so the rows of later events line up under
+ * the headers and rows printed before them (a wider cell widens the column from then on); the
+ * last cell of a row is not padded.
+ */
+export class TableWriter {
+  private readonly widths: number[] = [];
+
+  format(rows: string[][]): string {
+    for (const r of rows) r.slice(0, -1).forEach((c, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, c.length)));
+    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(this.widths[i]! + 3))).join('').trimEnd() + '\n').join('');
+  }
 }
 
+/** A copy of `v` with every object's keys in sorted order, as Go's encoding/json writes the maps of an unstructured object. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!v || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) out[k] = sortedKeys((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/**
+ * YAML as kubectl's YAMLPrinter writes it (sigs.k8s.io/yaml over go-yaml): keys sorted, list items
+ * at their key's indentation, strings that need quoting in double quotes.
+ */
+export function toYaml(obj: unknown): string {
+  return yaml.dump(obj, { noRefs: true, lineWidth: -1, sortKeys: true, noArrayIndent: true, quotingType: '"' });
+}
+
+/** JSON as kubectl's JSONPrinter writes it: four-space indentation, keys sorted. */
 export function toJson(obj: unknown): string {
-  return JSON.stringify(obj, null, 4) + '\n';
+  return JSON.stringify(sortedKeys(obj), null, 4) + '\n';
 }
