@@ -54,9 +54,12 @@ beforeAll(async () => {
         const out = command[0] === 'cat' ? stdin : `ran: ${command.join(' ')}\n`;
         ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(out)]));
         ws.send(Buffer.concat([Buffer.from([2]), Buffer.from('to stderr\n')]));
+        const cannotStart = 'error executing command in container: failed to exec in container: exec: "nosuchcmd": executable file not found in $PATH: unknown';
         const status = command.includes('fail')
           ? { metadata: {}, status: 'Failure', message: 'command terminated with non-zero exit code', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }
-          : { metadata: {}, status: 'Success' };
+          : command[0] === 'nosuchcmd'
+            ? { metadata: {}, status: 'Failure', message: `Internal error occurred: ${cannotStart}`, reason: 'InternalError', details: { causes: [{ message: cannotStart }] }, code: 500 }
+            : { metadata: {}, status: 'Success' };
         ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
         ws.close(1000);
       };
@@ -176,5 +179,12 @@ describe('pods/exec', () => {
     expect(withStdin.out).toBe('piped input\n');
     const failing = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '--', 'fail']);
     expect(failing.code).toBe(3);
+  });
+
+  it('a command the node cannot start is its InternalError wrapped once more, as 1.32\'s stream translator words it', async () => {
+    if (!hasKubectl) return;
+    const k = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '--', 'nosuchcmd']);
+    expect(k.code).toBe(1);
+    expect(k.err).toMatch(/\nerror: Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: exec: "nosuchcmd": executable file not found in \$PATH: unknown\n$/);
   });
 });

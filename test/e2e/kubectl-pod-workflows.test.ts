@@ -195,10 +195,11 @@ describe.skipIf(!hasKubectl)('kubectl cp', () => {
       await kubectl('cp', join(local, 'in'), 'default/talker:/tmp/copied', '-c', 'steady');
       expect(await kubectl('exec', 'talker', '-c', 'steady', '--', 'sh', '-c', 'cat /tmp/copied/a.txt; od -An -tx1 /tmp/copied/sub/b.bin')).toBe('alpha\n 00 01 02 ff fe\n');
       await kubectl('exec', 'talker', '-c', 'steady', '--', 'sh', '-c', 'seq 1 5000 > /tmp/copied/out.txt');
-      // (a command that cannot be started is the kubelet's InternalError, exit 1, not a 255 of its own)
+      // (a command that cannot be started is the kubelet's InternalError, exit 1, not a 255 of its own,
+      // which 1.32's stream translator wraps in an InternalError of its own)
       const missing = await kubectlRun('exec', 'talker', '-c', 'steady', '--', 'nosuchcmd');
       expect(missing.code).toBe(1);
-      expect(missing.err).toMatch(/^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "exec-\d+-\d+": OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in \$PATH: unknown\n$/);
+      expect(missing.err).toMatch(/^error: Internal error occurred: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "exec-\d+-\d+": OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuchcmd": executable file not found in \$PATH: unknown\n$/);
       await kubectl('cp', 'default/talker:/tmp/copied/out.txt', join(local, 'out.txt'), '-c', 'steady');
       const lines = readFileSync(join(local, 'out.txt'), 'utf8').trimEnd().split('\n');
       expect([lines.length, lines[0], lines[4999]]).toEqual([5000, '1', '5000']);

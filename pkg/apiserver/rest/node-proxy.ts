@@ -2,7 +2,8 @@
 // proxies to that node's agent (its kubelet-like HTTPS endpoint), authenticating with the node's
 // own token, the way kube-apiserver proxies to the kubelet. Upgrades (websocket v5.channel.k8s.io
 // for exec and attach; SPDY/3.1, plain or tunneled in a websocket, for portforward) are piped
-// through byte for byte.
+// through byte for byte, but for the final status of a v5 exec or attach, which is re-worded as
+// 1.32's stream translator words it (stream-translator.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
@@ -17,6 +18,7 @@ import type { Store, UserInfo } from '../registry/store.js';
 import { retryAfter } from './http-util.js';
 import { WebSocketServer } from 'ws';
 import { Channel, frame } from '../../client/remote-command.js';
+import { ErrorChannelTranslator } from './stream-translator.js';
 
 const log = logger('node-proxy');
 
@@ -187,7 +189,8 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   let answered = false;
   const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
   up.once('secureConnect', () => {
-    const skip = new Set(['authorization', 'host']);
+    // (a translated session is re-read frame by frame: no compression from the agent)
+    const skip = new Set(['authorization', 'host', ...(translated ? ['sec-websocket-extensions'] : [])]);
     const lines = [`${req.method} ${t.path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, `Authorization: Bearer ${t.token}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       if (!skip.has(req.rawHeaders[i]!.toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
@@ -211,8 +214,11 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
       if (code !== 101) return;
       up.pause();
       up.off('data', onData);
-      socket.write(got);
-      up.pipe(socket);
+      socket.write(got.subarray(0, end + 4));
+      // (the agent's final status on the error channel is re-worded as the translator words it)
+      const translator = new ErrorChannelTranslator();
+      if (got.length > end + 4) translator.write(got.subarray(end + 4));
+      up.pipe(translator).pipe(socket);
       socket.pipe(up);
     };
     up.on('data', onData);
