@@ -52,6 +52,8 @@ export interface ControllerManagerConfig {
   allocateNodeCIDRs: boolean;
   nodeMonitorGracePeriodMs: number;
   nodeMonitorPeriodMs: number;
+  /** How long a registered node may go without posting a Ready condition before it is Unknown (--node-startup-grace-period; 60 s when unset). */
+  nodeStartupGracePeriodMs?: number;
   podGCPeriodMs: number;
   leaderElect: boolean;
   leaseDurationSec: number;
@@ -204,7 +206,7 @@ export class ControllerManager {
     const serviceLB = new ServiceLBController(this.client, { services, nodes: nodes as unknown as Informer<Node & KubeObject> }, events);
     serviceLB.start();
     this.running.push(serviceLB);
-    const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs });
+    const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs, startupGracePeriodMs: c.nodeStartupGracePeriodMs });
     await lifecycle.start();
     let stopped = false;
     const gcTimer = setInterval(() => {

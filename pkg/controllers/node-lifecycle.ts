@@ -82,6 +82,8 @@ interface Condition {
 export interface NodeLifecycleConfig {
   gracePeriodMs: number;
   monitorPeriodMs: number;
+  /** How long a node that never posted a Ready condition is given from its creation (--node-startup-grace-period, 60 s). */
+  startupGracePeriodMs?: number;
   now?: () => number;
 }
 
@@ -155,8 +157,17 @@ export class NodeLifecycleController {
     this.leases.start();
     this.pods.start();
     await Promise.all([this.nodes.hasSynced(), this.leases.hasSynced(), this.pods.hasSynced()]);
-    const onNode = (n: KubeObject) => void this.taintByConditions(n).catch((e) => log.warn('tainting by conditions failed', { node: n.metadata?.name, err: e }));
+    const onNode = (n: KubeObject) => {
+      void this.taintByConditions(n).catch((e) => log.warn('tainting by conditions failed', { node: n.metadata?.name, err: e }));
+      void this.evictOn(n.metadata?.name);
+    };
     this.nodes.on({ add: onNode, update: onNode });
+    // (a pod bound to a node with NoExecute taints is judged when it arrives there, or its tolerations change)
+    const onPod = (p: KubeObject) => {
+      const nodeName = (p.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (nodeName && !p.metadata?.deletionTimestamp && !this.evicting.has(p.metadata?.uid ?? '')) void this.evictOn(nodeName);
+    };
+    this.pods.on({ add: onPod, update: onPod });
     const tick = async () => {
       try {
         await this.monitor();
@@ -171,6 +182,8 @@ export class NodeLifecycleController {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
     this.nodes.stop();
     this.leases.stop();
     this.pods.stop();
@@ -181,7 +194,7 @@ export class NodeLifecycleController {
     const now = this.now();
     let unhealthy = 0;
     const nodes = this.nodes.list();
-    const health: { node: KubeObject; readyStatus: string }[] = [];
+    const health: { node: KubeObject; readyStatus: string; hasReady: boolean }[] = [];
     for (const node of nodes) {
       const name = node.metadata!.name!;
       const status = (node.status ?? {}) as { conditions?: Condition[] };
@@ -193,17 +206,25 @@ export class NodeLifecycleController {
       // A node seen for the first time (or again, after a restart of this controller) is announced, as Kubernetes' controller does.
       if (!p) await this.event(node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
       // Like kube-controller-manager, health is judged by our own clock: when did we last see a
-      // renewal (the lease's resourceVersion or the Ready heartbeat) change?
-      if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) p = { leaseRv, heartbeat, at: now, node };
+      // renewal (the lease's resourceVersion or the Ready heartbeat) change? A node that never
+      // posted a Ready condition and has no lease counts from its creation (tryUpdateNodeHealth's
+      // probeTimestamp for it), so one that has been silent for long goes Unknown at once.
+      if (!p || p.leaseRv !== leaseRv || p.heartbeat !== heartbeat) {
+        const created = Date.parse(node.metadata?.creationTimestamp ?? '');
+        p = { leaseRv, heartbeat, at: !p && !ready && !lease && Number.isFinite(created) ? Math.min(now, created) : now, node };
+      }
       p.node = node;
       this.probe.set(name, p);
       let readyStatus = ready?.status ?? 'Unknown';
-      if (now - p.at > this.cfg.gracePeriodMs && readyStatus !== 'Unknown') {
-        await this.markUnknown(node, now);
+      // (a node whose kubelet never posted its status gets the startup grace period instead)
+      const grace = ready ? this.cfg.gracePeriodMs : (this.cfg.startupGracePeriodMs ?? 60_000);
+      let hasReady = !!ready;
+      if (now - p.at > grace && (!ready || readyStatus !== 'Unknown')) {
+        hasReady = (await this.markUnknown(node, now)) || hasReady;
         readyStatus = 'Unknown';
       }
       if (readyStatus !== 'True') unhealthy++;
-      health.push({ node, readyStatus });
+      health.push({ node, readyStatus, hasReady });
     }
     // handleDisruption: with every node of every zone not Ready (one node down on a single-node
     // cluster, or the control plane cut off from all of them) the fault is more likely ours than
@@ -217,8 +238,16 @@ export class NodeLifecycleController {
       log.warn(allDisrupted ? 'Controller detected that all Nodes are not-Ready. Entering master disruption mode.' : 'Controller detected that some Nodes are Ready. Exiting master disruption mode.');
       this.allDisrupted = allDisrupted;
     }
-    for (const { node, readyStatus } of health) {
+    for (const { node, readyStatus, hasReady } of health) {
       const name = node.metadata!.name!;
+      // A node that never posted a Ready condition (still within its startup grace) is neither
+      // tainted nor are its pods told anything, as monitorNodeHealth does without a
+      // currentReadyCondition: only its own taints count (a cordon's, a user's NoExecute).
+      if (!hasReady) {
+        await this.taintByConditions(node);
+        await this.evictByTaints(name, this.evictionTaints(node), now);
+        continue;
+      }
       const zone = zoneOf(node);
       const noExecute = allDisrupted ? 'lift' : states.get(zone) === 'PartialDisruption' && (byZone.get(zone)?.length ?? 0) <= LARGE_CLUSTER_THRESHOLD ? 'hold' : 'normal';
       const taints = await this.reconcileTaints(node, readyStatus, now, noExecute);
@@ -240,27 +269,43 @@ export class NodeLifecycleController {
       if (this.pods.get(key) && !this.pods.get(key)!.metadata?.deletionTimestamp) await this.taintEvent(s.pod, 'Normal', 'TaintManagerEviction', `Cancelling deletion of Pod ${key}`);
     }
     this.seen.clear();
+    for (const [uid, key] of this.evicting) {
+      const p = this.pods.get(key);
+      if (!p || p.metadata?.uid !== uid || p.metadata?.deletionTimestamp) this.evicting.delete(uid);
+    }
   }
 
   /** Pods under NoExecute taints they tolerate for a while, in this pass. */
   private seen = new Set<string>();
+  /** Pods this controller has started to delete, by uid (to their namespace/name), until they are seen being deleted or gone. */
+  private evicting = new Map<string, string>();
+  /** A node's pending look at pods whose toleration runs out at `due`. */
+  private timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
 
   /**
    * tryUpdateNodeHealth past the grace period: Ready and the pressure conditions become Unknown
    * (NetworkUnavailable is the control plane's, left alone); those the kubelet never posted are
    * added as Unknown.
    */
-  private async markUnknown(node: KubeObject, now: number): Promise<void> {
+  private async markUnknown(node: KubeObject, now: number): Promise<boolean> {
     const name = node.metadata!.name!;
     const conds = [...((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? [])];
+    const wasReady = conds.find((c) => c.type === 'Ready')?.status === 'True';
     for (const type of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']) {
       const i = conds.findIndex((c) => c.type === type);
       if (i < 0) conds.push({ type, status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: node.metadata?.creationTimestamp, lastTransitionTime: rfc3339(now) });
       else if (conds[i]!.status !== 'Unknown') conds[i] = { ...conds[i]!, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(now) };
     }
-    log.warn('node stopped renewing its lease; marking it Unknown', { node: name });
-    await this.client.patch(Nodes, undefined, name, { status: { conditions: conds } }, 'strategic', 'status').catch((e) => log.warn('could not mark node unknown', { node: name, err: e }));
-    await this.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    log.warn(conds.some((c) => c.reason === 'NodeStatusNeverUpdated') ? 'node never posted its status; marking it Unknown' : 'node stopped renewing its lease; marking it Unknown', { node: name });
+    try {
+      await this.client.patch(Nodes, undefined, name, { status: { conditions: conds } }, 'strategic', 'status');
+    } catch (e) {
+      log.warn('could not mark node unknown', { node: name, err: e });
+      return false;
+    }
+    // (said only when it was Ready, as monitorNodeHealth records the change from True)
+    if (wasReady) await this.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+    return true;
   }
 
   /**
@@ -333,22 +378,39 @@ export class NodeLifecycleController {
    * were first seen so.
    */
   private async evictByTaints(nodeName: string, taints: Taint[], now: number): Promise<void> {
-    if (!taints.some((t) => t.effect === 'NoExecute')) return;
+    if (!taints.some((t) => t.effect === 'NoExecute')) {
+      // The taints went before the tolerations ran out: the deletions are cancelled, and said so.
+      for (const [key, s] of this.scheduled) {
+        if ((s.pod.spec as { nodeName?: string } | undefined)?.nodeName !== nodeName) continue;
+        this.scheduled.delete(key);
+        this.seen.delete(key);
+        if (this.pods.get(key) && !this.pods.get(key)!.metadata?.deletionTimestamp) await this.taintEvent(s.pod, 'Normal', 'TaintManagerEviction', `Cancelling deletion of Pod ${key}`);
+      }
+      return;
+    }
+    let nextDue: number | undefined;
     // (ended pods too: the taint eviction controller deletes every pod bound to the node)
     for (const pod of this.podsOn(nodeName, false)) {
       const spec = (pod.spec ?? {}) as { tolerations?: Toleration[] };
       const status = (pod.status ?? {}) as { conditions?: Condition[] };
       const ref = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+      const uid = pod.metadata?.uid ?? ref;
+      // (a node's update, a pod's and the monitor pass may look at the same pod at once: one deletes it)
+      if (this.evicting.has(uid)) continue;
       const allowed = tolerationMs(taints, spec.tolerations ?? []);
       if (allowed === undefined) continue;
       if (allowed > 0) {
         this.seen.add(ref);
         const since = this.scheduled.get(ref)?.since ?? now;
         this.scheduled.set(ref, { since, pod });
-        if (since + allowed > now) continue;
+        if (since + allowed > now) {
+          nextDue = Math.min(nextDue ?? Infinity, since + allowed);
+          continue;
+        }
       }
       this.scheduled.delete(ref);
       this.seen.delete(ref);
+      this.evicting.set(uid, ref);
       log.info('evicting pod for a NoExecute taint', { pod: ref, node: nodeName });
       const conds = (status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
       conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: rfc3339(now) });
@@ -361,6 +423,36 @@ export class NodeLifecycleController {
         if (!(e instanceof StatusError && e.code === 404)) log.warn('eviction failed', { pod: ref, err: e });
       }
     }
+    // The taint eviction queue fires each pod's deletion when its toleration runs out, not at the next pass.
+    if (nextDue !== undefined) this.wakeAt(nodeName, nextDue);
+  }
+
+  /** Looks at the node's pods again at `due` (one timer a node, the earliest wanted). */
+  private wakeAt(nodeName: string, due: number): void {
+    const t = this.timers.get(nodeName);
+    if (t && t.due <= due) return;
+    if (t) clearTimeout(t.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(nodeName);
+      if (!this.stopped) void this.evictOn(nodeName);
+    }, Math.max(0, due - this.now()) + 5);
+    this.timers.set(nodeName, { due, timer });
+  }
+
+  /**
+   * The taint eviction controller's handleNodeUpdate and handlePodUpdate: the node's pods are
+   * looked at as soon as its taints or a pod bound to it change, not at the next monitor pass.
+   */
+  private async evictOn(nodeName: string | undefined): Promise<void> {
+    const node = nodeName ? this.nodes.get(nodeName) : undefined;
+    if (!node) return;
+    await this.evictByTaints(nodeName!, this.evictionTaints(node), this.now()).catch((e) => log.warn('taint eviction failed', { node: nodeName, err: e }));
+  }
+
+  /** The node's NoExecute taints as they stand; the node controller's own not while every node is down (they are being lifted). */
+  private evictionTaints(node: KubeObject): Taint[] {
+    const taints = ((node.spec ?? {}) as { taints?: Taint[] }).taints ?? [];
+    return this.allDisrupted ? taints.filter((t) => !((t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute')) : taints;
   }
 
   private async taintEvent(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {
