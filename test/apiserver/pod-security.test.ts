@@ -105,6 +105,22 @@ describe('PodSecurity admission', () => {
     expect(r.warnings).toEqual([`would violate PodSecurity "restricted:latest": ${RESTRICTED_PLAIN}`]);
   });
 
+  it('sees a deprecated AppArmor annotation as the container field the pod strategy makes of it, and stores both', async () => {
+    await namespace('psa-apparmor', { [`${PSA}enforce`]: 'baseline' });
+    const KEY = 'container.apparmor.security.beta.kubernetes.io/c';
+    const annotated = { ...podBody('annotated'), metadata: { name: 'annotated', annotations: { [KEY]: 'unconfined' } } };
+    const r = await createPod('psa-apparmor', annotated);
+    expect(r.code).toBe(403);
+    expect(r.warnings).toEqual([`metadata.annotations[${KEY}]: deprecated since v1.30; use the "appArmorProfile" field instead`]);
+    expect(r.body.message).toBe(
+      `pods "annotated" is forbidden: violates PodSecurity "baseline:latest": forbidden AppArmor profiles (container "c" and annotation must not set AppArmor profile type to "Unconfined", "${KEY}="unconfined"")`,
+    );
+    const ok = await createPod('psa-apparmor', { ...podBody('fielded'), metadata: { name: 'fielded' } , spec: { containers: [container({ securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } })] } });
+    expect(ok.code, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.warnings).toEqual([]);
+    expect(ok.body.metadata.annotations).toEqual({ [KEY]: 'runtime/default' });
+  });
+
   it('warns about, but never refuses, workloads with pod templates', async () => {
     const template = { metadata: { labels: { app: 'w' } }, spec: { containers: [container()] } };
     const deploy = await call('POST', '/apis/apps/v1/namespaces/psa-restricted/deployments', {

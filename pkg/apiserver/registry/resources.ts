@@ -34,6 +34,7 @@ import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js
 import { DEPRECATED_TEMPLATE_GENERATION, prepareTemplateGeneration } from '../../api/daemonset-template-generation.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
 import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
+import { applyAppArmorVersionSkew } from '../../api/apparmor-skew.js';
 import { fieldsOf } from '../../api/selectors.js';
 import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
@@ -127,8 +128,8 @@ export interface ResourceInfo {
   subresources: string[];
   /** PUT without a resourceVersion is allowed (last write wins). */
   allowUnconditionalUpdate: boolean;
-  /** Fills defaults and clears what clients may not set on create. */
-  prepareForCreate(obj: KubeObject): void;
+  /** Fills defaults and clears what clients may not set on create; `warnings` takes what it warns of (the request's). */
+  prepareForCreate(obj: KubeObject, warnings?: string[]): void;
   /** On a main-resource update: keep what belongs to the status subresource. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
   validate(obj: KubeObject): FieldError[];
@@ -296,7 +297,7 @@ export const pods = base({
   shortNames: ['po'],
   categories: ['all'],
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
-  prepareForCreate(obj) {
+  prepareForCreate(obj, warnings) {
     // Pods are created with their status cleared; the scheduler and the node agent own it.
     obj.status = { phase: 'Pending', qosClass: undefined };
     // hostUsers (user namespaces) is behind a feature gate that Kubernetes 1.32 leaves off, so its
@@ -305,6 +306,8 @@ export const pods = base({
     delete (obj.spec as { hostUsers?: boolean } | undefined)?.hostUsers;
     defaultPod(obj as never);
     applyAffinityLabelKeys(obj as never);
+    // (the AppArmor annotations and fields in step, before admission: PodSecurity sees both)
+    warnings?.push(...applyAppArmorVersionSkew(obj as never));
     (obj.status as Record<string, unknown>).qosClass = podQOSClass(obj as never);
     // A pod held by scheduling gates says so (applySchedulingGatedCondition); the scheduler leaves it until they are removed.
     if ((obj.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates?.length) {

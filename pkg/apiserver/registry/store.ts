@@ -207,7 +207,7 @@ export class Store {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     try {
-      r.prepareForCreate(obj);
+      r.prepareForCreate(obj, ctx.warnings);
     } catch (e) {
       // Defaulting can trip over values validation rejects (a bad quantity): report those.
       const errs = ctx.validateAs ? ctx.validateAs(obj, undefined) : r.validate(obj);

@@ -172,9 +172,9 @@ function drained(res: ServerResponse): Promise<void> {
  * An error's Status. One that says when to retry says it in Retry-After too (ErrorNegotiated):
  * client-go waits and retries on the header alone, never on details.retryAfterSeconds.
  */
-export function sendStatus(res: ServerResponse, err: ApiError): void {
+export function sendStatus(res: ServerResponse, err: ApiError, warnings: string[] = []): void {
   const data = JSON.stringify(err.toStatus());
-  res.writeHead(err.code, { ...jsonHeaders([]), ...retryAfter(err), 'Content-Length': String(Buffer.byteLength(data)) });
+  res.writeHead(err.code, { ...jsonHeaders(warnings), ...retryAfter(err), 'Content-Length': String(Buffer.byteLength(data)) });
   res.end(data);
 }
 

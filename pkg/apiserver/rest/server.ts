@@ -301,6 +301,9 @@ export class RestServer {
       requestsServed++;
     };
     res.on('finish', () => finish(res.statusCode));
+    // (a resource request's warnings: 1.32's recorder writes each as a header when it is added,
+    // so a request refused afterwards still carries them, as kubectl shows above the error)
+    let warnings: string[] = [];
     try {
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
@@ -464,6 +467,7 @@ export class RestServer {
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',
       };
+      warnings = ctx.warnings;
       await handleResource(req, res, { verb, resource, store, stores: this.deps.stores, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
         opened: (r) => registeredWatchers.inc({ resource: r }),
         closed: (r) => registeredWatchers.dec({ resource: r }),
@@ -479,7 +483,7 @@ export class RestServer {
         return;
       }
       try {
-        sendStatus(res, err);
+        sendStatus(res, err, warnings);
       } catch (e2) {
         // (an answer Node cannot write, such as a header it refuses, must not take the server down)
         log.error('could not send the error', { method: req.method, path, err: e2 instanceof Error ? e2.message : String(e2) });
