@@ -4,6 +4,7 @@
 import type { KubeObject } from '../api/types.js';
 import { RestClient, StatusError } from '../client/rest-client.js';
 import type { Manifest } from './manifests.js';
+import { kindAndGroup } from './output.js';
 import { Discovery } from './resources.js';
 
 export const lastAppliedKey = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -46,7 +47,8 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
   if (!name) throw new Error(`error validating ${m.where}: metadata.name: Required value`);
   const ns = r.namespaced ? (obj.metadata?.namespace ?? defaultNs) : undefined;
   if (r.namespaced) obj.metadata = { ...obj.metadata, namespace: ns };
-  const ref = `${r.singularName}/${name}`;
+  // (as kubectl's name printer says it: deployment.apps/web, pod/x)
+  const ref = `${kindAndGroup(r.apiVersion, r.kind)}/${name}`;
   const applied = JSON.stringify(m.obj);
   obj.metadata = { ...obj.metadata, annotations: { ...(obj.metadata?.annotations ?? {}), [lastAppliedKey]: applied + '\n' } };
   let current: KubeObject | undefined;

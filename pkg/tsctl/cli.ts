@@ -37,7 +37,7 @@ Objects (kubectl-style):
   logs POD [-c C] [-f] [--tail N] [--since S] [--previous] [--timestamps]
   exec POD [-c C] [-i] [-t] -- COMMAND [ARGS...]
   attach POD [-c C] [-i] [-t]
-  delete TYPE NAME... | -f FILE   delete objects (--grace-period N, --now, --force, --wait=false)
+  delete TYPE NAME... | -f FILE   delete objects (-l SELECTOR, --all, --grace-period N, --now, --force, --wait=false)
 
 Global flags: --kubeconfig FILE, -n/--namespace NS, --context NAME
 `;
@@ -56,6 +56,7 @@ const spec = {
   'grace-period': { type: 'number', default: -1, help: 'grace period seconds' },
   now: { type: 'boolean', default: false, help: 'grace period 1' },
   force: { type: 'boolean', default: false, help: 'immediate deletion' },
+  all: { type: 'boolean', default: false, help: 'delete every object of the type' },
   wait: { type: 'boolean', default: true, help: 'wait for deletion' },
   timeout: { type: 'number', default: 120, help: 'seconds to wait' },
   'data-dir': { type: 'string', default: defaultDataDir, help: 'cluster data dir' },
@@ -211,16 +212,33 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         return await describe(client, disco, what, name, namespace, io);
       }
       case 'delete': {
-        let grace: number | undefined = flags['grace-period'] >= 0 ? flags['grace-period'] : undefined;
-        if (flags.now) grace = 1;
-        if (flags.force) grace = 0;
-        const o = { namespace, gracePeriod: grace, wait: flags.wait, timeoutMs: flags.timeout * 1000 };
+        // The grace period as kubectl's DeleteOptions.Complete and Validate settle it: --now is
+        // 1, --grace-period=0 without --force is 1 (an accidental immediate deletion is refused),
+        // --force is 0 and cannot go with a longer one.
+        let grace = flags['grace-period'];
+        const refuse = (msg: string) => {
+          io.err(`error: ${msg}\n`);
+          return 1;
+        };
+        if (flags.now) {
+          if (grace !== -1) return refuse('--now and --grace-period cannot be specified together');
+          grace = 1;
+        }
+        if (grace === 0 && !flags.force) grace = 1;
+        if (flags.force && grace < 0) grace = 0;
+        // (the resource builder's SelectAllParam refuses the pair before Validate would)
+        if (flags.all && flags.selector) return refuse("setting 'all' parameter but found a non empty selector. ");
+        if (flags.force && grace > 0) return refuse('--force and --grace-period greater than 0 cannot be specified together');
+        if (flags.force) io.err('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+        const o = { namespace, gracePeriod: grace >= 0 ? grace : undefined, wait: flags.wait, timeoutMs: flags.timeout * 1000, labelSelector: flags.selector || undefined, all: flags.all };
         if (flags.filename.length) return await deleteObjects(client, disco, { manifests: readManifests(flags.filename, opts.stdin) }, o, io);
         const [what, ...names] = rest[0]?.includes('/') ? [rest[0].split('/')[0]!, rest[0].split('/')[1]!, ...rest.slice(1)] : rest;
-        if (!what || !names.length) {
-          io.err('error: usage: tsctl delete TYPE NAME... or tsctl delete -f FILE\n');
+        if (!what) {
+          io.err('error: usage: tsctl delete TYPE (NAME... | -l SELECTOR | --all) or tsctl delete -f FILE\n');
           return 2;
         }
+        if (names.length && (flags.selector || flags.all)) return refuse('name cannot be provided when a selector is specified');
+        if (!names.length && !flags.selector && !flags.all) return refuse('resource(s) were provided, but no name was specified');
         return await deleteObjects(client, disco, { what, names }, o, io);
       }
       case 'logs': {

@@ -1,7 +1,7 @@
 // tsctl get, describe and delete.
 import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
 import { EndpointsRef, Events, Pods, RestClient, StatusError } from '../client/rest-client.js';
-import { formatTable, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
+import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
@@ -103,12 +103,6 @@ const noneFound = (o: GetOptions, namespaced: boolean) => (namespaced && !o.allN
 
 /** The -o values tsctl prints; the empty one is the table. */
 const outputFormats = ['json', 'name', 'wide', 'yaml'];
-
-/** The kind and group of an object as kubectl's NamePrinter says them: pod, deployment.apps. */
-export function kindAndGroup(apiVersion: string | undefined, kind: string | undefined): string {
-  const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : '';
-  return `${(kind ?? '').toLowerCase()}${group ? `.${group}` : ''}`;
-}
 
 /** An object (or a List's items) without metadata.managedFields, as kubectl's OmitManagedFieldsPrinter shows it unless --show-managed-fields. */
 function withoutManagedFields(obj: unknown): unknown {
@@ -399,6 +393,9 @@ export interface DeleteOpts {
   gracePeriod?: number;
   wait: boolean;
   timeoutMs: number;
+  /** Every object of the type that the selector matches (-l), or every one (--all), instead of names. */
+  labelSelector?: string;
+  all?: boolean;
 }
 
 export async function deleteObjects(client: RestClient, disco: Discovery, targets: { what: string; names: string[] } | { manifests: Manifest[] }, o: DeleteOpts, io: Out): Promise<number> {
@@ -410,16 +407,31 @@ export async function deleteObjects(client: RestClient, disco: Discovery, target
     }
   } else {
     const r = await disco.resolve(targets.what);
-    for (const n of targets.names) list.push({ r, ns: r.namespaced ? o.namespace : undefined, name: n });
+    const ns = r.namespaced ? o.namespace : undefined;
+    let names = targets.names;
+    if (!names.length && (o.labelSelector !== undefined || o.all)) {
+      names = (await client.list(r, ns, { labelSelector: o.labelSelector })).items.map((i) => i.metadata?.name ?? '');
+      if (!names.length) {
+        io.out('No resources found\n');
+        return 0;
+      }
+    }
+    for (const n of names) list.push({ r, ns, name: n });
   }
+  // (by selector or --all, kubectl ignores an object that went between its list and its delete)
+  const ignoreNotFound = !('manifests' in targets) && !targets.names.length;
   let failed = 0;
-  const pending: typeof list = [];
+  const pending: (typeof list[number] & { uid?: string })[] = [];
   for (const t of list) {
     try {
-      await client.delete(t.r, t.ns, t.name, o.gracePeriod !== undefined ? { gracePeriodSeconds: o.gracePeriod } : {});
-      io.out(`${t.r.singularName} "${t.name}" deleted\n`);
-      pending.push(t);
+      // (the answer is the object, or a Status whose details carry its uid)
+      const gone = await client.delete<{ metadata?: { uid?: string }; details?: { uid?: string } }>(t.r, t.ns, t.name, o.gracePeriod !== undefined ? { gracePeriodSeconds: o.gracePeriod } : {});
+      const uid = gone?.metadata?.uid ?? gone?.details?.uid;
+      // (kubectl's DeleteOptions.PrintObj: kind.group, and "force deleted" for a grace period of 0)
+      io.out(`${kindAndGroup(t.r.apiVersion, t.r.kind)} "${t.name}" ${o.gracePeriod === 0 ? 'force deleted' : 'deleted'}\n`);
+      pending.push({ ...t, uid });
     } catch (e) {
+      if (ignoreNotFound && e instanceof StatusError && e.code === 404) continue;
       failed++;
       io.err(`Error from server (${e instanceof StatusError ? e.reason ?? e.code : 'Error'}): ${(e as Error).message}\n`);
     }
@@ -428,8 +440,11 @@ export async function deleteObjects(client: RestClient, disco: Discovery, target
     const deadline = Date.now() + o.timeoutMs;
     for (const t of pending) {
       for (;;) {
+        // Deleted once the object of that uid is gone, as kubectl's wait IsDeleted has it: one
+        // made again under the name (a namespace's kube-root-ca.crt) is not waited for.
         try {
-          await client.get(t.r, t.ns, t.name);
+          const now = await client.get(t.r, t.ns, t.name);
+          if (t.uid && now.metadata?.uid !== t.uid) break;
         } catch (e) {
           if (e instanceof StatusError && e.code === 404) break;
           throw e;

@@ -30,6 +30,12 @@ export function tableView(t: Table, opts: { wide: boolean; withNamespace: boolea
   return { headers, rows };
 }
 
+/** The kind and group of an object as kubectl's NamePrinter says them: pod, deployment.apps. */
+export function kindAndGroup(apiVersion: string | undefined, kind: string | undefined): string {
+  const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : '';
+  return `${(kind ?? '').toLowerCase()}${group ? `.${group}` : ''}`;
+}
+
 /** Labels as labels.FormatLabels writes them for --show-labels: k=v by sorted key, comma-separated; `<none>` without any. */
 export function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
