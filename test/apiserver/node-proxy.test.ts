@@ -141,6 +141,17 @@ describe('pods/log', () => {
     expect(r).toMatchObject({ code: 405, body: { reason: 'MethodNotAllowed', message: 'the server does not allow this method on the requested resource' } });
   });
 
+  it('exec, attach and portforward without an upgrade: the location is checked, then UpgradeRequired refuses', async () => {
+    const get = (path: string, method = 'GET') => callWithWarnings(cp, method, `/api/v1/namespaces/default/pods/${path}`).then((r) => r.body);
+    expect(await get('web/exec?command=true&stdout=true')).toMatchObject({ code: 400, reason: 'BadRequest', message: 'Upgrade request required' });
+    expect(await get('web/attach?stdout=true', 'POST')).toMatchObject({ code: 400, message: 'Upgrade request required' });
+    expect(await get('web/portforward?ports=80')).toMatchObject({ code: 400, message: 'Upgrade request required' });
+    expect(await get('web/exec?command=true&container=nope')).toMatchObject({ code: 400, message: 'container nope is not valid for pod web' });
+    await cp.admin.create(Pods, 'default', pod('unbound'));
+    expect(await get('unbound/exec?command=true&stdout=true')).toMatchObject({ code: 400, message: 'pod unbound does not have a host assigned' });
+    expect(await get('web/exec?command=true', 'PUT')).toMatchObject({ code: 405, reason: 'MethodNotAllowed' });
+  });
+
   it('a node may not read another pod\'s logs', async () => {
     const other = cp.nodeClient('other-node');
     const e = await other.request(other.path(Pods, 'default', 'web', 'log')).catch((x: { code: number }) => x);

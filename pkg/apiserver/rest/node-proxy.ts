@@ -177,6 +177,18 @@ function agentLogError(code: number, text: string, name: string): ApiError {
   return new ApiError(code, reasons[code] ?? 'InternalError', text || `the node answered ${code} for the logs of pod ${name}`, { name, kind: 'pods/log' });
 }
 
+/**
+ * A pods/NAME/exec, attach or portforward request that asks for no upgrade: GET and POST are its
+ * routes (ConnectMethods), the location is worked out as for an upgrade (container, host), and then
+ * the UpgradeAwareHandler, with UpgradeRequired set, refuses it.
+ */
+export async function refuseWithoutUpgrade(deps: NodeProxyDeps, req: IncomingMessage, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<never> {
+  if (req.method !== 'GET' && req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  const t = await resolveTarget(deps, user, namespace, name, sub, url);
+  if (!t) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  throw errors.badRequest('Upgrade request required');
+}
+
 /** An upgrade request for pods/NAME/exec, attach or portforward: replays it to the agent and pipes the sockets. */
 export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, url: URL, namespace: string, name: string, sub: string): Promise<void> {
   const t = await resolveTarget(deps, user, namespace, name, sub, url);

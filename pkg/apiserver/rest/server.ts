@@ -29,7 +29,7 @@ import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
-import { matchPodSubresource, proxyLogs, proxyUpgrade, writeUpgradeError } from './node-proxy.js';
+import { matchPodSubresource, proxyLogs, proxyUpgrade, refuseWithoutUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
 import type { Duplex } from 'node:stream';
 
@@ -418,7 +418,7 @@ export class RestServer {
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
         Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
-        if (podSub.sub !== 'log') throw new ApiError(400, 'BadRequest', `pods/${podSub.sub} needs a websocket (v5.channel.k8s.io) upgrade`);
+        if (podSub.sub !== 'log') return await refuseWithoutUpgrade(this.deps.nodeProxy, req, user, fullUrl(), podSub.namespace, podSub.name, podSub.sub);
         // (pods/log is a getter: its route has GET alone, and go-restful answers any other method 405)
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return await proxyLogs(this.deps.nodeProxy, req, res, user, fullUrl(), podSub.namespace, podSub.name);
