@@ -48,6 +48,7 @@ const spec = {
   'image-gc-high-threshold': { type: 'number', default: 85, help: 'image filesystem usage percent at which unused images are garbage collected' },
   'image-gc-low-threshold': { type: 'number', default: 80, help: 'image filesystem usage percent image garbage collection frees down to' },
   'image-minimum-gc-age': { type: 'string', default: '2m', help: 'the youngest an unused image may be to be garbage collected' },
+  'cgroup-root': { type: 'string', default: d.cgroupRoot, help: 'the pods cgroup (the kubelet\'s kubepods), limited to the node\'s allocatable: Guaranteed pods in it, Burstable and BestEffort pods in its burstable and besteffort tiers; one per agent on a machine' },
   'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
   'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
   // (as the kubelet: labels the apiserver's NodeRestriction would refuse are refused at start)
   const restricted = Object.keys(labels).filter(isNodeForbiddenLabel);
   if (restricted.length) throw new FlagError(`unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [${restricted.join(' ')}]: --node-labels in the 'kubernetes.io' namespace must begin with an allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically allowed set (kubernetes.io/hostname, kubernetes.io/os, kubernetes.io/arch, topology.kubernetes.io/zone, topology.kubernetes.io/region, node.kubernetes.io/instance-type, ...)`);
+  // (the pods cgroup below every hierarchy's root: not the root itself, which cannot be limited)
+  const cgroupRoot = flags['cgroup-root'].replace(/\/+$/, '');
+  if (!/^\/[^\0]+$/.test(cgroupRoot) || cgroupRoot.split('/').some((c) => c === '.' || c === '..')) throw new FlagError(`invalid --cgroup-root "${flags['cgroup-root']}": want an absolute cgroup path below the root, e.g. /tskube`);
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
   const taints = flags['register-with-taints'].map((t) => {
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
     eviction,
     podManifestPath: flags['pod-manifest-path'] || undefined,
     allowedUnsafeSysctls: flags['allowed-unsafe-sysctls'],
+    cgroupRoot,
   });
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)

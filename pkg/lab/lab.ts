@@ -160,6 +160,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
       ...node('cmd/nodeagent/main.js'),
       '--kubeconfig', kubeconfig, '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--import-images', layout,
       '--cluster-cidr', o.clusterCIDR,
+      // (a pods cgroup of its own: each node's agent sets its burstable tier's shares from its own pods)
+      '--cgroup-root', `/tsklab-${n.name}`,
       ...o.agentArgs,
     ]);
   }

@@ -51,6 +51,12 @@ export interface AgentConfig {
   podManifestPath?: string;
   /** Sysctls allowed beyond the safe set (the kubelet's --allowed-unsafe-sysctls: names, or prefixes ending in *). */
   allowedUnsafeSysctls?: string[];
+  /**
+   * The node's pods cgroup, relative to each hierarchy (the kubelet's --cgroup-root with its
+   * "kubepods"): Guaranteed pods' cgroups in it, Burstable and BestEffort ones in its burstable
+   * and besteffort tiers (qos-cgroups.ts). Agents on one machine need one each.
+   */
+  cgroupRoot: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
@@ -76,6 +82,7 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   networkPolicy: true,
   ingress: { http: { host: '', port: 80 }, https: { host: '', port: 443 } },
   eviction: defaultEvictionSettings(),
+  cgroupRoot: '/tskube',
 });
 
 export const defaultNodeName = () => hostname().toLowerCase();

@@ -37,6 +37,8 @@ import { Pleg } from './agent-pleg.js';
 import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicatesFailure } from './admit-predicates.js';
+import { QOSCgroups } from './qos-cgroups.js';
+import { parseQuantity } from '../api/quantity.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
 
@@ -84,6 +86,8 @@ export class NodeAgent {
   private readonly terminatedPods = new Set<string>();
   /** The pods of the manifest directory and their mirror pods (static-pods.ts). */
   private readonly staticPods: StaticPods | undefined;
+  /** The pods cgroup, limited to node allocatable, and its QoS tiers (qos-cgroups.ts). */
+  readonly qosCgroups: QOSCgroups;
 
   constructor(readonly client: ApiClient, readonly cfg: AgentConfig) {
     parseEvictionSettings(cfg.eviction); // bad settings fail here, before anything starts
@@ -111,6 +115,17 @@ export class NodeAgent {
       retryRegistration: !!this.staticPods,
       stopped: () => this.stopped,
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
+      // (status.images: none until the runtime is open)
+      images: () => (this.runtime ? this.runtime.listImages() : Promise.reject(new Error('the runtime is not open yet'))),
+    });
+    this.qosCgroups = new QOSCgroups(cfg.cgroupRoot || '/tskube', {
+      capacity: () => {
+        const cap = this.nodeStatus.resources().capacity;
+        return { milliCPU: parseQuantity(cap.cpu ?? '0') * 1000, memoryBytes: parseQuantity(cap.memory ?? '0') };
+      },
+      // (the kubelet's activePods: terminating pods count until their worker is done, ended ones do not)
+      activePods: () => [...this.workers.values()].filter((w) => !w.failed && (!isPodTerminal(w.pod) || w.deleted || !!w.pod.metadata?.deletionTimestamp)).map((w) => w.pod),
+      nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
     });
     // (a static pod's status goes to its mirror pod, once there is one)
     this.podStatus = new PodStatusManager(client, cfg.nodeIP, (pod, uid) => (isStaticPod(pod) ? this.staticPods?.statusTarget(uid) : uid));
@@ -126,6 +141,8 @@ export class NodeAgent {
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
+    // The pods cgroup and its QoS tiers before any pod (static ones included) is made.
+    await this.qosCgroups.start(join(this.cfg.dataDir, 'runtime'));
     this.pressure = new NodePressure(this.cfg.eviction, {
       runtime: this.runtime,
       nodeName: this.cfg.nodeName,
@@ -146,6 +163,7 @@ export class NodeAgent {
     void initializeCSINodeWithRetries(this.client, this.cfg.nodeName, () => this.stopped, (msg, fields) => log.warn(msg, fields));
     this.nodeEvent('Normal', 'Starting', 'Starting kubelet.');
     this.pressure.announceConditions();
+    this.qosCgroups.announce();
     this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
     this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
@@ -167,6 +185,7 @@ export class NodeAgent {
     this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
+    await this.qosCgroups.removeStale();
     this.localPathCleaner.start();
     this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
@@ -191,6 +210,7 @@ export class NodeAgent {
     this.sliceInformer?.stop();
     this.localPathCleaner.stop();
     this.pressure?.stop();
+    this.qosCgroups.stop();
     this.ingress?.stop();
     await this.net.stop();
     for (const w of this.workers.values()) w.stop();
@@ -248,6 +268,11 @@ export class NodeAgent {
         podAddressed: (pod, ip) => this.net.podAddressed(pod, ip),
         claimVolumes: this.claimVolumes,
         runtimeHandler: (name) => this.runtimeHandler(name),
+        // (UpdateQOSCgroups before the pod cgroup is made; a failure there does not hold the pod)
+        podCgroupParent: async (pod) => {
+          await this.qosCgroups.update().catch((e: Error) => log.warn('updating the QoS cgroups failed', { err: e.message }));
+          return this.qosCgroups.parentOf(pod);
+        },
         finished: (id) => {
           this.workers.delete(id);
           if (!worker.deleted) this.terminatedPods.add(id);

@@ -19,6 +19,8 @@ describe('kubeletConfigz', () => {
       evictionPressureTransitionPeriod: '5m0s',
       maxPods: 110,
       authorization: { mode: 'Webhook' },
+      cgroupsPerQOS: true,
+      enforceNodeAllocatable: ['pods'],
     });
     // (nothing that is not set: no static pods, soft thresholds, taints or unsafe sysctls)
     for (const k of ['staticPodPath', 'evictionSoft', 'evictionSoftGracePeriod', 'registerWithTaints', 'allowedUnsafeSysctls', 'podCIDR', 'kind', 'apiVersion']) expect(z).not.toHaveProperty(k);

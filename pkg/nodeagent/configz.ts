@@ -35,6 +35,8 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     imageMinimumGCAge: duration(e.imageMinimumGCAge),
     imageGCHighThresholdPercent: e.imageGCHighThresholdPercent,
     imageGCLowThresholdPercent: e.imageGCLowThresholdPercent,
+    // (pods in QoS tiers under a pods cgroup limited to node allocatable: qos-cgroups.ts)
+    cgroupsPerQOS: true,
     cgroupDriver: 'cgroupfs',
     maxPods: cfg.maxPods,
     ...(cfg.podCIDR ? { podCIDR: cfg.podCIDR } : {}),
@@ -45,6 +47,7 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     evictionPressureTransitionPeriod: duration(e.pressureTransitionPeriod),
     ...(e.maxPodGracePeriodSec ? { evictionMaxPodGracePeriod: e.maxPodGracePeriodSec } : {}),
     ...(flagMap(e.evictionMinimumReclaim, '=') ? { evictionMinimumReclaim: flagMap(e.evictionMinimumReclaim, '=') } : {}),
+    enforceNodeAllocatable: ['pods'],
     ...(cfg.allowedUnsafeSysctls?.length ? { allowedUnsafeSysctls: cfg.allowedUnsafeSysctls } : {}),
     registerNode: true,
     ...(cfg.taints.length ? { registerWithTaints: cfg.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),

@@ -345,7 +345,7 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: R
   return { servers: base.servers.slice(0, 3), searches: base.searches.slice(0, 32), options: base.options };
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf; nodeAllocatableMemory?: number }): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf; nodeAllocatableMemory?: number; /** The pod's QoS tier, its cgroup's parent (CRI's LinuxPodSandboxConfig.cgroup_parent). */ cgroupParent?: string }): PodSandboxConfig {
   const spec = pod.spec!;
   const fsGroup = spec.securityContext?.fsGroup;
   const resources = podLinuxResources(pod);
@@ -380,6 +380,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),
     hostAliases: (spec.hostAliases ?? []).map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] })),
     resources,
+    ...(o.cgroupParent ? { cgroupParent: o.cgroupParent } : {}),
     ...(o.runtimeHandler ? { runtimeHandler: o.runtimeHandler } : {}),
     labels: { [podUidLabel]: pod.metadata!.uid!, [podNameLabel]: pod.metadata!.name!, [podNamespaceLabel]: pod.metadata!.namespace! },
     emptyDirs,

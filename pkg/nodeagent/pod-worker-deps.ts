@@ -60,6 +60,11 @@ export interface WorkerDeps {
   claimVolumes?: ClaimVolumes;
   /** The handler of a RuntimeClass (throws when there is no such class, with the kubelet's words). */
   runtimeHandler?(runtimeClassName: string): Promise<string>;
+  /**
+   * The cgroup the pod's cgroup goes under (its QoS tier), once the tiers are up to date, as the
+   * kubelet runs UpdateQOSCgroups before it makes a pod cgroup; absent: the runtime's default parent.
+   */
+  podCgroupParent?(pod: Pod): Promise<string>;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */

@@ -16,7 +16,7 @@ const log = logger('pod-worker');
 const SANDBOX_RETRY_FIRST_SEC = 2;
 const SANDBOX_RETRY_MAX_SEC = 10;
 
-export type SandboxDeps = Pick<WorkerDeps, 'runtime' | 'network' | 'hostIP' | 'dnsServers' | 'clusterDomain' | 'podAddressed' | 'runtimeHandler' | 'nodeAllocatable'>;
+export type SandboxDeps = Pick<WorkerDeps, 'runtime' | 'network' | 'hostIP' | 'dnsServers' | 'clusterDomain' | 'podAddressed' | 'runtimeHandler' | 'nodeAllocatable' | 'podCgroupParent'>;
 
 export class PodSandboxMaker {
   /** Back-off after a failure (FailedCreatePodSandBox): no new attempt before notBefore (ms). */
@@ -71,7 +71,9 @@ export class PodSandboxMaker {
     // (the node's resolv.conf: the base of a Default pod's, and its search list after a ClusterFirst pod's)
     const hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
     const allocatableMemory = this.d.nodeAllocatable?.().memory;
-    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined });
+    // (the pod's QoS tier, its shares brought up to date first)
+    const cgroupParent = await this.d.podCgroupParent?.(pod);
+    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined, cgroupParent });
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });

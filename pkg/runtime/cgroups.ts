@@ -57,12 +57,18 @@ async function writeIfExists(file: string, value: string): Promise<void> {
   }
 }
 
+/** cgroup v2's cpu.weight for cpu.shares, as runc's ConvertCPUSharesToCgroupV2Value (2..262144 onto 1..10000). */
+export function cpuSharesToWeight(shares: number): number {
+  return shares === 0 ? 0 : 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
 /** Create the pod cgroup in the cpu, cpuacct, memory and pids controllers (v2: the unified dir) with optional pod-level limits. */
 export async function ensurePodCgroup(path: string, r?: LinuxResources): Promise<void> {
   const { mode } = cgroupLayout();
   if (mode === 'v2') {
     const dir = join('/sys/fs/cgroup', path);
     await fsp.mkdir(dir, { recursive: true });
+    if (r?.cpuShares) await writeIfExists(join(dir, 'cpu.weight'), String(cpuSharesToWeight(r.cpuShares)));
     if (r?.cpuQuota) await writeIfExists(join(dir, 'cpu.max'), `${r.cpuQuota} ${r.cpuPeriod ?? 100000}`);
     if (r?.memoryLimitInBytes) await writeIfExists(join(dir, 'memory.max'), String(r.memoryLimitInBytes));
     if (r?.pidsLimit) await writeIfExists(join(dir, 'pids.max'), String(r.pidsLimit));
@@ -183,4 +189,20 @@ export async function cgroupPids(path: string): Promise<number[]> {
 /** Remove `path` from every hierarchy if it is empty (a shared parent such as /tskube); errors ignored. */
 export async function removeIfEmpty(path: string): Promise<void> {
   for (const h of cgroupLayout().hierarchies) await fsp.rmdir(join(h.mount, path)).catch(() => {});
+}
+
+/** The QoS tiers under the node's pods cgroup, as the kubelet names them (Guaranteed pods sit in the root itself). */
+export const QOS_TIERS = ['burstable', 'besteffort'] as const;
+
+/**
+ * The file in a runtime root where the node agent records its pods cgroup (--cgroup-root), so
+ * that cleanupAll (tsctl down, the test harness, lab down) removes it and its tiers after the
+ * pods, whatever root the agent was given.
+ */
+export const PODS_CGROUP_RECORD = 'pods-cgroup';
+
+/** Remove the node's pods cgroup and its QoS tiers from every hierarchy once no pod is left in them. */
+export async function removePodsCgroup(root: string): Promise<void> {
+  for (const t of QOS_TIERS) await removeIfEmpty(`${root.replace(/\/$/, '')}/${t}`);
+  await removeIfEmpty(root);
 }

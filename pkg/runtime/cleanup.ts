@@ -2,7 +2,7 @@
 // cgroups, pinned namespaces, files). Used by `tsctl down` and by tests, even after a crash.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupPids, removeCgroup, removeIfEmpty } from './cgroups.js';
+import { PODS_CGROUP_RECORD, QOS_TIERS, cgroupPids, removeCgroup, removeIfEmpty, removePodsCgroup } from './cgroups.js';
 import { alive, conmonPidFile, readPid } from './monitor.js';
 import { Runc } from './runc.js';
 import type { SandboxRecord } from './sandbox.js';
@@ -40,7 +40,14 @@ export async function cleanupAll(root: string = DEFAULT_ROOT): Promise<void> {
     await removeCgroup(s.cgroupPath).catch(() => {});
   }
   for (const c of containers) await removeCgroup(c.cgroupPath).catch(() => {});
-  for (const parent of new Set(sandboxes.map((s) => s.cgroupPath.replace(/\/[^/]+$/, '')).filter(Boolean))) await removeIfEmpty(parent);
+  for (const parent of new Set(sandboxes.map((s) => s.cgroupPath.replace(/\/[^/]+$/, '')).filter(Boolean))) {
+    await removeIfEmpty(parent);
+    // (a QoS tier's pods cgroup too, one an earlier --cgroup-root of the agent left with this pod)
+    if ((QOS_TIERS as readonly string[]).includes(parent.replace(/^.*\//, ''))) await removePodsCgroup(parent.replace(/\/[^/]+$/, ''));
+  }
+  // The node agent's pods cgroup with its QoS tiers (burstable pods' parent is a tier), once empty.
+  const podsCgroup = await fsp.readFile(join(root, PODS_CGROUP_RECORD), 'utf8').then((t) => t.trim(), () => '');
+  if (podsCgroup) await removePodsCgroup(podsCgroup);
   // 4. Every mount under the root (overlay roots, tmpfs volumes, the ns dir), deepest first.
   await unmountAll(root);
   await fsp.rm(root, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
 import { hostname } from 'node:os';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
+import { QOS_TIERS } from '../runtime/cgroups.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
@@ -195,15 +196,16 @@ function writeNodeKubeconfig(dataDir: string): void {
   writeFileSync(join(dataDir, 'node.kubeconfig'), kubeconfigYaml({ server: admin.server, caCert: admin.caCert ?? '', token, user: `node-${localNodeName()}`, grpcServer: admin.grpcServer }), { mode: 0o600 });
 }
 
-/** The runtime's parent cgroup, once no pod uses it (rmdir refuses a busy one). */
+/** The node agent's default pods cgroup (/tskube) with its QoS tiers, once no pod uses them (rmdir refuses a busy one). */
 export function removeEmptyCgroupParents(): void {
   let roots: string[] = [];
   try {
-    roots = readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, 'tskube'));
+    roots = [...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, 'tskube')), '/sys/fs/cgroup/tskube'];
   } catch {
     return;
   }
-  for (const dir of [...roots, '/sys/fs/cgroup/tskube']) {
+  // (the tiers first: a parent goes only once its children have)
+  for (const dir of [...roots.flatMap((r) => QOS_TIERS.map((t) => join(r, t))), ...roots]) {
     try {
       rmdirSync(dir);
     } catch {

@@ -12,7 +12,6 @@ import { run } from '../../pkg/util/exec.js';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { unmountAll } from '../../pkg/runtime/syscalls.js';
-import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 
 const OWNER_FILE = '.tskube-test-owner.json';
 /** Where node clusters keep their data: mkdtemp(NODE_DIR_PREFIX). */
@@ -58,9 +57,9 @@ export function ownerAlive(rec: NodeOwnerRecord): boolean {
 
 /** Removes a dead owner's node cluster: containers, pod namespaces, cgroups, mounts, bridge, veths, iptables chains, files. */
 export async function removeNodeLeftovers(dir: string, rec: NodeOwnerRecord): Promise<void> {
+  // (its pods cgroup, the harness's own, goes with cleanupAll, which finds it recorded in the runtime root)
   await cleanupAll(join(dir, 'runtime')).catch(() => {});
   await unmountAll(dir).catch(() => {});
-  removeEmptyCgroupParents();
   await cleanupNode({ bridgeName: rec.bridge, stateDir: join(dir, 'network'), chainPrefix: rec.chainPrefix });
   rmSync(dir, { recursive: true, force: true });
 }

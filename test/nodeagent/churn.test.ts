@@ -15,9 +15,9 @@ import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harnes
 /** The UIDs of every pod this test made. */
 const uids = new Set<string>();
 
-/** Directories two levels under each hierarchy's tskube parent (pod cgroups, QoS-class parents). */
+/** Directories two levels under each hierarchy's pods cgroup (pod cgroups, QoS-class parents). */
 function cgroupDirs(): string[] {
-  const roots = ['/sys/fs/cgroup/tskube', ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, 'tskube'))];
+  const roots = [join('/sys/fs/cgroup', c.cfg.cgroupRoot), ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d, c.cfg.cgroupRoot))];
   const out: string[] = [];
   const sub = (dir: string) => {
     try {

@@ -21,6 +21,8 @@ describe('node agent eviction flags', () => {
     [['--image-gc-high-threshold=70', '--image-gc-low-threshold=80'], 'error: invalid --image-gc-low-threshold 80: must be less than or equal to --image-gc-high-threshold 70'],
     // (not an eviction flag: labels NodeRestriction would refuse the Node, refused at start as the kubelet does)
     [['--node-labels=node-role.kubernetes.io/worker=,team=a'], "error: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [node-role.kubernetes.io/worker]"],
+    // (the pods cgroup is limited to node allocatable: never a hierarchy's root, which cannot be)
+    [['--cgroup-root=/'], 'error: invalid --cgroup-root "/": want an absolute cgroup path below the root, e.g. /tskube'],
   ])('%j', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(2);

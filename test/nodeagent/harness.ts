@@ -16,7 +16,6 @@ import { mount, unmountAll } from '../../pkg/runtime/syscalls.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
-import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { NODE_DIR_PREFIX, recordNodeOwner } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/ports.js';
@@ -115,10 +114,10 @@ async function buildCluster(opts: ClusterOptions, made: (undo: () => unknown) =>
   const chainPrefix = `TE${suffix.toUpperCase()}`;
   // Written before anything is made, so a killed run's next run can remove all of it.
   recordNodeOwner(dataDir, { bridge, chainPrefix });
-  // (the agent makes the bridge, chains and pod cgroups; removing them is harmless before it has)
+  // (the agent makes the bridge and chains; removing them is harmless before it has. Its pods
+  // cgroup, its own, goes with cleanupAll below: /tskube, a `tsctl up` cluster's, is not touched)
   const net = { bridge, chainPrefix }; // (the agent's, once its settings are known)
   await made(async () => {
-    removeEmptyCgroupParents();
     await cleanupNode({ bridgeName: net.bridge, stateDir: join(dataDir, 'network'), chainPrefix: net.chainPrefix });
   });
   const podCIDR = opts.podCIDR ?? '10.199.0.0/24';
@@ -154,6 +153,9 @@ async function buildCluster(opts: ClusterOptions, made: (undo: () => unknown) =>
     podManifestPath: opts.podManifestPath,
     // Health check node ports of LoadBalancer Services on loopback only.
     serviceHealthAddress: '127.0.0.1',
+    // A pods cgroup of its own: a `tsctl up` cluster's /tskube (and another test cluster's tiers)
+    // keep their limits and shares; cleanupAll removes it (the agent records it in its runtime root).
+    cgroupRoot: `/tskube-e2e-${suffix}`,
     ...opts.agent,
   };
   Object.assign(net, { bridge: cfg.bridge, chainPrefix: cfg.chainPrefix });

@@ -32,9 +32,9 @@ afterAll(async () => {
 
 const rc = (name: string, handler: string, extra: Partial<RuntimeClass> = {}): RuntimeClass => ({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler, ...extra });
 
-/** A value of the pod cgroup (v1: under the controller's hierarchy; v2: the unified file). */
+/** A value of the cgroup of a Guaranteed pod, in the node's pods cgroup (v1: under the controller's hierarchy; v2: the unified file). */
 function podCgroupValue(uid: string, v1: [string, string], v2: string): string {
-  const path = podCgroupPath(undefined, uid);
+  const path = podCgroupPath(c.cfg.cgroupRoot, uid);
   const { mode, hierarchies } = cgroupLayout();
   if (mode === 'v2') return readFileSync(join('/sys/fs/cgroup', path, v2), 'utf8').trim();
   const mount = hierarchies.find((h) => h.controllers.includes(v1[0]))!.mount;

@@ -18,11 +18,11 @@ import { Pods, Services } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { cleanupNode } from '../../pkg/network/pod-network.js';
 import { NodeAgent, defaultAgentConfig, type AgentConfig } from '../../pkg/nodeagent/agent.js';
+import { cgroupExists } from '../../pkg/runtime/cgroups.js';
 import { cleanupAll } from '../../pkg/runtime/cleanup.js';
 import { Runtime } from '../../pkg/runtime/runtime.js';
 import { unmountAll } from '../../pkg/runtime/syscalls.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
-import { removeEmptyCgroupParents } from '../../pkg/tsctl/cluster.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/ports.js';
 import { Lab, labNamespaces } from '../network/lab.js';
@@ -70,6 +70,8 @@ beforeAll(async () => {
       backoffBaseSec: 1,
       backoffMaxSec: 4,
       relistMs: 300,
+      // (a pods cgroup each, not a `tsctl up` cluster's /tskube: each agent sets its tiers from its own pods)
+      cgroupRoot: `/tskube-e2e-${n.name}`,
     };
     const agent = new NodeAgent(cp.nodeClient(n.name), cfg);
     agents.push({ agent, cfg, netns });
@@ -88,8 +90,9 @@ afterAll(async () => {
       await unmountAll(cfg.dataDir).catch(() => {});
       await cleanupNode({ nodeNetns: netns, bridgeName: cfg.bridge, stateDir: join(cfg.dataDir, 'network') }).catch(() => {});
       expect((await lab.exec(netns, 'iptables-save', [])).stdout).not.toMatch(/TSK-/);
+      // (each agent's pods cgroup went with cleanupAll; /tskube, a `tsctl up` cluster's, is not touched)
+      expect(await cgroupExists(cfg.cgroupRoot)).toEqual([]);
     }
-    removeEmptyCgroupParents();
     await cp?.stop();
   } finally {
     await lab.destroy();

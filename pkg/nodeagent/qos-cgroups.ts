@@ -1,0 +1,169 @@
+// The node's pods cgroup and its QoS tiers, laid out as the 1.32 kubelet's container manager does
+// with --cgroups-per-qos (the default), the cgroupfs driver and --enforce-node-allocatable=pods:
+// the pods cgroup (--cgroup-root here; the kubelet's "kubepods") holds the cgroups of Guaranteed
+// pods itself, those of Burstable pods under burstable/ and of BestEffort pods under besteffort/
+// (qos_container_manager_linux.go, pod_container_manager_linux.go). The root is capped at the
+// node allocatable for pods (node_container_manager_linux.go): its memory, cpu.shares for its cpu
+// and pids.max at the node's task limit, so that pods together cannot take the memory or PIDs
+// the node itself needs. besteffort keeps the minimum cpu.shares, so its pods get CPU only when
+// no one else wants it; burstable has the shares of its pods' cpu requests, brought up to date
+// before a pod cgroup is made and every minute (UpdateCgroups), so that a busy Burstable pod
+// cannot take CPU from a Guaranteed one beyond what the Burstable pods requested.
+import { promises as fsp, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { effectivePodRequests, podQOSClass, type QOSClass } from '../api/defaults.js';
+import type { Pod } from '../api/types.js';
+import { ensurePodCgroup, PODS_CGROUP_RECORD, removePodsCgroup } from '../runtime/cgroups.js';
+import type { LinuxResources } from '../runtime/types.js';
+import { logger } from '../util/log.js';
+
+const log = logger('nodeagent');
+
+/** The kubelet's MinShares and MaxShares (helpers_linux.go). */
+export const MIN_SHARES = 2;
+const MAX_SHARES = 262_144;
+/** How often the tiers are brought up to date besides when a pod cgroup is made (periodicQOSCgroupUpdateInterval). */
+const QOS_UPDATE_MS = 60_000;
+
+/** The kubelet's MilliCPUToShares: 1024 shares a CPU, no fewer than 2 nor more than 262144. */
+export function milliCPUToShares(milliCPU: number): number {
+  if (milliCPU === 0) return MIN_SHARES;
+  return Math.min(MAX_SHARES, Math.max(MIN_SHARES, Math.floor((milliCPU * 1024) / 1000)));
+}
+
+/** The cgroup a pod's cgroup goes under (GetPodContainerName): the root for a Guaranteed pod, its QoS tier's otherwise. */
+export function qosCgroupParent(root: string, qos: QOSClass): string {
+  const r = root.replace(/\/+$/, '');
+  if (qos === 'Guaranteed') return r || '/';
+  return `${r}/${qos.toLowerCase()}`;
+}
+
+/** The burstable tier's cpu.shares (setCPUCgroupConfig): the shares of the cpu requests of the active Burstable pods, summed. */
+export function burstableCpuShares(pods: Pod[]): number {
+  let milli = 0;
+  for (const p of pods) if (podQOSClass(p) === 'Burstable') milli += effectivePodRequests(p).cpu ?? 0;
+  return milliCPUToShares(milli);
+}
+
+/**
+ * The pods cgroup's limits (getCgroupConfig of getNodeAllocatableInternalAbsolute): node
+ * allocatable for pods, which is the capacity less --system-reserved and --kube-reserved, not
+ * less the hard eviction thresholds (the Node's allocatable leaves those out as well; pods may use
+ * the memory above it until the eviction manager acts). tskube reserves nothing for the system,
+ * so it is the capacity: memory, cpu as shares, and the node's task limit as pids.max.
+ */
+export function nodeAllocatableCgroupConfig(capacity: { milliCPU: number; memoryBytes: number; pids?: number }): LinuxResources {
+  const r: LinuxResources = { cpuShares: milliCPUToShares(capacity.milliCPU), memoryLimitInBytes: capacity.memoryBytes };
+  if (capacity.pids) r.pidsLimit = capacity.pids;
+  return r;
+}
+
+/** The node's task limit, the kubelet's internal pid capacity (pidlimit.Stats): the smaller of kernel.pid_max and kernel.threads-max. */
+export function nodePidLimit(read: (file: string) => string = (f) => readFileSync(f, 'utf8')): number | undefined {
+  let limit: number | undefined;
+  for (const f of ['/proc/sys/kernel/pid_max', '/proc/sys/kernel/threads-max']) {
+    try {
+      const v = Number(read(f).trim());
+      if (Number.isInteger(v) && v > 0 && (limit === undefined || v < limit)) limit = v;
+    } catch {
+      // (unreadable: the other one, or none)
+    }
+  }
+  return limit;
+}
+
+/** How the kubelet's message prints a cgroup name (%q of its CgroupName, the path's components): ["tskube"]. */
+function cgroupNameQ(root: string): string {
+  return `[${root.split('/').filter(Boolean).map((c) => JSON.stringify(c)).join(' ')}]`;
+}
+
+export interface QOSCgroupDeps {
+  /** The node's capacity: cpu in milli-CPUs and memory in bytes. */
+  capacity(): { milliCPU: number; memoryBytes: number };
+  /** The pods the kubelet counts as active (activePods): the Burstable ones' cpu requests make the burstable tier's shares. */
+  activePods(): Pod[];
+  /** An event about the Node. */
+  nodeEvent(type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** The pods cgroup and its QoS tiers of one node agent. */
+export class QOSCgroups {
+  private timer: NodeJS.Timeout | undefined;
+  /** Updates run one at a time, in order. */
+  private updating: Promise<void> = Promise.resolve();
+  /** Whether node allocatable has been enforced on the root (and announced), or the last failure. */
+  private enforced: true | Error | undefined;
+  /** The pods cgroup an earlier run of the agent recorded, when it had another --cgroup-root. */
+  private previousRoot: string | undefined;
+
+  constructor(
+    /** The pods cgroup (--cgroup-root), relative to each hierarchy. */
+    readonly root: string,
+    private readonly d: QOSCgroupDeps,
+  ) {}
+
+  /** The cgroup the pod's cgroup goes under. */
+  parentOf(pod: Pod): string {
+    return qosCgroupParent(this.root, podQOSClass(pod));
+  }
+
+  /**
+   * Makes the pods cgroup with node allocatable's limits and the QoS tiers, and records the root
+   * in the runtime's root for the clean-ups; then keeps the tiers up to date every minute.
+   * Failing to limit the root does not stop the agent: it is retried with each update.
+   */
+  async start(runtimeRoot: string): Promise<void> {
+    const record = join(runtimeRoot, PODS_CGROUP_RECORD);
+    const previous = await fsp.readFile(record, 'utf8').then((t) => t.trim(), () => '');
+    if (previous && previous !== this.root) this.previousRoot = previous;
+    await fsp.writeFile(record, `${this.root}\n`);
+    await this.update();
+    this.timer = setInterval(() => void this.update().catch((e: Error) => log.warn('updating the QoS cgroups failed', { err: e.message })), QOS_UPDATE_MS);
+  }
+
+  /**
+   * The NodeAllocatableEnforced event once the root is limited (recorded after the kubelet's
+   * Starting), or FailedNodeAllocatableEnforcement with the failure, as enforceNodeAllocatableCgroups.
+   */
+  announce(): void {
+    if (this.enforced === true) this.d.nodeEvent('Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+    else if (this.enforced) this.d.nodeEvent('Warning', 'FailedNodeAllocatableEnforcement', `Failed to update Node Allocatable Limits ${cgroupNameQ(this.root)}: ${this.enforced.message}`);
+  }
+
+  /** Brings the tiers' cpu.shares up to date with the active pods (UpdateCgroups); before a pod cgroup is made, and every minute. */
+  update(): Promise<void> {
+    const next = this.updating.then(() => this.write());
+    this.updating = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * Once the pods deleted while the agent was down are gone: the pods cgroup of an earlier run
+   * under another --cgroup-root, with its tiers, when no pod is left in it (a pod still running
+   * there keeps it, and cleanupAll removes it with its pod's tier).
+   */
+  async removeStale(): Promise<void> {
+    if (this.previousRoot) await removePodsCgroup(this.previousRoot);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async write(): Promise<void> {
+    if (this.enforced !== true) {
+      const announced = this.enforced !== undefined;
+      try {
+        await ensurePodCgroup(this.root, nodeAllocatableCgroupConfig({ ...this.d.capacity(), pids: nodePidLimit() }));
+        this.enforced = true;
+      } catch (e) {
+        this.enforced = e as Error;
+        log.warn('cannot limit the pods cgroup to node allocatable', { cgroup: this.root, err: (e as Error).message });
+      }
+      // (a retry's outcome is announced at once; the first waits for announce())
+      if (announced) this.announce();
+    }
+    await ensurePodCgroup(qosCgroupParent(this.root, 'BestEffort'), { cpuShares: MIN_SHARES });
+    await ensurePodCgroup(qosCgroupParent(this.root, 'Burstable'), { cpuShares: burstableCpuShares(this.d.activePods()) });
+  }
+}
