@@ -5,6 +5,7 @@ import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
+import { annotationLines, labelLines } from './describe-meta.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
@@ -272,19 +273,10 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);
   const lines: string[] = [];
   const kv = (k: string, v: unknown, indent = 0) => lines.push(`${' '.repeat(indent)}${(k + ':').padEnd(Math.max(18 - indent, k.length + 2))}${v ?? '<none>'}`);
-  const map = (k: string, m: Record<string, string> | undefined) => {
-    const entries = Object.entries(m ?? {}).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration');
-    if (!entries.length) {
-      kv(k, '<none>');
-      return;
-    }
-    entries.forEach(([a, b], i) => lines.push(`${i === 0 ? (k + ':').padEnd(18) : ' '.repeat(18)}${a}=${b}`));
-  };
   const meta = obj.metadata ?? {};
   kv('Name', meta.name);
   if (r.namespaced) kv('Namespace', meta.namespace);
-  map('Labels', meta.labels);
-  map('Annotations', meta.annotations);
+  lines.push(...labelLines('Labels', meta.labels), ...annotationLines('Annotations', meta.annotations));
   kv('CreationTimestamp', meta.creationTimestamp ? rfc1123z(meta.creationTimestamp) : undefined);
   if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
   if (r.resource === 'pods') describePod(obj, kv, lines);
