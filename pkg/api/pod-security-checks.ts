@@ -235,8 +235,8 @@ function procMount(_meta: CheckedPodMeta, spec: CheckedPodSpec): CheckResult {
   return bad.length ? refuse('procMount', `${containersNamed(bad)} must not set securityContext.procMount to ${joinQuote(sorted(types))}`) : ALLOWED;
 }
 
-const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
-const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
+export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
+export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
 const validSeccompType = (t: string | undefined) => t === 'Localhost' || t === 'RuntimeDefault';
 const validSeccompAnnotation = (v: string) => v === 'runtime/default' || v === 'docker/default' || v.startsWith('localhost/');
 

@@ -68,4 +68,14 @@ describe('significant pod updates', () => {
     expect(isSignificantPodUpdate({ ...old, ephemeralContainers: [...old.ephemeralContainers, { name: 'f', image: 'busybox' }] }, old)).toBe(true);
     expect(isSignificantPodUpdate({ ...old, initContainers: [{ name: 'i', image: 'y' }] }, old)).toBe(true);
   });
+
+  it('are also changes to the seccomp annotations of the pod or of one of its containers, not to other annotations', () => {
+    const spec = { containers: [{ name: 'a', image: 'x:1' }], ephemeralContainers: [{ name: 'e', image: 'busybox' }] };
+    const was = { team: 'a', 'container.seccomp.security.alpha.kubernetes.io/a': 'runtime/default' };
+    expect(isSignificantPodUpdate(spec, spec, { ...was, team: 'b' }, was)).toBe(false);
+    expect(isSignificantPodUpdate(spec, spec, { ...was, 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' }, was)).toBe(true);
+    expect(isSignificantPodUpdate(spec, spec, { ...was, 'container.seccomp.security.alpha.kubernetes.io/a': 'unconfined' }, was)).toBe(true);
+    expect(isSignificantPodUpdate(spec, spec, { ...was, 'container.seccomp.security.alpha.kubernetes.io/e': 'unconfined' }, was)).toBe(true);
+    expect(isSignificantPodUpdate(spec, spec, { ...was, 'container.seccomp.security.alpha.kubernetes.io/other': 'unconfined' }, was)).toBe(false);
+  });
 });

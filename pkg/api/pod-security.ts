@@ -4,7 +4,7 @@
 // `v1.N`) per mode (enforce, audit, warn); a pod is evaluated with the checks of that level
 // whose behaviour applies at that version, and the failed checks make Kubernetes' message.
 import type { FieldError } from './field-error.js';
-import { CHECKS, type CheckedContainer, type CheckedPodMeta, type CheckedPodSpec, type CheckFn, type CheckResult } from './pod-security-checks.js';
+import { CHECKS, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, type CheckedContainer, type CheckedPodMeta, type CheckedPodSpec, type CheckFn, type CheckResult } from './pod-security-checks.js';
 
 export { joinQuote, pluralize, type CheckedPodMeta, type CheckedPodSpec, type CheckResult } from './pod-security-checks.js';
 
@@ -207,12 +207,21 @@ export function existingPodWarnings(namespace: string, enforce: LevelVersion, po
   return [...warnings, ...lines.sort()];
 }
 
-/** Whether a pod update can change what the checks see (Kubernetes' isSignificantPodUpdate: images, added containers). */
-export function isSignificantPodUpdate(spec: CheckedPodSpec, old: CheckedPodSpec): boolean {
-  const changed = (a: CheckedContainer[] = [], b: CheckedContainer[] = []) => a.length !== b.length || a.some((c, i) => c.image !== b[i]!.image);
+/**
+ * Whether a pod update can change what the checks see (Kubernetes' isSignificantPodUpdate:
+ * images, added containers, and the seccomp annotations, of the pod or of a container, which
+ * annotations stay mutable on a running pod and which the checks of versions before 1.19 read).
+ */
+export function isSignificantPodUpdate(spec: CheckedPodSpec, old: CheckedPodSpec, annotations: Record<string, string> = {}, oldAnnotations: Record<string, string> = {}): boolean {
+  if (annotations[SECCOMP_POD_ANNOTATION] !== oldAnnotations[SECCOMP_POD_ANNOTATION]) return true;
+  const seccompChanged = (c: CheckedContainer) => {
+    const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + (c.name ?? '');
+    return annotations[key] !== oldAnnotations[key];
+  };
+  const changed = (a: CheckedContainer[] = [], b: CheckedContainer[] = []) => a.length !== b.length || a.some((c, i) => c.image !== b[i]!.image || seccompChanged(c));
   if (changed(spec.containers, old.containers) || changed(spec.initContainers, old.initContainers)) return true;
   return (spec.ephemeralContainers ?? []).some((c) => {
     const was = (old.ephemeralContainers ?? []).find((o) => o.name === c.name);
-    return !was || was.image !== c.image;
+    return !was || was.image !== c.image || seccompChanged(c);
   });
 }

@@ -38,6 +38,13 @@ async function outcome(p: ReturnType<typeof plugin>, req: AdmissionRequest): Pro
 const REFUSED = '403 pods "p" is forbidden: violates PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)';
 
 describe('PodSecurity admission plugin', () => {
+  it('checks a pod update again when it changes a seccomp annotation, as well as an image', async () => {
+    const old = request('strict').obj!;
+    const update = (annotations: Record<string, string>): AdmissionRequest => ({ ...request('strict'), operation: 'UPDATE', obj: { ...old, metadata: { ...old.metadata, annotations } }, old });
+    expect(await outcome(plugin(), update({ team: 'a' }))).toBe('admitted');
+    expect(await outcome(plugin(), update({ 'container.seccomp.security.alpha.kubernetes.io/c': 'runtime/default' }))).toBe(REFUSED);
+  });
+
   it('admits anything in unlabelled namespaces and refuses by the labels', async () => {
     expect(await outcome(plugin(), request('plain'))).toBe('admitted');
     expect(await outcome(plugin(), request('strict'))).toBe(REFUSED);

@@ -108,7 +108,8 @@ export function podSecurityAdmission(access: PodSecurityAccess, config: PodSecur
     const { policy, errors: errs } = await policyOf(req);
     if (!errs.length && fullyPrivileged(policy)) return;
     const pod = req.obj as PodForCheck;
-    if (req.operation === 'UPDATE' && !isSignificantPodUpdate(pod.spec ?? {}, (req.old as PodForCheck | undefined)?.spec ?? {})) return;
+    const old = req.old as PodForCheck | undefined;
+    if (req.operation === 'UPDATE' && !isSignificantPodUpdate(pod.spec ?? {}, old?.spec ?? {}, pod.metadata?.annotations, old?.metadata?.annotations)) return;
     await evaluate(req, pod.metadata ?? {}, pod.spec ?? {}, policy, errs, true);
   }
 
