@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyTypingErrors, typingErrorText } from './apply-typing.js';
+import { applyTypingErrors, customApplyTypingErrors, typingErrorText } from './apply-typing.js';
+import type { JSONSchemaProps } from './crd-schema.js';
 
 const deployment = (spec: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec });
 const template = (containers: unknown[]) => ({ selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers } } });
@@ -51,5 +52,40 @@ describe('apply configuration typing (structured-merge-diff validatingObjectWalk
       'errors:\n  .spec.containers[name="a"].bogus: field not declared in schema\n  .spec.containers[name="b"].image: expected string, got &value.valueUnstructured{Value:3}\n  .spec.terminationGracePeriodSeconds: expected numeric (int or float), got string',
     );
     expect(typingErrorText(errs.slice(0, 1))).toBe('.spec.containers[name="a"].bogus: field not declared in schema');
+  });
+
+  it('types a custom resource by its version\'s structural schema', () => {
+    const schema: JSONSchemaProps = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: {
+            size: { type: 'integer' },
+            tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+            ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } } },
+            args: { type: 'array', items: { type: 'string' } },
+            free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            env: { type: 'object', additionalProperties: { type: 'string' } },
+            port: { 'x-kubernetes-int-or-string': true },
+          },
+        },
+      },
+    };
+    const widget = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'w' }) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata, spec });
+    expect(customApplyTypingErrors(schema, widget({ size: 1, tags: ['a'], ports: [{ name: 'x', port: 1 }], args: ['p'], free: { any: { thing: 1 } }, env: { A: 'b' }, port: 'http' }))).toEqual([]);
+    expect(customApplyTypingErrors(schema, widget({ size: '1', tags: ['a', 'a'], ports: [{ port: 1 }], args: [1], env: { A: 2 }, port: {}, colour: 'red' }, { name: 'w', bogus: 1 }))).toEqual([
+      '.metadata.bogus: field not declared in schema',
+      '.spec.size: expected numeric (int or float), got string',
+      '.spec.tags: duplicate entries for key [="a"]',
+      '.spec.ports: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
+      '.spec.args[0]: expected string, got &value.valueUnstructured{Value:1}',
+      '.spec.env.A: expected string, got &value.valueUnstructured{Value:2}',
+      '.spec.port: expected any scalar, got &{map[]}',
+      '.spec.colour: field not declared in schema',
+    ]);
+    // (a status the schema does not declare is a field like any other; a schema-less version takes anything)
+    expect(customApplyTypingErrors(schema, { ...widget({}), status: { ready: true } })).toEqual(['.status: field not declared in schema']);
+    expect(customApplyTypingErrors(undefined, { ...widget({ anything: 1 }), more: true })).toEqual([]);
   });
 });

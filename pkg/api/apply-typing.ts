@@ -8,6 +8,7 @@
 // whatever fieldValidation says: the strict decoding comes only after the apply.
 import { fieldTypeOf, type FieldType } from './field-types.js';
 import { fieldElement, indexElement, keyElement, pathString, valueElement, type Json, type PathElement } from './fieldpath.js';
+import type { JSONSchemaProps } from './crd-schema.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -110,11 +111,11 @@ function field(w: Walk, owner: string, f: FieldSchema, v: unknown): void {
   }
   if (!f.repeated) return value(w, f, v);
   if (!Array.isArray(v)) return void at(w, `expected list, got ${unstructuredV(v)}`);
-  list(w, fieldTypeOf(owner, f.name), f, v);
+  list(w, fieldTypeOf(owner, f.name), v, (item) => value(w, f, item));
 }
 
-/** visitListItems: items by index (atomic lists), by their keys or by their value (sets). */
-function list(w: Walk, t: FieldType, f: FieldSchema, items: unknown[]): void {
+/** visitListItems: items by index (atomic lists), by their keys or by their value (sets); `each` types an item. */
+function list(w: Walk, t: FieldType, items: unknown[], each: (item: unknown) => void): void {
   const seen = new Set<PathElement>();
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -140,8 +141,63 @@ function list(w: Walk, t: FieldType, f: FieldSchema, items: unknown[]): void {
     if (t.kind !== 'leaf' && seen.has(e)) at(w, `duplicate entries for key ${pathString([e])}`);
     seen.add(e);
     w.path.push(e);
-    value(w, f, item);
+    each(item);
     w.path.pop();
+  }
+}
+
+/**
+ * A custom resource's value against its version's structural schema, as the schema converter
+ * types it: properties make a struct (other fields undeclared unless
+ * x-kubernetes-preserve-unknown-fields), additionalProperties a map, lists are atomic unless
+ * x-kubernetes-list-type says set or map; int-or-strings and objects without properties take anything.
+ */
+function custom(w: Walk, s: JSONSchemaProps | undefined, v: unknown): void {
+  if (!s || v === null || v === undefined) return;
+  if (s['x-kubernetes-int-or-string']) {
+    const err = scalarError('untyped', v);
+    if (err) at(w, err);
+    return;
+  }
+  switch (s.type) {
+    case 'string':
+    case 'integer':
+    case 'number':
+    case 'boolean': {
+      const err = scalarError(s.type === 'string' ? 'string' : s.type === 'boolean' ? 'boolean' : 'numeric', v);
+      if (err) at(w, err);
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(v)) return void at(w, `expected list, got ${unstructuredV(v)}`);
+      const lt = s['x-kubernetes-list-type'];
+      const keys = s['x-kubernetes-list-map-keys'] ?? [];
+      const defaults = Object.fromEntries(keys.filter((k) => s.items?.properties?.[k]?.default !== undefined).map((k) => [k, s.items!.properties![k]!.default as Json]));
+      const t: FieldType = lt === 'set' ? { kind: 'set' } : lt === 'map' && keys.length ? { kind: 'keyed', keys, defaults, item: { kind: 'leaf' } } : { kind: 'leaf' };
+      return list(w, t, v, (item) => custom(w, s.items, item));
+    }
+    case 'object': {
+      if (!isObject(v)) return void at(w, `expected map, got ${unstructuredV(v)}`);
+      const props = s.properties;
+      const embedded = s['x-kubernetes-embedded-resource'];
+      const more = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
+      const open = s['x-kubernetes-preserve-unknown-fields'] || (!props && !embedded) || more !== undefined;
+      for (const [k, c] of Object.entries(v)) {
+        w.path.push(fieldElement(k));
+        const p = props?.[k];
+        if (p) custom(w, p, c);
+        else if (embedded && k === 'metadata') struct(w, 'ObjectMeta', c);
+        else if (embedded && (k === 'apiVersion' || k === 'kind')) custom(w, { type: 'string' }, c);
+        else if (more) custom(w, more, c);
+        else if (!open) {
+          at(w, 'field not declared in schema');
+          w.path.pop();
+          return;
+        }
+        w.path.pop();
+      }
+      return;
+    }
   }
 }
 
@@ -152,6 +208,23 @@ function list(w: Walk, t: FieldType, f: FieldSchema, items: unknown[]): void {
 export function applyTypingErrors(typeName: string, config: unknown): string[] {
   const w: Walk = { path: [], errs: [] };
   struct(w, typeName, config);
+  return w.errs;
+}
+
+/**
+ * The typing errors of an apply configuration of a custom resource whose version has `schema`:
+ * metadata is ObjectMeta's, apiVersion and kind are strings, the rest is the schema's.
+ */
+export function customApplyTypingErrors(schema: JSONSchemaProps | undefined, config: unknown): string[] {
+  const w: Walk = { path: [], errs: [] };
+  if (!isObject(config)) return w.errs;
+  const root: JSONSchemaProps = { ...(schema ?? { 'x-kubernetes-preserve-unknown-fields': true }), type: 'object', 'x-kubernetes-embedded-resource': true };
+  const props = { ...(root.properties ?? {}) };
+  delete props.metadata;
+  delete props.apiVersion;
+  delete props.kind;
+  if (!schema?.properties) root['x-kubernetes-preserve-unknown-fields'] = true;
+  custom(w, { ...root, properties: props }, config);
   return w.errs;
 }
 

@@ -217,6 +217,14 @@ describe('CustomResourceDefinitions', () => {
     expect(conflict.message).toContain('conflict with "alice": .spec.ports[name="http"].port');
     const dropped = await apply('alice', { cronSpec: '* * * * *' });
     expect((dropped.spec as { ports: unknown[] }).ports).toEqual([{ name: 'metrics', port: 9090 }]);
+    // A field the schema does not declare, or of another type, is structured-merge-diff's typing
+    // error (a 500 without a reason) before any pruning or strict decoding, as in 1.32.
+    const typo = await failure(apply('alice', { cronSpec: '* * * * *', replicaz: 2 }));
+    expect([typo.status?.code, typo.message]).toEqual([500, `failed to create typed patch object (/ssa; ${GROUP}/v1, Kind=CronTab): .spec.replicaz: field not declared in schema`]);
+    const two = await failure(apply('alice', { cronSpec: '* * * * *', replicas: 'two', ports: [{ name: 'http', port: 80 }, { name: 'http', port: 81 }] }));
+    expect(two.message).toBe(
+      `failed to create typed patch object (/ssa; ${GROUP}/v1, Kind=CronTab): errors:\n  .spec.replicas: expected numeric (int or float), got string\n  .spec.ports: duplicate entries for key [name="http"]`,
+    );
     await admin.delete(CronTabs, 'default', 'ssa');
   });
 

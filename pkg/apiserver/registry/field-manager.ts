@@ -6,7 +6,7 @@
 // conflicts included.
 import { appliedFieldSet, conflictMessage, createdFieldsV1Scoped, describeManager, fieldsFromLastApplied, LAST_APPLIED, planApply, recordApply, recordUpdate, type Scope } from '../../api/field-ownership.js';
 import { FieldSetError } from '../../api/fieldset-object.js';
-import { applyTypingErrors, typingErrorText } from '../../api/apply-typing.js';
+import { applyTypingErrors, customApplyTypingErrors, typingErrorText } from '../../api/apply-typing.js';
 import { messageSchema } from '../../api/schema.js';
 import { canonicalJson, fieldElement, FieldSet, pathString } from '../../api/fieldpath.js';
 import {
@@ -185,17 +185,19 @@ function invalidConfig(config: KubeObject, e: FieldSetError | string): ApiError 
 }
 
 /**
- * Types an apply configuration of a built-in kind before anything else reads it, as the
- * structuredMergeManager does: a field its schema does not declare, a value of the wrong kind, a
- * list item without its key are the 500 above, every one of them named (custom resources are
- * typed by their own schema when merged). fieldValidation has no say: 1.32's applyPatcher decodes
+ * Types an apply configuration before anything else reads it, as the structuredMergeManager
+ * does: a field its schema does not declare, a value of the wrong kind, a list item without its
+ * key are the 500 above, every one of them named (a custom resource's by its version's
+ * structural schema). fieldValidation has no say: 1.32's applyPatcher decodes
  * strictly only once the apply has succeeded, so a typo under kubectl apply --server-side reads
  * '.spec.foo: field not declared in schema', not a strict decoding error, and is not dropped
  * silently with fieldValidation=Ignore.
  */
 export function checkApplyTyping(r: ResourceInfo, config: KubeObject): void {
-  if (r.decode || !messageSchema(r.typeName)) return;
-  const errs = applyTypingErrors(r.typeName, config);
+  let errs: string[] = [];
+  // (a custom resource by the schema of its request's version)
+  if (r.custom) errs = config.apiVersion === apiVersionOf(r) ? customApplyTypingErrors(r.schema, config) : [];
+  else if (!r.decode && messageSchema(r.typeName)) errs = applyTypingErrors(r.typeName, config);
   if (errs.length) throw invalidConfig(config, typingErrorText(errs));
 }
 
