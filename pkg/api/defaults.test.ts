@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultNamespace, defaultNode, defaultPod, defaultPodSpec, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
+import { addNamespaceFinalizer, defaultNamespace, defaultNode, defaultPod, defaultPodSpec, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
 import type { Container, Pod } from './types.js';
 
 const pod = (containers: Container[], init: Container[] = []): Pod => ({ metadata: { name: 'p' }, spec: { containers, initContainers: init } });
@@ -128,7 +128,7 @@ describe('defaultNode and defaultNamespace', () => {
   });
 
   it('adds the kubernetes finalizer, Active phase and name label', () => {
-    const ns = defaultNamespace({ metadata: { name: 'team-a' } });
+    const ns = addNamespaceFinalizer(defaultNamespace({ metadata: { name: 'team-a' } }));
     expect(ns.spec!.finalizers).toEqual(['kubernetes']);
     expect(ns.status!.phase).toBe('Active');
     expect(ns.metadata!.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });

@@ -145,8 +145,25 @@ function defaultVolume(v: Volume): void {
 
 const toleratesNoExecute = (ts: Toleration[], key: string) => ts.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
 
-/** Mutates `pod` with the defaults Kubernetes applies on create. */
-export function defaultPod(pod: Pod, old?: Pod | null): Pod {
+/**
+ * The DefaultTolerationSeconds admission plugin's: a pod that does not tolerate the not-ready and
+ * unreachable NoExecute taints tolerates them for 300 s. An admission plugin's change, so on
+ * create it comes after the field manager and belongs to nobody (the store's afterFieldManager).
+ */
+export function defaultTolerationSeconds(spec: PodSpec): void {
+  const tolerations = (spec.tolerations ??= []);
+  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
+    if (!toleratesNoExecute(tolerations, key)) {
+      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+    }
+  }
+}
+
+/**
+ * Mutates `pod` with the defaults Kubernetes applies on create; `tolerations: false` leaves out
+ * DefaultTolerationSeconds' (for a create, whose field manager runs before admission).
+ */
+export function defaultPod(pod: Pod, old?: Pod | null, tolerations = true): Pod {
   // A pod stored before tskube gave its selectors their defaults gets them as kube-apiserver
   // defaults what it reads, so that an update (a label, an owner reference) is no spec change.
   if (old?.spec) defaultSelectors(old.spec);
@@ -166,12 +183,7 @@ export function defaultPod(pod: Pod, old?: Pod | null): Pod {
   if (spec.hostNetwork) {
     for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) for (const port of c.ports ?? []) if (!port.hostPort) port.hostPort = port.containerPort;
   }
-  const tolerations = (spec.tolerations ??= []);
-  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
-    if (!toleratesNoExecute(tolerations, key)) {
-      tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-    }
-  }
+  if (tolerations) defaultTolerationSeconds(spec);
   return pod;
 }
 
@@ -214,13 +226,18 @@ export function defaultNode(node: Node): Node {
 }
 
 /**
- * A new namespace's defaults: the `kubernetes` finalizer after any the user gave
- * (namespaceStrategy.PrepareForCreate; only /finalize may take it away later), phase Active and
- * the metadata.name label.
+ * A new namespace's `kubernetes` finalizer after any the user gave (namespaceStrategy.PrepareForCreate;
+ * only /finalize may take it away later). The strategy's, so it comes after the field manager and
+ * belongs to nobody: kubectl create namespace owns the metadata.name label alone.
  */
-export function defaultNamespace(ns: Namespace): Namespace {
+export function addNamespaceFinalizer(ns: Namespace): Namespace {
   const spec = (ns.spec ??= {});
   if (!spec.finalizers?.includes('kubernetes')) spec.finalizers = [...(spec.finalizers ?? []), 'kubernetes'];
+  return ns;
+}
+
+/** A new namespace's defaults: phase Active and the metadata.name label (addNamespaceFinalizer adds its finalizer). */
+export function defaultNamespace(ns: Namespace): Namespace {
   const status = (ns.status ??= {});
   status.phase ||= 'Active';
   const meta = (ns.metadata ??= {});

@@ -2,7 +2,7 @@
 // an applier drops, conflicts between managers (409 with causes, force), Updates taking
 // ownership, status writes in their own entries, dryRun, and clearing or corrupting managedFields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Namespaces, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../pkg/api/types.js';
 import { eventually, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 
@@ -224,6 +224,28 @@ describe('server-side apply', () => {
     const noKey = await failure(applyPod('web', { ...config('web', {}), spec: { containers: [{ image: 'x' }] } }, { fieldManager: 'kubectl' }));
     // (structured-merge-diff types the configuration before anything validates it)
     expect([noKey.code, noKey.message]).toEqual([500, 'failed to create typed patch object (/web; /v1, Kind=Pod): .spec.containers: element 0: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)']);
+  });
+
+  it('what the strategy and admission add on create belongs to nobody: a namespace\'s kubernetes finalizer, a pod\'s default tolerations', async () => {
+    // 1.32's create handler runs the field manager on the decoded (scheme-defaulted) object, then
+    // admission (DefaultTolerationSeconds), then the strategy's PrepareForCreate (the finalizer):
+    // kubectl create namespace owns the metadata.name label alone, kubectl run no tolerations.
+    const ns = await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'owned-by-create' } }, { fieldManager: 'kubectl-create' });
+    try {
+      expect((ns.spec as { finalizers?: string[] }).finalizers).toEqual(['kubernetes']);
+      expect(ns.metadata?.managedFields?.map((e) => [e.manager, e.fieldsV1])).toEqual([['kubectl-create', { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {} } } }]]);
+    } finally {
+      await cp.admin.delete(Namespaces, undefined, 'owned-by-create');
+    }
+    const pod = await cp.admin.create(Pods, 'default', config('run', { run: 'run' }), { fieldManager: 'kubectl-run' });
+    expect((pod.spec as { tolerations?: { key: string }[] }).tolerations?.map((t) => t.key)).toEqual(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+    const spec = entry(pod, 'kubectl-run', 'Update')?.fieldsV1?.['f:spec'] as Record<string, unknown>;
+    expect(spec['f:restartPolicy']).toEqual({});
+    expect(spec['f:tolerations']).toBeUndefined();
+    // (tolerations the pod was created with are its creator's)
+    const tolerating = await cp.admin.create(Pods, 'default', { ...config('tolerating', {}), spec: { containers: [{ name: 'app', image: 'x' }], tolerations: [{ key: 'k', operator: 'Exists' }] } }, { fieldManager: 'kubectl-create' });
+    expect((tolerating.spec as { tolerations?: unknown[] }).tolerations).toHaveLength(3);
+    expect((entry(tolerating, 'kubectl-create', 'Update')?.fieldsV1?.['f:spec'] as Record<string, unknown>)['f:tolerations']).toEqual({});
   });
 
   it('create records an Update entry; [{}] clears managedFields; garbage is a 422 naming the field', async () => {

@@ -33,7 +33,7 @@ import { validateReplicationController, validateReplicationControllerStatus, val
 import { defaultDaemonSet, defaultStatefulSet } from '../../api/defaults-sets.js';
 import { DEPRECATED_TEMPLATE_GENERATION, prepareTemplateGeneration } from '../../api/daemonset-template-generation.js';
 import { validateControllerRevision, validateControllerRevisionUpdate, validateDaemonSet, validateDaemonSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from '../../api/validation-sets.js';
-import { defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, podQOSClass } from '../../api/defaults.js';
+import { addNamespaceFinalizer, defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, defaultTolerationSeconds, podQOSClass } from '../../api/defaults.js';
 import { applyAppArmorVersionSkew } from '../../api/apparmor-skew.js';
 import { fieldsOf } from '../../api/selectors.js';
 import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
@@ -130,6 +130,12 @@ export interface ResourceInfo {
   allowUnconditionalUpdate: boolean;
   /** Fills defaults and clears what clients may not set on create; `warnings` takes what it warns of (the request's). */
   prepareForCreate(obj: KubeObject, warnings?: string[]): void;
+  /**
+   * On create, what 1.32 sets after its field manager has run (create.go calls it before
+   * admission, the strategy's PrepareForCreate comes later still): owned by nobody, as the
+   * namespace's kubernetes finalizer and a pod's default tolerations are.
+   */
+  afterFieldManager?(obj: KubeObject): void;
   /** On a main-resource update: keep what belongs to the status subresource. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
   validate(obj: KubeObject): FieldError[];
@@ -304,7 +310,7 @@ export const pods = base({
     // apiserver drops the field from new pods; tskube runs no user namespaces and drops it too,
     // rather than store a promise the node would not keep.
     delete (obj.spec as { hostUsers?: boolean } | undefined)?.hostUsers;
-    defaultPod(obj as never);
+    defaultPod(obj as never, undefined, false);
     applyAffinityLabelKeys(obj as never);
     // (the AppArmor annotations and fields in step, before admission: PodSecurity sees both)
     warnings?.push(...applyAppArmorVersionSkew(obj as never));
@@ -314,6 +320,8 @@ export const pods = base({
       (obj.status as Record<string, unknown>).conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
     }
   },
+  // (DefaultTolerationSeconds is an admission plugin: its tolerations are nobody's)
+  afterFieldManager: (obj) => defaultTolerationSeconds((obj.spec ??= {}) as never),
   prepareForUpdate(obj, old) {
     // Kubernetes defaults every decoded object, so a PUT of a plain manifest compares equal.
     obj.status = old.status;
@@ -354,6 +362,7 @@ export const namespaces = base({
     obj.status = {};
     defaultNamespace(obj as never);
   },
+  afterFieldManager: (obj) => addNamespaceFinalizer(obj as never),
   // (PrepareForUpdate: spec.finalizers change only through /finalize, status only through /status)
   prepareForUpdate: (obj, old) => {
     const fins = (old.spec as { finalizers?: string[] } | undefined)?.finalizers;

@@ -220,6 +220,7 @@ export class Store {
     // apply's create is a PATCH: after admission only).
     if (!track) dedupOwnerReferences(obj, ctx.warnings, false);
     (track ?? updateTracker(r, ctx, undefined))(undefined, obj);
+    r.afterFieldManager?.(obj);
     const review: AdmissionRequest | undefined = this.admission && { operation: 'CREATE', resource: r, name: meta.name ?? '', namespace: meta.namespace, obj, ctx };
     if (review) await this.admission!.admit(review);
     dedupOwnerReferences(obj, ctx.warnings, true);
