@@ -13,7 +13,8 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { effectivePodRequests, podQOSClass, type QOSClass } from '../api/defaults.js';
 import type { Pod } from '../api/types.js';
-import { ensurePodCgroup, PODS_CGROUP_RECORD, removePodsCgroup } from '../runtime/cgroups.js';
+import { cgroupLayout, controllerMount, ensurePodCgroup, PODS_CGROUP_RECORD, removePodsCgroup } from '../runtime/cgroups.js';
+import { cgroupStats } from '../runtime/cgroup-stats.js';
 import type { LinuxResources } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 
@@ -148,6 +149,18 @@ export class QOSCgroups {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** The pods cgroup's counters and when it was made (its directory's change time), for the Summary's "pods" system container; undefined when unreadable. */
+  async stats(): Promise<{ startTime: string; cpuNs: number; memoryUsageBytes: number; memoryWorkingSetBytes: number; memoryRssBytes: number; memoryLimitBytes: number } | undefined> {
+    try {
+      const s = await cgroupStats(this.root);
+      const dir = cgroupLayout().mode === 'v2' ? join('/sys/fs/cgroup', this.root) : join(controllerMount('cpu') ?? '/sys/fs/cgroup/cpu', this.root);
+      const made = (await fsp.stat(dir)).ctime;
+      return { startTime: made.toISOString().replace(/\.\d+Z$/, 'Z'), cpuNs: s.cpuNs, memoryUsageBytes: s.memoryUsageBytes, memoryWorkingSetBytes: s.memoryWorkingSetBytes, memoryRssBytes: s.memoryRssBytes, memoryLimitBytes: s.memoryLimitBytes };
+    } catch {
+      return undefined;
+    }
   }
 
   private async write(): Promise<void> {

@@ -62,7 +62,7 @@ function waitingText(reason: string | undefined): string {
 /** /stats/summary: the containers' sample and CPU rates, and what the node reports of itself. */
 async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string): Promise<Summary> {
   const reader = realStatsReader();
-  const [sample, rates, memory, nodeFs, imageFs, pids, stat, netDev] = await Promise.all([
+  const [sample, rates, memory, nodeFs, imageFs, pids, stat, netDev, podsCgroup] = await Promise.all([
     sampleMetrics(agent.runtime),
     usage.report(),
     reader.memory(),
@@ -71,6 +71,7 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
     reader.pids(),
     readFile('/proc/stat', 'utf8'),
     readFile('/proc/net/dev', 'utf8'),
+    agent.qosCgroups.stats(),
   ]);
   const boot = Number(/^btime (\d+)$/m.exec(stat)?.[1] ?? 0);
   // (the node's own interfaces: not loopback, nor the host ends of the pods' veth pairs)
@@ -83,6 +84,7 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
     imageFs,
     pids,
     interfaces,
+    podsCgroup,
   });
 }
 

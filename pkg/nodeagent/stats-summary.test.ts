@@ -69,5 +69,18 @@ describe('stats summary', () => {
     expect(n.fs).toMatchObject({ capacityBytes: 1000, availableBytes: 400, usedBytes: 600, inodes: 50, inodesFree: 20, inodesUsed: 30 });
     expect(n.runtime.imageFs).toMatchObject({ usedBytes: 500, inodesUsed: 1 });
     expect(n.network?.name).toBe('eth0');
+    expect(n).not.toHaveProperty('systemContainers');
+  });
+
+  it('reports the pods cgroup as the "pods" system container, its CPU rate the pods\' once each has one', () => {
+    const podsCgroup = { startTime: '2026-01-01T00:00:00Z', cpuNs: 8e9, memoryUsageBytes: 9000, memoryWorkingSetBytes: 7000, memoryRssBytes: 6000, memoryLimitBytes: 10_000 };
+    const time = '2026-01-01T00:01:00.000Z';
+    const n = statsSummary(sample, usage, { ...facts, podsCgroup }).node;
+    // (fresh has no rate yet)
+    expect(n.systemContainers).toEqual([{ name: 'pods', startTime: '2026-01-01T00:00:00Z', cpu: { time, usageCoreNanoSeconds: 8e9 }, memory: { time, availableBytes: 3000, usageBytes: 9000, workingSetBytes: 7000, rssBytes: 6000 } }]);
+    const web = { ...sample, containers: sample.containers.filter((c) => c.status.labels['io.kubernetes.pod.name'] === 'web') };
+    expect(statsSummary(web, usage, { ...facts, podsCgroup }).node.systemContainers![0]!.cpu).toEqual({ time, usageNanoCores: 1500, usageCoreNanoSeconds: 8e9 });
+    // the kubelet's JSON order: right after nodeName
+    expect(Object.keys(n).slice(0, 2)).toEqual(['nodeName', 'systemContainers']);
   });
 });

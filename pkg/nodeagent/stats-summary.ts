@@ -61,6 +61,8 @@ export interface PodSummary {
 export interface Summary {
   node: {
     nodeName: string;
+    /** The node's system containers: "pods", the pods cgroup (GetSystemContainersStats). */
+    systemContainers?: ContainerSummary[];
     startTime: string;
     cpu: CpuStats;
     memory: MemoryStats;
@@ -83,6 +85,8 @@ export interface NodeFacts {
   pids: { max: number; running: number };
   /** The node's interfaces (lo and the pods' host ends left out). */
   interfaces: InterfaceCounters[];
+  /** The pods cgroup's own counters and when it was made, when it could be read (qos-cgroups.ts). */
+  podsCgroup?: { startTime: string; cpuNs: number; memoryUsageBytes: number; memoryWorkingSetBytes: number; memoryRssBytes: number; memoryLimitBytes: number };
 }
 
 const fsSummary = (time: string, s: FsStats): FsSummary => ({
@@ -146,9 +150,21 @@ export function statsSummary(sample: MetricsSample, usage: UsageReport, node: No
     if (net) pod.network = network(time, net.interfaces);
   }
   const m = node.memory;
+  // The "pods" system container: the pods cgroup's own counters, as the kubelet reports its
+  // kubepods; its CPU rate is the pods' together, once each has one.
+  const pc = node.podsCgroup;
+  const all = [...pods.values()];
+  const podsRate = all.every((p) => p.cpu.usageNanoCores !== undefined) ? sum(all.map((p) => p.cpu.usageNanoCores!)) : undefined;
+  const podsContainer: ContainerSummary | undefined = pc && {
+    name: 'pods',
+    startTime: pc.startTime,
+    cpu: { time, ...(podsRate !== undefined ? { usageNanoCores: podsRate } : {}), usageCoreNanoSeconds: pc.cpuNs },
+    memory: { time, ...(pc.memoryLimitBytes ? { availableBytes: Math.max(0, pc.memoryLimitBytes - pc.memoryWorkingSetBytes) } : {}), usageBytes: pc.memoryUsageBytes, workingSetBytes: pc.memoryWorkingSetBytes, rssBytes: pc.memoryRssBytes },
+  };
   return {
     node: {
       nodeName: node.nodeName,
+      ...(podsContainer ? { systemContainers: [podsContainer] } : {}),
       startTime: node.bootTime,
       cpu: { time, usageNanoCores: usage.node.cpuNanoCores, usageCoreNanoSeconds: sample.node.cpuNs },
       memory: { time, availableBytes: Math.max(0, m.capacity - m.workingSet), usageBytes: m.usage, workingSetBytes: m.workingSet, rssBytes: m.rss },

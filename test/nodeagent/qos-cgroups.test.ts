@@ -86,6 +86,12 @@ describe.runIf(v1)('QoS cgroups on the node', () => {
     const stats = await c.agent.runtime.containerCgroupStats(id);
     expect(stats.cgroupPath).toBe(`${c.cfg.cgroupRoot}/burstable/pod${burstable1}/${id}`);
     expect(stats.cpuShares).toBe(204);
+    // The Summary API's "pods" system container is the pods cgroup, its pods' memory within it.
+    const summary = await c.cp.admin.request<{ node: { systemContainers?: { name: string; memory: { workingSetBytes: number; availableBytes?: number }; cpu: { usageCoreNanoSeconds: number } }[] } }>('/api/v1/nodes/e2e-node/proxy/stats/summary');
+    const pods = summary.node.systemContainers?.find((s) => s.name === 'pods');
+    expect(pods?.memory.workingSetBytes).toBeGreaterThan(0);
+    expect(pods?.memory.availableBytes).toBe(Number(read('memory', '', 'memory.limit_in_bytes')) - pods!.memory.workingSetBytes);
+    expect(pods?.cpu.usageCoreNanoSeconds).toBeGreaterThan(0);
 
     // A Burstable pod goes: its cgroup with it, and the tier's shares drop when the next pod cgroup is made.
     await c.cp.admin.delete(Pods, 'default', 'qos-b2');
