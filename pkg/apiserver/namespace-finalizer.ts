@@ -107,7 +107,12 @@ export async function finalizeNamespaces(d: NamespaceFinalizerDeps): Promise<voi
     }
     if (found.resources.size === 0) {
       if (specFinalizers.length === 1 && !namespace.metadata?.finalizers?.length) await removeNamespace(d, name);
-      else await dropKubernetesFinalizer(d, name);
+      else {
+        // (deleteAllContent writes the conditions of its last pass too, all in their ok form, before
+        // finalizeNamespace: a namespace other finalizers still hold says its content is gone)
+        await writeConditions(d, namespace, found).catch((e) => log.warn('could not write the conditions of a terminating namespace', { name, err: e }));
+        await dropKubernetesFinalizer(d, name);
+      }
       continue;
     }
     await writeConditions(d, namespace, found).catch((e) => log.warn('could not write the conditions of a terminating namespace', { name, err: e }));

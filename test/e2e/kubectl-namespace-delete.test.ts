@@ -72,6 +72,28 @@ describe.skipIf(!hasKubectl)('namespace deletion', () => {
   });
 });
 
+describe.skipIf(!hasKubectl)('a namespace another finalizer holds', () => {
+  it('says its content is gone once it is, as the namespace controller writes the conditions of its last pass', async () => {
+    await k.kubectlIn(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'held-ns' }, spec: { finalizers: ['example.com/ns-hold'] } }), 'create', '-f', '-');
+    await kubectl('-n', 'held-ns', 'create', 'configmap', 'held', '--from-literal=a=b');
+    await kubectl('-n', 'held-ns', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+    await kubectl('delete', 'namespace', 'held-ns', '--wait=false');
+    const condition = (type: string) => `jsonpath={.status.conditions[?(@.type=="${type}")].status} {.status.conditions[?(@.type=="${type}")].reason} {.status.conditions[?(@.type=="${type}")].message}`;
+    await kubectl('wait', 'namespace/held-ns', '--for=jsonpath={.status.conditions[?(@.type=="NamespaceContentRemaining")].status}=True', '--timeout=30s');
+    await kubectl('-n', 'held-ns', 'patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
+    // (the kubernetes finalizer goes once the content has; example.com/ns-hold stays)
+    for (let i = 0; (await kubectl('get', 'namespace', 'held-ns', '-o', 'jsonpath={.spec.finalizers}')) !== '["example.com/ns-hold"]'; i++) {
+      if (i === 300) throw new Error('the kubernetes finalizer stayed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await kubectl('get', 'namespace', 'held-ns', '-o', condition('NamespaceContentRemaining'))).toBe('False ContentRemoved All content successfully removed');
+    expect(await kubectl('get', 'namespace', 'held-ns', '-o', condition('NamespaceFinalizersRemaining'))).toBe('False ContentHasNoFinalizers All content-preserving finalizers finished');
+    expect(await kubectl('get', 'namespace', 'held-ns', '-o', 'jsonpath={.status.phase}')).toBe('Terminating');
+    await k.kubectlIn(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'held-ns' }, spec: { finalizers: [] } }), 'replace', '--raw', '/api/v1/namespaces/held-ns/finalize', '-f', '-');
+    await kubectl('wait', '--for=delete', 'namespace/held-ns', '--timeout=30s');
+  });
+});
+
 describe.skipIf(!hasKubectl)('the kubernetes.io/metadata.name label', () => {
   it('stays the namespace name whatever an update does to it, as SetDefaults_Namespace sets it on every decode', async () => {
     await kubectl('create', 'namespace', 'named');
