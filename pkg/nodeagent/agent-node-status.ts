@@ -1,6 +1,6 @@
 // The agent's Node in the API (the kubelet's node status manager and node lease controller):
 // registration with labels, taints and podCIDR, the status (capacity, allocatable, conditions,
-// addresses, node info) posted when it changes or every statusReportSec, and the Lease renewed
+// addresses, node info, images) posted when it changes or every statusReportSec, and the Lease renewed
 // every leaseRenewSec.
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
@@ -9,6 +9,7 @@ import type { Node } from '../api/types.js';
 import { isExtendedResourceName } from '../api/resource-names.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Leases, Nodes, StatusError } from '../client/rest-client.js';
+import type { Image } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { AgentConfig } from './agent-config.js';
 import { nodeResources, type NodePressure } from './node-pressure.js';
@@ -44,6 +45,21 @@ export interface NodeStatusSources {
   stopped(): boolean;
   /** An event about the Node (NodeReady once the controller's Unknown is over). */
   nodeEvent(type: string, reason: string, message: string): void;
+}
+
+/** nodeStatusMaxImages and MaxNamesPerImageInNodeStatus: the most images, and names per image, status.images lists. */
+export const NODE_STATUS_MAX_IMAGES = 50;
+export const MAX_NAMES_PER_IMAGE = 5;
+
+/**
+ * The kubelet's Images setter: the node's images, largest first (ties by id, descending, as
+ * sliceutils.ByImageSize sorts the image manager's list), at most 50, each named by its digests
+ * and then its tags (at most 5 names), with its size; kubectl get node -o yaml shows them and the
+ * scheduler's ImageLocality scores by them.
+ */
+export function statusImages(images: Image[]): { names: string[]; sizeBytes: number }[] {
+  const sorted = [...images].sort((a, b) => b.size - a.size || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return sorted.slice(0, NODE_STATUS_MAX_IMAGES).map((i) => ({ names: [...i.repoDigests, ...i.repoTags].slice(0, MAX_NAMES_PER_IMAGE), sizeBytes: i.size }));
 }
 
 /**
@@ -84,7 +100,7 @@ export class NodeStatusManager {
     return { capacity, allocatable };
   }
 
-  private status(): Record<string, unknown> {
+  private status(images: Image[] | undefined): Record<string, unknown> {
     const pressure = this.s.pressure();
     const net = this.s.networkReady();
     const { capacity: cap, allocatable } = this.resources();
@@ -125,7 +141,21 @@ export class NodeStatusManager {
         operatingSystem: 'linux',
         architecture: arch(),
       },
+      // (left out when the runtime could not list them, as the setter leaves it empty on an error)
+      ...(images ? { images: statusImages(images) } : {}),
     };
+  }
+
+  /** The runtime's images, from the image manager (none before the runtime is open), or undefined when they cannot be listed now. */
+  private async images(): Promise<Image[] | undefined> {
+    const gc = this.s.pressure()?.imageGC;
+    if (!gc) return undefined;
+    try {
+      return await gc.imageList();
+    } catch (e) {
+      log.warn('error getting image list', { err: e });
+      return undefined;
+    }
   }
 
   /** Creates the Node (or, when it exists, merges our labels and annotations into it), then posts its status. */
@@ -133,7 +163,7 @@ export class NodeStatusManager {
     // (initialNode: the beta os and arch labels too, which old nodeSelectors still name)
     const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch(), 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch(), ...this.cfg.labels };
     const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir };
-    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status() };
+    const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status(await this.images()) };
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.create(Nodes, undefined, body);
@@ -157,7 +187,7 @@ export class NodeStatusManager {
 
   /** Posts the status when it changed, when statusReportSec have passed, or when `force`d. */
   async post(force = false): Promise<void> {
-    const status = this.status();
+    const status = this.status(await this.images());
     const sig = JSON.stringify(status, (k, v) => (k === 'lastHeartbeatTime' || k === 'lastTransitionTime' ? undefined : v));
     if (!force && sig === this.lastStatus && Date.now() - this.lastStatusAt < this.cfg.statusReportSec * 1000) return;
     await this.client.patch(Nodes, undefined, this.cfg.nodeName, { status }, 'strategic', 'status');

@@ -115,8 +115,6 @@ export class NodeAgent {
       retryRegistration: !!this.staticPods,
       stopped: () => this.stopped,
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
-      // (status.images: none until the runtime is open)
-      images: () => (this.runtime ? this.runtime.listImages() : Promise.reject(new Error('the runtime is not open yet'))),
     });
     this.qosCgroups = new QOSCgroups(cfg.cgroupRoot || '/tskube', {
       capacity: () => {

@@ -35,6 +35,11 @@ export class ImageGCManager {
     this.now = d.now ?? Date.now;
   }
 
+  /** The runtime's images (the image manager's GetImageList, which the node status lists). */
+  imageList(): Promise<Image[]> {
+    return this.d.listImages();
+  }
+
   /** Refresh the records; returns the ids in use now. */
   async detectImages(now: number): Promise<Set<string>> {
     const [images, inUse] = await Promise.all([this.d.listImages(), this.d.imagesInUse()]);
