@@ -93,6 +93,10 @@ export class ContainerStreams {
     const logFile = join(c.dir, `${execId}.log`);
     const runc = this.h.runcOf(c.sandboxId);
     const child = spawn(runc.binary, [...runc.globalArgs(), '--log', logFile, '--log-format', 'json', 'exec', ...options, c.id, ...cmd], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // Input for a process that has exited or closed its stdin (yes | kubectl exec -i ... -- head -1)
+    // fails with EPIPE: it is dropped, as the kubelet's copy into the exec's stdin ends; unheard,
+    // the error would end the node agent.
+    child.stdin?.on('error', () => {});
     const exitCode = new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[sig] ?? 1) : 1)));

@@ -86,6 +86,12 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     session.stdin!.end('ping\n');
     expect(await session.exitCode).toBe(0);
     expect(out).toBe('got:ping\n');
+    // Input for a process that has closed its stdin, or exited (yes | kubectl exec -i ... -- head -1),
+    // is dropped: its EPIPE once ended the node agent as an unhandled 'error' event
+    const closer = await rt.exec(id, ['sh', '-c', 'exec 0<&-; sleep 1'], { stdin: true });
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 4; i++) closer.stdin!.write(Buffer.alloc(256 * 1024, 'y'));
+    expect(typeof (await closer.exitCode)).toBe('number');
 
     const ok = await run(sb, { command: ['true'] });
     const bad = await run(sb, { command: ['sh', '-c', 'exit 3'] });
