@@ -241,6 +241,18 @@ describe('services', () => {
     expect(badStatus.message).toContain('status.loadBalancer.ingress[0].ip: Invalid value: "nope"');
     const cleared = await admin.patch<Service>(Services, 'default', 'lb', { status: { loadBalancer: null } }, 'merge', 'status');
     expect(cleared.status).toEqual({ loadBalancer: {} });
+    // serviceStatusStrategy.PrepareForUpdate resets spec alone: the write's labels and annotations
+    // are kept (kubectl patch --subresource=status), and owned by its status entry; spec is not.
+    const labelled = await admin.patch<Service>(Services, 'default', 'lb', { metadata: { labels: { tier: 'edge' }, annotations: { note: 'x' } }, spec: { sessionAffinity: 'ClientIP' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.9' }] } } }, 'merge', 'status');
+    expect([labelled.metadata?.labels, labelled.metadata?.annotations, labelled.spec?.sessionAffinity]).toEqual([{ tier: 'edge' }, { note: 'x' }, 'None']);
+    expect((await admin.get<Service>(Services, 'default', 'lb')).metadata?.labels).toEqual({ tier: 'edge' });
+    const statusEntry = labelled.metadata?.managedFields?.find((e) => e.subresource === 'status');
+    expect(statusEntry?.fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:note': {} }, 'f:labels': { '.': {}, 'f:tier': {} } },
+      'f:status': { 'f:loadBalancer': { 'f:ingress': {} } },
+    });
+    const badLabel = await failure(admin.patch(Services, 'default', 'lb', { metadata: { labels: { 'a b': 'c' } } }, 'merge', 'status'));
+    expect(badLabel.message).toContain('metadata.labels: Invalid value: "a b"');
     const byType = await admin.list<Service>(Services, undefined, { fieldSelector: 'spec.type=LoadBalancer' });
     expect(byType.items.map((s) => s.metadata?.name)).toEqual(['lb']);
     const byName = await admin.list<Service>(Services, 'default', { fieldSelector: 'metadata.name=kubernetes' });

@@ -252,15 +252,22 @@ const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statu
 /**
  * The status of a Service or an Ingress: its loadBalancer is a Go struct, neither a pointer nor
  * omitted, so Kubernetes always serves it (`loadBalancer: {}`), whatever a status write left out.
+ * Their status strategies' PrepareForUpdate reset spec alone, so the body's labels, annotations,
+ * finalizers and owner references are kept too, and owned by the status writer (validateUpdate
+ * checks them as ValidateObjectMetaUpdate does).
  */
-const loadBalancerStatusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']): SubresourceStrategy => ({
-  take: (body, kept) => {
-    const status = (body.status ?? {}) as { loadBalancer?: unknown };
-    status.loadBalancer ??= {};
-    kept.status = status;
-  },
-  validateUpdate,
-});
+const loadBalancerStatusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']): SubresourceStrategy => {
+  const plain = statusSubresource(validateUpdate, APPS_STATUS_METADATA);
+  return {
+    ...plain,
+    take: (body, kept) => {
+      plain.take(body, kept);
+      const status = (kept.status ?? {}) as { loadBalancer?: unknown };
+      status.loadBalancer ??= {};
+      kept.status = status;
+    },
+  };
+};
 
 /** pods/ephemeralcontainers: spec.ephemeralContainers from the body (dropNonEphemeralContainerUpdates), defaulted. */
 const ephemeralContainersSubresource: SubresourceStrategy = {
