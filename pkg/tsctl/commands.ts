@@ -1,11 +1,13 @@
 // tsctl get, describe and delete.
 import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
-import { EndpointsRef, Events, Pods, RestClient, StatusError } from '../client/rest-client.js';
+import { EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
 import { annotationLines, labelLines } from './describe-meta.js';
+import { describeDeployment, type Deployment, type ReplicaSet } from './describe-deployment.js';
+import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
@@ -271,6 +273,17 @@ async function watchTable(client: RestClient, r: ApiResource, ns: string | undef
 export async function describe(client: RestClient, disco: Discovery, what: string, name: string, namespace: string, io: Out): Promise<number> {
   const r = await disco.resolve(what);
   const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);
+  if (r.resource === 'deployments' && r.group === 'apps') {
+    // (its ReplicaSets are those it controls, as deploymentutil.GetAllReplicaSets finds them)
+    const rss = await client.list<ReplicaSet>(ReplicaSets, namespace).catch(() => undefined);
+    const owned = (rss?.items ?? []).filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === obj.metadata?.uid));
+    const text = describeDeployment(obj as Deployment, owned);
+    const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
+    // (Events:\t<none> is a cell of the block above it, as DescribeEvents writes it to the same tabwriter)
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
   const lines: string[] = [];
   const kv = (k: string, v: unknown, indent = 0) => lines.push(`${' '.repeat(indent)}${(k + ':').padEnd(Math.max(18 - indent, k.length + 2))}${v ?? '<none>'}`);
   const meta = obj.metadata ?? {};
@@ -299,16 +312,21 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
     if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));
   }
-  if (meta.uid) {
-    try {
-      const evs = await client.list(Events, r.namespaced ? namespace : undefined, { fieldSelector: `involvedObject.name=${meta.name},involvedObject.uid=${meta.uid}` });
-      lines.push(...describeEvents(evs.items as Event[]));
-    } catch (e) {
-      if (!(e instanceof StatusError && e.code === 403)) throw e;
-    }
-  }
+  const evs = await objectEvents(client, r, namespace, meta);
+  if (evs) lines.push(...describeEvents(evs));
   io.out(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The events of an object, as kubectl's describers find them (none when events may not be listed). */
+async function objectEvents(client: RestClient, r: ApiResource, namespace: string, meta: KubeObject['metadata'] & {}): Promise<Event[] | undefined> {
+  if (!meta.uid) return undefined;
+  try {
+    return (await client.list<Event>(Events, r.namespaced ? namespace : undefined, { fieldSelector: `involvedObject.name=${meta.name},involvedObject.uid=${meta.uid}` })).items;
+  } catch (e) {
+    if (!(e instanceof StatusError && e.code === 403)) throw e;
+    return undefined;
+  }
 }
 
 type Kv = (k: string, v: unknown, indent?: number) => void;
