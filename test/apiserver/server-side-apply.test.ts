@@ -130,6 +130,18 @@ describe('server-side apply', () => {
     expect((again.status as { phase: string }).phase).toBe('Succeeded');
   });
 
+  it('a pod status write keeps the labels and annotations it sets, owned by its entry, but not owner references (podStatusStrategy)', async () => {
+    await applyPod('stm', config('stm', { app: 'stm' }), { fieldManager: 'kubectl' });
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: '6f1f4c1e-0000-4000-8000-000000000001' };
+    const body = { metadata: { labels: { seen: 'yes' }, annotations: { note: 'x' }, ownerReferences: [owner] }, status: { phase: 'Running' } };
+    const st = await patch('stm', body, 'merge', { fieldManager: 'status-writer' }, '/status');
+    expect([st.metadata?.labels, st.metadata?.annotations, st.metadata?.ownerReferences]).toEqual([{ app: 'stm', seen: 'yes' }, { note: 'x' }, undefined]);
+    expect(entry(st, 'status-writer', 'Update', 'status')?.fieldsV1).toEqual({
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:note': {} }, 'f:labels': { 'f:seen': {} } },
+      'f:status': { 'f:phase': {} },
+    });
+  });
+
   it('a Deployment\'s status write owns the revision annotation it sets (kubectl get -o yaml --show-managed-fields shows it in the status entry)', async () => {
     const deploy = (sub = '') => `/apis/apps/v1/namespaces/default/deployments/rev${sub}`;
     const labels = { app: 'rev' };

@@ -227,7 +227,9 @@ const statusSubresource = (validateUpdate: SubresourceStrategy['validateUpdate']
  * `lastProbeTime: null` (omitempty leaves structs alone), whoever wrote it and however.
  */
 const podStatusSubresource: SubresourceStrategy = (() => {
-  const plain = statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never));
+  // (podStatusStrategy.PrepareForUpdate resets spec and the owner references, which old kubelets
+  // corrupted: the write's labels, annotations and finalizers are kept)
+  const plain = statusSubresource((obj, old) => validatePodStatusUpdate(obj as never, old as never), ['labels', 'annotations', 'finalizers']);
   return {
     ...plain,
     take: (body, kept) => {
