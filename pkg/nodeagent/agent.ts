@@ -183,6 +183,9 @@ export class NodeAgent {
     this.sliceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
+    // (then the pod cgroups no sandbox has, and an earlier --cgroup-root's pods cgroup once empty)
+    const sandboxCgroups = new Set((await this.runtime.listPodSandbox()).map((s) => s.cgroupParent));
+    await this.qosCgroups.removeOrphanPodCgroups(sandboxCgroups, () => [...this.workers.keys(), ...this.podInformer.list().map((p) => p.metadata!.uid!)]);
     await this.qosCgroups.removeStale();
     this.localPathCleaner.start();
     this.pressure.start();

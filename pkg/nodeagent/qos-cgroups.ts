@@ -13,7 +13,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { effectivePodRequests, podQOSClass, type QOSClass } from '../api/defaults.js';
 import type { Pod } from '../api/types.js';
-import { cgroupLayout, controllerMount, ensurePodCgroup, PODS_CGROUP_RECORD, removePodsCgroup } from '../runtime/cgroups.js';
+import { cgroupLayout, cgroupPids, controllerMount, ensurePodCgroup, podCgroupPath, PODS_CGROUP_RECORD, removeCgroup, removePodsCgroup } from '../runtime/cgroups.js';
 import { cgroupStats } from '../runtime/cgroup-stats.js';
 import type { LinuxResources } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -145,6 +145,42 @@ export class QOSCgroups {
    */
   async removeStale(): Promise<void> {
     if (this.previousRoot) await removePodsCgroup(this.previousRoot);
+  }
+
+  /**
+   * The pod cgroups in the pods cgroup and its tiers that no sandbox has (one whose making was
+   * cut short by a crash, or left by a teardown that was): what still runs in them is killed and
+   * they are removed, as the kubelet's cleanupOrphanedPodCgroups does for pods no longer running.
+   * `kept`: the pod cgroups of the runtime's sandboxes; `podUids`: the pods the agent knows,
+   * whose cgroups a worker may be making right now (the kubelet's possibly running pods), asked
+   * again for each cgroup so that a pod arriving meanwhile keeps its own.
+   * Returns those removed.
+   */
+  async removeOrphanPodCgroups(kept: Set<string>, podUids: () => Iterable<string>): Promise<string[]> {
+    const known = (name: string) => [...podUids()].some((uid) => podCgroupPath('/', uid).slice(1) === name);
+    const mount = cgroupLayout().mode === 'v2' ? '/sys/fs/cgroup' : controllerMount('cpu');
+    if (!mount) return [];
+    const removed: string[] = [];
+    for (const parent of [qosCgroupParent(this.root, 'Guaranteed'), qosCgroupParent(this.root, 'Burstable'), qosCgroupParent(this.root, 'BestEffort')]) {
+      const entries = await fsp.readdir(join(mount, parent), { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const path = `${parent}/${e.name}`;
+        if (!e.isDirectory() || !e.name.startsWith('pod') || kept.has(path) || known(e.name)) continue;
+        for (const pid of await cgroupPids(path).catch(() => [])) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        await removeCgroup(path).then(
+          () => removed.push(path),
+          (err: Error) => log.warn('cannot remove an orphaned pod cgroup', { cgroup: path, err: err.message }),
+        );
+      }
+    }
+    if (removed.length) log.info('removed orphaned pod cgroups', { cgroups: removed });
+    return removed;
   }
 
   stop(): void {

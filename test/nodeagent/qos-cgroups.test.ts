@@ -5,7 +5,7 @@
 // the next pod cgroup is made after one goes); the root limited to node allocatable, announced
 // by a NodeAllocatableEnforced event on the Node; an earlier --cgroup-root's pods cgroup removed
 // once its pods are gone, and all of it gone when the cluster stops.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,14 +103,17 @@ describe.runIf(v1)('QoS cgroups on the node', () => {
   });
 
   const roots: string[] = [];
-  it('removes the pods cgroup of an earlier --cgroup-root once the pods deleted while the agent was down are gone', async () => {
+  it('removes orphaned pod cgroups, and the pods cgroup of an earlier --cgroup-root once the pods deleted while the agent was down are gone', async () => {
     roots.push(c.cfg.cgroupRoot);
     await c.stopAgent();
     for (const n of ['qos-g', 'qos-b1', 'qos-be', 'qos-be2']) await c.cp.admin.delete(Pods, 'default', n, { gracePeriodSeconds: 0 });
     c.cfg.cgroupRoot = `${roots[0]}-moved`;
     roots.push(c.cfg.cgroupRoot);
+    // A pod cgroup no sandbox has (a crash between making it and recording the sandbox) goes too.
+    for (const controller of ['cpu', 'cpuacct', 'memory', 'pids']) mkdirSync(cg(controller, 'burstable/pod0000-orphan'), { recursive: true });
     await c.startAgent();
     await eventually(async () => (await cgroupExists(roots[0]!)).length === 0, { timeoutMs: 30_000, what: 'the earlier pods cgroup removed' });
+    expect(await cgroupExists(`${c.cfg.cgroupRoot}/burstable/pod0000-orphan`)).toEqual([]);
     expect(read('cpu', 'besteffort', 'cpu.shares')).toBe('2');
   });
 
