@@ -75,7 +75,8 @@ const at = (w: Walk, message: string) => w.errs.push(`${pathString(w.path)}: ${m
 /** One value of field `f` (an element of it when repeated or a map). */
 function value(w: Walk, s: { kind: string; format?: string; type?: string }, v: unknown): void {
   if (s.kind === 'message' && s.type && messageSchema(s.type)) return struct(w, s.type, v);
-  if (s.kind === 'object') return; // (RawExtension, JSON: untyped, anything goes)
+  // (RawExtension, JSON, and a message the schema does not describe: untyped, anything goes)
+  if (s.kind === 'object' || s.kind === 'message') return;
   const err = scalarError(scalarOf(s), v);
   if (err) at(w, err);
 }
