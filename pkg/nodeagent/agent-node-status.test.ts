@@ -57,3 +57,14 @@ describe('status.images (the kubelet Images setter)', () => {
     expect(patches[0]!.images).toEqual([{ names: ['tskube.local/busybox:latest'], sizeBytes: 42 }]);
   });
 });
+
+describe('registration', () => {
+  it('annotates the Node volumes.kubernetes.io/controller-managed-attach-detach: "true", as the kubelet does', async () => {
+    const created: { metadata: { annotations: Record<string, string> } }[] = [];
+    const client = { create: async (_r: unknown, _ns: unknown, body: (typeof created)[0]) => (created.push(body), body), patch: async () => ({}) } as unknown as ApiClient;
+    const cfg = { nodeName: 'n1', nodeIP: '127.0.0.1', port: 10250, maxPods: 110, dataDir: '/tmp', statusReportSec: 60, labels: {}, taints: [] } as unknown as NodeStatusConfig;
+    const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false } as unknown as NodeStatusSources;
+    await new NodeStatusManager(client, cfg, sources).register();
+    expect(created[0]!.metadata.annotations['volumes.kubernetes.io/controller-managed-attach-detach']).toBe('true');
+  });
+});

@@ -47,6 +47,9 @@ export interface NodeStatusSources {
   nodeEvent(type: string, reason: string, message: string): void;
 }
 
+/** volutil.ControllerManagedAttachAnnotation, which the 1.32 kubelet puts on its Node. */
+export const CONTROLLER_MANAGED_ATTACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
+
 /** nodeStatusMaxImages and MaxNamesPerImageInNodeStatus: the most images, and names per image, status.images lists. */
 export const NODE_STATUS_MAX_IMAGES = 50;
 export const MAX_NAMES_PER_IMAGE = 5;
@@ -162,7 +165,8 @@ export class NodeStatusManager {
   async register(): Promise<void> {
     // (initialNode: the beta os and arch labels too, which old nodeSelectors still name)
     const labels = { 'kubernetes.io/hostname': this.cfg.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch(), 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch(), ...this.cfg.labels };
-    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir };
+    // (the kubelet's initialNode says volumes are attached by the attach/detach controller, as enableControllerAttachDetach defaults)
+    const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir, [CONTROLLER_MANAGED_ATTACH_ANNOTATION]: 'true' };
     const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status(await this.images()) };
     for (let attempt = 0; ; attempt++) {
       try {
