@@ -66,6 +66,13 @@ describe('controller manager', () => {
     expect((lease.spec as { holderIdentity?: string }).holderIdentity).toBeTruthy();
   });
 
+  it('the TTL controller annotates each node node.alpha.kubernetes.io/ttl: "0" (a cluster of up to 100 nodes)', async () => {
+    for (const name of ['n1', 'n2']) await eventually(async () => (await cp.admin.get(Nodes, undefined, name)).metadata?.annotations?.['node.alpha.kubernetes.io/ttl'] === '0', { timeoutMs: 5000, what: `${name} ttl annotation` });
+    // a ttl someone else wrote is put back
+    await cp.admin.patch(Nodes, undefined, 'n1', { metadata: { annotations: { 'node.alpha.kubernetes.io/ttl': '30' } } }, 'merge');
+    await eventually(async () => (await cp.admin.get(Nodes, undefined, 'n1')).metadata?.annotations?.['node.alpha.kubernetes.io/ttl'] === '0', { timeoutMs: 5000, what: 'ttl annotation put back' });
+  });
+
   it('a node that stops renewing goes Unknown, is tainted, and its pods are evicted after their toleration', async () => {
     const tolerating = pod('tolerant');
     (tolerating.spec as Record<string, unknown>).tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }];
