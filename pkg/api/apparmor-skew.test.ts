@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyAppArmorVersionSkew } from './apparmor-skew.js';
+import { applyAppArmorVersionSkew, validateAppArmorAnnotationUpdate } from './apparmor-skew.js';
 import type { Pod } from './types.js';
+import { validatePodUpdate } from './validation-pod.js';
 
 const KEY = 'container.apparmor.security.beta.kubernetes.io/';
 const warning = (c: string) => `metadata.annotations[${KEY}${c}]: deprecated since v1.30; use the "appArmorProfile" field instead`;
@@ -38,5 +39,22 @@ describe('applyAppArmorVersionSkew', () => {
     const windows: Pod = { metadata: { annotations: { [`${KEY}c`]: 'unconfined' } }, spec: { os: { name: 'windows' }, containers: [{ name: 'c' }] } };
     expect(applyAppArmorVersionSkew(windows)).toEqual([]);
     expect(windows.spec!.containers![0]!.securityContext).toBeUndefined();
+  });
+});
+
+describe('validateAppArmorAnnotationUpdate', () => {
+  it('refuses adding, changing or removing an AppArmor annotation, and lets other annotations change', () => {
+    const pod = (annotations: Record<string, string>): Pod => ({ metadata: { annotations }, spec: { containers: [{ name: 'c' }, { name: 'd' }] } });
+    const old = pod({ [`${KEY}c`]: 'runtime/default', team: 'a' });
+    expect(validateAppArmorAnnotationUpdate(pod({ [`${KEY}c`]: 'runtime/default', team: 'b' }), old)).toEqual([]);
+    expect(validateAppArmorAnnotationUpdate(pod({ [`${KEY}c`]: 'unconfined', [`${KEY}d`]: 'unconfined' }), old).map((e) => [e.field, e.detail])).toEqual([
+      [`metadata.annotations[${KEY}c]`, 'may not remove or update AppArmor annotations'],
+      [`metadata.annotations[${KEY}d]`, 'may not add AppArmor annotations'],
+    ]);
+    expect(validateAppArmorAnnotationUpdate(pod({}), old).map((e) => e.type)).toEqual(['FieldValueForbidden']);
+    // (a pod update is refused for it, as ValidatePodUpdate does)
+    const stored: Pod = { metadata: { name: 'p', namespace: 'ns', resourceVersion: '1', annotations: { [`${KEY}c`]: 'runtime/default' } }, spec: { containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Always', terminationMessagePolicy: 'File' }] } };
+    const replaced: Pod = { ...stored, metadata: { ...stored.metadata, annotations: {} } };
+    expect(validatePodUpdate(replaced, stored).map((e) => `${e.field}: ${e.detail}`)).toContain(`metadata.annotations[${KEY}c]: may not remove or update AppArmor annotations`);
   });
 });

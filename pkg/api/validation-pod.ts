@@ -11,6 +11,7 @@ import { validateOverhead } from './validation-node.js';
 import { validateConfigMapVolumeSource, validateDownwardAPIVolumeSource, validateProjectedVolumeSource, validateSecretVolumeSource } from './validation-volume-files.js';
 import { validateEphemeralContainers } from './validation-ephemeral.js';
 import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from './mirror-pods.js';
+import { validateAppArmorAnnotationUpdate } from './apparmor-skew.js';
 import {
   dnsLabel,
   dnsSubdomain,
@@ -324,7 +325,7 @@ function validateGatedSchedulingDirectives(spec: PodSpec, oldSpec: PodSpec): Fie
 /** Kubernetes' ValidatePodUpdate: only images, activeDeadlineSeconds, grace period and added tolerations may change. */
 export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
-  errs.push(...validateMirrorPodAnnotationUpdate(pod, old));
+  errs.push(...validateAppArmorAnnotationUpdate(pod, old), ...validateMirrorPodAnnotationUpdate(pod, old));
   const spec = pod.spec ?? {};
   const oldSpec = old.spec ?? {};
   errs.push(...validatePodSpec(spec, 'spec'));
