@@ -285,7 +285,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
-  if (!r.group && ['configmaps', 'secrets', 'namespaces'].includes(r.resource)) {
+  if (!r.group && ['configmaps', 'secrets', 'namespaces', 'services'].includes(r.resource)) {
     // (their describers' header: Name, Namespace, Labels, Annotations; no CreationTimestamp)
     const m = obj.metadata ?? {};
     const text = [`Name:\t${m.name ?? ''}`, ...(r.namespaced ? [`Namespace:\t${m.namespace ?? ''}`] : []), ...tabbedField(labelLines('Labels', m.labels)), ...tabbedField(annotationLines('Annotations', m.annotations))];
@@ -296,6 +296,11 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     } else if (r.resource === 'secrets') {
       // (SecretDescriber lists no events)
       text.push(...describeSecret(obj));
+    } else if (r.resource === 'services') {
+      const ep = await client.get<Endpoints & KubeObject>(EndpointsRef, namespace, name).catch(() => undefined);
+      text.push(...describeService(obj, ep));
+      const evs = await objectEvents(client, r, namespace, m);
+      if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
     } else {
       const ns = m.name ?? '';
       const quotas = await client.list<ResourceQuota>(core('resourcequotas'), ns).then((l) => l.items, () => []);
@@ -323,10 +328,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
   else if (r.resource === 'networkpolicies') lines.push(...describeNetworkPolicy(obj));
-  else if (r.resource === 'services' && !r.group) {
-    const ep = await client.get<Endpoints & KubeObject>(EndpointsRef, namespace, name).catch(() => undefined);
-    lines.push(...describeService(obj, ep));
-  } else if (r.resource === 'ingresses' && r.group === 'networking.k8s.io') {
+  else if (r.resource === 'ingresses' && r.group === 'networking.k8s.io') {
     lines.push(...(await ingressDescription(client, obj as Ingress, namespace)));
   }
   else {

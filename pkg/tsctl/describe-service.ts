@@ -2,8 +2,8 @@
 // families and IPs, then per port its target port, node port and endpoints.
 import type { Endpoints, Service } from '../api/types.js';
 
-// (a key longer than the column still gets a space, as the common describe's kv: "Internal Traffic Policy: Cluster")
-const field = (k: string, v: unknown) => `${`${k}:`.padEnd(Math.max(18, k.length + 2))}${v === undefined || v === '' ? '<none>' : v}`;
+// (tab-ended cells: the describer's tabwriter aligns them to the longest key, "Internal Traffic Policy:  Cluster")
+const field = (k: string, v: unknown) => `${k}:\t${v === undefined || v === '' ? '<none>' : v}`;
 
 /** `ip:port,...` of the ready addresses serving the port named `name`. */
 function endpointsFor(ep: Endpoints | undefined, name: string): string {
@@ -14,7 +14,8 @@ function endpointsFor(ep: Endpoints | undefined, name: string): string {
       for (const a of ss.addresses ?? []) list.push(`${a.ip}:${p.port}`);
     }
   }
-  return list.length ? list.join(',') : '<none>';
+  // (none: an empty value, as kubectl 1.32 prints it)
+  return list.join(',');
 }
 
 export function describeService(svc: Service, ep: Endpoints | undefined): string[] {
@@ -22,10 +23,11 @@ export function describeService(svc: Service, ep: Endpoints | undefined): string
   const selector = Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const lines = [field('Selector', selector), field('Type', spec.type)];
   if (spec.ipFamilyPolicy) lines.push(field('IP Family Policy', spec.ipFamilyPolicy));
-  if (spec.ipFamilies?.length) lines.push(field('IP Families', spec.ipFamilies.join(',')));
-  if (spec.type === 'ExternalName') lines.push(field('External Name', spec.externalName));
-  else lines.push(field('IP', spec.clusterIP), field('IPs', (spec.clusterIPs ?? []).join(',')));
+  // (every type has the IP lines, an ExternalName service's empty, as describeService writes them)
+  lines.push(field('IP Families', (spec.ipFamilies ?? []).join(',')), `IP:\t${spec.clusterIP ?? ''}`, field('IPs', (spec.clusterIPs ?? []).join(',')));
   if (spec.externalIPs?.length) lines.push(field('External IPs', spec.externalIPs.join(',')));
+  if (spec.loadBalancerIP) lines.push(field('IP', spec.loadBalancerIP));
+  if (spec.externalName) lines.push(field('External Name', spec.externalName));
   const ingress = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip || i.hostname).map((i) => `${i.ip || i.hostname}${i.ipMode ? ` (${i.ipMode})` : ''}`);
   if (ingress.length) lines.push(field('LoadBalancer Ingress', ingress.join(', ')));
   for (const p of spec.ports ?? []) {
@@ -33,7 +35,7 @@ export function describeService(svc: Service, ep: Endpoints | undefined): string
     lines.push(field('Port', `${name}  ${p.port}/${p.protocol}`));
     lines.push(field('TargetPort', `${p.targetPort}/${p.protocol}`));
     if (p.nodePort) lines.push(field('NodePort', `${name}  ${p.nodePort}/${p.protocol}`));
-    lines.push(field('Endpoints', endpointsFor(ep, p.name ?? '')));
+    lines.push(`Endpoints:\t${endpointsFor(ep, p.name ?? '')}`);
   }
   lines.push(field('Session Affinity', spec.sessionAffinity));
   if (spec.externalTrafficPolicy) lines.push(field('External Traffic Policy', spec.externalTrafficPolicy));
