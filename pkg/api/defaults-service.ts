@@ -29,7 +29,11 @@ export const isHeadlessWithoutSelector = (svc: Service) => isHeadless(svc) && Ob
 /** An IntOrString that is unset: absent, 0 or "". */
 const unsetPort = (v: unknown) => v === undefined || v === null || v === 0 || v === '';
 
-export function defaultService(svc: Service): Service {
+/**
+ * SetDefaults_Service, then (unless `allocated` is false) what the REST storage's allocator and
+ * strategy add on create (defaultServiceIPFamilies).
+ */
+export function defaultService(svc: Service, allocated = true): Service {
   const spec = (svc.spec ??= {});
   spec.sessionAffinity ||= 'None';
   if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
@@ -44,7 +48,17 @@ export function defaultService(svc: Service): Service {
   if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (!spec.internalTrafficPolicy && ['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type)) spec.internalTrafficPolicy = 'Cluster';
   if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
-  // The single-stack IPv4 cluster's families (the allocator's initIPFamilyFields).
+  if (allocated) defaultServiceIPFamilies(svc);
+  return svc;
+}
+
+/**
+ * The single-stack IPv4 cluster's IP families (the allocator's initIPFamilyFields) and clusterIPs
+ * from a lone clusterIP (normalizeClusterIPs). Not scheme defaults: 1.32 sets them in the REST
+ * storage, after the create's field manager, so kubectl create service owns neither.
+ */
+export function defaultServiceIPFamilies(svc: Service): Service {
+  const spec = (svc.spec ??= {});
   if (spec.type !== 'ExternalName') {
     if (isHeadlessWithoutSelector(svc)) {
       // Its special case: such a Service has no IPs of its own and its endpoints are the user's,

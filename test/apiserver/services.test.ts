@@ -97,6 +97,10 @@ describe('services', () => {
     expect(ipNumber(ip)).toBeGreaterThan(ipNumber('10.96.0.0'));
     expect(ipNumber(ip)).toBeLessThan(ipNumber('10.96.0.31'));
     expect(await etcdKeys('/registry/ranges/serviceips/')).toContain(`/registry/ranges/serviceips/${ip}`);
+    // The creator owns the scheme's defaults (SetDefaults_Service), not what the REST storage
+    // allocates after the field manager: IP families, cluster IPs (as kubectl create service in 1.32).
+    const spec = s.metadata?.managedFields?.[0]?.fieldsV1?.['f:spec'] as Record<string, unknown>;
+    expect(Object.keys(spec).sort()).toEqual(['f:internalTrafficPolicy', 'f:ports', 'f:selector', 'f:sessionAffinity', 'f:type']);
     // Stored where Kubernetes keeps them.
     expect(await etcdKeys('/registry/services/specs/default/')).toContain('/registry/services/specs/default/web');
     // A PUT of a manifest without clusterIP keeps the allocated one; changing it is refused.

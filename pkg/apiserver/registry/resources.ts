@@ -36,7 +36,7 @@ import { validateControllerRevision, validateControllerRevisionUpdate, validateD
 import { addNamespaceFinalizer, defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, defaultTolerationSeconds, podQOSClass } from '../../api/defaults.js';
 import { applyAppArmorVersionSkew } from '../../api/apparmor-skew.js';
 import { fieldsOf } from '../../api/selectors.js';
-import { defaultEndpoints, defaultEndpointSlice, defaultService, prepareServiceUpdate } from '../../api/defaults-service.js';
+import { defaultEndpoints, defaultEndpointSlice, defaultService, defaultServiceIPFamilies, prepareServiceUpdate } from '../../api/defaults-service.js';
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
 import { defaultCronJob, defaultJob, generateJobSelector } from '../../api/defaults-batch.js';
@@ -622,8 +622,10 @@ export const services = base({
   subresources: ['status', 'proxy'],
   prepareForCreate(obj) {
     obj.status = { loadBalancer: {} };
-    defaultService(obj as never);
+    defaultService(obj as never, false);
   },
+  // (the allocator's IP families and clusterIPs belong to nobody)
+  afterFieldManager: (obj) => defaultServiceIPFamilies(obj as never),
   prepareForUpdate(obj, old) {
     obj.status = old.status;
     prepareServiceUpdate(obj as never, old as never);
