@@ -24,7 +24,7 @@ import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
-import { collectOrphanedPods } from './pod-gc.js';
+import { collectOrphanedPods, POD_GC_QUARANTINE_MS } from './pod-gc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { ReplicationControllerController } from './replication-controller.js';
 import { DeploymentController } from './deployment.js';
@@ -56,6 +56,8 @@ export interface ControllerManagerConfig {
   /** How long a registered node may go without posting a Ready condition before it is Unknown (--node-startup-grace-period; 60 s when unset). */
   nodeStartupGracePeriodMs?: number;
   podGCPeriodMs: number;
+  /** How long a node must have been gone before PodGC deletes its pods (quarantineTime, 40 s when unset). */
+  podGCQuarantineMs?: number;
   leaderElect: boolean;
   leaseDurationSec: number;
   renewDeadlineSec: number;
@@ -214,8 +216,9 @@ export class ControllerManager {
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs, startupGracePeriodMs: c.nodeStartupGracePeriodMs });
     await lifecycle.start();
     let stopped = false;
+    const missingNodes = new Map<string, number>();
     const gcTimer = setInterval(() => {
-      if (!stopped) void collectOrphanedPods(this.client, pods, nodes).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
+      if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
     log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });

@@ -1,5 +1,7 @@
-// Pod garbage collection: pods bound to a Node that no longer exists are deleted at once
-// (kube-controller-manager's PodGC for orphaned pods).
+// Pod garbage collection: pods bound to a Node that no longer exists are deleted once it has
+// been gone for the quarantine time (kube-controller-manager's PodGC for orphaned pods: a node
+// noticed missing is looked at again 40 s later, so that one deleted and registered again keeps
+// its pods).
 import { rfc3339Now } from '../util/time.js';
 import type { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -8,11 +10,21 @@ import { logger } from '../util/log.js';
 
 const log = logger('pod-gc');
 
-export async function collectOrphanedPods(client: ApiClient, pods: Informer, nodes: Informer): Promise<number> {
+/** PodGC's quarantineTime: how long a node must have been missing before its pods go. */
+export const POD_GC_QUARANTINE_MS = 40_000;
+
+/**
+ * One gcOrphaned pass. `missingSince` (kept between passes) holds when each missing node was
+ * first noticed; a node seen again is forgotten.
+ */
+export async function collectOrphanedPods(client: ApiClient, pods: Informer, nodes: Informer, missingSince = new Map<string, number>(), quarantineMs = 0, now = Date.now()): Promise<number> {
   let n = 0;
+  for (const name of [...missingSince.keys()]) if (nodes.get(name)) missingSince.delete(name);
   for (const pod of pods.list()) {
     const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
     if (!nodeName || nodes.get(nodeName)) continue;
+    if (!missingSince.has(nodeName)) missingSince.set(nodeName, now);
+    if (now - missingSince.get(nodeName)! < quarantineMs) continue;
     // Double-check against the API: the node informer may lag behind a new node.
     try {
       await client.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, nodeName);

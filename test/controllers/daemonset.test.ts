@@ -19,7 +19,7 @@ let holdBack: (p: KubeObject) => boolean = () => false;
 
 beforeAll(async () => {
   // (a pod bound to a deleted node is PodGC's to remove: it runs every second here)
-  env = await startWithControllers('rest', { nodeMonitorGracePeriodMs: 600_000, podGCPeriodMs: 1000 });
+  env = await startWithControllers('rest', { nodeMonitorGracePeriodMs: 600_000, podGCPeriodMs: 1000, podGCQuarantineMs: 1000 });
   cp = env.cp;
   sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
   await sched.start();

@@ -34,7 +34,7 @@ beforeAll(async () => {
     renewTimer = setTimeout(() => void tick(), 500);
   };
   void tick();
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, nodeMonitorGracePeriodMs: 3000, nodeMonitorPeriodMs: 500, podGCPeriodMs: 1000, leaderElect: true, retryPeriodSec: 1 });
+  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, nodeMonitorGracePeriodMs: 3000, nodeMonitorPeriodMs: 500, podGCPeriodMs: 1000, podGCQuarantineMs: 2000, leaderElect: true, retryPeriodSec: 1 });
   await cm.start();
 });
 
@@ -186,11 +186,12 @@ describe('controller manager', () => {
     await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null } }, 'merge');
   });
 
-  it('pods of a deleted node are garbage-collected (Failed, DeletionByPodGC, then deleted), and the node is said to be removed', async () => {
+  it('pods of a deleted node are garbage-collected once it has been gone for the quarantine time (Failed, DeletionByPodGC, then deleted), and the node is said to be removed', async () => {
     n2Renewing = false;
     await cp.admin.create(Pods, 'default', pod('orphan'));
     await cp.admin.bind('default', 'orphan', 'n2');
     await cp.admin.delete(Nodes, undefined, 'n2');
+    const deletedAt = Date.now();
     await eventually(async () => {
       try {
         await cp.admin.get(Pods, 'default', 'orphan');
@@ -199,6 +200,8 @@ describe('controller manager', () => {
         return e instanceof StatusError && e.code === 404;
       }
     }, { timeoutMs: 10_000 });
+    // (not before the quarantine time, 2 s here: PodGC's 40 s)
+    expect(Date.now() - deletedAt).toBeGreaterThanOrEqual(1900);
     // The controller says the node went.
     await eventually(async () => (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=n2,reason=RemovingNode' })).items.some((e) => (e as { message?: string }).message === 'Node n2 event: Removing Node n2 from Controller'), { timeoutMs: 5000, what: 'RemovingNode' });
   });
