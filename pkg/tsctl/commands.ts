@@ -8,6 +8,7 @@ import { describeEvents } from './describe-events.js';
 import { annotationLines, labelLines } from './describe-meta.js';
 import { describeDeployment, tabbedField, type Deployment, type ReplicaSet } from './describe-deployment.js';
 import { describeNamespace, type LimitRange, type ResourceQuota } from './describe-namespace.js';
+import { describeJob, type Job } from './describe-job.js';
 import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
@@ -274,6 +275,13 @@ async function watchTable(client: RestClient, r: ApiResource, ns: string | undef
 export async function describe(client: RestClient, disco: Discovery, what: string, name: string, namespace: string, io: Out): Promise<number> {
   const r = await disco.resolve(what);
   const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);
+  if (r.resource === 'jobs' && r.group === 'batch') {
+    const text = describeJob(obj as Job);
+    const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
   if (r.resource === 'deployments' && r.group === 'apps') {
     // (its ReplicaSets are those it controls, as deploymentutil.GetAllReplicaSets finds them)
     const rss = await client.list<ReplicaSet>(ReplicaSets, namespace).catch(() => undefined);
