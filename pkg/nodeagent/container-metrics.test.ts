@@ -54,6 +54,22 @@ describe('container metrics', () => {
     for (const line of text.trim().split('\n')) if (!line.startsWith('#')) expect(line).toMatch(/^[a-z_]+\{.*\} [0-9.e+-]+ 1764583200000$/);
   });
 
+  it('writes the series of the pods cgroup, its QoS tiers and the pods\' cgroups with empty container labels, as cAdvisor watching the kubelet\'s cgroup root', () => {
+    const cgroups: MetricsSample['cgroups'] = [
+      { id: '/tskube', namespace: '', pod: '', stats: stats({ memoryLimitBytes: 8 * 1024 ** 3, cpuShares: 4096 }) },
+      { id: '/tskube/burstable', namespace: '', pod: '', stats: stats({ cpuShares: 512 }) },
+      { id: '/tskube/burstable/podu1', namespace: 'ns"1', pod: 'web', stats: stats({ cpuNs: 3e9, cpuShares: 204 }) },
+    ];
+    const text = cadvisorMetrics({ ...sample, cgroups });
+    expect(text).toContain(`container_spec_memory_limit_bytes{container="",id="/tskube",image="",name="",namespace="",pod=""} ${8 * 1024 ** 3} 1764583200000\n`);
+    expect(text).toContain('container_spec_cpu_shares{container="",id="/tskube/burstable",image="",name="",namespace="",pod=""} 512 1764583200000\n');
+    expect(text).toContain('container_cpu_usage_seconds_total{container="",id="/tskube/burstable/podu1",image="",name="",namespace="ns\\"1",pod="web",cpu="total"} 3 1764583200000\n');
+    // (each family lists the containers first, then the cgroups above them)
+    expect(text.match(/^container_memory_working_set_bytes\{/gm)).toHaveLength(5);
+    // without them (the resource metrics' sample) only the containers
+    expect(cadvisorMetrics(sample).match(/^container_memory_working_set_bytes\{/gm)).toHaveLength(2);
+  });
+
   it('writes the resource metrics: containers, pods summed, the node, and the scrape error', () => {
     const text = resourceMetrics({ ...sample, errors: 1 });
     expect(text).toContain('container_memory_working_set_bytes{container="side",namespace="ns\\"1",pod="web"} 100 1764583200000\n');

@@ -4,8 +4,8 @@
 // Read from each running container's cgroup and its pod's network namespace at scrape time, with
 // the sample's time on every series, as the kubelet sends them.
 import { readFile } from 'node:fs/promises';
-import type { CgroupStats } from '../runtime/cgroup-stats.js';
-import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
+import { cgroupStats, type CgroupStats } from '../runtime/cgroup-stats.js';
+import { ContainerState, SandboxState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './container-labels.js';
 import { nodeCpuNs, nodeMemoryBytes } from './usage.js';
 
@@ -37,6 +37,11 @@ export interface MetricsSample {
   pods: { namespace: string; name: string; cgroupPath: string; interfaces: InterfaceCounters[] }[];
   /** A container whose stats could not be read (resource_scrape_error). */
   errors: number;
+  /**
+   * The cgroups above the containers that cAdvisor watches too, the kubelet's cgroup roots: the
+   * pods cgroup, its QoS tiers and each pod's cgroup (with the pod's namespace and name).
+   */
+  cgroups?: { id: string; namespace: string; pod: string; stats: CgroupStats }[];
 }
 
 /** /proc/net/dev: two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop ...`. */
@@ -53,7 +58,7 @@ export function parseNetDev(text: string): InterfaceCounters[] {
 }
 
 /** Reads every running container's cgroup, each pod's interfaces, and the node's CPU and memory. */
-export async function sampleMetrics(rt: MetricsRuntime): Promise<MetricsSample> {
+export async function sampleMetrics(rt: MetricsRuntime, podsCgroup?: { root: string; tiers: string[] }): Promise<MetricsSample> {
   const [containers, sandboxes, cpuNs, memory] = await Promise.all([rt.listContainers(), rt.listPodSandbox(), nodeCpuNs(), nodeMemoryBytes()]);
   const running = containers.filter((c) => c.state === ContainerState.Running);
   const failed: string[] = [];
@@ -81,7 +86,15 @@ export async function sampleMetrics(rt: MetricsRuntime): Promise<MetricsSample> 
     const cgroupPath = sampled.find((x) => x.status.sandboxId === s.id)?.stats.cgroupPath.replace(/\/[^/]+$/, '') ?? '';
     pods.push({ namespace: s.metadata.namespace, name: s.metadata.name, cgroupPath, interfaces: parseNetDev(text).filter((i) => i.name !== 'lo') });
   }
-  return { at: Date.now(), node: { cpuNs, memoryWorkingSetBytes: memory }, containers: sampled, pods, errors };
+  // (the pods cgroup, its tiers, then each ready pod's cgroup; one gone meanwhile is left out)
+  let cgroups: MetricsSample['cgroups'];
+  if (podsCgroup) {
+    const wanted = [podsCgroup.root, ...podsCgroup.tiers].map((id) => ({ id, namespace: '', pod: '' }));
+    for (const s of sandboxes) if (s.state === SandboxState.Ready && s.cgroupParent) wanted.push({ id: s.cgroupParent, namespace: s.metadata.namespace, pod: s.metadata.name });
+    const readStats = await Promise.all(wanted.map(async (w) => ({ ...w, stats: await cgroupStats(w.id).catch(() => undefined) })));
+    cgroups = readStats.filter((x): x is typeof x & { stats: CgroupStats } => x.stats !== undefined);
+  }
+  return { at: Date.now(), node: { cpuNs, memoryWorkingSetBytes: memory }, containers: sampled, pods, errors, ...(cgroups ? { cgroups } : {}) };
 }
 
 /** A label value in the text exposition format. */
@@ -121,22 +134,31 @@ export function cadvisorMetrics(s: MetricsSample): string {
       const v = f(c);
       return v === undefined ? [] : [[{ ...cadvisorLabels(c), ...extra }, v] as [Record<string, string>, string | number]];
     });
-  e.family('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuNs), { cpu: 'total' }));
-  e.family('container_cpu_user_seconds_total', 'counter', 'Cumulative user cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuUserNs)));
-  e.family('container_cpu_system_seconds_total', 'counter', 'Cumulative system cpu time consumed in seconds.', per((c) => seconds(c.stats.cpuSystemNs)));
-  e.family('container_cpu_cfs_periods_total', 'counter', 'Number of elapsed enforcement period intervals.', per((c) => (c.stats.cpuQuotaUs ? c.stats.cfsPeriods : undefined)));
-  e.family('container_cpu_cfs_throttled_periods_total', 'counter', 'Number of throttled period intervals.', per((c) => (c.stats.cpuQuotaUs ? c.stats.cfsThrottledPeriods : undefined)));
-  e.family('container_cpu_cfs_throttled_seconds_total', 'counter', 'Total time duration the container has been throttled.', per((c) => (c.stats.cpuQuotaUs ? seconds(c.stats.cfsThrottledNs) : undefined)));
-  e.family('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed', per((c) => c.stats.memoryUsageBytes));
-  e.family('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', per((c) => c.stats.memoryWorkingSetBytes));
-  e.family('container_memory_rss', 'gauge', 'Size of RSS in bytes.', per((c) => c.stats.memoryRssBytes));
-  e.family('container_memory_cache', 'gauge', 'Number of bytes of page cache memory.', per((c) => c.stats.memoryCacheBytes));
-  e.family('container_spec_memory_limit_bytes', 'gauge', 'Memory limit for the container.', per((c) => c.stats.memoryLimitBytes));
-  e.family('container_spec_cpu_quota', 'gauge', 'CPU quota of the container.', per((c) => c.stats.cpuQuotaUs || undefined));
-  e.family('container_spec_cpu_period', 'gauge', 'CPU period of the container.', per((c) => c.stats.cpuPeriodUs));
-  e.family('container_spec_cpu_shares', 'gauge', 'CPU share of the container.', per((c) => c.stats.cpuShares));
+  // A series of each container's cgroup, then of the cgroups above it (the pods cgroup, its tiers,
+  // the pods'), which cAdvisor reports with empty container, image and name labels.
+  const all = (g: (x: CgroupStats) => number | string | undefined, extra: Record<string, string> = {}) => [
+    ...per((c) => g(c.stats), extra),
+    ...(s.cgroups ?? []).flatMap((k) => {
+      const v = g(k.stats);
+      return v === undefined ? [] : [[{ container: '', id: k.id, image: '', name: '', namespace: k.namespace, pod: k.pod, ...extra }, v] as [Record<string, string>, string | number]];
+    }),
+  ];
+  e.family('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', all((x) => seconds(x.cpuNs), { cpu: 'total' }));
+  e.family('container_cpu_user_seconds_total', 'counter', 'Cumulative user cpu time consumed in seconds.', all((x) => seconds(x.cpuUserNs)));
+  e.family('container_cpu_system_seconds_total', 'counter', 'Cumulative system cpu time consumed in seconds.', all((x) => seconds(x.cpuSystemNs)));
+  e.family('container_cpu_cfs_periods_total', 'counter', 'Number of elapsed enforcement period intervals.', all((x) => (x.cpuQuotaUs ? x.cfsPeriods : undefined)));
+  e.family('container_cpu_cfs_throttled_periods_total', 'counter', 'Number of throttled period intervals.', all((x) => (x.cpuQuotaUs ? x.cfsThrottledPeriods : undefined)));
+  e.family('container_cpu_cfs_throttled_seconds_total', 'counter', 'Total time duration the container has been throttled.', all((x) => (x.cpuQuotaUs ? seconds(x.cfsThrottledNs) : undefined)));
+  e.family('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed', all((x) => x.memoryUsageBytes));
+  e.family('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', all((x) => x.memoryWorkingSetBytes));
+  e.family('container_memory_rss', 'gauge', 'Size of RSS in bytes.', all((x) => x.memoryRssBytes));
+  e.family('container_memory_cache', 'gauge', 'Number of bytes of page cache memory.', all((x) => x.memoryCacheBytes));
+  e.family('container_spec_memory_limit_bytes', 'gauge', 'Memory limit for the container.', all((x) => x.memoryLimitBytes));
+  e.family('container_spec_cpu_quota', 'gauge', 'CPU quota of the container.', all((x) => x.cpuQuotaUs || undefined));
+  e.family('container_spec_cpu_period', 'gauge', 'CPU period of the container.', all((x) => x.cpuPeriodUs));
+  e.family('container_spec_cpu_shares', 'gauge', 'CPU share of the container.', all((x) => x.cpuShares));
   e.family('container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.', per((c) => startSeconds(c.status)));
-  e.family('container_last_seen', 'gauge', 'Last time a container was seen by the exporter', per(() => s.at / 1000));
+  e.family('container_last_seen', 'gauge', 'Last time a container was seen by the exporter', all(() => s.at / 1000));
   // A pod's network is its sandbox's: cAdvisor reports it on the pod's own cgroup (container="").
   const net = (f: (i: InterfaceCounters) => number) =>
     s.pods.flatMap((p) => p.interfaces.map((i) => [{ container: '', id: p.cgroupPath, image: '', interface: i.name, name: '', namespace: p.namespace, pod: p.name }, f(i)] as [Record<string, string>, number]));

@@ -108,6 +108,11 @@ export class QOSCgroups {
     return qosCgroupParent(this.root, podQOSClass(pod));
   }
 
+  /** A QoS tier's cgroup. */
+  tier(qos: 'Burstable' | 'BestEffort'): string {
+    return qosCgroupParent(this.root, qos);
+  }
+
   /**
    * Makes the pods cgroup with node allocatable's limits and the QoS tiers, and records the root
    * in the runtime's root for the clean-ups; then keeps the tiers up to date every minute.

@@ -132,7 +132,9 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         return void res.end(await probeRegistry.metrics());
       }
       if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
-        const sample = await sampleMetrics(agent.runtime);
+        // (cAdvisor's series of the pods cgroup, its tiers and the pods' cgroups: /metrics/cadvisor's alone)
+        const above = url.pathname === '/metrics/cadvisor' ? { root: agent.qosCgroups.root, tiers: [agent.qosCgroups.tier('Burstable'), agent.qosCgroups.tier('BestEffort')] } : undefined;
+        const sample = await sampleMetrics(agent.runtime, above);
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         return void res.end(url.pathname === '/metrics/cadvisor' ? cadvisorMetrics(sample) : resourceMetrics(sample));
       }

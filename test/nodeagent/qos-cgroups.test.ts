@@ -92,6 +92,10 @@ describe.runIf(v1)('QoS cgroups on the node', () => {
     expect(pods?.memory.workingSetBytes).toBeGreaterThan(0);
     expect(pods?.memory.availableBytes).toBe(Number(read('memory', '', 'memory.limit_in_bytes')) - pods!.memory.workingSetBytes);
     expect(pods?.cpu.usageCoreNanoSeconds).toBeGreaterThan(0);
+    // cAdvisor's series cover the pods cgroup, its tiers and each pod's cgroup (container="").
+    const cadvisor = await c.cp.admin.request<string>('/api/v1/nodes/e2e-node/proxy/metrics/cadvisor', { accept: 'text/plain' });
+    expect(cadvisor).toContain(`container_spec_cpu_shares{container="",id="${c.cfg.cgroupRoot}/burstable",image="",name="",namespace="",pod=""} 512 `);
+    expect(cadvisor).toMatch(new RegExp(`container_memory_working_set_bytes\\{container="",id="${c.cfg.cgroupRoot}/besteffort/pod${bestEffort}",image="",name="",namespace="default",pod="qos-be"\\} [1-9]`));
 
     // A Burstable pod goes: its cgroup with it, and the tier's shares drop when the next pod cgroup is made.
     await c.cp.admin.delete(Pods, 'default', 'qos-b2');
