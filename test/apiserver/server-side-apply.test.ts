@@ -2,7 +2,7 @@
 // an applier drops, conflicts between managers (409 with causes, force), Updates taking
 // ownership, status writes in their own entries, dryRun, and clearing or corrupting managedFields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Namespaces, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Jobs, Namespaces, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../pkg/api/types.js';
 import { eventually, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 
@@ -258,6 +258,13 @@ describe('server-side apply', () => {
     const tolerating = await cp.admin.create(Pods, 'default', { ...config('tolerating', {}), spec: { containers: [{ name: 'app', image: 'x' }], tolerations: [{ key: 'k', operator: 'Exists' }] } }, { fieldManager: 'kubectl-create' });
     expect((tolerating.spec as { tolerations?: unknown[] }).tolerations).toHaveLength(3);
     expect((entry(tolerating, 'kubectl-create', 'Update')?.fieldsV1?.['f:spec'] as Record<string, unknown>)['f:tolerations']).toEqual({});
+    // (a Job's selector and its uid and name labels come from the job strategy's PrepareForCreate)
+    const job = await cp.admin.create(Jobs, 'default', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'owned' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } }, { fieldManager: 'kubectl-create' });
+    expect((job.spec as { selector?: unknown }).selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': job.metadata?.uid } });
+    const jobSpec = entry(job, 'kubectl-create', 'Update')?.fieldsV1?.['f:spec'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(jobSpec).sort()).toEqual(['f:backoffLimit', 'f:completionMode', 'f:completions', 'f:parallelism', 'f:podReplacementPolicy', 'f:suspend', 'f:template']);
+    expect(jobSpec['f:template']!['f:metadata']).toBeUndefined();
+    await cp.admin.delete(Jobs, 'default', 'owned');
   });
 
   it('create records an Update entry; [{}] clears managedFields; garbage is a 422 naming the field', async () => {

@@ -541,17 +541,21 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
   });
 }
 
-export const jobs = batchResource(
-  'jobs',
-  'Job',
-  [],
-  (o, creating) => {
-    defaultJob(o as never);
-    if (creating) generateJobSelector(o as never);
+export const jobs = Object.assign(
+  batchResource(
+    'jobs',
+    'Job',
+    [],
+    (o) => defaultJob(o as never),
+    (o) => validateJob(o as never),
+    (o, old) => validateJobUpdate(o as never, old as never),
+    (o, old) => validateJobStatusUpdate(o as never, old as never),
+  ),
+  {
+    // (generateSelectorIfNeeded is the strategy's PrepareForCreate: the selector and the job's
+    // name and uid labels belong to nobody, as in 1.32)
+    afterFieldManager: (obj: KubeObject) => generateJobSelector(obj as never),
   },
-  (o) => validateJob(o as never),
-  (o, old) => validateJobUpdate(o as never, old as never),
-  (o, old) => validateJobStatusUpdate(o as never, old as never),
 );
 export const cronjobs = batchResource('cronjobs', 'CronJob', ['cj'], (o) => defaultCronJob(o as never), (o) => validateCronJob(o as never), (o, old) => validateCronJobUpdate(o as never, old as never));
 /** A DaemonSet's status write keeps its template generation annotation whatever the body says (the status PrepareForUpdate keeps the old spec). */
