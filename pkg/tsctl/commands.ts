@@ -6,9 +6,10 @@ import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
 import { describeEvents } from './describe-events.js';
 import { annotationLines, labelLines } from './describe-meta.js';
-import { describeDeployment, tabbedField, type Deployment, type ReplicaSet } from './describe-deployment.js';
+import { describeDeployment, selectorString, tabbedField, type Deployment, type ReplicaSet } from './describe-deployment.js';
 import { describeNamespace, type LimitRange, type ResourceQuota } from './describe-namespace.js';
 import { describeJob, type Job } from './describe-job.js';
+import { describeReplicaSet, type ReplicaSetDescribed } from './describe-replicaset.js';
 import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
@@ -275,6 +276,15 @@ async function watchTable(client: RestClient, r: ApiResource, ns: string | undef
 export async function describe(client: RestClient, disco: Discovery, what: string, name: string, namespace: string, io: Out): Promise<number> {
   const r = await disco.resolve(what);
   const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);
+  if (r.resource === 'replicasets' && r.group === 'apps') {
+    const rs = obj as ReplicaSetDescribed;
+    const pods = await client.list<Pod>(Pods, namespace, { labelSelector: selectorString(rs.spec?.selector) }).then((l) => l.items, () => []);
+    const text = describeReplicaSet(rs, pods);
+    const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
   if (r.resource === 'jobs' && r.group === 'batch') {
     const text = describeJob(obj as Job);
     const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
