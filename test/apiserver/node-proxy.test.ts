@@ -61,6 +61,9 @@ beforeAll(async () => {
             ? { metadata: {}, status: 'Failure', message: `Internal error occurred: ${cannotStart}`, reason: 'InternalError', details: { causes: [{ message: cannotStart }] }, code: 500 }
             : { metadata: {}, status: 'Success' };
         ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+        // (a node whose connection breaks once it has said everything: a reset, not a close)
+        // (the TLS socket's TCP one: only a TCP handle can send a reset)
+        if (command[0] === 'reset') return void setTimeout(() => (ws as unknown as { _socket: { _parent: { resetAndDestroy(): void } } })._socket._parent.resetAndDestroy(), 200);
         ws.close(1000);
       };
       if (url.searchParams.get('stdin') === 'true') {
@@ -190,6 +193,14 @@ describe('pods/exec', () => {
     expect(withStdin.out).toBe('piped input\n');
     const failing = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '--', 'fail']);
     expect(failing.code).toBe(3);
+  });
+
+  it('a node connection that breaks after the status ends the session as it stands, with no HTTP answer written into it', async () => {
+    if (!hasKubectl) return;
+    const k = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['exec', 'web', '-c', 'main', '--', 'reset', 'fail']);
+    // (not 'websocket: RSV1 set, FIN not set on control' from an HTTP 502 inside the session, nor
+    // 'close 1006 (abnormal closure)' over the status kubectl had)
+    expect(k).toEqual({ out: 'ran: reset fail\n', code: 3, err: 'to stderr\ncommand terminated with exit code 3\n' });
   });
 
   it('a command the node cannot start is its InternalError wrapped once more, as 1.32\'s stream translator words it', async () => {

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { KubeObject } from '../../api/types.js';
 import { LogOptionsParseError, parsePodLogOptions, validatePodLogOptions } from '../../api/pod-log-options.js';
 import { logger } from '../../util/log.js';
@@ -199,6 +199,11 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   // kubectl prints as 'Internal error occurred: unable to upgrade connection: ...' and exits 1.
   const translated = (sub === 'exec' || sub === 'attach') && isV5WebSocket(req);
   let answered = false;
+  // Where the agent's bytes go once some have reached the client: past that point the session is
+  // under way and a failure of the agent's connection ends it as it stands (an HTTP answer written
+  // then would reach kubectl as websocket frames: 'RSV1 set, FIN not set on control').
+  let passing: Writable | undefined;
+  let translator: ErrorChannelTranslator | undefined;
   const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
   up.once('secureConnect', () => {
     // (a translated session is re-read frame by frame: no compression from the agent)
@@ -210,6 +215,7 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
     up.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) up.write(head);
     if (!translated) {
+      up.once('data', () => (passing = socket));
       up.pipe(socket);
       socket.pipe(up);
       return;
@@ -228,7 +234,8 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
       up.off('data', onData);
       socket.write(got.subarray(0, end + 4));
       // (the agent's final status on the error channel is re-worded as the translator words it)
-      const translator = new ErrorChannelTranslator();
+      translator = new ErrorChannelTranslator();
+      passing = translator;
       if (got.length > end + 4) translator.write(got.subarray(end + 4));
       up.pipe(translator).pipe(socket);
       socket.pipe(up);
@@ -248,6 +255,13 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   };
   up.on('error', (e) => {
     log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err: e });
+    if (passing) {
+      // (what was read is passed on, then the client's side ends)
+      if (translator) translator.broken(`error reading from error stream: ${e.message}`);
+      else passing.end();
+      up.destroy();
+      return;
+    }
     if (socket.writable && !answered) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
     close();
   });

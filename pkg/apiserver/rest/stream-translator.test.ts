@@ -53,6 +53,18 @@ describe('ErrorChannelTranslator', () => {
     expect(await through([...all].map((b) => Buffer.from([b])))).toEqual(want);
   });
 
+  it('ends a session whose node connection broke with a status when it had none, and a close frame', async () => {
+    const t = new ErrorChannelTranslator();
+    const out: Buffer[] = [];
+    t.on('data', (b: Buffer) => out.push(b));
+    t.write(encodeFrame(2, msg(1, 'partial output')));
+    await new Promise((r) => setImmediate(r));
+    t.broken('error reading from error stream: read ECONNRESET');
+    await new Promise((r) => t.on('end', r));
+    const status = { metadata: {}, status: 'Failure', message: 'Internal error occurred: error reading from error stream: read ECONNRESET', reason: 'InternalError', details: { causes: [{ message: 'error reading from error stream: read ECONNRESET' }] }, code: 500 };
+    expect(Buffer.concat(out)).toEqual(Buffer.concat([encodeFrame(2, msg(1, 'partial output')), encodeFrame(2, msg(3, JSON.stringify(status))), Buffer.from([0x88, 0x02, 0x03, 0xe8])]));
+  });
+
   it('joins an error-channel message sent in fragments', async () => {
     const body = msg(3, '{"metadata":{},"status":"Success"}');
     const first = Buffer.concat([Buffer.from([0x02, 5]), body.subarray(0, 5)]);

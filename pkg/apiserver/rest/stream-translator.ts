@@ -62,6 +62,21 @@ export class ErrorChannelTranslator extends Transform {
   /** The fragments of an error-channel message not finished yet. */
   private held: Buffer[] | undefined;
   private heldOpcode = 2;
+  private sawStatus = false;
+  private sawClose = false;
+
+  /**
+   * The agent's connection broke: the session ends as the translator ends one whose kubelet
+   * stream failed, with an InternalError status when the agent sent none, and a close frame
+   * (kubectl would otherwise print 'close 1006 (abnormal closure)' over a status it had).
+   */
+  broken(err: string): void {
+    if (this.held) this.held = undefined;
+    if (!this.sawStatus) this.push(encodeFrame(2, Buffer.concat([Buffer.from([Channel.Error]), Buffer.from(JSON.stringify(internalError(err)))])));
+    if (!this.sawClose) this.push(encodeFrame(8, Buffer.from([0x03, 0xe8])));
+    this.sawStatus = this.sawClose = true;
+    this.end();
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -76,6 +91,7 @@ export class ErrorChannelTranslator extends Transform {
 
   private onFrame(f: WsFrame): void {
     const data = f.opcode < 8;
+    if (f.opcode === 8) this.sawClose = true;
     if (data && this.held) {
       this.held.push(f.payload);
       if (f.fin) this.release();
@@ -91,6 +107,7 @@ export class ErrorChannelTranslator extends Transform {
   private release(): void {
     const msg = Buffer.concat(this.held ?? []);
     this.held = undefined;
+    this.sawStatus = true;
     const status = JSON.stringify(translatedStatus(msg.subarray(1).toString('utf8')));
     this.push(encodeFrame(this.heldOpcode, Buffer.concat([Buffer.from([Channel.Error]), Buffer.from(status)])));
   }
