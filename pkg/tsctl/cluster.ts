@@ -78,6 +78,33 @@ export const serverEnv: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 
 const pidFile = (dir: string, name: string) => join(dir, 'run', `${name}.pid`);
 
+/**
+ * Each component runs under a supervisor, as systemd runs the kubelet and the control plane
+ * (Restart=always): a component that dies (a crash, the OOM killer, kill -9) is started again
+ * after 1 s, doubling to 30 s while it keeps dying within a minute, and the supervisor writes
+ * why into the component's log. A POSIX shell loop (about 1 MB) rather than a Node process (about
+ * 40 MB) per component. SIGTERM (tsctl down) stops the component and then the supervisor, with
+ * no restart. Its command line holds the component's, so the pid file's checks still know it.
+ */
+export const SUPERVISOR_SCRIPT = [
+  'stop=; pid=; delay=1',
+  'trap \'stop=1; [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null\' TERM INT',
+  'note() { printf \'{"ts":"%s","level":"%s","component":"supervisor","msg":"%s","supervised":"%s"%s}\\n\' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$1" "$2" "$0" "$3"; }',
+  'while :; do',
+  '  t0=$(date +%s)',
+  '  "$@" & pid=$!',
+  // (a trapped signal interrupts wait: wait again until the component itself has exited)
+  '  wait "$pid"; code=$?',
+  '  while kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done',
+  '  [ -n "$stop" ] && exit 0',
+  '  [ $(( $(date +%s) - t0 )) -ge 60 ] && delay=1',
+  '  note error "exited; starting it again" ",\\"exitCode\\":$code,\\"restartInSec\\":$delay"',
+  '  sleep "$delay" & pid=$!; wait "$pid"',
+  '  [ -n "$stop" ] && exit 0',
+  '  delay=$(( delay * 2 )); [ "$delay" -gt 30 ] && delay=30',
+  'done',
+].join('\n');
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -149,11 +176,12 @@ export async function up(o: UpOptions): Promise<void> {
     }
     const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
     const fd = openSync(logPath, 'a');
-    const child = spawn(process.execPath, [...nodeFlagsFor(c.name), entry, ...c.args(o)], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
+    const command = [process.execPath, ...nodeFlagsFor(c.name), entry, ...c.args(o)];
+    const child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, `tskube-${c.name}`, ...command], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
     closeSync(fd);
     child.unref();
     writeFileSync(pidFile(o.dataDir, c.name), String(child.pid));
-    o.log(`- ${c.name}: started (pid ${child.pid}, log ${logPath})`);
+    o.log(`- ${c.name}: started (supervisor pid ${child.pid}, log ${logPath})`);
     if (c.name === 'apiserver') {
       const client = await waitReady(o.dataDir, 60_000);
       o.log(`- apiserver: ready at ${client.url.origin} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);

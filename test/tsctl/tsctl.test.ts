@@ -185,10 +185,11 @@ describe('tsctl apply/get/describe/delete', () => {
 describe('tsctl up/down', () => {
   it('starts a control plane in the background, reports it when already up, and removes every trace', async () => {
     const dataDir = join(dir, 'cluster');
-    // (tsctl up takes port+1 for the apiserver's gRPC and etcdPort+1 for etcd's peers)
+    // (tsctl up takes port+1 for the apiserver's gRPC, port+2 for the controller manager's
+    // metrics, and etcdPort+1 for etcd's peers)
     const port = await freePortPair();
     let etcdPort = await freePortPair();
-    while (Math.abs(etcdPort - port) < 2) etcdPort = await freePortPair();
+    while (etcdPort > port - 2 && etcdPort < port + 3) etcdPort = await freePortPair();
     const bin = resolve('dist/cmd/tsctl/main.js');
     const tsctlBin = (...args: string[]) =>
       new Promise<{ code: number; out: string }>((res) => {
@@ -208,6 +209,28 @@ describe('tsctl up/down', () => {
       expect(again.out).toContain('cluster already running');
       const ns = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'get', 'namespaces');
       expect(ns.out).toMatch(/kube-system\s+Active/);
+
+      // A component that dies is started again by its supervisor, which says so in its log.
+      const nodeProcessOf = (entry: string) =>
+        readdirSync('/proc').find((p) => {
+          try {
+            const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+            return argv[0] === process.execPath && argv.some((a) => a.endsWith(entry)) && argv.some((a) => a.startsWith(dataDir));
+          } catch {
+            return false;
+          }
+        });
+      const first = nodeProcessOf('/cmd/controller-manager/main.js');
+      expect(first).toBeDefined();
+      process.kill(Number(first), 'SIGKILL');
+      const second = await eventually(() => {
+        const p = nodeProcessOf('/cmd/controller-manager/main.js');
+        return p && p !== first ? p : undefined;
+      }, { timeoutMs: 10_000, what: 'the controller manager started again' });
+      expect(second).not.toBe(first);
+      const log = readFileSync(join(dataDir, 'logs', 'controller-manager.log'), 'utf8');
+      expect(log).toMatch(/"component":"supervisor","msg":"exited; starting it again","supervised":"tskube-controller-manager","exitCode":137,"restartInSec":1\}/);
+      expect((await tsctlBin(...upArgs)).out).toContain('cluster already running');
     } finally {
       const down = await tsctlBin('down', '--data-dir', dataDir);
       expect(down.code).toBe(0);
@@ -248,3 +271,4 @@ describe('tsctl image', () => {
     expect(bad.err).toContain('tsctl image build-busybox NAME');
   });
 });
+
