@@ -140,6 +140,15 @@ describe('server-side apply', () => {
       'f:metadata': { 'f:annotations': { '.': {}, 'f:note': {} }, 'f:labels': { 'f:seen': {} } },
       'f:status': { 'f:phase': {} },
     });
+    // (a Job's too: jobStatusStrategy resets spec alone; bad labels are refused as on the main resource)
+    await cp.admin.create(Jobs, 'default', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'stj' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x' }] } } } });
+    const jobPath = '/apis/batch/v1/namespaces/default/jobs/stj/status';
+    const job = await cp.admin.request<KubeObject>(jobPath, { method: 'PATCH', body: { metadata: { annotations: { note: 'y' } } }, contentType: 'application/merge-patch+json', query: { fieldManager: 'status-writer' } });
+    expect(job.metadata?.annotations).toEqual({ note: 'y' });
+    expect(entry(job, 'status-writer', 'Update', 'status')?.fieldsV1).toEqual({ 'f:metadata': { 'f:annotations': { '.': {}, 'f:note': {} } } });
+    const bad = await failure(cp.admin.request(jobPath, { method: 'PATCH', body: { metadata: { labels: { 'a b': 'c' } } }, contentType: 'application/merge-patch+json' }));
+    expect([bad.code, bad.message]).toEqual([422, expect.stringContaining('metadata.labels: Invalid value: "a b"')]);
+    await cp.admin.delete(Jobs, 'default', 'stj');
   });
 
   it('a Deployment\'s status write owns the revision annotation it sets (kubectl get -o yaml --show-managed-fields shows it in the status entry)', async () => {

@@ -506,7 +506,8 @@ export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'],
 /** core/v1 ReplicationController: a ReplicaSet with a map selector (mutable); its status validated. */
 export const replicationcontrollers = workloadResource('replicationcontrollers', 'ReplicationController', ['rc'], (o) => defaultReplicationController(o as never), (o) => validateReplicationController(o as never), (o, old) => validateReplicationControllerUpdate(o as never, old as never), {
   group: '',
-  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)]) },
+  // (rcStatusStrategy.PrepareForUpdate resets spec alone: the write's metadata is kept)
+  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateReplicationControllerStatus(obj as never)], APPS_STATUS_METADATA) },
 });
 export const deployments = workloadResource('deployments', 'Deployment', ['deploy'], (o) => defaultDeployment(o as never), (o) => validateDeployment(o as never), (o, old) => validateDeploymentUpdate(o as never, old as never), {
   // (deploymentStatusStrategy resets the labels too)
@@ -537,7 +538,9 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
     },
     validate,
     validateUpdate,
-    writable: { status: statusSubresource(validateStatusUpdate) },
+    // (the job and cronjob status strategies reset spec alone: the write's metadata is kept,
+    // checked as ValidateObjectMetaUpdate checks it)
+    writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...(validateStatusUpdate?.(obj, old) ?? [])], APPS_STATUS_METADATA) },
   });
 }
 
