@@ -96,6 +96,13 @@ describe('validatePodStatusUpdate', () => {
     expect(fields).toContain('status.phase');
     expect(fields).toContain('status.containerStatuses[0].state');
   });
+
+  it('refuses an AppArmor annotation added or changed through the status, as an update (ValidatePodSpecificAnnotationUpdates)', () => {
+    const old = created();
+    const next = structuredClone(old);
+    next.metadata!.annotations = { ...next.metadata!.annotations, 'container.apparmor.security.beta.kubernetes.io/app': 'runtime/default' };
+    expect(validatePodStatusUpdate(next, old).map((e) => [e.field, e.detail])).toEqual([['metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]', 'may not add AppArmor annotations']]);
+  });
 });
 
 describe('validatePodUpdate of a gated pod (mutable scheduling directives)', () => {

@@ -394,7 +394,8 @@ export function validatePodEphemeralContainersUpdate(pod: Pod, old: Pod): FieldE
 /** Kubernetes' ValidatePodStatusUpdate: metadata unchanged, status well-formed and no impossible transitions. */
 export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs = validateObjectMetaUpdate(pod.metadata, old.metadata, true, 'metadata');
-  errs.push(...validateMirrorPodAnnotationUpdate(pod, old));
+  // (ValidatePodSpecificAnnotationUpdates, as for an update: the status keeps the annotations it is sent)
+  errs.push(...validateAppArmorAnnotationUpdate(pod, old), ...validateMirrorPodAnnotationUpdate(pod, old));
   const st = pod.status ?? {};
   const oldSt = old.status ?? {};
   errs.push(...oneOf(st.phase, POD_PHASES, 'status.phase'));
