@@ -517,11 +517,14 @@ describe('pods', () => {
     expect(e.message).toContain('is already assigned to node "node-1"');
   });
 
-  it('status subresource changes status only', async () => {
+  it('status subresource changes status (and metadata), never spec', async () => {
     const cur = await admin.get(Pods, 'default', 'bindme');
-    const updated = await admin.update(Pods, 'default', 'bindme', { ...cur, metadata: { ...cur.metadata, labels: { hacked: 'yes' } }, status: { ...(cur.status as object), phase: 'Running', podIP: '10.244.0.5' } }, 'status');
+    const spec = cur.spec as { activeDeadlineSeconds?: number };
+    const updated = await admin.update(Pods, 'default', 'bindme', { ...cur, metadata: { ...cur.metadata, labels: { hacked: 'yes' } }, spec: { ...spec, activeDeadlineSeconds: 5 }, status: { ...(cur.status as object), phase: 'Running', podIP: '10.244.0.5' } }, 'status');
     expect((updated.status as { phase: string }).phase).toBe('Running');
-    expect(updated.metadata?.labels).toEqual(cur.metadata?.labels);
+    expect((updated.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds).toBe(spec.activeDeadlineSeconds);
+    // (podStatusStrategy.PrepareForUpdate resets spec, not the labels and annotations sent)
+    expect(updated.metadata?.labels).toEqual({ hacked: 'yes' });
     const viaMain = await admin.update(Pods, 'default', 'bindme', { ...updated, status: { phase: 'Failed' } });
     expect((viaMain.status as { phase: string }).phase).toBe('Running');
     const patched = await admin.patch(Pods, 'default', 'bindme', { status: { podIP: '10.244.0.6' } }, 'merge', 'status');
