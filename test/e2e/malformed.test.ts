@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, Pods } from '../../pkg/client/rest-client.js';
-import { run } from '../../pkg/tsctl/cli.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
@@ -87,12 +87,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
 
 describe('malformed manifests', () => {
   it('has at least 30 cases', () => {

@@ -4,18 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../pkg/tsctl/cli.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 let dir: string;
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
 
 const manifests = `apiVersion: v1
 kind: ConfigMap

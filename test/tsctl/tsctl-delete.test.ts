@@ -6,19 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, Nodes, Pods } from '../../pkg/client/rest-client.js';
-import { run } from '../../pkg/tsctl/cli.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 const ConfigMaps = core('configmaps');
 let cp: TestControlPlane;
 let dir: string;
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
 
 const cm = (name: string, labels: Record<string, string> = {}, finalizers: string[] = []) => ({ metadata: { name, labels, finalizers } });
 const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/no-such-image:1' }] } });

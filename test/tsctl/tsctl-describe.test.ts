@@ -3,17 +3,12 @@
 // CreationTimestamp) and of a Deployment with its ReplicaSet, against a real control plane.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, Namespaces } from '../../pkg/client/rest-client.js';
-import { run } from '../../pkg/tsctl/cli.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['--kubeconfig', cp.kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
 
 beforeAll(async () => {
   cp = await startControlPlane();
