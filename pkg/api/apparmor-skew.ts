@@ -5,7 +5,8 @@
 // pod's) and no annotation gets the annotation; one with an annotation and no profile of its own
 // gets the profile, unless it is the pod's already. So a pod written with either is stored with
 // both, and PodSecurity sees (and names) the container an `unconfined` annotation applies to.
-import { forbidden, type FieldError } from './field-error.js';
+import type { FieldError } from './field-error.js';
+import { fixedAnnotationUpdates } from './fixed-annotations.js';
 import type { AppArmorProfile, Container, Pod } from './types.js';
 
 export const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -75,15 +76,4 @@ export function applyAppArmorVersionSkew(pod: Pod): string[] {
  * neither add one nor change or take one away (kubectl replace of a manifest without the
  * annotation the pod strategy added is refused too).
  */
-export function validateAppArmorAnnotationUpdate(pod: Pod, old: Pod): FieldError[] {
-  const next = pod.metadata?.annotations ?? {};
-  const prev = old.metadata?.annotations ?? {};
-  const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(prev)) {
-    if (k.startsWith(APPARMOR_ANNOTATION_PREFIX) && next[k] !== v) errs.push(forbidden(`metadata.annotations[${k}]`, 'may not remove or update AppArmor annotations'));
-  }
-  for (const k of Object.keys(next)) {
-    if (k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !(k in prev)) errs.push(forbidden(`metadata.annotations[${k}]`, 'may not add AppArmor annotations'));
-  }
-  return errs;
-}
+export const validateAppArmorAnnotationUpdate = (pod: Pod, old: Pod): FieldError[] => fixedAnnotationUpdates(pod, old, APPARMOR_ANNOTATION_PREFIX, 'AppArmor annotations');

@@ -3,7 +3,8 @@
 // hash). Kubernetes' pod validation (ValidatePodSpecificAnnotations and
 // ValidatePodSpecificAnnotationUpdates): a mirror pod must be bound to a node, and the annotation
 // can be neither added nor changed nor removed by an update.
-import { forbidden, invalid, type FieldError } from './field-error.js';
+import { invalid, type FieldError } from './field-error.js';
+import { fixedAnnotationUpdates } from './fixed-annotations.js';
 import type { Pod } from './types.js';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -18,15 +19,4 @@ export function validateMirrorPodCreate(pod: Pod): FieldError[] {
 }
 
 /** On update: annotations starting with the mirror key may not be added, changed or removed. */
-export function validateMirrorPodAnnotationUpdate(pod: Pod, old: Pod): FieldError[] {
-  const next = pod.metadata?.annotations ?? {};
-  const prev = old.metadata?.annotations ?? {};
-  const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(prev)) {
-    if (k.startsWith(MIRROR_POD_ANNOTATION) && next[k] !== v) errs.push(forbidden(`metadata.annotations[${k}]`, 'may not remove or update mirror pod annotation'));
-  }
-  for (const k of Object.keys(next)) {
-    if (k.startsWith(MIRROR_POD_ANNOTATION) && !(k in prev)) errs.push(forbidden(`metadata.annotations[${k}]`, 'may not add mirror pod annotation'));
-  }
-  return errs;
-}
+export const validateMirrorPodAnnotationUpdate = (pod: Pod, old: Pod): FieldError[] => fixedAnnotationUpdates(pod, old, MIRROR_POD_ANNOTATION, 'mirror pod annotation');
