@@ -45,9 +45,15 @@ export async function cleanupAll(root: string = DEFAULT_ROOT): Promise<void> {
     // (a QoS tier's pods cgroup too, one an earlier --cgroup-root of the agent left with this pod)
     if ((QOS_TIERS as readonly string[]).includes(parent.replace(/^.*\//, ''))) await removePodsCgroup(parent.replace(/\/[^/]+$/, ''));
   }
-  // The node agent's pods cgroup with its QoS tiers (burstable pods' parent is a tier), once empty.
+  // The node agent's pods cgroup with its QoS tiers (burstable pods' parent is a tier), and
+  // whatever is still in it: a pod cgroup whose removal failed (a process still exiting) while
+  // its sandbox record went has no record left to find it by, and kept the tiers and the root.
+  // The recorded root is this runtime's own, so all of it goes.
   const podsCgroup = await fsp.readFile(join(root, PODS_CGROUP_RECORD), 'utf8').then((t) => t.trim(), () => '');
-  if (podsCgroup) await removePodsCgroup(podsCgroup);
+  if (podsCgroup && podsCgroup !== '/') {
+    for (const pid of await cgroupPids(podsCgroup)) tryKill(pid);
+    await removeCgroup(podsCgroup).catch(() => {});
+  }
   // 4. Every mount under the root (overlay roots, tmpfs volumes, the ns dir), deepest first.
   await unmountAll(root);
   await fsp.rm(root, { recursive: true, force: true });
