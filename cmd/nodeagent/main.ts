@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // tskube node agent: runs the pods bound to this node.
 import { normalizeSysctl, sysctlNamespace } from '../../pkg/nodeagent/sysctls.js';
-import { hostname } from 'node:os';
+import { cpus, hostname, totalmem } from 'node:os';
+import { parseQuantity } from '../../pkg/api/quantity.js';
+import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
+import { parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
@@ -49,6 +52,8 @@ const spec = {
   'image-gc-low-threshold': { type: 'number', default: 80, help: 'image filesystem usage percent image garbage collection frees down to' },
   'image-minimum-gc-age': { type: 'string', default: '2m', help: 'the youngest an unused image may be to be garbage collected' },
   'cgroup-root': { type: 'string', default: d.cgroupRoot, help: 'the pods cgroup (the kubelet\'s kubepods), limited to the node\'s allocatable: Guaranteed pods in it, Burstable and BestEffort pods in its burstable and besteffort tiers; one per agent on a machine' },
+  'system-reserved': { type: 'list', default: [], help: 'resources set aside for the OS\'s daemons, ResourceName=Quantity pairs (cpu=200m,memory=500Mi,ephemeral-storage=1Gi,pid=1000): left out of the Node\'s allocatable and of the pods cgroup\'s limits' },
+  'kube-reserved': { type: 'list', default: [], help: 'resources set aside for Kubernetes\' own daemons (this agent, a container runtime), ResourceName=Quantity pairs as --system-reserved' },
   'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
   'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
@@ -107,6 +112,20 @@ async function main(): Promise<void> {
   // (the pods cgroup below every hierarchy's root: not the root itself, which cannot be limited)
   const cgroupRoot = flags['cgroup-root'].replace(/\/+$/, '');
   if (!/^\/[^\0]+$/.test(cgroupRoot) || cgroupRoot.split('/').some((c) => c === '.' || c === '..')) throw new FlagError(`invalid --cgroup-root "${flags['cgroup-root']}": want an absolute cgroup path below the root, e.g. /tskube`);
+  let reservations: Reservations;
+  try {
+    reservations = { kubeReserved: parseReservation('kube-reserved', reservationMap(flags['kube-reserved'])), systemReserved: parseReservation('system-reserved', reservationMap(flags['system-reserved'])) };
+  } catch (e) {
+    if (e instanceof ReservationError) throw new FlagError(e.message);
+    throw e;
+  }
+  // (validateNodeAllocatable: a reservation beyond the capacity stops the kubelet at start, exit 1)
+  const machine = nodeResources(totalmem(), flags['data-dir'], undefined, []).capacity;
+  const tooMuch = validateNodeAllocatable(reservations, parseEvictionSettings(eviction).thresholds, { cpu: cpus().length * 1000, memory: parseQuantity(machine.memory!), 'ephemeral-storage': parseQuantity(machine['ephemeral-storage']!) });
+  if (tooMuch) {
+    logger('nodeagent').error('Failed to start ContainerManager', { err: tooMuch });
+    process.exit(1);
+  }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
   const taints = flags['register-with-taints'].map((t) => {
@@ -142,6 +161,7 @@ async function main(): Promise<void> {
     podManifestPath: flags['pod-manifest-path'] || undefined,
     allowedUnsafeSysctls: flags['allowed-unsafe-sysctls'],
     cgroupRoot,
+    ...reservations,
   });
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)

@@ -57,6 +57,14 @@ export interface AgentConfig {
    * and besteffort tiers (qos-cgroups.ts). Agents on one machine need one each.
    */
   cgroupRoot: string;
+  /**
+   * Resources set aside for the OS's daemons and for Kubernetes' own (the kubelet's
+   * --system-reserved and --kube-reserved, systemReserved and kubeReserved in its config file):
+   * ResourceName (cpu, memory, ephemeral-storage, pid) to quantity, left out of the Node's
+   * allocatable and of the pods cgroup's limits (node-allocatable.ts). Undefined: none.
+   */
+  systemReserved?: Record<string, string>;
+  kubeReserved?: Record<string, string>;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({

@@ -13,6 +13,8 @@ import type { Image } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { AgentConfig } from './agent-config.js';
 import { nodeResources, type NodePressure } from './node-pressure.js';
+import { reservedAmount } from './node-allocatable.js';
+import { formatMilli } from '../api/quantity.js';
 
 const log = logger('nodeagent');
 
@@ -28,7 +30,7 @@ function osImage(): string {
   }
 }
 
-export type NodeStatusConfig = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'port' | 'maxPods' | 'dataDir' | 'labels' | 'taints' | 'podCIDR' | 'leaseDurationSec' | 'statusReportSec'>;
+export type NodeStatusConfig = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'port' | 'maxPods' | 'dataDir' | 'labels' | 'taints' | 'podCIDR' | 'leaseDurationSec' | 'statusReportSec' | 'systemReserved' | 'kubeReserved'>;
 
 /** What the Node's status is made from, besides the settings. */
 export interface NodeStatusSources {
@@ -96,9 +98,10 @@ export class NodeStatusManager {
 
   /** The node's capacity and allocatable resources, as the Node's status reports them. */
   resources(): { capacity: Record<string, string>; allocatable: Record<string, string> } {
-    const res = nodeResources(totalmem(), this.cfg.dataDir, this.s.pressure());
+    const res = nodeResources(totalmem(), this.cfg.dataDir, this.s.pressure(), undefined, { memory: reservedAmount(this.cfg, 'memory'), 'ephemeral-storage': reservedAmount(this.cfg, 'ephemeral-storage') });
     const capacity = { cpu: String(cpus().length), pods: String(this.cfg.maxPods), ...res.capacity };
-    const allocatable: Record<string, string> = { ...capacity, ...res.allocatable };
+    // (cpu less --system-reserved and --kube-reserved, a DecimalSI quantity: "1800m", never below 0)
+    const allocatable: Record<string, string> = { ...capacity, cpu: formatMilli(Math.max(0, cpus().length * 1000 - reservedAmount(this.cfg, 'cpu'))), ...res.allocatable };
     for (const [k, v] of Object.entries(extendedAllocatable(this.s.node()))) if (v !== null) allocatable[k] = v;
     return { capacity, allocatable };
   }

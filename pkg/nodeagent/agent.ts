@@ -38,6 +38,7 @@ import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicatesFailure } from './admit-predicates.js';
 import { QOSCgroups } from './qos-cgroups.js';
+import { reservedAmount } from './node-allocatable.js';
 import { parseQuantity } from '../api/quantity.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
@@ -121,6 +122,7 @@ export class NodeAgent {
         const cap = this.nodeStatus.resources().capacity;
         return { milliCPU: parseQuantity(cap.cpu ?? '0') * 1000, memoryBytes: parseQuantity(cap.memory ?? '0') };
       },
+      reserved: () => ({ milliCPU: reservedAmount(cfg, 'cpu'), memoryBytes: reservedAmount(cfg, 'memory'), pids: reservedAmount(cfg, 'pid') }),
       // (the kubelet's activePods: terminating pods count until their worker is done, ended ones do not)
       activePods: () => [...this.workers.values()].filter((w) => !w.failed && (!isPodTerminal(w.pod) || w.deleted || !!w.pod.metadata?.deletionTimestamp)).map((w) => w.pod),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),

@@ -47,6 +47,8 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     evictionPressureTransitionPeriod: duration(e.pressureTransitionPeriod),
     ...(e.maxPodGracePeriodSec ? { evictionMaxPodGracePeriod: e.maxPodGracePeriodSec } : {}),
     ...(flagMap(e.evictionMinimumReclaim, '=') ? { evictionMinimumReclaim: flagMap(e.evictionMinimumReclaim, '=') } : {}),
+    ...(cfg.systemReserved ? { systemReserved: cfg.systemReserved } : {}),
+    ...(cfg.kubeReserved ? { kubeReserved: cfg.kubeReserved } : {}),
     enforceNodeAllocatable: ['pods'],
     ...(cfg.allowedUnsafeSysctls?.length ? { allowedUnsafeSysctls: cfg.allowedUnsafeSysctls } : {}),
     registerNode: true,

@@ -280,7 +280,14 @@ export function hugePagePools(dir = '/sys/kernel/mm/hugepages'): { pageSize: num
  * thresholds. Each page size is a resource of its own (hugepages-2Mi: "0" on most machines), and
  * the pages reserved are not allocatable memory (the MachineInfo setter subtracts them).
  */
-export function nodeResources(memoryBytes: number, dataDir: string, pressure: NodePressure | undefined, hugePages = hugePagePools()): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+export function nodeResources(
+  memoryBytes: number,
+  dataDir: string,
+  pressure: NodePressure | undefined,
+  hugePages = hugePagePools(),
+  /** What --system-reserved and --kube-reserved set aside together, in bytes. */
+  reserved: { memory?: number; 'ephemeral-storage'?: number } = {},
+): { capacity: Record<string, string>; allocatable: Record<string, string> } {
   const memory = Math.floor(memoryBytes / 1024) * 1024;
   let storage = 100 * 1024 ** 3;
   try {
@@ -301,7 +308,13 @@ export function nodeResources(memoryBytes: number, dataDir: string, pressure: No
   const reservedPages = hugePages.reduce((a, h) => a + h.total, 0);
   return {
     capacity: { memory: bytes(memory), 'ephemeral-storage': bytes(storage), ...pages },
-    // (capacity less the reservation, a BinarySI quantity: Ki when it divides, else bytes, as 243497856212)
-    allocatable: { memory: bytes(memory - hard('memory.available', memory) - reservedPages), 'ephemeral-storage': bytes(storage - hard('nodefs.available', storage)), ...pages },
+    // (capacity less the reservation, a BinarySI quantity: Ki when it divides, else bytes, as
+    // 243497856212; the reservation is --system-reserved, --kube-reserved and the hard eviction
+    // threshold, as GetNodeAllocatableReservation sums them, then the huge pages come off memory)
+    allocatable: {
+      memory: bytes(Math.max(0, memory - (reserved.memory ?? 0) - hard('memory.available', memory)) - reservedPages),
+      'ephemeral-storage': bytes(storage - (reserved['ephemeral-storage'] ?? 0) - hard('nodefs.available', storage)),
+      ...pages,
+    },
   };
 }

@@ -46,16 +46,24 @@ export function burstableCpuShares(pods: Pod[]): number {
   return milliCPUToShares(milli);
 }
 
+/** Amounts of cpu (milli-CPUs), memory (bytes) and tasks. */
+export interface NodeAmounts {
+  milliCPU: number;
+  memoryBytes: number;
+  pids?: number;
+}
+
 /**
  * The pods cgroup's limits (getCgroupConfig of getNodeAllocatableInternalAbsolute): node
- * allocatable for pods, which is the capacity less --system-reserved and --kube-reserved, not
- * less the hard eviction thresholds (the Node's allocatable leaves those out as well; pods may use
- * the memory above it until the eviction manager acts). tskube reserves nothing for the system,
- * so it is the capacity: memory, cpu as shares, and the node's task limit as pids.max.
+ * allocatable for pods, which is the capacity less --system-reserved and --kube-reserved
+ * (`reserved`, each never below 0), not less the hard eviction thresholds (the Node's allocatable
+ * leaves those out as well; pods may use the memory above it until the eviction manager acts):
+ * memory, cpu as shares, and the node's task limit less the reserved pids as pids.max.
  */
-export function nodeAllocatableCgroupConfig(capacity: { milliCPU: number; memoryBytes: number; pids?: number }): LinuxResources {
-  const r: LinuxResources = { cpuShares: milliCPUToShares(capacity.milliCPU), memoryLimitInBytes: capacity.memoryBytes };
-  if (capacity.pids) r.pidsLimit = capacity.pids;
+export function nodeAllocatableCgroupConfig(capacity: NodeAmounts, reserved: Partial<NodeAmounts> = {}): LinuxResources {
+  const less = (a: number, b = 0) => Math.max(0, a - b);
+  const r: LinuxResources = { cpuShares: milliCPUToShares(less(capacity.milliCPU, reserved.milliCPU)), memoryLimitInBytes: less(capacity.memoryBytes, reserved.memoryBytes) };
+  if (capacity.pids) r.pidsLimit = less(capacity.pids, reserved.pids);
   return r;
 }
 
@@ -81,6 +89,8 @@ function cgroupNameQ(root: string): string {
 export interface QOSCgroupDeps {
   /** The node's capacity: cpu in milli-CPUs and memory in bytes. */
   capacity(): { milliCPU: number; memoryBytes: number };
+  /** What --system-reserved and --kube-reserved set aside together (none when undefined). */
+  reserved?(): Partial<NodeAmounts>;
   /** The pods the kubelet counts as active (activePods): the Burstable ones' cpu requests make the burstable tier's shares. */
   activePods(): Pod[];
   /** An event about the Node. */
@@ -208,7 +218,7 @@ export class QOSCgroups {
     if (this.enforced !== true) {
       const announced = this.enforced !== undefined;
       try {
-        await ensurePodCgroup(this.root, nodeAllocatableCgroupConfig({ ...this.d.capacity(), pids: nodePidLimit() }));
+        await ensurePodCgroup(this.root, nodeAllocatableCgroupConfig({ ...this.d.capacity(), pids: nodePidLimit() }, this.d.reserved?.()));
         this.enforced = true;
       } catch (e) {
         this.enforced = e as Error;
