@@ -301,11 +301,11 @@ function scopeSelectorErrors(q: ResourceQuota): FieldError[] {
   return errs;
 }
 
-/** ValidateResourceQuotaSpec: each hard limit (ValidateResourceQuotaResourceName, ValidateResourceQuantityValue), the scopes, the scope selector. */
-function quotaSpecErrors(q: ResourceQuota): FieldError[] {
+/** ValidateResourceQuotaResourceName and ValidateResourceQuantityValue of each entry of a hard (or used) list. */
+function quotaListErrors(list: Record<string, string> | undefined, at: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [k, v] of Object.entries(q.spec?.hard ?? {})) {
-    const path = `spec.hard[${k}]`;
+  for (const [k, v] of Object.entries(list ?? {})) {
+    const path = `${at}[${k}]`;
     errs.push(...quotaResourceNameErrors(k, path));
     if (!isValidQuantity(v)) {
       errs.push(invalid(path, v, QUANTITY_FORMAT_MESSAGE));
@@ -315,7 +315,20 @@ function quotaSpecErrors(q: ResourceQuota): FieldError[] {
     if (milli < 0) errs.push(invalid(path, v, 'must be greater than or equal to 0'));
     if (isIntegerResourceName(k) && milli % 1000 !== 0) errs.push(invalid(path, goQuantity(v), 'must be an integer'));
   }
-  return [...errs, ...quotaScopeErrors(q), ...scopeSelectorErrors(q)];
+  return errs;
+}
+
+/** ValidateResourceQuotaSpec: each hard limit (ValidateResourceQuotaResourceName, ValidateResourceQuantityValue), the scopes, the scope selector. */
+function quotaSpecErrors(q: ResourceQuota): FieldError[] {
+  return [...quotaListErrors(q.spec?.hard, 'spec.hard'), ...quotaScopeErrors(q), ...scopeSelectorErrors(q)];
+}
+
+/**
+ * ValidateResourceQuotaStatusUpdate (resourcequotas/status): the metadata as any update's, and
+ * each status.hard and status.used entry as a spec.hard one is checked.
+ */
+export function validateResourceQuotaStatusUpdate(q: ResourceQuota, old: ResourceQuota): FieldError[] {
+  return [...validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata'), ...quotaListErrors(q.status?.hard, 'status.hard'), ...quotaListErrors(q.status?.used, 'status.used')];
 }
 
 export function validateResourceQuota(q: ResourceQuota): FieldError[] {

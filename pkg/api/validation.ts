@@ -4,7 +4,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { isValidCIDR, isValidIP, isValidLabelValue } from './names.js';
 import type { Binding, Lease, Namespace, Node } from './types.js';
-import { dnsSubdomain, kubeFinalizerName, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateGenericObjectMeta, validateObjectMeta, validateResourceList } from './validation-meta.js';
+import { dnsSubdomain, kubeFinalizerName, nameIsDNSLabel, nonNegative, oneOf, positive, qualifiedName, validateGenericObjectMeta, validateObjectMeta, validateObjectMetaUpdate, validateResourceList } from './validation-meta.js';
 import { TAINT_EFFECTS } from './validation-affinity.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, nameIsDNSLabel, nameIsDNSSubdomain } from './validation-meta.js';
@@ -84,6 +84,20 @@ export function validateNamespace(ns: Namespace): FieldError[] {
   const errs = validateObjectMeta(ns.metadata, false, 'metadata', nameIsDNSLabel);
   for (const f of ns.spec?.finalizers ?? []) errs.push(...namespaceFinalizerName(f, 'spec.finalizers'));
   errs.push(...oneOf(ns.status?.phase, ['Active', 'Terminating'], 'status.phase'));
+  return errs;
+}
+
+/**
+ * ValidateNamespaceStatusUpdate (namespaces/status): the metadata as any update's, and a phase
+ * that agrees with the deletion: Active until the namespace is deleted, Terminating after (Go's
+ * field path, status.Phase, as 1.32 names it).
+ */
+export function validateNamespaceStatusUpdate(ns: Namespace, old: Namespace): FieldError[] {
+  const errs = validateObjectMetaUpdate(ns.metadata, old.metadata, false, 'metadata', nameIsDNSLabel);
+  const phase = ns.status?.phase ?? '';
+  if (!ns.metadata?.deletionTimestamp) {
+    if (phase !== 'Active') errs.push(invalid('status.Phase', phase, "may only be 'Active' if `deletionTimestamp` is empty"));
+  } else if (phase !== 'Terminating') errs.push(invalid('status.Phase', phase, "may only be 'Terminating' if `deletionTimestamp` is not empty"));
   return errs;
 }
 

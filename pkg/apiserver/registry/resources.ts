@@ -12,6 +12,7 @@ import {
   validateLease,
   validateNamespace,
   validateNamespaceFinalize,
+  validateNamespaceStatusUpdate,
   validateNode,
   validateNodeUpdate,
   validatePodCreate,
@@ -36,6 +37,7 @@ import { validateControllerRevision, validateControllerRevisionUpdate, validateD
 import { addNamespaceFinalizer, defaultConfigMap, defaultNamespace, defaultNode, defaultPod, defaultSecret, defaultTolerationSeconds, podQOSClass } from '../../api/defaults.js';
 import { applyAppArmorVersionSkew } from '../../api/apparmor-skew.js';
 import { fieldsOf } from '../../api/selectors.js';
+import { validateGenericObjectMetaUpdate } from '../../api/validation-meta.js';
 import { defaultEndpoints, defaultEndpointSlice, defaultService, defaultServiceIPFamilies, prepareServiceUpdate } from '../../api/defaults-service.js';
 import { validateService, validateServiceStatusUpdate, validateServiceUpdate } from '../../api/validation-service.js';
 import { validateEndpoints, validateEndpointSlice, validateEndpointSliceUpdate, validateEndpointsUpdate } from '../../api/validation-endpoints.js';
@@ -60,7 +62,7 @@ import {
 } from '../../api/validation-storage.js';
 import { rfc3339Now } from '../../util/time.js';
 import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
-import { validateResourceQuota, validateResourceQuotaUpdate } from '../../api/quota.js';
+import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
@@ -247,7 +249,11 @@ const podStatusSubresource: SubresourceStrategy = (() => {
     },
   };
 })();
-/** What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec (Deployments': and labels). */
+/**
+ * What an apps/v1 status write takes of the body's metadata: PrepareForUpdate resets spec
+ * (Deployments': and labels). Most other kinds' status strategies reset spec alone too (Nodes,
+ * Namespaces, volumes and claims, quotas, PodDisruptionBudgets, HorizontalPodAutoscalers, Jobs).
+ */
 const APPS_STATUS_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
 const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statusSubresource((obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata, true), metadata);
 
@@ -357,6 +363,9 @@ export const nodes = base({
   prepareForCreate: (obj) => defaultNode(obj as never),
   validate: (obj) => validateNode(obj as never),
   validateUpdate: (obj, old) => validateNodeUpdate(obj as never, old as never),
+  // (nodeStatusStrategy.PrepareForUpdate resets spec alone: the write's labels, annotations,
+  // finalizers and owner references are kept, and ValidateNodeUpdate checks the result)
+  writable: { status: statusSubresource((obj, old) => validateNodeUpdate(obj as never, old as never), APPS_STATUS_METADATA) },
 });
 
 export const namespaces = base({
@@ -386,7 +395,13 @@ export const namespaces = base({
   },
   validate: (obj) => validateNamespace(obj as never),
   writable: {
-    status: statusSubresource(),
+    // (namespaceStatusStrategy.PrepareForUpdate resets spec alone: the write's metadata is kept;
+    // SetDefaults_Namespace runs on the decoded body, so the kubernetes.io/metadata.name label and
+    // an Active phase are put back whatever it says)
+    status: (() => {
+      const plain = statusSubresource((obj, old) => validateNamespaceStatusUpdate(obj as never, old as never), APPS_STATUS_METADATA);
+      return { ...plain, take: (body, kept) => { plain.take(body, kept); defaultNamespace(kept as never); } };
+    })(),
     // PUT namespaces/NAME/finalize: spec.finalizers only (the namespace controller's, or a user
     // clearing a stuck namespace's); the namespace finalizer removes one whose list is empty.
     finalize: {
@@ -538,9 +553,11 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
     },
     validate,
     validateUpdate,
-    // (the job and cronjob status strategies reset spec alone: the write's metadata is kept,
-    // checked as ValidateObjectMetaUpdate checks it)
-    writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...(validateStatusUpdate?.(obj, old) ?? [])], APPS_STATUS_METADATA) },
+    // (the job and cronjob status strategies reset spec alone: the write's metadata is kept. A
+    // Job's is checked as ValidateObjectMetaUpdate checks it (ValidateJobUpdateStatus); a CronJob's
+    // status ValidateUpdate checks nothing, so only the generic registry's validateCommonFields
+    // apply to it: an unqualified finalizer name is let through, as 1.32 does)
+    writable: { status: statusSubresource(validateStatusUpdate ?? ((obj, old) => validateGenericObjectMetaUpdate(obj.metadata, old.metadata, true)), APPS_STATUS_METADATA) },
   });
 }
 
@@ -723,14 +740,26 @@ export const persistentvolumes = base({
   validate: (obj) => validatePersistentVolume(obj as never),
   validateUpdate: (obj, old) => validatePersistentVolumeUpdate(obj as never, old as never),
   writable: {
-    status: {
-      take: (body, kept) => {
-        const before = (kept.status as { phase?: string } | undefined)?.phase;
-        const status = (kept.status = { ...(body.status as object) }) as { phase?: string; lastPhaseTransitionTime?: string };
-        if (status.phase !== before) status.lastPhaseTransitionTime = rfc3339Now();
-      },
-      validateUpdate: (obj, old) => validatePersistentVolumeStatusUpdate(obj as never, old as never),
-    },
+    // (persistentvolumeStatusStrategy.PrepareForUpdate resets spec alone: the write's metadata is
+    // kept. The phase's transition time: the stored one when the phase stays and the write has
+    // none, now when the phase changes and the write did not set a time of its own)
+    status: (() => {
+      const plain = statusSubresource((obj, old) => validatePersistentVolumeStatusUpdate(obj as never, old as never), APPS_STATUS_METADATA);
+      return {
+        ...plain,
+        take: (body, kept) => {
+          type PVStatus = { phase?: string; lastPhaseTransitionTime?: string };
+          const before = (kept.status ?? {}) as PVStatus;
+          plain.take({ ...body, status: { ...(body.status as object) } }, kept);
+          const status = kept.status as PVStatus;
+          if ((status.phase ?? '') === (before.phase ?? '')) {
+            if (status.lastPhaseTransitionTime == null && before.lastPhaseTransitionTime != null) status.lastPhaseTransitionTime = before.lastPhaseTransitionTime;
+          } else if (status.lastPhaseTransitionTime == null || status.lastPhaseTransitionTime === before.lastPhaseTransitionTime) {
+            status.lastPhaseTransitionTime = rfc3339Now();
+          }
+        },
+      };
+    })(),
   },
 });
 
@@ -753,8 +782,9 @@ export const persistentvolumeclaims = base({
   validateUpdate: (obj, old) => validatePersistentVolumeClaimUpdate(obj as never, old as never),
   writable: {
     status: (() => {
-      const plain = statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never));
-      // (PrepareForUpdate of the status: DropDisabledFieldsFromStatus against the stored status)
+      // (PrepareForUpdate of the status resets spec alone, so the write's metadata is kept, and
+      // runs DropDisabledFieldsFromStatus against the stored status)
+      const plain = statusSubresource((obj, old) => validatePersistentVolumeClaimStatusUpdate(obj as never, old as never), APPS_STATUS_METADATA);
       return { ...plain, take: (body, kept) => { const old = kept.status; plain.take(body, kept); dropDisabledClaimStatusFields(kept.status as never, old as never); } };
     })(),
   },
@@ -891,6 +921,8 @@ export const resourcequotas = base({
   },
   validate: (obj) => validateResourceQuota(obj as never),
   validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
+  // (resourcequotaStatusStrategy.PrepareForUpdate resets spec alone: the write's metadata is kept)
+  writable: { status: statusSubresource((obj, old) => validateResourceQuotaStatusUpdate(obj as never, old as never), APPS_STATUS_METADATA) },
 });
 
 /** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
@@ -1095,7 +1127,10 @@ export const poddisruptionbudgets = base({
   },
   validate: (obj) => validatePodDisruptionBudget(obj as never),
   validateUpdate: (obj, old) => validatePodDisruptionBudgetUpdate(obj as never, old as never),
-  writable: { status: statusSubresource((obj) => validatePodDisruptionBudgetStatus(obj.status as never)) },
+  // (podDisruptionBudgetStatusStrategy.PrepareForUpdate resets spec alone and its ValidateUpdate
+  // checks the status alone: the write's metadata is kept, checked only as the generic registry
+  // checks every update's, validateCommonFields)
+  writable: { status: statusSubresource((obj, old) => [...validateGenericObjectMetaUpdate(obj.metadata, old.metadata, true), ...validatePodDisruptionBudgetStatus(obj.status as never)], APPS_STATUS_METADATA) },
 });
 
 /** autoscaling/v2, the stored version: status written by the horizontal pod autoscaler controller. */
@@ -1119,7 +1154,9 @@ export const horizontalpodautoscalers = base({
   },
   validate: (obj) => validateHorizontalPodAutoscaler(obj as never),
   validateUpdate: (obj, old) => validateHorizontalPodAutoscalerUpdate(obj as never, old as never),
-  writable: { status: statusSubresource((obj) => validateHorizontalPodAutoscalerStatus(obj.status as never)) },
+  // (the autoscaler status strategy resets spec alone: the write's metadata is kept, and
+  // ValidateHorizontalPodAutoscalerStatusUpdate checks it as ValidateObjectMetaUpdate does)
+  writable: { status: statusSubresource((obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, true), ...validateHorizontalPodAutoscalerStatus(obj.status as never)], APPS_STATUS_METADATA) },
 });
 
 /** autoscaling/v1 (what kubectl 1.32's `kubectl autoscale` writes), converted to and from v2. */
