@@ -29,7 +29,8 @@ describe('ClusterRecords', () => {
   it('answers a ClusterIP service with its address, whatever the case of the name', () => {
     const a = records().answer('Web.default.svc.cluster.local', RecordType.A)!;
     expect(a.rcode).toBe(Rcode.NoError);
-    expect(a.answers).toEqual([{ name: 'Web.default.svc.cluster.local', ttl: 5, type: RecordType.A, address: '10.96.0.20' }]);
+    // TTL 30, as kubeadm's Corefile configures CoreDNS's kubernetes plugin (`ttl 30`)
+    expect(a.answers).toEqual([{ name: 'Web.default.svc.cluster.local', ttl: 30, type: RecordType.A, address: '10.96.0.20' }]);
   });
 
   it('gives NODATA for AAAA of an IPv4 service and NXDOMAIN for a missing one, with the SOA', () => {
@@ -76,6 +77,38 @@ describe('ClusterRecords', () => {
     expect(r.answer('ext.other.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ type: RecordType.CNAME, target: 'example.org' }]);
     expect(r.answer('10-244-1-9.default.pod.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.244.1.9' }]);
     expect(r.answer('10-244-1.default.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+  });
+
+  it('follows an ExternalName naming another cluster name to its addresses, as CoreDNS does', () => {
+    const r = records();
+    r.setService(svc('alias', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' }, 'other'));
+    const a = r.answer('alias.other.svc.cluster.local', RecordType.A)!;
+    expect(a.rcode).toBe(Rcode.NoError);
+    expect(a.answers).toEqual([
+      { name: 'alias.other.svc.cluster.local', ttl: 30, type: RecordType.CNAME, target: 'web.default.svc.cluster.local' },
+      { name: 'web.default.svc.cluster.local', ttl: 30, type: RecordType.A, address: '10.96.0.20' },
+    ]);
+    // a CNAME query, and types CoreDNS does not follow, get the CNAME alone
+    expect(r.answer('alias.other.svc.cluster.local', RecordType.CNAME)!.answers).toHaveLength(1);
+    expect(r.answer('alias.other.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ type: RecordType.CNAME }]);
+    // an IPv4 target has no AAAA: NODATA, not a dangling CNAME
+    expect(r.answer('alias.other.svc.cluster.local', RecordType.AAAA)!).toMatchObject({ rcode: Rcode.NoError, answers: [] });
+    // a headless target: its ready endpoints; through a second ExternalName too
+    r.setService(svc('dbs', { type: 'ExternalName', externalName: 'db.default.svc.cluster.local' }, 'other'));
+    r.setService(svc('dbs2', { type: 'ExternalName', externalName: 'dbs.other.svc.cluster.local' }));
+    expect(r.answer('dbs2.default.svc.cluster.local', RecordType.A)!.answers.map((x) => x.type === RecordType.A ? x.address : x.type)).toEqual([RecordType.CNAME, RecordType.CNAME, '10.244.0.5', '10.244.0.6']);
+    // a target the cluster does not have, and a loop: NODATA, as CoreDNS drops the CNAME
+    r.setService(svc('gone', { type: 'ExternalName', externalName: 'nope.default.svc.cluster.local' }));
+    expect(r.answer('gone.default.svc.cluster.local', RecordType.A)!).toMatchObject({ rcode: Rcode.NoError, answers: [] });
+    r.setService(svc('l1', { type: 'ExternalName', externalName: 'l2.default.svc.cluster.local' }));
+    r.setService(svc('l2', { type: 'ExternalName', externalName: 'l1.default.svc.cluster.local' }));
+    expect(r.answer('l1.default.svc.cluster.local', RecordType.A)!).toMatchObject({ rcode: Rcode.NoError, answers: [] });
+  });
+
+  it('answers dns-version.<zone> TXT with the schema version, as the DNS specification asks', () => {
+    const r = records();
+    expect(r.answer('dns-version.cluster.local', RecordType.TXT)!.answers).toEqual([{ name: 'dns-version.cluster.local', ttl: 28800, type: RecordType.TXT, text: '1.1.0' }]);
+    expect(r.answer('dns-version.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
   });
 
   it('has PTR records for ClusterIPs and named headless endpoints', () => {
@@ -126,7 +159,7 @@ describe('ClusterRecords', () => {
     const r = records();
     r.setService(svc('api', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'], ports: [{ port: 80 }] }));
     r.setSlice(slice('api-x', 'api', [{ addresses: ['10.244.0.5'] }, { addresses: ['10.244.0.11'], conditions: { ready: true } }, { addresses: ['10.244.0.12'], conditions: { ready: false } }]));
-    expect(r.answer('11.0.244.10.in-addr.arpa', RecordType.PTR)!.answers).toEqual([{ name: '11.0.244.10.in-addr.arpa', ttl: 5, type: RecordType.PTR, target: '10-244-0-11.api.default.svc.cluster.local' }]);
+    expect(r.answer('11.0.244.10.in-addr.arpa', RecordType.PTR)!.answers).toEqual([{ name: '11.0.244.10.in-addr.arpa', ttl: 30, type: RecordType.PTR, target: '10-244-0-11.api.default.svc.cluster.local' }]);
     // db-0 is in db (headless, with its hostname) and in api (by its dashed address)
     expect(r.answer('5.0.244.10.in-addr.arpa', RecordType.PTR)!.answers.map((a) => 'target' in a && a.target)).toEqual(['10-244-0-5.api.default.svc.cluster.local', 'db-0.db.default.svc.cluster.local']);
     // a not-ready endpoint has none: the name goes upstream

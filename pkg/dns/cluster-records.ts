@@ -34,7 +34,16 @@ export interface EndpointSliceLike {
 }
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-const TTL = 5;
+// The TTL of every answer: 30 s, as the `ttl 30` of the Corefile kubeadm installs (the kubernetes
+// plugin's own default is 5; a 1.32 cluster's CoreDNS is configured with 30).
+const TTL = 30;
+/** dns-version.<zone>: the specification's schema version, with CoreDNS's TTL for it. */
+const SCHEMA_VERSION = '1.1.0';
+const SCHEMA_VERSION_TTL = 28800;
+/** The types CoreDNS follows an ExternalName's CNAME for (plugin/backend_lookup.go's A, AAAA and TXT). */
+const CHASED_TYPES: ReadonlySet<number> = new Set([RecordType.A, RecordType.AAAA, RecordType.TXT]);
+/** How many CNAMEs a chase may pass (backend_lookup.go stops past 7 earlier records). */
+const MAX_CHASE = 7;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 interface Endpoint {
@@ -80,15 +89,40 @@ export class ClusterRecords {
 
   /** The answer for a name and type, or undefined when the name is not the cluster's to answer. */
   answer(qname: string, qtype: number): Response | undefined {
+    return this.resolve(qname, qtype, []);
+  }
+
+  /** `answer`, for a name reached through the CNAMEs in `chain` (the names before it). */
+  private resolve(qname: string, qtype: number, chain: string[]): Response | undefined {
     const name = qname.toLowerCase().replace(/\.$/, '');
     if (name.endsWith('.in-addr.arpa')) return this.answerReverse(name, qtype);
-    if (name !== this.zone && !name.endsWith(`.${this.zone}`)) return undefined;
+    if (!this.inZone(name)) return undefined;
+    if (name === `dns-version.${this.zone}` && qtype === RecordType.TXT) {
+      return { rcode: Rcode.NoError, authoritative: true, answers: [{ name: qname.replace(/\.$/, ''), ttl: SCHEMA_VERSION_TTL, type: RecordType.TXT, text: SCHEMA_VERSION }], authority: [] };
+    }
     const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
     const records = this.lookup(labels, qtype);
     if (records === undefined) return this.negative(Rcode.NXDomain);
     const answers = records.filter((r) => r.type === qtype || qtype === RecordType.ANY || r.type === RecordType.CNAME);
     if (!answers.length) return this.negative(Rcode.NoError);
-    return { rcode: Rcode.NoError, authoritative: true, answers: answers.map((r) => ({ ...r, name: qname.replace(/\.$/, ''), ttl: TTL }) as ResourceRecord), authority: [] };
+    const own = answers.map((r) => ({ ...r, name: qname.replace(/\.$/, ''), ttl: TTL }) as ResourceRecord);
+    const cname = own.length === 1 && own[0]!.type === RecordType.CNAME && CHASED_TYPES.has(qtype) ? own[0]!.target.toLowerCase() : undefined;
+    if (cname !== undefined && this.inZone(cname)) {
+      // An ExternalName that names another of the cluster's names (a service in another
+      // namespace, say) is followed here, as CoreDNS's A does for a target in its zone: the CNAME
+      // then the target's records, since stub resolvers (glibc, musl, busybox) do not chase a
+      // CNAME themselves. A target with no records, a loop or a chain past MAX_CHASE leaves
+      // nothing (NODATA), as CoreDNS drops the CNAME then too.
+      const loop = cname === name || chain.includes(cname) || chain.length > MAX_CHASE;
+      const next = loop ? undefined : this.resolve(cname, qtype, [...chain, name]);
+      if (!next?.answers.length) return this.negative(Rcode.NoError);
+      return { rcode: Rcode.NoError, authoritative: true, answers: [...own, ...next.answers], authority: [] };
+    }
+    return { rcode: Rcode.NoError, authoritative: true, answers: own, authority: [] };
+  }
+
+  private inZone(name: string): boolean {
+    return name === this.zone || name.endsWith(`.${this.zone}`);
   }
 
   /** The records at a name inside the zone (labels before the zone), or undefined if it does not exist. */

@@ -121,8 +121,10 @@ export class DnsServer {
     if (local) {
       this.counts.cluster++;
       // An ExternalName's CNAME points outside the cluster: resolve its target upstream, as
-      // CoreDNS does, because stub resolvers do not chase CNAMEs themselves.
-      const cname = local.answers.length === 1 && local.answers[0]!.type === RecordType.CNAME && question.type !== RecordType.CNAME ? local.answers[0]!.target : undefined;
+      // CoreDNS does, because stub resolvers do not chase CNAMEs themselves. (The records follow
+      // a target inside the zone themselves; the last CNAME of such a chain may leave it.)
+      const last = local.answers[local.answers.length - 1];
+      const cname = last?.type === RecordType.CNAME && question.type !== RecordType.CNAME ? last.target : undefined;
       if (cname && !this.records.answer(cname, question.type)) {
         // Best effort: an upstream that fails or answers garbage leaves the CNAME alone.
         try {
