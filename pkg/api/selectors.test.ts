@@ -17,9 +17,9 @@ const m = (sel: string, labels: Record<string, string>) => matchesLabels(parseLa
 describe('label selectors', () => {
   it('parses every operator', () => {
     expect(parseLabelSelector('a=b,c==d,e!=f,g in (y,x),h notin (z),i,!j').requirements).toEqual([
-      { key: 'a', operator: 'In', values: ['b'] },
-      { key: 'c', operator: 'In', values: ['d'] },
-      { key: 'e', operator: 'NotIn', values: ['f'] },
+      { key: 'a', operator: 'In', values: ['b'], equality: '=' },
+      { key: 'c', operator: 'In', values: ['d'], equality: '==' },
+      { key: 'e', operator: 'NotIn', values: ['f'], equality: '!=' },
       { key: 'g', operator: 'In', values: ['x', 'y'] },
       { key: 'h', operator: 'NotIn', values: ['z'] },
       { key: 'i', operator: 'Exists', values: [] },
@@ -82,9 +82,9 @@ describe('label selectors', () => {
       { key: 'b', operator: 'NotIn', values: [''] },
     ]);
     expect(parseLabelSelector('a==,!b,c!=d').requirements).toEqual([
-      { key: 'a', operator: 'In', values: [''] },
+      { key: 'a', operator: 'In', values: [''], equality: '==' },
       { key: 'b', operator: 'DoesNotExist', values: [] },
-      { key: 'c', operator: 'NotIn', values: ['d'] },
+      { key: 'c', operator: 'NotIn', values: ['d'], equality: '!=' },
     ]);
   });
 
@@ -106,6 +106,13 @@ describe('label selectors', () => {
 
   it('formats back', () => {
     expect(formatLabelSelector(parseLabelSelector('a=b,c in (x,y),!d,e'))).toBe('a=b,c in (x,y),!d,e');
+    // (as Requirement.String: by key, the spelling kept, a set of one value still a set, values sorted)
+    expect(formatLabelSelector(parseLabelSelector('z==1,y in (b),x notin (q),w!=2,v in (c,a)'))).toBe('v in (a,c),w!=2,x notin (q),y in (b),z==1');
+  });
+
+  it('formats a LabelSelector object as LabelSelectorAsSelector(...).String() does: matchLabels as a=b, matchExpressions set-based', () => {
+    const sel = { matchLabels: { tier: 'web', app: 'x' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }, { key: 'b', operator: 'NotIn', values: ['z', 'y'] }, { key: 'c', operator: 'Exists' }] };
+    expect(formatLabelSelector(labelSelectorFromObject(sel))).toBe('app=x,b notin (y,z),c,env in (prod),tier=web');
   });
 });
 

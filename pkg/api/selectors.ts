@@ -10,6 +10,12 @@ export interface LabelRequirement {
   key: string;
   operator: LabelOperator;
   values: string[];
+  /**
+   * An In or NotIn of one value written equality-based (selection.Equals, DoubleEquals,
+   * NotEquals): `a=b` parsed, and each of a LabelSelector's matchLabels. It matches as In or
+   * NotIn does; Requirement.String prints it so (`a=b`) and the set-based ones as `a in (b)`.
+   */
+  equality?: '=' | '==' | '!=';
 }
 
 /** A parsed label selector: all requirements must hold. `nothing` matches no object at all. */
@@ -170,6 +176,7 @@ export function parseLabelSelector(s: string): ParsedLabelSelector {
     });
     if (errs.length) fail(aggregate(errs));
     const operators: Record<string, LabelOperator> = { in: 'In', notin: 'NotIn', '=': 'In', '==': 'In', '!=': 'NotIn', '>': 'Gt', '<': 'Lt' };
+    if (op.kind === '=' || op.kind === '==' || op.kind === '!=') return { key, operator: operators[op.kind], values, equality: op.kind };
     return { key, operator: operators[op.kind], values };
   };
 
@@ -219,7 +226,7 @@ export function labelSelectorFromObject(sel: LabelSelector | null | undefined): 
   for (const [key, value] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     checkKey(key);
     checkValue(key, value);
-    requirements.push({ key, operator: 'In', values: [value] });
+    requirements.push({ key, operator: 'In', values: [value], equality: '=' });
   }
   for (const e of sel.matchExpressions ?? []) {
     const key = e.key ?? '';
@@ -275,15 +282,24 @@ export function matchesLabelSelector(sel: ParsedLabelSelector, labels: Record<st
 /** Alias kept for callers that think in Kubernetes' `selector.Matches(labels)` terms. */
 export const matchesLabels = matchesLabelSelector;
 
-/** Prints a selector back in canonical string form (`a=b,c in (x,y)`). */
+/**
+ * Prints a selector back as labels.Selector's String() does (`a=b,c in (x,y)`): its requirements
+ * by key (Add and Parse sort them), an equality-based one as written (`a=b`, `a==b`, `a!=b`,
+ * and matchLabels as `a=b`), a set-based one in parentheses with its values sorted, even of one
+ * value (`a in (b)`: what kubectl get rs -o wide and a Scale's status.selector show of a
+ * matchExpressions selector).
+ */
 export function formatLabelSelector(sel: ParsedLabelSelector): string {
-  return sel.requirements
+  const values = (r: LabelRequirement) => [...r.values].sort().join(',');
+  return [...sel.requirements]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((r) => {
+      if (r.equality) return `${r.key}${r.equality}${r.values[0]}`;
       switch (r.operator) {
         case 'In':
-          return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(',')})`;
+          return `${r.key} in (${values(r)})`;
         case 'NotIn':
-          return r.values.length === 1 ? `${r.key}!=${r.values[0]}` : `${r.key} notin (${r.values.join(',')})`;
+          return `${r.key} notin (${values(r)})`;
         case 'Exists':
           return r.key;
         case 'DoesNotExist':

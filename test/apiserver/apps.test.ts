@@ -92,6 +92,13 @@ describe('apps/v1 kinds', () => {
     const neg = await failure(cp.admin.patch(Deployments, 'default', 'sc', { spec: { replicas: -1 } }, 'merge', 'scale'));
     expect(neg.code).toBe(422);
     expect(neg.message).toContain('Scale.autoscaling "sc" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+    // (status.selector is LabelSelectorAsSelector(...).String(): a matchExpressions In of one
+    // value stays set-based, as the HPA and kubectl get rs -o wide see it)
+    const rs = replicaSet('sc-expr', 0);
+    spec(rs).selector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['sc-expr'] }] };
+    await cp.admin.create(ReplicaSets, 'default', rs);
+    const rsScale = await cp.admin.request<KubeObject>(cp.admin.path(ReplicaSets, 'default', 'sc-expr', 'scale'));
+    expect(rsScale.status).toEqual({ replicas: 0, selector: 'app in (sc-expr)' });
   });
 
   it('lists apps in discovery with the all category and the scale subresource', async () => {
