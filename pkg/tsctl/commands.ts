@@ -1,5 +1,5 @@
 // tsctl get, describe and delete.
-import type { ContainerStatus, Endpoints, Event, Ingress, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
+import type { ContainerStatus, Endpoints, Event, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
 import { core, EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
@@ -15,7 +15,7 @@ import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
-import { ingressDescription } from './describe-ingress.js';
+import { describeKind } from './describe-kinds.js';
 import type { Manifest } from './manifests.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -303,6 +303,14 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
+  const kind = await describeKind(client, r, obj, namespace);
+  if (kind) {
+    const text = kind.lines;
+    const evs = kind.events ? await objectEvents(client, r, namespace, obj.metadata ?? {}) : undefined;
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
   if (!r.group && ['configmaps', 'secrets', 'namespaces', 'services'].includes(r.resource)) {
     // (their describers' header: Name, Namespace, Labels, Annotations; no CreationTimestamp)
     const m = obj.metadata ?? {};
@@ -346,9 +354,6 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
   else if (r.resource === 'networkpolicies') lines.push(...describeNetworkPolicy(obj));
-  else if (r.resource === 'ingresses' && r.group === 'networking.k8s.io') {
-    lines.push(...(await ingressDescription(client, obj as Ingress, namespace)));
-  }
   else {
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
     if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));

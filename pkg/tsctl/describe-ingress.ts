@@ -1,9 +1,9 @@
-// tsctl describe for Ingresses, laid out as kubectl's ingress describer: class, addresses, default
+// tsctl describe for Ingresses, laid out as kubectl's ingress describer: addresses, class, default
 // backend, TLS, then a table of hosts and paths with each backend and its endpoints.
 import type { Endpoints, Ingress, IngressBackend, Service } from '../api/types.js';
 import { EndpointsRef, Services, type RestClient } from '../client/rest-client.js';
-
-const field = (k: string, v: unknown) => `${`${k}:`.padEnd(18)}${v === undefined || v === '' ? '<none>' : v}`;
+import { tabbedField } from './describe-deployment.js';
+import { annotationLines, labelLines } from './describe-meta.js';
 
 /** What a backend's Service is, for the describer: the Service and its Endpoints (undefined when absent). */
 export type BackendLookup = (service: string) => { service?: Service; endpoints?: Endpoints };
@@ -11,9 +11,9 @@ export type BackendLookup = (service: string) => { service?: Service; endpoints?
 /** `svc:port (ip:port,...)` as kubectl prints a service backend, or `Kind.group/name` for a resource. */
 function backendText(b: IngressBackend | undefined, lookup: BackendLookup): string {
   if (!b) return '<default>';
-  if (b.resource) return `APIGroup: ${b.resource.apiGroup ?? ''}, Kind: ${b.resource.kind ?? ''}, Name: ${b.resource.name ?? ''}`;
+  if (b.resource) return `APIGroup: ${b.resource.apiGroup ?? '<none>'}, Kind: ${b.resource.kind ?? ''}, Name: ${b.resource.name ?? ''}`;
   const s = b.service;
-  if (!s?.name) return '<none>';
+  if (!s?.name) return '';
   const port = s.port?.number ? String(s.port.number) : (s.port?.name ?? '');
   const text = `${s.name}:${port}`;
   const { service, endpoints } = lookup(s.name);
@@ -29,20 +29,31 @@ function backendText(b: IngressBackend | undefined, lookup: BackendLookup): stri
   return `${text} (${list.length ? list.join(',') : '<none>'})`;
 }
 
+/**
+ * The lines of describe ingress up to its events, in tab-ended cells for ./tabwriter.ts and in
+ * kubectl 1.32's order (describeIngressV1): Name, Labels, Namespace, Address, class, default
+ * backend, TLS, the rules of each host with an http section, then Annotations.
+ */
 export function describeIngress(ing: Ingress, lookup: BackendLookup): string[] {
+  const meta = ing.metadata ?? {};
   const spec = ing.spec ?? {};
-  const addresses = (ing.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname).filter(Boolean);
-  const lines = [field('Ingress Class', spec.ingressClassName), field('Address', addresses.join(',')), field('Default backend', backendText(spec.defaultBackend, lookup))];
+  const addresses = (ing.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '');
+  const defaultBackend = backendText(spec.defaultBackend, lookup);
+  const lines = [`Name:\t${meta.name ?? ''}`, ...tabbedField(labelLines('Labels', meta.labels)), `Namespace:\t${meta.namespace ?? ''}`, `Address:\t${addresses.join(',')}`];
+  lines.push(`Ingress Class:\t${spec.ingressClassName ?? '<none>'}`, `Default backend:\t${defaultBackend}`);
   if (spec.tls?.length) {
     lines.push('TLS:');
     for (const t of spec.tls) lines.push(`  ${t.secretName ? `${t.secretName} terminates ` : 'SNI routes '}${(t.hosts ?? []).join(',')}`);
   }
-  lines.push('Rules:', '  Host        Path  Backends', '  ----        ----  --------');
-  for (const r of spec.rules ?? []) {
-    lines.push(`  ${(r.host || '*').padEnd(12)}`);
-    for (const p of r.http?.paths ?? []) lines.push(`  ${''.padEnd(12)}${p.path ?? ''}   ${backendText(p.backend, lookup)}`);
+  lines.push('Rules:', '  Host\tPath\tBackends', '  ----\t----\t--------');
+  // (a rule without an http section is left out; with none left, the default backend for every host and path)
+  const rules = (spec.rules ?? []).filter((r) => r.http);
+  for (const r of rules) {
+    lines.push(`  ${r.host || '*'}\t`);
+    for (const p of r.http?.paths ?? []) lines.push(`    \t${p.path ?? ''} \t${backendText(p.backend, lookup)}`);
   }
-  if (!spec.rules?.length) lines.push(`  ${'*'.padEnd(12)}*     ${backendText(spec.defaultBackend, lookup)}`);
+  if (!rules.length) lines.push(`  *\t*\t${defaultBackend}`);
+  lines.push(...tabbedField(annotationLines('Annotations', meta.annotations)));
   return lines;
 }
 

@@ -10,6 +10,20 @@ export type ReplicaSetDescribed = KubeObject & {
   status?: { replicas?: number; conditions?: NonNullable<Deployment['status']>['conditions'] };
 };
 
+/**
+ * getPodStatusForController: "N Running / N Waiting / N Succeeded / N Failed" of the pods that
+ * `uid` controls among those its selector matched (a Pending pod is Waiting).
+ */
+export function controllerPodPhases(pods: Pod[], uid: string | undefined): string {
+  const phases = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0 } as Record<string, number>;
+  for (const p of pods) {
+    if (!p.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid)) continue;
+    const phase = p.status?.phase ?? '';
+    if (phase in phases) phases[phase]!++;
+  }
+  return `${phases.Running} Running / ${phases.Pending} Waiting / ${phases.Succeeded} Succeeded / ${phases.Failed} Failed`;
+}
+
 /** The lines of describe replicaset up to its events; `pods` are those its selector matches. */
 export function describeReplicaSet(rs: ReplicaSetDescribed, pods: Pod[]): string[] {
   const meta = rs.metadata ?? {};
@@ -18,14 +32,7 @@ export function describeReplicaSet(rs: ReplicaSetDescribed, pods: Pod[]): string
   const owner = meta.ownerReferences?.find((o) => o.controller);
   if (owner) out.push(`Controlled By:\t${owner.kind}/${owner.name}`);
   out.push(`Replicas:\t${rs.status?.replicas ?? 0} current / ${spec.replicas ?? 0} desired`);
-  // (only the pods it controls count)
-  const phases = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0 } as Record<string, number>;
-  for (const p of pods) {
-    if (!p.metadata?.ownerReferences?.some((o) => o.controller && o.uid === meta.uid)) continue;
-    const phase = p.status?.phase ?? '';
-    if (phase in phases) phases[phase]!++;
-  }
-  out.push(`Pods Status:\t${phases.Running} Running / ${phases.Pending} Waiting / ${phases.Succeeded} Succeeded / ${phases.Failed} Failed`);
+  out.push(`Pods Status:\t${controllerPodPhases(pods, meta.uid)}`);
   out.push(...podTemplateLines(spec.template));
   const conditions = rs.status?.conditions ?? [];
   if (conditions.length) out.push('Conditions:', '  Type\tStatus\tReason', '  ----\t------\t------', ...conditions.map((c) => `  ${c.type} \t${c.status}\t${c.reason ?? ''}`));

@@ -2,7 +2,7 @@
 // Secret, Namespace: Name, Namespace, Labels, Annotations aligned by Go's tabwriter, no
 // CreationTimestamp) and of a Deployment with its ReplicaSet, against a real control plane.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, Namespaces } from '../../pkg/client/rest-client.js';
+import { core, Namespaces, Roles, ServiceAccounts } from '../../pkg/client/rest-client.js';
 import { runTsctl } from '../helpers/tsctl.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -34,5 +34,16 @@ describe('tsctl describe', () => {
   it('lists a Secret\'s keys by size and no events, as kubectl describe secret', async () => {
     await cp.admin.create(core('secrets'), 'tsc-d', { metadata: { name: 's' }, stringData: { user: 'admin' } });
     expect((await tsctl('describe', 'secret', 's', '-n', 'tsc-d')).out).toBe(['Name:         s', 'Namespace:    tsc-d', 'Labels:       <none>', 'Annotations:  <none>', '', 'Type:  Opaque', '', 'Data', '====', 'user:  5 bytes', ''].join('\n'));
+  });
+
+  it('lays out a Role as kubectl describe role (its rules in a table, no events) and a ServiceAccount with its events', async () => {
+    await cp.admin.create(Roles, 'tsc-d', { metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
+    expect((await tsctl('describe', 'role', 'r', '-n', 'tsc-d')).out).toBe(
+      ['Name:         r', 'Labels:       <none>', 'Annotations:  <none>', 'PolicyRule:', '  Resources  Non-Resource URLs  Resource Names  Verbs', '  ---------  -----------------  --------------  -----', '  pods       []                 []              [get]', ''].join('\n'),
+    );
+    await cp.admin.create(ServiceAccounts, 'tsc-d', { metadata: { name: 'sa' }, imagePullSecrets: [{ name: 'missing' }] });
+    expect((await tsctl('describe', 'sa', 'sa', '-n', 'tsc-d')).out).toBe(
+      ['Name:                sa', 'Namespace:           tsc-d', 'Labels:              <none>', 'Annotations:         <none>', 'Image pull secrets:  missing (not found)', 'Mountable secrets:   <none>', 'Tokens:              <none>', 'Events:              <none>', ''].join('\n'),
+    );
   });
 });

@@ -52,7 +52,8 @@ describe('tsctl with services', () => {
     expect(got.out).toMatch(/^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nsite\s+tskube\s+a\.example\.com\s+80, 443\s+\d+s\n$/);
     const d = await tsctl('describe', 'ingress', 'site');
     expect(d.code).toBe(0);
-    expect(d.out).toContain('Ingress Class:    tskube\nAddress:          <none>\nDefault backend:  <default>\nTLS:\n  a-tls terminates a.example.com\nRules:\n');
-    expect(d.out).toMatch(/\n  a\.example\.com\s*\n\s+\/   web:80 \(10\.244\.0\.4:8080\)\n\s+\/old   gone:80 \(<error: services "gone" not found>\)\n/);
+    // (kubectl 1.32's layout: Labels before Namespace, an empty Address, Annotations after the rules)
+    expect(d.out).toContain('Name:             site\nLabels:           <none>\nNamespace:        default\nAddress:          \nIngress Class:    tskube\nDefault backend:  <default>\nTLS:\n  a-tls terminates a.example.com\nRules:\n');
+    expect(d.out).toMatch(/\n  a\.example\.com  \n {2,}\/      web:80 \(10\.244\.0\.4:8080\)\n {2,}\/old   gone:80 \(<error: services "gone" not found>\)\nAnnotations: +<none>\nEvents: +<none>\n$/);
   });
 });
