@@ -105,6 +105,12 @@ describe('ClusterRecords', () => {
     expect(r.answer('l1.default.svc.cluster.local', RecordType.A)!).toMatchObject({ rcode: Rcode.NoError, answers: [] });
   });
 
+  it('gives NXDOMAIN for an ExternalName that is an IP address, as CoreDNS skips it', () => {
+    const r = records();
+    r.setService(svc('byip', { type: 'ExternalName', externalName: '192.0.2.7' }));
+    expect(r.answer('byip.default.svc.cluster.local', RecordType.A)!).toMatchObject({ rcode: Rcode.NXDomain, answers: [] });
+  });
+
   it('answers dns-version.<zone> TXT with the schema version, as the DNS specification asks', () => {
     const r = records();
     expect(r.answer('dns-version.cluster.local', RecordType.TXT)!.answers).toEqual([{ name: 'dns-version.cluster.local', ttl: 28800, type: RecordType.TXT, text: '1.1.0' }]);

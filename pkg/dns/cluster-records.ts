@@ -10,6 +10,7 @@
 //   reverse names                  PTR    ClusterIPs, and every service's ready endpoints
 // `answer` says whether a name is ours at all: names outside the zone (and reverse names of
 // addresses we do not know) go to the upstream servers.
+import { isIP } from 'node:net';
 import { RecordType, Rcode, type ResourceRecord, type Response } from './wire.js';
 
 /** What the records need of a core/v1 Service. */
@@ -147,7 +148,13 @@ export class ClusterRecords {
     const externalName = svc.spec?.type === 'ExternalName';
     const endpoints = headless ? this.endpoints(svc) : [];
     if (rest.length === 0) {
-      if (externalName) return svc.spec!.externalName ? [{ type: RecordType.CNAME, target: svc.spec!.externalName.replace(/\.$/, '') }] : [];
+      if (externalName) {
+        const ext = svc.spec!.externalName?.replace(/\.$/, '');
+        if (!ext) return [];
+        // An externalName that is an IP address (validation lets 1.2.3.4 through as a DNS
+        // subdomain) names nothing: CoreDNS's findServices skips it, so the name is NXDOMAIN.
+        return isIP(ext) ? undefined : [{ type: RecordType.CNAME, target: ext }];
+      }
       // A headless service without a ready endpoint is no name at all (NXDOMAIN, as CoreDNS's
       // findServices answers it: only records it finds make the name exist), not an empty one.
       if (headless && !endpoints.length) return undefined;
