@@ -24,15 +24,15 @@ describe('local storage eviction', () => {
   it('an emptyDir over its sizeLimit', () => {
     const p = pod([{ name: 'c' }], [{ name: 'data', sizeLimit: '1Mi' }]);
     expect(localStorageViolation(p, usage(2 * Mi, { c: 0 }, { data: Mi }))).toBeUndefined();
-    expect(localStorageViolation(p, usage(2 * Mi, { c: 0 }, { data: 2 * Mi }))).toBe('Usage of EmptyDir volume "data" exceeds the limit "1Mi".');
+    expect(localStorageViolation(p, usage(2 * Mi, { c: 0 }, { data: 2 * Mi }))).toBe('Usage of EmptyDir volume "data" exceeds the limit "1Mi". ');
   });
 
   it('the pod over the sum of its containers\' limits (when every container has one), else a container over its own', () => {
     const both = pod([{ name: 'a', limit: '1Mi' }, { name: 'b', limit: '1Mi' }]);
-    expect(localStorageViolation(both, usage(1.5 * Mi, { a: 1.5 * Mi, b: 0 }))).toBe('Container a exceeded its local ephemeral storage limit "1Mi".');
-    expect(localStorageViolation(both, usage(3 * Mi, { a: 1.5 * Mi, b: 1.5 * Mi }))).toBe('Pod ephemeral local storage usage exceeds the total limit of containers 2Mi.');
+    expect(localStorageViolation(both, usage(1.5 * Mi, { a: 1.5 * Mi, b: 0 }))).toBe('Container a exceeded its local ephemeral storage limit "1Mi". ');
+    expect(localStorageViolation(both, usage(3 * Mi, { a: 1.5 * Mi, b: 1.5 * Mi }))).toBe('Pod ephemeral local storage usage exceeds the total limit of containers 2Mi. ');
     const one = pod([{ name: 'a', limit: '1Mi' }, { name: 'b' }]);
     expect(localStorageViolation(one, usage(5 * Mi, { a: 0.5 * Mi, b: 4.5 * Mi }))).toBeUndefined();
-    expect(localStorageViolation(pod([{ name: 'a', limit: '1Mi' }]), usage(2 * Mi, { a: 0.5 * Mi }, { v: 1.5 * Mi }))).toBe('Pod ephemeral local storage usage exceeds the total limit of containers 1Mi.');
+    expect(localStorageViolation(pod([{ name: 'a', limit: '1Mi' }]), usage(2 * Mi, { a: 0.5 * Mi }, { v: 1.5 * Mi }))).toBe('Pod ephemeral local storage usage exceeds the total limit of containers 1Mi. ');
   });
 });

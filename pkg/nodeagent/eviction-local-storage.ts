@@ -13,26 +13,30 @@ export function hasLocalStorageLimits(pods: Pod[]): boolean {
   return pods.some((p) => (p.spec?.volumes ?? []).some((v) => v.emptyDir?.sizeLimit && v.emptyDir.medium !== 'Memory') || (p.spec?.containers ?? []).some((c) => limitOf(c as never)));
 }
 
-/** The kubelet's message when `pod` breaks one of its local storage limits; undefined when it does not. */
+/**
+ * The kubelet's message when `pod` breaks one of its local storage limits; undefined when it does
+ * not. Each ends in '. ', as 1.32's emptyDirMessageFmt, podEphemeralStorageMessageFmt and
+ * containerEphemeralStorageMessageFmt do: the pod's status.message and its Evicted event keep the space.
+ */
 export function localStorageViolation(pod: Pod, u: PodUsage | undefined): string | undefined {
   if (!u) return undefined;
   for (const v of pod.spec?.volumes ?? []) {
     const limit = v.emptyDir?.sizeLimit;
     if (!limit || v.emptyDir!.medium === 'Memory') continue;
     const used = u.volumes?.get(v.name!);
-    if (used !== undefined && parseQuantity(limit) > 0 && used > parseQuantity(limit)) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${canonicalQuantity(limit)}".`;
+    if (used !== undefined && parseQuantity(limit) > 0 && used > parseQuantity(limit)) return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${canonicalQuantity(limit)}". `;
   }
   const containers = pod.spec?.containers ?? [];
   const limits = containers.map((c) => limitOf(c as never) as string | undefined);
   if (limits.length && limits.every((l) => l !== undefined)) {
     // Only when every container has a limit is there a pod-level one (as the kubelet's PodLimits).
     const total = limits.reduce((a, l) => a + parseQuantity(l!), 0);
-    if ((u.disk ?? 0) > total) return `Pod ephemeral local storage usage exceeds the total limit of containers ${formatTotal(limits as string[])}.`;
+    if ((u.disk ?? 0) > total) return `Pod ephemeral local storage usage exceeds the total limit of containers ${formatTotal(limits as string[])}. `;
   }
   for (let i = 0; i < containers.length; i++) {
     const limit = limits[i];
     const used = u.containerDisk?.get(containers[i]!.name!);
-    if (limit && used !== undefined && used > parseQuantity(limit)) return `Container ${containers[i]!.name} exceeded its local ephemeral storage limit "${canonicalQuantity(limit)}".`;
+    if (limit && used !== undefined && used > parseQuantity(limit)) return `Container ${containers[i]!.name} exceeded its local ephemeral storage limit "${canonicalQuantity(limit)}". `;
   }
   return undefined;
 }

@@ -256,9 +256,9 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await c.cp.admin.create(Pods, 'default', busyboxPod('over-limit', { containers: [ctr('c', write.replace('FILE', '/tmp/f'), { resources: { limits: { 'ephemeral-storage': '1Mi' } } })] }));
     await c.cp.admin.create(Pods, 'default', busyboxPod('within', { containers: [ctr('c', write.replace('FILE', '/tmp/f'), { resources: { limits: { 'ephemeral-storage': '10Mi' } } })] }));
     await eventually(async () => (await podStatus(c, 'over-dir')).reason === 'Evicted', { timeoutMs: 30_000, what: 'over-dir evicted' });
-    expect(await podStatus(c, 'over-dir')).toMatchObject({ phase: 'Failed', message: 'Usage of EmptyDir volume "data" exceeds the limit "1Mi".' });
+    expect(await podStatus(c, 'over-dir')).toMatchObject({ phase: 'Failed', message: 'Usage of EmptyDir volume "data" exceeds the limit "1Mi". ' });
     await eventually(async () => (await podStatus(c, 'over-limit')).reason === 'Evicted', { timeoutMs: 30_000, what: 'over-limit evicted' });
-    expect(await podStatus(c, 'over-limit')).toMatchObject({ phase: 'Failed', message: 'Pod ephemeral local storage usage exceeds the total limit of containers 1Mi.' });
+    expect(await podStatus(c, 'over-limit')).toMatchObject({ phase: 'Failed', message: 'Pod ephemeral local storage usage exceeds the total limit of containers 1Mi. ' });
     await eventually(async () => (await events('over-limit', 'Evicted')).length > 0, { what: 'Evicted event' });
     await eventually(async () => (await podStatus(c, 'within')).phase === 'Running', { timeoutMs: 30_000, what: 'within running' });
     await new Promise((r) => setTimeout(r, 1500)); // passes enough to have seen its 2 MiB (under its 10Mi)
