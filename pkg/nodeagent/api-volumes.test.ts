@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { payloadDigest, volumePayload, writeAtomic, type Payload } from './api-volumes.js';
+import { isMemoryBacked, payloadDigest, volumePayload, writeAtomic, type Payload } from './api-volumes.js';
 import { ConfigSources } from './config-sources.js';
 
 const pod: Pod = {
@@ -41,6 +41,17 @@ describe('API volume payloads', () => {
     const projected = volumePayload({ name: 'v', projected: { defaultMode: 0o440, sources: [{ secret: { name: 'sec' } }, { configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }, pod, sources);
     expect(text(projected)).toEqual({ password: 'hunter2 440', b: 'B 440', ns: 'prod 440' });
   });
+  it('a projected volume reports every source that failed, as the aggregate of 1.32\'s collectData', () => {
+    const failing = new ConfigSources();
+    failing.set('configmaps', 'cfg', undefined);
+    failing.set('secrets', 'sec', undefined);
+    failing.set('configmaps', 'here', new Map([['k', Buffer.from('v')]]));
+    const volume = (srcs: object[]) => ({ name: 'v', projected: { sources: srcs } }) as never;
+    expect(() => volumePayload(volume([{ configMap: { name: 'cfg' } }, { configMap: { name: 'here' } }, { secret: { name: 'sec' } }]), pod, failing)).toThrow(/^\[configmap "cfg" not found, secret "sec" not found\]$/);
+    // (one error as it is; the same one twice, once)
+    expect(() => volumePayload(volume([{ configMap: { name: 'here', items: [{ key: 'x', path: 'x' }] } }]), pod, failing)).toThrow(/^configmap references non-existent config key: x$/);
+    expect(() => volumePayload(volume([{ configMap: { name: 'cfg' } }, { configMap: { name: 'cfg', items: [{ key: 'k', path: 'k2' }] } }]), pod, failing)).toThrow(/^configmap "cfg" not found$/);
+  });
   it('projected service account tokens: the token fetched for the audience and lifetime, at its path', () => {
     const withToken = new ConfigSources();
     withToken.set('configmaps', 'kube-root-ca.crt', new Map([['ca.crt', Buffer.from('PEM')]]));
@@ -61,6 +72,12 @@ describe('API volume payloads', () => {
     expect(text(volumePayload(v, pod, withToken))).toEqual({ token: 'api-token 644', 'vault/token': 'vault-token 644', 'ca.crt': 'PEM 644', namespace: 'prod 644' });
     // A token that could not be had stops the volume (the worker reports FailedMount and retries).
     expect(() => volumePayload({ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 900 } }] } }, pod, withToken)).toThrow(/failed to fetch token/);
+  });
+  it('secret, projected and downwardAPI volumes live on a tmpfs (their plugins wrap a Memory emptyDir); configMap volumes on disk', () => {
+    expect(isMemoryBacked({ name: 'v', secret: { secretName: 's' } })).toBe(true);
+    expect(isMemoryBacked({ name: 'v', projected: { sources: [] } })).toBe(true);
+    expect(isMemoryBacked({ name: 'v', downwardAPI: { items: [] } })).toBe(true);
+    expect(isMemoryBacked({ name: 'v', configMap: { name: 'c' } })).toBe(false);
   });
   it('digests differ when content or mode does', () => {
     const a = volumePayload({ name: 'v', configMap: { name: 'cfg' } }, pod, sources);

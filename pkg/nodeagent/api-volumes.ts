@@ -4,7 +4,7 @@
 // way the kubelet's AtomicWriter does, so that a container reading the volume never sees half
 // an update: the files live in a timestamped directory `..<time>`, `..data` is a symlink to it,
 // and each top-level name is a symlink through `..data`. An update writes a new directory and
-// swaps `..data` with one rename. Secret and projected volumes are written to a tmpfs.
+// swaps `..data` with one rename. Secret, projected and downwardAPI volumes are written to a tmpfs.
 import { createHash, randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,17 +31,23 @@ export function isApiVolume(v: Volume): boolean {
 const DEFAULT_MODE = 0o644;
 
 /**
- * Whether the volume lives in memory: secret and projected volumes, as the kubelet mounts them
- * (a tmpfs each), so that secrets never reach the node's disk.
+ * Whether the volume lives in memory: secret, projected and downwardAPI volumes, as the kubelet
+ * mounts them (a tmpfs each: their plugins wrap an emptyDir of medium Memory), so that secrets
+ * never reach the node's disk; `df` in the container shows tmpfs. configMap volumes wrap a
+ * plain emptyDir and stay on disk.
  */
 export function isMemoryBacked(v: Volume): boolean {
-  return !!(v.secret || v.projected);
+  return !!(v.secret || v.projected || v.downwardAPI);
 }
 
 /** Mounts a tmpfs on `dir` unless one is there (after a reboot the directory is left, empty). */
 export async function ensureTmpfs(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
   if ((await mountsUnder(dir)).includes(dir)) return;
+  // Files already written on disk (a downwardAPI volume of a node agent from before these were
+  // memory-backed) may be bind-mounted by running containers: a tmpfs over them would hide every
+  // later update from those containers, so such a volume stays where it is.
+  if (await fsp.lstat(join(dir, '..data')).then(() => true, () => false)) return;
   mount('tmpfs', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0755');
 }
 
@@ -120,18 +126,32 @@ export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, alloc
   else if (v.downwardAPI) addDownward(out, pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, allocatable);
   else if (v.projected) {
     const mode = v.projected.defaultMode ?? DEFAULT_MODE;
+    // Every source is collected, and what failed is reported together, as 1.32's collectData
+    // returns the aggregate of its sources' errors: `[configmap "a" not found, secret "b" not found]`.
+    const errors: string[] = [];
     for (const s of v.projected.sources ?? []) {
-      if (s.configMap) addKeys(out, 'configmaps', s.configMap.name, s.configMap.items, s.configMap.optional, mode, sources);
-      else if (s.secret) addKeys(out, 'secrets', s.secret.name, s.secret.items, s.secret.optional, mode, sources);
-      else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode, allocatable);
-      else if (s.serviceAccountToken) {
-        const token = sources.token(s.serviceAccountToken);
-        if (token === undefined) throw new ConfigSourceError('failed to fetch token: no token requested');
-        out.set(s.serviceAccountToken.path ?? 'token', { data: Buffer.from(token), mode });
+      try {
+        if (s.configMap) addKeys(out, 'configmaps', s.configMap.name, s.configMap.items, s.configMap.optional, mode, sources);
+        else if (s.secret) addKeys(out, 'secrets', s.secret.name, s.secret.items, s.secret.optional, mode, sources);
+        else if (s.downwardAPI) addDownward(out, pod, s.downwardAPI.items, mode, allocatable);
+        else if (s.serviceAccountToken) {
+          const token = sources.token(s.serviceAccountToken);
+          if (token === undefined) throw new ConfigSourceError('failed to fetch token: no token requested');
+          out.set(s.serviceAccountToken.path ?? 'token', { data: Buffer.from(token), mode });
+        }
+      } catch (e) {
+        if (!(e instanceof ConfigSourceError)) throw e;
+        if (!errors.includes(e.message)) errors.push(e.message);
       }
     }
+    if (errors.length) throw new ConfigSourceError(aggregateMessage(errors));
   }
   return out;
+}
+
+/** The text of apimachinery's utilerrors aggregate: one error as it is, several (duplicates once) in brackets. */
+function aggregateMessage(messages: string[]): string {
+  return messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`;
 }
 
 /** A digest of a payload: equal payloads need no rewrite. */
