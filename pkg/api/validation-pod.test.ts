@@ -34,6 +34,9 @@ function mutate(fn: (p: Record<string, any>) => void): Record<string, any> {
 }
 
 describe('valid pods', () => {
+  it('accepts any emptyDir medium, as 1.32 does (StorageMedium is no enum; the kubelet refuses an unknown one when it mounts)', () => {
+    for (const medium of ['', 'Memory', 'HugePages', 'HugePages-2Mi', 'memory']) expect(admit(mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: { medium, sizeLimit: '0' } }])))).toEqual([]);
+  });
   it('accepts the base pod and a rich manifest', () => {
     expect(admit(base())).toEqual([]);
     const rich = loadYaml(`
@@ -151,6 +154,7 @@ const cases: Case[] = [
   ['duplicate volume names', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {} }, { name: 'v', emptyDir: {} }])), 'spec.volumes[1].name', 'FieldValueDuplicate'],
   ['volume with two sources', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: {}, hostPath: { path: '/x' } }])), 'spec.volumes[0].hostPath', 'FieldValueForbidden', /more than 1 volume type/],
   ['hostPath without path', mutate((p) => (p.spec.volumes = [{ name: 'v', hostPath: {} }])), 'spec.volumes[0].hostPath.path', 'FieldValueRequired'],
+  ['emptyDir with a negative sizeLimit', mutate((p) => (p.spec.volumes = [{ name: 'v', emptyDir: { sizeLimit: '-1Mi' } }])), 'spec.volumes[0].emptyDir.sizeLimit', 'FieldValueForbidden', /^SizeLimit field must be a valid resource quantity$/],
   ['mount of a missing volume', mutate((p) => (p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }])), 'spec.containers[0].volumeMounts[0].name', 'FieldValueNotFound'],
   ['mount without path', mutate((p) => { p.spec.volumes = [{ name: 'data', emptyDir: {} }]; p.spec.containers[0].volumeMounts = [{ name: 'data' }]; }), 'spec.containers[0].volumeMounts[0].mountPath', 'FieldValueRequired'],
   ['probe without handler', mutate((p) => (p.spec.containers[0].livenessProbe = { periodSeconds: 5 })), 'spec.containers[0].livenessProbe', 'FieldValueRequired', /must specify a handler type/],

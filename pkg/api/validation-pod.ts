@@ -1,8 +1,8 @@
 // Pod validation (pkg/apis/core/validation: ValidatePodCreate, ValidatePodSpec,
 // ValidatePodUpdate, ValidatePodStatusUpdate), in Kubernetes' wording where it is known.
-import { duplicate, forbidden, goStringMap, invalid, notSupported, required, type FieldError } from './field-error.js';
+import { duplicate, forbidden, goStringMap, invalid, required, type FieldError } from './field-error.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP } from './names.js';
-import { isValidQuantity } from './quantity.js';
+import { isValidQuantity, parseQuantity } from './quantity.js';
 import type { Container, Pod, PodSpec, Toleration, Volume } from './types.js';
 import { isSidecar } from './pod-resources.js';
 import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from './validation-affinity.js';
@@ -33,7 +33,6 @@ export { TAINT_EFFECTS, validateTolerations } from './validation-affinity.js';
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 export const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
-const STORAGE_MEDIA = ['', 'Memory', 'HugePages'];
 
 function validateVolumes(volumes: Volume[], path: string): { errs: FieldError[]; names: Set<string> } {
   const errs: FieldError[] = [];
@@ -67,8 +66,10 @@ function validateVolumeSource(v: Volume, kind: PodVolumeSource, p: string): Fiel
     case 'hostPath':
       return validateHostPathVolumeSource(v.hostPath!, `${p}.hostPath`);
     case 'emptyDir':
-      if (v.emptyDir!.medium != null && !STORAGE_MEDIA.includes(v.emptyDir!.medium)) errs.push(notSupported(`${p}.emptyDir.medium`, v.emptyDir!.medium, STORAGE_MEDIA.filter(Boolean)));
+      // (medium is not checked: 1.32's StorageMedium is no enum, HugePages-2Mi is one too, and
+      // its kubelet refuses one it does not know when it mounts the volume, as the node agent does)
       if (v.emptyDir!.sizeLimit && !isValidQuantity(v.emptyDir!.sizeLimit)) errs.push(invalid(`${p}.emptyDir.sizeLimit`, v.emptyDir!.sizeLimit, 'must be a valid quantity'));
+      else if (v.emptyDir!.sizeLimit && parseQuantity(v.emptyDir!.sizeLimit) < 0) errs.push(forbidden(`${p}.emptyDir.sizeLimit`, 'SizeLimit field must be a valid resource quantity'));
       return errs;
     case 'configMap':
       return validateConfigMapVolumeSource(v.configMap!, `${p}.configMap`);

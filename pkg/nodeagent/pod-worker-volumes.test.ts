@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 
@@ -45,8 +45,44 @@ describe('PodVolumes.prepareApiData', () => {
       'Warning FailedMount MountVolume.SetUp failed for volume "a" : configmap "missing-a" not found',
       'Warning FailedMount MountVolume.SetUp failed for volume "b" : configmap references non-existent config key: nokey',
     ]);
-    expect(retry).toBe(5000);
+    // (the first failure of each waits 500 ms, the kubelet's initialDurationBeforeRetry)
+    expect(retry).toBe(500);
     expect(readFileSync(join(podsDir, 'u1', 'volumes', 'here', 'k'), 'utf8')).toBe('v');
+  });
+
+  it('backs each failed volume off as the kubelet\'s nestedpendingoperations do: 500 ms doubling, no attempt nor event before it is due', async () => {
+    const podsDir = mkdtempSync(join(tmpdir(), 'tskube-volumes-'));
+    dirs.push(podsDir);
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u3' }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'v', configMap: { name: 'later' } }] } };
+    let exists = false;
+    const events: string[] = [];
+    const retries: number[] = [];
+    const volumes = new PodVolumes(
+      { podsDir, getSource: async (_kind, _ns, name) => (exists ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as never,
+      { pod, uid: 'u3', key: 'ns/p', podIP: '', event: (_type, reason) => events.push(reason), retryIn: (ms) => retries.push(ms), kick: () => {} },
+    );
+    let now = 1_000_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      expect(await volumes.prepareApiData()).toBe(false);
+      now += 100; // a sync before the back-off ends (the pod changed): no attempt, no event
+      expect(await volumes.prepareApiData()).toBe(false);
+      expect(events).toHaveLength(1);
+      now += 400;
+      expect(await volumes.prepareApiData()).toBe(false);
+      now += 1000;
+      expect(await volumes.prepareApiData()).toBe(false);
+      expect(events).toHaveLength(3);
+      expect(retries).toEqual([500, 400, 1000, 2000]);
+      exists = true;
+      now += 1999; // there now, but the back-off still runs
+      expect(await volumes.prepareApiData()).toBe(false);
+      now += 1;
+      expect(await volumes.prepareApiData()).toBe(true);
+    } finally {
+      clock.mockRestore();
+      volumes.stop();
+    }
   });
 
   it('keeps what a running pod sees when its ConfigMap goes, and says so each time the volume is set up again', async () => {
@@ -70,5 +106,59 @@ describe('PodVolumes.prepareApiData', () => {
     volumes.stop();
     expect(events).toEqual(['Warning FailedMount MountVolume.SetUp failed for volume "v" : configmap "cm" not found']);
     expect(readFileSync(join(podsDir, 'u2', 'volumes', 'v', 'k'), 'utf8')).toBe('v');
+  });
+});
+
+describe('PodVolumes.prepareClaimVolumes', () => {
+  it('checks every hostPath volume and reports each that fails, as the reconciler mounts each on its own', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tskube-hostpath-'));
+    dirs.push(root);
+    mkdirSync(join(root, 'dir'));
+    writeFileSync(join(root, 'file'), '');
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u4' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [
+          { name: 'a', hostPath: { path: join(root, 'dir'), type: 'File' } },
+          { name: 'ok', hostPath: { path: join(root, 'made'), type: 'DirectoryOrCreate' } },
+          { name: 'b', hostPath: { path: join(root, 'file'), type: 'Directory' } },
+          { name: 'c', hostPath: { path: join(root, 'none'), type: 'Socket' } },
+        ],
+      },
+    };
+    const events: string[] = [];
+    let retry: number | undefined;
+    const volumes = new PodVolumes({ podsDir: root, apiVolumeSyncMs: 60_000 } as never, { pod, uid: 'u4', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: (ms) => (retry = ms), kick: () => {} });
+    expect(await volumes.prepareClaimVolumes()).toBe(false);
+    expect(events).toEqual([
+      `Warning FailedMount MountVolume.SetUp failed for volume "a" : hostPath type check failed: ${join(root, 'dir')} is not a file`,
+      `Warning FailedMount MountVolume.SetUp failed for volume "b" : hostPath type check failed: ${join(root, 'file')} is not a directory`,
+      `Warning FailedMount MountVolume.SetUp failed for volume "c" : hostPath type check failed: ${join(root, 'none')} is not a socket file`,
+    ]);
+    expect(retry).toBe(500);
+    expect(statSync(join(root, 'made')).isDirectory()).toBe(true);
+  });
+
+  it('refuses an emptyDir medium the kubelet\'s emptyDir plugin does not know, and huge pages, at SetUp', async () => {
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u5' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [
+          { name: 'disk', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory' } },
+          { name: 'typo', emptyDir: { medium: 'memory' } },
+          { name: 'huge', emptyDir: { medium: 'HugePages-2Mi' } },
+        ],
+      },
+    };
+    const events: string[] = [];
+    const volumes = new PodVolumes({ podsDir: tmpdir(), apiVolumeSyncMs: 60_000 } as never, { pod, uid: 'u5', key: 'ns/p', podIP: '', event: (_type, _reason, message) => events.push(message), retryIn: () => {}, kick: () => {} });
+    expect(await volumes.prepareClaimVolumes()).toBe(false);
+    expect(events).toEqual([
+      'MountVolume.SetUp failed for volume "typo" : unknown storage medium "memory"',
+      'MountVolume.SetUp failed for volume "huge" : medium HugePages-2Mi: hugePages storage requested, but there is no resource request for huge pages',
+    ]);
   });
 });

@@ -30,8 +30,12 @@ export class PodVolumes {
   private claims = new Map<string, MountedClaim>();
   /** The pod's hostPath volumes that passed their type check. */
   private hostPathsReady = new Set<string>();
-  /** Volumes of a source the node agent does not mount: failed attempts, and when the next is due. */
-  private unmountable = new Map<string, { failures: number; nextAt: number }>();
+  /**
+   * Volumes whose last set-up failed: failed attempts, and when the next is due. Each volume
+   * waits on its own, as the kubelet's nestedpendingoperations back each failed mount operation
+   * off (500 ms doubling to 2 min 2 s) whatever the pod's other volumes do.
+   */
+  private backoff = new Map<string, { failures: number; nextAt: number }>();
   /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
   private timer: NodeJS.Timeout | undefined;
 
@@ -44,7 +48,7 @@ export class PodVolumes {
    * Fetches the ConfigMaps and Secrets the pod refers to and writes its API volumes, as the
    * kubelet does before it starts containers (and again every apiVolumeSyncMs, a minute by
    * default, so that volumes follow changes). A volume whose source is missing stops the pod's start: a FailedMount event with
-   * the kubelet's message, and a retry. False when containers may not start yet.
+   * the kubelet's message, and a retry after the volume's back-off. False when containers may not start yet.
    */
   async prepareApiData(): Promise<boolean> {
     const pod = this.ctx.pod;
@@ -67,8 +71,17 @@ export class PodVolumes {
     // Each volume is set up on its own, as the kubelet's volume manager mounts them one by one:
     // every one that cannot be has its FailedMount, not only the first.
     let failed = false;
+    let wait = Infinity;
     for (const v of volumes) {
       const dir = join(this.d.podsDir, this.ctx.uid, 'volumes', v.name!);
+      const left = this.backoffLeft(v.name!);
+      if (left > 0) {
+        // (its back-off runs: no attempt, and no event, until it is due)
+        if (this.apiVolumes.has(v.name!)) continue;
+        failed = true;
+        wait = Math.min(wait, left);
+        continue;
+      }
       try {
         await this.fetchTokens(v, sources);
         const payload = volumePayload(v, pod, sources, this.d.nodeAllocatable);
@@ -78,16 +91,18 @@ export class PodVolumes {
           await writeAtomic(dir, payload, pod.spec?.securityContext?.fsGroup ?? undefined);
         }
         this.apiVolumes.set(v.name!, { dir, digest });
+        this.backoff.delete(v.name!);
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
         // (a remount of a running pod's volume fails with its event too, as the kubelet's does)
-        this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
+        const left = this.mountFailed(v.name!, `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
         if (this.apiVolumes.has(v.name!)) continue; // written before: keep what containers see
         failed = true;
+        wait = Math.min(wait, left);
       }
     }
     if (failed) {
-      this.ctx.retryIn(5000);
+      this.ctx.retryIn(wait);
       return false;
     }
     if (volumes.length) {
@@ -110,63 +125,81 @@ export class PodVolumes {
   }
 
   /**
-   * Resolves the pod's persistentVolumeClaim volumes to their directories, as the kubelet mounts
-   * them before starting containers. A claim that cannot be mounted yet (unbound, missing) holds
-   * the pod: a FailedMount event with the kubelet's message, and a retry. False until all are.
+   * Resolves the pod's persistentVolumeClaim volumes to their directories and checks its hostPath
+   * volumes, as the kubelet mounts them before starting containers. One that cannot be mounted yet
+   * (an unbound or missing claim, a failed type check, a source tskube does not mount) holds the
+   * pod: a FailedMount event with the kubelet's message, and a retry after its back-off. False until all are.
    */
   async prepareClaimVolumes(): Promise<boolean> {
     const pod = this.ctx.pod;
-    // Sources tskube does not mount (nfs, iscsi, csi, ...) hold the pod for good: a FailedMount
-    // per volume each time the kubelet's back-off lets it try again.
-    const now = Date.now();
-    let due = Infinity;
+    const mounted = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
+    // Every volume is tried on its own, as the kubelet's reconciler mounts each: one that fails
+    // (its FailedMount) keeps the pod waiting but neither stops nor hides the others' attempts.
+    let wait = Infinity;
     for (const v of pod.spec?.volumes ?? []) {
       const kind = unmountableSource(v);
-      if (!kind) continue;
-      const state = this.unmountable.get(v.name!) ?? { failures: 0, nextAt: 0 };
-      if (now >= state.nextAt) {
-        this.ctx.event('Warning', 'FailedMount', unmountableMessage(v.name!, kind, v[kind as keyof typeof v] as Record<string, unknown>, false));
-        state.failures++;
-        state.nextAt = now + mountRetryMs(state.failures);
-        this.unmountable.set(v.name!, state);
+      const claim = !!(v.persistentVolumeClaim || v.ephemeral);
+      const medium = v.emptyDir?.medium ?? '';
+      const badMedium = !!v.emptyDir && medium !== '' && medium !== 'Memory';
+      if (!kind && !claim && !v.hostPath?.path && !badMedium) continue;
+      if (this.hostPathsReady.has(v.name!) || this.claims.has(v.name!)) continue;
+      // (without a type nothing is checked, and only a source a container mounts is made, as containerd's)
+      if (v.hostPath?.path && !v.hostPath.type && !mounted.has(v.name)) continue;
+      const left = this.backoffLeft(v.name!);
+      if (left > 0) {
+        wait = Math.min(wait, left);
+        continue;
       }
-      due = Math.min(due, state.nextAt - now);
+      try {
+        if (kind) {
+          // Sources tskube does not mount (nfs, iscsi, csi, ...) hold the pod for good.
+          throw new VolumeMountError(unmountableMessage(v.name!, kind, v[kind as keyof typeof v] as Record<string, unknown>, false));
+        } else if (badMedium) {
+          // 1.32's apiserver takes any medium (StorageMedium is no enum); its emptyDir plugin
+          // refuses one it does not know at SetUp. Huge pages need a request of them, which a
+          // pod on a tskube node (with no huge pages to allocate) never has.
+          const hugePages = medium === 'HugePages' || medium.startsWith('HugePages-');
+          const why = hugePages ? `medium ${medium}: hugePages storage requested, but there is no resource request for huge pages` : `unknown storage medium "${medium}"`;
+          throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : ${why}`);
+        } else if (v.hostPath?.path) {
+          // the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
+          await setUpHostPath(v.hostPath.path, v.hostPath.type);
+          this.hostPathsReady.add(v.name!);
+        } else {
+          if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
+          this.claims.set(v.name!, await this.d.claimVolumes.resolve(pod, v));
+        }
+        this.backoff.delete(v.name!);
+      } catch (e) {
+        if (e instanceof HostPathError) wait = Math.min(wait, this.mountFailed(v.name!, `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`));
+        else if (e instanceof VolumeMountError) wait = Math.min(wait, this.mountFailed(v.name!, e.message));
+        else throw e;
+      }
     }
-    if (due !== Infinity) {
+    if (wait !== Infinity) {
       // (no "Unable to attach or mount volumes" when the sync's 2 min 3 s wait runs out: 1.32's
       // syncPod says nothing of an interrupted wait)
-      this.ctx.retryIn(due);
+      this.ctx.retryIn(wait);
       return false;
     }
-    // hostPath volumes: the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
-    const mounted = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
-    for (const v of pod.spec?.volumes ?? []) {
-      if (!v.hostPath?.path || this.hostPathsReady.has(v.name!)) continue;
-      // (without a type nothing is checked, and only a source a container mounts is made, as containerd's)
-      if (!v.hostPath.type && !mounted.has(v.name)) continue;
-      try {
-        await setUpHostPath(v.hostPath.path, v.hostPath.type);
-        this.hostPathsReady.add(v.name!);
-      } catch (e) {
-        if (!(e instanceof HostPathError)) throw e;
-        this.ctx.event('Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`);
-        this.ctx.retryIn(5000);
-        return false;
-      }
-    }
-    for (const v of pod.spec?.volumes ?? []) {
-      if (!(v.persistentVolumeClaim || v.ephemeral) || this.claims.has(v.name!)) continue;
-      try {
-        if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
-        this.claims.set(v.name!, await this.d.claimVolumes.resolve(pod, v));
-      } catch (e) {
-        if (!(e instanceof VolumeMountError)) throw e;
-        this.ctx.event('Warning', 'FailedMount', e.message);
-        this.ctx.retryIn(5000);
-        return false;
-      }
-    }
     return true;
+  }
+
+  /** The milliseconds before volume `name` may be set up again (0: now). */
+  private backoffLeft(name: string): number {
+    const s = this.backoff.get(name);
+    return s ? Math.max(0, s.nextAt - Date.now()) : 0;
+  }
+
+  /** Reports a failed set-up of volume `name` (a FailedMount event) and backs it off; the milliseconds until its next attempt. */
+  private mountFailed(name: string, message: string): number {
+    this.ctx.event('Warning', 'FailedMount', message);
+    const s = this.backoff.get(name) ?? { failures: 0, nextAt: 0 };
+    s.failures++;
+    const ms = mountRetryMs(s.failures);
+    s.nextAt = Date.now() + ms;
+    this.backoff.set(name, s);
+    return ms;
   }
 
   /** The pod's volumes as a container mounts them: hostPath and claim directories, API volume directories. */

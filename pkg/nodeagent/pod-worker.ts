@@ -255,8 +255,9 @@ export class PodWorker {
     // The volumes come before the sandbox, as the kubelet's SyncPod waits for them
     // (WaitForAttachAndMount) before the runtime makes one: a pod whose secret or claim is
     // missing has no sandbox, and so PodReadyToStartContainers False, while it waits.
-    if (!(await this.volumes.prepareApiData())) return this.reportStatus();
-    if (!(await this.volumes.prepareClaimVolumes())) return this.reportStatus();
+    // (both kinds are tried whatever the other does: each volume has its own FailedMount)
+    const apiDataReady = await this.volumes.prepareApiData();
+    if (!(await this.volumes.prepareClaimVolumes()) || !apiDataReady) return this.reportStatus();
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
       if (wait > 0) {
