@@ -105,6 +105,22 @@ describe('DnsServer', () => {
     expect(ext.answers).toMatchObject([{ type: RecordType.CNAME, target: 'site.example' }, { name: 'site.example', address: '192.0.2.1' }]);
   });
 
+  it('answers a headless service\'s addresses in a random order, as the loadbalance plugin of kubeadm\'s Corefile does', async () => {
+    const records = new ClusterRecords();
+    records.setService({ metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None' } });
+    const endpoints = ['10.244.0.5', '10.244.0.6', '10.244.0.7'].map((ip) => ({ addresses: [ip], conditions: { ready: true } }));
+    records.setSlice({ metadata: { name: 'db-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4', endpoints });
+    const s = new DnsServer(records, { host: '127.0.0.1', port: 0, upstreams: [] });
+    const firsts = new Set<string>();
+    for (let id = 0; id < 60; id++) {
+      const res = decodeResponse((await s.handle(encodeQuery(id, 'db.default.svc.cluster.local', RecordType.A), 'udp'))!);
+      expect(res.answers).toHaveLength(3);
+      firsts.add(res.answers[0]!.type === RecordType.A ? res.answers[0]!.address : '');
+    }
+    // a client that takes the first address reaches every pod, not always 10.244.0.5
+    expect([...firsts].sort()).toEqual(['10.244.0.5', '10.244.0.6', '10.244.0.7']);
+  });
+
   it('gives SERVFAIL when no upstream answers, and FORMERR for a malformed query', async () => {
     const silent = createSocket('udp4');
     const silentPort = await freePort();

@@ -7,6 +7,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { logger } from '../util/log.js';
 import type { ClusterRecords } from './cluster-records.js';
+import { roundRobin } from './load-balance.js';
 import { decodeQuery, decodeResponse, DnsFormatError, encodeError, encodeQuery, encodeResponse, Rcode, RecordType, type Query } from './wire.js';
 
 const log = logger('dns');
@@ -133,7 +134,8 @@ export class DnsServer {
           log.debug('resolving an ExternalName target failed', { name: cname, error: (e as Error).message });
         }
       }
-      return encodeResponse(q, local, maxSize);
+      // loadbalance, as in kubeadm's Corefile: a successful answer's addresses in a random order.
+      return encodeResponse(q, local.rcode === Rcode.NoError ? { ...local, answers: roundRobin(local.answers) } : local, maxSize);
     }
     try {
       const res = await this.forward(msg, transport === 'tcp', maxSize);
