@@ -7,12 +7,19 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerState, Runtime, SandboxState, cleanupAll, cpuUsageNs, type ContainerConfig, type PodSandboxConfig } from '../../pkg/runtime/index.js';
-import { cgroupExists, cgroupPids } from '../../pkg/runtime/cgroups.js';
+import { cgroupExists, cgroupPids, removeCgroup } from '../../pkg/runtime/cgroups.js';
 import { hostSnapshot, isRoot, tempRoot, waitFor, type HostSnapshot } from './helpers.js';
 
 const IMAGE = 'busybox:conformance';
 let seq = 0;
 
+
+/**
+ * The cgroup the pods' cgroups go under: the test's own, as test clusters' /tskube-e2e-*, removed
+ * after it. The default /tskube is a running cluster's pods cgroup (whose agent kills what runs in
+ * a pod cgroup it has no sandbox for), and the test left it behind, empty, on a machine without one.
+ */
+const CGROUP_PARENT = `/tskube-e2e-containers-${process.pid}`;
 
 describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, namespaces)', () => {
   let root: string;
@@ -21,17 +28,18 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
 
   beforeAll(async () => {
     root = await tempRoot();
-    before = hostSnapshot(root);
+    before = hostSnapshot(root, CGROUP_PARENT);
     rt = await Runtime.open({ root });
     await rt.buildBusybox(IMAGE);
   });
   afterAll(async () => {
     if (root) await cleanupAll(root);
+    await removeCgroup(CGROUP_PARENT).catch(() => {});
   });
 
   function pod(over: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
     const n = ++seq;
-    return { name: `pod${n}`, namespace: 'default', uid: `uid-${process.pid}-${n}`, hostname: `pod${n}`, ...over };
+    return { name: `pod${n}`, namespace: 'default', uid: `uid-${process.pid}-${n}`, hostname: `pod${n}`, cgroupParent: CGROUP_PARENT, ...over };
   }
   async function run(sandboxId: string, c: Partial<ContainerConfig> & { command: string[] }): Promise<string> {
     const id = await rt.createContainer(sandboxId, { name: `c${++seq}`, image: IMAGE, ...c });
@@ -445,7 +453,7 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
   });
 
   it('leaves nothing behind after removal: mounts, cgroups, netns, runc state, processes', async () => {
-    const before = hostSnapshot(root);
+    const before = hostSnapshot(root, CGROUP_PARENT);
     const sb = await rt.runPodSandbox(pod({ emptyDirs: [{ name: 'm', medium: 'Memory' }] }));
     const st = await rt.podSandboxStatus(sb);
     const ids = [await run(sb, { command: ['sleep', '60'], volumeMounts: [{ name: 'm', containerPath: '/m' }] }), await run(sb, { command: ['sh', '-c', 'sleep 60 & sleep 60'] })];
@@ -459,7 +467,8 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
     expect(await cgroupExists(st.cgroupParent)).toEqual([]);
     await expect(fsp.access(st.netnsPath)).rejects.toThrow();
     expect((await rt.runc.list()).filter((c) => ids.includes(c.id))).toEqual([]);
-    const after = hostSnapshot(root);
+    expect(st.cgroupParent.startsWith(`${CGROUP_PARENT}/pod`)).toBe(true);
+    const after = hostSnapshot(root, CGROUP_PARENT);
     expect(after.mountsUnder).toEqual(before.mountsUnder);
     expect(after.mounts).toBe(before.mounts);
     expect(after.netns).toEqual(before.netns);
@@ -471,14 +480,14 @@ describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, na
 
   it('cleanupAll removes every trace, even of running pods', async () => {
     const other = await tempRoot();
-    const pre = hostSnapshot(other);
+    const pre = hostSnapshot(other, CGROUP_PARENT);
     const r2 = await Runtime.open({ root: other });
     await r2.importImage(await exportBusybox());
     const sb = await r2.runPodSandbox(pod({ emptyDirs: [{ name: 'm', medium: 'Memory' }] }));
     const cgroup = (await r2.podSandboxStatus(sb)).cgroupParent;
     await r2.startContainer(await r2.createContainer(sb, { name: 'x', image: IMAGE, command: ['sleep', '60'] }));
     await cleanupAll(other);
-    const post = hostSnapshot(other);
+    const post = hostSnapshot(other, CGROUP_PARENT);
     expect(post.mountsUnder).toEqual([]);
     expect(post.mounts).toBe(pre.mounts);
     expect(post.netns).toEqual(pre.netns);

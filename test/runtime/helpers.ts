@@ -81,14 +81,21 @@ function mountPoints(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean);
 }
 
-function processesNamed(names: string[]): number[] {
+/**
+ * Processes called one of `names` whose command line, or their parent's, names `root`: a runtime
+ * root's conmons and runcs (a runc init's is its runc's or its conmon's), not a running cluster's.
+ */
+function processesNamed(names: string[], root: string): number[] {
   const out: number[] = [];
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
       const comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
       const state = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (names.includes(comm) && state !== 'Z') out.push(Number(p));
+      if (!names.includes(comm) || state === 'Z') continue;
+      const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      const namesRoot = (pid: string | undefined) => pid !== undefined && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root);
+      if (namesRoot(p) || namesRoot(ppid)) out.push(Number(p));
     } catch {
       // gone
     }
@@ -112,7 +119,7 @@ export interface HostSnapshot {
   monitors: number[];
 }
 
-/** What the runtime could leak: mounts (total and under `root`), /run/netns/tsk-*, pod cgroups under /tskube, conmon/runc processes. */
+/** What the runtime could leak: mounts (total and under `root`), /run/netns/tsk-*, pod cgroups under `cgroupParent`, conmon/runc processes of `root`. */
 export function hostSnapshot(root: string, cgroupParent = 'tskube'): HostSnapshot {
   const mps = mountPoints();
   const podCgroups: Record<string, string[]> = {};
@@ -124,7 +131,7 @@ export function hostSnapshot(root: string, cgroupParent = 'tskube'): HostSnapsho
     mountsUnder: mps.filter((m) => m.startsWith(root)),
     netns: listDir('/run/netns').filter((n) => n.startsWith('tsk-')),
     podCgroups,
-    monitors: processesNamed(['conmon', 'runc', 'runc:[2:INIT]']),
+    monitors: processesNamed(['conmon', 'runc', 'runc:[2:INIT]'], root),
   };
 }
 
