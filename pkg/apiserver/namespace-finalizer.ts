@@ -102,7 +102,9 @@ export async function finalizeNamespaces(d: NamespaceFinalizerDeps): Promise<voi
       for (const o of objs) {
         for (const f of o.metadata?.finalizers ?? []) found.finalizers.set(f, (found.finalizers.get(f) ?? 0) + 1);
         if (o.metadata?.deletionTimestamp) continue;
-        await store.delete(name, o.metadata!.name!, {}, d.ctx()).catch(() => {});
+        // (Background, as the namespace deleter's DeleteOptions name it: a Job or a
+        // ReplicationController would otherwise orphan its pods first, their kinds' default)
+        await store.delete(name, o.metadata!.name!, { propagationPolicy: 'Background' }, d.ctx()).catch(() => {});
       }
     }
     if (found.resources.size === 0) {

@@ -481,7 +481,10 @@ export async function deleteObjects(client: RestClient, disco: Discovery, target
   for (const t of list) {
     try {
       // (the answer is the object, or a Status whose details carry its uid)
-      const gone = await client.delete<{ metadata?: { uid?: string }; details?: { uid?: string } }>(t.r, t.ns, t.name, o.gracePeriod !== undefined ? { gracePeriodSeconds: o.gracePeriod } : {});
+      // (propagationPolicy Background, as kubectl's default --cascade=background sends it: a Job
+      // or a ReplicationController deleted with none would orphan its pods, their kinds' default)
+      const opts = { propagationPolicy: 'Background' as const, ...(o.gracePeriod !== undefined ? { gracePeriodSeconds: o.gracePeriod } : {}) };
+      const gone = await client.delete<{ metadata?: { uid?: string }; details?: { uid?: string } }>(t.r, t.ns, t.name, opts);
       const uid = gone?.metadata?.uid ?? gone?.details?.uid;
       // (kubectl's DeleteOptions.PrintObj: kind.group, and "force deleted" for a grace period of 0)
       io.out(`${kindAndGroup(t.r.apiVersion, t.r.kind)} "${t.name}" ${o.gracePeriod === 0 ? 'force deleted' : 'deleted'}\n`);

@@ -6,9 +6,9 @@
 // dependent naming an owner of another namespace gets a Warning and is collected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { core, CustomResourceDefinitions, Deployments, EndpointSlices, Events, Namespaces, Pods, ReplicaSets, Services, StatusError } from '../../pkg/client/rest-client.js';
+import { core, CustomResourceDefinitions, Deployments, EndpointSlices, Events, Jobs, Namespaces, Pods, ReplicaSets, ReplicationControllers, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
-import { deployment, replicaSet, startWithControllers } from '../helpers/workloads.js';
+import { deployment, job, replicaSet, startWithControllers } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
 const ConfigMaps = core('configmaps');
@@ -74,6 +74,38 @@ describe('garbage collector', () => {
     const pods = (await cp.admin.list(Pods, 'default', { labelSelector: 'app=orph' })).items;
     expect(pods).toHaveLength(2);
     for (const p of pods) expect(p.metadata?.ownerReferences).toBeUndefined();
+  });
+
+  it('a ReplicationController or a Job deleted with no propagationPolicy orphans its pods, their kinds\' default; an explicit Background removes them', async () => {
+    // 1.32's rcStrategy (core/v1) and jobStrategy (batch/v1) default to OrphanDependents, so a
+    // client-go or curl DELETE leaves the pods running; tskube deleted them.
+    const rc = await cp.admin.create(ReplicationControllers, 'default', {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'rc-def' },
+      spec: { replicas: 2, template: { metadata: { labels: { app: 'rc-def' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36' }] } } },
+    });
+    await cp.admin.create(Jobs, 'default', job('job-def', { parallelism: 2, completions: 2 }));
+    await eventually(async () => (await count(Pods, 'app=rc-def')) === 2 && (await count(Pods, 'job-name=job-def')) === 2, { what: 'pods of rc-def and job-def' });
+    const deleting = await cp.admin.delete(ReplicationControllers, 'default', 'rc-def');
+    expect([deleting.metadata?.uid, deleting.metadata?.finalizers]).toEqual([rc.metadata?.uid, ['orphan']]);
+    expect((await cp.admin.delete(Jobs, 'default', 'job-def')).metadata?.finalizers).toEqual(['orphan']);
+    await eventually(async () => (await gone(ReplicationControllers as typeof Pods, 'rc-def')) && (await gone(Jobs as typeof Pods, 'job-def')), { what: 'rc-def and job-def gone' });
+    await sleep(300);
+    for (const sel of ['app=rc-def', 'job-name=job-def']) {
+      const pods = (await cp.admin.list(Pods, 'default', { labelSelector: sel })).items;
+      expect(pods.map((p) => [p.metadata?.deletionTimestamp, p.metadata?.ownerReferences])).toEqual([[undefined, undefined], [undefined, undefined]]);
+    }
+    // A named policy wins over the default (kubectl names Background unless told otherwise).
+    await cp.admin.create(ReplicationControllers, 'default', {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'rc-bg' },
+      spec: { replicas: 1, template: { metadata: { labels: { app: 'rc-bg' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36' }] } } },
+    });
+    await eventually(async () => (await count(Pods, 'app=rc-bg')) === 1);
+    await cp.admin.delete(ReplicationControllers, 'default', 'rc-bg', { propagationPolicy: 'Background' });
+    await eventually(async () => (await count(Pods, 'app=rc-bg')) === 0 && (await gone(ReplicationControllers as typeof Pods, 'rc-bg')), { what: 'rc-bg and its pod gone' });
   });
 
   it('deletes a dependent whose owner does not exist (by uid), and drops only the dangling reference when a live owner remains', async () => {

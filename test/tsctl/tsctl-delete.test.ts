@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { core, Jobs, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { runTsctl } from '../helpers/tsctl.js';
 import { node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -72,6 +72,15 @@ spec:
     expect(all.code).toBe(0);
     expect(all.out).toContain('configmap "l3" deleted\n');
     expect((await cp.admin.list(ConfigMaps, 'default')).items.map((i) => i.metadata?.name)).not.toContain('l3');
+  });
+
+  it('deletes a Job or a ReplicationController with propagationPolicy Background, as kubectl\'s default --cascade=background', async () => {
+    // (their kinds' own default is Orphan: with none named the Job would keep an orphan
+    // finalizer, its pods left running, and with no garbage collector here the wait would not end)
+    await cp.admin.create(core('replicationcontrollers'), 'default', { metadata: { name: 'rc' }, spec: { replicas: 0, template: { metadata: { labels: { app: 'rc' } }, spec: { containers: [{ name: 'c', image: '127.0.0.1:5000/no-such-image:1' }] } } } });
+    await cp.admin.create(Jobs, 'default', { metadata: { name: 'jb' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: '127.0.0.1:5000/no-such-image:1' }] } } } });
+    expect(await tsctl('delete', 'job', 'jb', '--timeout', '5')).toMatchObject({ code: 0, out: 'job.batch "jb" deleted\n', err: '' });
+    expect(await tsctl('delete', 'rc', 'rc', '--timeout', '5')).toMatchObject({ code: 0, out: 'replicationcontroller "rc" deleted\n', err: '' });
   });
 
   it('waits for the object it deleted, not for one made again under its name', async () => {

@@ -487,7 +487,7 @@ export class Store {
         throw errors.conflict(r.group, r.name, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
       }
       const grace = this.gracePeriod(obj, opts.gracePeriodSeconds);
-      const finalizers = deletionFinalizers(meta.finalizers ?? [], opts.propagationPolicy);
+      const finalizers = deletionFinalizers(meta.finalizers ?? [], opts.propagationPolicy, defaultPropagationPolicy(r));
       const finalizersChange = finalizers.join('\0') !== (meta.finalizers ?? []).join('\0');
       const hasFinalizers = finalizers.length > 0;
       if (grace > 0 || hasFinalizers) {
@@ -643,11 +643,26 @@ export function checkKindOf(r: Pick<ResourceInfo, 'kind' | 'group' | 'version'>,
 }
 
 /**
- * The garbage collector's finalizers after a delete with `policy` (deletionFinalizersForGarbageCollection):
- * Orphan adds `orphan`, Foreground adds `foregroundDeletion`, Background removes both; no policy keeps them.
+ * The propagation a DELETE that names none gets (the strategies' DefaultGarbageCollectionPolicy):
+ * Orphan for a core/v1 ReplicationController and a batch/v1 Job, kept by rcStrategy and
+ * jobStrategy from before the apiserver cascaded deletes (a client-go or curl DELETE of a Job
+ * leaves its pods running); Background for every other kind. kubectl always names one.
  */
-export function deletionFinalizers(current: string[], policy: PropagationPolicy | undefined): string[] {
-  if (!policy) return current;
+export function defaultPropagationPolicy(r: Pick<ResourceInfo, 'group' | 'name'>): PropagationPolicy {
+  return (r.group === '' && r.name === 'replicationcontrollers') || (r.group === 'batch' && r.name === 'jobs') ? 'Orphan' : 'Background';
+}
+
+/**
+ * The garbage collector's finalizers after a delete with `policy` (deletionFinalizersForGarbageCollection):
+ * Orphan adds `orphan`, Foreground adds `foregroundDeletion`, Background removes both. With no
+ * policy a finalizer of the two already there is kept, as shouldOrphanDependents and
+ * shouldDeleteDependents look at it before the kind's default; otherwise the default applies.
+ */
+export function deletionFinalizers(current: string[], policy: PropagationPolicy | undefined, defaultPolicy: PropagationPolicy = 'Background'): string[] {
+  if (!policy) {
+    if (current.includes(ORPHAN_FINALIZER) || current.includes(FOREGROUND_FINALIZER)) return current;
+    policy = defaultPolicy;
+  }
   const rest = current.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
   if (policy === 'Orphan') return [...rest, ORPHAN_FINALIZER];
   if (policy === 'Foreground') return [...rest, FOREGROUND_FINALIZER];
