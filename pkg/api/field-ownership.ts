@@ -16,8 +16,8 @@ export interface Scope {
   subresource: '' | 'status' | 'ephemeralcontainers' | 'approval' | 'finalize' | 'scale';
   /**
    * The metadata fields a write to the status subresource carries (a Deployment's annotations,
-   * where the deployment controller writes its revision): its manager owns those it changes, as
-   * 1.32's status field manager owns all but the strategy's reset fields.
+   * where the deployment controller writes its revision), or to namespaces/finalize: its manager
+   * owns those it changes, as 1.32's status field manager owns all but the strategy's reset fields.
    */
   statusMetadata?: readonly string[];
 }
@@ -56,8 +56,11 @@ function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> 
     return { status: conds === undefined ? {} : { conditions: conds } };
   }
   if (scope.subresource === 'finalize') {
+    // (and the metadata the write carries, as namespaceFinalizeStrategy resets status alone)
+    const meta: Record<string, unknown> = {};
+    for (const k of scope.statusMetadata ?? []) if (o.metadata?.[k as keyof typeof o.metadata] !== undefined) meta[k] = o.metadata[k as keyof typeof o.metadata];
     const fins = (o.spec as { finalizers?: unknown } | undefined)?.finalizers;
-    return { spec: fins === undefined ? {} : { finalizers: fins } };
+    return { ...(Object.keys(meta).length ? { metadata: meta } : {}), spec: fins === undefined ? {} : { finalizers: fins } };
   }
   if (scope.subresource === 'ephemeralcontainers') {
     // spec itself belongs to the main resource: it is there before and after.

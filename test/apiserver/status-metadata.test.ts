@@ -58,6 +58,18 @@ describe('status writes keep the metadata they send', () => {
     expect([bad.code, bad.message]).toEqual([422, 'Namespace "sm-ns2" is invalid: status.Phase: Invalid value: "Terminating": may only be \'Active\' if `deletionTimestamp` is empty']);
   });
 
+  it('a namespaces/finalize write keeps the metadata it sends too (namespaceFinalizeStrategy resets status alone), owned by its entry', async () => {
+    await cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sm-ns3', labels: { team: 'a' } } });
+    const cur = await cp.admin.get(Namespaces, undefined, 'sm-ns3');
+    const body = { ...cur, metadata: { ...cur.metadata, labels: { team: 'b' }, annotations: { note: 'x' } }, spec: { finalizers: [] }, status: { phase: 'Terminating' } };
+    const got = await cp.admin.request<KubeObject>(cp.admin.path(Namespaces, undefined, 'sm-ns3', 'finalize'), { method: 'PUT', body, query: { fieldManager: 'finalizer' } });
+    expect([got.metadata?.labels, got.metadata?.annotations, got.spec, got.status]).toEqual([{ team: 'b', 'kubernetes.io/metadata.name': 'sm-ns3' }, { note: 'x' }, {}, { phase: 'Active' }]);
+    const entry = got.metadata?.managedFields?.find((e) => e.manager === 'finalizer' && e.subresource === 'finalize');
+    expect(entry?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:annotations': { 'f:note': {} }, 'f:labels': { 'f:team': {} } } });
+    const bad = await failure(cp.admin.request(cp.admin.path(Namespaces, undefined, 'sm-ns3', 'finalize'), { method: 'PUT', body: { ...body, metadata: { ...got.metadata, managedFields: undefined, labels: { 'a b': 'c' } } } }));
+    expect([bad.code, bad.message]).toEqual([422, expect.stringContaining('metadata.labels: Invalid value: "a b"')]);
+  });
+
   it('a PersistentVolume status write that leaves out the transition time keeps it while the phase stays, and gets a new one when the phase changes', async () => {
     const made = await cp.admin.create(PersistentVolumes, undefined, { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'sm-pv2' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/sm-pv2' } } });
     const since = (made.status as { lastPhaseTransitionTime: string }).lastPhaseTransitionTime;

@@ -56,7 +56,7 @@ export const managerOf = (req: FieldManagerRequest) => req.fieldManager || manag
 
 /** Where a write lands; its apiVersion is the request's when that version keeps its own names in managedFields (req.apiVersion). */
 export const scopeOf = (r: ResourceInfo, subresource: TrackedSubresource | undefined, req?: FieldManagerRequest): Scope => {
-  const statusMetadata = subresource === 'status' ? r.writable.status?.metadata : undefined;
+  const statusMetadata = subresource === 'status' || subresource === 'finalize' ? r.writable[subresource]?.metadata : undefined;
   return { typeName: r.typeName, apiVersion: req?.apiVersion ?? apiVersionOf(r), subresource: subresource ?? '', ...(statusMetadata ? { statusMetadata } : {}) };
 };
 

@@ -13,6 +13,7 @@ import {
   validateNamespace,
   validateNamespaceFinalize,
   validateNamespaceStatusUpdate,
+  nameIsDNSLabel,
   validateNode,
   validateNodeUpdate,
   validatePodCreate,
@@ -404,14 +405,24 @@ export const namespaces = base({
     })(),
     // PUT namespaces/NAME/finalize: spec.finalizers only (the namespace controller's, or a user
     // clearing a stuck namespace's); the namespace finalizer removes one whose list is empty.
+    // (namespaceFinalizeStrategy.PrepareForUpdate resets status alone: the body's labels,
+    // annotations, finalizers and owner references are kept too, the name label put back)
     finalize: {
       take: (body, kept) => {
         const fins = (body.spec as { finalizers?: string[] } | undefined)?.finalizers;
         kept.spec = { ...((kept.spec as Record<string, unknown> | undefined) ?? {}), finalizers: fins };
         if (!fins?.length) delete (kept.spec as Record<string, unknown>).finalizers;
+        const from = (body.metadata ?? {}) as Record<string, unknown>;
+        const to = kept.metadata as Record<string, unknown>;
+        for (const f of APPS_STATUS_METADATA) {
+          if (from[f] === undefined) delete to[f];
+          else to[f] = from[f];
+        }
+        defaultNamespace(kept as never);
       },
-      // (ValidateNamespaceFinalizeUpdate: each finalizer at its index)
-      validateUpdate: (obj) => validateNamespaceFinalize(obj as never),
+      // (ValidateNamespaceFinalizeUpdate: the metadata as any update's, each finalizer at its index)
+      validateUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata, false, 'metadata', nameIsDNSLabel), ...validateNamespaceFinalize(obj as never)],
+      metadata: APPS_STATUS_METADATA,
     },
   },
 });
