@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { matchProxyPath, podUpstream, proxyable, proxyVerb, serviceUpstream } from './proxy.js';
+import { connect } from 'node:net';
+import { dialErrorText, matchProxyPath, podUpstream, proxyable, proxyVerb, serviceUpstream } from './proxy.js';
+
+describe('dialErrorText', () => {
+  it('says a refused connection in Go\'s words, as 1.32\'s "error trying to reach service: dial tcp ..." does', async () => {
+    // a loopback port nothing listens on (port 1, tcpmux, is not served here)
+    const e = await new Promise<Error>((resolve) => connect({ host: '127.0.0.1', port: 1 }).on('error', resolve));
+    expect(dialErrorText(e)).toBe('dial tcp 127.0.0.1:1: connect: connection refused');
+    expect(dialErrorText(Object.assign(new Error('connect EHOSTUNREACH 10.244.0.9:80'), { code: 'EHOSTUNREACH', syscall: 'connect', address: '10.244.0.9', port: 80 }))).toBe('dial tcp 10.244.0.9:80: connect: no route to host');
+    expect(dialErrorText(new Error('i/o timeout'))).toBe('i/o timeout');
+  });
+});
 
 describe('matchProxyPath', () => {
   it('reads NAME, NAME:PORT and SCHEME:NAME:PORT, and the path after /proxy', () => {

@@ -176,7 +176,20 @@ function forwardHeaders(req: IncomingMessage, up: Upstream): Record<string, stri
   return h;
 }
 
-const unreachable = (what: string, e: Error) => new ApiError(503, 'ServiceUnavailable', `error trying to reach ${what}: ${e.message}`);
+const unreachable = (what: string, e: Error) => new ApiError(503, 'ServiceUnavailable', `error trying to reach ${what}: ${dialErrorText(e)}`);
+
+const dialErrnoWords: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
+
+/**
+ * A failed connect in Go's words, as 1.32's proxy transport reports it ('dial tcp
+ * 10.244.0.6:8080: connect: connection refused'), where Node says 'connect ECONNREFUSED
+ * 10.244.0.6:8080': scripts and tools match on kube's text. Other errors keep their message.
+ */
+export function dialErrorText(e: Error & { code?: string; syscall?: string; address?: string; port?: number }): string {
+  const words = e.code ? dialErrnoWords[e.code] : undefined;
+  if (e.syscall !== 'connect' || !words || !e.address) return e.message;
+  return `dial tcp ${e.address}:${e.port}: connect: ${words}`;
+}
 
 /** Serves a proxied request: the upstream's status, headers and body stream back. */
 export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, res: ServerResponse, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
