@@ -73,6 +73,22 @@ describe('API volume payloads', () => {
     // A token that could not be had stops the volume (the worker reports FailedMount and retries).
     expect(() => volumePayload({ name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 900 } }] } }, pod, withToken)).toThrow(/failed to fetch token/);
   });
+  it('a projected token is 0600 and the pod user\'s when the pod has an fsUser or an fsGroup, as 1.32\'s collectData makes it', () => {
+    const withToken = new ConfigSources();
+    withToken.setToken({ expirationSeconds: 3607 }, 'api-token');
+    const v = { name: 'kube-api-access-abcde', projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } };
+    const tokenOf = (spec: Partial<NonNullable<Pod['spec']>>) => volumePayload(v, { ...pod, spec: { ...pod.spec!, ...spec } }, withToken).get('token')!;
+    const asUser = (c: { name: string }, runAsUser?: number) => ({ ...c, image: 'busybox', ...(runAsUser !== undefined && { securityContext: { runAsUser } }) });
+    expect(tokenOf({})).toEqual({ data: Buffer.from('api-token'), mode: 0o644 });
+    expect(tokenOf({ securityContext: { fsGroup: 2000 } })).toEqual({ data: Buffer.from('api-token'), mode: 0o600 });
+    expect(tokenOf({ securityContext: { runAsUser: 1000 } })).toEqual({ data: Buffer.from('api-token'), mode: 0o600, uid: 1000 });
+    // (FsUserFrom: every container's effective runAsUser, the container's over the pod's, must be one)
+    expect(tokenOf({ securityContext: { runAsUser: 1000 }, initContainers: [asUser({ name: 'init' }, 1000)], containers: [asUser({ name: 'main' })] }).uid).toBe(1000);
+    expect(tokenOf({ securityContext: { runAsUser: 1000 }, containers: [asUser({ name: 'a' }), asUser({ name: 'b' }, 0)] })).toEqual({ data: Buffer.from('api-token'), mode: 0o644 });
+    expect(tokenOf({ containers: [asUser({ name: 'a' }, 7), asUser({ name: 'b' })] }).mode).toBe(0o644);
+    // (the volume's other files keep the defaultMode)
+    expect(volumePayload(v, { ...pod, spec: { ...pod.spec!, securityContext: { fsGroup: 1 } } }, withToken).get('namespace')!.mode).toBe(0o644);
+  });
   it('secret, projected and downwardAPI volumes live on a tmpfs (their plugins wrap a Memory emptyDir); configMap volumes on disk', () => {
     expect(isMemoryBacked({ name: 'v', secret: { secretName: 's' } })).toBe(true);
     expect(isMemoryBacked({ name: 'v', projected: { sources: [] } })).toBe(true);
@@ -125,6 +141,11 @@ describe('writeAtomic (the kubelet\'s AtomicWriter layout)', () => {
     // Without one, nothing changes hands.
     await writeAtomic(dir, new Map([['key.pem', file('secret', 0o400)]]));
     expect(statSync(join(dir, 'key.pem')).mode & 0o7777).toBe(0o400);
+    // A file with an owner (a projected token's fsUser) is its; with the fsGroup, 0640.
+    await writeAtomic(dir, new Map([['token', { ...file('t', 0o600), uid: 1000 }]]), 2000);
+    expect([statSync(join(dir, 'token')).uid, statSync(join(dir, 'token')).gid, statSync(join(dir, 'token')).mode & 0o777]).toEqual([1000, 2000, 0o640]);
+    await writeAtomic(dir, new Map([['token', { ...file('t', 0o600), uid: 1001 }]]));
+    expect([statSync(join(dir, 'token')).uid, statSync(join(dir, 'token')).mode & 0o777]).toEqual([1001, 0o600]);
   });
 
   it('refuses paths that leave the volume', async () => {

@@ -16,6 +16,8 @@ import { ConfigSourceError, type ConfigSources, type SourceKind } from './config
 export interface PayloadFile {
   data: Buffer;
   mode: number;
+  /** The file's owner, when not root (a projected token's, owned by the pod's fsUser). */
+  uid?: number;
 }
 export type Payload = Map<string, PayloadFile>;
 
@@ -137,7 +139,11 @@ export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, alloc
         else if (s.serviceAccountToken) {
           const token = sources.token(s.serviceAccountToken);
           if (token === undefined) throw new ConfigSourceError('failed to fetch token: no token requested');
-          out.set(s.serviceAccountToken.path ?? 'token', { data: Buffer.from(token), mode });
+          // (0600 and the pod's user when it has an fsUser or an fsGroup, as 1.32's collectData: the
+          // fsGroup then reads it too, 0640, through SetVolumeOwnership)
+          const uid = fsUserOf(pod);
+          const tokenMode = uid !== undefined || pod.spec?.securityContext?.fsGroup != null ? 0o600 : mode;
+          out.set(s.serviceAccountToken.path ?? 'token', { data: Buffer.from(token), mode: tokenMode, ...(uid !== undefined && { uid }) });
         }
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
@@ -147,6 +153,21 @@ export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, alloc
     if (errors.length) throw new ConfigSourceError(aggregateMessage(errors));
   }
   return out;
+}
+
+/**
+ * The user every container of the pod runs as, if they all run as one (1.32's FsUserFrom, with
+ * DetermineEffectiveRunAsUser: the container's runAsUser, else the pod's); undefined otherwise.
+ */
+export function fsUserOf(pod: Pod): number | undefined {
+  const spec = pod.spec;
+  let user: number | undefined;
+  for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])]) {
+    const runAsUser = c.securityContext?.runAsUser ?? spec?.securityContext?.runAsUser;
+    if (runAsUser == null || (user !== undefined && user !== runAsUser)) return undefined;
+    user = runAsUser;
+  }
+  return user;
 }
 
 /** The text of apimachinery's utilerrors aggregate: one error as it is, several (duplicates once) in brackets. */
@@ -159,7 +180,7 @@ export function payloadDigest(p: Payload): string {
   const h = createHash('sha256');
   for (const k of [...p.keys()].sort()) {
     const f = p.get(k)!;
-    h.update(`${k}\0${f.mode}\0${f.data.length}\0`).update(f.data);
+    h.update(`${k}\0${f.mode}\0${f.uid ?? ''}\0${f.data.length}\0`).update(f.data);
   }
   return h.digest('hex');
 }
@@ -204,7 +225,8 @@ export async function writeAtomic(dir: string, payload: Payload, fsGroup?: numbe
     await fsp.mkdir(dirname(file), { recursive: true, mode: 0o755 });
     await fsp.writeFile(file, f.data, { mode: f.mode });
     // (the umask may have taken bits away; with an fsGroup the group may read it, as the kubelet's SetVolumeOwnership lets it)
-    if (fsGroup !== undefined) await fsp.chown(file, 0, fsGroup);
+    // (a file with an owner of its own is its, as AtomicWriter's Lchown of an FsUser)
+    if (fsGroup !== undefined || f.uid !== undefined) await fsp.chown(file, f.uid ?? 0, fsGroup ?? 0);
     await fsp.chmod(file, fsGroup !== undefined ? f.mode | READ_ONLY_GROUP_MASK : f.mode);
     top.add(path.split('/')[0]!);
   }
