@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { callWithWarnings, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, replicaSet } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;
@@ -99,6 +99,9 @@ describe('apps/v1 kinds', () => {
     await cp.admin.create(ReplicaSets, 'default', rs);
     const rsScale = await cp.admin.request<KubeObject>(cp.admin.path(ReplicaSets, 'default', 'sc-expr', 'scale'));
     expect(rsScale.status).toEqual({ replicas: 0, selector: 'app in (sc-expr)' });
+    // (an unknown field of a Scale body is dropped with a warning when no fieldValidation is asked: Warn)
+    const warned = await callWithWarnings(cp, 'PATCH', cp.admin.path(Deployments, 'default', 'sc', 'scale'), { spec: { replicas: 3, bogus: 1 } }, 'application/merge-patch+json');
+    expect([warned.code, warned.warnings, (warned.body.spec as { replicas: number }).replicas]).toEqual([200, ['unknown field "spec.bogus"'], 3]);
   });
 
   it('lists apps in discovery with the all category and the scale subresource', async () => {

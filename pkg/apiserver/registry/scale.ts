@@ -75,7 +75,13 @@ async function writeScale(store: Store, namespace: string | undefined, name: str
   const paths = store.resource.scalePaths;
   const out = await store.guaranteedUpdate(namespace, name, ctx, undefined, (current) => {
     const next = change(scaleOf(current, paths));
-    const errs = decodeStrict('Scale', next).filter((e) => e.type !== 'FieldValueUnknown' || ctx.fieldValidation === 'Strict');
+    const decoded = decodeStrict('Scale', next);
+    // (an unknown field is refused under Strict and, under Warn (the default), reported in a
+    // Warning header as any decoded body's is; once, however often the update is retried)
+    if (ctx.fieldValidation === 'Warn') {
+      for (const e of decoded) if (e.type === 'FieldValueUnknown' && !ctx.warnings.includes(`unknown field "${e.field}"`)) ctx.warnings.push(`unknown field "${e.field}"`);
+    }
+    const errs = decoded.filter((e) => e.type !== 'FieldValueUnknown' || ctx.fieldValidation === 'Strict');
     errs.push(...validateScale(next));
     if (errs.length) throw errors.invalid('Scale', 'autoscaling', name, errs);
     const rv = next.metadata?.resourceVersion;
