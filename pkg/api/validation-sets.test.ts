@@ -25,11 +25,23 @@ describe('DaemonSet validation', () => {
     expect(validateDaemonSet(ds())).toEqual([]);
     expect(messages(validateDaemonSet(ds({ selector: undefined })))).toContain('spec.selector: Required value');
     expect(messages(validateDaemonSet(ds({ selector: { matchLabels: { app: 'y' } } })))).toContain('spec.template.metadata.labels: Invalid value: map[string]string{"app":"x"}: `selector` does not match template `labels`');
-    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0']);
+    expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } })))).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0']);
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '20%' } } }))).toEqual([]);
     expect(messages(validateDaemonSet(ds({ updateStrategy: { type: 'Nope' } })))).toEqual(['spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:"Nope", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"']);
     // A rollingUpdate left from before is kept with OnDelete (kubectl patch of the type alone).
     expect(validateDaemonSet(ds({ updateStrategy: { type: 'OnDelete', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } }))).toEqual([]);
+  });
+  it('takes exactly one of maxSurge and maxUnavailable non-zero, as ValidateRollingUpdateDaemonSet: maxSurge alone meets the defaulted maxUnavailable 1', () => {
+    const ru = (rollingUpdate: Record<string, unknown>) => messages(validateDaemonSet(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate } })));
+    expect(ru({ maxSurge: 1 })).toEqual(['spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:0, IntVal:1, StrVal:""}: may not be set when maxUnavailable is non-zero']);
+    expect(ru({ maxSurge: '10%', maxUnavailable: '10%' })).toEqual(['spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"10%"}: may not be set when maxUnavailable is non-zero']);
+    expect(ru({ maxSurge: '0%', maxUnavailable: '0%' })).toEqual(['spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0']);
+    // every check runs: a bad percentage (worth 0 there) does not hide the others
+    expect(ru({ maxSurge: '150%', maxUnavailable: 'x' })).toEqual([
+      "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"x\"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+      'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%',
+    ]);
+    expect(ru({ maxSurge: 1, maxUnavailable: 0 })).toEqual([]);
   });
   it('names its own kind when the template has an activeDeadlineSeconds (a StatefulSet too)', () => {
     const withDeadline = () => ({ ...structuredClone(template), spec: { ...template.spec, activeDeadlineSeconds: 10 } });

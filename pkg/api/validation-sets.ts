@@ -11,16 +11,33 @@ import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObje
 
 const isZero = (v: IntOrString | undefined) => v === undefined || v === null || v === 0 || percentOf(v) === 0;
 
-/** maxUnavailable and maxSurge: counts or percentages up to 100%, not both zero. */
+/**
+ * getIntOrPercentValue: a valid percentage's number, else the integer; a string that is neither
+ * counts as Go's strconv.Atoi reads it (IntValue), 0 when that fails.
+ */
+const intOrPercentValue = (v: IntOrString | undefined): number => {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') return v;
+  return percentOf(v) ?? (/^[+-]?[0-9]+$/.test(v) ? Number(v) : 0);
+};
+
+/**
+ * ValidateRollingUpdateDaemonSet: counts or percentages up to 100%, and exactly one of the two
+ * non-zero — a surge replaces each node's pod by starting the new one first, so none may be
+ * unavailable meanwhile. A DaemonSet that sets maxSurge alone is refused, its maxUnavailable
+ * defaulting to 1 (users set maxUnavailable: 0 with it). Every check runs, as upstream's do.
+ */
 function validateRollingUpdateDaemonSet(ru: NonNullable<NonNullable<DaemonSet['spec']>['updateStrategy']>['rollingUpdate'], path: string): FieldError[] {
   if (!ru) return [required(path)];
   const mu = ru.maxUnavailable as IntOrString | undefined;
   const ms = ru.maxSurge as IntOrString | undefined;
   const errs = [...validateIntOrPercent(mu, `${path}.maxUnavailable`), ...validateIntOrPercent(ms, `${path}.maxSurge`)];
-  if (errs.length) return errs;
   if ((percentOf(mu) ?? 0) > 100) errs.push(invalid(`${path}.maxUnavailable`, goIntOrString(mu), 'must not be greater than 100%'));
   if ((percentOf(ms) ?? 0) > 100) errs.push(invalid(`${path}.maxSurge`, goIntOrString(ms), 'must not be greater than 100%'));
-  if (isZero(mu) && isZero(ms)) errs.push(invalid(`${path}.maxUnavailable`, goIntOrString(mu ?? 0), 'may not be 0 when `maxSurge` is 0'));
+  const hasUnavailable = intOrPercentValue(mu) !== 0;
+  const hasSurge = intOrPercentValue(ms) !== 0;
+  if (hasUnavailable && hasSurge) errs.push(invalid(`${path}.maxSurge`, goIntOrString(ms), 'may not be set when maxUnavailable is non-zero'));
+  if (!hasUnavailable && !hasSurge) errs.push(required(`${path}.maxUnavailable`, 'cannot be 0 when maxSurge is 0'));
   return errs;
 }
 
