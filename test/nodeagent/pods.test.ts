@@ -658,14 +658,15 @@ describe('security context', () => {
       restartPolicy: 'Never',
       volumes: [{ name: 'key', secret: { secretName: 'fsgroup-key', defaultMode: 0o400 } }, { name: 'data', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory' } }],
       containers: [
-        ctr('main', 'id -u; id -G; cat /key/key.pem; echo; stat -L -c "%g %a" /key/key.pem; touch /data/f /mem/f; stat -c "%n %g %a" /data /data/f /mem /mem/f', {
+        ctr('main', 'id -u; id -G; cat /key/key.pem; echo; stat -L -c "%g %a" /key/key.pem; touch /data/f /mem/f; stat -c "%n %g %a" /data /data/f /mem /mem/f; stat -L -c "%u %g %a" /var/run/secrets/kubernetes.io/serviceaccount/token', {
           volumeMounts: [{ name: 'key', mountPath: '/key' }, { name: 'data', mountPath: '/data' }, { name: 'mem', mountPath: '/mem' }],
         }),
       ],
     });
     await phaseIs('nonroot', 'Succeeded');
     // emptyDirs are the fsGroup's too, setgid: what the container makes there is the group's, not its own gid 3000's.
-    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n/data 2000 2777\n/data/f 2000 644\n/mem 2000 3777\n/mem/f 2000 644\n');
+    expect(await tsctl('logs', 'nonroot')).toBe('1000\n3000 2000\nprivate\n2000 440\n/data 2000 2777\n/data/f 2000 644\n/mem 2000 3777\n/mem/f 2000 644\n1000 2000 640\n');
+    // (the last line: the service account token is the fsUser's, 0600 and the fsGroup's read, as 1.32's projected volume makes it)
   });
 });
 
