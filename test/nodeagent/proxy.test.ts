@@ -55,7 +55,7 @@ describe('the proxy subresources', () => {
 
   it("passes the upstream's status through and names what it could not reach", async () => {
     await expect(raw('/api/v1/namespaces/default/pods/web/proxy/missing')).rejects.toMatchObject({ code: 404 });
-    await expect(raw('/api/v1/namespaces/default/pods/web:8081/proxy/')).rejects.toThrow(/error trying to reach pod: connect ECONNREFUSED 10\.199\.43\.\d+:8081/);
+    await expect(raw('/api/v1/namespaces/default/pods/web:8081/proxy/')).rejects.toThrow(/error trying to reach service: dial tcp 10\.199\.43\.\d+:8081: connect: connection refused/);
     await expect(raw('/api/v1/namespaces/default/pods/web:nope/proxy/')).rejects.toThrow(/pod web has no port named "nope"/);
     await expect(raw('/api/v1/namespaces/default/pods/ftp:web:80/proxy/')).rejects.toMatchObject({ code: 400 });
     await expect(raw('/api/v1/namespaces/default/pods/ghost/proxy/')).rejects.toMatchObject({ code: 404 });

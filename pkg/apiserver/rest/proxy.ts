@@ -176,7 +176,9 @@ function forwardHeaders(req: IncomingMessage, up: Upstream): Record<string, stri
   return h;
 }
 
-const unreachable = (what: string, e: Error) => new ApiError(503, 'ServiceUnavailable', `error trying to reach ${what}: ${dialErrorText(e)}`);
+// 1.32's proxy transport (apimachinery's util/proxy Transport.RoundTrip) says "service" whatever
+// is proxied: pods/proxy and nodes/proxy go through the same transport.
+const unreachable = (e: Error) => new ApiError(503, 'ServiceUnavailable', `error trying to reach service: ${dialErrorText(e)}`);
 
 const dialErrnoWords: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
 
@@ -194,7 +196,6 @@ export function dialErrorText(e: Error & { code?: string; syscall?: string; addr
 /** Serves a proxied request: the upstream's status, headers and body stream back. */
 export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, res: ServerResponse, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
-  const what = r.resource === 'nodes' ? 'node' : r.resource === 'services' ? 'service' : 'pod';
   await new Promise<void>((done, fail) => {
     const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), rejectUnauthorized: false };
     // The upstream has 30 s to answer; a stream it then sends may stay quiet as long as it likes.
@@ -213,7 +214,7 @@ export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: I
     res.on('close', () => {
       if (!res.writableFinished) upReq.destroy();
     });
-    upReq.on('error', (e) => (res.headersSent ? (res.destroy(), done()) : fail(unreachable(what, e))));
+    upReq.on('error', (e) => (res.headersSent ? (res.destroy(), done()) : fail(unreachable(e))));
     req.pipe(upReq);
   });
 }
@@ -237,7 +238,7 @@ export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req:
   });
   conn.on('error', (e) => {
     if (!connected && socket.writable) {
-      const body = JSON.stringify(unreachable(r.resource, e).toStatus());
+      const body = JSON.stringify(unreachable(e).toStatus());
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     }
     socket.destroy();
