@@ -102,6 +102,9 @@ describe('apps/v1 kinds', () => {
     // (an unknown field of a Scale body is dropped with a warning when no fieldValidation is asked: Warn)
     const warned = await callWithWarnings(cp, 'PATCH', cp.admin.path(Deployments, 'default', 'sc', 'scale'), { spec: { replicas: 3, bogus: 1 } }, 'application/merge-patch+json');
     expect([warned.code, warned.warnings, (warned.body.spec as { replicas: number }).replicas]).toEqual([200, ['unknown field "spec.bogus"'], 3]);
+    // (a body that does not decode is a 400 of its own, with no ValidateScale error after it)
+    const undecodable = await failure(cp.admin.update(Deployments, 'default', 'sc', { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'sc' }, spec: { replicas: 'x' } }, 'scale'));
+    expect([undecodable.code, undecodable.message]).toEqual([400, 'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32']);
   });
 
   it('lists apps in discovery with the all category and the scale subresource', async () => {

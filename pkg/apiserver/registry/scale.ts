@@ -82,7 +82,9 @@ async function writeScale(store: Store, namespace: string | undefined, name: str
       for (const e of decoded) if (e.type === 'FieldValueUnknown' && !ctx.warnings.includes(`unknown field "${e.field}"`)) ctx.warnings.push(`unknown field "${e.field}"`);
     }
     const errs = decoded.filter((e) => e.type !== 'FieldValueUnknown' || ctx.fieldValidation === 'Strict');
-    errs.push(...validateScale(next));
+    // (a body that does not decode is refused as such, 400 'Scale in version "v1" cannot be
+    // handled as a Scale: json: cannot unmarshal ...', before ValidateScale could see it)
+    if (!errs.length) errs.push(...validateScale(next));
     if (errs.length) throw errors.invalid('Scale', 'autoscaling', name, errs);
     const rv = next.metadata?.resourceVersion;
     if (rv && rv !== current.metadata?.resourceVersion) throw store.conflict(name);
