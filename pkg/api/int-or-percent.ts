@@ -26,6 +26,16 @@ export function percentOf(v: IntOrString | undefined): number | undefined {
   return typeof v === 'string' && PERCENT.test(v) ? Number(v.slice(0, -1)) : undefined;
 }
 
+/**
+ * getIntOrPercentValue (apps validation): a valid percentage's number, else the integer; a string
+ * that is neither counts as Go's strconv.Atoi reads it (IntValue), 0 when that fails.
+ */
+export function intOrPercentValue(v: IntOrString | undefined | null): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') return v;
+  return percentOf(v) ?? (/^[+-]?[0-9]+$/.test(v) ? Number(v) : 0);
+}
+
 /** GetScaledValueFromIntOrPercent: an integer as is, a percentage of `total` rounded up or down. */
 export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
   if (v === undefined || v === null) return 0;

@@ -44,7 +44,18 @@ describe('validateDeployment', () => {
       'spec.minReadySeconds: Invalid value: -1: must be greater than or equal to 0',
       'spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0',
     ]);
-    expect(messages(validateDeployment(dep({ strategy: { type: 'BlueGreen' } })))).toEqual(['spec.strategy.type: Unsupported value: "BlueGreen": supported values: "Recreate", "RollingUpdate"']);
+    expect(messages(validateDeployment(dep({ strategy: { type: 'BlueGreen' } })))).toEqual(['spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"BlueGreen", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"']);
+    expect(messages(validateDeployment(dep({ strategy: { type: 'BlueGreen', rollingUpdate: { maxSurge: 1 } } })))).toEqual(['spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"BlueGreen", RollingUpdate:(*apps.RollingUpdateDeployment)(0xc000010000)}: supported values: "Recreate", "RollingUpdate"']);
+    // every check of ValidateRollingUpdateDeployment runs, a bad value counting as 0 in the next
+    expect(messages(validateDeployment(dep({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 'x', maxUnavailable: '150%' } } })))).toEqual([
+      `spec.strategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"x"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%',
+    ]);
+    expect(messages(validateDeployment(dep({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '0%', maxUnavailable: 'x' } } })))).toEqual([
+      `spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"x"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')`,
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"x"}: may not be 0 when `maxSurge` is 0',
+    ]);
+    expect(validateDeployment(dep({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '200%', maxUnavailable: 0 } } }))).toEqual([]);
     expect(messages(validateDeployment(dep({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '0%', maxUnavailable: 0 } } })))).toEqual(['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0']);
     expect(messages(validateDeployment(dep({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 'lots', maxUnavailable: -1 } } })))).toEqual([
       'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0',

@@ -1,7 +1,7 @@
 // apps/v1 validation (pkg/apis/apps/validation): ReplicaSet and Deployment specs, their pod
 // templates (validated as pods, under spec.template), selectors and rolling-update parameters.
 import { forbidden, invalid, notSupported, required, goStringMap, goStrings, VerbatimValue, type FieldError } from './field-error.js';
-import { goIntOrString, percentOf, validateIntOrPercent } from './int-or-percent.js';
+import { goIntOrString, intOrPercentValue, percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -113,7 +113,10 @@ function validateStrategy(d: Deployment): FieldError[] {
   const path = 'spec.strategy';
   const errs: FieldError[] = [];
   if (st.type !== 'Recreate' && st.type !== 'RollingUpdate') {
-    errs.push(notSupported(`${path}.type`, st.type ?? '', ['Recreate', 'RollingUpdate']));
+    // (ValidateDeploymentStrategy reports the whole strategy, printed as Go's %#v of the internal
+    // struct, a pointer as an address; the DaemonSet's and StatefulSet's do the same)
+    const ru = `(*apps.RollingUpdateDeployment)(${st.rollingUpdate ? '0xc000010000' : 'nil'})`;
+    errs.push(notSupported(path, new VerbatimValue(`apps.DeploymentStrategy{Type:${JSON.stringify(st.type ?? '')}, RollingUpdate:${ru}}`), ['Recreate', 'RollingUpdate']));
     return errs;
   }
   if (st.type === 'Recreate') {
@@ -123,11 +126,11 @@ function validateStrategy(d: Deployment): FieldError[] {
   const ru = st.rollingUpdate;
   if (!ru) return errs;
   const p = `${path}.rollingUpdate`;
+  // (ValidateRollingUpdateDeployment runs every check: a bad value counts as 0 in the next ones,
+  // and only maxUnavailable has the 100% ceiling, a surge may be larger)
   errs.push(...validateIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`), ...validateIntOrPercent(ru.maxSurge, `${p}.maxSurge`));
-  if (errs.length) return errs;
+  if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) errs.push(invalid(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable ?? 0), 'may not be 0 when `maxSurge` is 0'));
   if ((percentOf(ru.maxUnavailable) ?? 0) > 100) errs.push(invalid(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable), 'must not be greater than 100%'));
-  const isZero = (v: unknown) => v === undefined || v === 0 || percentOf(v as string) === 0;
-  if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) errs.push(invalid(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable ?? 0), 'may not be 0 when `maxSurge` is 0'));
   return errs;
 }
 

@@ -3,23 +3,13 @@
 // A StatefulSet's pod template is validated with the volumes its claim templates add (as
 // Kubernetes' TODO there asks: the union of the template's volumes and the claims).
 import { forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
-import { goIntOrString, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
+import { goIntOrString, intOrPercentValue, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
 import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
 import { validateVolumeClaimTemplates } from './validation-storage.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
 import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
 
 const isZero = (v: IntOrString | undefined) => v === undefined || v === null || v === 0 || percentOf(v) === 0;
-
-/**
- * getIntOrPercentValue: a valid percentage's number, else the integer; a string that is neither
- * counts as Go's strconv.Atoi reads it (IntValue), 0 when that fails.
- */
-const intOrPercentValue = (v: IntOrString | undefined): number => {
-  if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v;
-  return percentOf(v) ?? (/^[+-]?[0-9]+$/.test(v) ? Number(v) : 0);
-};
 
 /**
  * ValidateRollingUpdateDaemonSet: counts or percentages up to 100%, and exactly one of the two
