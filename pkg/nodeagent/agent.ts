@@ -38,6 +38,7 @@ import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicatesFailure } from './admit-predicates.js';
 import { QOSCgroups } from './qos-cgroups.js';
+import { podCgroupPath } from '../runtime/cgroups.js';
 import { reservedAmount } from './node-allocatable.js';
 import { parseQuantity } from '../api/quantity.js';
 
@@ -276,6 +277,7 @@ export class NodeAgent {
           await this.qosCgroups.update().catch((e: Error) => log.warn('updating the QoS cgroups failed', { err: e.message }));
           return this.qosCgroups.parentOf(pod);
         },
+        podCgroupPath: (pod) => podCgroupPath(this.qosCgroups.parentOf(pod), pod.metadata!.uid!),
         finished: (id) => {
           this.workers.delete(id);
           if (!worker.deleted) this.terminatedPods.add(id);

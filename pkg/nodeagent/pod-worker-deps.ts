@@ -65,6 +65,11 @@ export interface WorkerDeps {
    * kubelet runs UpdateQOSCgroups before it makes a pod cgroup; absent: the runtime's default parent.
    */
   podCgroupParent?(pod: Pod): Promise<string>;
+  /**
+   * Where the current layout puts the pod's cgroup (its QoS tier's pod<uid>), as the kubelet's
+   * pod container manager names it for Exists; absent: no check.
+   */
+  podCgroupPath?(pod: Pod): string;
 }
 
 /** What the worker knows of a container beyond the runtime's status. */

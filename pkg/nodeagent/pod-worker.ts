@@ -258,6 +258,7 @@ export class PodWorker {
     // (both kinds are tried whatever the other does: each volume has its own FailedMount)
     const apiDataReady = await this.volumes.prepareApiData();
     if (!(await this.volumes.prepareClaimVolumes()) || !apiDataReady) return this.reportStatus();
+    if (await this.killOutOfLayout()) return this.reportStatus();
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
       if (wait > 0) {
@@ -366,9 +367,33 @@ export class PodWorker {
     }
   }
 
+  /**
+   * The kubelet's SyncPod: a pod with a running container whose cgroup is not where the current
+   * layout puts it (pcm.Exists false, not its first sync) is killed, so that it starts again in its
+   * QoS tier: one the agent ran before the QoS tiers, or under another --cgroup-root. Its
+   * containers are stopped with its grace period ('Stopping container c') and its sandbox with
+   * them; the next sync makes a new sandbox (SandboxChanged), its containers' restart counts going
+   * on, or, for a restartPolicy Never pod, none: it has run (it ends Failed). Returns whether it did.
+   */
+  private async killOutOfLayout(): Promise<boolean> {
+    const sandbox = this.sandbox;
+    const want = this.d.podCgroupPath?.(this.pod);
+    if (!want || sandbox?.state !== 'SANDBOX_READY' || !sandbox.cgroupParent || sandbox.cgroupParent === want) return false;
+    if (!this.containers.some((c) => c.state === ContainerState.Running)) return false;
+    log.info('the pod cgroup is not in the current layout; killing the pod to start it again there', { pod: this.key, cgroup: sandbox.cgroupParent, want });
+    const pod = this.pod;
+    await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await timed(runtimeOps, 'stop_podsandbox', () => this.d.runtime.stopPodSandbox(sandbox.id));
+    await this.refresh();
+    this.retryIn(0);
+    return true;
+  }
+
   /** Makes the pod's sandbox; a dead one is replaced, and its containers' restart counts go on in the new one (as the kubelet's do). */
   private createSandbox(): Promise<boolean> {
     if (this.sandbox) {
+      // (SyncPod's words when the pod had a sandbox: one that died, or one killed above)
+      this.d.event(this.pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       for (const c of this.containers) {
         const name = c.labels[containerNameLabel];
         if (name && this.latest(name) === c) this.nextAttempt.set(name, restartCountOf(c) + 1);

@@ -229,5 +229,8 @@ export class QOSCgroups {
     }
     await ensurePodCgroup(qosCgroupParent(this.root, 'BestEffort'), { cpuShares: MIN_SHARES });
     await ensurePodCgroup(qosCgroupParent(this.root, 'Burstable'), { cpuShares: burstableCpuShares(this.d.activePods()) });
+    // (an earlier --cgroup-root's pods cgroup once its last pod has moved out: a pod still running
+    // there at start is killed and made again under this root, its old cgroup removed first)
+    if (this.previousRoot) await removePodsCgroup(this.previousRoot).catch(() => {});
   }
 }

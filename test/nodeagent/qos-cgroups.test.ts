@@ -121,6 +121,46 @@ describe.runIf(v1)('QoS cgroups on the node', () => {
     expect(read('cpu', 'besteffort', 'cpu.shares')).toBe('2');
   });
 
+  it('kills a running pod whose cgroup is not in the current layout and starts it again in its tier, as SyncPod; a restartPolicy Never one only ends', async () => {
+    const pod = (name: string, extra: Record<string, unknown> = {}) => busyboxPod(name, { terminationGracePeriodSeconds: 1, ...extra, containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: '100m' } } })] });
+    const uid = (await c.cp.admin.create<Pod>(Pods, 'default', pod('qos-move'))).metadata!.uid!;
+    const never = (await c.cp.admin.create<Pod>(Pods, 'default', pod('qos-move-never', { restartPolicy: 'Never' }))).metadata!.uid!;
+    await running('qos-move');
+    await running('qos-move-never');
+    const before = c.cfg.cgroupRoot;
+    expect(existsSync(cg('cpu', `burstable/pod${uid}`))).toBe(true);
+    // the agent comes back with another --cgroup-root, its pods running under the one before
+    await c.stopAgent();
+    c.cfg.cgroupRoot = `${roots[0]}-again`;
+    roots.push(c.cfg.cgroupRoot);
+    await c.startAgent();
+    const st = await eventually(async () => {
+      const s = await podStatus(c, 'qos-move');
+      return s.containerStatuses?.[0]?.restartCount === 1 && s.containerStatuses[0].state.running ? s : undefined;
+    }, { timeoutMs: 60_000, what: 'qos-move started again' });
+    expect(st.phase).toBe('Running');
+    for (const controller of ['cpu', 'memory', 'pids']) expect(existsSync(cg(controller, `burstable/pod${uid}`))).toBe(true);
+    expect(await cgroupExists(`${before}/burstable/pod${uid}`)).toEqual([]);
+    const reasons = async (name: string) => ((await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name}` })).items as { reason?: string; message?: string }[]).map((e) => `${e.reason}: ${e.message}`);
+    expect(await reasons('qos-move')).toEqual(expect.arrayContaining(['Killing: Stopping container main', 'SandboxChanged: Pod sandbox changed, it will be killed and re-created.']));
+    // restartPolicy Never: killed, not made again (its container ran), so it fails
+    const ended = await eventually(async () => {
+      const s = await podStatus(c, 'qos-move-never');
+      return s.phase === 'Failed' ? s : undefined;
+    }, { timeoutMs: 60_000, what: 'qos-move-never Failed' });
+    expect(ended.containerStatuses?.[0]?.state.terminated).toBeDefined();
+    expect(await reasons('qos-move-never')).not.toContain('SandboxChanged: Pod sandbox changed, it will be killed and re-created.');
+    expect(await cgroupExists(`${c.cfg.cgroupRoot}/burstable/pod${never}`)).toEqual([]);
+    // the pods cgroup before, once its last pod is gone (the ended one keeps its cgroup until
+    // deleted), when the tiers are next brought up to date: before the next pod cgroup is made
+    await c.cp.admin.delete(Pods, 'default', 'qos-move-never');
+    await eventually(async () => (await failure(c.cp.admin.get(Pods, 'default', 'qos-move-never'))).code === 404, { timeoutMs: 30_000, what: 'qos-move-never gone' });
+    await eventually(async () => (await cgroupExists(`${before}/burstable/pod${never}`)).length === 0, { timeoutMs: 30_000, what: "qos-move-never's cgroup removed" });
+    await create('qos-move-next');
+    await running('qos-move-next');
+    await eventually(async () => (await cgroupExists(before)).length === 0, { timeoutMs: 10_000, what: 'the earlier pods cgroup removed' });
+  });
+
   it('removes the pods cgroup and its tiers with the cluster', async () => {
     await c.stop();
     for (const root of roots) {
