@@ -107,6 +107,6 @@ describe('service load-balancer controller', () => {
     await c.sync('default/theirs');
     await flush();
     expect(writes).toEqual([{ name: 'was', status: { loadBalancer: {} } }]);
-    expect(events.map((e) => e.reason)).toEqual(['DeletedLoadBalancer']);
+    expect(events.map((e) => e.reason)).toEqual(['DeletingLoadBalancer', 'DeletedLoadBalancer']);
   });
 });

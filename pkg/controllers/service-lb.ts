@@ -7,7 +7,7 @@
 // event otherwise. Node changes (join, leave, readiness, cordon, address) rewrite the status. A
 // Service that stops being ours (type changed) has its ingress cleared. Events are the service
 // controller's: EnsuringLoadBalancer, EnsuredLoadBalancer, UpdatedLoadBalancer,
-// UnAvailableLoadBalancer, SyncLoadBalancerFailed, DeletedLoadBalancer.
+// UnAvailableLoadBalancer, SyncLoadBalancerFailed, DeletingLoadBalancer, DeletedLoadBalancer.
 import type { KubeObject, LoadBalancerIngress, Node, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
@@ -120,6 +120,8 @@ export class ServiceLBController {
       this.reported.delete(key);
       // Type changed away from LoadBalancer: the nodes no longer carry it. Another class's status is not ours.
       if (svc.spec?.type !== 'LoadBalancer' && have.length > 0 && (!svc.spec?.loadBalancerClass || svc.spec.loadBalancerClass === SVCLB_CLASS)) {
+        // As 1.32's service controller (syncLoadBalancerIfNeeded) words it: Deleting, then Deleted.
+        this.event(svc, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
         await updateStatus(this.client, Services, svc, { ...svc.status, loadBalancer: {} });
         this.event(svc, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
         log.info('load balancer removed', { service: key });
