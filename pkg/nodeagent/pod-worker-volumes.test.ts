@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { PodVolumes } from './pod-worker-volumes.js';
+import { VolumeMountError } from './claim-volumes.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -138,6 +139,33 @@ describe('PodVolumes.prepareClaimVolumes', () => {
     ]);
     expect(retry).toBe(500);
     expect(statSync(join(root, 'made')).isDirectory()).toBe(true);
+  });
+
+  it('retries a claim the volume manager could not process after the pod worker\'s 10 s, a mount that failed after its back-off', async () => {
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u6' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'pv', persistentVolumeClaim: { claimName: 'pv' } }] },
+    };
+    const events: string[] = [];
+    const retries: number[] = [];
+    const claimVolumes = {
+      resolve: async (_pod: Pod, v: { name?: string }) => {
+        throw new VolumeMountError(
+          v.name === 'data'
+            ? 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[], failed to process volumes=[data]: error processing PVC ns/data: PVC is not bound'
+            : 'MountVolume.SetUp failed for volume "pv-1" : hostPath type check failed: /x is not a directory',
+        );
+      },
+    };
+    const volumes = new PodVolumes({ podsDir: tmpdir(), apiVolumeSyncMs: 60_000, claimVolumes } as never, { pod, uid: 'u6', key: 'ns/p', podIP: '', event: (_type, _reason, message) => events.push(message.slice(0, 20)), retryIn: (ms) => retries.push(ms), kick: () => {} });
+    expect(await volumes.prepareClaimVolumes()).toBe(false);
+    expect(await volumes.prepareClaimVolumes()).toBe(false);
+    // (the unbound claim each sync; the failed mount once, its back-off running)
+    expect(events).toEqual(['Unable to attach or ', 'MountVolume.SetUp fa', 'Unable to attach or ']);
+    expect(retries[0]).toBe(500);
+    const alone = new PodVolumes({ podsDir: tmpdir(), apiVolumeSyncMs: 60_000, claimVolumes } as never, { pod: { ...pod, spec: { ...pod.spec!, volumes: [pod.spec!.volumes![0]!] } }, uid: 'u7', key: 'ns/q', podIP: '', event: () => {}, retryIn: (ms) => retries.push(ms), kick: () => {} });
+    expect(await alone.prepareClaimVolumes()).toBe(false);
+    expect(retries.at(-1)).toBe(10_000);
   });
 
   it('refuses an emptyDir medium the kubelet\'s emptyDir plugin does not know, and huge pages, at SetUp', async () => {

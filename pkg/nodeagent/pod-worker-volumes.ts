@@ -14,6 +14,11 @@ import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
 
 type Volume = NonNullable<NonNullable<Pod['spec']>['volumes']>[number];
 
+/** How a FailedMount of syncPod's own (WaitForAttachAndMount's) begins, not an operation's. */
+const UNPROCESSED = 'Unable to attach or mount volumes: ';
+/** The kubelet's pod worker backOffPeriod: a pod whose sync failed is synced again after it. */
+const POD_SYNC_BACKOFF_MS = 10_000;
+
 /** The volumes of a container's config: host directories by volume name, API volume directories, and the read-only ones. */
 export interface PodMounts {
   hostPaths: Map<string, string>;
@@ -172,7 +177,13 @@ export class PodVolumes {
         this.backoff.delete(v.name!);
       } catch (e) {
         if (e instanceof HostPathError) wait = Math.min(wait, this.mountFailed(v.name!, `MountVolume.SetUp failed for volume "${v.name}" : ${e.message}`));
-        else if (e instanceof VolumeMountError) wait = Math.min(wait, this.mountFailed(v.name!, e.message));
+        else if (e instanceof VolumeMountError && e.message.startsWith(UNPROCESSED)) {
+          // A claim the volume manager could not process (missing, unbound) is no mount operation
+          // with a back-off: syncPod fails with it, and the pod worker syncs again after its
+          // backOffPeriod (10 s), each time with this event.
+          this.ctx.event('Warning', 'FailedMount', e.message);
+          wait = Math.min(wait, POD_SYNC_BACKOFF_MS);
+        } else if (e instanceof VolumeMountError) wait = Math.min(wait, this.mountFailed(v.name!, e.message));
         else throw e;
       }
     }
