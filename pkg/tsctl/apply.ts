@@ -1,6 +1,9 @@
 // tsctl apply: create what is missing, patch what exists. Like kubectl's client-side apply it
-// keeps the last applied configuration in an annotation and removes map keys that were
-// applied before but are gone from the manifest; lists merge by their keys on the server.
+// keeps the last applied configuration in an annotation (written as kubectl writes it, so that
+// either tool sees the other's as its own) and removes map keys that were applied before but are
+// gone from the manifest; lists merge by their keys on the server. An object that already has
+// everything the manifest says is left alone and "unchanged", as kubectl sends no patch when its
+// three-way patch is empty.
 import type { KubeObject } from '../api/types.js';
 import { RestClient, StatusError } from '../client/rest-client.js';
 import type { Manifest } from './manifests.js';
@@ -35,12 +38,55 @@ function mergeInto(target: { [k: string]: Json }, extra: Json | undefined): void
   }
 }
 
+/**
+ * The last-applied-configuration annotation's value as kubectl's GetModifiedConfiguration writes
+ * it: the object as applied (its namespace set, its annotations without this one, an empty map
+ * if none) encoded as Go's json.Marshal encodes an unstructured object (keys sorted, <, > and &
+ * escaped as \u003c, \u003e and \u0026), then a newline as its json.Encoder ends it.
+ */
+export function lastAppliedConfiguration(obj: KubeObject): string {
+  const { [lastAppliedKey]: _, ...annotations } = obj.metadata?.annotations ?? {};
+  const applied = { ...obj, metadata: { ...obj.metadata, annotations } };
+  return goJson(applied as unknown as Json) + '\n';
+}
+
+/** json.Marshal of a decoded JSON value: map keys sorted by their bytes, HTML characters and U+2028/9 escaped. */
+function goJson(v: Json): string {
+  if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
+  if (isMap(v)) {
+    const keys = Object.keys(v).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return `{${keys.map((k) => `${goString(k)}:${goJson(v[k]!)}`).join(',')}}`;
+  }
+  return typeof v === 'string' ? goString(v) : JSON.stringify(v);
+}
+
+const goString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * Whether `current` already has every value `want` sets, so that a patch of `want` would change
+ * nothing: maps by their keys, lists element by element (of the same length), and scalars equal
+ * as written (a quantity written "0.5" is not the stored "500m", and kubectl says configured).
+ */
+export function alreadyHas(current: Json | undefined, want: Json): boolean {
+  if (want === null) return current === undefined || current === null;
+  if (Array.isArray(want)) return Array.isArray(current) && current.length === want.length && want.every((w, i) => alreadyHas(current[i], w));
+  if (isMap(want)) return isMap(current) && Object.entries(want).every(([k, w]) => alreadyHas(current[k], w));
+  return current === want;
+}
+
 export interface ApplyResult {
   ref: string;
   action: 'created' | 'configured' | 'unchanged';
 }
 
-export async function applyOne(client: RestClient, disco: Discovery, m: Manifest, defaultNs: string, fieldValidation = 'Strict'): Promise<ApplyResult> {
+/**
+ * kubectl apply's warning for an object it did not create (warningNoLastAppliedConfigAnnotation),
+ * word for word: the annotation is kubectl's, and tsctl has no create --save-config to advise.
+ */
+export const missingLastAppliedWarning = (resource: string, name: string) =>
+  `Warning: resource ${resource}/${name} is missing the ${lastAppliedKey} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n`;
+
+export async function applyOne(client: RestClient, disco: Discovery, m: Manifest, defaultNs: string, fieldValidation = 'Strict', warn: (s: string) => void = () => {}): Promise<ApplyResult> {
   const obj = structuredClone(m.obj);
   const r = await disco.forKind(obj.apiVersion!, obj.kind!);
   const name = obj.metadata?.name;
@@ -49,8 +95,8 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
   if (r.namespaced) obj.metadata = { ...obj.metadata, namespace: ns };
   // (as kubectl's name printer says it: deployment.apps/web, pod/x)
   const ref = `${kindAndGroup(r.apiVersion, r.kind)}/${name}`;
-  const applied = JSON.stringify(m.obj);
-  obj.metadata = { ...obj.metadata, annotations: { ...(obj.metadata?.annotations ?? {}), [lastAppliedKey]: applied + '\n' } };
+  const applied = lastAppliedConfiguration(obj);
+  obj.metadata = { ...obj.metadata, annotations: { ...(obj.metadata?.annotations ?? {}), [lastAppliedKey]: applied } };
   let current: KubeObject | undefined;
   try {
     current = await client.get(r, ns, name);
@@ -62,6 +108,7 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
     return { ref, action: 'created' };
   }
   const lastText = current.metadata?.annotations?.[lastAppliedKey];
+  if (lastText === undefined) warn(missingLastAppliedWarning(r.resource, name));
   let last: Json | undefined;
   try {
     last = lastText ? (JSON.parse(lastText) as Json) : undefined;
@@ -69,13 +116,16 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
     last = undefined;
   }
   const patch = structuredClone(obj) as unknown as { [k: string]: Json };
-  mergeInto(patch, deletions(last, m.obj as unknown as Json));
-  const before = current.metadata?.resourceVersion;
-  const after = await client.request<KubeObject>(client.path(r, ns, name), {
+  // (what was applied before against what is applied now, both as the annotation holds them)
+  const removed = deletions(last, JSON.parse(applied) as Json);
+  // (kubectl's patch is empty when nothing applied before is gone and the object has the rest)
+  if (removed === undefined && alreadyHas(current as unknown as Json, patch)) return { ref, action: 'unchanged' };
+  mergeInto(patch, removed);
+  await client.request<KubeObject>(client.path(r, ns, name), {
     method: 'PATCH',
     body: patch,
     contentType: 'application/strategic-merge-patch+json',
     query: { fieldValidation, fieldManager: 'kubectl-client-side-apply' },
   });
-  return { ref, action: after.metadata?.resourceVersion === before ? 'unchanged' : 'configured' };
+  return { ref, action: 'configured' };
 }

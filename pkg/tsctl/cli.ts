@@ -186,7 +186,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         let failed = 0;
         for (const m of manifests) {
           try {
-            const r = await applyOne(client, disco, m, namespace, flags.validate);
+            const r = await applyOne(client, disco, m, namespace, flags.validate, io.err);
             io.out(`${r.ref} ${r.action}\n`);
           } catch (e) {
             failed++;

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { alreadyHas, lastAppliedConfiguration, lastAppliedKey } from './apply.js';
+
+describe('tsctl apply', () => {
+  it('writes the last-applied configuration as kubectl 1.32 does: keys sorted, an empty annotations map, HTML characters escaped, a newline', () => {
+    const obj = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cm1', namespace: 'tsd-a', labels: { zeta: '1', alpha: '2' } }, data: { b: '1', a: '2' } };
+    // (what kubectl apply wrote for the same manifest on the running cluster)
+    expect(lastAppliedConfiguration(obj)).toBe('{"apiVersion":"v1","data":{"a":"2","b":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"labels":{"alpha":"2","zeta":"1"},"name":"cm1","namespace":"tsd-a"}}\n');
+    const html = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm2', namespace: 'tsd-a', annotations: { z: '1', [lastAppliedKey]: 'old' } }, data: { x: 'a<b&c>d' } };
+    expect(lastAppliedConfiguration(html)).toBe('{"apiVersion":"v1","data":{"x":"a\\u003cb\\u0026c\\u003ed"},"kind":"ConfigMap","metadata":{"annotations":{"z":"1"},"name":"cm2","namespace":"tsd-a"}}\n');
+  });
+
+  it('finds a patch empty when the object already has every value the manifest sets, as kubectl\'s unchanged', () => {
+    const current = { metadata: { name: 'd', labels: { app: 'd' }, resourceVersion: '5' }, spec: { containers: [{ name: 'c', image: 'i', imagePullPolicy: 'Always', env: [{ name: 'A', value: '1' }] }] } };
+    expect(alreadyHas(current, { metadata: { name: 'd', labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'A', value: '1' }] }] } })).toBe(true);
+    expect(alreadyHas(current, { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '2' }] }] } })).toBe(false);
+    expect(alreadyHas(current, { spec: { containers: [{ name: 'c' }, { name: 'd' }] } })).toBe(false);
+    // (a quantity as written, not as the server stores it: kubectl patches it every time)
+    expect(alreadyHas({ spec: { hard: { cpu: '500m' } } }, { spec: { hard: { cpu: '0.5' } } })).toBe(false);
+  });
+});

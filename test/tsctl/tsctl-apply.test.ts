@@ -1,0 +1,60 @@
+// tsctl apply as kubectl 1.32's client-side apply behaves against a real control plane: the
+// last-applied configuration written as kubectl writes it, "unchanged" with no patch sent when
+// the object already has what the manifest says (whoever applied it last), "configured" for a
+// value the server stores in another form, and kubectl's warning for an object created without
+// the annotation.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, Namespaces } from '../../pkg/client/rest-client.js';
+import { runTsctl } from '../helpers/tsctl.js';
+import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let dir: string;
+
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
+const ConfigMaps = core('configmaps');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tskube-tsctl-apply-'));
+  cp = await startControlPlane();
+  await cp.admin.create(Namespaces, undefined, { metadata: { name: 'tsa' } });
+});
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tsctl apply', () => {
+  it('writes kubectl\'s last-applied configuration and leaves an object that has it all unchanged, with no patch', async () => {
+    const file = join(dir, 'cm.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  labels: {zeta: "1", alpha: "2"}\ndata:\n  b: "1"\n  a: "2"\n');
+    expect((await tsctl('apply', '-n', 'tsa', '-f', file)).out).toBe('configmap/cm1 created\n');
+    const created = await cp.admin.get(ConfigMaps, 'tsa', 'cm1');
+    expect(created.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"apiVersion":"v1","data":{"a":"2","b":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"labels":{"alpha":"2","zeta":"1"},"name":"cm1","namespace":"tsa"}}\n');
+    expect((await tsctl('apply', '-n', 'tsa', '-f', file)).out).toBe('configmap/cm1 unchanged\n');
+    expect((await cp.admin.get(ConfigMaps, 'tsa', 'cm1')).metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  labels: {zeta: "1"}\ndata:\n  b: "1"\n  a: "2"\n');
+    expect((await tsctl('apply', '-n', 'tsa', '-f', file)).out).toBe('configmap/cm1 configured\n');
+    expect((await cp.admin.get(ConfigMaps, 'tsa', 'cm1')).metadata?.labels).toEqual({ zeta: '1' });
+  });
+
+  it('says configured for a quantity the server stores in another form, as kubectl does every time', async () => {
+    const file = join(dir, 'quota.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: tsa}\nspec: {hard: {cpu: "0.5"}}\n');
+    expect((await tsctl('apply', '-f', file)).out).toBe('resourcequota/q created\n');
+    expect((await tsctl('apply', '-f', file)).out).toBe('resourcequota/q configured\n');
+  });
+
+  it('warns as kubectl does of an object created without the annotation, then patches it', async () => {
+    await cp.admin.create(ConfigMaps, 'tsa', { metadata: { name: 'plain' }, data: { a: '1' } });
+    const file = join(dir, 'plain.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, namespace: tsa}\ndata: {a: "1"}\n');
+    const r = await tsctl('apply', '-f', file);
+    expect(r.out).toBe('configmap/plain configured\n');
+    expect(r.err).toBe('Warning: resource configmaps/plain is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n');
+    expect(await tsctl('apply', '-f', file)).toMatchObject({ out: 'configmap/plain unchanged\n', err: '' });
+  });
+});
