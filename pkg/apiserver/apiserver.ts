@@ -331,6 +331,12 @@ export class ApiServer {
       health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
       nodeProxy,
       componentStatus: { authorizer: this.authorizer, etcdHealth: async () => void (await storage.currentRevision()), lease: (name) => this.lookup('leases', 'kube-system', name) },
+      apiServices: {
+        authorizer: this.authorizer,
+        resources: () => this.registry.all(),
+        clusterCreated: async () => (await this.lookup('namespaces', undefined, 'kube-system'))?.metadata?.creationTimestamp,
+        crds: async () => (await this.store('customresourcedefinitions').list(undefined, { matches: () => true })).items.map((i) => i.obj),
+      },
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {

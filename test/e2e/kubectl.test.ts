@@ -62,6 +62,15 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     expect(gets.filter((p) => /^\/apis\/[^/]+\/[^/]+$/.test(p) || p === '/api/v1')).toEqual([]);
   });
 
+  it('get apiservices lists the served group versions as Local and Available, as 1.32\'s aggregator does', async () => {
+    const r = await kubectl('get', 'apiservices');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^NAME\s+SERVICE\s+AVAILABLE\s+AGE\n/);
+    expect(r.out).toMatch(/^v1\.\s+Local\s+True\s+\S+$/m);
+    expect(r.out).toMatch(/^v1\.apps\s+Local\s+True\s+\S+$/m);
+    expect((await kubectl('api-versions')).out).toMatch(/^apiregistration\.k8s\.io\/v1$/m);
+  });
+
   it('get componentstatuses: etcd by a quorum read, the scheduler and controller manager by their leader leases', async () => {
     const before = await kubectl('get', 'cs');
     expect(before.err).toContain('v1 ComponentStatus is deprecated');

@@ -31,6 +31,8 @@ const virtual = [
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] } },
+  // (read-only: the aggregator's APIServices of what is served, api-services.ts)
+  { group: 'apiregistration.k8s.io', version: 'v1', resource: { name: 'apiservices', singularName: 'apiservice', namespaced: false, kind: 'APIService', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
 ];
@@ -49,6 +51,9 @@ function groups(all: ResourceInfo[]): Map<string, string[]> {
   for (const g of custom) m.get(g)!.sort(compareKubeVersions);
   return m;
 }
+
+/** Every named group version served, [group, version], each group's preferred version first. */
+export const servedGroupVersions = (all: ResourceInfo[]): [string, string][] => [...groups(all)].flatMap(([g, vs]) => vs.map((v): [string, string] => [g, v]));
 
 export function apiGroup(name: string, all: ResourceInfo[]): Record<string, unknown> | undefined {
   const versions = groups(all).get(name);

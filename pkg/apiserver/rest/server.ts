@@ -27,6 +27,7 @@ import type { TokenReviewer } from '../token-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
 import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
+import { matchAPIServicePath, serveAPIServices, type APIServiceDeps } from './api-services.js';
 import { decodeRequestBody } from './protobuf-body.js';
 import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, refuseWithoutUpgrade, writeUpgradeError } from './node-proxy.js';
@@ -83,6 +84,8 @@ export interface RestServerDeps {
   registry: ResourceRegistry;
   /** componentstatuses (`kubectl get cs`). */
   componentStatus?: ComponentStatusDeps;
+  /** apiregistration.k8s.io/v1 apiservices (`kubectl get apiservices`), read-only. */
+  apiServices?: APIServiceDeps;
   /** Where pods/log, exec, attach, portforward and the proxy subresources go. */
   nodeProxy?: ProxyDeps;
   authenticate(token: string): Promise<UserInfo | undefined>;
@@ -384,6 +387,11 @@ export class RestServer {
       if (cs) {
         Object.assign(labels, { verb: cs.name ? 'GET' : 'LIST', resource: 'componentstatuses' });
         return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res, url.searchParams);
+      }
+      const apis = this.deps.apiServices && matchAPIServicePath(path);
+      if (apis) {
+        Object.assign(labels, { verb: apis.name ? 'GET' : 'LIST', group: 'apiregistration.k8s.io', resource: 'apiservices' });
+        return await serveAPIServices(this.deps.apiServices!, user, req.method ?? 'GET', apis.name, wantsTable(req), res, url.searchParams);
       }
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
