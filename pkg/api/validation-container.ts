@@ -237,7 +237,13 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     if (vm.subPath && vm.subPathExpr) errs.push(invalid(`${p}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
     errs.push(...oneOf(vm.mountPropagation, MOUNT_PROPAGATION, `${p}.mountPropagation`));
     if (vm.mountPropagation === 'Bidirectional' && !c.securityContext?.privileged) errs.push(forbidden(`${p}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
-    errs.push(...oneOf(vm.recursiveReadOnly, ['Disabled', 'IfPossible', 'Enabled'], `${p}.recursiveReadOnly`));
+    // validateMountRecursiveReadOnly, at the list's path as 1.32 reports it
+    // ('spec.containers[0].volumeMounts.recursiveReadOnly: Forbidden: may only be specified when readOnly is true')
+    const rro = `${path}.volumeMounts.recursiveReadOnly`;
+    if (vm.recursiveReadOnly === 'Enabled' || vm.recursiveReadOnly === 'IfPossible') {
+      if (!vm.readOnly) errs.push(forbidden(rro, 'may only be specified when readOnly is true'));
+      if (vm.mountPropagation && vm.mountPropagation !== 'None') errs.push(forbidden(rro, 'may only be specified when mountPropagation is None or not specified'));
+    } else errs.push(...oneOf(vm.recursiveReadOnly, ['Disabled', 'Enabled', 'IfPossible'], rro));
   });
 
   // (Kubernetes' switch on an init container's restartPolicy: unset forbids probes and hooks,

@@ -169,6 +169,18 @@ describe('containerConfig: mount propagation', () => {
   });
 });
 
+describe('recursiveReadOnly (the kubelet\'s resolveRecursiveReadOnly, with a runtime that cannot make a mount recursively read-only)', () => {
+  const withRro = (recursiveReadOnly: string): Pod => ({
+    metadata: { name: 'p', namespace: 'ns', uid: 'u' },
+    spec: { volumes: [{ name: 'host', hostPath: { path: '/mnt' } }], containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'host', mountPath: '/host', readOnly: true, recursiveReadOnly }] }] },
+  });
+  const config = (p: Pod) => containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map([['host', '/mnt']]) } });
+  it('mounts IfPossible and Disabled read-only; refuses Enabled (CreateContainerConfigError) in 1.32\'s words', () => {
+    for (const mode of ['IfPossible', 'Disabled']) expect(config(withRro(mode)).mounts![0]!.readonly).toBe(true);
+    expect(() => config(withRro('Enabled'))).toThrow(/^failed to resolve recursive read-only mode: volume "host" requested recursive read-only mode, but it is not supported by the runtime$/);
+  });
+});
+
 describe('subPathExpr (the kubelet\'s ExpandContainerVolumeMounts)', () => {
   it('expands the container\'s variables; refuses one without a value, an absolute path and ..', async () => {
     const { subPathOf } = await import('./container-config.js');

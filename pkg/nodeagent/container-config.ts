@@ -238,6 +238,10 @@ export function containerConfig(pod: Pod, c: Container, o: { attempt: number; no
     const api = o.volumes.apiVolumes?.get(name);
     const host = api ?? o.volumes.hostPaths.get(name);
     const sub = subPathOf(vm, vars);
+    // The runtime makes no mount recursively read-only (the Node lists no runtime handler with
+    // recursiveReadOnlyMounts): IfPossible is a plain read-only mount, Enabled cannot be had, as
+    // 1.32's resolveRecursiveReadOnly decides (CreateContainerConfigError).
+    if (vm.recursiveReadOnly === 'Enabled') throw new ConfigSourceError(`failed to resolve recursive read-only mode: volume "${name}" requested recursive read-only mode, but it is not supported by the runtime`);
     if (host) mounts.push({ containerPath: path, hostPath: sub ? `${host}/${sub}` : host, readonly: !!api || !!vm.readOnly || !!o.volumes.readOnly?.has(name), ...propagationOf(vm, c), ...(sub ? { subPathOf: { volume: name, dir: host } } : {}) });
     else volumeMounts.push({ name, containerPath: path, readonly: !!vm.readOnly, subPath: sub || undefined });
   }
