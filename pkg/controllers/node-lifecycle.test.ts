@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conditionTaints, tolerationMs, zoneState } from './node-lifecycle.js';
+import { newEvent } from '../client/events.js';
+import { conditionTaints, nodeEventRef, tolerationMs, zoneState } from './node-lifecycle.js';
 
 describe('tolerationMs (the taint eviction controller)', () => {
   const taint = { key: 'maint', value: 'now', effect: 'NoExecute', timeAdded: '2020-01-01T00:00:00Z' };
@@ -36,5 +37,14 @@ describe('conditionTaints (doNoScheduleTaintingPass)', () => {
     ]);
     const current = [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }, { key: 'mine', effect: 'NoSchedule' }];
     expect(keys(conditionTaints(current, [cond('Ready', 'True')], now, false))).toEqual(['node.kubernetes.io/unreachable:NoExecute', 'mine:NoSchedule']);
+  });
+});
+
+describe('nodeEventRef (recordNodeEvent)', () => {
+  it('refers to the Node by apiVersion, kind, name and uid, without its resourceVersion', () => {
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'u-1', resourceVersion: '42', labels: { a: 'b' } } };
+    const ev = newEvent(nodeEventRef(node), { component: 'node-controller' }, 'Normal', 'RegisteredNode', 'Node n1 event: Registered Node n1 in Controller');
+    expect(ev.involvedObject).toEqual({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u-1', namespace: undefined });
+    expect((ev.metadata as { namespace?: string }).namespace).toBe('default');
   });
 });

@@ -116,6 +116,15 @@ export function tolerationMs(taints: Taint[], tolerations: Toleration[]): number
 }
 
 /** A zone's state (ComputeZoneState): every node not Ready is a full disruption; more than 2 and at least 55% a partial one. */
+/**
+ * What the controller's events about a Node refer to: recordNodeEvent and RecordNodeStatusChange
+ * build the ObjectReference by hand (apiVersion v1, kind Node, name, uid), without the
+ * resourceVersion that an object's own reference carries.
+ */
+export function nodeEventRef(node: KubeObject): KubeObject {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: node.metadata?.name, uid: node.metadata?.uid } } as KubeObject;
+}
+
 export function zoneState(readyStatuses: string[]): 'Normal' | 'PartialDisruption' | 'FullDisruption' {
   const notReady = readyStatuses.filter((s) => s !== 'True').length;
   if (notReady > 0 && notReady === readyStatuses.length) return 'FullDisruption';
@@ -460,6 +469,6 @@ export class NodeLifecycleController {
   }
 
   private async event(obj: KubeObject, type: string, reason: string, message: string): Promise<void> {
-    await recordEvent(this.client, obj, { component: 'node-controller' }, type, reason, message);
+    await recordEvent(this.client, obj.metadata?.namespace ? obj : nodeEventRef(obj), { component: 'node-controller' }, type, reason, message);
   }
 }
