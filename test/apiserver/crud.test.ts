@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { eventually, node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
+import { callWithWarnings, eventually, node, pod, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -707,6 +707,19 @@ describe('DeleteOptions', () => {
     const bogus = await failure(admin.request(`${path}?propagationPolicy=Bogus`, { method: 'DELETE' }));
     expect(bogus.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", nil');
     await admin.delete(ConfigMaps, 'default', 'del-opts');
+  });
+
+  it('answer 202 Accepted for orphanDependents: false when the object stays (its finalizers), 200 otherwise, as DeleteResource does', async () => {
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const path = (n: string) => `${admin.path(ConfigMaps, 'default')}/${n}`;
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held-a', finalizers: ['example.com/hold'] } });
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held-b', finalizers: ['example.com/hold'] } });
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } });
+    const accepted = await callWithWarnings(cp, 'DELETE', path('held-a'), { orphanDependents: false });
+    expect([accepted.code, (accepted.body.metadata as { deletionTimestamp?: string }).deletionTimestamp]).toEqual([202, expect.any(String)]);
+    expect((await callWithWarnings(cp, 'DELETE', path('held-b'), { propagationPolicy: 'Background' })).code).toBe(200);
+    expect((await callWithWarnings(cp, 'DELETE', path('plain'), { orphanDependents: false })).code).toBe(200);
+    for (const n of ['held-a', 'held-b']) await admin.patch(ConfigMaps, 'default', n, { metadata: { finalizers: null } });
   });
 });
 

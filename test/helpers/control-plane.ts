@@ -197,7 +197,9 @@ export function callWithWarnings(cp: TestControlPlane, method: string, path: str
         ca: c.caCert,
         cert: c.clientCert,
         key: c.clientKey,
-        headers: { Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...(data ? { 'Content-Type': contentType } : {}) },
+        // (a Content-Length: node sends a DELETE's body unframed otherwise, which the server
+        // reads as a request of no body followed by garbage)
+        headers: { Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...(data ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) } : {}) },
       },
       (res) => {
         let text = '';

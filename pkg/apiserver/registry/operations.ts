@@ -279,6 +279,7 @@ export function deleteOptionsFrom(body: Record<string, unknown> | undefined, que
       opts.propagationPolicy = policy;
     } else if (typeof body.orphanDependents === 'boolean') {
       opts.propagationPolicy = body.orphanDependents ? 'Orphan' : 'Background';
+      if (!body.orphanDependents) opts.cascadeRequested = true;
     }
   }
   if (queryGrace !== undefined) opts.gracePeriodSeconds = queryGrace;

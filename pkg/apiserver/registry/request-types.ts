@@ -61,8 +61,16 @@ export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
-  /** Unset: Background, unless the object already carries the orphan or foregroundDeletion finalizer. */
+  /**
+   * Unset: the kind's default (Orphan for ReplicationControllers and Jobs, else Background),
+   * unless the object already carries the orphan or foregroundDeletion finalizer.
+   */
   propagationPolicy?: PropagationPolicy;
+  /**
+   * The deprecated orphanDependents was sent as false: a delete that does not remove the object
+   * at once is answered 202 Accepted instead of 200, as the DELETE handler does for it alone.
+   */
+  cascadeRequested?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: boolean;
 }

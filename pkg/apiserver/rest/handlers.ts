@@ -108,7 +108,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         const shape = responseShape(req);
         return shape.as === 'Object' && shape.yaml ? sendYaml(res, 200, status, ctx.warnings) : sendJson(res, 200, status, ctx.warnings);
       }
-      return respondObject(req, res, r, 200, viewOut(r.resource, obj));
+      // (202 only for a kept object and orphanDependents: false, as 1.32's DeleteResource answers:
+      // its comment says it would do so always were it not for existing clients)
+      return respondObject(req, res, r, !deleted && opts.cascadeRequested ? 202 : 200, viewOut(r.resource, obj));
     }
     case 'deletecollection': {
       if (!verbsOf(r.resource).includes('deletecollection')) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
