@@ -22,9 +22,18 @@ const svc = (name: string, spec: Service['spec'], status?: Service['status']): S
 
 function setup(services: (Service & KubeObject)[], nodes: (Node & KubeObject)[]) {
   const writes: { name: string; status: Service['status'] }[] = [];
+  const finalizerWrites: { name: string; finalizers: string[] | null }[] = [];
   const inf = { services: new StaticInformer(services), nodes: new StaticInformer(nodes) };
   const events: { reason: string; type: string; message: string }[] = [];
   const client = {
+    async patch(_ref: unknown, _ns: string, name: string, p: { metadata: { finalizers: string[] | null } }, type: string) {
+      expect(type).toBe('merge');
+      finalizerWrites.push({ name, finalizers: p.metadata.finalizers });
+      const cur = inf.services.items.get(`default/${name}`)!;
+      const next = { ...cur, metadata: { ...cur.metadata, finalizers: p.metadata.finalizers ?? undefined } };
+      inf.services.items.set(`default/${name}`, next);
+      return next;
+    },
     async update(_ref: unknown, _ns: string, name: string, obj: KubeObject, sub?: string) {
       expect(sub).toBe('status');
       writes.push({ name, status: obj.status as Service['status'] });
@@ -39,7 +48,7 @@ function setup(services: (Service & KubeObject)[], nodes: (Node & KubeObject)[])
   const sink = { enqueue: (f: () => Promise<unknown>) => void f() } as unknown as EventSink;
   const c = new ServiceLBController(client, inf as unknown as { services: Informer<never>; nodes: Informer<never> }, sink);
   c.queue.stop();
-  return { c, writes, events, inf };
+  return { c, writes, events, inf, finalizerWrites };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 10));
@@ -76,7 +85,8 @@ describe('service load-balancer controller', () => {
 
   it('writes the status once with EnsuringLoadBalancer and EnsuredLoadBalancer, then UpdatedLoadBalancer when nodes change', async () => {
     const { c, writes, events, inf } = setup([svc('web', { type: 'LoadBalancer' }), svc('other', { type: 'LoadBalancer', loadBalancerClass: 'example.com/metal' }), svc('plain', { type: 'ClusterIP' })], [node('a', '10.0.0.1')]);
-    for (const k of ['default/web', 'default/other', 'default/plain']) await c.sync(k);
+    // (the first pass puts the cleanup finalizer on web; its update brings web back)
+    for (let pass = 0; pass < 2; pass++) for (const k of ['default/web', 'default/other', 'default/plain']) await c.sync(k);
     await flush();
     expect(writes).toEqual([{ name: 'web', status: { loadBalancer: { ingress: [{ ip: '10.0.0.1', ipMode: 'VIP' }] } } }]);
     expect(events.map((e) => e.reason)).toEqual(['EnsuringLoadBalancer', 'EnsuredLoadBalancer']);
@@ -91,8 +101,42 @@ describe('service load-balancer controller', () => {
     expect(events.at(-1)!.reason).toBe('UpdatedLoadBalancer');
   });
 
+  it('puts the service controller\'s cleanup finalizer on our LoadBalancer Services first, and takes it off a deleted one with Deleting and Deleted events', async () => {
+    const { c, writes, events, inf, finalizerWrites } = setup([svc('web', { type: 'LoadBalancer' }), svc('other', { type: 'LoadBalancer', loadBalancerClass: 'example.com/metal' }), svc('plain', { type: 'ClusterIP' })], [node('a', '10.0.0.1')]);
+    for (const k of ['default/web', 'default/other', 'default/plain']) await c.sync(k);
+    await flush();
+    // the finalizer first, alone: the status and its events come with the next sync
+    expect(finalizerWrites).toEqual([{ name: 'web', finalizers: ['service.kubernetes.io/load-balancer-cleanup'] }]);
+    expect(writes).toHaveLength(0);
+    expect(events).toEqual([]);
+    await c.sync('default/web');
+    await flush();
+    expect(writes).toHaveLength(1);
+    expect(finalizerWrites).toHaveLength(1);
+    // kubectl delete: the apiserver sets deletionTimestamp and keeps the Service for the finalizer
+    const web = inf.services.items.get('default/web')!;
+    inf.services.items.set('default/web', { ...web, metadata: { ...web.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    events.length = 0;
+    await c.sync('default/web');
+    await flush();
+    expect(finalizerWrites.at(-1)).toEqual({ name: 'web', finalizers: null });
+    expect(events.map((e) => e.reason)).toEqual(['DeletingLoadBalancer', 'DeletedLoadBalancer']);
+    // a type change away from LoadBalancer takes the finalizer off too
+    const { c: c2, finalizerWrites: f2 } = setup([svc('was', { type: 'ClusterIP' })], [node('a', '10.0.0.1')]);
+    const was = svc('was', { type: 'ClusterIP' });
+    await c2.sync('default/was');
+    expect(f2).toEqual([]);
+    const { c: c3, finalizerWrites: f3, events: e3 } = setup([{ ...was, metadata: { ...was.metadata, finalizers: ['service.kubernetes.io/load-balancer-cleanup', 'example.com/keep'] } }], [node('a', '10.0.0.1')]);
+    await c3.sync('default/was');
+    await flush();
+    expect(f3).toEqual([{ name: 'was', finalizers: ['example.com/keep'] }]);
+    expect(e3.map((e) => e.reason)).toEqual(['DeletedLoadBalancer']);
+  });
+
   it('empties the status with a Warning when no node is available, reported once', async () => {
     const { c, writes, events } = setup([svc('web', { type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '10.0.0.1', ipMode: 'VIP' }] } })], [node('a', '10.0.0.1', { ready: false })]);
+    // (the first sync puts the cleanup finalizer on)
+    await c.sync('default/web');
     await c.sync('default/web');
     await c.sync('default/web');
     await flush();

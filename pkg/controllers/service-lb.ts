@@ -5,7 +5,9 @@
 // agent forwards <ingress IP>:<port> to the Service's endpoints. A spec.loadBalancerIP is honoured
 // when it is one of those addresses (the status then holds it alone) and refused with a Warning
 // event otherwise. Node changes (join, leave, readiness, cordon, address) rewrite the status. A
-// Service that stops being ours (type changed) has its ingress cleared. Events are the service
+// Service that stops being ours (type changed) has its ingress cleared. Ours carry the service
+// controller's finalizer service.kubernetes.io/load-balancer-cleanup, removed once a deleted
+// Service's load balancer is gone. Events are the service
 // controller's: EnsuringLoadBalancer, EnsuredLoadBalancer, UpdatedLoadBalancer,
 // UnAvailableLoadBalancer, SyncLoadBalancerFailed, DeletingLoadBalancer, DeletedLoadBalancer.
 import type { KubeObject, LoadBalancerIngress, Node, Service } from '../api/types.js';
@@ -13,7 +15,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Services } from '../client/rest-client.js';
+import { Services, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
@@ -24,6 +26,9 @@ const SOURCE = { component: 'service-lb-controller' };
 
 /** Our spec.loadBalancerClass; Services without a class are ours too. */
 export const SVCLB_CLASS = 'tskube.io/svclb';
+/** The service controller's finalizer on a LoadBalancer Service (servicehelper.LoadBalancerCleanupFinalizer). */
+export const LB_CLEANUP_FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+const hasCleanupFinalizer = (s: Service & KubeObject) => !!s.metadata?.finalizers?.includes(LB_CLEANUP_FINALIZER);
 /** Kubernetes' label taking a node out of every external load balancer. */
 export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -104,7 +109,18 @@ export class ServiceLBController {
   }
 
   private enqueueAll(): void {
-    for (const s of this.inf.services.list()) if (isOurLoadBalancer(s) || s.status?.loadBalancer?.ingress?.length) this.queue.add(keyOf(s));
+    for (const s of this.inf.services.list()) if (isOurLoadBalancer(s) || s.status?.loadBalancer?.ingress?.length || hasCleanupFinalizer(s)) this.queue.add(keyOf(s));
+  }
+
+  /** Writes metadata.finalizers (at the Service's resourceVersion); undefined if it is gone. */
+  private async patchFinalizers(svc: S, finalizers: string[]): Promise<S | undefined> {
+    const patch = { metadata: { resourceVersion: svc.metadata?.resourceVersion, finalizers: finalizers.length ? finalizers : null } };
+    try {
+      return await this.client.patch<S>(Services, svc.metadata!.namespace!, svc.metadata!.name!, patch, 'merge');
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw e;
+    }
   }
 
   private event(svc: S, type: string, reason: string, message: string): void {
@@ -114,18 +130,32 @@ export class ServiceLBController {
 
   async sync(key: string): Promise<void> {
     const svc = this.inf.services.get(key);
-    if (!svc || svc.metadata?.deletionTimestamp) return;
+    if (!svc) return;
     const have = svc.status?.loadBalancer?.ingress ?? [];
-    if (!isOurLoadBalancer(svc)) {
+    const ourClass = !svc.spec?.loadBalancerClass || svc.spec.loadBalancerClass === SVCLB_CLASS;
+    const deleting = !!svc.metadata?.deletionTimestamp;
+    if (deleting || !isOurLoadBalancer(svc)) {
       this.reported.delete(key);
-      // Type changed away from LoadBalancer: the nodes no longer carry it. Another class's status is not ours.
-      if (svc.spec?.type !== 'LoadBalancer' && have.length > 0 && (!svc.spec?.loadBalancerClass || svc.spec.loadBalancerClass === SVCLB_CLASS)) {
-        // As 1.32's service controller (syncLoadBalancerIfNeeded) words it: Deleting, then Deleted.
-        this.event(svc, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
-        await updateStatus(this.client, Services, svc, { ...svc.status, loadBalancer: {} });
-        this.event(svc, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
-        log.info('load balancer removed', { service: key });
-      }
+      // The service controller's delete path (syncLoadBalancerIfNeeded when the Service no longer
+      // wants a load balancer, or is being deleted with the cleanup finalizer): Deleting while
+      // the nodes still carry it, the status emptied, the finalizer removed, then Deleted.
+      // Another class's status is not ours.
+      const exists = ourClass && have.length > 0 && (deleting || svc.spec?.type !== 'LoadBalancer');
+      const finalizer = ourClass && hasCleanupFinalizer(svc);
+      if (!exists && !finalizer) return;
+      if (exists) this.event(svc, 'Normal', 'DeletingLoadBalancer', 'Deleting load balancer');
+      if (exists && !deleting) await updateStatus(this.client, Services, svc, { ...svc.status, loadBalancer: {} });
+      if (finalizer) await this.patchFinalizers(svc, (svc.metadata?.finalizers ?? []).filter((f) => f !== LB_CLEANUP_FINALIZER));
+      this.event(svc, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
+      log.info('load balancer removed', { service: key });
+      return;
+    }
+    // As the service controller, the finalizer goes on before the load balancer is made: a
+    // deleted Service stays until its load balancer has gone. The update it makes brings the
+    // Service back here with it, where the status is written (a status written now would meet
+    // that update's stale copy in the informer, and be ensured twice).
+    if (!hasCleanupFinalizer(svc)) {
+      await this.patchFinalizers(svc, [...(svc.metadata?.finalizers ?? []), LB_CLEANUP_FINALIZER]);
       return;
     }
     const plan = planLoadBalancer(svc, this.inf.nodes.list());

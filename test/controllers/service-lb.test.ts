@@ -105,6 +105,18 @@ describe('service load-balancer controller', () => {
     await cp.admin.update(Services, 'default', 'pinned', { ...s, spec: { ...s.spec, type: 'NodePort', loadBalancerIP: undefined } });
     await eventually(async () => (await ingressOf('pinned')) === '', { what: 'ingress cleared' });
     await eventually(async () => (await reasons('pinned')).includes('DeletedLoadBalancer'), { what: 'DeletedLoadBalancer event' });
+    await eventually(async () => !(await cp.admin.get<Service>(Services, 'default', 'pinned')).metadata?.finalizers?.length, { what: 'cleanup finalizer off pinned' });
+    expect(await reasons('pinned')).toContain('DeletingLoadBalancer');
+  });
+
+  it('holds a deleted LoadBalancer Service with the service controller\'s cleanup finalizer until its load balancer is gone', async () => {
+    expect((await cp.admin.get<Service>(Services, 'default', 'web')).metadata?.finalizers).toEqual(['service.kubernetes.io/load-balancer-cleanup']);
+    expect((await cp.admin.get<Service>(Services, 'default', 'metal')).metadata?.finalizers).toBeUndefined();
+    await cp.admin.delete(Services, 'default', 'web');
+    await eventually(async () => (await cp.admin.get(Services, 'default', 'web').then(() => false, (e: { code?: number }) => e.code === 404)), { what: 'web deleted once its finalizer is off' });
+    // (events are written after the fact, by the event sink)
+    await eventually(async () => (await reasons('web')).includes('DeletedLoadBalancer'), { what: 'DeletedLoadBalancer event' });
+    expect(await reasons('web')).toContain('DeletingLoadBalancer');
   });
 });
 
