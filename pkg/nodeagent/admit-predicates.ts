@@ -9,6 +9,7 @@ import type { Node, Pod } from '../api/types.js';
 import { NodeInfo, podHostPorts, podRequests } from '../scheduler/node-info.js';
 import { isCriticalPod } from './eviction-ranking.js';
 import { isStaticPod } from './static-pod-manifest.js';
+import type { Requirement } from './critical-preemption.js';
 
 export interface AdmitFailure {
   /** The pod's status reason and the event's: OutOfcpu, NodeAffinity, ... */
@@ -17,9 +18,9 @@ export interface AdmitFailure {
   message: string;
 }
 
-/** An InsufficientResourceError: its reason is OutOf<resource>, its message names the amounts. */
-const insufficient = (resource: string, requested: number, used: number, capacity: number): AdmitFailure & { resource: true } => ({
-  resource: true,
+/** An InsufficientResourceError: its reason is OutOf<resource>, its message names the amounts; `lacking` is GetInsufficientAmount. */
+const insufficient = (resource: string, requested: number, used: number, capacity: number): AdmitFailure & { lacking: Requirement } => ({
+  lacking: { resource, quantity: Math.ceil(requested) - (Math.ceil(capacity) - Math.ceil(used)) },
   reason: `OutOf${resource}`,
   message: `Node didn't have enough resource: ${resource}, requested: ${Math.ceil(requested)}, used: ${Math.ceil(used)}, capacity: ${Math.ceil(capacity)}`,
 });
@@ -32,14 +33,24 @@ const predicate = (name: string, desc: string): AdmitFailure => ({ reason: name,
 /**
  * Why the kubelet would refuse to admit `pod` on `node` beside `otherPods` (the active pods it
  * admitted before), or undefined. As upstream's Admit: only the first failure is told; a critical
- * pod short only of resources is admitted (upstream's HandleAdmissionFailure would evict other
- * pods to make room; tskube does not evict for it).
+ * pod short only of resources is admitted (admitPredicates says what to preempt for it).
  */
 export function admitPredicatesFailure(pod: Pod, node: Node, otherPods: Pod[]): AdmitFailure | undefined {
+  return admitPredicates(pod, node, otherPods).failure;
+}
+
+/**
+ * The predicates with the CriticalPodAdmissionHandler's say: a critical pod short only of
+ * resources is admitted once pods are preempted for what it lacks (`preempt`, each resource's
+ * shortfall: cpu in milli-CPUs); one that also fails another predicate is refused for that one,
+ * resource reasons left out, as HandleAdmissionFailure returns only the others.
+ */
+export function admitPredicates(pod: Pod, node: Node, otherPods: Pod[]): { failure?: AdmitFailure; preempt?: Requirement[] } {
+  const failure = (f: AdmitFailure | undefined) => (f ? { failure: f } : {});
   // (rejectPodAdmissionBasedOnOSSelector: the pod's kubernetes.io/os label against the node's, this node being linux)
   const os = pod.metadata?.labels?.['kubernetes.io/os'];
-  if (os !== undefined && os !== 'linux') return { reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" };
-  if (pod.spec?.os?.name && pod.spec.os.name !== 'linux') return { reason: 'PodOSNotSupported', message: "Failed to admit pod as the OS field doesn't match node OS" };
+  if (os !== undefined && os !== 'linux') return failure({ reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" });
+  if (pod.spec?.os?.name && pod.spec.os.name !== 'linux') return failure({ reason: 'PodOSNotSupported', message: "Failed to admit pod as the OS field doesn't match node OS" });
 
   const info = new NodeInfo(node);
   for (const p of otherPods) info.addPod(p, false);
@@ -49,7 +60,7 @@ export function admitPredicatesFailure(pod: Pod, node: Node, otherPods: Pod[]): 
   for (const k of Object.keys(req.other)) if (isExtendedResourceName(k) && !(k in info.allocatable.other)) delete req.other[k];
 
   // (noderesources.Fits, in its order: pods, cpu, memory, ephemeral-storage, then the others)
-  const reasons: (AdmitFailure & { resource?: true })[] = [];
+  const reasons: (AdmitFailure & { lacking?: Requirement })[] = [];
   const used = info.requested;
   const alloc = info.allocatable;
   if (used.pods + 1 > alloc.pods) reasons.push(insufficient('pods', 1, used.pods, alloc.pods));
@@ -71,8 +82,12 @@ export function admitPredicatesFailure(pod: Pod, node: Node, otherPods: Pod[]): 
   if (!isStaticPod(pod) && findUntoleratedTaint(node.spec?.taints ?? [], pod.spec?.tolerations ?? [], (t) => t.effect === 'NoExecute')) {
     reasons.push(predicate('TaintToleration', "node(s) had taints that the pod didn't tolerate"));
   }
-  if (!reasons.length) return undefined;
-  if (isCriticalPod(pod) && reasons.every((r) => r.resource)) return undefined;
+  if (!reasons.length) return {};
+  if (isCriticalPod(pod)) {
+    const others = reasons.filter((r) => !r.lacking);
+    if (!others.length) return { preempt: reasons.map((r) => r.lacking!) };
+    reasons.splice(0, reasons.length, ...others);
+  }
   const { reason, message } = reasons[0]!;
-  return { reason, message };
+  return failure({ reason, message });
 }

@@ -36,7 +36,8 @@ import { removeOrphanSandboxes } from './agent-orphans.js';
 import { Pleg } from './agent-pleg.js';
 import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
-import { admitPredicatesFailure } from './admit-predicates.js';
+import { admitPredicates, type AdmitFailure } from './admit-predicates.js';
+import { podsToPreempt, PreemptionError, PREEMPT_DISRUPTION_MESSAGE, PREEMPT_MESSAGE, PREEMPT_REASON, type Requirement } from './critical-preemption.js';
 import { QOSCgroups } from './qos-cgroups.js';
 import { podCgroupPath } from '../runtime/cgroups.js';
 import { reservedAmount } from './node-allocatable.js';
@@ -327,7 +328,8 @@ export class NodeAgent {
     const sysctl = pressure ? undefined : forbiddenSysctl(p, this.cfg.allowedUnsafeSysctls ?? []);
     const node = pressure || sysctl ? undefined : this.nodeInformer.get(this.cfg.nodeName);
     const others = () => [...this.workers.values()].filter((w) => w.uid !== uid && !w.deleted && !w.failed && !isPodTerminal(w.pod)).map((w) => w.pod);
-    const predicates = node ? admitPredicatesFailure(p, node, others()) : undefined;
+    const admitted = node ? admitPredicates(p, node, others()) : undefined;
+    const predicates = admitted?.preempt ? this.preemptFor(p, admitted.preempt, others()) : admitted?.failure;
     const [reason, message] = pressure ? ['Evicted', pressure] : sysctl ? ['SysctlForbidden', sysctl] : [predicates?.reason, predicates?.message];
     if (!message || !reason) return false;
     this.rejected.add(uid);
@@ -338,6 +340,29 @@ export class NodeAgent {
       .patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { uid }, status: { phase: 'Failed', reason, message: `Pod was rejected: ${message}`, qosClass: podQOSClass(p) } }, 'strategic', 'status')
       .catch((e: Error) => log.warn('cannot record the rejection of a pod', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
     return true;
+  }
+
+  /**
+   * The CriticalPodAdmissionHandler: for a critical pod short only of resources, the active pods
+   * it may preempt that free what it lacks are killed (each with its own grace period, a Warning
+   * Preempting event, phase Failed, reason Preempting, a DisruptionTarget condition) and it is
+   * admitted; when no such set exists it is refused (UnexpectedAdmissionError), as Admit refuses
+   * a pod whose admission failure handler failed.
+   */
+  private preemptFor(pod: Pod, lacking: Requirement[], active: Pod[]): AdmitFailure | undefined {
+    let victims: Pod[];
+    try {
+      victims = podsToPreempt(pod, active, lacking);
+    } catch (e) {
+      if (!(e instanceof PreemptionError)) throw e;
+      return { reason: 'UnexpectedAdmissionError', message: `Unexpected error while attempting to recover from admission failure: preemption: error finding a set of pods to preempt: ${e.message}` };
+    }
+    for (const v of victims) {
+      log.info('preempting a pod to admit a critical pod', { pod: `${v.metadata?.namespace}/${v.metadata?.name}`, for: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
+      this.event(v, 'Warning', PREEMPT_REASON, PREEMPT_MESSAGE);
+      void this.workers.get(v.metadata!.uid!)?.evict(PREEMPT_MESSAGE, v.spec?.terminationGracePeriodSeconds ?? 30, PREEMPT_REASON, PREEMPT_DISRUPTION_MESSAGE);
+    }
+    return undefined;
   }
 
   private makeStaticPods(dir: string): StaticPods {

@@ -491,10 +491,11 @@ export class PodWorker {
   /**
    * The eviction manager's kill: the pod fails for good (phase Failed, reason Evicted, a
    * DisruptionTarget condition) and its containers stop within `graceSec`; resolves once they have.
+   * The critical pod admission handler's too, with its own reason (Preempting) and condition message.
    */
-  evict(message: string, graceSec: number): Promise<void> {
-    this.failed = { reason: 'Evicted', message };
-    this.disruption = { reason: 'TerminationByKubelet', message };
+  evict(message: string, graceSec: number, reason = 'Evicted', disruptionMessage = message): Promise<void> {
+    this.failed = { reason, message };
+    this.disruption = { reason: 'TerminationByKubelet', message: disruptionMessage };
     return new Promise((resolve) => {
       if (this.eviction) this.eviction.waiters.push(resolve);
       else this.eviction = { graceSec, waiters: [resolve] };

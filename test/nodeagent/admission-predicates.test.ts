@@ -2,7 +2,7 @@
 // (past the scheduler) that the scheduler's checks would have kept off the node is failed at
 // admission, as the kubelet's predicateAdmitHandler fails it, instead of run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events, Pods } from '../../pkg/client/rest-client.js';
+import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
@@ -36,5 +36,24 @@ describe('predicate admission', () => {
     // (rejectPod: a Warning event with the handler's reason and message)
     await eventually(async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=adm-selector,reason=NodeAffinity' })).items.length === 1, { what: 'NodeAffinity event' });
     await eventually(async () => ((await podStatus(c, 'adm-fits')).phase === 'Running' ? true : undefined), { timeoutMs: 30_000, what: 'adm-fits Running' });
+  });
+
+  it('admits a critical pod short of cpu by preempting a pod that frees it (CriticalPodAdmissionHandler); refuses one that nothing can make room for', async () => {
+    const alloc = Number((await c.cp.admin.get<{ status?: { allocatable?: Record<string, string> } }>(Nodes, undefined, 'e2e-node')).status!.allocatable!.cpu);
+    // all but 100m of the node's cpu, then a system-node-critical pod asking 500m
+    await bound('adm-victim', { terminationGracePeriodSeconds: 1, containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: `${alloc * 1000 - 100}m` } } })] });
+    await eventually(async () => ((await podStatus(c, 'adm-victim')).phase === 'Running' ? true : undefined), { timeoutMs: 30_000, what: 'adm-victim Running' });
+    await bound('adm-critical', { priorityClassName: 'system-node-critical', containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: '500m' } } })] });
+    const victim = await failedWith('adm-victim');
+    expect(victim).toMatchObject({ reason: 'Preempting', message: 'Preempted in order to admit critical pod' });
+    expect(victim.conditions?.find((x) => x.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'TerminationByKubelet', message: 'Pod was preempted by Kubelet to accommodate a critical pod.' });
+    await eventually(async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=adm-victim,reason=Preempting' })).items.length === 1, { what: 'Preempting event' });
+    await eventually(async () => ((await podStatus(c, 'adm-critical')).phase === 'Running' ? true : undefined), { timeoutMs: 30_000, what: 'adm-critical Running' });
+    // more than all the node's cpu: no set of pods frees it
+    await bound('adm-critical-huge', { priorityClassName: 'system-node-critical', containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: '5000' } } })] });
+    const huge = await failedWith('adm-critical-huge');
+    expect(huge.reason).toBe('UnexpectedAdmissionError');
+    expect(huge.message).toMatch(/^Pod was rejected: Unexpected error while attempting to recover from admission failure: preemption: error finding a set of pods to preempt: no set of running pods found to reclaim resources: \[\(res: cpu, q: \d+\), \]$/);
+    expect((await podStatus(c, 'adm-critical')).phase).toBe('Running');
   });
 });
