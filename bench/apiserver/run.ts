@@ -261,6 +261,15 @@ async function main(): Promise<void> {
     while (delivery.length < events * flags.watchers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const h of handles) h.stop();
     watchClient.close();
+    // The paired rounds below must not pay for watchers the apiserver still fans out to: wait
+    // (up to 5 s) until it has let every one of them go, and say how many were left.
+    const watchersLeft = async () => {
+      const text = await clients[0]!.request<string>('/metrics', { accept: 'text/plain' });
+      return [...text.matchAll(/^apiserver_registered_watchers\{[^}]*\} ([\d.e+]+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    let left = await watchersLeft();
+    for (const until = Date.now() + 5000; left > 0 && Date.now() < until; left = await watchersLeft()) await new Promise((r) => setTimeout(r, 100));
+    result.watchersRegisteredBeforeRounds = left;
     console.error(`watch delivery to ${flags.watchers} watchers: p50 ${pct(delivery, 50).toFixed(1)} ms, p99 ${pct(delivery, 99).toFixed(1)} ms (${delivery.length}/${events * flags.watchers} delivered)`);
 
     // 5. Paired rounds: the machine's speed drifts over minutes (other tenants), so the ratio is
