@@ -12,7 +12,8 @@ import { nameIsDNSSubdomain, nonNegative, oneOf, validateResourceList } from './
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
-const MOUNT_PROPAGATION = ['None', 'HostToContainer', 'Bidirectional'];
+// (sorted, as 1.32's sets.List lists them in its NotSupported error)
+const MOUNT_PROPAGATION = ['Bidirectional', 'HostToContainer', 'None'];
 const PROC_MOUNT = ['Default', 'Unmasked'];
 const SECCOMP_TYPES = ['RuntimeDefault', 'Unconfined', 'Localhost'];
 const URI_SCHEMES = ['HTTP', 'HTTPS'];
@@ -230,16 +231,22 @@ export function validateContainer(c: Container, path: string, ctx: ContainerCont
     if (!vm.mountPath) errs.push(required(`${p}.mountPath`));
     else if (mountPaths.has(vm.mountPath)) errs.push(invalid(`${p}.mountPath`, vm.mountPath, 'must be unique'));
     if (vm.mountPath) mountPaths.add(vm.mountPath);
-    if (vm.subPath) {
-      if (vm.subPath.startsWith('/')) errs.push(invalid(`${p}.subPath`, vm.subPath, 'must be a relative path'));
-      if (vm.subPath.split('/').includes('..')) errs.push(invalid(`${p}.subPath`, vm.subPath, "must not contain '..'"));
+    // (1.32's ValidateVolumeMounts reports subPath, subPathExpr, mountPropagation and
+    // recursiveReadOnly at the list's path, 'spec.containers[0].volumeMounts.subPath', not the entry's)
+    const list = `${path}.volumeMounts`;
+    const descending = (v: string, at: string) => {
+      if (v.startsWith('/')) errs.push(invalid(at, v, 'must be a relative path'));
+      if (v.split('/').includes('..')) errs.push(invalid(at, v, "must not contain '..'"));
+    };
+    if (vm.subPath) descending(vm.subPath, `${list}.subPath`);
+    if (vm.subPathExpr) {
+      if (vm.subPath) errs.push(invalid(`${p}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+      descending(vm.subPathExpr, `${list}.subPathExpr`);
     }
-    if (vm.subPath && vm.subPathExpr) errs.push(invalid(`${p}.subPathExpr`, vm.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
-    errs.push(...oneOf(vm.mountPropagation, MOUNT_PROPAGATION, `${p}.mountPropagation`));
-    if (vm.mountPropagation === 'Bidirectional' && !c.securityContext?.privileged) errs.push(forbidden(`${p}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
-    // validateMountRecursiveReadOnly, at the list's path as 1.32 reports it
-    // ('spec.containers[0].volumeMounts.recursiveReadOnly: Forbidden: may only be specified when readOnly is true')
-    const rro = `${path}.volumeMounts.recursiveReadOnly`;
+    errs.push(...oneOf(vm.mountPropagation, MOUNT_PROPAGATION, `${list}.mountPropagation`));
+    if (vm.mountPropagation === 'Bidirectional' && !c.securityContext?.privileged) errs.push(forbidden(`${list}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
+    // validateMountRecursiveReadOnly
+    const rro = `${list}.recursiveReadOnly`;
     if (vm.recursiveReadOnly === 'Enabled' || vm.recursiveReadOnly === 'IfPossible') {
       if (!vm.readOnly) errs.push(forbidden(rro, 'may only be specified when readOnly is true'));
       if (vm.mountPropagation && vm.mountPropagation !== 'None') errs.push(forbidden(rro, 'may only be specified when mountPropagation is None or not specified'));
