@@ -41,6 +41,8 @@ describe('cluster DNS', () => {
     const ip = web.spec.clusterIP;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     await c.cp.admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432 }] } });
+    // An ExternalName naming another cluster name: followed to its address, as CoreDNS does.
+    await c.cp.admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'alias' }, spec: { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' } });
     // What the endpoints controller writes for the headless service's one ready pod.
     await c.cp.admin.create(EndpointSlices, 'default', {
       apiVersion: 'discovery.k8s.io/v1',
@@ -55,6 +57,7 @@ describe('cluster DNS', () => {
       'nslookup db.default.svc.cluster.local',
       'nslookup db-0.db.default.svc.cluster.local',
       'nslookup 10-199-0-9.default.pod.cluster.local',
+      'nslookup alias.default.svc.cluster.local',
       `nslookup ${ip}`,
       // The libc resolver with the search list: a bare service name, as applications use it.
       'ping -c1 -W1 web || true',
@@ -71,6 +74,7 @@ describe('cluster DNS', () => {
     expect(out).toMatch(new RegExp(`Name:\\s+web\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
     expect(out).toMatch(/Name:\s+db-0\.db\.default\.svc\.cluster\.local\s+Address:\s+10\.199\.0\.77/);
     expect(out).toMatch(/Name:\s+10-199-0-9\.default\.pod\.cluster\.local\s+Address:\s+10\.199\.0\.9/);
+    expect(out).toMatch(new RegExp(`alias\\.default\\.svc\\.cluster\\.local\\s+canonical name = web\\.default\\.svc\\.cluster\\.local\\s+Name:\\s+web\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
     expect(out).toContain('name = web.default.svc.cluster.local');
     expect(out).toContain(`PING web (${ip})`);
     expect(out).toMatch(/NXDOMAIN/);
