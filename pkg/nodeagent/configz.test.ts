@@ -20,6 +20,7 @@ describe('kubeletConfigz', () => {
       maxPods: 110,
       authorization: { mode: 'Webhook' },
       cgroupsPerQOS: true,
+      cgroupRoot: '/tskube',
       enforceNodeAllocatable: ['pods'],
     });
     // (nothing that is not set: no static pods, soft thresholds, taints or unsafe sysctls)
