@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alreadyHas, lastAppliedConfiguration, lastAppliedKey } from './apply.js';
+import { StatusError } from '../client/rest-client.js';
+import { alreadyHas, applyErrorsText, lastAppliedConfiguration, lastAppliedKey, withSource } from './apply.js';
 
 describe('tsctl apply', () => {
   it('writes the last-applied configuration as kubectl 1.32 does: keys sorted, an empty annotations map, HTML characters escaped, a newline', () => {
@@ -17,5 +18,23 @@ describe('tsctl apply', () => {
     expect(alreadyHas(current, { spec: { containers: [{ name: 'c' }, { name: 'd' }] } })).toBe(false);
     // (a quantity as written, not as the server stores it: kubectl patches it every time)
     expect(alreadyHas({ spec: { hard: { cpu: '500m' } } }, { spec: { hard: { cpu: '0.5' } } })).toBe(false);
+  });
+});
+
+describe('tsctl apply errors', () => {
+  const invalid = (causes: { field: string; message: string }[]) =>
+    new StatusError(422, { reason: 'Invalid', details: { kind: 'ConfigMap', name: 'e3', causes: causes.map((c) => ({ reason: 'FieldValueInvalid', ...c })) } }, 'ConfigMap "e3" is invalid: ...');
+
+  it('says a lone Invalid error as kubectl\'s CheckErr does: the object, then its causes', () => {
+    expect(applyErrorsText([invalid([{ field: 'metadata.labels', message: 'Invalid value: "-bad-": bad' }])])).toBe('The ConfigMap "e3" is invalid: metadata.labels: Invalid value: "-bad-": bad\n');
+    expect(applyErrorsText([invalid([{ field: 'a', message: 'x' }, { field: 'b', message: 'y' }, { field: 'a', message: 'x' }])])).toBe('The ConfigMap "e3" is invalid: \n* a: x\n* b: y\n');
+  });
+
+  it('names the file as kubectl\'s AddSourceToErr does and says several errors each as the server gave it', () => {
+    const created = withSource(new StatusError(404, { reason: 'NotFound' }, 'namespaces "nope-ns" not found'), 'creating', 'multi.yaml');
+    const invalidCreate = withSource(invalid([{ field: 'a', message: 'x' }]), 'creating', 'multi.yaml');
+    expect(applyErrorsText([invalidCreate, created])).toBe('Error from server (Invalid): error when creating "multi.yaml": ConfigMap "e3" is invalid: ...\nError from server (NotFound): error when creating "multi.yaml": namespaces "nope-ns" not found\n');
+    expect(applyErrorsText([created])).toBe('Error from server (NotFound): error when creating "multi.yaml": namespaces "nope-ns" not found\n');
+    expect(applyErrorsText([new Error('no matches')])).toBe('error: no matches\n');
   });
 });

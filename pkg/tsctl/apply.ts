@@ -88,8 +88,12 @@ export const missingLastAppliedWarning = (resource: string, name: string) =>
 
 export async function applyOne(client: RestClient, disco: Discovery, m: Manifest, defaultNs: string, fieldValidation = 'Strict', warn: (s: string) => void = () => {}): Promise<ApplyResult> {
   const obj = structuredClone(m.obj);
-  const r = await disco.forKind(obj.apiVersion!, obj.kind!);
   const name = obj.metadata?.name;
+  const r = await disco.forKind(obj.apiVersion!, obj.kind!).catch((e: unknown) => {
+    if (e instanceof StatusError) throw e;
+    // (kubectl's builder, for a kind no API serves: the object's own namespace, empty if it has none)
+    throw new Error(`resource mapping not found for name: ${JSON.stringify(name ?? '')} namespace: ${JSON.stringify(obj.metadata?.namespace ?? '')} from ${JSON.stringify(m.source)}: ${(e as Error).message}\nensure CRDs are installed first`);
+  });
   if (!name) throw new Error(`error validating ${m.where}: metadata.name: Required value`);
   const ns = r.namespaced ? (obj.metadata?.namespace ?? defaultNs) : undefined;
   if (r.namespaced) obj.metadata = { ...obj.metadata, namespace: ns };
@@ -97,14 +101,18 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
   const ref = `${kindAndGroup(r.apiVersion, r.kind)}/${name}`;
   const applied = lastAppliedConfiguration(obj);
   obj.metadata = { ...obj.metadata, annotations: { ...(obj.metadata?.annotations ?? {}), [lastAppliedKey]: applied } };
+  // (resource.Info's String(), as kubectl's errors name the object)
+  const info = `Resource: "${r.group}/${r.version}, Resource=${r.resource}", GroupVersionKind: "${r.group}/${r.version}, Kind=${r.kind}"\nName: "${name}", Namespace: "${ns ?? ''}"`;
   let current: KubeObject | undefined;
   try {
     current = await client.get(r, ns, name);
   } catch (e) {
-    if (!(e instanceof StatusError && e.code === 404)) throw e;
+    if (!(e instanceof StatusError && e.code === 404)) throw withSource(e, `retrieving current configuration of:\n${info}\nfrom server for:`, m.source);
   }
   if (!current) {
-    await client.create(r, ns, obj, { fieldValidation, fieldManager: 'kubectl-client-side-apply' });
+    await client.create(r, ns, obj, { fieldValidation, fieldManager: 'kubectl-client-side-apply' }).catch((e: unknown) => {
+      throw withSource(e, 'creating', m.source);
+    });
     return { ref, action: 'created' };
   }
   const lastText = current.metadata?.annotations?.[lastAppliedKey];
@@ -121,11 +129,50 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
   // (kubectl's patch is empty when nothing applied before is gone and the object has the rest)
   if (removed === undefined && alreadyHas(current as unknown as Json, patch)) return { ref, action: 'unchanged' };
   mergeInto(patch, removed);
-  await client.request<KubeObject>(client.path(r, ns, name), {
-    method: 'PATCH',
-    body: patch,
-    contentType: 'application/strategic-merge-patch+json',
-    query: { fieldValidation, fieldManager: 'kubectl-client-side-apply' },
-  });
+  await client
+    .request<KubeObject>(client.path(r, ns, name), {
+      method: 'PATCH',
+      body: patch,
+      contentType: 'application/strategic-merge-patch+json',
+      query: { fieldValidation, fieldManager: 'kubectl-client-side-apply' },
+    })
+    .catch((e: unknown) => {
+      // (kubectl names the patch it sent; tsctl's is the whole manifest, not a three-way patch)
+      throw withSource(withSource(e, 'patching', m.source), `applying patch:\n${goJson(patch)}\nto:\n${info}\nfor:`, m.source);
+    });
   return { ref, action: 'configured' };
+}
+
+/**
+ * cmdutil.AddSourceToErr: "error when VERB \"FILE\": " before the error's message, a server
+ * error staying one (with its reason and details) as kubectl keeps its status.
+ */
+export function withSource(e: unknown, verb: string, source: string): Error {
+  const message = `error when ${verb} ${JSON.stringify(source)}: ${(e as Error).message}`;
+  return e instanceof StatusError ? new StatusError(e.code, e.status, message) : new Error(message);
+}
+
+/**
+ * What kubectl apply prints for the errors of its objects (cmdutil.CheckErr): a lone Invalid
+ * error as "The Kind \"name\" is invalid: " and its causes (one on the line, more as a list),
+ * any other server error as "Error from server (Reason): message", a local one as "error: ...";
+ * several errors each on its line, a local one without the "error: ".
+ */
+export function applyErrorsText(errors: unknown[]): string {
+  if (errors.length === 1) {
+    const e = errors[0];
+    const details = e instanceof StatusError && e.code === 422 ? (e.status?.details as { kind?: string; name?: string; causes?: { field?: string; message?: string }[] } | undefined) : undefined;
+    if (details) {
+      const head = details.kind || details.name ? `The ${details.kind ?? ''} ${JSON.stringify(details.name ?? '')} is invalid` : 'The request is invalid';
+      // (statusCausesToAggrError: "field: message", each once)
+      const causes = [...new Set((details.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message ?? ''}`))];
+      if (!causes.length) return `${head}\n`;
+      return causes.length === 1 ? `${head}: ${causes[0]}\n` : `${head}: \n${causes.map((c) => `* ${c}\n`).join('')}`;
+    }
+    if (!(e instanceof StatusError)) {
+      const msg = (e as Error).message;
+      return `${msg.startsWith('error: ') ? msg : `error: ${msg}`}\n`;
+    }
+  }
+  return errors.map((e) => `${e instanceof StatusError ? `Error from server${e.reason ? ` (${e.reason})` : ''}: ${e.message}` : (e as Error).message}\n`).join('');
 }

@@ -2,7 +2,7 @@
 import { findKubeconfig, loadKubeconfig, defaultDataDir } from '../client/kubeconfig.js';
 import { RestClient, StatusError } from '../client/rest-client.js';
 import { FlagError, parseFlags } from '../util/flags.js';
-import { applyOne } from './apply.js';
+import { applyErrorsText, applyOne } from './apply.js';
 import { down, up } from './cluster.js';
 import { deleteObjects, describe, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
@@ -183,18 +183,18 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
           return 2;
         }
         const manifests = readManifests(flags.filename, opts.stdin);
-        let failed = 0;
+        // (as kubectl apply: every object is tried, and the errors are said after them all)
+        const errors: unknown[] = [];
         for (const m of manifests) {
           try {
             const r = await applyOne(client, disco, m, namespace, flags.validate, io.err);
             io.out(`${r.ref} ${r.action}\n`);
           } catch (e) {
-            failed++;
-            const why = e instanceof StatusError ? `Error from server (${e.reason ?? e.code}): ` : 'error: ';
-            io.err(`${why}error when applying ${m.where}: ${(e as Error).message}\n`);
+            errors.push(e);
           }
         }
-        return failed ? 1 : 0;
+        if (errors.length) io.err(applyErrorsText(errors));
+        return errors.length ? 1 : 0;
       }
       case 'get': {
         if (!rest[0]) {

@@ -10,6 +10,8 @@ export interface Manifest {
   obj: KubeObject;
   /** "pod.yaml#2" — file and 1-based document index, for messages. */
   where: string;
+  /** The file as given (or STDIN), as kubectl names an object's source in its errors. */
+  source: string;
 }
 
 export class ManifestError extends Error {}
@@ -57,12 +59,12 @@ export function parseManifests(text: string, source: string): Manifest[] {
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new ManifestError(`error validating ${where}: the document is not an object`);
     const obj = doc as KubeObject;
     if (obj.kind === 'List' && Array.isArray((obj as { items?: unknown[] }).items)) {
-      (obj as { items: KubeObject[] }).items.forEach((item, j) => out.push({ obj: item, where: `${where} item ${j + 1}` }));
+      (obj as { items: KubeObject[] }).items.forEach((item, j) => out.push({ obj: item, where: `${where} item ${j + 1}`, source }));
       return;
     }
     if (!obj.apiVersion) throw new ManifestError(`error validating ${where}: apiVersion not set`);
     if (!obj.kind) throw new ManifestError(`error validating ${where}: kind not set`);
-    out.push({ obj, where });
+    out.push({ obj, where, source });
   });
   return out;
 }

@@ -28,12 +28,7 @@ export class Discovery {
   async all(): Promise<ApiResource[]> {
     if (this.resources) return this.resources;
     const out: ApiResource[] = [];
-    const add = (group: string, version: string, list: { resources: RawResource[] }) => {
-      for (const r of list.resources) {
-        if (r.name.includes('/')) continue;
-        out.push({ group, version, resource: r.name, namespaced: r.namespaced, kind: r.kind, singularName: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], apiVersion: group ? `${group}/${version}` : version, categories: r.categories ?? [] });
-      }
-    };
+    const add = (group: string, version: string, list: { resources: RawResource[] }) => out.push(...resourcesOf(group, version, list));
     add('', 'v1', await this.client.request('/api/v1'));
     const groups = await this.client.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('/apis');
     for (const g of groups.groups) add(g.name, g.preferredVersion.version, await this.client.request(`/apis/${g.name}/${g.preferredVersion.version}`));
@@ -68,7 +63,20 @@ export class Discovery {
   async forKind(apiVersion: string, kind: string): Promise<ApiResource> {
     const all = await this.all();
     const found = all.find((r) => r.apiVersion === apiVersion && r.kind === kind);
-    if (!found) throw new Error(`no matches for kind "${kind}" in version "${apiVersion}"`);
-    return found;
+    if (found) return found;
+    // A version other than its group's preferred one (autoscaling/v1 beside v2): kubectl's
+    // RESTMapper knows every version a group serves, so a manifest may name any of them.
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+    const list = await this.client.request<{ resources: RawResource[] }>(group ? `/apis/${group}/${version}` : `/api/${version}`).catch(() => undefined);
+    const other = list && resourcesOf(group!, version!, list).find((r) => r.kind === kind);
+    if (!other) throw new Error(`no matches for kind "${kind}" in version "${apiVersion}"`);
+    return other;
   }
+}
+
+/** The resources (no subresources) of one group version's discovery document. */
+function resourcesOf(group: string, version: string, list: { resources: RawResource[] }): ApiResource[] {
+  return list.resources
+    .filter((r) => !r.name.includes('/'))
+    .map((r) => ({ group, version, resource: r.name, namespaced: r.namespaced, kind: r.kind, singularName: r.singularName || r.kind.toLowerCase(), shortNames: r.shortNames ?? [], apiVersion: group ? `${group}/${version}` : version, categories: r.categories ?? [] }));
 }

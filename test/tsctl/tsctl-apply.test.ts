@@ -57,4 +57,30 @@ describe('tsctl apply', () => {
     expect(r.err).toBe('Warning: resource configmaps/plain is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n');
     expect(await tsctl('apply', '-f', file)).toMatchObject({ out: 'configmap/plain unchanged\n', err: '' });
   });
+
+  it('says errors as kubectl apply does: the file quoted after what failed, a lone Invalid error by its object and causes', async () => {
+    const file = join(dir, 'multi.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e1, namespace: tsa, labels: {a: "-bad-"}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: e2, namespace: nope-ns}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok1, namespace: tsa}\n');
+    const multi = await tsctl('apply', '-f', file);
+    expect(multi.code).toBe(1);
+    expect(multi.out).toBe('configmap/ok1 created\n');
+    expect(multi.err).toMatch(new RegExp(`^Error from server \\(Invalid\\): error when creating "${file}": ConfigMap "e1" is invalid: metadata\\.labels: Invalid value: "-bad-": .*\\nError from server \\(NotFound\\): error when creating "${file}": namespaces "nope-ns" not found\\n$`));
+    const one = join(dir, 'one.yaml');
+    writeFileSync(one, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok1, namespace: tsa, labels: {a: "-bad-", "b/c/d": x}}\n');
+    const invalid = await tsctl('apply', '-f', one);
+    expect(invalid.err).toMatch(/^The ConfigMap "ok1" is invalid: \n\* metadata\.labels: Invalid value: "-bad-": .*\n\* metadata\.labels: Invalid value: "b\/c\/d": .*\n$/);
+    // (a patch the server refuses for another reason: kubectl's framing, with the patch tsctl sent)
+    writeFileSync(one, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok1, namespace: tsa}\ndata: {x: 2}\n');
+    const patched = await tsctl('apply', '-f', one);
+    expect(patched.err).toMatch(new RegExp(`^Error from server \\(BadRequest\\): error when applying patch:\\n\\{.*\\}\\nto:\\nResource: "/v1, Resource=configmaps", GroupVersionKind: "/v1, Kind=ConfigMap"\\nName: "ok1", Namespace: "tsa"\\nfor: "${one}": error when patching "${one}": `));
+    writeFileSync(one, 'apiVersion: v1\nkind: Foo\nmetadata: {name: x}\n');
+    expect((await tsctl('apply', '-f', one)).err).toBe(`error: resource mapping not found for name: "x" namespace: "" from "${one}": no matches for kind "Foo" in version "v1"\nensure CRDs are installed first\n`);
+  });
+
+  it('applies a manifest of a version other than its group\'s preferred one, as kubectl\'s RESTMapper knows them all', async () => {
+    const file = join(dir, 'hpa.yaml');
+    writeFileSync(file, 'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: tsa}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}, maxReplicas: 2}\n');
+    expect(await tsctl('apply', '-f', file)).toMatchObject({ code: 0, out: 'horizontalpodautoscaler.autoscaling/h created\n', err: '' });
+    expect((await tsctl('apply', '-f', file)).out).toBe('horizontalpodautoscaler.autoscaling/h unchanged\n');
+  });
 });
