@@ -20,11 +20,10 @@ describe('kubeletConfigz', () => {
       maxPods: 110,
       authorization: { mode: 'Webhook' },
       cgroupsPerQOS: true,
-      cgroupRoot: '/tskube',
       enforceNodeAllocatable: ['pods'],
     });
     // (nothing that is not set: no static pods, soft thresholds, taints or unsafe sysctls)
-    for (const k of ['staticPodPath', 'evictionSoft', 'evictionSoftGracePeriod', 'registerWithTaints', 'allowedUnsafeSysctls', 'podCIDR', 'kind', 'apiVersion']) expect(z).not.toHaveProperty(k);
+    for (const k of ['cgroupRoot', 'staticPodPath', 'evictionSoft', 'evictionSoftGracePeriod', 'registerWithTaints', 'allowedUnsafeSysctls', 'podCIDR', 'kind', 'apiVersion']) expect(z).not.toHaveProperty(k);
   });
 
   it('has the flags given', () => {

@@ -37,8 +37,7 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     imageGCLowThresholdPercent: e.imageGCLowThresholdPercent,
     // (pods in QoS tiers under a pods cgroup limited to node allocatable: qos-cgroups.ts)
     cgroupsPerQOS: true,
-    // (--cgroup-root: the pods cgroup is its kubepods; the kubelet's own default is "", left out)
-    ...(cfg.cgroupRoot ? { cgroupRoot: cfg.cgroupRoot } : {}),
+    // (no cgroupRoot: the kubelet's is the parent of its kubepods, --cgroup-root here the pods cgroup itself)
     cgroupDriver: 'cgroupfs',
     maxPods: cfg.maxPods,
     ...(cfg.podCIDR ? { podCIDR: cfg.podCIDR } : {}),
