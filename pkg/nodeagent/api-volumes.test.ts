@@ -41,6 +41,15 @@ describe('API volume payloads', () => {
     const projected = volumePayload({ name: 'v', projected: { defaultMode: 0o440, sources: [{ secret: { name: 'sec' } }, { configMap: { name: 'cfg', items: [{ key: 'b', path: 'b' }] } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }, pod, sources);
     expect(text(projected)).toEqual({ password: 'hunter2 440', b: 'B 440', ns: 'prod 440' });
   });
+  it('a downwardAPI item naming no container of the pod fails in findContainerInPod\'s words, every such item together', () => {
+    const item = (containerName: string) => ({ path: containerName, resourceFieldRef: { containerName, resource: 'limits.memory' } });
+    expect(() => volumePayload({ name: 'v', downwardAPI: { items: [item('nope')] } }, pod, sources)).toThrow(/^container nope not found$/);
+    expect(() => volumePayload({ name: 'v', downwardAPI: { items: [item('a'), item('main'), item('b')] } }, pod, sources)).toThrow(/^\[container a not found, container b not found\]$/);
+    // (in a projected volume too, flattened into the volume's aggregate as utilerrors flattens nested ones)
+    const absent = new ConfigSources();
+    absent.set('configmaps', 'gone', undefined);
+    expect(() => volumePayload({ name: 'v', projected: { sources: [{ downwardAPI: { items: [item('a'), item('b')] } }, { configMap: { name: 'gone' } }] } }, pod, absent)).toThrow(/^\[container a not found, container b not found, configmap "gone" not found\]$/);
+  });
   it('a projected volume reports every source that failed, as the aggregate of 1.32\'s collectData', () => {
     const failing = new ConfigSources();
     failing.set('configmaps', 'cfg', undefined);

@@ -107,14 +107,25 @@ function downwardValue(pod: Pod, f: DownwardFile, allocatable?: () => Record<str
   const r = f.resourceFieldRef;
   if (r?.resource) {
     const c = containerNamed(pod, r.containerName);
-    if (!c) throw new ConfigSourceError(`downwardAPI: container "${r.containerName}" not found`);
+    // (findContainerInPod's words: 1.32's apiserver does not check a volume item's containerName)
+    if (!c) throw new ConfigSourceError(`container ${r.containerName} not found`);
     return resourceFieldValue(c, r.resource, r.divisor, allocatable?.());
   }
   throw new ConfigSourceError(`downwardAPI: item ${f.path} has neither fieldRef nor resourceFieldRef`);
 }
 
+/** A downwardAPI volume's (or projection's) files; every item that fails is reported together, as 1.32's CollectData aggregates them. */
 function addDownward(out: Payload, pod: Pod, items: DownwardFile[] | undefined, mode: number, allocatable?: () => Record<string, string>): void {
-  for (const f of items ?? []) out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f, allocatable)), mode: f.mode ?? mode });
+  const errors: string[] = [];
+  for (const f of items ?? []) {
+    try {
+      out.set(f.path ?? '', { data: Buffer.from(downwardValue(pod, f, allocatable)), mode: f.mode ?? mode });
+    } catch (e) {
+      if (!(e instanceof ConfigSourceError)) throw e;
+      collectError(errors, e);
+    }
+  }
+  if (errors.length) throw new AggregateSourceError(errors);
 }
 
 /**
@@ -147,10 +158,10 @@ export function volumePayload(v: Volume, pod: Pod, sources: ConfigSources, alloc
         }
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
-        if (!errors.includes(e.message)) errors.push(e.message);
+        collectError(errors, e);
       }
     }
-    if (errors.length) throw new ConfigSourceError(aggregateMessage(errors));
+    if (errors.length) throw new AggregateSourceError(errors);
   }
   return out;
 }
@@ -170,9 +181,16 @@ export function fsUserOf(pod: Pod): number | undefined {
   return user;
 }
 
-/** The text of apimachinery's utilerrors aggregate: one error as it is, several (duplicates once) in brackets. */
-function aggregateMessage(messages: string[]): string {
-  return messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`;
+/** apimachinery's utilerrors aggregate: one error as it is, several (duplicates once) in brackets; nested ones flattened. */
+class AggregateSourceError extends ConfigSourceError {
+  constructor(readonly messages: string[]) {
+    super(messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`);
+  }
+}
+
+/** Adds the messages of `e` (an aggregate's each) to `into`, each once. */
+function collectError(into: string[], e: ConfigSourceError): void {
+  for (const m of e instanceof AggregateSourceError ? e.messages : [e.message]) if (!into.includes(m)) into.push(m);
 }
 
 /** A digest of a payload: equal payloads need no rewrite. */
