@@ -721,6 +721,18 @@ describe('DeleteOptions', () => {
     expect((await callWithWarnings(cp, 'DELETE', path('plain'), { orphanDependents: false })).code).toBe(200);
     for (const n of ['held-a', 'held-b']) await admin.patch(ConfigMaps, 'default', n, { metadata: { finalizers: null } });
   });
+
+  it('are read from the query when there is no body, orphanDependents too', async () => {
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'q-orphan' } });
+    const path = `${admin.path(ConfigMaps, 'default')}/q-orphan`;
+    const both = await failure(admin.request(`${path}?orphanDependents=true&propagationPolicy=Background`, { method: 'DELETE' }));
+    expect(both.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Background": orphanDependents and deletionPropagation cannot be both set');
+    // (no garbage collector here takes the orphan finalizer off)
+    const kept = await admin.request<KubeObject>(`${path}?orphanDependents=true`, { method: 'DELETE' });
+    expect(kept.metadata?.finalizers).toEqual(['orphan']);
+    await admin.patch(ConfigMaps, 'default', 'q-orphan', { metadata: { finalizers: null } });
+  });
 });
 
 describe('system namespaces', () => {

@@ -410,6 +410,10 @@ async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceReque
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
   const raw = await readBody(req, 64 * 1024);
-  const body = raw.length && raw.toString().trim() ? (decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
+  let body = raw.length && raw.toString().trim() ? (decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
+  // (with no body the DeleteOptions come from the query, orphanDependents too, as DeleteResource
+  // decodes them: ?orphanDependents=true orphans, and beside a propagationPolicy it is refused)
+  const orphan = q.get('orphanDependents');
+  if (!body && (orphan === 'true' || orphan === 'false')) body = { orphanDependents: orphan === 'true' };
   return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'), q.get('propagationPolicy') ?? undefined);
 }
