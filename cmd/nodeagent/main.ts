@@ -4,6 +4,7 @@ import { normalizeSysctl, sysctlNamespace } from '../../pkg/nodeagent/sysctls.js
 import { cpus, hostname, totalmem } from 'node:os';
 import { parseQuantity } from '../../pkg/api/quantity.js';
 import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
+import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
 import { parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -20,6 +21,7 @@ import { logger } from '../../pkg/util/log.js';
 const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls and registerWithTaints set the matching flags; flags given on the command line win' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -77,6 +79,16 @@ async function main(): Promise<void> {
   if (flags.help) {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
+  }
+  if (flags.config) {
+    try {
+      const file = loadKubeletConfigFile(flags.config);
+      applyKubeletConfigFile(flags as Record<string, unknown>, file, givenFlags(process.argv.slice(2)));
+      if (file.ignored.length) logger('nodeagent').info('config file fields this agent has no setting for are left alone', { fields: file.ignored });
+    } catch (e) {
+      if (e instanceof KubeletConfigFileError) throw new FlagError(e.message);
+      throw e;
+    }
   }
   // (the kubelet's NewAllowlist: only sysctls of the pod's own namespaces)
   const notNamespaced = flags['allowed-unsafe-sysctls'].map((s) => normalizeSysctl(s.replace(/\*$/, ''))).find((s) => !sysctlNamespace(s));
