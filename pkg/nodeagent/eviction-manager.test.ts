@@ -67,7 +67,7 @@ describe('eviction manager', () => {
     const t = setup({ hard: ['memory.available<100Mi'] }, [pod('guaranteed', { memRequest: '64Mi' }), pod('best-effort'), pod('critical', { priority: 2_000_000_000 })]);
     t.state.avail.set('memory.available', 90 * Mi);
     expect((await t.m.synchronize())?.metadata?.name).toBe('best-effort');
-    expect(t.evicted).toEqual([{ name: 'best-effort', grace: 0, message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container c was using 10Mi, request is 0, has larger consumption of memory.' }]);
+    expect(t.evicted).toEqual([{ name: 'best-effort', grace: 0, message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container c was using 10Mi, request is 0, has larger consumption of memory. ' }]);
     expect(t.log).toEqual(['EvictionThresholdMet: Attempting to reclaim memory', 'Evicted best-effort']);
     expect((await t.m.synchronize())?.metadata?.name).toBe('guaranteed');
     expect(await t.m.synchronize()).toBeUndefined(); // the critical pod stays

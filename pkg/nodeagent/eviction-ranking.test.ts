@@ -49,20 +49,20 @@ describe('eviction ranking', () => {
     expect(ranked.slice(1)).toEqual(['mesh', 'rc', 'migrate']); // (all within their requests: the closest to its request first)
     // The message names a sidecar over its own request too.
     expect(evictionMessage(withSidecar, { memory: new Map([['proxy', 600 * Mi]]) }, 'memory.available', 100 * Mi, 90 * Mi)).toBe(
-      'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container proxy was using 600Mi, request is 512Mi, has larger consumption of memory.',
+      'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container proxy was using 600Mi, request is 512Mi, has larger consumption of memory. ',
     );
   });
 
   it('words the message as the kubelet does', () => {
     const p = pod('p');
     expect(evictionMessage(p, mem([['p', 50 * Mi]]).get('uid-p'), 'memory.available', 100 * Mi, 90 * Mi)).toBe(
-      'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container c was using 50Mi, request is 0, has larger consumption of memory.',
+      'The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. Container c was using 50Mi, request is 0, has larger consumption of memory. ',
     );
-    expect(evictionMessage(pod('q', { memRequest: '64Mi' }), mem([['q', 10 * Mi]]).get('uid-q'), 'memory.available', 100 * Mi, 90 * Mi)).toBe('The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi.');
-    expect(evictionMessage(p, undefined, 'nodefs.available', 10 * 1024 ** 3, 5 * 1024 ** 3)).toBe('The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 5Gi.');
+    expect(evictionMessage(pod('q', { memRequest: '64Mi' }), mem([['q', 10 * Mi]]).get('uid-q'), 'memory.available', 100 * Mi, 90 * Mi)).toBe('The node was low on resource: memory. Threshold quantity: 100Mi, available: 90Mi. ');
+    expect(evictionMessage(p, undefined, 'nodefs.available', 10 * 1024 ** 3, 5 * 1024 ** 3)).toBe('The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 5Gi. ');
     // (disk: each container's writable layer and logs against its own request)
     expect(evictionMessage(p, { memory: new Map(), containerDisk: new Map([['c', 3 * Mi]]) }, 'nodefs.available', 10 * 1024 ** 3, 5 * 1024 ** 3)).toBe(
-      'The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 5Gi. Container c was using 3Mi, request is 0, has larger consumption of ephemeral-storage.',
+      'The node was low on resource: ephemeral-storage. Threshold quantity: 10Gi, available: 5Gi. Container c was using 3Mi, request is 0, has larger consumption of ephemeral-storage. ',
     );
   });
 });

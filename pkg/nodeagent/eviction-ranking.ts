@@ -86,7 +86,8 @@ export function rankForEviction(pods: Pod[], usage: Map<string, PodUsage>, signa
 
 /**
  * The kubelet's eviction message: `The node was low on resource: memory. Threshold quantity:
- * 100Mi, available: 90Mi. Container c was using 50Mi, request is 0, has larger consumption of memory.`
+ * 100Mi, available: 90Mi. Container c was using 50Mi, request is 0, has larger consumption of memory. ` (each sentence
+ * ends with a space, the last one too).
  */
 export function evictionMessage(pod: Pod, usage: PodUsage | undefined, signal: Signal, thresholdQuantity: number, available: number): string {
   const resource = resourceOf(signal);
@@ -100,5 +101,6 @@ export function evictionMessage(pod: Pod, usage: PodUsage | undefined, signal: S
       if (used !== undefined && used > req) msg += `Container ${c.name} was using ${fmt(used)}, request is ${fmt(req)}, has larger consumption of ${resource}. `;
     }
   }
-  return msg.trimEnd();
+  // (with the trailing space of each sentence's format, as the kubelet writes it)
+  return msg;
 }

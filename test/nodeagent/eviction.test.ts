@@ -76,7 +76,7 @@ describe('node-pressure eviction', () => {
       expect(failedOrder).toEqual(['best-effort', 'guaranteed']);
       const be = await podStatus(c, 'best-effort');
       expect(be.reason).toBe('Evicted');
-      expect(be.message).toMatch(new RegExp(`^The node was low on resource: memory\\. Threshold quantity: ${threshold}, available: \\d+(Ki|Mi)?\\. Container c was using \\d+\\w*, request is 0, has larger consumption of memory\\.$`));
+      expect(be.message).toMatch(new RegExp(`^The node was low on resource: memory\\. Threshold quantity: ${threshold}, available: \\d+(Ki|Mi)?\\. Container c was using \\d+\\w*, request is 0, has larger consumption of memory\\. $`));
       const dt = (be.conditions as { type: string; status: string; reason?: string }[]).find((x) => x.type === 'DisruptionTarget');
       expect(dt).toMatchObject({ status: 'True', reason: 'TerminationByKubelet' });
       expect((be.containerStatuses ?? [])[0]?.state.terminated).toBeDefined();
@@ -122,7 +122,7 @@ describe('node-pressure eviction', () => {
     expect((await condition('DiskPressure'))).toMatchObject({ reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' });
     await eventually(() => tainted('node.kubernetes.io/disk-pressure'), { timeoutMs: 10_000, what: 'disk-pressure taint' });
     await eventually(async () => (await podStatus(c, 'newcomer')).reason === 'Evicted', { timeoutMs: 15_000, what: 'newcomer evicted' });
-    expect((await podStatus(c, 'newcomer')).message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.( Container c was using \d+\w*, request is 0, has larger consumption of ephemeral-storage\.)?$/);
+    expect((await podStatus(c, 'newcomer')).message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\. (Container c was using \d+\w*, request is 0, has larger consumption of ephemeral-storage\. )?$/);
     await eventually(async () => (await events('e2e-node', 'EvictionThresholdMet')).some((e) => e.message === 'Attempting to reclaim ephemeral-storage'), { what: 'EvictionThresholdMet event' });
     // The image is still used by the (stopped) containers of the evicted pods: reclaim kept it.
     expect((await c.agent.runtime.listImages()).length).toBeGreaterThan(0);
@@ -151,7 +151,7 @@ describe('node-pressure eviction', () => {
       await eventually(() => tainted('node.kubernetes.io/pid-pressure'), { timeoutMs: 10_000, what: 'pid-pressure taint' });
       await eventually(() => failedOrder.length === 2, { timeoutMs: 30_000, what: 'both pods evicted' });
       expect(failedOrder).toEqual(['many', 'few']);
-      expect((await podStatus(c, 'many')).message).toMatch(/^The node was low on resource: pids\. Threshold quantity: \d+, available: \d+\.$/);
+      expect((await podStatus(c, 'many')).message).toMatch(/^The node was low on resource: pids\. Threshold quantity: \d+, available: \d+\. $/);
     } finally {
       w.stop();
       c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD });
@@ -236,7 +236,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await eventually(async () => (await podStatus(c, 'writer')).reason === 'Evicted', { timeoutMs: 30_000, what: 'writer evicted' });
     const st = await podStatus(c, 'writer');
     expect(st.phase).toBe('Failed');
-    expect(st.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\.( Container c was using \d+\w*, request is 0, has larger consumption of ephemeral-storage\.)?$/);
+    expect(st.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: \d+\w*, available: \d+\w*\. (Container c was using \d+\w*, request is 0, has larger consumption of ephemeral-storage\. )?$/);
 
     // Its 6 MiB emptyDir went with it: above 15% free again, DiskPressure ends after the
     // transition period with the fillers still there, and the taint goes.
