@@ -1,5 +1,5 @@
 // Printing in kubectl's forms: aligned tables from server-side Tables, YAML and JSON.
-import yaml from 'js-yaml';
+import { goYaml } from './yaml-emit.js';
 
 export interface TableColumn {
   name: string;
@@ -69,11 +69,13 @@ function sortedKeys(v: unknown): unknown {
 }
 
 /**
- * YAML as kubectl's YAMLPrinter writes it (sigs.k8s.io/yaml over go-yaml): keys sorted, list items
- * at their key's indentation, strings that need quoting in double quotes.
+ * YAML as kubectl's YAMLPrinter writes it (sigs.k8s.io/yaml over go-yaml v2): keys in go-yaml's
+ * order, list items at their key's indentation, a string quoted only as YAML 1.1 needs it, a
+ * long one broken at 80 columns.
  */
 export function toYaml(obj: unknown): string {
-  return yaml.dump(obj, { noRefs: true, lineWidth: -1, sortKeys: true, noArrayIndent: true, quotingType: '"' });
+  // (go-yaml v2's encoder and emitter, as kubectl's -o yaml: ./yaml-emit.ts)
+  return goYaml(obj);
 }
 
 /** JSON as kubectl's JSONPrinter writes it: four-space indentation, keys sorted. */

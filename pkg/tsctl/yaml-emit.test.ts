@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { goKeyLess, goYaml } from './yaml-emit.js';
+
+// (the expected texts are what kubectl 1.32.4 create --dry-run=client -o yaml printed for the same objects)
+describe('YAML as kubectl -o yaml writes it (go-yaml v2)', () => {
+  it('quotes, breaks at 80 columns and orders keys as go-yaml v2 does', () => {
+    const obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "tricky", "namespace": "default", "labels": {"a-b": "v", "a10": "x", "a9": "y", "aB": "w", "a_b": "z"}, "annotations": {"b60": "1:20", "colon": "a: b", "dash": "- x", "dots": "...x", "dq": "tab\there and a very long line of words that must be broken somewhere past the eighty col", "e": "", "float": "1.5", "hash": "a #b", "lead": " leading space", "long.quoted/x": "'quoted start and a long tail of words to go past the eighty column limit here ok'", "longword": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx yyy", "multi": "line1\nline2\n", "multi2": "a\n\n", "multi3": " indented\nnext", "multi4": "trailing \nspace", "null": "~", "num": "12", "ok": "a-b_c.d/e", "pct": "%x", "q": "it's", "star": "*x", "trail": "trailing space ", "true": "True", "ts": "2024-01-01", "twospace": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb cccc dddd", "uni": "h\u00e9llo w\u00f6rld \u00fcn\u00efcode"}}, "data": {"k": "v"}};
+    expect(goYaml(obj)).toBe("apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  annotations:\n    b60: \"1:20\"\n    colon: 'a: b'\n    dash: '- x'\n    dots: '...x'\n    dq: \"tab\\there and a very long line of words that must be broken somewhere past\n      the eighty col\"\n    e: \"\"\n    float: \"1.5\"\n    hash: 'a #b'\n    lead: ' leading space'\n    long.quoted/x: '''quoted start and a long tail of words to go past the eighty\n      column limit here ok'''\n    longword: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n      yyy\n    multi: |\n      line1\n      line2\n    multi2: |+\n      a\n\n    multi3: |2-\n       indented\n      next\n    multi4: \"trailing \\nspace\"\n    \"null\": \"~\"\n    num: \"12\"\n    ok: a-b_c.d/e\n    pct: '%x'\n    q: it's\n    star: '*x'\n    trail: 'trailing space '\n    \"true\": \"True\"\n    ts: \"2024-01-01\"\n    twospace: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb\n      cccc dddd\n    uni: h\u00e9llo w\u00f6rld \u00fcn\u00efcode\n  labels:\n    a-b: v\n    a_b: z\n    a9: \"y\"\n    a10: x\n    aB: w\n  name: tricky\n  namespace: default\n");
+  });
+
+  it('lays out nested sequences and mappings, empty ones and numbers as go-yaml v2 does', () => {
+    const obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "arr", "namespace": "default"}, "extra": {"a": [[1, 2], [{"x": 1, "y": []}], {}], "b": {"c": [{"d": "e", "f": [1]}]}, "n": 1e+21, "f": 0.5, "neg": -3, "nul": null, "t": true, "s": "long string in a list item that is nested deeply and needs to wrap past eighty columns"}, "top": [["x"], [[]], [{}]]};
+    expect(goYaml(obj)).toBe("apiVersion: v1\nextra:\n  a:\n  - - 1\n    - 2\n  - - x: 1\n      \"y\": []\n  - {}\n  b:\n    c:\n    - d: e\n      f:\n      - 1\n  f: 0.5\n  \"n\": 1e+21\n  neg: -3\n  nul: null\n  s: long string in a list item that is nested deeply and needs to wrap past eighty\n    columns\n  t: true\nkind: ConfigMap\nmetadata:\n  name: arr\n  namespace: default\ntop:\n- - x\n- - []\n- - {}\n");
+  });
+
+  it('orders keys with numbers compared as numbers and letters after other characters', () => {
+    expect(['a10', 'a9', 'aB', 'a_b', 'a-b', 'b'].sort((a, b) => (goKeyLess(a, b) ? -1 : goKeyLess(b, a) ? 1 : 0))).toEqual(['a-b', 'a_b', 'a9', 'a10', 'aB', 'b']);
+  });
+});
