@@ -78,7 +78,10 @@ export function toYaml(obj: unknown): string {
   return goYaml(obj);
 }
 
-/** JSON as kubectl's JSONPrinter writes it: four-space indentation, keys sorted. */
+/**
+ * JSON as kubectl's JSONPrinter writes it: four-space indentation, keys sorted, and <, >, &,
+ * U+2028 and U+2029 escaped as Go's json.MarshalIndent escapes them (they occur only in strings).
+ */
 export function toJson(obj: unknown): string {
-  return JSON.stringify(sortedKeys(obj), null, 4) + '\n';
+  return JSON.stringify(sortedKeys(obj), null, 4).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
