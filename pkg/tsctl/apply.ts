@@ -86,7 +86,11 @@ export interface ApplyResult {
 export const missingLastAppliedWarning = (resource: string, name: string) =>
   `Warning: resource ${resource}/${name} is missing the ${lastAppliedKey} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n`;
 
-export async function applyOne(client: RestClient, disco: Discovery, m: Manifest, defaultNs: string, fieldValidation = 'Strict', warn: (s: string) => void = () => {}): Promise<ApplyResult> {
+/**
+ * Applies one manifest. `enforceNamespace` (-n given) refuses a namespaced object whose own
+ * namespace is another, as kubectl's builder (SetNamespace) does, instead of applying it there.
+ */
+export async function applyOne(client: RestClient, disco: Discovery, m: Manifest, defaultNs: string, fieldValidation = 'Strict', warn: (s: string) => void = () => {}, enforceNamespace = false): Promise<ApplyResult> {
   const obj = structuredClone(m.obj);
   const name = obj.metadata?.name;
   const r = await disco.forKind(obj.apiVersion!, obj.kind!).catch((e: unknown) => {
@@ -95,7 +99,11 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
     throw new Error(`resource mapping not found for name: ${JSON.stringify(name ?? '')} namespace: ${JSON.stringify(obj.metadata?.namespace ?? '')} from ${JSON.stringify(m.source)}: ${(e as Error).message}\nensure CRDs are installed first`);
   });
   if (!name) throw new Error(`error validating ${m.where}: metadata.name: Required value`);
-  const ns = r.namespaced ? (obj.metadata?.namespace ?? defaultNs) : undefined;
+  const own = obj.metadata?.namespace;
+  if (r.namespaced && enforceNamespace && own && own !== defaultNs) {
+    throw new Error(`the namespace from the provided object ${JSON.stringify(own)} does not match the namespace ${JSON.stringify(defaultNs)}. You must pass '--namespace=${own}' to perform this operation.`);
+  }
+  const ns = r.namespaced ? (own || defaultNs) : undefined;
   if (r.namespaced) obj.metadata = { ...obj.metadata, namespace: ns };
   // (as kubectl's name printer says it: deployment.apps/web, pod/x)
   const ref = `${kindAndGroup(r.apiVersion, r.kind)}/${name}`;

@@ -187,7 +187,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         const errors: unknown[] = [];
         for (const m of manifests) {
           try {
-            const r = await applyOne(client, disco, m, namespace, flags.validate, io.err);
+            const r = await applyOne(client, disco, m, namespace, flags.validate, io.err, !!flags.namespace);
             io.out(`${r.ref} ${r.action}\n`);
           } catch (e) {
             errors.push(e);

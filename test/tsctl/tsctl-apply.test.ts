@@ -77,6 +77,13 @@ describe('tsctl apply', () => {
     expect((await tsctl('apply', '-f', one)).err).toBe(`error: resource mapping not found for name: "x" namespace: "" from "${one}": no matches for kind "Foo" in version "v1"\nensure CRDs are installed first\n`);
   });
 
+  it('refuses an object of another namespace than the one -n gives, as kubectl\'s builder does', async () => {
+    const file = join(dir, 'nsm.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nsm, namespace: tsa}\n');
+    expect(await tsctl('apply', '-n', 'default', '-f', file)).toMatchObject({ code: 1, out: '', err: 'error: the namespace from the provided object "tsa" does not match the namespace "default". You must pass \'--namespace=tsa\' to perform this operation.\n' });
+    expect((await tsctl('apply', '-n', 'tsa', '-f', file)).out).toBe('configmap/nsm created\n');
+  });
+
   it('applies a manifest of a version other than its group\'s preferred one, as kubectl\'s RESTMapper knows them all', async () => {
     const file = join(dir, 'hpa.yaml');
     writeFileSync(file, 'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: tsa}\nspec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}, maxReplicas: 2}\n');
