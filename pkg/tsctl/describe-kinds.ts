@@ -1,14 +1,15 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
-// (StorageClass, PriorityClass, IngressClass) and the RBAC kinds: each fetches what
+// (StorageClass, PriorityClass, IngressClass), ResourceQuotas and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
-// of kubectl's describers (the RBAC ones) list none.
+// of kubectl's describers (the RBAC and ResourceQuota ones) list none.
 import type { Ingress, KubeObject, Pod } from '../api/types.js';
 import { core, Pods, type RestClient } from '../client/rest-client.js';
 import { selectorString } from './describe-deployment.js';
 import { describeEndpointSlice, describeIngressClass, describePriorityClass, describeStorageClass, type EndpointSlice, type IngressClass, type PriorityClass, type StorageClass } from './describe-classes.js';
 import { describeCronJob, type CronJob } from './describe-cronjob.js';
+import { describeResourceQuota, type ResourceQuota } from './describe-namespace.js';
 import { ingressDescription } from './describe-ingress.js';
 import { describeRole, describeRoleBinding, type Role, type RoleBinding } from './describe-rbac.js';
 import { describeEndpoints, describeServiceAccount, type EndpointsDescribed, type SecretMeta, type ServiceAccount } from './describe-serviceaccount.js';
@@ -56,6 +57,8 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
       return { lines: describeEndpoints(obj as EndpointsDescribed), events: true };
     case 'ingresses.networking.k8s.io':
       return { lines: await ingressDescription(client, obj as Ingress, namespace), events: true };
+    case 'resourcequotas.':
+      return { lines: describeResourceQuota(obj as ResourceQuota), events: false };
     case 'storageclasses.storage.k8s.io':
       return { lines: describeStorageClass(obj as StorageClass), events: true };
     case 'priorityclasses.scheduling.k8s.io':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeNamespace } from './describe-namespace.js';
+import { describeNamespace, describeResourceQuota } from './describe-namespace.js';
 import { tabwrite } from './tabwriter.js';
 
 describe('tsctl describe namespace', () => {
@@ -36,5 +36,22 @@ Resource Limits
  Container  cpu       10m  2    100m             500m           -
  Container  memory    -    1Gi  1Gi              1Gi            -
  Pod        cpu       -    4    -                -              -`);
+  });
+});
+
+describe('tsctl describe resourcequota', () => {
+  it('prints what kubectl 1.32 describe quota prints: its scopes with their help, used against hard per resource', () => {
+    const q = { metadata: { name: 'q2', namespace: 'tsd-a' }, spec: { scopes: ['NotTerminating', 'BestEffort'] }, status: { hard: { pods: '5', 'count/configmaps': '20' }, used: { pods: '2' } } };
+    expect(tabwrite(describeResourceQuota(q).join('\n')).split('\n')).toEqual([
+      'Name:       q2',
+      'Namespace:  tsd-a',
+      'Scopes:     BestEffort, NotTerminating',
+      ' * Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.',
+      ' * Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.',
+      'Resource          Used  Hard',
+      '--------          ----  ----',
+      'count/configmaps  0     20',
+      'pods              2     5',
+    ]);
   });
 });

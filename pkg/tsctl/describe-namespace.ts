@@ -49,3 +49,25 @@ export function describeNamespace(ns: Namespace, quotas: ResourceQuota[], limits
   }
   return out;
 }
+
+/** helpTextForResourceQuotaScope. */
+const scopeHelp: Record<string, string> = {
+  Terminating: 'Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system.',
+  NotTerminating: 'Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.',
+  BestEffort: 'Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.',
+  NotBestEffort: 'Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
+};
+
+/** describe resourcequota as kubectl 1.32's describeQuota writes it: no labels and no events. */
+export function describeResourceQuota(q: ResourceQuota): string[] {
+  const out = [`Name:\t${q.metadata?.name ?? ''}`, `Namespace:\t${q.metadata?.namespace ?? ''}`];
+  const scopes = [...(q.spec?.scopes ?? [])].sort();
+  if (scopes.length) {
+    out.push(`Scopes:\t${scopes.join(', ')}`);
+    for (const s of scopes) if (scopeHelp[s]) out.push(` * ${scopeHelp[s]}`);
+  }
+  out.push('Resource\tUsed\tHard', '--------\t----\t----');
+  const hard = q.status?.hard ?? {};
+  for (const k of Object.keys(hard).sort()) out.push(`${k}\t${q.status?.used?.[k] ?? '0'}\t${hard[k]}`);
+  return out;
+}
