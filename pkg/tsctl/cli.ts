@@ -4,7 +4,7 @@ import { RestClient, StatusError } from '../client/rest-client.js';
 import { FlagError, parseFlags } from '../util/flags.js';
 import { applyErrorsText, applyOne } from './apply.js';
 import { down, up } from './cluster.js';
-import { deleteObjects, describe, get, type Out } from './commands.js';
+import { deleteObjects, describeObjects, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
 import { attach, exec, streamLogs } from './streams.js';
@@ -204,12 +204,12 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         return await get(client, disco, rest, { namespace, allNamespaces: flags['all-namespaces'], output: flags.output, labelSelector: flags.selector || undefined, fieldSelector: flags['field-selector'] || undefined, watch: flags.watch, showLabels: flags['show-labels'], signal: opts.signal }, io);
       }
       case 'describe': {
-        const [what, name] = rest[0]?.includes('/') ? rest[0].split('/') : rest;
-        if (!what || !name) {
-          io.err('error: usage: tsctl describe TYPE NAME\n');
-          return 2;
+        const [what, ...names] = rest[0]?.includes('/') ? rest[0].split('/') : rest;
+        if (!what) {
+          io.err('error: You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.\n');
+          return 1;
         }
-        return await describe(client, disco, what, name, namespace, io);
+        return await describeObjects(client, disco, what, names, namespace, io);
       }
       case 'delete': {
         // The grace period as kubectl's DeleteOptions.Complete and Validate settle it: --now is

@@ -273,6 +273,43 @@ async function watchTable(client: RestClient, r: ApiResource, ns: string | undef
   return client.watch(r, ns, query, onEvent, structured ? undefined : tableAccept);
 }
 
+/**
+ * kubectl describe's objects: each name given (one not found describes every object whose name
+ * begins with it, each followed by an empty line, as DescribeMatchingResources does), or every
+ * object of the type; descriptions are two empty lines apart, as kubectl writes them.
+ */
+export async function describeObjects(client: RestClient, disco: Discovery, what: string, names: string[], namespace: string, io: Out): Promise<number> {
+  const r = await disco.resolve(what);
+  const ns = r.namespaced ? namespace : undefined;
+  const listNames = async () => (await client.list(r, ns)).items.map((i) => i.metadata?.name ?? '').sort();
+  let printed = 0;
+  const one = async (name: string, matching = false) => {
+    let text = '';
+    await describe(client, disco, what, name, namespace, { out: (s) => (text += s), err: io.err });
+    io.out(matching ? `${text}\n` : `${printed++ ? '\n\n' : ''}${text}`);
+  };
+  if (!names.length) {
+    const all = await listNames();
+    if (!all.length) io.err(r.namespaced ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    for (const n of all) await one(n);
+    return 0;
+  }
+  if (names.length === 1) {
+    try {
+      await client.get(r, ns, names[0]!);
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      const matching = (await listNames()).filter((n) => n.startsWith(names[0]!));
+      if (!matching.length) throw e;
+      for (const n of matching) await one(n, true);
+      return 0;
+    }
+  }
+  const gets = new NamedGets();
+  await gets.each(names, (n) => one(n));
+  return gets.report(io);
+}
+
 export async function describe(client: RestClient, disco: Discovery, what: string, name: string, namespace: string, io: Out): Promise<number> {
   const r = await disco.resolve(what);
   const obj = await client.get<KubeObject & Record<string, unknown>>(r, r.namespaced ? namespace : undefined, name);

@@ -36,6 +36,17 @@ describe('tsctl describe', () => {
     expect((await tsctl('describe', 'secret', 's', '-n', 'tsc-d')).out).toBe(['Name:         s', 'Namespace:    tsc-d', 'Labels:       <none>', 'Annotations:  <none>', '', 'Type:  Opaque', '', 'Data', '====', 'user:  5 bytes', ''].join('\n'));
   });
 
+  it('describes every object of a type two empty lines apart, or those a name begins, each followed by an empty line, as kubectl describe', async () => {
+    for (const n of ['p1', 'p2']) await cp.admin.create(core('serviceaccounts'), 'tsc-d', { metadata: { name: n } });
+    const sa = (n: string) => [`Name:                ${n}`, 'Namespace:           tsc-d', 'Labels:              <none>', 'Annotations:         <none>', 'Image pull secrets:  <none>', 'Mountable secrets:   <none>', 'Tokens:              <none>', 'Events:              <none>', ''].join('\n');
+    expect((await tsctl('describe', 'sa', 'p', '-n', 'tsc-d')).out).toBe(`${sa('p1')}\n${sa('p2')}\n`);
+    expect((await tsctl('describe', 'sa', 'p1', 'p2', '-n', 'tsc-d')).out).toBe(`${sa('p1')}\n\n${sa('p2')}`);
+    const all = await tsctl('describe', 'sa', '-n', 'tsc-d');
+    expect(all.out.split('\n\n\n').map((d) => d.split('\n')[0])).toEqual(['Name:                default', 'Name:                p1', 'Name:                p2']);
+    expect(await tsctl('describe', 'sa', 'zz', '-n', 'tsc-d')).toMatchObject({ code: 1, err: 'Error from server (NotFound): serviceaccounts "zz" not found\n' });
+    expect(await tsctl('describe', 'deploy', '-n', 'tsc-d')).toMatchObject({ code: 0, out: '', err: 'No resources found in tsc-d namespace.\n' });
+  });
+
   it('lays out a Role as kubectl describe role (its rules in a table, no events) and a ServiceAccount with its events', async () => {
     await cp.admin.create(Roles, 'tsc-d', { metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
     expect((await tsctl('describe', 'role', 'r', '-n', 'tsc-d')).out).toBe(
