@@ -33,7 +33,7 @@ Cluster:
 Objects (kubectl-style):
   apply -f FILE|DIR|-        create or update objects from YAML/JSON manifests
   get TYPE [NAME...]         list objects (-o wide|yaml|json|name, -l SELECTOR, --field-selector, --show-labels, -w, -A, -n NS)
-  describe TYPE NAME         show an object in detail, with its events
+  describe TYPE [NAME...]    show objects in detail, with their events (a name prefix, or all)
   logs POD [-c C] [-f] [--tail N] [--since S] [--previous] [--timestamps]
   exec POD [-c C] [-i] [-t] -- COMMAND [ARGS...]
   attach POD [-c C] [-i] [-t]
