@@ -1,6 +1,6 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
-// (StorageClass, PriorityClass, IngressClass), ResourceQuotas and the RBAC kinds: each fetches what
+// (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
 // of kubectl's describers (the RBAC and ResourceQuota ones) list none.
@@ -9,6 +9,7 @@ import { core, Pods, type RestClient } from '../client/rest-client.js';
 import { selectorString } from './describe-deployment.js';
 import { describeEndpointSlice, describeIngressClass, describePriorityClass, describeStorageClass, type EndpointSlice, type IngressClass, type PriorityClass, type StorageClass } from './describe-classes.js';
 import { describeCronJob, type CronJob } from './describe-cronjob.js';
+import { describeHorizontalPodAutoscaler, type HorizontalPodAutoscaler } from './describe-hpa.js';
 import { describeResourceQuota, type ResourceQuota } from './describe-namespace.js';
 import { ingressDescription } from './describe-ingress.js';
 import { describeRole, describeRoleBinding, type Role, type RoleBinding } from './describe-rbac.js';
@@ -57,6 +58,8 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
       return { lines: describeEndpoints(obj as EndpointsDescribed), events: true };
     case 'ingresses.networking.k8s.io':
       return { lines: await ingressDescription(client, obj as Ingress, namespace), events: true };
+    case 'horizontalpodautoscalers.autoscaling':
+      return { lines: describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler), events: true };
     case 'resourcequotas.':
       return { lines: describeResourceQuota(obj as ResourceQuota), events: false };
     case 'storageclasses.storage.k8s.io':
