@@ -16,6 +16,7 @@ import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './des
 import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import { describeKind } from './describe-kinds.js';
+import { describeGeneric } from './describe-generic.js';
 import type { Manifest } from './manifests.js';
 
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
@@ -290,7 +291,8 @@ export async function describeObjects(client: RestClient, disco: Discovery, what
   };
   if (!names.length) {
     const all = await listNames();
-    if (!all.length) io.err(r.namespaced ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    // (kubectl names the namespace even for a kind that has none)
+    if (!all.length) io.err(`No resources found in ${namespace} namespace.\n`);
     for (const n of all) await one(n);
     return 0;
   }
@@ -370,6 +372,14 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
       const limits = await client.list<LimitRange>(core('limitranges'), ns).then((l) => l.items, () => []);
       text.push(...describeNamespace(obj, quotas, limits));
     }
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
+  if (!(!r.group && ['pods', 'nodes', 'configmaps', 'secrets'].includes(r.resource)) && r.resource !== 'networkpolicies') {
+    // (a kind with no describer of its own: kubectl's genericDescriber)
+    const text = describeGeneric(obj);
+    const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
