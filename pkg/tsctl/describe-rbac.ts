@@ -3,6 +3,7 @@
 // each, those that differ only by verb compacted back, sorted as kubectl sorts them, in a
 // table; a binding's role and its subjects. No Namespace line and no events, as kubectl.
 import type { KubeObject } from '../api/types.js';
+import { compactRules as compactRulesBy } from '../api/rbac-compact.js';
 import { tabbedField } from './describe-deployment.js';
 import { annotationLines, labelLines } from './describe-meta.js';
 
@@ -27,22 +28,7 @@ export function breakdownRule(rule: PolicyRule): PolicyRule[] {
 }
 
 /** rbac.CompactRules: rules of one group, resource and at most one name, merged by appending their verbs (duplicates kept). */
-export function compactRules(rules: PolicyRule[]): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  const simple = new Map<string, PolicyRule>();
-  for (const r of rules) {
-    const isSimple = (r.resourceNames?.length ?? 0) <= 1 && !r.nonResourceURLs?.length && r.apiGroups?.length === 1 && r.resources?.length === 1;
-    if (!isSimple) {
-      out.push(r);
-      continue;
-    }
-    const key = JSON.stringify([r.apiGroups![0], r.resources![0], r.resourceNames?.[0] ?? null]);
-    const had = simple.get(key);
-    if (had) had.verbs = [...(had.verbs ?? []), ...(r.verbs ?? [])];
-    else simple.set(key, { ...r, verbs: [...(r.verbs ?? [])] });
-  }
-  return [...out, ...simple.values()];
-}
+export const compactRules = (rules: PolicyRule[]): PolicyRule[] => compactRulesBy(rules, 'append');
 
 /** PolicyRule.String() of the generated API type, by which SortableRuleSlice sorts (verbs first). */
 const ruleString = (r: PolicyRule) => `&PolicyRule{Verbs:${goList(r.verbs)},APIGroups:${goList(r.apiGroups)},Resources:${goList(r.resources)},ResourceNames:${goList(r.resourceNames)},NonResourceURLs:${goList(r.nonResourceURLs)},}`;

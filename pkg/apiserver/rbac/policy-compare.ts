@@ -5,6 +5,7 @@
 // as the authorizer grants nothing else by it) and a URL ending in '*' covers the URLs it prefixes. Used by
 // escalation checks and by the reconciliation of the bootstrap policy.
 import type { PolicyRule } from '../../api/types.js';
+import { compactRules as compactRulesBy } from '../../api/rbac-compact.js';
 
 /** A rule as pieces of one verb, one group, one resource and at most one name; or one URL and one verb. */
 export function breakdownRule(rule: PolicyRule): PolicyRule[] {
@@ -47,23 +48,8 @@ export function covers(owner: PolicyRule[], servant: PolicyRule[]): { covered: b
   return { covered: missing.length === 0, missing };
 }
 
-/** Pieces of one group and one resource (and at most one name) merged when they differ only by verb (CompactRules). */
-export function compactRules(rules: PolicyRule[]): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  const simple = new Map<string, PolicyRule>();
-  for (const r of rules) {
-    const isSimple = (r.resourceNames?.length ?? 0) <= 1 && !r.nonResourceURLs?.length && r.apiGroups?.length === 1 && r.resources?.length === 1;
-    if (!isSimple) {
-      out.push(r);
-      continue;
-    }
-    const key = JSON.stringify([r.apiGroups![0], r.resources![0], r.resourceNames?.[0] ?? null]);
-    const seen = simple.get(key);
-    if (!seen) simple.set(key, { ...r, verbs: [...(r.verbs ?? [])] });
-    else for (const v of r.verbs ?? []) if (!seen.verbs!.includes(v)) seen.verbs!.push(v);
-  }
-  return [...out, ...simple.values()];
-}
+/** Pieces of one group and one resource (and at most one name) merged when they differ only by verb (CompactRules: the verbs as a set). */
+export const compactRules = (rules: PolicyRule[]): PolicyRule[] => compactRulesBy(rules, 'union');
 
 /** Go's %q of a []string: `["get" "list"]`. */
 export const goQuoted = (list: string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
