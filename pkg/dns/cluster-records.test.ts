@@ -44,6 +44,24 @@ describe('ClusterRecords', () => {
     expect(r.answer('example.com.default.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
   });
 
+  it('knows namespaces by the Namespace objects once it is given them, as namespaceExposed in CoreDNS', () => {
+    const r = records();
+    r.setNamespace({ metadata: { name: 'default' } });
+    r.setNamespace({ metadata: { name: 'kube-system' } });
+    // a pod name in a namespace that does not exist: NXDOMAIN (findPods)
+    expect(r.answer('10-1-2-3.nonexistent.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    expect(r.answer('10-1-2-3.default.pod.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.1.2.3' }]);
+    // an existing namespace without services: NODATA (findServices with no service name)
+    const ns = r.answer('kube-system.svc.cluster.local', RecordType.A)!;
+    expect(ns.rcode).toBe(Rcode.NoError);
+    expect(ns.answers).toEqual([]);
+    expect(r.answer('kube-system.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NoError);
+    expect(r.answer('nonexistent.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    r.deleteNamespace({ metadata: { name: 'kube-system' } });
+    expect(r.answer('kube-system.svc.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    expect(r.answer('10-1-2-3.kube-system.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+  });
+
   it('leaves names outside the zone, and unknown reverse names, to the upstreams', () => {
     const r = records();
     expect(r.answer('example.com', RecordType.A)).toBeUndefined();

@@ -58,8 +58,29 @@ export class ClusterRecords {
   /** ns/service → slice name → slice. */
   private slices = new Map<string, Map<string, EndpointSliceLike>>();
   private reverse: Map<string, string[]> | undefined;
+  /**
+   * The Namespaces that exist, once a Namespace informer feeds them (trackNamespaces); until
+   * then a namespace exists when it holds a service, the best the services alone can say.
+   */
+  private namespaces: Set<string> | undefined;
 
   constructor(readonly zone = 'cluster.local') {}
+
+  /**
+   * From now on a namespace exists only when setNamespace said so, as CoreDNS's namespaceExposed
+   * asks its Namespace informer (filteredNamespaceExists): a pod name in a namespace that is not
+   * there is NXDOMAIN, and `<ns>.svc.<zone>` of a namespace without services is NODATA.
+   */
+  trackNamespaces(): void {
+    this.namespaces ??= new Set();
+  }
+  setNamespace(ns: { metadata?: { name?: string } }): void {
+    this.trackNamespaces();
+    if (ns.metadata?.name) this.namespaces!.add(ns.metadata.name);
+  }
+  deleteNamespace(ns: { metadata?: { name?: string } }): void {
+    if (ns.metadata?.name) this.namespaces?.delete(ns.metadata.name);
+  }
 
   setService(s: ServiceLike): void {
     this.services.set(`${s.metadata?.namespace}/${s.metadata?.name}`, s);
@@ -134,8 +155,9 @@ export class ClusterRecords {
     if (kind === 'pod') {
       if (!ns) return [];
       if (!svcName) return this.namespaceExists(ns) ? [] : undefined;
+      // (CoreDNS's findPods: a pod name in a namespace that does not exist is NXDOMAIN)
       const m = /^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$/.exec(svcName);
-      if (!m || rest.length) return undefined;
+      if (!m || rest.length || !this.namespaceExists(ns)) return undefined;
       return [{ type: RecordType.A, address: m.slice(1).join('.') }];
     }
     if (kind !== 'svc') return undefined;
@@ -248,6 +270,7 @@ export class ClusterRecords {
   }
 
   private namespaceExists(ns: string): boolean {
+    if (this.namespaces) return this.namespaces.has(ns);
     for (const s of this.services.values()) if (s.metadata?.namespace === ns) return true;
     return false;
   }

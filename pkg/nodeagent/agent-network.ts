@@ -3,7 +3,7 @@
 // the service proxy and network policy enforcement, which write into the network's chains.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { Events } from '../client/rest-client.js';
@@ -39,6 +39,8 @@ export interface NodeNetworkDeps {
   services: Informer<Service & KubeObject>;
   /** Every EndpointSlice (undefined when neither the cluster DNS nor the service proxy is wanted). */
   slices: Informer<EndpointSlice & KubeObject> | undefined;
+  /** Every Namespace, when the cluster DNS is served (a pod name in a missing namespace is NXDOMAIN). */
+  namespaces?: Informer<Namespace & KubeObject>;
   stopped(): boolean;
   /** The pod network is up (the Node's status says so). */
   ready(): Promise<void>;
@@ -63,6 +65,11 @@ export class NodeNetwork {
       const records = new ClusterRecords(cfg.clusterDomain);
       d.services.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
       d.slices!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });
+      // (the records go by the Namespaces from the informer's first list on, as CoreDNS answers
+      // only once its informers have synced; before, by the namespaces that hold a service)
+      if (d.namespaces) {
+        d.namespaces.on({ add: (n) => records.setNamespace(n), update: (n) => records.setNamespace(n), delete: (n) => records.deleteNamespace(n) });
+      }
       this.dns = { records };
     }
   }

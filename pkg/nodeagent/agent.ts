@@ -9,12 +9,12 @@ import { join, resolve } from 'node:path';
 import { podQOSClass } from '../api/defaults.js';
 import { initializeCSINodeWithRetries } from './csi-node.js';
 import { forbiddenSysctl } from './sysctls.js';
-import type { EndpointSlice, KubeObject, Node, Pod, Service } from '../api/types.js';
+import type { EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '../api/types.js';
 import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
-import { core, EndpointSlices, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
+import { core, EndpointSlices, Namespaces, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
 import { SourceCache } from './source-cache.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
@@ -66,6 +66,11 @@ export class NodeAgent {
   private serviceInformer: Informer<Service & KubeObject>;
   /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
   private sliceInformer: Informer<EndpointSlice & KubeObject> | undefined;
+  /**
+   * Every Namespace, when the agent serves the cluster DNS: CoreDNS's kubernetes plugin lists and
+   * watches them (its system:coredns ClusterRole) to tell a missing namespace from an empty one.
+   */
+  private namespaceInformer: Informer<Namespace & KubeObject> | undefined;
   /** The pod network, the cluster DNS, the service proxy and network policy enforcement. */
   private readonly net: NodeNetwork;
   private ingress: NodeIngressController | undefined;
@@ -101,12 +106,14 @@ export class NodeAgent {
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
     if (cfg.podManifestPath) this.staticPods = this.makeStaticPods(cfg.podManifestPath);
     if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (cfg.clusterDNS === 'serve') this.namespaceInformer = new Informer<Namespace & KubeObject>(client, Namespaces);
     if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     this.net = new NodeNetwork(cfg, {
       client,
       nodes: () => this.nodeInformer.list(),
       services: this.serviceInformer,
       slices: this.sliceInformer,
+      namespaces: this.namespaceInformer,
       stopped: () => this.stopped,
       ready: () => this.nodeStatus.post(true),
     });
@@ -124,7 +131,9 @@ export class NodeAgent {
         const cap = this.nodeStatus.resources().capacity;
         return { milliCPU: parseQuantity(cap.cpu ?? '0') * 1000, memoryBytes: parseQuantity(cap.memory ?? '0') };
       },
-      reserved: () => ({ milliCPU: reservedAmount(cfg, 'cpu'), memoryBytes: reservedAmount(cfg, 'memory'), pids: reservedAmount(cfg, 'pid') }),
+      // (without "pods" in --enforce-node-allocatable the kubelet still limits the pods cgroup, at
+      // the capacity, since the default cpu shares are too low; the reservations are left in)
+      reserved: () => ((cfg.enforceNodeAllocatable ?? ['pods']).includes('pods') ? { milliCPU: reservedAmount(cfg, 'cpu'), memoryBytes: reservedAmount(cfg, 'memory'), pids: reservedAmount(cfg, 'pid') } : {}),
       // (the kubelet's activePods: terminating pods count until their worker is done, ended ones do not)
       activePods: () => [...this.workers.values()].filter((w) => !w.failed && (!isPodTerminal(w.pod) || w.deleted || !!w.pod.metadata?.deletionTimestamp)).map((w) => w.pod),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
@@ -185,6 +194,7 @@ export class NodeAgent {
     this.podInformer.start();
     this.serviceInformer.start();
     this.sliceInformer?.start();
+    this.namespaceInformer?.start();
     await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
     await this.cleanupOrphans();
     // (then the pod cgroups no sandbox has, and an earlier --cgroup-root's pods cgroup once empty)
@@ -213,6 +223,7 @@ export class NodeAgent {
     this.nodeInformer.stop();
     this.serviceInformer.stop();
     this.sliceInformer?.stop();
+    this.namespaceInformer?.stop();
     this.localPathCleaner.stop();
     this.pressure?.stop();
     this.qosCgroups.stop();
