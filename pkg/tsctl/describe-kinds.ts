@@ -1,16 +1,19 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
-// (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas and the RBAC kinds: each fetches what
+// (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas, LimitRanges,
+// ReplicationControllers, PodDisruptionBudgets and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
 // of kubectl's describers (the RBAC and ResourceQuota ones) list none.
-import type { Ingress, KubeObject, Pod } from '../api/types.js';
+import type { Ingress, KubeObject, Pod, PodDisruptionBudget } from '../api/types.js';
 import { core, Pods, type RestClient } from '../client/rest-client.js';
 import { selectorString } from './describe-deployment.js';
 import { describeEndpointSlice, describeIngressClass, describePriorityClass, describeStorageClass, type EndpointSlice, type IngressClass, type PriorityClass, type StorageClass } from './describe-classes.js';
 import { describeCronJob, type CronJob } from './describe-cronjob.js';
 import { describeHorizontalPodAutoscaler, type HorizontalPodAutoscaler } from './describe-hpa.js';
-import { describeResourceQuota, type ResourceQuota } from './describe-namespace.js';
+import { describeLimitRange, describeResourceQuota, type LimitRange, type ResourceQuota } from './describe-namespace.js';
+import { describePodDisruptionBudget } from './describe-pdb.js';
+import { describeReplicationController, type ReplicationControllerDescribed } from './describe-replicaset.js';
 import { ingressDescription } from './describe-ingress.js';
 import { describeRole, describeRoleBinding, type Role, type RoleBinding } from './describe-rbac.js';
 import { describeEndpoints, describeServiceAccount, type EndpointsDescribed, type SecretMeta, type ServiceAccount } from './describe-serviceaccount.js';
@@ -62,6 +65,17 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
       return { lines: describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler), events: true };
     case 'resourcequotas.':
       return { lines: describeResourceQuota(obj as ResourceQuota), events: false };
+    case 'limitranges.':
+      // (LimitRangeDescriber lists no labels and no events)
+      return { lines: describeLimitRange(obj as LimitRange), events: false };
+    case 'replicationcontrollers.': {
+      const rc = obj as ReplicationControllerDescribed;
+      // (its selector is a label set, labels.SelectorFromSet's; its own pods are counted among them)
+      const pods = await podsMatching(client, namespace, { matchLabels: rc.spec?.selector });
+      return { lines: describeReplicationController(rc, pods), events: true };
+    }
+    case 'poddisruptionbudgets.policy':
+      return { lines: describePodDisruptionBudget(obj as unknown as PodDisruptionBudget), events: true };
     case 'storageclasses.storage.k8s.io':
       return { lines: describeStorageClass(obj as StorageClass), events: true };
     case 'priorityclasses.scheduling.k8s.io':

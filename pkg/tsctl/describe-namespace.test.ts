@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeNamespace, describeResourceQuota } from './describe-namespace.js';
+import { describeLimitRange, describeNamespace, describeResourceQuota } from './describe-namespace.js';
 import { tabwrite } from './tabwriter.js';
 
 describe('tsctl describe namespace', () => {
@@ -53,5 +53,18 @@ describe('tsctl describe resourcequota', () => {
       'count/configmaps  0     20',
       'pods              2     5',
     ]);
+  });
+});
+
+describe('tsctl describe limitrange', () => {
+  it('prints the limits table with no labels and no events, as kubectl 1.32 describeLimitRange', () => {
+    const lr = { metadata: { name: 'lr1', namespace: 'ns', labels: { a: 'b' } }, spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '100m' }, default: { cpu: '500m' }, defaultRequest: { cpu: '200m' }, maxLimitRequestRatio: { cpu: '10' } }, { type: 'Pod', max: { memory: '2Gi' } }] } };
+    expect(tabwrite(describeLimitRange(lr).join('\n'))).toBe(`Name:       lr1
+Namespace:  ns
+Type        Resource  Min   Max  Default Request  Default Limit  Max Limit/Request Ratio
+----        --------  ---   ---  ---------------  -------------  -----------------------
+Container   cpu       100m  2    200m             500m           10
+Container   memory    -     1Gi  -                -              -
+Pod         memory    -     2Gi  -                -              -`);
   });
 });

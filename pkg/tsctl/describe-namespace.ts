@@ -37,17 +37,36 @@ export function describeNamespace(ns: Namespace, quotas: ResourceQuota[], limits
   if (!limits.length) out.push('No LimitRange resource.');
   else {
     out.push('Resource Limits', ' Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio', ' ----\t--------\t---\t---\t---------------\t-------------\t-----------------------');
-    for (const lr of limits) {
-      for (const item of lr.spec?.limits ?? []) {
-        const keys = new Set([...Object.keys(item.max ?? {}), ...Object.keys(item.min ?? {}), ...Object.keys(item.default ?? {}), ...Object.keys(item.defaultRequest ?? {}), ...Object.keys(item.maxLimitRequestRatio ?? {})]);
-        for (const k of [...keys].sort()) {
-          const v = (m: Record<string, string> | undefined) => m?.[k] ?? '-';
-          out.push(` ${item.type}\t${k}\t${v(item.min)}\t${v(item.max)}\t${v(item.defaultRequest)}\t${v(item.default)}\t${v(item.maxLimitRequestRatio)}`);
-        }
-      }
+    for (const lr of limits) out.push(...limitRangeRows(lr, ' '));
+  }
+  return out;
+}
+
+/**
+ * describeLimitRangeSpec: a row per limit and resource, "-" where the limit sets nothing, each
+ * after `prefix`. (kubectl walks a Go map, in no set order; tsctl sorts the resources.)
+ */
+export function limitRangeRows(lr: LimitRange, prefix: string): string[] {
+  const out: string[] = [];
+  for (const item of lr.spec?.limits ?? []) {
+    const keys = new Set([...Object.keys(item.max ?? {}), ...Object.keys(item.min ?? {}), ...Object.keys(item.default ?? {}), ...Object.keys(item.defaultRequest ?? {}), ...Object.keys(item.maxLimitRequestRatio ?? {})]);
+    for (const k of [...keys].sort()) {
+      const v = (m: Record<string, string> | undefined) => m?.[k] ?? '-';
+      out.push(`${prefix}${item.type}\t${k}\t${v(item.min)}\t${v(item.max)}\t${v(item.defaultRequest)}\t${v(item.default)}\t${v(item.maxLimitRequestRatio)}`);
     }
   }
   return out;
+}
+
+/** describe limitrange as kubectl 1.32's describeLimitRange writes it: no labels and no events. */
+export function describeLimitRange(lr: LimitRange): string[] {
+  return [
+    `Name:\t${lr.metadata?.name ?? ''}`,
+    `Namespace:\t${lr.metadata?.namespace ?? ''}`,
+    'Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio',
+    '----\t--------\t---\t---\t---------------\t-------------\t-----------------------',
+    ...limitRangeRows(lr, ''),
+  ];
 }
 
 /** helpTextForResourceQuotaScope. */

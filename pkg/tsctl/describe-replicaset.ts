@@ -38,3 +38,28 @@ export function describeReplicaSet(rs: ReplicaSetDescribed, pods: Pod[]): string
   if (conditions.length) out.push('Conditions:', '  Type\tStatus\tReason', '  ----\t------\t------', ...conditions.map((c) => `  ${c.type} \t${c.status}\t${c.reason ?? ''}`));
   return out;
 }
+
+export type ReplicationControllerDescribed = KubeObject & {
+  spec?: { replicas?: number; selector?: Record<string, string>; template?: Parameters<typeof podTemplateLines>[0] };
+  status?: { replicas?: number; conditions?: NonNullable<Deployment['status']>['conditions'] };
+};
+
+/**
+ * The lines of describe replicationcontroller up to its events, as kubectl 1.32's
+ * describeReplicationController writes them: as a ReplicaSet's but with the selector a plain
+ * label set (labels.FormatLabels, "<none>" when empty) and no Controlled By line; `pods` are
+ * those its selector matches.
+ */
+export function describeReplicationController(rc: ReplicationControllerDescribed, pods: Pod[]): string[] {
+  const meta = rc.metadata ?? {};
+  const spec = rc.spec ?? {};
+  const sel = spec.selector ?? {};
+  const selector = Object.keys(sel).sort().map((k) => `${k}=${sel[k]}`).join(',') || '<none>';
+  const out = [`Name:\t${meta.name ?? ''}`, `Namespace:\t${meta.namespace ?? ''}`, `Selector:\t${selector}`, ...tabbedField(labelLines('Labels', meta.labels)), ...tabbedField(annotationLines('Annotations', meta.annotations))];
+  out.push(`Replicas:\t${rc.status?.replicas ?? 0} current / ${spec.replicas ?? 1} desired`);
+  out.push(`Pods Status:\t${controllerPodPhases(pods, meta.uid)}`);
+  out.push(...podTemplateLines(spec.template));
+  const conditions = rc.status?.conditions ?? [];
+  if (conditions.length) out.push('Conditions:', '  Type\tStatus\tReason', '  ----\t------\t------', ...conditions.map((c) => `  ${c.type} \t${c.status}\t${c.reason ?? ''}`));
+  return out;
+}
