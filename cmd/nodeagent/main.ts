@@ -5,7 +5,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { parseQuantity } from '../../pkg/api/quantity.js';
 import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
 import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
-import { parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
+import { parseReservation, ReservationError, reservationMap, validateEnforceNodeAllocatable, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
@@ -56,6 +56,9 @@ const spec = {
   'cgroup-root': { type: 'string', default: d.cgroupRoot, help: 'the pods cgroup (the kubelet\'s kubepods), limited to the node\'s allocatable: Guaranteed pods in it, Burstable and BestEffort pods in its burstable and besteffort tiers; one per agent on a machine' },
   'system-reserved': { type: 'list', default: [], help: 'resources set aside for the OS\'s daemons, ResourceName=Quantity pairs (cpu=200m,memory=500Mi,ephemeral-storage=1Gi,pid=1000): left out of the Node\'s allocatable and of the pods cgroup\'s limits' },
   'kube-reserved': { type: 'list', default: [], help: 'resources set aside for Kubernetes\' own daemons (this agent, a container runtime), ResourceName=Quantity pairs as --system-reserved' },
+  'enforce-node-allocatable': { type: 'list', default: ['pods'], help: 'what node allocatable is enforced on: pods (the pods cgroup capped at the capacity less the reservations, else at the capacity), system-reserved, kube-reserved (their cgroups named; not enforced here), or none' },
+  'system-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of the OS\'s daemons, needed with --enforce-node-allocatable=system-reserved' },
+  'kube-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of Kubernetes\' own daemons, needed with --enforce-node-allocatable=kube-reserved' },
   'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
   'pod-manifest-path': { type: 'string', default: '', help: 'a directory of static pod manifests (the kubelet\'s staticPodPath): their pods run without the API, with mirror pods in it' },
   'import-images': { type: 'string', default: '', help: 'an OCI image layout (dir or tar) to import at start' },
@@ -74,6 +77,12 @@ function parseRuntimeHandlers(list: string[]): Record<string, string> {
   return out;
 }
 
+/** A RunE error of the kubelet's command: run.go's "command failed" with the error, then exit 1. */
+function commandFailed(err: string): never {
+  process.stderr.write(`"command failed" err=${JSON.stringify(err)}\n`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   const { flags } = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
@@ -86,10 +95,14 @@ async function main(): Promise<void> {
       applyKubeletConfigFile(flags as Record<string, unknown>, file, givenFlags(process.argv.slice(2)));
       if (file.ignored.length) logger('nodeagent').info('config file fields this agent has no setting for are left alone', { fields: file.ignored });
     } catch (e) {
-      if (e instanceof KubeletConfigFileError) throw new FlagError(e.message);
+      // (the kubelet's RunE error: cobra's "command failed", exit 1, not a flag error's 2)
+      if (e instanceof KubeletConfigFileError) commandFailed(`failed to load kubelet config file, path: ${flags.config}, error: ${e.message}`);
       throw e;
     }
   }
+  // (ValidateKubeletConfiguration's errors stop the kubelet as a RunE error too: exit 1)
+  const enforce = validateEnforceNodeAllocatable(flags['enforce-node-allocatable'], flags['system-reserved-cgroup'], flags['kube-reserved-cgroup']);
+  if (enforce) commandFailed(`failed to validate kubelet configuration, error: ${enforce}`);
   // (the kubelet's NewAllowlist: only sysctls of the pod's own namespaces)
   const notNamespaced = flags['allowed-unsafe-sysctls'].map((s) => normalizeSysctl(s.replace(/\*$/, ''))).find((s) => !sysctlNamespace(s));
   if (notNamespaced !== undefined) throw new FlagError(`--allowed-unsafe-sysctls: the sysctls "${notNamespaced}" are not known to be namespaced`);
@@ -174,6 +187,9 @@ async function main(): Promise<void> {
     allowedUnsafeSysctls: flags['allowed-unsafe-sysctls'],
     cgroupRoot,
     ...reservations,
+    enforceNodeAllocatable: flags['enforce-node-allocatable'],
+    systemReservedCgroup: flags['system-reserved-cgroup'] || undefined,
+    kubeReservedCgroup: flags['kube-reserved-cgroup'] || undefined,
   });
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)

@@ -65,6 +65,15 @@ export interface AgentConfig {
    */
   systemReserved?: Record<string, string>;
   kubeReserved?: Record<string, string>;
+  /**
+   * The kubelet's --enforce-node-allocatable: with "pods" (the default) the pods cgroup is capped at
+   * node allocatable (the capacity less the reservations), without it at the capacity itself, as
+   * enforceNodeAllocatableCgroups does ("none": nothing enforced). Undefined: ["pods"].
+   */
+  enforceNodeAllocatable?: string[];
+  /** The kubelet's --system-reserved-cgroup and --kube-reserved-cgroup: told by /configz; their limits are not enforced here. */
+  systemReservedCgroup?: string;
+  kubeReservedCgroup?: string;
 }
 
 export const defaultAgentConfig = (nodeName: string): AgentConfig => ({

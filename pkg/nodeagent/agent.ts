@@ -40,7 +40,7 @@ import { admitPredicates, type AdmitFailure } from './admit-predicates.js';
 import { podsToPreempt, PreemptionError, PREEMPT_DISRUPTION_MESSAGE, PREEMPT_MESSAGE, PREEMPT_REASON, type Requirement } from './critical-preemption.js';
 import { QOSCgroups } from './qos-cgroups.js';
 import { podCgroupPath } from '../runtime/cgroups.js';
-import { reservedAmount } from './node-allocatable.js';
+import { podsCgroupReservation } from './node-allocatable.js';
 import { parseQuantity } from '../api/quantity.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
@@ -131,9 +131,7 @@ export class NodeAgent {
         const cap = this.nodeStatus.resources().capacity;
         return { milliCPU: parseQuantity(cap.cpu ?? '0') * 1000, memoryBytes: parseQuantity(cap.memory ?? '0') };
       },
-      // (without "pods" in --enforce-node-allocatable the kubelet still limits the pods cgroup, at
-      // the capacity, since the default cpu shares are too low; the reservations are left in)
-      reserved: () => ((cfg.enforceNodeAllocatable ?? ['pods']).includes('pods') ? { milliCPU: reservedAmount(cfg, 'cpu'), memoryBytes: reservedAmount(cfg, 'memory'), pids: reservedAmount(cfg, 'pid') } : {}),
+      reserved: () => podsCgroupReservation(cfg),
       // (the kubelet's activePods: terminating pods count until their worker is done, ended ones do not)
       activePods: () => [...this.workers.values()].filter((w) => !w.failed && (!isPodTerminal(w.pod) || w.deleted || !!w.pod.metadata?.deletionTimestamp)).map((w) => w.pod),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),

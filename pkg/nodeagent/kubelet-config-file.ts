@@ -17,6 +17,9 @@ type Kind = 'thresholds' | 'pairs' | 'string' | 'number' | 'list' | 'path' | 'dn
 const FIELDS: Record<string, { flag: string; kind: Kind }> = {
   systemReserved: { flag: 'system-reserved', kind: 'pairs' },
   kubeReserved: { flag: 'kube-reserved', kind: 'pairs' },
+  enforceNodeAllocatable: { flag: 'enforce-node-allocatable', kind: 'list' },
+  systemReservedCgroup: { flag: 'system-reserved-cgroup', kind: 'string' },
+  kubeReservedCgroup: { flag: 'kube-reserved-cgroup', kind: 'string' },
   evictionHard: { flag: 'eviction-hard', kind: 'thresholds' },
   evictionSoft: { flag: 'eviction-soft', kind: 'thresholds' },
   evictionSoftGracePeriod: { flag: 'eviction-soft-grace-period', kind: 'pairs' },

@@ -10,7 +10,7 @@ import { defaultAgentConfig } from './agent-config.js';
 import { NodeStatusManager, type NodeStatusConfig, type NodeStatusSources } from './agent-node-status.js';
 import { kubeletConfigz } from './configz.js';
 import { parseEvictionSettings, defaultEvictionSettings } from './eviction-thresholds.js';
-import { parseReservation, reservationMap, reservedAmount, validateNodeAllocatable } from './node-allocatable.js';
+import { parseReservation, podsCgroupReservation, reservationMap, reservedAmount, validateEnforceNodeAllocatable, validateNodeAllocatable } from './node-allocatable.js';
 import { nodeResources } from './node-pressure.js';
 import { nodeAllocatableCgroupConfig } from './qos-cgroups.js';
 
@@ -77,5 +77,28 @@ describe('--system-reserved and --kube-reserved', () => {
     const cfg = { ...defaultAgentConfig('n1'), systemReserved: { cpu: '200m' }, kubeReserved: { memory: '1Gi' } };
     expect(kubeletConfigz(cfg, { address: '0.0.0.0', port: 10250, clusterDNS: [] }).kubeletconfig).toMatchObject({ systemReserved: { cpu: '200m' }, kubeReserved: { memory: '1Gi' } });
     expect(kubeletConfigz(defaultAgentConfig('n1'), { address: '0.0.0.0', port: 10250, clusterDNS: [] }).kubeletconfig).not.toHaveProperty('systemReserved');
+  });
+});
+
+describe('--enforce-node-allocatable (ValidateKubeletConfiguration)', () => {
+  it('takes pods, none, and system-reserved or kube-reserved with their cgroup', () => {
+    expect(validateEnforceNodeAllocatable(['pods'], '', '')).toBeUndefined();
+    expect(validateEnforceNodeAllocatable(['none'], '', '')).toBeUndefined();
+    expect(validateEnforceNodeAllocatable([], '', '')).toBeUndefined();
+    expect(validateEnforceNodeAllocatable(['pods', 'system-reserved', 'kube-reserved'], '/system.slice', '/kube.slice')).toBeUndefined();
+  });
+  it('leaves the reservations out of the pods cgroup only with pods', () => {
+    const r = { systemReserved: { cpu: '500m', memory: '1Gi' }, kubeReserved: { pid: '100' } };
+    expect(podsCgroupReservation(r)).toEqual({ milliCPU: 500, memoryBytes: 1 << 30, pids: 100 });
+    expect(podsCgroupReservation({ ...r, enforceNodeAllocatable: ['pods'] })).toEqual({ milliCPU: 500, memoryBytes: 1 << 30, pids: 100 });
+    expect(podsCgroupReservation({ ...r, enforceNodeAllocatable: ['none'] })).toEqual({});
+    expect(podsCgroupReservation({ ...r, enforceNodeAllocatable: [] })).toEqual({});
+  });
+  it("refuses with the kubelet's words, several errors as an aggregate", () => {
+    expect(validateEnforceNodeAllocatable(['system-reserved'], '', '')).toBe('invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+    expect(validateEnforceNodeAllocatable(['none', 'pods'], '', '')).toBe('invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not contain additional enforcements when "none" is specified');
+    expect(validateEnforceNodeAllocatable(['podz', 'kube-reserved'], '', '')).toBe(
+      '[invalid configuration: option "podz" specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "kube-reserved", or "none", invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)]',
+    );
   });
 });

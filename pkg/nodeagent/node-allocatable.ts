@@ -131,3 +131,45 @@ export function validateNodeAllocatable(r: Reservations, hardThresholds: Thresho
   }
   return errors.length ? `invalid Node Allocatable configuration. ${errors.join(' ')}` : undefined;
 }
+
+/**
+ * What the pods cgroup's limits leave out of the capacity (enforceNodeAllocatableCgroups): both
+ * reservations when --enforce-node-allocatable has "pods" (undefined: the default, ["pods"]),
+ * nothing otherwise, the kubelet then still limiting the cgroup at the capacity itself since
+ * the default cpu shares are too low. cpu in milli-CPUs, memory in bytes, pids in tasks.
+ */
+export function podsCgroupReservation(r: Reservations & { enforceNodeAllocatable?: string[] }): { milliCPU: number; memoryBytes: number; pids: number } | Record<string, never> {
+  if (!(r.enforceNodeAllocatable ?? ['pods']).includes('pods')) return {};
+  return { milliCPU: reservedAmount(r, 'cpu'), memoryBytes: reservedAmount(r, 'memory'), pids: reservedAmount(r, 'pid') };
+}
+
+/** What --enforce-node-allocatable may name (the kubelet's NodeAllocatableEnforcementKey and the others of kubetypes). */
+export const ENFORCEMENT_KEYS = ['pods', 'system-reserved', 'kube-reserved', 'none'] as const;
+
+/**
+ * The kubelet's ValidateKubeletConfiguration for --enforce-node-allocatable: a known key each,
+ * system-reserved and kube-reserved only with their cgroup named, none alone. Returns the
+ * errors as utilerrors.NewAggregate prints them (one alone, several as "[a, b]"), or undefined.
+ */
+export function validateEnforceNodeAllocatable(keys: string[], systemReservedCgroup: string, kubeReservedCgroup: string): string | undefined {
+  const errors: string[] = [];
+  for (const val of keys) {
+    switch (val) {
+      case 'pods':
+        break;
+      case 'system-reserved':
+        if (!systemReservedCgroup) errors.push('invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+        break;
+      case 'kube-reserved':
+        if (!kubeReservedCgroup) errors.push('invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+        break;
+      case 'none':
+        if (keys.length > 1) errors.push('invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not contain additional enforcements when "none" is specified');
+        break;
+      default:
+        errors.push(`invalid configuration: option ${JSON.stringify(val)} specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "kube-reserved", or "none"`);
+    }
+  }
+  if (!errors.length) return undefined;
+  return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+}

@@ -28,4 +28,16 @@ describe('node agent eviction flags', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
+
+  // (the kubelet's config file and configuration errors are RunE errors: "command failed", exit 1)
+  it.each([
+    [['--config=/nonexistent/kubelet.yaml'], 'failed to load kubelet config file, path: /nonexistent/kubelet.yaml, error: failed to load Kubelet config file /nonexistent/kubelet.yaml, error failed to read kubelet config file \\"/nonexistent/kubelet.yaml\\"'],
+    [['--enforce-node-allocatable=pods,system-reserved'], 'failed to validate kubelet configuration, error: invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when \\"system-reserved\\" contained in enforceNodeAllocatable (--enforce-node-allocatable)'],
+    [['--enforce-node-allocatable=none,pods'], 'may not contain additional enforcements when \\"none\\" is specified'],
+  ])('%j exits 1', async (args, message) => {
+    const r = await agent(args);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('"command failed" err=');
+    expect(r.err).toContain(message);
+  });
 });
