@@ -166,6 +166,20 @@ describe('non-resource URLs', () => {
     await cp.admin.create(ClusterRoleBindings, undefined, crb('carol-metrics', 'metrics-reader', [user('carol')]));
     await eventually(async () => (await code(carol.request('/metrics', { accept: 'text/plain' }))) === 200);
   });
+
+  it('a path nothing serves is forbidden to a user who may not use it, NotFound only to one who may (authorization before routing)', async () => {
+    const carol = as('carol');
+    expect((await failure(carol.request('/logs'))).message).toBe('forbidden: User "carol" cannot get path "/logs"');
+    expect((await failure(carol.request('/apis/foo.example/v1/things'))).message).toBe(
+      'things.foo.example is forbidden: User "carol" cannot list resource "things" in API group "foo.example" at the cluster scope',
+    );
+    expect((await failure(carol.request('/api/v1/namespaces/a/foos/x'))).message).toBe('foos "x" is forbidden: User "carol" cannot get resource "foos" in API group "" in the namespace "a"');
+    expect((await failure(carol.request('/api/v1/namespaces/a/nodes'))).message).toBe('nodes is forbidden: User "carol" cannot list resource "nodes" in API group "" in the namespace "a"');
+    expect((await failure(carol.request('/api/v1/namespaces/a/pods/p/nope'))).message).toBe('pods "p" is forbidden: User "carol" cannot get resource "pods/nope" in API group "" in the namespace "a"');
+    for (const path of ['/logs', '/apis/foo.example/v1/things', '/api/v1/namespaces/a/foos/x', '/api/v1/namespaces/a/nodes', '/api/v1/namespaces/a/pods/p/nope']) {
+      expect(await code(cp.admin.request(path))).toBe(404);
+    }
+  });
 });
 
 describe('escalation prevention', () => {

@@ -433,17 +433,32 @@ export class RestServer {
       }
       const p = parseResourcePath(path);
       const resource = p && this.deps.registry.find(p.group, p.version, p.resource);
-      if (!p || !resource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      if (p.namespace && !resource.namespaced) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      // kube-apiserver's WithAuthorization filter runs before its mux routes the request: a path
+      // with no handler is refused to a user who may not use it (403 'forbidden: User "bob" cannot
+      // get path "/logs"', 'foos is forbidden: User "bob" cannot list resource "foos" ...') and
+      // is NotFound only to one who may, so what the server serves is not told to everyone.
+      const notFound = async (status = 404) => {
+        if (!p) this.authorizePath(req, user, path);
+        else {
+          const v = verbOf(req.method ?? 'GET', p, url.searchParams);
+          const d = await this.deps.authorizer.authorize(user, { verb: v, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name });
+          if (!d.allowed) throw errors.forbidden(user.name, v, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, d.reason);
+        }
+        return status === 405
+          ? new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+          : new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      };
+      if (!p || !resource) throw await notFound();
+      if (p.namespace && !resource.namespaced) throw await notFound();
       // (a subresource the resource does not have, such as pods/resize with its gate off, is no route)
-      if (p.subresource && !resource.subresources.includes(p.subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      if (p.rest && p.subresource !== 'proxy') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      if (!methodRouted(req.method ?? 'GET', p, resource.namespaced)) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      if (p.subresource && !resource.subresources.includes(p.subresource)) throw await notFound();
+      if (p.rest && p.subresource !== 'proxy') throw await notFound();
+      if (!methodRouted(req.method ?? 'GET', p, resource.namespaced)) throw await notFound(405);
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
       Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
       const store = this.deps.stores.get(storageOf(resource));
-      if (!store) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      if (resource.namespaced && !p.namespace && p.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!store) throw await notFound();
+      if (resource.namespaced && !p.namespace && p.name) throw await notFound();
       const decision = await this.deps.authorizer.authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
         if (!p.name) return undefined;
         try {
