@@ -13,7 +13,6 @@ import { describeReplicaSet, type ReplicaSetDescribed } from './describe-replica
 import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
 import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
-import { describeNetworkPolicy } from './describe-netpol.js';
 import { describeService } from './describe-service.js';
 import { describeKind } from './describe-kinds.js';
 import { describeGeneric } from './describe-generic.js';
@@ -375,7 +374,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
-  if (!(!r.group && ['pods', 'nodes', 'configmaps', 'secrets'].includes(r.resource)) && r.resource !== 'networkpolicies') {
+  if (!(!r.group && ['pods', 'nodes', 'configmaps', 'secrets'].includes(r.resource))) {
     // (a kind with no describer of its own: kubectl's genericDescriber)
     const text = describeGeneric(obj);
     const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
@@ -400,7 +399,6 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   }
   else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
   else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
-  else if (r.resource === 'networkpolicies') lines.push(...describeNetworkPolicy(obj));
   else {
     if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
     if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));

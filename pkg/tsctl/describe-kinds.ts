@@ -1,17 +1,18 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
 // (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas, LimitRanges,
-// ReplicationControllers, PodDisruptionBudgets and the RBAC kinds: each fetches what
+// ReplicationControllers, PodDisruptionBudgets, NetworkPolicies and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
 // of kubectl's describers (the RBAC and ResourceQuota ones) list none.
-import type { Ingress, KubeObject, Pod, PodDisruptionBudget } from '../api/types.js';
+import type { Ingress, KubeObject, NetworkPolicy, Pod, PodDisruptionBudget } from '../api/types.js';
 import { core, Pods, type RestClient } from '../client/rest-client.js';
 import { selectorString } from './describe-deployment.js';
 import { describeEndpointSlice, describeIngressClass, describePriorityClass, describeStorageClass, type EndpointSlice, type IngressClass, type PriorityClass, type StorageClass } from './describe-classes.js';
 import { describeCronJob, type CronJob } from './describe-cronjob.js';
 import { describeHorizontalPodAutoscaler, type HorizontalPodAutoscaler } from './describe-hpa.js';
 import { describeLimitRange, describeResourceQuota, type LimitRange, type ResourceQuota } from './describe-namespace.js';
+import { describeNetworkPolicyObject } from './describe-netpol.js';
 import { describePodDisruptionBudget } from './describe-pdb.js';
 import { describeReplicationController, type ReplicationControllerDescribed } from './describe-replicaset.js';
 import { ingressDescription } from './describe-ingress.js';
@@ -74,6 +75,9 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
       const pods = await podsMatching(client, namespace, { matchLabels: rc.spec?.selector });
       return { lines: describeReplicationController(rc, pods), events: true };
     }
+    case 'networkpolicies.networking.k8s.io':
+      // (NetworkPolicyDescriber lists no events)
+      return { lines: describeNetworkPolicyObject(obj as NetworkPolicy), events: false };
     case 'poddisruptionbudgets.policy':
       return { lines: describePodDisruptionBudget(obj as unknown as PodDisruptionBudget), events: true };
     case 'storageclasses.storage.k8s.io':

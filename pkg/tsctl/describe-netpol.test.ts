@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeNetworkPolicy } from './describe-netpol.js';
+import { describeNetworkPolicy, describeNetworkPolicyObject, goTimeString } from './describe-netpol.js';
+import { tabwrite } from './tabwriter.js';
 
 describe('describeNetworkPolicy', () => {
   it('lays out rules as kubectl does', () => {
@@ -23,7 +24,8 @@ describe('describeNetworkPolicy', () => {
       '    To Port: <any> (traffic allowed to all ports)',
       '    From: <any> (traffic not restricted by source)',
       '  Allowing egress traffic:',
-      '    To Port: 8000-8100/UDP',
+      // (printNetworkPolicySpecEgressTo: a port with an endPort is a 'To Port Range')
+      '    To Port Range: 8000-8100/UDP',
       '    To:',
       '      IPBlock:',
       '        CIDR: 10.0.0.0/8',
@@ -41,5 +43,24 @@ describe('describeNetworkPolicy', () => {
       '    <none> (Selected pods are isolated for egress connectivity)',
       '  Policy Types: Egress',
     ]);
+  });
+});
+
+describe('describeNetworkPolicyObject', () => {
+  it('heads the spec with Name, Namespace, Created on (Go time String()), Labels and Annotations, as kubectl 1.32 describeNetworkPolicy', () => {
+    const np = { metadata: { name: 'np2', namespace: 'ns', creationTimestamp: '2026-12-03T11:17:21Z', annotations: { k: 'v' } }, spec: { podSelector: {} } };
+    expect(tabwrite(describeNetworkPolicyObject(np).join('\n')).split('\n').slice(0, 6)).toEqual([
+      'Name:         np2',
+      'Namespace:    ns',
+      `Created on:   ${goTimeString('2026-12-03T11:17:21Z')}`,
+      'Labels:       <none>',
+      'Annotations:  k: v',
+      'Spec:',
+    ]);
+  });
+
+  it('writes a timestamp as Go time String() does in UTC', () => {
+    if (new Date('2026-12-03T11:17:21Z').getTimezoneOffset() !== 0) return;
+    expect(goTimeString('2026-12-03T11:17:21Z')).toBe('2026-12-03 11:17:21 +0000 UTC');
   });
 });
