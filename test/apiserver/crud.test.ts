@@ -129,7 +129,21 @@ describe('pods', () => {
     const test = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'test', path: '/metadata/name', value: 'other' }], 'json'));
     expect([test.code, test.reason, test.message]).toEqual([422, 'Invalid', 'the server rejected our request due to an error in our request']);
     const merge = await failure(admin.patch(Pods, 'default', 'p1', [1], 'merge'));
-    expect([merge.code, merge.message]).toEqual([400, 'Invalid JSON Patch']);
+    // (decoded strictly into a map first in Warn, the default: kubectl patch --type=merge -p x)
+    expect([merge.code, merge.reason, merge.message]).toEqual([400, 'BadRequest', 'error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}']);
+    const mergeString = await failure(admin.patch(Pods, 'default', 'p1', '"x"', 'merge'));
+    expect([mergeString.code, mergeString.message]).toEqual([400, 'error decoding patch: json: cannot unmarshal string into Go value of type map[string]interface {}']);
+    const mergeNull = await failure(admin.request(`${admin.path(Pods, 'default')}/p1`, { method: 'PATCH', body: 'null', contentType: 'application/merge-patch+json' }));
+    expect([mergeNull.code, mergeNull.message]).toEqual([500, 'Invalid JSON Patch']);
+    const mergeIgnored = await failure(admin.request(`${admin.path(Pods, 'default')}/p1?fieldValidation=Ignore`, { method: 'PATCH', body: '3', contentType: 'application/merge-patch+json' }));
+    expect([mergeIgnored.code, mergeIgnored.message]).toEqual([500, 'Invalid JSON Patch']);
+    // (strategicPatchObject's decoding into a map, a BadRequest; kubectl patch -p x sends "x")
+    const smpString = await failure(admin.patch(Pods, 'default', 'p1', '"x"', 'strategic'));
+    expect([smpString.code, smpString.reason, smpString.message]).toEqual([400, 'BadRequest', 'json: cannot unmarshal string into Go value of type map[string]interface {}']);
+    const smpList = await failure(admin.patch(Pods, 'default', 'p1', [1], 'strategic'));
+    expect([smpList.code, smpList.message]).toEqual([400, 'json: cannot unmarshal array into Go value of type map[string]interface {}']);
+    const smpNull = await admin.request<KubeObject>(`${admin.path(Pods, 'default')}/p1`, { method: 'PATCH', body: 'null', contentType: 'application/strategic-merge-patch+json' });
+    expect(smpNull.metadata?.name).toBe('p1');
     const noKey = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ image: 'x' }] } }, 'strategic'));
     expect([noKey.code, noKey.message]).toEqual([500, 'map: map[image:x] does not contain declared merge key: name']);
     const directive = await failure(admin.patch(Pods, 'default', 'p1', { metadata: { labels: { $patch: 'bogus' } } }, 'strategic'));

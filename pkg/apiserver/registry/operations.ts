@@ -73,7 +73,10 @@ export function checkPatchedName(obj: KubeObject, namespace: string | undefined,
 
 /**
  * A merge, JSON or strategic merge patch applied to `current` (a `typeName`), failing as
- * patch.go's: a merge patch that is not an object is 400 "Invalid JSON Patch"; a JSON patch that
+ * patch.go's: a merge or strategic merge patch that is not an object is the 400 of its decoding
+ * into a map ('error decoding patch: json: cannot unmarshal string into Go value of type
+ * map[string]interface {}' for a merge patch, the same without the prefix for a strategic one),
+ * a null merge patch the library's 500 "Invalid JSON Patch"; a JSON patch that
  * is not a list is the decoder's 400, one that cannot be applied a bare 422 (NewGenericServerResponse
  * keeps no reason); a strategic merge patch that cannot be applied is the merge library's error
  * itself, which the apiserver serves as a 500.
@@ -81,10 +84,27 @@ export function checkPatchedName(obj: KubeObject, namespace: string | undefined,
 export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string, fieldValidation: FieldValidation = 'Warn'): KubeObject {
   let next: unknown;
   const goType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
-  if (type === 'merge' && (patchBody === null || typeof patchBody !== 'object' || Array.isArray(patchBody))) throw errors.badRequest('Invalid JSON Patch');
-  // A JSON patch is decoded strictly into patch.go's own []jsonPatchOp first, unless field
-  // validation is Ignore, when only the JSON patch library reads it.
+  // A JSON patch is decoded strictly into patch.go's own []jsonPatchOp first, and a merge or
+  // strategic merge patch into a map, unless field validation is Ignore, when only the patch
+  // library reads it.
   const strict = fieldValidation !== 'Ignore';
+  const notMap = (v: unknown) => `json: cannot unmarshal ${goType(v)} into Go value of type map[string]interface {}`;
+  if (type === 'merge' && patchBody !== null && (typeof patchBody !== 'object' || Array.isArray(patchBody))) {
+    // (applyJSPatch's kjson.UnmarshalStrict into a map, in Warn, kubectl's default, and Strict)
+    if (strict) throw errors.badRequest(`error decoding patch: ${notMap(patchBody)}`);
+    // (in Ignore only jsonpatch.MergePatch reads it: a scalar is its errBadJSONPatch, a plain
+    // error served as a 500; a list it returns as the patched document, which fails decoding)
+    if (!Array.isArray(patchBody)) throw new ApiError(500, '', 'Invalid JSON Patch');
+    throw errors.badRequest('Invalid JSON Patch');
+  }
+  // A null merge patch decodes into an empty map, then jsonpatch.MergePatch refuses it with its
+  // errBadJSONPatch, a plain error the apiserver serves as a 500.
+  if (type === 'merge' && patchBody === null) throw new ApiError(500, '', 'Invalid JSON Patch');
+  // strategicPatchObject decodes the patch into a map (kjson.UnmarshalStrict in Warn and Strict,
+  // UnmarshalCaseSensitivePreserveInts in Ignore, the same words) as a 400; a null one is the
+  // empty map, a patch that changes nothing.
+  if (type === 'strategic' && patchBody !== null && (typeof patchBody !== 'object' || Array.isArray(patchBody))) throw errors.badRequest(notMap(patchBody));
+  if (type === 'strategic' && patchBody === null) patchBody = {};
   const decodeError = (v: unknown, one: boolean) =>
     errors.badRequest(strict ? `error decoding patch: json: cannot unmarshal ${goType(v)} into Go value of type ${one ? 'handlers.jsonPatchOp' : '[]handlers.jsonPatchOp'}` : `json: cannot unmarshal ${goType(v)} into Go value of type ${one ? 'jsonpatch.Operation' : 'jsonpatch.Patch'}`);
   if (type === 'json' && !Array.isArray(patchBody) && patchBody !== null) throw decodeError(patchBody, false);
