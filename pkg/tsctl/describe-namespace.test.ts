@@ -68,3 +68,18 @@ Container   memory    -     1Gi  -                -              -
 Pod         memory    -     2Gi  -                -              -`);
   });
 });
+
+describe('tsctl describe namespace with a scoped quota', () => {
+  it("writes each scope's help text under Scopes, as kubectl 1.32's DescribeResourceQuotas", () => {
+    const quota = { metadata: { name: 'q1' }, spec: { scopes: ['NotTerminating'] }, status: { hard: { pods: '10' }, used: { pods: '2' } } };
+    expect(tabwrite(['Name:\tns', ...describeNamespace({ status: { phase: 'Active' } }, [quota], [])].join('\n')).split('\n').slice(3, 10)).toEqual([
+      'Resource Quotas',
+      '  Name:    q1',
+      '  Scopes:  NotTerminating',
+      '  * Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.',
+      '  Resource  Used  Hard',
+      '  --------  ---   ---',
+      '  pods      2     10',
+    ]);
+  });
+});

@@ -26,7 +26,12 @@ export function describeNamespace(ns: Namespace, quotas: ResourceQuota[], limits
     out.push('Resource Quotas');
     for (const q of byName(quotas)) {
       out.push(`  Name:\t${q.metadata?.name ?? ''}`);
-      if (q.spec?.scopes?.length) out.push(`  Scopes:\t${[...q.spec.scopes].sort().join(', ')}`);
+      if (q.spec?.scopes?.length) {
+        // (each scope's help text under it, as DescribeResourceQuotas writes it)
+        const scopes = [...q.spec.scopes].sort();
+        out.push(`  Scopes:\t${scopes.join(', ')}`);
+        for (const s of scopes) if (scopeHelp[s]) out.push(`  * ${scopeHelp[s]}`);
+      }
       out.push('  Resource\tUsed\tHard', '  --------\t---\t---');
       const hard = q.status?.hard ?? {};
       for (const k of Object.keys(hard).sort()) out.push(`  ${k}\t${q.status?.used?.[k] ?? '0'}\t${hard[k]}`);
