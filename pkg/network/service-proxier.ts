@@ -7,6 +7,7 @@
 import { deleteUdpConntrack, type UdpConntrackEntry } from './conntrack.js';
 import { errorMessage, NetworkError } from './errors.js';
 import { iptablesRestore, iptablesSave, removeChains, withIptablesLock } from './iptables.js';
+import type { ProxierHealth } from './proxier-health.js';
 import { healthCheckedServices, type ServiceHealthServer } from './service-health.js';
 import { servicePorts } from './service-model.js';
 import { buildServiceRules, isServicePortChain, restorePlan, serviceChainNames } from './service-rules.js';
@@ -30,6 +31,8 @@ export interface ServiceProxierConfig {
   nodeName?: string;
   /** Serves the health check node ports of LoadBalancer Services with externalTrafficPolicy Local, after each sync. */
   health?: ServiceHealthServer;
+  /** kube-proxy's own health (its :10256 /healthz and /livez): told of each queued change and each written sync. */
+  proxierHealth?: ProxierHealth;
 }
 
 export interface SyncResult {
@@ -111,6 +114,7 @@ export class ServiceProxier {
   /** Schedules a sync: at once when the last one is older than minSyncMs, else when it will be. */
   private changed(): void {
     this.dirty = true;
+    this.cfg.proxierHealth?.queuedUpdate();
     if (this.state !== State.Idle) return;
     this.state = State.Scheduled;
     const wait = Math.max(0, this.lastSyncAt + (this.cfg.minSyncMs ?? 200) - Date.now());
@@ -166,6 +170,8 @@ export class ServiceProxier {
     const previous = this.lastPorts;
     this.lastPorts = new Map(ports.map((p) => [p.id, p]));
     this.syncs++;
+    // (as syncProxyRules ends: the rules are current, whatever was queued before is done)
+    this.cfg.proxierHealth?.updated();
     await this.cfg.health?.sync(healthCheckedServices(ports));
     const conntrackDeleted = await this.clearStaleUdp(previous, ports);
     if (applied) this.log.debug('service rules synced', { servicePorts: ports.length, staleChains: staleChains.length, conntrackDeleted, ms: Date.now() - t0 });

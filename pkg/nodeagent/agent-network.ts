@@ -11,6 +11,7 @@ import { ClusterRecords } from '../dns/cluster-records.js';
 import { DnsServer } from '../dns/server.js';
 import { removeNetpolRules } from '../network/netpol-syncer.js';
 import { PodNetwork } from '../network/pod-network.js';
+import { PROXIER_HEALTH_PORT, ProxierHealth, ProxierHealthServer } from '../network/proxier-health.js';
 import { ServiceHealthServer } from '../network/service-health.js';
 import { removeServiceRules } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
@@ -20,6 +21,11 @@ import type { NetworkPlugin } from './pod-worker-deps.js';
 import { kubeProxyStarting, NodeServiceProxy } from './service-proxy.js';
 
 const log = logger('nodeagent');
+/**
+ * The service proxy's full resync period (kube-proxy's --iptables-sync-period, 30 s); its health
+ * server calls it unhealthy once a change has waited twice that (server.go's healthTimeout).
+ */
+const PROXY_SYNC_PERIOD_MS = 30_000;
 
 /** The nameservers of the node's /etc/resolv.conf. */
 function nodeResolvers(): string[] {
@@ -87,6 +93,7 @@ export class NodeNetwork {
   /** A Node changed: our own may have its podCIDR now; the routes to the others follow. */
   onNode(n: Node & KubeObject): void {
     if (n.metadata?.name === this.cfg.nodeName) {
+      this.serviceProxy?.syncNode(n);
       const cidr = this.cfg.podCIDR ?? n.spec?.podCIDR;
       if (cidr && !this.net) void this.init(cidr);
     }
@@ -129,7 +136,10 @@ export class NodeNetwork {
       chainPrefix: net.chainPrefix,
       nodeName: this.cfg.nodeName,
       health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0'),
-    });
+      resyncMs: PROXY_SYNC_PERIOD_MS,
+    }, new ProxierHealthServer(new ProxierHealth(2 * PROXY_SYNC_PERIOD_MS), this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT));
+    const own = this.d.nodes().find((n) => n.metadata?.name === this.cfg.nodeName);
+    if (own) this.serviceProxy.syncNode(own);
     // Not awaited: pods need not wait for services (the informers retry on their own).
     void this.serviceProxy.start().catch((e: Error) => log.error('service proxy start failed', { err: e.message }));
     // (its informers are running: kube-proxy's birth cry, best effort)

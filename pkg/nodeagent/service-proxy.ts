@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import { eventName, microTimeNow } from '../client/events.js';
 import type { Informer } from '../client/informer.js';
+import type { NodeLike, ProxierHealthServer } from '../network/proxier-health.js';
 import { ServiceProxier, type ServiceProxierConfig, type SyncResult } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
 
@@ -44,8 +45,13 @@ export class NodeServiceProxy {
   /** Handlers pass changes on only once both informers have listed (then everything is handed over at once). */
   private synced = false;
 
-  constructor(private readonly src: ServiceSources, cfg: ServiceProxierConfig) {
-    this.proxier = new ServiceProxier(cfg);
+  constructor(
+    private readonly src: ServiceSources,
+    cfg: ServiceProxierConfig,
+    /** kube-proxy's :10256 health server, when wanted; the proxier reports to its ProxierHealth. */
+    private readonly healthServer?: ProxierHealthServer,
+  ) {
+    this.proxier = new ServiceProxier({ ...cfg, proxierHealth: healthServer?.health ?? cfg.proxierHealth });
     src.services.on({
       add: (s) => this.synced && this.proxier.upsertService(s),
       update: (s) => this.synced && this.proxier.upsertService(s),
@@ -60,17 +66,27 @@ export class NodeServiceProxy {
 
   /** Resolves after the first sync of the rules, once both informers have listed. */
   async start(): Promise<SyncResult> {
+    // (kube-proxy serves its health before its informers have listed: healthy while starting up)
+    await this.healthServer?.start();
     await Promise.all([this.src.services.hasSynced(), this.src.slices.hasSynced()]);
     this.synced = true;
+    // (SyncLoop's first act: the health timestamp, in case no sync ever succeeds)
+    this.healthServer?.health.updated();
     this.proxier.replaceAll(this.src.services.list(), this.src.slices.list());
     const r = await this.proxier.syncNow();
     log.info('service proxy started', { servicePorts: r.servicePorts, staleChains: r.staleChains.length });
     return r;
   }
 
+  /** This node changed: /healthz says whether it should get load balancer traffic (SyncNode). */
+  syncNode(node: NodeLike): void {
+    this.healthServer?.health.syncNode(node);
+  }
+
   /** Stops writing rules; they stay (as kube-proxy leaves them) until the node's network is cleaned up. */
   async stop(): Promise<void> {
     this.synced = false;
     await this.proxier.stop();
+    await this.healthServer?.stop();
   }
 }

@@ -57,6 +57,14 @@ describe('service proxy', () => {
     expect((await started())[0]).toMatchObject({ action: 'StartKubeProxy', type: 'Normal', reportingComponent: 'kube-proxy', eventTime: expect.any(String), source: {}, firstTimestamp: null });
   });
 
+  it('serves kube-proxy\'s /healthz and /livez on :10256 of its health address, as proxier_health.go', async () => {
+    // (the harness's agent serves its health on 127.0.0.1)
+    const res = await fetch('http://127.0.0.1:10256/healthz');
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/json']);
+    expect(await res.text()).toMatch(/^\{"lastUpdated": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC m=\+\d+\.\d{9}","currentTime": "[^"]+", "nodeEligible": true\}$/);
+    expect((await fetch('http://127.0.0.1:10256/livez')).status).toBe(200);
+  });
+
   it('spreads a pod\'s requests to a Service\'s cluster IP over the pods behind it', async () => {
     for (const name of ['svc-web-1', 'svc-web-2']) {
       const pod = webPod(name) as { metadata: Record<string, unknown> };
