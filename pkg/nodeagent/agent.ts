@@ -86,6 +86,8 @@ export class NodeAgent {
   private pressure: NodePressure | undefined;
   /** Pods the eviction manager's admission turned away (their Failed status may not be back yet). */
   private readonly rejected = new Set<string>();
+  /** The critical pods admitted by preemption, with the evictions of their victims their workers wait for (preemptFor). */
+  private readonly preempting = new Map<string, Promise<unknown>>();
   /**
    * Pods torn down after their deletion that the API still has (a finalizer holds them), by UID:
    * their updates start no new worker, as the kubelet's pod workers ignore a finished pod until it
@@ -297,6 +299,11 @@ export class NodeAgent {
         },
       });
       this.workers.set(uid, worker);
+      const preempted = this.preempting.get(uid);
+      if (preempted) {
+        this.preempting.delete(uid);
+        worker.admitAfter(preempted);
+      }
       return worker.kick();
     }
     w.update(p);
@@ -366,10 +373,21 @@ export class NodeAgent {
       if (!(e instanceof PreemptionError)) throw e;
       return { reason: 'UnexpectedAdmissionError', message: `Unexpected error while attempting to recover from admission failure: preemption: error finding a set of pods to preempt: ${e.message}` };
     }
+    const evictions: Promise<void>[] = [];
     for (const v of victims) {
       log.info('preempting a pod to admit a critical pod', { pod: `${v.metadata?.namespace}/${v.metadata?.name}`, for: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
       this.event(v, 'Warning', PREEMPT_REASON, PREEMPT_MESSAGE);
-      void this.workers.get(v.metadata!.uid!)?.evict(PREEMPT_MESSAGE, v.spec?.terminationGracePeriodSeconds ?? 30, PREEMPT_REASON, PREEMPT_DISRUPTION_MESSAGE);
+      const evicted = this.workers.get(v.metadata!.uid!)?.evict(PREEMPT_MESSAGE, v.spec?.terminationGracePeriodSeconds ?? 30, PREEMPT_REASON, PREEMPT_DISRUPTION_MESSAGE);
+      if (evicted) evictions.push(evicted);
+    }
+    // (the kubelet's killPodFunc blocks until each victim has stopped: the critical pod starts
+    // only then, not beside pods still holding what it needs; a victim that never reports its
+    // end holds it no longer than its grace period and a minute)
+    if (evictions.length) {
+      const longest = Math.max(...victims.map((v) => v.spec?.terminationGracePeriodSeconds ?? 30));
+      let timer: NodeJS.Timeout | undefined;
+      const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, (longest + 60) * 1000)));
+      this.preempting.set(pod.metadata!.uid!, Promise.race([Promise.all(evictions), cap]).finally(() => clearTimeout(timer)));
     }
     return undefined;
   }

@@ -52,6 +52,8 @@ export class PodWorker {
   private startReported = false;
   private running = false;
   private dirty = false;
+  /** The evictions of the pods preempted to admit this one, waited for before its first sync (admitAfter). */
+  private admission: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAt = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
@@ -154,6 +156,17 @@ export class PodWorker {
     this.kick();
   }
 
+  /**
+   * Admission waiting on the pods preempted for this one: the kubelet's killPodFunc blocks until
+   * they are gone, so the pod is admitted, and synced at all, only then.
+   */
+  admitAfter(preempted: Promise<unknown>): void {
+    this.admission = preempted.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Run a sync now, or once the current one ends (coalescing). */
   kick(): void {
     if (this.running) {
@@ -165,6 +178,10 @@ export class PodWorker {
   }
 
   private async loop(): Promise<void> {
+    if (this.admission) {
+      await this.admission;
+      this.admission = undefined;
+    }
     do {
       this.dirty = false;
       try {

@@ -41,14 +41,21 @@ describe('predicate admission', () => {
   it('admits a critical pod short of cpu by preempting a pod that frees it (CriticalPodAdmissionHandler); refuses one that nothing can make room for', async () => {
     const alloc = Number((await c.cp.admin.get<{ status?: { allocatable?: Record<string, string> } }>(Nodes, undefined, 'e2e-node')).status!.allocatable!.cpu);
     // all but 100m of the node's cpu, then a system-node-critical pod asking 500m
-    await bound('adm-victim', { terminationGracePeriodSeconds: 1, containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: `${alloc * 1000 - 100}m` } } })] });
+    await bound('adm-victim', { terminationGracePeriodSeconds: 4, containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: `${alloc * 1000 - 100}m` } } })] });
     await eventually(async () => ((await podStatus(c, 'adm-victim')).phase === 'Running' ? true : undefined), { timeoutMs: 30_000, what: 'adm-victim Running' });
     await bound('adm-critical', { priorityClassName: 'system-node-critical', containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: '500m' } } })] });
     const victim = await failedWith('adm-victim');
     expect(victim).toMatchObject({ reason: 'Preempting', message: 'Preempted in order to admit critical pod' });
     expect(victim.conditions?.find((x) => x.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'TerminationByKubelet', message: 'Pod was preempted by Kubelet to accommodate a critical pod.' });
     await eventually(async () => (await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=adm-victim,reason=Preempting' })).items.length === 1, { what: 'Preempting event' });
-    await eventually(async () => ((await podStatus(c, 'adm-critical')).phase === 'Running' ? true : undefined), { timeoutMs: 30_000, what: 'adm-critical Running' });
+    const critical = await eventually(async () => {
+      const st = await podStatus(c, 'adm-critical');
+      return st.phase === 'Running' ? st : undefined;
+    }, { timeoutMs: 30_000, what: 'adm-critical Running' });
+    // (killPodFunc blocks: the critical pod is admitted, its startTime set, only once the victim,
+    // which ignores SIGTERM for its 4 s of grace, has stopped)
+    const stopped = await eventually(async () => ((await podStatus(c, 'adm-victim')).containerStatuses?.[0]?.state?.terminated as { finishedAt?: string } | undefined)?.finishedAt, { timeoutMs: 20_000, what: 'adm-victim stopped' });
+    expect(Date.parse((critical as { startTime?: string }).startTime!)).toBeGreaterThanOrEqual(Date.parse(stopped));
     // more than all the node's cpu: no set of pods frees it
     await bound('adm-critical-huge', { priorityClassName: 'system-node-critical', containers: [ctr('main', 'exec sleep 3600', { resources: { requests: { cpu: '5000' } } })] });
     const huge = await failedWith('adm-critical-huge');
