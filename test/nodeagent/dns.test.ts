@@ -2,8 +2,9 @@
 // bridge's gateway, fed by Services and EndpointSlices from the apiserver (no controller-manager
 // runs here: the test writes the headless service's slice as the EndpointSlice controller would), and
 // pods resolve through it with their real resolv.conf, busybox's nslookup and its libc resolver.
+import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EndpointSlices, Pods, Services } from '../../pkg/client/rest-client.js';
+import { EndpointSlices, Namespaces, Pods, Services } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
 import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
 
@@ -81,6 +82,18 @@ describe('cluster DNS', () => {
     expect(out).toMatch(/missing: 1/);
     expect(out).toMatch(new RegExp(`env: ${ip.replaceAll('.', '\\.')}:80 tcp://${ip.replaceAll('.', '\\.')}:80 \\d+\\.\\d+\\.\\d+\\.\\d+:443`));
   }, 120_000);
+
+  it('knows namespaces by their Namespace objects: NXDOMAIN for a pod name in a missing one, NODATA for an empty one', async () => {
+    await c.cp.admin.create(Namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dns-empty' } });
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([gateway]);
+    const code = (name: string) => resolver.resolve4(name).then((a) => a.join(','), (e: NodeJS.ErrnoException) => e.code);
+    // (CoreDNS's findPods and findServices, which ask namespaceExposed)
+    await eventually(async () => (await code('dns-empty.svc.cluster.local')) === 'ENODATA', { timeoutMs: 20_000, what: 'NODATA for an empty namespace' });
+    expect(await code('10-1-2-3.dns-empty.pod.cluster.local')).toBe('10.1.2.3');
+    expect(await code('10-1-2-3.nonexistent.pod.cluster.local')).toBe('ENOTFOUND');
+    expect(await code('nonexistent.svc.cluster.local')).toBe('ENOTFOUND');
+  });
 
   it('pods with dnsPolicy Default keep the node\'s resolvers', async () => {
     const out = await run('dns-default', 'cat /etc/resolv.conf', { dnsPolicy: 'Default' });
