@@ -235,3 +235,13 @@ describe('watches 1.32 does not serve', () => {
     expect(JSON.parse(got.body)).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm-1' } });
   });
 });
+
+describe('metrics.k8s.io GET of one pod (what kubectl top pod NAME reads)', () => {
+  it("says as metrics-server says: a pod that is not there is the pod lister's NotFound, one with no metrics yet a NotFound naming namespace/name", async () => {
+    const missing = await failure(cp.admin.request('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope'));
+    expect(missing.status).toMatchObject({ message: 'pods "nope" not found', reason: 'NotFound', details: { name: 'nope', kind: 'pods' }, code: 404 });
+    await cp.admin.create(core('pods'), 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unmeasured' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const unmeasured = await failure(cp.admin.request('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/unmeasured'));
+    expect(unmeasured.status).toMatchObject({ message: 'podmetrics.metrics.k8s.io "default/unmeasured" not found', reason: 'NotFound', details: { name: 'default/unmeasured', group: 'metrics.k8s.io', kind: 'podmetrics' }, code: 404 });
+  });
+});

@@ -103,6 +103,14 @@ export async function serveMetrics(deps: NodeProxyDeps, user: UserInfo, m: Metri
   }
   const kind = m.resource === 'nodes' ? 'NodeMetrics' : 'PodMetrics';
   if (m.name) {
+    if (!items[0] && m.resource === 'pods') {
+      // metrics-server's PodMetrics.Get: a pod its lister does not have is the lister's NotFound
+      // ('pods "x" not found'); one with no metrics (not Running yet, or not scraped) is a
+      // NotFound naming it as namespace/name, so kubectl top pod says
+      // 'podmetrics.metrics.k8s.io "ns/x" not found'.
+      if (!(await deps.pods.get(m.namespace, m.name).catch(() => undefined))) throw errors.notFound('', 'pods', m.name);
+      throw new ApiError(404, 'NotFound', `podmetrics.metrics.k8s.io "${m.namespace}/${m.name}" not found`, { name: `${m.namespace}/${m.name}`, group: 'metrics.k8s.io', kind: 'podmetrics' });
+    }
     if (!items[0]) throw new ApiError(404, 'NotFound', `${m.resource === 'nodes' ? 'nodemetrics' : 'podmetrics'}.metrics.k8s.io "${m.name}" not found`);
     return { kind, apiVersion: METRICS_GROUP_VERSION, ...items[0] };
   }
