@@ -7,6 +7,7 @@
 // metrics API here with this node's own token; any other token is reviewed by the apiserver,
 // and its user must be allowed nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this
 // Node (delegated-auth.ts).
+import { healthzResponse } from './healthz.js';
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
@@ -96,7 +97,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
   const server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
-      if (url.pathname === '/healthz') return void res.writeHead(200).end('ok');
+      const health = url.pathname.startsWith('/healthz') ? healthzResponse(url.pathname, url.searchParams) : undefined;
+      if (health) return void res.writeHead(health.code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(health.body);
       const allowed = await auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname).catch((e: Error): AuthResult => {
         log.warn('delegated authentication or authorization failed', { err: e.message });
         return { ok: false, code: 401, message: 'Unauthorized' };
