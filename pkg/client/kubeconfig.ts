@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
+import { goYamlSchema } from '../util/yaml11.js';
 
 export const defaultDataDir = '/var/lib/tskube';
 
@@ -45,7 +46,8 @@ export function findKubeconfig(explicit?: string, dataDir = defaultDataDir): str
 export function loadKubeconfig(path: string, context?: string): ClusterConfig {
   let raw: RawKubeconfig;
   try {
-    raw = yaml.load(readFileSync(path, 'utf8')) as RawKubeconfig;
+    // (as client-go's clientcmd reads it, through sigs.k8s.io/yaml and go-yaml v2: YAML 1.1)
+    raw = yaml.load(readFileSync(path, 'utf8'), { schema: goYamlSchema }) as RawKubeconfig;
   } catch (e) {
     throw new Error(`kubeconfig ${path}: ${(e as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { KubeObject } from '../api/types.js';
-import { goYamlSchema } from './yaml11.js';
+import { goYamlSchema } from '../util/yaml11.js';
 
 export interface Manifest {
   obj: KubeObject;
@@ -45,7 +45,7 @@ export function readManifests(paths: string[], stdin?: () => string): Manifest[]
 export function parseManifests(text: string, source: string): Manifest[] {
   let docs: unknown[];
   try {
-    // (as kubectl reads them: YAML 1.1's booleans and Go's integers, see ./yaml11.ts)
+    // (as kubectl reads them: YAML 1.1's booleans and Go's integers, see ../util/yaml11.ts)
     docs = yaml.loadAll(text, undefined, { schema: goYamlSchema });
   } catch (e) {
     const err = e as { mark?: { line?: number }; reason?: string; message: string };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { jsonHeaders, sendJsonList, sendStatus } from './http-util.js';
+import { decodeBody, jsonHeaders, sendJsonList, sendStatus } from './http-util.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -106,5 +106,17 @@ describe('sendStatus', () => {
     expect(notFound.headers['retry-after']).toBeUndefined();
     const noWait = await answered(new ApiError(429, 'TooManyRequests', 'Cannot evict pod', { retryAfterSeconds: 0 }));
     expect(noWait.headers['retry-after']).toBeUndefined();
+  });
+});
+
+describe('decodeBody', () => {
+  it("reads a YAML body by YAML 1.1's rules, as 1.32's yaml serializer does through sigs.k8s.io/yaml and go-yaml v2", () => {
+    const body = Buffer.from('kind: Pod\nspec:\n  containers:\n  - name: c\n    stdin: on\n    tty: yes\n  volumes:\n  - secret:\n      defaultMode: 0644\nmetadata:\n  labels:\n    a: "yes"\n    b: n\n');
+    expect(decodeBody(body, 'application/yaml')).toEqual({
+      kind: 'Pod',
+      spec: { containers: [{ name: 'c', stdin: true, tty: true }], volumes: [{ secret: { defaultMode: 420 } }] },
+      // (an unquoted n is the bool false, which the object's decoding then refuses for a label)
+      metadata: { labels: { a: 'yes', b: false } },
+    });
   });
 });

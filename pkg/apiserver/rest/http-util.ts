@@ -2,6 +2,7 @@
 // line-aware errors, and Status responses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
+import { goYamlSchema } from '../../util/yaml11.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 
@@ -54,7 +55,9 @@ export function decodeBody(body: Buffer, contentType: string): unknown {
     }
   }
   try {
-    const docs = yaml.loadAll(text);
+    // (as 1.32's yaml serializer reads it, sigs.k8s.io/yaml's YAMLToJSON over go-yaml v2: YAML 1.1,
+    // so an unquoted yes or on is a bool and 0644 the octal 420; see pkg/util/yaml11.ts)
+    const docs = yaml.loadAll(text, undefined, { schema: goYamlSchema });
     if (docs.length !== 1) throw errors.badRequest(`expected one YAML document in the request body, got ${docs.length}`);
     return docs[0];
   } catch (e) {

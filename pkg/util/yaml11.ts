@@ -1,4 +1,5 @@
-// The YAML schema kubectl reads manifests with: sigs.k8s.io/yaml decodes through go-yaml v2,
+// The YAML schema kubectl reads manifests and kubeconfigs with, and 1.32's apiserver a YAML request
+// body (its yaml serializer's YAMLToJSON): sigs.k8s.io/yaml v1.4.0 decodes through go-yaml v2,
 // whose resolver (resolve.go) is YAML 1.1's. A plain (unquoted) scalar is a bool for y, yes, on,
 // n, no, off in their three spellings as well as true and false; an integer as Go's
 // strconv.ParseInt with base 0 reads it after underscores are dropped, so 0644 is octal 420 (a
