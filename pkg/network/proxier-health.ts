@@ -67,13 +67,22 @@ export class ProxierHealth {
     this.nodeEligible = !node.metadata?.deletionTimestamp && !(node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT);
   }
 
+  /** IsHealthy: no queued change has waited the health timeout (node eligibility aside, as /livez). */
+  healthy(): boolean {
+    return this.isHealthy(this.clock());
+  }
+
+  private isHealthy(current: Reading): boolean {
+    // (healthy while starting up or fully synced; unhealthy once a queued update is late)
+    return !(this.lastUpdated && this.oldestPendingQueued && current.wall - this.oldestPendingQueued.wall >= this.healthTimeoutMs);
+  }
+
   /** The answer to a request path: /healthz, /livez, or 404 for any other (http.ServeMux's). */
   respond(path: string): { code: number; headers: Record<string, string>; body: string } {
     const pathname = path.split('?')[0];
     if (pathname !== '/healthz' && pathname !== '/livez') return { code: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }, body: '404 page not found\n' };
     const current = this.clock();
-    // (healthy while starting up or fully synced; unhealthy once a queued update is late)
-    let healthy = !(this.lastUpdated && this.oldestPendingQueued && current.wall - this.oldestPendingQueued.wall >= this.healthTimeoutMs);
+    let healthy = this.isHealthy(current);
     if (pathname === '/healthz') healthy &&= this.nodeEligible;
     // (a healthy answer's lastUpdated is the current time, as older releases' sync-loop time was)
     const times = `{"lastUpdated": ${JSON.stringify(goTimeString(healthy ? current : this.lastUpdated))},"currentTime": ${JSON.stringify(goTimeString(current))}`;

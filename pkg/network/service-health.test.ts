@@ -42,6 +42,20 @@ describe('service health check server', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
+  it("prints kube-proxy's tab-indented body, and is 503 while the proxy's rules are stale", async () => {
+    let proxyHealthy = true;
+    server = new ServiceHealthServer('127.0.0.1', () => proxyHealthy);
+    const port = await freePort();
+    await server.sync([{ namespace: 'default', name: 'lb', port, localEndpoints: 1 }]);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect([res.status, res.headers.get('x-load-balancing-endpoint-weight'), await res.text()]).toEqual([200, '1', '{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "lb"\n\t},\n\t"localEndpoints": 1,\n\t"serviceProxyHealthy": true\n}']);
+    proxyHealthy = false;
+    expect(await get(port)).toMatchObject({ code: 503, body: { localEndpoints: 1, serviceProxyHealthy: false } });
+    await server.sync([]);
+    expect(server.ports()).toEqual([]);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
   it('retries a port that was taken at the next sync', async () => {
     server = new ServiceHealthServer('127.0.0.1');
     const port = await freePort();

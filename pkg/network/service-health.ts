@@ -31,11 +31,16 @@ export function healthCheckedServices(ports: readonly ProxiedServicePort[]): Hea
   return [...byPort.values()];
 }
 
-/** kube-proxy's response to a health check: status code, headers and JSON body. */
-export function healthResponse(s: HealthCheckedService): { code: number; headers: Record<string, string>; body: string } {
-  const body = JSON.stringify({ service: { namespace: s.namespace, name: s.name }, localEndpoints: s.localEndpoints, serviceProxyHealthy: true });
+/**
+ * kube-proxy's response to a health check (service_health.go's hcHandler): status code, headers
+ * and its JSON body, tab-indented as its dedented template prints it. 200 only with local
+ * endpoints and a healthy proxy (its own /livez health): a node whose rules are stale is no
+ * place to send the service's traffic.
+ */
+export function healthResponse(s: HealthCheckedService, proxyHealthy = true): { code: number; headers: Record<string, string>; body: string } {
+  const body = `{\n\t"service": {\n\t\t"namespace": ${JSON.stringify(s.namespace)},\n\t\t"name": ${JSON.stringify(s.name)}\n\t},\n\t"localEndpoints": ${s.localEndpoints},\n\t"serviceProxyHealthy": ${proxyHealthy}\n}`;
   return {
-    code: s.localEndpoints > 0 ? 200 : 503,
+    code: s.localEndpoints > 0 && proxyHealthy ? 200 : 503,
     headers: { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', 'X-Load-Balancing-Endpoint-Weight': String(s.localEndpoints) },
     body,
   };
@@ -45,8 +50,14 @@ export class ServiceHealthServer {
   private readonly listeners = new Map<number, { server: Server; svc: HealthCheckedService }>();
   private stopped = false;
 
-  /** host: the address the listeners bind (default all of the node's). */
-  constructor(private readonly host = '0.0.0.0') {}
+  /**
+   * host: the address the listeners bind (default all of the node's); proxyHealthy: the service
+   * proxy's own health (ProxierHealth.healthy), always healthy without one.
+   */
+  constructor(
+    private readonly host = '0.0.0.0',
+    private readonly proxyHealthy: () => boolean = () => true,
+  ) {}
 
   /** The ports listened on now. */
   ports(): number[] {
@@ -79,7 +90,7 @@ export class ServiceHealthServer {
   private listen(s: HealthCheckedService): Promise<{ server: Server; svc: HealthCheckedService }> {
     const entry = { server: undefined as unknown as Server, svc: s };
     entry.server = createServer((req, res) => {
-      const r = healthResponse(entry.svc);
+      const r = healthResponse(entry.svc, this.proxyHealthy());
       res.writeHead(r.code, r.headers);
       res.end(r.body);
       req.resume();

@@ -130,14 +130,15 @@ export class NodeNetwork {
       await removeServiceRules(net.nodeNetns, net.chainPrefix).catch((e: Error) => log.warn('removing service proxy rules', { err: e.message }));
       return;
     }
+    const proxierHealth = new ProxierHealth(2 * PROXY_SYNC_PERIOD_MS);
     this.serviceProxy = new NodeServiceProxy({ services: this.d.services, slices: this.d.slices }, {
       clusterCIDR: net.clusterCIDR,
       nodeNetns: net.nodeNetns,
       chainPrefix: net.chainPrefix,
       nodeName: this.cfg.nodeName,
-      health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0'),
+      health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0', () => proxierHealth.healthy()),
       resyncMs: PROXY_SYNC_PERIOD_MS,
-    }, new ProxierHealthServer(new ProxierHealth(2 * PROXY_SYNC_PERIOD_MS), this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT));
+    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT));
     const own = this.d.nodes().find((n) => n.metadata?.name === this.cfg.nodeName);
     if (own) this.serviceProxy.syncNode(own);
     // Not awaited: pods need not wait for services (the informers retry on their own).
