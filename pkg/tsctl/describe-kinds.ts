@@ -1,7 +1,7 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
 // (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas, LimitRanges,
-// ReplicationControllers, PodDisruptionBudgets, NetworkPolicies and the RBAC kinds: each fetches what
+// ReplicationControllers, PodDisruptionBudgets, NetworkPolicies, CSINodes and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
 // of kubectl's describers (the RBAC and ResourceQuota ones) list none.
@@ -19,7 +19,7 @@ import { ingressDescription } from './describe-ingress.js';
 import { describeRole, describeRoleBinding, type Role, type RoleBinding } from './describe-rbac.js';
 import { describeEndpoints, describeServiceAccount, type EndpointsDescribed, type SecretMeta, type ServiceAccount } from './describe-serviceaccount.js';
 import { describeDaemonSet, describeStatefulSet, type DaemonSet, type StatefulSet } from './describe-statefulset.js';
-import { describePersistentVolume, describePersistentVolumeClaim, type PersistentVolume, type PersistentVolumeClaim } from './describe-storage.js';
+import { describeCSINode, describePersistentVolume, describePersistentVolumeClaim, type CSINode, type PersistentVolume, type PersistentVolumeClaim } from './describe-storage.js';
 import type { ApiResource } from './resources.js';
 
 export interface KindDescription {
@@ -78,6 +78,8 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
     case 'networkpolicies.networking.k8s.io':
       // (NetworkPolicyDescriber lists no events)
       return { lines: describeNetworkPolicyObject(obj as NetworkPolicy), events: false };
+    case 'csinodes.storage.k8s.io':
+      return { lines: describeCSINode(obj as CSINode), events: true };
     case 'poddisruptionbudgets.policy':
       return { lines: describePodDisruptionBudget(obj as unknown as PodDisruptionBudget), events: true };
     case 'storageclasses.storage.k8s.io':

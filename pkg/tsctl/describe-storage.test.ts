@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { describePersistentVolume, describePersistentVolumeClaim } from './describe-storage.js';
+import { describeCSINode, describePersistentVolume, describePersistentVolumeClaim } from './describe-storage.js';
+import { rfc1123z } from './describe-pod.js';
 import { tabwrite } from './tabwriter.js';
 
 const lines = (text: string[]) => tabwrite(text.join('\n')).split('\n');
@@ -95,5 +96,26 @@ describe('tsctl describe pvc and pv', () => {
     expect(local).toContain('Claim:           n/c');
     expect(local).toContain('Node Affinity:   <none>');
     expect(local.slice(-3)).toEqual(['    Type:          HostPath (bare host directory volume)', '    Path:          /p', '    HostPathType:  DirectoryOrCreate']);
+  });
+});
+
+describe('tsctl describe csinode', () => {
+  it("prints each driver's node ID, allocatable count and topology keys, as kubectl 1.32's describeCSINode", () => {
+    const csi = { metadata: { name: 'vm', creationTimestamp: '2026-12-03T11:13:16Z' }, spec: { drivers: [{ name: 'csi.example.com', nodeID: 'vm', allocatable: { count: 5 }, topologyKeys: ['a', 'b'] }, { name: 'other', nodeID: 'n2' }] } };
+    const lines = tabwrite(describeCSINode(csi).join('\n')).split('\n');
+    expect(lines[0]).toBe('Name:               vm');
+    expect(lines.slice(3)).toEqual([
+      `CreationTimestamp:  ${rfc1123z('2026-12-03T11:13:16Z')}`,
+      'Spec:',
+      '  Drivers:',
+      '    csi.example.com:',
+      '      Node ID:  vm',
+      '      Allocatables:',
+      '        Count:        5',
+      '      Topology Keys:  [a b]',
+      '    other:',
+      '      Node ID:  n2',
+    ]);
+    expect(describeCSINode({ metadata: { name: 'x' }, spec: {} }).at(-1)).toBe('Spec:');
   });
 });

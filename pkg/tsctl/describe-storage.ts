@@ -126,3 +126,26 @@ export function describePersistentVolume(pv: PersistentVolume, now = Date.now())
   out.push(`Capacity:\t${spec.capacity?.storage ?? '0'}`, ...nodeAffinityLines(spec.nodeAffinity), `Message:\t${pv.status?.message ?? ''}`, 'Source:', ...sourceLines(spec));
   return out;
 }
+
+export type CSINode = KubeObject & { spec?: { drivers?: { name: string; nodeID?: string; allocatable?: { count?: number }; topologyKeys?: string[] }[] | null } };
+
+/**
+ * describe csinode as kubectl 1.32's describeCSINode writes it: Name, Labels, Annotations,
+ * CreationTimestamp, then each driver's node ID, allocatable count and topology keys (as Go's %s
+ * of a slice, '[a b]'). 'Drivers:' is there whenever the list is, an empty one too, as Go tests
+ * the slice against nil.
+ */
+export function describeCSINode(csi: CSINode): string[] {
+  const m = csi.metadata ?? {};
+  const out = [`Name:\t${m.name ?? ''}`, ...tabbedField(labelLines('Labels', m.labels)), ...tabbedField(annotationLines('Annotations', m.annotations)), `CreationTimestamp:\t${rfc1123z(m.creationTimestamp)}`, 'Spec:'];
+  const drivers = csi.spec?.drivers;
+  if (drivers) {
+    out.push('  Drivers:');
+    for (const d of drivers) {
+      out.push(`    ${d.name}:`, `      Node ID:\t${d.nodeID ?? ''}`);
+      if (d.allocatable?.count !== undefined && d.allocatable.count !== null) out.push('      Allocatables:', `        Count:\t${d.allocatable.count}`);
+      if (d.topologyKeys) out.push(`      Topology Keys:\t[${d.topologyKeys.join(' ')}]`);
+    }
+  }
+  return out;
+}
