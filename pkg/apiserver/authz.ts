@@ -81,8 +81,13 @@ async function ingressTLSSecret(a: Attributes, load: () => Promise<KubeObject | 
 
 async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
   if (a.resource === 'configmaps' || a.resource === 'secrets') {
-    // As the Node authorizer: a node reads one by name, and only when a pod bound to it refers to it.
-    if (a.verb !== 'get' || !a.name || !a.namespace || a.subresource) return deny(`node "${node}" may only get ${a.resource} that pods bound to it refer to`);
+    // As the Node authorizer's authorizeReadNamespacedObject: a node reads one by name (a get, or
+    // a list or watch of one name), and only when a pod bound to it refers to it; each refusal
+    // with its reason, which the Forbidden message ends with.
+    if (!readVerbs.has(a.verb)) return deny('can only read resources of this type');
+    if (a.subresource) return deny('cannot read subresource');
+    if (!a.namespace) return deny('can only read namespaced object of this type');
+    if (!a.name) return deny('No Object name found');
     const pods = await podsOnNode(node, a.namespace);
     return pods.some((p) => podReferences(p as Pod).some((r) => r.kind === a.resource && r.name === a.name)) ? allow : deny(`no relationship found between node '${node}' and this object`);
   }
@@ -91,6 +96,15 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   // (the system:node role names built-in resources only: custom resources are not a node's business)
   if (!BUILTIN_GROUPS.has(a.group)) return deny(`node "${node}" may not access ${a.resource}.${a.group}`);
   if (a.group === 'storage.k8s.io' && (a.resource === 'csinodes' || a.resource === 'volumeattachments')) return nodeCSIRules(node, a, load);
+  if (a.group === 'coordination.k8s.io' && a.resource === 'leases') {
+    // (as the Node authorizer's authorizeLease, before the static rules and with its reasons: a
+    // node reads none but its own; a create names no Lease, and the one created must then be the
+    // node's own, as NodeRestriction admission checks)
+    if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return deny('can only get, create, update, patch, or delete a node lease');
+    if (a.namespace !== 'kube-node-lease') return deny('can only access leases in the "kube-node-lease" system namespace');
+    if (a.verb === 'create') return a.name ? allow : { allowed: true, requireName: node };
+    return a.name === node ? allow : deny('can only access node lease with the same name as the requesting node');
+  }
   if (readVerbs.has(a.verb) && !a.subresource) return allow;
   // (system:node's delegated authentication and authorization: who may use the agent's endpoint)
   if (a.verb === 'create' && ((a.group === 'authentication.k8s.io' && a.resource === 'tokenreviews') || (a.group === 'authorization.k8s.io' && a.resource === 'subjectaccessreviews'))) return allow;
@@ -100,12 +114,6 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       // a node to its own: `node "a" is not allowed to modify node "b"`)
       if (a.verb === 'create' || ((a.verb === 'update' || a.verb === 'patch') && (!a.subresource || a.subresource === 'status'))) return allow;
       return deny(`node "${node}" may not ${a.verb} nodes`);
-    case 'leases':
-      if (a.namespace === 'kube-node-lease' && a.verb === 'create' && !a.name) return { allowed: true, requireName: node };
-      if (a.namespace === 'kube-node-lease' && ['create', 'update', 'patch', 'get'].includes(a.verb)) {
-        return a.name === node ? allow : deny(`node "${node}" may only modify its own Lease`);
-      }
-      return deny(`node "${node}" may only use its own Lease in kube-node-lease`);
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny(`node "${node}" may not ${a.verb} events`);
     case 'pods': {

@@ -1,0 +1,30 @@
+// The Node authorizer's rules for what a node reads and its Lease, with the reasons 1.32's
+// NodeAuthorizer gives (the Forbidden message ends with them).
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../api/types.js';
+import { authorize, type Attributes } from './authz.js';
+
+const node = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'a' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i', envFrom: [{ configMapRef: { name: 'cm' } }] }] } } as KubeObject;
+const decide = (a: Attributes) => authorize(node, a, async () => undefined, async (n, ns) => (n === 'n1' && ns === 'a' ? [pod] : []));
+
+describe('node authorizer', () => {
+  it('reads a ConfigMap or Secret by name only when a pod bound to it refers to it (authorizeReadNamespacedObject)', async () => {
+    expect(await decide({ verb: 'get', group: '', resource: 'configmaps', namespace: 'a', name: 'cm' })).toEqual({ allowed: true });
+    expect(await decide({ verb: 'watch', group: '', resource: 'configmaps', namespace: 'a', name: 'cm' })).toEqual({ allowed: true });
+    expect(await decide({ verb: 'get', group: '', resource: 'configmaps', namespace: 'a', name: 'other' })).toEqual({ allowed: false, reason: "no relationship found between node 'n1' and this object" });
+    expect(await decide({ verb: 'list', group: '', resource: 'secrets', namespace: 'a' })).toEqual({ allowed: false, reason: 'No Object name found' });
+    expect(await decide({ verb: 'delete', group: '', resource: 'secrets', namespace: 'a', name: 's' })).toEqual({ allowed: false, reason: 'can only read resources of this type' });
+    expect(await decide({ verb: 'list', group: '', resource: 'configmaps' })).toEqual({ allowed: false, reason: 'can only read namespaced object of this type' });
+  });
+
+  it('uses only its own Lease in kube-node-lease (authorizeLease)', async () => {
+    const lease = (verb: string, namespace: string, name?: string): Attributes => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace, name });
+    expect(await decide(lease('update', 'kube-node-lease', 'n1'))).toEqual({ allowed: true });
+    expect(await decide(lease('delete', 'kube-node-lease', 'n1'))).toEqual({ allowed: true });
+    expect(await decide(lease('create', 'kube-node-lease'))).toEqual({ allowed: true, requireName: 'n1' });
+    expect(await decide(lease('get', 'kube-node-lease', 'n2'))).toEqual({ allowed: false, reason: 'can only access node lease with the same name as the requesting node' });
+    expect(await decide(lease('get', 'kube-system', 'n1'))).toEqual({ allowed: false, reason: 'can only access leases in the "kube-node-lease" system namespace' });
+    expect(await decide(lease('list', 'kube-node-lease'))).toEqual({ allowed: false, reason: 'can only get, create, update, patch, or delete a node lease' });
+  });
+});
