@@ -95,6 +95,10 @@ describe('ClusterRecords', () => {
     expect(r.answer('ext.other.svc.cluster.local', RecordType.A)!.answers).toMatchObject([{ type: RecordType.CNAME, target: 'example.org' }]);
     expect(r.answer('10-244-1-9.default.pod.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '10.244.1.9' }]);
     expect(r.answer('10-244-1.default.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    // (addresses net.ParseIP refuses in CoreDNS's findPods)
+    expect(r.answer('999-0-0-1.default.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    expect(r.answer('010-0-0-1.default.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
+    expect(r.answer('0-0-0-0.default.pod.cluster.local', RecordType.A)!.answers).toMatchObject([{ address: '0.0.0.0' }]);
   });
 
   it('follows an ExternalName naming another cluster name to its addresses, as CoreDNS does', () => {

@@ -10,7 +10,7 @@
 //   reverse names                  PTR    ClusterIPs, and every service's ready endpoints
 // `answer` says whether a name is ours at all: names outside the zone (and reverse names of
 // addresses we do not know) go to the upstream servers.
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { RecordType, Rcode, type ResourceRecord, type Response } from './wire.js';
 
 /** What the records need of a core/v1 Service. */
@@ -156,9 +156,11 @@ export class ClusterRecords {
       if (!ns) return [];
       if (!svcName) return this.namespaceExists(ns) ? [] : undefined;
       // (CoreDNS's findPods: a pod name in a namespace that does not exist is NXDOMAIN)
-      const m = /^(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$/.exec(svcName);
-      if (!m || rest.length || !this.namespaceExists(ns)) return undefined;
-      return [{ type: RecordType.A, address: m.slice(1).join('.') }];
+      // (and one whose dashed address Go's net.ParseIP refuses, an octet past 255 or with a
+      // leading zero, as 999-0-0-1 or 010-0-0-1: NXDOMAIN too, not a made-up address)
+      const address = svcName.replaceAll('-', '.');
+      if (!/^\d+-\d+-\d+-\d+$/.test(svcName) || !isIPv4(address) || rest.length || !this.namespaceExists(ns)) return undefined;
+      return [{ type: RecordType.A, address }];
     }
     if (kind !== 'svc') return undefined;
     if (!ns) return [];
