@@ -144,6 +144,15 @@ describe('pods', () => {
     expect([smpList.code, smpList.message]).toEqual([400, 'json: cannot unmarshal array into Go value of type map[string]interface {}']);
     const smpNull = await admin.request<KubeObject>(`${admin.path(Pods, 'default')}/p1`, { method: 'PATCH', body: 'null', contentType: 'application/strategic-merge-patch+json' });
     expect(smpNull.metadata?.name).toBe('p1');
+    // A value of the wrong type is the unstructured converter's error, a 422 naming the patch as Go's %v prints it
+    const smpType = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: 'x' } }, 'strategic'));
+    expect([smpType.code, smpType.reason, smpType.message]).toEqual([422, 'Invalid', ' "" is invalid: patch: Invalid value: "map[spec:map[containers:x]]": cannot restore slice from string']);
+    const smpNumber = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ name: 'main', image: 1 }] } }, 'strategic'));
+    expect(smpNumber.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[containers:[map[image:1 name:main]]]]": cannot convert int64 to string');
+    const smpInt = await failure(admin.patch(Pods, 'default', 'p1', { spec: { activeDeadlineSeconds: 'x' } }, 'strategic'));
+    expect(smpInt.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[activeDeadlineSeconds:x]]": unrecognized type: int64');
+    const smpStruct = await failure(admin.patch(Pods, 'default', 'p1', { spec: { securityContext: 'x' } }, 'strategic'));
+    expect(smpStruct.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[securityContext:x]]": cannot restore struct from: string');
     const noKey = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ image: 'x' }] } }, 'strategic'));
     expect([noKey.code, noKey.message]).toEqual([500, 'map: map[image:x] does not contain declared merge key: name']);
     const directive = await failure(admin.patch(Pods, 'default', 'p1', { metadata: { labels: { $patch: 'bogus' } } }, 'strategic'));

@@ -3,7 +3,9 @@
 import type { Binding, KubeObject } from '../../api/types.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import { validateBinding } from '../../api/validation.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../api/patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, goValue } from '../../api/patch.js';
+import { invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
+import { messageSchema } from '../../api/schema.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { applyOperation, checkApplyTyping, gvkString } from './field-manager.js';
@@ -129,7 +131,48 @@ export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'ap
     throw new ApiError(422, 'Invalid', `the patch could not be applied: ${(e as Error).message}`);
   }
   if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
+  if (type === 'strategic' && messageSchema(typeName)) {
+    // applyPatchToObject turns the patched map into the object with the unstructured converter,
+    // not the JSON decoder: a value of the wrong type is its error, in a 422 naming the patch
+    // ('patch: Invalid value: "map[spec:map[containers:x]]": cannot restore slice from string').
+    const typeErr = decodeStrict(typeName, clone(next)).find((e) => e.type === 'FieldValueTypeInvalid');
+    const why = typeErr && converterError(typeErr);
+    if (why) throw errors.invalid('', '', '', [fieldInvalid('patch', goValue(patchBody), why)]);
+  }
   return next as KubeObject;
+}
+
+/** A JSON value's kind as reflect names it in the converter's errors (ints kept as int64). */
+function goKind(v: unknown): string {
+  if (Array.isArray(v)) return 'slice';
+  if (v !== null && typeof v === 'object') return 'map';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  return typeof v === 'boolean' ? 'bool' : 'string';
+}
+
+/**
+ * runtime.DefaultUnstructuredConverter's fromUnstructured error for a value of the wrong type
+ * (the decoder's error tells the Go type wanted): sliceFromUnstructured's 'cannot restore slice
+ * from string', mapFromUnstructured's 'cannot restore map from ...', structFromUnstructured's
+ * 'cannot restore struct from: ...', a number into a string 'cannot convert int64 to string',
+ * and a kind Go cannot convert at all 'unrecognized type: int32'. Undefined for types with their
+ * own unmarshalling (quantities, int-or-strings, times) and named scalar types, whose words are
+ * not these.
+ */
+function converterError(e: FieldError): string | undefined {
+  const want = /of type (\S+)$/.exec(e.detail)?.[1]?.replace(/^\*/, '');
+  if (!want) return undefined;
+  const got = goKind(e.badValue);
+  if (want.startsWith('[]')) return want === '[]byte' ? undefined : `cannot restore slice from ${got}`;
+  if (want.startsWith('map[')) return `cannot restore map from ${got}`;
+  if (['string', 'int32', 'int64', 'bool', 'float64'].includes(want)) {
+    if (want === 'string' && (got === 'int64' || got === 'float64')) return `cannot convert ${got} to string`;
+    if ((want === 'int32' || want === 'int64') && got === 'float64') return `cannot convert float64 to ${want}`;
+    return `unrecognized type: ${want}`;
+  }
+  const struct = /^v\d\w*\.(\w+)$/.exec(want)?.[1];
+  if (struct && messageSchema(struct) && !['Time', 'MicroTime', 'Duration'].includes(struct)) return `cannot restore struct from: ${got}`;
+  return undefined;
 }
 
 /** Drops nulls: an applied configuration states only the fields its manager wants set. */
