@@ -1,7 +1,8 @@
 // The tsctl describers of StatefulSets, DaemonSets, CronJobs, PersistentVolumeClaims,
 // PersistentVolumes, ServiceAccounts, Endpoints, EndpointSlices, Ingresses, the class kinds
 // (StorageClass, PriorityClass, IngressClass), HorizontalPodAutoscalers, ResourceQuotas, LimitRanges,
-// ReplicationControllers, PodDisruptionBudgets, NetworkPolicies, CSINodes and the RBAC kinds: each fetches what
+// ReplicationControllers, PodDisruptionBudgets, NetworkPolicies, CSINodes, CertificateSigningRequests
+// and the RBAC kinds: each fetches what
 // kubectl 1.32's describer of that kind fetches (the pods a controller owns, the pods using a
 // claim, an account's secrets, an ingress's backends) and says whether events follow, as some
 // of kubectl's describers (the RBAC and ResourceQuota ones) list none.
@@ -12,6 +13,7 @@ import { describeEndpointSlice, describeIngressClass, describePriorityClass, des
 import { describeCronJob, type CronJob } from './describe-cronjob.js';
 import { describeHorizontalPodAutoscaler, type HorizontalPodAutoscaler } from './describe-hpa.js';
 import { describeLimitRange, describeResourceQuota, type LimitRange, type ResourceQuota } from './describe-namespace.js';
+import { describeCertificateSigningRequest, type CertificateSigningRequest } from './describe-csr.js';
 import { describeNetworkPolicyObject } from './describe-netpol.js';
 import { describePodDisruptionBudget } from './describe-pdb.js';
 import { describeReplicationController, type ReplicationControllerDescribed } from './describe-replicaset.js';
@@ -78,6 +80,8 @@ export async function describeKind(client: RestClient, r: ApiResource, obj: Kube
     case 'networkpolicies.networking.k8s.io':
       // (NetworkPolicyDescriber lists no events)
       return { lines: describeNetworkPolicyObject(obj as NetworkPolicy), events: false };
+    case 'certificatesigningrequests.certificates.k8s.io':
+      return { lines: describeCertificateSigningRequest(obj as CertificateSigningRequest), events: true };
     case 'csinodes.storage.k8s.io':
       return { lines: describeCSINode(obj as CSINode), events: true };
     case 'poddisruptionbudgets.policy':
