@@ -18,6 +18,13 @@ describe('node authorizer', () => {
     expect(await decide({ verb: 'list', group: '', resource: 'configmaps' })).toEqual({ allowed: false, reason: 'can only read namespaced object of this type' });
   });
 
+  it('is refused what the static node rules do not allow with no reason, as the Node authorizer leaves it', async () => {
+    expect(await decide({ verb: 'delete', group: '', resource: 'nodes', name: 'n2' })).toEqual({ allowed: false, reason: '' });
+    expect(await decide({ verb: 'delete', group: '', resource: 'events', namespace: 'a', name: 'e' })).toEqual({ allowed: false, reason: '' });
+    expect(await decide({ verb: 'create', group: 'apps', resource: 'deployments', namespace: 'a' })).toEqual({ allowed: false, reason: '' });
+    expect(await decide({ verb: 'get', group: 'example.com', resource: 'widgets', namespace: 'a', name: 'w' })).toEqual({ allowed: false, reason: '' });
+  });
+
   it('uses only its own Lease in kube-node-lease (authorizeLease)', async () => {
     const lease = (verb: string, namespace: string, name?: string): Attributes => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace, name });
     expect(await decide(lease('update', 'kube-node-lease', 'n1'))).toEqual({ allowed: true });
