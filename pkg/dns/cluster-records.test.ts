@@ -62,6 +62,16 @@ describe('ClusterRecords', () => {
     expect(r.answer('10-1-2-3.kube-system.pod.cluster.local', RecordType.A)!.rcode).toBe(Rcode.NXDomain);
   });
 
+  it('answers NS at the zone apex with ns.dns.<zone> and its address, as CoreDNS does for its own service', () => {
+    const r = records();
+    r.nameserver = '10.244.0.1';
+    const ns = r.answer('cluster.local', RecordType.NS)!;
+    expect(ns).toMatchObject({ rcode: Rcode.NoError, answers: [{ name: 'cluster.local', ttl: 30, type: RecordType.NS, target: 'ns.dns.cluster.local' }], additional: [{ name: 'ns.dns.cluster.local', type: RecordType.A, address: '10.244.0.1' }] });
+    expect(r.answer('ns.dns.cluster.local', RecordType.A)!.answers).toEqual([{ name: 'ns.dns.cluster.local', ttl: 30, type: RecordType.A, address: '10.244.0.1' }]);
+    const aaaa = r.answer('ns.dns.cluster.local', RecordType.AAAA)!;
+    expect([aaaa.rcode, aaaa.answers]).toEqual([Rcode.NoError, []]);
+  });
+
   it('leaves names outside the zone, and unknown reverse names, to the upstreams', () => {
     const r = records();
     expect(r.answer('example.com', RecordType.A)).toBeUndefined();

@@ -63,6 +63,12 @@ export class ClusterRecords {
    * then a namespace exists when it holds a service, the best the services alone can say.
    */
   private namespaces: Set<string> | undefined;
+  /**
+   * The address the cluster DNS answers on: ns.dns.<zone>'s A record, the zone's name server (the
+   * SOA's mname), as CoreDNS's nsAddrs answers its own Service's cluster IP (or, without one,
+   * the address it runs on, which is what the node agent's server is here).
+   */
+  nameserver: string | undefined;
 
   constructor(readonly zone = 'cluster.local') {}
 
@@ -121,6 +127,14 @@ export class ClusterRecords {
     if (!this.inZone(name)) return undefined;
     if (name === `dns-version.${this.zone}` && qtype === RecordType.TXT) {
       return { rcode: Rcode.NoError, authoritative: true, answers: [{ name: qname.replace(/\.$/, ''), ttl: SCHEMA_VERSION_TTL, type: RecordType.TXT, text: SCHEMA_VERSION }], authority: [] };
+    }
+    const nsName = `ns.dns.${this.zone}`;
+    if (this.nameserver && (name === nsName || (name === this.zone && qtype === RecordType.NS))) {
+      // (CoreDNS's kubernetes plugin: NS at the zone's apex names ns.dns.<zone>, its address in
+      // the additional section; ns.dns.<zone> itself has that A record and nothing else)
+      const a: ResourceRecord = { name: nsName, ttl: TTL, type: RecordType.A, address: this.nameserver };
+      if (name === nsName) return qtype === RecordType.A || qtype === RecordType.ANY ? { rcode: Rcode.NoError, authoritative: true, answers: [{ ...a, name: qname.replace(/\.$/, '') }], authority: [] } : this.negative(Rcode.NoError);
+      return { rcode: Rcode.NoError, authoritative: true, answers: [{ name: qname.replace(/\.$/, ''), ttl: TTL, type: RecordType.NS, target: nsName }], authority: [], additional: [a] };
     }
     const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
     const records = this.lookup(labels, qtype);

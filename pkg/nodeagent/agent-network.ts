@@ -198,6 +198,7 @@ export class NodeNetwork {
     try {
       await server.start();
       this.dns.server = server;
+      this.dns.records.nameserver = gateway;
     } catch (e) {
       log.warn('cannot serve the cluster DNS; pods get the node\'s resolvers', { address: `${gateway}:53`, err: (e as Error).message });
     }

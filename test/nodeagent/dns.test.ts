@@ -93,6 +93,9 @@ describe('cluster DNS', () => {
     expect(await code('10-1-2-3.dns-empty.pod.cluster.local')).toBe('10.1.2.3');
     expect(await code('10-1-2-3.nonexistent.pod.cluster.local')).toBe('ENOTFOUND');
     expect(await code('nonexistent.svc.cluster.local')).toBe('ENOTFOUND');
+    // The zone's name server, as CoreDNS names itself: ns.dns.cluster.local, at the server's address.
+    expect(await resolver.resolveNs('cluster.local')).toEqual(['ns.dns.cluster.local']);
+    expect(await code('ns.dns.cluster.local')).toBe(gateway);
   });
 
   it('pods with dnsPolicy Default keep the node\'s resolvers', async () => {
