@@ -14,6 +14,7 @@ import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../p
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
+import { startHealthzServer } from '../../pkg/nodeagent/healthz.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { DEFAULT_EVICTION_HARD, ThresholdError, parseEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { logger } from '../../pkg/util/log.js';
@@ -27,6 +28,8 @@ const spec = {
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
   'data-dir': { type: 'string', default: d.dataDir, help: 'state (runtime, network, certificates)' },
   port: { type: 'number', default: d.port, help: 'HTTPS port for logs, exec and metrics' },
+  'healthz-port': { type: 'number', default: 10248, help: 'plain HTTP port of /healthz without credentials, as the kubelet\'s (0 disables)' },
+  'healthz-bind-address': { type: 'string', default: '127.0.0.1', help: 'address of the --healthz-port server' },
   'node-labels': { type: 'list', default: [], help: 'extra labels k=v' },
   'register-with-taints': { type: 'list', default: [], help: 'taints key=value:Effect' },
   'pod-cidr': { type: 'string', default: '', help: 'this node\'s pod CIDR if the control plane does not allocate one' },
@@ -187,6 +190,8 @@ async function main(): Promise<void> {
     allowedUnsafeSysctls: flags['allowed-unsafe-sysctls'],
     cgroupRoot,
     ...reservations,
+    healthzPort: flags['healthz-port'],
+    healthzBindAddress: flags['healthz-bind-address'],
     enforceNodeAllocatable: flags['enforce-node-allocatable'],
     systemReservedCgroup: flags['system-reserved-cgroup'] || undefined,
     kubeReservedCgroup: flags['kube-reserved-cgroup'] || undefined,
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)
   const reviewer = new RestClient(kc, { maxSockets: 2 });
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
+  if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews });
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });

@@ -71,6 +71,9 @@ export interface AgentConfig {
    * enforceNodeAllocatableCgroups does ("none": nothing enforced). Undefined: ["pods"].
    */
   enforceNodeAllocatable?: string[];
+  /** The kubelet's healthzPort and healthzBindAddress: the plain /healthz server beside the HTTPS one (healthz.ts); undefined when none runs. */
+  healthzPort?: number;
+  healthzBindAddress?: string;
   /** The kubelet's --system-reserved-cgroup and --kube-reserved-cgroup: told by /configz; their limits are not enforced here. */
   systemReservedCgroup?: string;
   kubeReservedCgroup?: string;

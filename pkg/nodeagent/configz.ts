@@ -27,6 +27,7 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     authentication: { x509: {}, webhook: { enabled: true, cacheTTL: '2m0s' }, anonymous: { enabled: false } },
     authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '5m0s', cacheUnauthorizedTTL: '30s' } },
     enableDebuggingHandlers: true,
+    ...(cfg.healthzPort !== undefined ? { healthzPort: cfg.healthzPort, healthzBindAddress: cfg.healthzBindAddress } : {}),
     clusterDomain: cfg.clusterDomain,
     ...(server.clusterDNS.length ? { clusterDNS: server.clusterDNS } : {}),
     nodeStatusUpdateFrequency: goDuration(cfg.leaseRenewSec * 1000),

@@ -31,6 +31,8 @@ const FIELDS: Record<string, { flag: string; kind: Kind }> = {
   imageMinimumGCAge: { flag: 'image-minimum-gc-age', kind: 'string' },
   maxPods: { flag: 'max-pods', kind: 'number' },
   port: { flag: 'port', kind: 'number' },
+  healthzPort: { flag: 'healthz-port', kind: 'number' },
+  healthzBindAddress: { flag: 'healthz-bind-address', kind: 'string' },
   podCIDR: { flag: 'pod-cidr', kind: 'string' },
   clusterDomain: { flag: 'cluster-domain', kind: 'string' },
   clusterDNS: { flag: 'cluster-dns', kind: 'dns' },

@@ -7,7 +7,6 @@
 // metrics API here with this node's own token; any other token is reviewed by the apiserver,
 // and its user must be allowed nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this
 // Node (delegated-auth.ts).
-import { healthzResponse } from './healthz.js';
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
@@ -27,6 +26,7 @@ import { cadvisorMetrics, parseNetDev, resourceMetrics, sampleMetrics } from './
 import { realStatsReader } from './eviction-signals.js';
 import { statsSummary, type Summary } from './stats-summary.js';
 import { kubeletConfigz } from './configz.js';
+import { healthzResponse } from './healthz.js';
 import { readFile } from 'node:fs/promises';
 import { isHostVethName } from '../network/veth.js';
 import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
