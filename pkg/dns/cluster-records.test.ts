@@ -98,6 +98,12 @@ describe('ClusterRecords', () => {
     expect(r.answer('web.default.svc.cluster.local', RecordType.SRV)!.answers).toMatchObject([{ type: RecordType.SRV, port: 80, weight: 50, target: 'web.default.svc.cluster.local' }, { port: 9090, weight: 50 }]);
     expect(r.answer('db.default.svc.cluster.local', RecordType.SRV)!.answers.map((a) => 'target' in a && a.target)).toEqual(['db-0.db.default.svc.cluster.local', '10-244-0-6.db.default.svc.cluster.local']);
     expect(r.answer('web.default.svc.cluster.local', RecordType.A)!.answers.every((a) => a.type === RecordType.A)).toBe(true);
+    // each target's address in the additional section, once (CoreDNS's SRV)
+    expect(r.answer('web.default.svc.cluster.local', RecordType.SRV)!.additional).toEqual([{ name: 'web.default.svc.cluster.local', ttl: 30, type: RecordType.A, address: '10.96.0.20' }]);
+    expect(r.answer('_pg._tcp.db.default.svc.cluster.local', RecordType.SRV)!.additional).toEqual([
+      { name: 'db-0.db.default.svc.cluster.local', ttl: 30, type: RecordType.A, address: '10.244.0.5' },
+      { name: '10-244-0-6.db.default.svc.cluster.local', ttl: 30, type: RecordType.A, address: '10.244.0.6' },
+    ]);
   });
 
   it('answers an ExternalName service with a CNAME, and pods by dashed address', () => {

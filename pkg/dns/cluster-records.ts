@@ -154,6 +154,13 @@ export class ClusterRecords {
       if (!next?.answers.length) return this.negative(Rcode.NoError);
       return { rcode: Rcode.NoError, authoritative: true, answers: [...own, ...next.answers], authority: [] };
     }
+    if (qtype === RecordType.SRV) {
+      // (CoreDNS's SRV: each target's address goes in the additional section, once, so a client
+      // need not ask again for the cluster IP or the endpoint behind each record)
+      const targets = unique(own.flatMap((r) => (r.type === RecordType.SRV ? [r.target] : [])));
+      const additional = targets.flatMap((t) => (this.resolve(t, RecordType.A, [...chain, name])?.answers ?? []).filter((r) => r.type === RecordType.A));
+      return { rcode: Rcode.NoError, authoritative: true, answers: own, authority: [], additional };
+    }
     return { rcode: Rcode.NoError, authoritative: true, answers: own, authority: [] };
   }
 

@@ -46,5 +46,9 @@ describe('DNS wire format', () => {
     const small = decodeResponse(encodeResponse(q, { rcode: 0, authoritative: true, answers: many, authority: [] }, 512));
     expect(small).toMatchObject({ truncated: true, answers: [] });
     expect(decodeResponse(encodeResponse(q, { rcode: 0, authoritative: true, answers: many, authority: [] })).answers).toHaveLength(100);
+    // The additional records go first, without TC, when the answers alone fit.
+    const dropped = encodeResponse(q, { rcode: 0, authoritative: true, answers: many.slice(0, 10), authority: [], additional: many }, 512);
+    expect(dropped.readUInt16BE(10)).toBe(0); // ARCOUNT
+    expect(decodeResponse(dropped)).toMatchObject({ truncated: false, answers: many.slice(0, 10) });
   });
 });

@@ -193,14 +193,14 @@ function record(w: Writer, r: ResourceRecord): void {
  * and TC is set, so the client asks again over TCP.
  */
 export function encodeResponse(q: Query, res: Response, maxSize = 65535): Buffer {
-  const build = (truncated: boolean) => {
+  const build = (truncated: boolean, extra = true) => {
     const w = new Writer();
     w.u16(q.id);
     // QR, opcode echoed, AA, TC, RD echoed, RA (we recurse for names outside the cluster).
     w.u16(0x8000 | (q.opcode << 11) | (res.authoritative ? 0x0400 : 0) | (truncated ? 0x0200 : 0) | (q.recursionDesired ? 0x0100 : 0) | 0x0080 | (res.rcode & 0xf));
     const an = truncated ? [] : res.answers;
     const ns = truncated ? [] : res.authority;
-    const ar = truncated ? [] : (res.additional ?? []);
+    const ar = truncated || !extra ? [] : (res.additional ?? []);
     w.u16(q.questions.length);
     w.u16(an.length);
     w.u16(ns.length);
@@ -214,7 +214,10 @@ export function encodeResponse(q: Query, res: Response, maxSize = 65535): Buffer
     return w.done();
   };
   const full = build(false);
-  return full.length <= maxSize ? full : build(true);
+  if (full.length <= maxSize) return full;
+  // (as miekg/dns's Truncate, which CoreDNS uses: the additional records go first, without TC)
+  const noExtra = res.additional?.length ? build(false, false) : undefined;
+  return noExtra && noExtra.length <= maxSize ? noExtra : build(true);
 }
 
 /** An error answer (FORMERR, SERVFAIL, NOTIMP...) to a query, or to a message that would not decode. */
