@@ -3,7 +3,7 @@
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, Leases, Nodes, Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { core, EndpointSlices, Leases, Namespaces, Nodes, Pods, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
@@ -66,6 +66,15 @@ describe('node authorization', () => {
     expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } }))).toBe(200);
     expect(await code(n1.create(Leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2' }, spec: { holderIdentity: 'n1' } }))).toBe(403);
     expect(await code(n1.delete(Nodes, undefined, 'n2'))).toBe(403);
+  });
+
+  it('a node lists Namespaces, EndpointSlices and Services: its agent serves the cluster DNS and the service proxy', async () => {
+    // (a 1.32 kubelet may not list Namespaces, but the node agent plays CoreDNS and kube-proxy
+    // with the node's credentials: their informers need these reads)
+    const n1 = cp.nodeClient('n1');
+    expect(await code(n1.list(Namespaces))).toBe(200);
+    expect(await code(n1.list(EndpointSlices))).toBe(200);
+    expect(await code(n1.list(Services))).toBe(200);
   });
 
   it('a node cannot change its own taints nor set restricted labels (NodeRestriction), but may set its own', async () => {
