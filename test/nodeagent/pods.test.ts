@@ -540,7 +540,8 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     expect(raw.window).toMatch(/^\d+(\.\d+)?s$/);
     const missing = await kubectl(['top', 'pod', 'no-such-pod']);
     expect(missing.code).toBe(1);
-    expect(missing.out).toContain('podmetrics.metrics.k8s.io "no-such-pod" not found');
+    // (metrics-server's PodMetrics.Get: a pod that does not exist is the pod lister's NotFound)
+    expect(missing.out).toContain('Error from server (NotFound): pods "no-such-pod" not found');
   });
 
   it('the agent serves cAdvisor\'s container metrics and the kubelet\'s resource metrics, through the apiserver\'s nodes/proxy too', async () => {
