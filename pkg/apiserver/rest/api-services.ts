@@ -13,6 +13,7 @@ import type { ResourceInfo } from '../registry/resources.js';
 import type { UserInfo } from '../registry/store.js';
 import { servedGroupVersions } from './discovery.js';
 import { sendJson } from './http-util.js';
+import { authorizeReadOnly } from './read-only-resource.js';
 import { age, toTable, type Printer } from './table.js';
 
 export interface APIServiceDeps {
@@ -108,12 +109,7 @@ const printer: Printer = {
 };
 
 export async function serveAPIServices(deps: APIServiceDeps, user: UserInfo, method: string, name: string | undefined, asTable: boolean, res: ServerResponse, query = new URLSearchParams()): Promise<void> {
-  const watch = !name && ['1', 'true'].includes(query.get('watch') ?? '');
-  const verb = name ? 'get' : watch ? 'watch' : 'list';
-  if (method !== 'GET') throw errors.methodNotSupported('apiservices.apiregistration.k8s.io', method.toLowerCase());
-  const d = await deps.authorizer.authorize(user, { verb, group: 'apiregistration.k8s.io', resource: 'apiservices', name });
-  if (!d.allowed) throw errors.forbidden(user.name, verb, 'apiregistration.k8s.io', 'apiservices', undefined, name, d.reason);
-  if (watch) throw errors.methodNotSupported('apiservices.apiregistration.k8s.io', 'watch');
+  await authorizeReadOnly(deps.authorizer, user, method, 'apiregistration.k8s.io', 'apiservices', name, query);
   let items = await all(deps);
   if (name) {
     const one = items.find((i) => i.metadata?.name === name);

@@ -8,6 +8,7 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
 import { sendJson } from './http-util.js';
+import { authorizeReadOnly } from './read-only-resource.js';
 import { toTable, type Printer } from './table.js';
 
 export interface ComponentStatusDeps {
@@ -59,13 +60,7 @@ const printer: Printer = {
 };
 
 export async function serveComponentStatuses(deps: ComponentStatusDeps, user: UserInfo, method: string, name: string | undefined, asTable: boolean, res: ServerResponse, query = new URLSearchParams()): Promise<void> {
-  // (a list with ?watch is a watch, which this storage does not serve: ListResource's 405, once authorized)
-  const watch = !name && ['1', 'true'].includes(query.get('watch') ?? '');
-  const verb = name ? 'get' : watch ? 'watch' : 'list';
-  if (method !== 'GET') throw errors.methodNotSupported('componentstatuses', method.toLowerCase());
-  const d = await deps.authorizer.authorize(user, { verb, group: '', resource: 'componentstatuses', name });
-  if (!d.allowed) throw errors.forbidden(user.name, verb, '', 'componentstatuses', undefined, name, d.reason);
-  if (watch) throw errors.methodNotSupported('componentstatuses', 'watch');
+  await authorizeReadOnly(deps.authorizer, user, method, '', 'componentstatuses', name, query);
   const items = await all(deps);
   if (name) {
     const one = items.find((i) => i.metadata?.name === name);
