@@ -64,6 +64,7 @@ import { admitConnect, webhookAdmission, type WebhookAccess } from './admission-
 import type { ConnectAttributes } from './rest/node-proxy.js';
 import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
+import { BootstrapTokenAuthenticator } from './bootstrap-token-auth.js';
 
 const log = logger('apiserver');
 
@@ -124,6 +125,8 @@ export interface ApiServerConfig {
   anonymousAuth: boolean;
   /** Defaults and exemptions of the PodSecurity admission plugin (--admission-control-config-file); none by default. */
   podSecurity?: PodSecurityConfig;
+  /** Bootstrap tokens (kube-system Secrets bootstrap-token-<id>) authenticate, as kube-apiserver's --enable-bootstrap-token-auth (default false). */
+  enableBootstrapTokenAuth?: boolean;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -167,6 +170,7 @@ export class ApiServer {
   grpcPort = 0;
   private tokens = new Map<string, TokenEntry>();
   private serviceAccountTokens: ServiceAccountTokenAuthenticator | undefined;
+  private bootstrapTokens: BootstrapTokenAuthenticator | undefined;
   /** The audiences the API's own tokens are for (TokenReview's default). */
   private apiAudiences: string[] = [];
   /** The issuer of service account tokens and the keys that verify them (issuer discovery). */
@@ -292,6 +296,7 @@ export class ApiServer {
     const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
     this.loadTokens(tokenFile);
     const tokenRequests = this.setUpServiceAccountTokens();
+    if (c.enableBootstrapTokenAuth) this.bootstrapTokens = new BootstrapTokenAuthenticator((name) => this.lookup('secrets', 'kube-system', name));
 
     const server = `https://${c.advertiseAddress}:${c.securePort}`;
     const joinDeps: JoinDeps = {
@@ -319,7 +324,7 @@ export class ApiServer {
       stores: this.stores,
       registry: this.registry,
       authenticate: (token) => this.authenticate(token),
-      reviewToken: tokenReviewer({ apiAudiences: this.apiAudiences, serviceAccounts: this.serviceAccountTokens, staticToken: (t) => this.authenticateStatic(t) }),
+      reviewToken: tokenReviewer({ apiAudiences: this.apiAudiences, serviceAccounts: this.serviceAccountTokens, staticToken: (t) => this.authenticateStatic(t), bootstrapToken: this.bootstrapTokens && ((t) => this.bootstrapTokens!.authenticate(t)) }),
       tokenRequests,
       // (the JWK set's URL is this apiserver's, as kube-apiserver derives it from its external address)
       issuerDiscovery: () => {
@@ -436,14 +441,14 @@ export class ApiServer {
     }
   }
 
-  /** Service account tokens (JWTs), then the static tokens of the token file. */
+  /** Service account tokens (JWTs), then the static tokens of the token file, then bootstrap tokens when enabled. */
   private async authenticate(token: string): Promise<UserInfo | undefined> {
     if (looksLikeJwt(token) && this.serviceAccountTokens) {
       const res = await this.serviceAccountTokens.authenticate(token);
       if (res && 'user' in res) return res.user;
       if (res) log.debug('service account token refused', { reason: res.error });
     }
-    return this.authenticateStatic(token);
+    return this.authenticateStatic(token) ?? (await this.bootstrapTokens?.authenticate(token));
   }
 
   private authenticateStatic(token: string): UserInfo | undefined {

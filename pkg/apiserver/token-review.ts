@@ -24,6 +24,8 @@ export interface TokenAuthenticators {
   serviceAccounts?: ServiceAccountTokenAuthenticator;
   /** The token file's users. */
   staticToken(token: string): UserInfo | undefined;
+  /** Bootstrap tokens, when --enable-bootstrap-token-auth is on. */
+  bootstrapToken?: (token: string) => Promise<UserInfo | undefined>;
 }
 
 export type TokenReviewer = (token: string, audiences: string[]) => Promise<TokenReviewResult>;
@@ -36,7 +38,8 @@ export function tokenReviewer(a: TokenAuthenticators): TokenReviewer {
       if (res && 'user' in res) return { user: res.user, audiences: a.serviceAccounts.audiencesOf(token, auds) };
       if (res) return { error: res.error };
     }
-    const user = a.staticToken(token);
+    // (bootstrap tokens know no audience either: Kubernetes wraps both audience-agnostic)
+    const user = a.staticToken(token) ?? (await a.bootstrapToken?.(token));
     if (!user) return {};
     const implicit = auds.filter((x) => a.apiAudiences.includes(x));
     if (!implicit.length) return { error: `token audiences ${JSON.stringify(a.apiAudiences)} is invalid for the target audiences ${JSON.stringify(auds)}` };
