@@ -5,6 +5,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { parseQuantity } from '../../pkg/api/quantity.js';
 import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
 import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
+import { CgroupEnforcementError } from '../../pkg/nodeagent/reserved-cgroups.js';
 import { parseReservation, ReservationError, reservationMap, validateEnforceNodeAllocatable, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -59,7 +60,7 @@ const spec = {
   'cgroup-root': { type: 'string', default: d.cgroupRoot, help: 'the pods cgroup (the kubelet\'s kubepods), limited to the node\'s allocatable: Guaranteed pods in it, Burstable and BestEffort pods in its burstable and besteffort tiers; one per agent on a machine' },
   'system-reserved': { type: 'list', default: [], help: 'resources set aside for the OS\'s daemons, ResourceName=Quantity pairs (cpu=200m,memory=500Mi,ephemeral-storage=1Gi,pid=1000): left out of the Node\'s allocatable and of the pods cgroup\'s limits' },
   'kube-reserved': { type: 'list', default: [], help: 'resources set aside for Kubernetes\' own daemons (this agent, a container runtime), ResourceName=Quantity pairs as --system-reserved' },
-  'enforce-node-allocatable': { type: 'list', default: ['pods'], help: 'what node allocatable is enforced on: pods (the pods cgroup capped at the capacity less the reservations, else at the capacity), system-reserved, kube-reserved (their cgroups named; not enforced here), or none' },
+  'enforce-node-allocatable': { type: 'list', default: ['pods'], help: 'what node allocatable is enforced on: pods (the pods cgroup capped at the capacity less the reservations, else at the capacity), system-reserved, kube-reserved (the existing cgroups of --system-reserved-cgroup and --kube-reserved-cgroup limited to --system-reserved and --kube-reserved: cpu shares, memory, pids; the agent stops when one is missing), or none' },
   'system-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of the OS\'s daemons, needed with --enforce-node-allocatable=system-reserved' },
   'kube-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of Kubernetes\' own daemons, needed with --enforce-node-allocatable=kube-reserved' },
   'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
@@ -218,6 +219,11 @@ main().catch((e) => {
   if (e instanceof FlagError) {
     process.stderr.write(`error: ${e.message}\n`);
     process.exit(2);
+  }
+  if (e instanceof CgroupEnforcementError) {
+    // (the kubelet's containerManager.Start failing: logged, exit 1)
+    logger('nodeagent').error('Failed to start ContainerManager', { err: e.message });
+    process.exit(1);
   }
   logger('nodeagent').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
   process.exit(1);

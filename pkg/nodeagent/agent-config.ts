@@ -74,7 +74,11 @@ export interface AgentConfig {
   /** The kubelet's healthzPort and healthzBindAddress: the plain /healthz server beside the HTTPS one (healthz.ts); undefined when none runs. */
   healthzPort?: number;
   healthzBindAddress?: string;
-  /** The kubelet's --system-reserved-cgroup and --kube-reserved-cgroup: told by /configz; their limits are not enforced here. */
+  /**
+   * The kubelet's --system-reserved-cgroup and --kube-reserved-cgroup: existing cgroups that get
+   * their reservation's limits when --enforce-node-allocatable has system-reserved or
+   * kube-reserved (reserved-cgroups.ts); told by /configz.
+   */
   systemReservedCgroup?: string;
   kubeReservedCgroup?: string;
 }

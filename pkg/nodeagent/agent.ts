@@ -39,6 +39,7 @@ import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicates, type AdmitFailure } from './admit-predicates.js';
 import { podsToPreempt, PreemptionError, PREEMPT_DISRUPTION_MESSAGE, PREEMPT_MESSAGE, PREEMPT_REASON, type Requirement } from './critical-preemption.js';
 import { QOSCgroups } from './qos-cgroups.js';
+import { enforceReservedCgroups } from './reserved-cgroups.js';
 import { podCgroupPath } from '../runtime/cgroups.js';
 import { podsCgroupReservation } from './node-allocatable.js';
 import { parseQuantity } from '../api/quantity.js';
@@ -48,6 +49,11 @@ export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-c
 const log = logger('nodeagent');
 /** How often the status of each pod in the API is checked against the one the agent last wrote (the kubelet status manager's syncPeriod). */
 const STATUS_RECONCILE_MS = 10_000;
+/**
+ * How long stop() waits for the syncs under way to end (each ends at its next step; one blocked
+ * past this on something that will not come is left, with a warning).
+ */
+const WORKER_STOP_WAIT_MS = 10_000;
 
 export class NodeAgent {
   /** spec.unschedulable as last announced (NodeNotSchedulable / NodeSchedulable events). */
@@ -62,6 +68,9 @@ export class NodeAgent {
   /** Service account tokens of the pods' projected volumes (TokenRequests bound to each pod). */
   private readonly tokens = new TokenManager((ns, sa, req) => this.client.createSubresource(ServiceAccounts, ns, sa, 'token', req));
   private stopped = false;
+  private halt!: (e: Error) => void;
+  /** Rejects once the agent stops: ends the workers' waits for what a stopped agent will never give them (the pod network, the Services). */
+  private readonly halted = new Promise<never>((_, reject) => (this.halt = reject));
   /** Every Service: for the containers' service variables, the cluster DNS and the service proxy. */
   private serviceInformer: Informer<Service & KubeObject>;
   /** Every EndpointSlice, when the cluster DNS or the service proxy needs them. */
@@ -154,6 +163,9 @@ export class NodeAgent {
     }
     // The pods cgroup and its QoS tiers before any pod (static ones included) is made.
     await this.qosCgroups.start(join(this.cfg.dataDir, 'runtime'));
+    // (then the reserved cgroups' limits: a failure stops the agent, as it stops the kubelet's container manager)
+    const reservedEvents: [type: 'Normal' | 'Warning', reason: string, message: string][] = [];
+    await enforceReservedCgroups(this.cfg, (type, reason, message) => (type === 'Warning' ? this.nodeEvent(type, reason, message) : void reservedEvents.push([type, reason, message])));
     this.pressure = new NodePressure(this.cfg.eviction, {
       runtime: this.runtime,
       nodeName: this.cfg.nodeName,
@@ -175,6 +187,7 @@ export class NodeAgent {
     this.nodeEvent('Normal', 'Starting', 'Starting kubelet.');
     this.pressure.announceConditions();
     this.qosCgroups.announce();
+    for (const [type, reason, message] of reservedEvents) this.nodeEvent(type, reason, message);
     this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
     this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
@@ -216,7 +229,12 @@ export class NodeAgent {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted.catch(() => {});
+    this.halt(new Error('the node agent has stopped'));
     for (const t of this.timers) clearInterval(t);
+    // The workers first: the syncs under way end, and nothing of a pod (its QoS tier, its cgroup,
+    // its sandbox) is made once stop() has returned, when a clean-up of the node may follow.
+    const workers = this.stopWorkers();
     this.staticPods?.stop();
     this.podInformer.stop();
     this.podStatus.stop();
@@ -226,10 +244,28 @@ export class NodeAgent {
     this.namespaceInformer?.stop();
     this.localPathCleaner.stop();
     this.pressure?.stop();
-    this.qosCgroups.stop();
+    await workers;
+    await this.qosCgroups.stop();
     this.ingress?.stop();
     await this.net.stop();
-    for (const w of this.workers.values()) w.stop();
+  }
+
+  private async stopWorkers(): Promise<void> {
+    const syncing = new Set<string>();
+    const ends = [...this.workers.values()].map((w) => {
+      syncing.add(w.key);
+      return w.stop().finally(() => syncing.delete(w.key));
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, WORKER_STOP_WAIT_MS)));
+    await Promise.race([Promise.all(ends), late]);
+    clearTimeout(timer);
+    if (syncing.size) log.warn('pod workers still syncing after the node agent stopped', { pods: [...syncing] });
+  }
+
+  /** What the workers wait for, or a rejection once the agent has stopped. */
+  private unlessStopped<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.halted]);
   }
 
   /**
@@ -246,6 +282,7 @@ export class NodeAgent {
   }
 
   private onPod(p: Pod & KubeObject): void {
+    if (this.stopped) return;
     // (mirror pods stand for static pods in the API: never run as pods themselves; without a
     // manifest directory there is no static pod behind one, and the kubelet deletes such orphans)
     if (isMirrorPod(p)) return this.staticPods ? this.staticPods.mirrorChanged(p) : void this.podStatus.confirmDeleted(p).catch((e: Error) => log.warn('deleting an orphaned mirror pod failed', { pod: `${p.metadata?.namespace}/${p.metadata?.name}`, err: e.message }));
@@ -263,7 +300,7 @@ export class NodeAgent {
       const worker: PodWorker = new PodWorker(p, {
         runtime: this.runtime,
         podsDir: join(this.cfg.dataDir, 'pods'),
-        network: () => this.net.plugin(),
+        network: () => this.unlessStopped(this.net.plugin()),
         nodeName: this.cfg.nodeName,
         hostIP: this.cfg.nodeIP,
         nodeAllocatable: () => this.nodeStatus.resources().allocatable,
@@ -271,7 +308,7 @@ export class NodeAgent {
         clusterDomain: this.cfg.clusterDomain,
         services: () => this.serviceInformer.list(),
         // (static pods do not wait for the Services, as the kubelet: they must start without the API)
-        servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.serviceInformer.hasSynced()),
+        servicesSynced: () => (isStaticPod(p) ? Promise.resolve() : this.unlessStopped(this.serviceInformer.hasSynced())),
         backoffBaseSec: this.cfg.backoffBaseSec,
         backoffMaxSec: this.cfg.backoffMaxSec,
         event: (pod, type, reason, message, container) => this.event(pod, type, reason, message, container),

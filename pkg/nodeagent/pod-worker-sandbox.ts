@@ -27,6 +27,8 @@ export class PodSandboxMaker {
     private readonly ctx: PodContext,
     /** The pod's address, once the sandbox has one. */
     private readonly addressed: (ip: string) => void,
+    /** Whether the worker has been stopped (its agent stops): then no sandbox is made. */
+    private readonly stopped: () => boolean = () => false,
   ) {}
 
   /** How long the back-off still holds a new attempt (ms; 0 or less: none). */
@@ -43,7 +45,7 @@ export class PodSandboxMaker {
    */
   async create(dead: { sandbox: PodSandboxStatus; containers: ContainerStatus[] } | undefined): Promise<boolean> {
     try {
-      await this.make(dead);
+      if (!(await this.make(dead))) return false;
       this.backoff = { notBefore: 0, delaySec: 0 };
       return true;
     } catch (e) {
@@ -57,7 +59,8 @@ export class PodSandboxMaker {
     }
   }
 
-  private async make(dead: { sandbox: PodSandboxStatus; containers: ContainerStatus[] } | undefined): Promise<void> {
+  /** Makes the sandbox; false when the worker was stopped before it could. */
+  private async make(dead: { sandbox: PodSandboxStatus; containers: ContainerStatus[] } | undefined): Promise<boolean> {
     const rt = this.d.runtime;
     const pod = this.ctx.pod;
     if (dead) {
@@ -73,6 +76,7 @@ export class PodSandboxMaker {
     const allocatableMemory = this.d.nodeAllocatable?.().memory;
     // (the pod's QoS tier, its shares brought up to date first)
     const cgroupParent = await this.d.podCgroupParent?.(pod);
+    if (this.stopped()) return false;
     const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined, cgroupParent });
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
@@ -86,7 +90,7 @@ export class PodSandboxMaker {
         // hostNetwork: the node's network, and so the node's address
         await rt.setPodSandboxIP(id, this.d.hostIP);
         this.addressed(this.d.hostIP);
-        return;
+        return true;
       }
       const net = await this.d.network();
       const res = await timed(networkOps, 'setup', () => net.setupPod({ sandboxId: id, netnsPath: status.netnsPath, hostPorts: hostPortsOf(pod) }));
@@ -95,6 +99,7 @@ export class PodSandboxMaker {
       await rt.setPodSandboxIP(id, res.ip);
       this.addressed(res.ip);
       await this.d.podAddressed?.(pod, res.ip);
+      return true;
     } catch (e) {
       for (const u of undo.reverse()) await u().catch(() => {});
       throw e;

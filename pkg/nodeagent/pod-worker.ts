@@ -52,6 +52,15 @@ export class PodWorker {
   private startReported = false;
   private running = false;
   private dirty = false;
+  /** The loop now running (resolved when none is): what stop() waits for. */
+  private looping: Promise<void> = Promise.resolve();
+  /**
+   * The agent stopped the worker: no sync starts, the one under way ends at its next step, and
+   * nothing of the pod is made again (resolves `halted`, which cuts short the waits of that sync).
+   */
+  private stopped = false;
+  private halt!: () => void;
+  private readonly halted = new Promise<void>((resolve) => (this.halt = resolve));
   /** The evictions of the pods preempted to admit this one, waited for before its first sync (admitAfter). */
   private admission: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -106,7 +115,7 @@ export class PodWorker {
       fail: (reason, message) => void (w.failed = { reason, message }),
     };
     this.volumes = new PodVolumes(d, this.ctx);
-    this.sandboxes = new PodSandboxMaker(d, this.ctx, (ip) => (w.podIP = ip));
+    this.sandboxes = new PodSandboxMaker(d, this.ctx, (ip) => (w.podIP = ip), () => w.stopped);
   }
 
   get uid(): string {
@@ -169,17 +178,19 @@ export class PodWorker {
 
   /** Run a sync now, or once the current one ends (coalescing). */
   kick(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.dirty = true;
       return;
     }
     this.running = true;
-    void this.loop();
+    this.looping = this.loop();
   }
 
   private async loop(): Promise<void> {
     if (this.admission) {
-      await this.admission;
+      await Promise.race([this.admission, this.halted]);
+      if (this.stopped) return void (this.running = false);
       this.admission = undefined;
     }
     do {
@@ -191,12 +202,13 @@ export class PodWorker {
         log.warn('pod sync failed', { pod: this.key, err: e instanceof Error ? e.message : String(e) });
         this.retryIn(2000);
       }
-    } while (this.dirty && !this.terminated);
+    } while (this.dirty && !this.terminated && !this.stopped);
     this.running = false;
   }
 
   /** Syncs again in `ms`, or at the earlier time a retry is already set for (two containers' back-offs: the first due wins). */
   private retryIn(ms: number): void {
+    if (this.stopped) return;
     const at = Date.now() + ms;
     if (this.retryTimer && this.retryAt > Date.now() && this.retryAt <= at) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -275,7 +287,9 @@ export class PodWorker {
     // (both kinds are tried whatever the other does: each volume has its own FailedMount)
     const apiDataReady = await this.volumes.prepareApiData();
     if (!(await this.volumes.prepareClaimVolumes()) || !apiDataReady) return this.reportStatus();
+    if (this.stopped) return;
     if (await this.killOutOfLayout()) return this.reportStatus();
+    if (this.stopped) return;
     if (!this.sandbox || this.sandbox.state !== 'SANDBOX_READY') {
       const wait = this.sandboxes.backoffLeft();
       if (wait > 0) {
@@ -283,6 +297,7 @@ export class PodWorker {
         return this.reportStatus();
       }
       if (!(await this.createSandbox())) return this.reportStatus();
+      if (this.stopped) return;
       await this.refresh();
     }
     // (the kubelet's getPullSecretsForPod, once the volumes are in place: on every sync, the
@@ -296,10 +311,12 @@ export class PodWorker {
     }
     const policy = spec.restartPolicy ?? 'Always';
     await this.restartChanged();
+    if (this.stopped) return;
     if (!(await syncInitContainers(this.ctx, policy))) return this.reportStatus();
     // App containers.
     let allStarted = true;
     for (const c of spec.containers ?? []) {
+      if (this.stopped) return;
       const st = this.latest(c.name!);
       if (!st) {
         await this.startContainer(c, this.nextAttempt.get(c.name!) ?? 0);
@@ -339,6 +356,7 @@ export class PodWorker {
     // Ephemeral containers (kubectl debug): started once, never restarted, in the pod's
     // namespaces and, with targetContainerName, in that container's PID namespace.
     for (const ec of this.finished() ? [] : (spec.ephemeralContainers ?? [])) {
+      if (this.stopped) return;
       if (this.latest(ec.name!)) continue;
       const target = ec.targetContainerName ? this.latest(ec.targetContainerName) : undefined;
       if (ec.targetContainerName && target?.state !== ContainerState.Running) continue; // the target's start comes first
@@ -360,6 +378,7 @@ export class PodWorker {
   }
 
   private reportStatus(): void {
+    if (this.stopped) return;
     this.d.statusChanged();
   }
 
@@ -372,13 +391,15 @@ export class PodWorker {
   private async restartChanged(): Promise<void> {
     const spec = this.pod.spec!;
     for (const c of [...(spec.initContainers ?? []).filter(isSidecar), ...(spec.containers ?? [])]) {
+      if (this.stopped) return;
       const st = this.latest(c.name!);
       if (!st || !isActive(st) || st.image === c.image) continue;
       this.stopProbers(c.name!);
       this.record(c.name!).ready = false;
       this.record(c.name!).changedRestart = true;
       const deadline = Date.now() + Number(spec.terminationGracePeriodSeconds ?? 30) * 1000;
-      await stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`, undefined, MINIMUM_GRACE_PERIOD_SEC);
+      await this.untilHalted(stopContainer(this.d.runtime, this.ctx, c.name!, st, deadline, `Container ${c.name} definition changed, will be restarted`, undefined, MINIMUM_GRACE_PERIOD_SEC));
+      if (this.stopped) return;
       await this.startContainer(c, restartCountOf(st) + 1);
       await this.refresh();
     }
@@ -400,6 +421,7 @@ export class PodWorker {
     log.info('the pod cgroup is not in the current layout; killing the pod to start it again there', { pod: this.key, cgroup: sandbox.cgroupParent, want });
     const pod = this.pod;
     await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    if (this.stopped) return true;
     await timed(runtimeOps, 'stop_podsandbox', () => this.d.runtime.stopPodSandbox(sandbox.id));
     await this.refresh();
     this.retryIn(0);
@@ -454,7 +476,7 @@ export class PodWorker {
     if (!ads || !this.startTime || this.failed || this.finished()) return false;
     const left = Date.parse(this.startTime) + Number(ads) * 1000 - Date.now();
     if (left > 0) {
-      this.deadlineTimer = setTimeout(() => this.kick(), left + 10);
+      if (!this.stopped) this.deadlineTimer = setTimeout(() => this.kick(), left + 10);
       return false;
     }
     const message = 'Pod was active on the node longer than the specified deadline';
@@ -467,13 +489,24 @@ export class PodWorker {
   private async stopActive(grace: number): Promise<boolean> {
     if (!this.containers.some(isActive)) return false;
     await this.stopContainers(grace);
+    if (this.stopped) return false;
     await this.refresh();
     return true;
   }
 
+  /**
+   * Stops the containers with their grace period; a stop of the worker meanwhile ends the wait
+   * (the runtime goes on with the stop, its SIGKILL at the deadline, as containerd goes on with
+   * a StopContainer its kubelet no longer waits for).
+   */
   private async stopContainers(grace: number): Promise<void> {
     for (const name of this.records.keys()) this.stopProbers(name);
-    await stopContainers(this.d.runtime, this.ctx, this.containers, grace);
+    await this.untilHalted(stopContainers(this.d.runtime, this.ctx, this.containers, grace));
+  }
+
+  /** `work`, or less once the worker is stopped. */
+  private untilHalted(work: Promise<unknown>): Promise<unknown> {
+    return Promise.race([work, this.halted]);
   }
 
   /**
@@ -487,6 +520,9 @@ export class PodWorker {
   private async terminate(): Promise<void> {
     const pod = this.pod;
     await this.stopContainers(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    // (an agent that stops meanwhile leaves the rest to its next start: the pod deleted while it
+    // was down, or still terminating, is found and torn down then)
+    if (this.stopped) return;
     let confirm = !this.deleted && !!pod.metadata?.deletionTimestamp;
     if (confirm && !isStaticPod(pod)) {
       await this.refresh().catch(() => {});
@@ -525,6 +561,7 @@ export class PodWorker {
     clearTimeout(this.deadlineTimer);
     this.reportStatus();
     if (await this.stopActive(ev.graceSec)) this.reportStatus();
+    if (this.stopped) return;
     await this.releaseSandbox();
     for (const w of ev.waiters.splice(0)) w();
   }
@@ -532,6 +569,7 @@ export class PodWorker {
   /** A pod that has run to its end: its sidecars are stopped, in order, and not restarted (the kubelet's KillPod); then its sandbox is released. */
   private async endPod(): Promise<void> {
     await this.stopActive(this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+    if (this.stopped) return;
     await this.releaseSandbox();
     return this.reportStatus();
   }
@@ -583,12 +621,21 @@ export class PodWorker {
     return removed;
   }
 
-  stop(): void {
+  /**
+   * The agent stops: no sync starts again, and the one under way ends at its next step (a wait
+   * for containers to stop or for preempted pods is cut short). Resolves once it has ended, so
+   * that nothing of the pod (its QoS tier, its cgroup, its sandbox) is made after the agent has
+   * stopped: a clean-up of the node that follows finds all there is.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
     this.terminated = true;
+    this.halt();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     clearTimeout(this.deadlineTimer);
     this.volumes.stop();
     for (const name of this.records.keys()) this.stopProbers(name);
+    return this.looping;
   }
 }
 

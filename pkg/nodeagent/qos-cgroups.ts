@@ -198,8 +198,10 @@ export class QOSCgroups {
     return removed;
   }
 
-  stop(): void {
+  /** Ends the periodic updates; resolves once the one under way (if any) has ended. */
+  stop(): Promise<void> {
     clearInterval(this.timer);
+    return this.updating;
   }
 
   /** The pods cgroup's counters and when it was made (its directory's change time), for the Summary's "pods" system container; undefined when unreadable. */
