@@ -1,5 +1,5 @@
 // tsctl get, describe and delete.
-import type { ContainerStatus, Endpoints, Event, KubeObject, Node, Pod, Toleration, VolumeMount } from '../api/types.js';
+import type { Endpoints, Event, KubeObject, Node, Pod } from '../api/types.js';
 import { core, EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
@@ -12,7 +12,7 @@ import { describeJob, type Job } from './describe-job.js';
 import { describeReplicaSet, type ReplicaSetDescribed } from './describe-replicaset.js';
 import { tabwrite } from './tabwriter.js';
 import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
-import { containerStateRows, mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
+import { describePod, rfc1123z } from './describe-pod.js';
 import { describeService } from './describe-service.js';
 import { describeKind } from './describe-kinds.js';
 import { describeGeneric } from './describe-generic.js';
@@ -349,6 +349,16 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
+  if (!r.group && r.resource === 'pods') {
+    const pod = obj as Pod;
+    const text = describePod(pod);
+    // (PodDescriber: a mirror pod's events are its static pod's, under the uid its config.mirror annotation holds)
+    const mirror = pod.metadata?.annotations?.['kubernetes.io/config.mirror'];
+    const evs = await objectEvents(client, r, namespace, mirror ? { ...obj.metadata, uid: mirror } : (obj.metadata ?? {}));
+    if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+    io.out(tabwrite(text.join('\n')) + '\n');
+    return 0;
+  }
   if (!r.group && ['configmaps', 'secrets', 'namespaces', 'services'].includes(r.resource)) {
     // (their describers' header: Name, Namespace, Labels, Annotations; no CreationTimestamp)
     const m = obj.metadata ?? {};
@@ -390,8 +400,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
   lines.push(...labelLines('Labels', meta.labels), ...annotationLines('Annotations', meta.annotations));
   kv('CreationTimestamp', meta.creationTimestamp ? rfc1123z(meta.creationTimestamp) : undefined);
   if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
-  if (r.resource === 'pods') describePod(obj, kv, lines);
-  else if (r.resource === 'nodes') {
+  if (r.resource === 'nodes') {
     describeNode(obj, kv, lines);
     // (as kubectl: the pods bound to it that have not ended, from every namespace)
     const pods = await client.list<Pod>(Pods, undefined, { fieldSelector: nodeNonTerminatedPods(meta.name ?? '') }).catch(() => undefined);
@@ -421,52 +430,6 @@ async function objectEvents(client: RestClient, r: ApiResource, namespace: strin
 }
 
 type Kv = (k: string, v: unknown, indent?: number) => void;
-
-function describePod(pod: Record<string, unknown>, kv: Kv, lines: string[]): void {
-  type C = { name: string; image?: string; ports?: { containerPort: number; protocol?: string }[]; command?: string[]; args?: string[]; volumeMounts?: VolumeMount[] };
-  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: C[]; initContainers?: C[]; restartPolicy?: string; priority?: number; priorityClassName?: string; serviceAccountName?: string; nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
-  const status = (pod.status ?? {}) as { phase?: string; podIP?: string; hostIP?: string; qosClass?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: Record<string, unknown>[]; initContainerStatuses?: Record<string, unknown>[]; reason?: string; message?: string };
-  // (kubectl's describePod: each line only when the pod has it)
-  if (spec.priority !== undefined) kv('Priority', spec.priority);
-  if (spec.priorityClassName) kv('Priority Class Name', spec.priorityClassName);
-  if (spec.serviceAccountName) kv('Service Account', spec.serviceAccountName);
-  kv('Node', spec.nodeName ? `${spec.nodeName}/${status.hostIP ?? ''}` : '<none>');
-  kv('Start Time', status.startTime ? rfc1123z(status.startTime) : undefined);
-  kv('Status', status.phase);
-  if (status.reason) kv('Reason', status.reason);
-  if (status.message) kv('Message', status.message);
-  kv('IP', status.podIP);
-  const owner = (pod.metadata as KubeObject['metadata'])?.ownerReferences?.find((o) => o.controller);
-  if (owner) kv('Controlled By', `${owner.kind}/${owner.name}`);
-  const list = (k: string, items: string[] | undefined, indent = 0) => (items ? items.forEach((l, i) => (i ? lines.push(`${' '.repeat(Math.max(18, k.length + 2))}${l}`) : kv(k, l, indent))) : kv(k, '<none>', indent));
-  const containers = (title: string, list: C[] | undefined, statuses: Record<string, unknown>[] | undefined) => {
-    if (!list?.length) return;
-    lines.push(`${title}:`);
-    for (const c of list) {
-      const st = statuses?.find((s) => s.name === c.name) as { state?: Record<string, Record<string, unknown>>; lastState?: Record<string, Record<string, unknown>>; ready?: boolean; restartCount?: number; containerID?: string; imageID?: string } | undefined;
-      lines.push(`  ${c.name}:`);
-      if (st?.containerID) kv('Container ID', st.containerID, 4);
-      kv('Image', c.image, 4);
-      if (st?.imageID) kv('Image ID', st.imageID, 4);
-      if (c.ports?.length) kv('Port', c.ports.map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', '), 4);
-      if (c.command) kv('Command', c.command.join(' '), 4);
-      if (c.args) kv('Args', c.args.join(' '), 4);
-      for (const [k, v, indent] of containerStateRows(st as ContainerStatus | undefined)) kv(k, v, indent);
-      const mounts = mountLines(c.volumeMounts);
-      if (!mounts) kv('Mounts', '<none>', 4);
-      else lines.push('    Mounts:', ...mounts.map((m) => `      ${m}`));
-    }
-  };
-  containers('Init Containers', spec.initContainers, status.initContainerStatuses);
-  containers('Containers', spec.containers, status.containerStatuses);
-  if (status.conditions?.length) {
-    lines.push('Conditions:');
-    lines.push(...formatTable(['Type', 'Status'], status.conditions.map((c) => [c.type, c.status])).trimEnd().split('\n').map((l) => `  ${l}`));
-  }
-  kv('QoS Class', status.qosClass);
-  list('Node-Selectors', spec.nodeSelector && Object.keys(spec.nodeSelector).length ? Object.entries(spec.nodeSelector).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`) : undefined);
-  list('Tolerations', tolerationLines(spec.tolerations));
-}
 
 function describeNode(node: Record<string, unknown>, kv: Kv, lines: string[]): void {
   const spec = (node.spec ?? {}) as { podCIDR?: string; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };

@@ -2,7 +2,9 @@
 // replica counts and strategy, the pod template (DescribePodTemplate), the conditions, the old
 // and new ReplicaSets, then the events; in tab-ended cells for Go's tabwriter (./tabwriter.ts).
 import type { KubeObject, Toleration, VolumeMount } from '../api/types.js';
-import { annotationLines, labelLines } from './describe-meta.js';
+import { annotationLines, labelLines, selectorString, tabbedField } from './describe-meta.js';
+
+export { selectorString, tabbedField };
 import { mountLines, rfc1123z, tolerationLines } from './describe-pod.js';
 
 type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
@@ -15,17 +17,6 @@ export type Deployment = KubeObject & {
   status?: { replicas?: number; updatedReplicas?: number; availableReplicas?: number; unavailableReplicas?: number; conditions?: { type: string; status: string; reason?: string }[] };
 };
 export type ReplicaSet = KubeObject & { spec?: { replicas?: number }; status?: { replicas?: number } };
-
-/** labels.Selector's String(): requirements sorted by key, "k=v", "k in (a,b)", "k notin (a,b)", "k", "!k". */
-export function selectorString(s: Selector | undefined): string {
-  const reqs: [string, string][] = Object.entries(s?.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
-  for (const e of s?.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    const text = { In: `${e.key} in (${values})`, NotIn: `${e.key} notin (${values})`, Exists: e.key, DoesNotExist: `!${e.key}` }[e.operator] ?? e.key;
-    reqs.push([e.key, text]);
-  }
-  return reqs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t).join(',');
-}
 
 /** The value of an env var as describeContainerEnvVars says it. */
 function envValue(e: EnvVar): string {
@@ -60,8 +51,6 @@ function containerLines(title: string, containers: Container[]): string[] {
   return out;
 }
 
-/** A multi-line field ("Labels:\tk=v" then "\tk2=v2") from tsctl's column-18 lines, as tab-ended cells. */
-export const tabbedField = (lines: string[], indent = '') => lines.map((l, i) => (i === 0 ? `${indent}${l.replace(/^(\S[^:]*:)\s+/, '$1\t')}` : `\t${l.slice(18)}`));
 
 /** describeVolumes for the common sources; another is "<unknown>", as kubectl says of one it has no printer for. */
 function volumeLines(v: Volume): string[] {

@@ -36,3 +36,19 @@ export function annotationLines(title: string, annotations: Record<string, strin
   }
   return titled(title, out);
 }
+
+/** A multi-line field ("Labels:\tk=v" then "\tk2=v2") from tsctl's column-18 lines, as tab-ended cells. */
+export const tabbedField = (lines: string[], indent = '') => lines.map((l, i) => (i === 0 ? `${indent}${l.replace(/^(\S[^:]*:)\s+/, '$1\t')}` : `\t${l.slice(18)}`));
+
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+
+/** labels.Selector's String(): requirements sorted by key, "k=v", "k in (a,b)", "k notin (a,b)", "k", "!k". */
+export function selectorString(s: Selector | undefined): string {
+  const reqs: [string, string][] = Object.entries(s?.matchLabels ?? {}).map(([k, v]) => [k, `${k}=${v}`]);
+  for (const e of s?.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    const text = { In: `${e.key} in (${values})`, NotIn: `${e.key} notin (${values})`, Exists: e.key, DoesNotExist: `!${e.key}` }[e.operator] ?? e.key;
+    reqs.push([e.key, text]);
+  }
+  return reqs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t).join(',');
+}

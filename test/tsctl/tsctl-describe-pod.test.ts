@@ -1,0 +1,151 @@
+// tsctl describe pod and describe node against the stock kubectl 1.32 on the same objects: a pod
+// with most of what describePod prints (init and app containers with ports, commands, resources,
+// probes, every form of env and envFrom, mounts; its states; readiness gates, conditions, volumes
+// of many kinds, node selector, tolerations) and a node with its Lease, conditions, addresses,
+// resources, system info and pods, byte for byte.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, Leases, Namespaces, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { runTsctl } from '../helpers/tsctl.js';
+import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
+import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let cp: TestControlPlane;
+const cache = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+const tsctl = (...args: string[]) => runTsctl(cp.kubeconfig, args);
+const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cache, args);
+
+const ns = 'tsc-dp';
+const t0 = '2026-01-02T03:04:05Z';
+const t1 = '2026-01-02T03:05:06Z';
+
+beforeAll(async () => {
+  if (!hasKubectl) return;
+  cp = await startControlPlane();
+  await cp.admin.create(Namespaces, undefined, { metadata: { name: ns } });
+  await cp.admin.create(core('configmaps'), ns, { metadata: { name: 'cfg' }, data: { k: 'v' } });
+});
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+const richPod = {
+  metadata: { name: 'rich', labels: { app: 'web', tier: 'front' }, annotations: { note: 'hello' } },
+  spec: {
+    nodeName: 'n1',
+    priority: 0,
+    nodeSelector: { disk: 'ssd', 'kubernetes.io/os': 'linux' },
+    tolerations: [
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' },
+      { operator: 'Exists' },
+    ],
+    readinessGates: [{ conditionType: 'example.com/feature' }, { conditionType: 'example.com/other' }],
+    initContainers: [{ name: 'setup', image: 'tskube.local/busybox:latest', command: ['sh', '-c', 'echo one\necho two'] }],
+    containers: [
+      {
+        name: 'app',
+        image: 'tskube.local/busybox:latest',
+        command: ['sleep'],
+        args: ['3600'],
+        ports: [
+          { name: 'http', containerPort: 8080 },
+          { containerPort: 9090, hostPort: 19090, protocol: 'UDP' },
+        ],
+        resources: { limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '250m', memory: '64Mi' } },
+        livenessProbe: { exec: { command: ['cat', '/tmp/ok'] }, initialDelaySeconds: 5 },
+        readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 3 },
+        startupProbe: { tcpSocket: { port: 'http' }, failureThreshold: 30 },
+        envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'S_', secretRef: { name: 'sec', optional: true } }],
+        env: [
+          { name: 'PLAIN', value: 'x' },
+          { name: 'LINES', value: 'a\nb' },
+          { name: 'MY_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+          { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'requests.cpu' } } },
+          { name: 'PASS', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
+          { name: 'K', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k', optional: true } } },
+        ],
+        volumeMounts: [
+          { name: 'data', mountPath: '/data', subPath: 'app' },
+          { name: 'cfg', mountPath: '/etc/cfg', readOnly: true },
+        ],
+      },
+      { name: 'side', image: 'tskube.local/busybox:latest', env: [{ name: 'LIM', valueFrom: { resourceFieldRef: { containerName: 'side', resource: 'limits.cpu' } } }] },
+    ],
+    volumes: [
+      { name: 'data', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'mem', emptyDir: { medium: 'Memory' } },
+      { name: 'host', hostPath: { path: '/var/log', type: 'Directory' } },
+      { name: 'cfg', configMap: { name: 'cfg' } },
+      { name: 'sec', secret: { secretName: 'sec', optional: true } },
+      { name: 'claim', persistentVolumeClaim: { claimName: 'pvc', readOnly: true } },
+      { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'cpu', resourceFieldRef: { containerName: 'app', resource: 'limits.cpu' } }] } },
+      {
+        name: 'proj',
+        projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }, { configMap: { name: 'kube-root-ca.crt' } }, { secret: { name: 'sec' } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] },
+      },
+      { name: 'nfs', nfs: { server: 'nfs.example', path: '/exports' } },
+      { name: 'csi', csi: { driver: 'csi.example.com', volumeAttributes: { size: '1', kind: 'fast' } } },
+    ],
+  },
+};
+
+const richStatus = {
+  phase: 'Running',
+  hostIP: '10.0.0.1',
+  hostIPs: [{ ip: '10.0.0.1' }],
+  podIP: '10.244.1.5',
+  podIPs: [{ ip: '10.244.1.5' }],
+  startTime: t0,
+  nominatedNodeName: 'n2',
+  conditions: [
+    { type: 'Initialized', status: 'True', lastTransitionTime: t0 },
+    { type: 'Ready', status: 'False', lastTransitionTime: t0 },
+    { type: 'example.com/feature', status: 'True', lastTransitionTime: t0 },
+  ],
+  initContainerStatuses: [{ name: 'setup', image: 'tskube.local/busybox:latest', imageID: 'tskube.local/busybox@sha256:abc', containerID: 'tskube://i1', ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: t0, finishedAt: t1 } } }],
+  containerStatuses: [
+    { name: 'app', image: 'tskube.local/busybox:latest', imageID: 'tskube.local/busybox@sha256:abc', containerID: 'tskube://c1', ready: false, restartCount: 3, started: true, state: { running: { startedAt: t1 } }, lastState: { terminated: { exitCode: 137, signal: 9, reason: 'OOMKilled', message: 'out of memory', startedAt: t0, finishedAt: t1 } } },
+    { name: 'side', image: 'tskube.local/busybox:latest', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+  ],
+};
+
+describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () => {
+  it('describes a pod with all its parts as kubectl describe pod does', async () => {
+    await cp.admin.create(Pods, ns, richPod);
+    await cp.admin.patch(Pods, ns, 'rich', { status: richStatus }, 'merge', 'status');
+    const want = await kubectl('describe', 'pod', 'rich', '-n', ns);
+    const got = await tsctl('describe', 'pod', 'rich', '-n', ns);
+    expect(got.err).toBe('');
+    expect(got.out).toBe(want);
+  });
+
+  it('describes a pending pod being deleted, with its owner, security profiles, spread constraints and an ephemeral container, as kubectl does', async () => {
+    await cp.admin.create(Pods, ns, {
+      metadata: { name: 'lean', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: '00000000-0000-0000-0000-000000000001', controller: true }] },
+      spec: {
+        priorityClassName: 'system-cluster-critical',
+        securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b', 'a'] }] } },
+          { maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+        ],
+        containers: [{ name: 'c', image: 'tskube.local/busybox:latest', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/audit.json' } }, resources: { limits: { cpu: '1', memory: '1Gi' } } }],
+        automountServiceAccountToken: false,
+        nodeName: 'n1',
+      },
+    });
+    await cp.admin.patch(Pods, ns, 'lean', { spec: { ephemeralContainers: [{ name: 'debugger', image: 'tskube.local/busybox:latest', command: ['sh'], stdin: true, tty: true }] } }, 'strategic', 'ephemeralcontainers');
+    await cp.admin.patch(Pods, ns, 'lean', { status: { reason: 'Evicted', message: 'The node was low on resource: memory.' } }, 'merge', 'status');
+    // (a node's pod deleted with a grace period stays until the node confirms: Terminating, its lasts "<invalid>" while the deadline is ahead)
+    await cp.admin.delete(Pods, ns, 'lean', { gracePeriodSeconds: 60 });
+    const want = await kubectl('describe', 'pod', 'lean', '-n', ns);
+    expect(want).toMatch(/^Status:\s+Terminating \(lasts <invalid>\)\nTermination Grace Period:\s+60s$/m);
+    expect((await tsctl('describe', 'pod', 'lean', '-n', ns)).out).toBe(want);
+  });
+});
