@@ -33,6 +33,7 @@ const spec = {
   'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m0s', help: 'a scale down takes the highest recommendation of this past window' },
   'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m0s', help: 'after its start, a pod\'s CPU samples count only once it is ready' },
   'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s', help: 'an unready pod this soon after its start is taken as not yet ready' },
+  controllers: { type: 'list', default: ['*'], help: 'controllers to run: * for those on by default, NAME to enable one, -NAME to disable one; as yet it switches only tokencleaner (off by default, as in 1.32: --controllers=*,tokencleaner deletes expired bootstrap token Secrets)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     nodeMonitorPeriodMs: flags['node-monitor-period'] * 1000,
     nodeStartupGracePeriodMs: flags['node-startup-grace-period'] * 1000,
     leaderElect: flags['leader-elect'],
+    controllers: flags.controllers,
     rootCA,
     serviceAccountPrivateKeyFile: flags['service-account-private-key-file'] || undefined,
     clusterSigning: flags['cluster-signing-cert-file'] && flags['cluster-signing-key-file'] ? { caCertFile: flags['cluster-signing-cert-file'], caKeyFile: flags['cluster-signing-key-file'], maxDurationMs: parseDuration(flags['cluster-signing-duration']) } : undefined,

@@ -42,6 +42,7 @@ import { PersistentVolumeController } from './persistent-volume.js';
 import { VolumeProtectionController } from './volume-protection.js';
 import { EphemeralVolumeController } from './ephemeral-volume.js';
 import { CsrSigningController, type SigningConfig } from './csr-signing.js';
+import { TokenCleaner } from './token-cleaner.js';
 
 const log = logger('controller-manager');
 
@@ -74,6 +75,22 @@ export interface ControllerManagerConfig {
   clusterSigning?: SigningConfig;
   /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
   horizontal?: Partial<HorizontalConfig>;
+  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner, off by default, is switched by it so far. */
+  controllers?: string[];
+}
+
+/** The controllers 1.32 runs only when --controllers names them (ControllersDisabledByDefault). */
+const DISABLED_BY_DEFAULT = new Set(['bootstrapsigner', 'tokencleaner']);
+
+/** IsControllerEnabled: the first entry naming it (NAME or -NAME) decides, else '*' enables the ones on by default. */
+export function controllerEnabled(name: string, controllers: string[] = ['*']): boolean {
+  let star = false;
+  for (const c of controllers) {
+    if (c === name) return true;
+    if (c === `-${name}`) return false;
+    if (c === '*') star = true;
+  }
+  return star && !DISABLED_BY_DEFAULT.has(name);
 }
 
 export const defaultControllerConfig: ControllerManagerConfig = {
@@ -187,6 +204,7 @@ export class ControllerManager {
     const csrs = c.clusterSigning ? new Informer(this.client, CertificateSigningRequests) : undefined;
     const signing = csrs && new CsrSigningController(this.client, csrs as never, c.clusterSigning!);
     if (csrs) ownInformers.push(csrs);
+    const tokenCleaner = controllerEnabled('tokencleaner', c.controllers) ? new TokenCleaner(this.client, informers.get('secrets')!) : undefined;
     for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
     await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
@@ -194,7 +212,7 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection, ephemeral];
-    const certificates = signing ? [signing] : [];
+    const certificates = [...(signing ? [signing] : []), ...(tokenCleaner ? [tokenCleaner] : [])];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
     this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
@@ -221,7 +239,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(tokenCleaner ? ['tokencleaner'] : [])] });
   }
 
   private stopControllers(): void {
