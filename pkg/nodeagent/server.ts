@@ -3,7 +3,8 @@
 // resource usage for kubectl top (/stats/usage, usage.ts), the Summary API (/stats/summary,
 // stats-summary.ts), the node's pods (/pods), its configuration (/configz, configz.ts), /metrics, the container metrics of
 // /metrics/cadvisor and /metrics/resource (container-metrics.ts), /metrics/probes, and
-// /healthz. The apiserver proxies pods/log, pods/exec, pods/attach, pods/portforward and the
+// /healthz (behind the same authentication and authorization as the rest, nodes/proxy: the
+// open one is healthz.ts's plain --healthz-port). The apiserver proxies pods/log, pods/exec, pods/attach, pods/portforward and the
 // metrics API here with this node's own token; any other token is reviewed by the apiserver,
 // and its user must be allowed nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this
 // Node (delegated-auth.ts).
@@ -97,13 +98,15 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
   const server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
-      const health = url.pathname.startsWith('/healthz') ? healthzResponse(url.pathname, url.searchParams) : undefined;
-      if (health) return void res.writeHead(health.code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(health.body);
+      // (every path behind the kubelet's auth filter, /healthz too: its filteringContainer applies
+      // the filter to what healthz.InstallHandler registers; the open /healthz is --healthz-port's)
       const allowed = await auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname).catch((e: Error): AuthResult => {
         log.warn('delegated authentication or authorization failed', { err: e.message });
         return { ok: false, code: 401, message: 'Unauthorized' };
       });
       if (!allowed.ok) return void res.writeHead(allowed.code, { 'Content-Type': 'text/plain' }).end(allowed.message);
+      const health = url.pathname.startsWith('/healthz') ? healthzResponse(url.pathname, url.searchParams) : undefined;
+      if (health) return void res.writeHead(health.code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(health.body);
       if (url.pathname === '/stats/usage') {
         // CPU rates and working sets for the apiserver's metrics.k8s.io (kubectl top)
         res.writeHead(200, { 'Content-Type': 'application/json' });
