@@ -1,11 +1,14 @@
 // apps/v1 defaults (SetDefaults_Deployment, SetDefaults_ReplicaSet): replicas 1, the
 // RollingUpdate strategy with 25% surge and unavailability, 10 old ReplicaSets kept, a 600 s
 // progress deadline; the pod template gets the pod spec defaults.
-import { defaultPodSpec } from './defaults.js';
+import { defaultPodSpec, embeddedObjectMeta } from './defaults.js';
 import type { Deployment, PodTemplateSpec, ReplicaSet, ReplicationController } from './types.js';
 
+/** A pod template: the pod spec defaults, and its metadata as Go writes it (embeddedObjectMeta). */
 export function defaultTemplate(t: PodTemplateSpec | undefined): void {
-  if (t?.spec) defaultPodSpec(t.spec);
+  if (!t) return;
+  embeddedObjectMeta(t);
+  if (t.spec) defaultPodSpec(t.spec);
 }
 
 export function defaultReplicaSet(rs: ReplicaSet): ReplicaSet {

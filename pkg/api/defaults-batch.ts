@@ -1,17 +1,14 @@
 // batch/v1 defaults (SetDefaults_Job, SetDefaults_CronJob) and the selector the server generates
 // for a Job (generateSelector in Kubernetes' job strategy): pods carry the job's uid and name as
 // labels and the Job selects its uid, so two Jobs never share pods.
-import { defaultPodSpec } from './defaults.js';
-import type { CronJob, Job, PodTemplateSpec } from './types.js';
+import { defaultTemplate } from './defaults-apps.js';
+import { embeddedObjectMeta } from './defaults.js';
+import type { CronJob, Job } from './types.js';
 
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
-
-function defaultTemplate(t: PodTemplateSpec | undefined): void {
-  if (t?.spec) defaultPodSpec(t.spec);
-}
 
 export function defaultJob(job: Job): Job {
   const spec = (job.spec ??= {});
@@ -67,6 +64,10 @@ export function defaultCronJob(cj: CronJob): CronJob {
   spec.suspend ??= false;
   spec.successfulJobsHistoryLimit ??= 3;
   spec.failedJobsHistoryLimit ??= 1;
-  defaultTemplate(spec.jobTemplate?.spec?.template);
+  if (spec.jobTemplate) {
+    embeddedObjectMeta(spec.jobTemplate);
+    // (a JobTemplateSpec's spec and its pod template are structs too: always written)
+    defaultTemplate((spec.jobTemplate.spec ??= {}).template ??= {});
+  }
   return cj;
 }

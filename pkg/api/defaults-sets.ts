@@ -3,6 +3,7 @@
 // StatefulSet updates every ordinal, partition 0), 10 revisions kept, OrderedReady pods, claims
 // retained; the pod template gets the pod spec defaults, claim templates the claim defaults.
 import { defaultTemplate } from './defaults-apps.js';
+import { embeddedObjectMeta } from './defaults.js';
 import { defaultPersistentVolumeClaim } from './defaults-storage.js';
 import type { DaemonSet, StatefulSet } from './types.js';
 
@@ -32,6 +33,11 @@ export function defaultStatefulSet(sts: StatefulSet): StatefulSet {
   retention.whenDeleted ||= 'Retain';
   retention.whenScaled ||= 'Retain';
   for (const t of spec.volumeClaimTemplates ?? []) {
+    // (Convert_apps_StatefulSetSpec_To_v1_StatefulSetSpec names every claim template's kind,
+    // whatever the client sent, as conversion before 1.17 did)
+    t.apiVersion = 'v1';
+    t.kind = 'PersistentVolumeClaim';
+    embeddedObjectMeta(t);
     defaultPersistentVolumeClaim(t);
     (t.status ??= {}).phase ||= 'Pending';
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addNamespaceFinalizer, defaultNamespace, defaultNode, defaultPod, defaultPodSpec, defaultPullPolicy, effectivePodRequests, podQOSClass } from './defaults.js';
-import type { Container, Pod } from './types.js';
+import { defaultDeployment, defaultReplicaSet, defaultReplicationController } from './defaults-apps.js';
+import { defaultCronJob, defaultJob } from './defaults-batch.js';
+import { defaultDaemonSet, defaultStatefulSet } from './defaults-sets.js';
+import type { Container, Pod, PodTemplateSpec } from './types.js';
 
 const pod = (containers: Container[], init: Container[] = []): Pod => ({ metadata: { name: 'p' }, spec: { containers, initContainers: init } });
 const res = (requests?: Record<string, string>, limits?: Record<string, string>) => ({ resources: { requests, limits } });
@@ -117,6 +120,37 @@ describe('defaultPod: generic ephemeral volumes', () => {
     const v = p.spec!.volumes![0]!;
     expect(v.emptyDir).toBeUndefined();
     expect(v.ephemeral!.volumeClaimTemplate!.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' });
+    // (PersistentVolumeClaimTemplate embeds ObjectMeta by value: Go writes its zero creationTimestamp as null)
+    expect(v.ephemeral!.volumeClaimTemplate!.metadata).toEqual({ creationTimestamp: null });
+  });
+});
+
+describe('embedded ObjectMeta: templates carry creationTimestamp: null as 1.32 writes them', () => {
+  const podTemplate = () => ({ metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  const selector = { matchLabels: { app: 'a' } };
+  it('in every workload kind\'s pod template, a CronJob\'s job template and a StatefulSet\'s claim templates', () => {
+    const tm = (o: { spec?: { template?: PodTemplateSpec } }) => o.spec!.template!.metadata;
+    const want = { creationTimestamp: null, labels: { app: 'a' } };
+    expect(tm(defaultDeployment({ spec: { selector, template: podTemplate() } }))).toEqual(want);
+    expect(tm(defaultReplicaSet({ spec: { selector, template: podTemplate() } }))).toEqual(want);
+    expect(tm(defaultReplicationController({ spec: { template: podTemplate() } }))).toEqual(want);
+    expect(tm(defaultDaemonSet({ spec: { selector, template: podTemplate() } }))).toEqual(want);
+    expect(tm(defaultJob({ spec: { template: podTemplate() } }))).toEqual(want);
+    // (a template without metadata gets it: Go never omits the struct)
+    expect(tm(defaultJob({ spec: { template: { spec: { containers: [] } } } }))).toEqual({ creationTimestamp: null });
+    const cj = defaultCronJob({ spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { containers: [] } } } } } });
+    expect(cj.spec!.jobTemplate!.metadata).toEqual({ creationTimestamp: null });
+    expect(cj.spec!.jobTemplate!.spec!.template!.metadata).toEqual({ creationTimestamp: null });
+    const sts = defaultStatefulSet({ spec: { selector, template: podTemplate(), volumeClaimTemplates: [{ apiVersion: 'v2', metadata: { name: 'data' }, spec: {} }] } });
+    expect(tm(sts)).toEqual(want);
+    // (Convert_apps_StatefulSetSpec_To_v1_StatefulSetSpec names each claim template's kind)
+    expect(sts.spec!.volumeClaimTemplates![0]).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: null }, status: { phase: 'Pending' } });
+    // (a ReplicationController without a template has none: its template is a pointer)
+    expect(defaultReplicationController({ spec: {} }).spec).not.toHaveProperty('template');
+  });
+  it('keeps a creationTimestamp a client gave', () => {
+    const given = { ...podTemplate(), metadata: { creationTimestamp: '2024-01-01T00:00:00Z' } };
+    expect(defaultDeployment({ spec: { selector, template: given } }).spec!.template!.metadata).toEqual({ creationTimestamp: '2024-01-01T00:00:00Z' });
   });
 });
 

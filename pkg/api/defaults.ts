@@ -2,7 +2,7 @@
 // DefaultTolerationSeconds and Priority admission plugins), QoS class and effective requests.
 import { canonicalQuantity, isValidQuantity, quantityToMilli, quantityToValue } from './quantity.js';
 import { DEFAULT_TOKEN_EXPIRATION_SECONDS } from './validation-serviceaccount.js';
-import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, PersistentVolumeSpec, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
+import type { ConfigMap, Container, LifecycleHandler, Namespace, Node, ObjectMeta, PersistentVolumeSpec, Pod, PodSpec, Probe, Secret, Toleration, Volume } from './types.js';
 import { POD_VOLUME_SOURCES } from './validation-volume-sources.js';
 import { dropDisabledPodSpecFields } from './gated-fields.js';
 
@@ -17,6 +17,16 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const colon = lastSegment.lastIndexOf(':');
   if (colon < 0) return 'Always';
   return lastSegment.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/**
+ * An ObjectMeta embedded by value (a pod template's, a job template's, a claim template's) as
+ * 1.32 writes it: Go never omits a struct, and a zero metav1.Time marshals as null, so the
+ * metadata is there with `creationTimestamp: null` (kubectl get -o yaml shows it) unless one is given.
+ */
+export function embeddedObjectMeta(holder: { metadata?: ObjectMeta }): void {
+  const meta = (holder.metadata ??= {}) as Omit<ObjectMeta, 'creationTimestamp'> & { creationTimestamp?: string | null };
+  if (meta.creationTimestamp === undefined) meta.creationTimestamp = null;
 }
 
 /** Rewrites valid quantities in their canonical form ("0.5" → "500m"), as Kubernetes stores them; invalid ones are left for validation. */
@@ -126,6 +136,7 @@ function defaultVolume(v: Volume): void {
   if (!POD_VOLUME_SOURCES.some((s) => v[s] != null)) v.emptyDir = {};
   defaultUnmountedVolumeSources(v);
   // (an ephemeral volume's claim spec gets a claim's defaults, as defaultPersistentVolumeClaim gives them)
+  if (v.ephemeral?.volumeClaimTemplate) embeddedObjectMeta(v.ephemeral.volumeClaimTemplate);
   const claim = v.ephemeral?.volumeClaimTemplate?.spec;
   if (claim) {
     claim.volumeMode ||= 'Filesystem';

@@ -112,6 +112,12 @@ describe('StatefulSet', () => {
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
     });
     expect(spec(got).template.spec.restartPolicy).toBe('Always');
+    expect(spec(got).template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'sts-defaults' } });
+    // A claim template as 1.32 writes it: named kind, Go's null creationTimestamp, a Pending status.
+    const claims = await cp.admin.create(StatefulSets, 'default', statefulSet('sts-claims', 1, { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] }));
+    expect(spec(claims).volumeClaimTemplates).toEqual([
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: null }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' }, status: { phase: 'Pending' } },
+    ]);
     // MaxUnavailableStatefulSet is off in 1.32: a maxUnavailable given is dropped.
     const mu = statefulSet('sts-max-unavailable');
     spec(mu).updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 2 } };

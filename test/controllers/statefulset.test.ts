@@ -68,6 +68,8 @@ describe('StatefulSet controller', () => {
     expect(st.updateRevision).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
     const crs = (await cp.admin.list(ControllerRevisions, 'default', { labelSelector: 'app=web' })).items;
     expect(crs.map((c) => c.metadata?.name)).toEqual([st.updateRevision]);
+    // (the revision holds the template as 1.32's getPatch encodes it: its metadata with creationTimestamp: null)
+    expect((crs[0] as KubeObject & { data: { spec: { template: { metadata: unknown } } } }).data.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'web' } });
   });
 
   it('scales down through the scale subresource from the highest ordinal, one at a time', async () => {
