@@ -1,6 +1,6 @@
 // tsctl get, describe and delete.
-import type { Endpoints, Event, KubeObject, Node, Pod } from '../api/types.js';
-import { core, EndpointsRef, Events, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
+import type { Endpoints, Event, KubeObject, Lease, Node, Pod } from '../api/types.js';
+import { core, EndpointsRef, Events, Leases, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
@@ -11,8 +11,8 @@ import { describeNamespace, type LimitRange, type ResourceQuota } from './descri
 import { describeJob, type Job } from './describe-job.js';
 import { describeReplicaSet, type ReplicaSetDescribed } from './describe-replicaset.js';
 import { tabwrite } from './tabwriter.js';
-import { nodeNonTerminatedPods, nodeResourceLines } from './describe-node.js';
-import { describePod, rfc1123z } from './describe-pod.js';
+import { describeNode, nodeNonTerminatedPods } from './describe-node.js';
+import { describePod } from './describe-pod.js';
 import { describeService } from './describe-service.js';
 import { describeKind } from './describe-kinds.js';
 import { describeGeneric } from './describe-generic.js';
@@ -384,7 +384,7 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
-  if (!(!r.group && ['pods', 'nodes', 'configmaps', 'secrets'].includes(r.resource))) {
+  if (!(!r.group && r.resource === 'nodes')) {
     // (a kind with no describer of its own: kubectl's genericDescriber)
     const text = describeGeneric(obj);
     const evs = await objectEvents(client, r, namespace, obj.metadata ?? {});
@@ -392,29 +392,23 @@ export async function describe(client: RestClient, disco: Discovery, what: strin
     io.out(tabwrite(text.join('\n')) + '\n');
     return 0;
   }
-  const lines: string[] = [];
-  const kv = (k: string, v: unknown, indent = 0) => lines.push(`${' '.repeat(indent)}${(k + ':').padEnd(Math.max(18 - indent, k.length + 2))}${v ?? '<none>'}`);
-  const meta = obj.metadata ?? {};
-  kv('Name', meta.name);
-  if (r.namespaced) kv('Namespace', meta.namespace);
-  lines.push(...labelLines('Labels', meta.labels), ...annotationLines('Annotations', meta.annotations));
-  kv('CreationTimestamp', meta.creationTimestamp ? rfc1123z(meta.creationTimestamp) : undefined);
-  if (meta.deletionTimestamp) kv('Deletion Timestamp', `${meta.deletionTimestamp} (grace ${meta.deletionGracePeriodSeconds ?? 0}s)`);
-  if (r.resource === 'nodes') {
-    describeNode(obj, kv, lines);
-    // (as kubectl: the pods bound to it that have not ended, from every namespace)
-    const pods = await client.list<Pod>(Pods, undefined, { fieldSelector: nodeNonTerminatedPods(meta.name ?? '') }).catch(() => undefined);
-    if (pods) lines.push(...nodeResourceLines(obj as Node, pods.items));
-  }
-  else if (r.resource === 'configmaps' && !r.group) lines.push(...describeConfigMap(obj));
-  else if (r.resource === 'secrets' && !r.group) lines.push(...describeSecret(obj));
-  else {
-    if (obj.spec) lines.push('Spec:', ...toYaml(obj.spec).trimEnd().split('\n').map((l) => `  ${l}`));
-    if (obj.status) lines.push('Status:', ...toYaml(obj.status).trimEnd().split('\n').map((l) => `  ${l}`));
-  }
-  const evs = await objectEvents(client, r, namespace, meta);
-  if (evs) lines.push(...describeEvents(evs));
-  io.out(lines.join('\n') + '\n');
+  // (NodeDescriber: the pods bound to it that have not ended, from every namespace, "not authorized" when they may not be listed)
+  const nodeName = obj.metadata?.name ?? '';
+  const pods = await client.list<Pod>(Pods, undefined, { fieldSelector: nodeNonTerminatedPods(nodeName) }).then(
+    (l) => l.items,
+    (e) => {
+      if (e instanceof StatusError && e.code === 403) return 'forbidden' as const;
+      throw e;
+    },
+  );
+  const lease = await client.get<Lease>(Leases, 'kube-node-lease', nodeName).catch((e: Error) => ({ error: e.message }));
+  const text = describeNode(obj as Node, lease, pods);
+  // (a node's events: those of its uid, then those that name it as their uid, as the kubelet's do)
+  const byUid = await objectEvents(client, r, namespace, obj.metadata ?? {});
+  const byName = byUid && (await objectEvents(client, r, namespace, { ...obj.metadata, uid: nodeName }));
+  const evs = byUid && [...byUid, ...(byName ?? [])];
+  if (evs) text.push(...(evs.length ? describeEvents(evs) : ['Events:\t<none>']));
+  io.out(tabwrite(text.join('\n')) + '\n');
   return 0;
 }
 
@@ -426,29 +420,6 @@ async function objectEvents(client: RestClient, r: ApiResource, namespace: strin
   } catch (e) {
     if (!(e instanceof StatusError && e.code === 403)) throw e;
     return undefined;
-  }
-}
-
-type Kv = (k: string, v: unknown, indent?: number) => void;
-
-function describeNode(node: Record<string, unknown>, kv: Kv, lines: string[]): void {
-  const spec = (node.spec ?? {}) as { podCIDR?: string; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
-  const status = (node.status ?? {}) as { conditions?: { type: string; status: string; reason?: string; message?: string }[]; addresses?: { type: string; address: string }[]; capacity?: Record<string, string>; allocatable?: Record<string, string> };
-  kv('Taints', spec.taints?.length ? spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(', ') : '<none>');
-  kv('Unschedulable', spec.unschedulable ? 'true' : 'false');
-  kv('PodCIDR', spec.podCIDR);
-  if (status.conditions?.length) {
-    lines.push('Conditions:');
-    lines.push(...formatTable(['Type', 'Status', 'Reason', 'Message'], status.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''])).trimEnd().split('\n').map((l) => `  ${l}`));
-  }
-  if (status.addresses?.length) {
-    lines.push('Addresses:');
-    for (const a of status.addresses) kv(a.type, a.address, 2);
-  }
-  for (const [title, m] of [['Capacity', status.capacity], ['Allocatable', status.allocatable]] as const) {
-    if (!m) continue;
-    lines.push(`${title}:`);
-    for (const [k, v] of Object.entries(m)) kv(k, v, 2);
   }
 }
 

@@ -1,12 +1,15 @@
-// The node's pods and what they ask of it, as kubectl 1.32's describeNodeResource and its
-// "Allocated resources" table write them: every pod on the node that has not ended, with its
-// cpu and memory requests and limits (PodRequests/PodLimits) and their share of the node's
-// allocatable, then the totals of cpu, memory and ephemeral-storage.
+// tsctl describe node as kubectl 1.32's describeNode writes it, in tab-ended cells for
+// ./tabwriter.ts: Name, Roles, Labels, Annotations, CreationTimestamp, Taints, Unschedulable,
+// the node's Lease, the Conditions table, Addresses, Capacity, Allocatable, System Info,
+// PodCIDR(s), ProviderID, then describeNodeResource: every pod on the node that has not ended,
+// with its cpu and memory requests and limits (PodRequestsAndLimits, overhead included) and
+// their share of the node's allocatable, and the Allocated resources totals.
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { formatMilli, formatQuantity, quantityToMilli, type QuantityFormat } from '../api/quantity.js';
-import type { Node, Pod } from '../api/types.js';
+import type { Lease, Node, Pod, Taint } from '../api/types.js';
 import { humanDuration } from '../apiserver/rest/table.js';
-import { tabbed } from './describe-events.js';
+import { annotationLines, labelLines, tabbedField } from './describe-meta.js';
+import { rfc1123z } from './describe-pod.js';
 
 /** The field selector kubectl lists a node's pods with: bound to it, not Succeeded or Failed. */
 export const nodeNonTerminatedPods = (node: string) => `spec.nodeName=${node},status.phase!=Succeeded,status.phase!=Failed`;
@@ -33,25 +36,117 @@ const shown = (resource: string, milli: number, format: QuantityFormat) => (reso
 /** "<total> (<percent of allocatable>%)", the percent truncated as int64() does; 0% when the node has none. */
 const share = (resource: string, milli: number, allocatableMilli: number, format: QuantityFormat) => `${shown(resource, milli, format)} (${allocatableMilli ? Math.trunc((milli / allocatableMilli) * 100) : 0}%)`;
 
+/** findNodeRoles: the names after node-role.kubernetes.io/ and a non-empty kubernetes.io/role, sorted, each once. */
+export function nodeRoles(labels: Record<string, string> | undefined): string[] {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/')) {
+      const role = k.slice('node-role.kubernetes.io/'.length);
+      if (role) roles.add(role);
+    } else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return [...roles].sort();
+}
+
+/** Taint.ToString: "key[=value][:effect]". */
+const taintText = (t: Taint) => `${t.key ?? ''}${t.value ? `=${t.value}` : ''}${t.effect ? `:${t.effect}` : ''}`;
+
+/** printNodeTaintsMultiline: ordered by effect then key. */
+function taintLines(taints: Taint[] | undefined): string[] {
+  if (!taints?.length) return ['Taints:\t<none>'];
+  const key = (t: Taint) => `${t.effect ?? ''},${t.key ?? ''}`;
+  return [...taints].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).map((t, i) => `${i ? '' : 'Taints:'}\t${taintText(t)}`);
+}
+
+/** A resource list by name (SortableResourceNames), each quantity as stored. */
+const resourceRows = (m: Record<string, string>) => Object.keys(m).sort().map((k) => `  ${k}:\t${m[k]}`);
+
+/** The node's Lease as describeNodeLease prints it, or the error that kept kubectl from getting it. */
+export type NodeLease = Lease | { error: string };
+
+/** What describe node shows of the node's pods: those listed, or none when they may not be listed ("Pods: not authorized"). */
+export type NodePods = Pod[] | 'forbidden';
+
+/** The lines of describe node up to its events. */
+export function describeNode(node: Node, lease: NodeLease, pods: NodePods, now = Date.now()): string[] {
+  const meta = node.metadata ?? {};
+  const spec = node.spec ?? {};
+  const status = node.status ?? {};
+  const roles = nodeRoles(meta.labels);
+  const out = [`Name:\t${meta.name ?? ''}`, `Roles:\t${roles.length ? roles.join(',') : '<none>'}`, ...tabbedField(labelLines('Labels', meta.labels)), ...tabbedField(annotationLines('Annotations', meta.annotations))];
+  out.push(`CreationTimestamp:\t${rfc1123z(meta.creationTimestamp)}`, ...taintLines(spec.taints), `Unschedulable:\t${spec.unschedulable ?? false}`);
+  if ('error' in lease) out.push(`Lease:\tFailed to get lease: ${lease.error}`);
+  else {
+    const l = lease.spec ?? {};
+    out.push('Lease:', `  HolderIdentity:\t${l.holderIdentity ?? '<unset>'}`, `  AcquireTime:\t${l.acquireTime ? rfc1123z(l.acquireTime) : '<unset>'}`, `  RenewTime:\t${l.renewTime ? rfc1123z(l.renewTime) : '<unset>'}`);
+  }
+  if (status.conditions?.length) {
+    out.push('Conditions:', '  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage', '  ----\t------\t-----------------\t------------------\t------\t-------');
+    for (const c of status.conditions) out.push(`  ${c.type ?? ''} \t${c.status ?? ''} \t${rfc1123z(c.lastHeartbeatTime)} \t${rfc1123z(c.lastTransitionTime)} \t${c.reason ?? ''} \t${c.message ?? ''}`);
+  }
+  out.push('Addresses:', ...(status.addresses ?? []).map((a) => `  ${a.type ?? ''}:\t${a.address ?? ''}`));
+  if (status.capacity && Object.keys(status.capacity).length) out.push('Capacity:', ...resourceRows(status.capacity));
+  if (status.allocatable && Object.keys(status.allocatable).length) out.push('Allocatable:', ...resourceRows(status.allocatable));
+  const info = status.nodeInfo ?? {};
+  out.push(
+    'System Info:',
+    `  Machine ID:\t${info.machineID ?? ''}`,
+    `  System UUID:\t${info.systemUUID ?? ''}`,
+    `  Boot ID:\t${info.bootID ?? ''}`,
+    `  Kernel Version:\t${info.kernelVersion ?? ''}`,
+    `  OS Image:\t${info.osImage ?? ''}`,
+    `  Operating System:\t${info.operatingSystem ?? ''}`,
+    `  Architecture:\t${info.architecture ?? ''}`,
+    `  Container Runtime Version:\t${info.containerRuntimeVersion ?? ''}`,
+    `  Kubelet Version:\t${info.kubeletVersion ?? ''}`,
+    // (deprecated and empty from 1.31's kubelet on, but 1.32's kubectl still prints it)
+    `  Kube-Proxy Version:\t${info.kubeProxyVersion ?? ''}`,
+  );
+  if (spec.podCIDR) out.push(`PodCIDR:\t${spec.podCIDR}`);
+  if (spec.podCIDRs?.length) out.push(`PodCIDRs:\t${spec.podCIDRs.join(',')}`);
+  if (spec.providerID) out.push(`ProviderID:\t${spec.providerID}`);
+  if (pods === 'forbidden') out.push('Pods:\tnot authorized');
+  else out.push(...nodeResourceLines(node, pods, now));
+  return out;
+}
+
+/** hugepages-<size>, as IsHugePageResourceName tells them. */
+const isHugePages = (r: string) => r.startsWith('hugepages-');
+
+/** A standard container resource (IsStandardContainerResourceName): not counted as an extended one. */
+const standard = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/** describeNodeResource: the pods table, then the Allocated resources table with hugepages and extended resources after cpu, memory and ephemeral-storage. */
 export function nodeResourceLines(node: Node, pods: Pod[], now = Date.now()): string[] {
   const alloc = node.status?.allocatable && Object.keys(node.status.allocatable).length ? node.status.allocatable : (node.status?.capacity ?? {});
   const allocMilli = (r: string) => (alloc[r] ? quantityToMilli(alloc[r]!) : 0);
-  const rows = pods.map((p) => {
-    const req = podTotalsMilli(p, 'requests');
-    const lim = podTotalsMilli(p, 'limits');
+  const lines = [
+    `Non-terminated Pods:\t(${pods.length} in total)`,
+    '  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge',
+    '  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---',
+  ];
+  for (const p of pods) {
+    const req = podTotalsMilli(p, 'requests', { overhead: true });
+    const lim = podTotalsMilli(p, 'limits', { overhead: true });
     const cell = (r: string, t: Map<string, number>) => share(r, t.get(r) ?? 0, allocMilli(r), formatOf([p], r));
     const created = p.metadata?.creationTimestamp;
-    return [`  ${p.metadata?.namespace ?? ''}`, p.metadata?.name ?? '', '', cell('cpu', req), cell('cpu', lim), cell('memory', req), cell('memory', lim), created ? humanDuration(now - Date.parse(created)) : '<unknown>'];
-  });
-  const lines = [`Non-terminated Pods:  (${pods.length} in total)`, ...tabbed([['  Namespace', 'Name', '', 'CPU Requests', 'CPU Limits', 'Memory Requests', 'Memory Limits', 'Age'], ['  ---------', '----', '', '------------', '----------', '---------------', '-------------', '---'], ...rows])];
+    lines.push(`  ${p.metadata?.namespace ?? ''}\t${p.metadata?.name ?? ''}\t\t${cell('cpu', req)}\t${cell('cpu', lim)}\t${cell('memory', req)}\t${cell('memory', lim)}\t${created ? humanDuration(now - Date.parse(created)) : '<unknown>'}`);
+  }
   const totals = (which: 'requests' | 'limits') => {
     const sum = new Map<string, number>();
-    for (const p of pods) for (const [r, v] of podTotalsMilli(p, which)) sum.set(r, (sum.get(r) ?? 0) + v);
+    for (const p of pods) for (const [r, v] of podTotalsMilli(p, which, { overhead: true })) sum.set(r, (sum.get(r) ?? 0) + v);
     return sum;
   };
   const reqs = totals('requests');
   const limits = totals('limits');
-  const resourceRows = ['cpu', 'memory', 'ephemeral-storage'].map((r) => [`  ${r}`, share(r, reqs.get(r) ?? 0, allocMilli(r), formatOf(pods, r)), share(r, limits.get(r) ?? 0, allocMilli(r), formatOf(pods, r))]);
-  lines.push('Allocated resources:', '  (Total limits may be over 100 percent, i.e., overcommitted.)', ...tabbed([['  Resource', 'Requests', 'Limits'], ['  --------', '--------', '------'], ...resourceRows]));
+  lines.push('Allocated resources:', '  (Total limits may be over 100 percent, i.e., overcommitted.)', '  Resource\tRequests\tLimits', '  --------\t--------\t------');
+  const names = Object.keys(alloc);
+  for (const r of ['cpu', 'memory', 'ephemeral-storage', ...names.filter(isHugePages).sort()]) {
+    lines.push(`  ${r}\t${share(r, reqs.get(r) ?? 0, allocMilli(r), formatOf(pods, r))}\t${share(r, limits.get(r) ?? 0, allocMilli(r), formatOf(pods, r))}`);
+  }
+  // (an extended resource: its totals with no share)
+  for (const r of names.filter((n) => !isHugePages(n) && !standard.has(n) && n !== 'pods').sort()) {
+    lines.push(`  ${r}\t${shown(r, reqs.get(r) ?? 0, formatOf(pods, r))}\t${shown(r, limits.get(r) ?? 0, formatOf(pods, r))}`);
+  }
   return lines;
 }

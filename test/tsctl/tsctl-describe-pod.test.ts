@@ -148,4 +148,38 @@ describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () =
     expect(want).toMatch(/^Status:\s+Terminating \(lasts <invalid>\)\nTermination Grace Period:\s+60s$/m);
     expect((await tsctl('describe', 'pod', 'lean', '-n', ns)).out).toBe(want);
   });
+
+  it('describes a node with its Lease, conditions, resources, system info, pods and events as kubectl describe node does', async () => {
+    await cp.admin.create(Nodes, undefined, {
+      metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/worker': '', 'kubernetes.io/role': 'edge' }, annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
+      spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'], providerID: 'tskube://n1', taints: [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }, { key: 'b', effect: 'NoExecute' }, { key: 'a', effect: 'NoSchedule' }] },
+    });
+    await cp.admin.patch(Nodes, undefined, 'n1', {
+      status: {
+        conditions: [
+          { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: t1, lastTransitionTime: t0, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+          { type: 'Ready', status: 'True', lastHeartbeatTime: t1, lastTransitionTime: t0, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+        ],
+        addresses: [{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'Hostname', address: 'n1' }],
+        capacity: { cpu: '2', memory: '4041272Ki', pods: '110', 'ephemeral-storage': '61255492Ki', 'hugepages-2Mi': '0', 'example.com/dongle': '4' },
+        allocatable: { cpu: '1900m', memory: '3938872Ki', pods: '110', 'ephemeral-storage': '56453061334', 'hugepages-2Mi': '0', 'example.com/dongle': '4' },
+        nodeInfo: { machineID: 'm', systemUUID: 's', bootID: 'b', kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12 (bookworm)', operatingSystem: 'linux', architecture: 'amd64', containerRuntimeVersion: 'tskube://0.1.0', kubeletVersion: 'v1.32.0', kubeProxyVersion: '' },
+      },
+    }, 'merge', 'status');
+    await cp.admin.create(Leases, 'kube-node-lease', { metadata: { name: 'n1' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: '2026-01-02T03:05:06.000000Z' } });
+    const node = await cp.admin.get(Nodes, undefined, 'n1');
+    for (const [name, uid] of [['n1.a', node.metadata?.uid], ['n1.b', 'n1']] as const) {
+      await cp.admin.create(core('events'), 'default', { metadata: { name }, involvedObject: { kind: 'Node', name: 'n1', uid }, reason: name === 'n1.a' ? 'RegisteredNode' : 'NodeReady', message: `m ${name}`, type: 'Normal', source: { component: name === 'n1.a' ? 'node-controller' : 'kubelet' }, count: 2, firstTimestamp: t0, lastTimestamp: name === 'n1.a' ? t1 : t0 });
+    }
+    // (the pods' ages are counted when each command runs: a second may pass between the two)
+    const age = (s: string) => s.replace(/^(  tsc-dp .*\s)\d+s$/gm, '$1<age>');
+    const want = await kubectl('describe', 'node', 'n1');
+    expect(want).toMatch(/^  tsc-dp\s+rich\s+250m \(13%\)/m);
+    const got = await tsctl('describe', 'node', 'n1');
+    expect(got.err).toBe('');
+    expect(age(got.out)).toBe(age(want));
+    // a node with no Lease and nothing reported: kubectl's error in place of the Lease block
+    await cp.admin.create(Nodes, undefined, { metadata: { name: 'bare' } });
+    expect((await tsctl('describe', 'node', 'bare')).out).toBe(await kubectl('describe', 'node', 'bare'));
+  });
 });
