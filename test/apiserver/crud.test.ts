@@ -756,6 +756,34 @@ describe('DeleteOptions', () => {
     expect(kept.metadata?.finalizers).toEqual(['orphan']);
     await admin.patch(ConfigMaps, 'default', 'q-orphan', { metadata: { finalizers: null } });
   });
+
+  it('are the body\'s when there is one, the query\'s ignored (dryRun too), as DeleteResource decodes them', async () => {
+    const ConfigMaps = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+    const path = (n: string) => `${admin.path(ConfigMaps, 'default')}/${n}`;
+    for (const n of ['b-orphan', 'b-dry', 'b-bad']) await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n } });
+    const body = (o: unknown) => ({ method: 'DELETE', body: JSON.stringify(o), contentType: 'application/json' });
+    // (Orphan from the body: the orphan finalizer holds it, whatever the query says)
+    const orphaned = await admin.request<KubeObject>(`${path('b-orphan')}?propagationPolicy=Background&gracePeriodSeconds=0`, body({ propagationPolicy: 'Orphan' }));
+    expect(orphaned.metadata?.finalizers).toEqual(['orphan']);
+    await admin.patch(ConfigMaps, 'default', 'b-orphan', { metadata: { finalizers: null } });
+    // (the query's dryRun, even a bad one, is not looked at: the object goes)
+    await admin.request(`${path('b-dry')}?dryRun=All`, body({}));
+    expect((await failure(admin.get(ConfigMaps, 'default', 'b-dry'))).code).toBe(404);
+    await admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b-dry' } });
+    await admin.request(`${path('b-dry')}?dryRun=Bogus`, body({ kind: 'DeleteOptions', apiVersion: 'v1' }));
+    expect((await failure(admin.get(ConfigMaps, 'default', 'b-dry'))).code).toBe(404);
+    // (the body's dryRun is validated as ValidateDeleteOptions does, with its other problems)
+    const bad = await failure(admin.request(path('b-bad'), body({ dryRun: ['Bogus'], orphanDependents: true, propagationPolicy: 'Sometimes' })));
+    expect(bad.code).toBe(422);
+    expect(bad.message).toBe(
+      'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Invalid value: "Sometimes": orphanDependents and deletionPropagation cannot be both set, propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", nil, dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"]',
+    );
+    await admin.request(path('b-bad'), body({ dryRun: ['All'] }));
+    expect((await admin.get(ConfigMaps, 'default', 'b-bad')).metadata?.deletionTimestamp).toBeUndefined();
+    const q = await failure(admin.request(`${path('b-bad')}?dryRun=Bogus`, { method: 'DELETE' }));
+    expect(q.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"');
+    await admin.delete(ConfigMaps, 'default', 'b-bad');
+  });
 });
 
 describe('system namespaces', () => {

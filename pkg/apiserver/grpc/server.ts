@@ -149,7 +149,6 @@ export class GrpcServer {
             ...(req.preconditionUid || req.preconditionResourceVersion ? { preconditions: { uid: req.preconditionUid || undefined, resourceVersion: req.preconditionResourceVersion || undefined } } : {}),
             ...(req.propagationPolicy ? { propagationPolicy: req.propagationPolicy } : {}),
           },
-          undefined,
         );
         // (our components read the object back, deleted or not; the REST frontend's Status is kubectl's)
         return json((await deleteObject(t.store, t.namespace, req.name ?? '', opts, ctx)).obj);

@@ -67,8 +67,10 @@ export async function evictPod(stores: EvictionStores, namespace: string, name: 
   const body = eviction.deleteOptions as Record<string, unknown> | undefined;
   const bodyDryRun = Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [];
   if (ctx.dryRun && bodyDryRun.length && !bodyDryRun.includes('All')) throw errors.badRequest(`Non-matching dry-run options in request and content: [All] and [${bodyDryRun.join(' ')}]`);
-  const original = deleteOptionsFrom(body, undefined);
-  const dryRun = ctx.dryRun || !!original.dryRun;
+  // (the eviction's own dry run is any dryRun at all, as IsDryRun reads it: its values are not validated)
+  const original = deleteOptionsFrom(body && { ...body, dryRun: undefined });
+  const dryRun = ctx.dryRun || bodyDryRun.length > 0;
+  if (dryRun) original.dryRun = true;
   const versionUnset = !original.preconditions?.resourceVersion;
 
   // A pod that disrupts nothing more is deleted without asking any budget.

@@ -4,7 +4,7 @@ import type { Binding, KubeObject } from '../../api/types.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, goValue } from '../../api/patch.js';
-import { invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
+import { goStrings, invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
 import { messageSchema } from '../../api/schema.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -321,8 +321,11 @@ export async function deleteObject(store: Store, namespace: string | undefined, 
   return store.delete(namespace, name, opts, ctx);
 }
 
-export function deleteOptionsFrom(body: Record<string, unknown> | undefined, queryGrace: number | undefined, queryPolicy?: string): DeleteOptions {
-  if (queryPolicy) body = { ...body, propagationPolicy: queryPolicy };
+/**
+ * DeleteOptions from a body (or the query's options, put in one by the REST handler), checked as
+ * ValidateDeleteOptions checks them: every problem in one 422 on DeleteOptions.meta.k8s.io.
+ */
+export function deleteOptionsFrom(body: Record<string, unknown> | undefined): DeleteOptions {
   const opts: DeleteOptions = {};
   if (body && typeof body === 'object') {
     if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
@@ -330,22 +333,24 @@ export function deleteOptionsFrom(body: Record<string, unknown> | undefined, que
       opts.gracePeriodSeconds = body.gracePeriodSeconds;
     }
     if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
-    if (Array.isArray(body.dryRun) && body.dryRun.includes('All')) opts.dryRun = true;
+    const errs: FieldError[] = [];
     const policy = body.propagationPolicy;
-    if (policy !== undefined && policy !== null && policy !== '') {
-      if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-        throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' }]);
-      }
-      if (typeof body.orphanDependents === 'boolean') {
-        throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: policy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
-      }
-      opts.propagationPolicy = policy;
-    } else if (typeof body.orphanDependents === 'boolean') {
+    const hasPolicy = policy !== undefined && policy !== null && policy !== '';
+    if (hasPolicy && typeof body.orphanDependents === 'boolean') errs.push(fieldInvalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
+    if (hasPolicy && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      errs.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' });
+    }
+    // (ValidateDryRun: "All" is the one value)
+    const dryRun = Array.isArray(body.dryRun) ? (body.dryRun as unknown[]).map(String) : [];
+    if (dryRun.some((v) => v !== 'All')) errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', badValue: goStrings(dryRun), detail: 'supported values: "All"' });
+    if (errs.length) throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', errs);
+    if (dryRun.length) opts.dryRun = true;
+    if (hasPolicy) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+    else if (typeof body.orphanDependents === 'boolean') {
       opts.propagationPolicy = body.orphanDependents ? 'Orphan' : 'Background';
       if (!body.orphanDependents) opts.cascadeRequested = true;
     }
   }
-  if (queryGrace !== undefined) opts.gracePeriodSeconds = queryGrace;
   // Kubernetes treats a negative grace period as "use the minimum".
   if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 1;
   return opts;

@@ -99,7 +99,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     case 'patch':
       return patch(req, res, r);
     case 'delete': {
-      const opts = await deleteOptions(req, query);
+      const opts = await deleteOptions(req, query, ctx);
       const { deleted, obj } = await deleteObject(store, r.namespace, r.name!, opts, ctx);
       if (deleted && !returnsDeletedObject(r.resource)) {
         // (finalizeDelete's Status: its details' kind is the resource, and it is never a Table)
@@ -114,7 +114,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case 'deletecollection': {
       if (!verbsOf(r.resource).includes('deletecollection')) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      const opts = await deleteOptions(req, query);
+      const opts = await deleteOptions(req, query, ctx);
       const matches = buildMatcher(r.resource, query);
       // (DeleteCollection lists with the request's options: a limit deletes one page, its continue
       // token answered; the answer is the first page's list, with its resourceVersion)
@@ -408,12 +408,23 @@ async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   }
 }
 
-async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+/**
+ * A DELETE's options as 1.32's DeleteResource and DeleteCollection take them: from the body when
+ * there is one, the query's options (dryRun too) then ignored; from the query when there is none.
+ */
+async function deleteOptions(req: IncomingMessage, q: URLSearchParams, ctx: RequestContext): Promise<DeleteOptions> {
   const raw = await readBody(req, 64 * 1024);
-  let body = raw.length && raw.toString().trim() ? (decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>) : undefined;
-  // (with no body the DeleteOptions come from the query, orphanDependents too, as DeleteResource
-  // decodes them: ?orphanDependents=true orphans, and beside a propagationPolicy it is refused)
+  if (raw.length && raw.toString().trim()) {
+    const opts = deleteOptionsFrom(decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>);
+    ctx.dryRun = !!opts.dryRun;
+    return opts;
+  }
+  const fromQuery: Record<string, unknown> = { dryRun: q.getAll('dryRun') };
+  const grace = intParam(q, 'gracePeriodSeconds');
+  if (grace !== undefined) fromQuery.gracePeriodSeconds = grace;
+  if (q.get('propagationPolicy')) fromQuery.propagationPolicy = q.get('propagationPolicy');
+  // (?orphanDependents=true orphans, and beside a propagationPolicy it is refused)
   const orphan = q.get('orphanDependents');
-  if (!body && (orphan === 'true' || orphan === 'false')) body = { orphanDependents: orphan === 'true' };
-  return deleteOptionsFrom(body, intParam(q, 'gracePeriodSeconds'), q.get('propagationPolicy') ?? undefined);
+  if (orphan === 'true' || orphan === 'false') fromQuery.orphanDependents = orphan === 'true';
+  return deleteOptionsFrom(fromQuery);
 }

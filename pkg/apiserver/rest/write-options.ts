@@ -22,8 +22,9 @@ export function writeOptionErrors(verb: string, q: URLSearchParams, contentType:
     if (type === 'apply' && !fieldManager) errs.push({ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' });
   }
   if (kind !== 'DeleteOptions') errs.push(...fieldManagerErrors(fieldManager, 'fieldManager'));
-  // (ValidateDryRun: "All" is the one value)
-  const dryRun = q.getAll('dryRun');
+  // (ValidateDryRun: "All" is the one value. A DELETE's are checked with the options it takes,
+  // from its body when it has one: deleteOptionsFrom)
+  const dryRun = kind === 'DeleteOptions' ? [] : q.getAll('dryRun');
   if (dryRun.some((v) => v !== 'All')) errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', badValue: goStrings(dryRun), detail: 'supported values: "All"' });
   const fv = q.get('fieldValidation') ?? '';
   if (kind !== 'DeleteOptions' && !['', 'Ignore', 'Strict', 'Warn'].includes(fv)) errs.push({ type: 'FieldValueNotSupported', field: 'fieldValidation', badValue: fv, detail: 'supported values: "", "Ignore", "Strict", "Warn"' });
