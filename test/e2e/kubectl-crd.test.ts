@@ -1,7 +1,7 @@
 // The stock kubectl with a CustomResourceDefinition, as an operator's manifests use one: apply
 // the CRD, apply a custom resource, get it by plural and short name with the CRD's printer
 // columns, -o yaml, patch it, apply it again (client-side: a JSON merge patch), scale it,
-// server-side apply, explain, and delete the CRD, which deletes its objects; a CRD with CEL
+// server-side apply, diff, explain, and delete the CRD, which deletes its objects; a CRD with CEL
 // validation rules: a bad rule refused, a violating object's apply printing the rule's message.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,14 @@ describe.skipIf(!hasKubectl)('kubectl with a CustomResourceDefinition', () => {
 
     writeFileSync(join(dir, 'w2.yaml'), widget('large').replace('name: w1', 'name: w2'));
     expect(await kubectl('apply', '--server-side', '-f', join(dir, 'w2.yaml'))).toMatchObject({ code: 0, out: 'widget.example.com/w2 serverside-applied\n' });
+    // kubectl diff of an object no client-side apply wrote: kubectl's dry-run merge patch sets
+    // metadata.annotations: {}, which the server drops as 1.32's does (ObjectMeta is omitempty),
+    // so only the change shows.
+    writeFileSync(join(dir, 'w2-small.yaml'), widget('small').replace('name: w1', 'name: w2'));
+    const diff = await kubectl('diff', '-f', join(dir, 'w2-small.yaml'));
+    expect(diff.code, diff.err).toBe(1);
+    expect(diff.out).toMatch(/^-  size: large\n\+  size: small$/m);
+    expect(diff.out).not.toContain('annotations');
     const explain = await kubectl('explain', 'widgets.spec');
     expect(explain.code, explain.err).toBe(0);
     expect(explain.out).toContain('size');

@@ -411,6 +411,7 @@ export class Store {
       // object, most metadata included, stays as it was.
       const strategy = r.writable[subresource];
       if (!strategy) throw errors.methodNotSupported(`${r.name}/${subresource}`, 'update');
+      const sentRv = meta.resourceVersion;
       const kept = copy();
       kept.metadata = { ...oldMeta };
       strategy.take(next, kept);
@@ -421,7 +422,7 @@ export class Store {
       if (review) await this.admission!.admit(review);
       // (a status strategy's PrepareForUpdate never bumps the generation)
       if (subresource !== 'status' && r.generationChanged?.(next, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
-      errs = strategy.validateUpdate(next, old);
+      errs = strategy.validateUpdate(next, old, sentRv);
     } else {
       r.prepareForUpdate(next, old);
       // (the field manager runs before mutating admission: update.go's first transformer)
@@ -596,9 +597,10 @@ export function failWatch(sink: WatchSink, err: ApiError): void {
 
 /** Strict decoding of `obj` as a `r` (its typeName): unknown fields rejected (Strict), reported (Warn) or dropped (Ignore). */
 export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | 'decode'> & { version?: string }, obj: KubeObject, ctx: RequestContext): void {
-  // (custom resources are unstructured: their empty maps stay, as upstream)
-  if (r.decode) return r.decode(obj, ctx);
+  // (custom resources too: apiextensions-apiserver's unstructuredSchemaCoercer writes their
+  // metadata back through metav1.ObjectMeta, whose omitempty drops what is empty)
   dropEmptyMetadata(obj);
+  if (r.decode) return r.decode(obj, ctx);
   const errs = decodeStrict(r.typeName, obj);
   reportDecoding(r, obj, errs, ctx);
 }
