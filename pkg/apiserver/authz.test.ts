@@ -25,6 +25,49 @@ describe('node authorizer', () => {
     expect(await decide({ verb: 'get', group: 'example.com', resource: 'widgets', namespace: 'a', name: 'w' })).toEqual({ allowed: false, reason: '' });
   });
 
+  it('may create and delete pods and write their status whatever their node, and nothing else of pods, with no reason (authorizePod)', async () => {
+    const pods = (verb: string, subresource?: string, name = 'elsewhere'): Attributes => ({ verb, group: '', resource: 'pods', namespace: 'a', name, subresource });
+    expect(await decide(pods('delete'))).toEqual({ allowed: true });
+    expect(await decide(pods('patch', 'status'))).toEqual({ allowed: true });
+    expect(await decide({ verb: 'create', group: '', resource: 'pods', namespace: 'a' })).toEqual({ allowed: true });
+    expect(await decide(pods('update'))).toEqual({ allowed: false, reason: '' });
+    expect(await decide(pods('create', 'exec'))).toEqual({ allowed: false, reason: '' });
+    expect(await decide(pods('create', 'binding'))).toEqual({ allowed: false, reason: '' });
+  });
+
+  it('only creates tokens of its pods\' ServiceAccounts (authorizeCreateToken)', async () => {
+    const withSA = { ...pod, spec: { ...(pod.spec as object), serviceAccountName: 'sa' } } as KubeObject;
+    const decideSA = (a: Attributes) => authorize(node, a, async () => undefined, async (n, ns) => (n === 'n1' && ns === 'a' ? [withSA] : []));
+    const sa = (verb: string, subresource?: string, name: string | undefined = 'sa'): Attributes => ({ verb, group: '', resource: 'serviceaccounts', namespace: 'a', name, subresource });
+    expect(await decideSA(sa('create', 'token'))).toEqual({ allowed: true });
+    expect(await decideSA(sa('create', 'token', 'other'))).toEqual({ allowed: false, reason: "no relationship found between node 'n1' and this object" });
+    expect(await decideSA(sa('get'))).toEqual({ allowed: false, reason: 'can only create tokens for individual service accounts' });
+    expect(await decideSA(sa('list', undefined, undefined))).toEqual({ allowed: false, reason: 'can only create tokens for individual service accounts' });
+    expect(await decideSA(sa('create'))).toEqual({ allowed: false, reason: 'can only create token subresource of serviceaccount' });
+  });
+
+  it('gets the claims of its pods, their volumes and resource claims one by one (authorizeGet)', async () => {
+    const claimPod = { ...pod, spec: { ...(pod.spec as object), volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] }, status: { resourceClaimStatuses: [{ name: 'gpu', resourceClaimName: 'p-gpu-x1' }] } } as KubeObject;
+    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv1' }, spec: { claimRef: { namespace: 'a', name: 'data' } } } as KubeObject;
+    const other = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv2' }, spec: { claimRef: { namespace: 'a', name: 'theirs' } } } as KubeObject;
+    const decideV = (a: Attributes) => authorize(node, a, async () => ({ pv1: pv, pv2: other })[a.name as 'pv1'], async (n, ns) => (n === 'n1' && ns === 'a' ? [claimPod] : []));
+    const none = { allowed: false, reason: "no relationship found between node 'n1' and this object" };
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumeclaims', namespace: 'a', name: 'data' })).toEqual({ allowed: true });
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumeclaims', namespace: 'a', name: 'other' })).toEqual(none);
+    expect(await decideV({ verb: 'list', group: '', resource: 'persistentvolumeclaims', namespace: 'a' })).toEqual({ allowed: false, reason: 'can only get individual resources of this type' });
+    expect(await decideV({ verb: 'watch', group: '', resource: 'persistentvolumes', name: 'pv1' })).toEqual({ allowed: false, reason: 'can only get individual resources of this type' });
+    expect(await decideV({ verb: 'delete', group: '', resource: 'persistentvolumes', name: 'pv1' })).toEqual({ allowed: false, reason: 'can only get individual resources of this type' });
+    expect(await decideV({ verb: 'update', group: '', resource: 'persistentvolumes', name: 'pv1' })).toEqual({ allowed: false, reason: 'can only get individual resources of this type' });
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv1', subresource: 'status' })).toEqual({ allowed: false, reason: 'cannot get subresource' });
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv1' })).toEqual({ allowed: true });
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv2' })).toEqual(none);
+    const claims = (verb: string, name?: string, subresource?: string): Attributes => ({ verb, group: 'resource.k8s.io', resource: 'resourceclaims', namespace: 'a', name, subresource });
+    expect(await decideV(claims('get', 'p-gpu-x1'))).toEqual({ allowed: true });
+    expect(await decideV(claims('get', 'p-gpu-x2'))).toEqual(none);
+    expect(await decideV(claims('list'))).toEqual({ allowed: false, reason: 'can only get individual resources of this type' });
+    expect(await decideV(claims('get', 'p-gpu-x1', 'status'))).toEqual({ allowed: false, reason: 'cannot get subresource' });
+  });
+
   it('uses only its own Lease in kube-node-lease (authorizeLease)', async () => {
     const lease = (verb: string, namespace: string, name?: string): Attributes => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace, name });
     expect(await decide(lease('update', 'kube-node-lease', 'n1'))).toEqual({ allowed: true });

@@ -1,9 +1,9 @@
 // Authorization: admins and controllers may do anything; the scheduler reads everything and
-// binds; a node (system:node:NAME) may write only its own Node and Lease, the status of pods
-// bound to it, deletions of those pods, and events (the NodeRestriction rules, simplified), and
-// may read only the ConfigMaps and Secrets its pods refer to, the ServiceAccounts they run as (and
-// create tokens only for those), and the claims and volumes of its pods (the Node authorizer's
-// graph), and the kubernetes.io/tls Secrets that Ingresses its ingress controller serves name.
+// binds; a node (system:node:NAME) may write only its own Node and Lease, pod status and pod
+// deletions (NodeRestriction admission then keeps it to its own pods), and events, and
+// may read only the ConfigMaps and Secrets its pods refer to, create tokens only for the
+// ServiceAccounts they run as, and get the claims, resource claims and volumes of its pods (the
+// Node authorizer's graph), and the kubernetes.io/tls Secrets that Ingresses its ingress controller serves name.
 import { podReferences } from '../api/pod-references.js';
 import type { KubeObject, PersistentVolume, Pod } from '../api/types.js';
 import { ANN_PROVISIONED_BY, LOCAL_PATH_PROVISIONER, podClaimNames, volumeHostnames } from '../api/persistent-volumes.js';
@@ -93,6 +93,7 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
   }
   if (a.resource === 'serviceaccounts') return nodeServiceAccountRule(node, a, podsOnNode);
   if (a.resource === 'persistentvolumeclaims' || a.resource === 'persistentvolumes') return nodeVolumeRules(node, a, load, podsOnNode);
+  if (a.group === 'resource.k8s.io' && a.resource === 'resourceclaims') return nodeResourceClaimRule(node, a, podsOnNode);
   // (the system:node role names built-in resources only: custom resources are not a node's business)
   // (a request the static node rules do not allow is refused with no reason, as the Node
   // authorizer's NoOpinion with "" leaves the Forbidden message at 'User ... cannot VERB resource ...')
@@ -118,16 +119,15 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       return deny('');
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny('');
-    case 'pods': {
-      // (creates: mirror pods, which NodeRestriction admission checks on the body)
-      if (a.verb === 'create' && !a.subresource) return allow;
-      const podWrite = (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) || (!a.subresource && a.verb === 'delete');
-      if (!podWrite) return deny(`node "${node}" may only create mirror pods, update the status of pods bound to it and delete them`);
-      const pod = await load();
-      if (!pod) return allow; // the handler reports the 404
-      const bound = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-      return bound === node ? allow : deny(`pod is not bound to node "${node}"`);
-    }
+    case 'pods':
+      // As the Node authorizer's authorizePod: creates (mirror pods) and deletes, and status
+      // writes, whichever pod they name; NodeRestriction admission then keeps a node to the pods
+      // bound to it ('node "n1" can only delete pods with spec.nodeName set to itself'). Anything
+      // else is refused with no reason. (Eviction, which 1.32 allows with NodeRestriction's check
+      // of the pod's node, stays refused: tskube's NodeRestriction does not check evictions.)
+      if (!a.subresource && (a.verb === 'create' || a.verb === 'delete')) return allow;
+      if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
+      return deny('');
     default:
       return deny('');
   }
@@ -153,17 +153,39 @@ async function nodeCSIRules(node: string, a: Attributes, load: () => Promise<Kub
 }
 
 /**
- * As the Node authorizer: a node may get the ServiceAccount of a pod bound to it and create its
- * tokens (serviceaccounts/NAME/token); the token request itself must then be bound to such a pod
- * (NodeRestriction, checked on the body: token-request.ts).
+ * The Node authorizer's authorizeCreateToken: a node may create tokens (serviceaccounts/NAME/token)
+ * of the ServiceAccounts of pods bound to it, and nothing else of ServiceAccounts, not even read
+ * them; the token request itself must then be bound to such a pod (NodeRestriction, checked on the
+ * body: token-request.ts).
  */
 async function nodeServiceAccountRule(node: string, a: Attributes, podsOnNode: PodsOnNode): Promise<Decision> {
-  const token = a.subresource === 'token' && a.verb === 'create';
-  if (!token && (a.verb !== 'get' || a.subresource)) return deny(`node "${node}" may only get service accounts of pods bound to it and create their tokens`);
-  if (!a.name || !a.namespace) return deny(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
-  const pods = await podsOnNode(node, a.namespace);
+  if (a.verb !== 'create' || !a.name) return deny('can only create tokens for individual service accounts');
+  if (a.subresource !== 'token') return deny('can only create token subresource of serviceaccount');
+  const pods = a.namespace ? await podsOnNode(node, a.namespace) : [];
   // (a pod naming no account, a mirror pod, relates the node to none, as in the Node authorizer's graph)
-  return pods.some((p) => !!(p as Pod).spec?.serviceAccountName && (p as Pod).spec?.serviceAccountName === a.name) ? allow : deny(`no relationship found between node '${node}' and this object`);
+  return pods.some((p) => !!(p as Pod).spec?.serviceAccountName && (p as Pod).spec?.serviceAccountName === a.name) ? allow : noRelationship(node);
+}
+
+const noRelationship = (node: string) => deny(`no relationship found between node '${node}' and this object`);
+
+/**
+ * The Node authorizer's authorizeGet: a node gets, one by one, only what its graph relates to it;
+ * its refusals in their order (the verb, then a subresource, then a name).
+ */
+function authorizeGetChecks(a: Attributes): Decision | undefined {
+  if (a.verb !== 'get') return deny('can only get individual resources of this type');
+  if (a.subresource) return deny('cannot get subresource');
+  if (!a.name) return deny('No Object name found');
+  return undefined;
+}
+
+/** ResourceClaims: node <- pod <- ResourceClaim, the claims the pods' status.resourceClaimStatuses name. */
+async function nodeResourceClaimRule(node: string, a: Attributes, podsOnNode: PodsOnNode): Promise<Decision> {
+  const refused = authorizeGetChecks(a);
+  if (refused) return refused;
+  const pods = a.namespace ? await podsOnNode(node, a.namespace) : [];
+  const claims = (p: KubeObject) => ((p.status as { resourceClaimStatuses?: { resourceClaimName?: string }[] } | undefined)?.resourceClaimStatuses ?? []).map((c) => c.resourceClaimName);
+  return pods.some((p) => claims(p).includes(a.name)) ? allow : noRelationship(node);
 }
 
 /**
@@ -172,14 +194,16 @@ async function nodeServiceAccountRule(node: string, a: Attributes, podsOnNode: P
  * local-path volumes pinned to it (its cleanup finalizer). Nothing else: no list, no watch.
  */
 async function nodeVolumeRules(node: string, a: Attributes, load: () => Promise<KubeObject | undefined>, podsOnNode: PodsOnNode): Promise<Decision> {
-  const none = deny(`no relationship found between node '${node}' and this object`);
   const usedHere = async (ns: string | undefined, claim: string | undefined) => !!ns && !!claim && (await podsOnNode(node, ns)).some((p) => podClaimNames(p as Pod).includes(claim));
-  if (a.subresource || !a.name) return deny(`node "${node}" may only get ${a.resource} by name`);
-  if (a.resource === 'persistentvolumeclaims') return a.verb === 'get' && (await usedHere(a.namespace, a.name)) ? allow : none;
-  if (a.verb !== 'get' && a.verb !== 'update' && a.verb !== 'patch') return deny(`node "${node}" may not ${a.verb} persistentvolumes`);
+  // (tskube's own exception: a node updates the local-path volumes pinned to it, its cleanup finalizer)
+  const localPathWrite = a.resource === 'persistentvolumes' && (a.verb === 'update' || a.verb === 'patch') && !a.subresource && !!a.name;
+  const refused = localPathWrite ? undefined : authorizeGetChecks(a);
+  if (refused) return refused;
+  if (a.resource === 'persistentvolumeclaims') return (await usedHere(a.namespace, a.name)) ? allow : noRelationship(node);
   const pv = (await load()) as PersistentVolume | undefined;
-  if (!pv) return allow; // the handler reports the 404
+  // (none: the handler reports the 404, as 1.32's graph relates a claim's spec.volumeName before the volume exists)
+  if (!pv) return allow;
   const pinned = volumeHostnames(pv).includes(node);
-  if (a.verb !== 'get') return pinned && pv.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER ? allow : deny(`node "${node}" may only update the local-path volumes on it`);
-  return pinned || (await usedHere(pv.spec?.claimRef?.namespace, pv.spec?.claimRef?.name)) ? allow : none;
+  if (localPathWrite) return pinned && pv.metadata?.annotations?.[ANN_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER ? allow : deny('can only get individual resources of this type');
+  return pinned || (await usedHere(pv.spec?.claimRef?.namespace, pv.spec?.claimRef?.name)) ? allow : noRelationship(node);
 }

@@ -5,7 +5,7 @@ import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../a
 import { formatFieldError } from '../api/field-error.js';
 import type { Pod } from '../api/types.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
-import { nodePodCreateRefusal, nodeWriteRefusal } from './node-restriction.js';
+import { nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
 import { ServiceAccountAdmission } from './service-account-admission.js';
 
 const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
@@ -40,6 +40,18 @@ describe('NodeRestriction: pod creates by a node', () => {
     expect(await refusal(mirror({ ephemeralContainers: [{ name: 'd', image: 'i', env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'tok', key: 't' } } }] }] }))).toBe('node "n1" can not create pods that reference secrets');
     expect(await refusal(mirror({ volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }] }))).toBe('node "n1" can not create pods that reference persistentvolumeclaims');
     expect(await nodePodCreateRefusal('gone', { ...mirror({ nodeName: 'gone' }), metadata: { ...mirror().metadata, ownerReferences: [{ ...owner, name: 'gone' }] } }, nodes)).toMatchObject({ code: 404 });
+  });
+});
+
+describe('NodeRestriction: pod deletes and status writes by a node (admitPod, admitPodStatus)', () => {
+  const on = (node: string, labels?: Record<string, string>): Pod => ({ metadata: { name: 'p', labels }, spec: { nodeName: node, containers: [] } });
+  it('admits them for pods bound to the node only, and a status write that keeps the labels', () => {
+    expect(podWriteRefusal('n1', 'DELETE', undefined, undefined, on('n1'))).toBeUndefined();
+    expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n1', {}), on('n1'))).toBeUndefined();
+    expect(podWriteRefusal('n1', 'DELETE', undefined, undefined, on('n2'))).toBe('node "n1" can only delete pods with spec.nodeName set to itself');
+    expect(podWriteRefusal('n1', 'DELETE', undefined, undefined, on(''))).toBe('node "n1" can only delete pods with spec.nodeName set to itself');
+    expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n2'), on('n2'))).toBe('node "n1" can only update pod status for pods with spec.nodeName set to itself');
+    expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n1', { a: 'b' }), on('n1'))).toBe('node "n1" cannot update labels through pod status');
   });
 });
 

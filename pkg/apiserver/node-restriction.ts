@@ -7,6 +7,9 @@
 // in node-restriction.kubernetes.io or in kubernetes.io / k8s.io beyond the kubelet's own (a
 // node that could would steer to itself the workloads those labels and taints keep away).
 // CSINodes (admitCSINode): a node may write only the one named after it.
+// Pod deletes and status writes (admitPod's Delete, admitPodStatus): only of pods bound to the
+// node, and a status write may not change the pod's labels (the Node authorizer lets these
+// through for any pod, leaving the pod's node to this plugin).
 import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
 import { podReferences } from '../api/pod-references.js';
@@ -56,6 +59,20 @@ export function nodeWriteRefusal(node: string, name: string, obj: NodeObject, ol
   return bad.length ? `is not allowed to modify labels: ${bad.join(', ')}` : undefined;
 }
 
+/**
+ * Why `node` may not delete a pod or write its status (admitPod's Delete, admitPodStatus): the pod
+ * must be bound to it, and a status write may not change its labels. Undefined when it may, or
+ * when the request is neither.
+ */
+export function podWriteRefusal(node: string, operation: string, subresource: string | undefined, obj: Pod | undefined, old: Pod | undefined): string | undefined {
+  if (operation === 'DELETE' && !subresource) return old?.spec?.nodeName !== node ? `node "${node}" can only delete pods with spec.nodeName set to itself` : undefined;
+  if (operation !== 'UPDATE' || subresource !== 'status') return undefined;
+  if (old?.spec?.nodeName !== node) return `node "${node}" can only update pod status for pods with spec.nodeName set to itself`;
+  // (labels.Equals: nil and empty are the same)
+  if (!isDeepStrictEqual(obj?.metadata?.labels ?? {}, old?.metadata?.labels ?? {})) return `node "${node}" cannot update labels through pod status`;
+  return undefined;
+}
+
 /** The plugin (validating, after the mutating ones: the ServiceAccount plugin leaves mirror pods alone). */
 export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
   return {
@@ -68,6 +85,10 @@ export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugi
         const name = req.operation === 'CREATE' ? (req.obj?.metadata?.name ?? '') : req.name;
         if (name !== node) throw admissionForbidden('storage.k8s.io', 'csinodes', name, 'can only access CSINode with the same name as the requesting node');
         return;
+      }
+      if (node && req.resource.name === 'pods' && !req.resource.group) {
+        const why = podWriteRefusal(node, req.operation, req.subresource, req.obj as Pod | undefined, req.old as Pod | undefined);
+        if (why) throw admissionForbidden('', 'pods', req.name, why);
       }
       if (!node || !req.obj) return;
       if (req.resource.name === 'nodes') {

@@ -192,7 +192,7 @@ describe('pods/ephemeralcontainers', () => {
     const n1 = cp.nodeClient('n1');
     const e = await failure(n1.patch(Pods, 'default', 'e1', { spec: { ephemeralContainers: [debugger_('from-node')] } }, 'strategic', 'ephemeralcontainers'));
     expect(e.code).toBe(403);
-    expect(e.message).toBe('pods "e1" is forbidden: User "system:node:n1" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "default": node "n1" may only create mirror pods, update the status of pods bound to it and delete them');
+    expect(e.message).toBe('pods "e1" is forbidden: User "system:node:n1" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "default"');
     expect(e.status).toMatchObject({ reason: 'Forbidden', details: { name: 'e1', kind: 'pods' } });
     const put = await failure(n1.update(Pods, 'default', 'e1', await cp.admin.get(Pods, 'default', 'e1'), 'ephemeralcontainers'));
     expect(put.code).toBe(403);

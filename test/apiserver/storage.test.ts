@@ -199,8 +199,8 @@ describe('node authorization', () => {
     expect((await node.get(PersistentVolumes, undefined, 'pv-used')).metadata?.name).toBe('pv-used');
     await refused(node.get(PersistentVolumeClaims, 'default', 'unused'), 403, "no relationship found between node 'storage-node' and this object");
     await refused(node.get(PersistentVolumes, undefined, 'pv-other'), 403, "no relationship found between node 'storage-node' and this object");
-    await refused(node.list(PersistentVolumes), 403, 'may only get persistentvolumes by name');
-    await refused(node.patch(PersistentVolumes, undefined, 'pv-used', { metadata: { labels: { x: 'y' } } }), 403, 'may only update the local-path volumes on it');
+    await refused(node.list(PersistentVolumes), 403, 'can only get individual resources of this type');
+    await refused(node.patch(PersistentVolumes, undefined, 'pv-used', { metadata: { labels: { x: 'y' } } }), 403, 'can only get individual resources of this type');
     // A local-path volume pinned to the node: the node may get it and update it (its cleanup finalizer).
     const pinned = hostPathVolume('pv-pinned', '1Gi');
     Object.assign(pinned.metadata!, { annotations: { 'pv.kubernetes.io/provisioned-by': 'tskube.io/local-path' } });
@@ -208,6 +208,6 @@ describe('node authorization', () => {
     await cp.admin.create(PersistentVolumes, undefined, pinned);
     const updated = await node.patch(PersistentVolumes, undefined, 'pv-pinned', { metadata: { finalizers: ['kubernetes.io/pv-protection', 'tskube.io/local-path-cleanup'] } });
     expect(updated.metadata?.finalizers).toContain('tskube.io/local-path-cleanup');
-    await refused(node.create(PersistentVolumes, undefined, hostPathVolume('pv-made-by-node', '1Gi')), 403, 'may only get persistentvolumes by name');
+    await refused(node.create(PersistentVolumes, undefined, hostPathVolume('pv-made-by-node', '1Gi')), 403, 'can only get individual resources of this type');
   });
 });
