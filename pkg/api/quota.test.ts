@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatFieldError, type FieldError } from './field-error.js';
 import type { PersistentVolumeClaim, ResourceQuota } from './types.js';
-import { usageOf, validateResourceQuota, validateResourceQuotaUpdate } from './quota.js';
+import { usageOf, validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from './quota.js';
 
 const Mi = 1024 * 1024 * 1000;
 const claim = (storage: string | undefined, extra: { storageClassName?: string; annotations?: Record<string, string>; allocated?: string } = {}): PersistentVolumeClaim =>
@@ -91,5 +91,15 @@ describe('ValidateResourceQuota, as 1.32 words it', () => {
     expect(messages(validateResourceQuotaUpdate({ ...old, spec: { hard: { pods: '2' } } }, old))).toEqual(['spec.scopes: Invalid value: []core.ResourceQuotaScope(nil): field is immutable']);
     const selected = rq({ hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } });
     expect(validateResourceQuotaUpdate({ ...selected, spec: { hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'Exists' }] } } }, selected)).toEqual([]);
+  });
+});
+
+describe('validateResourceQuotaStatusUpdate', () => {
+  const q = (status: ResourceQuota['status']): ResourceQuota => ({ metadata: { name: 'q', namespace: 'ns', resourceVersion: '5' }, spec: { hard: { pods: '2' } }, status });
+  it('wants the resourceVersion the request gave, before the lists are checked', () => {
+    const messages = (errs: FieldError[]) => errs.map(formatFieldError);
+    expect(validateResourceQuotaStatusUpdate(q({ used: { pods: '1' } }), q({}), '5')).toEqual([]);
+    expect(messages(validateResourceQuotaStatusUpdate(q({ used: { pods: '1' } }), q({}), undefined))).toEqual(['resourceVersion: Required value']);
+    expect(messages(validateResourceQuotaStatusUpdate(q({ used: { 'bad name!': '1' } }), q({}), undefined))[0]).toBe('resourceVersion: Required value');
   });
 });

@@ -327,8 +327,15 @@ function quotaSpecErrors(q: ResourceQuota): FieldError[] {
  * ValidateResourceQuotaStatusUpdate (resourcequotas/status): the metadata as any update's, and
  * each status.hard and status.used entry as a spec.hard one is checked.
  */
-export function validateResourceQuotaStatusUpdate(q: ResourceQuota, old: ResourceQuota): FieldError[] {
-  return [...validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata'), ...quotaListErrors(q.status?.hard, 'status.hard'), ...quotaListErrors(q.status?.used, 'status.used')];
+/**
+ * ValidateResourceQuotaStatusUpdate: metadata as any update's, the request's resourceVersion
+ * (`sentResourceVersion`: a status PUT without one is refused, though the strategy allows
+ * unconditional updates), then the hard and used lists.
+ */
+export function validateResourceQuotaStatusUpdate(q: ResourceQuota, old: ResourceQuota, sentResourceVersion: string | undefined): FieldError[] {
+  const errs = validateObjectMetaUpdate(q.metadata, old.metadata, true, 'metadata');
+  if (!sentResourceVersion) errs.push(required('resourceVersion'));
+  return [...errs, ...quotaListErrors(q.status?.hard, 'status.hard'), ...quotaListErrors(q.status?.used, 'status.used')];
 }
 
 export function validateResourceQuota(q: ResourceQuota): FieldError[] {

@@ -135,4 +135,19 @@ describe('resource quotas', () => {
     expect(table.columnDefinitions.map((x) => x.name)).toEqual(['Name', 'Age', 'Request', 'Limit']);
     expect(table.rows.find((r) => r.cells[0] === 'limits')?.cells.slice(2)).toEqual(['', 'limits.cpu: 1/2, limits.memory: 512Mi/1Gi']);
   });
+
+  it('takes a spec PUT without a resourceVersion, but not a status PUT (ValidateResourceQuotaStatusUpdate)', async () => {
+    await admin.create(ResourceQuotas, 'q5', quota('unconditional', { pods: '5' }));
+    const path = `${admin.path(ResourceQuotas, 'q5')}/unconditional`;
+    const put = (p: string, o: unknown) => admin.request<ResourceQuota>(p, { method: 'PUT', body: JSON.stringify(o), contentType: 'application/json' });
+    const spec = await put(path, quota('unconditional', { pods: '6' }));
+    expect(spec.spec?.hard).toEqual({ pods: '6' });
+    const noRv = await failure(put(`${path}/status`, { ...quota('unconditional', { pods: '6' }), status: { hard: { pods: '6' }, used: { pods: '0' } } }));
+    expect(noRv.code).toBe(422);
+    expect(noRv.message).toBe('ResourceQuota "unconditional" is invalid: resourceVersion: Required value');
+    const current = await admin.get<ResourceQuota>(ResourceQuotas, 'q5', 'unconditional');
+    const withRv = await put(`${path}/status`, { ...current, status: { hard: { pods: '6' }, used: { pods: '0' } } });
+    expect(withRv.status?.used).toEqual({ pods: '0' });
+    await admin.delete(ResourceQuotas, 'q5', 'unconditional');
+  });
 });

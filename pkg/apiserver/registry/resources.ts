@@ -110,7 +110,8 @@ export interface VersionView {
 export interface SubresourceStrategy {
   /** Copies the part of `body` this subresource owns into `kept`, a copy of the stored object. */
   take(body: KubeObject, kept: KubeObject): void;
-  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** `sentResourceVersion`: the one the request gave (the object validated carries the stored one). */
+  validateUpdate(obj: KubeObject, old: KubeObject, sentResourceVersion?: string): FieldError[];
   /** The metadata fields `take` copies from the body too (owned by the subresource's managers). */
   metadata?: readonly string[];
 }
@@ -933,7 +934,9 @@ export const resourcequotas = base({
   validate: (obj) => validateResourceQuota(obj as never),
   validateUpdate: (obj, old) => validateResourceQuotaUpdate(obj as never, old as never),
   // (resourcequotaStatusStrategy.PrepareForUpdate resets spec alone: the write's metadata is kept)
-  writable: { status: statusSubresource((obj, old) => validateResourceQuotaStatusUpdate(obj as never, old as never), APPS_STATUS_METADATA) },
+  // (the status strategy allows unconditional updates as the main one does, but its validation
+  // wants the request's resourceVersion)
+  writable: { status: statusSubresource((obj, old, sentRv) => validateResourceQuotaStatusUpdate(obj as never, old as never, sentRv), APPS_STATUS_METADATA) },
 });
 
 /** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
