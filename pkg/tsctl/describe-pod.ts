@@ -125,7 +125,7 @@ function containerResourceValue(c: Container, resource: string, divisor: string 
 }
 
 /** describeContainerEnvVars: each variable, a value's further lines under it, and where a valueFrom comes from. */
-function envLines(c: Container, pod: Pod): string[] {
+function envLines(c: Container, pod: Pod | undefined): string[] {
   const env = c.env ?? [];
   const out = [env.length ? '    Environment:' : '    Environment:\t<none>'];
   for (const e of env as EnvVar[]) {
@@ -137,7 +137,7 @@ function envLines(c: Container, pod: Pod): string[] {
     if (from.fieldRef) {
       // (kubectl's scheme converts only metadata.name and metadata.namespace for a Pod; any other path resolves to nothing)
       const path = from.fieldRef.fieldPath ?? '';
-      const value = path === 'metadata.name' ? (pod.metadata?.name ?? '') : path === 'metadata.namespace' ? (pod.metadata?.namespace ?? '') : '';
+      const value = path === 'metadata.name' ? (pod?.metadata?.name ?? '') : path === 'metadata.namespace' ? (pod?.metadata?.namespace ?? '') : '';
       out.push(`      ${e.name}:\t${value} (${from.fieldRef.apiVersion ?? ''}:${path})`);
     } else if (from.resourceFieldRef) {
       const resource = from.resourceFieldRef.resource ?? '';
@@ -153,12 +153,16 @@ function envLines(c: Container, pod: Pod): string[] {
   return out;
 }
 
-/** describeContainers with the pod's statuses: each container's basic info, command, state, resources, probes, env and mounts. */
-function containerLines(label: string, containers: Container[], statuses: ContainerStatus[] | undefined, pod: Pod): string[] {
-  const out = [`${label}:${containers.length ? '' : ' <none>'}`];
+/**
+ * describeContainers: each container's basic info, command, state (when there is a status),
+ * resources, probes, env and mounts; `pod` resolves env fieldRefs (none for a template), and
+ * `space` indents a template's label and names.
+ */
+export function containerLines(label: string, containers: Container[], statuses: ContainerStatus[] | undefined, pod: Pod | undefined, space = ''): string[] {
+  const out = [`${space}${label}:${containers.length ? '' : ' <none>'}`];
   for (const c of containers) {
     const st = statuses?.find((s) => s.name === c.name);
-    out.push(`  ${c.name}:`);
+    out.push(`  ${space ? ' ' : ''}${c.name}:`);
     if (st) out.push(`    Container ID:\t${st.containerID ?? ''}`);
     out.push(`    Image:\t${c.image ?? ''}`);
     if (st) out.push(`    Image ID:\t${st.imageID ?? ''}`);
@@ -285,6 +289,17 @@ export function volumeLines(volumes: Volume[] | undefined, space = ''): string[]
   return [`${space}Volumes:`, ...volumes.flatMap((v) => [`  ${space ? ' ' : ''}${v.name ?? ''}:`, ...volumeSourceLines(v)])];
 }
 
+/** describeTopologySpreadConstraints: by topology key, "<key>:<when> when max skew N is exceeded[ for selector S]"; `space` indents a template's. */
+export function topologySpreadLines(constraints: NonNullable<Pod['spec']>['topologySpreadConstraints'], space = ''): string[] {
+  const key = (t: { topologyKey?: string }) => t.topologyKey ?? '';
+  return [...(constraints ?? [])]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .map((t, i) => {
+      const text = `${key(t)}:${t.whenUnsatisfiable ?? ''} when max skew ${t.maxSkew ?? 0} is exceeded${t.labelSelector ? ` for selector ${selectorString(t.labelSelector as Parameters<typeof selectorString>[0]) || '<none>'}` : ''}`;
+      return `${space}${i ? '' : 'Topology Spread Constraints:'}\t${text}`;
+    });
+}
+
 /** The lines of describe pod up to its events, in tab-ended cells; `now` ages a deletion. */
 export function describePod(pod: Pod, now = Date.now()): string[] {
   const meta = pod.metadata ?? {};
@@ -328,10 +343,6 @@ export function describePod(pod: Pod, now = Date.now()): string[] {
   out.push(...tabbedField(labelLines('Node-Selectors', spec.nodeSelector)));
   const tolerations = tolerationLines(spec.tolerations) ?? ['<none>'];
   out.push(`Tolerations:\t${tolerations[0]}`, ...tolerations.slice(1).map((l) => `\t${l}`));
-  const spread = [...(spec.topologySpreadConstraints ?? [])].sort((a, b) => ((a.topologyKey ?? '') < (b.topologyKey ?? '') ? -1 : (a.topologyKey ?? '') > (b.topologyKey ?? '') ? 1 : 0));
-  spread.forEach((t, i) => {
-    const text = `${t.topologyKey ?? ''}:${t.whenUnsatisfiable ?? ''} when max skew ${t.maxSkew ?? 0} is exceeded${t.labelSelector ? ` for selector ${selectorString(t.labelSelector as Parameters<typeof selectorString>[0]) || '<none>'}` : ''}`;
-    out.push(i ? `\t${text}` : `Topology Spread Constraints:\t${text}`);
-  });
+  out.push(...topologySpreadLines(spec.topologySpreadConstraints));
   return out;
 }

@@ -4,7 +4,7 @@
 // of many kinds, node selector, tolerations) and a node with its Lease, conditions, addresses,
 // resources, system info and pods, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, Leases, Namespaces, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { core, Deployments, Leases, Namespaces, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { runTsctl } from '../helpers/tsctl.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
@@ -181,5 +181,18 @@ describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () =
     // a node with no Lease and nothing reported: kubectl's error in place of the Lease block
     await cp.admin.create(Nodes, undefined, { metadata: { name: 'bare' } });
     expect((await tsctl('describe', 'node', 'bare')).out).toBe(await kubectl('describe', 'node', 'bare'));
+  });
+
+  it('describes a pod template (a Deployment\'s) with the containers and volumes describePod prints, as kubectl DescribePodTemplate does', async () => {
+    const { nodeName: _n, priority: _p, readinessGates: _r, ...spec } = richPod.spec;
+    await cp.admin.create(Deployments, ns, {
+      metadata: { name: 'tmpl' },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' }, annotations: { a: 'b' } }, spec: { ...spec, serviceAccountName: 'default', priorityClassName: 'system-node-critical', topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } } },
+    });
+    // (the template's part: with no deployment controller running, what follows it is another matter)
+    const template = (s: string) => s.slice(s.indexOf('Pod Template:'), s.indexOf('\n', s.indexOf('node.kubernetes.io/not-ready:NoExecute')));
+    const want = template(await kubectl('describe', 'deployment', 'tmpl', '-n', ns));
+    expect(want).toMatch(/^  Topology Spread Constraints:  zone:DoNotSchedule when max skew 1 is exceeded\n  Priority Class Name:          system-node-critical\n  Node-Selectors:/m);
+    expect(template((await tsctl('describe', 'deployment', 'tmpl', '-n', ns)).out)).toBe(want);
   });
 });
