@@ -29,6 +29,8 @@ export interface LabOptions {
   agentArgs: string[];
   /** Extra controller-manager flags (tests shorten the node monitor grace period). */
   controllerArgs: string[];
+  /** Extra scheduler flags (tests shorten its leader election's lease). */
+  schedulerArgs?: string[];
   /**
    * The lab's pod network, split into the nodes' podCIDRs. Not 10.244.0.0/16, which a `tsctl up`
    * cluster on the same machine uses: the host routes each lab node's podCIDR through the lab
@@ -143,7 +145,7 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   });
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
-  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1']);
+  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();
   const built = new ImageManager(join(o.dataDir, 'images'));
