@@ -117,21 +117,25 @@ describe('RE2 engine', () => {
     for (const [re, want] of cases) expect([re, errorOf(re)]).toEqual([re, want]);
   });
 
-  it('runs catastrophic patterns in linear time', () => {
+  it('runs catastrophic patterns in linear time', { timeout: 30_000 }, () => {
     const cases: [string, string][] = [
-      [`${'a'.repeat(25)}!`, '^(a+)+$'],
-      [`${'a'.repeat(29)}!`, '^(\\w+\\s?)*$'],
+      [`${'a'.repeat(60)}!`, '^(a+)+$'],
+      [`${'a'.repeat(60)}!`, '^(\\w+\\s?)*$'],
       [`${'a'.repeat(5000)}!`, '^(a|aa)*$'],
       [`${'a'.repeat(5000)}`, '(a*)*b'],
     ];
+    // The inputs are sized so that a backtracking (exponential) matcher would take hours and a
+    // quadratic parser tens of seconds, while the linear ones take milliseconds (matching) and
+    // about 0.6 s (parsing, here): the bounds sit far from both, so a machine loaded by other work
+    // does not fail the test and a regression does not pass it.
     // parsing is linear too: many '[:' in a class used to look at the whole rest each time
     const t0 = performance.now();
-    expect(matches('x', `[${'[:a'.repeat(30_000)}]`)).toBe(false);
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(matches('x', `[${'[:a'.repeat(60_000)}]`)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(5000);
     for (const [s, re] of cases) {
       const t = performance.now();
       expect(matches(s, re)).toBe(false);
-      expect(performance.now() - t).toBeLessThan(250);
+      expect(performance.now() - t).toBeLessThan(3000);
     }
   });
 
