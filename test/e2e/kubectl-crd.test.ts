@@ -2,7 +2,8 @@
 // the CRD, apply a custom resource, get it by plural and short name with the CRD's printer
 // columns, -o yaml, patch it, apply it again (client-side: a JSON merge patch), scale it,
 // server-side apply, diff, explain, and delete the CRD, which deletes its objects; a CRD with CEL
-// validation rules: a bad rule refused, a violating object's apply printing the rule's message.
+// validation rules: a bad rule refused, a violating object's apply printing the rule's message;
+// a CRD that embeds a resource, whose metadata the server coerces as ObjectMeta.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,5 +212,47 @@ spec:
     writeFileSync(join(dir, 'g1.yaml'), gadget(1, 3, 'a'));
     expect(await kubectl('apply', '-f', join(dir, 'g1.yaml'))).toMatchObject({ code: 0, out: 'gadget.example.com/g1 configured\n' });
     expect(await kubectl('delete', '-f', join(dir, 'gadgets.yaml'))).toMatchObject({ code: 0 });
+  });
+
+  it('an embedded resource\'s metadata is kept as ObjectMeta writes it: empty fields gone, creationTimestamp null, unknown fields refused', async () => {
+    writeFileSync(join(dir, 'templates.yaml'), `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: templates.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: templates, singular: template, kind: Template}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              pod: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
+`);
+    expect((await kubectl('apply', '-f', join(dir, 'templates.yaml'))).code).toBe(0);
+    expect((await kubectl('wait', '--for=condition=Established', 'crd/templates.example.com', '--timeout=10s')).code).toBe(0);
+    const template = (meta: string) => `apiVersion: example.com/v1
+kind: Template
+metadata: {name: t1}
+spec:
+  pod:
+    apiVersion: v1
+    kind: Pod
+    metadata: ${meta}
+    spec: {containers: [{name: c, image: busybox}]}
+`;
+    const unknown = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['create', '-f', '-'], template('{name: p, foo: bar}'));
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toContain('unknown field "spec.pod.metadata.foo"');
+    const created = await kubectlAt(cp.kubeconfig, join(dir, 'cache'), ['create', '-f', '-'], template('{labels: {app: web}, annotations: {}, finalizers: []}'));
+    expect(created).toMatchObject({ code: 0, out: 'template.example.com/t1 created\n' });
+    expect((await kubectl('get', 'template', 't1', '-o', 'jsonpath={.spec.pod.metadata}')).out).toBe('{"creationTimestamp":null,"labels":{"app":"web"}}');
+    expect(await kubectl('delete', '-f', join(dir, 'templates.yaml'))).toMatchObject({ code: 0 });
   });
 });

@@ -5,6 +5,7 @@
 // stored in the storage version's form (conversion None: only apiVersion changes).
 import type { FieldError } from '../../api/field-error.js';
 import { applyDefaults, prune, validateAgainstSchema, type JSONSchemaProps } from '../../api/crd-schema.js';
+import { coerceEmbeddedMetadata } from '../../api/crd-embedded-meta.js';
 import { decodeStrict } from '../../api/schema-validate.js';
 import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
@@ -147,6 +148,9 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
     decode(obj: KubeObject, ctx: RequestContext) {
       const errs = metadataErrors(obj);
       const unknown = prune(obj, schemaFor(obj)).map(unknownField);
+      const embedded = coerceEmbeddedMetadata(obj, schemaFor(obj));
+      errs.push(...embedded.filter((e) => e.type !== 'FieldValueUnknown'));
+      unknown.push(...embedded.filter((e) => e.type === 'FieldValueUnknown'));
       // Pruned fields are gone already; they are reported (Strict: 400, Warn: warnings).
       if (ctx.fieldValidation === 'Strict' || ctx.fieldValidation === 'Warn') errs.push(...unknown);
       reportDecoding(r, obj, errs, ctx);
