@@ -61,6 +61,10 @@ describe('node authorizer', () => {
     expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv1', subresource: 'status' })).toEqual({ allowed: false, reason: 'cannot get subresource' });
     expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv1' })).toEqual({ allowed: true });
     expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumes', name: 'pv2' })).toEqual(none);
+    // (a claim's status: authorizeStatusUpdate)
+    expect(await decideV({ verb: 'patch', group: '', resource: 'persistentvolumeclaims', namespace: 'a', name: 'data', subresource: 'status' })).toEqual({ allowed: true });
+    expect(await decideV({ verb: 'update', group: '', resource: 'persistentvolumeclaims', namespace: 'a', name: 'other', subresource: 'status' })).toEqual(none);
+    expect(await decideV({ verb: 'get', group: '', resource: 'persistentvolumeclaims', namespace: 'a', name: 'data', subresource: 'status' })).toEqual({ allowed: false, reason: 'can only get/update/patch this type' });
     const claims = (verb: string, name?: string, subresource?: string): Attributes => ({ verb, group: 'resource.k8s.io', resource: 'resourceclaims', namespace: 'a', name, subresource });
     expect(await decideV(claims('get', 'p-gpu-x1'))).toEqual({ allowed: true });
     expect(await decideV(claims('get', 'p-gpu-x2'))).toEqual(none);

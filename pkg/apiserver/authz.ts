@@ -197,7 +197,11 @@ async function nodeVolumeRules(node: string, a: Attributes, load: () => Promise<
   const usedHere = async (ns: string | undefined, claim: string | undefined) => !!ns && !!claim && (await podsOnNode(node, ns)).some((p) => podClaimNames(p as Pod).includes(claim));
   // (tskube's own exception: a node updates the local-path volumes pinned to it, its cleanup finalizer)
   const localPathWrite = a.resource === 'persistentvolumes' && (a.verb === 'update' || a.verb === 'patch') && !a.subresource && !!a.name;
-  const refused = localPathWrite ? undefined : authorizeGetChecks(a);
+  // (authorizeStatusUpdate: a claim's status, which NodeRestriction then limits to its capacity and conditions)
+  const claimStatus = a.resource === 'persistentvolumeclaims' && a.subresource === 'status';
+  if (claimStatus && a.verb !== 'update' && a.verb !== 'patch') return deny('can only get/update/patch this type');
+  if (claimStatus && !a.name) return deny('No Object name found');
+  const refused = localPathWrite || claimStatus ? undefined : authorizeGetChecks(a);
   if (refused) return refused;
   if (a.resource === 'persistentvolumeclaims') return (await usedHere(a.namespace, a.name)) ? allow : noRelationship(node);
   const pv = (await load()) as PersistentVolume | undefined;

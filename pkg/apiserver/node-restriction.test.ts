@@ -5,7 +5,7 @@ import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../a
 import { formatFieldError } from '../api/field-error.js';
 import type { Pod } from '../api/types.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
-import { nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
+import { claimStatusRefusal, nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
 import { ServiceAccountAdmission } from './service-account-admission.js';
 
 const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
@@ -52,6 +52,16 @@ describe('NodeRestriction: pod deletes and status writes by a node (admitPod, ad
     expect(podWriteRefusal('n1', 'DELETE', undefined, undefined, on(''))).toBe('node "n1" can only delete pods with spec.nodeName set to itself');
     expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n2'), on('n2'))).toBe('node "n1" can only update pod status for pods with spec.nodeName set to itself');
     expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n1', { a: 'b' }), on('n1'))).toBe('node "n1" cannot update labels through pod status');
+  });
+});
+
+describe('NodeRestriction: claim status writes by a node (admitPVCStatus)', () => {
+  const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c', resourceVersion: '5', labels: { a: 'b' } }, spec: { resources: { requests: { storage: '1Gi' } } }, status: { phase: 'Bound', capacity: { storage: '1Gi' } } };
+  it('admits changes of capacity, conditions and the allocated resources only', () => {
+    const grown = { ...claim, metadata: { ...claim.metadata, resourceVersion: '' }, status: { phase: 'Bound', capacity: { storage: '2Gi' }, conditions: [{ type: 'Resizing', status: 'True' }], allocatedResources: { storage: '2Gi' } } };
+    expect(claimStatusRefusal('n1', grown, claim)).toBeUndefined();
+    const relabelled = { ...claim, metadata: { ...claim.metadata, labels: { a: 'c' } }, status: { ...claim.status, phase: 'Lost' } };
+    expect(claimStatusRefusal('n1', relabelled, claim)).toBe('node "n1" is not allowed to update fields other than status.quantity and status.conditions: metadata.labels, status.phase');
   });
 });
 

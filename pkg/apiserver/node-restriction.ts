@@ -7,6 +7,8 @@
 // in node-restriction.kubernetes.io or in kubernetes.io / k8s.io beyond the kubelet's own (a
 // node that could would steer to itself the workloads those labels and taints keep away).
 // CSINodes (admitCSINode): a node may write only the one named after it.
+// Claim status writes (admitPVCStatus): only the capacity and conditions (and the allocated
+// resources of expansion recovery) may change.
 // Pod deletes and status writes (admitPod's Delete, admitPodStatus): only of pods bound to the
 // node, and a status write may not change the pod's labels (the Node authorizer lets these
 // through for any pod, leaving the pod's node to this plugin).
@@ -73,11 +75,39 @@ export function podWriteRefusal(node: string, operation: string, subresource: st
   return undefined;
 }
 
+/**
+ * admitPVCStatus: a node may change only status.capacity, status.conditions, and (expansion
+ * recovery) status.allocatedResources and status.allocatedResourceStatuses of a claim; the
+ * resourceVersion and managedFields are not compared. 1.32 ends its message with cmp.Diff of
+ * the two claims; tskube names the paths that differ instead.
+ */
+export function claimStatusRefusal(node: string, obj: KubeObject | undefined, old: KubeObject | undefined): string | undefined {
+  const strip = (c: KubeObject | undefined) => {
+    const copy = structuredClone(c ?? {}) as KubeObject & { status?: Record<string, unknown> };
+    if (copy.metadata) {
+      delete copy.metadata.resourceVersion;
+      delete copy.metadata.managedFields;
+    }
+    for (const k of ['capacity', 'conditions', 'allocatedResources', 'allocatedResourceStatuses']) delete copy.status?.[k];
+    return copy as Record<string, unknown>;
+  };
+  const a = strip(old);
+  const b = strip(obj);
+  if (isDeepStrictEqual(a, b)) return undefined;
+  const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => {
+    const x = (a[k] ?? {}) as Record<string, unknown>;
+    const y = (b[k] ?? {}) as Record<string, unknown>;
+    if (typeof x !== 'object' || typeof y !== 'object') return isDeepStrictEqual(x, y) ? [] : [k];
+    return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((f) => !isDeepStrictEqual(x[f], y[f])).map((f) => `${k}.${f}`);
+  });
+  return `node "${node}" is not allowed to update fields other than status.quantity and status.conditions: ${differing.join(', ')}`;
+}
+
 /** The plugin (validating, after the mutating ones: the ServiceAccount plugin leaves mirror pods alone). */
 export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    resources: ['pods', 'nodes', 'csinodes'],
+    resources: ['pods', 'nodes', 'csinodes', 'persistentvolumeclaims'],
     async validate(req) {
       const node = req.ctx.user && nodeNameOf(req.ctx.user);
       // admitCSINode: whatever the operation, a node may only touch the CSINode named after it.
@@ -90,6 +120,11 @@ export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugi
         const why = podWriteRefusal(node, req.operation, req.subresource, req.obj as Pod | undefined, req.old as Pod | undefined);
         if (why) throw admissionForbidden('', 'pods', req.name, why);
       }
+      if (node && req.resource.name === 'persistentvolumeclaims' && req.subresource === 'status' && req.operation === 'UPDATE') {
+        const why = claimStatusRefusal(node, req.obj, req.old);
+        if (why) throw admissionForbidden('', 'persistentvolumeclaims', req.name, why);
+        return;
+      }
       if (!node || !req.obj) return;
       if (req.resource.name === 'nodes') {
         if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
@@ -98,7 +133,7 @@ export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugi
         if (why) throw admissionForbidden('', 'nodes', name, why);
         return;
       }
-      if (req.operation !== 'CREATE' || req.subresource) return;
+      if (req.resource.name !== 'pods' || req.operation !== 'CREATE' || req.subresource) return;
       const why = await nodePodCreateRefusal(node, req.obj as Pod, lookupNode);
       if (why instanceof ApiError) throw why;
       if (why) throw admissionForbidden('', 'pods', req.obj.metadata?.name || req.name, why);

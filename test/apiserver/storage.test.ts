@@ -200,6 +200,12 @@ describe('node authorization', () => {
     await refused(node.get(PersistentVolumeClaims, 'default', 'unused'), 403, "no relationship found between node 'storage-node' and this object");
     await refused(node.get(PersistentVolumes, undefined, 'pv-other'), 403, "no relationship found between node 'storage-node' and this object");
     await refused(node.list(PersistentVolumes), 403, 'can only get individual resources of this type');
+    // A claim's status: its capacity and conditions (volume expansion), nothing else, and only of its pods' claims.
+    const resizing = await node.patch(PersistentVolumeClaims, 'default', 'used', { status: { conditions: [{ type: 'FileSystemResizePending', status: 'True' }] } }, 'merge', 'status');
+    expect((resizing.status as { conditions: { type: string }[] }).conditions[0]!.type).toBe('FileSystemResizePending');
+    await refused(node.patch(PersistentVolumeClaims, 'default', 'used', { status: { phase: 'Lost' } }, 'merge', 'status'), 403, 'persistentvolumeclaims "used" is forbidden: node "storage-node" is not allowed to update fields other than status.quantity and status.conditions: status.phase');
+    await refused(node.patch(PersistentVolumeClaims, 'default', 'unused', { status: { conditions: [] } }, 'merge', 'status'), 403, "no relationship found between node 'storage-node' and this object");
+    await refused(node.get(PersistentVolumeClaims, 'default', 'used', 'status'), 403, 'can only get/update/patch this type');
     await refused(node.patch(PersistentVolumes, undefined, 'pv-used', { metadata: { labels: { x: 'y' } } }), 403, 'can only get individual resources of this type');
     // A local-path volume pinned to the node: the node may get it and update it (its cleanup finalizer).
     const pinned = hostPathVolume('pv-pinned', '1Gi');
