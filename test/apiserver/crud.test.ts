@@ -153,6 +153,17 @@ describe('pods', () => {
     expect(smpInt.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[activeDeadlineSeconds:x]]": unrecognized type: int64');
     const smpStruct = await failure(admin.patch(Pods, 'default', 'p1', { spec: { securityContext: 'x' } }, 'strategic'));
     expect(smpStruct.message).toBe(' "" is invalid: patch: Invalid value: "map[spec:map[securityContext:x]]": cannot restore struct from: string');
+    // A merge or JSON patch's result is decoded by the JSON decoder: its error, a 422 naming the patched document
+    const current = await admin.get(Pods, 'default', 'p1');
+    const mergeType = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: 'x' } }, 'merge'));
+    expect([mergeType.code, mergeType.reason, mergeType.status?.details?.causes]).toEqual([422, 'Invalid', [{ reason: 'FieldValueInvalid', field: 'patch', message: expect.stringMatching(/^Invalid value: "\{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Pod\\",\\"metadata\\":\{/) }]]);
+    const patched = JSON.parse(JSON.stringify({ ...current, spec: { ...(current.spec as object), containers: 'x' } }));
+    const sortedJson = (v: unknown): string =>
+      Array.isArray(v) ? `[${v.map(sortedJson).join(',')}]` : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(',')}}` : JSON.stringify(v);
+    expect(mergeType.message).toBe(` "" is invalid: patch: Invalid value: ${JSON.stringify(sortedJson(patched))}: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container`);
+    const jsonType = await failure(admin.patch(Pods, 'default', 'p1', [{ op: 'add', path: '/spec/activeDeadlineSeconds', value: 'x' }], 'json'));
+    expect([jsonType.code, jsonType.reason]).toEqual([422, 'Invalid']);
+    expect(jsonType.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{.*\\"activeDeadlineSeconds\\":\\"x\\".*\}": json: cannot unmarshal string into Go struct field PodSpec\.spec\.activeDeadlineSeconds of type int64$/);
     const noKey = await failure(admin.patch(Pods, 'default', 'p1', { spec: { containers: [{ image: 'x' }] } }, 'strategic'));
     expect([noKey.code, noKey.message]).toEqual([500, 'map: map[image:x] does not contain declared merge key: name']);
     const directive = await failure(admin.patch(Pods, 'default', 'p1', { metadata: { labels: { $patch: 'bogus' } } }, 'strategic'));

@@ -6,6 +6,7 @@ import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, goValue } from '../../api/patch.js';
 import { goStrings, invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
 import { messageSchema } from '../../api/schema.js';
+import { canonicalJson } from '../../api/fieldpath.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { applyOperation, checkApplyTyping, gvkString } from './field-manager.js';
@@ -139,7 +140,23 @@ export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'ap
     const why = typeErr && converterError(typeErr);
     if (why) throw errors.invalid('', '', '', [fieldInvalid('patch', goValue(patchBody), why)]);
   }
+  if (type !== 'strategic' && messageSchema(typeName)) {
+    // A merge or JSON patch's result is decoded into the object by the JSON decoder
+    // (jsonPatcher.applyPatchToCurrentObject's DecodeInto): a value of the wrong type is its
+    // error, not a strict decoding one, in a 422 naming the patched document as JSON.
+    const typeErr = decodeStrict(typeName, clone(next)).find((e) => e.type === 'FieldValueTypeInvalid');
+    if (typeErr && /^json: /.test(typeErr.detail)) throw errors.invalid('', '', '', [fieldInvalid('patch', patchedDocument(next), typeErr.detail)]);
+  }
   return next as KubeObject;
+}
+
+/**
+ * The patched document as json-patch's MergePatch and Apply write it: compact, object keys in
+ * Go's map order (sorted), and <, >, & escaped as encoding/json escapes them for HTML.
+ */
+function patchedDocument(v: unknown): string {
+  const htmlEscapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  return canonicalJson(v).replace(/[<>&\u2028\u2029]/g, (c) => htmlEscapes[c]!);
 }
 
 /** A JSON value's kind as reflect names it in the converter's errors (ints kept as int64). */
