@@ -65,7 +65,9 @@ const server = (delaySec: number) =>
     startupProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, failureThreshold: 30 },
   });
 
-describe('sidecar containers', () => {
+// (each test has pods of its own and waits mostly on its containers' sleeps, probes and back-offs:
+// they run at once)
+describe.concurrent('sidecar containers', () => {
   it('start before the next init container and the app, which read from them; a restartPolicy Never pod ends Succeeded once its app is done', async () => {
     await create('job-like', {
       restartPolicy: 'Never',
