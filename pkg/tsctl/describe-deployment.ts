@@ -62,7 +62,10 @@ export function describeDeployment(d: Deployment, owned: ReplicaSet[]): string[]
   if (st.conditions?.length) out.push('Conditions:', '  Type\tStatus\tReason', '  ----\t------\t------', ...st.conditions.map((c) => `  ${c.type} \t${c.status}\t${c.reason ?? ''}`));
   // (1.32's describer prints every old one, scaled down or not, oldest first)
   const byAge = [...owned].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  out.push(`OldReplicaSets:\t${replicaSets(byAge.filter((rs) => !isNew(rs)))}`);
-  out.push(`NewReplicaSet:\t${replicaSets(owned.filter(isNew))}`);
+  // (and only when it has any: 1.32's describeDeployment prints neither line for none)
+  if (owned.length) {
+    out.push(`OldReplicaSets:\t${replicaSets(byAge.filter((rs) => !isNew(rs)))}`);
+    out.push(`NewReplicaSet:\t${replicaSets(owned.filter(isNew))}`);
+  }
   return out;
 }
