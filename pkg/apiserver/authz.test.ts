@@ -23,6 +23,10 @@ describe('node authorizer', () => {
     expect(await decide({ verb: 'delete', group: '', resource: 'events', namespace: 'a', name: 'e' })).toEqual({ allowed: false, reason: '' });
     expect(await decide({ verb: 'create', group: 'apps', resource: 'deployments', namespace: 'a' })).toEqual({ allowed: false, reason: '' });
     expect(await decide({ verb: 'get', group: 'example.com', resource: 'widgets', namespace: 'a', name: 'w' })).toEqual({ allowed: false, reason: '' });
+    // (the kubelet's certificate rotation: it creates and reads CSRs, nothing more)
+    expect(await decide({ verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' })).toEqual({ allowed: true });
+    expect(await decide({ verb: 'delete', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', name: 'c' })).toEqual({ allowed: false, reason: '' });
+    expect(await decide({ verb: 'update', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', name: 'c', subresource: 'approval' })).toEqual({ allowed: false, reason: '' });
   });
 
   it('may create and delete pods and write their status whatever their node, and nothing else of pods, with no reason (authorizePod)', async () => {

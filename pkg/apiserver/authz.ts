@@ -119,6 +119,9 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       return deny('');
     case 'events':
       return ['create', 'update', 'patch'].includes(a.verb) ? allow : deny('');
+    case 'certificatesigningrequests':
+      // (the kubelet's own certificate rotation; NodeRestriction admission keeps a node's CSRs to its own name)
+      return a.group === 'certificates.k8s.io' && a.verb === 'create' && !a.subresource ? allow : deny('');
     case 'pods':
       // As the Node authorizer's authorizePod: creates (mirror pods) and deletes, and status
       // writes, whichever pod they name; NodeRestriction admission then keeps a node to the pods

@@ -5,7 +5,7 @@ import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../a
 import { formatFieldError } from '../api/field-error.js';
 import type { Pod } from '../api/types.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
-import { claimStatusRefusal, nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
+import { claimStatusRefusal, nodeCSRRefusal, nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
 import { ServiceAccountAdmission } from './service-account-admission.js';
 
 const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
@@ -62,6 +62,24 @@ describe('NodeRestriction: claim status writes by a node (admitPVCStatus)', () =
     expect(claimStatusRefusal('n1', grown, claim)).toBeUndefined();
     const relabelled = { ...claim, metadata: { ...claim.metadata, labels: { a: 'c' } }, status: { ...claim.status, phase: 'Lost' } };
     expect(claimStatusRefusal('n1', relabelled, claim)).toBe('node "n1" is not allowed to update fields other than status.quantity and status.conditions: metadata.labels, status.phase');
+  });
+});
+
+describe('NodeRestriction: CSRs by a node (admitCSR)', () => {
+  // (a request for CN=system:node:n1, O=system:nodes, made by openssl)
+  const forN1 = Buffer.from(`-----BEGIN CERTIFICATE REQUEST-----
+MIHsMIGSAgEAMDAxFTATBgNVBAoMDHN5c3RlbTpub2RlczEXMBUGA1UEAwwOc3lz
+dGVtOm5vZGU6bjEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAROfxafIaqhk7BY
+Js0a7eRPZpbDgByiVyxOAl7HNXP1fPHC6dzbJl9V3AOxDYw76y/WVyDUAbpX7LAi
+6FJ0j1p7oAAwCgYIKoZIzj0EAwIDSQAwRgIhALih3xxfbnXFj+lYDvot3/6rjRXt
+S9DX7grWSyigkRiGAiEAim8Ym1gt9MiT2+cAvRjyETM4WCqQFpeRLDJXPin+V2M=
+-----END CERTIFICATE REQUEST-----`).toString('base64');
+  const csr = (signerName: string, request = forN1) => ({ metadata: { name: 'c' }, spec: { signerName, request } });
+  it('admits a kubelet signer request for its own name only; other signers are not its business', () => {
+    expect(nodeCSRRefusal('n1', csr('kubernetes.io/kube-apiserver-client-kubelet'))).toBeUndefined();
+    expect(nodeCSRRefusal('n2', csr('kubernetes.io/kubelet-serving'))).toBe('can only create a node CSR with CN=system:node:n2');
+    expect(nodeCSRRefusal('n2', csr('example.com/other'))).toBeUndefined();
+    expect(nodeCSRRefusal('n1', csr('kubernetes.io/kubelet-serving', Buffer.from('nope').toString('base64')))).toBe('unable to parse csr: PEM block type must be CERTIFICATE REQUEST');
   });
 });
 

@@ -7,11 +7,13 @@
 // in node-restriction.kubernetes.io or in kubernetes.io / k8s.io beyond the kubelet's own (a
 // node that could would steer to itself the workloads those labels and taints keep away).
 // CSINodes (admitCSINode): a node may write only the one named after it.
+// Node CSRs (admitCSR): a request to a kubelet signer must be for CN=system:node:<its name>.
 // Claim status writes (admitPVCStatus): only the capacity and conditions (and the allocated
 // resources of expansion recovery) may change.
 // Pod deletes and status writes (admitPod's Delete, admitPodStatus): only of pods bound to the
 // node, and a status write may not change the pod's labels (the Node authorizer lets these
 // through for any pod, leaving the pod's node to this plugin).
+import { csrCommonName } from '../api/csr-common-name.js';
 import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
 import { podReferences } from '../api/pod-references.js';
@@ -103,11 +105,32 @@ export function claimStatusRefusal(node: string, obj: KubeObject | undefined, ol
   return `node "${node}" is not allowed to update fields other than status.quantity and status.conditions: ${differing.join(', ')}`;
 }
 
+type CSRObject = KubeObject & { spec?: { signerName?: string; request?: string } };
+
+/** The signers whose certificates name a node: the kubelet's serving and client certificates. */
+const NODE_SIGNERS = new Set(['kubernetes.io/kubelet-serving', 'kubernetes.io/kube-apiserver-client-kubelet']);
+
+/**
+ * admitCSR: a node's request to a kubelet signer must be for its own name, CN=system:node:<name>
+ * (without this the signers check only the system:node: prefix, and a node could ask for another
+ * node's identity). Other signers are the signers' business.
+ */
+export function nodeCSRRefusal(node: string, csr: CSRObject): string | undefined {
+  if (!NODE_SIGNERS.has(csr.spec?.signerName ?? '')) return undefined;
+  let cn: string;
+  try {
+    cn = csrCommonName(Buffer.from(csr.spec?.request ?? '', 'base64').toString('latin1'));
+  } catch (e) {
+    return `unable to parse csr: ${(e as Error).message}`;
+  }
+  return cn === `system:node:${node}` ? undefined : `can only create a node CSR with CN=system:node:${node}`;
+}
+
 /** The plugin (validating, after the mutating ones: the ServiceAccount plugin leaves mirror pods alone). */
 export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    resources: ['pods', 'nodes', 'csinodes', 'persistentvolumeclaims'],
+    resources: ['pods', 'nodes', 'csinodes', 'persistentvolumeclaims', 'certificatesigningrequests'],
     async validate(req) {
       const node = req.ctx.user && nodeNameOf(req.ctx.user);
       // admitCSINode: whatever the operation, a node may only touch the CSINode named after it.
@@ -126,6 +149,11 @@ export function nodeRestrictionAdmission(lookupNode: NodeLookup): AdmissionPlugi
         return;
       }
       if (!node || !req.obj) return;
+      if (req.resource.name === 'certificatesigningrequests' && req.resource.group === 'certificates.k8s.io') {
+        const why = req.operation === 'CREATE' && !req.subresource ? nodeCSRRefusal(node, req.obj as CSRObject) : undefined;
+        if (why) throw admissionForbidden('certificates.k8s.io', 'certificatesigningrequests', req.obj.metadata?.name || req.name, why);
+        return;
+      }
       if (req.resource.name === 'nodes') {
         if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return;
         const name = req.operation === 'CREATE' ? (req.obj.metadata?.name ?? '') : req.name;

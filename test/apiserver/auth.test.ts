@@ -3,13 +3,14 @@
 // Lease and the status of pods bound to it (403 otherwise); the scheduler binds but cannot
 // delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { core, EndpointSlices, Leases, Namespaces, Nodes, Pods, Services, StatusError } from '../../pkg/client/rest-client.js';
+import { CertificateSigningRequests, core, EndpointSlices, Leases, Namespaces, Nodes, Pods, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, node, pod, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { hasKubectl } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -113,6 +114,26 @@ describe('node authorization', () => {
     await eventually(async () => (await code(tokenFor('with-sa', podUid))) === 200, { what: 'the node may create tokens of its pod\'s account' });
     const read = await n1.get(core('serviceaccounts'), 'mirror-ns', 'default').catch((x: StatusError) => x);
     expect((read as StatusError).message).toBe('serviceaccounts "default" is forbidden: User "system:node:n1" cannot get resource "serviceaccounts" in API group "" in the namespace "mirror-ns": can only create tokens for individual service accounts');
+  });
+
+  it('a node asks for its own kubelet certificates only (NodeRestriction\'s admitCSR)', async () => {
+    const n1 = cp.nodeClient('n1');
+    const dir = mkdtempSync(join(tmpdir(), 'tskube-node-csr-'));
+    try {
+      const request = (cn: string) => {
+        execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'k.pem', '-out', 'r.pem', '-subj', `/O=system:nodes/CN=${cn}`], { cwd: dir, stdio: 'ignore' });
+        return readFileSync(join(dir, 'r.pem')).toString('base64');
+      };
+      const csr = (name: string, cn: string, signerName = 'kubernetes.io/kube-apiserver-client-kubelet') => ({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name }, spec: { request: request(cn), signerName, usages: ['digital signature', 'client auth'] } });
+      expect(await code(n1.create(CertificateSigningRequests, undefined, csr('n1-client', 'system:node:n1')))).toBe(200);
+      expect(await code(n1.get(CertificateSigningRequests, undefined, 'n1-client'))).toBe(200);
+      const other = await n1.create(CertificateSigningRequests, undefined, csr('n1-as-n2', 'system:node:n2')).catch((x: StatusError) => x);
+      expect((other as StatusError).message).toBe('certificatesigningrequests.certificates.k8s.io "n1-as-n2" is forbidden: can only create a node CSR with CN=system:node:n1');
+      const approve = await n1.update(CertificateSigningRequests, undefined, 'n1-client', await n1.get(CertificateSigningRequests, undefined, 'n1-client'), 'approval').catch((x: StatusError) => x);
+      expect((approve as StatusError).message).toBe('certificatesigningrequests.certificates.k8s.io "n1-client" is forbidden: User "system:node:n1" cannot update resource "certificatesigningrequests/approval" in API group "certificates.k8s.io" at the cluster scope');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a node registers with the kubelet\'s labels, not with restricted ones', async () => {

@@ -1,0 +1,53 @@
+// The subject common name of a PKCS#10 certificate request (a CertificateSigningRequest's
+// spec.request), as Go's x509.ParseCertificateRequest fills Subject.CommonName: the last CN
+// attribute of the subject's RDN sequence, "" when there is none. For the checks that need only
+// the name (NodeRestriction's admitCSR) without an openssl process per request.
+
+type Der = { tag: number; body: Buffer };
+
+function elements(buf: Buffer): Der[] {
+  const out: Der[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    if (i + 2 > buf.length) throw new Error('asn1: syntax error: data truncated');
+    const tag = buf[i++]!;
+    let len = buf[i++]!;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4) throw new Error('asn1: syntax error: indefinite length found (not DER)');
+      len = 0;
+      for (let k = 0; k < n; k++) len = len * 256 + buf[i++]!;
+    }
+    if (i + len > buf.length) throw new Error('asn1: syntax error: data truncated');
+    out.push({ tag, body: buf.subarray(i, i + len) });
+    i += len;
+  }
+  return out;
+}
+
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const OID = 0x06;
+/** 2.5.4.3, id-at-commonName, DER-encoded. */
+const CN_OID = Buffer.from([0x55, 0x04, 0x03]);
+
+/** The common name of a PEM CERTIFICATE REQUEST; throws (asn1's words) when it cannot be read. */
+export function csrCommonName(pem: string): string {
+  const m = /-----BEGIN CERTIFICATE REQUEST-----([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
+  if (!m) throw new Error('PEM block type must be CERTIFICATE REQUEST');
+  const [request] = elements(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+  if (request?.tag !== SEQUENCE) throw new Error('asn1: structure error: tags don\'t match');
+  const [info] = elements(request.body);
+  if (info?.tag !== SEQUENCE) throw new Error('asn1: structure error: tags don\'t match');
+  const [, subject] = elements(info.body);
+  if (subject?.tag !== SEQUENCE) throw new Error('asn1: structure error: tags don\'t match');
+  let cn = '';
+  for (const rdn of elements(subject.body)) {
+    if (rdn.tag !== SET) throw new Error('asn1: structure error: tags don\'t match');
+    for (const atv of elements(rdn.body)) {
+      const [type, value] = atv.tag === SEQUENCE ? elements(atv.body) : [];
+      if (type?.tag === OID && value && type.body.equals(CN_OID)) cn = value.body.toString('utf8');
+    }
+  }
+  return cn;
+}
