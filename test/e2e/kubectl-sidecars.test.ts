@@ -1,6 +1,7 @@
 // Sidecar containers with the stock kubectl on a real single-node cluster: `kubectl apply` of a
 // pod with an init container of restartPolicy Always, `kubectl get pod` counting it in READY
-// (2/2), `kubectl describe pod` showing it Running among the init containers, and a refusal of
+// (2/2), `kubectl describe pod` showing it Running among the init containers (and tsctl describe of
+// the pod and its node byte for byte as kubectl's), and a refusal of
 // restartPolicy on an app container with Kubernetes' message, and a Job whose pod has a sidecar
 // completing once its app container is done.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
@@ -68,6 +70,18 @@ describe.skipIf(!hasKubectl)('kubectl and sidecar containers', () => {
     expect(init).toMatch(/Ready:\s+True/);
     expect(init).toMatch(/Readiness:\s+exec \[true\]/);
     expect(described).toMatch(/Initialized\s+True/);
+    // tsctl describes the running pod and its node as the stock kubectl does, byte for byte (asked
+    // back to back until a second's tick, an event or a Lease renewal does not fall between them)
+    const node = (await kubectl('get', 'nodes', '-o', 'name')).trim().replace(/^node\//, '');
+    for (const args of [['describe', 'pod', 'with-sidecar'], ['describe', 'node', node]]) {
+      let last = { want: '', got: '' };
+      const same = await eventually(async () => {
+        const want = await kubectl(...args);
+        last = { want, got: (await runTsctl(c.cp.kubeconfig, args)).out };
+        return last.got === last.want || undefined;
+      }, { timeoutMs: 20_000, intervalMs: 200, what: `tsctl ${args.join(' ')} as kubectl's` }).catch(() => false);
+      if (!same) expect(last.got).toBe(last.want);
+    }
     expect(await kubectl('delete', 'pod', 'with-sidecar')).toBe('pod "with-sidecar" deleted\n');
   });
 
