@@ -48,4 +48,20 @@ describe('decodeAs', () => {
     decodeAs(cms, obj, ctx());
     expect(obj.metadata).toEqual({ name: 'c' });
   });
+
+  it('drops the empty strings, the zero generation and the nulls a generated manifest carries', () => {
+    const cms = findResource('', 'v1', 'configmaps')!;
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', generateName: '', namespace: '', selfLink: '', uid: '', resourceVersion: '', generation: 0, creationTimestamp: null, deletionGracePeriodSeconds: null, labels: null } } as unknown as KubeObject;
+    decodeAs(cms, obj, ctx());
+    expect(obj.metadata).toEqual({ name: 'c' });
+  });
+
+  it('leaves a value of the wrong type for the decoder to refuse, and a deletionGracePeriodSeconds of 0', () => {
+    const cms = findResource('', 'v1', 'configmaps')!;
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', generation: '', deletionGracePeriodSeconds: 0 } } as unknown as KubeObject;
+    expect(() => decodeAs(cms, obj, ctx())).toThrow(/generation/);
+    const ok = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', deletionGracePeriodSeconds: 0 } } as unknown as KubeObject;
+    decodeAs(cms, ok, ctx());
+    expect(ok.metadata).toEqual({ name: 'c', deletionGracePeriodSeconds: 0 });
+  });
 });

@@ -605,16 +605,27 @@ export function decodeAs(r: Pick<ResourceInfo, 'typeName' | 'kind' | 'group' | '
   reportDecoding(r, obj, errs, ctx);
 }
 
-/** ObjectMeta's maps and lists are omitempty in Go: an empty one given is not kept (nor owned). */
+/**
+ * Every field of ObjectMeta is omitempty in Go, so what a body gives empty is gone once decoded:
+ * a null, an empty string (name, generateName, namespace, selfLink, uid, resourceVersion), a
+ * generation of 0, an empty map or list (so neither stored nor owned).
+ */
 function dropEmptyMetadata(obj: KubeObject): void {
   const m = obj.metadata as Record<string, unknown> | undefined;
   if (!m || typeof m !== 'object') return;
-  // (managedFields: [] stays: it asks for field ownership to be reset)
-  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
-    const v = m[k];
-    if (v && typeof v === 'object' && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0)) delete m[k];
+  for (const [k, v] of Object.entries(m)) {
+    // (a value of the wrong type stays, for the decoder to refuse; managedFields: [] stays too:
+    // it asks for field ownership to be reset)
+    const empty =
+      v === null ||
+      (v === '' && EMPTY_STRING_META.has(k)) ||
+      (v === 0 && k === 'generation') ||
+      ((k === 'labels' || k === 'annotations') && typeof v === 'object' && !Array.isArray(v) && Object.keys(v!).length === 0) ||
+      ((k === 'finalizers' || k === 'ownerReferences') && Array.isArray(v) && v.length === 0);
+    if (empty) delete m[k];
   }
 }
+const EMPTY_STRING_META = new Set(['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion']);
 
 /** Decoding errors: wrong types always fail; unknown fields fail (Strict), warn (Warn) or are dropped. */
 export function reportDecoding(r: Pick<ResourceInfo, 'kind' | 'group'> & { version?: string }, obj: KubeObject, errs: FieldError[], ctx: RequestContext): void {
