@@ -76,6 +76,12 @@ describe('node authorizer', () => {
     expect(await decideV(claims('get', 'p-gpu-x1', 'status'))).toEqual({ allowed: false, reason: 'cannot get subresource' });
   });
 
+  it('refuses one of system:nodes it cannot tell the node of, saying so', async () => {
+    for (const name of ['kubelet', 'system:node:']) {
+      expect(await authorize({ name, groups: ['system:nodes', 'system:authenticated'] }, { verb: 'get', group: '', resource: 'nodes', name: 'n1' }, async () => undefined)).toEqual({ allowed: false, reason: `unknown node for user "${name}"` });
+    }
+  });
+
   it('uses only its own Lease in kube-node-lease (authorizeLease)', async () => {
     const lease = (verb: string, namespace: string, name?: string): Attributes => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace, name });
     expect(await decide(lease('update', 'kube-node-lease', 'n1'))).toEqual({ allowed: true });

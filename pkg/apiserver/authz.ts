@@ -49,6 +49,8 @@ export async function authorize(user: UserInfo, a: Attributes, load: () => Promi
     if (await ingressTLSSecret(a, load, ingressTLS)) return allow;
     return nodeRules(node, a, load, podsOnNode);
   }
+  // (one of system:nodes whose name is not system:node:<name>: the Node authorizer cannot tell which node)
+  if (user.groups.includes('system:nodes')) return deny(`unknown node for user ${JSON.stringify(user.name)}`);
   return deny('');
 }
 
