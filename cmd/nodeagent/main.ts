@@ -6,6 +6,7 @@ import { parseQuantity } from '../../pkg/api/quantity.js';
 import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
 import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
 import { CgroupEnforcementError } from '../../pkg/nodeagent/reserved-cgroups.js';
+import { parseBindAddress } from '../../pkg/nodeagent/proxy-metrics-server.js';
 import { parseReservation, ReservationError, reservationMap, validateEnforceNodeAllocatable, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -43,6 +44,7 @@ const spec = {
   'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (run the cluster DNS on the pod bridge\'s gateway), none (the node\'s resolvers), or a comma-separated list of addresses' },
   'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
+  'metrics-bind-address': { type: 'string', default: '127.0.0.1:10249', help: 'host:port of the service proxy\'s metrics server (kube-proxy\'s /metrics, /healthz and /proxyMode over plain HTTP); empty disables it' },
   'service-health-address': { type: 'string', default: '', help: 'where the health check node ports of LoadBalancer Services with externalTrafficPolicy Local are served (default: every address of the node)' },
   'network-policy': { type: 'boolean', default: d.networkPolicy, help: 'enforce NetworkPolicies for this node\'s pods (iptables, as kube-router or Calico); --network-policy=off removes their rules' },
   ingress: { type: 'string', default: ':80,:443', help: 'HTTP,HTTPS listen addresses of the ingress controller ([HOST]:PORT or off each, e.g. :8080,off), or off for none' },
@@ -141,6 +143,13 @@ async function main(): Promise<void> {
   // (the pods cgroup below every hierarchy's root: not the root itself, which cannot be limited)
   const cgroupRoot = flags['cgroup-root'].replace(/\/+$/, '');
   if (!/^\/[^\0]+$/.test(cgroupRoot) || cgroupRoot.split('/').some((c) => c === '.' || c === '..')) throw new FlagError(`invalid --cgroup-root "${flags['cgroup-root']}": want an absolute cgroup path below the root, e.g. /tskube`);
+  if (flags['metrics-bind-address']) {
+    try {
+      parseBindAddress(flags['metrics-bind-address']);
+    } catch (e) {
+      throw new FlagError((e as Error).message);
+    }
+  }
   let reservations: Reservations;
   try {
     reservations = { kubeReserved: parseReservation('kube-reserved', reservationMap(flags['kube-reserved'])), systemReserved: parseReservation('system-reserved', reservationMap(flags['system-reserved'])) };
@@ -182,6 +191,7 @@ async function main(): Promise<void> {
     clusterDomain: flags['cluster-domain'],
     serviceProxy: flags['service-proxy'],
     serviceHealthAddress: flags['service-health-address'] || undefined,
+    metricsBindAddress: flags['metrics-bind-address'] || undefined,
     networkPolicy: flags['network-policy'],
     ingress,
     localPathDir: flags['local-path-dir'] || undefined,

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from './errors.js';
 import { logger } from '../util/log.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
 
 const log = logger('service-proxy');
 
@@ -99,11 +100,22 @@ export class ProxierHealthServer {
     readonly health: ProxierHealth,
     private readonly host = '0.0.0.0',
     private readonly port = PROXIER_HEALTH_PORT,
+    /** Counts each /healthz and /livez answer by its code (kubeproxy_proxy_healthz_total, kubeproxy_proxy_livez_total). */
+    private readonly metrics?: ProxyMetrics,
   ) {}
+
+  /** The port it listens on, once it does. */
+  listeningPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
 
   async start(): Promise<void> {
     const server = createServer((req, res) => {
       const r = this.health.respond(req.url ?? '/');
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') this.metrics?.healthzTotal.inc({ code: String(r.code) });
+      if (path === '/livez') this.metrics?.livezTotal.inc({ code: String(r.code) });
       res.writeHead(r.code, r.headers);
       res.end(r.body);
       req.resume();

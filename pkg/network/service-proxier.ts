@@ -8,6 +8,7 @@ import { deleteUdpConntrack, type UdpConntrackEntry } from './conntrack.js';
 import { errorMessage, NetworkError } from './errors.js';
 import { iptablesRestore, iptablesSave, removeChains, withIptablesLock } from './iptables.js';
 import type { ProxierHealth } from './proxier-health.js';
+import { lastChangeTriggerTime, type ProxyMetrics } from './proxy-metrics.js';
 import { healthCheckedServices, type ServiceHealthServer } from './service-health.js';
 import { servicePorts } from './service-model.js';
 import { buildServiceRules, isServicePortChain, restorePlan, serviceChainNames } from './service-rules.js';
@@ -33,6 +34,8 @@ export interface ServiceProxierConfig {
   health?: ServiceHealthServer;
   /** kube-proxy's own health (its :10256 /healthz and /livez): told of each queued change and each written sync. */
   proxierHealth?: ProxierHealth;
+  /** kube-proxy's metrics (its :10249 /metrics): each sync's duration and end, the changes seen and pending, restore failures, network programming latency. */
+  metrics?: ProxyMetrics;
 }
 
 export interface SyncResult {
@@ -64,6 +67,12 @@ export class ServiceProxier {
   private applied = '';
   private lastPorts = new Map<string, ProxiedServicePort>();
   private current: Promise<SyncResult> | undefined;
+  /** The Services and EndpointSlices changed since the last sync began (the change trackers' pending items), and the slices' trigger times. */
+  private readonly pendingServices = new Set<string>();
+  private readonly pendingSlices = new Set<string>();
+  private readonly triggerTimes = new Map<string, number[]>();
+  /** Trigger times before this are the initial list's, not changes the proxy saw (trackerStartTime). */
+  private readonly startedAt = Date.now();
   /** Syncs done (applied or not), for tests and logs. */
   syncs = 0;
 
@@ -73,7 +82,8 @@ export class ServiceProxier {
     if (resync > 0) {
       this.resync = setInterval(() => {
         this.applied = '';
-        this.changed();
+        // (the runner's periodic sync: no change was queued)
+        this.changed(false);
       }, resync);
       this.resync.unref();
     }
@@ -81,20 +91,51 @@ export class ServiceProxier {
 
   upsertService(s: ServiceLike): void {
     this.services.set(keyOfMeta(s.metadata), s);
+    this.serviceChanged(keyOfMeta(s.metadata));
     this.changed();
   }
 
   deleteService(s: ServiceLike): void {
-    if (this.services.delete(keyOfMeta(s.metadata))) this.changed();
+    if (!this.services.delete(keyOfMeta(s.metadata))) return;
+    this.serviceChanged(keyOfMeta(s.metadata));
+    this.changed();
   }
 
   upsertEndpointSlice(s: EndpointSliceLike): void {
-    this.slices.set(keyOfMeta(s.metadata), s);
+    const key = keyOfMeta(s.metadata);
+    this.slices.set(key, s);
+    this.sliceChanged(key);
+    // (the time of the change that made this version, for the network programming latency)
+    const t = lastChangeTriggerTime(s.metadata?.annotations);
+    if (t !== undefined && t > this.startedAt) this.triggerTimes.set(key, [...(this.triggerTimes.get(key) ?? []), t]);
     this.changed();
   }
 
   deleteEndpointSlice(s: EndpointSliceLike): void {
-    if (this.slices.delete(keyOfMeta(s.metadata))) this.changed();
+    const key = keyOfMeta(s.metadata);
+    if (!this.slices.delete(key)) return;
+    // (a deletion's trigger time is the last update's, not the deletion's: not measured)
+    this.triggerTimes.delete(key);
+    this.sliceChanged(key);
+    this.changed();
+  }
+
+  /** ServiceChangeTracker.Update: counted, and pending until the next sync takes it. */
+  private serviceChanged(key: string): void {
+    const m = this.cfg.metrics;
+    if (!m) return;
+    m.serviceChangesTotal.inc();
+    this.pendingServices.add(key);
+    m.serviceChangesPending.set(this.pendingServices.size);
+  }
+
+  /** EndpointsChangeTracker.EndpointSliceUpdate: counted, and pending until the next sync takes it. */
+  private sliceChanged(key: string): void {
+    const m = this.cfg.metrics;
+    if (!m) return;
+    m.endpointChangesTotal.inc();
+    this.pendingSlices.add(key);
+    m.endpointChangesPending.set(this.pendingSlices.size);
   }
 
   /** Replaces everything known (after an informer relist). */
@@ -112,9 +153,10 @@ export class ServiceProxier {
   }
 
   /** Schedules a sync: at once when the last one is older than minSyncMs, else when it will be. */
-  private changed(): void {
+  private changed(queued = true): void {
     this.dirty = true;
     this.cfg.proxierHealth?.queuedUpdate();
+    if (queued) this.cfg.metrics?.lastQueued.set(Date.now() / 1000);
     if (this.state !== State.Idle) return;
     this.state = State.Scheduled;
     const wait = Math.max(0, this.lastSyncAt + (this.cfg.minSyncMs ?? 200) - Date.now());
@@ -156,17 +198,48 @@ export class ServiceProxier {
 
   private async sync(): Promise<SyncResult> {
     const t0 = Date.now();
+    const m = this.cfg.metrics;
     const netns = this.cfg.nodeNetns;
+    // (the changes this sync programs: no longer pending; their trigger times are measured once it has)
+    this.pendingServices.clear();
+    this.pendingSlices.clear();
+    m?.serviceChangesPending.set(0);
+    m?.endpointChangesPending.set(0);
+    const taken = new Map(this.triggerTimes);
+    const triggers = [...taken.values()].flat();
+    this.triggerTimes.clear();
     const ports = this.ports();
     const rules = buildServiceRules(this.prefix, this.cfg.clusterCIDR, ports);
     const { applied, staleChains } = await withIptablesLock(netns, async () => {
       const plan = restorePlan(this.prefix, rules, await iptablesSave(netns));
       const text = JSON.stringify(plan.tables);
       if (text === this.applied && plan.staleChains.length === 0 && plan.jumpsAdded.length === 0) return { applied: false, staleChains: [] };
-      await iptablesRestore(netns, plan.tables);
+      try {
+        await iptablesRestore(netns, plan.tables);
+      } catch (e) {
+        m?.restoreFailures.inc();
+        throw e;
+      }
       this.applied = text;
       return { applied: true, staleChains: plan.staleChains };
+    }).catch((e: unknown) => {
+      // (not programmed: the retry measures them)
+      for (const [k, ts] of taken) this.triggerTimes.set(k, [...ts, ...(this.triggerTimes.get(k) ?? [])]);
+      throw e;
     });
+    if (m) {
+      // (as syncProxyRules' deferred observations: every sync here rewrites every rule, a full one)
+      const seconds = (Date.now() - t0) / 1000;
+      m.syncDuration.observe(seconds);
+      m.syncFullDuration.observe(seconds);
+      const now = Date.now();
+      m.lastSync.set(now / 1000);
+      for (const t of triggers) m.networkProgramming.observe(Math.max(0, (now - t) / 1000));
+      m.rulesTotal.set({ table: 'nat' }, rules.nat.length);
+      m.rulesTotal.set({ table: 'filter' }, rules.filter.length);
+      m.rulesLast.set({ table: 'nat' }, applied ? rules.nat.length : 0);
+      m.rulesLast.set({ table: 'filter' }, applied ? rules.filter.length : 0);
+    }
     const previous = this.lastPorts;
     this.lastPorts = new Map(ports.map((p) => [p.id, p]));
     this.syncs++;

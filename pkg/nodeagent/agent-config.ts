@@ -37,6 +37,12 @@ export interface AgentConfig {
   serviceProxy: boolean;
   /** Where the service proxy answers the health check node ports of LoadBalancer Services with externalTrafficPolicy Local (default: every address of the node). */
   serviceHealthAddress?: string;
+  /**
+   * kube-proxy's --metrics-bind-address, host:port: where the service proxy serves /metrics,
+   * /healthz and /proxyMode over plain HTTP (proxy-metrics-server.ts); port 0 picks a free one.
+   * Undefined or empty: none (the binary's default is 127.0.0.1:10249).
+   */
+  metricsBindAddress?: string;
   /** Enforce NetworkPolicies for this node's pods once the pod network is up; off: their chains are removed. */
   networkPolicy: boolean;
   /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */

@@ -12,6 +12,8 @@ import { DnsServer } from '../dns/server.js';
 import { removeNetpolRules } from '../network/netpol-syncer.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { PROXIER_HEALTH_PORT, ProxierHealth, ProxierHealthServer } from '../network/proxier-health.js';
+import { ProxyMetrics } from '../network/proxy-metrics.js';
+import { ProxyMetricsServer } from './proxy-metrics-server.js';
 import { ServiceHealthServer } from '../network/service-health.js';
 import { removeServiceRules } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
@@ -36,7 +38,7 @@ function nodeResolvers(): string[] {
   }
 }
 
-export type NodeNetworkConfig = Pick<AgentConfig, 'nodeName' | 'dataDir' | 'podCIDR' | 'clusterCIDR' | 'bridge' | 'nodeNetns' | 'chainPrefix' | 'clusterDNS' | 'clusterDomain' | 'serviceProxy' | 'serviceHealthAddress' | 'networkPolicy'>;
+export type NodeNetworkConfig = Pick<AgentConfig, 'nodeName' | 'dataDir' | 'podCIDR' | 'clusterCIDR' | 'bridge' | 'nodeNetns' | 'chainPrefix' | 'clusterDNS' | 'clusterDomain' | 'serviceProxy' | 'serviceHealthAddress' | 'metricsBindAddress' | 'networkPolicy'>;
 
 export interface NodeNetworkDeps {
   client: ApiClient;
@@ -60,6 +62,8 @@ export class NodeNetwork {
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the records the informers feed. */
   private dns: { records: ClusterRecords; server?: DnsServer } | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
+  /** kube-proxy's metrics server, with the service proxy when an address is given for it. */
+  private proxyMetricsServer: ProxyMetricsServer | undefined;
   private networkPolicy: NodeNetworkPolicy | undefined;
 
   constructor(
@@ -131,6 +135,11 @@ export class NodeNetwork {
       return;
     }
     const proxierHealth = new ProxierHealth(2 * PROXY_SYNC_PERIOD_MS);
+    const metrics = this.cfg.metricsBindAddress ? new ProxyMetrics() : undefined;
+    if (metrics) {
+      this.proxyMetricsServer = new ProxyMetricsServer(metrics, this.cfg.metricsBindAddress);
+      await this.proxyMetricsServer.start();
+    }
     this.serviceProxy = new NodeServiceProxy({ services: this.d.services, slices: this.d.slices }, {
       clusterCIDR: net.clusterCIDR,
       nodeNetns: net.nodeNetns,
@@ -138,7 +147,8 @@ export class NodeNetwork {
       nodeName: this.cfg.nodeName,
       health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0', () => proxierHealth.healthy()),
       resyncMs: PROXY_SYNC_PERIOD_MS,
-    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT));
+      metrics,
+    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT, metrics));
     const own = this.d.nodes().find((n) => n.metadata?.name === this.cfg.nodeName);
     if (own) this.serviceProxy.syncNode(own);
     // Not awaited: pods need not wait for services (the informers retry on their own).
@@ -215,6 +225,7 @@ export class NodeNetwork {
   /** Stops the service proxy, network policy enforcement and the cluster DNS (the pod network stays, as the node's). */
   async stop(): Promise<void> {
     await this.serviceProxy?.stop();
+    await this.proxyMetricsServer?.stop();
     await this.networkPolicy?.stop();
     await this.dns?.server?.stop();
   }
