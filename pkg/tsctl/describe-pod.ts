@@ -230,7 +230,27 @@ function volumeSourceLines(v: Volume): string[] {
   }
   if (v.glusterfs) return rows("Glusterfs (a Glusterfs mount on the host that shares a pod's lifetime)", [['EndpointsName', v.glusterfs.endpoints ?? ''], ['Path', v.glusterfs.path ?? ''], ['ReadOnly', v.glusterfs.readOnly ?? false]]);
   if (v.persistentVolumeClaim) return rows('PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)', [['ClaimName', v.persistentVolumeClaim.claimName ?? ''], ['ReadOnly', v.persistentVolumeClaim.readOnly ?? false]]);
-  if (v.ephemeral) return rows('EphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)', []);
+  if (v.ephemeral) {
+    const out = rows('EphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)', []);
+    const t = v.ephemeral.volumeClaimTemplate;
+    if (!t) return out;
+    // (printPersistentVolumeClaim of the template through a writer nested four spaces in: the
+    // labels' and annotations' values, written by a call of their own, are indented once more)
+    const n = '    ';
+    const nested = (title: string, lines: string[]) => lines.map((l, i) => (i ? `${n}${n}\t${n}${l.slice(18)}` : `${n}${title}:\t${n}${l.slice(18)}`));
+    const spec = t.spec ?? {};
+    out.push(`${n}StorageClass:\t${spec.storageClassName ?? ''}`, `${n}Volume:\t${spec.volumeName ?? ''}`);
+    out.push(...nested('Labels', labelLines('Labels', t.metadata?.labels)), ...nested('Annotations', annotationLines('Annotations', t.metadata?.annotations)));
+    // (a template has no status: bound to a volume, its capacity is the zero quantity and its access modes none)
+    out.push(`${n}Capacity:\t${spec.volumeName ? '0' : ''}`, `${n}Access Modes:\t`);
+    if (spec.volumeMode) out.push(`${n}VolumeMode:\t${spec.volumeMode}`);
+    if (spec.dataSource) {
+      out.push(`${n}DataSource:`);
+      if (spec.dataSource.apiGroup !== undefined && spec.dataSource.apiGroup !== null) out.push(`${n}  APIGroup:\t${spec.dataSource.apiGroup}`);
+      out.push(`${n}  Kind:\t${spec.dataSource.kind ?? ''}`, `${n}  Name:\t${spec.dataSource.name ?? ''}`);
+    }
+    return out;
+  }
   if (v.rbd) {
     const r = v.rbd;
     return rows("RBD (a Rados Block Device mount on the host that shares a pod's lifetime)", [['CephMonitors', r.monitors ?? []], ['RBDImage', r.image ?? ''], ['FSType', r.fsType ?? ''], ['RBDPool', r.pool ?? ''], ['RadosUser', r.user ?? ''], ['Keyring', r.keyring ?? ''], ['SecretRef', localRef(r.secretRef)], ['ReadOnly', r.readOnly ?? false]]);

@@ -91,6 +91,9 @@ const richPod = {
       },
       { name: 'nfs', nfs: { server: 'nfs.example', path: '/exports' } },
       { name: 'csi', csi: { driver: 'csi.example.com', volumeAttributes: { size: '1', kind: 'fast' } } },
+      { name: 'scratch', ephemeral: { volumeClaimTemplate: { metadata: { labels: { t: 'x' } }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '1Gi' } } } } } },
+      { name: 'git', gitRepo: { repository: 'https://example.com/r.git', revision: 'main' } },
+      { name: 'fc', fc: { targetWWNs: ['a', 'b'], lun: 2, fsType: 'ext4' } },
     ],
   },
 };
