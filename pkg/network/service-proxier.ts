@@ -53,7 +53,7 @@ enum State {
   Stopped,
 }
 
-/** Invariant: `applied` is the restore input last written successfully, `lastPorts` the ports it was built from. */
+/** Invariant: `applied` is the rules last written successfully (JSON), `lastPorts` the ports they were built from. */
 export class ServiceProxier {
   readonly prefix: string;
   private readonly services = new Map<string, ServiceLike>();
@@ -212,7 +212,9 @@ export class ServiceProxier {
     const rules = buildServiceRules(this.prefix, this.cfg.clusterCIDR, ports);
     const { applied, staleChains } = await withIptablesLock(netns, async () => {
       const plan = restorePlan(this.prefix, rules, await iptablesSave(netns));
-      const text = JSON.stringify(plan.tables);
+      // (the rules wanted, not the restore input: that also carries the jumps a first sync adds,
+      // so the next sync would find it changed and write the same rules again)
+      const text = JSON.stringify(rules);
       if (text === this.applied && plan.staleChains.length === 0 && plan.jumpsAdded.length === 0) return { applied: false, staleChains: [] };
       try {
         await iptablesRestore(netns, plan.tables);
