@@ -1,5 +1,5 @@
 // Printing in kubectl's forms: aligned tables from server-side Tables, YAML and JSON.
-import { goYaml } from './yaml-emit.js';
+import { goYaml } from '../util/yaml-emit.js';
 
 export interface TableColumn {
   name: string;
@@ -74,7 +74,7 @@ function sortedKeys(v: unknown): unknown {
  * long one broken at 80 columns.
  */
 export function toYaml(obj: unknown): string {
-  // (go-yaml v2's encoder and emitter, as kubectl's -o yaml: ./yaml-emit.ts)
+  // (go-yaml v2's encoder and emitter, as kubectl's -o yaml: pkg/util/yaml-emit.ts)
   return goYaml(obj);
 }
 

@@ -5,7 +5,7 @@
 // the emitter then falls back to single quotes (or double, for a character it must escape) where
 // plain is not allowed, writes a string with a line break as a literal block, and breaks a long
 // plain or quoted string at a space once its line is past 80 columns (best_width).
-import { resolvePlain } from '../util/yaml11.js';
+import { resolvePlain } from './yaml11.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -306,6 +306,20 @@ describe('pods', () => {
     expect(mismatch.code).toBe(406);
     const asYaml = await admin.request<string>('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'application/yaml' });
     expect(asYaml).toMatch(/^apiVersion: v1\n(.*\n)*kind: ConfigMap\n/);
+    // YAML as 1.32's yaml serializer writes it (go-yaml v2 through sigs.k8s.io/yaml), lists too
+    const long = 'word '.repeat(20).trim();
+    await admin.create(cms, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'yaml-words' }, data: { yes: 'yes', cron: '*/1 * * * *', a10: '0644', a9: long } });
+    const wantData = `data:\n  a9: word word word word word word word word word word word word word word word word\n    word word word word\n  a10: "0644"\n  cron: '*/1 * * * *'\n  "yes": "yes"\n`;
+    expect(await admin.request<string>('/api/v1/namespaces/default/configmaps/yaml-words', { accept: 'application/yaml' })).toContain(`apiVersion: v1\n${wantData}kind: ConfigMap\n`);
+    const yamlList = await admin.request<string>('/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dyaml-words', { accept: 'application/yaml' });
+    expect(yamlList).toMatch(/^apiVersion: v1\nitems:\n- apiVersion: v1\n/);
+    expect(yamlList).toContain(`  data:\n    a9: word`);
+    expect(yamlList).toContain(`\n    a10: "0644"\n    cron: '*/1 * * * *'\n    "yes": "yes"\n  kind: ConfigMap\n`);
+    // (a watch has no YAML: the yaml serializer has no stream serializer; the refusal is YAML too)
+    const yamlWatch = await failure(admin.request('/api/v1/namespaces/default/configmaps?watch=1', { accept: 'application/yaml' }));
+    expect(yamlWatch.code).toBe(406);
+    const missing = await admin.request<string>('/api/v1/namespaces/default/configmaps/no-such', { accept: 'application/yaml' }).catch((e: unknown) => e);
+    expect(String((missing as { message?: string }).message ?? missing)).toContain('not found');
     const html = await failure(admin.request('/api/v1/namespaces/default/configmaps/meta-only', { accept: 'text/html' }));
     expect([html.code, html.message]).toEqual([406, 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf']);
     // A 406 is settled before the write.

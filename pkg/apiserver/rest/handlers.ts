@@ -16,7 +16,7 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { decodeBody, partialMismatch, partialObjectMetadata, readBody, responseShape, sendJson, sendJsonList, sendJsonText, sendYaml, successStatus, wantsTable } from './http-util.js';
+import { checkWatchMedia, decodeBody, partialMismatch, partialObjectMetadata, readBody, responseShape, sendJson, sendJsonList, sendJsonText, sendYaml, successStatus, wantsTable } from './http-util.js';
 import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
@@ -253,6 +253,8 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
   } else if (sendInitialEvents === 'false' && (!fromRv || fromRv === '0')) {
     fromRv = String(r.store.cache.revision);
   }
+  // (the watch's stream serializer is negotiated once it is set up: ListResource's serveWatchHandler)
+  checkWatchMedia(req);
   const shape = responseShape(req);
   const table = shape.as === 'Table';
   // (a metadata-only watch sends each object as PartialObjectMetadata)

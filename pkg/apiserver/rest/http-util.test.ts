@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { decodeBody, jsonHeaders, sendJsonList, sendStatus } from './http-util.js';
+import { checkWatchMedia, decodeBody, jsonHeaders, sendJsonList, sendStatus, sendYaml } from './http-util.js';
+import type { IncomingMessage } from 'node:http';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -118,5 +119,39 @@ describe('decodeBody', () => {
       // (an unquoted n is the bool false, which the object's decoding then refuses for a label)
       metadata: { labels: { a: 'yes', b: false } },
     });
+  });
+});
+
+describe('YAML answers', () => {
+  /** The raw answer of one handler on loopback. */
+  async function raw(handler: Parameters<typeof createServer>[1]): Promise<{ status: number; type: unknown; text: string }> {
+    server = createServer(handler);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    return new Promise((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], text }));
+      }).on('error', reject);
+    });
+  }
+
+  it('are go-yaml v2\'s, as sigs.k8s.io/yaml writes them (keys in its order, YAML 1.1 quoting)', async () => {
+    const got = await raw((_req, res) => sendYaml(res, 200, { kind: 'ConfigMap', data: { yes: 'yes', a10: '0644', a9: '*/1 * * * *' } }));
+    expect([got.type, got.text]).toEqual(['application/yaml', `data:\n  a9: '*/1 * * * *'\n  a10: "0644"\n  "yes": "yes"\nkind: ConfigMap\n`]);
+  });
+
+  it('include an error\'s Status when the request asked for YAML, as ErrorNegotiated writes it', async () => {
+    const got = await raw((_req, res) => sendStatus(res, errors.notFound('', 'configmaps', 'nope'), [], true));
+    expect(got.status).toBe(404);
+    expect(got.type).toBe('application/yaml');
+    expect(got.text).toMatch(/^apiVersion: v1\ncode: 404\ndetails:\n(.*\n)*kind: Status\nmessage: configmaps "nope" not found\nmetadata: \{\}\nreason: NotFound\nstatus: Failure\n$/);
+  });
+
+  it('are refused for a watch: the yaml serializer has no stream serializer', () => {
+    const req = (accept: string) => ({ headers: { accept } }) as IncomingMessage;
+    expect(() => checkWatchMedia(req('application/yaml'))).toThrow('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+    expect(() => checkWatchMedia(req('application/json'))).not.toThrow();
   });
 });

@@ -2,6 +2,7 @@
 // line-aware errors, and Status responses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
+import { goYaml } from '../../util/yaml-emit.js';
 import { goYamlSchema } from '../../util/yaml11.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -175,10 +176,29 @@ function drained(res: ServerResponse): Promise<void> {
  * An error's Status. One that says when to retry says it in Retry-After too (ErrorNegotiated):
  * client-go waits and retries on the header alone, never on details.retryAfterSeconds.
  */
-export function sendStatus(res: ServerResponse, err: ApiError, warnings: string[] = []): void {
-  const data = JSON.stringify(err.toStatus());
-  res.writeHead(err.code, { ...jsonHeaders(warnings), ...retryAfter(err), 'Content-Length': String(Buffer.byteLength(data)) });
+export function sendStatus(res: ServerResponse, err: ApiError, warnings: string[] = [], asYaml = false): void {
+  // (written in the media type the request negotiated: YAML for Accept: application/yaml)
+  const data = asYaml ? goYaml(err.toStatus()) : JSON.stringify(err.toStatus());
+  res.writeHead(err.code, { ...jsonHeaders(warnings), ...retryAfter(err), ...(asYaml ? { 'Content-Type': 'application/yaml' } : {}), 'Content-Length': String(Buffer.byteLength(data)) });
   res.end(data);
+}
+
+/** Whether a request's answer is YAML (its Accept negotiates application/yaml before JSON). */
+export function wantsYaml(req: IncomingMessage): boolean {
+  try {
+    const shape = responseShape(req);
+    return shape.as === 'Object' && !!shape.yaml;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A watch's stream serializer: YAML has none (the yaml SerializerInfo has no StreamSerializer),
+ * so NegotiateOutputMediaTypeStream refuses a watch that asks for it.
+ */
+export function checkWatchMedia(req: IncomingMessage): void {
+  if (wantsYaml(req)) throw notAcceptable(`only the following media types are accepted: ${SERVED_MEDIA.join(', ')}`);
 }
 
 /** The Retry-After header of an error whose Status asks for a retry after some seconds. */
@@ -235,8 +255,9 @@ export function partialMismatch(asked: string, kind: string, isList: boolean): A
   return notAcceptable(isList ? `you requested ${asked}, but the requested object is a list (*v1.${kind})` : `you requested ${asked}, but the requested object is not a list (*v1.${kind})`);
 }
 
+/** A response as 1.32's yaml serializer writes it: its JSON through sigs.k8s.io/yaml's JSONToYAML (go-yaml v2). */
 export function sendYaml(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
-  const data = yaml.dump(body, { noRefs: true, lineWidth: -1 });
+  const data = goYaml(body);
   res.writeHead(code, { ...jsonHeaders(warnings), 'Content-Type': 'application/yaml', 'Content-Length': String(Buffer.byteLength(data)) });
   res.end(data);
 }

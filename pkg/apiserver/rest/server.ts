@@ -25,7 +25,7 @@ import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import type { TokenReviewer } from '../token-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
-import { readBody, sendJson, sendStatus, splitTarget, wantsTable } from './http-util.js';
+import { readBody, sendJson, sendStatus, splitTarget, wantsTable, wantsYaml } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { matchAPIServicePath, serveAPIServices, type APIServiceDeps } from './api-services.js';
 import { decodeRequestBody } from './protobuf-body.js';
@@ -506,7 +506,7 @@ export class RestServer {
         return;
       }
       try {
-        sendStatus(res, err, warnings);
+        sendStatus(res, err, warnings, wantsYaml(req));
       } catch (e2) {
         // (an answer Node cannot write, such as a header it refuses, must not take the server down)
         log.error('could not send the error', { method: req.method, path, err: e2 instanceof Error ? e2.message : String(e2) });
