@@ -23,6 +23,8 @@ describe('node agent eviction flags', () => {
     [['--node-labels=node-role.kubernetes.io/worker=,team=a'], "error: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [node-role.kubernetes.io/worker]"],
     // (the pods cgroup is limited to node allocatable: never a hierarchy's root, which cannot be)
     [['--cgroup-root=/'], 'error: invalid --cgroup-root "/": want an absolute cgroup path below the root, e.g. /tskube'],
+    // (not an eviction flag: the service proxy's metrics server, kube-proxy's --metrics-bind-address)
+    [['--metrics-bind-address=127.0.0.1'], 'error: invalid --metrics-bind-address "127.0.0.1": want host:port, e.g. 127.0.0.1:10249'],
   ])('%j', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(2);
