@@ -5,7 +5,8 @@
 // with Kubernetes' messages. And the events a user reads beside them: the node's own (Starting,
 // NodeHasSufficientMemory, NodeReady, RegisteredNode, NodeNotSchedulable on cordon) and a pod's
 // Pulled for an image already present. And kubectl debug --copy-to, whose copy of a pod (with
-// its projected token volume, probes, env sources) kubectl sends in protobuf.
+// its projected token volume, probes, env sources) kubectl sends in protobuf, and kubectl debug's
+// ephemeral containers (--target, --profile, -i).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,6 +252,24 @@ spec:
     expect(copy.spec.volumes.find((v) => v.name === 'scratch')?.emptyDir).toEqual({ sizeLimit: '16Mi' });
     expect(copy.spec.volumes.some((v) => v.projected)).toBe(true);
     expect(await kubectl('logs', 'rich-copy', '-c', 'dbg')).toBe('debugging\n');
+  });
+
+  it('adds ephemeral containers to the running pod: --target shares its processes, --profile sets capabilities, -i attaches', async () => {
+    // (rich runs from the test above)
+    await kubectl('debug', 'rich', `--image=${image}`, '-c', 'peek', '--target=app', '--profile=general', '--', 'sh', '-c', 'ps -o args; grep CapEff /proc/self/status; sleep 3600');
+    await kubectl('debug', 'rich', `--image=${image}`, '-c', 'net', '--profile=netadmin', '--', 'sh', '-c', 'ip link set lo mtu 65000 && echo netadmin-ok; sleep 3600');
+    const attached = await kubectlAt(c.cp.kubeconfig, cacheDir, ['debug', '-i', 'rich', `--image=${image}`, '-c', 'talk', '--profile=general', '--', 'sh', '-c', 'read x; echo got-$x'], 'hello\n');
+    expect(attached.code, attached.err).toBe(0);
+    expect(attached.out).toContain('got-hello');
+    const peek = await eventually(async () => ((await kubectl('logs', 'rich', '-c', 'peek')).includes('CapEff') ? await kubectl('logs', 'rich', '-c', 'peek') : undefined), { timeoutMs: 30_000, what: 'peek ran' });
+    // The target's own process (its shell exec'd sleep) is PID 1 of the debug container's view;
+    // Docker's default capability set and SYS_PTRACE.
+    expect(peek.split('\n').slice(0, 2)).toEqual(['COMMAND', 'sleep 3600']);
+    expect(peek).toContain('CapEff:\t00000000a80c25fb');
+    await eventually(async () => (await kubectl('logs', 'rich', '-c', 'net')).includes('netadmin-ok') || undefined, { timeoutMs: 30_000, what: 'net ran' });
+    const states = JSON.parse(await kubectl('get', 'pod', 'rich', '-o', 'jsonpath={.status.ephemeralContainerStatuses}')) as { name: string; state: { running?: unknown; terminated?: { exitCode: number; reason: string } } }[];
+    expect(states.find((s) => s.name === 'peek')?.state.running).toBeDefined();
+    expect(states.find((s) => s.name === 'talk')?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
   });
 });
 
