@@ -33,7 +33,7 @@ const spec = {
   'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m0s', help: 'a scale down takes the highest recommendation of this past window' },
   'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m0s', help: 'after its start, a pod\'s CPU samples count only once it is ready' },
   'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s', help: 'an unready pod this soon after its start is taken as not yet ready' },
-  controllers: { type: 'list', default: ['*'], help: 'controllers to run: * for those on by default, NAME to enable one, -NAME to disable one; as yet it switches only tokencleaner (off by default, as in 1.32: --controllers=*,tokencleaner deletes expired bootstrap token Secrets)' },
+  controllers: { type: 'list', default: ['*'], help: 'controllers to run: * for those on by default, NAME to enable one, -NAME to disable one; as yet it switches only tokencleaner and bootstrapsigner (off by default, as in 1.32: --controllers=*,bootstrapsigner,tokencleaner signs kube-public/cluster-info with the bootstrap tokens and deletes expired token Secrets)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 

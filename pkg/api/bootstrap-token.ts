@@ -89,3 +89,10 @@ export function bootstrapTokenGroups(secret: SecretLike): { groups: string[] } |
   // (Go's sets.String.List sorts by bytes, as JavaScript's default sort of ASCII strings does)
   return { groups: [...groups].sort() };
 }
+
+export const BOOTSTRAP_TOKEN_USAGE_SIGNING = 'usage-bootstrap-signing';
+
+/** secrets.ParseName: the token id of a Secret named bootstrap-token-<id>, else undefined. */
+export function bootstrapTokenSecretId(name: string): string | undefined {
+  return /^bootstrap-token-([a-z0-9]{6})$/.exec(name)?.[1];
+}

@@ -43,6 +43,7 @@ import { VolumeProtectionController } from './volume-protection.js';
 import { EphemeralVolumeController } from './ephemeral-volume.js';
 import { CsrSigningController, type SigningConfig } from './csr-signing.js';
 import { TokenCleaner } from './token-cleaner.js';
+import { BootstrapSigner } from './bootstrap-signer.js';
 
 const log = logger('controller-manager');
 
@@ -75,7 +76,7 @@ export interface ControllerManagerConfig {
   clusterSigning?: SigningConfig;
   /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
   horizontal?: Partial<HorizontalConfig>;
-  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner, off by default, is switched by it so far. */
+  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, are switched by it so far. */
   controllers?: string[];
 }
 
@@ -205,6 +206,7 @@ export class ControllerManager {
     const signing = csrs && new CsrSigningController(this.client, csrs as never, c.clusterSigning!);
     if (csrs) ownInformers.push(csrs);
     const tokenCleaner = controllerEnabled('tokencleaner', c.controllers) ? new TokenCleaner(this.client, informers.get('secrets')!) : undefined;
+    const bootstrapSigner = controllerEnabled('bootstrapsigner', c.controllers) ? new BootstrapSigner(this.client, { configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }) : undefined;
     for (const inf of [...informers.values(), ...ownInformers]) inf.start();
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
     await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
@@ -212,7 +214,7 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection, ephemeral];
-    const certificates = [...(signing ? [signing] : []), ...(tokenCleaner ? [tokenCleaner] : [])];
+    const certificates = [...(signing ? [signing] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
     this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
@@ -239,7 +241,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(tokenCleaner ? ['tokencleaner'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
   }
 
   private stopControllers(): void {
