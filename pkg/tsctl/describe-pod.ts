@@ -274,6 +274,18 @@ function volumeSourceLines(v: Volume): string[] {
   }
   if (v.storageos) return rows('StorageOS (a StorageOS Persistent Disk resource)', [['VolumeName', v.storageos.volumeName ?? ''], ['VolumeNamespace', v.storageos.volumeNamespace ?? ''], ['FSType', v.storageos.fsType ?? ''], ['ReadOnly', v.storageos.readOnly ?? false]]);
   if (v.fc) return rows('FC (a Fibre Channel disk)', [['TargetWWNs', (v.fc.targetWWNs ?? []).join(', ')], ['LUN', v.fc.lun ?? '<none>'], ['FSType', v.fc.fsType ?? ''], ['ReadOnly', v.fc.readOnly ?? false]]);
+  if (v.flexVolume) {
+    const f = v.flexVolume;
+    // (Go's %v of a map: "map[k:v ...]" by key)
+    const opts = `map[${Object.keys(f.options ?? {}).sort().map((k) => `${k}:${f.options![k]}`).join(' ')}]`;
+    return rows('FlexVolume (a generic volume resource that is provisioned/attached using an exec based plugin)', [['Driver', f.driver ?? ''], ['FSType', f.fsType ?? ''], ['SecretRef', localRef(f.secretRef)], ['ReadOnly', f.readOnly ?? false], ['Options', opts]]);
+  }
+  if (v.azureDisk) {
+    const d = v.azureDisk;
+    // (kubectl's format has a space before the tab after Kind)
+    const out = rows('AzureDisk (an Azure Data Disk mount on the host and bind mount to the pod)', [['DiskName', d.diskName ?? ''], ['DiskURI', d.diskURI ?? '']]);
+    return [...out, `    Kind: \t${d.kind ?? ''}`, `    FSType:\t${d.fsType ?? ''}`, `    CachingMode:\t${d.cachingMode ?? ''}`, `    ReadOnly:\t${d.readOnly ?? false}`];
+  }
   if (v.azureFile) return rows('AzureFile (an Azure File Service mount on the host and bind mount to the pod)', [['SecretName', v.azureFile.secretName ?? ''], ['ShareName', v.azureFile.shareName ?? ''], ['ReadOnly', v.azureFile.readOnly ?? false]]);
   if (v.flocker) return rows('Flocker (a Flocker volume mounted by the Flocker agent)', [['DatasetName', v.flocker.datasetName ?? ''], ['DatasetUUID', v.flocker.datasetUUID ?? '']]);
   if (v.projected) {

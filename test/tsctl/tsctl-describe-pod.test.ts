@@ -202,4 +202,35 @@ describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () =
     expect(want).not.toMatch(/ReplicaSet/);
     expect((await tsctl('describe', 'deployment', 'tmpl', '-n', ns)).out).toBe(want);
   });
+
+  it('describes the older volume sources with their printers as kubectl does', async () => {
+    await cp.admin.create(Pods, ns, {
+      metadata: { name: 'vols' },
+      spec: {
+        automountServiceAccountToken: false,
+        containers: [{ name: 'c', image: 'tskube.local/busybox:latest' }],
+        volumes: [
+          { name: 'gce', gcePersistentDisk: { pdName: 'disk', fsType: 'ext4', partition: 1 } },
+          { name: 'aws', awsElasticBlockStore: { volumeID: 'vol-1', readOnly: true } },
+          { name: 'iscsi', iscsi: { targetPortal: '10.0.0.9:3260', iqn: 'iqn.2001-04.com.example:storage', lun: 0, portals: ['10.0.0.10:3260'], secretRef: { name: 'chap' }, chapAuthSession: true } },
+          { name: 'gluster', glusterfs: { endpoints: 'ep', path: 'vol' } },
+          { name: 'rbd', rbd: { monitors: ['10.0.0.1:6789', '10.0.0.2:6789'], image: 'img' } },
+          { name: 'ceph', cephfs: { monitors: ['10.0.0.1:6789'], user: 'admin' } },
+          { name: 'cinder', cinder: { volumeID: 'c1' } },
+          { name: 'flex', flexVolume: { driver: 'example/lvm', options: { size: '1G' } } },
+          { name: 'azf', azureFile: { secretName: 'az', shareName: 'share' } },
+          { name: 'azd', azureDisk: { diskName: 'd', diskURI: 'https://example/d.vhd' } },
+          { name: 'vs', vsphereVolume: { volumePath: '[ds] vol.vmdk' } },
+          { name: 'quo', quobyte: { registry: 'reg:7861', volume: 'v' } },
+          { name: 'flocker', flocker: { datasetName: 'ds' } },
+          { name: 'px', portworxVolume: { volumeID: 'px1' } },
+          { name: 'sio', scaleIO: { gateway: 'https://gw', system: 'sys', volumeName: 'v1', secretRef: { name: 's' } } },
+          { name: 'sos', storageos: { volumeName: 'v', volumeNamespace: 'ns' } },
+          { name: 'photon', photonPersistentDisk: { pdID: 'p1' } },
+        ],
+      },
+    });
+    const want = await kubectl('describe', 'pod', 'vols', '-n', ns);
+    expect((await tsctl('describe', 'pod', 'vols', '-n', ns)).out).toBe(want);
+  });
 });
