@@ -141,6 +141,8 @@ describe('tsctl describe pod: the layout of kubectl 1.32 describePod', () => {
   it('lists a pod with no statuses, no IPs and no containers as describePod does', () => {
     const bare = describePod({ metadata: { name: 'b', namespace: 'ns' }, spec: { containers: [] }, status: { phase: 'Pending' } } as unknown as Pod, now);
     expect(bare).toEqual(['Name:\tb', 'Namespace:\tns', 'Node:\t<none>', 'Labels:\t<none>', 'Annotations:\t<none>', 'Status:\tPending', 'IP:\t', 'IPs:\t<none>', 'Containers: <none>', 'Volumes:\t<none>', 'QoS Class:\tBestEffort', 'Node-Selectors:\t<none>', 'Tolerations:\t<none>']);
+    const devices = describePod({ metadata: { name: 'd' }, spec: { containers: [{ name: 'c', volumeDevices: [{ name: 'raw', devicePath: '/dev/xvdb' }, { name: 'blk', devicePath: '/dev/xvda' }] }] } } as unknown as Pod, now);
+    expect(devices.slice(devices.indexOf('    Mounts:\t<none>'), devices.indexOf('    Mounts:\t<none>') + 4)).toEqual(['    Mounts:\t<none>', '    Devices:\t<none>', '      /dev/xvda from blk', '      /dev/xvdb from raw']);
     expect(probeText({ tcpSocket: { host: 'h', port: 5 }, exec: undefined } as Probe)).toBe('tcp-socket h:5 delay=0s timeout=0s period=0s #success=0 #failure=0');
     expect(probeText({ exec: { command: ['a', 'b'] } } as Probe)).toMatch(/^exec \[a b\] delay=0s/);
   });

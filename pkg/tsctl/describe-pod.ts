@@ -195,7 +195,8 @@ export function containerLines(label: string, containers: Container[], statuses:
     const mounts = mountLines(c.volumeMounts);
     out.push(mounts ? '    Mounts:' : '    Mounts:\t<none>', ...(mounts ?? []).map((m) => `      ${m}`));
     const devices = [...(c.volumeDevices ?? [])].sort((a, b) => ((a.devicePath ?? '') < (b.devicePath ?? '') ? -1 : 1));
-    if (devices.length) out.push('    Devices:', ...devices.map((d) => `      ${d.devicePath} from ${d.name}`));
+    // (describeContainerVolumes reuses the mounts' "\t<none>": devices under a container with no mounts follow "Devices:\t<none>")
+    if (devices.length) out.push(mounts ? '    Devices:' : '    Devices:\t<none>', ...devices.map((d) => `      ${d.devicePath} from ${d.name}`));
   }
   return out;
 }

@@ -208,8 +208,10 @@ describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () =
       metadata: { name: 'vols' },
       spec: {
         automountServiceAccountToken: false,
-        containers: [{ name: 'c', image: 'tskube.local/busybox:latest' }],
+        // (a raw block device and no mounts: "Devices:" takes the mounts' "<none>", as 1.32 writes it)
+        containers: [{ name: 'c', image: 'tskube.local/busybox:latest', volumeDevices: [{ name: 'blk', devicePath: '/dev/xvdb' }] }],
         volumes: [
+          { name: 'blk', persistentVolumeClaim: { claimName: 'block' } },
           { name: 'gce', gcePersistentDisk: { pdName: 'disk', fsType: 'ext4', partition: 1 } },
           { name: 'aws', awsElasticBlockStore: { volumeID: 'vol-1', readOnly: true } },
           { name: 'iscsi', iscsi: { targetPortal: '10.0.0.9:3260', iqn: 'iqn.2001-04.com.example:storage', lun: 0, portals: ['10.0.0.10:3260'], secretRef: { name: 'chap' }, chapAuthSession: true } },
@@ -231,6 +233,7 @@ describe.skipIf(!hasKubectl)('tsctl describe pod and node as kubectl 1.32', () =
       },
     });
     const want = await kubectl('describe', 'pod', 'vols', '-n', ns);
+    expect(want).toMatch(/^    Mounts:\s+<none>\n    Devices:\s+<none>\n      \/dev\/xvdb from blk$/m);
     expect((await tsctl('describe', 'pod', 'vols', '-n', ns)).out).toBe(want);
   });
 });
