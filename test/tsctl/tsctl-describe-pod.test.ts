@@ -1,8 +1,9 @@
 // tsctl describe pod and describe node against the stock kubectl 1.32 on the same objects: a pod
 // with most of what describePod prints (init and app containers with ports, commands, resources,
 // probes, every form of env and envFrom, mounts; its states; readiness gates, conditions, volumes
-// of many kinds, node selector, tolerations) and a node with its Lease, conditions, addresses,
-// resources, system info and pods, byte for byte.
+// of many kinds, node selector, tolerations, events), a terminating pending one, one with the older
+// volume sources and a raw device, a node with its Lease, conditions, addresses, resources, system
+// info, pods and events, and a Deployment's pod template, byte for byte.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, Deployments, Leases, Namespaces, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { runTsctl } from '../helpers/tsctl.js';
