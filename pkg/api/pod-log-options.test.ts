@@ -13,10 +13,23 @@ describe('PodLogOptions from a pods/log query', () => {
     expect(parse('')).toEqual({ follow: false, previous: false, timestamps: false, tailLines: undefined, limitBytes: undefined, sinceSeconds: undefined, sinceTime: undefined });
   });
 
-  it('refuses values of the wrong type', () => {
+  it('refuses values of the wrong type with the conversion\'s own error, the first field\'s in PodLogOptions order', () => {
     expect(() => parse('tailLines=abc')).toThrow(LogOptionsParseError);
-    expect(() => parse('sinceTime=yesterday')).toThrow(/couldn't parse sinceTime "yesterday"/);
-    expect(() => parse('follow=maybe')).toThrow(/couldn't parse follow/);
+    expect(() => parse('tailLines=abc')).toThrow(/^strconv\.ParseInt: parsing "abc": invalid syntax$/);
+    expect(() => parse('limitBytes=%201')).toThrow(/^strconv\.ParseInt: parsing " 1": invalid syntax$/);
+    expect(() => parse('sinceSeconds=99999999999999999999')).toThrow(/^strconv\.ParseInt: parsing "99999999999999999999": value out of range$/);
+    expect(() => parse('sinceTime=yesterday')).toThrow(/^parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"$/);
+    expect(() => parse('tailLines=x&sinceTime=bad')).toThrow(/^parsing time "bad"/);
+  });
+
+  it('reads booleans as Convert_Slice_string_To_bool: only "0" and "false" are false, an empty value is true', () => {
+    expect(parse('follow=maybe&previous=&timestamps=FALSE')).toMatchObject({ follow: true, previous: true, timestamps: false });
+    expect(parse('follow=0&previous=t')).toMatchObject({ follow: false, previous: true });
+  });
+
+  it('reads an empty or "null" sinceTime as the zero time, still a sinceTime (UnmarshalQueryParameter)', () => {
+    expect(parse('sinceTime=').sinceTime).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(problems('sinceTime=null&sinceSeconds=5')).toEqual([': Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified']);
   });
 
   it('validates as Kubernetes does, with its messages', () => {

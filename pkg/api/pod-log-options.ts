@@ -3,6 +3,7 @@
 // ValidatePodLogOptions does. The apiserver refuses bad options before it asks the node; the
 // node agent reads the same query into what its log reader takes.
 import { forbidden, invalid, type FieldError } from './field-error.js';
+import { goTimeParseError, RFC3339 } from './go-time.js';
 
 export interface PodLogOptions {
   follow: boolean;
@@ -15,41 +16,55 @@ export interface PodLogOptions {
   sinceTime?: number;
 }
 
-/** A query value that is not what its option takes (a 400, as Kubernetes' query decoding answers). */
+/**
+ * A query value that is not what its option takes: the conversion's own error, which the
+ * apiserver answers as a 400 (getRequestOptions' BadRequest) and the kubelet as "Unable to decode query."
+ */
 export class LogOptionsParseError extends Error {}
 
+/** Convert_Slice_string_To_Pointer_int64: strconv.ParseInt of the first value, base 10. */
 function integer(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
-  if (!/^[+-]?\d+$/.test(v.trim())) throw new LogOptionsParseError(`couldn't parse ${name} "${v}": must be an integer`);
-  return Number(v.trim());
+  if (!/^[+-]?\d+$/.test(v)) throw new LogOptionsParseError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw new LogOptionsParseError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return Number(n);
 }
 
+/** Convert_Slice_string_To_bool: only "0" and "false" (any case) are false; any other value, "" too, is true. */
 function bool(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);
-  if (v === null || v === '') return false;
-  if (/^(true|1|t)$/i.test(v)) return true;
-  if (/^(false|0|f)$/i.test(v)) return false;
-  throw new LogOptionsParseError(`couldn't parse ${name} "${v}": must be a boolean`);
+  if (v === null) return false;
+  return !(v === '0' || v.toLowerCase() === 'false');
 }
 
-/** Reads the options from a pods/log query; throws LogOptionsParseError for a value of the wrong type. */
+/**
+ * metav1.Time's UnmarshalQueryParameter: "" and "null" are the zero time (still a sinceTime),
+ * anything else time.Parse with RFC 3339 or its error.
+ */
+function time(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (v === '' || v === 'null') return Date.parse('0001-01-01T00:00:00Z');
+  const why = goTimeParseError(v, RFC3339);
+  if (why) throw new LogOptionsParseError(why);
+  return Date.parse(v);
+}
+
+/**
+ * Reads the options from a pods/log query as the url.Values conversion of PodLogOptions does,
+ * field by field in its order (the first bad value is the error); throws LogOptionsParseError.
+ */
 export function parsePodLogOptions(q: URLSearchParams): PodLogOptions {
-  const sinceTimeText = q.get('sinceTime');
-  let sinceTime: number | undefined;
-  if (sinceTimeText !== null) {
-    sinceTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(sinceTimeText) ? Date.parse(sinceTimeText) : NaN;
-    if (Number.isNaN(sinceTime)) throw new LogOptionsParseError(`couldn't parse sinceTime "${sinceTimeText}": must be an RFC 3339 time`);
-  }
-  return {
-    follow: bool(q, 'follow'),
-    previous: bool(q, 'previous'),
-    timestamps: bool(q, 'timestamps'),
-    tailLines: integer(q, 'tailLines'),
-    limitBytes: integer(q, 'limitBytes'),
-    sinceSeconds: integer(q, 'sinceSeconds'),
-    sinceTime,
-  };
+  const follow = bool(q, 'follow');
+  const previous = bool(q, 'previous');
+  const sinceSeconds = integer(q, 'sinceSeconds');
+  const sinceTime = time(q, 'sinceTime');
+  const timestamps = bool(q, 'timestamps');
+  const tailLines = integer(q, 'tailLines');
+  const limitBytes = integer(q, 'limitBytes');
+  return { follow, previous, timestamps, tailLines, limitBytes, sinceSeconds, sinceTime };
 }
 
 /** Kubernetes' ValidatePodLogOptions. */

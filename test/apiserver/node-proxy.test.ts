@@ -111,6 +111,18 @@ describe('pods/log', () => {
     }
   });
 
+  it('refuses bad options as 1.32 does: the query conversion\'s 400, then ValidatePodLogOptions\' 422', async () => {
+    const get = async (q: string) => (await callWithWarnings(cp, 'GET', `/api/v1/namespaces/default/pods/web/log?${q}`)).body;
+    expect(await get('sinceTime=bad')).toMatchObject({ code: 400, reason: 'BadRequest', message: 'parsing time "bad" as "2006-01-02T15:04:05Z07:00": cannot parse "bad" as "2006"' });
+    expect(await get('tailLines=many')).toMatchObject({ code: 400, message: 'strconv.ParseInt: parsing "many": invalid syntax' });
+    // (the conversion runs before the pod is looked at)
+    expect((await callWithWarnings(cp, 'GET', '/api/v1/namespaces/default/pods/no-such/log?limitBytes=x')).body).toMatchObject({ code: 400, message: 'strconv.ParseInt: parsing "x": invalid syntax' });
+    expect(await get('tailLines=-1&limitBytes=0')).toMatchObject({ code: 422, reason: 'Invalid', message: 'PodLogOptions "web" is invalid: [tailLines: Invalid value: -1: must be greater than or equal to 0, limitBytes: Invalid value: 0: must be greater than 0]' });
+    // (a boolean is true unless "0" or "false", as Convert_Slice_string_To_bool reads it: timestamps=yes is no error)
+    expect(await cp.admin.request<string>('/api/v1/namespaces/default/pods/web/log?timestamps=yes&tailLines=1')).toBe('line 3\n');
+    expect(requests.at(-1)!.path).toBe('/containerLogs/default/web/main?timestamps=yes&tailLines=1');
+  });
+
   it('asks for a container when the pod has several, and rejects unknown ones', async () => {
     const r = await tsctl(['logs', 'two']);
     expect(r.code).toBe(1);
