@@ -1,12 +1,14 @@
 // Static pods with the stock kubectl on a real single-node cluster: a manifest in the agent's
 // --pod-manifest-path shows in `kubectl get pods` as <name>-<node> (its mirror pod), `kubectl
-// logs` and `kubectl exec` reach its container, and `kubectl delete pod` only gives it back.
+// logs` and `kubectl exec` reach its container, `kubectl describe pod` (and tsctl's, byte for byte)
+// shows its node as its controller, and `kubectl delete pod` only gives it back.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
+import { runTsctl } from '../helpers/tsctl.js';
 import { startCluster, staticPodManifest, type Cluster } from '../nodeagent/harness.js';
 
 let c: Cluster;
@@ -48,6 +50,15 @@ describe.skipIf(!hasKubectl)('kubectl and static pods', () => {
     const described = await kubectl('describe', 'pod', 'hello-e2e-node');
     expect(described).toMatch(/^Controlled By:\s+Node\/e2e-node$/m);
     expect(described).toMatch(/kubernetes\.io\/config\.mirror: [0-9a-f]{32}$/m);
+    // tsctl describes the mirror pod as kubectl does, its events found under the static pod's uid
+    // (asked back to back until no second's tick falls between the two)
+    let last = { want: '', got: '' };
+    const same = await eventually(async () => {
+      const want = await kubectl('describe', 'pod', 'hello-e2e-node');
+      last = { want, got: (await runTsctl(c.cp.kubeconfig, ['describe', 'pod', 'hello-e2e-node'])).out };
+      return last.got === last.want || undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200, what: "tsctl describe pod as kubectl's" }).catch(() => false);
+    if (!same) expect(last.got).toBe(last.want);
     expect(await kubectl('delete', 'pod', 'hello-e2e-node')).toBe('pod "hello-e2e-node" deleted\n');
     await backAgain(uid, 'the mirror pod back');
     // The same container: no restart, and its log still there.
