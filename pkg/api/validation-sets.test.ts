@@ -95,6 +95,19 @@ describe('StatefulSet validation', () => {
       "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
     ]);
   });
+  it('compares the rest of the spec as Go does: a client\'s key order and nulls change nothing', () => {
+    const claim = { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+    const old = sts({ volumeClaimTemplates: [structuredClone(claim)] });
+    old.metadata!.resourceVersion = '1';
+    // (client-go writes a claim template in struct order, its zero creationTimestamp as null)
+    const fromGo = structuredClone(old);
+    const c = fromGo.spec!.volumeClaimTemplates![0]!;
+    fromGo.spec!.volumeClaimTemplates = [{ kind: c.kind, apiVersion: c.apiVersion, metadata: { name: 'data', creationTimestamp: null as never }, spec: { volumeMode: c.spec!.volumeMode, resources: c.spec!.resources, accessModes: c.spec!.accessModes }, status: c.status }];
+    expect(validateStatefulSetUpdate(fromGo, old)).toEqual([]);
+    const changed = structuredClone(fromGo);
+    changed.spec!.volumeClaimTemplates![0]!.spec!.accessModes = ['ReadWriteMany'];
+    expect(validateStatefulSetUpdate(changed, old)).toHaveLength(1);
+  });
 });
 
 describe('ControllerRevision validation', () => {

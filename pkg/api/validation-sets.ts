@@ -134,14 +134,24 @@ function withClaimVolumes(template: PodTemplateSpec | undefined, claims: Persist
 }
 
 /** Fields of a StatefulSet's spec an update may change (ValidateStatefulSetUpdate). */
+/** JSON with object keys sorted and null members left out: equal for values Go decodes alike. */
+function semanticJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (!x || typeof x !== 'object' || Array.isArray(x)) return x;
+    return Object.fromEntries(Object.entries(x as object).filter(([, y]) => y !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+}
+
 const MUTABLE_STS_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'] as const;
 
 export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): FieldError[] {
   const errs = [...validateObjectMetaUpdate(sts.metadata, old.metadata, true, 'metadata', nameIsDNSLabel), ...validateStatefulSet(sts).filter((e) => !e.field.startsWith('metadata'))];
+  // (apiequality.Semantic.DeepEqual of the specs: a client's key order and Go's nulls, such as a
+  // claim template's creationTimestamp: null from client-go, change nothing)
   const rest = (s: StatefulSet['spec']) => {
     const c: Record<string, unknown> = { ...(s ?? {}) };
     for (const f of MUTABLE_STS_FIELDS) delete c[f];
-    return JSON.stringify(Object.keys(c).sort().map((k) => [k, c[k]]));
+    return semanticJson(c);
   };
   if (rest(sts.spec) !== rest(old.spec)) {
     errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
