@@ -5,6 +5,7 @@
 import { forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { goIntOrString, intOrPercentValue, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
 import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
+import { semanticJson } from './semantic-equal.js';
 import { validateVolumeClaimTemplates } from './validation-storage.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
 import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -134,14 +135,6 @@ function withClaimVolumes(template: PodTemplateSpec | undefined, claims: Persist
 }
 
 /** Fields of a StatefulSet's spec an update may change (ValidateStatefulSetUpdate). */
-/** JSON with object keys sorted and null members left out: equal for values Go decodes alike. */
-function semanticJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (!x || typeof x !== 'object' || Array.isArray(x)) return x;
-    return Object.fromEntries(Object.entries(x as object).filter(([, y]) => y !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  });
-}
-
 const MUTABLE_STS_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'] as const;
 
 export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): FieldError[] {

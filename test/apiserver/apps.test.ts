@@ -76,6 +76,12 @@ describe('apps/v1 kinds', () => {
     // labels) without a new generation; its spec and labels are the stored ones.
     const annotated = await cp.admin.patch(Deployments, 'default', 'gen', { metadata: { annotations: { note: 'by status' }, labels: { x: 'z' } }, spec: { replicas: 9 } }, 'merge', 'status');
     expect([annotated.metadata?.annotations?.note, annotated.metadata?.labels?.x, (annotated.spec as { replicas: number }).replicas, annotated.metadata?.generation]).toEqual(['by status', 'y', 3, 2]);
+    // A PUT of the same spec with its keys in another order (client-go writes Go's struct order)
+    // and a null for an absent field is no spec change (Semantic.DeepEqual), so no new generation.
+    const reversed = (v: unknown): unknown => (Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v);
+    const relabeled = { ...annotated, metadata: { ...annotated.metadata, labels: { x: 'w' } }, spec: { ...(reversed(annotated.spec) as object), paused: null } };
+    const put = await cp.admin.update(Deployments, 'default', 'gen', relabeled);
+    expect([put.metadata?.labels?.x, put.metadata?.generation]).toEqual(['w', 2]);
   });
 
   it('serves the scale subresource as autoscaling/v1 Scale (GET, PUT, merge PATCH)', async () => {

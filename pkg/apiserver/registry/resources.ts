@@ -64,6 +64,7 @@ import {
 import { rfc3339Now } from '../../util/time.js';
 import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
 import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from '../../api/quota.js';
+import { semanticEqual } from '../../api/semantic-equal.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
@@ -196,7 +197,8 @@ const RETURNS_DELETED_OBJECT = new Set([
 ]);
 export const returnsDeletedObject = (r: ResourceInfo): boolean => RETURNS_DELETED_OBJECT.has(`${storageOf(r).group}/${storageOf(r).name}`);
 
-const differs = (a: unknown, b: unknown) => JSON.stringify(a ?? null) !== JSON.stringify(b ?? null);
+/** Whether a write changed a value, as apiequality.Semantic.DeepEqual tells (key order and nulls do not count). */
+const differs = (a: unknown, b: unknown) => !semanticEqual(a, b);
 /** The usual generation rule: the spec changed. */
 export const specChanged = (obj: KubeObject, old: KubeObject): boolean => differs(obj.spec, old.spec);
 /** A field other than spec changed (webhooks, template). */
