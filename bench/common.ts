@@ -53,6 +53,12 @@ export function histogramMeans(metricsText: string, metric: string, label: strin
   return Object.fromEntries([...sums].filter(([, [, n]]) => n > 0).map(([k, [sum, n]]) => [k, { count: n, meanMs: Math.round(sum / n * 1e5) / 100 }]));
 }
 
+/** The value of an unlabelled Prometheus gauge in a /metrics text (NaN when it is not there). */
+export function gaugeValue(metricsText: string, metric: string): number {
+  const m = new RegExp(`^${metric} ([\\d.e+-]+)$`, 'm').exec(metricsText);
+  return m ? Number(m[1]) : NaN;
+}
+
 /** Runs a benchmark's main, exiting 1 with the error when it fails. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((e) => {
