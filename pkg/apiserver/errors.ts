@@ -34,10 +34,20 @@ export class ApiError extends Error {
       message: this.message,
       // (a Status a handler returns as its result, such as an eviction's 500, has no reason)
       ...(this.reason ? { reason: this.reason } : {}),
-      ...(this.details ? { details: this.details } : {}),
+      ...(this.details ? { details: goDetails(this.details) } : {}),
       code: this.code,
     };
   }
+}
+
+/** Drops a struct's empty members, as omitempty does. */
+const omitEmpty = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== 0 && !(Array.isArray(v) && !v.length))) as T;
+
+/** StatusDetails as Go writes it: every member of it and of its causes omitempty (NewNotFound's empty group is left out). */
+function goDetails(d: StatusDetails): StatusDetails {
+  const out = omitEmpty({ ...d });
+  if (out.causes) out.causes = out.causes.map((c) => omitEmpty({ ...c }));
+  return out;
 }
 
 const qualified = (group: string, resource: string) => (group ? `${resource}.${group}` : resource);

@@ -85,6 +85,12 @@ describe('sendStatus', () => {
     });
   }
 
+  it('leaves out the details\' empty members, as StatusDetails\' and StatusCause\'s omitempty do', async () => {
+    expect((await answered(errors.notFound('', 'configmaps', 'nope'))).body.details).toEqual({ name: 'nope', kind: 'configmaps' });
+    const invalid = await answered(errors.invalid('PodLogOptions', '', 'web', [{ type: 'FieldValueForbidden', field: '', detail: 'at most one of `sinceTime` or `sinceSeconds` may be specified' }]));
+    expect(invalid.body.details).toEqual({ name: 'web', kind: 'PodLogOptions', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' }] });
+  });
+
   it('says when to retry in Retry-After, as client-go reads it, whenever the Status does', async () => {
     const tooLarge = await answered(errors.tooLargeResourceVersion(90, 12));
     expect(tooLarge.status).toBe(504);
