@@ -42,6 +42,7 @@ import { PersistentVolumeController } from './persistent-volume.js';
 import { VolumeProtectionController } from './volume-protection.js';
 import { EphemeralVolumeController } from './ephemeral-volume.js';
 import { CsrSigningController, type SigningConfig } from './csr-signing.js';
+import { CsrApprovingController } from './csr-approving.js';
 import { TokenCleaner } from './token-cleaner.js';
 import { BootstrapSigner } from './bootstrap-signer.js';
 
@@ -76,7 +77,9 @@ export interface ControllerManagerConfig {
   clusterSigning?: SigningConfig;
   /** The horizontal pod autoscaler's sync period, tolerance, stabilization window and readiness delays. */
   horizontal?: Partial<HorizontalConfig>;
-  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, are switched by it so far. */
+  /** The client the CSR approver creates SubjectAccessReviews with (REST: the gRPC frontend serves stored resources only); default the manager's. */
+  accessReviewClient?: ApiClient;
+  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, and csrapproving are switched by it so far. */
   controllers?: string[];
 }
 
@@ -202,8 +205,10 @@ export class ControllerManager {
     const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);
     const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
     const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
-    const csrs = c.clusterSigning ? new Informer(this.client, CertificateSigningRequests) : undefined;
-    const signing = csrs && new CsrSigningController(this.client, csrs as never, c.clusterSigning!);
+    const approvingOn = controllerEnabled('csrapproving', c.controllers);
+    const csrs = c.clusterSigning || approvingOn ? new Informer(this.client, CertificateSigningRequests) : undefined;
+    const signing = csrs && c.clusterSigning && new CsrSigningController(this.client, csrs as never, c.clusterSigning);
+    const approving = csrs && approvingOn ? new CsrApprovingController(this.client, c.accessReviewClient ?? this.client, csrs as never) : undefined;
     if (csrs) ownInformers.push(csrs);
     const tokenCleaner = controllerEnabled('tokencleaner', c.controllers) ? new TokenCleaner(this.client, informers.get('secrets')!) : undefined;
     const bootstrapSigner = controllerEnabled('bootstrapsigner', c.controllers) ? new BootstrapSigner(this.client, { configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }) : undefined;
@@ -214,7 +219,7 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection, ephemeral];
-    const certificates = [...(signing ? [signing] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
+    const certificates = [...(signing ? [signing] : []), ...(approving ? [approving] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
     this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
@@ -241,7 +246,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(approving ? ['csrapproving'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
   }
 
   private stopControllers(): void {

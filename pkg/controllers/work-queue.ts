@@ -6,6 +6,9 @@ import { logger } from '../util/log.js';
 
 const log = logger('work-queue');
 
+/** A sync that is to be tried again with back-off but is no failure to warn of (certificates.IgnorableError). */
+export class IgnorableError extends Error {}
+
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -126,9 +129,10 @@ export class WorkQueue {
       await this.sync(key);
       this.forget(key);
     } catch (e) {
-      // A conflict (409) is optimistic concurrency at work: the retry reads the newer object.
-      const conflict = (e as { code?: unknown }).code === 409;
-      log[conflict ? 'debug' : 'warn']('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
+      // A conflict (409) is optimistic concurrency at work: the retry reads the newer object. An
+      // IgnorableError is a state expected to pass (a permission granted later), not a failure.
+      const quiet = (e as { code?: unknown }).code === 409 || e instanceof IgnorableError;
+      log[quiet ? 'debug' : 'warn']('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
       this.addRateLimited(key);
     } finally {
       this.processing.delete(key);
