@@ -24,7 +24,8 @@ describe('DaemonSet', () => {
     const got = await cp.admin.create(DaemonSets, 'default', daemonSet('ds-defaults'));
     expect(spec(got)).toMatchObject({ revisionHistoryLimit: 10, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } });
     expect(spec(got).template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst' });
-    expect(got.status).toEqual({});
+    // (DaemonSetStatus' four counters have no omitempty: Go writes them at 0)
+    expect(got.status).toEqual({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
     const od = await cp.admin.create(DaemonSets, 'default', daemonSet('ds-ondelete', {}, { updateStrategy: { type: 'OnDelete' } }));
     expect(spec(od).updateStrategy).toEqual({ type: 'OnDelete' });
   });
@@ -115,6 +116,10 @@ describe('StatefulSet', () => {
     expect(spec(got).template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'sts-defaults' } });
     // A claim template as 1.32 writes it: named kind, Go's null creationTimestamp, a Pending status.
     const claims = await cp.admin.create(StatefulSets, 'default', statefulSet('sts-claims', 1, { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] }));
+    // (StatefulSetStatus' replicas and availableReplicas have no omitempty: Go writes them at 0, and a status write that leaves one out stores 0)
+    expect(claims.status).toEqual({ replicas: 0, availableReplicas: 0 });
+    const written = await cp.admin.patch(StatefulSets, 'default', 'sts-claims', { status: { replicas: null, currentReplicas: 1 } }, 'merge', 'status');
+    expect(written.status).toEqual({ replicas: 0, availableReplicas: 0, currentReplicas: 1 });
     expect(spec(claims).volumeClaimTemplates).toEqual([
       { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', creationTimestamp: null }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeMode: 'Filesystem' }, status: { phase: 'Pending' } },
     ]);

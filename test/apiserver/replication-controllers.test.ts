@@ -32,7 +32,8 @@ describe('ReplicationControllers', () => {
     expect(spec(got).replicas).toBe(1);
     expect(got.metadata?.labels).toEqual({ app: 'defaults' });
     expect(spec(got).template.spec).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', terminationGracePeriodSeconds: 30 });
-    expect(got.status).toEqual({});
+    // (ReplicationControllerStatus.replicas has no omitempty: Go writes it at 0)
+    expect(got.status).toEqual({ replicas: 0 });
     expect(got.metadata?.generation).toBe(1);
     // Given ones are kept; replicas 0 is a value.
     const own = await cp.admin.create(ReplicationControllers, 'default', { ...rc('own', { replicas: 0, selector: { app: 'own' } }), metadata: { name: 'own', labels: { team: 'a' } } });
@@ -74,7 +75,7 @@ describe('ReplicationControllers', () => {
     expect(moved.metadata?.generation).toBe(2);
     const labeled = await cp.admin.patch(ReplicationControllers, 'default', 'mut', { metadata: { labels: { y: 'z' } }, status: { replicas: 7 } });
     expect(labeled.metadata?.generation).toBe(2);
-    expect(labeled.status).toEqual({});
+    expect(labeled.status).toEqual({ replicas: 0 });
     const st = await cp.admin.update(ReplicationControllers, 'default', 'mut', { ...labeled, status: { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 1, observedGeneration: 2 } }, 'status');
     expect(st.status).toMatchObject({ replicas: 2, readyReplicas: 1 });
     const bad = await failure(cp.admin.update(ReplicationControllers, 'default', 'mut', { ...st, status: { replicas: 1, readyReplicas: 2, availableReplicas: 3 } }, 'status'));

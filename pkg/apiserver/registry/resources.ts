@@ -262,6 +262,32 @@ const APPS_STATUS_METADATA = ['labels', 'annotations', 'finalizers', 'ownerRefer
 const appsStatusSubresource = (metadata: string[]): SubresourceStrategy => statusSubresource((obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata, true), metadata);
 
 /**
+ * The status counters a workload's Go type writes even at 0 (no omitempty on their json tags):
+ * a new StatefulSet's status is {replicas: 0, availableReplicas: 0}, not {}, before any controller
+ * has written it, and a status write that leaves one out stores it as 0.
+ */
+const STATUS_ZEROS: Record<string, readonly string[]> = {
+  StatefulSet: ['replicas', 'availableReplicas'],
+  DaemonSet: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
+  ReplicaSet: ['replicas'],
+  ReplicationController: ['replicas'],
+};
+function withStatusZeros(kind: string, obj: KubeObject): void {
+  const zeros = STATUS_ZEROS[kind];
+  if (!zeros) return;
+  const status = (obj.status ??= {}) as Record<string, unknown>;
+  for (const f of zeros) if (status[f] === undefined || status[f] === null) status[f] = 0;
+}
+/** A status subresource that keeps the kind's zero counters (withStatusZeros). */
+const zeroCounting = (kind: string, strategy: SubresourceStrategy): SubresourceStrategy => ({
+  ...strategy,
+  take: (body, kept) => {
+    strategy.take(body, kept);
+    withStatusZeros(kind, kept);
+  },
+});
+
+/**
  * The status of a Service or an Ingress: its loadBalancer is a Go struct, neither a pointer nor
  * omitted, so Kubernetes always serves it (`loadBalancer: {}`), whatever a status write left out.
  * Their status strategies' PrepareForUpdate reset spec alone, so the body's labels, annotations,
@@ -493,7 +519,7 @@ export const serviceaccounts = base({
  * replicas also through the scale subresource; `extra` overrides (the group, a status strategy).
  */
 function workloadResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], extra: Partial<ResourceInfo> = {}): ResourceInfo {
-  return base({
+  const info = base({
     name,
     singularName: kind.toLowerCase(),
     kind,
@@ -505,6 +531,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     generationChanged: specChanged,
     prepareForCreate(obj) {
       obj.status = {};
+      withStatusZeros(kind, obj);
       defaults(obj);
     },
     prepareForUpdate(obj, old) {
@@ -516,6 +543,8 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     writable: { status: appsStatusSubresource(APPS_STATUS_METADATA) },
     ...extra,
   });
+  if (info.writable.status) info.writable = { ...info.writable, status: zeroCounting(kind, info.writable.status) };
+  return info;
 }
 
 /** core/v1 PodTemplate: a pod template kept for others to use; its generation follows the template. */
@@ -608,6 +637,7 @@ export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o
   subresources: ['status'],
   prepareForCreate(obj) {
     obj.status = {};
+    withStatusZeros('DaemonSet', obj);
     defaultDaemonSet(obj as never);
     prepareTemplateGeneration(obj as never);
   },
@@ -629,6 +659,7 @@ function dropStatefulSetMaxUnavailable(obj: KubeObject, old: KubeObject | undefi
 export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['sts'], (o) => defaultStatefulSet(o as never), (o) => validateStatefulSet(o as never), (o, old) => validateStatefulSetUpdate(o as never, old as never), {
   prepareForCreate(obj) {
     obj.status = {};
+    withStatusZeros('StatefulSet', obj);
     dropStatefulSetMaxUnavailable(obj, undefined);
     defaultStatefulSet(obj as never);
   },
