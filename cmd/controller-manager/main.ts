@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { controllerManagerUserAgent } from '../../pkg/client/user-agent.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
 import { parseDuration } from '../../pkg/util/duration.js';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     return;
   }
   const kubeconfig = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined));
-  const client = connect(kubeconfig, parseTransport(flags['api-transport']), 'tskube-controller-manager/0.1.0');
+  const client = connect(kubeconfig, parseTransport(flags['api-transport']), controllerManagerUserAgent());
   const rootCA = flags['root-ca-file'] ? readFileSync(flags['root-ca-file'], 'utf8') : kubeconfig.caCert;
   const cm = new ControllerManager(client, {
     ...d,

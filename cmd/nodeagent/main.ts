@@ -12,6 +12,7 @@ import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
+import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
-  const client = connect(kc, parseTransport(flags['api-transport']), 'tskube-nodeagent/0.1.0');
+  const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
     if (!m) throw new FlagError(`invalid taint "${t}": want key=value:Effect`);
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
   });
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)
-  const reviewer = new RestClient(kc, { maxSockets: 2 });
+  const reviewer = new RestClient(kc, { maxSockets: 2, userAgent: kubeletUserAgent() });
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews });

@@ -2,6 +2,7 @@
 // tskube scheduler: binds pending pods to nodes.
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { schedulerUserAgent } from '../../pkg/client/user-agent.js';
 import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { logger } from '../../pkg/util/log.js';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-scheduler [flags]\n${usage(spec)}\n`);
     return;
   }
-  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), 'tskube-scheduler/0.1.0');
+  const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), schedulerUserAgent());
   if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],

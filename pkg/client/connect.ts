@@ -10,7 +10,7 @@ export type Transport = 'auto' | 'rest' | 'grpc';
 
 export const transports: readonly Transport[] = ['auto', 'rest', 'grpc'];
 
-/** `userAgent` (e.g. "tskube-scheduler/0.1.0") names the component; its first part is its default field manager. */
+/** `userAgent` (user-agent.ts, e.g. "kube-scheduler/v1.32.0 (linux/amd64) kubernetes/tskube/scheduler") names the component; its part before '/' is its default field manager. */
 export function connect(config: ClusterConfig, transport: Transport = 'auto', userAgent?: string): ApiClient {
   if (transport === 'rest' || (transport === 'auto' && !config.grpcServer)) return new RestClient(config, { userAgent });
   if (!config.grpcServer) throw new Error(`${config.source}: --api-transport=grpc, but the kubeconfig names no gRPC server (cluster extension tskube.io/grpc)`);

@@ -8,6 +8,7 @@ import { ApiServer, defaultConfig, type ApiServerConfig } from '../../pkg/apiser
 import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { loadKubeconfig, type ClusterConfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
+import { controllerManagerUserAgent, kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { runServiceAccountControllers } from '../../pkg/controllers/serviceaccount-controllers.js';
 import { freePort } from './ports.js';
 
@@ -69,7 +70,8 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
   let accounts: { stop(): void } | undefined;
   if (opts.serviceAccountControllers ?? true) {
     try {
-      accounts = await runServiceAccountControllers(admin, { rootCA: server.caCert, serviceAccountPrivateKeyFile: join(dataDir, 'pki', 'sa.key') });
+      // (as the controller manager's, writing as kube-controller-manager)
+      accounts = await runServiceAccountControllers(track(new RestClient(config, { userAgent: controllerManagerUserAgent() })), { rootCA: server.caCert, serviceAccountPrivateKeyFile: join(dataDir, 'pki', 'sa.key') });
       await eventually(() => admin.get(ServiceAccounts, 'default', 'default'), { what: 'the default ServiceAccount' });
     } catch (e) {
       accounts?.stop();
@@ -89,7 +91,7 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     config,
     nodeClient(name) {
       const token = ensureNodeToken(join(dataDir, 'tokens.csv'), name);
-      return track(new RestClient({ ...config, token }));
+      return track(new RestClient({ ...config, token }, { userAgent: kubeletUserAgent() }));
     },
     clientWithToken(token) {
       return track(new RestClient({ ...config, token }));

@@ -2,7 +2,8 @@
 // container, and marking pods Running and Ready through the status subresource as a node agent
 // would (so controller tests need no containers).
 import type { KubeObject } from '../../pkg/api/types.js';
-import { Pods, type RestClient } from '../../pkg/client/rest-client.js';
+import { Pods, RestClient } from '../../pkg/client/rest-client.js';
+import { controllerManagerUserAgent, kubeletUserAgent, schedulerUserAgent } from '../../pkg/client/user-agent.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenFor } from '../../pkg/apiserver/pki.js';
@@ -86,15 +87,17 @@ export async function readyAll(client: RestClient, selector: string, namespace =
  */
 export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', config: Partial<ControllerManagerConfig> = {}): Promise<{ cp: TestControlPlane; restartControllers(): Promise<void>; stop(): Promise<void> }> {
   const cp = await startControlPlane(transport === 'grpc' ? { grpcPort: 0 } : {});
+  // (writing as 1.32's controller manager does: its user agent makes its field manager kube-controller-manager)
   const client =
     transport === 'grpc'
-      ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')! })
-      : cp.admin;
+      ? new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'system:kube-controller-manager')!, userAgent: controllerManagerUserAgent() })
+      : new RestClient(cp.config, { userAgent: controllerManagerUserAgent() });
   const cfg = { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...config };
   let cm = new ControllerManager(client, cfg);
   try {
     await cm.start();
   } catch (e) {
+    client.close();
     await cp.stop();
     throw e;
   }
@@ -107,7 +110,7 @@ export async function startWithControllers(transport: 'rest' | 'grpc' = 'rest', 
     },
     async stop() {
       await cm.stop();
-      if (client !== cp.admin) client.close();
+      client.close();
       await cp.stop();
     },
   };
@@ -196,14 +199,19 @@ export async function startWithScheduler(
   kubelet: { ready?: (p: KubeObject) => boolean; confirmDelete?: (p: KubeObject) => boolean } = {},
 ): Promise<{ cp: TestControlPlane; stop(): Promise<void> }> {
   const env = await startWithControllers(transport, config);
-  const sched = new Scheduler(env.cp.admin, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
+  // (the scheduler and the fake kubelet write as kube-scheduler and kubelet, as in 1.32)
+  const schedClient = new RestClient(env.cp.config, { userAgent: schedulerUserAgent() });
+  const kubeletClient = new RestClient(env.cp.config, { userAgent: kubeletUserAgent() });
+  const sched = new Scheduler(schedClient, { leaderElect: false, queue: { initialBackoffMs: 100, maxBackoffMs: 500, unschedulableFlushMs: 1000 } });
   await sched.start();
-  const k = fakeKubelet(env.cp.admin, kubelet.ready, kubelet.confirmDelete);
+  const k = fakeKubelet(kubeletClient, kubelet.ready, kubelet.confirmDelete);
   return {
     cp: env.cp,
     async stop() {
       await k.stop();
       await sched.stop();
+      schedClient.close();
+      kubeletClient.close();
       await env.stop();
     },
   };
