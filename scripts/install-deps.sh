@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler libprotobuf-dev openssl util-linux prometheus)
+apt_packages=(etcd-server etcd-client runc conmon busybox-static docker-registry iptables iproute2 protobuf-compiler libprotobuf-dev openssl util-linux prometheus gcc libc6-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,3 +32,7 @@ fi
 
 echo "[setup] building"
 npm run --silent build
+# The init of pods that share one PID namespace (/pause, pkg/runtime/pause.c). Without it the
+# node agent falls back to a busybox sh loop as PID 1 (and logs a warning), so setup goes on.
+echo "[setup] building pause"
+bash scripts/build-pause.sh || echo "[setup] warning: building dist/bin/pause failed; shared-PID pods will show busybox sh as PID 1"

@@ -2,14 +2,19 @@
 // NamespaceMode POD): a tiny runc container, the role of the kubelet's pause container. It is
 // PID 1 of the pod's PID namespace, so it holds the namespace while app containers come and go
 // and reaps the zombies they leave (orphans are re-parented to it); the containers join it by
-// /proc/<pid>/ns/pid. It runs busybox's sh, bound read-only from the host, in a read-only root
-// of its own (pivot_root, new mount namespace, no capabilities, uid 65535): another container
-// that may read /proc/1/root sees that empty root and nothing of the node's.
+// /proc/<pid>/ns/pid. It runs our pause (pause.c, built static into dist/bin/pause by
+// scripts/build-pause.sh) as /pause, bound read-only from the host, so a container's `ps ax`
+// shows `1 65535 0:00 /pause` and nothing else of the sandbox, as in 1.32; when the binary was
+// not built it runs busybox sh's reaping loop instead, with a warning. Either way in a read-only
+// root of its own (pivot_root, new mount namespace, no capabilities, uid 65535): another
+// container that may read /proc/1/root sees that empty root and nothing of the node's.
 // It is a runc container detached from the node agent, so it outlives an agent restart; runc's
 // state under our root and the pod cgroup find it at teardown and in cleanupAll.
-import { promises as fsp, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants as fsc, promises as fsp, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { logger } from '../util/log.js';
 import { RuntimeError } from './errors.js';
 import { HOST_BUSYBOX } from './image-build.js';
 import { readPid } from './monitor.js';
@@ -24,10 +29,22 @@ export interface PodInit {
   startTime: string;
 }
 
+const log = logger('runtime');
+
+/** dist/ root: this file is dist/pkg/runtime/pod-init.js when built, pkg/runtime/pod-init.ts under vite-node. */
+const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** The pause binary scripts/build-pause.sh builds (the install script runs it after the TypeScript build). */
+export const PAUSE_BINARY = join(basename(twoUp) === 'dist' ? twoUp : join(twoUp, 'dist'), 'bin', 'pause');
+
+/** What the init runs: our pause (its host path), or busybox sh's loop when pause was not built. */
+export type InitProgram = { pause: string } | { busybox: string };
+
 /**
- * PID 1's program: wait for any child forever. busybox ash's `wait` blocks in waitpid(-1), so
- * it reaps every child it has, the orphans of the containers included, not only its sleep.
- * Signals from inside the namespace are ignored by a PID 1 without handlers (none are set).
+ * The fallback PID 1's program (no pause binary): wait for any child forever. busybox ash's
+ * `wait` blocks in waitpid(-1), so it reaps every child it has, the orphans of the containers
+ * included, not only its sleep. Signals from inside the namespace are ignored by a PID 1
+ * without handlers (none are set), where pause ends on SIGTERM and SIGINT.
  */
 export const INIT_SCRIPT = 'while :; do sleep 2147483647 & wait; done';
 
@@ -55,15 +72,31 @@ export function podPidNamespace(init: PodInit): string {
   return `/proc/${init.pid}/ns/pid`;
 }
 
+/** The pause binary when it is there and executable, else busybox with a warning (the build step failed or was skipped). */
+export async function initProgram(pause = PAUSE_BINARY, busybox = HOST_BUSYBOX): Promise<InitProgram> {
+  try {
+    await fsp.access(pause, fsc.X_OK);
+    return { pause };
+  } catch (e) {
+    log.warn('pause binary missing (scripts/build-pause.sh builds it); the shared PID namespace\'s init runs busybox sh instead', { pause, error: (e as Error).message });
+    return { busybox };
+  }
+}
+
+/** The files the program is bound onto in the init's root, by path in it. */
+function programFiles(program: InitProgram): Record<string, string> {
+  return 'pause' in program ? { '/pause': program.pause } : { '/bin/sh': program.busybox, '/bin/sleep': program.busybox };
+}
+
 /** The init's OCI spec: the pod's net/ipc/uts namespaces ('' is the node's: left out), a PID and mount namespace of its own. */
-export function podInitSpec(rootfs: string, cgroupsPath: string, ns: { network: string; ipc: string; uts: string }, busybox = HOST_BUSYBOX): OciSpec {
+export function podInitSpec(rootfs: string, cgroupsPath: string, ns: { network: string; ipc: string; uts: string }, program: InitProgram = { pause: PAUSE_BINARY }): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
       user: { uid: INIT_USER, gid: INIT_USER },
-      args: ['/bin/sh', '-c', INIT_SCRIPT],
-      env: ['PATH=/bin'],
+      args: 'pause' in program ? ['/pause'] : ['/bin/sh', '-c', INIT_SCRIPT],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
       cwd: '/',
       capabilities: { bounding: [], effective: [], permitted: [] },
       noNewPrivileges: true,
@@ -73,8 +106,7 @@ export function podInitSpec(rootfs: string, cgroupsPath: string, ns: { network: 
       // runc closes the init's inherited fds through /proc/self/fd before it execs the program.
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=64k'] },
-      { destination: '/bin/sh', type: 'bind', source: busybox, options: ['rbind', 'ro', 'nosuid', 'nodev'] },
-      { destination: '/bin/sleep', type: 'bind', source: busybox, options: ['rbind', 'ro', 'nosuid', 'nodev'] },
+      ...Object.entries(programFiles(program)).map(([destination, source]) => ({ destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev'] })),
     ],
     linux: {
       namespaces: [{ type: 'pid' }, { type: 'mount' }, ...(['network', 'ipc', 'uts'] as const).filter((t) => ns[t]).map((t) => ({ type: t, path: ns[t] }))],
@@ -92,10 +124,14 @@ export function podInitSpec(rootfs: string, cgroupsPath: string, ns: { network: 
 export async function startPodInit(runc: Runc, sandboxId: string, dir: string, cgroupsPath: string, ns: { network: string; ipc: string; uts: string }): Promise<PodInit> {
   const id = `${sandboxId}-init`;
   const rootfs = join(dir, 'rootfs');
-  await fsp.mkdir(join(rootfs, 'bin'), { recursive: true });
+  const program = await initProgram();
   for (const d of ['dev', 'proc']) await fsp.mkdir(join(rootfs, d), { recursive: true });
-  for (const f of ['sh', 'sleep']) await fsp.writeFile(join(rootfs, 'bin', f), '', { flag: 'a' });
-  await writeJson(join(dir, 'config.json'), podInitSpec(rootfs, cgroupsPath, ns));
+  // (the mount points of the program's files: empty files in the root, read-only once started)
+  for (const f of Object.keys(programFiles(program))) {
+    await fsp.mkdir(join(rootfs, f, '..'), { recursive: true });
+    await fsp.writeFile(join(rootfs, f), '', { flag: 'a' });
+  }
+  await writeJson(join(dir, 'config.json'), podInitSpec(rootfs, cgroupsPath, ns, program));
   const pidFile = join(dir, 'pid');
   const logFile = join(dir, 'runc.log');
   const code = await new Promise<number | null>((resolve, reject) => {

@@ -1,5 +1,6 @@
 // spec.shareProcessNamespace on a real node: one PID namespace for the pod, held by the
-// sandbox's init (PID 1, reaping zombies), shared by init and app containers; a container sees,
+// sandbox's init (our pause as PID 1, shown as `/pause` as in 1.32, reaping zombies), shared by
+// init and app containers; a container sees,
 // reaches (/proc/<pid>/root) and kills another's process, which the agent restarts; a pod
 // without the flag stays isolated; teardown leaves no init behind.
 import { execFileSync } from 'node:child_process';
@@ -80,7 +81,7 @@ describe('shareProcessNamespace', () => {
     expect(ps).toMatch(/sleep 3601/);
     expect(ps).toMatch(/sleep 3602/);
     const pid1 = await sh('shared', 'killer', 'tr "\\0" " " < /proc/1/cmdline');
-    expect(pid1).toContain('while :; do sleep');
+    expect(pid1).toBe('/pause ');
     // The init container ran in the same namespace, under the same PID 1.
     expect(await sh('shared', 'killer', 'cat /data/init-pid1')).toBe(pid1);
     expect((await sh('shared', 'killer', 'cat /data/init-ns')).trim()).toBe((await sh('shared', 'killer', 'readlink /proc/self/ns/pid')).trim());
@@ -88,8 +89,8 @@ describe('shareProcessNamespace', () => {
 
     // Another container's filesystem through /proc/<pid>/root; the init's root holds nothing of the node's.
     expect(await sh('shared', 'killer', `cat /proc/${victimPid}/root/tmp/victim-file`)).toBe('secret\n');
-    expect((await sh('shared', 'killer', 'ls /proc/1/root/')).split(/\s+/).filter(Boolean).sort()).toEqual(['bin', 'dev', 'proc']);
-    expect(await sh('shared', 'killer', 'touch /proc/1/root/bin/sh 2>&1 || echo refused')).toMatch(/refused/);
+    expect((await sh('shared', 'killer', 'ls /proc/1/root/')).split(/\s+/).filter(Boolean).sort()).toEqual(['dev', 'pause', 'proc']);
+    expect(await sh('shared', 'killer', 'touch /proc/1/root/pause 2>&1 || echo refused')).toMatch(/refused/);
 
     // Orphans are re-parented to the init, which reaps them: no zombie is left.
     await sh('shared', 'killer', '(sleep 0.2 &); sleep 1');
@@ -112,6 +113,30 @@ describe('shareProcessNamespace', () => {
     expect(after1.split('\n').filter((l) => l.trim() === 'sleep 3700')).toHaveLength(1);
   }, 120_000);
 
+  it('shows the sandbox as 1.32 does, `/pause` as PID 1 (uid 65535) and nothing else of it, and pause reaps an orphaned zombie', async () => {
+    await c.cp.admin.create(Pods, 'default', busyboxPod('paused', { shareProcessNamespace: true, containers: [ctr('one', 'exec sleep 3611'), ctr('two', 'exec sleep 3612')] }));
+    await running('paused', 2);
+    // busybox's ps (the image's, built without the TIME column): PID 1 is pause; the other
+    // processes are the containers' own and ps itself, no sh loop nor sleep of the sandbox.
+    const lines = (await tsctl('exec', 'paused', '-c', 'two', '--', 'ps', 'ax')).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\s*PID\s+USER\s+COMMAND$/);
+    expect(lines[1]).toMatch(/^\s*1 65535\s+\/pause$/);
+    expect(lines.slice(1).map((l) => l.trim().split(/\s+/).slice(2).join(' ')).sort()).toEqual(['/pause', 'ps ax', 'sleep 3611', 'sleep 3612']);
+
+    // A zombie whose parent dies goes to PID 1, which must reap it: `sleep 2` (an orphan of
+    // PID 1 at once, its subshell gone) leaves its ended child unreaped until it exits itself.
+    const before = await sh('paused', 'one', `(sh -c 'sleep 0 & exec sleep 2' &); sleep 1; ps -o stat,pid,ppid,args`);
+    const row = (args: string) => before.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.slice(3).join(' ') === args);
+    const parent = row('sleep 2');
+    expect(parent?.[2]).toBe('1');
+    expect(row('[sleep]')?.slice(0, 3)).toEqual(['Z', expect.stringMatching(/^\d+$/), parent![1]]);
+    await eventually(async () => {
+      const now = await sh('paused', 'one', 'ps -o stat,args');
+      return !/^Z/m.test(now) && !now.includes('sleep 2');
+    }, { timeoutMs: 10_000, what: 'the orphan and its zombie reaped by pause' });
+    await c.cp.admin.delete(Pods, 'default', 'paused');
+  }, 90_000);
+
   it('keeps the namespace across a node agent restart', async () => {
     const init = sandboxInits().get('shared');
     expect(init).toBeDefined();
@@ -131,7 +156,7 @@ describe('shareProcessNamespace', () => {
     await eventually(async () => (await podStatus(c, 'shared')).ephemeralContainerStatuses?.[0]?.state.running, { timeoutMs: 30_000, what: 'debug container running' });
     const ps = await sh('shared', 'dbg', 'ps -o args');
     expect(ps).toMatch(/sleep 3601/);
-    expect(ps).toMatch(/while :; do sleep/);
+    expect(ps).toMatch(/^\/pause$/m);
   }, 60_000);
 
   it('leaves a pod without the flag isolated: each container is PID 1 of its own namespace', async () => {
@@ -172,7 +197,7 @@ describe('shareProcessNamespace', () => {
       const st = await podStatus(c, 'orphaned');
       return again && again.pid !== init.pid && st.containerStatuses?.[0]?.state.running && st.containerStatuses[0].containerID !== first.containerStatuses![0]!.containerID;
     }, { timeoutMs: 60_000, what: 'a new sandbox with a new init' });
-    expect(await sh('orphaned', 'app', 'ps -o args')).toMatch(/while :; do sleep/);
+    expect(await sh('orphaned', 'app', 'ps -o args')).toMatch(/^\/pause$/m);
     await c.cp.admin.delete(Pods, 'default', 'orphaned');
   }, 90_000);
 });
