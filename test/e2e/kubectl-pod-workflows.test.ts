@@ -242,9 +242,9 @@ spec:
 `;
     await kubectlOk(c.cp.kubeconfig, cacheDir, ['apply', '-f', '-'], original);
     await kubectl('wait', '--for=condition=Ready', 'pod/rich', '--timeout=60s');
-    await kubectl('debug', 'rich', `--image=${image}`, '--copy-to=rich-copy', '--container=dbg', '--', 'sh', '-c', 'echo debugging; sleep 3600');
+    await kubectl('debug', 'rich', `--image=${image}`, '--copy-to=rich-copy', '--share-processes', '--container=dbg', '--', 'sh', '-c', 'echo debugging; sleep 3600');
     await kubectl('wait', '--for=condition=Ready', 'pod/rich-copy', '--timeout=60s');
-    const copy = JSON.parse(await kubectl('get', 'pod', 'rich-copy', '-o', 'json')) as { spec: { containers: { name: string; readinessProbe?: unknown; env?: unknown; resources?: unknown }[]; volumes: { name: string; projected?: unknown; emptyDir?: unknown }[] } };
+    const copy = JSON.parse(await kubectl('get', 'pod', 'rich-copy', '-o', 'json')) as { spec: { shareProcessNamespace?: boolean; containers: { name: string; readinessProbe?: unknown; env?: unknown; resources?: unknown }[]; volumes: { name: string; projected?: unknown; emptyDir?: unknown }[] } };
     expect(copy.spec.containers.map((x) => x.name)).toEqual(['app', 'dbg']);
     expect(copy.spec.containers[0]!.readinessProbe).toMatchObject({ exec: { command: ['true'] }, periodSeconds: 1 });
     expect(copy.spec.containers[0]!.env).toEqual([{ name: 'MY_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }]);
@@ -252,6 +252,14 @@ spec:
     expect(copy.spec.volumes.find((v) => v.name === 'scratch')?.emptyDir).toEqual({ sizeLimit: '16Mi' });
     expect(copy.spec.volumes.some((v) => v.projected)).toBe(true);
     expect(await kubectl('logs', 'rich-copy', '-c', 'dbg')).toBe('debugging\n');
+    // --share-processes (kubectl 1.32 sets it on the copy only when given): one PID namespace,
+    // whose PID 1 is the sandbox's /pause (uid 65535) as in 1.32; nothing else of the sandbox is in it.
+    expect(copy.spec.shareProcessNamespace).toBe(true);
+    const ps = (await kubectl('exec', 'rich-copy', '-c', 'dbg', '--', 'ps', 'ax')).trimEnd().split('\n');
+    expect(ps[1]).toMatch(/^\s*1 65535\s+\/pause$/);
+    expect(ps.filter((l) => /\b65535\b/.test(l))).toHaveLength(1);
+    // (the app's sleep and the debug container's, each its shell's last command, exec'd)
+    expect(ps.filter((l) => / sleep 3600$/.test(l)), ps.join('\n')).toHaveLength(2);
   });
 
   it('adds ephemeral containers to the running pod: --target shares its processes, --profile sets capabilities, -i attaches', async () => {
