@@ -2,7 +2,7 @@
 // (ValidateCertificateSigningRequestCreate/Update, the status and approval updates) with its messages.
 import { forbidden, invalid, notSupported, required, type FieldError } from './field-error.js';
 import type { CertificateSigningRequest, CertificateSigningRequestCondition } from './types.js';
-import { validateObjectMeta } from './validation-meta.js';
+import { validateObjectMeta, type NameValidator } from './validation-meta.js';
 
 export const KEY_USAGES = [
   'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign', 'encipher only', 'decipher only',
@@ -71,8 +71,19 @@ function validateConditions(conds: CertificateSigningRequestCondition[] | undefi
   return errs;
 }
 
+/**
+ * ValidateCertificateRequestName: "We don't care what you call your certificate requests" (the
+ * kubelet's node-csr-<base64url digest> has upper case letters); only what the registry needs to
+ * address it, a path segment (ValidatePathSegmentName, as the store's NoNamespaceKeyFunc asks).
+ */
+export const certificateRequestName: NameValidator = (name, prefix) => {
+  if (prefix) return name.includes('/') ? ["may not contain '/'"] : name.includes('%') ? ["may not contain '%'"] : [];
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+};
+
 export function validateCertificateSigningRequest(csr: CertificateSigningRequest): FieldError[] {
-  return [...validateObjectMeta(csr.metadata, false, 'metadata'), ...validateSpec(csr.spec)];
+  return [...validateObjectMeta(csr.metadata, false, 'metadata', certificateRequestName), ...validateSpec(csr.spec)];
 }
 
 export function validateCertificateSigningRequestUpdate(csr: CertificateSigningRequest, old: CertificateSigningRequest): FieldError[] {
