@@ -16,8 +16,13 @@ export interface AgentConfig {
   maxPods: number;
   backoffBaseSec: number;
   backoffMaxSec: number;
+  /**
+   * The kubelet's nodeLeaseDurationSeconds, nodeStatusUpdateFrequency and nodeStatusReportFrequency
+   * (node-status-settings.ts): the Lease's duration, renewed every 25% of it; how often the status
+   * is posted when it changed, and how often when it did not.
+   */
   leaseDurationSec: number;
-  leaseRenewSec: number;
+  statusUpdateSec: number;
   statusReportSec: number;
   relistMs: number;
   /** How often ConfigMap, Secret and downward-API volumes are refreshed (the kubelet's sync frequency, 1 min). */
@@ -102,8 +107,8 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
   backoffBaseSec: 10,
   backoffMaxSec: 300,
   leaseDurationSec: 40,
-  leaseRenewSec: 10,
-  statusReportSec: 60,
+  statusUpdateSec: 10,
+  statusReportSec: 300,
   relistMs: 1000,
   apiVolumeSyncSec: 60,
   clusterDNS: 'serve',

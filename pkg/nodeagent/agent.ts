@@ -43,6 +43,7 @@ import { enforceReservedCgroups } from './reserved-cgroups.js';
 import { podCgroupPath } from '../runtime/cgroups.js';
 import { podsCgroupReservation } from './node-allocatable.js';
 import { parseQuantity } from '../api/quantity.js';
+import { leaseRenewIntervalMs } from './node-status-settings.js';
 
 export { defaultAgentConfig, defaultNodeName, type AgentConfig } from './agent-config.js';
 
@@ -190,7 +191,7 @@ export class NodeAgent {
     for (const [type, reason, message] of reservedEvents) this.nodeEvent(type, reason, message);
     this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
-    this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), this.cfg.leaseRenewSec * 1000));
+    this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), leaseRenewIntervalMs(this.cfg.leaseDurationSec)));
     await this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
     this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.net.syncRoutes() });
     this.nodeInformer.start();
@@ -217,7 +218,8 @@ export class NodeAgent {
     this.localPathCleaner.start();
     this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
-    this.timers.push(setInterval(() => void this.nodeStatus.post().catch((e) => log.warn('node status failed', { err: e })), 10_000));
+    // (every nodeStatusUpdateFrequency; a zero or negative one, which the kubelet would spin on, every 100 ms)
+    this.timers.push(setInterval(() => void this.nodeStatus.post().catch((e) => log.warn('node status failed', { err: e })), Math.max(this.cfg.statusUpdateSec * 1000, 100)));
     this.timers.push(setInterval(() => this.podStatus.reconcile(this.workers.values()), STATUS_RECONCILE_MS));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
   }

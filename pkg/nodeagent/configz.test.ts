@@ -12,7 +12,7 @@ describe('kubeletConfigz', () => {
       clusterDomain: 'cluster.local',
       clusterDNS: ['10.244.0.1'],
       nodeStatusUpdateFrequency: '10s',
-      nodeStatusReportFrequency: '1m0s',
+      nodeStatusReportFrequency: '5m0s',
       nodeLeaseDurationSeconds: 40,
       imageMinimumGCAge: '2m0s',
       evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '10%', 'imagefs.available': '15%', 'nodefs.inodesFree': '5%' },

@@ -30,7 +30,7 @@ export function kubeletConfigz(cfg: AgentConfig, server: { address: string; port
     ...(cfg.healthzPort !== undefined ? { healthzPort: cfg.healthzPort, healthzBindAddress: cfg.healthzBindAddress } : {}),
     clusterDomain: cfg.clusterDomain,
     ...(server.clusterDNS.length ? { clusterDNS: server.clusterDNS } : {}),
-    nodeStatusUpdateFrequency: goDuration(cfg.leaseRenewSec * 1000),
+    nodeStatusUpdateFrequency: goDuration(cfg.statusUpdateSec * 1000),
     nodeStatusReportFrequency: goDuration(cfg.statusReportSec * 1000),
     nodeLeaseDurationSeconds: cfg.leaseDurationSec,
     imageMinimumGCAge: duration(e.imageMinimumGCAge),

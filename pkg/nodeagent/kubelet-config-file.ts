@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
+import { goParseDuration } from './node-status-settings.js';
 
 export class KubeletConfigFileError extends Error {}
 
@@ -41,11 +42,23 @@ const FIELDS: Record<string, { flag: string; kind: Kind }> = {
   registerWithTaints: { flag: 'register-with-taints', kind: 'taints' },
 };
 
+/**
+ * The fields the agent reads for settings that have no flag of their own (or whose defaulting
+ * depends on whether the file set them: node-status-settings.ts), kept as the file gives them.
+ */
+const SETTINGS: Record<string, 'int32' | 'duration'> = {
+  nodeLeaseDurationSeconds: 'int32',
+  nodeStatusUpdateFrequency: 'duration',
+  nodeStatusReportFrequency: 'duration',
+};
+
 export interface KubeletConfigFile {
   /** Flag values by flag name, in the flags' own forms (lists as their items). */
   flags: Record<string, string | number | string[]>;
-  /** The file's fields the agent has no flag for. */
+  /** The file's fields the agent has no flag or setting for. */
   ignored: string[];
+  /** The SETTINGS fields the file gives: numbers, and durations as Go's time.ParseDuration takes them (checked). */
+  settings: Record<string, number | string>;
 }
 
 /**
@@ -79,8 +92,27 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
   }
   const flags: KubeletConfigFile['flags'] = {};
   const ignored: string[] = [];
+  const settings: KubeletConfigFile['settings'] = {};
   for (const [field, value] of Object.entries(o)) {
     if (field === 'apiVersion' || field === 'kind') continue;
+    const setting = SETTINGS[field];
+    if (setting && value !== null && value !== undefined) {
+      // (metav1.Duration's UnmarshalJSON: a JSON string, then time.ParseDuration; an int32 a whole number)
+      const want = setting === 'int32' ? 'number' : 'string';
+      if (typeof value !== want || (setting === 'int32' && !Number.isInteger(value))) {
+        const got = Array.isArray(value) ? 'array' : typeof value;
+        throw fail(`failed to decode: json: cannot unmarshal ${got} into ${setting === 'int32' ? `Go struct field KubeletConfiguration.${field} of type int32` : 'Go value of type string'}`);
+      }
+      if (setting === 'duration') {
+        try {
+          goParseDuration(value as string);
+        } catch (e) {
+          throw fail(`failed to decode: ${(e as Error).message}`);
+        }
+      }
+      settings[field] = value as number | string;
+      continue;
+    }
     const f = FIELDS[field];
     if (!f) {
       ignored.push(field);
@@ -127,7 +159,7 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
         break;
     }
   }
-  return { flags, ignored };
+  return { flags, ignored, settings };
 }
 
 /** The flags named on the command line (--name, --name=value), which win over the config file. */

@@ -152,6 +152,17 @@ export const ENFORCEMENT_KEYS = ['pods', 'system-reserved', 'kube-reserved', 'no
  * errors as utilerrors.NewAggregate prints them (one alone, several as "[a, b]"), or undefined.
  */
 export function validateEnforceNodeAllocatable(keys: string[], systemReservedCgroup: string, kubeReservedCgroup: string): string | undefined {
+  return aggregateErrors(enforceNodeAllocatableErrors(keys, systemReservedCgroup, kubeReservedCgroup));
+}
+
+/** utilerrors.NewAggregate's Error(): one error alone, several as "[a, b]"; undefined for none. */
+export function aggregateErrors(errors: string[]): string | undefined {
+  if (!errors.length) return undefined;
+  return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+}
+
+/** ValidateKubeletConfiguration's errors for --enforce-node-allocatable, in its order. */
+export function enforceNodeAllocatableErrors(keys: string[], systemReservedCgroup: string, kubeReservedCgroup: string): string[] {
   const errors: string[] = [];
   for (const val of keys) {
     switch (val) {
@@ -170,6 +181,5 @@ export function validateEnforceNodeAllocatable(keys: string[], systemReservedCgr
         errors.push(`invalid configuration: option ${JSON.stringify(val)} specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "kube-reserved", or "none"`);
     }
   }
-  if (!errors.length) return undefined;
-  return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+  return errors;
 }

@@ -15,7 +15,8 @@ const graceMs = 4000;
 
 beforeAll(async () => {
   c = await startCluster();
-  c.cfg.leaseRenewSec = 1;
+  // (a 4 s lease, renewed every second: NodeLeaseRenewIntervalFraction)
+  c.cfg.leaseDurationSec = 4;
   await c.restartAgent();
   cm = new ControllerManager(c.cp.admin, { ...defaultControllerConfig, allocateNodeCIDRs: false, nodeMonitorGracePeriodMs: graceMs, nodeMonitorPeriodMs: 500, leaderElect: false });
   await cm.start();
