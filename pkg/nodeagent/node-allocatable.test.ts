@@ -95,10 +95,15 @@ describe('--enforce-node-allocatable (ValidateKubeletConfiguration)', () => {
     expect(podsCgroupReservation({ ...r, enforceNodeAllocatable: [] })).toEqual({});
   });
   it("refuses with the kubelet's words, several errors as an aggregate", () => {
-    expect(validateEnforceNodeAllocatable(['system-reserved'], '', '')).toBe('invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+    expect(validateEnforceNodeAllocatable(['system-reserved'], '', '')).toBe('invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" or "system-reserved-compressible" included in enforceNodeAllocatable (--enforce-node-allocatable)');
+    expect(validateEnforceNodeAllocatable(['kube-reserved-compressible'], '/s', '')).toBe('invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" or "kube-reserved-compressible" included in enforceNodeAllocatable (--enforce-node-allocatable)');
+    expect(validateEnforceNodeAllocatable(['pods', 'system-reserved-compressible', 'kube-reserved-compressible'], '/s', '/k')).toBeUndefined();
+    expect(validateEnforceNodeAllocatable(['system-reserved-compressible', 'system-reserved', 'pods', 'pods'], '/s', '')).toBe(
+      '[invalid configuration: both "system-reserved" and "system-reserved-compressible" cannot be specified together in enforceNodeAllocatable (--enforce-node-allocatable), invalid configuration: duplicated enforcements "pods" in enforceNodeAllocatable (--enforce-node-allocatable)]',
+    );
     expect(validateEnforceNodeAllocatable(['none', 'pods'], '', '')).toBe('invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not contain additional enforcements when "none" is specified');
     expect(validateEnforceNodeAllocatable(['podz', 'kube-reserved'], '', '')).toBe(
-      '[invalid configuration: option "podz" specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "kube-reserved", or "none", invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)]',
+      '[invalid configuration: option "podz" specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "system-reserved-compressible", "kube-reserved", "kube-reserved-compressible" or "none", invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" or "kube-reserved-compressible" included in enforceNodeAllocatable (--enforce-node-allocatable)]',
     );
   });
 });

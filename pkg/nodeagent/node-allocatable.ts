@@ -144,12 +144,13 @@ export function podsCgroupReservation(r: Reservations & { enforceNodeAllocatable
 }
 
 /** What --enforce-node-allocatable may name (the kubelet's NodeAllocatableEnforcementKey and the others of kubetypes). */
-export const ENFORCEMENT_KEYS = ['pods', 'system-reserved', 'kube-reserved', 'none'] as const;
+export const ENFORCEMENT_KEYS = ['pods', 'system-reserved', 'system-reserved-compressible', 'kube-reserved', 'kube-reserved-compressible', 'none'] as const;
 
 /**
  * The kubelet's ValidateKubeletConfiguration for --enforce-node-allocatable: a known key each,
- * system-reserved and kube-reserved only with their cgroup named, none alone. Returns the
- * errors as utilerrors.NewAggregate prints them (one alone, several as "[a, b]"), or undefined.
+ * system-reserved and kube-reserved (or their -compressible forms, 1.32's cpu-only enforcement)
+ * only with their cgroup named and not both forms of one, none alone. Returns the errors as
+ * utilerrors.NewAggregate prints them (one alone, several as "[a, b]"), or undefined.
  */
 export function validateEnforceNodeAllocatable(keys: string[], systemReservedCgroup: string, kubeReservedCgroup: string): string | undefined {
   return aggregateErrors(enforceNodeAllocatableErrors(keys, systemReservedCgroup, kubeReservedCgroup));
@@ -161,24 +162,36 @@ export function aggregateErrors(errors: string[]): string | undefined {
   return errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
 }
 
-/** ValidateKubeletConfiguration's errors for --enforce-node-allocatable, in its order. */
+/** ValidateKubeletConfiguration's errors for --enforce-node-allocatable, in its order and words (1.32, with kubernetes#125982). */
 export function enforceNodeAllocatableErrors(keys: string[], systemReservedCgroup: string, kubeReservedCgroup: string): string[] {
   const errors: string[] = [];
+  const where = 'in enforceNodeAllocatable (--enforce-node-allocatable)';
+  for (const [full, compressible] of [['system-reserved', 'system-reserved-compressible'], ['kube-reserved', 'kube-reserved-compressible']] as const) {
+    if (keys.includes(full) && keys.includes(compressible)) errors.push(`invalid configuration: both "${full}" and "${compressible}" cannot be specified together ${where}`);
+  }
+  const seen = new Set<string>();
   for (const val of keys) {
+    if (seen.has(val)) {
+      errors.push(`invalid configuration: duplicated enforcements "${val}" ${where}`);
+      continue;
+    }
+    seen.add(val);
     switch (val) {
       case 'pods':
         break;
       case 'system-reserved':
-        if (!systemReservedCgroup) errors.push('invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+      case 'system-reserved-compressible':
+        if (!systemReservedCgroup) errors.push(`invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when "system-reserved" or "system-reserved-compressible" included ${where}`);
         break;
       case 'kube-reserved':
-        if (!kubeReservedCgroup) errors.push('invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" contained in enforceNodeAllocatable (--enforce-node-allocatable)');
+      case 'kube-reserved-compressible':
+        if (!kubeReservedCgroup) errors.push(`invalid configuration: kubeReservedCgroup (--kube-reserved-cgroup) must be specified when "kube-reserved" or "kube-reserved-compressible" included ${where}`);
         break;
       case 'none':
         if (keys.length > 1) errors.push('invalid configuration: enforceNodeAllocatable (--enforce-node-allocatable) may not contain additional enforcements when "none" is specified');
         break;
       default:
-        errors.push(`invalid configuration: option ${JSON.stringify(val)} specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "kube-reserved", or "none"`);
+        errors.push(`invalid configuration: option ${JSON.stringify(val)} specified for enforceNodeAllocatable (--enforce-node-allocatable). Valid options are "pods", "system-reserved", "system-reserved-compressible", "kube-reserved", "kube-reserved-compressible" or "none"`);
     }
   }
   return errors;

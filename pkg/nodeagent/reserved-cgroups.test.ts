@@ -56,6 +56,27 @@ describe('reserved cgroups (enforceNodeAllocatableCgroups)', () => {
     expect(events).toEqual(['Normal NodeAllocatableEnforced Updated limits on system reserved cgroup /sys.slice', 'Normal NodeAllocatableEnforced Updated limits on kube reserved cgroup /kube/agent']);
   });
 
+  it('limits only the cpu with system-reserved-compressible and kube-reserved-compressible, after the others, with their own failure words', async () => {
+    mkcgroup('sys.slice');
+    mkcgroup('kube/agent');
+    const events: string[] = [];
+    const cfg = {
+      enforceNodeAllocatable: ['pods', 'system-reserved-compressible', 'kube-reserved-compressible'],
+      systemReserved: { cpu: '500m', memory: '1Gi', pid: '1000' },
+      systemReservedCgroup: '/sys.slice',
+      kubeReserved: { cpu: '100m', memory: '256Mi' },
+      kubeReservedCgroup: '/kube/agent',
+    };
+    await enforceReservedCgroups(cfg, (type, reason, message) => events.push(`${type} ${reason} ${message}`), h);
+    expect([read('cpu', 'sys.slice', 'cpu.shares'), read('memory', 'sys.slice', 'memory.limit_in_bytes'), read('pids', 'sys.slice', 'pids.max')]).toEqual(['512', '9223372036854771712', 'max']);
+    expect([read('cpu', 'kube/agent', 'cpu.shares'), read('memory', 'kube/agent', 'memory.limit_in_bytes')]).toEqual(['102', '9223372036854771712']);
+    expect(events).toEqual(['Normal NodeAllocatableEnforced Updated limits on system reserved cgroup /sys.slice', 'Normal NodeAllocatableEnforced Updated limits on kube reserved cgroup /kube/agent']);
+    const err = await enforceReservedCgroups({ ...cfg, enforceNodeAllocatable: ['kube-reserved', 'system-reserved-compressible'], systemReservedCgroup: '/nope' }, () => {}, h).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/^Failed to enforce System Reserved Compressible Cgroup Limits on "\/nope": cgroup \["nope"\] has some missing paths: /);
+    // (kube-reserved, before it, was enforced in full)
+    expect(read('memory', 'kube/agent', 'memory.limit_in_bytes')).toBe(String(256 << 20));
+  });
+
   it('leaves the cgroups alone without system-reserved or kube-reserved in --enforce-node-allocatable', async () => {
     mkcgroup('sys.slice');
     const events: string[] = [];
@@ -119,5 +140,7 @@ describe('reserved cgroups (enforceNodeAllocatableCgroups)', () => {
     expect(reservedCgroupConfig(undefined)).toBeUndefined();
     expect(reservedCgroupConfig({})).toEqual({});
     expect(reservedCgroupConfig({ cpu: '1.5', memory: '500Mi', pid: '1k', 'ephemeral-storage': '1Gi' })).toEqual({ cpuShares: 1536, memoryBytes: 500 << 20, pidsLimit: 1000 });
+    expect(reservedCgroupConfig({ cpu: '1.5', memory: '500Mi', pid: '1k' }, true)).toEqual({ cpuShares: 1536 });
+    expect(reservedCgroupConfig({ memory: '500Mi' }, true)).toEqual({});
   });
 });

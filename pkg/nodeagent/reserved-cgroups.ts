@@ -3,7 +3,10 @@
 // enforceExistingCgroup, getCgroupConfig): with "system-reserved" the cgroup named by
 // --system-reserved-cgroup, with "kube-reserved" that of --kube-reserved-cgroup, gets the limits of
 // its reservation: cpu.shares from its cpu, its memory as the memory limit, its pid as pids.max
-// (ephemeral-storage is no cgroup's to limit). The cgroup must exist already in every hierarchy
+// (ephemeral-storage is no cgroup's to limit); with "system-reserved-compressible" or
+// "kube-reserved-compressible" (1.32, kubernetes#125982) only its cpu, so that the OS's or
+// Kubernetes' daemons are weighted against the pods but never OOM-killed nor kept from forking for
+// a reservation. The cgroup must exist already in every hierarchy
 // the kubelet checks (cgroupManager.Validate); the kubelet never makes it, and a cgroup that is
 // missing, or a reservation that cannot be written, stops it at start ("Failed to start
 // ContainerManager") after a FailedNodeAllocatableEnforcement event.
@@ -45,13 +48,16 @@ export function cgroupNameQ(name: string): string {
   return `[${cgroupNameComponents(name).map((c) => JSON.stringify(c)).join(' ')}]`;
 }
 
-/** getCgroupConfig of a reservation: undefined for none (a nil ResourceList). */
-export function reservedCgroupConfig(rl: Record<string, string> | undefined): ReservedCgroupConfig | undefined {
+/**
+ * getCgroupConfig of a reservation: undefined for none (a nil ResourceList); with
+ * `compressibleOnly` (the -compressible enforcements) its cpu alone.
+ */
+export function reservedCgroupConfig(rl: Record<string, string> | undefined, compressibleOnly = false): ReservedCgroupConfig | undefined {
   if (!rl) return undefined;
   const rc: ReservedCgroupConfig = {};
-  if (rl.memory !== undefined) rc.memoryBytes = quantityToValue(rl.memory);
+  if (rl.memory !== undefined && !compressibleOnly) rc.memoryBytes = quantityToValue(rl.memory);
   if (rl.cpu !== undefined) rc.cpuShares = milliCPUToShares(quantityToMilli(rl.cpu));
-  if (rl.pid !== undefined) rc.pidsLimit = quantityToValue(rl.pid);
+  if (rl.pid !== undefined && !compressibleOnly) rc.pidsLimit = quantityToValue(rl.pid);
   return rc;
 }
 
@@ -144,9 +150,9 @@ export async function updateCgroup(name: string, rc: ReservedCgroupConfig, h: Cg
   if (pids && rc.pidsLimit) await writeCgroupFile(join(pids, 'pids.max'), rc.pidsLimit < 0 ? 'max' : String(rc.pidsLimit));
 }
 
-/** enforceExistingCgroup: the reservation's limits on the cgroup, which must exist. */
-export async function enforceExistingCgroup(name: string, rl: Record<string, string> | undefined, h: CgroupHierarchies = defaultHierarchies()): Promise<void> {
-  const rc = reservedCgroupConfig(rl);
+/** enforceExistingCgroup: the reservation's limits (its cpu alone when `compressibleOnly`) on the cgroup, which must exist. */
+export async function enforceExistingCgroup(name: string, rl: Record<string, string> | undefined, h: CgroupHierarchies = defaultHierarchies(), compressibleOnly = false): Promise<void> {
+  const rc = reservedCgroupConfig(rl, compressibleOnly);
   if (!rc) throw new CgroupEnforcementError(`${cgroupNameQ(name)} cgroup is not configured properly`);
   await validateCgroup(name, h);
   await updateCgroup(name, rc, h);
@@ -173,14 +179,19 @@ export async function enforceReservedCgroups(
   h?: CgroupHierarchies,
 ): Promise<void> {
   const keys = cfg.enforceNodeAllocatable ?? ['pods'];
+  const system = { name: 'system reserved', cgroup: cfg.systemReservedCgroup ?? '', rl: cfg.systemReserved };
+  const kube = { name: 'kube reserved', cgroup: cfg.kubeReservedCgroup ?? '', rl: cfg.kubeReserved };
+  // (in enforceNodeAllocatableCgroups' order; the -compressible ones limit the cpu alone)
   const parts = [
-    { key: 'system-reserved', what: 'System Reserved', name: 'system reserved', cgroup: cfg.systemReservedCgroup ?? '', rl: cfg.systemReserved },
-    { key: 'kube-reserved', what: 'Kube Reserved', name: 'kube reserved', cgroup: cfg.kubeReservedCgroup ?? '', rl: cfg.kubeReserved },
+    { key: 'system-reserved', what: 'System Reserved', compressible: false, ...system },
+    { key: 'kube-reserved', what: 'Kube Reserved', compressible: false, ...kube },
+    { key: 'system-reserved-compressible', what: 'System Reserved Compressible', compressible: true, ...system },
+    { key: 'kube-reserved-compressible', what: 'Kube Reserved Compressible', compressible: true, ...kube },
   ];
   for (const p of parts) {
     if (!keys.includes(p.key)) continue;
     try {
-      await enforceExistingCgroup(p.cgroup, p.rl, h);
+      await enforceExistingCgroup(p.cgroup, p.rl, h, p.compressible);
     } catch (e) {
       const message = `Failed to enforce ${p.what} Cgroup Limits on ${JSON.stringify(p.cgroup)}: ${(e as Error).message}`;
       nodeEvent('Warning', 'FailedNodeAllocatableEnforcement', message);

@@ -25,6 +25,8 @@ describe('node agent eviction flags', () => {
     [['--cgroup-root=/'], 'error: invalid --cgroup-root "/": want an absolute cgroup path below the root, e.g. /tskube'],
     // (not an eviction flag: the service proxy's metrics server, kube-proxy's --metrics-bind-address)
     [['--metrics-bind-address=127.0.0.1'], 'error: invalid --metrics-bind-address "127.0.0.1": want host:port, e.g. 127.0.0.1:10249'],
+    // (TLS bootstrapping writes the node's kubeconfig: it needs the path to write)
+    [['--bootstrap-kubeconfig=/nonexistent/bootstrap-kubelet.conf'], 'error: --bootstrap-kubeconfig needs --kubeconfig: the path the bootstrapped kubeconfig is written to'],
   ])('%j', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(2);
@@ -34,8 +36,10 @@ describe('node agent eviction flags', () => {
   // (the kubelet's config file and configuration errors are RunE errors: "command failed", exit 1)
   it.each([
     [['--config=/nonexistent/kubelet.yaml'], 'failed to load kubelet config file, path: /nonexistent/kubelet.yaml, error: failed to load Kubelet config file /nonexistent/kubelet.yaml, error failed to read kubelet config file \\"/nonexistent/kubelet.yaml\\"'],
-    [['--enforce-node-allocatable=pods,system-reserved'], 'failed to validate kubelet configuration, error: invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when \\"system-reserved\\" contained in enforceNodeAllocatable (--enforce-node-allocatable)'],
+    [['--enforce-node-allocatable=pods,system-reserved'], 'failed to validate kubelet configuration, error: invalid configuration: systemReservedCgroup (--system-reserved-cgroup) must be specified when \\"system-reserved\\" or \\"system-reserved-compressible\\" included in enforceNodeAllocatable (--enforce-node-allocatable)'],
     [['--enforce-node-allocatable=none,pods'], 'may not contain additional enforcements when \\"none\\" is specified'],
+    // (a bootstrap kubeconfig that does not load stops the kubelet before it asks for anything)
+    [['--bootstrap-kubeconfig=/nonexistent/bootstrap-kubelet.conf', '--kubeconfig=/nonexistent/kubelet.conf', '--cert-dir=/nonexistent/pki'], 'failed to run Kubelet: unable to load bootstrap kubeconfig: kubeconfig /nonexistent/bootstrap-kubelet.conf: ENOENT'],
   ])('%j exits 1', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(1);
