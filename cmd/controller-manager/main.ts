@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { controllerManagerUserAgent } from '../../pkg/client/user-agent.js';
+import { RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
 import { parseDuration } from '../../pkg/util/duration.js';
@@ -34,7 +35,7 @@ const spec = {
   'horizontal-pod-autoscaler-downscale-stabilization': { type: 'string', default: '5m0s', help: 'a scale down takes the highest recommendation of this past window' },
   'horizontal-pod-autoscaler-cpu-initialization-period': { type: 'string', default: '5m0s', help: 'after its start, a pod\'s CPU samples count only once it is ready' },
   'horizontal-pod-autoscaler-initial-readiness-delay': { type: 'string', default: '30s', help: 'an unready pod this soon after its start is taken as not yet ready' },
-  controllers: { type: 'list', default: ['*'], help: 'controllers to run: * for those on by default, NAME to enable one, -NAME to disable one; as yet it switches only tokencleaner and bootstrapsigner (off by default, as in 1.32: --controllers=*,bootstrapsigner,tokencleaner signs kube-public/cluster-info with the bootstrap tokens and deletes expired token Secrets)' },
+  controllers: { type: 'list', default: ['*'], help: 'controllers to run: * for those on by default, NAME to enable one, -NAME to disable one; as yet it switches only csrapproving (on by default: approves kubelet client certificate requests whose requestor may create certificatesigningrequests/nodeclient or selfnodeclient), tokencleaner and bootstrapsigner (off by default, as in 1.32: --controllers=*,bootstrapsigner,tokencleaner signs kube-public/cluster-info with the bootstrap tokens and deletes expired token Secrets)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     nodeStartupGracePeriodMs: flags['node-startup-grace-period'] * 1000,
     leaderElect: flags['leader-elect'],
     controllers: flags.controllers,
+    // (the CSR approver's SubjectAccessReviews go over REST whatever the transport)
+    accessReviewClient: client instanceof RestClient ? undefined : new RestClient(kubeconfig, { maxSockets: 2, userAgent: controllerManagerUserAgent() }),
     rootCA,
     serviceAccountPrivateKeyFile: flags['service-account-private-key-file'] || undefined,
     clusterSigning: flags['cluster-signing-cert-file'] && flags['cluster-signing-key-file'] ? { caCertFile: flags['cluster-signing-cert-file'], caKeyFile: flags['cluster-signing-key-file'], maxDurationMs: parseDuration(flags['cluster-signing-duration']) } : undefined,
