@@ -4,10 +4,11 @@ import { normalizeSysctl, sysctlNamespace } from '../../pkg/nodeagent/sysctls.js
 import { cpus, hostname, totalmem } from 'node:os';
 import { parseQuantity } from '../../pkg/api/quantity.js';
 import { nodeResources } from '../../pkg/nodeagent/node-pressure.js';
-import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
+import { applyKubeletConfigFile, givenFlags, KubeletConfigFileError, loadKubeletConfigFile, type KubeletConfigFile } from '../../pkg/nodeagent/kubelet-config-file.js';
+import { goParseDuration, nodeStatusSettings } from '../../pkg/nodeagent/node-status-settings.js';
 import { CgroupEnforcementError } from '../../pkg/nodeagent/reserved-cgroups.js';
 import { parseBindAddress } from '../../pkg/nodeagent/proxy-metrics-server.js';
-import { parseReservation, ReservationError, reservationMap, validateEnforceNodeAllocatable, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
+import { aggregateErrors, enforceNodeAllocatableErrors, parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
@@ -25,7 +26,7 @@ import { logger } from '../../pkg/util/log.js';
 const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials' },
-  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls and registerWithTaints set the matching flags; flags given on the command line win' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls and registerWithTaints set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -39,6 +40,7 @@ const spec = {
   'cluster-cidr': { type: 'string', default: d.clusterCIDR, help: 'the whole pod network (traffic leaving it is masqueraded)' },
   bridge: { type: 'string', default: d.bridge, help: 'pod bridge name' },
   'max-pods': { type: 'number', default: d.maxPods, help: 'pods capacity' },
+  'node-status-update-frequency': { type: 'string', default: '10s', help: 'how often the node\'s status is posted when it changed (DEPRECATED in the kubelet: set nodeStatusUpdateFrequency in --config)' },
   'crashloop-base-seconds': { type: 'number', default: d.backoffBaseSec, help: 'first crash-loop back-off' },
   'crashloop-max-seconds': { type: 'number', default: d.backoffMaxSec, help: 'crash-loop back-off cap' },
   'volume-sync-seconds': { type: 'number', default: d.apiVolumeSyncSec, help: 'how often ConfigMap, Secret and downward-API volumes are refreshed' },
@@ -63,7 +65,7 @@ const spec = {
   'cgroup-root': { type: 'string', default: d.cgroupRoot, help: 'the pods cgroup (the kubelet\'s kubepods), limited to the node\'s allocatable: Guaranteed pods in it, Burstable and BestEffort pods in its burstable and besteffort tiers; one per agent on a machine' },
   'system-reserved': { type: 'list', default: [], help: 'resources set aside for the OS\'s daemons, ResourceName=Quantity pairs (cpu=200m,memory=500Mi,ephemeral-storage=1Gi,pid=1000): left out of the Node\'s allocatable and of the pods cgroup\'s limits' },
   'kube-reserved': { type: 'list', default: [], help: 'resources set aside for Kubernetes\' own daemons (this agent, a container runtime), ResourceName=Quantity pairs as --system-reserved' },
-  'enforce-node-allocatable': { type: 'list', default: ['pods'], help: 'what node allocatable is enforced on: pods (the pods cgroup capped at the capacity less the reservations, else at the capacity), system-reserved, kube-reserved (the existing cgroups of --system-reserved-cgroup and --kube-reserved-cgroup limited to --system-reserved and --kube-reserved: cpu shares, memory, pids; the agent stops when one is missing), or none' },
+  'enforce-node-allocatable': { type: 'list', default: ['pods'], help: 'what node allocatable is enforced on: pods (the pods cgroup capped at the capacity less the reservations, else at the capacity), system-reserved, kube-reserved (the existing cgroups of --system-reserved-cgroup and --kube-reserved-cgroup limited to --system-reserved and --kube-reserved: cpu shares, memory, pids; the agent stops when one is missing), system-reserved-compressible, kube-reserved-compressible (those cgroups limited in cpu shares only; not with the full form), or none' },
   'system-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of the OS\'s daemons, needed with --enforce-node-allocatable=system-reserved' },
   'kube-reserved-cgroup': { type: 'string', default: '', help: 'the cgroup of Kubernetes\' own daemons, needed with --enforce-node-allocatable=kube-reserved' },
   'allowed-unsafe-sysctls': { type: 'list', default: [], help: 'sysctls pods may set beyond the safe set: names, or prefixes ending in * (net.core.*); of the network and IPC namespaces only' },
@@ -96,9 +98,11 @@ async function main(): Promise<void> {
     process.stdout.write(`Usage: tskube-nodeagent [flags]\n${usage(spec)}\n`);
     return;
   }
+  let fileSettings: KubeletConfigFile['settings'] = {};
   if (flags.config) {
     try {
       const file = loadKubeletConfigFile(flags.config);
+      fileSettings = file.settings;
       applyKubeletConfigFile(flags as Record<string, unknown>, file, givenFlags(process.argv.slice(2)));
       if (file.ignored.length) logger('nodeagent').info('config file fields this agent has no setting for are left alone', { fields: file.ignored });
     } catch (e) {
@@ -107,9 +111,18 @@ async function main(): Promise<void> {
       throw e;
     }
   }
+  // (the flag as pflag's DurationVar parses it, over what the file set)
+  let nodeStatus: ReturnType<typeof nodeStatusSettings>;
+  try {
+    const updateFlag = givenFlags(process.argv.slice(2)).has('node-status-update-frequency') ? flags['node-status-update-frequency'] : undefined;
+    if (updateFlag !== undefined) goParseDuration(updateFlag);
+    nodeStatus = nodeStatusSettings(fileSettings as Parameters<typeof nodeStatusSettings>[0], updateFlag);
+  } catch (e) {
+    throw new FlagError(`invalid argument ${JSON.stringify(flags['node-status-update-frequency'])} for "--node-status-update-frequency" flag: ${(e as Error).message}`);
+  }
   // (ValidateKubeletConfiguration's errors stop the kubelet as a RunE error too: exit 1)
-  const enforce = validateEnforceNodeAllocatable(flags['enforce-node-allocatable'], flags['system-reserved-cgroup'], flags['kube-reserved-cgroup']);
-  if (enforce) commandFailed(`failed to validate kubelet configuration, error: ${enforce}`);
+  const invalid = aggregateErrors([...nodeStatus.errors, ...enforceNodeAllocatableErrors(flags['enforce-node-allocatable'], flags['system-reserved-cgroup'], flags['kube-reserved-cgroup'])]);
+  if (invalid) commandFailed(`failed to validate kubelet configuration, error: ${invalid}`);
   // (the kubelet's NewAllowlist: only sysctls of the pod's own namespaces)
   const notNamespaced = flags['allowed-unsafe-sysctls'].map((s) => normalizeSysctl(s.replace(/\*$/, ''))).find((s) => !sysctlNamespace(s));
   if (notNamespaced !== undefined) throw new FlagError(`--allowed-unsafe-sysctls: the sysctls "${notNamespaced}" are not known to be namespaced`);
@@ -184,6 +197,7 @@ async function main(): Promise<void> {
     clusterCIDR: flags['cluster-cidr'],
     bridge: flags.bridge,
     maxPods: flags['max-pods'],
+    ...nodeStatus.settings,
     backoffBaseSec: flags['crashloop-base-seconds'],
     backoffMaxSec: flags['crashloop-max-seconds'],
     apiVolumeSyncSec: flags['volume-sync-seconds'],
