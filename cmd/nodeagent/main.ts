@@ -11,6 +11,8 @@ import { parseBindAddress } from '../../pkg/nodeagent/proxy-metrics-server.js';
 import { aggregateErrors, enforceNodeAllocatableErrors, parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { loadClientCert } from '../../pkg/nodeagent/kubelet-bootstrap.js';
+import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
@@ -25,7 +27,9 @@ import { logger } from '../../pkg/util/log.js';
 
 const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
-  kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials' },
+  kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials (with --bootstrap-kubeconfig: where the bootstrapped one is written)' },
+  'bootstrap-kubeconfig': { type: 'string', default: '', help: 'a kubeconfig (e.g. with a bootstrap token) to ask for a client certificate with when --kubeconfig is missing or its certificate is invalid or expired, as the kubelet\'s: the request is a kubernetes.io/kube-apiserver-client-kubelet CSR for system:node:NODE-NAME, and --kubeconfig is written to use the signed certificate' },
+  'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
   config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls and registerWithTaints set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
@@ -177,6 +181,15 @@ async function main(): Promise<void> {
   if (tooMuch) {
     logger('nodeagent').error('Failed to start ContainerManager', { err: tooMuch });
     process.exit(1);
+  }
+  if (flags['bootstrap-kubeconfig']) {
+    if (!flags.kubeconfig) throw new FlagError('--bootstrap-kubeconfig needs --kubeconfig: the path the bootstrapped kubeconfig is written to');
+    try {
+      await loadClientCert({ kubeconfigPath: flags.kubeconfig, bootstrapPath: flags['bootstrap-kubeconfig'], certDir: flags['cert-dir'] || join(flags['data-dir'], 'pki'), nodeName: flags['node-name'] });
+    } catch (e) {
+      // (the kubelet's run() error: "failed to run Kubelet: ...", a RunE error, exit 1)
+      commandFailed(`failed to run Kubelet: ${(e as Error).message}`);
+    }
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
