@@ -5,7 +5,7 @@
 // agents' container metrics too), the cluster survives the loss of an etcd member, the apiserver,
 // an agent and the scheduler leader, and `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,13 @@ import { eventually } from '../helpers/control-plane.js';
 const dataDir = join(tmpdir(), `${LAB_DIR_PREFIX}${process.pid}`);
 let state: LabState;
 let client: RestClient;
+let upAt = 0;
+/**
+ * The agents' KubeletConfiguration: a lease of 8 s, renewed every 2 s (a quarter of it, as the
+ * kubelet renews), to go with the controller manager's 8 s --node-monitor-grace-period below. With
+ * the kubelet's default 40 s lease renewed every 10 s, every node went Unknown for 2 s of every 10.
+ */
+const agentConfig = `${dataDir}-kubelet.yaml`;
 /** The host's rules that name the lab (its bridge, its subnet, its pod network): none may outlive it. */
 const hostLabRules = () =>
   execFileSync('iptables-save', { encoding: 'utf8' })
@@ -30,6 +37,7 @@ const hostLabRules = () =>
 const logLines: string[] = [];
 
 beforeAll(async () => {
+  writeFileSync(agentConfig, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nnodeLeaseDurationSeconds: 8\n');
   state = await labUp({
     ...defaultLab(dataDir, (l) => logLines.push(l)),
     nodes: 3,
@@ -38,17 +46,20 @@ beforeAll(async () => {
     bridge: 'tsklabt0',
     subnetPrefix: '172.31.251',
     controllerArgs: ['--node-monitor-grace-period', '8', '--node-monitor-period', '1'],
+    agentArgs: ['--config', agentConfig],
     // (a scheduler lease of 8 s, not 15: the standby takes over that much sooner; the leader
     // renews every second, and keeps leading through 6 s without a renewal, as the faults below
     // cut the apiserver off for a few seconds)
     schedulerArgs: ['--leader-elect-lease-duration', '8', '--leader-elect-renew-deadline', '6'],
   });
   client = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')));
+  upAt = Date.now();
 }, 180_000);
 
 afterAll(async () => {
   client?.close();
   await labDown({ dataDir, log: (l) => logLines.push(l) });
+  rmSync(agentConfig, { force: true });
 }, 120_000);
 
 const nsOf = (i: number) => `/run/netns/${state.nodes[i]!.netns}`;
@@ -221,6 +232,17 @@ describe('prometheus', () => {
       await new Promise((r) => prom.once('exit', r));
     }
   }, 120_000);
+});
+
+describe('node health', () => {
+  it('no node goes NotReady while nothing fails: the agents renew their 8 s leases well within the 8 s grace period', async () => {
+    // (at least 12 s up: longer than one renewal period of the kubelet's default lease)
+    await new Promise((r) => setTimeout(r, Math.max(0, upAt + 12_000 - Date.now())));
+    const leases = await Promise.all(state.nodes.map((n) => client.get({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true }, 'kube-node-lease', n.name)));
+    expect(leases.map((l) => (l.spec as { leaseDurationSeconds?: number }).leaseDurationSeconds)).toEqual([8, 8, 8]);
+    const notReady = (await client.list(Events, undefined, { fieldSelector: 'reason=NodeNotReady' })).items.filter((e) => (e as { involvedObject?: { kind?: string } }).involvedObject?.kind === 'Node');
+    expect(notReady.map((e) => e.message)).toEqual([]);
+  });
 });
 
 describe('faults', () => {
