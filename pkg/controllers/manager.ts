@@ -43,6 +43,7 @@ import { VolumeProtectionController } from './volume-protection.js';
 import { EphemeralVolumeController } from './ephemeral-volume.js';
 import { CsrSigningController, type SigningConfig } from './csr-signing.js';
 import { CsrApprovingController } from './csr-approving.js';
+import { CsrCleaner } from './csr-cleaner.js';
 import { TokenCleaner } from './token-cleaner.js';
 import { BootstrapSigner } from './bootstrap-signer.js';
 
@@ -79,7 +80,7 @@ export interface ControllerManagerConfig {
   horizontal?: Partial<HorizontalConfig>;
   /** The client the CSR approver creates SubjectAccessReviews with (REST: the gRPC frontend serves stored resources only); default the manager's. */
   accessReviewClient?: ApiClient;
-  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, and csrapproving are switched by it so far. */
+  /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, and csrapproving and csrcleaner are switched by it so far. */
   controllers?: string[];
 }
 
@@ -206,9 +207,11 @@ export class ControllerManager {
     const aggregation = new ClusterRoleAggregationController(this.client, clusterRoles);
     const ownInformers = [endpointsInformer, slices, mirroredSlices, clusterRoles as unknown as Informer];
     const approvingOn = controllerEnabled('csrapproving', c.controllers);
-    const csrs = c.clusterSigning || approvingOn ? new Informer(this.client, CertificateSigningRequests) : undefined;
+    const cleanerOn = controllerEnabled('csrcleaner', c.controllers);
+    const csrs = c.clusterSigning || approvingOn || cleanerOn ? new Informer(this.client, CertificateSigningRequests) : undefined;
     const signing = csrs && c.clusterSigning && new CsrSigningController(this.client, csrs as never, c.clusterSigning);
     const approving = csrs && approvingOn ? new CsrApprovingController(this.client, c.accessReviewClient ?? this.client, csrs as never) : undefined;
+    const cleaner = csrs && cleanerOn ? new CsrCleaner(this.client, csrs as never) : undefined;
     if (csrs) ownInformers.push(csrs);
     const tokenCleaner = controllerEnabled('tokencleaner', c.controllers) ? new TokenCleaner(this.client, informers.get('secrets')!) : undefined;
     const bootstrapSigner = controllerEnabled('bootstrapsigner', c.controllers) ? new BootstrapSigner(this.client, { configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }) : undefined;
@@ -219,7 +222,7 @@ export class ControllerManager {
     this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection, ephemeral];
-    const certificates = [...(signing ? [signing] : []), ...(approving ? [approving] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
+    const certificates = [...(signing ? [signing] : []), ...(approving ? [approving] : []), ...(cleaner ? [cleaner] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
     this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
@@ -246,7 +249,7 @@ export class ControllerManager {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
-    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(approving ? ['csrapproving'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
+    log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(approving ? ['csrapproving'] : []), ...(cleaner ? ['csrcleaner'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
   }
 
   private stopControllers(): void {
