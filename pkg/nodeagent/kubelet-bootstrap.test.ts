@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
@@ -100,6 +100,13 @@ describe('kubelet TLS bootstrapping (bootstrap.go LoadClientCert)', () => {
     await loadClientCert({ ...opts, now: () => later });
     expect(api.created).toHaveLength(1);
     expect(loadKubeconfig(f('k2/kubelet.conf')).clientKey).toBe(first.clientKey);
+  });
+
+  it('a relative --cert-dir is written into the kubeconfig as an absolute path', async () => {
+    const api = fakeApi(sign());
+    await loadClientCert({ kubeconfigPath: f('k4/kubelet.conf'), bootstrapPath: f('bootstrap.kubeconfig'), certDir: relative(process.cwd(), f('pki4')), nodeName: 'worker-4', client: () => api.client, pollMs: 10 });
+    expect(readFileSync(f('k4/kubelet.conf'), 'utf8')).toContain(`client-certificate: ${join(f('pki4'), CURRENT_PEM)}`);
+    expect(loadKubeconfig(f('k4/kubelet.conf')).clientKey).toContain('PRIVATE KEY');
   });
 
   it('a kubeconfig with a token and no certificate is bootstrapped; a denied request is an error in the kubelet\'s words', async () => {

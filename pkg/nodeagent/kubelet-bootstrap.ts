@@ -181,9 +181,10 @@ export const pairFileName = (now: number) => `kubelet-client-${new Date(now).toI
 /** The store's Update: certificate and key in one new file, kubelet-client-current.pem pointing at it. */
 export function storePair(certDir: string, certPem: string, keyPem: string, now: number): string {
   mkdirSync(certDir, { recursive: true, mode: 0o755 });
-  const file = join(certDir, pairFileName(now));
+  // (absolute: the kubeconfig names it, and reads a relative path from its own directory)
+  const file = join(resolve(certDir), pairFileName(now));
   writeFileSync(file, `${certPem.trimEnd()}\n${keyPem.trimEnd()}\n`, { mode: 0o600 });
-  const link = join(certDir, CURRENT_PEM);
+  const link = join(resolve(certDir), CURRENT_PEM);
   const tmp = `${link}.tmp-${process.pid}`;
   rmSync(tmp, { force: true });
   symlinkSync(file, tmp);
