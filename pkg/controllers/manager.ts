@@ -102,8 +102,7 @@ export const defaultControllerConfig: ControllerManagerConfig = {
   clusterCIDR: '10.244.0.0/16',
   nodeCIDRMaskSize: 24,
   allocateNodeCIDRs: true,
-  // (1.32's --node-monitor-grace-period default, raised from 40 s by kubernetes#126287)
-  nodeMonitorGracePeriodMs: 50_000,
+  nodeMonitorGracePeriodMs: 40_000,
   nodeMonitorPeriodMs: 5_000,
   podGCPeriodMs: 20_000,
   leaderElect: true,
