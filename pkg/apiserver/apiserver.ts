@@ -17,6 +17,7 @@ import { formatUsage } from '../api/quota.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
+import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
@@ -153,7 +154,8 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   anonymousAuth: true,
 });
 
-const systemCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
+/** The apiserver's own writes (loopback.ts): kube-apiserver's manager and user. Spread with fresh warnings where used. */
+const systemCtx: RequestContext = loopbackContext();
 
 export class ApiServer {
   private etcd: EmbeddedEtcd | undefined;

@@ -16,6 +16,7 @@ import {
 } from '../../api/generated/tskube/api/v1/api.js';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
+import { loopbackContext } from '../loopback.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -114,7 +115,7 @@ export class GrpcServer {
           return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
         }
         if (req.subresource === 'eviction' && t.store.resource === podsResource) {
-          await evictPod({ pods: t.store, pdbs: this.deps.stores.get(poddisruptionbudgets)! }, t.namespace ?? '', req.name ?? '', body, ctx, { ...ctx, user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldManager: 'tskube-apiserver', warnings: [] });
+          await evictPod({ pods: t.store, pdbs: this.deps.stores.get(poddisruptionbudgets)! }, t.namespace ?? '', req.name ?? '', body, ctx, { ...ctx, ...loopbackContext() });
           return json({ kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 } as KubeObject);
         }
         if (req.subresource === 'token' && t.store.resource.name === 'serviceaccounts' && this.deps.tokenRequests) {

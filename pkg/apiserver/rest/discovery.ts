@@ -1,17 +1,18 @@
 // Discovery documents: /api, /apis, /api/v1, /apis/<group>/<version>, /version.
 import { apiVersionOf, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { compareKubeVersions } from '../registry/custom-resources.js';
+import { GIT_COMMIT, GIT_VERSION, goPlatform } from '../../util/version.js';
 
 export const serverVersion = {
   major: '1',
   minor: '32',
-  gitVersion: 'v1.32.0-tskube.0.1.0',
-  gitCommit: 'tskube',
+  gitVersion: GIT_VERSION,
+  gitCommit: GIT_COMMIT,
   gitTreeState: 'clean',
   buildDate: '2026-11-22T00:00:00Z',
   goVersion: `node${process.versions.node}`,
   compiler: 'tsc',
-  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  platform: `${goPlatform().os}/${goPlatform().arch}`,
 };
 
 export function apiVersions(): Record<string, unknown> {

@@ -22,9 +22,10 @@ import { customPrinter } from './custom-columns.js';
 import type { TokenRequests } from '../token-request.js';
 import { buildMatcher } from './selection.js';
 import { parseFieldSelector } from '../../api/selectors.js';
+import { loopbackContext } from '../loopback.js';
 
 /** Who writes a budget's status for the eviction subresource (kube-apiserver's loopback client). */
-const evictionCtx: RequestContext = { user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, fieldValidation: 'Strict', warnings: [], fieldManager: 'tskube-apiserver' };
+const evictionCtx: RequestContext = loopbackContext();
 
 /** Objects larger than this are refused, as etcd would refuse the write (1.5 MiB). */
 export const maxObjectBytes = 1536 * 1024;
