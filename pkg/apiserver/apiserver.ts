@@ -22,7 +22,7 @@ import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
 import { ApiError } from './errors.js';
 import * as errors from './errors.js';
-import { ensurePki, ensureServiceAccountKey, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
+import { ensureKubeletClientCert, ensurePki, ensureServiceAccountKey, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
 import { DEFAULT_ISSUER } from '../serviceaccount/claims.js';
 import { LEGACY_TOKEN_LAST_USED_LABEL, ServiceAccountTokenAuthenticator } from '../serviceaccount/authenticator.js';
 import { looksLikeJwt } from '../serviceaccount/jwt.js';
@@ -94,6 +94,9 @@ export interface ApiServerConfig {
   advertiseAddress: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** --kubelet-client-certificate and --kubelet-client-key: what the apiserver shows node agents (default: generated into DATA_DIR/pki). */
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
   tokenAuthFile?: string;
   /** Join token for new nodes (default: generated into DATA_DIR/join-token). */
   joinToken?: string;
@@ -295,6 +298,7 @@ export class ApiServer {
     const cert = c.tlsCertFile ? readFileSync(c.tlsCertFile, 'utf8') : pki.cert;
     const key = c.tlsKeyFile ? readFileSync(c.tlsKeyFile, 'utf8') : pki.key;
     this.caCert = pki.caCert;
+    const kubeletClientCert = await this.kubeletClientCert();
     const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
     this.loadTokens(tokenFile);
     const tokenRequests = this.setUpServiceAccountTokens();
@@ -319,6 +323,7 @@ export class ApiServer {
       nodes: this.store('nodes'),
       services: this.store('services'),
       endpoints: this.store('endpoints'),
+      kubeletClientCert,
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     this.rest = new RestServer({
@@ -382,6 +387,14 @@ export class ApiServer {
   }
 
   /** Re-reads the token file (node tokens are added while running). */
+  /** The pair given by --kubelet-client-certificate/--kubelet-client-key (both or neither), else the generated one. */
+  private async kubeletClientCert(): Promise<{ cert: string; key: string }> {
+    const { kubeletClientCertificate: certFile, kubeletClientKey: keyFile } = this.config;
+    if (!certFile !== !keyFile) throw new Error('--kubelet-client-certificate and --kubelet-client-key must be given together');
+    if (certFile && keyFile) return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    return ensureKubeletClientCert(this.config.dataDir);
+  }
+
   loadTokens(tokenFile = this.config.tokenAuthFile ?? join(this.config.dataDir, 'tokens.csv')): void {
     this.tokens = new Map(parseTokenFile(readFileSync(tokenFile, 'utf8')).map((e) => [e.token, e]));
   }

@@ -48,6 +48,28 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
 }
 
 /**
+ * The client certificate the apiserver shows every node agent (its --kubelet-client-certificate
+ * and --kubelet-client-key), DIR/pki/apiserver-kubelet-client.{crt,key}, made on first start
+ * from the cluster CA as kubeadm makes apiserver-kubelet-client.crt: CN
+ * kube-apiserver-kubelet-client, client auth only. Its organization is system:masters, the
+ * group kubeadm gave it before 1.29 (1.29's kubeadm:cluster-admins needs the ClusterRoleBinding
+ * kubeadm init writes, which a tskube cluster does not have), so the agents' SubjectAccessReviews
+ * allow it everything, as they allow 1.32's apiserver.
+ */
+export async function ensureKubeletClientCert(dir: string): Promise<{ cert: string; key: string }> {
+  const p = (f: string) => join(dir, 'pki', f);
+  if (!existsSync(p('apiserver-kubelet-client.crt')) || !existsSync(p('apiserver-kubelet-client.key'))) {
+    const ext = p('apiserver-kubelet-client.ext');
+    writeFileSync(ext, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p('apiserver-kubelet-client.key'), '-out', p('apiserver-kubelet-client.csr'), '-subj', '/O=system:masters/CN=kube-apiserver-kubelet-client']);
+    await run('openssl', ['x509', '-req', '-in', p('apiserver-kubelet-client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('apiserver-kubelet-client.crt'), '-days', '365', '-extfile', ext]);
+    chmodSync(p('apiserver-kubelet-client.key'), 0o600);
+    log.info('generated the client certificate for node agents', { path: p('apiserver-kubelet-client.crt') });
+  }
+  return { cert: readFileSync(p('apiserver-kubelet-client.crt'), 'utf8'), key: readFileSync(p('apiserver-kubelet-client.key'), 'utf8') };
+}
+
+/**
  * The service account signing key, DIR/pki/sa.key (with its public half in sa.pub), made on
  * first start as kubeadm makes it: RSA 2048, so tokens are RS256.
  */

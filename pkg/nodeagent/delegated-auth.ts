@@ -1,17 +1,20 @@
-// Who may use the agent's HTTPS endpoint, as the kubelet decides with webhook authentication and
-// authorization: its own node's token always (the apiserver proxies with it); any other bearer
-// token is reviewed by the apiserver (TokenReview), and the user it names must be allowed the
-// request on this Node (SubjectAccessReview): nodes/metrics for /metrics..., nodes/stats for
+// Who may use the agent's HTTPS endpoint, as the kubelet decides with x509 and webhook
+// authentication and webhook authorization: its own node's token always (the apiserver proxies with
+// it to a node joined the tskube way); a client certificate signed by --client-ca-file names its
+// user as the kubelet's x509 authenticator does (CN the user, O the groups: the apiserver's
+// kube-apiserver-kubelet-client); any other bearer token is reviewed by the apiserver
+// (TokenReview). The user must be allowed the request on this Node (SubjectAccessReview): nodes/metrics for /metrics..., nodes/stats for
 // /stats/..., nodes/log for /logs/..., nodes/proxy for the rest, with the HTTP method's verb.
 // Answers are cached as the kubelet caches them (authenticated 2 min, authorized 5 min, denied 30 s).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 
 /** POSTs a review object to the apiserver and returns the answer. */
 export type ReviewPoster = (path: string, body: unknown) => Promise<unknown>;
 
 export type AuthResult = { ok: true; user?: string } | { ok: false; code: 401 | 403; message: string };
 
-interface UserInfo {
+export interface UserInfo {
   username: string;
   uid?: string;
   groups?: string[];
@@ -41,6 +44,27 @@ export function sameToken(presented: string, expected: string): boolean {
 /** The token of an `Authorization: Bearer` header, or '' without one. */
 export function bearerToken(authorization: string | undefined): string {
   return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/**
+ * The user of a verified client certificate, as apiserver's x509 authenticator makes it
+ * (CommonNameUserConversion: the subject's CN the name, its O entries the groups, a certificate
+ * without ExtKeyUsageClientAuth refused), with system:authenticated as the kubelet's
+ * AuthenticatedGroupAdder adds it; undefined without one the server's CA verified.
+ */
+export function x509User(socket: Pick<TLSSocket, 'authorized' | 'getPeerCertificate'>): UserInfo | undefined {
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const usages = (cert as { ext_key_usage?: string[] }).ext_key_usage;
+  if (usages && !usages.includes(CLIENT_AUTH)) return undefined;
+  const all = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const username = all(cert.subject.CN)[0];
+  if (!username) return undefined;
+  const groups = all(cert.subject.O);
+  return { username, groups: groups.includes('system:authenticated') ? groups : [...groups, 'system:authenticated'] };
 }
 
 /** The kubelet's subresource for a path: metrics, stats, log, spec, or proxy. */
@@ -98,12 +122,16 @@ export class DelegatedAuth {
     private readonly post: ReviewPoster,
   ) {}
 
-  /** Whether the request with this Authorization header may have `method path`. */
-  async check(authorization: string | undefined, method: string, path: string): Promise<AuthResult> {
+  /**
+   * Whether the request with this Authorization header, over a connection whose verified client
+   * certificate names `certUser` (x509User), may have `method path`.
+   */
+  async check(authorization: string | undefined, method: string, path: string, certUser?: UserInfo): Promise<AuthResult> {
     const token = bearerToken(authorization);
-    if (!token) return { ok: false, code: 401, message: 'Unauthorized' };
-    if (sameToken(token, this.ownToken)) return { ok: true };
-    const user = await this.authenticate(token);
+    if (token && sameToken(token, this.ownToken)) return { ok: true };
+    // (the kubelet's union authenticator asks x509 before the token webhook)
+    if (!token && !certUser) return { ok: false, code: 401, message: 'Unauthorized' };
+    const user = certUser ?? (await this.authenticate(token));
     if (!user) return { ok: false, code: 401, message: 'Unauthorized' };
     const verb = VERBS[method.toUpperCase()] ?? method.toLowerCase();
     const subresource = subresourceOf(path);

@@ -11,7 +11,7 @@
 import { createServer, type Server } from 'node:https';
 import { connect } from 'node:net';
 import { dialLoopbackIn } from '../util/netns-dial.js';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { register } from 'prom-client';
@@ -30,7 +30,8 @@ import { kubeletConfigz } from './configz.js';
 import { healthzResponse } from './healthz.js';
 import { readFile } from 'node:fs/promises';
 import { isHostVethName } from '../network/veth.js';
-import { bearerToken, DelegatedAuth, sameToken, type AuthResult, type ReviewPoster } from './delegated-auth.js';
+import { DelegatedAuth, x509User, type AuthResult, type ReviewPoster } from './delegated-auth.js';
+import type { TLSSocket } from 'node:tls';
 import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
 import { logsSince } from '../api/pod-log-options.js';
@@ -38,10 +39,8 @@ import { readContainerLogsRequest } from './container-logs-request.js';
 
 const log = logger('agent-server');
 
-/** Streams (exec, attach, port-forward) are the apiserver's to open, with this node's own token. */
-function authorized(req: IncomingMessage, token: string): boolean {
-  return sameToken(bearerToken(req.headers.authorization), token);
-}
+/** The user of the request's verified client certificate, if any (x509User). */
+const certUser = (req: IncomingMessage) => x509User(req.socket as TLSSocket);
 
 function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | undefined {
   return [...agent.workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name);
@@ -90,17 +89,19 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
   });
 }
 
-export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster }): Promise<Server> {
+export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
   // Other callers than the apiserver (Prometheus with a service account's token) are reviewed by it.
   const auth = new DelegatedAuth(agent.cfg.nodeName, opts.token, opts.reviews ?? (() => Promise.reject(new Error('no apiserver to review tokens with'))));
-  const server = createServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+  // (--client-ca-file: a client certificate is asked for, and one this CA signed names its user)
+  const clientAuth = opts.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCA } : {};
+  const server = createServer({ cert: pki.cert, key: pki.key, ...clientAuth }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
       // (every path behind the kubelet's auth filter, /healthz too: its filteringContainer applies
       // the filter to what healthz.InstallHandler registers; the open /healthz is --healthz-port's)
-      const allowed = await auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname).catch((e: Error): AuthResult => {
+      const allowed = await auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname, certUser(req)).catch((e: Error): AuthResult => {
         log.warn('delegated authentication or authorization failed', { err: e.message });
         return { ok: false, code: 401, message: 'Unauthorized' };
       });
@@ -187,11 +188,20 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
   });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => STREAM_PROTOCOLS.find((x) => p.has(x)) ?? false });
   server.on('upgrade', (req, socket, head) => {
-    if (!authorized(req, opts.token)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      return;
-    }
     const url = new URL(req.url ?? '/', 'https://agent');
+    // (streams meet the same authentication and authorization as the rest: nodes/proxy)
+    void auth.check(req.headers.authorization, req.method ?? 'GET', url.pathname, certUser(req)).then(
+      (allowed) => {
+        if (!allowed.ok) return void socket.end(`HTTP/1.1 ${allowed.code} ${allowed.code === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: text/plain\r\n\r\n${allowed.message}`);
+        upgradeStream(req, socket, head, url);
+      },
+      (e: Error) => {
+        log.warn('delegated authentication or authorization failed', { err: e.message });
+        socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      },
+    );
+  });
+  const upgradeStream = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
     const pf = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (pf) {
       const target = portForwardTarget(agent, decodeURIComponent(pf[1]!), decodeURIComponent(pf[2]!));
@@ -212,7 +222,7 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
     const spec = [...(w.pod.spec?.containers ?? []), ...(w.pod.spec?.ephemeralContainers ?? [])].find((x) => x.name === decodeURIComponent(m[4]!));
     const fromStart = m[1] === 'attach' && !!spec?.stdinOnce && firstAttach(st.id);
     wss.handleUpgrade(req, socket, head, (ws) => void (m[1] === 'exec' ? runExec(agent, ws, st.id, url) : runAttach(agent, ws, st.id, url, fromStart)));
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

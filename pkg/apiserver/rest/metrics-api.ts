@@ -38,9 +38,9 @@ export function matchMetricsPath(path: string): MetricsRequest | undefined {
 }
 
 function fetchUsage(deps: NodeProxyDeps, node: KubeObject): Promise<UsageReport> {
-  const { host, port, token } = agentEndpoint(deps, node);
+  const { host, port, authorization, tls } = agentEndpoint(deps, node);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host, port, path: '/stats/usage', headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+    const req = httpsRequest({ host, port, path: '/stats/usage', headers: authorization ? { Authorization: authorization } : {}, ...tls, timeout: 10_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

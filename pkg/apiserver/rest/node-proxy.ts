@@ -1,6 +1,7 @@
 // pods/log, pods/exec, pods/attach and pods/portforward: the apiserver finds the pod's node and
-// proxies to that node's agent (its kubelet-like HTTPS endpoint), authenticating with the node's
-// own token, the way kube-apiserver proxies to the kubelet. Upgrades (websocket v5.channel.k8s.io
+// proxies to that node's agent (its kubelet-like HTTPS endpoint), presenting the apiserver's kubelet
+// client certificate (--kubelet-client-certificate, CN kube-apiserver-kubelet-client) as
+// kube-apiserver does, and the node's own token too for a node joined the tskube way. Upgrades (websocket v5.channel.k8s.io
 // for exec and attach; SPDY/3.1, plain or tunneled in a websocket, for portforward) are piped
 // through byte for byte, but for the final status of a v5 exec or attach, which is re-worded as
 // 1.32's stream translator words it (stream-translator.ts).
@@ -25,8 +26,10 @@ const log = logger('node-proxy');
 export interface NodeProxyDeps {
   pods: Store;
   nodes: Store;
-  /** The bearer token the agent on this node accepts (its own node token). */
+  /** The bearer token the agent on this node accepts (its own node token), for a node joined with one. */
   nodeToken(nodeName: string): string | undefined;
+  /** The client certificate and key shown to every agent (--kubelet-client-certificate/--kubelet-client-key). */
+  kubeletClientCert?: { cert: string; key: string };
   authorizer: Authorizer;
   /** CONNECT admission (webhooks), after authorization: throws an ApiError to refuse. */
   admitConnect?(user: UserInfo, a: ConnectAttributes): Promise<void>;
@@ -51,10 +54,17 @@ function connectOptions(sub: string, url: URL): Record<string, unknown> {
   return JSON.parse(JSON.stringify({ kind: 'PodExecOptions', apiVersion: 'v1', ...common, command: q.getAll('command') }));
 }
 
-interface Target {
+/** How to reach a node's agent: its address, and the credentials the apiserver shows it. */
+export interface AgentEndpoint {
   host: string;
   port: number;
-  token: string;
+  /** `Bearer <node token>`, for a node that has one. */
+  authorization?: string;
+  /** TLS options: the kubelet client certificate, the agent's serving certificate not verified. */
+  tls: { cert?: string; key?: string; rejectUnauthorized: false };
+}
+
+interface Target extends AgentEndpoint {
   path: string;
 }
 
@@ -85,16 +95,17 @@ function pickContainer(spec: { containers?: Containers; initContainers?: Contain
   return container;
 }
 
-/** Where a node's agent listens, and the token it accepts; 503 when the node has not said. */
-export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): { host: string; port: number; token: string } {
+/** Where a node's agent listens, and the credentials it accepts; 503 when the node has not said. */
+export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): AgentEndpoint {
   const nodeName = node.metadata?.name ?? '';
   const st = (node.status ?? {}) as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
   const host = st.addresses?.find((a) => a.type === 'InternalIP')?.address ?? st.addresses?.[0]?.address;
   const port = st.daemonEndpoints?.kubeletEndpoint?.Port;
   if (!host || !port) throw new ApiError(503, 'ServiceUnavailable', `node "${nodeName}" has not reported an agent endpoint`);
   const token = deps.nodeToken(nodeName);
-  if (!token) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${nodeName}"`);
-  return { host, port, token };
+  const client = deps.kubeletClientCert;
+  if (!token && !client) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${nodeName}"`);
+  return { host, port, ...(token ? { authorization: `Bearer ${token}` } : {}), tls: { ...(client ? { cert: client.cert, key: client.key } : {}), rejectUnauthorized: false } };
 }
 
 /**
@@ -118,12 +129,12 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   } catch {
     throw errors.badRequest(`node "${spec.nodeName}" of pod ${name} not found`);
   }
-  const { host, port, token } = agentEndpoint(deps, node);
+  const agent = agentEndpoint(deps, node);
   const q = new URLSearchParams(url.searchParams);
   q.delete('container');
   const base = sub === 'log' ? 'containerLogs' : sub;
-  if (sub === 'portforward') return { host, port, token, path: `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
-  return { host, port, token, path: `/${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.toString() ? `?${q}` : ''}` };
+  if (sub === 'portforward') return { ...agent, path: `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
+  return { ...agent, path: `/${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.toString() ? `?${q}` : ''}` };
 }
 
 /** GET pods/NAME/log: streams the agent's answer back. */
@@ -134,7 +145,7 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
   // with 204 No Content: kubectl logs of a Pending pod prints nothing and succeeds)
   if (!t) return void res.writeHead(204).end();
   await new Promise<void>((resolve, reject) => {
-    const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: { Authorization: `Bearer ${t.token}` }, rejectUnauthorized: false }, (agentRes) => {
+    const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: t.authorization ? { Authorization: t.authorization } : {}, ...t.tls }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
       if (code < 200 || code > 206) {
         // As kube-apiserver's response checker: the node's refusal becomes a Status kubectl can print.
@@ -204,11 +215,11 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   // then would reach kubectl as websocket frames: 'RSV1 set, FIN not set on control').
   let passing: Writable | undefined;
   let translator: ErrorChannelTranslator | undefined;
-  const up = tlsConnect({ host: t.host, port: t.port, rejectUnauthorized: false });
+  const up = tlsConnect({ host: t.host, port: t.port, ...t.tls });
   up.once('secureConnect', () => {
     // (a translated session is re-read frame by frame: no compression from the agent)
     const skip = new Set(['authorization', 'host', ...(translated ? ['sec-websocket-extensions'] : [])]);
-    const lines = [`${req.method} ${t.path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, `Authorization: Bearer ${t.token}`];
+    const lines = [`${req.method} ${t.path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, ...(t.authorization ? [`Authorization: ${t.authorization}`] : [])];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       if (!skip.has(req.rawHeaders[i]!.toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     }

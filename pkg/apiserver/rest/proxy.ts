@@ -79,6 +79,8 @@ interface Upstream {
   port: number;
   /** Credentials the upstream needs (the node agent's token), never the user's. */
   authorization?: string;
+  /** The kubelet client certificate, for the node agent's own port. */
+  clientCert?: { cert?: string; key?: string };
 }
 
 /**
@@ -159,7 +161,7 @@ async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: Proxy
   const node = await deps.nodes.get(undefined, r.name);
   const agent = agentEndpoint(deps, node);
   // The agent's own port gets the node's credentials over TLS; any other port is dialled as asked.
-  if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: `Bearer ${agent.token}` };
+  if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: agent.authorization, clientCert: { cert: agent.tls.cert, key: agent.tls.key } };
   if (!/^\d+$/.test(r.port)) throw errors.badRequest(`invalid node port "${r.port}"`);
   if (!proxyable(agent.host)) throw notProxyable(agent.host);
   return { scheme: r.scheme || 'http', host: agent.host, port: Number(r.port) };
@@ -197,7 +199,7 @@ export function dialErrorText(e: Error & { code?: string; syscall?: string; addr
 export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, res: ServerResponse, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
   await new Promise<void>((done, fail) => {
-    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), rejectUnauthorized: false };
+    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), ...up.clientCert, rejectUnauthorized: false };
     // The upstream has 30 s to answer; a stream it then sends may stay quiet as long as it likes.
     const answerDeadline = setTimeout(() => upReq.destroy(new Error('i/o timeout')), 30_000);
     const upReq = (up.scheme === 'https' ? httpsRequest : httpRequest)(opts, (upRes) => {
@@ -222,7 +224,7 @@ export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: I
 /** An upgrade (websocket) through the proxy: the request is replayed upstream and the sockets piped. */
 export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
-  const conn = up.scheme === 'https' ? tlsConnect({ host: up.host, port: up.port, rejectUnauthorized: false }) : netConnect({ host: up.host, port: up.port });
+  const conn = up.scheme === 'https' ? tlsConnect({ host: up.host, port: up.port, ...up.clientCert, rejectUnauthorized: false }) : netConnect({ host: up.host, port: up.port });
   let connected = false;
   conn.once(up.scheme === 'https' ? 'secureConnect' : 'connect', () => {
     connected = true;
