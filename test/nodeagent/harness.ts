@@ -1,7 +1,7 @@
 // A real single-node cluster in one test process: apiserver with etcd, scheduler, and a node
 // agent with the real runtime (runc) and real pod networking on a test-only bridge and CIDR.
 // stop() removes every container, mount, cgroup, veth, iptables chain and file it made.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
@@ -17,6 +17,9 @@ import { Runtime } from '../../pkg/runtime/runtime.js';
 import { Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { ControllerManager, defaultControllerConfig, type ControllerManagerConfig } from '../../pkg/controllers/manager.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { clusterSigning, joinByTlsBootstrap } from '../helpers/tls-bootstrap-join.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { NODE_DIR_PREFIX, recordNodeOwner } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -56,6 +59,12 @@ export interface ClusterOptions {
   podManifestPath?: string;
   /** More busybox images to build into the node's store besides `image` (e.g. another tag for an image change). */
   extraImages?: string[];
+  /**
+   * Join the node by kubelet TLS bootstrapping (bootstrap token auth on, a controller manager
+   * that approves and signs): it has a client certificate and no node token, and the apiserver
+   * reaches its agent with the kubelet client certificate alone.
+   */
+  tlsBootstrap?: boolean;
 }
 
 /**
@@ -121,20 +130,24 @@ async function buildCluster(opts: ClusterOptions, made: (undo: () => unknown) =>
     await cleanupNode({ bridgeName: net.bridge, stateDir: join(dataDir, 'network'), chainPrefix: net.chainPrefix });
   });
   const podCIDR = opts.podCIDR ?? '10.199.0.0/24';
-  const cp = await startControlPlane({ serviceClusterIPRange: serviceRangeFor(podCIDR), ...opts.apiserver });
+  const cp = await startControlPlane({ serviceClusterIPRange: serviceRangeFor(podCIDR), ...(opts.tlsBootstrap ? { enableBootstrapTokenAuth: true } : {}), ...opts.apiserver });
   await made(() => cp.stop());
   const sched = new Scheduler(cp.admin, { leaderElect: false, queue: { initialBackoffMs: 200, maxBackoffMs: 1000, unschedulableFlushMs: 5000 } });
   await made(() => sched.stop());
   await sched.start();
   await made(() => cleanupAll(join(dataDir, 'runtime')));
-  const cm = opts.controllers ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...opts.controllers }) : undefined;
+  const cm = opts.controllers || opts.tlsBootstrap ? new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, ...(opts.tlsBootstrap ? clusterSigning(cp) : {}), ...opts.controllers }) : undefined;
   if (cm) await made(() => cm.stop());
   await cm?.start();
   const rt = await Runtime.open({ root: join(dataDir, 'runtime') });
   await rt.buildBusybox(image);
   for (const extra of opts.extraImages ?? []) await rt.buildBusybox(extra);
-  const nodeClient = cp.nodeClient('e2e-node');
-  const token = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'e2e-node');
+  // (a node joined the tskube way has a node token; a bootstrapped one its client certificate)
+  const nodeClient = opts.tlsBootstrap ? new RestClient(loadKubeconfig(await joinByTlsBootstrap(cp, 'e2e-node', dataDir)), { userAgent: kubeletUserAgent() }) : cp.nodeClient('e2e-node');
+  if (opts.tlsBootstrap) await made(() => nodeClient.close());
+  const token = opts.tlsBootstrap ? '' : ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'e2e-node');
+  // (the agent believes client certificates of the cluster CA, as the binary's --client-ca-file default)
+  const clientCA = readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8');
   const cfg: AgentConfig = {
     ...defaultAgentConfig('e2e-node'),
     nodeIP: '127.0.0.1',
@@ -164,7 +177,7 @@ async function buildCluster(opts: ClusterOptions, made: (undo: () => unknown) =>
   const startAgent = async () => {
     agent = new NodeAgent(nodeClient, cfg);
     await agent.start();
-    server = await startAgentServer(agent, { host: '127.0.0.1', port: cfg.port, token, dataDir, nodeIP: '127.0.0.1', reviews: (path, body) => nodeClient.request(path, { method: 'POST', body }) });
+    server = await startAgentServer(agent, { host: '127.0.0.1', port: cfg.port, token, dataDir, nodeIP: '127.0.0.1', clientCA, reviews: (path, body) => nodeClient.request(path, { method: 'POST', body }) });
   };
   const stopAgent = async () => {
     await agent.stop();

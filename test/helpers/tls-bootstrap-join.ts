@@ -1,0 +1,43 @@
+// Joins a node kubeadm-style, by kubelet TLS bootstrapping, on a test control plane whose
+// apiserver has --enable-bootstrap-token-auth and whose controller manager signs with the
+// cluster CA: a bootstrap token Secret, kubeadm's three bindings, and loadClientCert as the node
+// agent runs it for --bootstrap-kubeconfig. The node ends with a client certificate for
+// system:node:NAME and no node token.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterRoleBindings, core } from '../../pkg/client/rest-client.js';
+import { loadClientCert } from '../../pkg/nodeagent/kubelet-bootstrap.js';
+import { eventually, type TestControlPlane } from './control-plane.js';
+
+const binding = (name: string, role: string, group: string) => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+});
+
+/** The controller manager settings that sign kubelet client certificates with the cluster CA. */
+export const clusterSigning = (cp: TestControlPlane) => ({ clusterSigning: { caCertFile: join(cp.dataDir, 'pki', 'ca.crt'), caKeyFile: join(cp.dataDir, 'pki', 'ca.key') } });
+
+/** Bootstraps NAME's kubeconfig into DIR/kubelet.conf (certificates in DIR/pki) and returns its path. */
+export async function joinByTlsBootstrap(cp: TestControlPlane, nodeName: string, dir: string): Promise<string> {
+  const group = 'system:bootstrappers:kubeadm:default-node-token';
+  await cp.admin.create(core('secrets'), 'kube-system', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'bootstrap-token-abcdef', namespace: 'kube-system' },
+    type: 'bootstrap.kubernetes.io/token',
+    stringData: { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'usage-bootstrap-signing': 'true', 'auth-extra-groups': group },
+  });
+  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group));
+  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', group));
+  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
+  // (kubeadm's bootstrap-kubelet.conf: the server and CA, the token; no gRPC extension)
+  const bootstrap = join(dir, 'bootstrap-kubelet.conf');
+  writeFileSync(bootstrap, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, 'token: abcdef.0123456789abcdef').replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'), { mode: 0o600 });
+  const kubeconfig = join(dir, 'kubelet.conf');
+  // (the authenticator reads the token Secret from its watch cache)
+  await eventually(async () => (await loadClientCert({ kubeconfigPath: kubeconfig, bootstrapPath: bootstrap, certDir: join(dir, 'pki'), nodeName, pollMs: 100, timeoutMs: 20_000 }), true), { timeoutMs: 30_000, what: 'a bootstrapped kubeconfig' });
+  return kubeconfig;
+}
