@@ -38,7 +38,8 @@ const log = logger('apiserver');
 
 /**
  * The user a verified client certificate names (kube's x509 authenticator): CN the name, each
- * O a group; undefined without one. The TLS layer checked the chain and the validity dates.
+ * O a group; undefined without one. The TLS layer checked the chain and the validity dates at
+ * the handshake; the dates are checked again here, at the request's time.
  */
 function certificateUser(req: IncomingMessage): UserInfo | undefined {
   const sock = req.socket as TLSSocket;
@@ -47,6 +48,13 @@ function certificateUser(req: IncomingMessage): UserInfo | undefined {
   if (!peer || !Object.keys(peer).length) return undefined;
   // A certificate the client CA did not sign (or expired) is a failed login, as in kube: 401.
   if (!sock.authorized) throw errors.unauthorized();
+  // (the x509 authenticator verifies the chain at each request's time, not the handshake's: a
+  // certificate that expires while its keep-alive connection lasts stops working then)
+  const now = Date.now();
+  if (now < Date.parse(peer.valid_from) || now > Date.parse(peer.valid_to)) {
+    log.debug('verifying certificate failed: x509: certificate has expired or is not yet valid', { subject: peer.subject?.CN, notAfter: peer.valid_to });
+    throw errors.unauthorized();
+  }
   const subject = peer.subject as Record<string, string | string[]> | undefined;
   const cn = subject?.CN;
   if (!cn || Array.isArray(cn)) return undefined;
