@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { DelegatedAuth, sameToken, subresourceOf } from './delegated-auth.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clientCAFor, DelegatedAuth, sameToken, subresourceOf } from './delegated-auth.js';
 
 /** A fake apiserver: tokens to users, and what each user may do on nodes. */
 function reviewer(users: Record<string, string>, allowed: Record<string, string[]>) {
@@ -34,6 +37,19 @@ describe('DelegatedAuth', () => {
     expect(await auth.check('Bearer prom-token', 'POST', '/metrics')).toMatchObject({ ok: false, code: 403, message: expect.stringContaining('verb=create') });
   });
 
+  it('a verified client certificate\'s user is authorized without a TokenReview, before any bearer token; the own token still goes first', async () => {
+    const r = reviewer({ 'prom-token': 'prom' }, { 'kube-apiserver-kubelet-client': ['get proxy', 'create proxy'] });
+    const auth = new DelegatedAuth('n1', 'node-token', r.post);
+    const apiserver = { username: 'kube-apiserver-kubelet-client', groups: ['system:masters', 'system:authenticated'] };
+    expect(await auth.check(undefined, 'POST', '/exec/ns/p/c', apiserver)).toEqual({ ok: true, user: 'kube-apiserver-kubelet-client' });
+    expect(await auth.check('Bearer prom-token', 'GET', '/containerLogs/ns/p/c', apiserver)).toEqual({ ok: true, user: 'kube-apiserver-kubelet-client' });
+    expect(r.calls).toEqual(['subjectaccessreviews', 'subjectaccessreviews']);
+    expect(await auth.check(undefined, 'GET', '/stats/summary', apiserver)).toEqual({ ok: false, code: 403, message: 'Forbidden (user=kube-apiserver-kubelet-client, verb=get, resource=nodes, subresource=stats)' });
+    r.calls.length = 0;
+    expect(await auth.check('Bearer node-token', 'GET', '/stats/summary', { username: 'someone', groups: [] })).toEqual({ ok: true });
+    expect(r.calls).toEqual([]);
+  });
+
   it('caches reviews: a token is reviewed once, a decision once', async () => {
     const r = reviewer({ t: 'u' }, { u: ['get metrics'] });
     const auth = new DelegatedAuth('n1', 'node-token', r.post);
@@ -61,5 +77,23 @@ describe('DelegatedAuth', () => {
     const r = reviewer({}, {});
     const auth = new DelegatedAuth('n1', '', r.post);
     expect(await auth.check('Bearer x', 'GET', '/metrics')).toMatchObject({ ok: false, code: 401 });
+  });
+});
+
+describe('clientCAFor (--client-ca-file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsk-client-ca-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+  it('without the flag, the kubeconfig\'s cluster CA; with it, the file\'s', () => {
+    expect(clientCAFor('', 'CLUSTER CA')).toBe('CLUSTER CA');
+    writeFileSync(join(dir, 'ca.crt'), pem);
+    expect(clientCAFor(join(dir, 'ca.crt'), 'CLUSTER CA')).toBe(pem);
+  });
+
+  it('a file that is missing or holds no certificate is an error in Go\'s words', () => {
+    expect(() => clientCAFor(join(dir, 'nope.crt'), undefined)).toThrow(`open ${join(dir, 'nope.crt')}: no such file or directory`);
+    writeFileSync(join(dir, 'empty.crt'), 'not a certificate\n');
+    expect(() => clientCAFor(join(dir, 'empty.crt'), undefined)).toThrow('data does not contain any valid RSA or ECDSA certificates');
   });
 });

@@ -7,6 +7,7 @@
 // /stats/..., nodes/log for /logs/..., nodes/proxy for the rest, with the HTTP method's verb.
 // Answers are cached as the kubelet caches them (authenticated 2 min, authorized 5 min, denied 30 s).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 
 /** POSTs a review object to the apiserver and returns the answer. */
@@ -47,6 +48,26 @@ export function bearerToken(authorization: string | undefined): string {
 }
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/**
+ * The CA whose client certificates the agent believes: --client-ca-file's, read as the kubelet's
+ * BuildAuthn loads it (NewDynamicCAContentFromFile: Go's 'open FILE: no such file or directory',
+ * the cert pool's 'data does not contain any valid RSA or ECDSA certificates'), else the cluster
+ * CA of its kubeconfig, as kubeadm points every kubelet's clientCAFile at the cluster CA.
+ */
+export function clientCAFor(file: string, kubeconfigCA: string | undefined): string | undefined {
+  if (!file) return kubeconfigCA;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new Error(`open ${file}: ${why}`, { cause: e });
+  }
+  if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new Error('data does not contain any valid RSA or ECDSA certificates');
+  return pem;
+}
 
 /**
  * The user of a verified client certificate, as apiserver's x509 authenticator makes it
