@@ -11,7 +11,8 @@ import { parseBindAddress } from '../../pkg/nodeagent/proxy-metrics-server.js';
 import { aggregateErrors, enforceNodeAllocatableErrors, parseReservation, ReservationError, reservationMap, validateNodeAllocatable, type Reservations } from '../../pkg/nodeagent/node-allocatable.js';
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { loadClientCert } from '../../pkg/nodeagent/kubelet-bootstrap.js';
+import { loadClientCert, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
+import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
@@ -29,8 +30,9 @@ const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials (with --bootstrap-kubeconfig: where the bootstrapped one is written)' },
   'bootstrap-kubeconfig': { type: 'string', default: '', help: 'a kubeconfig (e.g. with a bootstrap token) to ask for a client certificate with when --kubeconfig is missing or its certificate is invalid or expired, as the kubelet\'s: the request is a kubernetes.io/kube-apiserver-client-kubelet CSR for system:node:NODE-NAME, and --kubeconfig is written to use the signed certificate' },
+  'rotate-certificates': { type: 'boolean', default: false, help: 'renew the bootstrapped client certificate (--cert-dir) before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, and new connections use the new pair' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
-  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls and registerWithTaints set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints and rotateCertificates set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -193,6 +195,27 @@ async function main(): Promise<void> {
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
+  const rotating: RestClient[] = [];
+  if (flags['rotate-certificates'] && flags['bootstrap-kubeconfig']) {
+    const certDir = flags['cert-dir'] || join(flags['data-dir'], 'pki');
+    if (client instanceof RestClient) rotating.push(client);
+    else logger('nodeagent').warn('client certificate rotation renews the pair on disk only: the gRPC client keeps its certificate until the agent restarts');
+    new ClientCertificateManager({
+      certDir,
+      // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
+      request: async (key) => {
+        const own = rotating[0] ? undefined : new RestClient(loadKubeconfig(flags.kubeconfig), { maxSockets: 2, userAgent: kubeletUserAgent() });
+        try {
+          return await requestNodeCertificate(rotating[0] ?? own!, key, flags['node-name'], { dir: certDir, generateName: true, timeoutMs: 15 * 60_000 });
+        } finally {
+          own?.close();
+        }
+      },
+      rotated: (cert, key) => {
+        for (const c of rotating) c.setClientCertificate(`${cert.trimEnd()}\n`, key);
+      },
+    }).start();
+  }
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
     if (!m) throw new FlagError(`invalid taint "${t}": want key=value:Effect`);
@@ -238,6 +261,7 @@ async function main(): Promise<void> {
   await agent.start();
   // (token and access reviews go over REST whatever the transport: the gRPC frontend serves resources only)
   const reviewer = new RestClient(kc, { maxSockets: 2, userAgent: kubeletUserAgent() });
+  rotating.push(reviewer);
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
   await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews });

@@ -107,6 +107,22 @@ export class RestClient implements ApiClient {
       rejectUnauthorized: !config.insecureSkipTLSVerify,
     });
     this.watchAgent = new Agent({ keepAlive: false, ca: config.caCert, cert: config.clientCert, key: config.clientKey, rejectUnauthorized: !config.insecureSkipTLSVerify });
+    this.maxSockets = opts.maxSockets ?? 64;
+  }
+
+  private readonly maxSockets: number;
+
+  /**
+   * Uses a new client certificate and key from now on, as the kubelet's transport does when its
+   * certificate manager rotates (pkg/kubelet/certificate/transport.go updateTransport): every open
+   * connection, watches included, is closed so that the next request handshakes with the new pair.
+   */
+  setClientCertificate(cert: string, key: string): void {
+    const old = [this.agent, this.watchAgent];
+    const c = this.config;
+    this.agent = new Agent({ keepAlive: true, maxSockets: this.maxSockets, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
+    this.watchAgent = new Agent({ keepAlive: false, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
+    for (const a of old) a.destroy();
   }
 
   close(): void {

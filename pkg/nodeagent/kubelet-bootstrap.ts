@@ -138,16 +138,18 @@ async function requestPublicKey(csrPem: string): Promise<string> {
  * Creates the request, or takes the one of that name a previous run made with the same key
  * (csr.RequestCertificate and ensureCompatible), and waits until it is signed (WaitForCertificate).
  */
-export async function requestNodeCertificate(client: CsrClient, keyPem: string, nodeName: string, opts: { dir: string; pollMs?: number; timeoutMs?: number }): Promise<string> {
+export async function requestNodeCertificate(client: CsrClient, keyPem: string, nodeName: string, opts: { dir: string; pollMs?: number; timeoutMs?: number; generateName?: boolean }): Promise<string> {
   const commonName = `system:node:${nodeName}`;
-  const name = digestedName(keyPem, commonName, ['system:nodes'], USAGES);
+  // (a rotation asks without a name: RequestCertificate's GenerateName "csr-")
+  let name = opts.generateName ? '' : digestedName(keyPem, commonName, ['system:nodes'], USAGES);
   const request = await makeNodeCsr(keyPem, nodeName, opts.dir);
-  const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name }, spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: USAGES } };
+  const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: opts.generateName ? { generateName: 'csr-' } : { name }, spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: USAGES } };
   let csr: Csr;
   try {
     csr = await client.create<Csr>(CertificateSigningRequests, undefined, body);
+    name = csr.metadata!.name!;
   } catch (e) {
-    if (!(e instanceof StatusError && e.code === 409)) throw e;
+    if (!(e instanceof StatusError && e.code === 409) || opts.generateName) throw e;
     csr = await client.get<Csr>(CertificateSigningRequests, undefined, name);
     if (csr.spec?.signerName && csr.spec.signerName !== KUBELET_CLIENT_SIGNER) throw new Error(`retrieved csr is not compatible: csr signerNames differ: new "${KUBELET_CLIENT_SIGNER}", orig: "${csr.spec.signerName}"`);
     const ours = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();

@@ -45,6 +45,13 @@ serializeImagePulls: false
     expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmaxPods: many\n'))).toThrow('cannot unmarshal string into Go struct field KubeletConfiguration.maxPods of type int32');
   });
 
+  it('reads rotateCertificates into --rotate-certificates (kubeadm writes it true), a non-boolean refused as Go decodes it', () => {
+    const cfg = loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n'));
+    expect(cfg.flags).toEqual({ 'rotate-certificates': true });
+    expect(cfg.ignored).toEqual([]);
+    expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: "yes"\n'))).toThrow('cannot unmarshal string into Go struct field KubeletConfiguration.rotateCertificates of type bool');
+  });
+
   it('leaves the flags given on the command line as they are', () => {
     const flags: Record<string, unknown> = { 'system-reserved': ['cpu=100m'], 'max-pods': 110, 'eviction-hard': ['memory.available<100Mi'] };
     const cfg = loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nsystemReserved: {cpu: "1"}\nmaxPods: 20\n'));

@@ -12,7 +12,7 @@ import { goParseDuration } from './node-status-settings.js';
 
 export class KubeletConfigFileError extends Error {}
 
-type Kind = 'thresholds' | 'pairs' | 'string' | 'number' | 'list' | 'path' | 'dns' | 'taints';
+type Kind = 'thresholds' | 'pairs' | 'string' | 'number' | 'bool' | 'list' | 'path' | 'dns' | 'taints';
 
 /** Each KubeletConfiguration field the agent has a flag for: the flag, and how the field's value becomes the flag's. */
 const FIELDS: Record<string, { flag: string; kind: Kind }> = {
@@ -40,6 +40,7 @@ const FIELDS: Record<string, { flag: string; kind: Kind }> = {
   staticPodPath: { flag: 'pod-manifest-path', kind: 'path' },
   allowedUnsafeSysctls: { flag: 'allowed-unsafe-sysctls', kind: 'list' },
   registerWithTaints: { flag: 'register-with-taints', kind: 'taints' },
+  rotateCertificates: { flag: 'rotate-certificates', kind: 'bool' },
 };
 
 /**
@@ -54,7 +55,7 @@ const SETTINGS: Record<string, 'int32' | 'duration'> = {
 
 export interface KubeletConfigFile {
   /** Flag values by flag name, in the flags' own forms (lists as their items). */
-  flags: Record<string, string | number | string[]>;
+  flags: Record<string, string | number | boolean | string[]>;
   /** The file's fields the agent has no flag or setting for. */
   ignored: string[];
   /** The SETTINGS fields the file gives: numbers, and durations as Go's time.ParseDuration takes them (checked). */
@@ -137,6 +138,10 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
         break;
       case 'number':
         if (typeof value !== 'number') throw bad('int32');
+        flags[f.flag] = value;
+        break;
+      case 'bool':
+        if (typeof value !== 'boolean') throw bad('bool');
         flags[f.flag] = value;
         break;
       case 'string':

@@ -1,24 +1,33 @@
-// Short-lived client certificates on a real apiserver, etcd and controller manager (whose signer
-// issues certificates of 6 s, --cluster-signing-duration): the apiserver checks a client
-// certificate's dates at each request, as the x509 authenticator does, so an expired one on a
-// kept-alive connection is refused.
+// The node agent's client certificate rotation (--rotate-certificates, the kubelet's
+// rotateCertificates) on a real apiserver, etcd and controller manager: a node bootstrapped with a
+// certificate of 6 s (--cluster-signing-duration) renews it with a CSR of its own (generateName
+// csr-, asked as system:node:worker-1), which csrapproving approves as selfnodeclient and
+// csrsigning signs; the pair is stored and kubelet-client-current.pem moved, and the node's client
+// goes on working with the new pair after the first has expired, without a restart. The apiserver
+// checks a client certificate's dates at each request, as the x509 authenticator does, so an
+// expired one on a kept-alive connection is refused.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CertificateSigningRequest, KubeObject } from '../../pkg/api/types.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { Nodes, RestClient } from '../../pkg/client/rest-client.js';
+import { CertificateSigningRequests, ClusterRoleBindings, core, Nodes, RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { signClientCertificate } from '../../pkg/controllers/csr-signing.js';
-import { loadOrGenerateKey, makeNodeCsr } from '../../pkg/nodeagent/kubelet-bootstrap.js';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
+import { CURRENT_PEM, loadClientCert, loadOrGenerateKey, makeNodeCsr, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+type Csr = CertificateSigningRequest & KubeObject;
 
 const LIFETIME_MS = 6000;
 let cp: TestControlPlane;
 let cm: ControllerManager;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-cert-rotation-test-'));
 const clients: RestClient[] = [];
+let manager: ClientCertificateManager | undefined;
 
 beforeAll(async () => {
   cp = await startControlPlane({ enableBootstrapTokenAuth: true }, { serviceAccountControllers: false });
@@ -28,10 +37,19 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await manager?.stop();
   for (const c of clients) c.close();
   await cm?.stop();
   await cp?.stop(true);
   rmSync(dir, { recursive: true, force: true });
+});
+
+const binding = (name: string, role: string, group: string) => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
 });
 
 describe('client certificates at each request', () => {
@@ -46,4 +64,59 @@ describe('client certificates at each request', () => {
     await new Promise((r) => setTimeout(r, Date.parse(new X509Certificate(cert).validTo) - Date.now() + 1200));
     await expect(client.list(Nodes)).rejects.toMatchObject({ code: 401 });
   });
+});
+
+describe('kubelet client certificate rotation', () => {
+  it('a short-lived bootstrapped certificate is renewed through selfnodeclient and the client uses the new pair', async () => {
+    await cp.admin.create(core('secrets'), 'kube-system', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'bootstrap-token-abcdef', namespace: 'kube-system' },
+      type: 'bootstrap.kubernetes.io/token',
+      stringData: { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token' },
+    });
+    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'));
+    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers:kubeadm:default-node-token'));
+    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
+    const bootstrap = join(dir, 'bootstrap.conf');
+    writeFileSync(bootstrap, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, 'token: abcdef.0123456789abcdef').replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'));
+    const kubeconfig = join(dir, 'kubelet.conf');
+    const certDir = join(dir, 'pki');
+    await eventually(async () => (await loadClientCert({ kubeconfigPath: kubeconfig, bootstrapPath: bootstrap, certDir, nodeName: 'worker-1', pollMs: 100, timeoutMs: 20_000 }), true), { timeoutMs: 30_000, what: 'a bootstrapped kubeconfig' });
+    const first = readlinkSync(join(certDir, CURRENT_PEM));
+    const expires = Date.parse(new X509Certificate(loadKubeconfig(kubeconfig).clientCert!).validTo);
+    expect(expires - Date.now()).toBeLessThanOrEqual(LIFETIME_MS);
+
+    // The agent's client, and one that keeps the first pair, as a client would without rotation.
+    const node = new RestClient(loadKubeconfig(kubeconfig));
+    const stale = new RestClient(loadKubeconfig(kubeconfig));
+    clients.push(node, stale);
+    await node.list(Nodes);
+    await stale.list(Nodes);
+    // (started late enough that the renewed certificate outlives the first by seconds)
+    await new Promise((r) => setTimeout(r, Math.max(0, expires - Date.now() - 3000)));
+    let rotated = 0;
+    manager = new ClientCertificateManager({
+      certDir,
+      request: (key) => requestNodeCertificate(node, key, 'worker-1', { dir, generateName: true, pollMs: 100, timeoutMs: 20_000 }),
+      rotated: (cert, key) => {
+        rotated++;
+        node.setClientCertificate(cert, key);
+        // (one renewal is enough here: a 6 s certificate backdated 5 minutes is always past its deadline)
+        void manager!.stop();
+      },
+    });
+    manager.start();
+    await eventually(async () => (rotated ? true : Promise.reject(new Error('not rotated yet'))), { timeoutMs: 20_000, what: 'a rotation' });
+    expect(readlinkSync(join(certDir, CURRENT_PEM))).not.toBe(first);
+
+    const renewal = (await cp.admin.list<Csr>(CertificateSigningRequests)).items.find((c) => c.metadata!.name!.startsWith('csr-'));
+    expect(renewal?.spec).toMatchObject({ username: 'system:node:worker-1', signerName: 'kubernetes.io/kube-apiserver-client-kubelet' });
+    expect(renewal?.status?.conditions?.[0]).toMatchObject({ type: 'Approved', reason: 'AutoApproved', message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' });
+
+    // Once the first certificate has expired, only the rotated client gets in.
+    await new Promise((r) => setTimeout(r, Math.max(0, expires - Date.now() + 1200)));
+    await expect(stale.list(Nodes)).rejects.toMatchObject({ code: 401 });
+    await expect(node.list(Nodes)).resolves.toMatchObject({ kind: 'NodeList' });
+  }, 60_000);
 });

@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signClientCertificate } from '../controllers/csr-signing.js';
+import { ClientCertificateManager, formatDuration, loadCurrentPair, rotationDeadline } from './cert-rotation.js';
+import { CURRENT_PEM, makeNodeCsr, storePair } from './kubelet-bootstrap.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tskube-cert-rotation-test-'));
+const ca = { caCertFile: join(dir, 'ca.crt'), caKeyFile: join(dir, 'ca.key') };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', ca.caKeyFile, '-out', ca.caCertFile, '-subj', '/CN=test-ca', '-days', '2'], { stdio: 'ignore' });
+});
+
+const newKey = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+/** A node client certificate for the key, valid exactly from notBefore to notAfter (whole seconds). */
+const sign = async (key: string, notBefore: number, notAfter: number) => signClientCertificate(await makeNodeCsr(key, 'worker-1', dir), ca, new Date(notBefore), new Date(notAfter));
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const HOUR = 3600_000;
+
+/** A cert dir whose current pair was issued at T0 for 10 hours. */
+async function certDir(name: string) {
+  const d = join(dir, name);
+  mkdirSync(d);
+  const key = newKey();
+  storePair(d, await sign(key, T0, T0 + 10 * HOUR), key, T0);
+  return { d, key };
+}
+
+/** A clock that moves only when the manager sleeps; sleeping more than `limit` times waits for stop(). */
+function fakeClock(start: number, limit: number) {
+  const c = { t: start, sleeps: [] as number[] };
+  return {
+    c,
+    now: () => c.t,
+    sleep: async (ms: number, signal: AbortSignal) => {
+      c.sleeps.push(ms);
+      c.t += ms;
+      if (c.sleeps.length > limit) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    },
+  };
+}
+
+describe('rotationDeadline (nextRotationDeadline, jitteryDuration)', () => {
+  it('is 70% to 90% of the lifetime after notBefore', () => {
+    expect(rotationDeadline(T0, T0 + 10 * HOUR, () => 0)).toBe(T0 + 7 * HOUR);
+    expect(rotationDeadline(T0, T0 + 10 * HOUR, () => 0.5)).toBe(T0 + 8 * HOUR);
+    expect(rotationDeadline(T0, T0 + 10 * HOUR, () => 1)).toBe(T0 + 9 * HOUR);
+  });
+  it('formats the wait as Go prints a Duration', () => {
+    expect(formatDuration(8 * HOUR - 90_500)).toBe('7h58m29.5s');
+    expect(formatDuration(2000)).toBe('2s');
+  });
+});
+
+describe('ClientCertificateManager', () => {
+  it('waits until the deadline, then stores a new key and certificate, moves the current link and hands the pair on', async () => {
+    const { d, key: oldKey } = await certDir('rotate');
+    const oldFile = readlinkSync(join(d, CURRENT_PEM));
+    const clock = fakeClock(T0 + HOUR, 1);
+    const asked: string[] = [];
+    let handed: { cert: string; key: string } | undefined;
+    let issued = '';
+    const m = new ClientCertificateManager({
+      certDir: d,
+      ...clock,
+      rand: () => 0.5,
+      request: async (key) => {
+        asked.push(key);
+        issued = await sign(key, clock.now() - 300_000, clock.now() + 10 * HOUR);
+        return issued;
+      },
+      rotated: (cert, key) => (handed = { cert, key }),
+    });
+    m.start();
+    await expect.poll(() => handed, { timeout: 10_000 }).toBeDefined();
+    await m.stop();
+    // (slept from 1 h to the 8 h deadline; no rotation before it)
+    expect(clock.c.sleeps[0]).toBe(7 * HOUR);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).not.toBe(oldKey);
+    const pair = loadCurrentPair(d);
+    expect(pair.certPem.trim()).toBe(issued.trim());
+    expect(pair.cert.checkPrivateKey(createPrivateKey(asked[0]!))).toBe(true);
+    expect(handed).toEqual({ cert: issued, key: asked[0] });
+    expect(readlinkSync(join(d, CURRENT_PEM))).not.toBe(oldFile);
+    expect(readlinkSync(join(d, CURRENT_PEM))).toMatch(/kubelet-client-2026-01-01-08-00-00\.pem$/);
+    // (the old pair's file is left as the kubelet's store leaves it)
+    expect(new X509Certificate(readFileSync(oldFile, 'utf8')).checkPrivateKey(createPrivateKey(oldKey))).toBe(true);
+    expect(m.rotations).toBe(1);
+    expect(m.renewErrors).toBe(0);
+  });
+
+  it('rotates at once when the deadline has passed', async () => {
+    const { d } = await certDir('late');
+    const clock = fakeClock(T0 + 9.5 * HOUR, 0);
+    let rotated = false;
+    const m = new ClientCertificateManager({ certDir: d, ...clock, rand: () => 0, request: (key) => sign(key, clock.now(), clock.now() + HOUR), rotated: () => (rotated = true) });
+    m.start();
+    await expect.poll(() => rotated, { timeout: 10_000 }).toBe(true);
+    await m.stop();
+    // (no wait before the rotation: the first sleep is wait.Until's 1 s after it)
+    expect(clock.c.sleeps).toEqual([1000]);
+  });
+
+  it('backs off 2 s doubling for five tries, then tries every 32 s until a certificate comes', async () => {
+    const { d } = await certDir('backoff');
+    const clock = fakeClock(T0 + 9.5 * HOUR, 6);
+    let tries = 0;
+    let rotated = false;
+    const m = new ClientCertificateManager({
+      certDir: d,
+      ...clock,
+      rand: () => 0,
+      request: async (key) => {
+        if (++tries <= 6) throw new Error('certificate signing request is denied, reason: NotMine, message: no');
+        return sign(key, clock.now(), clock.now() + HOUR);
+      },
+      rotated: () => (rotated = true),
+    });
+    m.start();
+    await expect.poll(() => rotated, { timeout: 10_000 }).toBe(true);
+    await m.stop();
+    expect(tries).toBe(7);
+    // (five tries with four sleeps between them, then 32 s before each poll: the sixth try fails too)
+    expect(clock.c.sleeps).toEqual([2000, 4000, 8000, 16000, 32_000, 32_000, 1000]);
+    expect(m.renewErrors).toBe(6);
+    expect(m.rotations).toBe(1);
+  });
+
+  it('stops while it waits', async () => {
+    const { d } = await certDir('stop');
+    let asked = false;
+    const m = new ClientCertificateManager({ certDir: d, now: () => T0, rand: () => 0, request: async () => ((asked = true), ''), rotated: () => undefined });
+    m.start();
+    await m.stop();
+    expect(asked).toBe(false);
+  });
+});

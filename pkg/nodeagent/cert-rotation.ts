@@ -1,0 +1,191 @@
+// Client certificate rotation, as the 1.32 kubelet's with rotateCertificates (pkg/kubelet/
+// certificate/kubelet.go NewKubeletClientCertificateManager, client-go util/certificate/
+// certificate_manager.go): the certificate in kubelet-client-current.pem is renewed at a random
+// 70-90% of its lifetime (nextRotationDeadline, jitteryDuration) with a new ECDSA key and a CSR
+// (generateName csr-) asked with the current certificate itself, so that csrapproving approves it
+// as selfnodeclient; the signed pair is written to kubelet-client-<time>.pem, the current link
+// moved to it (the file store's Update), and the client told to use it for new connections.
+// A failed rotation is tried again after 2 s, doubling with 10% jitter up to five tries, then
+// every 32 s until it works (rotateCerts under wait.ExponentialBackoff, then wait.PollInfinite).
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { logger } from '../util/log.js';
+import { CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair } from './kubelet-bootstrap.js';
+
+const log = logger('certificate-manager');
+
+/** The manager's log prefix (its name: the signer's). */
+const NAME = KUBELET_CLIENT_SIGNER;
+
+/** notBefore plus a random 70-90% of the lifetime (jitteryDuration: wait.Jitter(d, 0.2) - 0.3 d). */
+export function rotationDeadline(notBefore: number, notAfter: number, rand: () => number = Math.random): number {
+  const total = notAfter - notBefore;
+  return notBefore + total * (0.7 + 0.2 * rand());
+}
+
+/** The backoff of rotateCerts' first tries: 2 s, doubling, 10% jitter, five steps, 2 min cap (wait.ExponentialBackoff). */
+export const ROTATION_BACKOFF = { durationMs: 2000, factor: 2, jitter: 0.1, steps: 5, capMs: 120_000 };
+/** After the backoff, rotation is tried this often until it works (wait.PollInfinite(32*time.Second, ...)). */
+export const ROTATION_POLL_MS = 32_000;
+
+export interface CertificateManagerDeps {
+  certDir: string;
+  /** Asks for a certificate for the key with the current pair's credentials; resolves to the signed PEM. */
+  request(keyPem: string): Promise<string>;
+  /** Told of the new pair once it is stored: new connections use it. */
+  rotated(certPem: string, keyPem: string): void;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  rand?: () => number;
+}
+
+const realSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** The certificate (first block) and key of the store's current pair. */
+export function loadCurrentPair(certDir: string): { cert: X509Certificate; certPem: string; keyPem: string } {
+  const pem = readFileSync(join(certDir, CURRENT_PEM), 'utf8');
+  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const keyPem = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]*?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
+  if (!certPem || !keyPem) throw new Error(`could not find a certificate and key in ${join(certDir, CURRENT_PEM)}`);
+  return { cert: new X509Certificate(certPem), certPem, keyPem };
+}
+
+/** The kubelet's client certificate manager: renews kubelet-client-current.pem before it expires. */
+export class ClientCertificateManager {
+  private readonly abort = new AbortController();
+  private loop?: Promise<void>;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly rand: () => number;
+  /** Renewals that failed (certificate_manager_client_expiration_renew_errors). */
+  renewErrors = 0;
+  /** Pairs stored by rotation. */
+  rotations = 0;
+
+  constructor(private readonly deps: CertificateManagerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? realSleep;
+    this.rand = deps.rand ?? Math.random;
+  }
+
+  /** Seconds until the current certificate expires (certificate_manager_client_ttl_seconds). */
+  ttlSeconds(): number {
+    return (Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo) - this.now()) / 1000;
+  }
+
+  start(): void {
+    log.info('Certificate rotation is enabled');
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private get stopped() {
+    return this.abort.signal.aborted;
+  }
+
+  /** The deadline of the current certificate (now when it cannot be read: rotate at once). */
+  nextRotationDeadline(): number {
+    let cert: X509Certificate;
+    try {
+      cert = loadCurrentPair(this.deps.certDir).cert;
+    } catch (e) {
+      log.warn(`${NAME}: Current certificate is missing or invalid, rotating now`, { err: (e as Error).message });
+      return this.now();
+    }
+    const notBefore = Date.parse(cert.validFrom);
+    const notAfter = Date.parse(cert.validTo);
+    const deadline = rotationDeadline(notBefore, notAfter, this.rand);
+    log.info(`${NAME}: Certificate expiration is ${new Date(notAfter).toISOString()}, rotation deadline is ${new Date(deadline).toISOString()}`);
+    return deadline;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const wait = this.nextRotationDeadline() - this.now();
+      if (wait > 0) {
+        log.info(`${NAME}: Waiting ${formatDuration(wait)} for next certificate rotation`);
+        await this.sleep(wait, this.abort.signal);
+        if (this.stopped) return;
+      }
+      if (!(await this.rotateWithBackoff())) return;
+      // (wait.Until's period between rounds)
+      await this.sleep(1000, this.abort.signal);
+    }
+  }
+
+  /** ExponentialBackoff over rotateCerts, then PollInfinite; false when stopped first. */
+  private async rotateWithBackoff(): Promise<boolean> {
+    const b = ROTATION_BACKOFF;
+    let delay = b.durationMs;
+    for (let step = 0; step < b.steps; step++) {
+      if (this.stopped) return false;
+      if (await this.rotateCerts()) return true;
+      if (step === b.steps - 1) break;
+      await this.sleep(Math.min(delay * (1 + b.jitter * this.rand()), b.capMs), this.abort.signal);
+      delay = Math.min(delay * b.factor, b.capMs);
+    }
+    log.error(`${NAME}: Reached backoff limit, still unable to rotate certs: timed out waiting for the condition`);
+    for (;;) {
+      await this.sleep(ROTATION_POLL_MS, this.abort.signal);
+      if (this.stopped) return false;
+      if (await this.rotateCerts()) return true;
+    }
+  }
+
+  /** One try: a new key, a CSR, the signed certificate stored and handed on (rotateCerts). */
+  async rotateCerts(): Promise<boolean> {
+    log.info(`${NAME}: Rotating certificates`);
+    let keyPem: string;
+    try {
+      keyPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    } catch (e) {
+      return this.failed(`Unable to generate a certificate signing request: ${(e as Error).message}`);
+    }
+    let certPem: string;
+    try {
+      certPem = await this.deps.request(keyPem);
+    } catch (e) {
+      return this.failed(`certificate request was not signed: ${(e as Error).message}`);
+    }
+    try {
+      storePair(this.deps.certDir, certPem, keyPem, this.now());
+    } catch (e) {
+      return this.failed(`Unable to store the new cert/key pair: ${(e as Error).message}`);
+    }
+    this.rotations++;
+    log.info('Certificate rotation detected, shutting down client connections to start using new credentials');
+    this.deps.rotated(certPem, keyPem);
+    return true;
+  }
+
+  private failed(msg: string): false {
+    this.renewErrors++;
+    log.error(`${NAME}: ${msg}`);
+    return false;
+  }
+}
+
+/** A Go time.Duration's String() of whole milliseconds, e.g. 6383h12m5.5s. */
+export function formatDuration(ms: number): string {
+  ms = Math.round(ms);
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3600_000);
+  const m = Math.floor((ms % 3600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}
