@@ -88,6 +88,41 @@ const ATOMIC_MAPS: Record<string, ReadonlySet<string>> = {
   Scheduling: new Set(['nodeSelector']),
 };
 
+/**
+ * The fields whose Go type is a non-pointer metav1.Time or MicroTime: a zero one is serialized as
+ * null (omitempty does not drop a struct), so a null there is a value the object holds and a field
+ * it sets, as structured-merge-diff's SetFromValue counts a null leaf (a template's
+ * `creationTimestamp: null`, a pod condition's `lastProbeTime: null`). Anywhere else a null
+ * decodes to Go's nil, which omitempty drops: no field.
+ */
+const NULL_WHEN_ZERO: Record<string, ReadonlySet<string>> = {
+  ObjectMeta: new Set(['creationTimestamp']),
+  PodCondition: new Set(['lastProbeTime', 'lastTransitionTime']),
+  NodeCondition: new Set(['lastHeartbeatTime', 'lastTransitionTime']),
+  NamespaceCondition: new Set(['lastTransitionTime']),
+  PersistentVolumeClaimCondition: new Set(['lastProbeTime', 'lastTransitionTime']),
+  ReplicationControllerCondition: new Set(['lastTransitionTime']),
+  ContainerStateRunning: new Set(['startedAt']),
+  ContainerStateTerminated: new Set(['startedAt', 'finishedAt']),
+  DeploymentCondition: new Set(['lastUpdateTime', 'lastTransitionTime']),
+  ReplicaSetCondition: new Set(['lastTransitionTime']),
+  StatefulSetCondition: new Set(['lastTransitionTime']),
+  DaemonSetCondition: new Set(['lastTransitionTime']),
+  JobCondition: new Set(['lastProbeTime', 'lastTransitionTime']),
+  HorizontalPodAutoscalerCondition: new Set(['lastTransitionTime']),
+  CertificateSigningRequestCondition: new Set(['lastUpdateTime', 'lastTransitionTime']),
+  Condition: new Set(['lastTransitionTime']),
+  Event: new Set(['firstTimestamp', 'lastTimestamp', 'eventTime']),
+  EventSeries: new Set(['lastObservedTime']),
+  EventsEvent: new Set(['eventTime', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp']),
+  EventsEventSeries: new Set(['lastObservedTime']),
+  TokenRequestStatus: new Set(['expirationTimestamp']),
+  VolumeError: new Set(['time']),
+};
+
+/** Whether a null in field `key` of a value of type `t` is a field (a zero Go time), not an absent one. */
+export const nullIsField = (t: FieldType, key: string): boolean => t.kind === 'struct' && !!NULL_WHEN_ZERO[t.name]?.has(key);
+
 /** Whether a struct of the schema is `+structType=atomic` (published as x-kubernetes-map-type: atomic). */
 export const isAtomicStruct = (name: string): boolean => ATOMIC_STRUCTS.has(name);
 

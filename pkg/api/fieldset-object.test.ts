@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { structType } from './field-types.js';
 import { FieldSet, pathString } from './fieldpath.js';
-import { compareObjects, fieldSetOf, FieldSetError, mergeApplied, removeFields } from './fieldset-object.js';
+import { compareObjects, createdFieldsV1, fieldSetOf, FieldSetError, mergeApplied, removeFields } from './fieldset-object.js';
 
 const Pod = structType('Pod');
 const paths = (s: FieldSet) => s.paths().map(pathString);
@@ -130,5 +130,28 @@ describe('removeFields', () => {
     const remove = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:name']);
     const keep = set(['f:metadata', 'f:labels', 'f:tier'], ['f:spec', 'f:containers', 'k:{"name":"side"}', 'f:image']);
     expect(removeFields(live, remove, keep, Pod)).toEqual(live);
+  });
+});
+
+describe('a null zero time is a field', () => {
+  const Deployment = structType('Deployment');
+  // (kubectl create deployment's template, as the apiserver stores it: Go's zero creationTimestamp)
+  const dep = { spec: { template: { metadata: { creationTimestamp: null, labels: { app: 'x' } }, spec: { nodeSelector: null, containers: [{ name: 'c', image: 'i', env: null }] } } } };
+  const pod = { status: { conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:00Z' }] } };
+
+  it("as structured-merge-diff's SetFromValue counts a null leaf: a template's creationTimestamp, a condition's lastProbeTime; other nulls (Go's nil, dropped by omitempty) are not", () => {
+    expect(paths(fieldSetOf(dep, Deployment))).toEqual(['.spec.template.metadata.creationTimestamp', '.spec.template.metadata.labels.app', '.spec.template.spec.containers[name="c"]', '.spec.template.spec.containers[name="c"].image', '.spec.template.spec.containers[name="c"].name']);
+    expect(paths(fieldSetOf(pod, Pod))).toContain('.status.conditions[type="Ready"].lastProbeTime');
+  });
+
+  it('is added by a create, modified when it gets a time, removed when it goes', () => {
+    expect(createdFieldsV1(dep, Deployment, new Set())).toMatchObject({ 'f:spec': { 'f:template': { 'f:metadata': { '.': {}, 'f:creationTimestamp': {}, 'f:labels': { '.': {}, 'f:app': {} } } } } });
+    expect(createdFieldsV1(pod, Pod, new Set())).toMatchObject({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { 'f:lastProbeTime': {} } } } });
+    const probed = { status: { conditions: [{ ...pod.status.conditions[0], lastProbeTime: '2026-01-02T00:00:00Z' }] } };
+    expect(paths(compareObjects(pod, probed, Pod).modified)).toEqual(['.status.conditions[type="Ready"].lastProbeTime']);
+    const without = { status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }] } };
+    expect(paths(compareObjects(pod, without, Pod).removed)).toEqual(['.status.conditions[type="Ready"].lastProbeTime']);
+    expect(paths(compareObjects(without, pod, Pod).added)).toEqual(['.status.conditions[type="Ready"].lastProbeTime']);
+    expect(compareObjects(pod, structuredClone(pod), Pod).modified.isEmpty()).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 // merge of an applied configuration into a live object, and the removal of fields an applier
 // stopped applying. The structured-merge-diff operations ToFieldSet, Compare, Merge and
 // RemoveItems, on plain JSON.
-import { childType, type FieldType } from './field-types.js';
+import { childType, nullIsField, type FieldType } from './field-types.js';
 import { fieldElement, FieldSet, indexElement, keyElement, pathString, valueElement, type Json, type Path, type PathElement } from './fieldpath.js';
 
 type JsonObject = { [k: string]: Json };
@@ -20,6 +20,10 @@ export class FieldSetError extends Error {
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const absent = (v: unknown) => v === undefined || v === null;
+/** A null that is a field (nullIsField), compared and owned as a leaf value of its own. */
+const NULL_LEAF = '\u0000null';
+/** Member `k` of struct or map `o` of type `t`, its null marked when it is a field. */
+const memberOf = (o: JsonObject, t: FieldType, k: string): Json | undefined => (o[k] === null && nullIsField(t, k) ? NULL_LEAF : o[k]);
 const isEmpty = (v: unknown) => absent(v) || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -82,7 +86,7 @@ export function fieldSetOf(v: unknown, t: FieldType, opts: { strict?: boolean } 
       if (!isObject(v)) return leaf();
       for (const k of Object.keys(v)) {
         path.push(fieldElement(k));
-        walk(v[k], childType(t, k));
+        walk(memberOf(v, t, k), childType(t, k));
         path.pop();
       }
       return;
@@ -133,7 +137,7 @@ export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Compar
       const keys = absent(l) ? Object.keys(ro) : absent(r) ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
       for (const k of keys) {
         path.push(fieldElement(k));
-        walk(lo[k], ro[k], childType(t, k));
+        walk(memberOf(lo, t, k), memberOf(ro, t, k), childType(t, k));
         path.pop();
       }
       return;
@@ -171,7 +175,7 @@ function addAddedFields(v: JsonObject, t: FieldType, out: FieldsV1): boolean {
   let any = false;
   for (const k of keys) {
     const c = v[k];
-    if (absent(c)) continue;
+    if (absent(c) && !(c === null && nullIsField(t, k))) continue;
     out[fieldElement(k)] = addedFieldsV1(c!, childType(t, k));
     any = true;
   }
@@ -207,7 +211,7 @@ export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<s
   const keys = Object.keys(r).sort();
   for (const k of keys) {
     const v = r[k];
-    if (absent(v)) continue;
+    if (absent(v) && !(v === null && nullIsField(t, k))) continue;
     const e = fieldElement(k);
     const ct = childType(t, k);
     let sub: FieldsV1 | undefined;

@@ -6,6 +6,7 @@ import { validateBinding } from '../../api/validation.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, goValue } from '../../api/patch.js';
 import { goStrings, invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
 import { messageSchema } from '../../api/schema.js';
+import { childType, LEAF, nullIsField, structType, type FieldType } from '../../api/field-types.js';
 import { canonicalJson } from '../../api/fieldpath.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
@@ -192,10 +193,21 @@ function converterError(e: FieldError): string | undefined {
   return undefined;
 }
 
-/** Drops nulls: an applied configuration states only the fields its manager wants set. */
-function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+/**
+ * Drops nulls: an applied configuration states only the fields its manager wants set. A null
+ * where Go holds a zero time (nullIsField: a template's `creationTimestamp: null`, as kubectl
+ * create --dry-run -o yaml writes it) is a value it applies, and stays.
+ */
+function withoutNulls(v: unknown, t: FieldType): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== null).map((x) => withoutNulls(x, t.kind === 'keyed' ? t.item : LEAF));
+  if (v && typeof v === 'object') {
+    const kept: [string, unknown][] = [];
+    for (const [k, x] of Object.entries(v)) {
+      if (x !== null) kept.push([k, withoutNulls(x, childType(t, k))]);
+      else if (nullIsField(t, k)) kept.push([k, null]);
+    }
+    return Object.fromEntries(kept);
+  }
   return v;
 }
 
@@ -206,7 +218,7 @@ function withoutNulls(v: unknown): unknown {
 async function serverSideApply(store: Store, namespace: string | undefined, name: string, body: unknown, ctx: RequestContext, subresource?: Subresource): Promise<{ obj: KubeObject; created: boolean }> {
   const r = store.resource;
   if (!ctx.fieldManager) throw errors.badRequest('fieldManager: Required value: is required for apply patch');
-  const config = withoutNulls(checkApplyConfig(r, body)) as KubeObject;
+  const config = withoutNulls(checkApplyConfig(r, body), structType(r.typeName)) as KubeObject;
   if ((body as KubeObject).metadata?.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
   const meta = (config.metadata ??= {});
   if (meta.name && meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
