@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     const certDir = flags['cert-dir'] || join(flags['data-dir'], 'pki');
     if (client instanceof RestClient) rotating.push(client);
     else logger('nodeagent').warn('client certificate rotation renews the pair on disk only: the gRPC client keeps its certificate until the agent restarts');
-    new ClientCertificateManager({
+    const certificates = new ClientCertificateManager({
       certDir,
       // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
       request: async (key) => {
@@ -214,7 +214,9 @@ async function main(): Promise<void> {
       rotated: (cert, key) => {
         for (const c of rotating) c.setClientCertificate(`${cert.trimEnd()}\n`, key);
       },
-    }).start();
+    });
+    certificates.registerMetrics();
+    certificates.start();
   }
   const taints = flags['register-with-taints'].map((t) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);

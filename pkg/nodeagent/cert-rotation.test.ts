@@ -3,6 +3,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signClientCertificate } from '../controllers/csr-signing.js';
 import { ClientCertificateManager, formatDuration, loadCurrentPair, rotationDeadline } from './cert-rotation.js';
@@ -130,6 +131,22 @@ describe('ClientCertificateManager', () => {
     expect(clock.c.sleeps).toEqual([2000, 4000, 8000, 16000, 32_000, 32_000, 1000]);
     expect(m.renewErrors).toBe(6);
     expect(m.rotations).toBe(1);
+  });
+
+  it('exports the certificate\'s TTL and the renewal errors as the kubelet\'s metrics', async () => {
+    const { d } = await certDir('metrics');
+    const registry = new Registry();
+    let t = T0 + 9 * HOUR + 0.5;
+    const m = new ClientCertificateManager({ certDir: d, now: () => t, request: () => Promise.reject(new Error('no')), rotated: () => undefined });
+    m.registerMetrics(registry);
+    expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds 3599\n');
+    expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_expiration_renew_errors 0\n');
+    expect(await m.rotateCerts()).toBe(false);
+    expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_expiration_renew_errors 1\n');
+    t = T0 + 11 * HOUR;
+    expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds -3600\n');
+    rmSync(join(d, CURRENT_PEM));
+    expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds +Inf\n');
   });
 
   it('stops while it waits', async () => {

@@ -10,6 +10,7 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Counter, Gauge, register, type Registry } from 'prom-client';
 import { logger } from '../util/log.js';
 import { CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair } from './kubelet-bootstrap.js';
 
@@ -68,8 +69,9 @@ export class ClientCertificateManager {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly rand: () => number;
-  /** Renewals that failed (certificate_manager_client_expiration_renew_errors). */
+  /** Renewals that failed (kubelet_certificate_manager_client_expiration_renew_errors). */
   renewErrors = 0;
+  private renewErrorsMetric?: Counter;
   /** Pairs stored by rotation. */
   rotations = 0;
 
@@ -79,9 +81,33 @@ export class ClientCertificateManager {
     this.rand = deps.rand ?? Math.random;
   }
 
-  /** Seconds until the current certificate expires (certificate_manager_client_ttl_seconds). */
+  /** Whole seconds until the current certificate expires, negative once it has; +Inf when there is none that loads (kubelet_certificate_manager_client_ttl_seconds). */
   ttlSeconds(): number {
-    return (Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo) - this.now()) / 1000;
+    try {
+      return Math.trunc((Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo) - this.now()) / 1000);
+    } catch {
+      return Infinity;
+    }
+  }
+
+  /**
+   * The kubelet's client certificate metrics, registered only when rotation is on, as
+   * NewKubeletClientCertificateManager registers them: the certificate's TTL and the renewal errors.
+   */
+  registerMetrics(registry: Registry = register): void {
+    const ttl = () => this.ttlSeconds();
+    registry.removeSingleMetric('kubelet_certificate_manager_client_ttl_seconds');
+    registry.removeSingleMetric('kubelet_certificate_manager_client_expiration_renew_errors');
+    new Gauge({
+      name: 'kubelet_certificate_manager_client_ttl_seconds',
+      help: "Gauge of the TTL (time-to-live) of the Kubelet's client certificate. The value is in seconds until certificate expiry (negative if already expired). If client certificate is invalid or unused, the value will be +INF.",
+      registers: [registry],
+      collect() {
+        this.set(ttl());
+      },
+    });
+    this.renewErrorsMetric = new Counter({ name: 'kubelet_certificate_manager_client_expiration_renew_errors', help: 'Counter of certificate renewal errors.', registers: [registry] });
+    if (this.renewErrors) this.renewErrorsMetric.inc(this.renewErrors);
   }
 
   start(): void {
@@ -175,6 +201,7 @@ export class ClientCertificateManager {
 
   private failed(msg: string): false {
     this.renewErrors++;
+    this.renewErrorsMetric?.inc();
     log.error(`${NAME}: ${msg}`);
     return false;
   }
