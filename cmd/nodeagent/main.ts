@@ -202,6 +202,7 @@ async function main(): Promise<void> {
     else logger('nodeagent').warn('client certificate rotation renews the pair on disk only: the gRPC client keeps its certificate until the agent restarts');
     const certificates = new ClientCertificateManager({
       certDir,
+      nodeName: flags['node-name'],
       // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
       request: async (key) => {
         const own = rotating[0] ? undefined : new RestClient(loadKubeconfig(flags.kubeconfig), { maxSockets: 2, userAgent: kubeletUserAgent() });

@@ -108,6 +108,18 @@ describe('ClientCertificateManager', () => {
     expect(clock.c.sleeps).toEqual([1000]);
   });
 
+  it('rotates at once a certificate that names another node (certSatisfiesTemplate)', async () => {
+    const { d } = await certDir('renamed');
+    const clock = fakeClock(T0 + HOUR, 0);
+    let asked = 0;
+    const m = new ClientCertificateManager({ certDir: d, nodeName: 'worker-2', ...clock, rand: () => 0, request: async () => (asked++, Promise.reject(new Error('no'))), rotated: () => undefined });
+    expect(m.nextRotationDeadline()).toBe(T0 + HOUR);
+    expect(new ClientCertificateManager({ certDir: d, nodeName: 'worker-1', ...clock, rand: () => 0, request: async () => '', rotated: () => undefined }).nextRotationDeadline()).toBe(T0 + 7 * HOUR);
+    m.start();
+    await expect.poll(() => asked, { timeout: 10_000 }).toBe(1);
+    await m.stop();
+  });
+
   it('backs off 2 s doubling for five tries, then tries every 32 s until a certificate comes', async () => {
     const { d } = await certDir('backoff');
     const clock = fakeClock(T0 + 9.5 * HOUR, 6);

@@ -25,13 +25,15 @@ export function rotationDeadline(notBefore: number, notAfter: number, rand: () =
   return notBefore + total * (0.7 + 0.2 * rand());
 }
 
-/** The backoff of rotateCerts' first tries: 2 s, doubling, 10% jitter, five steps, 2 min cap (wait.ExponentialBackoff). */
-export const ROTATION_BACKOFF = { durationMs: 2000, factor: 2, jitter: 0.1, steps: 5, capMs: 120_000 };
+/** The backoff of rotateCerts' first tries: 2 s, doubling, 10% jitter, five steps (wait.ExponentialBackoff, no cap). */
+export const ROTATION_BACKOFF = { durationMs: 2000, factor: 2, jitter: 0.1, steps: 5 };
 /** After the backoff, rotation is tried this often until it works (wait.PollInfinite(32*time.Second, ...)). */
 export const ROTATION_POLL_MS = 32_000;
 
 export interface CertificateManagerDeps {
   certDir: string;
+  /** The node the certificate must name (CN system:node:NAME, O system:nodes; certSatisfiesTemplate): one that does not is rotated at once. */
+  nodeName?: string;
   /** Asks for a certificate for the key with the current pair's credentials; resolves to the signed PEM. */
   request(keyPem: string): Promise<string>;
   /** Told of the new pair once it is stored: new connections use it. */
@@ -111,7 +113,7 @@ export class ClientCertificateManager {
   }
 
   start(): void {
-    log.info('Certificate rotation is enabled');
+    log.info(`${NAME}: Certificate rotation is enabled`);
     this.loop ??= this.run();
   }
 
@@ -133,11 +135,27 @@ export class ClientCertificateManager {
       log.warn(`${NAME}: Current certificate is missing or invalid, rotating now`, { err: (e as Error).message });
       return this.now();
     }
+    const mismatch = this.templateMismatch(cert);
+    if (mismatch) {
+      log.info(`${NAME}: ${mismatch}`);
+      return this.now();
+    }
     const notBefore = Date.parse(cert.validFrom);
     const notAfter = Date.parse(cert.validTo);
     const deadline = rotationDeadline(notBefore, notAfter, this.rand);
     log.info(`${NAME}: Certificate expiration is ${new Date(notAfter).toISOString()}, rotation deadline is ${new Date(deadline).toISOString()}`);
     return deadline;
+  }
+
+  /** Why the certificate does not satisfy the request the manager would make (certSatisfiesTemplateLocked), if it does not. */
+  private templateMismatch(cert: X509Certificate): string | undefined {
+    if (!this.deps.nodeName) return undefined;
+    const field = (k: string) => cert.subject.split('\n').filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
+    const want = `system:node:${this.deps.nodeName}`;
+    const cn = field('CN')[0] ?? '';
+    if (cn !== want) return `Current certificate CN (${cn}) does not match requested CN (${want})`;
+    if (!field('O').includes('system:nodes')) return 'Current certificate is missing requested orgs [system:nodes]';
+    return undefined;
   }
 
   private async run(): Promise<void> {
@@ -162,8 +180,8 @@ export class ClientCertificateManager {
       if (this.stopped) return false;
       if (await this.rotateCerts()) return true;
       if (step === b.steps - 1) break;
-      await this.sleep(Math.min(delay * (1 + b.jitter * this.rand()), b.capMs), this.abort.signal);
-      delay = Math.min(delay * b.factor, b.capMs);
+      await this.sleep(delay * (1 + b.jitter * this.rand()), this.abort.signal);
+      delay *= b.factor;
     }
     log.error(`${NAME}: Reached backoff limit, still unable to rotate certs: timed out waiting for the condition`);
     for (;;) {
