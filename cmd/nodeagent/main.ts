@@ -16,6 +16,7 @@ import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
+import { clientCAFor } from '../../pkg/nodeagent/delegated-auth.js';
 import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
@@ -32,6 +33,7 @@ const spec = {
   'bootstrap-kubeconfig': { type: 'string', default: '', help: 'a kubeconfig (e.g. with a bootstrap token) to ask for a client certificate with when --kubeconfig is missing or its certificate is invalid or expired, as the kubelet\'s: the request is a kubernetes.io/kube-apiserver-client-kubelet CSR for system:node:NODE-NAME, and --kubeconfig is written to use the signed certificate' },
   'rotate-certificates': { type: 'boolean', default: false, help: 'renew the bootstrapped client certificate (--cert-dir) before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, and new connections use the new pair' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
+  'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is (default: the cluster CA of --kubeconfig)' },
   config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints and rotateCertificates set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
@@ -194,6 +196,13 @@ async function main(): Promise<void> {
     }
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
+  let clientCA: string | undefined;
+  try {
+    clientCA = clientCAFor(flags['client-ca-file'], kc.caCert);
+  } catch (e) {
+    // (BuildAuthn's error, returned by the kubelet's run() as it is)
+    commandFailed((e as Error).message);
+  }
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
   const rotating: RestClient[] = [];
   if (flags['rotate-certificates'] && flags['bootstrap-kubeconfig']) {
@@ -203,6 +212,8 @@ async function main(): Promise<void> {
     const certificates = new ClientCertificateManager({
       certDir,
       nodeName: flags['node-name'],
+      // (the kubelet exits 1 to bootstrap again on its restart)
+      exit: () => process.exit(1),
       // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
       request: async (key) => {
         const own = rotating[0] ? undefined : new RestClient(loadKubeconfig(flags.kubeconfig), { maxSockets: 2, userAgent: kubeletUserAgent() });
@@ -267,7 +278,7 @@ async function main(): Promise<void> {
   rotating.push(reviewer);
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
-  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews });
+  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA });
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {

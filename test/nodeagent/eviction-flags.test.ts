@@ -1,10 +1,17 @@
 // The node agent binary refuses bad eviction and image GC flags before it does anything else,
 // with exit code 2 and an error naming the flag (needs `npx tsc -p tsconfig.json` first: dist/).
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const bin = join(__dirname, '../../dist/cmd/nodeagent/main.js');
+// (a kubeconfig that loads, for the checks after it: nothing listens at its server)
+const dir = mkdtempSync(join(tmpdir(), 'tsk-agent-flags-'));
+const kubeconfig = join(dir, 'kubelet.conf');
+writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function agent(args: string[]): Promise<{ code: number; err: string }> {
   return new Promise((resolve) => {
@@ -40,6 +47,9 @@ describe('node agent eviction flags', () => {
     [['--enforce-node-allocatable=none,pods'], 'may not contain additional enforcements when \\"none\\" is specified'],
     // (a bootstrap kubeconfig that does not load stops the kubelet before it asks for anything)
     [['--bootstrap-kubeconfig=/nonexistent/bootstrap-kubelet.conf', '--kubeconfig=/nonexistent/kubelet.conf', '--cert-dir=/nonexistent/pki'], 'failed to run Kubelet: unable to load bootstrap kubeconfig: kubeconfig /nonexistent/bootstrap-kubelet.conf: ENOENT'],
+    // (the client CA the agent's HTTPS port believes, loaded as the kubelet's BuildAuthn loads it)
+    [[`--kubeconfig=${kubeconfig}`, '--client-ca-file=/nonexistent/ca.crt'], 'open /nonexistent/ca.crt: no such file or directory'],
+    [[`--kubeconfig=${kubeconfig}`, `--client-ca-file=${kubeconfig}`], 'data does not contain any valid RSA or ECDSA certificates'],
   ])('%j exits 1', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(1);
