@@ -212,6 +212,8 @@ async function main(): Promise<void> {
     const certificates = new ClientCertificateManager({
       certDir,
       nodeName: flags['node-name'],
+      // (the kubelet exits 1 to bootstrap again on its restart)
+      exit: () => process.exit(1),
       // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
       request: async (key) => {
         const own = rotating[0] ? undefined : new RestClient(loadKubeconfig(flags.kubeconfig), { maxSockets: 2, userAgent: kubeletUserAgent() });

@@ -161,6 +161,28 @@ describe('ClientCertificateManager', () => {
     expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds +Inf\n');
   });
 
+  it('exits 5 minutes after the last valid certificate when the server answers, and only says so when it does not (UpdateTransport exitAfter)', async () => {
+    const { d } = await certDir('expired');
+    let t = T0 + 9 * HOUR;
+    let answer: unknown = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const m = new ClientCertificateManager({ certDir: d, now: () => t, request: () => Promise.reject(answer), rotated: () => undefined });
+    expect(m.checkCurrent()).toBe('valid');
+    t = T0 + 10 * HOUR + 1000;
+    expect(m.checkCurrent()).toBe('waiting');
+    t = T0 + 10 * HOUR + 5 * 60_000 + 1000;
+    await m.rotateCerts();
+    expect(m.serverHealthy).toBe(false);
+    expect(m.checkCurrent()).toBe('waiting');
+    // (a 401 is an answer: the server is there and no longer takes the certificate)
+    answer = Object.assign(new Error('Unauthorized'), { code: 401 });
+    await m.rotateCerts();
+    expect(m.serverHealthy).toBe(true);
+    expect(m.checkCurrent()).toBe('exit');
+    // (a pair deleted from disk counts as none)
+    rmSync(join(d, CURRENT_PEM));
+    expect(m.checkCurrent()).toBe('exit');
+  });
+
   it('stops while it waits', async () => {
     const { d } = await certDir('stop');
     let asked = false;

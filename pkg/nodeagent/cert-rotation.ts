@@ -29,6 +29,8 @@ export function rotationDeadline(notBefore: number, notAfter: number, rand: () =
 export const ROTATION_BACKOFF = { durationMs: 2000, factor: 2, jitter: 0.1, steps: 5 };
 /** After the backoff, rotation is tried this often until it works (wait.PollInfinite(32*time.Second, ...)). */
 export const ROTATION_POLL_MS = 32_000;
+/** How long the agent goes on without a valid client certificate before it exits (the kubelet's UpdateTransport exitAfter). */
+export const EXIT_AFTER_MS = 5 * 60_000;
 
 export interface CertificateManagerDeps {
   certDir: string;
@@ -38,6 +40,8 @@ export interface CertificateManagerDeps {
   request(keyPem: string): Promise<string>;
   /** Told of the new pair once it is stored: new connections use it. */
   rotated(certPem: string, keyPem: string): void;
+  /** Called when no valid certificate has been found for EXIT_AFTER_MS while the server answers: the kubelet exits 1 here to bootstrap again. */
+  exit?: () => void;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   rand?: () => number;
@@ -76,11 +80,48 @@ export class ClientCertificateManager {
   private renewErrorsMetric?: Counter;
   /** Pairs stored by rotation. */
   rotations = 0;
+  /** Whether the apiserver seemed to answer at the last request (the manager's serverHealth, false until it is known). */
+  serverHealthy = false;
+  private lastCertAvailable: number;
 
   constructor(private readonly deps: CertificateManagerDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? realSleep;
     this.rand = deps.rand ?? Math.random;
+    this.lastCertAvailable = this.now();
+  }
+
+  /**
+   * The transport's check, every second (pkg/kubelet/certificate/transport.go updateTransport with
+   * the kubelet's exitAfter of 5 min): while no unexpired certificate loads for that long, the
+   * agent exits if the server answers, to bootstrap again on its restart, and says so if not.
+   */
+  checkCurrent(): 'valid' | 'waiting' | 'exit' {
+    const now = this.now();
+    let valid = false;
+    try {
+      valid = now <= Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo);
+    } catch {
+      // (deleted from disk or otherwise corrupt)
+    }
+    if (valid) {
+      this.lastCertAvailable = now;
+      return 'valid';
+    }
+    if (now <= this.lastCertAvailable + EXIT_AFTER_MS) return 'waiting';
+    if (this.serverHealthy) {
+      log.error('No valid client certificate is found and the server API is responsive, restarting the kubelet to retrieve new initial credentials');
+      return 'exit';
+    }
+    log.error('No valid client certificate is found but the server is not responsive. A restart may be necessary to retrieve new initial credentials.', { lastCertificateAvailabilityTime: new Date(this.lastCertAvailable).toISOString(), shutdownThreshold: formatDuration(EXIT_AFTER_MS) });
+    return 'waiting';
+  }
+
+  /** updateServerError: what a failed request says of the server's health. */
+  private updateServerError(e: unknown): void {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number') this.serverHealthy = code === 401 || code === 403 || code === 404;
+    else if (typeof code === 'string') this.serverHealthy = false;
   }
 
   /** Whole seconds until the current certificate expires, negative once it has; +Inf when there is none that loads (kubelet_certificate_manager_client_ttl_seconds). */
@@ -115,10 +156,19 @@ export class ClientCertificateManager {
   start(): void {
     log.info(`${NAME}: Certificate rotation is enabled`);
     this.loop ??= this.run();
+    if (this.deps.exit && !this.checker) {
+      this.checker = setInterval(() => {
+        if (this.checkCurrent() === 'exit') this.deps.exit!();
+      }, 1000);
+      this.checker.unref();
+    }
   }
+
+  private checker?: NodeJS.Timeout;
 
   async stop(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.checker);
     await this.loop;
   }
 
@@ -204,6 +254,7 @@ export class ClientCertificateManager {
     try {
       certPem = await this.deps.request(keyPem);
     } catch (e) {
+      this.updateServerError(e);
       return this.failed(`certificate request was not signed: ${(e as Error).message}`);
     }
     try {
@@ -212,6 +263,7 @@ export class ClientCertificateManager {
       return this.failed(`Unable to store the new cert/key pair: ${(e as Error).message}`);
     }
     this.rotations++;
+    this.serverHealthy = true;
     log.info('Certificate rotation detected, shutting down client connections to start using new credentials');
     this.deps.rotated(certPem, keyPem);
     return true;
