@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signClientCertificate } from '../controllers/csr-signing.js';
 import { ClientCertificateManager, formatDuration, loadCurrentPair, rotationDeadline } from './cert-rotation.js';
-import { CURRENT_PEM, makeNodeCsr, storePair } from './kubelet-bootstrap.js';
+import { StatusError } from '../client/rest-client.js';
+import { CsrRequestError, CURRENT_PEM, makeNodeCsr, storePair } from './kubelet-bootstrap.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tskube-cert-rotation-test-'));
 const ca = { caCertFile: join(dir, 'ca.crt'), caKeyFile: join(dir, 'ca.key') };
@@ -164,7 +165,7 @@ describe('ClientCertificateManager', () => {
   it('exits 5 minutes after the last valid certificate when the server answers, and only says so when it does not (UpdateTransport exitAfter)', async () => {
     const { d } = await certDir('expired');
     let t = T0 + 9 * HOUR;
-    let answer: unknown = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    let answer: unknown = new CsrRequestError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }));
     const m = new ClientCertificateManager({ certDir: d, now: () => t, request: () => Promise.reject(answer), rotated: () => undefined });
     expect(m.checkCurrent()).toBe('valid');
     t = T0 + 10 * HOUR + 1000;
@@ -174,9 +175,14 @@ describe('ClientCertificateManager', () => {
     expect(m.serverHealthy).toBe(false);
     expect(m.checkCurrent()).toBe('waiting');
     // (a 401 is an answer: the server is there and no longer takes the certificate)
-    answer = Object.assign(new Error('Unauthorized'), { code: 401 });
+    answer = new CsrRequestError(new StatusError(401, undefined, 'Unauthorized'));
     await m.rotateCerts();
     expect(m.serverHealthy).toBe(true);
+    // (a request made and then denied says nothing of the server: WaitForCertificate's errors leave it)
+    answer = new Error('certificate signing request is denied, reason: R, message: M');
+    await m.rotateCerts();
+    expect(m.serverHealthy).toBe(true);
+    expect(m.renewErrors).toBe(3);
     expect(m.checkCurrent()).toBe('exit');
     // (a pair deleted from disk counts as none)
     rmSync(join(d, CURRENT_PEM));

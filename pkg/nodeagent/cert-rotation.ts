@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 import { logger } from '../util/log.js';
-import { CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair } from './kubelet-bootstrap.js';
+import { CsrRequestError, CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair } from './kubelet-bootstrap.js';
 
 const log = logger('certificate-manager');
 
@@ -36,7 +36,7 @@ export interface CertificateManagerDeps {
   certDir: string;
   /** The node the certificate must name (CN system:node:NAME, O system:nodes; certSatisfiesTemplate): one that does not is rotated at once. */
   nodeName?: string;
-  /** Asks for a certificate for the key with the current pair's credentials; resolves to the signed PEM. */
+  /** Asks for a certificate for the key with the current pair's credentials; resolves to the signed PEM (a CsrRequestError when the request could not be made). */
   request(keyPem: string): Promise<string>;
   /** Told of the new pair once it is stored: new connections use it. */
   rotated(certPem: string, keyPem: string): void;
@@ -117,9 +117,9 @@ export class ClientCertificateManager {
     return 'waiting';
   }
 
-  /** updateServerError: what a failed request says of the server's health. */
-  private updateServerError(e: unknown): void {
-    const code = (e as { code?: unknown }).code;
+  /** updateServerError: what a request that could not be made says of the server's health. */
+  private updateServerError(e: CsrRequestError): void {
+    const code = e.code;
     if (typeof code === 'number') this.serverHealthy = code === 401 || code === 403 || code === 404;
     else if (typeof code === 'string') this.serverHealthy = false;
   }
@@ -254,7 +254,10 @@ export class ClientCertificateManager {
     try {
       certPem = await this.deps.request(keyPem);
     } catch (e) {
-      this.updateServerError(e);
+      if (e instanceof CsrRequestError) {
+        this.updateServerError(e);
+        return this.failed(`Failed while requesting a signed certificate from the control plane: ${e.message}`);
+      }
       return this.failed(`certificate request was not signed: ${(e as Error).message}`);
     }
     try {

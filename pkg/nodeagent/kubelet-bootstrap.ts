@@ -49,6 +49,16 @@ export interface BootstrapOptions {
   now?: () => number;
 }
 
+/** A request that could not be made (csr.RequestCertificate failed), as against one that was made and not signed; `code` is the HTTP status or errno of its cause. */
+export class CsrRequestError extends Error {
+  readonly code: number | string | undefined;
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
+    this.name = 'CsrRequestError';
+    this.code = (cause as { code?: number | string }).code;
+  }
+}
+
 /** The PEM blocks of one type in a text. */
 const blocks = (pem: string, type: string) => pem.match(new RegExp(`-----BEGIN ${type}-----[\\s\\S]*?-----END ${type}-----`, 'g')) ?? [];
 
@@ -146,14 +156,18 @@ export async function requestNodeCertificate(client: CsrClient, keyPem: string, 
   const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: opts.generateName ? { generateName: 'csr-' } : { name }, spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: USAGES } };
   let csr: Csr;
   try {
-    csr = await client.create<Csr>(CertificateSigningRequests, undefined, body);
-    name = csr.metadata!.name!;
+    try {
+      csr = await client.create<Csr>(CertificateSigningRequests, undefined, body);
+      name = csr.metadata!.name!;
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 409) || opts.generateName) throw e;
+      csr = await client.get<Csr>(CertificateSigningRequests, undefined, name);
+      if (csr.spec?.signerName && csr.spec.signerName !== KUBELET_CLIENT_SIGNER) throw new Error(`retrieved csr is not compatible: csr signerNames differ: new "${KUBELET_CLIENT_SIGNER}", orig: "${csr.spec.signerName}"`);
+      const ours = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
+      if ((await requestPublicKey(Buffer.from(String(csr.spec?.request ?? ''), 'base64').toString())) !== ours) throw new Error('retrieved csr is not compatible: error validating signature new CSR against old key');
+    }
   } catch (e) {
-    if (!(e instanceof StatusError && e.code === 409) || opts.generateName) throw e;
-    csr = await client.get<Csr>(CertificateSigningRequests, undefined, name);
-    if (csr.spec?.signerName && csr.spec.signerName !== KUBELET_CLIENT_SIGNER) throw new Error(`retrieved csr is not compatible: csr signerNames differ: new "${KUBELET_CLIENT_SIGNER}", orig: "${csr.spec.signerName}"`);
-    const ours = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
-    if ((await requestPublicKey(Buffer.from(String(csr.spec?.request ?? ''), 'base64').toString())) !== ours) throw new Error('retrieved csr is not compatible: error validating signature new CSR against old key');
+    throw new CsrRequestError(e);
   }
   const uid = csr.metadata!.uid;
   log.info('Waiting for client certificate to be issued', { csr: name });
