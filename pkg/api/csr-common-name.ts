@@ -3,27 +3,7 @@
 // attribute of the subject's RDN sequence, "" when there is none. For the checks that need only
 // the name (NodeRestriction's admitCSR) without an openssl process per request.
 
-type Der = { tag: number; body: Buffer };
-
-function elements(buf: Buffer): Der[] {
-  const out: Der[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    if (i + 2 > buf.length) throw new Error('asn1: syntax error: data truncated');
-    const tag = buf[i++]!;
-    let len = buf[i++]!;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4) throw new Error('asn1: syntax error: indefinite length found (not DER)');
-      len = 0;
-      for (let k = 0; k < n; k++) len = len * 256 + buf[i++]!;
-    }
-    if (i + len > buf.length) throw new Error('asn1: syntax error: data truncated');
-    out.push({ tag, body: buf.subarray(i, i + len) });
-    i += len;
-  }
-  return out;
-}
+import { derElements as elements } from '../util/der.js';
 
 const SEQUENCE = 0x30;
 const SET = 0x31;

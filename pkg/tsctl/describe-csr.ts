@@ -4,6 +4,7 @@
 // x509.ParseCertificateRequest reads them; in tab-ended cells for ./tabwriter.ts.
 import type { KubeObject } from '../api/types.js';
 import { humanDuration } from '../apiserver/rest/table.js';
+import { derElements as derChildren } from '../util/der.js';
 import { rfc1123z } from './describe-pod.js';
 import { formatLabels } from './describe-statefulset.js';
 
@@ -11,27 +12,6 @@ export type CertificateSigningRequest = KubeObject & {
   spec?: { request?: string; signerName?: string; expirationSeconds?: number; username?: string };
   status?: { conditions?: { type: string }[]; certificate?: string };
 };
-
-/** One DER element: its tag byte and the bytes of its content. */
-type Der = { tag: number; body: Buffer };
-
-function derChildren(buf: Buffer): Der[] {
-  const out: Der[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    const tag = buf[i++]!;
-    let len = buf[i++]!;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = 0;
-      for (let k = 0; k < n; k++) len = len * 256 + buf[i++]!;
-    }
-    if (i + len > buf.length) throw new Error('asn1: syntax error: data truncated');
-    out.push({ tag, body: buf.subarray(i, i + len) });
-    i += len;
-  }
-  return out;
-}
 
 function oid(b: Buffer): string {
   const parts = [Math.floor(b[0]! / 40), b[0]! % 40];
