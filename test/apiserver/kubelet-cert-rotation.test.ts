@@ -7,18 +7,19 @@
 // checks a client certificate's dates at each request, as the x509 authenticator does, so an
 // expired one on a kept-alive connection is refused.
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest, KubeObject } from '../../pkg/api/types.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { CertificateSigningRequests, ClusterRoleBindings, core, Nodes, RestClient } from '../../pkg/client/rest-client.js';
+import { CertificateSigningRequests, core, Nodes, RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { signClientCertificate } from '../../pkg/controllers/csr-signing.js';
 import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
 import { CURRENT_PEM, loadClientCert, loadOrGenerateKey, makeNodeCsr, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { addKubeadmBindings, writeBootstrapKubeconfig } from '../helpers/tls-bootstrap-join.js';
 
 type Csr = CertificateSigningRequest & KubeObject;
 
@@ -44,13 +45,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const binding = (name: string, role: string, group: string) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRoleBinding',
-  metadata: { name },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
-});
 
 describe('client certificates at each request', () => {
   it('a certificate that expires while its connection is kept alive gets 401 at the next request (x509 authenticator)', async () => {
@@ -75,11 +69,8 @@ describe('kubelet client certificate rotation', () => {
       type: 'bootstrap.kubernetes.io/token',
       stringData: { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token' },
     });
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'));
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers:kubeadm:default-node-token'));
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
-    const bootstrap = join(dir, 'bootstrap.conf');
-    writeFileSync(bootstrap, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, 'token: abcdef.0123456789abcdef').replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'));
+    await addKubeadmBindings(cp, 'system:bootstrappers:kubeadm:default-node-token');
+    const bootstrap = writeBootstrapKubeconfig(cp, 'abcdef.0123456789abcdef', join(dir, 'bootstrap.conf'));
     const kubeconfig = join(dir, 'kubelet.conf');
     const certDir = join(dir, 'pki');
     await eventually(async () => (await loadClientCert({ kubeconfigPath: kubeconfig, bootstrapPath: bootstrap, certDir, nodeName: 'worker-1', pollMs: 100, timeoutMs: 20_000 }), true), { timeoutMs: 30_000, what: 'a bootstrapped kubeconfig' });

@@ -5,7 +5,7 @@
 // csrapproving controller approves and csrsigning signs, writes its --kubeconfig, and registers its
 // Node with it as system:node:<name>. The node then renews with a CSR of its own, approved as
 // selfnodeclient; without kubeadm's bindings a request waits for a person.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { ControllerManager, defaultControllerConfig } from '../../pkg/controller
 import { NodeStatusManager, type NodeStatusConfig, type NodeStatusSources } from '../../pkg/nodeagent/agent-node-status.js';
 import { digestedName, loadClientCert, makeNodeCsr } from '../../pkg/nodeagent/kubelet-bootstrap.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { addKubeadmBindings, groupBinding, writeBootstrapKubeconfig } from '../helpers/tls-bootstrap-join.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 type Csr = CertificateSigningRequest & KubeObject;
@@ -39,20 +40,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const binding = (name: string, role: string, group: string) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRoleBinding',
-  metadata: { name },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
-});
-
 /** A kubeconfig with the cluster's server and CA and a bootstrap token, as kubeadm join writes bootstrap-kubelet.conf. */
-function bootstrapKubeconfig(token: string): string {
-  const path = join(dir, `bootstrap-${token.slice(0, 6)}.conf`);
-  writeFileSync(path, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, `token: ${token}`).replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'));
-  return path;
-}
+const bootstrapKubeconfig = (token: string) => writeBootstrapKubeconfig(cp, token, join(dir, `bootstrap-${token.slice(0, 6)}.conf`));
 
 const tokenSecret = (id: string, secret: string) => ({
   apiVersion: 'v1',
@@ -65,9 +54,7 @@ const tokenSecret = (id: string, secret: string) => ({
 describe('kubelet TLS bootstrapping, kubeadm style', () => {
   it('a node agent with only a bootstrap kubeconfig gets an auto-approved certificate and registers its Node', async () => {
     await cp.admin.create(core('secrets'), 'kube-system', tokenSecret('abcdef', '0123456789abcdef'));
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'));
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers:kubeadm:default-node-token'));
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
+    await addKubeadmBindings(cp, 'system:bootstrappers:kubeadm:default-node-token');
     const kubeconfig = join(dir, 'kubelet.conf');
     const certDir = join(dir, 'pki');
     // (as cmd/nodeagent does with --bootstrap-kubeconfig before it connects; the authenticator reads the token Secret from its watch cache)
@@ -111,7 +98,7 @@ describe('kubelet TLS bootstrapping, kubeadm style', () => {
     const secret = tokenSecret('ghijkl', '0123456789abcdef');
     secret.stringData['auth-extra-groups'] = 'system:bootstrappers:other';
     await cp.admin.create(core('secrets'), 'kube-system', secret);
-    await cp.admin.create(ClusterRoleBindings, undefined, binding('other:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:other'));
+    await cp.admin.create(ClusterRoleBindings, undefined, groupBinding('other:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:other'));
     const waiting = eventually(async () => (await loadClientCert({ kubeconfigPath: join(dir, 'other.conf'), bootstrapPath: bootstrapKubeconfig('ghijkl.0123456789abcdef'), certDir: join(dir, 'pki-other'), nodeName: 'worker-3', pollMs: 100, timeoutMs: 20_000 }), true), { timeoutMs: 30_000 });
     const pending = await eventually(async () => {
       const c = (await cp.admin.list<Csr>(CertificateSigningRequests)).items.find((x) => x.spec?.username === 'system:bootstrap:ghijkl');

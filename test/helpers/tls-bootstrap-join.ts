@@ -9,7 +9,8 @@ import { ClusterRoleBindings, core } from '../../pkg/client/rest-client.js';
 import { loadClientCert } from '../../pkg/nodeagent/kubelet-bootstrap.js';
 import { eventually, type TestControlPlane } from './control-plane.js';
 
-const binding = (name: string, role: string, group: string) => ({
+/** A ClusterRoleBinding of ROLE to GROUP, as kubeadm writes its bootstrap bindings. */
+export const groupBinding = (name: string, role: string, group: string) => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRoleBinding',
   metadata: { name },
@@ -19,6 +20,22 @@ const binding = (name: string, role: string, group: string) => ({
 
 /** The controller manager settings that sign kubelet client certificates with the cluster CA. */
 export const clusterSigning = (cp: TestControlPlane) => ({ clusterSigning: { caCertFile: join(cp.dataDir, 'pki', 'ca.crt'), caKeyFile: join(cp.dataDir, 'pki', 'ca.key') } });
+
+/**
+ * kubeadm's three bindings: GROUP's tokens may create CSRs and have node client ones approved
+ * (nodeclient), and nodes have their renewals approved (selfnodeclient).
+ */
+export async function addKubeadmBindings(cp: TestControlPlane, group: string): Promise<void> {
+  await cp.admin.create(ClusterRoleBindings, undefined, groupBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group));
+  await cp.admin.create(ClusterRoleBindings, undefined, groupBinding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', group));
+  await cp.admin.create(ClusterRoleBindings, undefined, groupBinding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
+}
+
+/** Writes PATH as kubeadm join writes bootstrap-kubelet.conf: the cluster's server and CA and TOKEN, no gRPC extension. */
+export function writeBootstrapKubeconfig(cp: TestControlPlane, token: string, path: string): string {
+  writeFileSync(path, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, `token: ${token}`).replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'), { mode: 0o600 });
+  return path;
+}
 
 /** Bootstraps NAME's kubeconfig into DIR/kubelet.conf (certificates in DIR/pki) and returns its path. */
 export async function joinByTlsBootstrap(cp: TestControlPlane, nodeName: string, dir: string): Promise<string> {
@@ -30,12 +47,8 @@ export async function joinByTlsBootstrap(cp: TestControlPlane, nodeName: string,
     type: 'bootstrap.kubernetes.io/token',
     stringData: { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'usage-bootstrap-signing': 'true', 'auth-extra-groups': group },
   });
-  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group));
-  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', group));
-  await cp.admin.create(ClusterRoleBindings, undefined, binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'));
-  // (kubeadm's bootstrap-kubelet.conf: the server and CA, the token; no gRPC extension)
-  const bootstrap = join(dir, 'bootstrap-kubelet.conf');
-  writeFileSync(bootstrap, readFileSync(cp.kubeconfig, 'utf8').replace(/token: \S+/, 'token: abcdef.0123456789abcdef').replace(/\n    extensions:\n(    .*\n)*?(?=users:)/, '\n'), { mode: 0o600 });
+  await addKubeadmBindings(cp, group);
+  const bootstrap = writeBootstrapKubeconfig(cp, 'abcdef.0123456789abcdef', join(dir, 'bootstrap-kubelet.conf'));
   const kubeconfig = join(dir, 'kubelet.conf');
   // (the authenticator reads the token Secret from its watch cache)
   await eventually(async () => (await loadClientCert({ kubeconfigPath: kubeconfig, bootstrapPath: bootstrap, certDir: join(dir, 'pki'), nodeName, pollMs: 100, timeoutMs: 20_000 }), true), { timeoutMs: 30_000, what: 'a bootstrapped kubeconfig' });
