@@ -753,7 +753,16 @@ describe('DeleteOptions', () => {
     expect(both.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Foreground": orphanDependents and deletionPropagation cannot be both set');
     expect(both.status?.details).toMatchObject({ group: 'meta.k8s.io', kind: 'DeleteOptions' });
     const bogus = await failure(admin.request(`${path}?propagationPolicy=Bogus`, { method: 'DELETE' }));
-    expect(bogus.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", nil');
+    expect(bogus.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"');
+    // (an empty policy is set, in the query or the body, and refused: ValidateDeleteOptions)
+    const empty = await failure(admin.request(`${path}?propagationPolicy=`, { method: 'DELETE' }));
+    expect([empty.code, empty.message]).toEqual([422, 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "": supported values: "Foreground", "Background", "Orphan", "nil"']);
+    const emptyBody = await failure(admin.request(path, { method: 'DELETE', body: '{"propagationPolicy":""}', contentType: 'application/json' }));
+    expect([emptyBody.code, emptyBody.message]).toEqual([422, empty.message]);
+    // (a body of whitespace is a body, which the JSON serializer cannot read: 1.32's 500)
+    const blank = await failure(admin.request(`${path}?propagationPolicy=Background`, { method: 'DELETE', body: ' \n', contentType: 'application/json' }));
+    expect([blank.code, blank.message]).toEqual([500, "couldn't get version/kind; json parse error: unexpected end of JSON input"]);
+    expect((await admin.get(ConfigMaps, 'default', 'del-opts')).metadata?.name).toBe('del-opts');
     await admin.delete(ConfigMaps, 'default', 'del-opts');
   });
 
@@ -801,7 +810,7 @@ describe('DeleteOptions', () => {
     const bad = await failure(admin.request(path('b-bad'), body({ dryRun: ['Bogus'], orphanDependents: true, propagationPolicy: 'Sometimes' })));
     expect(bad.code).toBe(422);
     expect(bad.message).toBe(
-      'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Invalid value: "Sometimes": orphanDependents and deletionPropagation cannot be both set, propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", nil, dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"]',
+      'DeleteOptions.meta.k8s.io "" is invalid: [propagationPolicy: Invalid value: "Sometimes": orphanDependents and deletionPropagation cannot be both set, propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil", dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"]',
     );
     await admin.request(path('b-bad'), body({ dryRun: ['All'] }));
     expect((await admin.get(ConfigMaps, 'default', 'b-bad')).metadata?.deletionTimestamp).toBeUndefined();

@@ -364,10 +364,11 @@ export function deleteOptionsFrom(body: Record<string, unknown> | undefined): De
     if (body.preconditions && typeof body.preconditions === 'object') opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
     const errs: FieldError[] = [];
     const policy = body.propagationPolicy;
-    const hasPolicy = policy !== undefined && policy !== null && policy !== '';
+    // (a pointer in DeleteOptions: null is nil, any string is set, "" too, and "" is refused)
+    const hasPolicy = policy !== undefined && policy !== null;
     if (hasPolicy && typeof body.orphanDependents === 'boolean') errs.push(fieldInvalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
     if (hasPolicy && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-      errs.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", nil' });
+      errs.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' });
     }
     // (ValidateDryRun: "All" is the one value)
     const dryRun = Array.isArray(body.dryRun) ? (body.dryRun as unknown[]).map(String) : [];

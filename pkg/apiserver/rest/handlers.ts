@@ -417,17 +417,41 @@ async function scale(req: IncomingMessage, res: ServerResponse, r: ResourceReque
  */
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, ctx: RequestContext): Promise<DeleteOptions> {
   const raw = await readBody(req, 64 * 1024);
-  if (raw.length && raw.toString().trim()) {
-    const opts = deleteOptionsFrom(decodeRequestBody(raw, req.headers['content-type'] ?? 'application/json') as Record<string, unknown>);
+  if (raw.length) {
+    const opts = deleteOptionsFrom(decodeDeleteOptionsBody(raw, req.headers['content-type'] ?? 'application/json'));
     ctx.dryRun = !!opts.dryRun;
     return opts;
   }
+  return deleteOptionsFrom(deleteOptionsQuery(q));
+}
+
+/**
+ * A DeleteOptions body of one byte or more, decoded as the handler's DecoderToVersion decodes it:
+ * whitespace alone is no empty body there. The JSON serializer's Interpret fails on it, an error
+ * that is no Status and so a 500 without a reason (ErrorToAPIStatus; 1.35 made decoding errors
+ * 400s); a YAML body of whitespace is null, decoded into empty options.
+ */
+export function decodeDeleteOptionsBody(raw: Buffer, contentType: string): Record<string, unknown> {
+  if (!raw.toString('utf8').trim()) {
+    const media = contentType.split(';')[0]!.trim().toLowerCase();
+    if (media === 'application/yaml') return {};
+    if (media === '' || media === 'application/json') throw new ApiError(500, '', "couldn't get version/kind; json parse error: unexpected end of JSON input");
+  }
+  return decodeRequestBody(raw, contentType) as Record<string, unknown>;
+}
+
+/**
+ * DeleteOptions from the query, as 1.32's Convert_url_Values_To_v1_DeleteOptions reads them: a
+ * propagationPolicy given at all is set, its first value even when empty (ValidateDeleteOptions
+ * then refuses ""), and ?orphanDependents=true orphans.
+ */
+export function deleteOptionsQuery(q: URLSearchParams): Record<string, unknown> {
   const fromQuery: Record<string, unknown> = { dryRun: q.getAll('dryRun') };
   const grace = intParam(q, 'gracePeriodSeconds');
   if (grace !== undefined) fromQuery.gracePeriodSeconds = grace;
-  if (q.get('propagationPolicy')) fromQuery.propagationPolicy = q.get('propagationPolicy');
+  if (q.has('propagationPolicy')) fromQuery.propagationPolicy = q.get('propagationPolicy');
   // (?orphanDependents=true orphans, and beside a propagationPolicy it is refused)
   const orphan = q.get('orphanDependents');
   if (orphan === 'true' || orphan === 'false') fromQuery.orphanDependents = orphan === 'true';
-  return deleteOptionsFrom(fromQuery);
+  return fromQuery;
 }
