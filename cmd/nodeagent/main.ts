@@ -16,6 +16,7 @@ import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { clientCAFor } from '../../pkg/nodeagent/delegated-auth.js';
 import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
@@ -204,11 +205,11 @@ async function main(): Promise<void> {
     commandFailed((e as Error).message);
   }
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
-  const rotating: RestClient[] = [];
+  // (every client of the agent's: each handshakes with the new pair once it is stored)
+  const rotating: (RestClient | GrpcApiClient)[] = [];
   if (flags['rotate-certificates'] && flags['bootstrap-kubeconfig']) {
     const certDir = flags['cert-dir'] || join(flags['data-dir'], 'pki');
-    if (client instanceof RestClient) rotating.push(client);
-    else logger('nodeagent').warn('client certificate rotation renews the pair on disk only: the gRPC client keeps its certificate until the agent restarts');
+    if (client instanceof RestClient || client instanceof GrpcApiClient) rotating.push(client);
     const certificates = new ClientCertificateManager({
       certDir,
       nodeName: flags['node-name'],

@@ -353,7 +353,7 @@ export class ApiServer {
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
       this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
-      this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key);
+      this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key, pki.caCert);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
     }

@@ -13,31 +13,62 @@ import { evictionOf, StatusError } from './rest-client.js';
 
 type Method = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
+export interface GrpcClientOptions {
+  caCert: string;
+  /** A bearer token; without one the client certificate is the credential. */
+  token?: string;
+  clientCert?: string;
+  clientKey?: string;
+  serverName?: string;
+  userAgent?: string;
+}
+
 export class GrpcApiClient implements ApiClient {
   private client: GeneratedClient;
   private md: grpc.Metadata;
+  /** Watch streams open on the current channel: cancelled when the client certificate changes. */
+  private readonly streams = new Set<grpc.ClientReadableStream<WatchResponse>>();
 
   /** `serverName` is checked against the serving certificate; an IP address is checked as "localhost" (always a SAN of ours). */
   /** `userAgent`'s part before `/` is the default field manager of this client's writes. */
-  constructor(readonly address: string, opts: { caCert: string; token: string; serverName?: string; userAgent?: string }) {
-    const creds = grpc.credentials.createSsl(Buffer.from(opts.caCert));
-    const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const serverName = opts.serverName ?? (isIP(host) ? 'localhost' : undefined);
-    this.client = new GeneratedClient(address, creds, {
-      'grpc.primary_user_agent': opts.userAgent ?? 'tsctl/0.1.0',
+  constructor(readonly address: string, private readonly opts: GrpcClientOptions) {
+    this.client = this.channel(opts.clientCert, opts.clientKey);
+    this.md = new grpc.Metadata();
+    if (opts.token) this.md.set('authorization', `Bearer ${opts.token}`);
+  }
+
+  private channel(cert: string | undefined, key: string | undefined): GeneratedClient {
+    const creds = grpc.credentials.createSsl(Buffer.from(this.opts.caCert), key ? Buffer.from(key) : null, cert ? Buffer.from(cert) : null);
+    const host = this.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const serverName = this.opts.serverName ?? (isIP(host) ? 'localhost' : undefined);
+    return new GeneratedClient(this.address, creds, {
+      'grpc.primary_user_agent': this.opts.userAgent ?? 'tsctl/0.1.0',
       ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 256 << 20,
     });
-    this.md = new grpc.Metadata();
-    this.md.set('authorization', `Bearer ${opts.token}`);
   }
 
   static fromConfig(c: ClusterConfig, userAgent?: string): GrpcApiClient {
     if (!c.grpcServer) throw new Error(`${c.source}: no gRPC server named`);
-    if (!c.caCert || !c.token) throw new Error(`${c.source}: the gRPC frontend needs the cluster CA and a bearer token`);
-    return new GrpcApiClient(c.grpcServer, { caCert: c.caCert, token: c.token, userAgent });
+    const pair = c.clientCert && c.clientKey;
+    if (!c.caCert || (!c.token && !pair)) throw new Error(`${c.source}: the gRPC frontend needs the cluster CA and a bearer token or a client certificate`);
+    return new GrpcApiClient(c.grpcServer, { caCert: c.caCert, token: c.token, ...(pair ? { clientCert: c.clientCert, clientKey: c.clientKey } : {}), userAgent });
+  }
+
+  /**
+   * Uses a new client certificate from now on, as RestClient's: calls go over a new channel that
+   * handshakes with it, and the old channel's watches are cancelled (their informers watch again
+   * on the new one) before it is closed, as the kubelet's transport closes every connection after
+   * a rotation. Calls in flight on the old channel finish there.
+   */
+  setClientCertificate(cert: string, key: string): void {
+    const old = this.client;
+    this.client = this.channel(cert, key);
+    for (const s of [...this.streams]) s.cancel();
+    this.streams.clear();
+    old.close();
   }
 
   close(): void {
@@ -121,6 +152,9 @@ export class GrpcApiClient implements ApiClient {
       { ...this.target(ref, namespace), resourceVersion: q.resourceVersion ?? '', labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', allowWatchBookmarks: !!q.allowWatchBookmarks, sendInitialEvents: false, timeoutSeconds: q.timeoutSeconds ?? 0 },
       this.md,
     );
+    this.streams.add(stream);
+    const forget = () => this.streams.delete(stream);
+    for (const ev of ['end', 'error', 'close']) stream.on(ev, forget);
     let started = false;
     return new Promise<WatchHandle>((resolveStart, rejectStart) => {
       const done = new Promise<void>((resolveDone) => {

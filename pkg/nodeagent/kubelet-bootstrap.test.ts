@@ -109,6 +109,16 @@ describe('kubelet TLS bootstrapping (bootstrap.go LoadClientCert)', () => {
     expect(loadKubeconfig(f('k4/kubelet.conf')).clientKey).toContain('PRIVATE KEY');
   });
 
+  it('a bootstrap kubeconfig that names the gRPC frontend (tskube.io/grpc) gives the node a kubeconfig naming it too', async () => {
+    const withGrpc = readFileSync(f('bootstrap.kubeconfig'), 'utf8').replace('    certificate-authority: ca.crt\n', '    certificate-authority: ca.crt\n    extensions:\n    - name: tskube.io/grpc\n      extension: {server: "127.0.0.1:6444"}\n');
+    writeFileSync(f('bootstrap-grpc.kubeconfig'), withGrpc);
+    const api = fakeApi(sign());
+    await loadClientCert({ kubeconfigPath: f('k5/kubelet.conf'), bootstrapPath: f('bootstrap-grpc.kubeconfig'), certDir: f('pki5'), nodeName: 'worker-5', client: () => api.client, pollMs: 10 });
+    expect(loadKubeconfig(f('k5/kubelet.conf'))).toMatchObject({ server: 'https://127.0.0.1:1', grpcServer: '127.0.0.1:6444', token: undefined });
+    // (one without it, as kubeadm writes bootstrap-kubelet.conf, names none)
+    expect(loadKubeconfig(f('k1/kubelet.conf')).grpcServer).toBeUndefined();
+  });
+
   it('a kubeconfig with a token and no certificate is bootstrapped; a denied request is an error in the kubelet\'s words', async () => {
     writeFileSync(f('token.conf'), readFileSync(f('bootstrap.kubeconfig')));
     expect(clientConfigProblem(f('token.conf'))).toBe(`unable to read TLS certificates from existing bootstrap client config read from ${f('token.conf')}`);

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { loadKubeconfig, type ClusterConfig } from '../client/kubeconfig.js';
+import { grpcExtension, loadKubeconfig, type ClusterConfig } from '../client/kubeconfig.js';
 import { CertificateSigningRequests, RestClient, StatusError } from '../client/rest-client.js';
 import { run } from '../util/exec.js';
 import { logger } from '../util/log.js';
@@ -217,6 +217,9 @@ export function writeKubeconfig(bootstrapPath: string, kubeconfigPath: string, p
   if (typeof src['certificate-authority-data'] === 'string') cluster['certificate-authority-data'] = src['certificate-authority-data'];
   else if (typeof src['certificate-authority'] === 'string') cluster['certificate-authority'] = resolve(dirname(resolve(bootstrapPath)), src['certificate-authority']);
   if (src['insecure-skip-tls-verify'] === true) cluster['insecure-skip-tls-verify'] = true;
+  // (tskube's own: a bootstrap kubeconfig that names the gRPC frontend keeps the node on it)
+  const grpc = (src.extensions as { name?: string }[] | undefined)?.find((e) => e?.name === grpcExtension);
+  if (grpc) cluster.extensions = [grpc];
   const config = {
     apiVersion: 'v1',
     clusters: [{ cluster, name: 'default-cluster' }],

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateSigningRequest, KubeObject } from '../../pkg/api/types.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { CertificateSigningRequests, core, Nodes, RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
@@ -27,7 +28,7 @@ const LIFETIME_MS = 6000;
 let cp: TestControlPlane;
 let cm: ControllerManager;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-cert-rotation-test-'));
-const clients: RestClient[] = [];
+const clients: (RestClient | GrpcApiClient)[] = [];
 let manager: ClientCertificateManager | undefined;
 
 beforeAll(async () => {
@@ -58,6 +59,47 @@ describe('client certificates at each request', () => {
     await new Promise((r) => setTimeout(r, Date.parse(new X509Certificate(cert).validTo) - Date.now() + 1200));
     await expect(client.list(Nodes)).rejects.toMatchObject({ code: 401 });
   });
+});
+
+describe('the gRPC frontend with client certificates', () => {
+  /** A pair for system:node:NAME from the cluster CA, valid for `ms` from now. */
+  const nodePair = async (name: string, keyDir: string, ms: number) => {
+    const pki = join(cp.dataDir, 'pki');
+    const key = loadOrGenerateKey(join(dir, keyDir));
+    const now = Date.now();
+    const cert = await signClientCertificate(await makeNodeCsr(key, name, dir), { caCertFile: join(pki, 'ca.crt'), caKeyFile: join(pki, 'ca.key') }, new Date(now - 60_000), new Date(now + ms));
+    return { cert, key };
+  };
+
+  it("a node's gRPC client switches to its rotated certificate: calls and watches go on after the first expires, a client left on it gets 401", async () => {
+    const first = await nodePair('grpc-node', 'grpc-1', 3000);
+    const config = { ...loadKubeconfig(cp.kubeconfig), token: undefined, clientCert: first.cert, clientKey: first.key };
+    expect(config.grpcServer).toBeTruthy();
+    const node = GrpcApiClient.fromConfig(config);
+    const stale = GrpcApiClient.fromConfig(config);
+    clients.push(node, stale);
+    // (authenticated as the certificate's CN, in system:nodes: the node may read its own Node)
+    await expect(node.create(Nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'grpc-node' } })).resolves.toMatchObject({ metadata: { name: 'grpc-node' } });
+    await expect(stale.get(Nodes, undefined, 'grpc-node')).resolves.toMatchObject({ metadata: { name: 'grpc-node' } });
+    const watch = await node.watch(Nodes, undefined, { fieldSelector: 'metadata.name=grpc-node' }, () => {});
+    let watchEnded = false;
+    void watch.done.then(() => (watchEnded = true));
+
+    const second = await nodePair('grpc-node', 'grpc-2', 60_000);
+    node.setClientCertificate(second.cert, second.key);
+    // (the old channel's watch is ended, for its informer to watch again on the new one)
+    await eventually(async () => (watchEnded ? true : Promise.reject(new Error('watch still open'))), { timeoutMs: 5000, what: 'the old watch to end' });
+
+    await new Promise((r) => setTimeout(r, Date.parse(new X509Certificate(first.cert).validTo) - Date.now() + 1200));
+    // (the apiserver checks the certificate's dates at each call, as over REST)
+    await expect(stale.get(Nodes, undefined, 'grpc-node')).rejects.toMatchObject({ code: 401 });
+    await expect(node.get(Nodes, undefined, 'grpc-node')).resolves.toMatchObject({ metadata: { name: 'grpc-node' } });
+    const events: string[] = [];
+    const again = await node.watch(Nodes, undefined, { fieldSelector: 'metadata.name=grpc-node' }, (e) => events.push(e.type));
+    await node.patch(Nodes, undefined, 'grpc-node', { metadata: { labels: { rotated: 'yes' } } });
+    await eventually(async () => (events.includes('MODIFIED') ? true : Promise.reject(new Error('no event yet'))), { timeoutMs: 5000, what: 'a watch event over the new certificate' });
+    again.stop();
+  }, 30_000);
 });
 
 describe('kubelet client certificate rotation', () => {

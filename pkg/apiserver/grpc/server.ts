@@ -1,5 +1,6 @@
 // The gRPC frontend (tskube.api.v1.Api): the same verbs as REST over the same registry, with
-// the same authentication (Bearer token in metadata) and authorization; watch is a server stream.
+// the same authentication (Bearer token in metadata, else a client certificate of the cluster CA)
+// and authorization; watch is a server stream.
 import * as grpc from '@grpc/grpc-js';
 import { Counter } from 'prom-client';
 import {
@@ -20,6 +21,7 @@ import { loopbackContext } from '../loopback.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
+import { certificateUser } from '../certificate-user.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
 import { findResource, poddisruptionbudgets, pods as podsResource, type ResourceInfo } from '../registry/resources.js';
@@ -158,8 +160,9 @@ export class GrpcServer {
     });
   }
 
-  listen(host: string, port: number, cert: string, key: string): Promise<number> {
-    const creds = grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false);
+  /** With a client CA, as the REST frontend: a client certificate it signed authenticates its CN and O; presenting none is allowed. */
+  listen(host: string, port: number, cert: string, key: string, clientCA?: string): Promise<number> {
+    const creds = clientCA ? new OptionalClientCertificate(cert, key, clientCA) : grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false);
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, creds, (err, bound) => (err ? reject(err) : resolve(bound)));
     });
@@ -175,11 +178,15 @@ export class GrpcServer {
     });
   }
 
-  /** The caller, from the bearer token in the call's metadata. */
+  /**
+   * The caller, from the bearer token in the call's metadata, else from the client certificate
+   * the connection presented (checked at each call, as REST checks it at each request).
+   */
   private async user(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<UserInfo> {
     const auth = String(call.metadata.get('authorization')[0] ?? '');
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    const user = m ? await this.deps.authenticate(m[1]!) : undefined;
+    const peer = !m ? call.getAuthContext()?.sslPeerCertificate : undefined;
+    const user = m ? await this.deps.authenticate(m[1]!) : peer ? certificateUser(peer) : undefined;
     if (!user) throw errors.unauthorized();
     return { ...user, groups: [...user.groups, 'system:authenticated'] };
   }
@@ -321,3 +328,19 @@ function parseObject(text: string): KubeObject {
 const isScale = (store: Store, subresource: string | undefined) => subresource === 'scale' && store.resource.subresources.includes('scale');
 
 const json = (obj: KubeObject): ObjectResponse => ({ objectJson: writtenJson.get(obj) ?? JSON.stringify(obj) });
+
+/**
+ * TLS that asks for a client certificate and takes a connection without one (Node's requestCert
+ * with rejectUnauthorized off, as the REST frontend listens): createSsl's checkClientCertificate
+ * would refuse every client that has only a token. A certificate the CA did not verify leaves the
+ * call's auth context empty, so such a call is anonymous to user() and refused.
+ */
+class OptionalClientCertificate extends grpc.ServerCredentials {
+  constructor(cert: string, key: string, ca: string) {
+    super({ requestCert: true, rejectUnauthorized: false }, { ca: Buffer.from(ca), cert: [Buffer.from(cert)], key: [Buffer.from(key)] });
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
+}

@@ -11,6 +11,7 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
+import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
 import { apiVersionOf, pods, storageOf, type ResourceInfo } from '../registry/resources.js';
@@ -37,29 +38,17 @@ import type { Duplex } from 'node:stream';
 const log = logger('apiserver');
 
 /**
- * The user a verified client certificate names (kube's x509 authenticator): CN the name, each
- * O a group; undefined without one. The TLS layer checked the chain and the validity dates at
- * the handshake; the dates are checked again here, at the request's time.
+ * The user of the request's client certificate (certificate-user.ts), undefined without one. The
+ * TLS layer checked the chain at the handshake; a certificate it did not verify is a failed login.
  */
-function certificateUser(req: IncomingMessage): UserInfo | undefined {
+function requestCertificateUser(req: IncomingMessage): UserInfo | undefined {
   const sock = req.socket as TLSSocket;
   if (typeof sock.getPeerCertificate !== 'function') return undefined;
   const peer = sock.getPeerCertificate();
   if (!peer || !Object.keys(peer).length) return undefined;
   // A certificate the client CA did not sign (or expired) is a failed login, as in kube: 401.
   if (!sock.authorized) throw errors.unauthorized();
-  // (the x509 authenticator verifies the chain at each request's time, not the handshake's: a
-  // certificate that expires while its keep-alive connection lasts stops working then)
-  const now = Date.now();
-  if (now < Date.parse(peer.valid_from) || now > Date.parse(peer.valid_to)) {
-    log.debug('verifying certificate failed: x509: certificate has expired or is not yet valid', { subject: peer.subject?.CN, notAfter: peer.valid_to });
-    throw errors.unauthorized();
-  }
-  const subject = peer.subject as Record<string, string | string[]> | undefined;
-  const cn = subject?.CN;
-  if (!cn || Array.isArray(cn)) return undefined;
-  const o = subject.O;
-  return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+  return certificateUser(peer);
 }
 
 /** The query part of a request target, with its '?' ('' when none). */
@@ -278,7 +267,7 @@ export class RestServer {
     const parts = (req.headers.authorization ?? '').trim().split(' ');
     const token = parts.length >= 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : '';
     let user: UserInfo;
-    const fromCert = !token ? certificateUser(req) : undefined;
+    const fromCert = !token ? requestCertificateUser(req) : undefined;
     if (fromCert) {
       user = { ...fromCert, groups: [...fromCert.groups, AUTHENTICATED_GROUP] };
     } else if (!token && this.deps.anonymous) {
