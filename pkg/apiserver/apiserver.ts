@@ -2,6 +2,7 @@
 // the registry stores, bootstrap namespaces, PKI and tokens, the REST and gRPC frontends, and
 // the in-process namespace finalizer and etcd compactor.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
 import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration } from '../api/types.js';
@@ -17,6 +18,7 @@ import { formatUsage } from '../api/quota.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
+import { collectExpiredIdentityLeases, IDENTITY_LEASE_GC_MS, IDENTITY_LEASE_RENEW_MS, IdentityLeaseController, storeIdentityLeaseAccess } from './identity-lease.js';
 import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
@@ -131,6 +133,10 @@ export interface ApiServerConfig {
   podSecurity?: PodSecurityConfig;
   /** Bootstrap tokens (kube-system Secrets bootstrap-token-<id>) authenticate, as kube-apiserver's --enable-bootstrap-token-auth (default false). */
   enableBootstrapTokenAuth?: boolean;
+  /** How often the identity Lease kube-system/apiserver-<hash> is renewed (IdentityLeaseRenewIntervalPeriod, 10 s). */
+  identityLeaseRenewIntervalMs: number;
+  /** How often expired identity Leases are deleted (IdentityLeaseGCPeriod, 1 h; also once at start). */
+  identityLeaseGCIntervalMs: number;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -155,6 +161,8 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   serviceAccountExtendTokenExpiration: true,
   defaultStorageClass: true,
   anonymousAuth: true,
+  identityLeaseRenewIntervalMs: IDENTITY_LEASE_RENEW_MS,
+  identityLeaseGCIntervalMs: IDENTITY_LEASE_GC_MS,
 });
 
 /** The apiserver's own writes (loopback.ts): kube-apiserver's manager and user. Spread with fresh warnings where used. */
@@ -810,6 +818,24 @@ export class ApiServer {
     }, this.config.systemNamespacesIntervalMs);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
+    // As kube-apiserver's identity lease controller (renewed every 10 s with 4% jitter, as
+    // wait.JitterUntil) and its lease garbage collector (at once, then every hour).
+    const identityLeases = storeIdentityLeaseAccess(this.store('leases'), () => ({ ...systemCtx, warnings: [] }));
+    const identity = new IdentityLeaseController(identityLeases, hostname());
+    const renewIdentity = () => {
+      identity
+        .sync()
+        .catch((e) => log.warn('failed to renew the apiserver identity lease', { lease: identity.name, err: e }))
+        .finally(() => {
+          if (this.isReady) this.timers.push(setTimeout(renewIdentity, this.config.identityLeaseRenewIntervalMs * (1 + Math.random() * 0.04)));
+        });
+    };
+    renewIdentity();
+    const collectIdentities = async () => {
+      for (const name of await collectExpiredIdentityLeases(identityLeases)) log.info('deleted expired apiserver identity lease', { lease: name });
+    };
+    collectIdentities().catch((e) => log.warn('apiserver lease garbage collection failed', { err: e }));
+    loop(collectIdentities, this.config.identityLeaseGCIntervalMs);
     // Hand memory back after bursts, once fewer than a handful of requests arrive per tick, no
     // large list was streamed, and the loop is mostly idle: a few LISTs of 10k pods are few
     // requests, and a collection between two of them is undone by the next.
