@@ -1,6 +1,6 @@
 // The garbage collector's owner/dependent graph against fake informers (no API calls are made:
 // the queue is stopped before anything is processed).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { EventSink } from '../client/event-sink.js';
@@ -78,6 +78,37 @@ describe('GarbageCollector graph', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(watched).toEqual(['widgets/v1', 'widgets/v2']);
     gc.stop();
+  });
+
+  it('looks for new CRDs every recheck period it is given (10 s by default)', async () => {
+    vi.useFakeTimers();
+    const gcs: GarbageCollector[] = [];
+    try {
+      let crds: unknown[] = [];
+      const client = {
+        list: async (ref: { resource: string }) => (ref.resource === 'customresourcedefinitions' ? { items: crds, metadata: {} } : { items: [], metadata: { resourceVersion: '1' } }),
+        watch: async () => ({ done: new Promise<void>(() => {}), stop: () => {} }),
+      } as unknown as ApiClient;
+      const start = (recheckMs?: number) => {
+        const informers = new Map(defaultMonitored.map((m) => [m.ref.resource, new FakeInformer()]));
+        const gc = new GarbageCollector(client, informers as unknown as Map<string, Informer>, defaultMonitored, new EventSink(), recheckMs);
+        gcs.push(gc);
+        gc.start();
+        return (gc as unknown as { monitors: Map<string, unknown> }).monitors;
+      };
+      const short = start(1000);
+      const standard = start();
+      await vi.advanceTimersByTimeAsync(10);
+      crds = [{ metadata: { name: 'widgets.parts.example.com' }, spec: { group: 'parts.example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true }] } }];
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(short.has('parts.example.com/Widget')).toBe(true);
+      expect(standard.has('parts.example.com/Widget')).toBe(false);
+      await vi.advanceTimersByTimeAsync(9000);
+      expect(standard.has('parts.example.com/Widget')).toBe(true);
+    } finally {
+      for (const gc of gcs) gc.stop();
+      vi.useRealTimers();
+    }
   });
 
   it('warns once per reference to a namespaced owner of another namespace, whichever of the two is seen first', async () => {

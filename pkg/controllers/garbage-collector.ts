@@ -128,6 +128,8 @@ export class GarbageCollector {
     informers: Map<string, Informer>,
     monitored: Monitored[] = defaultMonitored,
     private readonly events: EventSink = new EventSink(),
+    /** How often new CRDs are looked for and dependents of unwatched owners checked again (tests shorten it). */
+    private readonly recheckMs = UNWATCHED_OWNER_RECHECK_MS,
   ) {
     this.queue = new WorkQueue('garbage-collector', async (key) => {
       await this.ready;
@@ -159,7 +161,7 @@ export class GarbageCollector {
     this.recheck = setInterval(() => {
       for (const [uid, keys] of this.dependents) if (!this.byUid.has(uid)) for (const k of keys) this.queue.add(k);
       void this.syncCustomMonitors();
-    }, UNWATCHED_OWNER_RECHECK_MS);
+    }, this.recheckMs);
     this.recheck.unref();
   }
 

@@ -80,6 +80,11 @@ export interface ControllerManagerConfig {
   horizontal?: Partial<HorizontalConfig>;
   /** The client the CSR approver creates SubjectAccessReviews with (REST: the gRPC frontend serves stored resources only); default the manager's. */
   accessReviewClient?: ApiClient;
+  /**
+   * How often the garbage collector looks for new CRDs to monitor and checks the dependents of
+   * owners it does not watch (10 s when unset; upstream's Sync runs every 30 s). Tests shorten it.
+   */
+  garbageCollectorRecheckMs?: number;
   /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, and csrapproving and csrcleaner are switched by it so far. */
   controllers?: string[];
 }
@@ -190,7 +195,7 @@ export class ControllerManager {
     const pvController = new PersistentVolumeController(this.client, { volumes, claims, classes: informers.get('storageclasses')! as never, nodes: nodes as never }, events);
     const protection = new VolumeProtectionController(this.client, { claims, volumes, pods: pods as never });
     const ephemeral = new EphemeralVolumeController(this.client, { pods: pods as never, claims }, events);
-    const gc = new GarbageCollector(this.client, informers);
+    const gc = new GarbageCollector(this.client, informers, undefined, undefined, c.garbageCollectorRecheckMs);
     const accounts = serviceAccountControllers(this.client, { namespaces: informers.get('namespaces')!, serviceaccounts: informers.get('serviceaccounts')!, configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }, c);
     const disruption = new DisruptionController(this.client, { pdbs: informers.get('poddisruptionbudgets')! as never, pods: pods as never, replicationcontrollers: informers.get('replicationcontrollers')! as never, replicasets: informers.get('replicasets')! as never, deployments: informers.get('deployments')! as never, statefulsets: informers.get('statefulsets')! as never }, events);
     const horizontal = new HorizontalController(this.client, { hpas: informers.get('horizontalpodautoscalers')! as never, pods: pods as never }, events, { ...defaultHorizontalConfig, ...c.horizontal });
