@@ -66,12 +66,14 @@ export class AdmissionChain {
     return this.for(resource).length > 0;
   }
 
+  // (a plugin that answers at once is not awaited: most do, and a pod create meets a dozen)
   async admit(req: AdmissionRequest): Promise<void> {
     for (const p of this.for(req.resource.name)) {
       if (!p.admit) continue;
       const lag = this.settled(p, req);
       if (lag) await lag;
-      await p.admit(req);
+      const done = p.admit(req);
+      if (done) await done;
     }
   }
 
@@ -80,7 +82,8 @@ export class AdmissionChain {
       if (!p.validate) continue;
       const lag = this.settled(p, req);
       if (lag) await lag;
-      await p.validate(req);
+      const done = p.validate(req);
+      if (done) await done;
     }
   }
 

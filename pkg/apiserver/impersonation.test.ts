@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Attributes, Authorizer } from './authorizer.js';
 import type { ApiError } from './errors.js';
-import { impersonate } from './impersonation.js';
+import { hasImpersonationHeaders, impersonate } from './impersonation.js';
 
 const bob = { name: 'bob', groups: ['system:authenticated'] };
 
@@ -60,5 +60,18 @@ describe('impersonation', () => {
 
   it('system:anonymous gets system:unauthenticated, not system:authenticated', async () => {
     expect(await impersonate(bob, { 'impersonate-user': 'system:anonymous' }, authorizer(() => true).authz)).toEqual({ name: 'system:anonymous', groups: ['system:unauthenticated'] });
+  });
+});
+
+describe('hasImpersonationHeaders', () => {
+  it('finds any Impersonate-* header in the raw list, whatever its case, and only names', () => {
+    expect(hasImpersonationHeaders(['Host', 'x', 'Impersonate-User', 'alice'])).toBe(true);
+    expect(hasImpersonationHeaders(['impersonate-group', 'g'])).toBe(true);
+    expect(hasImpersonationHeaders(['IMPERSONATE-EXTRA-scopes', 'a'])).toBe(true);
+    expect(hasImpersonationHeaders(['Impersonate-Uid', '1'])).toBe(true);
+    // a value that looks like one is not a header name; neither is a longer or shorter name
+    expect(hasImpersonationHeaders(['X-Note', 'Impersonate-User', 'Accept', 'application/json'])).toBe(false);
+    expect(hasImpersonationHeaders(['Impersonate-', 'x', 'Impersonator', 'y'])).toBe(false);
+    expect(hasImpersonationHeaders([])).toBe(false);
   });
 });

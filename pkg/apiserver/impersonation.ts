@@ -71,6 +71,18 @@ function impersonationRequests(headers: ImpersonationHeaders): ImpersonationRequ
 }
 
 /**
+ * Whether a request's raw header list (IncomingMessage.rawHeaders: name, value, name...) names any
+ * Impersonate-* header. Most requests have none, and this spares them building headersDistinct.
+ */
+export function hasImpersonationHeaders(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length > 12 && (name.charCodeAt(0) | 32) === 105 /* i */ && name.slice(0, 12).toLowerCase() === 'impersonate-') return true;
+  }
+  return false;
+}
+
+/**
  * The user the request runs as: `requestor` itself without impersonation headers, else the
  * impersonated user once every part is authorized (403 naming the first part refused).
  */

@@ -226,7 +226,8 @@ const notAcceptable = (message: string) => new ApiError(406, 'NotAcceptable', me
  */
 export function responseShape(req: IncomingMessage): ResponseShape {
   const accept = req.headers.accept;
-  if (!accept) return { as: 'Object' };
+  // (the usual answers first: what client-go and tsctl send, without parsing)
+  if (!accept || accept === 'application/json' || accept === '*/*') return { as: 'Object' };
   for (const entry of accept.split(',')) {
     const [type = '', ...params] = entry.split(';').map((x) => x.trim());
     const p = Object.fromEntries(params.map((x) => x.split('=').map((y) => y.trim()) as [string, string]));

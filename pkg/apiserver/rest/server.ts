@@ -9,7 +9,7 @@ import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
-import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, impersonate } from '../impersonation.js';
+import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
 import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
@@ -278,6 +278,7 @@ export class RestServer {
       user = { ...found, groups: [...found.groups, AUTHENTICATED_GROUP] };
     }
     // (headersDistinct: each Impersonate-Group line is its own group, not joined with ", ")
+    if (req.rawHeaders && !hasImpersonationHeaders(req.rawHeaders)) return user;
     return impersonate(user, req.headersDistinct ?? req.headers, this.deps.authorizer);
   }
 
