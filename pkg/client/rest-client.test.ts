@@ -11,14 +11,19 @@ import { Pods, RestClient, StatusError } from './rest-client.js';
 
 let server: Server;
 let client: RestClient;
-let reply: { code: number; body: string; piece: number } = { code: 200, body: '', piece: 1 };
+let reply: { code: number; body: string; piece: number; cut?: boolean } = { code: 200, body: '', piece: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'rest-client-'));
 
 beforeAll(async () => {
   const pki = await ensurePki(dir, ['127.0.0.1']);
   server = createServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
-    res.writeHead(reply.code, { 'Content-Type': 'application/json' });
-    const { body, piece } = reply;
+    const { body, piece, cut } = reply;
+    // (cut: the connection closes halfway through a body whose length was announced)
+    res.writeHead(reply.code, { 'Content-Type': 'application/json', ...(cut ? { 'Content-Length': String(body.length) } : {}) });
+    if (cut) {
+      res.write(body.slice(0, body.length >> 1), () => res.socket?.destroy());
+      return;
+    }
     for (let i = 0; i < body.length; i += piece) res.write(body.slice(i, i + piece));
     res.end();
   });
@@ -68,5 +73,25 @@ describe('RestClient.list', () => {
   it('rejects a broken line-per-item list with the JSON error', async () => {
     reply = { code: 200, body: `${head}\n{"metadata":\n]}`, piece: 100 };
     await expect(client.list(Pods, 'default')).rejects.toThrow(SyntaxError);
+  });
+});
+
+describe('RestClient.request', () => {
+  it('parses a body sent in pieces, and a multi-byte character split between them', async () => {
+    const obj = { kind: 'Pod', metadata: { name: 'p', annotations: { note: 'héllo wörld ✓'.repeat(20) } } };
+    reply = { code: 200, body: JSON.stringify(obj), piece: 5 };
+    expect(await client.get(Pods, 'default', 'p')).toEqual(obj);
+  });
+
+  it('throws an error Status as StatusError', async () => {
+    reply = { code: 404, body: JSON.stringify({ kind: 'Status', status: 'Failure', message: 'pods "p" not found', reason: 'NotFound', code: 404 }), piece: 3 };
+    const err = await client.get(Pods, 'default', 'p').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).message).toBe('pods "p" not found');
+  });
+
+  it('rejects a body cut short by a closed connection instead of answering its first half', async () => {
+    reply = { code: 200, body: JSON.stringify({ kind: 'Pod', metadata: { name: 'p' }, spec: { x: 'y'.repeat(4000) } }), piece: 1, cut: true };
+    await expect(client.get(Pods, 'default', 'p')).rejects.toThrow();
   });
 });

@@ -26,6 +26,8 @@ export const ControllerRevisions: ResourceRef = { group: 'apps', version: 'v1', 
 export const PersistentVolumes = core('persistentvolumes', false);
 export const PersistentVolumeClaims = core('persistentvolumeclaims');
 export const StorageClasses: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', namespaced: false };
+export const FlowSchemas: ResourceRef = { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'flowschemas', namespaced: false };
+export const PriorityLevelConfigurations: ResourceRef = { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', resource: 'prioritylevelconfigurations', namespaced: false };
 export const CSIDrivers: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'csidrivers', namespaced: false };
 export const CSINodes: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', namespaced: false };
 export const CSIStorageCapacities: ResourceRef = { group: 'storage.k8s.io', version: 'v1', resource: 'csistoragecapacities', namespaced: true };
@@ -165,11 +167,7 @@ export class RestClient implements ApiClient {
 
   async request<T = unknown>(path: string, o: RequestOptions = {}): Promise<T> {
     const res = await this.open(path, { timeoutMs: 60_000, ...o });
-    // Decoded as it arrives (a 25 MB list is mostly decoded by the time its last piece comes).
-    res.setEncoding('utf8');
-    let text = '';
-    for await (const c of res as AsyncIterable<string>) text += c;
-    return answer<T>(res.statusCode ?? 0, text);
+    return answer<T>(res.statusCode ?? 0, await bodyText(res));
   }
 
   get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
@@ -282,6 +280,31 @@ export class RestClient implements ApiClient {
     });
     return { done, stop: () => res.destroy() };
   }
+}
+
+/**
+ * A response's whole body, decoded as it arrives (a 25 MB list is mostly decoded by the time its
+ * last piece comes). Listeners rather than the stream's async iterator, which costs every request
+ * a promise per chunk and its end-of-stream machinery. A body cut short (the connection closed
+ * before its end) is an error, as the iterator's premature close was.
+ */
+function bodyText(res: IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let ended = false;
+    res.on('data', (c: string) => {
+      text += c;
+    });
+    res.on('end', () => {
+      ended = true;
+      resolve(text);
+    });
+    res.on('error', reject);
+    res.on('close', () => {
+      if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** A response's body as JSON (or as text, if it is not JSON); a 4xx or 5xx is thrown as StatusError. */
