@@ -5,6 +5,8 @@
 // of type integer: "string"`, the bad value being the JSON type, as kube-openapi reports it).
 import { re2Test } from '../cel/re2-vm.js';
 import { invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
+import { deepEqual } from './fieldset-object.js';
+import { canonicalJson } from './fieldpath.js';
 
 /** JSONSchemaProps (apiextensions.k8s.io/v1), the subset a structural schema uses. */
 export interface JSONSchemaProps {
@@ -142,7 +144,6 @@ function typeMatches(type: string, v: unknown): boolean {
   }
 }
 
-const deepEqual = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const fmtEnum = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
@@ -194,7 +195,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
   if (Array.isArray(v)) {
     if (s.maxItems !== undefined && v.length > s.maxItems) errs.push(tooMany(where, v.length, s.maxItems));
     if (s.minItems !== undefined && v.length < s.minItems) errs.push(invalid(where, v.length, `${where} in body should have at least ${s.minItems} items`));
-    if (s.uniqueItems && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errs.push({ type: 'FieldValueDuplicate', field: where, badValue: v, detail: '' });
+    if (s.uniqueItems && new Set(v.map(canonicalJson)).size !== v.length) errs.push({ type: 'FieldValueDuplicate', field: where, badValue: v, detail: '' });
     listDuplicates(v, s, path, errs);
     if (s.items) v.forEach((item, i) => validateNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, errs, old ? correlatedItem(item, s, old.v) : undefined));
   }

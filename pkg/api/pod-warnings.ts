@@ -5,6 +5,7 @@
 // kubectl prints each as `Warning: <text>`.
 import type { Container, ContainerPort, NodeSelectorTerm, PodSpec, PodTemplateSpec } from './types.js';
 import { isDNS1123Label } from './names.js';
+import { semanticEqual } from './semantic-equal.js';
 import { canonicalQuantity, isValidQuantity, quantityToMilli } from './quantity.js';
 
 type Meta = { annotations?: Record<string, string> | null };
@@ -229,6 +230,6 @@ export function podCreateWarnings(pod: { metadata?: { name?: string } & Meta; sp
 
 /** GetWarningsForPodTemplate at `root` (spec.template, spec.jobTemplate.spec.template): on create, and on an update that changed the template. */
 export function podTemplateWarnings(t: PodTemplateSpec | undefined, root: string, old?: PodTemplateSpec): string[] {
-  if (!t || (old && JSON.stringify(t) === JSON.stringify(old))) return [];
+  if (!t || (old && semanticEqual(t, old))) return [];
   return podSpecWarnings(t.spec, t.metadata as Meta | undefined, root, true);
 }

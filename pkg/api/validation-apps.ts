@@ -3,6 +3,7 @@
 import { forbidden, invalid, notSupported, required, goStringMap, goStrings, VerbatimValue, type FieldError } from './field-error.js';
 import { goIntOrString, intOrPercentValue, percentOf, validateIntOrPercent } from './int-or-percent.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
+import { semanticEqual } from './semantic-equal.js';
 import type { Deployment, LabelSelector, PodTemplate, PodTemplateSpec, ReplicaSet } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
 import { nonNegative, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -101,8 +102,9 @@ export function goLabelSelector(s: LabelSelector | undefined | null): VerbatimVa
   return new VerbatimValue(`v1.LabelSelector{MatchLabels:${goStringMap(s.matchLabels).text}, MatchExpressions:${exprs}}`);
 }
 
+/** ValidateImmutableField on the selector: apiequality.Semantic.DeepEqual, so a client's key order or a null member is no change. */
 export const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
-  JSON.stringify(next ?? null) === JSON.stringify(old ?? null) ? [] : [invalid('spec.selector', goLabelSelector(next), 'field is immutable')];
+  semanticEqual(next, old) ? [] : [invalid('spec.selector', goLabelSelector(next), 'field is immutable')];
 
 export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {
   return [...validateObjectMetaUpdate(rs.metadata, old.metadata, true), ...validateReplicaSet(rs).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(rs.spec?.selector, old.spec?.selector)];

@@ -3,10 +3,10 @@
 // CronJob schedules (robfig/cron's messages), time zones and job templates.
 import { CronSyntaxError, isKnownTimeZone, parseCronSchedule } from './cron-schedule.js';
 import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
-import { deepEqual } from './fieldset-object.js';
 import { duplicate, invalid, notSupported, required, tooLong, tooMany, goStringMap, type FieldError } from './field-error.js';
 import { countIndexes, parseIndexes } from './job-indexes.js';
 import { isDNS1123Label, isQualifiedName } from './names.js';
+import { semanticEqual } from './semantic-equal.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec, SuccessPolicy } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -17,7 +17,8 @@ import { validateTemplateMeta } from './validation-apps.js';
 /** Job names become a label value (job-name): at most 63 characters; CronJob names leave 11 for the job's suffix. */
 const MAX_CRONJOB_NAME = 52;
 const immutable = (path: string, v: unknown) => invalid(path, v ?? null, 'field is immutable');
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** apiequality.Semantic.DeepEqual of two decoded values: key order and null members do not count. */
+const same = semanticEqual;
 
 function validatePodTemplate(t: PodTemplateSpec, path: string): FieldError[] {
   // (ValidatePodTemplateSpec: labels and annotations at <template>.labels and .annotations)
@@ -240,7 +241,7 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   if (!same(s.template, o.template)) {
     const mayChangeDirectives = o.suspend === true && !old.status?.startTime;
     const oldTemplate = mayChangeDirectives ? withSchedulingDirectivesOf(o.template, s.template) : o.template;
-    if (!deepEqual(s.template, oldTemplate)) errs.push(immutable('spec.template', s.template));
+    if (!same(s.template, oldTemplate)) errs.push(immutable('spec.template', s.template));
   }
   return errs;
 }

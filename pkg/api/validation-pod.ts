@@ -24,6 +24,7 @@ import {
   validateObjectMetaUpdate,
 } from './validation-meta.js';
 import { isTerminalPhase } from './pod-phase.js';
+import { semanticEqual, semanticJson } from './semantic-equal.js';
 import { validateHostPathVolumeSource } from './validation-host-path.js';
 import { validatePersistentVolumeClaimSpec } from './validation-storage.js';
 import { moreThanOne, POD_VOLUME_SOURCES, secondSourcePath, validateISCSIInterfaceName, validateUnmountedVolumeSource, type PodVolumeSource } from './validation-volume-sources.js';
@@ -273,7 +274,7 @@ const POD_UPDATE_MESSAGE =
 /** Paths (dotted) where two JSON values differ; for the Forbidden message. */
 function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
   if (out.length >= 5) return;
-  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (semanticEqual(a, b)) return;
   if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, out);
@@ -316,9 +317,9 @@ function validateGatedSchedulingDirectives(spec: PodSpec, oldSpec: PodSpec): Fie
   if (terms.length !== oldTerms.length) return [...errs, invalid(path, terms, 'no additions/deletions to non-empty NodeSelectorTerms list are allowed')];
   oldTerms.forEach((o, i) => {
     const t = terms[i]!;
-    const was = JSON.stringify(o.matchExpressions ?? []);
-    if (JSON.stringify((t.matchExpressions ?? []).slice(0, (o.matchExpressions ?? []).length)) !== was) errs.push(invalid(`${path}[${i}].matchExpressions`, t.matchExpressions ?? [], 'only additions are allowed (no mutations or deletions)'));
-    if (JSON.stringify(t.matchFields ?? []) !== JSON.stringify(o.matchFields ?? [])) errs.push(invalid(`${path}[${i}].matchFields`, t.matchFields ?? [], 'no updates are allowed'));
+    const was = semanticJson(o.matchExpressions ?? []);
+    if (semanticJson((t.matchExpressions ?? []).slice(0, (o.matchExpressions ?? []).length)) !== was) errs.push(invalid(`${path}[${i}].matchExpressions`, t.matchExpressions ?? [], 'only additions are allowed (no mutations or deletions)'));
+    if (!semanticEqual(t.matchFields ?? [], o.matchFields ?? [])) errs.push(invalid(`${path}[${i}].matchFields`, t.matchFields ?? [], 'no updates are allowed'));
   });
   return errs;
 }

@@ -4,6 +4,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
 import { compareQuantities, isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { ACCESS_MODES } from './persistent-volumes.js';
+import { semanticEqual } from './semantic-equal.js';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StorageClass } from './types.js';
 import { validateLabelSelector, validateNodeSelector } from './validation-affinity.js';
 import { dnsLabel, dnsSubdomain, qualifiedName, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -88,7 +89,8 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   return errs;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** apiequality.Semantic.DeepEqual of two decoded values: key order and null members do not count. */
+const same = semanticEqual;
 
 export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: PersistentVolume): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pv.metadata, old.metadata, false), ...validatePersistentVolume(pv).filter((e) => !e.field.startsWith('metadata'))];

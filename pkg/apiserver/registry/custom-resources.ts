@@ -7,6 +7,7 @@ import type { FieldError } from '../../api/field-error.js';
 import { applyDefaults, prune, validateAgainstSchema, type JSONSchemaProps } from '../../api/crd-schema.js';
 import { coerceEmbeddedMetadata } from '../../api/crd-embedded-meta.js';
 import { decodeStrict } from '../../api/schema-validate.js';
+import { deepEqual } from '../../api/fieldset-object.js';
 import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
@@ -180,8 +181,10 @@ function versionResource(crd: CustomResourceDefinition, v: CRDVersion, storage: 
         }
       : {},
     fields: crFields(crd, namespaced),
-    // Anything but metadata (and status, when the status subresource has it) is what generation counts.
-    generationChanged: (obj, old) => JSON.stringify(generationBasis(obj, hasStatus)) !== JSON.stringify(generationBasis(old, hasStatus)),
+    // Anything but metadata (and status, when the status subresource has it) is what generation
+    // counts, compared as Semantic.DeepEqual compares unstructured maps: key order aside, a null
+    // member still a member.
+    generationChanged: (obj, old) => !deepEqual(generationBasis(obj, hasStatus), generationBasis(old, hasStatus)),
     scalePaths: v.subresources?.scale,
     ...(v.deprecated ? { warning: v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name) } : {}),
     schema,

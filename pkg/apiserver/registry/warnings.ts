@@ -4,6 +4,7 @@ import { claimSpecWarnings, nodeSelectorTermWarnings, podCreateWarnings, podTemp
 import { isDNS1123Label, isQualifiedName } from '../../api/names.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 import { isUnqualifiedFinalizer } from '../../api/validation-meta.js';
+import { semanticEqual } from '../../api/semantic-equal.js';
 import { storageOf, type ResourceInfo } from './resources.js';
 
 type Obj = KubeObject & { spec?: Record<string, unknown> };
@@ -98,7 +99,8 @@ export function warningsOnCreate(r: ResourceInfo, obj: Obj): string[] {
   }
 }
 
-const sameSpec = (a: Obj, b: Obj) => JSON.stringify(a.spec ?? null) === JSON.stringify(b.spec ?? null);
+/** Whether the generation stayed: a spec the same to apiequality.Semantic.DeepEqual (key order and nulls aside). */
+const sameSpec = (a: Obj, b: Obj) => semanticEqual(a.spec, b.spec);
 
 /** WarningsOnUpdate: workloads warn again only of a changed template; pods are not warned of on update. */
 export function warningsOnUpdate(r: ResourceInfo, obj: Obj, old: Obj): string[] {
