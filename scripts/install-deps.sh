@@ -30,9 +30,8 @@ else
   echo "[setup] npm packages present"
 fi
 
+# (the build includes the init of pods that share one PID namespace, /pause from
+# pkg/runtime/pause.c; if it cannot be built the node agent falls back to a busybox sh loop as
+# PID 1 and logs a warning, so setup goes on)
 echo "[setup] building"
 npm run --silent build
-# The init of pods that share one PID namespace (/pause, pkg/runtime/pause.c). Without it the
-# node agent falls back to a busybox sh loop as PID 1 (and logs a warning), so setup goes on.
-echo "[setup] building pause"
-bash scripts/build-pause.sh || echo "[setup] warning: building dist/bin/pause failed; shared-PID pods will show busybox sh as PID 1"
