@@ -4,16 +4,22 @@
 // decoding words a mistyped value as kube-apiserver's encoding/json does ("of type v1.Protocol");
 // and the time stamps (metav1.Time, metav1.MicroTime), which strict decoding parses as Go does.
 //
-// Reads the types.go files of a k8s.io/api checkout at the release we follow:
+// It also writes pkg/api/go-omitempty.json: how encoding/json writes each field of those structs
+// (pointer, slice or map, struct, scalar; omitempty or not), which omitempty.ts follows to store
+// and serve an object as 1.32's decode into the Go types and encode leaves it.
+//
+// Reads the types.go files of a k8s.io/api checkout at the release we follow, and metav1's of
+// k8s.io/apimachinery at the same release:
 //   git clone https://github.com/kubernetes/api && git -C api checkout v0.32.9
-//   npx vite-node scripts/gen-go-types.ts -- /path/to/api
+//   git clone https://github.com/kubernetes/apimachinery && git -C apimachinery checkout v0.32.9
+//   npx vite-node scripts/gen-go-types.ts -- /path/to/api /path/to/apimachinery
 // The output is checked in: a fresh machine cannot reach GitHub.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import schemaJson from '../pkg/api/generated/schema.json' with { type: 'json' };
 
-const root = process.argv.slice(2).find((a) => a !== '--');
-if (!root) throw new Error('usage: gen-go-types.ts <k8s.io/api checkout>');
+const [root, machinery] = process.argv.slice(2).filter((a) => a !== '--');
+if (!root || !machinery) throw new Error('usage: gen-go-types.ts <k8s.io/api checkout> <k8s.io/apimachinery checkout>');
 
 /** The packages whose structs our messages are, first match wins; `name` is the Go package name reflect prints. */
 const PACKAGES = [
@@ -30,23 +36,37 @@ interface GoPackage {
   named: Map<string, string>;
   /** Struct name → JSON field name → Go type as written (pointer dropped). */
   structs: Map<string, Map<string, string>>;
+  /** Struct name → JSON field name → the field as written: its type (pointer kept) and omitempty. */
+  tags: Map<string, Map<string, { type: string; omitempty: boolean }>>;
+  /** Struct name → the structs it embeds inline (`VolumeSource `json:",inline"``), as written. */
+  inline: Map<string, string[]>;
 }
 
-function parse(dir: string, name: string): GoPackage {
-  const src = readFileSync(join(root!, dir, 'types.go'), 'utf8');
+function parse(dir: string, name: string, base = root!): GoPackage {
+  const src = readFileSync(join(base, dir, 'types.go'), 'utf8');
   const named = new Map<string, string>();
   for (const m of src.matchAll(/^type (\w+) ((?:\[\]|map\[)?[\w.[\]]+)\s*$/gm)) {
     if (m[2] !== 'struct' && m[2] !== 'interface') named.set(m[1]!, m[2]!);
   }
   const structs = new Map<string, Map<string, string>>();
+  const tags = new Map<string, Map<string, { type: string; omitempty: boolean }>>();
+  const inline = new Map<string, string[]>();
   for (const m of src.matchAll(/^type (\w+) struct \{\n([\s\S]*?)^\}/gm)) {
     const fields = new Map<string, string>();
-    for (const f of m[2]!.matchAll(/^\t\w+\s+(\S+)\s+`json:"([^",]*)/gm)) {
-      if (f[2] && f[2] !== '-') fields.set(f[2], f[1]!.replace(/^\*/, ''));
+    const tagged = new Map<string, { type: string; omitempty: boolean }>();
+    for (const f of m[2]!.matchAll(/^\t\w+\s+(\S+)\s+`json:"([^",]*)([^"]*)"/gm)) {
+      if (f[2] && f[2] !== '-') {
+        fields.set(f[2], f[1]!.replace(/^\*/, ''));
+        tagged.set(f[2], { type: f[1]!, omitempty: f[3]!.split(',').includes('omitempty') });
+      }
     }
+    // (an embedded struct with a name of its own: `metav1.ObjectMeta `json:"metadata,omitempty"``)
+    for (const f of m[2]!.matchAll(/^\t([\w.*]+)\s+`json:"(\w+)([^"]*)"/gm)) tagged.set(f[2]!, { type: f[1]!, omitempty: f[3]!.split(',').includes('omitempty') });
+    inline.set(m[1]!, [...m[2]!.matchAll(/^\t(\S+)\s+`json:",inline"/gm)].map((f) => f[1]!));
     structs.set(m[1]!, fields);
+    tags.set(m[1]!, tagged);
   }
-  return { name, named, structs };
+  return { name, named, structs, tags, inline };
 }
 
 const packages = PACKAGES.map((p) => ({ ...p, pkg: parse(p.dir, p.name) }));
@@ -129,3 +149,80 @@ Object.assign(out, {
 const sorted = Object.fromEntries(Object.entries(out).filter(([k]) => messages[k.split('.')[0]!]).sort(([a], [b]) => (a < b ? -1 : 1)));
 writeFileSync('pkg/api/go-types.json', `${JSON.stringify(sorted, null, 1)}\n`);
 console.log(`${Object.keys(sorted).length} fields`);
+
+// ---- pkg/api/go-omitempty.json ----
+// What encoding/json leaves of each field once a request is decoded into the Go struct (and, for
+// built-in kinds, stored as protobuf and decoded again). One letter a field:
+//   p  a pointer with omitempty: nil (a JSON null) is left out; anything else stays, {} and 0 too
+//   P  a pointer without omitempty: nil is written null
+//   s  a slice or map with omitempty: nil or empty is left out
+//   S  a slice or map without omitempty: nil or empty is written null (protobuf keeps no empty one)
+//   z  a scalar with omitempty: its zero value ("", 0, false) or null is left out
+//   Z  a scalar without omitempty, or a value type that always writes itself (resource.Quantity,
+//      intstr.IntOrString): always written, null as its zero value
+//   T  a value that writes its own zero as null (metav1.Time, MicroTime, runtime.RawExtension)
+//   v  a struct held by value: never left out (omitempty does not apply to structs)
+//   -  a field of ours the Go struct does not have: left as it is
+// Only the letters that differ from what the schema's kind makes likely are listed (a list or map
+// `s`, a message `p`, anything else `z`); a message of ours with no Go struct is not listed.
+const meta = parse('pkg/apis/meta/v1', 'v1', machinery);
+const VALUE_TYPES: Record<string, string> = { Time: 'T', MicroTime: 'T', RawExtension: 'T', Quantity: 'Z', IntOrString: 'Z', Duration: 'Z' };
+const SCALARS = new Set(['string', 'bool', 'int', 'int32', 'int64', 'float64', 'byte', 'UID']);
+
+/** The struct of package `pkg` (or metav1, or core/v1) a type as written names, with its package. */
+function structNamed(t: string, pkg: GoPackage): { id: string; pkg: GoPackage } | undefined {
+  const m = /^(?:(\w+)\.)?(\w+)$/.exec(t);
+  if (!m) return undefined;
+  const [, alias, id] = m;
+  const candidates = !alias ? [pkg] : alias === 'metav1' ? [meta] : ['v1', 'corev1'].includes(alias) ? [core] : packages.filter((p) => p.name === alias || p.dir.replace('/', '') === alias).map((p) => p.pkg);
+  for (const p of candidates) if (p.structs.has(id!)) return { id: id!, pkg: p };
+  return undefined;
+}
+
+/** The letter of a field whose Go type is `t` as written in `pkg`. */
+function letterOf(t: string, omitempty: boolean, pkg: GoPackage): string | undefined {
+  if (t.startsWith('*')) return omitempty ? 'p' : 'P';
+  if (/^(?:\[\]|map\[)/.test(t)) return omitempty ? 's' : 'S';
+  const m = /^(?:(\w+)\.)?(\w+)$/.exec(t);
+  if (!m) return undefined;
+  const [, alias, id] = m;
+  if (VALUE_TYPES[id!]) return VALUE_TYPES[id!];
+  if (structNamed(t, pkg)) return 'v';
+  // a named type: its underlying one (v1.ResourceList is a map, v1.Protocol a string)
+  const under = !alias ? (pkg.named.get(id!) ?? meta.named.get(id!)) : ['v1', 'corev1'].includes(alias) ? core.named.get(id!) : alias === 'metav1' ? (meta.named.get(id!) ?? 'string') : undefined;
+  if (under) return letterOf(under, omitempty, pkg);
+  if (SCALARS.has(id!)) return omitempty ? 'z' : 'Z';
+  return undefined;
+}
+
+/** A struct's fields as encoding/json sees them: its own and those of the structs it embeds inline. */
+function encodedFields(id: string, pkg: GoPackage): Map<string, { type: string; omitempty: boolean; pkg: GoPackage }> {
+  const out = new Map<string, { type: string; omitempty: boolean; pkg: GoPackage }>();
+  for (const e of pkg.inline.get(id) ?? []) {
+    if (e === 'metav1.TypeMeta') continue; // (apiVersion and kind: set by the apiserver)
+    const s = structNamed(e, pkg);
+    if (s) for (const [k, v] of encodedFields(s.id, s.pkg)) out.set(k, v);
+  }
+  for (const [k, v] of pkg.tags.get(id) ?? []) out.set(k, { ...v, pkg });
+  return out;
+}
+
+const META_FIRST = new Set(['Preconditions', 'DeleteOptions', 'Status', 'StatusDetails', 'StatusCause', 'WatchEvent']);
+const omit: Record<string, Record<string, string>> = {};
+type SchemaField = { name: string; kind: string; repeated?: boolean };
+for (const message of Object.keys(messages).sort()) {
+  // (metav1's first where core/v1 has a struct of the same name: its deprecated Preconditions)
+  const found = META_FIRST.has(message) ? { go: message, pkg: meta } : (packageOf(message) ?? (meta.structs.has(message) ? { go: message, pkg: meta } : undefined));
+  if (!found) continue;
+  const fields = encodedFields(found.go, found.pkg);
+  const letters: Record<string, string> = {};
+  for (const f of messages[message]!.fields as SchemaField[]) {
+    const go = fields.get(f.name);
+    const letter = (go && letterOf(go.type, go.omitempty, go.pkg)) ?? '-';
+    const likely = f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z';
+    if (letter !== likely) letters[f.name] = letter;
+  }
+  omit[message] = letters;
+}
+writeFileSync('pkg/api/go-omitempty.json', `${JSON.stringify(omit, null, 1)}\n`);
+console.log(`${Object.keys(omit).length} structs`);

@@ -1,9 +1,95 @@
-// Go's `omitempty` on integer fields: a status written by a Kubernetes controller leaves out the
-// counts that are zero (Deployment, ReplicaSet and Job statuses), so ours do too.
+// Go's `omitempty`: a status written by a Kubernetes controller leaves out the counts that are
+// zero (Deployment, ReplicaSet and Job statuses), so ours do too; and what a request gives empty
+// or null is gone once the apiserver decoded it into the Go struct (omitEmptyFields).
+import goFieldsJson from './go-omitempty.json' with { type: 'json' };
+import { fieldsOfMessage, type FieldSchema } from './schema.js';
 
 /** `obj` without the `keys` whose value is 0 (the rest shared). */
 export function omitZero<T extends object>(obj: T, keys: readonly (keyof T)[]): T {
   const out = { ...obj };
   for (const k of keys) if (out[k] === 0) delete out[k];
   return out;
+}
+
+/**
+ * How encoding/json writes each field of a built-in type once decoded into its Go struct
+ * (scripts/gen-go-types.ts from k8s.io/api v0.32.9's json tags): only the letters that differ from
+ * what the field's kind makes likely (`s` a list or map, `p` a message, `z` anything else).
+ */
+const GO_FIELDS = goFieldsJson as Record<string, Record<string, string> | undefined>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The zero value encoding/json writes for a scalar of this kind (a Quantity's "0", an IntOrString's 0). */
+function zeroOf(f: FieldSchema): unknown {
+  if (f.kind === 'string') return f.format === 'quantity' ? '0' : '';
+  if (f.kind === 'bool') return false;
+  if (f.kind === 'int' || f.kind === 'double' || f.kind === 'value') return 0;
+  return null;
+}
+
+/**
+ * An object of a built-in kind as 1.32 stores and serves it once its JSON went through the Go
+ * struct (json.Unmarshal, then encoding with the struct's json tags), in place: a null or empty
+ * omitempty pointer, slice or map is gone (`nodeSelector: null`, `env: []`, `annotations: {}` of a
+ * template), as is an omitempty scalar at its zero value (a template's `name: ""`, `hostPort: 0`);
+ * a null given for a scalar that is always written is its zero value; a pointer's value stays
+ * whatever it is (`securityContext: {}`, `replicas: 0`), as do a zero time's null (a template's
+ * `creationTimestamp: null`) and free-form content (a RawExtension, a CEL object). Fields of ours
+ * the Go struct does not have, and messages with no Go struct, are left as they are. The
+ * top-level `metadata.managedFields: []` stays: it asks the field manager to reset ownership.
+ */
+export function omitEmptyFields(typeName: string, obj: unknown): void {
+  if (!isObject(obj) || !GO_FIELDS[typeName]) return;
+  const mf = (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
+  walkStruct(typeName, obj);
+  if (Array.isArray(mf) && mf.length === 0 && isObject(obj.metadata)) obj.metadata.managedFields = mf;
+}
+
+function walkStruct(typeName: string, obj: Record<string, unknown>): void {
+  const letters = GO_FIELDS[typeName];
+  if (!letters) return;
+  const fields = fieldsOfMessage(typeName);
+  for (const [key, v] of Object.entries(obj)) {
+    const f = fields.get(key);
+    if (!f) continue; // (unknown fields are strict decoding's)
+    const letter = letters[key] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z');
+    switch (letter) {
+      case 'p':
+      case 'v':
+        // (a struct by value given null is Go's zero struct; left out here, as though not given)
+        if (v === null) {
+          delete obj[key];
+          continue;
+        }
+        break;
+      case 's':
+        if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) {
+          delete obj[key];
+          continue;
+        }
+        break;
+      case 'z':
+        if (v === null || v === '' || v === 0 || v === false) {
+          delete obj[key];
+          continue;
+        }
+        break;
+      case 'Z':
+        if (v === null) obj[key] = zeroOf(f);
+        continue;
+      default:
+        // P, S, T, -: written as they are
+        break;
+    }
+    if (f.kind !== 'message' && !(f.kind === 'map' && f.value?.kind === 'message')) continue;
+    const type = f.kind === 'map' ? f.value!.type! : f.type!;
+    if (Array.isArray(v)) {
+      for (const item of v) if (isObject(item)) walkStruct(type, item);
+    } else if (isObject(v) && f.kind === 'map') {
+      for (const item of Object.values(v)) if (isObject(item)) walkStruct(type, item);
+    } else if (isObject(v)) {
+      walkStruct(type, v);
+    }
+  }
 }
