@@ -18,6 +18,7 @@ import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { clientCAFor } from '../../pkg/nodeagent/delegated-auth.js';
+import { DynamicClientCA } from '../../pkg/nodeagent/client-ca.js';
 import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
@@ -34,8 +35,8 @@ const spec = {
   'bootstrap-kubeconfig': { type: 'string', default: '', help: 'a kubeconfig (e.g. with a bootstrap token) to ask for a client certificate with when --kubeconfig is missing or its certificate is invalid or expired, as the kubelet\'s: the request is a kubernetes.io/kube-apiserver-client-kubelet CSR for system:node:NODE-NAME, and --kubeconfig is written to use the signed certificate' },
   'rotate-certificates': { type: 'boolean', default: false, help: 'renew the bootstrapped client certificate (--cert-dir) before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, and new connections use the new pair' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
-  'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is (default: the cluster CA of --kubeconfig)' },
-  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints and rotateCertificates set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
+  'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is; the file is read again when it changes (default: the cluster CA of --kubeconfig)' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -197,13 +198,15 @@ async function main(): Promise<void> {
     }
   }
   const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
-  let clientCA: string | undefined;
+  let clientCA: ReturnType<typeof clientCAFor>;
   try {
     clientCA = clientCAFor(flags['client-ca-file'], kc.caCert);
   } catch (e) {
     // (BuildAuthn's error, returned by the kubelet's run() as it is)
     commandFailed((e as Error).message);
   }
+  // (the file is read again when it changes, for the agent's lifetime)
+  if (clientCA instanceof DynamicClientCA) clientCA.run();
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
   // (every client of the agent's: each handshakes with the new pair once it is stored)
   const rotating: (RestClient | GrpcApiClient)[] = [];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientCAFor, DelegatedAuth, sameToken, subresourceOf } from './delegated-auth.js';
+import type { DynamicClientCA } from './client-ca.js';
 
 /** A fake apiserver: tokens to users, and what each user may do on nodes. */
 function reviewer(users: Record<string, string>, allowed: Record<string, string[]>) {
@@ -88,12 +89,12 @@ describe('clientCAFor (--client-ca-file)', () => {
   it('without the flag, the kubeconfig\'s cluster CA; with it, the file\'s', () => {
     expect(clientCAFor('', 'CLUSTER CA')).toBe('CLUSTER CA');
     writeFileSync(join(dir, 'ca.crt'), pem);
-    expect(clientCAFor(join(dir, 'ca.crt'), 'CLUSTER CA')).toBe(pem);
+    expect((clientCAFor(join(dir, 'ca.crt'), 'CLUSTER CA') as DynamicClientCA).current()).toBe(pem);
   });
 
   it('a file that is missing or holds no certificate is an error in Go\'s words', () => {
     expect(() => clientCAFor(join(dir, 'nope.crt'), undefined)).toThrow(`open ${join(dir, 'nope.crt')}: no such file or directory`);
     writeFileSync(join(dir, 'empty.crt'), 'not a certificate\n');
-    expect(() => clientCAFor(join(dir, 'empty.crt'), undefined)).toThrow('data does not contain any valid RSA or ECDSA certificates');
+    expect(() => clientCAFor(join(dir, 'empty.crt'), undefined)).toThrow(`error loading CA bundle for "client-ca-bundle::${join(dir, 'empty.crt')}": data does not contain any valid RSA or ECDSA certificates`);
   });
 });

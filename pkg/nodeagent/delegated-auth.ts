@@ -7,7 +7,7 @@
 // /stats/..., nodes/log for /logs/..., nodes/proxy for the rest, with the HTTP method's verb.
 // Answers are cached as the kubelet caches them (authenticated 2 min, authorized 5 min, denied 30 s).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { DynamicClientCA } from './client-ca.js';
 import type { TLSSocket } from 'node:tls';
 
 /** POSTs a review object to the apiserver and returns the answer. */
@@ -50,23 +50,14 @@ export function bearerToken(authorization: string | undefined): string {
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 /**
- * The CA whose client certificates the agent believes: --client-ca-file's, read as the kubelet's
- * BuildAuthn loads it (NewDynamicCAContentFromFile: Go's 'open FILE: no such file or directory',
- * the cert pool's 'data does not contain any valid RSA or ECDSA certificates'), else the cluster
- * CA of its kubeconfig, as kubeadm points every kubelet's clientCAFile at the cluster CA.
+ * The CA whose client certificates the agent believes: --client-ca-file's (or the config file's
+ * authentication.x509.clientCAFile), loaded and then kept up to date as the kubelet's BuildAuthn
+ * loads it (client-ca.ts: Go's 'open FILE: no such file or directory', 'error loading CA bundle
+ * for "client-ca-bundle::FILE": data does not contain any valid RSA or ECDSA certificates'), else
+ * the cluster CA of its kubeconfig, as kubeadm points every kubelet's clientCAFile at the cluster CA.
  */
-export function clientCAFor(file: string, kubeconfigCA: string | undefined): string | undefined {
-  if (!file) return kubeconfigCA;
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new Error(`open ${file}: ${why}`, { cause: e });
-  }
-  if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new Error('data does not contain any valid RSA or ECDSA certificates');
-  return pem;
+export function clientCAFor(file: string, kubeconfigCA: string | undefined): DynamicClientCA | string | undefined {
+  return file ? new DynamicClientCA(file) : kubeconfigCA;
 }
 
 /**

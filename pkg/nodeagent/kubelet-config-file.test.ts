@@ -52,6 +52,18 @@ serializeImagePulls: false
     expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: "yes"\n'))).toThrow('cannot unmarshal string into Go struct field KubeletConfiguration.rotateCertificates of type bool');
   });
 
+  it('reads authentication.x509.clientCAFile into --client-ca-file (relative to the file, as kubeadm writes an absolute one); anonymous and webhook are left alone', () => {
+    const kubeadm = ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'authentication:', '  anonymous:', '    enabled: false', '  webhook:', '    cacheTTL: 0s', '    enabled: true', '  x509:', '    clientCAFile: /etc/kubernetes/pki/ca.crt', ''].join('\n');
+    const cfg = loadKubeletConfigFile('/var/lib/kubelet/config.yaml', file(kubeadm));
+    expect(cfg.flags).toEqual({ 'client-ca-file': '/etc/kubernetes/pki/ca.crt' });
+    expect(cfg.ignored).toEqual(['authentication.anonymous', 'authentication.webhook']);
+    expect(loadKubeletConfigFile('/etc/k/config.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: {x509: {clientCAFile: pki/ca.crt}}\n')).flags).toEqual({ 'client-ca-file': '/etc/k/pki/ca.crt' });
+    // (an empty one sets nothing: the flag's default stays)
+    expect(loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: {x509: {clientCAFile: ""}}\n')).flags).toEqual({});
+    expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: {x509: {clientCAFile: 3}}\n'))).toThrow('cannot unmarshal number into Go struct field KubeletX509Authentication.authentication.x509.clientCAFile of type string');
+    expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: [x509]\n'))).toThrow('cannot unmarshal array into Go struct field KubeletConfiguration.authentication of type v1beta1.KubeletAuthentication');
+  });
+
   it('leaves the flags given on the command line as they are', () => {
     const flags: Record<string, unknown> = { 'system-reserved': ['cpu=100m'], 'max-pods': 110, 'eviction-hard': ['memory.available<100Mi'] };
     const cfg = loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nsystemReserved: {cpu: "1"}\nmaxPods: 20\n'));

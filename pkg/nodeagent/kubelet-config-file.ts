@@ -4,7 +4,8 @@
 // are left alone (logged), as the rest of the kubelet's configuration is not the agent's. As in
 // 1.32, a map the file gives replaces the flag's whole default: evictionHard with one signal has
 // no thresholds for the others (mergeDefaultEvictionSettings came after 1.32). Relative paths
-// (staticPodPath) are taken from the file's directory, as resolveRelativePaths does.
+// (staticPodPath, authentication.x509.clientCAFile) are taken from the file's directory, as
+// resolveRelativePaths does.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
@@ -114,6 +115,10 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
       settings[field] = value as number | string;
       continue;
     }
+    if (field === 'authentication') {
+      authentication(value, abs, flags, ignored, fail);
+      continue;
+    }
     const f = FIELDS[field];
     if (!f) {
       ignored.push(field);
@@ -165,6 +170,38 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
     }
   }
   return { flags, ignored, settings };
+}
+
+/**
+ * authentication (KubeletAuthentication): x509.clientCAFile sets --client-ca-file, relative to the
+ * file's directory as resolveRelativePaths takes it; anonymous and webhook are not the agent's
+ * settings (its port takes the node's token, client certificates and reviewed tokens) and are
+ * left alone, each reported by its path.
+ */
+function authentication(value: unknown, abs: string, flags: KubeletConfigFile['flags'], ignored: string[], fail: (msg: string) => Error): void {
+  if (value === null || value === undefined) return;
+  const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v);
+  const object = (v: unknown, field: string, type: string) => {
+    if (typeof v !== 'object' || Array.isArray(v)) throw fail(`failed to decode: json: cannot unmarshal ${typeOf(v)} into Go struct field KubeletConfiguration.${field} of type v1beta1.${type}`);
+    return v as Record<string, unknown>;
+  };
+  const authn = object(value, 'authentication', 'KubeletAuthentication');
+  for (const [k, v] of Object.entries(authn)) {
+    if (k !== 'x509') {
+      ignored.push(`authentication.${k}`);
+      continue;
+    }
+    if (v === null || v === undefined) continue;
+    for (const [xk, xv] of Object.entries(object(v, 'authentication.x509', 'KubeletX509Authentication'))) {
+      if (xk !== 'clientCAFile') {
+        ignored.push(`authentication.x509.${xk}`);
+        continue;
+      }
+      if (xv === null || xv === undefined) continue;
+      if (typeof xv !== 'string') throw fail(`failed to decode: json: cannot unmarshal ${typeOf(xv)} into Go struct field KubeletX509Authentication.authentication.x509.clientCAFile of type string`);
+      if (xv) flags['client-ca-file'] = isAbsolute(xv) ? xv : join(dirname(abs), xv);
+    }
+  }
 }
 
 /** The flags named on the command line (--name, --name=value), which win over the config file. */

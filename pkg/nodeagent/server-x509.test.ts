@@ -3,10 +3,10 @@
 // system:masters) is the user CN names, with its O groups and system:authenticated, and is
 // authorized by a SubjectAccessReview like any other user; a certificate of another CA is not
 // believed. Streams (exec, attach, port-forward) meet the same checks.
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKubeletClientCert, ensurePki } from '../apiserver/pki.js';
 import type { NodeAgent } from './agent.js';
 import { startAgentServer } from './server.js';
+import { DynamicClientCA } from './client-ca.js';
 
 let server: Server;
 let dir: string;
@@ -90,5 +91,46 @@ describe('client certificates on the agent\'s HTTPS port', () => {
   it('streams take the certificate too: exec reaches the agent, which has no such container', async () => {
     expect(await upgrade('/exec/default/p/main?command=true&stdout=true', client)).toMatch(/^HTTP\/1\.1 404 Not Found\r\n\r\ncontainer not found \("main"\)/);
     expect(await upgrade('/exec/default/p/main?command=true&stdout=true', stranger)).toMatch(/^HTTP\/1\.1 401 Unauthorized/);
+  });
+});
+
+describe('a --client-ca-file that changes (dynamiccertificates)', () => {
+  it('the agent believes the new bundle once it is reloaded, on new connections and on ones kept alive from before', async () => {
+    const caFile = join(dir, 'client-ca.crt');
+    writeFileSync(caFile, readFileSync(join(dir, 'cluster', 'pki', 'ca.crt'), 'utf8'));
+    const ca = new DynamicClientCA(caFile);
+    const agent = { cfg: { nodeName: 'n1' }, runtime: {}, workers: new Map() } as unknown as NodeAgent;
+    const reloading = await startAgentServer(agent, {
+      host: '127.0.0.1',
+      port: 0,
+      token: '',
+      dataDir: join(dir, 'agent2'),
+      nodeIP: '127.0.0.1',
+      clientCA: ca,
+      reviews: async (path) => ({ status: path.endsWith('/tokenreviews') ? { authenticated: false } : { allowed: true } }),
+    });
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const at = (pair: { cert: string; key: string }, agent?: Agent) =>
+        new Promise<number>((resolve, reject) => {
+          request({ host: '127.0.0.1', port: (reloading.address() as AddressInfo).port, path: '/healthz', rejectUnauthorized: false, ...pair, ...(agent ? { agent } : { agent: false }) }, (res) => {
+            res.resume().on('end', () => resolve(res.statusCode ?? 0));
+          })
+            .on('error', reject)
+            .end();
+        });
+      expect(await at(client, keepAlive)).toBe(200);
+      expect(await at(stranger)).toBe(401);
+      // (the file now holds the other CA only, as when an admin rotates the cluster CA)
+      writeFileSync(caFile, readFileSync(join(dir, 'other', 'pki', 'ca.crt'), 'utf8'));
+      expect(ca.reload()).toBe(true);
+      expect(await at(stranger)).toBe(200);
+      expect(await at(client)).toBe(401);
+      // (the connection verified under the old bundle is checked again at its next request)
+      expect(await at(client, keepAlive)).toBe(401);
+    } finally {
+      keepAlive.destroy();
+      reloading.close();
+    }
   });
 });

@@ -31,6 +31,7 @@ import { healthzResponse } from './healthz.js';
 import { readFile } from 'node:fs/promises';
 import { isHostVethName } from '../network/veth.js';
 import { DelegatedAuth, x509User, type AuthResult, type ReviewPoster } from './delegated-auth.js';
+import { DynamicClientCA } from './client-ca.js';
 import type { TLSSocket } from 'node:tls';
 import { probeRegistry } from './metrics.js';
 import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
@@ -39,8 +40,6 @@ import { readContainerLogsRequest } from './container-logs-request.js';
 
 const log = logger('agent-server');
 
-/** The user of the request's verified client certificate, if any (x509User). */
-const certUser = (req: IncomingMessage) => x509User(req.socket as TLSSocket);
 
 function findWorker(agent: NodeAgent, ns: string, name: string): PodWorker | undefined {
   return [...agent.workers.values()].find((w) => w.pod.metadata?.namespace === ns && w.pod.metadata?.name === name);
@@ -89,13 +88,27 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
   });
 }
 
-export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string }): Promise<Server> {
+export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string | DynamicClientCA }): Promise<Server> {
   const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
   // Other callers than the apiserver (Prometheus with a service account's token) are reviewed by it.
   const auth = new DelegatedAuth(agent.cfg.nodeName, opts.token, opts.reviews ?? (() => Promise.reject(new Error('no apiserver to review tokens with'))));
   // (--client-ca-file: a client certificate is asked for, and one this CA signed names its user)
-  const clientAuth = opts.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCA } : {};
+  const dynamicCA = opts.clientCA instanceof DynamicClientCA ? opts.clientCA : undefined;
+  const caPem = opts.clientCA instanceof DynamicClientCA ? opts.clientCA.current() : opts.clientCA;
+  const clientAuth = caPem ? { requestCert: true, rejectUnauthorized: false, ca: caPem } : {};
+  /** The bundle generation each connection's handshake was verified under. */
+  const verifiedUnder = new WeakMap<TLSSocket, number>();
+  /**
+   * The user of the request's verified client certificate, if any (x509User). The kubelet
+   * verifies at each request with the bundle of the moment: a connection made under an older
+   * bundle is believed only if the current one signed its certificate.
+   */
+  const certUser = (req: IncomingMessage) => {
+    const socket = req.socket as TLSSocket;
+    if (dynamicCA && socket.authorized && verifiedUnder.get(socket) !== dynamicCA.generation && !dynamicCA.verifies(socket.getPeerCertificate().raw)) return undefined;
+    return x509User(socket);
+  };
   const server = createServer({ cert: pki.cert, key: pki.key, ...clientAuth }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://agent');
@@ -186,6 +199,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       res.end();
     });
   });
+  if (dynamicCA) {
+    server.on('secureConnection', (socket: TLSSocket) => verifiedUnder.set(socket, dynamicCA.generation));
+    // (new handshakes verify against the new bundle)
+    dynamicCA.onChange((ca) => server.setSecureContext({ cert: pki.cert, key: pki.key, ca }));
+  }
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => STREAM_PROTOCOLS.find((x) => p.has(x)) ?? false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://agent');

@@ -11,6 +11,9 @@ const bin = join(__dirname, '../../dist/cmd/nodeagent/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'tsk-agent-flags-'));
 const kubeconfig = join(dir, 'kubelet.conf');
 writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+// (kubeadm's config.yaml names the client CA in authentication.x509.clientCAFile)
+const kubeletConfig = join(dir, 'config.yaml');
+writeFileSync(kubeletConfig, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  x509:\n    clientCAFile: /nonexistent/pki/ca.crt\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function agent(args: string[]): Promise<{ code: number; err: string }> {
@@ -49,7 +52,8 @@ describe('node agent eviction flags', () => {
     [['--bootstrap-kubeconfig=/nonexistent/bootstrap-kubelet.conf', '--kubeconfig=/nonexistent/kubelet.conf', '--cert-dir=/nonexistent/pki'], 'failed to run Kubelet: unable to load bootstrap kubeconfig: kubeconfig /nonexistent/bootstrap-kubelet.conf: ENOENT'],
     // (the client CA the agent's HTTPS port believes, loaded as the kubelet's BuildAuthn loads it)
     [[`--kubeconfig=${kubeconfig}`, '--client-ca-file=/nonexistent/ca.crt'], 'open /nonexistent/ca.crt: no such file or directory'],
-    [[`--kubeconfig=${kubeconfig}`, `--client-ca-file=${kubeconfig}`], 'data does not contain any valid RSA or ECDSA certificates'],
+    [[`--kubeconfig=${kubeconfig}`, `--client-ca-file=${kubeconfig}`], `error loading CA bundle for \\"client-ca-bundle::${kubeconfig}\\": data does not contain any valid RSA or ECDSA certificates`],
+    [[`--kubeconfig=${kubeconfig}`, `--config=${kubeletConfig}`], 'open /nonexistent/pki/ca.crt: no such file or directory'],
   ])('%j exits 1', async (args, message) => {
     const r = await agent(args);
     expect(r.code).toBe(1);
