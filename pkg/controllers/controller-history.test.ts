@@ -1,6 +1,8 @@
 // Revision history of DaemonSets and StatefulSets: what a new ControllerRevision holds.
 import { describe, expect, it } from 'vitest';
-import { newRevision, templateOf, type HistoryOwner } from './controller-history.js';
+import type { ApiClient } from '../client/api-client.js';
+import type { Informer } from '../client/informer.js';
+import { newRevision, syncHistory, templateOf, type CR, type HistoryOwner } from './controller-history.js';
 
 const owner = (annotations?: Record<string, string>): HistoryOwner => ({
   kind: 'StatefulSet',
@@ -32,5 +34,34 @@ describe('newRevision', () => {
     const cr = newRevision(o, 'web-abc', 'abc', 1);
     o.obj.metadata!.annotations!.a = '2';
     expect(cr.metadata?.annotations).toEqual({ a: '1' });
+  });
+});
+
+describe('syncHistory', () => {
+  it("takes a revision of the same template spelled with Go's omitempty empties for the template's own: no new revision", async () => {
+    const o = owner();
+    // (stored before the apiserver dropped a template's name: "" and annotations: {})
+    const old = newRevision(o, 'web-oldhash', 'oldhash', 1);
+    (old.data as { spec: { template: { metadata: Record<string, unknown> } } }).spec.template.metadata = { name: '', annotations: {}, labels: { app: 'web' } };
+    old.metadata!.uid = 'rev-uid';
+    const calls: string[] = [];
+    const client = {
+      async create(_r: unknown, _ns: unknown, obj: CR) {
+        calls.push(`create ${obj.metadata?.name}`);
+        return obj;
+      },
+      async patch(_r: unknown, _ns: unknown, name: string) {
+        calls.push(`patch ${name}`);
+        return old;
+      },
+      async delete(_r: unknown, _ns: unknown, name: string) {
+        calls.push(`delete ${name}`);
+      },
+    } as unknown as ApiClient;
+    const revisions = { list: () => [old] } as unknown as Informer<CR>;
+    const h = await syncHistory(client, revisions, o, () => true);
+    expect(calls).toEqual([]);
+    expect(h.hash).toBe('oldhash');
+    expect(h.update).toBe(old);
   });
 });

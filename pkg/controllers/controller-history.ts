@@ -8,7 +8,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { ControllerRevisions, StatusError } from '../client/rest-client.js';
 import { claimObjects, controllerRefTo, selectorMatches } from './controller-ref.js';
-import { computeHash } from './deployment-util.js';
+import { computeHash, equalIgnoreHash } from './deployment-util.js';
 
 export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 
@@ -50,10 +50,19 @@ export async function syncHistory(client: ApiClient, revisions: Informer<CR>, ow
   claimed.sort((a, b) => revisionNumber(a) - revisionNumber(b));
   // (a StatefulSet's status always has a collisionCount, 0 until a collision: 0 hashes as none,
   // so that revisions keep their names whether or not the count was written yet)
-  const hash = computeHash(o.spec?.template, o.status?.collisionCount || undefined);
-  const name = `${o.metadata!.name}-${hash}`;
+  let hash = computeHash(o.spec?.template, o.status?.collisionCount || undefined);
+  let name = `${o.metadata!.name}-${hash}`;
   const max = claimed.reduce((m, r) => Math.max(m, revisionNumber(r)), 0);
   let update = claimed.find((r) => r.metadata?.name === name);
+  // A revision of the same template hashed from another spelling of it (stored before the
+  // apiserver dropped Go's omitempty empties) is that template's revision still, as
+  // history.FindEqualRevisions finds it by Semantic.DeepEqual: no new revision, no rollout.
+  const same = update ? undefined : [...claimed].reverse().find((r) => r.metadata?.labels?.[CONTROLLER_REVISION_HASH] && equalIgnoreHash(templateOf(r), o.spec?.template));
+  if (same) {
+    update = same;
+    hash = same.metadata!.labels![CONTROLLER_REVISION_HASH]!;
+    name = same.metadata!.name!;
+  }
   if (update && revisionNumber(update) < max) {
     update = await client.patch<CR>(ControllerRevisions, ns, name, { revision: max + 1 }, 'merge');
     claimed.splice(claimed.findIndex((r) => r.metadata?.name === name), 1, update);

@@ -22,6 +22,15 @@ describe('computeHash', () => {
     expect(u.computeHash(template('busybox:1'), 1)).not.toBe(a);
   });
 
+  it("sees no difference in what Go's omitempty drops (a template's name: \"\", annotations: {}, a zero host port)", () => {
+    const spelled: PodTemplateSpec = { metadata: { name: '', annotations: {}, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'a', ports: [{ containerPort: 80, hostPort: 0 }], stdin: false }] } };
+    const clean: PodTemplateSpec = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'a', ports: [{ containerPort: 80 }] }] } };
+    expect(u.equalIgnoreHash(spelled, clean)).toBe(true);
+    expect(u.computeHash(spelled)).toBe(u.computeHash(clean));
+    expect(spelled.metadata).toEqual({ name: '', annotations: {}, labels: { app: 'web' } });
+    expect(u.equalIgnoreHash(spelled, { ...clean, metadata: { name: 'x', labels: { app: 'web' } } })).toBe(false);
+  });
+
   it('equalIgnoreHash ignores the pod-template-hash label only', () => {
     const withHash = template('x');
     withHash.metadata!.labels![u.POD_TEMPLATE_HASH] = 'abc';

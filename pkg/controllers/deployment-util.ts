@@ -4,6 +4,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, KubeObject, PodTemplateSpec, ReplicaSet } from '../api/types.js';
 import { REPLICA_FAILURE } from './replica-manager.js';
 import { scaledValue, type IntOrString } from '../api/int-or-percent.js';
+import { omitEmptyFields } from '../api/omitempty.js';
 
 export type D = Deployment & KubeObject;
 export type RS = ReplicaSet & KubeObject;
@@ -48,9 +49,21 @@ function safeEncode(s: string): string {
   return Array.from(s, (c) => alphabet[c.charCodeAt(0) % alphabet.length]).join('');
 }
 
+/**
+ * A template as its Go struct holds it (omitEmptyFields): what Go's omitempty drops (a `name: ""`,
+ * a `hostPort: 0`, an empty map) is no difference, as apiequality.Semantic.DeepEqual and the
+ * hash of the Go value do not see one, so a template stored before the apiserver dropped them
+ * matches the same template stored after.
+ */
+function goTemplate(t: PodTemplateSpec | undefined): PodTemplateSpec {
+  const c = structuredClone(t ?? {});
+  omitEmptyFields('PodTemplateSpec', c);
+  return c;
+}
+
 /** ComputeHash: a stable hash of the template (and the collision count, when there is one). */
 export function computeHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
-  let h = fnv32a(stableJson(template ?? {}));
+  let h = fnv32a(stableJson(goTemplate(template)));
   if (collisionCount !== undefined && collisionCount !== null) {
     const buf = Buffer.alloc(4);
     buf.writeUInt32LE(collisionCount >>> 0);
@@ -62,7 +75,7 @@ export function computeHash(template: PodTemplateSpec | undefined, collisionCoun
 /** EqualIgnoreHash: two templates equal once the pod-template-hash label is ignored. */
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   const strip = (t: PodTemplateSpec | undefined) => {
-    const c = structuredClone(t ?? {});
+    const c = goTemplate(t);
     if (c.metadata?.labels) {
       delete c.metadata.labels[POD_TEMPLATE_HASH];
       if (!Object.keys(c.metadata.labels).length) delete c.metadata.labels;
