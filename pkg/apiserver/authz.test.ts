@@ -36,6 +36,9 @@ describe('node authorizer', () => {
     expect(await decide({ verb: 'create', group: '', resource: 'pods', namespace: 'a' })).toEqual({ allowed: true });
     expect(await decide(pods('update'))).toEqual({ allowed: false, reason: '' });
     expect(await decide(pods('create', 'exec'))).toEqual({ allowed: false, reason: '' });
+    // (evictions too, the kubelet's node-pressure eviction: NodeRestriction keeps them to its own pods)
+    expect(await decide(pods('create', 'eviction'))).toEqual({ allowed: true });
+    expect(await decide(pods('delete', 'eviction'))).toEqual({ allowed: false, reason: '' });
     expect(await decide(pods('create', 'binding'))).toEqual({ allowed: false, reason: '' });
   });
 

@@ -125,13 +125,14 @@ async function nodeRules(node: string, a: Attributes, load: () => Promise<KubeOb
       // (the kubelet's own certificate rotation; NodeRestriction admission keeps a node's CSRs to its own name)
       return a.group === 'certificates.k8s.io' && a.verb === 'create' && !a.subresource ? allow : deny('');
     case 'pods':
-      // As the Node authorizer's authorizePod: creates (mirror pods) and deletes, and status
-      // writes, whichever pod they name; NodeRestriction admission then keeps a node to the pods
-      // bound to it ('node "n1" can only delete pods with spec.nodeName set to itself'). Anything
-      // else is refused with no reason. (Eviction, which 1.32 allows with NodeRestriction's check
-      // of the pod's node, stays refused: tskube's NodeRestriction does not check evictions.)
+      // As the Node authorizer's authorizePod and the system:node rules: creates (mirror pods)
+      // and deletes, status writes and evictions (the kubelet's node-pressure eviction), whichever
+      // pod they name; NodeRestriction admission then keeps a node to the pods bound to it ('node
+      // "n1" can only delete pods with spec.nodeName set to itself', 'node n1 can only evict pods
+      // with spec.nodeName set to itself'). Anything else is refused with no reason.
       if (!a.subresource && (a.verb === 'create' || a.verb === 'delete')) return allow;
       if (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch')) return allow;
+      if (a.subresource === 'eviction' && a.verb === 'create') return allow;
       return deny('');
     default:
       return deny('');

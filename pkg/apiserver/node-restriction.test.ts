@@ -5,7 +5,7 @@ import { validateMirrorPodAnnotationUpdate, validateMirrorPodCreate } from '../a
 import { formatFieldError } from '../api/field-error.js';
 import type { Pod } from '../api/types.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
-import { claimStatusRefusal, nodeCSRRefusal, nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
+import { claimStatusRefusal, nodeCSRRefusal, nodeEvictionRefusal, nodePodCreateRefusal, nodeWriteRefusal, podWriteRefusal } from './node-restriction.js';
 import { ServiceAccountAdmission } from './service-account-admission.js';
 
 const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'u1', controller: true };
@@ -52,6 +52,18 @@ describe('NodeRestriction: pod deletes and status writes by a node (admitPod, ad
     expect(podWriteRefusal('n1', 'DELETE', undefined, undefined, on(''))).toBe('node "n1" can only delete pods with spec.nodeName set to itself');
     expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n2'), on('n2'))).toBe('node "n1" can only update pod status for pods with spec.nodeName set to itself');
     expect(podWriteRefusal('n1', 'UPDATE', 'status', on('n1', { a: 'b' }), on('n1'))).toBe('node "n1" cannot update labels through pod status');
+  });
+});
+
+describe('NodeRestriction: evictions by a node (admitPodEviction)', () => {
+  const bound = (nodeName: string) => ({ metadata: { name: 'p' }, spec: { nodeName, containers: [] } }) as Pod;
+  it('admits the eviction of a pod bound to the node only, with Kubernetes\' words', () => {
+    expect(nodeEvictionRefusal('n1', 'p', bound('n1'))).toBeUndefined();
+    expect(nodeEvictionRefusal('n1', 'p', bound('n2'))).toBe('node n1 can only evict pods with spec.nodeName set to itself');
+    expect(nodeEvictionRefusal('n1', 'p', { metadata: { name: 'p' } } as Pod)).toBe('node n1 can only evict pods with spec.nodeName set to itself');
+    expect(nodeEvictionRefusal('n1', '', undefined)).toBe('could not determine pod from request data');
+    const missing = nodeEvictionRefusal('n1', 'gone', undefined);
+    expect(missing).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "gone" not found' });
   });
 });
 

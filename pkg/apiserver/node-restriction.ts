@@ -12,7 +12,8 @@
 // resources of expansion recovery) may change.
 // Pod deletes and status writes (admitPod's Delete, admitPodStatus): only of pods bound to the
 // node, and a status write may not change the pod's labels (the Node authorizer lets these
-// through for any pod, leaving the pod's node to this plugin).
+// through for any pod, leaving the pod's node to this plugin). Evictions (admitPodEviction): only
+// of pods bound to the node.
 import { csrCommonName } from '../api/csr-common-name.js';
 import { isMirrorPod, MIRROR_POD_ANNOTATION } from '../api/mirror-pods.js';
 import { forbiddenNodeLabels } from '../api/node-labels.js';
@@ -75,6 +76,17 @@ export function podWriteRefusal(node: string, operation: string, subresource: st
   // (labels.Equals: nil and empty are the same)
   if (!isDeepStrictEqual(obj?.metadata?.labels ?? {}, old?.metadata?.labels ?? {})) return `node "${node}" cannot update labels through pod status`;
   return undefined;
+}
+
+/**
+ * admitPodEviction: a node may evict only a pod bound to itself, named by the request (the URL's
+ * name; the Eviction's own when that is empty). A pod that is not there is its NotFound, as the
+ * pod lister's Get answers. Undefined when it may.
+ */
+export function nodeEvictionRefusal(node: string, podName: string, pod: Pod | undefined): string | ApiError | undefined {
+  if (!podName) return 'could not determine pod from request data';
+  if (!pod) return new ApiError(404, 'NotFound', `pods "${podName}" not found`, { name: podName, kind: 'pods' });
+  return pod.spec?.nodeName === node ? undefined : `node ${node} can only evict pods with spec.nodeName set to itself`;
 }
 
 /**

@@ -161,6 +161,23 @@ describe('node authorization', () => {
     expect(await code(n1.list(Pods, 'default'))).toBe(200);
   });
 
+  it('a node evicts the pods bound to it, and only those (the Node authorizer, NodeRestriction\'s admitPodEviction)', async () => {
+    const n1 = cp.nodeClient('n1');
+    for (const name of ['evict-n1', 'evict-n2']) await cp.admin.create(Pods, 'default', pod(name));
+    await cp.admin.bind('default', 'evict-n1', 'n1');
+    await cp.admin.bind('default', 'evict-n2', 'n2');
+    const evict = (name: string) => n1.request(`${n1.path(Pods, 'default')}/${name}/eviction`, { method: 'POST', body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' } }), contentType: 'application/json' });
+    const other = await evict('evict-n2').catch((x: StatusError) => x);
+    expect([(other as StatusError).code, (other as StatusError).message]).toEqual([403, 'pods "evict-n2" is forbidden: node n1 can only evict pods with spec.nodeName set to itself']);
+    expect((await cp.admin.get(Pods, 'default', 'evict-n2')).metadata?.deletionTimestamp).toBeUndefined();
+    const gone = await evict('no-such-pod').catch((x: StatusError) => x);
+    expect([(gone as StatusError).code, (gone as StatusError).message]).toEqual([404, 'pods "no-such-pod" not found']);
+    await evict('evict-n1');
+    // (a pod bound to a node is deleted gracefully: its agent confirms the delete)
+    expect((await cp.admin.get(Pods, 'default', 'evict-n1')).metadata?.deletionTimestamp).toEqual(expect.any(String));
+    for (const name of ['evict-n1', 'evict-n2']) await cp.admin.delete(Pods, 'default', name, { gracePeriodSeconds: 0 });
+  });
+
   it('the scheduler binds, writes pod status and deletes pods (preemption), but cannot delete nodes', async () => {
     const sched = new RestClient(loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig')));
     try {

@@ -10,7 +10,9 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import { rfc3339Now } from '../../util/time.js';
 import * as errors from '../errors.js';
-import { ApiError } from '../errors.js';
+import { admissionForbidden, ApiError } from '../errors.js';
+import { nodeNameOf } from '../authz.js';
+import { nodeEvictionRefusal } from '../node-restriction.js';
 import { deleteOptionsFrom } from './operations.js';
 import type { DeleteOptions, RequestContext, Store } from './store.js';
 
@@ -62,6 +64,20 @@ async function retryConflicts<T>(cfg: EvictionRetry, retry: boolean, fn: () => P
 }
 
 export async function evictPod(stores: EvictionStores, namespace: string, name: string, eviction: KubeObject, ctx: RequestContext, system: RequestContext, cfg = evictionRetry): Promise<void> {
+  // (NodeRestriction's admitPodEviction, which runs in the create handler's admission before
+  // EvictionREST looks at the Eviction: a node evicts only the pods bound to it)
+  const node = ctx.user && nodeNameOf(ctx.user);
+  if (node) {
+    const podName = name || (eviction.metadata?.name ?? '');
+    const missing = (e: unknown) => {
+      if (e instanceof ApiError && e.code === 404) return undefined;
+      throw e;
+    };
+    const pod = podName ? ((await stores.pods.get(namespace, podName).catch(missing)) as Pod | undefined) : undefined;
+    const why = nodeEvictionRefusal(node, podName, pod);
+    if (why instanceof ApiError) throw why;
+    if (why) throw admissionForbidden('', 'pods', podName, why);
+  }
   if (eviction.kind && eviction.kind !== 'Eviction') throw errors.badRequest(`not a Eviction object: ${eviction.kind}`);
   if (eviction.metadata?.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const body = eviction.deleteOptions as Record<string, unknown> | undefined;
