@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import { warningsOnCreate, warningsOnUpdate } from './warnings.js';
 import { dedupOwnerReferences } from './owner-references.js';
 import { decodeStrict } from '../../api/schema-validate.js';
+import { omitEmptyFields } from '../../api/omitempty.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, encode, Storage, type Holdings, type Versioned, type WriteResult } from '../storage.js';
@@ -184,6 +185,7 @@ export class Store {
     const obj = adopt ? body : clone(body);
     this.checkKind(obj);
     this.decode(obj, ctx);
+    this.throughGoTypes(obj);
     const meta = (obj.metadata ??= {});
     if (r.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -229,6 +231,7 @@ export class Store {
     // (BeforeCreate: the strategy's WarningsOnCreate once the object is valid, dry runs too)
     ctx.warnings.push(...warningsOnCreate(r, obj));
     if (review) await this.admission!.validate(review);
+    this.throughGoTypes(obj);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
@@ -381,6 +384,7 @@ export class Store {
     // A mutator that returns its draft hands over a private copy; anything else is copied.
     const next = out === draft ? out : clone(out);
     this.checkKind(next);
+    this.throughGoTypes(next);
     let meta = (next.metadata ??= {});
     const oldMeta = old.metadata!;
     // Identity and server-owned metadata cannot change.
@@ -436,6 +440,7 @@ export class Store {
     // (BeforeUpdate: the strategy's WarningsOnUpdate; a subresource's strategy has none)
     if (!subresource) ctx.warnings.push(...warningsOnUpdate(r, next, old));
     if (review) await this.admission!.validate(review);
+    this.throughGoTypes(next);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
       await this.dryRunHolding(next, old);
@@ -561,6 +566,16 @@ export class Store {
       failWatch(sink, errors.gone(e.message));
       return () => {};
     }
+  }
+
+  /**
+   * A built-in kind's object as its Go struct leaves it (omitEmptyFields): what a body, a patch,
+   * an applied configuration's merge or our own defaults give null or empty where Go's omitempty
+   * drops it is gone before defaulting, field tracking and validation see it, and again before
+   * it is written. Custom resources are not Go types: their content stays as sent.
+   */
+  private throughGoTypes(obj: KubeObject): void {
+    if (!this.resource.decode) omitEmptyFields(this.resource.typeName, obj);
   }
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */

@@ -1,0 +1,119 @@
+// What kubectl get -o yaml shows of a built-in object as 1.32 shows it: the apiserver decodes a
+// body into the Go struct and encodes it with its json tags, so a null or empty omitempty field
+// the manifest gave (nodeSelector: null, env: [], a template's annotations: {} and name: "") is
+// gone, in what create, update and every kind of patch store, while what Go always writes stays
+// (a template's creationTimestamp: null, a pointer's {} or 0). Strict field
+// validation still refuses an unknown field by name.
+import { describe, expect, it } from 'vitest';
+import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
+
+const k = kubectlControlPlane();
+
+const manifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nulls
+  labels: {}
+  annotations: null
+spec:
+  replicas: 0
+  selector:
+    matchLabels:
+      app: nulls
+    matchExpressions: []
+  template:
+    metadata:
+      name: ""
+      annotations: {}
+      labels:
+        app: nulls
+    spec:
+      nodeSelector: null
+      tolerations: null
+      volumes: []
+      securityContext: {}
+      serviceAccountName: ""
+      containers:
+      - name: c
+        image: busybox
+        env: null
+        envFrom: []
+        args: []
+        ports:
+        - containerPort: 80
+          hostPort: 0
+          name: ""
+        stdin: false
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: nulls
+  annotations: {}
+data: {}
+binaryData: null
+`;
+
+type Obj = Record<string, any>;
+const getJson = async (kind: string, name: string): Promise<Obj> => JSON.parse(await k.kubectl('get', kind, name, '-o', 'json')) as Obj;
+
+describe.skipIf(!hasKubectl)('built-in objects as their Go types leave them', () => {
+  it('kubectl create -f of a manifest with nulls and empties stores and shows what 1.32 shows', async () => {
+    await k.kubectlIn(manifest, 'create', '-f', '-');
+    const yaml = await k.kubectl('get', 'deployment', 'nulls', '-o', 'yaml');
+    for (const gone of ['nodeSelector', 'tolerations', 'volumes:', 'env:', 'envFrom', 'args:', 'hostPort', 'matchExpressions', 'annotations', 'stdin', 'serviceAccountName', 'name: ""', 'labels: {}']) expect(yaml).not.toContain(gone);
+    const d = await getJson('deployment', 'nulls');
+    expect(d.metadata.labels).toBeUndefined();
+    expect(d.spec.replicas).toBe(0);
+    expect(d.spec.selector).toEqual({ matchLabels: { app: 'nulls' } });
+    expect(d.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'nulls' } });
+    expect(d.spec.template.spec.securityContext).toEqual({});
+    const c = d.spec.template.spec.containers[0];
+    expect(c.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
+    expect(Object.keys(c).sort()).toEqual(['image', 'imagePullPolicy', 'name', 'ports', 'terminationMessagePath', 'terminationMessagePolicy']);
+    const cm = await getJson('configmap', 'nulls');
+    expect(Object.keys(cm).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+    expect(cm.metadata.annotations).toBeUndefined();
+  });
+
+  it('kubectl patch (strategic, merge, json), replace and apply --server-side store the same', async () => {
+    await k.kubectl('patch', 'deployment', 'nulls', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{},"containers":[{"name":"c","env":[],"workingDir":""}]}}}}');
+    await k.kubectl('patch', 'deployment', 'nulls', '--type=merge', '-p', '{"spec":{"template":{"spec":{"tolerations":[],"hostAliases":null,"affinity":null}}}}');
+    await k.kubectl('patch', 'deployment', 'nulls', '--type=json', '-p', '[{"op":"add","path":"/spec/template/spec/imagePullSecrets","value":[]},{"op":"add","path":"/spec/template/metadata/annotations","value":{}}]');
+    let d = await getJson('deployment', 'nulls');
+    expect(d.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'nulls' } });
+    for (const gone of ['nodeSelector', 'tolerations', 'hostAliases', 'affinity', 'imagePullSecrets']) expect(d.spec.template.spec).not.toHaveProperty(gone);
+    expect(d.spec.template.spec.containers[0]).not.toHaveProperty('env');
+    expect(d.spec.template.spec.containers[0]).not.toHaveProperty('workingDir');
+    // (none of these changed the template: no new generation)
+    expect(d.metadata.generation).toBe(1);
+
+    d.spec.template.spec.dnsConfig = null;
+    d.spec.template.spec.containers[0].volumeMounts = [];
+    await k.kubectlIn(JSON.stringify(d), 'replace', '-f', '-');
+    d = await getJson('deployment', 'nulls');
+    expect(d.spec.template.spec).not.toHaveProperty('dnsConfig');
+    expect(d.spec.template.spec.containers[0]).not.toHaveProperty('volumeMounts');
+
+    const applied = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: applied
+  labels: {}
+data:
+  a: b
+binaryData: {}
+`;
+    await k.kubectlIn(applied, 'apply', '--server-side', '-f', '-');
+    const cm = await getJson('configmap', 'applied');
+    expect(cm.data).toEqual({ a: 'b' });
+    expect(cm).not.toHaveProperty('binaryData');
+    expect(cm.metadata).not.toHaveProperty('labels');
+  });
+
+  it('still refuses an unknown field by name', async () => {
+    const r = await k.run(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata: null\nbogus: null\n');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('unknown field "bogus"');
+  });
+});
