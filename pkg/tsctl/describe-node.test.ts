@@ -39,6 +39,19 @@ describe('tsctl describe node: pods and allocated resources as kubectl describeN
     expect(nodeNonTerminatedPods('vm')).toBe('spec.nodeName=vm,status.phase!=Succeeded,status.phase!=Failed');
   });
 
+  it("counts an in-place resize's requests as kubectl 1.32's podRequests: the larger of spec and status per resource, the status's when Infeasible; limits the spec's", () => {
+    const resized = (resize: string | undefined, status: Record<string, string>) => {
+      const p = pod('default', resize ?? 'growing', { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '1', memory: '128Mi' } });
+      return { ...p, status: { ...(resize ? { resize } : {}), containerStatuses: [{ name: 'c', resources: { requests: status, limits: { cpu: '2' } } }] } } as unknown as Pod;
+    };
+    const lines = tabwrite(nodeResourceLines(node, [resized(undefined, { cpu: '500m', memory: '32Mi' }), resized('Infeasible', { cpu: '100m' })], now).join('\n')).split('\n');
+    expect(lines.slice(3, 5)).toEqual([
+      '  default             growing       500m (25%)    1 (50%)     64Mi (1%)        128Mi (3%)     2m33s',
+      '  default             Infeasible    100m (5%)     1 (50%)     0 (0%)           128Mi (3%)     2m33s',
+    ]);
+    expect(lines.slice(9, 11)).toEqual(['  cpu                600m (30%)  2 (100%)', '  memory             64Mi (1%)   256Mi (6%)']);
+  });
+
   it('prints roles, taints by effect then key, the Lease, addresses, resources, system info and pods as describeNode', () => {
     expect(nodeRoles({ 'node-role.kubernetes.io/worker': '', 'node-role.kubernetes.io/': 'x', 'kubernetes.io/role': 'worker', 'node-role.kubernetes.io/a': 'ignored' })).toEqual(['a', 'worker']);
     const n = {

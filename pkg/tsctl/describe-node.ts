@@ -2,14 +2,45 @@
 // ./tabwriter.ts: Name, Roles, Labels, Annotations, CreationTimestamp, Taints, Unschedulable,
 // the node's Lease, the Conditions table, Addresses, Capacity, Allocatable, System Info,
 // PodCIDR(s), ProviderID, then describeNodeResource: every pod on the node that has not ended,
-// with its cpu and memory requests and limits (PodRequestsAndLimits, overhead included) and
-// their share of the node's allocatable, and the Allocated resources totals.
+// with its cpu and memory requests and limits (PodRequestsAndLimits, overhead included; an
+// in-place resize's requests as the container status reports them) and their share of the node's
+// allocatable, and the Allocated resources totals.
 import { podTotalsMilli } from '../api/pod-resources.js';
 import { formatMilli, formatQuantity, quantityToMilli, type QuantityFormat } from '../api/quantity.js';
-import type { Lease, Node, Pod, Taint } from '../api/types.js';
+import type { Container, Lease, Node, Pod, Taint } from '../api/types.js';
 import { humanDuration } from '../apiserver/rest/table.js';
 import { annotationLines, labelLines, tabbedField } from './describe-meta.js';
 import { rfc1123z } from './describe-pod.js';
+
+type Requests = Record<string, string>;
+
+/** Per resource the larger of two request lists, as kubectl's max() takes them (the second on a tie). */
+function maxRequests(spec: Requests, status: Requests): Requests {
+  const out: Requests = { ...spec };
+  for (const [k, v] of Object.entries(status)) if (out[k] === undefined || quantityToMilli(out[k]!) <= quantityToMilli(v)) out[k] = v;
+  return out;
+}
+
+/**
+ * The pod with each app container's requests as kubectl 1.32's podRequests counts them for an
+ * in-place resize (staging/src/k8s.io/kubectl/pkg/util/resource PodRequestsAndLimits): where the
+ * container's status reports resources, the larger of spec and status per resource, or the
+ * status's alone when the resize is Infeasible. Limits are the spec's (podLimits).
+ */
+export function resizeAwareRequests(pod: Pod): Pod {
+  const statuses = new Map((pod.status?.containerStatuses ?? []).map((cs) => [cs.name, cs]));
+  const infeasible = (pod.status as { resize?: string } | undefined)?.resize === 'Infeasible';
+  let changed = false;
+  const containers = (pod.spec?.containers ?? []).map((c): Container => {
+    const actual = (statuses.get(c.name) as { resources?: { requests?: Requests } } | undefined)?.resources;
+    if (!actual) return c;
+    changed = true;
+    const spec = (c.resources?.requests ?? {}) as Requests;
+    const status = actual.requests ?? {};
+    return { ...c, resources: { ...c.resources, requests: infeasible ? { ...status } : maxRequests(spec, status) } };
+  });
+  return changed ? { ...pod, spec: { ...pod.spec!, containers } } : pod;
+}
 
 /** The field selector kubectl lists a node's pods with: bound to it, not Succeeded or Failed. */
 export const nodeNonTerminatedPods = (node: string) => `spec.nodeName=${node},status.phase!=Succeeded,status.phase!=Failed`;
@@ -126,7 +157,7 @@ export function nodeResourceLines(node: Node, pods: Pod[], now = Date.now()): st
     '  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---',
   ];
   for (const p of pods) {
-    const req = podTotalsMilli(p, 'requests', { overhead: true });
+    const req = podTotalsMilli(resizeAwareRequests(p), 'requests', { overhead: true });
     const lim = podTotalsMilli(p, 'limits', { overhead: true });
     const cell = (r: string, t: Map<string, number>) => share(r, t.get(r) ?? 0, allocMilli(r), formatOf([p], r));
     const created = p.metadata?.creationTimestamp;
@@ -134,7 +165,7 @@ export function nodeResourceLines(node: Node, pods: Pod[], now = Date.now()): st
   }
   const totals = (which: 'requests' | 'limits') => {
     const sum = new Map<string, number>();
-    for (const p of pods) for (const [r, v] of podTotalsMilli(p, which, { overhead: true })) sum.set(r, (sum.get(r) ?? 0) + v);
+    for (const p of pods) for (const [r, v] of podTotalsMilli(which === 'requests' ? resizeAwareRequests(p) : p, which, { overhead: true })) sum.set(r, (sum.get(r) ?? 0) + v);
     return sum;
   };
   const reqs = totals('requests');
