@@ -50,6 +50,8 @@ export const API_KINDS: KindInfo[] = [
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', resource: 'validatingadmissionpolicies', namespaced: false, typeName: 'ValidatingAdmissionPolicy', subresources: ['status'] },
   { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', resource: 'validatingadmissionpolicybindings', namespaced: false, typeName: 'ValidatingAdmissionPolicyBinding', subresources: [] },
   { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests', namespaced: false, typeName: 'CertificateSigningRequest', subresources: ['status'] },
+  { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'FlowSchema', resource: 'flowschemas', namespaced: false, typeName: 'FlowSchema', subresources: ['status'] },
+  { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'PriorityLevelConfiguration', resource: 'prioritylevelconfigurations', namespaced: false, typeName: 'PriorityLevelConfiguration', subresources: ['status'] },
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, typeName: 'PriorityClass', subresources: [] },
   { group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false, typeName: 'RuntimeClass', subresources: [] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', namespaced: true, typeName: 'EndpointSlice', subresources: [] },
@@ -98,6 +100,8 @@ const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding)(List)?$|^
 const SCHEDULING_TYPES = new Set(['PriorityClass', 'PriorityClassList']);
 // node-runtimeclass.proto: node.k8s.io/v1.
 const NODE_TYPES = new Set(['RuntimeClass', 'RuntimeClassList', 'Overhead', 'Scheduling']);
+// flowcontrol.proto: flowcontrol.apiserver.k8s.io/v1 (FlowSubject is its Subject, apart from RBAC's).
+const FLOWCONTROL_TYPES = /^(FlowSchema(List|Spec|Status|Condition)?|PriorityLevelConfiguration(List|Spec|Status|Condition|Reference)?|FlowDistinguisherMethod|PolicyRulesWithSubjects|(User|Group|ServiceAccount)Subject|(Non)?ResourcePolicyRule|(Limited|Exempt)PriorityLevelConfiguration|LimitResponse|QueuingConfiguration)$/;
 const CERTIFICATES_TYPES = /^CertificateSigningRequest(List|Spec|Status|Condition)?$/;
 // admissionregistration.proto: every message is admissionregistration.k8s.io/v1.
 const ADMISSIONREGISTRATION_TYPES = /^((Validating|Mutating)Webhook(Configuration(List)?)?|ServiceReference|WebhookClientConfig|RuleWithOperations|MatchCondition)$/;
@@ -131,6 +135,8 @@ export function definitionName(typeName: string): string {
   if (RBAC_TYPES.test(typeName)) return `io.k8s.api.rbac.v1.${typeName}`;
   if (SCHEDULING_TYPES.has(typeName)) return `io.k8s.api.scheduling.v1.${typeName}`;
   if (NODE_TYPES.has(typeName)) return `io.k8s.api.node.v1.${typeName}`;
+  if (FLOWCONTROL_TYPES.test(typeName)) return `io.k8s.api.flowcontrol.v1.${typeName}`;
+  if (typeName === 'FlowSubject') return 'io.k8s.api.flowcontrol.v1.Subject';
   if (CERTIFICATES_TYPES.test(typeName)) return `io.k8s.api.certificates.v1.${typeName}`;
   if (ADMISSIONREGISTRATION_TYPES.test(typeName) || ADMISSION_POLICY_TYPES.test(typeName)) return `io.k8s.api.admissionregistration.v1.${typeName}`;
   // The proto package has one EndpointPort (core/v1); discovery's is EndpointSlicePort here.

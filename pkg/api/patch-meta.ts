@@ -97,6 +97,9 @@ export const PATCH_META: Record<string, Record<string, PatchMeta>> = {
     selector: { strategy: 'replace' },
   },
   PodDisruptionBudgetStatus: { conditions: MERGE_BY_TYPE },
+  // flowcontrol.apiserver.k8s.io/v1: conditions merge by type (`+listType=map +listMapKey=type`).
+  FlowSchemaStatus: { conditions: MERGE_BY_TYPE },
+  PriorityLevelConfigurationStatus: { conditions: MERGE_BY_TYPE },
   ValidatingWebhookConfiguration: { webhooks: MERGE_BY_NAME },
   MutatingWebhookConfiguration: { webhooks: MERGE_BY_NAME },
   ValidatingWebhook: { matchConditions: MERGE_BY_NAME },

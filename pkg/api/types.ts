@@ -338,6 +338,26 @@ export type { PriorityClass, PriorityClassList } from './generated/tskube/api/v1
 export type { RuntimeClass, RuntimeClassList, Overhead, Scheduling } from './generated/tskube/api/v1/node-runtimeclass.js';
 export type { CertificateSigningRequest, CertificateSigningRequestCondition, CertificateSigningRequestList } from './generated/tskube/api/v1/certificates.js';
 export type {
+  FlowSchema,
+  FlowSchemaList,
+  FlowSchemaSpec,
+  FlowSchemaStatus,
+  FlowSchemaCondition,
+  FlowSubject,
+  PolicyRulesWithSubjects,
+  ResourcePolicyRule,
+  NonResourcePolicyRule,
+  PriorityLevelConfiguration,
+  PriorityLevelConfigurationList,
+  PriorityLevelConfigurationSpec,
+  PriorityLevelConfigurationStatus,
+  PriorityLevelConfigurationCondition,
+  LimitedPriorityLevelConfiguration,
+  ExemptPriorityLevelConfiguration,
+  LimitResponse,
+  QueuingConfiguration,
+} from './generated/tskube/api/v1/flowcontrol.js';
+export type {
   MutatingWebhook,
   MutatingWebhookConfiguration,
   MutatingWebhookConfigurationList,

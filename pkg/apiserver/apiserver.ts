@@ -18,6 +18,7 @@ import { formatUsage } from '../api/quota.js';
 import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
+import { ensureFlowcontrolConfiguration, FlowClassifier, updateDanglingConditions, type FlowcontrolStores } from './flowcontrol-config.js';
 import { collectExpiredIdentityLeases, IDENTITY_LEASE_GC_MS, IDENTITY_LEASE_RENEW_MS, IdentityLeaseController, storeIdentityLeaseAccess } from './identity-lease.js';
 import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
@@ -137,6 +138,8 @@ export interface ApiServerConfig {
   identityLeaseRenewIntervalMs: number;
   /** How often expired identity Leases are deleted (IdentityLeaseGCPeriod, 1 h; also once at start). */
   identityLeaseGCIntervalMs: number;
+  /** How often the API Priority and Fairness configuration objects are ensured (the config producer's period, 1 min; also at start). */
+  flowcontrolConfigIntervalMs: number;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -163,6 +166,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   anonymousAuth: true,
   identityLeaseRenewIntervalMs: IDENTITY_LEASE_RENEW_MS,
   identityLeaseGCIntervalMs: IDENTITY_LEASE_GC_MS,
+  flowcontrolConfigIntervalMs: 60_000,
 });
 
 /** The apiserver's own writes (loopback.ts): kube-apiserver's manager and user. Spread with fresh warnings where used. */
@@ -278,6 +282,7 @@ export class ApiServer {
     await this.bootstrapNamespaces();
     await this.trackLegacyTokens();
     await this.bootstrapPriorityClasses();
+    await ensureFlowcontrolConfiguration(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] }));
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
     // (custom resources meet the webhooks too, then quota, as in kube-apiserver)
@@ -334,7 +339,12 @@ export class ApiServer {
       kubeletClientCert,
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
+    const flows = new FlowClassifier(this.flowcontrolStores());
     this.rest = new RestServer({
+      flowControl: (r) => {
+        const m = flows.classify(r);
+        return m && { flowSchemaUID: m.flowSchema.metadata!.uid!, priorityLevelUID: m.priorityLevel.metadata!.uid! };
+      },
       unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path) : false),
       stores: this.stores,
       registry: this.registry,
@@ -553,6 +563,10 @@ export class ApiServer {
       err.details!.causes = [...(err.details!.causes ?? []), { reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }];
       throw err;
     }
+  }
+
+  private flowcontrolStores(): FlowcontrolStores {
+    return { flowschemas: this.store('flowschemas'), prioritylevelconfigurations: this.store('prioritylevelconfigurations') };
   }
 
   /** The system PriorityClasses, created at start when missing (as kube-apiserver's post-start hook). */
@@ -818,6 +832,10 @@ export class ApiServer {
     }, this.config.systemNamespacesIntervalMs);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
     loop(() => this.reconcileKubernetesService(), 10_000);
+    // API Priority and Fairness: the config producer puts the bootstrap objects back each period,
+    // the consumer keeps every FlowSchema's Dangling condition current.
+    loop(() => ensureFlowcontrolConfiguration(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] })), this.config.flowcontrolConfigIntervalMs);
+    loop(() => updateDanglingConditions(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] }), rfc3339Now), 1000);
     // As kube-apiserver's identity lease controller (renewed every 10 s with 4% jitter, as
     // wait.JitterUntil) and its lease garbage collector (at once, then every hour).
     const identityLeases = storeIdentityLeaseAccess(this.store('leases'), () => ({ ...systemCtx, warnings: [] }));

@@ -48,6 +48,7 @@ import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
+import { defaultFlowSchema, defaultPriorityLevelConfiguration, validateFlowSchema, validateFlowSchemaStatus, validatePriorityLevelConfiguration, validatePriorityLevelConfigurationStatus } from '../../api/validation-flowcontrol.js';
 import { defaultCSIDriver, defaultCSINode, defaultCSIStorageCapacity, defaultVolumeAttachment } from '../../api/defaults-storage-csi.js';
 import { validateCSIDriver, validateCSIDriverUpdate, validateCSINode, validateCSINodeUpdate, validateCSIStorageCapacity, validateCSIStorageCapacityUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from '../../api/validation-storage-csi.js';
 import { dropDisabledClaimStatusFields, dropDisabledPodStatusFields } from '../../api/gated-fields.js';
@@ -1020,6 +1021,37 @@ export const priorityclasses = base({
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
 
+/**
+ * flowcontrol.apiserver.k8s.io/v1 (pkg/registry/flowcontrol): cluster-scoped, status cleared on
+ * create and kept on update, generation 1 on create and bumped by a spec change, status written
+ * through /status (the apiserver's own Dangling conditions).
+ */
+function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateStatus: (obj: KubeObject) => FieldError[]): ResourceInfo {
+  return base({
+    name,
+    singularName: name.slice(0, -1),
+    kind,
+    typeName: kind,
+    group: 'flowcontrol.apiserver.k8s.io',
+    namespaced: false,
+    subresources: ['status'],
+    generationChanged: specChanged,
+    prepareForCreate(obj) {
+      delete obj.status;
+      defaults(obj);
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = old.status;
+      defaults(obj);
+    },
+    validate,
+    validateUpdate: (obj) => validate(obj),
+    writable: { status: statusSubresource((obj) => validateStatus(obj)) },
+  });
+}
+export const flowschemas = flowcontrolResource('flowschemas', 'FlowSchema', (o) => defaultFlowSchema(o as never), (o) => validateFlowSchema(o as never), (o) => validateFlowSchemaStatus(o as never));
+export const prioritylevelconfigurations = flowcontrolResource('prioritylevelconfigurations', 'PriorityLevelConfiguration', (o) => defaultPriorityLevelConfiguration(o as never), (o) => validatePriorityLevelConfiguration(o as never), (o) => validatePriorityLevelConfigurationStatus(o as never));
+
 /** node.k8s.io/v1: runtime handlers pods may name; the handler is fixed once created. */
 export const runtimeclasses = base({
   name: 'runtimeclasses',
@@ -1240,7 +1272,7 @@ export const eventsV1: ResourceInfo = {
 };
 
 // (autoscaling/v2 before v1: the first version of a group is its preferred one)
-export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, podtemplates, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
+export const allResources: ResourceInfo[] = [pods, nodes, namespaces, events, leases, podtemplates, configmaps, secrets, serviceaccounts, services, endpoints, endpointslices, replicationcontrollers, replicasets, deployments, daemonsets, statefulsets, controllerrevisions, jobs, cronjobs, priorityclasses, runtimeclasses, flowschemas, prioritylevelconfigurations, limitranges, resourcequotas, networkpolicies, poddisruptionbudgets, horizontalpodautoscalers, horizontalpodautoscalersV1, eventsV1, ingresses, ingressclasses, persistentvolumes, persistentvolumeclaims, storageclasses, csidrivers, csinodes, csistoragecapacities, volumeattachments, roles, clusterroles, rolebindings, clusterrolebindings, validatingwebhookconfigurations, mutatingwebhookconfigurations, validatingadmissionpolicies, validatingadmissionpolicybindings, certificatesigningrequests];
 
 /** Where Kubernetes keeps resources whose etcd prefix is not `/registry/<group/>resource/`. */
 const ETCD_PREFIXES: Record<string, string> = {
@@ -1259,6 +1291,8 @@ const ETCD_PREFIXES: Record<string, string> = {
   csinodes: '/registry/csinodes/',
   csistoragecapacities: '/registry/csistoragecapacities/',
   volumeattachments: '/registry/volumeattachments/',
+  flowschemas: '/registry/flowschemas/',
+  prioritylevelconfigurations: '/registry/prioritylevelconfigurations/',
 };
 
 export function findResource(group: string, version: string, name: string): ResourceInfo | undefined {

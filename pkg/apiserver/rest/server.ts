@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import type { Authorizer } from '../authorizer.js';
+import type { FlowRequest } from '../flowcontrol-config.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
@@ -99,6 +100,8 @@ export interface RestServerDeps {
   issuerDiscovery?: () => { configuration: Record<string, unknown>; jwks: Record<string, unknown> };
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
+  /** API Priority and Fairness: the UIDs of the FlowSchema and priority level a request matches. */
+  flowControl?: (r: FlowRequest) => { flowSchemaUID: string; priorityLevelUID: string } | undefined;
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
   /** Endpoints served without credentials; false (at once, for every other path) when not one of them. */
   unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
@@ -283,6 +286,25 @@ export class RestServer {
   }
 
   /** A non-resource request (discovery, OpenAPI, health, version, metrics) must be allowed its path. */
+  /**
+   * API Priority and Fairness' classification (WithPriorityAndFairness, after authentication and
+   * impersonation, before authorization): the UIDs of the FlowSchema and priority level the
+   * request matched, as response headers. Requests are not queued by them.
+   */
+  private noteFlow(req: IncomingMessage, res: ServerResponse, user: UserInfo, path: string, q: URLSearchParams): void {
+    if (!this.deps.flowControl) return;
+    const p = parseResourcePath(path);
+    const method = req.method ?? 'GET';
+    const flow = this.deps.flowControl(
+      p
+        ? { user, verb: verbOf(method, p, q), resource: { group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace } }
+        : { user, verb: method.toLowerCase(), path },
+    );
+    if (!flow) return;
+    res.setHeader('X-Kubernetes-PF-PriorityLevel-UID', flow.priorityLevelUID);
+    res.setHeader('X-Kubernetes-PF-FlowSchema-UID', flow.flowSchemaUID);
+  }
+
   private authorizePath(req: IncomingMessage, user: UserInfo, path: string): void {
     const verb = (req.method ?? 'GET').toLowerCase();
     const d = this.deps.authorizer.authorizePath(user, verb, path);
@@ -309,6 +331,7 @@ export class RestServer {
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
+      this.noteFlow(req, res, user, path, url.searchParams);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
       if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;

@@ -332,6 +332,24 @@ const printers: Record<string, Printer> = {
     columns: [col('Name'), col('Value', 'integer'), col('Global-Default', 'boolean'), col('Age'), col('PreemptionPolicy')],
     row: (pc, now) => [pc.metadata?.name, pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''],
   },
+  // (printFlowSchema and printPriorityLevelConfiguration: every column a string, <none> for what
+  // the spec leaves out, MissingPL the Dangling condition's status or ?)
+  flowschemas: {
+    columns: [col('Name'), col('PriorityLevel'), col('MatchingPrecedence'), col('DistinguisherMethod'), col('Age'), col('MissingPL')],
+    row: (f, now) => {
+      const spec = (f.spec ?? {}) as { priorityLevelConfiguration?: { name?: string }; matchingPrecedence?: number; distinguisherMethod?: { type?: string } };
+      const conditions = ((f.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []);
+      return [f.metadata?.name, spec.priorityLevelConfiguration?.name ?? '', spec.matchingPrecedence ?? 0, spec.distinguisherMethod ? (spec.distinguisherMethod.type ?? '') : '<none>', age(f, now), conditions.find((c) => c.type === 'Dangling')?.status ?? '?'];
+    },
+  },
+  prioritylevelconfigurations: {
+    columns: [col('Name'), col('Type'), col('NominalConcurrencyShares'), col('Queues'), col('HandSize'), col('QueueLengthLimit'), col('Age')],
+    row: (p, now) => {
+      const spec = (p.spec ?? {}) as { type?: string; limited?: { nominalConcurrencyShares?: number; limitResponse?: { queuing?: { queues?: number; handSize?: number; queueLengthLimit?: number } } } };
+      const q = spec.limited?.limitResponse?.queuing;
+      return [p.metadata?.name, spec.type ?? '', spec.limited ? (spec.limited.nominalConcurrencyShares ?? 0) : '<none>', q ? (q.queues ?? 0) : '<none>', q ? (q.handSize ?? 0) : '<none>', q ? (q.queueLengthLimit ?? 0) : '<none>', age(p, now)];
+    },
+  },
   runtimeclasses: {
     columns: [col('Name'), col('Handler'), col('Age')],
     row: (rc, now) => [rc.metadata?.name, rc.handler ?? '', age(rc, now)],

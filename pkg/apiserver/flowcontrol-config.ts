@@ -1,0 +1,223 @@
+// The apiserver's side of API Priority and Fairness, as 1.32 runs it without the queuing:
+// - the configuration producer (pkg/registry/flowcontrol/ensurer, the
+//   priority-and-fairness-config-producer post-start hook): the mandatory and suggested
+//   FlowSchemas and PriorityLevelConfigurations created when missing and their specs put back
+//   while apf.kubernetes.io/autoupdate-spec allows it; objects it once made and no longer knows
+//   (autoupdate true, not bootstrap) deleted;
+// - the configuration consumer's status writes (apf_controller.go): each FlowSchema's Dangling
+//   condition, True when its priority level does not exist;
+// - classification (apf_filter.go, match.go): the FlowSchema and level a request matches, whose
+//   UIDs go back in the X-Kubernetes-PF-FlowSchema-UID and X-Kubernetes-PF-PriorityLevel-UID headers.
+import { AUTOUPDATE_ANNOTATION, MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../api/flowcontrol-bootstrap.js';
+import type { FlowSchema, FlowSchemaCondition, FlowSubject, KubeObject, PriorityLevelConfiguration } from '../api/types.js';
+import { sameSpec } from '../api/validation-flowcontrol.js';
+import { ApiError } from './errors.js';
+import type { RequestContext, Store, UserInfo } from './registry/store.js';
+
+/** The manager of the Dangling conditions (the config consumer's field manager). */
+export const CONFIG_CONSUMER_FIELD_MANAGER = 'api-priority-and-fairness-config-consumer-v1';
+
+export interface FlowcontrolStores {
+  flowschemas: Store;
+  prioritylevelconfigurations: Store;
+}
+
+type Configurable = FlowSchema | PriorityLevelConfiguration;
+
+/** shouldUpdateSpec: the annotation's boolean; without one (or unparsable) only an object never changed since made (generation 1). */
+function autoUpdates(obj: KubeObject, mandatory: boolean): boolean {
+  const v = obj.metadata?.annotations?.[AUTOUPDATE_ANNOTATION];
+  const parsed = parseGoBool(v);
+  if (parsed !== undefined) return parsed;
+  return mandatory || obj.metadata?.generation === 1;
+}
+
+/** strconv.ParseBool. */
+function parseGoBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+async function getOrUndefined(store: Store, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await store.get(undefined, name);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+/** The bootstrap spec to put back on `current`: the exempt level keeps its spec.exempt (an admin may tune it). */
+function wantedSpec(current: KubeObject, bootstrap: Configurable): unknown {
+  const spec = structuredClone(bootstrap.spec) as Record<string, unknown>;
+  const exempt = (current.spec as { exempt?: unknown } | undefined)?.exempt;
+  if (bootstrap.kind === 'PriorityLevelConfiguration' && current.metadata?.name === 'exempt' && exempt) spec.exempt = exempt;
+  return spec;
+}
+
+async function ensureOne(store: Store, bootstrap: Configurable, mandatory: boolean, ctx: () => RequestContext): Promise<void> {
+  const name = bootstrap.metadata!.name!;
+  const current = await getOrUndefined(store, name);
+  if (!current) {
+    const obj = structuredClone(bootstrap) as KubeObject;
+    obj.metadata = { ...obj.metadata, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } };
+    try {
+      await store.create(undefined, obj, ctx());
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
+    }
+    return;
+  }
+  if (!autoUpdates(current, mandatory)) return;
+  const spec = wantedSpec(current, bootstrap);
+  if (sameSpec(current.spec, spec)) return;
+  await store.update(undefined, name, { ...current, spec } as KubeObject, ctx());
+}
+
+/**
+ * One pass of the configuration producer: levels before schemas (a schema's level exists when it
+ * is made), mandatory then suggested, then the objects it once made and no longer knows removed.
+ */
+export async function ensureFlowcontrolConfiguration(stores: FlowcontrolStores, ctx: () => RequestContext): Promise<void> {
+  for (const pl of MANDATORY_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, true, ctx);
+  for (const fs of MANDATORY_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, true, ctx);
+  for (const pl of SUGGESTED_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, false, ctx);
+  for (const fs of SUGGESTED_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, false, ctx);
+  await removeDangling(stores, ctx);
+}
+
+const BOOTSTRAP_FS = new Set([...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS].map((o) => o.metadata!.name!));
+const BOOTSTRAP_PL = new Set([...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS].map((o) => o.metadata!.name!));
+
+/** removeDanglingBootstrapConfiguration: autoupdate objects that are not bootstrap ones go (a level only when no schema names it). */
+async function removeDangling(stores: FlowcontrolStores, ctx: () => RequestContext): Promise<void> {
+  const schemas = cached(stores.flowschemas) as FlowSchema[];
+  for (const fs of schemas) {
+    const name = fs.metadata!.name!;
+    if (BOOTSTRAP_FS.has(name) || fs.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] !== 'true') continue;
+    await stores.flowschemas.delete(undefined, name, {}, ctx()).catch(ignoreNotFound);
+  }
+  const referenced = new Set((cached(stores.flowschemas) as FlowSchema[]).map((f) => f.spec?.priorityLevelConfiguration?.name));
+  for (const pl of cached(stores.prioritylevelconfigurations) as PriorityLevelConfiguration[]) {
+    const name = pl.metadata!.name!;
+    if (BOOTSTRAP_PL.has(name) || referenced.has(name) || pl.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] !== 'true') continue;
+    await stores.prioritylevelconfigurations.delete(undefined, name, {}, ctx()).catch(ignoreNotFound);
+  }
+}
+
+const ignoreNotFound = (e: unknown) => {
+  if (!(e instanceof ApiError && e.code === 404)) throw e;
+};
+
+const cached = (store: Store): KubeObject[] => store.cache.list({ keyPrefix: store.prefix, matches: () => true }).items.map((raw) => raw.obj);
+
+/** The Dangling condition a FlowSchema should carry (apf_controller.go's digestConfigObjects). */
+export function danglingCondition(fs: FlowSchema, levels: Set<string>): Omit<FlowSchemaCondition, 'lastTransitionTime'> {
+  const level = fs.spec?.priorityLevelConfiguration?.name ?? '';
+  return levels.has(level)
+    ? { type: 'Dangling', status: 'False', reason: 'Found', message: 'This FlowSchema references an existing PriorityLevelConfiguration object' }
+    : { type: 'Dangling', status: 'True', reason: 'NotFound', message: `This FlowSchema references the PriorityLevelConfiguration object named "${level}" but there is no such object` };
+}
+
+/** Each FlowSchema's Dangling condition brought up to date through flowschemas/status; the transition time moves with the status. */
+export async function updateDanglingConditions(stores: FlowcontrolStores, ctx: () => RequestContext, now: () => string): Promise<void> {
+  const levels = new Set(cached(stores.prioritylevelconfigurations).map((p) => p.metadata!.name!));
+  for (const fs of cached(stores.flowschemas) as FlowSchema[]) {
+    const want = danglingCondition(fs, levels);
+    const conditions = fs.status?.conditions ?? [];
+    const have = conditions.find((c) => c.type === 'Dangling');
+    if (have && have.status === want.status && have.reason === want.reason && have.message === want.message) continue;
+    const condition: FlowSchemaCondition = { ...want, lastTransitionTime: have && have.status === want.status ? have.lastTransitionTime : now() };
+    const status = { conditions: [...conditions.filter((c) => c.type !== 'Dangling'), condition] };
+    try {
+      await stores.flowschemas.update(undefined, fs.metadata!.name!, { ...fs, status } as KubeObject, { ...ctx(), fieldManager: CONFIG_CONSUMER_FIELD_MANAGER }, 'status');
+    } catch (e) {
+      // (a newer version or a deletion: the next pass sees it)
+      if (!(e instanceof ApiError && (e.code === 409 || e.code === 404))) throw e;
+    }
+  }
+}
+
+/** What APF classifies a request by (its RequestDigest). */
+export interface FlowRequest {
+  user: UserInfo;
+  /** The RequestInfo verb: get, list, watch, create, ... for resources; the lower-case method otherwise. */
+  verb: string;
+  resource?: { group: string; resource: string; subresource?: string; namespace?: string };
+  /** A non-resource request's path. */
+  path?: string;
+}
+
+const SA_PREFIX = 'system:serviceaccount:';
+
+function matchesSubject(s: FlowSubject, user: UserInfo): boolean {
+  switch (s.kind) {
+    case 'User':
+      return s.user?.name === '*' || s.user?.name === user.name;
+    case 'Group':
+      return s.group?.name === '*' || (user.groups ?? []).includes(s.group?.name ?? '');
+    case 'ServiceAccount': {
+      if (!user.name.startsWith(SA_PREFIX)) return false;
+      const [ns, name] = user.name.slice(SA_PREFIX.length).split(':');
+      return ns === s.serviceAccount?.namespace && (s.serviceAccount?.name === '*' || s.serviceAccount?.name === name);
+    }
+    default:
+      return false;
+  }
+}
+
+const has = (xs: string[] | undefined | null, x: string) => (xs ?? []).some((v) => v === '*' || v === x);
+
+/** matchesFlowSchema: some rule whose subjects take the user and whose resource or non-resource rules take the request. */
+export function matchesFlowSchema(fs: FlowSchema, r: FlowRequest): boolean {
+  return (fs.spec?.rules ?? []).some((rule) => {
+    if (!(rule.subjects ?? []).some((s) => matchesSubject(s, r.user))) return false;
+    if (r.resource) {
+      const ri = r.resource;
+      const full = ri.subresource ? `${ri.resource}/${ri.subresource}` : ri.resource;
+      return (rule.resourceRules ?? []).some(
+        (rr) =>
+          has(rr.verbs, r.verb) &&
+          has(rr.apiGroups, ri.group) &&
+          (rr.resources ?? []).some((x) => x === '*' || x === full) &&
+          (ri.namespace ? has(rr.namespaces, ri.namespace) : !!rr.clusterScope),
+      );
+    }
+    const path = r.path ?? '/';
+    return (rule.nonResourceRules ?? []).some(
+      (nr) => has(nr.verbs, r.verb) && (nr.nonResourceURLs ?? []).some((u) => u === '*' || u === path || (u.endsWith('/*') && path.startsWith(u.slice(0, -1)))),
+    );
+  });
+}
+
+/**
+ * The FlowSchema and level a request is served under: schemas by matchingPrecedence, then name;
+ * those whose level does not exist left out; catch-all when nothing else matches.
+ */
+export class FlowClassifier {
+  private seen = { fs: -1, pl: -1 };
+  private schemas: FlowSchema[] = [];
+  private levels = new Map<string, PriorityLevelConfiguration>();
+
+  constructor(private readonly stores: FlowcontrolStores) {}
+
+  private refresh(): void {
+    const fsRev = this.stores.flowschemas.cache.revision;
+    const plRev = this.stores.prioritylevelconfigurations.cache.revision;
+    if (fsRev === this.seen.fs && plRev === this.seen.pl) return;
+    this.seen = { fs: fsRev, pl: plRev };
+    this.levels = new Map((cached(this.stores.prioritylevelconfigurations) as PriorityLevelConfiguration[]).map((p) => [p.metadata!.name!, p]));
+    this.schemas = (cached(this.stores.flowschemas) as FlowSchema[])
+      .filter((f) => this.levels.has(f.spec?.priorityLevelConfiguration?.name ?? ''))
+      .sort((a, b) => (a.spec?.matchingPrecedence ?? 0) - (b.spec?.matchingPrecedence ?? 0) || (a.metadata!.name! < b.metadata!.name! ? -1 : a.metadata!.name! > b.metadata!.name! ? 1 : 0));
+  }
+
+  classify(r: FlowRequest): { flowSchema: FlowSchema; priorityLevel: PriorityLevelConfiguration } | undefined {
+    this.refresh();
+    const fs = this.schemas.find((f) => matchesFlowSchema(f, r)) ?? this.schemas.find((f) => f.metadata?.name === 'catch-all');
+    const pl = fs && this.levels.get(fs.spec!.priorityLevelConfiguration!.name!);
+    return fs && pl ? { flowSchema: fs, priorityLevel: pl } : undefined;
+  }
+}
