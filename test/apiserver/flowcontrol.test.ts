@@ -112,6 +112,50 @@ describe('flowcontrol.apiserver.k8s.io/v1', () => {
     await eventually(() => cp.admin.get(FlowSchemas, undefined, 'service-accounts'), { what: 'service-accounts made again' });
   });
 
+  it('takes kubectl apply, client-side and server-side, of a level and a schema using it', async () => {
+    if (!hasKubectl) return;
+    const manifest = `apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: PriorityLevelConfiguration
+metadata:
+  name: batch
+spec:
+  type: Limited
+  limited:
+    nominalConcurrencyShares: 15
+    limitResponse:
+      type: Queue
+      queuing:
+        queues: 16
+---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata:
+  name: batch-jobs
+spec:
+  priorityLevelConfiguration:
+    name: batch
+  matchingPrecedence: 3000
+  distinguisherMethod:
+    type: ByNamespace
+  rules:
+  - subjects:
+    - kind: Group
+      group:
+        name: batch-users
+    resourceRules:
+    - verbs: ["*"]
+      apiGroups: ["batch"]
+      resources: ["jobs"]
+      namespaces: ["*"]
+`;
+    expect(await kubectlOk(cp.kubeconfig, cacheDir, ['apply', '-f', '-'], manifest)).toBe('prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/batch created\nflowschema.flowcontrol.apiserver.k8s.io/batch-jobs created\n');
+    const level = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'batch');
+    expect(level.spec?.limited).toEqual({ nominalConcurrencyShares: 15, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 8, queueLengthLimit: 50 } } });
+    expect(await kubectlOk(cp.kubeconfig, cacheDir, ['apply', '--server-side', '-f', '-'], manifest.replace('nominalConcurrencyShares: 15', 'nominalConcurrencyShares: 25'))).toContain('prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/batch serverside-applied');
+    expect((await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'batch')).spec?.limited?.nominalConcurrencyShares).toBe(25);
+    await eventually(async () => (await kubectl('get', 'flowschema', 'batch-jobs', '--no-headers')).trim().split(/\s+/).join(' ').endsWith('False'), { what: 'batch-jobs not dangling' });
+  });
+
   it('marks a FlowSchema whose level does not exist Dangling, and refuses bad specs in 1.32 words', async () => {
     await cp.admin.create(FlowSchemas, undefined, { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'orphan' }, spec: { priorityLevelConfiguration: { name: 'nowhere' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'bob' } }], nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/x'] }] }] } });
     const dangling = await eventually(async () => (await cp.admin.get<FlowSchema>(FlowSchemas, undefined, 'orphan')).status?.conditions?.find((c) => c.type === 'Dangling'), { what: 'the Dangling condition' });
