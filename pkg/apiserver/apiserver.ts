@@ -69,6 +69,7 @@ import type { ConnectAttributes } from './rest/node-proxy.js';
 import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token-auth.js';
+import { ensureClusterAdminsBinding } from './cluster-admins-binding.js';
 
 const log = logger('apiserver');
 
@@ -312,6 +313,8 @@ export class ApiServer {
     const key = c.tlsKeyFile ? readFileSync(c.tlsKeyFile, 'utf8') : pki.key;
     this.caCert = pki.caCert;
     const kubeletClientCert = await this.kubeletClientCert();
+    // (as kubeadm init: the group of a 1.29+ kubelet client certificate is bound to cluster-admin)
+    await ensureClusterAdminsBinding(this.store('clusterrolebindings'), systemCtx, kubeletClientCert.cert);
     const tokenFile = c.tokenAuthFile ?? ensureTokenFile(c.dataDir);
     this.loadTokens(tokenFile);
     const tokenRequests = this.setUpServiceAccountTokens();

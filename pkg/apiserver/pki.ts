@@ -50,18 +50,18 @@ export async function ensurePki(dir: string, sans: string[]): Promise<Pki> {
 /**
  * The client certificate the apiserver shows every node agent (its --kubelet-client-certificate
  * and --kubelet-client-key), DIR/pki/apiserver-kubelet-client.{crt,key}, made on first start
- * from the cluster CA as kubeadm makes apiserver-kubelet-client.crt: CN
- * kube-apiserver-kubelet-client, client auth only. Its organization is system:masters, the
- * group kubeadm gave it before 1.29 (1.29's kubeadm:cluster-admins needs the ClusterRoleBinding
- * kubeadm init writes, which a tskube cluster does not have), so the agents' SubjectAccessReviews
- * allow it everything, as they allow 1.32's apiserver.
+ * from the cluster CA as kubeadm 1.29+ makes apiserver-kubelet-client.crt: CN
+ * kube-apiserver-kubelet-client, O kubeadm:cluster-admins, client auth only. The agents'
+ * SubjectAccessReviews allow it through the ClusterRoleBinding kubeadm:cluster-admins to
+ * cluster-admin (cluster-admins-binding.ts), as on a kubeadm cluster. A pair made before (O
+ * system:masters, as tskube and kubeadm before 1.29 made it) is kept: it is allowed anyway.
  */
 export async function ensureKubeletClientCert(dir: string): Promise<{ cert: string; key: string }> {
   const p = (f: string) => join(dir, 'pki', f);
   if (!existsSync(p('apiserver-kubelet-client.crt')) || !existsSync(p('apiserver-kubelet-client.key'))) {
     const ext = p('apiserver-kubelet-client.ext');
     writeFileSync(ext, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
-    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p('apiserver-kubelet-client.key'), '-out', p('apiserver-kubelet-client.csr'), '-subj', '/O=system:masters/CN=kube-apiserver-kubelet-client']);
+    await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p('apiserver-kubelet-client.key'), '-out', p('apiserver-kubelet-client.csr'), '-subj', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client']);
     await run('openssl', ['x509', '-req', '-in', p('apiserver-kubelet-client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('apiserver-kubelet-client.crt'), '-days', '365', '-extfile', ext]);
     chmodSync(p('apiserver-kubelet-client.key'), 0o600);
     log.info('generated the client certificate for node agents', { path: p('apiserver-kubelet-client.crt') });

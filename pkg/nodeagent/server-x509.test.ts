@@ -1,6 +1,6 @@
 // The agent's HTTPS port takes client certificates signed by its --client-ca-file, as the 1.32
 // kubelet's x509 authenticator does: the apiserver's kube-apiserver-kubelet-client (O
-// system:masters) is the user CN names, with its O groups and system:authenticated, and is
+// kubeadm:cluster-admins) is the user CN names, with its O groups and system:authenticated, and is
 // authorized by a SubjectAccessReview like any other user; a certificate of another CA is not
 // believed. Streams (exec, attach, port-forward) meet the same checks.
 import { Agent, request } from 'node:https';
@@ -40,7 +40,7 @@ beforeAll(async () => {
     reviews: async (path, body) => {
       reviews.push({ kind: path.split('/').pop()!, body });
       if (path.endsWith('/tokenreviews')) return { status: { authenticated: false } };
-      return { status: { allowed: (body as { spec: { groups: string[] } }).spec.groups.includes('system:masters') } };
+      return { status: { allowed: (body as { spec: { groups: string[] } }).spec.groups.includes('kubeadm:cluster-admins') } };
     },
   });
 }, 30_000);
@@ -78,7 +78,7 @@ describe('client certificates on the agent\'s HTTPS port', () => {
     expect(reviews).toEqual([
       {
         kind: 'subjectaccessreviews',
-        body: expect.objectContaining({ spec: expect.objectContaining({ user: 'kube-apiserver-kubelet-client', groups: ['system:masters', 'system:authenticated'], resourceAttributes: { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'n1', version: 'v1' } }) }),
+        body: expect.objectContaining({ spec: expect.objectContaining({ user: 'kube-apiserver-kubelet-client', groups: ['kubeadm:cluster-admins', 'system:authenticated'], resourceAttributes: { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'n1', version: 'v1' } }) }),
       },
     ]);
   });
