@@ -200,6 +200,33 @@ describe('pod lifecycle', () => {
   });
 });
 
+// (its pods wait out their deadlines, pods of its own: it runs at once with the probes and hooks
+// below, a concurrent block next to it)
+describe.concurrent('activeDeadlineSeconds', () => {
+  it('fails a pod active longer than its deadline (DeadlineExceeded) and stops its containers; a pod that ends first keeps its phase', async () => {
+    // (counted from the start time, which the node sets before it makes the sandbox, as the kubelet's
+    // status manager: long enough for the container to be seen running first)
+    await create('deadline', { activeDeadlineSeconds: 6, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
+    // (and meanwhile, a pod that succeeds before its deadline: checked once that has passed, below)
+    await create('quick', { activeDeadlineSeconds: 5, restartPolicy: 'Never', containers: [ctr('main', 'true')] });
+    await phaseIs('quick', 'Succeeded');
+    const quickEndedAt = Date.now();
+    await phaseIs('deadline', 'Running');
+    await phaseIs('deadline', 'Failed', 15_000);
+    const st = await podStatus(c, 'deadline');
+    expect(st).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    await eventually(async () => !!(await podStatus(c, 'deadline')).containerStatuses?.[0]?.state?.terminated, { what: 'the container stopped' });
+    // Not restarted, though its policy is Always.
+    await sleep(1500);
+    expect((await podStatus(c, 'deadline')).containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: expect.anything() } });
+    const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=deadline' });
+    expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain('DeadlineExceeded');
+    // A pod that succeeded before its deadline stays Succeeded after it.
+    await sleep(quickEndedAt + 5500 - Date.now());
+    expect((await podStatus(c, 'quick')).phase).toBe('Succeeded');
+  });
+});
+
 // (these tests wait mostly on probe periods, back-offs and grace periods, each with pods of its
 // own: they run at once)
 describe.concurrent('probes and hooks', () => {
@@ -621,31 +648,6 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
     expect(await scrape('/stats/usage', prom)).toEqual({ code: 403, body: 'Forbidden (user=system:serviceaccount:default:prom, verb=get, resource=nodes, subresource=stats)' });
     expect(await scrape('/metrics', await token('nobody'))).toEqual({ code: 403, body: 'Forbidden (user=system:serviceaccount:default:nobody, verb=get, resource=nodes, subresource=metrics)' });
     expect(await scrape('/metrics', 'not-a-token')).toEqual({ code: 401, body: 'Unauthorized' });
-  });
-});
-
-describe('activeDeadlineSeconds', () => {
-  it('fails a pod active longer than its deadline (DeadlineExceeded) and stops its containers; a pod that ends first keeps its phase', async () => {
-    // (counted from the start time, which the node sets before it makes the sandbox, as the kubelet's
-    // status manager: long enough for the container to be seen running first)
-    await create('deadline', { activeDeadlineSeconds: 6, terminationGracePeriodSeconds: 1, containers: [ctr('main', 'trap "exit 0" TERM; while true; do sleep 0.1; done')] });
-    // (and meanwhile, a pod that succeeds before its deadline: checked once that has passed, below)
-    await create('quick', { activeDeadlineSeconds: 5, restartPolicy: 'Never', containers: [ctr('main', 'true')] });
-    await phaseIs('quick', 'Succeeded');
-    const quickEndedAt = Date.now();
-    await phaseIs('deadline', 'Running');
-    await phaseIs('deadline', 'Failed', 15_000);
-    const st = await podStatus(c, 'deadline');
-    expect(st).toMatchObject({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
-    await eventually(async () => !!(await podStatus(c, 'deadline')).containerStatuses?.[0]?.state?.terminated, { what: 'the container stopped' });
-    // Not restarted, though its policy is Always.
-    await sleep(1500);
-    expect((await podStatus(c, 'deadline')).containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: expect.anything() } });
-    const events = await c.cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=deadline' });
-    expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain('DeadlineExceeded');
-    // A pod that succeeded before its deadline stays Succeeded after it.
-    await sleep(quickEndedAt + 5500 - Date.now());
-    expect((await podStatus(c, 'quick')).phase).toBe('Succeeded');
   });
 });
 
