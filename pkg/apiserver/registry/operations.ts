@@ -7,7 +7,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, goValue } fr
 import { goStrings, invalid as fieldInvalid, type FieldError } from '../../api/field-error.js';
 import { messageSchema } from '../../api/schema.js';
 import { childType, LEAF, nullIsField, structType, type FieldType } from '../../api/field-types.js';
-import { canonicalJson } from '../../api/fieldpath.js';
+import { jsonPatchedDocument, mergePatchedDocument } from './patched-document.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { applyOperation, checkApplyTyping, gvkString } from './field-manager.js';
@@ -146,18 +146,12 @@ export function applyPatchBody(current: KubeObject, type: Exclude<PatchType, 'ap
     // (jsonPatcher.applyPatchToCurrentObject's DecodeInto): a value of the wrong type is its
     // error, not a strict decoding one, in a 422 naming the patched document as JSON.
     const typeErr = decodeStrict(typeName, clone(next)).find((e) => e.type === 'FieldValueTypeInvalid');
-    if (typeErr && /^json: /.test(typeErr.detail)) throw errors.invalid('', '', '', [fieldInvalid('patch', patchedDocument(next), typeErr.detail)]);
+    if (typeErr && /^json: /.test(typeErr.detail)) {
+      const doc = type === 'merge' ? mergePatchedDocument(current, typeName, patchBody as Record<string, never>) : jsonPatchedDocument(current, typeName, (patchBody ?? []) as never[]);
+      throw errors.invalid('', '', '', [fieldInvalid('patch', doc, typeErr.detail)]);
+    }
   }
   return next as KubeObject;
-}
-
-/**
- * The patched document as json-patch's MergePatch and Apply write it: compact, object keys in
- * Go's map order (sorted), and <, >, & escaped as encoding/json escapes them for HTML.
- */
-function patchedDocument(v: unknown): string {
-  const htmlEscapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
-  return canonicalJson(v).replace(/[<>&\u2028\u2029]/g, (c) => htmlEscapes[c]!);
 }
 
 /** A JSON value's kind as reflect names it in the converter's errors (ints kept as int64). */
