@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.js';
 import { deleteOptionsFrom } from '../registry/operations.js';
-import { decodeDeleteOptionsBody, deleteOptionsQuery } from './handlers.js';
+import { decodeDeleteOptionsBody, deleteOptionsTypeError } from './delete-options.js';
+import { deleteOptionsQuery } from './handlers.js';
 
 function refusal(f: () => unknown): ApiError {
   try {
@@ -61,5 +62,26 @@ describe('a body of whitespace', () => {
 
   it('does not change a body with something in it', () => {
     expect(decodeDeleteOptionsBody(Buffer.from(' {"propagationPolicy":"Orphan"} '), 'application/json')).toEqual({ propagationPolicy: 'Orphan' });
+  });
+});
+
+describe('a member of the wrong type', () => {
+  it('is the JSON decoder\'s error, served as a 500 without a reason as 1.32 serves it', () => {
+    const e = refusal(() => decodeDeleteOptionsBody(Buffer.from('{"gracePeriodSeconds":"soon"}'), 'application/json'));
+    expect(e.toStatus()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64', code: 500 });
+  });
+
+  it('names the first in the body\'s order, with encoding/json\'s words for each type', () => {
+    expect(deleteOptionsTypeError({ gracePeriodSeconds: 1.5 })).toBe('json: cannot unmarshal number 1.5 into Go struct field DeleteOptions.gracePeriodSeconds of type int64');
+    expect(deleteOptionsTypeError({ orphanDependents: 'yes', propagationPolicy: 1 })).toBe('json: cannot unmarshal string into Go struct field DeleteOptions.orphanDependents of type bool');
+    expect(deleteOptionsTypeError({ propagationPolicy: 1 })).toBe('json: cannot unmarshal number into Go struct field DeleteOptions.propagationPolicy of type v1.DeletionPropagation');
+    expect(deleteOptionsTypeError({ dryRun: 'All' })).toBe('json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string');
+    expect(deleteOptionsTypeError({ dryRun: [true] })).toBe('json: cannot unmarshal bool into Go struct field DeleteOptions.dryRun of type string');
+    expect(deleteOptionsTypeError({ preconditions: [] })).toBe('json: cannot unmarshal array into Go struct field DeleteOptions.preconditions of type v1.Preconditions');
+    expect(deleteOptionsTypeError({ preconditions: { uid: {} } })).toBe('json: cannot unmarshal object into Go struct field Preconditions.preconditions.uid of type types.UID');
+  });
+
+  it('leaves nulls, unknown members and well-typed ones alone', () => {
+    expect(deleteOptionsTypeError({ gracePeriodSeconds: null, dryRun: ['All'], preconditions: { uid: 'u', resourceVersion: '1' }, kind: 'DeleteOptions', apiVersion: 'v1', whatever: 3 })).toBeUndefined();
   });
 });

@@ -16,6 +16,7 @@ import { getScale, patchScale, replaceScale } from '../registry/scale.js';
 import type { EventType } from '../watch-cache.js';
 import { RawObject, writtenJson } from '../raw-object.js';
 import { decodeRequestBody } from './protobuf-body.js';
+import { decodeDeleteOptionsBody } from './delete-options.js';
 import { checkWatchMedia, decodeBody, partialMismatch, partialObjectMetadata, readBody, responseShape, sendJson, sendJsonList, sendJsonText, sendYaml, successStatus, wantsTable } from './http-util.js';
 import { scalePrinter, toTable } from './table.js';
 import { customPrinter } from './custom-columns.js';
@@ -426,21 +427,6 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams, ctx: Requ
 }
 
 /**
- * A DeleteOptions body of one byte or more, decoded as the handler's DecoderToVersion decodes it:
- * whitespace alone is no empty body there. The JSON serializer's Interpret fails on it, an error
- * that is no Status and so a 500 without a reason (ErrorToAPIStatus; 1.35 made decoding errors
- * 400s); a YAML body of whitespace is null, decoded into empty options.
- */
-export function decodeDeleteOptionsBody(raw: Buffer, contentType: string): Record<string, unknown> {
-  if (!raw.toString('utf8').trim()) {
-    const media = contentType.split(';')[0]!.trim().toLowerCase();
-    if (media === 'application/yaml') return {};
-    if (media === '' || media === 'application/json') throw new ApiError(500, '', "couldn't get version/kind; json parse error: unexpected end of JSON input");
-  }
-  return decodeRequestBody(raw, contentType) as Record<string, unknown>;
-}
-
-/**
  * DeleteOptions from the query, as 1.32's Convert_url_Values_To_v1_DeleteOptions reads them: a
  * propagationPolicy given at all is set, its first value even when empty (ValidateDeleteOptions
  * then refuses ""), and ?orphanDependents=true orphans.
@@ -455,3 +441,4 @@ export function deleteOptionsQuery(q: URLSearchParams): Record<string, unknown> 
   if (orphan === 'true' || orphan === 'false') fromQuery.orphanDependents = orphan === 'true';
   return fromQuery;
 }
+
