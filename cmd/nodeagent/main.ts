@@ -13,6 +13,7 @@ import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { loadClientCert, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
 import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
+import { rotationStart, type RotationStart } from '../../pkg/nodeagent/client-rotation-start.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
@@ -33,7 +34,7 @@ const d = defaultAgentConfig(hostname().toLowerCase());
 const spec = {
   kubeconfig: { type: 'string', default: '', help: 'kubeconfig with this node\'s credentials (with --bootstrap-kubeconfig: where the bootstrapped one is written)' },
   'bootstrap-kubeconfig': { type: 'string', default: '', help: 'a kubeconfig (e.g. with a bootstrap token) to ask for a client certificate with when --kubeconfig is missing or its certificate is invalid or expired, as the kubelet\'s: the request is a kubernetes.io/kube-apiserver-client-kubelet CSR for system:node:NODE-NAME, and --kubeconfig is written to use the signed certificate' },
-  'rotate-certificates': { type: 'boolean', default: false, help: 'renew the bootstrapped client certificate (--cert-dir) before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, and new connections use the new pair' },
+  'rotate-certificates': { type: 'boolean', default: false, help: 'renew the client certificate before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, stored in --cert-dir, and new connections use the new pair; the bootstrapped certificate with --bootstrap-kubeconfig, else the certificate of --kubeconfig (a kubeconfig with a token alone has none to renew)' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
   'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is; the file is read again when it changes (default: the cluster CA of --kubeconfig)' },
   config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
@@ -197,7 +198,19 @@ async function main(): Promise<void> {
       commandFailed(`failed to run Kubelet: ${(e as Error).message}`);
     }
   }
-  const kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
+  let kc = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']));
+  // (the node's token, which the apiserver proxies with to a node joined the tskube way)
+  const nodeToken = kc.token ?? '';
+  const certDir = flags['cert-dir'] || join(flags['data-dir'], 'pki');
+  let rotate = flags['rotate-certificates'];
+  let initialPair: RotationStart['initialPair'];
+  if (rotate) {
+    const start = rotationStart(kc, certDir, !!flags['bootstrap-kubeconfig']);
+    if (start.skip) logger('nodeagent').warn('client certificate rotation is off', { reason: start.skip });
+    rotate = !start.skip;
+    kc = start.config;
+    initialPair = start.initialPair;
+  }
   let clientCA: ReturnType<typeof clientCAFor>;
   try {
     clientCA = clientCAFor(flags['client-ca-file'], kc.caCert);
@@ -210,17 +223,17 @@ async function main(): Promise<void> {
   const client = connect(kc, parseTransport(flags['api-transport']), kubeletUserAgent());
   // (every client of the agent's: each handshakes with the new pair once it is stored)
   const rotating: (RestClient | GrpcApiClient)[] = [];
-  if (flags['rotate-certificates'] && flags['bootstrap-kubeconfig']) {
-    const certDir = flags['cert-dir'] || join(flags['data-dir'], 'pki');
+  if (rotate) {
     if (client instanceof RestClient || client instanceof GrpcApiClient) rotating.push(client);
     const certificates = new ClientCertificateManager({
       certDir,
+      initialPair,
       nodeName: flags['node-name'],
       // (the kubelet exits 1 to bootstrap again on its restart)
       exit: () => process.exit(1),
       // (asked with the current pair, so that it is approved as selfnodeclient; certificateWaitTimeout 15 min)
       request: async (key) => {
-        const own = rotating[0] ? undefined : new RestClient(loadKubeconfig(flags.kubeconfig), { maxSockets: 2, userAgent: kubeletUserAgent() });
+        const own = rotating[0] ? undefined : new RestClient(kc, { maxSockets: 2, userAgent: kubeletUserAgent() });
         try {
           return await requestNodeCertificate(rotating[0] ?? own!, key, flags['node-name'], { dir: certDir, generateName: true, timeoutMs: 15 * 60_000 });
         } finally {
@@ -282,7 +295,7 @@ async function main(): Promise<void> {
   rotating.push(reviewer);
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
-  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: kc.token ?? '', dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA });
+  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: nodeToken, dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA });
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {

@@ -97,6 +97,33 @@ describe('ClientCertificateManager', () => {
     expect(m.renewErrors).toBe(0);
   });
 
+  it('without a bootstrap kubeconfig starts from the kubeconfig\'s pair until the cert dir has one (the file store\'s certFile and keyFile)', async () => {
+    const d = join(dir, 'from-kubeconfig');
+    const key = newKey();
+    const initialPair = { certPem: await sign(key, T0, T0 + 10 * HOUR), keyPem: key };
+    const clock = fakeClock(T0 + HOUR, 1);
+    let handed = false;
+    let issued = '';
+    const m = new ClientCertificateManager({
+      certDir: d,
+      initialPair,
+      ...clock,
+      rand: () => 0.5,
+      request: async (k) => (issued = await sign(k, clock.now(), clock.now() + 20 * HOUR)),
+      rotated: () => (handed = true),
+    });
+    // (the kubeconfig's certificate: its 8 h deadline, and its TTL)
+    expect(m.nextRotationDeadline()).toBe(T0 + 8 * HOUR);
+    expect(m.ttlSeconds()).toBe(9 * 3600);
+    expect(m.checkCurrent()).toBe('valid');
+    m.start();
+    await expect.poll(() => handed, { timeout: 10_000 }).toBe(true);
+    await m.stop();
+    // (the renewed pair goes into the cert dir, and is the current one from then on)
+    expect(loadCurrentPair(d).certPem.trim()).toBe(issued.trim());
+    expect(m.nextRotationDeadline()).toBe(T0 + 8 * HOUR + 16 * HOUR);
+  });
+
   it('rotates at once when the deadline has passed', async () => {
     const { d } = await certDir('late');
     const clock = fakeClock(T0 + 9.5 * HOUR, 0);

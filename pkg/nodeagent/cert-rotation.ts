@@ -40,6 +40,12 @@ export interface CertificateManagerDeps {
   request(keyPem: string): Promise<string>;
   /** Told of the new pair once it is stored: new connections use it. */
   rotated(certPem: string, keyPem: string): void;
+  /**
+   * The pair to start from while the cert dir has no kubelet-client-current.pem: the kubeconfig's
+   * own certificate when rotation runs without a bootstrap kubeconfig (the file store's certFile and
+   * keyFile, and the manager's BootstrapCertificatePEM).
+   */
+  initialPair?: { certPem: string; keyPem: string };
   /** Called when no valid certificate has been found for EXIT_AFTER_MS while the server answers: the kubelet exits 1 here to bootstrap again. */
   exit?: () => void;
   now?: () => number;
@@ -66,6 +72,21 @@ export function loadCurrentPair(certDir: string): { cert: X509Certificate; certP
   const keyPem = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]*?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
   if (!certPem || !keyPem) throw new Error(`could not find a certificate and key in ${join(certDir, CURRENT_PEM)}`);
   return { cert: new X509Certificate(certPem), certPem, keyPem };
+}
+
+/**
+ * The store's current pair, else the initial one (the file store's Current: the pair file first,
+ * then the certificate and key files it was given); throws when neither loads.
+ */
+export function currentOrInitialPair(certDir: string, initial?: { certPem: string; keyPem: string }): { cert: X509Certificate; certPem: string; keyPem: string } {
+  try {
+    return loadCurrentPair(certDir);
+  } catch (e) {
+    if (!initial) throw e;
+    const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(initial.certPem)?.[0];
+    if (!certPem) throw new Error('could not find a certificate in the kubeconfig\'s client certificate', { cause: e });
+    return { cert: new X509Certificate(certPem), certPem, keyPem: initial.keyPem };
+  }
 }
 
 /** The kubelet's client certificate manager: renews kubelet-client-current.pem before it expires. */
@@ -100,7 +121,7 @@ export class ClientCertificateManager {
     const now = this.now();
     let valid = false;
     try {
-      valid = now <= Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo);
+      valid = now <= Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert.validTo);
     } catch {
       // (deleted from disk or otherwise corrupt)
     }
@@ -127,7 +148,7 @@ export class ClientCertificateManager {
   /** Whole seconds until the current certificate expires, negative once it has; +Inf when there is none that loads (kubelet_certificate_manager_client_ttl_seconds). */
   ttlSeconds(): number {
     try {
-      return Math.trunc((Date.parse(loadCurrentPair(this.deps.certDir).cert.validTo) - this.now()) / 1000);
+      return Math.trunc((Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert.validTo) - this.now()) / 1000);
     } catch {
       return Infinity;
     }
@@ -180,7 +201,7 @@ export class ClientCertificateManager {
   nextRotationDeadline(): number {
     let cert: X509Certificate;
     try {
-      cert = loadCurrentPair(this.deps.certDir).cert;
+      cert = currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert;
     } catch (e) {
       log.warn(`${NAME}: Current certificate is missing or invalid, rotating now`, { err: (e as Error).message });
       return this.now();
