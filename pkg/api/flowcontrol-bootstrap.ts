@@ -37,10 +37,7 @@ const everything = (subjects: FlowSubject[]): PolicyRulesWithSubjects => ({
   resourceRules: [resourceRule(['*'], ['*'], ['*'], ['*'], true)],
   nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
 });
-const leaderElection = (subjects: FlowSubject[], endpointsNamespaces: string[]): PolicyRulesWithSubjects => ({
-  subjects,
-  resourceRules: [resourceRule(['get', 'create', 'update'], [''], ['endpoints', 'configmaps'], endpointsNamespaces, false), resourceRule(['get', 'create', 'update'], ['coordination.k8s.io'], ['leases'], ['*'], false)],
-});
+const leaseRule = resourceRule(['get', 'create', 'update'], ['coordination.k8s.io'], ['leases'], ['*'], false);
 
 export const MANDATORY_PRIORITY_LEVELS: PriorityLevelConfiguration[] = [
   pl('exempt', { type: 'Exempt', exempt: { nominalConcurrencyShares: 0, lendablePercent: 0 } }),
@@ -68,12 +65,16 @@ export const SUGGESTED_FLOW_SCHEMAS: FlowSchema[] = [
     resourceRules: [resourceRule(['*'], [''], ['nodes', 'nodes/status'], ['*'], true), resourceRule(['*'], ['coordination.k8s.io'], ['leases'], ['*'], false)],
   }),
   fs('probes', 'exempt', 2, '', { subjects: groups('system:unauthenticated', 'system:authenticated'), nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/readyz', '/livez'] }] }),
-  fs('system-leader-election', 'leader-election', 100, 'ByUser', leaderElection([...users('system:kube-controller-manager', 'system:kube-scheduler'), ...kubeSystemServiceAccounts('*')], ['kube-system'])),
+  // (leases only: the control plane no longer elects leaders with endpoints or configmaps)
+  fs('system-leader-election', 'leader-election', 100, 'ByUser', { subjects: [...users('system:kube-controller-manager', 'system:kube-scheduler'), ...kubeSystemServiceAccounts('*')], resourceRules: [leaseRule] }),
   fs('endpoint-controller', 'workload-high', 150, 'ByUser', {
     subjects: [...users('system:kube-controller-manager'), ...kubeSystemServiceAccounts('endpoint-controller', 'endpointslicemirroring-controller')],
     resourceRules: [resourceRule(['get', 'create', 'update'], [''], ['endpoints'], ['*'], false)],
   }),
-  fs('workload-leader-election', 'leader-election', 200, 'ByUser', leaderElection(kubeSystemServiceAccounts('*'), ['*'])),
+  fs('workload-leader-election', 'leader-election', 200, 'ByUser', {
+    subjects: kubeSystemServiceAccounts('*'),
+    resourceRules: [resourceRule(['get', 'create', 'update'], [''], ['endpoints', 'configmaps'], ['*'], false), leaseRule],
+  }),
   fs('kube-controller-manager', 'workload-high', 800, 'ByNamespace', everything(users('system:kube-controller-manager'))),
   fs('kube-scheduler', 'workload-high', 800, 'ByNamespace', everything(users('system:kube-scheduler'))),
   fs('kube-system-service-accounts', 'workload-high', 900, 'ByNamespace', everything(kubeSystemServiceAccounts('*'))),

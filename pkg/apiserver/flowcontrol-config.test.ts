@@ -23,6 +23,8 @@ describe('APF classification of the bootstrap configuration', () => {
     expect(classify({ user: node, verb: 'get', resource: { group: '', resource: 'nodes', subresource: 'proxy' } })).toBe('system-nodes');
     expect(classify({ user: kcm, verb: 'update', resource: { group: 'coordination.k8s.io', resource: 'leases', namespace: 'kube-system' } })).toBe('system-leader-election');
     expect(classify({ user: kcm, verb: 'update', resource: { group: '', resource: 'endpoints', namespace: 'default' } })).toBe('endpoint-controller');
+    // (system-leader-election covers leases alone)
+    expect(classify({ user: kcm, verb: 'update', resource: { group: '', resource: 'configmaps', namespace: 'kube-system' } })).toBe('kube-controller-manager');
     expect(classify({ user: kcm, verb: 'list', resource: { group: '', resource: 'pods' } })).toBe('kube-controller-manager');
     expect(classify({ user: sa('kube-system', 'coredns'), verb: 'get', resource: { group: 'coordination.k8s.io', resource: 'leases', namespace: 'apps' } })).toBe('system-leader-election');
     expect(classify({ user: sa('kube-system', 'coredns'), verb: 'update', resource: { group: '', resource: 'configmaps', namespace: 'apps' } })).toBe('workload-leader-election');

@@ -1,9 +1,9 @@
 // The apiserver's side of API Priority and Fairness, as 1.32 runs it without the queuing:
 // - the configuration producer (pkg/registry/flowcontrol/ensurer, the
 //   priority-and-fairness-config-producer post-start hook): the mandatory and suggested
-//   FlowSchemas and PriorityLevelConfigurations created when missing and their specs put back
-//   while apf.kubernetes.io/autoupdate-spec allows it; objects it once made and no longer knows
-//   (autoupdate true, not bootstrap) deleted;
+//   FlowSchemas and PriorityLevelConfigurations created when missing, a mandatory one's spec
+//   always put back, a suggested one's while apf.kubernetes.io/autoupdate-spec allows it;
+//   objects annotated for autoupdate that are not bootstrap ones deleted;
 // - the configuration consumer's status writes (apf_controller.go): each FlowSchema's Dangling
 //   condition, True when its priority level does not exist;
 // - classification (apf_filter.go, match.go): the FlowSchema and level a request matches, whose
@@ -16,6 +16,8 @@ import type { RequestContext, Store, UserInfo } from './registry/store.js';
 
 /** The manager of the Dangling conditions (the config consumer's field manager). */
 export const CONFIG_CONSUMER_FIELD_MANAGER = 'api-priority-and-fairness-config-consumer-v1';
+/** The manager of the bootstrap objects' creates and updates (the ensurer's fieldManager). */
+export const CONFIG_PRODUCER_FIELD_MANAGER = 'api-priority-and-fairness-config-producer-v1';
 
 export interface FlowcontrolStores {
   flowschemas: Store;
@@ -25,11 +27,9 @@ export interface FlowcontrolStores {
 type Configurable = FlowSchema | PriorityLevelConfiguration;
 
 /** shouldUpdateSpec: the annotation's boolean; without one (or unparsable) only an object never changed since made (generation 1). */
-function autoUpdates(obj: KubeObject, mandatory: boolean): boolean {
-  const v = obj.metadata?.annotations?.[AUTOUPDATE_ANNOTATION];
-  const parsed = parseGoBool(v);
-  if (parsed !== undefined) return parsed;
-  return mandatory || obj.metadata?.generation === 1;
+function shouldUpdateSpec(obj: KubeObject): boolean {
+  const parsed = parseGoBool(obj.metadata?.annotations?.[AUTOUPDATE_ANNOTATION]);
+  return parsed ?? obj.metadata?.generation === 1;
 }
 
 /** strconv.ParseBool. */
@@ -49,14 +49,26 @@ async function getOrUndefined(store: Store, name: string): Promise<KubeObject | 
   }
 }
 
-/** The bootstrap spec to put back on `current`: the exempt level keeps its spec.exempt (an admin may tune it). */
-function wantedSpec(current: KubeObject, bootstrap: Configurable): unknown {
-  const spec = structuredClone(bootstrap.spec) as Record<string, unknown>;
-  const exempt = (current.spec as { exempt?: unknown } | undefined)?.exempt;
-  if (bootstrap.kind === 'PriorityLevelConfiguration' && current.metadata?.name === 'exempt' && exempt) spec.exempt = exempt;
-  return spec;
+/**
+ * SpecEqualish: the bootstrap spec (defaults applied: ours are stored with them) equal to the
+ * current one; the exempt level's spec.exempt is the admin's to tune (plcSpecEqualish), but must exist.
+ */
+function specEqualish(bootstrap: Configurable, current: KubeObject): boolean {
+  const want = structuredClone(bootstrap.spec) as Record<string, unknown>;
+  if (bootstrap.kind === 'PriorityLevelConfiguration' && bootstrap.metadata?.name === 'exempt') {
+    const exempt = (current.spec as { exempt?: unknown } | undefined)?.exempt;
+    if (!exempt) return false;
+    want.exempt = exempt;
+  }
+  return sameSpec(want, current.spec);
 }
 
+/**
+ * EnsureConfiguration with its strategy's ReviseIfNeeded: a missing object is made again; a
+ * mandatory one always gets its spec back (alwaysAutoUpdateSpec) and the annotation "true", a
+ * suggested one only when shouldUpdateSpec says so, its annotation set to that decision. A
+ * concurrent update is left for the next pass.
+ */
 async function ensureOne(store: Store, bootstrap: Configurable, mandatory: boolean, ctx: () => RequestContext): Promise<void> {
   const name = bootstrap.metadata!.name!;
   const current = await getOrUndefined(store, name);
@@ -70,10 +82,17 @@ async function ensureOne(store: Store, bootstrap: Configurable, mandatory: boole
     }
     return;
   }
-  if (!autoUpdates(current, mandatory)) return;
-  const spec = wantedSpec(current, bootstrap);
-  if (sameSpec(current.spec, spec)) return;
-  await store.update(undefined, name, { ...current, spec } as KubeObject, ctx());
+  const autoUpdateSpec = mandatory || shouldUpdateSpec(current);
+  const updateAnnotation = parseGoBool(current.metadata?.annotations?.[AUTOUPDATE_ANNOTATION]) !== autoUpdateSpec;
+  const specChanged = autoUpdateSpec && !specEqualish(bootstrap, current);
+  if (!updateAnnotation && !specChanged) return;
+  const revised = { ...current, ...(specChanged ? { spec: structuredClone(bootstrap.spec) } : {}) } as KubeObject;
+  if (updateAnnotation) revised.metadata = { ...revised.metadata, annotations: { ...revised.metadata?.annotations, [AUTOUPDATE_ANNOTATION]: String(autoUpdateSpec) } };
+  try {
+    await store.update(undefined, name, revised, ctx());
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 409)) throw e;
+  }
 }
 
 /**
@@ -81,29 +100,24 @@ async function ensureOne(store: Store, bootstrap: Configurable, mandatory: boole
  * is made), mandatory then suggested, then the objects it once made and no longer knows removed.
  */
 export async function ensureFlowcontrolConfiguration(stores: FlowcontrolStores, ctx: () => RequestContext): Promise<void> {
-  for (const pl of MANDATORY_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, true, ctx);
-  for (const fs of MANDATORY_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, true, ctx);
-  for (const pl of SUGGESTED_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, false, ctx);
-  for (const fs of SUGGESTED_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, false, ctx);
-  await removeDangling(stores, ctx);
+  const producer = () => ({ ...ctx(), fieldManager: CONFIG_PRODUCER_FIELD_MANAGER });
+  for (const pl of MANDATORY_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, true, producer);
+  for (const fs of MANDATORY_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, true, producer);
+  for (const pl of SUGGESTED_PRIORITY_LEVELS) await ensureOne(stores.prioritylevelconfigurations, pl, false, producer);
+  for (const fs of SUGGESTED_FLOW_SCHEMAS) await ensureOne(stores.flowschemas, fs, false, producer);
+  await removeUnwanted(stores.flowschemas, BOOTSTRAP_FS, ctx);
+  await removeUnwanted(stores.prioritylevelconfigurations, BOOTSTRAP_PL, ctx);
 }
 
 const BOOTSTRAP_FS = new Set([...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS].map((o) => o.metadata!.name!));
 const BOOTSTRAP_PL = new Set([...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS].map((o) => o.metadata!.name!));
 
-/** removeDanglingBootstrapConfiguration: autoupdate objects that are not bootstrap ones go (a level only when no schema names it). */
-async function removeDangling(stores: FlowcontrolStores, ctx: () => RequestContext): Promise<void> {
-  const schemas = cached(stores.flowschemas) as FlowSchema[];
-  for (const fs of schemas) {
-    const name = fs.metadata!.name!;
-    if (BOOTSTRAP_FS.has(name) || fs.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] !== 'true') continue;
-    await stores.flowschemas.delete(undefined, name, {}, ctx()).catch(ignoreNotFound);
-  }
-  const referenced = new Set((cached(stores.flowschemas) as FlowSchema[]).map((f) => f.spec?.priorityLevelConfiguration?.name));
-  for (const pl of cached(stores.prioritylevelconfigurations) as PriorityLevelConfiguration[]) {
-    const name = pl.metadata!.name!;
-    if (BOOTSTRAP_PL.has(name) || referenced.has(name) || pl.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] !== 'true') continue;
-    await stores.prioritylevelconfigurations.delete(undefined, name, {}, ctx()).catch(ignoreNotFound);
+/** RemoveUnwantedObjects: objects whose autoupdate annotation parses true and that are not bootstrap ones are deleted. */
+async function removeUnwanted(store: Store, wanted: Set<string>, ctx: () => RequestContext): Promise<void> {
+  for (const obj of cached(store)) {
+    const name = obj.metadata!.name!;
+    if (wanted.has(name) || parseGoBool(obj.metadata?.annotations?.[AUTOUPDATE_ANNOTATION]) !== true) continue;
+    await store.delete(undefined, name, {}, ctx()).catch(ignoreNotFound);
   }
 }
 

@@ -1,7 +1,7 @@
 // flowcontrol.apiserver.k8s.io/v1 against the real apiserver and etcd, with the stock kubectl:
 // discovery, the mandatory and suggested configuration objects and their columns, the config
-// producer putting a changed mandatory spec back (or not, with autoupdate-spec "false") and a
-// deleted suggested object, Dangling conditions, 1.32's validation messages, and the
+// producer putting a changed mandatory spec back (always) and a suggested one (unless annotated
+// autoupdate-spec "false"), removing unwanted autoupdate objects and making a deleted one again, Dangling conditions, 1.32's validation messages, and the
 // X-Kubernetes-PF-* headers naming the schema and level a request matched.
 import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,15 +98,34 @@ describe('flowcontrol.apiserver.k8s.io/v1', () => {
     expect((await pfHeaders('/api/v1/pods', nodeToken)).fs).toBe(await uidOf(FlowSchemas, 'system-nodes'));
   });
 
-  it('puts a mandatory spec back unless autoupdate-spec is "false", and makes a deleted suggested object again', async () => {
+  it('puts a mandatory spec back even when annotated "false", a suggested one only while autoupdate-spec allows, and makes a deleted one again', async () => {
     const catchAll = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'catch-all');
-    await cp.admin.update(PriorityLevelConfigurations, undefined, 'catch-all', { ...catchAll, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 7, limitResponse: { type: 'Reject' } } } });
-    await eventually(async () => (await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'catch-all')).spec?.limited?.nominalConcurrencyShares === 5, { what: 'catch-all put back' });
+    await cp.admin.update(PriorityLevelConfigurations, undefined, 'catch-all', { ...catchAll, metadata: { ...catchAll.metadata, annotations: { 'apf.kubernetes.io/autoupdate-spec': 'false' } }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 7, limitResponse: { type: 'Reject' } } } });
+    const restored = await eventually(async () => {
+      const pl = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'catch-all');
+      return pl.spec?.limited?.nominalConcurrencyShares === 5 && pl;
+    }, { what: 'catch-all put back' });
+    // (alwaysAutoUpdateSpec: the mandatory strategy also puts its annotation back to "true")
+    expect(restored.metadata?.annotations).toEqual({ 'apf.kubernetes.io/autoupdate-spec': 'true' });
+    expect(restored.metadata?.managedFields?.map((m) => m.manager)).toContain('api-priority-and-fairness-config-producer-v1');
 
-    const kept = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'catch-all');
-    await cp.admin.update(PriorityLevelConfigurations, undefined, 'catch-all', { ...kept, metadata: { ...kept.metadata, annotations: { 'apf.kubernetes.io/autoupdate-spec': 'false' } }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 9, limitResponse: { type: 'Reject' } } } });
+    // a suggested level: changed with "true" it comes back; with "false" it stays as changed
+    const low = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'workload-low');
+    const tuned = { type: 'Limited', limited: { nominalConcurrencyShares: 200, lendablePercent: 90, limitResponse: { type: 'Queue', queuing: { queues: 128, handSize: 6, queueLengthLimit: 50 } } } };
+    await cp.admin.update(PriorityLevelConfigurations, undefined, 'workload-low', { ...low, spec: tuned });
+    await eventually(async () => (await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'workload-low')).spec?.limited?.nominalConcurrencyShares === 100, { what: 'workload-low put back' });
+    const again = await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'workload-low');
+    await cp.admin.update(PriorityLevelConfigurations, undefined, 'workload-low', { ...again, metadata: { ...again.metadata, annotations: { 'apf.kubernetes.io/autoupdate-spec': 'false' } }, spec: tuned });
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'catch-all')).spec?.limited?.nominalConcurrencyShares).toBe(9);
+    expect((await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'workload-low')).spec?.limited?.nominalConcurrencyShares).toBe(200);
+
+    // an object annotated for autoupdate that is no bootstrap object goes; one without the annotation stays
+    const mine = (name: string, annotations?: Record<string, string>) =>
+      cp.admin.create(PriorityLevelConfigurations, undefined, { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name, ...(annotations ? { annotations } : {}) }, spec: { type: 'Limited', limited: { limitResponse: { type: 'Reject' } } } });
+    await mine('stale-suggestion', { 'apf.kubernetes.io/autoupdate-spec': 'true' });
+    await mine('users-own');
+    await eventually(async () => (await failure(cp.admin.get(PriorityLevelConfigurations, undefined, 'stale-suggestion'))).code === 404, { what: 'stale-suggestion deleted' });
+    await cp.admin.get(PriorityLevelConfigurations, undefined, 'users-own');
 
     await cp.admin.delete(FlowSchemas, undefined, 'service-accounts');
     await eventually(() => cp.admin.get(FlowSchemas, undefined, 'service-accounts'), { what: 'service-accounts made again' });
