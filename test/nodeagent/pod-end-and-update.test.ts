@@ -35,7 +35,9 @@ const sandboxesOf = async (uid: string) => c.agent.runtime.listPodSandbox({ labe
 const cond = (st: { conditions?: { type: string; status: string }[] }, type: string) => st.conditions?.find((x) => x.type === type)?.status;
 
 describe('ended pods', () => {
-  it.each([
+  // (pods of their own, found by their uid and sandbox ids: the three run at once; the eviction
+  // below, which would take any pod, runs after them on its own)
+  it.concurrent.each([
     ['done', { restartPolicy: 'Never', containers: [ctr('app', 'echo finished')] }, 'Succeeded'],
     ['with-sidecar', { restartPolicy: 'OnFailure', initContainers: [ctr('log', 'sleep 3600', { restartPolicy: 'Always' })], containers: [ctr('app', 'echo finished; exit 0')] }, 'Succeeded'],
     ['late', { restartPolicy: 'Always', activeDeadlineSeconds: 2, containers: [ctr('app', 'echo finished; sleep 3600')] }, 'Failed'],
