@@ -76,6 +76,19 @@ describe('omitEmptyFields', () => {
     expect(cr).toEqual({ spec: { nothing: null, list: [] } });
   });
 
+  it('writes an empty list without omitempty as null once stored, as protobuf storage gives it back nil', () => {
+    const role = () => ({ metadata: { name: 'r' }, rules: [] as unknown[] });
+    const decoded = role();
+    omitEmptyFields('Role', decoded);
+    expect(decoded.rules).toEqual([]);
+    const stored = role();
+    omitEmptyFields('Role', stored, true);
+    expect(stored.rules).toBeNull();
+    const slice = { addressType: 'IPv4', endpoints: [], ports: [{ port: 80, name: '' }] };
+    omitEmptyFields('EndpointSlice', slice, true);
+    expect(slice).toEqual({ addressType: 'IPv4', endpoints: null, ports: [{ port: 80, name: '' }] });
+  });
+
   it('keeps the top-level managedFields: [] (a request to reset ownership) and drops the rest of the metadata empties', () => {
     const cm = { metadata: { name: 'c', labels: {}, annotations: null, finalizers: [], managedFields: [], generation: 0 }, data: {} };
     omitEmptyFields('ConfigMap', cm);

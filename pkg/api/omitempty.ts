@@ -38,15 +38,19 @@ function zeroOf(f: FieldSchema): unknown {
  * `creationTimestamp: null`) and free-form content (a RawExtension, a CEL object). Fields of ours
  * the Go struct does not have, and messages with no Go struct, are left as they are. The
  * top-level `metadata.managedFields: []` stays: it asks the field manager to reset ownership.
+ *
+ * `stored`: the object as written to storage and read back, as 1.32 stores built-in kinds as
+ * protobuf, which keeps no empty list or map apart from none: a list or map without omitempty
+ * given empty is then nil, written null (a Role's `rules: []`, an EndpointSlice's `endpoints: []`).
  */
-export function omitEmptyFields(typeName: string, obj: unknown): void {
+export function omitEmptyFields(typeName: string, obj: unknown, stored = false): void {
   if (!isObject(obj) || !GO_FIELDS[typeName]) return;
   const mf = (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
-  walkStruct(typeName, obj);
+  walkStruct(typeName, obj, stored);
   if (Array.isArray(mf) && mf.length === 0 && isObject(obj.metadata)) obj.metadata.managedFields = mf;
 }
 
-function walkStruct(typeName: string, obj: Record<string, unknown>): void {
+function walkStruct(typeName: string, obj: Record<string, unknown>, stored: boolean): void {
   const letters = GO_FIELDS[typeName];
   if (!letters) return;
   const fields = fieldsOfMessage(typeName);
@@ -78,18 +82,24 @@ function walkStruct(typeName: string, obj: Record<string, unknown>): void {
       case 'Z':
         if (v === null) obj[key] = zeroOf(f);
         continue;
+      case 'S':
+        if (stored && ((Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0))) {
+          obj[key] = null;
+          continue;
+        }
+        break;
       default:
-        // P, S, T, -: written as they are
+        // P, T, -: written as they are
         break;
     }
     if (f.kind !== 'message' && !(f.kind === 'map' && f.value?.kind === 'message')) continue;
     const type = f.kind === 'map' ? f.value!.type! : f.type!;
     if (Array.isArray(v)) {
-      for (const item of v) if (isObject(item)) walkStruct(type, item);
+      for (const item of v) if (isObject(item)) walkStruct(type, item, stored);
     } else if (isObject(v) && f.kind === 'map') {
-      for (const item of Object.values(v)) if (isObject(item)) walkStruct(type, item);
+      for (const item of Object.values(v)) if (isObject(item)) walkStruct(type, item, stored);
     } else if (isObject(v)) {
-      walkStruct(type, v);
+      walkStruct(type, v, stored);
     }
   }
 }

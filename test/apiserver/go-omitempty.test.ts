@@ -2,7 +2,8 @@
 // body into the Go struct and encodes it with its json tags, so a null or empty omitempty field
 // the manifest gave (nodeSelector: null, env: [], a template's annotations: {} and name: "") is
 // gone, in what create, update and every kind of patch store, while what Go always writes stays
-// (a template's creationTimestamp: null, a pointer's {} or 0). Strict field
+// (a template's creationTimestamp: null, a pointer's {} or 0), and an empty list without omitempty
+// is served null, as protobuf storage gives it back nil (a Role's rules: []). Strict field
 // validation still refuses an unknown field by name.
 import { describe, expect, it } from 'vitest';
 import { hasKubectl, kubectlControlPlane } from '../helpers/kubectl.js';
@@ -109,6 +110,28 @@ binaryData: {}
     expect(cm.data).toEqual({ a: 'b' });
     expect(cm).not.toHaveProperty('binaryData');
     expect(cm.metadata).not.toHaveProperty('labels');
+  });
+
+  it('serves an empty list without omitempty as null, as protobuf storage gives it back nil', async () => {
+    const manifests = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: empty
+rules: []
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: empty
+addressType: IPv4
+endpoints: []
+ports: []
+`;
+    await k.kubectlIn(manifests, 'create', '-f', '-');
+    expect(await k.kubectl('get', 'role', 'empty', '-o', 'yaml')).toMatch(/^rules: null$/m);
+    const slice = await getJson('endpointslice', 'empty');
+    expect(slice.endpoints).toBeNull();
+    expect(slice.ports).toBeNull();
   });
 
   it('still refuses an unknown field by name', async () => {

@@ -231,7 +231,7 @@ export class Store {
     // (BeforeCreate: the strategy's WarningsOnCreate once the object is valid, dry runs too)
     ctx.warnings.push(...warningsOnCreate(r, obj));
     if (review) await this.admission!.validate(review);
-    this.throughGoTypes(obj);
+    this.throughGoTypes(obj, true);
     setTypeMeta(r, obj);
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
@@ -440,7 +440,7 @@ export class Store {
     // (BeforeUpdate: the strategy's WarningsOnUpdate; a subresource's strategy has none)
     if (!subresource) ctx.warnings.push(...warningsOnUpdate(r, next, old));
     if (review) await this.admission!.validate(review);
-    this.throughGoTypes(next);
+    this.throughGoTypes(next, true);
     setTypeMeta(r, next);
     if (ctx.dryRun) {
       await this.dryRunHolding(next, old);
@@ -572,10 +572,11 @@ export class Store {
    * A built-in kind's object as its Go struct leaves it (omitEmptyFields): what a body, a patch,
    * an applied configuration's merge or our own defaults give null or empty where Go's omitempty
    * drops it is gone before defaulting, field tracking and validation see it, and again before
-   * it is written. Custom resources are not Go types: their content stays as sent.
+   * it is written (`stored`: with protobuf storage's nil for an empty list without omitempty).
+   * Custom resources are not Go types: their content stays as sent.
    */
-  private throughGoTypes(obj: KubeObject): void {
-    if (!this.resource.decode) omitEmptyFields(this.resource.typeName, obj);
+  private throughGoTypes(obj: KubeObject, stored = false): void {
+    if (!this.resource.decode) omitEmptyFields(this.resource.typeName, obj, stored);
   }
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
