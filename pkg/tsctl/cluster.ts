@@ -43,9 +43,11 @@ export const components: Component[] = [
     name: 'apiserver',
     entry: 'cmd/apiserver/main.js',
     optional: false,
-    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1)],
+    // (bootstrap tokens authenticate, as kubeadm init starts kube-apiserver: nodes can join by TLS bootstrapping)
+    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1), '--enable-bootstrap-token-auth'],
   },
-  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
+  // (kubeadm's kube-controller-manager: signing with the cluster CA, and the bootstrap token controllers on)
+  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
   { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--metrics-port', String(o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
   {
     name: 'nodeagent',
