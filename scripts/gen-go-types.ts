@@ -111,6 +111,8 @@ function packageOf(message: string): { go: string; pkg: GoPackage } | undefined 
   };
   if (/V1(List)?$/.test(message)) return pick('autoscaling/v1', message.replace(/V1(?=List$|$)/, ''));
   if (message.startsWith('EventsEvent')) return pick('events/v1', message.replace(/^Events/, ''));
+  // (flowcontrol's Subject, named apart from RBAC's in the proto package)
+  if (message === 'FlowSubject') return pick('flowcontrol/v1', 'Subject');
   if (AUTOSCALING_V2.has(message)) return pick('autoscaling/v2', message);
   for (const p of packages) if (p.pkg.structs.has(message)) return { go: message, pkg: p.pkg };
   return undefined;

@@ -118,6 +118,11 @@ describe('decodeStrict', () => {
     expect(decodeStrict('HorizontalPodAutoscaler', { spec: { metrics: 'x' } })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscalerSpec.spec.metrics of type []v2.MetricSpec');
     expect(decodeStrict('HorizontalPodAutoscalerV1', { spec: 'x' })[0]?.detail).toBe('json: cannot unmarshal string into Go struct field HorizontalPodAutoscaler.spec of type v1.HorizontalPodAutoscalerSpec');
     expect(decodeStrict('Secret', { data: { a: 5 } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field Secret.data of type []uint8');
+    // flowcontrol.apiserver.k8s.io/v1: its named strings, its Subject (FlowSubject here), its condition times parsed as metav1.Time
+    expect(decodeStrict('FlowSchema', { spec: { distinguisherMethod: { type: 2 } } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field FlowDistinguisherMethod.spec.distinguisherMethod.type of type v1.FlowDistinguisherMethodType');
+    expect(decodeStrict('FlowSchema', { spec: { rules: [{ subjects: [{ kind: 1 }] }] } })[0]?.detail).toBe('json: cannot unmarshal number into Go struct field Subject.spec.rules.subjects.kind of type v1.SubjectKind');
+    expect(decodeStrict('PriorityLevelConfiguration', { spec: { limited: { limitResponse: { type: true } } } })[0]?.detail).toBe('json: cannot unmarshal bool into Go struct field LimitResponse.spec.limited.limitResponse.type of type v1.LimitResponseType');
+    expect(decodeStrict('FlowSchema', { status: { conditions: [{ type: 'Dangling', lastTransitionTime: 'yesterday' }] } })[0]?.field).toBe('status.conditions[0].lastTransitionTime');
     expect(decodeStrict('ObjectMeta', { labels: 'x' }, 'metadata')[0]).toMatchObject({ field: 'metadata.labels', detail: 'json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string' });
   });
 

@@ -44,8 +44,9 @@ const AUTOSCALING_V2 = new Set([
   'MetricStatus', 'ObjectMetricStatus', 'PodsMetricStatus', 'ResourceMetricStatus', 'ContainerResourceMetricStatus', 'ExternalMetricStatus', 'MetricValueStatus',
 ]);
 
-/** The Go struct name of one of our messages: HorizontalPodAutoscalerSpecV1 is autoscaling/v1's HorizontalPodAutoscalerSpec, EventsEvent events/v1's Event. */
+/** The Go struct name of one of our messages: HorizontalPodAutoscalerSpecV1 is autoscaling/v1's HorizontalPodAutoscalerSpec, EventsEvent events/v1's Event, FlowSubject flowcontrol/v1's Subject. */
 export function goStructName(message: string): string {
+  if (message === 'FlowSubject') return 'Subject';
   return message.replace(/V1(?=List$|$)/, '').replace(/^Events(?=Event)/, '');
 }
 
