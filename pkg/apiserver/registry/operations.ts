@@ -43,10 +43,32 @@ export async function patchObject(store: Store, namespace: string | undefined, n
     const obj = applyPatchBody(current, type, patchBody, store.resource.typeName, ctx.fieldValidation);
     checkPatchedName(obj, namespace, name);
     checkPatchedResourceVersion(store, obj, current, name);
-    store.decode(obj, ctx);
+    try {
+      store.decode(obj, ctx);
+    } catch (e) {
+      throw patchStrictDecodingError(e, current, type, patchBody, store.resource.typeName) ?? e;
+    }
     return obj;
   };
   return { obj: await store.guaranteedUpdate(namespace, name, ctx, subresource, apply), created: false };
+}
+
+/**
+ * Unknown fields a patch's result brings under fieldValidation=Strict, as patch.go refuses them:
+ * the decoder's strict decoding error, not a 400 about the object but a 422 naming the patch
+ * (' "" is invalid: patch: Invalid value: "...": strict decoding error: unknown field "spec.foo"'),
+ * quoting the patched document for a merge or JSON patch (jsonPatcher.applyPatchToCurrentObject)
+ * and the patch map as %+v prints it for a strategic merge patch (applyPatchToObject).
+ * Undefined for any other error, and for kinds with no Go struct.
+ */
+function patchStrictDecodingError(e: unknown, current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string): ApiError | undefined {
+  if (!(e instanceof ApiError) || e.code !== 400 || !messageSchema(typeName)) return undefined;
+  const causes = e.details?.causes ?? [];
+  const at = e.message.indexOf('strict decoding error: ');
+  if (!causes.length || at < 0 || causes.some((c) => c.reason !== 'FieldValueUnknown')) return undefined;
+  const doc =
+    type === 'merge' ? mergePatchedDocument(current, typeName, (patchBody ?? {}) as Record<string, never>) : type === 'json' ? jsonPatchedDocument(current, typeName, (patchBody ?? []) as never[]) : goValue(patchBody ?? {});
+  return errors.invalid('', '', '', [fieldInvalid('patch', doc, e.message.slice(at))]);
 }
 
 /**
