@@ -30,7 +30,9 @@ const gone = (name: string) =>
   eventually(async () => c.cp.admin.get(Pods, 'default', name).then(() => false, (e: unknown) => e instanceof StatusError && e.code === 404), { timeoutMs: 30_000, what: `${name} gone` });
 const cond = (st: Status, type: string) => st.conditions?.find((x) => x.type === type);
 
-describe('a deleted pod', () => {
+// (these two blocks wait on grace periods and a postStart hook, each test with a pod of its own
+// found by its name: neighbouring concurrent blocks, all three tests run at once)
+describe.concurrent('a deleted pod', () => {
   it('gets its terminal status once its containers have stopped: a killed sleep is Failed, 137 Error; a finalizer keeps it so', async () => {
     await create('held', { containers: [ctr('main', 'sleep 3600')] }, { finalizers: ['example.com/hold'] });
     await phaseIs('held', 'Running');
@@ -74,7 +76,7 @@ describe('a deleted pod', () => {
   });
 });
 
-describe('the status while a pod starts', () => {
+describe.concurrent('the status while a pod starts', () => {
   it('is written before the containers are: Pending, waiting ContainerCreating, host IP, start time, conditions in the kubelet\'s order', async () => {
     await create('slow-hook', { containers: [ctr('main', 'sleep 3600', { lifecycle: { postStart: { exec: { command: ['sleep', '6'] } } } })] });
     const st = await eventually(async () => {
