@@ -70,7 +70,9 @@ describe('RuntimeClass on the node', () => {
     expect(existsSync(calls)).toBe(false);
   });
 
-  it('runs the containers of a class whose handler --runtime-handlers maps with that binary', async () => {
+  // (the next two, each with a class and a pod of its own, run at once: one waits on its pod, the
+  // other on the back-off of its failed sandbox)
+  it.concurrent('runs the containers of a class whose handler --runtime-handlers maps with that binary', async () => {
     await c.cp.admin.create(RuntimeClasses, undefined, rc('logged', 'logged'));
     await c.cp.admin.create(Pods, 'default', busyboxPod('logged', { runtimeClassName: 'logged', containers: [ctr('main', 'exec sleep 3600')] }));
     const st = await running('logged');
@@ -85,7 +87,7 @@ describe('RuntimeClass on the node', () => {
     await eventually(async () => (await failure(c.cp.admin.get(Pods, 'default', 'logged'))).code === 404, { timeoutMs: 30_000, what: 'logged pod gone' });
   });
 
-  it('does not start a pod whose handler the node lacks: FailedCreatePodSandBox, retried, no containers', async () => {
+  it.concurrent('does not start a pod whose handler the node lacks: FailedCreatePodSandBox, retried, no containers', async () => {
     await c.cp.admin.create(RuntimeClasses, undefined, rc('kata', 'kata-fc'));
     const created = await c.cp.admin.create<Pod>(Pods, 'default', busyboxPod('no-handler', { runtimeClassName: 'kata', containers: [ctr('main', 'exec sleep 3600')] }));
     const uid = created.metadata!.uid!;
