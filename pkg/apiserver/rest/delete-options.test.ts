@@ -85,3 +85,14 @@ describe('a member of the wrong type', () => {
     expect(deleteOptionsTypeError({ gracePeriodSeconds: null, dryRun: ['All'], preconditions: { uid: 'u', resourceVersion: '1' }, kind: 'DeleteOptions', apiVersion: 'v1', whatever: 3 })).toBeUndefined();
   });
 });
+
+describe('a body that is no JSON object', () => {
+  it('fails in Interpret, which decodes apiVersion and kind into a struct first; null is empty options', () => {
+    const findKind = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+    for (const [text, kind] of [['[]', 'array'], ['"x"', 'string'], ['1.5', 'number'], ['true', 'bool']] as const) {
+      const e = refusal(() => decodeDeleteOptionsBody(Buffer.from(text), 'application/json'));
+      expect([e.code, e.reason, e.message]).toEqual([500, '', `couldn't get version/kind; json parse error: json: cannot unmarshal ${kind} into Go value of type ${findKind}`]);
+    }
+    expect(decodeDeleteOptionsBody(Buffer.from('null'), 'application/json')).toBeNull();
+  });
+});

@@ -5,6 +5,9 @@
 import { ApiError } from '../errors.js';
 import { decodeRequestBody } from './protobuf-body.js';
 
+/** The struct SimpleMetaFactory.Interpret decodes a body's apiVersion and kind into, as reflect names it. */
+const FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
 /** A decoding error served as it is: no Status behind it. */
 const plain = (message: string) => new ApiError(500, '', message);
 
@@ -63,7 +66,9 @@ export function decodeDeleteOptionsBody(raw: Buffer, contentType: string): Recor
     if (media === '' || media === 'application/json') throw plain("couldn't get version/kind; json parse error: unexpected end of JSON input");
   }
   const body = decodeRequestBody(raw, contentType) as Record<string, unknown>;
-  const why = body && typeof body === 'object' && !Array.isArray(body) ? deleteOptionsTypeError(body) : undefined;
+  // (Interpret reads apiVersion and kind into a struct first: JSON that is no object fails there)
+  if (body !== null && (typeof body !== 'object' || Array.isArray(body))) throw plain(`couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonValueName(body).split(' ')[0]} into Go value of type ${FIND_KIND}`);
+  const why = body ? deleteOptionsTypeError(body) : undefined;
   if (why) throw plain(why);
   return body;
 }
