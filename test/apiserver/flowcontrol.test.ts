@@ -91,6 +91,10 @@ describe('flowcontrol.apiserver.k8s.io/v1', () => {
     // anonymous probes: probes (exempt); anonymous elsewhere: global-default, refused or not
     expect(await pfHeaders('/healthz')).toMatchObject({ fs: await uidOf(FlowSchemas, 'probes'), pl: await uidOf(PriorityLevelConfigurations, 'exempt') });
     expect(await pfHeaders('/api/v1/pods')).toMatchObject({ status: 403, fs: await uidOf(FlowSchemas, 'global-default'), pl: await uidOf(PriorityLevelConfigurations, 'global-default') });
+    // (a path that does not decode is answered as before, without the headers)
+    const undecodable = await pfHeaders('/livez/%zz');
+    expect(undecodable.status).toBeLessThan(500);
+    expect(undecodable.fs).toBeUndefined();
     // a node's own Node: system-node-high; its pods: system-nodes
     cp.nodeClient('n1');
     const nodeToken = ensureNodeToken(join(cp.dataDir, 'tokens.csv'), 'n1');

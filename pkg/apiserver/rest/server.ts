@@ -293,7 +293,12 @@ export class RestServer {
    */
   private noteFlow(req: IncomingMessage, res: ServerResponse, user: UserInfo, path: string, q: URLSearchParams): void {
     if (!this.deps.flowControl) return;
-    const p = parseResourcePath(path);
+    let p: ParsedPath | undefined;
+    try {
+      p = parseResourcePath(path);
+    } catch {
+      return; // (a path that does not decode: left to the handlers to refuse)
+    }
     const method = req.method ?? 'GET';
     const flow = this.deps.flowControl(
       p
