@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatFieldError } from './field-error.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './flowcontrol-bootstrap.js';
 import type { FlowSchema, PriorityLevelConfiguration } from './types.js';
-import { defaultFlowSchema, defaultPriorityLevelConfiguration, validateFlowSchema, validatePriorityLevelConfiguration } from './validation-flowcontrol.js';
+import { defaultFlowSchema, defaultPriorityLevelConfiguration, validateFlowSchema, validateFlowSchemaUpdate, validatePriorityLevelConfiguration, validatePriorityLevelConfigurationUpdate } from './validation-flowcontrol.js';
 
 const msgs = (errs: { type: string; field: string; detail: string }[]) => errs.map((e) => formatFieldError(e as never));
 
@@ -20,6 +20,15 @@ describe('flowcontrol validation', () => {
       expect(c).toEqual(pl);
       expect(validatePriorityLevelConfiguration(c)).toEqual([]);
     }
+  });
+
+  it('checks an update as rest.BeforeUpdate does: identity fields unchanged, then the whole object', () => {
+    const fs = structuredClone(SUGGESTED_FLOW_SCHEMAS[0]!);
+    const old = { ...fs, metadata: { ...fs.metadata, uid: 'u1', creationTimestamp: '2026-12-03T10:00:00Z' } };
+    const changed = { ...fs, metadata: { ...fs.metadata, uid: 'u2', creationTimestamp: '2026-12-03T10:00:00Z' }, spec: { ...fs.spec, matchingPrecedence: 0 } };
+    expect(msgs(validateFlowSchemaUpdate(changed, old))).toEqual(['metadata.uid: Invalid value: "u2": field is immutable', 'spec.matchingPrecedence: Invalid value: 0: must be a positive value']);
+    const pl = structuredClone(SUGGESTED_PRIORITY_LEVELS[0]!);
+    expect(msgs(validatePriorityLevelConfigurationUpdate({ ...pl, metadata: { name: 'renamed' } }, pl))).toEqual(['metadata.name: Invalid value: "renamed": field is immutable']);
   });
 
   it('defaults as v1 does', () => {

@@ -6,7 +6,7 @@ import { canonicalJson } from './fieldpath.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './flowcontrol-bootstrap.js';
 import { isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import type { FlowSchema, FlowSchemaSpec, FlowSubject, LimitedPriorityLevelConfiguration, NonResourcePolicyRule, PolicyRulesWithSubjects, PriorityLevelConfiguration, PriorityLevelConfigurationSpec, ResourcePolicyRule } from './types.js';
-import { validateObjectMeta } from './validation-meta.js';
+import { validateGenericObjectMetaUpdate, validateObjectMeta } from './validation-meta.js';
 
 const SUPPORTED_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'proxy', 'update', 'watch'];
 const DISTINGUISHER_METHODS = ['ByNamespace', 'ByUser'];
@@ -67,6 +67,9 @@ export function validateFlowSchema(fs: FlowSchema): FieldError[] {
   errs.push(...validateConditions(fs.status?.conditions));
   return errs;
 }
+
+/** rest.BeforeUpdate's common checks (metadata valid, identity fields unchanged), then ValidateFlowSchemaUpdate, which is ValidateFlowSchema. */
+export const validateFlowSchemaUpdate = (fs: FlowSchema, old: FlowSchema): FieldError[] => [...validateGenericObjectMetaUpdate(fs.metadata, old.metadata, false), ...validateFlowSchema(fs)];
 
 export const validateFlowSchemaStatus = (fs: FlowSchema): FieldError[] => validateConditions(fs.status?.conditions);
 
@@ -204,6 +207,12 @@ export function validatePriorityLevelConfiguration(pl: PriorityLevelConfiguratio
   errs.push(...validateConditions(pl.status?.conditions));
   return errs;
 }
+
+/** rest.BeforeUpdate's common checks, then ValidatePriorityLevelConfigurationUpdate, which is ValidatePriorityLevelConfiguration. */
+export const validatePriorityLevelConfigurationUpdate = (pl: PriorityLevelConfiguration, old: PriorityLevelConfiguration): FieldError[] => [
+  ...validateGenericObjectMetaUpdate(pl.metadata, old.metadata, false),
+  ...validatePriorityLevelConfiguration(pl),
+];
 
 export const validatePriorityLevelConfigurationStatus = (pl: PriorityLevelConfiguration): FieldError[] => validateConditions(pl.status?.conditions);
 

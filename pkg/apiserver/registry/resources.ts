@@ -48,7 +48,7 @@ import { validateServiceAccount, validateServiceAccountUpdate } from '../../api/
 import { defaultIngressClassObject, defaultNetworkPolicy } from '../../api/defaults-networking.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressStatusUpdate, validateIngressUpdate } from '../../api/validation-ingress.js';
 import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from '../../api/defaults-storage.js';
-import { defaultFlowSchema, defaultPriorityLevelConfiguration, validateFlowSchema, validateFlowSchemaStatus, validatePriorityLevelConfiguration, validatePriorityLevelConfigurationStatus } from '../../api/validation-flowcontrol.js';
+import { defaultFlowSchema, defaultPriorityLevelConfiguration, validateFlowSchema, validateFlowSchemaStatus, validateFlowSchemaUpdate, validatePriorityLevelConfiguration, validatePriorityLevelConfigurationStatus, validatePriorityLevelConfigurationUpdate } from '../../api/validation-flowcontrol.js';
 import { defaultCSIDriver, defaultCSINode, defaultCSIStorageCapacity, defaultVolumeAttachment } from '../../api/defaults-storage-csi.js';
 import { validateCSIDriver, validateCSIDriverUpdate, validateCSINode, validateCSINodeUpdate, validateCSIStorageCapacity, validateCSIStorageCapacityUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from '../../api/validation-storage-csi.js';
 import { dropDisabledClaimStatusFields, dropDisabledPodStatusFields } from '../../api/gated-fields.js';
@@ -1026,7 +1026,7 @@ export const priorityclasses = base({
  * create and kept on update, generation 1 on create and bumped by a spec change, status written
  * through /status (the apiserver's own Dangling conditions).
  */
-function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateStatus: (obj: KubeObject) => FieldError[]): ResourceInfo {
+function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], validateStatus: (obj: KubeObject) => FieldError[]): ResourceInfo {
   return base({
     name,
     singularName: name.slice(0, -1),
@@ -1045,12 +1045,19 @@ function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObj
       defaults(obj);
     },
     validate,
-    validateUpdate: (obj) => validate(obj),
-    writable: { status: statusSubresource((obj) => validateStatus(obj)) },
+    validateUpdate,
+    writable: { status: statusSubresource((obj, old) => [...validateGenericObjectMetaUpdate(obj.metadata, old.metadata, false), ...validateStatus(obj)]) },
   });
 }
-export const flowschemas = flowcontrolResource('flowschemas', 'FlowSchema', (o) => defaultFlowSchema(o as never), (o) => validateFlowSchema(o as never), (o) => validateFlowSchemaStatus(o as never));
-export const prioritylevelconfigurations = flowcontrolResource('prioritylevelconfigurations', 'PriorityLevelConfiguration', (o) => defaultPriorityLevelConfiguration(o as never), (o) => validatePriorityLevelConfiguration(o as never), (o) => validatePriorityLevelConfigurationStatus(o as never));
+export const flowschemas = flowcontrolResource('flowschemas', 'FlowSchema', (o) => defaultFlowSchema(o as never), (o) => validateFlowSchema(o as never), (o, old) => validateFlowSchemaUpdate(o as never, old as never), (o) => validateFlowSchemaStatus(o as never));
+export const prioritylevelconfigurations = flowcontrolResource(
+  'prioritylevelconfigurations',
+  'PriorityLevelConfiguration',
+  (o) => defaultPriorityLevelConfiguration(o as never),
+  (o) => validatePriorityLevelConfiguration(o as never),
+  (o, old) => validatePriorityLevelConfigurationUpdate(o as never, old as never),
+  (o) => validatePriorityLevelConfigurationStatus(o as never),
+);
 
 /** node.k8s.io/v1: runtime handlers pods may name; the handler is fixed once created. */
 export const runtimeclasses = base({
