@@ -46,7 +46,7 @@ export async function patchObject(store: Store, namespace: string | undefined, n
     try {
       store.decode(obj, ctx);
     } catch (e) {
-      throw patchStrictDecodingError(e, current, type, patchBody, store.resource.typeName) ?? e;
+      throw patchStrictDecodingError(e, current, type, patchBody, store.resource.custom ? undefined : store.resource.typeName) ?? e;
     }
     return obj;
   };
@@ -58,11 +58,11 @@ export async function patchObject(store: Store, namespace: string | undefined, n
  * the decoder's strict decoding error, not a 400 about the object but a 422 naming the patch
  * (' "" is invalid: patch: Invalid value: "...": strict decoding error: unknown field "spec.foo"'),
  * quoting the patched document for a merge or JSON patch (jsonPatcher.applyPatchToCurrentObject)
- * and the patch map as %+v prints it for a strategic merge patch (applyPatchToObject).
- * Undefined for any other error, and for kinds with no Go struct.
+ * and the patch map as %+v prints it for a strategic merge patch (applyPatchToObject); a custom
+ * resource (no `typeName`) is an unstructured map there. Undefined for any other error.
  */
-function patchStrictDecodingError(e: unknown, current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string): ApiError | undefined {
-  if (!(e instanceof ApiError) || e.code !== 400 || !messageSchema(typeName)) return undefined;
+export function patchStrictDecodingError(e: unknown, current: KubeObject, type: Exclude<PatchType, 'apply'>, patchBody: unknown, typeName: string | undefined): ApiError | undefined {
+  if (!(e instanceof ApiError) || e.code !== 400 || (typeName && !messageSchema(typeName))) return undefined;
   const causes = e.details?.causes ?? [];
   const at = e.message.indexOf('strict decoding error: ');
   if (!causes.length || at < 0 || causes.some((c) => c.reason !== 'FieldValueUnknown')) return undefined;

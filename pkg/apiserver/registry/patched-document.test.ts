@@ -46,3 +46,12 @@ describe('jsonPatchedDocument', () => {
     expect(added).toContain('"containers":[{"image":{"z":1,"a":2},"imagePullPolicy":"Always","name":"main"}]');
   });
 });
+
+describe('a custom resource', () => {
+  it('is an unstructured map: every key of the current object sorted, a value the patch sets as written', () => {
+    const cr = { spec: { b: { y: 1, x: 2 }, a: 1 }, metadata: { name: 'w', namespace: 'default' }, kind: 'Widget', apiVersion: 'ex.com/v1' };
+    expect(jsonPatchedDocument(cr, undefined, [{ op: 'add', path: '/spec/c', value: { q: 1, p: 2 } }])).toBe(
+      '{"apiVersion":"ex.com/v1","kind":"Widget","metadata":{"name":"w","namespace":"default"},"spec":{"a":1,"b":{"x":2,"y":1},"c":{"q":1,"p":2}}}',
+    );
+  });
+});

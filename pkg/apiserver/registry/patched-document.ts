@@ -6,6 +6,7 @@
 // patched path come out with their keys sorted (encoding/json writes a map sorted), everything it
 // did not open keeps the struct order, and a value the patch brings keeps the patch's own order,
 // unless MergePatch's pruneNulls opened it (a value new to the document), which sorts it too.
+// A custom resource is an unstructured map from the start: every key of the current object sorted.
 import { fieldsOfMessage, messageSchema, type FieldSchema } from '../../api/schema.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -143,9 +144,16 @@ class Doc {
   }
 }
 
-/** The document jsonpatch.MergePatch writes for `current` (a `typeName`) and a merge patch object. */
-export function mergePatchedDocument(current: unknown, typeName: string, patch: { [k: string]: Json }): string {
+/** The current object as patch.go encodes it: a built-in `typeName`'s struct, or (no type) an unstructured map. */
+function currentDoc(current: unknown, typeName: string | undefined): Doc {
   const doc = new Doc(goOrdered(current, typeName));
+  if (!typeName) doc.openAll(doc.root);
+  return doc;
+}
+
+/** The document jsonpatch.MergePatch writes for `current` (a `typeName`, none for a custom resource) and a merge patch object. */
+export function mergePatchedDocument(current: unknown, typeName: string | undefined, patch: { [k: string]: Json }): string {
+  const doc = currentDoc(current, typeName);
   doc.mergeDocs(doc.root as { [k: string]: Json }, structuredClone(patch));
   return doc.text();
 }
@@ -157,9 +165,9 @@ interface Op {
   value?: Json;
 }
 
-/** The document jsonpatch.Patch.Apply writes for `current` (a `typeName`) and a JSON patch that applied. */
-export function jsonPatchedDocument(current: unknown, typeName: string, ops: Op[]): string {
-  const doc = new Doc(goOrdered(current, typeName));
+/** The document jsonpatch.Patch.Apply writes for `current` (a `typeName`, none for a custom resource) and a JSON patch that applied. */
+export function jsonPatchedDocument(current: unknown, typeName: string | undefined, ops: Op[]): string {
+  const doc = currentDoc(current, typeName);
   for (const o of ops) {
     const path = o.path ?? '';
     const value = structuredClone(o.value ?? null);

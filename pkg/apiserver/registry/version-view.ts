@@ -6,7 +6,7 @@
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { RawObject } from '../raw-object.js';
-import { applyPatchBody, checkPatchedName, checkPatchedResourceVersion, type PatchType } from './operations.js';
+import { applyPatchBody, checkPatchedName, checkPatchedResourceVersion, patchStrictDecodingError, type PatchType } from './operations.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { checkKindOf, decodeAs, type RequestContext, type Store, type Subresource } from './store.js';
 
@@ -38,10 +38,15 @@ export async function patchView(store: Store, r: ResourceInfo, namespace: string
     throw errors.unsupportedMediaType(accepted, `application/apply-patch+yaml (server-side apply of ${r.group}/${r.version} ${r.name} is not supported; apply the ${apiVersionOf(view.storage)} form)`);
   }
   const obj = await store.guaranteedUpdate(namespace, name, ctx, subresource, (current) => {
-    const patched = applyPatchBody(view.fromStorage(current), type, patchBody, r.typeName, ctx.fieldValidation);
+    const shown = view.fromStorage(current);
+    const patched = applyPatchBody(shown, type, patchBody, r.typeName, ctx.fieldValidation);
     checkPatchedName(patched, namespace, name);
     checkPatchedResourceVersion(store, patched, current, name);
-    return viewIn(r, patched, ctx);
+    try {
+      return viewIn(r, patched, ctx);
+    } catch (e) {
+      throw patchStrictDecodingError(e, shown, type, patchBody, r.custom ? undefined : r.typeName) ?? e;
+    }
   });
   return view.fromStorage(obj);
 }
