@@ -65,7 +65,9 @@ describe.skipIf(!hasKubectl)('kubectl with Jobs and CronJobs', () => {
     expect(await kubectl('get', 'job', 'pi', '-o', 'jsonpath={.spec.selector.matchLabels}')).toContain('batch.kubernetes.io/controller-uid');
   }, 120_000);
 
-  it('a failing job is Failed with BackoffLimitExceeded', async () => {
+  // (the next four, each with a job of its own found by its name, wait on the job controller and
+  // its pods: they run at once)
+  it.concurrent('a failing job is Failed with BackoffLimitExceeded', async () => {
     const file = join(cacheDir, 'bad.yaml');
     writeFileSync(
       file,
@@ -89,7 +91,7 @@ spec:
     expect((await podsOf('bad')).length).toBe(2);
   }, 120_000);
 
-  it('podFailurePolicy: an ignored exit code is replaced and not counted; a FailJob exit code fails the job at once', async () => {
+  it.concurrent('podFailurePolicy: an ignored exit code is replaced and not counted; a FailJob exit code fails the job at once', async () => {
     const file = join(cacheDir, 'pfp.yaml');
     // The first pod exits 7 (ignored), the next 42 (FailJob), though backoffLimit 0 would have
     // ended the job at the first failure without the policy.
@@ -133,7 +135,7 @@ spec:
     expect(await kubectl('get', 'events', '--field-selector', 'involvedObject.name=pfp,reason=PodFailurePolicy', '-o', 'jsonpath={.items[0].message}')).toBe(message);
   }, 120_000);
 
-  it('backoffLimitPerIndex: a failing index is retried with its failure count, then fails alone; the job ends Failed with FailedIndexes', async () => {
+  it.concurrent('backoffLimitPerIndex: a failing index is retried with its failure count, then fails alone; the job ends Failed with FailedIndexes', async () => {
     expect(await applyIndexedJob('perindex', 'backoffLimitPerIndex: 1', 'test $JOB_COMPLETION_INDEX != 1')).toContain('job.batch/perindex created');
     await kubectl('wait', '--for=condition=failed', 'job/perindex', '--timeout=90s');
     const out = await kubectl('get', 'job', 'perindex', '-o', 'jsonpath={.spec.backoffLimit}|{.status.completedIndexes}|{.status.failedIndexes}|{.status.failed}|{.status.conditions[?(@.type=="Failed")].reason}');
@@ -146,7 +148,7 @@ spec:
     expect(counts).toEqual(['0', '1']);
   }, 120_000);
 
-  it('successPolicy: the job completes when its rule is met, stopping the indexes still running', async () => {
+  it.concurrent('successPolicy: the job completes when its rule is met, stopping the indexes still running', async () => {
     const policy = 'successPolicy:\n    rules:\n    - succeededIndexes: "0"';
     expect(await applyIndexedJob('leader', policy, 'if [ $JOB_COMPLETION_INDEX = 0 ]; then exit 0; fi; exec sleep 300')).toContain('job.batch/leader created');
     await kubectl('wait', '--for=condition=complete', 'job/leader', '--timeout=90s');
