@@ -135,7 +135,7 @@ export function danglingCondition(fs: FlowSchema, levels: Set<string>): Omit<Flo
     : { type: 'Dangling', status: 'True', reason: 'NotFound', message: `This FlowSchema references the PriorityLevelConfiguration object named "${level}" but there is no such object` };
 }
 
-/** Each FlowSchema's Dangling condition brought up to date through flowschemas/status; the transition time moves with the status. */
+/** Each FlowSchema's Dangling condition brought up to date through flowschemas/status. */
 export async function updateDanglingConditions(stores: FlowcontrolStores, ctx: () => RequestContext, now: () => string): Promise<void> {
   const levels = new Set(cached(stores.prioritylevelconfigurations).map((p) => p.metadata!.name!));
   for (const fs of cached(stores.flowschemas) as FlowSchema[]) {
@@ -143,7 +143,8 @@ export async function updateDanglingConditions(stores: FlowcontrolStores, ctx: (
     const conditions = fs.status?.conditions ?? [];
     const have = conditions.find((c) => c.type === 'Dangling');
     if (have && have.status === want.status && have.reason === want.reason && have.message === want.message) continue;
-    const condition: FlowSchemaCondition = { ...want, lastTransitionTime: have && have.status === want.status ? have.lastTransitionTime : now() };
+    // (digestConfigObjects writes a new condition, time now, when its status, reason or message differ)
+    const condition: FlowSchemaCondition = { ...want, lastTransitionTime: now() };
     const status = { conditions: [...conditions.filter((c) => c.type !== 'Dangling'), condition] };
     try {
       await stores.flowschemas.update(undefined, fs.metadata!.name!, { ...fs, status } as KubeObject, { ...ctx(), fieldManager: CONFIG_CONSUMER_FIELD_MANAGER }, 'status');

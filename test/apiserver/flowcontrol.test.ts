@@ -184,6 +184,15 @@ spec:
     const dangling = await eventually(async () => (await cp.admin.get<FlowSchema>(FlowSchemas, undefined, 'orphan')).status?.conditions?.find((c) => c.type === 'Dangling'), { what: 'the Dangling condition' });
     expect(dangling).toMatchObject({ status: 'True', reason: 'NotFound', message: 'This FlowSchema references the PriorityLevelConfiguration object named "nowhere" but there is no such object' });
     expect((await cp.admin.get<FlowSchema>(FlowSchemas, undefined, 'orphan')).spec?.matchingPrecedence).toBe(1000);
+    // a condition of the right status but another reason is written anew, its time now
+    const probes = await cp.admin.get<FlowSchema>(FlowSchemas, undefined, 'probes');
+    const old = '2020-01-01T00:00:00Z';
+    await cp.admin.update(FlowSchemas, undefined, 'probes', { ...probes, status: { conditions: [{ type: 'Dangling', status: 'False', reason: 'Manual', message: 'set by hand', lastTransitionTime: old }] } }, 'status');
+    const rewritten = await eventually(async () => {
+      const c = (await cp.admin.get<FlowSchema>(FlowSchemas, undefined, 'probes')).status?.conditions?.find((x) => x.type === 'Dangling');
+      return c?.reason === 'Found' && c;
+    }, { what: 'the Dangling condition rewritten' });
+    expect(rewritten.lastTransitionTime).not.toBe(old);
 
     const bad = await failure(
       cp.admin.create(FlowSchemas, undefined, { metadata: { name: 'bad' }, spec: { priorityLevelConfiguration: { name: 'global-default' }, matchingPrecedence: 1, distinguisherMethod: { type: 'ByGroup' }, rules: [{ subjects: [], resourceRules: [{ verbs: ['get', 'fetch'], apiGroups: ['*', 'apps'], resources: ['pods'], namespaces: [] }] }] } }),
