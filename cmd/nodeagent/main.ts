@@ -12,9 +12,7 @@ import { aggregateErrors, enforceNodeAllocatableErrors, parseReservation, Reserv
 import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { loadClientCert, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
-import { ClientCertificateManager, loadCurrentPair } from '../../pkg/nodeagent/cert-rotation.js';
-import { KUBELET_SERVING_SIGNER } from '../../pkg/controllers/csr-signing.js';
-import type { ApiClient } from '../../pkg/client/api-client.js';
+import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
 import { rotationStart, type RotationStart } from '../../pkg/nodeagent/client-rotation-start.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
@@ -26,7 +24,7 @@ import { kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { defaultMemoryReducer, eventLoopBusy, startMemoryReducer } from '../../pkg/util/memory-reducer.js';
 import { NodeAgent, defaultAgentConfig } from '../../pkg/nodeagent/agent.js';
 import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
-import { startAgentServer, type ServingPair } from '../../pkg/nodeagent/server.js';
+import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { startHealthzServer } from '../../pkg/nodeagent/healthz.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { DEFAULT_EVICTION_HARD, ThresholdError, parseEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
@@ -39,7 +37,7 @@ const spec = {
   'rotate-certificates': { type: 'boolean', default: false, help: 'renew the client certificate before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, stored in --cert-dir, and new connections use the new pair; the bootstrapped certificate with --bootstrap-kubeconfig, else the certificate of --kubeconfig (a kubeconfig with a token alone has none to renew)' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
   'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is; the file is read again when it changes (default: the cluster CA of --kubeconfig)' },
-  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status; serverTLSBootstrap: true serves the HTTPS port with a kubernetes.io/kubelet-serving certificate for the node\'s name and --node-ip, asked for with a CSR an admin approves (kubectl certificate approve), the port opening once it is signed' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -297,9 +295,7 @@ async function main(): Promise<void> {
   rotating.push(reviewer);
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
-  const serverOpts = { host: '0.0.0.0', port: flags.port, token: nodeToken, dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA };
-  if (fileSettings.serverTLSBootstrap === true) startServingCertificate(client, certDir, flags['node-name'], flags['node-ip'], (serving) => startAgentServer(agent, { ...serverOpts, serving }));
-  else await startAgentServer(agent, serverOpts);
+  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: nodeToken, dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA });
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {
@@ -310,49 +306,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-/**
- * serverTLSBootstrap: the HTTPS port serves a certificate of the kubernetes.io/kubelet-serving
- * signer, asked for with a CSR for the node's addresses (its name and --node-ip as the Node's
- * Hostname and InternalIP) and renewed as the client certificate is (the kubelet's
- * NewKubeletServerCertificateManager, pair kubelet-server in --cert-dir). csrapproving does not
- * approve such a request: until an admin approves it (kubectl certificate approve) and it is
- * signed, the port is not opened, where the 1.32 kubelet's handshakes fail ('no serving
- * certificate available for the kubelet').
- */
-function startServingCertificate(client: ApiClient, certDir: string, nodeName: string, nodeIP: string, listen: (serving: ServingPair) => Promise<unknown>): void {
-  const log = logger('nodeagent');
-  let pair: { cert: string; key: string } | undefined;
-  try {
-    const p = loadCurrentPair(certDir, 'kubelet-server');
-    pair = { cert: p.certPem, key: p.keyPem };
-  } catch {
-    log.info('no serving certificate yet: the HTTPS port opens once the kubelet-serving certificate request is approved and signed');
-  }
-  const listeners: (() => void)[] = [];
-  let listening = false;
-  const open = () => {
-    listening = true;
-    listen({ current: () => pair!, onChange: (fn) => listeners.push(fn) }).catch((e: unknown) => {
-      log.error('fatal', { err: e instanceof Error ? e.stack : String(e) });
-      process.exit(1);
-    });
-  };
-  const manager = new ClientCertificateManager({
-    certDir,
-    pair: 'kubelet-server',
-    name: KUBELET_SERVING_SIGNER,
-    nodeName,
-    request: (key) => requestNodeCertificate(client, key, nodeName, { dir: certDir, generateName: true, timeoutMs: 15 * 60_000, signerName: KUBELET_SERVING_SIGNER, usages: ['digital signature', 'server auth'], sans: [nodeName, nodeIP] }),
-    rotated: (cert, key) => {
-      pair = { cert: `${cert.trimEnd()}\n`, key };
-      if (!listening) open();
-      else for (const fn of listeners) fn();
-    },
-  });
-  manager.start();
-  if (pair) open();
 }
 
 main().catch((e) => {

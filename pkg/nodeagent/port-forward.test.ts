@@ -3,12 +3,14 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FLAG_FIN, FrameReader, HeaderCompressor, HeaderDecompressor, RstStatus, type Frame } from '../util/spdy.js';
-import { portForwardStats, servePortForward } from './port-forward.js';
+import { dialSandbox, portForwardStats, servePortForward } from './port-forward.js';
 
 let pod: Server;
 let podPort = 0;
 let closedPort = 0;
 let agent: Server;
+/** An agent whose target dials as the node agent does: dialSandbox, here in the node's own namespace ("host"). */
+let sandboxAgent: Server;
 
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
@@ -24,15 +26,18 @@ beforeAll(async () => {
   await new Promise((r) => tmp.close(r));
   agent = createServer((conn) => void servePortForward(conn, { pod: 'default/web', uid: 'u-1', dial: (port) => connect({ host: '127.0.0.1', port, allowHalfOpen: true }) }));
   await listen(agent);
+  sandboxAgent = createServer((conn) => void servePortForward(conn, { pod: 'default/web', uid: 'u-1', dial: (port) => dialSandbox({ id: 'sb-1', netnsPath: '' }, port) }));
+  await listen(sandboxAgent);
 });
 afterAll(() => {
   pod.close();
   agent.close();
+  sandboxAgent.close();
 });
 
 /** A bare SPDY client: sends frames, and waits for the frames it expects, in order. */
-async function client() {
-  const sock: Socket = connect((agent.address() as AddressInfo).port, '127.0.0.1');
+async function client(server = agent) {
+  const sock: Socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   const reader = new FrameReader();
   const deflate = new HeaderCompressor();
@@ -125,5 +130,41 @@ describe('port-forward session', () => {
     expect(await c.next()).toEqual({ type: 'goaway', lastGoodStreamId: 5, status: 1 });
     await c.ended;
     c.close();
+  });
+});
+
+describe('port-forward dials as containerd does (localhost in the sandbox, IPv4 then IPv6)', () => {
+  it('a refused port: the error names the sandbox, its namespace and both refusals in containerd\'s words', async () => {
+    const c = await client(sandboxAgent);
+    await c.open(1, 'error', closedPort, '0');
+    await c.open(3, 'data', closedPort, '0');
+    const frames = [await c.next(), await c.next(), await c.next()].map(text);
+    expect(frames[2]).toEqual({
+      id: 1,
+      fin: false,
+      data: `error forwarding port ${closedPort} to pod sb-1, uid : failed to execute portforward in network namespace "host": failed to connect to localhost:${closedPort} inside namespace "sb-1", IPv4: dial tcp4 127.0.0.1:${closedPort}: connect: connection refused IPv6 dial tcp6 [::1]:${closedPort}: connect: connection refused `,
+    });
+    c.close();
+  });
+
+  it('reaches a server on 127.0.0.1, and one on [::1] only after IPv4 is refused', async () => {
+    const v6 = createServer((s) => s.end('from-v6'));
+    const v6Port = await new Promise<number>((r) => v6.listen(0, '::1', () => r((v6.address() as AddressInfo).port)));
+    try {
+      const c = await client(sandboxAgent);
+      const fetch = async (port: number, ids: [number, number], requestId: string) => {
+        await c.open(ids[0], 'error', port, requestId);
+        await c.open(ids[1], 'data', port, requestId);
+        c.send({ type: 'data', streamId: ids[1], flags: FLAG_FIN, data: Buffer.from('ping') });
+        const got: ReturnType<typeof text>[] = [];
+        while (!got.some((f) => 'id' in f && f.id === ids[0] && f.fin)) got.push(text(await c.next()));
+        return got.filter((f) => 'id' in f && f.id === ids[1]).map((f) => ('data' in f ? f.data : '')).join('');
+      };
+      expect(await fetch(podPort, [1, 3], '0')).toBe('ping');
+      expect(await fetch(v6Port, [5, 7], '1')).toBe('from-v6');
+      c.close();
+    } finally {
+      v6.close();
+    }
   });
 });

@@ -1,16 +1,16 @@
 // pods/portforward on the node agent, as the kubelet serves it: a SPDY/3.1 session (on a raw
 // upgraded connection, or tunneled in websocket binary messages) in which the client opens a
 // pair of streams per forwarded connection, `streamtype: error` and `streamtype: data`, sharing
-// `port` and `requestid`. The agent (in the node's network namespace) dials the pod's IP at that
-// port and pipes the data stream both ways with half-closes; a failure is written on the error
-// stream, which is then closed, as the kubelet does.
+// `port` and `requestid`. The agent dials localhost at that port inside the pod's network
+// namespace (IPv4, then IPv6, as containerd) and pipes the data stream both ways with half-closes;
+// a failure is written on the error stream, which is then closed, as the kubelet does.
 //
 // Flow control: client-go's spdystream neither sends WINDOW_UPDATE nor honours it, so this side
 // does not stop at the 64 KB initial window (it would stall every larger response); TCP
 // backpressure on both sockets bounds memory instead.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { dialReason } from '../util/netns-dial.js';
+import { dialLocalhostIn, dialReason } from '../util/netns-dial.js';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { logger } from '../util/log.js';
@@ -28,6 +28,34 @@ export interface PortForwardTarget {
    * or connecting: its 'connect' or 'error' follows). Throws, with the reason, when it cannot be made.
    */
   dial(port: number): Socket;
+}
+
+/**
+ * A dial that failed inside the pod's sandbox. The 1.32 kubelet relays port-forward to the CRI
+ * runtime's streaming server, which names the pod by its sandbox ID and no uid in its message
+ * ('error forwarding port 80 to pod ID, uid : failed to execute portforward in network
+ * namespace ...', containerd's sandbox_portforward_linux.go under the kubelet's
+ * cri/streaming/portforward/httpstream.go): the error carries that ID.
+ */
+export class SandboxDialError extends Error {
+  constructor(readonly sandboxId: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SandboxDialError';
+  }
+}
+
+/**
+ * A connection to localhost:`port` in a pod's sandbox, as containerd's portForward makes it:
+ * inside the sandbox's network namespace ("host" for a pod on the node's network), IPv4 then
+ * IPv6; a failure is a SandboxDialError in containerd's words ('failed to execute portforward in
+ * network namespace "PATH": failed to connect to localhost:80 inside namespace "ID", IPv4: ...').
+ */
+export function dialSandbox(sandbox: { id: string; netnsPath: string }, port: number): Socket {
+  try {
+    return dialLocalhostIn(sandbox.netnsPath, port, sandbox.id);
+  } catch (e) {
+    throw new SandboxDialError(sandbox.id, `failed to execute portforward in network namespace "${sandbox.netnsPath || 'host'}": ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** How long a stream waits for its partner (the kubelet's stream creation timeout). */
@@ -293,7 +321,7 @@ class PortForwardSession {
     try {
       sock = this.target.dial(pair.port);
     } catch (e) {
-      return this.endPair(pair, this.forwardError(pair.port, (e as Error).message));
+      return this.endPair(pair, this.forwardError(pair.port, (e as Error).message, e instanceof SandboxDialError ? e.sandboxId : undefined));
     }
     pair.socket = sock;
     pair.connected = !sock.connecting;
@@ -319,8 +347,10 @@ class PortForwardSession {
     if (pair.earlyFin) sock.end();
   }
 
-  private forwardError(port: number, why: string): string {
-    return `error forwarding port ${port} to pod ${this.target.pod}, uid ${this.target.uid}: ${why}`;
+  /** The message on the error stream: the pod by its sandbox ID (and no uid) when the runtime's dial failed, as the runtime's streaming server words it. */
+  private forwardError(port: number, why: string, sandboxId?: string): string {
+    const pod = sandboxId === undefined ? `${this.target.pod}, uid ${this.target.uid}` : `${sandboxId}, uid `;
+    return `error forwarding port ${port} to pod ${pod}: ${why}`;
   }
 
   private sendData(s: StreamState, data: Buffer): boolean {

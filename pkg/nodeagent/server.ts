@@ -9,8 +9,6 @@
 // and its user must be allowed nodes/metrics, nodes/stats, nodes/log or nodes/proxy on this
 // Node (delegated-auth.ts).
 import { createServer, type Server } from 'node:https';
-import { connect } from 'node:net';
-import { dialLoopbackIn } from '../util/netns-dial.js';
 import type { Duplex, Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -34,7 +32,7 @@ import { DelegatedAuth, x509User, type AuthResult, type ReviewPoster } from './d
 import { DynamicClientCA } from './client-ca.js';
 import type { TLSSocket } from 'node:tls';
 import { probeRegistry } from './metrics.js';
-import { upgradePortForward, type PortForwardTarget } from './port-forward.js';
+import { dialSandbox, upgradePortForward, type PortForwardTarget } from './port-forward.js';
 import { logsSince } from '../api/pod-log-options.js';
 import { readContainerLogsRequest } from './container-logs-request.js';
 
@@ -88,15 +86,8 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
   });
 }
 
-/** A serving pair that can change (serverTLSBootstrap's certificate manager): the port serves the current one, and handshakes with a new one once told. */
-export interface ServingPair {
-  current(): { cert: string; key: string };
-  onChange(fn: () => void): void;
-}
-
-export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string | DynamicClientCA; serving?: ServingPair }): Promise<Server> {
-  // (the serving certificate of serverTLSBootstrap, else one of our own as the kubelet makes a self-signed one)
-  const pki = opts.serving ? opts.serving.current() : await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
+export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string | DynamicClientCA }): Promise<Server> {
+  const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
   // Other callers than the apiserver (Prometheus with a service account's token) are reviewed by it.
   const auth = new DelegatedAuth(agent.cfg.nodeName, opts.token, opts.reviews ?? (() => Promise.reject(new Error('no apiserver to review tokens with'))));
@@ -206,16 +197,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       res.end();
     });
   });
-  // (new handshakes show the serving pair and verify against the client CA bundle of the moment)
-  const refresh = () => {
-    const pair = opts.serving ? opts.serving.current() : pki;
-    server.setSecureContext({ cert: pair.cert, key: pair.key, ...(caPem ? { ca: dynamicCA ? dynamicCA.current() : caPem } : {}) });
-  };
   if (dynamicCA) {
     server.on('secureConnection', (socket: TLSSocket) => verifiedUnder.set(socket, dynamicCA.generation));
-    dynamicCA.onChange(refresh);
+    // (new handshakes verify against the new bundle)
+    dynamicCA.onChange((ca) => server.setSecureContext({ cert: pki.cert, key: pki.key, ca }));
   }
-  opts.serving?.onChange(refresh);
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => STREAM_PROTOCOLS.find((x) => p.has(x)) ?? false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://agent');
@@ -276,8 +262,7 @@ function portForwardTarget(agent: NodeAgent, ns: string, name: string): PortForw
       const cur = findWorker(agent, ns, name);
       if (!cur || cur.pod.metadata?.uid !== uid) throw new Error('the pod is no longer on this node');
       if (!cur.sandbox || cur.sandbox.state !== 'SANDBOX_READY') throw new Error('the pod sandbox is not running');
-      if (!cur.sandbox.netnsPath) return connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-      return dialLoopbackIn(cur.sandbox.netnsPath, port);
+      return dialSandbox(cur.sandbox, port);
     },
   };
 }
