@@ -13,6 +13,7 @@ import { isNodeForbiddenLabel } from '../../pkg/api/node-labels.js';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { loadClientCert, requestNodeCertificate } from '../../pkg/nodeagent/kubelet-bootstrap.js';
 import { ClientCertificateManager } from '../../pkg/nodeagent/cert-rotation.js';
+import { startServingCertificate } from '../../pkg/nodeagent/serving-cert.js';
 import { rotationStart, type RotationStart } from '../../pkg/nodeagent/client-rotation-start.js';
 import { join } from 'node:path';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
@@ -37,7 +38,7 @@ const spec = {
   'rotate-certificates': { type: 'boolean', default: false, help: 'renew the client certificate before it expires, as the kubelet\'s: at 70-90% of its lifetime a new key is asked for with a CSR the csrapproving controller approves as selfnodeclient, stored in --cert-dir, and new connections use the new pair; the bootstrapped certificate with --bootstrap-kubeconfig, else the certificate of --kubeconfig (a kubeconfig with a token alone has none to renew)' },
   'cert-dir': { type: 'string', default: '', help: 'where the bootstrapped client certificate and key are kept (kubelet-client-current.pem; default DATA_DIR/pki)' },
   'client-ca-file': { type: 'string', default: '', help: 'a request to the agent\'s HTTPS port presenting a client certificate signed by one of these authorities is authenticated as the certificate\'s CommonName (its Organizations the groups), then authorized with a SubjectAccessReview, as the apiserver\'s kube-apiserver-kubelet-client is; the file is read again when it changes (default: the cluster CA of --kubeconfig)' },
-  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status' },
+  config: { type: 'string', default: '', help: 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1, YAML or JSON): its systemReserved, kubeReserved, eviction*, imageGC*, maxPods, clusterDomain, clusterDNS, staticPodPath, port, podCIDR, allowedUnsafeSysctls, registerWithTaints, rotateCertificates and authentication.x509.clientCAFile set the matching flags (flags given on the command line win); nodeLeaseDurationSeconds (default 40, the Lease renewed every 25% of it), nodeStatusUpdateFrequency (10s) and nodeStatusReportFrequency (5m, or the file\'s nodeStatusUpdateFrequency) pace the node\'s Lease and status; serverTLSBootstrap: true serves the HTTPS port with a kubernetes.io/kubelet-serving certificate for the node\'s name and --node-ip, asked for with a CSR an admin approves (kubectl certificate approve), the port opening once it is signed' },
   'api-transport': { type: 'string', default: 'auto', help: 'how to reach the apiserver: grpc, rest, or auto (gRPC when the kubeconfig names its gRPC frontend)' },
   'node-name': { type: 'string', default: d.nodeName, help: 'the Node name' },
   'node-ip': { type: 'string', default: d.nodeIP, help: 'the node address other nodes and the apiserver reach' },
@@ -295,7 +296,21 @@ async function main(): Promise<void> {
   rotating.push(reviewer);
   const reviews = (path: string, body: unknown) => reviewer.request(path, { method: 'POST', body });
   if (flags['healthz-port'] > 0) startHealthzServer(flags['healthz-bind-address'], flags['healthz-port']);
-  await startAgentServer(agent, { host: '0.0.0.0', port: flags.port, token: nodeToken, dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA });
+  const serverOpts = { host: '0.0.0.0', port: flags.port, token: nodeToken, dataDir: flags['data-dir'], nodeIP: flags['node-ip'], reviews, clientCA };
+  if (fileSettings.serverTLSBootstrap === true) {
+    startServingCertificate({
+      client,
+      certDir,
+      nodeName: flags['node-name'],
+      nodeIP: flags['node-ip'],
+      listen: (serving) => startAgentServer(agent, { ...serverOpts, serving }),
+      failed: (e) => {
+        logger('nodeagent').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
+        process.exit(1);
+      },
+    });
+  }
+  else await startAgentServer(agent, serverOpts);
   // After a wave of pod starts, hand back what it took once the agent is quiet again.
   startMemoryReducer(eventLoopBusy(), { ...defaultMemoryReducer, growthBytes: 8 << 20 });
   const stop = async (sig: string) => {

@@ -10,6 +10,7 @@
 // is written to use it against the bootstrap kubeconfig's server and CA.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
@@ -125,12 +126,15 @@ export function digestedName(key: KeyObject | string, commonName: string, organi
   return `node-csr-${h.digest('base64url')}`;
 }
 
-/** A PEM certificate request for the node's name from the key (certutil.MakeCSR, subject O then CN). */
-export async function makeNodeCsr(keyPem: string, nodeName: string, dir: string): Promise<string> {
+/** A PEM certificate request for the node's name from the key (certutil.MakeCSR, subject O then CN), with SANS (IP addresses and DNS names) for a serving certificate. */
+export async function makeNodeCsr(keyPem: string, nodeName: string, dir: string, sans: string[] = []): Promise<string> {
   const keyFile = join(dir, `.csr-key-${process.pid}`);
+  // (the cert dir of a first request may not exist yet)
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   writeFileSync(keyFile, keyPem, { mode: 0o600 });
+  const alt = sans.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   try {
-    const res = await run('openssl', ['req', '-new', '-key', keyFile, '-subj', `/O=system:nodes/CN=system:node:${nodeName}`, '-sha256'], { allowFailure: true });
+    const res = await run('openssl', ['req', '-new', '-key', keyFile, '-subj', `/O=system:nodes/CN=system:node:${nodeName}`, '-sha256', ...(alt ? ['-addext', `subjectAltName=${alt}`] : [])], { allowFailure: true });
     if (res.code !== 0) throw new Error(`unable to generate certificate request: ${res.stderr.trim()}`);
     return res.stdout;
   } finally {
@@ -148,12 +152,14 @@ async function requestPublicKey(csrPem: string): Promise<string> {
  * Creates the request, or takes the one of that name a previous run made with the same key
  * (csr.RequestCertificate and ensureCompatible), and waits until it is signed (WaitForCertificate).
  */
-export async function requestNodeCertificate(client: CsrClient, keyPem: string, nodeName: string, opts: { dir: string; pollMs?: number; timeoutMs?: number; generateName?: boolean }): Promise<string> {
+export async function requestNodeCertificate(client: CsrClient, keyPem: string, nodeName: string, opts: { dir: string; pollMs?: number; timeoutMs?: number; generateName?: boolean; signerName?: string; usages?: string[]; sans?: string[] }): Promise<string> {
   const commonName = `system:node:${nodeName}`;
+  const signerName = opts.signerName ?? KUBELET_CLIENT_SIGNER;
+  const usages = opts.usages ?? USAGES;
   // (a rotation asks without a name: RequestCertificate's GenerateName "csr-")
-  let name = opts.generateName ? '' : digestedName(keyPem, commonName, ['system:nodes'], USAGES);
-  const request = await makeNodeCsr(keyPem, nodeName, opts.dir);
-  const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: opts.generateName ? { generateName: 'csr-' } : { name }, spec: { request: Buffer.from(request).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: USAGES } };
+  let name = opts.generateName ? '' : digestedName(keyPem, commonName, ['system:nodes'], usages);
+  const request = await makeNodeCsr(keyPem, nodeName, opts.dir, opts.sans);
+  const body = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: opts.generateName ? { generateName: 'csr-' } : { name }, spec: { request: Buffer.from(request).toString('base64'), signerName, usages } };
   let csr: Csr;
   try {
     try {
@@ -162,7 +168,7 @@ export async function requestNodeCertificate(client: CsrClient, keyPem: string, 
     } catch (e) {
       if (!(e instanceof StatusError && e.code === 409) || opts.generateName) throw e;
       csr = await client.get<Csr>(CertificateSigningRequests, undefined, name);
-      if (csr.spec?.signerName && csr.spec.signerName !== KUBELET_CLIENT_SIGNER) throw new Error(`retrieved csr is not compatible: csr signerNames differ: new "${KUBELET_CLIENT_SIGNER}", orig: "${csr.spec.signerName}"`);
+      if (csr.spec?.signerName && csr.spec.signerName !== signerName) throw new Error(`retrieved csr is not compatible: csr signerNames differ: new "${signerName}", orig: "${csr.spec.signerName}"`);
       const ours = createPublicKey(keyPem).export({ type: 'spki', format: 'pem' }).toString();
       if ((await requestPublicKey(Buffer.from(String(csr.spec?.request ?? ''), 'base64').toString())) !== ours) throw new Error('retrieved csr is not compatible: error validating signature new CSR against old key');
     }
@@ -191,16 +197,19 @@ export async function requestNodeCertificate(client: CsrClient, keyPem: string, 
   }
 }
 
-/** kubelet-client-2006-01-02-15-04-05.pem: the store's file for a pair written at `now` (UTC). */
-export const pairFileName = (now: number) => `kubelet-client-${new Date(now).toISOString().slice(0, 19).replace(/[T:]/g, '-')}.pem`;
+/** The file store's pairs: the client certificate's, and the serving certificate's with serverTLSBootstrap. */
+export type PairName = 'kubelet-client' | 'kubelet-server';
 
-/** The store's Update: certificate and key in one new file, kubelet-client-current.pem pointing at it. */
-export function storePair(certDir: string, certPem: string, keyPem: string, now: number): string {
+/** kubelet-client-2006-01-02-15-04-05.pem: the store's file for a pair written at `now` (UTC). */
+export const pairFileName = (now: number, pair: PairName = 'kubelet-client') => `${pair}-${new Date(now).toISOString().slice(0, 19).replace(/[T:]/g, '-')}.pem`;
+
+/** The store's Update: certificate and key in one new file, PAIR-current.pem pointing at it. */
+export function storePair(certDir: string, certPem: string, keyPem: string, now: number, pair: PairName = 'kubelet-client'): string {
   mkdirSync(certDir, { recursive: true, mode: 0o755 });
   // (absolute: the kubeconfig names it, and reads a relative path from its own directory)
-  const file = join(resolve(certDir), pairFileName(now));
+  const file = join(resolve(certDir), pairFileName(now, pair));
   writeFileSync(file, `${certPem.trimEnd()}\n${keyPem.trimEnd()}\n`, { mode: 0o600 });
-  const link = join(resolve(certDir), CURRENT_PEM);
+  const link = join(resolve(certDir), `${pair}-current.pem`);
   const tmp = `${link}.tmp-${process.pid}`;
   rmSync(tmp, { force: true });
   symlinkSync(file, tmp);
