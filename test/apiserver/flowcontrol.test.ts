@@ -26,10 +26,10 @@ afterAll(async () => {
 const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
 
 /** The X-Kubernetes-PF-* headers of a GET with this client's credentials (or none). */
-function pfHeaders(path: string, token?: string): Promise<{ status: number; fs?: string; pl?: string }> {
+function pfHeaders(path: string, token?: string, extra: Record<string, string> = {}): Promise<{ status: number; fs?: string; pl?: string }> {
   const u = new URL(cp.config.server);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', ca: cp.server.caCert, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', ca: cp.server.caCert, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra } }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, fs: res.headers['x-kubernetes-pf-flowschema-uid'] as string | undefined, pl: res.headers['x-kubernetes-pf-prioritylevel-uid'] as string | undefined }));
     });
@@ -177,6 +177,10 @@ spec:
     expect(await kubectlOk(cp.kubeconfig, cacheDir, ['apply', '--server-side', '-f', '-'], manifest.replace('nominalConcurrencyShares: 15', 'nominalConcurrencyShares: 25'))).toContain('prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/batch serverside-applied');
     expect((await cp.admin.get<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, 'batch')).spec?.limited?.nominalConcurrencyShares).toBe(25);
     await eventually(async () => (await kubectl('get', 'flowschema', 'batch-jobs', '--no-headers')).trim().split(/\s+/).join(' ').endsWith('False'), { what: 'batch-jobs not dangling' });
+    // the new schema classifies requests at once: a batch-users member's jobs, not its pods
+    const asCarol = { 'Impersonate-User': 'carol', 'Impersonate-Group': 'batch-users' };
+    expect(await pfHeaders('/apis/batch/v1/namespaces/default/jobs', cp.config.token, asCarol)).toMatchObject({ fs: await uidOf(FlowSchemas, 'batch-jobs'), pl: await uidOf(PriorityLevelConfigurations, 'batch') });
+    expect((await pfHeaders('/api/v1/namespaces/default/pods', cp.config.token, asCarol)).fs).toBe(await uidOf(FlowSchemas, 'global-default'));
   });
 
   it('marks a FlowSchema whose level does not exist Dangling, and refuses bad specs in 1.32 words', async () => {
