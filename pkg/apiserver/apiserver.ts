@@ -284,6 +284,10 @@ export class ApiServer {
     await this.trackLegacyTokens();
     await this.bootstrapPriorityClasses();
     await ensureFlowcontrolConfiguration(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] }));
+    // (the config consumer's first pass once its caches hold what the producer made: every
+    // schema's Dangling condition is there when the apiserver is ready)
+    await Promise.all([this.store('flowschemas').cache.syncToLatest(), this.store('prioritylevelconfigurations').cache.syncToLatest()]);
+    await updateDanglingConditions(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] }), rfc3339Now);
     await ensureDefaultIngressClass(this.store('ingressclasses'), { ...systemCtx, warnings: [] });
     if (c.defaultStorageClass) await this.bootstrapStorageClass();
     // (custom resources meet the webhooks too, then quota, as in kube-apiserver)

@@ -41,6 +41,9 @@ const uidOf = async (ref: typeof FlowSchemas, name: string) => (await cp.admin.g
 
 describe('flowcontrol.apiserver.k8s.io/v1', () => {
   it('is discovered, and kubectl lists the mandatory and suggested objects with 1.32 columns', async () => {
+    // (every schema's Dangling condition is written before the apiserver is ready)
+    const schemas = (await cp.admin.list<FlowSchema>(FlowSchemas)).items;
+    expect(schemas.filter((f) => f.status?.conditions?.find((c) => c.type === 'Dangling')?.status !== 'False').map((f) => f.metadata?.name)).toEqual([]);
     const res = await cp.admin.request<{ resources: { name: string; namespaced: boolean; kind: string; verbs: string[] }[] }>('/apis/flowcontrol.apiserver.k8s.io/v1');
     expect(res.resources.map((r) => r.name).sort()).toEqual(['flowschemas', 'flowschemas/status', 'prioritylevelconfigurations', 'prioritylevelconfigurations/status']);
     expect(res.resources.find((r) => r.name === 'flowschemas')).toMatchObject({ namespaced: false, kind: 'FlowSchema' });
