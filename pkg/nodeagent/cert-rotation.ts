@@ -12,12 +12,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 import { logger } from '../util/log.js';
-import { CsrRequestError, CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair } from './kubelet-bootstrap.js';
+import { CsrRequestError, CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair, type PairName } from './kubelet-bootstrap.js';
 
 const log = logger('certificate-manager');
 
-/** The manager's log prefix (its name: the signer's). */
-const NAME = KUBELET_CLIENT_SIGNER;
 
 /** notBefore plus a random 70-90% of the lifetime (jitteryDuration: wait.Jitter(d, 0.2) - 0.3 d). */
 export function rotationDeadline(notBefore: number, notAfter: number, rand: () => number = Math.random): number {
@@ -34,6 +32,10 @@ export const EXIT_AFTER_MS = 5 * 60_000;
 
 export interface CertificateManagerDeps {
   certDir: string;
+  /** Which pair of the store (default kubelet-client; kubelet-server for the serving certificate of serverTLSBootstrap). */
+  pair?: PairName;
+  /** The manager's name in its log lines: its signer's (default kubernetes.io/kube-apiserver-client-kubelet). */
+  name?: string;
   /** The node the certificate must name (CN system:node:NAME, O system:nodes; certSatisfiesTemplate): one that does not is rotated at once. */
   nodeName?: string;
   /** Asks for a certificate for the key with the current pair's credentials; resolves to the signed PEM (a CsrRequestError when the request could not be made). */
@@ -66,11 +68,12 @@ const realSleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** The certificate (first block) and key of the store's current pair. */
-export function loadCurrentPair(certDir: string): { cert: X509Certificate; certPem: string; keyPem: string } {
-  const pem = readFileSync(join(certDir, CURRENT_PEM), 'utf8');
+export function loadCurrentPair(certDir: string, pair: PairName = 'kubelet-client'): { cert: X509Certificate; certPem: string; keyPem: string } {
+  const file = pair === 'kubelet-client' ? CURRENT_PEM : `${pair}-current.pem`;
+  const pem = readFileSync(join(certDir, file), 'utf8');
   const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
   const keyPem = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]*?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
-  if (!certPem || !keyPem) throw new Error(`could not find a certificate and key in ${join(certDir, CURRENT_PEM)}`);
+  if (!certPem || !keyPem) throw new Error(`could not find a certificate and key in ${join(certDir, file)}`);
   return { cert: new X509Certificate(certPem), certPem, keyPem };
 }
 
@@ -78,9 +81,9 @@ export function loadCurrentPair(certDir: string): { cert: X509Certificate; certP
  * The store's current pair, else the initial one (the file store's Current: the pair file first,
  * then the certificate and key files it was given); throws when neither loads.
  */
-export function currentOrInitialPair(certDir: string, initial?: { certPem: string; keyPem: string }): { cert: X509Certificate; certPem: string; keyPem: string } {
+export function currentOrInitialPair(certDir: string, initial?: { certPem: string; keyPem: string }, pair: PairName = 'kubelet-client'): { cert: X509Certificate; certPem: string; keyPem: string } {
   try {
-    return loadCurrentPair(certDir);
+    return loadCurrentPair(certDir, pair);
   } catch (e) {
     if (!initial) throw e;
     const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(initial.certPem)?.[0];
@@ -105,7 +108,11 @@ export class ClientCertificateManager {
   serverHealthy = false;
   private lastCertAvailable: number;
 
+  /** Its name in log lines (the signer's). */
+  private readonly name: string;
+
   constructor(private readonly deps: CertificateManagerDeps) {
+    this.name = deps.name ?? KUBELET_CLIENT_SIGNER;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? realSleep;
     this.rand = deps.rand ?? Math.random;
@@ -121,7 +128,7 @@ export class ClientCertificateManager {
     const now = this.now();
     let valid = false;
     try {
-      valid = now <= Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert.validTo);
+      valid = now <= Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair, this.deps.pair).cert.validTo);
     } catch {
       // (deleted from disk or otherwise corrupt)
     }
@@ -148,7 +155,7 @@ export class ClientCertificateManager {
   /** Whole seconds until the current certificate expires, negative once it has; +Inf when there is none that loads (kubelet_certificate_manager_client_ttl_seconds). */
   ttlSeconds(): number {
     try {
-      return Math.trunc((Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert.validTo) - this.now()) / 1000);
+      return Math.trunc((Date.parse(currentOrInitialPair(this.deps.certDir, this.deps.initialPair, this.deps.pair).cert.validTo) - this.now()) / 1000);
     } catch {
       return Infinity;
     }
@@ -175,7 +182,7 @@ export class ClientCertificateManager {
   }
 
   start(): void {
-    log.info(`${NAME}: Certificate rotation is enabled`);
+    log.info(`${this.name}: Certificate rotation is enabled`);
     this.loop ??= this.run();
     if (this.deps.exit && !this.checker) {
       this.checker = setInterval(() => {
@@ -201,20 +208,20 @@ export class ClientCertificateManager {
   nextRotationDeadline(): number {
     let cert: X509Certificate;
     try {
-      cert = currentOrInitialPair(this.deps.certDir, this.deps.initialPair).cert;
+      cert = currentOrInitialPair(this.deps.certDir, this.deps.initialPair, this.deps.pair).cert;
     } catch (e) {
-      log.warn(`${NAME}: Current certificate is missing or invalid, rotating now`, { err: (e as Error).message });
+      log.warn(`${this.name}: Current certificate is missing or invalid, rotating now`, { err: (e as Error).message });
       return this.now();
     }
     const mismatch = this.templateMismatch(cert);
     if (mismatch) {
-      log.info(`${NAME}: ${mismatch}`);
+      log.info(`${this.name}: ${mismatch}`);
       return this.now();
     }
     const notBefore = Date.parse(cert.validFrom);
     const notAfter = Date.parse(cert.validTo);
     const deadline = rotationDeadline(notBefore, notAfter, this.rand);
-    log.info(`${NAME}: Certificate expiration is ${new Date(notAfter).toISOString()}, rotation deadline is ${new Date(deadline).toISOString()}`);
+    log.info(`${this.name}: Certificate expiration is ${new Date(notAfter).toISOString()}, rotation deadline is ${new Date(deadline).toISOString()}`);
     return deadline;
   }
 
@@ -233,7 +240,7 @@ export class ClientCertificateManager {
     while (!this.stopped) {
       const wait = this.nextRotationDeadline() - this.now();
       if (wait > 0) {
-        log.info(`${NAME}: Waiting ${formatDuration(wait)} for next certificate rotation`);
+        log.info(`${this.name}: Waiting ${formatDuration(wait)} for next certificate rotation`);
         await this.sleep(wait, this.abort.signal);
         if (this.stopped) return;
       }
@@ -254,7 +261,7 @@ export class ClientCertificateManager {
       await this.sleep(delay * (1 + b.jitter * this.rand()), this.abort.signal);
       delay *= b.factor;
     }
-    log.error(`${NAME}: Reached backoff limit, still unable to rotate certs: timed out waiting for the condition`);
+    log.error(`${this.name}: Reached backoff limit, still unable to rotate certs: timed out waiting for the condition`);
     for (;;) {
       await this.sleep(ROTATION_POLL_MS, this.abort.signal);
       if (this.stopped) return false;
@@ -264,7 +271,7 @@ export class ClientCertificateManager {
 
   /** One try: a new key, a CSR, the signed certificate stored and handed on (rotateCerts). */
   async rotateCerts(): Promise<boolean> {
-    log.info(`${NAME}: Rotating certificates`);
+    log.info(`${this.name}: Rotating certificates`);
     let keyPem: string;
     try {
       keyPem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
@@ -282,13 +289,13 @@ export class ClientCertificateManager {
       return this.failed(`certificate request was not signed: ${(e as Error).message}`);
     }
     try {
-      storePair(this.deps.certDir, certPem, keyPem, this.now());
+      storePair(this.deps.certDir, certPem, keyPem, this.now(), this.deps.pair);
     } catch (e) {
       return this.failed(`Unable to store the new cert/key pair: ${(e as Error).message}`);
     }
     this.rotations++;
     this.serverHealthy = true;
-    log.info('Certificate rotation detected, shutting down client connections to start using new credentials');
+    if ((this.deps.pair ?? 'kubelet-client') === 'kubelet-client') log.info('Certificate rotation detected, shutting down client connections to start using new credentials');
     this.deps.rotated(certPem, keyPem);
     return true;
   }
@@ -296,7 +303,7 @@ export class ClientCertificateManager {
   private failed(msg: string): false {
     this.renewErrors++;
     this.renewErrorsMetric?.inc();
-    log.error(`${NAME}: ${msg}`);
+    log.error(`${this.name}: ${msg}`);
     return false;
   }
 }

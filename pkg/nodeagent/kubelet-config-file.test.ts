@@ -64,6 +64,13 @@ serializeImagePulls: false
     expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: [x509]\n'))).toThrow('cannot unmarshal array into Go struct field KubeletConfiguration.authentication of type v1beta1.KubeletAuthentication');
   });
 
+  it('keeps serverTLSBootstrap as a setting (the kubelet has no flag for it), a non-boolean refused as Go decodes it', () => {
+    const cfg = loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nserverTLSBootstrap: true\n'));
+    expect(cfg.settings).toEqual({ serverTLSBootstrap: true });
+    expect(cfg.ignored).toEqual([]);
+    expect(() => loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nserverTLSBootstrap: "yes"\n'))).toThrow('cannot unmarshal string into Go struct field KubeletConfiguration.serverTLSBootstrap of type bool');
+  });
+
   it('leaves the flags given on the command line as they are', () => {
     const flags: Record<string, unknown> = { 'system-reserved': ['cpu=100m'], 'max-pods': 110, 'eviction-hard': ['memory.available<100Mi'] };
     const cfg = loadKubeletConfigFile('/k.yaml', file('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nsystemReserved: {cpu: "1"}\nmaxPods: 20\n'));

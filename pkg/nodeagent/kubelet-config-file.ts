@@ -48,10 +48,12 @@ const FIELDS: Record<string, { flag: string; kind: Kind }> = {
  * The fields the agent reads for settings that have no flag of their own (or whose defaulting
  * depends on whether the file set them: node-status-settings.ts), kept as the file gives them.
  */
-const SETTINGS: Record<string, 'int32' | 'duration'> = {
+const SETTINGS: Record<string, 'int32' | 'duration' | 'bool'> = {
   nodeLeaseDurationSeconds: 'int32',
   nodeStatusUpdateFrequency: 'duration',
   nodeStatusReportFrequency: 'duration',
+  // (the kubelet has no flag for it: its serving certificate from a kubelet-serving CSR)
+  serverTLSBootstrap: 'bool',
 };
 
 export interface KubeletConfigFile {
@@ -60,7 +62,7 @@ export interface KubeletConfigFile {
   /** The file's fields the agent has no flag or setting for. */
   ignored: string[];
   /** The SETTINGS fields the file gives: numbers, and durations as Go's time.ParseDuration takes them (checked). */
-  settings: Record<string, number | string>;
+  settings: Record<string, number | string | boolean>;
 }
 
 /**
@@ -100,10 +102,10 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
     const setting = SETTINGS[field];
     if (setting && value !== null && value !== undefined) {
       // (metav1.Duration's UnmarshalJSON: a JSON string, then time.ParseDuration; an int32 a whole number)
-      const want = setting === 'int32' ? 'number' : 'string';
+      const want = setting === 'int32' ? 'number' : setting === 'bool' ? 'boolean' : 'string';
       if (typeof value !== want || (setting === 'int32' && !Number.isInteger(value))) {
         const got = Array.isArray(value) ? 'array' : typeof value;
-        throw fail(`failed to decode: json: cannot unmarshal ${got} into ${setting === 'int32' ? `Go struct field KubeletConfiguration.${field} of type int32` : 'Go value of type string'}`);
+        throw fail(`failed to decode: json: cannot unmarshal ${got} into ${setting === 'duration' ? 'Go value of type string' : `Go struct field KubeletConfiguration.${field} of type ${setting}`}`);
       }
       if (setting === 'duration') {
         try {
@@ -112,7 +114,7 @@ export function loadKubeletConfigFile(name: string, read: (path: string) => stri
           throw fail(`failed to decode: ${(e as Error).message}`);
         }
       }
-      settings[field] = value as number | string;
+      settings[field] = value as number | string | boolean;
       continue;
     }
     if (field === 'authentication') {

@@ -5,6 +5,7 @@
 // believed. Streams (exec, attach, port-forward) meet the same checks.
 import { Agent, request } from 'node:https';
 import { connect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +132,33 @@ describe('a --client-ca-file that changes (dynamiccertificates)', () => {
     } finally {
       keepAlive.destroy();
       reloading.close();
+    }
+  });
+});
+
+describe('a serving pair that changes (serverTLSBootstrap)', () => {
+  it('the port shows the pair it is given, and a new one once told', async () => {
+    const first = await ensurePki(join(dir, 'serving-1'), ['127.0.0.1']);
+    const second = await ensurePki(join(dir, 'serving-2'), ['127.0.0.1']);
+    let pair = { cert: first.cert, key: first.key };
+    const listeners: (() => void)[] = [];
+    const agent = { cfg: { nodeName: 'n1' }, runtime: {}, workers: new Map() } as unknown as NodeAgent;
+    const serving = await startAgentServer(agent, { host: '127.0.0.1', port: 0, token: '', dataDir: join(dir, 'agent3'), nodeIP: '127.0.0.1', serving: { current: () => pair, onChange: (fn) => listeners.push(fn) } });
+    const shown = () =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: (serving.address() as AddressInfo).port, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerCertificate().fingerprint256);
+          s.destroy();
+        }).on('error', reject);
+      });
+    try {
+      const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
+      expect(await shown()).toBe(fp(first.cert));
+      pair = { cert: second.cert, key: second.key };
+      for (const fn of listeners) fn();
+      expect(await shown()).toBe(fp(second.cert));
+    } finally {
+      serving.close();
     }
   });
 });

@@ -86,8 +86,15 @@ async function summaryOf(agent: NodeAgent, usage: UsageSampler, dataDir: string)
   });
 }
 
-export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string | DynamicClientCA }): Promise<Server> {
-  const pki = await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
+/** A serving pair that can change (serverTLSBootstrap's certificate manager): the port serves the current one, and handshakes with a new one once told. */
+export interface ServingPair {
+  current(): { cert: string; key: string };
+  onChange(fn: () => void): void;
+}
+
+export async function startAgentServer(agent: NodeAgent, opts: { host: string; port: number; token: string; dataDir: string; nodeIP: string; reviews?: ReviewPoster; clientCA?: string | DynamicClientCA; serving?: ServingPair }): Promise<Server> {
+  // (the serving certificate of serverTLSBootstrap, else one of our own as the kubelet makes a self-signed one)
+  const pki = opts.serving ? opts.serving.current() : await ensurePki(join(opts.dataDir, 'agent'), [opts.nodeIP, '127.0.0.1']);
   const usage = new UsageSampler(agent.runtime);
   // Other callers than the apiserver (Prometheus with a service account's token) are reviewed by it.
   const auth = new DelegatedAuth(agent.cfg.nodeName, opts.token, opts.reviews ?? (() => Promise.reject(new Error('no apiserver to review tokens with'))));
@@ -197,11 +204,16 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       res.end();
     });
   });
+  // (new handshakes show the serving pair and verify against the client CA bundle of the moment)
+  const refresh = () => {
+    const pair = opts.serving ? opts.serving.current() : pki;
+    server.setSecureContext({ cert: pair.cert, key: pair.key, ...(caPem ? { ca: dynamicCA ? dynamicCA.current() : caPem } : {}) });
+  };
   if (dynamicCA) {
     server.on('secureConnection', (socket: TLSSocket) => verifiedUnder.set(socket, dynamicCA.generation));
-    // (new handshakes verify against the new bundle)
-    dynamicCA.onChange((ca) => server.setSecureContext({ cert: pki.cert, key: pki.key, ca }));
+    dynamicCA.onChange(refresh);
   }
+  opts.serving?.onChange(refresh);
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => STREAM_PROTOCOLS.find((x) => p.has(x)) ?? false });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://agent');
