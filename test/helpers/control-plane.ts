@@ -10,6 +10,8 @@ import { loadKubeconfig, type ClusterConfig } from '../../pkg/client/kubeconfig.
 import { RestClient, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
 import { controllerManagerUserAgent, kubeletUserAgent } from '../../pkg/client/user-agent.js';
 import { runServiceAccountControllers } from '../../pkg/controllers/serviceaccount-controllers.js';
+import { inject } from 'vitest';
+import { seedPki } from './pki-template.js';
 import { freePort } from './ports.js';
 
 export interface TestControlPlane {
@@ -50,6 +52,8 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     grpcPort: 0,
     ...overrides,
   };
+  // (the run's CA, certificates and service account key: the apiserver need not make its own)
+  seedPki(runPki(), cfg.dataDir);
   let server = new ApiServer(cfg);
   let serverStopped = false;
   try {
@@ -114,6 +118,15 @@ export async function startControlPlane(overrides: Partial<ApiServerConfig> = {}
     },
   };
   return tp;
+}
+
+/** The run's PKI template (test/global-setup.ts), if vitest's global setup made one. */
+function runPki(): string | undefined {
+  try {
+    return inject('pkiTemplate');
+  } catch {
+    return undefined;
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
