@@ -141,6 +141,8 @@ export interface ApiServerConfig {
   identityLeaseGCIntervalMs: number;
   /** How often the API Priority and Fairness configuration objects are ensured (the config producer's period, 1 min; also at start). */
   flowcontrolConfigIntervalMs: number;
+  /** How often the `kubernetes` Service and its endpoints are reconciled and this apiserver's master lease renewed (1.32's lease endpoint reconciler: every 10 s, the lease living 15 s). */
+  endpointReconcilerIntervalMs: number;
 }
 
 export const defaultConfig = (dataDir: string): ApiServerConfig => ({
@@ -168,6 +170,7 @@ export const defaultConfig = (dataDir: string): ApiServerConfig => ({
   identityLeaseRenewIntervalMs: IDENTITY_LEASE_RENEW_MS,
   identityLeaseGCIntervalMs: IDENTITY_LEASE_GC_MS,
   flowcontrolConfigIntervalMs: 60_000,
+  endpointReconcilerIntervalMs: 10_000,
 });
 
 /** The apiserver's own writes (loopback.ts): kube-apiserver's manager and user. Spread with fresh warnings where used. */
@@ -384,7 +387,7 @@ export class ApiServer {
     }
     this.writeKubeconfigs(tokenFile);
     // Not fatal (kube-apiserver logs and retries too): e.g. another Service holds the first IP.
-    await this.reconcileKubernetesService().catch((e) => log.error('could not reconcile the kubernetes Service; retrying every 10 s', { err: e }));
+    await this.reconcileKubernetesService().catch((e) => log.error('could not reconcile the kubernetes Service; retrying', { err: e, everyMs: c.endpointReconcilerIntervalMs }));
     this.startBackgroundLoops(storage);
     this.isReady = true;
     log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });
@@ -838,7 +841,7 @@ export class ApiServer {
       await this.trackLegacyTokens();
     }, this.config.systemNamespacesIntervalMs);
     // As kube-apiserver's endpoint reconciler: put the `kubernetes` Service right every 10 s.
-    loop(() => this.reconcileKubernetesService(), 10_000);
+    loop(() => this.reconcileKubernetesService(), this.config.endpointReconcilerIntervalMs);
     // API Priority and Fairness: the config producer puts the bootstrap objects back each period,
     // the consumer keeps every FlowSchema's Dangling condition current.
     loop(() => ensureFlowcontrolConfiguration(this.flowcontrolStores(), () => ({ ...systemCtx, warnings: [] })), this.config.flowcontrolConfigIntervalMs);
