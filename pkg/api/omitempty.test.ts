@@ -2,7 +2,7 @@
 // json tags (k8s.io/api v0.32.9 types.go): omitempty pointers, slices and maps given null or empty
 // are gone, omitempty scalars at their zero value too; what is always written stays.
 import { describe, expect, it } from 'vitest';
-import { omitEmptyFields, omitZero } from './omitempty.js';
+import { lacksValueStructs, omitEmptyFields, omitZero } from './omitempty.js';
 
 const container = (extra: Record<string, unknown>) => ({ name: 'c', image: 'busybox', ...extra });
 
@@ -24,7 +24,7 @@ describe('omitEmptyFields', () => {
       },
     };
     omitEmptyFields('Pod', pod);
-    expect(pod.spec).toEqual({ containers: [container({ ports: [{ containerPort: 80, protocol: 'TCP' }] })] });
+    expect(pod.spec).toEqual({ containers: [container({ ports: [{ containerPort: 80, protocol: 'TCP' }], resources: {} })] });
   });
 
   it('keeps a pointer\'s value however empty, and what Go always writes', () => {
@@ -40,6 +40,7 @@ describe('omitEmptyFields', () => {
     expect(spec).toEqual({
       replicas: 0,
       selector: { matchLabels: { a: 'b' } },
+      strategy: {},
       template: {
         metadata: { labels: { a: 'b' }, creationTimestamp: null },
         spec: { securityContext: {}, terminationGracePeriodSeconds: 0, containers: [container({ resources: {}, securityContext: { privileged: false } })] },
@@ -50,7 +51,7 @@ describe('omitEmptyFields', () => {
   it('writes a null for a field without omitempty as its zero value, and keeps a null Go writes as null', () => {
     const rs = { spec: { selector: null, template: { spec: { containers: [{ name: null, image: 'x' }] } } }, status: { replicas: null, conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: null }] } };
     omitEmptyFields('ReplicaSet', rs);
-    expect(rs).toEqual({ spec: { selector: null, template: { spec: { containers: [{ name: '', image: 'x' }] } } }, status: { replicas: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: null }] } });
+    expect(rs).toEqual({ metadata: { creationTimestamp: null }, spec: { selector: null, template: { metadata: { creationTimestamp: null }, spec: { containers: [{ name: '', image: 'x', resources: {} }] } } }, status: { replicas: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: null }] } });
   });
 
   it('walks lists and maps of structs and the templates of every workload', () => {
@@ -61,16 +62,16 @@ describe('omitEmptyFields', () => {
       },
     };
     omitEmptyFields('CronJob', cj);
-    expect(cj.spec.jobTemplate).toEqual({ metadata: {}, spec: { template: { metadata: {}, spec: { restartPolicy: 'Never', containers: [container({})] } } } });
-    const quota = { spec: { hard: {}, scopes: null }, status: { hard: { pods: '2' }, used: {} } };
+    expect(cj.spec.jobTemplate).toEqual({ metadata: {}, spec: { template: { metadata: {}, spec: { restartPolicy: 'Never', containers: [container({ resources: {} })] } } } });
+    const quota = { metadata: { name: 'q' }, spec: { hard: {}, scopes: null }, status: { hard: { pods: '2' }, used: {} } };
     omitEmptyFields('ResourceQuota', quota);
-    expect(quota).toEqual({ spec: {}, status: { hard: { pods: '2' } } });
+    expect(quota).toEqual({ metadata: { name: 'q' }, spec: {}, status: { hard: { pods: '2' } } });
   });
 
   it('leaves free-form content, fields it does not know and types with no Go struct alone', () => {
     const ev = { metadata: { name: 'e' }, spec: { unknownThing: null }, involvedObject: { kind: 'Pod', name: 'p', fieldPath: '' }, message: '', count: 0, eventTime: null };
     omitEmptyFields('Event', ev);
-    expect(ev).toEqual({ metadata: { name: 'e' }, spec: { unknownThing: null }, involvedObject: { kind: 'Pod', name: 'p' }, eventTime: null });
+    expect(ev).toEqual({ metadata: { name: 'e' }, spec: { unknownThing: null }, involvedObject: { kind: 'Pod', name: 'p' }, eventTime: null, source: {} });
     const cr = { spec: { nothing: null, list: [] } };
     omitEmptyFields('NoSuchType', cr);
     expect(cr).toEqual({ spec: { nothing: null, list: [] } });
@@ -84,9 +85,37 @@ describe('omitEmptyFields', () => {
     const stored = role();
     omitEmptyFields('Role', stored, true);
     expect(stored.rules).toBeNull();
-    const slice = { addressType: 'IPv4', endpoints: [], ports: [{ port: 80, name: '' }] };
+    const slice = { metadata: { name: 's' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80, name: '' }] };
     omitEmptyFields('EndpointSlice', slice, true);
-    expect(slice).toEqual({ addressType: 'IPv4', endpoints: null, ports: [{ port: 80, name: '' }] });
+    expect(slice).toEqual({ metadata: { name: 's' }, addressType: 'IPv4', endpoints: null, ports: [{ port: 80, name: '' }] });
+  });
+
+  it('fills a struct by value left out or given null with Go\'s zero struct, as encoding/json writes it', () => {
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }, { name: 'd', image: 'x', resources: null }] } };
+    omitEmptyFields('Pod', pod);
+    expect(pod).toEqual({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', resources: {} }, { name: 'd', image: 'x', resources: {} }] }, status: {} });
+    const svc = { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } };
+    omitEmptyFields('Service', svc);
+    expect(svc.status).toEqual({ loadBalancer: {} } as never);
+    const np = { metadata: { name: 'n' }, spec: { policyTypes: ['Ingress'] } };
+    omitEmptyFields('NetworkPolicy', np);
+    expect(np.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    // (a zero struct's own members: non-omitempty scalars at their zero value, structs by value within, lists null)
+    const ds = { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } } } };
+    omitEmptyFields('DaemonSet', ds);
+    expect(ds.spec).toEqual({ selector: { matchLabels: { a: 'b' } }, template: { metadata: { creationTimestamp: null }, spec: { containers: null } }, updateStrategy: {} });
+    expect((ds as Record<string, unknown>).status).toEqual({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+    const rb = { metadata: { name: 'r' } };
+    omitEmptyFields('RoleBinding', rb);
+    expect(rb).toEqual({ metadata: { name: 'r' }, roleRef: { apiGroup: '', kind: '', name: '' } });
+  });
+
+  it('tells an object read back that lacks a struct by value from one that has them all', () => {
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: {} };
+    expect(lacksValueStructs('Pod', pod)).toBe(true);
+    omitEmptyFields('Pod', pod);
+    expect(lacksValueStructs('Pod', pod)).toBe(false);
+    expect(lacksValueStructs('NoSuchType', {})).toBe(false);
   });
 
   it('keeps the top-level managedFields: [] (a request to reset ownership) and drops the rest of the metadata empties', () => {

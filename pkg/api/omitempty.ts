@@ -33,7 +33,9 @@ function zeroOf(f: FieldSchema): unknown {
  * struct (json.Unmarshal, then encoding with the struct's json tags), in place: a null or empty
  * omitempty pointer, slice or map is gone (`nodeSelector: null`, `env: []`, `annotations: {}` of a
  * template), as is an omitempty scalar at its zero value (a template's `name: ""`, `hostPort: 0`);
- * a null given for a scalar that is always written is its zero value; a pointer's value stays
+ * a null given for a scalar that is always written is its zero value; a struct by value left out
+ * or given null is there as Go's zero struct (a container's `resources: {}`, a Service's
+ * `status.loadBalancer: {}`, a Deployment's `strategy: {}` before defaulting); a pointer's value stays
  * whatever it is (`securityContext: {}`, `replicas: 0`), as do a zero time's null (a template's
  * `creationTimestamp: null`) and free-form content (a RawExtension, a CEL object). Fields of ours
  * the Go struct does not have, and messages with no Go struct, are left as they are. The
@@ -60,12 +62,14 @@ function walkStruct(typeName: string, obj: Record<string, unknown>, stored: bool
     const letter = letters[key] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z');
     switch (letter) {
       case 'p':
-      case 'v':
-        // (a struct by value given null is Go's zero struct; left out here, as though not given)
         if (v === null) {
           delete obj[key];
           continue;
         }
+        break;
+      case 'v':
+        // (null decodes to nothing: the struct stays Go's zero struct, filled below)
+        if (v === null) delete obj[key];
         break;
       case 's':
         if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) {
@@ -102,4 +106,57 @@ function walkStruct(typeName: string, obj: Record<string, unknown>, stored: bool
       walkStruct(type, v, stored);
     }
   }
+  fillValueStructs(letters, fields, obj);
+}
+
+/** A struct by value the object left out is there as Go's zero struct (fillValueStructs). */
+function fillValueStructs(letters: Record<string, string>, fields: Map<string, FieldSchema>, obj: Record<string, unknown>): void {
+  for (const [key, letter] of Object.entries(letters)) {
+    if (letter !== 'v' || obj[key] !== undefined) continue;
+    const type = fields.get(key)?.type;
+    if (type) obj[key] = zeroStruct(type);
+  }
+}
+
+/**
+ * A Go struct at its zero value as encoding/json writes it: its structs by value as their own
+ * zero structs, its scalars without omitempty at their zero values, its slices, maps, pointers
+ * and times without omitempty null, everything omitempty left out (ResourceRequirements `{}`, a
+ * DaemonSetStatus's four counts 0, a RoleRef's three "", an ObjectMeta's `creationTimestamp: null`).
+ */
+function zeroStruct(typeName: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const letters = GO_FIELDS[typeName];
+  if (!letters) return out;
+  for (const [key, f] of fieldsOfMessage(typeName)) {
+    const letter = letters[key];
+    if (letter === 'v' && f.type) out[key] = zeroStruct(f.type);
+    else if (letter === 'Z') out[key] = zeroOf(f);
+    else if (letter === 'S' || letter === 'P' || letter === 'T') out[key] = null;
+  }
+  return out;
+}
+
+/**
+ * Whether an object read from storage lacks a struct by value its Go type always has (one
+ * written before value structs were filled, or by a path outside the store): an update compares
+ * against the old object as 1.32 decodes it, so such an object is filled in a copy first.
+ */
+export function lacksValueStructs(typeName: string, obj: unknown): boolean {
+  return isObject(obj) && lacks(typeName, obj);
+}
+
+function lacks(typeName: string, obj: Record<string, unknown>): boolean {
+  const letters = GO_FIELDS[typeName];
+  if (!letters) return false;
+  const fields = fieldsOfMessage(typeName);
+  for (const [key, v] of Object.entries(obj)) {
+    const f = fields.get(key);
+    if (!f || !(f.kind === 'message' || (f.kind === 'map' && f.value?.kind === 'message'))) continue;
+    const type = f.kind === 'map' ? f.value!.type! : f.type!;
+    const items = Array.isArray(v) ? v : isObject(v) && f.kind === 'map' ? Object.values(v) : [v];
+    for (const item of items) if (isObject(item) && lacks(type, item)) return true;
+  }
+  for (const [key, letter] of Object.entries(letters)) if (letter === 'v' && !isObject(obj[key]) && fields.get(key)?.type) return true;
+  return false;
 }

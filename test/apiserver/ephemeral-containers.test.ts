@@ -47,7 +47,8 @@ describe('pods/ephemeralcontainers', () => {
     expect(first.kind).toBe('Pod');
     expect(Number(first.metadata!.resourceVersion)).toBeGreaterThan(Number(before.metadata!.resourceVersion));
     expect(ecsOf(first)).toEqual([
-      { ...debugger_('dbg1', { targetContainerName: 'main' }), imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' },
+      // (resources: {}, as Go writes EphemeralContainerCommon.Resources, a struct by value)
+      { ...debugger_('dbg1', { targetContainerName: 'main' }), imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' },
     ]);
     expect(first.status).toMatchObject({ phase: 'Running', podIP: '10.0.0.9' });
     expect((first.spec as { nodeName?: string }).nodeName).toBe('n1');

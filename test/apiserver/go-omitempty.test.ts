@@ -71,7 +71,8 @@ describe.skipIf(!hasKubectl)('built-in objects as their Go types leave them', ()
     expect(d.spec.template.spec.securityContext).toEqual({});
     const c = d.spec.template.spec.containers[0];
     expect(c.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
-    expect(Object.keys(c).sort()).toEqual(['image', 'imagePullPolicy', 'name', 'ports', 'terminationMessagePath', 'terminationMessagePolicy']);
+    expect(Object.keys(c).sort()).toEqual(['image', 'imagePullPolicy', 'name', 'ports', 'resources', 'terminationMessagePath', 'terminationMessagePolicy']);
+    expect(c.resources).toEqual({});
     const cm = await getJson('configmap', 'nulls');
     expect(Object.keys(cm).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
     expect(cm.metadata.annotations).toBeUndefined();
@@ -132,6 +133,96 @@ ports: []
     const slice = await getJson('endpointslice', 'empty');
     expect(slice.endpoints).toBeNull();
     expect(slice.ports).toBeNull();
+  });
+
+  it('writes a struct by value the manifest left out as Go does: resources: {}, strategy, loadBalancer: {}, podSelector: {}, source: {}', async () => {
+    const plain = `apiVersion: v1
+kind: Pod
+metadata:
+  name: plain
+spec:
+  containers:
+  - name: c
+    image: busybox
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: plain
+spec:
+  selector:
+    matchLabels:
+      app: plain
+  template:
+    metadata:
+      labels:
+        app: plain
+    spec:
+      containers:
+      - name: c
+        image: busybox
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: plain
+spec:
+  ports:
+  - port: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: plain
+spec:
+  policyTypes: [Ingress]
+---
+apiVersion: v1
+kind: Event
+metadata:
+  name: plain
+involvedObject:
+  kind: Pod
+  name: plain
+reason: Test
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: plain
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: view
+`;
+    await k.kubectlIn(plain, 'create', '-f', '-');
+    expect(await k.kubectl('get', 'pod', 'plain', '-o', 'yaml')).toMatch(/^    resources: \{\}$/m);
+    const pod = await getJson('pod', 'plain');
+    expect(pod.spec.containers[0].resources).toEqual({});
+    const d = await getJson('deployment', 'plain');
+    expect(d.spec.template.spec.containers[0].resources).toEqual({});
+    // (defaulting still sees the strategy as unset: 1.32's RollingUpdate 25%/25%)
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(d.status).toEqual({});
+    const svc = await getJson('service', 'plain');
+    expect(svc.status).toEqual({ loadBalancer: {} });
+    expect((await getJson('networkpolicy', 'plain')).spec.podSelector).toEqual({});
+    const ev = await getJson('event', 'plain');
+    expect(ev.source).toEqual({});
+    expect((await getJson('rolebinding', 'plain')).subjects).toBeUndefined();
+
+    // An update that leaves resources out (or gives Go's {}) is no change to the pod's spec.
+    delete pod.spec.containers[0].resources;
+    await k.kubectlIn(JSON.stringify(pod), 'replace', '-f', '-');
+    pod.spec.containers[0].resources = {};
+    pod.metadata.labels = { a: 'b' };
+    delete pod.metadata.resourceVersion;
+    await k.kubectlIn(JSON.stringify(pod), 'replace', '-f', '-');
+    expect((await getJson('pod', 'plain')).spec.containers[0].resources).toEqual({});
+    delete d.spec.strategy;
+    delete d.metadata.resourceVersion;
+    await k.kubectlIn(JSON.stringify(d), 'replace', '-f', '-');
+    expect((await getJson('deployment', 'plain')).metadata.generation).toBe(1);
   });
 
   it('still refuses an unknown field by name', async () => {

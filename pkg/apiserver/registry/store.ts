@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import { warningsOnCreate, warningsOnUpdate } from './warnings.js';
 import { dedupOwnerReferences } from './owner-references.js';
 import { decodeStrict } from '../../api/schema-validate.js';
-import { omitEmptyFields } from '../../api/omitempty.js';
+import { lacksValueStructs, omitEmptyFields } from '../../api/omitempty.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, encode, Storage, type Holdings, type Versioned, type WriteResult } from '../storage.js';
@@ -376,7 +376,7 @@ export class Store {
   /** One attempt of guaranteedUpdate: the written object, or what to retry with. */
   private async tryUpdate(key: string, name: string, ctx: RequestContext, subresource: Subresource | 'internal' | undefined, mutate: Mutator, current: Versioned, fromCache: boolean, track: FieldTracker | undefined): Promise<Attempt> {
     const r = this.resource;
-    const old = current.obj;
+    const old = this.asDecoded(current.obj);
     // Fresh copies parse the JSON again when it is at hand (cheaper than a JSON round trip).
     const copy = (): KubeObject => (current.json !== undefined ? (JSON.parse(current.json) as KubeObject) : clone(old));
     const draft = copy();
@@ -577,6 +577,18 @@ export class Store {
    */
   private throughGoTypes(obj: KubeObject, stored = false): void {
     if (!this.resource.decode) omitEmptyFields(this.resource.typeName, obj, stored);
+  }
+
+  /**
+   * The stored object as 1.32 decodes it before an update compares against it: one that lacks a
+   * struct by value (written before they were filled) is filled in a copy, so an update giving
+   * Go's `resources: {}` is no change to an immutable field and bumps no generation.
+   */
+  private asDecoded(obj: KubeObject): KubeObject {
+    if (this.resource.decode || !lacksValueStructs(this.resource.typeName, obj)) return obj;
+    const c = clone(obj);
+    omitEmptyFields(this.resource.typeName, c);
+    return c;
   }
 
   /** Decoding: unknown fields are rejected (Strict), reported (Warn) or dropped (Ignore). */
