@@ -123,10 +123,10 @@ function reviewRequest(req: AdmissionRequest, version: string, uid: string): Rec
     kind: 'AdmissionReview',
     request: {
       uid,
-      kind: { group: r.group, version: r.version, kind: r.kind },
+      kind: req.kind ?? { group: r.group, version: r.version, kind: r.kind },
       resource: { group: r.group, version: r.version, resource: r.name },
       ...(req.subresource ? { subResource: req.subresource } : {}),
-      requestKind: { group: r.group, version: r.version, kind: r.kind },
+      requestKind: req.kind ?? { group: r.group, version: r.version, kind: r.kind },
       requestResource: { group: r.group, version: r.version, resource: r.name },
       ...(req.subresource ? { requestSubResource: req.subresource } : {}),
       name: req.name || (req.operation === 'CONNECT' ? '' : req.obj?.metadata?.name) || '',

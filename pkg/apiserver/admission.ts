@@ -15,6 +15,8 @@ export interface AdmissionRequest {
   subresource?: string;
   name: string;
   namespace?: string;
+  /** The object's kind when it is not the resource's (an Eviction created through pods/eviction). */
+  kind?: { group: string; version: string; kind: string };
   /** The object being written (CREATE, UPDATE): mutating plugins change it in place; for CONNECT the options (PodExecOptions). */
   obj?: KubeObject;
   /** The stored object (UPDATE, DELETE). */

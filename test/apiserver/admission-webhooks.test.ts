@@ -218,6 +218,31 @@ describe('admission webhooks', () => {
     });
   });
 
+  it('asks about evictions (pods/eviction CREATE, a policy/v1 Eviction), and a refusal keeps the pod', async () => {
+    await cp.admin.create(Pods, 'default', withLabels('ev1', {}));
+    const evict = () => cp.admin.request('/api/v1/namespaces/default/pods/ev1/eviction', { method: 'POST', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'ev1', namespace: 'default' } } });
+    seen.length = 0;
+    await withConfig('Validating', [hook('evict.example.com', '/deny-plain', { rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/eviction'] }] })], async () => {
+      const e = await failure(evict());
+      expect([e.code, e.message]).toEqual([400, 'admission webhook "evict.example.com" denied the request without explanation']);
+      expect(seen.at(-1)!.request).toMatchObject({
+        operation: 'CREATE',
+        kind: { group: 'policy', version: 'v1', kind: 'Eviction' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        subResource: 'eviction',
+        name: 'ev1',
+        object: { kind: 'Eviction', metadata: { name: 'ev1' } },
+      });
+      expect((await cp.admin.get(Pods, 'default', 'ev1')).metadata?.deletionTimestamp).toBeUndefined();
+    });
+    // (a webhook on pods alone is not asked about an eviction)
+    seen.length = 0;
+    await withConfig('Validating', [hook('pods-only.example.com', '/deny-plain')], async () => {
+      await evict();
+      expect(seen).toEqual([]);
+    });
+  });
+
   it('asks about custom resources too', async () => {
     await cp.admin.create(CustomResourceDefinitions, undefined, {
       apiVersion: 'apiextensions.k8s.io/v1',

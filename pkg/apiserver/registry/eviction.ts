@@ -78,6 +78,10 @@ export async function evictPod(stores: EvictionStores, namespace: string, name: 
     if (why instanceof ApiError) throw why;
     if (why) throw admissionForbidden('', 'pods', podName, why);
   }
+  // (admission of the Eviction, pods/eviction CREATE: mutating before EvictionREST reads it,
+  // validating once it has checked it, as createValidation; webhooks see a policy/v1 Eviction)
+  const review = { subresource: 'eviction', name, namespace, obj: eviction, kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, ctx };
+  await stores.pods.admitSubresourceCreate('admit', review);
   if (eviction.kind && eviction.kind !== 'Eviction') throw errors.badRequest(`not a Eviction object: ${eviction.kind}`);
   if (eviction.metadata?.name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const body = eviction.deleteOptions as Record<string, unknown> | undefined;
@@ -87,6 +91,7 @@ export async function evictPod(stores: EvictionStores, namespace: string, name: 
   const original = deleteOptionsFrom(body && { ...body, dryRun: undefined });
   const dryRun = ctx.dryRun || bodyDryRun.length > 0;
   if (dryRun) original.dryRun = true;
+  await stores.pods.admitSubresourceCreate('validate', review);
   const versionUnset = !original.preconditions?.resourceVersion;
 
   // A pod that disrupts nothing more is deleted without asking any budget.

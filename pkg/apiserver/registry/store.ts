@@ -473,6 +473,17 @@ export class Store {
   }
 
   /**
+   * Admission of an object created through a subresource that is not this resource's own kind (an
+   * Eviction through pods/eviction), as the create handler runs it around the subresource's REST:
+   * `phase` admit (mutating, before it looks at the object) or validate (its createValidation).
+   */
+  async admitSubresourceCreate(phase: 'admit' | 'validate', review: Omit<AdmissionRequest, 'operation' | 'resource'>): Promise<void> {
+    if (!this.admission) return;
+    const req: AdmissionRequest = { ...review, operation: 'CREATE', resource: this.resource };
+    await (phase === 'admit' ? this.admission.admit(req) : this.admission.validate(req));
+  }
+
+  /**
    * DELETE. Pods bound to a node are deleted gracefully: deletionTimestamp and
    * deletionGracePeriodSeconds are set and the node's agent confirms with grace 0.
    */
