@@ -11,7 +11,8 @@ import type { EphemeralContainer, KubeObject, Pod } from '../../pkg/api/types.js
 import { tokenFor } from '../../pkg/apiserver/pki.js';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { core, Nodes, Pods, ReplicaSets } from '../../pkg/client/rest-client.js';
-import { failure, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { EtcdClient } from '../../pkg/apiserver/etcd-client.js';
+import { eventually, failure, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -265,5 +266,31 @@ describe.skipIf(!hasKubectl)('kubectl debug', () => {
     const p = (await cp.admin.get(Pods, 'default', 'k1')) as Pod;
     expect(p.spec?.ephemeralContainers?.map((c) => c.name)).toEqual(['dbg', 'dbg2']);
     expect(p.spec?.ephemeralContainers?.[1]?.securityContext?.capabilities?.add).toEqual(['SYS_PTRACE']);
+  });
+});
+
+describe('a pod stored without a struct by value', () => {
+  it('is compared as Go decodes it: an update that gives its containers resources: {} changes nothing immutable', async () => {
+    await cp.admin.create(Pods, 'default', pod('raw'));
+    // (a pod written without resources, as tskube stored pods before value structs were filled)
+    const etcd = new EtcdClient(cp.server.etcdEndpoints);
+    try {
+      const key = Buffer.from('/registry/pods/default/raw');
+      const stored = JSON.parse(Buffer.from((await etcd.range({ key })).kvs![0]!.value!).toString()) as Pod;
+      delete stored.spec!.containers[0]!.resources;
+      await etcd.put({ key, value: Buffer.from(JSON.stringify(stored)) });
+    } finally {
+      etcd.close();
+    }
+    const got = await eventually(async () => {
+      const p = (await cp.admin.get(Pods, 'default', 'raw')) as Pod;
+      if (p.spec!.containers[0]!.resources) throw new Error('the raw write is not read back yet');
+      return p;
+    });
+    got.spec!.containers[0]!.resources = {};
+    got.metadata!.labels = { changed: 'yes' };
+    const updated = (await cp.admin.update(Pods, 'default', 'raw', got)) as Pod;
+    expect(updated.metadata?.labels).toEqual({ changed: 'yes' });
+    expect(updated.spec!.containers[0]!.resources).toEqual({});
   });
 });
