@@ -15,7 +15,7 @@ afterEach(() => {
   for (const f of cleanups.splice(0)) f();
 });
 
-function setup() {
+function setup(over: Partial<ConstructorParameters<typeof StaticPods>[0]> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tskube-static-'));
   const workers = new Map<string, Pod>();
   const calls: string[] = [];
@@ -34,6 +34,7 @@ function setup() {
     nodeUid: () => undefined,
     mirrorCreated: () => {},
     rescanMs: 3_600_000,
+    ...over,
   });
   cleanups.push(() => {
     sp.stop();
@@ -88,5 +89,26 @@ describe('StaticPods', () => {
     t.workers.delete('fixed-uid');
     await vi.waitFor(() => expect(t.calls).toEqual(['run f:1', 'stop fixed-uid', 'run f:2']), { timeout: 2000 });
     expect(t.sp.get('fixed-uid')?.pod.spec?.containers?.[0]?.image).toBe('f:2');
+  });
+
+  it('makes the mirror pods at once when the Node becomes known just after the pods are listed', async () => {
+    // (the agent's pod informer may sync before its node informer has the Node: the mirror pods
+    // then waited for the 10 s resync)
+    const created: string[] = [];
+    const api = new Map<string, Pod>();
+    const client = {
+      create: async (_ref: unknown, ns: string, obj: Pod) => {
+        created.push(`${obj.metadata?.name} owner=${obj.metadata?.ownerReferences?.[0]?.uid}`);
+        api.set(`${ns}/${obj.metadata?.name}`, obj);
+      },
+    } as unknown as ApiClient;
+    let nodeUid: string | undefined;
+    const t = setup({ client, apiSynced: () => Promise.resolve(), nodeUid: () => nodeUid, apiPod: (ns, name) => api.get(`${ns}/${name}`), apiPods: () => [...api.values()] });
+    writeFileSync(join(t.dir, 'web.yaml'), manifest('web', 'web:1'));
+    await t.sp.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(created).toEqual([]); // (no owner to name yet)
+    nodeUid = 'node-uid-1';
+    await vi.waitFor(() => expect(created).toEqual(['web-n1 owner=node-uid-1']), { timeout: 2000 });
   });
 });

@@ -25,6 +25,8 @@ const MIRROR_RESYNC_MS = 10_000;
 const RECREATE_DELAY_MS = 1000;
 /** How often a static pod waiting for its earlier instance to stop checks again. */
 const START_WAIT_POLL_MS = 200;
+/** How often mirror pods are tried again while the pods are listed but the Node's UID is not known yet. */
+const NODE_WAIT_POLL_MS = 200;
 
 export interface StaticPodDeps {
   client: ApiClient;
@@ -78,6 +80,8 @@ export class StaticPods {
   private readonly createFailed = new Map<string, string>();
   /** Mirror pods (namespace/name) deleted by someone: not made again before this time (ms). */
   private readonly recreateAfter = new Map<string, number>();
+  /** The next pass while the Node's UID is not known yet (one at a time). */
+  private nodeWait: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: StaticPodDeps) {
     this.source = new StaticPodSource({ dir: d.dir, nodeName: d.nodeName, rescanMs: d.rescanMs ?? FILE_CHECK_FREQUENCY_MS, onChange: (pods) => this.apply(pods) });
@@ -95,6 +99,7 @@ export class StaticPods {
     this.source.stop();
     clearInterval(this.timer);
     clearTimeout(this.waitTimer);
+    clearTimeout(this.nodeWait);
   }
 
   /** The static pods by UID. */
@@ -192,11 +197,19 @@ export class StaticPods {
   }
 
   private async syncOnce(): Promise<void> {
-    const nodeUid = this.d.nodeUid();
-    if (!nodeUid) return;
     let synced = false;
     await Promise.race([this.d.apiSynced().then(() => (synced = true)), Promise.resolve()]);
     if (!synced) return;
+    const nodeUid = this.d.nodeUid();
+    if (!nodeUid) {
+      // (the pods are listed but the Node not yet, its informer a moment behind: look again
+      // soon rather than a whole resync period later)
+      this.nodeWait ??= setTimeout(() => {
+        this.nodeWait = undefined;
+        this.syncMirrors();
+      }, NODE_WAIT_POLL_MS).unref();
+      return;
+    }
     const wanted = new Map<string, StaticPod>();
     for (const sp of this.pods.values()) wanted.set(fullName(sp.pod), sp);
     for (const [name, sp] of wanted) {
