@@ -13,6 +13,7 @@ import { QOS_TIERS } from '../runtime/cgroups.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
+import { stopGroups } from './stop-order.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
 const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -281,16 +282,15 @@ export async function down(o: { dataDir: string; log: (line: string) => void; ke
     if (pid) pids.add(pid);
   }
   for (const pid of processesUsing(o.dataDir)) pids.add(pid);
-  // Clients first (agents, scheduler, controllers: they talk to the apiserver as they stop),
-  // then the apiserver, then etcd.
-  const isServer = (pid: number) => {
+  // Clients first, then the apiservers, then each etcd member alone (stop-order.ts).
+  const argvOf = (pid: number) => {
     try {
-      return /apiserver|\/etcd/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     } catch {
-      return false;
+      return [];
     }
   };
-  const ordered = [[...pids].filter((p) => !isServer(p)), [...pids].filter(isServer)];
+  const ordered = stopGroups([...pids].map((pid) => ({ pid, argv: argvOf(pid) })));
   for (const group of ordered) {
     for (const pid of group) {
       try {
