@@ -51,7 +51,7 @@ import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, isJoinPath, type JoinDeps } from './join.js';
 import { systemNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
-import { reconcileKubernetesService } from './kubernetes-service.js';
+import { reconcileKubernetesEndpoints, reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
 import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
@@ -204,6 +204,10 @@ export class ApiServer {
   /** Set by stop(): /readyz's shutdown check fails from then on. */
   private shuttingDown = false;
   private serviceAllocator: ServiceAllocator | undefined;
+  /** The last endpoint reconcile or removal queued: each waits for the one before. */
+  private endpointsTurn: Promise<void> = Promise.resolve();
+  /** Set by stop(): no reconcile renews this apiserver's master lease from then on. */
+  private endpointsStopped = false;
   private policyWatch: { stop(): void } | undefined;
   /** The fixed rules, then RBAC over the policy kept in memory. */
   authorizer!: Authorizer;
@@ -401,17 +405,54 @@ export class ApiServer {
   /**
    * The `kubernetes` Service and its endpoints: every live apiserver (kube-apiserver's "lease"
    * endpoint reconciler). This one's lease is renewed first, then the leases alive are listed.
+   * Nothing once this apiserver is stopping (1.32's StopReconciling).
    */
-  private async reconcileKubernetesService(): Promise<void> {
-    const storage = this.storage!;
-    await storage.put(this.masterLeaseKey, '', await storage.grantLease(MASTER_LEASE_TTL_SECONDS));
-    const apiservers = (await storage.keys(MASTER_LEASES)).flatMap((k) => {
+  private reconcileKubernetesService(): Promise<void> {
+    return this.endpointsExclusive(async () => {
+      if (this.endpointsStopped) return;
+      const storage = this.storage!;
+      await storage.put(this.masterLeaseKey, '', await storage.grantLease(MASTER_LEASE_TTL_SECONDS));
+      const target = { clusterIP: this.serviceAllocator!.firstIP, port: this.port, apiservers: await this.liveApiservers() };
+      await reconcileKubernetesService(this.kubernetesServiceStores(), target, { ...systemCtx, warnings: [] });
+    });
+  }
+
+  /**
+   * At stop: this apiserver's master lease removed and the `kubernetes` Endpoints and
+   * EndpointSlice at once rewritten from the leases left, as 1.32's kubernetesservice controller
+   * Stop calls the lease reconciler's RemoveEndpoints (pkg/controlplane/reconcilers/lease.go):
+   * clients leave this address now rather than at another apiserver's next reconcile. The last
+   * apiserver leaves them as they are (no lease left: refused, as there).
+   */
+  private removeKubernetesEndpoints(): Promise<void> {
+    this.endpointsStopped = true;
+    return this.endpointsExclusive(async () => {
+      const storage = this.storage!;
+      await storage.remove(this.masterLeaseKey);
+      const apiservers = await this.liveApiservers();
+      if (!apiservers.length) return log.info('no other apiserver lease left: the kubernetes endpoints are kept');
+      const target = { clusterIP: this.serviceAllocator!.firstIP, port: this.port, apiservers };
+      await reconcileKubernetesEndpoints(this.kubernetesServiceStores(), target, { ...systemCtx, warnings: [] });
+    });
+  }
+
+  /** Runs `fn` after every reconcile or removal queued before it (1.32's reconcilingLock). */
+  private endpointsExclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.endpointsTurn.then(fn);
+    this.endpointsTurn = run.catch(() => {});
+    return run;
+  }
+
+  /** Every apiserver whose master lease is alive. */
+  private async liveApiservers(): Promise<{ address: string; port: number }[]> {
+    return (await this.storage!.keys(MASTER_LEASES)).flatMap((k) => {
       const m = /([^/]+):(\d+)$/.exec(k);
       return m ? [{ address: m[1]!, port: Number(m[2]) }] : [];
     });
-    const stores = { services: this.store('services'), endpoints: this.store('endpoints'), endpointslices: this.store('endpointslices') };
-    const target = { clusterIP: this.serviceAllocator!.firstIP, port: this.port, apiservers };
-    return reconcileKubernetesService(stores, target, { ...systemCtx, warnings: [] });
+  }
+
+  private kubernetesServiceStores() {
+    return { services: this.store('services'), endpoints: this.store('endpoints'), endpointslices: this.store('endpointslices') };
   }
 
   /** Re-reads the token file (node tokens are added while running). */
@@ -896,10 +937,13 @@ export class ApiServer {
     this.stopReducer?.();
     this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);
-    // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (the
-    // others' next reconcile drops this address; a crash leaves it until the lease expires).
+    // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (a
+    // crash leaves this address until the lease expires and another apiserver reconciles).
     // (best effort and bounded: a stop must not wait on an etcd that is gone or slow)
-    if (wasReady && this.storage) await Promise.race([this.storage.remove(this.masterLeaseKey).catch(() => {}), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    if (wasReady && this.storage) {
+      const removed = this.removeKubernetesEndpoints().catch((e) => log.error('unable to remove endpoints from kubernetes service', { err: e }));
+      await Promise.race([removed, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    }
     await this.rest?.close();
     await this.grpc?.close();
     await this.crdController?.stop();

@@ -86,6 +86,16 @@ async function ensure(store: Store, want: Service | Endpoints | EndpointSlice, o
  */
 export async function reconcileKubernetesService(stores: KubernetesServiceStores, target: KubernetesServiceTarget, ctx: RequestContext): Promise<void> {
   await ensure(stores.services, desiredService(target), ['spec.ports'], ctx);
+  await reconcileKubernetesEndpoints(stores, target, ctx);
+}
+
+/**
+ * Makes the `kubernetes` Endpoints and EndpointSlice list `target.apiservers` (1.32's lease
+ * reconciler doReconcile). No apiserver at all is refused, as there: the leases listed empty are
+ * taken for a fault of the storage, not for a cluster without apiservers.
+ */
+export async function reconcileKubernetesEndpoints(stores: Omit<KubernetesServiceStores, 'services'>, target: KubernetesServiceTarget, ctx: RequestContext): Promise<void> {
+  if (!target.apiservers.length) throw new Error('no master IPs were listed in storage, refusing to erase all endpoints for the kubernetes service');
   await ensure(stores.endpoints, desiredEndpoints(target), ['subsets'], ctx);
   await ensure(stores.endpointslices, desiredSlice(target), ['addressType', 'endpoints', 'ports'], ctx);
 }

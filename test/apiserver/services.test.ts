@@ -80,6 +80,30 @@ describe('the kubernetes Service', () => {
     await eventually(async () => JSON.stringify(await addresses()) === '["127.0.0.1"]', { timeoutMs: 15_000, what: 'the stopped apiserver gone from the endpoints' });
   }, 30_000);
 
+  it('loses a stopping apiserver\'s address at once, not at another apiserver\'s next reconcile', async () => {
+    // Its own control plane whose reconciler waits a minute, so that only the stopping
+    // apiserver can have rewritten the endpoints by the time its stop returns.
+    const slow = await startControlPlane({ ...RANGE, endpointReconcilerIntervalMs: 60_000 }, { serviceAccountControllers: false });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tskube-test-second-'));
+    const second = new ApiServer({ ...defaultConfig(dataDir), ...RANGE, etcdServers: slow.server.etcdEndpoints, bindAddress: '127.0.0.2', advertiseAddress: '127.0.0.2', securePort: slow.server.port, grpcPort: -1, compactionIntervalMs: 0, endpointReconcilerIntervalMs: 60_000 });
+    const addresses = async () => (await slow.admin.get<Endpoints>(EndpointsRef, 'default', 'kubernetes')).subsets?.flatMap((s) => s.addresses?.map((a) => a.ip) ?? []);
+    const sliceAddresses = async () => (await slow.admin.get<EndpointSlice>(EndpointSlices, 'default', 'kubernetes')).endpoints?.map((e) => e.addresses?.[0]);
+    try {
+      try {
+        await second.start();
+        expect(await addresses()).toEqual(['127.0.0.1', '127.0.0.2']);
+        expect(await sliceAddresses()).toEqual(['127.0.0.1', '127.0.0.2']);
+      } finally {
+        await second.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      expect(await addresses()).toEqual(['127.0.0.1']);
+      expect(await sliceAddresses()).toEqual(['127.0.0.1']);
+    } finally {
+      await slow.stop(true);
+    }
+  }, 30_000);
+
   it('is reconciled every endpointReconcilerIntervalMs: deleted endpoints come back within a few periods, twice in a row', async () => {
     // Twice, so that a 10 s period cannot pass by luck of its phase: after the first return the
     // next reconcile is a whole period away.
