@@ -52,15 +52,58 @@ export function omitEmptyFields(typeName: string, obj: unknown, stored = false):
   if (Array.isArray(mf) && mf.length === 0 && isObject(obj.metadata)) obj.metadata.managedFields = mf;
 }
 
-function walkStruct(typeName: string, obj: Record<string, unknown>, stored: boolean): void {
+/** How one field of a Go struct is written, and the struct type to walk into below it (if any). */
+interface FieldPlan {
+  letter: string;
+  f: FieldSchema;
+  /** The message type of the field's value, or of its list items or map values. */
+  child: string | undefined;
+}
+
+/** A type's fields by JSON name, and its structs by value with their types. */
+interface TypePlan {
+  fields: Map<string, FieldPlan>;
+  valueStructs: [string, string][];
+}
+
+/** Plans by type name, made on first use (null: no Go struct known). Every write walks them. */
+const plans = new Map<string, TypePlan | null>();
+
+function planOf(typeName: string): TypePlan | null {
+  let plan = plans.get(typeName);
+  if (plan !== undefined) return plan;
   const letters = GO_FIELDS[typeName];
-  if (!letters) return;
-  const fields = fieldsOfMessage(typeName);
-  for (const [key, v] of Object.entries(obj)) {
-    const f = fields.get(key);
-    if (!f) continue; // (unknown fields are strict decoding's)
+  if (!letters) {
+    plans.set(typeName, null);
+    return null;
+  }
+  const fields = new Map<string, FieldPlan>();
+  for (const [key, f] of fieldsOfMessage(typeName)) {
     const letter = letters[key] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z');
-    switch (letter) {
+    const child = f.kind === 'message' ? f.type : f.kind === 'map' && f.value?.kind === 'message' ? f.value.type : undefined;
+    fields.set(key, { letter, f, child });
+  }
+  const valueStructs: [string, string][] = [];
+  for (const [key, letter] of Object.entries(letters)) {
+    const type = letter === 'v' ? fields.get(key)?.f.type : undefined;
+    if (type) valueStructs.push([key, type]);
+  }
+  plan = { fields, valueStructs };
+  plans.set(typeName, plan);
+  return plan;
+}
+
+function walkStruct(typeName: string, obj: Record<string, unknown>, stored: boolean): void {
+  const plan = planOf(typeName);
+  if (plan) walkPlanned(plan, obj, stored);
+}
+
+function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boolean): void {
+  for (const key of Object.keys(obj)) {
+    const p = plan.fields.get(key);
+    if (!p) continue; // (unknown fields are strict decoding's)
+    const v = obj[key];
+    switch (p.letter) {
       case 'p':
         if (v === null) {
           delete obj[key];
@@ -72,7 +115,7 @@ function walkStruct(typeName: string, obj: Record<string, unknown>, stored: bool
         if (v === null) delete obj[key];
         break;
       case 's':
-        if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) {
+        if (v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && isEmptyObject(v))) {
           delete obj[key];
           continue;
         }
@@ -84,10 +127,10 @@ function walkStruct(typeName: string, obj: Record<string, unknown>, stored: bool
         }
         break;
       case 'Z':
-        if (v === null) obj[key] = zeroOf(f);
+        if (v === null) obj[key] = zeroOf(p.f);
         continue;
       case 'S':
-        if (stored && ((Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0))) {
+        if (stored && ((Array.isArray(v) && v.length === 0) || (isObject(v) && isEmptyObject(v)))) {
           obj[key] = null;
           continue;
         }
@@ -96,26 +139,27 @@ function walkStruct(typeName: string, obj: Record<string, unknown>, stored: bool
         // P, T, -: written as they are
         break;
     }
-    if (f.kind !== 'message' && !(f.kind === 'map' && f.value?.kind === 'message')) continue;
-    const type = f.kind === 'map' ? f.value!.type! : f.type!;
+    if (p.child === undefined || typeof v !== 'object' || v === null) continue;
+    const child = planOf(p.child);
+    if (!child) continue;
     if (Array.isArray(v)) {
-      for (const item of v) if (isObject(item)) walkStruct(type, item, stored);
-    } else if (isObject(v) && f.kind === 'map') {
-      for (const item of Object.values(v)) if (isObject(item)) walkStruct(type, item, stored);
-    } else if (isObject(v)) {
-      walkStruct(type, v, stored);
+      for (const item of v) if (isObject(item)) walkPlanned(child, item, stored);
+    } else if (p.f.kind === 'map') {
+      for (const k in v) {
+        const item = (v as Record<string, unknown>)[k];
+        if (isObject(item)) walkPlanned(child, item, stored);
+      }
+    } else {
+      walkPlanned(child, v as Record<string, unknown>, stored);
     }
   }
-  fillValueStructs(letters, fields, obj);
+  // A struct by value the object left out is there as Go's zero struct.
+  for (const [key, type] of plan.valueStructs) if (obj[key] === undefined) obj[key] = zeroStruct(type);
 }
 
-/** A struct by value the object left out is there as Go's zero struct (fillValueStructs). */
-function fillValueStructs(letters: Record<string, string>, fields: Map<string, FieldSchema>, obj: Record<string, unknown>): void {
-  for (const [key, letter] of Object.entries(letters)) {
-    if (letter !== 'v' || obj[key] !== undefined) continue;
-    const type = fields.get(key)?.type;
-    if (type) obj[key] = zeroStruct(type);
-  }
+function isEmptyObject(v: Record<string, unknown>): boolean {
+  for (const _ in v) return false;
+  return true;
 }
 
 /**
@@ -147,16 +191,15 @@ export function lacksValueStructs(typeName: string, obj: unknown): boolean {
 }
 
 function lacks(typeName: string, obj: Record<string, unknown>): boolean {
-  const letters = GO_FIELDS[typeName];
-  if (!letters) return false;
-  const fields = fieldsOfMessage(typeName);
-  for (const [key, v] of Object.entries(obj)) {
-    const f = fields.get(key);
-    if (!f || !(f.kind === 'message' || (f.kind === 'map' && f.value?.kind === 'message'))) continue;
-    const type = f.kind === 'map' ? f.value!.type! : f.type!;
-    const items = Array.isArray(v) ? v : isObject(v) && f.kind === 'map' ? Object.values(v) : [v];
-    for (const item of items) if (isObject(item) && lacks(type, item)) return true;
+  const plan = planOf(typeName);
+  if (!plan) return false;
+  for (const key of Object.keys(obj)) {
+    const p = plan.fields.get(key);
+    if (p?.child === undefined) continue;
+    const v = obj[key];
+    const items = Array.isArray(v) ? v : isObject(v) && p.f.kind === 'map' ? Object.values(v) : [v];
+    for (const item of items) if (isObject(item) && lacks(p.child, item)) return true;
   }
-  for (const [key, letter] of Object.entries(letters)) if (letter === 'v' && !isObject(obj[key]) && fields.get(key)?.type) return true;
+  for (const [key] of plan.valueStructs) if (!isObject(obj[key])) return true;
   return false;
 }
