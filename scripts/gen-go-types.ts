@@ -113,6 +113,12 @@ function packageOf(message: string): { go: string; pkg: GoPackage } | undefined 
   if (message.startsWith('EventsEvent')) return pick('events/v1', message.replace(/^Events/, ''));
   // (flowcontrol's Subject, named apart from RBAC's in the proto package)
   if (message === 'FlowSubject') return pick('flowcontrol/v1', 'Subject');
+  // (a ServiceAccount's token is authentication/v1's TokenRequest; storage/v1 has a TokenRequest of
+  // its own, a CSIDriver's, which the proto package names StorageTokenRequest)
+  if (message === 'TokenRequest') return pick('authentication/v1', 'TokenRequest');
+  if (message === 'StorageTokenRequest') return pick('storage/v1', 'TokenRequest');
+  // (discovery/v1's EndpointPort, named apart from core/v1's in the proto package)
+  if (message === 'EndpointSlicePort') return pick('discovery/v1', 'EndpointPort');
   if (AUTOSCALING_V2.has(message)) return pick('autoscaling/v2', message);
   for (const p of packages) if (p.pkg.structs.has(message)) return { go: message, pkg: p.pkg };
   return undefined;
