@@ -291,11 +291,11 @@ export class RestServer {
    * impersonation, before authorization): the UIDs of the FlowSchema and priority level the
    * request matched, as response headers. Requests are not queued by them.
    */
-  private noteFlow(req: IncomingMessage, res: ServerResponse, user: UserInfo, path: string, q: URLSearchParams): void {
+  private noteFlow(req: IncomingMessage, res: ServerResponse, user: UserInfo, path: string, q: URLSearchParams, parsePath: () => ParsedPath | undefined): void {
     if (!this.deps.flowControl) return;
     let p: ParsedPath | undefined;
     try {
-      p = parseResourcePath(path);
+      p = parsePath();
     } catch {
       return; // (a path that does not decode: left to the handlers to refuse)
     }
@@ -336,7 +336,10 @@ export class RestServer {
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
-      this.noteFlow(req, res, user, path, url.searchParams);
+      // (the path is parsed once, for the flow schemas and for routing)
+      let parsed: { p: ParsedPath | undefined } | undefined;
+      const parsePath = () => (parsed ??= { p: parseResourcePath(path) }).p;
+      this.noteFlow(req, res, user, path, url.searchParams, parsePath);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
       if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
@@ -457,7 +460,7 @@ export class RestServer {
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return await proxyLogs(this.deps.nodeProxy, req, res, user, fullUrl(), podSub.namespace, podSub.name);
       }
-      const p = parseResourcePath(path);
+      const p = parsePath();
       const resource = p && this.deps.registry.find(p.group, p.version, p.resource);
       // kube-apiserver's WithAuthorization filter runs before its mux routes the request: a path
       // with no handler is refused to a user who may not use it (403 'forbidden: User "bob" cannot
