@@ -243,6 +243,28 @@ describe('admission webhooks', () => {
     });
   });
 
+  it("does not ask about an eviction's own writes (its DisruptionTarget condition and delete), as 1.32 makes them without admission", async () => {
+    await cp.admin.create(Pods, 'default', withLabels('ev2', { deny: 'true' }));
+    await cp.admin.create(Pods, 'default', withLabels('ev3', { deny: 'true' }));
+    const writes = hook('writes.example.com', '/deny', { rules: [{ operations: ['UPDATE', 'DELETE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'pods/status'] }] });
+    seen.length = 0;
+    await withConfig('Validating', [writes], async () => {
+      await cp.admin.request('/api/v1/namespaces/default/pods/ev2/eviction', { method: 'POST', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'ev2', namespace: 'default' } } });
+      expect(seen).toEqual([]);
+      await expect(cp.admin.get(Pods, 'default', 'ev2')).rejects.toMatchObject({ code: 404 });
+      // (a plain delete and a status write are still asked, and refused)
+      const e = await failure(cp.admin.delete(Pods, 'default', 'ev3'));
+      expect(e.message).toBe('admission webhook "writes.example.com" denied the request: no thanks');
+      const ev3 = await cp.admin.get<{ status?: Record<string, unknown> }>(Pods, 'default', 'ev3');
+      const st = await failure(cp.admin.request('/api/v1/namespaces/default/pods/ev3/status', { method: 'PUT', body: { ...ev3, status: { ...ev3.status, conditions: [{ type: 'DisruptionTarget', status: 'True' }] } } }));
+      expect(st.message).toBe('admission webhook "writes.example.com" denied the request: no thanks');
+      // (a write first tried on the watch cache's copy is tried again on etcd's after a refusal, as
+      // GuaranteedUpdate does: the status write may be asked twice)
+      expect(new Set(seen.map((s) => `${s.request.operation} ${s.request.subResource ?? ''} ${s.request.name}`))).toEqual(new Set(['DELETE  ev3', 'UPDATE status ev3']));
+    });
+    await cp.admin.delete(Pods, 'default', 'ev3');
+  });
+
   it('asks about custom resources too', async () => {
     await cp.admin.create(CustomResourceDefinitions, undefined, {
       apiVersion: 'apiextensions.k8s.io/v1',

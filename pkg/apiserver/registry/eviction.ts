@@ -157,9 +157,11 @@ async function takeDisruption(pdbs: Store, pdb: PDB, podName: string, dryRun: bo
 /**
  * addConditionAndDeletePod: DisruptionTarget=True (EvictionByEvictionAPI) on the latest pod, checked
  * against the options' preconditions, then the deletion (its resourceVersion precondition moved to
- * the version that write made).
+ * the version that write made). Neither write goes through admission.
  */
-async function markAndDelete(pods: Store, namespace: string, name: string, opts: DeleteOptions, ctx: RequestContext, dryRun: boolean): Promise<void> {
+async function markAndDelete(pods: Store, namespace: string, name: string, opts: DeleteOptions, request: RequestContext, dryRun: boolean): Promise<void> {
+  // (both writes with rest.ValidateAllObjectFunc: the eviction was admitted, they are not)
+  const ctx: RequestContext = { ...request, withoutAdmission: true };
   let options = opts;
   if (!dryRun) {
     const pre = opts.preconditions;

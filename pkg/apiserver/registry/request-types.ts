@@ -42,6 +42,12 @@ export interface RequestContext extends FieldManagerRequest {
   requireName?: string;
   /** Checks of the request's version in place of the storage strategy's (a VersionView's, as events.k8s.io/v1's); `old` on update. */
   validateAs?: (obj: KubeObject, old: KubeObject | undefined) => FieldError[];
+  /**
+   * A write a subresource's REST makes on the object itself, which 1.32 passes
+   * rest.ValidateAllObjectFunc in place of admission (an eviction's DisruptionTarget condition and
+   * its delete): no admission plugin, webhook or policy is asked about it.
+   */
+  withoutAdmission?: boolean;
 }
 
 export interface ListOptions {

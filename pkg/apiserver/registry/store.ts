@@ -406,7 +406,7 @@ export class Store {
     if (oldMeta.generation === undefined) delete meta.generation;
     else meta.generation = oldMeta.generation;
     let errs: FieldError[];
-    const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
+    const review: AdmissionRequest | undefined = this.admission && subresource !== 'internal' && !ctx.withoutAdmission ? { operation: 'UPDATE', resource: r, subresource, name, namespace: oldMeta.namespace, obj: next, old, ctx } : undefined;
     if (subresource === 'internal') {
       // Server-side transitions (binding, deletion bookkeeping) that bypass update rules.
       errs = [];
@@ -491,7 +491,7 @@ export class Store {
     const r = this.resource;
     const key = this.key(namespace, name);
     let current = await this.storage.get(key);
-    if (current && this.admission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
+    if (current && this.admission && !ctx.withoutAdmission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
     for (;;) {
       if (!current) throw this.notFound(name);
       const obj = current.obj;
