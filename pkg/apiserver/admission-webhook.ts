@@ -112,21 +112,33 @@ interface ReviewResponse {
 /** The AdmissionRequest as CEL expressions see it (`request`). */
 export const celRequest = (req: AdmissionRequest): Record<string, unknown> => reviewRequest(req, 'v1', '').request as Record<string, unknown>;
 
+/**
+ * A CONNECT's kind: its options' (PodExecOptions, PodAttachOptions, PodPortForwardOptions,
+ * PodProxyOptions, ServiceProxyOptions, NodeProxyOptions), as 1.32's connecter REST New() gives the
+ * subresource's kind the request scope names (pkg/registry/core/pod/rest/subresources.go).
+ */
+function connectKind(req: AdmissionRequest): { group: string; version: string; kind: string } | undefined {
+  if (req.operation !== 'CONNECT' || typeof req.obj?.kind !== 'string') return undefined;
+  const [group, version] = (req.obj.apiVersion ?? 'v1').includes('/') ? (req.obj.apiVersion ?? '').split('/') : ['', req.obj.apiVersion ?? 'v1'];
+  return { group: group!, version: version!, kind: req.obj.kind };
+}
+
 /** The AdmissionReview request kube-apiserver sends (admission.k8s.io/v1). */
 function reviewRequest(req: AdmissionRequest, version: string, uid: string): Record<string, unknown> {
   const r = req.resource;
   const optionsKind = { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions', CONNECT: '' }[req.operation];
   const options = optionsKind ? { apiVersion: 'meta.k8s.io/v1', kind: optionsKind } : null;
   const user = req.ctx.user;
+  const kind = req.kind ?? connectKind(req) ?? { group: r.group, version: r.version, kind: r.kind };
   return {
     apiVersion: `admission.k8s.io/${version}`,
     kind: 'AdmissionReview',
     request: {
       uid,
-      kind: req.kind ?? { group: r.group, version: r.version, kind: r.kind },
+      kind,
       resource: { group: r.group, version: r.version, resource: r.name },
       ...(req.subresource ? { subResource: req.subresource } : {}),
-      requestKind: req.kind ?? { group: r.group, version: r.version, kind: r.kind },
+      requestKind: kind,
       requestResource: { group: r.group, version: r.version, resource: r.name },
       ...(req.subresource ? { requestSubResource: req.subresource } : {}),
       name: req.name || (req.operation === 'CONNECT' ? '' : req.obj?.metadata?.name) || '',

@@ -292,15 +292,24 @@ describe('admission webhooks', () => {
     const cache = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
     seen.length = 0;
     try {
-      const rule = { operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec', 'pods/proxy'] };
+      const rule = { operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec', 'pods/proxy', 'pods/attach', 'pods/portforward'] };
       await withConfig('Validating', [hook('connect.example.com', '/no-connect', { rules: [rule] })], async () => {
         const exec = await kubectlAt(cp.kubeconfig, cache, ['exec', 'c1', '--', 'echo', 'hi']);
         expect(exec.code).not.toBe(0);
         expect(exec.err).toContain('admission webhook "connect.example.com" denied the request: no exec here');
-        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', subResource: 'exec', name: 'c1', namespace: 'default', object: { kind: 'PodExecOptions', command: ['echo', 'hi'] }, oldObject: null });
+        // (kind and requestKind name the subresource's kind, the options', as 1.32's connecters do)
+        const kind = (k: string) => ({ group: '', version: 'v1', kind: k });
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', kind: kind('PodExecOptions'), requestKind: kind('PodExecOptions'), resource: { group: '', version: 'v1', resource: 'pods' }, subResource: 'exec', name: 'c1', namespace: 'default', object: { kind: 'PodExecOptions', command: ['echo', 'hi'] }, oldObject: null });
         const proxy = await failure(cp.admin.request('/api/v1/namespaces/default/pods/c1/proxy/x'));
         expect(proxy.code).toBe(403);
-        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', subResource: 'proxy', object: { kind: 'PodProxyOptions', path: '/x' } });
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', kind: kind('PodProxyOptions'), requestKind: kind('PodProxyOptions'), subResource: 'proxy', object: { kind: 'PodProxyOptions', path: '/x' } });
+        const attach = await kubectlAt(cp.kubeconfig, cache, ['attach', 'c1']);
+        expect(attach.err).toContain('admission webhook "connect.example.com" denied the request: no exec here');
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', kind: kind('PodAttachOptions'), requestKind: kind('PodAttachOptions'), subResource: 'attach', object: { kind: 'PodAttachOptions' } });
+        // (kubectl port-forward refuses a pod that is not running before it connects)
+        const forward = await failure(cp.admin.request('/api/v1/namespaces/default/pods/c1/portforward?ports=80', { method: 'POST' }));
+        expect(forward.message).toBe('admission webhook "connect.example.com" denied the request: no exec here');
+        expect(seen.at(-1)!.request).toMatchObject({ operation: 'CONNECT', kind: kind('PodPortForwardOptions'), requestKind: kind('PodPortForwardOptions'), subResource: 'portforward', object: { kind: 'PodPortForwardOptions' } });
         // (CREATE is not CONNECT: other writes go on)
         await cp.admin.create(Pods, 'default', withLabels('c2', {}));
       });

@@ -190,7 +190,7 @@ describe('ValidatingAdmissionPolicy', () => {
     await cp.admin.create(Pods, 'default', pod('proxied'));
     const p = policy('no-secret-proxy', {
       matchConstraints: { resourceRules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/proxy'] }] },
-      validations: [{ expression: "object.kind == 'PodProxyOptions' && !object.path.startsWith('/secret')", reason: 'Forbidden', messageExpression: "'no proxying to ' + object.path" }],
+      validations: [{ expression: "object.kind == 'PodProxyOptions' && request.kind.kind == 'PodProxyOptions' && request.requestKind.kind == 'PodProxyOptions' && !object.path.startsWith('/secret')", reason: 'Forbidden', messageExpression: "'no proxying to ' + object.path" }],
     });
     await withPolicy(p, [binding('no-secret-proxy', 'no-secret-proxy')], async () => {
       const e = await failure(cp.admin.request('/api/v1/namespaces/default/pods/proxied/proxy/secret/x'));
