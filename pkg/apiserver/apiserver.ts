@@ -41,6 +41,7 @@ import { builtinResources, ResourceRegistry } from './registry/resource-registry
 import { CRDController } from './crd-controller.js';
 import { Store, type RequestContext, type UserInfo } from './registry/store.js';
 import { apiserverHealthChecks } from './rest/health-checks.js';
+import { parseCABundle } from './rest/kubelet-tls.js';
 import { finalizeNamespaces } from './namespace-finalizer.js';
 import { tokenReviewer } from './token-review.js';
 import { rfc3339Now } from '../util/time.js';
@@ -101,6 +102,8 @@ export interface ApiServerConfig {
   /** --kubelet-client-certificate and --kubelet-client-key: what the apiserver shows node agents (default: generated into DATA_DIR/pki). */
   kubeletClientCertificate?: string;
   kubeletClientKey?: string;
+  /** --kubelet-certificate-authority: the CA bundle agents' serving certificates are verified against (none: not verified, as kube-apiserver without it). */
+  kubeletCertificateAuthority?: string;
   tokenAuthFile?: string;
   /** Join token for new nodes (default: generated into DATA_DIR/join-token). */
   joinToken?: string;
@@ -351,6 +354,7 @@ export class ApiServer {
       services: this.store('services'),
       endpoints: this.store('endpoints'),
       kubeletClientCert,
+      kubeletCA: this.kubeletCA(),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     const flows = new FlowClassifier(this.flowcontrolStores());
@@ -453,6 +457,19 @@ export class ApiServer {
 
   private kubernetesServiceStores() {
     return { services: this.store('services'), endpoints: this.store('endpoints'), endpointslices: this.store('endpointslices') };
+  }
+
+  /** The PEM of --kubelet-certificate-authority, read and checked at start (a file with no certificate is an error). */
+  private kubeletCA(): string | undefined {
+    const file = this.config.kubeletCertificateAuthority;
+    if (!file) return undefined;
+    const pem = readFileSync(file, 'utf8');
+    try {
+      parseCABundle(pem);
+    } catch (e) {
+      throw new Error(`--kubelet-certificate-authority ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    return pem;
   }
 
   /** Re-reads the token file (node tokens are added while running). */

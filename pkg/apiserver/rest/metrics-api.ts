@@ -8,6 +8,7 @@ import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { UserInfo } from '../registry/store.js';
 import { agentEndpoint, type NodeProxyDeps } from './node-proxy.js';
+import { agentConnection } from './kubelet-tls.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
@@ -40,7 +41,9 @@ export function matchMetricsPath(path: string): MetricsRequest | undefined {
 function fetchUsage(deps: NodeProxyDeps, node: KubeObject): Promise<UsageReport> {
   const { host, port, authorization, tls } = agentEndpoint(deps, node);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host, port, path: '/stats/usage', headers: authorization ? { Authorization: authorization } : {}, ...tls, timeout: 10_000 }, (res) => {
+    // (dialled as every agent request is: verified under --kubelet-certificate-authority)
+    const createConnection = agentConnection(host, port, tls);
+    const req = httpsRequest({ host, port, path: '/stats/usage', headers: authorization ? { Authorization: authorization } : {}, createConnection, timeout: 10_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));

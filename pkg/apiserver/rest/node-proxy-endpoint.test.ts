@@ -12,11 +12,16 @@ const deps = (tokens: Record<string, string>, kubeletClientCert?: { cert: string
 
 describe('agentEndpoint', () => {
   it('a node without a token is reached with the kubelet client certificate alone', () => {
-    expect(agentEndpoint(deps({}, pair), node('bootstrapped'))).toEqual({ host: '10.0.0.7', port: 10250, tls: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } });
+    expect(agentEndpoint(deps({}, pair), node('bootstrapped'))).toEqual({ host: '10.0.0.7', port: 10250, tls: { cert: 'CERT', key: 'KEY' } });
   });
 
   it('a node with a token gets it as well', () => {
-    expect(agentEndpoint(deps({ joined: 't0k' }, pair), node('joined'))).toEqual({ host: '10.0.0.7', port: 10250, authorization: 'Bearer t0k', tls: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } });
+    expect(agentEndpoint(deps({ joined: 't0k' }, pair), node('joined'))).toEqual({ host: '10.0.0.7', port: 10250, authorization: 'Bearer t0k', tls: { cert: 'CERT', key: 'KEY' } });
+  });
+
+  it('with --kubelet-certificate-authority the CA goes along, for the serving certificate to be verified', () => {
+    const withCA = { ...deps({}, pair), kubeletCA: 'CA PEM' } as NodeProxyDeps;
+    expect(agentEndpoint(withCA, node('bootstrapped')).tls).toEqual({ cert: 'CERT', key: 'KEY', ca: 'CA PEM' });
   });
 
   it('with neither there is nothing to show the node', () => {

@@ -7,7 +7,6 @@
 // 1.32's stream translator words it (stream-translator.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as tlsConnect } from 'node:tls';
 import type { Duplex, Writable } from 'node:stream';
 import type { KubeObject } from '../../api/types.js';
 import { LogOptionsParseError, parsePodLogOptions, validatePodLogOptions } from '../../api/pod-log-options.js';
@@ -20,6 +19,7 @@ import { retryAfter } from './http-util.js';
 import { WebSocketServer } from 'ws';
 import { Channel, frame } from '../../client/remote-command.js';
 import { ErrorChannelTranslator } from './stream-translator.js';
+import { AgentCertificateError, agentConnection, dialAgent, type AgentTLS, urlErrorText } from './kubelet-tls.js';
 
 const log = logger('node-proxy');
 
@@ -30,6 +30,8 @@ export interface NodeProxyDeps {
   nodeToken(nodeName: string): string | undefined;
   /** The client certificate and key shown to every agent (--kubelet-client-certificate/--kubelet-client-key). */
   kubeletClientCert?: { cert: string; key: string };
+  /** --kubelet-certificate-authority's PEM: the agents' serving certificates must chain to it (none: not verified). */
+  kubeletCA?: string;
   authorizer: Authorizer;
   /** CONNECT admission (webhooks), after authorization: throws an ApiError to refuse. */
   admitConnect?(user: UserInfo, a: ConnectAttributes): Promise<void>;
@@ -60,8 +62,8 @@ export interface AgentEndpoint {
   port: number;
   /** `Bearer <node token>`, for a node that has one. */
   authorization?: string;
-  /** TLS options: the kubelet client certificate, the agent's serving certificate not verified. */
-  tls: { cert?: string; key?: string; rejectUnauthorized: false };
+  /** The kubelet client certificate, and the CA the agent's serving certificate is verified against (none: not verified). */
+  tls: AgentTLS;
 }
 
 interface Target extends AgentEndpoint {
@@ -105,7 +107,7 @@ export function agentEndpoint(deps: NodeProxyDeps, node: KubeObject): AgentEndpo
   const token = deps.nodeToken(nodeName);
   const client = deps.kubeletClientCert;
   if (!token && !client) throw new ApiError(503, 'ServiceUnavailable', `no credentials for node "${nodeName}"`);
-  return { host, port, ...(token ? { authorization: `Bearer ${token}` } : {}), tls: { ...(client ? { cert: client.cert, key: client.key } : {}), rejectUnauthorized: false } };
+  return { host, port, ...(token ? { authorization: `Bearer ${token}` } : {}), tls: { ...(client ? { cert: client.cert, key: client.key } : {}), ...(deps.kubeletCA ? { ca: deps.kubeletCA } : {}) } };
 }
 
 /**
@@ -145,7 +147,8 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
   // with 204 No Content: kubectl logs of a Pending pod prints nothing and succeeds)
   if (!t) return void res.writeHead(204).end();
   await new Promise<void>((resolve, reject) => {
-    const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: t.authorization ? { Authorization: t.authorization } : {}, ...t.tls }, (agentRes) => {
+    const createConnection = agentConnection(t.host, t.port, t.tls);
+    const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: t.authorization ? { Authorization: t.authorization } : {}, createConnection }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
       if (code < 200 || code > 206) {
         // As kube-apiserver's response checker: the node's refusal becomes a Status kubectl can print.
@@ -161,10 +164,21 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
       agentRes.on('end', resolve);
       agentRes.on('error', resolve);
     });
-    up.on('error', (e) => reject(new ApiError(502, 'InternalError', `error talking to the node agent at ${t.host}:${t.port}: ${e.message}`)));
+    up.on('error', (e) => reject(agentDialError(e, 'GET', t)));
     req.on('close', () => up.destroy());
     up.end();
   });
+}
+
+/**
+ * A request to an agent that failed. A serving certificate refused under
+ * --kubelet-certificate-authority is the error of the kubelet client's request as it stands:
+ * LocationStreamer.InputStream returns client.Do's url.Error, which reaches the client as a 500
+ * Status of no reason, 'Get "https://HOST:PORT/containerLogs/...": tls: failed to verify certificate: x509: ...'.
+ */
+function agentDialError(e: Error, method: string, t: Target): ApiError {
+  if (e instanceof AgentCertificateError) return new ApiError(500, '', urlErrorText(method, t.host, t.port, t.path, e));
+  return new ApiError(502, 'InternalError', `error talking to the node agent at ${t.host}:${t.port}: ${e.message}`);
 }
 
 /** The query's PodLogOptions must parse (400) and be valid (422), as the pods/log REST handler checks. */
@@ -215,8 +229,8 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
   // then would reach kubectl as websocket frames: 'RSV1 set, FIN not set on control').
   let passing: Writable | undefined;
   let translator: ErrorChannelTranslator | undefined;
-  const up = tlsConnect({ host: t.host, port: t.port, ...t.tls });
-  up.once('secureConnect', () => {
+  const connected = (up: Duplex) => {
+    wire(up);
     // (a translated session is re-read frame by frame: no compression from the agent)
     const skip = new Set(['authorization', 'host', ...(translated ? ['sec-websocket-extensions'] : [])]);
     const lines = [`${req.method} ${t.path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, ...(t.authorization ? [`Authorization: ${t.authorization}`] : [])];
@@ -259,25 +273,44 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
       answered = true;
       refuseInStream(req, socket, head, body || `the node agent answered ${code ?? 'nothing'}`);
     });
-  });
-  const close = () => {
-    up.destroy();
-    socket.destroy();
   };
-  up.on('error', (e) => {
-    log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err: e });
-    if (passing) {
-      // (what was read is passed on, then the client's side ends)
-      if (translator) translator.broken(`error reading from error stream: ${e.message}`);
-      else passing.end();
+  const wire = (up: Duplex) => {
+    const close = () => {
       up.destroy();
-      return;
+      socket.destroy();
+    };
+    up.on('error', (e) => {
+      log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err: e });
+      if (passing) {
+        // (what was read is passed on, then the client's side ends)
+        if (translator) translator.broken(`error reading from error stream: ${e.message}`);
+        else passing.end();
+        up.destroy();
+        return;
+      }
+      if (socket.writable && !answered) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
+      close();
+    });
+    socket.on('error', close);
+    socket.on('close', () => up.destroy());
+  };
+  dialAgent(t.host, t.port, t.tls, (err, up) => {
+    if (!err && up && socket.destroyed) return void up.destroy();
+    if (!err && up) return connected(up);
+    if (err instanceof AgentCertificateError) {
+      log.warn('the node agent\'s serving certificate was refused', { host: t.host, port: t.port, err: err.message });
+      if (!socket.writable) return;
+      // 1.32's stream translator dials the kubelet with the SPDY executor, whose failed POST is
+      // 'error sending request: Post "URL": ...' in an InternalError on the error channel; a
+      // request proxied as it is (SPDY, port forwarding) gets DialURL's handshake error as a 500.
+      if (!translated) return writeUpgradeError(socket, new ApiError(500, '', err.message));
+      const cause = `error sending request: ${urlErrorText('POST', t.host, t.port, kubeletStreamPath(t.path), err)}`;
+      return sendInStream(req, socket, head, internalErrorStatus(cause));
     }
-    if (socket.writable && !answered) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${e.message}\n`);
-    close();
+    log.warn('exec proxy to agent failed', { host: t.host, port: t.port, err });
+    if (socket.writable) socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nerror talking to the node agent: ${err?.message}\n`);
+    socket.destroy();
   });
-  socket.on('error', close);
-  socket.on('close', () => up.destroy());
 }
 
 function isV5WebSocket(req: IncomingMessage): boolean {
@@ -300,9 +333,37 @@ function refuseInStream(req: IncomingMessage, socket: Duplex, head: Buffer, body
     if (parsed.kind !== 'Status') throw new Error('not a Status');
     status = parsed;
   } catch {
-    const cause = `unable to upgrade connection: ${body}`;
-    status = { metadata: {}, status: 'Failure', message: `Internal error occurred: ${cause}`, reason: 'InternalError', details: { causes: [{ message: cause }] }, code: 500 };
+    status = internalErrorStatus(`unable to upgrade connection: ${body}`);
   }
+  sendInStream(req, socket, head, status);
+}
+
+/** apierrors.NewInternalError(cause) as the translator writes it on the error channel. */
+const internalErrorStatus = (cause: string) => ({ metadata: {}, status: 'Failure', message: `Internal error occurred: ${cause}`, reason: 'InternalError', details: { causes: [{ message: cause }] }, code: 500 });
+
+/**
+ * The kubelet URL's path and query as 1.32's ExecLocation, AttachLocation and
+ * PortForwardLocation build them (streamParams: input, output, error and tty as "1", each
+ * command, each port; url.Values.Encode sorts the keys), from the agent path tskube dials.
+ */
+export function kubeletStreamPath(path: string): string {
+  const u = new URL(path, 'https://agent');
+  const q = u.searchParams;
+  const on = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  const params: [string, string][] = [];
+  for (const c of q.getAll('command')) params.push(['command', c]);
+  if (on('stderr')) params.push(['error', '1']);
+  if (on('stdin')) params.push(['input', '1']);
+  if (on('stdout')) params.push(['output', '1']);
+  for (const p of q.getAll('ports')) params.push(['port', p]);
+  if (on('tty')) params.push(['tty', '1']);
+  // (Encode escapes as QueryEscape: spaces as +)
+  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}`).join('&');
+  return u.pathname + (query ? `?${query}` : '');
+}
+
+/** A websocket session of our own whose error channel carries `status`, then closes. */
+function sendInStream(req: IncomingMessage, socket: Duplex, head: Buffer, status: Record<string, unknown>): void {
   translatorSessions.handleUpgrade(req, socket, head, (ws) => {
     ws.send(frame(Channel.Error, JSON.stringify(status)));
     ws.close(1000);

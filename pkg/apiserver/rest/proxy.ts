@@ -17,7 +17,8 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { Store, UserInfo } from '../registry/store.js';
-import { agentEndpoint, type NodeProxyDeps } from './node-proxy.js';
+import { agentEndpoint, type NodeProxyDeps, writeUpgradeError } from './node-proxy.js';
+import { AgentCertificateError, agentConnection, dialAgent, type AgentTLS } from './kubelet-tls.js';
 
 export interface ProxyDeps extends NodeProxyDeps {
   services?: Store;
@@ -79,8 +80,8 @@ interface Upstream {
   port: number;
   /** Credentials the upstream needs (the node agent's token), never the user's. */
   authorization?: string;
-  /** The kubelet client certificate, for the node agent's own port. */
-  clientCert?: { cert?: string; key?: string };
+  /** For the node agent's own port: the kubelet client certificate, and the CA its serving certificate must chain to. */
+  agentTLS?: AgentTLS;
 }
 
 /**
@@ -161,7 +162,7 @@ async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: Proxy
   const node = await deps.nodes.get(undefined, r.name);
   const agent = agentEndpoint(deps, node);
   // The agent's own port gets the node's credentials over TLS; any other port is dialled as asked.
-  if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: agent.authorization, clientCert: { cert: agent.tls.cert, key: agent.tls.key } };
+  if (!r.port || Number(r.port) === agent.port) return { scheme: 'https', host: agent.host, port: agent.port, authorization: agent.authorization, agentTLS: agent.tls };
   if (!/^\d+$/.test(r.port)) throw errors.badRequest(`invalid node port "${r.port}"`);
   if (!proxyable(agent.host)) throw notProxyable(agent.host);
   return { scheme: r.scheme || 'http', host: agent.host, port: Number(r.port) };
@@ -199,7 +200,11 @@ export function dialErrorText(e: Error & { code?: string; syscall?: string; addr
 export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, res: ServerResponse, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
   await new Promise<void>((done, fail) => {
-    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), ...up.clientCert, rejectUnauthorized: false };
+    // (the agent's own port is dialled as the kubelet client dials it, verified under --kubelet-certificate-authority;
+    // a pod or a Service is not verified, as kube-apiserver's proxy transport does not)
+    const tls = up.agentTLS;
+    const dial = tls ? { createConnection: agentConnection(up.host, up.port, tls) } : { rejectUnauthorized: false };
+    const opts = { host: up.host, port: up.port, method: req.method, path: r.path + query, headers: forwardHeaders(req, up), ...dial };
     // The upstream has 30 s to answer; a stream it then sends may stay quiet as long as it likes.
     const answerDeadline = setTimeout(() => upReq.destroy(new Error('i/o timeout')), 30_000);
     const upReq = (up.scheme === 'https' ? httpsRequest : httpRequest)(opts, (upRes) => {
@@ -224,9 +229,30 @@ export async function serveProxy(deps: ProxyDeps, authorizer: Authorizer, req: I
 /** An upgrade (websocket) through the proxy: the request is replayed upstream and the sockets piped. */
 export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo, r: ProxyRequest, query: string): Promise<void> {
   const up = await resolve(deps, user, req.method ?? 'GET', r, authorizer);
-  const conn = up.scheme === 'https' ? tlsConnect({ host: up.host, port: up.port, ...up.clientCert, rejectUnauthorized: false }) : netConnect({ host: up.host, port: up.port });
+  if (up.agentTLS) {
+    // (the agent's port: its serving certificate verified before anything is written to it)
+    const tls = up.agentTLS;
+    dialAgent(up.host, up.port, tls, (err, conn) => {
+      if (conn && socket.destroyed) return void conn.destroy();
+      if (conn) return pipeUpgrade(req, socket, head, up, r, query, conn, true);
+      // (an upgrade's dial is not wrapped by the proxy transport: DialForUpgrade's error goes to the responder as it is, a 500)
+      if (err instanceof AgentCertificateError) return socket.writable ? writeUpgradeError(socket, new ApiError(500, '', err.message)) : undefined;
+      if (socket.writable) {
+        const body = JSON.stringify(unreachable(err ?? new Error('no connection')).toStatus());
+        socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    });
+    return;
+  }
+  const conn = up.scheme === 'https' ? tlsConnect({ host: up.host, port: up.port, rejectUnauthorized: false }) : netConnect({ host: up.host, port: up.port });
+  pipeUpgrade(req, socket, head, up, r, query, conn, false);
+}
+
+/** Replays the upgrade request on `conn` once it is connected (at once when it already is) and pipes the sockets. */
+function pipeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, up: Upstream, r: ProxyRequest, query: string, conn: Duplex, ready: boolean): void {
   let connected = false;
-  conn.once(up.scheme === 'https' ? 'secureConnect' : 'connect', () => {
+  const start = () => {
     connected = true;
     const lines = [`${req.method} ${r.path}${query} HTTP/1.1`, `Host: ${up.host}:${up.port}`, ...(up.authorization ? [`Authorization: ${up.authorization}`] : [])];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -237,7 +263,9 @@ export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req:
     if (head.length) conn.write(head);
     conn.pipe(socket);
     socket.pipe(conn);
-  });
+  };
+  if (ready) start();
+  else conn.once(up.scheme === 'https' ? 'secureConnect' : 'connect', start);
   conn.on('error', (e) => {
     if (!connected && socket.writable) {
       const body = JSON.stringify(unreachable(e).toStatus());
