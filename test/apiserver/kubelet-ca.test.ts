@@ -127,6 +127,14 @@ describe('--kubelet-certificate-authority', () => {
     expect(heard.self).toEqual([]);
   });
 
+  it('kubectl logs --insecure-skip-tls-verify-backend reads a refused agent\'s logs all the same, the option not passed on', async () => {
+    expect(await cp.admin.request<string>('/api/v1/namespaces/default/pods/on-self/log?insecureSkipTLSVerifyBackend=true')).toBe('logs of self\n');
+    expect(heard.self).toEqual(['/containerLogs/default/on-self/main']);
+    if (hasKubectl) expect(await kubectlAt(cp.kubeconfig, join(certDir, 'cache'), ['logs', '--insecure-skip-tls-verify-backend', 'on-self'])).toMatchObject({ code: 0, out: 'logs of self\n' });
+    // (only logs have the option: nodes/proxy stays refused)
+    expect((await callWithWarnings(cp, 'GET', '/api/v1/nodes/self/proxy/healthz?insecureSkipTLSVerifyBackend=true')).body).toMatchObject({ code: 503 });
+  });
+
   it('a CA-signed one for another address is refused with the names it is valid for', async () => {
     const logs = await callWithWarnings(cp, 'GET', '/api/v1/namespaces/default/pods/on-wrongip/log');
     expect(logs.body).toMatchObject({ code: 500, message: `Get "https://127.0.0.1:${ports.wrongip}/containerLogs/default/on-wrongip/main": tls: failed to verify certificate: x509: certificate is valid for 10.9.9.9, not 127.0.0.1` });

@@ -134,6 +134,8 @@ async function resolveTarget(deps: NodeProxyDeps, user: UserInfo, namespace: str
   const agent = agentEndpoint(deps, node);
   const q = new URLSearchParams(url.searchParams);
   q.delete('container');
+  // (an option for the apiserver's own dial, which LogLocation does not pass on to the kubelet)
+  q.delete('insecureSkipTLSVerifyBackend');
   const base = sub === 'log' ? 'containerLogs' : sub;
   if (sub === 'portforward') return { ...agent, path: `/portForward/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}` };
   return { ...agent, path: `/${base}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.toString() ? `?${q}` : ''}` };
@@ -147,7 +149,11 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
   // with 204 No Content: kubectl logs of a Pending pod prints nothing and succeeds)
   if (!t) return void res.writeHead(204).end();
   await new Promise<void>((resolve, reject) => {
-    const createConnection = agentConnection(t.host, t.port, t.tls);
+    // PodLogOptions.insecureSkipTLSVerifyBackend (kubectl logs --insecure-skip-tls-verify-backend):
+    // LogLocation's InsecureSkipTLSVerifyTransport, the serving certificate not verified
+    const skip = url.searchParams.get('insecureSkipTLSVerifyBackend');
+    const insecure = skip !== null && !(skip === '0' || skip.toLowerCase() === 'false');
+    const createConnection = agentConnection(t.host, t.port, insecure ? { cert: t.tls.cert, key: t.tls.key } : t.tls);
     const up = httpsRequest({ host: t.host, port: t.port, path: t.path, method: 'GET', headers: t.authorization ? { Authorization: t.authorization } : {}, createConnection }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
       if (code < 200 || code > 206) {
