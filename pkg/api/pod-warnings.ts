@@ -230,6 +230,6 @@ export function podCreateWarnings(pod: { metadata?: { name?: string } & Meta; sp
 
 /** GetWarningsForPodTemplate at `root` (spec.template, spec.jobTemplate.spec.template): on create, and on an update that changed the template. */
 export function podTemplateWarnings(t: PodTemplateSpec | undefined, root: string, old?: PodTemplateSpec): string[] {
-  if (!t || (old && semanticEqual(t, old))) return [];
+  if (!t || (old && semanticEqual(t, old, 'PodTemplateSpec'))) return [];
   return podSpecWarnings(t.spec, t.metadata as Meta | undefined, root, true);
 }

@@ -104,7 +104,7 @@ export function goLabelSelector(s: LabelSelector | undefined | null): VerbatimVa
 
 /** ValidateImmutableField on the selector: apiequality.Semantic.DeepEqual, so a client's key order or a null member is no change. */
 export const selectorImmutable = (next: LabelSelector | undefined, old: LabelSelector | undefined): FieldError[] =>
-  semanticEqual(next, old) ? [] : [invalid('spec.selector', goLabelSelector(next), 'field is immutable')];
+  semanticEqual(next, old, 'LabelSelector') ? [] : [invalid('spec.selector', goLabelSelector(next), 'field is immutable')];
 
 export function validateReplicaSetUpdate(rs: ReplicaSet, old: ReplicaSet): FieldError[] {
   return [...validateObjectMetaUpdate(rs.metadata, old.metadata, true), ...validateReplicaSet(rs).filter((e) => !e.field.startsWith('metadata')), ...selectorImmutable(rs.spec?.selector, old.spec?.selector)];

@@ -6,7 +6,7 @@ import { CONTROLLER_UID_LABEL } from './defaults-batch.js';
 import { duplicate, invalid, notSupported, required, tooLong, tooMany, goStringMap, type FieldError } from './field-error.js';
 import { countIndexes, parseIndexes } from './job-indexes.js';
 import { isDNS1123Label, isQualifiedName } from './names.js';
-import { semanticEqual } from './semantic-equal.js';
+import { semanticEqual, semanticFieldEqual } from './semantic-equal.js';
 import { labelSelectorFromObject, matchesLabelSelector } from './selectors.js';
 import type { CronJob, Job, JobSpec, PodFailurePolicy, PodTemplateSpec, SuccessPolicy } from './types.js';
 import { validateLabelSelector } from './validation-affinity.js';
@@ -17,8 +17,8 @@ import { validateTemplateMeta } from './validation-apps.js';
 /** Job names become a label value (job-name): at most 63 characters; CronJob names leave 11 for the job's suffix. */
 const MAX_CRONJOB_NAME = 52;
 const immutable = (path: string, v: unknown) => invalid(path, v ?? null, 'field is immutable');
-/** apiequality.Semantic.DeepEqual of two decoded values: key order and null members do not count. */
-const same = semanticEqual;
+/** apiequality.Semantic.DeepEqual of two values of JobSpec's field `field` (key order, nulls, [] for none aside). */
+const same = (field: string, a: unknown, b: unknown) => semanticFieldEqual('JobSpec', field, a, b);
 
 function validatePodTemplate(t: PodTemplateSpec, path: string): FieldError[] {
   // (ValidatePodTemplateSpec: labels and annotations at <template>.labels and .annotations)
@@ -181,7 +181,7 @@ function validateGeneratedSelector(job: Job): FieldError[] {
   if (labels[CONTROLLER_UID_LABEL] !== undefined && labels[CONTROLLER_UID_LABEL] !== uid) {
     errs.push(invalid('spec.template.metadata.labels', labels, `\`selector\` not auto-generated; ${CONTROLLER_UID_LABEL} must be '${uid}'`));
   }
-  if (!same(s.selector, { matchLabels: { [CONTROLLER_UID_LABEL]: uid } })) errs.push(invalid('spec.selector', s.selector, '`selector` not auto-generated'));
+  if (!same('selector', s.selector, { matchLabels: { [CONTROLLER_UID_LABEL]: uid } })) errs.push(invalid('spec.selector', s.selector, '`selector` not auto-generated'));
   return errs;
 }
 
@@ -223,12 +223,12 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   const s = job.spec ?? {};
   const o = old.spec ?? {};
   const errs = [...validateObjectMetaUpdate(job.metadata, old.metadata, true), ...validateJob(job).filter((e) => !e.field.startsWith('metadata'))];
-  if (!same(s.selector, o.selector)) errs.push(immutable('spec.selector', s.selector));
+  if (!same('selector', s.selector, o.selector)) errs.push(immutable('spec.selector', s.selector));
   if (s.completionMode !== o.completionMode) errs.push(immutable('spec.completionMode', s.completionMode));
-  if (!same(s.podFailurePolicy, o.podFailurePolicy)) errs.push(immutable('spec.podFailurePolicy', s.podFailurePolicy));
-  if (!same(s.backoffLimitPerIndex, o.backoffLimitPerIndex)) errs.push(immutable('spec.backoffLimitPerIndex', s.backoffLimitPerIndex));
-  if (!same(s.successPolicy, o.successPolicy)) errs.push(immutable('spec.successPolicy', s.successPolicy));
-  if (!same(s.managedBy, o.managedBy)) errs.push(immutable('spec.managedBy', s.managedBy));
+  if (!same('podFailurePolicy', s.podFailurePolicy, o.podFailurePolicy)) errs.push(immutable('spec.podFailurePolicy', s.podFailurePolicy));
+  if (!same('backoffLimitPerIndex', s.backoffLimitPerIndex, o.backoffLimitPerIndex)) errs.push(immutable('spec.backoffLimitPerIndex', s.backoffLimitPerIndex));
+  if (!same('successPolicy', s.successPolicy, o.successPolicy)) errs.push(immutable('spec.successPolicy', s.successPolicy));
+  if (!same('managedBy', s.managedBy, o.managedBy)) errs.push(immutable('spec.managedBy', s.managedBy));
   // Indexed jobs may scale completions with parallelism (elastic Indexed jobs); NonIndexed may not
   // (validateCompletions; an Indexed job's completions set to null is refused above already).
   if (s.completions !== o.completions) {
@@ -238,10 +238,10 @@ export function validateJobUpdate(job: Job, old: Job): FieldError[] {
   // validatePodTemplateUpdate: while the job is suspended and has not started, only the
   // scheduling directives may change (node affinity, nodeSelector, tolerations, schedulingGates,
   // the template's labels and annotations); the rest of the template never.
-  if (!same(s.template, o.template)) {
+  if (!same('template', s.template, o.template)) {
     const mayChangeDirectives = o.suspend === true && !old.status?.startTime;
     const oldTemplate = mayChangeDirectives ? withSchedulingDirectivesOf(o.template, s.template) : o.template;
-    if (!same(s.template, oldTemplate)) errs.push(immutable('spec.template', s.template));
+    if (!same('template', s.template, oldTemplate)) errs.push(immutable('spec.template', s.template));
   }
   return errs;
 }
@@ -291,7 +291,7 @@ export function validateJobStatusUpdate(job: Job, old: Job): FieldError[] {
     successCriteriaMet: condTrue(old, 'SuccessCriteriaMet') !== condTrue(job, 'SuccessCriteriaMet'),
     startTime: os.startTime !== st.startTime,
     completionTime: os.completionTime !== st.completionTime,
-    uncounted: !same(os.uncountedTerminatedPods ?? {}, st.uncountedTerminatedPods ?? {}),
+    uncounted: !semanticEqual(os.uncountedTerminatedPods, st.uncountedTerminatedPods, 'UncountedTerminatedPods'),
   };
   const conditions = (detail: string) => invalid('status.conditions', OMIT, detail);
   const indexed = spec.completionMode === 'Indexed';

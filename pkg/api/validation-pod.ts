@@ -24,7 +24,7 @@ import {
   validateObjectMetaUpdate,
 } from './validation-meta.js';
 import { isTerminalPhase } from './pod-phase.js';
-import { semanticEqual, semanticJson } from './semantic-equal.js';
+import { semanticEqual, semanticFieldEqual, semanticJson } from './semantic-equal.js';
 import { validateHostPathVolumeSource } from './validation-host-path.js';
 import { validatePersistentVolumeClaimSpec } from './validation-storage.js';
 import { moreThanOne, POD_VOLUME_SOURCES, secondSourcePath, validateISCSIInterfaceName, validateUnmountedVolumeSource, type PodVolumeSource } from './validation-volume-sources.js';
@@ -319,7 +319,7 @@ function validateGatedSchedulingDirectives(spec: PodSpec, oldSpec: PodSpec): Fie
     const t = terms[i]!;
     const was = semanticJson(o.matchExpressions ?? []);
     if (semanticJson((t.matchExpressions ?? []).slice(0, (o.matchExpressions ?? []).length)) !== was) errs.push(invalid(`${path}[${i}].matchExpressions`, t.matchExpressions ?? [], 'only additions are allowed (no mutations or deletions)'));
-    if (!semanticEqual(t.matchFields ?? [], o.matchFields ?? [])) errs.push(invalid(`${path}[${i}].matchFields`, t.matchFields ?? [], 'no updates are allowed'));
+    if (!semanticFieldEqual('NodeSelectorTerm', 'matchFields', t.matchFields, o.matchFields)) errs.push(invalid(`${path}[${i}].matchFields`, t.matchFields ?? [], 'no updates are allowed'));
   });
   return errs;
 }
@@ -359,7 +359,8 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
     if (affinity.nodeAffinity === undefined) delete affinity.nodeAffinity;
     munged.affinity = Object.keys(affinity).length ? (affinity as PodSpec['affinity']) : spec.affinity;
   }
-  if (canonical(munged) !== canonical(spec)) {
+  // (apiequality.Semantic.DeepEqual of the PodSpecs: an empty list or map is none, a quantity is its value)
+  if (!semanticEqual(munged, spec, 'PodSpec')) {
     const changed: string[] = [];
     diffPaths(JSON.parse(canonical(munged)), JSON.parse(canonical(spec)), 'spec', changed);
     errs.push(forbidden('spec', `${POD_UPDATE_MESSAGE}${changed.length ? `\n  changed: ${changed.join(', ')}` : ''}`));
@@ -384,7 +385,7 @@ export function validatePodEphemeralContainersUpdate(pod: Pod, old: Pod): FieldE
     const now = byName.get(prev.name);
     if (!now) {
       errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(prev.name)} may not be removed\n`));
-    } else if (canonical(now) !== canonical(prev)) {
+    } else if (!semanticEqual(now, prev, 'EphemeralContainer')) {
       const changed: string[] = [];
       diffPaths(JSON.parse(canonical(prev)), JSON.parse(canonical(now)), '', changed);
       errs.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers ${JSON.stringify(prev.name)} may not be changed\n  changed: ${changed.map((c) => c.replace(/^\./, '')).join(', ')}`));

@@ -5,7 +5,7 @@
 import { forbidden, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { goIntOrString, intOrPercentValue, percentOf, validateIntOrPercent, type IntOrString } from './int-or-percent.js';
 import type { ControllerRevision, DaemonSet, PersistentVolumeClaim, PodTemplateSpec, StatefulSet } from './types.js';
-import { semanticJson } from './semantic-equal.js';
+import { semanticEqual } from './semantic-equal.js';
 import { validateVolumeClaimTemplates } from './validation-storage.js';
 import { selectorImmutable, validateSelectorAndTemplate } from './validation-apps.js';
 import { dnsLabel, nameIsDNSLabel, nonNegative, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -144,9 +144,9 @@ export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): F
   const rest = (s: StatefulSet['spec']) => {
     const c: Record<string, unknown> = { ...(s ?? {}) };
     for (const f of MUTABLE_STS_FIELDS) delete c[f];
-    return semanticJson(c);
+    return c;
   };
-  if (rest(sts.spec) !== rest(old.spec)) {
+  if (!semanticEqual(rest(sts.spec), rest(old.spec), 'StatefulSetSpec')) {
     errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
   }
   return errs;

@@ -4,7 +4,7 @@
 import { duplicate, forbidden, invalid, notSupported, required, tooLong, type FieldError } from './field-error.js';
 import { compareQuantities, isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from './quantity.js';
 import { ACCESS_MODES } from './persistent-volumes.js';
-import { semanticEqual } from './semantic-equal.js';
+import { semanticEqual, semanticFieldEqual } from './semantic-equal.js';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, StorageClass } from './types.js';
 import { validateLabelSelector, validateNodeSelector } from './validation-affinity.js';
 import { dnsLabel, dnsSubdomain, qualifiedName, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './validation-meta.js';
@@ -89,8 +89,6 @@ export function validatePersistentVolume(pv: PersistentVolume): FieldError[] {
   return errs;
 }
 
-/** apiequality.Semantic.DeepEqual of two decoded values: key order and null members do not count. */
-const same = semanticEqual;
 
 export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: PersistentVolume): FieldError[] {
   const errs = [...validateObjectMetaUpdate(pv.metadata, old.metadata, false), ...validatePersistentVolume(pv).filter((e) => !e.field.startsWith('metadata'))];
@@ -98,9 +96,9 @@ export function validatePersistentVolumeUpdate(pv: PersistentVolume, old: Persis
   // (a CSI volume made without a controllerExpandSecretRef may be given one, as 1.32 allows)
   const next = structuredClone(pv);
   if (old.spec?.csi && !old.spec.csi.controllerExpandSecretRef && next.spec?.csi) delete next.spec.csi.controllerExpandSecretRef;
-  if (!same(source(next), source(old))) errs.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
+  if (!semanticEqual(source(next), source(old), 'PersistentVolumeSpec')) errs.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
   if ((pv.spec?.volumeMode ?? '') !== (old.spec?.volumeMode ?? '')) errs.push(invalid('volumeMode', pv.spec?.volumeMode ?? null, 'field is immutable'));
-  if (old.spec?.nodeAffinity && !same(pv.spec?.nodeAffinity, old.spec.nodeAffinity)) errs.push(invalid('nodeAffinity', pv.spec?.nodeAffinity ?? null, 'field is immutable'));
+  if (old.spec?.nodeAffinity && !semanticFieldEqual('PersistentVolumeSpec', 'nodeAffinity', pv.spec?.nodeAffinity, old.spec.nodeAffinity)) errs.push(invalid('nodeAffinity', pv.spec?.nodeAffinity ?? null, 'field is immutable'));
   return errs;
 }
 
@@ -170,7 +168,7 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   if (prev.storageClassName === undefined || prev.storageClassName === null) prev.storageClassName = next.storageClassName;
   const bound = (pvc.status?.phase ?? old.status?.phase) === 'Bound';
   if (bound && next.resources?.requests) next.resources.requests.storage = old.spec?.resources?.requests?.storage as string;
-  if (!same(normal(next), normal(prev))) errs.push(forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
+  if (!semanticEqual(normal(next), normal(prev), 'PersistentVolumeClaimSpec')) errs.push(forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
   const newSize = pvc.spec?.resources?.requests?.storage;
   const oldSize = old.spec?.resources?.requests?.storage;
   const statusSize = old.status?.capacity?.storage;
@@ -243,7 +241,7 @@ export function validateStorageClass(sc: StorageClass): FieldError[] {
 
 export function validateStorageClassUpdate(sc: StorageClass, old: StorageClass): FieldError[] {
   const errs = [...validateObjectMetaUpdate(sc.metadata, old.metadata, false), ...validateStorageClass(sc).filter((e) => !e.field.startsWith('metadata'))];
-  if (!same(normal(sc.parameters ?? {}), normal(old.parameters ?? {}))) errs.push(forbidden('parameters', 'updates to parameters are forbidden.'));
+  if (!semanticFieldEqual('StorageClass', 'parameters', sc.parameters, old.parameters)) errs.push(forbidden('parameters', 'updates to parameters are forbidden.'));
   if (sc.provisioner !== old.provisioner) errs.push(forbidden('provisioner', 'updates to provisioner are forbidden.'));
   if (sc.reclaimPolicy !== old.reclaimPolicy) errs.push(forbidden('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
   if (sc.volumeBindingMode !== old.volumeBindingMode) errs.push(invalid('volumeBindingMode', sc.volumeBindingMode ?? null, 'field is immutable'));

@@ -52,7 +52,7 @@ function crFields(crd: CustomResourceDefinition, namespaced: boolean): (obj: Kub
 
 /** apiextensions.k8s.io/v1 CustomResourceDefinitions (cluster-scoped; status written by the apiserver's CRD controller). */
 export const customresourcedefinitions: ResourceInfo = {
-  generationChanged: specChanged,
+  generationChanged: specChanged('CustomResourceDefinition'),
   name: 'customresourcedefinitions',
   singularName: 'customresourcedefinition',
   kind: 'CustomResourceDefinition',

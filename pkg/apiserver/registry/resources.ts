@@ -65,7 +65,7 @@ import {
 import { rfc3339Now } from '../../util/time.js';
 import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
 import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from '../../api/quota.js';
-import { semanticEqual } from '../../api/semantic-equal.js';
+import { semanticEqual, semanticFieldEqual } from '../../api/semantic-equal.js';
 import { defaultLimitRange, validateLimitRange, validateLimitRangeUpdate } from '../../api/validation-limits.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from '../../api/validation-networking.js';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../api/validation-scheduling.js';
@@ -198,12 +198,19 @@ const RETURNS_DELETED_OBJECT = new Set([
 ]);
 export const returnsDeletedObject = (r: ResourceInfo): boolean => RETURNS_DELETED_OBJECT.has(`${storageOf(r).group}/${storageOf(r).name}`);
 
-/** Whether a write changed a value, as apiequality.Semantic.DeepEqual tells (key order and nulls do not count). */
-const differs = (a: unknown, b: unknown) => !semanticEqual(a, b);
-/** The usual generation rule: the spec changed. */
-export const specChanged = (obj: KubeObject, old: KubeObject): boolean => differs(obj.spec, old.spec);
+/**
+ * Whether a write changed field `field` of an object of message `typeName`, as
+ * apiequality.Semantic.DeepEqual tells over the Go type: key order, nulls, an empty list or map
+ * for none, a quantity's spelling ("1" for "1000m") and a time's zone do not count.
+ */
+const differs = (typeName: string, field: string, a: unknown, b: unknown) => !semanticFieldEqual(typeName, field, a, b);
+/** The usual generation rule: the spec of an object of message `typeName` changed. */
+export const specChanged =
+  (typeName: string) =>
+  (obj: KubeObject, old: KubeObject): boolean =>
+    differs(typeName, 'spec', obj.spec, old.spec);
 /** A field other than spec changed (webhooks, template). */
-const fieldChanged = (field: string) => (obj: KubeObject, old: KubeObject): boolean => differs(obj[field], old[field]);
+const fieldChanged = (typeName: string, field: string) => (obj: KubeObject, old: KubeObject): boolean => differs(typeName, field, obj[field], old[field]);
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const noCollectionDelete = allVerbs.filter((v) => v !== 'deletecollection');
@@ -529,7 +536,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
     subresources: ['status', 'scale'],
     shortNames,
     categories: ['all'],
-    generationChanged: specChanged,
+    generationChanged: specChanged(kind),
     prepareForCreate(obj) {
       obj.status = {};
       withStatusZeros(kind, obj);
@@ -558,7 +565,7 @@ export const podtemplates = base({
   prepareForUpdate: (obj) => defaultTemplate((obj as PodTemplate).template),
   validate: (obj) => validatePodTemplate(obj as never),
   validateUpdate: (obj, old) => validatePodTemplateUpdate(obj as never, old as never),
-  generationChanged: fieldChanged('template'),
+  generationChanged: fieldChanged('PodTemplate', 'template'),
 });
 
 export const replicasets = workloadResource('replicasets', 'ReplicaSet', ['rs'], (o) => defaultReplicaSet(o as never), (o) => validateReplicaSet(o as never), (o, old) => validateReplicaSetUpdate(o as never, old as never));
@@ -572,7 +579,7 @@ export const deployments = workloadResource('deployments', 'Deployment', ['deplo
   // (deploymentStatusStrategy resets the labels too)
   writable: { status: appsStatusSubresource(APPS_STATUS_METADATA.filter((f) => f !== 'labels')) },
   // (deployment's PrepareForUpdate: a spec or annotations change, kubectl rollout's change-cause and rollback included)
-  generationChanged: (obj, old) => specChanged(obj, old) || differs(obj.metadata?.annotations, old.metadata?.annotations),
+  generationChanged: (obj, old) => specChanged('Deployment')(obj, old) || differs('ObjectMeta', 'annotations', obj.metadata?.annotations, old.metadata?.annotations),
 });
 
 /** batch/v1: status written by the job and cronjob controllers; a Job's selector generated from its uid. */
@@ -586,7 +593,7 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
     shortNames,
     categories: ['all'],
     subresources: ['status'],
-    generationChanged: specChanged,
+    generationChanged: specChanged(kind),
     prepareForCreate(obj) {
       obj.status = {};
       prepare(obj, true);
@@ -646,7 +653,7 @@ export const daemonsets = workloadResource('daemonsets', 'DaemonSet', ['ds'], (o
     obj.status = old.status;
     defaultDaemonSet(obj as never);
     const template = (o: KubeObject) => (o.spec as { template?: unknown } | undefined)?.template;
-    prepareTemplateGeneration(obj as never, old as never, differs(template(obj), template(old)));
+    prepareTemplateGeneration(obj as never, old as never, differs('DaemonSetSpec', 'template', template(obj), template(old)));
   },
   writable: { status: daemonSetStatusSubresource },
 });
@@ -720,7 +727,7 @@ export const endpoints = base({
 
 export const endpointslices = base({
   // (anything outside metadata, or the labels: endpointSliceStrategy.PrepareForUpdate)
-  generationChanged: (obj, old) => differs({ ...obj, metadata: undefined }, { ...old, metadata: undefined }) || differs(obj.metadata?.labels, old.metadata?.labels),
+  generationChanged: (obj, old) => !semanticEqual({ ...obj, metadata: undefined }, { ...old, metadata: undefined }, 'EndpointSlice') || differs('ObjectMeta', 'labels', obj.metadata?.labels, old.metadata?.labels),
   name: 'endpointslices',
   singularName: 'endpointslice',
   kind: 'EndpointSlice',
@@ -735,7 +742,7 @@ export const endpointslices = base({
 
 /** networking.k8s.io/v1: status written by the ingress status controller; the class comes from admission. */
 export const ingresses = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('Ingress'),
   name: 'ingresses',
   singularName: 'ingress',
   kind: 'Ingress',
@@ -752,7 +759,7 @@ export const ingresses = base({
 });
 
 export const ingressclasses = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('IngressClass'),
   name: 'ingressclasses',
   singularName: 'ingressclass',
   kind: 'IngressClass',
@@ -867,7 +874,7 @@ export const csidrivers = base({
   // PrepareForCreate does not set one: a new CSIDriver has none, its first spec change makes it 1)
   prepareForUpdate(obj, old) {
     defaultCSIDriver(obj as never);
-    if (specChanged(obj, old)) (obj.metadata ??= {}).generation = (old.metadata?.generation ?? 0) + 1;
+    if (specChanged('CSIDriver')(obj, old)) (obj.metadata ??= {}).generation = (old.metadata?.generation ?? 0) + 1;
   },
   validate: (obj) => validateCSIDriver(obj as never),
   validateUpdate: (obj, old) => validateCSIDriverUpdate(obj as never, old as never),
@@ -989,7 +996,7 @@ export const limitranges = base({
 
 /** networking.k8s.io/v1 NetworkPolicy: enforced by each node agent. */
 export const networkpolicies = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('NetworkPolicy'),
   name: 'networkpolicies',
   singularName: 'networkpolicy',
   kind: 'NetworkPolicy',
@@ -1035,7 +1042,7 @@ function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObj
     group: 'flowcontrol.apiserver.k8s.io',
     namespaced: false,
     subresources: ['status'],
-    generationChanged: specChanged,
+    generationChanged: specChanged(kind),
     prepareForCreate(obj) {
       delete obj.status;
       defaults(obj);
@@ -1131,7 +1138,7 @@ export const certificatesigningrequests = base({
 
 /** admissionregistration.k8s.io/v1: the webhooks the admission chain calls (admission-webhook.ts). */
 export const validatingwebhookconfigurations = base({
-  generationChanged: fieldChanged('webhooks'),
+  generationChanged: fieldChanged('ValidatingWebhookConfiguration', 'webhooks'),
   name: 'validatingwebhookconfigurations',
   singularName: 'validatingwebhookconfiguration',
   kind: 'ValidatingWebhookConfiguration',
@@ -1146,7 +1153,7 @@ export const validatingwebhookconfigurations = base({
 });
 
 export const mutatingwebhookconfigurations = base({
-  generationChanged: fieldChanged('webhooks'),
+  generationChanged: fieldChanged('MutatingWebhookConfiguration', 'webhooks'),
   name: 'mutatingwebhookconfigurations',
   singularName: 'mutatingwebhookconfiguration',
   kind: 'MutatingWebhookConfiguration',
@@ -1162,7 +1169,7 @@ export const mutatingwebhookconfigurations = base({
 
 /** admissionregistration.k8s.io/v1: CEL policies the admission chain evaluates (admission-policy.ts); status from its type checking. */
 export const validatingadmissionpolicies = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('ValidatingAdmissionPolicy'),
   name: 'validatingadmissionpolicies',
   singularName: 'validatingadmissionpolicy',
   kind: 'ValidatingAdmissionPolicy',
@@ -1184,7 +1191,7 @@ export const validatingadmissionpolicies = base({
 });
 
 export const validatingadmissionpolicybindings = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('ValidatingAdmissionPolicyBinding'),
   name: 'validatingadmissionpolicybindings',
   singularName: 'validatingadmissionpolicybinding',
   kind: 'ValidatingAdmissionPolicyBinding',
@@ -1200,7 +1207,7 @@ export const validatingadmissionpolicybindings = base({
 
 /** policy/v1: the status is the disruption controller's, and the eviction subresource's (disruptedPods). */
 export const poddisruptionbudgets = base({
-  generationChanged: specChanged,
+  generationChanged: specChanged('PodDisruptionBudget'),
   name: 'poddisruptionbudgets',
   singularName: 'poddisruptionbudget',
   kind: 'PodDisruptionBudget',

@@ -4,7 +4,7 @@ import { claimSpecWarnings, nodeSelectorTermWarnings, podCreateWarnings, podTemp
 import { isDNS1123Label, isQualifiedName } from '../../api/names.js';
 import type { KubeObject, PodTemplateSpec } from '../../api/types.js';
 import { isUnqualifiedFinalizer } from '../../api/validation-meta.js';
-import { semanticEqual } from '../../api/semantic-equal.js';
+import { semanticFieldEqual } from '../../api/semantic-equal.js';
 import { storageOf, type ResourceInfo } from './resources.js';
 
 type Obj = KubeObject & { spec?: Record<string, unknown> };
@@ -99,8 +99,8 @@ export function warningsOnCreate(r: ResourceInfo, obj: Obj): string[] {
   }
 }
 
-/** Whether the generation stayed: a spec the same to apiequality.Semantic.DeepEqual (key order and nulls aside). */
-const sameSpec = (a: Obj, b: Obj) => semanticEqual(a.spec, b.spec);
+/** Whether the generation stayed: a spec of a `typeName` the same to apiequality.Semantic.DeepEqual. */
+const sameSpec = (typeName: string, a: Obj, b: Obj) => semanticFieldEqual(typeName, 'spec', a.spec, b.spec);
 
 /** WarningsOnUpdate: workloads warn again only of a changed template; pods are not warned of on update. */
 export function warningsOnUpdate(r: ResourceInfo, obj: Obj, old: Obj): string[] {
@@ -117,9 +117,9 @@ export function warningsOnUpdate(r: ResourceInfo, obj: Obj, old: Obj): string[] 
       return podTemplateWarnings(template(obj, 'spec', 'template'), 'spec.template', template(old, 'spec', 'template') ?? {});
     // (a Job's and a CronJob's only when the generation moved: the spec changed)
     case 'batch/jobs':
-      return sameSpec(obj, old) ? [] : jobSpecWarnings(obj.spec, 'spec', old.spec ?? {});
+      return sameSpec('Job', obj, old) ? [] : jobSpecWarnings(obj.spec, 'spec', old.spec ?? {});
     case 'batch/cronjobs':
-      return sameSpec(obj, old) ? [] : jobSpecWarnings(get(obj, 'spec', 'jobTemplate', 'spec'), 'spec.jobTemplate.spec', get(old, 'spec', 'jobTemplate', 'spec') ?? {});
+      return sameSpec('CronJob', obj, old) ? [] : jobSpecWarnings(get(obj, 'spec', 'jobTemplate', 'spec'), 'spec.jobTemplate.spec', get(old, 'spec', 'jobTemplate', 'spec') ?? {});
     case '/persistentvolumeclaims':
       return claimWarnings(obj);
     case '/persistentvolumes':
