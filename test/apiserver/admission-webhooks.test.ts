@@ -265,6 +265,34 @@ describe('admission webhooks', () => {
     await cp.admin.delete(Pods, 'default', 'ev3');
   });
 
+  it('asks about bindings (pods/binding CREATE, a v1 Binding), and a refusal leaves the pod unbound', async () => {
+    await cp.admin.create(Pods, 'default', withLabels('b1', {}));
+    const bind = () => cp.admin.request('/api/v1/namespaces/default/pods/b1/binding', { method: 'POST', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b1', namespace: 'default' }, target: { kind: 'Node', name: 'n1' } } });
+    seen.length = 0;
+    await withConfig('Validating', [hook('bind.example.com', '/deny-plain', { rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/binding'] }] })], async () => {
+      const e = await failure(bind());
+      expect([e.code, e.message]).toEqual([400, 'admission webhook "bind.example.com" denied the request without explanation']);
+      expect(seen.at(-1)!.request).toMatchObject({
+        operation: 'CREATE',
+        kind: { group: '', version: 'v1', kind: 'Binding' },
+        requestKind: { group: '', version: 'v1', kind: 'Binding' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        subResource: 'binding',
+        name: 'b1',
+        namespace: 'default',
+        object: { kind: 'Binding', target: { kind: 'Node', name: 'n1' } },
+      });
+      expect(((await cp.admin.get(Pods, 'default', 'b1')).spec as { nodeName?: string }).nodeName).toBeUndefined();
+    });
+    // (a webhook on pods alone is not asked about a binding)
+    seen.length = 0;
+    await withConfig('Validating', [hook('pods-only.example.com', '/deny-plain')], async () => {
+      await bind();
+      expect(seen).toEqual([]);
+    });
+    expect(((await cp.admin.get(Pods, 'default', 'b1')).spec as { nodeName?: string }).nodeName).toBe('n1');
+  });
+
   it('asks about custom resources too', async () => {
     await cp.admin.create(CustomResourceDefinitions, undefined, {
       apiVersion: 'apiextensions.k8s.io/v1',

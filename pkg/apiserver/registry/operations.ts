@@ -289,16 +289,25 @@ export function invalidApplyType(config: KubeObject): ApiError {
   return errors.badRequest(`invalid object type: ${gvkString(config)}`);
 }
 
-/** POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. */
-export async function bindPod(store: Store, namespace: string | undefined, name: string, binding: KubeObject, ctx: RequestContext): Promise<void> {
+/**
+ * POST pods/NAME/binding: sets spec.nodeName once and PodScheduled=True. The Binding is admitted
+ * as pods/binding CREATE unless `admitAsSubresource` is false (the `bindings` resource, which 1.32
+ * admits as a resource of its own).
+ */
+export async function bindPod(store: Store, namespace: string | undefined, name: string, binding: KubeObject, ctx: RequestContext, admitAsSubresource = true): Promise<void> {
   if (store.resource.name !== 'pods') throw errors.methodNotSupported(store.resource.name, 'bind');
   // (a target that is not an ObjectReference is a decoding error, as Go's decoder says it)
   const typeErrs = decodeStrict('Binding', binding).filter((e) => e.type === 'FieldValueTypeInvalid');
   if (typeErrs.length) throw errors.invalid('Binding', '', name, typeErrs);
+  // (admission of the Binding, pods/binding CREATE, as the create handler runs it around
+  // BindingREST: mutating first, validating once ValidatePodBinding passed, as createValidation)
+  const review = { subresource: 'binding', name, namespace, obj: binding, kind: { group: '', version: 'v1', kind: 'Binding' }, ctx };
+  if (admitAsSubresource) await store.admitSubresourceCreate('admit', review);
   const target = (binding as { target?: unknown }).target;
   // (ValidatePodBinding: a Node, named as a DNS subdomain)
   const errs = validateBinding(binding as Binding);
   if (errs.length) throw errors.invalid('Binding', '', name, errs);
+  if (admitAsSubresource) await store.admitSubresourceCreate('validate', review);
   const nodeName = (target as { name: string }).name;
   const wantUid = binding.metadata?.uid;
   await store.guaranteedUpdate(namespace, name, ctx, 'internal', (pod) => {

@@ -33,6 +33,7 @@ export async function serveBinding(req: IncomingMessage, res: ServerResponse, us
   if (!name) throw errors.invalid('Binding', '', '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
   if (body.metadata?.namespace && body.metadata.namespace !== namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const ctx = { user, dryRun: query.getAll('dryRun').includes('All'), fieldValidation: 'Strict' as const, warnings: [] };
-  await bindPod(deps.pods, namespace, name, body, ctx);
+  // (not as pods/binding: 1.32 admits this as the bindings resource, which tskube does not yet)
+  await bindPod(deps.pods, namespace, name, body, ctx, false);
   sendJson(res, 201, successStatus(201));
 }
