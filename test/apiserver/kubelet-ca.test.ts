@@ -5,7 +5,7 @@
 // stand-in HTTPS servers: what is under test is the apiserver's dial.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer, request, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -95,6 +95,23 @@ afterAll(async () => {
   rmSync(certDir, { recursive: true, force: true });
 });
 
+/** An upgrade request as kubectl's SPDY or websocket clients send it; the answer of a refusal. */
+function upgrade(path: string, protocol: string): Promise<{ code: number; body: Record<string, unknown> }> {
+  const c = cp.config;
+  const url = new URL(c.server);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname: url.hostname, port: url.port, path, method: 'POST', ca: c.caCert, cert: c.clientCert, key: c.clientKey, headers: { ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), Connection: 'Upgrade', Upgrade: protocol, 'X-Stream-Protocol-Version': 'portforward.k8s.io', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' } });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('upgrade', (_res, socket) => (socket.destroy(), reject(new Error('upgraded'))));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 const unknownAuthority = 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
 
 describe('--kubelet-certificate-authority', () => {
@@ -124,6 +141,9 @@ describe('--kubelet-certificate-authority', () => {
       expect(e.code).toBe(1);
       expect(e.err.trim()).toBe(`error: Internal error occurred: error sending request: Post "https://127.0.0.1:${ports.self}/exec/default/on-self/main?command=ls&command=%2F&error=1&output=1": ${unknownAuthority}`);
     }
+    // (a SPDY upgrade, port-forward, and a nodes/proxy websocket: DialForUpgrade's error as it is, a 500)
+    expect(await upgrade('/api/v1/namespaces/default/pods/on-self/portforward?ports=80', 'SPDY/3.1')).toEqual({ code: 500, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error dialing backend: ${unknownAuthority}`, code: 500 } });
+    expect((await upgrade('/api/v1/nodes/self/proxy/ws', 'websocket')).body).toMatchObject({ code: 500, message: `error dialing backend: ${unknownAuthority}` });
     expect(heard.self).toEqual([]);
   });
 

@@ -308,8 +308,8 @@ export async function proxyUpgrade(deps: NodeProxyDeps, req: IncomingMessage, so
       if (!socket.writable) return;
       // 1.32's stream translator dials the kubelet with the SPDY executor, whose failed POST is
       // 'error sending request: Post "URL": ...' in an InternalError on the error channel; a
-      // request proxied as it is (SPDY, port forwarding) gets DialURL's handshake error as a 500.
-      if (!translated) return writeUpgradeError(socket, new ApiError(500, '', err.message));
+      // request proxied as it is (SPDY, port forwarding) gets dial's 'error dialing backend: ...' (DialURL's handshake error) as a 500.
+      if (!translated) return writeUpgradeError(socket, new ApiError(500, '', `error dialing backend: ${err.message}`));
       const cause = `error sending request: ${urlErrorText('POST', t.host, t.port, kubeletStreamPath(t.path), err)}`;
       return sendInStream(req, socket, head, internalErrorStatus(cause));
     }

@@ -235,8 +235,8 @@ export async function upgradeProxy(deps: ProxyDeps, authorizer: Authorizer, req:
     dialAgent(up.host, up.port, tls, (err, conn) => {
       if (conn && socket.destroyed) return void conn.destroy();
       if (conn) return pipeUpgrade(req, socket, head, up, r, query, conn, true);
-      // (an upgrade's dial is not wrapped by the proxy transport: DialForUpgrade's error goes to the responder as it is, a 500)
-      if (err instanceof AgentCertificateError) return socket.writable ? writeUpgradeError(socket, new ApiError(500, '', err.message)) : undefined;
+      // (an upgrade's dial is not wrapped by the proxy transport: DialForUpgrade's 'error dialing backend: ...' goes to the responder, a 500)
+      if (err instanceof AgentCertificateError) return socket.writable ? writeUpgradeError(socket, new ApiError(500, '', `error dialing backend: ${err.message}`)) : undefined;
       if (socket.writable) {
         const body = JSON.stringify(unreachable(err ?? new Error('no connection')).toStatus());
         socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
