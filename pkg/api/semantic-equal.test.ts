@@ -2,6 +2,8 @@
 // led by the Go type each value decodes to.
 import { describe, expect, it } from 'vitest';
 import { semanticEqual, semanticFieldEqual } from './semantic-equal.js';
+import type { CSIStorageCapacity, VolumeAttachment } from './types.js';
+import { validateCSIStorageCapacityUpdate, validateVolumeAttachmentUpdate } from './validation-storage-csi.js';
 
 describe('semanticEqual of Go-typed values', () => {
   it('takes an empty slice or map as the nil one', () => {
@@ -71,5 +73,22 @@ describe('semanticEqual of values of no known type', () => {
     expect(semanticEqual({ a: 1, b: null }, { a: 1 })).toBe(true);
     expect(semanticEqual({ a: [] }, {})).toBe(false);
     expect(semanticFieldEqual('CustomResourceDefinition', 'spec', { subresources: { status: {} } }, { subresources: {} })).toBe(false);
+  });
+});
+
+describe('the CSI kinds\' immutable fields, compared as Semantic.DeepEqual', () => {
+  it('take an inline volume\'s capacity written another way as the same VolumeAttachment spec', () => {
+    const va = (storage: string): VolumeAttachment => ({
+      metadata: { name: 'va', resourceVersion: '1' },
+      spec: { attacher: 'csi.example.com', nodeName: 'n1', source: { inlineVolumeSpec: { capacity: { storage }, csi: { driver: 'csi.example.com', volumeHandle: 'h' } } } },
+    } as VolumeAttachment);
+    expect(validateVolumeAttachmentUpdate(va('1024Mi'), va('1Gi')).map((e) => e.field)).not.toContain('spec');
+    expect(validateVolumeAttachmentUpdate(va('2Gi'), va('1Gi')).map((e) => e.field)).toContain('spec');
+  });
+
+  it('take an empty matchLabels as none in a CSIStorageCapacity\'s nodeTopology', () => {
+    const cap = (nodeTopology: unknown): CSIStorageCapacity => ({ metadata: { name: 'c', namespace: 'default', resourceVersion: '1' }, storageClassName: 'fast', nodeTopology } as CSIStorageCapacity);
+    expect(validateCSIStorageCapacityUpdate(cap({ matchLabels: {}, matchExpressions: [{ key: 'zone', operator: 'Exists' }] }), cap({ matchExpressions: [{ key: 'zone', operator: 'Exists', values: [] }] }))).toEqual([]);
+    expect(validateCSIStorageCapacityUpdate(cap({ matchLabels: { zone: 'a' } }), cap({})).map((e) => e.field)).toEqual(['nodeTopology']);
   });
 });

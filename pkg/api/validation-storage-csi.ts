@@ -3,7 +3,7 @@
 // in their order and words — upstream's own spellings included (spec.attachedRequired, the
 // field path CSINodeDriver) since clients and tests match on them.
 import { duplicate, forbidden, goStrings, invalid, notSupported, required, tooLong, VerbatimValue, type FieldError } from './field-error.js';
-import { canonicalJson } from './fieldpath.js';
+import { semanticEqual, semanticFieldEqual } from './semantic-equal.js';
 import { isDNS1123Subdomain, isQualifiedName } from './names.js';
 import { isValidQuantity, parseQuantity } from './quantity.js';
 import type { CSIDriver, CSINode, CSINodeDriver, CSIStorageCapacity, VolumeAttachment, VolumeAttachmentSpec, VolumeError } from './types.js';
@@ -17,24 +17,10 @@ const LIFECYCLE_MODES = ['Persistent', 'Ephemeral'];
 const MIN_TOKEN_SECONDS = 10 * 60;
 const MAX_TOKEN_SECONDS = 2 ** 32;
 
-/**
- * apiequality.Semantic.DeepEqual on JSON forms: key order aside (a PUT's body need not list
- * fields in the stored order), and an empty list equal to an absent or null one, as the forked
- * reflect.DeepEqual holds an empty slice equal to a nil one.
- */
-function semantic(v: unknown): unknown {
-  if (Array.isArray(v)) return v.length ? v.map(semantic) : undefined;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const s = semantic(x);
-      if (s !== undefined && s !== null) out[k] = s;
-    }
-    return out;
-  }
-  return v ?? undefined;
-}
-const differs = (a: unknown, b: unknown) => canonicalJson(semantic(a) ?? null) !== canonicalJson(semantic(b) ?? null);
+/** Whether a value of Go type `type` changed, to apiequality.Semantic.DeepEqual (semantic-equal.ts). */
+const differs = (type: string, a: unknown, b: unknown) => !semanticEqual(a, b, type);
+/** Whether field `field` of a `type` changed, likewise. */
+const fieldDiffers = (type: string, field: string, a: unknown, b: unknown) => !semanticFieldEqual(type, field, a, b);
 const withoutMetadata = (errs: FieldError[]) => errs.filter((e) => !e.field.startsWith('metadata'));
 
 /** validateCSIDriverSpec: the switches SetDefaults_CSIDriver fills must be set, the enums known, token audiences distinct. */
@@ -84,7 +70,7 @@ export function validateCSIDriverUpdate(d: CSIDriver, old: CSIDriver): FieldErro
   const now = d.spec ?? {};
   const was = old.spec ?? {};
   if ((now.attachRequired ?? null) !== (was.attachRequired ?? null)) errs.push(invalid('spec.attachedRequired', now.attachRequired ?? null, 'field is immutable'));
-  if (differs(now.volumeLifecycleModes, was.volumeLifecycleModes)) errs.push(invalid('spec.volumeLifecycleModes', goLifecycleModes(now.volumeLifecycleModes), 'field is immutable'));
+  if (fieldDiffers('CSIDriverSpec', 'volumeLifecycleModes', now.volumeLifecycleModes, was.volumeLifecycleModes)) errs.push(invalid('spec.volumeLifecycleModes', goLifecycleModes(now.volumeLifecycleModes), 'field is immutable'));
   return errs;
 }
 
@@ -137,7 +123,7 @@ export function validateCSINodeUpdate(n: CSINode, old: CSINode): FieldError[] {
   const errs = [...validateObjectMetaUpdate(n.metadata, old.metadata, false), ...withoutMetadata(validateCSINode(n, allowLong))];
   for (const was of old.spec?.drivers ?? []) {
     for (const now of n.spec?.drivers ?? []) {
-      if (was.name === now.name && differs(now, was)) errs.push(invalid('CSINodeDriver', goCSINodeDriver(now), 'field is immutable'));
+      if (was.name === now.name && differs('CSINodeDriver', now, was)) errs.push(invalid('CSINodeDriver', goCSINodeDriver(now), 'field is immutable'));
     }
   }
   return errs;
@@ -157,7 +143,7 @@ export function validateCSIStorageCapacity(c: CSIStorageCapacity): FieldError[] 
 /** ValidateCSIStorageCapacityUpdate: nodeTopology and storageClassName, the input of CSI GetCapacity, are immutable. */
 export function validateCSIStorageCapacityUpdate(c: CSIStorageCapacity, old: CSIStorageCapacity): FieldError[] {
   const errs = [...validateCSIStorageCapacity(c).filter((e) => !e.field.startsWith('metadata')), ...validateObjectMetaUpdate(c.metadata, old.metadata, true)];
-  if (differs(c.nodeTopology, old.nodeTopology)) errs.push(invalid('nodeTopology', goLabelSelector(c.nodeTopology) ?? null, 'field is immutable'));
+  if (fieldDiffers('CSIStorageCapacity', 'nodeTopology', c.nodeTopology, old.nodeTopology)) errs.push(invalid('nodeTopology', goLabelSelector(c.nodeTopology) ?? null, 'field is immutable'));
   if ((c.storageClassName ?? '') !== (old.storageClassName ?? '')) errs.push(invalid('storageClassName', c.storageClassName ?? '', 'field is immutable'));
   return errs;
 }
@@ -242,6 +228,6 @@ function goVolumeAttachmentSpec(s: VolumeAttachmentSpec): VerbatimValue {
 export function validateVolumeAttachmentUpdate(va: VolumeAttachment, old: VolumeAttachment): FieldError[] {
   const once = withoutMetadata(validateVolumeAttachmentCommon(va));
   const errs = [...validateObjectMetaUpdate(va.metadata, old.metadata, false), ...once, ...once];
-  if (differs(va.spec, old.spec)) errs.push(invalid('spec', goVolumeAttachmentSpec(va.spec ?? {}), 'field is immutable'));
+  if (fieldDiffers('VolumeAttachment', 'spec', va.spec, old.spec)) errs.push(invalid('spec', goVolumeAttachmentSpec(va.spec ?? {}), 'field is immutable'));
   return errs;
 }
