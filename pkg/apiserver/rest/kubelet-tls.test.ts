@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCABundle, urlErrorText, verifyServingCert } from './kubelet-tls.js';
-import { kubeletStreamPath } from './node-proxy.js';
+import { kubeletLogsPath, kubeletStreamPath } from './node-proxy.js';
 
 let dir: string;
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -83,6 +83,11 @@ describe('error texts', () => {
     expect(urlErrorText('GET', '10.0.0.7', 10250, '/containerLogs/default/web/main', new Error('tls: failed to verify certificate: x509: certificate signed by unknown authority'))).toBe(
       'Get "https://10.0.0.7:10250/containerLogs/default/web/main": tls: failed to verify certificate: x509: certificate signed by unknown authority',
     );
+  });
+
+  it('the kubelet logs URL carries LogLocation\'s parameters, sorted, whatever the client\'s order and spelling', () => {
+    expect(kubeletLogsPath('/containerLogs/default/web/main?timestamps=yes&tailLines=2&follow=1&sinceTime=2026-12-03T17:00:00%2B01:00&previous=false')).toBe('/containerLogs/default/web/main?follow=true&sinceTime=2026-12-03T16%3A00%3A00Z&tailLines=2&timestamps=true');
+    expect(kubeletLogsPath('/containerLogs/default/web/main')).toBe('/containerLogs/default/web/main');
   });
 
   it('the kubelet stream URL carries 1.32\'s stream parameters, sorted', () => {

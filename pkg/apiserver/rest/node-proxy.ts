@@ -170,7 +170,7 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
       agentRes.on('end', resolve);
       agentRes.on('error', resolve);
     });
-    up.on('error', (e) => reject(agentDialError(e, 'GET', t)));
+    up.on('error', (e) => reject(agentDialError(e, 'GET', t, kubeletLogsPath(t.path))));
     req.on('close', () => up.destroy());
     up.end();
   });
@@ -182,9 +182,30 @@ export async function proxyLogs(deps: NodeProxyDeps, req: IncomingMessage, res: 
  * LocationStreamer.InputStream returns client.Do's url.Error, which reaches the client as a 500
  * Status of no reason, 'Get "https://HOST:PORT/containerLogs/...": tls: failed to verify certificate: x509: ...'.
  */
-function agentDialError(e: Error, method: string, t: Target): ApiError {
-  if (e instanceof AgentCertificateError) return new ApiError(500, '', urlErrorText(method, t.host, t.port, t.path, e));
+function agentDialError(e: Error, method: string, t: Target, kubeletPath: string): ApiError {
+  if (e instanceof AgentCertificateError) return new ApiError(500, '', urlErrorText(method, t.host, t.port, kubeletPath, e));
   return new ApiError(502, 'InternalError', `error talking to the node agent at ${t.host}:${t.port}: ${e.message}`);
+}
+
+/**
+ * The kubelet URL's path and query as 1.32's LogLocation builds them from the PodLogOptions
+ * (follow, previous and timestamps as "true", the numbers, sinceTime in RFC 3339; url.Values.Encode
+ * sorts the keys), from the agent path tskube dials, whose query is the client's.
+ */
+export function kubeletLogsPath(path: string): string {
+  const u = new URL(path, 'https://agent');
+  const o = parsePodLogOptions(u.searchParams);
+  const params: [string, string | number | undefined | false][] = [
+    ['follow', o.follow && 'true'],
+    ['limitBytes', o.limitBytes],
+    ['previous', o.previous && 'true'],
+    ['sinceSeconds', o.sinceSeconds],
+    ['sinceTime', o.sinceTime === undefined ? undefined : new Date(o.sinceTime).toISOString().replace(/\.\d{3}Z$/, 'Z')],
+    ['tailLines', o.tailLines],
+    ['timestamps', o.timestamps && 'true'],
+  ];
+  const query = params.filter(([, v]) => v !== undefined && v !== false).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
+  return u.pathname + (query ? `?${query}` : '');
 }
 
 /** The query's PodLogOptions must parse (400) and be valid (422), as the pods/log REST handler checks. */
