@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import goFields from './go-omitempty.json' with { type: 'json' };
 import goTypes from './go-types.json' with { type: 'json' };
 import { omitEmptyFields } from './omitempty.js';
+import { decodeStrict } from './schema-validate.js';
 
 const letters = goFields as Record<string, Record<string, string> | undefined>;
 
@@ -25,5 +26,14 @@ describe('go-omitempty.json', () => {
     omitEmptyFields('EndpointSlice', slice);
     expect(slice.ports).toEqual([{ name: '', port: 80 }]);
     expect((goTypes as Record<string, unknown>)['EndpointSlicePort.protocol']).toEqual({ type: 'v1.Protocol' });
+  });
+});
+
+describe('strict decoding', () => {
+  it('names discovery/v1\'s EndpointPort and storage/v1\'s TokenRequest as Go does in a type error', () => {
+    const slice = decodeStrict('EndpointSlice', { addressType: 'IPv4', endpoints: [], ports: [{ protocol: 5 }] });
+    expect(slice.map((e) => e.detail)).toEqual(['json: cannot unmarshal number into Go struct field EndpointPort.ports.protocol of type v1.Protocol']);
+    const driver = decodeStrict('CSIDriver', { metadata: { name: 'd' }, spec: { tokenRequests: [{ audience: 5 }] } });
+    expect(driver.map((e) => e.detail)).toEqual(['json: cannot unmarshal number into Go struct field TokenRequest.spec.tokenRequests.audience of type string']);
   });
 });

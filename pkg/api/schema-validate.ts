@@ -44,9 +44,15 @@ const AUTOSCALING_V2 = new Set([
   'MetricStatus', 'ObjectMetricStatus', 'PodsMetricStatus', 'ResourceMetricStatus', 'ContainerResourceMetricStatus', 'ExternalMetricStatus', 'MetricValueStatus',
 ]);
 
-/** The Go struct name of one of our messages: HorizontalPodAutoscalerSpecV1 is autoscaling/v1's HorizontalPodAutoscalerSpec, EventsEvent events/v1's Event, FlowSubject flowcontrol/v1's Subject. */
+/**
+ * The Go struct name of one of our messages: HorizontalPodAutoscalerSpecV1 is autoscaling/v1's
+ * HorizontalPodAutoscalerSpec, EventsEvent events/v1's Event, FlowSubject flowcontrol/v1's Subject,
+ * EndpointSlicePort discovery/v1's EndpointPort, StorageTokenRequest storage/v1's TokenRequest.
+ */
 export function goStructName(message: string): string {
   if (message === 'FlowSubject') return 'Subject';
+  if (message === 'EndpointSlicePort') return 'EndpointPort';
+  if (message === 'StorageTokenRequest') return 'TokenRequest';
   return message.replace(/V1(?=List$|$)/, '').replace(/^Events(?=Event)/, '');
 }
 
