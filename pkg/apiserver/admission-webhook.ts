@@ -264,7 +264,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * Puts a webhook's patched object into the request's object, in place (the store holds on to
  * the object and its metadata). The identity stays: a patch renaming the object is refused,
  * server-owned metadata is kept; a write to the main resource keeps the stored status of a
- * resource with a status subresource, and one to a subresource keeps everything else.
+ * resource with a status subresource, and one to a subresource keeps everything else, unless the
+ * object is of the subresource's own kind (a Scale).
  */
 export function takePatched(req: AdmissionRequest, next: unknown, webhook: string): void {
   const obj = req.obj!;
@@ -278,7 +279,10 @@ export function takePatched(req: AdmissionRequest, next: unknown, webhook: strin
     if (meta[f] === undefined) delete nextMeta[f];
     else nextMeta[f] = meta[f];
   }
-  const kept = req.subresource
+  // (an object of the subresource's own kind, a Scale or an Eviction, is the webhook's to change)
+  const kept = req.kind
+    ? []
+    : req.subresource
     ? Object.keys(obj).filter((k) => !(req.subresource === 'status' && k === 'status'))
     : req.resource.writable.status ? ['status'] : [];
   for (const k of kept) {

@@ -38,6 +38,7 @@ const handlers: Record<string, (r: Review) => Record<string, unknown>> = {
     patchType: 'JSONPatch',
     patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/metadata/uid', value: 'forged' }, { op: 'replace', path: '/status', value: { phase: 'Running' } }, { op: 'add', path: '/metadata/labels/ok', value: 'yes' }])).toString('base64'),
   }),
+  '/replicas-5': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 5 }])).toString('base64') }),
   '/odd-code': () => ({ allowed: false, status: { code: 1000, message: 'odd' }, warnings: ['naïve ☃ warning'] }),
 };
 
@@ -291,6 +292,46 @@ describe('admission webhooks', () => {
       expect(seen).toEqual([]);
     });
     expect(((await cp.admin.get(Pods, 'default', 'b1')).spec as { nodeName?: string }).nodeName).toBe('n1');
+  });
+
+  it('asks about a scale (deployments/scale UPDATE, autoscaling/v1 Scales), not as an update of the deployment', async () => {
+    const ref = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sc1' }, spec: { replicas: 1, selector: { matchLabels: { app: 'sc1' } }, template: { metadata: { labels: { app: 'sc1' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } } };
+    await cp.admin.create(ref, 'default', d);
+    const scaleTo = async (replicas: number) => {
+      const cur = await cp.admin.request<{ spec: { replicas: number } }>('/apis/apps/v1/namespaces/default/deployments/sc1/scale');
+      return cp.admin.request('/apis/apps/v1/namespaces/default/deployments/sc1/scale', { method: 'PUT', body: { ...cur, spec: { replicas } } });
+    };
+    const deploymentRule = (resources: string[]) => ({ rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources }] });
+    seen.length = 0;
+    await withConfig('Validating', [hook('scale.example.com', '/deny-plain', deploymentRule(['deployments/scale']))], async () => {
+      const e = await failure(scaleTo(3));
+      expect([e.code, e.message]).toEqual([400, 'admission webhook "scale.example.com" denied the request without explanation']);
+      const scale = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+      expect(seen.at(-1)!.request).toMatchObject({
+        operation: 'UPDATE',
+        kind: scale,
+        requestKind: scale,
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+        subResource: 'scale',
+        name: 'sc1',
+        object: { apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 3 } },
+        oldObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 1 } },
+      });
+    });
+    // (a webhook on deployments alone is not asked about a scale)
+    seen.length = 0;
+    await withConfig('Validating', [hook('deploy-only.example.com', '/deny-plain', deploymentRule(['deployments']))], async () => {
+      await scaleTo(2);
+      expect(seen).toEqual([]);
+    });
+    expect((await cp.admin.get<{ spec: { replicas: number } }>(ref, 'default', 'sc1')).spec.replicas).toBe(2);
+    // (a mutating webhook's patch of the Scale is what is written)
+    await withConfig('Mutating', [hook('five.example.com', '/replicas-5', deploymentRule(['deployments/scale']))], async () => {
+      await scaleTo(3);
+    });
+    expect((await cp.admin.get<{ spec: { replicas: number } }>(ref, 'default', 'sc1')).spec.replicas).toBe(5);
+    await cp.admin.delete(ref, 'default', 'sc1');
   });
 
   it('asks about custom resources too', async () => {

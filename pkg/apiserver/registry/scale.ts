@@ -73,8 +73,14 @@ function validateScale(scale: KubeObject): FieldError[] {
  */
 async function writeScale(store: Store, namespace: string | undefined, name: string, ctx: RequestContext, change: (scale: KubeObject) => KubeObject): Promise<KubeObject> {
   const paths = store.resource.scalePaths;
-  const out = await store.guaranteedUpdate(namespace, name, ctx, undefined, (current) => {
+  // (admitted as 1.32 admits an update of the scale subresource: UPDATE of RESOURCE/scale with the
+  // Scales, new and old, kind autoscaling/v1 Scale; not as an update of the object itself)
+  const inner: RequestContext = { ...ctx, withoutAdmission: true };
+  const out = await store.guaranteedUpdate(namespace, name, inner, undefined, async (current) => {
+    const old = scaleOf(current, paths);
     const next = change(scaleOf(current, paths));
+    const review = { operation: 'UPDATE' as const, subresource: 'scale', name, namespace, obj: next, old, kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, ctx };
+    await store.admitSubresource('admit', review);
     const decoded = decodeStrict('Scale', next);
     // (an unknown field is refused under Strict and, under Warn (the default), reported in a
     // Warning header as any decoded body's is; once, however often the update is retried)
@@ -97,6 +103,7 @@ async function writeScale(store: Store, namespace: string | undefined, name: str
       const invalid = store.resource.validateUpdate(current, before);
       if (invalid.length) throw errors.invalid(store.resource.kind, store.resource.group, name, invalid, store.resource.version);
     }
+    await store.admitSubresource('validate', review);
     return current;
   }, updateTracker(store.resource, ctx, 'scale'));
   return scaleOf(out, paths);

@@ -478,8 +478,13 @@ export class Store {
    * `phase` admit (mutating, before it looks at the object) or validate (its createValidation).
    */
   async admitSubresourceCreate(phase: 'admit' | 'validate', review: Omit<AdmissionRequest, 'operation' | 'resource'>): Promise<void> {
+    return this.admitSubresource(phase, { ...review, operation: 'CREATE' });
+  }
+
+  /** The same for any operation (an UPDATE of deployments/scale with autoscaling/v1 Scales). */
+  async admitSubresource(phase: 'admit' | 'validate', review: Omit<AdmissionRequest, 'resource'>): Promise<void> {
     if (!this.admission) return;
-    const req: AdmissionRequest = { ...review, operation: 'CREATE', resource: this.resource };
+    const req: AdmissionRequest = { ...review, resource: this.resource };
     await (phase === 'admit' ? this.admission.admit(req) : this.admission.validate(req));
   }
 
