@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { semanticEqual, semanticFieldEqual } from './semantic-equal.js';
 import type { CSIStorageCapacity, VolumeAttachment } from './types.js';
 import { validateCSIStorageCapacityUpdate, validateVolumeAttachmentUpdate } from './validation-storage-csi.js';
+import { sameSpec as sameFlowSpec } from './validation-flowcontrol.js';
 
 describe('semanticEqual of Go-typed values', () => {
   it('takes an empty slice or map as the nil one', () => {
@@ -90,5 +91,12 @@ describe('the CSI kinds\' immutable fields, compared as Semantic.DeepEqual', () 
     const cap = (nodeTopology: unknown): CSIStorageCapacity => ({ metadata: { name: 'c', namespace: 'default', resourceVersion: '1' }, storageClassName: 'fast', nodeTopology } as CSIStorageCapacity);
     expect(validateCSIStorageCapacityUpdate(cap({ matchLabels: {}, matchExpressions: [{ key: 'zone', operator: 'Exists' }] }), cap({ matchExpressions: [{ key: 'zone', operator: 'Exists', values: [] }] }))).toEqual([]);
     expect(validateCSIStorageCapacityUpdate(cap({ matchLabels: { zone: 'a' } }), cap({})).map((e) => e.field)).toEqual(['nodeTopology']);
+  });
+});
+
+describe('the flow control specs, compared as the bootstrap ensurer and mandatory-object validation compare them', () => {
+  it('take a non-pointer zero as absent and a set pointer as set', () => {
+    expect(sameFlowSpec({ priorityLevelConfiguration: { name: 'x' }, matchingPrecedence: 0, rules: [] }, { priorityLevelConfiguration: { name: 'x' } }, 'FlowSchemaSpec')).toBe(true);
+    expect(sameFlowSpec({ type: 'Limited', limited: { lendablePercent: 0 } }, { type: 'Limited', limited: {} }, 'PriorityLevelConfigurationSpec')).toBe(false);
   });
 });

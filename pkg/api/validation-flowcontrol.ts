@@ -2,7 +2,7 @@
 // (SetDefaults_FlowSchemaSpec, _LimitedPriorityLevelConfiguration, _ExemptPriorityLevelConfiguration,
 // _QueuingConfiguration) and 1.32's pkg/apis/flowcontrol/validation in its order and words.
 import { duplicate, forbidden, goStrings, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
-import { canonicalJson } from './fieldpath.js';
+import { semanticEqual } from './semantic-equal.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from './flowcontrol-bootstrap.js';
 import { isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import type { FlowSchema, FlowSchemaSpec, FlowSubject, LimitedPriorityLevelConfiguration, NonResourcePolicyRule, PolicyRulesWithSubjects, PriorityLevelConfiguration, PriorityLevelConfigurationSpec, ResourcePolicyRule } from './types.js';
@@ -41,20 +41,8 @@ export function defaultPriorityLevelConfiguration(pl: PriorityLevelConfiguration
   }
 }
 
-/** apiequality.Semantic.DeepEqual on JSON forms (key order aside; empty lists as absent ones). */
-function semantic(v: unknown): unknown {
-  if (Array.isArray(v)) return v.length ? v.map(semantic) : undefined;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const s = semantic(x);
-      if (s !== undefined && s !== null && s !== false) out[k] = s;
-    }
-    return out;
-  }
-  return v ?? undefined;
-}
-export const sameSpec = (a: unknown, b: unknown): boolean => canonicalJson(semantic(a) ?? null) === canonicalJson(semantic(b) ?? null);
+/** apiequality.Semantic.DeepEqual of two FlowSchemaSpecs or PriorityLevelConfigurationSpecs (`type`), as semantic-equal.ts compares Go-typed values. */
+export const sameSpec = (a: unknown, b: unknown, type: 'FlowSchemaSpec' | 'PriorityLevelConfigurationSpec'): boolean => semanticEqual(a, b, type);
 
 const hasWildcard = (xs: string[] | undefined | null) => (xs ?? []).includes('*');
 
@@ -63,7 +51,7 @@ export function validateFlowSchema(fs: FlowSchema): FieldError[] {
   const spec = fs.spec ?? ({} as FlowSchemaSpec);
   const errs = [...validateObjectMeta(fs.metadata, false), ...validateFlowSchemaSpec(name, spec)];
   const mandatory = MANDATORY_FLOW_SCHEMAS.find((m) => m.metadata!.name === name);
-  if (mandatory && !sameSpec(spec, mandatory.spec)) errs.push(invalid('spec', new VerbatimValue('flowcontrol.FlowSchemaSpec{...}'), `spec of '${name}' must equal the fixed value`));
+  if (mandatory && !sameSpec(spec, mandatory.spec, 'FlowSchemaSpec')) errs.push(invalid('spec', new VerbatimValue('flowcontrol.FlowSchemaSpec{...}'), `spec of '${name}' must equal the fixed value`));
   errs.push(...validateConditions(fs.status?.conditions));
   return errs;
 }
@@ -200,7 +188,7 @@ export function validatePriorityLevelConfiguration(pl: PriorityLevelConfiguratio
   // change, nothing else of it; catch-all's spec is not checked, for backwards compatibility)
   if (name === 'exempt') {
     const fixed = MANDATORY_PRIORITY_LEVELS.find((m) => m.metadata!.name === 'exempt')!.spec!;
-    if (!sameSpec({ ...spec, exempt: undefined }, { ...fixed, exempt: undefined })) {
+    if (!sameSpec({ ...spec, exempt: undefined }, { ...fixed, exempt: undefined }, 'PriorityLevelConfigurationSpec')) {
       errs.push(invalid('spec', new VerbatimValue('flowcontrol.PriorityLevelConfigurationSpec{...}'), "spec of 'exempt' except the 'spec.exempt' field must equal the fixed value"));
     }
   }

@@ -60,7 +60,7 @@ function specEqualish(bootstrap: Configurable, current: KubeObject): boolean {
     if (!exempt) return false;
     want.exempt = exempt;
   }
-  return sameSpec(want, current.spec);
+  return sameSpec(want, current.spec, bootstrap.kind === 'PriorityLevelConfiguration' ? 'PriorityLevelConfigurationSpec' : 'FlowSchemaSpec');
 }
 
 /**
