@@ -48,11 +48,16 @@ export class TokenRequests {
     checkKindOf(TOKEN_REQUEST, body);
     const req = structuredClone(body) as TokenRequest & KubeObject;
     decodeAs(TOKEN_REQUEST, req, ctx);
+    defaultTokenRequest(req);
+    // (admission of the TokenRequest, serviceaccounts/token CREATE, as the create handler runs it
+    // around TokenREST: mutating on the decoded request, validating once ValidateTokenRequest passed)
+    const accounts = this.d.store('serviceaccounts');
+    const review = { subresource: 'token', name, namespace, obj: req as KubeObject, kind: { group: GROUP, version: 'v1', kind: 'TokenRequest' }, ctx };
+    await accounts.admitSubresourceCreate('admit', review);
     const meta = (req.metadata ??= {});
     if (meta.name && meta.name !== name) throw errors.invalid('TokenRequest', GROUP, name, [invalid('metadata.name', meta.name, 'must match the service account name if specified')]);
     if (meta.namespace && meta.namespace !== namespace) throw errors.invalid('TokenRequest', GROUP, name, [invalid('metadata.namespace', meta.namespace, 'must match the service account namespace if specified')]);
-    const sa = await this.d.store('serviceaccounts').get(namespace, name);
-    defaultTokenRequest(req);
+    const sa = await accounts.get(namespace, name);
     const spec = req.spec!;
     if (!spec.audiences?.length) spec.audiences = [...this.d.config.audiences];
     meta.name = name;
@@ -64,6 +69,7 @@ export class TokenRequests {
     if (errs.length) throw errors.invalid('TokenRequest', GROUP, '', errs);
     const node = nodeNameOf(ctx.user);
     if (node) await this.nodeRestriction(node, namespace, name, req);
+    await accounts.admitSubresourceCreate('validate', review);
 
     let pod: ObjectRef | undefined;
     let nodeRef: ObjectRef | undefined;

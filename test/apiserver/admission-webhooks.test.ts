@@ -334,6 +334,33 @@ describe('admission webhooks', () => {
     await cp.admin.delete(ref, 'default', 'sc1');
   });
 
+  it('asks about token requests (serviceaccounts/token CREATE, an authentication.k8s.io/v1 TokenRequest)', async () => {
+    const ask = () => cp.admin.request<{ status?: { token?: string } }>('/api/v1/namespaces/default/serviceaccounts/default/token', { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['a1'] } } });
+    const rule = (resources: string[]) => ({ rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources }] });
+    seen.length = 0;
+    await withConfig('Validating', [hook('token.example.com', '/deny-plain', rule(['serviceaccounts/token']))], async () => {
+      const e = await failure(ask());
+      expect([e.code, e.message]).toEqual([400, 'admission webhook "token.example.com" denied the request without explanation']);
+      const kind = { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+      expect(seen.at(-1)!.request).toMatchObject({
+        operation: 'CREATE',
+        kind,
+        requestKind: kind,
+        resource: { group: '', version: 'v1', resource: 'serviceaccounts' },
+        subResource: 'token',
+        name: 'default',
+        namespace: 'default',
+        object: { kind: 'TokenRequest', spec: { audiences: ['a1'], expirationSeconds: 3600 } },
+      });
+    });
+    // (a webhook on serviceaccounts alone is not asked about a token)
+    seen.length = 0;
+    await withConfig('Validating', [hook('sa-only.example.com', '/deny-plain', rule(['serviceaccounts']))], async () => {
+      expect((await ask()).status?.token).toBeTruthy();
+      expect(seen).toEqual([]);
+    });
+  });
+
   it('asks about custom resources too', async () => {
     await cp.admin.create(CustomResourceDefinitions, undefined, {
       apiVersion: 'apiextensions.k8s.io/v1',
