@@ -1,6 +1,7 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's timings: a 15 s lease,
 // renewed within a 10 s deadline, retried every 2 s. Only the holder acts.
 import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import { Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
@@ -23,7 +24,12 @@ export interface LeaderElectionConfig {
   onStoppedLeading(): void;
 }
 
-export const defaultIdentity = () => `${hostname()}_${process.pid}`;
+/**
+ * A holder identity as kube-controller-manager and kube-scheduler 1.32 make theirs: the host name,
+ * an underscore and a new UUID (controllermanager.go and server.go: `id + "_" + uuid.NewUUID()`),
+ * so that two processes on one host (or one restarted with the same pid) are told apart.
+ */
+export const defaultIdentity = () => `${hostname()}_${randomUUID()}`;
 
 const microTime = (d = new Date()) => d.toISOString().replace('Z', '000Z');
 
