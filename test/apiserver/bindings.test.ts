@@ -45,6 +45,12 @@ describe.skipIf(!hasKubectl)('core/v1 bindings', () => {
     const badNode = await failure(cp.admin.request('/api/v1/namespaces/default/pods/b2/binding', { method: 'POST', body: binding('b2', 'Not_A_Node') }));
     expect(badNode.code).toBe(422);
     expect(badNode.message).toContain('target.name: Invalid value: "Not_A_Node"');
+    // (BindingREST.Create: the Binding must name the pod of the URL, a nameless one too)
+    for (const body of [binding('b3'), { apiVersion: 'v1', kind: 'Binding', target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } }]) {
+      const otherName = await failure(cp.admin.request('/api/v1/namespaces/default/pods/b2/binding', { method: 'POST', body }));
+      expect(otherName.code).toBe(400);
+      expect(otherName.message).toBe('name in URL does not match name in Binding object');
+    }
     const toPod = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { ...binding('b2'), target: { kind: 'Pod', name: 'x' } } }));
     expect(toPod.message).toContain('target.kind: Unsupported value: "Pod"');
     const wrongKind = await failure(cp.admin.request('/api/v1/namespaces/default/bindings', { method: 'POST', body: { ...binding('b2'), kind: 'Pod' } }));

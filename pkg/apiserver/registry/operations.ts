@@ -303,6 +303,8 @@ export async function bindPod(store: Store, namespace: string | undefined, name:
   // BindingREST: mutating first, validating once ValidatePodBinding passed, as createValidation)
   const review = { subresource: 'binding', name, namespace, obj: binding, kind: { group: '', version: 'v1', kind: 'Binding' }, ctx };
   if (admitAsSubresource) await store.admitSubresourceCreate('admit', review);
+  // (BindingREST.Create: after mutating admission, before ValidatePodBinding)
+  if ((binding.metadata?.name ?? '') !== name) throw errors.badRequest('name in URL does not match name in Binding object');
   const target = (binding as { target?: unknown }).target;
   // (ValidatePodBinding: a Node, named as a DNS subdomain)
   const errs = validateBinding(binding as Binding);
