@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 import { logger } from '../util/log.js';
+import { pemBlocks } from '../util/pem.js';
 import { CsrRequestError, CURRENT_PEM, KUBELET_CLIENT_SIGNER, storePair, type PairName } from './kubelet-bootstrap.js';
 
 const log = logger('certificate-manager');
@@ -71,7 +72,7 @@ const realSleep = (ms: number, signal: AbortSignal) =>
 export function loadCurrentPair(certDir: string, pair: PairName = 'kubelet-client'): { cert: X509Certificate; certPem: string; keyPem: string } {
   const file = pair === 'kubelet-client' ? CURRENT_PEM : `${pair}-current.pem`;
   const pem = readFileSync(join(certDir, file), 'utf8');
-  const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const certPem = pemBlocks(pem, 'CERTIFICATE')[0];
   const keyPem = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]*?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
   if (!certPem || !keyPem) throw new Error(`could not find a certificate and key in ${join(certDir, file)}`);
   return { cert: new X509Certificate(certPem), certPem, keyPem };
@@ -86,7 +87,7 @@ export function currentOrInitialPair(certDir: string, initial?: { certPem: strin
     return loadCurrentPair(certDir, pair);
   } catch (e) {
     if (!initial) throw e;
-    const certPem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(initial.certPem)?.[0];
+    const certPem = pemBlocks(initial.certPem, 'CERTIFICATE')[0];
     if (!certPem) throw new Error('could not find a certificate in the kubeconfig\'s client certificate', { cause: e });
     return { cert: new X509Certificate(certPem), certPem, keyPem: initial.keyPem };
   }

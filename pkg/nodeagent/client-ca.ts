@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { logger } from '../util/log.js';
+import { pemBlocks } from '../util/pem.js';
 
 const log = logger('client-ca');
 
@@ -61,7 +62,7 @@ export class DynamicClientCA {
     }
     if (!pem.length) throw new Error(`missing content for CA bundle ${JSON.stringify(this.name)}`);
     if (pem === this.pem) return false;
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    const blocks = pemBlocks(pem, 'CERTIFICATE');
     if (!blocks.length) throw new Error(`error loading CA bundle for ${JSON.stringify(this.name)}: data does not contain any valid RSA or ECDSA certificates`);
     const certs: X509Certificate[] = [];
     for (const b of blocks) {

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { logger } from '../../util/log.js';
+import { pemBlocks } from '../../util/pem.js';
 
 const log = logger('kubelet-tls');
 
@@ -22,7 +23,7 @@ export interface AgentTLS {
 
 /** The x509 CA bundle of a PEM text, one certificate per BEGIN block; throws on a bundle with none or a bad one. */
 export function parseCABundle(pem: string): X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemBlocks(pem, 'CERTIFICATE');
   if (!blocks.length) throw new Error('no certificates found');
   return blocks.map((b) => new X509Certificate(b));
 }
