@@ -2,6 +2,7 @@
 // describeCertificateSigningRequest writes them: the requester, signer, requested duration and
 // status, then the request's subject and subjectAltNames, read from its PKCS#10 DER as Go's
 // x509.ParseCertificateRequest reads them; in tab-ended cells for ./tabwriter.ts.
+import { certificateRequestBytes } from '../api/csr-common-name.js';
 import type { KubeObject } from '../api/types.js';
 import { humanDuration } from '../apiserver/rest/table.js';
 import { derElements as derChildren } from '../util/der.js';
@@ -58,9 +59,7 @@ function ipString(b: Buffer): string {
 
 /** certificate.ParseCSR: the PEM 'CERTIFICATE REQUEST' block of `pem`, its subject and subjectAltNames. */
 export function parseCertificateRequest(pem: string): ParsedRequest {
-  const m = /-----BEGIN CERTIFICATE REQUEST-----([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
-  if (!m) throw new Error('PEM block type must be CERTIFICATE REQUEST');
-  const [csr] = derChildren(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+  const [csr] = derChildren(certificateRequestBytes(pem));
   const [info] = derChildren(csr!.body);
   const [, subject, , ...rest] = derChildren(info!.body);
   const out: ParsedRequest = { subject: { commonName: '', serialNumber: '', country: [], locality: [], province: [], streetAddress: [], organization: [], organizationalUnit: [], postalCode: [] }, dnsNames: [], emailAddresses: [], uris: [], ipAddresses: [] };
