@@ -94,21 +94,44 @@ export class LeaderElector {
     else this.cfg.onStoppedLeading();
   }
 
+  /**
+   * One attempt, every retry period. A leader whose lease has not been renewed within the renew
+   * deadline stops leading then, even while its call to the apiserver still hangs (client-go's
+   * renew: each round of tryAcquireOrRenew runs under a RenewDeadline context), and an answer
+   * that comes back later than the deadline does not count: by then the lease may have expired
+   * for the others and been taken over.
+   */
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    const deadlineMs = this.cfg.renewDeadlineSec * 1000;
+    const started = Date.now();
+    const watchdog = this.leading ? setTimeout(() => this.expireIfStale(), Math.max(0, this.lastRenew + deadlineMs - started)) : undefined;
     try {
       const ok = await this.tryAcquireOrRenew();
+      if (this.stopped) return;
+      if (Date.now() - started > deadlineMs) throw new Error(`the lease call took longer than the renew deadline (${this.cfg.renewDeadlineSec} s); its answer does not count`);
       if (ok) {
-        this.lastRenew = Date.now();
+        this.lastRenew = started;
         this.setLeading(true);
       } else if (this.leading) {
         this.setLeading(false);
       }
     } catch (e) {
+      if (this.stopped) return;
       log.warn('lease update failed', { err: e });
-      if (this.leading && Date.now() - this.lastRenew > this.cfg.renewDeadlineSec * 1000) this.setLeading(false);
+      this.expireIfStale();
+    } finally {
+      clearTimeout(watchdog);
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.cfg.retryPeriodSec * 1000);
+  }
+
+  /** Stops leading once the last renewal is older than the renew deadline. */
+  private expireIfStale(): void {
+    if (this.leading && !this.stopped && Date.now() - this.lastRenew >= this.cfg.renewDeadlineSec * 1000) {
+      log.warn('failed to renew the lease within the renew deadline', { lease: `${this.cfg.namespace}/${this.cfg.name}`, renewDeadlineSec: this.cfg.renewDeadlineSec });
+      this.setLeading(false);
+    }
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
