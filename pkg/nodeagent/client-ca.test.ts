@@ -59,6 +59,21 @@ describe('DynamicClientCA (NewDynamicCAContentFromFile "client-ca-bundle")', () 
     expect(ca.generation).toBe(2);
   });
 
+  it('does not take a certificate that is no CA as the signer of a client certificate, as Go\'s CheckSignatureFrom refuses it', () => {
+    const run = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    // (a self-signed certificate with basicConstraints CA:FALSE and no key usage, whose key signed a client certificate)
+    writeFileSync(f('noca.ext'), 'basicConstraints=critical,CA:FALSE\n');
+    run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('noca.key'), '-out', f('noca.csr'), '-subj', '/CN=noca']);
+    run(['x509', '-req', '-in', f('noca.csr'), '-signkey', f('noca.key'), '-extfile', f('noca.ext'), '-days', '2', '-out', f('noca.crt')]);
+    run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('noca-leaf.key'), '-out', f('noca-leaf.csr'), '-subj', '/CN=kube-apiserver-kubelet-client']);
+    run(['x509', '-req', '-in', f('noca-leaf.csr'), '-CA', f('noca.crt'), '-CAkey', f('noca.key'), '-CAcreateserial', '-days', '1', '-out', f('noca-leaf.crt')]);
+    const leafDer = run(['x509', '-in', f('noca-leaf.crt'), '-outform', 'DER']);
+    writeFileSync(f('noca-bundle.crt'), `${readFileSync(f('noca.crt'), 'utf8')}${a.ca}`);
+    const ca = new DynamicClientCA(f('noca-bundle.crt'));
+    expect(ca.verifies(leafDer)).toBe(false);
+    expect(ca.verifies(a.leafDer)).toBe(true);
+  });
+
   it('picks up a file written in place or replaced by a rename, and keeps the last good bundle when the new content does not load', async () => {
     writeFileSync(f('live.crt'), a.ca);
     const ca = new DynamicClientCA(f('live.crt'));

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { logger } from '../util/log.js';
 import { pemBlocks } from '../util/pem.js';
+import { issuedBy } from '../util/x509.js';
 
 const log = logger('client-ca');
 
@@ -80,7 +81,7 @@ export class DynamicClientCA {
     return true;
   }
 
-  /** Whether the current bundle signed a client certificate (DER): its issuer is one of the bundle's certificates and its signature checks. */
+  /** Whether the current bundle signed a client certificate (DER): one of its certificates is a CA that issued it (issuedBy, as Go's chain building takes a parent). */
   verifies(der: Buffer): boolean {
     let leaf: X509Certificate;
     try {
@@ -88,7 +89,7 @@ export class DynamicClientCA {
     } catch {
       return false;
     }
-    return this.certs.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
+    return this.certs.some((ca) => issuedBy(leaf, ca));
   }
 
   /** One reload, its error logged as the controller's work queue logs it; the last good bundle stays. */

@@ -10,6 +10,7 @@ import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } f
 import type { Duplex } from 'node:stream';
 import { logger } from '../../util/log.js';
 import { pemBlocks } from '../../util/pem.js';
+import { issuedBy } from '../../util/x509.js';
 
 const log = logger('kubelet-tls');
 
@@ -115,8 +116,7 @@ export function verifyServingCert(leaf: X509Certificate, intermediates: X509Cert
     let current = leaf;
     let chained = false;
     for (let depth = 0; depth < 8 && !chained; depth++) {
-      const signs = (p: X509Certificate) => p.subject === current.issuer && p.ca && current.verify(p.publicKey);
-      const root = roots.find((r) => r.subject === current.issuer && signs(r));
+      const root = roots.find((r) => issuedBy(current, r));
       if (root) {
         const bad = expiryProblem(root, now);
         if (bad) return bad;
@@ -125,7 +125,7 @@ export function verifyServingCert(leaf: X509Certificate, intermediates: X509Cert
       }
       const failed = roots.find((r) => r.subject === current.issuer);
       if (failed) hint ??= { err: signatureFailure(failed), cert: failed };
-      const next = intermediates.find((i) => i !== current && signs(i));
+      const next = intermediates.find((i) => i !== current && issuedBy(current, i));
       if (!next) break;
       current = next;
     }
