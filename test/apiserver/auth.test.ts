@@ -198,7 +198,7 @@ describe('metrics', () => {
     const h = await cp.admin.watch(Pods, 'default', {}, () => {});
     try {
       const text = await cp.admin.request<string>('/metrics', { accept: 'text/plain' });
-      expect(text).toMatch(/apiserver_request_total\{verb="LIST",group="",resource="pods",subresource="",code="200"\} \d+/);
+      expect(text).toMatch(/apiserver_request_total\{verb="LIST",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver",code="200"\} \d+/);
       expect(text).toMatch(/apiserver_request_duration_seconds_bucket\{le="0\.005",verb="LIST"/);
       expect(text).toMatch(/apiserver_registered_watchers\{resource="pods"\} [1-9]/);
       expect(text).toMatch(/etcd_request_duration_seconds_count\{operation="get",type="pods"\} \d+/);

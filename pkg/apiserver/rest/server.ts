@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Gauge, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import type { Authorizer } from '../authorizer.js';
@@ -12,6 +12,7 @@ import type { FlowRequest } from '../flowcontrol-config.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
+import { healthRequestLabels, longRunningStarted, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
 import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
@@ -55,17 +56,28 @@ function requestCertificateUser(req: IncomingMessage): UserInfo | undefined {
 /** The query part of a request target, with its '?' ('' when none). */
 const queryOf = (target = ''): string => (target.includes('?') ? target.slice(target.indexOf('?')) : '');
 
-const requestTotal = new Counter({
-  name: 'apiserver_request_total',
-  help: 'Counter of apiserver requests broken out for each verb, group, resource and HTTP response code.',
-  labelNames: ['verb', 'group', 'resource', 'subresource', 'code'],
-});
-const requestDuration = new Histogram({
-  name: 'apiserver_request_duration_seconds',
-  help: 'Response latency distribution in seconds for each verb, group and resource.',
-  labelNames: ['verb', 'group', 'resource', 'subresource'],
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 4, 10, 30, 60],
-});
+/**
+ * The metric labels of a request to one of the resource routes, from its path (group, version,
+ * namespace, name, subresource) and method; `resource` names what the path's own route serves.
+ */
+function routeLabels(req: IncomingMessage, path: string, query: URLSearchParams, resource?: string): RequestLabels {
+  const p = parseResourcePath(path);
+  return resourceRequestLabels({
+    method: req.method ?? 'GET',
+    query,
+    contentType: req.headers['content-type'],
+    group: p?.group ?? '',
+    version: p?.version ?? '',
+    resource: resource ?? p?.resource ?? '',
+    subresource: p?.subresource,
+    namespace: p?.namespace,
+    name: p?.name,
+    watchPrefix: p?.watchPrefix,
+  });
+}
+
+/** Whether a request's labels make it long-running (RecordLongRunning): a watch or a connect. */
+const longRunningVerb = (l: RequestLabels) => l.verb === 'WATCH' || l.verb === 'CONNECT';
 let requestsServed = 0;
 /** Requests answered so far (the memory reducer's measure of a quiet spell). */
 export const requestCount = () => requestsServed;
@@ -242,19 +254,32 @@ export class RestServer {
   /** Upgrade requests (kubectl exec over websockets) go to the pod's node agent. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
+    // (an upgraded connect is counted as 1.32's route counts it: 101 when it has ended, with its
+    // whole duration, and long-running while it lasts)
+    // (or with the code of the Status written instead of the upgrade)
+    const started = process.hrtime.bigint();
+    let code = 101;
+    const track = (labels: RequestLabels) => {
+      const end = longRunningStarted(labels);
+      socket.once('close', () => {
+        end();
+        recordRequest(labels, code, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+    };
     try {
       const user = await this.user(req);
       const proxied = this.deps.nodeProxy && matchProxyPath(url.pathname);
       if (proxied) {
-        requestTotal.inc({ verb: 'CONNECT', group: '', resource: proxied.resource, subresource: 'proxy', code: '101' });
+        track(routeLabels(req, url.pathname, url.searchParams));
         return await upgradeProxy(this.deps.nodeProxy!, this.deps.authorizer, req, socket, head, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      requestTotal.inc({ verb: 'CONNECT', group: '', resource: 'pods', subresource: podSub.sub, code: '101' });
+      track(routeLabels(req, url.pathname, url.searchParams));
       await proxyUpgrade(this.deps.nodeProxy, req, socket, head, user, url, podSub.namespace, podSub.name, podSub.sub);
     } catch (e) {
       const err = e instanceof ApiError ? e : toApiError(e);
+      code = err.code;
       writeUpgradeError(socket, err);
     }
   }
@@ -321,14 +346,31 @@ export class RestServer {
     const url = splitTarget(req.url ?? '/');
     const path = url.pathname;
     const fullUrl = () => new URL(req.url ?? '/', 'https://localhost');
-    const labels = { verb: (req.method ?? 'GET').toUpperCase(), group: '', resource: '', subresource: '' };
-    const finish = (code: number) => {
-      const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      if (labels.verb !== 'WATCH') requestDuration.observe(labels, secs);
-      requestTotal.inc({ ...labels, code: String(code) });
-      requestsServed++;
+    // (the request's metric labels, once it has reached a route 1.32 instruments: a resource's
+    // handler, past authorization, or a health check; a long-running one is counted while it runs)
+    let labels: RequestLabels | undefined;
+    let endLongRunning: (() => void) | undefined;
+    const route = (l: RequestLabels) => {
+      labels = l;
+      if (longRunningVerb(l)) endLongRunning = longRunningStarted(l);
     };
-    res.on('finish', () => finish(res.statusCode));
+    let responseBytes = 0;
+    const write = res.write;
+    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      if (chunk) responseBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).length;
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof res.write;
+    const end = res.end;
+    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+      if (chunk && typeof chunk !== 'function') responseBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).length;
+      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    } as typeof res.end;
+    // ('close' comes whether the answer was finished or the client went away mid-watch)
+    res.once('close', () => {
+      requestsServed++;
+      endLongRunning?.();
+      if (labels) recordRequest(labels, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9, { responseBytes });
+    });
     // (a resource request's warnings: 1.32's recorder writes each as a header when it is added,
     // so a request refused afterwards still carries them, as kubectl shows above the error)
     let warnings: string[] = [];
@@ -342,6 +384,7 @@ export class RestServer {
       this.noteFlow(req, res, user, path, url.searchParams, parsePath);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
+      if (health && /^\/(healthz|livez|readyz)$/.test(path)) route(healthRequestLabels(req.method ?? 'GET', path, url.searchParams));
       if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
       if (path === '/version') return sendJson(res, 200, serverVersion);
       const discovery = this.deps.issuerDiscovery && issuerDiscoveryPath(path);
@@ -414,24 +457,24 @@ export class RestServer {
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
       const cs = this.deps.componentStatus && matchComponentStatusPath(path);
       if (cs) {
-        Object.assign(labels, { verb: cs.name ? 'GET' : 'LIST', resource: 'componentstatuses' });
+        route(routeLabels(req, path, url.searchParams));
         return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res, url.searchParams);
       }
       const apis = this.deps.apiServices && matchAPIServicePath(path);
       if (apis) {
-        Object.assign(labels, { verb: apis.name ? 'GET' : 'LIST', group: 'apiregistration.k8s.io', resource: 'apiservices' });
+        route(routeLabels(req, path, url.searchParams));
         return await serveAPIServices(this.deps.apiServices!, user, req.method ?? 'GET', apis.name, wantsTable(req), res, url.searchParams);
       }
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
-        Object.assign(labels, { verb: metrics.name ? 'GET' : 'LIST', group: 'metrics.k8s.io', resource: metrics.resource });
+        route(routeLabels(req, path, url.searchParams));
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return sendJson(res, 200, await serveMetrics(this.deps.nodeProxy!, user, metrics, fullUrl().searchParams));
       }
       const review = matchReviewPath(path);
       if (review) {
         const a = reviewAttributes(review.resource, review.namespace);
-        Object.assign(labels, { verb: 'CREATE', group: a.group, resource: review.resource });
+        route(routeLabels(req, path, url.searchParams, review.resource));
         if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
         const d = await this.deps.authorizer.authorize(user, a);
         if (!d.allowed) throw errors.forbidden(user.name, 'create', a.group, a.resource, a.namespace, undefined, d.reason);
@@ -444,17 +487,17 @@ export class RestServer {
       }
       const binding = matchBindingsPath(path);
       if (binding) {
-        Object.assign(labels, { verb: 'CREATE', resource: 'bindings' });
+        route(routeLabels(req, path, url.searchParams));
         return await serveBinding(req, res, user, binding.namespace, fullUrl().searchParams, { authorizer: this.deps.authorizer, pods: this.deps.stores.get(pods)! });
       }
       const proxied = this.deps.nodeProxy && matchProxyPath(path);
       if (proxied) {
-        Object.assign(labels, { verb: 'CONNECT', resource: proxied.resource, subresource: 'proxy' });
+        route(routeLabels(req, path, url.searchParams));
         return await serveProxy(this.deps.nodeProxy!, this.deps.authorizer, req, res, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
-        Object.assign(labels, { verb: 'CONNECT', resource: 'pods', subresource: podSub.sub });
+        route(routeLabels(req, path, url.searchParams));
         if (podSub.sub !== 'log') return await refuseWithoutUpgrade(this.deps.nodeProxy, req, user, fullUrl(), podSub.namespace, podSub.name, podSub.sub);
         // (pods/log is a getter: its route has GET alone, and go-restful answers any other method 405)
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -484,7 +527,6 @@ export class RestServer {
       if (p.rest && p.subresource !== 'proxy') throw await notFound();
       if (!methodRouted(req.method ?? 'GET', p, resource.namespaced)) throw await notFound(405);
       const verb = verbOf(req.method ?? 'GET', p, url.searchParams);
-      Object.assign(labels, { verb: verb.toUpperCase(), group: p.group, resource: p.resource, subresource: p.subresource ?? '' });
       const store = this.deps.stores.get(storageOf(resource));
       if (!store) throw await notFound();
       if (resource.namespaced && !p.namespace && p.name) throw await notFound();
@@ -499,6 +541,7 @@ export class RestServer {
       if (!decision.allowed) {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }
+      route(routeLabels(req, path, url.searchParams));
       const q = url.searchParams;
       const fv = q.get('fieldValidation') || 'Warn';
       const fieldManager = q.get('fieldManager') || undefined;

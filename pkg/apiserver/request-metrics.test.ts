@@ -1,0 +1,84 @@
+import { register } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { dryRunLabel, healthRequestLabels, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
+
+const q = (s = '') => new URLSearchParams(s);
+const info = (r: Partial<RequestInfo>): RequestInfo => ({ method: 'GET', query: q(), group: '', version: 'v1', resource: 'pods', ...r });
+
+describe('the labels a request is counted under (MonitorRequest)', () => {
+  it('reports the HTTP method as 1.32 does: LIST for a collection GET, WATCH, APPLY, CONNECT; POST/PUT/DELETE for writes', () => {
+    const verb = (r: Partial<RequestInfo>) => resourceRequestLabels(info(r)).verb;
+    expect(verb({ namespace: 'default' })).toBe('LIST');
+    expect(verb({})).toBe('LIST');
+    expect(verb({ namespace: 'default', name: 'p' })).toBe('GET');
+    expect(verb({ method: 'HEAD', namespace: 'default', name: 'p' })).toBe('GET');
+    expect(verb({ namespace: 'default', query: q('watch=true') })).toBe('WATCH');
+    expect(verb({ namespace: 'default', query: q('watch=1') })).toBe('WATCH');
+    expect(verb({ namespace: 'default', query: q('watch=yes') })).toBe('WATCH');
+    expect(verb({ namespace: 'default', query: q('watch=false') })).toBe('LIST');
+    expect(verb({ namespace: 'default', name: 'p', watchPrefix: true })).toBe('WATCH');
+    expect(verb({ method: 'POST', namespace: 'default' })).toBe('POST');
+    expect(verb({ method: 'PUT', namespace: 'default', name: 'p' })).toBe('PUT');
+    expect(verb({ method: 'PATCH', namespace: 'default', name: 'p', contentType: 'application/strategic-merge-patch+json' })).toBe('PATCH');
+    expect(verb({ method: 'PATCH', namespace: 'default', name: 'p', contentType: 'application/apply-patch+yaml' })).toBe('APPLY');
+    expect(verb({ method: 'DELETE', namespace: 'default', name: 'p' })).toBe('DELETE');
+    expect(verb({ method: 'DELETE', namespace: 'default' })).toBe('DELETE');
+    expect(verb({ method: 'POST', namespace: 'default', name: 'p', subresource: 'exec' })).toBe('CONNECT');
+    expect(verb({ namespace: 'default', name: 'p', subresource: 'log' })).toBe('CONNECT');
+    expect(verb({ method: 'PUT', namespace: 'default', name: 'p', subresource: 'status' })).toBe('PUT');
+    expect(verb({ method: 'OPTIONS', namespace: 'default', name: 'p' })).toBe('other');
+  });
+
+  it('gives the installer route scope: resource for a name or any POST, namespace, cluster (across namespaces too)', () => {
+    expect(requestScope({ method: 'GET', namespace: 'default', name: 'p' })).toBe('resource');
+    expect(requestScope({ method: 'POST', namespace: 'default' })).toBe('resource');
+    expect(requestScope({ method: 'POST' })).toBe('resource');
+    expect(requestScope({ method: 'GET', namespace: 'default' })).toBe('namespace');
+    expect(requestScope({ method: 'DELETE', namespace: 'default' })).toBe('namespace');
+    expect(requestScope({ method: 'GET' })).toBe('cluster');
+  });
+
+  it('dry_run is "", the sorted distinct values, or "invalid" (cleanDryRun)', () => {
+    expect(dryRunLabel(q())).toBe('');
+    expect(dryRunLabel(q('dryRun=All'))).toBe('All');
+    expect(dryRunLabel(q('dryRun=All&dryRun=All'))).toBe('All');
+    expect(dryRunLabel(q('dryRun=Some'))).toBe('invalid');
+  });
+
+  it('names a health check by its path, with no group, resource, scope or component', () => {
+    expect(healthRequestLabels('GET', '/readyz', q())).toEqual({ verb: 'GET', dry_run: '', group: '', version: '', resource: '', subresource: '/readyz', scope: '', component: '' });
+  });
+});
+
+describe('the exposition', () => {
+  it('has 1.32 names, help texts, label sets and buckets', async () => {
+    const create = resourceRequestLabels(info({ method: 'POST', group: 'apps', resource: 'deployments', namespace: 'default', query: q('dryRun=All') }));
+    recordRequest(create, 201, 0.03);
+    const list = resourceRequestLabels(info({ namespace: 'kube-system' }));
+    recordRequest(list, 200, 0.002, { responseBytes: 2500 });
+    const watch = resourceRequestLabels(info({ query: q('watch=1') }));
+    const end = longRunningStarted(watch);
+    const during = await register.metrics();
+    end();
+    end();
+    recordRequest(watch, 200, 90);
+    const text = await register.metrics();
+
+    expect(text).toContain('# HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.\n# TYPE apiserver_request_total counter\n');
+    expect(text).toContain('apiserver_request_total{verb="POST",dry_run="All",group="apps",version="v1",resource="deployments",subresource="",scope="resource",component="apiserver",code="201"} 1\n');
+    expect(text).toContain('apiserver_request_total{verb="LIST",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver",code="200"} 1\n');
+    expect(text).toContain('# HELP apiserver_request_duration_seconds [STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.\n# TYPE apiserver_request_duration_seconds histogram\n');
+    const les = (name: string, verb: string) => [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",verb="${verb}",`, 'gm'))].map((m) => m[1]);
+    expect(les('apiserver_request_duration_seconds', 'LIST')).toEqual(['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf']);
+    expect(les('apiserver_request_sli_duration_seconds', 'LIST')).toEqual(['0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf']);
+    // (watches are timed in the request histogram, not in the SLI one)
+    expect(text).toMatch(/^apiserver_request_duration_seconds_count\{verb="WATCH",dry_run="",group="",version="v1",resource="pods",subresource="",scope="cluster",component="apiserver"\} 1$/m);
+    expect(text).not.toMatch(/^apiserver_request_sli_duration_seconds_count\{verb="WATCH"/m);
+    expect(text).toMatch(/^apiserver_request_sli_duration_seconds_bucket\{le="0.05",verb="POST",group="apps",version="v1",resource="deployments",subresource="",scope="resource",component="apiserver"\} 1$/m);
+    expect(text).toMatch(/^apiserver_response_sizes_bucket\{le="10000",verb="LIST",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver"\} 1$/m);
+    expect(text).not.toMatch(/^apiserver_response_sizes_count\{verb="POST"/m);
+    expect(during).toContain('# TYPE apiserver_longrunning_requests gauge\n');
+    expect(during).toContain('apiserver_longrunning_requests{verb="WATCH",group="",version="v1",resource="pods",subresource="",scope="cluster",component="apiserver"} 1\n');
+    expect(text).toContain('apiserver_longrunning_requests{verb="WATCH",group="",version="v1",resource="pods",subresource="",scope="cluster",component="apiserver"} 0\n');
+  });
+});

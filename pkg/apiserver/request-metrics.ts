@@ -1,0 +1,173 @@
+// kube-apiserver's request metrics as 1.32 names and labels them
+// (staging/src/k8s.io/apiserver/pkg/endpoints/metrics/metrics.go): apiserver_request_total,
+// apiserver_request_duration_seconds, apiserver_request_sli_duration_seconds,
+// apiserver_response_sizes and apiserver_longrunning_requests, with the verb, dry_run, group,
+// version, resource, subresource, scope and component labels kubernetes-mixin's recording rules
+// and dashboards select on (verb=~"LIST|GET", verb=~"POST|PUT|PATCH|DELETE", scope=~"resource|",
+// le="1"/"5"/"30" of the SLI histogram). Only what 1.32 instruments is recorded: requests routed
+// to a resource's handler (InstrumentRouteFunc) and the health checks' root paths; a request
+// refused by authentication or authorization, or one for a path nothing serves, is not.
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+/** The Help text as component-base prints it, led by the metric's stability level. */
+const stable = (help: string) => `[STABLE] ${help}`;
+const alpha = (help: string) => `[ALPHA] ${help}`;
+
+/** APIServerComponent: the component label of every request kube-apiserver serves itself. */
+export const APISERVER_COMPONENT = 'apiserver';
+
+/** requestLatencies' buckets ("customized significantly" for the API call latency SLO). */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+/** requestSliLatencies' buckets. */
+export const REQUEST_SLI_BUCKETS = [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+/** responseSizes' buckets: ExponentialBuckets(1000, 10, 7), 1 KB to 1 GB. */
+export const RESPONSE_SIZE_BUCKETS = Array.from({ length: 7 }, (_, i) => 1000 * 10 ** i);
+
+const requestLabels = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
+const sliLabels = ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
+
+const requestTotal = new Counter({
+  name: 'apiserver_request_total',
+  help: stable('Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.'),
+  labelNames: [...requestLabels, 'code'],
+});
+const requestDuration = new Histogram({
+  name: 'apiserver_request_duration_seconds',
+  help: stable('Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.'),
+  labelNames: requestLabels,
+  buckets: REQUEST_DURATION_BUCKETS,
+});
+const requestSliDuration = new Histogram({
+  name: 'apiserver_request_sli_duration_seconds',
+  help: alpha('Response latency distribution (not counting webhook duration and priority & fairness queue wait times) in seconds for each verb, group, version, resource, subresource, scope and component.'),
+  labelNames: sliLabels,
+  buckets: REQUEST_SLI_BUCKETS,
+});
+const responseSizes = new Histogram({
+  name: 'apiserver_response_sizes',
+  help: stable('Response size distribution in bytes for each group, version, verb, resource, subresource, scope and component.'),
+  labelNames: sliLabels,
+  buckets: RESPONSE_SIZE_BUCKETS,
+});
+const longRunning = new Gauge({
+  name: 'apiserver_longrunning_requests',
+  help: stable('Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.'),
+  labelNames: sliLabels,
+});
+
+/** What a request is, as RequestInfo and the installer's route tell the metrics. */
+export interface RequestInfo {
+  method: string;
+  /** The request's query (watch, dryRun). */
+  query: URLSearchParams;
+  contentType?: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource?: string;
+  /** The namespace in the path (a namespaced resource listed across namespaces has none). */
+  namespace?: string;
+  name?: string;
+  /** The legacy /watch/ path prefix. */
+  watchPrefix?: boolean;
+  component?: string;
+}
+
+/** The labels 1.32's MonitorRequest records a request under (code aside). */
+export type RequestLabels = Record<(typeof requestLabels)[number], string>;
+
+/** The connect subresources, reported with the verb CONNECT whatever the method (validConnectRequests). */
+const CONNECT_SUBRESOURCES = new Set(['log', 'exec', 'portforward', 'attach', 'proxy']);
+/** validRequestMethods: any other verb is reported as "other". */
+const VALID_VERBS = new Set(['APPLY', 'CONNECT', 'CREATE', 'DELETE', 'DELETECOLLECTION', 'GET', 'LIST', 'PATCH', 'POST', 'PROXY', 'PUT', 'UPDATE', 'WATCH', 'WATCHLIST']);
+
+/**
+ * The route's scope as installer.go gives it: "resource" for a path naming an object (a proxy's
+ * trailing path included) and for every POST, else "namespace" for a namespaced resource in a
+ * namespace, else "cluster" (a cluster-scoped resource, or a namespaced one across namespaces).
+ */
+export function requestScope(r: Pick<RequestInfo, 'method' | 'namespace' | 'name'>): string {
+  if (r.name || r.method.toUpperCase() === 'POST') return 'resource';
+  return r.namespace ? 'namespace' : 'cluster';
+}
+
+/** checkIfWatch: a watch parameter other than "0" and "false" (in any case), as Convert_Slice_string_To_bool. */
+function watchAsked(q: URLSearchParams): boolean {
+  const v = q.getAll('watch');
+  return v.length > 0 && !['0', 'false'].includes(v[0]!.toLowerCase());
+}
+
+/**
+ * The reported verb (CanonicalVerb, then cleanVerb): the HTTP method, GET of a collection as
+ * LIST, a watch (?watch or /watch/) as WATCH, a server-side apply PATCH as APPLY, a connect
+ * subresource as CONNECT, anything else "other". Writes are POST, PUT, PATCH and DELETE (a
+ * collection's delete too), as the mixin's write selector expects, not create/update.
+ */
+export function reportedVerb(r: Pick<RequestInfo, 'method' | 'query' | 'contentType' | 'subresource' | 'watchPrefix'>, scope: string): string {
+  let verb = r.method.toUpperCase();
+  if (verb === 'GET' || verb === 'HEAD') verb = scope !== 'resource' && scope !== '' ? 'LIST' : 'GET';
+  if (r.watchPrefix) return 'WATCH';
+  if (verb === 'GET' || verb === 'LIST') {
+    if (watchAsked(r.query)) verb = 'WATCH';
+  }
+  if (verb === 'PATCH' && (r.contentType ?? '').split(';')[0]!.trim() === 'application/apply-patch+yaml') verb = 'APPLY';
+  if (r.subresource && CONNECT_SUBRESOURCES.has(r.subresource)) verb = 'CONNECT';
+  return VALID_VERBS.has(verb) ? verb : 'other';
+}
+
+/** cleanDryRun: "" without it, the sorted distinct values when valid (All), "invalid" otherwise. */
+export function dryRunLabel(q: URLSearchParams): string {
+  const v = q.getAll('dryRun');
+  if (!v.length) return '';
+  if (v.some((x) => x !== 'All')) return 'invalid';
+  return 'All';
+}
+
+/** The labels a resource request is recorded under. */
+export function resourceRequestLabels(r: RequestInfo): RequestLabels {
+  const scope = requestScope(r);
+  return {
+    verb: reportedVerb(r, scope),
+    dry_run: dryRunLabel(r.query),
+    group: r.group,
+    version: r.version,
+    resource: r.resource,
+    subresource: r.subresource ?? '',
+    scope,
+    component: r.component ?? APISERVER_COMPONENT,
+  };
+}
+
+/**
+ * The labels of a health check's root path (/healthz, /livez, /readyz), which healthz.go
+ * instruments with the path as its subresource, no group, resource or scope, no component.
+ */
+export function healthRequestLabels(method: string, path: string, query: URLSearchParams): RequestLabels {
+  return { verb: reportedVerb({ method, query }, ''), dry_run: dryRunLabel(query), group: '', version: '', resource: '', subresource: path, scope: '', component: '' };
+}
+
+const sliOf = ({ dry_run: _d, ...rest }: RequestLabels) => rest;
+
+/**
+ * Records one finished request (MonitorRequest): its count by code and its latency; the SLI
+ * latency (webhooks' time left out) for all but watches, which have no latency trackers; the
+ * response size of reads.
+ */
+export function recordRequest(labels: RequestLabels, code: number, seconds: number, opts: { webhookSeconds?: number; responseBytes?: number } = {}): void {
+  requestTotal.inc({ ...labels, code: String(code) });
+  requestDuration.observe(labels, seconds);
+  if (labels.verb !== 'WATCH') requestSliDuration.observe(sliOf(labels), Math.max(0, seconds - (opts.webhookSeconds ?? 0)));
+  if ((labels.verb === 'GET' || labels.verb === 'LIST') && opts.responseBytes !== undefined) responseSizes.observe(sliOf(labels), opts.responseBytes);
+}
+
+/** RecordLongRunning: a watch or connect request counted while it runs; returns its end. */
+export function longRunningStarted(labels: RequestLabels): () => void {
+  const l = sliOf(labels);
+  longRunning.inc(l);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    longRunning.dec(l);
+  };
+}

@@ -1,0 +1,74 @@
+// kube-apiserver 1.32's request metrics through the real request path: the verb, dry_run, group,
+// version, resource, subresource, scope and component labels kubernetes-mixin selects on; only
+// routed requests counted; watches long-running while they last.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { core, Pods } from '../../pkg/client/rest-client.js';
+import { eventually, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
+
+const ConfigMaps = core('configmaps');
+const LimitRanges = core('limitranges');
+let cp: TestControlPlane;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+});
+afterAll(async () => {
+  await cp?.stop(true);
+});
+
+const metrics = () => cp.admin.request<string>('/metrics', { accept: 'text/plain' });
+/** The value of one series, given its labels in the order 1.32 writes them. */
+function value(text: string, series: string): number | undefined {
+  const i = text.indexOf(`\n${series} `);
+  return i < 0 ? undefined : Number(text.slice(i + series.length + 2).split('\n')[0]);
+}
+const total = (l: string) => `apiserver_request_total{${l}}`;
+
+describe('apiserver_request_total', () => {
+  it('counts requests by the method-derived verb, scope and version, as the mixin reads them', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm1' }, data: { a: '1' } };
+    await cp.admin.create(ConfigMaps, 'default', cm);
+    await cp.admin.create(ConfigMaps, 'default', { ...cm, metadata: { name: 'm2' } }, { dryRun: 'All' });
+    await cp.admin.list(ConfigMaps, 'default');
+    await cp.admin.list(ConfigMaps);
+    await cp.admin.get(ConfigMaps, 'default', 'm1');
+    expect(await code(cp.admin.get(ConfigMaps, 'default', 'nope'))).toBe(404);
+    await cp.admin.patch(ConfigMaps, 'default', 'm1', cm, 'apply');
+    await cp.admin.patch(ConfigMaps, 'default', 'm1', { data: { b: '3' } }, 'merge');
+    await cp.admin.delete(ConfigMaps, 'default', 'm1');
+    // (refused by authorization: no route reached, nothing counted)
+    expect(await code(cp.clientWithToken(undefined).list(LimitRanges))).toBe(403);
+    await cp.admin.request('/readyz', { accept: 'text/plain' });
+
+    const text = await metrics();
+    const l = (verb: string, scope: string, c: number, dryRun = '') => total(`verb="${verb}",dry_run="${dryRun}",group="",version="v1",resource="configmaps",subresource="",scope="${scope}",component="apiserver",code="${c}"`);
+    expect(value(text, l('POST', 'resource', 201))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('POST', 'resource', 201, 'All'))).toBe(1);
+    expect(value(text, l('LIST', 'namespace', 200))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('LIST', 'cluster', 200))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('GET', 'resource', 200))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('GET', 'resource', 404))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('APPLY', 'resource', 200))).toBe(1);
+    expect(value(text, l('PATCH', 'resource', 200))).toBeGreaterThanOrEqual(1);
+    expect(value(text, l('DELETE', 'resource', 200))).toBeGreaterThanOrEqual(1);
+    expect(text).not.toMatch(/^apiserver_request_total\{verb="(CREATE|UPDATE)"/m);
+    expect(text).not.toMatch(/^apiserver_request_total\{[^}]*resource="limitranges"/m);
+    expect(value(text, total('verb="GET",dry_run="",group="",version="",resource="",subresource="/readyz",scope="",component="",code="200"'))).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^apiserver_request_sli_duration_seconds_bucket\{le="1",verb="LIST",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver"\} [1-9]/m);
+  });
+
+  it('holds a watch in apiserver_longrunning_requests while it runs, then counts it as a WATCH', async () => {
+    const series = 'apiserver_longrunning_requests{verb="WATCH",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver"}';
+    const before = value(await metrics(), series) ?? 0;
+    const h = await cp.admin.watch(Pods, 'default', {}, () => {});
+    try {
+      expect(value(await metrics(), series)).toBe(before + 1);
+    } finally {
+      h.stop();
+    }
+    await eventually(async () => value(await metrics(), series) === before, { timeoutMs: 5000, what: 'the watch no longer counted' });
+    const text = await metrics();
+    expect(value(text, total('verb="WATCH",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver",code="200"'))).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^apiserver_request_duration_seconds_count\{verb="WATCH",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver"\} [1-9]/m);
+  });
+});
