@@ -85,3 +85,27 @@ describe('informer after an ERROR event', () => {
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['p11']);
   });
 });
+
+describe('informer stopped while it lists', () => {
+  it('delivers nothing from the list that comes back after stop() and never counts as synced', async () => {
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    const client = {
+      ...fakeClient([], []),
+      list: async <T>() => {
+        await answered;
+        return { items: [withFields('a', '9')], metadata: { resourceVersion: '10' } } as unknown as ListResult<T>;
+      },
+    };
+    const added: string[] = [];
+    const inf = new Informer(client, Pods).on({ add: (o) => added.push(o.metadata!.name!) }).start();
+    let synced = false;
+    void inf.hasSynced().then(() => (synced = true));
+    inf.stop(); // (a controller manager that lost its lease while listing)
+    answer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(added).toEqual([]);
+    expect(synced).toBe(false);
+    expect(inf.list()).toEqual([]);
+  });
+});

@@ -108,6 +108,9 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private async relist(): Promise<void> {
     const res = await this.client.list<T>(this.ref, this.opts.namespace, { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
+    // Stopped while listing: the list is not delivered, and the informer never counts as synced
+    // (client-go's WaitForCacheSync answers false once stopped), so nobody acts on it.
+    if (this.state !== State.Running) return;
     this.relists++;
     for (const o of res.items) this.trim(o);
     const next = new Map(res.items.map((o) => [keyOf(o), o]));
@@ -166,6 +169,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private emit(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    if (this.state !== State.Running) return; // (a stopped informer's handlers hear nothing more)
     for (const h of this.handlers) {
       try {
         if (kind === 'add') h.add?.(obj);

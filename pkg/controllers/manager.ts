@@ -117,7 +117,10 @@ export const defaultControllerConfig: ControllerManagerConfig = {
 };
 
 export class ControllerManager {
+  /** What the current term's start has made so far, stopped when leadership is lost. */
   private running: { stop(): void }[] = [];
+  /** Bumped by every start and stop of the controllers: a start that finds it moved on stops what it made. */
+  private term = 0;
   private elector: LeaderElector | undefined;
 
   constructor(private readonly client: ApiClient, private readonly cfg: ControllerManagerConfig) {}
@@ -137,8 +140,20 @@ export class ControllerManager {
     this.elector.start();
   }
 
+  /**
+   * Starts the controllers once their informers have listed. Leadership lost while they list (the
+   * controller manager 1.32 exits then: leaderelection lost) stops what was made so far, and no
+   * controller starts, so that a manager that is no longer the leader acts on nothing.
+   */
   private async startControllers(): Promise<void> {
     const c = this.cfg;
+    const term = ++this.term;
+    const running: { stop(): void }[] = (this.running = []);
+    const lost = () => {
+      if (term === this.term) return false;
+      for (const r of running.splice(0)) r.stop();
+      return true;
+    };
     const nodes = new Informer(this.client, Nodes);
     const pods = new Informer(this.client, Pods);
     if (c.allocateNodeCIDRs) {
@@ -151,10 +166,12 @@ export class ControllerManager {
       };
       nodes.on({ add: (n) => (ipam.observe(n), allocate(n)), update: (n) => (ipam.observe(n), allocate(n)), delete: (n) => ipam.forget(n) });
       nodes.start();
+      running.push(nodes);
       await nodes.hasSynced();
+      if (lost()) return;
       synced = true;
       for (const n of pending.splice(0)) allocate(nodes.get(n.metadata!.name!) ?? n);
-    } else nodes.start();
+    } else running.push(nodes.start());
     // Workloads and the garbage collector share one informer per resource.
     const services = new Informer<Service & KubeObject>(this.client, Services);
     const informers = new Map<string, Informer>([
@@ -220,44 +237,48 @@ export class ControllerManager {
     if (csrs) ownInformers.push(csrs);
     const tokenCleaner = controllerEnabled('tokencleaner', c.controllers) ? new TokenCleaner(this.client, informers.get('secrets')!) : undefined;
     const bootstrapSigner = controllerEnabled('bootstrapsigner', c.controllers) ? new BootstrapSigner(this.client, { configmaps: informers.get('configmaps')!, secrets: informers.get('secrets')! }) : undefined;
-    for (const inf of [...informers.values(), ...ownInformers]) inf.start();
+    for (const inf of [...informers.values(), ...ownInformers]) running.push(inf.start());
     // Nodes too: a DaemonSet sync before they have listed would take every daemon pod for a stray.
     await Promise.all([...informers.values(), ...ownInformers, nodes].map((i) => i.hasSynced()));
+    if (lost()) return;
     for (const c of [endpoints, endpointSlices, mirroring]) c.resyncAll();
-    this.running.push(...ownInformers, endpoints, endpointSlices, mirroring);
+    running.push(endpoints, endpointSlices, mirroring);
     const batch = [jobController, cronJobController, ttlController, disruption, horizontal];
     const storage = [pvController, protection, ephemeral];
     const certificates = [...(signing ? [signing] : []), ...(approving ? [approving] : []), ...(cleaner ? [cleaner] : []), ...(tokenCleaner ? [tokenCleaner] : []), ...(bootstrapSigner ? [bootstrapSigner] : [])];
     for (const c of [rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates]) c.start();
-    this.running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates, ...[...informers.values()].filter((i) => i !== pods));
+    running.push(rsController, rcController, deployController, dsController, stsController, ...batch, ...storage, gc, aggregation, ...accounts, ...certificates);
     // Ingress status: the addresses of the Ready nodes' ingress controllers, once Ingresses, classes and nodes have listed.
     const ingressInformers = { ingresses: new Informer<Ingress & KubeObject>(this.client, Ingresses), classes: new Informer<IngressClass & KubeObject>(this.client, IngressClasses), nodes: nodes as unknown as Informer<Node & KubeObject> };
     const ingressStatus = new IngressStatusController(this.client, ingressInformers);
-    ingressInformers.ingresses.start();
-    ingressInformers.classes.start();
+    running.push(ingressInformers.ingresses.start(), ingressInformers.classes.start());
     await Promise.all([ingressInformers.ingresses.hasSynced(), ingressInformers.classes.hasSynced()]);
+    if (lost()) return;
     ingressStatus.start();
-    this.running.push(ingressStatus, ingressInformers.ingresses, ingressInformers.classes);
+    running.push(ingressStatus);
     // Service load balancers: the Ready nodes' addresses for LoadBalancer Services (services and nodes have listed above).
     const serviceLB = new ServiceLBController(this.client, { services, nodes: nodes as unknown as Informer<Node & KubeObject> }, events);
     serviceLB.start();
-    this.running.push(serviceLB);
+    running.push(serviceLB);
     // The TTL controller: node.alpha.kubernetes.io/ttl on every Node (the nodes have listed above).
     const ttl = new TTLController(this.client, nodes);
     ttl.start();
-    this.running.push(ttl);
+    running.push(ttl);
     const lifecycle = new NodeLifecycleController(this.client, { gracePeriodMs: c.nodeMonitorGracePeriodMs, monitorPeriodMs: c.nodeMonitorPeriodMs, startupGracePeriodMs: c.nodeStartupGracePeriodMs });
+    running.push(lifecycle);
     await lifecycle.start();
+    if (lost()) return;
     let stopped = false;
     const missingNodes = new Map<string, number>();
     const gcTimer = setInterval(() => {
       if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
-    this.running.push(nodes, pods, lifecycle, { stop: () => ((stopped = true), clearInterval(gcTimer)) });
+    running.push({ stop: () => ((stopped = true), clearInterval(gcTimer)) });
     log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(approving ? ['csrapproving'] : []), ...(cleaner ? ['csrcleaner'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });
   }
 
   private stopControllers(): void {
+    this.term++;
     for (const r of this.running.splice(0)) r.stop();
   }
 

@@ -166,6 +166,7 @@ export class NodeLifecycleController {
     this.leases.start();
     this.pods.start();
     await Promise.all([this.nodes.hasSynced(), this.leases.hasSynced(), this.pods.hasSynced()]);
+    if (this.stopped) return; // (stopped while listing: no monitor pass, no eviction)
     const onNode = (n: KubeObject) => {
       void this.taintByConditions(n).catch((e) => log.warn('tainting by conditions failed', { node: n.metadata?.name, err: e }));
       void this.evictOn(n.metadata?.name);
