@@ -95,3 +95,23 @@ describe('RestClient.request', () => {
     await expect(client.get(Pods, 'default', 'p')).rejects.toThrow();
   });
 });
+
+describe('RestClient.watch', () => {
+  it('throws a refused watch\'s Status as StatusError, the body read whole from its pieces', async () => {
+    const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods is forbidden: User "jöe" cannot watch resource "pods"', reason: 'Forbidden', code: 403 };
+    reply = { code: 403, body: JSON.stringify(status), piece: 4 };
+    const err = await client.watch(Pods, 'default', {}, () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).message).toBe(status.message);
+    expect((err as StatusError).code).toBe(403);
+    expect((err as StatusError).status).toEqual(status);
+  });
+
+  it('names the HTTP code of a refusal whose body is no JSON', async () => {
+    reply = { code: 500, body: 'upstream broke', piece: 100 };
+    const err = await client.watch(Pods, 'default', {}, () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StatusError);
+    expect((err as StatusError).message).toBe('watch failed: HTTP 500');
+    expect((err as StatusError).status).toBeUndefined();
+  });
+});

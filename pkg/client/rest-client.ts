@@ -253,11 +253,10 @@ export class RestClient implements ApiClient {
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
     const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q }, accept });
     if ((res.statusCode ?? 0) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+      const text = await bodyText(res);
       let status: Record<string, unknown> | undefined;
       try {
-        status = JSON.parse(Buffer.concat(chunks).toString());
+        status = JSON.parse(text);
       } catch {
         status = undefined;
       }
