@@ -1,9 +1,10 @@
 // The pod lifecycle event generator (the kubelet's PLEG): relists the runtime's containers, and a
 // pod whose containers changed (a new one, or a new state) is synced again; also the gauges of
-// running containers and pods.
-import { ContainerState, type RuntimeService } from '../runtime/types.js';
+// containers by state and running pods, and the relist's duration and interval, as the kubelet's
+// GenericPLEG records them.
+import type { RuntimeService } from '../runtime/types.js';
 import { podUidLabel } from './container-labels.js';
-import { runningContainers, runningPods } from './metrics.js';
+import { plegLastSeen, plegRelistDuration, plegRelistInterval, runningPods, setContainerStates } from './metrics.js';
 
 export class Pleg {
   /** The containers and their states at the last relist, by pod UID. */
@@ -15,14 +16,29 @@ export class Pleg {
     private readonly changed: (uid: string) => void,
   ) {}
 
+  /** When the last relist started (performance.now()), for the interval between relists. */
+  private lastRelist: number | undefined;
+
   async relist(): Promise<void> {
+    const started = performance.now();
+    if (this.lastRelist !== undefined) plegRelistInterval.observe((started - this.lastRelist) / 1000);
+    this.lastRelist = started;
+    try {
+      await this.relistOnce();
+      plegLastSeen.set(Date.now() / 1000);
+    } finally {
+      plegRelistDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  private async relistOnce(): Promise<void> {
     const containers = await this.runtime.listContainers();
     const byPod = new Map<string, string[]>();
-    let running = 0;
+    const containerStates: string[] = [];
     for (const c of containers) {
       const uid = c.labels[podUidLabel];
       if (!uid) continue;
-      if (c.state === ContainerState.Running) running++;
+      containerStates.push(c.state);
       const list = byPod.get(uid) ?? [];
       list.push(`${c.id}:${c.state}`);
       byPod.set(uid, list);
@@ -35,7 +51,7 @@ export class Pleg {
       }
     }
     for (const uid of this.lastStates.keys()) if (!byPod.has(uid)) this.lastStates.delete(uid);
-    runningContainers.set(running);
+    setContainerStates(containerStates);
     runningPods.set((await this.runtime.listPodSandbox()).filter((s) => s.state === 'SANDBOX_READY').length);
   }
 }

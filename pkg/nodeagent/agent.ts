@@ -34,6 +34,7 @@ import { NodeNetwork } from './agent-network.js';
 import { NodeStatusManager } from './agent-node-status.js';
 import { removeOrphanSandboxes } from './agent-orphans.js';
 import { Pleg } from './agent-pleg.js';
+import { setNodeName } from './metrics.js';
 import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicates, type AdmitFailure } from './admit-predicates.js';
@@ -158,6 +159,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const t0 = Date.now();
+    setNodeName(this.cfg.nodeName);
     this.runtime = await Runtime.open({ root: join(this.cfg.dataDir, 'runtime'), handlers: this.cfg.runtimeHandlers });
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });

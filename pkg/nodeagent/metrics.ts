@@ -1,20 +1,41 @@
-// Node agent metrics, named as the kubelet's where one exists.
+// Node agent metrics, named, labelled and bucketed as the 1.32 kubelet's where one exists
+// (pkg/kubelet/metrics/metrics.go), with component-base's stability prefix on each help text.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const alpha = (help: string) => `[ALPHA] ${help}`;
+/** metrics.DefBuckets (prometheus.DefBuckets). */
+const DEF_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** metrics.ExponentialBuckets(start, factor, count). */
+const exponential = (start: number, factor: number, count: number) => Array.from({ length: count }, (_, i) => start * factor ** i);
 
 export const podStartDuration = new Histogram({
   name: 'kubelet_pod_start_duration_seconds',
-  help: 'Duration in seconds from the pod being seen by the agent to all its containers started.',
-  buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 3, 5, 10, 30, 60],
+  help: alpha('Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run'),
+  buckets: [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600],
 });
-export const runningPods = new Gauge({ name: 'kubelet_running_pods', help: 'Number of pods that have a running pod sandbox.' });
-export const runningContainers = new Gauge({ name: 'kubelet_running_containers', help: 'Number of containers currently running.' });
+export const podWorkerDuration = new Histogram({
+  name: 'kubelet_pod_worker_duration_seconds',
+  help: alpha('Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync'),
+  labelNames: ['operation_type'],
+  buckets: DEF_BUCKETS,
+});
+export const runningPods = new Gauge({ name: 'kubelet_running_pods', help: alpha('Number of pods that have a running pod sandbox') });
+export const runningContainers = new Gauge({ name: 'kubelet_running_containers', help: alpha('Number of containers currently running'), labelNames: ['container_state'] });
 export const podWorkerErrors = new Counter({ name: 'kubelet_pod_worker_errors_total', help: 'Pod sync attempts that failed.' });
+export const plegRelistDuration = new Histogram({ name: 'kubelet_pleg_relist_duration_seconds', help: alpha('Duration in seconds for relisting pods in PLEG.'), buckets: DEF_BUCKETS });
+export const plegRelistInterval = new Histogram({ name: 'kubelet_pleg_relist_interval_seconds', help: alpha('Interval in seconds between relisting in PLEG.'), buckets: DEF_BUCKETS });
+export const plegLastSeen = new Gauge({ name: 'kubelet_pleg_last_seen_seconds', help: alpha('Timestamp in seconds when PLEG was last seen active.') });
+const nodeNameGauge = new Gauge({ name: 'kubelet_node_name', help: alpha("The node's name. The count is always 1."), labelNames: ['node'] });
+/** kubelet_node_name{node} 1, as the kubelet sets it at start (what the mixin counts kubelets and joins nodes by). */
+export const setNodeName = (node: string) => nodeNameGauge.set({ node }, 1);
 export const runtimeOps = new Histogram({
   name: 'kubelet_runtime_operations_duration_seconds',
-  help: 'Duration in seconds of runtime operations, by operation type.',
+  help: alpha('Duration in seconds of runtime operations. Broken down by operation type.'),
   labelNames: ['operation_type'],
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  buckets: exponential(0.005, 2.5, 14),
 });
+const runtimeOpsTotal = new Counter({ name: 'kubelet_runtime_operations_total', help: alpha('Cumulative number of runtime operations by operation type.'), labelNames: ['operation_type'] });
+const runtimeOpsErrors = new Counter({ name: 'kubelet_runtime_operations_errors_total', help: alpha('Cumulative number of runtime operation errors by operation type.'), labelNames: ['operation_type'] });
 export const networkOps = new Histogram({
   name: 'kubelet_network_operations_duration_seconds',
   help: 'Duration in seconds of pod network set-up and teardown.',
@@ -22,10 +43,32 @@ export const networkOps = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
 });
 
+/** The kubelet's container states (kubecontainer.State) by the runtime's, as kubelet_running_containers labels them. */
+const CONTAINER_STATES: Record<string, string> = { CONTAINER_CREATED: 'created', CONTAINER_RUNNING: 'running', CONTAINER_EXITED: 'exited', CONTAINER_UNKNOWN: 'unknown' };
+const statesSeen = new Set<string>();
+/**
+ * kubelet_running_containers by container_state, as the PLEG's relist counts every container of
+ * the runtime's pods (updateRunningPodAndContainerMetrics); a state counted before and gone now is 0.
+ */
+export function setContainerStates(states: Iterable<string>): void {
+  const counts = new Map<string, number>();
+  for (const s of states) {
+    const label = CONTAINER_STATES[s] ?? 'unknown';
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  for (const label of counts.keys()) statesSeen.add(label);
+  for (const label of statesSeen) runningContainers.set({ container_state: label }, counts.get(label) ?? 0);
+}
+
+/** Times one operation; a runtime operation is also counted, and counted as an error when it fails (kubelet's instrumentedRuntimeService). */
 export async function timed<T>(h: Histogram<'operation_type'>, op: string, fn: () => Promise<T>): Promise<T> {
   const end = h.startTimer({ operation_type: op });
+  if (h === runtimeOps) runtimeOpsTotal.inc({ operation_type: op });
   try {
     return await fn();
+  } catch (e) {
+    if (h === runtimeOps) runtimeOpsErrors.inc({ operation_type: op });
+    throw e;
   } finally {
     end();
   }

@@ -11,7 +11,7 @@ import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 import { containerNameLabel, isActive, latestAttempt, podUidLabel, previousAttempt, restartCountOf } from './container-labels.js';
-import { podStartDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
+import { podStartDuration, podWorkerDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
 import { startContainer, type ContainerStartHost } from './pod-worker-container-start.js';
 import { restartAllowed } from './pod-worker-crash-loop.js';
 import type { ContainerRecord, WorkerDeps } from './pod-worker-deps.js';
@@ -49,6 +49,8 @@ export class PodWorker {
   /** Termination messages of exited containers, by container id (read once, cut as the kubelet cuts them: termination-message.ts). */
   readonly terminationMessages = new Map<string, string>();
   private seenAt = Date.now();
+  /** Whether a sync has run (the first is timed as the kubelet's create). */
+  private syncedOnce = false;
   private startReported = false;
   private running = false;
   private dirty = false;
@@ -195,9 +197,14 @@ export class PodWorker {
     }
     do {
       this.dirty = false;
+      // (kubelet_pod_worker_duration_seconds: the pod's first sync is its create, later ones syncs)
+      const timer = podWorkerDuration.startTimer({ operation_type: this.syncedOnce ? 'sync' : 'create' });
+      this.syncedOnce = true;
       try {
         await this.sync();
+        timer();
       } catch (e) {
+        timer();
         podWorkerErrors.inc();
         log.warn('pod sync failed', { pod: this.key, err: e instanceof Error ? e.message : String(e) });
         this.retryIn(2000);
