@@ -325,6 +325,18 @@ const ephemeralContainersSubresource: SubresourceStrategy = {
   validateUpdate: (obj, old) => validatePodEphemeralContainersUpdate(obj as never, old as never),
 };
 
+/**
+ * prepareForUpdate of a resource whose status only its /status subresource writes (the strategies'
+ * PrepareForUpdate `newObj.Status = oldObj.Status`): the stored status is kept, then `prepare`
+ * defaults what the update sent.
+ */
+function keepingStatus(prepare: (obj: KubeObject, old: KubeObject) => void): ResourceInfo['prepareForUpdate'] {
+  return (obj, old) => {
+    obj.status = old.status;
+    prepare(obj, old);
+  };
+}
+
 function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularName' | 'kind' | 'typeName'>): ResourceInfo {
   const r: ResourceInfo = {
     listKind: `${p.kind}List`,
@@ -542,10 +554,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
       withStatusZeros(kind, obj);
       defaults(obj);
     },
-    prepareForUpdate(obj, old) {
-      obj.status = old.status;
-      defaults(obj);
-    },
+    prepareForUpdate: keepingStatus(defaults),
     validate,
     validateUpdate,
     writable: { status: appsStatusSubresource(APPS_STATUS_METADATA) },
@@ -598,10 +607,7 @@ function batchResource(name: string, kind: string, shortNames: string[], prepare
       obj.status = {};
       prepare(obj, true);
     },
-    prepareForUpdate(obj, old) {
-      obj.status = old.status;
-      prepare(obj, false);
-    },
+    prepareForUpdate: keepingStatus((obj) => prepare(obj, false)),
     validate,
     validateUpdate,
     // (the job and cronjob status strategies reset spec alone: the write's metadata is kept. A
@@ -703,10 +709,7 @@ export const services = base({
   },
   // (the allocator's IP families and clusterIPs belong to nobody)
   afterFieldManager: (obj) => defaultServiceIPFamilies(obj as never),
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    prepareServiceUpdate(obj as never, old as never);
-  },
+  prepareForUpdate: keepingStatus((obj, old) => prepareServiceUpdate(obj as never, old as never)),
   validate: (obj) => validateService(obj as never),
   validateUpdate: (obj, old) => validateServiceUpdate(obj as never, old as never),
   writable: { status: loadBalancerStatusSubresource((obj, old) => validateServiceStatusUpdate(obj as never, old as never)) },
@@ -786,10 +789,7 @@ export const persistentvolumes = base({
     obj.status = { phase: 'Pending', lastPhaseTransitionTime: rfc3339Now() };
     defaultPersistentVolume(obj as never);
   },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultPersistentVolume(obj as never, old as never);
-  },
+  prepareForUpdate: keepingStatus((obj, old) => defaultPersistentVolume(obj as never, old as never)),
   validate: (obj) => validatePersistentVolume(obj as never),
   validateUpdate: (obj, old) => validatePersistentVolumeUpdate(obj as never, old as never),
   writable: {
@@ -827,10 +827,7 @@ export const persistentvolumeclaims = base({
     obj.status = { phase: 'Pending' };
     defaultPersistentVolumeClaim(obj as never);
   },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultPersistentVolumeClaim(obj as never, old as never);
-  },
+  prepareForUpdate: keepingStatus((obj, old) => defaultPersistentVolumeClaim(obj as never, old as never)),
   validate: (obj) => validatePersistentVolumeClaim(obj as never),
   validateUpdate: (obj, old) => validatePersistentVolumeClaimUpdate(obj as never, old as never),
   writable: {
@@ -927,10 +924,7 @@ export const volumeattachments = base({
     obj.status = { attached: false };
     defaultVolumeAttachment(obj as never);
   },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultVolumeAttachment(obj as never);
-  },
+  prepareForUpdate: keepingStatus((obj) => defaultVolumeAttachment(obj as never)),
   validate: (obj) => validateVolumeAttachment(obj as never),
   validateUpdate: (obj, old) => validateVolumeAttachmentUpdate(obj as never, old as never),
   writable: {
@@ -1047,10 +1041,7 @@ function flowcontrolResource(name: string, kind: string, defaults: (obj: KubeObj
       delete obj.status;
       defaults(obj);
     },
-    prepareForUpdate(obj, old) {
-      obj.status = old.status;
-      defaults(obj);
-    },
+    prepareForUpdate: keepingStatus(defaults),
     validate,
     validateUpdate,
     writable: { status: statusSubresource((obj, old) => [...validateGenericObjectMetaUpdate(obj.metadata, old.metadata, false), ...validateStatus(obj)]) },
@@ -1182,10 +1173,7 @@ export const validatingadmissionpolicies = base({
     delete obj.status;
     defaultValidatingAdmissionPolicy(obj as never);
   },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultValidatingAdmissionPolicy(obj as never);
-  },
+  prepareForUpdate: keepingStatus((obj) => defaultValidatingAdmissionPolicy(obj as never)),
   validate: (obj) => validateValidatingAdmissionPolicy(obj as never),
   writable: { status: statusSubresource() },
 });
@@ -1241,10 +1229,7 @@ export const horizontalpodautoscalers = base({
     obj.status = { desiredReplicas: 0 };
     defaultHorizontalPodAutoscaler(obj as never);
   },
-  prepareForUpdate(obj, old) {
-    obj.status = old.status;
-    defaultHorizontalPodAutoscaler(obj as never);
-  },
+  prepareForUpdate: keepingStatus((obj) => defaultHorizontalPodAutoscaler(obj as never)),
   validate: (obj) => validateHorizontalPodAutoscaler(obj as never),
   validateUpdate: (obj, old) => validateHorizontalPodAutoscalerUpdate(obj as never, old as never),
   // (the autoscaler status strategy resets spec alone: the write's metadata is kept, and
