@@ -11,10 +11,11 @@ import { attach, exec, streamLogs } from './streams.js';
 import { isTerminal, openTerminal } from './terminal.js';
 import { imageCommand } from './images.js';
 import { defaultLab, labDown, labUp } from '../lab/lab.js';
-import { joinCluster } from '../client/join.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { joinWithBootstrapToken, joinWithK10Token } from './join.js';
+import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
+import { createToken, deleteTokens, generateBootstrapToken, joinCommand, listTokens, parseGoDuration, TokenValidationError } from './token.js';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ReadStream } from 'node:tty';
 
@@ -26,8 +27,17 @@ Cluster:
   lab up [--nodes 3] [--etcd-members 1|3] [--data-dir /var/lib/tskube-lab]
                              a multi-node lab cluster on this machine (nodes are network namespaces)
   lab down [--data-dir DIR]  remove every trace of it
-  join --server URL --token K10... [--node-name N] [--output FILE]
-                             exchange a join token for this node's kubeconfig
+  join HOST:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HASH [--node-name N]
+       [--output-file FILE] [--cert-dir DIR] [--discovery-timeout 5m]
+                             join as kubeadm join does: check the cluster-info ConfigMap's signature
+                             and CA, then get this node's client certificate by TLS bootstrapping
+  join --server URL --token K10... [--node-name N] [--output-file FILE]
+                             exchange a tskube join token for this node's kubeconfig
+  token create [TOKEN] [--ttl 24h] [--usages signing,authentication] [--groups G] [--description D]
+        [--print-join-command] | token list | token delete TOKEN|ID... | token generate
+                             kubeadm's bootstrap tokens (bootstrap-token-ID Secrets in kube-system)
+  init phase bootstrap-token  what up makes for token joins (cluster-info, kubeadm's RBAC rules),
+                             for a control plane started by hand
   image SUBCOMMAND           build-busybox, pull, push, import, export, ls, rm (the node's image store)
 
 Objects (kubectl-style):
@@ -68,6 +78,15 @@ const spec = {
   token: { type: 'string', default: '', help: 'join token' },
   'node-name': { type: 'string', default: '', help: 'node name for join' },
   'output-file': { type: 'string', default: '', help: 'where join writes the kubeconfig' },
+  'discovery-token-ca-cert-hash': { type: 'list', default: [], help: 'join: the pin (sha256:<hex> of its public key) of the cluster CA to trust' },
+  'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', default: false, help: 'join: trust the cluster-info CA without a pin' },
+  'discovery-timeout': { type: 'string', default: '5m0s', help: 'join: how long to wait for the signed cluster-info' },
+  'cert-dir': { type: 'string', default: '', help: 'join: where the node certificate is kept (default DATA_DIR/pki)' },
+  ttl: { type: 'string', default: '24h0m0s', help: 'token create: the token\'s lifetime, 0 for ever' },
+  usages: { type: 'list', default: [], help: 'token create: signing, authentication (default both)' },
+  groups: { type: 'list', default: [], help: 'token create: extra groups it authenticates in (default system:bootstrappers:kubeadm:default-node-token)' },
+  description: { type: 'string', default: '', help: 'token create: a description' },
+  'print-join-command': { type: 'boolean', default: false, help: 'token create: print the whole join command' },
   components: { type: 'list', default: [], help: 'components for up (default: all that are built)' },
   'validate': { type: 'string', default: 'Strict', help: 'field validation: Strict, Warn, Ignore' },
   container: { type: 'string', default: '', help: 'container' },
@@ -152,16 +171,39 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
     return 2;
   }
   if (cmd === 'join') {
-    if (!flags.server || !flags.token) {
-      io.err('error: usage: tsctl join --server https://HOST:6443 --token K10... [--node-name NAME] [--output-file FILE]\n');
-      return 2;
-    }
     const nodeName = flags['node-name'] || hostname().toLowerCase();
-    const kc = await joinCluster({ server: flags.server, token: flags.token, nodeName });
-    const file = flags['output-file'] || join(flags['data-dir'], 'node.kubeconfig');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, kc, { mode: 0o600 });
-    io.out(`joined as node "${nodeName}"; kubeconfig written to ${file}\n`);
+    const kubeconfigPath = flags['output-file'] || join(flags['data-dir'], 'node.kubeconfig');
+    const out = (s: string) => io.out(s);
+    if (flags.token.startsWith('K10')) {
+      const server = flags.server || (rest[0] ? `https://${rest[0]}` : '');
+      if (!server || !flags.token) {
+        io.err('error: usage: tsctl join --server https://HOST:6443 --token K10... [--node-name NAME] [--output-file FILE]\n');
+        return 2;
+      }
+      await joinWithK10Token({ server, token: flags.token, nodeName, kubeconfigPath, out });
+      return 0;
+    }
+    try {
+      await joinWithBootstrapToken({
+        endpoint: rest[0] ?? flags.server.replace(/^https:\/\//, '').replace(/\/$/, ''),
+        token: flags.token,
+        caCertHashes: flags['discovery-token-ca-cert-hash'],
+        unsafeSkipCAVerification: flags['discovery-token-unsafe-skip-ca-verification'],
+        nodeName,
+        dataDir: flags['data-dir'],
+        kubeconfigPath,
+        certDir: flags['cert-dir'] || join(flags['data-dir'], 'pki'),
+        discoveryTimeoutMs: parseGoDuration('discovery-timeout', flags['discovery-timeout']),
+        out,
+      });
+      return 0;
+    } catch (e) {
+      io.err(`error: ${(e as Error).message}\n`);
+      return e instanceof TokenValidationError ? 3 : 1;
+    }
+  }
+  if (cmd === 'token' && rest[0] === 'generate') {
+    io.out(`${generateBootstrapToken()}\n`);
     return 0;
   }
   if (cmd === 'image' || cmd === 'images') {
@@ -171,7 +213,8 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
     await down({ dataDir: flags['data-dir'], log });
     return 0;
   }
-  const cfg = loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']), flags.context || undefined);
+  const kubeconfigPath = findKubeconfig(flags.kubeconfig || undefined, flags['data-dir']);
+  const cfg = loadKubeconfig(kubeconfigPath, flags.context || undefined);
   const namespace = flags.namespace || cfg.namespace;
   const client = new RestClient(cfg);
   const disco = new Discovery(client);
@@ -287,6 +330,44 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         } finally {
           term?.restore();
         }
+      }
+      case 'init': {
+        // (kubeadm init phase bootstrap-token, for a control plane started by hand: what `up` does itself)
+        if (rest[0] !== 'phase' || rest[1] !== 'bootstrap-token') {
+          io.err('error: usage: tsctl init phase bootstrap-token [--kubeconfig ADMIN-KUBECONFIG]\n');
+          return 2;
+        }
+        await ensureBootstrapTokenSetup(client, kubeconfigPath, log);
+        return 0;
+      }
+      case 'token': {
+        const sub = rest[0];
+        try {
+          if (sub === 'create') {
+            const ttlMs = parseGoDuration('ttl', flags.ttl);
+            const token = await createToken(client, { token: rest[1], ttlMs, usages: flags.usages.length ? flags.usages : undefined, groups: flags.groups.length ? flags.groups : undefined, description: flags.description || undefined });
+            io.out(`${flags['print-join-command'] ? joinCommand(cfg, token) : token}\n`);
+            return 0;
+          }
+          if (sub === 'list') {
+            const r = await listTokens(client);
+            io.out(r.out);
+            if (r.err) io.err(r.err);
+            return 0;
+          }
+          if (sub === 'delete') {
+            await deleteTokens(client, rest.slice(1), (s) => io.out(s));
+            return 0;
+          }
+        } catch (e) {
+          if (e instanceof TokenValidationError) {
+            io.err(`error: ${e.message}\n`);
+            return 3;
+          }
+          throw e;
+        }
+        io.err(sub ? `error: invalid subcommand "${sub}"\nusage: tsctl token create|list|delete|generate\n` : "error: missing subcommand; \"token\" is not meant to be run on its own\nusage: tsctl token create|list|delete|generate\n");
+        return 1;
       }
       default:
         io.err(`error: unknown command "${cmd}"\n${help}`);

@@ -14,6 +14,7 @@ import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
 import { stopGroups } from './stop-order.js';
+import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
 const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -188,7 +189,15 @@ export async function up(o: UpOptions): Promise<void> {
     if (c.name === 'apiserver') {
       const client = await waitReady(o.dataDir, 60_000);
       o.log(`- apiserver: ready at ${client.url.origin} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      client.close();
+      // (as kubeadm init's bootstrap-token phase: nodes can join with `tsctl token create --print-join-command`)
+      try {
+        await ensureBootstrapTokenSetup(client, join(o.dataDir, 'kubeconfig'));
+      } catch (e) {
+        throw new Error(`error execution phase bootstrap-token: ${(e as Error).message}`, { cause: e });
+      } finally {
+        client.close();
+      }
+      o.log('- bootstrap tokens: cluster-info ConfigMap and kubeadm\'s RBAC rules in place (tsctl token create --print-join-command)');
     }
   }
   // The node too: until it has registered and is Ready, a pod applied at once meets "no nodes

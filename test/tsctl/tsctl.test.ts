@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
@@ -209,6 +210,13 @@ describe('tsctl up/down', () => {
       expect(again.out).toContain('cluster already running');
       const ns = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'get', 'namespaces');
       expect(ns.out).toMatch(/kube-system\s+Active/);
+      // As after kubeadm init: a token's printed join command joins a machine with no hand-made object.
+      const created = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'token', 'create', '--print-join-command');
+      expect(created.out).toMatch(/^tsctl join 127\.0\.0\.1:\d+ --token [a-z0-9]{6}\.[a-z0-9]{16} {5}--discovery-token-ca-cert-hash sha256:[0-9a-f]{64} \n$/);
+      const joined = await tsctlBin(...created.out.trim().split(/\s+/).slice(1), '--data-dir', join(dir, 'joiner'), '--node-name', 'joiner');
+      expect(joined.out).toContain('This node has joined the cluster:');
+      expect(joined.code).toBe(0);
+      expect(loadKubeconfig(join(dir, 'joiner', 'node.kubeconfig')).clientCert).toContain('BEGIN CERTIFICATE');
 
       // A component that dies is started again by its supervisor, which says so in its log.
       const nodeProcessOf = (entry: string) =>

@@ -1,0 +1,117 @@
+// tsctl join: a machine joins as kubeadm join does with a bootstrap token
+// (`tsctl join HOST:PORT --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:...`,
+// the command `tsctl token create --print-join-command` prints): the flags checked as kubeadm's
+// ValidateDiscoveryBootstrapToken checks them, the cluster found and trusted by token discovery
+// (token-discovery.ts), bootstrap-kubelet.conf written with the token, a Node of the same name that
+// is Ready refused (kubeadm's kubelet-start check, through kubeadm:get-nodes), then the node's client
+// certificate asked for by TLS bootstrapping (a CSR the csrapproving controller approves through
+// kubeadm's bindings) and its kubeconfig written, for the node agent's --kubeconfig (with
+// --rotate-certificates) or, with --bootstrap-kubeconfig bootstrap-kubelet.conf, to bootstrap
+// again when it expires. A K10 join token takes tskube's own path (pkg/client/join.ts).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import { parseBootstrapToken } from '../api/bootstrap-token.js';
+import { joinCluster } from '../client/join.js';
+import { loadKubeconfig } from '../client/kubeconfig.js';
+import { Nodes, RestClient, StatusError } from '../client/rest-client.js';
+import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
+import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
+import { TokenValidationError } from './token.js';
+
+export interface JoinOptions {
+  /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
+  endpoint: string;
+  token: string;
+  caCertHashes: string[];
+  unsafeSkipCAVerification: boolean;
+  nodeName: string;
+  dataDir: string;
+  /** Where the node's kubeconfig goes (default DATA_DIR/node.kubeconfig). */
+  kubeconfigPath: string;
+  /** Where its certificate and key go (default DATA_DIR/pki, the agent's --cert-dir). */
+  certDir: string;
+  discoveryTimeoutMs?: number;
+  /** How long to wait for the certificate (kubeadm's TLS bootstrap timeout, 5m). */
+  tlsBootstrapTimeoutMs?: number;
+  out: (line: string) => void;
+}
+
+/** net.SplitHostPort's complaint about an endpoint, if any. */
+function hostPortProblem(endpoint: string): string | undefined {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):([^:]*)$/.exec(endpoint);
+  if (m) return undefined;
+  if (!endpoint.includes(':')) return `address ${endpoint}: missing port in address`;
+  if (/^[^[].*:.*:/.test(endpoint)) return `address ${endpoint}: too many colons in address`;
+  return `address ${endpoint}: missing port in address`;
+}
+
+/** ValidateDiscoveryBootstrapToken and ValidateToken: kubeadm's field errors, aggregated. */
+export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'caCertHashes' | 'unsafeSkipCAVerification'>): void {
+  const errs: string[] = [];
+  const path = 'discovery.bootstrapToken';
+  if (!o.endpoint) errs.push(`${path}: Required value: APIServerEndpoint is not set`);
+  if (!o.caCertHashes.length && !o.unsafeSkipCAVerification) errs.push(`${path}.caCertHashes: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue`);
+  if (!parseBootstrapToken(o.token)) errs.push(`${path}.token: Invalid value: ${JSON.stringify(o.token)}: the bootstrap token is invalid`);
+  const hp = o.endpoint ? hostPortProblem(o.endpoint) : undefined;
+  if (hp) errs.push(`${path}.apiServerEndpoint: Invalid value: ${JSON.stringify(o.endpoint)}: ${hp}`);
+  else if (o.endpoint) {
+    const host = o.endpoint.replace(/:[^:]*$/, '').replace(/^\[|\]$/g, '');
+    const port = Number(o.endpoint.slice(o.endpoint.lastIndexOf(':') + 1));
+    if (!isIP(host) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(host)) errs.push(`${path}.apiServerEndpoint: Invalid value: ${JSON.stringify(o.endpoint)}: ${JSON.stringify(host)} is not a valid IP address or DNS name`);
+    if (!(Number.isInteger(port) && port > 0 && port < 65536)) errs.push(`${path}.apiServerEndpoint: Invalid value: ${JSON.stringify(o.endpoint)}: port must be a valid number between 1 and 65535, inclusive`);
+  }
+  if (errs.length) throw new TokenValidationError(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
+}
+
+/** kubeadm join with token discovery and TLS bootstrapping, as described above. */
+export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
+  validateJoin(o);
+  o.out('[preflight] Running pre-flight checks\n');
+  let found;
+  try {
+    found = await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });
+  } catch (e) {
+    throw new Error(`couldn't validate the identity of the API Server: ${(e as Error).message}`, { cause: e });
+  }
+  const bootstrapPath = join(o.dataDir, 'bootstrap-kubelet.conf');
+  mkdirSync(dirname(bootstrapPath), { recursive: true });
+  writeFileSync(bootstrapPath, bootstrapKubeconfig(found, o.token), { mode: 0o600 });
+  o.out(`[kubelet-start] Writing the bootstrap kubeconfig to file "${bootstrapPath}"\n`);
+  // A Ready Node of this name is another machine's: joining over it would take its place.
+  const client = new RestClient(loadKubeconfig(bootstrapPath), { maxSockets: 1 });
+  try {
+    const node = await client.get<{ status?: { conditions?: { type?: string; status?: string }[] } }>(Nodes, undefined, o.nodeName).catch((e: unknown) => {
+      if (e instanceof StatusError && e.code === 404) return undefined;
+      throw new Error(`cannot get Node ${JSON.stringify(o.nodeName)}: ${(e as Error).message}`, { cause: e });
+    });
+    if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+      throw new Error(`a Node with name ${JSON.stringify(o.nodeName)} and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+    }
+  } finally {
+    client.close();
+  }
+  o.out('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n');
+  await loadClientCert({ kubeconfigPath: o.kubeconfigPath, bootstrapPath, certDir: o.certDir, nodeName: o.nodeName, timeoutMs: o.tlsBootstrapTimeoutMs ?? 5 * 60_000 });
+  o.out(
+    [
+      '',
+      'This node has joined the cluster:',
+      '* Certificate signing request was sent to apiserver and a response was received.',
+      `* The node's kubeconfig was written to ${o.kubeconfigPath} (its certificate in ${o.certDir}).`,
+      '',
+      `Start the node agent with --kubeconfig ${o.kubeconfigPath} --rotate-certificates --node-name ${o.nodeName}`,
+      "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The K10 path: exchange the join token for the node's kubeconfig. */
+export async function joinWithK10Token(o: { server: string; token: string; nodeName: string; kubeconfigPath: string; out: (line: string) => void }): Promise<void> {
+  const kc = await joinCluster({ server: o.server, token: o.token, nodeName: o.nodeName });
+  mkdirSync(dirname(o.kubeconfigPath), { recursive: true });
+  writeFileSync(o.kubeconfigPath, kc, { mode: 0o600 });
+  o.out(`joined as node "${o.nodeName}"; kubeconfig written to ${o.kubeconfigPath}\n`);
+}

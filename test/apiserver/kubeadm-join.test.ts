@@ -1,0 +1,160 @@
+// Joining the kubeadm way on a real apiserver, etcd and controller manager (bootstrapsigner,
+// tokencleaner, csrapproving, csrsigning), with no object made by hand: what `tsctl up` makes as
+// kubeadm init does (cluster-info signed for every signing token and readable anonymously,
+// kubeadm's bindings), `tsctl token create --print-join-command`, `token list`, `token delete`,
+// and the printed `tsctl join` command run as a new machine runs it: token discovery refuses a
+// wrong CA pin, a wrong token secret and an unknown token id with kubeadm's words, and with the
+// right ones the node gets a client certificate for system:node:<name> by TLS bootstrapping.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResourceRef } from '../../pkg/client/api-client.js';
+import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
+import { ClusterRoleBindings, core, RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
+import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
+import { run } from '../../pkg/tsctl/cli.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
+
+const ConfigMaps = core('configmaps');
+const SelfSubjectReviews: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false };
+
+let cp: TestControlPlane;
+let cm: ControllerManager;
+const dir = mkdtempSync(join(tmpdir(), 'tskube-kubeadm-join-test-'));
+const clients: RestClient[] = [];
+
+async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+const admin = (...args: string[]) => tsctl('--kubeconfig', cp.kubeconfig, ...args);
+
+/** The cluster-info ConfigMap as a machine that has no credentials reads it. */
+function anonymous(): RestClient {
+  const c = new RestClient({ server: cp.config.server, caCert: cp.config.caCert, namespace: 'default', source: 'test' });
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane({ enableBootstrapTokenAuth: true }, { serviceAccountControllers: false });
+  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
+  await cm.start();
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await cm?.stop();
+  await cp?.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kubeadm-style join', () => {
+  it("up's bootstrap-token phase makes cluster-info and kubeadm's bindings, and again changes nothing", async () => {
+    const lines: string[] = [];
+    await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig, (l) => lines.push(l));
+    expect(lines[0]).toBe('[bootstrap-token] Configuring bootstrap tokens, cluster-info ConfigMap, RBAC Roles');
+    const info = await anonymous().get<{ data: Record<string, string>; metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-public', 'cluster-info');
+    expect(info.data.kubeconfig).toMatch(/^apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: \S+\n(?:[\s\S]*\n)?    server: https:\/\/127\.0\.0\.1:\d+\n  name: ""\ncontexts: null\ncurrent-context: ""\nkind: Config\npreferences: \{\}\nusers: null\n$/);
+    // (anonymous users read cluster-info and nothing else)
+    await expect(anonymous().get(ConfigMaps, 'kube-public', 'other')).rejects.toMatchObject({ code: 403 });
+    const bindings = (await cp.admin.list<{ metadata: { name: string; resourceVersion: string }; roleRef: { name: string }; subjects: { name: string }[] }>(ClusterRoleBindings)).items.filter((b) => b.metadata.name.startsWith('kubeadm:') && b.metadata.name !== 'kubeadm:cluster-admins');
+    expect(Object.fromEntries(bindings.map((b) => [b.metadata.name, [b.roleRef.name, b.subjects.map((s) => s.name).join()]]))).toEqual({
+      'kubeadm:get-nodes': ['kubeadm:get-nodes', 'system:bootstrappers:kubeadm:default-node-token'],
+      'kubeadm:kubelet-bootstrap': ['system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'],
+      'kubeadm:node-autoapprove-bootstrap': ['system:certificates.k8s.io:certificatesigningrequests:nodeclient', 'system:bootstrappers:kubeadm:default-node-token'],
+      'kubeadm:node-autoapprove-certificate-rotation': ['system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'],
+    });
+    // A restart of `up` runs it again (or `tsctl init phase bootstrap-token`): nothing is rewritten.
+    const phase = await admin('init', 'phase', 'bootstrap-token');
+    expect(phase).toMatchObject({ code: 0, err: '' });
+    expect(phase.out).toContain('[bootstrap-token] Configured RBAC rules to allow Node Bootstrap tokens to get nodes\n');
+    expect((await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-public', 'cluster-info')).metadata.resourceVersion).toBe(info.metadata.resourceVersion);
+    const again = (await cp.admin.list<{ metadata: { name: string; resourceVersion: string } }>(ClusterRoleBindings)).items.filter((b) => bindings.some((x) => x.metadata.name === b.metadata.name));
+    expect(again.map((b) => b.metadata.resourceVersion)).toEqual(bindings.map((b) => b.metadata.resourceVersion));
+  });
+
+  it('a token from token create --print-join-command joins a node; wrong pins and tokens are refused', async () => {
+    const created = await admin('token', 'create', '--print-join-command', '--description', 'for worker-1');
+    expect(created.err).toBe('');
+    const m = /^tsctl join (127\.0\.0\.1:\d+) --token ([a-z0-9]{6})\.([a-z0-9]{16}) {5}--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64}) \n$/.exec(created.out);
+    expect(m, created.out).not.toBeNull();
+    const [, endpoint, id, secret, pin] = m!;
+    // (kubeadm's pin is openssl's hash of the CA's DER public key)
+    const openssl = execFileSync('sh', ['-c', `openssl x509 -pubkey -noout -in ${join(cp.dataDir, 'pki', 'ca.crt')} | openssl pkey -pubin -outform der | sha256sum`], { encoding: 'utf8' });
+    expect(pin).toBe(`sha256:${openssl.split(' ')[0]}`);
+
+    const list = await admin('token', 'list');
+    const [header, row] = list.out.split('\n');
+    expect(header).toMatch(/^TOKEN\s+TTL\s+EXPIRES\s+USAGES\s+DESCRIPTION\s+EXTRA GROUPS$/);
+    expect(row).toMatch(new RegExp(`^${id}\\.${secret}\\s+23h\\s+\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\s+authentication,signing\\s+for worker-1\\s+system:bootstrappers:kubeadm:default-node-token$`));
+
+    // (the bootstrapsigner signs cluster-info for the new token)
+    await eventually(async () => (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data[`jws-kubeconfig-${id}`] !== undefined, { timeoutMs: 10_000, what: 'the JWS of the new token' });
+    const joinAs = (...extra: string[]) => tsctl('join', endpoint!, '--data-dir', dir, '--node-name', 'worker-1', '--discovery-timeout', '1s', ...extra);
+
+    const noPin = await joinAs('--token', `${id}.${secret}`);
+    expect(noPin.code).toBe(3);
+    expect(noPin.err).toBe('error: discovery.bootstrapToken.caCertHashes: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue\n');
+
+    const otherPin = `sha256:${'0'.repeat(64)}`;
+    const wrongPin = await joinAs('--token', `${id}.${secret}`, '--discovery-token-ca-cert-hash', otherPin);
+    expect(wrongPin.code).toBe(1);
+    expect(wrongPin.err).toBe(`error: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${pin}" are pinned\n`);
+
+    const wrongSecret = await joinAs('--token', `${id}.${'x'.repeat(16)}`, '--discovery-token-ca-cert-hash', pin!);
+    expect(wrongSecret.err).toBe("error: couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server\n");
+
+    const unknown = await joinAs('--token', 'zzzzzz.0123456789abcdef', '--discovery-token-ca-cert-hash', pin!);
+    expect(unknown.err).toBe('error: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"\n');
+    expect(existsSync(join(dir, 'node.kubeconfig'))).toBe(false);
+
+    // The printed command, as the new machine runs it.
+    const printed = created.out.trim().split(/\s+/).slice(1);
+    const joined = await tsctl(...printed, '--data-dir', dir, '--node-name', 'worker-1');
+    expect(joined.err).toBe('');
+    expect(joined.code).toBe(0);
+    expect(joined.out).toContain('This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n');
+    const node = new RestClient(loadKubeconfig(join(dir, 'node.kubeconfig')));
+    clients.push(node);
+    const review = (await node.create(SelfSubjectReviews, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })) as { status: { userInfo: { username: string; groups: string[] } } };
+    expect(review.status.userInfo).toMatchObject({ username: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] });
+    expect(loadKubeconfig(join(dir, 'bootstrap-kubelet.conf')).token).toBe(`${id}.${secret}`);
+
+    // A Ready Node of that name is refused before any request for a certificate.
+    await node.create(core('nodes', false), undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-1' } });
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await node.patch(core('nodes', false), undefined, 'worker-1', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: now, lastTransitionTime: now }] } }, 'merge', 'status');
+    const twice = await tsctl(...printed, '--data-dir', join(dir, 'second'), '--node-name', 'worker-1');
+    expect(twice.err).toBe('error: a Node with name "worker-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n');
+
+    // token delete by id: the Secret goes and the bootstrapsigner takes its signature off cluster-info.
+    expect(await admin('token', 'delete', id!)).toEqual({ code: 0, out: `bootstrap token "${id}" deleted\n`, err: '' });
+    await expect(cp.admin.get(core('secrets'), 'kube-system', `bootstrap-token-${id}`)).rejects.toBeInstanceOf(StatusError);
+    await eventually(async () => (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data[`jws-kubeconfig-${id}`] === undefined, { timeoutMs: 10_000, what: 'the JWS removed' });
+  }, 60_000);
+
+  it('token create refuses what kubeadm refuses', async () => {
+    expect(await admin('token', 'create', '--usages', 'authentication,foo')).toEqual({
+      code: 3,
+      out: '',
+      err: 'error: bootstrapTokens.0.usages: Invalid value: []string{"authentication", "foo"}: invalid bootstrap token usage string: foo, valid usage options: signing,authentication\n',
+    });
+    // (the default extra group needs authentication: kubeadm says both)
+    expect((await admin('token', 'create', '--usages', 'signing,foo')).err).toBe(
+      'error: [bootstrapTokens.0.usages: Invalid value: []string{"signing", "foo"}: invalid bootstrap token usage string: foo, valid usage options: signing,authentication, bootstrapTokens.0.groups: Invalid value: []string{"system:bootstrappers:kubeadm:default-node-token"}: token groups cannot be specified unless --usages includes "authentication"]\n',
+    );
+    expect((await admin('token', 'create', 'not-a-token')).err).toBe('error: the bootstrap token "not-a-token" was not of the form "\\\\A([a-z0-9]{6})\\\\.([a-z0-9]{16})\\\\z"\n');
+    expect((await admin('token', 'create', 'abcdef.0123456789abcdef', '--ttl', '0')).out).toBe('abcdef.0123456789abcdef\n');
+    expect((await admin('token', 'create', 'abcdef.0123456789abcdef')).err).toBe('error: a token with id "abcdef" already exists\n');
+    expect((await admin('token', 'list')).out).toMatch(/\nabcdef\.0123456789abcdef\s+<forever>\s+<never>\s+/);
+    expect((await admin('token', 'delete', 'abc')).err).toBe('error: given token didn\'t match pattern "\\\\A([a-z0-9]{6})\\\\.([a-z0-9]{16})\\\\z" or "\\\\A([a-z0-9]{6})\\\\z"\n');
+    expect((await admin('token', 'delete', 'abcdef.0123456789abcdef')).out).toBe('bootstrap token "abcdef" deleted\n');
+  });
+});
