@@ -5,7 +5,7 @@
 import type { Pod } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { Code, Status, type CycleState, type Profile } from './framework.js';
-import { scheduleAttempts, schedulingSli } from './metrics.js';
+import { podNotScheduled, podScheduled } from './metrics.js';
 import { podKey } from './node-info.js';
 import type { SchedulingQueue } from './queue.js';
 
@@ -20,7 +20,11 @@ export interface BindingDeps {
   event(pod: Pod, type: string, reason: string, message: string): void;
 }
 
-export async function bindPod(d: BindingDeps, state: CycleState, pod: Pod, node: string, firstSeen: number): Promise<void> {
+/**
+ * `firstSeen` (Date.now()) is when the pod entered the queue; `cycle.started` (performance.now())
+ * when this attempt's scheduling cycle began, and `cycle.attempt` its number (from 1).
+ */
+export async function bindPod(d: BindingDeps, state: CycleState, pod: Pod, node: string, firstSeen: number, cycle: { started: number; attempt: number } = { started: performance.now(), attempt: 1 }): Promise<void> {
   const key = podKey(pod);
   let st: Status = Status.error('', 'no bind plugin');
   for (const pl of d.profile.preBind) {
@@ -35,15 +39,14 @@ export async function bindPod(d: BindingDeps, state: CycleState, pod: Pod, node:
   } else d.event(pod, 'Warning', 'FailedScheduling', `running PreBind plugin "${st.plugin}": ${st.reasons.join('; ')}`);
   if (st.ok) {
     d.queue.done(pod);
-    scheduleAttempts.inc({ result: 'scheduled', profile: d.cfg.schedulerName });
-    schedulingSli.observe((Date.now() - firstSeen) / 1000);
+    podScheduled(d.cfg.schedulerName, (performance.now() - cycle.started) / 1000, cycle.attempt, (Date.now() - firstSeen) / 1000);
     if (d.cfg.scheduledEvents) d.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
     return;
   }
   // Forget the assumption; retry later unless someone else bound it.
   for (const r of d.profile.reserve) r.unreserve(state, pod, node);
   d.forget(pod, node);
-  scheduleAttempts.inc({ result: 'error', profile: d.cfg.schedulerName });
+  podNotScheduled('error', d.cfg.schedulerName, (performance.now() - cycle.started) / 1000);
   log.warn('bind failed', { pod: key, node, reason: st.reasons.join('; ') });
   if (st.code === Code.UnschedulableAndUnresolvable) d.queue.done(pod);
   else d.queue.retryLater(pod);

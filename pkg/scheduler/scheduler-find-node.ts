@@ -5,6 +5,7 @@
 import type { Pod, PodDisruptionBudget } from '../api/types.js';
 import { Code, CycleState, runFilters, StateKey, Status, type FilterPlugin, type PostFilterHandle, type PostFilterResult, type Profile } from './framework.js';
 import type { NodeInfo } from './node-info.js';
+import { preemptionAttempts, preemptionVictims } from './metrics.js';
 import type { Nominator } from './scheduler-nominator.js';
 
 /** Where the cycle leaves a PostFilter's (preemption's) answer for the scheduler to act on. */
@@ -98,8 +99,11 @@ export class NodeFinder {
     const handle: PostFilterHandle = { nodes, nodeList: all, preFilter: p.preFilter, filter: filters, nominated: (node, pod) => this.nominator.for(node, pod), pdbs: this.pdbs };
     let said = '';
     for (const pl of p.postFilter) {
+      // (DefaultPreemption counts each PostFilter run, and the victims of the candidate it picks)
+      preemptionAttempts.inc();
       const res = pl.postFilter(state, pod, statuses, handle);
       if (typeof res !== 'string') {
+        preemptionVictims.observe(res.victims.length);
         state.write(postFilterKey, res);
         break;
       }

@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { Code, CycleState, type Profile, type Status } from './framework.js';
-import { attemptDuration, pendingPods, scheduleAttempts } from './metrics.js';
+import { pendingPods, podNotScheduled } from './metrics.js';
 import { podKey, type NodeInfo } from './node-info.js';
 import { prepareCandidate } from './preemption-prepare.js';
 import { defaultProfile } from './profile.js';
@@ -220,7 +220,7 @@ export class Scheduler {
           continue;
         }
         await this.waitForBindSlot();
-        this.scheduleOne(item.pod, item.firstSeen);
+        this.scheduleOne(item.pod, item.firstSeen, item.attempts + 1);
       }
     } finally {
       this.running = false;
@@ -232,8 +232,8 @@ export class Scheduler {
     return new Promise((r) => this.bindSlots.push(r));
   }
 
-  /** One scheduling cycle (synchronous), then the bind (asynchronous). */
-  scheduleOne(queued: Pod, firstSeen: number): void {
+  /** One scheduling cycle (synchronous), then the bind (asynchronous); `attempt` counts this one. */
+  scheduleOne(queued: Pod, firstSeen: number, attempt = 1): void {
     const key = podKey(queued);
     const pod = (this.podInformer.get(key) as Pod | undefined) ?? queued;
     if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) {
@@ -244,8 +244,7 @@ export class Scheduler {
     const state = new CycleState();
     const result = this.findNode(state, pod);
     if (typeof result !== 'string') {
-      attemptDuration.observe({ result: result.code === Code.Error ? 'error' : 'unschedulable' }, (performance.now() - started) / 1000);
-      scheduleAttempts.inc({ result: result.code === Code.Error ? 'error' : 'unschedulable', profile: this.cfg.schedulerName });
+      podNotScheduled(result.code === Code.Error ? 'error' : 'unschedulable', this.cfg.schedulerName, (performance.now() - started) / 1000);
       const message = result.reasons[0] ?? 'no nodes available to schedule pods';
       if (result.code === Code.Error) this.queue.retryLater(pod);
       else this.queue.unschedulableAgain(pod);
@@ -257,9 +256,8 @@ export class Scheduler {
     const node = result;
     this.cache.assume(pod, node);
     for (const r of this.profile.reserve) r.reserve(state, pod, node);
-    attemptDuration.observe({ result: 'scheduled' }, (performance.now() - started) / 1000);
     this.bindsInFlight++;
-    void bindPod({ profile: this.profile, queue: this.queue, cfg: this.cfg, forget: (p, n) => this.cache.forget(p, n), event: this.event }, state, pod, node, firstSeen).finally(() => {
+    void bindPod({ profile: this.profile, queue: this.queue, cfg: this.cfg, forget: (p, n) => this.cache.forget(p, n), event: this.event }, state, pod, node, firstSeen, { started, attempt }).finally(() => {
       this.bindsInFlight--;
       this.bindSlots.shift()?.();
     });
