@@ -87,7 +87,39 @@ describe('omitEmptyFields', () => {
     expect(stored.rules).toBeNull();
     const slice = { metadata: { name: 's' }, addressType: 'IPv4', endpoints: [], ports: [{ port: 80, name: '' }] };
     omitEmptyFields('EndpointSlice', slice, true);
-    expect(slice).toEqual({ metadata: { name: 's' }, addressType: 'IPv4', endpoints: null, ports: [{ port: 80, name: '' }] });
+    expect(slice).toEqual({ metadata: { name: 's', creationTimestamp: null }, addressType: 'IPv4', endpoints: null, ports: [{ port: 80, name: '' }] });
+  });
+
+  it('writes every field without omitempty a stored object left out at its zero value, as encoding/json writes the struct', () => {
+    const pod = {
+      metadata: { name: 'p', creationTimestamp: '2026-12-03T18:00:00Z' },
+      spec: { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }] }] },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: 'c', state: { running: { startedAt: '2026-12-03T18:00:01Z' } } }],
+        hostIPs: [{ ip: '10.0.0.1' }],
+      },
+    };
+    const sent = structuredClone(pod);
+    omitEmptyFields('Pod', sent);
+    // (not before it is stored: defaulting and validation see what was sent)
+    expect(sent.status.containerStatuses[0]).toEqual({ name: 'c', state: { running: { startedAt: '2026-12-03T18:00:01Z' } }, lastState: {} });
+    omitEmptyFields('Pod', pod, true);
+    expect(pod.spec.containers[0]!.env[0]!.valueFrom.resourceFieldRef).toEqual({ resource: 'limits.cpu', divisor: '0' });
+    expect(pod.status.conditions[0]).toEqual({ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: null });
+    expect(pod.status.containerStatuses[0]).toEqual({ name: 'c', state: { running: { startedAt: '2026-12-03T18:00:01Z' } }, lastState: {}, ready: false, restartCount: 0, image: '', imageID: '' });
+    const node = { metadata: { name: 'n' }, status: { nodeInfo: { kubeletVersion: 'v1.32.0' }, conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ address: '10.0.0.1' }] } };
+    omitEmptyFields('Node', node, true);
+    expect(node.status).toEqual({
+      nodeInfo: { machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: '', containerRuntimeVersion: '', kubeletVersion: 'v1.32.0', kubeProxyVersion: '', operatingSystem: '', architecture: '' },
+      conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: null, lastTransitionTime: null }],
+      addresses: [{ type: '', address: '10.0.0.1' }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+    });
+    const slice = { metadata: { name: 's' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.2'] }] };
+    omitEmptyFields('EndpointSlice', slice, true);
+    expect(slice).toEqual({ metadata: { name: 's', creationTimestamp: null }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.2'], conditions: {} }], ports: null });
   });
 
   it('fills a struct by value left out or given null with Go\'s zero struct, as encoding/json writes it', () => {

@@ -43,7 +43,10 @@ function zeroOf(f: FieldSchema): unknown {
  *
  * `stored`: the object as written to storage and read back, as 1.32 stores built-in kinds as
  * protobuf, which keeps no empty list or map apart from none: a list or map without omitempty
- * given empty is then nil, written null (a Role's `rules: []`, an EndpointSlice's `endpoints: []`).
+ * given empty is then nil, written null (a Role's `rules: []`, an EndpointSlice's `endpoints: []`);
+ * and every field without omitempty the object left out is there at its zero value, as encoding/json
+ * writes the decoded struct (a container status's `restartCount: 0`, `ready: false` and `image: ""`,
+ * a node's `daemonEndpoints.kubeletEndpoint.Port: 0`, an EndpointSlice's `ports: null`).
  */
 export function omitEmptyFields(typeName: string, obj: unknown, stored = false): void {
   if (!isObject(obj) || !GO_FIELDS[typeName]) return;
@@ -64,6 +67,8 @@ interface FieldPlan {
 interface TypePlan {
   fields: Map<string, FieldPlan>;
   valueStructs: [string, string][];
+  /** The fields encoding/json always writes (no omitempty, not a struct by value), with their zero value. */
+  always: [string, FieldPlan][];
 }
 
 /** Plans by type name, made on first use (null: no Go struct known). Every write walks them. */
@@ -84,11 +89,14 @@ function planOf(typeName: string): TypePlan | null {
     fields.set(key, { letter, f, child });
   }
   const valueStructs: [string, string][] = [];
+  const always: [string, FieldPlan][] = [];
   for (const [key, letter] of Object.entries(letters)) {
-    const type = letter === 'v' ? fields.get(key)?.f.type : undefined;
-    if (type) valueStructs.push([key, type]);
+    const p = fields.get(key);
+    if (!p) continue;
+    if (letter === 'v' && p.f.type) valueStructs.push([key, p.f.type]);
+    else if (ALWAYS_WRITTEN.has(letter)) always.push([key, p]);
   }
-  plan = { fields, valueStructs };
+  plan = { fields, valueStructs, always };
   plans.set(typeName, plan);
   return plan;
 }
@@ -155,7 +163,15 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
   }
   // A struct by value the object left out is there as Go's zero struct.
   for (const [key, type] of plan.valueStructs) if (obj[key] === undefined) obj[key] = zeroStruct(type);
+  // Once stored, a field Go always writes that the object left out is there at its zero value (a
+  // container status's restartCount: 0, a condition's lastProbeTime: null). Not before: defaulting
+  // and validation look at what was sent, and the create's field manager compares against Go's zero
+  // object, where these fields are zero too.
+  if (stored) for (const [key, p] of plan.always) if (obj[key] === undefined) obj[key] = p.letter === 'Z' ? zeroOf(p.f) : null;
 }
+
+/** The letters of fields encoding/json always writes, whatever their value (see go-omitempty.json). */
+const ALWAYS_WRITTEN = new Set(['Z', 'S', 'P', 'T']);
 
 function isEmptyObject(v: Record<string, unknown>): boolean {
   for (const _ in v) return false;

@@ -225,6 +225,41 @@ roleRef:
     expect((await getJson('deployment', 'plain')).metadata.generation).toBe(1);
   });
 
+  it('writes the fields without omitempty a write left out at their zero value: a status\'s restartCount: 0, ready: false, lastProbeTime: null', async () => {
+    const manifests = `apiVersion: v1
+kind: Pod
+metadata:
+  name: zeros
+spec:
+  containers:
+  - name: c
+    image: busybox
+    env:
+    - name: CPU
+      valueFrom:
+        resourceFieldRef:
+          resource: limits.cpu
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: zeros
+addressType: IPv4
+endpoints:
+- addresses: [10.0.0.9]
+`;
+    await k.kubectlIn(manifests, 'create', '-f', '-');
+    const status = { conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] };
+    await k.kubectl('patch', 'pod', 'zeros', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+    const pod = await getJson('pod', 'zeros');
+    expect(pod.spec.containers[0].env[0].valueFrom.resourceFieldRef).toEqual({ resource: 'limits.cpu', divisor: '0' });
+    expect(pod.status.conditions).toEqual([{ type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: null }]);
+    expect(pod.status.containerStatuses).toEqual([{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: '', imageID: '' }]);
+    const slice = await getJson('endpointslice', 'zeros');
+    expect(slice.ports).toBeNull();
+    expect(slice.endpoints).toEqual([{ addresses: ['10.0.0.9'], conditions: {} }]);
+  });
+
   it('still refuses an unknown field by name', async () => {
     const r = await k.run(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata: null\nbogus: null\n');
     expect(r.code).not.toBe(0);

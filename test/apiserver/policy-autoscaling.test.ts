@@ -65,7 +65,8 @@ describe('HorizontalPodAutoscaler', () => {
   it('defaults and validates autoscaling/v2', async () => {
     const got = await cp.admin.create(HorizontalPodAutoscalers, 'default', hpa('web'));
     expect(got.spec).toMatchObject({ minReplicas: 1, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] });
-    expect(got.status).toEqual({ desiredReplicas: 0 });
+    // (HorizontalPodAutoscalerStatus.currentMetrics has no omitempty: 1.32 writes it null)
+    expect(got.status).toEqual({ currentMetrics: null, desiredReplicas: 0 });
     const e = await failure(cp.admin.create(HorizontalPodAutoscalers, 'default', hpa('bad', { minReplicas: 3, maxReplicas: 2, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 0 } } }] })));
     expect(e.code).toBe(422);
     expect(e.message).toBe(
