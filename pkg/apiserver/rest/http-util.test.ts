@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
-import { checkWatchMedia, decodeBody, jsonHeaders, sendJsonList, sendStatus, sendYaml } from './http-util.js';
+import { checkWatchMedia, decodeBody, jsonHeaders, methodVerb, sendJsonList, sendStatus, sendYaml } from './http-util.js';
 import type { IncomingMessage } from 'node:http';
 
 let server: Server | undefined;
@@ -159,5 +159,11 @@ describe('YAML answers', () => {
     const req = (accept: string) => ({ headers: { accept } }) as IncomingMessage;
     expect(() => checkWatchMedia(req('application/yaml'))).toThrow('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
     expect(() => checkWatchMedia(req('application/json'))).not.toThrow();
+  });
+});
+
+describe('methodVerb', () => {
+  it('gives the authorization verb of a method, as RequestInfo does (a proxied request\'s verb)', () => {
+    expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map(methodVerb)).toEqual(['get', 'get', 'create', 'update', 'patch', 'delete', 'options']);
   });
 });

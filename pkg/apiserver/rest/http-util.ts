@@ -278,3 +278,26 @@ export function splitTarget(target: string): { pathname: string; searchParams: U
   const url = new URL(target, 'https://localhost');
   return { pathname: url.pathname, searchParams: url.searchParams };
 }
+
+/**
+ * The authorization verb of a request's method, as kube-apiserver's RequestInfo derives it
+ * (strings.ToLower of the method, POST create, GET and HEAD get, PUT update); a resource request's
+ * verbOf first makes a GET a list or watch and a DELETE of a collection deletecollection.
+ */
+export function methodVerb(method: string): string {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return method.toLowerCase();
+  }
+}

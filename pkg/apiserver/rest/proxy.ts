@@ -17,6 +17,7 @@ import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import type { Store, UserInfo } from '../registry/store.js';
+import { methodVerb } from './http-util.js';
 import { agentEndpoint, type NodeProxyDeps, writeUpgradeError } from './node-proxy.js';
 import { AgentCertificateError, agentConnection, dialAgent, type AgentTLS } from './kubelet-tls.js';
 
@@ -53,25 +54,6 @@ export function matchProxyPath(path: string): ProxyRequest | undefined {
   else throw errors.badRequest(`invalid service request "${id}"`);
   if (!name || (scheme !== '' && scheme !== 'http' && scheme !== 'https')) throw errors.badRequest(`invalid service request "${id}"`);
   return { resource: (m[2] ?? m[3]) as ProxyRequest['resource'], namespace: m[1] ? decodeURIComponent(m[1]) : undefined, name, scheme: scheme as ProxyRequest['scheme'], port, path: m[5] ?? '/' };
-}
-
-/** The authorization verb of a proxied method, as kube-apiserver's request info derives it. */
-export function proxyVerb(method: string): string {
-  switch (method.toUpperCase()) {
-    case 'GET':
-    case 'HEAD':
-      return 'get';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return 'delete';
-    default:
-      return method.toLowerCase();
-  }
 }
 
 interface Upstream {
@@ -147,7 +129,7 @@ export function serviceUpstream(svc: KubeObject, eps: KubeObject | undefined, r:
 
 /** Finds the upstream after authorizing the user for <resource>/proxy with the method's verb. */
 async function resolve(deps: ProxyDeps, user: UserInfo, method: string, r: ProxyRequest, authorizer: Authorizer): Promise<Upstream> {
-  const verb = proxyVerb(method);
+  const verb = methodVerb(method);
   const d = await authorizer.authorize(user, { verb, group: '', resource: r.resource, subresource: 'proxy', namespace: r.namespace, name: r.name });
   if (!d.allowed) throw errors.forbidden(user.name, verb, '', `${r.resource}/proxy`, r.namespace, r.name, d.reason);
   const kind = { pods: 'PodProxyOptions', services: 'ServiceProxyOptions', nodes: 'NodeProxyOptions' }[r.resource];

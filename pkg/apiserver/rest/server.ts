@@ -28,7 +28,7 @@ import type { TokenRequests } from '../token-request.js';
 import { answerReview, matchReviewPath, reviewAttributes } from './access-review.js';
 import type { TokenReviewer } from '../token-review.js';
 import { matchMetricsPath, serveMetrics } from './metrics-api.js';
-import { readBody, sendJson, sendStatus, splitTarget, wantsTable, wantsYaml } from './http-util.js';
+import { methodVerb, readBody, sendJson, sendStatus, splitTarget, wantsTable, wantsYaml } from './http-util.js';
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { matchAPIServicePath, serveAPIServices, type APIServiceDeps } from './api-services.js';
 import { decodeRequestBody } from './protobuf-body.js';
@@ -175,22 +175,9 @@ function verbOf(method: string, p: ParsedPath, q: URLSearchParams): string {
   // (RequestInfo: ?watch turns a GET of a collection into a watch; an object's own path stays a
   // get, and only the legacy /watch/ prefix watches one name)
   const watch = p.watchPrefix || (!p.name && ['1', 'true'].includes(q.get('watch') ?? ''));
-  switch (method) {
-    case 'GET':
-    case 'HEAD':
-      if (watch) return 'watch';
-      return p.name ? 'get' : 'list';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return p.name ? 'delete' : 'deletecollection';
-    default:
-      return method.toLowerCase();
-  }
+  if (method === 'GET' || method === 'HEAD') return watch ? 'watch' : p.name ? 'get' : 'list';
+  if (method === 'DELETE' && !p.name) return 'deletecollection';
+  return methodVerb(method);
 }
 
 export class RestServer {
