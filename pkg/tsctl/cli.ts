@@ -82,6 +82,7 @@ const spec = {
   'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', default: false, help: 'join: trust the cluster-info CA without a pin' },
   'discovery-timeout': { type: 'string', default: '5m0s', help: 'join: how long to wait for the signed cluster-info' },
   'cert-dir': { type: 'string', default: '', help: 'join: where the node certificate is kept (default DATA_DIR/pki)' },
+  'ignore-preflight-errors': { type: 'list', default: [], help: 'join: checks whose errors are only warnings (e.g. FileAvailable-..., all)' },
   ttl: { type: 'string', default: '24h0m0s', help: 'token create: the token\'s lifetime, 0 for ever' },
   usages: { type: 'list', default: [], help: 'token create: signing, authentication (default both)' },
   groups: { type: 'list', default: [], help: 'token create: extra groups it authenticates in (default system:bootstrappers:kubeadm:default-node-token)' },
@@ -194,6 +195,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         kubeconfigPath,
         certDir: flags['cert-dir'] || join(flags['data-dir'], 'pki'),
         discoveryTimeoutMs: parseGoDuration('discovery-timeout', flags['discovery-timeout']),
+        ignorePreflightErrors: flags['ignore-preflight-errors'],
         out,
       });
       return 0;

@@ -8,7 +8,7 @@
 // kubeadm's bindings) and its kubeconfig written, for the node agent's --kubeconfig (with
 // --rotate-certificates) or, with --bootstrap-kubeconfig bootstrap-kubelet.conf, to bootstrap
 // again when it expires. A K10 join token takes tskube's own path (pkg/client/join.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseBootstrapToken } from '../api/bootstrap-token.js';
@@ -32,6 +32,8 @@ export interface JoinOptions {
   /** Where its certificate and key go (default DATA_DIR/pki, the agent's --cert-dir). */
   certDir: string;
   discoveryTimeoutMs?: number;
+  /** Preflight checks made non-fatal (--ignore-preflight-errors: a check's name or all). */
+  ignorePreflightErrors?: string[];
   /** How long to wait for the certificate (kubeadm's TLS bootstrap timeout, 5m). */
   tlsBootstrapTimeoutMs?: number;
   out: (line: string) => void;
@@ -68,6 +70,11 @@ export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'caCert
 export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   validateJoin(o);
   o.out('[preflight] Running pre-flight checks\n');
+  // (kubeadm's FileAvailable check of kubelet.conf: a machine that has joined is not joined over)
+  const check = `FileAvailable-${o.kubeconfigPath.replaceAll('/', '-')}`;
+  if (existsSync(o.kubeconfigPath) && !o.ignorePreflightErrors?.some((e) => e.toLowerCase() === 'all' || e.toLowerCase() === check.toLowerCase())) {
+    throw new Error(`error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR ${check}]: ${o.kubeconfigPath} already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\``);
+  }
   let found;
   try {
     found = await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });

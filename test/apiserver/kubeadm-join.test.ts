@@ -6,7 +6,7 @@
 // wrong CA pin, a wrong token secret and an unknown token id with kubeadm's words, and with the
 // right ones the node gets a client certificate for system:node:<name> by TLS bootstrapping.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,17 @@ describe('kubeadm-style join', () => {
     const review = (await node.create(SelfSubjectReviews, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })) as { status: { userInfo: { username: string; groups: string[] } } };
     expect(review.status.userInfo).toMatchObject({ username: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] });
     expect(loadKubeconfig(join(dir, 'bootstrap-kubelet.conf')).token).toBe(`${id}.${secret}`);
+
+    // Joined already: kubeadm's preflight check of the kubeconfig, unless told to ignore it.
+    const rejoin = await tsctl(...printed, '--data-dir', dir, '--node-name', 'worker-1');
+    const check = `FileAvailable-${join(dir, 'node.kubeconfig').replaceAll('/', '-')}`;
+    expect(rejoin).toMatchObject({ code: 1, err: `error: error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR ${check}]: ${join(dir, 'node.kubeconfig')} already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\`\n` });
+    expect((await tsctl(...printed, '--data-dir', dir, '--node-name', 'worker-1', '--ignore-preflight-errors', check)).code).toBe(0);
+
+    // Without a pin, only when told to trust the CA of cluster-info as it comes.
+    const unpinned = await tsctl('join', endpoint!, '--token', `${id}.${secret}`, '--discovery-token-unsafe-skip-ca-verification', '--data-dir', join(dir, 'unpinned'), '--node-name', 'worker-0');
+    expect(unpinned).toMatchObject({ code: 0, err: '' });
+    expect(loadKubeconfig(join(dir, 'unpinned', 'node.kubeconfig')).caCert).toBe(readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'));
 
     // A Ready Node of that name is refused before any request for a certificate.
     await node.create(core('nodes', false), undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-1' } });
