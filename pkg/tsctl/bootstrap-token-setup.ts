@@ -113,7 +113,7 @@ async function createOrUpdate(client: Pick<ApiClient, 'create' | 'get' | 'update
 /**
  * Runs the phase against the cluster (with the admin's client, the admin kubeconfig's text) and
  * says what it did as kubeadm prints it. The cluster-info ConfigMap keeps its signatures when its
- * kubeconfig is unchanged; a changed kubeconfig is written and the bootstrapsigner signs it again.
+ * kubeconfig is unchanged; a changed kubeconfig is written alone and the bootstrapsigner signs it again.
  */
 export async function ensureBootstrapTokenSetup(client: Pick<ApiClient, 'create' | 'get' | 'update'>, adminKubeconfigPath: string, log: (line: string) => void = () => {}): Promise<void> {
   log('[bootstrap-token] Configuring bootstrap tokens, cluster-info ConfigMap, RBAC Roles');
@@ -129,7 +129,9 @@ export async function ensureBootstrapTokenSetup(client: Pick<ApiClient, 'create'
   } catch (e) {
     if (!(e instanceof StatusError && e.code === 409)) throw e;
     const cm = await client.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, 'kube-public', CLUSTER_INFO);
-    if (cm.data?.[KUBECONFIG_KEY] !== kubeconfig) await client.update(ConfigMaps, 'kube-public', CLUSTER_INFO, { ...cm, data: { ...cm.data, [KUBECONFIG_KEY]: kubeconfig } });
+    // (a new kubeconfig goes without the old one's signatures, as kubeadm's CreateOrUpdate writes
+    // it: a joining node waits for the bootstrapsigner's new ones instead of failing on stale ones)
+    if (cm.data?.[KUBECONFIG_KEY] !== kubeconfig) await client.update(ConfigMaps, 'kube-public', CLUSTER_INFO, { ...cm, data: { [KUBECONFIG_KEY]: kubeconfig } });
   }
   for (const o of clusterInfoRbac()) await createOrUpdate(client, o.ref, o.namespace, o.obj);
 }
