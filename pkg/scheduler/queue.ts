@@ -153,24 +153,25 @@ export class SchedulingQueue {
 
   /** No node fits: park it until something changes. */
   unschedulableAgain(pod: Pod): void {
-    const key = podKey(pod);
-    const e = this.inFlight.get(key);
-    if (!e) return;
-    this.inFlight.delete(key);
-    e.attempts++;
-    e.added = Date.now();
-    this.unschedulable.set(key, { e, since: Date.now() });
+    const e = this.endFailedAttempt(pod);
+    if (e) this.unschedulable.set(podKey(pod), { e, since: Date.now() });
   }
 
   /** A bind or an error: retry after backoff. */
   retryLater(pod: Pod): void {
+    const e = this.endFailedAttempt(pod);
+    if (e) this.backoff.set(podKey(pod), { e, until: Date.now() + this.backoffMs(e.attempts) });
+  }
+
+  /** The in-flight entry of a pod whose attempt failed, taken out of flight with the attempt counted; undefined if it is not in flight. */
+  private endFailedAttempt(pod: Pod): Entry | undefined {
     const key = podKey(pod);
     const e = this.inFlight.get(key);
-    if (!e) return;
+    if (!e) return undefined;
     this.inFlight.delete(key);
     e.attempts++;
     e.added = Date.now();
-    this.backoff.set(key, { e, until: Date.now() + this.backoffMs(e.attempts) });
+    return e;
   }
 
   /** A cluster event that may make parked pods schedulable. */
