@@ -352,7 +352,9 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
             return 0;
           }
           if (sub === 'list') {
-            const r = await listTokens(client);
+            const format = flags.output || 'text';
+            if (format !== 'text' && format !== 'json' && format !== 'yaml') throw new TokenValidationError(`unable to match a printer suitable for the output format "${format}", allowed formats are: json,text,yaml`);
+            const r = await listTokens(client, Date.now(), format);
             io.out(r.out);
             if (r.err) io.err(r.err);
             return 0;

@@ -37,6 +37,15 @@ describe('kubeadm tokens', () => {
         'ghijkl.0123456789abcdef   <forever>   <never>   signing                  <none>                                                     <none>\n',
     );
     expect(r.err).toBe('bootstrap Token Secret has no token-id data: bootstrap-token-broken\n');
+    const list = { list: async () => ({ items: items.slice(0, 2) }) as never };
+    expect((await listTokens(list, NOW, 'json')).out).toBe(
+      '{\n    "kind": "BootstrapToken",\n    "apiVersion": "output.kubeadm.k8s.io/v1alpha3",\n    "token": "abcdef.0123456789abcdef",\n    "description": "for node-2",\n    "expires": "2026-12-04T10:00:00Z",\n    "usages": [\n        "authentication",\n        "signing"\n    ],\n    "groups": [\n        "system:bootstrappers:kubeadm:default-node-token"\n    ]\n}\n' +
+        '{\n    "kind": "BootstrapToken",\n    "apiVersion": "output.kubeadm.k8s.io/v1alpha3",\n    "token": "ghijkl.0123456789abcdef",\n    "usages": [\n        "signing"\n    ]\n}\n',
+    );
+    expect((await listTokens(list, NOW, 'yaml')).out).toBe(
+      'apiVersion: output.kubeadm.k8s.io/v1alpha3\ndescription: for node-2\nexpires: "2026-12-04T10:00:00Z"\ngroups:\n- system:bootstrappers:kubeadm:default-node-token\nkind: BootstrapToken\ntoken: abcdef.0123456789abcdef\nusages:\n- authentication\n- signing\n' +
+        '---\napiVersion: output.kubeadm.k8s.io/v1alpha3\nkind: BootstrapToken\ntoken: ghijkl.0123456789abcdef\nusages:\n- signing\n',
+    );
   });
 
   it('--ttl is a Go duration; ages are ShortHumanDuration', () => {

@@ -7,6 +7,7 @@
 // description. `create --print-join-command` prints the join command for the token and the
 // kubeconfig's cluster: its endpoint and the pin of its CA's public key.
 import { randomInt } from 'node:crypto';
+import yaml from 'js-yaml';
 import {
   BOOTSTRAP_TOKEN_EXPIRATION_KEY,
   BOOTSTRAP_TOKEN_EXTRA_GROUPS_KEY,
@@ -191,8 +192,24 @@ function tokenLines(rows: string[][]): string {
   return rows.map((r) => r.map((c, j) => (j < widths.length ? c.padEnd(widths[j]!) : c)).join('') + '\n').join('');
 }
 
-/** RunListTokens: TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS; a Secret that is no good token is said on `err`. */
-export async function listTokens(client: Pick<ApiClient, 'list'>, now = Date.now()): Promise<{ out: string; err: string }> {
+/**
+ * A token as `kubeadm token list -o json|yaml` prints it: an output.kubeadm.k8s.io/v1alpha3
+ * BootstrapToken (its JSON fields in struct order, empty ones left out; YAML from that JSON, keys
+ * sorted), one document per token (json indented by 4 as cli-runtime's JSONPrinter, yaml with
+ * `---` before every one but the first).
+ */
+function tokenDocument(t: ListedToken, format: 'json' | 'yaml', first: boolean): string {
+  const obj: Record<string, unknown> = { kind: 'BootstrapToken', apiVersion: 'output.kubeadm.k8s.io/v1alpha3', token: t.token };
+  if (t.description) obj.description = t.description;
+  if (t.expires !== undefined) obj.expires = rfc3339Seconds(t.expires);
+  if (t.usages.length) obj.usages = t.usages;
+  if (t.groups.length) obj.groups = t.groups;
+  if (format === 'json') return `${JSON.stringify(obj, null, 4)}\n`;
+  return (first ? '' : '---\n') + yaml.dump(obj, { sortKeys: true, noArrayIndent: true, lineWidth: -1, quotingType: '"' });
+}
+
+/** RunListTokens: TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS (or -o json|yaml documents); a Secret that is no good token is said on `err`. */
+export async function listTokens(client: Pick<ApiClient, 'list'>, now = Date.now(), format: 'text' | 'json' | 'yaml' = 'text'): Promise<{ out: string; err: string }> {
   const secrets = await client.list<SecretLike>(Secrets, 'kube-system', { fieldSelector: `type=${BOOTSTRAP_TOKEN_SECRET_TYPE}` }).catch((e: Error) => Promise.reject(new Error(`failed to list bootstrap tokens: ${e.message}`, { cause: e })));
   let out = '';
   let err = '';
@@ -202,6 +219,11 @@ export async function listTokens(client: Pick<ApiClient, 'list'>, now = Date.now
     if ('error' in t) {
       // (kubeadm prints it with no newline; one here keeps the next from running into it)
       err += `${t.error}\n`;
+      continue;
+    }
+    if (format !== 'text') {
+      out += tokenDocument(t, format, header);
+      header = false;
       continue;
     }
     const row = [
