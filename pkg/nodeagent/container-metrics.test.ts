@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CgroupStats } from '../runtime/cgroup-stats.js';
 import { ContainerState, type ContainerStatus } from '../runtime/types.js';
-import { cadvisorMetrics, parseNetDev, resourceMetrics, type MetricsSample } from './container-metrics.js';
+import { cadvisorMetrics, machineInfo, parseNetDev, resourceMetrics, type MetricsSample } from './container-metrics.js';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 const stats = (o: Partial<CgroupStats & { cgroupPath: string }> = {}): CgroupStats & { cgroupPath: string } => ({
   cpuNs: 2.5e9, cpuUserNs: 2e9, cpuSystemNs: 5e8, cfsPeriods: 10, cfsThrottledPeriods: 7, cfsThrottledNs: 3e8,
@@ -68,6 +70,17 @@ describe('container metrics', () => {
     expect(text.match(/^container_memory_working_set_bytes\{/gm)).toHaveLength(5);
     // without them (the resource metrics' sample) only the containers
     expect(cadvisorMetrics(sample).match(/^container_memory_working_set_bytes\{/gm)).toHaveLength(2);
+  });
+
+  it("writes cAdvisor's machine series, labelled with the machine's identities, read as cAdvisor reads them", async () => {
+    const ids = { boot_id: 'b', machine_id: 'm', system_uuid: '' };
+    const text = cadvisorMetrics({ ...sample, machine: { cores: 8, memoryBytes: 16e9, ids } });
+    expect(text).toContain('# HELP machine_cpu_cores Number of logical CPU cores.\n# TYPE machine_cpu_cores gauge\nmachine_cpu_cores{boot_id="b",machine_id="m",system_uuid=""} 8 1764583200000\n');
+    expect(text).toContain('# HELP machine_memory_bytes Amount of memory installed on the machine.\n# TYPE machine_memory_bytes gauge\nmachine_memory_bytes{boot_id="b",machine_id="m",system_uuid=""} 16000000000 1764583200000\n');
+    const real = await machineInfo();
+    expect(real.cores).toBe(cpus().length);
+    expect(real.memoryBytes).toBeGreaterThan(0);
+    expect(real.ids.boot_id).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
   });
 
   it('writes the resource metrics: containers, pods summed, the node, and the scrape error', () => {

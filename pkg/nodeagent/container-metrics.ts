@@ -4,6 +4,7 @@
 // Read from each running container's cgroup and its pod's network namespace at scrape time, with
 // the sample's time on every series, as the kubelet sends them.
 import { readFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { cgroupStats, type CgroupStats } from '../runtime/cgroup-stats.js';
 import { ContainerState, SandboxState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './container-labels.js';
@@ -42,6 +43,37 @@ export interface MetricsSample {
    * pods cgroup, its QoS tiers and each pod's cgroup (with the pod's namespace and name).
    */
   cgroups?: { id: string; namespace: string; pod: string; stats: CgroupStats }[];
+  /** The machine as cAdvisor's machine collector reports it (machine_cpu_cores, machine_memory_bytes). */
+  machine?: MachineInfo;
+}
+
+/** What cAdvisor's machine collector reports, labelled with the machine's identities (baseLabelsNames). */
+export interface MachineInfo {
+  /** Logical CPUs (NumCores). */
+  cores: number;
+  /** MemTotal of /proc/meminfo, in bytes. */
+  memoryBytes: number;
+  ids: { boot_id: string; machine_id: string; system_uuid: string };
+}
+
+let machine: Promise<MachineInfo> | undefined;
+/**
+ * The machine's cores, memory and identities, read once as cAdvisor reads them: /etc/machine-id
+ * (or dbus's), /sys/class/dmi/id/product_uuid, /proc/sys/kernel/random/boot_id; an unreadable one
+ * is empty.
+ */
+export function machineInfo(): Promise<MachineInfo> {
+  const text = (path: string) => readFile(path, 'utf8').then((t) => t.trim(), () => '');
+  machine ??= (async () => {
+    const meminfo = await text('/proc/meminfo');
+    const kb = Number(/^MemTotal:\s+(\d+)\s*kB/m.exec(meminfo)?.[1] ?? 0);
+    return {
+      cores: cpus().length,
+      memoryBytes: kb ? kb * 1024 : totalmem(),
+      ids: { boot_id: await text('/proc/sys/kernel/random/boot_id'), machine_id: (await text('/etc/machine-id')) || (await text('/var/lib/dbus/machine-id')), system_uuid: await text('/sys/class/dmi/id/product_uuid') },
+    };
+  })();
+  return machine;
 }
 
 /** /proc/net/dev: two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop ...`. */
@@ -59,7 +91,7 @@ export function parseNetDev(text: string): InterfaceCounters[] {
 
 /** Reads every running container's cgroup, each pod's interfaces, and the node's CPU and memory. */
 export async function sampleMetrics(rt: MetricsRuntime, podsCgroup?: { root: string; tiers: string[] }): Promise<MetricsSample> {
-  const [containers, sandboxes, cpuNs, memory] = await Promise.all([rt.listContainers(), rt.listPodSandbox(), nodeCpuNs(), nodeMemoryBytes()]);
+  const [containers, sandboxes, cpuNs, memory, machine] = await Promise.all([rt.listContainers(), rt.listPodSandbox(), nodeCpuNs(), nodeMemoryBytes(), machineInfo()]);
   const running = containers.filter((c) => c.state === ContainerState.Running);
   const failed: string[] = [];
   const read = await Promise.all(
@@ -94,7 +126,7 @@ export async function sampleMetrics(rt: MetricsRuntime, podsCgroup?: { root: str
     const readStats = await Promise.all(wanted.map(async (w) => ({ ...w, stats: await cgroupStats(w.id).catch(() => undefined) })));
     cgroups = readStats.filter((x): x is typeof x & { stats: CgroupStats } => x.stats !== undefined);
   }
-  return { at: Date.now(), node: { cpuNs, memoryWorkingSetBytes: memory }, containers: sampled, pods, errors, ...(cgroups ? { cgroups } : {}) };
+  return { at: Date.now(), node: { cpuNs, memoryWorkingSetBytes: memory }, containers: sampled, pods, errors, ...(cgroups ? { cgroups } : {}), machine };
 }
 
 /** A label value in the text exposition format. */
@@ -170,6 +202,11 @@ export function cadvisorMetrics(s: MetricsSample): string {
   e.family('container_network_transmit_packets_total', 'counter', 'Cumulative count of packets transmitted', net((i) => i.txPackets));
   e.family('container_network_transmit_errors_total', 'counter', 'Cumulative count of errors encountered while transmitting', net((i) => i.txErrors));
   e.family('container_network_transmit_packets_dropped_total', 'counter', 'Cumulative count of packets dropped while transmitting', net((i) => i.txDropped));
+  // (cAdvisor's machine collector, which the kubelet registers on the same path)
+  if (s.machine) {
+    e.family('machine_cpu_cores', 'gauge', 'Number of logical CPU cores.', [[s.machine.ids, s.machine.cores]]);
+    e.family('machine_memory_bytes', 'gauge', 'Amount of memory installed on the machine.', [[s.machine.ids, s.machine.memoryBytes]]);
+  }
   return e.text();
 }
 

@@ -3,7 +3,7 @@
 // kube-prometheus' job and metrics_path labels, and the series kubernetes-mixin reads are there.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,7 @@ describe.skipIf(!hasPrometheus)('Prometheus with manifests/prometheus.yml', () =
       expect(await query('apiserver_request_total{job="apiserver",verb="POST",resource="pods",scope="resource",code="201"}')).not.toHaveLength(0);
       expect(await query('apiserver_request_sli_duration_seconds_bucket{job="apiserver",verb=~"LIST|GET",le="1"}')).not.toHaveLength(0);
       expect(await query('node_memory_working_set_bytes{job="kubelet",metrics_path="/metrics/resource"}')).toHaveLength(1);
+      expect(Number((await query('machine_cpu_cores{job="kubelet",metrics_path="/metrics/cadvisor"}'))[0]?.value[1])).toBe(cpus().length);
     } finally {
       prom.kill('SIGTERM');
       await new Promise((r) => prom.once('exit', r));
