@@ -1,6 +1,7 @@
 // Pure scheduling predicates over API objects, as in k8s.io/component-helpers: whether a
 // toleration tolerates a taint, and whether a node satisfies a pod's nodeSelector and required
 // node affinity. Shared by the scheduler, the node lifecycle controller and the node agent.
+import { matchesRequirement } from './selectors.js';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from './types.js';
 
 /** Kubernetes' Toleration.ToleratesTaint. */
@@ -27,26 +28,7 @@ export function findUntoleratedTaint(taints: Taint[], tolerations: Toleration[],
 export const isSchedulingTaint = (t: Taint) => t.effect === 'NoSchedule' || t.effect === 'NoExecute';
 
 function requirementMatches(r: NodeSelectorRequirement, values: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(values, r.key ?? '');
-  const v = has ? values[r.key!] : undefined;
-  const want = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return has && want.includes(v!);
-    case 'NotIn':
-      return !has || !want.includes(v!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      if (!has || want.length !== 1 || !/^-?\d+$/.test(v!) || !/^-?\d+$/.test(want[0])) return false;
-      return r.operator === 'Gt' ? Number(v) > Number(want[0]) : Number(v) < Number(want[0]);
-    }
-    default:
-      return false;
-  }
+  return matchesRequirement({ key: r.key ?? '', operator: r.operator ?? '', values: r.values ?? [] }, values);
 }
 
 /** One term: all of its expressions (on labels) and fields (metadata.name) hold; an empty term matches nothing. */

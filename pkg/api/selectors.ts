@@ -251,7 +251,12 @@ export function labelSelectorFromObject(sel: LabelSelector | null | undefined): 
   return { requirements };
 }
 
-function matchesRequirement(r: LabelRequirement, labels: Record<string, string>): boolean {
+/**
+ * labels.Requirement.Matches: whether `labels` (a node's fields, for a node selector's matchFields)
+ * meet one requirement; Gt and Lt compare as integers, against exactly one value. A label
+ * selector's or a node selector term's requirement, whose operator may be one no selector has.
+ */
+export function matchesRequirement(r: { key: string; operator: string; values: readonly string[] }, labels: Record<string, string>): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, r.key);
   const v = has ? labels[r.key] : undefined;
   switch (r.operator) {
@@ -265,11 +270,12 @@ function matchesRequirement(r: LabelRequirement, labels: Record<string, string>)
       return !has;
     case 'Gt':
     case 'Lt': {
-      if (!has || !/^-?\d+$/.test(v!)) return false;
-      const n = Number(v);
-      const want = Number(r.values[0]);
-      return r.operator === 'Gt' ? n > want : n < want;
+      const want = r.values[0];
+      if (!has || r.values.length !== 1 || !/^-?\d+$/.test(v!) || !/^-?\d+$/.test(want!)) return false;
+      return r.operator === 'Gt' ? Number(v) > Number(want) : Number(v) < Number(want);
     }
+    default:
+      return false;
   }
 }
 
