@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { defaultEtcdMaxProcs } from '../apiserver/etcd-process.js';
 import { joinCluster } from '../client/join.js';
+import { ensureBootstrapTokenSetup } from '../tsctl/bootstrap-token-setup.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupNode } from '../network/pod-network.js';
@@ -121,7 +122,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   }
   o.log(`- network: bridge ${o.bridge} (${hostIP}/24), ${o.nodes} node namespace(s)`);
   // 2. etcd: embedded, or a 3-member cluster on loopback.
-  const apiArgs = ['--data-dir', o.dataDir, '--bind-address', hostIP, '--advertise-address', hostIP, '--secure-port', String(o.apiserverPort), '--grpc-port', String(o.apiserverPort + 1), '--tls-san', '127.0.0.1'];
+  // (bootstrap tokens authenticate, as with tsctl up: machines can also join the kubeadm way)
+  const apiArgs = ['--data-dir', o.dataDir, '--bind-address', hostIP, '--advertise-address', hostIP, '--secure-port', String(o.apiserverPort), '--grpc-port', String(o.apiserverPort + 1), '--tls-san', '127.0.0.1', '--enable-bootstrap-token-auth'];
   if (o.etcdMembers === 3) {
     const peers = [0, 1, 2].map((i) => `etcd-${i}=http://127.0.0.1:${22380 + i * 10}`).join(',');
     for (let i = 0; i < 3; i++) {
@@ -144,7 +146,9 @@ export async function labUp(o: LabOptions): Promise<LabState> {
     return c;
   });
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
+  // (kubeadm init's bootstrap-token phase: `tsctl token create --print-join-command` joins a machine on the lab network)
+  await ensureBootstrapTokenSetup(admin, join(o.dataDir, 'kubeconfig'));
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();

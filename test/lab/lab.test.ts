@@ -1,7 +1,8 @@
 // A 3-node lab on this machine with a 3-member etcd cluster (nodes are network namespaces on a
 // lab bridge, each with its own agent, tsk0 and podCIDR): every node Ready, pods on every pair of
 // nodes reach each other by pod IP, the apiserver reaches them (pods/proxy), a hostPort answers at
-// its node's address, a wrong join token is refused, Prometheus scrapes every component (the
+// its node's address, a wrong join token is refused, a bootstrap token's printed join command
+// joins a machine, Prometheus scrapes every component (the
 // agents' container metrics too), the cluster survives the loss of an etcd member, the apiserver,
 // an agent and the scheduler leader, and `lab down` leaves no trace.
 import { execFileSync, spawn } from 'node:child_process';
@@ -184,6 +185,20 @@ describe('lab cluster', () => {
   it('a wrong join token is refused', async () => {
     const token = readFileSync(join(dataDir, 'join-token'), 'utf8').trim();
     await expect(joinCluster({ server: state.server, token: token.replace(/::.*/, '::wrong'), nodeName: 'intruder' })).rejects.toThrow(/401/);
+  });
+
+  it('a bootstrap token joins a machine the kubeadm way: the printed command gets it a node certificate', async () => {
+    const printed = await tsctl('token', 'create', '--print-join-command', '--ttl', '10m');
+    expect(printed).toMatch(/^tsctl join 172\.31\.251\.1:16443 --token \S+ {5}--discovery-token-ca-cert-hash sha256:[0-9a-f]{64} \n$/);
+    const joined = await tsctl(...printed.trim().split(/\s+/).slice(1), '--data-dir', join(dataDir, 'joiner'), '--node-name', 'lab-joiner');
+    expect(joined).toContain('This node has joined the cluster:');
+    const joiner = new RestClient(loadKubeconfig(join(dataDir, 'joiner', 'node.kubeconfig')));
+    try {
+      const review = (await joiner.create({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false }, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })) as { status: { userInfo: { username: string } } };
+      expect(review.status.userInfo.username).toBe('system:node:lab-joiner');
+    } finally {
+      joiner.close();
+    }
   });
 });
 
