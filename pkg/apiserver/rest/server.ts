@@ -32,6 +32,7 @@ import { methodVerb, readBody, sendJson, sendStatus, splitTarget, wantsTable, wa
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { matchAPIServicePath, serveAPIServices, type APIServiceDeps } from './api-services.js';
 import { decodeRequestBody } from './protobuf-body.js';
+import { armDeadline, isLongRunning, requestDeadlineMs, timeoutError } from './request-deadline.js';
 import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, refuseWithoutUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
@@ -157,6 +158,22 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
     return { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4], watchPrefix, ...(rest.length > 5 ? { rest: rest.slice(5) } : {}) };
   }
   return { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2], watchPrefix, ...(rest.length > 3 ? { rest: rest.slice(3) } : {}) };
+}
+
+/**
+ * A request that is not long-running gets a deadline (60 s, or the client's shorter ?timeout=):
+ * past it, a 504 Timeout Status, however long its storage or webhooks still take.
+ */
+function armRequestDeadline(req: IncomingMessage, res: ServerResponse, path: string, q: URLSearchParams): void {
+  let p: ParsedPath | undefined;
+  try {
+    p = parseResourcePath(path);
+  } catch {
+    p = undefined; // (a path that does not decode: refused by the handlers, in time)
+  }
+  if (isLongRunning(q, p?.subresource, !!p?.watchPrefix)) return;
+  const ms = requestDeadlineMs(q);
+  armDeadline(res, ms, (r) => sendStatus(r, timeoutError(req.method ?? 'GET'), [], wantsYaml(req)));
 }
 
 /**
@@ -362,6 +379,8 @@ export class RestServer {
     // so a request refused afterwards still carries them, as kubectl shows above the error)
     let warnings: string[] = [];
     try {
+      // (kube-apiserver's WithRequestDeadline runs before authentication: a bad ?timeout= is 400 to anyone)
+      armRequestDeadline(req, res, path, url.searchParams);
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
