@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
+import { goTimeJson, goTimeParseError, RFC3339, RFC3339_MICRO } from './go-time.js';
 
 describe("goTimeParseError: time.Parse's verdict on the API's two layouts", () => {
   it('accepts what Go accepts', () => {
@@ -26,5 +26,26 @@ describe("goTimeParseError: time.Parse's verdict on the API's two layouts", () =
       ['zeit\u00e9', RFC3339, 'parsing time "zeit\\xc3\\xa9" as "2006-01-02T15:04:05Z07:00": cannot parse "zeit\\xc3\\xa9" as "2006"'],
     ];
     for (const [v, layout, why] of cases) expect([v, goTimeParseError(v, layout)]).toEqual([v, why]);
+  });
+});
+
+describe('goTimeJson: a stamp as metav1.Time and MicroTime write it back', () => {
+  it('writes a Time in UTC with whole seconds: the offset applied, a fraction cut', () => {
+    expect(goTimeJson('2026-12-03T19:00:00+01:00', false)).toBe('2026-12-03T18:00:00Z');
+    expect(goTimeJson('2026-12-03T18:00:00.999Z', false)).toBe('2026-12-03T18:00:00Z');
+    expect(goTimeJson('2026-12-31T23:30:05,5-05:30', false)).toBe('2027-01-01T05:00:05Z');
+    expect(goTimeJson('2026-12-03T18:00:00Z', false)).toBe('2026-12-03T18:00:00Z');
+    expect(goTimeJson('0001-01-01T00:00:00Z', false)).toBe('0001-01-01T00:00:00Z');
+  });
+
+  it('writes a MicroTime in UTC with six fractional digits', () => {
+    expect(goTimeJson('2026-12-03T19:00:00.123456+01:00', true)).toBe('2026-12-03T18:00:00.123456Z');
+    expect(goTimeJson('2026-12-03T18:00:00,000001Z', true)).toBe('2026-12-03T18:00:00.000001Z');
+    expect(goTimeJson('2026-12-03T18:00:00.000000Z', true)).toBe('2026-12-03T18:00:00.000000Z');
+  });
+
+  it('leaves what does not parse as it is', () => {
+    expect(goTimeJson('yesterday', false)).toBe('yesterday');
+    expect(goTimeJson('', true)).toBe('');
   });
 });

@@ -126,3 +126,26 @@ export function goTimeParseError(value: string, layout: string): string | undefi
   if (day < 1 || day > daysIn(month, year)) return `parsing time ${quote(value)}: day out of range`;
   return undefined;
 }
+
+const STAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * A time stamp as 1.32 writes it back once decoded: metav1.Time's MarshalJSON is
+ * `t.UTC().Format(time.RFC3339)`, whole seconds in UTC (a fraction is cut, an offset applied),
+ * MicroTime's `t.UTC().Format(RFC3339Micro)`, six fractional digits in UTC. A stamp already
+ * written so, or one that does not parse (strict decoding refuses those first), is returned as it is.
+ */
+export function goTimeJson(value: string, micro: boolean): string {
+  if (micro ? value.length === 27 && value[19] === '.' && value[26] === 'Z' : value.length === 20 && value[19] === 'Z') return value;
+  const m = STAMP.exec(value);
+  if (!m) return value;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), 0);
+  if (m[8]) d.setTime(d.getTime() - (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000);
+  const year = d.getUTCFullYear();
+  if (year < 0 || year > 9999) return value;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const seconds = `${pad(year, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return micro ? `${seconds}.${(m[7] ?? '').slice(0, 6).padEnd(6, '0')}Z` : `${seconds}Z`;
+}

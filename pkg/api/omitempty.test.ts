@@ -142,6 +142,19 @@ describe('omitEmptyFields', () => {
     expect(rb).toEqual({ metadata: { name: 'r' }, roleRef: { apiGroup: '', kind: '', name: '' } });
   });
 
+  it('writes a time stamp back as metav1.Time and MicroTime write it: in UTC, whole seconds or six fractional digits', () => {
+    const pod = { metadata: { name: 'p' }, status: { startTime: '2026-12-03T19:00:00+01:00', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-03T18:00:00.75Z' }] } };
+    omitEmptyFields('Pod', pod);
+    expect(pod.status).toEqual({ startTime: '2026-12-03T18:00:00Z', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-03T18:00:00Z' }] });
+    const ev = { metadata: { name: 'e' }, involvedObject: { kind: 'Pod' }, eventTime: '2026-12-03T19:00:00.123456+01:00', lastTimestamp: '2026-12-03T12:00:00-06:00' };
+    omitEmptyFields('Event', ev);
+    expect(ev.eventTime).toBe('2026-12-03T18:00:00.123456Z');
+    expect(ev.lastTimestamp).toBe('2026-12-03T18:00:00Z');
+    const lease = { spec: { renewTime: '2026-12-03T18:00:00,000001Z', acquireTime: '2026-12-03T18:00:00.000000Z' } };
+    omitEmptyFields('Lease', lease);
+    expect(lease.spec).toEqual({ renewTime: '2026-12-03T18:00:00.000001Z', acquireTime: '2026-12-03T18:00:00.000000Z' });
+  });
+
   it('tells an object read back that lacks a struct by value from one that has them all', () => {
     const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: {} };
     expect(lacksValueStructs('Pod', pod)).toBe(true);

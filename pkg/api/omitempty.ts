@@ -2,6 +2,8 @@
 // zero (Deployment, ReplicaSet and Job statuses), so ours do too; and what a request gives empty
 // or null is gone once the apiserver decoded it into the Go struct (omitEmptyFields).
 import goFieldsJson from './go-omitempty.json' with { type: 'json' };
+import goTypesJson from './go-types.json' with { type: 'json' };
+import { goTimeJson } from './go-time.js';
 import { fieldsOfMessage, type FieldSchema } from './schema.js';
 
 /** `obj` without the `keys` whose value is 0 (the rest shared). */
@@ -17,6 +19,9 @@ export function omitZero<T extends object>(obj: T, keys: readonly (keyof T)[]): 
  * what the field's kind makes likely (`s` a list or map, `p` a message, `z` anything else).
  */
 const GO_FIELDS = goFieldsJson as Record<string, Record<string, string> | undefined>;
+
+/** The Go type of fields whose type is not the plain one (scripts/gen-go-types.ts): here, which are metav1.Time or MicroTime. */
+const GO_TYPES = goTypesJson as Record<string, { type: string } | undefined>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -37,7 +42,9 @@ function zeroOf(f: FieldSchema): unknown {
  * or given null is there as Go's zero struct (a container's `resources: {}`, a Service's
  * `status.loadBalancer: {}`, a Deployment's `strategy: {}` before defaulting); a pointer's value stays
  * whatever it is (`securityContext: {}`, `replicas: 0`), as do a zero time's null (a template's
- * `creationTimestamp: null`) and free-form content (a RawExtension, a CEL object). Fields of ours
+ * `creationTimestamp: null`) and free-form content (a RawExtension, a CEL object). A time stamp is
+ * written as metav1.Time (UTC, whole seconds) or MicroTime (UTC, six fractional digits) writes it
+ * back, whatever zone or fraction it was sent with. Fields of ours
  * the Go struct does not have, and messages with no Go struct, are left as they are. The
  * top-level `metadata.managedFields: []` stays: it asks the field manager to reset ownership.
  *
@@ -61,6 +68,8 @@ interface FieldPlan {
   f: FieldSchema;
   /** The message type of the field's value, or of its list items or map values. */
   child: string | undefined;
+  /** A metav1.Time (`second`) or MicroTime (`micro`), written back in UTC at its precision. */
+  time?: 'second' | 'micro';
 }
 
 /** A type's fields by JSON name, and its structs by value with their types. */
@@ -86,7 +95,9 @@ function planOf(typeName: string): TypePlan | null {
   for (const [key, f] of fieldsOfMessage(typeName)) {
     const letter = letters[key] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z');
     const child = f.kind === 'message' ? f.type : f.kind === 'map' && f.value?.kind === 'message' ? f.value.type : undefined;
-    fields.set(key, { letter, f, child });
+    const goType = GO_TYPES[`${typeName}.${key}`]?.type;
+    const time = goType === 'v1.Time' ? 'second' : goType === 'v1.MicroTime' ? 'micro' : undefined;
+    fields.set(key, time ? { letter, f, child, time } : { letter, f, child });
   }
   const valueStructs: [string, string][] = [];
   const always: [string, FieldPlan][] = [];
@@ -110,7 +121,8 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
   for (const key of Object.keys(obj)) {
     const p = plan.fields.get(key);
     if (!p) continue; // (unknown fields are strict decoding's)
-    const v = obj[key];
+    let v = obj[key];
+    if (p.time && typeof v === 'string') v = obj[key] = goTimeJson(v, p.time === 'micro');
     switch (p.letter) {
       case 'p':
         if (v === null) {

@@ -260,6 +260,36 @@ endpoints:
     expect(slice.endpoints).toEqual([{ addresses: ['10.0.0.9'], conditions: {} }]);
   });
 
+  it('writes a time stamp back in UTC at its type\'s precision, whatever zone or fraction it was sent with', async () => {
+    const manifests = `apiVersion: v1
+kind: Event
+metadata:
+  name: zoned
+involvedObject:
+  kind: Pod
+  name: zoned
+reason: Test
+firstTimestamp: "2026-12-03T19:00:00+01:00"
+lastTimestamp: "2026-12-03T18:00:05.999Z"
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata:
+  name: zoned
+spec:
+  holderIdentity: h
+  renewTime: "2026-12-03T12:30:00.123456-05:30"
+`;
+    await k.kubectlIn(manifests, 'create', '-f', '-');
+    const ev = await getJson('event', 'zoned');
+    expect([ev.firstTimestamp, ev.lastTimestamp]).toEqual(['2026-12-03T18:00:00Z', '2026-12-03T18:00:05Z']);
+    expect((await getJson('lease', 'zoned')).spec.renewTime).toBe('2026-12-03T18:00:00.123456Z');
+    // (the same instant written another way is no change)
+    const rv = ev.metadata.resourceVersion;
+    await k.kubectl('patch', 'event', 'zoned', '--type=merge', '-p', JSON.stringify({ firstTimestamp: '2026-12-03T17:00:00-01:00' }));
+    expect((await getJson('event', 'zoned')).metadata.resourceVersion).toBe(rv);
+  });
+
   it('still refuses an unknown field by name', async () => {
     const r = await k.run(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata: null\nbogus: null\n');
     expect(r.code).not.toBe(0);
