@@ -78,6 +78,8 @@ const spec = {
   token: { type: 'string', default: '', help: 'join token' },
   'node-name': { type: 'string', default: '', help: 'node name for join' },
   'output-file': { type: 'string', default: '', help: 'where join writes the kubeconfig' },
+  'discovery-token': { type: 'string', default: '', help: 'join: the token of discovery (default --token)' },
+  'tls-bootstrap-token': { type: 'string', default: '', help: 'join: the token of the TLS bootstrap (default --token)' },
   'discovery-token-ca-cert-hash': { type: 'list', default: [], help: 'join: the pin (sha256:<hex> of its public key) of the cluster CA to trust' },
   'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', default: false, help: 'join: trust the cluster-info CA without a pin' },
   'discovery-timeout': { type: 'string', default: '5m0s', help: 'join: how long to wait for the signed cluster-info' },
@@ -187,7 +189,8 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
     try {
       await joinWithBootstrapToken({
         endpoint: rest[0] ?? flags.server.replace(/^https:\/\//, '').replace(/\/$/, ''),
-        token: flags.token,
+        token: flags['discovery-token'] || flags.token,
+        tlsBootstrapToken: flags['tls-bootstrap-token'] || flags.token,
         caCertHashes: flags['discovery-token-ca-cert-hash'],
         unsafeSkipCAVerification: flags['discovery-token-unsafe-skip-ca-verification'],
         nodeName,

@@ -22,7 +22,10 @@ import { TokenValidationError } from './token.js';
 export interface JoinOptions {
   /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
   endpoint: string;
+  /** The token of discovery (--discovery-token, else --token). */
   token: string;
+  /** The token of the TLS bootstrap (--tls-bootstrap-token, else --token). */
+  tlsBootstrapToken: string;
   caCertHashes: string[];
   unsafeSkipCAVerification: boolean;
   nodeName: string;
@@ -48,8 +51,8 @@ function hostPortProblem(endpoint: string): string | undefined {
   return `address ${endpoint}: missing port in address`;
 }
 
-/** ValidateDiscoveryBootstrapToken and ValidateToken: kubeadm's field errors, aggregated. */
-export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'caCertHashes' | 'unsafeSkipCAVerification'>): void {
+/** ValidateDiscovery (ValidateDiscoveryBootstrapToken, then the TLS bootstrap token): kubeadm's field errors, aggregated. */
+export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCAVerification'>): void {
   const errs: string[] = [];
   const path = 'discovery.bootstrapToken';
   if (!o.endpoint) errs.push(`${path}: Required value: APIServerEndpoint is not set`);
@@ -63,6 +66,7 @@ export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'caCert
     if (!isIP(host) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(host)) errs.push(`${path}.apiServerEndpoint: Invalid value: ${JSON.stringify(o.endpoint)}: ${JSON.stringify(host)} is not a valid IP address or DNS name`);
     if (!(Number.isInteger(port) && port > 0 && port < 65536)) errs.push(`${path}.apiServerEndpoint: Invalid value: ${JSON.stringify(o.endpoint)}: port must be a valid number between 1 and 65535, inclusive`);
   }
+  if (!parseBootstrapToken(o.tlsBootstrapToken)) errs.push(`discovery.tlsBootstrapToken: Invalid value: ${JSON.stringify(o.tlsBootstrapToken)}: the bootstrap token is invalid`);
   if (errs.length) throw new TokenValidationError(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
 }
 
@@ -83,7 +87,7 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   }
   const bootstrapPath = join(o.dataDir, 'bootstrap-kubelet.conf');
   mkdirSync(dirname(bootstrapPath), { recursive: true });
-  writeFileSync(bootstrapPath, bootstrapKubeconfig(found, o.token), { mode: 0o600 });
+  writeFileSync(bootstrapPath, bootstrapKubeconfig(found, o.tlsBootstrapToken), { mode: 0o600 });
   o.out(`[kubelet-start] Writing the bootstrap kubeconfig to file "${bootstrapPath}"\n`);
   // A Ready Node of this name is another machine's: joining over it would take its place.
   const client = new RestClient(loadKubeconfig(bootstrapPath), { maxSockets: 1 });
