@@ -3,6 +3,7 @@
 // queued again when it is done), and a key whose sync failed comes back after a per-key
 // exponential backoff (5 ms doubling to 1000 s) until it succeeds and is forgotten.
 import { logger } from '../util/log.js';
+import { QueueMetrics } from './work-queue-metrics.js';
 
 const log = logger('work-queue');
 
@@ -34,20 +35,27 @@ export class WorkQueue {
   private state = State.Running;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
+  /** client-go's workqueue_* metrics of this queue. */
+  private readonly metrics: QueueMetrics;
 
   constructor(
     private readonly name: string,
     private readonly sync: (key: string) => Promise<void>,
     private readonly opts: WorkQueueOptions = {},
-  ) {}
+  ) {
+    this.metrics = new QueueMetrics(name);
+  }
 
   add(key: string): void {
     if (this.state !== State.Running) return;
+    // (counted once until it is taken, as client-go counts a key entering its dirty set)
     if (this.processing.has(key)) {
+      if (!this.dirty.has(key)) this.metrics.add(key);
       this.dirty.add(key);
       return;
     }
     if (this.queued.has(key)) return;
+    this.metrics.add(key);
     this.queued.add(key);
     this.pump();
   }
@@ -86,6 +94,7 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.metrics.retry();
     const delay = Math.min((this.opts.baseDelayMs ?? 5) * 2 ** n, this.opts.maxDelayMs ?? 1_000_000);
     this.addAfter(key, delay);
   }
@@ -110,6 +119,7 @@ export class WorkQueue {
     this.timers.clear();
     this.queued.clear();
     this.dirty.clear();
+    this.metrics.stopped();
   }
 
   private pump(): void {
@@ -117,6 +127,7 @@ export class WorkQueue {
     while (this.state === State.Running && this.active < workers && this.queued.size) {
       const key = this.queued.values().next().value as string;
       this.queued.delete(key);
+      this.metrics.get(key);
       this.processing.add(key);
       this.active++;
       void this.run(key);
@@ -135,9 +146,11 @@ export class WorkQueue {
       log[quiet ? 'debug' : 'warn']('sync failed; retrying with backoff', { queue: this.name, key, err: e, failures: (this.failures.get(key) ?? 0) + 1 });
       this.addRateLimited(key);
     } finally {
+      this.metrics.done(key);
       this.processing.delete(key);
       this.active--;
-      if (this.dirty.delete(key)) this.add(key);
+      // (queued again, already counted when it was added during its processing)
+      if (this.dirty.delete(key) && this.state === State.Running && !this.queued.has(key)) this.queued.add(key);
       this.pump();
     }
   }
