@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { KubeObject, Pod, TokenRequest } from '../api/types.js';
 import { invalid } from '../api/field-error.js';
+import { omitEmptyFields } from '../api/omitempty.js';
 import { defaultTokenRequest, validateTokenRequest } from '../api/validation-serviceaccount.js';
 import { boundClaims, EXPIRATION_EXTENSION_SECONDS, WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS, type ObjectRef } from '../serviceaccount/claims.js';
 import { signJwt } from '../serviceaccount/jwt.js';
@@ -48,6 +49,8 @@ export class TokenRequests {
     checkKindOf(TOKEN_REQUEST, body);
     const req = structuredClone(body) as TokenRequest & KubeObject;
     decodeAs(TOKEN_REQUEST, req, ctx);
+    // (decoded into authentication/v1's TokenRequest: what its omitempty drops is gone)
+    omitEmptyFields('TokenRequest', req);
     defaultTokenRequest(req);
     // (admission of the TokenRequest, serviceaccounts/token CREATE, as the create handler runs it
     // around TokenREST: mutating on the decoded request, validating once ValidateTokenRequest passed)
@@ -122,7 +125,11 @@ export class TokenRequests {
     });
     const token = signJwt(claims, this.d.config.signingKey);
     // (the status reports the lifetime asked for: its holder refreshes at 80% of it)
-    return { ...req, apiVersion: API_VERSION, kind: 'TokenRequest', status: { token, expirationTimestamp: rfc3339(now + spec.expirationSeconds! * 1000) } };
+    const out: KubeObject = { ...req, apiVersion: API_VERSION, kind: 'TokenRequest', status: { token, expirationTimestamp: rfc3339(now + spec.expirationSeconds! * 1000) } };
+    // The answer as encoding/json writes the Go struct: what has no omitempty is there, a
+    // boundObjectRef not asked for as null.
+    omitEmptyFields('TokenRequest', out, true);
+    return out;
   }
 
   /** NodeRestriction: a node's token must be bound to a pod (by uid) scheduled on that node. */

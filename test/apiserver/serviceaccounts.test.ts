@@ -95,6 +95,29 @@ describe('TokenRequest', () => {
     expect(unverifiedClaims(custom.status!.token!)).toMatchObject({ aud: ['vault'] });
   });
 
+  it('answers with the TokenRequest as 1.32 writes it: boundObjectRef null when not asked for, the nulls kubectl sends gone, times in UTC seconds', async () => {
+    await sa('shaped');
+    // (kubectl create token's request: its Go struct's nil fields written null)
+    const tr = await admin.createSubresource<KubeObject>(ServiceAccounts, 'default', 'shaped', 'token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { creationTimestamp: null, labels: {} },
+      spec: { audiences: null, boundObjectRef: null, expirationSeconds: null },
+      status: { expirationTimestamp: null, token: '' },
+    });
+    const stamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const shaped = (spec: Record<string, unknown>) => ({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name: 'shaped', namespace: 'default', creationTimestamp: stamp },
+      spec: { audiences: [ISSUER], expirationSeconds: 3600, boundObjectRef: null, ...spec },
+      status: { token: expect.stringMatching(/^ey/), expirationTimestamp: stamp },
+    });
+    expect(tr).toEqual(shaped({}));
+    // (a request with no boundObjectRef at all: TokenRequestSpec.BoundObjectRef has no omitempty)
+    expect(await tokenFor('shaped', { audiences: ['vault'] })).toEqual(shaped({ audiences: ['vault'] }));
+  });
+
   it('refuses lifetimes under 10 minutes, unknown accounts, and bindings that do not hold', async () => {
     const short = await failure(tokenFor('builder', { expirationSeconds: 599 }));
     expect([short.code, short.message]).toEqual([422, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes']);
