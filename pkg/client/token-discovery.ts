@@ -159,3 +159,56 @@ export function bootstrapKubeconfig(found: DiscoveredCluster, token: string): st
     { lineWidth: -1, quotingType: '"', sortKeys: true, noArrayIndent: true },
   );
 }
+
+/**
+ * File discovery (discovery/file/file.go ValidateConfigInfo), for `--discovery-file`: the
+ * kubeconfig's cluster (an unnamed one, else the current context's) is trusted as it is; its
+ * cluster-info is read over TLS checked with its CA to refresh it (a 403 or a ConfigMap that does
+ * not parse leaves the file's cluster; other errors are tried again until the timeout).
+ */
+export async function retrieveFileConfigInfo(content: string, o: Pick<TokenDiscovery, 'timeoutMs' | 'intervalMs' | 'log'> = {}): Promise<DiscoveredCluster> {
+  let raw: { clusters?: { name?: string; cluster?: Record<string, unknown> }[] | null; contexts?: { name?: string; context?: { cluster?: string } }[] | null; 'current-context'?: string } | null;
+  try {
+    raw = yaml.load(content, { schema: goYamlSchema }) as typeof raw;
+  } catch (e) {
+    throw new Error(`couldn't parse the discovery file: ${(e as Error).message}`, { cause: e });
+  }
+  const clusters = raw?.clusters ?? [];
+  if (!clusters.length) throw new Error('the provided cluster-info kubeconfig file must have at least one Cluster defined');
+  const current = raw?.contexts?.find((c) => c.name === raw?.['current-context'])?.context?.cluster;
+  const cluster = (clusters.find((c) => !c.name) ?? clusters.find((c) => c.name === current))?.cluster;
+  if (!cluster) throw new Error('the provided cluster-info kubeconfig file must have an unnamed Cluster or a CurrentContext that specifies a non-nil Cluster');
+  const caCert = typeof cluster['certificate-authority-data'] === 'string' ? Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8') : '';
+  const fromFile: DiscoveredCluster = { server: String(cluster.server ?? ''), caCert, cluster };
+  o.log?.(`[discovery] Created cluster-info discovery client, requesting info from ${JSON.stringify(fromFile.server)}`);
+  const client = new RestClient({ server: fromFile.server, caCert, namespace: 'default', source: 'file discovery' }, { maxSockets: 1 });
+  const deadline = Date.now() + (o.timeoutMs ?? DISCOVERY_TIMEOUT_MS);
+  try {
+    for (;;) {
+      let cm: ConfigMapData;
+      try {
+        cm = await client.get<ConfigMapData>(core('configmaps'), 'kube-public', CLUSTER_INFO);
+      } catch (e) {
+        if ((e as { code?: number }).code === 403) {
+          o.log?.(`[discovery] Could not access the ${CLUSTER_INFO} ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding...`);
+          return fromFile;
+        }
+        if (Date.now() + (o.intervalMs ?? DISCOVERY_RETRY_MS) > deadline) throw new Error(`abort connecting to API servers after timeout of ${((o.timeoutMs ?? DISCOVERY_TIMEOUT_MS) / 1000).toString()}s: ${(e as Error).message}`, { cause: e });
+        o.log?.(`[discovery] Failed to validate the API Server's identity, will try again: [${(e as Error).message}]`);
+        await new Promise((r) => setTimeout(r, o.intervalMs ?? DISCOVERY_RETRY_MS));
+        continue;
+      }
+      const refreshed = cm.data?.[KUBECONFIG_KEY];
+      const found = refreshed ? loadClusters(refreshed)[0]?.cluster : undefined;
+      if (!found) {
+        o.log?.(`[discovery] The ${CLUSTER_INFO} ConfigMap isn't set up properly (no ${KUBECONFIG_KEY} key in ConfigMap), but the TLS cert is valid so proceeding...`);
+        return fromFile;
+      }
+      o.log?.('[discovery] Synced cluster-info information from the API Server so we have got the latest information');
+      const ca = typeof found['certificate-authority-data'] === 'string' ? Buffer.from(found['certificate-authority-data'], 'base64').toString('utf8') : caCert;
+      return { server: String(found.server ?? fromFile.server), caCert: ca, cluster: found };
+    }
+  } finally {
+    client.close();
+  }
+}

@@ -8,20 +8,22 @@
 // kubeadm's bindings) and its kubeconfig written, for the node agent's --kubeconfig (with
 // --rotate-certificates) or, with --bootstrap-kubeconfig bootstrap-kubelet.conf, to bootstrap
 // again when it expires. A K10 join token takes tskube's own path (pkg/client/join.ts).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseBootstrapToken } from '../api/bootstrap-token.js';
 import { joinCluster } from '../client/join.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient, StatusError } from '../client/rest-client.js';
-import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
+import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveFileConfigInfo, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
 import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
 import { TokenValidationError } from './token.js';
 
 export interface JoinOptions {
   /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
   endpoint: string;
+  /** A kubeconfig whose cluster is trusted as it is (--discovery-file), instead of token discovery. */
+  discoveryFile?: string;
   /** The token of discovery (--discovery-token, else --token). */
   token: string;
   /** The token of the TLS bootstrap (--tls-bootstrap-token, else --token). */
@@ -52,8 +54,17 @@ function hostPortProblem(endpoint: string): string | undefined {
 }
 
 /** ValidateDiscovery (ValidateDiscoveryBootstrapToken, then the TLS bootstrap token): kubeadm's field errors, aggregated. */
-export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCAVerification'>): void {
+export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCAVerification' | 'discoveryFile'>): void {
   const errs: string[] = [];
+  if (o.discoveryFile !== undefined) {
+    // (ValidateDiscoveryFile: a file on disk; the TLS bootstrap token when one is given)
+    if (!existsSync(o.discoveryFile)) errs.push(`discovery.file.kubeConfigPath: Invalid value: ${JSON.stringify(o.discoveryFile)}: not a valid HTTPS URL or a file on disk`);
+    // (kubeadm would go on with the file's own credentials; tskube's file discovery needs a token)
+    if (!o.tlsBootstrapToken) errs.push('discovery.tlsBootstrapToken: Required value: --discovery-file needs --tls-bootstrap-token (or --token) to TLS bootstrap with');
+    else if (!parseBootstrapToken(o.tlsBootstrapToken)) errs.push(`discovery.tlsBootstrapToken: Invalid value: ${JSON.stringify(o.tlsBootstrapToken)}: the bootstrap token is invalid`);
+    if (errs.length) throw new TokenValidationError(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
+    return;
+  }
   const path = 'discovery.bootstrapToken';
   if (!o.endpoint) errs.push(`${path}: Required value: APIServerEndpoint is not set`);
   if (!o.caCertHashes.length && !o.unsafeSkipCAVerification) errs.push(`${path}.caCertHashes: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue`);
@@ -81,7 +92,9 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   }
   let found;
   try {
-    found = await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });
+    found = o.discoveryFile !== undefined
+      ? await retrieveFileConfigInfo(readFileSync(o.discoveryFile, 'utf8'), { timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS })
+      : await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });
   } catch (e) {
     throw new Error(`couldn't validate the identity of the API Server: ${(e as Error).message}`, { cause: e });
   }

@@ -6,7 +6,7 @@
 // wrong CA pin, a wrong token secret and an unknown token id with kubeadm's words, and with the
 // right ones the node gets a client certificate for system:node:<name> by TLS bootstrapping.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,16 @@ describe('kubeadm-style join', () => {
     const unpinned = await tsctl('join', endpoint!, '--token', `${id}.${secret}`, '--discovery-token-unsafe-skip-ca-verification', '--data-dir', join(dir, 'unpinned'), '--node-name', 'worker-0');
     expect(unpinned).toMatchObject({ code: 0, err: '' });
     expect(loadKubeconfig(join(dir, 'unpinned', 'node.kubeconfig')).caCert).toBe(readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'));
+
+    // File discovery: cluster-info's kubeconfig, copied to the machine, is trusted as it is.
+    const infoFile = join(dir, 'cluster-info.kubeconfig');
+    writeFileSync(infoFile, (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data.kubeconfig);
+    const byFile = await tsctl('join', '--discovery-file', infoFile, '--tls-bootstrap-token', `${id}.${secret}`, '--data-dir', join(dir, 'by-file'), '--node-name', 'worker-2');
+    expect(byFile).toMatchObject({ code: 0, err: '' });
+    expect(loadKubeconfig(join(dir, 'by-file', 'bootstrap-kubelet.conf')).server).toBe(cp.config.server);
+    expect((await tsctl('join', '--discovery-file', join(dir, 'none'), '--data-dir', join(dir, 'by-file-2'))).err).toBe(
+      `error: [discovery.file.kubeConfigPath: Invalid value: ${JSON.stringify(join(dir, 'none'))}: not a valid HTTPS URL or a file on disk, discovery.tlsBootstrapToken: Required value: --discovery-file needs --tls-bootstrap-token (or --token) to TLS bootstrap with]\n`,
+    );
 
     // A Ready Node of that name is refused before any request for a certificate.
     await node.create(core('nodes', false), undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-1' } });
