@@ -7,12 +7,36 @@ import { fieldsOfMessage } from './schema.js';
 describe('openapi v3', () => {
   it('indexes every group-version by hash', () => {
     const idx = openapiV3Index();
-    // Every group-version of a served kind and of the review kinds, and no other.
+    // Every group-version of a served kind and of the review kinds, and, as kube-apiserver's
+    // InstallV3 publishes every go-restful web service, the discovery roots of the legacy API, of
+    // the groups and of each group, version and the OIDC discovery documents; no other.
     const reviews = ['apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1'];
-    expect(Object.keys(idx.paths).sort()).toEqual([...new Set([...API_KINDS.map((k) => groupVersionPath(k.group, k.version)), ...reviews])].sort());
+    const gvs = [...new Set([...API_KINDS.map((k) => groupVersionPath(k.group, k.version)), ...reviews])];
+    const groups = [...new Set(gvs.filter((gv) => gv.startsWith('apis/')).map((gv) => gv.split('/').slice(0, 2).join('/')))];
+    expect(Object.keys(idx.paths).sort()).toEqual([...gvs, ...groups, 'api', 'apis', 'version', '.well-known/openid-configuration', 'openid/v1/jwks'].sort());
     expect(Object.keys(idx.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/scheduling.k8s.io/v1', 'apis/policy/v1', 'apis/autoscaling/v2', 'apis/rbac.authorization.k8s.io/v1', 'apis/storage.k8s.io/v1']));
     expect(idx.paths['api/v1'].serverRelativeURL).toMatch(/^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
     expect(openapiV3Index()).toEqual(idx); // stable
+  });
+
+  it('serves the discovery roots, version and OIDC documents as their web services describe them', () => {
+    const get = (key: string, path: string) => (openapiV3Doc(key) as any).paths[path].get;
+    expect(get('api', '/api/')).toMatchObject({ operationId: 'getCoreAPIVersions', tags: ['core'] });
+    expect(get('apis', '/apis/')).toMatchObject({ operationId: 'getAPIVersions', tags: ['apis'] });
+    const apps = get('apis/apps', '/apis/apps/');
+    expect(apps).toMatchObject({ operationId: 'getAppsAPIGroup', tags: ['apps'], description: 'get information of a group' });
+    expect(Object.keys(apps.responses['200'].content)).toEqual(['application/json', 'application/vnd.kubernetes.protobuf', 'application/yaml']);
+    expect(apps.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup' });
+    // (the group's dots dropped and camel-cased, .k8s.io cut: GetOperationIDAndTags)
+    expect(get('apis/rbac.authorization.k8s.io', '/apis/rbac.authorization.k8s.io/')).toMatchObject({ operationId: 'getRbacAuthorizationAPIGroup', tags: ['rbacAuthorization'] });
+    expect(get('apis/flowcontrol.apiserver.k8s.io', '/apis/flowcontrol.apiserver.k8s.io/')).toMatchObject({ operationId: 'getFlowcontrolApiserverAPIGroup', tags: ['flowcontrolApiserver'] });
+    const schemas = (openapiV3Doc('apis/apps') as any).components.schemas;
+    expect(Object.keys(schemas)).toEqual(['io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup', 'io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery', 'io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR']);
+    expect(get('version', '/version/')).toMatchObject({ operationId: 'getCodeVersion', tags: ['version'] });
+    expect((openapiV3Doc('version') as any).components.schemas['io.k8s.apimachinery.pkg.version.Info'].required).toContain('gitVersion');
+    expect(get('.well-known/openid-configuration', '/.well-known/openid-configuration/').operationId).toBe('getServiceAccountIssuerOpenIDConfiguration');
+    expect(Object.keys(get('openid/v1/jwks', '/openid/v1/jwks/').responses['200'].content)).toEqual(['application/jwk-set+json']);
+    expect(openapiV3Doc('apis/nosuch')).toBeUndefined();
   });
 
   it('serves core/v1 with Kubernetes schema names, GVKs and patch metadata', () => {

@@ -510,15 +510,138 @@ function build(gv: string): { doc: Schema; hash: string } | undefined {
   return entry;
 }
 
-/** GET /openapi/v3: one entry per group-version, pointing at its document by content hash. */
+// ---- the other web services' documents ----
+// kube-apiserver's InstallV3 (apiserver/pkg/server/routes/openapi.go) publishes one document per
+// go-restful WebService, keyed by its root path: besides each group-version, the legacy and group
+// discovery roots (api, apis, apis/<group>), version and the service account issuer's OIDC
+// discovery (.well-known/openid-configuration, openid/v1/jwks). Their operation ids and tags are
+// GetOperationIDAndTags' (apiserver/pkg/endpoints/openapi): the path's group with .k8s.io cut and
+// its dots dropped, camel-cased.
+
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const str = { type: 'string', default: '' };
+const typeMeta = { apiVersion: { type: 'string' }, kind: { type: 'string' } };
+const discoveryGvk = (kind: string) => [{ group: '', kind, version: 'v1' }];
+const cidrs = { type: 'array', items: { ...ref(`${META}.ServerAddressByClientCIDR`), default: {} } };
+const DISCOVERY_SCHEMAS: Record<string, Schema> = {
+  [`${META}.APIVersions`]: {
+    type: 'object',
+    required: ['versions', 'serverAddressByClientCIDRs'],
+    properties: { ...typeMeta, serverAddressByClientCIDRs: cidrs, versions: { type: 'array', items: str } },
+    'x-kubernetes-group-version-kind': discoveryGvk('APIVersions'),
+  },
+  [`${META}.APIGroup`]: {
+    type: 'object',
+    required: ['name', 'versions'],
+    properties: {
+      ...typeMeta,
+      name: str,
+      preferredVersion: { ...ref(`${META}.GroupVersionForDiscovery`), default: {} },
+      serverAddressByClientCIDRs: cidrs,
+      versions: { type: 'array', items: { ...ref(`${META}.GroupVersionForDiscovery`), default: {} } },
+    },
+    'x-kubernetes-group-version-kind': discoveryGvk('APIGroup'),
+  },
+  [`${META}.APIGroupList`]: {
+    type: 'object',
+    required: ['groups'],
+    properties: { ...typeMeta, groups: { type: 'array', items: { ...ref(`${META}.APIGroup`), default: {} } } },
+    'x-kubernetes-group-version-kind': discoveryGvk('APIGroupList'),
+  },
+  [`${META}.GroupVersionForDiscovery`]: { type: 'object', required: ['groupVersion', 'version'], properties: { groupVersion: str, version: str } },
+  [`${META}.ServerAddressByClientCIDR`]: { type: 'object', required: ['clientCIDR', 'serverAddress'], properties: { clientCIDR: str, serverAddress: str } },
+  // (1.32's k8s.io/apimachinery/pkg/version.Info: no emulation fields yet)
+  'io.k8s.apimachinery.pkg.version.Info': {
+    type: 'object',
+    required: ['major', 'minor', 'gitVersion', 'gitCommit', 'gitTreeState', 'buildDate', 'goVersion', 'compiler', 'platform'],
+    properties: Object.fromEntries(['buildDate', 'compiler', 'gitCommit', 'gitTreeState', 'gitVersion', 'goVersion', 'major', 'minor', 'platform'].map((f) => [f, str])),
+  },
+};
+
+/** ToValidOperationID: the characters that are not letters or digits dropped, the letter after each capitalised. */
+export function operationIdPart(s: string, capitalizeFirst: boolean): string {
+  let out = '';
+  let upper = capitalizeFirst;
+  for (const c of s) {
+    if (!/[A-Za-z0-9]/.test(c)) {
+      upper = true;
+      continue;
+    }
+    out += upper ? c.toUpperCase() : c;
+    upper = false;
+  }
+  return out;
+}
+
+/** The group's part of an operation id (capitalised) or tag: rbac.authorization.k8s.io is RbacAuthorization, rbacAuthorization. */
+const groupPart = (group: string, capitalizeFirst: boolean) => operationIdPart(group.replace(/\.k8s\.io$/, ''), capitalizeFirst);
+
+/** A document whose one path answers GET with `schema` (or a plain string) in `media`. */
+function singleGetDoc(path: string, operationId: string, tag: string, description: string, media: string[], schemaName: string | undefined): Schema {
+  const schema = schemaName ? ref(schemaName) : { type: 'string' };
+  const schemas: Record<string, Schema> = {};
+  const want = schemaName ? [schemaName] : [];
+  // (the schema and those it refers to)
+  while (want.length) {
+    const name = want.pop()!;
+    if (schemas[name] || !DISCOVERY_SCHEMAS[name]) continue;
+    schemas[name] = DISCOVERY_SCHEMAS[name]!;
+    for (const m of JSON.stringify(DISCOVERY_SCHEMAS[name]).matchAll(/#\/components\/schemas\/([^"]+)/g)) want.push(m[1]!);
+  }
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths: {
+      [path]: {
+        get: {
+          tags: [tag],
+          description,
+          operationId,
+          responses: { '200': { description: 'OK', content: Object.fromEntries(media.map((m) => [m, { schema }])) }, '401': { description: 'Unauthorized' } },
+        },
+      },
+    },
+    components: {
+      schemas: sortedByName(schemas),
+      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+    },
+  };
+}
+
+const DISCOVERY_MEDIA = ['application/json', 'application/vnd.kubernetes.protobuf', 'application/yaml'];
+
+/** The documents of the web services that are not a group-version, by their index key. */
+function rootDocs(): Map<string, Schema> {
+  const out = new Map<string, Schema>();
+  out.set('api', singleGetDoc('/api/', 'getCoreAPIVersions', 'core', 'get available API versions', DISCOVERY_MEDIA, `${META}.APIVersions`));
+  out.set('apis', singleGetDoc('/apis/', 'getAPIVersions', 'apis', 'get available API versions', DISCOVERY_MEDIA, `${META}.APIGroupList`));
+  const groups = [...new Set([...API_KINDS.map((k) => k.group), ...REVIEW_KINDS.map((r) => r.group)])].filter((g) => g !== '');
+  for (const g of groups) out.set(`apis/${g}`, singleGetDoc(`/apis/${g}/`, `get${groupPart(g, true)}APIGroup`, groupPart(g, false), 'get information of a group', DISCOVERY_MEDIA, `${META}.APIGroup`));
+  out.set('version', singleGetDoc('/version/', 'getCodeVersion', 'version', 'get the version information for this server', ['application/json'], 'io.k8s.apimachinery.pkg.version.Info'));
+  out.set('.well-known/openid-configuration', singleGetDoc('/.well-known/openid-configuration/', 'getServiceAccountIssuerOpenIDConfiguration', 'WellKnown', "get service account issuer OpenID configuration, also known as the 'OIDC discovery doc'", ['application/json'], undefined));
+  out.set('openid/v1/jwks', singleGetDoc('/openid/v1/jwks/', 'getServiceAccountIssuerOpenIDKeyset', 'openid', 'get service account issuer OpenID JSON Web Key Set (contains public token verification keys)', ['application/jwk-set+json'], undefined));
+  return out;
+}
+
+let rootCache: Map<string, { doc: Schema; hash: string }> | undefined;
+function rootEntries(): Map<string, { doc: Schema; hash: string }> {
+  rootCache ??= new Map([...rootDocs()].map(([k, doc]) => [k, { doc, hash: createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase() }]));
+  return rootCache;
+}
+
+/**
+ * GET /openapi/v3: one entry per document (each group-version, and api, apis, apis/<group>,
+ * version and the OIDC discovery ones), pointing at it by content hash.
+ */
 export function openapiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of groupVersions()) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${build(gv)!.hash}` };
+  for (const [key, { hash }] of rootEntries()) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
   return { paths };
 }
 
-/** GET /openapi/v3/<gv> (`api/v1`, `apis/coordination.k8s.io/v1`); undefined for unknown ones. */
+/** GET /openapi/v3/<key> (`api/v1`, `apis/coordination.k8s.io/v1`, `apis/apps`, `version`); undefined for unknown ones. */
 export function openapiV3Doc(groupVersion: string): Record<string, unknown> | undefined {
   const gv = groupVersion.split('?')[0].replace(/^\/+|\/+$/g, '');
-  return build(gv)?.doc;
+  return build(gv)?.doc ?? rootEntries().get(gv)?.doc;
 }

@@ -71,6 +71,16 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(await kubectl(['explain', 'service.spec'])).toMatch(/type\t<string>\n  enum: ClusterIP, ExternalName, LoadBalancer, NodePort\n/);
   });
 
+  it('get --raw /openapi/v3 lists every web service\'s document as 1.32 does, and a path it does not list is a bare 404', async () => {
+    const index = JSON.parse(await kubectl(['get', '--raw', '/openapi/v3'])) as { paths: Record<string, { serverRelativeURL: string }> };
+    expect(Object.keys(index.paths)).toEqual(expect.arrayContaining(['api', 'api/v1', 'apis', 'apis/apps', 'apis/apps/v1', 'version', '.well-known/openid-configuration', 'openid/v1/jwks']));
+    const group = JSON.parse(await kubectl(['get', '--raw', index.paths['apis/apps']!.serverRelativeURL])) as { paths: Record<string, { get: { operationId: string } }> };
+    expect(group.paths['/apis/apps/']!.get.operationId).toBe('getAppsAPIGroup');
+    // (the aggregator's handleGroupVersion: w.WriteHeader(404), which kubectl words as its own)
+    const missing = await k.run(['get', '--raw', '/openapi/v3/apis/nosuch/v1']);
+    expect([missing.code, missing.err]).toEqual([1, 'Error from server (NotFound): the server could not find the requested resource\n']);
+  });
+
   it('/openapi/v2 serves the definitions as JSON too', async () => {
     const doc = JSON.parse(await kubectl(['get', '--raw', '/openapi/v2'])) as { swagger: string; definitions: Record<string, { properties?: Record<string, unknown> }> };
     expect(doc.swagger).toBe('2.0');

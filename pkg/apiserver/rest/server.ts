@@ -432,7 +432,13 @@ export class RestServer {
       if (path === '/openapi/v3') return sendJson(res, 200, this.openapi.index());
       if (path.startsWith('/openapi/v3/')) {
         const doc = this.openapi.doc(path.slice('/openapi/v3/'.length));
-        if (!doc) throw errors.notFound('', 'openapi', path);
+        if (!doc) {
+          // (the aggregator's specProxier.handleGroupVersion answers a path no spec serves with a
+          // bare w.WriteHeader(404): kubectl reads 'the server could not find the requested resource')
+          res.writeHead(404, { 'Content-Length': '0' });
+          res.end();
+          return;
+        }
         return sendJson(res, 200, doc);
       }
       if (path === '/openapi/v2') {
