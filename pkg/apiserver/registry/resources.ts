@@ -337,8 +337,15 @@ function keepingStatus(prepare: (obj: KubeObject, old: KubeObject) => void): Res
   };
 }
 
-function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularName' | 'kind' | 'typeName'>): ResourceInfo {
+/**
+ * A built-in resource: `p` over the common defaults (namespaced v1 in the core group, a status
+ * kept on update, metadata validated). The singular name is the kind in lower case and the Go type
+ * the kind unless `p` says otherwise; `defaults`, when given, prepares both a create and an update.
+ */
+function base({ defaults, ...p }: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'kind'> & { defaults?: (obj: KubeObject) => void }): ResourceInfo {
   const r: ResourceInfo = {
+    singularName: p.kind.toLowerCase(),
+    typeName: p.kind,
     listKind: `${p.kind}List`,
     group: '',
     version: 'v1',
@@ -355,6 +362,7 @@ function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularNa
     validateUpdate: (obj) => r.validate(obj),
     writable: { status: statusSubresource() },
     fields: (obj) => fieldsOf(r.name, obj),
+    ...(defaults ? { prepareForCreate: defaults, prepareForUpdate: defaults } : {}),
     ...p,
   };
   return r;
@@ -362,9 +370,7 @@ function base(p: Partial<ResourceInfo> & Pick<ResourceInfo, 'name' | 'singularNa
 
 export const pods = base({
   name: 'pods',
-  singularName: 'pod',
   kind: 'Pod',
-  typeName: 'Pod',
   shortNames: ['po'],
   categories: ['all'],
   subresources: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
@@ -404,9 +410,7 @@ export const pods = base({
 
 export const nodes = base({
   name: 'nodes',
-  singularName: 'node',
   kind: 'Node',
-  typeName: 'Node',
   namespaced: false,
   shortNames: ['no'],
   subresources: ['status', 'proxy'],
@@ -420,9 +424,7 @@ export const nodes = base({
 
 export const namespaces = base({
   name: 'namespaces',
-  singularName: 'namespace',
   kind: 'Namespace',
-  typeName: 'Namespace',
   namespaced: false,
   shortNames: ['ns'],
   subresources: ['status', 'finalize'],
@@ -478,9 +480,7 @@ export const namespaces = base({
 
 export const events = base({
   name: 'events',
-  singularName: 'event',
   kind: 'Event',
-  typeName: 'Event',
   shortNames: ['ev'],
   validate: (obj) => validateEvent(obj as never),
   prepareForCreate: (obj) => withGoEventFields(obj),
@@ -490,9 +490,7 @@ export const events = base({
 
 export const leases = base({
   name: 'leases',
-  singularName: 'lease',
   kind: 'Lease',
-  typeName: 'Lease',
   group: 'coordination.k8s.io',
   validate: (obj) => validateLease(obj as never),
   prepareForUpdate: () => {},
@@ -500,23 +498,17 @@ export const leases = base({
 
 export const configmaps = base({
   name: 'configmaps',
-  singularName: 'configmap',
   kind: 'ConfigMap',
-  typeName: 'ConfigMap',
   shortNames: ['cm'],
   validate: (obj) => validateConfigMap(obj as never),
   validateUpdate: (obj, old) => validateConfigMapUpdate(obj as never, old as never),
-  prepareForCreate: (obj) => defaultConfigMap(obj as never),
-  prepareForUpdate: (obj) => defaultConfigMap(obj as never),
+  defaults: (obj) => defaultConfigMap(obj as never),
 });
 
 export const secrets = base({
   name: 'secrets',
-  singularName: 'secret',
   kind: 'Secret',
-  typeName: 'Secret',
-  prepareForCreate: (obj) => defaultSecret(obj as never),
-  prepareForUpdate: (obj) => defaultSecret(obj as never),
+  defaults: (obj) => defaultSecret(obj as never),
   validate: (obj) => validateSecret(obj as never),
   validateUpdate: (obj, old) => validateSecretUpdate(obj as never, old as never),
 });
@@ -524,9 +516,7 @@ export const secrets = base({
 /** Identities for pods; `serviceaccounts/<name>/token` mints their bound tokens (no status). */
 export const serviceaccounts = base({
   name: 'serviceaccounts',
-  singularName: 'serviceaccount',
   kind: 'ServiceAccount',
-  typeName: 'ServiceAccount',
   shortNames: ['sa'],
   subresources: ['token'],
   writable: {},
@@ -541,9 +531,7 @@ export const serviceaccounts = base({
 function workloadResource(name: string, kind: string, shortNames: string[], defaults: (obj: KubeObject) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], extra: Partial<ResourceInfo> = {}): ResourceInfo {
   const info = base({
     name,
-    singularName: kind.toLowerCase(),
     kind,
-    typeName: kind,
     group: 'apps',
     subresources: ['status', 'scale'],
     shortNames,
@@ -567,9 +555,7 @@ function workloadResource(name: string, kind: string, shortNames: string[], defa
 /** core/v1 PodTemplate: a pod template kept for others to use; its generation follows the template. */
 export const podtemplates = base({
   name: 'podtemplates',
-  singularName: 'podtemplate',
   kind: 'PodTemplate',
-  typeName: 'PodTemplate',
   prepareForCreate: (obj) => defaultTemplate((obj as PodTemplate).template),
   prepareForUpdate: (obj) => defaultTemplate((obj as PodTemplate).template),
   validate: (obj) => validatePodTemplate(obj as never),
@@ -595,9 +581,7 @@ export const deployments = workloadResource('deployments', 'Deployment', ['deplo
 function batchResource(name: string, kind: string, shortNames: string[], prepare: (obj: KubeObject, creating: boolean) => void, validate: (obj: KubeObject) => FieldError[], validateUpdate: (obj: KubeObject, old: KubeObject) => FieldError[], validateStatusUpdate?: SubresourceStrategy['validateUpdate']): ResourceInfo {
   return base({
     name,
-    singularName: kind.toLowerCase(),
     kind,
-    typeName: kind,
     group: 'batch',
     shortNames,
     categories: ['all'],
@@ -686,9 +670,7 @@ export const statefulsets = workloadResource('statefulsets', 'StatefulSet', ['st
 /** Snapshots the DaemonSet and StatefulSet controllers keep; data is immutable, there is no status. */
 export const controllerrevisions = base({
   name: 'controllerrevisions',
-  singularName: 'controllerrevision',
   kind: 'ControllerRevision',
-  typeName: 'ControllerRevision',
   group: 'apps',
   writable: {},
   validate: (obj) => validateControllerRevision(obj as never),
@@ -697,9 +679,7 @@ export const controllerrevisions = base({
 
 export const services = base({
   name: 'services',
-  singularName: 'service',
   kind: 'Service',
-  typeName: 'Service',
   shortNames: ['svc'],
   categories: ['all'],
   subresources: ['status', 'proxy'],
@@ -717,12 +697,9 @@ export const services = base({
 
 export const endpoints = base({
   name: 'endpoints',
-  singularName: 'endpoints',
   kind: 'Endpoints',
-  typeName: 'Endpoints',
   shortNames: ['ep'],
-  prepareForCreate: (obj) => defaultEndpoints(obj as never),
-  prepareForUpdate: (obj) => defaultEndpoints(obj as never),
+  defaults: (obj) => defaultEndpoints(obj as never),
   validate: (obj) => validateEndpoints(obj as never),
   validateUpdate: (obj, old) => validateEndpointsUpdate(obj as never, old as never),
   writable: {},
@@ -732,12 +709,9 @@ export const endpointslices = base({
   // (anything outside metadata, or the labels: endpointSliceStrategy.PrepareForUpdate)
   generationChanged: (obj, old) => !semanticEqual({ ...obj, metadata: undefined }, { ...old, metadata: undefined }, 'EndpointSlice') || differs('ObjectMeta', 'labels', obj.metadata?.labels, old.metadata?.labels),
   name: 'endpointslices',
-  singularName: 'endpointslice',
   kind: 'EndpointSlice',
-  typeName: 'EndpointSlice',
   group: 'discovery.k8s.io',
-  prepareForCreate: (obj) => defaultEndpointSlice(obj as never),
-  prepareForUpdate: (obj) => defaultEndpointSlice(obj as never),
+  defaults: (obj) => defaultEndpointSlice(obj as never),
   validate: (obj) => validateEndpointSlice(obj as never),
   validateUpdate: (obj, old) => validateEndpointSliceUpdate(obj as never, old as never),
   writable: {},
@@ -747,9 +721,7 @@ export const endpointslices = base({
 export const ingresses = base({
   generationChanged: specChanged('Ingress'),
   name: 'ingresses',
-  singularName: 'ingress',
   kind: 'Ingress',
-  typeName: 'Ingress',
   group: 'networking.k8s.io',
   shortNames: ['ing'],
   subresources: ['status'],
@@ -764,13 +736,10 @@ export const ingresses = base({
 export const ingressclasses = base({
   generationChanged: specChanged('IngressClass'),
   name: 'ingressclasses',
-  singularName: 'ingressclass',
   kind: 'IngressClass',
-  typeName: 'IngressClass',
   group: 'networking.k8s.io',
   namespaced: false,
-  prepareForCreate: (obj) => defaultIngressClassObject(obj as never),
-  prepareForUpdate: (obj) => defaultIngressClassObject(obj as never),
+  defaults: (obj) => defaultIngressClassObject(obj as never),
   validate: (obj) => validateIngressClass(obj as never),
   validateUpdate: (obj, old) => validateIngressClassUpdate(obj as never, old as never),
   writable: {},
@@ -779,9 +748,7 @@ export const ingressclasses = base({
 /** Cluster-scoped volumes; their status (phase, with the time it last changed) is the PV controller's. */
 export const persistentvolumes = base({
   name: 'persistentvolumes',
-  singularName: 'persistentvolume',
   kind: 'PersistentVolume',
-  typeName: 'PersistentVolume',
   namespaced: false,
   shortNames: ['pv'],
   subresources: ['status'],
@@ -818,9 +785,7 @@ export const persistentvolumes = base({
 
 export const persistentvolumeclaims = base({
   name: 'persistentvolumeclaims',
-  singularName: 'persistentvolumeclaim',
   kind: 'PersistentVolumeClaim',
-  typeName: 'PersistentVolumeClaim',
   shortNames: ['pvc'],
   subresources: ['status'],
   prepareForCreate(obj) {
@@ -842,15 +807,12 @@ export const persistentvolumeclaims = base({
 
 export const storageclasses = base({
   name: 'storageclasses',
-  singularName: 'storageclass',
   kind: 'StorageClass',
-  typeName: 'StorageClass',
   group: 'storage.k8s.io',
   namespaced: false,
   shortNames: ['sc'],
   writable: {},
-  prepareForCreate: (obj) => defaultStorageClass(obj as never),
-  prepareForUpdate: (obj) => defaultStorageClass(obj as never),
+  defaults: (obj) => defaultStorageClass(obj as never),
   validate: (obj) => validateStorageClass(obj as never),
   validateUpdate: (obj, old) => validateStorageClassUpdate(obj as never, old as never),
 });
@@ -859,9 +821,7 @@ export const storageclasses = base({
 // names (kubectl api-resources lists none for them). tskube runs no CSI driver itself.
 export const csidrivers = base({
   name: 'csidrivers',
-  singularName: 'csidriver',
   kind: 'CSIDriver',
-  typeName: 'CSIDriver',
   group: 'storage.k8s.io',
   namespaced: false,
   writable: {},
@@ -879,29 +839,23 @@ export const csidrivers = base({
 
 export const csinodes = base({
   name: 'csinodes',
-  singularName: 'csinode',
   kind: 'CSINode',
-  typeName: 'CSINode',
   group: 'storage.k8s.io',
   namespaced: false,
   writable: {},
   allowUnconditionalUpdate: false,
-  prepareForCreate: (obj) => defaultCSINode(obj as never),
-  prepareForUpdate: (obj) => defaultCSINode(obj as never),
+  defaults: (obj) => defaultCSINode(obj as never),
   validate: (obj) => validateCSINode(obj as never),
   validateUpdate: (obj, old) => validateCSINodeUpdate(obj as never, old as never),
 });
 
 export const csistoragecapacities = base({
   name: 'csistoragecapacities',
-  singularName: 'csistoragecapacity',
   kind: 'CSIStorageCapacity',
-  typeName: 'CSIStorageCapacity',
   group: 'storage.k8s.io',
   writable: {},
   allowUnconditionalUpdate: false,
-  prepareForCreate: (obj) => defaultCSIStorageCapacity(obj as never),
-  prepareForUpdate: (obj) => defaultCSIStorageCapacity(obj as never),
+  defaults: (obj) => defaultCSIStorageCapacity(obj as never),
   validate: (obj) => validateCSIStorageCapacity(obj as never),
   validateUpdate: (obj, old) => validateCSIStorageCapacityUpdate(obj as never, old as never),
 });
@@ -913,9 +867,7 @@ export const csistoragecapacities = base({
  */
 export const volumeattachments = base({
   name: 'volumeattachments',
-  singularName: 'volumeattachment',
   kind: 'VolumeAttachment',
-  typeName: 'VolumeAttachment',
   group: 'storage.k8s.io',
   namespaced: false,
   subresources: ['status'],
@@ -947,7 +899,7 @@ function rbacResource(name: string, kind: string, namespaced: boolean, validate:
   const prepare = (obj: KubeObject) => {
     if (binding) defaultBinding(obj as never);
   };
-  return base({ name, singularName: kind.toLowerCase(), kind, typeName: kind, group: 'rbac.authorization.k8s.io', namespaced, writable: {}, prepareForCreate: prepare, prepareForUpdate: prepare, validate, validateUpdate });
+  return base({ name, kind, group: 'rbac.authorization.k8s.io', namespaced, writable: {}, prepareForCreate: prepare, prepareForUpdate: prepare, validate, validateUpdate });
 }
 
 export const roles = rbacResource('roles', 'Role', true, (o) => validateRole(o as never), (o, old) => validateRoleUpdate(o as never, old as never));
@@ -958,9 +910,7 @@ export const clusterrolebindings = rbacResource('clusterrolebindings', 'ClusterR
 /** core/v1 ResourceQuota: hard limits per namespace; status.used kept by the apiserver (admission-quota.ts). */
 export const resourcequotas = base({
   name: 'resourcequotas',
-  singularName: 'resourcequota',
   kind: 'ResourceQuota',
-  typeName: 'ResourceQuota',
   shortNames: ['quota'],
   subresources: ['status'],
   prepareForCreate: (obj) => {
@@ -977,13 +927,10 @@ export const resourcequotas = base({
 /** core/v1 LimitRange: enforced (and its defaults given) by the LimitRanger admission plugin. */
 export const limitranges = base({
   name: 'limitranges',
-  singularName: 'limitrange',
   kind: 'LimitRange',
-  typeName: 'LimitRange',
   shortNames: ['limits'],
   writable: {},
-  prepareForCreate: (obj) => defaultLimitRange(obj as never),
-  prepareForUpdate: (obj) => defaultLimitRange(obj as never),
+  defaults: (obj) => defaultLimitRange(obj as never),
   validate: (obj) => validateLimitRange(obj as never),
   validateUpdate: (obj, old) => validateLimitRangeUpdate(obj as never, old as never),
 });
@@ -992,13 +939,10 @@ export const limitranges = base({
 export const networkpolicies = base({
   generationChanged: specChanged('NetworkPolicy'),
   name: 'networkpolicies',
-  singularName: 'networkpolicy',
   kind: 'NetworkPolicy',
-  typeName: 'NetworkPolicy',
   group: 'networking.k8s.io',
   shortNames: ['netpol'],
-  prepareForCreate: (obj) => defaultNetworkPolicy(obj as never),
-  prepareForUpdate: (obj) => defaultNetworkPolicy(obj as never),
+  defaults: (obj) => defaultNetworkPolicy(obj as never),
   validate: (obj) => validateNetworkPolicy(obj as never),
   validateUpdate: (obj, old) => validateNetworkPolicyUpdate(obj as never, old as never),
   writable: {},
@@ -1009,15 +953,12 @@ export const priorityclasses = base({
   // (1 on create, never bumped: its PrepareForUpdate is empty)
   generationChanged: () => false,
   name: 'priorityclasses',
-  singularName: 'priorityclass',
   kind: 'PriorityClass',
-  typeName: 'PriorityClass',
   group: 'scheduling.k8s.io',
   namespaced: false,
   shortNames: ['pc'],
   writable: {},
-  prepareForCreate: (obj) => defaultPriorityClass(obj as never),
-  prepareForUpdate: (obj) => defaultPriorityClass(obj as never),
+  defaults: (obj) => defaultPriorityClass(obj as never),
   validate: (obj) => validatePriorityClass(obj as never),
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as never, old as never),
 });
@@ -1060,16 +1001,13 @@ export const prioritylevelconfigurations = flowcontrolResource(
 /** node.k8s.io/v1: runtime handlers pods may name; the handler is fixed once created. */
 export const runtimeclasses = base({
   name: 'runtimeclasses',
-  singularName: 'runtimeclass',
   kind: 'RuntimeClass',
-  typeName: 'RuntimeClass',
   group: 'node.k8s.io',
   namespaced: false,
   writable: {},
   // (as Kubernetes' strategy: a PUT must name the resourceVersion it replaces)
   allowUnconditionalUpdate: false,
-  prepareForCreate: (obj) => defaultRuntimeClass(obj as never),
-  prepareForUpdate: (obj) => defaultRuntimeClass(obj as never),
+  defaults: (obj) => defaultRuntimeClass(obj as never),
   validate: (obj) => validateRuntimeClass(obj as never),
   validateUpdate: (obj, old) => validateRuntimeClassUpdate(obj as never, old as never),
 });
@@ -1089,9 +1027,7 @@ function withConditionTimes(conditions: CsrCondition[], old: CsrCondition[]): Cs
 /** certificates.k8s.io/v1: requests made by their users, approved through `approval`, signed through `status`. */
 export const certificatesigningrequests = base({
   name: 'certificatesigningrequests',
-  singularName: 'certificatesigningrequest',
   kind: 'CertificateSigningRequest',
-  typeName: 'CertificateSigningRequest',
   group: 'certificates.k8s.io',
   namespaced: false,
   shortNames: ['csr'],
@@ -1131,30 +1067,24 @@ export const certificatesigningrequests = base({
 export const validatingwebhookconfigurations = base({
   generationChanged: fieldChanged('ValidatingWebhookConfiguration', 'webhooks'),
   name: 'validatingwebhookconfigurations',
-  singularName: 'validatingwebhookconfiguration',
   kind: 'ValidatingWebhookConfiguration',
-  typeName: 'ValidatingWebhookConfiguration',
   group: 'admissionregistration.k8s.io',
   namespaced: false,
   categories: ['api-extensions'],
   writable: {},
-  prepareForCreate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
-  prepareForUpdate: (obj) => defaultValidatingWebhookConfiguration(obj as never),
+  defaults: (obj) => defaultValidatingWebhookConfiguration(obj as never),
   validate: (obj) => validateValidatingWebhookConfiguration(obj as never),
 });
 
 export const mutatingwebhookconfigurations = base({
   generationChanged: fieldChanged('MutatingWebhookConfiguration', 'webhooks'),
   name: 'mutatingwebhookconfigurations',
-  singularName: 'mutatingwebhookconfiguration',
   kind: 'MutatingWebhookConfiguration',
-  typeName: 'MutatingWebhookConfiguration',
   group: 'admissionregistration.k8s.io',
   namespaced: false,
   categories: ['api-extensions'],
   writable: {},
-  prepareForCreate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
-  prepareForUpdate: (obj) => defaultMutatingWebhookConfiguration(obj as never),
+  defaults: (obj) => defaultMutatingWebhookConfiguration(obj as never),
   validate: (obj) => validateMutatingWebhookConfiguration(obj as never),
 });
 
@@ -1162,9 +1092,7 @@ export const mutatingwebhookconfigurations = base({
 export const validatingadmissionpolicies = base({
   generationChanged: specChanged('ValidatingAdmissionPolicy'),
   name: 'validatingadmissionpolicies',
-  singularName: 'validatingadmissionpolicy',
   kind: 'ValidatingAdmissionPolicy',
-  typeName: 'ValidatingAdmissionPolicy',
   group: 'admissionregistration.k8s.io',
   namespaced: false,
   categories: ['api-extensions'],
@@ -1181,15 +1109,12 @@ export const validatingadmissionpolicies = base({
 export const validatingadmissionpolicybindings = base({
   generationChanged: specChanged('ValidatingAdmissionPolicyBinding'),
   name: 'validatingadmissionpolicybindings',
-  singularName: 'validatingadmissionpolicybinding',
   kind: 'ValidatingAdmissionPolicyBinding',
-  typeName: 'ValidatingAdmissionPolicyBinding',
   group: 'admissionregistration.k8s.io',
   namespaced: false,
   categories: ['api-extensions'],
   writable: {},
-  prepareForCreate: (obj) => defaultValidatingAdmissionPolicyBinding(obj as never),
-  prepareForUpdate: (obj) => defaultValidatingAdmissionPolicyBinding(obj as never),
+  defaults: (obj) => defaultValidatingAdmissionPolicyBinding(obj as never),
   validate: (obj) => validateValidatingAdmissionPolicyBinding(obj as never),
 });
 
@@ -1197,9 +1122,7 @@ export const validatingadmissionpolicybindings = base({
 export const poddisruptionbudgets = base({
   generationChanged: specChanged('PodDisruptionBudget'),
   name: 'poddisruptionbudgets',
-  singularName: 'poddisruptionbudget',
   kind: 'PodDisruptionBudget',
-  typeName: 'PodDisruptionBudget',
   group: 'policy',
   shortNames: ['pdb'],
   subresources: ['status'],
@@ -1217,9 +1140,7 @@ export const poddisruptionbudgets = base({
 /** autoscaling/v2, the stored version: status written by the horizontal pod autoscaler controller. */
 export const horizontalpodautoscalers = base({
   name: 'horizontalpodautoscalers',
-  singularName: 'horizontalpodautoscaler',
   kind: 'HorizontalPodAutoscaler',
-  typeName: 'HorizontalPodAutoscaler',
   group: 'autoscaling',
   version: 'v2',
   shortNames: ['hpa'],
