@@ -10,6 +10,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
 import { evictionOf, StatusError } from './rest-client.js';
+import { GRPC_AS_REST, recordClientRequest } from './client-metrics.js';
 
 type Method = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -77,10 +78,22 @@ export class GrpcApiClient implements ApiClient {
 
   private call<Res>(method: Method, req: object): Promise<Res> {
     const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
+    const started = performance.now();
     return new Promise((resolve, reject) => {
       // No per-call deadline (a timer per call costs): keepalive pings find a dead connection, which fails its calls.
-      fn.call(this.client, req, this.md, {}, (err, res) => (err ? reject(toStatusError(err, method)) : resolve(res)));
+      fn.call(this.client, req, this.md, {}, (err, res) => {
+        const failed = err ? toStatusError(err, method) : undefined;
+        this.record(method, failed, started);
+        return failed ? reject(failed) : resolve(res);
+      });
     });
+  }
+
+  /** rest_client_* metrics of a call, as the REST request it stands for; one that got no Status answered nothing ("<error>"). */
+  private record(method: string, failed: Error | undefined, started: number): void {
+    const rest = GRPC_AS_REST[method]!;
+    const code = !failed ? rest.code : failed instanceof StatusError && failed.status ? failed.code : undefined;
+    recordClientRequest(rest.method, this.address, code, (performance.now() - started) / 1000);
   }
 
   private target(ref: ResourceRef, namespace?: string) {
@@ -156,11 +169,13 @@ export class GrpcApiClient implements ApiClient {
     const forget = () => this.streams.delete(stream);
     for (const ev of ['end', 'error', 'close']) stream.on(ev, forget);
     let started = false;
+    const opened = performance.now();
     return new Promise<WatchHandle>((resolveStart, rejectStart) => {
       const done = new Promise<void>((resolveDone) => {
         stream.on('metadata', () => {
           if (started) return;
           started = true;
+          this.record('watch', undefined, opened);
           resolveStart({ done, stop: () => stream.cancel() });
         });
         stream.on('data', (ev: WatchResponse) => onEvent({ type: ev.type as WatchEvent['type'], object: JSON.parse(ev.objectJson ?? '{}') as T }));
@@ -168,7 +183,9 @@ export class GrpcApiClient implements ApiClient {
         stream.on('error', (e: grpc.ServiceError) => {
           if (!started) {
             started = true;
-            rejectStart(toStatusError(e, 'watch'));
+            const failed = toStatusError(e, 'watch');
+            this.record('watch', failed, opened);
+            rejectStart(failed);
           }
           resolveDone();
         });

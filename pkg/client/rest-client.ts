@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
+import { recordClientRequest } from './client-metrics.js';
 
 export type { ApiClient, ListResult, ResourceRef, WatchEvent, WatchHandle } from './api-client.js';
 
@@ -153,12 +154,22 @@ export class RestClient implements ApiClient {
       headers['Content-Type'] = o.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
+    // (rest_client_* metrics: counted and timed when the answer's head arrives, or the request fails)
+    const started = performance.now();
+    const method = o.method ?? 'GET';
+    const host = this.url.host;
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method: o.method ?? 'GET', headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
-        resolve,
+        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method, headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
+        (res) => {
+          recordClientRequest(method, host, res.statusCode, (performance.now() - started) / 1000);
+          resolve(res);
+        },
       );
-      req.on('error', (e) => reject(new Error(`${o.method ?? 'GET'} ${this.url.origin}${path}: ${e.message}`, { cause: e })));
+      req.on('error', (e) => {
+        recordClientRequest(method, host, undefined, (performance.now() - started) / 1000);
+        reject(new Error(`${method} ${this.url.origin}${path}: ${e.message}`, { cause: e }));
+      });
       req.on('timeout', () => req.destroy(new Error('request timed out')));
       if (body !== undefined) req.end(body);
       else req.end();

@@ -1,7 +1,11 @@
 // kube-apiserver 1.32's request metrics through the real request path: the verb, dry_run, group,
 // version, resource, subresource, scope and component labels kubernetes-mixin selects on; only
 // routed requests counted; watches long-running while they last.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { core, Pods } from '../../pkg/client/rest-client.js';
 import { eventually, startControlPlane, statusCode as code, type TestControlPlane } from '../helpers/control-plane.js';
 
@@ -70,5 +74,27 @@ describe('apiserver_request_total', () => {
     const text = await metrics();
     expect(value(text, total('verb="WATCH",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver",code="200"'))).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^apiserver_request_duration_seconds_count\{verb="WATCH",dry_run="",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver"\} [1-9]/m);
+  });
+});
+
+describe('rest_client_requests_total of a component on the gRPC frontend', () => {
+  it('counts each call as the REST request it stands for, by its code, method and the server address', async () => {
+    const address = readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim();
+    const grpc = new GrpcApiClient(address, { caCert: cp.config.caCert!, token: cp.config.token });
+    try {
+      await grpc.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'g1' } });
+      await grpc.get(ConfigMaps, 'default', 'g1');
+      await grpc.get(ConfigMaps, 'default', 'nope').catch(() => {});
+      const h = await grpc.watch(ConfigMaps, 'default', {}, () => {});
+      h.stop();
+    } finally {
+      grpc.close();
+    }
+    const text = await register.metrics();
+    const series = (code: string, method: string) => `rest_client_requests_total{code="${code}",method="${method}",host="${address}"}`;
+    expect(value(text, series('201', 'POST'))).toBe(1);
+    expect(value(text, series('200', 'GET'))).toBe(2);
+    expect(value(text, series('404', 'GET'))).toBe(1);
+    expect(value(text, `rest_client_request_duration_seconds_count{verb="GET",host="${address}"}`)).toBe(3);
   });
 });
