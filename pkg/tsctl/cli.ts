@@ -28,13 +28,15 @@ Cluster:
                              a multi-node lab cluster on this machine (nodes are network namespaces)
   lab down [--data-dir DIR]  remove every trace of it
   join HOST:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HASH [--node-name N]
-       [--output-file FILE] [--cert-dir DIR] [--discovery-timeout 5m]
+       [--output-file FILE] [--cert-dir DIR] [--discovery-timeout 5m] [--ignore-preflight-errors CHECK]
                              join as kubeadm join does: check the cluster-info ConfigMap's signature
                              and CA, then get this node's client certificate by TLS bootstrapping
+  join --discovery-file KUBECONFIG --tls-bootstrap-token ID.SECRET [...]
+                             the same, trusting a copied kubeconfig's server and CA
   join --server URL --token K10... [--node-name N] [--output-file FILE]
                              exchange a tskube join token for this node's kubeconfig
   token create [TOKEN] [--ttl 24h] [--usages signing,authentication] [--groups G] [--description D]
-        [--print-join-command] | token list | token delete TOKEN|ID... | token generate
+        [--print-join-command] | token list [-o json|yaml] | token delete TOKEN|ID... | token generate
                              kubeadm's bootstrap tokens (bootstrap-token-ID Secrets in kube-system)
   init phase bootstrap-token  what up makes for token joins (cluster-info, kubeadm's RBAC rules),
                              for a control plane started by hand
