@@ -179,11 +179,14 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
   // container status's restartCount: 0, a condition's lastProbeTime: null). Not before: defaulting
   // and validation look at what was sent, and the create's field manager compares against Go's zero
   // object, where these fields are zero too.
-  if (stored) for (const [key, p] of plan.always) if (obj[key] === undefined) obj[key] = p.letter === 'Z' ? zeroOf(p.f) : null;
+  if (stored) for (const [key, p] of plan.always) if (obj[key] === undefined) obj[key] = zeroField(p);
 }
 
 /** The letters of fields encoding/json always writes, whatever their value (see go-omitempty.json). */
 const ALWAYS_WRITTEN = new Set(['Z', 'S', 'P', 'T']);
+
+/** What encoding/json writes for a field it always writes at its zero value: a scalar's zero, else (slice, map, pointer, time) null. */
+const zeroField = (p: FieldPlan): unknown => (p.letter === 'Z' ? zeroOf(p.f) : null);
 
 function isEmptyObject(v: Record<string, unknown>): boolean {
   for (const _ in v) return false;
@@ -198,13 +201,12 @@ function isEmptyObject(v: Record<string, unknown>): boolean {
  */
 function zeroStruct(typeName: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const letters = GO_FIELDS[typeName];
-  if (!letters) return out;
-  for (const [key, f] of fieldsOfMessage(typeName)) {
-    const letter = letters[key];
-    if (letter === 'v' && f.type) out[key] = zeroStruct(f.type);
-    else if (letter === 'Z') out[key] = zeroOf(f);
-    else if (letter === 'S' || letter === 'P' || letter === 'T') out[key] = null;
+  const plan = planOf(typeName);
+  if (!plan) return out;
+  // (the plan's fields in the schema's order: the zero struct's keys come out as they always did)
+  for (const [key, p] of plan.fields) {
+    if (p.letter === 'v' && p.f.type) out[key] = zeroStruct(p.f.type);
+    else if (ALWAYS_WRITTEN.has(p.letter)) out[key] = zeroField(p);
   }
   return out;
 }
