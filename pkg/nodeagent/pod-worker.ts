@@ -83,6 +83,12 @@ export class PodWorker {
 
   /** Restart counts to go on from, by container name, when a lost sandbox's containers were removed. */
   private nextAttempt = new Map<string, number>();
+  /**
+   * Each container's last attempt in a sandbox that was replaced (its record removed with it): the
+   * last state its status shows until an attempt in the new sandbox has ended, as the kubelet
+   * shows the dead sandbox's container (its GC keeps one per container) after a reboot.
+   */
+  private formerAttempt = new Map<string, ContainerStatus>();
   /** What the phases see of the worker. */
   private readonly ctx: ProbeHost & ContainerStartHost & InitContainerHost;
   private readonly volumes: PodVolumes;
@@ -241,7 +247,7 @@ export class PodWorker {
   }
 
   previous(name: string): ContainerStatus | undefined {
-    return previousAttempt(this.containers, name);
+    return previousAttempt(this.containers, name) ?? this.formerAttempt.get(name);
   }
 
   private async readTerminationMessages(): Promise<void> {
@@ -442,7 +448,10 @@ export class PodWorker {
       this.d.event(this.pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       for (const c of this.containers) {
         const name = c.labels[containerNameLabel];
-        if (name && this.latest(name) === c) this.nextAttempt.set(name, restartCountOf(c) + 1);
+        if (name && this.latest(name) === c) {
+          this.nextAttempt.set(name, restartCountOf(c) + 1);
+          this.formerAttempt.set(name, c);
+        }
       }
     }
     return this.sandboxes.create(this.sandbox && { sandbox: this.sandbox, containers: this.containers });

@@ -97,10 +97,12 @@ export class ContainerManager {
       const oom = (await fsp.access(oomFile({ dir: c.dir })).then(() => true, () => false)) || (exit.code !== 0 && (await oomKilled(c.cgroupPath)));
       c.reason = oom ? 'OOMKilled' : exit.code === 0 ? 'Completed' : 'Error';
     } else {
+      // Its monitor died with it (a reboot, a power loss): nobody saw how it ended. containerd's
+      // CRI reports such a container, when it finds its task gone, as exited 255 for reason
+      // Unknown (unknownExitCode, unknownExitReason), which the kubelet shows as its last state.
       c.exitCode = 255;
       c.finishedAt = new Date().toISOString();
-      c.reason = 'Error';
-      c.message = 'container monitor (conmon) is gone and left no exit code';
+      c.reason = 'Unknown';
     }
     c.state = ContainerState.Exited;
     await this.save(c);

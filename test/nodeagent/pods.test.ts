@@ -1082,7 +1082,18 @@ describe('agent restarts', () => {
     const [sandbox] = (await rt.listPodSandbox()).filter((s) => s.metadata.name === 'rebooted');
     const containers = (await rt.listContainers()).filter((x) => x.labels['io.kubernetes.pod.name'] === 'rebooted');
     await c.stopAgent();
-    // What a power loss does to this pod: its processes die at once, and every mount goes.
+    // What a power loss does to this pod: its processes die at once, their monitors (conmon)
+    // with them, so no exit code is written; and every mount goes.
+    const monitors = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && containers.some((x) => {
+      try {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv[0]!.endsWith('conmon') && argv.includes(x.id);
+      } catch {
+        return false;
+      }
+    }));
+    expect(monitors).toHaveLength(containers.length);
+    for (const pid of monitors) process.kill(Number(pid), 'SIGKILL');
     for (const x of containers) if (x.pid) process.kill(x.pid, 'SIGKILL');
     for (const f of [sandbox!.netnsPath, sandbox!.ipcnsPath, sandbox!.utsnsPath]) umount(f, MNT_DETACH);
     await sleep(300);
@@ -1094,6 +1105,9 @@ describe('agent restarts', () => {
     expect(after.phase).toBe('Running');
     expect(after.containerStatuses![0]!.restartCount).toBe(1);
     expect(after.containerStatuses![0]!.containerID).not.toBe(before.containerStatuses![0]!.containerID);
+    // As the kubelet shows a container after a reboot: exited 255 for reason Unknown (containerd's words).
+    expect(after.containerStatuses![0]!.lastState.terminated).toMatchObject({ exitCode: 255, reason: 'Unknown' });
+    expect((after.containerStatuses![0]!.lastState.terminated as { message?: string }).message).toBeUndefined();
     // The status the apiserver accepted names the new address alone.
     const pod = await c.cp.admin.get<{ status: { podIP: string; podIPs: { ip: string }[] } }>(Pods, 'default', 'rebooted');
     expect(pod.status.podIPs).toEqual([{ ip: pod.status.podIP }]);
