@@ -33,6 +33,14 @@ describe('openapi v3', () => {
     const schemas = (openapiV3Doc('apis/apps') as any).components.schemas;
     expect(Object.keys(schemas)).toEqual(['io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup', 'io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery', 'io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR']);
     expect(get('version', '/version/')).toMatchObject({ operationId: 'getCodeVersion', tags: ['version'] });
+    // each group-version's own discovery, and its operations named as GetOperationIDAndTags names them
+    const rbac = openapiV3Doc('apis/rbac.authorization.k8s.io/v1') as any;
+    expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/'].get).toMatchObject({ operationId: 'getRbacAuthorizationV1APIResources', tags: ['rbacAuthorization_v1'] });
+    expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/clusterroles'].get).toMatchObject({ operationId: 'listRbacAuthorizationV1ClusterRole', tags: ['rbacAuthorization_v1'] });
+    expect(rbac.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.APIResource'].required).toEqual(['name', 'singularName', 'namespaced', 'kind', 'verbs']);
+    expect((openapiV3Doc('apis/flowcontrol.apiserver.k8s.io/v1') as any).paths['/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas'].get.operationId).toBe('listFlowcontrolApiserverV1FlowSchema');
+    expect((openapiV3Doc('api/v1') as any).paths['/api/v1/'].get).toMatchObject({ operationId: 'getCoreV1APIResources', tags: ['core_v1'] });
+    expect((openapiV3Doc('api/v1') as any).paths['/api/v1/namespaces/{namespace}/pods'].get.operationId).toBe('listCoreV1NamespacedPod');
     expect((openapiV3Doc('version') as any).components.schemas['io.k8s.apimachinery.pkg.version.Info'].required).toContain('gitVersion');
     expect(get('.well-known/openid-configuration', '/.well-known/openid-configuration/').operationId).toBe('getServiceAccountIssuerOpenIDConfiguration');
     expect(Object.keys(get('openid/v1/jwks', '/openid/v1/jwks/').responses['200'].content)).toEqual(['application/jwk-set+json']);
@@ -117,6 +125,8 @@ describe('openapi v3', () => {
   it('lists the operations of every resource', () => {
     const paths = Object.keys((openapiV3Doc('api/v1') as any).paths).sort();
     expect(paths).toEqual([
+      // (the group-version's own discovery, getCoreV1APIResources)
+      '/api/v1/',
       '/api/v1/configmaps',
       '/api/v1/endpoints',
       '/api/v1/events',
@@ -271,7 +281,8 @@ describe('openapi v3', () => {
     // create only: no PATCH, so kubectl validates these on the client against /openapi/v2
     expect(Object.values(authz.paths).some((p: any) => p.patch)).toBe(false);
     const authn = openapiV3Doc('apis/authentication.k8s.io/v1') as any;
-    expect(Object.keys(authn.paths).sort()).toEqual(['/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1/tokenreviews']);
+    expect(Object.keys(authn.paths).sort()).toEqual(['/apis/authentication.k8s.io/v1/', '/apis/authentication.k8s.io/v1/selfsubjectreviews', '/apis/authentication.k8s.io/v1/tokenreviews']);
+    expect(authn.paths['/apis/authentication.k8s.io/v1/selfsubjectreviews'].post).toMatchObject({ operationId: 'createAuthenticationV1SelfSubjectReview', tags: ['authentication_v1'] });
     expect(authn.components.schemas['io.k8s.api.authentication.v1.TokenReviewSpec'].properties.audiences.type).toBe('array');
   });
 });

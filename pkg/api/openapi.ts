@@ -311,12 +311,40 @@ const responses = (codes: Record<string, string>) =>
     ['401', { description: 'Unauthorized' }],
   ]);
 
+/** ToValidOperationID: the characters that are not letters or digits dropped, the letter after each capitalised. */
+export function operationIdPart(s: string, capitalizeFirst: boolean): string {
+  let out = '';
+  let upper = capitalizeFirst;
+  for (const c of s) {
+    if (!/[A-Za-z0-9]/.test(c)) {
+      upper = true;
+      continue;
+    }
+    out += upper ? c.toUpperCase() : c;
+    upper = false;
+  }
+  return out;
+}
+
+/** The group's part of an operation id (capitalised) or tag: rbac.authorization.k8s.io is RbacAuthorization, rbacAuthorization. */
+function groupPart(group: string, capitalizeFirst: boolean): string {
+  return operationIdPart(group.replace(/\.k8s\.io$/, ''), capitalizeFirst);
+}
+
+/**
+ * A group-version's operation id part and tag, as GetOperationIDAndTags takes them from the path
+ * (apiserver/pkg/endpoints/openapi/openapi.go): the core group is core, a group loses .k8s.io
+ * and its dots (listRbacAuthorizationV1ClusterRole, tag rbacAuthorization_v1).
+ */
+export function groupVersionNames(group: string, version: string): { id: string; tag: string } {
+  const g = group ? group : 'core';
+  return { id: groupPart(g, true) + operationIdPart(version, true), tag: `${groupPart(g, false)}_${operationIdPart(version, false)}` };
+}
+
 function opId(verb: string, k: KindInfo, scope: 'namespaced' | 'cluster' | 'all', suffix = ''): string {
-  const gv = (k.group ? k.group.split('.')[0] : 'core') + k.version.toUpperCase().replace(/^V/, 'V');
-  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
   const ns = scope === 'namespaced' ? 'Namespaced' : '';
   const tail = scope === 'all' ? `${k.kind}ForAllNamespaces` : `${ns}${k.kind}${suffix}`;
-  return `${verb}${cap(gv)}${tail}`;
+  return `${verb}${groupVersionNames(k.group, k.version).id}${tail}`;
 }
 
 /** Definition names and PATCH media types of a kind whose schema is not a proto message (custom resources). */
@@ -338,7 +366,7 @@ export function pathsFor(k: KindInfo, opts: PathOptions = {}): Record<string, Sc
   const scope = k.namespaced ? 'namespaced' : 'cluster';
   const common = [...(k.namespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : []), P.pretty];
   const itemCommon = [pathParam('name', `name of the ${k.kind}`), ...common];
-  const tags = [k.group ? `${k.group.split('.')[0]}_${k.version}` : `core_${k.version}`];
+  const tags = [groupVersionNames(k.group, k.version).tag];
   const op = (action: string, id: string, extra: Schema) => ({ tags, operationId: id, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra });
   const patchOp = (id: string) =>
     op('patch', id, {
@@ -468,9 +496,9 @@ function reviewPaths(r: ReviewKind): Record<string, Schema> {
   return {
     [path]: {
       post: {
-        tags: [`${r.group.split('.')[0]}_v1`],
+        tags: [groupVersionNames(r.group, 'v1').tag],
         description: `create a ${r.kind}`,
-        operationId: `create${r.group.charAt(0).toUpperCase()}${r.group.split('.')[0]!.slice(1)}V1${r.namespaced ? 'Namespaced' : ''}${r.kind}`,
+        operationId: `create${groupVersionNames(r.group, 'v1').id}${r.namespaced ? 'Namespaced' : ''}${r.kind}`,
         parameters: [P.dryRun, P.fieldManager, P.fieldValidation],
         requestBody: jsonBody(def),
         responses: responses({ '200': def, '201': def, '202': def }),
@@ -495,12 +523,24 @@ function build(gv: string): { doc: Schema; hash: string } | undefined {
   const paths: Record<string, Schema> = {};
   for (const k of kinds) Object.assign(paths, pathsFor(k));
   for (const r of reviews) Object.assign(paths, reviewPaths(r));
+  // (the group-version's own discovery: APIGroupVersionHandler's GET /, getAPIResources)
+  const [, group, version] = gv.startsWith('api/') ? ['', '', gv.slice('api/'.length)] : gv.split('/');
+  const names = groupVersionNames(group!, version!);
+  const resourceList = ref(`${META}.APIResourceList`);
+  paths[`/${gv}/`] = {
+    get: {
+      tags: [names.tag],
+      description: 'get available resources',
+      operationId: `get${names.id}APIResources`,
+      responses: { '200': { description: 'OK', content: Object.fromEntries(DISCOVERY_MEDIA.map((m) => [m, { schema: resourceList }])) }, '401': { description: 'Unauthorized' } },
+    },
+  };
   const doc: Schema = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths,
     components: {
-      schemas: sortedByName({ ...collectSchemas([...roots, 'Status', 'DeleteOptions', 'WatchEvent']), ...(reviews.length ? reviewSchemas(reviews[0]!.group) : {}) }),
+      schemas: sortedByName({ ...collectSchemas([...roots, 'Status', 'DeleteOptions', 'WatchEvent']), ...(reviews.length ? reviewSchemas(reviews[0]!.group) : {}), ...discoverySchemas(`${META}.APIResourceList`) }),
       securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
     },
   };
@@ -548,6 +588,28 @@ const DISCOVERY_SCHEMAS: Record<string, Schema> = {
     properties: { ...typeMeta, groups: { type: 'array', items: { ...ref(`${META}.APIGroup`), default: {} } } },
     'x-kubernetes-group-version-kind': discoveryGvk('APIGroupList'),
   },
+  [`${META}.APIResourceList`]: {
+    type: 'object',
+    required: ['groupVersion', 'resources'],
+    properties: { ...typeMeta, groupVersion: str, resources: { type: 'array', items: { ...ref(`${META}.APIResource`), default: {} } } },
+    'x-kubernetes-group-version-kind': discoveryGvk('APIResourceList'),
+  },
+  [`${META}.APIResource`]: {
+    type: 'object',
+    required: ['name', 'singularName', 'namespaced', 'kind', 'verbs'],
+    properties: {
+      categories: { type: 'array', items: str },
+      group: { type: 'string' },
+      kind: str,
+      name: str,
+      namespaced: { type: 'boolean', default: false },
+      shortNames: { type: 'array', items: str },
+      singularName: str,
+      storageVersionHash: { type: 'string' },
+      verbs: { type: 'array', items: str },
+      version: { type: 'string' },
+    },
+  },
   [`${META}.GroupVersionForDiscovery`]: { type: 'object', required: ['groupVersion', 'version'], properties: { groupVersion: str, version: str } },
   [`${META}.ServerAddressByClientCIDR`]: { type: 'object', required: ['clientCIDR', 'serverAddress'], properties: { clientCIDR: str, serverAddress: str } },
   // (1.32's k8s.io/apimachinery/pkg/version.Info: no emulation fields yet)
@@ -558,36 +620,23 @@ const DISCOVERY_SCHEMAS: Record<string, Schema> = {
   },
 };
 
-/** ToValidOperationID: the characters that are not letters or digits dropped, the letter after each capitalised. */
-export function operationIdPart(s: string, capitalizeFirst: boolean): string {
-  let out = '';
-  let upper = capitalizeFirst;
-  for (const c of s) {
-    if (!/[A-Za-z0-9]/.test(c)) {
-      upper = true;
-      continue;
-    }
-    out += upper ? c.toUpperCase() : c;
-    upper = false;
+/** A discovery schema and those it refers to. */
+function discoverySchemas(name: string): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  const want = [name];
+  while (want.length) {
+    const n = want.pop()!;
+    if (out[n] || !DISCOVERY_SCHEMAS[n]) continue;
+    out[n] = DISCOVERY_SCHEMAS[n]!;
+    for (const m of JSON.stringify(DISCOVERY_SCHEMAS[n]).matchAll(/#\/components\/schemas\/([^"]+)/g)) want.push(m[1]!);
   }
   return out;
 }
 
-/** The group's part of an operation id (capitalised) or tag: rbac.authorization.k8s.io is RbacAuthorization, rbacAuthorization. */
-const groupPart = (group: string, capitalizeFirst: boolean) => operationIdPart(group.replace(/\.k8s\.io$/, ''), capitalizeFirst);
-
 /** A document whose one path answers GET with `schema` (or a plain string) in `media`. */
 function singleGetDoc(path: string, operationId: string, tag: string, description: string, media: string[], schemaName: string | undefined): Schema {
   const schema = schemaName ? ref(schemaName) : { type: 'string' };
-  const schemas: Record<string, Schema> = {};
-  const want = schemaName ? [schemaName] : [];
-  // (the schema and those it refers to)
-  while (want.length) {
-    const name = want.pop()!;
-    if (schemas[name] || !DISCOVERY_SCHEMAS[name]) continue;
-    schemas[name] = DISCOVERY_SCHEMAS[name]!;
-    for (const m of JSON.stringify(DISCOVERY_SCHEMAS[name]).matchAll(/#\/components\/schemas\/([^"]+)/g)) want.push(m[1]!);
-  }
+  const schemas = schemaName ? discoverySchemas(schemaName) : {};
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
