@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collectDefaultMetrics } from 'prom-client';
+import { groupResource, reportStoredObjects } from './storage-metrics.js';
 import type { IngressClass, KubeObject, LimitRange, MutatingWebhookConfiguration, PriorityClass, ResourceQuota, RuntimeClass, StorageClass, PolicyRule, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration } from '../api/types.js';
 import { validatingAdmissionPolicy, type PolicyAccess } from './admission-policy.js';
 import { reconcilePolicyStatus } from './admission-policy-status.js';
@@ -186,6 +187,8 @@ export class ApiServer {
   private readonly terminating = new WeakMap<RawObject, boolean>();
   private caches: WatchCache[] = [];
   readonly stores = new Map<ResourceInfo, Store>();
+  /** Stops reporting apiserver_storage_objects for this server's stores. */
+  private stopObjectCounts?: () => void;
   /** The resources served: built-in, and those of Established CustomResourceDefinitions. */
   readonly registry = new ResourceRegistry();
   private crdController: CRDController | undefined;
@@ -289,6 +292,7 @@ export class ApiServer {
       this.stores.set(r, new Store(storage, r, cache, (ns, ctx, target) => this.checkNamespace(ns, ctx, target), expiry, allocator, admission));
     }
     await Promise.all(this.caches.map((x) => x.start()));
+    this.stopObjectCounts = reportStoredObjects(() => [...this.stores].filter(([r]) => !r.view).map(([r, store]) => [groupResource(r), store.cache.size]));
     this.policyWatch = watchPolicy(policy, Object.fromEntries(POLICY_RESOURCES.map((r) => [r, this.store(r).cache])) as Record<PolicyResource, WatchCache>);
     await this.bootstrapNamespaces();
     await this.trackLegacyTokens();
@@ -952,6 +956,7 @@ export class ApiServer {
     this.isReady = false;
     this.shuttingDown = true;
     this.stopReducer?.();
+    this.stopObjectCounts?.();
     this.policyWatch?.stop();
     for (const t of this.timers) clearTimeout(t);
     // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (a

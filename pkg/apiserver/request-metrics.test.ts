@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { dryRunLabel, healthRequestLabels, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
+import { dryRunLabel, healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
 
 const q = (s = '') => new URLSearchParams(s);
 const info = (r: Partial<RequestInfo>): RequestInfo => ({ method: 'GET', query: q(), group: '', version: 'v1', resource: 'pods', ...r });
@@ -81,5 +81,31 @@ describe('the exposition', () => {
     expect(during).toContain('# TYPE apiserver_longrunning_requests gauge\n');
     expect(during).toContain('apiserver_longrunning_requests{verb="WATCH",group="metrics.test",version="v1",resource="widgets",subresource="",scope="cluster",component="apiserver"} 1\n');
     expect(text).toContain('apiserver_longrunning_requests{verb="WATCH",group="metrics.test",version="v1",resource="widgets",subresource="",scope="cluster",component="apiserver"} 0\n');
+  });
+});
+
+describe('apiserver_current_inflight_requests', () => {
+  it('reports each second the most requests of each kind that executed at once in the last one', async () => {
+    const a = inflightStarted(false);
+    const b = inflightStarted(false);
+    const m = inflightStarted(true);
+    a();
+    a();
+    b();
+    m();
+    await new Promise((r) => setTimeout(r, 1100));
+    const text = await register.metrics();
+    expect(text).toContain('# HELP apiserver_current_inflight_requests [STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.\n# TYPE apiserver_current_inflight_requests gauge\n');
+    expect(Number(/^apiserver_current_inflight_requests\{request_kind="readOnly"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/^apiserver_current_inflight_requests\{request_kind="mutating"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves out long-running requests: watches and connects', () => {
+    expect(longRunningRequest('GET', '/api/v1/pods', q('watch=true'))).toBe(true);
+    expect(longRunningRequest('GET', '/api/v1/watch/namespaces/default/pods', q())).toBe(true);
+    expect(longRunningRequest('POST', '/api/v1/namespaces/default/pods/p/exec', q('command=ls'))).toBe(true);
+    expect(longRunningRequest('GET', '/api/v1/namespaces/default/pods/p/log', q())).toBe(true);
+    expect(longRunningRequest('GET', '/api/v1/namespaces/default/pods', q('watch=false'))).toBe(false);
+    expect(longRunningRequest('POST', '/apis/apps/v1/namespaces/default/deployments', q())).toBe(false);
   });
 });

@@ -171,3 +171,47 @@ export function longRunningStarted(labels: RequestLabels): () => void {
     longRunning.dec(l);
   };
 }
+
+const inflight = new Gauge({
+  name: 'apiserver_current_inflight_requests',
+  help: stable('Maximal number of currently used inflight request limit of this apiserver per request kind in last second.'),
+  labelNames: ['request_kind'],
+});
+type RequestKind = 'readOnly' | 'mutating';
+const executing: Record<RequestKind, number> = { readOnly: 0, mutating: 0 };
+const watermark: Record<RequestKind, number> = { readOnly: 0, mutating: 0 };
+let watermarkTimer: NodeJS.Timeout | undefined;
+
+/**
+ * A request starts executing (not a watch or a connect, which are long-running): counted in
+ * apiserver_current_inflight_requests, which reports each second the most that executed at once
+ * during the last one, by request kind (the APF filter's watermarks, UpdateInflightRequestMetrics).
+ * Returns its end.
+ */
+export function inflightStarted(mutating: boolean): () => void {
+  if (!watermarkTimer) {
+    for (const k of ['readOnly', 'mutating'] as const) inflight.set({ request_kind: k }, 0);
+    watermarkTimer = setInterval(() => {
+      for (const k of ['readOnly', 'mutating'] as const) {
+        inflight.set({ request_kind: k }, watermark[k]);
+        watermark[k] = executing[k];
+      }
+    }, 1000).unref();
+  }
+  const kind: RequestKind = mutating ? 'mutating' : 'readOnly';
+  executing[kind]++;
+  watermark[kind] = Math.max(watermark[kind], executing[kind]);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    executing[kind]--;
+  };
+}
+
+/** Whether a request is long-running by its method, path and query: a watch, or a connect subresource. */
+export function longRunningRequest(method: string, path: string, query: URLSearchParams): boolean {
+  if (/^\/apis?\/(?:[^/]+\/)?[^/]+\/watch\//.test(path)) return true;
+  if (['GET', 'HEAD'].includes(method.toUpperCase()) && watchAsked(query)) return true;
+  return /\/(exec|attach|portforward|proxy|log)(\/|$)/.test(path) && /^\/apis?\//.test(path);
+}

@@ -347,6 +347,11 @@ export class WatchCache {
     if (latest >= rev && this.rev < rev) await this.syncToLatest();
   }
 
+  /** How many objects the cache holds (apiserver_storage_objects). */
+  get size(): number {
+    return this.items.size;
+  }
+
   /** Whether the cache holds the resource's objects (it may still be behind etcd). */
   get isReady(): boolean {
     return this.state === State.Ready;

@@ -77,6 +77,18 @@ describe('apiserver_request_total', () => {
   });
 });
 
+describe('apiserver_storage_objects', () => {
+  it('counts the objects stored of each resource, by group-resource', async () => {
+    await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' } });
+    const stored = (await cp.admin.list(ConfigMaps)).items.length;
+    const text = await metrics();
+    expect(text).toContain('# HELP apiserver_storage_objects [STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.\n# TYPE apiserver_storage_objects gauge\n');
+    expect(value(text, 'apiserver_storage_objects{resource="configmaps"}')).toBe(stored);
+    expect(value(text, 'apiserver_storage_objects{resource="priorityclasses.scheduling.k8s.io"}')).toBeGreaterThanOrEqual(2);
+    expect(value(text, 'apiserver_storage_objects{resource="deployments.apps"}')).toBe(0);
+  });
+});
+
 describe('rest_client_requests_total of a component on the gRPC frontend', () => {
   it('counts each call as the REST request it stands for, by its code, method and the server address', async () => {
     const address = readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim();

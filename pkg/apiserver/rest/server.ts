@@ -12,7 +12,7 @@ import type { FlowRequest } from '../flowcontrol-config.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
-import { healthRequestLabels, longRunningStarted, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
+import { healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
 import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
@@ -369,8 +369,11 @@ export class RestServer {
       if (chunk && typeof chunk !== 'function') responseBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).length;
       return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as typeof res.end;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const endInflight = longRunningRequest(method, path, url.searchParams) ? undefined : inflightStarted(method !== 'GET' && method !== 'HEAD');
     // ('close' comes whether the answer was finished or the client went away mid-watch)
     res.once('close', () => {
+      endInflight?.();
       requestsServed++;
       endLongRunning?.();
       if (labels) recordRequest(labels, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9, { responseBytes });
