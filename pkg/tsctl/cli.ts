@@ -207,7 +207,9 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
       });
       return 0;
     } catch (e) {
-      io.err(`error: ${(e as Error).message}\n`);
+      // (a phase's failure is said as kubeadm says it, "error execution phase <phase>: ...")
+      const msg = (e as Error).message;
+      io.err(msg.startsWith('error execution phase ') ? `${msg}\n` : `error: ${msg}\n`);
       return e instanceof TokenValidationError ? 3 : 1;
     }
   }

@@ -96,7 +96,8 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
       ? await retrieveFileConfigInfo(readFileSync(o.discoveryFile, 'utf8'), { timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS })
       : await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });
   } catch (e) {
-    throw new Error(`couldn't validate the identity of the API Server: ${(e as Error).message}`, { cause: e });
+    // (kubeadm's phase runner names the phase that failed: discovery runs in preflight)
+    throw new Error(`error execution phase preflight: couldn't validate the identity of the API Server: ${(e as Error).message}`, { cause: e });
   }
   const bootstrapPath = join(o.dataDir, 'bootstrap-kubelet.conf');
   mkdirSync(dirname(bootstrapPath), { recursive: true });
@@ -107,16 +108,18 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   try {
     const node = await client.get<{ status?: { conditions?: { type?: string; status?: string }[] } }>(Nodes, undefined, o.nodeName).catch((e: unknown) => {
       if (e instanceof StatusError && e.code === 404) return undefined;
-      throw new Error(`cannot get Node ${JSON.stringify(o.nodeName)}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`error execution phase kubelet-start: cannot get Node ${JSON.stringify(o.nodeName)}: ${(e as Error).message}`, { cause: e });
     });
     if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
-      throw new Error(`a Node with name ${JSON.stringify(o.nodeName)} and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
+      throw new Error(`error execution phase kubelet-start: a Node with name ${JSON.stringify(o.nodeName)} and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
     }
   } finally {
     client.close();
   }
   o.out('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap\n');
-  await loadClientCert({ kubeconfigPath: o.kubeconfigPath, bootstrapPath, certDir: o.certDir, nodeName: o.nodeName, timeoutMs: o.tlsBootstrapTimeoutMs ?? 5 * 60_000 });
+  await loadClientCert({ kubeconfigPath: o.kubeconfigPath, bootstrapPath, certDir: o.certDir, nodeName: o.nodeName, timeoutMs: o.tlsBootstrapTimeoutMs ?? 5 * 60_000 }).catch((e: Error) => {
+    throw new Error(`error execution phase kubelet-start: ${e.message}`, { cause: e });
+  });
   o.out(
     [
       '',

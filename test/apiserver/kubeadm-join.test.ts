@@ -106,13 +106,13 @@ describe('kubeadm-style join', () => {
     const otherPin = `sha256:${'0'.repeat(64)}`;
     const wrongPin = await joinAs('--token', `${id}.${secret}`, '--discovery-token-ca-cert-hash', otherPin);
     expect(wrongPin.code).toBe(1);
-    expect(wrongPin.err).toBe(`error: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${pin}" are pinned\n`);
+    expect(wrongPin.err).toBe(`error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${pin}" are pinned\n`);
 
     const wrongSecret = await joinAs('--token', `${id}.${'x'.repeat(16)}`, '--discovery-token-ca-cert-hash', pin!);
-    expect(wrongSecret.err).toBe("error: couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server\n");
+    expect(wrongSecret.err).toBe("error execution phase preflight: couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server\n");
 
     const unknown = await joinAs('--token', 'zzzzzz.0123456789abcdef', '--discovery-token-ca-cert-hash', pin!);
-    expect(unknown.err).toBe('error: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"\n');
+    expect(unknown.err).toBe('error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"\n');
     expect(existsSync(join(dir, 'node.kubeconfig'))).toBe(false);
 
     // The printed command, as the new machine runs it.
@@ -130,7 +130,7 @@ describe('kubeadm-style join', () => {
     // Joined already: kubeadm's preflight check of the kubeconfig, unless told to ignore it.
     const rejoin = await tsctl(...printed, '--data-dir', dir, '--node-name', 'worker-1');
     const check = `FileAvailable-${join(dir, 'node.kubeconfig').replaceAll('/', '-')}`;
-    expect(rejoin).toMatchObject({ code: 1, err: `error: error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR ${check}]: ${join(dir, 'node.kubeconfig')} already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\`\n` });
+    expect(rejoin).toMatchObject({ code: 1, err: `error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR ${check}]: ${join(dir, 'node.kubeconfig')} already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with \`--ignore-preflight-errors=...\`\n` });
     expect((await tsctl(...printed, '--data-dir', dir, '--node-name', 'worker-1', '--ignore-preflight-errors', check)).code).toBe(0);
 
     // Without a pin, only when told to trust the CA of cluster-info as it comes.
@@ -153,7 +153,7 @@ describe('kubeadm-style join', () => {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await node.patch(core('nodes', false), undefined, 'worker-1', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: now, lastTransitionTime: now }] } }, 'merge', 'status');
     const twice = await tsctl(...printed, '--data-dir', join(dir, 'second'), '--node-name', 'worker-1');
-    expect(twice.err).toBe('error: a Node with name "worker-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n');
+    expect(twice.err).toBe('error execution phase kubelet-start: a Node with name "worker-1" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n');
 
     // token delete by id: the Secret goes and the bootstrapsigner takes its signature off cluster-info.
     expect(await admin('token', 'delete', id!)).toEqual({ code: 0, out: `bootstrap token "${id}" deleted\n`, err: '' });
