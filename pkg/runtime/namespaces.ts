@@ -5,7 +5,7 @@
 // pool threads never leave). That replaces a fork of the agent and three execs
 // (`unshare ... sh -c 'hostname X && ip link set lo up'`) per pod.
 import { openSync } from 'node:fs';
-import { checkErrno, openLibc } from '../util/libc.js';
+import { checkErrno, libcFunctions } from '../util/libc.js';
 import { SOCK_CLOEXEC, socketCalls } from '../util/socket-calls.js';
 import { MNT_DETACH, MS_BIND, mount, umount } from './syscalls.js';
 
@@ -21,20 +21,15 @@ const IFF_UP = 0x1;
 /** struct ifreq: a 16-byte name, then a union whose first member (ifr_flags) is a short. */
 const IFREQ_SIZE = 40;
 
-type Fn = (...args: unknown[]) => number;
-let calls: { unshare: Fn; sethostname: Fn; ioctl: Fn } | undefined;
+const nsCalls = libcFunctions({
+  unshare: 'int unshare(int flags)',
+  sethostname: 'int sethostname(const char *name, size_t len)',
+  ioctl: 'int ioctl(int fd, unsigned long req, void *arg)',
+});
 
 /** unshare, sethostname and ioctl; socket, close and setns are socket-calls.ts's. */
 function lib() {
-  if (!calls) {
-    const l = openLibc();
-    calls = {
-      unshare: l.func('int unshare(int flags)') as Fn,
-      sethostname: l.func('int sethostname(const char *name, size_t len)') as Fn,
-      ioctl: l.func('int ioctl(int fd, unsigned long req, void *arg)') as Fn,
-    };
-  }
-  return { ...calls, ...socketCalls() };
+  return { ...nsCalls(), ...socketCalls() };
 }
 
 const KINDS = [

@@ -1,22 +1,13 @@
 // The few syscalls the runtime makes in-process through koffi (a spawn of mount(8) costs more
 // than the mount itself): mount, umount2, mknod, setxattr.
-import { checkErrno, openLibc } from '../util/libc.js';
+import { checkErrno, libcFunctions } from '../util/libc.js';
 
-type Fn = (...args: unknown[]) => number;
-let libc: { mount: Fn; umount2: Fn; mknod: Fn; setxattr: Fn } | undefined;
-
-function lib() {
-  if (!libc) {
-    const l = openLibc();
-    libc = {
-      mount: l.func('int mount(const char *src, const char *tgt, const char *fstype, unsigned long flags, const char *data)') as Fn,
-      umount2: l.func('int umount2(const char *tgt, int flags)') as Fn,
-      mknod: l.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Fn,
-      setxattr: l.func('int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Fn,
-    };
-  }
-  return libc;
-}
+const lib = libcFunctions({
+  mount: 'int mount(const char *src, const char *tgt, const char *fstype, unsigned long flags, const char *data)',
+  umount2: 'int umount2(const char *tgt, int flags)',
+  mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+  setxattr: 'int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+});
 
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;

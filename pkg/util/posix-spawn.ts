@@ -8,47 +8,31 @@
 // Exits are collected with waitpid(WNOHANG) on a timer: libuv reaps only the children it made.
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { checkErrno, errnoException, openLibc } from './libc.js';
+import { checkErrno, errnoException, libcFunctions } from './libc.js';
 
-type Fn = (...args: unknown[]) => number;
-interface Calls {
-  posix_spawn: Fn;
-  fa_init: Fn;
-  fa_destroy: Fn;
-  fa_adddup2: Fn;
-  fa_addopen: Fn;
-  fa_addchdir: Fn;
-  attr_init: Fn;
-  attr_destroy: Fn;
-  attr_setflags: Fn;
-  attr_setsigdefault: Fn;
-  attr_setsigmask: Fn;
-  sigemptyset: Fn;
-  pipe2: Fn;
-  waitpid: Fn;
-}
+const spawnCalls = libcFunctions({
+  posix_spawn: 'int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)',
+  fa_init: 'int posix_spawn_file_actions_init(void *fa)',
+  fa_destroy: 'int posix_spawn_file_actions_destroy(void *fa)',
+  fa_adddup2: 'int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)',
+  fa_addopen: 'int posix_spawn_file_actions_addopen(void *fa, int fd, const char *path, int oflag, uint32_t mode)',
+  fa_addchdir: 'int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)',
+  attr_init: 'int posix_spawnattr_init(void *attr)',
+  attr_destroy: 'int posix_spawnattr_destroy(void *attr)',
+  attr_setflags: 'int posix_spawnattr_setflags(void *attr, short flags)',
+  attr_setsigdefault: 'int posix_spawnattr_setsigdefault(void *attr, void *set)',
+  attr_setsigmask: 'int posix_spawnattr_setsigmask(void *attr, void *set)',
+  sigemptyset: 'int sigemptyset(void *set)',
+  pipe2: 'int pipe2(void *fds, int flags)',
+  waitpid: 'int waitpid(int pid, _Out_ int *status, int options)',
+});
+type Calls = ReturnType<typeof spawnCalls>;
 let calls: Calls | null | undefined;
 
 function lib(): Calls | null {
   if (calls !== undefined) return calls;
   try {
-    const l = openLibc();
-    calls = {
-      posix_spawn: l.func('int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)') as Fn,
-      fa_init: l.func('int posix_spawn_file_actions_init(void *fa)') as Fn,
-      fa_destroy: l.func('int posix_spawn_file_actions_destroy(void *fa)') as Fn,
-      fa_adddup2: l.func('int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)') as Fn,
-      fa_addopen: l.func('int posix_spawn_file_actions_addopen(void *fa, int fd, const char *path, int oflag, uint32_t mode)') as Fn,
-      fa_addchdir: l.func('int posix_spawn_file_actions_addchdir_np(void *fa, const char *path)') as Fn,
-      attr_init: l.func('int posix_spawnattr_init(void *attr)') as Fn,
-      attr_destroy: l.func('int posix_spawnattr_destroy(void *attr)') as Fn,
-      attr_setflags: l.func('int posix_spawnattr_setflags(void *attr, short flags)') as Fn,
-      attr_setsigdefault: l.func('int posix_spawnattr_setsigdefault(void *attr, void *set)') as Fn,
-      attr_setsigmask: l.func('int posix_spawnattr_setsigmask(void *attr, void *set)') as Fn,
-      sigemptyset: l.func('int sigemptyset(void *set)') as Fn,
-      pipe2: l.func('int pipe2(void *fds, int flags)') as Fn,
-      waitpid: l.func('int waitpid(int pid, _Out_ int *status, int options)') as Fn,
-    };
+    calls = spawnCalls();
   } catch {
     calls = null;
   }

@@ -1,23 +1,13 @@
 // Terminal modes through koffi: read and set a tty's termios, and make it raw (cfmakeraw: no
 // echo, no line editing, no signals from keys, no output processing, as kubectl's raw mode).
 // struct termios is handled as opaque bytes (60 on glibc; 64 leaves room).
-import { checkErrno, openLibc } from './libc.js';
+import { checkErrno, libcFunctions } from './libc.js';
 
-
-type Fn = (...args: unknown[]) => number;
-let libc: { tcgetattr: Fn; tcsetattr: Fn; cfmakeraw: Fn } | undefined;
-
-function lib() {
-  if (!libc) {
-    const l = openLibc();
-    libc = {
-      tcgetattr: l.func('int tcgetattr(int fd, void *termios)') as Fn,
-      tcsetattr: l.func('int tcsetattr(int fd, int when, void *termios)') as Fn,
-      cfmakeraw: l.func('void cfmakeraw(void *termios)') as Fn,
-    };
-  }
-  return libc;
-}
+const lib = libcFunctions({
+  tcgetattr: 'int tcgetattr(int fd, void *termios)',
+  tcsetattr: 'int tcsetattr(int fd, int when, void *termios)',
+  cfmakeraw: 'void cfmakeraw(void *termios)',
+});
 
 const TCSANOW = 0;
 const TERMIOS_SIZE = 64;
