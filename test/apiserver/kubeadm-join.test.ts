@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { ClusterRoleBindings, core, RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { ClusterRoleBindings, ClusterRoles, core, RestClient, RoleBindings, Roles, StatusError } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run } from '../../pkg/tsctl/cli.js';
@@ -72,12 +72,19 @@ describe('kubeadm-style join', () => {
       'kubeadm:node-autoapprove-certificate-rotation': ['system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', 'system:nodes'],
     });
     // A restart of `up` runs it again (or `tsctl init phase bootstrap-token`): nothing is rewritten.
+    const versions = async () => [
+      (await cp.admin.get<{ metadata: { resourceVersion: string } }>(ClusterRoles, undefined, 'kubeadm:get-nodes')).metadata.resourceVersion,
+      (await cp.admin.get<{ metadata: { resourceVersion: string } }>(Roles, 'kube-public', 'kubeadm:bootstrap-signer-clusterinfo')).metadata.resourceVersion,
+      (await cp.admin.get<{ metadata: { resourceVersion: string } }>(RoleBindings, 'kube-public', 'kubeadm:bootstrap-signer-clusterinfo')).metadata.resourceVersion,
+    ];
+    const before = await versions();
     const phase = await admin('init', 'phase', 'bootstrap-token');
     expect(phase).toMatchObject({ code: 0, err: '' });
     expect(phase.out).toContain('[bootstrap-token] Configured RBAC rules to allow Node Bootstrap tokens to get nodes\n');
     expect((await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-public', 'cluster-info')).metadata.resourceVersion).toBe(info.metadata.resourceVersion);
     const again = (await cp.admin.list<{ metadata: { name: string; resourceVersion: string } }>(ClusterRoleBindings)).items.filter((b) => bindings.some((x) => x.metadata.name === b.metadata.name));
     expect(again.map((b) => b.metadata.resourceVersion)).toEqual(bindings.map((b) => b.metadata.resourceVersion));
+    expect(await versions()).toEqual(before);
   });
 
   it('a token from token create --print-join-command joins a node; wrong pins and tokens are refused', async () => {
