@@ -4,30 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerConfig } from './types.js';
-import { ContainerState } from './types.js';
+import type { ContainerConfig, ContainerLifecycle } from './types.js';
 
-export interface ContainerRecord {
-  id: string;
-  sandboxId: string;
+export interface ContainerRecord extends ContainerLifecycle {
   config: ContainerConfig;
-  state: ContainerState;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-  reason?: string;
-  message?: string;
-  /** The image as asked for, and what it resolved to (repo digest or image id). */
-  image: string;
-  imageRef: string;
   imageId: string;
   diffIds: string[];
   dir: string;
-  logPath: string;
   /** The runtime created the log path (default location) and removes it with the container. */
   ownsLog: boolean;
-  pid?: number;
   conmonPid?: number;
   cgroupPath: string;
   stopSignal: string;

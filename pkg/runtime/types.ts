@@ -158,10 +158,10 @@ export interface PodSandboxStatus {
   annotations: Record<string, string>;
 }
 
-export interface ContainerStatus {
+/** A container's life as the runtime keeps it on disk (state.ts ContainerRecord) and reports it (ContainerStatus). */
+export interface ContainerLifecycle {
   id: string;
   sandboxId: string;
-  metadata: { name: string; attempt: number };
   state: ContainerState;
   createdAt: string;
   startedAt?: string;
@@ -170,10 +170,15 @@ export interface ContainerStatus {
   /** OOMKilled, Completed (exit 0) or Error. */
   reason?: string;
   message?: string;
+  /** The image as asked for, and what it resolved to (repo digest or image id). */
   image: string;
   imageRef: string;
   logPath: string;
   pid?: number;
+}
+
+export interface ContainerStatus extends ContainerLifecycle {
+  metadata: { name: string; attempt: number };
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
