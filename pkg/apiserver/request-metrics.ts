@@ -215,3 +215,22 @@ export function longRunningRequest(method: string, path: string, query: URLSearc
   if (['GET', 'HEAD'].includes(method.toUpperCase()) && watchAsked(query)) return true;
   return /\/(exec|attach|portforward|proxy|log)(\/|$)/.test(path) && /^\/apis?\//.test(path);
 }
+
+const watchEvents = new Counter({
+  name: 'apiserver_watch_events_total',
+  help: alpha('Number of events sent in watch clients'),
+  labelNames: ['group', 'version', 'kind'],
+});
+const watchEventSizes = new Histogram({
+  name: 'apiserver_watch_events_sizes',
+  help: alpha('Watch event size distribution in bytes'),
+  labelNames: ['group', 'version', 'kind'],
+  buckets: Array.from({ length: 8 }, (_, i) => 1024 * 2 ** i),
+});
+
+/** One event (bookmarks too) written to a watch of a resource of this kind, `bytes` long (serveWatch and watchEncoder). */
+export function recordWatchEvent(kind: { group: string; version: string; kind: string }, bytes: number): void {
+  const l = { group: kind.group, version: kind.version, kind: kind.kind };
+  watchEvents.inc(l);
+  watchEventSizes.observe(l, bytes);
+}

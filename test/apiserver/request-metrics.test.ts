@@ -77,6 +77,27 @@ describe('apiserver_request_total', () => {
   });
 });
 
+describe('apiserver_watch_events_total', () => {
+  it('counts the events sent to watches, and their sizes, by the group, version and kind watched', async () => {
+    const series = 'apiserver_watch_events_total{group="",version="v1",kind="ConfigMap"}';
+    const before = value(await metrics(), series) ?? 0;
+    let seen = 0;
+    const h = await cp.admin.watch(ConfigMaps, 'default', {}, () => seen++);
+    try {
+      await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' }, data: { a: 'x'.repeat(3000) } });
+      await eventually(() => seen >= 1, { timeoutMs: 5000, what: 'the event' });
+    } finally {
+      h.stop();
+    }
+    const text = await metrics();
+    // (other watchers of configmaps, the in-process controllers', count too)
+    expect(value(text, series)).toBeGreaterThanOrEqual(before + seen);
+    expect(text).toContain('# HELP apiserver_watch_events_total [ALPHA] Number of events sent in watch clients\n');
+    // (the event of 3000 and more bytes: above the 2 KiB bucket, within the 4 KiB one)
+    expect(value(text, 'apiserver_watch_events_sizes_bucket{le="4096",group="",version="v1",kind="ConfigMap"}')! - value(text, 'apiserver_watch_events_sizes_bucket{le="2048",group="",version="v1",kind="ConfigMap"}')!).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('apiserver_storage_objects', () => {
   it('counts the objects stored of each resource, by group-resource', async () => {
     await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' } });

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { forbidden, notSupported, type FieldError } from '../../api/field-error.js';
 import { ApiError } from '../errors.js';
+import { recordWatchEvent } from '../request-metrics.js';
 import { apiVersionOf, poddisruptionbudgets, returnsDeletedObject, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
 import { patchView, viewIn, viewOut, viewOutRaw } from '../registry/version-view.js';
@@ -290,16 +291,20 @@ async function watch(req: IncomingMessage, res: ServerResponse, r: ResourceReque
       });
     }
     lastRv = String(raw.rev);
+    let line: string;
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
       const obj = raw.obj;
       const payload = toTable(printerOf(r.resource), [obj], { resourceVersion: obj.metadata?.resourceVersion }, includeObject, first);
-      res.write(JSON.stringify({ type, object: payload }) + '\n');
+      line = JSON.stringify({ type, object: payload }) + '\n';
     } else if (partial && type !== 'ERROR') {
       // (bookmarks too: a metadata client's decoder knows only meta.k8s.io kinds)
-      res.write(JSON.stringify({ type, object: partialObjectMetadata(raw.obj, partial) }) + '\n');
+      line = JSON.stringify({ type, object: partialObjectMetadata(raw.obj, partial) }) + '\n';
     } else {
-      res.write(`{"type":"${type}","object":${raw.json}}\n`);
+      line = `{"type":"${type}","object":${raw.json}}\n`;
     }
+    res.write(line);
+    // (apiserver_watch_events_total and _sizes, by the kind the watch serves)
+    recordWatchEvent(r.resource, Buffer.byteLength(line));
     first = false;
     // A client that does not read is cut off rather than buffered without bound.
     if (res.writableLength > 32 * 1024 * 1024) close();
