@@ -187,6 +187,21 @@ describe('ClientCertificateManager', () => {
     expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds -3600\n');
     rmSync(join(d, CURRENT_PEM));
     expect(await registry.metrics()).toContain('kubelet_certificate_manager_client_ttl_seconds +Inf\n');
+    expect(await registry.metrics()).toContain("# HELP kubelet_certificate_manager_client_ttl_seconds [ALPHA] Gauge of the TTL (time-to-live) of the Kubelet's client certificate.");
+    expect(await registry.metrics()).toContain('# HELP kubelet_certificate_manager_client_expiration_renew_errors [ALPHA] Counter of certificate renewal errors.\n');
+  });
+
+  it("exports the serving certificate's TTL and renewal errors under the kubelet's server names", async () => {
+    const { d } = await certDir('server-metrics');
+    const registry = new Registry();
+    const m = new ClientCertificateManager({ certDir: d, now: () => T0 + 9 * HOUR + 0.5, request: () => Promise.reject(new Error('no')), rotated: () => undefined });
+    m.registerMetrics(registry, 'server');
+    expect(await m.rotateCerts()).toBe(false);
+    const text = await registry.metrics();
+    expect(text).toContain("# HELP kubelet_certificate_manager_server_ttl_seconds [ALPHA] Gauge of the shortest TTL (time-to-live) of the Kubelet's serving certificate.");
+    expect(text).toContain('kubelet_certificate_manager_server_ttl_seconds 3599\n');
+    expect(text).toContain('# HELP kubelet_server_expiration_renew_errors [ALPHA] Counter of certificate renewal errors.\n# TYPE kubelet_server_expiration_renew_errors counter\nkubelet_server_expiration_renew_errors 1\n');
+    expect(text).not.toContain('kubelet_certificate_manager_client_');
   });
 
   it('exits 5 minutes after the last valid certificate when the server answers, and only says so when it does not (UpdateTransport exitAfter)', async () => {

@@ -163,22 +163,34 @@ export class ClientCertificateManager {
   }
 
   /**
-   * The kubelet's client certificate metrics, registered only when rotation is on, as
-   * NewKubeletClientCertificateManager registers them: the certificate's TTL and the renewal errors.
+   * The kubelet's certificate manager metrics, registered only when rotation is on, as
+   * NewKubeletClientCertificateManager and NewKubeletServerCertificateManager register them
+   * (pkg/kubelet/certificate/kubelet.go, transport.go): the certificate's TTL and the renewal
+   * errors, kubelet_certificate_manager_client_* for the client certificate,
+   * kubelet_certificate_manager_server_ttl_seconds and kubelet_server_expiration_renew_errors for
+   * serverTLSBootstrap's serving one (what kubernetes-mixin's KubeletServerCertificateExpiration
+   * and KubeletServerCertificateRenewalErrors alerts read).
    */
-  registerMetrics(registry: Registry = register): void {
+  registerMetrics(registry: Registry = register, which: 'client' | 'server' = 'client'): void {
     const ttl = () => this.ttlSeconds();
-    registry.removeSingleMetric('kubelet_certificate_manager_client_ttl_seconds');
-    registry.removeSingleMetric('kubelet_certificate_manager_client_expiration_renew_errors');
+    const names =
+      which === 'client'
+        ? { ttl: 'kubelet_certificate_manager_client_ttl_seconds', errors: 'kubelet_certificate_manager_client_expiration_renew_errors' }
+        : { ttl: 'kubelet_certificate_manager_server_ttl_seconds', errors: 'kubelet_server_expiration_renew_errors' };
+    registry.removeSingleMetric(names.ttl);
+    registry.removeSingleMetric(names.errors);
     new Gauge({
-      name: 'kubelet_certificate_manager_client_ttl_seconds',
-      help: "Gauge of the TTL (time-to-live) of the Kubelet's client certificate. The value is in seconds until certificate expiry (negative if already expired). If client certificate is invalid or unused, the value will be +INF.",
+      name: names.ttl,
+      help:
+        which === 'client'
+          ? "[ALPHA] Gauge of the TTL (time-to-live) of the Kubelet's client certificate. The value is in seconds until certificate expiry (negative if already expired). If client certificate is invalid or unused, the value will be +INF."
+          : "[ALPHA] Gauge of the shortest TTL (time-to-live) of the Kubelet's serving certificate. The value is in seconds until certificate expiry (negative if already expired). If serving certificate is invalid or unused, the value will be +INF.",
       registers: [registry],
       collect() {
         this.set(ttl());
       },
     });
-    this.renewErrorsMetric = new Counter({ name: 'kubelet_certificate_manager_client_expiration_renew_errors', help: 'Counter of certificate renewal errors.', registers: [registry] });
+    this.renewErrorsMetric = new Counter({ name: names.errors, help: '[ALPHA] Counter of certificate renewal errors.', registers: [registry] });
     if (this.renewErrors) this.renewErrorsMetric.inc(this.renewErrors);
   }
 

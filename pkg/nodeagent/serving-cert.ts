@@ -57,6 +57,7 @@ export function startServingCertificate(d: ServingCertificateDeps): { stop(): Pr
       else for (const fn of listeners) fn();
     },
   });
+  manager.registerMetrics(undefined, 'server');
   manager.start();
   if (pair) open();
   return { stop: () => manager.stop() };
