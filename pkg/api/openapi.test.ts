@@ -32,7 +32,7 @@ describe('openapi v3', () => {
     expect(get('apis/flowcontrol.apiserver.k8s.io', '/apis/flowcontrol.apiserver.k8s.io/')).toMatchObject({ operationId: 'getFlowcontrolApiserverAPIGroup', tags: ['flowcontrolApiserver'] });
     const schemas = (openapiV3Doc('apis/apps') as any).components.schemas;
     expect(Object.keys(schemas)).toEqual(['io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup', 'io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery', 'io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR']);
-    expect(get('version', '/version/')).toMatchObject({ operationId: 'getCodeVersion', tags: ['version'] });
+    expect(get('version', '/version/')).toMatchObject({ operationId: 'getCodeVersion', tags: ['version'], description: 'get the code version' });
     // each group-version's own discovery, and its operations named as GetOperationIDAndTags names them
     const rbac = openapiV3Doc('apis/rbac.authorization.k8s.io/v1') as any;
     expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/'].get).toMatchObject({ operationId: 'getRbacAuthorizationV1APIResources', tags: ['rbacAuthorization_v1'] });

@@ -666,7 +666,7 @@ function rootDocs(): Map<string, Schema> {
   out.set('apis', singleGetDoc('/apis/', 'getAPIVersions', 'apis', 'get available API versions', DISCOVERY_MEDIA, `${META}.APIGroupList`));
   const groups = [...new Set([...API_KINDS.map((k) => k.group), ...REVIEW_KINDS.map((r) => r.group)])].filter((g) => g !== '');
   for (const g of groups) out.set(`apis/${g}`, singleGetDoc(`/apis/${g}/`, `get${groupPart(g, true)}APIGroup`, groupPart(g, false), 'get information of a group', DISCOVERY_MEDIA, `${META}.APIGroup`));
-  out.set('version', singleGetDoc('/version/', 'getCodeVersion', 'version', 'get the version information for this server', ['application/json'], 'io.k8s.apimachinery.pkg.version.Info'));
+  out.set('version', singleGetDoc('/version/', 'getCodeVersion', 'version', 'get the code version', ['application/json'], 'io.k8s.apimachinery.pkg.version.Info'));
   out.set('.well-known/openid-configuration', singleGetDoc('/.well-known/openid-configuration/', 'getServiceAccountIssuerOpenIDConfiguration', 'WellKnown', "get service account issuer OpenID configuration, also known as the 'OIDC discovery doc'", ['application/json'], undefined));
   out.set('openid/v1/jwks', singleGetDoc('/openid/v1/jwks/', 'getServiceAccountIssuerOpenIDKeyset', 'openid', 'get service account issuer OpenID JSON Web Key Set (contains public token verification keys)', ['application/jwk-set+json'], undefined));
   return out;
