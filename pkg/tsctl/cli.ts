@@ -23,6 +23,7 @@ const help = `tsctl controls a tskube cluster.
 
 Cluster:
   up [--data-dir DIR]        start a single-node cluster on this machine (default ${defaultDataDir})
+     [--advertise-address IP]  listen on and advertise IP, so that other machines can join (prints the join command)
   down [--data-dir DIR]      stop it and remove everything it created
   lab up [--nodes 3] [--etcd-members 1|3] [--data-dir /var/lib/tskube-lab]
                              a multi-node lab cluster on this machine (nodes are network namespaces)
@@ -73,6 +74,7 @@ const spec = {
   timeout: { type: 'number', default: 120, help: 'seconds to wait' },
   'data-dir': { type: 'string', default: defaultDataDir, help: 'cluster data dir' },
   'apiserver-port': { type: 'number', default: 6443, help: 'apiserver port for up' },
+  'advertise-address': { type: 'string', default: '', help: 'up: the address the apiserver listens on and advertises, for other machines to join (default: the one the cluster has, else 127.0.0.1)' },
   'etcd-port': { type: 'number', default: 2379, help: 'embedded etcd client port for up (peer port is +1)' },
   nodes: { type: 'number', default: 3, help: 'lab nodes' },
   'etcd-members': { type: 'number', default: 1, help: 'lab etcd members (1 or 3)' },
@@ -151,7 +153,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
   }
   const log = (l: string) => io.out(l + '\n');
   if (cmd === 'up') {
-    await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, only: flags.components.length ? flags.components : undefined, log });
+    await up({ dataDir: flags['data-dir'], apiserverPort: flags['apiserver-port'], etcdClientPort: flags['etcd-port'], etcdPeerPort: flags['etcd-port'] + 1, advertiseAddress: flags['advertise-address'] || undefined, only: flags.components.length ? flags.components : undefined, log });
     return 0;
   }
   if (cmd === 'lab') {

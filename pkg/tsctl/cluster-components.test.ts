@@ -1,10 +1,13 @@
 // What `tsctl up` starts each component with: as kubeadm init, the apiserver takes bootstrap
 // tokens and the controller manager runs the bootstrap token controllers, so that a node can
 // join the local cluster by kubelet TLS bootstrapping.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { controllerEnabled } from '../controllers/manager.js';
 import { parseFlags } from '../util/flags.js';
-import { components, type UpOptions } from './cluster.js';
+import { components, resolveAdvertiseAddress, type UpOptions } from './cluster.js';
 
 const o: UpOptions = { dataDir: '/var/lib/tskube', apiserverPort: 6443, etcdClientPort: 2379, etcdPeerPort: 2380, log: () => undefined };
 const argsOf = (name: string) => components.find((c) => c.name === name)!.args(o);
@@ -19,5 +22,35 @@ describe('tsctl up components', () => {
     expect(args).toEqual(expect.arrayContaining(['--cluster-signing-cert-file', '/var/lib/tskube/pki/ca.crt', '--cluster-signing-key-file', '/var/lib/tskube/pki/ca.key']));
     const { flags } = parseFlags({ controllers: { type: 'list', default: ['*'], help: '' }, kubeconfig: { type: 'string', default: '', help: '' }, 'service-account-private-key-file': { type: 'string', default: '', help: '' }, 'cluster-signing-cert-file': { type: 'string', default: '', help: '' }, 'cluster-signing-key-file': { type: 'string', default: '', help: '' }, 'metrics-port': { type: 'number', default: 0, help: '' } } as const, args);
     for (const c of ['bootstrapsigner', 'tokencleaner', 'csrapproving', 'csrcleaner']) expect(controllerEnabled(c, flags.controllers)).toBe(true);
+  });
+});
+
+describe('tsctl up --advertise-address', () => {
+  it('the apiserver listens on and advertises the address, and the local node reports it as its InternalIP (loopback by default)', () => {
+    const at = { ...o, advertiseAddress: '192.0.2.10' };
+    const api = components.find((c) => c.name === 'apiserver')!.args(at);
+    expect(api).toEqual(expect.arrayContaining(['--bind-address', '192.0.2.10', '--advertise-address', '192.0.2.10']));
+    const agent = components.find((c) => c.name === 'nodeagent')!.args(at);
+    expect(agent[agent.indexOf('--node-ip') + 1]).toBe('192.0.2.10');
+    expect(argsOf('apiserver')).toEqual(expect.arrayContaining(['--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1']));
+    const localAgent = argsOf('nodeagent');
+    expect(localAgent[localAgent.indexOf('--node-ip') + 1]).toBe('127.0.0.1');
+  });
+
+  it('keeps the address a cluster was set up with, lets a loopback cluster take a real one, and refuses to move a joinable one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsk-advertise-'));
+    try {
+      expect(resolveAdvertiseAddress(dir)).toBe('127.0.0.1');
+      expect(() => resolveAdvertiseAddress(dir, 'node-1')).toThrow('localAPIEndpoint.advertiseAddress: Invalid value: "node-1": couldn\'t use "node-1" as "apiserver-advertise-address", must be ipv4 or ipv6 address');
+      writeFileSync(join(dir, 'advertise-address'), '127.0.0.1\n');
+      expect(resolveAdvertiseAddress(dir, '192.0.2.10')).toBe('192.0.2.10');
+      writeFileSync(join(dir, 'advertise-address'), '192.0.2.10\n');
+      expect(resolveAdvertiseAddress(dir)).toBe('192.0.2.10');
+      expect(resolveAdvertiseAddress(dir, '192.0.2.10')).toBe('192.0.2.10');
+      expect(() => resolveAdvertiseAddress(dir, '192.0.2.11')).toThrow(`the cluster in ${dir} advertises 192.0.2.10, which the machines that joined it use: it cannot move to 192.0.2.11`);
+      expect(() => resolveAdvertiseAddress(dir, '127.0.0.1')).toThrow('cannot move to 127.0.0.1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

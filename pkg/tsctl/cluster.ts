@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { ensureNodeToken, kubeconfigYaml } from '../apiserver/pki.js';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupAll } from '../runtime/cleanup.js';
@@ -15,6 +16,7 @@ import { ImageManager } from '../runtime/image-service.js';
 import { cleanupNode } from '../network/pod-network.js';
 import { stopGroups } from './stop-order.js';
 import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
+import { createToken, joinCommand } from './token.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
 const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -29,6 +31,12 @@ export interface UpOptions {
   only?: string[];
   /** Extra node agent flags (tests shorten the crash-loop back-off). */
   agentArgs?: string[];
+  /**
+   * kubeadm init's --apiserver-advertise-address: the address the apiserver listens on and names
+   * in kubeconfigs, cluster-info and the `kubernetes` Service's Endpoints, and the local node's
+   * InternalIP (default: the one the data dir's cluster was set up with, else 127.0.0.1).
+   */
+  advertiseAddress?: string;
   log: (line: string) => void;
 }
 
@@ -40,13 +48,42 @@ export interface Component {
   optional: boolean;
 }
 
+const LOOPBACK = '127.0.0.1';
+const advertiseFile = (dataDir: string) => join(dataDir, 'advertise-address');
+
+/**
+ * The address `up` advertises: the one asked for, else the one the data dir's cluster was set up
+ * with, else loopback. kubeadm refuses to init a machine again; tsctl up starts an existing
+ * cluster again, so it refuses only what would strand the machines that joined it: another
+ * address than the non-loopback one it advertises (their kubeconfigs and cluster-info name it).
+ * A loopback cluster may take a real address, as no other machine can have joined it.
+ */
+export function resolveAdvertiseAddress(dataDir: string, requested?: string): string {
+  if (requested !== undefined && isIP(requested) === 0) {
+    throw new Error(`localAPIEndpoint.advertiseAddress: Invalid value: ${JSON.stringify(requested)}: couldn't use ${JSON.stringify(requested)} as "apiserver-advertise-address", must be ipv4 or ipv6 address`);
+  }
+  let recorded: string | undefined;
+  try {
+    recorded = readFileSync(advertiseFile(dataDir), 'utf8').trim() || undefined;
+  } catch {
+    // a new data dir, or one set up before the address was recorded (loopback)
+  }
+  if (requested !== undefined && recorded !== undefined && requested !== recorded && !isLoopback(recorded)) {
+    throw new Error(`the cluster in ${dataDir} advertises ${recorded}, which the machines that joined it use: it cannot move to ${requested} (run "tsctl down --data-dir ${dataDir}" to start over)`);
+  }
+  return requested ?? recorded ?? LOOPBACK;
+}
+
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
+
 export const components: Component[] = [
   {
     name: 'apiserver',
     entry: 'cmd/apiserver/main.js',
     optional: false,
     // (bootstrap tokens authenticate, as kubeadm init starts kube-apiserver: nodes can join by TLS bootstrapping)
-    args: (o) => ['--data-dir', o.dataDir, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1), '--enable-bootstrap-token-auth'],
+    // (it listens on the advertised address, as a lab's apiserver does; its certificate names 127.0.0.1 too)
+    args: (o) => ['--data-dir', o.dataDir, '--bind-address', o.advertiseAddress ?? LOOPBACK, '--advertise-address', o.advertiseAddress ?? LOOPBACK, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1), '--enable-bootstrap-token-auth'],
   },
   // (kubeadm's kube-controller-manager: signing with the cluster CA, and the bootstrap token controllers on)
   { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
@@ -55,7 +92,7 @@ export const components: Component[] = [
     name: 'nodeagent',
     entry: 'cmd/nodeagent/main.js',
     optional: true,
-    args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'node.kubeconfig'), '--node-name', localNodeName(), '--node-ip', '127.0.0.1', '--port', String(o.apiserverPort === 6443 ? 10250 : o.apiserverPort + 4), '--pod-manifest-path', join(o.dataDir, 'manifests'), ...(o.agentArgs ?? [])],
+    args: (o) => ['--data-dir', o.dataDir, '--kubeconfig', join(o.dataDir, 'node.kubeconfig'), '--node-name', localNodeName(), '--node-ip', o.advertiseAddress ?? LOOPBACK, '--port', String(o.apiserverPort === 6443 ? 10250 : o.apiserverPort + 4), '--pod-manifest-path', join(o.dataDir, 'manifests'), ...(o.agentArgs ?? [])],
   },
 ];
 
@@ -154,15 +191,21 @@ async function waitReady(dataDir: string, timeoutMs: number): Promise<RestClient
   throw new Error(`the apiserver did not become ready in ${timeoutMs / 1000} s (see ${join(dataDir, 'logs', 'apiserver.log')}): ${String(lastErr ?? 'no kubeconfig written')}`);
 }
 
-export async function up(o: UpOptions): Promise<void> {
+export async function up(opts: UpOptions): Promise<void> {
   const t0 = Date.now();
+  const o = { ...opts, advertiseAddress: resolveAdvertiseAddress(opts.dataDir, opts.advertiseAddress) };
   if (readPid(o.dataDir, 'apiserver')) {
     const kc = loadKubeconfig(join(o.dataDir, 'kubeconfig'));
+    const running = new URL(kc.server).hostname.replace(/^\[|\]$/g, '');
+    if (opts.advertiseAddress !== undefined && running !== opts.advertiseAddress) {
+      throw new Error(`the cluster in ${o.dataDir} is running at ${kc.server}: it cannot advertise ${opts.advertiseAddress} as well`);
+    }
     o.log(`cluster already running at ${kc.server} (data dir ${o.dataDir}); kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
     return;
   }
   // (manifests: the node agent's static pods, the kubelet's /etc/kubernetes/manifests)
   for (const d of ['run', 'logs', 'manifests']) mkdirSync(join(o.dataDir, d), { recursive: true, mode: 0o700 });
+  writeFileSync(advertiseFile(o.dataDir), `${o.advertiseAddress}\n`);
   for (const c of components) {
     if (o.only && !o.only.includes(c.name)) continue;
     const entry = join(distRoot, c.entry);
@@ -204,6 +247,20 @@ export async function up(o: UpOptions): Promise<void> {
   // available to schedule pods" (kind's --wait, k3s's agents: the cluster is up with its node).
   if (readPid(o.dataDir, 'nodeagent')) await waitNodeReady(o, t0, 60_000);
   o.log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s; kubeconfig: ${join(o.dataDir, 'kubeconfig')}`);
+  // (kubeadm init's closing lines, with a fresh token of the default 24 h: only a cluster other machines reach)
+  if (!isLoopback(o.advertiseAddress)) o.log(await joinHint(join(o.dataDir, 'kubeconfig')));
+}
+
+/** kubeadm init's last lines: the join command of a new bootstrap token (24 h, the default groups and usages). */
+export async function joinHint(kubeconfigPath: string): Promise<string> {
+  const kc = loadKubeconfig(kubeconfigPath);
+  const client = new RestClient(kc);
+  try {
+    const token = await createToken(client, { ttlMs: 24 * 3600_000, description: "The default bootstrap token generated by 'kubeadm init'." });
+    return `\nThen you can join any number of worker nodes by running the following on each as root:\n\n${joinCommand(kc, token)}\n`;
+  } finally {
+    client.close();
+  }
 }
 
 /** Waits for the local Node to be registered and Ready; says so, or, past `timeoutMs`, that it is not (the cluster stays up). */
