@@ -155,6 +155,39 @@ describe('omitEmptyFields', () => {
     expect(lease.spec).toEqual({ renewTime: '2026-12-03T18:00:00.000001Z', acquireTime: '2026-12-03T18:00:00.000000Z' });
   });
 
+  it('leaves a CustomResourceDefinition as apiextensions/v1\'s Go structs leave it, its JSON schema as sent', () => {
+    const schema = { type: 'object', properties: { spec: { type: 'object', nullable: false, properties: {} } } };
+    const crd = {
+      metadata: { name: 'widgets.example.com', labels: {} },
+      spec: {
+        group: 'example.com',
+        names: { plural: 'widgets', kind: 'Widget', shortNames: [], categories: null, singular: '' },
+        scope: 'Namespaced',
+        preserveUnknownFields: false,
+        conversion: { strategy: 'None', webhook: null },
+        versions: [{ name: 'v1', served: true, storage: true, deprecated: false, schema: { openAPIV3Schema: schema }, subresources: { status: {}, scale: null }, additionalPrinterColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', priority: 0, format: '' }], selectableFields: [] }],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True', lastTransitionTime: '2026-12-03T19:00:00+01:00', reason: '' }], acceptedNames: { plural: 'widgets', kind: 'Widget', shortNames: [] }, storedVersions: ['v1'] },
+    };
+    omitEmptyFields('CustomResourceDefinition', crd);
+    expect(crd).toEqual({
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { plural: 'widgets', kind: 'Widget' },
+        scope: 'Namespaced',
+        conversion: { strategy: 'None' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', nullable: false, properties: {} } } } }, subresources: { status: {} }, additionalPrinterColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }] }],
+      },
+      status: { conditions: [{ type: 'Established', status: 'True', lastTransitionTime: '2026-12-03T18:00:00Z' }], acceptedNames: { plural: 'widgets', kind: 'Widget' }, storedVersions: ['v1'] },
+    });
+    // Stored, what Go always writes is there: a new CRD's status before its controller ran.
+    const fresh = { metadata: { name: 'w' }, spec: { group: 'example.com', names: { plural: 'w', kind: 'W' }, scope: 'Cluster', versions: [{ name: 'v1' }] }, status: { conditions: [] } };
+    omitEmptyFields('CustomResourceDefinition', fresh, true);
+    expect(fresh.spec.versions).toEqual([{ name: 'v1', served: false, storage: false }]);
+    expect(fresh.status).toEqual({ conditions: null, acceptedNames: { plural: '', kind: '' }, storedVersions: null });
+  });
+
   it('tells an object read back that lacks a struct by value from one that has them all', () => {
     const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: {} };
     expect(lacksValueStructs('Pod', pod)).toBe(true);

@@ -3,6 +3,7 @@
 // or null is gone once the apiserver decoded it into the Go struct (omitEmptyFields).
 import goFieldsJson from './go-omitempty.json' with { type: 'json' };
 import goTypesJson from './go-types.json' with { type: 'json' };
+import { CRD_TIME_FIELDS, crdGoFields } from './crd-go-fields.js';
 import { goTimeJson } from './go-time.js';
 import { fieldsOfMessage, type FieldSchema } from './schema.js';
 
@@ -56,7 +57,7 @@ function zeroOf(f: FieldSchema): unknown {
  * a node's `daemonEndpoints.kubeletEndpoint.Port: 0`, an EndpointSlice's `ports: null`).
  */
 export function omitEmptyFields(typeName: string, obj: unknown, stored = false): void {
-  if (!isObject(obj) || !GO_FIELDS[typeName]) return;
+  if (!isObject(obj) || !planOf(typeName)) return;
   const mf = (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
   walkStruct(typeName, obj, stored);
   if (Array.isArray(mf) && mf.length === 0 && isObject(obj.metadata)) obj.metadata.managedFields = mf;
@@ -87,25 +88,27 @@ function planOf(typeName: string): TypePlan | null {
   let plan = plans.get(typeName);
   if (plan !== undefined) return plan;
   const letters = GO_FIELDS[typeName];
-  if (!letters) {
+  // (a CustomResourceDefinition's structs: not in the proto schema, from their own table)
+  const rows = letters ? undefined : crdGoFields(typeName);
+  if (!letters && !rows) {
     plans.set(typeName, null);
     return null;
   }
   const fields = new Map<string, FieldPlan>();
-  for (const [key, f] of fieldsOfMessage(typeName)) {
-    const letter = letters[key] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z');
+  for (const [key, letter, f] of rows ?? [...fieldsOfMessage(typeName)].map(([k, f]): [string, string, FieldSchema] => [k, letters![k] ?? (f.repeated || f.kind === 'map' ? 's' : f.kind === 'message' ? 'p' : 'z'), f])) {
     const child = f.kind === 'message' ? f.type : f.kind === 'map' && f.value?.kind === 'message' ? f.value.type : undefined;
-    const goType = GO_TYPES[`${typeName}.${key}`]?.type;
+    const goType = rows ? (CRD_TIME_FIELDS.has(`${typeName}.${key}`) ? 'v1.Time' : undefined) : GO_TYPES[`${typeName}.${key}`]?.type;
     const time = goType === 'v1.Time' ? 'second' : goType === 'v1.MicroTime' ? 'micro' : undefined;
     fields.set(key, time ? { letter, f, child, time } : { letter, f, child });
   }
   const valueStructs: [string, string][] = [];
   const always: [string, FieldPlan][] = [];
-  for (const [key, letter] of Object.entries(letters)) {
+  // (in the letters' order for a built-in kind: filled fields come out where they always did)
+  for (const key of letters ? Object.keys(letters) : fields.keys()) {
     const p = fields.get(key);
     if (!p) continue;
-    if (letter === 'v' && p.f.type) valueStructs.push([key, p.f.type]);
-    else if (ALWAYS_WRITTEN.has(letter)) always.push([key, p]);
+    if (p.letter === 'v' && p.f.type) valueStructs.push([key, p.f.type]);
+    else if (ALWAYS_WRITTEN.has(p.letter)) always.push([key, p]);
   }
   plan = { fields, valueStructs, always };
   plans.set(typeName, plan);

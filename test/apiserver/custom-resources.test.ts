@@ -133,6 +133,21 @@ describe('CustomResourceDefinitions', () => {
     expect(doc.components.schemas['com.example.stable.v1.CronTab']).toMatchObject({ 'x-kubernetes-group-version-kind': [{ group: GROUP, kind: 'CronTab', version: 'v1' }] });
   });
 
+  it('are stored as apiextensions/v1\'s Go structs leave them: empties gone, what is always written there', async () => {
+    const crd = crontabCRD();
+    crd.metadata.name = `gadgets.${GROUP}`;
+    Object.assign(crd.spec, { names: { plural: 'gadgets', kind: 'Gadget', shortNames: [], categories: null }, preserveUnknownFields: false });
+    Object.assign(crd.spec.versions[0]!, { deprecated: false, selectableFields: [], additionalPrinterColumns: [{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec', priority: 0, description: '' }] });
+    const created = await admin.create<KubeObject & { spec: Record<string, any> }>(CustomResourceDefinitions, undefined, crd);
+    // (the answer to the create, before the CRD controller ran: conditions null, names "")
+    expect(created.status).toEqual({ conditions: null, acceptedNames: { plural: '', kind: '' }, storedVersions: ['v1'] });
+    expect(created.spec.names).toEqual({ plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' });
+    expect(created.spec.preserveUnknownFields).toBeUndefined();
+    expect(Object.keys(created.spec.versions[0]).sort()).toEqual(['additionalPrinterColumns', 'name', 'schema', 'served', 'storage', 'subresources']);
+    expect(created.spec.versions[0].additionalPrinterColumns).toEqual([{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' }]);
+    await admin.delete(CustomResourceDefinitions, undefined, `gadgets.${GROUP}`);
+  });
+
   it('a CRD whose kind another CRD of the group has is not accepted', async () => {
     await admin.create(CustomResourceDefinitions, undefined, { ...crontabCRD(), metadata: { name: `othertabs.${GROUP}` }, spec: { ...crontabCRD().spec, names: { plural: 'othertabs', singular: 'othertab', kind: 'CronTab' } } });
     const crd = await eventually(async () => {

@@ -589,10 +589,11 @@ export class Store {
    * an applied configuration's merge or our own defaults give null or empty where Go's omitempty
    * drops it is gone before defaulting, field tracking and validation see it, and again before
    * it is written (`stored`: with protobuf storage's nil for an empty list without omitempty).
-   * Custom resources are not Go types: their content stays as sent.
+   * Custom resources are not Go types: their content stays as sent. A CustomResourceDefinition is
+   * one (apiextensions/v1's), walked by its own table (crd-go-fields.ts).
    */
   private throughGoTypes(obj: KubeObject, stored = false): void {
-    if (!this.resource.decode) omitEmptyFields(this.resource.typeName, obj, stored);
+    if (!this.resource.custom) omitEmptyFields(this.resource.typeName, obj, stored);
   }
 
   /**
@@ -601,7 +602,7 @@ export class Store {
    * Go's `resources: {}` is no change to an immutable field and bumps no generation.
    */
   private asDecoded(obj: KubeObject): KubeObject {
-    if (this.resource.decode || !lacksValueStructs(this.resource.typeName, obj)) return obj;
+    if (this.resource.custom || !lacksValueStructs(this.resource.typeName, obj)) return obj;
     const c = clone(obj);
     omitEmptyFields(this.resource.typeName, c);
     return c;
