@@ -8,8 +8,8 @@ import { RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
 import { parseDuration } from '../../pkg/util/duration.js';
-import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
-import { logger } from '../../pkg/util/log.js';
+import { parseFlags, usage } from '../../pkg/util/flags.js';
+import { onStopSignal, runMain } from '../../pkg/util/main.js';
 import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 
 const d = defaultControllerConfig;
@@ -76,17 +76,9 @@ async function main(): Promise<void> {
     client.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onStopSignal(stop);
   if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
   await cm.start();
 }
 
-main().catch((e) => {
-  if (e instanceof FlagError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(2);
-  }
-  logger('controller-manager').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
-  process.exit(1);
-});
+runMain('controller-manager', main);

@@ -28,6 +28,7 @@ import { parseIngressFlag } from '../../pkg/nodeagent/ingress-controller.js';
 import { startAgentServer } from '../../pkg/nodeagent/server.js';
 import { startHealthzServer } from '../../pkg/nodeagent/healthz.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { onStopSignal, runMain } from '../../pkg/util/main.js';
 import { DEFAULT_EVICTION_HARD, ThresholdError, parseEvictionSettings } from '../../pkg/nodeagent/eviction-thresholds.js';
 import { logger } from '../../pkg/util/log.js';
 
@@ -319,20 +320,12 @@ async function main(): Promise<void> {
     await agent.stop();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  onStopSignal(stop);
 }
 
-main().catch((e) => {
-  if (e instanceof FlagError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(2);
-  }
-  if (e instanceof CgroupEnforcementError) {
-    // (the kubelet's containerManager.Start failing: logged, exit 1)
-    logger('nodeagent').error('Failed to start ContainerManager', { err: e.message });
-    process.exit(1);
-  }
-  logger('nodeagent').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
-  process.exit(1);
+runMain('nodeagent', main, (e, log) => {
+  if (!(e instanceof CgroupEnforcementError)) return false;
+  // (the kubelet's containerManager.Start failing: logged, exit 1)
+  log.error('Failed to start ContainerManager', { err: e.message });
+  return true;
 });

@@ -4,8 +4,8 @@ import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
 import { schedulerUserAgent } from '../../pkg/client/user-agent.js';
 import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
-import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
-import { logger } from '../../pkg/util/log.js';
+import { parseFlags, usage } from '../../pkg/util/flags.js';
+import { onStopSignal, runMain } from '../../pkg/util/main.js';
 import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 
 const d = defaultSchedulerConfig;
@@ -48,16 +48,8 @@ async function main(): Promise<void> {
     client.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onStopSignal(stop);
   await s.start();
 }
 
-main().catch((e) => {
-  if (e instanceof FlagError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(2);
-  }
-  logger('scheduler').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
-  process.exit(1);
-});
+runMain('scheduler', main);
