@@ -11,7 +11,12 @@ import { Leases, StatusError } from './rest-client.js';
 const log = logger('leader-election');
 
 /** One gauge for every elector in the process, labelled by lease name (as client-go's). */
-const leaderStatus = new Gauge({ name: 'leader_election_master_status', help: 'Whether this instance leads (1) or not (0), by lease name.', labelNames: ['name'] });
+/** client-go's leader election gauge, as 1.32 components serve it (component-base/metrics/prometheus/clientgo/leaderelection). */
+const leaderStatus = new Gauge({
+  name: 'leader_election_master_status',
+  help: "[ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+  labelNames: ['name'],
+});
 
 export interface LeaderElectionConfig {
   namespace: string;
