@@ -23,7 +23,9 @@ export function setStatus(hpa: HPA, current: number, desired: number, metrics: M
     ...(current ? { currentReplicas: current } : {}),
     desiredReplicas: desired,
     ...(rescaled ? { lastScaleTime: rfc3339Now() } : st.lastScaleTime ? { lastScaleTime: st.lastScaleTime } : {}),
-    ...(metrics.length ? { currentMetrics: metrics } : {}),
+    // (currentMetrics has no omitempty: none is null, as the apiserver stores it, so an unchanged
+    // status compares equal to the stored one and is not written again)
+    currentMetrics: metrics.length ? metrics : (null as never),
     ...(st.conditions ? { conditions: st.conditions } : {}),
   };
 }
