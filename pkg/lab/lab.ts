@@ -188,25 +188,30 @@ export async function labUp(o: LabOptions): Promise<LabState> {
 }
 
 /**
- * DATA_DIR/prometheus.yml: every component of the lab as a target, each agent three times (its
- * /metrics, /metrics/cadvisor and /metrics/resource). The apiserver wants the admin token and the
- * cluster CA; each agent wants its own node's token (agents serve a self-signed certificate, as
- * kubelets do).
+ * DATA_DIR/prometheus.yml: every component of the lab as a target, labelled as kube-prometheus
+ * labels them so that kubernetes-mixin's selectors match (as manifests/prometheus.yml):
+ * job="apiserver", job="kube-controller-manager", job="kube-scheduler", and each agent as
+ * job="kubelet" once per path (/metrics, /metrics/cadvisor, /metrics/probes, /metrics/resource)
+ * with its metrics_path and node labels. The apiserver wants the admin token and the cluster CA;
+ * each agent wants its own node's token (agents serve a self-signed certificate, as kubelets do),
+ * so each has scrape jobs of its own, relabelled to job="kubelet".
  */
 export function writePrometheusConfig(o: Pick<LabOptions, 'dataDir' | 'apiserverPort'>, state: LabState, scrapeInterval = '5s'): string {
   const admin = loadKubeconfig(join(o.dataDir, 'kubeconfig'));
   writeFileSync(join(o.dataDir, 'prometheus.token'), admin.token ?? '', { mode: 0o600 });
   const jobs = [
     `  - job_name: apiserver\n    scheme: https\n    tls_config: {ca_file: ${join(o.dataDir, 'pki', 'ca.crt')}}\n    authorization: {credentials_file: ${join(o.dataDir, 'prometheus.token')}}\n    static_configs: [{targets: ['${state.hostIP}:${o.apiserverPort}']}]`,
-    `  - job_name: controller-manager\n    static_configs: [{targets: ['${state.hostIP}:10257']}]`,
-    `  - job_name: scheduler\n    static_configs: [{targets: ['${state.hostIP}:10259']}]`,
+    `  - job_name: kube-controller-manager\n    static_configs: [{targets: ['${state.hostIP}:10257']}]`,
+    `  - job_name: kube-scheduler\n    static_configs: [{targets: ['${state.hostIP}:10259']}]`,
   ];
   for (const n of state.nodes) {
     const token = join(n.dataDir, 'prometheus.token');
     writeFileSync(token, loadKubeconfig(join(n.dataDir, 'kubeconfig')).token ?? '', { mode: 0o600 });
-    // (the agent's own metrics, cAdvisor's container metrics, and the resource metrics, as a kubelet's)
-    for (const [suffix, path] of [['', '/metrics'], ['-cadvisor', '/metrics/cadvisor'], ['-resource', '/metrics/resource']]) {
-      jobs.push(`  - job_name: nodeagent-${n.name}${suffix}\n    metrics_path: ${path}\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${token}}\n    static_configs: [{targets: ['${n.ip}:10250'], labels: {node: ${n.name}}}]`);
+    // (the agent's own metrics, cAdvisor's container metrics, the probe and the resource metrics, as a kubelet's)
+    for (const [suffix, path] of [['', '/metrics'], ['-cadvisor', '/metrics/cadvisor'], ['-probes', '/metrics/probes'], ['-resource', '/metrics/resource']]) {
+      jobs.push(
+        `  - job_name: kubelet-${n.name}${suffix}\n    metrics_path: ${path}\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${token}}\n    static_configs: [{targets: ['${n.ip}:10250'], labels: {node: ${n.name}}}]\n    relabel_configs: [{target_label: job, replacement: kubelet}, {source_labels: [__metrics_path__], target_label: metrics_path}]`,
+      );
     }
   }
   const path = join(o.dataDir, 'prometheus.yml');

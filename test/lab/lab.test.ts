@@ -221,14 +221,17 @@ describe('prometheus', () => {
         await new Promise((r) => setTimeout(r, 1500));
         if (i >= 2) await client.delete(Pods, 'default', `churn-${i - 2}`).catch(() => {});
       }
-      const targets = await api<{ activeTargets: { labels: { job: string }; health: string; lastError: string }[] }>('/api/v1/targets');
-      expect(targets.activeTargets.map((t) => `${t.labels.job}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
-        ['apiserver', 'controller-manager', 'scheduler', ...state.nodes.flatMap((n) => ['', '-cadvisor', '-resource'].map((x) => `nodeagent-${n.name}${x}`))].map((j) => `${j}:up`).sort(),
+      // (labelled as kube-prometheus labels its targets: job, and a kubelet's metrics_path and node)
+      const targets = await api<{ activeTargets: { labels: { job: string; metrics_path?: string; node?: string }; health: string; lastError: string }[] }>('/api/v1/targets');
+      const target = (l: { job: string; metrics_path?: string; node?: string }) => [l.job, l.metrics_path, l.node].filter(Boolean).join(' ');
+      expect(targets.activeTargets.map((t) => `${target(t.labels)}:${t.health}${t.lastError ? ` (${t.lastError})` : ''}`).sort()).toEqual(
+        ['apiserver', 'kube-controller-manager', 'kube-scheduler', ...state.nodes.flatMap((n) => ['/metrics', '/metrics/cadvisor', '/metrics/probes', '/metrics/resource'].map((p) => `kubelet ${p} ${n.name}`))].map((j) => `${j}:up`).sort(),
       );
       const value = async (q: string) => {
         const r = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`);
         return r.result.map((x) => Number(x.value[1]));
       };
+      expect(await value('count(up{job="kubelet",metrics_path="/metrics/cadvisor"} == 1)')).toEqual([state.nodes.length]);
       expect(Math.max(...(await value('sum(rate(apiserver_request_total[1m]))')))).toBeGreaterThan(0);
       expect(Math.max(...(await value('increase(scheduler_pod_scheduling_sli_duration_seconds_count[1m])')))).toBeGreaterThan(0);
       expect(Math.max(...(await value('sum(increase(kubelet_pod_start_duration_seconds_count[1m]))')))).toBeGreaterThan(0);
