@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { Pleg } from './agent-pleg.js';
 import { podUidLabel } from './container-labels.js';
-import { runtimeOps, setNodeName, timed } from './metrics.js';
+import { probeRegistry, runtimeOps, setNodeName, timed } from './metrics.js';
 
 const container = (id: string, uid: string, state: ContainerState) => ({ id, state, labels: { [podUidLabel]: uid } }) as unknown as ContainerStatus;
 const value = (text: string, series: string) => {
@@ -55,5 +55,11 @@ describe("the node agent's /metrics, as the 1.32 kubelet's", () => {
     expect(text).toContain('# HELP kubelet_pod_worker_duration_seconds [ALPHA] Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync\n');
     expect(text).toMatch(/^kubelet_runtime_operations_duration_seconds_bucket\{le="0.005",operation_type="metrics_test_op"\} \d+$/m);
     expect(text).toMatch(/^kubelet_runtime_operations_duration_seconds_bucket\{le="0.03125",operation_type="metrics_test_op"\} \d+$/m);
+  });
+
+  it("labels /metrics/probes' help texts with 1.32's stability levels", async () => {
+    const text = await probeRegistry.metrics();
+    expect(text).toContain('# HELP prober_probe_total [BETA] Cumulative number of a liveness, readiness or startup probe for a container by result.\n');
+    expect(text).toContain('# HELP prober_probe_duration_seconds [ALPHA] Duration in seconds for a probe response.\n');
   });
 });

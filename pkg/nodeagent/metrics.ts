@@ -79,13 +79,13 @@ export const probeRegistry = new Registry();
 const PROBE_LABELS = ['probe_type', 'container', 'pod', 'namespace', 'pod_uid'] as const;
 export const probeTotal = new Counter({
   name: 'prober_probe_total',
-  help: 'Cumulative number of a liveness, readiness or startup probe for a container by result.',
+  help: '[BETA] Cumulative number of a liveness, readiness or startup probe for a container by result.',
   labelNames: [...PROBE_LABELS, 'result'],
   registers: [probeRegistry],
 });
 export const probeDuration = new Histogram({
   name: 'prober_probe_duration_seconds',
-  help: 'Duration in seconds for a probe response.',
+  help: alpha('Duration in seconds for a probe response.'),
   labelNames: PROBE_LABELS.filter((l) => l !== 'pod_uid'),
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [probeRegistry],
