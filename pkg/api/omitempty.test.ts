@@ -153,6 +153,10 @@ describe('omitEmptyFields', () => {
     const lease = { spec: { renewTime: '2026-12-03T18:00:00,000001Z', acquireTime: '2026-12-03T18:00:00.000000Z' } };
     omitEmptyFields('Lease', lease);
     expect(lease.spec).toEqual({ renewTime: '2026-12-03T18:00:00.000001Z', acquireTime: '2026-12-03T18:00:00.000000Z' });
+    // Go's zero time, however written, is null where the time is held by value (MarshalJSON of a zero Time)
+    const zero = { metadata: { name: 'e' }, involvedObject: {}, firstTimestamp: '0001-01-01T00:00:00Z', lastTimestamp: '0001-01-01T01:00:00+01:00', eventTime: '0001-01-01T00:00:00.000000Z' };
+    omitEmptyFields('Event', zero);
+    expect([zero.firstTimestamp, zero.lastTimestamp, zero.eventTime]).toEqual([null, null, null]);
   });
 
   it('leaves a CustomResourceDefinition as apiextensions/v1\'s Go structs leave it, its JSON schema as sent', () => {

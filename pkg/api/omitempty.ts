@@ -125,7 +125,11 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
     const p = plan.fields.get(key);
     if (!p) continue; // (unknown fields are strict decoding's)
     let v = obj[key];
-    if (p.time && typeof v === 'string') v = obj[key] = goTimeJson(v, p.time === 'micro');
+    if (p.time && typeof v === 'string') {
+      v = obj[key] = goTimeJson(v, p.time === 'micro');
+      // (Go's zero time, which a Time or MicroTime held by value writes as null: IsZero)
+      if (p.letter === 'T' && (v === ZERO_TIME || v === ZERO_MICRO_TIME)) v = obj[key] = null;
+    }
     switch (p.letter) {
       case 'p':
         if (v === null) {
@@ -184,6 +188,9 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
   // object, where these fields are zero too.
   if (stored) for (const [key, p] of plan.always) if (obj[key] === undefined) obj[key] = zeroField(p);
 }
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const ZERO_MICRO_TIME = '0001-01-01T00:00:00.000000Z';
 
 /** The letters of fields encoding/json always writes, whatever their value (see go-omitempty.json). */
 const ALWAYS_WRITTEN = new Set(['Z', 'S', 'P', 'T']);
