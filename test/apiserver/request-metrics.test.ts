@@ -98,6 +98,20 @@ describe('apiserver_watch_events_total', () => {
   });
 });
 
+describe('etcd_request_duration_seconds', () => {
+  it("labels each etcd request with its operation and the key's group-resource, in 1.32's buckets", async () => {
+    await cp.admin.request('/apis/apps/v1/namespaces/default/deployments', {
+      method: 'POST',
+      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'timed' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } },
+    });
+    const text = await metrics();
+    expect(text).toContain('# HELP etcd_request_duration_seconds [ALPHA] Etcd request latency in seconds for each operation and object type.\n');
+    expect(value(text, 'etcd_request_duration_seconds_count{operation="create",type="deployments.apps"}')).toBeGreaterThanOrEqual(1);
+    expect([...text.matchAll(/^etcd_request_duration_seconds_bucket\{le="([^"]+)",operation="create",type="deployments.apps"\}/gm)].map((m) => m[1])).toEqual(['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf']);
+    expect(text).not.toMatch(/^etcd_request_duration_seconds_count\{operation="[a-z]+",type="apps"\}/m);
+  });
+});
+
 describe('apiserver_storage_objects', () => {
   it('counts the objects stored of each resource, by group-resource', async () => {
     await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' } });
@@ -106,7 +120,7 @@ describe('apiserver_storage_objects', () => {
     expect(text).toContain('# HELP apiserver_storage_objects [STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.\n# TYPE apiserver_storage_objects gauge\n');
     expect(value(text, 'apiserver_storage_objects{resource="configmaps"}')).toBe(stored);
     expect(value(text, 'apiserver_storage_objects{resource="priorityclasses.scheduling.k8s.io"}')).toBeGreaterThanOrEqual(2);
-    expect(value(text, 'apiserver_storage_objects{resource="deployments.apps"}')).toBe(0);
+    expect(value(text, 'apiserver_storage_objects{resource="cronjobs.batch"}')).toBe(0);
   });
 });
 

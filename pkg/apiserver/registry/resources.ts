@@ -63,6 +63,7 @@ import {
   validateStorageClassUpdate,
 } from '../../api/validation-storage.js';
 import { rfc3339Now } from '../../util/time.js';
+import { groupResource, registerEtcdType } from '../storage-metrics.js';
 import { defaultBinding, validateClusterRole, validateClusterRoleBinding, validateClusterRoleBindingUpdate, validateClusterRoleUpdate, validateRole, validateRoleBinding, validateRoleBindingUpdate, validateRoleUpdate } from '../../api/validation-rbac.js';
 import { validateResourceQuota, validateResourceQuotaStatusUpdate, validateResourceQuotaUpdate } from '../../api/quota.js';
 import { semanticEqual, semanticFieldEqual } from '../../api/semantic-equal.js';
@@ -1221,8 +1222,10 @@ export function findResource(group: string, version: string, name: string): Reso
 
 export function etcdPrefix(r: ResourceInfo): string {
   const special = r.custom ? undefined : ETCD_PREFIXES[r.name];
-  if (special) return special;
-  return `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
+  const prefix = special ?? `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
+  // (every store and cache asks for its prefix: etcd_request_duration_seconds learns its type here)
+  registerEtcdType(prefix, groupResource(r));
+  return prefix;
 }
 
 export function etcdKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
