@@ -6,7 +6,7 @@ import type { KubeObject } from '../api/types.js';
 import { Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import type { ApiClient } from './api-client.js';
-import { Leases, StatusError } from './rest-client.js';
+import { isNotFound, Leases, StatusError } from './rest-client.js';
 
 const log = logger('leader-election');
 
@@ -146,7 +146,7 @@ export class LeaderElector {
     try {
       lease = await this.client.get(Leases, namespace, name);
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
       const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: leaseDurationSec, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
       try {
         await this.client.create(Leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec });

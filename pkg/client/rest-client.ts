@@ -72,6 +72,11 @@ export class StatusError extends Error {
   }
 }
 
+/** Whether a client call failed because the object (or its namespace) is not there: a 404 StatusError, as apierrors.IsNotFound answers for a Status of code 404. */
+export function isNotFound(e: unknown): e is StatusError {
+  return e instanceof StatusError && e.code === 404;
+}
+
 export interface RequestOptions {
   method?: string;
   query?: Record<string, string | number | boolean | undefined>;

@@ -6,7 +6,7 @@ import type { ClusterRole, KubeObject, PolicyRule } from '../api/types.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
-import { ClusterRoles, StatusError } from '../client/rest-client.js';
+import { ClusterRoles, isNotFound } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -69,7 +69,7 @@ export class ClusterRoleAggregationController {
       await this.client.patch(ClusterRoles, undefined, name, { rules }, 'merge');
       log.info('aggregated cluster role rules', { clusterRole: name, rules: rules.length });
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
+      if (isNotFound(e)) return;
       throw e;
     }
   }

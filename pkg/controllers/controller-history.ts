@@ -6,7 +6,7 @@
 import type { ControllerRevision, KubeObject, LabelSelector, PodTemplateSpec } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
-import { ControllerRevisions, StatusError } from '../client/rest-client.js';
+import { ControllerRevisions, isNotFound, StatusError } from '../client/rest-client.js';
 import { claimObjects, controllerRefTo, selectorMatches } from './controller-ref.js';
 import { computeHash, equalIgnoreHash } from './deployment-util.js';
 
@@ -122,7 +122,7 @@ async function prune(client: ApiClient, owner: HistoryOwner, revisions: CR[], li
     try {
       await client.delete(ControllerRevisions, r.metadata!.namespace, r.metadata!.name!, { preconditions: { uid: r.metadata!.uid } });
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
     revisions.splice(revisions.indexOf(r), 1);
   }

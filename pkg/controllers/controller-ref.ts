@@ -4,7 +4,7 @@
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import type { KubeObject, LabelSelector, OwnerReference } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
-import { StatusError } from '../client/rest-client.js';
+import { isNotFound } from '../client/rest-client.js';
 
 /** The selector matches the object's labels; an invalid selector matches nothing. */
 export function selectorMatches(selector: LabelSelector | undefined, o: KubeObject): boolean {
@@ -71,7 +71,7 @@ export async function claimObjects(client: ApiClient, candidates: KubeObject[], 
       claimed.push(added ? { ...o, metadata: { ...o.metadata, finalizers: added } } : o);
     } catch (e) {
       // Gone meanwhile: nothing to claim. A 409 (changed under us) fails the sync, which is retried.
-      if (e instanceof StatusError && e.code === 404) continue;
+      if (isNotFound(e)) continue;
       throw e;
     }
   }

@@ -12,7 +12,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { CronJobs, Jobs, StatusError } from '../client/rest-client.js';
+import { CronJobs, isNotFound, Jobs, StatusError } from '../client/rest-client.js';
 import { rfc3339 } from '../util/time.js';
 import { logger } from '../util/log.js';
 import { controllerOf, controllerRefTo } from './controller-ref.js';
@@ -194,7 +194,7 @@ export class CronJobController {
       if (jobs.some((j) => j.metadata?.uid === ref.uid)) continue;
       // The informer may lag: ask the apiserver before dropping it.
       const live = await this.client.get<J>(Jobs, ref.namespace, ref.name!).catch((e) => {
-        if (e instanceof StatusError && e.code === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       });
       if (live && live.metadata?.uid === ref.uid) continue;
@@ -277,7 +277,7 @@ export class CronJobController {
       await this.client.delete(Jobs, cj.metadata!.namespace!, name, { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) });
       this.event(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${name}`);
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
+      if (isNotFound(e)) return;
       this.event(cj, 'Warning', 'FailedDelete', `Deleted job: ${(e as Error).message}`);
       throw e;
     }

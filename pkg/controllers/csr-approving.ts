@@ -10,7 +10,7 @@ import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
 import { pemBlock } from '../api/validation-certificates.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { CertificateSigningRequests, StatusError } from '../client/rest-client.js';
+import { CertificateSigningRequests, isNotFound } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { KUBELET_CLIENT_SIGNER, kubeletClientProblem, readRequest, type RequestedName } from './csr-signing.js';
 import { IgnorableError, WorkQueue } from './work-queue.js';
@@ -106,7 +106,7 @@ export class CsrApprovingController {
       try {
         await this.client.update(CertificateSigningRequests, undefined, name, { ...csr, status: { ...(csr.status ?? {}), conditions } }, 'approval');
       } catch (e) {
-        if (e instanceof StatusError && e.code === 404) return;
+        if (isNotFound(e)) return;
         throw new Error(`error updating approval for csr: ${(e as Error).message}`, { cause: e });
       }
       log.info('approved certificate signing request', { csr: name, user: csr.spec.username, as: r.subresource });

@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { CertificateSigningRequests, StatusError } from '../client/rest-client.js';
+import { CertificateSigningRequests, isNotFound } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('csrcleaner');
@@ -76,7 +76,7 @@ export class CsrCleaner {
       try {
         await this.client.delete(CertificateSigningRequests, undefined, csr.metadata!.name!);
       } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) log.warn(`unable to delete CSR "${csr.metadata!.name}"`, { err: e });
+        if (!isNotFound(e)) log.warn(`unable to delete CSR "${csr.metadata!.name}"`, { err: e });
       }
     }
   }

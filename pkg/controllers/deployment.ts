@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Deployments, ReplicaSets, StatusError } from '../client/rest-client.js';
+import { Deployments, isNotFound, ReplicaSets, StatusError } from '../client/rest-client.js';
 import { rfc3339Now } from '../util/time.js';
 import { claimObjects, controllerOf, controllerRefTo } from './controller-ref.js';
 import * as u from './deployment-util.js';
@@ -333,7 +333,7 @@ export class DeploymentController {
       try {
         await this.client.delete(ReplicaSets, rs.metadata!.namespace, rs.metadata!.name!, { preconditions: { uid: rs.metadata!.uid } });
       } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
+        if (!isNotFound(e)) throw e;
       }
     }
   }

@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { PodDisruptionBudgets, Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, PodDisruptionBudgets, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 import { controllerOf } from './controller-ref.js';
@@ -134,7 +134,7 @@ export class DisruptionController {
       const scale = await this.client.get<KubeObject & { spec?: { replicas?: number } }>({ group, version: kind.version, resource: kind.resource, namespaced: true }, ns, ref.name!, 'scale');
       return scale.metadata?.uid === ref.uid ? { uid: ref.uid!, scale: scale.spec?.replicas ?? 0 } : undefined;
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
@@ -211,7 +211,7 @@ export class DisruptionController {
       await this.client.update(Pods, pod.metadata!.namespace, pod.metadata!.name!, { ...pod, status: { ...pod.status, conditions } }, 'status');
       log.info('reset stale DisruptionTarget condition to False', { pod: key });
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 

@@ -6,7 +6,7 @@
 // (issues.k8s.io/105986: an Endpoints object made before the Service became one is left as it is).
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { EndpointsRef, StatusError } from '../client/rest-client.js';
+import { EndpointsRef, isNotFound } from '../client/rest-client.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
@@ -149,5 +149,5 @@ function looksManaged(e: Endpoints): boolean {
 }
 
 function ignore404(e: unknown): void {
-  if (!(e instanceof StatusError && e.code === 404)) throw e;
+  if (!isNotFound(e)) throw e;
 }

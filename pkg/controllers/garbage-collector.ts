@@ -13,7 +13,7 @@ import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { Informer, keyOf } from '../client/informer.js';
 import { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
-import { CustomResourceDefinitions, StatusError } from '../client/rest-client.js';
+import { CustomResourceDefinitions, isNotFound, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -354,7 +354,7 @@ export class GarbageCollector {
       if (live.metadata?.uid !== r.uid) return 'absent';
       return live.metadata?.deletionTimestamp && hasFinalizer(live, FOREGROUND) ? 'waiting' : 'solid';
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return 'absent';
+      if (isNotFound(e)) return 'absent';
       throw e;
     }
   }
@@ -391,7 +391,7 @@ export class GarbageCollector {
     try {
       await this.client.patch(m.ref, meta.namespace, meta.name!, { metadata: { uid: meta.uid, resourceVersion: meta.resourceVersion, ownerReferences: owners.length ? owners : null } }, 'merge');
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 
@@ -401,7 +401,7 @@ export class GarbageCollector {
     try {
       await this.client.patch(m.ref, meta.namespace, meta.name!, { metadata: { resourceVersion: meta.resourceVersion, finalizers: rest.length ? rest : null } }, 'merge');
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 }

@@ -18,7 +18,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Jobs, Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, Jobs, Pods } from '../client/rest-client.js';
 import { createPods, deletePods, type PodControl } from './pod-control.js';
 import { logger } from '../util/log.js';
 import { claimObjects, controllerOf } from './controller-ref.js';
@@ -246,7 +246,7 @@ export class JobController {
       await this.client.patch(Pods, p.metadata!.namespace, p.metadata!.name!, { metadata: { '$deleteFromPrimitiveList/finalizers': [JOB_TRACKING_FINALIZER] } }, 'strategic');
       return true;
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return false;
+      if (isNotFound(e)) return false;
       throw e;
     }
   }
@@ -300,7 +300,7 @@ export class JobController {
     try {
       return await this.client.update<J>(Jobs, job.metadata!.namespace!, job.metadata!.name!, { ...job, status }, 'status');
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return { ...job, status };
+      if (isNotFound(e)) return { ...job, status };
       throw e;
     }
   }

@@ -10,7 +10,7 @@
 import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Nodes, Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, Nodes, Pods, StatusError } from '../client/rest-client.js';
 import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { recordEvent } from '../client/events.js';
@@ -430,7 +430,7 @@ export class NodeLifecycleController {
         evictions.inc();
         await this.taintEvent(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
       } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) log.warn('eviction failed', { pod: ref, err: e });
+        if (!isNotFound(e)) log.warn('eviction failed', { pod: ref, err: e });
       }
     }
     // The taint eviction queue fires each pod's deletion when its toleration runs out, not at the next pass.

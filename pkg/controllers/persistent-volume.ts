@@ -31,7 +31,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
+import { isNotFound, PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { hostname } from 'node:os';
 import { localPathRefusal, localPathVolume, provisionedVolumeName, selectedNode } from './local-path-provisioner.js';
@@ -61,7 +61,6 @@ export interface PersistentVolumeInformers {
 /** How often every claim and volume is synced again (the binder's --pvclaimbinder-sync-period, 15 s). */
 const RESYNC_MS = 15_000;
 
-const notFound = (e: unknown) => e instanceof StatusError && e.code === 404;
 
 export class PersistentVolumeController {
   readonly claimQueue: WorkQueue;
@@ -334,7 +333,7 @@ export class PersistentVolumeController {
         await this.client.delete(PersistentVolumes, undefined, keyOf(pv), { preconditions: { uid: pv.metadata!.uid } });
         log.info('deleted released volume', { volume: keyOf(pv) });
       } catch (e) {
-        if (!(notFound(e) || (e instanceof StatusError && e.code === 409))) {
+        if (!(isNotFound(e) || (e instanceof StatusError && e.code === 409))) {
           this.event(pv, 'Warning', 'VolumeFailedDelete', (e as Error).message);
           throw e;
         }
@@ -364,7 +363,7 @@ export class PersistentVolumeController {
   /** The informer may lag a volume just made: ask the API before calling a claim's volume lost. */
   private async fetchVolume(name: string): Promise<PV | undefined> {
     return this.client.get<PV>(PersistentVolumes, undefined, name).catch((e) => {
-      if (notFound(e)) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     });
   }
@@ -372,7 +371,7 @@ export class PersistentVolumeController {
   /** Likewise before releasing a volume whose claim the informer has not shown. */
   private async fetchClaim(ns: string, name: string): Promise<PVC | undefined> {
     return this.client.get<PVC>(PersistentVolumeClaims, ns, name).catch((e) => {
-      if (notFound(e)) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     });
   }

@@ -4,7 +4,7 @@
 // each, and expectations lowered for what failed (it will never be observed).
 import type { KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, Pods } from '../client/rest-client.js';
 import type { Expectations } from './expectations.js';
 
 type P = Pod & KubeObject;
@@ -48,7 +48,7 @@ export async function deletePods(ctl: PodControl, victims: P[]): Promise<void> {
         ctl.event('Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`);
       } catch (e) {
         ctl.expectations.deletionObserved(ctl.key, p.metadata!.uid!);
-        if (e instanceof StatusError && e.code === 404) return;
+        if (isNotFound(e)) return;
         ctl.event('Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
         throw e;
       }

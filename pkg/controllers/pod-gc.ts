@@ -5,7 +5,7 @@
 import { rfc3339Now } from '../util/time.js';
 import type { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('pod-gc');
@@ -30,7 +30,7 @@ export async function collectOrphanedPods(client: ApiClient, pods: Informer, nod
       await client.get({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, nodeName);
       continue;
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) continue;
+      if (!isNotFound(e)) continue;
     }
     try {
       // markFailedAndDeletePodWithCondition: Failed first (no kubelet is left to end it), with
@@ -44,7 +44,7 @@ export async function collectOrphanedPods(client: ApiClient, pods: Informer, nod
       log.info('deleted orphaned pod', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, node: nodeName });
       n++;
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) log.warn('could not delete orphaned pod', { err: e });
+      if (!isNotFound(e)) log.warn('could not delete orphaned pod', { err: e });
     }
   }
   return n;

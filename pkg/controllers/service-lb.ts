@@ -15,7 +15,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Services, StatusError } from '../client/rest-client.js';
+import { isNotFound, Services } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { updateStatus } from './status-update.js';
 import { WorkQueue } from './work-queue.js';
@@ -118,7 +118,7 @@ export class ServiceLBController {
     try {
       return await this.client.patch<S>(Services, svc.metadata!.namespace!, svc.metadata!.name!, patch, 'merge');
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }

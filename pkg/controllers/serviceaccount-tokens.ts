@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import type { KubeObject, Secret, ServiceAccount } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
-import { core, ServiceAccounts, StatusError } from '../client/rest-client.js';
+import { core, isNotFound, ServiceAccounts, StatusError } from '../client/rest-client.js';
 import { legacyClaims } from '../serviceaccount/claims.js';
 import { signJwt } from '../serviceaccount/jwt.js';
 import { logger } from '../util/log.js';
@@ -28,7 +28,6 @@ type S = Secret & KubeObject;
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const decoded = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
-const notFound = (e: unknown) => e instanceof StatusError && e.code === 404;
 
 /** What a token Secret lacks: the CA (when one is configured), the namespace, the token. */
 export function tokenSecretNeeds(secret: S, rootCA: string | undefined): { ca: boolean; namespace: boolean; token: boolean } {
@@ -85,7 +84,7 @@ export class TokensController {
    */
   private async account(ns: string, name: string, uid: string): Promise<SA | undefined> {
     let sa = this.informers.serviceaccounts.get(`${ns}/${name}`);
-    if (!sa) sa = await this.client.get<SA>(ServiceAccounts, ns, name).catch((e) => (notFound(e) ? undefined : Promise.reject(e)));
+    if (!sa) sa = await this.client.get<SA>(ServiceAccounts, ns, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     if (!sa || (uid && sa.metadata?.uid !== uid)) return undefined;
     return sa;
   }
@@ -98,14 +97,14 @@ export class TokensController {
     if (!sa) {
       log.info('deleting token secret of a service account that is gone', { secret: `${ns}/${name}`, serviceAccount: a.name });
       await this.client.delete(Secrets, ns, name, { preconditions: { uid: cached.metadata!.uid } }).catch((e) => {
-        if (!notFound(e) && !(e instanceof StatusError && e.code === 409)) throw e;
+        if (!isNotFound(e) && !(e instanceof StatusError && e.code === 409)) throw e;
       });
       return;
     }
     const need = tokenSecretNeeds(cached, this.rootCA);
     if (!need.ca && !need.namespace && !need.token) return;
     // From the live copy: an update on it fails with 409 (and comes back) if it changed meanwhile.
-    const live = await this.client.get<S>(Secrets, ns, name).catch((e) => (notFound(e) ? undefined : Promise.reject(e)));
+    const live = await this.client.get<S>(Secrets, ns, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     if (!live || live.metadata?.uid !== cached.metadata?.uid) return;
     const now = tokenSecretNeeds(live, this.rootCA);
     const data = (live.data ??= {});
@@ -128,7 +127,7 @@ export class TokensController {
     const next = structuredClone(sa);
     next.secrets = next.secrets!.filter((r) => r.name !== secretName);
     await this.client.update(ServiceAccounts, ns, saName, next).catch((e) => {
-      if (!notFound(e)) throw e;
+      if (!isNotFound(e)) throw e;
     });
   }
 
@@ -142,7 +141,7 @@ export class TokensController {
       if (a.name !== saName || (a.uid && a.uid !== saUID) || (!a.uid && current)) continue;
       log.info('deleting token secret of a deleted service account', { secret: `${ns}/${s.metadata.name}`, serviceAccount: saName });
       await this.client.delete(Secrets, ns, s.metadata.name!, { preconditions: { uid: s.metadata.uid } }).catch((e) => {
-        if (!notFound(e) && !(e instanceof StatusError && e.code === 409)) throw e;
+        if (!isNotFound(e) && !(e instanceof StatusError && e.code === 409)) throw e;
       });
     }
   }

@@ -11,7 +11,7 @@
 // second sync does not create a duplicate.
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer, type InformerHandlers } from '../client/informer.js';
-import { EndpointSlices, StatusError } from '../client/rest-client.js';
+import { EndpointSlices, isNotFound } from '../client/rest-client.js';
 import type { Endpoint, EndpointSlice, EndpointSlicePort, KubeObject } from '../api/types.js';
 import { TRIGGER_TIME_ANNOTATION } from './trigger-time-tracker.js';
 
@@ -280,14 +280,14 @@ export class SliceWriter {
     for (const s of plan.update) {
       const written = await this.client.update<Slice>(EndpointSlices, namespace, s.metadata!.name!, toWrite(s, spec)).catch((e) => {
         // Deleted by someone else: forget it; the retry creates a new one.
-        if (e instanceof StatusError && e.code === 404) this.recent.set(`${namespace}/${s.metadata!.name}`, undefined);
+        if (isNotFound(e)) this.recent.set(`${namespace}/${s.metadata!.name}`, undefined);
         throw e;
       });
       this.recent.set(keyOf(written), written);
     }
     for (const s of plan.remove) {
       await this.client.delete(EndpointSlices, namespace, s.metadata!.name!).catch((e) => {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
+        if (!isNotFound(e)) throw e;
       });
       this.recent.set(keyOf(s), undefined);
     }

@@ -10,7 +10,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { EventSink } from '../client/event-sink.js';
 import { recordEvent } from '../client/events.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { PersistentVolumeClaims, Pods, StatefulSets, StatusError } from '../client/rest-client.js';
+import { isNotFound, PersistentVolumeClaims, Pods, StatefulSets, StatusError } from '../client/rest-client.js';
 import { claimOwnerRefs, claimsForOrdinal, type PVC } from './statefulset-claims.js';
 import { logger } from '../util/log.js';
 import { CONTROLLER_REVISION_HASH, syncHistory, templateOf, type CR } from './controller-history.js';
@@ -191,7 +191,7 @@ export class StatefulSetController {
         try {
           await this.client.update(PersistentVolumeClaims, claim.metadata!.namespace, claim.metadata!.name!, { ...claim, metadata: { ...claim.metadata, ownerReferences: owners } });
         } catch (e) {
-          if (!(e instanceof StatusError && e.code === 404)) throw e;
+          if (!isNotFound(e)) throw e;
         }
       }
     }

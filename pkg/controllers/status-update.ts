@@ -3,7 +3,7 @@
 // the controller's own writes); an object deleted meanwhile is not an error.
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
-import { StatusError } from '../client/rest-client.js';
+import { isNotFound, StatusError } from '../client/rest-client.js';
 
 export async function updateStatus(client: ApiClient, ref: ResourceRef, obj: KubeObject, status: unknown): Promise<void> {
   const ns = obj.metadata!.namespace!;
@@ -11,10 +11,10 @@ export async function updateStatus(client: ApiClient, ref: ResourceRef, obj: Kub
   try {
     await client.update(ref, ns, name, { ...obj, status }, 'status');
   } catch (e) {
-    if (e instanceof StatusError && e.code === 404) return;
+    if (isNotFound(e)) return;
     if (!(e instanceof StatusError && e.code === 409)) throw e;
     const fresh = await client.get<KubeObject>(ref, ns, name).catch((err) => {
-      if (err instanceof StatusError && err.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     });
     if (fresh?.metadata?.uid !== obj.metadata?.uid) return;

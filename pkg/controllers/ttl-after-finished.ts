@@ -4,7 +4,7 @@
 import type { Job, KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { Jobs, StatusError } from '../client/rest-client.js';
+import { isNotFound, Jobs } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { isJobFinished } from './job-status.js';
 import { WorkQueue } from './work-queue.js';
@@ -58,7 +58,7 @@ export class TTLAfterFinishedController {
       await this.client.delete(Jobs, job.metadata!.namespace!, job.metadata!.name!, { propagationPolicy: 'Foreground', preconditions: { uid: job.metadata!.uid } });
       log.info('deleted finished job past its TTL', { job: key });
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) return;
+      if (isNotFound(e)) return;
       throw e;
     }
   }

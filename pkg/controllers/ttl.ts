@@ -6,7 +6,7 @@
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
-import { Nodes, StatusError } from '../client/rest-client.js';
+import { isNotFound, Nodes } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('ttl');
@@ -93,7 +93,7 @@ export class TTLController {
     try {
       await this.client.patch(Nodes, undefined, name, { metadata: { annotations: { [TTL_ANNOTATION]: String(want) } } }, 'strategic');
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 }

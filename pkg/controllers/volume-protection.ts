@@ -6,7 +6,7 @@ import { podClaimNames, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from
 import type { KubeObject, PersistentVolume, PersistentVolumeClaim, Pod } from '../api/types.js';
 import type { ApiClient, ResourceRef } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import { PersistentVolumeClaims, PersistentVolumes, Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, PersistentVolumeClaims, PersistentVolumes, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -85,7 +85,7 @@ export class VolumeProtectionController {
     try {
       await this.client.update(ref, obj.metadata?.namespace, obj.metadata!.name!, { ...obj, metadata: { ...obj.metadata, finalizers } });
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   }
 }

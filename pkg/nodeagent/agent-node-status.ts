@@ -8,7 +8,7 @@ import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
 import type { Node } from '../api/types.js';
 import { isExtendedResourceName } from '../api/resource-names.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Leases, Nodes, StatusError } from '../client/rest-client.js';
+import { isNotFound, Leases, Nodes, StatusError } from '../client/rest-client.js';
 import type { Image } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import type { AgentConfig } from './agent-config.js';
@@ -213,7 +213,7 @@ export class NodeStatusManager {
       const metadata = !l.metadata?.ownerReferences?.length && owners ? { ...l.metadata, ownerReferences: owners } : l.metadata;
       await this.client.update(Leases, ns, name, { ...l, metadata, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
       await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns, ...(owners ? { ownerReferences: owners } : {}) }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
     }
     // If the controller marked us Unknown meanwhile, say we are Ready again.

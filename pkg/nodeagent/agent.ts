@@ -14,7 +14,7 @@ import { recordEvent } from '../client/events.js';
 import { EventSink } from '../client/event-sink.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
-import { core, EndpointSlices, Namespaces, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services, StatusError } from '../client/rest-client.js';
+import { core, EndpointSlices, isNotFound, Namespaces, Nodes, Pods, RuntimeClasses, ServiceAccounts, Services } from '../client/rest-client.js';
 import { SourceCache } from './source-cache.js';
 import { TokenManager } from './token-manager.js';
 import type { SourceKind } from './config-sources.js';
@@ -464,7 +464,7 @@ export class NodeAgent {
       const rc = (await this.client.get(RuntimeClasses, undefined, name)) as { handler?: string };
       return rc.handler ?? '';
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`, { cause: e });
+      if (isNotFound(e)) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`, { cause: e });
       throw e;
     }
   }
@@ -475,7 +475,7 @@ export class NodeAgent {
       try {
         return await this.client.get(core(kind), namespace, name);
       } catch (e) {
-        if (e instanceof StatusError && e.code === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     });

@@ -12,7 +12,7 @@ import { resolve as resolvePath, sep } from 'node:path';
 import { ANN_PROVISIONED_BY, ephemeralClaimError, LOCAL_PATH_FINALIZER, LOCAL_PATH_PROVISIONER, volumeClaimName } from '../api/persistent-volumes.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { PersistentVolumeClaims, PersistentVolumes, StatusError } from '../client/rest-client.js';
+import { isNotFound, PersistentVolumeClaims, PersistentVolumes } from '../client/rest-client.js';
 
 /** A volume that cannot be mounted (yet): the message is the event's, in the kubelet's words. */
 export class VolumeMountError extends Error {
@@ -33,7 +33,6 @@ export interface ClaimVolumes {
   resolve(pod: Pod, volume: Volume): Promise<MountedClaim>;
 }
 
-const notFound = (e: unknown) => e instanceof StatusError && e.code === 404;
 
 /** `dir` is inside `root` (both absolute). */
 export const isInside = (dir: string, root: string) => resolvePath(dir).startsWith(resolvePath(root) + sep);
@@ -53,7 +52,7 @@ export class ClaimVolumeResolver implements ClaimVolumes {
     try {
       pvc = await this.client.get<PersistentVolumeClaim>(PersistentVolumeClaims, ns, claimName);
     } catch (e) {
-      if (notFound(e)) throw unprocessed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+      if (isNotFound(e)) throw unprocessed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
       throw e;
     }
     // (an ephemeral volume's claim must be the one made for this pod)
@@ -67,7 +66,7 @@ export class ClaimVolumeResolver implements ClaimVolumes {
     try {
       pv = await this.client.get<PersistentVolume>(PersistentVolumes, undefined, pvName);
     } catch (e) {
-      if (notFound(e)) throw unprocessed(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
+      if (isNotFound(e)) throw unprocessed(`failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`);
       throw e;
     }
     const refUid = pv.spec?.claimRef?.uid;

@@ -6,7 +6,7 @@
 // volumes 1.32 hands to CSI drivers. An existing CSINode only gets that annotation corrected.
 import type { CSINode, Node } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { CSINodes, Nodes, StatusError } from '../client/rest-client.js';
+import { CSINodes, isNotFound, Nodes } from '../client/rest-client.js';
 
 export const MIGRATED_PLUGINS_ANNOTATION = 'storage.alpha.kubernetes.io/migrated-plugins';
 
@@ -36,7 +36,7 @@ export async function initializeCSINode(client: ApiClient, nodeName: string): Pr
   try {
     existing = await client.get<CSINode>(CSINodes, undefined, nodeName);
   } catch (e) {
-    if (!(e instanceof StatusError && e.code === 404)) throw e;
+    if (!isNotFound(e)) throw e;
   }
   if (!existing) {
     const node = await client.get<Node>(Nodes, undefined, nodeName);

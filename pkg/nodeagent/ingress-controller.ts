@@ -10,7 +10,7 @@ import { INGRESS_CLASS_ANNOTATION, servedBy, TSKUBE_INGRESS_CONTROLLER } from '.
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
-import { core, IngressClasses, Ingresses, StatusError } from '../client/rest-client.js';
+import { core, IngressClasses, Ingresses, isNotFound } from '../client/rest-client.js';
 import { Backends } from '../ingress/backends.js';
 import { IngressProxy } from '../ingress/proxy.js';
 import { RouteTable } from '../ingress/routes.js';
@@ -96,7 +96,7 @@ export class NodeIngressController {
       try {
         return await client.get<Secret>(core('secrets'), namespace, name);
       } catch (e) {
-        if (e instanceof StatusError && e.code === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     }, cfg.secretRefreshMs);

@@ -16,7 +16,7 @@ import yaml from 'js-yaml';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { grpcExtension, loadKubeconfig, type ClusterConfig } from '../client/kubeconfig.js';
-import { CertificateSigningRequests, RestClient, StatusError } from '../client/rest-client.js';
+import { CertificateSigningRequests, isNotFound, RestClient, StatusError } from '../client/rest-client.js';
 import { run } from '../util/exec.js';
 import { logger } from '../util/log.js';
 import { goYamlSchema } from '../util/yaml11.js';
@@ -191,7 +191,7 @@ export async function requestNodeCertificate(client: CsrClient, keyPem: string, 
     try {
       csr = await client.get<Csr>(CertificateSigningRequests, undefined, name);
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404) throw new Error(`csr "${name}" was deleted while waiting for its certificate`, { cause: e });
+      if (isNotFound(e)) throw new Error(`csr "${name}" was deleted while waiting for its certificate`, { cause: e });
       log.debug('reading the certificate signing request failed; trying again', { csr: name, err: e });
     }
   }

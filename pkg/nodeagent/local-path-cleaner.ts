@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LOCAL_PATH_FINALIZER, PV_PROTECTION_FINALIZER, volumeOfLocalPathDir } from '../api/persistent-volumes.js';
 import type { PersistentVolume } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { PersistentVolumes, StatusError } from '../client/rest-client.js';
+import { isNotFound, PersistentVolumes } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 
 const log = logger('local-path');
@@ -55,7 +55,7 @@ export class LocalPathCleaner {
     try {
       pv = await this.client.get<PersistentVolume>(PersistentVolumes, undefined, volume);
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
       if (!this.reported.has(dirName)) log.warn('the volume of a local-path directory is gone; leaving the data', { dir: join(this.dir, dirName), volume });
       this.reported.add(dirName);
       return;
@@ -68,7 +68,7 @@ export class LocalPathCleaner {
       log.info('removed the directory of a deleted local-path volume', { volume, dir: path });
     } else log.info('kept the directory of a deleted local-path volume (Retain)', { volume, dir: path });
     await this.client.update(PersistentVolumes, undefined, volume, { ...pv, metadata: { ...pv.metadata, finalizers: finalizers.filter((f) => f !== LOCAL_PATH_FINALIZER) } }).catch((e) => {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
     });
   }
 }

@@ -4,7 +4,7 @@
 // lose their nomination.
 import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { Pods, StatusError } from '../client/rest-client.js';
+import { isNotFound, Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 import type { PostFilterResult } from './framework.js';
@@ -30,7 +30,7 @@ export async function prepareCandidate(d: PreemptionDeps, pod: Pod, res: PostFil
   d.nominator.set(pod, node);
   const setNomination = (p: Pod, to: string | null) =>
     d.client.patch(Pods, p.metadata!.namespace!, p.metadata!.name!, { status: { nominatedNodeName: to } }, 'merge', 'status').catch((e) => {
-      if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set nominatedNodeName', { pod: podKey(p), err: e });
+      if (!isNotFound(e)) log.warn('could not set nominatedNodeName', { pod: podKey(p), err: e });
     });
   await setNomination(pod, node);
   await Promise.all(

@@ -6,7 +6,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { EventSink } from '../client/event-sink.js';
 import { hostname } from 'node:os';
 import { EVENT_RETRY, eventName, eventRetryDelayMs, microTimeNow, retriable } from '../client/events.js';
-import { Events, Pods, StatusError } from '../client/rest-client.js';
+import { Events, isNotFound, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 import { eventsDropped } from './metrics.js';
@@ -172,7 +172,7 @@ export class SchedulerEvents {
       // (UpdatePodCondition: the transition time stays while the status does)
       conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: undefined, lastTransitionTime: cond?.status === 'False' && cond.lastTransitionTime ? cond.lastTransitionTime : rfc3339Now() });
       await this.client.patch(Pods, ns, name, { status: { conditions } }, 'merge', 'status').catch((e) => {
-        if (!(e instanceof StatusError && e.code === 404)) log.warn('could not set PodScheduled=False', { pod: key, err: e });
+        if (!isNotFound(e)) log.warn('could not set PodScheduled=False', { pod: key, err: e });
       });
     }
     this.event(pod, 'Warning', 'FailedScheduling', message);

@@ -5,7 +5,7 @@
 // everything the manifest says is left alone and "unchanged", as kubectl sends no patch when its
 // three-way patch is empty.
 import type { KubeObject } from '../api/types.js';
-import { RestClient, StatusError } from '../client/rest-client.js';
+import { isNotFound, RestClient, StatusError } from '../client/rest-client.js';
 import type { Manifest } from './manifests.js';
 import { kindAndGroup } from './output.js';
 import { Discovery } from './resources.js';
@@ -115,7 +115,7 @@ export async function applyOne(client: RestClient, disco: Discovery, m: Manifest
   try {
     current = await client.get(r, ns, name);
   } catch (e) {
-    if (!(e instanceof StatusError && e.code === 404)) throw withSource(e, `retrieving current configuration of:\n${info}\nfrom server for:`, m.source);
+    if (!isNotFound(e)) throw withSource(e, `retrieving current configuration of:\n${info}\nfrom server for:`, m.source);
   }
   if (!current) {
     await client.create(r, ns, obj, { fieldValidation, fieldManager: 'kubectl-client-side-apply' }).catch((e: unknown) => {

@@ -1,6 +1,6 @@
 // tsctl get, describe and delete.
 import type { Endpoints, Event, KubeObject, Lease, Node, Pod } from '../api/types.js';
-import { core, EndpointsRef, Events, Leases, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
+import { core, EndpointsRef, Events, isNotFound, Leases, Pods, ReplicaSets, RestClient, StatusError } from '../client/rest-client.js';
 import { formatTable, kindAndGroup, TableWriter, tableView, toJson, toYaml, type Table } from './output.js';
 import { Discovery, type ApiResource } from './resources.js';
 import { describeConfigMap, describeSecret } from './describe-config.js';
@@ -61,7 +61,7 @@ class NamedGets {
       try {
         out.push(await one(n));
       } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
+        if (!isNotFound(e)) throw e;
         this.missing.push(e);
       }
     }
@@ -299,7 +299,7 @@ export async function describeObjects(client: RestClient, disco: Discovery, what
     try {
       await client.get(r, ns, names[0]!);
     } catch (e) {
-      if (!(e instanceof StatusError && e.code === 404)) throw e;
+      if (!isNotFound(e)) throw e;
       const matching = (await listNames()).filter((n) => n.startsWith(names[0]!));
       if (!matching.length) throw e;
       for (const n of matching) await one(n, true);
@@ -469,7 +469,7 @@ export async function deleteObjects(client: RestClient, disco: Discovery, target
       io.out(`${kindAndGroup(t.r.apiVersion, t.r.kind)} "${t.name}" ${o.gracePeriod === 0 ? 'force deleted' : 'deleted'}\n`);
       pending.push({ ...t, uid });
     } catch (e) {
-      if (ignoreNotFound && e instanceof StatusError && e.code === 404) continue;
+      if (ignoreNotFound && isNotFound(e)) continue;
       failed++;
       io.err(`Error from server (${e instanceof StatusError ? e.reason ?? e.code : 'Error'}): ${(e as Error).message}\n`);
     }
@@ -484,7 +484,7 @@ export async function deleteObjects(client: RestClient, disco: Discovery, target
           const now = await client.get(t.r, t.ns, t.name);
           if (t.uid && now.metadata?.uid !== t.uid) break;
         } catch (e) {
-          if (e instanceof StatusError && e.code === 404) break;
+          if (isNotFound(e)) break;
           throw e;
         }
         if (Date.now() > deadline) {

@@ -25,7 +25,7 @@ import {
 import type { ApiClient } from '../client/api-client.js';
 import type { ClusterConfig } from '../client/kubeconfig.js';
 import { parseCertsPem, publicKeyPin } from '../client/pubkey-pin.js';
-import { core, StatusError } from '../client/rest-client.js';
+import { core, isNotFound } from '../client/rest-client.js';
 import { NODE_BOOTSTRAP_TOKEN_GROUP } from './bootstrap-token-setup.js';
 
 const Secrets = core('secrets');
@@ -120,7 +120,7 @@ export async function createToken(client: Pick<ApiClient, 'get' | 'create'>, o: 
   const id = parseBootstrapToken(token)!.id;
   const exists = await client.get(Secrets, 'kube-system', BOOTSTRAP_TOKEN_SECRET_PREFIX + id).then(
     () => true,
-    (e: unknown) => (e instanceof StatusError && e.code === 404 ? false : Promise.reject(e)),
+    (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)),
   );
   if (exists) throw new Error(`a token with id ${JSON.stringify(id)} already exists`);
   try {
