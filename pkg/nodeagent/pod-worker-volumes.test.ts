@@ -190,3 +190,26 @@ describe('PodVolumes.prepareClaimVolumes', () => {
     ]);
   });
 });
+
+describe('storage_operation_duration_seconds', () => {
+  it("times each volume's SetUp as the kubelet's volume_mount operation, by plugin and status", async () => {
+    const { register } = await import('prom-client');
+    const podsDir = mkdtempSync(join(tmpdir(), 'tskube-volumes-'));
+    dirs.push(podsDir);
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u9' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'ok', configMap: { name: 'present' } }, { name: 'bad', configMap: { name: 'missing' } }] },
+    };
+    const count = async (status: string) => Number(new RegExp(`^storage_operation_duration_seconds_count\\{volume_plugin="kubernetes.io/configmap",operation_name="volume_mount",status="${status}",migrated="false"\\} (\\d+)$`, 'm').exec(await register.metrics())?.[1] ?? 0);
+    const [ok0, failed0] = [await count('success'), await count('fail-unknown')];
+    const volumes = new PodVolumes(
+      { podsDir, getSource: async (_kind, _ns, name) => (name === 'present' ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as never,
+      { pod, uid: 'u9', key: 'ns/p', podIP: '', event: () => {}, retryIn: () => {}, kick: () => {} },
+    );
+    expect(await volumes.prepareApiData()).toBe(false);
+    volumes.stop();
+    expect(await count('success')).toBe(ok0 + 1);
+    expect(await count('fail-unknown')).toBe(failed0 + 1);
+    expect(await register.metrics()).toContain('# HELP storage_operation_duration_seconds [ALPHA] Storage operation duration\n');
+  });
+});

@@ -8,6 +8,7 @@ import { podReferences } from '../api/pod-references.js';
 import { ensureTmpfs, isApiVolume, isMemoryBacked, payloadDigest, volumePayload, writeAtomic } from './api-volumes.js';
 import { VolumeMountError, type MountedClaim } from './claim-volumes.js';
 import { HostPathError, setUpHostPath } from './host-path.js';
+import { timedMount, volumePluginOf } from './metrics.js';
 import { mountRetryMs, unmountableMessage, unmountableSource } from './unmounted-volumes.js';
 import { ConfigSourceError, ConfigSources, decodeSource } from './config-sources.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
@@ -88,14 +89,17 @@ export class PodVolumes {
         continue;
       }
       try {
-        await this.fetchTokens(v, sources);
-        const payload = volumePayload(v, pod, sources, this.d.nodeAllocatable);
-        const digest = payloadDigest(payload);
-        if (this.apiVolumes.get(v.name!)?.digest !== digest) {
-          if (isMemoryBacked(v)) await ensureTmpfs(dir);
-          await writeAtomic(dir, payload, pod.spec?.securityContext?.fsGroup ?? undefined);
-        }
-        this.apiVolumes.set(v.name!, { dir, digest });
+        // (each setup, the periodic remount of a mounted one too, is a volume_mount operation)
+        await timedMount(volumePluginOf(v), async () => {
+          await this.fetchTokens(v, sources);
+          const payload = volumePayload(v, pod, sources, this.d.nodeAllocatable);
+          const digest = payloadDigest(payload);
+          if (this.apiVolumes.get(v.name!)?.digest !== digest) {
+            if (isMemoryBacked(v)) await ensureTmpfs(dir);
+            await writeAtomic(dir, payload, pod.spec?.securityContext?.fsGroup ?? undefined);
+          }
+          this.apiVolumes.set(v.name!, { dir, digest });
+        });
         this.backoff.delete(v.name!);
       } catch (e) {
         if (!(e instanceof ConfigSourceError)) throw e;
@@ -168,7 +172,7 @@ export class PodVolumes {
           throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : ${why}`);
         } else if (v.hostPath?.path) {
           // the kubelet's type check (DirectoryOrCreate and FileOrCreate make them)
-          await setUpHostPath(v.hostPath.path, v.hostPath.type);
+          await timedMount(volumePluginOf(v), () => setUpHostPath(v.hostPath!.path!, v.hostPath!.type));
           this.hostPathsReady.add(v.name!);
         } else {
           if (!this.d.claimVolumes) throw new VolumeMountError(`MountVolume.SetUp failed for volume "${v.name}" : this node agent does not mount persistentVolumeClaim volumes`);
