@@ -96,7 +96,7 @@ export function clusterInfoKubeconfig(adminKubeconfig: string): string {
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** CreateOrUpdate: create; when it exists with other content (rules, roleRef, subjects), update it to this one. */
-async function createOrUpdate(client: Pick<ApiClient, 'create' | 'get' | 'update'>, ref: ResourceRef, namespace: string | undefined, obj: KubeObject & Record<string, unknown>): Promise<void> {
+export async function createOrUpdate(client: Pick<ApiClient, 'create' | 'get' | 'update'>, ref: ResourceRef, namespace: string | undefined, obj: KubeObject & Record<string, unknown>): Promise<void> {
   try {
     await client.create(ref, namespace, obj);
     return;

@@ -3,7 +3,7 @@ import { findKubeconfig, loadKubeconfig, defaultDataDir } from '../client/kubeco
 import { RestClient, StatusError } from '../client/rest-client.js';
 import { FlagError, parseFlags } from '../util/flags.js';
 import { applyErrorsText, applyOne } from './apply.js';
-import { down, up } from './cluster.js';
+import { down, startJoinedAgent, up } from './cluster.js';
 import { deleteObjects, describeObjects, get, type Out } from './commands.js';
 import { ManifestError, readManifests } from './manifests.js';
 import { Discovery } from './resources.js';
@@ -31,7 +31,9 @@ Cluster:
   join HOST:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HASH [--node-name N]
        [--output-file FILE] [--cert-dir DIR] [--discovery-timeout 5m] [--ignore-preflight-errors CHECK]
                              join as kubeadm join does: check the cluster-info ConfigMap's signature
-                             and CA, then get this node's client certificate by TLS bootstrapping
+                             and CA, get this node's client certificate by TLS bootstrapping, write the
+                             cluster's kubelet-config as DATA_DIR/config.yaml and start the node agent
+                             (--start-agent=false: print how to start it); tsctl down stops it
   join --discovery-file KUBECONFIG --tls-bootstrap-token ID.SECRET [...]
                              the same, trusting a copied kubeconfig's server and CA
   join --server URL --token K10... [--node-name N] [--output-file FILE]
@@ -89,6 +91,7 @@ const spec = {
   'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', default: false, help: 'join: trust the cluster-info CA without a pin' },
   'discovery-timeout': { type: 'string', default: '5m0s', help: 'join: how long to wait for the signed cluster-info' },
   'cert-dir': { type: 'string', default: '', help: 'join: where the node certificate is kept (default DATA_DIR/pki)' },
+  'start-agent': { type: 'boolean', default: true, help: 'join: start the node agent once joined, under the supervisor up uses (tsctl down --data-dir DIR stops it); --start-agent=false prints how to start it instead' },
   'ignore-preflight-errors': { type: 'list', default: [], help: 'join: checks whose errors are only warnings (e.g. FileAvailable-..., all)' },
   ttl: { type: 'string', default: '24h0m0s', help: 'token create: the token\'s lifetime, 0 for ever' },
   usages: { type: 'list', default: [], help: 'token create: signing, authentication (default both)' },
@@ -205,6 +208,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
         certDir: flags['cert-dir'] || join(flags['data-dir'], 'pki'),
         discoveryTimeoutMs: parseGoDuration('discovery-timeout', flags['discovery-timeout']),
         ignorePreflightErrors: flags['ignore-preflight-errors'],
+        startAgent: flags['start-agent'] ? (a) => startJoinedAgent(a, log) : undefined,
         out,
       });
       return 0;

@@ -17,6 +17,7 @@ import { cleanupNode } from '../network/pod-network.js';
 import { stopGroups } from './stop-order.js';
 import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
 import { createToken, joinCommand } from './token.js';
+import { ensureUploadConfig } from './upload-config.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
 const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -191,6 +192,54 @@ async function waitReady(dataDir: string, timeoutMs: number): Promise<RestClient
   throw new Error(`the apiserver did not become ready in ${timeoutMs / 1000} s (see ${join(dataDir, 'logs', 'apiserver.log')}): ${String(lastErr ?? 'no kubeconfig written')}`);
 }
 
+/** Starts a component under its supervisor, detached, its pid in DATA_DIR/run and its output in DATA_DIR/logs (which `down` finds). */
+function startSupervised(dataDir: string, name: string, entry: string, args: string[]): { pid: number; logPath: string } {
+  for (const d of ['run', 'logs']) mkdirSync(join(dataDir, d), { recursive: true, mode: 0o700 });
+  const logPath = join(dataDir, 'logs', `${name}.log`);
+  const fd = openSync(logPath, 'a');
+  const command = [process.execPath, ...nodeFlagsFor(name), entry, ...args];
+  const child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, `tskube-${name}`, ...command], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
+  closeSync(fd);
+  child.unref();
+  writeFileSync(pidFile(dataDir, name), String(child.pid));
+  return { pid: child.pid!, logPath };
+}
+
+export interface JoinedAgentOptions {
+  dataDir: string;
+  nodeName: string;
+  nodeIP: string;
+  kubeconfigPath: string;
+  bootstrapKubeconfigPath: string;
+  certDir: string;
+  /** The KubeletConfiguration written from the cluster's kubelet-config, if it has one. */
+  configPath?: string;
+}
+
+/** The node agent flags of a machine that joined (`tsctl join`): its own credentials, renewed, and the cluster's kubelet configuration. */
+export function joinedAgentArgs(o: JoinedAgentOptions): string[] {
+  return [
+    '--data-dir', o.dataDir, '--kubeconfig', o.kubeconfigPath, '--bootstrap-kubeconfig', o.bootstrapKubeconfigPath, '--rotate-certificates', '--cert-dir', o.certDir,
+    '--node-name', o.nodeName, '--node-ip', o.nodeIP, '--pod-manifest-path', join(o.dataDir, 'manifests'),
+    ...(o.configPath ? ['--config', o.configPath] : []),
+  ];
+}
+
+/**
+ * kubeadm join's "Starting the kubelet": the node agent of a machine that joined, under the
+ * supervisor `up` uses (so `tsctl down --data-dir DIR` on that machine stops it and removes what
+ * it made), with the demo image built as up builds it. Unless it runs already.
+ */
+export async function startJoinedAgent(o: JoinedAgentOptions, log: (line: string) => void): Promise<void> {
+  if (readPid(o.dataDir, 'nodeagent')) return;
+  const entry = join(distRoot, 'cmd/nodeagent/main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+  mkdirSync(join(o.dataDir, 'manifests'), { recursive: true, mode: 0o700 });
+  await ensureDemoImage({ dataDir: o.dataDir, log });
+  const { pid, logPath } = startSupervised(o.dataDir, 'nodeagent', entry, joinedAgentArgs(o));
+  log(`[kubelet-start] Starting the node agent (supervisor pid ${pid}, log ${logPath})`);
+}
+
 export async function up(opts: UpOptions): Promise<void> {
   const t0 = Date.now();
   const o = { ...opts, advertiseAddress: resolveAdvertiseAddress(opts.dataDir, opts.advertiseAddress) };
@@ -221,14 +270,8 @@ export async function up(opts: UpOptions): Promise<void> {
       await ensureDemoImage(o);
       writeNodeKubeconfig(o.dataDir);
     }
-    const logPath = join(o.dataDir, 'logs', `${c.name}.log`);
-    const fd = openSync(logPath, 'a');
-    const command = [process.execPath, ...nodeFlagsFor(c.name), entry, ...c.args(o)];
-    const child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, `tskube-${c.name}`, ...command], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...serverEnv } });
-    closeSync(fd);
-    child.unref();
-    writeFileSync(pidFile(o.dataDir, c.name), String(child.pid));
-    o.log(`- ${c.name}: started (supervisor pid ${child.pid}, log ${logPath})`);
+    const { pid, logPath } = startSupervised(o.dataDir, c.name, entry, c.args(o));
+    o.log(`- ${c.name}: started (supervisor pid ${pid}, log ${logPath})`);
     if (c.name === 'apiserver') {
       const client = await waitReady(o.dataDir, 60_000);
       o.log(`- apiserver: ready at ${client.url.origin} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -241,6 +284,16 @@ export async function up(opts: UpOptions): Promise<void> {
         client.close();
       }
       o.log('- bootstrap tokens: cluster-info ConfigMap and kubeadm\'s RBAC rules in place (tsctl token create --print-join-command)');
+      // (kubeadm init's upload-config phase: what a joining machine's node agent is configured from)
+      const admin = new RestClient(loadKubeconfig(join(o.dataDir, 'kubeconfig')));
+      try {
+        await ensureUploadConfig(admin, { dataDir: o.dataDir });
+      } catch (e) {
+        throw new Error(`error execution phase upload-config: ${(e as Error).message}`, { cause: e });
+      } finally {
+        admin.close();
+      }
+      o.log('- upload-config: kube-system/kubeadm-config and kube-system/kubelet-config, readable by nodes and bootstrap tokens');
     }
   }
   // The node too: until it has registered and is Ready, a pod applied at once meets "no nodes
@@ -314,7 +367,7 @@ export function removeEmptyCgroupParents(): void {
 /** The image the demo and tests use, built from the machine's busybox-static if missing. */
 export const demoImage = 'tskube.local/busybox:latest';
 
-async function ensureDemoImage(o: UpOptions): Promise<void> {
+async function ensureDemoImage(o: Pick<UpOptions, 'dataDir' | 'log'>): Promise<void> {
   const images = new ImageManager(join(o.dataDir, 'runtime'));
   await images.init();
   if (await images.imageStatus(demoImage)) return;

@@ -9,15 +9,18 @@
 // --rotate-certificates) or, with --bootstrap-kubeconfig bootstrap-kubelet.conf, to bootstrap
 // again when it expires. A K10 join token takes tskube's own path (pkg/client/join.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseBootstrapToken } from '../api/bootstrap-token.js';
 import { joinCluster } from '../client/join.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
-import { Nodes, RestClient, StatusError } from '../client/rest-client.js';
+import { core, Nodes, RestClient, StatusError } from '../client/rest-client.js';
 import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveFileConfigInfo, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
 import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
+import type { JoinedAgentOptions } from './cluster.js';
 import { TokenValidationError } from './token.js';
+import { KUBELET_CONFIG_KEY, KUBELET_CONFIG_MAP } from './upload-config.js';
 
 export interface JoinOptions {
   /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
@@ -41,6 +44,8 @@ export interface JoinOptions {
   ignorePreflightErrors?: string[];
   /** How long to wait for the certificate (kubeadm's TLS bootstrap timeout, 5m). */
   tlsBootstrapTimeoutMs?: number;
+  /** Start the node agent once joined (kubeadm join starts the kubelet), else print how to. */
+  startAgent?: (o: JoinedAgentOptions) => Promise<void>;
   out: (line: string) => void;
 }
 
@@ -100,6 +105,7 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
     throw new Error(`error execution phase preflight: couldn't validate the identity of the API Server: ${(e as Error).message}`, { cause: e });
   }
   const bootstrapPath = join(o.dataDir, 'bootstrap-kubelet.conf');
+  const configPath = join(o.dataDir, 'config.yaml');
   mkdirSync(dirname(bootstrapPath), { recursive: true });
   writeFileSync(bootstrapPath, bootstrapKubeconfig(found, o.tlsBootstrapToken), { mode: 0o600 });
   o.out(`[kubelet-start] Writing the bootstrap kubeconfig to file "${bootstrapPath}"\n`);
@@ -113,6 +119,18 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
     if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
       throw new Error(`error execution phase kubelet-start: a Node with name ${JSON.stringify(o.nodeName)} and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`);
     }
+    // (the cluster's kubelet configuration, as kubeadm join writes /var/lib/kubelet/config.yaml from
+    // kubelet-config; a cluster whose control plane did not upload one, nor its Role for bootstrap
+    // tokens (a control plane started by hand, a lab), leaves the agent its defaults)
+    const kubeletConfig = await client.get<{ data?: Record<string, string> }>(core('configmaps'), 'kube-system', KUBELET_CONFIG_MAP).catch((e: unknown) => {
+      if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return undefined;
+      throw new Error(`error execution phase kubelet-start: cannot get ConfigMap kube-system/${KUBELET_CONFIG_MAP}: ${(e as Error).message}`, { cause: e });
+    });
+    const text = kubeletConfig?.data?.[KUBELET_CONFIG_KEY];
+    if (text) {
+      writeFileSync(configPath, text, { mode: 0o644 });
+      o.out(`[kubelet-start] Writing kubelet configuration to file "${configPath}"\n`);
+    }
   } finally {
     client.close();
   }
@@ -120,6 +138,23 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   await loadClientCert({ kubeconfigPath: o.kubeconfigPath, bootstrapPath, certDir: o.certDir, nodeName: o.nodeName, timeoutMs: o.tlsBootstrapTimeoutMs ?? 5 * 60_000 }).catch((e: Error) => {
     throw new Error(`error execution phase kubelet-start: ${e.message}`, { cause: e });
   });
+  if (o.startAgent) {
+    const nodeIP = await localAddressTowards(found.server);
+    await o.startAgent({ dataDir: o.dataDir, nodeName: o.nodeName, nodeIP, kubeconfigPath: o.kubeconfigPath, bootstrapKubeconfigPath: bootstrapPath, certDir: o.certDir, configPath: existsSync(configPath) ? configPath : undefined });
+    o.out(
+      [
+        '',
+        'This node has joined the cluster:',
+        '* Certificate signing request was sent to apiserver and a response was received.',
+        '* The Kubelet was informed of the new secure connection details.',
+        '',
+        "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
+        '',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   o.out(
     [
       '',
@@ -127,12 +162,32 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
       '* Certificate signing request was sent to apiserver and a response was received.',
       `* The node's kubeconfig was written to ${o.kubeconfigPath} (its certificate in ${o.certDir}).`,
       '',
-      `Start the node agent with --kubeconfig ${o.kubeconfigPath} --rotate-certificates --node-name ${o.nodeName}`,
+      `Start the node agent with --kubeconfig ${o.kubeconfigPath} --rotate-certificates --node-name ${o.nodeName}${existsSync(configPath) ? ` --config ${configPath}` : ''}`,
       "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.",
       '',
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * The node's address: this machine's source address towards the apiserver (the route the kernel
+ * picks), which the other nodes and the apiserver reach it by, as the kubelet's --node-ip defaults
+ * to the address of the interface it reaches the cluster through.
+ */
+export async function localAddressTowards(server: string): Promise<string> {
+  const url = new URL(server);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const sock = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((res, rej) => {
+      sock.once('error', rej);
+      sock.connect(Number(url.port || 443), host, () => res());
+    });
+    return sock.address().address;
+  } finally {
+    sock.close();
+  }
 }
 
 /** The K10 path: exchange the join token for the node's kubeconfig. */

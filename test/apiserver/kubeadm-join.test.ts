@@ -16,6 +16,9 @@ import { ClusterRoleBindings, ClusterRoles, core, RestClient, RoleBindings, Role
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run } from '../../pkg/tsctl/cli.js';
+import { joinedAgentArgs, type JoinedAgentOptions } from '../../pkg/tsctl/cluster.js';
+import { joinWithBootstrapToken } from '../../pkg/tsctl/join.js';
+import { ensureUploadConfig } from '../../pkg/tsctl/upload-config.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
 
@@ -30,7 +33,8 @@ const clients: RestClient[] = [];
 async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  // (no node agent is started here: the joins of this control-plane test stop at the certificate)
+  const code = await run(args[0] === 'join' ? [...args, '--start-agent=false'] : args, { out: (s) => (out += s), err: (s) => (err += s) });
   return { code, out, err };
 }
 const admin = (...args: string[]) => tsctl('--kubeconfig', cp.kubeconfig, ...args);
@@ -167,6 +171,51 @@ describe('kubeadm-style join', () => {
     await expect(cp.admin.get(core('secrets'), 'kube-system', `bootstrap-token-${id}`)).rejects.toBeInstanceOf(StatusError);
     await eventually(async () => (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data[`jws-kubeconfig-${id}`] === undefined, { timeoutMs: 10_000, what: 'the JWS removed' });
   }, 60_000);
+
+  it("up's upload-config phase stores kubeadm-config and kubelet-config for joining machines, and join configures and starts the node agent from it", async () => {
+    const lines: string[] = [];
+    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir }, (l) => lines.push(l));
+    expect(lines).toEqual([
+      '[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace',
+      '[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system with the configuration for the kubelets in the cluster',
+    ]);
+    const kubeadmConfig = await cp.admin.get<{ data: Record<string, string> }>(ConfigMaps, 'kube-system', 'kubeadm-config');
+    expect(kubeadmConfig.data.ClusterConfiguration).toContain('apiVersion: kubeadm.k8s.io/v1beta4\n');
+    expect(kubeadmConfig.data.ClusterConfiguration).toContain('kind: ClusterConfiguration\n');
+    expect(kubeadmConfig.data.ClusterConfiguration).toContain('networking:\n  dnsDomain: cluster.local\n  podSubnet: 10.244.0.0/16\n');
+    const kubeletText = (await cp.admin.get<{ data: Record<string, string> }>(ConfigMaps, 'kube-system', 'kubelet-config')).data.kubelet;
+    expect(kubeletText).toMatch(/^apiVersion: kubelet\.config\.k8s\.io\/v1beta1\n/);
+    expect(kubeletText).toContain('\ncgroupDriver: cgroupfs\n');
+    expect(kubeletText).toContain('\nclusterDomain: cluster.local\n');
+    expect(kubeletText).toContain('\nkind: KubeletConfiguration\n');
+    expect(kubeletText).toContain('\nrotateCertificates: true\n');
+    // (nothing that is one node's own: its port, pod range, static pod path)
+    expect(kubeletText).not.toMatch(/\n(port|podCIDR|staticPodPath|address):/);
+    const roles = async (name: string) => [
+      (await cp.admin.get<{ rules: unknown }>(Roles, 'kube-system', name)).rules,
+      (await cp.admin.get<{ subjects: { name: string }[] }>(RoleBindings, 'kube-system', name)).subjects.map((x) => x.name),
+    ];
+    expect(await roles('kubeadm:kubelet-config')).toEqual([[{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubelet-config'] }], ['system:nodes', 'system:bootstrappers:kubeadm:default-node-token']]);
+    expect(await roles('kubeadm:nodes-kubeadm-config')).toEqual([[{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'] }], ['system:bootstrappers:kubeadm:default-node-token', 'system:nodes']]);
+    // (run again, as every up does: nothing rewritten)
+    const rv = (await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-system', 'kubelet-config')).metadata.resourceVersion;
+    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir });
+    expect((await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-system', 'kubelet-config')).metadata.resourceVersion).toBe(rv);
+
+    // A joining machine reads it with its bootstrap token, writes it as the agent's --config and starts the agent with it.
+    const created = await admin('token', 'create', '--print-join-command');
+    const [, endpoint, token, pin] = /^tsctl join (\S+) --token (\S+) +--discovery-token-ca-cert-hash (\S+)/.exec(created.out)!;
+    const nodeDir = join(dir, 'configured');
+    let started: JoinedAgentOptions | undefined;
+    let out = '';
+    await joinWithBootstrapToken({ endpoint, token, tlsBootstrapToken: token, caCertHashes: [pin], unsafeSkipCAVerification: false, nodeName: 'worker-3', dataDir: nodeDir, kubeconfigPath: join(nodeDir, 'node.kubeconfig'), certDir: join(nodeDir, 'pki'), out: (l) => (out += l), startAgent: async (a) => void (started = a) });
+    expect(out).toContain(`[kubelet-start] Writing kubelet configuration to file "${join(nodeDir, 'config.yaml')}"\n`);
+    expect(out).toContain('This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n');
+    expect(readFileSync(join(nodeDir, 'config.yaml'), 'utf8')).toBe(kubeletText);
+    expect(started).toEqual({ dataDir: nodeDir, nodeName: 'worker-3', nodeIP: '127.0.0.1', kubeconfigPath: join(nodeDir, 'node.kubeconfig'), bootstrapKubeconfigPath: join(nodeDir, 'bootstrap-kubelet.conf'), certDir: join(nodeDir, 'pki'), configPath: join(nodeDir, 'config.yaml') });
+    // (the agent's flags: the file read with the node's own credentials, renewed from the bootstrap kubeconfig)
+    expect(joinedAgentArgs(started!)).toEqual(expect.arrayContaining(['--config', join(nodeDir, 'config.yaml'), '--bootstrap-kubeconfig', join(nodeDir, 'bootstrap-kubelet.conf'), '--rotate-certificates', '--node-ip', '127.0.0.1']));
+  });
 
   it('token create refuses what kubeadm refuses', async () => {
     expect(await admin('token', 'create', '--usages', 'authentication,foo')).toEqual({

@@ -53,7 +53,7 @@ describe('kubeadm-style join from another network namespace', () => {
     expect(printed).toMatch(new RegExp(`^tsctl join ${HOST_IP.replaceAll('.', '\\.')}:\\d+ --token `));
     const args = printed.trim().split(/\s+/).slice(1);
     const nodeDir = join(dir, 'node');
-    const joined = await lab.exec(nodeNs, process.execPath, [resolve('dist/cmd/tsctl/main.js'), ...args, '--data-dir', nodeDir, '--node-name', 'netns-node'], 60_000);
+    const joined = await lab.exec(nodeNs, process.execPath, [resolve('dist/cmd/tsctl/main.js'), ...args, '--data-dir', nodeDir, '--node-name', 'netns-node', '--start-agent=false'], 60_000);
     expect(joined.stderr).toBe('');
     expect(joined.stdout).toContain('This node has joined the cluster:');
     expect(joined.code).toBe(0);
