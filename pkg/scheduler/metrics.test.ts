@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { CycleState, Status } from './framework.js';
 import { bindPod, type BindingDeps } from './scheduler-binding.js';
+import { Scheduler } from './scheduler.js';
+import type { ApiClient } from '../client/api-client.js';
+import type { KubeObject, Node } from '../api/types.js';
 
 const pod = (name: string): Pod => ({ metadata: { name, namespace: 'default' }, spec: { containers: [] } }) as Pod;
 const deps = (bound: Status): BindingDeps => ({
@@ -51,5 +54,20 @@ describe("kube-scheduler 1.32's metrics", () => {
     expect(text).toContain("# HELP scheduler_pending_pods [STABLE] Number of pending pods, by the queue type. 'active' means number of pods in activeQ;");
     expect(text).toContain('# HELP scheduler_preemption_attempts_total [STABLE] Total preemption attempts in the cluster till now\n');
     expect(text).toMatch(/^scheduler_preemption_victims_bucket\{le="64"\} \d+$/m);
+  });
+
+  it('times the scheduling algorithm of an attempt that found a node, not of one that did not', async () => {
+    const count = async () => value(await register.metrics(), 'scheduler_scheduling_algorithm_duration_seconds_count') ?? 0;
+    const before = await count();
+    const s = new Scheduler({ bind: async () => ({}), patch: async () => ({}), create: async () => ({}), update: async () => ({}), get: async () => ({}) } as unknown as ApiClient, { schedulerName: 'metrics-test-scheduler' } as never);
+    const h = s as unknown as { upsertNode(n: Node & KubeObject): void; queue: { close(): void } };
+    const wants = (name: string) => ({ metadata: { name, namespace: 'default', uid: name }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }] } }) as Pod;
+    s.scheduleOne(wants('nowhere'), Date.now());
+    expect(await count()).toBe(before);
+    h.upsertNode({ metadata: { name: 'n1' }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] } } as Node & KubeObject);
+    s.scheduleOne(wants('placed'), Date.now());
+    expect(await count()).toBe(before + 1);
+    expect(await register.metrics()).toContain('# HELP scheduler_scheduling_algorithm_duration_seconds [ALPHA] Scheduling algorithm latency in seconds\n');
+    h.queue.close();
   });
 });

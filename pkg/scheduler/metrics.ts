@@ -29,6 +29,13 @@ export const attemptDuration = new Histogram({
   buckets: exponential(0.001, 2, 15),
 });
 
+/** The scheduling algorithm (filter and score) of an attempt that found a node. */
+export const schedulingAlgorithmDuration = new Histogram({
+  name: 'scheduler_scheduling_algorithm_duration_seconds',
+  help: '[ALPHA] Scheduling algorithm latency in seconds',
+  buckets: exponential(0.001, 2, 15),
+});
+
 export const podSchedulingAttempts = new Histogram({
   name: 'scheduler_pod_scheduling_attempts',
   help: stable('Number of attempts to successfully schedule a pod.'),

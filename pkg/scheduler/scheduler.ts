@@ -11,7 +11,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
 import { Code, CycleState, type Profile, type Status } from './framework.js';
-import { pendingPods, podNotScheduled } from './metrics.js';
+import { pendingPods, podNotScheduled, schedulingAlgorithmDuration } from './metrics.js';
 import { podKey, type NodeInfo } from './node-info.js';
 import { prepareCandidate } from './preemption-prepare.js';
 import { defaultProfile } from './profile.js';
@@ -254,6 +254,8 @@ export class Scheduler {
       return;
     }
     const node = result;
+    // (SchedulingAlgorithmLatency: the algorithm of an attempt that found a node, as schedulingCycle records it)
+    schedulingAlgorithmDuration.observe((performance.now() - started) / 1000);
     this.cache.assume(pod, node);
     for (const r of this.profile.reserve) r.reserve(state, pod, node);
     this.bindsInFlight++;
