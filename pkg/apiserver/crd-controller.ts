@@ -8,7 +8,7 @@ import type { KubeObject } from '../api/types.js';
 import { CRD_CLEANUP_FINALIZER, type CRDCondition, type CRDNames, type CustomResourceDefinition } from '../api/validation-crd.js';
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
-import { ApiError } from './errors.js';
+import { isNotFound } from './errors.js';
 import { customResourcesOf } from './registry/custom-resources.js';
 import type { ResourceRegistry } from './registry/resource-registry.js';
 import { etcdPrefix, type ResourceInfo } from './registry/resources.js';
@@ -262,7 +262,7 @@ export class CRDController {
 }
 
 function ignoreNotFound(e: unknown): void {
-  if (!(e instanceof ApiError && e.code === 404)) throw e;
+  if (!isNotFound(e)) throw e;
 }
 
 /** Sets `c`, keeping its lastTransitionTime when its status does not change. */

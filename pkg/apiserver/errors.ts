@@ -50,6 +50,11 @@ function goDetails(d: StatusDetails): StatusDetails {
   return out;
 }
 
+/** Whether an error is a 404 ApiError: the object (or its namespace) is not there, as apierrors.IsNotFound answers. */
+export function isNotFound(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.code === 404;
+}
+
 const qualified = (group: string, resource: string) => (group ? `${resource}.${group}` : resource);
 
 export const notFound = (group: string, resource: string, name: string) =>

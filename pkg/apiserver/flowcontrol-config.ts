@@ -11,7 +11,7 @@
 import { AUTOUPDATE_ANNOTATION, MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../api/flowcontrol-bootstrap.js';
 import type { FlowSchema, FlowSchemaCondition, FlowSubject, KubeObject, PriorityLevelConfiguration } from '../api/types.js';
 import { sameSpec } from '../api/validation-flowcontrol.js';
-import { ApiError } from './errors.js';
+import { ApiError, isNotFound } from './errors.js';
 import type { RequestContext, Store, UserInfo } from './registry/store.js';
 
 /** The manager of the Dangling conditions (the config consumer's field manager). */
@@ -44,7 +44,7 @@ async function getOrUndefined(store: Store, name: string): Promise<KubeObject | 
   try {
     return await store.get(undefined, name);
   } catch (e) {
-    if (e instanceof ApiError && e.code === 404) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }
@@ -122,7 +122,7 @@ async function removeUnwanted(store: Store, wanted: Set<string>, ctx: () => Requ
 }
 
 const ignoreNotFound = (e: unknown) => {
-  if (!(e instanceof ApiError && e.code === 404)) throw e;
+  if (!isNotFound(e)) throw e;
 };
 
 const cached = (store: Store): KubeObject[] => store.cache.list({ keyPrefix: store.prefix, matches: () => true }).items.map((raw) => raw.obj);

@@ -7,7 +7,7 @@
 // (pkg/controlplane/controller/apiserverleasegc): those of apiservers that have gone.
 import { createHash, randomUUID } from 'node:crypto';
 import type { KubeObject, Lease } from '../api/types.js';
-import { ApiError } from './errors.js';
+import { isNotFound } from './errors.js';
 import type { RequestContext, Store } from './registry/store.js';
 
 export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
@@ -148,7 +148,7 @@ export function storeIdentityLeaseAccess(store: Store, ctx: () => RequestContext
       try {
         return (await store.get(ns, name)) as Lease;
       } catch (e) {
-        if (e instanceof ApiError && e.code === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     },
@@ -163,7 +163,7 @@ export function storeIdentityLeaseAccess(store: Store, ctx: () => RequestContext
         await store.delete(ns, name, {}, ctx());
       } catch (e) {
         // (in an HA cluster another apiserver's collector may have deleted it: legit)
-        if (!(e instanceof ApiError && e.code === 404)) throw e;
+        if (!isNotFound(e)) throw e;
       }
     },
   };

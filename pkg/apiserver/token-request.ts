@@ -13,7 +13,7 @@ import { signJwt } from '../serviceaccount/jwt.js';
 import { rfc3339 } from '../util/time.js';
 import { nodeNameOf } from './authz.js';
 import * as errors from './errors.js';
-import { ApiError } from './errors.js';
+import { ApiError, isNotFound } from './errors.js';
 import { checkKindOf, decodeAs, type RequestContext, type Store } from './registry/store.js';
 
 const GROUP = 'authentication.k8s.io';
@@ -148,7 +148,7 @@ export class TokenRequests {
   private async nodeOf(nodeName: string): Promise<ObjectRef> {
     const nodes = this.d.store('nodes');
     const cached = nodes.cache.peek(nodes.key(undefined, nodeName));
-    const obj = cached?.obj ?? (await nodes.get(undefined, nodeName).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e))));
+    const obj = cached?.obj ?? (await nodes.get(undefined, nodeName).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e))));
     return { name: nodeName, uid: obj?.metadata?.uid ?? '' };
   }
 }

@@ -5,7 +5,7 @@
 // added, never removed); a binding whose roleRef differs is recreated (roleRef is immutable).
 import type { ClusterRole as CR, ClusterRoleBinding as CRB, KubeObject, Subject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
 import type { RequestContext } from '../registry/request-types.js';
 import type { Store } from '../registry/store.js';
 import { AUTOUPDATE_ANNOTATION, BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy.js';
@@ -62,7 +62,7 @@ async function getOrUndefined(store: Store, namespace: string | undefined, name:
   try {
     return await store.get(namespace, name);
   } catch (e) {
-    if (e instanceof ApiError && e.code === 404) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }

@@ -10,7 +10,7 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import { rfc3339Now } from '../../util/time.js';
 import * as errors from '../errors.js';
-import { admissionForbidden, ApiError } from '../errors.js';
+import { admissionForbidden, ApiError, isNotFound } from '../errors.js';
 import { nodeNameOf } from '../authz.js';
 import { nodeEvictionRefusal } from '../node-restriction.js';
 import { deleteOptionsFrom } from './operations.js';
@@ -70,7 +70,7 @@ export async function evictPod(stores: EvictionStores, namespace: string, name: 
   if (node) {
     const podName = name || (eviction.metadata?.name ?? '');
     const missing = (e: unknown) => {
-      if (e instanceof ApiError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     };
     const pod = podName ? ((await stores.pods.get(namespace, podName).catch(missing)) as Pod | undefined) : undefined;

@@ -9,7 +9,7 @@ import { messageSchema } from '../../api/schema.js';
 import { childType, LEAF, nullIsField, structType, type FieldType } from '../../api/field-types.js';
 import { jsonPatchedDocument, mergePatchedDocument } from './patched-document.js';
 import * as errors from '../errors.js';
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
 import { applyOperation, checkApplyTyping, gvkString } from './field-manager.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { clone, Store, type DeleteOptions, type DeleteResult, type RequestContext, type Subresource } from './store.js';
@@ -253,7 +253,7 @@ async function serverSideApply(store: Store, namespace: string | undefined, name
       }, op.track);
       return { obj, created: false };
     } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404) || subresource || attempt > 0) throw e;
+      if (!isNotFound(e) || subresource || attempt > 0) throw e;
     }
     try {
       return { obj: await store.create(namespace, clone(config), ctx, op.createTracker), created: true };

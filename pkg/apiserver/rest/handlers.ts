@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.js';
 import * as errors from '../errors.js';
 import { forbidden, notSupported, type FieldError } from '../../api/field-error.js';
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
 import { recordWatchEvent } from '../request-metrics.js';
 import { apiVersionOf, poddisruptionbudgets, returnsDeletedObject, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { evictPod } from '../registry/eviction.js';
@@ -128,7 +128,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         try {
           deleted.push(viewOut(r.resource, (await store.delete(item.metadata?.namespace, item.metadata!.name!, opts, ctx)).obj));
         } catch (e) {
-          if (!(e instanceof ApiError && e.code === 404)) throw e;
+          if (!isNotFound(e)) throw e;
         }
       }
       return sendJson(res, 200, { kind: r.resource.listKind, apiVersion: apiVersionOf(r.resource), metadata: { resourceVersion: String(rev), ...(continueToken ? { continue: continueToken } : {}) }, items: deleted }, ctx.warnings);
