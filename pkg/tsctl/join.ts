@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { parseBootstrapToken } from '../api/bootstrap-token.js';
 import { joinCluster } from '../client/join.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
-import { core, Nodes, RestClient, StatusError } from '../client/rest-client.js';
+import { core, isNotFound, Nodes, RestClient, StatusError } from '../client/rest-client.js';
 import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveFileConfigInfo, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
 import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
 import type { JoinedAgentOptions } from './cluster.js';
@@ -113,7 +113,7 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   const client = new RestClient(loadKubeconfig(bootstrapPath), { maxSockets: 1 });
   try {
     const node = await client.get<{ status?: { conditions?: { type?: string; status?: string }[] } }>(Nodes, undefined, o.nodeName).catch((e: unknown) => {
-      if (e instanceof StatusError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw new Error(`error execution phase kubelet-start: cannot get Node ${JSON.stringify(o.nodeName)}: ${(e as Error).message}`, { cause: e });
     });
     if (node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
