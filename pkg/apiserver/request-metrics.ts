@@ -8,6 +8,7 @@
 // to a resource's handler (InstrumentRouteFunc) and the health checks' root paths; a request
 // refused by authentication or authorization, or one for a path nothing serves, is not.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import '../util/build-info-metric.js';
 
 /** The Help text as component-base prints it, led by the metric's stability level. */
 const stable = (help: string) => `[STABLE] ${help}`;

@@ -1,6 +1,7 @@
 // Node agent metrics, named, labelled and bucketed as the 1.32 kubelet's where one exists
 // (pkg/kubelet/metrics/metrics.go), with component-base's stability prefix on each help text.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import '../util/build-info-metric.js';
 
 const alpha = (help: string) => `[ALPHA] ${help}`;
 /** metrics.DefBuckets (prometheus.DefBuckets). */

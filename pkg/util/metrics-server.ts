@@ -2,6 +2,7 @@
 // serving prom-client's default registry, with process metrics collected once per process.
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, register } from 'prom-client';
+import './build-info-metric.js';
 
 let defaultsCollected = false;
 

@@ -7,6 +7,8 @@
 export const GIT_VERSION = 'v1.32.0-tskube.0.1.0';
 /** version.Info's GitCommit. */
 export const GIT_COMMIT = 'tskube';
+/** version.Info's BuildDate. */
+export const BUILD_DATE = '2026-11-22T00:00:00Z';
 
 /** Go's runtime.GOOS and GOARCH of this process (linux, amd64), as Go names them. */
 export function goPlatform(platform: string = process.platform, arch: string = process.arch): { os: string; arch: string } {

@@ -1,7 +1,7 @@
 // Discovery documents: /api, /apis, /api/v1, /apis/<group>/<version>, /version.
 import { apiVersionOf, verbsOf, type ResourceInfo } from '../registry/resources.js';
 import { compareKubeVersions } from '../registry/custom-resources.js';
-import { GIT_COMMIT, GIT_VERSION, goPlatform } from '../../util/version.js';
+import { BUILD_DATE, GIT_COMMIT, GIT_VERSION, goPlatform } from '../../util/version.js';
 
 export const serverVersion = {
   major: '1',
@@ -9,7 +9,7 @@ export const serverVersion = {
   gitVersion: GIT_VERSION,
   gitCommit: GIT_COMMIT,
   gitTreeState: 'clean',
-  buildDate: '2026-11-22T00:00:00Z',
+  buildDate: BUILD_DATE,
   goVersion: `node${process.versions.node}`,
   compiler: 'tsc',
   platform: `${goPlatform().os}/${goPlatform().arch}`,
