@@ -8,6 +8,7 @@ import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { Events } from '../client/rest-client.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
+import { KUBE_DNS_NAMESPACE, KUBE_DNS_SERVICE, kubeDnsClusterIP } from '../dns/kube-dns-service.js';
 import { DnsServer } from '../dns/server.js';
 import { removeNetpolRules } from '../network/netpol-syncer.js';
 import { PodNetwork } from '../network/pod-network.js';
@@ -148,7 +149,7 @@ export class NodeNetwork {
       health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0', () => proxierHealth.healthy()),
       resyncMs: PROXY_SYNC_PERIOD_MS,
       metrics,
-    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT, metrics));
+    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT, metrics), this.dns?.server ? net.gateway : undefined);
     const own = this.d.nodes().find((n) => n.metadata?.name === this.cfg.nodeName);
     if (own) this.serviceProxy.syncNode(own);
     // Not awaited: pods need not wait for services (the informers retry on their own).
@@ -217,7 +218,12 @@ export class NodeNetwork {
   /** The nameservers of ClusterFirst pods (see AgentConfig.clusterDNS). */
   dnsServers(): string[] {
     if (Array.isArray(this.cfg.clusterDNS)) return this.cfg.clusterDNS;
-    if (this.dns?.server && this.net) return [this.net.gateway];
+    if (this.dns?.server && this.net) {
+      // (kube-system/kube-dns, as the kubelet's clusterDNS names it in a kubeadm cluster, once this
+      // node's service proxy sends it to the DNS here; the gateway itself before and without one)
+      const ip = this.serviceProxy?.written ? kubeDnsClusterIP(this.d.services.get(`${KUBE_DNS_NAMESPACE}/${KUBE_DNS_SERVICE}`)) : undefined;
+      return [ip ?? this.net.gateway];
+    }
     // Pods cannot reach the node's loopback resolvers (systemd-resolved's 127.0.0.53).
     return nodeResolvers().filter((s) => !s.startsWith('127.'));
   }

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import { eventName, microTimeNow } from '../client/events.js';
 import type { Informer } from '../client/informer.js';
+import { localDNSEndpointSlice } from '../dns/kube-dns-service.js';
 import type { NodeLike, ProxierHealthServer } from '../network/proxier-health.js';
 import { ServiceProxier, type ServiceProxierConfig, type SyncResult } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
@@ -44,13 +45,19 @@ export class NodeServiceProxy {
   readonly proxier: ServiceProxier;
   /** Handlers pass changes on only once both informers have listed (then everything is handed over at once). */
   private synced = false;
+  private readonly nodeName: string;
+  /** Whether the first sync has written the rules (then kube-dns answers here, when this node serves the DNS). */
+  written = false;
 
   constructor(
     private readonly src: ServiceSources,
     cfg: ServiceProxierConfig,
     /** kube-proxy's :10256 health server, when wanted; the proxier reports to its ProxierHealth. */
     private readonly healthServer?: ProxierHealthServer,
+    /** The address this node's cluster DNS answers on, when it serves one: kube-system/kube-dns goes there (see dns/kube-dns-service.ts). */
+    private readonly localDNS?: string,
   ) {
+    this.nodeName = cfg.nodeName ?? '';
     this.proxier = new ServiceProxier({ ...cfg, proxierHealth: healthServer?.health ?? cfg.proxierHealth });
     src.services.on({
       add: (s) => this.synced && this.proxier.upsertService(s),
@@ -72,8 +79,10 @@ export class NodeServiceProxy {
     this.synced = true;
     // (SyncLoop's first act: the health timestamp, in case no sync ever succeeds)
     this.healthServer?.health.updated();
-    this.proxier.replaceAll(this.src.services.list(), this.src.slices.list());
+    const local = this.localDNS ? [localDNSEndpointSlice(this.localDNS, this.nodeName)] : [];
+    this.proxier.replaceAll(this.src.services.list(), [...this.src.slices.list(), ...local]);
     const r = await this.proxier.syncNow();
+    this.written = true;
     log.info('service proxy started', { servicePorts: r.servicePorts, staleChains: r.staleChains.length });
     return r;
   }

@@ -5,8 +5,9 @@
 import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointSlices, Namespaces, Pods, Services } from '../../pkg/client/rest-client.js';
+import { clusterDNSIP, ensureKubeDnsService } from '../../pkg/dns/kube-dns-service.js';
 import { eventually } from '../helpers/control-plane.js';
-import { busyboxPod, ctr, podStatus, startCluster, type Cluster } from './harness.js';
+import { busyboxPod, ctr, podStatus, serviceRangeFor, startCluster, type Cluster } from './harness.js';
 
 
 let c: Cluster;
@@ -14,8 +15,9 @@ let c: Cluster;
 // cluster running at the same time (another checkout's tests) on the default CIDR would hold.
 const subnet = 10 + Math.floor(Math.random() * 80);
 const gateway = `10.199.${subnet}.1`;
+const podCIDR = `10.199.${subnet}.0/24`;
 beforeAll(async () => {
-  c = await startCluster({ podCIDR: `10.199.${subnet}.0/24` });
+  c = await startCluster({ podCIDR });
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
@@ -103,4 +105,24 @@ describe('cluster DNS', () => {
     expect(out).not.toContain(gateway);
     expect(out).not.toMatch(/ndots/);
   });
+
+  // (last: once kube-dns exists, pods are given its cluster IP rather than the gateway)
+  it('kube-system/kube-dns, as kubeadm makes it, answers on its cluster IP through the node\'s service proxy; pods name it in resolv.conf', async () => {
+    const range = serviceRangeFor(podCIDR);
+    const ip = clusterDNSIP(range);
+    expect(await ensureKubeDnsService(c.cp.admin, range)).toBe(true);
+    const script = ['cat /etc/resolv.conf', `nslookup kube-dns.kube-system.svc.cluster.local ${ip}`, 'nslookup kubernetes.default.svc.cluster.local'].join('; ');
+    let out = '';
+    await eventually(async () => {
+      out = await run(`dns-kube-dns-${Math.random().toString(36).slice(2, 7)}`, script);
+      return out.includes(`nameserver ${ip}`);
+    }, { timeoutMs: 30_000, what: `a pod given kube-dns as its nameserver; last output:\n${out}` });
+    expect(out).toMatch(new RegExp(`^nameserver ${ip.replaceAll('.', '\\.')}$`, 'm'));
+    expect(out).not.toContain(gateway);
+    expect(out).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    expect(out).toMatch(/^options ndots:5$/m);
+    // (answered through the cluster IP, by the agent's DNS behind it)
+    expect(out).toMatch(new RegExp(`Name:\\s+kube-dns\\.kube-system\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
+    expect(out).toMatch(/Name:\s+kubernetes\.default\.svc\.cluster\.local\s+Address:\s+\d+\.\d+\.\d+\.1\b/);
+  }, 60_000);
 });
