@@ -1,17 +1,23 @@
 // apiregistration.k8s.io/v1 APIServices (`kubectl get apiservices`), read-only: one per group
 // version served, named version.group, Local and Available, with 1.32's priorities; a CRD's
 // group version too (automanaged "true", 1000 and 100); none for apiregistration.k8s.io itself.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { CustomResourceDefinitions } from '../../pkg/client/rest-client.js';
 import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
+const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
 beforeAll(async () => {
   cp = await startControlPlane();
 });
 afterAll(async () => {
   await cp?.stop();
+  rmSync(cacheDir, { recursive: true, force: true });
 });
 
 const LIST = '/apis/apiregistration.k8s.io/v1/apiservices';
@@ -22,7 +28,13 @@ describe('apiregistration.k8s.io/v1 apiservices', () => {
     const groups = await cp.admin.request<{ groups: { name: string }[] }>('/apis');
     expect(groups.groups.map((g) => g.name)).toContain('apiregistration.k8s.io');
     const list = await cp.admin.request<{ resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] }>('/apis/apiregistration.k8s.io/v1');
-    expect(list.resources).toEqual([{ name: 'apiservices', singularName: 'apiservice', namespaced: false, kind: 'APIService', verbs: ['get', 'list'] }]);
+    // (in the api-extensions category, as kube-aggregator's apiservice REST Categories() puts them)
+    expect(list.resources).toEqual([{ name: 'apiservices', singularName: 'apiservice', namespaced: false, kind: 'APIService', verbs: ['get', 'list'], categories: ['api-extensions'] }]);
+  });
+
+  it.skipIf(!hasKubectl)('are listed by kubectl get api-extensions, with the webhook configurations and CRDs', async () => {
+    const out = await kubectlOk(cp.kubeconfig, cacheDir, ['get', 'api-extensions', '-o', 'name']);
+    expect(out.split('\n')).toEqual(expect.arrayContaining(['apiservice.apiregistration.k8s.io/v1.apps', 'apiservice.apiregistration.k8s.io/v1.']));
   });
 
   it('list one Local, Available APIService per served group version, with the aggregator\'s priorities and labels', async () => {

@@ -32,8 +32,9 @@ const virtual = [
   { group: 'authorization.k8s.io', version: 'v1', resource: { name: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', namespaced: true, kind: 'LocalSubjectAccessReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] } },
   { group: 'authentication.k8s.io', version: 'v1', resource: { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] } },
-  // (read-only: the aggregator's APIServices of what is served, api-services.ts)
-  { group: 'apiregistration.k8s.io', version: 'v1', resource: { name: 'apiservices', singularName: 'apiservice', namespaced: false, kind: 'APIService', verbs: ['get', 'list'] } },
+  // (read-only: the aggregator's APIServices of what is served, api-services.ts; in the
+  // api-extensions category, as the aggregator's REST Categories() puts them)
+  { group: 'apiregistration.k8s.io', version: 'v1', resource: { name: 'apiservices', singularName: 'apiservice', namespaced: false, kind: 'APIService', verbs: ['get', 'list'], categories: ['api-extensions'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] } },
   { group: 'metrics.k8s.io', version: 'v1beta1', resource: { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] } },
 ];
