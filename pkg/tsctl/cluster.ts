@@ -18,6 +18,8 @@ import { stopGroups } from './stop-order.js';
 import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
 import { createToken, joinCommand } from './token.js';
 import { ensureUploadConfig } from './upload-config.js';
+import { DEFAULT_SERVICE_CIDR } from '../apiserver/apiserver.js';
+import { clusterDNSIP, ensureKubeDnsService } from '../dns/kube-dns-service.js';
 
 /** dist/ root: this file is dist/pkg/tsctl/cluster.js when built, pkg/tsctl/cluster.ts under vite-node. */
 const twoUp = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -294,6 +296,16 @@ export async function up(opts: UpOptions): Promise<void> {
         admin.close();
       }
       o.log('- upload-config: kube-system/kubeadm-config and kube-system/kubelet-config, readable by nodes and bootstrap tokens');
+      // (kubeadm init's addon/coredns phase, for its Service: each node agent is the cluster DNS)
+      const dnsClient = new RestClient(loadKubeconfig(join(o.dataDir, 'kubeconfig')));
+      try {
+        await ensureKubeDnsService(dnsClient, DEFAULT_SERVICE_CIDR);
+      } catch (e) {
+        throw new Error(`error execution phase addon/coredns: ${(e as Error).message}`, { cause: e });
+      } finally {
+        dnsClient.close();
+      }
+      o.log(`- addons: kube-system/kube-dns at ${clusterDNSIP(DEFAULT_SERVICE_CIDR)} (each node's service proxy sends it to the node's own cluster DNS)`);
     }
   }
   // The node too: until it has registered and is Ready, a pod applied at once meets "no nodes

@@ -210,6 +210,10 @@ describe('tsctl up/down', () => {
       expect(again.out).toContain('cluster already running');
       const ns = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'get', 'namespaces');
       expect(ns.out).toMatch(/kube-system\s+Active/);
+      // As kubeadm init's CoreDNS addon: the cluster DNS as kube-system/kube-dns at the tenth address of the service range.
+      const svc = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'get', 'services', '-n', 'kube-system', '-o', 'wide');
+      expect(svc.out).toMatch(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP,9153\/TCP\s+\S+\s+k8s-app=kube-dns$/m);
+      expect(up.out).toContain('- addons: kube-system/kube-dns at 10.96.0.10');
       // As after kubeadm init: a token's printed join command joins a machine with no hand-made object.
       const created = await tsctlBin('--kubeconfig', join(dataDir, 'kubeconfig'), 'token', 'create', '--print-join-command');
       expect(created.out).toMatch(/^tsctl join 127\.0\.0\.1:\d+ --token [a-z0-9]{6}\.[a-z0-9]{16} {5}--discovery-token-ca-cert-hash sha256:[0-9a-f]{64} \n$/);
