@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { callWithWarnings, eventually, node, pod, startControlPlane, statusCode, type TestControlPlane, failure } from '../helpers/control-plane.js';
+import { callWithWarnings, eventually, freezeEtcd, node, pod, startControlPlane, statusCode, type TestControlPlane, failure } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -893,14 +893,12 @@ describe('persistence', () => {
   });
 
   it('while etcd does not answer (frozen), requests end at their deadline with 1.32\'s 504 Timeout, not hang; answered again once it is back', async () => {
-    const etcd = (cp.server as unknown as { etcd: { pid?: number } }).etcd;
-    const pid = etcd.pid!;
     const timed = async (p: Promise<unknown>) => {
       const t = Date.now();
       const e = await p.then(() => undefined, (x: unknown) => x);
       return { ms: Date.now() - t, status: e instanceof StatusError ? e.status : String(e) };
     };
-    process.kill(pid, 'SIGSTOP');
+    const thaw = await freezeEtcd(cp);
     try {
       const query = { timeout: '2s' };
       const [read, write, list] = await Promise.all([
@@ -914,7 +912,7 @@ describe('persistence', () => {
       expect(write.status).toMatchObject({ message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', code: 504 });
       expect(await statusCode(admin.request('/api/v1/namespaces/default/pods', { query: { timeout: 'soon' } }))).toBe(400);
     } finally {
-      process.kill(pid, 'SIGCONT');
+      thaw();
     }
     await eventually(async () => (await admin.get(Pods, 'default', 'survivor').catch(() => undefined))?.metadata?.name === 'survivor', { timeoutMs: 60_000, what: 'reads answered again' });
   });

@@ -1,6 +1,6 @@
 // Starts a real apiserver with its embedded etcd (Debian etcd-server) in a temp dir, for
 // integration tests, and tears it down (processes and files) afterwards.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +177,33 @@ export async function failure(p: Promise<unknown>): Promise<StatusError> {
     throw e;
   }
   throw new Error('expected the request to fail');
+}
+
+/**
+ * Freezes the control plane's embedded etcd (SIGSTOP: a stalled disk or a partition as the
+ * apiserver sees it) and returns once every one of its threads has stopped: the signal takes a
+ * moment on a busy machine, and a thread still running would answer a request meanwhile.
+ * Returns the thaw (SIGCONT).
+ */
+export async function freezeEtcd(cp: TestControlPlane): Promise<() => void> {
+  const pid = (cp.server as unknown as { etcd: { pid?: number } }).etcd.pid!;
+  const thaw = () => process.kill(pid, 'SIGCONT');
+  process.kill(pid, 'SIGSTOP');
+  const stopped = () =>
+    readdirSync(`/proc/${pid}/task`).every((t) => {
+      try {
+        return /^\d+ \(.*\) [tT] /.test(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+      } catch {
+        return true; // (a thread that ended)
+      }
+    });
+  try {
+    await eventually(stopped, { timeoutMs: 5000, intervalMs: 10, what: `etcd (pid ${pid}) stopped` });
+  } catch (e) {
+    thaw();
+    throw e;
+  }
+  return thaw;
 }
 
 /** A request's HTTP status: 200 when it succeeds, else its StatusError's code. */
