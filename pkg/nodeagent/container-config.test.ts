@@ -128,6 +128,39 @@ describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
     // (on the node's network ClusterFirst means Default)
     expect(dns({ hostNetwork: true })).toBe('HOST FILE\n');
   });
+  it('fits the limits as formDNSConfigFitsLimits, with a DNSConfigForming warning for what it left out', () => {
+    const warned: string[] = [];
+    const fit = (spec: Record<string, unknown>) => {
+      warned.length = 0;
+      const p: Pod = { ...base, metadata: { ...base.metadata, namespace: 'shop' }, spec: { ...base.spec, ...spec } };
+      return sandboxConfig(p, { attempt: 0, dnsServers: ['10.96.0.10'], clusterDomain: 'cluster.local', hostResolv: host, dnsWarn: (r, m) => warned.push(`${r}: ${m}`) }).dnsConfig!;
+    };
+    expect(fit({}).searches).toHaveLength(4);
+    expect(warned).toEqual([]);
+    expect(fit({ dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2'] } }).servers).toEqual(['10.96.0.10', '1.1.1.1', '2.2.2.2']);
+    expect(warned).toEqual([]);
+    expect(fit({ dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3'] } }).servers).toEqual(['10.96.0.10', '1.1.1.1', '2.2.2.2']);
+    expect(warned).toEqual(['DNSConfigForming: Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.96.0.10 1.1.1.1 2.2.2.2']);
+    // (a path over 253 characters is dropped, wherever it is)
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`;
+    expect(fit({ dnsConfig: { searches: [long, 'x.y'] } }).searches).toEqual(['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'lab.example', 'x.y']);
+    expect(warned).toEqual(['DNSConfigForming: Search Line limits were exceeded, some search paths have been omitted, the applied search line is: shop.svc.cluster.local svc.cluster.local cluster.local lab.example x.y']);
+    // (32 paths at most; then the line cut from its end to 2048 characters)
+    const many = Array.from({ length: 40 }, (_, i) => `s${i}.example`);
+    expect(fit({ dnsConfig: { searches: many } }).searches).toEqual(['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'lab.example', ...many.slice(0, 28)]);
+    expect(warned).toHaveLength(1);
+    const wide = Array.from({ length: 12 }, (_, i) => `${String(i).padStart(2, '0')}${'w'.repeat(198)}`);
+    const searches = fit({ dnsConfig: { searches: wide } }).searches;
+    expect(searches.join(' ').length).toBeLessThanOrEqual(2048);
+    expect(searches).toEqual(['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'lab.example', ...wide.slice(0, 9)]);
+    expect(warned).toEqual([`DNSConfigForming: Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}`]);
+  });
+  it('ClusterFirst without a cluster DNS falls back to Default with a MissingClusterDNS warning', () => {
+    const warned: string[] = [];
+    const p: Pod = { ...base, metadata: { ...base.metadata, name: 'web', namespace: 'shop', uid: 'u-1' }, spec: { ...base.spec } };
+    expect(sandboxConfig(p, { attempt: 0, dnsServers: [], hostResolv: host, dnsWarn: (r, m) => warned.push(`${r}: ${m}`) }).dnsConfig).toBeUndefined();
+    expect(warned).toEqual(['MissingClusterDNS: pod: "web_shop(u-1)". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.']);
+  });
   it('/etc/hosts has one HostAliases header; a long pod name is cut to 63 characters without a trailing - or .', () => {
     const c = sandboxConfig({ ...base, spec: { ...base.spec, hostAliases: [{ ip: '1.2.3.4', hostnames: ['a', 'b'] }, { ip: '5.6.7.8', hostnames: ['c'] }] } }, { attempt: 0, dnsServers: [] });
     expect(hostsFile(c, 'h', '10.244.0.9')).toMatch(/10\.244\.0\.9\th\n\n# Entries added by HostAliases\.\n1\.2\.3\.4\ta\tb\n5\.6\.7\.8\tc\n$/);

@@ -325,14 +325,20 @@ function mergeDNSOptions(base: string[], extra: { name?: string; value?: string 
  * (the default; on the node's network only as ClusterFirstWithHostNet) the cluster's servers, the
  * namespace's search list then the node's, ndots:5; Default the node's file; None nothing — and
  * dnsConfig appended to it (servers and searches after the base's, duplicates dropped; options
- * set by name), then cut to 3 servers and 32 search paths. Default without dnsConfig is the node's
- * file as it is (undefined).
+ * set by name), then cut to 3 servers and to 32 search paths of at most 253 characters in a line
+ * of at most 2048, each cut told to `warn` (formDNSConfigFitsLimits). Default without dnsConfig is
+ * the node's file as it is (undefined).
  */
-function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: ResolvConf): PodSandboxConfig['dnsConfig'] {
+function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: ResolvConf, warn: DNSWarn = () => {}): PodSandboxConfig['dnsConfig'] {
   const spec = pod.spec!;
   const d = spec.dnsConfig;
   const policy = spec.dnsPolicy ?? 'ClusterFirst';
-  const cluster = (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork)) && clusterServers.length > 0;
+  const clusterType = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !spec.hostNetwork);
+  const cluster = clusterType && clusterServers.length > 0;
+  if (clusterType && !cluster) {
+    // (GetPodDNS without clusterDNS: the pod falls back to Default, and is told so)
+    warn('MissingClusterDNS', `pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.`);
+  }
   let base: ResolvConf;
   if (policy === 'None') base = { servers: [], searches: [], options: [] };
   else if (cluster) base = { servers: clusterServers, searches: unique([`${pod.metadata!.namespace}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches]), options: ['ndots:5'] };
@@ -345,11 +351,55 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: R
       options: mergeDNSOptions(base.options, d.options ?? []),
     };
   }
-  // (formDNSConfigFitsLimits)
-  return { servers: base.servers.slice(0, 3), searches: base.searches.slice(0, 32), options: base.options };
+  return { servers: fitServers(base.servers, warn), searches: fitSearches(base.searches, warn), options: base.options };
 }
 
-export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf; nodeAllocatableMemory?: number; /** The pod's QoS tier, its cgroup's parent (CRI's LinuxPodSandboxConfig.cgroup_parent). */ cgroupParent?: string }): PodSandboxConfig {
+/** A warning event about the pod (reason, message), as the kubelet's DNS configurer records them. */
+export type DNSWarn = (reason: string, message: string) => void;
+
+/** validation.MaxDNSNameservers. */
+const MAX_DNS_SERVERS = 3;
+/** validation.MaxDNSSearchPathsExpanded and MaxDNSSearchListCharsExpanded (ExpandedDNSConfig, GA since 1.28). */
+const MAX_DNS_SEARCHES = 32;
+const MAX_DNS_SEARCH_CHARS = 2048;
+/** A search path longer than a DNS-1123 subdomain is left out (glibc 2.28 aborts on one over 255). */
+const MAX_SEARCH_PATH = 253;
+
+/** formDNSNameserversFitsLimits: the first three, with a DNSConfigForming warning when more were given. */
+function fitServers(servers: string[], warn: DNSWarn): string[] {
+  if (servers.length <= MAX_DNS_SERVERS) return servers;
+  const kept = servers.slice(0, MAX_DNS_SERVERS);
+  warn('DNSConfigForming', `Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${kept.join(' ')}`);
+  return kept;
+}
+
+/**
+ * formDNSSearchFitsLimits: at most 32 paths, none over 253 characters, and the line at most 2048
+ * characters (paths cut from its end), with a DNSConfigForming warning when any was left out.
+ */
+function fitSearches(searches: string[], warn: DNSWarn): string[] {
+  let exceeded = searches.length > MAX_DNS_SEARCHES;
+  let kept = searches.slice(0, MAX_DNS_SEARCHES);
+  const short = kept.filter((x) => x.length <= MAX_SEARCH_PATH);
+  if (short.length !== kept.length) exceeded = true;
+  kept = short;
+  const line = kept.join(' ').length;
+  if (line > MAX_DNS_SEARCH_CHARS) {
+    let cut = 0;
+    let n = 0;
+    for (let i = kept.length - 1; i >= 0; i--) {
+      cut += kept[i]!.length + 1;
+      n++;
+      if (line - cut <= MAX_DNS_SEARCH_CHARS) break;
+    }
+    kept = kept.slice(0, kept.length - n);
+    exceeded = true;
+  }
+  if (exceeded) warn('DNSConfigForming', `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${kept.join(' ')}`);
+  return kept;
+}
+
+export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string[]; clusterDomain?: string; runtimeHandler?: string; hostResolv?: ResolvConf; nodeAllocatableMemory?: number; /** The pod's QoS tier, its cgroup's parent (CRI's LinuxPodSandboxConfig.cgroup_parent). */ cgroupParent?: string; /** Told of what the pod's resolv.conf had to leave out (the kubelet's DNSConfigForming and MissingClusterDNS events). */ dnsWarn?: DNSWarn }): PodSandboxConfig {
   const spec = pod.spec!;
   const fsGroup = spec.securityContext?.fsGroup;
   const resources = podLinuxResources(pod);
@@ -378,7 +428,7 @@ export function sandboxConfig(pod: Pod, o: { attempt: number; dnsServers: string
     hostname: spec.hostname || pod.metadata!.name!,
     ...(spec.subdomain ? { hostDomain: `${spec.subdomain}.${pod.metadata!.namespace}.svc.${o.clusterDomain ?? 'cluster.local'}` } : {}),
     ...(spec.setHostnameAsFQDN ? { hostnameAsFQDN: true } : {}),
-    dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local', o.hostResolv ?? { servers: [], searches: [], options: [] }),
+    dnsConfig: dnsConfigOf(pod, o.dnsServers, o.clusterDomain ?? 'cluster.local', o.hostResolv ?? { servers: [], searches: [], options: [] }, o.dnsWarn),
     hostNamespaces: { network: !!spec.hostNetwork, ipc: !!spec.hostIPC, pid: !!spec.hostPID },
     sysctls: podSysctls(pod),
     ...(spec.shareProcessNamespace && !spec.hostPID ? { sharedPid: true } : {}),

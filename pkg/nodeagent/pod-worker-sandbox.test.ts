@@ -20,7 +20,7 @@ function setup(failAt: 'setIP' | undefined) {
     setupPod: async (r: { sandboxId: string; hostPorts?: unknown[] }) => (calls.push(`setupPod ${r.sandboxId} ports=${r.hostPorts?.length}`), { ip: '10.199.4.7' }),
     teardownPod: async (id: string) => void calls.push(`teardownPod ${id}`),
   };
-  const d = { runtime, network: async () => network, hostIP: '192.0.2.1', dnsServers: () => [] } as unknown as SandboxDeps;
+  const d = { runtime, network: async () => network, hostIP: '192.0.2.1', dnsServers: () => ['10.96.0.10'] } as unknown as SandboxDeps;
   const pod: Pod = { metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }] } };
   const ctx: PodContext = { pod, uid: 'u', key: 'default/p', podIP: '', event: (_t, reason, message) => calls.push(`event ${reason}: ${message}`), retryIn: () => {}, kick: () => {} };
   let ip = '';

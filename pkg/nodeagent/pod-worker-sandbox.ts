@@ -77,7 +77,7 @@ export class PodSandboxMaker {
     // (the pod's QoS tier, its shares brought up to date first)
     const cgroupParent = await this.d.podCgroupParent?.(pod);
     if (this.stopped()) return false;
-    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined, cgroupParent });
+    const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined, cgroupParent, dnsWarn: (reason, message) => this.ctx.event('Warning', reason, message) });
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
