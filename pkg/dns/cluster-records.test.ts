@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterRecords, type EndpointSliceLike, type ServiceLike } from './cluster-records.js';
 import { Rcode, RecordType } from './wire.js';
+import { kubeDnsService } from './kube-dns-service.js';
 
 const svc = (name: string, spec: ServiceLike['spec'], namespace = 'default'): ServiceLike => ({ metadata: { name, namespace }, spec });
 const slice = (name: string, service: string, endpoints: EndpointSliceLike['endpoints'], ports: EndpointSliceLike['ports'] = [], namespace = 'default'): EndpointSliceLike => ({
@@ -70,6 +71,16 @@ describe('ClusterRecords', () => {
     expect(r.answer('ns.dns.cluster.local', RecordType.A)!.answers).toEqual([{ name: 'ns.dns.cluster.local', ttl: 30, type: RecordType.A, address: '10.244.0.1' }]);
     const aaaa = r.answer('ns.dns.cluster.local', RecordType.AAAA)!;
     expect([aaaa.rcode, aaaa.answers]).toEqual([Rcode.NoError, []]);
+  });
+
+  it('gives ns.dns.<zone> the cluster IP of kube-system/kube-dns once that Service exists, as CoreDNS\'s nsAddrs its own Service', () => {
+    const r = records();
+    r.nameserver = '10.244.0.1';
+    r.setService(kubeDnsService('10.96.0.0/16') as ServiceLike);
+    expect(r.answer('ns.dns.cluster.local', RecordType.A)!.answers).toEqual([{ name: 'ns.dns.cluster.local', ttl: 30, type: RecordType.A, address: '10.96.0.10' }]);
+    expect(r.answer('cluster.local', RecordType.NS)!.additional).toEqual([{ name: 'ns.dns.cluster.local', ttl: 30, type: RecordType.A, address: '10.96.0.10' }]);
+    r.deleteService(kubeDnsService('10.96.0.0/16') as ServiceLike);
+    expect(r.answer('ns.dns.cluster.local', RecordType.A)!.answers[0]).toMatchObject({ address: '10.244.0.1' });
   });
 
   it('leaves names outside the zone, and unknown reverse names, to the upstreams', () => {

@@ -115,6 +115,16 @@ export class ClusterRecords {
     }
   }
 
+  /**
+   * ns.dns.<zone>'s address: the cluster IP of kube-system/kube-dns, the Service in front of this
+   * server (see kube-dns-service.ts), as nsAddrs finds its own Service; the server's own address
+   * without one.
+   */
+  private nameserverAddress(): string {
+    const ip = this.services.get('kube-system/kube-dns')?.spec?.clusterIP;
+    return ip && isIPv4(ip) ? ip : this.nameserver!;
+  }
+
   /** The answer for a name and type, or undefined when the name is not the cluster's to answer. */
   answer(qname: string, qtype: number): Response | undefined {
     return this.resolve(qname, qtype, []);
@@ -132,7 +142,7 @@ export class ClusterRecords {
     if (this.nameserver && (name === nsName || (name === this.zone && qtype === RecordType.NS))) {
       // (CoreDNS's kubernetes plugin: NS at the zone's apex names ns.dns.<zone>, its address in
       // the additional section; ns.dns.<zone> itself has that A record and nothing else)
-      const a: ResourceRecord = { name: nsName, ttl: TTL, type: RecordType.A, address: this.nameserver };
+      const a: ResourceRecord = { name: nsName, ttl: TTL, type: RecordType.A, address: this.nameserverAddress() };
       if (name === nsName) return qtype === RecordType.A || qtype === RecordType.ANY ? { rcode: Rcode.NoError, authoritative: true, answers: [{ ...a, name: qname.replace(/\.$/, '') }], authority: [] } : this.negative(Rcode.NoError);
       return { rcode: Rcode.NoError, authoritative: true, answers: [{ name: qname.replace(/\.$/, ''), ttl: TTL, type: RecordType.NS, target: nsName }], authority: [], additional: [a] };
     }

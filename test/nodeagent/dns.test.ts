@@ -124,5 +124,9 @@ describe('cluster DNS', () => {
     // (answered through the cluster IP, by the agent's DNS behind it)
     expect(out).toMatch(new RegExp(`Name:\\s+kube-dns\\.kube-system\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
     expect(out).toMatch(/Name:\s+kubernetes\.default\.svc\.cluster\.local\s+Address:\s+\d+\.\d+\.\d+\.1\b/);
+    // (the zone's name server is now the Service, as CoreDNS names its own)
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([gateway]);
+    expect(await resolver.resolve4('ns.dns.cluster.local')).toEqual([ip]);
   }, 60_000);
 });
