@@ -124,6 +124,10 @@ describe('cluster DNS', () => {
     // (answered through the cluster IP, by the agent's DNS behind it)
     expect(out).toMatch(new RegExp(`Name:\\s+kube-dns\\.kube-system\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
     expect(out).toMatch(/Name:\s+kubernetes\.default\.svc\.cluster\.local\s+Address:\s+\d+\.\d+\.\d+\.1\b/);
+    // (a hostNetwork pod with ClusterFirstWithHostNet reaches it from the node's own namespace)
+    const host = await run('dns-kube-dns-hostnet', 'grep ^nameserver /etc/resolv.conf; nslookup kube-dns.kube-system.svc.cluster.local', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+    expect(host).toMatch(new RegExp(`^nameserver ${ip.replaceAll('.', '\\.')}$`, 'm'));
+    expect(host).toMatch(new RegExp(`Name:\\s+kube-dns\\.kube-system\\.svc\\.cluster\\.local\\s+Address:\\s+${ip.replaceAll('.', '\\.')}`));
     // (the zone's name server is now the Service, as CoreDNS names its own)
     const resolver = new Resolver({ timeout: 2000, tries: 1 });
     resolver.setServers([gateway]);
