@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { defaultEtcdMaxProcs } from '../apiserver/etcd-process.js';
 import { joinCluster } from '../client/join.js';
 import { ensureBootstrapTokenSetup } from '../tsctl/bootstrap-token-setup.js';
+import { ensureUploadConfig } from '../tsctl/upload-config.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupNode } from '../network/pod-network.js';
@@ -148,6 +149,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   o.log(`- apiserver: ready at ${state.server} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // (kubeadm init's bootstrap-token phase: `tsctl token create --print-join-command` joins a machine on the lab network)
   await ensureBootstrapTokenSetup(admin, join(o.dataDir, 'kubeconfig'));
+  // (and its upload-config phase: a machine joining the lab takes its kubelet-config and pod network)
+  await ensureUploadConfig(admin, { dataDir: o.dataDir, podSubnet: o.clusterCIDR });
   spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.

@@ -216,6 +216,8 @@ export interface JoinedAgentOptions {
   certDir: string;
   /** The KubeletConfiguration written from the cluster's kubelet-config, if it has one. */
   configPath?: string;
+  /** The cluster's pod network (kubeadm-config's networking.podSubnet), for the agent's service proxy and masquerading, as kube-proxy's clusterCIDR. */
+  clusterCIDR?: string;
 }
 
 /** The node agent flags of a machine that joined (`tsctl join`): its own credentials, renewed, and the cluster's kubelet configuration. */
@@ -224,6 +226,7 @@ export function joinedAgentArgs(o: JoinedAgentOptions): string[] {
     '--data-dir', o.dataDir, '--kubeconfig', o.kubeconfigPath, '--bootstrap-kubeconfig', o.bootstrapKubeconfigPath, '--rotate-certificates', '--cert-dir', o.certDir,
     '--node-name', o.nodeName, '--node-ip', o.nodeIP, '--pod-manifest-path', join(o.dataDir, 'manifests'),
     ...(o.configPath ? ['--config', o.configPath] : []),
+    ...(o.clusterCIDR ? ['--cluster-cidr', o.clusterCIDR] : []),
   ];
 }
 

@@ -20,7 +20,7 @@ import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveFileConfigInfo, retr
 import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
 import type { JoinedAgentOptions } from './cluster.js';
 import { TokenValidationError } from './token.js';
-import { KUBELET_CONFIG_KEY, KUBELET_CONFIG_MAP } from './upload-config.js';
+import { CLUSTER_CONFIGURATION_KEY, KUBEADM_CONFIG_MAP, KUBELET_CONFIG_KEY, KUBELET_CONFIG_MAP, podSubnetOf } from './upload-config.js';
 
 export interface JoinOptions {
   /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
@@ -106,6 +106,7 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   }
   const bootstrapPath = join(o.dataDir, 'bootstrap-kubelet.conf');
   const configPath = join(o.dataDir, 'config.yaml');
+  let clusterCIDR: string | undefined;
   mkdirSync(dirname(bootstrapPath), { recursive: true });
   writeFileSync(bootstrapPath, bootstrapKubeconfig(found, o.tlsBootstrapToken), { mode: 0o600 });
   o.out(`[kubelet-start] Writing the bootstrap kubeconfig to file "${bootstrapPath}"\n`);
@@ -126,6 +127,12 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
       if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return undefined;
       throw new Error(`error execution phase kubelet-start: cannot get ConfigMap kube-system/${KUBELET_CONFIG_MAP}: ${(e as Error).message}`, { cause: e });
     });
+    // (and the pod network of its ClusterConfiguration, as kubeadm gives kube-proxy networking.podSubnet)
+    const kubeadmConfig = await client.get<{ data?: Record<string, string> }>(core('configmaps'), 'kube-system', KUBEADM_CONFIG_MAP).catch((e: unknown) => {
+      if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return undefined;
+      throw new Error(`error execution phase preflight: unable to fetch the kubeadm-config ConfigMap: ${(e as Error).message}`, { cause: e });
+    });
+    clusterCIDR = podSubnetOf(kubeadmConfig?.data?.[CLUSTER_CONFIGURATION_KEY]);
     const text = kubeletConfig?.data?.[KUBELET_CONFIG_KEY];
     if (text) {
       writeFileSync(configPath, text, { mode: 0o644 });
@@ -140,7 +147,7 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   });
   if (o.startAgent) {
     const nodeIP = await localAddressTowards(found.server);
-    await o.startAgent({ dataDir: o.dataDir, nodeName: o.nodeName, nodeIP, kubeconfigPath: o.kubeconfigPath, bootstrapKubeconfigPath: bootstrapPath, certDir: o.certDir, configPath: existsSync(configPath) ? configPath : undefined });
+    await o.startAgent({ dataDir: o.dataDir, nodeName: o.nodeName, nodeIP, kubeconfigPath: o.kubeconfigPath, bootstrapKubeconfigPath: bootstrapPath, certDir: o.certDir, configPath: existsSync(configPath) ? configPath : undefined, clusterCIDR });
     o.out(
       [
         '',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultAgentConfig } from '../nodeagent/agent-config.js';
 import { loadKubeletConfigFile } from '../nodeagent/kubelet-config-file.js';
 import { GIT_VERSION } from '../util/version.js';
-import { uploadConfigObjects } from './upload-config.js';
+import { podSubnetOf, uploadConfigObjects } from './upload-config.js';
 
 describe('upload-config', () => {
   const objs = uploadConfigObjects({ dataDir: '/var/lib/tskube' });
@@ -59,5 +59,12 @@ describe('upload-config', () => {
       'Role/kubeadm:kubelet-config',
       'RoleBinding/kubeadm:kubelet-config',
     ]);
+  });
+
+  it("a joining node takes the cluster's pod network from kubeadm-config (networking.podSubnet)", () => {
+    expect(podSubnetOf((uploadConfigObjects({ dataDir: '/d', podSubnet: '10.245.0.0/16' })[0]!.obj as { data: Record<string, string> }).data.ClusterConfiguration)).toBe('10.245.0.0/16');
+    expect(podSubnetOf('networking: {}\n')).toBeUndefined();
+    expect(podSubnetOf(': [')).toBeUndefined();
+    expect(podSubnetOf(undefined)).toBeUndefined();
   });
 });

@@ -114,3 +114,14 @@ export async function ensureUploadConfig(client: Pick<ApiClient, 'create' | 'get
   log(`[kubelet] Creating a ConfigMap "${KUBELET_CONFIG_MAP}" in namespace kube-system with the configuration for the kubelets in the cluster`);
   for (const x of objs.slice(3)) await createOrUpdate(client, x.ref, 'kube-system', x.obj);
 }
+
+/** networking.podSubnet of a ClusterConfiguration's YAML, if it parses and names one. */
+export function podSubnetOf(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  try {
+    const subnet = (yaml.load(text) as { networking?: { podSubnet?: unknown } } | undefined)?.networking?.podSubnet;
+    return typeof subnet === 'string' && subnet ? subnet : undefined;
+  } catch {
+    return undefined;
+  }
+}

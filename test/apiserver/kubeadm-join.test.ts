@@ -174,7 +174,7 @@ describe('kubeadm-style join', () => {
 
   it("up's upload-config phase stores kubeadm-config and kubelet-config for joining machines, and join configures and starts the node agent from it", async () => {
     const lines: string[] = [];
-    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir }, (l) => lines.push(l));
+    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir, podSubnet: '10.246.0.0/16' }, (l) => lines.push(l));
     expect(lines).toEqual([
       '[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace',
       '[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system with the configuration for the kubelets in the cluster',
@@ -182,7 +182,7 @@ describe('kubeadm-style join', () => {
     const kubeadmConfig = await cp.admin.get<{ data: Record<string, string> }>(ConfigMaps, 'kube-system', 'kubeadm-config');
     expect(kubeadmConfig.data.ClusterConfiguration).toContain('apiVersion: kubeadm.k8s.io/v1beta4\n');
     expect(kubeadmConfig.data.ClusterConfiguration).toContain('kind: ClusterConfiguration\n');
-    expect(kubeadmConfig.data.ClusterConfiguration).toContain('networking:\n  dnsDomain: cluster.local\n  podSubnet: 10.244.0.0/16\n');
+    expect(kubeadmConfig.data.ClusterConfiguration).toContain('networking:\n  dnsDomain: cluster.local\n  podSubnet: 10.246.0.0/16\n');
     const kubeletText = (await cp.admin.get<{ data: Record<string, string> }>(ConfigMaps, 'kube-system', 'kubelet-config')).data.kubelet;
     expect(kubeletText).toMatch(/^apiVersion: kubelet\.config\.k8s\.io\/v1beta1\n/);
     expect(kubeletText).toContain('\ncgroupDriver: cgroupfs\n');
@@ -199,7 +199,7 @@ describe('kubeadm-style join', () => {
     expect(await roles('kubeadm:nodes-kubeadm-config')).toEqual([[{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'] }], ['system:bootstrappers:kubeadm:default-node-token', 'system:nodes']]);
     // (run again, as every up does: nothing rewritten)
     const rv = (await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-system', 'kubelet-config')).metadata.resourceVersion;
-    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir });
+    await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir, podSubnet: '10.246.0.0/16' });
     expect((await cp.admin.get<{ metadata: { resourceVersion: string } }>(ConfigMaps, 'kube-system', 'kubelet-config')).metadata.resourceVersion).toBe(rv);
 
     // A joining machine reads it with its bootstrap token, writes it as the agent's --config and starts the agent with it.
@@ -212,9 +212,9 @@ describe('kubeadm-style join', () => {
     expect(out).toContain(`[kubelet-start] Writing kubelet configuration to file "${join(nodeDir, 'config.yaml')}"\n`);
     expect(out).toContain('This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n');
     expect(readFileSync(join(nodeDir, 'config.yaml'), 'utf8')).toBe(kubeletText);
-    expect(started).toEqual({ dataDir: nodeDir, nodeName: 'worker-3', nodeIP: '127.0.0.1', kubeconfigPath: join(nodeDir, 'node.kubeconfig'), bootstrapKubeconfigPath: join(nodeDir, 'bootstrap-kubelet.conf'), certDir: join(nodeDir, 'pki'), configPath: join(nodeDir, 'config.yaml') });
-    // (the agent's flags: the file read with the node's own credentials, renewed from the bootstrap kubeconfig)
-    expect(joinedAgentArgs(started!)).toEqual(expect.arrayContaining(['--config', join(nodeDir, 'config.yaml'), '--bootstrap-kubeconfig', join(nodeDir, 'bootstrap-kubelet.conf'), '--rotate-certificates', '--node-ip', '127.0.0.1']));
+    expect(started).toEqual({ dataDir: nodeDir, nodeName: 'worker-3', nodeIP: '127.0.0.1', kubeconfigPath: join(nodeDir, 'node.kubeconfig'), bootstrapKubeconfigPath: join(nodeDir, 'bootstrap-kubelet.conf'), certDir: join(nodeDir, 'pki'), configPath: join(nodeDir, 'config.yaml'), clusterCIDR: '10.246.0.0/16' });
+    // (the agent's flags: the file read with the node's own credentials, renewed from the bootstrap kubeconfig; the pod network of kubeadm-config)
+    expect(joinedAgentArgs(started!)).toEqual(expect.arrayContaining(['--config', join(nodeDir, 'config.yaml'), '--bootstrap-kubeconfig', join(nodeDir, 'bootstrap-kubelet.conf'), '--rotate-certificates', '--node-ip', '127.0.0.1', '--cluster-cidr', '10.246.0.0/16']));
   });
 
   it("up's closing lines on a joinable cluster are kubeadm init's, with the join command of a new 24 h token", async () => {
