@@ -121,12 +121,13 @@ describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
       'search shop.svc.cluster.local svc.cluster.local cluster.local lab.example my.suffix\nnameserver 10.96.0.10\nnameserver 1.2.3.4\noptions ndots:2 edns0\n',
     );
   });
-  it('Default: the node\'s file, or its settings with dnsConfig after them; None: dnsConfig alone; at most 3 servers', () => {
-    expect(dns({ dnsPolicy: 'Default' })).toBe('HOST FILE\n');
+  it('Default: the node\'s settings, with dnsConfig after them; None: dnsConfig alone; at most 3 servers', () => {
+    // (the kubelet's getHostDNSConfig, written afresh by the runtime: not the node's file with its comments)
+    expect(dns({ dnsPolicy: 'Default' })).toBe('search lab.example\nnameserver 10.255.255.53\noptions timeout:2\n');
     expect(dns({ dnsPolicy: 'Default', dnsConfig: { nameservers: ['1.2.3.4'], searches: ['x.y'] } })).toBe('search lab.example x.y\nnameserver 10.255.255.53\nnameserver 1.2.3.4\noptions timeout:2\n');
     expect(dns({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3', '4.4.4.4'] } })).toBe('nameserver 1.1.1.1\nnameserver 2.2.2.2\nnameserver 3.3.3.3\n');
     // (on the node's network ClusterFirst means Default)
-    expect(dns({ hostNetwork: true })).toBe('HOST FILE\n');
+    expect(dns({ hostNetwork: true })).toBe('search lab.example\nnameserver 10.255.255.53\noptions timeout:2\n');
   });
   it('fits the limits as formDNSConfigFitsLimits, with a DNSConfigForming warning for what it left out', () => {
     const warned: string[] = [];
@@ -158,7 +159,7 @@ describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
   it('ClusterFirst without a cluster DNS falls back to Default with a MissingClusterDNS warning', () => {
     const warned: string[] = [];
     const p: Pod = { ...base, metadata: { ...base.metadata, name: 'web', namespace: 'shop', uid: 'u-1' }, spec: { ...base.spec } };
-    expect(sandboxConfig(p, { attempt: 0, dnsServers: [], hostResolv: host, dnsWarn: (r, m) => warned.push(`${r}: ${m}`) }).dnsConfig).toBeUndefined();
+    expect(sandboxConfig(p, { attempt: 0, dnsServers: [], hostResolv: host, dnsWarn: (r, m) => warned.push(`${r}: ${m}`) }).dnsConfig).toEqual({ servers: ['10.255.255.53'], searches: ['lab.example'], options: ['timeout:2'] });
     expect(warned).toEqual(['MissingClusterDNS: pod: "web_shop(u-1)". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.']);
   });
   it('/etc/hosts has one HostAliases header; a long pod name is cut to 63 characters without a trailing - or .', () => {

@@ -326,8 +326,9 @@ function mergeDNSOptions(base: string[], extra: { name?: string; value?: string 
  * namespace's search list then the node's, ndots:5; Default the node's file; None nothing — and
  * dnsConfig appended to it (servers and searches after the base's, duplicates dropped; options
  * set by name), then cut to 3 servers and to 32 search paths of at most 253 characters in a line
- * of at most 2048, each cut told to `warn` (formDNSConfigFitsLimits). Default without dnsConfig is
- * the node's file as it is (undefined).
+ * of at most 2048, each cut told to `warn` (formDNSConfigFitsLimits). Default is the node's
+ * settings as parsed (getHostDNSConfig), so the runtime writes them afresh, as containerd does
+ * from the kubelet's DNSConfig: the node file's comments and other lines are not the pod's.
  */
 function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: ResolvConf, warn: DNSWarn = () => {}): PodSandboxConfig['dnsConfig'] {
   const spec = pod.spec!;
@@ -342,7 +343,6 @@ function dnsConfigOf(pod: Pod, clusterServers: string[], domain: string, host: R
   let base: ResolvConf;
   if (policy === 'None') base = { servers: [], searches: [], options: [] };
   else if (cluster) base = { servers: clusterServers, searches: unique([`${pod.metadata!.namespace}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches]), options: ['ndots:5'] };
-  else if (!d) return undefined;
   else base = host;
   if (d) {
     base = {
