@@ -10,6 +10,8 @@ import { defaultEtcdMaxProcs } from '../apiserver/etcd-process.js';
 import { joinCluster } from '../client/join.js';
 import { ensureBootstrapTokenSetup } from '../tsctl/bootstrap-token-setup.js';
 import { ensureUploadConfig } from '../tsctl/upload-config.js';
+import { DEFAULT_SERVICE_CIDR } from '../apiserver/apiserver.js';
+import { ensureKubeDnsService } from '../dns/kube-dns-service.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { Nodes, RestClient } from '../client/rest-client.js';
 import { cleanupNode } from '../network/pod-network.js';
@@ -151,6 +153,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   await ensureBootstrapTokenSetup(admin, join(o.dataDir, 'kubeconfig'));
   // (and its upload-config phase: a machine joining the lab takes its kubelet-config and pod network)
   await ensureUploadConfig(admin, { dataDir: o.dataDir, podSubnet: o.clusterCIDR });
+  // (and, as its CoreDNS addon, kube-system/kube-dns: each node's agent is the cluster DNS behind it)
+  await ensureKubeDnsService(admin, DEFAULT_SERVICE_CIDR);
   spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
   if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
-import { Events, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
+import { Events, Pods, RestClient, Services, StatusError } from '../../pkg/client/rest-client.js';
 import { defaultLab, labDown, labUp, writePrometheusConfig, type LabState } from '../../pkg/lab/lab.js';
 import { LAB_DIR_PREFIX } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/ports.js';
@@ -171,6 +171,18 @@ describe('lab cluster', () => {
     // The hostPort of p0 at node 1's address, from node 2's namespace.
     const viaHostPort = execFileSync('nsenter', [`--net=${nsOf(1)}`, 'busybox', 'wget', '-qO-', `http://${state.nodes[0]!.ip}:8088/index.html`], { encoding: 'utf8', timeout: 10_000 });
     expect(viaHostPort).toBe('p0\n');
+  });
+
+  it('kube-system/kube-dns is at 10.96.0.10 and every node answers it with its own DNS (after the pods above)', async () => {
+    const svc = await client.get<{ spec: { clusterIP: string } }>(Services, 'kube-system', 'kube-dns');
+    expect(svc.spec.clusterIP).toBe('10.96.0.10');
+    for (let i = 0; i < 3; i++) {
+      const out = await eventually(async () => {
+        const o = await tsctl('exec', `p${i}`, '--', 'sh', '-c', 'grep ^nameserver /etc/resolv.conf; nslookup kubernetes.default.svc.cluster.local');
+        return /Name:\s+kubernetes\.default\.svc\.cluster\.local\s+Address:\s+10\.96\.0\.1\b/.test(o) ? o : undefined;
+      }, { timeoutMs: 15_000, what: `p${i} resolves through kube-dns` });
+      expect(out).toMatch(/^nameserver 10\.96\.0\.10$/m);
+    }
   });
 
   it('the agents and controllers talk to the apiserver over its gRPC frontend (named in their kubeconfigs)', async () => {
