@@ -117,6 +117,8 @@ export interface ApiServerConfig {
   systemNamespacesIntervalMs: number;
   /** How long events are kept (kube-apiserver's --event-ttl). */
   eventTTLSeconds: number;
+  /** The deadline of a gRPC unary call (default 60 s, a REST request's without ?timeout=, kube-apiserver's --request-timeout default). */
+  requestTimeoutMs?: number;
   /** Cluster IPs of Services (--service-cluster-ip-range); must not overlap the pod CIDR. */
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
@@ -392,7 +394,7 @@ export class ApiServer {
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests });
+      this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests, requestTimeoutMs: c.requestTimeoutMs });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key, pki.caCert);
       this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);

@@ -21,6 +21,7 @@ import { loopbackContext } from '../loopback.js';
 import type { Authorizer } from '../authorizer.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, timeoutError } from '../rest/request-deadline.js';
 import { certificateUser } from '../certificate-user.js';
 import { bindPod, deleteObject, deleteOptionsFrom, patchObject, writableSubresource, type PatchType } from '../registry/operations.js';
 import { checkFieldManager } from '../registry/field-manager.js';
@@ -86,7 +87,12 @@ export interface GrpcDeps {
   authorizer: Authorizer;
   /** serviceaccounts/<name>/token. */
   tokenRequests?: TokenRequests;
+  /** The deadline of a unary call (default 60 s, a REST request's without ?timeout=). */
+  requestTimeoutMs?: number;
 }
+
+/** The REST method a unary verb stands for: its timeout Status is that method's. */
+const verbMethod: Record<string, string> = { create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE', deletecollection: 'DELETE' };
 
 export class GrpcServer {
   private server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
@@ -250,8 +256,16 @@ export class GrpcServer {
     return (call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       const req = call.request;
       const v = verb === 'create' && req.subresource ? 'create' : verb;
-      this.resolve(call, req, v)
-        .then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx))
+      // (the REST frontend's deadline: a call its storage or webhooks hold past it is answered
+      // with the same 504 Timeout Status, and its late answer dropped)
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(verbMethod[verb] ?? 'GET')), this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+        timer.unref();
+      });
+      deadline.catch(() => {});
+      Promise.race([this.resolve(call, req, v).then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx)), deadline])
+        .finally(() => clearTimeout(timer))
         .then(
           (res) => {
             grpcRequests.inc({ method: verb, resource: req.resource ?? '', code: 'OK' });

@@ -1,0 +1,65 @@
+// The apiserver's request deadline when its etcd does not answer (frozen with SIGSTOP, as a
+// stalled disk or a partition leaves it): gRPC calls (the components' frontend; deadline set to
+// 2 s here) end with the same 504 Timeout Status as REST requests (here ?timeout=2s) instead of
+// hanging, watches are not cut by it, and requests are answered again once etcd is back.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
+import { Pods, StatusError } from '../../pkg/client/rest-client.js';
+import { tokenFor } from '../../pkg/apiserver/pki.js';
+import { eventually, freezeEtcd, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+let grpcAdmin: GrpcApiClient;
+
+beforeAll(async () => {
+  cp = await startControlPlane({ grpcPort: 0, requestTimeoutMs: 2000 });
+  const address = readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim();
+  grpcAdmin = new GrpcApiClient(address, { caCert: readFileSync(join(cp.dataDir, 'pki', 'ca.crt'), 'utf8'), token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'admin')! });
+});
+afterAll(async () => {
+  grpcAdmin?.close();
+  await cp?.stop();
+});
+
+/** How long a call took and the Status it failed with. */
+async function timed(p: Promise<unknown>): Promise<{ ms: number; status: unknown }> {
+  const t = Date.now();
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  return { ms: Date.now() - t, status: e instanceof StatusError ? e.status : String(e) };
+}
+
+describe('request deadline with etcd frozen', () => {
+  it('REST and gRPC reads and writes answer 504 Timeout at the deadline; a watch stays open; all answer again once etcd is back', async () => {
+    await cp.admin.create(Pods, 'default', pod('before'));
+    const events: string[] = [];
+    const w = await cp.admin.watch(Pods, 'default', {}, (e) => events.push(`${e.type} ${e.object.metadata?.name}`));
+    const thaw = await freezeEtcd(cp);
+    try {
+      const [restGet, restCreate, grpcGet, grpcCreate] = await Promise.all([
+        timed(cp.admin.request('/api/v1/namespaces/default/pods/before', { query: { timeout: '2s' } })),
+        timed(cp.admin.request('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('rest-frozen'), query: { timeout: '2s' } })),
+        timed(grpcAdmin.get(Pods, 'default', 'before')),
+        timed(grpcAdmin.create(Pods, 'default', pod('grpc-frozen'))),
+      ]);
+      for (const r of [restGet, restCreate, grpcGet, grpcCreate]) {
+        expect(r.ms).toBeGreaterThanOrEqual(1900);
+        expect(r.ms).toBeLessThan(8000);
+      }
+      expect(restGet.status).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504 });
+      expect(grpcGet.status).toEqual(restGet.status);
+      const write = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', details: {}, code: 504 };
+      expect(restCreate.status).toEqual(write);
+      expect(grpcCreate.status).toEqual(write);
+      await sleep(500);
+    } finally {
+      thaw();
+    }
+    // Answered again; the watch, never timed out, sees what is created now.
+    await eventually(async () => (await cp.admin.create(Pods, 'default', pod('after')).then(() => true, () => false)) || undefined, { timeoutMs: 60_000, what: 'a create answered again' });
+    await eventually(() => events.includes('ADDED after'), { timeoutMs: 20_000, what: 'the watch sees the new pod' });
+    expect((await grpcAdmin.get(Pods, 'default', 'after')).metadata?.name).toBe('after');
+    w.stop();
+  });
+});
