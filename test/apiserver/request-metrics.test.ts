@@ -144,4 +144,22 @@ describe('rest_client_requests_total of a component on the gRPC frontend', () =>
     expect(value(text, series('404', 'GET'))).toBe(1);
     expect(value(text, `rest_client_request_duration_seconds_count{verb="GET",host="${address}"}`)).toBe(3);
   });
+
+  it('counts the events of a watch over the gRPC frontend in apiserver_watch_events_total too', async () => {
+    const address = readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim();
+    const grpc = new GrpcApiClient(address, { caCert: cp.config.caCert!, token: cp.config.token });
+    // (podtemplates: nothing else in the process watches them)
+    const series = 'apiserver_watch_events_total{group="",version="v1",kind="PodTemplate"}';
+    const before = value(await metrics(), series) ?? 0;
+    let seen = 0;
+    try {
+      const h = await grpc.watch(core('podtemplates'), 'default', {}, () => seen++);
+      await cp.admin.create(core('podtemplates'), 'default', { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'over-grpc' }, template: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+      await eventually(() => seen >= 1, { timeoutMs: 5000, what: 'the event over gRPC' });
+      h.stop();
+    } finally {
+      grpc.close();
+    }
+    expect(value(await metrics(), series)).toBe(before + seen);
+  });
 });

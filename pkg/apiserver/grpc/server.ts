@@ -3,6 +3,7 @@
 // and authorization; watch is a server stream.
 import * as grpc from '@grpc/grpc-js';
 import { Counter } from 'prom-client';
+import { recordWatchEvent } from '../request-metrics.js';
 import {
   ApiService,
   type CreateRequest,
@@ -296,7 +297,10 @@ export class GrpcServer {
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
       stop = t.store.watch(t.namespace || undefined, req.resourceVersion || undefined, { matches: buildMatcher(t.store.resource, q) }, {
         send: (type, obj) => {
-          if (!closed) call.write({ type, objectJson: obj.json });
+          if (closed) return;
+          call.write({ type, objectJson: obj.json });
+          // (apiserver_watch_events_total and _sizes, as over REST: the JSON's length stands for its size)
+          recordWatchEvent(t.store.resource, obj.json.length + type.length);
         },
         close: end,
       });
