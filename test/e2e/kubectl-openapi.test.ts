@@ -76,6 +76,8 @@ describe.skipIf(!hasKubectl)('OpenAPI with kubectl', () => {
     expect(Object.keys(index.paths)).toEqual(expect.arrayContaining(['api', 'api/v1', 'apis', 'apis/apps', 'apis/apps/v1', 'version', '.well-known/openid-configuration', 'openid/v1/jwks']));
     const group = JSON.parse(await kubectl(['get', '--raw', index.paths['apis/apps']!.serverRelativeURL])) as { paths: Record<string, { get: { operationId: string } }> };
     expect(group.paths['/apis/apps/']!.get.operationId).toBe('getAppsAPIGroup');
+    // (the path the version document names is served: the version WebService's GET /)
+    expect(JSON.parse(await kubectl(['get', '--raw', '/version/']))).toEqual(JSON.parse(await kubectl(['get', '--raw', '/version'])));
     // (the aggregator's handleGroupVersion: w.WriteHeader(404), which kubectl words as its own)
     const missing = await k.run(['get', '--raw', '/openapi/v3/apis/nosuch/v1']);
     expect([missing.code, missing.err]).toEqual([1, 'Error from server (NotFound): the server could not find the requested resource\n']);

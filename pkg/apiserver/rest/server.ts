@@ -395,7 +395,8 @@ export class RestServer {
       const health = matchHealthPath(path);
       if (health && /^\/(healthz|livez|readyz)$/.test(path)) route(healthRequestLabels(req.method ?? 'GET', path, url.searchParams));
       if (health && (await serveHealth(this.deps.health, health, url.searchParams, res))) return;
-      if (path === '/version') return sendJson(res, 200, serverVersion);
+      // (the version WebService's route is GET /: /version/ answers as /version does)
+      if (path === '/version' || path === '/version/') return sendJson(res, 200, serverVersion);
       const discovery = this.deps.issuerDiscovery && issuerDiscoveryPath(path);
       if (discovery && this.deps.issuerDiscovery) {
         const d = this.deps.issuerDiscovery();
