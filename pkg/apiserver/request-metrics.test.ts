@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { dryRunLabel, healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
+import { compressUsername, dryRunLabel, healthRequestLabels, inflightStarted, recordAuthentication, longRunningRequest, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
 
 const q = (s = '') => new URLSearchParams(s);
 const info = (r: Partial<RequestInfo>): RequestInfo => ({ method: 'GET', query: q(), group: '', version: 'v1', resource: 'pods', ...r });
@@ -107,5 +107,23 @@ describe('apiserver_current_inflight_requests', () => {
     expect(longRunningRequest('GET', '/api/v1/namespaces/default/pods/p/log', q())).toBe(true);
     expect(longRunningRequest('GET', '/api/v1/namespaces/default/pods', q('watch=false'))).toBe(false);
     expect(longRunningRequest('POST', '/apis/apps/v1/namespaces/default/deployments', q())).toBe(false);
+  });
+});
+
+describe('authentication metrics', () => {
+  it("counts attempts by result and users by compressUsername's categories, as WithAuthentication", async () => {
+    const n = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await register.metrics();
+    recordAuthentication('success', 'alice@example.com', 0.002);
+    recordAuthentication('success', 'system:serviceaccount:kube-system:default', 0.001);
+    recordAuthentication('failure', undefined, 0.001);
+    const text = await register.metrics();
+    expect(n(text, 'authenticated_user_requests{username="email_id"}') - n(before, 'authenticated_user_requests{username="email_id"}')).toBe(1);
+    expect(n(text, 'authenticated_user_requests{username="system:serviceaccount:kube-system:default"}') - n(before, 'authenticated_user_requests{username="system:serviceaccount:kube-system:default"}')).toBe(1);
+    expect(n(text, 'authentication_attempts{result="failure"}') - n(before, 'authentication_attempts{result="failure"}')).toBe(1);
+    expect(n(text, 'authentication_attempts{result="success"}') - n(before, 'authentication_attempts{result="success"}')).toBe(2);
+    expect(text).toContain('# HELP authentication_attempts [ALPHA] Counter of authenticated attempts.\n');
+    expect(compressUsername('kubernetes-admin')).toBe('other');
+    expect(compressUsername('admin')).toBe('admin');
   });
 });

@@ -112,6 +112,21 @@ describe('etcd_request_duration_seconds', () => {
   });
 });
 
+describe('authentication_attempts', () => {
+  it('counts each authentication by result, and authenticated users by category, as WithAuthentication records them', async () => {
+    const n = (text: string, series: string) => value(text, series) ?? 0;
+    const before = await metrics();
+    expect(await code(cp.clientWithToken('no-such-token').list(ConfigMaps, 'default'))).toBe(401);
+    await cp.clientWithToken(undefined).request('/readyz', { accept: 'text/plain' }).catch(() => {});
+    const text = await metrics();
+    expect(n(text, 'authentication_attempts{result="failure"}')).toBe(n(before, 'authentication_attempts{result="failure"}') + 1);
+    // (the anonymous request, and the admin's scrapes of /metrics, are successes of users counted as "other" or by name)
+    expect(n(text, 'authentication_attempts{result="success"}')).toBeGreaterThanOrEqual(n(before, 'authentication_attempts{result="success"}') + 2);
+    expect(n(text, 'authenticated_user_requests{username="other"}')).toBeGreaterThanOrEqual(n(before, 'authenticated_user_requests{username="other"}') + 1);
+    expect(text).toMatch(/^authentication_duration_seconds_bucket\{le="0.001",result="failure"\} \d+$/m);
+  });
+});
+
 describe('apiserver_storage_objects', () => {
   it('counts the objects stored of each resource, by group-resource', async () => {
     await cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counted' } });

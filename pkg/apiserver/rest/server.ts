@@ -12,7 +12,7 @@ import type { FlowRequest } from '../flowcontrol-config.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
-import { healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
+import { healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordAuthentication, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
 import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
@@ -299,16 +299,36 @@ export class RestServer {
     const parts = (req.headers.authorization ?? '').trim().split(' ');
     const token = parts.length >= 2 && parts[0]!.toLowerCase() === 'bearer' ? parts[1]! : '';
     let user: UserInfo;
-    const fromCert = !token ? requestCertificateUser(req) : undefined;
+    // (authentication_attempts and friends, as WithAuthentication records them: a certificate the
+    // client CA does not vouch for is an error, a token nobody has a failure)
+    const started = performance.now();
+    const attempt = (result: 'success' | 'failure' | 'error', name?: string) => recordAuthentication(result, name, (performance.now() - started) / 1000);
+    let fromCert: UserInfo | undefined;
+    try {
+      fromCert = !token ? requestCertificateUser(req) : undefined;
+    } catch (e) {
+      attempt('error');
+      throw e;
+    }
     if (fromCert) {
       user = { ...fromCert, groups: [...fromCert.groups, AUTHENTICATED_GROUP] };
     } else if (!token && this.deps.anonymous) {
       user = { name: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
     } else {
-      const found = token ? await this.deps.authenticate(token) : undefined;
-      if (!found) throw errors.unauthorized();
+      let found: UserInfo | undefined;
+      try {
+        found = token ? await this.deps.authenticate(token) : undefined;
+      } catch (e) {
+        attempt('error');
+        throw e;
+      }
+      if (!found) {
+        attempt('failure');
+        throw errors.unauthorized();
+      }
       user = { ...found, groups: [...found.groups, AUTHENTICATED_GROUP] };
     }
+    attempt('success', user.name);
     // (headersDistinct: each Impersonate-Group line is its own group, not joined with ", ")
     if (req.rawHeaders && !hasImpersonationHeaders(req.rawHeaders)) return user;
     return impersonate(user, req.headersDistinct ?? req.headers, this.deps.authorizer);
