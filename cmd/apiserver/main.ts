@@ -6,6 +6,7 @@ import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/s
 import { parseDuration } from '../../pkg/util/duration.js';
 import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
+import { onStopSignal, runMain } from '../../pkg/util/main.js';
 import { logger } from '../../pkg/util/log.js';
 
 const spec = {
@@ -107,18 +108,10 @@ async function main(): Promise<void> {
     await server.stop();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  onStopSignal(stop);
   await server.start();
   // Tells a supervisor (tsctl up, tests) the port and that we are ready.
   process.stdout.write(JSON.stringify({ ready: true, url: server.url, port: server.port }) + '\n');
 }
 
-main().catch((e) => {
-  if (e instanceof FlagError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exit(2);
-  }
-  logger('apiserver').error('fatal', { err: e instanceof Error ? e.stack : String(e) });
-  process.exit(1);
-});
+runMain('apiserver', main);
