@@ -24,7 +24,7 @@ import { collectExpiredIdentityLeases, IDENTITY_LEASE_GC_MS, IDENTITY_LEASE_RENE
 import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
 import { EmbeddedEtcd } from './etcd-process.js';
-import { ApiError } from './errors.js';
+import { ApiError, isNotFound } from './errors.js';
 import * as errors from './errors.js';
 import { ensureKubeletClientCert, ensurePki, ensureServiceAccountKey, ensureTokenFile, kubeconfigYaml, parseTokenFile, tokenFor, type TokenEntry } from './pki.js';
 import { DEFAULT_ISSUER } from '../serviceaccount/claims.js';
@@ -543,7 +543,7 @@ export class ApiServer {
     try {
       return await store.get(namespace, name);
     } catch (e) {
-      if (e instanceof ApiError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
@@ -583,7 +583,7 @@ export class ApiServer {
           const role = await this.store(cluster ? 'clusterroles' : 'roles').get(cluster ? undefined : ns, ref.name ?? '');
           return (role as { rules?: PolicyRule[] }).rules ?? [];
         } catch (e) {
-          if (e instanceof ApiError && e.code === 404) return undefined;
+          if (isNotFound(e)) return undefined;
           throw e;
         }
       },
@@ -626,7 +626,7 @@ export class ApiServer {
       try {
         obj = await store.get(undefined, ns);
       } catch (e) {
-        if (e instanceof ApiError && e.code === 404) throw errors.notFound('', 'namespaces', ns);
+        if (isNotFound(e)) throw errors.notFound('', 'namespaces', ns);
         throw e;
       }
     }
@@ -748,7 +748,7 @@ export class ApiServer {
       await this.store('resourcequotas')
         .guaranteedUpdate(q.metadata!.namespace, q.metadata!.name!, { ...systemCtx, warnings: [] }, 'internal', (cur) => ((this.quotaCharged.get(key) ?? 0) >= started ? cur : { ...cur, status }))
         .catch((e) => {
-          if (!(e instanceof ApiError && e.code === 404)) throw e;
+          if (!isNotFound(e)) throw e;
         });
     }
   }
@@ -791,7 +791,7 @@ export class ApiServer {
     const raw = store.cache.peek(store.key(undefined, name));
     if (raw) return this.parsed(raw);
     return store.get(undefined, name).catch((e) => {
-      if (e instanceof ApiError && e.code === 404) return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     });
   }
