@@ -132,11 +132,19 @@ export class CRDController {
     if (crd.metadata?.deletionTimestamp) return this.finalize(crd);
     const conflict = this.namesConflict(crd);
     const accepted = conflict ? crd.status?.acceptedNames : crd.spec.names;
+    const namesCondition = conflict ? condition('NamesAccepted', 'False', conflict.reason, conflict.message) : condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found');
+    // The names first, as 1.32's naming controller writes them apart from serving: a new CRD's
+    // conditions (null as created) get an entry at once, not only once its resources are served
+    // (kubectl wait --for=condition=Established right after apply fails on a null list).
+    await this.writeStatus(name, (status) => {
+      status.acceptedNames = accepted?.plural ? accepted : { plural: '', kind: '' };
+      setCondition(status, namesCondition);
+    });
     if (accepted?.plural) await this.serve({ ...crd, status: { ...crd.status, acceptedNames: accepted } });
     else await this.unserve(name);
     await this.writeStatus(name, (status) => {
       status.acceptedNames = accepted?.plural ? accepted : { plural: '', kind: '' };
-      setCondition(status, conflict ? condition('NamesAccepted', 'False', conflict.reason, conflict.message) : condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'));
+      setCondition(status, namesCondition);
       if (accepted?.plural) setCondition(status, condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted'));
       else setCondition(status, condition('Established', 'False', 'NotAccepted', 'not all names are accepted'));
     });
