@@ -58,11 +58,10 @@ function requestCertificateUser(req: IncomingMessage): UserInfo | undefined {
 const queryOf = (target = ''): string => (target.includes('?') ? target.slice(target.indexOf('?')) : '');
 
 /**
- * The metric labels of a request to one of the resource routes, from its path (group, version,
- * namespace, name, subresource) and method; `resource` names what the path's own route serves.
+ * The metric labels of a request to one of the resource routes, from its parsed path (group,
+ * version, namespace, name, subresource) and method; `resource` names what the path's own route serves.
  */
-function routeLabels(req: IncomingMessage, path: string, query: URLSearchParams, resource?: string): RequestLabels {
-  const p = parseResourcePath(path);
+function routeLabels(req: IncomingMessage, p: ParsedPath | undefined, query: URLSearchParams, resource?: string): RequestLabels {
   return resourceRequestLabels({
     method: req.method ?? 'GET',
     query,
@@ -164,10 +163,10 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
  * A request that is not long-running gets a deadline (60 s, or the client's shorter ?timeout=):
  * past it, a 504 Timeout Status, however long its storage or webhooks still take.
  */
-function armRequestDeadline(req: IncomingMessage, res: ServerResponse, path: string, q: URLSearchParams): void {
+function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath: () => ParsedPath | undefined, q: URLSearchParams): void {
   let p: ParsedPath | undefined;
   try {
-    p = parseResourcePath(path);
+    p = parsePath();
   } catch {
     p = undefined; // (a path that does not decode: refused by the handlers, in time)
   }
@@ -274,12 +273,12 @@ export class RestServer {
       const user = await this.user(req);
       const proxied = this.deps.nodeProxy && matchProxyPath(url.pathname);
       if (proxied) {
-        track(routeLabels(req, url.pathname, url.searchParams));
+        track(routeLabels(req, parseResourcePath(url.pathname), url.searchParams));
         return await upgradeProxy(this.deps.nodeProxy!, this.deps.authorizer, req, socket, head, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(url.pathname);
       if (!podSub || podSub.sub === 'log' || !this.deps.nodeProxy) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-      track(routeLabels(req, url.pathname, url.searchParams));
+      track(routeLabels(req, parseResourcePath(url.pathname), url.searchParams));
       await proxyUpgrade(this.deps.nodeProxy, req, socket, head, user, url, podSub.namespace, podSub.name, podSub.sub);
     } catch (e) {
       const err = e instanceof ApiError ? e : toApiError(e);
@@ -401,15 +400,16 @@ export class RestServer {
     // (a resource request's warnings: 1.32's recorder writes each as a header when it is added,
     // so a request refused afterwards still carries them, as kubectl shows above the error)
     let warnings: string[] = [];
+    // (the path is parsed once, for the deadline, the flow schemas, the metrics and routing; a
+    // path that does not decode throws again at each call)
+    let parsed: { p: ParsedPath | undefined } | undefined;
+    const parsePath = () => (parsed ??= { p: parseResourcePath(path) }).p;
     try {
       // (kube-apiserver's WithRequestDeadline runs before authentication: a bad ?timeout= is 400 to anyone)
-      armRequestDeadline(req, res, path, url.searchParams);
+      armRequestDeadline(req, res, parsePath, url.searchParams);
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
-      // (the path is parsed once, for the flow schemas and for routing)
-      let parsed: { p: ParsedPath | undefined } | undefined;
-      const parsePath = () => (parsed ??= { p: parseResourcePath(path) }).p;
       this.noteFlow(req, res, user, path, url.searchParams, parsePath);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
@@ -493,24 +493,24 @@ export class RestServer {
       if (this.deps.extra && (await this.deps.extra(req, res, user, fullUrl()))) return;
       const cs = this.deps.componentStatus && matchComponentStatusPath(path);
       if (cs) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         return await serveComponentStatuses(this.deps.componentStatus!, user, req.method ?? 'GET', cs.name, wantsTable(req), res, url.searchParams);
       }
       const apis = this.deps.apiServices && matchAPIServicePath(path);
       if (apis) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         return await serveAPIServices(this.deps.apiServices!, user, req.method ?? 'GET', apis.name, wantsTable(req), res, url.searchParams);
       }
       const metrics = this.deps.nodeProxy && matchMetricsPath(path);
       if (metrics) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return sendJson(res, 200, await serveMetrics(this.deps.nodeProxy!, user, metrics, fullUrl().searchParams));
       }
       const review = matchReviewPath(path);
       if (review) {
         const a = reviewAttributes(review.resource, review.namespace);
-        route(routeLabels(req, path, url.searchParams, review.resource));
+        route(routeLabels(req, parsePath(), url.searchParams, review.resource));
         if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
         const d = await this.deps.authorizer.authorize(user, a);
         if (!d.allowed) throw errors.forbidden(user.name, 'create', a.group, a.resource, a.namespace, undefined, d.reason);
@@ -523,17 +523,17 @@ export class RestServer {
       }
       const binding = matchBindingsPath(path);
       if (binding) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         return await serveBinding(req, res, user, binding.namespace, fullUrl().searchParams, { authorizer: this.deps.authorizer, pods: this.deps.stores.get(pods)! });
       }
       const proxied = this.deps.nodeProxy && matchProxyPath(path);
       if (proxied) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         return await serveProxy(this.deps.nodeProxy!, this.deps.authorizer, req, res, user, proxied, queryOf(req.url));
       }
       const podSub = matchPodSubresource(path);
       if (podSub && this.deps.nodeProxy) {
-        route(routeLabels(req, path, url.searchParams));
+        route(routeLabels(req, parsePath(), url.searchParams));
         if (podSub.sub !== 'log') return await refuseWithoutUpgrade(this.deps.nodeProxy, req, user, fullUrl(), podSub.namespace, podSub.name, podSub.sub);
         // (pods/log is a getter: its route has GET alone, and go-restful answers any other method 405)
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -577,7 +577,7 @@ export class RestServer {
       if (!decision.allowed) {
         throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
       }
-      route(routeLabels(req, path, url.searchParams));
+      route(routeLabels(req, parsePath(), url.searchParams));
       const q = url.searchParams;
       const fv = q.get('fieldValidation') || 'Warn';
       const fieldManager = q.get('fieldManager') || undefined;
