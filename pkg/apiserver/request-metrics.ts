@@ -9,10 +9,7 @@
 // refused by authentication or authorization, or one for a path nothing serves, is not.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import '../util/build-info-metric.js';
-
-/** The Help text as component-base prints it, led by the metric's stability level. */
-const stable = (help: string) => `[STABLE] ${help}`;
-const alpha = (help: string) => `[ALPHA] ${help}`;
+import { alpha, stable } from '../util/metric-help.js';
 
 /** APIServerComponent: the component label of every request kube-apiserver serves itself. */
 export const APISERVER_COMPONENT = 'apiserver';

@@ -5,8 +5,7 @@
 // request it stands for), so the mixin's "Kube API Request Rate" and "Post Request Latency" panels
 // of the kubelet, scheduler and controller-manager dashboards read them.
 import { Counter, Histogram } from 'prom-client';
-
-const alpha = (help: string) => `[ALPHA] ${help}`;
+import { alpha } from '../util/metric-help.js';
 
 const requests = new Counter({
   name: 'rest_client_requests_total',

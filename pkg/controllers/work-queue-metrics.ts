@@ -4,8 +4,7 @@
 // progress (unfinished work, the longest running processor), each labelled with the queue's name
 // as the 1.32 controller names it, so the controller-manager dashboard's panels read them.
 import { Counter, Gauge, Histogram } from 'prom-client';
-
-const alpha = (help: string) => `[ALPHA] ${help}`;
+import { alpha } from '../util/metric-help.js';
 
 /** ExponentialBuckets(10e-9, 10, 10), multiplied out as Go does (1e-08 ... 9.999999999999999e-06 ... 10). */
 const BUCKETS = Array.from({ length: 10 }).reduce<number[]>((b, _, i) => [...b, i ? b[i - 1]! * 10 : 10e-9], []);

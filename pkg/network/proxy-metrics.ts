@@ -7,9 +7,7 @@
 // sync to the sync that programmed it), and the answers of the :10256 health server. In a
 // registry of their own, served on kube-proxy's metrics port, not the node agent's /metrics.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-/** The Help text as component-base prints an ALPHA metric's. */
-const alpha = (help: string) => `[ALPHA] ${help}`;
+import { alpha } from '../util/metric-help.js';
 
 /** metrics.ExponentialBuckets(start, factor, count). */
 function exponential(start: number, factor: number, count: number): number[] {

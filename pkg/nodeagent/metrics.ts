@@ -2,8 +2,8 @@
 // (pkg/kubelet/metrics/metrics.go), with component-base's stability prefix on each help text.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import '../util/build-info-metric.js';
+import { alpha } from '../util/metric-help.js';
 
-const alpha = (help: string) => `[ALPHA] ${help}`;
 /** metrics.DefBuckets (prometheus.DefBuckets). */
 const DEF_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** metrics.ExponentialBuckets(start, factor, count). */

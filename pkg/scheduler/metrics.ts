@@ -1,9 +1,8 @@
 // Scheduler metrics, named, labelled and bucketed as kube-scheduler 1.32's
 // (pkg/scheduler/metrics/metrics.go), with component-base's stability prefix on each help text.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { beta, stable } from '../util/metric-help.js';
 
-const stable = (help: string) => `[STABLE] ${help}`;
-const beta = (help: string) => `[BETA] ${help}`;
 /** metrics.ExponentialBuckets(start, factor, count). */
 const exponential = (start: number, factor: number, count: number) => Array.from({ length: count }, (_, i) => start * factor ** i);
 
