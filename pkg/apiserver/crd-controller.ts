@@ -136,9 +136,13 @@ export class CRDController {
     // The names first, as 1.32's naming controller writes them apart from serving: a new CRD's
     // conditions (null as created) get an entry at once, not only once its resources are served
     // (kubectl wait --for=condition=Established right after apply fails on a null list).
+    // (with Established as that controller leaves it: False, NotAccepted or Installing, until served)
     await this.writeStatus(name, (status) => {
       status.acceptedNames = accepted?.plural ? accepted : { plural: '', kind: '' };
       setCondition(status, namesCondition);
+      const established = status.conditions?.find((c) => c.type === 'Established');
+      if (conflict && !established) setCondition(status, condition('Established', 'False', 'NotAccepted', 'not all names are accepted'));
+      else if (!conflict && established?.status !== 'True') setCondition(status, condition('Established', 'False', 'Installing', 'the initial names have been accepted'));
     });
     if (accepted?.plural) await this.serve({ ...crd, status: { ...crd.status, acceptedNames: accepted } });
     else await this.unserve(name);
