@@ -74,7 +74,8 @@ describe('bootstrap token authentication', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node-bootstrapper' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }],
     });
-    const made = (await boot.create(CertificateSigningRequests, undefined, csr)) as { metadata: { name: string }; spec: { username: string; groups: string[] } };
+    // (the RBAC authorizer reads the watch cache, as Kubernetes' reads its informer: the binding is seen shortly after its write)
+    const made = (await eventually(() => boot.create(CertificateSigningRequests, undefined, csr), { what: 'the bootstrap token creating a CSR' })) as { metadata: { name: string }; spec: { username: string; groups: string[] } };
     expect(made.spec.username).toBe('system:bootstrap:abcdef');
     expect(made.spec.groups).toEqual(['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated']);
     expect(await boot.get(CertificateSigningRequests, undefined, made.metadata.name)).toMatchObject({ metadata: { name: made.metadata.name } });
