@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { controllerEnabled } from '../controllers/manager.js';
 import { parseFlags } from '../util/flags.js';
-import { components, resolveAdvertiseAddress, type UpOptions } from './cluster.js';
+import { components, demoImage, ensureDemoImage, resolveAdvertiseAddress, type UpOptions } from './cluster.js';
 
 const o: UpOptions = { dataDir: '/var/lib/tskube', apiserverPort: 6443, etcdClientPort: 2379, etcdPeerPort: 2380, log: () => undefined };
 const argsOf = (name: string) => components.find((c) => c.name === name)!.args(o);
@@ -49,6 +49,19 @@ describe('tsctl up --advertise-address', () => {
       expect(resolveAdvertiseAddress(dir, '192.0.2.10')).toBe('192.0.2.10');
       expect(() => resolveAdvertiseAddress(dir, '192.0.2.11')).toThrow(`the cluster in ${dir} advertises 192.0.2.10, which the machines that joined it use: it cannot move to 192.0.2.11`);
       expect(() => resolveAdvertiseAddress(dir, '127.0.0.1')).toThrow('cannot move to 127.0.0.1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the demo image', () => {
+  it('a machine without busybox-static goes on without it, saying so (tsctl join, which starts the agent after the certificate, and tsctl up do not fail)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsk-demo-image-'));
+    try {
+      const lines: string[] = [];
+      await ensureDemoImage({ dataDir: dir, log: (l) => lines.push(l) }, join(dir, 'no-busybox'));
+      expect(lines).toEqual([`- image ${demoImage}: not built (busybox image: ${join(dir, 'no-busybox')} not found (Debian package busybox-static)); pods that use it will not start`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,6 +13,8 @@ import { cleanupAll } from '../runtime/cleanup.js';
 import { QOS_TIERS } from '../runtime/cgroups.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
+import { HOST_BUSYBOX } from '../runtime/image-build.js';
+import { FailedPreconditionError } from '../runtime/errors.js';
 import { cleanupNode } from '../network/pod-network.js';
 import { stopGroups } from './stop-order.js';
 import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
@@ -382,13 +384,24 @@ export function removeEmptyCgroupParents(): void {
 /** The image the demo and tests use, built from the machine's busybox-static if missing. */
 export const demoImage = 'tskube.local/busybox:latest';
 
-async function ensureDemoImage(o: Pick<UpOptions, 'dataDir' | 'log'>): Promise<void> {
+/**
+ * Builds the demo image unless the node has it. A machine without busybox-static goes on without
+ * it, saying so: the image is a convenience of tskube's (kubeadm's nodes need no image to join),
+ * and only pods that name it need it.
+ */
+export async function ensureDemoImage(o: Pick<UpOptions, 'dataDir' | 'log'>, busybox = HOST_BUSYBOX): Promise<void> {
   const images = new ImageManager(join(o.dataDir, 'runtime'));
   await images.init();
   if (await images.imageStatus(demoImage)) return;
   const t = Date.now();
-  await images.buildBusybox(demoImage);
-  o.log(`- image ${demoImage}: built from /usr/bin/busybox in ${Date.now() - t} ms`);
+  try {
+    await images.buildBusybox(demoImage, busybox);
+  } catch (e) {
+    if (!(e instanceof FailedPreconditionError)) throw e;
+    o.log(`- image ${demoImage}: not built (${e.message}); pods that use it will not start`);
+    return;
+  }
+  o.log(`- image ${demoImage}: built from ${busybox} in ${Date.now() - t} ms`);
 }
 
 /** Every process whose command line mentions the data dir (components and the embedded etcd). */
