@@ -1220,11 +1220,16 @@ export function findResource(group: string, version: string, name: string): Reso
   return allResources.find((r) => r.group === group && r.version === version && r.name === name);
 }
 
+/** Each resource's prefix, made once: etcdKey asks for it at every request. */
+const etcdPrefixes = new WeakMap<ResourceInfo, string>();
+
 export function etcdPrefix(r: ResourceInfo): string {
-  const special = r.custom ? undefined : ETCD_PREFIXES[r.name];
-  const prefix = special ?? `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
+  let prefix = etcdPrefixes.get(r);
+  if (prefix !== undefined) return prefix;
+  prefix = (r.custom ? undefined : ETCD_PREFIXES[r.name]) ?? `/registry/${r.group ? `${r.group}/${r.name}` : r.name}/`;
   // (every store and cache asks for its prefix: etcd_request_duration_seconds learns its type here)
   registerEtcdType(prefix, groupResource(r));
+  etcdPrefixes.set(r, prefix);
   return prefix;
 }
 
