@@ -4,6 +4,7 @@ import { ApiServer, DEFAULT_SERVICE_CIDR, defaultConfig } from '../../pkg/apiser
 import { loadAdmissionConfig } from '../../pkg/apiserver/admission-config.js';
 import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/service-allocator.js';
 import { parseDuration } from '../../pkg/util/duration.js';
+import { parseRequestTimeoutFlag } from '../../pkg/apiserver/rest/request-deadline.js';
 import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
@@ -31,6 +32,7 @@ const spec = {
   'watch-cache-size': { type: 'number', default: 10000, help: 'events kept per resource for watch resumption' },
   'etcd-compaction-interval': { type: 'number', default: 300, help: 'seconds between etcd compactions (0 disables)' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
+  'request-timeout': { type: 'string', default: '1m0s', help: 'how long a request that is not a watch, log, exec, attach, port-forward or proxy may take before it is answered 504 Timeout (a Go duration; a client\'s ?timeout= can only shorten it)' },
   'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
   'service-account-issuer': { type: 'list', default: [DEFAULT_ISSUER], help: 'the iss of service account tokens; tokens of any listed issuer are accepted, the first is the one new tokens get' },
@@ -98,6 +100,11 @@ async function main(): Promise<void> {
       throw new FlagError(`--${flag}: ${(e as Error).message}`);
     }
   };
+  try {
+    cfg.requestTimeoutMs = parseRequestTimeoutFlag(flags['request-timeout']);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
   const admissionFile = flags['admission-control-config-file'];
   if (admissionFile) check('admission-control-config-file', () => Object.assign(cfg, loadAdmissionConfig(admissionFile)));
   check('service-node-port-range', () => parsePortRange(cfg.serviceNodePortRange));

@@ -117,7 +117,7 @@ export interface ApiServerConfig {
   systemNamespacesIntervalMs: number;
   /** How long events are kept (kube-apiserver's --event-ttl). */
   eventTTLSeconds: number;
-  /** The deadline of a gRPC unary call (default 60 s, a REST request's without ?timeout=, kube-apiserver's --request-timeout default). */
+  /** The deadline of a REST request that is not long-running (the most its ?timeout= can ask) and of a gRPC unary call: kube-apiserver's --request-timeout (default 60 s). */
   requestTimeoutMs?: number;
   /** Cluster IPs of Services (--service-cluster-ip-range); must not overlap the pod CIDR. */
   serviceClusterIPRange: string;
@@ -382,6 +382,7 @@ export class ApiServer {
       },
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
+      requestTimeoutMs: c.requestTimeoutMs,
       health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
       nodeProxy,
       componentStatus: { authorizer: this.authorizer, etcdHealth: async () => void (await storage.currentRevision()), lease: (name) => this.lookup('leases', 'kube-system', name) },

@@ -1,7 +1,8 @@
 // The apiserver's request deadline when its etcd does not answer (frozen with SIGSTOP, as a
-// stalled disk or a partition leaves it): gRPC calls (the components' frontend; deadline set to
-// 2 s here) end with the same 504 Timeout Status as REST requests (here ?timeout=2s) instead of
-// hanging, watches are not cut by it, and requests are answered again once etcd is back.
+// stalled disk or a partition leaves it): gRPC calls (the components' frontend) end with the same
+// 504 Timeout Status as REST requests instead of hanging, at the server's --request-timeout (2 s
+// here) or a REST client's shorter ?timeout=; watches are not cut by it, and requests are
+// answered again once etcd is back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,18 +38,23 @@ describe('request deadline with etcd frozen', () => {
     const w = await cp.admin.watch(Pods, 'default', {}, (e) => events.push(`${e.type} ${e.object.metadata?.name}`));
     const thaw = await freezeEtcd(cp);
     try {
-      const [restGet, restCreate, grpcGet, grpcCreate] = await Promise.all([
+      const [restGet, restCreate, grpcGet, grpcCreate, restServerDeadline, restListLonger] = await Promise.all([
         timed(cp.admin.request('/api/v1/namespaces/default/pods/before', { query: { timeout: '2s' } })),
         timed(cp.admin.request('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('rest-frozen'), query: { timeout: '2s' } })),
         timed(grpcAdmin.get(Pods, 'default', 'before')),
         timed(grpcAdmin.create(Pods, 'default', pod('grpc-frozen'))),
+        // (no ?timeout=, or a longer one: the server's --request-timeout, not 60 s)
+        timed(cp.admin.request('/api/v1/namespaces/default/pods/before')),
+        timed(cp.admin.request('/api/v1/namespaces/default/pods', { query: { timeout: '30s' } })),
       ]);
-      for (const r of [restGet, restCreate, grpcGet, grpcCreate]) {
+      for (const r of [restGet, restCreate, grpcGet, grpcCreate, restServerDeadline, restListLonger]) {
         expect(r.ms).toBeGreaterThanOrEqual(1900);
         expect(r.ms).toBeLessThan(8000);
       }
       expect(restGet.status).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504 });
       expect(grpcGet.status).toEqual(restGet.status);
+      expect(restServerDeadline.status).toEqual(restGet.status);
+      expect(restListLonger.status).toEqual(restGet.status);
       const write = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', details: {}, code: 504 };
       expect(restCreate.status).toEqual(write);
       expect(grpcCreate.status).toEqual(write);

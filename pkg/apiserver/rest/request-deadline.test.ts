@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { armDeadline, DEFAULT_REQUEST_TIMEOUT_MS, isLongRunning, parseGoDuration, requestDeadlineMs, timeoutError } from './request-deadline.js';
+import { armDeadline, DEFAULT_REQUEST_TIMEOUT_MS, isLongRunning, parseGoDuration, parseRequestTimeoutFlag, requestDeadlineMs, timeoutError } from './request-deadline.js';
 import { sendJson, sendStatus } from './http-util.js';
 import { ApiError } from '../errors.js';
 
@@ -21,7 +21,24 @@ describe('parseGoDuration', () => {
   });
 });
 
+describe('parseRequestTimeoutFlag', () => {
+  it("reads kube-apiserver's --request-timeout as a Go duration, refusing a negative one in its words", () => {
+    expect(parseRequestTimeoutFlag('1m0s')).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    expect(parseRequestTimeoutFlag('2m30s')).toBe(150_000);
+    expect(parseRequestTimeoutFlag('0s')).toBe(0);
+    expect(() => parseRequestTimeoutFlag('-1s')).toThrow(/^--request-timeout can not be negative value$/);
+    expect(() => parseRequestTimeoutFlag('30')).toThrow('invalid argument "30" for "--request-timeout" flag: time: missing unit in duration "30"');
+    expect(() => parseRequestTimeoutFlag('soon')).toThrow('invalid argument "soon" for "--request-timeout" flag: time: invalid duration "soon"');
+  });
+});
+
 describe('requestDeadlineMs', () => {
+  it('a --request-timeout other than 60 s is the maximum a ?timeout= can ask', () => {
+    expect(requestDeadlineMs(q(''), 120_000)).toBe(120_000);
+    expect(requestDeadlineMs(q('timeout=90s'), 120_000)).toBe(90_000);
+    expect(requestDeadlineMs(q('timeout=90s'), 5000)).toBe(5000);
+  });
+
   it('is the 60 s maximum, or the client\'s shorter positive ?timeout=; a malformed one is 400', () => {
     expect(requestDeadlineMs(q(''))).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
     expect(requestDeadlineMs(q('timeout=2s'))).toBe(2000);

@@ -42,6 +42,22 @@ export function parseGoDuration(text: string): number {
 }
 
 /**
+ * kube-apiserver's --request-timeout: a Go duration (pflag's DurationVar), not negative
+ * (ServerRunOptions.Validate). Milliseconds; throws the flag error as kube-apiserver prints it.
+ * Zero is accepted, as there: every request that is not long-running is then out of time at once.
+ */
+export function parseRequestTimeoutFlag(text: string): number {
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (e) {
+    throw new Error(`invalid argument ${JSON.stringify(text)} for "--request-timeout" flag: ${(e as Error).message}`);
+  }
+  if (ms < 0) throw new Error('--request-timeout can not be negative value');
+  return ms;
+}
+
+/**
  * Whether a request runs as long as it likes: a watch (?watch=true or a /watch/ path), a proxy,
  * or one of the connect subresources. `subresource` and `watchPath` are the parsed path's.
  */

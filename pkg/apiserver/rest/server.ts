@@ -32,7 +32,7 @@ import { methodVerb, readBody, sendJson, sendStatus, splitTarget, wantsTable, wa
 import { matchComponentStatusPath, serveComponentStatuses, type ComponentStatusDeps } from './component-status.js';
 import { matchAPIServicePath, serveAPIServices, type APIServiceDeps } from './api-services.js';
 import { decodeRequestBody } from './protobuf-body.js';
-import { armDeadline, isLongRunning, requestDeadlineMs, timeoutError } from './request-deadline.js';
+import { armDeadline, DEFAULT_REQUEST_TIMEOUT_MS, isLongRunning, requestDeadlineMs, timeoutError } from './request-deadline.js';
 import { matchHealthPath, serveHealth, type HealthChecks } from './health-checks.js';
 import { matchPodSubresource, proxyLogs, proxyUpgrade, refuseWithoutUpgrade, writeUpgradeError } from './node-proxy.js';
 import { matchProxyPath, serveProxy, upgradeProxy, type ProxyDeps } from './proxy.js';
@@ -117,6 +117,8 @@ export interface RestServerDeps {
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
   /** Endpoints served without credentials; false (at once, for every other path) when not one of them. */
   unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
+  /** The longest a request that is not long-running may take (kube-apiserver's --request-timeout; default 60 s). */
+  requestTimeoutMs?: number;
 }
 
 export interface ParsedPath {
@@ -160,10 +162,11 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
 }
 
 /**
- * A request that is not long-running gets a deadline (60 s, or the client's shorter ?timeout=):
- * past it, a 504 Timeout Status, however long its storage or webhooks still take.
+ * A request that is not long-running gets a deadline (--request-timeout, 60 s by default, or the
+ * client's shorter ?timeout=): past it, a 504 Timeout Status, however long its storage or
+ * webhooks still take.
  */
-function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath: () => ParsedPath | undefined, q: URLSearchParams): void {
+function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath: () => ParsedPath | undefined, q: URLSearchParams, maxMs: number): void {
   let p: ParsedPath | undefined;
   try {
     p = parsePath();
@@ -171,7 +174,7 @@ function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath
     p = undefined; // (a path that does not decode: refused by the handlers, in time)
   }
   if (isLongRunning(q, p?.subresource, !!p?.watchPrefix)) return;
-  const ms = requestDeadlineMs(q);
+  const ms = requestDeadlineMs(q, maxMs);
   armDeadline(res, ms, (r) => sendStatus(r, timeoutError(req.method ?? 'GET'), [], wantsYaml(req)));
 }
 
@@ -406,7 +409,7 @@ export class RestServer {
     const parsePath = () => (parsed ??= { p: parseResourcePath(path) }).p;
     try {
       // (kube-apiserver's WithRequestDeadline runs before authentication: a bad ?timeout= is 400 to anyone)
-      armRequestDeadline(req, res, parsePath, url.searchParams);
+      armRequestDeadline(req, res, parsePath, url.searchParams, this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
