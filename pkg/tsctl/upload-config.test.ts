@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultAgentConfig } from '../nodeagent/agent-config.js';
 import { loadKubeletConfigFile } from '../nodeagent/kubelet-config-file.js';
 import { GIT_VERSION } from '../util/version.js';
-import { podSubnetOf, uploadConfigObjects } from './upload-config.js';
+import { StatusError, type ResourceRef } from '../client/rest-client.js';
+import { ensureUploadConfig, podSubnetOf, uploadConfigObjects } from './upload-config.js';
 
 describe('upload-config', () => {
   const objs = uploadConfigObjects({ dataDir: '/var/lib/tskube' });
@@ -66,5 +67,52 @@ describe('upload-config', () => {
     expect(podSubnetOf('networking: {}\n')).toBeUndefined();
     expect(podSubnetOf(': [')).toBeUndefined();
     expect(podSubnetOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('upload-config run again (every tsctl up)', () => {
+  /** An API of objects by kind/name: create answers 409 for one that exists, as the apiserver does. */
+  function fakeApi() {
+    const store = new Map<string, Record<string, unknown>>();
+    const writes: string[] = [];
+    const key = (ref: ResourceRef, name: string) => `${ref.resource}/${name}`;
+    return {
+      store,
+      writes,
+      client: {
+        create: async <T>(ref: ResourceRef, _ns: string | undefined, obj: Record<string, unknown>) => {
+          const k = key(ref, (obj.metadata as { name: string }).name);
+          if (store.has(k)) throw new StatusError(409, undefined, `${k} already exists`);
+          store.set(k, obj);
+          writes.push(`create ${k}`);
+          return obj as T;
+        },
+        get: async <T>(ref: ResourceRef, _ns: string | undefined, name: string) => {
+          const o = store.get(key(ref, name));
+          if (!o) throw new StatusError(404, undefined, 'not found');
+          return o as T;
+        },
+        update: async <T>(ref: ResourceRef, _ns: string | undefined, name: string, obj: Record<string, unknown>) => {
+          store.set(key(ref, name), obj);
+          writes.push(`update ${key(ref, name)}`);
+          return obj as T;
+        },
+      },
+    };
+  }
+
+  it("leaves a kubelet-config the admin edited as it is, as kubeadm writes it only at init (and upgrade); creates it where there is none", async () => {
+    const api = fakeApi();
+    await ensureUploadConfig(api.client as never, { dataDir: '/d' });
+    expect(api.writes).toContain('create configmaps/kubelet-config');
+    const edited = { ...api.store.get('configmaps/kubelet-config')!, data: { kubelet: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmaxPods: 50\n' } };
+    api.store.set('configmaps/kubelet-config', edited);
+    api.writes.length = 0;
+    await ensureUploadConfig(api.client as never, { dataDir: '/d' });
+    expect(api.writes).toEqual([]);
+    expect(api.store.get('configmaps/kubelet-config')).toBe(edited);
+    // (the ClusterConfiguration is tsctl up's own: kept as up runs the cluster)
+    await ensureUploadConfig(api.client as never, { dataDir: '/d', podSubnet: '10.245.0.0/16' });
+    expect(api.writes).toEqual(['update configmaps/kubeadm-config']);
   });
 });

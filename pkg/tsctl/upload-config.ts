@@ -9,7 +9,7 @@
 import yaml from 'js-yaml';
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { core, RoleBindings, Roles } from '../client/rest-client.js';
+import { core, RoleBindings, Roles, StatusError } from '../client/rest-client.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/apiserver.js';
 import { GIT_VERSION } from '../util/version.js';
 import { kubeletConfigz } from '../nodeagent/configz.js';
@@ -106,13 +106,23 @@ export function uploadConfigObjects(o: ClusterConfigurationOptions, kubelet: Rec
   ];
 }
 
-/** Runs the phase (CreateOrUpdate of each object) and says so as kubeadm prints it. */
+/**
+ * Runs the phase and says so as kubeadm prints it: CreateOrUpdate of each object, except that
+ * kubelet-config is created only where there is none. kubeadm writes it at init, and only an
+ * upgrade (or `kubeadm init phase upload-config kubelet` run by hand) writes it again; tsctl up runs
+ * this at every start, so a kubelet-config the cluster's admin edited (for the machines that join
+ * after) is left as it is.
+ */
 export async function ensureUploadConfig(client: Pick<ApiClient, 'create' | 'get' | 'update'>, o: ClusterConfigurationOptions, log: (line: string) => void = () => {}): Promise<void> {
   const objs = uploadConfigObjects(o);
   log(`[upload-config] Storing the configuration used in ConfigMap "${KUBEADM_CONFIG_MAP}" in the "kube-system" Namespace`);
   for (const x of objs.slice(0, 3)) await createOrUpdate(client, x.ref, 'kube-system', x.obj);
   log(`[kubelet] Creating a ConfigMap "${KUBELET_CONFIG_MAP}" in namespace kube-system with the configuration for the kubelets in the cluster`);
-  for (const x of objs.slice(3)) await createOrUpdate(client, x.ref, 'kube-system', x.obj);
+  const [kubeletConfig, ...rbac] = objs.slice(3);
+  await client.create(kubeletConfig!.ref, 'kube-system', kubeletConfig!.obj).catch((e: unknown) => {
+    if (!(e instanceof StatusError && e.code === 409)) throw e;
+  });
+  for (const x of rbac) await createOrUpdate(client, x.ref, 'kube-system', x.obj);
 }
 
 /** networking.podSubnet of a ClusterConfiguration's YAML, if it parses and names one. */
