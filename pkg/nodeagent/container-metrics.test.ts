@@ -50,7 +50,7 @@ describe('container metrics', () => {
     expect(text).toContain('container_cpu_cfs_throttled_seconds_total{container="app",id="/tskube/podu1/c1",image="busybox:1.36",name="c1",namespace="ns\\"1",pod="web"} 0.3 ');
     expect(text.match(/^container_cpu_cfs_throttled_periods_total\{/gm)).toHaveLength(1);
     expect(text).toContain('container_spec_memory_limit_bytes{container="side",id="/tskube/podu1/c2",image="busybox:1.36",name="c2",namespace="ns\\"1",pod="web"} 0 ');
-    expect(text).toContain('container_start_time_seconds{container="app",id="/tskube/podu1/c1",image="busybox:1.36",name="c1",namespace="ns\\"1",pod="web"} 1764583200 ');
+    expect(text).toContain('container_start_time_seconds{container="app",id="/tskube/podu1/c1",image="busybox:1.36",name="c1",namespace="ns\\"1",pod="web"} 1.7645832e+09 ');
     expect(text).toContain('container_network_receive_packets_dropped_total{container="",id="/tskube/podu1",image="",interface="eth0",name="",namespace="ns\\"1",pod="web"} 1 1764583200000\n');
     // every series line is NAME{...} VALUE TIMESTAMP
     for (const line of text.trim().split('\n')) if (!line.startsWith('#')) expect(line).toMatch(/^[a-z_]+\{.*\} [0-9.e+-]+ 1764583200000$/);
@@ -63,7 +63,7 @@ describe('container metrics', () => {
       { id: '/tskube/burstable/podu1', namespace: 'ns"1', pod: 'web', stats: stats({ cpuNs: 3e9, cpuShares: 204 }) },
     ];
     const text = cadvisorMetrics({ ...sample, cgroups });
-    expect(text).toContain(`container_spec_memory_limit_bytes{container="",id="/tskube",image="",name="",namespace="",pod=""} ${8 * 1024 ** 3} 1764583200000\n`);
+    expect(text).toContain(`container_spec_memory_limit_bytes{container="",id="/tskube",image="",name="",namespace="",pod=""} 8.589934592e+09 1764583200000\n`);
     expect(text).toContain('container_spec_cpu_shares{container="",id="/tskube/burstable",image="",name="",namespace="",pod=""} 512 1764583200000\n');
     expect(text).toContain('container_cpu_usage_seconds_total{container="",id="/tskube/burstable/podu1",image="",name="",namespace="ns\\"1",pod="web",cpu="total"} 3 1764583200000\n');
     // (each family lists the containers first, then the cgroups above them)
@@ -76,7 +76,7 @@ describe('container metrics', () => {
     const ids = { boot_id: 'b', machine_id: 'm', system_uuid: '' };
     const text = cadvisorMetrics({ ...sample, machine: { cores: 8, memoryBytes: 16e9, ids } });
     expect(text).toContain('# HELP machine_cpu_cores Number of logical CPU cores.\n# TYPE machine_cpu_cores gauge\nmachine_cpu_cores{boot_id="b",machine_id="m",system_uuid=""} 8 1764583200000\n');
-    expect(text).toContain('# HELP machine_memory_bytes Amount of memory installed on the machine.\n# TYPE machine_memory_bytes gauge\nmachine_memory_bytes{boot_id="b",machine_id="m",system_uuid=""} 16000000000 1764583200000\n');
+    expect(text).toContain('# HELP machine_memory_bytes Amount of memory installed on the machine.\n# TYPE machine_memory_bytes gauge\nmachine_memory_bytes{boot_id="b",machine_id="m",system_uuid=""} 1.6e+10 1764583200000\n');
     const real = await machineInfo();
     expect(real.cores).toBe(cpus().length);
     expect(real.memoryBytes).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { cgroupStats, type CgroupStats } from '../runtime/cgroup-stats.js';
 import { ContainerState, SandboxState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './container-labels.js';
 import { nodeCpuNs, nodeMemoryBytes } from './usage.js';
+import { goFloat } from '../util/prom-text.js';
 
 export interface MetricsRuntime {
   listContainers(): Promise<ContainerStatus[]>;
@@ -132,7 +133,7 @@ export async function sampleMetrics(rt: MetricsRuntime, podsCgroup?: { root: str
 /** A label value in the text exposition format. */
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
-const seconds = (ns: number) => String(ns / 1e9);
+const seconds = (ns: number) => ns / 1e9;
 
 /** Families in the exposition format: HELP, TYPE, then each series with the sample's time. */
 class Exposition {
@@ -142,7 +143,8 @@ class Exposition {
   family(name: string, type: 'counter' | 'gauge', help: string, series: [Record<string, string>, string | number][]): void {
     if (!series.length) return;
     this.out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [l, v] of series) this.out.push(`${name}${Object.keys(l).length ? labels(l) : ''} ${v} ${this.at}`);
+    // (values as cAdvisor's client_golang writes them: 1.0612736e+07, not 10612736)
+    for (const [l, v] of series) this.out.push(`${name}${Object.keys(l).length ? labels(l) : ''} ${typeof v === 'number' ? goFloat(v) : v} ${this.at}`);
   }
 
   text(): string {

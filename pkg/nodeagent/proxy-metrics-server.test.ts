@@ -34,7 +34,8 @@ describe('kube-proxy\'s metrics server', () => {
     expect(r.body).toContain('# HELP kubeproxy_sync_proxy_rules_duration_seconds [ALPHA] SyncProxyRules latency in seconds\n# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram\n');
     expect(r.body).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket{le="0.004"} 1\n');
     expect(r.body).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket{le="16.384"} 1\n');
-    expect(r.body).toContain('kubeproxy_sync_proxy_rules_last_timestamp_seconds 1700000000.5\n');
+    // (a time in seconds as kube-proxy's client_golang writes it)
+    expect(r.body).toContain('kubeproxy_sync_proxy_rules_last_timestamp_seconds 1.7000000005e+09\n');
     expect(r.body).toContain('kubeproxy_sync_proxy_rules_iptables_total{table="nat"} 12\n');
     for (const name of ['kubeproxy_network_programming_duration_seconds', 'kubeproxy_sync_full_proxy_rules_duration_seconds', 'kubeproxy_sync_proxy_rules_endpoint_changes_total', 'kubeproxy_sync_proxy_rules_service_changes_pending', 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total', 'kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds']) {
       expect(r.body).toContain(`# TYPE ${name} `);

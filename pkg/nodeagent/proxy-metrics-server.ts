@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyMetrics } from '../network/proxy-metrics.js';
 import { logger } from '../util/log.js';
+import { metricsText } from '../util/prom-text.js';
 import { healthzResponse } from './healthz.js';
 
 /** kube-proxy's default --metrics-bind-address. */
@@ -48,7 +49,7 @@ export class ProxyMetricsServer {
       req.resume();
       const url = new URL(req.url ?? '/', 'http://proxy');
       if (url.pathname === '/metrics') {
-        void this.metrics.registry.metrics().then(
+        void metricsText(this.metrics.registry).then(
           (text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text),
           (e: Error) => res.writeHead(500, TEXT).end(`${e.message}\n`),
         );

@@ -18,6 +18,7 @@ import { ensurePki } from '../apiserver/pki.js';
 import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
 import { ContainerState, type AttachSession, type ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
+import { metricsText } from '../util/prom-text.js';
 import type { NodeAgent } from './agent.js';
 import type { PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
@@ -149,11 +150,11 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       }
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
-        return void res.end(await register.metrics());
+        return void res.end(await metricsText(register));
       }
       if (url.pathname === '/metrics/probes') {
         res.writeHead(200, { 'Content-Type': probeRegistry.contentType });
-        return void res.end(await probeRegistry.metrics());
+        return void res.end(await metricsText(probeRegistry));
       }
       if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
         // (cAdvisor's series of the pods cgroup, its tiers and the pods' cgroups: /metrics/cadvisor's alone)

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, register } from 'prom-client';
 import './build-info-metric.js';
+import { metricsText } from './prom-text.js';
 
 let defaultsCollected = false;
 
@@ -14,7 +15,7 @@ export function startMetricsServer(opts: { host: string; port: number }): Promis
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
-      register.metrics().then(
+      metricsText(register).then(
         (text) => {
           res.writeHead(200, { 'Content-Type': register.contentType });
           res.end(text);

@@ -178,3 +178,15 @@ describe('rest_client_requests_total of a component on the gRPC frontend', () =>
     expect(value(await metrics(), series)).toBe(before + seen);
   });
 });
+
+describe('the exposition', () => {
+  it('spells bucket bounds and values as kube-apiserver 1.32 (client_golang) does', async () => {
+    await cp.admin.list(ConfigMaps, 'default');
+    const text = await metrics();
+    // (ExponentialBuckets(1000, 10, 7) read as Go's FormatFloat 'g': 1e+06 and up, where JavaScript writes 1000000)
+    const les = [...text.matchAll(/^apiserver_response_sizes_bucket\{le="([^"]+)",verb="LIST",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver"\}/gm)].map((m) => m[1]);
+    expect(les).toEqual(['1000', '10000', '100000', '1e+06', '1e+07', '1e+08', '1e+09', '+Inf']);
+    // (a start time in seconds since the epoch: 1.7e+09 as Go writes it)
+    expect(text).toMatch(/^process_start_time_seconds \d\.\d+e\+09$/m);
+  });
+});

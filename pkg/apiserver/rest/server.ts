@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Gauge, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
+import { metricsText } from '../../util/prom-text.js';
 import type { Authorizer } from '../authorizer.js';
 import type { FlowRequest } from '../flowcontrol-config.js';
 import * as errors from '../errors.js';
@@ -430,7 +431,7 @@ export class RestServer {
       }
       if (path === '/metrics') {
         res.writeHead(200, { 'Content-Type': register.contentType });
-        res.end(await register.metrics());
+        res.end(await metricsText(register));
         return;
       }
       if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') {
