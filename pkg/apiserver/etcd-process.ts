@@ -18,7 +18,20 @@ export interface EmbeddedEtcdOptions {
   logFile?: string;
   /** Go's GOMAXPROCS for etcd (default: half the cores, at least 1, unless GOMAXPROCS is set). */
   maxProcs?: number;
+  /** The clock the restart back-off reads (tests). */
+  now?: () => number;
 }
+
+/** The first restart's delay; each exit in a row adds as much, up to RESTART_DELAY_MAX_MS. */
+const RESTART_DELAY_STEP_MS = 200;
+const RESTART_DELAY_MAX_MS = 5000;
+/**
+ * A run this long ends a row of crashes: the next restart is the first of a new row. The rule of
+ * tsctl up's supervisor (a component that ran a minute is started again after its first delay),
+ * so the etcd inside the apiserver and the apiserver itself forget old crashes alike; it is
+ * twelve times the longest delay, so a crash loop never looks stable.
+ */
+export const ETCD_STABLE_RUN_MS = 60_000;
 
 /**
  * The embedded etcd shares its machine with the apiserver, scheduler, controllers and an agent.
@@ -46,6 +59,11 @@ export class EmbeddedEtcd {
   private child: ChildProcess | undefined;
   private state = State.Stopped;
   private restarts = 0;
+  /** Exits since the last run of ETCD_STABLE_RUN_MS or more; the next delay grows with it. */
+  private crashesInRow = 0;
+  /** When the current child was started (opts.now's clock). */
+  private startedAt = 0;
+  private lastDelayMs = 0;
   /** The loopback TCP endpoint: for tools (etcdctl) and tests. */
   readonly endpoint: string;
   /**
@@ -69,6 +87,11 @@ export class EmbeddedEtcd {
 
   get restartCount(): number {
     return this.restarts;
+  }
+
+  /** The delay before the latest restart. */
+  get restartDelayMs(): number {
+    return this.lastDelayMs;
   }
 
   get pid(): number | undefined {
@@ -107,17 +130,24 @@ export class EmbeddedEtcd {
     const child = spawn(o.binary ?? '/usr/bin/etcd', args, { cwd: this.socketDir, stdio: ['ignore', fd, fd], env: { GOMAXPROCS: String(o.maxProcs ?? defaultEtcdMaxProcs()), ...process.env, ETCD_UNSUPPORTED_ARCH: '' } });
     closeSync(fd);
     this.child = child;
+    const now = o.now ?? Date.now;
+    this.startedAt = now();
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
       if (this.state !== State.Running) return;
       this.restarts++;
+      const upMs = now() - this.startedAt;
+      if (upMs >= ETCD_STABLE_RUN_MS) this.crashesInRow = 0;
+      this.crashesInRow++;
+      const delayMs = Math.min(RESTART_DELAY_MAX_MS, RESTART_DELAY_STEP_MS * this.crashesInRow);
+      this.lastDelayMs = delayMs;
       // (why, from its own log: a port taken, a data dir it cannot use)
       const why = code ? lastEtcdError(logPath) : undefined;
-      log.warn('embedded etcd exited; restarting', { code, signal, restarts: this.restarts, ...(why ? { err: why } : {}) });
+      log.warn('embedded etcd exited; restarting', { code, signal, restarts: this.restarts, upMs, delayMs, ...(why ? { err: why } : {}) });
       setTimeout(() => {
         if (this.state === State.Running) this.spawnChild();
-      }, Math.min(5000, 200 * this.restarts));
+      }, delayMs);
     });
   }
 
