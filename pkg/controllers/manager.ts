@@ -20,7 +20,6 @@ import { CONTROLLER_NAME, EndpointSliceController, MANAGED_BY_LABEL } from './en
 import { EndpointSliceMirroringController } from './endpointslice-mirroring.js';
 import { MIRRORING_CONTROLLER_NAME } from './slice-writer.js';
 import { EventSink } from '../client/event-sink.js';
-import { Counter } from 'prom-client';
 import { logger } from '../util/log.js';
 import { NodeIpamController } from './node-ipam.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
@@ -48,8 +47,6 @@ import { TokenCleaner } from './token-cleaner.js';
 import { BootstrapSigner } from './bootstrap-signer.js';
 
 const log = logger('controller-manager');
-
-const gcCounter = new Counter({ name: 'pod_gc_orphaned_pods_deleted_total', help: 'Pods deleted because their node no longer exists.' });
 
 export interface ControllerManagerConfig {
   clusterCIDR: string;
@@ -271,7 +268,7 @@ export class ControllerManager {
     let stopped = false;
     const missingNodes = new Map<string, number>();
     const gcTimer = setInterval(() => {
-      if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).then((n) => gcCounter.inc(n), (e) => log.warn('pod GC failed', { err: e }));
+      if (!stopped) void collectOrphanedPods(this.client, pods, nodes, missingNodes, c.podGCQuarantineMs ?? POD_GC_QUARANTINE_MS).catch((e) => log.warn('pod GC failed', { err: e }));
     }, c.podGCPeriodMs);
     running.push({ stop: () => ((stopped = true), clearInterval(gcTimer)) });
     log.info('controllers started', { controllers: ['nodeipam', 'nodelifecycle', 'podgc', 'replicaset', 'replicationcontroller', 'deployment', 'daemonset', 'statefulset', 'job', 'cronjob', 'ttlafterfinished', 'garbagecollector', 'endpoints', 'endpointslice', 'endpointslicemirroring', 'disruption', 'horizontalpodautoscaling', 'ingressstatus', 'service-lb', 'ttl', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'ephemeral-volume', 'clusterrole-aggregation', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', ...(signing ? ['csrsigning'] : []), ...(approving ? ['csrapproving'] : []), ...(cleaner ? ['csrcleaner'] : []), ...(tokenCleaner ? ['tokencleaner'] : []), ...(bootstrapSigner ? ['bootstrapsigner'] : [])] });

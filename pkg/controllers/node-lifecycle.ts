@@ -11,16 +11,14 @@ import type { KubeObject } from '../api/types.js';
 import { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { isNotFound, Nodes, Pods, StatusError } from '../client/rest-client.js';
-import { Counter, Gauge } from 'prom-client';
 import { logger } from '../util/log.js';
 import { recordEvent } from '../client/events.js';
 import { rfc3339 } from '../util/time.js';
 import { isTerminalPhase } from '../api/pod-phase.js';
+import { recordNodeEviction, recordTaintEvictionDeletion, recordZones, updateAllNodesHealthDuration, updateNodeHealthDuration } from './node-lifecycle-metrics.js';
 
 const log = logger('node-lifecycle');
 
-const evictions = new Counter({ name: 'node_lifecycle_evictions_total', help: 'Pods evicted for NoExecute taints by the taint manager.' });
-const unhealthyNodes = new Gauge({ name: 'node_lifecycle_unhealthy_nodes', help: 'Nodes whose Ready condition is not True.' });
 
 export const unreachableTaint = 'node.kubernetes.io/unreachable';
 export const notReadyTaint = 'node.kubernetes.io/not-ready';
@@ -135,10 +133,12 @@ const UNHEALTHY_ZONE_THRESHOLD = 0.55;
 /** Zones of more nodes than this keep tainting, slowly, in a partial disruption (largeClusterThreshold); smaller ones stop. */
 const LARGE_CLUSTER_THRESHOLD = 50;
 
-/** The zone a node is in (GetZoneKey: region and zone labels). */
+/** The zone a node is in (GetZoneKey: region and zone labels; "" with neither). */
 const zoneOf = (n: KubeObject) => {
   const l = n.metadata?.labels ?? {};
-  return `${l['topology.kubernetes.io/region'] ?? l['failure-domain.beta.kubernetes.io/region'] ?? ''}:\0:${l['topology.kubernetes.io/zone'] ?? l['failure-domain.beta.kubernetes.io/zone'] ?? ''}`;
+  const region = l['topology.kubernetes.io/region'] ?? l['failure-domain.beta.kubernetes.io/region'] ?? '';
+  const zone = l['topology.kubernetes.io/zone'] ?? l['failure-domain.beta.kubernetes.io/zone'] ?? '';
+  return region || zone ? `${region}:\0:${zone}` : '';
 };
 
 export class NodeLifecycleController {
@@ -150,6 +150,8 @@ export class NodeLifecycleController {
   private scheduled = new Map<string, { since: number; pod: KubeObject }>();
   /** Whether every node is not Ready (the "master disruption mode": no taint-based eviction). */
   private allDisrupted = false;
+  /** The zones of the last pass (zoneStates' keys), whose gauges go to empty when they are gone. */
+  private zones = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private now: () => number;
@@ -201,11 +203,20 @@ export class NodeLifecycleController {
 
   /** One pass over every node: health, zone disruption, taints, pod readiness and evictions. */
   async monitor(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.monitorNodeHealth();
+    } finally {
+      updateAllNodesHealthDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  private async monitorNodeHealth(): Promise<void> {
     const now = this.now();
-    let unhealthy = 0;
     const nodes = this.nodes.list();
     const health: { node: KubeObject; readyStatus: string; hasReady: boolean }[] = [];
     for (const node of nodes) {
+      const nodeStarted = performance.now();
       const name = node.metadata!.name!;
       const status = (node.status ?? {}) as { conditions?: Condition[] };
       const ready = status.conditions?.find((c) => c.type === 'Ready');
@@ -233,8 +244,8 @@ export class NodeLifecycleController {
         hasReady = (await this.markUnknown(node, now)) || hasReady;
         readyStatus = 'Unknown';
       }
-      if (readyStatus !== 'True') unhealthy++;
       health.push({ node, readyStatus, hasReady });
+      updateNodeHealthDuration.observe((performance.now() - nodeStarted) / 1000);
     }
     // handleDisruption: with every node of every zone not Ready (one node down on a single-node
     // cluster, or the control plane cut off from all of them) the fault is more likely ours than
@@ -243,6 +254,7 @@ export class NodeLifecycleController {
     const byZone = new Map<string, string[]>();
     for (const h of health) byZone.set(zoneOf(h.node), [...(byZone.get(zoneOf(h.node)) ?? []), h.readyStatus]);
     const states = new Map([...byZone].map(([z, st]) => [z, zoneState(st)]));
+    recordZones(byZone, this.zones);
     const allDisrupted = states.size > 0 && [...states.values()].every((st) => st === 'FullDisruption');
     if (allDisrupted !== this.allDisrupted) {
       log.warn(allDisrupted ? 'Controller detected that all Nodes are not-Ready. Entering master disruption mode.' : 'Controller detected that some Nodes are Ready. Exiting master disruption mode.');
@@ -266,7 +278,6 @@ export class NodeLifecycleController {
       // (kubectl taint nodes n key=value:NoExecute), evicts the pods that do not tolerate it.
       await this.evictByTaints(name, taints, now);
     }
-    unhealthyNodes.set(unhealthy);
     for (const [name, p] of this.probe) {
       if (this.nodes.get(name)) continue;
       this.probe.delete(name);
@@ -328,12 +339,16 @@ export class NodeLifecycleController {
     const isNodeTaint = (t: Taint) => (t.key === unreachableTaint || t.key === notReadyTaint) && t.effect === 'NoExecute';
     const want = noExecute === 'lift' ? undefined : readyStatus === 'Unknown' ? unreachableTaint : readyStatus === 'False' ? notReadyTaint : undefined;
     const kept = current.filter((t) => !(isNodeTaint(t) && t.key !== want));
-    if (want && noExecute === 'normal' && !kept.some((t) => t.key === want && t.effect === 'NoExecute')) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
+    const tainting = !!want && noExecute === 'normal' && !kept.some((t) => t.key === want && t.effect === 'NoExecute');
+    if (tainting) kept.push({ key: want, effect: 'NoExecute', timeAdded: rfc3339(now) });
     // (the conditions as this pass judged them: Ready may have just gone Unknown)
     const conditions = ((node.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).filter((c) => c.type !== 'Ready');
     conditions.push({ type: 'Ready', status: readyStatus });
     const all = conditionTaints(kept, conditions, now, !!spec.unschedulable);
-    return (await this.patchTaints(node, current, all)) ? all : current;
+    if (!(await this.patchTaints(node, current, all))) return current;
+    // (doNoExecuteTaintingPass counts each node it taints, or swaps the taint of, in its zone)
+    if (tainting) recordNodeEviction(zoneOf(node));
+    return all;
   }
 
   /** doNoScheduleTaintingPass for one node, on its update: only the NoSchedule taints of its conditions and cordon change. */
@@ -427,7 +442,7 @@ export class NodeLifecycleController {
       try {
         await this.client.patch(Pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'merge', 'status');
         await this.client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!);
-        evictions.inc();
+        recordTaintEvictionDeletion();
         await this.taintEvent(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ref}`);
       } catch (e) {
         if (!isNotFound(e)) log.warn('eviction failed', { pod: ref, err: e });

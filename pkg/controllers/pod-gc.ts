@@ -7,8 +7,15 @@ import type { Informer } from '../client/informer.js';
 import type { ApiClient } from '../client/api-client.js';
 import { isNotFound, Pods } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
+import { Counter } from 'prom-client';
+import { alpha } from '../util/metric-help.js';
 
 const log = logger('pod-gc');
+
+// (pkg/controller/podgc/metrics: by the pod's namespace and why it went: "orphaned" here, the
+// reason of gcOrphaned)
+const deletingPods = new Counter({ name: 'pod_gc_collector_force_delete_pods_total', help: alpha('Number of pods that are being forcefully deleted since the Pod GC Controller started.'), labelNames: ['namespace', 'reason'] });
+const deletingPodErrors = new Counter({ name: 'pod_gc_collector_force_delete_pod_errors_total', help: alpha('Number of errors encountered when forcefully deleting the pods since the Pod GC Controller started.'), labelNames: ['namespace', 'reason'] });
 
 /** PodGC's quarantineTime: how long a node must have been missing before its pods go. */
 export const POD_GC_QUARANTINE_MS = 40_000;
@@ -42,8 +49,10 @@ export async function collectOrphanedPods(client: ApiClient, pods: Informer, nod
       }
       await client.delete(Pods, pod.metadata!.namespace, pod.metadata!.name!, { gracePeriodSeconds: 0 });
       log.info('deleted orphaned pod', { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, node: nodeName });
+      deletingPods.inc({ namespace: pod.metadata!.namespace, reason: 'orphaned' });
       n++;
     } catch (e) {
+      deletingPodErrors.inc({ namespace: pod.metadata!.namespace, reason: 'orphaned' });
       if (!isNotFound(e)) log.warn('could not delete orphaned pod', { err: e });
     }
   }

@@ -2,6 +2,7 @@
 // that stops renewing its lease goes Ready=Unknown with the unreachable taint, its pods are
 // marked not ready and evicted after their toleration; when it returns the taint goes; pods of
 // deleted nodes are garbage-collected.
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Events, Leases, Nodes, Pods, RestClient, StatusError } from '../../pkg/client/rest-client.js';
@@ -188,6 +189,9 @@ describe('controller manager', () => {
 
   it('pods of a deleted node are garbage-collected once it has been gone for the quarantine time (Failed, DeletionByPodGC, then deleted), and the node is said to be removed', async () => {
     n2Renewing = false;
+    // (the controller manager runs in this process: its /metrics is this registry)
+    const forced = async () => Number(/^pod_gc_collector_force_delete_pods_total\{namespace="default",reason="orphaned"\} (\d+)$/m.exec(await register.metrics())?.[1] ?? 0);
+    const forcedBefore = await forced();
     await cp.admin.create(Pods, 'default', pod('orphan'));
     await cp.admin.bind('default', 'orphan', 'n2');
     await cp.admin.delete(Nodes, undefined, 'n2');
@@ -202,6 +206,8 @@ describe('controller manager', () => {
     }, { timeoutMs: 10_000 });
     // (not before the quarantine time, 2 s here: PodGC's 40 s)
     expect(Date.now() - deletedAt).toBeGreaterThanOrEqual(1900);
+    // Counted as 1.32's PodGC counts a forced deletion, by namespace and reason.
+    expect(await forced()).toBe(forcedBefore + 1);
     // The controller says the node went.
     await eventually(async () => (await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=n2,reason=RemovingNode' })).items.some((e) => (e as { message?: string }).message === 'Node n2 event: Removing Node n2 from Controller'), { timeoutMs: 5000, what: 'RemovingNode' });
   });

@@ -4,6 +4,7 @@
 // at the next pass. Then, with a quick pass: a node whose kubelet never posted a Ready condition
 // is left untainted for the startup grace period and then gets its conditions Unknown
 // (NodeStatusNeverUpdated) and the unreachable taints, as tryUpdateNodeHealth does.
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Events, Leases, Nodes, Pods } from '../../pkg/client/rest-client.js';
@@ -16,6 +17,9 @@ let controller: NodeLifecycleController | undefined;
 const micro = () => new Date().toISOString().replace('Z', '000Z');
 const taintsOf = (n: KubeObject) => ((n.spec as { taints?: { key: string; effect: string }[] }).taints ?? []).map((t) => `${t.key}:${t.effect}`);
 const deleting = async (name: string) => !!(await cp.admin.get(Pods, 'default', name)).metadata?.deletionTimestamp;
+/** A series' value on the controller manager's /metrics (the controller runs in this process). */
+const metric = async (series: string) => Number(new RegExp(`^${series.replace(/[{}"\\+.]/g, '\\$&')} (\\S+)$`, 'm').exec(await register.metrics())?.[1] ?? NaN);
+const deletions = () => metric('taint_eviction_controller_pod_deletions_total').then((v) => (Number.isNaN(v) ? 0 : v));
 const events = async (name: string, reason: string) => (await cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items.map((e) => (e as { message?: string }).message);
 
 async function onNode(name: string, nodeName: string, tolerations?: unknown[]): Promise<void> {
@@ -37,7 +41,9 @@ afterAll(async () => {
 });
 
 describe('taint eviction on updates', () => {
+  let deletedBefore = 0;
   beforeAll(async () => {
+    deletedBefore = await deletions();
     controller = new NodeLifecycleController(cp.admin, { gracePeriodMs: 40_000, monitorPeriodMs: 60_000 });
     await controller.start();
   });
@@ -68,6 +74,8 @@ describe('taint eviction on updates', () => {
     await cp.admin.patch(Nodes, undefined, 'n1', { spec: { taints: null } }, 'merge');
     await eventually(async () => (await events('patient', 'TaintManagerEviction')).includes('Cancelling deletion of Pod default/patient'), { timeoutMs: 3000, what: 'Cancelling deletion' });
     expect(await deleting('patient')).toBe(false);
+    // (untolerating, for-a-while and latecomer: counted as 1.32's TaintEvictionController counts its deletions)
+    expect(await deletions()).toBe(deletedBefore + 3);
   });
 });
 
@@ -80,6 +88,8 @@ describe('a node that never posted its status', () => {
   it('is left as it is for the startup grace period, then goes Unknown (NodeStatusNeverUpdated) with the unreachable taints, and stays so', async () => {
     const fresh = node('fresh');
     fresh.status = { capacity: { cpu: '1', pods: '110' } };
+    fresh.metadata!.labels = { ...fresh.metadata!.labels, 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z-fresh' };
+    const zone = 'zone="r1:\0:z-fresh"';
     const created = await cp.admin.create(Nodes, undefined, fresh);
     const createdAt = Date.now();
     await sleep(1500);
@@ -104,6 +114,17 @@ describe('a node that never posted its status', () => {
     const settled = await cp.admin.get(Nodes, undefined, 'fresh');
     await sleep(1500);
     expect((await cp.admin.get(Nodes, undefined, 'fresh')).metadata!.resourceVersion).toBe(settled.metadata!.resourceVersion);
+    // Its zone, as handleDisruption reports it (a node without a Ready condition is not Ready), and
+    // the NoExecute tainting counted once as an eviction of that zone (doNoExecuteTaintingPass).
+    expect(await metric(`node_collector_zone_size{${zone}}`)).toBe(1);
+    expect(await metric(`node_collector_unhealthy_nodes_in_zone{${zone}}`)).toBe(1);
+    expect(await metric(`node_collector_zone_health{${zone}}`)).toBe(0);
+    expect(await metric(`node_collector_evictions_total{${zone}}`)).toBe(1);
+    expect(await metric('node_collector_update_all_nodes_health_duration_seconds_count')).toBeGreaterThan(0);
+    // A zone whose last node goes is reported empty and healthy.
+    await cp.admin.delete(Nodes, undefined, 'fresh');
+    await eventually(async () => (await metric(`node_collector_zone_size{${zone}}`)) === 0, { timeoutMs: 3000, what: 'the zone emptied' });
+    expect([await metric(`node_collector_zone_health{${zone}}`), await metric(`node_collector_unhealthy_nodes_in_zone{${zone}}`)]).toEqual([100, 0]);
     // It never was Ready: nothing says it stopped being so.
     expect(await cp.admin.list(Events, 'default', { fieldSelector: 'involvedObject.name=fresh,reason=NodeNotReady' }).then((l) => l.items)).toEqual([]);
   });
