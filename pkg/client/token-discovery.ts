@@ -11,7 +11,7 @@ import { BOOTSTRAP_TOKEN_PATTERN, parseBootstrapToken } from '../api/bootstrap-t
 import { detachedTokenIsValid } from '../api/jws.js';
 import { goYamlSchema } from '../util/yaml11.js';
 import { parseCertsPem, PinSet } from './pubkey-pin.js';
-import { core, RestClient } from './rest-client.js';
+import { RestClient } from './rest-client.js';
 
 const CLUSTER_INFO = 'cluster-info';
 const KUBECONFIG_KEY = 'kubeconfig';
@@ -46,6 +46,15 @@ export interface DiscoveredCluster {
 
 type ConfigMapData = { data?: Record<string, string> };
 
+const CLUSTER_INFO_PATH = `/api/v1/namespaces/kube-public/configmaps/${CLUSTER_INFO}`;
+
+/**
+ * GET of the cluster-info ConfigMap that ends by the discovery's deadline: an apiserver that
+ * takes the connection and never answers (a half-up control plane, a firewall that swallows the
+ * packets) fails the try when the discovery time is up rather than after the client's 60 s.
+ */
+const getClusterInfoBy = (client: RestClient, deadline: number) => client.request<ConfigMapData>(CLUSTER_INFO_PATH, { timeoutMs: Math.max(1, deadline - Date.now()) });
+
 /** getClusterInfo: the ConfigMap once it has the token's signature, polling until the timeout; then the last error. */
 async function getClusterInfo(client: RestClient, tokenId: string, o: TokenDiscovery): Promise<ConfigMapData> {
   const deadline = Date.now() + (o.timeoutMs ?? DISCOVERY_TIMEOUT_MS);
@@ -54,7 +63,7 @@ async function getClusterInfo(client: RestClient, tokenId: string, o: TokenDisco
   for (;;) {
     o.log?.(`[discovery] Waiting for the cluster-info ConfigMap to receive a JWS signature for token ID ${JSON.stringify(tokenId)}`);
     try {
-      const cm = await client.get<ConfigMapData>(core('configmaps'), 'kube-public', CLUSTER_INFO);
+      const cm = await getClusterInfoBy(client, deadline);
       if (cm.data?.[JWS_PREFIX + tokenId] !== undefined) return cm;
       lastError = new Error(`could not find a JWS signature in the cluster-info ConfigMap for token ID ${JSON.stringify(tokenId)}`);
     } catch (e) {
@@ -187,7 +196,7 @@ export async function retrieveFileConfigInfo(content: string, o: Pick<TokenDisco
     for (;;) {
       let cm: ConfigMapData;
       try {
-        cm = await client.get<ConfigMapData>(core('configmaps'), 'kube-public', CLUSTER_INFO);
+        cm = await getClusterInfoBy(client, deadline);
       } catch (e) {
         if ((e as { code?: number }).code === 403) {
           o.log?.(`[discovery] Could not access the ${CLUSTER_INFO} ConfigMap for refreshing the cluster-info information, but the TLS cert is valid so proceeding...`);
