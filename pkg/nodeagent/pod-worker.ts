@@ -6,6 +6,8 @@
 // (pod-worker-init-containers.ts), the app and ephemeral containers (started by
 // pod-worker-container-start.ts, restarted under pod-worker-crash-loop.ts, probed by
 // pod-worker-probes.ts), and the end (pod-worker-termination.ts).
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -30,6 +32,9 @@ import { isTerminalPhase } from '../api/pod-phase.js';
 export type { ContainerRecord, NetworkPlugin, WorkerDeps } from './pod-worker-deps.js';
 
 const log = logger('pod-worker');
+
+/** Where, in the pod's directory, the logs of the containers of a replaced sandbox are kept (keepFormerAttempt). */
+export const FORMER_LOGS_DIR = 'former-logs';
 
 export class PodWorker {
   pod: Pod;
@@ -442,7 +447,7 @@ export class PodWorker {
   }
 
   /** Makes the pod's sandbox; a dead one is replaced, and its containers' restart counts go on in the new one (as the kubelet's do). */
-  private createSandbox(): Promise<boolean> {
+  private async createSandbox(): Promise<boolean> {
     if (this.sandbox) {
       // (SyncPod's words when the pod had a sandbox: one that died, or one killed above)
       this.d.event(this.pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
@@ -450,11 +455,40 @@ export class PodWorker {
         const name = c.labels[containerNameLabel];
         if (name && this.latest(name) === c) {
           this.nextAttempt.set(name, restartCountOf(c) + 1);
-          this.formerAttempt.set(name, c);
+          await this.keepFormerAttempt(name, c);
         }
       }
     }
     return this.sandboxes.create(this.sandbox && { sandbox: this.sandbox, containers: this.containers });
+  }
+
+  /**
+   * Keeps a replaced sandbox's last attempt of a container as its previous one, its log moved
+   * out of the runtime's directory for the sandbox (removed with it) into the pod's directory, so
+   * that kubectl logs --previous still shows it: the kubelet's logs live in
+   * /var/log/pods/<ns>_<pod>_<uid>/<container>/<attempt>.log, apart from the sandbox, and outlive
+   * it, a reboot's included. The former attempt it replaces goes with its log, as the kubelet's
+   * container GC keeps one dead container per name.
+   */
+  private async keepFormerAttempt(name: string, c: ContainerStatus): Promise<void> {
+    const dir = join(this.d.podsDir, this.uid, FORMER_LOGS_DIR);
+    const kept = join(dir, `${name}_${c.metadata.attempt}.log`);
+    let logPath = c.logPath;
+    try {
+      await mkdir(dir, { recursive: true });
+      await rename(c.logPath, kept).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EXDEV') throw e;
+        await copyFile(c.logPath, kept);
+        await rm(c.logPath, { force: true });
+      });
+      logPath = kept;
+    } catch (e) {
+      // (none written, or unreadable: the previous attempt's logs are gone with its sandbox)
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('cannot keep the log of a replaced sandbox\'s container', { pod: this.key, container: name, err: e });
+    }
+    const replaced = this.formerAttempt.get(name);
+    if (replaced && replaced.logPath !== logPath && dirname(replaced.logPath) === dir) await rm(replaced.logPath, { force: true }).catch(() => {});
+    this.formerAttempt.set(name, { ...c, logPath });
   }
 
   private startContainer(c: Container, attempt: number, pidNamespaceOf?: string): Promise<void> {

@@ -11,16 +11,17 @@
 import { createServer, type Server } from 'node:https';
 import type { Duplex, Writable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { register } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ensurePki } from '../apiserver/pki.js';
 import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STREAM_PROTOCOLS, type TerminalSize } from '../client/remote-command.js';
+import { readLogFile } from '../runtime/logs.js';
 import { ContainerState, type AttachSession, type ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import { metricsText } from '../util/prom-text.js';
 import type { NodeAgent } from './agent.js';
-import type { PodWorker } from './pod-worker.js';
+import { FORMER_LOGS_DIR, type PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
 import { cadvisorMetrics, parseNetDev, resourceMetrics, sampleMetrics } from './container-metrics.js';
 import { realStatsReader } from './eviction-signals.js';
@@ -177,7 +178,9 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       // (an ended pod's containers may have been removed under disk pressure, their logs with them.
       // The kubelet has answered 200 by the time it asks the runtime, with its zero-byte write
       // before GetContainerLogs, so the refusal is the body: kubectl logs prints it and exits 0)
-      if (!(await agent.runtime.containerStatus(st.id).then(() => true, () => false))) {
+      // (a replaced sandbox's container, removed with it, is read from the log the worker kept for it)
+      const kept = basename(dirname(st.logPath)) === FORMER_LOGS_DIR;
+      if (!kept && !(await agent.runtime.containerStatus(st.id).then(() => true, () => false))) {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end(`unable to retrieve container logs for tskube://${st.id}`);
       }
@@ -187,7 +190,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
       // limitBytes: the output is cut at that many bytes (mid-line too), then the stream ends, follow or not.
       let budget = logOpts.limitBytes ?? Infinity;
       try {
-        for await (const line of agent.runtime.readLogs(st.id, { follow: logOpts.follow, tail: logOpts.tailLines, since: logsSince(logOpts), timestamps: logOpts.timestamps, signal: ac.signal })) {
+        const readOpts = { follow: logOpts.follow, tail: logOpts.tailLines, since: logsSince(logOpts), timestamps: logOpts.timestamps, signal: ac.signal };
+        for await (const line of kept ? readLogFile(st.logPath, readOpts, async () => true) : agent.runtime.readLogs(st.id, readOpts)) {
           // (as the runtime wrote it: a partial line's part has no newline of its own)
           let out = Buffer.from(line);
           if (out.length >= budget) out = out.subarray(0, budget);

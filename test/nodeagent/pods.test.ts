@@ -1074,9 +1074,10 @@ describe('agent restarts', () => {
     await gone('survivor');
   });
 
-  it('after a reboot (processes, namespaces and mounts gone, records on disk kept) the pod runs again in a new sandbox, its restart count going on', async () => {
-    await create('rebooted', { containers: [ctr('main', 'sleep 3600')] });
+  it('after a reboot (processes, namespaces and mounts gone, records on disk kept) the pod runs again in a new sandbox, its restart count going on, the attempt before it its previous logs', async () => {
+    await create('rebooted', { containers: [ctr('main', 'echo "attempt $(cat /proc/sys/kernel/random/uuid)"; sleep 3600')] });
     await phaseIs('rebooted', 'Running');
+    const firstLog = await eventually(async () => ((await tsctl('logs', 'rebooted')).startsWith('attempt ') ? tsctl('logs', 'rebooted') : undefined), { timeoutMs: 10_000, what: 'the first attempt\'s log' });
     const before = await podStatus(c, 'rebooted');
     const rt = c.agent.runtime;
     const [sandbox] = (await rt.listPodSandbox()).filter((s) => s.metadata.name === 'rebooted');
@@ -1112,6 +1113,11 @@ describe('agent restarts', () => {
     const pod = await c.cp.admin.get<{ status: { podIP: string; podIPs: { ip: string }[] } }>(Pods, 'default', 'rebooted');
     expect(pod.status.podIPs).toEqual([{ ip: pod.status.podIP }]);
     expect((await c.agent.runtime.listPodSandbox()).filter((s) => s.metadata.name === 'rebooted').map((s) => s.id)).not.toContain(sandbox!.id);
+    // kubectl logs --previous shows the attempt the reboot cut off, as the kubelet serves its
+    // /var/log/pods file after a reboot; the current attempt's log is its own.
+    expect(await tsctl('logs', 'rebooted', '--previous')).toBe(firstLog);
+    const secondLog = await eventually(async () => ((await tsctl('logs', 'rebooted')).startsWith('attempt ') ? tsctl('logs', 'rebooted') : undefined), { timeoutMs: 10_000, what: 'the second attempt\'s log' });
+    expect(secondLog).not.toBe(firstLog);
     await c.cp.admin.delete(Pods, 'default', 'rebooted');
     await gone('rebooted');
   });
