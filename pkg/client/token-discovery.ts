@@ -6,6 +6,7 @@
 // public key (--discovery-token-ca-cert-hash); then the ConfigMap is read again over TLS checked
 // against that CA and must be the same. The result is the cluster (server, CA) to TLS bootstrap
 // against, with the bootstrap token as credentials. Errors are kubeadm's.
+import { request as httpsRequest } from 'node:https';
 import yaml from 'js-yaml';
 import { BOOTSTRAP_TOKEN_PATTERN, parseBootstrapToken } from '../api/bootstrap-token.js';
 import { detachedTokenIsValid } from '../api/jws.js';
@@ -220,4 +221,35 @@ export async function retrieveFileConfigInfo(content: string, o: Pick<TokenDisco
   } finally {
     client.close();
   }
+}
+
+/** The scheme of a --discovery-file value as Go's url.Parse reads it ('' for a path). */
+export function discoveryFileScheme(path: string): string {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(path)?.[1]?.toLowerCase() ?? '';
+}
+
+/**
+ * HTTPS discovery's download (discovery/https/https.go RetrieveValidatedConfigInfo): the discovery
+ * kubeconfig at an https URL, its server checked against the machine's trusted roots (the
+ * system's, with NODE_EXTRA_CA_CERTS), not against a CA of the cluster's: what it holds is
+ * trusted once file discovery has checked it (retrieveFileConfigInfo). Bounded by the discovery
+ * timeout. Errors as Go's client.Get says them ('Get "URL": ...'), and a status other than 200 as
+ * kubeadm says it.
+ */
+export function fetchDiscoveryFile(url: string, o: Pick<TokenDiscovery, 'timeoutMs'> & { ca?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const fail = (e: Error) => reject(new Error(`Get ${JSON.stringify(url)}: ${e.message}`, { cause: e }));
+    const req = httpsRequest(url, { method: 'GET', timeout: o.timeoutMs ?? DISCOVERY_TIMEOUT_MS, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', fail);
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`error trying to fetch discovery kubeconfig over HTTPS from ${url}, received status ${res.statusCode ?? 0}`));
+        else resolve(Buffer.concat(chunks).toString('utf8'));
+      });
+    });
+    req.on('error', fail);
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.end();
+  });
 }

@@ -34,8 +34,8 @@ Cluster:
                              and CA, get this node's client certificate by TLS bootstrapping, write the
                              cluster's kubelet-config as DATA_DIR/config.yaml and start the node agent
                              (--start-agent=false: print how to start it); tsctl down stops it
-  join --discovery-file KUBECONFIG --tls-bootstrap-token ID.SECRET [...]
-                             the same, trusting a copied kubeconfig's server and CA
+  join --discovery-file KUBECONFIG|https://URL --tls-bootstrap-token ID.SECRET [...]
+                             the same, trusting a copied (or downloaded) kubeconfig's server and CA
   join --server URL --token K10... [--node-name N] [--output-file FILE]
                              exchange a tskube join token for this node's kubeconfig
   token create [TOKEN] [--ttl 24h] [--usages signing,authentication] [--groups G] [--description D]
@@ -84,7 +84,7 @@ const spec = {
   token: { type: 'string', default: '', help: 'join token' },
   'node-name': { type: 'string', default: '', help: 'node name for join' },
   'output-file': { type: 'string', default: '', help: 'where join writes the kubeconfig' },
-  'discovery-file': { type: 'string', default: '', help: 'join: a kubeconfig (e.g. of cluster-info) whose server and CA are trusted, instead of token discovery' },
+  'discovery-file': { type: 'string', default: '', help: 'join: a kubeconfig (e.g. of cluster-info), or an https URL to download it from (checked against the machine\'s trusted roots), whose server and CA are trusted, instead of token discovery' },
   'discovery-token': { type: 'string', default: '', help: 'join: the token of discovery (default --token)' },
   'tls-bootstrap-token': { type: 'string', default: '', help: 'join: the token of the TLS bootstrap (default --token)' },
   'discovery-token-ca-cert-hash': { type: 'list', default: [], help: 'join: the pin (sha256:<hex> of its public key) of the cluster CA to trust' },

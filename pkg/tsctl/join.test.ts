@@ -14,4 +14,11 @@ describe('tsctl join flags', () => {
     expect(() => validateJoin({ ...ok, unsafeSkipCAVerification: true, caCertHashes: [] })).not.toThrow();
     expect(() => validateJoin({ ...ok, tlsBootstrapToken: 'nope' })).toThrow(/^discovery\.tlsBootstrapToken: Invalid value: "nope": the bootstrap token is invalid$/);
   });
+
+  it('--discovery-file takes a file on disk or an https URL, as ValidateDiscoveryKubeConfigPath does', () => {
+    const file = { ...ok, endpoint: '', token: '', caCertHashes: [] };
+    expect(() => validateJoin({ ...file, discoveryFile: 'https://192.0.2.1:8443/cluster-info.yaml' })).not.toThrow();
+    expect(() => validateJoin({ ...file, discoveryFile: 'http://192.0.2.1/cluster-info.yaml' })).toThrow(/^discovery\.file\.kubeConfigPath: Invalid value: "http:\/\/192\.0\.2\.1\/cluster-info\.yaml": if a URL is used, the scheme must be https$/);
+    expect(() => validateJoin({ ...file, discoveryFile: '/nonexistent/cluster-info.yaml' })).toThrow(/^discovery\.file\.kubeConfigPath: Invalid value: "\/nonexistent\/cluster-info\.yaml": not a valid HTTPS URL or a file on disk$/);
+  });
 });

@@ -16,7 +16,7 @@ import { parseBootstrapToken } from '../api/bootstrap-token.js';
 import { joinCluster } from '../client/join.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { core, isNotFound, Nodes, RestClient, StatusError } from '../client/rest-client.js';
-import { bootstrapKubeconfig, DISCOVERY_TIMEOUT_MS, retrieveFileConfigInfo, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
+import { bootstrapKubeconfig, discoveryFileScheme, DISCOVERY_TIMEOUT_MS, fetchDiscoveryFile, retrieveFileConfigInfo, retrieveValidatedConfigInfo } from '../client/token-discovery.js';
 import { loadClientCert } from '../nodeagent/kubelet-bootstrap.js';
 import type { JoinedAgentOptions } from './cluster.js';
 import { TokenValidationError } from './token.js';
@@ -25,7 +25,7 @@ import { CLUSTER_CONFIGURATION_KEY, KUBEADM_CONFIG_MAP, KUBELET_CONFIG_KEY, KUBE
 export interface JoinOptions {
   /** HOST:PORT (kubeadm's positional argument), or https://HOST:PORT from --server. */
   endpoint: string;
-  /** A kubeconfig whose cluster is trusted as it is (--discovery-file), instead of token discovery. */
+  /** A kubeconfig whose cluster is trusted as it is (--discovery-file: a path, or an https URL to download it from), instead of token discovery. */
   discoveryFile?: string;
   /** The token of discovery (--discovery-token, else --token). */
   token: string;
@@ -62,8 +62,10 @@ function hostPortProblem(endpoint: string): string | undefined {
 export function validateJoin(o: Pick<JoinOptions, 'endpoint' | 'token' | 'tlsBootstrapToken' | 'caCertHashes' | 'unsafeSkipCAVerification' | 'discoveryFile'>): void {
   const errs: string[] = [];
   if (o.discoveryFile !== undefined) {
-    // (ValidateDiscoveryFile: a file on disk; the TLS bootstrap token when one is given)
-    if (!existsSync(o.discoveryFile)) errs.push(`discovery.file.kubeConfigPath: Invalid value: ${JSON.stringify(o.discoveryFile)}: not a valid HTTPS URL or a file on disk`);
+    // (ValidateDiscoveryFile: a file on disk or an https URL; the TLS bootstrap token when one is given)
+    const scheme = discoveryFileScheme(o.discoveryFile);
+    if (!scheme && !existsSync(o.discoveryFile)) errs.push(`discovery.file.kubeConfigPath: Invalid value: ${JSON.stringify(o.discoveryFile)}: not a valid HTTPS URL or a file on disk`);
+    else if (scheme && scheme !== 'https') errs.push(`discovery.file.kubeConfigPath: Invalid value: ${JSON.stringify(o.discoveryFile)}: if a URL is used, the scheme must be https`);
     // (kubeadm would go on with the file's own credentials; tskube's file discovery needs a token)
     if (!o.tlsBootstrapToken) errs.push('discovery.tlsBootstrapToken: Required value: --discovery-file needs --tls-bootstrap-token (or --token) to TLS bootstrap with');
     else if (!parseBootstrapToken(o.tlsBootstrapToken)) errs.push(`discovery.tlsBootstrapToken: Invalid value: ${JSON.stringify(o.tlsBootstrapToken)}: the bootstrap token is invalid`);
@@ -97,8 +99,10 @@ export async function joinWithBootstrapToken(o: JoinOptions): Promise<void> {
   }
   let found;
   try {
+    const timeoutMs = o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS;
+    // (an https URL is downloaded, then checked as a file is: DiscoverValidatedKubeConfig)
     found = o.discoveryFile !== undefined
-      ? await retrieveFileConfigInfo(readFileSync(o.discoveryFile, 'utf8'), { timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS })
+      ? await retrieveFileConfigInfo(discoveryFileScheme(o.discoveryFile) ? await fetchDiscoveryFile(o.discoveryFile, { timeoutMs }) : readFileSync(o.discoveryFile, 'utf8'), { timeoutMs })
       : await retrieveValidatedConfigInfo({ endpoint: o.endpoint, token: o.token, caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification, timeoutMs: o.discoveryTimeoutMs ?? DISCOVERY_TIMEOUT_MS });
   } catch (e) {
     // (kubeadm's phase runner names the phase that failed: discovery runs in preflight)

@@ -5,10 +5,11 @@
 // and the printed `tsctl join` command run as a new machine runs it: token discovery refuses a
 // wrong CA pin, a wrong token secret and an unknown token id with kubeadm's words, and with the
 // right ones the node gets a client certificate for system:node:<name> by TLS bootstrapping.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolve_ } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
@@ -216,6 +217,38 @@ describe('kubeadm-style join', () => {
     // (the agent's flags: the file read with the node's own credentials, renewed from the bootstrap kubeconfig; the pod network of kubeadm-config)
     expect(joinedAgentArgs(started!)).toEqual(expect.arrayContaining(['--config', join(nodeDir, 'config.yaml'), '--bootstrap-kubeconfig', join(nodeDir, 'bootstrap-kubelet.conf'), '--rotate-certificates', '--node-ip', '127.0.0.1', '--cluster-cidr', '10.246.0.0/16']));
   });
+
+  it('--discovery-file with an https URL: the kubeconfig downloaded from a server the machine trusts (its roots, NODE_EXTRA_CA_CERTS) joins a node', async () => {
+    // (cluster-info's kubeconfig served over https by another server than the apiserver, whose certificate the cluster CA signed)
+    const info = (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data.kubeconfig;
+    const pki = (f: string) => readFileSync(join(cp.dataDir, 'pki', f));
+    const files = createHttpsServer({ cert: pki('apiserver.crt'), key: pki('apiserver.key') }, (req, res) => (req.url === '/cluster-info.yaml' ? res.end(info) : res.writeHead(404).end()));
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(files.address() as { port: number }).port}/cluster-info.yaml`;
+      const token = (await admin('token', 'create', '--ttl', '10m')).out.trim();
+      // (the built binary, as a machine runs it: the trusted roots are the process's own)
+      const join_ = (name: string, env: Record<string, string>) =>
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          execFile(process.execPath, [resolve_('dist/cmd/tsctl/main.js'), 'join', '--discovery-file', url, '--tls-bootstrap-token', token, '--data-dir', join(dir, name), '--node-name', name, '--start-agent=false', '--discovery-timeout', '5s'], { env: { ...process.env, ...env } }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+        });
+      const untrusted = await join_('worker-https-0', {});
+      expect(untrusted.err).toBe(`error execution phase preflight: couldn't validate the identity of the API Server: Get ${JSON.stringify(url)}: unable to verify the first certificate\n`);
+      expect(untrusted.code).toBe(1);
+      const joined = await join_('worker-https', { NODE_EXTRA_CA_CERTS: join(cp.dataDir, 'pki', 'ca.crt') });
+      expect(joined.err).toBe('');
+      expect(joined.code).toBe(0);
+      expect(joined.out).toContain('This node has joined the cluster:\n');
+      expect(loadKubeconfig(join(dir, 'worker-https', 'bootstrap-kubelet.conf')).server).toBe(cp.config.server);
+      const node = new RestClient(loadKubeconfig(join(dir, 'worker-https', 'node.kubeconfig')));
+      clients.push(node);
+      const review = (await node.create(SelfSubjectReviews, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })) as { status: { userInfo: { username: string } } };
+      expect(review.status.userInfo.username).toBe('system:node:worker-https');
+    } finally {
+      files.closeAllConnections();
+      await new Promise((r) => files.close(r));
+    }
+  }, 60_000);
 
   it("up's closing lines on a joinable cluster are kubeadm init's, with the join command of a new 24 h token", async () => {
     const hint = await joinHint(cp.kubeconfig);
