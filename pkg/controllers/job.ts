@@ -27,6 +27,7 @@ import { COMPLETION_INDEX, JOB_TRACKING_FINALIZER, defaultJobBackoff, hasTrackin
 import { podFromTemplate } from './pod-template.js';
 import { WorkQueue } from './work-queue.js';
 import { isTerminalPhase } from '../api/pod-phase.js';
+import { recordJobFinished, recordJobPodsFinished, recordJobSync, type JobSyncAction } from './job-metrics.js';
 
 const log = logger('job-controller');
 const SOURCE = { component: 'job-controller' };
@@ -183,6 +184,19 @@ export class JobController {
     // A job another controller manages (spec.managedBy) is left to it, status and pods alike.
     const managedBy = cached.spec?.managedBy;
     if (managedBy != null && managedBy !== 'kubernetes.io/job-controller') return;
+    // (syncJob's deferred record: every sync past those checks, its result and what it did)
+    const started = performance.now();
+    const done: { action: JobSyncAction } = { action: 'reconciling' };
+    let ok = false;
+    try {
+      await this.syncJob(key, cached, done);
+      ok = true;
+    } finally {
+      recordJobSync(cached, ok, done.action, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async syncJob(key: string, cached: J, done: { action: JobSyncAction }): Promise<void> {
     // Creates or deletes not yet seen: their watch events bring the job back.
     if (!this.expectations.satisfied(key)) return;
     const job = structuredClone(cached);
@@ -190,6 +204,7 @@ export class JobController {
     const candidates = this.informers.pods.list().filter((p) => p.metadata?.namespace === ns);
     const pods = (await claimObjects(this.client, candidates, { owner: job, apiVersion: 'batch/v1', kind: 'Job', matches: (o) => selects(job, o as P), ref: Pods, finalizer: JOB_TRACKING_FINALIZER })) as P[];
     const plan = planJob({ job, pods, now: this.now(), backoff: this.backoff, firstSeen: (p) => this.finishedSeen.get(p.metadata!.uid!) ?? this.now(), finalizerRemovalPending: (p) => this.finalizerRemovals.has(p.metadata!.uid!) });
+    done.action = plan.delete.length ? 'pods_deleted' : plan.create.length ? 'pods_created' : 'tracking';
     let manageError: unknown;
     try {
       await this.carryOut(key, job, plan);
@@ -214,7 +229,11 @@ export class JobController {
     }
     // Events of a transition only once its status is written (a conflict plans again).
     if (!same(status, current.status)) await this.updateStatus(current, status);
-    for (const ev of plan.events) this.event(job, ev.type, ev.reason, ev.message);
+    for (const ev of plan.events) {
+      this.event(job, ev.type, ev.reason, ev.message);
+      const finished = ev.finish && status.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      if (finished) recordJobFinished(job, finished);
+    }
     if (manageError) throw manageError;
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(key, plan.requeueAfterMs + 50);
   }
@@ -298,7 +317,10 @@ export class JobController {
   /** A conflict fails the sync: it is retried against the newer job, as conditions and times must not be overwritten. */
   private async updateStatus(job: J, status: NonNullable<Job['status']>): Promise<J> {
     try {
-      return await this.client.update<J>(Jobs, job.metadata!.namespace!, job.metadata!.name!, { ...job, status }, 'status');
+      const written = await this.client.update<J>(Jobs, job.metadata!.namespace!, job.metadata!.name!, { ...job, status }, 'status');
+      // (the pods this write counted, as flushUncountedAndRemoveFinalizers records them)
+      recordJobPodsFinished(job, job.status, status);
+      return written;
     } catch (e) {
       if (isNotFound(e)) return { ...job, status };
       throw e;

@@ -2,6 +2,7 @@
 // the status subresource as a node agent would (no containers run). Completion, the backoff
 // limit, the active deadline, suspend, Indexed jobs, the TTL after finishing, and the garbage
 // collector taking a deleted job's pods.
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError, Events, Jobs, Pods } from '../../pkg/client/rest-client.js';
 import { eventually, sleep, type TestControlPlane } from '../helpers/control-plane.js';
@@ -34,6 +35,12 @@ async function finishAll(name: string, phase: 'Succeeded' | 'Failed', until: () 
     return until();
   }, { timeoutMs: 20_000 });
 }
+
+/** A series' value on the controller manager's /metrics (it runs in this process), 0 before it exists. */
+const metric = async (series: string) => {
+  const line = (await register.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+};
 
 describe('Job controller', () => {
   it('runs pods to completion: generated selector and labels, parallelism, status, Complete, events', async () => {
@@ -73,6 +80,27 @@ describe('Job controller', () => {
     await sleep(1500);
     expect(await podsOf('bad')).toHaveLength(2);
     await eventually(async () => (await reasons('bad')).includes('BackoffLimitExceeded'));
+  });
+
+  it("counts its syncs, the pods it tracked to the end and the jobs that finished, as 1.32's job controller metrics", async () => {
+    const nonIndexed = (l: string) => `{completion_mode="NonIndexed",${l}}`;
+    const podsDone = (result: string) => metric(`job_controller_job_pods_finished_total${nonIndexed(`result="${result}"`)}`);
+    const jobsDone = (result: string, reason: string) => metric(`job_controller_jobs_finished_total${nonIndexed(`result="${result}",reason="${reason}"`)}`);
+    const created = () => metric(`job_controller_job_syncs_total${nonIndexed('result="success",action="pods_created"')}`);
+    const before = { succeeded: await podsDone('succeeded'), failed: await podsDone('failed'), complete: await jobsDone('succeeded', 'CompletionsReached'), backoff: await jobsDone('failed', 'BackoffLimitExceeded'), created: await created() };
+    await cp.admin.create(Jobs, 'default', job('counted', { completions: 2, parallelism: 2 }));
+    await finishAll('counted', 'Succeeded', async () => (await conditions('counted')).includes('Complete/CompletionsReached'));
+    await cp.admin.create(Jobs, 'default', job('counted-bad', { backoffLimit: 0 }));
+    await finishAll('counted-bad', 'Failed', async () => (await conditions('counted-bad')).includes('Failed/BackoffLimitExceeded'));
+    // (recorded as the controller's status write returns: the condition may be read a moment before)
+    await eventually(async () => (await jobsDone('failed', 'BackoffLimitExceeded')) > before.backoff, { timeoutMs: 3000, what: 'the failed job counted' });
+    expect(await podsDone('succeeded')).toBe(before.succeeded + 2);
+    expect(await podsDone('failed')).toBe(before.failed + 1);
+    expect(await jobsDone('succeeded', 'CompletionsReached')).toBe(before.complete + 1);
+    expect(await jobsDone('failed', 'BackoffLimitExceeded')).toBe(before.backoff + 1);
+    expect(await created()).toBeGreaterThanOrEqual(before.created + 2);
+    expect(await metric(`job_controller_job_sync_duration_seconds_count${nonIndexed('result="success",action="pods_created"')}`)).toBe(await created());
+    expect(await register.metrics()).toContain('# HELP job_controller_job_syncs_total [STABLE] The number of job syncs\n');
   });
 
   it('activeDeadlineSeconds: the running pod is deleted and the job fails with DeadlineExceeded', async () => {
