@@ -20,6 +20,7 @@ import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
 import { ensureFlowcontrolConfiguration, FlowClassifier, updateDanglingConditions, type FlowcontrolStores } from './flowcontrol-config.js';
+import { FlowDispatcher } from './flowcontrol-dispatch.js';
 import { collectExpiredIdentityLeases, IDENTITY_LEASE_GC_MS, IDENTITY_LEASE_RENEW_MS, IdentityLeaseController, storeIdentityLeaseAccess } from './identity-lease.js';
 import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
@@ -72,6 +73,7 @@ import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token-auth.js';
 import { ensureClusterAdminsBinding } from './cluster-admins-binding.js';
+import { joinHostPort } from '../util/host-port.js';
 
 const log = logger('apiserver');
 
@@ -231,7 +233,7 @@ export class ApiServer {
   }
 
   get url(): string {
-    return `https://${this.config.advertiseAddress}:${this.port}`;
+    return `https://${joinHostPort(this.config.advertiseAddress, this.port)}`;
   }
 
   get etcdEndpoints(): string[] {
@@ -340,7 +342,7 @@ export class ApiServer {
     const tokenRequests = this.setUpServiceAccountTokens();
     if (c.enableBootstrapTokenAuth) this.bootstrapTokens = new BootstrapTokenAuthenticator((name) => this.lookup('secrets', 'kube-system', name));
 
-    const server = `https://${c.advertiseAddress}:${c.securePort}`;
+    const server = `https://${joinHostPort(c.advertiseAddress, c.securePort)}`;
     const joinDeps: JoinDeps = {
       dataDir: c.dataDir,
       caPem: pki.caCert,
@@ -363,13 +365,9 @@ export class ApiServer {
       kubeletCA: this.kubeletCA(),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
-    const flows = new FlowClassifier(this.flowcontrolStores());
     this.rest = new RestServer({
-      flowControl: (r) => {
-        const m = flows.classify(r);
-        return m && { flowSchemaUID: m.flowSchema.metadata!.uid!, priorityLevelUID: m.priorityLevel.metadata!.uid! };
-      },
-      unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${c.advertiseAddress}:${this.port}`, grpcServer: this.grpcAddress }, req, res, path) : false),
+      flowControl: new FlowDispatcher(new FlowClassifier(this.flowcontrolStores())),
+      unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${joinHostPort(c.advertiseAddress, this.port)}`, grpcServer: this.grpcAddress }, req, res, path) : false),
       stores: this.stores,
       registry: this.registry,
       authenticate: (token) => this.authenticate(token),
@@ -378,7 +376,7 @@ export class ApiServer {
       // (the JWK set's URL is this apiserver's, as kube-apiserver derives it from its external address)
       issuerDiscovery: () => {
         const { issuer, keys } = this.serviceAccountIssuer!;
-        return { configuration: openIDConfiguration(issuer, `https://${c.advertiseAddress}:${this.port}${JWKS_PATH}`, keys), jwks: jwks(keys) };
+        return { configuration: openIDConfiguration(issuer, `https://${joinHostPort(c.advertiseAddress, this.port)}${JWKS_PATH}`, keys), jwks: jwks(keys) };
       },
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
@@ -397,7 +395,7 @@ export class ApiServer {
     if (c.grpcPort >= 0) {
       this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests, requestTimeoutMs: c.requestTimeoutMs });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key, pki.caCert);
-      this.grpcAddress = `${c.advertiseAddress}:${this.grpcPort}`;
+      this.grpcAddress = joinHostPort(c.advertiseAddress, this.grpcPort);
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);
     }
     this.writeKubeconfigs(tokenFile);
@@ -597,7 +595,7 @@ export class ApiServer {
 
   private writeKubeconfigs(tokenFile: string): void {
     const c = this.config;
-    const server = `https://${c.advertiseAddress}:${this.port}`;
+    const server = `https://${joinHostPort(c.advertiseAddress, this.port)}`;
     const write = (file: string, user: string) => {
       const token = tokenFor(tokenFile, user);
       if (!token) return;

@@ -208,31 +208,34 @@ export function matchesFlowSchema(fs: FlowSchema, r: FlowRequest): boolean {
 }
 
 /**
- * The FlowSchema and level a request is served under: schemas by matchingPrecedence, then name;
- * those whose level does not exist left out; catch-all when nothing else matches.
+ * The FlowSchema a request is served under (apf_controller's startRequest): schemas by
+ * matchingPrecedence, then name; those whose level does not exist left out; catch-all when
+ * nothing else matches. The dispatcher (flowcontrol-dispatch.ts) reads its schemas and levels.
  */
 export class FlowClassifier {
   private seen = { fs: -1, pl: -1 };
-  private schemas: FlowSchema[] = [];
-  private levels = new Map<string, PriorityLevelConfiguration>();
+  private config: { revision: string; schemas: FlowSchema[]; levels: Map<string, PriorityLevelConfiguration> } = { revision: '', schemas: [], levels: new Map() };
+  private catchAll: FlowSchema | undefined;
 
   constructor(private readonly stores: FlowcontrolStores) {}
 
-  private refresh(): void {
+  current(): { revision: string; schemas: readonly FlowSchema[]; levels: ReadonlyMap<string, PriorityLevelConfiguration> } {
     const fsRev = this.stores.flowschemas.cache.revision;
     const plRev = this.stores.prioritylevelconfigurations.cache.revision;
-    if (fsRev === this.seen.fs && plRev === this.seen.pl) return;
+    if (fsRev === this.seen.fs && plRev === this.seen.pl) return this.config;
     this.seen = { fs: fsRev, pl: plRev };
-    this.levels = new Map((cached(this.stores.prioritylevelconfigurations) as PriorityLevelConfiguration[]).map((p) => [p.metadata!.name!, p]));
-    this.schemas = (cached(this.stores.flowschemas) as FlowSchema[])
-      .filter((f) => this.levels.has(f.spec?.priorityLevelConfiguration?.name ?? ''))
+    const levels = new Map((cached(this.stores.prioritylevelconfigurations) as PriorityLevelConfiguration[]).map((p) => [p.metadata!.name!, p]));
+    const schemas = (cached(this.stores.flowschemas) as FlowSchema[])
+      .filter((f) => levels.has(f.spec?.priorityLevelConfiguration?.name ?? ''))
       .sort((a, b) => (a.spec?.matchingPrecedence ?? 0) - (b.spec?.matchingPrecedence ?? 0) || (a.metadata!.name! < b.metadata!.name! ? -1 : a.metadata!.name! > b.metadata!.name! ? 1 : 0));
+    this.catchAll = schemas.find((f) => f.metadata?.name === 'catch-all');
+    this.config = { revision: `${fsRev}/${plRev}`, schemas, levels };
+    return this.config;
   }
 
-  classify(r: FlowRequest): { flowSchema: FlowSchema; priorityLevel: PriorityLevelConfiguration } | undefined {
-    this.refresh();
-    const fs = this.schemas.find((f) => matchesFlowSchema(f, r)) ?? this.schemas.find((f) => f.metadata?.name === 'catch-all');
-    const pl = fs && this.levels.get(fs.spec!.priorityLevelConfiguration!.name!);
-    return fs && pl ? { flowSchema: fs, priorityLevel: pl } : undefined;
+  match(r: FlowRequest): FlowSchema | undefined {
+    const { schemas } = this.current();
+    for (const f of schemas) if (matchesFlowSchema(f, r)) return f;
+    return this.catchAll;
   }
 }

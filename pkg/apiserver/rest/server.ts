@@ -10,6 +10,7 @@ import { logger } from '../../util/log.js';
 import { metricsText } from '../../util/prom-text.js';
 import type { Authorizer } from '../authorizer.js';
 import type { FlowRequest } from '../flowcontrol-config.js';
+import { queueWaitLimitMs, type Admission, type Flow } from '../flowcontrol-dispatch.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
@@ -113,8 +114,8 @@ export interface RestServerDeps {
   issuerDiscovery?: () => { configuration: Record<string, unknown>; jwks: Record<string, unknown> };
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
-  /** API Priority and Fairness: the UIDs of the FlowSchema and priority level a request matches. */
-  flowControl?: (r: FlowRequest) => { flowSchemaUID: string; priorityLevelUID: string } | undefined;
+  /** API Priority and Fairness: the flow a request belongs to, and its admission (flowcontrol-dispatch.ts). */
+  flowControl?: { classify(r: FlowRequest): Flow | undefined; admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean): Admission };
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
   /** Endpoints served without credentials; false (at once, for every other path) when not one of them. */
   unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
@@ -339,27 +340,32 @@ export class RestServer {
 
   /** A non-resource request (discovery, OpenAPI, health, version, metrics) must be allowed its path. */
   /**
-   * API Priority and Fairness' classification (WithPriorityAndFairness, after authentication and
-   * impersonation, before authorization): the UIDs of the FlowSchema and priority level the
-   * request matched, as response headers. Requests are not queued by them.
+   * API Priority and Fairness (WithPriorityAndFairness, after authentication and impersonation,
+   * before authorization): the request's flow and its admission, which executes now, waits in its
+   * level's queue or is rejected; undefined when APF does not handle it (long-running requests
+   * other than watches, a path that does not decode, no configuration yet).
    */
-  private noteFlow(req: IncomingMessage, res: ServerResponse, user: UserInfo, path: string, q: URLSearchParams, parsePath: () => ParsedPath | undefined): void {
-    if (!this.deps.flowControl) return;
+  private admitFlow(req: IncomingMessage, user: UserInfo, path: string, q: URLSearchParams, parsePath: () => ParsedPath | undefined): Admission | undefined {
+    const fc = this.deps.flowControl;
+    if (!fc) return undefined;
     let p: ParsedPath | undefined;
     try {
       p = parsePath();
     } catch {
-      return; // (a path that does not decode: left to the handlers to refuse)
+      return undefined; // (a path that does not decode: left to the handlers to refuse)
     }
     const method = req.method ?? 'GET';
-    const flow = this.deps.flowControl(
-      p
-        ? { user, verb: verbOf(method, p, q), resource: { group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace } }
-        : { user, verb: method.toLowerCase(), path },
-    );
-    if (!flow) return;
-    res.setHeader('X-Kubernetes-PF-PriorityLevel-UID', flow.priorityLevelUID);
-    res.setHeader('X-Kubernetes-PF-FlowSchema-UID', flow.flowSchemaUID);
+    const verb = p ? verbOf(method, p, q) : method.toLowerCase();
+    const watch = verb === 'watch';
+    // (the long-running check: exec, attach, log, port-forward and proxy are not APF's)
+    if (!watch && p && isLongRunning(q, p.subresource, p.watchPrefix)) return undefined;
+    const r: FlowRequest = p ? { user, verb, resource: { group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace } } : { user, verb, path };
+    const flow = fc.classify(r);
+    if (!flow) return undefined;
+    // (getRequestWaitContext: a quarter of the request's deadline; a watch's of the server's request timeout)
+    const max = this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const waitMs = flow.limited ? queueWaitLimitMs(watch ? max : requestDeadlineMs(q, max)) : 0;
+    return fc.admit(flow, r, waitMs, watch);
   }
 
   private authorizePath(req: IncomingMessage, user: UserInfo, path: string): void {
@@ -395,7 +401,11 @@ export class RestServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const endInflight = longRunningRequest(method, path, url.searchParams) ? undefined : inflightStarted(method !== 'GET' && method !== 'HEAD');
     // ('close' comes whether the answer was finished or the client went away mid-watch)
+    // (API Priority and Fairness' admission: its seat is given back when the answer is done, a watch's once established)
+    let apf: Admission | undefined;
     res.once('close', () => {
+      apf?.abandon();
+      apf?.finish();
       endInflight?.();
       requestsServed++;
       endLongRunning?.();
@@ -414,7 +424,9 @@ export class RestServer {
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
-      this.noteFlow(req, res, user, path, url.searchParams, parsePath);
+      apf = this.admitFlow(req, user, path, url.searchParams, parsePath);
+      if (apf && !apf.executing && !(await apf.wait())) return tooManyRequests(res, apf);
+      if (apf) setFlowHeaders(res, apf.flow);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
       if (health && /^\/(healthz|livez|readyz)$/.test(path)) route(healthRequestLabels(req.method ?? 'GET', path, url.searchParams));
@@ -604,7 +616,10 @@ export class RestServer {
       };
       warnings = ctx.warnings;
       await handleResource(req, res, { verb, resource, store, stores: this.deps.stores, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
-        opened: (r) => registeredWatchers.inc({ resource: r }),
+        opened: (r) => {
+          registeredWatchers.inc({ resource: r });
+          apf?.finish();
+        },
         closed: (r) => registeredWatchers.dec({ resource: r }),
       });
     } catch (e) {
@@ -645,6 +660,21 @@ export function isNonResourcePath(path: string): boolean {
   if (/^\/(healthz|livez|readyz|version|metrics|openapi)(\/|$)/.test(path)) return true;
   const segs = path.split('/').filter(Boolean);
   return (segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3) || segs.length === 0;
+}
+
+/** setResponseHeaders: the UIDs (not names) of the FlowSchema and priority level a request matched. */
+function setFlowHeaders(res: ServerResponse, flow: Flow): void {
+  res.setHeader('X-Kubernetes-PF-PriorityLevel-UID', flow.priorityLevelUID);
+  res.setHeader('X-Kubernetes-PF-FlowSchema-UID', flow.flowSchemaUID);
+}
+
+/** tooManyRequests: APF's 429, written as Go's http.Error writes it (plain text), with Retry-After and the flow's headers. */
+function tooManyRequests(res: ServerResponse, apf: Admission): void {
+  if (res.headersSent || res.destroyed) return;
+  setFlowHeaders(res, apf.flow);
+  const body = 'Too many requests, please try again later.\n';
+  res.writeHead(429, { 'Retry-After': apf.retryAfter(), 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
 }
 
 function toApiError(e: unknown): ApiError {

@@ -1,0 +1,112 @@
+import { register } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../api/flowcontrol-bootstrap.js';
+import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
+import { matchesFlowSchema, type FlowRequest } from './flowcontrol-config.js';
+import { DroppedRequests, FlowDispatcher, queueWaitLimitMs, type FlowConfigSource } from './flowcontrol-dispatch.js';
+
+const withUid = <T extends FlowSchema | PriorityLevelConfiguration>(o: T): T => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata!.name}` } });
+
+/** The bootstrap configuration (with uids), plus extra objects. */
+function source(extraLevels: PriorityLevelConfiguration[] = [], extraSchemas: FlowSchema[] = []): FlowConfigSource {
+  const levels = new Map([...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS, ...extraLevels].map((p) => [p.metadata!.name!, withUid(p)]));
+  const schemas = [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS, ...extraSchemas].map(withUid).sort((a, b) => a.spec!.matchingPrecedence! - b.spec!.matchingPrecedence! || a.metadata!.name!.localeCompare(b.metadata!.name!));
+  return { current: () => ({ revision: '1', schemas, levels }), match: (r) => schemas.find((f) => matchesFlowSchema(f, r)) };
+}
+
+const metric = async (name: string) => (await register.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
+
+const tiny: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'tiny-reject' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } } };
+const tinySchema: FlowSchema = {
+  apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+  kind: 'FlowSchema',
+  metadata: { name: 'tiny-users' },
+  spec: { priorityLevelConfiguration: { name: 'tiny-reject' }, matchingPrecedence: 50, distinguisherMethod: { type: 'ByUser' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'tiny' } }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }] }] },
+};
+
+describe('FlowDispatcher', () => {
+  it('divides 600 seats among the levels by nominalConcurrencyShares, as 1.32 reports nominal_limit_seats', async () => {
+    const d = new FlowDispatcher(source());
+    d.classify({ user: { name: 'x', groups: [] }, verb: 'get', path: '/version' });
+    const lines = await metric('apiserver_flowcontrol_nominal_limit_seats');
+    // (shares 5+30+40+10+40+100+20 = 245; exempt has 0)
+    for (const [pl, n] of [['catch-all', 13], ['exempt', 0], ['global-default', 49], ['leader-election', 25], ['node-high', 98], ['system', 74], ['workload-high', 98], ['workload-low', 245]] as const) {
+      expect(lines).toContain(`apiserver_flowcontrol_nominal_limit_seats{priority_level="${pl}"} ${n}`);
+    }
+    expect(await metric('apiserver_flowcontrol_current_limit_seats')).toContain('apiserver_flowcontrol_current_limit_seats{priority_level="global-default"} 49');
+  });
+
+  it('executes exempt requests whatever their number, and rejects past a Reject level\'s seats with its Retry-After', async () => {
+    // (one share of 246 is ceil(600/246) = 3 seats)
+    const d = new FlowDispatcher(source([tiny], [tinySchema]));
+    const admin: FlowRequest = { user: { name: 'admin', groups: ['system:masters'] }, verb: 'create', resource: { group: '', resource: 'pods', namespace: 'a' } };
+    const exempt = Array.from({ length: 1000 }, () => d.admit(d.classify(admin)!, admin, 0, false));
+    expect(exempt.every((a) => a.executing)).toBe(true);
+    expect(exempt[0]!.flow.flowSchemaUID).toBe('uid-FlowSchema-exempt');
+    const r: FlowRequest = { user: { name: 'tiny', groups: ['system:authenticated'] }, verb: 'get', path: '/version' };
+    const flow = d.classify(r)!;
+    expect([flow.flowSchemaUID, flow.priorityLevelUID]).toEqual(['uid-FlowSchema-tiny-users', 'uid-PriorityLevelConfiguration-tiny-reject']);
+    const admitted = Array.from({ length: 4 }, () => d.admit(flow, r, 0, false));
+    expect(admitted.map((a) => a.executing)).toEqual([true, true, true, false]);
+    expect(admitted[3]!.rejected).toBe(true);
+    expect(admitted[3]!.retryAfter()).toBe('1');
+    expect(await metric('apiserver_flowcontrol_current_executing_requests')).toContain('apiserver_flowcontrol_current_executing_requests{flow_schema="tiny-users",priority_level="tiny-reject"} 3');
+    expect(await metric('apiserver_flowcontrol_current_executing_requests')).toContain('apiserver_flowcontrol_current_executing_requests{flow_schema="exempt",priority_level="exempt"} 1000');
+    for (const a of [...exempt, ...admitted]) a.finish();
+    expect(d.admit(flow, r, 0, false).executing).toBe(true);
+    expect(await metric('apiserver_flowcontrol_rejected_requests_total')).toContain('apiserver_flowcontrol_rejected_requests_total{flow_schema="tiny-users",priority_level="tiny-reject",reason="concurrency-limit"} 1');
+    expect(await metric('apiserver_flowcontrol_dispatched_requests_total')).toContain('apiserver_flowcontrol_dispatched_requests_total{flow_schema="tiny-users",priority_level="tiny-reject"} 4');
+    expect(await metric('apiserver_flowcontrol_current_executing_requests')).toContain('apiserver_flowcontrol_current_executing_requests{flow_schema="exempt",priority_level="exempt"} 0');
+    const exec = await metric('apiserver_flowcontrol_request_execution_seconds');
+    expect(exec).toContain('apiserver_flowcontrol_request_execution_seconds_count{flow_schema="exempt",priority_level="exempt",type="regular"} 1000');
+    // (a limited level's requests observe their wait: at once "false" when refused, "true" when dispatched)
+    const wait = await metric('apiserver_flowcontrol_request_wait_duration_seconds');
+    expect(wait).toContain('apiserver_flowcontrol_request_wait_duration_seconds_count{flow_schema="tiny-users",priority_level="tiny-reject",execute="false"} 1');
+    expect(wait).toContain('apiserver_flowcontrol_request_wait_duration_seconds_count{flow_schema="tiny-users",priority_level="tiny-reject",execute="true"} 4');
+    expect(wait.some((l) => l.includes('flow_schema="exempt"'))).toBe(false);
+  });
+
+  it('deals each user of a ByUser schema its own hand of its level\'s queues', () => {
+    const d = new FlowDispatcher(source());
+    const user = (name: string): FlowRequest => ({ user: { name, groups: ['system:authenticated'] }, verb: 'list', resource: { group: '', resource: 'pods', namespace: 'a' } });
+    const flow = d.classify(user('alice'))!;
+    expect(flow.flowSchema.metadata?.name).toBe('global-default');
+    const alice = flow.hand(user('alice'))!;
+    expect(alice).toHaveLength(6);
+    expect(flow.hand(user('alice'))).toBe(alice);
+    expect(flow.hand(user('bob'))).not.toEqual(alice);
+  });
+});
+
+describe('the queue wait limit (getRequestWaitContext)', () => {
+  it('is a quarter of the deadline, at most a minute', () => {
+    expect(queueWaitLimitMs(60_000)).toBe(15_000);
+    expect(queueWaitLimitMs(2_000)).toBe(500);
+    expect(queueWaitLimitMs(10 * 60_000)).toBe(60_000);
+  });
+});
+
+describe('Retry-After (DroppedRequestsTracker)', () => {
+  it('doubles while drops go on at 3 a second or more, to 32, and comes down by one a second once they stop', () => {
+    const t = new DroppedRequests();
+    let now = 100;
+    const second = (drops: number) => {
+      for (let i = 0; i < drops; i++) t.record(now);
+      now++;
+    };
+    second(3);
+    expect(t.retryAfter).toBe(1);
+    second(1); // (the second before had 3 drops: 3 >= 3*1)
+    expect(t.retryAfter).toBe(2);
+    second(10);
+    second(10);
+    expect(t.retryAfter).toBe(4);
+    for (let i = 0; i < 40; i++) second(100);
+    expect(t.retryAfter).toBe(32);
+    now += 40;
+    second(1); // (nothing dropped in the 32 s before: down by one)
+    expect(t.retryAfter).toBe(31);
+    second(1);
+    expect(t.retryAfter).toBe(30);
+  });
+});

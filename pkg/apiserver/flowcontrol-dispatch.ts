@@ -1,0 +1,263 @@
+// API Priority and Fairness' dispatching, as kube-apiserver 1.32 runs it (staging/src/k8s.io/
+// apiserver/pkg/util/flowcontrol: apf_controller.go, apf_filter.go, dropped_requests_tracker.go;
+// pkg/server/filters/priority-and-fairness.go):
+// - the server's concurrency limit (--max-requests-inflight 400 + --max-mutating-requests-inflight
+//   200 = 600 seats) is divided among the priority levels by nominalConcurrencyShares: NominalCL =
+//   ceil(ServerCL * NCS / sum of every level's NCS). Borrowing between levels (lendablePercent,
+//   borrowingLimitPercent) is not done: a level's current limit is its nominal one;
+// - an exempt level executes everything at once; a Limited one through its QueueSet
+//   (flowcontrol-queueset.ts), by shuffle sharding on the flow (the FlowSchema's name and its
+//   distinguisher: the user's name ByUser, the namespace ByNamespace);
+// - a request not served gets 429 'Too many requests, please try again later.' with Retry-After
+//   (1 s, doubling while a level keeps dropping 3 a second or more, to 32 s, and down by one when
+//   it calms: the DroppedRequestsTracker) and the X-Kubernetes-PF-* headers;
+// - the apiserver_flowcontrol_* metrics 1.32's dashboards read (flowcontrol-metrics.ts).
+import { createHash } from 'node:crypto';
+import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
+import type { FlowRequest } from './flowcontrol-config.js';
+import { levelLimits, statsOf, type FlowStats } from './flowcontrol-metrics.js';
+import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
+
+/** --max-requests-inflight (400) + --max-mutating-requests-inflight (200): the seats APF divides. */
+export const SERVER_CONCURRENCY_LIMIT = 600;
+
+/** The longest a request may wait in its queue, whatever its deadline. */
+const MAX_WAIT_MS = 60_000;
+
+/**
+ * getRequestWaitContext: how long a request may wait in its queue: a quarter of its deadline
+ * (the default request timeout's quarter for a watch, which has none), at most a minute.
+ */
+export function queueWaitLimitMs(deadlineMs: number): number {
+  return Math.min(deadlineMs / 4, MAX_WAIT_MS);
+}
+
+/** DroppedRequestsTracker for one level: the Retry-After its dropped requests are told. */
+export class DroppedRequests {
+  private history: { unix: number; count: number }[] = [];
+  private currentUnix = 0;
+  private currentCount = 0;
+  retryAfter = 1;
+  private updatedUnix = 0;
+
+  record(unix: number): void {
+    if (unix === this.currentUnix) {
+      this.currentCount++;
+      return;
+    }
+    this.history.push({ unix: this.currentUnix, count: this.currentCount });
+    const keep = Math.min(2 * this.retryAfter, 32);
+    while (this.history.length && unix - this.history[0]!.unix > keep) this.history.shift();
+    this.currentUnix = unix;
+    this.currentCount = 1;
+    // (recomputed only as a new second begins, from the seconds before it)
+    let dropped = 0;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i]!;
+      if (unix - h.unix > this.retryAfter) break;
+      if (h.unix < unix) dropped += h.count;
+    }
+    if (unix - this.updatedUnix >= this.retryAfter && dropped >= 3 * this.retryAfter) {
+      this.retryAfter = Math.min(this.retryAfter * 2, 32);
+      this.updatedUnix = unix;
+    } else if (dropped < this.retryAfter && this.retryAfter > 1) this.retryAfter--;
+  }
+}
+
+/** A priority level as the dispatcher keeps it, across configuration changes. */
+class LevelState {
+  set: QueueSet | undefined;
+  readonly dropped = new DroppedRequests();
+  constructor(
+    public pl: PriorityLevelConfiguration,
+    public nominalCL: number,
+  ) {}
+}
+
+/** A FlowSchema's requests at its level: what a request's classification names (rebuilt when the configuration changes). */
+export class Flow {
+  readonly flowSchemaUID: string;
+  readonly priorityLevelUID: string;
+  readonly stats: FlowStats;
+  private hands = new Map<string, readonly number[]>();
+  constructor(
+    readonly flowSchema: FlowSchema,
+    readonly level: LevelState,
+  ) {
+    this.flowSchemaUID = flowSchema.metadata?.uid ?? '';
+    this.priorityLevelUID = level.pl.metadata?.uid ?? '';
+    this.stats = statsOf(flowSchema.metadata!.name!, level.pl.metadata!.name!);
+  }
+
+  /** Whether its level limits (is not exempt): only then does a request wait or get rejected. */
+  get limited(): boolean {
+    return !!this.level.set;
+  }
+
+  /** computeFlowDistinguisher and hashFlowID, dealt into the level's queues (cached per distinguisher). */
+  hand(r: FlowRequest): readonly number[] | undefined {
+    const q = this.level.pl.spec?.limited?.limitResponse?.queuing;
+    if (!q || (q.queues ?? 0) <= 1) return undefined;
+    const method = this.flowSchema.spec?.distinguisherMethod?.type;
+    const d = method === 'ByUser' ? r.user.name : method === 'ByNamespace' ? (r.resource?.namespace ?? '') : '';
+    let hand = this.hands.get(d);
+    if (!hand) {
+      const sum = createHash('sha256').update(this.flowSchema.metadata!.name!).update('\0').update(d).digest();
+      hand = dealHand(sum.readBigUInt64LE(0), q.queues!, q.handSize ?? 8);
+      if (this.hands.size >= 4096) this.hands.clear();
+      this.hands.set(d, hand);
+    }
+    return hand;
+  }
+}
+
+const EMPTY: readonly number[] = [0];
+
+/** Records each request's passage in its flow's metrics. */
+const observer = {
+  queued(req: FlowRequestState, delta: 1 | -1) {
+    (req.flow as Flow).stats.waiting += delta;
+  },
+  executing(req: FlowRequestState, delta: 1 | -1) {
+    const s = (req.flow as Flow).stats;
+    s.executing += delta;
+    if (delta === 1) {
+      s.dispatched++;
+      s.waitExecuted.observe((req.startedAt - req.arrivedAt) / 1000);
+    }
+  },
+  rejected(req: FlowRequestState, reason: RejectReason) {
+    const s = (req.flow as Flow).stats;
+    s.rejected[reason]++;
+    // (apf_filter's Handle: a request that was enqueued observes its wait as execute "true", as req is not nil; one refused at once "false")
+    if (reason === 'time-out') s.waitExecuted.observe((req.startedAt - req.arrivedAt) / 1000);
+    else s.waitRejected.observe(0);
+  },
+};
+
+/** One request's admission: executing now, waiting in a queue, or rejected. */
+export class Admission {
+  private finished = false;
+  private readonly startedAt: number;
+  constructor(
+    readonly flow: Flow,
+    private readonly state: FlowRequestState | undefined,
+    private readonly watch: boolean,
+    private readonly clock: QueueSetClock,
+  ) {
+    this.startedAt = clock.now();
+  }
+
+  /** Whether the request may execute now (exempt, or dispatched at once). */
+  get executing(): boolean {
+    return !this.state || this.state.phase === RequestPhase.Executing;
+  }
+
+  get rejected(): boolean {
+    return !!this.state && this.state.phase === RequestPhase.Rejected;
+  }
+
+  /** Waits for a queued request's turn: true when it may execute, false when it timed out. */
+  wait(): Promise<boolean> {
+    const s = this.state;
+    if (!s || s.phase !== RequestPhase.Waiting) return Promise.resolve(!this.rejected);
+    return new Promise((resolve) => (s.decided = resolve));
+  }
+
+  /** The client went away while the request waited: it leaves its queue. */
+  abandon(): void {
+    if (this.state?.phase === RequestPhase.Waiting) this.state.set.timeOut(this.state);
+  }
+
+  /** The request's seat is given back (a watch's once it is established); idempotent. */
+  finish(): void {
+    if (this.finished || !this.executing) return;
+    this.finished = true;
+    const s = this.flow.stats;
+    const seconds = (this.clock.now() - (this.state?.startedAt ?? this.startedAt)) / 1000;
+    (this.watch ? s.execWatch : s.execRegular).observe(seconds);
+    if (this.state) this.state.set.finish(this.state);
+    else s.executing--;
+  }
+
+  /** The Retry-After (seconds) of a rejected request, whose drop is recorded against its level. */
+  retryAfter(): string {
+    const d = this.flow.level.dropped;
+    d.record(Math.floor(Date.now() / 1000));
+    return String(d.retryAfter);
+  }
+}
+
+/** The dispatcher's view of the configuration objects: the classifier's schemas and levels. */
+export interface FlowConfigSource {
+  /** The schemas that take requests, in matching order, and the levels by name; `revision` changes with either. */
+  current(): { revision: string; schemas: readonly FlowSchema[]; levels: ReadonlyMap<string, PriorityLevelConfiguration> };
+  match(r: FlowRequest): FlowSchema | undefined;
+}
+
+export class FlowDispatcher {
+  private revision = '';
+  private flows = new Map<string, Flow>();
+  private levels = new Map<string, LevelState>();
+
+  constructor(
+    private readonly source: FlowConfigSource,
+    private readonly serverConcurrencyLimit = SERVER_CONCURRENCY_LIMIT,
+    private readonly clock: QueueSetClock = realClock,
+  ) {}
+
+  /** The flow a request belongs to (its FlowSchema's at that schema's level); undefined before the configuration exists. */
+  classify(r: FlowRequest): Flow | undefined {
+    this.refresh();
+    const fs = this.source.match(r);
+    return fs && this.flows.get(fs.metadata!.name!);
+  }
+
+  /** Admits a classified request: it executes, waits (up to waitMs) or is rejected. */
+  admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean): Admission {
+    const level = flow.level;
+    if (!level.set) {
+      flow.stats.executing++;
+      flow.stats.dispatched++;
+      return new Admission(flow, undefined, watch, this.clock);
+    }
+    const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs);
+    return new Admission(flow, state, watch, this.clock);
+  }
+
+  /** Digests the configuration when it changed (apf_controller's digestConfigObjects): limits, queues, flows. */
+  private refresh(): void {
+    const cfg = this.source.current();
+    if (cfg.revision === this.revision) return;
+    this.revision = cfg.revision;
+    let shares = 0;
+    for (const pl of cfg.levels.values()) shares += nominalShares(pl);
+    const levels = new Map<string, LevelState>();
+    for (const [name, pl] of cfg.levels) {
+      const nominalCL = shares > 0 ? Math.ceil((this.serverConcurrencyLimit * nominalShares(pl)) / shares) : 0;
+      const state = this.levels.get(name) ?? new LevelState(pl, nominalCL);
+      state.pl = pl;
+      state.nominalCL = nominalCL;
+      const qc = queueSetConfig(pl, nominalCL);
+      if (qc.exempt) state.set = undefined;
+      else if (state.set) state.set.setConfig(qc);
+      else state.set = new QueueSet(qc, this.clock, observer);
+      levels.set(name, state);
+      levelLimits.set(name, nominalCL);
+    }
+    for (const name of this.levels.keys()) if (!levels.has(name)) levelLimits.delete(name);
+    this.levels = levels;
+    this.flows = new Map(cfg.schemas.map((fs) => [fs.metadata!.name!, new Flow(fs, levels.get(fs.spec!.priorityLevelConfiguration!.name!)!)]));
+  }
+}
+
+function nominalShares(pl: PriorityLevelConfiguration): number {
+  return (pl.spec?.type === 'Exempt' ? pl.spec.exempt?.nominalConcurrencyShares : pl.spec?.limited?.nominalConcurrencyShares) ?? 0;
+}
+
+function queueSetConfig(pl: PriorityLevelConfiguration, nominalCL: number): QueueSetConfig {
+  if (pl.spec?.type === 'Exempt') return { exempt: true, concurrencyLimit: nominalCL, queues: 0, handSize: 0, queueLengthLimit: 0 };
+  const lr = pl.spec?.limited?.limitResponse;
+  const q = lr?.type === 'Queue' ? lr.queuing : undefined;
+  return { exempt: false, concurrencyLimit: nominalCL, queues: q ? (q.queues ?? 64) : 0, handSize: q?.handSize ?? 8, queueLengthLimit: q?.queueLengthLimit ?? 50 };
+}

@@ -1,0 +1,151 @@
+// API Priority and Fairness' metrics as kube-apiserver 1.32 names, labels and buckets them
+// (staging/src/k8s.io/apiserver/pkg/util/flowcontrol/metrics/metrics.go): the executing and
+// queued requests and seats, dispatched and rejected (by reason) counts per flow schema and
+// priority level, the wait and execution durations, and each level's nominal and current seats.
+// Per request only numbers move (counts, and a bucket of a histogram kept here); prom-client's
+// series are written at scrape time.
+import { Counter, Gauge, register } from 'prom-client';
+import { alpha, beta } from '../util/metric-help.js';
+import type { RejectReason } from './flowcontrol-queueset.js';
+
+/** requestDurationSecondsBuckets. */
+const DURATION_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+
+/** One histogram series: its counts per bucket (not cumulated), sum and count. */
+export class Buckets {
+  private readonly counts = new Array<number>(DURATION_BUCKETS.length).fill(0);
+  sum = 0;
+  count = 0;
+  constructor(readonly labels: Record<string, string>) {}
+
+  observe(v: number): void {
+    this.sum += v;
+    this.count++;
+    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+      if (v <= DURATION_BUCKETS[i]!) {
+        this.counts[i]!++;
+        return;
+      }
+    }
+  }
+
+  /** The series' samples as prom-client's histograms give them (cumulative buckets, +Inf, _sum, _count). */
+  samples(name: string): { metricName: string; labels: Record<string, string | number>; value: number }[] {
+    let acc = 0;
+    type Sample = { metricName: string; labels: Record<string, string | number>; value: number };
+    const out: Sample[] = DURATION_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, ...this.labels }, value: (acc += this.counts[i]!) }));
+    out.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', ...this.labels }, value: this.count });
+    out.push({ metricName: `${name}_sum`, labels: { ...this.labels }, value: this.sum });
+    out.push({ metricName: `${name}_count`, labels: { ...this.labels }, value: this.count });
+    return out;
+  }
+}
+
+/** One FlowSchema's requests at one level: what the series report. */
+export interface FlowStats {
+  labels: { flow_schema: string; priority_level: string };
+  executing: number;
+  waiting: number;
+  dispatched: number;
+  rejected: Record<RejectReason, number>;
+  /** request_wait_duration_seconds by execute ("true": it was enqueued; "false": refused at once). */
+  waitExecuted: Buckets;
+  waitRejected: Buckets;
+  /** request_execution_seconds by type. */
+  execRegular: Buckets;
+  execWatch: Buckets;
+}
+
+/** Process-wide, as 1.32's metrics registry is: counters survive configuration changes. */
+const stats = new Map<string, FlowStats>();
+/** Each priority level's nominal seats (its current limit too: no borrowing). */
+export const levelLimits = new Map<string, number>();
+
+export function statsOf(fs: string, pl: string): FlowStats {
+  const key = `${pl}\0${fs}`;
+  let s = stats.get(key);
+  if (!s) {
+    const labels = { flow_schema: fs, priority_level: pl };
+    s = {
+      labels,
+      executing: 0,
+      waiting: 0,
+      dispatched: 0,
+      rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 },
+      waitExecuted: new Buckets({ ...labels, execute: 'true' }),
+      waitRejected: new Buckets({ ...labels, execute: 'false' }),
+      execRegular: new Buckets({ ...labels, type: 'regular' }),
+      execWatch: new Buckets({ ...labels, type: 'watch' }),
+    };
+    stats.set(key, s);
+  }
+  return s;
+}
+
+const flowLabels = ['flow_schema', 'priority_level'];
+function gaugeOfFlows(name: string, help: string, value: (s: FlowStats) => number): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: flowLabels,
+    collect() {
+      this.reset();
+      for (const s of stats.values()) this.set(s.labels, value(s));
+    },
+  });
+}
+gaugeOfFlows('apiserver_flowcontrol_current_executing_requests', beta('Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem'), (s) => s.executing);
+gaugeOfFlows('apiserver_flowcontrol_current_executing_seats', beta('Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem'), (s) => s.executing);
+gaugeOfFlows('apiserver_flowcontrol_current_inqueue_requests', beta('Number of requests currently pending in queues of the API Priority and Fairness subsystem'), (s) => s.waiting);
+gaugeOfFlows('apiserver_flowcontrol_current_inqueue_seats', alpha('Number of seats currently pending in queues of the API Priority and Fairness subsystem'), (s) => s.waiting);
+new Counter({
+  name: 'apiserver_flowcontrol_dispatched_requests_total',
+  help: beta('Number of requests executed by API Priority and Fairness subsystem'),
+  labelNames: flowLabels,
+  collect() {
+    this.reset();
+    for (const s of stats.values()) if (s.dispatched) this.inc(s.labels, s.dispatched);
+  },
+});
+new Counter({
+  name: 'apiserver_flowcontrol_rejected_requests_total',
+  help: beta('Number of requests rejected by API Priority and Fairness subsystem'),
+  labelNames: [...flowLabels, 'reason'],
+  collect() {
+    this.reset();
+    for (const s of stats.values()) {
+      for (const [reason, n] of Object.entries(s.rejected)) if (n) this.inc({ ...s.labels, reason }, n);
+    }
+  },
+});
+function gaugeOfLevels(name: string, help: string): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['priority_level'],
+    collect() {
+      this.reset();
+      for (const [priority_level, n] of levelLimits) this.set({ priority_level }, n);
+    },
+  });
+}
+gaugeOfLevels('apiserver_flowcontrol_nominal_limit_seats', beta('Nominal number of execution seats configured for each priority level'));
+gaugeOfLevels('apiserver_flowcontrol_current_limit_seats', alpha('current derived number of execution seats available to each priority level'));
+
+/** A histogram family whose series are FlowStats' buckets (those observed at least once), read at scrape time. */
+function histogramOfFlows(name: string, help: string, series: (s: FlowStats) => Buckets[]): void {
+  register.registerMetric({
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => {
+      const values = [];
+      for (const s of stats.values()) for (const b of series(s)) if (b.count) values.push(...b.samples(name));
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+    reset: () => {},
+  } as unknown as Parameters<typeof register.registerMetric>[0]);
+}
+histogramOfFlows('apiserver_flowcontrol_request_wait_duration_seconds', beta('Length of time a request spent waiting in its queue'), (s) => [s.waitExecuted, s.waitRejected]);
+histogramOfFlows('apiserver_flowcontrol_request_execution_seconds', alpha('Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem'), (s) => [s.execRegular, s.execWatch]);

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { dealHand, QueueSet, RequestPhase, type FlowRequestState, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
+
+/** A clock whose time moves only when told, firing the timers that fall due. */
+class FakeClock implements QueueSetClock {
+  t = 1000;
+  private timers = new Set<{ at: number; fn: () => void }>();
+  now = () => this.t;
+  setTimer(ms: number, fn: () => void) {
+    const h = { at: this.t + ms, fn };
+    this.timers.add(h);
+    return h;
+  }
+  clearTimer(h: unknown) {
+    this.timers.delete(h as { at: number; fn: () => void });
+  }
+  advance(ms: number) {
+    this.t += ms;
+    for (const h of [...this.timers].sort((a, b) => a.at - b.at)) {
+      if (h.at > this.t) break;
+      this.timers.delete(h);
+      h.fn();
+    }
+  }
+}
+
+function setUp(config: Partial<QueueSetConfig>) {
+  const clock = new FakeClock();
+  const rejected: [string, RejectReason][] = [];
+  const order: string[] = [];
+  const qs = new QueueSet({ exempt: false, concurrencyLimit: 1, queues: 8, handSize: 1, queueLengthLimit: 50, ...config }, clock, {
+    queued: () => {},
+    executing: (r, d) => void (d === 1 && order.push(r.flow as string)),
+    rejected: (r, reason) => void rejected.push([r.flow as string, reason]),
+  });
+  return { clock, qs, rejected, order };
+}
+
+describe('a priority level that rejects (no queues)', () => {
+  it('executes while seats are free and rejects the rest for concurrency-limit', () => {
+    const { qs, rejected } = setUp({ concurrencyLimit: 2, queues: 0 });
+    const a = qs.start('a', undefined, 0);
+    const b = qs.start('b', undefined, 0);
+    const c = qs.start('c', undefined, 0);
+    expect([a.phase, b.phase, c.phase]).toEqual([RequestPhase.Executing, RequestPhase.Executing, RequestPhase.Rejected]);
+    expect(rejected).toEqual([['c', 'concurrency-limit']]);
+    qs.finish(a);
+    expect(qs.start('d', undefined, 0).phase).toBe(RequestPhase.Executing);
+    expect(qs.seatsInUse).toBe(2);
+  });
+});
+
+describe('a priority level that queues', () => {
+  it('queues past its seats, rejects queue-full at queueLengthLimit, and dispatches in order as seats free', () => {
+    const { qs, rejected, order } = setUp({ concurrencyLimit: 1, queueLengthLimit: 2 });
+    const reqs = ['a1', 'a2', 'a3', 'a4'].map((f) => qs.start(f, [3], 10_000));
+    expect(reqs.map((r) => r.phase)).toEqual([RequestPhase.Executing, RequestPhase.Waiting, RequestPhase.Waiting, RequestPhase.Rejected]);
+    expect(rejected).toEqual([['a4', 'queue-full']]);
+    const decided: boolean[] = [];
+    reqs[1]!.decided = (x) => decided.push(x);
+    qs.finish(reqs[0]!);
+    expect(decided).toEqual([true]);
+    expect(order).toEqual(['a1', 'a2']);
+    expect(qs.requestsWaiting).toBe(1);
+  });
+
+  it('does not let one flow starve another: a newcomer goes before the flood queued ahead of it', () => {
+    const { qs, clock, order } = setUp({ concurrencyLimit: 1 });
+    const flood: FlowRequestState[] = [];
+    for (let i = 0; i < 10; i++) flood.push(qs.start(`a${i}`, [0], 60_000));
+    clock.advance(500);
+    const b = qs.start('b', [1], 60_000);
+    expect(b.phase).toBe(RequestPhase.Waiting);
+    clock.advance(500);
+    qs.finish(flood[0]!);
+    expect(b.phase).toBe(RequestPhase.Executing);
+    expect(order).toEqual(['a0', 'b']);
+    // and the flood goes on once b is done
+    clock.advance(100);
+    qs.finish(b);
+    expect(order).toEqual(['a0', 'b', 'a1']);
+  });
+
+  it('shares seats between two busy flows alternately, whichever queued first', () => {
+    const { qs, clock, order } = setUp({ concurrencyLimit: 1 });
+    const all: FlowRequestState[] = [];
+    for (let i = 0; i < 4; i++) all.push(qs.start(`a${i}`, [2], 60_000));
+    for (let i = 0; i < 4; i++) all.push(qs.start(`b${i}`, [5], 60_000));
+    for (let i = 0; i < 7; i++) {
+      clock.advance(10);
+      qs.finish(all.find((r) => r.phase === RequestPhase.Executing)!);
+    }
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+  });
+
+  it('puts a request in the shortest queue of its hand', () => {
+    const { qs } = setUp({ concurrencyLimit: 1 });
+    qs.start('x', [4], 60_000);
+    const waiting = [qs.start('y', [4, 6], 60_000), qs.start('z', [4, 6], 60_000), qs.start('w', [4, 6], 60_000)];
+    // x executes from queue 4; y and z wait one in each of 4 and 6 (the emptier first), w joins one of them
+    expect(new Set(waiting.slice(0, 2).map((r) => r.queue?.index))).toEqual(new Set([4, 6]));
+  });
+
+  it('rejects a request still waiting when its wait limit passes (time-out), and its seat-holders are unaffected', () => {
+    const { qs, clock, rejected } = setUp({ concurrencyLimit: 1 });
+    const first = qs.start('a', [0], 1000);
+    const second = qs.start('b', [1], 1000);
+    const decided: boolean[] = [];
+    second.decided = (x) => decided.push(x);
+    clock.advance(999);
+    expect(second.phase).toBe(RequestPhase.Waiting);
+    clock.advance(1);
+    expect(second.phase).toBe(RequestPhase.Rejected);
+    expect(decided).toEqual([false]);
+    expect(rejected).toEqual([['b', 'time-out']]);
+    expect(qs.requestsWaiting).toBe(0);
+    expect(first.phase).toBe(RequestPhase.Executing);
+    // a dispatched request's timer no longer fires
+    const third = qs.start('c', [1], 1000);
+    qs.finish(first);
+    clock.advance(5000);
+    expect(third.phase).toBe(RequestPhase.Executing);
+  });
+
+  it('adds queues when the configuration asks for more and dispatches into a raised limit at once', () => {
+    const { qs } = setUp({ concurrencyLimit: 1, queues: 1 });
+    qs.start('a', [0], 60_000);
+    const b = qs.start('b', [0], 60_000);
+    qs.setConfig({ exempt: false, concurrencyLimit: 2, queues: 4, handSize: 2, queueLengthLimit: 50 });
+    expect(b.phase).toBe(RequestPhase.Executing);
+    expect(qs.start('c', [3], 60_000).queue?.index).toBe(3);
+  });
+});
+
+describe('dealHand (shufflesharding.Dealer)', () => {
+  it('deals handSize distinct queues within the deck, the same for the same hash', () => {
+    for (const hash of [0n, 1n, 12345678901234567890n, 2n ** 64n - 1n]) {
+      const hand = dealHand(hash, 64, 6);
+      expect(hand).toHaveLength(6);
+      expect(new Set(hand).size).toBe(6);
+      expect(hand.every((c) => c >= 0 && c < 64)).toBe(true);
+      expect(dealHand(hash, 64, 6)).toEqual(hand);
+    }
+    // (the first card is the hash modulo the deck; the second, of the rest, skips the first)
+    expect(dealHand(5n + 64n * 5n, 64, 2)).toEqual([5, 6]);
+  });
+});

@@ -1,0 +1,155 @@
+// API Priority and Fairness limiting, against the real apiserver and etcd: a priority level of
+// few seats and one queue (a PriorityLevelConfiguration and a FlowSchema for one test user),
+// saturated by requests whose bodies are held back (a request holds its seat while it executes),
+// then queued requests, one rejected at once (queue full), one that gives up after a quarter of
+// its ?timeout= (time-out), both answered 429 as 1.32 writes it, while other flows are served
+// and a queued request runs once a seat frees; and the apiserver_flowcontrol_* metrics.
+import { request, type RequestOptions } from 'node:https';
+import type { ClientRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowSchema, PriorityLevelConfiguration } from '../../pkg/api/types.js';
+import { FlowSchemas, PriorityLevelConfigurations } from '../../pkg/client/rest-client.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+
+let cp: TestControlPlane;
+beforeAll(async () => {
+  cp = await startControlPlane({}, { serviceAccountControllers: false });
+}, 60_000);
+afterAll(async () => {
+  await cp?.stop();
+});
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function options(path: string, method: string, as?: string): RequestOptions {
+  const u = new URL(cp.config.server);
+  return { host: u.hostname, port: u.port, path, method, ca: cp.server.caCert, agent: false, headers: { Authorization: `Bearer ${cp.config.token}`, ...(as ? { 'Impersonate-User': as } : {}) } };
+}
+
+/** A request with the admin's token, impersonating `as` when given. */
+function call(path: string, as?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(options(path, 'GET', as), (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A SelfSubjectAccessReview whose body is held back: it holds a seat until released. */
+function holder(as: string): { req: ClientRequest; answer: Promise<Answer>; release(): void } {
+  const body = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/version', verb: 'get' } } });
+  const o = options('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'POST', as);
+  o.headers = { ...o.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+  let req!: ClientRequest;
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req = request(o, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+  });
+  answer.catch(() => {});
+  req.flushHeaders();
+  return { req, answer, release: () => req.end(body) };
+}
+
+const metrics = async () => (await cp.admin.request<string>('/metrics', { accept: 'text/plain' })).split('\n');
+const sample = (lines: string[], prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN);
+
+describe('API Priority and Fairness limits', () => {
+  it('queues past a level\'s seats, rejects 429 when its queue is full or a wait times out, and serves other flows meanwhile', async () => {
+    // (one share of 246: ceil(600 * 1 / 246) = 3 seats; one queue of two)
+    const level = await cp.admin.create<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'PriorityLevelConfiguration',
+      metadata: { name: 'apf-test' },
+      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } } } },
+    });
+    const schema = await cp.admin.create<FlowSchema>(FlowSchemas, undefined, {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'FlowSchema',
+      metadata: { name: 'apf-test' },
+      spec: {
+        priorityLevelConfiguration: { name: 'apf-test' },
+        matchingPrecedence: 100,
+        distinguisherMethod: { type: 'ByUser' },
+        rules: [{ subjects: [{ kind: 'User', user: { name: 'dave' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }] }],
+      },
+    });
+    await eventually(async () => (await call('/version', 'dave')).headers['x-kubernetes-pf-flowschema-uid'] === schema.metadata!.uid, { what: 'dave classified under apf-test' });
+    expect(sample(await metrics(), 'apiserver_flowcontrol_nominal_limit_seats{priority_level="apf-test"}')).toBe(3);
+
+    const holders = [holder('dave'), holder('dave'), holder('dave')];
+    try {
+      await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_executing_requests{flow_schema="apf-test",priority_level="apf-test"}') === 3, { what: 'three seats held' });
+      // two wait in the queue: one may wait a quarter of its 2 s timeout, the other 15 s
+      const started = Date.now();
+      const timesOut = call('/version?timeout=2s', 'dave');
+      const waits = call('/version', 'dave');
+      await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}') === 2, { what: 'two requests queued' });
+      // the queue is full: the next is refused at once, as 1.32's tooManyRequests writes it
+      const refused = await call('/version', 'dave');
+      expect(refused.status).toBe(429);
+      expect(refused.body).toBe('Too many requests, please try again later.\n');
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(refused.headers['x-content-type-options']).toBe('nosniff');
+      expect(refused.headers['x-kubernetes-pf-flowschema-uid']).toBe(schema.metadata!.uid);
+      expect(refused.headers['x-kubernetes-pf-prioritylevel-uid']).toBe(level.metadata!.uid);
+      // other flows are served: the admin (exempt) and another user (global-default)
+      expect((await call('/api/v1/namespaces')).status).toBe(200);
+      expect((await call('/version', 'erin')).status).toBe(200);
+      // the 2 s request gives up after 500 ms in its queue
+      const gaveUp = await timesOut;
+      expect(gaveUp.status).toBe(429);
+      expect(gaveUp.body).toBe('Too many requests, please try again later.\n');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      // a seat freed: the one still waiting runs
+      holders[0]!.release();
+      expect((await holders[0]!.answer).status).toBe(201);
+      const served = await waits;
+      expect(served.status).toBe(200);
+      expect(served.headers['x-kubernetes-pf-flowschema-uid']).toBe(schema.metadata!.uid);
+      const lines = await metrics();
+      expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="queue-full"}')).toBe(1);
+      expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="time-out"}')).toBe(1);
+      expect(sample(lines, 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}')).toBe(0);
+      expect(sample(lines, 'apiserver_flowcontrol_request_wait_duration_seconds_count{flow_schema="apf-test",priority_level="apf-test",execute="false"}')).toBe(1);
+      expect(sample(lines, 'apiserver_flowcontrol_dispatched_requests_total{flow_schema="exempt",priority_level="exempt"}')).toBeGreaterThan(0);
+    } finally {
+      for (const h of holders) h.req.destroy();
+    }
+    await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_executing_requests{flow_schema="apf-test",priority_level="apf-test"}') === 0, { what: 'the seats given back' });
+  });
+
+  it('counts a watch\'s seat only until the watch is established', async () => {
+    const before = sample(await metrics(), 'apiserver_flowcontrol_request_execution_seconds_count{flow_schema="exempt",priority_level="exempt",type="watch"}') || 0;
+    const watch = await new Promise<ClientRequest>((resolve, reject) => {
+      const req = request(options('/api/v1/namespaces/default/configmaps?watch=true', 'GET'), (res) => {
+        if (res.statusCode === 200) resolve(req);
+        else reject(new Error(`watch answered ${res.statusCode}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    try {
+      const lines = await metrics();
+      expect(sample(lines, 'apiserver_flowcontrol_request_execution_seconds_count{flow_schema="exempt",priority_level="exempt",type="watch"}')).toBe(before + 1);
+      // (the scrape itself is the one exempt request executing)
+      expect(sample(lines, 'apiserver_flowcontrol_current_executing_requests{flow_schema="exempt",priority_level="exempt"}')).toBe(1);
+    } finally {
+      watch.destroy();
+    }
+  });
+});
