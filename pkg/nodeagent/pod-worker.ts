@@ -6,8 +6,8 @@
 // (pod-worker-init-containers.ts), the app and ephemeral containers (started by
 // pod-worker-container-start.ts, restarted under pod-worker-crash-loop.ts, probed by
 // pod-worker-probes.ts), and the end (pod-worker-termination.ts).
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Container, Pod } from '../api/types.js';
 import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
@@ -94,6 +94,8 @@ export class PodWorker {
    * shows the dead sandbox's container (its GC keeps one per container) after a reboot.
    */
   private formerAttempt = new Map<string, ContainerStatus>();
+  /** Whether the former attempts an earlier run of the agent kept have been read (loadFormerAttempts). */
+  private formerLoaded = false;
   /** What the phases see of the worker. */
   private readonly ctx: ProbeHost & ContainerStartHost & InitContainerHost;
   private readonly volumes: PodVolumes;
@@ -274,6 +276,10 @@ export class PodWorker {
 
   private async refresh(): Promise<void> {
     const rt = this.d.runtime;
+    if (!this.formerLoaded) {
+      this.formerLoaded = true;
+      await this.loadFormerAttempts();
+    }
     const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
     this.sandbox = sandboxes[0];
     this.podIP = this.sandbox?.ip ?? '';
@@ -487,8 +493,33 @@ export class PodWorker {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('cannot keep the log of a replaced sandbox\'s container', { pod: this.key, container: name, err: e });
     }
     const replaced = this.formerAttempt.get(name);
-    if (replaced && replaced.logPath !== logPath && dirname(replaced.logPath) === dir) await rm(replaced.logPath, { force: true }).catch(() => {});
-    this.formerAttempt.set(name, { ...c, logPath });
+    if (replaced && replaced.metadata.attempt !== c.metadata.attempt) {
+      for (const f of [join(dir, `${name}_${replaced.metadata.attempt}.log`), join(dir, `${name}_${replaced.metadata.attempt}.json`)]) await rm(f, { force: true }).catch(() => {});
+    }
+    const former = { ...c, logPath };
+    this.formerAttempt.set(name, former);
+    // (its record too, as the runtime keeps a dead container's: the agent's restart finds it again)
+    await writeFile(join(dir, `${name}_${c.metadata.attempt}.json`), JSON.stringify(former)).catch((e: Error) => log.warn('cannot keep the record of a replaced sandbox\'s container', { pod: this.key, container: name, err: e.message }));
+  }
+
+  /**
+   * The former attempts kept by an earlier run of the agent (keepFormerAttempt), the latest of each
+   * container: read once, at the worker's first sync, so that their last state and logs are shown
+   * after the agent restarts, as the kubelet finds the dead sandbox's containers in the runtime.
+   */
+  private async loadFormerAttempts(): Promise<void> {
+    const dir = join(this.d.podsDir, this.uid, FORMER_LOGS_DIR);
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        const c = JSON.parse(await readFile(join(dir, f), 'utf8')) as ContainerStatus;
+        const name = c.labels[containerNameLabel];
+        const known = name && this.formerAttempt.get(name);
+        if (name && (!known || known.metadata.attempt < c.metadata.attempt)) this.formerAttempt.set(name, c);
+      } catch (e) {
+        log.warn('cannot read the record of a replaced sandbox\'s container', { pod: this.key, file: f, err: (e as Error).message });
+      }
+    }
   }
 
   private startContainer(c: Container, attempt: number, pidNamespaceOf?: string): Promise<void> {

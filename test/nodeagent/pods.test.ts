@@ -1118,6 +1118,15 @@ describe('agent restarts', () => {
     expect(await tsctl('logs', 'rebooted', '--previous')).toBe(firstLog);
     const secondLog = await eventually(async () => ((await tsctl('logs', 'rebooted')).startsWith('attempt ') ? tsctl('logs', 'rebooted') : undefined), { timeoutMs: 10_000, what: 'the second attempt\'s log' });
     expect(secondLog).not.toBe(firstLog);
+    // The agent restarts after the reboot: the cut-off attempt is still the previous one, its last
+    // state and its logs, as the kubelet finds the dead sandbox's container in the runtime again.
+    await c.stopAgent();
+    await c.startAgent();
+    await sleep(2000);
+    const again = await podStatus(c, 'rebooted');
+    expect(again.containerStatuses![0]!.containerID).toBe(after.containerStatuses![0]!.containerID);
+    expect(again.containerStatuses![0]!.lastState).toEqual(after.containerStatuses![0]!.lastState);
+    expect(await tsctl('logs', 'rebooted', '--previous')).toBe(firstLog);
     await c.cp.admin.delete(Pods, 'default', 'rebooted');
     await gone('rebooted');
   });
