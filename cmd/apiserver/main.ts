@@ -5,6 +5,7 @@ import { loadAdmissionConfig } from '../../pkg/apiserver/admission-config.js';
 import { parsePortRange, ServiceAllocator } from '../../pkg/apiserver/registry/service-allocator.js';
 import { parseDuration } from '../../pkg/util/duration.js';
 import { parseRequestTimeoutFlag } from '../../pkg/apiserver/rest/request-deadline.js';
+import { serverConcurrencyLimit } from '../../pkg/apiserver/flowcontrol-dispatch.js';
 import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
@@ -33,6 +34,8 @@ const spec = {
   'etcd-compaction-interval': { type: 'number', default: 300, help: 'seconds between etcd compactions (0 disables)' },
   'event-ttl': { type: 'string', default: '1h0m0s', help: 'how long events are kept (a duration: 1h0m0s, 30m, 90s)' },
   'request-timeout': { type: 'string', default: '1m0s', help: 'how long a request that is not a watch, log, exec, attach, port-forward or proxy may take before it is answered 504 Timeout (a Go duration; a client\'s ?timeout= can only shorten it)' },
+  'max-requests-inflight': { type: 'number', default: 400, help: 'this and --max-mutating-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive), divided among the API Priority and Fairness priority levels' },
+  'max-mutating-requests-inflight': { type: 'number', default: 200, help: 'this and --max-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive)' },
   'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
   'service-account-issuer': { type: 'list', default: [DEFAULT_ISSUER], help: 'the iss of service account tokens; tokens of any listed issuer are accepted, the first is the one new tokens get' },
@@ -102,6 +105,11 @@ async function main(): Promise<void> {
   };
   try {
     cfg.requestTimeoutMs = parseRequestTimeoutFlag(flags['request-timeout']);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  try {
+    cfg.serverConcurrencyLimit = serverConcurrencyLimit(flags['max-requests-inflight'], flags['max-mutating-requests-inflight']);
   } catch (e) {
     throw new FlagError((e as Error).message);
   }

@@ -20,7 +20,7 @@ import { logger } from '../util/log.js';
 import { EtcdClient } from './etcd-client.js';
 import { LeaseManager } from './lease-manager.js';
 import { ensureFlowcontrolConfiguration, FlowClassifier, updateDanglingConditions, type FlowcontrolStores } from './flowcontrol-config.js';
-import { FlowDispatcher } from './flowcontrol-dispatch.js';
+import { FlowDispatcher, SERVER_CONCURRENCY_LIMIT } from './flowcontrol-dispatch.js';
 import { collectExpiredIdentityLeases, IDENTITY_LEASE_GC_MS, IDENTITY_LEASE_RENEW_MS, IdentityLeaseController, storeIdentityLeaseAccess } from './identity-lease.js';
 import { loopbackContext } from './loopback.js';
 import type { RawObject } from './raw-object.js';
@@ -121,6 +121,8 @@ export interface ApiServerConfig {
   eventTTLSeconds: number;
   /** The deadline of a REST request that is not long-running (the most its ?timeout= can ask) and of a gRPC unary call: kube-apiserver's --request-timeout (default 60 s). */
   requestTimeoutMs?: number;
+  /** The seats API Priority and Fairness divides among the priority levels: --max-requests-inflight + --max-mutating-requests-inflight (default 400 + 200). */
+  serverConcurrencyLimit?: number;
   /** Cluster IPs of Services (--service-cluster-ip-range); must not overlap the pod CIDR. */
   serviceClusterIPRange: string;
   /** Node ports of NodePort and LoadBalancer Services (--service-node-port-range). */
@@ -366,7 +368,7 @@ export class ApiServer {
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
     this.rest = new RestServer({
-      flowControl: new FlowDispatcher(new FlowClassifier(this.flowcontrolStores())),
+      flowControl: new FlowDispatcher(new FlowClassifier(this.flowcontrolStores()), c.serverConcurrencyLimit ?? SERVER_CONCURRENCY_LIMIT),
       unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${joinHostPort(c.advertiseAddress, this.port)}`, grpcServer: this.grpcAddress }, req, res, path) : false),
       stores: this.stores,
       registry: this.registry,

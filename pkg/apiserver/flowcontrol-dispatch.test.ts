@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../api/flowcontrol-bootstrap.js';
 import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import { matchesFlowSchema, type FlowRequest } from './flowcontrol-config.js';
-import { DroppedRequests, FlowDispatcher, queueWaitLimitMs, type FlowConfigSource } from './flowcontrol-dispatch.js';
+import { DroppedRequests, FlowDispatcher, queueWaitLimitMs, serverConcurrencyLimit, type FlowConfigSource } from './flowcontrol-dispatch.js';
 
 const withUid = <T extends FlowSchema | PriorityLevelConfiguration>(o: T): T => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata!.name}` } });
 
@@ -75,6 +75,20 @@ describe('FlowDispatcher', () => {
     expect(alice).toHaveLength(6);
     expect(flow.hand(user('alice'))).toBe(alice);
     expect(flow.hand(user('bob'))).not.toEqual(alice);
+  });
+});
+
+describe('the server concurrency limit (--max-requests-inflight + --max-mutating-requests-inflight)', () => {
+  it('is their sum, refused in kube-apiserver\'s words when negative or not positive', async () => {
+    expect(serverConcurrencyLimit(400, 200)).toBe(600);
+    expect(serverConcurrencyLimit(0, 10)).toBe(10);
+    expect(() => serverConcurrencyLimit(-1, 200)).toThrow(/^--max-requests-inflight can not be negative value$/);
+    expect(() => serverConcurrencyLimit(400, -2)).toThrow(/^--max-mutating-requests-inflight can not be negative value$/);
+    expect(() => serverConcurrencyLimit(0, 0)).toThrow(/^invalid configuration: MaxRequestsInFlight=0 and MaxMutatingRequestsInFlight=0; they must add up to something positive$/);
+    // (a smaller server limit shrinks each level's share: ceil(60 * 20 / 245) = 5 for global-default)
+    const d = new FlowDispatcher(source(), 60);
+    d.classify({ user: { name: 'x', groups: [] }, verb: 'get', path: '/version' });
+    expect(await metric('apiserver_flowcontrol_nominal_limit_seats')).toContain('apiserver_flowcontrol_nominal_limit_seats{priority_level="global-default"} 5');
   });
 });
 

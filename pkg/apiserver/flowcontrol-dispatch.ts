@@ -21,6 +21,18 @@ import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type Que
 /** --max-requests-inflight (400) + --max-mutating-requests-inflight (200): the seats APF divides. */
 export const SERVER_CONCURRENCY_LIMIT = 600;
 
+/**
+ * The seats APF divides, from kube-apiserver's two flags: ServerRunOptions.Validate refuses a
+ * negative one, BuildPriorityAndFairness a sum that is not positive (their words).
+ */
+export function serverConcurrencyLimit(maxRequestsInflight: number, maxMutatingRequestsInflight: number): number {
+  if (maxRequestsInflight < 0) throw new Error('--max-requests-inflight can not be negative value');
+  if (maxMutatingRequestsInflight < 0) throw new Error('--max-mutating-requests-inflight can not be negative value');
+  const sum = maxRequestsInflight + maxMutatingRequestsInflight;
+  if (sum <= 0) throw new Error(`invalid configuration: MaxRequestsInFlight=${maxRequestsInflight} and MaxMutatingRequestsInFlight=${maxMutatingRequestsInflight}; they must add up to something positive`);
+  return sum;
+}
+
 /** The longest a request may wait in its queue, whatever its deadline. */
 const MAX_WAIT_MS = 60_000;
 
