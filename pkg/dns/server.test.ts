@@ -121,6 +121,28 @@ describe('DnsServer', () => {
     expect([...firsts].sort()).toEqual(['10.244.0.5', '10.244.0.6', '10.244.0.7']);
   });
 
+  it('answers a headless service of 25 pods whole to a 512-byte UDP client, compressed as CoreDNS does; 40 in part, with TC', async () => {
+    const records = new ClusterRecords();
+    records.setService({ metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None' } });
+    const endpoints = Array.from({ length: 40 }, (_, i) => ({ addresses: [`10.244.1.${i + 1}`], conditions: { ready: i < 25 } }));
+    records.setSlice({ metadata: { name: 'db-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4', endpoints });
+    const s = new DnsServer(records, { host: '127.0.0.1', port: 0, upstreams: [] });
+    const ask = async () => {
+      const res = (await s.handle(encodeQuery(1, 'db.default.svc.cluster.local', RecordType.A), 'udp'))!;
+      expect(res.length).toBeLessThanOrEqual(512);
+      return decodeResponse(res);
+    };
+    // (a client without TCP fallback, busybox's nslookup or an older musl, still gets every pod)
+    const whole = await ask();
+    expect(whole.truncated).toBe(false);
+    expect(whole.answers).toHaveLength(25);
+    records.setSlice({ metadata: { name: 'db-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'db' } }, addressType: 'IPv4', endpoints: endpoints.map((e) => ({ ...e, conditions: { ready: true } })) });
+    const part = await ask();
+    expect(part.truncated).toBe(true);
+    expect(part.answers.length).toBeGreaterThan(25);
+    expect(part.answers.length).toBeLessThan(40);
+  });
+
   it('gives SERVFAIL when no upstream answers, and FORMERR for a malformed query', async () => {
     const silent = createSocket('udp4');
     const silentPort = await freePort();

@@ -36,19 +36,28 @@ describe('DNS wire format', () => {
     expect(() => decodeQuery(response)).toThrow(/response/);
   });
 
-  it('reads the EDNS payload size and truncates what does not fit', () => {
+  it('reads the EDNS payload size, and compresses and truncates what does not fit', () => {
     const base = encodeQuery(3, 'big.x', RecordType.A);
     base.writeUInt16BE(1, 10); // ARCOUNT 1: an OPT record advertising 1232 bytes
     const opt = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
     const q = decodeQuery(Buffer.concat([base, opt]));
     expect(q.udpSize).toBe(1232);
     const many = Array.from({ length: 100 }, (_, i) => ({ name: 'big.x', ttl: 5, type: RecordType.A, address: `10.0.0.${i}` }) as const);
-    const small = decodeResponse(encodeResponse(q, { rcode: 0, authoritative: true, answers: many, authority: [] }, 512));
-    expect(small).toMatchObject({ truncated: true, answers: [] });
+    // Too big for 512 bytes: its names compressed (each address's name a pointer to the
+    // question's), as many addresses as then fit, and TC, as miekg/dns's Truncate leaves it.
+    const smallMsg = encodeResponse(q, { rcode: 0, authoritative: true, answers: many, authority: [] }, 512);
+    const small = decodeResponse(smallMsg);
+    expect(smallMsg.length).toBeLessThanOrEqual(512);
+    expect(small).toMatchObject({ truncated: true, answers: many.slice(0, 30) });
+    expect(small.answers).toHaveLength(30);
     expect(decodeResponse(encodeResponse(q, { rcode: 0, authoritative: true, answers: many, authority: [] })).answers).toHaveLength(100);
-    // The additional records go first, without TC, when the answers alone fit.
+    // Answers go first, then additional records while they fit; TC when any is left out.
     const dropped = encodeResponse(q, { rcode: 0, authoritative: true, answers: many.slice(0, 10), authority: [], additional: many }, 512);
-    expect(dropped.readUInt16BE(10)).toBe(0); // ARCOUNT
-    expect(decodeResponse(dropped)).toMatchObject({ truncated: false, answers: many.slice(0, 10) });
+    expect(dropped.readUInt16BE(10)).toBe(20); // ARCOUNT
+    expect(decodeResponse(dropped)).toMatchObject({ truncated: true, answers: many.slice(0, 10) });
+    // What fits whole is written whole, uncompressed, without TC.
+    const fits = encodeResponse(q, { rcode: 0, authoritative: true, answers: many.slice(0, 10), authority: [] }, 512);
+    expect(fits.length).toBe(23 + 10 * (7 + 10 + 4));
+    expect(decodeResponse(fits)).toMatchObject({ truncated: false, answers: many.slice(0, 10) });
   });
 });

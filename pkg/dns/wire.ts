@@ -1,6 +1,7 @@
 // The DNS message format (RFC 1035 §4), as much of it as a cluster DNS server needs: a query's
 // header and questions are decoded (compression pointers followed), and answers are encoded with
-// the A, AAAA, CNAME, PTR, SRV, TXT and SOA record types. Names are encoded without compression.
+// the A, AAAA, CNAME, PTR, SRV, TXT and SOA record types. Names are compressed only in an answer
+// that does not fit whole, as miekg/dns packs CoreDNS's.
 
 export const RecordType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
 export const Rcode = { NoError: 0, FormErr: 1, ServFail: 2, NXDomain: 3, NotImp: 4, Refused: 5 } as const;
@@ -23,6 +24,8 @@ export interface Query {
   questions: Question[];
   /** The UDP payload size the client advertised in an EDNS OPT record (512 without one). */
   udpSize: number;
+  /** The DO bit of that OPT record (DNSSEC answers wanted). */
+  dnssecOk?: boolean;
 }
 
 export type RecordData =
@@ -87,51 +90,90 @@ export function decodeQuery(buf: Buffer): Query {
     off = next + 4;
   }
   let udpSize = 512;
+  let dnssecOk = false;
   for (let i = 0; i < an + ns + ar; i++) {
     const [, next] = readName(buf, off);
     if (next + 10 > buf.length) throw new DnsFormatError('record runs past the message');
     const type = buf.readUInt16BE(next);
     const rdlen = buf.readUInt16BE(next + 8);
-    if (type === RecordType.OPT) udpSize = Math.max(512, buf.readUInt16BE(next + 2));
+    if (type === RecordType.OPT) {
+      udpSize = Math.max(512, buf.readUInt16BE(next + 2));
+      // (the OPT record's TTL: extended rcode, version, then the DO bit leading the flags)
+      dnssecOk = !!(buf.readUInt16BE(next + 6) & 0x8000);
+    }
     off = next + 10 + rdlen;
     if (off > buf.length) throw new DnsFormatError('record data runs past the message');
   }
-  return { id: buf.readUInt16BE(0), opcode: (flags >> 11) & 0xf, recursionDesired: !!(flags & 0x0100), questions, udpSize };
+  return { id: buf.readUInt16BE(0), opcode: (flags >> 11) & 0xf, recursionDesired: !!(flags & 0x0100), questions, udpSize, dnssecOk };
 }
 
+/**
+ * A message being written. With a compression map (RFC 1035 §4.1.4), a name whose ending was
+ * written before, at an offset a pointer can reach, ends in a pointer to it.
+ */
 class Writer {
-  private chunks: Buffer[] = [];
+  private buf = Buffer.alloc(512);
   length = 0;
+  /** Name endings written so far (as spelled: compression keeps the case) and where. */
+  private readonly names: Map<string, number> | undefined;
+
+  constructor(compress = false) {
+    if (compress) this.names = new Map();
+  }
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
   push(b: Buffer): void {
-    this.chunks.push(b);
+    this.room(b.length);
+    b.copy(this.buf, this.length);
     this.length += b.length;
   }
+  u8(n: number): void {
+    this.room(1);
+    this.buf[this.length++] = n;
+  }
   u16(n: number): void {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(n);
-    this.push(b);
+    this.room(2);
+    this.length = this.buf.writeUInt16BE(n, this.length);
   }
   u32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n >>> 0);
-    this.push(b);
+    this.room(4);
+    this.length = this.buf.writeUInt32BE(n >>> 0, this.length);
   }
-  name(n: string): void {
-    for (const label of n.split('.').filter(Boolean)) {
-      const l = Buffer.from(label, 'latin1');
-      if (l.length > 63) throw new DnsFormatError(`label "${label}" is longer than 63 bytes`);
-      this.push(Buffer.from([l.length]));
+  setU16(off: number, n: number): void {
+    this.buf.writeUInt16BE(n, off);
+  }
+  /** Writes a name; `compress` false writes it whole and offers it to no later name (an SRV target, as miekg/dns packs it). */
+  name(n: string, compress = true): void {
+    const labels = n.split('.').filter(Boolean);
+    for (let i = 0; i < labels.length; i++) {
+      if (this.names && compress) {
+        const ending = labels.slice(i).join('.');
+        const at = this.names.get(ending);
+        if (at !== undefined) return this.u16(0xc000 | at);
+        if (this.length < 0x4000) this.names.set(ending, this.length);
+      }
+      const l = Buffer.from(labels[i]!, 'latin1');
+      if (l.length > 63) throw new DnsFormatError(`label "${labels[i]}" is longer than 63 bytes`);
+      this.u8(l.length);
       this.push(l);
     }
-    this.push(Buffer.from([0]));
+    this.u8(0);
+  }
+  /** Forgets what was written from `length` on (names offered there included). */
+  rollback(length: number): void {
+    this.length = length;
+    if (this.names) for (const [k, at] of this.names) if (at >= length) this.names.delete(k);
   }
   done(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+    return Buffer.from(this.buf.subarray(0, this.length));
   }
 }
 
-function rdata(r: RecordData): Buffer {
-  const w = new Writer();
+function rdata(w: Writer, r: RecordData): void {
   switch (r.type) {
     case RecordType.A:
       w.push(Buffer.from(r.address.split('.').map(Number)));
@@ -148,13 +190,13 @@ function rdata(r: RecordData): Buffer {
       w.u16(r.priority);
       w.u16(r.weight);
       w.u16(r.port);
-      w.name(r.target);
+      w.name(r.target, false);
       break;
     case RecordType.TXT: {
       const t = Buffer.from(r.text);
       for (let i = 0; i < t.length || i === 0; i += 255) {
         const part = t.subarray(i, i + 255);
-        w.push(Buffer.from([part.length]));
+        w.u8(part.length);
         w.push(part);
       }
       break;
@@ -165,7 +207,6 @@ function rdata(r: RecordData): Buffer {
       for (const n of [r.serial, r.refresh, r.retry, r.expire, r.minimum]) w.u32(n);
       break;
   }
-  return w.done();
 }
 
 function ipv6Bytes(a: string): Buffer {
@@ -183,41 +224,57 @@ function record(w: Writer, r: ResourceRecord): void {
   w.u16(r.type);
   w.u16(CLASS_IN);
   w.u32(r.ttl);
-  const d = rdata(r);
-  w.u16(d.length);
-  w.push(d);
+  const lengthAt = w.length;
+  w.u16(0);
+  rdata(w, r);
+  w.setU16(lengthAt, w.length - lengthAt - 2);
 }
 
 /**
- * Encodes the response to `q`. When it would not fit `maxSize` (UDP), the answers are dropped
- * and TC is set, so the client asks again over TCP.
+ * Encodes the response to `q`, as CoreDNS's server writes it through request.Scrub and miekg/dns's
+ * Msg.Truncate: whole and uncompressed when it fits `maxSize` (what a UDP client takes, 512 at
+ * least); else with its names compressed, and as many of its records as then fit, answers first,
+ * then authority, then additional records, TC set when any is left out, so the client can ask
+ * again over TCP for the rest.
  */
 export function encodeResponse(q: Query, res: Response, maxSize = 65535): Buffer {
-  const build = (truncated: boolean, extra = true) => {
-    const w = new Writer();
-    w.u16(q.id);
-    // QR, opcode echoed, AA, TC, RD echoed, RA (we recurse for names outside the cluster).
-    w.u16(0x8000 | (q.opcode << 11) | (res.authoritative ? 0x0400 : 0) | (truncated ? 0x0200 : 0) | (q.recursionDesired ? 0x0100 : 0) | 0x0080 | (res.rcode & 0xf));
-    const an = truncated ? [] : res.answers;
-    const ns = truncated ? [] : res.authority;
-    const ar = truncated || !extra ? [] : (res.additional ?? []);
-    w.u16(q.questions.length);
-    w.u16(an.length);
-    w.u16(ns.length);
-    w.u16(ar.length);
-    for (const qq of q.questions) {
-      w.name(qq.name);
-      w.u16(qq.type);
-      w.u16(qq.class);
+  const size = Math.max(maxSize, 512);
+  const whole = pack(q, res, false, Infinity);
+  return whole.length <= size ? whole : pack(q, res, true, size);
+}
+
+function pack(q: Query, res: Response, compress: boolean, size: number): Buffer {
+  const w = new Writer(compress);
+  w.u16(q.id);
+  // QR, opcode echoed, AA, RD echoed, RA (we recurse for names outside the cluster); TC below.
+  const flags = 0x8000 | (q.opcode << 11) | (res.authoritative ? 0x0400 : 0) | (q.recursionDesired ? 0x0100 : 0) | 0x0080 | (res.rcode & 0xf);
+  w.u16(flags);
+  w.u16(q.questions.length);
+  for (let i = 0; i < 3; i++) w.u16(0);
+  for (const qq of q.questions) {
+    w.name(qq.name);
+    w.u16(qq.type);
+    w.u16(qq.class);
+  }
+  const sections = [res.answers, res.authority, res.additional ?? []];
+  let left = false;
+  sections.forEach((records, i) => {
+    let n = 0;
+    for (const r of records) {
+      if (left) break;
+      const mark = w.length;
+      record(w, r);
+      if (w.length > size) {
+        w.rollback(mark);
+        left = true;
+        break;
+      }
+      n++;
     }
-    for (const r of [...an, ...ns, ...ar]) record(w, r);
-    return w.done();
-  };
-  const full = build(false);
-  if (full.length <= maxSize) return full;
-  // (as miekg/dns's Truncate, which CoreDNS uses: the additional records go first, without TC)
-  const noExtra = res.additional?.length ? build(false, false) : undefined;
-  return noExtra && noExtra.length <= maxSize ? noExtra : build(true);
+    w.setU16(6 + 2 * i, n);
+  });
+  if (left) w.setU16(2, flags | 0x0200);
+  return w.done();
 }
 
 /** An error answer (FORMERR, SERVFAIL, NOTIMP...) to a query, or to a message that would not decode. */
