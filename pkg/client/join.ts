@@ -8,7 +8,7 @@ function fetch(url: URL, opts: { method: string; ca?: string; token?: string; bo
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        hostname: url.hostname,
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: url.port || 443,
         path: url.pathname,
         method: opts.method,

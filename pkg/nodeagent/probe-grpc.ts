@@ -5,6 +5,7 @@
 // implement the health protocol, an RPC error, or a status other than SERVING.
 import * as grpc from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus, HealthClient } from '../api/generated/grpc/health/v1/health.js';
+import { joinHostPort } from '../util/host-port.js';
 
 /** A probe's verdict, with the reason when it failed. */
 /**
@@ -26,10 +27,6 @@ export function goDuration(seconds: number): string {
   const s = seconds % 60;
   return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
 }
-
-/** host:port, with an IPv6 address in brackets (net.JoinHostPort). */
-/** host:port, an IPv6 host in brackets (Go's net.JoinHostPort). */
-export const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** One gRPC health check of host:port for `service`, within timeoutSec. */
 export async function grpcProbe(host: string, port: number, service: string, timeoutSec: number): Promise<ProbeResult> {

@@ -7,7 +7,8 @@ import { connect } from 'node:net';
 import type { Container, LifecycleHandler, Pod, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { formatPod } from './container-labels.js';
-import { grpcProbe, joinHostPort, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
+import { joinHostPort } from '../util/host-port.js';
+import { grpcProbe, PROBE_USER_AGENT, type ProbeResult } from './probe-grpc.js';
 
 export type { ProbeResult };
 

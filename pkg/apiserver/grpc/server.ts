@@ -36,6 +36,7 @@ import type { FieldValidation, RequestContext, Store, UserInfo } from '../regist
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
 import type { TokenRequests } from '../token-request.js';
+import { joinHostPort } from '../../util/host-port.js';
 
 const log = logger('grpc');
 
@@ -171,7 +172,7 @@ export class GrpcServer {
   listen(host: string, port: number, cert: string, key: string, clientCA?: string): Promise<number> {
     const creds = clientCA ? new OptionalClientCertificate(cert, key, clientCA) : grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], false);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, creds, (err, bound) => (err ? reject(err) : resolve(bound)));
+      this.server.bindAsync(joinHostPort(host, port), creds, (err, bound) => (err ? reject(err) : resolve(bound)));
     });
   }
 
