@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { hasLocalStorageLimits, localStorageViolation } from './eviction-local-storage.js';
+import { hasLocalStorageLimits, localStorageSignal, localStorageViolation } from './eviction-local-storage.js';
 
 const Mi = 1024 * 1024;
 const pod = (containers: { name: string; limit?: string }[], volumes: { name: string; sizeLimit?: string; medium?: string }[] = []): Pod =>
@@ -34,5 +34,13 @@ describe('local storage eviction', () => {
     const one = pod([{ name: 'a', limit: '1Mi' }, { name: 'b' }]);
     expect(localStorageViolation(one, usage(5 * Mi, { a: 0.5 * Mi, b: 4.5 * Mi }))).toBeUndefined();
     expect(localStorageViolation(pod([{ name: 'a', limit: '1Mi' }]), usage(2 * Mi, { a: 0.5 * Mi }, { v: 1.5 * Mi }))).toBe('Pod ephemeral local storage usage exceeds the total limit of containers 1Mi. ');
+  });
+
+  it("names each violation's signal as kubelet_evictions counts it", () => {
+    const both = pod([{ name: 'a', limit: '1Mi' }, { name: 'b', limit: '1Mi' }], [{ name: 'data', sizeLimit: '1Mi' }]);
+    const signal = (u: ReturnType<typeof usage>) => localStorageSignal(localStorageViolation(both, u)!);
+    expect(signal(usage(2 * Mi, { a: 0, b: 0 }, { data: 2 * Mi }))).toBe('emptydirfs.limit');
+    expect(signal(usage(3 * Mi, { a: 1.5 * Mi, b: 1.5 * Mi }))).toBe('ephemeralpodfs.limit');
+    expect(signal(usage(1.5 * Mi, { a: 1.5 * Mi, b: 0 }))).toBe('ephemeralcontainerfs.limit');
   });
 });

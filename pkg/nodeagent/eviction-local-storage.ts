@@ -41,6 +41,17 @@ export function localStorageViolation(pod: Pod, u: PodUsage | undefined): string
   return undefined;
 }
 
+/**
+ * The signal kubelet_evictions counts a local storage eviction under, by which limit its message
+ * says was exceeded (the eviction manager's signalEmptyDirFsLimit, signalEphemeralPodFsLimit,
+ * signalEphemeralContainerFsLimit).
+ */
+export function localStorageSignal(message: string): string {
+  if (message.startsWith('Usage of EmptyDir')) return 'emptydirfs.limit';
+  if (message.startsWith('Pod ephemeral')) return 'ephemeralpodfs.limit';
+  return 'ephemeralcontainerfs.limit';
+}
+
 /** The sum of quantities, written as Kubernetes would (one limit: as given). */
 function formatTotal(limits: string[]): string {
   if (limits.length === 1) return canonicalQuantity(limits[0]!);

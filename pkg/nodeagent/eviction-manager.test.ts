@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { EvictionManager, type EvictionConfig } from './eviction-manager.js';
@@ -64,6 +65,8 @@ describe('eviction manager', () => {
   });
 
   it('hard threshold: evicts one pod a pass, ranked, with grace period 0 and the kubelet message', async () => {
+    const evictions = async () => Number(/^kubelet_evictions\{eviction_signal="memory\.available"\} (\d+)$/m.exec(await register.metrics())?.[1] ?? 0);
+    const before = await evictions();
     const t = setup({ hard: ['memory.available<100Mi'] }, [pod('guaranteed', { memRequest: '64Mi' }), pod('best-effort'), pod('critical', { priority: 2_000_000_000 })]);
     t.state.avail.set('memory.available', 90 * Mi);
     expect((await t.m.synchronize())?.metadata?.name).toBe('best-effort');
@@ -72,6 +75,8 @@ describe('eviction manager', () => {
     expect((await t.m.synchronize())?.metadata?.name).toBe('guaranteed');
     expect(await t.m.synchronize()).toBeUndefined(); // the critical pod stays
     expect(t.evicted.map((e) => e.name)).toEqual(['best-effort', 'guaranteed']);
+    // (each counted under its signal, as the eviction manager's Evictions metric)
+    expect(await evictions()).toBe(before + 2);
   });
 
   it('soft threshold: the condition at once, evictions only after the grace period, with min(pod grace, max)', async () => {

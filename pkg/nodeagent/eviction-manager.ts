@@ -9,8 +9,9 @@ import { toleratesTaint } from '../api/scheduling.js';
 import { logger } from '../util/log.js';
 import type { Observations } from './eviction-signals.js';
 import { thresholdQuantity, type Signal, type Threshold } from './eviction-thresholds.js';
-import { hasLocalStorageLimits, localStorageViolation } from './eviction-local-storage.js';
+import { hasLocalStorageLimits, localStorageSignal, localStorageViolation } from './eviction-local-storage.js';
 import { evictionMessage, isCriticalPod, rankForEviction, resourceOf, type PodUsage } from './eviction-ranking.js';
+import { recordEviction } from './metrics.js';
 
 const log = logger('eviction');
 
@@ -164,6 +165,7 @@ export class EvictionManager {
         log.warn('eviction failed', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: (e as Error).message });
         continue;
       }
+      recordEviction(t.signal);
       return pod;
     }
     log.info('no pod to evict', { signal: t.signal });
@@ -181,7 +183,10 @@ export class EvictionManager {
       if (!message) continue;
       log.info('evicting pod over its local storage limit', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, message });
       this.d.podEvent(pod, 'Warning', 'Evicted', message);
-      await withTimeout(this.d.evict(pod, message, 0), this.cfg.podCleanupTimeoutMs).catch((e: Error) => log.warn('eviction failed', { err: e.message }));
+      await withTimeout(this.d.evict(pod, message, 0), this.cfg.podCleanupTimeoutMs).then(
+        () => recordEviction(localStorageSignal(message)),
+        (e: Error) => log.warn('eviction failed', { err: e.message }),
+      );
       evicted = pod;
     }
     return evicted;

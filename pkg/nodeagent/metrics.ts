@@ -23,6 +23,21 @@ export const podWorkerDuration = new Histogram({
 export const runningPods = new Gauge({ name: 'kubelet_running_pods', help: alpha('Number of pods that have a running pod sandbox') });
 export const runningContainers = new Gauge({ name: 'kubelet_running_containers', help: alpha('Number of containers currently running'), labelNames: ['container_state'] });
 export const podWorkerErrors = new Counter({ name: 'kubelet_pod_worker_errors_total', help: 'Pod sync attempts that failed.' });
+const startedPods = new Counter({ name: 'kubelet_started_pods_total', help: alpha('Cumulative number of pods started') });
+const startedPodsErrors = new Counter({ name: 'kubelet_started_pods_errors_total', help: alpha('Cumulative number of errors when starting pods') });
+const startedContainers = new Counter({ name: 'kubelet_started_containers_total', help: alpha('Cumulative number of containers started'), labelNames: ['container_type'] });
+const startedContainersErrors = new Counter({ name: 'kubelet_started_containers_errors_total', help: alpha('Cumulative number of errors when starting containers'), labelNames: ['container_type', 'code'] });
+/** SyncPod's StartedPodsTotal: a sandbox about to be created; its StartedPodsErrorsTotal when that failed. */
+export const recordPodStart = (): void => void startedPods.inc();
+export const recordPodStartError = (): void => void startedPodsErrors.inc();
+/** SyncPod's start(): StartedContainersTotal by container type (container, init_container, ephemeral_container), and the attempt's error code if it failed. */
+export function recordContainerStart(containerType: string, errorCode?: string): void {
+  startedContainers.inc({ container_type: containerType });
+  if (errorCode) startedContainersErrors.inc({ container_type: containerType, code: errorCode });
+}
+/** The eviction manager's Evictions: a pod evicted, by the signal whose threshold (or local storage limit) it was evicted for. */
+const evictionsTotal = new Counter({ name: 'kubelet_evictions', help: alpha('Cumulative number of pod evictions by eviction signal'), labelNames: ['eviction_signal'] });
+export const recordEviction = (signal: string): void => void evictionsTotal.inc({ eviction_signal: signal });
 export const plegRelistDuration = new Histogram({ name: 'kubelet_pleg_relist_duration_seconds', help: alpha('Duration in seconds for relisting pods in PLEG.'), buckets: DEF_BUCKETS });
 export const plegRelistInterval = new Histogram({ name: 'kubelet_pleg_relist_interval_seconds', help: alpha('Interval in seconds between relisting in PLEG.'), buckets: DEF_BUCKETS });
 export const plegLastSeen = new Gauge({ name: 'kubelet_pleg_last_seen_seconds', help: alpha('Timestamp in seconds when PLEG was last seen active.') });

@@ -8,7 +8,7 @@ import { ContainerState, type ContainerConfig, type ContainerStatus } from '../r
 import { ConfigSourceError, envFromVars, type ConfigSources } from './config-sources.js';
 import { containerConfig, requiresNonRoot, runAsNonRootError } from './container-config.js';
 import { containerNameLabel, restartCountOf } from './container-labels.js';
-import { runtimeOps, timed } from './metrics.js';
+import { recordContainerStart, runtimeOps, timed } from './metrics.js';
 import type { ContainerRecord, PodContext, WorkerDeps } from './pod-worker-deps.js';
 import { ensureImage } from './pod-worker-image-pull.js';
 import { MINIMUM_GRACE_PERIOD_SEC, stopContainer } from './pod-worker-termination.js';
@@ -29,8 +29,29 @@ export interface ContainerStartHost extends PodContext {
   mounts(): PodMounts;
 }
 
-/** Creates and starts attempt `attempt` of `c` (with `pidNamespaceOf`: in that container's PID namespace). */
+/** The container_type label of the kubelet's start metrics: which list of the pod's spec `c` is in. */
+function containerType(h: ContainerStartHost, c: Container): string {
+  if (h.pod.spec?.initContainers?.some((x) => x.name === c.name)) return 'init_container';
+  if (h.pod.spec?.ephemeralContainers?.some((x) => x.name === c.name)) return 'ephemeral_container';
+  return 'container';
+}
+
+/**
+ * Creates and starts attempt `attempt` of `c` (with `pidNamespaceOf`: in that container's PID
+ * namespace), counted as SyncPod counts each start it tries: by container type, and by the
+ * reason it is left waiting with when it failed (ErrImagePull, CreateContainerConfigError,
+ * CreateContainerError, RunContainerError, PostStartHookError, ...).
+ */
 export async function startContainer(d: ContainerStartDeps, h: ContainerStartHost, c: Container, rec: ContainerRecord, attempt: number, pidNamespaceOf?: string): Promise<void> {
+  const before = rec.waiting;
+  try {
+    await attemptContainer(d, h, c, rec, attempt, pidNamespaceOf);
+  } finally {
+    recordContainerStart(containerType(h, c), rec.waiting !== before ? rec.waiting?.reason : undefined);
+  }
+}
+
+async function attemptContainer(d: ContainerStartDeps, h: ContainerStartHost, c: Container, rec: ContainerRecord, attempt: number, pidNamespaceOf?: string): Promise<void> {
   const rt = d.runtime;
   const pod = h.pod;
   if (!(await ensureImage(d, h, h.sources, c, rec))) return;

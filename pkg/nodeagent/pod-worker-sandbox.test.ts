@@ -1,4 +1,5 @@
 // Making a pod's sandbox against a fake runtime and network: what a failure half way leaves.
+import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import type { PodContext } from './pod-worker-deps.js';
@@ -28,10 +29,15 @@ function setup(failAt: 'setIP' | undefined) {
   return { maker, calls, ip: () => ip };
 }
 
+const counter = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await register.metrics())?.[1]);
+
 describe('pod sandbox', () => {
   it('is made with its network and host ports, and says its address', async () => {
     const t = setup(undefined);
+    const [started, failed] = [await counter('kubelet_started_pods_total'), await counter('kubelet_started_pods_errors_total')];
     expect(await t.maker.create(undefined)).toBe(true);
+    // (counted as SyncPod counts the sandboxes it creates)
+    expect([await counter('kubelet_started_pods_total'), await counter('kubelet_started_pods_errors_total')]).toEqual([started + 1, failed]);
     expect(t.calls).toEqual(['runPodSandbox', 'setupPod s1 ports=1', 'setPodSandboxIP 10.199.4.7']);
     expect(t.ip()).toBe('10.199.4.7');
     expect(t.maker.backoffLeft()).toBeLessThanOrEqual(0);
@@ -39,7 +45,9 @@ describe('pod sandbox', () => {
 
   it('a failure after the network was set up releases the network before removing the sandbox, and backs off', async () => {
     const t = setup('setIP');
+    const [started, failed] = [await counter('kubelet_started_pods_total'), await counter('kubelet_started_pods_errors_total')];
     expect(await t.maker.create(undefined)).toBe(false);
+    expect([await counter('kubelet_started_pods_total'), await counter('kubelet_started_pods_errors_total')]).toEqual([started + 1, failed + 1]);
     expect(t.calls).toEqual([
       'runPodSandbox',
       'setupPod s1 ports=1',

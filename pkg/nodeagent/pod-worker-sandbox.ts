@@ -7,7 +7,7 @@ import type { HostPortMapping } from '../network/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { logger } from '../util/log.js';
 import { parseResolvConf, sandboxConfig } from './container-config.js';
-import { networkOps, runtimeOps, timed } from './metrics.js';
+import { networkOps, recordPodStart, recordPodStartError, runtimeOps, timed } from './metrics.js';
 import type { PodContext, WorkerDeps } from './pod-worker-deps.js';
 
 const log = logger('pod-worker');
@@ -78,8 +78,11 @@ export class PodSandboxMaker {
     const cgroupParent = await this.d.podCgroupParent?.(pod);
     if (this.stopped()) return false;
     const cfg = sandboxConfig(pod, { attempt: 0, dnsServers: this.d.dnsServers(), clusterDomain: this.d.clusterDomain, runtimeHandler, hostResolv, nodeAllocatableMemory: allocatableMemory ? parseQuantity(allocatableMemory) : undefined, cgroupParent, dnsWarn: (reason, message) => this.ctx.event('Warning', reason, message) });
+    // (SyncPod counts each sandbox it creates, and each that fails, network setup included)
+    recordPodStart();
     // (a failure here crossed the CRI in the kubelet: its event carries the gRPC status words)
     const id = await timed(runtimeOps, 'run_podsandbox', () => rt.runPodSandbox(cfg)).catch((e: Error) => {
+      recordPodStartError();
       throw new Error(`rpc error: code = Unknown desc = ${e.message}`, { cause: e });
     });
     // (what was made is unmade, in reverse, when a later step fails)
@@ -101,6 +104,7 @@ export class PodSandboxMaker {
       await this.d.podAddressed?.(pod, res.ip);
       return true;
     } catch (e) {
+      recordPodStartError();
       for (const u of undo.reverse()) await u().catch(() => {});
       throw e;
     }
