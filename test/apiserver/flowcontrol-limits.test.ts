@@ -91,13 +91,13 @@ describe('API Priority and Fairness limits', () => {
     expect(sample(await metrics(), 'apiserver_flowcontrol_nominal_limit_seats{priority_level="apf-test"}')).toBe(3);
 
     const holders = [holder('dave'), holder('dave'), holder('dave')];
+    const executing = async () => sample(await metrics(), 'apiserver_flowcontrol_current_executing_requests{flow_schema="apf-test",priority_level="apf-test"}');
+    const inQueue = async () => sample(await metrics(), 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}');
     try {
-      await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_executing_requests{flow_schema="apf-test",priority_level="apf-test"}') === 3, { what: 'three seats held' });
-      // two wait in the queue: one may wait a quarter of its 2 s timeout, the other 15 s
-      const started = Date.now();
-      const timesOut = call('/version?timeout=2s', 'dave');
-      const waits = call('/version', 'dave');
-      await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}') === 2, { what: 'two requests queued' });
+      await eventually(async () => (await executing()) === 3, { what: 'three seats held' });
+      // two wait in the queue (15 s each: a quarter of the 60 s request timeout)
+      const waiting = [call('/version', 'dave'), call('/version', 'dave')];
+      await eventually(async () => (await inQueue()) === 2, { what: 'two requests queued' });
       // the queue is full: the next is refused at once, as 1.32's tooManyRequests writes it
       const refused = await call('/version', 'dave');
       expect(refused.status).toBe(429);
@@ -110,17 +110,21 @@ describe('API Priority and Fairness limits', () => {
       // other flows are served: the admin (exempt) and another user (global-default)
       expect((await call('/api/v1/namespaces')).status).toBe(200);
       expect((await call('/version', 'erin')).status).toBe(200);
-      // the 2 s request gives up after 500 ms in its queue
-      const gaveUp = await timesOut;
+      // a seat freed: the waiting requests run, one after the other
+      holders[0]!.release();
+      expect((await holders[0]!.answer).status).toBe(201);
+      for (const w of await Promise.all(waiting)) {
+        expect(w.status).toBe(200);
+        expect(w.headers['x-kubernetes-pf-flowschema-uid']).toBe(schema.metadata!.uid);
+      }
+      // the seats full again, a request with ?timeout=2s gives up after 500 ms in its queue
+      holders.push(holder('dave'));
+      await eventually(async () => (await executing()) === 3, { what: 'three seats held again' });
+      const started = Date.now();
+      const gaveUp = await call('/version?timeout=2s', 'dave');
       expect(gaveUp.status).toBe(429);
       expect(gaveUp.body).toBe('Too many requests, please try again later.\n');
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
-      // a seat freed: the one still waiting runs
-      holders[0]!.release();
-      expect((await holders[0]!.answer).status).toBe(201);
-      const served = await waits;
-      expect(served.status).toBe(200);
-      expect(served.headers['x-kubernetes-pf-flowschema-uid']).toBe(schema.metadata!.uid);
       const lines = await metrics();
       expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="queue-full"}')).toBe(1);
       expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="time-out"}')).toBe(1);
