@@ -17,6 +17,7 @@ import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { admissionForbidden, ApiError } from './errors.js';
 import { serviceUpstream } from './rest/proxy.js';
+import { observeWebhook, type WebhookType } from './admission-metrics.js';
 
 const log = logger('admission-webhook');
 
@@ -236,18 +237,27 @@ function denied(name: string, res: ReviewResponse): ApiError {
   return new ApiError(code, typeof s.reason === 'string' ? s.reason : '', String(message));
 }
 
-/** Calls one webhook; returns its response, or undefined when it failed and may be ignored. */
-async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<ReviewResponse | undefined> {
+/**
+ * Calls one webhook; returns its response, or undefined when it failed and may be ignored. Each
+ * call is counted and timed as the dispatchers observe it: a refusal with its code, a failed call
+ * as 503 (ErrCallingWebhook's ServiceUnavailable), rejecting or failing open by its policy.
+ */
+async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess, type: WebhookType): Promise<ReviewResponse | undefined> {
   if (req.ctx.dryRun && w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') {
     throw new ApiError(400, 'BadRequest', `admission webhook "${w.name}" does not support dry run`);
   }
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   try {
     const res = await call(w, req, access);
     for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(headerSafe(String(m)));
+    observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: true, rejected: !res.allowed, code: res.allowed ? 200 : denied(w.name ?? '', res).code });
     return res;
   } catch (e) {
     const why = (e as Error).message;
-    if ((w.failurePolicy ?? 'Fail') === 'Ignore') {
+    const ignore = (w.failurePolicy ?? 'Fail') === 'Ignore';
+    observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: false, rejected: !ignore, code: 503 });
+    if (ignore) {
       log.warn('webhook call failed, ignored (failurePolicy Ignore)', { webhook: w.name, err: why });
       return undefined;
     }
@@ -306,7 +316,7 @@ async function mutate(req: AdmissionRequest, access: WebhookAccess): Promise<voi
   if (!hooks.length) return;
   const run = async (w: MutatingWebhook): Promise<boolean> => {
     if (!(await webhookMatches(w, req, access))) return false;
-    const res = await invoke(w, req, access);
+    const res = await invoke(w, req, access, 'admit');
     if (!res) return false;
     if (!res.allowed) throw denied(w.name ?? '', res);
     if (!res.patch) return false;
@@ -334,7 +344,7 @@ async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<v
   const hooks = access.validating().flatMap((c) => c.webhooks ?? []);
   if (!hooks.length) return;
   const matching = (await Promise.all(hooks.map(async (w) => ((await webhookMatches(w, req, access)) ? w : undefined)))).filter((w): w is ValidatingWebhook => !!w);
-  const results = await Promise.allSettled(matching.map(async (w) => ({ w, res: await invoke(w, req, access) })));
+  const results = await Promise.allSettled(matching.map(async (w) => ({ w, res: await invoke(w, req, access, 'validating') })));
   for (const r of results) {
     if (r.status === 'rejected') throw r.reason;
     if (r.value.res && !r.value.res.allowed) throw denied(r.value.w.name ?? '', r.value.res);
@@ -349,7 +359,7 @@ export async function admitConnect(req: AdmissionRequest, access: WebhookAccess,
   for (const c of [...access.mutating()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
     for (const w of c.webhooks ?? []) {
       if (!(await webhookMatches(w, req, access))) continue;
-      const res = await invoke(w, req, access);
+      const res = await invoke(w, req, access, 'admit');
       if (res && !res.allowed) throw denied(w.name ?? '', res);
     }
   }

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki } from '../../pkg/apiserver/pki.js';
 import { core, CustomResourceDefinitions, EndpointsRef, MutatingWebhookConfigurations, Namespaces, Pods, Services, ValidatingWebhookConfigurations } from '../../pkg/client/rest-client.js';
@@ -95,8 +96,17 @@ async function withConfig<T>(kind: 'Validating' | 'Mutating', webhooks: unknown[
   }
 }
 
+/** A series' value on the apiserver's /metrics (it runs in this process), 0 before it exists. */
+async function metric(series: string): Promise<number> {
+  const line = (await register.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 describe('admission webhooks', () => {
   it('refuses what a validating webhook refuses, with its code and message', async () => {
+    const calls = (name: string, code: number, rejected: boolean) => metric(`apiserver_admission_webhook_request_total{name="${name}",type="validating",operation="CREATE",code="${code}",rejected="${rejected}"}`);
+    const refusals = (name: string, code: number) => metric(`apiserver_admission_webhook_rejection_count{name="${name}",type="validating",operation="CREATE",error_type="no_error",rejection_code="${code}"}`);
+    const before = { denied: await calls('deny.example.com', 403, true), refused: await refusals('deny.example.com', 403), plain: await refusals('plain.example.com', 400), allowed: await calls('deny.example.com', 200, false) };
     await withConfig('Validating', [hook('deny.example.com', '/deny'), hook('plain.example.com', '/deny-plain', { objectSelector: { matchLabels: { plain: 'true' } } })], async () => {
       const e = await failure(cp.admin.create(Pods, 'default', withLabels('v1', { deny: 'true' })));
       expect(e.code).toBe(403);
@@ -107,6 +117,10 @@ describe('admission webhooks', () => {
       await cp.admin.create(Pods, 'default', withLabels('v3', { deny: 'false' }));
       await expect(cp.admin.get(Pods, 'default', 'v1')).rejects.toMatchObject({ code: 404 });
     });
+    // Each call counted and timed as 1.32's validating dispatcher observes it (ObserveWebhook, ObserveWebhookRejection).
+    expect([await calls('deny.example.com', 403, true), await refusals('deny.example.com', 403), await refusals('plain.example.com', 400)]).toEqual([before.denied + 1, before.refused + 1, before.plain + 1]);
+    expect(await calls('deny.example.com', 200, false)).toBeGreaterThan(before.allowed);
+    expect(await metric('apiserver_admission_webhook_admission_duration_seconds_count{name="deny.example.com",type="validating",operation="CREATE",rejected="true"}')).toBeGreaterThan(0);
   });
 
   it("stores a mutating webhook's JSONPatch and sends the AdmissionReview kube-apiserver sends", async () => {
@@ -179,6 +193,9 @@ describe('admission webhooks', () => {
   });
 
   it('fails a write when a Fail webhook cannot be called, and passes it over under Ignore', async () => {
+    const failedCall = () => metric('apiserver_admission_webhook_rejection_count{name="down.example.com",type="validating",operation="CREATE",error_type="calling_webhook_error",rejection_code="503"}');
+    const failOpen = (name: string) => metric(`apiserver_admission_webhook_fail_open_count{name="${name}",type="validating"}`);
+    const before = { failed: await failedCall(), down: await failOpen('down.example.com'), uid: await failOpen('uid.example.com') };
     const down = { ...hook('down.example.com', '/allow'), clientConfig: { url: 'https://127.0.0.1:1/allow', caBundle } };
     await withConfig('Validating', [down], async () => {
       const e = await failure(cp.admin.create(Pods, 'default', withLabels('f1', {})));
@@ -188,6 +205,8 @@ describe('admission webhooks', () => {
     await withConfig('Validating', [{ ...down, failurePolicy: 'Ignore' }, hook('uid.example.com', '/wrong-uid', { failurePolicy: 'Ignore' })], async () => {
       await cp.admin.create(Pods, 'default', withLabels('f2', {}));
     });
+    // (the failed call that refused, then the two passed over: ErrCallingWebhook's 503 and ObserveWebhookFailOpen)
+    expect([await failedCall(), await failOpen('down.example.com'), await failOpen('uid.example.com')]).toEqual([before.failed + 1, before.down + 1, before.uid + 1]);
     await withConfig('Validating', [hook('uid.example.com', '/wrong-uid')], async () => {
       const e = await failure(cp.admin.create(Pods, 'default', withLabels('f3', {})));
       expect(e.message).toContain('received invalid webhook response: expected response.uid=');
