@@ -2,6 +2,7 @@
 // moves: it starts 3 s before a minute boundary (so `* * * * *` fires within seconds) and jumps
 // a minute at a time; a change to the CronJob makes the controller look at once. Jobs' pods are
 // ended through the status subresource as a node agent would.
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { CronJobs, Events, Jobs, Pods } from '../../pkg/client/rest-client.js';
@@ -69,6 +70,9 @@ async function completeJob(jobName: string): Promise<void> {
 
 describe('CronJob controller', () => {
   it('creates <cronjob>-<minutes> at the minute, with the scheduled-timestamp annotation; status follows the job to completion', async () => {
+    // (the controller manager runs in this process: its /metrics is this registry)
+    const skews = async () => Number(/^cronjob_controller_job_creation_skew_duration_seconds_count (\d+)$/m.exec(await register.metrics())?.[1] ?? 0);
+    const skewsBefore = await skews();
     const boundary = justBeforeMinute();
     const cj = await cp.admin.create(CronJobs, 'default', cronJob('hello', { successfulJobsHistoryLimit: 1 }));
     expect(await jobsOf('hello')).toHaveLength(0);
@@ -82,6 +86,8 @@ describe('CronJob controller', () => {
     expect(Date.parse(st.lastScheduleTime!)).toBe(boundary);
     await sleep(500);
     expect(await jobsOf('hello')).toHaveLength(1);
+    // The job's creation measured from its scheduled time, as CronJobCreationSkew observes it.
+    expect(await skews()).toBe(skewsBefore + 1);
     await completeJob(job.metadata!.name!);
     const done = await eventually(async () => {
       const s = await statusOf('hello');
