@@ -63,7 +63,7 @@ describe('ClaimVolumeResolver', () => {
     const path = join(dir, 'pvc-1_default_data');
     const { client, updates } = fakeApi([claim('data', 'Bound', 'pvc-1')], [localPath('pvc-1', 'data', path)]);
     const p = pod('data', true);
-    expect(await new ClaimVolumeResolver(client, dir).resolve(p, p.spec!.volumes![0]!)).toEqual({ path, readOnly: true });
+    expect(await new ClaimVolumeResolver(client, dir).resolve(p, p.spec!.volumes![0]!)).toEqual({ path, readOnly: true, plugin: 'kubernetes.io/host-path' });
     expect(updates).toEqual([{ name: 'pvc-1', finalizers: ['kubernetes.io/pv-protection', 'tskube.io/local-path-cleanup'], dirExisted: false }]);
     expect(statSync(path).mode & 0o777).toBe(0o777);
   });

@@ -26,6 +26,8 @@ export interface MountedClaim {
   /** The host directory to bind-mount. */
   path: string;
   readOnly: boolean;
+  /** The plugin that mounts the volume's PV (kubernetes.io/host-path or kubernetes.io/local-volume). */
+  plugin?: string;
 }
 
 /** What the pod worker asks of the node about a pod's claim volumes. */
@@ -77,7 +79,7 @@ export class ClaimVolumeResolver implements ClaimVolumes {
       throw new VolumeMountError(kind ? unmountableMessage(pvName, kind, pv.spec?.[kind as keyof typeof pv.spec] as Record<string, unknown>, true) : `MountVolume.SetUp failed for volume "${pvName}" : tskube mounts only hostPath and local volumes`);
     }
     await this.prepare(pv, path);
-    return { path, readOnly: !!v.persistentVolumeClaim?.readOnly };
+    return { path, readOnly: !!v.persistentVolumeClaim?.readOnly, plugin: pv.spec?.hostPath?.path ? 'kubernetes.io/host-path' : 'kubernetes.io/local-volume' };
   }
 
   /** The directory is there (made if the volume says so), as the hostPath and local plugins check. */

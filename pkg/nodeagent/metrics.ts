@@ -66,6 +66,42 @@ const storageOperations = new Histogram({
   buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 25, 50, 120, 300, 600],
 });
 
+/** What volume_manager_total_volumes counts of one pod: its volumes' plugins, wanted and set up. */
+export interface PodVolumeStates {
+  volumeStates(): { desired: string[]; mounted: string[] };
+}
+const trackedVolumes = new Set<PodVolumeStates>();
+/**
+ * pkg/kubelet/volumemanager/metrics totalVolumesCollector: at scrape time, the volumes of the
+ * desired and actual states of the world by plugin (N/A when it is not known).
+ */
+new Gauge({
+  name: 'volume_manager_total_volumes',
+  help: alpha('Number of volumes in Volume Manager'),
+  labelNames: ['plugin_name', 'state'],
+  collect() {
+    this.reset();
+    const count = new Map<string, { plugin_name: string; state: string; n: number }>();
+    const add = (plugin_name: string, state: string) => {
+      const k = `${state}\0${plugin_name}`;
+      const c = count.get(k) ?? { plugin_name, state, n: 0 };
+      c.n++;
+      count.set(k, c);
+    };
+    for (const t of trackedVolumes) {
+      const s = t.volumeStates();
+      for (const p of s.mounted) add(p, 'actual_state_of_world');
+      for (const p of s.desired) add(p, 'desired_state_of_world');
+    }
+    for (const c of count.values()) this.set({ plugin_name: c.plugin_name, state: c.state }, c.n);
+  },
+});
+/** Counts a pod's volumes in volume_manager_total_volumes until the returned function is called. */
+export function trackVolumes(v: PodVolumeStates): () => void {
+  trackedVolumes.add(v);
+  return () => void trackedVolumes.delete(v);
+}
+
 /** The in-tree plugin that mounts a pod volume of this source, by the kubelet's plugin names. */
 export function volumePluginOf(v: { configMap?: unknown; secret?: unknown; projected?: unknown; downwardAPI?: unknown; hostPath?: unknown; emptyDir?: unknown }): string | undefined {
   if (v.configMap) return 'kubernetes.io/configmap';

@@ -213,3 +213,42 @@ describe('storage_operation_duration_seconds', () => {
     expect(await register.metrics()).toContain('# HELP storage_operation_duration_seconds [ALPHA] Storage operation duration\n');
   });
 });
+
+describe('volume_manager_total_volumes', () => {
+  it("counts a pod's volumes by plugin as the volume manager's desired and actual states, while it is tracked", async () => {
+    const { register } = await import('prom-client');
+    const { trackVolumes } = await import('./metrics.js');
+    const podsDir = mkdtempSync(join(tmpdir(), 'tskube-volumes-'));
+    dirs.push(podsDir);
+    const pod: Pod = {
+      metadata: { name: 'p', namespace: 'ns', uid: 'u10' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [{ name: 'cfg', configMap: { name: 'missing' } }, { name: 'scratch', emptyDir: {} }, { name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    };
+    const claimVolumes = { resolve: async () => ({ path: podsDir, readOnly: false, plugin: 'kubernetes.io/host-path' }) };
+    const volumes = new PodVolumes(
+      { podsDir, getSource: async () => undefined, apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}), claimVolumes } as never,
+      { pod, uid: 'u10', key: 'ns/p', podIP: '', event: () => {}, retryIn: () => {}, kick: () => {} },
+    );
+    const value = async (plugin: string, state: string) => Number(new RegExp(`^volume_manager_total_volumes\\{plugin_name="${plugin.replace(/\./g, '\\.')}",state="${state}"\\} (\\d+)$`, 'm').exec(await register.metrics())?.[1] ?? 0);
+    // (deltas: other files' pod workers may share this registry)
+    const series = [['kubernetes.io/configmap', 'desired_state_of_world'], ['kubernetes.io/empty-dir', 'desired_state_of_world'], ['kubernetes.io/host-path', 'desired_state_of_world'], ['kubernetes.io/configmap', 'actual_state_of_world'], ['kubernetes.io/empty-dir', 'actual_state_of_world'], ['kubernetes.io/host-path', 'actual_state_of_world']] as const;
+    const before = await Promise.all(series.map(([p, s]) => value(p, s)));
+    const delta = async () => (await Promise.all(series.map(([p, s]) => value(p, s)))).map((v, i) => v - before[i]!);
+    const untrack = trackVolumes(volumes);
+    try {
+      // (before any set-up: the claim is not yet resolved to its PV, nothing is mounted)
+      expect(await delta()).toEqual([1, 1, 0, 0, 0, 0]);
+      expect(await volumes.prepareApiData()).toBe(false); // (its ConfigMap is missing)
+      expect(await volumes.prepareClaimVolumes()).toBe(true);
+      expect(await delta()).toEqual([1, 1, 1, 0, 1, 1]);
+      expect(await register.metrics()).toContain('# HELP volume_manager_total_volumes [ALPHA] Number of volumes in Volume Manager\n');
+    } finally {
+      untrack();
+      volumes.stop();
+    }
+    expect(await delta()).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});

@@ -44,6 +44,8 @@ export class PodVolumes {
   private backoff = new Map<string, { failures: number; nextAt: number }>();
   /** Refreshes API volumes while the pod runs, as the kubelet's periodic sync does. */
   private timer: NodeJS.Timeout | undefined;
+  /** Every hostPath and claim volume has been set up once (its emptyDirs with them). */
+  private prepared = false;
 
   constructor(
     private readonly d: Pick<WorkerDeps, 'podsDir' | 'getSource' | 'serviceAccountToken' | 'apiVolumeSyncMs' | 'claimVolumes' | 'nodeAllocatable'>,
@@ -197,6 +199,7 @@ export class PodVolumes {
       this.ctx.retryIn(wait);
       return false;
     }
+    this.prepared = true;
     return true;
   }
 
@@ -215,6 +218,30 @@ export class PodVolumes {
     s.nextAt = Date.now() + ms;
     this.backoff.set(name, s);
     return ms;
+  }
+
+  /**
+   * The pod's volumes by plugin as the volume manager counts them: wanted (its desired state of
+   * the world: every volume, a claim once resolved to its PV) and set up (its actual state).
+   */
+  volumeStates(): { desired: string[]; mounted: string[] } {
+    const desired: string[] = [];
+    const mounted: string[] = [];
+    for (const v of this.ctx.pod.spec?.volumes ?? []) {
+      const name = v.name!;
+      const claim = this.claims.get(name);
+      if (v.persistentVolumeClaim || v.ephemeral) {
+        if (!claim) continue; // (not in the desired state until its claim is bound to a PV)
+        desired.push(claim.plugin ?? 'N/A');
+        mounted.push(claim.plugin ?? 'N/A');
+        continue;
+      }
+      const plugin = volumePluginOf(v);
+      if (!plugin) continue; // (a source tskube does not mount: its pod never starts)
+      desired.push(plugin);
+      if (this.apiVolumes.has(name) || this.hostPathsReady.has(name) || (this.prepared && (v.emptyDir || v.hostPath))) mounted.push(plugin);
+    }
+    return { desired, mounted };
   }
 
   /** The pod's volumes as a container mounts them: hostPath and claim directories, API volume directories. */

@@ -13,7 +13,7 @@ import { ContainerState, type ContainerStatus, type PodSandboxStatus } from '../
 import { logger } from '../util/log.js';
 import { rfc3339Now } from '../util/time.js';
 import { containerNameLabel, isActive, latestAttempt, podUidLabel, previousAttempt, restartCountOf } from './container-labels.js';
-import { podStartDuration, podWorkerDuration, podWorkerErrors, runtimeOps, timed } from './metrics.js';
+import { podStartDuration, podWorkerDuration, podWorkerErrors, runtimeOps, timed, trackVolumes } from './metrics.js';
 import { startContainer, type ContainerStartHost } from './pod-worker-container-start.js';
 import { restartAllowed } from './pod-worker-crash-loop.js';
 import type { ContainerRecord, WorkerDeps } from './pod-worker-deps.js';
@@ -99,6 +99,8 @@ export class PodWorker {
   /** What the phases see of the worker. */
   private readonly ctx: ProbeHost & ContainerStartHost & InitContainerHost;
   private readonly volumes: PodVolumes;
+  /** Ends the count of the pod's volumes in volume_manager_total_volumes (at teardown, or when the agent stops). */
+  private readonly untrackVolumes: () => void;
   private readonly sandboxes: PodSandboxMaker;
 
   constructor(pod: Pod, private readonly d: WorkerDeps) {
@@ -130,6 +132,7 @@ export class PodWorker {
       fail: (reason, message) => void (w.failed = { reason, message }),
     };
     this.volumes = new PodVolumes(d, this.ctx);
+    this.untrackVolumes = trackVolumes(this.volumes);
     this.sandboxes = new PodSandboxMaker(d, this.ctx, (ip) => (w.podIP = ip), () => w.stopped);
   }
 
@@ -612,6 +615,7 @@ export class PodWorker {
     }
     this.terminated = true;
     await this.teardown();
+    this.untrackVolumes();
     forgetProbeSeries(this.ctx, [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]);
     if (confirm && !this.deleted) await this.d.confirmDeleted(pod);
     this.d.finished(this.uid);
@@ -715,6 +719,7 @@ export class PodWorker {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     clearTimeout(this.deadlineTimer);
     this.volumes.stop();
+    this.untrackVolumes();
     for (const name of this.records.keys()) this.stopProbers(name);
     return this.looping;
   }
