@@ -32,10 +32,12 @@ describe('recordUpdate', () => {
     expect(owned(ms, 'kubectl-create')).toEqual([
       '.metadata.labels',
       '.metadata.labels.app',
-      '.spec.containers',
+      // (not .spec.containers itself: 1.32's zero PodSpec holds containers: null; the container's
+      // resources: {} is Go's struct by value, there whether sent or not)
       '.spec.containers[name="app"]',
       '.spec.containers[name="app"].image',
       '.spec.containers[name="app"].name',
+      '.spec.containers[name="app"].resources',
     ]);
     const [e] = encodeManagedFields(ms);
     expect(e).toEqual({ manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: expect.any(Object) });
@@ -72,6 +74,55 @@ describe('recordUpdate', () => {
     const ms = recordUpdate(scale, new Map(), d(1), d(3), 'kubectl', T1);
     const [e] = encodeManagedFields(ms);
     expect(e).toEqual({ manager: 'kubectl', operation: 'Update', apiVersion: 'apps/v1', subresource: 'scale', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  });
+});
+
+describe('fields Go always writes, as 1.32 compares the typed objects', () => {
+  const cond = (extra: Record<string, unknown> = {}) => ({ type: 'Ready', status: 'True', lastTransitionTime: T0, ...extra });
+  const withStatus = (st: Record<string, unknown>) => pod({ app: 'a' }, 'busybox', { status: st });
+  // (as tskube stores a status now: Go's zero values filled in)
+  const stored = withStatus({ phase: 'Running', conditions: [cond({ lastProbeTime: null })] });
+
+  it('a status write that leaves a zero-filled field out does not remove it: its owner keeps it', () => {
+    let ms = recordUpdate(status, new Map(), withStatus({ phase: 'Pending' }), stored, 'kubelet', T0);
+    expect(owned(ms, 'kubelet')).toContain('.status.conditions[type="Ready"].lastProbeTime');
+    // another writer PUTs the status without lastProbeTime (a client that omits Go's null)
+    const c = compareScoped(stored, withStatus({ phase: 'Succeeded', conditions: [cond()] }), status);
+    expect(c.removed.paths().map(pathString)).toEqual([]);
+    ms = recordUpdate(status, ms, stored, withStatus({ phase: 'Succeeded', conditions: [cond()] }), 'other', T1);
+    expect(owned(ms, 'kubelet')).toContain('.status.conditions[type="Ready"].lastProbeTime');
+    expect(owned(ms, 'other')).toEqual(['.status.phase']);
+  });
+
+  it('an object stored without the zero fields (an older tskube) compares equal to the same with them', () => {
+    const older = withStatus({ phase: 'Running', conditions: [cond()], containerStatuses: [{ name: 'app', state: {}, lastState: {} }] });
+    const now = withStatus({ phase: 'Running', conditions: [cond({ lastProbeTime: null })], containerStatuses: [{ name: 'app', state: {}, lastState: {}, ready: false, restartCount: 0, image: '', imageID: '' }] });
+    for (const [l, r] of [[older, now], [now, older]] as const) {
+      const c = compareScoped(l, r, status);
+      expect([c.added, c.modified, c.removed].map((s) => s.paths().map(pathString))).toEqual([[], [], []]);
+    }
+    let ms = recordUpdate(status, new Map(), withStatus({}), older, 'kubelet', T0);
+    const before = encodeManagedFields(ms);
+    ms = recordUpdate(status, ms, older, now, 'tidier', T1);
+    expect(encodeManagedFields(ms)).toEqual(before);
+  });
+
+  it('an added condition without lastProbeTime owns it (Go writes it null), as one sent with the null does', () => {
+    const a = recordUpdate(status, new Map(), withStatus({ phase: 'Pending' }), withStatus({ phase: 'Pending', conditions: [cond()] }), 'kubelet', T0);
+    const b = recordUpdate(status, new Map(), withStatus({ phase: 'Pending' }), withStatus({ phase: 'Pending', conditions: [cond({ lastProbeTime: null })] }), 'kubelet', T0);
+    expect(owned(a, 'kubelet')).toContain('.status.conditions[type="Ready"].lastProbeTime');
+    expect(encodeManagedFields(a)).toEqual(encodeManagedFields(b));
+  });
+
+  it('a null list or struct Go writes is there already: filling it owns its items, not the list itself', () => {
+    // (a Deployment's selector: null and template.spec.containers: null in the zero object)
+    const scope: Scope = { typeName: 'Deployment', apiVersion: 'apps/v1', subresource: '' };
+    const d = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'i', resources: {} }] } }, strategy: {} } } as KubeObject;
+    const paths = (() => {
+      const c = compareScoped(undefined, d, scope);
+      return c.added.union(c.modified).paths().map(pathString);
+    })();
+    expect(paths).toEqual(['.spec.selector', '.spec.template.spec.containers[name="c"]', '.spec.template.spec.containers[name="c"].image', '.spec.template.spec.containers[name="c"].name', '.spec.template.spec.containers[name="c"].resources']);
   });
 });
 

@@ -7,6 +7,7 @@ import { structType } from './field-types.js';
 import { FieldSet, pathString, type Json, type Path } from './fieldpath.js';
 import { compareObjects, createdFieldsV1, fieldSetOf, mergeApplied, removeFields, type Comparison } from './fieldset-object.js';
 import { managerId, type ManagerEntry, type Managers } from './managed-fields.js';
+import { goZeroMembers } from './omitempty.js';
 import type { KubeObject } from './types.js';
 
 /** Where a write lands: the type, its apiVersion, and the main resource ('') or a subresource. */
@@ -73,11 +74,36 @@ function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> 
   return { metadata: meta, ...rest };
 }
 
-/** Compares what a scope manages; a missing old object compares as empty top-level structs. */
+/** zeroView by scope (type, subresource and the status metadata it carries); null: the type has no Go struct. */
+const zeroViews = new Map<string, { [k: string]: Json } | null>();
+
+/**
+ * What a scope manages of 1.32's zero object of the type (scope.Creater.New's, from which
+ * create.go's field manager starts): its structs by value and the fields Go always writes at their
+ * zero values (a Deployment's spec {selector: null, template: {metadata: {creationTimestamp: null},
+ * spec: {containers: null}}, strategy: {}}). Undefined for a type without a Go struct (a custom
+ * resource). Shared: never change it.
+ */
+function zeroView(scope: Scope): { [k: string]: Json } | undefined {
+  const key = `${scope.typeName}/${scope.subresource}/${scope.statusMetadata?.join(',') ?? ''}`;
+  let v = zeroViews.get(key);
+  if (v === undefined) {
+    const members = goZeroMembers(scope.typeName);
+    v = members ? (view(Object.fromEntries(members) as KubeObject, scope) as { [k: string]: Json }) : null;
+    zeroViews.set(key, v);
+  }
+  return v ?? undefined;
+}
+
+/**
+ * Compares what a scope manages, as 1.32 compares the typed Go objects (compareObjects' whole
+ * comparison); a missing old object is the type's zero object (zeroView), or for a type without
+ * a Go struct empty top-level structs.
+ */
 export function compareScoped(old: KubeObject | undefined, next: KubeObject, scope: Scope): Comparison {
   const r = view(next, scope)!;
-  const l = view(old, scope) ?? Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v)).map(([k]) => [k, {}]));
-  const c = compareObjects(l, r, structType(scope.typeName));
+  const l = view(old, scope) ?? zeroView(scope) ?? Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v)).map(([k]) => [k, {}]));
+  const c = compareObjects(l, r, structType(scope.typeName), true);
   return { added: c.added.difference(NEVER_OWNED), modified: c.modified.difference(NEVER_OWNED), removed: c.removed.difference(NEVER_OWNED) };
 }
 
@@ -88,7 +114,7 @@ const NEVER_OWNED_MEMBERS: ReadonlySet<string> = new Set(['f:apiVersion', 'f:kin
  * and modified fields, computed in one walk (see createdFieldsV1).
  */
 export function createdFieldsV1Scoped(obj: KubeObject, scope: Scope): { [k: string]: Json } {
-  return createdFieldsV1(view(obj, scope) as { [k: string]: Json }, structType(scope.typeName), NEVER_OWNED_MEMBERS);
+  return createdFieldsV1(view(obj, scope) as { [k: string]: Json }, structType(scope.typeName), NEVER_OWNED_MEMBERS, zeroView(scope));
 }
 
 /** The fields an applied configuration sets, within its scope. Throws FieldSetError for a bad configuration. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { structType } from './field-types.js';
 import { FieldSet, pathString } from './fieldpath.js';
 import { compareObjects, createdFieldsV1, fieldSetOf, FieldSetError, mergeApplied, removeFields } from './fieldset-object.js';
+import { createdFieldsV1Scoped } from './field-ownership.js';
+import type { KubeObject } from './types.js';
 
 const Pod = structType('Pod');
 const paths = (s: FieldSet) => s.paths().map(pathString);
@@ -144,8 +146,12 @@ describe('a null zero time is a field', () => {
     expect(paths(fieldSetOf(pod, Pod))).toContain('.status.conditions[type="Ready"].lastProbeTime');
   });
 
-  it('is added by a create, modified when it gets a time, removed when it goes', () => {
-    expect(createdFieldsV1(dep, Deployment, new Set())).toMatchObject({ 'f:spec': { 'f:template': { 'f:metadata': { '.': {}, 'f:creationTimestamp': {}, 'f:labels': { '.': {}, 'f:app': {} } } } } });
+  it('is added with what holds it, modified when it gets a time, removed when it goes; a create leaving it at the zero object\'s null does not own it', () => {
+    // (1.32's zero Deployment, the create's starting point, has the template's creationTimestamp: null already)
+    const created = createdFieldsV1Scoped(dep as KubeObject, { typeName: 'Deployment', apiVersion: 'apps/v1', subresource: '' }) as Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+    expect(created['f:spec']!['f:template']!['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {} } });
+    // (against nothing at all, it is added with its template)
+    expect(createdFieldsV1(dep, Deployment, new Set())).toMatchObject({ 'f:spec': { 'f:template': { '.': {}, 'f:metadata': { '.': {}, 'f:creationTimestamp': {}, 'f:labels': { '.': {}, 'f:app': {} } } } } });
     expect(createdFieldsV1(pod, Pod, new Set())).toMatchObject({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { 'f:lastProbeTime': {} } } } });
     const probed = { status: { conditions: [{ ...pod.status.conditions[0], lastProbeTime: '2026-01-02T00:00:00Z' }] } };
     expect(paths(compareObjects(pod, probed, Pod).modified)).toEqual(['.status.conditions[type="Ready"].lastProbeTime']);

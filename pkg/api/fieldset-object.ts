@@ -5,6 +5,7 @@
 // RemoveItems, on plain JSON.
 import { childType, nullIsField, type FieldType } from './field-types.js';
 import { fieldElement, FieldSet, indexElement, keyElement, pathString, valueElement, type Json, type Path, type PathElement } from './fieldpath.js';
+import { goChildOf, goValueEqual, goZeroMembers, type GoChild } from './omitempty.js';
 
 type JsonObject = { [k: string]: Json };
 
@@ -24,7 +25,41 @@ const absent = (v: unknown) => v === undefined || v === null;
 const NULL_LEAF = '\u0000null';
 /** Member `k` of struct or map `o` of type `t`, its null marked when it is a field. */
 const memberOf = (o: JsonObject, t: FieldType, k: string): Json | undefined => (o[k] === null && nullIsField(t, k) ? NULL_LEAF : o[k]);
-const isEmpty = (v: unknown) => absent(v) || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
+/**
+ * Member `k` of struct `o` of type `t` as 1.32's field manager sees it in a whole object: the
+ * decoded Go struct, where a field Go always writes (no omitempty, or a struct by value) is there
+ * at its zero value whether the JSON left it out or gave null (a condition's lastProbeTime: null,
+ * a container status's restartCount: 0, a Deployment's selector: null). So an update that leaves
+ * such a field out, or an object stored before tskube filled them, changes nothing there.
+ */
+function wholeMemberOf(o: JsonObject, t: FieldType, k: string): Json | undefined {
+  const v = o[k];
+  if (v !== undefined && v !== null) return v;
+  const zero = t.kind === 'struct' ? goZeroMembers(t.name)?.get(k) : undefined;
+  if (zero === undefined) return v === null && nullIsField(t, k) ? NULL_LEAF : v;
+  return zero === null ? NULL_LEAF : (zero as Json);
+}
+/** The members Go always writes that struct `o` of type `t` leaves out (undefined: none). */
+function missingZeroMembers(o: JsonObject, t: FieldType): string[] | undefined {
+  const zm = t.kind === 'struct' ? goZeroMembers(t.name) : undefined;
+  if (!zm) return undefined;
+  let out: string[] | undefined;
+  for (const k of zm.keys()) if (o[k] === undefined) (out ??= []).push(k);
+  return out;
+}
+/**
+ * Whether two values of a leaf (a scalar, an atomic struct or list) are the same: as JSON, or
+ * given where the leaf sits (field `key` of Go struct `owner`; `inner`: an item or map value of
+ * it), as the typed values are, where a zero field Go writes and the JSON left out are alike
+ * (goValueEqual). The Go type is looked up only when the JSON differs.
+ */
+function sameValue(l: unknown, r: unknown, owner: string | undefined, key: string, inner: boolean): boolean {
+  if (deepEqual(l, r)) return true;
+  if (owner === undefined) return false;
+  const g: GoChild | undefined = goChildOf(owner, key);
+  return g !== undefined && goValueEqual(l, r, g.type, g.map && !inner);
+}
+const isEmpty = (v: unknown) => absent(v) || v === NULL_LEAF || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -109,42 +144,61 @@ export interface Comparison {
   removed: FieldSet;
 }
 
+const METADATA = fieldElement('metadata');
+
 /**
  * What changed from `lhs` to `rhs` (Compare): a node that appears is added together with
  * everything below it; a leaf whose value differs is modified; a node that disappears is removed.
+ * `whole`: two versions of one object (not an applied configuration), compared as 1.32 compares
+ * the typed Go objects: below the top level a field Go always writes is there at its zero value
+ * when left out (wholeMemberOf), and a null such field is a value: a struct or list that was null
+ * is not added itself when it gets members, only they are.
  */
-export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Comparison {
+export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType, whole = false): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   // One path, pushed and popped as the walk goes (FieldSet.insert copies what it keeps).
   const path: PathElement[] = [];
-  const walk = (l: unknown, r: unknown, t: FieldType) => {
+  // (`owner`, `key`, `inner`: where the node sits, for a whole comparison's leaves: sameValue)
+  const walk = (l: unknown, r: unknown, t: FieldType, owner: string | undefined, key: string, inner: boolean) => {
     if (absent(l) && absent(r)) return;
     const leaf = () => {
       if (!path.length) return;
       if (absent(l)) c.added.insert(path);
       else if (absent(r)) c.removed.insert(path);
-      else if (!deepEqual(l, r)) c.modified.insert(path);
+      else if (!sameValue(l, r, whole ? owner : undefined, key, inner)) c.modified.insert(path);
     };
     if (t.kind === 'leaf' || (isEmpty(l) && isEmpty(r))) return leaf();
     if (path.length) {
       if (absent(l)) c.added.insert(path);
       else if (absent(r)) c.removed.insert(path);
     }
+    // (a null that is a value holds nothing below it)
+    const lv = l === NULL_LEAF ? undefined : l;
+    const rv = r === NULL_LEAF ? undefined : r;
     if (t.kind === 'struct' || t.kind === 'map') {
-      if ((!absent(l) && !isObject(l)) || (!absent(r) && !isObject(r))) return leaf();
-      const lo = (l ?? {}) as JsonObject;
-      const ro = (r ?? {}) as JsonObject;
-      const keys = absent(l) ? Object.keys(ro) : absent(r) ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      if ((!absent(lv) && !isObject(lv)) || (!absent(rv) && !isObject(rv))) return leaf();
+      const lo = (lv ?? {}) as JsonObject;
+      const ro = (rv ?? {}) as JsonObject;
+      // (not the top level, nor the object's own metadata: what a scope manages of them is its view's)
+      const fill = whole && path.length > 0 && !(path.length === 1 && path[0] === METADATA);
+      const member = fill ? wholeMemberOf : memberOf;
+      let keys: Iterable<string> = absent(lv) ? Object.keys(ro) : absent(rv) ? Object.keys(lo) : new Set([...Object.keys(lo), ...Object.keys(ro)]);
+      // (a struct only one side has: the zero members Go writes are its members too)
+      if (fill && absent(lv) !== absent(rv)) {
+        const missing = missingZeroMembers(absent(lv) ? ro : lo, t);
+        if (missing) keys = [...keys, ...missing];
+      }
+      const struct = t.kind === 'struct';
       for (const k of keys) {
         path.push(fieldElement(k));
-        walk(memberOf(lo, t, k), memberOf(ro, t, k), childType(t, k));
+        walk(absent(lv) ? undefined : member(lo, t, k), absent(rv) ? undefined : member(ro, t, k), childType(t, k), struct ? t.name : owner, struct ? k : key, !struct);
         path.pop();
       }
       return;
     }
-    if ((!absent(l) && !Array.isArray(l)) || (!absent(r) && !Array.isArray(r))) return leaf();
-    const li = itemsByElement(t, (l ?? []) as Json[], path, false);
-    const ri = itemsByElement(t, (r ?? []) as Json[], path, false);
+    if ((!absent(lv) && !Array.isArray(lv)) || (!absent(rv) && !Array.isArray(rv))) return leaf();
+    const li = itemsByElement(t, (lv ?? []) as Json[], path, false);
+    const ri = itemsByElement(t, (rv ?? []) as Json[], path, false);
     for (const e of new Set([...li.keys(), ...ri.keys()])) {
       path.push(e);
       if (t.kind === 'keyed') {
@@ -152,13 +206,13 @@ export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType): Compar
         const b = ri.get(e);
         if (absent(a)) c.added.insert(path);
         else if (absent(b)) c.removed.insert(path);
-        walk(a, b, t.item);
+        walk(a, b, t.item, owner, key, true);
       } else if (!li.has(e)) c.added.insert(path);
       else if (!ri.has(e)) c.removed.insert(path);
       path.pop();
     }
   };
-  walk(lhs, rhs, t);
+  walk(lhs, rhs, t, undefined, '', false);
   return c;
 }
 
@@ -168,70 +222,90 @@ type FieldsV1 = { [k: string]: Json };
 // children, then the children sorted by element) directly: keys are sorted before the children
 // are added, so no entry lists are built and sorted afterwards. A create computes one per write.
 
-/** Adds the FieldsV1 of each field of a struct or map, added with everything below it, in key order; whether any was. */
-function addAddedFields(v: JsonObject, t: FieldType, out: FieldsV1): boolean {
-  const keys = Object.keys(v);
-  if (keys.length > 1) keys.sort();
-  let any = false;
-  for (const k of keys) {
-    const c = v[k];
-    if (absent(c) && !(c === null && nullIsField(t, k))) continue;
-    out[fieldElement(k)] = addedFieldsV1(c!, childType(t, k));
-    any = true;
-  }
-  return any;
-}
-
 const byElement = (a: [string, Json], b: [string, Json]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
-/** The FieldsV1 of a node compareObjects finds added (absent before), with everything below it. */
-function addedFieldsV1(v: Json, t: FieldType): FieldsV1 {
-  if (t.kind === 'leaf' || absent(v)) return {};
+/**
+ * The FieldsV1 of what `compareObjects(l, r, t, true)` finds added or modified at and below a
+ * node `r` holds, or undefined when nothing is. `l` is the create's zero object's value there
+ * (createdFieldsV1), or undefined: the node is added with everything below it. `{}` is the node
+ * alone, a member; `.` marks a member with children. `owner`, `key`, `inner`: where the node
+ * sits (sameValue); `fill`: whether an added struct has the zero members Go writes.
+ */
+function changedFieldsV1(l: Json | undefined, r: Json, t: FieldType, owner: string | undefined, key: string, inner: boolean, fill = true): FieldsV1 | undefined {
+  const added = absent(l);
+  if (t.kind === 'leaf' || (isEmpty(l) && isEmpty(r))) return added || !sameValue(l, r, owner, key, inner) ? {} : undefined;
+  // (a null that is a value holds nothing below it)
+  const lv = l === NULL_LEAF ? undefined : l;
+  const rv = r === NULL_LEAF ? undefined : r;
+  let out: FieldsV1;
+  let any = false;
   if (t.kind === 'struct' || t.kind === 'map') {
-    if (!isObject(v)) return {};
-    const out: FieldsV1 = { '.': {} };
-    return addAddedFields(v, t, out) ? out : {};
+    if ((!absent(lv) && !isObject(lv)) || (!absent(rv) && !isObject(rv))) return added || !sameValue(l, r, owner, key, inner) ? {} : undefined;
+    if (!isObject(rv)) return undefined;
+    out = added ? { '.': {} } : {};
+    let keys = Object.keys(rv);
+    // (an added struct has the zero members Go writes too)
+    const missing = added && fill ? missingZeroMembers(rv, t) : undefined;
+    if (missing) keys = keys.concat(missing);
+    if (keys.length > 1) keys.sort();
+    // (the zero object holds its members as they are: a null there is a value)
+    const lo = isObject(lv) ? lv : undefined;
+    const member = fill ? wholeMemberOf : memberOf;
+    const struct = t.kind === 'struct';
+    for (const k of keys) {
+      const rc = member(rv, t, k);
+      if (absent(rc)) continue;
+      const lc = lo?.[k];
+      const sub = changedFieldsV1(lc === null ? NULL_LEAF : lc, rc!, childType(t, k), struct ? t.name : owner, struct ? k : key, !struct);
+      if (sub) {
+        out[fieldElement(k)] = sub;
+        any = true;
+      }
+    }
+  } else {
+    if ((!absent(lv) && !Array.isArray(lv)) || (!absent(rv) && !Array.isArray(rv))) return added || !sameValue(l, r, owner, key, inner) ? {} : undefined;
+    if (!Array.isArray(rv)) return undefined;
+    const items = [...itemsByElement(t, rv, [], false)];
+    if (items.length > 1) items.sort(byElement);
+    const li = Array.isArray(lv) && lv.length ? itemsByElement(t, lv, [], false) : undefined;
+    out = added ? { '.': {} } : {};
+    for (const [e, item] of items) {
+      const before = li?.get(e);
+      let sub: FieldsV1 | undefined;
+      if (t.kind === 'keyed') sub = absent(item) ? (absent(before) ? {} : undefined) : changedFieldsV1(before, item, t.item, owner, key, true);
+      else if (!li?.has(e)) sub = {};
+      if (sub) {
+        out[e] = sub;
+        any = true;
+      }
+    }
   }
-  if (!Array.isArray(v) || !v.length) return {};
-  const items = [...itemsByElement(t, v, [], false)];
-  if (items.length > 1) items.sort(byElement);
-  const out: FieldsV1 = { '.': {} };
-  for (const [e, item] of items) out[e] = t.kind === 'keyed' && !absent(item) ? addedFieldsV1(item, t.item) : {};
-  return out;
+  // (a member with nothing below it is {}, as a leaf)
+  return any ? out : added ? {} : undefined;
 }
 
 /**
  * What a create sets, as FieldsV1, straight from the object: the same as
- * `compareObjects(empty, r, t)` where `empty` has an empty object for each of r's top-level
- * objects (added and modified together), without building FieldSets. `skip` names top-level
- * members nobody owns. Creates are most writes, and this walk is one fifth of the general one.
+ * `compareObjects(zero, r, t, true)` (added and modified together), without building FieldSets.
+ * `zero` is the object a create starts from, 1.32's zero Go object of the type as the field
+ * manager sees it (the live object of create.go is scope.Creater.New's): a field it holds is not
+ * added itself (no "." for a Deployment's strategy, template and template.spec.containers), and
+ * one the create leaves at that zero value is nobody's (a template's creationTimestamp: null).
+ * Without one, each of r's top-level objects starts empty. `skip` names top-level members nobody
+ * owns. Creates are most writes, and this walk is one fifth of the general one.
  */
-export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<string>): FieldsV1 {
+export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<string>, zero?: JsonObject): FieldsV1 {
   const out: FieldsV1 = {};
   const keys = Object.keys(r).sort();
   for (const k of keys) {
-    const v = r[k];
-    if (absent(v) && !(v === null && nullIsField(t, k))) continue;
-    const e = fieldElement(k);
-    const ct = childType(t, k);
-    let sub: FieldsV1 | undefined;
-    let member = false;
-    if (!isObject(v)) {
-      sub = addedFieldsV1(v!, ct);
-      member = true;
-    } else if (ct.kind === 'leaf' || isEmpty(v) || (ct.kind !== 'struct' && ct.kind !== 'map')) {
-      // compared as a leaf against {}: modified unless equal
-      if (!deepEqual({}, v)) {
-        sub = {};
-        member = true;
-      }
-    } else {
-      // compared against {}: not added itself, its fields are
-      const children: FieldsV1 = {};
-      if (addAddedFields(v, ct, children)) sub = children;
-    }
+    const v = memberOf(r, t, k);
+    if (absent(v)) continue;
+    const l = zero ? memberOf(zero, t, k) : isObject(v) ? {} : undefined;
+    // (the object's own metadata is as its view left it: no zero members filled in)
+    let sub = changedFieldsV1(l, v!, childType(t, k), t.kind === 'struct' ? t.name : undefined, k, false, k !== 'metadata');
     if (!sub) continue;
-    if (member && skip.has(e)) {
+    const e = fieldElement(k);
+    if (skip.has(e)) {
       // not owned itself; what lies below it still is
       const { '.': _self, ...below } = sub;
       if (!Object.keys(below).length) continue;

@@ -221,6 +221,95 @@ function zeroStruct(typeName: string): Record<string, unknown> {
   return out;
 }
 
+/** goZeroMembers by type name, made on first use (null: nothing Go always writes, or no Go struct). */
+const zeroMembers = new Map<string, ReadonlyMap<string, unknown> | null>();
+
+/**
+ * The members 1.32's typed value of a `typeName` struct always has, with their zero values: its
+ * structs by value (their zero structs), its fields without omitempty (a scalar's zero, else null),
+ * as structured-merge-diff reads the decoded Go struct (value.NewValueReflect honours the json
+ * tags: only omitempty fields at their zero value are missing). Undefined for a type with none.
+ * The values are shared: never change them.
+ */
+export function goZeroMembers(typeName: string): ReadonlyMap<string, unknown> | undefined {
+  let m = zeroMembers.get(typeName);
+  if (m === undefined) {
+    const plan = planOf(typeName);
+    const out = new Map<string, unknown>();
+    if (plan) {
+      for (const [key, type] of plan.valueStructs) out.set(key, zeroStruct(type));
+      for (const [key, p] of plan.always) out.set(key, zeroField(p));
+    }
+    m = out.size ? out : null;
+    zeroMembers.set(typeName, m);
+  }
+  return m ?? undefined;
+}
+
+/** The Go message type below field `key` of struct `typeName`: of its value, list items or map values (`map`). */
+export interface GoChild {
+  type: string;
+  map: boolean;
+}
+
+/** goChildOf by type, then field (null: none). */
+const goChildren = new Map<string, Map<string, GoChild | null>>();
+
+export function goChildOf(typeName: string, key: string): GoChild | undefined {
+  let byKey = goChildren.get(typeName);
+  if (!byKey) goChildren.set(typeName, (byKey = new Map()));
+  let c = byKey.get(key);
+  if (c === undefined) {
+    const p = planOf(typeName)?.fields.get(key);
+    c = p?.child && planOf(p.child) ? { type: p.child, map: p.f.kind === 'map' } : null;
+    byKey.set(key, c);
+  }
+  return c ?? undefined;
+}
+
+/**
+ * Whether `a` and `b` are the same once decoded into Go type `typeName` (a value of it; a list of
+ * them; a map of them when `map`), as structured-merge-diff compares two typed values: a field Go
+ * always writes that one of them leaves out, or gives null, is its zero value there (a container
+ * status without restartCount is one with restartCount: 0); an omitempty field given null is none.
+ */
+export function goValueEqual(a: unknown, b: unknown, typeName: string, map = false): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!goValueEqual(a[i], b[i], typeName)) return false;
+    return true;
+  }
+  if (!isObject(a) || !isObject(b)) return sameJson(a, b);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  if (map) {
+    for (const k of keys) if (!goValueEqual(a[k] ?? undefined, b[k] ?? undefined, typeName)) return false;
+    return true;
+  }
+  const zero = goZeroMembers(typeName);
+  if (zero) for (const k of zero.keys()) keys.add(k);
+  for (const k of keys) {
+    const z = zero?.get(k);
+    const va = a[k] ?? z;
+    const vb = b[k] ?? z;
+    const c = goChildOf(typeName, k);
+    if (!(c ? goValueEqual(va, vb, c.type, c.map) : sameJson(va, vb))) return false;
+  }
+  return true;
+}
+
+/** Plain JSON equality, a member left out and one given undefined alike. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameJson(a[k], b[k]));
+  }
+  return false;
+}
+
 /**
  * Whether an object read from storage lacks a struct by value its Go type always has (one
  * written before value structs were filled, or by a path outside the store): an update compares

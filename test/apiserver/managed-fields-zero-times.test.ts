@@ -1,7 +1,7 @@
-// managedFields count a null zero time as a field, as 1.32 records them: a Deployment created
-// without template metadata times has `f:creationTimestamp: {}` under its template's f:metadata
-// (the template stores Go's `creationTimestamp: null`), a pod condition's `lastProbeTime: null`
-// is `f:lastProbeTime`, and kubectl apply --server-side of a manifest from kubectl create
+// managedFields with Go's zero values as 1.32 records them: a create is compared with the type's
+// zero object, so a Deployment's template creationTimestamp: null (already null there) is nobody's
+// and the structs and lists that object holds get no "."; a pod condition's `lastProbeTime: null`
+// is `f:lastProbeTime`; and kubectl apply --server-side of a manifest from kubectl create
 // --dry-run=client -o yaml owns the template's creationTimestamp, shared without a conflict.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
@@ -26,10 +26,55 @@ const deployment = (name: string, templateMetadata: Record<string, unknown>) => 
 });
 
 describe('null zero times in managedFields', () => {
-  it("a created Deployment's template creationTimestamp is its creator's field", async () => {
-    const d = await cp.admin.request<KubeObject>(cp.admin.path(Deployments, 'default'), { method: 'POST', body: deployment('zt-create', {}), query: { fieldManager: 'kubectl-create' } });
+  it("a created Deployment's entry is 1.32's: nothing Go's zero Deployment already holds is the creator's", async () => {
+    // The body kubectl create deployment zt-create --image=busybox sends (its Go struct as JSON).
+    const body = {
+      kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      metadata: { name: 'zt-create', creationTimestamp: null, labels: { app: 'zt-create' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'zt-create' } },
+        template: { metadata: { creationTimestamp: null, labels: { app: 'zt-create' } }, spec: { containers: [{ name: 'busybox', image: 'busybox', resources: {} }] } },
+        strategy: {},
+      },
+      status: {},
+    };
+    const d = await cp.admin.request<KubeObject>(cp.admin.path(Deployments, 'default'), { method: 'POST', body, query: { fieldManager: 'kubectl-create' } });
     expect((d as { spec: { template: { metadata: Record<string, unknown> } } }).spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'zt-create' } });
-    expect(templateMeta(d, 'kubectl-create')).toEqual({ '.': {}, 'f:creationTimestamp': {}, 'f:labels': { '.': {}, 'f:app': {} } });
+    // As a 1.32 cluster records it: the create is compared with the zero Deployment (create.go's
+    // scope.Creater.New), which has spec.strategy {}, the template's metadata {creationTimestamp:
+    // null} and spec {containers: null}: no "." on them, and the template's null creationTimestamp
+    // is nobody's.
+    expect(d.metadata?.managedFields?.map((e) => [e.manager, e.operation, e.fieldsV1])).toEqual([
+      [
+        'kubectl-create',
+        'Update',
+        {
+          'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+          'f:spec': {
+            'f:progressDeadlineSeconds': {},
+            'f:replicas': {},
+            'f:revisionHistoryLimit': {},
+            'f:selector': {},
+            'f:strategy': { 'f:rollingUpdate': { '.': {}, 'f:maxSurge': {}, 'f:maxUnavailable': {} }, 'f:type': {} },
+            'f:template': {
+              'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+              'f:spec': {
+                'f:containers': {
+                  'k:{"name":"busybox"}': { '.': {}, 'f:image': {}, 'f:imagePullPolicy': {}, 'f:name': {}, 'f:resources': {}, 'f:terminationMessagePath': {}, 'f:terminationMessagePolicy': {} },
+                },
+                'f:dnsPolicy': {},
+                'f:restartPolicy': {},
+                'f:schedulerName': {},
+                'f:securityContext': {},
+                'f:terminationGracePeriodSeconds': {},
+              },
+            },
+          },
+        },
+      ],
+    ]);
   });
 
   it('server-side apply owns an applied creationTimestamp: null, shared by two appliers without a conflict', async () => {
@@ -55,5 +100,30 @@ describe('null zero times in managedFields', () => {
     });
     const status = (p.metadata?.managedFields?.find((e) => e.manager === 'kubelet')?.fieldsV1 as Fields)['f:status']!;
     expect(status['f:conditions']!['k:{"type":"Ready"}']).toEqual({ '.': {}, 'f:lastProbeTime': {}, 'f:lastTransitionTime': {}, 'f:status': {}, 'f:type': {} });
+  });
+
+  it('a status PUT that leaves out the fields Go writes at their zero value changes nothing there: no owner moves', async () => {
+    await cp.admin.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'zt-put' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const statusPath = cp.admin.path(Pods, 'default', 'zt-put', 'status');
+    const kubelet = await cp.admin.request<KubeObject>(statusPath, {
+      method: 'PATCH',
+      contentType: 'application/strategic-merge-patch+json',
+      query: { fieldManager: 'kubelet' },
+      body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-03T00:00:00Z' }], containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', state: { running: { startedAt: '2026-12-03T00:00:00Z' } } }] } },
+    });
+    // (stored with Go's zero values: the condition's lastProbeTime: null, the container's ready: false and restartCount: 0)
+    expect((kubelet.status as { conditions: unknown[] }).conditions[0]).toHaveProperty('lastProbeTime', null);
+    expect((kubelet.status as { containerStatuses: unknown[] }).containerStatuses[0]).toMatchObject({ ready: false, restartCount: 0 });
+    // Another client PUTs the status back as a non-Go client writes it: the same values, the zero ones left out.
+    const put = structuredClone(kubelet) as KubeObject & { status: { conditions: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] } };
+    delete put.status.conditions[0]!.lastProbeTime;
+    for (const k of ['ready', 'restartCount', 'imageID', 'lastState']) delete put.status.containerStatuses[0]![k];
+    put.status.phase = 'Succeeded';
+    const after = await cp.admin.request<KubeObject>(statusPath, { method: 'PUT', body: put, query: { fieldManager: 'other' } });
+    const fields = (o: KubeObject, manager: string) => o.metadata?.managedFields?.find((e) => e.manager === manager)?.fieldsV1 as Fields | undefined;
+    // the writer owns what it changed, the phase; the kubelet keeps the rest, lastProbeTime and the atomic containerStatuses included
+    expect(fields(after, 'other')).toEqual({ 'f:status': { 'f:phase': {} } });
+    expect(fields(after, 'kubelet')!['f:status']!['f:conditions']!['k:{"type":"Ready"}']).toHaveProperty('f:lastProbeTime');
+    expect(fields(after, 'kubelet')!['f:status']).toHaveProperty('f:containerStatuses');
   });
 });
