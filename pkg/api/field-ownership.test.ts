@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capUpdateManagers, compareScoped, conflictMessage, createdFieldsV1Scoped, planApply, recordApply, recordUpdate, type Scope } from './field-ownership.js';
+import { describeCustomResource } from './crd-field-types.js';
 import { defaultPod } from './defaults.js';
 import { FieldSet, pathString } from './fieldpath.js';
 import { decodeManagedFields, encodeManagedFields, isResetManagedFields, ManagedFieldsError, type Managers } from './managed-fields.js';
@@ -123,6 +124,18 @@ describe('fields Go always writes, as 1.32 compares the typed objects', () => {
       return c.added.union(c.modified).paths().map(pathString);
     })();
     expect(paths).toEqual(['.spec.selector', '.spec.template.spec.containers[name="c"]', '.spec.template.spec.containers[name="c"].image', '.spec.template.spec.containers[name="c"].name', '.spec.template.spec.containers[name="c"].resources']);
+  });
+});
+
+describe('a custom resource, which has no Go struct', () => {
+  it('is created against nothing but its apiVersion and kind: its spec is added itself, as on 1.32 (the crdHandler\'s Unstructured)', () => {
+    const typeName = describeCustomResource('stable.example.com', 'v1', 'CronTab', { type: 'object', properties: { spec: { type: 'object', properties: { cronSpec: { type: 'string' }, replicas: { type: 'integer' } } } } });
+    const scope: Scope = { typeName, apiVersion: 'stable.example.com/v1', subresource: '' };
+    const ct = { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'c', labels: { a: 'b' } }, spec: { cronSpec: '* * * * */5', replicas: 0 } } as KubeObject;
+    const want = { 'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } }, 'f:spec': { '.': {}, 'f:cronSpec': {}, 'f:replicas': {} } };
+    expect(createdFieldsV1Scoped(ct, scope)).toEqual(want);
+    const c = compareScoped(undefined, ct, scope);
+    expect(c.added.union(c.modified).toFieldsV1()).toEqual(want);
   });
 });
 

@@ -77,14 +77,17 @@ function view(o: KubeObject | undefined, scope: Scope): Record<string, unknown> 
 /** zeroView by scope (type, subresource and the status metadata it carries); null: the type has no Go struct. */
 const zeroViews = new Map<string, { [k: string]: Json } | null>();
 
+const NOTHING: { [k: string]: Json } = Object.freeze({}) as { [k: string]: Json };
+
 /**
  * What a scope manages of 1.32's zero object of the type (scope.Creater.New's, from which
  * create.go's field manager starts): its structs by value and the fields Go always writes at their
  * zero values (a Deployment's spec {selector: null, template: {metadata: {creationTimestamp: null},
- * spec: {containers: null}}, strategy: {}}). Undefined for a type without a Go struct (a custom
- * resource). Shared: never change it.
+ * spec: {containers: null}}, strategy: {}}). For a type without a Go struct (a custom resource)
+ * nothing: the crdHandler's creater gives an Unstructured with only apiVersion and kind, so a
+ * created spec is added itself (f:spec with "."). Shared: never change it.
  */
-function zeroView(scope: Scope): { [k: string]: Json } | undefined {
+function zeroView(scope: Scope): { [k: string]: Json } {
   const key = `${scope.typeName}/${scope.subresource}/${scope.statusMetadata?.join(',') ?? ''}`;
   let v = zeroViews.get(key);
   if (v === undefined) {
@@ -92,17 +95,16 @@ function zeroView(scope: Scope): { [k: string]: Json } | undefined {
     v = members ? (view(Object.fromEntries(members) as KubeObject, scope) as { [k: string]: Json }) : null;
     zeroViews.set(key, v);
   }
-  return v ?? undefined;
+  return v ?? NOTHING;
 }
 
 /**
  * Compares what a scope manages, as 1.32 compares the typed Go objects (compareObjects' whole
- * comparison); a missing old object is the type's zero object (zeroView), or for a type without
- * a Go struct empty top-level structs.
+ * comparison); a missing old object is the type's zero object (zeroView).
  */
 export function compareScoped(old: KubeObject | undefined, next: KubeObject, scope: Scope): Comparison {
   const r = view(next, scope)!;
-  const l = view(old, scope) ?? zeroView(scope) ?? Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v)).map(([k]) => [k, {}]));
+  const l = view(old, scope) ?? zeroView(scope);
   const c = compareObjects(l, r, structType(scope.typeName), true);
   return { added: c.added.difference(NEVER_OWNED), modified: c.modified.difference(NEVER_OWNED), removed: c.removed.difference(NEVER_OWNED) };
 }
