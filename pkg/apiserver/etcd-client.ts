@@ -276,17 +276,18 @@ export class EtcdClient {
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
-  range(req: RangeRequest): Promise<RangeResponse> {
-    return this.call('/etcdserverpb.KV/Range', RangeRequest, RangeResponse, req, true);
+  /** `deadline` (epoch ms), as a Go context's: the call and its retries end there (see call). */
+  range(req: RangeRequest, deadline?: number): Promise<RangeResponse> {
+    return this.call('/etcdserverpb.KV/Range', RangeRequest, RangeResponse, req, true, deadline);
   }
 
-  put(req: PutRequest): Promise<PutResponse> {
-    return this.call('/etcdserverpb.KV/Put', PutRequest, PutResponse, req, false);
+  put(req: PutRequest, deadline?: number): Promise<PutResponse> {
+    return this.call('/etcdserverpb.KV/Put', PutRequest, PutResponse, req, false, deadline);
   }
 
-  txn(req: TxnRequest): Promise<TxnResponse> {
+  txn(req: TxnRequest, deadline?: number): Promise<TxnResponse> {
     const readOnly = [...(req.success ?? []), ...(req.failure ?? [])].every((op) => op.request?.$case === 'request_range');
-    return this.call('/etcdserverpb.KV/Txn', TxnRequest, TxnResponse, req, readOnly);
+    return this.call('/etcdserverpb.KV/Txn', TxnRequest, TxnResponse, req, readOnly, deadline);
   }
 
   compact(req: CompactionRequest): Promise<CompactionResponse> {
@@ -353,18 +354,32 @@ export class EtcdClient {
     log.info('switching etcd endpoint', { from: conn.url, to: this.conns[this.current]!.url, err: (err ?? conn.lastError)?.message });
   }
 
-  private async call<Req, Res>(path: string, reqCodec: Codec<Req>, resCodec: Codec<Res>, req: Req, idempotent: boolean): Promise<Res> {
+  /**
+   * One call, retried on another endpoint or after a pause when that is safe. With a `deadline`
+   * (the request's, as the etcd3 store hands clientv3 the request's context) no attempt outlives
+   * it, the one under way is cancelled there (RST_STREAM CANCEL, as gRPC cancels a call whose
+   * context ends), and none starts after it: a request answered 504 leaves nothing retrying.
+   */
+  private async call<Req, Res>(path: string, reqCodec: Codec<Req>, resCodec: Codec<Res>, req: Req, idempotent: boolean, deadline?: number): Promise<Res> {
     const payload = reqCodec.encode(req).finish();
     // Enough attempts to go round every endpoint twice, and to wait out an embedded etcd restart.
     const maxAttempts = Math.max(8, this.conns.length * 2);
     for (let attempt = 1; ; attempt++) {
       const conn = this.conns[this.current]!;
+      let timeoutMs = this.timeoutMs;
+      if (deadline !== undefined) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new EtcdError(`etcd ${path}: context deadline exceeded`, GrpcCode.DEADLINE_EXCEEDED, false, false);
+        if (left < timeoutMs) timeoutMs = left;
+      }
       try {
-        return resCodec.decode(await this.unaries[this.current]!.call(path, payload, this.timeoutMs));
+        return resCodec.decode(await this.unaries[this.current]!.call(path, payload, timeoutMs));
       } catch (e) {
         if (this.closed || !(e instanceof EtcdError) || !e.retryable(idempotent) || attempt >= maxAttempts) throw e;
         if (e.transport) this.failover(conn, e);
-        await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const pause = Math.min(1000, 25 * 2 ** attempt);
+        if (deadline !== undefined && Date.now() + pause >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, pause));
       }
     }
   }

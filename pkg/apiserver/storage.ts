@@ -108,9 +108,10 @@ export class Storage {
     }
   }
 
-  async get(key: string): Promise<Versioned | undefined> {
+  /** `deadline` (epoch ms, every method's): the request's, past which the etcd call is given up (EtcdClient.call). */
+  async get(key: string, deadline?: number): Promise<Versioned | undefined> {
     return this.timed('get', key, async () => {
-      const res = await this.client.range({ key: Buffer.from(key) });
+      const res = await this.client.range({ key: Buffer.from(key) }, deadline);
       const kv = res.kvs?.[0];
       return kv ? decode(kv) : undefined;
     });
@@ -121,7 +122,7 @@ export class Storage {
    * items, at `revision` (0: the latest). Returns the revision read at and whether more remain.
    */
   /** A range of keys; `count` is how many objects the whole range holds from startKey (etcd's count, bookkeeping keys left out). */
-  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string; count: number }> {
+  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: number; deadline?: number } = {}): Promise<{ items: RawObject[]; rev: number; more: boolean; lastKey?: string; count: number }> {
     return this.timed('list', prefix, async () => {
       const end = prefixEnd(prefix);
       const res = await this.client.range({
@@ -129,7 +130,7 @@ export class Storage {
         range_end: Buffer.from(end),
         limit: opts.limit ? String(opts.limit) : '0',
         revision: opts.revision ? String(opts.revision) : '0',
-      });
+      }, opts.deadline);
       const kvs = res.kvs ?? [];
       // Keys with a NUL are bookkeeping (watch-cache sync markers), never objects.
       const items = kvs.filter((kv) => !kv.key!.includes(0)).map(decodeRaw);
@@ -171,14 +172,14 @@ export class Storage {
    * Writes obj at key only if the key does not exist; `lease` attaches an etcd lease (a TTL);
    * `holdings` are claimed (and released) in the same transaction.
    */
-  async create(k: string, data: string, lease?: string, holdings?: Holdings): Promise<WriteResult> {
+  async create(k: string, data: string, lease?: string, holdings?: Holdings, deadline?: number): Promise<WriteResult> {
     return this.timed('create', k, async () => {
       const claims = holdings?.claim ?? [];
       const res = await this.client.txn({
         compare: [absent(k), ...claims.map(absent)],
         success: [{ request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, ...holdingOps(holdings)],
         failure: claims.length ? [getOp(k), ...claims.map(getOp)] : [],
-      });
+      }, deadline);
       // The object already existing is a 409, whatever else is taken.
       if (!res.succeeded) return { ok: false, taken: takenOf(res.responses, [k], 0).length ? undefined : takenOf(res.responses, claims, 1) };
       return { ok: true, rev: Number(res.header!.revision) };
@@ -219,22 +220,22 @@ export class Storage {
   }
 
   /** Writes obj at key only if the key's mod revision is still expectedRev. On conflict returns the current object. */
-  async update(k: string, data: string, expectedRev: number, lease?: string, holdings?: Holdings): Promise<WriteResult> {
-    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, holdings));
+  async update(k: string, data: string, expectedRev: number, lease?: string, holdings?: Holdings, deadline?: number): Promise<WriteResult> {
+    return this.timed('update', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_put', value: { key: key(k), value: Buffer.from(data), lease } } }, holdings, deadline));
   }
 
   /** Deletes key only if its mod revision is still expectedRev (and releases `holdings`). */
-  async delete(k: string, expectedRev: number, holdings?: Holdings): Promise<WriteResult> {
-    return this.timed('delete', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_delete_range', value: { key: key(k) } } }, holdings));
+  async delete(k: string, expectedRev: number, holdings?: Holdings, deadline?: number): Promise<WriteResult> {
+    return this.timed('delete', k, () => this.conditional(k, expectedRev, { request: { $case: 'request_delete_range', value: { key: key(k) } } }, holdings, deadline));
   }
 
-  private async conditional(k: string, expectedRev: number, op: RequestOp, holdings?: Holdings): Promise<WriteResult> {
+  private async conditional(k: string, expectedRev: number, op: RequestOp, holdings: Holdings | undefined, deadline: number | undefined): Promise<WriteResult> {
     const claims = holdings?.claim ?? [];
     const res = await this.client.txn({
       compare: [modEquals(k, expectedRev), ...claims.map(absent)],
       success: [op, ...holdingOps(holdings)],
       failure: [getOp(k), ...claims.map(getOp)],
-    });
+    }, deadline);
     if (res.succeeded) return { ok: true, rev: Number(res.header!.revision) };
     const r = res.responses?.[0]?.response;
     const kv = r?.$case === 'response_range' ? r.value.kvs?.[0] : undefined;

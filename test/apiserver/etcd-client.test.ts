@@ -295,6 +295,21 @@ describe('one etcd member', () => {
     expect((await w.eventsUntil(1))[0]!.kv!.mod_revision).toBe(String(rev));
   });
 
+  it('ends a call and its retries at its deadline, as a Go context ends a clientv3 call', async () => {
+    const dead = 'http://127.0.0.1:1';
+    const c = client([dead]);
+    // (without one, a read of a dead endpoint is tried 8 times, 3.5 s of pauses in all)
+    const t0 = Date.now();
+    const err = await c.range({ key: b('/deadline/k') }, Date.now() + 300).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(EtcdError);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // (one already past: not tried at all)
+    const past = await client(etcd.endpoints).range({ key: b('/deadline/k') }, Date.now() - 1).then(() => undefined, (e: unknown) => e);
+    expect((past as EtcdError).message).toBe('etcd /etcdserverpb.KV/Range: context deadline exceeded');
+    // (one in time: answered)
+    expect((await client(etcd.endpoints).range({ key: b('/deadline/k') }, Date.now() + 5000)).kvs ?? []).toEqual([]);
+  });
+
   it('leaves nothing open after close(), and calls after close reject', async () => {
     // Open sockets are what would keep the process from exiting (the client's timers are unref'd).
     const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'ConnectWrap').length;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { Pods, StatusError } from '../../pkg/client/rest-client.js';
 import { tokenFor } from '../../pkg/apiserver/pki.js';
+import { etcdRequestDuration } from '../../pkg/apiserver/storage.js';
 import { eventually, freezeEtcd, pod, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
@@ -67,5 +68,31 @@ describe('request deadline with etcd frozen', () => {
     await eventually(() => events.includes('ADDED after'), { timeoutMs: 20_000, what: 'the watch sees the new pod' });
     expect((await grpcAdmin.get(Pods, 'default', 'after')).metadata?.name).toBe('after');
     w.stop();
+  });
+
+  it('a request answered 504 leaves no etcd call behind it: its get and its create, over REST and gRPC, end at the deadline while etcd is still frozen', async () => {
+    /** How many etcd calls of an operation have ended (etcd_request_duration_seconds observes each as it ends). */
+    const ended = async (operation: string) => (await etcdRequestDuration.get()).values.filter((v) => v.metricName === 'etcd_request_duration_seconds_count' && v.labels.operation === operation).reduce((n, v) => n + v.value, 0);
+    await cp.admin.create(Pods, 'default', pod('cancelled'));
+    const thaw = await freezeEtcd(cp);
+    try {
+      const [gets, creates] = [await ended('get'), await ended('create')];
+      const t0 = Date.now();
+      const answers = await Promise.all([
+        timed(cp.admin.request('/api/v1/namespaces/default/pods/cancelled', { query: { timeout: '2s' } })),
+        timed(cp.admin.request('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('cancelled-create'), query: { timeout: '2s' } })),
+        timed(grpcAdmin.get(Pods, 'default', 'cancelled')),
+        timed(grpcAdmin.create(Pods, 'default', pod('cancelled-grpc'))),
+      ]);
+      for (const a of answers) expect(a.status).toMatchObject({ code: 504, reason: 'Timeout' });
+      // (the etcd client's own timeout is 30 s and a read is retried 8 times: without the
+      // request's deadline both calls would still be waiting on the frozen etcd)
+      await sleep(Math.max(0, t0 + 3500 - Date.now()));
+      expect(await ended('get')).toBe(gets + 2);
+      expect(await ended('create')).toBe(creates + 2);
+    } finally {
+      thaw();
+    }
+    await eventually(async () => (await cp.admin.get(Pods, 'default', 'cancelled').then(() => true, () => false)) || undefined, { timeoutMs: 60_000, what: 'reads answered again' });
   });
 });

@@ -100,22 +100,23 @@ export class GrpcServer {
   private server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
 
   constructor(private readonly deps: GrpcDeps) {
-    const list = this.unary<ListRequest>('list', async (req, t) => {
+    const list = this.unary<ListRequest>('list', async (req, t, ctx) => {
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
       const out = await t.store.list(t.namespace, {
         matches: buildMatcher(t.store.resource, q),
         limit: req.limit || undefined,
         continueToken: req.continue || undefined,
         resourceVersion: req.resourceVersion || undefined,
+        deadline: ctx.deadline,
       });
       return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: out.remaining ?? 0 };
     });
     this.server.addService(ApiService, {
-      get: this.unary<GetRequest>('get', async (req, t) => {
+      get: this.unary<GetRequest>('get', async (req, t, ctx) => {
         const { store } = t;
         if (isScale(store, req.subresource)) return json(await getScale(store, t.namespace, req.name ?? ''));
         writableSubresource(store.resource, req.subresource || undefined, 'get');
-        return json(await store.get(t.namespace, req.name ?? ''));
+        return json(await store.get(t.namespace, req.name ?? '', ctx.deadline));
       }),
       list: (call: grpc.ServerUnaryCall<ListRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => (call.request.group === 'metrics.k8s.io' ? this.metricsList(call, cb) : list(call, cb)),
       create: this.unary<CreateRequest>('create', async (req, t, ctx) => {
@@ -223,7 +224,8 @@ export class GrpcServer {
     );
   }
 
-  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
+  /** `deadline`: a unary call's (epoch ms), its etcd calls' too; none for a watch. */
+  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string, deadline?: number): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
     const full = await this.user(call);
     const find = this.deps.registry ? this.deps.registry.find.bind(this.deps.registry) : findResource;
     const resource = find(req.group ?? '', req.version || 'v1', req.resource ?? '');
@@ -250,6 +252,7 @@ export class GrpcServer {
       fieldManager,
       userAgent: String(call.metadata.get('user-agent')[0] ?? ''),
       force: !!r.force,
+      deadline,
     };
     return { t: { ...req, namespace: namespace ?? '', store }, ctx };
   }
@@ -261,12 +264,14 @@ export class GrpcServer {
       // (the REST frontend's deadline: a call its storage or webhooks hold past it is answered
       // with the same 504 Timeout Status, and its late answer dropped)
       let timer: NodeJS.Timeout | undefined;
+      const ms = this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeoutError(verbMethod[verb] ?? 'GET')), this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+        timer = setTimeout(() => reject(timeoutError(verbMethod[verb] ?? 'GET')), ms);
         timer.unref();
       });
       deadline.catch(() => {});
-      Promise.race([this.resolve(call, req, v).then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx)), deadline])
+      // (its etcd calls end there too, none left retrying)
+      Promise.race([this.resolve(call, req, v, Date.now() + ms).then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx)), deadline])
         .finally(() => clearTimeout(timer))
         .then(
           (res) => {

@@ -48,6 +48,11 @@ export interface RequestContext extends FieldManagerRequest {
    * its delete): no admission plugin, webhook or policy is asked about it.
    */
   withoutAdmission?: boolean;
+  /**
+   * When the request's deadline passes (epoch ms; none for an internal write): its etcd calls end
+   * there and are not retried after it, as the etcd3 store's calls end with the request's context.
+   */
+  deadline?: number;
 }
 
 export interface ListOptions {
@@ -56,6 +61,8 @@ export interface ListOptions {
   continueToken?: string;
   resourceVersion?: string;
   resourceVersionMatch?: string;
+  /** The request's deadline (epoch ms), as RequestContext's: its etcd reads end there. */
+  deadline?: number;
 }
 
 /** Finalizers of the garbage collector: delete the dependents first / orphan them, then the owner goes. */

@@ -63,14 +63,15 @@ export class Store {
     return errors.notFound(this.resource.group, this.resource.name, name);
   }
 
-  async getVersioned(namespace: string | undefined, name: string): Promise<Versioned> {
-    const v = await this.storage.get(this.key(namespace, name));
+  /** `deadline`: the request's (epoch ms), past which its etcd reads are given up. */
+  async getVersioned(namespace: string | undefined, name: string, deadline?: number): Promise<Versioned> {
+    const v = await this.storage.get(this.key(namespace, name), deadline);
     if (!v) throw this.notFound(name);
     return v;
   }
 
-  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
-    return (await this.getVersioned(namespace, name)).obj;
+  async get(namespace: string | undefined, name: string, deadline?: number): Promise<KubeObject> {
+    return (await this.getVersioned(namespace, name, deadline)).obj;
   }
 
   /**
@@ -78,9 +79,9 @@ export class Store {
    * read from the watch cache once the cache has reached it (waiting up to 3 s, then 504 Too
    * large resource version), so 0 or an older one gets what the cache holds now.
    */
-  async getAt(namespace: string | undefined, name: string, resourceVersion: string | undefined): Promise<KubeObject> {
+  async getAt(namespace: string | undefined, name: string, resourceVersion: string | undefined, deadline?: number): Promise<KubeObject> {
     // (a cache still being built hands every GET to etcd: ResilientWatchCacheInitialization)
-    if (!resourceVersion || !this.cache.isReady) return this.get(namespace, name);
+    if (!resourceVersion || !this.cache.isReady) return this.get(namespace, name, deadline);
     // (APIObjectVersioner.ParseResourceVersion's error reaches the client unconverted: a 500 with no reason)
     if (!/^\d+$/.test(resourceVersion)) {
       throw new ApiError(500, '', `resourceVersion: Invalid value: ${JSON.stringify(resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(resourceVersion)}: invalid syntax`);
@@ -151,7 +152,7 @@ export class Store {
     const fieldsOf = (o: KubeObject) => this.resource.fields(o);
     let rev = revision;
     for (;;) {
-      const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000 }).catch((e) => {
+      const page = await this.storage.list(scope, { startKey, revision: rev, limit: limit ? Math.max(limit, 100) : 2000, deadline: opts.deadline }).catch((e) => {
         if (e instanceof CompactedError && exact) throw errors.gone('The resourceVersion for the provided list is too old.');
         if (e instanceof CompactedError) throw expiredContinue(encodeContinue(-1, startKey!, scope));
         throw e;
@@ -236,7 +237,7 @@ export class Store {
     const key = this.key(meta.namespace, meta.name!);
     if (ctx.dryRun) {
       // (DryRunnableStorage.Create: a dry run of an existing name conflicts as the real one would)
-      const existing = await this.storage.get(key);
+      const existing = await this.storage.get(key, ctx.deadline);
       if (existing) throw this.alreadyExists(meta.name!, existing);
       await this.dryRunHolding(obj, undefined);
       return obj;
@@ -246,9 +247,9 @@ export class Store {
     const res = await this.writeHolding(obj, undefined, (holdings) => {
       data = encode(obj);
       this.cache.expectWrite(key, data, obj);
-      return this.storage.create(key, data, lease, holdings);
+      return this.storage.create(key, data, lease, holdings, ctx.deadline);
     });
-    if (!res.ok) throw this.alreadyExists(meta.name!, await this.storage.get(key).catch(() => undefined));
+    if (!res.ok) throw this.alreadyExists(meta.name!, await this.storage.get(key, ctx.deadline).catch(() => undefined));
     return this.written(obj, data, res.rev);
   }
 
@@ -356,7 +357,7 @@ export class Store {
     const key = this.key(namespace, name);
     let current: Versioned | undefined = this.cache.peek(key);
     let fromCache = current !== undefined;
-    if (!current) current = await this.storage.get(key);
+    if (!current) current = await this.storage.get(key, ctx.deadline);
     for (let attempt = 0; ; attempt++) {
       if (!current) throw this.notFound(name);
       let outcome: Attempt;
@@ -364,7 +365,7 @@ export class Store {
         outcome = await this.tryUpdate(key, name, ctx, subresource, mutate, current, fromCache, track);
       } catch (e) {
         if (!fromCache) throw e;
-        outcome = { retryWith: await this.storage.get(key) };
+        outcome = { retryWith: await this.storage.get(key, ctx.deadline) };
       }
       if ('done' in outcome) return outcome.done;
       if (attempt > 50) throw this.conflict(name);
@@ -448,8 +449,8 @@ export class Store {
     }
     // Deletion finishes when the last finalizer goes and a deletion was requested.
     if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
-      if (encode(next) === (current.json !== undefined ? stripResourceVersion(current.json) : encode(old))) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
-      const del = await this.storage.delete(key, current.rev, this.released(old));
+      if (encode(next) === (current.json !== undefined ? stripResourceVersion(current.json) : encode(old))) return fromCache ? { retryWith: await this.storage.get(key, ctx.deadline) } : { done: old };
+      const del = await this.storage.delete(key, current.rev, this.released(old), ctx.deadline);
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: this.noteWrite(del.rev) } } };
       return { retryWith: del.current };
     }
@@ -465,9 +466,9 @@ export class Store {
         return { ok: true, rev: current.rev };
       }
       this.cache.expectWrite(key, data, next);
-      return this.storage.update(key, data, current.rev, lease, holdings);
+      return this.storage.update(key, data, current.rev, lease, holdings, ctx.deadline);
     });
-    if (unchanged) return fromCache ? { retryWith: await this.storage.get(key) } : { done: old };
+    if (unchanged) return fromCache ? { retryWith: await this.storage.get(key, ctx.deadline) } : { done: old };
     if (res.ok) return { done: this.written(next, data, res.rev) };
     return { retryWith: res.current };
   }
@@ -495,7 +496,7 @@ export class Store {
   async delete(namespace: string | undefined, name: string, opts: DeleteOptions, ctx: RequestContext): Promise<DeleteResult> {
     const r = this.resource;
     const key = this.key(namespace, name);
-    let current = await this.storage.get(key);
+    let current = await this.storage.get(key, ctx.deadline);
     if (current && this.admission && !ctx.withoutAdmission) await this.admission.validate({ operation: 'DELETE', resource: r, name, namespace, old: current.obj, ctx });
     for (;;) {
       if (!current) throw this.notFound(name);
@@ -531,7 +532,7 @@ export class Store {
         if (grace === 0 && !hasFinalizers) {
           // fall through to the immediate delete below
         } else {
-          const res = await this.storage.update(key, encode(next), current.rev, await this.lease());
+          const res = await this.storage.update(key, encode(next), current.rev, await this.lease(), undefined, ctx.deadline);
           if (res.ok) {
             nm.resourceVersion = this.noteWrite(res.rev);
             return { deleted: false, obj: next };
@@ -541,7 +542,7 @@ export class Store {
         }
       }
       if (ctx.dryRun || opts.dryRun) return { deleted: true, obj };
-      const res = await this.storage.delete(key, current.rev, this.released(obj));
+      const res = await this.storage.delete(key, current.rev, this.released(obj), ctx.deadline);
       if (res.ok) {
         return { deleted: true, obj: { ...obj, metadata: { ...meta, resourceVersion: this.noteWrite(res.rev) } } };
       }

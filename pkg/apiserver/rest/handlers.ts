@@ -70,7 +70,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   switch (r.verb) {
     case 'get': {
       writableSubresource(r.resource, r.subresource, 'get');
-      const obj = await store.getAt(r.namespace, r.name!, query.get('resourceVersion') ?? undefined);
+      const obj = await store.getAt(r.namespace, r.name!, query.get('resourceVersion') ?? undefined, ctx.deadline);
       return respondObject(req, res, r, 200, viewOut(r.resource, obj));
     }
     case 'list':
@@ -121,7 +121,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const matches = buildMatcher(r.resource, query);
       // (DeleteCollection lists with the request's options: a limit deletes one page, its continue
       // token answered; the answer is the first page's list, with its resourceVersion)
-      const { items, rev, continueToken } = await store.list(r.namespace, { matches, limit: intParam(query, 'limit'), continueToken: query.get('continue') ?? undefined });
+      const { items, rev, continueToken } = await store.list(r.namespace, { matches, limit: intParam(query, 'limit'), continueToken: query.get('continue') ?? undefined, deadline: ctx.deadline });
       const deleted: KubeObject[] = [];
       for (const raw of items) {
         const item = raw.obj;
@@ -202,6 +202,7 @@ async function list(req: IncomingMessage, res: ServerResponse, r: ResourceReques
     continueToken: q.get('continue') ?? undefined,
     resourceVersion: q.get('resourceVersion') ?? undefined,
     resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+    deadline: r.ctx.deadline,
   });
   const listMeta: Record<string, unknown> = { resourceVersion: String(out.rev) };
   if (out.continueToken) listMeta.continue = out.continueToken;

@@ -166,18 +166,20 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
 /**
  * A request that is not long-running gets a deadline (--request-timeout, 60 s by default, or the
  * client's shorter ?timeout=): past it, a 504 Timeout Status, however long its storage or
- * webhooks still take.
+ * webhooks still take; its etcd calls end there too. Returns the deadline (epoch ms), none for a
+ * long-running request.
  */
-function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath: () => ParsedPath | undefined, q: URLSearchParams, maxMs: number): void {
+function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath: () => ParsedPath | undefined, q: URLSearchParams, maxMs: number): number | undefined {
   let p: ParsedPath | undefined;
   try {
     p = parsePath();
   } catch {
     p = undefined; // (a path that does not decode: refused by the handlers, in time)
   }
-  if (isLongRunning(q, p?.subresource, !!p?.watchPrefix)) return;
+  if (isLongRunning(q, p?.subresource, !!p?.watchPrefix)) return undefined;
   const ms = requestDeadlineMs(q, maxMs);
   armDeadline(res, ms, (r) => sendStatus(r, timeoutError(req.method ?? 'GET'), [], wantsYaml(req)));
+  return Date.now() + ms;
 }
 
 /**
@@ -418,9 +420,10 @@ export class RestServer {
     // path that does not decode throws again at each call)
     let parsed: { p: ParsedPath | undefined } | undefined;
     const parsePath = () => (parsed ??= { p: parseResourcePath(path) }).p;
+    let deadline: number | undefined;
     try {
       // (kube-apiserver's WithRequestDeadline runs before authentication: a bad ?timeout= is 400 to anyone)
-      armRequestDeadline(req, res, parsePath, url.searchParams, this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+      deadline = armRequestDeadline(req, res, parsePath, url.searchParams, this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
       const unauthenticated = this.deps.unauthenticated?.(req, res, path);
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
@@ -613,6 +616,8 @@ export class RestServer {
         fieldManager,
         userAgent: req.headers['user-agent'],
         force: q.get('force') === 'true',
+        // (the etcd calls end with the request: none is left retrying after its 504)
+        deadline,
       };
       warnings = ctx.warnings;
       await handleResource(req, res, { verb, resource, store, stores: this.deps.stores, namespace: p.namespace, name: p.name, subresource: p.subresource, query: q, ctx, tokenRequests: this.deps.tokenRequests }, {
@@ -623,10 +628,13 @@ export class RestServer {
         closed: (r) => registeredWatchers.dec({ resource: r }),
       });
     } catch (e) {
-      const err = e instanceof ApiError ? e : toApiError(e);
+      // (past the deadline what failed is the storage call it ended, no bug: the answer is the 504)
+      const late = deadline !== undefined && Date.now() >= deadline;
+      const err = late ? timeoutError(req.method ?? 'GET') : e instanceof ApiError ? e : toApiError(e);
       // A 5xx the code chose (503: no endpoints, a webhook down) is the cluster's state, not a bug:
       // its message says it all. Anything else that escaped is a bug, and its stack is wanted.
-      if (!(e instanceof ApiError)) log.error('request failed', { method: req.method, path, err: e instanceof Error ? e.stack : String(e) });
+      if (late) log.info('request ended at its deadline', { method: req.method, path, err: e instanceof Error ? e.message : String(e) });
+      else if (!(e instanceof ApiError)) log.error('request failed', { method: req.method, path, err: e instanceof Error ? e.stack : String(e) });
       else if (err.code >= 500) log.warn('request failed', { method: req.method, path, code: err.code, err: err.message });
       if (res.headersSent) {
         res.end();
