@@ -65,5 +65,11 @@ export interface ApiClient {
   evict(namespace: string, pod: string, deleteOptions?: DeleteOpts): Promise<unknown>;
   /** Starts a watch: rejects with a StatusError if it cannot start; a resourceVersion too old is an ERROR event with a 410 Status. */
   watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle>;
+  /**
+   * Closes every connection the client has open, watches and calls in flight included, so that
+   * the next call dials afresh (client-go's connrotation Dialer.CloseAll, which the kubelet calls
+   * when its heartbeats keep failing); the client stays usable.
+   */
+  closeAllConnections?(): void;
   close(): void;
 }

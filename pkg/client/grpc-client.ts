@@ -32,7 +32,11 @@ export class GrpcApiClient implements ApiClient {
 
   /** `serverName` is checked against the serving certificate; an IP address is checked as "localhost" (always a SAN of ours). */
   /** `userAgent`'s part before `/` is the default field manager of this client's writes. */
+  /** The client certificate and key channels are made with (the options', or the latest rotated pair). */
+  private pair: { cert?: string; key?: string };
+
   constructor(readonly address: string, private readonly opts: GrpcClientOptions) {
+    this.pair = { cert: opts.clientCert, key: opts.clientKey };
     this.client = this.channel(opts.clientCert, opts.clientKey);
     this.md = new grpc.Metadata();
     if (opts.token) this.md.set('authorization', `Bearer ${opts.token}`);
@@ -65,8 +69,19 @@ export class GrpcApiClient implements ApiClient {
    * a rotation. Calls in flight on the old channel finish there.
    */
   setClientCertificate(cert: string, key: string): void {
+    this.pair = { cert, key };
+    this.closeAllConnections();
+  }
+
+  /**
+   * Moves to a new channel, which dials afresh, and cancels the old one's watches (their informers
+   * watch again on the new one) before closing it: the kubelet's connrotation CloseAll after
+   * repeated heartbeat failures. Unary calls in flight on the old channel end there (keepalive
+   * fails them on a dead connection).
+   */
+  closeAllConnections(): void {
     const old = this.client;
-    this.client = this.channel(cert, key);
+    this.client = this.channel(this.pair.cert, this.pair.key);
     for (const s of [...this.streams]) s.cancel();
     this.streams.clear();
     old.close();

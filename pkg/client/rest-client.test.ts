@@ -11,13 +11,17 @@ import { Pods, RestClient, StatusError } from './rest-client.js';
 
 let server: Server;
 let client: RestClient;
-let reply: { code: number; body: string; piece: number; cut?: boolean } = { code: 200, body: '', piece: 1 };
+let reply: { code: number; body: string; piece: number; cut?: boolean; hang?: boolean } = { code: 200, body: '', piece: 1 };
+/** The TCP connections the server has accepted. */
+let connections = 0;
 const dir = mkdtempSync(join(tmpdir(), 'rest-client-'));
 
 beforeAll(async () => {
   const pki = await ensurePki(dir, ['127.0.0.1']);
   server = createServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
-    const { body, piece, cut } = reply;
+    const { body, piece, cut, hang } = reply;
+    // (hang: a connection the server no longer answers on, as a half-dead one)
+    if (hang) return;
     // (cut: the connection closes halfway through a body whose length was announced)
     res.writeHead(reply.code, { 'Content-Type': 'application/json', ...(cut ? { 'Content-Length': String(body.length) } : {}) });
     if (cut) {
@@ -27,6 +31,7 @@ beforeAll(async () => {
     for (let i = 0; i < body.length; i += piece) res.write(body.slice(i, i + piece));
     res.end();
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   client = new RestClient({ server: `https://127.0.0.1:${port}`, caCert: pki.caCert, token: 't', namespace: 'default', source: 'test' });
@@ -93,6 +98,20 @@ describe('RestClient.request', () => {
   it('rejects a body cut short by a closed connection instead of answering its first half', async () => {
     reply = { code: 200, body: JSON.stringify({ kind: 'Pod', metadata: { name: 'p' }, spec: { x: 'y'.repeat(4000) } }), piece: 1, cut: true };
     await expect(client.get(Pods, 'default', 'p')).rejects.toThrow();
+  });
+});
+
+describe('RestClient.closeAllConnections', () => {
+  it('fails the requests hung on a connection and dials a new one for the next, as connrotation CloseAll', async () => {
+    reply = { code: 200, body: '{"kind":"Pod"}', piece: 100, hang: true };
+    const hung = client.get(Pods, 'default', 'p').then(() => 'answered', (e: Error) => e.message);
+    await new Promise((r) => setTimeout(r, 100));
+    const before = connections;
+    reply = { code: 200, body: '{"kind":"Pod"}', piece: 100 };
+    client.closeAllConnections();
+    expect(await hung).toMatch(/socket hang up/);
+    expect(await client.get(Pods, 'default', 'p')).toEqual({ kind: 'Pod' });
+    expect(connections).toBe(before + 1);
   });
 });
 

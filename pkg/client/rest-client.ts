@@ -102,8 +102,12 @@ export class RestClient implements ApiClient {
   /** Sent with every request (e.g. Impersonate-User, Impersonate-Group: an array repeats the header). */
   private readonly headers: Record<string, string | string[]>;
 
+  /** The server's host as a socket is dialled: an IPv6 address without the URL's brackets. */
+  private readonly hostname: string;
+
   constructor(readonly config: ClusterConfig, opts: { maxSockets?: number; userAgent?: string; headers?: Record<string, string | string[]> } = {}) {
     this.url = new URL(config.server);
+    this.hostname = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.headers = opts.headers ?? {};
     this.userAgent = opts.userAgent ?? 'tsctl/0.1.0';
     this.agent = new Agent({
@@ -116,9 +120,12 @@ export class RestClient implements ApiClient {
     });
     this.watchAgent = new Agent({ keepAlive: false, ca: config.caCert, cert: config.clientCert, key: config.clientKey, rejectUnauthorized: !config.insecureSkipTLSVerify });
     this.maxSockets = opts.maxSockets ?? 64;
+    this.pair = { cert: config.clientCert, key: config.clientKey };
   }
 
   private readonly maxSockets: number;
+  /** The client certificate and key connections are made with (the kubeconfig's, or the latest rotated pair). */
+  private pair: { cert?: string; key?: string };
 
   /**
    * Uses a new client certificate and key from now on, as the kubelet's transport does when its
@@ -126,8 +133,19 @@ export class RestClient implements ApiClient {
    * connection, watches included, is closed so that the next request handshakes with the new pair.
    */
   setClientCertificate(cert: string, key: string): void {
+    this.pair = { cert, key };
+    this.closeAllConnections();
+  }
+
+  /**
+   * Closes every open connection (requests and watches under way fail; informers watch again) and
+   * dials afresh from now on, as the kubelet's connrotation dialer's CloseAll after repeated
+   * heartbeat failures: a connection the apiserver's end no longer answers on is not reused.
+   */
+  closeAllConnections(): void {
     const old = [this.agent, this.watchAgent];
     const c = this.config;
+    const { cert, key } = this.pair;
     this.agent = new Agent({ keepAlive: true, maxSockets: this.maxSockets, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
     this.watchAgent = new Agent({ keepAlive: false, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
     for (const a of old) a.destroy();
@@ -165,7 +183,7 @@ export class RestClient implements ApiClient {
     const host = this.url.host;
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', hostname: this.url.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method, headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
+        { protocol: 'https:', hostname: this.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method, headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
         (res) => {
           recordClientRequest(method, host, res.statusCode, (performance.now() - started) / 1000);
           resolve(res);

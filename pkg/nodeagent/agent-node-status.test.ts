@@ -1,9 +1,10 @@
 // The Node status the agent posts: extended resources advertised on it (allocatable follows
 // capacity, as the kubelet's MachineInfo setter makes it), and its images (the Images setter).
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Node } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
-import { extendedAllocatable, NodeStatusManager, statusImages, type NodeStatusConfig, type NodeStatusSources } from './agent-node-status.js';
+import { StatusError } from '../client/rest-client.js';
+import { extendedAllocatable, HEARTBEAT_TRIES, heartbeatTimeoutMs, NodeStatusManager, statusImages, type NodeStatusConfig, type NodeStatusSources } from './agent-node-status.js';
 
 const stored = (capacity: Record<string, string>, allocatable: Record<string, string>): Node => ({ metadata: { name: 'n1' }, status: { capacity, allocatable } });
 
@@ -66,5 +67,86 @@ describe('registration', () => {
     const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false } as unknown as NodeStatusSources;
     await new NodeStatusManager(client, cfg, sources).register();
     expect(created[0]!.metadata.annotations['volumes.kubernetes.io/controller-managed-attach-detach']).toBe('true');
+  });
+});
+
+describe('heartbeats (the kubelet\'s updateNodeStatus and node lease controller)', () => {
+  const cfg = { nodeName: 'n1', nodeIP: '127.0.0.1', port: 10250, maxPods: 110, dataDir: '/tmp', statusReportSec: 60, statusUpdateSec: 10, leaseDurationSec: 40 } as NodeStatusConfig;
+  const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1', namespace: 'kube-node-lease', resourceVersion: '5' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40 } };
+
+  /**
+   * A client whose connection went half-dead: every call hangs (no answer, no reset) until its
+   * connections are closed, after which calls dial afresh and are answered.
+   */
+  function halfDeadClient() {
+    const calls: string[] = [];
+    let dead = true;
+    let closes = 0;
+    const answer = <T>(what: string, value: T) => {
+      calls.push(what);
+      return dead ? new Promise<T>(() => {}) : Promise.resolve(value);
+    };
+    const client = {
+      get: () => answer('get', lease),
+      update: (_r: unknown, _ns: unknown, _n: unknown, obj: unknown) => answer('update', obj),
+      patch: () => answer('patch', {}),
+      closeAllConnections: () => {
+        closes++;
+        dead = false;
+      },
+    } as unknown as ApiClient;
+    return { client, calls, closes: () => closes };
+  }
+  const sourcesFor = (client: ApiClient) => ({ pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false, nodeEvent: () => {}, onRepeatedHeartbeatFailure: () => client.closeAllConnections?.() }) as unknown as NodeStatusSources;
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a Lease renewal whose tries hang times each out and closes the connections after the second, then renews', async () => {
+    vi.useFakeTimers();
+    const { client, calls, closes } = halfDeadClient();
+    let done = false;
+    const renewal = new NodeStatusManager(client, cfg, sourcesFor(client)).renewLease().then(() => (done = true));
+    // (the heartbeat client's timeout: nodeStatusUpdateFrequency, 10 s, as it is below the 40 s lease)
+    expect(heartbeatTimeoutMs(cfg)).toBe(10_000);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(closes()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    // (a first failure is not yet repeated)
+    expect(closes()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(closes()).toBe(1);
+    await renewal;
+    expect(done).toBe(true);
+    expect(calls).toEqual(['get', 'get', 'get', 'update']);
+  });
+
+  it('a status post gives up after 5 tries, closing the connections after each failed one but the first', async () => {
+    vi.useFakeTimers();
+    let closes = 0;
+    let tries = 0;
+    const client = { patch: () => (tries++, Promise.reject(new Error('connection reset'))), closeAllConnections: () => void closes++ } as unknown as ApiClient;
+    const failed = new NodeStatusManager(client, cfg, sourcesFor(client)).post(true).then(() => undefined, (e: Error) => e);
+    const err = await failed;
+    expect(err?.message).toBe('update node status exceeds retry count');
+    expect(tries).toBe(HEARTBEAT_TRIES);
+    expect(closes).toBe(HEARTBEAT_TRIES - 1);
+  });
+
+  it('a Lease conflict is tried again with the newer Lease and closes nothing', async () => {
+    let gets = 0;
+    let closes = 0;
+    const client = {
+      get: async () => (gets++, { ...lease, metadata: { ...lease.metadata, resourceVersion: String(5 + gets) } }),
+      update: async (_r: unknown, _ns: unknown, _n: unknown, obj: { metadata: { resourceVersion: string } }) => {
+        if (obj.metadata.resourceVersion === '6') throw new StatusError(409, { kind: 'Status', code: 409, reason: 'Conflict' }, 'the object has been modified');
+        return obj;
+      },
+      closeAllConnections: () => void closes++,
+    } as unknown as ApiClient;
+    await new NodeStatusManager(client, cfg, sourcesFor(client)).renewLease();
+    expect(gets).toBe(2);
+    expect(closes).toBe(0);
   });
 });

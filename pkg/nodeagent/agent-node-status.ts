@@ -1,7 +1,8 @@
 // The agent's Node in the API (the kubelet's node status manager and node lease controller):
 // registration with labels, taints and podCIDR, the status (capacity, allocatable, conditions,
 // addresses, node info, images) posted when it changes or every statusReportSec, and the Lease renewed
-// every leaseRenewSec.
+// every leaseRenewSec. Each is a heartbeat, tried up to 5 times with a timeout on each try; from
+// the second failed try on, the agent's connections are closed so that the next try dials afresh.
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { ANN_NODE_LOCAL_PATH_DIR } from '../api/persistent-volumes.js';
@@ -30,7 +31,7 @@ function osImage(): string {
   }
 }
 
-export type NodeStatusConfig = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'port' | 'maxPods' | 'dataDir' | 'labels' | 'taints' | 'podCIDR' | 'leaseDurationSec' | 'statusReportSec' | 'systemReserved' | 'kubeReserved'>;
+export type NodeStatusConfig = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'port' | 'maxPods' | 'dataDir' | 'labels' | 'taints' | 'podCIDR' | 'leaseDurationSec' | 'statusReportSec' | 'statusUpdateSec' | 'systemReserved' | 'kubeReserved'>;
 
 /** What the Node's status is made from, besides the settings. */
 export interface NodeStatusSources {
@@ -47,7 +48,22 @@ export interface NodeStatusSources {
   stopped(): boolean;
   /** An event about the Node (NodeReady once the controller's Unknown is over). */
   nodeEvent(type: string, reason: string, message: string): void;
+  /**
+   * A heartbeat (status patch or Lease renewal) failed again: the kubelet's
+   * onRepeatedHeartbeatFailure, which closes all its client connections (connrotation CloseAll).
+   */
+  onRepeatedHeartbeatFailure?(): void;
 }
+
+/** The kubelet's nodeStatusUpdateRetry and the node lease controller's maxUpdateRetries. */
+export const HEARTBEAT_TRIES = 5;
+
+/**
+ * The timeout of each heartbeat try: the kubelet's heartbeat client's (cmd/kubelet/app/server.go),
+ * nodeStatusUpdateFrequency but at most the Lease's duration (a config without them: the
+ * kubelet's defaults, 10 s and 40 s).
+ */
+export const heartbeatTimeoutMs = (cfg: Pick<NodeStatusConfig, 'statusUpdateSec' | 'leaseDurationSec'>): number => Math.min(cfg.statusUpdateSec || 10, cfg.leaseDurationSec || 40) * 1000;
 
 /** volutil.ControllerManagedAttachAnnotation, which the 1.32 kubelet puts on its Node. */
 export const CONTROLLER_MANAGED_ATTACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
@@ -89,6 +105,8 @@ export class NodeStatusManager {
   private registered: Node | undefined;
   /** When each condition the agent sets (Ready, NetworkUnavailable) last changed status. */
   private readonly conditionSince = new Map<string, { status: string; since: string }>();
+  /** The renewal under way, which a renewal due meanwhile joins (the lease controller's loop runs one at a time). */
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly client: ApiClient,
@@ -197,25 +215,64 @@ export class NodeStatusManager {
     const status = this.status(await this.images());
     const sig = JSON.stringify(status, (k, v) => (k === 'lastHeartbeatTime' || k === 'lastTransitionTime' ? undefined : v));
     if (!force && sig === this.lastStatus && Date.now() - this.lastStatusAt < this.cfg.statusReportSec * 1000) return;
-    await this.client.patch(Nodes, undefined, this.cfg.nodeName, { status }, 'strategic', 'status');
+    await this.heartbeat('update node status', 'Error updating node status, will retry', 'update node status exceeds retry count', () => this.client.patch(Nodes, undefined, this.cfg.nodeName, { status }, 'strategic', 'status'));
     this.lastStatus = sig;
     this.lastStatusAt = Date.now();
   }
 
-  async renewLease(): Promise<void> {
+  /**
+   * One heartbeat as the kubelet makes it (kubelet_node_status.go updateNodeStatus, and the node
+   * lease controller's retryUpdateLease): up to HEARTBEAT_TRIES tries one after the other, each
+   * bounded by the heartbeat client's timeout; after every failed try but the first (a conflict
+   * aside, which only needs the newer object) the sources' onRepeatedHeartbeatFailure closes the
+   * connections, so that a connection the apiserver no longer answers on (a half-dead TCP
+   * connection after a partition or a load balancer's restart) does not keep the node NotReady.
+   */
+  private async heartbeat<T>(what: string, retryLine: string, gaveUp: string, once: () => Promise<T>): Promise<T> {
+    const ms = heartbeatTimeoutMs(this.cfg);
+    for (let i = 0; ; i++) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${what}: no answer within the heartbeat timeout (${ms / 1000}s)`)), ms);
+          timer.unref();
+        });
+        return await Promise.race([once(), timedOut]);
+      } catch (e) {
+        const conflict = e instanceof StatusError && e.code === 409;
+        if (i > 0 && !conflict) this.s.onRepeatedHeartbeatFailure?.();
+        // (a stopped agent tries no more)
+        if (i + 1 >= HEARTBEAT_TRIES || this.s.stopped()) throw new Error(gaveUp, { cause: e });
+        log.warn(retryLine, { err: e });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** Renews the Lease (joining a renewal under way). */
+  renewLease(): Promise<void> {
+    this.renewing ??= this.renewLeaseOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewLeaseOnce(): Promise<void> {
     const ns = 'kube-node-lease';
     const name = this.cfg.nodeName;
     // (SetNodeOwnerFunc: the lease is owned by the Node, so that it goes with it; set once the Node's uid is known)
     const uid = this.s.node()?.metadata?.uid;
     const owners = uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid }] : undefined;
-    try {
-      const l = await this.client.get(Leases, ns, name);
-      const metadata = !l.metadata?.ownerReferences?.length && owners ? { ...l.metadata, ownerReferences: owners } : l.metadata;
-      await this.client.update(Leases, ns, name, { ...l, metadata, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns, ...(owners ? { ownerReferences: owners } : {}) }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
-    }
+    // (each try reads the Lease afresh, a conflict's newer one included)
+    await this.heartbeat('update lease', 'Failed to update lease', `failed ${HEARTBEAT_TRIES} attempts to update lease`, async () => {
+      try {
+        const l = await this.client.get(Leases, ns, name);
+        const metadata = !l.metadata?.ownerReferences?.length && owners ? { ...l.metadata, ownerReferences: owners } : l.metadata;
+        await this.client.update(Leases, ns, name, { ...l, metadata, spec: { ...(l.spec as object), holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        await this.client.create(Leases, ns, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: ns, ...(owners ? { ownerReferences: owners } : {}) }, spec: { holderIdentity: name, leaseDurationSeconds: this.cfg.leaseDurationSec, renewTime: micro() } });
+      }
+    });
     // If the controller marked us Unknown meanwhile, say we are Ready again.
     const ready = this.s.node()?.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready && ready.status !== 'True') {

@@ -107,6 +107,24 @@ describe('gRPC frontend', () => {
     }
   });
 
+  it('closeAllConnections ends the watches and dials afresh, as the kubelet\'s connrotation CloseAll: an informer watches on', async () => {
+    const c = new GrpcApiClient(address, { caCert: ca, token: tokenFor(join(cp.dataDir, 'tokens.csv'), 'admin')! });
+    const inf = new Informer(c, Pods, { namespace: 'default' }).start();
+    try {
+      await inf.hasSynced();
+      const w = await c.watch(Pods, 'default', {}, () => {});
+      c.closeAllConnections();
+      // (the watch on the old channel ends; calls go over a new one)
+      await w.done;
+      expect((await c.get(Pods, 'default', 'g2')).metadata?.name).toBe('g2');
+      await admin.create(Pods, 'default', pod('after-close'));
+      await eventually(() => inf.get('default/after-close') !== undefined);
+    } finally {
+      inf.stop();
+      c.close();
+    }
+  });
+
   it('the kubeconfigs the apiserver writes name the gRPC frontend; connect() uses it', async () => {
     const kc = loadKubeconfig(join(cp.dataDir, 'scheduler.kubeconfig'));
     expect(kc.grpcServer).toBe(address);
