@@ -150,3 +150,34 @@ describe('heartbeats (the kubelet\'s updateNodeStatus and node lease controller)
     expect(closes).toBe(0);
   });
 });
+
+describe('registration (the kubelet\'s registerWithAPIServer)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is tried until the apiserver takes it, 100 ms apart doubling to 7 s, however long that is', async () => {
+    vi.useFakeTimers();
+    const tries: number[] = [];
+    const t0 = Date.now();
+    const client = {
+      create: async () => {
+        tries.push(Date.now() - t0);
+        if (tries.length <= 40) throw new StatusError(503, { kind: 'Status', code: 503, reason: 'ServiceUnavailable' }, 'the server is currently unable to handle the request');
+        return {};
+      },
+      patch: async () => ({}),
+    } as unknown as ApiClient;
+    const cfg = { nodeName: 'n1', nodeIP: '127.0.0.1', port: 10250, maxPods: 110, dataDir: '/tmp', statusReportSec: 60, statusUpdateSec: 10, leaseDurationSec: 40, labels: {}, taints: [] } as unknown as NodeStatusConfig;
+    const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false, retryRegistration: false, nodeEvent: () => {} } as unknown as NodeStatusSources;
+    let registered = false;
+    const done = new NodeStatusManager(client, cfg, sources).register().then(() => (registered = true));
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    await done;
+    expect(registered).toBe(true);
+    expect(tries).toHaveLength(41);
+    const gaps = tries.slice(1).map((t, i) => t - tries[i]!);
+    expect(gaps.slice(0, 8)).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 7000]);
+    expect(gaps.at(-1)).toBe(7000);
+  });
+});

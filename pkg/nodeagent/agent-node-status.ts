@@ -43,7 +43,7 @@ export interface NodeStatusSources {
   networkReady(): boolean;
   /** The Node as last seen from the API. */
   node(): Node | undefined;
-  /** Registration retries for ever (static pods run meanwhile) rather than giving up after 30 attempts. */
+  /** Whether the agent runs static pods (which run while it registers: it tries until it has, either way). */
   retryRegistration: boolean;
   stopped(): boolean;
   /** An event about the Node (NodeReady once the controller's Unknown is over). */
@@ -54,6 +54,10 @@ export interface NodeStatusSources {
    */
   onRepeatedHeartbeatFailure?(): void;
 }
+
+/** The kubelet's registerWithAPIServer's pauses between tries: 100 ms, doubling to 7 s. */
+export const REGISTER_FIRST_STEP_MS = 100;
+export const REGISTER_MAX_STEP_MS = 7000;
 
 /** The kubelet's nodeStatusUpdateRetry and the node lease controller's maxUpdateRetries. */
 export const HEARTBEAT_TRIES = 5;
@@ -189,22 +193,25 @@ export class NodeStatusManager {
     // (the kubelet's initialNode says volumes are attached by the attach/detach controller, as enableControllerAttachDetach defaults)
     const annotations = { [ANN_NODE_LOCAL_PATH_DIR]: this.s.localPathDir, [CONTROLLER_MANAGED_ATTACH_ANNOTATION]: 'true' };
     const body = { apiVersion: 'v1', kind: 'Node', metadata: { name: this.cfg.nodeName, labels, annotations }, spec: { ...(this.cfg.podCIDR ? { podCIDR: this.cfg.podCIDR, podCIDRs: [this.cfg.podCIDR] } : {}), ...(this.cfg.taints.length ? { taints: this.cfg.taints } : {}) }, status: this.status(await this.images()) };
-    for (let attempt = 0; ; attempt++) {
+    // (registerWithAPIServer: tried until it succeeds, however long the apiserver is away or
+    // refuses, 100 ms apart doubling to 7 s; static pods run meanwhile)
+    for (let step = REGISTER_FIRST_STEP_MS; ; step = Math.min(step * 2, REGISTER_MAX_STEP_MS)) {
       try {
-        await this.client.create(Nodes, undefined, body);
-        log.info('registered node', { node: this.cfg.nodeName });
-        break;
-      } catch (e) {
-        if (e instanceof StatusError && e.code === 409) {
+        try {
+          await this.client.create(Nodes, undefined, body);
+          log.info('Successfully registered node', { node: this.cfg.nodeName });
+          break;
+        } catch (e) {
+          if (!(e instanceof StatusError && e.code === 409)) throw e;
           // Registered before (a restart): its conditions keep their transition times.
           this.registered = (await this.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { labels, annotations } }, 'merge')) as Node;
           this.conditionSince.clear();
           break;
         }
-        // (with static pods the agent keeps trying: they run meanwhile, as the kubelet's)
-        if ((attempt > 30 && !this.s.retryRegistration) || this.s.stopped()) throw e;
-        log.warn('node registration failed; retrying', { err: e });
-        await new Promise((r) => setTimeout(r, 1000));
+      } catch (e) {
+        if (this.s.stopped()) throw e;
+        log.warn('Unable to register node with API server', { node: this.cfg.nodeName, err: e });
+        await new Promise((r) => setTimeout(r, step));
       }
     }
     await this.post(true);
